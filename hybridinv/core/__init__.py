@@ -1,0 +1,22 @@
+"""Problem data model: catalog, inventory state, constraints, errors."""
+
+from __future__ import annotations
+
+from hybridinv.core.catalog import CATALOG_OPTIONAL, CATALOG_REQUIRED, Catalog
+from hybridinv.core.constraints import Constraints
+from hybridinv.core.errors import ConstraintViolationWarning, PlanningError
+from hybridinv.core.projection import CapacityRows, capacity_rows, project_on_hand
+from hybridinv.core.state import InventoryState
+
+__all__ = [
+    "CATALOG_OPTIONAL",
+    "CATALOG_REQUIRED",
+    "CapacityRows",
+    "Catalog",
+    "ConstraintViolationWarning",
+    "Constraints",
+    "InventoryState",
+    "PlanningError",
+    "capacity_rows",
+    "project_on_hand",
+]

@@ -1,0 +1,254 @@
+"""The SKU catalog: costs, volumes, lead times and ordering rules per SKU."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+from hybridinv.core._frame import check_array, numeric_column, require_frame, sku_column
+from hybridinv.core.errors import PlanningError
+
+__all__ = ["Catalog", "CATALOG_REQUIRED", "CATALOG_OPTIONAL"]
+
+#: Columns a catalog frame must have.
+CATALOG_REQUIRED: tuple[str, ...] = ("sku", "unit_cost", "holding_cost", "shortage_cost", "lead_time")
+#: Optional columns and the value used when the column is absent.
+CATALOG_OPTIONAL: dict[str, object] = {
+    "order_cost": 0.0,
+    "volume": 1.0,
+    "moq": 0.0,
+    "lot_size": 1.0,
+    "max_order": np.inf,
+    "lead_time_std": 0.0,
+    "shelf_life": 0,
+    "supplier": "default",
+    "demand_mean": np.nan,
+    "demand_std": np.nan,
+    "price": np.nan,
+}
+
+_TABLE = "catalog"
+
+
+def _float(values: ArrayLike, n: int, default: float) -> NDArray[np.float64]:
+    if values is None:
+        return np.full(n, default, dtype=np.float64)
+    arr = np.asarray(values, dtype=np.float64)
+    return np.broadcast_to(arr, (n,)).copy() if arr.ndim == 0 else arr.astype(np.float64, copy=True)
+
+
+@dataclass(frozen=True, eq=False)
+class Catalog:
+    """Per-SKU data, one entry per SKU, numpy arrays aligned by position.
+
+    Parameters
+    ----------
+    sku : array of str
+        Unique SKU identifiers.
+    unit_cost : array of float
+        Purchase cost per unit ``[c]``; counts against the purchase budget.
+    holding_cost : array of float
+        Cost per unit of end-of-period on-hand stock per period ``[h]``.
+    shortage_cost : array of float
+        Cost per unit of unmet demand (lost sale) or per unit backordered per period ``[p]``.
+    lead_time : array of int
+        Planned lead time ``[L]``: an order placed in period t is usable in period t+L.
+    order_cost : array of float
+        Fixed cost per order placed ``[K]``.
+    volume : array of float
+        Warehouse space per unit; the capacity constraint is on total volume.
+    moq : array of float
+        Minimum order quantity: an order is 0 or at least ``moq`` (0 = no minimum).
+    lot_size : array of float
+        Orders are whole multiples of ``lot_size`` (>= 1). ``moq`` must be a multiple of it.
+    max_order : array of float
+        Largest single order (``inf`` = unlimited).
+    lead_time_std : array of float
+        Standard deviation of the lead time in periods (0 = deterministic).
+    shelf_life : array of int
+        Periods a unit stays usable after receipt (0 = not perishable).
+    supplier : array of str
+        Supplier of each SKU (for per-supplier capacity and disruptions).
+    demand_mean, demand_std : array of float
+        Demand statistics per period used when no forecast is given (NaN = unknown).
+    price : array of float
+        Selling price per unit, for profit-based rewards (NaN = unknown).
+    """
+
+    sku: NDArray[np.object_]
+    unit_cost: NDArray[np.float64]
+    holding_cost: NDArray[np.float64]
+    shortage_cost: NDArray[np.float64]
+    lead_time: NDArray[np.int64]
+    order_cost: NDArray[np.float64] = field(default=None)  # type: ignore[assignment]
+    volume: NDArray[np.float64] = field(default=None)  # type: ignore[assignment]
+    moq: NDArray[np.float64] = field(default=None)  # type: ignore[assignment]
+    lot_size: NDArray[np.float64] = field(default=None)  # type: ignore[assignment]
+    max_order: NDArray[np.float64] = field(default=None)  # type: ignore[assignment]
+    lead_time_std: NDArray[np.float64] = field(default=None)  # type: ignore[assignment]
+    shelf_life: NDArray[np.int64] = field(default=None)  # type: ignore[assignment]
+    supplier: NDArray[np.object_] = field(default=None)  # type: ignore[assignment]
+    demand_mean: NDArray[np.float64] = field(default=None)  # type: ignore[assignment]
+    demand_std: NDArray[np.float64] = field(default=None)  # type: ignore[assignment]
+    price: NDArray[np.float64] = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        sku = np.asarray(self.sku, dtype=object).reshape(-1)
+        sku = np.array([str(s) for s in sku], dtype=object)
+        n = sku.size
+        if n == 0:
+            raise PlanningError("catalog has no SKUs", column="sku")
+        uniq, counts = np.unique(sku.astype(str), return_counts=True)
+        if (counts > 1).any():
+            raise PlanningError("catalog lists SKU more than once", column="sku", sku=uniq[counts > 1][0])
+        object.__setattr__(self, "sku", sku)
+        for f in fields(self):
+            if f.name in ("sku", "supplier"):
+                continue
+            default = CATALOG_OPTIONAL.get(f.name, np.nan)
+            arr = _float(getattr(self, f.name), n, float(default))  # type: ignore[arg-type]
+            if arr.shape != (n,):
+                raise PlanningError(f"catalog field has shape {arr.shape}, expected ({n},)", column=f.name)
+            object.__setattr__(self, f.name, arr)
+        supplier = self.supplier
+        if supplier is None:
+            supplier = np.full(n, "default", dtype=object)
+        supplier = np.asarray(supplier, dtype=object)
+        supplier = np.broadcast_to(supplier, (n,)).copy() if supplier.ndim == 0 else supplier
+        object.__setattr__(self, "supplier", np.array([str(s) for s in supplier], dtype=object))
+        self._validate()
+        object.__setattr__(self, "lead_time", self.lead_time.astype(np.int64))
+        object.__setattr__(self, "shelf_life", self.shelf_life.astype(np.int64))
+        for f in fields(self):
+            arr = getattr(self, f.name)
+            arr.setflags(write=False)
+
+    # ------------------------------------------------------------------ validation
+    def _validate(self) -> None:
+        sku = self.sku
+        for name in ("unit_cost", "holding_cost", "shortage_cost", "order_cost", "lead_time_std"):
+            check_array(getattr(self, name), name, sku, _TABLE, minimum=0.0)
+        check_array(self.volume, "volume", sku, _TABLE, minimum=0.0)
+        check_array(self.lead_time, "lead_time", sku, _TABLE, minimum=0.0, integer=True)
+        check_array(self.shelf_life, "shelf_life", sku, _TABLE, minimum=0.0, integer=True)
+        check_array(self.lot_size, "lot_size", sku, _TABLE, minimum=1.0, integer=True)
+        check_array(self.moq, "moq", sku, _TABLE, minimum=0.0, integer=True)
+        check_array(self.max_order, "max_order", sku, _TABLE, minimum=0.0, allow_inf=True, integer=True)
+        for name in ("demand_mean", "demand_std", "price"):
+            arr = getattr(self, name)
+            known = ~np.isnan(arr)
+            check_array(arr[known], name, sku[known], _TABLE, minimum=0.0)
+        not_multiple = (self.moq > 0) & (np.mod(self.moq, self.lot_size) != 0)
+        if not_multiple.any():
+            i = int(np.flatnonzero(not_multiple)[0])
+            raise PlanningError(
+                f"moq must be a whole multiple of lot_size ({self.lot_size[i]:g})",
+                column="moq",
+                sku=sku[i],
+                value=float(self.moq[i]),
+            )
+        too_small = self.max_order < np.maximum(self.moq, self.lot_size)
+        if too_small.any():
+            i = int(np.flatnonzero(too_small)[0])
+            raise PlanningError(
+                f"max_order must be at least moq ({self.moq[i]:g}) and lot_size ({self.lot_size[i]:g})",
+                column="max_order",
+                sku=sku[i],
+                value=float(self.max_order[i]),
+            )
+
+    # ------------------------------------------------------------------ pandas edge
+    @classmethod
+    def from_frame(cls, df: pd.DataFrame) -> Catalog:
+        """Build a catalog from a DataFrame with the columns in :data:`CATALOG_REQUIRED`.
+
+        Optional columns (:data:`CATALOG_OPTIONAL`) take their defaults when absent;
+        blank cells are accepted only in ``max_order`` (unlimited), ``shelf_life``
+        (not perishable), ``lead_time_std`` (0), ``supplier``, ``demand_mean``,
+        ``demand_std`` and ``price`` (unknown).
+
+        Raises
+        ------
+        PlanningError
+            Naming the column, SKU and value of the first problem found.
+        """
+        df = require_frame(df, _TABLE)
+        skus = sku_column(df, _TABLE)
+        kw: dict[str, Any] = {"sku": skus}
+        for name in CATALOG_REQUIRED[1:]:
+            kw[name] = numeric_column(df, name, skus, _TABLE, allow_inf=False)
+        blanks = {"max_order": np.inf, "shelf_life": 0.0, "lead_time_std": 0.0}
+        for name, default in CATALOG_OPTIONAL.items():
+            if name == "supplier":
+                continue
+            if name in ("demand_mean", "demand_std", "price"):
+                blank: float | None = np.nan
+            else:
+                blank = blanks.get(name)
+            kw[name] = numeric_column(
+                df,
+                name,
+                skus,
+                _TABLE,
+                default=float(default),  # type: ignore[arg-type]
+                blank=blank,
+                minimum=None,
+                allow_inf=name == "max_order",
+            )
+        if "supplier" in df.columns:
+            kw["supplier"] = df["supplier"].fillna("default").astype(str).to_numpy(dtype=object)
+        return cls(**kw)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the catalog as a DataFrame (one row per SKU, all columns)."""
+        return pd.DataFrame({f.name: np.asarray(getattr(self, f.name)) for f in fields(self)})
+
+    # ------------------------------------------------------------------ helpers
+    def __len__(self) -> int:
+        return int(self.sku.size)
+
+    @property
+    def n_skus(self) -> int:
+        """Number of SKUs."""
+        return int(self.sku.size)
+
+    @property
+    def perishable(self) -> NDArray[np.bool_]:
+        """Mask of SKUs with a finite shelf life."""
+        return self.shelf_life > 0
+
+    def positions(self, skus: ArrayLike, table: str, column: str = "sku") -> NDArray[np.int64]:
+        """Map SKU identifiers to catalog positions; raise on any SKU not in the catalog."""
+        lookup = {s: i for i, s in enumerate(self.sku)}
+        out = np.empty(len(np.asarray(skus, dtype=object)), dtype=np.int64)
+        for k, s in enumerate(np.asarray(skus, dtype=object)):
+            pos = lookup.get(str(s))
+            if pos is None:
+                raise PlanningError(f"{table} names a SKU that is not in the catalog", column=column, sku=str(s))
+            out[k] = pos
+        return out
+
+    def subset(self, index: ArrayLike) -> Catalog:
+        """Catalog restricted to (and reordered by) the given positions."""
+        idx = np.asarray(index)
+        return Catalog(**{f.name: np.asarray(getattr(self, f.name))[idx] for f in fields(self)})
+
+    def with_values(self, **changes: Any) -> Catalog:
+        """A copy with some fields replaced (validated again)."""
+        unknown = set(changes) - {f.name for f in fields(self)}
+        if unknown:
+            raise PlanningError(f"unknown catalog field(s) {sorted(unknown)}")
+        return replace(self, **changes)
+
+    def demand_scale(self) -> NDArray[np.float64]:
+        """Per-SKU demand scale (mean demand per period, at least 1e-6), NaN-free.
+
+        Used to normalise observations and policy parameters; SKUs without a
+        known mean get scale 1.
+        """
+        mean = np.where(np.isnan(self.demand_mean), 1.0, self.demand_mean)
+        return np.maximum(mean, 1e-6)

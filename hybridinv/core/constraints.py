@@ -1,0 +1,98 @@
+"""Shared constraints: warehouse capacity, purchase budget, supplier capacity."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hybridinv.core.catalog import Catalog
+from hybridinv.core.errors import PlanningError
+
+__all__ = ["Constraints"]
+
+
+def _positive(name: str, value: object, key: object | None = None) -> float:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise PlanningError("must be a number", column=name, sku=key, value=value) from None
+    if math.isnan(number) or number <= 0:
+        raise PlanningError("must be > 0 (use inf for no limit)", column=name, sku=key, value=value)
+    return number
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """Constraints shared by all SKUs.
+
+    Parameters
+    ----------
+    capacity : float
+        Warehouse capacity in volume units (``sum(volume * stock) <= capacity``
+        at each receipt period). ``inf`` means unlimited.
+    budget : float
+        Purchase budget per period (``sum(unit_cost * order) <= budget``).
+    supplier_capacity : mapping of str to float
+        Optional maximum units ordered per period from each supplier.
+
+    Raises
+    ------
+    PlanningError
+        For zero, negative or NaN limits.
+    """
+
+    capacity: float = math.inf
+    budget: float = math.inf
+    supplier_capacity: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "capacity", _positive("capacity", self.capacity))
+        object.__setattr__(self, "budget", _positive("budget", self.budget))
+        caps = {str(k): _positive("supplier_capacity", v, key=k) for k, v in dict(self.supplier_capacity).items()}
+        object.__setattr__(self, "supplier_capacity", MappingProxyType(caps))
+
+    @property
+    def has_capacity(self) -> bool:
+        """Whether the warehouse capacity is finite."""
+        return math.isfinite(self.capacity)
+
+    @property
+    def has_budget(self) -> bool:
+        """Whether the budget is finite."""
+        return math.isfinite(self.budget)
+
+    def supplier_rows(self, catalog: Catalog) -> tuple[list[str], NDArray[np.int64], NDArray[np.float64]]:
+        """Per-supplier capacity rows for a catalog.
+
+        Returns
+        -------
+        names : list of str
+            Suppliers with a finite capacity, in the order of the rows.
+        member : array of int, shape (n_skus,)
+            Row index of each SKU's supplier, -1 when it has no capacity row.
+        limits : array of float
+            The capacity of each row.
+
+        Raises
+        ------
+        PlanningError
+            When a supplier with a capacity has no SKU in the catalog.
+        """
+        names = list(self.supplier_capacity)
+        known = set(catalog.supplier)
+        for name in names:
+            if name not in known:
+                raise PlanningError("supplier has a capacity but no SKU in the catalog", column="supplier", value=name)
+        index = {name: k for k, name in enumerate(names)}
+        member = np.array([index.get(s, -1) for s in catalog.supplier], dtype=np.int64)
+        limits = np.array([self.supplier_capacity[n] for n in names], dtype=np.float64)
+        return names, member, limits
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain-dict form (for metadata and reports)."""
+        return {"capacity": self.capacity, "budget": self.budget, "supplier_capacity": dict(self.supplier_capacity)}

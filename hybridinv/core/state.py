@@ -1,0 +1,162 @@
+"""Inventory state of all SKUs at the start of a period (before ordering)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+from hybridinv.core._frame import check_array, numeric_column, require_columns, require_frame, sku_column
+from hybridinv.core.catalog import Catalog
+from hybridinv.core.errors import PlanningError
+
+__all__ = ["InventoryState"]
+
+_TABLE = "state"
+_PIPELINE_COLUMN = re.compile(r"^pipeline_(\d+)$")
+
+
+@dataclass(frozen=True, eq=False)
+class InventoryState:
+    """On-hand stock, backorders and open orders per SKU.
+
+    Parameters
+    ----------
+    sku : array of str
+        SKU identifiers.
+    on_hand : array of float
+        Usable units in stock now (whole numbers, >= 0).
+    backorders : array of float, optional
+        Units owed to customers (backorder scenarios), >= 0.
+    pipeline : array of float, shape (n_skus, W), optional
+        Open orders: ``pipeline[i, k]`` units of SKU i arrive ``k`` periods from now.
+        ``k = 0`` arrives this period before demand is served.
+
+    Notes
+    -----
+    From a frame, open orders come either as wide columns ``pipeline_0``,
+    ``pipeline_1``, ... on the state frame or as a long ``open_orders`` frame
+    with columns ``sku``, ``arrives_in`` and ``quantity`` (rows for the same SKU
+    and arrival are added up).
+    """
+
+    sku: NDArray[np.object_]
+    on_hand: NDArray[np.float64]
+    backorders: NDArray[np.float64] | None = None
+    pipeline: NDArray[np.float64] | None = None
+
+    def __post_init__(self) -> None:
+        sku = np.array([str(s) for s in np.asarray(self.sku, dtype=object).reshape(-1)], dtype=object)
+        n = sku.size
+        uniq, counts = np.unique(sku.astype(str), return_counts=True)
+        if (counts > 1).any():
+            raise PlanningError("state lists SKU more than once", column="sku", sku=uniq[counts > 1][0])
+        on_hand = check_array(np.asarray(self.on_hand, dtype=np.float64).reshape(-1), "on_hand", sku, _TABLE)
+        if on_hand.shape != (n,):
+            raise PlanningError(f"on_hand has {on_hand.size} values for {n} SKUs", column="on_hand")
+        back = np.zeros(n) if self.backorders is None else np.asarray(self.backorders, dtype=np.float64)
+        back = check_array(back.reshape(-1), "backorders", sku, _TABLE)
+        pipe = np.zeros((n, 1)) if self.pipeline is None else np.asarray(self.pipeline, dtype=np.float64)
+        if pipe.ndim == 1:
+            pipe = pipe.reshape(n, -1)
+        if pipe.shape[0] != n:
+            raise PlanningError(f"pipeline has {pipe.shape[0]} rows for {n} SKUs", column="pipeline")
+        for k in range(pipe.shape[1]):
+            check_array(pipe[:, k], f"pipeline_{k}", sku, _TABLE)
+        for name, arr in (("sku", sku), ("on_hand", on_hand), ("backorders", back), ("pipeline", pipe)):
+            arr = np.array(arr, copy=True)
+            arr.setflags(write=False)
+            object.__setattr__(self, name, arr)
+
+    # ------------------------------------------------------------------ pandas edge
+    @classmethod
+    def from_frame(
+        cls,
+        df: pd.DataFrame,
+        catalog: Catalog | None = None,
+        open_orders: pd.DataFrame | None = None,
+    ) -> InventoryState:
+        """Build a state from a frame with columns ``sku``, ``on_hand`` (optionally
+        ``backorders`` and ``pipeline_<k>``), and an optional long ``open_orders`` frame.
+
+        With a ``catalog`` the state is checked against it and returned in catalog
+        order; every catalog SKU must appear and no other SKU may.
+        """
+        df = require_frame(df, _TABLE)
+        skus = sku_column(df, _TABLE)
+        require_columns(df, ["on_hand"], _TABLE)
+        on_hand = numeric_column(df, "on_hand", skus, _TABLE, integer=True)
+        back = numeric_column(df, "backorders", skus, _TABLE, default=0.0, integer=True)
+        wide = sorted(
+            (int(m.group(1)), c) for c in df.columns if (m := _PIPELINE_COLUMN.match(str(c))) is not None
+        )
+        width = (max(k for k, _ in wide) + 1) if wide else 1
+        pipe = np.zeros((len(skus), width))
+        for k, col in wide:
+            pipe[:, k] = numeric_column(df, col, skus, _TABLE, integer=True)
+        state = cls(sku=skus, on_hand=on_hand, backorders=back, pipeline=pipe)
+        if open_orders is not None:
+            state = state.with_open_orders(open_orders)
+        return state.aligned(catalog) if catalog is not None else state
+
+    def with_open_orders(self, open_orders: pd.DataFrame) -> InventoryState:
+        """Add a long frame of open orders (``sku``, ``arrives_in``, ``quantity``)."""
+        table = "open_orders"
+        oo = require_frame(open_orders, table)
+        require_columns(oo, ["sku", "arrives_in", "quantity"], table)
+        skus = sku_column(oo, table, unique=False)
+        arrives = numeric_column(oo, "arrives_in", skus, table, integer=True)
+        qty = numeric_column(oo, "quantity", skus, table, integer=True)
+        lookup = {s: i for i, s in enumerate(self.sku)}
+        rows = np.empty(len(skus), dtype=np.int64)
+        for k, s in enumerate(skus):
+            if s not in lookup:
+                raise PlanningError("open order for a SKU that is not in the state", column="sku", sku=s)
+            rows[k] = lookup[s]
+        width = max(self.pipeline.shape[1], int(arrives.max()) + 1 if arrives.size else 1)
+        pipe = np.zeros((len(self.sku), width))
+        pipe[:, : self.pipeline.shape[1]] = self.pipeline
+        np.add.at(pipe, (rows, arrives.astype(np.int64)), qty)
+        return InventoryState(self.sku, self.on_hand, self.backorders, pipe)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The state as a frame with ``sku``, ``on_hand``, ``backorders`` and ``pipeline_<k>``."""
+        data: dict[str, ArrayLike] = {
+            "sku": self.sku,
+            "on_hand": self.on_hand,
+            "backorders": self.backorders,  # type: ignore[dict-item]
+        }
+        for k in range(self.pipeline.shape[1]):  # type: ignore[union-attr]
+            data[f"pipeline_{k}"] = self.pipeline[:, k]  # type: ignore[index]
+        return pd.DataFrame(data)
+
+    # ------------------------------------------------------------------ helpers
+    def aligned(self, catalog: Catalog) -> InventoryState:
+        """The state reordered to the catalog's SKU order, checking both SKU sets."""
+        pos = catalog.positions(self.sku, _TABLE)
+        if pos.size != catalog.n_skus:
+            missing = sorted(set(catalog.sku) - set(self.sku))
+            raise PlanningError("state has no row for a catalog SKU", column="sku", sku=missing[0])
+        order = np.empty_like(pos)
+        order[pos] = np.arange(pos.size)
+        return InventoryState(
+            self.sku[order], self.on_hand[order], self.backorders[order], self.pipeline[order]  # type: ignore[index]
+        )
+
+    @classmethod
+    def empty(cls, catalog: Catalog, on_hand: ArrayLike = 0.0, width: int = 1) -> InventoryState:
+        """A state with the given on-hand stock and no open orders, in catalog order."""
+        n = catalog.n_skus
+        oh = np.broadcast_to(np.asarray(on_hand, dtype=np.float64), (n,)).copy()
+        return cls(catalog.sku, oh, np.zeros(n), np.zeros((n, max(width, 1))))
+
+    @property
+    def inventory_position(self) -> NDArray[np.float64]:
+        """On-hand plus all open orders minus backorders."""
+        return self.on_hand + self.pipeline.sum(axis=1) - self.backorders  # type: ignore[union-attr,operator]
+
+    def __len__(self) -> int:
+        return int(self.sku.size)
