@@ -1,0 +1,49 @@
+"""Shared helpers for the benchmark scripts: machine description and RESULTS.md sections."""
+
+from __future__ import annotations
+
+import platform
+import re
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["OUT", "RESULTS", "machine", "update_results"]
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "RESULTS.md"
+OUT = HERE / "out"
+
+
+def machine() -> str:
+    """One line naming the machine: CPU model, cores, Python and numpy versions."""
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import os
+
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}, "
+        f"Python {platform.python_version()}, numpy {np.__version__}"
+    )
+
+
+def update_results(section: str, markdown: str) -> None:
+    """Replace (or append) the section ``section`` of benchmarks/RESULTS.md.
+
+    Sections are delimited by ``<!-- BEGIN section -->`` / ``<!-- END section -->``
+    so each benchmark script owns its part of the file.
+    """
+    begin, end = f"<!-- BEGIN {section} -->", f"<!-- END {section} -->"
+    block = f"{begin}\n{markdown.strip()}\n{end}"
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
+    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.S)
+    text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
+    RESULTS.write_text(text)
+    OUT.mkdir(exist_ok=True)
+    (OUT / f"{section}.md").write_text(markdown)

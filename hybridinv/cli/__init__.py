@@ -1,0 +1,53 @@
+"""The ``hybridinv`` command. Each subcommand lives in its own module
+(``hybridinv.cli.<name>``, exposing a click command named ``command``) and is
+imported only when it runs, so ``hybridinv --help`` stays fast."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+__all__ = ["main"]
+
+SUBCOMMANDS: dict[str, str] = {
+    "demo": "Plan one period for a bundled example catalog and compare KPIs.",
+    "plan": "Plan orders for one period from catalog/state CSV files.",
+    "train": "Train an RL agent (pure RL or hybrid) on a scenario.",
+    "bench": "Run a benchmark suite of policies on scenarios.",
+    "tune": "Tune reward weights or KPI multipliers for targets.",
+    "monitor": "Render a monitoring dashboard from a planning log.",
+    "twin": "Fit a digital twin from a transaction log.",
+    "shadow": "Replay recommended vs incumbent decisions (shadow mode).",
+}
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(SUBCOMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in SUBCOMMANDS:
+            return None
+        try:
+            module = importlib.import_module(f"hybridinv.cli.{cmd_name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"hybridinv.cli.{cmd_name}":
+                raise
+            return None
+        command: click.Command = module.command
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl(sorted(SUBCOMMANDS.items()))
+
+
+@click.group(cls=_LazyGroup)
+@click.version_option(package_name="hybridinv")
+def main() -> None:
+    """hybridinv: inventory replenishment with RL and optimization."""
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

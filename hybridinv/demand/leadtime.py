@@ -1,0 +1,137 @@
+"""Lead-time processes: per-SKU stochastic lead times and supplier disruptions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from hybridinv.core.errors import PlanningError
+
+__all__ = ["Disruptions", "LeadTimePath", "LeadTimeProcess"]
+
+
+@dataclass(frozen=True)
+class Disruptions:
+    """Supplier disruptions as a two-state Markov chain per supplier.
+
+    A supplier enters a disruption with ``probability`` per period and stays
+    disrupted ``mean_duration`` periods on average (geometric). Orders placed
+    while it is disrupted arrive ``1..extra_delay`` periods late (uniform) and
+    only a fraction, uniform in ``fill_fraction``, is delivered (the rest is
+    cancelled and not paid for).
+    """
+
+    probability: float = 0.02
+    mean_duration: float = 4.0
+    extra_delay: int = 3
+    fill_fraction: tuple[float, float] = (0.4, 0.9)
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.probability <= 1.0:
+            raise PlanningError("must be a probability", column="disruptions.probability", value=self.probability)
+        if self.mean_duration < 1.0:
+            raise PlanningError("must be >= 1", column="disruptions.mean_duration", value=self.mean_duration)
+        low, high = self.fill_fraction
+        if not 0.0 <= low <= high <= 1.0:
+            raise PlanningError("must satisfy 0 <= low <= high <= 1", column="disruptions.fill_fraction")
+
+
+@dataclass(frozen=True)
+class LeadTimePath:
+    """Realized lead time and delivered fraction of an order placed in each period.
+
+    Attributes
+    ----------
+    lead_time : array of int, shape (periods, n)
+    delivered_fraction : array of float, shape (periods, n), or None when every
+        order is delivered in full.
+    disrupted : array of bool, shape (periods, n_suppliers), or None.
+    """
+
+    lead_time: NDArray[np.int64]
+    delivered_fraction: NDArray[np.float64] | None
+    disrupted: NDArray[np.bool_] | None
+
+
+@dataclass(frozen=True)
+class LeadTimeProcess:
+    """Per-SKU lead times, optionally random, with optional supplier disruptions.
+
+    Parameters
+    ----------
+    lead_time : array of int, shape (n,)
+        Planned lead time ``[L]``.
+    std : array of float, shape (n,)
+        Standard deviation; the realized lead time is
+        ``clip(round(L + std * z), 0, L + ceil(3 std))`` with z standard normal.
+    supplier : array of int, shape (n,)
+        Supplier index of each SKU (for disruptions).
+    disruptions : Disruptions, optional
+    """
+
+    lead_time: NDArray[np.int64]
+    std: NDArray[np.float64] | None = None
+    supplier: NDArray[np.int64] | None = None
+    disruptions: Disruptions | None = None
+
+    def __post_init__(self) -> None:
+        lead = np.atleast_1d(np.asarray(self.lead_time))
+        if (lead < 0).any() or not np.all(lead == np.round(lead)):
+            raise PlanningError("lead times must be whole numbers >= 0", column="lead_time")
+        n = lead.size
+        object.__setattr__(self, "lead_time", lead.astype(np.int64))
+        std = np.zeros(n) if self.std is None else np.broadcast_to(np.asarray(self.std, float), (n,)).copy()
+        if (std < 0).any() or not np.isfinite(std).all():
+            raise PlanningError("lead-time std must be finite and >= 0", column="lead_time_std")
+        object.__setattr__(self, "std", std)
+        sup = np.zeros(n, dtype=np.int64) if self.supplier is None else np.asarray(self.supplier, dtype=np.int64)
+        object.__setattr__(self, "supplier", sup)
+
+    @classmethod
+    def from_catalog(cls, lead_time: ArrayLike, std: ArrayLike, supplier_names: ArrayLike,
+                     disruptions: Disruptions | None = None) -> LeadTimeProcess:
+        """Build from catalog columns (supplier names are mapped to indices)."""
+        _, codes = np.unique(np.asarray(supplier_names, dtype=str), return_inverse=True)
+        return cls(np.asarray(lead_time), np.asarray(std, dtype=float), codes.astype(np.int64), disruptions)
+
+    @property
+    def max_lead_time(self) -> NDArray[np.int64]:
+        """Largest lead time each SKU can realize (planned + noise + disruption delay)."""
+        assert self.std is not None
+        extra = self.disruptions.extra_delay if self.disruptions is not None else 0
+        return self.lead_time + np.ceil(3.0 * self.std).astype(np.int64) + extra
+
+    @property
+    def deterministic(self) -> bool:
+        assert self.std is not None
+        return not (self.std > 0).any() and self.disruptions is None
+
+    def sample(self, rng: np.random.Generator, periods: int) -> LeadTimePath:
+        """Draw the lead time (and delivered fraction) of an order placed in each period."""
+        assert self.std is not None and self.supplier is not None
+        n = self.lead_time.size
+        noise_rng, disrupt_rng = rng.spawn(2)
+        lead = np.broadcast_to(self.lead_time, (periods, n)).copy()
+        if (self.std > 0).any():
+            z = noise_rng.standard_normal((periods, n))
+            upper = self.lead_time + np.ceil(3.0 * self.std).astype(np.int64)
+            lead = np.clip(np.rint(self.lead_time + self.std * z), 0, upper).astype(np.int64)
+        if self.disruptions is None:
+            return LeadTimePath(lead, None, None)
+        d = self.disruptions
+        n_sup = int(self.supplier.max()) + 1
+        start = disrupt_rng.random((periods, n_sup)) < d.probability
+        stop = disrupt_rng.random((periods, n_sup)) < 1.0 / d.mean_duration
+        disrupted = np.zeros((periods, n_sup), dtype=bool)
+        state = np.zeros(n_sup, dtype=bool)
+        for t in range(periods):  # a Markov chain over time: loop over periods, vectorized over suppliers
+            state = np.where(state, ~stop[t], start[t])
+            disrupted[t] = state
+        per_sku = disrupted[:, self.supplier]
+        delay = disrupt_rng.integers(1, max(d.extra_delay, 1) + 1, size=(periods, n))
+        lead = lead + np.where(per_sku, delay if d.extra_delay > 0 else 0, 0)
+        low, high = d.fill_fraction
+        fraction = np.where(per_sku, disrupt_rng.uniform(low, high, size=(periods, n)), 1.0)
+        return LeadTimePath(lead.astype(np.int64), fraction, disrupted)

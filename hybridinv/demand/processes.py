@@ -1,0 +1,273 @@
+"""Demand processes: a base distribution shaped by seasonality, trend, promotions,
+regime shifts and a common factor that correlates SKUs.
+
+A process generates a whole demand path at once (periods x SKUs) from an explicit
+:class:`numpy.random.Generator`, so a scenario and a seed give every policy the
+same demand (common random numbers) and no random draw happens inside the
+simulator's step loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from hybridinv.core.errors import PlanningError
+
+__all__ = [
+    "CommonFactor",
+    "DemandDistribution",
+    "DemandPath",
+    "DemandProcess",
+    "Promotions",
+    "RegimeShifts",
+    "Seasonality",
+]
+
+
+class DemandDistribution(str, Enum):
+    """Family of the per-period demand count given its mean."""
+
+    POISSON = "poisson"
+    NEGATIVE_BINOMIAL = "negative_binomial"
+    NORMAL = "normal"  #: integer normal: round(max(0, N(mean, cv * mean)))
+    EMPIRICAL = "empirical"  #: bootstrap from a history, scaled by the pattern
+
+
+@dataclass(frozen=True)
+class Seasonality:
+    """Multiplicative cycle ``1 + amplitude * sin(2 pi (t + phase) / period)``.
+
+    ``period`` 7 is a weekly cycle of daily buckets, 52 a yearly cycle of weeks,
+    12 a yearly cycle of months. ``amplitude`` and ``phase`` are scalars or per SKU.
+    """
+
+    period: int
+    amplitude: float | NDArray[np.float64] = 0.3
+    phase: float | NDArray[np.float64] = 0.0
+
+    def factor(self, periods: NDArray[np.float64]) -> NDArray[np.float64]:
+        amp = np.asarray(self.amplitude, dtype=np.float64)
+        phase = np.asarray(self.phase, dtype=np.float64)
+        return 1.0 + amp * np.sin(2.0 * np.pi * (periods[:, None] + phase) / self.period)
+
+
+@dataclass(frozen=True)
+class Promotions:
+    """Planned promotions: each SKU starts one with ``probability`` per period,
+    lasting ``duration`` periods with demand multiplied by ``lift``.
+
+    Promotions are drawn with the path but are *announced*: they are part of the
+    expected demand a forecaster sees.
+    """
+
+    probability: float = 0.03
+    lift: float = 2.5
+    duration: int = 2
+
+
+@dataclass(frozen=True)
+class RegimeShifts:
+    """Unannounced level shifts: with ``probability`` per period and SKU the base
+    level is multiplied by a factor drawn log-uniformly from ``[low, high]``.
+
+    Shifts are *not* in the expected demand: a policy has to notice them.
+    """
+
+    probability: float = 0.01
+    low: float = 0.6
+    high: float = 1.6
+
+
+@dataclass(frozen=True)
+class CommonFactor:
+    """Multiplicative noise shared by SKUs.
+
+    ``log multiplier = sigma * (sqrt(rho) z_t + sqrt(1 - rho) e_{t,i}) - sigma^2 / 2`` so
+    the multiplier has mean 1 and the log multipliers of two SKUs have correlation ``rho``.
+    """
+
+    sigma: float = 0.2
+    rho: float = 0.6
+
+
+@dataclass(frozen=True)
+class DemandPath:
+    """One realized demand path and what a forecaster could have known.
+
+    Attributes
+    ----------
+    realized : array, shape (periods, n)
+        Demand per period and SKU (whole numbers).
+    expected : array, shape (periods, n)
+        The forecastable mean: base level, seasonality, trend and announced
+        promotions (not regime shifts or common-factor shocks).
+    std : array, shape (periods, n)
+        Standard deviation of demand around ``expected`` under the base distribution.
+    """
+
+    realized: NDArray[np.float64]
+    expected: NDArray[np.float64]
+    std: NDArray[np.float64]
+
+
+def _per_sku(value: ArrayLike, n: int, name: str) -> NDArray[np.float64]:
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim == 0:
+        arr = np.full(n, float(arr))
+    if arr.shape != (n,):
+        raise PlanningError(f"expected a scalar or {n} values, got shape {arr.shape}", column=name)
+    if not np.isfinite(arr).all() or (arr < 0).any():
+        bad = int(np.flatnonzero(~np.isfinite(arr) | (arr < 0))[0])
+        raise PlanningError("must be finite and >= 0", column=name, value=float(arr[bad]))
+    return arr
+
+
+@dataclass(frozen=True)
+class DemandProcess:
+    """Stochastic demand of ``n`` SKUs.
+
+    Parameters
+    ----------
+    mean : array of float, shape (n,)
+        Base mean demand per period.
+    distribution : DemandDistribution
+        Count distribution around the pattern-adjusted mean.
+    dispersion : float or array
+        Negative binomial size ``k`` (variance ``m + m^2 / k``); ignored otherwise.
+    cv : float or array
+        Coefficient of variation of the integer-normal distribution.
+    seasonality : tuple of Seasonality
+        Multiplicative cycles (weekly, yearly, ...).
+    trend : float or array
+        Relative growth per period (0.01 = +1% per period, linear).
+    promotions, regime_shifts, common_factor : optional
+        Pattern components, see their classes.
+    history : array, shape (n, h), optional
+        Past demand per SKU for the empirical distribution (bootstrap).
+    """
+
+    mean: NDArray[np.float64]
+    distribution: DemandDistribution = DemandDistribution.POISSON
+    dispersion: float | NDArray[np.float64] = 2.0
+    cv: float | NDArray[np.float64] = 0.3
+    seasonality: tuple[Seasonality, ...] = ()
+    trend: float | NDArray[np.float64] = 0.0
+    promotions: Promotions | None = None
+    regime_shifts: RegimeShifts | None = None
+    common_factor: CommonFactor | None = None
+    history: NDArray[np.float64] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        mean = np.atleast_1d(np.asarray(self.mean, dtype=np.float64))
+        n = mean.size
+        object.__setattr__(self, "mean", _per_sku(mean, n, "demand_mean"))
+        object.__setattr__(self, "distribution", DemandDistribution(self.distribution))
+        object.__setattr__(self, "dispersion", _per_sku(self.dispersion, n, "dispersion"))
+        object.__setattr__(self, "cv", _per_sku(self.cv, n, "cv"))
+        trend = np.asarray(self.trend, dtype=np.float64)
+        object.__setattr__(self, "trend", np.broadcast_to(trend, (n,)).copy())
+        if self.distribution is DemandDistribution.NEGATIVE_BINOMIAL and (self.dispersion <= 0).any():
+            raise PlanningError("negative binomial dispersion must be > 0", column="dispersion")
+        if self.distribution is DemandDistribution.EMPIRICAL:
+            if self.history is None:
+                raise PlanningError("the empirical distribution needs a history", column="history")
+            hist = np.asarray(self.history, dtype=np.float64)
+            if hist.ndim != 2 or hist.shape[0] != n or hist.shape[1] == 0:
+                raise PlanningError(f"history must have shape ({n}, h>0), got {hist.shape}", column="history")
+            if not np.isfinite(hist).all() or (hist < 0).any():
+                raise PlanningError("history must be finite and >= 0", column="history")
+            object.__setattr__(self, "history", hist)
+
+    @property
+    def n_skus(self) -> int:
+        return int(self.mean.size)
+
+    def base_std(self, mean: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Standard deviation of one period's demand with the given mean."""
+        dist = self.distribution
+        if dist is DemandDistribution.POISSON:
+            return np.sqrt(mean)
+        if dist is DemandDistribution.NEGATIVE_BINOMIAL:
+            return np.sqrt(mean + mean**2 / self.dispersion)
+        if dist is DemandDistribution.NORMAL:
+            return self.cv * mean
+        hist = self.history
+        assert hist is not None
+        scale = mean / np.maximum(hist.mean(axis=1), 1e-12)
+        return hist.std(axis=1) * scale
+
+    def pattern(self, periods: int, start: int = 0) -> NDArray[np.float64]:
+        """Deterministic multiplier (seasonality and trend), shape (periods, n)."""
+        t = np.arange(start, start + periods, dtype=np.float64)
+        factor = np.ones((periods, self.n_skus))
+        for season in self.seasonality:
+            factor *= season.factor(t)
+        factor *= np.maximum(1.0 + self.trend[None, :] * t[:, None], 0.0)
+        return np.maximum(factor, 0.0)
+
+    def sample(self, rng: np.random.Generator, periods: int) -> DemandPath:
+        """Draw one demand path of ``periods`` periods.
+
+        The draws are made in a fixed order (promotions, regime shifts, common
+        factor, counts) so a change in one component's parameters leaves the
+        random numbers of the others unchanged.
+        """
+        n = self.n_skus
+        streams = rng.spawn(4)
+        expected = self.mean[None, :] * self.pattern(periods)
+        if self.promotions is not None:
+            expected = expected * self._promotion_multiplier(streams[0], periods)
+        level = expected
+        if self.regime_shifts is not None:
+            level = level * self._regime_multiplier(streams[1], periods)
+        if self.common_factor is not None:
+            level = level * self._factor_multiplier(streams[2], periods)
+        realized = self._draw(streams[3], level)
+        return DemandPath(realized=realized, expected=expected, std=self.base_std(expected))
+
+    # ------------------------------------------------------------------ components
+    def _promotion_multiplier(self, rng: np.random.Generator, periods: int) -> NDArray[np.float64]:
+        promo = self.promotions
+        assert promo is not None
+        starts = rng.random((periods, self.n_skus)) < promo.probability
+        active = np.zeros_like(starts)
+        for lag in range(max(promo.duration, 1)):
+            active[lag:] |= starts[: periods - lag] if lag else starts
+        return np.where(active, promo.lift, 1.0)
+
+    def _regime_multiplier(self, rng: np.random.Generator, periods: int) -> NDArray[np.float64]:
+        shifts = self.regime_shifts
+        assert shifts is not None
+        happens = rng.random((periods, self.n_skus)) < shifts.probability
+        log_jump = rng.uniform(np.log(shifts.low), np.log(shifts.high), size=(periods, self.n_skus))
+        return np.exp(np.cumsum(np.where(happens, log_jump, 0.0), axis=0))
+
+    def _factor_multiplier(self, rng: np.random.Generator, periods: int) -> NDArray[np.float64]:
+        cf = self.common_factor
+        assert cf is not None
+        common = rng.standard_normal((periods, 1))
+        own = rng.standard_normal((periods, self.n_skus))
+        z = np.sqrt(cf.rho) * common + np.sqrt(1.0 - cf.rho) * own
+        return np.exp(cf.sigma * z - 0.5 * cf.sigma**2)
+
+    def _draw(self, rng: np.random.Generator, level: NDArray[np.float64]) -> NDArray[np.float64]:
+        dist = self.distribution
+        if dist is DemandDistribution.POISSON:
+            return rng.poisson(level).astype(np.float64)
+        if dist is DemandDistribution.NEGATIVE_BINOMIAL:
+            k = np.broadcast_to(self.dispersion, level.shape)
+            p = k / (k + np.maximum(level, 1e-12))
+            return rng.negative_binomial(k, p).astype(np.float64)
+        if dist is DemandDistribution.NORMAL:
+            return np.maximum(np.rint(rng.normal(level, self.cv * level)), 0.0)
+        hist = self.history
+        assert hist is not None
+        picks = rng.integers(0, hist.shape[1], size=level.shape)
+        base = hist[np.arange(self.n_skus)[None, :], picks]
+        scaled = base * level / np.maximum(hist.mean(axis=1), 1e-12)[None, :]
+        floor = np.floor(scaled)
+        return floor + (rng.random(level.shape) < scaled - floor)

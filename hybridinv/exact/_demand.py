@@ -1,0 +1,196 @@
+"""Discrete demand distributions and one-period expected costs shared by the exact solvers.
+
+Every solver in :mod:`hybridinv.exact` works with a probability mass function (pmf)
+over ``0, 1, ..., n - 1`` held in a 1-D numpy array. Poisson pmfs are truncated where
+the remaining tail probability drops below :data:`TAIL_PROBABILITY` and renormalised,
+so that all expectations below are exact for the truncated distribution (the error
+against the untruncated Poisson is below ``1e-12`` times the cost scale).
+
+References
+----------
+.. [1] Snyder, L. V. and Shen, Z.-J. M. (2019). *Fundamentals of Supply Chain Theory*,
+   2nd ed., Wiley. Section 4.3 (newsvendor loss functions) and Appendix C.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import stats
+
+__all__ = [
+    "TAIL_PROBABILITY",
+    "check_costs",
+    "check_lead_time",
+    "convolution_power",
+    "demand_distribution",
+    "expected_overage",
+    "expected_underage",
+    "newsvendor_cost",
+    "pmf_mean",
+    "poisson_pmf",
+]
+
+TAIL_PROBABILITY: float = 1e-12
+"""Tail mass dropped when a Poisson pmf is truncated."""
+
+_MEAN_RELATIVE_TOLERANCE = 1e-3
+
+
+def poisson_pmf(mean: float, tail_probability: float = TAIL_PROBABILITY) -> NDArray[np.float64]:
+    """Poisson pmf truncated at a tail probability and renormalised.
+
+    Parameters
+    ----------
+    mean : float
+        Poisson mean [lambda], > 0.
+    tail_probability : float, default 1e-12
+        The support is cut at the smallest ``n`` with ``P(D > n) < tail_probability``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``pmf[d] = P(D = d)`` for ``d = 0..n``, summing to one.
+
+    Raises
+    ------
+    ValueError
+        If ``mean`` is not a positive finite number.
+    """
+    if not (math.isfinite(mean) and mean > 0):
+        raise ValueError(f"demand mean must be a positive finite number, got {mean!r}")
+    upper = int(stats.poisson.isf(tail_probability, mean)) + 1
+    pmf = stats.poisson.pmf(np.arange(upper + 1), mean)
+    return np.asarray(pmf / pmf.sum(), dtype=np.float64)
+
+
+def demand_distribution(mean: float | None, demand_pmf: ArrayLike | None = None) -> NDArray[np.float64]:
+    """Validated one-period demand pmf: Poisson(``mean``) or the given ``demand_pmf``.
+
+    Parameters
+    ----------
+    mean : float or None
+        Mean demand per period. Required when ``demand_pmf`` is None. When a pmf is
+        given, ``mean`` may be None; if it is a number it must agree with the pmf's
+        mean to a relative tolerance of 1e-3 (this catches inconsistent inputs).
+    demand_pmf : array_like, optional
+        Probabilities of demand ``0, 1, ..., len - 1``; non-negative, summing to one
+        within 1e-6 (the pmf is renormalised), with ``P(D = 0) < 1``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The pmf as a float array with trailing zeros removed.
+
+    Raises
+    ------
+    ValueError
+        On a non-positive mean, a pmf that is not 1-D, has negative or non-finite
+        entries, does not sum to one, puts all mass on zero, or disagrees with ``mean``.
+    """
+    if demand_pmf is None:
+        if mean is None:
+            raise ValueError("either mean or demand_pmf must be given")
+        return poisson_pmf(float(mean))
+    pmf = np.asarray(demand_pmf, dtype=np.float64)
+    if pmf.ndim != 1 or pmf.size == 0:
+        raise ValueError(f"demand_pmf must be a non-empty 1-D array, got shape {pmf.shape}")
+    if not np.all(np.isfinite(pmf)) or np.any(pmf < 0):
+        raise ValueError("demand_pmf entries must be finite and non-negative")
+    total = float(pmf.sum())
+    if abs(total - 1.0) > 1e-6:
+        raise ValueError(f"demand_pmf must sum to one, sums to {total!r}")
+    pmf = pmf / total
+    last = int(np.flatnonzero(pmf)[-1])
+    pmf = pmf[: last + 1]
+    if last == 0:
+        raise ValueError("demand_pmf puts all mass on zero demand; the mean must be positive")
+    if mean is not None:
+        implied = pmf_mean(pmf)
+        if not math.isclose(float(mean), implied, rel_tol=_MEAN_RELATIVE_TOLERANCE):
+            raise ValueError(f"mean={mean!r} disagrees with the mean {implied:.6g} of demand_pmf; pass mean=None")
+    return pmf
+
+
+def pmf_mean(pmf: NDArray[np.float64]) -> float:
+    """Mean ``sum_d d * pmf[d]`` of a pmf over ``0..len - 1``."""
+    return float(np.dot(np.arange(pmf.size), pmf))
+
+
+def convolution_power(pmf: NDArray[np.float64], periods: int) -> NDArray[np.float64]:
+    """Pmf of the sum of ``periods`` independent copies (``periods >= 1``).
+
+    The tail beyond :data:`TAIL_PROBABILITY` is cut after each convolution and the
+    result renormalised, so the support grows like the mean, not like ``periods * n``.
+    """
+    if periods < 1:
+        raise ValueError(f"periods must be >= 1, got {periods}")
+    total = pmf
+    for _ in range(periods - 1):
+        total = np.convolve(total, pmf)
+        tail = np.cumsum(total[::-1])[::-1]
+        keep = int(np.searchsorted(-tail, -TAIL_PROBABILITY))
+        total = total[: max(keep, 1)]
+        total = total / total.sum()
+    return np.asarray(total, dtype=np.float64)
+
+
+def expected_overage(pmf: NDArray[np.float64], levels: ArrayLike) -> NDArray[np.float64]:
+    """``E[(y - D)^+]`` for every integer level ``y`` in ``levels`` (any sign).
+
+    Uses ``E[(y - D)^+] = sum_{k < y} P(D <= k)``; beyond the support it is ``y - E[D]``.
+    """
+    level = np.asarray(levels, dtype=np.int64)
+    cdf = np.cumsum(pmf)
+    partial = np.concatenate(([0.0], np.cumsum(cdf)))
+    inside = np.clip(level, 0, pmf.size)
+    result = partial[inside] + np.maximum(level - pmf.size, 0)
+    return np.where(level > 0, result, 0.0)
+
+
+def expected_underage(pmf: NDArray[np.float64], levels: ArrayLike) -> NDArray[np.float64]:
+    """``E[(D - y)^+]`` for integer levels, from ``E[(D - y)^+] = E[(y - D)^+] - y + E[D]``."""
+    level = np.asarray(levels, dtype=np.int64)
+    return expected_overage(pmf, level) - level + pmf_mean(pmf)
+
+
+def newsvendor_cost(
+    pmf: NDArray[np.float64], levels: ArrayLike, holding_cost: float, shortage_cost: float
+) -> NDArray[np.float64]:
+    """One-period cost ``G(y) = h E[(y - D)^+] + p E[(D - y)^+]`` at integer levels ``y``.
+
+    Parameters
+    ----------
+    pmf : numpy.ndarray
+        Demand pmf over ``0..len - 1``.
+    levels : array_like of int
+        Stock levels ``y`` available to meet demand (negative means backorders).
+    holding_cost : float
+        Cost per unit of end-of-period stock [h].
+    shortage_cost : float
+        Cost per unit short at the end of the period [p] (backordered or lost).
+
+    References
+    ----------
+    .. [1] Snyder and Shen (2019), eq. (4.5) and Section 4.3.2 (discrete demand).
+    """
+    level = np.asarray(levels, dtype=np.int64)
+    over = expected_overage(pmf, level)
+    under = over - level + pmf_mean(pmf)
+    return np.asarray(holding_cost * over + shortage_cost * under, dtype=np.float64)
+
+
+def check_costs(**costs: float) -> None:
+    """Raise ValueError unless every named cost is a finite number ``>= 0``."""
+    for name, value in costs.items():
+        if not (isinstance(value, (int, float, np.integer, np.floating)) and math.isfinite(value) and value >= 0):
+            raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+
+
+def check_lead_time(lead_time: int) -> int:
+    """Return ``lead_time`` as an int, raising ValueError unless it is an integer ``>= 0``."""
+    if isinstance(lead_time, bool) or not isinstance(lead_time, (int, np.integer)) or lead_time < 0:
+        raise ValueError(f"lead_time must be an integer >= 0, got {lead_time!r}")
+    return int(lead_time)

@@ -1,0 +1,181 @@
+"""Cost accounting and KPIs: defined once here and used everywhere.
+
+Definitions (all over the measured periods, i.e. after the warm-up):
+
+- ``avg_cost``: total cost per period (holding + shortage + ordering + waste + overflow).
+- ``holding_cost``: ``sum_i h_i * end-of-period on-hand``, per period.
+- ``shortage_cost``: ``p_i`` per unit lost (lost sales) or per unit backordered
+  at the end of a period (backorders), per period.
+- ``ordering_cost``: fixed cost per order placed plus unit cost per unit delivered, per period.
+- ``waste_cost``, ``overflow_cost``: per unit expired / rejected at receipt, per period.
+- ``fill_rate``: units served from stock in the period they were demanded / units demanded.
+- ``cycle_service_level``: share of SKU-periods in which demand was met in full
+  (the periodic-review "alpha" service level).
+- ``stockout_sku_periods``: number of SKU-periods with unmet demand.
+- ``inventory_turns``: annualized cost of goods served / average inventory value.
+- ``capacity_utilization``: mean share of warehouse volume used after receipts.
+- ``budget_utilization``: mean share of the period budget spent.
+- ``waste_rate``: units expired / units received.
+- ``violations``: periods whose orders broke a hard rule known at order time
+  (budget, MOQ, lot size, max order, or a capacity row evaluated with the
+  expected demand); ``overflow_units`` counts units rejected at receipt.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from hybridinv.sim.scenario import Scenario
+    from hybridinv.sim.simulator import Simulator
+
+__all__ = ["COST_COMPONENTS", "Ledger"]
+
+#: Names of the cost components, in the order of :attr:`Ledger.costs` columns.
+COST_COMPONENTS: tuple[str, ...] = ("holding", "shortage", "ordering", "waste", "overflow")
+
+
+class Ledger:
+    """Per-period cost components and KPI counters of one episode."""
+
+    def __init__(self, scenario: Scenario, periods: int, track: NDArray[np.int64] | None = None) -> None:
+        self.scenario = scenario
+        self.periods = periods
+        n = scenario.n_skus
+        self.warmup = min(scenario.warmup, periods - 1)
+        #: cost per period and component, shape (periods, 5)
+        self.costs = np.zeros((periods, len(COST_COMPONENTS)))
+        self.demand = np.zeros(periods)
+        self.served = np.zeros(periods)
+        self.stockouts = np.zeros(periods)
+        self.waste_units = np.zeros(periods)
+        self.overflow_units = np.zeros(periods)
+        self.received_units = np.zeros(periods)
+        self.ordered_units = np.zeros(periods)
+        self.spend = np.zeros(periods)
+        self.capacity_util = np.full(periods, np.nan)
+        self.budget_excess = np.zeros(periods)
+        self.capacity_excess = np.zeros(periods)
+        self.rule_breaches = np.zeros(periods)
+        self.sku_stock = np.zeros(n)
+        self.sku_served = np.zeros(n)
+        self.sku_stockouts = np.zeros(n)
+        self.track = track
+        if track is not None:
+            k = track.size
+            self.track_on_hand = np.zeros((periods, k))
+            self.track_orders = np.zeros((periods, k))
+            self.track_demand = np.zeros((periods, k))
+        cat = scenario.catalog
+        self._holding = cat.holding_cost
+        self._shortage = cat.shortage_cost
+        self._unit_cost = cat.unit_cost
+
+    # ------------------------------------------------------------------ recording
+    def violation(self, t: int, budget_excess: float, capacity_excess: float, rules: int) -> None:
+        self.budget_excess[t] = budget_excess
+        self.capacity_excess[t] = capacity_excess
+        self.rule_breaches[t] = rules
+
+    def capacity_use(self, t: int, share: float) -> None:
+        self.capacity_util[t] = share
+
+    def record(
+        self,
+        t: int,
+        sim: Simulator,
+        orders: NDArray[np.float64],
+        spend: float,
+        fixed: float,
+        served: NDArray[np.float64],
+        short: NDArray[np.float64],
+        waste: NDArray[np.float64] | None,
+        overflow: float,
+        demand: NDArray[np.float64],
+        received: float,
+    ) -> None:
+        scenario = self.scenario
+        on_hand = sim._stock.sum(axis=1) if waste is not None else sim._on_hand
+        costs = self.costs[t]
+        costs[0] = self._holding @ on_hand
+        if scenario.lost_sales:
+            costs[1] = self._shortage @ short
+        else:
+            costs[1] = self._shortage @ sim._backorders
+        costs[2] = spend + fixed
+        if waste is not None:
+            units = float(waste.sum())
+            self.waste_units[t] = units
+            costs[3] = units * scenario.waste_cost
+        self.overflow_units[t] = overflow
+        self.received_units[t] = received
+        costs[4] = overflow * scenario.overflow_cost
+        self.spend[t] = spend
+        served_units = float(served.sum())
+        self.served[t] = served_units
+        self.demand[t] = float(demand.sum())
+        stockouts = np.count_nonzero(short)
+        self.stockouts[t] = stockouts
+        if t >= self.warmup:
+            self.sku_stock += on_hand
+            self.sku_served += served
+            if stockouts:
+                self.sku_stockouts += short > 0
+        if self.track is not None:
+            self.track_on_hand[t] = on_hand[self.track]
+            self.track_orders[t] = orders[self.track]
+            self.track_demand[t] = demand[self.track]
+
+    # ------------------------------------------------------------------ reporting
+    def period_cost(self, t: int) -> float:
+        """Total cost of period ``t``."""
+        return float(self.costs[t].sum())
+
+    def summary(self, periods: int | None = None) -> dict[str, float]:
+        """KPIs over the measured periods ``[warmup, periods)``."""
+        end = self.periods if periods is None else periods
+        sl = slice(self.warmup, end)
+        measured = max(end - self.warmup, 1)
+        costs = self.costs[sl].sum(axis=0) / measured
+        n = self.scenario.n_skus
+        demand = self.demand[sl].sum()
+        budget = self.scenario.constraints.budget
+        stock_value = float(self._unit_cost @ self.sku_stock) / measured
+        cogs = float(self._unit_cost @ self.sku_served) / measured
+        violations = (
+            (self.budget_excess[sl] > 0) | (self.capacity_excess[sl] > 0) | (self.rule_breaches[sl] > 0)
+        )
+        waste_units = float(self.waste_units[sl].sum())
+        received_units = float(self.received_units[sl].sum())
+        out = {
+            "avg_cost": float(costs.sum()),
+            "holding_cost": float(costs[0]),
+            "shortage_cost": float(costs[1]),
+            "ordering_cost": float(costs[2]),
+            "waste_cost": float(costs[3]),
+            "overflow_cost": float(costs[4]),
+            "fill_rate": float(self.served[sl].sum() / demand) if demand > 0 else 1.0,
+            "cycle_service_level": float(1.0 - self.stockouts[sl].sum() / (n * measured)),
+            "stockout_sku_periods": float(self.stockouts[sl].sum()),
+            "inventory_turns": cogs / stock_value * self.scenario.periods_per_year if stock_value > 0 else math.inf,
+            "capacity_utilization": _nanmean(self.capacity_util[sl]),
+            "budget_utilization": float(self.spend[sl].mean() / budget) if math.isfinite(budget) else float("nan"),
+            "waste_units": float(waste_units),
+            "waste_rate": float(waste_units / received_units) if received_units > 0 else 0.0,
+            "overflow_units": float(self.overflow_units[sl].sum()),
+            "violations": float(violations.sum()),
+            "budget_violations": float((self.budget_excess[sl] > 0).sum()),
+            "capacity_violations": float((self.capacity_excess[sl] > 0).sum()),
+            "rule_violations": float((self.rule_breaches[sl] > 0).sum()),
+            "periods": float(measured),
+        }
+        return out
+
+
+def _nanmean(values: NDArray[np.float64]) -> float:
+    finite = values[~np.isnan(values)]
+    return float(finite.mean()) if finite.size else float("nan")

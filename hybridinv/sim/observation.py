@@ -1,0 +1,171 @@
+"""What a policy sees at the start of a period (before ordering)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hybridinv.core.catalog import Catalog
+from hybridinv.core.constraints import Constraints
+from hybridinv.core.state import InventoryState
+
+if TYPE_CHECKING:
+    from hybridinv.sim.simulator import Simulator
+
+__all__ = ["Observation"]
+
+
+class Observation:
+    """A read-only view of the simulator at the start of period ``period``.
+
+    Quantities are computed on first access and valid until the next ``step``.
+    Policies receive this object from :func:`hybridinv.simulate`, the environments
+    and :func:`hybridinv.plan` (which builds one from a user's state and forecast
+    via :meth:`from_state`).
+    """
+
+    def __init__(self, sim: Simulator | None = None) -> None:
+        self._sim = sim
+        self._cache: dict[str, NDArray[np.float64]] = {}
+        if sim is not None:
+            self.period = sim.t
+            self.catalog: Catalog = sim.scenario.catalog
+            self.constraints: Constraints = sim.scenario.constraints
+            self.lost_sales: bool = sim.scenario.lost_sales
+            self.periods_per_year: int = sim.scenario.periods_per_year
+
+    @classmethod
+    def from_state(
+        cls,
+        state: InventoryState,
+        catalog: Catalog,
+        constraints: Constraints,
+        forecast_mean: NDArray[np.float64],
+        forecast_std: NDArray[np.float64],
+        demand_history: NDArray[np.float64] | None = None,
+        period: int = 0,
+        lost_sales: bool = True,
+    ) -> Observation:
+        """An observation built from planning data (for :func:`hybridinv.plan`).
+
+        ``forecast_mean`` and ``forecast_std`` have shape (n_skus, horizon).
+        """
+        obs = cls(None)
+        obs.period = period
+        obs.catalog = catalog
+        obs.constraints = constraints
+        obs.lost_sales = lost_sales
+        obs.periods_per_year = 52
+        assert state.backorders is not None and state.pipeline is not None
+        obs._cache = {
+            "on_hand": np.asarray(state.on_hand, dtype=np.float64),
+            "backorders": np.asarray(state.backorders, dtype=np.float64),
+            "pipeline": np.asarray(state.pipeline, dtype=np.float64),
+            "forecast_mean": np.asarray(forecast_mean, dtype=np.float64),
+            "forecast_std": np.asarray(forecast_std, dtype=np.float64),
+        }
+        if demand_history is not None:
+            obs._cache["history"] = np.asarray(demand_history, dtype=np.float64)
+        return obs
+
+    def _get(self, key: str) -> NDArray[np.float64]:
+        value = self._cache.get(key)
+        if value is None:
+            sim = self._sim
+            assert sim is not None
+            if key == "on_hand":
+                value = sim.on_hand()
+            elif key == "backorders":
+                value = sim.backorders()
+            elif key == "pipeline":
+                value = sim.pipeline()
+            else:
+                raise KeyError(key)
+            self._cache[key] = value
+        return value
+
+    @property
+    def n_skus(self) -> int:
+        return self.catalog.n_skus
+
+    @property
+    def on_hand(self) -> NDArray[np.float64]:
+        """Usable stock per SKU."""
+        return self._get("on_hand")
+
+    @property
+    def backorders(self) -> NDArray[np.float64]:
+        """Units owed to customers per SKU (0 under lost sales)."""
+        return self._get("backorders")
+
+    @property
+    def pipeline(self) -> NDArray[np.float64]:
+        """Open orders, shape (n, W): ``pipeline[i, k]`` arrives in ``k`` periods."""
+        return self._get("pipeline")
+
+    @property
+    def inventory_position(self) -> NDArray[np.float64]:
+        """On-hand + open orders − backorders."""
+        ip = self._cache.get("ip")
+        if ip is None:
+            ip = self.on_hand + self.pipeline.sum(axis=1) - self.backorders
+            self._cache["ip"] = ip
+        return ip
+
+    def forecast(self, horizon: int) -> NDArray[np.float64]:
+        """Expected demand of the next ``horizon`` periods, shape (n, horizon).
+
+        In simulation this is the scenario's forecastable mean (seasonality,
+        trend, announced promotions); in planning, the user's forecast (its last
+        period repeated where the horizon is longer).
+        """
+        return self._window("forecast_mean", horizon)
+
+    def forecast_std(self, horizon: int) -> NDArray[np.float64]:
+        """Standard deviation of demand of the next ``horizon`` periods, shape (n, horizon)."""
+        return self._window("forecast_std", horizon)
+
+    def _window(self, key: str, horizon: int) -> NDArray[np.float64]:
+        sim = self._sim
+        if sim is None:
+            full = self._cache[key]
+            if full.shape[1] >= horizon:
+                return full[:, :horizon]
+            pad = np.repeat(full[:, -1:], horizon - full.shape[1], axis=1)
+            return np.concatenate([full, pad], axis=1)
+        assert sim.path is not None
+        source = sim.path.demand.expected if key == "forecast_mean" else sim.path.demand.std
+        t = sim.t
+        window = source[t : t + horizon]
+        if window.shape[0] < horizon:
+            pad = np.repeat(source[-1:], horizon - window.shape[0], axis=0)
+            window = np.concatenate([window, pad], axis=0)
+        return window.T
+
+    def demand_history(self, length: int) -> NDArray[np.float64]:
+        """Realized demand of the last ``length`` periods, shape (n, length), oldest first.
+
+        Periods before the start of the episode are filled with the expected demand.
+        """
+        sim = self._sim
+        if sim is None:
+            hist = self._cache.get("history")
+            if hist is None:
+                return np.repeat(self.forecast(1), length, axis=1)
+            if hist.shape[1] >= length:
+                return hist[:, -length:]
+            pad = np.repeat(self.forecast(1), length - hist.shape[1], axis=1)
+            return np.concatenate([pad, hist], axis=1)
+        assert sim.path is not None
+        t = sim.t
+        realized = sim.path.demand.realized[max(0, t - length) : t]
+        if realized.shape[0] < length:
+            fill = np.repeat(sim.path.demand.expected[:1], length - realized.shape[0], axis=0)
+            realized = np.concatenate([fill, realized], axis=0)
+        return realized.T
+
+    def state(self) -> InventoryState:
+        """The state as an :class:`InventoryState` (for the repair layer)."""
+        return InventoryState(self.catalog.sku, self.on_hand, self.backorders, self.pipeline)

@@ -1,0 +1,130 @@
+"""A scenario: catalog, constraints, demand and lead-time processes, horizon, initial state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hybridinv.core.catalog import Catalog
+from hybridinv.core.constraints import Constraints
+from hybridinv.core.errors import PlanningError
+from hybridinv.core.state import InventoryState
+from hybridinv.demand.leadtime import LeadTimePath, LeadTimeProcess
+from hybridinv.demand.processes import DemandPath, DemandProcess
+
+__all__ = ["Scenario", "ScenarioPath"]
+
+
+@dataclass(frozen=True)
+class ScenarioPath:
+    """All random inputs of one episode: demand and lead times (common random numbers)."""
+
+    seed: int
+    demand: DemandPath
+    lead_times: LeadTimePath
+
+
+@dataclass(frozen=True, eq=False)
+class Scenario:
+    """Everything needed to simulate one replenishment problem.
+
+    Parameters
+    ----------
+    name : str
+        Registry name.
+    catalog : Catalog
+    constraints : Constraints
+    demand : DemandProcess
+        Must have one SKU per catalog row.
+    lead_times : LeadTimeProcess, optional
+        Defaults to the catalog's deterministic lead times.
+    periods : int
+        Default horizon of an episode.
+    initial_state : InventoryState, optional
+        Defaults to on-hand = expected demand over lead time + 1 periods.
+    lost_sales : bool
+        Lost sales (True) or backorders (False).
+    warmup : int
+        Periods at the start excluded from the KPIs.
+    waste_cost : float
+        Cost per expired unit on top of its purchase cost (disposal).
+    overflow_cost : float
+        Cost per unit rejected at receipt because the warehouse is full.
+    periods_per_year : int
+        For annualized KPIs (inventory turns).
+    lookahead : int
+        Extra periods of demand drawn past the horizon so forecasts exist at its end.
+    description : str
+    """
+
+    name: str
+    catalog: Catalog
+    constraints: Constraints
+    demand: DemandProcess
+    lead_times: LeadTimeProcess | None = None
+    periods: int = 200
+    initial_state: InventoryState | None = None
+    lost_sales: bool = True
+    warmup: int = 0
+    waste_cost: float = 0.0
+    overflow_cost: float = 5.0
+    periods_per_year: int = 52
+    lookahead: int = 16
+    description: str = ""
+    tags: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        n = self.catalog.n_skus
+        if self.demand.n_skus != n:
+            raise PlanningError(f"demand process has {self.demand.n_skus} SKUs, catalog has {n}", column="demand")
+        if self.lead_times is None:
+            lt = LeadTimeProcess.from_catalog(self.catalog.lead_time, self.catalog.lead_time_std, self.catalog.supplier)
+            object.__setattr__(self, "lead_times", lt)
+        elif self.lead_times.lead_time.size != n:
+            raise PlanningError("lead-time process does not match the catalog", column="lead_time")
+        if self.periods < 1 or self.warmup < 0 or self.warmup >= self.periods:
+            raise PlanningError("need periods >= 1 and 0 <= warmup < periods", column="periods", value=self.periods)
+        if self.initial_state is None:
+            start = np.rint(self.demand.mean * (self.catalog.lead_time + 1))
+            object.__setattr__(self, "initial_state", InventoryState.empty(self.catalog, start))
+        else:
+            object.__setattr__(self, "initial_state", self.initial_state.aligned(self.catalog))
+
+    @property
+    def n_skus(self) -> int:
+        return self.catalog.n_skus
+
+    def sample(self, seed: int, periods: int | None = None) -> ScenarioPath:
+        """Draw the demand and lead-time path for ``seed`` (same seed, same path)."""
+        horizon = (periods or self.periods) + self.lookahead
+        demand_rng, lead_rng = np.random.default_rng(seed).spawn(2)
+        assert self.lead_times is not None
+        return ScenarioPath(
+            seed=int(seed),
+            demand=self.demand.sample(demand_rng, horizon),
+            lead_times=self.lead_times.sample(lead_rng, horizon),
+        )
+
+    def replace(self, **changes: Any) -> Scenario:
+        """A modified copy (validated again)."""
+        return replace(self, **changes)
+
+    def expected_demand(self) -> NDArray[np.float64]:
+        """Base mean demand per SKU and period."""
+        return self.demand.mean
+
+    def summary(self) -> dict[str, Any]:
+        """Short description for reports and model metadata."""
+        return {
+            "name": self.name,
+            "n_skus": self.n_skus,
+            "periods": self.periods,
+            "lost_sales": self.lost_sales,
+            "constraints": self.constraints.to_dict(),
+            "perishable": bool(self.catalog.perishable.any()),
+            "stochastic_lead_times": not self.lead_times.deterministic,  # type: ignore[union-attr]
+            "description": self.description,
+        }
