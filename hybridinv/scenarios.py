@@ -73,7 +73,7 @@ def single_sku(
     lost_sales: bool = True,
     demand: str = "poisson",
     periods: int = 1000,
-    warmup: int = 50,
+    warmup: int | None = None,
 ) -> Scenario:
     """One SKU with stationary demand and no shared constraints.
 
@@ -92,8 +92,10 @@ def single_sku(
     lost_sales : bool
         Lost sales (True) or backorders.
     demand : {"poisson", "negative_binomial", "normal"}
-    periods, warmup : int
-        Horizon and the periods excluded from KPIs.
+    periods : int
+        Horizon.
+    warmup : int, optional
+        Periods excluded from the KPIs (default ``min(50, periods // 10)``).
     """
     dist = DemandDistribution(demand)
     catalog = Catalog(
@@ -113,7 +115,7 @@ def single_sku(
         demand=DemandProcess(mean=np.array([mean]), distribution=dist),
         periods=periods,
         lost_sales=lost_sales,
-        warmup=warmup,
+        warmup=min(50, periods // 10) if warmup is None else warmup,
         description=(
             f"single SKU, {dist.value} mean {mean:g}, L={lead_time}, h={holding_cost:g}, "
             f"p={shortage_cost:g}, K={fixed_cost:g}, {'lost sales' if lost_sales else 'backorders'}"

@@ -1,0 +1,46 @@
+"""Mapping of normalized actions in [-1, 1] to orders or (s, S) targets."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hybridinv.sim.observation import Observation
+
+__all__ = ["ACTION_VERSION", "MAX_ORDER_PERIODS", "orders_from_action", "targets_from_action"]
+
+#: Bumped whenever the action mapping changes (stored in model metadata).
+ACTION_VERSION = 1
+#: Largest order of the pure-RL action, in periods of demand.
+MAX_ORDER_PERIODS = 6.0
+#: Range of the safety factor z of the reorder point.
+SAFETY_RANGE = 3.0
+#: Largest gap S - s, in periods of demand.
+MAX_GAP_PERIODS = 6.0
+
+
+def orders_from_action(action: NDArray[np.floating], scale: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Raw pure-RL orders: ``(a + 1) / 2 * MAX_ORDER_PERIODS * scale``, rounded."""
+    a = np.clip(np.asarray(action, dtype=np.float64).reshape(-1), -1.0, 1.0)
+    return np.rint((a + 1.0) * 0.5 * MAX_ORDER_PERIODS * scale)
+
+
+def targets_from_action(
+    action: NDArray[np.floating], obs: Observation, scale: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Per-SKU ``(s, S)`` from a normalized action of shape (n, 2).
+
+    ``s = mu_P + z * sigma_P`` with ``z = 3 a_0`` (mu_P, sigma_P: forecast mean and
+    standard deviation over the protection interval of L + 1 periods) and
+    ``S = s + (a_1 + 1) / 2 * 6 * scale``. ``a_1 = -1`` gives ``S = s``, a base-stock
+    policy with level ``s``; larger ``a_1`` batches orders (fixed costs, MOQs).
+    """
+    a = np.clip(np.asarray(action, dtype=np.float64).reshape(-1, 2), -1.0, 1.0)
+    lead = obs.catalog.lead_time
+    horizon = int(lead.max()) + 1
+    within = np.arange(horizon)[None, :] <= lead[:, None]
+    mean = (obs.forecast(horizon) * within).sum(axis=1)
+    std = np.sqrt((obs.forecast_std(horizon) ** 2 * within).sum(axis=1))
+    reorder = np.maximum(mean + SAFETY_RANGE * a[:, 0] * std, 0.0)
+    up_to = reorder + (a[:, 1] + 1.0) * 0.5 * MAX_GAP_PERIODS * scale
+    return reorder, up_to

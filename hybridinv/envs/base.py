@@ -1,0 +1,137 @@
+"""Common machinery of the inventory environments (one class, parametrized by the action mapping)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import gymnasium as gym
+import numpy as np
+from numpy.typing import NDArray
+
+from hybridinv.envs.features import GLOBAL_FEATURES, SKU_FEATURES, demand_scale, observe
+from hybridinv.sim.ledger import COST_COMPONENTS, Ledger
+from hybridinv.sim.observation import Observation
+from hybridinv.sim.scenario import Scenario
+from hybridinv.sim.simulator import Simulator
+
+__all__ = ["InventoryEnv", "RewardHook", "ScenarioSource"]
+
+#: A scenario, or a function drawing one from the environment's generator
+#: (domain randomization, curricula); every drawn scenario has the same SKU count.
+ScenarioSource = Scenario | Callable[[np.random.Generator], Scenario]
+
+
+class RewardHook(Protocol):
+    """Anything that turns a period of the ledger into a reward (e.g. a RewardSpec)."""
+
+    def period_reward(self, ledger: Ledger, t: int) -> float: ...
+
+
+class InventoryEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
+    """Base class: simulator episode, normalized observation, reward = −period cost.
+
+    Subclasses define the action space and ``_orders(action, obs)``.
+
+    Parameters
+    ----------
+    scenario : Scenario or callable
+        The scenario, or ``f(np_random) -> Scenario`` called at every reset.
+    periods : int, optional
+        Episode length (defaults to the scenario's horizon).
+    reward_spec : RewardHook, optional
+        Replaces the default reward ``-period_cost / reward_scale``.
+    reward_scale : float, optional
+        Divides the cost (default: the expected holding + shortage cost of one
+        period of mean demand, so rewards are O(1)).
+    """
+
+    metadata = {"render_modes": []}
+
+    def __init__(
+        self,
+        scenario: ScenarioSource,
+        periods: int | None = None,
+        reward_spec: RewardHook | None = None,
+        reward_scale: float | None = None,
+    ) -> None:
+        super().__init__()
+        self._source = scenario
+        first = scenario if isinstance(scenario, Scenario) else scenario(np.random.default_rng(0))
+        self.scenario = first
+        self.n_skus = first.n_skus
+        self.n_sku_features = len(SKU_FEATURES)
+        self.n_global_features = len(GLOBAL_FEATURES)
+        self.periods = periods
+        self.reward_spec = reward_spec
+        cat = first.catalog
+        default_scale = float((cat.holding_cost + cat.shortage_cost) @ first.demand.mean) * 0.1
+        self.reward_scale = float(reward_scale or max(default_scale, 1e-6))
+        size = self.n_skus * self.n_sku_features + self.n_global_features
+        self.observation_space = gym.spaces.Box(-50.0, 50.0, shape=(size,), dtype=np.float32)
+        self._sim: Simulator | None = None
+        self._obs: Observation | None = None
+        self._scale: NDArray[np.float64] | None = None
+
+    # ------------------------------------------------------------------ gymnasium API
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[NDArray[np.float32], dict[str, Any]]:
+        super().reset(seed=seed)
+        rng = self.np_random
+        scenario = self._source if isinstance(self._source, Scenario) else self._source(rng)
+        if scenario.n_skus != self.n_skus:
+            raise ValueError(f"scenario source changed the SKU count from {self.n_skus} to {scenario.n_skus}")
+        self.scenario = scenario
+        path_seed = int(rng.integers(2**31 - 1)) if options is None or "path_seed" not in options else int(
+            options["path_seed"]
+        )
+        self._sim = Simulator(scenario, periods=self.periods)
+        self._obs = self._sim.reset(seed=path_seed)
+        return self._observe(), {"path_seed": path_seed}
+
+    def step(
+        self, action: NDArray[np.float32]
+    ) -> tuple[NDArray[np.float32], float, bool, bool, dict[str, Any]]:
+        sim, obs = self._sim, self._obs
+        if sim is None or obs is None:
+            raise RuntimeError("call reset() before step()")
+        orders = self._orders(np.asarray(action, dtype=np.float64), obs)
+        t = sim.t
+        self._obs = sim.step(orders)
+        ledger = sim.ledger
+        if self.reward_spec is not None:
+            reward = float(self.reward_spec.period_reward(ledger, t))
+        else:
+            reward = -ledger.period_cost(t) / self.reward_scale
+        info = {name: float(ledger.costs[t, k]) for k, name in enumerate(COST_COMPONENTS)}
+        info["cost"] = ledger.period_cost(t)
+        info["violation"] = bool(ledger.budget_excess[t] > 0 or ledger.capacity_excess[t] > 0 or ledger.rule_breaches[t] > 0)
+        info["orders"] = orders
+        truncated = sim.done
+        return self._observe(), reward, False, truncated, info
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def simulator(self) -> Simulator:
+        """The simulator of the current episode."""
+        if self._sim is None:
+            raise RuntimeError("call reset() first")
+        return self._sim
+
+    @property
+    def observation(self) -> Observation:
+        """The current (unnormalized) observation."""
+        if self._obs is None:
+            raise RuntimeError("call reset() first")
+        return self._obs
+
+    def _observe(self) -> NDArray[np.float32]:
+        obs = self._obs
+        assert obs is not None
+        self._scale = demand_scale(obs)
+        sku, glob = observe(obs, self._scale)
+        return np.concatenate([sku.reshape(-1), glob]).astype(np.float32)
+
+    def _orders(self, action: NDArray[np.float64], obs: Observation) -> NDArray[np.float64]:
+        raise NotImplementedError

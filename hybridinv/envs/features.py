@@ -1,0 +1,128 @@
+"""Observation features shared by the environments and by the hybrid policy at plan time.
+
+Every per-SKU quantity is divided by the SKU's demand scale, so the same
+network applies to SKUs of any size and to catalogs of any length.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hybridinv.sim.observation import Observation
+
+__all__ = [
+    "GLOBAL_FEATURES",
+    "OBSERVATION_VERSION",
+    "PIPELINE_SLOTS",
+    "SKU_FEATURES",
+    "demand_scale",
+    "observe",
+]
+
+#: Bumped whenever the feature layout changes (stored in model metadata).
+OBSERVATION_VERSION = 1
+#: Pipeline slots reported one by one (later arrivals are summed into the last).
+PIPELINE_SLOTS = 5
+SKU_FEATURES: tuple[str, ...] = (
+    "on_hand",
+    "backorders",
+    *(f"pipeline_{k}" for k in range(PIPELINE_SLOTS)),
+    "inventory_position",
+    "lead_time",
+    "forecast_protection",
+    "forecast_next",
+    "std_protection",
+    "demand_last",
+    "demand_recent",
+    "critical_ratio",
+    "log_shortage_to_holding",
+    "log_scale",
+    "fixed_cost",
+    "moq",
+    "lot_size",
+    "shelf_life",
+)
+GLOBAL_FEATURES: tuple[str, ...] = (
+    "capacity_load",
+    "budget_load",
+    "season_sin",
+    "season_cos",
+    "mean_position",
+    "has_capacity",
+    "has_budget",
+)
+_HISTORY = 4
+_SCALE_WINDOW = 8
+
+
+def demand_scale(obs: Observation) -> NDArray[np.float64]:
+    """Per-SKU demand scale: the mean forecast over the next 8 periods (at least 0.05)."""
+    return np.maximum(obs.forecast(_SCALE_WINDOW).mean(axis=1), 0.05)
+
+
+def observe(
+    obs: Observation, scale: NDArray[np.float64] | None = None
+) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """Features of an observation.
+
+    Returns
+    -------
+    sku_features : array, shape (n_skus, len(SKU_FEATURES))
+    global_features : array, shape (len(GLOBAL_FEATURES),)
+    """
+    cat = obs.catalog
+    n = cat.n_skus
+    if scale is None:
+        scale = demand_scale(obs)
+    lead = cat.lead_time
+    horizon = int(lead.max()) + 1
+    mean = obs.forecast(horizon)
+    std = obs.forecast_std(horizon)
+    within = np.arange(horizon)[None, :] <= lead[:, None]
+    protect_mean = (mean * within).sum(axis=1)
+    protect_std = np.sqrt((std**2 * within).sum(axis=1))
+    periods = lead + 1.0
+    pipe = obs.pipeline
+    slots = np.zeros((n, PIPELINE_SLOTS))
+    width = min(pipe.shape[1], PIPELINE_SLOTS)
+    slots[:, :width] = pipe[:, :width]
+    if pipe.shape[1] > PIPELINE_SLOTS:
+        slots[:, -1] += pipe[:, PIPELINE_SLOTS:].sum(axis=1)
+    history = obs.demand_history(_HISTORY)
+    holding = np.maximum(cat.holding_cost, 1e-9)
+    shortage = cat.shortage_cost
+    feats = np.empty((n, len(SKU_FEATURES)), dtype=np.float64)
+    feats[:, 0] = obs.on_hand / scale
+    feats[:, 1] = obs.backorders / scale
+    feats[:, 2 : 2 + PIPELINE_SLOTS] = slots / scale[:, None]
+    c = 2 + PIPELINE_SLOTS
+    feats[:, c] = obs.inventory_position / scale
+    feats[:, c + 1] = lead / 4.0
+    feats[:, c + 2] = protect_mean / (scale * periods)
+    feats[:, c + 3] = mean[:, 0] / scale
+    feats[:, c + 4] = protect_std / (scale * np.sqrt(periods))
+    feats[:, c + 5] = history[:, -1] / scale
+    feats[:, c + 6] = history.mean(axis=1) / scale
+    feats[:, c + 7] = shortage / (shortage + holding)
+    feats[:, c + 8] = np.log(np.maximum(shortage, 1e-9) / holding) / 5.0
+    feats[:, c + 9] = np.log1p(scale) / 5.0
+    feats[:, c + 10] = np.log1p(cat.order_cost / (holding * scale)) / 5.0
+    feats[:, c + 11] = cat.moq / scale / 4.0
+    feats[:, c + 12] = cat.lot_size / scale / 4.0
+    feats[:, c + 13] = cat.shelf_life / 10.0
+    cons = obs.constraints
+    glob = np.zeros(len(GLOBAL_FEATURES), dtype=np.float64)
+    if math.isfinite(cons.capacity):
+        glob[0] = float(cat.volume @ (obs.on_hand + pipe.sum(axis=1))) / cons.capacity
+        glob[5] = 1.0
+    if math.isfinite(cons.budget):
+        glob[1] = float(cat.unit_cost @ protect_mean / periods) / cons.budget
+        glob[6] = 1.0
+    angle = 2.0 * np.pi * (obs.period % 52) / 52.0
+    glob[2] = np.sin(angle)
+    glob[3] = np.cos(angle)
+    glob[4] = float(np.mean(feats[:, c]))
+    return np.clip(feats, -50, 50).astype(np.float32), np.clip(glob, -50, 50).astype(np.float32)
