@@ -1,8 +1,17 @@
-"""hybridinv: inventory replenishment joining reinforcement learning with optimization."""
+"""hybridinv: inventory replenishment joining reinforcement learning with optimization.
+
+The public API: :func:`plan` (one period's orders), :func:`simulate` (evaluate a
+policy on a scenario), the data model (:class:`Catalog`, :class:`InventoryState`,
+:class:`Constraints`, :class:`Scenario`) and :class:`PlanningError`. Importing
+this package never imports torch.
+"""
 
 from __future__ import annotations
 
+from hybridinv import policies, scenarios
 from hybridinv.core import Catalog, ConstraintViolationWarning, Constraints, InventoryState, PlanningError
+from hybridinv.planner import plan
+from hybridinv.sim import Scenario, Simulator, simulate
 
 __version__ = "0.1.0"
 
@@ -12,5 +21,11 @@ __all__ = [
     "Constraints",
     "InventoryState",
     "PlanningError",
+    "Scenario",
+    "Simulator",
     "__version__",
+    "plan",
+    "policies",
+    "scenarios",
+    "simulate",
 ]

@@ -1,0 +1,59 @@
+"""``hybridinv plan``: orders for one period from CSV files."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+import pandas as pd
+
+__all__ = ["command"]
+
+
+@click.command(name="plan")
+@click.option("--catalog", "catalog_path", required=True, type=click.Path(exists=True, dir_okay=False), help="Catalog CSV.")
+@click.option("--state", "state_path", required=True, type=click.Path(exists=True, dir_okay=False), help="State CSV (sku, on_hand, ...).")
+@click.option("--forecast", "forecast_path", type=click.Path(exists=True, dir_okay=False), help="Forecast CSV (sku, period, mean[, std]).")
+@click.option("--open-orders", "orders_path", type=click.Path(exists=True, dir_okay=False), help="Open orders CSV (sku, arrives_in, quantity).")
+@click.option("--capacity", type=float, default=float("inf"), show_default=True, help="Warehouse capacity (volume units).")
+@click.option("--budget", type=float, default=float("inf"), show_default=True, help="Purchase budget for this period.")
+@click.option("--policy", default="hybrid", show_default=True, help="Policy name (hybrid, newsvendor, ss, base_stock, dynamic_ss, mpc, ...).")
+@click.option("--backorders", is_flag=True, help="Unmet demand is backordered (default: lost sales).")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), help="Write the plan CSV here (default: print).")
+@click.option("--diagnostics", "diag_path", type=click.Path(dir_okay=False), help="Write diagnostics JSON here.")
+def command(
+    catalog_path: str,
+    state_path: str,
+    forecast_path: str | None,
+    orders_path: str | None,
+    capacity: float,
+    budget: float,
+    policy: str,
+    backorders: bool,
+    out_path: str | None,
+    diag_path: str | None,
+) -> None:
+    """Plan one period's orders and write them as CSV."""
+    from hybridinv import Constraints, PlanningError, plan
+
+    try:
+        result = plan(
+            pd.read_csv(state_path),
+            pd.read_csv(catalog_path),
+            Constraints(capacity=capacity, budget=budget),
+            forecast=pd.read_csv(forecast_path) if forecast_path else None,
+            policy=policy,
+            open_orders=pd.read_csv(orders_path) if orders_path else None,
+            lost_sales=not backorders,
+        )
+    except PlanningError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if out_path:
+        result.to_csv(out_path, index=False)
+        click.echo(f"wrote {len(result)} rows to {out_path}")
+    else:
+        result.to_csv(sys.stdout, index=False)
+    if diag_path:
+        with open(diag_path, "w") as fh:
+            json.dump(result.attrs["diagnostics"], fh, indent=2, default=str)

@@ -1,0 +1,55 @@
+"""The bundled example catalog (12 SKUs) used by ``hybridinv demo`` and the docs."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from hybridinv.core.catalog import Catalog
+from hybridinv.core.constraints import Constraints
+from hybridinv.core.state import InventoryState
+from hybridinv.demand.processes import DemandDistribution, DemandProcess, Promotions, Seasonality
+from hybridinv.sim.scenario import Scenario
+
+__all__ = ["EXAMPLE_CONSTRAINTS", "example_frames", "example_scenario"]
+
+#: Capacity (volume units) and weekly budget of the example warehouse.
+EXAMPLE_CONSTRAINTS = Constraints(capacity=480.0, budget=1500.0)
+
+
+def example_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The example catalog and state as DataFrames (as a planner would load them from CSV)."""
+    data = resources.files("hybridinv") / "data"
+    with resources.as_file(data / "example_catalog.csv") as path:
+        catalog = pd.read_csv(path)
+    with resources.as_file(data / "example_state.csv") as path:
+        state = pd.read_csv(path)
+    return catalog, state
+
+
+def example_scenario(periods: int = 52) -> Scenario:
+    """A weekly scenario on the example catalog: seasonal negative-binomial demand
+    with promotions, the example capacity and budget, starting from the example state."""
+    catalog_df, state_df = example_frames()
+    catalog = Catalog.from_frame(catalog_df)
+    state = InventoryState.from_frame(state_df, catalog=catalog)
+    rng = np.random.default_rng(12)
+    demand = DemandProcess(
+        mean=catalog.demand_mean,
+        distribution=DemandDistribution.NEGATIVE_BINOMIAL,
+        dispersion=4.0,
+        seasonality=(Seasonality(period=52, amplitude=rng.uniform(0.1, 0.4, catalog.n_skus)),),
+        promotions=Promotions(probability=0.03, lift=2.0, duration=2),
+    )
+    return Scenario(
+        name="example",
+        catalog=catalog,
+        constraints=EXAMPLE_CONSTRAINTS,
+        demand=demand,
+        periods=periods,
+        initial_state=state,
+        warmup=2,
+        description="bundled 12-SKU example catalog, weekly",
+    )
