@@ -28,7 +28,24 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-__all__ = ["StateSpace", "stationary_distribution", "transition_matrix"]
+__all__ = ["StateSpace", "segments", "stationary_distribution", "transition_matrix"]
+
+
+def segments(counts: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Expand ``counts[i]`` consecutive slots per item ``i`` without a Python loop.
+
+    Returns
+    -------
+    owner : numpy.ndarray
+        Item of every slot, ``repeat(arange(len(counts)), counts)``.
+    offset : numpy.ndarray
+        Position of every slot within its item, ``0..counts[i] - 1``.
+    starts : numpy.ndarray
+        First slot of every item (``offsets`` for ``numpy.ufunc.reduceat`` and CSR ``indptr``).
+    """
+    starts = np.cumsum(counts) - counts
+    owner = np.repeat(np.arange(counts.size), counts)
+    return owner, np.arange(owner.size) - starts[owner], starts
 
 
 def _compositions(dimension: int, bound: int) -> NDArray[np.int64]:
@@ -36,10 +53,7 @@ def _compositions(dimension: int, bound: int) -> NDArray[np.int64]:
     rows = np.zeros((1, 0), dtype=np.int64)
     totals = np.zeros(1, dtype=np.int64)
     for _ in range(dimension):
-        room = bound - totals + 1
-        parent = np.repeat(np.arange(rows.shape[0]), room)
-        starts = np.cumsum(room) - room
-        value = np.arange(parent.size) - np.repeat(starts, room)
+        parent, value, _ = segments(bound - totals + 1)
         rows = np.column_stack((rows[parent], value))
         totals = totals[parent] + value
     return rows
@@ -96,7 +110,9 @@ class StateSpace:
         found = np.searchsorted(self._keys, keys)
         return np.where(inside, found, -1)
 
-    def decisions(self, orders: NDArray[np.int64], source: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    def decisions(
+        self, orders: NDArray[np.int64], source: NDArray[np.int64]
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """Stock facing demand and base-state index for ordering ``orders`` in states ``source``.
 
         Parameters
@@ -131,9 +147,8 @@ def transition_matrix(
     support = pmf.size
     tail = np.concatenate((np.cumsum(pmf[::-1])[::-1], [0.0]))  # tail[d] = P(D >= d)
     count = 1 + np.minimum(stock, support)
-    indptr = np.concatenate(([0], np.cumsum(count)))
-    row = np.repeat(np.arange(stock.size), count)
-    offset = np.arange(indptr[-1]) - np.repeat(indptr[:-1], count)
+    row, offset, starts = segments(count)
+    indptr = np.append(starts, row.size)
     # offset 0 -> k = 0 (stock-out), offset j >= 1 -> k = u - (count - 1) + j, demand u - k.
     remaining = np.where(offset == 0, 0, stock[row] - count[row] + 1 + offset)
     demand = stock[row] - remaining

@@ -9,7 +9,7 @@ against the untruncated Poisson is below ``1e-12`` times the cost scale).
 References
 ----------
 .. [1] Snyder, L. V. and Shen, Z.-J. M. (2019). *Fundamentals of Supply Chain Theory*,
-   2nd ed., Wiley. Section 4.3 (newsvendor loss functions) and Appendix C.
+   2nd ed., Wiley. Chapter 4 (newsvendor model, loss functions).
 """
 
 from __future__ import annotations
@@ -174,7 +174,7 @@ def newsvendor_cost(
 
     References
     ----------
-    .. [1] Snyder and Shen (2019), eq. (4.5) and Section 4.3.2 (discrete demand).
+    .. [1] Snyder and Shen (2019), Chapter 4 (newsvendor cost, discrete demand).
     """
     level = np.asarray(levels, dtype=np.int64)
     over = expected_overage(pmf, level)

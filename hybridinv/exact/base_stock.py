@@ -21,7 +21,7 @@ on-hand stock. A base-stock policy with level ``S`` orders ``max(S - x, 0)`` whe
 References
 ----------
 .. [1] Snyder, L. V. and Shen, Z.-J. M. (2019). *Fundamentals of Supply Chain Theory*,
-   2nd ed., Wiley. Sections 4.3-4.4 (newsvendor and base-stock with lead time).
+   2nd ed., Wiley. Chapter 4 (newsvendor and base-stock policies with lead time).
 .. [2] Zipkin, P. (2008). Old and new methods for lost-sales inventory systems.
    *Operations Research* 56(5), 1256-1263.
 .. [3] Janakiraman, G. and Roundy, R. O. (2004). Lost-sales problems with stochastic
@@ -44,7 +44,7 @@ from hybridinv.exact._demand import (
     poisson_pmf,
 )
 
-__all__ = ["base_stock_cost", "best_base_stock", "lead_time_demand"]
+__all__ = ["base_stock_cost", "best_base_stock", "critical_fractile_level", "lead_time_demand"]
 
 MAX_CHAIN_STATES = 3_000_000
 """Largest lost-sales chain evaluated (states with inventory position <= S)."""
@@ -58,6 +58,16 @@ def lead_time_demand(mean: float | None, lead_time: int, demand_pmf: ArrayLike |
             raise ValueError("either mean or demand_pmf must be given")
         return poisson_pmf(float(mean) * periods)
     return convolution_power(demand_distribution(mean, demand_pmf), periods)
+
+
+def critical_fractile_level(total_pmf: NDArray[np.float64], holding_cost: float, shortage_cost: float) -> int:
+    """Smallest ``S`` with ``P(D <= S) >= p / (p + h)`` for the pmf of ``D`` (0 if both costs are 0).
+
+    A ``1e-12`` slack keeps a level whose cdf equals the ratio up to rounding.
+    """
+    total_cost = shortage_cost + holding_cost
+    ratio = shortage_cost / total_cost if total_cost > 0 else 0.0
+    return int(np.searchsorted(np.cumsum(total_pmf), ratio - 1e-12))
 
 
 def _check_level(level: int) -> int:
@@ -79,7 +89,7 @@ def _lost_sales_cost(
 
 
 def base_stock_cost(
-    S: int,  # noqa: N803 - the textbook symbol is part of the public signature
+    S: int,
     mean: float | None,
     lead_time: int,
     holding_cost: float,
@@ -119,8 +129,8 @@ def base_stock_cost(
 
     References
     ----------
-    .. [1] Snyder and Shen (2019), eq. (4.35) (backorders).
-    .. [2] Zipkin (2008), Section 2 (lost sales).
+    .. [1] Snyder and Shen (2019), Chapter 4 (backorders).
+    .. [2] Zipkin (2008) (lost sales).
 
     Examples
     --------
@@ -184,9 +194,9 @@ def best_base_stock(
 
     References
     ----------
-    .. [1] Snyder and Shen (2019), Theorem 4.2 and Section 4.4.
-    .. [2] Zipkin (2008), Table 1 ("base stock" rows).
-    .. [3] Janakiraman and Roundy (2004), Theorem 1.
+    .. [1] Snyder and Shen (2019), Chapter 4 (critical fractile).
+    .. [2] Zipkin (2008), numerical study ("base stock" policy).
+    .. [3] Janakiraman and Roundy (2004) (convexity in S).
 
     Examples
     --------
@@ -198,8 +208,7 @@ def best_base_stock(
     if holding_cost <= 0:
         raise ValueError("holding_cost must be > 0, otherwise no finite base-stock level is best")
     total = lead_time_demand(mean, lead_time, demand_pmf)
-    ratio = shortage_cost / (shortage_cost + holding_cost)
-    start = int(np.searchsorted(np.cumsum(total), ratio - 1e-12))
+    start = critical_fractile_level(total, holding_cost, shortage_cost)
     if not lost_sales:
         return start, float(newsvendor_cost(total, start, holding_cost, shortage_cost))
 

@@ -9,7 +9,7 @@ after ordering, the expected period cost is ``G(y) = h E[(y - D)^+] + p E[(D - y
 
 Convention for ``s``: the reorder point is the largest inventory position at which an
 order is placed (order when ``x <= s``, never when ``x > s``), as in Zheng and
-Federgruen (1991) and Snyder and Shen (2019, Section 4.6). Hence ``s < S`` and the
+Federgruen (1991) and Snyder and Shen (2019, Chapter 4). Hence ``s < S`` and the
 levels visited without ordering are ``S, S - 1, ..., s + 1``. With ``s = S - 1`` the
 policy is a base-stock policy with level ``S``.
 
@@ -18,7 +18,7 @@ References
 .. [1] Zheng, Y.-S. and Federgruen, A. (1991). Finding optimal (s, S) policies is about
    as simple as evaluating a single policy. *Operations Research* 39(4), 654-665.
 .. [2] Snyder, L. V. and Shen, Z.-J. M. (2019). *Fundamentals of Supply Chain Theory*,
-   2nd ed., Wiley. Section 4.6 (Example 4.7, Problem 4.31).
+   2nd ed., Wiley. Chapter 4 ((s, S) policies; Example 4.7, Problem 4.31).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class _RenewalCosts:
     number of periods the position spends at ``S - j`` before the next order (a renewal
     mass function: ``m(0) = 1 / (1 - p_0)``, ``m(j) = sum_{l=1..j} p_l m(j - l) / (1 - p_0)``)
     and ``M(n) = sum_{j < n} m(j)`` is the expected cycle length for ``S - s = n``. Then
-    ``c(s, S) = (K + sum_{j=0}^{S-s-1} m(j) G(S - j)) / M(S - s)`` ([1], eqs. (2)-(4)).
+    ``c(s, S) = (K + sum_{j=0}^{S-s-1} m(j) G(S - j)) / M(S - s)`` ([1]).
     """
 
     def __init__(self, pmf: NDArray[np.float64], holding_cost: float, shortage_cost: float, fixed_cost: float):
@@ -92,7 +92,7 @@ def _check_policy(reorder_point: int, order_up_to: int) -> None:
 
 def ss_cost(
     s: int,
-    S: int,  # noqa: N803 - the textbook symbol is part of the public signature
+    S: int,
     mean: float | None,
     holding_cost: float,
     shortage_cost: float,
@@ -130,8 +130,8 @@ def ss_cost(
 
     References
     ----------
-    .. [1] Zheng and Federgruen (1991), eqs. (2)-(4).
-    .. [2] Snyder and Shen (2019), eq. (4.71).
+    .. [1] Zheng and Federgruen (1991) (renewal-reward cost of an (s, S) policy).
+    .. [2] Snyder and Shen (2019), Chapter 4, Example 4.7.
 
     Examples
     --------
@@ -158,7 +158,7 @@ def optimal_ss(
     mean : float or None
         Poisson demand mean per period [lambda]; may be None when ``demand_pmf`` is given.
     holding_cost : float
-        Cost per unit of end-of-period on-hand stock [h], >= 0.
+        Cost per unit of end-of-period on-hand stock [h], > 0.
     shortage_cost : float
         Cost per unit backordered at the end of a period [p], > 0.
     fixed_cost : float
@@ -178,12 +178,12 @@ def optimal_ss(
     Raises
     ------
     ValueError
-        On negative costs, ``shortage_cost == 0`` (no finite optimum: never order) or
-        an invalid demand.
+        On negative costs, a zero holding or shortage cost (no finite optimum) or an
+        invalid demand.
 
     Notes
     -----
-    Steps of [1] (Section 3): ``y*`` minimises ``G``; ``s`` decreases from ``y*`` until
+    Steps of [1]: ``y*`` minimises ``G``; ``s`` decreases from ``y*`` until
     ``c(s, y*) <= G(s)``; then ``S`` increases from ``y* + 1`` while ``G(S) <= c*``,
     and whenever ``c(s, S) < c*`` the level ``S`` is accepted and ``s`` raised while
     ``c(s, S) <= G(s + 1)``. Each evaluation of ``c`` costs ``O(S - s)`` here, so the
@@ -192,8 +192,8 @@ def optimal_ss(
 
     References
     ----------
-    .. [1] Zheng and Federgruen (1991), Section 3.
-    .. [2] Snyder and Shen (2019), Algorithm 4.1.
+    .. [1] Zheng and Federgruen (1991) (the algorithm).
+    .. [2] Snyder and Shen (2019), Chapter 4 (the same algorithm, Example 4.7).
 
     Examples
     --------
@@ -202,8 +202,11 @@ def optimal_ss(
     (4, 10, 8.034112)
     """
     check_costs(holding_cost=holding_cost, shortage_cost=shortage_cost, fixed_cost=fixed_cost)
-    if shortage_cost <= 0:
-        raise ValueError("shortage_cost must be > 0, otherwise never ordering is optimal")
+    if shortage_cost <= 0 or holding_cost <= 0:
+        raise ValueError(
+            "holding_cost and shortage_cost must be > 0: without shortage cost never ordering is optimal, "
+            "without holding cost no finite policy is optimal"
+        )
     pmf = demand_distribution(mean, demand_pmf)
     costs = _RenewalCosts(pmf, holding_cost, shortage_cost, fixed_cost)
     one_period = costs.one_period

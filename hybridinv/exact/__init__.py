@@ -1,0 +1,30 @@
+"""Exact single-SKU solvers: benchmarks and bounds for the heuristic and learned policies.
+
+* :func:`optimal_ss`, :func:`ss_cost` - periodic-review (s, S) with backorders and zero
+  lead time, by Zheng and Federgruen (1991).
+* :func:`best_base_stock`, :func:`base_stock_cost` - base-stock levels with lead time,
+  backorders (closed form) or lost sales (exact Markov chain).
+* :func:`lost_sales_optimal` - the optimal lost-sales policy with lead time by relative
+  value iteration (Zipkin 2008), returning a :class:`LostSalesResult`.
+
+All solvers take Poisson demand by default or any discrete pmf, and share the timing
+of the library's simulator: order, receive what is due, serve demand, charge costs on
+end-of-period stock; lead time ``L`` means an order placed in period ``t`` is usable in
+period ``t + L``. See ``docs/exact.md``.
+"""
+
+from __future__ import annotations
+
+from hybridinv.exact.base_stock import base_stock_cost, best_base_stock, lead_time_demand
+from hybridinv.exact.lost_sales import LostSalesResult, lost_sales_optimal
+from hybridinv.exact.ss import optimal_ss, ss_cost
+
+__all__ = [
+    "LostSalesResult",
+    "base_stock_cost",
+    "best_base_stock",
+    "lead_time_demand",
+    "lost_sales_optimal",
+    "optimal_ss",
+    "ss_cost",
+]

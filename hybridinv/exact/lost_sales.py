@@ -1,0 +1,266 @@
+"""Exact average-cost dynamic program for the lost-sales inventory system with lead time.
+
+Timing (the library's simulator uses the same): at the start of period ``t`` the order
+``q_t`` is placed; the order placed in period ``t - L`` arrives (``L = 0``: ``q_t`` itself
+is usable at once); demand ``D ~ Poisson(mean)`` (or a given pmf) is served from
+on-hand stock and unmet demand is lost at ``p`` per unit; ``h`` per unit is charged on
+the end-of-period on-hand stock. The objective is the long-run average cost per period.
+
+State at the decision epoch, for ``L >= 1``: ``(x, p_1, ..., p_{L-1})`` where ``x`` is the
+on-hand stock *after* this period's arrival (the stock that will meet this period's
+demand) and ``p_k`` is the order arriving ``k`` periods from now. The decision ``q``
+arrives in ``L`` periods, so the next state is ``((x - D)^+ + p_1, p_2, ..., p_{L-1}, q)``.
+For ``L = 0`` the state is ``(x,)``, the stock carried over from the previous period, and
+``x + q`` meets the demand. In terms of :class:`hybridinv.InventoryState` (on-hand before
+arrivals, ``pipeline[k]`` arriving in ``k`` periods) the state is
+``(on_hand + pipeline[0], pipeline[1], ..., pipeline[L-1])``.
+
+References
+----------
+.. [1] Zipkin, P. (2008). Old and new methods for lost-sales inventory systems.
+   *Operations Research* 56(5), 1256-1263.
+.. [2] Morton, T. E. (1971). The near-myopic nature of the lagged-proportional-cost
+   inventory problem with lost sales. *Operations Research* 19(7), 1708-1716.
+.. [3] Puterman, M. L. (1994). *Markov Decision Processes*, Wiley. Chapter 8
+   (relative value iteration, span stopping rule and bounds, aperiodicity
+   transformation).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from hybridinv.exact._chain import StateSpace, segments, transition_matrix
+from hybridinv.exact._demand import check_costs, check_lead_time, demand_distribution, newsvendor_cost
+from hybridinv.exact.base_stock import critical_fractile_level, lead_time_demand
+
+__all__ = ["LostSalesResult", "lost_sales_optimal"]
+
+MAX_DECISIONS = 6_000_000
+"""Largest number of (state, order) pairs the dynamic program accepts."""
+
+
+@dataclass(frozen=True, eq=False)
+class LostSalesResult:
+    """Optimal policy and average cost of the lost-sales model.
+
+    Attributes
+    ----------
+    average_cost : float
+        Optimal long-run average cost per period, the midpoint of the bounds.
+    lower_bound, upper_bound : float
+        ``min`` and ``max`` over states of ``(T v)(x) - v(x)`` at the last iterate: the
+        optimal average cost of the (truncated) model lies between them.
+    policy : numpy.ndarray of int, shape (n,)
+        ``policy[i]`` is the optimal order in state ``states[i]``.
+    states : numpy.ndarray of int, shape (n, max(L, 1))
+        The states ``(on_hand_after_arrival, p_1, ..., p_{L-1})`` (see module docs),
+        all those with inventory position ``<= position_bound``.
+    relative_values : numpy.ndarray of float, shape (n,)
+        Relative value function, zero in the empty state.
+    iterations : int
+        Number of relative value iterations done.
+    converged : bool
+        Whether ``upper_bound - lower_bound <= tol`` was reached.
+    lead_time : int
+        Lead time [L].
+    position_bound : int
+        Largest inventory position after ordering allowed in the truncated model.
+    max_order_up_to : int
+        Largest inventory position after a positive order, over all states (0 if the
+        policy never orders); ``max_order_up_to < position_bound`` shows that the
+        truncation does not bind.
+    """
+
+    average_cost: float
+    lower_bound: float
+    upper_bound: float
+    policy: NDArray[np.int64]
+    states: NDArray[np.int64]
+    relative_values: NDArray[np.float64]
+    iterations: int
+    converged: bool
+    lead_time: int
+    position_bound: int
+    max_order_up_to: int
+    _space: StateSpace = field(repr=False)
+
+    def orders(self, on_hand: ArrayLike, pipeline: ArrayLike | None = None) -> NDArray[np.int64]:
+        """Optimal orders for many states at once.
+
+        Parameters
+        ----------
+        on_hand : array_like of int, shape (m,)
+            Stock available for this period's demand (after this period's arrival;
+            for ``L = 0`` the stock carried over).
+        pipeline : array_like of int, shape (m, L - 1), optional
+            Orders arriving in ``1, ..., L - 1`` periods; omit for ``L <= 1``.
+
+        Returns
+        -------
+        numpy.ndarray of int
+            Optimal order quantities. States with inventory position above
+            ``position_bound`` order nothing: the optimal position after ordering
+            never exceeds the bound (see :func:`lost_sales_optimal`).
+        """
+        stock = np.atleast_1d(np.asarray(on_hand, dtype=np.int64))
+        width = max(self.lead_time - 1, 0)
+        if pipeline is None:
+            pipeline = np.zeros((stock.size, width), dtype=np.int64)
+        rest = np.asarray(pipeline, dtype=np.int64).reshape(stock.size, -1)
+        if rest.shape[1] != width:
+            raise ValueError(f"pipeline must have {width} entries per state for lead time {self.lead_time}")
+        rows = np.column_stack((stock, rest))
+        if np.any(rows < 0):
+            raise ValueError("on-hand stock and pipeline orders must be >= 0")
+        index = self._space.index(rows)
+        return np.where(index >= 0, self.policy[np.maximum(index, 0)], 0)
+
+    def order(self, on_hand: int, pipeline: ArrayLike = ()) -> int:
+        """Optimal order in one state ``(on_hand, pipeline)``; see :meth:`orders`."""
+        rest = np.asarray(pipeline, dtype=np.int64).reshape(1, -1)
+        return int(self.orders([on_hand], rest if rest.size else None)[0])
+
+
+def lost_sales_optimal(
+    mean: float | None,
+    lead_time: int,
+    holding_cost: float,
+    shortage_cost: float,
+    demand_pmf: ArrayLike | None = None,
+    tol: float = 1e-6,
+    max_iter: int = 10_000,
+    position_bound: int | None = None,
+    aperiodicity: float = 0.9,
+) -> LostSalesResult:
+    """Optimal lost-sales policy by relative value iteration (exact average cost).
+
+    Parameters
+    ----------
+    mean : float or None
+        Poisson demand mean per period [lambda]; may be None when ``demand_pmf`` is given.
+    lead_time : int
+        Lead time [L] >= 0: an order placed in period t is usable in period t + L.
+    holding_cost : float
+        Cost per unit of end-of-period on-hand stock [h], >= 0.
+    shortage_cost : float
+        Cost per unit of lost demand [p], >= 0.
+    demand_pmf : array_like, optional
+        One-period demand pmf over ``0..len - 1`` instead of Poisson(``mean``).
+    tol : float, default 1e-6
+        Stop when the span ``max(Tv - v) - min(Tv - v)`` is at most ``tol``; the
+        returned cost is then within ``tol / 2`` of the optimum of the truncated model.
+    max_iter : int, default 10000
+        Iteration limit; ``converged`` is False if it is reached.
+    position_bound : int, optional
+        Largest inventory position after ordering. Default: ``S_bar + 2`` with ``S_bar``
+        the backorder base-stock level (see Notes).
+    aperiodicity : float, default 0.9
+        Weight ``tau`` of the aperiodicity transformation ``v <- (1 - tau) v + tau T v``
+        ([3], Chapter 8); it keeps the optimal gain and policies and guarantees
+        convergence even for periodic chains (e.g. deterministic demand). 1 disables it.
+
+    Returns
+    -------
+    LostSalesResult
+
+    Raises
+    ------
+    ValueError
+        On invalid costs, lead time, demand, ``tol``, ``aperiodicity`` or
+        ``position_bound``, or if the model has more than ``MAX_DECISIONS`` decisions.
+
+    Notes
+    -----
+    Truncation. Morton (1971) shows that the optimal inventory position after ordering
+    never exceeds ``S_bar``, the smallest ``S`` with ``P(D_{L+1} <= S) >= p / (p + h)``
+    (the optimal base-stock level of the backorder model; ``D_{L+1}`` is the demand over
+    ``L + 1`` periods). Restricting positions to ``position_bound >= S_bar`` therefore
+    loses nothing, and the set of states with position ``<= position_bound`` is closed.
+    The default adds a margin of 2; ``max_order_up_to`` in the result reports the largest
+    position the policy actually orders up to (``<= S_bar`` in every case we ran), and the tests
+    check that enlarging the bound leaves the cost unchanged.
+
+    Algorithm. Decisions ``(state, q)`` are enumerated once; a sparse matrix maps the
+    value function to ``E[v(next state)]`` of every decision (``1 + min(x, len(pmf))``
+    non-zeros per row), so one iteration is a sparse product and a segmented minimum
+    (``numpy.minimum.reduceat``), with no Python loop over states. With ``B`` the bound
+    there are ``C(B + L, L)`` states and ``C(B + L + 1, L + 1)`` decisions: for mean 5,
+    ``L = 4``, ``p = 39`` (``B = 37``) about 101 thousand states, 851 thousand decisions
+    and 6 million non-zeros; the solve takes under a second and about 30 iterations.
+
+    References
+    ----------
+    .. [1] Zipkin (2008), numerical study ("optimal" policy).
+    .. [2] Morton (1971) (upper bound on the optimal order-up-to level).
+    .. [3] Puterman (1994), Chapter 8 (bounds, aperiodicity transformation).
+
+    Examples
+    --------
+    >>> result = lost_sales_optimal(5, 1, holding_cost=1, shortage_cost=4)
+    >>> round(result.average_cost, 2)  # Zipkin (2008), L = 1, p = 4
+    4.04
+    """
+    lead_time = check_lead_time(lead_time)
+    check_costs(holding_cost=holding_cost, shortage_cost=shortage_cost)
+    if not (tol > 0):
+        raise ValueError(f"tol must be > 0, got {tol!r}")
+    if not (0 < aperiodicity <= 1):
+        raise ValueError(f"aperiodicity must be in (0, 1], got {aperiodicity!r}")
+    pmf = demand_distribution(mean, demand_pmf)
+    if position_bound is None:
+        position_bound = (
+            critical_fractile_level(lead_time_demand(mean, lead_time, demand_pmf), holding_cost, shortage_cost) + 2
+        )
+    if isinstance(position_bound, bool) or not isinstance(position_bound, (int, np.integer)) or position_bound < 0:
+        raise ValueError(f"position_bound must be an integer >= 0, got {position_bound!r}")
+
+    dimension = max(lead_time, 1)
+    n_decisions = math.comb(int(position_bound) + dimension + 1, dimension + 1)
+    if n_decisions > MAX_DECISIONS:
+        raise ValueError(
+            f"lead time {lead_time} with position bound {position_bound} gives {n_decisions} (state, order) pairs, "
+            f"more than the limit {MAX_DECISIONS}; this instance is too large for the exact dynamic program"
+        )
+    space = StateSpace(lead_time, int(position_bound))
+    # Every feasible (state, order) pair, grouped by state: orders 0..bound - position.
+    source, orders, starts = segments(space.bound - space.position + 1)
+    stock, base = space.decisions(orders, source)
+    expected_next = transition_matrix(stock, base, pmf, space.size)
+    decision_cost = newsvendor_cost(pmf, stock, holding_cost, shortage_cost)
+
+    values = np.zeros(space.size)
+    lower, upper, converged, iterations = -np.inf, np.inf, False, 0
+    while iterations < max_iter:
+        iterations += 1
+        updated = np.minimum.reduceat(decision_cost + expected_next @ values, starts)
+        change = updated - values
+        lower, upper = float(change.min()), float(change.max())
+        values = values + aperiodicity * change
+        values -= values[0]
+        if upper - lower <= tol:
+            converged = True
+            break
+
+    totals = decision_cost + expected_next @ values
+    best = np.minimum.reduceat(totals, starts)
+    candidate = np.where(totals <= best[source], orders, np.iinfo(np.int64).max)
+    policy = np.minimum.reduceat(candidate, starts)
+    return LostSalesResult(
+        average_cost=0.5 * (lower + upper),
+        lower_bound=lower,
+        upper_bound=upper,
+        policy=policy,
+        states=space.states,
+        relative_values=values,
+        iterations=iterations,
+        converged=converged,
+        lead_time=lead_time,
+        position_bound=int(position_bound),
+        max_order_up_to=int(np.max(np.where(policy > 0, space.position + policy, 0))),
+        _space=space,
+    )

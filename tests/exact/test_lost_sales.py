@@ -1,0 +1,243 @@
+"""Tests for hybridinv.exact.lost_sales: the exact lost-sales dynamic program."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from hybridinv.exact import LostSalesResult, best_base_stock, lost_sales_optimal
+
+# Zipkin (2008), optimal average cost, Poisson(5), h = 1, as quoted in the task brief.
+# Our timing (order placed in t usable in t + L) reproduces them with the same L (no shift).
+ZIPKIN_2008_OPTIMAL = [
+    # (lead_time, shortage_cost, optimal cost)
+    (1, 4, 4.04),
+    (1, 9, 5.44),
+    (1, 19, 6.68),
+    (2, 4, 4.40),
+    (2, 9, 6.09),
+    (2, 19, 7.66),
+    (3, 4, 4.60),
+    (3, 9, 6.53),
+    (3, 19, 8.36),
+    (4, 4, 4.73),
+    (4, 9, 6.84),
+    (4, 19, 8.89),
+]
+# For p = 39 the brief quotes 7.82, 9.05, 9.97, 10.71 (L = 1..4); our DP gives the values below,
+# which are confirmed by an independent naive value iteration (L = 1, 2), by simulating the DP policy,
+# and do not move when the truncation bound is enlarged. See docs/exact.md.
+PENALTY_39_OPTIMAL = [(1, 7.84), (2, 9.11), (3, 10.04), (4, 10.79)]
+
+
+def _naive_value_iteration(mean: float, lead_time: int, holding: float, shortage: float, bound: int) -> float:
+    """Plain value iteration over dict-indexed states, for L in {1, 2} (independent of the library's arrays)."""
+    demand = np.arange(80)
+    pmf = stats.poisson.pmf(demand, mean)
+    states = (
+        [(x,) for x in range(bound + 1)]
+        if lead_time == 1
+        else [(x, p) for x in range(bound + 1) for p in range(bound + 1 - x)]
+    )
+    values = dict.fromkeys(states, 0.0)
+    for _ in range(500):
+        updated = {}
+        for state in states:
+            on_hand = state[0]
+            left = np.maximum(on_hand - demand, 0)
+            period_cost = float(pmf @ (holding * left + shortage * np.maximum(demand - on_hand, 0)))
+            best = np.inf
+            for order in range(bound - sum(state) + 1):
+                if lead_time == 1:
+                    nxt = [values[(k + order,)] for k in left]
+                else:
+                    nxt = [values[(k + state[1], order)] for k in left]
+                best = min(best, float(pmf @ np.array(nxt)))
+            updated[state] = period_cost + best
+        change = np.array([updated[s] - values[s] for s in states])
+        values = {s: updated[s] - updated[states[0]] for s in states}
+        if change.max() - change.min() < 1e-9:
+            break
+    return float(0.5 * (change.max() + change.min()))
+
+
+def _simulate_policy(result: LostSalesResult, mean: float, holding: float, shortage: float, periods: int, seed: int):
+    """Independent simulation of the DP policy with the library timing; returns (mean cost, 95% half-width)."""
+    lead_time = result.lead_time
+    table = {tuple(state): order for state, order in zip(result.states.tolist(), result.policy.tolist(), strict=True)}
+    demand = np.random.default_rng(seed).poisson(mean, periods)
+    on_hand, pipeline = 0, [0] * max(lead_time - 1, 0)
+    costs = np.empty(periods)
+    for t in range(periods):
+        order = table.get((on_hand, *pipeline), 0)
+        stock = on_hand + order if lead_time == 0 else on_hand
+        costs[t] = holding * max(stock - demand[t], 0) + shortage * max(demand[t] - stock, 0)
+        left = max(stock - demand[t], 0)
+        if lead_time == 0:
+            on_hand = left
+        elif lead_time == 1:
+            on_hand = left + order
+        else:
+            on_hand, pipeline = left + pipeline[0], [*pipeline[1:], order]
+    steady = costs[1000:]
+    batches = steady[: steady.size // 50 * 50].reshape(50, -1).mean(axis=1)
+    return float(steady.mean()), float(1.96 * batches.std(ddof=1) / np.sqrt(batches.size))
+
+
+@pytest.mark.parametrize(("lead_time", "shortage", "cost_opt"), ZIPKIN_2008_OPTIMAL)
+def test_zipkin_2008_optimal_cost(lead_time: int, shortage: float, cost_opt: float) -> None:
+    result = lost_sales_optimal(5, lead_time, 1, shortage)
+    assert result.converged
+    assert result.average_cost == pytest.approx(cost_opt, abs=0.0051)
+
+
+@pytest.mark.parametrize(("lead_time", "cost_opt"), PENALTY_39_OPTIMAL)
+def test_zipkin_2008_test_bed_penalty_39_regression(lead_time: int, cost_opt: float) -> None:
+    assert lost_sales_optimal(5, lead_time, 1, 39).average_cost == pytest.approx(cost_opt, abs=0.0051)
+
+
+@pytest.mark.parametrize(("lead_time", "shortage"), [(1, 39), (1, 4), (2, 9), (2, 39)])
+def test_matches_independent_naive_value_iteration(lead_time: int, shortage: float) -> None:
+    bound = int(stats.poisson.ppf(shortage / (shortage + 1), 5 * (lead_time + 1))) + 3
+    expected = _naive_value_iteration(5.0, lead_time, 1.0, shortage, bound)
+    assert lost_sales_optimal(5, lead_time, 1, shortage, tol=1e-9).average_cost == pytest.approx(expected, abs=1e-7)
+
+
+@pytest.mark.parametrize(("lead_time", "shortage"), [(2, 9), (3, 39)])
+def test_simulated_policy_reproduces_average_cost(lead_time: int, shortage: float) -> None:
+    result = lost_sales_optimal(5, lead_time, 1, shortage)
+    simulated, half_width = _simulate_policy(result, 5, 1, shortage, periods=301_000, seed=2024)
+    assert abs(simulated - result.average_cost) < 2 * half_width
+
+
+@pytest.mark.parametrize(("lead_time", "shortage"), [(1, 39), (2, 39), (3, 9), (4, 4)])
+def test_enlarging_the_truncation_bound_does_not_change_the_cost(lead_time: int, shortage: float) -> None:
+    default = lost_sales_optimal(5, lead_time, 1, shortage, tol=1e-9)
+    assert default.max_order_up_to < default.position_bound
+    tight = lost_sales_optimal(5, lead_time, 1, shortage, tol=1e-9, position_bound=default.position_bound - 2)
+    larger = lost_sales_optimal(5, lead_time, 1, shortage, tol=1e-9, position_bound=default.position_bound + 4)
+    assert larger.average_cost == pytest.approx(default.average_cost, abs=1e-8)
+    assert tight.average_cost == pytest.approx(default.average_cost, abs=1e-8)  # Morton's bound S_bar itself
+
+
+@pytest.mark.parametrize("lead_time", [1, 2, 3])
+@pytest.mark.parametrize("shortage", [4, 9, 19, 39])
+def test_optimum_is_below_and_close_to_best_base_stock(lead_time: int, shortage: float) -> None:
+    optimal = lost_sales_optimal(5, lead_time, 1, shortage).average_cost
+    _, base_stock = best_base_stock(5, lead_time, 1, shortage, lost_sales=True)
+    assert optimal <= base_stock + 1e-6
+    assert base_stock / optimal - 1 < 0.10
+
+
+@pytest.mark.parametrize(("mean", "shortage"), [(5, 4), (6, 4), (2.5, 19)])
+def test_zero_lead_time_is_the_newsvendor(mean: float, shortage: float) -> None:
+    result = lost_sales_optimal(mean, 0, 1, shortage)
+    level, cost = best_base_stock(mean, 0, 1, shortage, lost_sales=False)
+    assert result.average_cost == pytest.approx(cost, abs=1e-6)
+    assert result.order(0) == level
+    assert result.order(level + 3) == 0
+
+
+@pytest.mark.parametrize("lead_time", [2, 3])
+def test_optimal_order_decreases_in_every_state_component_with_slope_below_one(lead_time: int) -> None:
+    # Zipkin (2008), "On the structure of lost-sales inventory models" (Karlin & Scarf 1958 for L = 1).
+    result = lost_sales_optimal(5, lead_time, 1, 19, tol=1e-9)
+    level = best_base_stock(5, lead_time, 1, 19, lost_sales=False)[0]
+    states = result.states[result.states.sum(axis=1) < level - 1]
+    before = result.orders(states[:, 0], states[:, 1:])
+    for component in range(lead_time):
+        bumped = states.copy()
+        bumped[:, component] += 1
+        after = result.orders(bumped[:, 0], bumped[:, 1:])
+        drop = before - after
+        assert np.all((drop >= 0) & (drop <= 1))
+
+
+def test_result_api_and_bounds() -> None:
+    result = lost_sales_optimal(5, 3, 1, 9)
+    assert isinstance(result, LostSalesResult)
+    assert result.converged and result.iterations < 1000
+    assert result.lower_bound <= result.average_cost <= result.upper_bound
+    assert result.upper_bound - result.lower_bound <= 1e-6
+    assert result.states.shape == (result.policy.size, 3)
+    assert result.relative_values.shape == result.policy.shape
+    rows = np.arange(0, result.policy.size, 97)
+    np.testing.assert_array_equal(result.orders(result.states[rows, 0], result.states[rows, 1:]), result.policy[rows])
+    on_hand, first, second = result.states[123]
+    assert result.order(on_hand, [first, second]) == result.policy[123]
+    assert result.order(result.position_bound + 5, [0, 0]) == 0
+    with pytest.raises(ValueError, match="2 entries"):
+        result.order(3, [1])
+    with pytest.raises(ValueError, match=">= 0"):
+        result.order(-1, [0, 0])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.average_cost = 0.0  # type: ignore[misc]
+
+
+def test_iteration_limit_reports_not_converged() -> None:
+    result = lost_sales_optimal(5, 2, 1, 9, max_iter=2)
+    assert not result.converged and result.iterations == 2
+    assert result.lower_bound <= 6.0936 <= result.upper_bound
+
+
+@pytest.mark.parametrize(("pmf", "lead_time", "expected"), [([0, 0, 1], 2, 0.0), ([0, 0.5, 0, 0.5], 1, 2.0)])
+def test_general_demand_pmf(pmf: list[float], lead_time: int, expected: float) -> None:
+    result = lost_sales_optimal(None, lead_time, 1, 9, demand_pmf=pmf, tol=1e-9)
+    assert result.converged
+    assert result.average_cost == pytest.approx(expected, abs=1e-6)
+
+
+@settings(max_examples=12, deadline=None, database=None)
+@given(
+    mean=st.floats(0.5, 4.0),
+    lead_time=st.integers(0, 2),
+    holding=st.floats(0.2, 2.0),
+    shortage=st.floats(0.5, 30.0),
+)
+def test_optimum_never_exceeds_best_base_stock(mean: float, lead_time: int, holding: float, shortage: float) -> None:
+    result = lost_sales_optimal(mean, lead_time, holding, shortage)
+    assert result.converged
+    assert result.average_cost <= best_base_stock(mean, lead_time, holding, shortage)[1] + 1e-6
+
+
+def test_mean_5_lead_time_4_solves_within_a_minute() -> None:
+    start = time.perf_counter()
+    result = lost_sales_optimal(5, 4, 1, 39)
+    assert time.perf_counter() - start < 60
+    assert result.converged
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"lead_time": -1}, "lead_time"),
+        ({"holding_cost": -1}, "holding_cost"),
+        ({"shortage_cost": float("nan")}, "shortage_cost"),
+        ({"mean": 0}, "positive"),
+        ({"tol": 0}, "tol"),
+        ({"aperiodicity": 0}, "aperiodicity"),
+        ({"aperiodicity": 1.5}, "aperiodicity"),
+        ({"position_bound": -3}, "position_bound"),
+        ({"lead_time": 8}, "too large"),
+    ],
+)
+def test_rejects_invalid_input(kwargs: dict, message: str) -> None:
+    arguments = {"mean": 5, "lead_time": 2, "holding_cost": 1, "shortage_cost": 9, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        lost_sales_optimal(**arguments)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shortage", [4, 9, 19, 39])
+def test_lead_time_4_bound_insensitivity_and_long_simulation(shortage: float) -> None:
+    default = lost_sales_optimal(5, 4, 1, shortage, tol=1e-9)
+    larger = lost_sales_optimal(5, 4, 1, shortage, tol=1e-9, position_bound=default.position_bound + 6)
+    assert larger.average_cost == pytest.approx(default.average_cost, abs=1e-8)
+    simulated, half_width = _simulate_policy(default, 5, 1, shortage, periods=1_001_000, seed=7)
+    assert abs(simulated - default.average_cost) < 2 * half_width
