@@ -1,0 +1,354 @@
+"""RewardSpec: the reward as a weighted sum of cost terms, carbon, profit and service penalties.
+
+The reward of a period is ``-cost / scale`` with
+
+.. math::
+
+    cost = w_h H + w_p P + w_K K + w_c C + w_w W + w_o O
+         + \\pi_{CO2} (e_s \\cdot shipped + e_h \\cdot held)
+         + \\text{service penalty} - w_r \\cdot revenue
+
+where ``H, P, K, C, W, O`` are the simulator's holding, shortage, fixed
+ordering, unit ordering (purchase), waste and overflow costs of the period.
+With all weights 1 and no optional term, ``cost`` is the simulator's period
+cost (:meth:`hybridinv.sim.Ledger.period_cost`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hybridinv.core.errors import PlanningError
+from hybridinv.reward.outcome import PeriodOutcome, PeriodTerms, check_revenue, ledger_terms
+
+if TYPE_CHECKING:
+    from hybridinv.sim.ledger import Ledger
+
+__all__ = ["WEIGHTS", "CarbonTerm", "ProfitTerm", "RewardSpec", "ServicePenalty"]
+
+#: Cost weights of a RewardSpec, in the order of the cost terms.
+WEIGHTS: tuple[str, ...] = ("holding", "shortage", "fixed_ordering", "unit_ordering", "waste", "overflow")
+SPEC_VERSION = 1
+
+
+def _number(section: str, name: str, value: Any, minimum: float = 0.0, maximum: float = math.inf) -> float:
+    where = f"{section}.{name}" if section else name
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise PlanningError("must be a number", column=where, value=value)
+    number = float(value)
+    if math.isnan(number) or math.isinf(number):
+        raise PlanningError("must be finite (not NaN or inf)", column=where, value=value)
+    if not minimum <= number <= maximum:
+        bound = f">= {minimum:g}" if math.isinf(maximum) else f"in [{minimum:g}, {maximum:g}]"
+        raise PlanningError(f"must be {bound}", column=where, value=value)
+    return number
+
+
+def _validate_fields(obj: Any, section: str, bounds: Mapping[str, tuple[float, float]] | None = None) -> None:
+    for f in fields(obj):
+        low, high = (bounds or {}).get(f.name, (0.0, math.inf))
+        object.__setattr__(obj, f.name, _number(section, f.name, getattr(obj, f.name), low, high))
+
+
+def _from_mapping(cls: type, section: str, data: Any) -> Any:
+    if not isinstance(data, Mapping):
+        raise PlanningError("must be a table of key = value", column=section, value=data)
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise PlanningError(f"unknown key(s) {unknown}; known: {sorted(known)}", column=section)
+    return cls(**data)
+
+
+@dataclass(frozen=True)
+class CarbonTerm:
+    """Carbon emissions priced into the reward.
+
+    Parameters
+    ----------
+    shipped_kg : float
+        kg CO2 per unit ordered (transport) ``[e_s]``.
+    held_kg : float
+        kg CO2 per unit held per period (storage, refrigeration) ``[e_h]``.
+    price : float
+        Cost per kg CO2 ``[pi]`` (a carbon price, or a Lagrange weight for a carbon budget).
+    """
+
+    shipped_kg: float = 0.0
+    held_kg: float = 0.0
+    price: float = 0.0
+
+    def __post_init__(self) -> None:
+        _validate_fields(self, "carbon")
+
+    def kilograms(self, terms: PeriodTerms) -> NDArray[np.float64]:
+        """kg CO2 emitted in each period of ``terms``."""
+        if self.held_kg > 0 and terms.held_units is None:
+            raise PlanningError(
+                "carbon per unit held needs per-period held units; record the episode with "
+                "hybridinv.reward.OutcomeLedger or pass extra={'held_units': ...}",
+                column="carbon.held_kg",
+            )
+        held = 0.0 if terms.held_units is None else self.held_kg * terms.held_units
+        return np.asarray(self.shipped_kg * terms.ordered_units + held, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class ProfitTerm:
+    """Revenue added to the reward (reward = weighted revenue − cost), for margin-driven users.
+
+    Parameters
+    ----------
+    revenue_weight : float
+        Weight of revenue ``price * units served`` (catalog column ``price``).
+    """
+
+    revenue_weight: float = 1.0
+
+    def __post_init__(self) -> None:
+        _validate_fields(self, "profit")
+
+
+@dataclass(frozen=True)
+class ServicePenalty:
+    """Penalty for each period whose fill rate falls below ``fill_rate``.
+
+    Parameters
+    ----------
+    fill_rate : float
+        Period fill-rate level in [0, 1] (units served / units demanded).
+    penalty : float
+        Charged once per period below the level.
+    shortfall_penalty : float
+        Charged per unit of fill-rate shortfall (``max(level - fill, 0)``), a
+        smooth version useful for gradient-based RL.
+    """
+
+    fill_rate: float = 0.95
+    penalty: float = 0.0
+    shortfall_penalty: float = 0.0
+
+    def __post_init__(self) -> None:
+        _validate_fields(self, "service", {"fill_rate": (0.0, 1.0)})
+
+    def cost(self, fill_rate: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Penalty of each period given its fill rate."""
+        shortfall = np.maximum(self.fill_rate - fill_rate, 0.0)
+        return np.asarray(self.penalty * (shortfall > 1e-12) + self.shortfall_penalty * shortfall)
+
+
+@dataclass(frozen=True)
+class RewardSpec:
+    """How a period's outcome becomes a reward (see the module docstring for the formula).
+
+    Parameters
+    ----------
+    holding, shortage, fixed_ordering, unit_ordering, waste, overflow : float
+        Weights (>= 0) of the simulator's cost components.
+    scale : float
+        The reward is ``-cost / scale`` (> 0; e.g. a typical period cost, for RL).
+    carbon : CarbonTerm, optional
+    profit : ProfitTerm, optional
+    service : ServicePenalty, optional
+
+    Raises
+    ------
+    PlanningError
+        For negative, NaN or non-numeric weights.
+
+    Examples
+    --------
+    >>> spec = RewardSpec(shortage=2.0, carbon=CarbonTerm(shipped_kg=0.5, price=0.1))
+    >>> RewardSpec.from_toml(spec.to_toml()) == spec
+    True
+    """
+
+    holding: float = 1.0
+    shortage: float = 1.0
+    fixed_ordering: float = 1.0
+    unit_ordering: float = 1.0
+    waste: float = 1.0
+    overflow: float = 1.0
+    scale: float = 1.0
+    carbon: CarbonTerm | None = None
+    profit: ProfitTerm | None = None
+    service: ServicePenalty | None = None
+
+    def __post_init__(self) -> None:
+        for name in WEIGHTS:
+            object.__setattr__(self, name, _number("weights", name, getattr(self, name)))
+        object.__setattr__(self, "scale", _number("", "scale", self.scale, minimum=1e-12))
+        for name, cls in (("carbon", CarbonTerm), ("profit", ProfitTerm), ("service", ServicePenalty)):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, cls):
+                raise PlanningError(f"must be a {cls.__name__}", column=name, value=value)
+
+    # ------------------------------------------------------------------ computing
+    def cost_terms(self, terms: PeriodTerms) -> dict[str, NDArray[np.float64]]:
+        """Weighted cost of each term (arrays over the periods of ``terms``); revenue enters negatively."""
+        out = {name: getattr(self, name) * np.asarray(getattr(terms, name), dtype=np.float64) for name in WEIGHTS}
+        if self.carbon is not None:
+            out["carbon"] = self.carbon.price * self.carbon.kilograms(terms)
+        if self.service is not None:
+            out["service"] = self.service.cost(terms.fill_rate)
+        if self.profit is not None:
+            revenue = np.asarray(0.0 if terms.revenue is None else terms.revenue)
+            out["revenue"] = -self.profit.revenue_weight * revenue
+        return out
+
+    def cost(self, terms: PeriodTerms) -> NDArray[np.float64]:
+        """Total weighted cost of each period of ``terms`` (the negative reward before scaling)."""
+        return np.asarray(sum(self.cost_terms(terms).values()), dtype=np.float64)
+
+    def reward(self, outcome: PeriodOutcome) -> float:
+        """Reward of one period from its per-SKU outcome.
+
+        Raises
+        ------
+        PlanningError
+            With a profit term when a SKU that sold has no ``price``.
+        """
+        terms = outcome.terms()
+        if self.profit is not None:
+            check_revenue(terms.revenue, outcome.catalog)
+        return float(-self.cost(terms) / self.scale)
+
+    def period_terms(self, ledger: Ledger, index: int | slice, extra: Mapping[str, Any] | None = None) -> PeriodTerms:
+        """:class:`PeriodTerms` of period(s) ``index`` from a ledger, overridden by ``extra``.
+
+        ``extra`` may give ``held_units``, ``ordered_units`` or ``revenue`` for
+        ledgers that do not record them.
+        """
+        terms = ledger_terms(ledger, index)
+        if extra:
+            allowed = {"held_units", "ordered_units", "revenue"}
+            unknown = sorted(set(extra) - allowed)
+            if unknown:
+                raise PlanningError(f"unknown extra field(s) {unknown}; known: {sorted(allowed)}", column="extra")
+            values = {k: np.asarray(v, dtype=np.float64) for k, v in extra.items()}
+            terms = PeriodTerms(**{**asdict_shallow(terms), **values})
+        if self.profit is not None:
+            check_revenue(terms.revenue, ledger.scenario.catalog)
+        return terms
+
+    def period_reward(self, ledger: Ledger, t: int, extra: Mapping[str, Any] | None = None) -> float:
+        """Reward of period ``t`` recorded in ``ledger`` (the environments' reward hook)."""
+        return float(-self.cost(self.period_terms(ledger, t, extra)) / self.scale)
+
+    def episode_rewards(self, ledger: Ledger) -> NDArray[np.float64]:
+        """Reward of every period of an episode, shape (periods,)."""
+        return -self.cost(self.period_terms(ledger, slice(None))) / self.scale
+
+    def evaluate(self, ledger: Ledger, periods: int | None = None) -> dict[str, float]:
+        """The spec's cost over the measured periods ``[warmup, periods)`` of an episode.
+
+        Returns
+        -------
+        dict
+            Per-period means: ``spec_cost`` (the weighted cost), ``reward``
+            (``-spec_cost / scale``), each weighted term as ``spec_<term>``, and
+            ``carbon_kg`` / ``revenue`` / ``profit`` when the ledger records what they need.
+        """
+        end = ledger.periods if periods is None else periods
+        terms = self.period_terms(ledger, slice(ledger.warmup, end))
+        parts = self.cost_terms(terms)
+        total = float(np.mean(sum(parts.values()))) if end > ledger.warmup else 0.0
+        out = {"spec_cost": total, "reward": -total / self.scale}
+        out.update({f"spec_{name}": float(np.mean(value)) for name, value in parts.items()})
+        carbon = self.carbon or CarbonTerm()
+        if terms.held_units is not None or carbon.held_kg == 0:
+            out["carbon_kg"] = float(np.mean(carbon.kilograms(terms)))
+        if terms.revenue is not None and not np.isnan(terms.revenue).any():
+            out["revenue"] = float(np.mean(terms.revenue))
+            out["profit"] = out["revenue"] - float(ledger.costs[ledger.warmup : end].sum(axis=1).mean())
+        return out
+
+    # ------------------------------------------------------------------ serialization
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict (TOML/JSON-ready; absent optional terms are left out)."""
+        out: dict[str, Any] = {
+            "version": SPEC_VERSION,
+            "scale": self.scale,
+            "weights": {name: getattr(self, name) for name in WEIGHTS},
+        }
+        for name in ("carbon", "profit", "service"):
+            term = getattr(self, name)
+            if term is not None:
+                out[name] = asdict(term)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RewardSpec:
+        """Build a spec from :meth:`to_dict` output; unknown keys raise :class:`PlanningError`."""
+        if not isinstance(data, Mapping):
+            raise PlanningError("a reward spec must be a table", value=data)
+        known = {"version", "scale", "weights", "carbon", "profit", "service"}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise PlanningError(f"unknown key(s) {unknown}; known: {sorted(known)}", column="reward spec")
+        version = data.get("version", SPEC_VERSION)
+        if version != SPEC_VERSION:
+            raise PlanningError(f"unsupported spec version (this library reads {SPEC_VERSION})", column="version",
+                                value=version)
+        weights = data.get("weights", {})
+        if not isinstance(weights, Mapping):
+            raise PlanningError("must be a table of key = value", column="weights", value=weights)
+        unknown = sorted(set(weights) - set(WEIGHTS))
+        if unknown:
+            raise PlanningError(f"unknown key(s) {unknown}; known: {sorted(WEIGHTS)}", column="weights")
+        terms = {
+            name: _from_mapping(term_cls, name, data[name])
+            for name, term_cls in (("carbon", CarbonTerm), ("profit", ProfitTerm), ("service", ServicePenalty))
+            if name in data
+        }
+        return cls(**dict(weights), scale=data.get("scale", 1.0), **terms)
+
+    def to_toml(self) -> str:
+        """TOML text of :meth:`to_dict` (written with ``tomli_w``)."""
+        import tomli_w
+
+        return tomli_w.dumps(self.to_dict())
+
+    @classmethod
+    def from_toml(cls, text: str) -> RewardSpec:
+        """Parse TOML text (``tomllib``); syntax errors become :class:`PlanningError`."""
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise PlanningError(f"invalid TOML: {exc}", column="reward spec") from exc
+        return cls.from_dict(data)
+
+    def to_json(self) -> str:
+        """JSON text of :meth:`to_dict`."""
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> RewardSpec:
+        """Parse JSON text; NaN/Infinity and syntax errors raise :class:`PlanningError`."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise PlanningError(f"invalid JSON: {exc}", column="reward spec") from exc
+        return cls.from_dict(data)
+
+    def replace(self, **changes: Any) -> RewardSpec:
+        """A copy with some fields changed (validated again)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        unknown = sorted(set(changes) - set(data))
+        if unknown:
+            raise PlanningError(f"unknown field(s) {unknown}; known: {sorted(data)}", column="reward spec")
+        data.update(changes)
+        return RewardSpec(**data)
+
+
+def asdict_shallow(terms: PeriodTerms) -> dict[str, Any]:
+    """Fields of a :class:`PeriodTerms` as a dict without copying arrays."""
+    return {f.name: getattr(terms, f.name) for f in fields(terms)}

@@ -1,0 +1,243 @@
+"""KPI targets ("fill_rate>=0.95") and Lagrangian multipliers for constrained RL.
+
+A :class:`KPITarget` names a KPI of :meth:`hybridinv.sim.Ledger.summary` (or one
+the reward spec adds: ``carbon_kg``, ``spec_cost``, ``revenue``, ``profit``), an
+operator and a level. Classical policies meet targets by bisection on their
+service level (:mod:`hybridinv.reward.enforce`); RL agents by Lagrangian
+relaxation: the trainer adds ``lambda * slack`` to the reward and updates
+``lambda <- max(0, lambda + lr * violation)`` after each batch of episodes.
+
+References
+----------
+Altman, E. (1999). *Constrained Markov Decision Processes*. Chapman & Hall.
+Tessler, C., Mankowitz, D. J., & Mannor, S. (2019). Reward constrained policy
+optimization. *ICLR*.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hybridinv.core.errors import PlanningError
+
+if TYPE_CHECKING:
+    from hybridinv.sim.ledger import Ledger
+
+__all__ = ["KPI_RANGES", "KPITarget", "LagrangianMultipliers", "parse_targets", "period_kpis"]
+
+_RATE = (0.0, 1.0)
+_NONNEGATIVE = (0.0, math.inf)
+#: Known KPI names and the range a target level must lie in.
+KPI_RANGES: dict[str, tuple[float, float]] = {
+    "avg_cost": _NONNEGATIVE,
+    "holding_cost": _NONNEGATIVE,
+    "shortage_cost": _NONNEGATIVE,
+    "ordering_cost": _NONNEGATIVE,
+    "waste_cost": _NONNEGATIVE,
+    "overflow_cost": _NONNEGATIVE,
+    "fill_rate": _RATE,
+    "cycle_service_level": _RATE,
+    "stockout_sku_periods": _NONNEGATIVE,
+    "inventory_turns": _NONNEGATIVE,
+    "capacity_utilization": _RATE,
+    "budget_utilization": _NONNEGATIVE,
+    "waste_units": _NONNEGATIVE,
+    "waste_rate": _RATE,
+    "overflow_units": _NONNEGATIVE,
+    "violations": _NONNEGATIVE,
+    "budget_violations": _NONNEGATIVE,
+    "capacity_violations": _NONNEGATIVE,
+    "rule_violations": _NONNEGATIVE,
+    # added by RewardSpec.evaluate
+    "carbon_kg": _NONNEGATIVE,
+    "spec_cost": (-math.inf, math.inf),
+    "revenue": _NONNEGATIVE,
+    "profit": (-math.inf, math.inf),
+}
+_PATTERN = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=)\s*([^\s]+)\s*$")
+
+
+@dataclass(frozen=True)
+class KPITarget:
+    """A target ``kpi op level`` with ``op`` in ``{">=", "<="}``.
+
+    Raises
+    ------
+    PlanningError
+        For an unknown KPI, operator, or a level that is NaN or outside the KPI's range.
+
+    Examples
+    --------
+    >>> target = KPITarget.parse("fill_rate>=0.95")
+    >>> target.slack(0.97) > 0, target.satisfied(0.94)
+    (True, False)
+    """
+
+    kpi: str
+    op: str
+    level: float
+
+    def __post_init__(self) -> None:
+        if self.kpi not in KPI_RANGES:
+            raise PlanningError(f"unknown KPI; known: {sorted(KPI_RANGES)}", column="target", value=self.kpi)
+        if self.op not in (">=", "<="):
+            raise PlanningError("operator must be '>=' or '<='", column="target", value=self.op)
+        try:
+            level = float(self.level)
+        except (TypeError, ValueError):
+            raise PlanningError("target level must be a number", column=self.kpi, value=self.level) from None
+        low, high = KPI_RANGES[self.kpi]
+        if math.isnan(level) or not low <= level <= high:
+            raise PlanningError(f"target level must lie in [{low:g}, {high:g}]", column=self.kpi, value=self.level)
+        object.__setattr__(self, "level", level)
+
+    @classmethod
+    def parse(cls, text: str) -> KPITarget:
+        """Parse ``"kpi>=level"`` or ``"kpi<=level"``."""
+        match = _PATTERN.match(str(text))
+        if match is None:
+            raise PlanningError("a target reads like 'fill_rate>=0.95' (operators >= and <=)", column="target",
+                                value=text)
+        kpi, op, number = match.groups()
+        try:
+            level = float(number)
+        except ValueError:
+            raise PlanningError("target level must be a number", column=kpi, value=number) from None
+        return cls(kpi, op, level)
+
+    @property
+    def sign(self) -> float:
+        """+1 for ``>=`` targets (more is better), −1 for ``<=``."""
+        return 1.0 if self.op == ">=" else -1.0
+
+    def slack(self, value: float | NDArray[np.float64]) -> Any:
+        """How far ``value`` is inside the target (negative when violated)."""
+        return self.sign * (np.asarray(value, dtype=np.float64) - self.level)
+
+    def satisfied(self, value: float, margin: float = 0.0) -> bool:
+        """Whether ``value`` meets the target by at least ``margin``."""
+        return bool(self.slack(value) >= margin - 1e-12)
+
+    def __str__(self) -> str:
+        return f"{self.kpi}{self.op}{self.level:g}"
+
+
+def parse_targets(targets: Iterable[str | KPITarget]) -> list[KPITarget]:
+    """Parse several targets; a KPI may appear at most once per operator."""
+    parsed = [t if isinstance(t, KPITarget) else KPITarget.parse(t) for t in targets]
+    keys = [(t.kpi, t.op) for t in parsed]
+    duplicates = sorted({f"{k}{o}" for k, o in keys if keys.count((k, o)) > 1})
+    if duplicates:
+        raise PlanningError(f"target given more than once: {duplicates}", column="target")
+    return parsed
+
+
+def period_kpis(ledger: Ledger, t: int) -> dict[str, float]:
+    """KPIs of the single period ``t`` (for per-step reward shaping).
+
+    ``fill_rate`` (1 when nothing was demanded), ``cycle_service_level``,
+    ``waste_rate`` (0 when nothing was received), ``waste_units``,
+    ``overflow_units``, ``avg_cost`` (the period cost), and ``carbon_kg`` /
+    ``held_units`` when the ledger records held units.
+    """
+    demand = float(ledger.demand[t])
+    received = float(ledger.received_units[t])
+    out = {
+        "fill_rate": float(ledger.served[t] / demand) if demand > 0 else 1.0,
+        "cycle_service_level": 1.0 - float(ledger.stockouts[t]) / ledger.scenario.n_skus,
+        "waste_rate": float(ledger.waste_units[t] / received) if received > 0 else 0.0,
+        "waste_units": float(ledger.waste_units[t]),
+        "overflow_units": float(ledger.overflow_units[t]),
+        "avg_cost": float(ledger.costs[t].sum()),
+    }
+    return out
+
+
+class LagrangianMultipliers:
+    """One multiplier ``lambda_k >= 0`` per KPI target, for constrained RL.
+
+    The trainer shapes each reward as ``r + sum_k lambda_k * slack_k`` (see
+    :meth:`shape`) and, after each batch, calls :meth:`update` with the KPIs
+    the batch achieved: ``lambda_k <- clip(lambda_k + lr * (level_k - achieved_k) * sign_k, 0, max_value)``,
+    i.e. ``lambda`` grows while the target is missed and shrinks back to 0 once
+    it is met with room to spare (dual gradient ascent).
+
+    Parameters
+    ----------
+    targets : sequence of str or KPITarget
+    learning_rate : float or sequence of float
+        Step size of the dual update (per target or shared).
+    initial : float
+        Starting multiplier.
+    max_value : float
+        Upper clip of each multiplier (keeps early training stable).
+    scale : mapping of str to float, optional
+        Divides each KPI's slack (e.g. a typical value of a cost KPI), so
+        multipliers of rates and costs live on comparable scales.
+
+    References
+    ----------
+    Tessler, Mankowitz & Mannor (2019), *Reward constrained policy optimization*, ICLR.
+    """
+
+    def __init__(
+        self,
+        targets: Sequence[str | KPITarget],
+        learning_rate: float | Sequence[float] = 0.05,
+        initial: float = 0.0,
+        max_value: float = 1e6,
+        scale: Mapping[str, float] | None = None,
+    ) -> None:
+        self.targets = parse_targets(targets)
+        k = len(self.targets)
+        rate = np.broadcast_to(np.asarray(learning_rate, dtype=np.float64), (k,)).copy()
+        if not (np.isfinite(rate).all() and (rate > 0).all()):
+            raise PlanningError("learning rates must be finite and > 0", column="learning_rate", value=learning_rate)
+        if not (math.isfinite(initial) and initial >= 0) or not max_value >= initial:
+            raise PlanningError("need 0 <= initial <= max_value", column="initial", value=initial)
+        self.learning_rate = rate
+        self.max_value = float(max_value)
+        self.scale = np.array([float((scale or {}).get(t.kpi, 1.0)) for t in self.targets])
+        if not (self.scale > 0).all():
+            raise PlanningError("KPI scales must be > 0", column="scale")
+        self.values = np.full(k, float(initial))
+        self.history: list[NDArray[np.float64]] = [self.values.copy()]
+
+    def _achieved(self, achieved: Mapping[str, float]) -> NDArray[np.float64]:
+        missing = [t.kpi for t in self.targets if t.kpi not in achieved]
+        if missing:
+            raise PlanningError(f"achieved KPIs lack {missing}", column="achieved")
+        return np.array([float(achieved[t.kpi]) for t in self.targets])
+
+    def slack(self, achieved: Mapping[str, float]) -> NDArray[np.float64]:
+        """Scaled slack of each target (negative when violated)."""
+        values = self._achieved(achieved)
+        return np.array([t.slack(v) for t, v in zip(self.targets, values, strict=True)]) / self.scale
+
+    def update(self, achieved: Mapping[str, float]) -> NDArray[np.float64]:
+        """Dual step from the KPIs achieved by the last batch; returns the new multipliers."""
+        self.values = np.clip(self.values - self.learning_rate * self.slack(achieved), 0.0, self.max_value)
+        self.history.append(self.values.copy())
+        return self.values.copy()
+
+    def bonus(self, achieved: Mapping[str, float]) -> float:
+        """``sum_k lambda_k * slack_k``: the shaping term added to a reward."""
+        return float(self.values @ self.slack(achieved))
+
+    def shape(self, reward: float, achieved: Mapping[str, float]) -> float:
+        """``reward + bonus(achieved)`` (pass per-period KPIs from :func:`period_kpis`)."""
+        return float(reward) + self.bonus(achieved)
+
+    def as_dict(self) -> dict[str, float]:
+        """``{"fill_rate>=0.95": lambda, ...}`` (for logs and model metadata)."""
+        return {str(t): float(v) for t, v in zip(self.targets, self.values, strict=True)}
+
+    def __repr__(self) -> str:
+        return f"LagrangianMultipliers({self.as_dict()})"

@@ -1,0 +1,350 @@
+"""Tune reward weights under KPI targets with Optuna.
+
+Each trial proposes a shortage weight (and, when the spec prices carbon held,
+a carbon price); the classical service-level policy that is cost-optimal for
+those weights (:func:`hybridinv.reward.enforce.critical_ratio`) is simulated
+on common random numbers, and Optuna's TPE sampler minimizes the chosen KPI
+subject to the targets (``constraints_func``: a trial is feasible when every
+target's violation is <= 0). Candidates are evaluated in batches, in parallel
+processes or on Ray.
+
+References
+----------
+Akiba, T., Sano, S., Yanase, T., Ohta, T., & Koyama, M. (2019). Optuna: a
+next-generation hyperparameter optimization framework. *KDD*.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from hybridinv.core.errors import PlanningError
+from hybridinv.reward.enforce import critical_ratio, policy_family, target_report
+from hybridinv.reward.evaluate import evaluate_policy, resolve_scenario, seed_list
+from hybridinv.reward.spec import CarbonTerm, RewardSpec
+from hybridinv.reward.targets import KPI_RANGES, KPITarget, parse_targets
+
+if TYPE_CHECKING:
+    from hybridinv.sim.scenario import Scenario
+
+__all__ = ["TuneResult", "objective_name", "pareto_front", "tune"]
+
+BACKENDS = ("process", "ray")
+
+
+def objective_name(minimize: str) -> tuple[str, str]:
+    """``(kpi, direction)`` from ``"cost"``, a KPI name, or ``"-kpi"`` (maximize)."""
+    name = minimize.strip()
+    direction = "minimize"
+    if name.startswith("-"):
+        name, direction = name[1:], "maximize"
+    name = "avg_cost" if name == "cost" else name
+    if name not in KPI_RANGES:
+        raise PlanningError(f"unknown KPI to optimize; known: cost, {sorted(KPI_RANGES)}", column="minimize",
+                            value=minimize)
+    return name, direction
+
+
+def _candidate_spec(spec: RewardSpec, params: dict[str, float]) -> RewardSpec:
+    changes: dict[str, Any] = {"shortage": spec.shortage * params["shortage_weight"]}
+    if "carbon_price" in params:
+        base = asdict(spec.carbon) if spec.carbon else {}
+        changes["carbon"] = CarbonTerm(**{**base, "price": params["carbon_price"]})
+    return spec.replace(**changes)
+
+
+def _evaluate(task: dict[str, Any]) -> dict[str, Any]:
+    """Evaluate one candidate (runs in a worker: everything it needs is in ``task``)."""
+    scenario = resolve_scenario(task["scenario"], task["periods"])
+    spec = RewardSpec.from_dict(task["spec"])
+    candidate = _candidate_spec(spec, task["params"])
+    family = policy_family(task["policy"], scenario, task["repair"])
+    policy = family(critical_ratio(scenario.catalog, candidate))
+    frame = evaluate_policy(policy, scenario, task["seeds"], spec)
+    means = frame.mean(numeric_only=True).to_dict()
+    return {"means": {k: float(v) for k, v in means.items()}, "per_seed": frame.to_dict(orient="list")}
+
+
+def _run_batch(tasks: list[dict[str, Any]], backend: str, jobs: int) -> list[dict[str, Any]]:
+    if backend == "ray":
+        import ray
+
+        if not ray.is_initialized():
+            ray.init(num_cpus=jobs, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
+        remote = ray.remote(_evaluate)
+        return list(ray.get([remote.remote(task) for task in tasks]))
+    if jobs <= 1 or len(tasks) == 1:
+        return [_evaluate(task) for task in tasks]
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
+        return list(pool.map(_evaluate, tasks))
+
+
+def pareto_front(x: np.ndarray, y: np.ndarray, x_larger_better: bool = True) -> np.ndarray:
+    """Mask of points not dominated when ``y`` is minimized and ``x`` maximized (or minimized)."""
+    xs = np.asarray(x, dtype=np.float64) * (1.0 if x_larger_better else -1.0)
+    ys = np.asarray(y, dtype=np.float64)
+    better_or_equal = (xs[None, :] >= xs[:, None]) & (ys[None, :] <= ys[:, None])
+    strictly = (xs[None, :] > xs[:, None]) | (ys[None, :] < ys[:, None])
+    dominated = np.asarray((better_or_equal & strictly).any(axis=1), dtype=bool)
+    return ~dominated
+
+
+@dataclass(frozen=True, eq=False)
+class TuneResult:
+    """Outcome of :func:`tune`.
+
+    Attributes
+    ----------
+    spec : RewardSpec
+        The chosen spec (base spec with the tuned weights).
+    params : dict
+        Chosen trial parameters (``shortage_weight``, optionally ``carbon_price``).
+    feasible : bool
+        Whether the chosen trial met every target on the training seeds.
+    trials : DataFrame
+        One row per trial: parameters, training KPI means, violations, feasibility.
+    report : DataFrame
+        Targets on held-out seeds with 95% confidence intervals.
+    objective : str
+        The optimized KPI (``avg_cost`` for ``"cost"``).
+    paths : dict
+        Files written (``spec``, ``trials``, ``pareto``, ``summary``) when ``out`` was given.
+    """
+
+    spec: RewardSpec
+    params: dict[str, float]
+    feasible: bool
+    trials: pd.DataFrame
+    report: pd.DataFrame
+    objective: str
+    paths: dict[str, Path] = field(default_factory=dict)
+
+
+def tune(
+    scenario: Scenario | str,
+    targets: Iterable[str | KPITarget],
+    minimize: str = "cost",
+    policy: str = "base_stock",
+    spec: RewardSpec | None = None,
+    trials: int = 20,
+    seeds: int = 5,
+    eval_seeds: int | None = None,
+    periods: int | None = None,
+    backend: str = "process",
+    jobs: int = 1,
+    seed: int = 0,
+    weight_range: tuple[float, float] = (1e-2, 1e3),
+    carbon_price_range: tuple[float, float] | None = None,
+    repair: str | None = "auto",
+    out: str | Path | None = None,
+) -> TuneResult:
+    """Search reward weights with Optuna to optimize a KPI subject to KPI targets.
+
+    Parameters
+    ----------
+    scenario : Scenario or str
+        A registry name is needed for parallel evaluation (workers rebuild it).
+    targets : iterable of str or KPITarget
+    minimize : str
+        ``"cost"`` (``avg_cost``), any KPI name, or ``"-kpi"`` to maximize.
+    policy : str
+        ``"base_stock"`` or a registered policy taking ``service_level``.
+    spec : RewardSpec, optional
+        Base spec; its carbon term (if any) is priced into the policy and the KPIs.
+    trials, seeds, eval_seeds : int
+        Optuna trials, training seeds (CRN, ``0..seeds-1``) and held-out seeds
+        (after the training ones; default as many).
+    periods : int, optional
+        Shorter horizon for speed.
+    backend : {"process", "ray"}
+    jobs : int
+        Candidates evaluated at once (worker processes or Ray CPUs).
+    seed : int
+        Seed of the TPE sampler.
+    weight_range : (float, float)
+        Log-uniform range of the shortage weight.
+    carbon_price_range : (float, float), optional
+        Range of the carbon price, tuned when the spec has a carbon term with
+        ``held_kg > 0`` (default ``(0, 10 * max(holding_cost) / held_kg)``).
+    repair : str or None
+    out : path, optional
+        Directory for ``spec.toml``, ``trials.csv``, ``pareto.png`` and ``summary.json``.
+
+    Returns
+    -------
+    TuneResult
+    """
+    import optuna
+
+    parsed = parse_targets(targets)
+    kpi, direction = objective_name(minimize)
+    if backend not in BACKENDS:
+        raise PlanningError(f"backend must be one of {BACKENDS}", column="backend", value=backend)
+    if trials < 1 or seeds < 1 or jobs < 1:
+        raise PlanningError("trials, seeds and jobs must be >= 1", column="trials", value=(trials, seeds, jobs))
+    spec = spec or RewardSpec()
+    resolved = resolve_scenario(scenario, periods)
+    name = scenario if isinstance(scenario, str) else resolved
+    if not isinstance(scenario, str) and (jobs > 1 or backend == "ray"):
+        warnings.warn("parallel tuning needs a scenario registry name; evaluating serially", stacklevel=2)
+        jobs, backend = 1, "process"
+    train = seed_list(seeds)
+    carbon_range = carbon_price_range
+    if carbon_range is None and spec.carbon is not None and spec.carbon.held_kg > 0:
+        carbon_range = (0.0, 10.0 * float(resolved.catalog.holding_cost.max()) / spec.carbon.held_kg)
+    task_base = {"scenario": name, "periods": periods, "spec": spec.to_dict(), "policy": policy,
+                 "repair": repair, "seeds": train}
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    native_constraints = hasattr(optuna.trial.Trial, "set_constraint")  # optuna >= 5
+    sampler = optuna.samplers.TPESampler(
+        seed=seed,
+        n_startup_trials=min(5, trials),
+        constraints_func=None if native_constraints else (lambda trial: trial.user_attrs["violations"]),
+    )
+    study = optuna.create_study(direction=direction, sampler=sampler)  # type: ignore[arg-type]
+    ray_was_running = backend == "ray" and _ray_running()
+    try:
+        rows = _search(study, trials, jobs, backend, weight_range, carbon_range, task_base, parsed, kpi,
+                       native_constraints)
+    finally:
+        if backend == "ray" and not ray_was_running and _ray_running():
+            import ray
+
+            ray.shutdown()
+    table = pd.DataFrame(rows)
+    sign = 1.0 if direction == "minimize" else -1.0
+    feasible = bool(table.feasible.any())
+    if feasible:
+        best = table[table.feasible].sort_values("objective", key=lambda s: sign * s).iloc[0]
+    else:
+        total = table[[c for c in table.columns if c.startswith("violation[")]].clip(lower=0).sum(axis=1)
+        best = table.loc[total.idxmin()]
+    chosen = {"shortage_weight": float(best.shortage_weight)}
+    if carbon_range is not None:
+        chosen["carbon_price"] = float(best.carbon_price)
+    chosen_spec = _candidate_spec(spec, chosen)
+    held_out = seed_list(len(train) if eval_seeds is None else eval_seeds, start=len(train))
+    final = _evaluate({**task_base, "params": chosen, "seeds": held_out})
+    report = target_report(parsed, pd.DataFrame(final["per_seed"]))
+    result = TuneResult(chosen_spec, chosen, feasible, table, report, kpi)
+    if out is not None:
+        result.paths.update(_write(Path(out), result, parsed, final["means"], int(best.trial)))
+    return result
+
+
+def _ray_running() -> bool:
+    try:
+        import ray
+    except ImportError:
+        return False
+    return bool(ray.is_initialized())
+
+
+def _search(
+    study: Any,
+    trials: int,
+    jobs: int,
+    backend: str,
+    weight_range: tuple[float, float],
+    carbon_range: tuple[float, float] | None,
+    task_base: dict[str, Any],
+    parsed: list[KPITarget],
+    kpi: str,
+    native_constraints: bool,
+) -> list[dict[str, Any]]:
+    """Ask/tell loop: propose ``jobs`` candidates at a time, evaluate them, report back."""
+    rows: list[dict[str, Any]] = []
+    while len(rows) < trials:
+        batch = [study.ask() for _ in range(min(jobs, trials - len(rows)))]
+        params = []
+        for trial in batch:
+            p = {"shortage_weight": trial.suggest_float("shortage_weight", *weight_range, log=True)}
+            if carbon_range is not None:
+                p["carbon_price"] = trial.suggest_float("carbon_price", *carbon_range)
+            params.append(p)
+        results = _run_batch([{**task_base, "params": p} for p in params], backend, jobs)
+        for trial, p, evaluated in zip(batch, params, results, strict=True):
+            means = evaluated["means"]
+            violations = [float(-t.slack(means[t.kpi])) for t in parsed]
+            trial.set_user_attr("violations", violations)
+            if native_constraints:
+                for target, violation in zip(parsed, violations, strict=True):
+                    trial.set_constraint(str(target), violation)  # type: ignore[attr-defined]
+            study.tell(trial, means[kpi])
+            row = {"trial": trial.number, **p, "objective": means[kpi], **{k: means[k] for k in _kpis(parsed, kpi)}}
+            row.update({f"violation[{t}]": v for t, v in zip(parsed, violations, strict=True)})
+            row["feasible"] = all(v <= 1e-12 for v in violations)
+            rows.append(row)
+    return rows
+
+
+def _kpis(targets: list[KPITarget], objective: str) -> list[str]:
+    names = [objective, "avg_cost", "fill_rate", "carbon_kg", *[t.kpi for t in targets]]
+    return list(dict.fromkeys(names))
+
+
+def _write(out: Path, result: TuneResult, targets: list[KPITarget], held_out: dict[str, float],
+           best_trial: int) -> dict[str, Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"spec": out / "spec.toml", "trials": out / "trials.csv", "pareto": out / "pareto.png",
+             "summary": out / "summary.json"}
+    paths["spec"].write_text(result.spec.to_toml())
+    result.trials.to_csv(paths["trials"], index=False)
+    summary = {
+        "objective": result.objective,
+        "targets": [str(t) for t in targets],
+        "chosen_trial": best_trial,
+        "params": result.params,
+        "feasible_on_training_seeds": result.feasible,
+        "held_out_means": {k: v for k, v in held_out.items() if math.isfinite(v)},
+        "held_out_targets": result.report.to_dict(orient="records"),
+        "spec": result.spec.to_dict(),
+    }
+    paths["summary"].write_text(json.dumps(summary, indent=2, default=_jsonable))
+    _plot(paths["pareto"], result, targets, best_trial)
+    return paths
+
+
+def _jsonable(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else str(value)
+
+
+def _plot(path: Path, result: TuneResult, targets: list[KPITarget], best_trial: int) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    trials = result.trials
+    x_target = targets[0] if targets else KPITarget("fill_rate", ">=", 0.0)
+    x = trials[x_target.kpi].to_numpy(dtype=np.float64)
+    y = trials["objective"].to_numpy(dtype=np.float64)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    feasible = trials.feasible.to_numpy(dtype=bool)
+    ax.scatter(x[~feasible], y[~feasible], c="lightgray", label="misses a target")
+    ax.scatter(x[feasible], y[feasible], c="tab:blue", label="meets targets")
+    front = pareto_front(x, y, x_larger_better=x_target.op == ">=")
+    order = np.argsort(x[front])
+    ax.plot(x[front][order], y[front][order], c="tab:orange", drawstyle="steps-pre", label="Pareto front")
+    best = trials.trial.to_numpy() == best_trial
+    ax.scatter(x[best], y[best], marker="*", s=200, c="tab:red", label="chosen", zorder=3)
+    ax.axvline(x_target.level, ls="--", c="k", lw=0.8, label=str(x_target))
+    ax.set_xlabel(x_target.kpi)
+    ax.set_ylabel(result.objective)
+    ax.set_title(f"{len(trials)} trials")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

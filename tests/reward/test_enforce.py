@@ -1,0 +1,73 @@
+"""Meeting a fill-rate target by bisection, checked on held-out seeds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from hybridinv import PlanningError, scenarios
+from hybridinv.reward import (
+    CarbonTerm,
+    RewardSpec,
+    base_stock_levels,
+    confidence_interval,
+    critical_ratio,
+    enforce_targets,
+    evaluate_policy,
+)
+
+
+def test_critical_ratio_and_levels_follow_the_newsvendor_formula() -> None:
+    scenario = scenarios.single_sku(mean=5.0, lead_time=2, holding_cost=1.0, shortage_cost=9.0)
+    assert critical_ratio(scenario.catalog, RewardSpec()) == pytest.approx([0.9])
+    assert critical_ratio(scenario.catalog, RewardSpec(shortage=3.0)) == pytest.approx([27 / 28])
+    carbon = RewardSpec(carbon=CarbonTerm(held_kg=2.0, price=0.5))  # adds 1 per unit held
+    assert critical_ratio(scenario.catalog, carbon) == pytest.approx([9 / 11])
+    # mean 15 over L+1 = 3 periods, std sqrt(15)
+    expected = np.ceil(15 + stats.norm.ppf(0.9) * np.sqrt(15))
+    assert base_stock_levels(scenario, 0.9) == pytest.approx([expected])
+
+
+def test_confidence_interval_matches_student_t() -> None:
+    values = np.array([1.0, 2.0, 4.0, 5.0])
+    mean, low, high = confidence_interval(values)
+    half = stats.t.ppf(0.975, 3) * values.std(ddof=1) / 2.0
+    assert (mean, low, high) == pytest.approx((3.0, 3.0 - half, 3.0 + half))
+    assert confidence_interval([2.0]) == (2.0, 2.0, 2.0)
+
+
+def test_fill_rate_target_met_on_held_out_seeds() -> None:
+    scenario = scenarios.single_sku(periods=400, warmup=20)
+    # the cost-optimal ratio (w = 1) gives ~0.975 here, so 0.99 forces a higher shortage weight
+    result = enforce_targets(scenario, ["fill_rate>=0.99"], train_seeds=6, eval_seeds=8)
+    assert result.feasible
+    assert result.shortage_weight > 1.0
+    row = result.report.iloc[0]
+    assert row["met"] and row["mean"] >= 0.99
+    # independent check: simulate the chosen policy on further unseen seeds
+    check = evaluate_policy(result.policy, scenario, range(100, 108))
+    assert check.fill_rate.mean() >= 0.99
+    # and the search did not overshoot: a clearly lower weight misses the target on training seeds
+    tried = result.evaluations
+    lower = tried[tried.shortage_weight < result.shortage_weight * 0.5]
+    assert (lower.fill_rate < 0.99).any()
+    assert result.spec.shortage == pytest.approx(result.shortage_weight)
+
+
+def test_cost_optimal_weight_kept_when_target_is_slack_and_conflicting_targets_flagged() -> None:
+    scenario = scenarios.single_sku(periods=200, warmup=10)
+    easy = enforce_targets(scenario, ["fill_rate>=0.8"], train_seeds=4, eval_seeds=4)
+    assert easy.feasible and easy.shortage_weight <= 1.0 and easy.all_met
+    clash = enforce_targets(scenario, ["fill_rate>=0.99", "avg_cost<=3.0"], train_seeds=3, eval_seeds=3,
+                            iterations=4)
+    assert not clash.feasible and not clash.all_met
+
+
+def test_enforce_validation() -> None:
+    with pytest.raises(PlanningError, match="at least one"):
+        enforce_targets("single_sku", [])
+    with pytest.raises(PlanningError, match="differ"):
+        enforce_targets("single_sku", ["fill_rate>=0.9"], train_seeds=[0, 5], eval_seeds=[5])
+    with pytest.raises(PlanningError, match="low < high"):
+        enforce_targets("single_sku", ["fill_rate>=0.9"], weight_range=(5.0, 1.0))

@@ -1,0 +1,83 @@
+"""PeriodOutcome: the reward of a hand-computed period."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hybridinv import Catalog, PlanningError
+from hybridinv.reward import CarbonTerm, PeriodOutcome, ProfitTerm, RewardSpec, ServicePenalty
+
+
+@pytest.fixture
+def catalog() -> Catalog:
+    return Catalog(
+        sku=np.array(["A", "B"], dtype=object),
+        unit_cost=np.array([4.0, 10.0]),
+        holding_cost=np.array([0.5, 1.0]),
+        shortage_cost=np.array([6.0, 20.0]),
+        lead_time=np.array([1, 2]),
+        order_cost=np.array([3.0, 7.0]),
+        price=np.array([8.0, 25.0]),
+    )
+
+
+@pytest.fixture
+def outcome(catalog: Catalog) -> PeriodOutcome:
+    # A: 10 demanded, 8 served, 2 short, 6 left, ordered 12; B: 5 demanded and served, 1 expired, 3 left, no order.
+    return PeriodOutcome(
+        catalog=catalog,
+        on_hand=np.array([6.0, 3.0]),
+        served=np.array([8.0, 5.0]),
+        short=np.array([2.0, 0.0]),
+        ordered=np.array([12.0, 0.0]),
+        demand=np.array([10.0, 5.0]),
+        waste=np.array([0.0, 1.0]),
+        overflow=np.array([0.0, 2.0]),
+        waste_cost=1.5,
+        overflow_cost=4.0,
+    )
+
+
+def test_default_spec_charges_the_simulator_costs(outcome: PeriodOutcome) -> None:
+    # holding 0.5*6 + 1*3 = 6; shortage 6*2 = 12; fixed 3 (A ordered); unit 4*12 = 48; waste 1.5*1; overflow 4*2 = 8
+    assert RewardSpec().reward(outcome) == pytest.approx(-(6 + 12 + 3 + 48 + 1.5 + 8))
+
+
+def test_carbon_profit_and_service_terms_by_hand(outcome: PeriodOutcome) -> None:
+    spec = RewardSpec(
+        unit_ordering=0.0,
+        scale=2.0,
+        carbon=CarbonTerm(shipped_kg=0.5, held_kg=0.25, price=2.0),
+        profit=ProfitTerm(revenue_weight=1.0),
+        service=ServicePenalty(fill_rate=0.95, penalty=10.0, shortfall_penalty=100.0),
+    )
+    cost = 6 + 12 + 3 + 1.5 + 8
+    carbon_kg = 0.5 * 12 + 0.25 * (6 + 3)  # 8.25 kg
+    revenue = 8 * 8 + 25 * 5  # 189
+    fill = 13 / 15
+    service = 10.0 + 100.0 * (0.95 - fill)
+    expected = -(cost + 2.0 * carbon_kg + service - revenue) / 2.0
+    assert spec.reward(outcome) == pytest.approx(expected)
+    assert spec.cost_terms(outcome.terms())["carbon"] == pytest.approx(2.0 * carbon_kg)
+
+
+def test_backorders_are_charged_on_the_end_of_period_backlog(catalog: Catalog) -> None:
+    outcome = PeriodOutcome(
+        catalog=catalog, on_hand=np.zeros(2), served=np.zeros(2), short=np.array([1.0, 1.0]),
+        ordered=np.zeros(2), demand=np.array([1.0, 1.0]), backorders=np.array([3.0, 1.0]), lost_sales=False,
+    )
+    assert RewardSpec().reward(outcome) == pytest.approx(-(6 * 3 + 20 * 1))
+
+
+def test_profit_without_price_and_bad_shapes_raise(catalog: Catalog, outcome: PeriodOutcome) -> None:
+    no_price = catalog.with_values(price=np.array([8.0, np.nan]))
+    unpriced = PeriodOutcome(no_price, outcome.on_hand, outcome.served, outcome.short, outcome.ordered, outcome.demand)
+    with pytest.raises(PlanningError) as info:
+        RewardSpec(profit=ProfitTerm()).reward(unpriced)
+    assert info.value.column == "price" and info.value.sku == "B"
+    assert RewardSpec().reward(unpriced) < 0  # without a profit term the price is not needed
+    with pytest.raises(PlanningError, match="shape"):
+        PeriodOutcome(catalog, np.zeros(3), np.zeros(2), np.zeros(2), np.zeros(2), np.zeros(2))
+    with pytest.raises(PlanningError, match=">= 0"):
+        PeriodOutcome(catalog, np.array([np.nan, 0.0]), np.zeros(2), np.zeros(2), np.zeros(2), np.zeros(2))

@@ -1,0 +1,152 @@
+"""RewardSpec: serialization, validation, ledger consistency."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from hybridinv import PlanningError, scenarios
+from hybridinv.policies import BaseStock
+from hybridinv.reward import CarbonTerm, OutcomeLedger, ProfitTerm, RewardSpec, ServicePenalty, record_episode
+from hybridinv.sim import Simulator, run_episode
+
+FULL = RewardSpec(
+    holding=0.5,
+    shortage=3.0,
+    fixed_ordering=0.0,
+    unit_ordering=1.25,
+    waste=2.0,
+    overflow=0.1,
+    scale=10.0,
+    carbon=CarbonTerm(shipped_kg=0.4, held_kg=0.05, price=0.08),
+    profit=ProfitTerm(revenue_weight=0.9),
+    service=ServicePenalty(fill_rate=0.9, penalty=5.0, shortfall_penalty=20.0),
+)
+
+
+@pytest.mark.parametrize("spec", [RewardSpec(), FULL, RewardSpec(carbon=CarbonTerm(shipped_kg=1.0))])
+def test_round_trips_through_toml_json_and_dict(spec: RewardSpec) -> None:
+    assert RewardSpec.from_toml(spec.to_toml()) == spec
+    assert RewardSpec.from_json(spec.to_json()) == spec
+    assert RewardSpec.from_dict(spec.to_dict()) == spec
+    assert json.loads(spec.to_json()) == spec.to_dict()
+
+
+def test_toml_written_by_hand_is_read() -> None:
+    text = """
+    scale = 2.0
+    [weights]
+    shortage = 4
+    [carbon]
+    shipped_kg = 0.5
+    price = 0.1
+    """
+    spec = RewardSpec.from_toml(text)
+    assert spec.shortage == 4.0 and spec.holding == 1.0 and spec.scale == 2.0
+    assert spec.carbon == CarbonTerm(shipped_kg=0.5, held_kg=0.0, price=0.1)
+    assert spec.profit is None and spec.service is None
+
+
+@pytest.mark.parametrize(
+    ("text", "column"),
+    [
+        ("[weights]\nholdng = 1.0", "weights"),
+        ("colour = 1", "reward spec"),
+        ("[weights]\nshortage = -1.0", "weights.shortage"),
+        ("[weights]\nshortage = nan", "weights.shortage"),
+        ("[weights]\nshortage = inf", "weights.shortage"),
+        ("[weights]\nshortage = 'high'", "weights.shortage"),
+        ("[weights]\nshortage = true", "weights.shortage"),
+        ("scale = 0.0", "scale"),
+        ("[carbon]\nprice = -0.1", "carbon.price"),
+        ("[carbon]\nkg = 1.0", "carbon"),
+        ("[service]\nfill_rate = 1.2", "service.fill_rate"),
+        ("version = 7", "version"),
+        ("[weights\n", "reward spec"),
+    ],
+)
+def test_invalid_specs_name_the_problem(text: str, column: str) -> None:
+    with pytest.raises(PlanningError) as info:
+        RewardSpec.from_toml(text)
+    assert info.value.column == column
+
+
+def test_invalid_json_and_constructor_arguments() -> None:
+    with pytest.raises(PlanningError, match="finite"):
+        RewardSpec.from_json('{"weights": {"holding": NaN}}')
+    with pytest.raises(PlanningError, match="invalid JSON"):
+        RewardSpec.from_json("{")
+    with pytest.raises(PlanningError, match=">= 0"):
+        RewardSpec(waste=-2.0)
+    with pytest.raises(PlanningError, match="CarbonTerm"):
+        RewardSpec(carbon={"price": 1.0})  # type: ignore[arg-type]
+    with pytest.raises(PlanningError, match="unknown field"):
+        RewardSpec().replace(shortage_weight=2.0)
+
+
+@pytest.mark.parametrize("name", ["single_sku", "multi_10", "perishable", "disrupted"])
+def test_default_spec_reproduces_ledger_costs(name: str) -> None:
+    scenario = scenarios.get(name).replace(periods=40, warmup=2)
+    policy = BaseStock(np.ceil(scenario.demand.mean * (scenario.catalog.lead_time + 2)), repair=None)
+    ledger, _ = run_episode(policy, scenario, seed=3)
+    spec = RewardSpec()
+    rewards = spec.episode_rewards(ledger)
+    np.testing.assert_allclose(-rewards, ledger.costs.sum(axis=1), rtol=1e-12, atol=1e-9)
+    for t in (0, 17, 39):
+        assert spec.period_reward(ledger, t) == pytest.approx(-ledger.period_cost(t), rel=1e-12, abs=1e-9)
+    summary = ledger.summary()
+    assert spec.evaluate(ledger)["spec_cost"] == pytest.approx(summary["avg_cost"], rel=1e-12)
+
+
+def test_weights_scale_each_component_and_scale_divides() -> None:
+    scenario = scenarios.get("perishable").replace(periods=30, warmup=0)
+    ledger, _ = run_episode(BaseStock(np.ceil(scenario.demand.mean * 3), repair=None), scenario, seed=1)
+    spec = RewardSpec(holding=2.0, shortage=0.5, fixed_ordering=0.0, unit_ordering=3.0, waste=0.0, overflow=4.0,
+                      scale=7.0)
+    costs = ledger.costs
+    fixed = costs[:, 2] - ledger.spend
+    expected = (2 * costs[:, 0] + 0.5 * costs[:, 1] + 3 * ledger.spend + 0 * fixed + 4 * costs[:, 4]) / 7.0
+    assert fixed.max() > 0 and costs[:, 3].sum() > 0  # the zero weights do remove something
+    np.testing.assert_allclose(-spec.episode_rewards(ledger), expected, rtol=1e-12)
+
+
+def test_carbon_and_profit_need_recorded_units_or_extra() -> None:
+    scenario = scenarios.get("multi_10").replace(periods=10, warmup=0)
+    ledger, _ = run_episode(BaseStock(20.0, repair=None), scenario, seed=0)
+    held = RewardSpec(carbon=CarbonTerm(held_kg=1.0, price=1.0))
+    with pytest.raises(PlanningError, match="held units"):
+        held.period_reward(ledger, 3)
+    extra = {"held_units": 100.0}
+    assert held.period_reward(ledger, 3, extra) == pytest.approx(-(ledger.period_cost(3) + 100.0))
+    with pytest.raises(PlanningError, match="unknown extra"):
+        held.period_reward(ledger, 3, {"carbon": 1.0})
+    with pytest.raises(PlanningError, match="price"):
+        RewardSpec(profit=ProfitTerm()).period_reward(ledger, 3)
+
+
+def test_outcome_ledger_terms_match_a_recount() -> None:
+    """Carbon and revenue read from an OutcomeLedger equal a recount from the tracked SKU trajectories."""
+    scenario = scenarios.get("multi_10").replace(periods=25, warmup=0)
+    n = scenario.n_skus
+    sim = Simulator(scenario, track=np.arange(n))
+    obs = sim.reset(seed=5)
+    ledger = OutcomeLedger.attach(sim)
+    policy = BaseStock(np.ceil(scenario.demand.mean * 4), repair=None)
+    while not sim.done:
+        obs = sim.step(policy.act(obs))
+    assert ledger.held_units == pytest.approx(ledger.track_on_hand.sum(axis=1))
+    assert ledger.ordered_units == pytest.approx(ledger.track_orders.sum(axis=1))
+    spec = RewardSpec(carbon=CarbonTerm(shipped_kg=0.3, held_kg=0.02, price=2.0), profit=ProfitTerm(0.5))
+    t = 11
+    expected_kg = 0.3 * ledger.track_orders[t].sum() + 0.02 * ledger.track_on_hand[t].sum()
+    expected = ledger.period_cost(t) + 2.0 * expected_kg - 0.5 * ledger.revenue[t]
+    assert spec.period_reward(ledger, t) == pytest.approx(-expected)
+    assert spec.reward(ledger.last_outcome) == pytest.approx(spec.period_reward(ledger, scenario.periods - 1))
+    evaluation = spec.evaluate(ledger)
+    assert evaluation["profit"] == pytest.approx(ledger.revenue.mean() - ledger.costs.sum(axis=1).mean())
+    recorded = record_episode(policy, scenario, seed=5)
+    np.testing.assert_array_equal(recorded.costs, ledger.costs)
+    assert math.isfinite(evaluation["carbon_kg"])

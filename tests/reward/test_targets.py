@@ -1,0 +1,105 @@
+"""KPITarget parsing and the Lagrangian multiplier update."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hybridinv import PlanningError, scenarios
+from hybridinv.policies import BaseStock
+from hybridinv.reward import KPITarget, LagrangianMultipliers, parse_targets, period_kpis
+from hybridinv.sim import run_episode
+
+
+@pytest.mark.parametrize(
+    ("text", "kpi", "op", "level"),
+    [
+        ("fill_rate>=0.95", "fill_rate", ">=", 0.95),
+        (" waste_rate <= 0.02 ", "waste_rate", "<=", 0.02),
+        ("cycle_service_level>=0.9", "cycle_service_level", ">=", 0.9),
+        ("carbon_kg<=1e3", "carbon_kg", "<=", 1000.0),
+    ],
+)
+def test_parse(text: str, kpi: str, op: str, level: float) -> None:
+    target = KPITarget.parse(text)
+    assert (target.kpi, target.op, target.level) == (kpi, op, level)
+    assert KPITarget.parse(str(target)) == target
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("fill_rat>=0.95", "unknown KPI"),
+        ("fill_rate>0.95", "operators"),
+        ("fill_rate=>0.95", "operators"),
+        ("fill_rate>=high", "number"),
+        ("fill_rate>=1.2", r"\[0, 1\]"),
+        ("waste_rate<=-0.1", r"\[0, 1\]"),
+        ("fill_rate>=nan", r"\[0, 1\]"),
+        ("", "operators"),
+    ],
+)
+def test_invalid_targets(text: str, message: str) -> None:
+    with pytest.raises(PlanningError, match=message):
+        KPITarget.parse(text)
+
+
+def test_duplicates_rejected_and_slack_signs() -> None:
+    with pytest.raises(PlanningError, match="more than once"):
+        parse_targets(["fill_rate>=0.9", "fill_rate>=0.95"])
+    assert len(parse_targets(["fill_rate>=0.9", "fill_rate<=0.99"])) == 2
+    high, low = KPITarget.parse("fill_rate>=0.9"), KPITarget.parse("waste_rate<=0.02")
+    assert high.slack(0.95) == pytest.approx(0.05) and high.slack(0.85) == pytest.approx(-0.05)
+    assert low.slack(0.01) == pytest.approx(0.01) and low.slack(0.03) == pytest.approx(-0.01)
+    assert high.satisfied(0.9) and not high.satisfied(0.9, margin=0.01)
+
+
+def test_lagrangian_update_is_projected_dual_ascent() -> None:
+    multipliers = LagrangianMultipliers(["fill_rate>=0.95", "waste_rate<=0.02"], learning_rate=[2.0, 10.0])
+    np.testing.assert_array_equal(multipliers.values, [0.0, 0.0])
+    # both missed: lambda += lr * violation
+    values = multipliers.update({"fill_rate": 0.85, "waste_rate": 0.05})
+    np.testing.assert_allclose(values, [2.0 * 0.10, 10.0 * 0.03])
+    # fill met with room, waste still missed
+    values = multipliers.update({"fill_rate": 0.99, "waste_rate": 0.03})
+    np.testing.assert_allclose(values, [0.2 - 2.0 * 0.04, 0.3 + 10.0 * 0.01])
+    # fill far above target: projected to 0, never negative
+    values = multipliers.update({"fill_rate": 1.0, "waste_rate": 0.0})
+    np.testing.assert_allclose(values, [0.12 - 2.0 * 0.05, 0.4 - 10.0 * 0.02])
+    values = multipliers.update({"fill_rate": 1.0, "waste_rate": 0.02})
+    assert values[0] == 0.0 and values[1] == pytest.approx(0.2)
+    assert len(multipliers.history) == 5
+    # shaping adds lambda * slack
+    bonus = multipliers.bonus({"fill_rate": 0.90, "waste_rate": 0.01})
+    assert bonus == pytest.approx(0.0 * -0.05 + 0.2 * 0.01)
+    assert multipliers.shape(-3.0, {"fill_rate": 0.90, "waste_rate": 0.01}) == pytest.approx(-3.0 + bonus)
+    assert set(multipliers.as_dict()) == {"fill_rate>=0.95", "waste_rate<=0.02"}
+
+
+def test_lagrangian_converges_on_a_toy_constrained_problem() -> None:
+    """max -x s.t. x >= 0.7 where the 'policy' best-responds x = clip(lambda / 2, 0, 1): lambda* = 1.4."""
+    multipliers = LagrangianMultipliers(["fill_rate>=0.7"], learning_rate=0.5, max_value=10.0)
+    for _ in range(400):
+        x = float(np.clip(multipliers.values[0] / 2.0, 0.0, 1.0))
+        multipliers.update({"fill_rate": x})
+    assert multipliers.values[0] == pytest.approx(1.4, abs=1e-3)
+
+
+def test_lagrangian_validation() -> None:
+    with pytest.raises(PlanningError, match="learning rates"):
+        LagrangianMultipliers(["fill_rate>=0.9"], learning_rate=0.0)
+    with pytest.raises(PlanningError, match="initial"):
+        LagrangianMultipliers(["fill_rate>=0.9"], initial=-1.0)
+    with pytest.raises(PlanningError, match="lack"):
+        LagrangianMultipliers(["fill_rate>=0.9"]).update({"waste_rate": 0.1})
+
+
+def test_period_kpis_aggregate_to_the_summary() -> None:
+    scenario = scenarios.single_sku(periods=60, warmup=0)
+    ledger, _ = run_episode(BaseStock(15), scenario, seed=2)
+    per_period = [period_kpis(ledger, t) for t in range(60)]
+    served = sum(k["fill_rate"] * ledger.demand[t] for t, k in enumerate(per_period))
+    summary = ledger.summary()
+    assert served / ledger.demand.sum() == pytest.approx(summary["fill_rate"])
+    assert np.mean([k["cycle_service_level"] for k in per_period]) == pytest.approx(summary["cycle_service_level"])
+    assert sum(k["avg_cost"] for k in per_period) / 60 == pytest.approx(summary["avg_cost"])
