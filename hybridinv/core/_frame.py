@@ -120,7 +120,16 @@ def numeric_column(
         raise PlanningError(f"{table}: value is not a number", column=column, sku=skus[i], value=series.iloc[i])
     arr = numeric.to_numpy(dtype=np.float64, na_value=np.nan)
     if blank is not None:
-        arr = np.where(series.isna().to_numpy(), blank, arr)
+        empty = series.isna().to_numpy()
+        arr = np.where(empty, blank, arr)
+        if np.isnan(blank):  # blank means "unknown": check only the filled cells
+            known = ~empty
+            out = arr.copy()
+            out[known] = check_array(
+                arr[known], column, skus[known], table,
+                minimum=minimum, strict=strict, allow_inf=allow_inf, integer=integer,
+            )
+            return out
     return check_array(
         arr, column, skus, table, minimum=minimum, strict=strict, allow_inf=allow_inf, integer=integer
     )

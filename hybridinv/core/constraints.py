@@ -56,6 +56,10 @@ class Constraints:
         caps = {str(k): _positive("supplier_capacity", v, key=k) for k, v in dict(self.supplier_capacity).items()}
         object.__setattr__(self, "supplier_capacity", MappingProxyType(caps))
 
+    def __reduce__(self) -> tuple[type[Constraints], tuple[float, float, dict[str, float]]]:
+        # the read-only supplier mapping cannot be pickled; rebuild from a plain dict
+        return (Constraints, (self.capacity, self.budget, dict(self.supplier_capacity)))
+
     @property
     def has_capacity(self) -> bool:
         """Whether the warehouse capacity is finite."""

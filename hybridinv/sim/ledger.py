@@ -55,7 +55,11 @@ class Ledger:
         self.waste_units = np.zeros(periods)
         self.overflow_units = np.zeros(periods)
         self.received_units = np.zeros(periods)
+        #: units ordered, cancelled at order time (partial deliveries of disrupted
+        #: suppliers) and earlier backorders served this period, per period
         self.ordered_units = np.zeros(periods)
+        self.cancelled_units = np.zeros(periods)
+        self.backorders_filled = np.zeros(periods)
         self.spend = np.zeros(periods)
         self.capacity_util = np.full(periods, np.nan)
         self.budget_excess = np.zeros(periods)
@@ -97,9 +101,20 @@ class Ledger:
         overflow: float,
         demand: NDArray[np.float64],
         received: float,
+        *,
+        ordered: float = 0.0,
+        cancelled: float = 0.0,
+        backorders_filled: float = 0.0,
     ) -> None:
+        """Record period ``t`` (called by the simulator after serving demand).
+
+        Units balance per period: on-hand at the start + ``received_units`` =
+        ``served`` + ``backorders_filled`` + ``waste_units`` + on-hand at the end,
+        and ``ordered_units - cancelled_units`` enter the pipeline, leaving it as
+        ``received_units`` or ``overflow_units`` (rejected at receipt).
+        """
         scenario = self.scenario
-        on_hand = sim._stock.sum(axis=1) if waste is not None else sim._on_hand
+        on_hand = sim._stock.sum(axis=0) if waste is not None else sim._on_hand
         costs = self.costs[t]
         costs[0] = self._holding @ on_hand
         if scenario.lost_sales:
@@ -113,6 +128,9 @@ class Ledger:
             costs[3] = units * scenario.waste_cost
         self.overflow_units[t] = overflow
         self.received_units[t] = received
+        self.ordered_units[t] = ordered
+        self.cancelled_units[t] = cancelled
+        self.backorders_filled[t] = backorders_filled
         costs[4] = overflow * scenario.overflow_cost
         self.spend[t] = spend
         served_units = float(served.sum())

@@ -96,12 +96,14 @@ class Simulator:
         self._fraction = path.lead_times.delivered_fraction
         init = self.scenario.initial_state
         assert init is not None
-        self._stock = np.zeros((self.n, self.buckets))
+        # stock by remaining-life bucket, bucket-major (buckets, n) so every
+        # operation runs over contiguous SKU vectors
+        self._stock = np.zeros((self.buckets, self.n))
         if self._perishable:
-            self._stock[self._rows, self._receipt_bucket] = init.on_hand
+            self._stock[self._receipt_bucket, self._rows] = init.on_hand
         else:
-            self._stock[:, 0] = init.on_hand
-        self._on_hand = self._stock[:, 0]  # view, used on the non-perishable path
+            self._stock[0] = init.on_hand
+        self._on_hand = self._stock[0]  # view, used on the non-perishable path
         self._backorders = np.array(init.backorders, dtype=np.float64)
         self._ring = np.zeros((self.width, self.n))
         pipe = init.pipeline
@@ -142,6 +144,9 @@ class Simulator:
         if self.check_orders:
             ledger.violation(t, *self._violations(qty))
         delivered = qty if self._fraction is None else np.floor(qty * self._fraction[t])
+        ordered = float(qty.sum())
+        cancelled = 0.0 if self._fraction is None else ordered - float(delivered.sum())
+        self._filled = 0.0
         if self._deterministic_lead:
             self._flat_ring[self._slot_index[t % self.width]] += delivered
         else:
@@ -165,7 +170,10 @@ class Simulator:
         received = float(arrivals.sum())
         arrivals[:] = 0.0
         self.t = t + 1
-        ledger.record(t, self, qty, spend, fixed, served, short, waste, overflow, demand, received)
+        ledger.record(
+            t, self, qty, spend, fixed, served, short, waste, overflow, demand, received,
+            ordered=ordered, cancelled=cancelled, backorders_filled=self._filled,
+        )
         return Observation(self)
 
     def _serve(
@@ -181,6 +189,7 @@ class Simulator:
         cleared = np.minimum(on_hand, back)
         on_hand -= cleared
         back -= cleared
+        self._filled = float(cleared.sum())
         served = np.minimum(on_hand, demand)
         on_hand -= served
         short = demand - served
@@ -191,36 +200,42 @@ class Simulator:
         self, arrivals: NDArray[np.float64], demand: NDArray[np.float64]
     ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
         stock = self._stock
-        stock[self._rows, self._receipt_bucket] += arrivals
+        stock[self._receipt_bucket, self._rows] += arrivals
         need = demand
         back_cleared = None
         if not self.scenario.lost_sales:
             need = demand + self._backorders
-        cum = np.cumsum(stock, axis=1)
-        taken = np.minimum(need, cum[:, -1])
-        remaining = np.maximum(cum - taken[:, None], 0.0)
-        stock[:, 0] = remaining[:, 0]
-        stock[:, 1:] = np.diff(remaining, axis=1)
+        cum = np.cumsum(stock, axis=0)  # FIFO: oldest (least life left) first
+        taken = np.minimum(need, cum[-1])
+        remaining = np.maximum(cum - taken, 0.0)
+        stock[0] = remaining[0]
+        stock[1:] = np.diff(remaining, axis=0)
         if self.scenario.lost_sales:
             served = taken
             short = demand - served
         else:
             back_cleared = np.minimum(taken, self._backorders)
+            self._filled = float(back_cleared.sum())
             served = taken - back_cleared
             short = demand - served
             self._backorders += short - back_cleared
+        # age: perishable SKUs lose bucket 0 (expired) and shift down one bucket; a
+        # non-perishable SKU keeps all its stock in bucket 0 and zeros above, so
+        # shifting the upper buckets of every row leaves it unchanged
         mask = self._perish_mask
-        waste = np.where(mask, stock[:, 0], 0.0)
-        aged = np.empty_like(stock)
-        aged[:, :-1] = stock[:, 1:]
-        aged[:, -1] = 0.0
-        stock[mask] = aged[mask]
+        waste = np.where(mask, stock[0], 0.0)
+        if self.buckets > 1:
+            stock[0] = np.where(mask, stock[1], stock[0])
+            stock[1:-1] = stock[2:]
+            stock[-1] = 0.0
+        else:
+            stock[0] -= waste
         return served, short, waste
 
     def _receive_with_capacity(self, arrivals: NDArray[np.float64]) -> float:
         """Reject arrivals that do not fit; return the number of units rejected."""
         volume = self.scenario.catalog.volume
-        used = float(volume @ self._stock.sum(axis=1)) if self._perishable else float(volume @ self._on_hand)
+        used = float(volume @ self._stock.sum(axis=0)) if self._perishable else float(volume @ self._on_hand)
         incoming = float(volume @ arrivals)
         excess = used + incoming - self._capacity
         self.ledger.capacity_use(self.t, min(used + incoming, self._capacity) / self._capacity)
@@ -237,7 +252,8 @@ class Simulator:
         cat = self.scenario.catalog
         budget_excess = 0.0
         if math.isfinite(self._budget):
-            budget_excess = max(0.0, float(cat.unit_cost @ qty) - self._budget * (1 + 1e-9))
+            spend = float(cat.unit_cost @ qty)
+            budget_excess = spend - self._budget if spend > self._budget * (1 + 1e-9) else 0.0
         rules = 0
         if self._has_rules:
             positive = qty > 0
@@ -262,7 +278,7 @@ class Simulator:
     # ------------------------------------------------------------------ state access
     def on_hand(self) -> NDArray[np.float64]:
         """Usable stock per SKU (all age buckets)."""
-        return self._stock.sum(axis=1) if self._perishable else self._on_hand.copy()
+        return self._stock.sum(axis=0) if self._perishable else self._on_hand.copy()
 
     def pipeline(self) -> NDArray[np.float64]:
         """Open orders, shape (n, width), by periods until arrival (0 = this period)."""
@@ -274,7 +290,7 @@ class Simulator:
 
     def stock_by_age(self) -> NDArray[np.float64]:
         """Stock per SKU and remaining-life bucket (bucket j: j+1 periods of life left)."""
-        return self._stock.copy()
+        return self._stock.T.copy()
 
     def state(self) -> InventoryState:
         """The current state as an :class:`InventoryState` in catalog order."""

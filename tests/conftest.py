@@ -1,0 +1,111 @@
+"""Shared test fixtures: small catalogs, frames and scenarios built by hand.
+
+The repository root is put on ``sys.path`` so the tests run against the working
+tree without installing the package.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from hybridinv.core import Catalog, Constraints  # noqa: E402
+from hybridinv.demand import DemandProcess, LeadTimeProcess  # noqa: E402
+from hybridinv.demand.leadtime import LeadTimePath  # noqa: E402
+from hybridinv.demand.processes import DemandPath  # noqa: E402
+from hybridinv.sim import Scenario, ScenarioPath  # noqa: E402
+
+
+def catalog_frame(n: int = 3, **columns: Any) -> pd.DataFrame:
+    """A valid catalog frame of ``n`` SKUs (``A``, ``B``, ...); keyword arguments replace columns."""
+    data: dict[str, Any] = {
+        "sku": [chr(ord("A") + i) for i in range(n)],
+        "unit_cost": np.linspace(10.0, 30.0, n),
+        "holding_cost": np.linspace(0.5, 1.5, n),
+        "shortage_cost": np.linspace(5.0, 9.0, n),
+        "order_cost": np.linspace(0.0, 4.0, n),
+        "volume": np.linspace(1.0, 2.0, n),
+        "lead_time": np.arange(n) % 3,
+        "moq": np.zeros(n),
+        "lot_size": np.ones(n),
+        "max_order": np.full(n, np.inf),
+    }
+    data.update(columns)
+    return pd.DataFrame(data)
+
+
+def make_catalog(n: int = 3, **fields: Any) -> Catalog:
+    """A catalog of ``n`` SKUs with unit costs 1, holding 1, shortage 4, lead time 0 unless overridden."""
+    values: dict[str, Any] = {
+        "sku": np.array([f"S{i}" for i in range(n)], dtype=object),
+        "unit_cost": np.ones(n),
+        "holding_cost": np.ones(n),
+        "shortage_cost": np.full(n, 4.0),
+        "lead_time": np.zeros(n, dtype=np.int64),
+    }
+    values.update(fields)
+    return Catalog(**values)
+
+
+def make_scenario(
+    catalog: Catalog,
+    mean: float | np.ndarray = 5.0,
+    *,
+    constraints: Constraints | None = None,
+    lead_times: LeadTimeProcess | None = None,
+    **options: Any,
+) -> Scenario:
+    """A Poisson-demand scenario on ``catalog`` (other Scenario fields as keyword arguments)."""
+    n = catalog.n_skus
+    demand = DemandProcess(mean=np.broadcast_to(np.asarray(mean, dtype=float), (n,)).copy())
+    return Scenario(
+        name=options.pop("name", "test"),
+        catalog=catalog,
+        constraints=constraints or Constraints(),
+        demand=demand,
+        lead_times=lead_times,
+        **options,
+    )
+
+
+def hand_path(
+    demand: Any,
+    lead_time: Any,
+    delivered_fraction: Any | None = None,
+    lookahead: int = 16,
+) -> ScenarioPath:
+    """A scenario path from hand-written demand (periods x n) and per-order lead times.
+
+    ``lead_time`` is either an array (n,) used in every period or (periods, n).
+    The path is padded with zero demand for the simulator's lookahead.
+    """
+    realized = np.atleast_2d(np.asarray(demand, dtype=float))
+    periods, n = realized.shape
+    realized = np.vstack([realized, np.zeros((lookahead, n))])
+    lead = np.asarray(lead_time, dtype=np.int64)
+    lead = np.broadcast_to(lead, (periods, n)) if lead.ndim == 1 else lead
+    lead = np.vstack([lead, np.repeat(lead[-1:], lookahead, axis=0)])
+    fraction = None
+    if delivered_fraction is not None:
+        frac = np.broadcast_to(np.asarray(delivered_fraction, dtype=float), (periods, n))
+        fraction = np.vstack([frac, np.ones((lookahead, n))])
+    return ScenarioPath(
+        seed=-1,
+        demand=DemandPath(realized=realized, expected=realized.copy(), std=np.zeros_like(realized)),
+        lead_times=LeadTimePath(lead_time=lead, delivered_fraction=fraction, disrupted=None),
+    )
+
+
+@pytest.fixture
+def frame() -> pd.DataFrame:
+    """A valid three-SKU catalog frame."""
+    return catalog_frame()

@@ -1,0 +1,215 @@
+"""Tests for hybridinv.core.catalog: frame round trip, defaults and validation messages."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import catalog_frame
+
+from hybridinv import Catalog, PlanningError
+from hybridinv.core.catalog import CATALOG_OPTIONAL, CATALOG_REQUIRED
+
+
+def _raises(frame: pd.DataFrame, column: str, sku: str | None, value: object = None) -> PlanningError:
+    """Build a catalog from ``frame`` and check the error names ``column``, ``sku`` and ``value``."""
+    with pytest.raises(PlanningError) as info:
+        Catalog.from_frame(frame)
+    err = info.value
+    message = str(err)
+    assert err.column == column
+    assert repr(column) in message
+    if sku is not None:
+        assert err.sku == sku
+        assert repr(sku) in message
+    if value is not None:
+        assert repr(value) in message
+    return err
+
+
+# ---------------------------------------------------------------------- round trip and defaults
+def test_round_trip_preserves_every_column(frame: pd.DataFrame) -> None:
+    frame["shelf_life"] = [0, 3, 5]
+    frame["supplier"] = ["north", "south", "north"]
+    frame["lead_time_std"] = [0.0, 0.5, 1.0]
+    catalog = Catalog.from_frame(frame)
+    out = catalog.to_frame()
+    again = Catalog.from_frame(out)
+    for name in out.columns:
+        left, right = out[name].to_numpy(), again.to_frame()[name].to_numpy()
+        if out[name].dtype == object:
+            assert list(left) == list(right)
+        else:
+            np.testing.assert_array_equal(left, right)
+    pd.testing.assert_series_equal(out["holding_cost"], frame["holding_cost"], check_names=True)
+    assert list(out["sku"]) == ["A", "B", "C"]
+    assert list(out["supplier"]) == ["north", "south", "north"]
+
+
+def test_optional_columns_take_documented_defaults() -> None:
+    frame = catalog_frame()[list(CATALOG_REQUIRED)]
+    catalog = Catalog.from_frame(frame)
+    for name, default in CATALOG_OPTIONAL.items():
+        values = getattr(catalog, name)
+        if name == "supplier":
+            assert list(values) == ["default"] * 3
+        elif isinstance(default, float) and np.isnan(default):
+            assert np.isnan(values).all(), name
+        else:
+            assert (values == default).all(), name
+
+
+def test_blank_cells_mean_not_set_where_documented(frame: pd.DataFrame) -> None:
+    frame["max_order"] = [np.nan, 50.0, np.nan]
+    frame["shelf_life"] = [np.nan, 4.0, np.nan]
+    frame["demand_mean"] = [np.nan, 7.5, np.nan]
+    catalog = Catalog.from_frame(frame)
+    np.testing.assert_array_equal(catalog.max_order, [np.inf, 50.0, np.inf])
+    np.testing.assert_array_equal(catalog.shelf_life, [0, 4, 0])
+    assert catalog.shelf_life.dtype == np.int64
+    assert catalog.lead_time.dtype == np.int64
+    np.testing.assert_array_equal(catalog.perishable, [False, True, False])
+    np.testing.assert_array_equal(catalog.demand_scale(), [1.0, 7.5, 1.0])
+
+
+def test_numeric_strings_are_accepted(frame: pd.DataFrame) -> None:
+    frame["holding_cost"] = ["0.5", "1", "1.5"]
+    np.testing.assert_array_equal(Catalog.from_frame(frame).holding_cost, [0.5, 1.0, 1.5])
+
+
+def test_arrays_are_read_only(frame: pd.DataFrame) -> None:
+    catalog = Catalog.from_frame(frame)
+    with pytest.raises(ValueError):
+        catalog.holding_cost[0] = 3.0
+
+
+def test_subset_and_positions(frame: pd.DataFrame) -> None:
+    catalog = Catalog.from_frame(frame)
+    np.testing.assert_array_equal(catalog.positions(["C", "A"], "test"), [2, 0])
+    sub = catalog.subset([2, 0])
+    assert list(sub.sku) == ["C", "A"]
+    np.testing.assert_array_equal(sub.unit_cost, [30.0, 10.0])
+
+
+def test_with_values_revalidates_and_rejects_unknown_fields(frame: pd.DataFrame) -> None:
+    catalog = Catalog.from_frame(frame)
+    assert catalog.with_values(holding_cost=np.full(3, 2.0)).holding_cost.tolist() == [2.0] * 3
+    with pytest.raises(PlanningError, match="holding_cots"):
+        catalog.with_values(holding_cots=1.0)
+    with pytest.raises(PlanningError, match="'holding_cost'"):
+        catalog.with_values(holding_cost=np.array([1.0, -1.0, 1.0]))
+
+
+# ---------------------------------------------------------------------- one test per invalid case
+def test_missing_required_column(frame: pd.DataFrame) -> None:
+    err = _raises(frame.drop(columns=["shortage_cost"]), "shortage_cost", None)
+    assert "missing" in str(err)
+
+
+def test_missing_sku_column(frame: pd.DataFrame) -> None:
+    _raises(frame.drop(columns=["sku"]), "sku", None)
+
+
+def test_not_a_frame() -> None:
+    with pytest.raises(PlanningError, match="DataFrame"):
+        Catalog.from_frame({"sku": ["A"]})  # type: ignore[arg-type]
+
+
+def test_nan_cost(frame: pd.DataFrame) -> None:
+    frame.loc[1, "holding_cost"] = np.nan
+    _raises(frame, "holding_cost", "B", float("nan"))
+
+
+def test_inf_cost(frame: pd.DataFrame) -> None:
+    frame.loc[2, "unit_cost"] = np.inf
+    _raises(frame, "unit_cost", "C", float("inf"))
+
+
+def test_negative_cost(frame: pd.DataFrame) -> None:
+    frame.loc[0, "shortage_cost"] = -2.5
+    err = _raises(frame, "shortage_cost", "A", -2.5)
+    assert err.value == -2.5
+
+
+def test_negative_order_cost(frame: pd.DataFrame) -> None:
+    frame.loc[1, "order_cost"] = -1.0
+    _raises(frame, "order_cost", "B", -1.0)
+
+
+def test_negative_lead_time(frame: pd.DataFrame) -> None:
+    frame.loc[1, "lead_time"] = -1
+    _raises(frame, "lead_time", "B", -1.0)
+
+
+def test_non_integer_lead_time(frame: pd.DataFrame) -> None:
+    frame["lead_time"] = [0.0, 1.5, 2.0]
+    err = _raises(frame, "lead_time", "B", 1.5)
+    assert "whole number" in str(err)
+
+
+def test_non_integer_lot_size(frame: pd.DataFrame) -> None:
+    frame["lot_size"] = [1.0, 1.0, 2.5]
+    _raises(frame, "lot_size", "C", 2.5)
+
+
+def test_non_integer_moq(frame: pd.DataFrame) -> None:
+    frame["moq"] = [0.0, 3.7, 0.0]
+    _raises(frame, "moq", "B", 3.7)
+
+
+def test_lot_size_below_one(frame: pd.DataFrame) -> None:
+    frame["lot_size"] = [1.0, 0.0, 1.0]
+    _raises(frame, "lot_size", "B", 0.0)
+
+
+def test_duplicate_sku(frame: pd.DataFrame) -> None:
+    frame.loc[2, "sku"] = "A"
+    err = _raises(frame, "sku", "A")
+    assert "more than once" in str(err)
+
+
+def test_empty_sku(frame: pd.DataFrame) -> None:
+    frame["sku"] = ["A", None, "C"]
+    _raises(frame, "sku", None)
+
+
+def test_moq_not_a_multiple_of_lot_size(frame: pd.DataFrame) -> None:
+    frame["lot_size"] = [1.0, 4.0, 1.0]
+    frame["moq"] = [0.0, 10.0, 0.0]
+    err = _raises(frame, "moq", "B", 10.0)
+    assert "multiple of lot_size (4)" in str(err)
+
+
+def test_max_order_below_moq(frame: pd.DataFrame) -> None:
+    frame["moq"] = [0.0, 0.0, 20.0]
+    frame["max_order"] = [np.inf, np.inf, 10.0]
+    err = _raises(frame, "max_order", "C", 10.0)
+    assert "at least moq (20)" in str(err)
+
+
+def test_non_numeric_string(frame: pd.DataFrame) -> None:
+    frame["volume"] = frame["volume"].astype(object)
+    frame.loc[1, "volume"] = "big"
+    err = _raises(frame, "volume", "B", "big")
+    assert "not a number" in str(err)
+
+
+def test_negative_volume(frame: pd.DataFrame) -> None:
+    frame.loc[0, "volume"] = -0.1
+    _raises(frame, "volume", "A", -0.1)
+
+
+def test_no_skus() -> None:
+    with pytest.raises(PlanningError, match="no SKUs"):
+        Catalog.from_frame(catalog_frame().iloc[:0])
+
+
+def test_direct_construction_validates_shapes() -> None:
+    with pytest.raises(PlanningError, match="holding_cost"):
+        Catalog(
+            sku=np.array(["A", "B"], dtype=object),
+            unit_cost=np.ones(2),
+            holding_cost=np.ones(3),
+            shortage_cost=np.ones(2),
+            lead_time=np.zeros(2),
+        )

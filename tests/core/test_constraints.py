@@ -1,0 +1,78 @@
+"""Tests for hybridinv.core.constraints and the unknown-scenario error."""
+
+from __future__ import annotations
+
+import math
+import pickle
+
+import numpy as np
+import pytest
+from conftest import make_catalog
+
+from hybridinv import Constraints, PlanningError
+
+
+def test_defaults_are_unlimited() -> None:
+    cons = Constraints()
+    assert math.isinf(cons.capacity) and math.isinf(cons.budget)
+    assert not cons.has_capacity and not cons.has_budget
+    assert dict(cons.supplier_capacity) == {}
+
+
+def test_finite_limits() -> None:
+    cons = Constraints(capacity=100, budget="250.5")  # type: ignore[arg-type]
+    assert cons.capacity == 100.0 and cons.budget == 250.5
+    assert cons.has_capacity and cons.has_budget
+    assert cons.to_dict() == {"capacity": 100.0, "budget": 250.5, "supplier_capacity": {}}
+
+
+@pytest.mark.parametrize("name", ["capacity", "budget"])
+@pytest.mark.parametrize("value", [0.0, -5.0, float("nan")])
+def test_zero_negative_or_nan_limit(name: str, value: float) -> None:
+    with pytest.raises(PlanningError) as info:
+        Constraints(**{name: value})
+    assert info.value.column == name
+    assert f"column {name!r}" in str(info.value)
+    assert repr(value) in str(info.value)
+
+
+def test_non_numeric_limit() -> None:
+    with pytest.raises(PlanningError, match="'budget'.*'plenty'"):
+        Constraints(budget="plenty")  # type: ignore[arg-type]
+
+
+def test_supplier_capacity_rows() -> None:
+    catalog = make_catalog(4, supplier=np.array(["north", "south", "north", "east"], dtype=object))
+    cons = Constraints(supplier_capacity={"north": 10, "east": 3})
+    names, member, limits = cons.supplier_rows(catalog)
+    assert names == ["north", "east"]
+    np.testing.assert_array_equal(member, [0, -1, 0, 1])
+    np.testing.assert_array_equal(limits, [10.0, 3.0])
+
+
+def test_supplier_capacity_must_be_positive() -> None:
+    with pytest.raises(PlanningError) as info:
+        Constraints(supplier_capacity={"north": 0})
+    assert info.value.column == "supplier_capacity" and info.value.sku == "north"
+
+
+def test_supplier_capacity_for_unknown_supplier() -> None:
+    catalog = make_catalog(2)
+    with pytest.raises(PlanningError, match="'west'"):
+        Constraints(supplier_capacity={"west": 4}).supplier_rows(catalog)
+
+
+def test_constraints_are_frozen() -> None:
+    cons = Constraints(capacity=5)
+    with pytest.raises(AttributeError):
+        cons.capacity = 6  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        cons.supplier_capacity["x"] = 1  # type: ignore[index]
+
+
+def test_constraints_pickle_round_trip() -> None:
+    # worker processes (benchmarks, plan from the CLI) receive constraints by pickle
+    cons = Constraints(capacity=50.0, budget=70.0, supplier_capacity={"north": 10.0})
+    again = pickle.loads(pickle.dumps(cons))
+    assert again == cons
+    assert dict(again.supplier_capacity) == {"north": 10.0}

@@ -1,0 +1,159 @@
+"""Tests for hybridinv.core.state: wide and long open orders, catalog alignment, validation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import catalog_frame
+
+from hybridinv import Catalog, InventoryState, PlanningError
+
+
+@pytest.fixture
+def catalog() -> Catalog:
+    return Catalog.from_frame(catalog_frame())
+
+
+def _raises(column: str, sku: str | None, value: object, build) -> PlanningError:  # type: ignore[no-untyped-def]
+    with pytest.raises(PlanningError) as info:
+        build()
+    err = info.value
+    assert err.column == column
+    assert repr(column) in str(err)
+    if sku is not None:
+        assert err.sku == sku and repr(sku) in str(err)
+    if value is not None:
+        assert repr(value) in str(err)
+    return err
+
+
+def test_wide_pipeline_columns_are_read_by_arrival(catalog: Catalog) -> None:
+    frame = pd.DataFrame(
+        {"sku": ["A", "B", "C"], "on_hand": [5, 0, 2], "pipeline_2": [0, 4, 0], "pipeline_0": [1, 0, 0]}
+    )
+    state = InventoryState.from_frame(frame, catalog)
+    np.testing.assert_array_equal(state.pipeline, [[1, 0, 0], [0, 0, 4], [0, 0, 0]])
+    np.testing.assert_array_equal(state.inventory_position, [6, 4, 2])
+    np.testing.assert_array_equal(state.backorders, [0, 0, 0])
+
+
+def test_long_open_orders_add_up_per_sku_and_arrival(catalog: Catalog) -> None:
+    frame = pd.DataFrame({"sku": ["A", "B", "C"], "on_hand": [1, 2, 3], "pipeline_1": [10, 0, 0]})
+    open_orders = pd.DataFrame(
+        {"sku": ["C", "A", "C", "B"], "arrives_in": [3, 1, 3, 0], "quantity": [2, 5, 4, 7]}
+    )
+    state = InventoryState.from_frame(frame, catalog, open_orders=open_orders)
+    expected = np.zeros((3, 4))
+    expected[0, 1] = 15  # wide 10 + long 5
+    expected[1, 0] = 7
+    expected[2, 3] = 6  # two rows added up
+    np.testing.assert_array_equal(state.pipeline, expected)
+
+
+def test_state_is_aligned_to_catalog_order(catalog: Catalog) -> None:
+    frame = pd.DataFrame({"sku": ["C", "A", "B"], "on_hand": [30, 10, 20], "backorders": [3, 1, 2]})
+    state = InventoryState.from_frame(frame, catalog)
+    assert list(state.sku) == ["A", "B", "C"]
+    np.testing.assert_array_equal(state.on_hand, [10, 20, 30])
+    np.testing.assert_array_equal(state.backorders, [1, 2, 3])
+
+
+def test_round_trip(catalog: Catalog) -> None:
+    frame = pd.DataFrame(
+        {"sku": ["A", "B", "C"], "on_hand": [1, 2, 3], "pipeline_0": [0, 1, 0], "pipeline_1": [4, 0, 0]}
+    )
+    state = InventoryState.from_frame(frame, catalog)
+    again = InventoryState.from_frame(state.to_frame(), catalog)
+    np.testing.assert_array_equal(again.pipeline, state.pipeline)
+    np.testing.assert_array_equal(again.on_hand, state.on_hand)
+    assert list(state.to_frame().columns) == ["sku", "on_hand", "backorders", "pipeline_0", "pipeline_1"]
+
+
+def test_empty_state(catalog: Catalog) -> None:
+    state = InventoryState.empty(catalog, on_hand=[1.0, 2.0, 3.0], width=4)
+    assert state.pipeline.shape == (3, 4)
+    assert len(state) == 3
+
+
+# ---------------------------------------------------------------------- one test per invalid case
+def test_missing_on_hand_column(catalog: Catalog) -> None:
+    frame = pd.DataFrame({"sku": ["A", "B", "C"]})
+    _raises("on_hand", None, None, lambda: InventoryState.from_frame(frame, catalog))
+
+
+def test_negative_on_hand(catalog: Catalog) -> None:
+    frame = pd.DataFrame({"sku": ["A", "B", "C"], "on_hand": [1, -4, 0]})
+    _raises("on_hand", "B", -4.0, lambda: InventoryState.from_frame(frame, catalog))
+
+
+def test_nan_on_hand(catalog: Catalog) -> None:
+    frame = pd.DataFrame({"sku": ["A", "B", "C"], "on_hand": [1, 2, np.nan]})
+    _raises("on_hand", "C", float("nan"), lambda: InventoryState.from_frame(frame, catalog))
+
+
+def test_inf_on_hand(catalog: Catalog) -> None:
+    frame = pd.DataFrame({"sku": ["A", "B", "C"], "on_hand": [np.inf, 2, 0]})
+    _raises("on_hand", "A", float("inf"), lambda: InventoryState.from_frame(frame, catalog))
+
+
+def test_fractional_on_hand(catalog: Catalog) -> None:
+    frame = pd.DataFrame({"sku": ["A", "B", "C"], "on_hand": [1, 2.5, 0]})
+    _raises("on_hand", "B", 2.5, lambda: InventoryState.from_frame(frame, catalog))
+
+
+def test_non_numeric_on_hand(catalog: Catalog) -> None:
+    frame = pd.DataFrame({"sku": ["A", "B", "C"], "on_hand": ["1", "2", "lots"]})
+    _raises("on_hand", "C", "lots", lambda: InventoryState.from_frame(frame, catalog))
+
+
+def test_negative_wide_pipeline(catalog: Catalog) -> None:
+    frame = pd.DataFrame({"sku": ["A", "B", "C"], "on_hand": [1, 2, 3], "pipeline_1": [0, 0, -2]})
+    _raises("pipeline_1", "C", -2.0, lambda: InventoryState.from_frame(frame, catalog))
+
+
+def test_negative_open_order_quantity(catalog: Catalog) -> None:
+    frame = pd.DataFrame({"sku": ["A", "B", "C"], "on_hand": [1, 2, 3]})
+    oo = pd.DataFrame({"sku": ["A"], "arrives_in": [1], "quantity": [-3]})
+    _raises("quantity", "A", -3.0, lambda: InventoryState.from_frame(frame, catalog, open_orders=oo))
+
+
+def test_negative_backorders(catalog: Catalog) -> None:
+    frame = pd.DataFrame({"sku": ["A", "B", "C"], "on_hand": [1, 2, 3], "backorders": [0, -1, 0]})
+    _raises("backorders", "B", -1.0, lambda: InventoryState.from_frame(frame, catalog))
+
+
+def test_duplicate_sku_in_state(catalog: Catalog) -> None:
+    frame = pd.DataFrame({"sku": ["A", "B", "B"], "on_hand": [1, 2, 3]})
+    err = _raises("sku", "B", None, lambda: InventoryState.from_frame(frame, catalog))
+    assert "more than once" in str(err)
+
+
+def test_state_sku_not_in_catalog(catalog: Catalog) -> None:
+    frame = pd.DataFrame({"sku": ["A", "B", "C", "Z"], "on_hand": [1, 2, 3, 4]})
+    err = _raises("sku", "Z", None, lambda: InventoryState.from_frame(frame, catalog))
+    assert "not in the catalog" in str(err)
+
+
+def test_catalog_sku_missing_from_state(catalog: Catalog) -> None:
+    frame = pd.DataFrame({"sku": ["A", "C"], "on_hand": [1, 3]})
+    err = _raises("sku", "B", None, lambda: InventoryState.from_frame(frame, catalog))
+    assert "no row" in str(err)
+
+
+def test_open_order_for_unknown_sku(catalog: Catalog) -> None:
+    frame = pd.DataFrame({"sku": ["A", "B", "C"], "on_hand": [1, 2, 3]})
+    oo = pd.DataFrame({"sku": ["A", "Q"], "arrives_in": [1, 2], "quantity": [3, 3]})
+    _raises("sku", "Q", None, lambda: InventoryState.from_frame(frame, catalog, open_orders=oo))
+
+
+def test_open_orders_missing_column(catalog: Catalog) -> None:
+    frame = pd.DataFrame({"sku": ["A", "B", "C"], "on_hand": [1, 2, 3]})
+    oo = pd.DataFrame({"sku": ["A"], "quantity": [3]})
+    _raises("arrives_in", None, None, lambda: InventoryState.from_frame(frame, catalog, open_orders=oo))
+
+
+def test_fractional_arrival_period(catalog: Catalog) -> None:
+    frame = pd.DataFrame({"sku": ["A", "B", "C"], "on_hand": [1, 2, 3]})
+    oo = pd.DataFrame({"sku": ["B"], "arrives_in": [1.5], "quantity": [3]})
+    _raises("arrives_in", "B", 1.5, lambda: InventoryState.from_frame(frame, catalog, open_orders=oo))

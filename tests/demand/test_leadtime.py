@@ -1,0 +1,105 @@
+"""Tests for hybridinv.demand.leadtime: stochastic lead times and supplier disruptions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from hybridinv import PlanningError
+from hybridinv.demand import Disruptions, LeadTimeProcess
+
+
+def test_deterministic_lead_times() -> None:
+    process = LeadTimeProcess(np.array([0, 2, 5]))
+    path = process.sample(np.random.default_rng(0), 10)
+    assert process.deterministic
+    np.testing.assert_array_equal(path.lead_time, np.tile([0, 2, 5], (10, 1)))
+    assert path.delivered_fraction is None and path.disrupted is None
+
+
+def test_stochastic_lead_times_within_bounds_with_the_planned_mean() -> None:
+    lead, std = np.array([5, 8, 1]), np.array([1.0, 0.4, 0.5])
+    process = LeadTimeProcess(lead, std)
+    path = process.sample(np.random.default_rng(1), 40_000)
+    upper = lead + np.ceil(3 * std)
+    assert (path.lead_time >= 0).all() and (path.lead_time <= upper).all()
+    np.testing.assert_array_equal(process.max_lead_time, upper)
+    # exact law of clip(rint(L + std z), 0, upper) from the normal cdf
+    for i in range(3):
+        k = np.arange(0, upper[i] + 1)
+        cdf = stats.norm.cdf((k + 0.5 - lead[i]) / std[i])
+        cdf[-1] = 1.0
+        pmf = np.diff(np.concatenate([[0.0], cdf]))
+        mean = pmf @ k
+        sd = np.sqrt(pmf @ (k - mean) ** 2)
+        assert path.lead_time[:, i].mean() == pytest.approx(mean, abs=4.5 * sd / 200)
+        assert path.lead_time[:, i].std() == pytest.approx(sd, rel=0.03)
+    np.testing.assert_allclose(path.lead_time.mean(axis=0)[:2], lead[:2], atol=0.02)
+    assert path.lead_time[:, 2].min() == 0  # L = 1 is clipped at 0 from below
+
+
+def test_disruptions_follow_the_markov_chain_and_delay_and_cut_orders() -> None:
+    disruptions = Disruptions(probability=0.05, mean_duration=4.0, extra_delay=3, fill_fraction=(0.4, 0.9))
+    process = LeadTimeProcess(np.array([2, 2, 3]), supplier=np.array([0, 1, 0]), disruptions=disruptions)
+    path = process.sample(np.random.default_rng(2), 60_000)
+    assert path.disrupted is not None and path.delivered_fraction is not None
+    on = path.disrupted
+    # stationary share p / (p + 1/d)
+    assert on.mean() == pytest.approx(0.05 / (0.05 + 0.25), abs=0.015)
+    # mean length of a disruption is the mean duration
+    changes = np.diff(np.concatenate([[False], on[:, 0], [False]]).astype(int))
+    lengths = np.flatnonzero(changes == -1) - np.flatnonzero(changes == 1)
+    assert lengths.mean() == pytest.approx(4.0, rel=0.08)
+    per_sku = on[:, [0, 1, 0]]
+    delay = path.lead_time - np.array([2, 2, 3])
+    assert (delay[~per_sku] == 0).all()
+    assert set(np.unique(delay[per_sku])) == {1, 2, 3}
+    fraction = path.delivered_fraction
+    assert (fraction[~per_sku] == 1.0).all()
+    assert fraction[per_sku].min() >= 0.4 and fraction[per_sku].max() <= 0.9
+    assert fraction[per_sku].mean() == pytest.approx(0.65, abs=0.01)
+    # SKUs of the same supplier are disrupted together
+    np.testing.assert_array_equal(per_sku[:, 0], per_sku[:, 2])
+    np.testing.assert_array_equal(process.max_lead_time, [5, 5, 6])
+
+
+def test_same_seed_same_lead_times_and_disruptions_keep_the_noise() -> None:
+    lead, std = np.array([4, 4]), np.array([1.0, 1.0])
+    plain = LeadTimeProcess(lead, std)
+    disrupted = LeadTimeProcess(lead, std, disruptions=Disruptions(0.1, 3.0, 2))
+    a = plain.sample(np.random.default_rng(3), 500)
+    b = plain.sample(np.random.default_rng(3), 500)
+    c = disrupted.sample(np.random.default_rng(3), 500)
+    d = plain.sample(np.random.default_rng(4), 500)
+    np.testing.assert_array_equal(a.lead_time, b.lead_time)
+    assert not np.array_equal(a.lead_time, d.lead_time)
+    assert c.disrupted is not None
+    calm = ~c.disrupted[:, [0, 0]]
+    np.testing.assert_array_equal(c.lead_time[calm], a.lead_time[calm])
+
+
+def test_from_catalog_maps_supplier_names() -> None:
+    process = LeadTimeProcess.from_catalog([1, 2, 3], [0, 0, 0], ["b", "a", "b"])
+    np.testing.assert_array_equal(process.supplier, [1, 0, 1])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "column"),
+    [
+        ({"probability": 1.5}, "disruptions.probability"),
+        ({"mean_duration": 0.5}, "disruptions.mean_duration"),
+        ({"fill_fraction": (0.9, 0.4)}, "disruptions.fill_fraction"),
+    ],
+)
+def test_invalid_disruptions(kwargs: dict[str, object], column: str) -> None:
+    with pytest.raises(PlanningError) as info:
+        Disruptions(**kwargs)  # type: ignore[arg-type]
+    assert info.value.column == column
+
+
+def test_invalid_lead_times() -> None:
+    with pytest.raises(PlanningError, match="'lead_time'"):
+        LeadTimeProcess(np.array([1, -1]))
+    with pytest.raises(PlanningError, match="'lead_time_std'"):
+        LeadTimeProcess(np.array([1, 1]), np.array([0.5, -0.5]))

@@ -1,0 +1,203 @@
+"""Tests for hybridinv.demand.processes: distributions against theory, patterns, determinism."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hybridinv import PlanningError
+from hybridinv.demand import (
+    CommonFactor,
+    DemandDistribution,
+    DemandProcess,
+    Promotions,
+    RegimeShifts,
+    Seasonality,
+)
+
+
+def _sample(process: DemandProcess, periods: int, seed: int = 0):  # type: ignore[no-untyped-def]
+    return process.sample(np.random.default_rng(seed), periods)
+
+
+def _within(sample: np.ndarray, mean: float, variance: float, z: float = 4.5) -> None:
+    """Sample mean and variance within ``z`` standard errors of theory (variance SE by the 4th moment)."""
+    n = sample.size
+    assert abs(sample.mean() - mean) < z * np.sqrt(variance / n), (sample.mean(), mean)
+    centred = sample - sample.mean()
+    se_var = np.sqrt(max(np.mean(centred**4) - variance**2, 1e-12) / n)
+    assert abs(sample.var() - variance) < z * se_var, (sample.var(), variance)
+
+
+# ---------------------------------------------------------------------- distributions
+@pytest.mark.parametrize("mean", [0.7, 6.0, 40.0])
+def test_poisson_mean_and_variance(mean: float) -> None:
+    path = _sample(DemandProcess(mean=np.full(4, mean)), 50_000)
+    _within(path.realized.ravel(), mean, mean)
+    np.testing.assert_allclose(path.std, np.sqrt(mean))
+    assert np.all(path.realized == np.round(path.realized))
+
+
+@pytest.mark.parametrize(("mean", "dispersion"), [(5.0, 2.0), (20.0, 0.8), (3.0, 10.0)])
+def test_negative_binomial_variance_is_m_plus_m2_over_k(mean: float, dispersion: float) -> None:
+    process = DemandProcess(mean=np.full(4, mean), distribution="negative_binomial", dispersion=dispersion)
+    path = _sample(process, 50_000, seed=1)
+    variance = mean + mean**2 / dispersion
+    _within(path.realized.ravel(), mean, variance)
+    np.testing.assert_allclose(path.std, np.sqrt(variance))
+
+
+def test_integer_normal_mean_and_variance() -> None:
+    mean, cv = 30.0, 0.2
+    process = DemandProcess(mean=np.full(4, mean), distribution=DemandDistribution.NORMAL, cv=cv)
+    path = _sample(process, 50_000, seed=2)
+    # rounding to integers adds the variance of a uniform on [-1/2, 1/2]
+    _within(path.realized.ravel(), mean, (cv * mean) ** 2 + 1.0 / 12.0)
+    assert path.realized.min() >= 0 and np.all(path.realized == np.round(path.realized))
+
+
+def test_empirical_bootstrap_reproduces_history() -> None:
+    rng = np.random.default_rng(3)
+    history = np.vstack([rng.poisson(4.0, 60), rng.choice([0.0, 0.0, 12.0], 60)]).astype(float)
+    process = DemandProcess(mean=history.mean(axis=1), distribution="empirical", history=history)
+    path = _sample(process, 40_000, seed=4)
+    for i in range(2):
+        _within(path.realized[:, i], history[i].mean(), history[i].var())
+        assert set(np.unique(path.realized[:, i])) <= set(np.unique(history[i]))
+
+
+def test_empirical_needs_history() -> None:
+    with pytest.raises(PlanningError, match="'history'"):
+        DemandProcess(mean=np.ones(2), distribution="empirical")
+
+
+def test_negative_mean_is_rejected() -> None:
+    with pytest.raises(PlanningError) as info:
+        DemandProcess(mean=np.array([1.0, -2.0]))
+    assert info.value.column == "demand_mean" and info.value.value == -2.0
+
+
+def test_unknown_distribution_is_rejected() -> None:
+    with pytest.raises(ValueError, match="gamma"):
+        DemandProcess(mean=np.ones(2), distribution="gamma")
+
+
+# ---------------------------------------------------------------------- patterns
+@pytest.mark.parametrize("period", [7, 52])
+def test_seasonality_in_expected_path(period: int) -> None:
+    amplitude, phase = np.array([0.3, 0.5]), np.array([0.0, 2.0])
+    process = DemandProcess(mean=np.array([10.0, 4.0]), seasonality=(Seasonality(period, amplitude, phase),))
+    path = _sample(process, 3 * period)
+    t = np.arange(3 * period)[:, None]
+    truth = np.array([10.0, 4.0]) * (1 + amplitude * np.sin(2 * np.pi * (t + phase) / period))
+    np.testing.assert_allclose(path.expected, truth)
+    np.testing.assert_allclose(path.expected[:period], path.expected[period : 2 * period])
+
+
+def test_weekly_cycle_visible_in_realized_demand() -> None:
+    process = DemandProcess(mean=np.full(50, 20.0), seasonality=(Seasonality(7, 0.4),))
+    path = _sample(process, 7 * 200)
+    by_day = path.realized.reshape(200, 7, 50).mean(axis=(0, 2))
+    truth = 20.0 * (1 + 0.4 * np.sin(2 * np.pi * np.arange(7) / 7))
+    np.testing.assert_allclose(by_day, truth, rtol=0.02)
+
+
+def test_linear_trend_in_expected_path() -> None:
+    process = DemandProcess(mean=np.array([10.0, 10.0]), trend=np.array([0.01, -0.002]))
+    path = _sample(process, 100)
+    t = np.arange(100)
+    np.testing.assert_allclose(path.expected[:, 0], 10 * (1 + 0.01 * t))
+    np.testing.assert_allclose(path.expected[:, 1], 10 * (1 - 0.002 * t))
+
+
+def test_promotions_raise_expected_and_realized_demand_by_the_lift() -> None:
+    process = DemandProcess(mean=np.full(40, 10.0), promotions=Promotions(probability=0.05, lift=2.5, duration=3))
+    path = _sample(process, 5_000, seed=5)
+    active = path.expected > 10.0
+    np.testing.assert_allclose(np.unique(path.expected), [10.0, 25.0])
+    # a promotion starting with probability p and lasting d periods is active w.p. 1 - (1 - p)^d
+    share = 1 - 0.95**3
+    assert abs(active.mean() - share) < 0.01
+    lift = path.realized[active].mean() / path.realized[~active].mean()
+    assert lift == pytest.approx(2.5, rel=0.02)
+    # promotions last `duration` periods: runs of active periods are multiples-ish, never shorter than 3
+    runs = np.diff(np.flatnonzero(np.diff(np.concatenate([[0], active[:, 0].astype(int), [0]]))))[::2]
+    assert runs.min() >= 3
+
+
+def test_regime_shifts_move_realized_but_not_expected_demand() -> None:
+    base = DemandProcess(mean=np.full(30, 20.0), distribution="normal", cv=0.1)
+    shifted = DemandProcess(
+        mean=np.full(30, 20.0), distribution="normal", cv=0.1, regime_shifts=RegimeShifts(0.02, 0.5, 2.0)
+    )
+    a, b = _sample(base, 1_000, seed=6), _sample(shifted, 1_000, seed=6)
+    np.testing.assert_array_equal(a.expected, b.expected)
+    late = slice(500, 1000)
+    ratio = b.realized[late].mean(axis=0) / b.expected[late].mean(axis=0)
+    assert np.abs(np.log(ratio)).max() > 0.3  # some SKUs drifted far from the forecast
+    assert np.abs(a.realized[late].mean(axis=0) / 20.0 - 1).max() < 0.05
+
+
+def test_common_factor_correlates_skus() -> None:
+    sigma, rho = 0.3, 0.6
+    process = DemandProcess(mean=np.full(12, 1e4), common_factor=CommonFactor(sigma, rho))
+    path = _sample(process, 4_000, seed=7)
+    corr = np.corrcoef(path.realized.T)
+    off = corr[~np.eye(12, dtype=bool)]
+    # correlation of two log-normal multipliers whose logs have correlation rho
+    lognormal = (np.exp(sigma**2 * rho) - 1) / (np.exp(sigma**2) - 1)
+    assert off.mean() == pytest.approx(lognormal, abs=0.03)
+    assert off.mean() == pytest.approx(rho, abs=0.05)
+    assert off.min() > 0.4
+    assert path.realized.mean() == pytest.approx(1e4, rel=0.01)  # the multiplier has mean 1
+    independent = _sample(DemandProcess(mean=np.full(12, 1e4)), 4_000, seed=7)
+    assert abs(np.corrcoef(independent.realized.T)[~np.eye(12, dtype=bool)].mean()) < 0.02
+
+
+# ---------------------------------------------------------------------- determinism
+def _full_process(**changes: object) -> DemandProcess:
+    options: dict[str, object] = {
+        "mean": np.linspace(2.0, 30.0, 8),
+        "distribution": "normal",
+        "cv": 0.25,
+        "seasonality": (Seasonality(52, 0.3),),
+        "promotions": Promotions(0.05, 2.0, 2),
+        "regime_shifts": RegimeShifts(0.02),
+        "common_factor": CommonFactor(0.2, 0.5),
+    }
+    options.update(changes)
+    return DemandProcess(**options)  # type: ignore[arg-type]
+
+
+def test_same_seed_same_path_different_seed_different_path() -> None:
+    process = _full_process()
+    a, b, c = _sample(process, 300, 11), _sample(process, 300, 11), _sample(process, 300, 12)
+    np.testing.assert_array_equal(a.realized, b.realized)
+    np.testing.assert_array_equal(a.expected, b.expected)
+    assert not np.array_equal(a.realized, c.realized)
+    assert not np.array_equal(a.expected, c.expected)  # promotions differ too
+
+
+def test_changing_the_promotion_lift_keeps_every_other_draw() -> None:
+    a = _sample(_full_process(), 400, 13)
+    b = _sample(_full_process(promotions=Promotions(0.05, 3.0, 2)), 400, 13)
+    plain = _sample(_full_process(promotions=None), 400, 13).expected
+    np.testing.assert_array_equal(a.expected > plain, b.expected > plain)  # same promotion periods
+    quiet = a.expected == plain
+    assert 0.8 < quiet.mean() < 1.0
+    np.testing.assert_array_equal(a.realized[quiet], b.realized[quiet])
+    assert not np.array_equal(a.realized[~quiet], b.realized[~quiet])
+
+
+def test_changing_the_common_factor_keeps_the_promotions() -> None:
+    a = _sample(_full_process(), 400, 14)
+    b = _sample(_full_process(common_factor=CommonFactor(0.4, 0.9)), 400, 14)
+    np.testing.assert_array_equal(a.expected, b.expected)
+    assert not np.array_equal(a.realized, b.realized)
+
+
+def test_removing_regime_shifts_keeps_the_count_noise() -> None:
+    # integer normal: realized = rint(level * (1 + cv z)); the z come from their own stream
+    a = _sample(_full_process(regime_shifts=None, common_factor=None), 400, 15)
+    b = _sample(_full_process(regime_shifts=RegimeShifts(0.0), common_factor=None), 400, 15)
+    np.testing.assert_array_equal(a.realized, b.realized)

@@ -1,0 +1,97 @@
+"""Tests for hybridinv.sim.ledger: cost components and KPIs on tiny hand-computed examples."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import hand_path, make_catalog, make_scenario
+
+from hybridinv import Constraints, InventoryState
+from hybridinv.sim import Simulator
+
+
+def _tiny(warmup: int = 0) -> Simulator:
+    """2 SKUs, lost sales, lead time 0; every number below is worked out by hand in the test."""
+    catalog = make_catalog(2, unit_cost=np.array([2.0, 1.0]))
+    scenario = make_scenario(
+        catalog, 1.0, constraints=Constraints(capacity=20.0, budget=30.0),
+        initial_state=InventoryState.empty(catalog, [3.0, 0.0]), warmup=warmup, periods=3,
+    )
+    sim = Simulator(scenario)
+    sim.reset(path=hand_path([[2, 1], [2, 0], [0, 3]], [0, 0]))
+    for q in ([0, 2], [1, 0], [0, 0]):
+        sim.step(np.array(q, dtype=float))
+    return sim
+
+
+def test_kpis_by_hand() -> None:
+    summary = _tiny().ledger.summary()
+    # end-of-period on-hand: [1, 1], [0, 1], [0, 0]; SKU 1 loses 2 units in period 2
+    assert summary["holding_cost"] == pytest.approx((2 + 1 + 0) / 3)
+    assert summary["shortage_cost"] == pytest.approx(4 * 2 / 3)
+    assert summary["ordering_cost"] == pytest.approx((2 + 2 + 0) / 3)
+    assert summary["avg_cost"] == pytest.approx(1 + 8 / 3 + 4 / 3)
+    assert summary["fill_rate"] == pytest.approx(6 / 8)
+    assert summary["cycle_service_level"] == pytest.approx(5 / 6)
+    assert summary["stockout_sku_periods"] == 1
+    # turns: cost of goods served (2*4 + 1*2) / average stock value (2*1 + 1*2), times 52 periods a year
+    assert summary["inventory_turns"] == pytest.approx(10 / 4 * 52)
+    # stock after receipts / capacity: 5/20, 3/20, 1/20
+    assert summary["capacity_utilization"] == pytest.approx(0.15)
+    assert summary["budget_utilization"] == pytest.approx(4 / 3 / 30)
+    assert summary["violations"] == 0 and summary["periods"] == 3
+    assert summary["waste_rate"] == 0.0
+
+
+def test_warmup_excludes_early_periods() -> None:
+    summary = _tiny(warmup=1).ledger.summary()
+    assert summary["periods"] == 2
+    assert summary["fill_rate"] == pytest.approx(3 / 5)
+    assert summary["holding_cost"] == pytest.approx(0.5)
+    assert summary["inventory_turns"] == pytest.approx((2 * 2 + 1 * 1) / (1 * 1) * 52)
+
+
+def test_summary_total_is_the_sum_of_components() -> None:
+    ledger = _tiny().ledger
+    summary = ledger.summary()
+    parts = ["holding_cost", "shortage_cost", "ordering_cost", "waste_cost", "overflow_cost"]
+    assert summary["avg_cost"] == pytest.approx(sum(summary[p] for p in parts))
+    assert ledger.period_cost(2) == pytest.approx(8.0)
+
+
+def test_waste_rate_is_expired_over_received() -> None:
+    catalog = make_catalog(1, shelf_life=np.array([1]))
+    scenario = make_scenario(catalog, 1.0, initial_state=InventoryState.empty(catalog, 0.0), waste_cost=1.5)
+    sim = Simulator(scenario, periods=2)
+    sim.reset(path=hand_path([[4], [5]], [0]))
+    sim.step(np.array([5.0]))
+    sim.step(np.array([5.0]))
+    summary = sim.ledger.summary()
+    assert summary["waste_rate"] == pytest.approx(1 / 10)
+    assert summary["waste_cost"] == pytest.approx(1.5 / 2)
+    assert summary["fill_rate"] == 1.0
+
+
+def test_no_demand_means_full_fill_rate_and_infinite_turns() -> None:
+    catalog = make_catalog(1)
+    sim = Simulator(make_scenario(catalog, 1.0, initial_state=InventoryState.empty(catalog, 0.0)), periods=2)
+    sim.reset(path=hand_path([[0], [0]], [0]))
+    sim.step(np.zeros(1))
+    sim.step(np.zeros(1))
+    summary = sim.ledger.summary()
+    assert summary["fill_rate"] == 1.0
+    assert summary["inventory_turns"] == float("inf")
+    assert np.isnan(summary["capacity_utilization"]) and np.isnan(summary["budget_utilization"])
+
+
+def test_tracked_skus_record_trajectories() -> None:
+    catalog = make_catalog(3)
+    scenario = make_scenario(catalog, 1.0, initial_state=InventoryState.empty(catalog, 5.0))
+    sim = Simulator(scenario, periods=2, track=[2, 0])
+    sim.reset(path=hand_path([[1, 2, 3], [1, 1, 1]], [0, 0, 0]))
+    sim.step(np.array([0.0, 0.0, 4.0]))
+    sim.step(np.zeros(3))
+    ledger = sim.ledger
+    np.testing.assert_array_equal(ledger.track_on_hand, [[6, 4], [5, 3]])
+    np.testing.assert_array_equal(ledger.track_orders, [[4, 0], [0, 0]])
+    np.testing.assert_array_equal(ledger.track_demand, [[3, 1], [1, 1]])

@@ -1,0 +1,218 @@
+"""Tests for hybridinv.sim.simulator: period order and semantics on hand-built cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import hand_path, make_catalog, make_scenario
+
+from hybridinv import Constraints, InventoryState
+from hybridinv.demand import LeadTimeProcess
+from hybridinv.sim import Scenario, Simulator
+from hybridinv.sim.ledger import COST_COMPONENTS
+
+HOLDING, SHORTAGE = COST_COMPONENTS.index("holding"), COST_COMPONENTS.index("shortage")
+
+
+def _run(  # type: ignore[no-untyped-def]
+    scenario: Scenario, demand: list[list[float]], orders: list[list[float]], lead=None, fraction=None
+) -> Simulator:
+    lead_time = scenario.catalog.lead_time if lead is None else lead
+    sim = Simulator(scenario, periods=len(demand))
+    sim.reset(path=hand_path(demand, lead_time, fraction))
+    for q in orders:
+        sim.step(np.asarray(q, dtype=float))
+    return sim
+
+
+def _one_sku(on_hand: float, lost_sales: bool, lead_time: int = 0, **fields) -> Scenario:  # type: ignore[no-untyped-def]
+    catalog = make_catalog(1, lead_time=np.array([lead_time]), holding_cost=np.array([1.0]),
+                           shortage_cost=np.array([4.0]), **fields)
+    return make_scenario(catalog, 5.0, initial_state=InventoryState.empty(catalog, on_hand), lost_sales=lost_sales)
+
+
+def test_lost_sales_drop_unmet_demand() -> None:
+    sim = _run(_one_sku(5, lost_sales=True), [[8], [3], [0]], [[0], [0], [10]])
+    ledger = sim.ledger
+    np.testing.assert_array_equal(ledger.served, [5, 0, 0])
+    np.testing.assert_array_equal(ledger.costs[:, SHORTAGE], [12, 12, 0])  # p = 4 per lost unit
+    np.testing.assert_array_equal(ledger.costs[:, HOLDING], [0, 0, 10])  # the late order is not owed to anyone
+    np.testing.assert_array_equal(sim.backorders(), [0])
+    assert ledger.summary()["fill_rate"] == pytest.approx(5 / 11)
+
+
+def test_backorders_are_carried_and_charged_each_period() -> None:
+    sim = _run(_one_sku(5, lost_sales=False), [[8], [3], [0]], [[0], [0], [10]])
+    ledger = sim.ledger
+    np.testing.assert_array_equal(ledger.served, [5, 0, 0])
+    np.testing.assert_array_equal(ledger.backorders_filled, [0, 0, 6])
+    np.testing.assert_array_equal(ledger.costs[:, SHORTAGE], [12, 24, 0])  # 3 then 6 owed at period end
+    np.testing.assert_array_equal(ledger.costs[:, HOLDING], [0, 0, 4])  # 10 received − 6 owed
+    np.testing.assert_array_equal(sim.on_hand(), [4])
+    # fill rate counts only demand served in the period it arose
+    assert ledger.summary()["fill_rate"] == pytest.approx(5 / 11)
+
+
+def test_lead_time_zero_is_usable_at_once_and_lead_time_two_two_periods_later() -> None:
+    catalog = make_catalog(2, lead_time=np.array([0, 2]))
+    scenario = make_scenario(catalog, 5.0, initial_state=InventoryState.empty(catalog, 0.0))
+    sim = _run(scenario, [[5, 5], [5, 5], [5, 5]], [[5, 5], [0, 0], [0, 0]])
+    np.testing.assert_array_equal(sim.ledger.served, [5, 0, 5])
+
+
+def test_pipeline_and_inventory_position_seen_by_the_policy() -> None:
+    catalog = make_catalog(1, lead_time=np.array([3]))
+    scenario = make_scenario(catalog, 1.0, initial_state=InventoryState.empty(catalog, 10.0))
+    sim = Simulator(scenario, periods=4)
+    obs = sim.reset(path=hand_path([[1], [1], [1], [1]], [3]))
+    obs = sim.step(np.array([7.0]))
+    np.testing.assert_array_equal(obs.pipeline[0], [0, 0, 7, 0])  # arrives in 2 more periods
+    assert obs.inventory_position[0] == 9 + 7
+    obs = sim.step(np.array([0.0]))
+    obs = sim.step(np.array([0.0]))
+    np.testing.assert_array_equal(obs.pipeline[0], [7, 0, 0, 0])
+    obs = sim.step(np.array([0.0]))
+    assert obs.on_hand[0] == 10 - 4 + 7
+
+
+def test_initial_pipeline_arrives_on_time() -> None:
+    catalog = make_catalog(1, lead_time=np.array([2]))
+    state = InventoryState(catalog.sku, np.array([0.0]), None, np.array([[1.0, 2.0, 3.0]]))
+    scenario = make_scenario(catalog, 1.0, initial_state=state)
+    sim = _run(scenario, [[0], [0], [0]], [[0], [0], [0]])
+    np.testing.assert_array_equal(sim.ledger.received_units, [1, 2, 3])
+
+
+def test_fifo_issuing_and_expiry() -> None:
+    scenario = _one_sku(4, lost_sales=True, shelf_life=np.array([3]))
+    sim = Simulator(scenario, periods=5)
+    sim.reset(path=hand_path([[1], [4], [0], [0], [0]], [0]))
+    sim.step(np.array([0.0]))
+    np.testing.assert_array_equal(sim.stock_by_age()[0], [0, 3, 0])  # 3 old units, 2 periods of life left
+    sim.step(np.array([5.0]))  # 5 fresh units; demand 4 takes the 3 old ones first, then 1 fresh
+    np.testing.assert_array_equal(sim.stock_by_age()[0], [0, 4, 0])
+    sim.step(np.array([0.0]))
+    np.testing.assert_array_equal(sim.stock_by_age()[0], [4, 0, 0])
+    sim.step(np.array([0.0]))  # third period since receipt: the fresh units expire at its end
+    np.testing.assert_array_equal(sim.ledger.waste_units[:4], [0, 0, 0, 4])
+    np.testing.assert_array_equal(sim.on_hand(), [0])
+
+
+def test_old_stock_expires_when_demand_is_low() -> None:
+    scenario = _one_sku(4, lost_sales=True, shelf_life=np.array([3]))
+    scenario = scenario.replace(waste_cost=2.5)
+    sim = _run(scenario, [[1], [1], [1], [1]], [[0], [0], [0], [0]])
+    np.testing.assert_array_equal(sim.ledger.waste_units, [0, 0, 1, 0])
+    np.testing.assert_array_equal(sim.ledger.served, [1, 1, 1, 0])
+    assert sim.ledger.costs[2, COST_COMPONENTS.index("waste")] == 2.5
+    assert sim.ledger.summary()["waste_rate"] == 0.0  # nothing was received
+    assert sim.ledger.summary()["waste_units"] == 1.0
+
+
+def test_capacity_rejects_the_overflow_at_receipt_and_charges_it() -> None:
+    catalog = make_catalog(1)
+    scenario = make_scenario(
+        catalog, 1.0, constraints=Constraints(capacity=10.0), initial_state=InventoryState.empty(catalog, 8.0),
+        overflow_cost=3.0,
+    )
+    sim = _run(scenario, [[0]], [[5]])
+    np.testing.assert_array_equal(sim.ledger.received_units, [2])
+    np.testing.assert_array_equal(sim.ledger.overflow_units, [3])
+    assert sim.ledger.costs[0, COST_COMPONENTS.index("overflow")] == 9.0
+    np.testing.assert_array_equal(sim.on_hand(), [10])
+    assert sim.ledger.summary()["capacity_utilization"] == 1.0
+
+
+def test_capacity_rejection_is_shared_across_skus_and_respects_the_limit() -> None:
+    catalog = make_catalog(2, volume=np.array([1.0, 2.0]))
+    scenario = make_scenario(catalog, 1.0, constraints=Constraints(capacity=10.0),
+                             initial_state=InventoryState.empty(catalog, 0.0))
+    sim = _run(scenario, [[0, 0]], [[6, 4]])
+    # 14 volume units arrive for 10 of space: 4/14 of each arrival is rejected, rounded up
+    np.testing.assert_array_equal(sim.on_hand(), [4, 2])
+    assert sim.ledger.overflow_units[0] == 4
+    assert catalog.volume @ sim.on_hand() <= 10.0
+
+
+def test_budget_violation_is_recorded() -> None:
+    catalog = make_catalog(2, unit_cost=np.array([3.0, 1.0]))
+    scenario = make_scenario(catalog, 1.0, constraints=Constraints(budget=10.0))
+    sim = _run(scenario, [[0, 0], [0, 0]], [[4, 0], [2, 4]])
+    np.testing.assert_array_equal(sim.ledger.budget_excess, [2.0, 0.0])
+    np.testing.assert_array_equal(sim.ledger.spend, [12.0, 10.0])
+    summary = sim.ledger.summary()
+    assert summary["budget_violations"] == 1 and summary["violations"] == 1
+    assert summary["budget_utilization"] == pytest.approx(1.1)
+
+
+def test_rule_violations_are_counted() -> None:
+    catalog = make_catalog(3, moq=np.array([6.0, 0.0, 0.0]), lot_size=np.array([2.0, 5.0, 1.0]),
+                           max_order=np.array([np.inf, np.inf, 10.0]))
+    scenario = make_scenario(catalog, 1.0)
+    orders = [[3, 5, 10], [6, 7, 11], [0, 0, 0], [8, 10, 4]]
+    sim = _run(scenario, [[0, 0, 0]] * 4, orders)
+    # period 0: moq and lot of SKU 0; period 1: lot of SKU 1 and max of SKU 2
+    np.testing.assert_array_equal(sim.ledger.rule_breaches, [2, 2, 0, 0])
+    assert sim.ledger.summary()["rule_violations"] == 2
+
+
+def test_capacity_row_violation_is_flagged_at_order_time() -> None:
+    catalog = make_catalog(1, lead_time=np.array([2]))
+    scenario = make_scenario(catalog, 1.0, constraints=Constraints(capacity=10.0),
+                             initial_state=InventoryState.empty(catalog, 0.0))
+    sim = _run(scenario, [[1], [1], [1]], [[4], [9], [0]])
+    # period 1's order arrives with 4 − 1 projected in stock: 3 + 9 > 10
+    assert sim.ledger.capacity_excess[0] == 0
+    assert sim.ledger.capacity_excess[1] == pytest.approx(2.0, abs=1e-5)
+
+
+def test_ordering_cost_is_fixed_plus_unit_cost_of_delivered_units() -> None:
+    catalog = make_catalog(2, unit_cost=np.array([2.0, 3.0]), order_cost=np.array([5.0, 7.0]))
+    scenario = make_scenario(catalog, 1.0)
+    sim = _run(scenario, [[0, 0]], [[4, 0]])
+    assert sim.ledger.costs[0, COST_COMPONENTS.index("ordering")] == 5.0 + 8.0
+
+
+def test_partial_deliveries_cancel_the_rest() -> None:
+    catalog = make_catalog(1, lead_time=np.array([1]), lead_time_std=np.array([1.0]), unit_cost=np.array([2.0]))
+    scenario = make_scenario(catalog, 1.0, initial_state=InventoryState.empty(catalog, 0.0))
+    sim = _run(scenario, [[0], [0], [0]], [[10], [0], [0]], lead=np.array([[3], [1], [1]]),
+               fraction=np.array([[0.55], [1.0], [1.0]]))
+    ledger = sim.ledger
+    np.testing.assert_array_equal(ledger.ordered_units, [10, 0, 0])
+    np.testing.assert_array_equal(ledger.cancelled_units, [5, 0, 0])  # floor(10 * 0.55) = 5 delivered
+    assert ledger.spend[0] == 10.0  # only delivered units are paid for
+    np.testing.assert_array_equal(sim.pipeline()[0, :3], [5, 0, 0])  # late: arrives in period 3
+
+
+def test_step_validates_orders_and_episode_end() -> None:
+    catalog = make_catalog(2)
+    sim = Simulator(make_scenario(catalog, 1.0), periods=1)
+    with pytest.raises(RuntimeError):
+        sim.step(np.zeros(2))
+    sim.reset(seed=0)
+    with pytest.raises(ValueError, match="shape"):
+        sim.step(np.zeros(3))
+    with pytest.raises(ValueError, match=">= 0"):
+        sim.step(np.array([1.0, -1.0]))
+    with pytest.raises(ValueError, match=">= 0"):
+        sim.step(np.array([1.0, np.nan]))
+    sim.step(np.zeros(2))
+    assert sim.done
+    with pytest.raises(RuntimeError, match="over"):
+        sim.step(np.zeros(2))
+
+
+def test_random_lead_times_use_the_wider_ring() -> None:
+    catalog = make_catalog(2, lead_time=np.array([1, 2]))
+    lead = LeadTimeProcess(catalog.lead_time, std=np.array([1.0, 0.0]))
+    scenario = make_scenario(catalog, 3.0, lead_times=lead, periods=300)
+    sim = Simulator(scenario)
+    obs = sim.reset(seed=5)
+    assert sim.width == 5  # max(1 + 3, 2) + 1
+    total = 0.0
+    while not sim.done:
+        q = np.maximum(12 - obs.inventory_position, 0)
+        total += q.sum()
+        obs = sim.step(q)
+    assert total == sim.ledger.received_units.sum() + obs.pipeline.sum()

@@ -1,0 +1,93 @@
+"""Tests for hybridinv.scenarios: the registry and each registered scenario's documented shape."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hybridinv import PlanningError, scenarios
+from hybridinv.demand import DemandDistribution
+from hybridinv.policies import BaseStock
+from hybridinv.sim import Scenario, simulate
+
+EXPECTED = {"disrupted": 20, "large_1000": 1000, "multi_10": 10, "multi_50": 50, "perishable": 20, "single_sku": 1}
+
+
+def test_names() -> None:
+    assert set(EXPECTED) <= set(scenarios.names())
+    assert scenarios.names() == sorted(scenarios.names())
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_scenario_builds_the_same_way_every_time(name: str) -> None:
+    a, b = scenarios.get(name), scenarios.get(name)
+    assert isinstance(a, Scenario) and a.name == name and a.n_skus == EXPECTED[name]
+    pd_a, pd_b = a.catalog.to_frame(), b.catalog.to_frame()
+    assert pd_a.equals(pd_b)
+    assert a.constraints == b.constraints
+    assert 0 <= a.warmup < a.periods
+    np.testing.assert_array_equal(a.sample(1, periods=10).demand.realized, b.sample(1, periods=10).demand.realized)
+
+
+@pytest.mark.parametrize("name", ["multi_10", "multi_50", "perishable", "disrupted"])
+def test_short_run_of_each_multi_sku_scenario(name: str) -> None:
+    scenario = scenarios.get(name)
+    level = np.ceil(scenario.demand.mean * (scenario.catalog.lead_time + 2))
+    frame = simulate(BaseStock(level, repair=None), scenario, seeds=1, periods=30)
+    assert np.isfinite(frame.loc[0, "avg_cost"]) and 0 < frame.loc[0, "fill_rate"] <= 1
+
+
+def test_constrained_scenarios_have_finite_capacity_and_budget() -> None:
+    for name in ("multi_10", "multi_50", "large_1000", "perishable", "disrupted"):
+        cons = scenarios.get(name).constraints
+        assert cons.has_capacity and cons.has_budget, name
+
+
+def test_perishable_scenario() -> None:
+    scenario = scenarios.get("perishable")
+    life = scenario.catalog.shelf_life
+    assert life.min() >= 2 and life.max() <= 6 and scenario.catalog.perishable.all()
+    assert scenario.waste_cost > 0 and scenario.periods_per_year == 365
+
+
+def test_disrupted_scenario() -> None:
+    scenario = scenarios.get("disrupted")
+    assert scenario.lead_times is not None and scenario.lead_times.disruptions is not None
+    assert not scenario.lead_times.deterministic
+    assert len(set(scenario.catalog.supplier)) == 3
+
+
+def test_multi_50_has_every_demand_component() -> None:
+    demand = scenarios.get("multi_50").demand
+    assert demand.distribution is DemandDistribution.NEGATIVE_BINOMIAL
+    assert demand.seasonality and demand.promotions and demand.regime_shifts and demand.common_factor
+
+
+def test_single_sku_parameters() -> None:
+    scenario = scenarios.single_sku(mean=3.0, lead_time=4, holding_cost=2.0, shortage_cost=7.0, fixed_cost=5.0,
+                                    lost_sales=False, demand="negative_binomial", periods=300, warmup=10)
+    cat = scenario.catalog
+    assert cat.n_skus == 1 and cat.unit_cost[0] == 0
+    assert (cat.holding_cost[0], cat.shortage_cost[0], cat.order_cost[0], cat.lead_time[0]) == (2.0, 7.0, 5.0, 4)
+    assert not scenario.lost_sales and scenario.periods == 300 and scenario.warmup == 10
+    assert scenario.demand.distribution is DemandDistribution.NEGATIVE_BINOMIAL
+    assert scenario.initial_state is not None and scenario.initial_state.on_hand[0] == 15  # mean * (L + 1)
+
+
+def test_unknown_scenario_name() -> None:
+    with pytest.raises(PlanningError) as info:
+        scenarios.get("multi_100")
+    err = info.value
+    assert err.column == "scenario" and err.value == "multi_100"
+    assert "'multi_100'" in str(err) and "multi_50" in str(err)
+
+
+def test_register_refuses_a_duplicate_name() -> None:
+    with pytest.raises(ValueError, match="already registered"):
+        scenarios.register("multi_10")(lambda: scenarios.get("multi_10"))
+
+
+def test_invalid_scenario_horizon() -> None:
+    base = scenarios.single_sku()
+    with pytest.raises(PlanningError, match="'periods'"):
+        base.replace(periods=10, warmup=10)
