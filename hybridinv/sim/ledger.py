@@ -60,6 +60,10 @@ class Ledger:
         self.ordered_units = np.zeros(periods)
         self.cancelled_units = np.zeros(periods)
         self.backorders_filled = np.zeros(periods)
+        #: units on hand at the end of each period (for carbon-per-unit-held terms)
+        self.held_units = np.zeros(periods)
+        #: price x units served per period (NaN when a SKU sold has no price)
+        self.revenue = np.full(periods, np.nan)
         self.spend = np.zeros(periods)
         self.capacity_util = np.full(periods, np.nan)
         self.budget_excess = np.zeros(periods)
@@ -75,6 +79,9 @@ class Ledger:
             self.track_orders = np.zeros((periods, k))
             self.track_demand = np.zeros((periods, k))
         cat = scenario.catalog
+        self._price_missing = np.isnan(cat.price)
+        self._price = np.nan_to_num(cat.price)
+        self._all_priced = not self._price_missing.any()
         self._holding = cat.holding_cost
         self._shortage = cat.shortage_cost
         self._unit_cost = cat.unit_cost
@@ -132,6 +139,9 @@ class Ledger:
         self.cancelled_units[t] = cancelled
         self.backorders_filled[t] = backorders_filled
         costs[4] = overflow * scenario.overflow_cost
+        self.held_units[t] = on_hand.sum()
+        if self._all_priced or not (served[self._price_missing] > 0).any():
+            self.revenue[t] = self._price @ served
         self.spend[t] = spend
         served_units = float(served.sum())
         self.served[t] = served_units

@@ -113,9 +113,20 @@ def test_weights_scale_each_component_and_scale_divides() -> None:
     np.testing.assert_allclose(-spec.episode_rewards(ledger), expected, rtol=1e-12)
 
 
-def test_carbon_and_profit_need_recorded_units_or_extra() -> None:
+def test_plain_ledger_records_held_units_and_revenue() -> None:
     scenario = scenarios.get("multi_10").replace(periods=10, warmup=0)
     ledger, _ = run_episode(BaseStock(20.0, repair=None), scenario, seed=0)
+    held = RewardSpec(carbon=CarbonTerm(held_kg=1.0, price=1.0))
+    assert held.period_reward(ledger, 3) == pytest.approx(-(ledger.period_cost(3) + ledger.held_units[3]))
+    profit = RewardSpec(profit=ProfitTerm()).period_reward(ledger, 3)
+    assert profit == pytest.approx(ledger.revenue[3] - ledger.period_cost(3))
+
+
+def test_carbon_and_profit_need_recorded_units_or_extra() -> None:
+    scenario = scenarios.get("multi_10").replace(periods=10, warmup=0)
+    unpriced = scenario.replace(catalog=scenario.catalog.with_values(price=np.full(scenario.n_skus, np.nan)))
+    ledger, _ = run_episode(BaseStock(20.0, repair=None), unpriced, seed=0)
+    ledger.held_units = None  # type: ignore[assignment]  # a ledger that does not record held units
     held = RewardSpec(carbon=CarbonTerm(held_kg=1.0, price=1.0))
     with pytest.raises(PlanningError, match="held units"):
         held.period_reward(ledger, 3)
