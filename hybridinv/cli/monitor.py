@@ -1,0 +1,48 @@
+"""``hybridinv monitor``: render a static HTML dashboard from a monitoring log."""
+
+from __future__ import annotations
+
+import click
+import pandas as pd
+
+__all__ = ["command"]
+
+
+@click.command(name="monitor")
+@click.option("--log", "log_path", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Monitoring log CSV, one row per period: period, demand, served, cost "
+                   "[, inventory_value, cogs, expected_unit_cost] (e.g. Monitor.history()).")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Dashboard folder.")
+@click.option("--window", type=int, default=8, show_default=True, help="Rolling window (periods).")
+@click.option("--min-fill-rate", type=float, default=0.9, show_default=True)
+@click.option("--max-cost-ratio", type=float, default=1.3, show_default=True)
+@click.option("--min-turns", type=float, default=None, help="Minimum annualized inventory turns.")
+@click.option("--recovery-periods", type=int, default=6, show_default=True,
+              help="Consecutive healthy periods before switching back from the fallback.")
+@click.option("--expected-unit-cost", type=float, default=None,
+              help="Expected cost per unit demanded (default: the log's expected_unit_cost column, "
+                   "else the first window).")
+@click.option("--periods-per-year", type=int, default=52, show_default=True)
+def command(log_path: str, out_dir: str, window: int, min_fill_rate: float, max_cost_ratio: float,
+            min_turns: float | None, recovery_periods: int, expected_unit_cost: float | None,
+            periods_per_year: int) -> None:
+    """Replay the monitoring rules over a KPI log and write DIR/index.html."""
+    from hybridinv import PlanningError
+    from hybridinv.deploy import Monitor, MonitorThresholds, render_dashboard
+
+    thresholds = MonitorThresholds(window=window, min_fill_rate=min_fill_rate, max_cost_ratio=max_cost_ratio,
+                                   min_inventory_turns=min_turns, recovery_periods=recovery_periods)
+    log = pd.read_csv(log_path, comment="#")
+    if expected_unit_cost is not None and "expected_unit_cost" in log.columns:
+        log = log.drop(columns="expected_unit_cost")
+    try:
+        monitor = Monitor.replay_log(log, thresholds, expected_unit_cost, periods_per_year)
+    except PlanningError as exc:
+        raise click.ClickException(str(exc)) from exc
+    page = render_dashboard(monitor.history(), monitor.events_frame(), thresholds, out_dir)
+    events = monitor.events_frame()
+    click.echo(f"{len(log)} periods, {len(events)} switch(es), fallback active in "
+               f"{monitor.history()['fallback'].mean():.1%} of periods")
+    for row in events.itertuples(index=False):
+        click.echo(f"  period {row.period}: {row.kind} ({row.reason})")
+    click.echo(f"wrote {page}")

@@ -1,0 +1,101 @@
+"""``hybridinv shadow``: replay a recommended policy against the incumbent on the twin."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+import pandas as pd
+
+from hybridinv.cli.twin import fit_twin_from_files
+
+__all__ = ["command"]
+
+
+def _policy(name: str, scenario: Any, model: str | None) -> Any:
+    from hybridinv import PlanningError
+    from hybridinv.policies.registry import make
+
+    if model:
+        from hybridinv.rl.hybrid import Hybrid
+
+        return Hybrid.load(model)
+    try:
+        return make(name, scenario)
+    except (PlanningError, TypeError) as exc:
+        raise click.ClickException(f"policy {name!r}: {exc}") from exc
+
+
+@click.command(name="shadow")
+@click.option("--sales", "sales_path", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Sales log CSV (fits the twin): date, sku, quantity [, on_hand, stockout].")
+@click.option("--receipts", "receipts_path", type=click.Path(exists=True, dir_okay=False), help="Receipts CSV.")
+@click.option("--catalog", "catalog_path", type=click.Path(exists=True, dir_okay=False),
+              help="Catalog CSV (sku plus any catalog columns; costs default to h=1, p=9).")
+@click.option("--decisions", "decisions_path", type=click.Path(exists=True, dir_okay=False),
+              help="Logged human decisions CSV: period (0 = first replayed period), sku, order_qty. "
+                   "The realized demand of the last periods of the sales log is replayed.")
+@click.option("--policy", default="dynamic_ss", show_default=True, help="Recommended policy (registry name).")
+@click.option("--model", type=click.Path(exists=True), help="Hybrid model file (overrides --policy).")
+@click.option("--incumbent", default="ss", show_default=True,
+              help="Incumbent policy name (used when no --decisions are given).")
+@click.option("--period", type=click.Choice(["day", "week", "month"]), default="week", show_default=True)
+@click.option("--periods", type=int, default=52, show_default=True, help="Periods to replay (without --decisions).")
+@click.option("--replications", type=int, default=10, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder for CSVs.")
+def command(
+    sales_path: str,
+    receipts_path: str | None,
+    catalog_path: str | None,
+    decisions_path: str | None,
+    policy: str,
+    model: str | None,
+    incumbent: str,
+    period: str,
+    periods: int,
+    replications: int,
+    seed: int,
+    out_dir: str | None,
+) -> None:
+    """Counterfactual KPI difference (recommended - incumbent) with bootstrap confidence intervals."""
+    from hybridinv.deploy import LoggedOrders, shadow_replay
+    from hybridinv.twin import DigitalTwin
+
+    twin = fit_twin_from_files(sales_path, receipts_path, period, "impute")
+    catalog = pd.read_csv(catalog_path, comment="#") if catalog_path else None
+    demand = None
+    if decisions_path:
+        decisions = pd.read_csv(decisions_path, comment="#")
+        horizon = int(decisions["period"].max()) + 1
+        matrix = twin.matrix_
+        if horizon >= matrix.demand.shape[0] - 8:
+            raise click.ClickException("the decisions cover too much of the sales log to fit the twin on the rest")
+        history = type(matrix)(matrix.sku, matrix.periods[:-horizon], matrix.demand[:-horizon],
+                               matrix.censored[:-horizon], matrix.has_stock_info)
+        supply = twin.supply_fit_
+        twin = DigitalTwin(period=period).fit_matrix(history)
+        twin.supply_fit_ = supply
+        demand = matrix.demand[-horizon:]
+        scenario = twin.scenario(catalog, periods=horizon)
+        baseline: Any = LoggedOrders.from_frame(decisions, scenario.catalog.sku)
+        periods = horizon
+    else:
+        scenario = twin.scenario(catalog, periods=periods)
+        baseline = _policy(incumbent, scenario, None)
+    recommended = _policy(policy, scenario, model)
+    result = shadow_replay(scenario, recommended, baseline, demand=demand, periods=periods,
+                           replications=replications, seed=seed)
+    with pd.option_context("display.width", 120, "display.float_format", "{:.3f}".format):
+        click.echo(result.summary.to_string(index=False))
+        click.echo("\nSKUs where the policies disagree most:")
+        click.echo(result.disagreements.head(10).to_string(index=False))
+    click.echo("\n" + result.verdict())
+    if out_dir:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        result.summary.to_csv(out / "summary.csv", index=False)
+        result.disagreements.to_csv(out / "disagreements.csv", index=False)
+        result.per_period.to_csv(out / "per_period.csv", index=False)
+        click.echo(f"wrote {out}/summary.csv, disagreements.csv, per_period.csv")

@@ -1,0 +1,246 @@
+"""Monitoring and fallback: watch rolling KPIs and switch to a safe policy when they degrade.
+
+:class:`Monitor` wraps a primary policy (e.g. the hybrid agent) and a fallback
+(e.g. a tuned (s, S) policy) and is itself a policy (``act(obs)``), so it runs in
+:func:`hybridinv.simulate`, the shadow replay and ``plan()``. Each period it
+reconstructs the previous period's KPIs from the inventory balance, updates
+rolling fill rate, cost ratio (rolling cost per unit demanded / expected cost per
+unit) and inventory turns,
+and
+
+- switches to the fallback when any rolling KPI breaches its threshold, and
+- switches back after ``recovery_periods`` consecutive healthy periods.
+
+Every switch is recorded as a :class:`MonitorEvent`. In a real deployment the
+period KPIs come from the ERP instead: call :meth:`Monitor.observe` directly (or
+:meth:`Monitor.replay_log` on a KPI log).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from hybridinv.core.errors import PlanningError
+from hybridinv.sim.observation import Observation
+
+__all__ = ["LOG_COLUMNS", "Monitor", "MonitorEvent", "MonitorThresholds"]
+
+#: Columns of a monitoring log (one row per period); ``inventory_value``, ``cogs`` and
+#: ``expected_unit_cost`` are optional.
+LOG_COLUMNS: tuple[str, ...] = ("period", "demand", "served", "cost")
+
+
+@dataclass(frozen=True)
+class MonitorThresholds:
+    """When the primary policy counts as degraded (None disables a check).
+
+    Parameters
+    ----------
+    window : int
+        Periods in the rolling window; no decision before it is full.
+    min_fill_rate : float, optional
+        Rolling fill rate below this is unhealthy.
+    max_cost_ratio : float, optional
+        Rolling cost per unit demanded / expected cost per unit above this is
+        unhealthy (per unit, so a rise in volume alone is not a degradation).
+    min_inventory_turns : float, optional
+        Annualized rolling turns below this is unhealthy (excess stock).
+    recovery_periods : int
+        Consecutive healthy periods under the fallback before switching back.
+    """
+
+    window: int = 8
+    min_fill_rate: float | None = 0.9
+    max_cost_ratio: float | None = 1.3
+    min_inventory_turns: float | None = None
+    recovery_periods: int = 6
+
+    def __post_init__(self) -> None:
+        if self.window < 1 or self.recovery_periods < 1:
+            raise PlanningError("window and recovery_periods must be >= 1", column="window", value=self.window)
+
+
+@dataclass(frozen=True)
+class MonitorEvent:
+    """A switch between the primary and the fallback policy."""
+
+    period: int
+    kind: str  #: "fallback" or "recover"
+    reason: str
+    fill_rate: float
+    cost_ratio: float
+    inventory_turns: float
+
+
+class Monitor:
+    """Run ``primary`` while rolling KPIs are healthy, else ``fallback``.
+
+    Parameters
+    ----------
+    primary, fallback : Policy
+    thresholds : MonitorThresholds
+    expected_unit_cost : float, optional
+        Expected total cost per unit demanded (e.g. from the twin's simulation of
+        the primary: ``avg_cost / mean demand``). When None, the cost per unit of
+        the first ``window`` periods.
+    periods_per_year : int, optional
+        For annualized turns (default: the observation's).
+    auto_observe : bool
+        Reconstruct each period's KPIs from consecutive observations (simulation).
+        Set False in production with :func:`hybridinv.plan`, where each call sees a
+        fresh state, and feed the ERP's numbers through :meth:`observe` instead.
+    """
+
+    def __init__(self, primary: Any, fallback: Any, thresholds: MonitorThresholds | None = None,
+                 expected_unit_cost: float | None = None, periods_per_year: int | None = None,
+                 auto_observe: bool = True) -> None:
+        self.primary = primary
+        self.fallback = fallback
+        self.thresholds = thresholds or MonitorThresholds()
+        self.expected_unit_cost = expected_unit_cost
+        self.periods_per_year = periods_per_year
+        self.auto_observe = auto_observe
+        self.name = f"monitor({getattr(primary, 'name', 'primary')}|{getattr(fallback, 'name', 'fallback')})"
+        self.reset()
+
+    # ------------------------------------------------------------------ policy interface
+    def reset(self, scenario: Any = None) -> None:
+        """Start over: primary active, no history, no events."""
+        for member in (self.primary, self.fallback):
+            reset = getattr(member, "reset", None)
+            if callable(reset) and scenario is not None:
+                reset(scenario)
+        self.using_fallback = False
+        self.events: list[MonitorEvent] = []
+        self._records: list[dict[str, float]] = []
+        self._healthy_streak = 0
+        self._baseline = self.expected_unit_cost
+        self._previous: tuple[Any, ...] | None = None
+
+    @property
+    def active(self) -> Any:
+        """The policy deciding now."""
+        return self.fallback if self.using_fallback else self.primary
+
+    def act(self, obs: Observation) -> NDArray[np.float64]:
+        """Update the KPIs with the last period's outcome, maybe switch, then decide."""
+        if self.auto_observe and self._previous is not None:
+            self._observe_from(obs)
+        orders = np.asarray(self.active.act(obs), dtype=np.float64)
+        self._previous = (obs.on_hand.copy(), obs.backorders.copy(), obs.pipeline[:, 0].copy(), orders.copy(),
+                          obs.period)
+        if self.periods_per_year is None:
+            self.periods_per_year = obs.periods_per_year
+        return orders
+
+    def _observe_from(self, obs: Observation) -> None:
+        """Reconstruct the last period's KPIs from the inventory balance.
+
+        ``available = on_hand + arrivals due + orders with lead time 0``; the
+        simulator clears backorders first, so ``served = min(max(available -
+        backorders, 0), demand)``. Costs use the catalog's rates.
+        """
+        on_hand, backorders, due, orders, period = self._previous  # type: ignore[misc]
+        cat = obs.catalog
+        demand = obs.demand_history(1)[:, 0]
+        available = on_hand + due + np.where(cat.lead_time == 0, orders, 0.0)
+        served = np.minimum(np.maximum(available - backorders, 0.0), demand)
+        shortage = obs.backorders if not obs.lost_sales else demand - served
+        cost = (cat.holding_cost @ obs.on_hand + cat.shortage_cost @ shortage + cat.unit_cost @ orders
+                + cat.order_cost @ (orders > 0))
+        self.observe(period, float(demand.sum()), float(served.sum()), float(cost),
+                     inventory_value=float(cat.unit_cost @ obs.on_hand), cogs=float(cat.unit_cost @ served))
+
+    # ------------------------------------------------------------------ KPI tracking
+    def observe(self, period: int, demand: float, served: float, cost: float,
+                inventory_value: float = np.nan, cogs: float = np.nan,
+                expected_unit_cost: float | None = None) -> bool:
+        """Record one period's outcome, update the rolling KPIs and switch if needed.
+
+        Returns whether the fallback is active after this period.
+        """
+        th = self.thresholds
+        if expected_unit_cost is not None:
+            self._baseline = expected_unit_cost
+        self._records.append({"period": period, "demand": demand, "served": served, "cost": cost,
+                              "inventory_value": inventory_value, "cogs": cogs})
+        recent = self._records[-th.window:]
+        demand_sum = sum(r["demand"] for r in recent)
+        unit_cost = sum(r["cost"] for r in recent) / demand_sum if demand_sum > 0 else np.nan
+        if self._baseline is None and len(self._records) >= th.window and np.isfinite(unit_cost):
+            self._baseline = unit_cost
+        fill = sum(r["served"] for r in recent) / demand_sum if demand_sum > 0 else 1.0
+        ratio = unit_cost / self._baseline if self._baseline else np.nan
+        stock = float(np.mean([r["inventory_value"] for r in recent]))
+        per_year = self.periods_per_year or 52
+        turns = float(np.mean([r["cogs"] for r in recent])) * per_year / stock if stock > 0 else np.nan
+        reasons = []
+        if len(recent) >= th.window:
+            if th.min_fill_rate is not None and fill < th.min_fill_rate:
+                reasons.append(f"fill rate {fill:.3f} < {th.min_fill_rate:g}")
+            if th.max_cost_ratio is not None and np.isfinite(ratio) and ratio > th.max_cost_ratio:
+                reasons.append(f"cost ratio {ratio:.2f} > {th.max_cost_ratio:g}")
+            if th.min_inventory_turns is not None and np.isfinite(turns) and turns < th.min_inventory_turns:
+                reasons.append(f"turns {turns:.1f} < {th.min_inventory_turns:g}")
+        healthy = not reasons
+        record = self._records[-1]
+        record.update(fill_rate=fill, cost_ratio=ratio, inventory_turns=turns, healthy=float(healthy),
+                      expected_unit_cost=self._baseline if self._baseline is not None else np.nan)
+        if not self.using_fallback and not healthy:
+            self.using_fallback = True
+            self._healthy_streak = 0
+            self.events.append(MonitorEvent(period, "fallback", "; ".join(reasons), fill, ratio, turns))
+        elif self.using_fallback:
+            self._healthy_streak = self._healthy_streak + 1 if healthy else 0
+            if self._healthy_streak >= th.recovery_periods:
+                self.using_fallback = False
+                self._healthy_streak = 0
+                self.events.append(MonitorEvent(
+                    period, "recover", f"{th.recovery_periods} consecutive healthy periods", fill, ratio, turns))
+        record["fallback"] = float(self.using_fallback)
+        return self.using_fallback
+
+    # ------------------------------------------------------------------ reports
+    def history(self) -> pd.DataFrame:
+        """One row per observed period: raw KPIs, rolling KPIs, health and mode (a monitoring log)."""
+        columns = [*LOG_COLUMNS, "inventory_value", "cogs", "expected_unit_cost", "fill_rate", "cost_ratio",
+                   "inventory_turns", "healthy", "fallback"]
+        frame = pd.DataFrame(self._records, columns=columns)
+        for flag in ("healthy", "fallback"):
+            frame[flag] = frame[flag].astype(bool)
+        return frame
+
+    def events_frame(self) -> pd.DataFrame:
+        """The switches as a frame."""
+        return pd.DataFrame([asdict(e) for e in self.events],
+                            columns=["period", "kind", "reason", "fill_rate", "cost_ratio", "inventory_turns"])
+
+    @classmethod
+    def replay_log(cls, log: pd.DataFrame, thresholds: MonitorThresholds | None = None,
+                   expected_unit_cost: float | None = None, periods_per_year: int = 52) -> Monitor:
+        """Run the monitoring rules over a KPI log (:data:`LOG_COLUMNS`, one row per period).
+
+        An ``expected_unit_cost`` column, when present, overrides the argument period by period.
+
+        Raises
+        ------
+        PlanningError
+            When a required column is missing.
+        """
+        missing = [c for c in LOG_COLUMNS if c not in log.columns]
+        if missing:
+            raise PlanningError(f"monitoring log is missing {missing}", column=missing[0])
+        monitor = cls(None, None, thresholds, expected_unit_cost, periods_per_year)
+        has_expected = "expected_unit_cost" in log.columns and log["expected_unit_cost"].notna().any()
+        for row in log.itertuples(index=False):
+            monitor.observe(
+                int(row.period), float(row.demand), float(row.served), float(row.cost),
+                float(getattr(row, "inventory_value", np.nan)), float(getattr(row, "cogs", np.nan)),
+                float(row.expected_unit_cost) if has_expected and pd.notna(row.expected_unit_cost) else None,
+            )
+        return monitor

@@ -1,0 +1,148 @@
+"""Safe training: penalize an agent for straying from the incumbent policy.
+
+The RL environment or trainer subtracts ``IncumbentPenalty(...)(...)`` from the
+reward of each period. Early in training this keeps the agent near a policy the
+business trusts (a trust-region towards the incumbent); a decaying weight lets it
+move away as it learns.
+
+References
+----------
+Thomas, P., Theocharous, G. & Ghavamzadeh, M. (2015). High confidence policy improvement.
+*ICML*. — García, J. & Fernández, F. (2015). A comprehensive survey on safe reinforcement
+learning. *JMLR* 16, 1437–1480.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from hybridinv.core.errors import PlanningError
+
+if TYPE_CHECKING:
+    from hybridinv.policies.base import TargetPolicy
+    from hybridinv.sim.observation import Observation
+
+__all__ = ["DeviationNorm", "IncumbentPenalty"]
+
+
+class DeviationNorm(StrEnum):
+    """How per-SKU deviations are combined."""
+
+    ABSOLUTE = "absolute"  #: mean |agent - incumbent| / scale
+    SQUARED = "squared"  #: mean ((agent - incumbent) / scale)^2
+
+
+@dataclass(frozen=True)
+class IncumbentPenalty:
+    """Penalty on the deviation of the agent's targets from the incumbent's.
+
+    ``penalty = weight(step) * mean_i w_i * d((agent_i - incumbent_i) / scale_i)``,
+    summed over the target arrays given (e.g. reorder point and order-up-to),
+    with ``d`` the absolute value or the square and ``w_i`` optional SKU weights.
+    The penalty is >= 0 and in the reward's units when ``weight`` is.
+
+    Parameters
+    ----------
+    weight : float
+        Penalty weight at step 0.
+    norm : DeviationNorm
+    tolerance : float
+        Deviations up to this many scale units are free (a dead zone).
+    decay_steps : int, optional
+        The weight falls linearly to ``final_weight`` over this many training steps.
+    final_weight : float
+    """
+
+    weight: float = 1.0
+    norm: DeviationNorm | str = DeviationNorm.ABSOLUTE
+    tolerance: float = 0.0
+    decay_steps: int | None = None
+    final_weight: float = 0.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "norm", DeviationNorm(self.norm))
+        for name in ("weight", "tolerance", "final_weight"):
+            value = getattr(self, name)
+            if not (np.isfinite(value) and value >= 0):
+                raise PlanningError("must be a finite number >= 0", column=name, value=value)
+        if self.decay_steps is not None and self.decay_steps < 1:
+            raise PlanningError("must be >= 1", column="decay_steps", value=self.decay_steps)
+
+    def weight_at(self, step: int = 0) -> float:
+        """The weight after ``step`` training steps."""
+        if self.decay_steps is None:
+            return float(self.weight)
+        progress = min(max(step, 0) / self.decay_steps, 1.0)
+        return float(self.weight + (self.final_weight - self.weight) * progress)
+
+    def deviation(
+        self,
+        agent: ArrayLike | tuple[ArrayLike, ...],
+        incumbent: ArrayLike | tuple[ArrayLike, ...],
+        scale: ArrayLike | None = None,
+        sku_weight: ArrayLike | None = None,
+    ) -> NDArray[np.float64]:
+        """Per-SKU deviation (before the weight), shape (n,)."""
+        agent_parts = agent if isinstance(agent, tuple) else (agent,)
+        incumbent_parts = incumbent if isinstance(incumbent, tuple) else (incumbent,)
+        if len(agent_parts) != len(incumbent_parts):
+            raise PlanningError("agent and incumbent give different numbers of target arrays", column="targets")
+        total: NDArray[np.float64] | None = None
+        for mine, theirs in zip(agent_parts, incumbent_parts, strict=True):
+            a = np.asarray(mine, dtype=np.float64)
+            b = np.asarray(theirs, dtype=np.float64)
+            if a.shape != b.shape:
+                raise PlanningError(f"target shapes differ: {a.shape} vs {b.shape}", column="targets")
+            unit = np.ones_like(a) if scale is None else np.maximum(np.asarray(scale, dtype=np.float64), 1e-12)
+            gap = np.maximum(np.abs(a - b) / unit - self.tolerance, 0.0)
+            part = gap if self.norm is DeviationNorm.ABSOLUTE else gap**2
+            total = part if total is None else total + part
+        assert total is not None
+        if sku_weight is not None:
+            total = total * np.asarray(sku_weight, dtype=np.float64)
+        return total
+
+    def __call__(
+        self,
+        agent: ArrayLike | tuple[ArrayLike, ...],
+        incumbent: ArrayLike | tuple[ArrayLike, ...],
+        scale: ArrayLike | None = None,
+        step: int = 0,
+        sku_weight: ArrayLike | None = None,
+    ) -> float:
+        """The penalty of one period (a float >= 0) to subtract from the reward.
+
+        Parameters
+        ----------
+        agent, incumbent : array or tuple of arrays
+            Per-SKU targets, e.g. ``(reorder_point, order_up_to)``.
+        scale : array, optional
+            Per-SKU scale making deviations comparable across SKUs (e.g. mean
+            demand over the lead time); 1 when omitted.
+        step : int
+            Training step (for the decaying weight).
+        sku_weight : array, optional
+            Per-SKU importance.
+        """
+        return self.weight_at(step) * float(np.mean(self.deviation(agent, incumbent, scale, sku_weight)))
+
+    def against(
+        self,
+        incumbent: TargetPolicy,
+        obs: Observation,
+        agent_targets: tuple[ArrayLike, ArrayLike],
+        step: int = 0,
+    ) -> float:
+        """The penalty versus an incumbent :class:`~hybridinv.policies.base.TargetPolicy`
+        in observation ``obs``, scaled by the forecast demand over the lead time + 1."""
+        reorder_point, order_up_to = incumbent.targets(obs)
+        horizon = obs.catalog.lead_time + 1
+        forecast = obs.forecast(int(horizon.max()))
+        covered = np.arange(forecast.shape[1])[None, :] < horizon[:, None]
+        scale = np.maximum((forecast * covered).sum(axis=1), 1.0)
+        return self(tuple(agent_targets), (reorder_point, order_up_to), scale, step)

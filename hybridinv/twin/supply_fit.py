@@ -1,0 +1,182 @@
+"""Lead-time distributions and supplier reliability from a receipts log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from hybridinv.core._frame import require_columns, require_frame
+from hybridinv.core.errors import PlanningError
+from hybridinv.demand.leadtime import Disruptions
+
+__all__ = ["RECEIPT_COLUMNS", "SupplyFit", "fit_supply"]
+
+#: Columns a receipts frame must have (``supplier`` is optional).
+RECEIPT_COLUMNS: tuple[str, ...] = (
+    "sku", "order_date", "promised_date", "arrival_date", "quantity_ordered", "quantity_received",
+)
+
+_TABLE = "receipts"
+
+
+@dataclass(frozen=True)
+class SupplyFit:
+    """Per-SKU lead time and supplier reliability (arrays aligned with ``sku``).
+
+    Attributes
+    ----------
+    sku : array of str
+    lead_time_mean, lead_time_std : array
+        Realized lead time (arrival - order date) in planning periods.
+    on_time_rate : array
+        Share of receipts that arrived on or before the promised date.
+    fill_rate : array
+        Units received / units ordered.
+    short_share : array
+        Share of receipts delivered short (received < ordered).
+    short_fraction : array
+        Mean delivered fraction of the short receipts (1 when none).
+    receipts : array
+        Number of receipts used.
+    supplier : array of str
+        Supplier of each SKU (most frequent), ``"default"`` when not logged.
+    """
+
+    sku: NDArray[np.object_]
+    lead_time_mean: NDArray[np.float64]
+    lead_time_std: NDArray[np.float64]
+    on_time_rate: NDArray[np.float64]
+    fill_rate: NDArray[np.float64]
+    short_share: NDArray[np.float64]
+    short_fraction: NDArray[np.float64]
+    receipts: NDArray[np.float64]
+    supplier: NDArray[np.object_]
+
+    def aligned(self, skus: NDArray[np.object_], default_lead_time: float = 1.0) -> SupplyFit:
+        """The fit for ``skus`` in that order; SKUs without receipts get perfect
+        reliability and ``default_lead_time``."""
+        index = pd.Index(self.sku.astype(str)).get_indexer(np.asarray(skus, dtype=str))
+        found = index >= 0
+
+        def pick(values: NDArray[np.float64], default: float) -> NDArray[np.float64]:
+            if not values.size:
+                return np.full(len(skus), default)
+            return np.where(found, values[np.maximum(index, 0)], default)
+
+        supplier = np.where(found, self.supplier[np.maximum(index, 0)], "default") if self.sku.size else (
+            np.full(len(skus), "default", dtype=object)
+        )
+        return SupplyFit(
+            sku=np.asarray(skus, dtype=object),
+            lead_time_mean=pick(self.lead_time_mean, default_lead_time),
+            lead_time_std=pick(self.lead_time_std, 0.0),
+            on_time_rate=pick(self.on_time_rate, 1.0),
+            fill_rate=pick(self.fill_rate, 1.0),
+            short_share=pick(self.short_share, 0.0),
+            short_fraction=pick(self.short_fraction, 1.0),
+            receipts=pick(self.receipts, 0.0),
+            supplier=np.asarray(supplier, dtype=object),
+        )
+
+    def disruptions(self, threshold: float = 0.01) -> Disruptions | None:
+        """Short deliveries as a :class:`~hybridinv.demand.leadtime.Disruptions` model.
+
+        Each order is delivered short with the receipt-weighted share of short
+        receipts, at a delivered fraction spanning the observed short fractions;
+        ``None`` when fewer than ``threshold`` of receipts were short.
+        """
+        total = self.receipts.sum()
+        if total == 0:
+            return None
+        share = float((self.short_share * self.receipts).sum() / total)
+        if share < threshold:
+            return None
+        shorted = self.short_share > 0
+        low = float(np.clip(self.short_fraction[shorted].min(), 0.0, 1.0))
+        high = float(np.clip(self.short_fraction[shorted].max(), low, 1.0))
+        return Disruptions(probability=share, mean_duration=1.0, extra_delay=0, fill_fraction=(low, high))
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per SKU."""
+        return pd.DataFrame({name: getattr(self, name) for name in self.__dataclass_fields__})
+
+
+def fit_supply(receipts: pd.DataFrame, period_days: float = 7.0) -> SupplyFit:
+    """Fit lead times and supplier reliability per SKU.
+
+    Parameters
+    ----------
+    receipts : pandas.DataFrame
+        One row per order with :data:`RECEIPT_COLUMNS` (dates as anything
+        :func:`pandas.to_datetime` reads; optional ``supplier``). Orders not yet
+        received (empty ``arrival_date``) are skipped.
+    period_days : float
+        Length of the planning period in days (1, 7, or ~30.44 for months).
+
+    Returns
+    -------
+    SupplyFit
+
+    Raises
+    ------
+    PlanningError
+        For missing columns, unreadable dates, arrivals before the order, or
+        negative quantities.
+    """
+    df = require_frame(receipts, _TABLE)
+    require_columns(df, RECEIPT_COLUMNS, _TABLE)
+    dates = {}
+    for column in ("order_date", "promised_date", "arrival_date"):
+        try:
+            dates[column] = pd.to_datetime(df[column])
+        except (ValueError, TypeError) as exc:
+            raise PlanningError(f"unreadable date ({exc})", column=column) from None
+    received = dates["arrival_date"].notna().to_numpy()
+    ordered = pd.to_numeric(df["quantity_ordered"], errors="coerce").to_numpy(dtype=np.float64)
+    got = pd.to_numeric(df["quantity_received"], errors="coerce").fillna(0.0).to_numpy(dtype=np.float64)
+    if not np.isfinite(ordered).all() or (ordered <= 0).any() or (got < 0).any():
+        bad = int(np.flatnonzero(~np.isfinite(ordered) | (ordered <= 0) | (got < 0))[0])
+        raise PlanningError("quantities must be numbers, ordered > 0 and received >= 0",
+                            column="quantity_ordered", sku=df["sku"].iloc[bad])
+    days = (dates["arrival_date"] - dates["order_date"]).dt.total_seconds().to_numpy() / 86400.0
+    if (days[received] < 0).any():
+        bad = int(np.flatnonzero(received & (days < 0))[0])
+        raise PlanningError("arrival before the order date", column="arrival_date", sku=df["sku"].iloc[bad])
+    late = (dates["arrival_date"] > dates["promised_date"]).to_numpy()
+    fraction = np.minimum(got / ordered, 1.0)
+    frame = pd.DataFrame({
+        "sku": df["sku"].astype(str).to_numpy(),
+        "lead": days / period_days,
+        "on_time": ~late,
+        "ordered": ordered,
+        "received": got,
+        "short": fraction < 1.0,
+        "short_fraction": np.where(fraction < 1.0, fraction, np.nan),
+        "supplier": df["supplier"].astype(str).to_numpy() if "supplier" in df.columns else "default",
+    })[received]
+    grouped = frame.groupby("sku", sort=True)
+    stats = grouped.agg(
+        lead_time_mean=("lead", "mean"),
+        lead_time_std=("lead", "std"),
+        on_time_rate=("on_time", "mean"),
+        ordered=("ordered", "sum"),
+        received=("received", "sum"),
+        short_share=("short", "mean"),
+        short_fraction=("short_fraction", "mean"),
+        receipts=("lead", "size"),
+        supplier=("supplier", lambda s: s.mode().iloc[0]),
+    )
+    return SupplyFit(
+        sku=stats.index.to_numpy(dtype=object),
+        lead_time_mean=stats["lead_time_mean"].to_numpy(dtype=np.float64),
+        lead_time_std=stats["lead_time_std"].fillna(0.0).to_numpy(dtype=np.float64),
+        on_time_rate=stats["on_time_rate"].to_numpy(dtype=np.float64),
+        fill_rate=(stats["received"] / stats["ordered"]).to_numpy(dtype=np.float64),
+        short_share=stats["short_share"].to_numpy(dtype=np.float64),
+        short_fraction=stats["short_fraction"].fillna(1.0).to_numpy(dtype=np.float64),
+        receipts=stats["receipts"].to_numpy(dtype=np.float64),
+        supplier=stats["supplier"].to_numpy(dtype=object),
+    )

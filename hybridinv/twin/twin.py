@@ -1,0 +1,329 @@
+"""The digital twin: fit demand and supply from transaction logs and build a Scenario.
+
+>>> twin = DigitalTwin(period="week").fit(sales, receipts)      # doctest: +SKIP
+>>> twin.report_                                                # one row per SKU
+>>> scenario = twin.scenario(catalog_frame, periods=52)        # a hybridinv.sim.Scenario
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from hybridinv.core._frame import require_columns, require_frame
+from hybridinv.core.catalog import Catalog
+from hybridinv.core.constraints import Constraints
+from hybridinv.core.errors import PlanningError
+from hybridinv.demand.leadtime import LeadTimeProcess
+from hybridinv.demand.processes import Seasonality
+from hybridinv.sim.scenario import Scenario
+from hybridinv.twin.demand_fit import Censoring, DemandFit, fit_demand
+from hybridinv.twin.processes import DemandFamily, FittedDemand
+from hybridinv.twin.supply_fit import SupplyFit, fit_supply
+
+__all__ = ["SALES_COLUMNS", "DemandMatrix", "DigitalTwin", "PlanningPeriod", "SeasonalIndex", "aggregate_sales"]
+
+#: Columns a sales log must have; optional: ``on_hand`` (stock after the sale) and ``stockout`` (bool).
+SALES_COLUMNS: tuple[str, ...] = ("date", "sku", "quantity")
+
+
+class PlanningPeriod(StrEnum):
+    """Planning period the log is aggregated to."""
+
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+    @property
+    def freq(self) -> str:
+        return {"day": "D", "week": "W", "month": "M"}[self.value]
+
+    @property
+    def days(self) -> float:
+        return {"day": 1.0, "week": 7.0, "month": 365.25 / 12.0}[self.value]
+
+    @property
+    def cycles(self) -> tuple[int, ...]:
+        """Seasonal cycles tested: weekly (and yearly) for days, yearly otherwise."""
+        return {"day": (7, 365), "week": (52,), "month": (12,)}[self.value]
+
+    @property
+    def per_year(self) -> int:
+        return {"day": 365, "week": 52, "month": 12}[self.value]
+
+
+@dataclass(frozen=True)
+class SeasonalIndex(Seasonality):
+    """A seasonal cycle given by its index per phase (any shape, not only a sine).
+
+    ``factor(t) = index[(t + offset) % period]``; ``offset`` aligns the scenario's
+    period 0 with the phase after the end of the fitted history.
+    """
+
+    index: NDArray[np.float64] = field(default=None, repr=False)  # type: ignore[assignment,arg-type]
+    offset: int = 0
+
+    def factor(self, periods: NDArray[np.float64]) -> NDArray[np.float64]:
+        phase = (periods.astype(np.int64) + self.offset) % self.period
+        return np.asarray(self.index)[phase]
+
+
+@dataclass(frozen=True)
+class DemandMatrix:
+    """A sales log aggregated to planning periods.
+
+    Attributes
+    ----------
+    sku : array of str
+    periods : pandas.PeriodIndex
+    demand : array, shape (T, n)
+        Units sold (or demanded) per period.
+    censored : array of bool, shape (T, n)
+        Periods with a recorded stock-out (sales are a lower bound on demand).
+    has_stock_info : bool
+        Whether the log carried ``on_hand`` or ``stockout``.
+    """
+
+    sku: NDArray[np.object_]
+    periods: pd.PeriodIndex
+    demand: NDArray[np.float64]
+    censored: NDArray[np.bool_]
+    has_stock_info: bool
+
+
+def aggregate_sales(sales: pd.DataFrame, period: PlanningPeriod | str = PlanningPeriod.WEEK) -> DemandMatrix:
+    """Sum a transaction log per SKU and planning period (days without a row count as 0).
+
+    A period is censored when any of its rows has ``stockout`` true or ``on_hand <= 0``.
+
+    Raises
+    ------
+    PlanningError
+        For missing columns, unreadable dates or negative quantities.
+    """
+    df = require_frame(sales, "sales")
+    require_columns(df, SALES_COLUMNS, "sales")
+    period = PlanningPeriod(period)
+    try:
+        dates = pd.to_datetime(df["date"])
+    except (ValueError, TypeError) as exc:
+        raise PlanningError(f"unreadable date ({exc})", column="date") from None
+    quantity = pd.to_numeric(df["quantity"], errors="coerce")
+    if quantity.isna().any() or (quantity < 0).any():
+        bad = int(np.flatnonzero((quantity.isna() | (quantity < 0)).to_numpy())[0])
+        raise PlanningError("quantity must be a number >= 0", column="quantity", sku=df["sku"].iloc[bad],
+                            value=df["quantity"].iloc[bad])
+    stockout = np.zeros(len(df), dtype=bool)
+    has_stock_info = False
+    if "stockout" in df.columns:
+        stockout |= df["stockout"].fillna(False).astype(bool).to_numpy()
+        has_stock_info = True
+    if "on_hand" in df.columns:
+        on_hand = pd.to_numeric(df["on_hand"], errors="coerce").to_numpy(dtype=np.float64)
+        stockout |= np.nan_to_num(on_hand, nan=1.0) <= 0
+        has_stock_info = True
+    frame = pd.DataFrame({
+        "period": dates.dt.to_period(period.freq),
+        "sku": df["sku"].astype(str),
+        "quantity": quantity.to_numpy(dtype=np.float64),
+        "stockout": stockout,
+    })
+    grouped = frame.groupby(["period", "sku"]).agg(quantity=("quantity", "sum"), stockout=("stockout", "any"))
+    span = pd.period_range(frame["period"].min(), frame["period"].max(), freq=period.freq)
+    skus = np.array(sorted(frame["sku"].unique()), dtype=object)
+    wide = grouped["quantity"].unstack("sku").reindex(index=span, columns=skus).fillna(0.0)
+    flags = grouped["stockout"].astype(float).unstack("sku").reindex(index=span, columns=skus).fillna(0.0)
+    return DemandMatrix(
+        sku=skus,
+        periods=span,
+        demand=wide.to_numpy(dtype=np.float64),
+        censored=flags.to_numpy(dtype=np.float64) > 0,
+        has_stock_info=has_stock_info,
+    )
+
+
+class DigitalTwin:
+    """Fit per-SKU demand and supply models from transaction logs.
+
+    Parameters
+    ----------
+    period : PlanningPeriod or str
+        Planning period: ``"day"``, ``"week"`` or ``"month"``.
+    holdout : float
+        Share of the last periods used to choose the demand family.
+    alpha : float
+        Significance level of the seasonality test.
+    censoring : Censoring or str
+        Treatment of stock-out periods: ``"impute"`` (default), ``"exclude"`` or ``"ignore"``.
+    level_window : int, optional
+        Estimate the demand level from the last ``level_window`` periods only.
+
+    Attributes
+    ----------
+    demand_fit_ : DemandFit
+    supply_fit_ : SupplyFit or None
+    matrix_ : DemandMatrix
+    report_ : pandas.DataFrame
+        Fit quality per SKU (see :meth:`report`).
+    """
+
+    def __init__(
+        self,
+        period: PlanningPeriod | str = PlanningPeriod.WEEK,
+        holdout: float = 0.25,
+        alpha: float = 0.01,
+        censoring: Censoring | str = Censoring.IMPUTE,
+        level_window: int | None = None,
+    ) -> None:
+        self.period = PlanningPeriod(period)
+        self.holdout = holdout
+        self.alpha = alpha
+        self.censoring = Censoring(censoring)
+        self.level_window = level_window
+
+    def fit(self, sales: pd.DataFrame, receipts: pd.DataFrame | None = None) -> DigitalTwin:
+        """Fit demand from ``sales`` and, when given, lead times and reliability from ``receipts``."""
+        matrix = aggregate_sales(sales, self.period)
+        return self.fit_matrix(matrix, receipts)
+
+    def fit_matrix(self, matrix: DemandMatrix, receipts: pd.DataFrame | None = None) -> DigitalTwin:
+        """Fit from an already aggregated :class:`DemandMatrix`."""
+        cycles = tuple(c for c in self.period.cycles if matrix.demand.shape[0] >= 2 * c)
+        self.matrix_ = matrix
+        self.demand_fit_: DemandFit = fit_demand(
+            matrix.demand, None, matrix.censored, cycles, self.holdout, self.alpha, self.censoring, self.level_window
+        )
+        self.supply_fit_: SupplyFit | None = None
+        if receipts is not None:
+            self.supply_fit_ = fit_supply(receipts, self.period.days).aligned(matrix.sku)
+        self.report_ = self.report()
+        return self
+
+    # ------------------------------------------------------------------ outputs
+    def report(self) -> pd.DataFrame:
+        """Fit quality per SKU: demand class, chosen family and held-out log-likelihoods,
+        seasonality tests, censoring, and lead-time / reliability statistics."""
+        fit = self.demand_fit_
+        y = self.matrix_.demand
+        family_names = np.array([f.name.lower() for f in DemandFamily], dtype=object)
+        out: dict[str, Any] = {
+            "sku": self.matrix_.sku,
+            "periods": fit.observed,
+            "mean": fit.mean,
+            "sales_mean": np.nanmean(y, axis=0),
+            "pattern": fit.pattern,
+            "adi": fit.adi,
+            "cv2": fit.cv2,
+            "family": family_names[fit.family],
+            "dispersion": fit.dispersion,
+            "loglik_poisson": fit.loglik[:, 0],
+            "loglik_negative_binomial": fit.loglik[:, 1],
+            "loglik_empirical": fit.loglik[:, 2],
+        }
+        for cycle, pvalue, index, amplitude in zip(
+            fit.season_period, fit.season_pvalue, fit.season_index, fit.season_amplitude, strict=True
+        ):
+            out[f"season{cycle}_pvalue"] = pvalue
+            out[f"season{cycle}_significant"] = ~np.all(index == 1.0, axis=0)
+            out[f"season{cycle}_amplitude"] = amplitude
+        censored = fit.censored_share > 0
+        flag = {Censoring.IMPUTE: "imputed", Censoring.EXCLUDE: "excluded", Censoring.IGNORE: "ignored (biased low)"}
+        out["censored_share"] = fit.censored_share
+        out["censoring"] = np.where(censored, flag[self.censoring], "")
+        if not self.matrix_.has_stock_info:
+            out["censoring"] = np.full(y.shape[1], "unknown (no stock data)", dtype=object)
+        supply = self.supply_fit_
+        if supply is not None:
+            for name in ("lead_time_mean", "lead_time_std", "on_time_rate", "fill_rate", "receipts", "supplier"):
+                out[name] = getattr(supply, name)
+        return pd.DataFrame(out)
+
+    def demand_process(self) -> FittedDemand:
+        """The fitted demand as a process whose period 0 follows the end of the log."""
+        fit = self.demand_fit_
+        periods = self.matrix_.demand.shape[0]
+        seasons = tuple(
+            SeasonalIndex(period=cycle, index=index, offset=periods)
+            for cycle, index in zip(fit.season_period, fit.season_index, strict=True)
+            if not np.all(index == 1.0)
+        )
+        size = np.where(np.isfinite(fit.dispersion), fit.dispersion, 1e12)
+        return FittedDemand(
+            mean=fit.mean, dispersion=size, seasonality=seasons, family=fit.family, samples=fit.samples
+        )
+
+    def catalog(self, catalog: pd.DataFrame | None = None, use_fitted_lead_times: bool = True,
+                **defaults: float) -> Catalog:
+        """A catalog for the fitted SKUs.
+
+        Columns of the user's ``catalog`` frame win over the defaults
+        (``unit_cost=1``, ``holding_cost=1``, ``shortage_cost=9``, ``lead_time=1``,
+        overridable through ``defaults``); ``demand_mean``/``demand_std`` come from the
+        fit, and with ``use_fitted_lead_times`` so do ``lead_time``
+        (rounded mean) and ``lead_time_std`` when receipts were fitted.
+        """
+        skus = self.matrix_.sku
+        base: dict[str, Any] = {"unit_cost": 1.0, "holding_cost": 1.0, "shortage_cost": 9.0, "lead_time": 1}
+        base.update(defaults)
+        frame = pd.DataFrame({"sku": skus, **{k: np.full(skus.size, v) for k, v in base.items()}})
+        if catalog is not None:
+            user = require_frame(catalog, "catalog").copy()
+            require_columns(user, ["sku"], "catalog")
+            user["sku"] = user["sku"].astype(str)
+            missing = sorted(set(skus) - set(user["sku"]))
+            if missing:
+                raise PlanningError("catalog has no row for a SKU of the log", column="sku", sku=missing[0])
+            user = user.set_index("sku").reindex(skus)
+            for column in user.columns:
+                frame[column] = user[column].to_numpy()
+        process = self.demand_process()
+        frame["demand_mean"] = process.mean
+        frame["demand_std"] = process.base_std(process.mean)
+        if self.supply_fit_ is not None and use_fitted_lead_times:
+            frame["lead_time"] = np.rint(self.supply_fit_.lead_time_mean)
+            frame["lead_time_std"] = self.supply_fit_.lead_time_std
+            frame["supplier"] = self.supply_fit_.supplier
+        return Catalog.from_frame(frame)
+
+    def scenario(
+        self,
+        catalog: pd.DataFrame | None = None,
+        constraints: Constraints | None = None,
+        periods: int | None = None,
+        lost_sales: bool = True,
+        name: str = "twin",
+        **catalog_defaults: float,
+    ) -> Scenario:
+        """A simulation scenario from the fit (demand, lead times, short deliveries).
+
+        Parameters
+        ----------
+        catalog : pandas.DataFrame, optional
+            Catalog columns per SKU (see :meth:`catalog`).
+        constraints : Constraints, optional
+        periods : int, optional
+            Horizon (default: one year of planning periods).
+        lost_sales : bool
+        name : str
+        """
+        cat = self.catalog(catalog, True, **catalog_defaults)
+        disruptions = self.supply_fit_.disruptions() if self.supply_fit_ is not None else None
+        lead = LeadTimeProcess.from_catalog(cat.lead_time, cat.lead_time_std, cat.supplier, disruptions)
+        return Scenario(
+            name=name,
+            catalog=cat,
+            constraints=constraints or Constraints(),
+            demand=self.demand_process(),
+            lead_times=lead,
+            periods=periods or self.period.per_year,
+            lost_sales=lost_sales,
+            periods_per_year=self.period.per_year,
+            description=f"digital twin of {cat.n_skus} SKUs fitted on {self.matrix_.demand.shape[0]} "
+            f"{self.period.value}s",
+            tags=("twin",),
+        )

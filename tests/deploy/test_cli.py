@@ -1,0 +1,61 @@
+"""The ``twin``, ``shadow`` and ``monitor`` commands on a small SYNTHETIC log."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from hybridinv.cli import main
+from hybridinv.twin import synthetic_log
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("log")
+    log = synthetic_log(n_skus=4, days=364, seed=0, orders_per_sku=20)
+    log.sales.to_csv(folder / "sales.csv", index=False)
+    log.receipts.to_csv(folder / "receipts.csv", index=False)
+    weeks = 8
+    decisions = pd.DataFrame({"period": np.repeat(np.arange(weeks), 4), "sku": np.tile(log.truth["sku"], weeks),
+                              "order_qty": np.tile(np.rint(log.truth["mean"] * 7), weeks)})
+    decisions.to_csv(folder / "decisions.csv", index=False)
+    return folder
+
+
+def test_twin_command_writes_report(files, tmp_path):
+    result = CliRunner().invoke(main, ["twin", "--sales", str(files / "sales.csv"), "--receipts",
+                                       str(files / "receipts.csv"), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    report = pd.read_csv(tmp_path / "fit_report.csv")
+    assert len(report) == 4 and "family" in report.columns
+
+
+def test_shadow_command_with_logged_decisions(files, tmp_path):
+    result = CliRunner().invoke(main, ["shadow", "--sales", str(files / "sales.csv"), "--decisions",
+                                       str(files / "decisions.csv"), "--policy", "base_stock",
+                                       "--replications", "2", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    summary = pd.read_csv(tmp_path / "summary.csv")
+    assert {"avg_cost", "fill_rate"} <= set(summary["kpi"])
+    assert "95% CI" in result.output
+
+
+def test_monitor_command_renders_dashboard(tmp_path):
+    periods = np.arange(30)
+    served = np.where((periods >= 10) & (periods < 14), 50.0, 100.0)
+    log = pd.DataFrame({"period": periods, "demand": 100.0, "served": served, "cost": 10.0})
+    log.to_csv(tmp_path / "log.csv", index=False)
+    result = CliRunner().invoke(main, ["monitor", "--log", str(tmp_path / "log.csv"), "--out", str(tmp_path / "d"),
+                                       "--window", "2", "--recovery-periods", "3"])
+    assert result.exit_code == 0, result.output
+    assert "period 10: fallback" in result.output
+    assert "recover" in result.output
+    assert "data:image/png;base64," in (tmp_path / "d" / "index.html").read_text()
+
+
+def test_monitor_command_reports_missing_column(tmp_path):
+    pd.DataFrame({"period": [0], "demand": [1.0]}).to_csv(tmp_path / "bad.csv", index=False)
+    result = CliRunner().invoke(main, ["monitor", "--log", str(tmp_path / "bad.csv"), "--out", str(tmp_path)])
+    assert result.exit_code != 0 and "served" in result.output

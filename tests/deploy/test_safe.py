@@ -1,0 +1,67 @@
+"""IncumbentPenalty: the safe-training penalty, standalone."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hybridinv import scenarios
+from hybridinv.core import PlanningError
+from hybridinv.deploy import IncumbentPenalty
+from hybridinv.policies import SS
+from hybridinv.sim import Simulator
+
+
+def test_zero_when_agent_matches_incumbent():
+    penalty = IncumbentPenalty(weight=2.0)
+    targets = (np.array([3.0, 5.0]), np.array([10.0, 20.0]))
+    assert penalty(targets, targets) == 0.0
+
+
+def test_absolute_penalty_hand_computed():
+    penalty = IncumbentPenalty(weight=2.0)
+    agent = (np.array([4.0, 5.0]), np.array([10.0, 26.0]))
+    incumbent = (np.array([3.0, 5.0]), np.array([10.0, 20.0]))
+    # deviations / scale: sku0 1/1 + 0/1 = 1, sku1 0/2 + 6/2 = 3; mean 2; weight 2 -> 4
+    assert penalty(agent, incumbent, scale=np.array([1.0, 2.0])) == pytest.approx(4.0)
+
+
+def test_squared_norm_and_tolerance():
+    agent, incumbent = np.array([0.0, 3.0]), np.array([2.0, 3.0])
+    assert IncumbentPenalty(norm="squared")(agent, incumbent) == pytest.approx((4.0 + 0.0) / 2)
+    assert IncumbentPenalty(tolerance=0.5)(agent, incumbent) == pytest.approx(1.5 / 2)
+    assert IncumbentPenalty(tolerance=5)(agent, incumbent) == 0.0
+
+
+def test_weight_decays_linearly():
+    penalty = IncumbentPenalty(weight=1.0, decay_steps=100, final_weight=0.2)
+    assert penalty.weight_at(0) == 1.0
+    assert penalty.weight_at(50) == pytest.approx(0.6)
+    assert penalty.weight_at(1000) == pytest.approx(0.2)
+    assert penalty(np.array([1.0]), np.array([0.0]), step=100) == pytest.approx(0.2)
+
+
+def test_penalty_grows_with_deviation_and_sku_weights():
+    penalty = IncumbentPenalty()
+    base = np.zeros(3)
+    values = [penalty(base + d, base) for d in (0.0, 1.0, 2.0, 4.0)]
+    assert values == sorted(values) and values[0] == 0.0
+    assert penalty(np.array([1.0, 1.0]), np.zeros(2), sku_weight=np.array([0.0, 2.0])) == pytest.approx(1.0)
+
+
+def test_against_target_policy_scales_by_lead_time_demand():
+    scenario = scenarios.single_sku(mean=5.0, lead_time=2)
+    obs = Simulator(scenario).reset(seed=0)
+    incumbent = SS(10, 20, repair=None)
+    penalty = IncumbentPenalty()
+    # scale = forecast over lead time + 1 = 15; deviation (|13 - 10| + |26 - 20|) / 15 = 0.6
+    assert penalty.against(incumbent, obs, (np.array([13.0]), np.array([26.0]))) == pytest.approx(0.6)
+
+
+def test_invalid_arguments():
+    with pytest.raises(PlanningError):
+        IncumbentPenalty(weight=-1)
+    with pytest.raises(PlanningError):
+        IncumbentPenalty()(np.zeros(2), np.zeros(3))
+    with pytest.raises(ValueError):
+        IncumbentPenalty(norm="cubic")

@@ -1,0 +1,111 @@
+"""DigitalTwin: aggregation, report, and the Scenario built from the fit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hybridinv.core.errors import PlanningError
+from hybridinv.policies import BaseStock
+from hybridinv.sim import Simulator, simulate
+from hybridinv.twin import DemandFamily, DigitalTwin, FittedDemand, aggregate_sales, synthetic_log
+
+
+@pytest.fixture(scope="module")
+def log():
+    return synthetic_log(n_skus=10, days=728, seed=2, orders_per_sku=100)
+
+
+@pytest.fixture(scope="module")
+def weekly(log):
+    return DigitalTwin(period="week").fit(log.sales, log.receipts)
+
+
+def test_weekly_aggregation_sums_days(log):
+    matrix = aggregate_sales(log.sales, "week")
+    daily_total = log.sales.groupby("sku")["quantity"].sum().to_numpy()
+    assert matrix.demand.sum(axis=0) == pytest.approx(daily_total)
+    assert matrix.demand.shape[1] == 10
+    assert not matrix.censored.any()
+
+
+def test_aggregation_fills_missing_days_with_zero():
+    sales = pd.DataFrame({"date": ["2024-01-01", "2024-01-04"], "sku": ["A", "A"], "quantity": [3, 5]})
+    matrix = aggregate_sales(sales, "day")
+    assert matrix.demand[:, 0].tolist() == [3.0, 0.0, 0.0, 5.0]
+
+
+def test_aggregation_rejects_negative_quantity():
+    sales = pd.DataFrame({"date": ["2024-01-01"], "sku": ["A"], "quantity": [-1]})
+    with pytest.raises(PlanningError, match="quantity"):
+        aggregate_sales(sales)
+
+
+def test_weekly_means_are_seven_daily_means(log, weekly):
+    daily = log.sales.groupby("sku")["quantity"].mean().to_numpy()
+    assert weekly.report_["mean"].to_numpy() == pytest.approx(7 * daily, rel=1e-9)
+
+
+def test_report_has_quality_columns(weekly):
+    report = weekly.report_
+    for column in ("sku", "mean", "pattern", "family", "dispersion", "loglik_poisson", "loglik_negative_binomial",
+                   "loglik_empirical", "season52_pvalue", "censored_share", "censoring", "lead_time_mean",
+                   "on_time_rate", "fill_rate"):
+        assert column in report.columns
+    assert len(report) == 10
+
+
+def test_scenario_from_fit(log, weekly):
+    scenario = weekly.scenario(periods=30)
+    assert scenario.n_skus == 10 and scenario.periods == 30
+    assert isinstance(scenario.demand, FittedDemand)
+    # lead times in weeks from the receipts (3-10 days -> 0-1 weeks after rounding)
+    assert scenario.catalog.lead_time == pytest.approx(np.rint(log.truth["lead_time_mean"] / 7))
+    assert scenario.lead_times.disruptions is not None  # short deliveries in the log
+    result = simulate(BaseStock(np.rint(scenario.catalog.demand_mean * 3), repair=None), scenario, seeds=2)
+    assert (result["fill_rate"] > 0.5).all()
+
+
+def test_user_catalog_columns_win(weekly):
+    frame = pd.DataFrame({"sku": weekly.matrix_.sku, "holding_cost": 0.5, "shortage_cost": 4.0})
+    catalog = weekly.catalog(frame)
+    assert (catalog.holding_cost == 0.5).all() and (catalog.shortage_cost == 4.0).all()
+    with pytest.raises(PlanningError, match="sku"):
+        weekly.catalog(frame.iloc[1:])
+
+
+def test_simulated_twin_demand_matches_fit(weekly):
+    scenario = weekly.scenario(periods=400)
+    path = scenario.sample(0, 400)
+    means = path.demand.realized[:400].mean(axis=0)
+    fitted = weekly.report_["mean"].to_numpy()
+    assert np.abs(means / fitted - 1).max() < 0.15
+
+
+def test_fitted_demand_mixes_families():
+    process = FittedDemand(
+        mean=np.array([4.0, 4.0, 4.0]), dispersion=np.array([1e12, 2.0, 1e12]),
+        family=np.array([DemandFamily.POISSON, DemandFamily.NEGATIVE_BINOMIAL, DemandFamily.EMPIRICAL]),
+        samples=np.array([[0.0] * 4, [0.0] * 4, [0.0, 0.0, 0.0, 16.0]]),
+    )
+    draws = process.sample(np.random.default_rng(0), 20000).realized
+    assert draws.mean(axis=0) == pytest.approx([4.0, 4.0, 4.0], rel=0.05)
+    assert draws.var(axis=0) == pytest.approx([4.0, 4.0 + 16 / 2.0, 48.0], rel=0.08)
+    assert set(np.unique(draws[:, 2])) <= {0.0, 16.0}
+
+
+def test_seasonal_scenario_starts_after_the_log():
+    rng = np.random.default_rng(4)
+    days = 700
+    t = np.arange(days)
+    demand = rng.poisson(30 * (1 + 0.4 * np.sin(2 * np.pi * t / 7)))
+    sales = pd.DataFrame({"date": pd.Timestamp("2024-01-01") + pd.to_timedelta(t, unit="D"),
+                          "sku": "A", "quantity": demand})
+    twin = DigitalTwin(period="day").fit(sales)
+    scenario = twin.scenario(periods=14)
+    sim = Simulator(scenario)
+    obs = sim.reset(seed=0)
+    forecast = obs.forecast(14)[0]
+    truth = 30 * (1 + 0.4 * np.sin(2 * np.pi * (days + np.arange(14)) / 7))
+    assert np.abs(forecast / truth - 1).max() < 0.08
