@@ -119,7 +119,7 @@ def observe(
         glob[0] = float(cat.volume @ (obs.on_hand + pipe.sum(axis=1))) / cons.capacity
         glob[5] = 1.0
     if math.isfinite(cons.budget):
-        glob[1] = float(cat.unit_cost @ protect_mean / periods) / cons.budget
+        glob[1] = float(cat.unit_cost @ (protect_mean / periods)) / cons.budget
         glob[6] = 1.0
     angle = 2.0 * np.pi * (obs.period % 52) / 52.0
     glob[2] = np.sin(angle)
