@@ -135,18 +135,25 @@ def _catalog(
     suppliers: int = 1,
     moq_share: float = 0.3,
 ) -> Catalog:
-    """A random but fixed catalog: demand means log-normal around 10, costs tied to unit cost."""
+    """A random but fixed catalog: demand means log-normal around 8, costs tied to unit cost.
+
+    Selling prices are 1.3–2x the unit cost; the shortage cost of a lost sale is the
+    price plus goodwill, so ordering pays (``shortage_cost > unit_cost``).
+    """
     mean = np.round(np.exp(rng.normal(np.log(8.0), 0.8, n)), 1).clip(0.5, 200)
     unit_cost = np.round(np.exp(rng.normal(np.log(20.0), 0.6, n)), 2)
     holding = np.round(unit_cost * rng.uniform(0.01, 0.04, n), 3)  # per week
-    margin = rng.uniform(3.0, 15.0, n)
-    shortage = np.round(holding * margin, 3)
+    goodwill_weeks = rng.uniform(3.0, 15.0, n)
     lot = rng.choice([1, 1, 2, 5, 10], size=n).astype(float)
     has_moq = rng.random(n) < moq_share
     moq = np.where(has_moq, lot * np.ceil(mean * rng.uniform(0.5, 1.5, n) / lot), 0.0)
     lead = rng.integers(lead_times[0], lead_times[1] + 1, n)
     volume = np.round(rng.uniform(0.5, 3.0, n), 2)
     shelf = np.zeros(n, dtype=np.int64) if shelf_life is None else rng.integers(shelf_life[0], shelf_life[1] + 1, n)
+    price = np.round(unit_cost * rng.uniform(1.3, 2.0, n), 2)
+    # A lost sale costs its revenue plus goodwill (a few weeks of holding cost), so
+    # minimizing cost (purchases included) is maximizing profit net of goodwill.
+    shortage = np.round(price + holding * goodwill_weeks, 3)
     return Catalog(
         sku=np.array([f"SKU-{i:04d}" for i in range(n)], dtype=object),
         unit_cost=unit_cost,
@@ -162,7 +169,7 @@ def _catalog(
         supplier=np.array([f"S{i % suppliers}" for i in range(n)], dtype=object),
         demand_mean=mean,
         demand_std=np.sqrt(mean + mean**2 / 4.0),
-        price=np.round(unit_cost * rng.uniform(1.3, 2.0, n), 2),
+        price=price,
     )
 
 
