@@ -1,0 +1,134 @@
+"""Plots of a benchmark run, rendered with matplotlib's Agg backend to base64 PNGs.
+
+* cost by policy with confidence intervals, one panel per scenario;
+* the cost vs fill-rate frontier;
+* on-hand and order trajectories of the tracked SKUs (first seed);
+* how much the repair layer changed the policies' desired orders.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from hybridinv.bench.benchmark import BenchResult
+
+__all__ = ["all_figures", "cost_figure", "frontier_figure", "repair_figure", "trajectory_figure"]
+
+_MAX_TRAJECTORY_SCENARIOS = 3
+_TRAJECTORY_PERIODS = 60
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _encode(figure: Any) -> str:
+    buffer = io.BytesIO()
+    figure.tight_layout()
+    figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
+    _pyplot().close(figure)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _grid(count: int, width: float = 4.0, height: float = 3.0) -> tuple[Any, list[Any]]:
+    plt = _pyplot()
+    columns = min(count, 3)
+    rows = math.ceil(count / columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(width * columns, height * rows), squeeze=False)
+    flat = list(axes.ravel())
+    for axis in flat[count:]:
+        axis.set_visible(False)
+    return figure, flat[:count]
+
+
+def cost_figure(table: pd.DataFrame) -> str:
+    """Mean cost per period by policy with t-interval error bars, one panel per scenario."""
+    scenarios = list(dict.fromkeys(table["scenario"]))
+    figure, axes = _grid(len(scenarios))
+    for axis, scenario in zip(axes, scenarios, strict=True):
+        part = table[table["scenario"] == scenario]
+        positions = np.arange(len(part))
+        errors = np.nan_to_num(part["cost_half_width"].to_numpy(), nan=0.0)
+        axis.bar(positions, part["cost"], yerr=errors, capsize=3, color="tab:blue", alpha=0.8)
+        axis.set_xticks(positions, part["policy"], rotation=45, ha="right", fontsize=8)
+        axis.set_title(scenario, fontsize=9)
+        axis.set_ylabel("cost per period")
+    return _encode(figure)
+
+
+def frontier_figure(table: pd.DataFrame) -> str:
+    """Cost per period against fill rate, one point per policy, one panel per scenario."""
+    scenarios = list(dict.fromkeys(table["scenario"]))
+    figure, axes = _grid(len(scenarios))
+    for axis, scenario in zip(axes, scenarios, strict=True):
+        part = table[table["scenario"] == scenario]
+        axis.errorbar(part["fill_rate"], part["cost"], yerr=np.nan_to_num(part["cost_half_width"].to_numpy()),
+                      fmt="o", capsize=3)
+        for row in part.itertuples():
+            axis.annotate(str(row.policy), (row.fill_rate, row.cost), fontsize=7, xytext=(3, 3),
+                          textcoords="offset points")
+        axis.set_xlabel("fill rate")
+        axis.set_ylabel("cost per period")
+        axis.set_title(scenario, fontsize=9)
+    return _encode(figure)
+
+
+def trajectory_figure(result: BenchResult, scenario: str) -> str:
+    """On-hand (lines) and orders (dotted steps) of the tracked SKUs for each policy on ``scenario``.
+
+    Shows the first 60 periods of the first seed.
+    """
+    policies = [policy for policy in result.policies if (scenario, policy) in result.trajectories]
+    figure, axes = _grid(len(policies), width=4.5)
+    for axis, policy in zip(axes, policies, strict=True):
+        track = result.trajectories[(scenario, policy)]
+        shown = slice(0, min(_TRAJECTORY_PERIODS, track["on_hand"].shape[0]))
+        for column, sku in enumerate(track["sku"]):
+            line = axis.plot(track["on_hand"][shown, column], linewidth=1, label=f"{sku} on-hand")[0]
+            orders = track["orders"][shown, column]
+            axis.step(np.arange(orders.size), orders, where="post",
+                      linewidth=0.8, linestyle=":", color=line.get_color(), label=f"{sku} orders")
+        axis.set_title(f"{scenario}: {policy}", fontsize=9)
+        axis.set_xlabel("period")
+        axis.legend(fontsize=6)
+    return _encode(figure)
+
+
+def repair_figure(table: pd.DataFrame) -> str:
+    """Share of SKU-periods whose desired order the repair changed, by scenario and policy."""
+    pivot = table.pivot(index="scenario", columns="policy", values="repair_share_changed")
+    pivot = pivot.loc[list(dict.fromkeys(table["scenario"]))]
+    plt = _pyplot()
+    figure, axis = plt.subplots(figsize=(max(6.0, 1.2 * len(pivot)), 3.5))
+    pivot.plot.bar(ax=axis, rot=30)
+    axis.set_ylabel("share of SKU-periods changed")
+    axis.legend(fontsize=7, ncol=2)
+    return _encode(figure)
+
+
+def all_figures(result: BenchResult, table: pd.DataFrame) -> list[tuple[str, str]]:
+    """``(title, base64 PNG)`` of every plot of the report."""
+    if not len(table):
+        return []
+    figures = [
+        ("Cost per period by policy (95% CI)", cost_figure(table)),
+        ("Cost vs fill rate", frontier_figure(table)),
+    ]
+    scenarios = [key for key in result.scenarios if any((key, p) in result.trajectories for p in result.policies)]
+    for scenario in scenarios[:_MAX_TRAJECTORY_SCENARIOS]:
+        figures.append((f"Trajectories of tracked SKUs: {scenario} (seed 0)", trajectory_figure(result, scenario)))
+    if table["repair_share_changed"].notna().any():
+        figures.append(("How much the repair changed the desired orders", repair_figure(table)))
+    return figures

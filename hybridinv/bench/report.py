@@ -1,0 +1,208 @@
+"""Benchmark outputs: ``results.csv``, ``summary.md`` and ``report.html`` with embedded plots.
+
+The summary gives, per scenario and policy, the mean cost per period with its
+95% t-interval, the fill rate, the gap to the exact optimum (single-SKU
+lost-sales scenarios) or to the clairvoyant lower bound (when available), and
+the paired per-seed difference to the best classical baseline of the scenario.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from hybridinv.bench import plots
+from hybridinv.bench.benchmark import BenchResult
+from hybridinv.bench.stats import paired_difference, t_interval
+
+__all__ = ["summary_markdown", "summary_table", "write_outputs"]
+
+
+def _gap(result: BenchResult, scenario: str, runs: pd.DataFrame) -> tuple[float, str]:
+    """Relative gap of the mean cost to the optimum or lower bound, and what it is measured against."""
+    cost = float(runs["avg_cost"].mean())
+    if scenario in result.optima:
+        method, optimum = result.optima[scenario]
+        return (cost - optimum) / optimum if optimum > 0 else math.nan, method
+    bounds = result.bounds[result.bounds["scenario"] == scenario] if len(result.bounds) else result.bounds
+    if len(bounds):
+        merged = runs.merge(bounds, on="seed")
+        bound = float(merged["bound"].mean())
+        if math.isfinite(bound) and bound > 0:
+            return (cost - bound) / bound, "clairvoyant bound"
+    return math.nan, "n/a"
+
+
+def best_baseline(result: BenchResult, scenario: str) -> str | None:
+    """The baseline policy with the lowest mean cost on ``scenario`` (None when no baseline ran)."""
+    runs = result.runs[(result.runs["scenario"] == scenario) & result.runs["policy"].isin(result.suite.baselines)]
+    if not len(runs):
+        return None
+    return str(runs.groupby("policy")["avg_cost"].mean().idxmin())
+
+
+def summary_table(result: BenchResult, confidence: float = 0.95) -> pd.DataFrame:
+    """One row per scenario and policy with means, intervals, gaps and paired differences.
+
+    Columns: ``scenario, policy, seeds, cost, cost_half_width, fill_rate, service_level,
+    violations, gap, gap_reference, baseline, paired_difference, paired_half_width,
+    repair_share_changed, decision_ms``.
+    """
+    rows: list[dict[str, Any]] = []
+    frame = result.runs
+    for scenario in result.scenarios:
+        runs = frame[frame["scenario"] == scenario]
+        baseline = best_baseline(result, scenario)
+        reference = runs[runs["policy"] == baseline].set_index("seed")["avg_cost"] if baseline else None
+        for policy in result.policies:
+            mine = runs[runs["policy"] == policy]
+            if not len(mine):
+                continue
+            cost = t_interval(mine["avg_cost"], confidence)
+            gap, gap_reference = _gap(result, scenario, mine)
+            paired = None
+            if reference is not None:
+                aligned = mine.set_index("seed")["avg_cost"].align(reference, join="inner")
+                paired = paired_difference(aligned[0].to_numpy(), aligned[1].to_numpy(), confidence)
+            rows.append({
+                "scenario": scenario,
+                "policy": policy,
+                "seeds": cost.n,
+                "cost": cost.mean,
+                "cost_half_width": cost.half_width,
+                "fill_rate": float(mine["fill_rate"].mean()),
+                "service_level": float(mine["cycle_service_level"].mean()),
+                "violations": float(mine["violations"].mean()),
+                "gap": gap,
+                "gap_reference": gap_reference,
+                "baseline": baseline or "",
+                "paired_difference": paired.mean if paired else math.nan,
+                "paired_half_width": paired.half_width if paired else math.nan,
+                "repair_share_changed": float(mine["repair_share_changed"].mean()),
+                "decision_ms": 1000.0 * float(mine["decision_time"].mean()),
+            })
+    return pd.DataFrame(rows)
+
+
+def _number(value: float, digits: int = 4, percent: bool = False) -> str:
+    if not math.isfinite(value):
+        return "n/a"
+    return f"{100 * value:.1f}%" if percent else f"{value:.{digits}g}"
+
+
+def _interval(mean: float, half_width: float) -> str:
+    if not math.isfinite(mean):
+        return "n/a"
+    return f"{mean:.4g}" if not math.isfinite(half_width) else f"{mean:.4g} ± {half_width:.2g}"
+
+
+def summary_markdown(result: BenchResult, confidence: float = 0.95) -> str:
+    """The summary as Markdown: one table per scenario, then skipped policies and notes."""
+    table = summary_table(result, confidence)
+    level = f"{100 * confidence:g}%"
+    lines = [
+        f"Suite `{result.suite.name}`: {len(result.scenarios)} scenarios x {len(result.policies)} policies x "
+        f"{result.suite.seeds} seeds (common random numbers), backend `{result.backend}`, "
+        f"{result.elapsed:.0f} s wall clock.",
+        "",
+        f"Cost = mean cost per period ± {level} t-interval half-width over seeds. Gap = (cost − reference) / "
+        "reference against the exact optimum or the clairvoyant lower bound (perfect foresight of demand, so a "
+        "gap to it over-states the true optimality gap). Δ vs baseline = paired per-seed "
+        f"cost difference to the best classical baseline (mean ± {level} half-width; negative is cheaper).",
+    ]
+    for scenario in result.scenarios:
+        part = table[table["scenario"] == scenario]
+        baseline = part["baseline"].iloc[0] if len(part) else ""
+        reference = part["gap_reference"].iloc[0] if len(part) else "n/a"
+        lines += ["", f"### {scenario}", "",
+                  f"Gap reference: {reference}; best baseline: {baseline or 'n/a'}.", "",
+                  "| policy | cost | fill rate | service level | violations | gap | Δ vs baseline | repair changed "
+                  "| decision ms |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for row in part.itertuples():
+            lines.append(
+                f"| {row.policy} | {_interval(row.cost, row.cost_half_width)} | {_number(row.fill_rate, percent=True)} "
+                f"| {_number(row.service_level, percent=True)} | {row.violations:.3g} "
+                f"| {_number(row.gap, percent=True)} | {_interval(row.paired_difference, row.paired_half_width)} "
+                f"| {_number(row.repair_share_changed, percent=True)} | {row.decision_ms:.3g} |"
+            )
+    if result.missing:
+        lines += ["", "**Missing policies** (skipped):", ""]
+        lines += [f"- `{name}`: {reason}" for name, reason in result.missing.items()]
+    if result.failures:
+        lines += ["", "**Failed runs** (build or episode raised; first error per scenario and policy):", ""]
+        grouped: dict[str, dict[str, list[str]]] = {}
+        for (scenario, policy), reason in result.failures.items():
+            grouped.setdefault(policy, {}).setdefault(reason, []).append(scenario)
+        for policy, reasons in grouped.items():
+            lines += [f"- `{policy}` on {', '.join(f'`{key}`' for key in keys)}: {reason}"
+                      for reason, keys in reasons.items()]
+    if result.notes:
+        lines += ["", "Notes:", ""] + [f"- {note}" for note in result.notes]
+    return "\n".join(lines) + "\n"
+
+
+def _markdown_to_html(markdown: str) -> str:
+    """A minimal renderer for the summary's headings, tables, lists and paragraphs."""
+    out: list[str] = []
+    in_table = False
+    for line in markdown.splitlines():
+        if line.startswith("|"):
+            cells = [html.escape(cell.strip()) for cell in line.strip("|").split("|")]
+            if set("".join(cells)) <= {"-"}:
+                continue
+            tag = "th" if not in_table else "td"
+            if not in_table:
+                out.append("<table>")
+                in_table = True
+            out.append("<tr>" + "".join(f"<{tag}>{cell}</{tag}>" for cell in cells) + "</tr>")
+            continue
+        if in_table:
+            out.append("</table>")
+            in_table = False
+        if line.startswith("### "):
+            out.append(f"<h3>{html.escape(line[4:])}</h3>")
+        elif line.startswith("- "):
+            out.append(f"<li>{html.escape(line[2:])}</li>")
+        elif line.strip():
+            out.append(f"<p>{html.escape(line)}</p>")
+    if in_table:
+        out.append("</table>")
+    return "\n".join(out)
+
+
+def report_html(result: BenchResult, confidence: float = 0.95) -> str:
+    """A self-contained HTML page: the summary tables and the plots as base64 PNGs."""
+    figures = plots.all_figures(result, summary_table(result, confidence))
+    body = [f"<h1>hybridinv benchmark: {html.escape(result.suite.name)}</h1>",
+            _markdown_to_html(summary_markdown(result, confidence))]
+    for title, png in figures:
+        body.append(f"<h2>{html.escape(title)}</h2>\n<img alt=\"{html.escape(title)}\" "
+                    f"src=\"data:image/png;base64,{png}\"/>")
+    style = ("body{font-family:sans-serif;max-width:1200px;margin:auto}table{border-collapse:collapse}"
+             "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}img{max-width:100%}")
+    return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>hybridinv benchmark</title>"
+            f"<style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+
+
+def write_outputs(result: BenchResult, out: str | Path, confidence: float = 0.95) -> dict[str, Path]:
+    """Write ``results.csv``, ``summary.md`` and ``report.html`` into ``out`` (created if needed).
+
+    Returns
+    -------
+    dict of str to Path
+        The written files by name.
+    """
+    directory = Path(out)
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = {name: directory / name for name in ("results.csv", "summary.md", "report.html")}
+    result.runs.to_csv(paths["results.csv"], index=False)
+    paths["summary.md"].write_text(summary_markdown(result, confidence))
+    paths["report.html"].write_text(report_html(result, confidence))
+    return paths
+
+

@@ -1,0 +1,241 @@
+"""Benchmark suites as data: which scenarios, which policies, how many seeds.
+
+A :class:`ScenarioSpec` names a scenario by how to build it (a registry name or
+single-SKU parameters, an optional shorter horizon, an optional held-out demand
+change), so runs can be sent to worker processes or a Ray cluster as small
+picklable values and the scenario is rebuilt where it runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hybridinv import scenarios
+from hybridinv.bench.heldout import HELDOUT_KINDS, heldout
+from hybridinv.core.errors import PlanningError
+from hybridinv.policies.registry import FACTORIES
+from hybridinv.sim.scenario import Scenario
+
+__all__ = [
+    "BASELINES",
+    "FULL",
+    "QUICK",
+    "SUITES",
+    "ScenarioSpec",
+    "Suite",
+    "get_suite",
+    "lost_sales_grid",
+    "spec_from_name",
+]
+
+#: Classical (pure-OR) policies; the best of them per scenario is the reference of paired differences.
+BASELINES: tuple[str, ...] = ("base_stock", "ss", "rq", "capped_base_stock", "newsvendor", "dynamic_ss", "mpc")
+
+
+@dataclass(frozen=True)
+class ScenarioSpec:
+    """How to build one benchmark scenario.
+
+    Parameters
+    ----------
+    name : str
+        A registry name (:func:`hybridinv.scenarios.names`), or ``"single_sku"``
+        with ``options`` passed to :func:`hybridinv.scenarios.single_sku`.
+    options : tuple of (str, value) pairs
+        Keyword arguments of ``single_sku`` (ignored for other names).
+    periods : int, optional
+        Shorter (or longer) horizon than the scenario's own.
+    heldout : str, optional
+        A held-out demand change (:data:`~hybridinv.bench.heldout.HELDOUT_KINDS`):
+        policies are built on the original scenario and evaluated on the changed one.
+    label : str, optional
+        Name in reports; derived from the other fields by default.
+    """
+
+    name: str
+    options: tuple[tuple[str, Any], ...] = ()
+    periods: int | None = None
+    heldout: str | None = None
+    label: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.heldout is not None and self.heldout not in HELDOUT_KINDS:
+            raise PlanningError(f"unknown held-out kind; known: {list(HELDOUT_KINDS)}", column="heldout",
+                                value=self.heldout)
+
+    @property
+    def key(self) -> str:
+        """Unique name of the scenario in results and reports."""
+        if self.label:
+            return self.label
+        key = self.name
+        if self.options:
+            key += "".join(f"_{_SHORT.get(k, k)}{_text(v)}" for k, v in self.options if k not in _HORIZON)
+        if self.heldout:
+            key += f"_heldout_{self.heldout}"
+        return key
+
+    def train_scenario(self) -> Scenario:
+        """The scenario policies are built on (without the held-out change)."""
+        single = self.name == "single_sku"
+        scenario = scenarios.single_sku(**dict(self.options)) if single else scenarios.get(self.name)
+        if self.periods is not None:
+            scenario = scenario.replace(periods=self.periods, warmup=min(scenario.warmup, self.periods // 4))
+        base_key = ScenarioSpec(self.name, self.options, self.periods).key if self.heldout else self.key
+        return scenario.replace(name=base_key)
+
+    def test_scenario(self) -> Scenario:
+        """The scenario the policies are evaluated on."""
+        scenario = self.train_scenario()
+        return scenario if self.heldout is None else heldout(scenario, self.heldout).replace(name=self.key)
+
+    def exact_parameters(self) -> dict[str, float] | None:
+        """Parameters of :func:`hybridinv.exact.lost_sales_optimal` when the optimum is known, else None.
+
+        Known: single SKU, Poisson demand, lost sales, no fixed cost, no held-out change.
+        """
+        if self.name != "single_sku" or self.heldout is not None:
+            return None
+        options = dict(self.options)
+        if not options.get("lost_sales", True) or options.get("fixed_cost", 0.0) or \
+                options.get("demand", "poisson") != "poisson":
+            return None
+        return {
+            "mean": float(options.get("mean", 5.0)),
+            "lead_time": int(options.get("lead_time", 2)),
+            "holding_cost": float(options.get("holding_cost", 1.0)),
+            "shortage_cost": float(options.get("shortage_cost", 9.0)),
+        }
+
+
+_SHORT = {"mean": "m", "lead_time": "L", "holding_cost": "h", "shortage_cost": "p", "fixed_cost": "K",
+          "lost_sales": "lost", "demand": ""}
+_HORIZON = ("periods", "warmup")
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return f"{value:g}"
+    return str(value)
+
+
+def lost_sales_grid(
+    shortage_costs: tuple[float, ...] = (4.0, 9.0, 19.0, 39.0),
+    lead_times: tuple[int, ...] = (1, 2, 3, 4),
+    periods: int = 1000,
+) -> tuple[ScenarioSpec, ...]:
+    """The single-SKU lost-sales grid with known optima (Poisson mean 5, h = 1).
+
+    References
+    ----------
+    Zipkin, P. (2008). Old and new methods for lost-sales inventory systems.
+    *Operations Research* 56(5), 1256-1263 (Table 1 uses this grid).
+    """
+    return tuple(
+        ScenarioSpec("single_sku", (("lead_time", lead), ("shortage_cost", shortage), ("periods", periods)))
+        for shortage in shortage_costs
+        for lead in lead_times
+    )
+
+
+def spec_from_name(name: str) -> ScenarioSpec:
+    """A spec from a name on the command line: a registry name, optionally ``<name>_heldout_<kind>``."""
+    for kind in HELDOUT_KINDS:
+        suffix = f"_heldout_{kind}"
+        if name.endswith(suffix):
+            return ScenarioSpec(name[: -len(suffix)], heldout=kind)
+    if name not in scenarios.names():
+        raise PlanningError(f"unknown scenario; known: {scenarios.names()}", column="scenario", value=name)
+    return ScenarioSpec(name)
+
+
+@dataclass(frozen=True)
+class Suite:
+    """A benchmark suite: scenarios x policies x seeds.
+
+    Parameters
+    ----------
+    name : str
+    scenarios : tuple of ScenarioSpec
+    policies : tuple of str
+        Registry names (:mod:`hybridinv.policies.registry`); unavailable ones are
+        skipped and named in the report.
+    seeds : int
+        Seeds ``0..seeds-1``, the same for every policy (common random numbers).
+    baselines : tuple of str
+        Policies eligible as the reference of paired differences.
+    track : int
+        Number of SKUs whose trajectories are recorded (first seed only).
+    """
+
+    name: str
+    scenarios: tuple[ScenarioSpec, ...]
+    policies: tuple[str, ...]
+    seeds: int
+    baselines: tuple[str, ...] = BASELINES
+    track: int = 3
+
+    def __post_init__(self) -> None:
+        if self.seeds < 1:
+            raise PlanningError("a suite needs at least one seed", column="seeds", value=self.seeds)
+        keys = [spec.key for spec in self.scenarios]
+        if len(set(keys)) != len(keys):
+            raise PlanningError("scenario names in a suite must be unique", column="scenarios")
+
+    def with_options(
+        self,
+        scenarios: tuple[ScenarioSpec, ...] | None = None,
+        policies: tuple[str, ...] | None = None,
+        seeds: int | None = None,
+    ) -> Suite:
+        """A copy with some fields replaced (None keeps the suite's)."""
+        return Suite(
+            self.name,
+            self.scenarios if scenarios is None else scenarios,
+            self.policies if policies is None else policies,
+            self.seeds if seeds is None else seeds,
+            self.baselines,
+            self.track,
+        )
+
+
+_ALL_POLICIES = tuple(FACTORIES)
+
+#: Small and fast (one year of weekly periods, 4 seeds): at most about 10 minutes on 2 cores.
+QUICK = Suite(
+    name="quick",
+    scenarios=(
+        ScenarioSpec("single_sku", (("lead_time", 2), ("shortage_cost", 9.0), ("periods", 1000))),
+        ScenarioSpec("multi_10", periods=52),
+        ScenarioSpec("multi_50", periods=52),
+        ScenarioSpec("perishable", periods=56),
+        ScenarioSpec("disrupted", periods=52),
+        ScenarioSpec("multi_10", periods=52, heldout="promotion"),
+    ),
+    policies=_ALL_POLICIES,
+    seeds=4,
+)
+
+#: Everything: the registry, the lost-sales grid with known optima, and held-out demand.
+FULL = Suite(
+    name="full",
+    scenarios=(
+        *(ScenarioSpec(name) for name in scenarios.names()),
+        *lost_sales_grid(),
+        *(ScenarioSpec(base, heldout=kind) for base in ("multi_10", "multi_50") for kind in HELDOUT_KINDS),
+        *(ScenarioSpec("single_sku", heldout=kind) for kind in HELDOUT_KINDS),
+    ),
+    policies=_ALL_POLICIES,
+    seeds=10,
+)
+
+SUITES: dict[str, Suite] = {"quick": QUICK, "full": FULL}
+
+
+def get_suite(name: str) -> Suite:
+    """The suite registered as ``name`` (``"quick"`` or ``"full"``)."""
+    try:
+        return SUITES[name]
+    except KeyError:
+        raise PlanningError(f"unknown suite; known: {sorted(SUITES)}", column="suite", value=name) from None

@@ -1,0 +1,64 @@
+"""Confidence intervals and paired differences (hybridinv/bench/stats.py)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from hybridinv.bench.stats import paired_difference, t_interval
+
+
+def test_t_interval_matches_hand_computation() -> None:
+    # values 1, 2, 3: mean 2, s = 1, t_{2, 0.975} = 4.3026527297 (tables: 4.303)
+    interval = t_interval([1.0, 2.0, 3.0])
+    assert interval.mean == pytest.approx(2.0)
+    assert interval.half_width == pytest.approx(4.3026527297 / math.sqrt(3), rel=1e-9)
+    assert interval.n == 3
+    assert interval.low == pytest.approx(2.0 - 2.4841377, rel=1e-7)
+
+
+@pytest.mark.parametrize("confidence", [0.9, 0.95, 0.99])
+def test_t_interval_agrees_with_scipy(confidence: float) -> None:
+    values = np.random.default_rng(3).normal(10.0, 2.0, size=12)
+    low, high = stats.t.interval(confidence, df=11, loc=values.mean(), scale=stats.sem(values))
+    interval = t_interval(values, confidence)
+    assert interval.low == pytest.approx(low, rel=1e-12)
+    assert interval.high == pytest.approx(high, rel=1e-12)
+
+
+def test_t_interval_small_samples_and_nans() -> None:
+    assert math.isnan(t_interval([4.0]).half_width)
+    assert t_interval([4.0]).mean == 4.0
+    assert math.isnan(t_interval([]).mean)
+    assert t_interval([1.0, np.nan, 3.0]).n == 2
+    assert t_interval([1.0]).format() == "1"
+    with pytest.raises(ValueError):
+        t_interval([1.0, 2.0], confidence=1.5)
+
+
+def test_paired_difference_is_interval_of_differences() -> None:
+    a = np.array([10.0, 12.0, 9.0, 11.0])
+    b = np.array([9.0, 11.5, 8.0, 10.0])
+    paired = paired_difference(a, b)
+    # differences 1, 0.5, 1, 1: mean 0.875, s = 0.25
+    assert paired.mean == pytest.approx(0.875)
+    assert paired.half_width == pytest.approx(stats.t.ppf(0.975, 3) * 0.25 / 2.0)
+    assert paired.excludes_zero()
+
+
+def test_paired_difference_removes_common_noise() -> None:
+    rng = np.random.default_rng(0)
+    common = rng.normal(100.0, 10.0, size=20)
+    a = common + 1.0 + rng.normal(0, 0.1, 20)
+    b = common + rng.normal(0, 0.1, 20)
+    paired = paired_difference(a, b)
+    assert paired.half_width < 0.1 * t_interval(a).half_width
+    assert paired.low > 0.8 and paired.high < 1.2
+
+
+def test_paired_difference_length_mismatch() -> None:
+    with pytest.raises(ValueError, match="equal lengths"):
+        paired_difference([1.0, 2.0], [1.0])

@@ -1,0 +1,62 @@
+"""Suites as data (hybridinv/bench/suites.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from hybridinv import scenarios
+from hybridinv.bench.suites import FULL, QUICK, ScenarioSpec, Suite, get_suite, lost_sales_grid, spec_from_name
+from hybridinv.core.errors import PlanningError
+
+
+def test_lost_sales_grid_matches_the_literature_grid() -> None:
+    grid = lost_sales_grid()
+    assert len(grid) == 16
+    parameters = {(spec.exact_parameters()["shortage_cost"], spec.exact_parameters()["lead_time"])  # type: ignore[index]
+                  for spec in grid}
+    assert parameters == {(p, lead) for p in (4.0, 9.0, 19.0, 39.0) for lead in (1, 2, 3, 4)}
+    scenario = grid[0].test_scenario()
+    assert scenario.name == grid[0].key == "single_sku_L1_p4"
+    assert float(scenario.demand.mean[0]) == 5.0 and float(scenario.catalog.holding_cost[0]) == 1.0
+
+
+def test_full_suite_covers_registry_grid_and_heldout() -> None:
+    keys = {spec.key for spec in FULL.scenarios}
+    assert set(scenarios.names()) <= keys
+    assert "large_1000" in keys
+    assert {spec.key for spec in lost_sales_grid()} <= keys
+    assert {"multi_50_heldout_promotion", "multi_50_heldout_season", "multi_50_heldout_level"} <= keys
+    assert set(QUICK.policies) == set(FULL.policies)
+    assert "hybrid" in QUICK.policies and "base_stock" in QUICK.policies
+
+
+def test_heldout_spec_trains_on_original_and_tests_on_changed() -> None:
+    spec = ScenarioSpec("multi_10", periods=30, heldout="season")
+    assert spec.key == "multi_10_heldout_season"
+    assert spec.train_scenario().name == "multi_10"
+    assert spec.train_scenario().periods == 30
+    assert spec.test_scenario().name == "multi_10_heldout_season"
+    assert spec.exact_parameters() is None
+
+
+def test_exact_parameters_only_for_poisson_lost_sales() -> None:
+    assert ScenarioSpec("single_sku").exact_parameters() == {
+        "mean": 5.0, "lead_time": 2, "holding_cost": 1.0, "shortage_cost": 9.0}
+    assert ScenarioSpec("single_sku", (("lost_sales", False),)).exact_parameters() is None
+    assert ScenarioSpec("single_sku", (("fixed_cost", 10.0),)).exact_parameters() is None
+    assert ScenarioSpec("multi_10").exact_parameters() is None
+
+
+def test_spec_from_name_and_errors() -> None:
+    assert spec_from_name("multi_50_heldout_level") == ScenarioSpec("multi_50", heldout="level")
+    assert spec_from_name("perishable") == ScenarioSpec("perishable")
+    with pytest.raises(PlanningError, match="unknown scenario"):
+        spec_from_name("nowhere")
+    with pytest.raises(PlanningError, match="unknown suite"):
+        get_suite("medium")
+    with pytest.raises(PlanningError, match="held-out"):
+        ScenarioSpec("multi_10", heldout="meteor")
+    with pytest.raises(PlanningError, match="unique"):
+        Suite("dup", (ScenarioSpec("multi_10"), ScenarioSpec("multi_10")), ("ss",), 2)
+    with pytest.raises(PlanningError, match="seed"):
+        Suite("none", (ScenarioSpec("multi_10"),), ("ss",), 0)
