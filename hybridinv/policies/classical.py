@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.policies.base import TargetPolicy, per_sku
 from hybridinv.sim.observation import Observation
+
+if TYPE_CHECKING:
+    from hybridinv.policies.newsvendor import DemandStatistics
+    from hybridinv.sim.scenario import Scenario
 
 __all__ = ["BaseStock", "SS"]
 
@@ -37,6 +43,46 @@ class BaseStock(TargetPolicy):
         level = per_sku(self.level, obs.n_skus, "level")
         return level - 1.0, level
 
+    @classmethod
+    def fit(
+        cls,
+        source: Scenario | Observation | DemandStatistics,
+        service_level: float | None = None,
+        safety_factor: ArrayLike = 1.0,
+        repair: str | None = "auto",
+    ) -> BaseStock:
+        """Critical-fractile base-stock levels from demand statistics.
+
+        ``S = F^{-1}_{L+1}(alpha)``: the ``alpha`` quantile of demand over the lead
+        time plus one review period, with ``alpha = p / (p + h)`` (or
+        ``service_level``) and lead-time variability folded in; the safety stock
+        ``S - mu (L+1)`` is scaled by ``safety_factor``. Optimal for backorders with
+        normal demand (Zipkin 2000, Thm. 6.4.1); for lost sales the same fractile is
+        the standard heuristic (it over-protects slightly when ``p >> h``).
+
+        Parameters
+        ----------
+        source : Scenario, Observation or DemandStatistics
+        service_level : float, optional
+            Target cycle service level instead of the cost ratio.
+        safety_factor : float or array
+        repair : str or None
+
+        Returns
+        -------
+        BaseStock
+            With per-SKU ``level`` (whole units).
+        """
+        from hybridinv.policies.newsvendor import DemandStatistics, demand_statistics
+
+        stats = source if isinstance(source, DemandStatistics) else demand_statistics(source)
+        fractile = stats.fractile() if service_level is None else np.full(stats.mean.size, float(service_level))
+        periods = stats.lead_time + 1.0
+        mean, _ = stats.over_periods(periods)
+        quantile = stats.quantile(periods, fractile)
+        level = np.maximum(np.ceil(mean + np.asarray(safety_factor, dtype=np.float64) * (quantile - mean) - 1e-9), 0.0)
+        return cls(level, repair=repair)
+
     def __repr__(self) -> str:
         return f"BaseStock(level={self.level!r})"
 
@@ -64,6 +110,38 @@ class SS(TargetPolicy):
         reorder = per_sku(self.s, n, "s")
         up_to = per_sku(self.S, n, "S")
         return reorder, np.maximum(up_to, reorder)
+
+    @classmethod
+    def fit(
+        cls,
+        source: Scenario | Observation | DemandStatistics,
+        service_level: float | None = None,
+        safety_factor: ArrayLike = 1.0,
+        repair: str | None = "auto",
+    ) -> SS:
+        """(s, S) levels from demand statistics: ``s`` from the lead-time quantile, ``S = s + Q``.
+
+        ``s = F^{-1}_{L+1}(alpha) - 1`` (order when the position falls below the
+        critical-fractile level) and ``Q = max(EOQ, MOQ)`` rounded to lots, the
+        classical "(s, S) with S - s = EOQ" approximation (Silver, Pyke & Peterson
+        1998, sec. 7.7; Zipkin 2000, sec. 6.7). With no fixed cost this is the
+        base-stock policy of :meth:`BaseStock.fit`.
+
+        Returns
+        -------
+        SS
+            With per-SKU ``s`` and ``S``.
+        """
+        from hybridinv.policies.newsvendor import DemandStatistics, demand_statistics
+        from hybridinv.policies.rq import economic_order_quantity
+
+        stats = source if isinstance(source, DemandStatistics) else demand_statistics(source)
+        base = BaseStock.fit(stats, service_level, safety_factor)
+        level = np.asarray(base.level, dtype=np.float64)
+        batch = np.maximum(
+            economic_order_quantity(stats.mean, stats.order_cost, stats.holding_cost, stats.lot_size), stats.moq
+        )
+        return cls(level - 1.0, level - 1.0 + batch, repair=repair)
 
     def __repr__(self) -> str:
         return f"SS(s={self.s!r}, S={self.S!r})"

@@ -1,0 +1,285 @@
+"""Newsvendor-type policies and the demand statistics the classical policies are fitted from.
+
+The functions here are shared by the other classical policies:
+
+* :func:`critical_fractile` -- the cost ratio ``p / (p + h)``;
+* :func:`demand_quantile` -- quantiles of demand over several periods (normal,
+  Poisson or negative binomial with matched moments), vectorized over SKUs;
+* :class:`DemandStatistics` and :func:`demand_statistics` -- per-SKU mean and
+  standard deviation of demand, lead times and costs read from a scenario or an
+  observation.
+
+:class:`Newsvendor` re-solves a newsvendor problem each period on the forecast
+of the next ``lead time + review period`` periods, so its order-up-to level
+follows seasonality and announced promotions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import stats
+
+from hybridinv.core.errors import PlanningError
+from hybridinv.policies.base import TargetPolicy
+
+if TYPE_CHECKING:
+    from hybridinv.sim.observation import Observation
+    from hybridinv.sim.scenario import Scenario
+
+__all__ = ["DemandStatistics", "Newsvendor", "critical_fractile", "demand_quantile", "demand_statistics"]
+
+
+def critical_fractile(holding_cost: ArrayLike, shortage_cost: ArrayLike) -> NDArray[np.float64]:
+    """The newsvendor critical ratio ``p / (p + h)``, clipped to ``[1e-4, 0.9999]``.
+
+    Parameters
+    ----------
+    holding_cost : array_like
+        Cost per unit left over per period ``[h]``.
+    shortage_cost : array_like
+        Cost per unit short ``[p]``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The fractile per SKU.
+
+    References
+    ----------
+    Snyder, L. V. and Shen, Z.-J. M. (2019). *Fundamentals of Supply Chain Theory*, 2nd ed., sec. 4.3.
+
+    Examples
+    --------
+    >>> round(float(critical_fractile(0.18, 0.70)), 4)  # Snyder & Shen's newsvendor example 4.1 costs
+    0.7955
+    """
+    holding = np.asarray(holding_cost, dtype=np.float64)
+    shortage = np.asarray(shortage_cost, dtype=np.float64)
+    total = holding + shortage
+    ratio = np.divide(shortage, total, out=np.full(np.broadcast(holding, shortage).shape, 0.5), where=total > 0)
+    return np.clip(ratio, 1e-4, 0.9999)
+
+
+def demand_quantile(
+    mean: ArrayLike,
+    std: ArrayLike,
+    fractile: ArrayLike,
+    distribution: str = "normal",
+) -> NDArray[np.float64]:
+    """Quantile of demand with the given mean and standard deviation, per SKU.
+
+    Parameters
+    ----------
+    mean, std : array_like
+        Mean ``[mu]`` and standard deviation ``[sigma]`` of the (multi-period) demand.
+    fractile : array_like
+        Probability level(s) in (0, 1).
+    distribution : {"normal", "poisson", "negative_binomial"}
+        ``"normal"``: ``mu + z sigma`` (not rounded). ``"poisson"``: Poisson(``mu``)
+        quantile (``std`` ignored). ``"negative_binomial"``: moments matched
+        (falls back to Poisson where ``sigma^2 <= mu``). Discrete quantiles are
+        the smallest integer ``y`` with ``F(y) >= fractile``.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    mean_arr = np.maximum(np.asarray(mean, dtype=np.float64), 0.0)
+    std_arr = np.maximum(np.asarray(std, dtype=np.float64), 0.0)
+    prob = np.asarray(fractile, dtype=np.float64)
+    if distribution == "normal":
+        return np.asarray(mean_arr + stats.norm.ppf(prob) * std_arr, dtype=np.float64)
+    if distribution == "poisson":
+        return np.asarray(stats.poisson.ppf(prob, np.maximum(mean_arr, 1e-9)), dtype=np.float64)
+    if distribution == "negative_binomial":
+        variance = std_arr**2
+        over = variance > mean_arr * (1.0 + 1e-9)
+        safe_var = np.where(over, variance, mean_arr + 1.0)
+        success = np.where(over, mean_arr / safe_var, 0.5)
+        size = np.where(over, mean_arr**2 / np.maximum(safe_var - mean_arr, 1e-12), 1.0)
+        nb = stats.nbinom.ppf(prob, np.maximum(size, 1e-9), np.clip(success, 1e-12, 1.0))
+        poisson = stats.poisson.ppf(prob, np.maximum(mean_arr, 1e-9))
+        return np.asarray(np.where(over, nb, poisson), dtype=np.float64)
+    raise PlanningError("unknown demand distribution", column="distribution", value=distribution)
+
+
+@dataclass(frozen=True)
+class DemandStatistics:
+    """Per-SKU inputs of the closed-form policies (arrays of shape (n,)).
+
+    Attributes
+    ----------
+    mean, std : one-period demand mean ``[mu]`` and standard deviation ``[sigma]``.
+    lead_time, lead_time_std : planned lead time ``[L]`` and its standard deviation.
+    holding_cost, shortage_cost, order_cost : ``[h]``, ``[p]``, ``[K]``.
+    lot_size, moq : ordering rules.
+    lost_sales : whether unmet demand is lost.
+    distribution : ``"normal"``, ``"poisson"`` or ``"negative_binomial"``.
+    """
+
+    mean: NDArray[np.float64]
+    std: NDArray[np.float64]
+    lead_time: NDArray[np.float64]
+    lead_time_std: NDArray[np.float64]
+    holding_cost: NDArray[np.float64]
+    shortage_cost: NDArray[np.float64]
+    order_cost: NDArray[np.float64]
+    lot_size: NDArray[np.float64]
+    moq: NDArray[np.float64]
+    lost_sales: bool = True
+    distribution: str = "normal"
+
+    def over_periods(self, periods: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Mean and std of demand over ``periods`` periods with the random lead time folded in.
+
+        ``var = periods * sigma^2 + mu^2 * sigma_L^2`` (Zipkin 2000, sec. 7.3 / Silver, Pyke & Peterson).
+        """
+        span = np.asarray(periods, dtype=np.float64)
+        mean = self.mean * span
+        var = span * self.std**2 + self.mean**2 * self.lead_time_std**2
+        return mean, np.sqrt(var)
+
+    def quantile(self, periods: ArrayLike, fractile: ArrayLike) -> NDArray[np.float64]:
+        """Quantile of demand over ``periods`` periods (lead-time uncertainty included)."""
+        mean, std = self.over_periods(periods)
+        dist = self.distribution
+        if dist == "poisson" and (self.lead_time_std > 0).any():
+            dist = "negative_binomial"
+        return demand_quantile(mean, std, fractile, dist)
+
+    def fractile(self) -> NDArray[np.float64]:
+        """Critical ratio ``p / (p + h)``."""
+        return critical_fractile(self.holding_cost, self.shortage_cost)
+
+
+def _distribution_name(scenario: Scenario) -> str:
+    name = str(getattr(scenario.demand.distribution, "value", scenario.demand.distribution))
+    return name if name in ("poisson", "negative_binomial") else "normal"
+
+
+def demand_statistics(source: Scenario | Observation) -> DemandStatistics:
+    """Demand statistics per SKU from a scenario (its demand process) or an observation.
+
+    From an observation the catalog's ``demand_mean``/``demand_std`` are used
+    where known, else the one-period forecast and its standard deviation.
+    """
+    from hybridinv.sim.scenario import Scenario
+
+    catalog = source.catalog
+    if isinstance(source, Scenario):
+        scenario = source
+        mean = np.asarray(scenario.demand.mean, dtype=np.float64)
+        std = np.asarray(scenario.demand.base_std(mean), dtype=np.float64)
+        lead = scenario.lead_times
+        assert lead is not None
+        lead_std = np.asarray(lead.std, dtype=np.float64)
+        if lead.disruptions is not None:
+            d = lead.disruptions
+            share = d.probability * d.mean_duration / (1.0 + d.probability * d.mean_duration)
+            lead_std = np.sqrt(lead_std**2 + share * (1 - share) * d.extra_delay**2)
+        lost_sales = bool(scenario.lost_sales)
+        distribution = _distribution_name(scenario)
+    else:
+        obs = source
+        forecast = obs.forecast(1)[:, 0]
+        forecast_std = obs.forecast_std(1)[:, 0]
+        mean = np.where(np.isnan(catalog.demand_mean), forecast, catalog.demand_mean)
+        std = np.where(np.isnan(catalog.demand_std), forecast_std, catalog.demand_std)
+        lead_std = np.asarray(catalog.lead_time_std, dtype=np.float64)
+        lost_sales = bool(obs.lost_sales)
+        distribution = "normal"
+    return DemandStatistics(
+        mean=mean,
+        std=std,
+        lead_time=catalog.lead_time.astype(np.float64),
+        lead_time_std=lead_std,
+        holding_cost=np.asarray(catalog.holding_cost, dtype=np.float64),
+        shortage_cost=np.asarray(catalog.shortage_cost, dtype=np.float64),
+        order_cost=np.asarray(catalog.order_cost, dtype=np.float64),
+        lot_size=np.asarray(catalog.lot_size, dtype=np.float64),
+        moq=np.asarray(catalog.moq, dtype=np.float64),
+        lost_sales=lost_sales,
+        distribution=distribution,
+    )
+
+
+class Newsvendor(TargetPolicy):
+    """Order up to the newsvendor quantile of the forecast over lead time + review period.
+
+    Each period, for every SKU, the order-up-to level is
+
+    ``S_t = mu_t + z_alpha * sigma_t``, with ``mu_t = sum_{k=0}^{L+R-1} f_{t+k}`` the
+    forecast over the protection interval and
+    ``sigma_t^2 = sum_k s_{t+k}^2 + (mu_t / (L+R))^2 sigma_L^2``,
+
+    and ``alpha`` the target service level or the critical ratio ``p / (p + h)``.
+    Because it reads ``obs.forecast``/``obs.forecast_std`` every period it
+    follows seasonality and announced promotions.
+
+    Parameters
+    ----------
+    service_level : float, optional
+        Target cycle service level ``[alpha]``; None uses ``p / (p + h)`` per SKU.
+    review_period : int
+        Periods between reviews ``[R]`` (1 = every period).
+    safety_factor : float or array
+        Multiplier of the safety stock ``z sigma`` (1 = textbook; tuned by
+        :mod:`hybridinv.policies.tuning`).
+    repair : str or None
+        Repair backend, see :class:`~hybridinv.policies.base.TargetPolicy`.
+
+    References
+    ----------
+    Snyder, L. V. and Shen, Z.-J. M. (2019). *Fundamentals of Supply Chain Theory*, ch. 4.
+    Zipkin, P. (2000). *Foundations of Inventory Management*, sec. 6.4 and 9.
+    """
+
+    name = "newsvendor"
+
+    def __init__(
+        self,
+        service_level: float | None = None,
+        review_period: int = 1,
+        safety_factor: ArrayLike = 1.0,
+        repair: str | None = "auto",
+    ) -> None:
+        super().__init__(repair)
+        self.service_level = service_level
+        self.review_period = review_period
+        self.safety_factor = safety_factor
+
+    def fit(self, source: Scenario | Observation) -> Newsvendor:
+        """Learn the per-SKU fractile ``fractile_`` (and z-score ``z_``) from costs; returns self."""
+        if self.review_period < 1:
+            raise PlanningError("review_period must be >= 1", column="review_period", value=self.review_period)
+        catalog = source.catalog
+        if self.service_level is None:
+            fractile = critical_fractile(catalog.holding_cost, catalog.shortage_cost)
+        else:
+            if not 0.0 < self.service_level < 1.0:
+                raise PlanningError("service_level must be in (0, 1)", column="service_level", value=self.service_level)
+            fractile = np.full(catalog.n_skus, float(self.service_level))
+        self.fractile_ = fractile
+        self.z_ = stats.norm.ppf(fractile) * np.asarray(self.safety_factor, dtype=np.float64)
+        self.lead_time_std_ = np.asarray(catalog.lead_time_std, dtype=np.float64)
+        return self
+
+    def targets(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        if not hasattr(self, "z_") or self.z_.shape != (obs.n_skus,):
+            self.fit(obs)
+        lead = obs.catalog.lead_time
+        span = int(lead.max()) + self.review_period
+        mask = np.arange(span)[None, :] < (lead + self.review_period)[:, None]
+        mean = (obs.forecast(span) * mask).sum(axis=1)
+        var = (obs.forecast_std(span) ** 2 * mask).sum(axis=1)
+        per_period = mean / (lead + self.review_period)
+        var = var + per_period**2 * self.lead_time_std_**2
+        order_up_to = np.maximum(np.ceil(mean + self.z_ * np.sqrt(var) - 1e-9), 0.0)
+        return order_up_to - 1.0, order_up_to
+
+    def __repr__(self) -> str:
+        return f"Newsvendor(service_level={self.service_level!r}, review_period={self.review_period!r})"

@@ -1,0 +1,93 @@
+"""Tests for hybridinv.policies.clairvoyant: the perfect-information bound is below every policy."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from hybridinv import scenarios
+from hybridinv.policies.clairvoyant import clairvoyant_bound, clairvoyant_solve
+from hybridinv.policies.registry import make
+from hybridinv.sim.runner import simulate
+
+POLICIES = ["base_stock", "ss", "rq", "capped_base_stock", "newsvendor", "dynamic_ss"]
+
+
+class _Zero:
+    name = "zero"
+
+    def act(self, obs: object) -> np.ndarray:
+        return np.zeros(obs.n_skus)  # type: ignore[attr-defined]
+
+
+def _costs(scenario: object, seed: int, periods: int) -> dict[str, float]:
+    out = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name in POLICIES:
+            result = simulate(make(name, scenario), scenario, seeds=[seed], periods=periods)
+            assert result.loc[0, "violations"] == 0
+            out[name] = float(result.loc[0, "avg_cost"])
+        out["zero"] = float(simulate(_Zero(), scenario, seeds=[seed], periods=periods).loc[0, "avg_cost"])
+    return out
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        scenarios.single_sku(mean=5.0, lead_time=2, periods=150, warmup=10),
+        scenarios.single_sku(mean=5.0, lead_time=1, fixed_cost=15.0, lost_sales=False, periods=150, warmup=10),
+        scenarios.single_sku(mean=8.0, lead_time=0, fixed_cost=40.0, lost_sales=True, periods=150, warmup=0),
+    ],
+    ids=["lost_sales", "backorders_fixed_cost", "lost_sales_fixed_cost"],
+)
+def test_bound_is_below_every_policy_single_sku(scenario: object) -> None:
+    # fixed-cost MILPs over 150 periods stop at the time limit; the dual bound is still valid
+    bound = clairvoyant_bound(scenario, seed=4, time_limit=3.0)
+    costs = _costs(scenario, 4, 150)
+    assert bound <= min(costs.values()) + 1e-6
+    assert bound >= 0.0
+
+
+@pytest.mark.parametrize("name", ["multi_10", "disrupted", "perishable"])
+def test_bound_is_below_every_policy_multi_sku(name: str) -> None:
+    scenario = scenarios.get(name)
+    result = clairvoyant_solve(scenario, seed=1, periods=20, time_limit=10.0)
+    costs = _costs(scenario, 1, 20)
+    assert result.bound <= min(costs.values()) + 1e-6
+    assert result.bound <= result.objective + 1e-6
+
+
+def test_relaxation_is_weaker_and_rules_only_raise_the_bound() -> None:
+    scenario = scenarios.single_sku(mean=5.0, lead_time=1, fixed_cost=20.0, lost_sales=False, periods=60, warmup=0)
+    milp = clairvoyant_bound(scenario, seed=2, time_limit=3.0)
+    lp = clairvoyant_bound(scenario, seed=2, relax=True)
+    assert lp <= milp + 1e-9
+    multi = scenarios.get("multi_10")
+    free = clairvoyant_bound(multi, seed=0, periods=12, enforce_rules=False)
+    ruled = clairvoyant_bound(multi, seed=0, periods=12)
+    assert free <= ruled + 1e-6
+
+
+def test_deterministic_fixed_cost_bound_is_wagner_whitin() -> None:
+    # Backorders, lead time 0, no initial stock, p huge: the clairvoyant plan is the Wagner-Whitin
+    # optimum of the realized demand, computed here by an independent O(T^2) dynamic program.
+    base = scenarios.single_sku(mean=4.0, lead_time=0, fixed_cost=12.0, shortage_cost=1000.0,
+                                lost_sales=False, periods=25, warmup=0)
+    from hybridinv.core import InventoryState
+
+    scenario = base.replace(initial_state=InventoryState.empty(base.catalog, 0.0))
+    demand = scenario.sample(5, 25).demand.realized[:25, 0]
+    periods = demand.size
+    best = np.full(periods + 1, np.inf)
+    best[0] = 0.0
+    for end in range(1, periods + 1):
+        for start in range(end):  # order in `start` for periods start..end-1
+            holding = sum((k - start) * demand[k] for k in range(start, end))
+            fixed = 12.0 if demand[start:end].sum() > 0 else 0.0
+            best[end] = min(best[end], best[start] + fixed + holding)
+    result = clairvoyant_solve(scenario, seed=5)
+    assert result.objective == pytest.approx(best[periods] / periods, rel=1e-9)
+    assert best[periods] / periods * (1 - 1e-3) <= result.bound <= result.objective + 1e-9

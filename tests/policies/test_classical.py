@@ -1,0 +1,62 @@
+"""Tests for the fitted classical policies: BaseStock.fit and SS.fit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from hybridinv import scenarios
+from hybridinv.policies.classical import SS, BaseStock
+from hybridinv.sim.runner import run_episode
+
+
+def _backorder_cost(level: int, mean: float, lead_time: int, holding: float, shortage: float) -> float:
+    """Closed form: h E[(S - D)^+] + p E[(D - S)^+], D ~ Poisson((L + 1) mean) (Zipkin 2000, sec. 6.2)."""
+    lam = (lead_time + 1) * mean
+    d = np.arange(0, int(lam + 20 * np.sqrt(lam) + 20))
+    pmf = stats.poisson.pmf(d, lam)
+    return float(holding * (pmf * np.maximum(level - d, 0)).sum() + shortage * (pmf * np.maximum(d - level, 0)).sum())
+
+
+def test_fit_gives_the_critical_fractile_poisson_level() -> None:
+    scenario = scenarios.single_sku(mean=5.0, lead_time=2, holding_cost=1.0, shortage_cost=9.0, lost_sales=False)
+    level = BaseStock.fit(scenario).level
+    assert level[0] == stats.poisson.ppf(0.9, 15.0)
+
+
+def test_base_stock_reproduces_closed_form_backorder_cost() -> None:
+    scenario = scenarios.single_sku(mean=5.0, lead_time=2, lost_sales=False, periods=20000, warmup=20)
+    policy = BaseStock.fit(scenario)
+    level = int(policy.level[0])
+    ledger, _ = run_episode(policy, scenario, seed=11)
+    costs = ledger.costs[ledger.warmup :].sum(axis=1)
+    batches = costs[: costs.size // 40 * 40].reshape(40, -1).mean(axis=1)
+    half_width = 3.0 * batches.std(ddof=1) / np.sqrt(batches.size)
+    exact = _backorder_cost(level, 5.0, 2, 1.0, 9.0)
+    assert abs(costs.mean() - exact) < half_width
+    assert half_width < 0.05 * exact
+
+
+def test_ss_fit_without_fixed_cost_is_base_stock() -> None:
+    scenario = scenarios.single_sku(mean=5.0, lead_time=1, fixed_cost=0.0)
+    ss = SS.fit(scenario)
+    base = BaseStock.fit(scenario)
+    np.testing.assert_array_equal(ss.S, base.level)
+    np.testing.assert_array_equal(ss.s, base.level - 1)
+
+
+def test_ss_fit_batch_is_eoq() -> None:
+    scenario = scenarios.single_sku(mean=8.0, lead_time=1, fixed_cost=50.0, holding_cost=2.0)
+    ss = SS.fit(scenario)
+    assert ss.S[0] - ss.s[0] == np.ceil(np.sqrt(2 * 50.0 * 8.0 / 2.0))
+
+
+def test_safety_factor_scales_safety_stock_and_service_level_overrides_costs() -> None:
+    scenario = scenarios.single_sku(mean=20.0, lead_time=0, demand="normal")
+    mean = 20.0
+    high = BaseStock.fit(scenario, service_level=0.99).level[0]
+    low = BaseStock.fit(scenario, service_level=0.6).level[0]
+    assert high > low
+    none = BaseStock.fit(scenario, safety_factor=0.0).level[0]
+    assert none == pytest.approx(mean)

@@ -1,0 +1,47 @@
+"""Tests for hybridinv.policies.dynamic: dynamic (s, S)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from hybridinv import scenarios
+from hybridinv.core.errors import PlanningError
+from hybridinv.exact import optimal_ss
+from hybridinv.policies.dynamic import DynamicSS
+from hybridinv.sim.simulator import Simulator
+
+from ._helpers import observation
+
+
+def test_exact_method_reproduces_zheng_federgruen_at_zero_lead_time() -> None:
+    scenario = scenarios.single_sku(mean=5.0, lead_time=0, fixed_cost=20.0, lost_sales=False)
+    policy = DynamicSS(method="exact").fit(scenario)
+    obs = Simulator(scenario).reset(seed=0)
+    reorder, up_to = policy.targets(obs)
+    s, big_s, _ = optimal_ss(5.0, 1.0, 9.0, 20.0)
+    assert (reorder[0], up_to[0]) == (s, big_s)
+    assert len(policy.cache_) == 1
+    policy.targets(obs)
+    assert len(policy.cache_) == 1  # cached
+
+
+def test_heuristic_levels_are_quantile_plus_eoq() -> None:
+    obs = observation([0.0], [8.0], std=2.0, lead_time=[1], order_cost=np.array([16.0]))
+    reorder, up_to = DynamicSS().targets(obs)
+    z = stats.norm.ppf(0.9)
+    assert reorder[0] == np.ceil(16.0 + z * 2.0 * np.sqrt(2.0)) - 1.0
+    assert up_to[0] - reorder[0] == np.ceil(np.sqrt(2 * 16.0 * 8.0 / 1.0))
+
+
+def test_levels_move_with_the_forecast() -> None:
+    forecast = np.array([[5.0] * 6 + [20.0] * 6])
+    low = DynamicSS().targets(observation([0.0], forecast[:, :], lead_time=[0]))[0]
+    high = DynamicSS().targets(observation([0.0], forecast[:, 6:], lead_time=[0]))[0]
+    assert high[0] > low[0] + 10
+
+
+def test_unknown_method() -> None:
+    with pytest.raises(PlanningError, match="method"):
+        DynamicSS(method="magic").fit(scenarios.single_sku())

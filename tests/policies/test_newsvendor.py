@@ -1,0 +1,91 @@
+"""Tests for hybridinv.policies.newsvendor: fractiles, quantiles, the forecast-driven newsvendor."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from hybridinv import scenarios
+from hybridinv.core.errors import PlanningError
+from hybridinv.demand.processes import DemandProcess, Seasonality
+from hybridinv.policies.newsvendor import Newsvendor, critical_fractile, demand_quantile, demand_statistics
+from hybridinv.sim.simulator import Simulator
+
+from ._helpers import observation
+
+
+def test_snyder_shen_example_4_1_normal_newsvendor() -> None:
+    # Snyder & Shen (2019), Example 4.1: h = 0.18, p = 0.70, D ~ N(50, 8^2) -> S* = 56.60.
+    fractile = critical_fractile(0.18, 0.70)
+    assert float(fractile) == pytest.approx(0.70 / 0.88)
+    assert float(demand_quantile(50.0, 8.0, fractile)) == pytest.approx(56.60, abs=0.01)
+
+
+def test_poisson_quantile_is_smallest_level_reaching_the_fractile() -> None:
+    mean, fractile = 10.0, 0.9
+    cdf, level = 0.0, -1
+    while cdf < fractile:  # independent: sum the pmf by hand
+        level += 1
+        cdf += math.exp(-mean) * mean**level / math.factorial(level)
+    assert float(demand_quantile(mean, math.sqrt(mean), fractile, "poisson")) == level == 14
+
+
+def test_negative_binomial_quantile_matches_moments() -> None:
+    mean, std = 20.0, 8.0
+    size = mean**2 / (std**2 - mean)
+    expected = stats.nbinom.ppf(0.95, size, size / (size + mean))
+    assert float(demand_quantile(mean, std, 0.95, "negative_binomial")) == expected
+    # variance <= mean falls back to Poisson
+    assert float(demand_quantile(4.0, 1.0, 0.95, "negative_binomial")) == stats.poisson.ppf(0.95, 4.0)
+
+
+def test_unknown_distribution_is_rejected() -> None:
+    with pytest.raises(PlanningError, match="distribution"):
+        demand_quantile(1.0, 1.0, 0.5, "gamma")
+
+
+def test_order_up_to_is_quantile_of_lead_time_plus_review_demand() -> None:
+    obs = observation([0.0, 3.0], [10.0, 4.0], std=2.0, lead_time=[2, 0])
+    _, up_to = Newsvendor(service_level=0.95).targets(obs)
+    z = stats.norm.ppf(0.95)
+    expected = np.ceil([30.0 + z * 2.0 * math.sqrt(3.0), 4.0 + z * 2.0])
+    np.testing.assert_array_equal(up_to, expected)
+    np.testing.assert_array_equal(Newsvendor(service_level=0.95, repair=None).act(obs), expected - [0.0, 3.0])
+
+
+def test_service_level_defaults_to_cost_ratio() -> None:
+    obs = observation([0.0], [10.0], std=3.0, holding_cost=np.array([1.0]), shortage_cost=np.array([4.0]))
+    _, up_to = Newsvendor().targets(obs)
+    assert up_to[0] == math.ceil(10.0 + stats.norm.ppf(0.8) * 3.0)
+
+
+def test_invalid_service_level_raises() -> None:
+    with pytest.raises(PlanningError, match="service_level"):
+        Newsvendor(service_level=1.5).targets(observation([0.0], [1.0]))
+
+
+def test_levels_follow_the_seasonal_forecast() -> None:
+    base = scenarios.single_sku(mean=20.0, lead_time=1, periods=52, warmup=0)
+    seasonal = base.replace(demand=DemandProcess(mean=np.array([20.0]), seasonality=(Seasonality(26, 0.5),)))
+    policy = Newsvendor(service_level=0.9).fit(seasonal)
+    sim = Simulator(seasonal, periods=26)
+    obs = sim.reset(seed=0)
+    levels, forecasts = [], []
+    while not sim.done:
+        levels.append(policy.targets(obs)[1][0])
+        forecasts.append(obs.forecast(2).sum())
+        obs = sim.step(policy.act(obs))
+    assert np.corrcoef(levels, forecasts)[0, 1] > 0.99
+    assert max(levels) - min(levels) > 20
+
+
+def test_demand_statistics_from_scenario_and_observation_agree_on_stationary_demand() -> None:
+    scenario = scenarios.single_sku(mean=7.0, lead_time=3)
+    from_scenario = demand_statistics(scenario)
+    from_obs = demand_statistics(Simulator(scenario).reset(seed=0))
+    np.testing.assert_allclose(from_scenario.mean, from_obs.mean)
+    np.testing.assert_allclose(from_scenario.std, from_obs.std)
+    assert from_scenario.distribution == "poisson"

@@ -1,0 +1,59 @@
+"""Tests for hybridinv.policies.rq: (R, Q) and capped base-stock."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hybridinv import scenarios
+from hybridinv.policies.rq import RQ, CappedBaseStock, economic_order_quantity
+from hybridinv.sim.runner import simulate
+
+from ._helpers import observation
+
+
+def test_eoq_harris_example() -> None:
+    # sqrt(2 K D / h): D = 100, K = 50, h = 1 -> 100; rounded up to lots of 30 -> 120
+    assert economic_order_quantity(100.0, 50.0, 1.0).tolist() == [100.0]
+    assert economic_order_quantity(100.0, 50.0, 1.0, 30.0).tolist() == [120.0]
+    assert economic_order_quantity(100.0, 0.0, 1.0, 5.0).tolist() == [5.0]
+
+
+def test_rq_orders_the_smallest_multiple_of_q_above_the_reorder_point() -> None:
+    obs = observation([3.0, 12.0, 10.0], [5.0, 5.0, 5.0])
+    policy = RQ(reorder_point=10.0, batch_size=[4.0, 4.0, 4.0], repair=None)
+    # IP 3 <= 10: need > 7 units -> 2 batches; IP 12 > 10: nothing; IP 10 <= 10: one batch
+    np.testing.assert_array_equal(policy.act(obs), [8.0, 0.0, 4.0])
+
+
+def test_rq_fit_uses_eoq_and_moq() -> None:
+    scenario = scenarios.single_sku(mean=10.0, lead_time=1, fixed_cost=20.0, holding_cost=1.0)
+    policy = RQ().fit(scenario)
+    assert policy.batch_size_[0] == 20.0  # sqrt(2 * 20 * 10 / 1)
+    assert 10.0 <= policy.reorder_point_[0] <= 30.0
+
+
+def test_capped_base_stock_caps_orders() -> None:
+    obs = observation([0.0, 8.0], [5.0, 5.0])
+    policy = CappedBaseStock(level=[20.0, 10.0], cap=[6.0, 6.0], repair=None)
+    np.testing.assert_array_equal(policy.act(obs), [6.0, 2.0])
+
+
+def test_capped_base_stock_fit_cap_is_mean_plus_std_in_lots() -> None:
+    scenario = scenarios.single_sku(mean=9.0, lead_time=3)
+    policy = CappedBaseStock(cap_factor=1.0).fit(scenario)
+    assert policy.cap_[0] == 12.0  # 9 + sqrt(9)
+    assert policy.level_[0] >= 36.0
+
+
+def test_capped_base_stock_is_competitive_on_lost_sales() -> None:
+    # Xin (2021): on lost sales with lead time the capped policy is not worse than base-stock by much
+    scenario = scenarios.single_sku(mean=5.0, lead_time=4, shortage_cost=19.0, periods=3000)
+    capped = simulate(CappedBaseStock(cap_factor=1.0).fit(scenario), scenario, seeds=[0]).avg_cost[0]
+    uncapped = simulate(CappedBaseStock(cap=1e6).fit(scenario), scenario, seeds=[0]).avg_cost[0]
+    assert capped <= uncapped * 1.05
+
+
+def test_invalid_batch_size() -> None:
+    with pytest.raises(ValueError, match="batch_size"):
+        RQ(batch_size=0.0).fit(scenarios.single_sku())
