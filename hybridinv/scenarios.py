@@ -98,6 +98,7 @@ def single_sku(
         Periods excluded from the KPIs (default ``min(50, periods // 10)``).
     """
     dist = DemandDistribution(demand)
+    process = DemandProcess(mean=np.array([mean]), distribution=dist)
     catalog = Catalog(
         sku=np.array(["SKU-0"], dtype=object),
         unit_cost=np.zeros(1),
@@ -106,13 +107,13 @@ def single_sku(
         lead_time=np.array([lead_time]),
         order_cost=np.array([fixed_cost]),
         demand_mean=np.array([mean]),
-        demand_std=np.array([np.sqrt(mean)]),
+        demand_std=process.base_std(process.mean),
     )
     return Scenario(
         name="single_sku",
         catalog=catalog,
         constraints=Constraints(),
-        demand=DemandProcess(mean=np.array([mean]), distribution=dist),
+        demand=process,
         periods=periods,
         lost_sales=lost_sales,
         warmup=min(50, periods // 10) if warmup is None else warmup,

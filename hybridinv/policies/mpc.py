@@ -428,10 +428,10 @@ class MPC(TargetPolicy):
         Penalty per unit below the safety-stock target per period, as a share of
         the shortage cost ``p`` (must exceed ``h/p`` to matter).
     purchase_cost_weight : float
-        Weight of the unit purchase cost in the objective. 0 (default) treats
-        purchases of units that will be sold as recovered by revenue; 1 is the
-        simulator's full cost, under which "never order" wins whenever the lost-sale
-        cost ``p`` is below the unit cost ``c``.
+        Weight of the unit purchase cost in the objective. 1 (default) is the
+        simulator's full cost; 0 treats purchases of units that will be sold as
+        recovered by revenue (useful when the catalog's shortage cost is a pure
+        goodwill penalty below the unit cost).
     time_limit : float
         Seconds per solve; the best incumbent is used at the limit (if HiGHS has
         none, the LP plan's period-0 lots are rounded down, which stays feasible).
@@ -457,7 +457,7 @@ class MPC(TargetPolicy):
         horizon: int | None = None,
         safety_factor: float = 1.0,
         safety_penalty: float = 0.5,
-        purchase_cost_weight: float = 0.0,
+        purchase_cost_weight: float = 1.0,
         time_limit: float = 0.5,
         mip_rel_gap: float = 1e-2,
         integer_periods: int = 1,
