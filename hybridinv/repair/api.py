@@ -1,0 +1,276 @@
+"""Entry point of the repair layer: :func:`repair_orders`."""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from hybridinv.core import Catalog, Constraints, ConstraintViolationWarning, InventoryState, PlanningError
+from hybridinv.repair import fast, highs, pulp_backend
+from hybridinv.repair.inputs import build_problem
+from hybridinv.repair.model import BackendSolution, RepairProblem, RowKind
+from hybridinv.repair.primal import make_feasible
+from hybridinv.repair.result import RepairDiagnostics, RepairResult, RowViolation
+
+__all__ = ["DEFAULT_GAP_TOLERANCE", "POLISH_TIME_LIMIT", "Backend", "available_backends", "repair_orders"]
+
+#: Default certified relative gap accepted from the fast path before polishing.
+DEFAULT_GAP_TOLERANCE: float = 0.005
+#: Seconds the ``auto`` backend gives the HiGHS polish when no time limit is set.
+POLISH_TIME_LIMIT: float = 10.0
+
+
+class Backend(StrEnum):
+    """Repair backends (``repair_orders(..., backend=...)`` also takes the strings)."""
+
+    AUTO = "auto"
+    FAST = "fast"
+    HIGHS = "highs"
+    PULP = "pulp"
+
+
+def available_backends() -> list[Backend]:
+    """Backends whose solver packages can be imported."""
+    out = [Backend.AUTO, Backend.FAST]
+    if highs.available():
+        out.append(Backend.HIGHS)
+    if pulp_backend.available():
+        out.append(Backend.PULP)
+    return out
+
+
+def _backend(value: Backend | str) -> Backend:
+    try:
+        return Backend(value)
+    except ValueError:
+        names = [b.value for b in Backend]
+        raise PlanningError(f"unknown repair backend; choose one of {names}", column="backend", value=value) from None
+
+
+def _positive_or_none(value: float | None, name: str) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise PlanningError("must be a number", column=name, value=value) from None
+    if math.isnan(number) or number <= 0:
+        raise PlanningError("must be > 0", column=name, value=value)
+    return number
+
+
+def _gap_of(objective: float, bound: float) -> float:
+    diff = objective - bound
+    return 0.0 if diff <= 1e-12 * max(1.0, abs(objective)) else diff / max(abs(objective), 1e-12)
+
+
+def _run_auto(problem: RepairProblem, time_limit: float | None, gap_tolerance: float, start: float) -> BackendSolution:
+    first = fast.solve_fast(problem, time_limit, gap_tolerance)
+    objective = problem.objective(first.lots)
+    if _gap_of(objective, first.bound) <= gap_tolerance or not highs.available():
+        return first
+    remaining = POLISH_TIME_LIMIT if time_limit is None else time_limit - (time.perf_counter() - start)
+    if remaining <= 1e-3:
+        return first
+    polish = highs.solve_highs(
+        problem, time_limit=remaining, gap_tolerance=gap_tolerance, warm_start=first.lots, prices=False
+    )
+    if polish is None:
+        return first
+    better = polish.lots if problem.objective(polish.lots) < objective else first.lots
+    return BackendSolution(
+        lots=better,
+        bound=max(first.bound, polish.bound),
+        status=polish.status,
+        prices=first.prices,
+        iterations=first.iterations + polish.iterations,
+        backend="fast+highs",
+    )
+
+
+def _solve(
+    problem: RepairProblem,
+    backend: Backend,
+    time_limit: float | None,
+    gap_tolerance: float,
+    solver: Any,
+    start: float,
+) -> BackendSolution:
+    if backend is Backend.AUTO:
+        return _run_auto(problem, time_limit, gap_tolerance, start)
+    if backend is Backend.FAST:
+        return fast.solve_fast(problem, time_limit, gap_tolerance)
+    if backend is Backend.HIGHS:
+        if not highs.available():
+            raise PlanningError("backend 'highs' needs the highspy package", column="backend", value="highs")
+        solution = highs.solve_highs(problem, time_limit=time_limit, gap_tolerance=gap_tolerance)
+    else:
+        if not pulp_backend.available():
+            raise PlanningError("backend 'pulp' needs the pulp package", column="backend", value="pulp")
+        solution = pulp_backend.solve_pulp(problem, solver=solver, time_limit=time_limit, gap_tolerance=gap_tolerance)
+    if solution is None:  # no plan within the limits: fall back to the fast path
+        fallback = fast.solve_fast(problem)
+        return BackendSolution(
+            fallback.lots, fallback.bound, "fallback", fallback.prices, fallback.iterations, f"{backend.value}->fast"
+        )
+    return solution
+
+
+def _violations(problem: RepairProblem, lots: NDArray[np.float64]) -> tuple[RowViolation, ...]:
+    out = []
+    for group in problem.groups:
+        usage = group.usage(lots)
+        excess = usage - group.limit
+        tol = 1e-7 * np.maximum(1.0, np.abs(group.limit))
+        for r in np.flatnonzero(excess > tol):
+            out.append(
+                RowViolation(
+                    kind=group.kind.value,
+                    name=group.names[r],
+                    limit=float(group.limit[r]),
+                    usage=float(usage[r]),
+                    amount=float(excess[r]),
+                )
+            )
+    return tuple(out)
+
+
+def _diagnostics(
+    problem: RepairProblem, solution: BackendSolution, lots: NDArray[np.float64], status: str, seconds: float
+) -> RepairDiagnostics:
+    capacity = np.zeros(0)
+    budget = 0.0
+    supplier: dict[str, float] = {}
+    usage: dict[str, float] = {}
+    limit: dict[str, float] = {}
+    for group, price in zip(problem.groups, solution.prices, strict=True):
+        price = np.asarray(price, dtype=np.float64)
+        if group.kind is RowKind.CAPACITY:
+            capacity = price.copy()
+        elif group.kind is RowKind.BUDGET:
+            budget = float(price[0])
+        else:
+            supplier = {name[len("supplier[") : -1]: float(p) for name, p in zip(group.names, price, strict=True)}
+        for name, used, lim in zip(group.names, group.usage(lots), group.limit, strict=True):
+            usage[name] = float(used)
+            limit[name] = float(lim)
+    capacity.setflags(write=False)
+    return RepairDiagnostics(
+        backend=solution.backend,
+        status=status,
+        solve_time=seconds,
+        iterations=solution.iterations,
+        violations=_violations(problem, lots),
+        capacity_price=capacity,
+        budget_price=budget,
+        supplier_price=MappingProxyType(supplier),
+        row_usage=MappingProxyType(usage),
+        row_limit=MappingProxyType(limit),
+    )
+
+
+def repair_orders(
+    desired: ArrayLike,
+    catalog: Catalog,
+    state: InventoryState,
+    constraints: Constraints,
+    under_weight: ArrayLike | None = None,
+    over_weight: ArrayLike | None = None,
+    backend: Backend | str = Backend.AUTO,
+    time_limit: float | None = None,
+    expected_demand: ArrayLike | None = None,
+    gap_tolerance: float = DEFAULT_GAP_TOLERANCE,
+    solver: Any | None = None,
+) -> RepairResult:
+    """Turn desired order quantities into whole-lot orders that respect every rule.
+
+    Solves ``min sum_i under_weight_i (d_i - q_i)^+ + over_weight_i (q_i - d_i)^+``
+    over ``q_i ∈ {0} ∪ [moq_i, max_order_i]``, ``q_i`` a multiple of ``lot_size_i``,
+    subject to the capacity rows of :func:`hybridinv.core.capacity_rows` (one per
+    receipt period), the budget row and the supplier rows. ``d_i = max(desired_i, 0)``.
+
+    Parameters
+    ----------
+    desired : array of float, shape (n,)
+        Desired order quantity per SKU (catalog order); fractional and negative
+        values are allowed, NaN is not.
+    catalog : Catalog
+    state : InventoryState
+        Aligned with the catalog (``state.aligned(catalog)``).
+    constraints : Constraints
+    under_weight, over_weight : array of float, optional
+        Cost per unit below / above the desired quantity. Defaults:
+        ``shortage_cost + 1e-6`` and ``holding_cost * 1 period + 1e-6``.
+    backend : {"auto", "fast", "highs", "pulp"} or Backend
+        ``fast``: Lagrangian decomposition with a certified bound (milliseconds).
+        ``highs``: exact MILP with HiGHS. ``pulp``: the MILP through PuLP objects.
+        ``auto``: fast, then a HiGHS polish warm-started from it when the
+        certified gap exceeds ``gap_tolerance``.
+    time_limit : float, optional
+        Seconds for the whole call; the best plan found so far is returned.
+    expected_demand : array, shape (n,) or (n, H), optional
+        Forecast used to project stock to each receipt period
+        (default ``catalog.demand_mean``, NaN → 0).
+    gap_tolerance : float
+        Accepted relative gap (fast path acceptance and MILP ``mip_rel_gap``).
+    solver : pulp solver, optional
+        Solver object for ``backend="pulp"``.
+
+    Returns
+    -------
+    RepairResult
+        Always a plan. When constraints cannot all be met (stock already above
+        capacity), the plan orders nothing that uses the over-full rows, each
+        violated row is listed in ``diagnostics.violations`` and a
+        :class:`hybridinv.ConstraintViolationWarning` is issued.
+
+    Raises
+    ------
+    PlanningError
+        For invalid inputs (NaN desired quantities, negative or non-finite
+        weights, misaligned state, unknown backend, ...).
+    """
+    start = time.perf_counter()
+    mode = _backend(backend)
+    limit = _positive_or_none(time_limit, "time_limit")
+    try:
+        tolerance = float(gap_tolerance)
+    except (TypeError, ValueError):
+        raise PlanningError("must be a number", column="gap_tolerance", value=gap_tolerance) from None
+    if not 0.0 <= tolerance < 1.0:
+        raise PlanningError("must be in [0, 1)", column="gap_tolerance", value=gap_tolerance)
+    if solver is not None and mode is not Backend.PULP:
+        raise PlanningError("solver= applies to backend='pulp' only", column="solver")
+    problem = build_problem(desired, catalog, state, constraints, under_weight, over_weight, expected_demand)
+    solution = _solve(problem, mode, limit, tolerance, solver, start)
+    lots = make_feasible(problem, solution.lots)
+    objective = problem.objective(lots)
+    bound = min(max(solution.bound, 0.0), objective)
+    gap = _gap_of(objective, bound)
+    status = solution.status
+    if status != "fallback":
+        status = "optimal" if gap == 0.0 else ("within_gap" if gap <= tolerance else status)
+    diagnostics = _diagnostics(problem, solution, lots, status, time.perf_counter() - start)
+    if diagnostics.violations:
+        rows = ", ".join(f"{v.name} over by {v.amount:g}" for v in diagnostics.violations)
+        warnings.warn(
+            f"constraints cannot all be met; returning the closest plan ({rows})",
+            ConstraintViolationWarning,
+            stacklevel=2,
+        )
+    orders = lots * problem.lot_size
+    orders.setflags(write=False)
+    return RepairResult(
+        orders=orders,
+        objective=objective,
+        bound=bound,
+        diagnostics=diagnostics,
+        problem=problem,
+    )

@@ -1,0 +1,176 @@
+"""HiGHS backend: the repair MILP handed to highspy in one ``passModel`` call.
+
+The arrays of :func:`hybridinv.repair.model.milp_arrays` go straight into a
+``HighsLp`` (row-wise CSR) and ``changeColsIntegrality`` (a numpy code array):
+no per-variable Python objects. Minimum order
+quantities are semi-integer lot columns (``kSemiInteger``: 0 or a whole number
+in ``[moq / lot, upper]``), not big-M binaries. The bound is HiGHS's MIP dual
+bound; shadow prices come from a second solve of the LP relaxation.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hybridinv.repair.model import BackendSolution, MilpArrays, RepairProblem, VarKind, milp_arrays
+
+__all__ = ["available", "load_model", "lp_relaxation_prices", "solve_highs"]
+
+
+def available() -> bool:
+    """Whether highspy can be imported."""
+    try:
+        import highspy  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _new_highs(time_limit: float | None, gap: float | None) -> Any:
+    import highspy
+
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("threads", 1)
+    if time_limit is not None:
+        highs.setOptionValue("time_limit", max(float(time_limit), 1e-3))
+    if gap is not None:
+        highs.setOptionValue("mip_rel_gap", float(gap))
+    return highs
+
+
+def _to_lp(arrays: MilpArrays) -> Any:
+    """The continuous part of the model as a ``HighsLp`` (row-wise CSR, numpy arrays)."""
+    import highspy
+
+    lp = highspy.HighsLp()
+    lp.num_col_ = arrays.n_cols
+    lp.num_row_ = arrays.n_rows
+    lp.col_cost_ = arrays.cost
+    lp.col_lower_ = arrays.col_lower
+    lp.col_upper_ = arrays.col_upper
+    lp.row_lower_ = arrays.row_lower
+    lp.row_upper_ = arrays.row_upper
+    lp.offset_ = arrays.offset
+    matrix = lp.a_matrix_
+    matrix.format_ = highspy.MatrixFormat.kRowwise
+    matrix.num_col_ = arrays.n_cols
+    matrix.num_row_ = arrays.n_rows
+    matrix.start_ = arrays.indptr.astype(np.int32)
+    matrix.index_ = arrays.indices.astype(np.int32)
+    matrix.value_ = arrays.data
+    return lp
+
+
+def load_model(highs: Any, arrays: MilpArrays) -> None:
+    """Hand the arrays to ``highs``: one ``passModel`` and one ``changeColsIntegrality``."""
+    import highspy
+
+    highs.passModel(_to_lp(arrays))
+    if (arrays.kind != VarKind.CONTINUOUS).any():
+        codes = np.zeros(len(VarKind), dtype=np.uint8)
+        codes[VarKind.INTEGER] = int(highspy.HighsVarType.kInteger)
+        codes[VarKind.SEMI_INTEGER] = int(highspy.HighsVarType.kSemiInteger)
+        index = np.arange(arrays.n_cols, dtype=np.int32)
+        highs.changeColsIntegrality(arrays.n_cols, index, codes[arrays.kind])
+
+
+def _group_prices(problem: RepairProblem, row_dual: NDArray[np.float64]) -> tuple[NDArray[np.float64], ...]:
+    out = []
+    offset = problem.n_skus
+    for g in problem.groups:
+        # HiGHS duals of binding <= rows are <= 0 when minimising; the price is the
+        # objective decrease per unit of extra right-hand side.
+        out.append(np.maximum(-row_dual[offset : offset + g.n_rows], 0.0))
+        offset += g.n_rows
+    return tuple(out)
+
+
+def lp_relaxation_prices(problem: RepairProblem) -> tuple[NDArray[np.float64], ...]:
+    """Shadow prices of the coupling rows from the LP relaxation (one array per group)."""
+    if not problem.groups:
+        return ()
+    highs = _new_highs(None, None)
+    load_model(highs, milp_arrays(problem, relax=True))
+    highs.run()
+    solution = highs.getSolution()
+    if not solution.dual_valid:
+        return tuple(np.zeros(g.n_rows) for g in problem.groups)
+    return _group_prices(problem, np.asarray(solution.row_dual, dtype=np.float64))
+
+
+def _status(highs: Any) -> str:
+    import highspy
+
+    status = highs.getModelStatus()
+    names = {
+        highspy.HighsModelStatus.kOptimal: "optimal",
+        highspy.HighsModelStatus.kTimeLimit: "time_limit",
+        highspy.HighsModelStatus.kInterrupt: "interrupted",
+        highspy.HighsModelStatus.kSolutionLimit: "solution_limit",
+        highspy.HighsModelStatus.kIterationLimit: "iteration_limit",
+    }
+    return names.get(status, highs.modelStatusToString(status).lower().replace(" ", "_"))
+
+
+def solve_highs(
+    problem: RepairProblem,
+    *,
+    time_limit: float | None = None,
+    gap_tolerance: float = 1e-4,
+    warm_start: NDArray[np.float64] | None = None,
+    prices: bool = True,
+) -> BackendSolution | None:
+    """Solve the repair MILP with HiGHS.
+
+    Parameters
+    ----------
+    problem : RepairProblem
+    time_limit : float, optional
+        Seconds for the MILP (the best incumbent is returned when it is reached).
+    gap_tolerance : float
+        HiGHS ``mip_rel_gap``.
+    warm_start : array of float, optional
+        Feasible lots (e.g. the fast path's plan) given to ``setSolution``.
+    prices : bool
+        Also solve the LP relaxation for shadow prices.
+
+    Returns
+    -------
+    BackendSolution or None
+        ``None`` when HiGHS found no feasible plan within the limits.
+    """
+    arrays = milp_arrays(problem)
+    highs = _new_highs(time_limit, gap_tolerance)
+    load_model(highs, arrays)
+    n = problem.n_skus
+    if warm_start is not None:
+        import highspy
+
+        given = np.asarray(warm_start, dtype=np.float64)
+        surplus = np.maximum(problem.lot_size * given - problem.desired, 0.0)
+        start = highspy.HighsSolution()
+        start.col_value = np.concatenate([given, surplus]).tolist()
+        highs.setSolution(start)
+    highs.run()
+    info = highs.getInfo()
+    solution = highs.getSolution()
+    if not solution.value_valid or info.primal_solution_status == 0:
+        return None
+    lots = np.round(np.asarray(solution.col_value[:n], dtype=np.float64)).astype(np.float64)
+    bound = float(info.mip_dual_bound)
+    if not math.isfinite(bound):
+        bound = 0.0
+    row_prices = lp_relaxation_prices(problem) if prices else tuple(np.zeros(g.n_rows) for g in problem.groups)
+    return BackendSolution(
+        lots=lots,
+        bound=max(bound, 0.0),
+        status=_status(highs),
+        prices=row_prices,
+        iterations=int(info.mip_node_count),
+        backend="highs",
+    )

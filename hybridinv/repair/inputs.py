@@ -1,0 +1,214 @@
+"""Validate repair inputs and build the :class:`~hybridinv.repair.model.RepairProblem`.
+
+Everything a user can get wrong is checked here and raised as
+:class:`hybridinv.PlanningError` naming the argument and the SKU.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from hybridinv.core import Catalog, Constraints, InventoryState, PlanningError, capacity_rows
+from hybridinv.repair.model import RepairProblem, RowGroup, RowKind
+
+__all__ = [
+    "HOLDING_PERIODS",
+    "TIE_BREAK_WEIGHT",
+    "build_problem",
+    "check_state",
+    "default_weights",
+    "desired_array",
+    "expected_demand_array",
+    "weight_array",
+]
+
+#: Periods a unit ordered above the desired quantity is assumed to be held:
+#: the default ``over_weight`` is ``holding_cost * HOLDING_PERIODS``.
+HOLDING_PERIODS: float = 1.0
+#: Added to both default weights so that every deviation costs something and
+#: ties (zero holding or shortage cost) resolve towards the desired quantity.
+TIE_BREAK_WEIGHT: float = 1e-6
+
+
+def check_state(catalog: Catalog, state: InventoryState) -> None:
+    """Raise unless ``state`` lists exactly the catalog's SKUs in catalog order."""
+    if not isinstance(state, InventoryState):
+        raise PlanningError(f"state must be an InventoryState, got {type(state).__name__}")
+    if not isinstance(catalog, Catalog):
+        raise PlanningError(f"catalog must be a Catalog, got {type(catalog).__name__}")
+    if len(state) != catalog.n_skus:
+        raise PlanningError(
+            f"state has {len(state)} SKUs but the catalog has {catalog.n_skus}; use state.aligned(catalog)",
+            column="sku",
+        )
+    mismatch = state.sku.astype(str) != catalog.sku.astype(str)
+    if mismatch.any():
+        i = int(np.flatnonzero(mismatch)[0])
+        raise PlanningError(
+            f"state is not aligned with the catalog (position {i} holds {state.sku[i]!r}); use state.aligned(catalog)",
+            column="sku",
+            sku=catalog.sku[i],
+        )
+
+
+def _per_sku(values: ArrayLike, name: str, catalog: Catalog) -> NDArray[np.float64]:
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise PlanningError(f"{name} must be numeric", column=name) from None
+    n = catalog.n_skus
+    if arr.ndim == 0:
+        arr = np.full(n, float(arr))
+    if arr.shape != (n,):
+        raise PlanningError(f"{name} has shape {arr.shape}, expected ({n},) aligned with the catalog", column=name)
+    return arr.astype(np.float64, copy=True)
+
+
+def _first_bad(mask: NDArray[np.bool_], arr: NDArray[np.float64], name: str, catalog: Catalog, why: str) -> None:
+    if mask.any():
+        i = int(np.flatnonzero(mask)[0])
+        raise PlanningError(why, column=name, sku=catalog.sku[i], value=float(arr[i]))
+
+
+def desired_array(desired: ArrayLike, catalog: Catalog) -> NDArray[np.float64]:
+    """Desired order quantities as a float array; NaN or infinite values are errors.
+
+    Negative values are kept (they are treated as 0 by the formulation).
+    """
+    arr = _per_sku(desired, "desired", catalog)
+    _first_bad(~np.isfinite(arr), arr, "desired", catalog, "desired order quantity is NaN or infinite")
+    return arr
+
+
+def weight_array(values: ArrayLike, name: str, catalog: Catalog) -> NDArray[np.float64]:
+    """A per-SKU deviation weight: finite and non-negative (a scalar is broadcast)."""
+    arr = _per_sku(values, name, catalog)
+    _first_bad(~np.isfinite(arr), arr, name, catalog, "weight is NaN or infinite")
+    _first_bad(arr < 0, arr, name, catalog, "weight must be >= 0")
+    return arr
+
+
+def default_weights(catalog: Catalog) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Default ``(under_weight, over_weight)`` from the cost model.
+
+    ``under_weight = shortage_cost + TIE_BREAK_WEIGHT``: a unit not ordered is
+    assumed to become one unit short. ``over_weight = holding_cost *
+    HOLDING_PERIODS + TIE_BREAK_WEIGHT``: a surplus unit is assumed to be held
+    one extra period.
+    """
+    under = catalog.shortage_cost + TIE_BREAK_WEIGHT
+    over = catalog.holding_cost * HOLDING_PERIODS + TIE_BREAK_WEIGHT
+    return np.asarray(under, dtype=np.float64), np.asarray(over, dtype=np.float64)
+
+
+def expected_demand_array(expected_demand: ArrayLike | None, catalog: Catalog) -> NDArray[np.float64]:
+    """Forecast per SKU, shape ``(n,)`` or ``(n, H)``; default ``catalog.demand_mean`` (NaN → 0)."""
+    n = catalog.n_skus
+    if expected_demand is None:
+        return np.nan_to_num(np.asarray(catalog.demand_mean, dtype=np.float64), nan=0.0)
+    try:
+        arr = np.asarray(expected_demand, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise PlanningError("expected_demand must be numeric", column="expected_demand") from None
+    if arr.ndim == 0:
+        arr = np.full(n, float(arr))
+    if arr.ndim not in (1, 2) or arr.shape[0] != n or (arr.ndim == 2 and arr.shape[1] == 0):
+        raise PlanningError(
+            f"expected_demand has shape {arr.shape}, expected ({n},) or ({n}, H)", column="expected_demand"
+        )
+    bad = ~np.isfinite(arr) | (arr < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad.reshape(n, -1).any(axis=1))[0])
+        value = float(arr.reshape(n, -1)[i][bad.reshape(n, -1)[i]][0])
+        raise PlanningError(
+            "expected demand must be finite and >= 0", column="expected_demand", sku=catalog.sku[i], value=value
+        )
+    return arr
+
+
+def _row_groups(
+    catalog: Catalog, state: InventoryState, constraints: Constraints, demand: NDArray[np.float64]
+) -> tuple[RowGroup, ...]:
+    lot = catalog.lot_size
+    n = catalog.n_skus
+    groups: list[RowGroup] = []
+    if constraints.has_capacity:
+        rows = capacity_rows(
+            catalog.volume,
+            catalog.lead_time,
+            state.on_hand,
+            state.pipeline,  # type: ignore[arg-type]
+            demand,
+            constraints.capacity,
+            state.backorders,
+        )
+        groups.append(
+            RowGroup(
+                kind=RowKind.CAPACITY,
+                names=tuple(f"capacity[k={k}]" for k in range(rows.residual.size)),
+                member=rows.row.astype(np.int64),
+                coef=catalog.volume * lot,
+                limit=rows.residual.astype(np.float64),
+            )
+        )
+    if constraints.has_budget:
+        groups.append(
+            RowGroup(
+                kind=RowKind.BUDGET,
+                names=("budget",),
+                member=np.zeros(n, dtype=np.int64),
+                coef=catalog.unit_cost * lot,
+                limit=np.array([constraints.budget]),
+            )
+        )
+    if not constraints.supplier_capacity:
+        return tuple(groups)
+    names, member, limits = constraints.supplier_rows(catalog)
+    if names:
+        groups.append(
+            RowGroup(
+                kind=RowKind.SUPPLIER,
+                names=tuple(f"supplier[{s}]" for s in names),
+                member=member,
+                coef=np.where(member >= 0, lot, 0.0),
+                limit=limits,
+            )
+        )
+    return tuple(groups)
+
+
+def build_problem(
+    desired: ArrayLike,
+    catalog: Catalog,
+    state: InventoryState,
+    constraints: Constraints,
+    under_weight: ArrayLike | None = None,
+    over_weight: ArrayLike | None = None,
+    expected_demand: ArrayLike | None = None,
+) -> RepairProblem:
+    """Validate all inputs and return the array formulation.
+
+    Raises
+    ------
+    PlanningError
+        For a misaligned state, NaN desired quantities, bad weights or forecasts.
+    """
+    check_state(catalog, state)
+    if not isinstance(constraints, Constraints):
+        raise PlanningError(f"constraints must be a Constraints, got {type(constraints).__name__}")
+    target = desired_array(desired, catalog)
+    default_under, default_over = default_weights(catalog)
+    under = default_under if under_weight is None else weight_array(under_weight, "under_weight", catalog)
+    over = default_over if over_weight is None else weight_array(over_weight, "over_weight", catalog)
+    demand = expected_demand_array(expected_demand, catalog)
+    return RepairProblem.build(
+        sku=catalog.sku,
+        desired=target,
+        lot_size=catalog.lot_size,
+        moq=catalog.moq,
+        max_order=catalog.max_order,
+        under_weight=under,
+        over_weight=over,
+        groups=_row_groups(catalog, state, constraints, demand),
+    )

@@ -1,0 +1,363 @@
+"""Array formulation of the repair problem, shared by every backend.
+
+The repair chooses, for each SKU ``i``, a number of lots ``m_i`` (the order is
+``q_i = lot_size_i * m_i``) in ``{0} ∪ [min_lots_i, upper_lots_i]`` and minimises
+the weighted deviation from the desired quantity ``d_i``::
+
+    f_i(m) = under_weight_i * (d_i - q_i)^+ + over_weight_i * (q_i - d_i)^+
+
+subject to a handful of *coupling rows* ``sum_i coef_gi * m_i <= rhs_gr`` grouped by
+kind (capacity per receipt period, budget, supplier). Within a group every SKU
+belongs to at most one row, which is what the fast path exploits.
+
+This module knows nothing about solvers: it exposes numpy arrays (objective,
+bounds, integrality, row-wise CSR matrix, row bounds) through :func:`milp_arrays`,
+and each backend hands them to its solver.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum, StrEnum
+from functools import cached_property
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "BackendSolution",
+    "MilpArrays",
+    "RepairProblem",
+    "RowGroup",
+    "RowKind",
+    "VarKind",
+    "milp_arrays",
+]
+
+#: Relative tolerance used when turning a real-valued bound into whole lots.
+_FLOOR_TOL = 1e-9
+
+
+class RowKind(StrEnum):
+    """Kind of a coupling row group."""
+
+    CAPACITY = "capacity"
+    BUDGET = "budget"
+    SUPPLIER = "supplier_capacity"
+
+
+class VarKind(IntEnum):
+    """Column type in :class:`MilpArrays` (mapped to solver codes by each backend)."""
+
+    CONTINUOUS = 0
+    INTEGER = 1
+    SEMI_INTEGER = 2
+
+
+@dataclass(frozen=True, eq=False)
+class RowGroup:
+    """Coupling rows of one kind; each SKU belongs to at most one row of the group.
+
+    Attributes
+    ----------
+    kind : RowKind
+    names : tuple of str
+        One name per row (``capacity[k=2]``, ``budget``, ``supplier[acme]``).
+    member : array of int, shape (n,)
+        Row of each SKU within the group, ``-1`` when the SKU is not in any row.
+    coef : array of float, shape (n,)
+        Resource used per *lot* of the SKU (0 where ``member == -1``).
+    limit : array of float, shape (R,)
+        Right-hand side as given (a capacity residual may be negative).
+    """
+
+    kind: RowKind
+    names: tuple[str, ...]
+    member: NDArray[np.int64]
+    coef: NDArray[np.float64]
+    limit: NDArray[np.float64]
+
+    @property
+    def n_rows(self) -> int:
+        """Number of rows in the group."""
+        return int(self.limit.size)
+
+    @cached_property
+    def rhs(self) -> NDArray[np.float64]:
+        """Right-hand side used by the solvers: the limit floored at 0.
+
+        A negative capacity residual cannot be met by any order; the solvers then
+        order nothing that uses the row and the violation is reported.
+        """
+        return np.maximum(self.limit, 0.0)
+
+    def usage(self, lots: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Resource used in each row by an order of ``lots``."""
+        inside = self.member >= 0
+        return np.bincount(self.member[inside], weights=self.coef[inside] * lots[inside], minlength=self.n_rows).astype(
+            np.float64
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class RepairProblem:
+    """The repair problem as numpy arrays (all aligned with the catalog).
+
+    Attributes
+    ----------
+    sku : array of str
+    desired_input : array of float
+        Desired order quantities as given (may be fractional or negative).
+    desired : array of float
+        ``max(desired_input, 0)``: the target ``d`` of the deviation cost.
+    lot_size : array of float
+        Units per lot ``L`` (>= 1).
+    under_weight, over_weight : array of float
+        Cost per unit ordered below / above the target.
+    min_lots : array of float
+        Smallest positive order in lots (``max(moq / L, 1)``).
+    max_lots : array of float
+        Catalog maximum order in whole lots (``floor(max_order / L)``, may be inf).
+    free_upper_lots : array of float
+        Tight upper bound without coupling rows:
+        ``min(max_lots, max(min_lots, ceil(d / L)))`` (0 when ``d = 0``); ordering
+        more is never better because every row has non-negative coefficients.
+    upper_lots : array of float
+        ``free_upper_lots`` further tightened by each coupling row alone; 0 when no
+        positive order fits (the SKU is then fixed at 0). Otherwise ``>= min_lots``.
+    groups : tuple of RowGroup
+        Coupling rows with a finite limit (capacity, budget, supplier).
+    """
+
+    sku: NDArray[np.object_]
+    desired_input: NDArray[np.float64]
+    desired: NDArray[np.float64]
+    lot_size: NDArray[np.float64]
+    under_weight: NDArray[np.float64]
+    over_weight: NDArray[np.float64]
+    min_lots: NDArray[np.float64]
+    max_lots: NDArray[np.float64]
+    free_upper_lots: NDArray[np.float64]
+    upper_lots: NDArray[np.float64]
+    groups: tuple[RowGroup, ...]
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def build(
+        cls,
+        sku: NDArray[np.object_],
+        desired: NDArray[np.float64],
+        lot_size: NDArray[np.float64],
+        moq: NDArray[np.float64],
+        max_order: NDArray[np.float64],
+        under_weight: NDArray[np.float64],
+        over_weight: NDArray[np.float64],
+        groups: tuple[RowGroup, ...],
+    ) -> RepairProblem:
+        """Derive lot bounds from validated arrays (see the attribute docs)."""
+        target = np.maximum(desired, 0.0)
+        lot = np.asarray(lot_size, dtype=np.float64)
+        min_lots = np.maximum(np.round(moq / lot), 1.0)
+        max_lots = np.where(np.isfinite(max_order), np.floor(max_order / lot + _FLOOR_TOL), np.inf)
+        ceil_lots = np.ceil(target / lot - _FLOOR_TOL)
+        free_upper = np.minimum(max_lots, np.maximum(min_lots, ceil_lots))
+        free_upper = np.where(target > 0, free_upper, 0.0)
+        upper = free_upper.copy()
+        for group in groups:
+            inside = (group.member >= 0) & (group.coef > 0)
+            room = group.rhs[np.maximum(group.member, 0)]
+            implied = np.full(lot.shape, np.inf)
+            implied[inside] = np.floor(room[inside] / group.coef[inside] * (1 + 1e-12) + _FLOOR_TOL)
+            upper = np.minimum(upper, implied)
+        upper = np.where(upper >= min_lots, upper, 0.0)
+        return cls(
+            sku=sku,
+            desired_input=np.asarray(desired, dtype=np.float64),
+            desired=target,
+            lot_size=lot,
+            under_weight=np.asarray(under_weight, dtype=np.float64),
+            over_weight=np.asarray(over_weight, dtype=np.float64),
+            min_lots=min_lots,
+            max_lots=max_lots,
+            free_upper_lots=free_upper,
+            upper_lots=upper,
+            groups=groups,
+        )
+
+    # ------------------------------------------------------------------ sizes and rows
+    @property
+    def n_skus(self) -> int:
+        """Number of SKUs."""
+        return int(self.sku.size)
+
+    @property
+    def n_rows(self) -> int:
+        """Number of coupling rows over all groups."""
+        return sum(g.n_rows for g in self.groups)
+
+    def group(self, kind: RowKind) -> RowGroup | None:
+        """The group of the given kind, if the problem has one."""
+        for g in self.groups:
+            if g.kind is kind:
+                return g
+        return None
+
+    def row_limits(self) -> NDArray[np.float64]:
+        """Limits of all coupling rows (as given), group after group."""
+        return np.concatenate([g.limit for g in self.groups]) if self.groups else np.zeros(0)
+
+    def row_usage(self, lots: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Resource used in every coupling row by ``lots``."""
+        return np.concatenate([g.usage(lots) for g in self.groups]) if self.groups else np.zeros(0)
+
+    def coupling_csr(self) -> tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.float64]]:
+        """Row-wise CSR ``(indptr, indices, data)`` of the coupling rows over the lot columns."""
+        rows, cols, vals = [], [], []
+        offset = 0
+        for g in self.groups:
+            keep = (g.member >= 0) & (g.coef != 0)
+            idx = np.flatnonzero(keep)
+            rows.append(g.member[idx] + offset)
+            cols.append(idx)
+            vals.append(g.coef[idx])
+            offset += g.n_rows
+        if not rows:
+            return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32), np.zeros(0)
+        row = np.concatenate(rows)
+        col = np.concatenate(cols)
+        val = np.concatenate(vals)
+        order = np.argsort(row, kind="stable")
+        indptr = np.zeros(offset + 1, dtype=np.int64)
+        np.cumsum(np.bincount(row, minlength=offset), out=indptr[1:])
+        return indptr, col[order].astype(np.int32), val[order]
+
+    # ------------------------------------------------------------------ objective
+    def deviation_cost(self, lots: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Per-SKU deviation cost ``f_i(m_i)`` of an order of ``lots``."""
+        gap = self.desired - self.lot_size * lots
+        return self.under_weight * np.maximum(gap, 0.0) + self.over_weight * np.maximum(-gap, 0.0)
+
+    def objective(self, lots: NDArray[np.float64]) -> float:
+        """Total deviation cost of ``lots``."""
+        return float(self.deviation_cost(lots).sum())
+
+    def lot_feasible(self, lots: NDArray[np.float64]) -> NDArray[np.bool_]:
+        """Per-SKU check of the ordering rules: whole lots, 0 or within [min_lots, max_lots]."""
+        whole = np.abs(lots - np.round(lots)) <= 1e-9
+        inside = (lots >= self.min_lots - 1e-9) & (lots <= self.max_lots + 1e-9)
+        return whole & ((np.abs(lots) <= 1e-9) | inside)
+
+    def zero_lots(self) -> NDArray[np.float64]:
+        """The empty order (always feasible once negative capacity residuals are floored)."""
+        return np.zeros(self.n_skus)
+
+
+@dataclass(frozen=True, eq=False)
+class MilpArrays:
+    """The MILP in array form over columns ``[m (n lots), o (n surplus units)]``.
+
+    ``minimize offset + c @ x`` subject to ``row_lower <= A x <= row_upper`` and
+    ``col_lower <= x <= col_upper``. With ``u = d - q + o`` the objective
+    ``under * u + over * o`` becomes ``under * d - under * L * m + (under + over) * o``
+    with the single row ``o - L * m >= -d`` per SKU, so no shortfall column is needed.
+    ``A`` is row-wise CSR: the ``n`` deviation rows first, then the coupling rows.
+    Semi-integer lot columns take 0 or a whole number in ``[col_lower, col_upper]``.
+    """
+
+    cost: NDArray[np.float64]
+    col_lower: NDArray[np.float64]
+    col_upper: NDArray[np.float64]
+    kind: NDArray[np.int8]
+    indptr: NDArray[np.int64]
+    indices: NDArray[np.int32]
+    data: NDArray[np.float64]
+    row_lower: NDArray[np.float64]
+    row_upper: NDArray[np.float64]
+    offset: float
+    n_skus: int
+
+    @property
+    def n_cols(self) -> int:
+        """Number of columns (``2 n``)."""
+        return int(self.cost.size)
+
+    @property
+    def n_rows(self) -> int:
+        """Number of rows (``n`` deviation rows plus the coupling rows)."""
+        return int(self.row_lower.size)
+
+
+def milp_arrays(problem: RepairProblem, *, relax: bool = False) -> MilpArrays:
+    """Array form of the repair MILP (or of its LP relaxation when ``relax``).
+
+    The lot column ``m_i`` is integer on ``[0, upper_lots_i]`` when there is no
+    minimum above one lot, semi-integer on ``{0} ∪ [min_lots_i, upper_lots_i]``
+    otherwise (no big-M binaries), and fixed at 0 when ``upper_lots_i = 0``.
+    The relaxation replaces both by the continuous interval ``[0, upper_lots_i]``.
+    """
+    n = problem.n_skus
+    lot, under, over = problem.lot_size, problem.under_weight, problem.over_weight
+    cost = np.concatenate([-under * lot, under + over])
+    upper = problem.upper_lots
+    semi = (problem.min_lots > 1) & (upper > 0)
+    m_lower = np.where(semi, problem.min_lots, 0.0)
+    kind = np.full(2 * n, VarKind.CONTINUOUS, dtype=np.int8)
+    if not relax:
+        kind[:n] = np.where(semi, VarKind.SEMI_INTEGER, VarKind.INTEGER)
+    else:
+        m_lower = np.zeros(n)
+    col_lower = np.concatenate([m_lower, np.zeros(n)])
+    surplus_cap = np.maximum(lot * upper - problem.desired, 0.0)
+    col_upper = np.concatenate([upper, surplus_cap])
+    # deviation rows: o_i - L_i m_i >= -d_i  (columns m_i then o_i: sorted indices)
+    dev_indptr = np.arange(0, 2 * n + 1, 2, dtype=np.int64)
+    dev_indices = np.empty(2 * n, dtype=np.int32)
+    dev_indices[0::2] = np.arange(n)
+    dev_indices[1::2] = np.arange(n, 2 * n)
+    dev_data = np.empty(2 * n)
+    dev_data[0::2] = -lot
+    dev_data[1::2] = 1.0
+    c_indptr, c_indices, c_data = problem.coupling_csr()
+    indptr = np.concatenate([dev_indptr, c_indptr[1:] + dev_indptr[-1]])
+    rhs = np.concatenate([g.rhs for g in problem.groups]) if problem.groups else np.zeros(0)
+    return MilpArrays(
+        cost=cost,
+        col_lower=col_lower,
+        col_upper=col_upper,
+        kind=kind,
+        indptr=indptr,
+        indices=np.concatenate([dev_indices, c_indices]),
+        data=np.concatenate([dev_data, c_data]),
+        row_lower=np.concatenate([-problem.desired, np.full(rhs.size, -np.inf)]),
+        row_upper=np.concatenate([np.full(n, np.inf), rhs]),
+        offset=float((under * problem.desired).sum()),
+        n_skus=n,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class BackendSolution:
+    """What a backend hands back to :func:`hybridinv.repair.repair_orders`.
+
+    Attributes
+    ----------
+    lots : array of float, shape (n,)
+        Whole lots per SKU, feasible for the floored rows.
+    bound : float
+        A valid lower bound on the optimal objective.
+    status : str
+        ``optimal``, ``gap_limit``, ``time_limit``, ``heuristic`` or a solver status.
+    prices : tuple of arrays
+        Shadow price of each coupling row, one array per group of the problem
+        (objective decrease per unit of extra right-hand side, >= 0).
+    iterations : int
+        Multiplier iterations (fast) or branch-and-bound nodes (MILP).
+    backend : str
+    """
+
+    lots: NDArray[np.float64]
+    bound: float
+    status: str
+    prices: tuple[NDArray[np.float64], ...]
+    iterations: int
+    backend: str

@@ -1,0 +1,343 @@
+"""Primal fix-up of the fast path: turn a Lagrangian plan into a feasible one.
+
+Vectorized phases (sorting and cumulative sums, no per-SKU loops):
+
+1. **Reduce.** For each group (capacity rows, budget, supplier rows) and each
+   over-used row, give up hull segments in order of increasing cost per unit of
+   the row's resource (a SKU's rightmost segment is always its cheapest to give
+   up), stopping once the row holds; the last segment is cut lot by lot when its
+   intermediate lot counts are feasible. Rows only lose usage, so rows fixed
+   earlier stay fixed.
+2. **Add back.** Repeatedly offer each SKU its next improving move (0 → minimum
+   order, up the linear part to the lots just below the desired quantity, one
+   more lot to just above), ranked by deviation cost saved per unit of priced
+   resource (the Lagrangian prices), and accept moves while each row's
+   cumulative demand, counting every earlier candidate in full, fits its slack.
+   The acceptance is conservative, so rows never become over-used.
+3. **Local search** (:func:`improve_lots`). Among the most promising "give up"
+   and "add" moves, apply the best pair whose swap fits every row and lowers the
+   cost; when no pair improves, force one of the few most valuable blocked moves
+   in (typically a minimum order) and reduce the others to make room. Each move
+   is followed by add-back. Useful for small catalogs with chunky MOQs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hybridinv.repair.hull import SegmentTable, lower_hull
+from hybridinv.repair.model import RepairProblem, RowGroup
+
+__all__ = ["improve_lots", "make_feasible", "repair_lots"]
+
+_ADD_PASSES = 8
+_EXCHANGE_POOL = 24  # candidates per side of an exchange round
+_INSERT_POOL = 3  # forced insertions tried when no exchange improves
+_INSERT_PASSES = 3  # add-back passes after each trial insertion
+_INSERT_ROUNDS = 2  # insertion moves per local search (each costs _INSERT_POOL repairs)
+_TOL = 1e-9
+
+
+def _row_tol(group: RowGroup) -> NDArray[np.float64]:
+    return _TOL * np.maximum(1.0, group.rhs)
+
+
+def _cumsum_by_row(row: NDArray[np.int64], amount: NDArray[np.float64], n_rows: int) -> NDArray[np.float64]:
+    """Inclusive cumulative sum of ``amount`` within each row, in the given order."""
+    if n_rows == 1:
+        return np.cumsum(amount)
+    if n_rows <= 16:  # one-hot columns: no sort needed
+        onehot = np.zeros((row.size, n_rows))
+        onehot[np.arange(row.size), row] = amount
+        return np.cumsum(onehot, axis=0)[np.arange(row.size), row]
+    order = np.argsort(row, kind="stable")
+    csum = np.cumsum(amount[order])
+    srow = row[order]
+    starts = np.flatnonzero(np.r_[True, srow[1:] != srow[:-1]])
+    before = np.r_[0.0, csum][starts]
+    out = np.empty_like(csum)
+    out[order] = csum - np.repeat(before, np.diff(np.r_[starts, srow.size]))
+    return out
+
+
+def _reduce_group(
+    group: RowGroup, segments: SegmentTable, lots: NDArray[np.float64], keep: int = -1
+) -> NDArray[np.float64]:
+    """Give up the cheapest segments (per unit of resource) of every over-used row of ``group``.
+
+    The SKU ``keep`` (if any) is left untouched unless the safety net needs it.
+    """
+    excess = group.usage(lots) - group.rhs
+    over = excess > _row_tol(group)
+    if not over.any():
+        return lots
+    seg = segments
+    member = group.member[seg.sku]
+    coef = group.coef[seg.sku]
+    on_len = np.clip(lots[seg.sku] - seg.start, 0.0, seg.length)
+    idx = np.flatnonzero((member >= 0) & (coef > 0) & (on_len > 0) & (seg.sku != keep))
+    idx = idx[over[member[idx]]]
+    if idx.size:
+        row, cf = member[idx], coef[idx]
+        order = np.lexsort((-seg.position[idx], -seg.slope[idx] / cf, row))
+        idx, row, cf = idx[order], row[order], cf[order]
+        on = on_len[idx]
+        freed = cf * on
+        after = _cumsum_by_row(row, freed, group.n_rows)
+        need = excess[row]
+        before = after - freed
+        partial = np.minimum(np.ceil((need - before) / cf - 1e-9), on)
+        cut = np.where(seg.divisible[idx] & (after > need), partial, on)
+        cut = np.where(before < need - _TOL, cut, 0.0)
+        # giving up a jump from 0 over the minimum order empties the SKU (lots above the hull included)
+        emptied = np.bincount(seg.sku[idx], weights=(cut > 0) & ~seg.divisible[idx], minlength=lots.size) > 0
+        removed = np.bincount(seg.sku[idx], weights=cut, minlength=lots.size)
+        lots = np.where(emptied, 0.0, np.maximum(lots - removed, 0.0))
+    # safety net (numerical corner cases): empty the rows that still do not hold
+    still = group.usage(lots) - group.rhs > _row_tol(group)
+    if still.any():
+        lots = np.where((group.member >= 0) & (group.coef > 0) & still[np.maximum(group.member, 0)], 0.0, lots)
+    return lots
+
+
+def _next_moves(
+    problem: RepairProblem, segments: SegmentTable, lots: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.float64]]:
+    """Next improving move of each SKU: (lots to add, divisible, cost saved)."""
+    x1, x2, x3 = segments.x1, segments.x2, segments.x3
+    target = np.where(lots < x1, x1, np.where(lots < x2, x2, np.where(lots < x3, x3, lots)))
+    target = np.where((lots == 0) & (x1 <= 1), x2, target)  # no minimum: climb the linear part directly
+    target = np.maximum(target, lots)
+    divisible = (lots >= x1) | (x1 <= 1)
+    saving = problem.deviation_cost(lots) - problem.deviation_cost(target)
+    return target - lots, divisible, saving
+
+
+class _Rows:
+    """Per-group arrays reused by every pass: row per SKU (0 outside) and resource per lot (0 outside)."""
+
+    def __init__(self, problem: RepairProblem) -> None:
+        self.groups = [
+            (np.maximum(g.member, 0), np.where(g.member >= 0, g.coef, 0.0), g.rhs + _row_tol(g), g.n_rows)
+            for g in problem.groups
+        ]
+
+    def slacks(self, lots: NDArray[np.float64]) -> list[NDArray[np.float64]]:
+        """Room left in every row (with the feasibility tolerance)."""
+        out = []
+        for row, coef, room, n_rows in self.groups:
+            if n_rows == 1:
+                out.append(room - (coef * lots).sum())
+            else:
+                out.append(room - np.bincount(row, weights=coef * lots, minlength=n_rows))
+        return out
+
+
+def _add_back(
+    problem: RepairProblem,
+    segments: SegmentTable,
+    rows: _Rows,
+    lots: NDArray[np.float64],
+    mu: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], bool]:
+    """One conservative add-back pass; returns the new lots and whether any were added."""
+    step, divisible, saving = _next_moves(problem, segments, lots)
+    slacks = rows.slacks(lots)
+    least = np.where(divisible, np.minimum(step, 1.0), step)
+    ok = (step > 0) & (saving > _TOL * (1.0 + problem.under_weight))
+    for (row, coef, _, _), slack in zip(rows.groups, slacks, strict=True):
+        ok &= coef * least <= slack[row]
+    cand = np.flatnonzero(ok)
+    if cand.size == 0:
+        return lots, False
+    ratio = saving[cand] / (step[cand] * (mu[cand] + 1e-12 * (1.0 + mu.max(initial=0.0))))
+    order = cand[np.argsort(-ratio, kind="stable")]
+    want = step[order]
+    allowed = want
+    div = divisible[order]
+    for (row, coef, _, n_rows), slack in zip(rows.groups, slacks, strict=True):
+        r, c = row[order], coef[order]
+        demand = c * want
+        room = slack[r] - (_cumsum_by_row(r, demand, n_rows) - demand)
+        used = c > 0
+        fit = np.floor(room / np.where(used, c, 1.0) + 1e-9)
+        cap = np.where(div, np.clip(fit, 0.0, want), np.where(room >= demand, want, 0.0))
+        allowed = np.minimum(allowed, np.where(used, cap, want))
+    if not (allowed > 0).any():
+        return lots, False
+    lots = lots.copy()
+    lots[order] += np.maximum(allowed, 0.0)
+    return lots, True
+
+
+def _exchange(
+    problem: RepairProblem,
+    segments: SegmentTable,
+    rows: _Rows,
+    lots: NDArray[np.float64],
+    mu: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], bool]:
+    """Apply the best improving (give up, add) pair that fits every row."""
+    x1 = segments.x1
+    now = problem.deviation_cost(lots)
+    scale = 1e-12 * (1.0 + mu.max(initial=0.0))
+    # give-up moves: one lot down the convex part, or back to 0
+    held = np.flatnonzero(lots > 0)
+    down = np.concatenate([np.where(lots[held] > x1[held], lots[held] - 1.0, 0.0), np.zeros(held.size)])
+    down_sku = np.concatenate([held, held])
+    loss = _cost_at(problem, down_sku, down) - now[down_sku]
+    freed = lots[down_sku] - down
+    keep = freed > 0
+    down_sku, freed, loss = down_sku[keep], freed[keep], loss[keep]
+    # add moves: the next move, and a single lot where the move is divisible
+    step, divisible, saving = _next_moves(problem, segments, lots)
+    grow = np.flatnonzero((step > 0) & (saving > 0))
+    one = grow[divisible[grow] & (step[grow] > 1)]
+    up_sku = np.concatenate([grow, one])
+    need = np.concatenate([step[grow], np.ones(one.size)])
+    gain = np.concatenate([saving[grow], now[one] - _cost_at(problem, one, lots[one] + 1.0)])
+    if down_sku.size == 0 or up_sku.size == 0:
+        return lots, False
+    k = _EXCHANGE_POOL
+    best_down = np.argsort(loss / (freed * mu[down_sku] + scale))[:k]
+    best_up = np.argsort(-gain / (need * mu[up_sku] + scale))[:k]
+    d_sku, d_free, d_loss = down_sku[best_down], freed[best_down], loss[best_down]
+    u_sku, u_need, u_gain = up_sku[best_up], need[best_up], gain[best_up]
+    value = u_gain[None, :] - d_loss[:, None]
+    fits = d_sku[:, None] != u_sku[None, :]
+    for (row, coef, _, _), slack in zip(rows.groups, rows.slacks(lots), strict=True):
+        u_row, d_row = row[u_sku], row[d_sku]
+        same = d_row[:, None] == u_row[None, :]
+        room = slack[u_row][None, :] + np.where(same, (coef[d_sku] * d_free)[:, None], 0.0)
+        fits &= room >= (coef[u_sku] * u_need)[None, :]
+    value = np.where(fits, value, -np.inf)
+    pick = int(np.argmax(value))
+    i, j = divmod(pick, value.shape[1])
+    if not value[i, j] > _TOL * (1.0 + abs(float(now.sum()))) * 1e-3:
+        return lots, False
+    lots = lots.copy()
+    lots[d_sku[i]] -= d_free[i]
+    lots[u_sku[j]] += u_need[j]
+    return lots, True
+
+
+def _insert(
+    problem: RepairProblem,
+    segments: SegmentTable,
+    rows: _Rows,
+    lots: NDArray[np.float64],
+    mu: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], bool]:
+    """Force in one of the most valuable moves that do not fit, make room by reducing others, refill.
+
+    An ejection move for what one-for-one exchanges cannot do (e.g. a minimum
+    order that needs the room of several smaller orders). Tries the
+    ``_INSERT_POOL`` best moves by saving and keeps the best improving result.
+    """
+    step, _, saving = _next_moves(problem, segments, lots)
+    grow = np.flatnonzero((step > 0) & (saving > 0))
+    if grow.size == 0:
+        return lots, False
+    now = problem.objective(lots)
+    best_lots, best_cost = lots, now
+    for sku in grow[np.argsort(-saving[grow])[:_INSERT_POOL]]:
+        trial = lots.copy()
+        trial[sku] += step[sku]
+        for group in problem.groups:
+            trial = _reduce_group(group, segments, trial, keep=int(sku))
+        for _ in range(_INSERT_PASSES):
+            trial, added = _add_back(problem, segments, rows, trial, mu)
+            if not added:
+                break
+        cost = problem.objective(trial)
+        if cost < best_cost - _TOL * (1.0 + abs(best_cost)):
+            best_lots, best_cost = trial, cost
+    return best_lots, best_cost < now
+
+
+def _cost_at(problem: RepairProblem, sku: NDArray[np.int64], lots: NDArray[np.float64]) -> NDArray[np.float64]:
+    gap = problem.desired[sku] - problem.lot_size[sku] * lots
+    return np.where(gap > 0, problem.under_weight[sku] * gap, -problem.over_weight[sku] * gap)
+
+
+def repair_lots(
+    problem: RepairProblem,
+    segments: SegmentTable,
+    lots: NDArray[np.float64],
+    mu: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """Feasible whole-lot plan close to the Lagrangian plan ``lots``.
+
+    Parameters
+    ----------
+    problem : RepairProblem
+    segments : SegmentTable
+        Hull segments from :func:`hybridinv.repair.hull.lower_hull`.
+    lots : array of float
+        Lagrangian plan (a hull vertex per SKU), possibly over-using rows.
+    mu : array of float
+        Per-lot Lagrangian price of each SKU (ranks the moves).
+
+    Returns
+    -------
+    array of float
+        Whole lots in ``{0} ∪ [min_lots, upper_lots]`` meeting every floored row.
+    """
+    lots = np.asarray(lots, dtype=np.float64).copy()
+    for group in problem.groups:
+        lots = _reduce_group(group, segments, lots)
+    rows = _Rows(problem)
+    for _ in range(_ADD_PASSES):
+        lots, changed = _add_back(problem, segments, rows, lots, mu)
+        if not changed:
+            break
+    return lots
+
+
+def improve_lots(
+    problem: RepairProblem,
+    segments: SegmentTable,
+    lots: NDArray[np.float64],
+    mu: NDArray[np.float64],
+    rounds: int,
+    good_enough: float = -np.inf,
+    insert_above: float = -np.inf,
+) -> NDArray[np.float64]:
+    """Local search on a feasible plan: up to ``rounds`` improving moves, each followed by add-back.
+
+    A move is the best one-for-one exchange or, when none improves and the
+    objective is above ``insert_above``, the best forced insertion. Stops early
+    once the objective is at most ``good_enough``.
+    """
+    rows = _Rows(problem)
+    inserts = _INSERT_ROUNDS
+    for _ in range(rounds):
+        lots, changed = _exchange(problem, segments, rows, lots, mu)
+        if not changed and inserts > 0 and problem.objective(lots) > insert_above:
+            inserts -= 1
+            lots, changed = _insert(problem, segments, rows, lots, mu)
+        if not changed:
+            break
+        for _ in range(_ADD_PASSES):
+            lots, added = _add_back(problem, segments, rows, lots, mu)
+            if not added:
+                break
+        if problem.objective(lots) <= good_enough:
+            break
+    return lots
+
+
+def make_feasible(problem: RepairProblem, lots: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Round a backend's plan to whole lots inside the rules and enforce the floored rows.
+
+    A safety net against solver tolerances: a plan that already meets everything
+    is returned unchanged.
+    """
+    lots = np.clip(np.round(np.asarray(lots, dtype=np.float64)), 0.0, problem.upper_lots)
+    lots = np.where(lots < problem.min_lots, 0.0, lots)
+    if any(bool((g.usage(lots) - g.rhs > _row_tol(g)).any()) for g in problem.groups):
+        segments = lower_hull(problem)
+        for group in problem.groups:
+            lots = _reduce_group(group, segments, lots)
+    return lots

@@ -1,0 +1,233 @@
+"""Results of a repair: orders, certificate, diagnostics and per-SKU explanations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hybridinv.core import PlanningError
+from hybridinv.repair.model import RepairProblem, RowKind
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from hybridinv.core import Catalog
+
+__all__ = ["REASONS", "RepairDiagnostics", "RepairResult", "RowViolation", "explain_reasons"]
+
+#: Reason flags of :meth:`RepairResult.explain`, in the order they are joined.
+REASONS: tuple[str, ...] = (
+    "max_order",
+    "moq",
+    "lot_rounding",
+    "capacity",
+    "budget",
+    "supplier_capacity",
+    "negative_desired",
+)
+
+_ROW_REASON = {RowKind.CAPACITY: "capacity", RowKind.BUDGET: "budget", RowKind.SUPPLIER: "supplier_capacity"}
+
+
+@dataclass(frozen=True)
+class RowViolation:
+    """A constraint row the returned plan does not meet.
+
+    Attributes
+    ----------
+    kind : str
+        ``capacity``, ``budget`` or ``supplier_capacity``.
+    name : str
+        Row name, e.g. ``capacity[k=1]`` (receipt period 1) or ``supplier[acme]``.
+    limit : float
+        Right-hand side available for new orders (negative: already exceeded).
+    usage : float
+        Resource used by the plan's orders in the row.
+    amount : float
+        ``usage - limit`` (> 0).
+    """
+
+    kind: str
+    name: str
+    limit: float
+    usage: float
+    amount: float
+
+
+@dataclass(frozen=True)
+class RepairDiagnostics:
+    """How a repair was solved and what the constraints cost.
+
+    Attributes
+    ----------
+    backend : str
+        Backend(s) that produced the plan, e.g. ``fast`` or ``fast+highs``.
+    status : str
+        ``optimal``, ``within_gap``, ``heuristic``, ``time_limit``, ...
+    solve_time : float
+        Wall-clock seconds in :func:`~hybridinv.repair.repair_orders`.
+    iterations : int
+        Multiplier evaluations (fast) plus branch-and-bound nodes (MILP).
+    violations : tuple of RowViolation
+        Rows the plan cannot meet (empty when the plan is feasible).
+    capacity_price : array of float
+        Per receipt period: objective decrease per extra unit of capacity (volume).
+    budget_price : float
+        Objective decrease per extra unit of budget.
+    supplier_price : mapping of str to float
+        Objective decrease per extra unit of each supplier's capacity.
+    row_usage : mapping of str to float
+        Resource used by the plan in each row.
+    row_limit : mapping of str to float
+        Limit of each row for the new orders.
+    """
+
+    backend: str
+    status: str
+    solve_time: float
+    iterations: int
+    violations: tuple[RowViolation, ...]
+    capacity_price: NDArray[np.float64]
+    budget_price: float
+    supplier_price: MappingProxyType[str, float]
+    row_usage: MappingProxyType[str, float]
+    row_limit: MappingProxyType[str, float]
+
+    @property
+    def feasible(self) -> bool:
+        """Whether every constraint row holds."""
+        return not self.violations
+
+
+@dataclass(frozen=True, eq=False)
+class RepairResult:
+    """Integer orders from :func:`~hybridinv.repair.repair_orders` with their certificate.
+
+    Attributes
+    ----------
+    orders : array of float, shape (n,)
+        Order quantity per SKU (whole multiples of the lot size), catalog order.
+    objective : float
+        Weighted deviation of ``orders`` from the desired quantities.
+    bound : float
+        A valid lower bound on the optimal objective.
+    diagnostics : RepairDiagnostics
+    problem : RepairProblem
+        The formulation that was solved (for explanations).
+    """
+
+    orders: NDArray[np.float64]
+    objective: float
+    bound: float
+    diagnostics: RepairDiagnostics
+    problem: RepairProblem = field(repr=False)
+
+    @property
+    def gap(self) -> float:
+        """Certified relative gap ``(objective - bound) / objective`` (0 when both are 0)."""
+        diff = self.objective - self.bound
+        if diff <= 1e-12 * max(1.0, abs(self.objective)):
+            return 0.0
+        return diff / max(abs(self.objective), 1e-12)
+
+    def explain(self, catalog: Catalog) -> pd.DataFrame:
+        """One row per SKU: why the order differs from the desired quantity.
+
+        Columns ``sku``, ``desired``, ``order_qty``, ``change``, ``reason`` (flags
+        joined by ``+``; ``unchanged`` when the order equals the desired quantity,
+        ``other`` when no rule explains the difference) and one boolean column per
+        flag in :data:`REASONS`.
+
+        Raises
+        ------
+        PlanningError
+            When ``catalog`` is not the catalog the repair was run with.
+        """
+        import pandas as pd
+
+        if catalog.n_skus != self.problem.n_skus or (catalog.sku.astype(str) != self.problem.sku.astype(str)).any():
+            raise PlanningError("explain() needs the catalog the repair was run with", column="sku")
+        flags = explain_reasons(self.problem, self.orders)
+        desired = self.problem.desired_input
+        same = np.abs(self.orders - desired) <= 1e-9
+        reason = np.full(self.problem.n_skus, "", dtype=object)
+        for name in REASONS:
+            on = flags[name]
+            reason[on] = np.where(reason[on] == "", name, reason[on] + "+" + name)
+        reason[(reason == "") & same] = "unchanged"
+        reason[reason == ""] = "other"
+        frame = pd.DataFrame(
+            {
+                "sku": catalog.sku,
+                "desired": desired,
+                "order_qty": self.orders,
+                "change": self.orders - desired,
+                "reason": reason,
+            }
+        )
+        for name in REASONS:
+            frame[name] = flags[name]
+        return frame
+
+
+def _free_optimum(problem: RepairProblem) -> NDArray[np.float64]:
+    """Best lots per SKU under the ordering rules alone (no coupling rows)."""
+    lot, upper = problem.lot_size, problem.free_upper_lots
+    active = upper >= 1
+    ratio = problem.desired / lot
+    lo = problem.min_lots
+    options = [
+        np.zeros_like(lot),
+        np.where(active, np.minimum(lo, upper), 0.0),
+        np.where(active, np.clip(np.floor(ratio + 1e-9), lo, upper), 0.0),
+        np.where(active, np.clip(np.ceil(ratio - 1e-9), lo, upper), 0.0),
+    ]
+    costs = np.stack([problem.deviation_cost(x) for x in options])
+    best = np.argmin(costs, axis=0)
+    return np.choose(best, options)
+
+
+def explain_reasons(problem: RepairProblem, orders: NDArray[np.float64]) -> dict[str, NDArray[np.bool_]]:
+    """Boolean reason flags per SKU (see :data:`REASONS`).
+
+    * ``max_order``: the desired quantity exceeds the largest whole-lot order.
+    * ``moq``: the desired quantity is positive but below the minimum order.
+    * ``lot_rounding``: the desired quantity (within the MOQ and max order) is not
+      a whole number of lots.
+    * ``capacity`` / ``budget`` / ``supplier_capacity``: the order is below the
+      best order under the rules alone and the SKU's row of that kind has no room
+      for the SKU's next lot (or the minimum order), or is over-used.
+    * ``negative_desired``: the desired quantity was negative (treated as 0).
+    """
+    lot = problem.lot_size
+    desired = problem.desired_input
+    target = problem.desired
+    lots = orders / lot
+    changed = np.abs(orders - desired) > 1e-9
+    max_units = problem.max_lots * lot
+    moq_units = np.where(problem.min_lots > 1, problem.min_lots * lot, 0.0)
+    ratio = target / lot
+    off_grid = np.abs(ratio - np.round(ratio)) > 1e-9
+    flags: dict[str, NDArray[np.bool_]] = {
+        "max_order": changed & (target > max_units + 1e-9),
+        "moq": changed & (target > 0) & (target < moq_units - 1e-9),
+        "lot_rounding": changed & off_grid & (target >= moq_units - 1e-9) & (target <= max_units + 1e-9),
+        "negative_desired": desired < 0,
+    }
+    reduced = lots < _free_optimum(problem) - 1e-9
+    next_step = np.where(lots < 0.5, problem.min_lots, 1.0)
+    for name in ("capacity", "budget", "supplier_capacity"):
+        flags[name] = np.zeros(problem.n_skus, dtype=bool)
+    for group in problem.groups:
+        inside = (group.member >= 0) & (group.coef > 0)
+        row = np.maximum(group.member, 0)
+        usage = group.usage(lots)
+        slack = group.limit - usage
+        tol = 1e-9 * np.maximum(1.0, np.abs(group.limit))
+        full = slack[row] < group.coef * next_step - tol[row]
+        flags[_ROW_REASON[group.kind]] |= reduced & inside & full
+    return flags

@@ -1,0 +1,282 @@
+"""repair_orders: every backend against brute force, certificates, infeasibility, bad input."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from hybridinv import ConstraintViolationWarning, InventoryState, PlanningError
+from hybridinv.repair import Backend, repair_orders
+from hybridinv.repair.instances import random_instance
+
+from ._cases import EXACT_BACKENDS, assert_rules, brute_force, deviation, make_case, residuals, rows_ok
+
+TINY_CASES = {
+    "unconstrained_fractional": make_case([3.4, 0.0, 7.6], lot_size=[1, 2, 5]),
+    "moq_and_lots": make_case([3.0, 14.0, 26.0], lot_size=[2, 5, 12], moq=[6, 10, 24]),
+    "capacity_binding": make_case([10.0, 8.0, 6.0], volume=[1.0, 2.0, 1.5], capacity=20.0),
+    "budget_binding": make_case([10.0, 8.0, 6.0], unit_cost=[3.0, 2.0, 5.0], budget=40.0),
+    "all_binding": make_case(
+        [12.0, 9.5, 20.0, 4.0],
+        unit_cost=[2.0, 3.0, 1.0, 4.0],
+        volume=[1.0, 2.0, 0.5, 1.0],
+        lot_size=[2, 1, 5, 2],
+        moq=[4, 3, 10, 0],
+        lead_time=[0, 1, 0, 1],
+        on_hand=[3, 2, 5, 1],
+        demand=[1.0, 2.0, 3.0, 1.0],
+        capacity=30.0,
+        budget=45.0,
+        shortage_cost=[5.0, 9.0, 3.0, 7.0],
+    ),
+    "max_order_and_supplier": make_case(
+        [30.0, 12.0, 9.0],
+        max_order=[20, math.inf, 8],
+        supplier=["a", "a", "b"],
+        supplier_capacity={"a": 25.0},
+        budget=100.0,
+        unit_cost=[2.0, 3.0, 4.0],
+    ),
+    "moq_gap_under_capacity": make_case(
+        [7.0, 7.0], moq=[6, 6], lot_size=[3, 1], volume=[1.0, 1.0], capacity=11.0, shortage_cost=[4.0, 6.0]
+    ),
+    "two_rows_lead_times": make_case(
+        [9.0, 9.0, 9.0, 9.0], lead_time=[0, 0, 2, 2], on_hand=[4, 4, 6, 6], demand=2.0, capacity=20.0, lot_size=3
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TINY_CASES))
+def test_every_backend_matches_brute_force(name: str, backend: str) -> None:
+    case = TINY_CASES[name]
+    best, _ = brute_force(case)
+    result = repair_orders(*case.args, backend=backend, gap_tolerance=0.0)
+    assert_rules(case, result.orders)
+    assert rows_ok(case, result.orders)
+    assert result.objective == pytest.approx(deviation(case, result.orders), rel=1e-9, abs=1e-9)
+    assert result.bound <= best + 1e-6
+    assert result.bound <= result.objective + 1e-9
+    if backend == Backend.FAST.value:
+        assert result.objective >= best - 1e-6
+        assert result.objective - best <= result.objective - result.bound + 1e-6
+    else:
+        assert result.objective == pytest.approx(best, rel=1e-7, abs=1e-6)
+
+
+def test_random_tiny_instances_against_brute_force(backend: str) -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(6):
+        n = int(rng.integers(2, 5))
+        case = make_case(
+            rng.uniform(0, 15, n).round(1),
+            unit_cost=rng.uniform(1, 5, n).round(1),
+            volume=rng.uniform(0.5, 2, n).round(1),
+            lot_size=rng.choice([1, 2, 3], n),
+            moq=0,
+            lead_time=rng.integers(0, 2, n),
+            on_hand=rng.integers(0, 5, n),
+            demand=1.0,
+            capacity=float(rng.uniform(10, 25)),
+            budget=float(rng.uniform(15, 40)),
+            shortage_cost=rng.uniform(1, 9, n).round(1),
+        )
+        best, _ = brute_force(case)
+        result = repair_orders(*case.args, backend=backend, gap_tolerance=0.0)
+        assert rows_ok(case, result.orders)
+        assert result.bound <= best + 1e-6 <= result.objective + 2e-6
+        if backend != Backend.FAST.value:
+            assert result.objective == pytest.approx(best, abs=1e-6)
+
+
+def test_custom_weights_against_brute_force(backend: str) -> None:
+    case = TINY_CASES["all_binding"]
+    under = np.array([1.0, 20.0, 0.5, 3.0])
+    over = np.array([0.0, 2.0, 5.0, 0.1])
+    best, _ = brute_force(case, under, over)
+    result = repair_orders(*case.args, under_weight=under, over_weight=over, backend=backend, gap_tolerance=0.0)
+    assert result.objective == pytest.approx(deviation(case, result.orders, under, over))
+    assert result.bound <= best + 1e-6
+    if backend != Backend.FAST.value:
+        assert result.objective == pytest.approx(best, abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_backends_agree_on_small_random_instances(seed: int) -> None:
+    inst = random_instance(25, seed=seed, n_suppliers=2 if seed == 2 else 0)
+    args = (inst.desired, inst.catalog, inst.state, inst.constraints)
+    results = {b: repair_orders(*args, backend=b, gap_tolerance=0.0, time_limit=20) for b in ("fast", *EXACT_BACKENDS)}
+    optimum = min(r.objective for r in results.values())
+    for name, result in results.items():
+        assert result.bound <= optimum + 1e-6, name
+        assert result.objective - optimum <= result.objective - result.bound + 1e-6, name
+    for name in EXACT_BACKENDS:
+        assert results[name].objective == pytest.approx(optimum, rel=1e-6)
+
+
+def test_fast_path_meets_its_gap_on_a_large_instance() -> None:
+    inst = random_instance(1000, seed=3)
+    result = repair_orders(inst.desired, inst.catalog, inst.state, inst.constraints, backend="fast")
+    assert result.gap <= 0.005
+    assert result.diagnostics.status in ("within_gap", "optimal")
+    assert not result.diagnostics.violations
+
+
+def test_auto_polishes_when_the_gap_is_too_large() -> None:
+    case = TINY_CASES["moq_gap_under_capacity"]
+    best, _ = brute_force(case)
+    result = repair_orders(*case.args, backend="auto", gap_tolerance=0.0)
+    assert result.objective == pytest.approx(best)
+    assert result.gap == pytest.approx(0.0, abs=1e-9)
+
+
+def test_auto_keeps_the_fast_plan_when_certified() -> None:
+    case = TINY_CASES["unconstrained_fractional"]
+    result = repair_orders(*case.args, backend="auto")
+    assert result.diagnostics.backend == "fast"
+    assert result.gap == 0.0
+    assert result.diagnostics.status == "optimal"
+
+
+def test_backend_enum_and_string_are_equivalent() -> None:
+    case = TINY_CASES["budget_binding"]
+    a = repair_orders(*case.args, backend=Backend.FAST)
+    b = repair_orders(*case.args, backend="fast")
+    np.testing.assert_array_equal(a.orders, b.orders)
+
+
+def test_time_limit_still_returns_a_feasible_plan() -> None:
+    inst = random_instance(3000, seed=5)
+    args = (inst.desired, inst.catalog, inst.state, inst.constraints)
+    result = repair_orders(*args, backend="highs", time_limit=0.05, gap_tolerance=0.0)
+    assert not result.diagnostics.violations
+    assert result.bound <= result.objective
+    assert result.diagnostics.solve_time < 5.0
+
+
+def test_expected_demand_matrix_changes_the_projection() -> None:
+    case = make_case([10.0, 10.0], lead_time=[1, 1], on_hand=[10, 10], capacity=25.0)
+    tight = repair_orders(*case.args, backend="highs", expected_demand=np.zeros((2, 3)))
+    loose = repair_orders(*case.args, backend="highs", expected_demand=np.full((2, 3), 5.0))
+    assert tight.orders.sum() == 5.0  # 25 - 20 in stock at receipt
+    assert loose.orders.sum() == 15.0  # 25 - 10 after a period of demand
+
+
+# ---------------------------------------------------------------- infeasible by construction
+def test_over_full_capacity_orders_nothing_there_and_warns(backend: str) -> None:
+    case = make_case([5.0, 5.0, 4.0], volume=[1.0, 1.0, 0.0], on_hand=[20, 15, 0], capacity=30.0, budget=50.0)
+    with pytest.warns(ConstraintViolationWarning, match=r"capacity\[k=0\] over by 5"):
+        result = repair_orders(*case.args, backend=backend)
+    np.testing.assert_array_equal(result.orders, [0.0, 0.0, 4.0])  # the zero-volume SKU still orders
+    (violation,) = result.diagnostics.violations
+    assert violation.kind == "capacity"
+    assert violation.name == "capacity[k=0]"
+    assert violation.amount == pytest.approx(-residuals(case)[0]) == pytest.approx(5.0)
+    assert violation.usage == 0.0
+    assert not result.diagnostics.feasible
+
+
+def test_over_full_period_only_blocks_its_own_row(backend: str) -> None:
+    case = make_case([6.0, 6.0], lead_time=[0, 1], on_hand=[10, 30], demand=[0.0, 5.0], capacity=38.0)
+    res = residuals(case)  # period 0: 40 in stock (2 over); period 1: 10 + 25 in stock (3 free)
+    assert res == pytest.approx([-2.0, 3.0])
+    with pytest.warns(ConstraintViolationWarning, match=r"capacity\[k=0\] over by 2"):
+        result = repair_orders(*case.args, backend=backend)
+    np.testing.assert_array_equal(result.orders, [0.0, 3.0])
+    assert [v.name for v in result.diagnostics.violations] == ["capacity[k=0]"]
+
+
+def test_budget_below_every_order_cost_orders_nothing_without_violation(backend: str) -> None:
+    case = make_case([5.0, 5.0], unit_cost=[10.0, 12.0], lot_size=2, budget=15.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConstraintViolationWarning)
+        result = repair_orders(*case.args, backend=backend)
+    np.testing.assert_array_equal(result.orders, [0.0, 0.0])
+    assert result.diagnostics.feasible
+
+
+def test_supplier_capacity_below_moq_orders_nothing_from_it(backend: str) -> None:
+    case = make_case([8.0, 8.0], moq=[6, 0], supplier=["a", "b"], supplier_capacity={"a": 5.0})
+    result = repair_orders(*case.args, backend=backend)
+    np.testing.assert_array_equal(result.orders, [0.0, 8.0])
+    assert result.diagnostics.feasible
+
+
+def test_infeasible_case_reports_every_violated_row() -> None:
+    case = make_case([5.0, 5.0], lead_time=[0, 2], on_hand=[50, 50], capacity=60.0)
+    with pytest.warns(ConstraintViolationWarning):
+        result = repair_orders(*case.args, backend="fast")
+    names = {v.name: v.amount for v in result.diagnostics.violations}
+    assert names == pytest.approx({"capacity[k=0]": 40.0, "capacity[k=1]": 40.0, "capacity[k=2]": 40.0})
+
+
+# ---------------------------------------------------------------- shadow prices
+def test_capacity_price_is_the_marginal_value_of_capacity(backend: str) -> None:
+    case = make_case([10.0, 10.0], shortage_cost=[4.0, 6.0], capacity=12.0)
+    result = repair_orders(*case.args, backend=backend)
+    # one more unit of capacity lets the cheaper-to-short SKU order one more unit: worth 4
+    assert result.diagnostics.capacity_price[0] == pytest.approx(4.0 + 1e-6, rel=1e-4)
+    assert result.diagnostics.budget_price == 0.0
+
+
+def test_budget_price_is_the_marginal_value_of_money(backend: str) -> None:
+    case = make_case([10.0, 10.0], unit_cost=[2.0, 1.0], shortage_cost=[6.0, 2.0], budget=20.0)
+    result = repair_orders(*case.args, backend=backend)
+    # the marginal unit bought is SKU 1 (saves 2 per 1 of money) or SKU 0 (saves 6 per 2): 3 or 2 per unit
+    assert 2.0 - 1e-3 <= result.diagnostics.budget_price <= 3.0 + 1e-3
+
+
+# ---------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"under_weight": [1.0, -1.0]}, "under_weight.*s1"),
+        ({"over_weight": [1.0, np.inf]}, "over_weight.*s1"),
+        ({"under_weight": [1.0, 2.0, 3.0]}, "under_weight"),
+        ({"backend": "gurobi"}, "backend"),
+        ({"time_limit": -1.0}, "time_limit"),
+        ({"gap_tolerance": 1.5}, "gap_tolerance"),
+        ({"expected_demand": [1.0, np.nan]}, "expected_demand.*s1"),
+        ({"expected_demand": np.ones((3, 2))}, "expected_demand"),
+        ({"solver": object()}, "solver"),
+    ],
+)
+def test_bad_arguments_raise_planning_error(kwargs: dict[str, object], match: str) -> None:
+    case = make_case([1.0, 2.0])
+    with pytest.raises(PlanningError, match=match):
+        repair_orders(*case.args, **kwargs)
+
+
+def test_nan_desired_names_the_sku() -> None:
+    case = make_case([1.0, 2.0, 3.0])
+    with pytest.raises(PlanningError, match="desired.*'s2'") as err:
+        repair_orders(np.array([1.0, 2.0, np.nan]), case.catalog, case.state, case.constraints)
+    assert err.value.sku == "s2"
+
+
+def test_wrong_length_desired_raises() -> None:
+    case = make_case([1.0, 2.0])
+    with pytest.raises(PlanningError, match="desired"):
+        repair_orders([1.0], case.catalog, case.state, case.constraints)
+
+
+def test_misaligned_state_raises() -> None:
+    case = make_case([1.0, 2.0])
+    swapped = InventoryState(case.state.sku[::-1], case.state.on_hand[::-1])
+    with pytest.raises(PlanningError, match="aligned"):
+        repair_orders(case.desired, case.catalog, swapped, case.constraints)
+    short = InventoryState(case.state.sku[:1], case.state.on_hand[:1])
+    with pytest.raises(PlanningError, match="state has 1 SKUs"):
+        repair_orders(case.desired, case.catalog, short, case.constraints)
+    # the documented fix works
+    result = repair_orders(case.desired, case.catalog, swapped.aligned(case.catalog), case.constraints)
+    np.testing.assert_array_equal(result.orders, [1.0, 2.0])
+
+
+def test_negative_desired_is_treated_as_zero(backend: str) -> None:
+    case = make_case([-4.0, 3.0])
+    result = repair_orders(*case.args, backend=backend)
+    np.testing.assert_array_equal(result.orders, [0.0, 3.0])
+    assert result.objective == pytest.approx(0.0, abs=1e-9)

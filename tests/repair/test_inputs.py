@@ -1,0 +1,80 @@
+"""Input validation and default weights."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hybridinv import InventoryState, PlanningError
+from hybridinv.repair.inputs import (
+    HOLDING_PERIODS,
+    TIE_BREAK_WEIGHT,
+    build_problem,
+    check_state,
+    default_weights,
+    desired_array,
+    expected_demand_array,
+    weight_array,
+)
+
+from ._cases import make_case
+
+
+def test_default_weights_follow_the_cost_model() -> None:
+    case = make_case([1.0, 1.0], holding_cost=[0.5, 2.0], shortage_cost=[4.0, 0.0])
+    under, over = default_weights(case.catalog)
+    np.testing.assert_allclose(under, [4.0 + TIE_BREAK_WEIGHT, TIE_BREAK_WEIGHT])
+    np.testing.assert_allclose(over, np.array([0.5, 2.0]) * HOLDING_PERIODS + TIE_BREAK_WEIGHT)
+    assert (under > 0).all() and (over > 0).all()
+
+
+def test_scalar_weight_is_broadcast() -> None:
+    case = make_case([1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(weight_array(2.0, "under_weight", case.catalog), [2.0, 2.0, 2.0])
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_desired_must_be_finite(bad: float) -> None:
+    case = make_case([1.0, 1.0])
+    with pytest.raises(PlanningError) as err:
+        desired_array([1.0, bad], case.catalog)
+    assert err.value.sku == "s1" and err.value.column == "desired"
+
+
+def test_desired_must_be_numeric() -> None:
+    case = make_case([1.0, 1.0])
+    with pytest.raises(PlanningError, match="numeric"):
+        desired_array(["a", "b"], case.catalog)
+
+
+def test_expected_demand_defaults_to_catalog_mean_with_nan_as_zero() -> None:
+    case = make_case([1.0, 1.0], demand=[2.0, 3.0])
+    np.testing.assert_array_equal(expected_demand_array(None, case.catalog), [2.0, 3.0])
+    nan_mean = case.catalog.with_values(demand_mean=np.array([np.nan, 4.0]))
+    np.testing.assert_array_equal(expected_demand_array(None, nan_mean), [0.0, 4.0])
+
+
+def test_expected_demand_validation() -> None:
+    case = make_case([1.0, 1.0])
+    assert expected_demand_array(np.ones((2, 4)), case.catalog).shape == (2, 4)
+    with pytest.raises(PlanningError, match="s0"):
+        expected_demand_array([-1.0, 1.0], case.catalog)
+    with pytest.raises(PlanningError, match="shape"):
+        expected_demand_array(np.ones((2, 0)), case.catalog)
+
+
+def test_check_state_accepts_only_aligned_states() -> None:
+    case = make_case([1.0, 1.0])
+    check_state(case.catalog, case.state)
+    with pytest.raises(PlanningError, match="InventoryState"):
+        check_state(case.catalog, "state")  # type: ignore[arg-type]
+    renamed = InventoryState(np.array(["s0", "x"], dtype=object), case.state.on_hand)
+    with pytest.raises(PlanningError, match="aligned") as err:
+        check_state(case.catalog, renamed)
+    assert err.value.sku == "s1"
+
+
+def test_constraints_type_is_checked() -> None:
+    case = make_case([1.0])
+    with pytest.raises(PlanningError, match="Constraints"):
+        build_problem(case.desired, case.catalog, case.state, {"capacity": 3})  # type: ignore[arg-type]
