@@ -211,6 +211,7 @@ def _diagnostics(
         rep = decision.repair
         diag["objective"] = float(rep.objective)
         diag["bound"] = float(rep.bound)
-        diag["repair"] = rep.diagnostics.to_dict() if hasattr(rep.diagnostics, "to_dict") else rep.diagnostics
+        diag["gap"] = float(rep.gap)
+        diag["repair"] = rep.diagnostics.to_dict()
     diag.update(decision.extra)
     return diag

@@ -6,7 +6,6 @@ import math
 import time
 import warnings
 from enum import StrEnum
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -170,9 +169,9 @@ def _diagnostics(
         violations=_violations(problem, lots),
         capacity_price=capacity,
         budget_price=budget,
-        supplier_price=MappingProxyType(supplier),
-        row_usage=MappingProxyType(usage),
-        row_limit=MappingProxyType(limit),
+        supplier_price=dict(supplier),
+        row_usage=dict(usage),
+        row_limit=dict(limit),
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from types import MappingProxyType
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -93,14 +93,40 @@ class RepairDiagnostics:
     violations: tuple[RowViolation, ...]
     capacity_price: NDArray[np.float64]
     budget_price: float
-    supplier_price: MappingProxyType[str, float]
-    row_usage: MappingProxyType[str, float]
-    row_limit: MappingProxyType[str, float]
+    supplier_price: Mapping[str, float]
+    row_usage: Mapping[str, float]
+    row_limit: Mapping[str, float]
 
     @property
     def feasible(self) -> bool:
         """Whether every constraint row holds."""
         return not self.violations
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain, JSON-friendly form (for ``plan()`` attributes and logs)."""
+        return {
+            "backend": self.backend,
+            "status": self.status,
+            "solve_time": float(self.solve_time),
+            "iterations": int(self.iterations),
+            "feasible": self.feasible,
+            "violations": [
+                {field: _plain(getattr(v, field)) for field in v.__dataclass_fields__} for v in self.violations
+            ],
+            "capacity_price": [float(x) for x in np.asarray(self.capacity_price).reshape(-1)],
+            "budget_price": float(self.budget_price),
+            "supplier_price": {k: float(v) for k, v in self.supplier_price.items()},
+            "row_usage": {k: float(v) for k, v in self.row_usage.items()},
+            "row_limit": {k: float(v) for k, v in self.row_limit.items()},
+        }
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return value
 
 
 @dataclass(frozen=True, eq=False)

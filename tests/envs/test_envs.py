@@ -1,0 +1,130 @@
+"""Gymnasium environments: API conformance, feature scaling, action maps, reward."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+import hybridinv.envs as envs
+from hybridinv import scenarios
+from hybridinv.envs.actions import MAX_ORDER_PERIODS, orders_from_action, targets_from_action
+from hybridinv.envs.features import GLOBAL_FEATURES, SKU_FEATURES, observe
+from hybridinv.policies import BaseStock
+from hybridinv.sim import Simulator
+
+
+@pytest.mark.parametrize("env_cls", [envs.OrderEnv, envs.TargetEnv])
+def test_check_env_single_sku(env_cls: type) -> None:
+    env = env_cls(scenarios.single_sku(periods=30))
+    check_env(env, skip_render_check=True)
+
+
+@pytest.mark.parametrize("env_cls", [envs.OrderEnv, envs.TargetEnv])
+def test_check_env_constrained_multi_sku(env_cls: type) -> None:
+    env = env_cls(scenarios.get("multi_10"), periods=12)
+    check_env(env, skip_render_check=True)
+
+
+def test_registered_ids_build_envs() -> None:
+    env = gym.make("hybridinv/Target-v0", scenario="multi_10", periods=5)
+    obs, _ = env.reset(seed=3)
+    n = 10
+    assert obs.shape == (n * len(SKU_FEATURES) + len(GLOBAL_FEATURES),)
+    assert env.action_space.shape == (2 * n,)
+    env = gym.make("hybridinv/Order-v0", scenario="multi_10", periods=5)
+    assert env.action_space.shape == (n,)
+
+
+def test_same_seed_same_episode() -> None:
+    def run(seed: int) -> list[float]:
+        env = envs.OrderEnv(scenarios.get("multi_10"), periods=10)
+        env.reset(seed=seed)
+        env.action_space.seed(seed)
+        return [env.step(env.action_space.sample())[1] for _ in range(10)]
+
+    assert run(5) == run(5)
+    assert run(5) != run(6)
+
+
+def test_reward_is_minus_scaled_period_cost() -> None:
+    env = envs.OrderEnv(scenarios.single_sku(periods=20), reward_scale=2.0)
+    env.reset(seed=0)
+    _, reward, terminated, truncated, info = env.step(np.zeros(1, dtype=np.float32))
+    assert reward == pytest.approx(-info["cost"] / 2.0)
+    assert not terminated and not truncated
+
+
+def test_episode_truncates_at_horizon() -> None:
+    env = envs.TargetEnv(scenarios.single_sku(periods=7))
+    env.reset(seed=0)
+    flags = [env.step(np.zeros(2, dtype=np.float32))[3] for _ in range(7)]
+    assert flags == [False] * 6 + [True]
+
+
+def test_reward_spec_hook_is_used() -> None:
+    class Constant:
+        def period_reward(self, ledger: object, t: int) -> float:
+            return 42.0 + t
+
+    env = envs.OrderEnv(scenarios.single_sku(periods=5), reward_spec=Constant())
+    env.reset(seed=0)
+    rewards = [env.step(np.zeros(1, dtype=np.float32))[1] for _ in range(3)]
+    assert rewards == [42.0, 43.0, 44.0]
+
+
+def test_features_scale_free() -> None:
+    """Multiplying demand, stock and MOQ of a SKU by 10 leaves its scaled features unchanged."""
+    small = scenarios.single_sku(mean=4.0, periods=20)
+    large = scenarios.single_sku(mean=40.0, periods=20)
+    feats = []
+    for sc, level in ((small, 12), (large, 120)):
+        sim = Simulator(sc)
+        obs = sim.reset(seed=0)
+        obs = sim.step(np.array([level / 2]))
+        sku, _ = observe(obs)
+        feats.append(sku)
+    idx = [SKU_FEATURES.index(name) for name in ("pipeline_2", "lead_time", "forecast_protection", "critical_ratio")]
+    np.testing.assert_allclose(feats[0][0, idx], feats[1][0, idx], rtol=1e-6)
+
+
+def test_orders_from_action_bounds() -> None:
+    scale = np.array([2.0, 10.0])
+    assert orders_from_action(np.array([-1.0, -1.0]), scale).tolist() == [0.0, 0.0]
+    assert orders_from_action(np.array([1.0, 1.0]), scale).tolist() == [MAX_ORDER_PERIODS * 2, MAX_ORDER_PERIODS * 10]
+
+
+def test_targets_from_action_base_stock_limit() -> None:
+    """a = (0, -1) gives s = S = expected demand over the protection interval (L + 1 periods)."""
+    sc = scenarios.single_sku(mean=5.0, lead_time=2, periods=10)
+    obs = Simulator(sc).reset(seed=0)
+    s, S = targets_from_action(np.array([[0.0, -1.0]]), obs, np.array([5.0]))
+    assert s[0] == pytest.approx(15.0)
+    assert S[0] == pytest.approx(15.0)
+
+
+def test_target_env_matches_base_stock_policy() -> None:
+    """The target env with a constant base-stock action reproduces BaseStock in the simulator."""
+    sc = scenarios.single_sku(mean=5.0, lead_time=1, periods=60)
+    env = envs.TargetEnv(sc, repair=None)
+    _, info = env.reset(seed=11)
+    costs = []
+    for _ in range(60):
+        costs.append(env.step(np.array([0.0, -1.0], dtype=np.float32))[4]["cost"])
+    sim = Simulator(sc)
+    obs = sim.reset(seed=info["path_seed"])
+    policy = BaseStock(10.0, repair=None)
+    while not sim.done:
+        obs = sim.step(policy.act(obs))
+    np.testing.assert_allclose(costs, sim.ledger.costs.sum(axis=1))
+
+
+def test_target_env_orders_are_feasible_on_constrained_scenario() -> None:
+    pytest.importorskip("hybridinv.repair")
+    env = envs.TargetEnv(scenarios.get("multi_10"), periods=20)
+    env.reset(seed=1)
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        _, _, _, _, info = env.step(rng.uniform(-1, 1, 20).astype(np.float32))
+        assert not info["violation"]
