@@ -90,5 +90,5 @@ def capacity_rows(
     row = np.asarray(lead_time, dtype=np.int64)
     horizon = int(row.max()) + 1 if row.size else 1
     projected = project_on_hand(on_hand, pipeline, expected_demand, horizon, backorders)
-    residual = capacity - volume @ projected
+    residual = capacity - (volume[:, None] * projected).sum(axis=0)  # not a BLAS gemv: no thread wake-ups
     return CapacityRows(row=row, residual=np.asarray(residual, dtype=np.float64), projected=projected)
