@@ -1,0 +1,45 @@
+"""Reinforcement learning: the hybrid agent, pure-RL baselines, training and model files.
+
+Importing this package does not import torch or stable-baselines3: the hybrid
+agent plans with a numpy forward pass (:mod:`hybridinv.rl.numpy_policy`).
+Training (:func:`train`, :class:`TrainConfig`) and the torch network are loaded
+lazily on first access.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from hybridinv.rl.hybrid import Hybrid, models_directory, resolve_model_path
+from hybridinv.rl.model_file import ModelFile, ModelFileError, load_model, save_model
+from hybridinv.rl.numpy_policy import SharedPolicyNetwork
+from hybridinv.rl.pure import PureRL
+from hybridinv.rl.tabular import QLearning, SingleSkuDiscreteEnv
+from hybridinv.rl.variants import Curriculum, DomainRandomization
+
+__all__ = [
+    "Curriculum",
+    "DomainRandomization",
+    "Hybrid",
+    "ModelFile",
+    "ModelFileError",
+    "PureRL",
+    "QLearning",
+    "SharedPolicyNetwork",
+    "SingleSkuDiscreteEnv",
+    "TrainConfig",
+    "load_model",
+    "models_directory",
+    "resolve_model_path",
+    "save_model",
+    "train",
+]
+
+_LAZY = {"TrainConfig": "hybridinv.rl.training", "train": "hybridinv.rl.training"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'hybridinv.rl' has no attribute {name!r}")

@@ -1,0 +1,192 @@
+"""Model files: exported network weights plus metadata, checked on load.
+
+A model directory ``models/<name>/`` holds
+
+- ``policy.npz``: the numpy weights of the SKU-shared network
+  (:class:`hybridinv.rl.numpy_policy.SharedPolicyNetwork`);
+- ``metadata.json``: format version, observation and action specification
+  (feature names and versions of :mod:`hybridinv.envs`), reward specification,
+  scenario summary, training configuration, seed, evaluation KPIs and the
+  SHA-256 of ``policy.npz``;
+- optionally ``sb3.zip``: the stable-baselines3 checkpoint (to resume training).
+
+Loading recomputes the hash and compares the specification versions with the
+installed environments, so a corrupted or stale model fails loudly with
+:class:`ModelFileError` instead of planning with the wrong features.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hybridinv.rl.numpy_policy import SharedPolicyNetwork
+
+__all__ = [
+    "FORMAT_VERSION",
+    "METADATA_FILE",
+    "WEIGHTS_FILE",
+    "ModelFile",
+    "ModelFileError",
+    "current_spec",
+    "load_model",
+    "save_model",
+]
+
+FORMAT_VERSION = 1
+WEIGHTS_FILE = "policy.npz"
+METADATA_FILE = "metadata.json"
+
+
+class ModelFileError(ValueError):
+    """A model file is missing, corrupted, or was made for other observation/action specs."""
+
+
+def current_spec() -> dict[str, Any]:
+    """Observation and action specification of the installed environments."""
+    from hybridinv.envs import actions, features
+
+    return {
+        "observation": {
+            "version": features.OBSERVATION_VERSION,
+            "sku_features": list(features.SKU_FEATURES),
+            "global_features": list(features.GLOBAL_FEATURES),
+        },
+        "action": {
+            "version": actions.ACTION_VERSION,
+            "kind": "target",
+            "per_sku": ["safety_factor", "gap"],
+            "mapping": "hybridinv.envs.actions.targets_from_action",
+        },
+    }
+
+
+@dataclass(frozen=True, eq=False)
+class ModelFile:
+    """A loaded model: the numpy network and its metadata."""
+
+    network: SharedPolicyNetwork
+    metadata: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+    @property
+    def name(self) -> str:
+        return str(self.metadata.get("name", self.path.name if self.path else "model"))
+
+
+def _weights_bytes(network: SharedPolicyNetwork) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, **{key: network.weights[key] for key in sorted(network.weights)})  # type: ignore[arg-type]
+    return buffer.getvalue()
+
+
+def save_model(
+    directory: str | Path,
+    network: SharedPolicyNetwork,
+    metadata: dict[str, Any],
+) -> Path:
+    """Write ``policy.npz`` and ``metadata.json`` into ``directory`` (created if needed).
+
+    ``metadata`` is completed with the format version, the current observation
+    and action specification (unless given) and the weights' SHA-256.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    payload = _weights_bytes(network)
+    (directory / WEIGHTS_FILE).write_bytes(payload)
+    spec = current_spec()
+    meta = {
+        "format_version": FORMAT_VERSION,
+        "name": directory.name,
+        "observation_spec": spec["observation"],
+        "action_spec": spec["action"],
+        **metadata,
+        "weights_file": WEIGHTS_FILE,
+        "weights_sha256": hashlib.sha256(payload).hexdigest(),
+        "network": {
+            "n_sku_features": network.n_sku_features,
+            "n_global_features": network.n_global_features,
+            "n_actions": network.n_actions,
+            "hidden": network.hidden,
+        },
+    }
+    (directory / METADATA_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True, default=_jsonable) + "\n")
+    return directory
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def _check_spec(meta: dict[str, Any], path: Path) -> None:
+    spec = current_spec()
+    for key, current in (("observation_spec", spec["observation"]), ("action_spec", spec["action"])):
+        stored = meta.get(key)
+        if not isinstance(stored, dict):
+            raise ModelFileError(f"{path}: metadata has no {key}")
+        if stored.get("version") != current["version"]:
+            raise ModelFileError(
+                f"{path}: model was trained with {key} version {stored.get('version')}, "
+                f"the installed environments use version {current['version']}; retrain the model"
+            )
+    names = meta["observation_spec"].get("sku_features")
+    if names is not None and list(names) != spec["observation"]["sku_features"]:
+        raise ModelFileError(f"{path}: model's per-SKU features differ from the installed ones; retrain the model")
+
+
+def load_model(path: str | Path, check_spec: bool = True) -> ModelFile:
+    """Load and verify a model directory (or its ``metadata.json``).
+
+    Raises
+    ------
+    ModelFileError
+        If a file is missing or unreadable, the format or spec version differs,
+        or the weights' SHA-256 does not match the metadata.
+    """
+    path = Path(path)
+    directory = path.parent if path.name == METADATA_FILE else path
+    meta_path = directory / METADATA_FILE
+    try:
+        meta = json.loads(meta_path.read_text())
+    except FileNotFoundError:
+        raise ModelFileError(f"{directory}: no {METADATA_FILE} (not a model directory)") from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ModelFileError(f"{meta_path}: unreadable metadata ({exc})") from exc
+    if not isinstance(meta, dict):
+        raise ModelFileError(f"{meta_path}: metadata is not a JSON object")
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise ModelFileError(
+            f"{meta_path}: model format version {meta.get('format_version')}, this library reads {FORMAT_VERSION}"
+        )
+    weights_path = directory / str(meta.get("weights_file", WEIGHTS_FILE))
+    try:
+        payload = weights_path.read_bytes()
+    except OSError as exc:
+        raise ModelFileError(f"{weights_path}: cannot read the weights ({exc})") from exc
+    digest = hashlib.sha256(payload).hexdigest()
+    if digest != meta.get("weights_sha256"):
+        raise ModelFileError(
+            f"{weights_path}: SHA-256 {digest[:12]}… does not match the metadata "
+            f"({str(meta.get('weights_sha256'))[:12]}…): the weights are corrupted or were replaced"
+        )
+    if check_spec:
+        _check_spec(meta, directory)
+    try:
+        with np.load(io.BytesIO(payload), allow_pickle=False) as data:
+            weights = {key: np.array(data[key]) for key in data.files}
+        network = SharedPolicyNetwork(weights)
+    except (OSError, ValueError) as exc:
+        raise ModelFileError(f"{weights_path}: invalid weights ({exc})") from exc
+    return ModelFile(network, meta, directory)

@@ -1,0 +1,396 @@
+"""Training of the hybrid agent and the pure-RL baselines with stable-baselines3.
+
+:func:`train` builds the environment (``TargetEnv`` for the hybrid agent,
+``OrderEnv`` for pure PPO/SAC), optionally wraps the scenario in a curriculum
+and/or domain randomization (:mod:`hybridinv.rl.variants`), trains with a tqdm
+progress bar, evaluates the current policy every ``eval_every`` timesteps with
+:func:`hybridinv.simulate` on fixed evaluation seeds of the *unmodified*
+scenario, keeps the best evaluated policy, and writes a model directory
+(:mod:`hybridinv.rl.model_file`).
+
+Torch runs single-threaded on the CPU and SB3 writes no log folders (its logger
+is replaced by one without outputs).
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from stable_baselines3 import PPO, SAC
+from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.logger import Logger
+from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecNormalize
+
+from hybridinv.core.errors import ConstraintViolationWarning
+from hybridinv.envs import OrderEnv, TargetEnv
+from hybridinv.rl.hybrid import Hybrid
+from hybridinv.rl.model_file import save_model
+from hybridinv.rl.network import SharedSkuPolicy, export_weights, load_weights
+from hybridinv.rl.numpy_policy import SharedPolicyNetwork
+from hybridinv.rl.pure import SB3_FILE, PureRL
+from hybridinv.rl.variants import Curriculum, DomainRandomization, ScenarioMix, single_sku_grid
+from hybridinv.sim.scenario import Scenario
+
+__all__ = ["Algorithm", "TrainConfig", "TrainResult", "evaluate", "sb3_class", "silent_logger", "train"]
+
+
+class Algorithm(StrEnum):
+    """What to train: the hybrid agent or a pure-RL baseline."""
+
+    HYBRID = "hybrid"
+    PPO = "ppo"
+    SAC = "sac"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Training configuration (stored in the model's metadata).
+
+    Parameters
+    ----------
+    scenario : str
+        Scenario registry name, or ``"single_sku_grid"`` (one network trained across the
+        16 single-SKU lost-sales instances of :func:`~hybridinv.rl.variants.single_sku_grid`).
+    algo : Algorithm
+    timesteps : int
+        Environment steps (periods) of training.
+    seed : int
+        Seeds the SB3 model (torch, sampling) and the environments.
+    eval_every : int
+        Evaluate every this many timesteps (0: only at the end).
+    eval_seeds : tuple of int
+        Simulation seeds of the evaluations (common random numbers across evaluations).
+    eval_periods : int, optional
+        Horizon of an evaluation episode (default: the scenario's).
+    curriculum, randomize : bool
+        Use :class:`~hybridinv.rl.variants.Curriculum` / :class:`~hybridinv.rl.variants.DomainRandomization`.
+    n_envs : int
+        Parallel environments (in one process, ``DummyVecEnv``).
+    hidden : int
+        Hidden width of the networks.
+    learning_rate, gamma, gae_lambda, ent_coef, clip_range : float
+        PPO/SAC hyperparameters.
+    n_steps, batch_size, n_epochs : int
+        PPO rollout length per environment, minibatch size, epochs per update.
+    log_std_init : float
+        Initial log standard deviation of the Gaussian policy.
+    warm_start : str, optional
+        Model directory whose weights initialize the hybrid network.
+    """
+
+    scenario: str = "multi_50"
+    algo: Algorithm = Algorithm.HYBRID
+    timesteps: int = 50_000
+    seed: int = 0
+    eval_every: int = 10_000
+    eval_seeds: tuple[int, ...] = (10_001, 10_002, 10_003, 10_004, 10_005)
+    eval_periods: int | None = None
+    curriculum: bool = False
+    randomize: bool = False
+    n_envs: int = 1
+    hidden: int = 64
+    learning_rate: float = 3e-4
+    gamma: float = 0.99
+    gae_lambda: float = 0.95
+    ent_coef: float = 0.0
+    clip_range: float = 0.2
+    n_steps: int = 1024
+    batch_size: int = 256
+    n_epochs: int = 10
+    log_std_init: float = -1.0
+    warm_start: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "algo", Algorithm(self.algo))
+        if self.timesteps < 1 or self.n_envs < 1 or self.eval_every < 0:
+            raise ValueError("timesteps and n_envs must be >= 1 and eval_every >= 0")
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["algo"] = self.algo.value
+        data["eval_seeds"] = list(self.eval_seeds)
+        return data
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` produced."""
+
+    path: Path
+    policy: Any
+    evaluations: list[dict[str, float]] = field(default_factory=list)
+    best: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def sb3_class(algo: str | Algorithm) -> type[BaseAlgorithm]:
+    """The SB3 algorithm class for ``algo`` (the hybrid agent uses PPO)."""
+    algo = Algorithm(algo)
+    return SAC if algo is Algorithm.SAC else PPO
+
+
+def silent_logger() -> Logger:
+    """An SB3 logger that writes nothing (no stdout, no folders)."""
+    return Logger(folder=None, output_formats=[])
+
+
+def evaluate(policy: Any, scenario: Scenario, seeds: tuple[int, ...], periods: int | None = None) -> dict[str, float]:
+    """Mean KPIs of ``policy`` over ``seeds`` (via :func:`hybridinv.sim.simulate`)."""
+    from hybridinv.sim.runner import simulate
+
+    frame = simulate(policy, scenario, seeds=list(seeds), periods=periods)
+    columns = ["avg_cost", "fill_rate", "holding_cost", "shortage_cost", "ordering_cost", "violations"]
+    result = {name: float(frame[name].mean()) for name in columns if name in frame}
+    result["avg_cost_std"] = float(frame["avg_cost"].std(ddof=1)) if len(frame) > 1 else 0.0
+    return result
+
+
+def _source(scenario: Scenario, config: TrainConfig) -> tuple[Any, Curriculum | None]:
+    curriculum = Curriculum(scenario) if config.curriculum else None
+    inner: Any = curriculum if curriculum is not None else scenario
+    if config.randomize:
+        return DomainRandomization(inner), curriculum
+    return inner, curriculum
+
+
+def _make_env(source: Any, config: TrainConfig, seed: int) -> Any:
+    env: Any = TargetEnv(source) if config.algo is Algorithm.HYBRID else OrderEnv(source)
+    env.reset(seed=seed)
+    return env
+
+
+def _build_model(env: VecEnv, config: TrainConfig, template: Any) -> BaseAlgorithm:
+    common: dict[str, Any] = {"verbose": 0, "seed": config.seed, "device": "cpu"}
+    if config.algo is Algorithm.SAC:
+        return SAC(
+            "MlpPolicy",
+            env,
+            learning_rate=config.learning_rate,
+            gamma=config.gamma,
+            batch_size=config.batch_size,
+            learning_starts=min(1000, config.timesteps // 4),
+            policy_kwargs={"net_arch": [config.hidden, config.hidden]},
+            **common,
+        )
+    ppo_args: dict[str, Any] = {
+        "learning_rate": config.learning_rate,
+        "n_steps": config.n_steps,
+        "batch_size": min(config.batch_size, config.n_steps * config.n_envs),
+        "n_epochs": config.n_epochs,
+        "gamma": config.gamma,
+        "gae_lambda": config.gae_lambda,
+        "ent_coef": config.ent_coef,
+        "clip_range": config.clip_range,
+    }
+    if config.algo is Algorithm.HYBRID:
+        policy_kwargs = {
+            "n_sku_features": template.n_sku_features,
+            "n_global_features": template.n_global_features,
+            "hidden": config.hidden,
+            "log_std_init": config.log_std_init,
+        }
+        return PPO(SharedSkuPolicy, env, policy_kwargs=policy_kwargs, **ppo_args, **common)
+    policy_kwargs = {"net_arch": [config.hidden, config.hidden], "log_std_init": config.log_std_init}
+    return PPO("MlpPolicy", env, policy_kwargs=policy_kwargs, **ppo_args, **common)
+
+
+class _Progress(BaseCallback):
+    """tqdm bar, curriculum stages, periodic evaluation and best-policy tracking."""
+
+    def __init__(self, trainer: _Trainer) -> None:
+        super().__init__(verbose=0)
+        self.trainer = trainer
+        self.next_eval = trainer.config.eval_every or trainer.config.timesteps + 1
+
+    def _on_training_start(self) -> None:
+        if self.trainer.show_progress:
+            from tqdm.auto import tqdm
+
+            self.trainer.bar = tqdm(total=self.trainer.config.timesteps, desc="train", unit="step")
+
+    def _on_step(self) -> bool:
+        trainer = self.trainer
+        if trainer.bar is not None:
+            trainer.bar.update(self.training_env.num_envs)
+        if trainer.curriculum is not None:
+            trainer.curriculum.advance(self.num_timesteps / trainer.config.timesteps)
+        if self.num_timesteps >= self.next_eval:
+            self.next_eval += trainer.config.eval_every
+            trainer.evaluate_now(self.num_timesteps)
+        return True
+
+    def _on_training_end(self) -> None:
+        if self.trainer.bar is not None:
+            self.trainer.bar.close()
+
+
+class _Trainer:
+    def __init__(self, scenario: Scenario, config: TrainConfig, out: Path, show_progress: bool) -> None:
+        self.scenario = scenario
+        self.config = config
+        self.out = out
+        self.show_progress = show_progress
+        self.bar: Any = None
+        self.evaluations: list[dict[str, float]] = []
+        self.best: dict[str, float] = {}
+        self.best_network: SharedPolicyNetwork | None = None
+        self.model: BaseAlgorithm | None = None
+        self.curriculum: Curriculum | None = None
+        self.reward_scale: float | None = None
+        self.eval_scenarios: list[Scenario] = [scenario]
+        self.start = time.perf_counter()
+
+    def current_policy(self) -> Any:
+        assert self.model is not None
+        if self.config.algo is Algorithm.HYBRID:
+            assert isinstance(self.model.policy, SharedSkuPolicy)
+            return Hybrid(export_weights(self.model.policy), name="hybrid")
+        return PureRL(self.model, name=self.config.algo.value)
+
+    def evaluate_now(self, timesteps: int) -> dict[str, float]:
+        policy = self.current_policy()
+        results = [evaluate(policy, sc, self.config.eval_seeds, self.config.eval_periods) for sc in self.eval_scenarios]
+        kpis = {key: float(np.mean([r[key] for r in results])) for key in results[0]}
+        if len(results) > 1:
+            pairs = zip(self.eval_scenarios, results, strict=True)
+            kpis.update({f"avg_cost[{sc.name}]": r["avg_cost"] for sc, r in pairs})
+        kpis["timesteps"] = float(timesteps)
+        kpis["seconds"] = round(time.perf_counter() - self.start, 1)
+        self.evaluations.append(kpis)
+        if not self.best or kpis["avg_cost"] < self.best["avg_cost"]:
+            self.best = dict(kpis)
+            if isinstance(policy, Hybrid):
+                self.best_network = policy.network
+            assert self.model is not None
+            self.out.mkdir(parents=True, exist_ok=True)
+            self.model.save(str(self.out / SB3_FILE))
+        self.write()
+        if self.bar is not None:
+            self.bar.set_postfix(cost=f"{kpis['avg_cost']:.2f}", best=f"{self.best['avg_cost']:.2f}")
+        return kpis
+
+    def metadata(self) -> dict[str, Any]:
+        assert self.reward_scale is not None
+        return {
+            "scenario": self.scenario.summary(),
+            "reward_spec": {
+                "kind": "negative_period_cost",
+                "scale": self.reward_scale,
+                "components": ["holding", "shortage", "ordering", "waste", "overflow"],
+                "description": "reward = -(period cost) / scale, cost as charged by hybridinv.sim.ledger",
+            },
+            "training": {
+                **self.config.to_dict(),
+                "seconds": round(time.perf_counter() - self.start, 1),
+                "n_skus": self.scenario.n_skus,
+                "torch_threads": 1,
+                "device": "cpu",
+            },
+            "seed": self.config.seed,
+            "evaluation": {"best": self.best, "history": self.evaluations},
+        }
+
+    def write(self) -> None:
+        """(Re)write the model directory with the best policy so far (crash-safe checkpoints)."""
+        if self.config.algo is Algorithm.HYBRID:
+            assert self.best_network is not None
+            save_model(self.out, self.best_network, self.metadata())
+        else:
+            _write_pure_metadata(self.out, self.metadata())
+
+
+def train(
+    config: TrainConfig, out: str | Path, scenario: Scenario | None = None, progress: bool = True
+) -> TrainResult:
+    """Train an agent and write its model directory.
+
+    Parameters
+    ----------
+    config : TrainConfig
+    out : str or Path
+        Model directory to write (``policy.npz`` + ``metadata.json`` for the
+        hybrid agent, ``sb3.zip`` + ``metadata.json`` for pure RL).
+    scenario : Scenario, optional
+        Defaults to ``hybridinv.scenarios.get(config.scenario)``.
+    progress : bool
+        Show a tqdm progress bar.
+
+    Returns
+    -------
+    TrainResult
+        The best evaluated policy (numpy :class:`Hybrid` or :class:`PureRL`), the
+        evaluation history and the best KPIs.
+    """
+    with warnings.catch_warnings():
+        # the repair layer warns when a plan cannot meet every row; training sees thousands
+        warnings.simplefilter("ignore", ConstraintViolationWarning)
+        return _train(config, Path(out), scenario, progress)
+
+
+def _train(config: TrainConfig, out: Path, scenario: Scenario | None, progress: bool) -> TrainResult:
+    start = time.perf_counter()
+    torch.set_num_threads(1)
+    mix: list[Scenario] = []
+    if scenario is None and config.scenario == "single_sku_grid":
+        mix = single_sku_grid()
+        scenario = mix[0]
+    elif scenario is None:
+        from hybridinv import scenarios
+
+        scenario = scenarios.get(config.scenario)
+    trainer = _Trainer(scenario, config, out, progress)
+    source, trainer.curriculum = _source(scenario, config)
+    if mix:
+        source = ScenarioMix(mix)
+        trainer.eval_scenarios = single_sku_grid(periods=1000, warmup=50)
+    env_fns = [lambda k=k: _make_env(source, config, config.seed * 1000 + k) for k in range(config.n_envs)]
+    raw_env = DummyVecEnv(env_fns)  # type: ignore[arg-type]
+    template: Any = raw_env.envs[0]
+    # returns are O(100) periods of cost: normalize rewards (not observations) for the critic
+    vec_env = VecNormalize(raw_env, norm_obs=False, norm_reward=True, gamma=config.gamma)
+    model = _build_model(vec_env, config, template)
+    model.set_logger(silent_logger())
+    if config.warm_start and config.algo is Algorithm.HYBRID:
+        from hybridinv.rl.model_file import load_model
+
+        assert isinstance(model.policy, SharedSkuPolicy)
+        load_weights(model.policy, load_model(config.warm_start).network)
+    trainer.model = model
+    trainer.reward_scale = float(template.reward_scale)
+    model.learn(total_timesteps=config.timesteps, callback=_Progress(trainer))
+    trainer.evaluate_now(model.num_timesteps)
+    vec_env.close()
+    if config.algo is Algorithm.HYBRID:
+        assert trainer.best_network is not None
+        policy: Any = Hybrid(trainer.best_network, metadata=trainer.metadata())
+    else:
+        policy = PureRL.load(out)
+    return TrainResult(out, policy, trainer.evaluations, trainer.best, time.perf_counter() - start)
+
+
+def _write_pure_metadata(out: Path, metadata: dict[str, Any]) -> None:
+    import hashlib
+    import json
+
+    from hybridinv.rl.model_file import FORMAT_VERSION, METADATA_FILE, current_spec
+
+    spec = current_spec()
+    payload = (out / SB3_FILE).read_bytes()
+    meta = {
+        "format_version": FORMAT_VERSION,
+        "name": out.name,
+        "observation_spec": spec["observation"],
+        "action_spec": {**spec["action"], "kind": "order", "mapping": "hybridinv.envs.actions.orders_from_action"},
+        **metadata,
+        "weights_file": SB3_FILE,
+        "weights_sha256": hashlib.sha256(payload).hexdigest(),
+    }
+    (out / METADATA_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True, default=float) + "\n")

@@ -1,0 +1,158 @@
+"""Scenario variants for training: curriculum stages and domain randomization.
+
+Both are *scenario sources* for :class:`hybridinv.envs.InventoryEnv`: callables
+``source(np_random) -> Scenario`` that the environment calls at every reset
+with its own generator, so randomization is reproducible from the
+environment's seed and independent across parallel copies.
+
+- :class:`Curriculum`: stage 0 trains on stationary demand (the scenario's
+  base means, no seasonality, promotions, regime shifts or common factor),
+  stage 1 adds seasonality and trend, stage 2 is the full scenario.
+  :meth:`Curriculum.advance` is called by the trainer as timesteps pass.
+- :class:`DomainRandomization`: per episode, every demand mean is scaled by a
+  common factor drawn log-uniformly from ``demand_range`` and lead times are
+  shifted by an integer from ``lead_time_shift`` (floored at 0), so the policy
+  sees more operating points than the one scenario (Tobin et al. [1]_).
+
+References
+----------
+.. [1] Tobin, J. et al. (2017). Domain randomization for transferring deep
+   neural networks from simulation to the real world. *IROS*, 23-30.
+.. [2] Bengio, Y. et al. (2009). Curriculum learning. *ICML*, 41-48.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from hybridinv.sim.scenario import Scenario
+
+__all__ = [
+    "CURRICULUM_STAGES",
+    "GRID_LEAD_TIMES",
+    "GRID_SHORTAGE_COSTS",
+    "Curriculum",
+    "DomainRandomization",
+    "ScenarioMix",
+    "curriculum_stage",
+    "randomized",
+    "single_sku_grid",
+]
+
+CURRICULUM_STAGES: tuple[str, ...] = ("stationary", "seasonal", "full")
+
+
+def curriculum_stage(scenario: Scenario, stage: int) -> Scenario:
+    """The scenario with demand simplified to curriculum ``stage`` (0, 1 or 2)."""
+    if stage >= len(CURRICULUM_STAGES) - 1:
+        return scenario
+    demand = scenario.demand
+    if stage == 0:
+        simple = replace(
+            demand, seasonality=(), trend=0.0, promotions=None, regime_shifts=None, common_factor=None
+        )
+    else:
+        simple = replace(demand, promotions=None, regime_shifts=None, common_factor=None)
+    return scenario.replace(demand=simple, name=f"{scenario.name}[{CURRICULUM_STAGES[stage]}]")
+
+
+def randomized(
+    scenario: Scenario, rng: np.random.Generator, demand_range: tuple[float, float], lead_time_shift: tuple[int, int]
+) -> Scenario:
+    """One randomized copy of ``scenario`` (demand means scaled, lead times shifted)."""
+    low, high = demand_range
+    factor = float(np.exp(rng.uniform(np.log(low), np.log(high))))
+    shift = int(rng.integers(lead_time_shift[0], lead_time_shift[1] + 1))
+    catalog = scenario.catalog
+    lead_time = np.maximum(catalog.lead_time + shift, 0)
+    catalog = catalog.with_values(demand_mean=catalog.demand_mean * factor, lead_time=lead_time)
+    demand = replace(scenario.demand, mean=scenario.demand.mean * factor)
+    keep_lead_process = shift == 0
+    return scenario.replace(
+        catalog=catalog,
+        demand=demand,
+        lead_times=scenario.lead_times if keep_lead_process else None,
+        initial_state=None,
+        name=f"{scenario.name}[x{factor:.2f},L{shift:+d}]",
+    )
+
+
+@dataclass
+class Curriculum:
+    """Scenario source that simplifies the scenario in early training stages.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    boundaries : tuple of float
+        Fractions of the training budget at which stages 1 and 2 start.
+    """
+
+    scenario: Scenario
+    boundaries: tuple[float, float] = (0.25, 0.5)
+    stage: int = 0
+    _cache: dict[int, Scenario] = field(default_factory=dict, repr=False)
+
+    def advance(self, progress: float) -> int:
+        """Set the stage from the fraction of timesteps done; return it."""
+        self.stage = int(sum(progress >= b for b in self.boundaries))
+        return self.stage
+
+    def __call__(self, rng: np.random.Generator) -> Scenario:
+        if self.stage not in self._cache:
+            self._cache[self.stage] = curriculum_stage(self.scenario, self.stage)
+        return self._cache[self.stage]
+
+
+@dataclass
+class DomainRandomization:
+    """Scenario source drawing a randomized copy of the inner source's scenario each episode.
+
+    Parameters
+    ----------
+    inner : Scenario or callable
+        A scenario or another source (e.g. a :class:`Curriculum`).
+    demand_range : tuple of float
+        Range of the common demand scaling factor (log-uniform).
+    lead_time_shift : tuple of int
+        Inclusive range of the lead-time shift.
+    """
+
+    inner: Scenario | Curriculum
+    demand_range: tuple[float, float] = (0.6, 1.6)
+    lead_time_shift: tuple[int, int] = (-1, 1)
+
+    def __call__(self, rng: np.random.Generator) -> Scenario:
+        base = self.inner if isinstance(self.inner, Scenario) else self.inner(rng)
+        return randomized(base, rng, self.demand_range, self.lead_time_shift)
+
+
+#: The single-SKU lost-sales grid of the quality benchmark: Poisson mean 5, h = 1.
+GRID_SHORTAGE_COSTS: tuple[float, ...] = (4.0, 9.0, 19.0, 39.0)
+GRID_LEAD_TIMES: tuple[int, ...] = (1, 2, 3, 4)
+
+
+def single_sku_grid(periods: int = 200, warmup: int = 0) -> list[Scenario]:
+    """The 16 single-SKU lost-sales instances (p in {4, 9, 19, 39}, L in {1, 2, 3, 4}, mean 5, h = 1)."""
+    from hybridinv.scenarios import single_sku
+
+    return [
+        single_sku(
+            mean=5.0, lead_time=lead, holding_cost=1.0, shortage_cost=shortage, periods=periods, warmup=warmup
+        ).replace(name=f"single_sku[p={shortage:g},L={lead}]")
+        for shortage in GRID_SHORTAGE_COSTS
+        for lead in GRID_LEAD_TIMES
+    ]
+
+
+@dataclass
+class ScenarioMix:
+    """Scenario source drawing one of several same-size scenarios uniformly per episode
+    (e.g. the single-SKU grid, so one network conditioned on ``(p, L)`` features covers it)."""
+
+    scenarios: list[Scenario]
+
+    def __call__(self, rng: np.random.Generator) -> Scenario:
+        return self.scenarios[int(rng.integers(len(self.scenarios)))]

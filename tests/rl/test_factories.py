@@ -1,0 +1,59 @@
+"""Registry factories of the RL policies (hybridinv/rl/factories.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hybridinv.core.errors import PlanningError
+from hybridinv.envs import GLOBAL_FEATURES, SKU_FEATURES
+from hybridinv.policies import registry
+from hybridinv.rl import Hybrid, ModelFileError, SharedPolicyNetwork, save_model
+from hybridinv.rl.factories import hybrid
+from hybridinv.rl.hybrid import models_directory, resolve_model_path
+
+
+def test_hybrid_factory_with_a_path(tmp_path: Path) -> None:
+    net = SharedPolicyNetwork.random(len(SKU_FEATURES), len(GLOBAL_FEATURES), hidden=8)
+    path = save_model(tmp_path / "mine", net, {})
+    agent = registry.make("hybrid", None, model=path, repair="highs")
+    assert isinstance(agent, Hybrid) and agent.repair == "highs"
+    with pytest.raises(PlanningError, match="unknown hybrid options"):
+        hybrid(None, model=path, colour="red")
+    with pytest.raises(ModelFileError):
+        hybrid(None, model=tmp_path / "missing")
+
+
+def test_models_directory_is_next_to_the_package() -> None:
+    assert models_directory().name == "models"
+    assert (models_directory().parent / "hybridinv" / "__init__.py").exists()
+    assert resolve_model_path("hybrid_default") == models_directory() / "hybrid_default" or not (
+        models_directory() / "hybrid_default"
+    ).exists()
+
+
+def test_default_hybrid_is_shipped() -> None:
+    if not (models_directory() / "hybrid_default").exists():
+        pytest.skip("models/hybrid_default not shipped yet")
+    agent = registry.make("hybrid")
+    assert isinstance(agent, Hybrid)
+    assert agent.metadata["weights_sha256"]
+
+
+def test_shipped_pure_ppo_acts_on_its_scenario_only() -> None:
+    pytest.importorskip("stable_baselines3")
+    if not (models_directory() / "ppo_multi_50").exists():
+        pytest.skip("models/ppo_multi_50 not shipped")
+    from hybridinv import scenarios
+    from hybridinv.rl import PureRL
+    from hybridinv.sim.simulator import Simulator
+
+    agent = registry.make("ppo", scenarios.get("multi_50"))
+    assert isinstance(agent, PureRL)
+    obs = Simulator(scenarios.get("multi_50")).reset(seed=0)
+    orders = agent.act(obs)
+    assert orders.shape == (50,) and (orders >= 0).all()
+    other = Simulator(scenarios.get("multi_10")).reset(seed=0)
+    with pytest.raises(PlanningError, match="tied to its SKU count"):
+        agent.act(other)

@@ -1,0 +1,73 @@
+"""Model files: save/load round trip, hash and version checks (hybridinv/rl/model_file.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hybridinv.envs import GLOBAL_FEATURES, SKU_FEATURES
+from hybridinv.rl.model_file import METADATA_FILE, WEIGHTS_FILE, ModelFileError, load_model, save_model
+from hybridinv.rl.numpy_policy import SharedPolicyNetwork
+
+
+@pytest.fixture()
+def model_dir(tmp_path: Path) -> Path:
+    net = SharedPolicyNetwork.random(len(SKU_FEATURES), len(GLOBAL_FEATURES), hidden=8, seed=4)
+    return save_model(tmp_path / "m", net, {"scenario": {"name": "test"}, "seed": 4, "reward_spec": {"kind": "x"}})
+
+
+def test_round_trip(model_dir: Path) -> None:
+    model = load_model(model_dir)
+    again = SharedPolicyNetwork.random(len(SKU_FEATURES), len(GLOBAL_FEATURES), hidden=8, seed=4)
+    for key, value in again.weights.items():
+        np.testing.assert_array_equal(model.network.weights[key], value)
+    meta = model.metadata
+    assert meta["seed"] == 4 and meta["scenario"] == {"name": "test"}
+    assert meta["observation_spec"]["sku_features"] == list(SKU_FEATURES)
+    assert len(meta["weights_sha256"]) == 64
+    assert load_model(model_dir / METADATA_FILE).network.hidden == 8
+
+
+def test_corrupted_weights_raise(model_dir: Path) -> None:
+    path = model_dir / WEIGHTS_FILE
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="SHA-256"):
+        load_model(model_dir)
+
+
+def test_replaced_weights_raise(model_dir: Path) -> None:
+    other = SharedPolicyNetwork.random(len(SKU_FEATURES), len(GLOBAL_FEATURES), hidden=8, seed=99)
+    np.savez(model_dir / WEIGHTS_FILE, **other.weights)
+    with pytest.raises(ModelFileError, match="corrupted or were replaced"):
+        load_model(model_dir)
+
+
+@pytest.mark.parametrize("key", ["observation_spec", "action_spec"])
+def test_spec_version_mismatch_raises(model_dir: Path, key: str) -> None:
+    meta_path = model_dir / METADATA_FILE
+    meta = json.loads(meta_path.read_text())
+    meta[key]["version"] = meta[key]["version"] + 100
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(ModelFileError, match="retrain"):
+        load_model(model_dir)
+    assert load_model(model_dir, check_spec=False).network.hidden == 8
+
+
+def test_format_version_and_missing_files(model_dir: Path, tmp_path: Path) -> None:
+    meta_path = model_dir / METADATA_FILE
+    meta = json.loads(meta_path.read_text())
+    meta["format_version"] = 999
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(ModelFileError, match="format version"):
+        load_model(model_dir)
+    with pytest.raises(ModelFileError, match="not a model directory"):
+        load_model(tmp_path / "nowhere")
+    meta_path.write_text("{not json")
+    with pytest.raises(ModelFileError, match="unreadable"):
+        load_model(model_dir)
+    assert issubclass(ModelFileError, ValueError)

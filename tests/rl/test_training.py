@@ -1,0 +1,104 @@
+"""Tiny training runs of the hybrid agent and pure PPO (hybridinv/rl/training.py, hybridinv/cli/train.py)."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("stable_baselines3")
+
+from click.testing import CliRunner  # noqa: E402
+
+from hybridinv import scenarios  # noqa: E402
+from hybridinv.core.errors import ConstraintViolationWarning  # noqa: E402
+from hybridinv.rl import Hybrid, PureRL, load_model  # noqa: E402
+from hybridinv.rl.training import TrainConfig, train  # noqa: E402
+from hybridinv.sim.runner import simulate  # noqa: E402
+
+
+def _sb3_dirs() -> set[str]:
+    return {p.name for p in Path(tempfile.gettempdir()).iterdir() if p.name.startswith("SB3-")}
+
+
+@pytest.fixture()
+def no_log_folders():  # type: ignore[no-untyped-def]
+    before = _sb3_dirs()
+    yield
+    assert _sb3_dirs() == before, "SB3 left log folders in the temp dir"
+
+
+def _tiny(algo: str, **changes: object) -> TrainConfig:
+    values: dict[str, object] = {
+        "scenario": "multi_10",
+        "algo": algo,
+        "timesteps": 256,
+        "n_steps": 128,
+        "batch_size": 64,
+        "n_epochs": 2,
+        "eval_every": 128,
+        "eval_seeds": (1, 2),
+        "eval_periods": 20,
+        "hidden": 16,
+    }
+    values.update(changes)
+    return TrainConfig(**values)  # type: ignore[arg-type]
+
+
+def test_tiny_hybrid_run_writes_a_loadable_model(tmp_path: Path, no_log_folders: None) -> None:
+    result = train(_tiny("hybrid", curriculum=True, randomize=True), tmp_path / "hybrid", progress=False)
+    assert isinstance(result.policy, Hybrid)
+    assert len(result.evaluations) >= 2
+    assert result.best["avg_cost"] == min(e["avg_cost"] for e in result.evaluations)
+    model = load_model(tmp_path / "hybrid")
+    meta = model.metadata
+    assert meta["training"]["algo"] == "hybrid" and meta["training"]["curriculum"] is True
+    assert meta["seed"] == 0 and meta["scenario"]["name"] == "multi_10"
+    assert meta["reward_spec"]["kind"] == "negative_period_cost"
+    assert meta["evaluation"]["best"]["violations"] == 0
+    assert (tmp_path / "hybrid" / "sb3.zip").exists()
+    # the network trained on 10 SKUs plans 50
+    loaded = Hybrid.load(tmp_path / "hybrid")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConstraintViolationWarning)
+        frame = simulate(loaded, scenarios.get("multi_50"), seeds=[0], periods=5)
+    assert frame["violations"].iloc[0] == 0
+
+
+def test_same_seed_same_weights(tmp_path: Path) -> None:
+    config = _tiny("hybrid", eval_every=0, timesteps=128)
+    first = train(config, tmp_path / "a", progress=False).policy.network.weights
+    second = train(config, tmp_path / "b", progress=False).policy.network.weights
+    for key in first:
+        np.testing.assert_array_equal(first[key], second[key])
+
+
+def test_tiny_pure_ppo_run(tmp_path: Path, no_log_folders: None) -> None:
+    result = train(_tiny("ppo"), tmp_path / "ppo", progress=False)
+    assert isinstance(result.policy, PureRL)
+    meta = json.loads((tmp_path / "ppo" / "metadata.json").read_text())
+    assert meta["action_spec"]["kind"] == "order"
+    again = PureRL.load(tmp_path / "ppo")
+    frame = simulate(again, scenarios.get("multi_10"), seeds=[0], periods=5)
+    assert np.isfinite(frame["avg_cost"]).all()
+
+
+def test_cli_train(tmp_path: Path, no_log_folders: None) -> None:
+    from hybridinv.cli import main
+
+    out = tmp_path / "cli_model"
+    args = [
+        "train", "--scenario", "multi_10", "--algo", "hybrid", "--timesteps", "128", "--n-steps", "64",
+        "--eval-every", "0", "--eval-seeds", "1", "--out", str(out), "--seed", "3", "--quiet",
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "best_evaluation" in result.output
+    assert load_model(out).metadata["seed"] == 3
+    bad = CliRunner().invoke(main, ["train", "--scenario", "nope", "--out", str(tmp_path / "x"), "--quiet"])
+    assert bad.exit_code != 0 and "unknown scenario" in bad.output
+
