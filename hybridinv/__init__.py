@@ -9,7 +9,7 @@ this package never imports torch.
 from __future__ import annotations
 
 from hybridinv import policies, scenarios
-from hybridinv.core import Catalog, ConstraintViolationWarning, Constraints, InventoryState, PlanningError
+from hybridinv.core import Catalog, Constraints, ConstraintViolationWarning, InventoryState, PlanningError
 from hybridinv.planner import plan
 from hybridinv.sim import Scenario, Simulator, simulate
 

@@ -75,7 +75,9 @@ def forecast_arrays(
         duplicated = pd.DataFrame({"sku": skus, "period": period}).duplicated().to_numpy()
         if duplicated.any():
             i = int(np.flatnonzero(duplicated)[0])
-            raise PlanningError("more than one row for this sku and period", column="period", sku=skus[i], value=int(period[i]))
+            raise PlanningError(
+                "more than one row for this sku and period", column="period", sku=skus[i], value=int(period[i])
+            )
         step = period - period.min()
         inside = step < horizon
         mean[pos[inside], step[inside]] = values[inside]
@@ -86,7 +88,9 @@ def forecast_arrays(
     missing = from_catalog & np.isnan(fallback_mean)
     if missing.any():
         raise PlanningError(
-            "no forecast rows and no demand_mean in the catalog", column="demand_mean", sku=catalog.sku[int(np.flatnonzero(missing)[0])]
+            "no forecast rows and no demand_mean in the catalog",
+            column="demand_mean",
+            sku=catalog.sku[int(np.flatnonzero(missing)[0])],
         )
     mean[from_catalog] = fallback_mean[from_catalog, None]
     mean = _fill_forward(mean)

@@ -142,7 +142,7 @@ def _catalog(
     price plus goodwill, so ordering pays (``shortage_cost > unit_cost``).
     """
     mean = np.round(np.exp(rng.normal(np.log(8.0), 0.8, n)), 1).clip(0.5, 200)
-    unit_cost = np.round(np.exp(rng.normal(np.log(20.0), 0.6, n)), 2)
+    unit_cost = np.round(np.exp(rng.normal(np.log(20.0), 0.6, n)), 2).astype(np.float64)
     holding = np.round(unit_cost * rng.uniform(0.01, 0.04, n), 3)  # per week
     goodwill_weeks = rng.uniform(3.0, 15.0, n)
     lot = rng.choice([1, 1, 2, 5, 10], size=n).astype(float)

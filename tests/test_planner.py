@@ -57,7 +57,8 @@ def test_forecast_reaches_policy_with_quantile_std(frames: tuple[pd.DataFrame, p
     rows = []
     for sku in catalog["sku"][:3]:
         for period in (5, 6):
-            rows.append({"sku": sku, "period": period, "mean": 10.0 + period, "q0.1": 4.0, "q0.9": 4.0 + 2 * 1.2815515655446004 * 3})
+            high = 4.0 + 2 * 1.2815515655446004 * 3  # normal 10%/90% quantiles of std 3
+            rows.append({"sku": sku, "period": period, "mean": 10.0 + period, "q0.1": 4.0, "q0.9": high})
     policy = Recorder()
     plan(state, catalog, None, forecast=pd.DataFrame(rows), policy=policy)
     obs = policy.seen[0]

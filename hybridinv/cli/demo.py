@@ -24,11 +24,16 @@ def command(policy: str | None, seeds: int, periods: int) -> None:
     available = registry.available()
     chosen = policy or next(p for p in _COMPARE if p in available)
     catalog, state = example_frames()
-    click.echo(f"Planning one period for {len(catalog)} SKUs with policy '{chosen}' "
-               f"(capacity {EXAMPLE_CONSTRAINTS.capacity:g}, budget {EXAMPLE_CONSTRAINTS.budget:g})\n")
+    click.echo(
+        f"Planning one period for {len(catalog)} SKUs with policy '{chosen}' "
+        f"(capacity {EXAMPLE_CONSTRAINTS.capacity:g}, budget {EXAMPLE_CONSTRAINTS.budget:g})\n"
+    )
     orders = plan(state, catalog, EXAMPLE_CONSTRAINTS, policy=chosen)
-    cols = [c for c in ("sku", "on_hand", "inventory_position", "forecast_mean", "desired_qty", "order_qty", "reason")
-            if c in orders.columns]
+    cols = [
+        c
+        for c in ("sku", "on_hand", "inventory_position", "forecast_mean", "desired_qty", "order_qty", "reason")
+        if c in orders.columns
+    ]
     with pd.option_context("display.width", 140, "display.max_columns", 20):
         click.echo(orders[cols].round(1).to_string(index=False))
     diag = orders.attrs["diagnostics"]
@@ -39,13 +44,15 @@ def command(policy: str | None, seeds: int, periods: int) -> None:
         if name not in available:
             continue
         result = simulate(registry.make(name, scenario), scenario, seeds=seeds)
-        rows.append({
-            "policy": name,
-            "avg_cost": result["avg_cost"].mean(),
-            "fill_rate": result["fill_rate"].mean(),
-            "violations": result["violations"].sum(),
-            "ms/period": 1000 * result["decision_time"].mean(),
-        })
+        rows.append(
+            {
+                "policy": name,
+                "avg_cost": result["avg_cost"].mean(),
+                "fill_rate": result["fill_rate"].mean(),
+                "violations": result["violations"].sum(),
+                "ms/period": 1000 * result["decision_time"].mean(),
+            }
+        )
     table = pd.DataFrame(rows).sort_values("avg_cost")
     click.echo(f"KPI comparison on the example scenario ({seeds} seeds x {periods} weeks, common random numbers):")
     click.echo(table.round(3).to_string(index=False))

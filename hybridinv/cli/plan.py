@@ -12,13 +12,38 @@ __all__ = ["command"]
 
 
 @click.command(name="plan")
-@click.option("--catalog", "catalog_path", required=True, type=click.Path(exists=True, dir_okay=False), help="Catalog CSV.")
-@click.option("--state", "state_path", required=True, type=click.Path(exists=True, dir_okay=False), help="State CSV (sku, on_hand, ...).")
-@click.option("--forecast", "forecast_path", type=click.Path(exists=True, dir_okay=False), help="Forecast CSV (sku, period, mean[, std]).")
-@click.option("--open-orders", "orders_path", type=click.Path(exists=True, dir_okay=False), help="Open orders CSV (sku, arrives_in, quantity).")
-@click.option("--capacity", type=float, default=float("inf"), show_default=True, help="Warehouse capacity (volume units).")
+@click.option(
+    "--catalog", "catalog_path", required=True, type=click.Path(exists=True, dir_okay=False), help="Catalog CSV."
+)
+@click.option(
+    "--state",
+    "state_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="State CSV (sku, on_hand, ...).",
+)
+@click.option(
+    "--forecast",
+    "forecast_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Forecast CSV (sku, period, mean[, std]).",
+)
+@click.option(
+    "--open-orders",
+    "orders_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Open orders CSV (sku, arrives_in, quantity).",
+)
+@click.option(
+    "--capacity", type=float, default=float("inf"), show_default=True, help="Warehouse capacity (volume units)."
+)
 @click.option("--budget", type=float, default=float("inf"), show_default=True, help="Purchase budget for this period.")
-@click.option("--policy", default="hybrid", show_default=True, help="Policy name (hybrid, newsvendor, ss, base_stock, dynamic_ss, mpc, ...).")
+@click.option(
+    "--policy",
+    default="hybrid",
+    show_default=True,
+    help="Policy name (hybrid, newsvendor, ss, base_stock, dynamic_ss, mpc, ...).",
+)
 @click.option("--backorders", is_flag=True, help="Unmet demand is backordered (default: lost sales).")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), help="Write the plan CSV here (default: print).")
 @click.option("--diagnostics", "diag_path", type=click.Path(dir_okay=False), help="Write diagnostics JSON here.")

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.errors import PlanningError
 
@@ -53,7 +53,7 @@ def sku_column(df: pd.DataFrame, table: str, *, unique: bool = True) -> NDArray[
 
 
 def check_array(
-    values: NDArray[np.float64],
+    values: ArrayLike,
     column: str,
     skus: Sequence[object] | NDArray[np.object_],
     table: str,
@@ -126,11 +126,14 @@ def numeric_column(
             known = ~empty
             out = arr.copy()
             out[known] = check_array(
-                arr[known], column, skus[known], table,
-                minimum=minimum, strict=strict, allow_inf=allow_inf, integer=integer,
+                arr[known],
+                column,
+                skus[known],
+                table,
+                minimum=minimum,
+                strict=strict,
+                allow_inf=allow_inf,
+                integer=integer,
             )
             return out
-    return check_array(
-        arr, column, skus, table, minimum=minimum, strict=strict, allow_inf=allow_inf, integer=integer
-    )
-
+    return check_array(arr, column, skus, table, minimum=minimum, strict=strict, allow_inf=allow_inf, integer=integer)

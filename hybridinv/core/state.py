@@ -90,9 +90,7 @@ class InventoryState:
         require_columns(df, ["on_hand"], _TABLE)
         on_hand = numeric_column(df, "on_hand", skus, _TABLE, integer=True)
         back = numeric_column(df, "backorders", skus, _TABLE, default=0.0, integer=True)
-        wide = sorted(
-            (int(m.group(1)), c) for c in df.columns if (m := _PIPELINE_COLUMN.match(str(c))) is not None
-        )
+        wide = sorted((int(m.group(1)), c) for c in df.columns if (m := _PIPELINE_COLUMN.match(str(c))) is not None)
         width = (max(k for k, _ in wide) + 1) if wide else 1
         pipe = np.zeros((len(skus), width))
         for k, col in wide:
@@ -116,9 +114,11 @@ class InventoryState:
             if s not in lookup:
                 raise PlanningError("open order for a SKU that is not in the state", column="sku", sku=s)
             rows[k] = lookup[s]
-        width = max(self.pipeline.shape[1], int(arrives.max()) + 1 if arrives.size else 1)
+        current = self.pipeline
+        assert current is not None  # always set by __post_init__
+        width = max(current.shape[1], int(arrives.max()) + 1 if arrives.size else 1)
         pipe = np.zeros((len(self.sku), width))
-        pipe[:, : self.pipeline.shape[1]] = self.pipeline
+        pipe[:, : current.shape[1]] = current
         np.add.at(pipe, (rows, arrives.astype(np.int64)), qty)
         return InventoryState(self.sku, self.on_hand, self.backorders, pipe)
 
@@ -142,9 +142,9 @@ class InventoryState:
             raise PlanningError("state has no row for a catalog SKU", column="sku", sku=missing[0])
         order = np.empty_like(pos)
         order[pos] = np.arange(pos.size)
-        return InventoryState(
-            self.sku[order], self.on_hand[order], self.backorders[order], self.pipeline[order]  # type: ignore[index]
-        )
+        back, pipe = self.backorders, self.pipeline
+        assert back is not None and pipe is not None  # always set by __post_init__
+        return InventoryState(self.sku[order], self.on_hand[order], back[order], pipe[order])
 
     @classmethod
     def empty(cls, catalog: Catalog, on_hand: ArrayLike = 0.0, width: int = 1) -> InventoryState:

@@ -90,8 +90,9 @@ class LeadTimeProcess:
         object.__setattr__(self, "supplier", sup)
 
     @classmethod
-    def from_catalog(cls, lead_time: ArrayLike, std: ArrayLike, supplier_names: ArrayLike,
-                     disruptions: Disruptions | None = None) -> LeadTimeProcess:
+    def from_catalog(
+        cls, lead_time: ArrayLike, std: ArrayLike, supplier_names: ArrayLike, disruptions: Disruptions | None = None
+    ) -> LeadTimeProcess:
         """Build from catalog columns (supplier names are mapped to indices)."""
         _, codes = np.unique(np.asarray(supplier_names, dtype=str), return_inverse=True)
         return cls(np.asarray(lead_time), np.asarray(std, dtype=float), codes.astype(np.int64), disruptions)

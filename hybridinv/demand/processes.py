@@ -10,7 +10,7 @@ simulator's step loop.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 
-class DemandDistribution(str, Enum):
+class DemandDistribution(StrEnum):
     """Family of the per-period demand count given its mean."""
 
     POISSON = "poisson"
@@ -170,7 +170,7 @@ class DemandProcess:
         object.__setattr__(self, "cv", _per_sku(self.cv, n, "cv"))
         trend = np.asarray(self.trend, dtype=np.float64)
         object.__setattr__(self, "trend", np.broadcast_to(trend, (n,)).copy())
-        if self.distribution is DemandDistribution.NEGATIVE_BINOMIAL and (self.dispersion <= 0).any():
+        if self.distribution is DemandDistribution.NEGATIVE_BINOMIAL and bool(np.any(np.asarray(self.dispersion) <= 0)):
             raise PlanningError("negative binomial dispersion must be > 0", column="dispersion")
         if self.distribution is DemandDistribution.EMPIRICAL:
             if self.history is None:
@@ -206,7 +206,7 @@ class DemandProcess:
         factor = np.ones((periods, self.n_skus))
         for season in self.seasonality:
             factor *= season.factor(t)
-        factor *= np.maximum(1.0 + self.trend[None, :] * t[:, None], 0.0)
+        factor *= np.maximum(1.0 + np.asarray(self.trend)[None, :] * t[:, None], 0.0)
         return np.maximum(factor, 0.0)
 
     def sample(self, rng: np.random.Generator, periods: int) -> DemandPath:
@@ -216,7 +216,6 @@ class DemandProcess:
         factor, counts) so a change in one component's parameters leaves the
         random numbers of the others unchanged.
         """
-        n = self.n_skus
         streams = rng.spawn(4)
         expected = self.mean[None, :] * self.pattern(periods)
         if self.promotions is not None:

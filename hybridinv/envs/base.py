@@ -85,16 +85,14 @@ class InventoryEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
         if scenario.n_skus != self.n_skus:
             raise ValueError(f"scenario source changed the SKU count from {self.n_skus} to {scenario.n_skus}")
         self.scenario = scenario
-        path_seed = int(rng.integers(2**31 - 1)) if options is None or "path_seed" not in options else int(
-            options["path_seed"]
+        path_seed = (
+            int(rng.integers(2**31 - 1)) if options is None or "path_seed" not in options else int(options["path_seed"])
         )
         self._sim = Simulator(scenario, periods=self.periods)
         self._obs = self._sim.reset(seed=path_seed)
         return self._observe(), {"path_seed": path_seed}
 
-    def step(
-        self, action: NDArray[np.float32]
-    ) -> tuple[NDArray[np.float32], float, bool, bool, dict[str, Any]]:
+    def step(self, action: NDArray[np.float32]) -> tuple[NDArray[np.float32], float, bool, bool, dict[str, Any]]:
         sim, obs = self._sim, self._obs
         if sim is None or obs is None:
             raise RuntimeError("call reset() before step()")
@@ -108,9 +106,11 @@ class InventoryEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
             reward = float(self.reward_spec.period_reward(ledger, t))
         else:
             reward = -ledger.period_cost(t) / self.reward_scale
-        info = {name: float(ledger.costs[t, k]) for k, name in enumerate(COST_COMPONENTS)}
+        info: dict[str, Any] = {name: float(ledger.costs[t, k]) for k, name in enumerate(COST_COMPONENTS)}
         info["cost"] = ledger.period_cost(t)
-        info["violation"] = bool(ledger.budget_excess[t] > 0 or ledger.capacity_excess[t] > 0 or ledger.rule_breaches[t] > 0)
+        info["violation"] = bool(
+            ledger.budget_excess[t] > 0 or ledger.capacity_excess[t] > 0 or ledger.rule_breaches[t] > 0
+        )
         info["orders"] = orders
         truncated = sim.done
         return self._observe(), reward, False, truncated, info

@@ -174,9 +174,7 @@ class Ledger:
         budget = self.scenario.constraints.budget
         stock_value = float(self._unit_cost @ self.sku_stock) / measured
         cogs = float(self._unit_cost @ self.sku_served) / measured
-        violations = (
-            (self.budget_excess[sl] > 0) | (self.capacity_excess[sl] > 0) | (self.rule_breaches[sl] > 0)
-        )
+        violations = (self.budget_excess[sl] > 0) | (self.capacity_excess[sl] > 0) | (self.rule_breaches[sl] > 0)
         waste_units = float(self.waste_units[sl].sum())
         received_units = float(self.received_units[sl].sum())
         out = {

@@ -171,8 +171,20 @@ class Simulator:
         arrivals[:] = 0.0
         self.t = t + 1
         ledger.record(
-            t, self, qty, spend, fixed, served, short, waste, overflow, demand, received,
-            ordered=ordered, cancelled=cancelled, backorders_filled=self._filled,
+            t,
+            self,
+            qty,
+            spend,
+            fixed,
+            served,
+            short,
+            waste,
+            overflow,
+            demand,
+            received,
+            ordered=ordered,
+            cancelled=cancelled,
+            backorders_filled=self._filled,
         )
         return Observation(self)
 
@@ -267,8 +279,13 @@ class Simulator:
             obs = Observation(self)
             horizon = int(cat.lead_time.max()) + 1
             rows = capacity_rows(
-                cat.volume, cat.lead_time, obs.on_hand, obs.pipeline, obs.forecast(horizon),
-                self._capacity, obs.backorders,
+                cat.volume,
+                cat.lead_time,
+                obs.on_hand,
+                obs.pipeline,
+                obs.forecast(horizon),
+                self._capacity,
+                obs.backorders,
             )
             new = np.bincount(rows.row, weights=cat.volume * qty, minlength=rows.residual.size)
             excess = new - np.maximum(rows.residual, 0.0)

@@ -34,9 +34,23 @@ def test_plan_from_csv_files(tmp_path: Path) -> None:
     forecast = pd.DataFrame({"sku": catalog["sku"], "period": 1, "mean": catalog["demand_mean"] * 2})
     forecast.to_csv(tmp_path / "forecast.csv", index=False)
     args = [
-        "plan", "--catalog", str(tmp_path / "catalog.csv"), "--state", str(tmp_path / "state.csv"),
-        "--forecast", str(tmp_path / "forecast.csv"), "--capacity", "480", "--budget", "900",
-        "--policy", "newsvendor", "--out", str(tmp_path / "plan.csv"), "--diagnostics", str(tmp_path / "diag.json"),
+        "plan",
+        "--catalog",
+        str(tmp_path / "catalog.csv"),
+        "--state",
+        str(tmp_path / "state.csv"),
+        "--forecast",
+        str(tmp_path / "forecast.csv"),
+        "--capacity",
+        "480",
+        "--budget",
+        "900",
+        "--policy",
+        "newsvendor",
+        "--out",
+        str(tmp_path / "plan.csv"),
+        "--diagnostics",
+        str(tmp_path / "diag.json"),
     ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
@@ -54,7 +68,8 @@ def test_plan_bad_input_is_a_clean_error(tmp_path: Path) -> None:
     catalog.to_csv(tmp_path / "catalog.csv", index=False)
     state.to_csv(tmp_path / "state.csv", index=False)
     result = CliRunner().invoke(
-        main, ["plan", "--catalog", str(tmp_path / "catalog.csv"), "--state", str(tmp_path / "state.csv"), "--policy", "ss"]
+        main,
+        ["plan", "--catalog", str(tmp_path / "catalog.csv"), "--state", str(tmp_path / "state.csv"), "--policy", "ss"],
     )
     assert result.exit_code != 0
     assert "holding_cost" in result.output and "P-102" in result.output
