@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from hybridinv._highs import new_highs
 from hybridinv.repair.hull import SegmentTable
 from hybridinv.repair.model import RepairProblem, RowKind
 
@@ -287,9 +288,7 @@ def _bundle_polish(
     _, _, on = dual.evaluate(start)
     best_on = on
     grad = dual.usage_all(on) - np.concatenate(dual.rhs)
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("threads", 1)
+    highs = new_highs()
     radius = np.maximum(0.5 * center, 0.05 * max(float(center.max(initial=0.0)), 1e-9))
     highs.addVars(n_dim + 1, np.zeros(n_dim + 1), np.full(n_dim + 1, highspy.kHighsInf))
     highs.changeColCost(n_dim, -1.0)

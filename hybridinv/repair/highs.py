@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from hybridinv._highs import new_highs
 from hybridinv.repair.model import BackendSolution, MilpArrays, RepairProblem, VarKind, milp_arrays
 
 __all__ = ["available", "load_model", "lp_relaxation_prices", "solve_highs"]
@@ -31,11 +32,8 @@ def available() -> bool:
 
 
 def _new_highs(time_limit: float | None, gap: float | None) -> Any:
-    import highspy
 
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("threads", 1)
+    highs = new_highs()
     if time_limit is not None:
         highs.setOptionValue("time_limit", max(float(time_limit), 1e-3))
     if gap is not None:
