@@ -9,7 +9,6 @@ the plan still satisfies MOQ, lot sizes, capacity and budget.
 
 from __future__ import annotations
 
-import inspect
 import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -27,7 +26,7 @@ if TYPE_CHECKING:
     from hybridinv.policies.base import Policy
     from hybridinv.sim.observation import Observation
 
-__all__ = ["GuardedPolicy", "Guardrails", "apply_guardrails", "guarded_repair", "guardrail_report"]
+__all__ = ["GuardedPolicy", "Guardrails", "apply_guardrails", "guarded_repair", "guardrail_report", "repair_bounds"]
 
 _TOL = 1e-9
 
@@ -139,19 +138,54 @@ def apply_guardrails(
     return np.ceil(lower - _TOL), np.floor(upper + _TOL)
 
 
-def _repair_function() -> Any:
-    try:
-        from hybridinv.repair import repair_orders
-    except ImportError:
-        return None
-    return repair_orders
-
-
 def _has_rules(catalog: Catalog, constraints: Constraints) -> bool:
     return bool(
         constraints.has_capacity or constraints.has_budget or constraints.supplier_capacity
         or (catalog.moq > 0).any() or (catalog.lot_size > 1).any() or np.isfinite(catalog.max_order).any()
     )
+
+
+def _min_units(catalog: Catalog) -> NDArray[np.float64]:
+    """Smallest positive order: the MOQ in whole lots, at least one lot."""
+    return np.maximum(np.round(catalog.moq / catalog.lot_size), 1.0) * catalog.lot_size
+
+
+def _allowed_range(
+    catalog: Catalog, lower: NDArray[np.float64], upper: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Smallest and largest order in ``[lower, upper]`` the catalog allows (whole lots, MOQ)."""
+    lot, min_units = catalog.lot_size, _min_units(catalog)
+    least = np.where(lower > 0, np.maximum(np.ceil(lower / lot - _TOL) * lot, min_units), 0.0)
+    most = np.where(np.isfinite(upper), np.floor(upper / lot + _TOL) * lot, np.inf)
+    return least, np.where(most >= min_units, most, 0.0)
+
+
+def repair_bounds(
+    catalog: Catalog, lower: ArrayLike, upper: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
+    """Guardrail bounds made consistent with the catalog's lot sizes, MOQs and maximum orders.
+
+    The repair orders whole lots, at least the MOQ when positive. Where no such
+    order lies in ``[lower, upper]`` the minimum wins (as in
+    :func:`apply_guardrails`): ``upper`` is raised to the smallest allowed order
+    ``>= lower``. A minimum above the catalog's largest allowed order is lowered
+    to that order.
+
+    Returns
+    -------
+    lower, upper : arrays of float
+        Bounds :func:`hybridinv.repair.repair_orders` accepts without conflict.
+    capped : array of bool
+        SKUs whose minimum had to be lowered to the catalog's largest order.
+    """
+    low = np.asarray(lower, dtype=np.float64)
+    high = np.asarray(upper, dtype=np.float64)
+    need, _ = _allowed_range(catalog, low, high)
+    _, largest = _allowed_range(catalog, np.zeros_like(low), np.asarray(catalog.max_order, dtype=np.float64))
+    capped = need > largest
+    low = np.where(capped, largest, low)
+    need = np.minimum(need, largest)
+    return low, np.maximum(high, need), capped
 
 
 def guarded_repair(
@@ -165,36 +199,41 @@ def guarded_repair(
 ) -> NDArray[np.float64]:
     """Repair ``desired`` orders with per-SKU bounds ``lower <= order <= upper``.
 
-    When :func:`hybridinv.repair.repair_orders` accepts ``lower``/``upper`` the
-    bounds are passed in and the solver keeps every constraint. Otherwise the
-    desired orders are clipped into the bounds, repaired, and the result is
-    clipped again to ``upper`` (rounded down to the lot size, which keeps budget and
-    capacity feasible); a lower bound the repair undid is reported with a
-    :class:`~hybridinv.core.errors.ConstraintViolationWarning`. Without any
-    catalog rule or shared constraint the clipped orders are only rounded up.
+    The bounds (made consistent with lot sizes, MOQs and maximum orders by
+    :func:`repair_bounds`) are enforced inside :func:`hybridinv.repair.repair_orders`,
+    so the plan keeps every catalog rule and the capacity, budget and supplier
+    rows. A minimum order the shared rows cannot afford is still placed: the
+    repair then reports the violated rows with a
+    :class:`~hybridinv.core.errors.ConstraintViolationWarning`, as it does for a
+    minimum above the catalog's maximum order. Without any catalog rule or shared
+    constraint the orders are clipped into the bounds and rounded up.
+
+    Raises
+    ------
+    RuntimeError
+        If the repair returned an order outside the bounds (defensive check).
     """
-    target = np.clip(np.asarray(desired, dtype=np.float64), lower, upper)
-    if not _has_rules(catalog, constraints):
-        return np.ceil(target - _TOL)
-    repair_orders = _repair_function()
-    if repair_orders is not None:
-        parameters = inspect.signature(repair_orders).parameters
-        if "lower" in parameters and "upper" in parameters:
-            result = repair_orders(target, catalog, state, constraints, lower=lower, upper=upper, **repair_options)
-            return np.asarray(result.orders, dtype=np.float64)
-        orders = np.asarray(repair_orders(target, catalog, state, constraints, **repair_options).orders, dtype=float)
-    else:
-        orders = np.ceil(target - _TOL)
-    capped = np.minimum(orders, np.floor(upper / catalog.lot_size + _TOL) * catalog.lot_size)
-    capped = np.where((capped > 0) & (capped < catalog.moq), 0.0, capped)
-    if (capped < lower - _TOL).any():
+    low, high, capped = repair_bounds(catalog, lower, upper)
+    if capped.any():
         warnings.warn(
-            f"{int((capped < lower - _TOL).sum())} SKU(s) ordered below their guardrail minimum "
-            "(the repair layer does not take per-SKU lower bounds yet)",
+            f"{int(capped.sum())} SKU(s) have a guardrail minimum above their maximum order; "
+            "ordering the maximum instead",
             ConstraintViolationWarning,
             stacklevel=2,
         )
-    return capped
+    if not _has_rules(catalog, constraints):
+        return np.ceil(np.clip(np.asarray(desired, dtype=np.float64), low, high) - _TOL)
+    from hybridinv.repair import repair_orders
+
+    result = repair_orders(desired, catalog, state, constraints, lower=low, upper=high, **repair_options)
+    orders = np.asarray(result.orders, dtype=np.float64)
+    outside = (orders < low - _TOL) | (orders > high + _TOL)
+    if outside.any():  # the repair enforces the bounds; this only guards against regressions
+        i = int(np.flatnonzero(outside)[0])
+        raise RuntimeError(
+            f"repair returned {orders[i]:g} for SKU {catalog.sku[i]!r} outside [{low[i]:g}, {high[i]:g}]"
+        )
+    return orders
 
 
 def guardrail_report(
@@ -210,9 +249,12 @@ def guardrail_report(
 
     ``active`` names the guardrail that moved the order away from the desired
     quantity (``"max_change"``, ``"periods_of_supply"``, ``"critical_minimum"``) or is
-    empty; ``binding`` is True where the final order sits on a bound.
+    empty; ``binding`` is True where the final order sits on a bound rounded to
+    the orders the catalog allows (whole lots, MOQ), which is where the repair
+    keeps it (:func:`guarded_repair`).
     """
     lower, upper = apply_guardrails(guardrails, catalog, state, incumbent_orders, forecast)
+    least, most = _allowed_range(catalog, *repair_bounds(catalog, lower, upper)[:2])
     desired_arr = np.asarray(desired, dtype=np.float64)
     final_arr = np.asarray(final, dtype=np.float64)
     n = catalog.n_skus
@@ -239,7 +281,7 @@ def guardrail_report(
         "lower": lower,
         "upper": upper,
         "active": active,
-        "binding": (np.abs(final_arr - lower) < 0.5) & (lower > 0) | (np.abs(final_arr - upper) < 0.5),
+        "binding": ((final_arr <= least + _TOL) & (least > 0)) | (final_arr >= most - _TOL),
     })
 
 

@@ -123,6 +123,7 @@ def _solve(
 
 
 def _violations(problem: RepairProblem, lots: NDArray[np.float64]) -> tuple[RowViolation, ...]:
+    """Rows of ``problem`` over-used by ``lots`` (an unbounded problem and total lots)."""
     out = []
     for group in problem.groups:
         usage = group.usage(lots)
@@ -144,12 +145,15 @@ def _violations(problem: RepairProblem, lots: NDArray[np.float64]) -> tuple[RowV
 def _diagnostics(
     problem: RepairProblem, solution: BackendSolution, lots: NDArray[np.float64], status: str, seconds: float
 ) -> RepairDiagnostics:
+    """Diagnostics of the residual ``lots``, with usage and violations of the total order against the given rows."""
+    original = problem.base if problem.base is not None else problem
+    lots = problem.total_lots(lots)
     capacity = np.zeros(0)
     budget = 0.0
     supplier: dict[str, float] = {}
     usage: dict[str, float] = {}
     limit: dict[str, float] = {}
-    for group, price in zip(problem.groups, solution.prices, strict=True):
+    for group, price in zip(original.groups, solution.prices, strict=True):
         price = np.asarray(price, dtype=np.float64)
         if group.kind is RowKind.CAPACITY:
             capacity = price.copy()
@@ -166,7 +170,7 @@ def _diagnostics(
         status=status,
         solve_time=seconds,
         iterations=solution.iterations,
-        violations=_violations(problem, lots),
+        violations=_violations(original, lots),
         capacity_price=capacity,
         budget_price=budget,
         supplier_price=dict(supplier),
@@ -187,6 +191,8 @@ def repair_orders(
     expected_demand: ArrayLike | None = None,
     gap_tolerance: float = DEFAULT_GAP_TOLERANCE,
     solver: Any | None = None,
+    lower: ArrayLike | None = None,
+    upper: ArrayLike | None = None,
 ) -> RepairResult:
     """Turn desired order quantities into whole-lot orders that respect every rule.
 
@@ -194,6 +200,8 @@ def repair_orders(
     over ``q_i ∈ {0} ∪ [moq_i, max_order_i]``, ``q_i`` a multiple of ``lot_size_i``,
     subject to the capacity rows of :func:`hybridinv.core.capacity_rows` (one per
     receipt period), the budget row and the supplier rows. ``d_i = max(desired_i, 0)``.
+    Optional per-SKU bounds add ``lower_i <= q_i <= upper_i`` inside the
+    optimization (see :meth:`RepairProblem.with_bounds`).
 
     Parameters
     ----------
@@ -221,20 +229,32 @@ def repair_orders(
         Accepted relative gap (fast path acceptance and MILP ``mip_rel_gap``).
     solver : pulp solver, optional
         Solver object for ``backend="pulp"``.
+    lower, upper : array of float, optional
+        Per-SKU bounds on the order in units (catalog order; a scalar is
+        broadcast; ``upper`` may be ``inf``). Every order satisfies
+        ``lower_i <= q_i <= upper_i`` after whole-lot and MOQ rounding:
+        ``upper`` allows at most ``floor(upper_i / lot_size_i)`` lots (0 when that
+        is below the MOQ), ``lower_i > 0`` forces at least
+        ``max(ceil(lower_i / lot_size_i), moq lots)`` lots (zero is then not allowed).
 
     Returns
     -------
     RepairResult
         Always a plan. When constraints cannot all be met (stock already above
-        capacity), the plan orders nothing that uses the over-full rows, each
-        violated row is listed in ``diagnostics.violations`` and a
-        :class:`hybridinv.ConstraintViolationWarning` is issued.
+        capacity, or minimum orders from ``lower`` alone above the budget or a
+        capacity), the plan keeps the minimum orders, orders nothing else that
+        uses the over-full rows, each violated row is listed in
+        ``diagnostics.violations`` and a :class:`hybridinv.ConstraintViolationWarning`
+        is issued. ``objective`` and ``bound`` refer to the deviation from the
+        original desired quantities, bounds or not.
 
     Raises
     ------
     PlanningError
         For invalid inputs (NaN desired quantities, negative or non-finite
-        weights, misaligned state, unknown backend, ...).
+        weights, misaligned state, unknown backend, NaN or negative bounds, ...)
+        and for conflicting bounds (``lower`` above ``upper`` or ``max_order``
+        after rounding), naming the SKU and the values.
     """
     start = time.perf_counter()
     mode = _backend(backend)
@@ -247,11 +267,14 @@ def repair_orders(
         raise PlanningError("must be in [0, 1)", column="gap_tolerance", value=gap_tolerance)
     if solver is not None and mode is not Backend.PULP:
         raise PlanningError("solver= applies to backend='pulp' only", column="solver")
-    problem = build_problem(desired, catalog, state, constraints, under_weight, over_weight, expected_demand)
+    problem = build_problem(
+        desired, catalog, state, constraints, under_weight, over_weight, expected_demand, lower, upper
+    )
     solution = _solve(problem, mode, limit, tolerance, solver, start)
     lots = make_feasible(problem, solution.lots)
-    objective = problem.objective(lots)
-    bound = min(max(solution.bound, 0.0), objective)
+    # the backends solve the residual problem; the offset is a constant, so the bound stays valid
+    objective = problem.total_objective(lots)
+    bound = min(max(solution.bound, 0.0) + problem.objective_offset, objective)
     gap = _gap_of(objective, bound)
     status = solution.status
     if status != "fallback":
@@ -264,7 +287,7 @@ def repair_orders(
             ConstraintViolationWarning,
             stacklevel=2,
         )
-    orders = lots * problem.lot_size
+    orders = problem.total_lots(lots) * problem.lot_size
     orders.setflags(write=False)
     return RepairResult(
         orders=orders,

@@ -15,6 +15,7 @@ from hybridinv.repair.model import RepairProblem, RowGroup, RowKind
 __all__ = [
     "HOLDING_PERIODS",
     "TIE_BREAK_WEIGHT",
+    "bound_array",
     "build_problem",
     "check_state",
     "default_weights",
@@ -87,6 +88,42 @@ def weight_array(values: ArrayLike, name: str, catalog: Catalog) -> NDArray[np.f
     _first_bad(~np.isfinite(arr), arr, name, catalog, "weight is NaN or infinite")
     _first_bad(arr < 0, arr, name, catalog, "weight must be >= 0")
     return arr
+
+
+def bound_array(values: ArrayLike, name: str, catalog: Catalog) -> NDArray[np.float64]:
+    """A per-SKU order bound in units: not NaN, ``>= 0``; ``upper`` may be ``inf`` (a scalar is broadcast)."""
+    arr = _per_sku(values, name, catalog)
+    _first_bad(np.isnan(arr), arr, name, catalog, f"{name} bound is NaN")
+    _first_bad(arr < 0, arr, name, catalog, f"{name} bound must be >= 0")
+    if name == "lower":
+        _first_bad(~np.isfinite(arr), arr, name, catalog, "lower bound must be finite")
+    return arr
+
+
+def _bounded(
+    problem: RepairProblem, lower: ArrayLike | None, upper: ArrayLike | None, catalog: Catalog
+) -> RepairProblem:
+    """Apply per-SKU bounds ``lower <= q <= upper`` (units) through :meth:`RepairProblem.with_bounds`."""
+    lot = problem.lot_size
+    low = np.zeros(catalog.n_skus) if lower is None else bound_array(lower, "lower", catalog)
+    high = np.full(catalog.n_skus, np.inf) if upper is None else bound_array(upper, "upper", catalog)
+    high_lots = np.where(np.isfinite(high), np.floor(high / lot + 1e-9), np.inf)
+    cap = np.minimum(problem.max_lots, high_lots)
+    cap = np.where(cap >= problem.min_lots, cap, 0.0)  # no whole-lot order >= MOQ fits: only 0
+    reserved = np.where(low > 0, np.maximum(np.ceil(low / lot - 1e-9), problem.min_lots), 0.0)
+    conflict = reserved > cap
+    if conflict.any():
+        i = int(np.flatnonzero(conflict)[0])
+        need, most = reserved[i] * lot[i], cap[i] * lot[i]
+        if reserved[i] > problem.max_lots[i]:
+            why = f"lower bound {low[i]:g} needs {need:g} units, above the largest allowed order {most:g} (max_order)"
+        else:
+            why = (
+                f"lower bound {low[i]:g} (rounded up to lots/MOQ: {need:g}) exceeds upper bound {high[i]:g} "
+                f"(rounded down to lots/MOQ: {most:g})"
+            )
+        raise PlanningError(why, column="lower", sku=catalog.sku[i], value=float(low[i]))
+    return problem.with_bounds(reserved, cap)
 
 
 def default_weights(catalog: Catalog) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -186,13 +223,24 @@ def build_problem(
     under_weight: ArrayLike | None = None,
     over_weight: ArrayLike | None = None,
     expected_demand: ArrayLike | None = None,
+    lower: ArrayLike | None = None,
+    upper: ArrayLike | None = None,
 ) -> RepairProblem:
     """Validate all inputs and return the array formulation.
+
+    With per-SKU bounds ``lower``/``upper`` (units, catalog order) the residual
+    problem of :meth:`RepairProblem.with_bounds` is returned: ``upper`` caps the
+    lots at ``floor(upper / lot_size)`` (with ``max_order``; below the MOQ the SKU
+    orders 0) and ``lower > 0`` reserves ``max(ceil(lower / lot_size), min_lots)``
+    lots.
 
     Raises
     ------
     PlanningError
-        For a misaligned state, NaN desired quantities, bad weights or forecasts.
+        For a misaligned state, NaN desired quantities, bad weights, forecasts or
+        bounds (NaN, negative, infinite ``lower``), and for conflicting bounds
+        (``lower`` above ``upper`` or above ``max_order`` after rounding to whole
+        lots and the MOQ).
     """
     check_state(catalog, state)
     if not isinstance(constraints, Constraints):
@@ -202,7 +250,7 @@ def build_problem(
     under = default_under if under_weight is None else weight_array(under_weight, "under_weight", catalog)
     over = default_over if over_weight is None else weight_array(over_weight, "over_weight", catalog)
     demand = expected_demand_array(expected_demand, catalog)
-    return RepairProblem.build(
+    problem = RepairProblem.build(
         sku=catalog.sku,
         desired=target,
         lot_size=catalog.lot_size,
@@ -212,3 +260,6 @@ def build_problem(
         over_weight=over,
         groups=_row_groups(catalog, state, constraints, demand),
     )
+    if lower is None and upper is None:
+        return problem
+    return _bounded(problem, lower, upper, catalog)

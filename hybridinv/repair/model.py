@@ -17,7 +17,7 @@ and each backend hands them to its solver.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntEnum, StrEnum
 from functools import cached_property
 
@@ -127,6 +127,18 @@ class RepairProblem:
         positive order fits (the SKU is then fixed at 0). Otherwise ``>= min_lots``.
     groups : tuple of RowGroup
         Coupling rows with a finite limit (capacity, budget, supplier).
+    reserved_lots : array of float, optional
+        Lots fixed in advance by per-SKU lower bounds (see :meth:`with_bounds`).
+        The arrays above then describe the *residual* problem over the lots
+        ``m_i`` ordered on top of them: the total order is
+        ``lot_size * (reserved_lots + m)`` (:meth:`total_lots`). ``None``: no
+        reserved lots.
+    objective_offset : float
+        Constant added to :meth:`objective` to obtain the deviation cost of the
+        total order from the original desired quantities (0 without bounds).
+    base : RepairProblem, optional
+        The same problem without the per-SKU bounds (original targets, catalog
+        maximum orders and row limits); ``None`` when no bound was given.
     """
 
     sku: NDArray[np.object_]
@@ -140,6 +152,9 @@ class RepairProblem:
     free_upper_lots: NDArray[np.float64]
     upper_lots: NDArray[np.float64]
     groups: tuple[RowGroup, ...]
+    reserved_lots: NDArray[np.float64] | None = None
+    objective_offset: float = 0.0
+    base: RepairProblem | None = None
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -159,17 +174,7 @@ class RepairProblem:
         lot = np.asarray(lot_size, dtype=np.float64)
         min_lots = np.maximum(np.round(moq / lot), 1.0)
         max_lots = np.where(np.isfinite(max_order), np.floor(max_order / lot + _FLOOR_TOL), np.inf)
-        ceil_lots = np.ceil(target / lot - _FLOOR_TOL)
-        free_upper = np.minimum(max_lots, np.maximum(min_lots, ceil_lots))
-        free_upper = np.where(target > 0, free_upper, 0.0)
-        upper = free_upper.copy()
-        for group in groups:
-            inside = (group.member >= 0) & (group.coef > 0)
-            room = group.rhs[np.maximum(group.member, 0)]
-            implied = np.full(lot.shape, np.inf)
-            implied[inside] = np.floor(room[inside] / group.coef[inside] * (1 + 1e-12) + _FLOOR_TOL)
-            upper = np.minimum(upper, implied)
-        upper = np.where(upper >= min_lots, upper, 0.0)
+        free_upper, upper = _lot_bounds(target, lot, min_lots, max_lots, groups)
         return cls(
             sku=sku,
             desired_input=np.asarray(desired, dtype=np.float64),
@@ -183,6 +188,60 @@ class RepairProblem:
             upper_lots=upper,
             groups=groups,
         )
+
+    def with_bounds(self, reserved_lots: NDArray[np.float64], max_lots: NDArray[np.float64]) -> RepairProblem:
+        """Residual problem for per-SKU bounds on the total lots (exact reformulation).
+
+        A SKU with ``reserved_lots_i = r_i > 0`` must order at least ``r_i`` lots
+        (``r_i >= min_lots_i``, so its MOQ gap disappears): its total order is
+        ``L_i (r_i + m_i)`` with ``m_i`` a whole number in ``[0, max_lots_i - r_i]``.
+        The residual problem has target ``(d_i - L_i r_i)^+``, minimum 1 lot for
+        those SKUs, every row limit reduced by the reserved usage, and
+        :attr:`objective_offset` ``= sum_i over_weight_i (L_i r_i - d_i)^+`` so
+        that ``objective(m) + objective_offset`` is the original deviation cost
+        of the total order (the deviation cost is linear in ``m`` above ``d_i``).
+
+        Parameters
+        ----------
+        reserved_lots : array of float
+            ``0`` or a whole number ``>= min_lots`` per SKU.
+        max_lots : array of float
+            Largest total lots per SKU (``<= self.max_lots``, ``>= reserved_lots``;
+            below ``min_lots`` the SKU can only order 0).
+
+        Returns
+        -------
+        RepairProblem
+            With :attr:`base` set to ``self``.
+        """
+        reserved = np.asarray(reserved_lots, dtype=np.float64)
+        units = self.lot_size * reserved
+        target = np.maximum(self.desired - units, 0.0)
+        offset = float((self.over_weight * np.maximum(units - self.desired, 0.0)).sum())
+        min_lots = np.where(reserved > 0, 1.0, self.min_lots)
+        cap = np.asarray(max_lots, dtype=np.float64) - reserved
+        groups = tuple(replace(g, limit=g.limit - g.usage(reserved)) for g in self.groups)
+        free_upper, upper = _lot_bounds(target, self.lot_size, min_lots, cap, groups)
+        return replace(
+            self,
+            desired=target,
+            min_lots=min_lots,
+            max_lots=cap,
+            free_upper_lots=free_upper,
+            upper_lots=upper,
+            groups=groups,
+            reserved_lots=reserved,
+            objective_offset=offset,
+            base=self,
+        )
+
+    def total_lots(self, lots: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Total lots of a (residual) plan: ``reserved_lots + lots``."""
+        return lots if self.reserved_lots is None else self.reserved_lots + lots
+
+    def total_objective(self, lots: NDArray[np.float64]) -> float:
+        """Deviation cost of the total order from the original desired quantities."""
+        return self.objective(lots) + self.objective_offset
 
     # ------------------------------------------------------------------ sizes and rows
     @property
@@ -250,6 +309,28 @@ class RepairProblem:
     def zero_lots(self) -> NDArray[np.float64]:
         """The empty order (always feasible once negative capacity residuals are floored)."""
         return np.zeros(self.n_skus)
+
+
+def _lot_bounds(
+    target: NDArray[np.float64],
+    lot: NDArray[np.float64],
+    min_lots: NDArray[np.float64],
+    max_lots: NDArray[np.float64],
+    groups: tuple[RowGroup, ...],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """``(free_upper_lots, upper_lots)`` (see :class:`RepairProblem`)."""
+    ceil_lots = np.ceil(target / lot - _FLOOR_TOL)
+    free_upper = np.minimum(max_lots, np.maximum(min_lots, ceil_lots))
+    free_upper = np.where(target > 0, free_upper, 0.0)
+    upper = free_upper.copy()
+    for group in groups:
+        inside = (group.member >= 0) & (group.coef > 0)
+        room = group.rhs[np.maximum(group.member, 0)]
+        implied = np.full(lot.shape, np.inf)
+        implied[inside] = np.floor(room[inside] / group.coef[inside] * (1 + 1e-12) + _FLOOR_TOL)
+        upper = np.minimum(upper, implied)
+    upper = np.where(upper >= min_lots, upper, 0.0)
+    return free_upper, upper
 
 
 @dataclass(frozen=True, eq=False)

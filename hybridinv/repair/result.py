@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,6 +28,7 @@ REASONS: tuple[str, ...] = (
     "budget",
     "supplier_capacity",
     "negative_desired",
+    "guardrail",
 )
 
 _ROW_REASON = {RowKind.CAPACITY: "capacity", RowKind.BUDGET: "budget", RowKind.SUPPLIER: "supplier_capacity"}
@@ -138,12 +139,14 @@ class RepairResult:
     orders : array of float, shape (n,)
         Order quantity per SKU (whole multiples of the lot size), catalog order.
     objective : float
-        Weighted deviation of ``orders`` from the desired quantities.
+        Weighted deviation of ``orders`` from the desired quantities (with
+        bounds too: the original objective, not the residual one).
     bound : float
         A valid lower bound on the optimal objective.
     diagnostics : RepairDiagnostics
     problem : RepairProblem
-        The formulation that was solved (for explanations).
+        The formulation that was solved (for explanations); with bounds, the
+        residual problem (``problem.base`` is the unbounded one).
     """
 
     orders: NDArray[np.float64]
@@ -228,7 +231,25 @@ def explain_reasons(problem: RepairProblem, orders: NDArray[np.float64]) -> dict
       best order under the rules alone and the SKU's row of that kind has no room
       for the SKU's next lot (or the minimum order), or is over-used.
     * ``negative_desired``: the desired quantity was negative (treated as 0).
+    * ``guardrail``: a per-SKU bound (``lower``/``upper`` of
+      :func:`~hybridinv.repair.repair_orders`) changed the best order under the
+      rules alone; the row flags then compare with the best order within the bounds.
+
+    ``problem`` may be a bounded (residual) problem; ``orders`` are total orders.
     """
+    base = problem.base if problem.base is not None else problem
+    bounded_best = problem.total_lots(_free_optimum(problem))
+    rules_best = _free_optimum(base)
+    flags = _rule_flags(base, orders, bounded_best)
+    changed = np.abs(orders - base.desired_input) > 1e-9
+    flags["guardrail"] = changed & (np.abs(bounded_best - rules_best) > 1e-9)
+    return flags
+
+
+def _rule_flags(
+    problem: RepairProblem, orders: NDArray[np.float64], best: NDArray[np.float64]
+) -> dict[str, NDArray[np.bool_]]:
+    """Flags of :func:`explain_reasons` except ``guardrail`` (``best``: best lots without rows)."""
     lot = problem.lot_size
     desired = problem.desired_input
     target = problem.desired
@@ -244,7 +265,7 @@ def explain_reasons(problem: RepairProblem, orders: NDArray[np.float64]) -> dict
         "lot_rounding": changed & off_grid & (target >= moq_units - 1e-9) & (target <= max_units + 1e-9),
         "negative_desired": desired < 0,
     }
-    reduced = lots < _free_optimum(problem) - 1e-9
+    reduced = lots < best - 1e-9
     next_step = np.where(lots < 0.5, problem.min_lots, 1.0)
     for name in ("capacity", "budget", "supplier_capacity"):
         flags[name] = np.zeros(problem.n_skus, dtype=bool)

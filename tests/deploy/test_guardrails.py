@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hybridinv.core import Catalog, Constraints, InventoryState, PlanningError
+from hybridinv.core import Catalog, Constraints, ConstraintViolationWarning, InventoryState, PlanningError
 from hybridinv.demand.processes import DemandProcess
 from hybridinv.deploy import GuardedPolicy, Guardrails, apply_guardrails, guarded_repair, guardrail_report
 from hybridinv.policies import BaseStock
@@ -116,4 +116,83 @@ def test_guarded_policy_stays_within_change_limit_in_simulation():
         assert (np.abs(orders - reference) <= 3 + 1e-9).all()
         report = guarded.report()
         assert set(report["active"]) <= {"", "max_change"}
+        obs = sim.step(orders)
+
+
+# --------------------------------------------------------------------------- bounds enforced inside the repair
+
+
+@pytest.mark.parametrize("backend", ["fast", "auto"])
+def test_critical_minimum_is_honored_under_a_tight_budget(backend):
+    # the budget (40) is worth more on S1..S3 (shortage 5/unit) than on S0, yet S0 is critical
+    catalog = _catalog(lot_size=[5, 1, 1, 1], moq=[10, 0, 0, 0], shortage_cost=[0.1, 5.0, 5.0, 5.0])
+    state = _state(catalog, [0] * 4)
+    rails = Guardrails(critical=np.array([True, False, False, False]), critical_min_order=7.0)
+    lower, upper = apply_guardrails(rails, catalog, state, None, np.full(4, 10.0))
+    desired = np.array([0.0, 20.0, 20.0, 20.0])
+    orders = guarded_repair(desired, catalog, state, Constraints(budget=40.0), lower, upper, backend=backend)
+    assert orders[0] == 10.0  # 7 rounded up to whole lots and the MOQ
+    assert catalog.unit_cost @ orders <= 40.0 + 1e-9  # the rest of the plan still fits the budget
+    assert orders.sum() == pytest.approx(40.0)
+
+
+def test_critical_minimum_wins_over_lot_rounding_conflict():
+    # periods-of-supply cap 3 < one lot of 5: the minimum of 3 wins, so one lot is ordered
+    catalog = _catalog(lot_size=[5, 5, 1, 1])
+    state = _state(catalog, [17, 17, 0, 0])
+    rails = Guardrails(max_periods_of_supply=2, critical=np.array([True, False, False, False]), critical_min_order=3)
+    lower, upper = apply_guardrails(rails, catalog, state, None, np.full(4, 10.0))
+    assert lower[0] == 3.0 and upper[:2].tolist() == [3.0, 3.0]
+    orders = guarded_repair(np.array([9.0, 9.0, 1.0, 1.0]), catalog, state, Constraints(capacity=1000.0), lower, upper)
+    assert orders[:2].tolist() == [5.0, 0.0]  # S1: no whole lot fits under its cap
+
+
+def test_critical_minimum_above_max_order_orders_the_maximum():
+    catalog = _catalog(lot_size=[2, 1, 1, 1], max_order=[7, np.inf, np.inf, np.inf])
+    state = _state(catalog, [0] * 4)
+    rails = Guardrails(critical=np.array([True, False, False, False]), critical_min_order=10)
+    lower, upper = apply_guardrails(rails, catalog, state, None, np.ones(4))
+    with pytest.warns(ConstraintViolationWarning, match="maximum order"):
+        orders = guarded_repair(np.zeros(4), catalog, state, Constraints(), lower, upper)
+    assert orders[0] == 6.0
+
+
+def test_minimum_orders_above_budget_keep_the_minimum_and_warn():
+    catalog = _catalog(unit_cost=[5.0, 1.0, 1.0, 1.0])
+    state = _state(catalog, [0] * 4)
+    rails = Guardrails(critical=np.array([True, True, False, False]), critical_min_order=[4.0, 6.0, 0.0, 0.0])
+    lower, upper = apply_guardrails(rails, catalog, state, None, np.ones(4))
+    with pytest.warns(ConstraintViolationWarning, match="budget"):
+        orders = guarded_repair(np.full(4, 10.0), catalog, state, Constraints(budget=20.0), lower, upper)
+    assert orders.tolist() == [4.0, 6.0, 0.0, 0.0]
+
+
+def test_report_binding_uses_whole_lot_bounds():
+    catalog = _catalog(lot_size=[5, 5, 1, 1])
+    state = _state(catalog, [0] * 4)
+    incumbent = np.array([10.0, 10.0, 10.0, 10.0])
+    rails = Guardrails(max_change_units=3)
+    desired = np.array([30.0, 10.0, 0.0, 11.0])
+    lower, upper = apply_guardrails(rails, catalog, state, incumbent, np.full(4, 10.0))
+    final = guarded_repair(desired, catalog, state, Constraints(), lower, upper)
+    assert final.tolist() == [10.0, 10.0, 7.0, 11.0]  # S0: 13 rounds down to 10 = the largest whole lot
+    report = guardrail_report(rails, catalog, state, incumbent, np.full(4, 10.0), desired, final)
+    assert report["active"].tolist() == ["max_change", "", "max_change", ""]
+    assert report["binding"].tolist() == [True, True, True, False]
+
+
+def test_guarded_policy_honors_critical_minimum_with_budget_in_simulation():
+    n = 3
+    catalog = _catalog(n, lot_size=[4, 1, 1], moq=[8, 0, 0], shortage_cost=[0.5, 5.0, 5.0])
+    scenario = Scenario(name="g", catalog=catalog, constraints=Constraints(budget=30.0),
+                        demand=DemandProcess(mean=np.array([2.0, 10.0, 20.0])), periods=30)
+    policy = BaseStock(np.array([0.0, 80.0, 120.0]), repair=None)  # never wants SKU 0
+    guarded = GuardedPolicy(policy, Guardrails(critical=np.array([True, False, False]), critical_min_order=5.0))
+    sim = Simulator(scenario)
+    obs = sim.reset(seed=0)
+    while not sim.done:
+        orders = guarded.act(obs)
+        assert orders[0] == 8.0  # 5 rounded up to the MOQ (two lots), every period
+        assert catalog.unit_cost @ orders <= 30.0 + 1e-9
+        assert set(guarded.report()["active"]) <= {"", "critical_minimum"}
         obs = sim.step(orders)
