@@ -306,3 +306,22 @@ def large_1000() -> Scenario:
 @register("single_sku")
 def _single_sku_default() -> Scenario:
     return single_sku()
+
+
+@register("hospital_backtest")
+def hospital_backtest() -> Scenario:
+    """Real-data backtest: 50 hospital-product series, twin fitted on 60 months,
+    the actual demand of the last 24 months replayed (needs ``../shared/data`` or
+    ``$HYBRIDINV_DATA``; see :mod:`hybridinv.twin.realdata`)."""
+    from hybridinv.twin.realdata import real_data_scenario
+
+    return real_data_scenario("hospital", n_series=50, train_months=60)
+
+
+@register("carparts_backtest")
+def carparts_backtest() -> Scenario:
+    """Real-data backtest: 50 intermittent car-part series, twin fitted on 39 months,
+    the actual demand of the last 12 months replayed."""
+    from hybridinv.twin.realdata import real_data_scenario
+
+    return real_data_scenario("carparts", n_series=50, train_months=39)

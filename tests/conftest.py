@@ -109,3 +109,16 @@ def hand_path(
 def frame() -> pd.DataFrame:
     """A valid three-SKU catalog frame."""
     return catalog_frame()
+
+
+def scenario_or_skip(name: str):  # type: ignore[no-untyped-def]
+    """A registered scenario; real-data backtests skip when ../shared/data is absent."""
+    import pytest
+
+    from hybridinv import scenarios
+    from hybridinv.twin.realdata import DATASETS, data_dir
+
+    dataset = name.removesuffix("_backtest")
+    if dataset in DATASETS and not (data_dir() / DATASETS[dataset]).exists():
+        pytest.skip(f"real demand data not found in {data_dir()} (set HYBRIDINV_DATA)")
+    return scenarios.get(name)

@@ -13,6 +13,7 @@ from hybridinv.core.errors import ConstraintViolationWarning
 from hybridinv.policies import factories
 from hybridinv.policies.registry import FACTORIES, make
 from hybridinv.sim.runner import simulate
+from tests.conftest import scenario_or_skip
 
 CLASSICAL = ["base_stock", "ss", "rq", "capped_base_stock", "newsvendor", "dynamic_ss", "mpc"]
 
@@ -27,7 +28,7 @@ def test_every_classical_registry_name_has_a_factory() -> None:
 @pytest.mark.parametrize("scenario_name", scenarios.names())
 @pytest.mark.parametrize("policy_name", CLASSICAL)
 def test_factory_policies_run_without_violations(policy_name: str, scenario_name: str) -> None:
-    scenario = scenarios.get(scenario_name)
+    scenario = scenario_or_skip(scenario_name)
     periods = 2 if scenario.n_skus >= 1000 else 5
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConstraintViolationWarning)
