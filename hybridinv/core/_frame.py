@@ -11,6 +11,7 @@ from numpy.typing import ArrayLike, NDArray
 from hybridinv.core.errors import PlanningError
 
 __all__ = [
+    "per_sku",
     "require_frame",
     "require_columns",
     "sku_column",
@@ -137,3 +138,20 @@ def numeric_column(
             )
             return out
     return check_array(arr, column, skus, table, minimum=minimum, strict=strict, allow_inf=allow_inf, integer=integer)
+
+
+def per_sku(value: ArrayLike, n: int, name: str, *, minimum: float | None = None) -> NDArray[np.float64]:
+    """Broadcast a scalar or per-SKU parameter to shape (n,), checked finite (and >= ``minimum``)."""
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim == 0:
+        arr = np.full(n, float(arr))
+    if arr.shape != (n,):
+        raise PlanningError(f"expected a scalar or {n} per-SKU values, got shape {arr.shape}", column=name)
+    bad = ~np.isfinite(arr)
+    if minimum is not None:
+        bad |= arr < minimum
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        limit = "" if minimum is None else f" and >= {minimum:g}"
+        raise PlanningError(f"must be finite{limit}", column=name, value=float(arr[i]))
+    return arr

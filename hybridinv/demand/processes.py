@@ -15,6 +15,7 @@ from enum import StrEnum
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hybridinv.core._frame import per_sku
 from hybridinv.core.errors import PlanningError
 
 __all__ = [
@@ -115,15 +116,7 @@ class DemandPath:
 
 
 def _per_sku(value: ArrayLike, n: int, name: str) -> NDArray[np.float64]:
-    arr = np.asarray(value, dtype=np.float64)
-    if arr.ndim == 0:
-        arr = np.full(n, float(arr))
-    if arr.shape != (n,):
-        raise PlanningError(f"expected a scalar or {n} values, got shape {arr.shape}", column=name)
-    if not np.isfinite(arr).all() or (arr < 0).any():
-        bad = int(np.flatnonzero(~np.isfinite(arr) | (arr < 0))[0])
-        raise PlanningError("must be finite and >= 0", column=name, value=float(arr[bad]))
-    return arr
+    return per_sku(value, n, name, minimum=0.0)
 
 
 @dataclass(frozen=True)

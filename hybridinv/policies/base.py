@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core._frame import per_sku
 
 if TYPE_CHECKING:
     from hybridinv.repair import RepairResult
@@ -47,18 +47,6 @@ class Decision:
     order_up_to: NDArray[np.float64] | None = None
     repair: RepairResult | None = None
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def per_sku(value: ArrayLike, n: int, name: str) -> NDArray[np.float64]:
-    """Broadcast a scalar or per-SKU parameter to shape (n,), checked finite."""
-    arr = np.asarray(value, dtype=np.float64)
-    if arr.ndim == 0:
-        arr = np.full(n, float(arr))
-    if arr.shape != (n,):
-        raise PlanningError(f"policy parameter has {arr.size} values for {n} SKUs", column=name)
-    if not np.isfinite(arr).all():
-        raise PlanningError("policy parameter must be finite", column=name)
-    return arr
 
 
 def needs_repair(obs: Observation) -> bool:
