@@ -1,7 +1,7 @@
 """Benchmark of the repair layer: fast path vs HiGHS MILP vs PuLP objects.
 
 Run ``python benchmarks/bench_repair.py`` (``--quick`` for shorter solver time
-limits). Prints a markdown section and writes it to ``benchmarks/out/repair.md``.
+limits). Prints a markdown section and writes the ``repair`` section of ``benchmarks/RESULTS.md``.
 
 Instances come from :func:`hybridinv.repair.instances.random_instance`: seeded,
 with MOQs on half the SKUs, lot sizes up to 12, three receipt periods and
@@ -186,7 +186,7 @@ def _small_section(repeats: int) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short solver time limits and fewer repeats")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "repair.md")
+    parser.add_argument("--out", type=Path, default=None, help="write here instead of the RESULTS.md section")
     opts = parser.parse_args(argv)
     warnings.simplefilter("ignore", ConstraintViolationWarning)
     quick = opts.quick
@@ -201,8 +201,14 @@ def main(argv: list[str] | None = None) -> int:
     lines.append("Wall times include waiting for the CPU when other processes run; CPU time is the process's own work.")
     text = "\n".join(lines) + "\n"
     print(text)
-    opts.out.parent.mkdir(parents=True, exist_ok=True)
-    opts.out.write_text(text)
+    if opts.out is None:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        from _report import update_results
+
+        update_results("repair", text)
+    else:
+        opts.out.parent.mkdir(parents=True, exist_ok=True)
+        opts.out.write_text(text)
     return 0
 
 
