@@ -8,9 +8,9 @@ Run from the repository root::
 
 Measures
 (a) single SKU, lost sales, Poisson(5), h = 1, p in {4, 9, 19, 39}, L in {1..4}: the
-    shipped single-SKU hybrid model (one network conditioned on (p, L) features)
-    against the exact optimum (``hybridinv.exact.lost_sales_optimal``) and the best
-    static base-stock level; plus tabular Q-learning on L = 1 with a policy plot;
+    shipped per-instance residual-ES models (``models/single_sku_es``) against the exact
+    optimum (``hybridinv.exact.lost_sales_optimal``), the tuned capped base-stock they
+    start from and the best static base-stock level; plus tabular Q-learning on L = 1;
 (b) ``multi_50``: hybrid vs every classical policy of the registry and pure PPO on
     the same seeds (paired differences with 95% t-intervals), violations;
 (c) hybrid decision time per period on ``large_1000`` (network + repair);
@@ -21,6 +21,7 @@ Writes the ``rl`` section of benchmarks/RESULTS.md and benchmarks/out/rl*.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 import warnings
@@ -40,8 +41,9 @@ from hybridinv import scenarios  # noqa: E402
 from hybridinv.core.errors import ConstraintViolationWarning  # noqa: E402
 from hybridinv.exact import best_base_stock, lost_sales_optimal  # noqa: E402
 from hybridinv.policies import registry  # noqa: E402
-from hybridinv.policies.classical import BaseStock  # noqa: E402
-from hybridinv.rl import Hybrid, ModelFileError, models_directory  # noqa: E402
+from hybridinv.rl import Hybrid, ModelFileError, load_model, models_directory  # noqa: E402
+from hybridinv.rl.es import flatten  # noqa: E402
+from hybridinv.rl.residual import single_sku_costs, stack_networks, zero_output  # noqa: E402
 from hybridinv.rl.tabular import QLearning, plot_policy  # noqa: E402
 from hybridinv.rl.variants import GRID_LEAD_TIMES, GRID_SHORTAGE_COSTS  # noqa: E402
 from hybridinv.sim.runner import simulate  # noqa: E402
@@ -72,43 +74,63 @@ def paired_ci(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
 
 
 def single_sku_grid(seeds: int, periods: int) -> str:
-    """(a): hybrid single-SKU model vs exact optimum and best base-stock."""
-    try:
-        agent = Hybrid.load(models_directory() / "hybrid_single_sku", repair=None)
-    except ModelFileError as exc:
-        return f"### (a) Single SKU\n\nmodel not available: {exc}\n"
+    """(a): per-instance residual-ES models vs exact optimum, tuned capped base-stock and best base-stock.
+
+    Each model (``models/single_sku_es/p<p>_L<L>``) is a :class:`ResidualHybrid`: the shared
+    network corrects a capped base-stock policy whose (level, cap) were tuned by simulation.
+    All policies of an instance are columns of one tiled simulation per seed
+    (``hybridinv.rl.residual.single_sku_costs``: identical to ``simulate``, tested in
+    ``tests/rl/test_es.py``), so they see the same demand (common random numbers).
+    """
     rows = []
     for shortage in GRID_SHORTAGE_COSTS:
         for lead in GRID_LEAD_TIMES:
+            name = f"single_sku_es/p{shortage:g}_L{lead}"
+            try:
+                model = load_model(models_directory() / name)
+            except ModelFileError as exc:
+                return f"### (a) Single SKU\n\nmodel {name} not available: {exc}\n"
             scenario = scenarios.single_sku(
                 mean=5.0, lead_time=lead, holding_cost=1.0, shortage_cost=shortage, periods=periods, warmup=100
             )
             optimum = lost_sales_optimal(5.0, lead, 1.0, shortage).average_cost
             level, base_cost = best_base_stock(5.0, lead, 1.0, shortage, lost_sales=True)
-            hybrid = simulate(agent, scenario, seeds=seeds)["avg_cost"]
-            static = simulate(BaseStock(level), scenario, seeds=seeds)["avg_cost"]
+            spec = model.metadata["residual"]
+            capped_level, cap = float(spec["level"][0]), float(spec["cap"][0])
+            network = model.network
+            thetas = np.stack([flatten(zero_output(network))] * 2 + [flatten(network)])
+            stacked = stack_networks(network, thetas)
+            levels = np.array([float(level), capped_level, capped_level])
+            caps = np.array([1e12, cap, cap])
+            costs = np.array(
+                [single_sku_costs(scenario, 30_000 + k, levels, caps, stacked, periods) for k in range(seeds)]
+            )
+            mean = costs.mean(axis=0)
             rows.append(
                 {
                     "p": shortage,
                     "L": lead,
                     "optimal": optimum,
-                    "best base-stock (exact)": base_cost,
-                    "base-stock gap %": 100 * (base_cost / optimum - 1),
-                    "hybrid (sim)": hybrid.mean(),
-                    "base-stock (sim)": static.mean(),
-                    "hybrid gap %": 100 * (hybrid.mean() / optimum - 1),
-                    "hybrid - base-stock (sim, paired)": paired_ci(hybrid.to_numpy(), static.to_numpy())[0],
+                    "base-stock gap % (exact)": 100 * (base_cost / optimum - 1),
+                    "base-stock (sim)": mean[0],
+                    "capped (S, r)": f"({capped_level:g}, {cap:g})",
+                    "capped base-stock (sim)": mean[1],
+                    "hybrid ES (sim)": mean[2],
+                    "hybrid gap %": 100 * (mean[2] / optimum - 1),
+                    "hybrid - capped (paired)": paired_ci(costs[:, 2], costs[:, 1])[0],
+                    "ES generations": model.metadata.get("training", {}).get("generations", "?"),
                 }
             )
     frame = pd.DataFrame(rows)
     within = int((frame["hybrid gap %"] <= 1.0).sum())
     return (
         "### (a) Single SKU, lost sales, Poisson(5), h = 1\n\n"
-        f"One network (`models/hybrid_single_sku`) trained across the 16 instances, conditioned on "
-        f"(p, L) through its features; {seeds} seeds x {periods} periods per instance (common random "
-        f"numbers with the base-stock run). Within 1% of the optimum on {within}/16 instances; "
-        f"mean gap {frame['hybrid gap %'].mean():.2f}% (best static base-stock: "
-        f"{frame['base-stock gap %'].mean():.2f}%).\n\n" + markdown(frame, index=False)
+        "One residual model per (p, L) instance (`models/single_sku_es/`): the shared network corrects "
+        "a capped base-stock policy tuned by simulation, trained by evolution strategies. "
+        f"{seeds} held-out seeds x {periods} periods per instance, all policies on the same demand. "
+        f"Hybrid within 1% of the exact optimum on {within}/16 instances; mean gap "
+        f"{frame['hybrid gap %'].mean():.2f}% (max {frame['hybrid gap %'].max():.2f}%); best static base-stock "
+        f"(exact) {frame['base-stock gap % (exact)'].mean():.2f}%.\n\n" + markdown(frame, index=False)
     )
 
 
@@ -172,12 +194,14 @@ def main() -> None:
     warnings.simplefilter("ignore", ConstraintViolationWarning)
     seeds = list(range(100, 100 + (3 if args.quick else args.seeds)))
     parts = [f"Machine: {machine()}\n"]
-    parts.append(single_sku_grid(seeds=2 if args.quick else 4, periods=2000 if args.quick else 10_000))
+    parts.append(single_sku_grid(seeds=2 if args.quick else 10, periods=2000 if args.quick else 5_000))
     if not args.quick:
         parts.append(q_learning_plot())
     hybrid = Hybrid.load(models_directory() / "hybrid_default")
     meta = hybrid.metadata.get("training", {})
     policies: dict[str, object] = {"hybrid": hybrid}
+    with contextlib.suppress(ModelFileError):
+        policies["hybrid (PPO, previous)"] = Hybrid.load(models_directory() / "hybrid_ppo_multi_50")
     for name in CLASSICAL + (["mpc"] if args.mpc else []):
         policies[name] = registry.make(name, scenarios.get("multi_50"))
     try:
@@ -188,14 +212,19 @@ def main() -> None:
     results.to_csv(OUT / "rl_multi_50.csv", index=False)
     parts.append(
         "### (b) multi_50: hybrid vs classical policies and pure PPO\n\n"
-        f"`models/hybrid_default`: trained on {meta.get('scenario', '?')} for "
-        f"{meta.get('cumulative_timesteps', meta.get('timesteps', '?'))} timesteps in "
+        f"`models/hybrid_default` ({type(hybrid).__name__}, algo {meta.get('algo', 'hybrid/PPO')}): trained on "
+        f"{meta.get('scenario', '?')} for "
+        f"{meta.get('generations', meta.get('cumulative_timesteps', meta.get('timesteps', '?')))} "
+        f"{'generations' if meta.get('algo') == 'es' else 'timesteps'} in "
         f"{meta.get('cumulative_seconds', meta.get('seconds', '?'))} s of training (seed {meta.get('seed', '?')}); "
         f"{len(seeds)} common seeds; "
         "costs per period; the last column is the paired difference hybrid - policy (negative: hybrid cheaper).\n\n"
         + table(results)
     )
-    large_policies = {"hybrid": hybrid, **{n: registry.make(n, scenarios.get("large_1000")) for n in CLASSICAL}}
+    large_policies: dict[str, object] = {
+        "hybrid": hybrid,
+        **{n: registry.make(n, scenarios.get("large_1000")) for n in CLASSICAL},
+    }
     large_seeds = seeds[:1] if args.quick else seeds[:3]
     large = compare("large_1000", large_seeds, 20 if args.quick else None, large_policies)
     large.to_csv(OUT / "rl_large_1000.csv", index=False)

@@ -13,10 +13,13 @@ __all__ = ["command"]
 @click.option("--scenario", default="multi_50", show_default=True, help="Scenario registry name.")
 @click.option(
     "--algo",
-    type=click.Choice(["hybrid", "ppo", "sac"]),
+    type=click.Choice(["hybrid", "es", "ppo", "sac"]),
     default="hybrid",
     show_default=True,
-    help="hybrid: shared network + repair (TargetEnv); ppo/sac: pure RL on order quantities (OrderEnv).",
+    help=(
+        "hybrid: shared network + repair trained by PPO (TargetEnv); es: residual hybrid (network correcting "
+        "capped base-stock) trained by evolution strategies; ppo/sac: pure RL on order quantities (OrderEnv)."
+    ),
 )
 @click.option("--timesteps", type=int, default=50_000, show_default=True, help="Training periods.")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Model directory to write.")
@@ -29,6 +32,12 @@ __all__ = ["command"]
 @click.option("--learning-rate", type=float, default=3e-4, show_default=True)
 @click.option("--n-steps", type=int, default=1024, show_default=True, help="PPO rollout length per environment.")
 @click.option("--warm-start", type=click.Path(), default=None, help="Initialize the hybrid network from a model.")
+@click.option("--hidden", type=int, default=None, help="Hidden width (default 64; 16 for --algo es).")
+@click.option("--population", type=int, default=20, show_default=True, help="ES: members per generation (even).")
+@click.option("--sigma", type=float, default=0.05, show_default=True, help="ES: perturbation standard deviation.")
+@click.option("--generations", type=int, default=1000, show_default=True, help="ES: maximum generations.")
+@click.option("--time-limit", type=float, default=780.0, show_default=True, help="ES: stop after this many seconds.")
+@click.option("--workers", type=int, default=2, show_default=True, help="ES: simulation processes.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def command(
     scenario: str,
@@ -44,6 +53,12 @@ def command(
     learning_rate: float,
     n_steps: int,
     warm_start: str | None,
+    hidden: int | None,
+    population: int,
+    sigma: float,
+    generations: int,
+    time_limit: float,
+    workers: int,
     quiet: bool,
 ) -> None:
     """Train an RL agent (pure RL or hybrid) on a scenario and write a model directory.
@@ -51,11 +66,13 @@ def command(
     The directory gets policy.npz (hybrid: numpy weights of the SKU-shared
     network) or sb3.zip (pure RL), plus metadata.json with the observation and
     action specification, reward, training configuration, seed, evaluation
-    KPIs and the SHA-256 of the weights.
+    KPIs and the SHA-256 of the weights. With --algo es, --learning-rate is the
+    Adam step on the mean parameters (default 0.03 for ES) and --eval-every counts generations.
     """
     from hybridinv.core.errors import PlanningError
-    from hybridinv.rl.training import TrainConfig, train
+    from hybridinv.rl.training import TrainConfig, train, train_es
 
+    is_es = algo == "es"
     try:
         config = TrainConfig(
             scenario=scenario,
@@ -70,8 +87,24 @@ def command(
             learning_rate=learning_rate,
             n_steps=n_steps,
             warm_start=warm_start,
+            hidden=hidden or (16 if is_es else 64),
         )
-        result = train(config, out, progress=not quiet)
+        if is_es:
+            from hybridinv.rl.es import ESConfig
+
+            es = ESConfig(
+                population=population,
+                sigma=sigma,
+                learning_rate=0.03 if learning_rate == 3e-4 else learning_rate,
+                generations=generations,
+                eval_every=max(1, eval_every) if eval_every < 1000 else 5,
+                eval_seeds=config.eval_seeds,
+                time_limit=time_limit,
+                seed=seed,
+            )
+            result = train_es(config, out, progress=not quiet, es=es, workers=workers)
+        else:
+            result = train(config, out, progress=not quiet)
     except (PlanningError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     best = {key: round(value, 4) for key, value in result.best.items()}

@@ -82,7 +82,16 @@ class Hybrid(TargetPolicy):
 
     @classmethod
     def from_model(cls, model: ModelFile, repair: str | None = "fast", name: str | None = None) -> Hybrid:
-        """Wrap an already loaded :class:`ModelFile`."""
+        """Wrap an already loaded :class:`ModelFile`.
+
+        Models whose metadata has a ``residual`` entry (trained by evolution
+        strategies, :mod:`hybridinv.rl.es`) give a
+        :class:`~hybridinv.rl.residual.ResidualHybrid`.
+        """
+        if "residual" in model.metadata:
+            from hybridinv.rl.residual import ResidualHybrid
+
+            return ResidualHybrid.from_metadata(model.network, model.metadata, repair, name or "hybrid")
         return cls(model.network, repair=repair, metadata=model.metadata, name=name or "hybrid")
 
     def action(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

@@ -39,15 +39,21 @@ from hybridinv.rl.pure import SB3_FILE, PureRL
 from hybridinv.rl.variants import Curriculum, DomainRandomization, ScenarioMix, single_sku_grid
 from hybridinv.sim.scenario import Scenario
 
-__all__ = ["Algorithm", "TrainConfig", "TrainResult", "evaluate", "sb3_class", "silent_logger", "train"]
+__all__ = ["Algorithm", "TrainConfig", "TrainResult", "evaluate", "sb3_class", "silent_logger", "train", "train_es"]
 
 
 class Algorithm(StrEnum):
-    """What to train: the hybrid agent or a pure-RL baseline."""
+    """What to train: the hybrid agent (PPO or evolution strategies) or a pure-RL baseline.
+
+    ``ES`` trains the *residual* hybrid agent (:class:`~hybridinv.rl.residual.ResidualHybrid`,
+    the shared network correcting capped base-stock) by evolution strategies
+    (:mod:`hybridinv.rl.es`); it does not use SB3 or torch.
+    """
 
     HYBRID = "hybrid"
     PPO = "ppo"
     SAC = "sac"
+    ES = "es"
 
 
 @dataclass(frozen=True)
@@ -332,7 +338,45 @@ def train(
     with warnings.catch_warnings():
         # the repair layer warns when a plan cannot meet every row; training sees thousands
         warnings.simplefilter("ignore", ConstraintViolationWarning)
+        if config.algo is Algorithm.ES:
+            return train_es(config, out, scenario, progress)
         return _train(config, Path(out), scenario, progress)
+
+
+def train_es(
+    config: TrainConfig,
+    out: str | Path,
+    scenario: Scenario | None = None,
+    progress: bool = True,
+    es: Any = None,
+    workers: int = 1,
+) -> TrainResult:
+    """Train the residual hybrid agent by evolution strategies (``--algo es``).
+
+    ``config`` supplies the scenario, seed, evaluation seeds and hidden width; ``es``
+    (an :class:`~hybridinv.rl.es.ESConfig`) the ES hyperparameters (default: ESConfig
+    with ``config``'s seed and evaluation seeds). ``workers`` processes simulate the
+    population in parallel.
+    """
+    from hybridinv.rl.es import ESConfig, train_residual
+
+    start = time.perf_counter()
+    if scenario is None:
+        from hybridinv import scenarios
+
+        scenario = scenarios.get(config.scenario)
+    es_config = es if es is not None else ESConfig(seed=config.seed, eval_seeds=config.eval_seeds)
+    policy, result = train_residual(
+        scenario,
+        out,
+        es_config,
+        hidden=config.hidden,
+        periods=config.eval_periods,
+        workers=workers,
+        progress=progress,
+        scenario_name=config.scenario,
+    )
+    return TrainResult(Path(out), policy, result.history, result.best, time.perf_counter() - start)
 
 
 def _train(config: TrainConfig, out: Path, scenario: Scenario | None, progress: bool) -> TrainResult:

@@ -1,0 +1,442 @@
+"""Evolution strategies (ES): black-box policy search on the shared network's weights.
+
+Natural-evolution-strategies gradient estimate of Salimans et al. (2017): for the
+mean parameter vector ``theta`` draw ``P/2`` Gaussian directions ``eps_k`` and
+evaluate the antithetic pairs ``theta +- sigma eps_k``; with the fitness values
+replaced by centered ranks ``u`` (robust to the scale of costs),
+
+.. math::
+
+    g = \\frac{1}{P \\sigma} \\sum_k (u_k^+ - u_k^-)\\, \\epsilon_k,
+
+and ``theta`` follows ``g`` with Adam. All members of a generation are simulated
+on the *same* scenario seeds (common random numbers), so the ranks compare
+policies, not demand paths. Fitness is minus the average simulated cost
+(:class:`hybridinv.sim.Simulator`, the repair layer in the loop).
+
+Every ``eval_every`` generations the mean ``theta`` is evaluated on fixed
+validation seeds and the best evaluated parameters are kept; generation 0 is
+the starting point, so with the residual parametrization
+(:mod:`hybridinv.rl.residual`, zero output = capped base-stock) a trained model
+is never worse than its base policy on the validation seeds.
+
+References
+----------
+Salimans, T., Ho, J., Chen, X., Sidor, S. and Sutskever, I. (2017). Evolution
+strategies as a scalable alternative to reinforcement learning. arXiv:1703.03864.
+Kingma, D. P. and Ba, J. (2015). Adam: a method for stochastic optimization. *ICLR*.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hybridinv.core.errors import ConstraintViolationWarning
+from hybridinv.rl.numpy_policy import SharedPolicyNetwork
+
+__all__ = [
+    "ES_LAYERS",
+    "ESConfig",
+    "ESResult",
+    "centered_ranks",
+    "evolve",
+    "flatten",
+    "network_cost_function",
+    "train_residual",
+    "train_single_sku",
+    "unflatten",
+]
+
+#: Layers searched by ES (the value head and ``log_std`` are not used at inference).
+ES_LAYERS: tuple[str, ...] = ("embed1", "embed2", "actor1", "actor2")
+
+#: ``fitness(thetas, seeds) -> costs``: average cost of each parameter vector (rows of
+#: ``thetas``) on the given scenario seeds (lower is better).
+CostFunction = Callable[[NDArray[np.float64], Sequence[int]], NDArray[np.float64]]
+
+
+@dataclass(frozen=True)
+class ESConfig:
+    """Evolution-strategies hyperparameters (stored in the model's metadata).
+
+    Parameters
+    ----------
+    population : int
+        Members per generation (even: antithetic pairs).
+    sigma : float
+        Standard deviation of the parameter perturbations.
+    learning_rate : float
+        Adam step size on the mean parameters.
+    generations : int
+        Maximum number of generations.
+    seeds_per_generation : int
+        Scenario seeds shared by all members of a generation (common random numbers).
+    eval_every : int
+        Evaluate the mean on ``eval_seeds`` every this many generations.
+    eval_seeds : tuple of int
+        Fixed validation seeds (best evaluated parameters are kept).
+    time_limit : float
+        Stop after this many seconds (0: no limit).
+    weight_decay : float
+        L2 pull of the parameters towards their starting point.
+    seed : int
+        Seeds the perturbations and the training-seed draws.
+    """
+
+    population: int = 20
+    sigma: float = 0.05
+    learning_rate: float = 0.02
+    generations: int = 100
+    seeds_per_generation: int = 2
+    eval_every: int = 5
+    eval_seeds: tuple[int, ...] = (10_001, 10_002, 10_003, 10_004)
+    time_limit: float = 0.0
+    weight_decay: float = 0.0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.population < 2 or self.population % 2:
+            raise ValueError("population must be an even number >= 2 (antithetic pairs)")
+        if self.sigma <= 0 or self.learning_rate <= 0 or self.generations < 1 or self.seeds_per_generation < 1:
+            raise ValueError("sigma and learning_rate must be > 0, generations and seeds_per_generation >= 1")
+        if self.eval_every < 1 or not self.eval_seeds:
+            raise ValueError("eval_every must be >= 1 and eval_seeds non-empty")
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["eval_seeds"] = list(self.eval_seeds)
+        return data
+
+
+@dataclass
+class ESResult:
+    """Best parameters found by :func:`evolve` and the run's history."""
+
+    theta: NDArray[np.float64]
+    best: dict[str, float]
+    start: dict[str, float]
+    history: list[dict[str, float]] = field(default_factory=list)
+    generations: int = 0
+    seconds: float = 0.0
+
+
+def flatten(network: SharedPolicyNetwork, layers: Sequence[str] = ES_LAYERS) -> NDArray[np.float64]:
+    """The searched weights of ``network`` as one vector (weights then bias per layer)."""
+    parts = [network.weights[f"{name}.{part}"].ravel() for name in layers for part in ("weight", "bias")]
+    return np.concatenate(parts)
+
+
+def unflatten(
+    network: SharedPolicyNetwork, theta: NDArray[np.float64], layers: Sequence[str] = ES_LAYERS
+) -> SharedPolicyNetwork:
+    """A copy of ``network`` with the searched weights taken from ``theta``."""
+    weights = {key: value.copy() for key, value in network.weights.items()}
+    offset = 0
+    for name in layers:
+        for part in ("weight", "bias"):
+            key = f"{name}.{part}"
+            size = weights[key].size
+            weights[key] = np.asarray(theta[offset : offset + size], dtype=np.float64).reshape(weights[key].shape)
+            offset += size
+    if offset != theta.size:
+        raise ValueError(f"theta has {theta.size} values, the network's searched layers {offset}")
+    return SharedPolicyNetwork(weights)
+
+
+def centered_ranks(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Ranks of ``values`` mapped to [-0.5, 0.5] (Salimans et al. 2017, fitness shaping).
+
+    Examples
+    --------
+    >>> centered_ranks(np.array([3.0, 1.0, 2.0])).tolist()
+    [0.5, -0.5, 0.0]
+    """
+    ranks = np.empty(values.size)
+    ranks[np.argsort(values, kind="stable")] = np.arange(values.size)
+    return ranks / max(values.size - 1, 1) - 0.5
+
+
+def evolve(
+    cost: CostFunction,
+    theta0: NDArray[np.float64],
+    config: ESConfig,
+    on_eval: Callable[[NDArray[np.float64], dict[str, float]], None] | None = None,
+    progress: bool = False,
+) -> ESResult:
+    """Minimize the simulated cost over parameter vectors by evolution strategies.
+
+    Parameters
+    ----------
+    cost : callable
+        ``cost(thetas, seeds)``: average cost of each row of ``thetas`` (shape (P, d))
+        on the scenario ``seeds`` (the same seeds for every row).
+    theta0 : numpy.ndarray
+        Starting parameters (evaluated first: the result is never worse on the
+        validation seeds).
+    config : ESConfig
+    on_eval : callable, optional
+        Called with ``(theta, kpis)`` whenever a new best is found (checkpoints).
+    progress : bool
+        Show a tqdm bar.
+
+    Returns
+    -------
+    ESResult
+    """
+    start = time.perf_counter()
+    rng = np.random.default_rng(config.seed)
+    theta = np.array(theta0, dtype=np.float64)
+    moment1 = np.zeros_like(theta)
+    moment2 = np.zeros_like(theta)
+    pairs = config.population // 2
+
+    def validate(generation: int) -> dict[str, float]:
+        value = float(cost(theta[None, :], config.eval_seeds)[0])
+        return {"generation": float(generation), "avg_cost": value, "seconds": round(time.perf_counter() - start, 1)}
+
+    first = validate(0)
+    result = ESResult(theta.copy(), dict(first), dict(first), [first])
+    if on_eval is not None:
+        on_eval(result.theta, result.best)
+    bar: Any = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=config.generations, desc="es", unit="gen")
+    generation = 0
+    for generation in range(1, config.generations + 1):
+        if config.time_limit and time.perf_counter() - start > config.time_limit:
+            generation -= 1
+            break
+        seeds = [int(s) for s in rng.integers(0, 2**31 - 1, size=config.seeds_per_generation)]
+        noise = rng.standard_normal((pairs, theta.size))
+        members = theta[None, :] + config.sigma * np.concatenate([noise, -noise])
+        costs = np.asarray(cost(members, seeds), dtype=np.float64)
+        ranks = centered_ranks(costs)  # low cost -> low rank: descend
+        grad = (ranks[:pairs] - ranks[pairs:]) @ noise / (config.population * config.sigma)
+        grad += config.weight_decay * (theta - theta0)
+        moment1 = 0.9 * moment1 + 0.1 * grad
+        moment2 = 0.999 * moment2 + 0.001 * grad**2
+        step = moment1 / (1 - 0.9**generation) / (np.sqrt(moment2 / (1 - 0.999**generation)) + 1e-8)
+        theta = theta - config.learning_rate * step
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix(train=f"{costs.mean():.2f}", best=f"{result.best['avg_cost']:.2f}")
+        if generation % config.eval_every == 0 or generation == config.generations:
+            kpis = validate(generation)
+            kpis["train_cost"] = float(costs.mean())
+            result.history.append(kpis)
+            if kpis["avg_cost"] < result.best["avg_cost"]:
+                result.best = dict(kpis)
+                result.theta = theta.copy()
+                if on_eval is not None:
+                    on_eval(result.theta, result.best)
+    if bar is not None:
+        bar.close()
+    result.generations = generation
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def network_cost_function(
+    scenario: Any,
+    template: SharedPolicyNetwork,
+    make_policy: Callable[[SharedPolicyNetwork], Any],
+    periods: int | None = None,
+    workers: int = 1,
+) -> CostFunction:
+    """A :data:`CostFunction` simulating ``make_policy(unflatten(template, theta))`` on ``scenario``.
+
+    With ``workers > 1`` the (member, seed) episodes run in a process pool (fork).
+    """
+    context = _EpisodeContext(scenario, template, make_policy, periods)
+    if workers <= 1:
+
+        def serial(thetas: NDArray[np.float64], seeds: Sequence[int]) -> NDArray[np.float64]:
+            costs = [[context(theta, seed) for seed in seeds] for theta in thetas]
+            return np.asarray(costs).mean(axis=1)
+
+        return serial
+    import multiprocessing
+
+    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_set_context, initargs=(context,))
+
+    def parallel(thetas: NDArray[np.float64], seeds: Sequence[int]) -> NDArray[np.float64]:
+        tasks = [(theta, int(seed)) for theta in thetas for seed in seeds]
+        costs = pool.starmap(_run_in_worker, tasks, chunksize=1)
+        return np.asarray(costs).reshape(len(thetas), len(seeds)).mean(axis=1)
+
+    parallel.pool = pool  # type: ignore[attr-defined]
+    return parallel
+
+
+class _EpisodeContext:
+    def __init__(
+        self,
+        scenario: Any,
+        template: SharedPolicyNetwork,
+        make_policy: Callable[[SharedPolicyNetwork], Any],
+        periods: int | None,
+    ) -> None:
+        self.scenario = scenario
+        self.template = template
+        self.make_policy = make_policy
+        self.periods = periods
+
+    def __call__(self, theta: NDArray[np.float64], seed: int) -> float:
+        from hybridinv.sim.runner import run_episode
+
+        policy = self.make_policy(unflatten(self.template, theta))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConstraintViolationWarning)
+            ledger, _ = run_episode(policy, self.scenario, int(seed), self.periods)
+        return float(ledger.summary()["avg_cost"])
+
+
+_WORKER_CONTEXT: _EpisodeContext | None = None
+
+
+def _set_context(context: _EpisodeContext) -> None:
+    global _WORKER_CONTEXT
+    _WORKER_CONTEXT = context
+
+
+def _run_in_worker(theta: NDArray[np.float64], seed: int) -> float:
+    assert _WORKER_CONTEXT is not None
+    return _WORKER_CONTEXT(theta, seed)
+
+
+def train_residual(
+    scenario: Any,
+    out: str | Path,
+    config: ESConfig,
+    hidden: int = 16,
+    periods: int | None = None,
+    workers: int = 1,
+    progress: bool = True,
+    scenario_name: str | None = None,
+) -> tuple[Any, ESResult]:
+    """Train a :class:`~hybridinv.rl.residual.ResidualHybrid` on ``scenario`` by ES and save it.
+
+    The network starts with random hidden layers and a zero output layer (the
+    fitted capped base-stock policy); the model directory is rewritten whenever
+    the validation cost improves (crash-safe checkpoints).
+
+    Returns
+    -------
+    (ResidualHybrid, ESResult)
+    """
+    from hybridinv.envs.features import GLOBAL_FEATURES, SKU_FEATURES
+    from hybridinv.rl.model_file import save_model
+    from hybridinv.rl.residual import ResidualHybrid, residual_metadata, zero_output
+
+    out = Path(out)
+    random = SharedPolicyNetwork.random(len(SKU_FEATURES), len(GLOBAL_FEATURES), hidden=hidden, seed=config.seed)
+    template = zero_output(random)
+    cost = network_cost_function(scenario, template, lambda net: ResidualHybrid(net), periods, workers)
+    start = time.perf_counter()
+
+    def metadata(best: dict[str, float], history: list[dict[str, float]]) -> dict[str, Any]:
+        return {
+            **residual_metadata(),
+            "scenario": scenario.summary(),
+            "reward_spec": {
+                "kind": "negative_average_cost",
+                "components": ["holding", "shortage", "ordering", "waste", "overflow"],
+                "description": "ES fitness = -(average cost per period over the episode), hybridinv.sim.ledger",
+            },
+            "training": {
+                "algo": "es",
+                "scenario": scenario_name or scenario.name,
+                **config.to_dict(),
+                "hidden": hidden,
+                "periods": periods,
+                "workers": workers,
+                "seconds": round(time.perf_counter() - start, 1),
+                "n_skus": scenario.n_skus,
+            },
+            "seed": config.seed,
+            "evaluation": {"best": best, "history": history},
+        }
+
+    history: list[dict[str, float]] = []
+
+    def checkpoint(theta: NDArray[np.float64], best: dict[str, float]) -> None:
+        history.append(dict(best))
+        save_model(out, unflatten(template, theta), metadata(best, history))
+
+    try:
+        result = evolve(cost, flatten(template), config, on_eval=checkpoint, progress=progress)
+    finally:
+        pool = getattr(cost, "pool", None)
+        if pool is not None:
+            pool.terminate()
+    network = unflatten(template, result.theta)
+    meta = metadata(result.best, result.history)
+    meta["training"]["start"] = result.start
+    meta["training"]["generations"] = result.generations
+    save_model(out, network, meta)
+    return ResidualHybrid(network, metadata=meta), result
+
+
+def train_single_sku(
+    scenario: Any,
+    out: str | Path,
+    config: ESConfig,
+    level: float,
+    cap: float,
+    hidden: int = 16,
+    periods: int = 4000,
+    progress: bool = False,
+    layers: Sequence[str] = ES_LAYERS,
+) -> tuple[Any, ESResult]:
+    """Train a single-SKU :class:`~hybridinv.rl.residual.ResidualHybrid` around a fixed capped base-stock.
+
+    The population is simulated as the columns of one tiled scenario on a common
+    demand path (:func:`hybridinv.rl.residual.single_sku_costs`), so a generation
+    costs about one simulation. The model file stores ``level`` and ``cap``.
+    ``layers`` restricts the search (e.g. ``("actor2",)``: a linear residual on
+    fixed random features, fewer parameters for the same evaluation budget).
+    """
+    from hybridinv.envs.features import GLOBAL_FEATURES, SKU_FEATURES
+    from hybridinv.rl.model_file import save_model
+    from hybridinv.rl.residual import ResidualHybrid, residual_metadata, single_sku_costs, stack_networks, zero_output
+
+    random = SharedPolicyNetwork.random(len(SKU_FEATURES), len(GLOBAL_FEATURES), hidden=hidden, seed=config.seed)
+    template = zero_output(random)
+
+    def cost(thetas: NDArray[np.float64], seeds: Sequence[int]) -> NDArray[np.float64]:
+        networks = stack_networks(template, thetas, layers)
+        size = networks["actor2.bias"].shape[0]
+        levels, caps = np.full(size, level), np.full(size, cap)
+        return np.mean([single_sku_costs(scenario, s, levels, caps, networks, periods) for s in seeds], axis=0)
+
+    result = evolve(cost, flatten(template, layers), config, progress=progress)
+    network = unflatten(template, result.theta, layers)
+    meta = {
+        **residual_metadata(np.array([level]), np.array([cap])),
+        "scenario": scenario.summary(),
+        "reward_spec": {"kind": "negative_average_cost", "description": "ES fitness = -(average cost per period)"},
+        "training": {
+            "algo": "es",
+            **config.to_dict(),
+            "hidden": hidden,
+            "layers": list(layers),
+            "periods": periods,
+            "seconds": round(result.seconds, 1),
+            "generations": result.generations,
+            "start": result.start,
+        },
+        "seed": config.seed,
+        "evaluation": {"best": result.best, "history": result.history},
+    }
+    save_model(out, network, meta)
+    return ResidualHybrid.from_metadata(network, meta, None, "hybrid"), result
