@@ -8,6 +8,8 @@ imports torch. The pure-RL factories load an SB3 checkpoint and need torch.
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,9 +28,12 @@ DEFAULT_HYBRID = "hybrid_default"
 def hybrid(
     scenario: Scenario | None = None, model: str | Path | None = None, repair: str | None = "fast", **options: Any
 ) -> Hybrid:
-    """The hybrid agent from a model directory (default: the shipped ``hybrid_default``).
+    """The hybrid agent from a model directory.
 
-    The shared network applies to any catalog size, so ``scenario`` is not needed.
+    Without ``model``: the shipped model trained for exactly this scenario when there
+    is one (the single-SKU instances in ``models/single_sku_es/``, matched on the
+    scenario's full description: demand, lead time, costs), else the shipped
+    ``hybrid_default``, whose shared network applies to any catalog size.
 
     Raises
     ------
@@ -39,7 +44,20 @@ def hybrid(
     """
     if options:
         raise PlanningError(f"unknown hybrid options {sorted(options)}", column="options")
+    if model is None and scenario is not None:
+        model = _instance_models().get(scenario.description)
     return Hybrid.load(model or DEFAULT_HYBRID, repair=repair)
+
+
+@lru_cache(maxsize=1)
+def _instance_models() -> dict[str, Path]:
+    """Shipped per-instance models by the description of the scenario they were trained on."""
+    found: dict[str, Path] = {}
+    for meta in sorted(models_directory().glob("single_sku_es/*/metadata.json")):
+        description = json.loads(meta.read_text()).get("scenario", {}).get("description")
+        if description:
+            found[description] = meta.parent
+    return found
 
 
 def _pure(algo: str, scenario: Scenario | None, model: str | Path | None, options: dict[str, Any]) -> PureRL:

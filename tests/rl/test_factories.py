@@ -28,9 +28,10 @@ def test_hybrid_factory_with_a_path(tmp_path: Path) -> None:
 def test_models_directory_is_next_to_the_package() -> None:
     assert models_directory().name == "models"
     assert (models_directory().parent / "hybridinv" / "__init__.py").exists()
-    assert resolve_model_path("hybrid_default") == models_directory() / "hybrid_default" or not (
-        models_directory() / "hybrid_default"
-    ).exists()
+    assert (
+        resolve_model_path("hybrid_default") == models_directory() / "hybrid_default"
+        or not (models_directory() / "hybrid_default").exists()
+    )
 
 
 def test_default_hybrid_is_shipped() -> None:
@@ -57,3 +58,17 @@ def test_shipped_pure_ppo_acts_on_its_scenario_only() -> None:
     other = Simulator(scenarios.get("multi_10")).reset(seed=0)
     with pytest.raises(PlanningError, match="tied to its SKU count"):
         agent.act(other)
+
+
+def test_hybrid_factory_picks_the_instance_model_of_a_single_sku_scenario() -> None:
+    from hybridinv import scenarios
+    from hybridinv.rl.factories import hybrid
+
+    matched = hybrid(scenarios.single_sku(shortage_cost=9.0, lead_time=2))
+    assert (
+        matched.metadata["scenario"]["description"] == scenarios.single_sku(shortage_cost=9.0, lead_time=2).description
+    )
+    other = hybrid(scenarios.single_sku(shortage_cost=10.0, lead_time=2))
+    default = hybrid(scenarios.get("multi_50"))
+    assert other.metadata["name"] == default.metadata["name"]
+    assert matched.metadata["name"] != default.metadata["name"]
