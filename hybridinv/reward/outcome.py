@@ -168,13 +168,11 @@ def check_revenue(revenue: NDArray[np.float64] | None, catalog: Catalog) -> NDAr
 
 
 class OutcomeLedger(Ledger):
-    """A :class:`~hybridinv.sim.Ledger` that also records, per period,
+    """A :class:`~hybridinv.sim.Ledger` that also keeps the last period's per-SKU
+    :class:`PeriodOutcome` in ``last_outcome`` (for rewards computed per SKU).
 
-    - ``held_units``: total end-of-period on-hand units (carbon of storage),
-    - ``ordered_units``: total units ordered (carbon of shipping),
-    - ``revenue``: ``price @ served`` (NaN when a SKU sold has no price),
-
-    and keeps the last period's :class:`PeriodOutcome` in ``last_outcome``.
+    The per-period totals that carbon and profit terms need (``held_units``,
+    ``ordered_units``, ``revenue``) are recorded by every Ledger.
 
     Use :meth:`attach` right after ``Simulator.reset`` (each reset builds a
     fresh plain ledger).
@@ -188,8 +186,6 @@ class OutcomeLedger(Ledger):
         keep_outcome: bool = True,
     ) -> None:
         super().__init__(scenario, periods, track)
-        self.held_units = np.zeros(periods)
-        self.revenue = np.zeros(periods)
         self.keep_outcome = keep_outcome
         self.last_outcome: PeriodOutcome | None = None
 
@@ -221,13 +217,10 @@ class OutcomeLedger(Ledger):
         **counters: float,
     ) -> None:
         super().record(t, sim, orders, spend, fixed, served, short, waste, overflow, demand, received, **counters)
-        scenario = self.scenario
-        on_hand = sim.on_hand()
-        self.held_units[t] = on_hand.sum()
-        self.ordered_units[t] = orders.sum()
-        self.revenue[t] = _revenue(scenario.catalog, served)
         if not self.keep_outcome:
             return
+        scenario = self.scenario
+        on_hand = sim.on_hand()
         fraction = sim.path.lead_times.delivered_fraction if sim.path is not None else None
         delivered = orders if fraction is None else np.floor(orders * fraction[t])
         self.last_outcome = PeriodOutcome(
