@@ -6,7 +6,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
@@ -111,10 +110,6 @@ class Scenario:
     def replace(self, **changes: Any) -> Scenario:
         """A modified copy (validated again)."""
         return replace(self, **changes)
-
-    def expected_demand(self) -> NDArray[np.float64]:
-        """Base mean demand per SKU and period."""
-        return self.demand.mean
 
     def summary(self) -> dict[str, Any]:
         """Short description for reports and model metadata."""
