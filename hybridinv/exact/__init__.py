@@ -6,6 +6,8 @@
   backorders (closed form) or lost sales (exact Markov chain).
 * :func:`lost_sales_optimal` - the optimal lost-sales policy with lead time by relative
   value iteration (Zipkin 2008), returning a :class:`LostSalesResult`.
+* :func:`lost_sales_policy_cost` - the exact average cost of *any* stationary lost-sales
+  policy (e.g. a learned one) from its stationary distribution.
 
 All solvers take Poisson demand by default or any discrete pmf, and share the timing
 of the library's simulator: order, receive what is due, serve demand, charge costs on
@@ -17,14 +19,17 @@ from __future__ import annotations
 
 from hybridinv.exact.base_stock import base_stock_cost, best_base_stock, lead_time_demand
 from hybridinv.exact.lost_sales import LostSalesResult, lost_sales_optimal
+from hybridinv.exact.policy_cost import PolicyEvaluation, lost_sales_policy_cost
 from hybridinv.exact.ss import optimal_ss, ss_cost
 
 __all__ = [
     "LostSalesResult",
+    "PolicyEvaluation",
     "base_stock_cost",
     "best_base_stock",
     "lead_time_demand",
     "lost_sales_optimal",
+    "lost_sales_policy_cost",
     "optimal_ss",
     "ss_cost",
 ]
