@@ -12,6 +12,7 @@ import importlib
 from typing import Any
 
 from hybridinv.rl.hybrid import Hybrid, models_directory, resolve_model_path
+from hybridinv.rl.linear import LinearHybrid
 from hybridinv.rl.model_file import ModelFile, ModelFileError, load_model, save_model
 from hybridinv.rl.numpy_policy import SharedPolicyNetwork
 from hybridinv.rl.pure import PureRL
@@ -22,6 +23,7 @@ __all__ = [
     "Curriculum",
     "DomainRandomization",
     "Hybrid",
+    "LinearHybrid",
     "ModelFile",
     "ModelFileError",
     "PureRL",

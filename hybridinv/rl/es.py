@@ -51,7 +51,6 @@ __all__ = [
     "flatten",
     "network_cost_function",
     "train_residual",
-    "train_single_sku",
     "unflatten",
 ]
 
@@ -385,58 +384,3 @@ def train_residual(
     meta["training"]["generations"] = result.generations
     save_model(out, network, meta)
     return ResidualHybrid(network, metadata=meta), result
-
-
-def train_single_sku(
-    scenario: Any,
-    out: str | Path,
-    config: ESConfig,
-    level: float,
-    cap: float,
-    hidden: int = 16,
-    periods: int = 4000,
-    progress: bool = False,
-    layers: Sequence[str] = ES_LAYERS,
-) -> tuple[Any, ESResult]:
-    """Train a single-SKU :class:`~hybridinv.rl.residual.ResidualHybrid` around a fixed capped base-stock.
-
-    The population is simulated as the columns of one tiled scenario on a common
-    demand path (:func:`hybridinv.rl.residual.single_sku_costs`), so a generation
-    costs about one simulation. The model file stores ``level`` and ``cap``.
-    ``layers`` restricts the search (e.g. ``("actor2",)``: a linear residual on
-    fixed random features, fewer parameters for the same evaluation budget).
-    """
-    from hybridinv.envs.features import GLOBAL_FEATURES, SKU_FEATURES
-    from hybridinv.rl.model_file import save_model
-    from hybridinv.rl.residual import ResidualHybrid, residual_metadata, single_sku_costs, stack_networks, zero_output
-
-    random = SharedPolicyNetwork.random(len(SKU_FEATURES), len(GLOBAL_FEATURES), hidden=hidden, seed=config.seed)
-    template = zero_output(random)
-
-    def cost(thetas: NDArray[np.float64], seeds: Sequence[int]) -> NDArray[np.float64]:
-        networks = stack_networks(template, thetas, layers)
-        size = networks["actor2.bias"].shape[0]
-        levels, caps = np.full(size, level), np.full(size, cap)
-        return np.mean([single_sku_costs(scenario, s, levels, caps, networks, periods) for s in seeds], axis=0)
-
-    result = evolve(cost, flatten(template, layers), config, progress=progress)
-    network = unflatten(template, result.theta, layers)
-    meta = {
-        **residual_metadata(np.array([level]), np.array([cap])),
-        "scenario": scenario.summary(),
-        "reward_spec": {"kind": "negative_average_cost", "description": "ES fitness = -(average cost per period)"},
-        "training": {
-            "algo": "es",
-            **config.to_dict(),
-            "hidden": hidden,
-            "layers": list(layers),
-            "periods": periods,
-            "seconds": round(result.seconds, 1),
-            "generations": result.generations,
-            "start": result.start,
-        },
-        "seed": config.seed,
-        "evaluation": {"best": result.best, "history": result.history},
-    }
-    save_model(out, network, meta)
-    return ResidualHybrid.from_metadata(network, meta, None, "hybrid"), result

@@ -18,6 +18,7 @@ from hybridinv.rl.hybrid import Hybrid, models_directory
 from hybridinv.rl.pure import PureRL
 
 if TYPE_CHECKING:
+    from hybridinv.policies.base import TargetPolicy
     from hybridinv.sim.scenario import Scenario
 
 __all__ = ["DEFAULT_HYBRID", "hybrid", "ppo", "sac"]
@@ -27,11 +28,12 @@ DEFAULT_HYBRID = "hybrid_default"
 
 def hybrid(
     scenario: Scenario | None = None, model: str | Path | None = None, repair: str | None = "fast", **options: Any
-) -> Hybrid:
+) -> TargetPolicy:
     """The hybrid agent from a model directory.
 
     Without ``model``: the shipped model trained for exactly this scenario when there
-    is one (the single-SKU instances in ``models/single_sku_es/``, matched on the
+    is one (the single-SKU instances in ``models/single_sku/``, linear ES models
+    (:class:`~hybridinv.rl.linear.LinearHybrid`), matched on the
     scenario's full description: demand, lead time, costs), else the shipped
     ``hybrid_default``, whose shared network applies to any catalog size.
 
@@ -53,7 +55,7 @@ def hybrid(
 def _instance_models() -> dict[str, Path]:
     """Shipped per-instance models by the description of the scenario they were trained on."""
     found: dict[str, Path] = {}
-    for meta in sorted(models_directory().glob("single_sku_es/*/metadata.json")):
+    for meta in sorted(models_directory().glob("single_sku/*/metadata.json")):
         description = json.loads(meta.read_text()).get("scenario", {}).get("description")
         if description:
             found[description] = meta.parent

@@ -65,11 +65,12 @@ class Hybrid(TargetPolicy):
         self.name = name
 
     @classmethod
-    def load(cls, path: str | Path, repair: str | None = "fast", name: str | None = None) -> Hybrid:
+    def load(cls, path: str | Path, repair: str | None = "fast", name: str | None = None) -> TargetPolicy:
         """Load a model directory written by :func:`hybridinv.rl.model_file.save_model`.
 
         ``path`` may also be the name of a shipped model in ``models/``
-        (e.g. ``"hybrid_default"``).
+        (e.g. ``"hybrid_default"``). Returns a :class:`Hybrid` (or its residual
+        subclass), or a :class:`~hybridinv.rl.linear.LinearHybrid` for a linear model.
 
         Raises
         ------
@@ -81,13 +82,19 @@ class Hybrid(TargetPolicy):
         return cls.from_model(model, repair=repair, name=name)
 
     @classmethod
-    def from_model(cls, model: ModelFile, repair: str | None = "fast", name: str | None = None) -> Hybrid:
+    def from_model(cls, model: ModelFile, repair: str | None = "fast", name: str | None = None) -> TargetPolicy:
         """Wrap an already loaded :class:`ModelFile`.
 
         Models whose metadata has a ``residual`` entry (trained by evolution
         strategies, :mod:`hybridinv.rl.es`) give a
-        :class:`~hybridinv.rl.residual.ResidualHybrid`.
+        :class:`~hybridinv.rl.residual.ResidualHybrid`; linear models
+        (``"policy": "linear"``) a :class:`~hybridinv.rl.linear.LinearHybrid`.
         """
+        if model.is_linear:
+            from hybridinv.rl.linear import LinearHybrid
+
+            return LinearHybrid.from_model(model, repair=repair, name=name)
+        assert model.network is not None
         if "residual" in model.metadata:
             from hybridinv.rl.residual import ResidualHybrid
 

@@ -3,7 +3,9 @@
 A model directory ``models/<name>/`` holds
 
 - ``policy.npz``: the numpy weights of the SKU-shared network
-  (:class:`hybridinv.rl.numpy_policy.SharedPolicyNetwork`);
+  (:class:`hybridinv.rl.numpy_policy.SharedPolicyNetwork`), or, for a linear
+  policy (metadata ``"policy": "linear"``, :mod:`hybridinv.rl.linear`), its
+  parameter arrays;
 - ``metadata.json``: format version, observation and action specification
   (feature names and versions of :mod:`hybridinv.envs`), reward specification,
   scenario summary, training configuration, seed, evaluation KPIs and the
@@ -20,11 +22,13 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from hybridinv.rl.numpy_policy import SharedPolicyNetwork
 
@@ -69,36 +73,48 @@ def current_spec() -> dict[str, Any]:
 
 @dataclass(frozen=True, eq=False)
 class ModelFile:
-    """A loaded model: the numpy network and its metadata."""
+    """A loaded model: the numpy network (None for a linear policy), its arrays and metadata."""
 
-    network: SharedPolicyNetwork
+    network: SharedPolicyNetwork | None
     metadata: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
+    arrays: dict[str, NDArray[np.float64]] = field(default_factory=dict)
+
+    @property
+    def is_linear(self) -> bool:
+        """Whether the model is a linear policy (:mod:`hybridinv.rl.linear`), not a network."""
+        return self.metadata.get("policy") == "linear"
 
     @property
     def name(self) -> str:
         return str(self.metadata.get("name", self.path.name if self.path else "model"))
 
 
-def _weights_bytes(network: SharedPolicyNetwork) -> bytes:
+def _weights_bytes(arrays: Mapping[str, NDArray[np.float64]]) -> bytes:
     buffer = io.BytesIO()
-    np.savez(buffer, **{key: network.weights[key] for key in sorted(network.weights)})  # type: ignore[arg-type]
+    np.savez(buffer, **{key: np.asarray(arrays[key]) for key in sorted(arrays)})  # type: ignore[arg-type]
     return buffer.getvalue()
 
 
 def save_model(
     directory: str | Path,
-    network: SharedPolicyNetwork,
+    network: SharedPolicyNetwork | Mapping[str, NDArray[np.float64]],
     metadata: dict[str, Any],
 ) -> Path:
     """Write ``policy.npz`` and ``metadata.json`` into ``directory`` (created if needed).
 
+    ``network`` is a :class:`SharedPolicyNetwork` or, for a linear policy, a mapping
+    of its parameter arrays (``metadata["policy"]`` must then be ``"linear"``).
     ``metadata`` is completed with the format version, the current observation
     and action specification (unless given) and the weights' SHA-256.
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    payload = _weights_bytes(network)
+    is_network = isinstance(network, SharedPolicyNetwork)
+    if is_network == (metadata.get("policy") == "linear"):
+        raise ValueError('save a SharedPolicyNetwork, or parameter arrays with metadata["policy"] == "linear"')
+    arrays = network.weights if isinstance(network, SharedPolicyNetwork) else network
+    payload = _weights_bytes(arrays)
     (directory / WEIGHTS_FILE).write_bytes(payload)
     spec = current_spec()
     meta = {
@@ -109,13 +125,14 @@ def save_model(
         **metadata,
         "weights_file": WEIGHTS_FILE,
         "weights_sha256": hashlib.sha256(payload).hexdigest(),
-        "network": {
+    }
+    if isinstance(network, SharedPolicyNetwork):
+        meta["network"] = {
             "n_sku_features": network.n_sku_features,
             "n_global_features": network.n_global_features,
             "n_actions": network.n_actions,
             "hidden": network.hidden,
-        },
-    }
+        }
     (directory / METADATA_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True, default=_jsonable) + "\n")
     return directory
 
@@ -186,7 +203,7 @@ def load_model(path: str | Path, check_spec: bool = True) -> ModelFile:
     try:
         with np.load(io.BytesIO(payload), allow_pickle=False) as data:
             weights = {key: np.array(data[key]) for key in data.files}
-        network = SharedPolicyNetwork(weights)
+        network = None if meta.get("policy") == "linear" else SharedPolicyNetwork(weights)
     except (OSError, ValueError) as exc:
         raise ModelFileError(f"{weights_path}: invalid weights ({exc})") from exc
-    return ModelFile(network, meta, directory)
+    return ModelFile(network, meta, directory, weights)

@@ -31,11 +31,10 @@ Silver, T. et al. (2018). Residual policy learning. arXiv:1812.06298.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 
 from hybridinv.policies.base import Decision
 from hybridinv.policies.rq import CappedBaseStock
@@ -94,7 +93,7 @@ class ResidualHybrid(Hybrid):
         The base policy. Unfitted (default), it is fitted on the scenario passed
         to :meth:`reset` (as the registry's ``capped_base_stock`` is), or on the
         first observation when planning without a scenario. A base with fixed
-        ``level`` and ``cap`` (single-SKU models) is used as given.
+        ``level`` and ``cap`` is used as given.
     repair : str or None, default "fast"
     metadata : dict, optional
     name : str, default "hybrid"
@@ -160,160 +159,3 @@ class ResidualHybrid(Hybrid):
 
     def __repr__(self) -> str:
         return f"ResidualHybrid(name={self.name!r}, hidden={self.network.hidden}, repair={self.repair!r})"
-
-
-# ---------------------------------------------------------------- single SKU: vectorized population
-def tile_scenario(scenario: Scenario, copies: int) -> Scenario:
-    """``scenario`` (one SKU, no shared constraints) with its SKU repeated ``copies`` times."""
-    import dataclasses
-
-    from hybridinv.demand.processes import DemandProcess
-
-    if scenario.n_skus != 1:
-        raise ValueError("tile_scenario expects a single-SKU scenario")
-    catalog = scenario.catalog
-    fields = {
-        f.name: np.repeat(getattr(catalog, f.name), copies)
-        for f in dataclasses.fields(catalog)
-        if isinstance(getattr(catalog, f.name), np.ndarray) and getattr(catalog, f.name).shape == (1,)
-    }
-    names = np.array([f"{catalog.sku[0]}#{k}" for k in range(copies)], dtype=object)
-    fields["sku"] = names
-    demand = scenario.demand
-    process = DemandProcess(mean=np.repeat(demand.mean, copies), distribution=demand.distribution)
-    init = scenario.initial_state
-    assert init is not None
-    state = dataclasses.replace(
-        init,
-        **{
-            f.name: np.repeat(getattr(init, f.name), copies, axis=0)
-            for f in dataclasses.fields(init)
-            if isinstance(getattr(init, f.name), np.ndarray) and f.name != "sku"
-        },
-        sku=names,
-    )
-    return scenario.replace(
-        catalog=dataclasses.replace(catalog, **fields), demand=process, lead_times=None, initial_state=state
-    )
-
-
-def tile_path(path: Any, copies: int) -> Any:
-    """A single-SKU :class:`~hybridinv.sim.scenario.ScenarioPath` with every column repeated (CRN)."""
-    import dataclasses
-
-    def rep(value: Any) -> Any:
-        return None if value is None else np.repeat(value, copies, axis=1)
-
-    demand = dataclasses.replace(
-        path.demand, realized=rep(path.demand.realized), expected=rep(path.demand.expected), std=rep(path.demand.std)
-    )
-    leads = dataclasses.replace(
-        path.lead_times,
-        lead_time=rep(path.lead_times.lead_time),
-        delivered_fraction=rep(path.lead_times.delivered_fraction),
-    )
-    return dataclasses.replace(path, demand=demand, lead_times=leads)
-
-
-def batched_actions(
-    networks: dict[str, NDArray[np.float64]], sku_features: ArrayLike, global_features: ArrayLike
-) -> NDArray[np.float64]:
-    """Clipped actions of ``P`` networks, each planning its own single-SKU catalog.
-
-    Parameters
-    ----------
-    networks : dict
-        Stacked weights, ``"<layer>.weight"`` of shape (P, out, in) and biases (P, out).
-    sku_features : array, shape (P, F)
-        One SKU per member (the pooled context is the SKU's own embedding).
-    global_features : array, shape (P, G)
-
-    Returns
-    -------
-    numpy.ndarray, shape (P, A): equal to ``SharedPolicyNetwork.action`` of each member
-    on its one-SKU catalog.
-    """
-
-    def layer(name: str, x: NDArray[np.float64]) -> NDArray[np.float64]:
-        out: NDArray[np.float64] = np.einsum("poi,pi->po", networks[f"{name}.weight"], x) + networks[f"{name}.bias"]
-        return out
-
-    x = np.asarray(sku_features, dtype=np.float64)
-    embedding = np.tanh(layer("embed2", np.tanh(layer("embed1", x))))
-    joined = np.concatenate([embedding, embedding, np.asarray(global_features, dtype=np.float64)], axis=1)
-    return np.clip(layer("actor2", np.tanh(layer("actor1", joined))), -1.0, 1.0)
-
-
-def single_sku_costs(
-    scenario: Scenario,
-    seed: int,
-    level: NDArray[np.float64],
-    cap: NDArray[np.float64],
-    networks: dict[str, NDArray[np.float64]] | None = None,
-    periods: int | None = None,
-) -> NDArray[np.float64]:
-    """Average cost per period of ``P`` residual policies on one demand path (CRN).
-
-    Member ``k`` orders ``min(max(S'_k - IP, 0), r'_k)`` with ``(S'_k, r'_k)`` the
-    base ``(level[k], cap[k])`` corrected by its network (``networks``: stacked
-    weights, None: no correction). The ``P`` members are ``P`` columns of one
-    simulation of the tiled scenario; every column sees the same demand.
-    """
-    from hybridinv.envs.features import SKU_FEATURES, observe
-    from hybridinv.sim.simulator import Simulator
-
-    copies = level.size
-    periods = int(periods or scenario.periods)
-    tiled = tile_scenario(scenario, copies)
-    sim = Simulator(tiled, periods=periods, check_orders=False)
-    obs = sim.reset(path=tile_path(scenario.sample(seed, periods), copies))
-    position_index = SKU_FEATURES.index("inventory_position")
-    holding, shortage = scenario.catalog.holding_cost[0], scenario.catalog.shortage_cost[0]
-    warmup = sim.ledger.warmup
-    demand = sim.path.demand.realized if sim.path is not None else None
-    assert demand is not None
-    total = np.zeros(copies)
-    while not sim.done:
-        now_level, now_cap = level, cap
-        if networks is not None:
-            sku, glob = observe(obs)
-            glob = np.repeat(glob[None, :], copies, axis=0)
-            glob[:, 4] = sku[:, position_index]  # "mean_position" of a one-SKU catalog
-            action = batched_actions(networks, sku, glob)
-            now_level = level * np.exp(RESIDUAL_RANGE * action[:, 0])
-            now_cap = cap * np.exp(RESIDUAL_RANGE * action[:, 1])
-        position = obs.inventory_position
-        orders = np.ceil(np.minimum(np.maximum(now_level - position, 0.0), now_cap) - 1e-9)
-        t = sim.t
-        obs = sim.step(orders)
-        if t >= warmup:
-            # lost sales: position + order - served = new position
-            served = position + orders - obs.inventory_position
-            total += holding * obs.on_hand + shortage * (demand[t] - served)
-    result: NDArray[np.float64] = total / max(periods - warmup, 1)
-    return result
-
-
-def stack_networks(
-    template: SharedPolicyNetwork, thetas: NDArray[np.float64], layers: Sequence[str] | None = None
-) -> dict[str, NDArray[np.float64]]:
-    """Stacked weights (P, ...) of ``template`` with each row of ``thetas`` as its searched ``layers``."""
-    from hybridinv.rl.es import ES_LAYERS, unflatten
-
-    members = [unflatten(template, theta, layers or ES_LAYERS).weights for theta in np.atleast_2d(thetas)]
-    return {key: np.stack([m[key] for m in members]) for key in members[0]}
-
-
-def best_capped_base_stock(
-    scenario: Scenario, levels: NDArray[np.float64], caps: NDArray[np.float64], seeds: tuple[int, ...], periods: int
-) -> tuple[float, float, float]:
-    """Grid search of the capped base-stock ``(level, cap)`` of a single SKU by simulation (CRN).
-
-    Returns
-    -------
-    (level, cap, average cost)
-    """
-    grid_level, grid_cap = (g.ravel().astype(np.float64) for g in np.meshgrid(levels, caps))
-    costs = np.mean([single_sku_costs(scenario, seed, grid_level, grid_cap, periods=periods) for seed in seeds], axis=0)
-    best = int(np.argmin(costs))
-    return float(grid_level[best]), float(grid_cap[best]), float(costs[best])

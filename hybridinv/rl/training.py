@@ -403,10 +403,13 @@ def _train(config: TrainConfig, out: Path, scenario: Scenario | None, progress: 
     model = _build_model(vec_env, config, template)
     model.set_logger(silent_logger())
     if config.warm_start and config.algo is Algorithm.HYBRID:
-        from hybridinv.rl.model_file import load_model
+        from hybridinv.rl.model_file import ModelFileError, load_model
 
         assert isinstance(model.policy, SharedSkuPolicy)
-        load_weights(model.policy, load_model(config.warm_start).network)
+        warm = load_model(config.warm_start).network
+        if warm is None:
+            raise ModelFileError(f"{config.warm_start}: a linear model cannot warm-start a network")
+        load_weights(model.policy, warm)
     trainer.model = model
     trainer.reward_scale = float(template.reward_scale)
     model.learn(total_timesteps=config.timesteps, callback=_Progress(trainer))
