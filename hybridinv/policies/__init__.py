@@ -12,7 +12,7 @@ from hybridinv.policies.base import Decision, Policy, TargetPolicy
 from hybridinv.policies.classical import SS, BaseStock
 from hybridinv.policies.dynamic import DynamicSS
 from hybridinv.policies.newsvendor import Newsvendor
-from hybridinv.policies.rq import RQ, CappedBaseStock
+from hybridinv.policies.rq import RQ, CappedBaseStock, ForecastCappedBaseStock
 
 __all__ = [
     "MPC",
@@ -22,6 +22,7 @@ __all__ = [
     "CappedBaseStock",
     "Decision",
     "DynamicSS",
+    "ForecastCappedBaseStock",
     "Hybrid",
     "Newsvendor",
     "Policy",

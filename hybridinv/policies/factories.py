@@ -21,7 +21,7 @@ from hybridinv.policies.base import Decision, TargetPolicy
 from hybridinv.policies.classical import SS, BaseStock
 from hybridinv.policies.dynamic import DynamicSS
 from hybridinv.policies.newsvendor import Newsvendor
-from hybridinv.policies.rq import RQ, CappedBaseStock
+from hybridinv.policies.rq import RQ, CappedBaseStock, ForecastCappedBaseStock
 
 if TYPE_CHECKING:
     from hybridinv.policies.mpc import MPC
@@ -33,6 +33,7 @@ __all__ = [
     "base_stock",
     "capped_base_stock",
     "dynamic_ss",
+    "forecast_capped_base_stock",
     "mpc",
     "newsvendor",
     "rq",
@@ -126,6 +127,16 @@ def capped_base_stock(scenario: Scenario | None = None, **options: Any) -> Cappe
     """Capped base-stock (:class:`~hybridinv.policies.rq.CappedBaseStock`), fitted when a scenario is given."""
     policy = CappedBaseStock(**options)
     return policy.fit(scenario) if scenario is not None else policy
+
+
+def forecast_capped_base_stock(scenario: Scenario | None = None, **options: Any) -> ForecastCappedBaseStock:
+    """Capped base-stock on the forecast (:class:`~hybridinv.policies.rq.ForecastCappedBaseStock`).
+
+    Nothing to fit: level and cap follow each period's forecast. ``capacity_price`` and
+    ``safety_factor`` are options (the benchmarks use ``safety_factor=1, capacity_price=5``
+    on ``multi_50``, chosen by simulation on seeds 200-219).
+    """
+    return ForecastCappedBaseStock(**options)
 
 
 def newsvendor(scenario: Scenario | None = None, **options: Any) -> Newsvendor:

@@ -27,6 +27,7 @@ FACTORIES: dict[str, str] = {
     "capped_base_stock": "hybridinv.policies.factories:capped_base_stock",
     "newsvendor": "hybridinv.policies.factories:newsvendor",
     "dynamic_ss": "hybridinv.policies.factories:dynamic_ss",
+    "forecast_capped_base_stock": "hybridinv.policies.factories:forecast_capped_base_stock",
     "mpc": "hybridinv.policies.factories:mpc",
     "ppo": "hybridinv.rl.factories:ppo",
     "sac": "hybridinv.rl.factories:sac",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from hybridinv import scenarios
 from hybridinv.policies.rq import RQ, CappedBaseStock, economic_order_quantity
@@ -57,3 +58,30 @@ def test_capped_base_stock_is_competitive_on_lost_sales() -> None:
 def test_invalid_batch_size() -> None:
     with pytest.raises(ValueError, match="batch_size"):
         RQ(batch_size=0.0).fit(scenarios.single_sku())
+
+
+def test_forecast_capped_base_stock_follows_the_forecast_and_prices_capacity() -> None:
+    """Level = forecast over L+1 plus z std; a capacity price lowers z most for bulky SKUs; weights stay in range."""
+    from hybridinv.policies.rq import ForecastCappedBaseStock, protection_statistics, shortfall_weights
+    from hybridinv.sim.simulator import Simulator
+
+    scenario = scenarios.get("multi_10")
+    obs = Simulator(scenario, periods=10).reset(seed=2)
+    mean, std = protection_statistics(obs)
+    level, cap = ForecastCappedBaseStock(safety_factor=0.5).parameters(obs)
+    np.testing.assert_allclose(level, mean + 0.5 * std)
+    np.testing.assert_allclose(cap, 1.6 * (obs.forecast(1)[:, 0] + obs.forecast_std(1)[:, 0]))
+    cat = obs.catalog
+    free = ForecastCappedBaseStock(safety_factor=1.0, capacity_price=0.0).safety(obs)
+    priced = ForecastCappedBaseStock(safety_factor=1.0, capacity_price=5.0).safety(obs)
+    assert (priced < free).all()
+    margin = cat.shortage_cost - cat.unit_cost
+    expected = stats.norm.ppf(margin / (margin + cat.holding_cost + 5.0 * cat.volume))
+    np.testing.assert_allclose(priced, expected)
+    desired = np.full(cat.n_skus, 3.0)
+    weights = shortfall_weights(obs, desired)
+    margin = np.maximum(margin, 0.0)
+    assert (weights >= 0.02 * margin).all() and (weights <= margin + 1e-3 + 1e-12).all()
+    assert (weights > 0).all()
+    with pytest.raises(Exception, match="repair_weights"):
+        ForecastCappedBaseStock(repair_weights="bogus")
