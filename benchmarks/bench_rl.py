@@ -4,14 +4,16 @@ Run from the repository root::
 
     python benchmarks/bench_rl.py            # ~10 min on 2 cores
     python benchmarks/bench_rl.py --quick    # fewer seeds and periods
-    python benchmarks/bench_rl.py --mpc      # also the (slow) MPC baseline on multi_50
+    python benchmarks/bench_rl.py --no-mpc   # without the (slower) MPC baseline on multi_50
 
 Measures
 (a) single SKU, lost sales, Poisson(5), h = 1, p in {4, 9, 19, 39}, L in {1..4}: the
-    shipped per-instance residual-ES models (``models/single_sku_es``) against the exact
-    optimum (``hybridinv.exact.lost_sales_optimal``), the tuned capped base-stock they
-    start from and the best static base-stock level; plus tabular Q-learning on L = 1;
-(b) ``multi_50``: hybrid vs every classical policy of the registry and pure PPO on
+    shipped per-instance linear ES models (``models/single_sku``), their capped base-stock
+    start points and the best static base-stock level, all evaluated exactly
+    (``hybridinv.exact.lost_sales_policy_cost``) against the exact optimum
+    (``hybridinv.exact.lost_sales_optimal``); plus tabular Q-learning on L = 1;
+(b) ``multi_50``: hybrid vs every classical policy of the registry, MPC, the forecast capped
+    base-stock with capacity-priced safety factors and pure PPO on
     the same seeds (paired differences with 95% t-intervals), violations;
 (c) hybrid decision time per period on ``large_1000`` (network + repair);
 (d) transfer 50 -> 1,000 SKUs: the model trained on ``multi_50`` on ``large_1000``.
@@ -39,16 +41,18 @@ from _report import OUT, machine, update_results  # noqa: E402
 
 from hybridinv import scenarios  # noqa: E402
 from hybridinv.core.errors import ConstraintViolationWarning  # noqa: E402
-from hybridinv.exact import best_base_stock, lost_sales_optimal  # noqa: E402
+from hybridinv.exact import best_base_stock, lost_sales_optimal, lost_sales_policy_cost  # noqa: E402
 from hybridinv.policies import registry  # noqa: E402
-from hybridinv.rl import Hybrid, ModelFileError, load_model, models_directory  # noqa: E402
-from hybridinv.rl.es import flatten  # noqa: E402
-from hybridinv.rl.residual import single_sku_costs, stack_networks, zero_output  # noqa: E402
+from hybridinv.rl import Hybrid, ModelFileError, models_directory  # noqa: E402
+from hybridinv.rl.linear import LinearHybrid  # noqa: E402
 from hybridinv.rl.tabular import QLearning, plot_policy  # noqa: E402
 from hybridinv.rl.variants import GRID_LEAD_TIMES, GRID_SHORTAGE_COSTS  # noqa: E402
 from hybridinv.sim.runner import simulate  # noqa: E402
 
 CLASSICAL = ["base_stock", "capped_base_stock", "ss", "rq", "newsvendor", "dynamic_ss"]
+#: Forecast capped base-stock with capacity-priced safety factors, options chosen on multi_50 seeds 200-219.
+FORECAST_OPTIONS = {"safety_factor": 1.0, "capacity_price": 5.0}
+FORECAST_LABEL = "forecast_capped_base_stock (lambda=5)"
 
 
 def markdown(frame: pd.DataFrame, index: bool = True) -> str:
@@ -74,63 +78,70 @@ def paired_ci(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
 
 
 def single_sku_grid(seeds: int, periods: int) -> str:
-    """(a): per-instance residual-ES models vs exact optimum, tuned capped base-stock and best base-stock.
+    """(a): the shipped per-instance linear hybrid models against the exact optimum.
 
-    Each model (``models/single_sku_es/p<p>_L<L>``) is a :class:`ResidualHybrid`: the shared
-    network corrects a capped base-stock policy whose (level, cap) were tuned by simulation.
-    All policies of an instance are columns of one tiled simulation per seed
-    (``hybridinv.rl.residual.single_sku_costs``: identical to ``simulate``, tested in
-    ``tests/rl/test_es.py``), so they see the same demand (common random numbers).
+    Each model (``models/single_sku/p<p>_L<L>``, trained by ``benchmarks/train_single_sku.py``
+    on simulated costs only) is a :class:`~hybridinv.rl.linear.LinearHybrid`. Its cost is
+    computed exactly from the stationary distribution of the chain it induces
+    (:func:`hybridinv.exact.lost_sales_policy_cost`), like the optimum and the capped
+    base-stock start point, so the gaps carry no simulation noise. A simulation of the
+    loaded model in the library's simulator (``seeds`` x ``periods``) is reported beside it
+    as a cross-check.
     """
     rows = []
     for shortage in GRID_SHORTAGE_COSTS:
         for lead in GRID_LEAD_TIMES:
-            name = f"single_sku_es/p{shortage:g}_L{lead}"
+            name = f"single_sku/p{shortage:g}_L{lead}"
             try:
-                model = load_model(models_directory() / name)
+                agent = Hybrid.load(models_directory() / name, repair=None)
             except ModelFileError as exc:
                 return f"### (a) Single SKU\n\nmodel {name} not available: {exc}\n"
+            assert isinstance(agent, LinearHybrid)
+            optimum = lost_sales_optimal(5.0, lead, 1.0, shortage).average_cost
+            _, base_cost = best_base_stock(5.0, lead, 1.0, shortage, lost_sales=True)
+            training = agent.metadata["training"]
+            level, cap, ramp = training["start_level"], training["start_cap"], training["start_weights"]
+            start = LinearHybrid(level / 5.0, cap / 5.0, ramp, repair=None)
+            start_cost = lost_sales_policy_cost(start.state_policy(5.0), 5.0, lead, 1.0, shortage).average_cost
+            exact = lost_sales_policy_cost(agent.state_policy(5.0), 5.0, lead, 1.0, shortage).average_cost
             scenario = scenarios.single_sku(
                 mean=5.0, lead_time=lead, holding_cost=1.0, shortage_cost=shortage, periods=periods, warmup=100
             )
-            optimum = lost_sales_optimal(5.0, lead, 1.0, shortage).average_cost
-            level, base_cost = best_base_stock(5.0, lead, 1.0, shortage, lost_sales=True)
-            spec = model.metadata["residual"]
-            capped_level, cap = float(spec["level"][0]), float(spec["cap"][0])
-            network = model.network
-            thetas = np.stack([flatten(zero_output(network))] * 2 + [flatten(network)])
-            stacked = stack_networks(network, thetas)
-            levels = np.array([float(level), capped_level, capped_level])
-            caps = np.array([1e12, cap, cap])
-            costs = np.array(
-                [single_sku_costs(scenario, 30_000 + k, levels, caps, stacked, periods) for k in range(seeds)]
-            )
-            mean = costs.mean(axis=0)
+            simulated = simulate(agent, scenario, seeds=range(30_000, 30_000 + seeds))["avg_cost"].to_numpy()
+            half = float(stats.t.ppf(0.975, seeds - 1) * simulated.std(ddof=1) / np.sqrt(seeds))
             rows.append(
                 {
-                    "p": shortage,
+                    "p": f"{shortage:g}",
                     "L": lead,
-                    "optimal": optimum,
-                    "base-stock gap % (exact)": 100 * (base_cost / optimum - 1),
-                    "base-stock (sim)": mean[0],
-                    "capped (S, r)": f"({capped_level:g}, {cap:g})",
-                    "capped base-stock (sim)": mean[1],
-                    "hybrid ES (sim)": mean[2],
-                    "hybrid gap %": 100 * (mean[2] / optimum - 1),
-                    "hybrid - capped (paired)": paired_ci(costs[:, 2], costs[:, 1])[0],
-                    "ES generations": model.metadata.get("training", {}).get("generations", "?"),
+                    "optimal (exact)": optimum,
+                    "best base-stock gap %": 100 * (base_cost / optimum - 1),
+                    "start (S, r, w_0)": f"({level:g}, {cap:g}, {ramp[0]:g})",
+                    "start gap %": 100 * (start_cost / optimum - 1),
+                    "hybrid (exact)": exact,
+                    "hybrid gap %": 100 * (exact / optimum - 1),
+                    "hybrid (sim, 95% CI)": f"{simulated.mean():.3f} ± {half:.3f}",
+                    "level, cap (x mean)": f"{agent.level.item():.2f}, {agent.cap.item():.2f}",
+                    "weights w_0..w_L-1": ", ".join(f"{w:.2f}" for w in agent.weights.ravel()),
+                    "train s": training["seconds"],
                 }
             )
     frame = pd.DataFrame(rows)
     within = int((frame["hybrid gap %"] <= 1.0).sum())
     return (
         "### (a) Single SKU, lost sales, Poisson(5), h = 1\n\n"
-        "One residual model per (p, L) instance (`models/single_sku_es/`): the shared network corrects "
-        "a capped base-stock policy tuned by simulation, trained by evolution strategies. "
-        f"{seeds} held-out seeds x {periods} periods per instance, all policies on the same demand. "
-        f"Hybrid within 1% of the exact optimum on {within}/16 instances; mean gap "
-        f"{frame['hybrid gap %'].mean():.2f}% (max {frame['hybrid gap %'].max():.2f}%); best static base-stock "
-        f"(exact) {frame['base-stock gap % (exact)'].mean():.2f}%.\n\n" + markdown(frame, index=False)
+        "One linear hybrid model per (p, L) instance (`models/single_sku/`, `LinearHybrid`): the order-up-to "
+        "level acts on a weighted position of the stock by arrival slot, level, cap and weights trained by "
+        "evolution strategies on simulated costs only (`benchmarks/train_single_sku.py`: "
+        f"{training['generations']} generations of {training['population']} members x "
+        f"{training['seeds_per_generation']} seeds x {training['periods']} periods, sigma {training['sigma']}). "
+        "All costs except the simulation column are exact "
+        "(`hybridinv.exact.lost_sales_policy_cost`, stationary distribution of the policy's chain). "
+        f"Hybrid within 1% of the exact optimum on **{within}/16** instances; mean gap "
+        f"{frame['hybrid gap %'].mean():.2f}% (max {frame['hybrid gap %'].max():.2f}%); ES start points (best of "
+        "a simulated grid of capped base-stock levels, caps and weight ramps) "
+        f"{frame['start gap %'].mean():.2f}% (max {frame['start gap %'].max():.2f}%); best static base-stock "
+        f"{frame['best base-stock gap %'].mean():.2f}%. Simulation column: {seeds} seeds x {periods} periods.\n\n"
+        + markdown(frame, index=False)
     )
 
 
@@ -188,7 +199,7 @@ def table(results: pd.DataFrame, reference: str = "hybrid") -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--mpc", action="store_true", help="include MPC (about 1 s per period on multi_50)")
+    parser.add_argument("--no-mpc", action="store_true", help="leave out MPC (0.1-0.2 s per period on multi_50)")
     parser.add_argument("--seeds", type=int, default=10)
     args = parser.parse_args()
     warnings.simplefilter("ignore", ConstraintViolationWarning)
@@ -202,8 +213,9 @@ def main() -> None:
     policies: dict[str, object] = {"hybrid": hybrid}
     with contextlib.suppress(ModelFileError):
         policies["hybrid (PPO, previous)"] = Hybrid.load(models_directory() / "hybrid_ppo_multi_50")
-    for name in CLASSICAL + (["mpc"] if args.mpc else []):
+    for name in CLASSICAL + ([] if args.no_mpc else ["mpc"]):
         policies[name] = registry.make(name, scenarios.get("multi_50"))
+    policies[FORECAST_LABEL] = registry.make("forecast_capped_base_stock", None, **FORECAST_OPTIONS)
     try:
         policies["ppo (pure RL)"] = registry.make("ppo", scenarios.get("multi_50"))
     except (ModelFileError, Exception) as exc:  # noqa: BLE001 - report whatever is missing
@@ -224,6 +236,7 @@ def main() -> None:
     large_policies: dict[str, object] = {
         "hybrid": hybrid,
         **{n: registry.make(n, scenarios.get("large_1000")) for n in CLASSICAL},
+        FORECAST_LABEL: registry.make("forecast_capped_base_stock", None, **FORECAST_OPTIONS),
     }
     large_seeds = seeds[:1] if args.quick else seeds[:3]
     large = compare("large_1000", large_seeds, 20 if args.quick else None, large_policies)
