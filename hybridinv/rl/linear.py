@@ -1,7 +1,7 @@
 """Linear hybrid agent: an order-up-to level on a *weighted* inventory position, learned by ES.
 
 Each period the agent sees the stock of every SKU by the period it becomes usable,
-``y_0`` = on hand plus what arrives this period, ``y_k`` = what arrives in ``k`` periods
+``y_0`` = on hand (net of backorders) plus what arrives this period, ``y_k`` = what arrives in ``k`` periods
 (``k < K``; later arrivals are added to ``y_{K-1}``), and the demand scale ``mu`` (the
 forecast mean of :func:`hybridinv.envs.features.demand_scale`). Its action is a linear
 function of that state, an order-up-to target on the weighted position:
@@ -175,7 +175,8 @@ class LinearHybrid(TargetPolicy):
         from hybridinv.envs.features import demand_scale
 
         scale = demand_scale(obs)
-        stock = stock_by_arrival(obs.on_hand, obs.pipeline, self.slots)
+        net = obs.on_hand - obs.backorders  # backorders are served first from what becomes usable
+        stock = stock_by_arrival(net, obs.pipeline, self.slots)
         return self.orders_from_stock(stock, scale), obs.inventory_position
 
     def targets(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

@@ -27,9 +27,10 @@ def test_stock_by_arrival_counts_this_periods_arrival_as_usable_and_folds_late_s
     np.testing.assert_array_equal(stock_by_arrival([10.0], np.zeros((1, 0)), 3), [[10.0, 0.0, 0.0]])
 
 
-def test_unit_weights_reproduce_capped_base_stock_orders() -> None:
+@pytest.mark.parametrize("lost_sales", [True, False])
+def test_unit_weights_reproduce_capped_base_stock_orders(lost_sales: bool) -> None:
     """All weights one: the linear agent is the capped base-stock policy (levels in demand-scale units)."""
-    scenario = scenarios.single_sku(mean=5.0, lead_time=3, shortage_cost=9.0, periods=60)
+    scenario = scenarios.single_sku(mean=5.0, lead_time=3, shortage_cost=9.0, periods=60, lost_sales=lost_sales)
     agent = LinearHybrid(24 / 5, 6 / 5, np.ones(3), repair=None)
     base = CappedBaseStock(level=24.0, cap=6.0, repair=None)
     sim = Simulator(scenario)
