@@ -143,8 +143,19 @@ class LinearHybrid(TargetPolicy):
 
     @classmethod
     def from_model(cls, model: ModelFile, repair: str | None = "fast", name: str | None = None) -> LinearHybrid:
-        """Rebuild from a loaded linear model file."""
+        """Rebuild from a loaded linear model file.
+
+        Raises
+        ------
+        ModelFileError
+            If a parameter array is missing.
+        """
+        from hybridinv.rl.model_file import ModelFileError
+
         arrays = model.arrays
+        missing = sorted({"level", "cap", "weights"} - set(arrays))
+        if missing:
+            raise ModelFileError(f"{model.path}: linear model without the arrays {missing}")
         return cls(arrays["level"], arrays["cap"], arrays["weights"], repair, model.metadata, name or "hybrid")
 
     def arrays(self) -> dict[str, NDArray[np.float64]]:

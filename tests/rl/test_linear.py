@@ -106,6 +106,9 @@ def test_saving_requires_the_matching_policy_kind(tmp_path: Path) -> None:
         save_model(tmp_path / "m", agent.arrays(), {})
     save_model(tmp_path / "m", agent.arrays(), {"policy": "linear"})
     assert load_model(tmp_path / "m").network is None
+    save_model(tmp_path / "partial", {"level": np.ones(1)}, {"policy": "linear"})
+    with pytest.raises(ModelFileError, match="without the arrays"):
+        Hybrid.load(tmp_path / "partial")
 
 
 def test_parameters_are_validated() -> None:
