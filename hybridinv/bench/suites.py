@@ -30,7 +30,16 @@ __all__ = [
 ]
 
 #: Classical (pure-OR) policies; the best of them per scenario is the reference of paired differences.
-BASELINES: tuple[str, ...] = ("base_stock", "ss", "rq", "capped_base_stock", "newsvendor", "dynamic_ss", "mpc")
+BASELINES: tuple[str, ...] = (
+    "base_stock",
+    "ss",
+    "rq",
+    "capped_base_stock",
+    "forecast_capped_base_stock",
+    "newsvendor",
+    "dynamic_ss",
+    "mpc",
+)
 
 
 @dataclass(frozen=True)
