@@ -243,12 +243,3 @@ class Catalog:
         if unknown:
             raise PlanningError(f"unknown catalog field(s) {sorted(unknown)}")
         return replace(self, **changes)
-
-    def demand_scale(self) -> NDArray[np.float64]:
-        """Per-SKU demand scale (mean demand per period, at least 1e-6), NaN-free.
-
-        Used to normalise observations and policy parameters; SKUs without a
-        known mean get scale 1.
-        """
-        mean = np.where(np.isnan(self.demand_mean), 1.0, self.demand_mean)
-        return np.maximum(mean, 1e-6)

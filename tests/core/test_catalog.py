@@ -69,7 +69,7 @@ def test_blank_cells_mean_not_set_where_documented(frame: pd.DataFrame) -> None:
     assert catalog.shelf_life.dtype == np.int64
     assert catalog.lead_time.dtype == np.int64
     np.testing.assert_array_equal(catalog.perishable, [False, True, False])
-    np.testing.assert_array_equal(catalog.demand_scale(), [1.0, 7.5, 1.0])
+    np.testing.assert_array_equal(catalog.demand_mean, [np.nan, 7.5, np.nan])
 
 
 def test_numeric_strings_are_accepted(frame: pd.DataFrame) -> None:
