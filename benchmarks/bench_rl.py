@@ -13,7 +13,7 @@ Measures
     (``hybridinv.exact.lost_sales_policy_cost``) against the exact optimum
     (``hybridinv.exact.lost_sales_optimal``); plus tabular Q-learning on L = 1;
 (b) ``multi_50``: hybrid vs every classical policy of the registry, MPC, the forecast capped
-    base-stock with capacity-priced safety factors and pure PPO on
+    base-stock with capacity-priced safety factors and pure PPO and SAC on
     the same seeds (paired differences with 95% t-intervals), violations;
 (c) hybrid decision time per period on ``large_1000`` (network + repair);
 (d) transfer 50 -> 1,000 SKUs: the model trained on ``multi_50`` on ``large_1000``.
@@ -216,14 +216,15 @@ def main() -> None:
     for name in CLASSICAL + ([] if args.no_mpc else ["mpc"]):
         policies[name] = registry.make(name, scenarios.get("multi_50"))
     policies[FORECAST_LABEL] = registry.make("forecast_capped_base_stock", None, **FORECAST_OPTIONS)
-    try:
-        policies["ppo (pure RL)"] = registry.make("ppo", scenarios.get("multi_50"))
-    except (ModelFileError, Exception) as exc:  # noqa: BLE001 - report whatever is missing
-        parts.append(f"pure PPO not available: {exc}\n")
+    for algo in ("ppo", "sac"):
+        try:
+            policies[f"{algo} (pure RL)"] = registry.make(algo, scenarios.get("multi_50"))
+        except (ModelFileError, Exception) as exc:  # noqa: BLE001 - report whatever is missing
+            parts.append(f"pure {algo.upper()} not available: {exc}\n")
     results = compare("multi_50", seeds, None, policies)
     results.to_csv(OUT / "rl_multi_50.csv", index=False)
     parts.append(
-        "### (b) multi_50: hybrid vs classical policies and pure PPO\n\n"
+        "### (b) multi_50: hybrid vs classical policies, MPC and pure RL (PPO, SAC)\n\n"
         f"`models/hybrid_default` ({type(hybrid).__name__}, algo {meta.get('algo', 'hybrid/PPO')}): trained on "
         f"{meta.get('scenario', '?')} for "
         f"{meta.get('generations', meta.get('cumulative_timesteps', meta.get('timesteps', '?')))} "

@@ -42,15 +42,15 @@ def test_default_hybrid_is_shipped() -> None:
     assert agent.metadata["weights_sha256"]
 
 
-def test_shipped_pure_ppo_acts_on_its_scenario_only() -> None:
+@pytest.mark.parametrize("algo", ["ppo", "sac"])
+def test_shipped_pure_rl_acts_on_its_scenario_only(algo: str) -> None:
     pytest.importorskip("stable_baselines3")
-    if not (models_directory() / "ppo_multi_50").exists():
-        pytest.skip("models/ppo_multi_50 not shipped")
+    assert (models_directory() / f"{algo}_multi_50" / "sb3.zip").exists()
     from hybridinv import scenarios
     from hybridinv.rl import PureRL
     from hybridinv.sim.simulator import Simulator
 
-    agent = registry.make("ppo", scenarios.get("multi_50"))
+    agent = registry.make(algo, scenarios.get("multi_50"))
     assert isinstance(agent, PureRL)
     obs = Simulator(scenarios.get("multi_50")).reset(seed=0)
     orders = agent.act(obs)
