@@ -36,11 +36,7 @@ def targets_from_action(
     policy with level ``s``; larger ``a_1`` batches orders (fixed costs, MOQs).
     """
     a = np.clip(np.asarray(action, dtype=np.float64).reshape(-1, 2), -1.0, 1.0)
-    lead = obs.catalog.lead_time
-    horizon = int(lead.max()) + 1
-    within = np.arange(horizon)[None, :] <= lead[:, None]
-    mean = (obs.forecast(horizon) * within).sum(axis=1)
-    std = np.sqrt((obs.forecast_std(horizon) ** 2 * within).sum(axis=1))
+    mean, std = obs.protection_forecast()
     reorder = np.maximum(mean + SAFETY_RANGE * a[:, 0] * std, 0.0)
     up_to = reorder + (a[:, 1] + 1.0) * 0.5 * MAX_GAP_PERIODS * scale
     return reorder, up_to

@@ -19,6 +19,7 @@ __all__ = [
     "PIPELINE_SLOTS",
     "SKU_FEATURES",
     "demand_scale",
+    "fold_pipeline",
     "observe",
 ]
 
@@ -58,6 +59,20 @@ _HISTORY = 4
 _SCALE_WINDOW = 8
 
 
+def fold_pipeline(pipeline: NDArray[np.float64], slots: int) -> NDArray[np.float64]:
+    """Open orders by periods until arrival in ``slots`` columns, later arrivals added to the last.
+
+    ``pipeline`` has shape (n, W) (``pipeline[i, k]`` arrives in ``k`` periods); the
+    result has shape (n, slots), zero-padded when ``W < slots``.
+    """
+    folded = np.zeros((pipeline.shape[0], slots))
+    width = min(pipeline.shape[1], slots)
+    folded[:, :width] = pipeline[:, :width]
+    if pipeline.shape[1] > slots:
+        folded[:, -1] += pipeline[:, slots:].sum(axis=1)
+    return folded
+
+
 def demand_scale(obs: Observation) -> NDArray[np.float64]:
     """Per-SKU demand scale: the mean forecast over the next 8 periods (at least 0.05)."""
     return np.maximum(obs.forecast(_SCALE_WINDOW).mean(axis=1), 0.05)
@@ -78,19 +93,9 @@ def observe(
     if scale is None:
         scale = demand_scale(obs)
     lead = cat.lead_time
-    horizon = int(lead.max()) + 1
-    mean = obs.forecast(horizon)
-    std = obs.forecast_std(horizon)
-    within = np.arange(horizon)[None, :] <= lead[:, None]
-    protect_mean = (mean * within).sum(axis=1)
-    protect_std = np.sqrt((std**2 * within).sum(axis=1))
+    protect_mean, protect_std = obs.protection_forecast()
     periods = lead + 1.0
-    pipe = obs.pipeline
-    slots = np.zeros((n, PIPELINE_SLOTS))
-    width = min(pipe.shape[1], PIPELINE_SLOTS)
-    slots[:, :width] = pipe[:, :width]
-    if pipe.shape[1] > PIPELINE_SLOTS:
-        slots[:, -1] += pipe[:, PIPELINE_SLOTS:].sum(axis=1)
+    slots = fold_pipeline(obs.pipeline, PIPELINE_SLOTS)
     history = obs.demand_history(_HISTORY)
     holding = np.maximum(cat.holding_cost, 1e-9)
     shortage = cat.shortage_cost
@@ -102,7 +107,7 @@ def observe(
     feats[:, c] = obs.inventory_position / scale
     feats[:, c + 1] = lead / 4.0
     feats[:, c + 2] = protect_mean / (scale * periods)
-    feats[:, c + 3] = mean[:, 0] / scale
+    feats[:, c + 3] = obs.forecast(1)[:, 0] / scale
     feats[:, c + 4] = protect_std / (scale * np.sqrt(periods))
     feats[:, c + 5] = history[:, -1] / scale
     feats[:, c + 6] = history.mean(axis=1) / scale
@@ -116,7 +121,7 @@ def observe(
     cons = obs.constraints
     glob = np.zeros(len(GLOBAL_FEATURES), dtype=np.float64)
     if math.isfinite(cons.capacity):
-        glob[0] = float(cat.volume @ (obs.on_hand + pipe.sum(axis=1))) / cons.capacity
+        glob[0] = float(cat.volume @ (obs.on_hand + obs.pipeline.sum(axis=1))) / cons.capacity
         glob[5] = 1.0
     if math.isfinite(cons.budget):
         glob[1] = float(cat.unit_cost @ (protect_mean / periods)) / cons.budget

@@ -24,10 +24,20 @@ __all__ = [
     "RQ",
     "CappedBaseStock",
     "ForecastCappedBaseStock",
+    "capped_orders",
     "economic_order_quantity",
-    "protection_statistics",
     "shortfall_weights",
 ]
+
+
+def capped_orders(level: ArrayLike, position: ArrayLike, cap: ArrayLike) -> NDArray[np.float64]:
+    """Whole-unit capped base-stock orders ``ceil(min(max(level - position, 0), cap))``.
+
+    The ordering rule shared by :class:`CappedBaseStock`, :class:`ForecastCappedBaseStock`
+    and the hybrid agents built on them (``position`` may be a weighted position).
+    """
+    desired = np.minimum(np.maximum(np.asarray(level) - np.asarray(position), 0.0), cap)
+    return np.asarray(np.ceil(desired - 1e-9), dtype=np.float64)
 
 
 def economic_order_quantity(
@@ -243,24 +253,10 @@ class CappedBaseStock(TargetPolicy):
 
     def decide(self, obs: Observation) -> Decision:
         level, cap = self._fitted(obs)
-        desired = np.minimum(np.maximum(level - obs.inventory_position, 0.0), cap)
-        return self.finalize(np.ceil(desired - 1e-9), obs, level - 1.0, level)
+        return self.finalize(capped_orders(level, obs.inventory_position, cap), obs, level - 1.0, level)
 
     def __repr__(self) -> str:
         return f"CappedBaseStock(level={self.level!r}, cap={self.cap!r})"
-
-
-def protection_statistics(obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Forecast mean and standard deviation of demand over each SKU's ``L_i + 1`` periods.
-
-    The standard deviation adds the per-period variances (independent periods).
-    """
-    lead = obs.catalog.lead_time
-    horizon = int(lead.max()) + 1
-    mean = obs.forecast(horizon)
-    std = obs.forecast_std(horizon)
-    within = np.arange(horizon)[None, :] <= lead[:, None]
-    return (mean * within).sum(axis=1), np.sqrt((std**2 * within).sum(axis=1))
 
 
 def shortfall_weights(
@@ -270,7 +266,7 @@ def shortfall_weights(
 
     ``w_i = m_i * max(P(D_i(L_i+1) > IP_i + share * d_i), floor)`` with ``D_i(L_i+1)``
     normal with the forecast mean and standard deviation over the lead time plus
-    one period (:func:`protection_statistics`), ``IP_i`` the inventory position,
+    one period (``obs.protection_forecast()``), ``IP_i`` the inventory position,
     ``d_i`` the desired order and ``m_i`` the margin of a sale: ``p_i - c_i`` with
     ``net=True`` (a unit that is sold is paid for, so a lost sale costs its
     shortage cost minus the purchase it saved), else ``p_i``.
@@ -285,7 +281,7 @@ def shortfall_weights(
 
     cat = obs.catalog
     desired = np.maximum(np.asarray(desired, dtype=np.float64), 0.0)
-    mean, std = protection_statistics(obs)
+    mean, std = obs.protection_forecast()
     gap = obs.inventory_position + share * desired - mean
     need = norm.sf(gap / np.maximum(std, 1e-6))
     margin = np.maximum(cat.shortage_cost - cat.unit_cost, 0.0) if net else np.asarray(cat.shortage_cost, float)
@@ -367,7 +363,7 @@ class ForecastCappedBaseStock(TargetPolicy):
 
     def parameters(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """This period's ``(level, cap)`` per SKU."""
-        mean, std = protection_statistics(obs)
+        mean, std = obs.protection_forecast()
         level = mean + self.safety(obs) * std
         cap = np.asarray(self.cap_factor, dtype=np.float64) * (
             obs.forecast(1)[:, 0] + self.cap_std * obs.forecast_std(1)[:, 0]
@@ -386,7 +382,7 @@ class ForecastCappedBaseStock(TargetPolicy):
 
     def decide(self, obs: Observation) -> Decision:
         level, cap = self.parameters(obs)
-        desired = np.ceil(np.minimum(np.maximum(level - obs.inventory_position, 0.0), cap) - 1e-9)
+        desired = capped_orders(level, obs.inventory_position, cap)
         return self.finalize(desired, obs, level - 1.0, level, **self.repair_options(obs, desired))
 
     def __repr__(self) -> str:

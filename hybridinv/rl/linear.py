@@ -46,6 +46,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.policies.base import Decision, TargetPolicy
+from hybridinv.policies.rq import capped_orders
 
 if TYPE_CHECKING:
     from hybridinv.rl.es import ESConfig, ESResult
@@ -78,17 +79,11 @@ def stock_by_arrival(on_hand: ArrayLike, pipeline: ArrayLike, slots: int) -> NDA
     now), column ``k`` is ``pipeline[:, k]``; arrivals later than ``slots - 1`` periods
     are added to the last column.
     """
+    from hybridinv.envs.features import fold_pipeline
+
     stock = np.asarray(on_hand, dtype=np.float64).reshape(-1)
-    pipe = np.asarray(pipeline, dtype=np.float64).reshape(stock.size, -1)
-    out = np.zeros((stock.size, slots))
-    out[:, 0] = stock
-    width = pipe.shape[1]
-    if width:
-        out[:, 0] += pipe[:, 0]
-        keep = min(width, slots)
-        out[:, 1:keep] += pipe[:, 1:keep]
-        if width > slots:
-            out[:, slots - 1] += pipe[:, slots:].sum(axis=1)
+    out = fold_pipeline(np.asarray(pipeline, dtype=np.float64).reshape(stock.size, -1), slots)
+    out[:, 0] += stock
     return out
 
 
@@ -165,8 +160,7 @@ class LinearHybrid(TargetPolicy):
     def orders_from_stock(self, stock: NDArray[np.float64], scale: NDArray[np.float64]) -> NDArray[np.float64]:
         """Whole-unit orders for stock-by-arrival rows ``stock`` (n, K) and demand scales (n,)."""
         position = np.sum(self.weights * stock, axis=1)
-        desired = np.minimum(np.maximum(self.level * scale - position, 0.0), self.cap * scale)
-        return np.asarray(np.ceil(desired - 1e-9))
+        return capped_orders(self.level * scale, position, self.cap * scale)
 
     def state_policy(self, mean: float) -> Callable[[NDArray[np.int64]], NDArray[np.float64]]:
         """The policy on the exact model's states ``(x, p_1, ..., p_{L-1})`` at demand scale ``mean``.

@@ -37,7 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hybridinv.policies.base import Decision
-from hybridinv.policies.rq import CappedBaseStock
+from hybridinv.policies.rq import CappedBaseStock, capped_orders
 from hybridinv.rl.hybrid import Hybrid
 from hybridinv.rl.numpy_policy import SharedPolicyNetwork
 
@@ -154,8 +154,7 @@ class ResidualHybrid(Hybrid):
     def decide(self, obs: Observation) -> Decision:
         """Capped order up to the corrected level, then the repair layer."""
         level, cap = self.parameters(obs)
-        desired = np.minimum(np.maximum(level - obs.inventory_position, 0.0), cap)
-        return self.finalize(np.ceil(desired - 1e-9), obs, level - 1.0, level)
+        return self.finalize(capped_orders(level, obs.inventory_position, cap), obs, level - 1.0, level)
 
     def __repr__(self) -> str:
         return f"ResidualHybrid(name={self.name!r}, hidden={self.network.hidden}, repair={self.repair!r})"

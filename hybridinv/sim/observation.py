@@ -127,6 +127,24 @@ class Observation:
         """Standard deviation of demand of the next ``horizon`` periods, shape (n, horizon)."""
         return self._window("forecast_std", horizon)
 
+    def protection_forecast(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Forecast mean and standard deviation of demand over each SKU's protection interval.
+
+        The protection interval of SKU ``i`` is its next ``L_i + 1`` periods (lead time
+        plus the review period); the standard deviation adds the per-period variances
+        (independent periods). Shapes (n,), (n,); computed once per observation.
+        """
+        mean = self._cache.get("protection_mean")
+        std = self._cache.get("protection_std")
+        if mean is None or std is None:
+            lead = self.catalog.lead_time
+            horizon = int(lead.max()) + 1
+            within = np.arange(horizon)[None, :] <= lead[:, None]
+            mean = (self.forecast(horizon) * within).sum(axis=1)
+            std = np.sqrt((self.forecast_std(horizon) ** 2 * within).sum(axis=1))
+            self._cache["protection_mean"], self._cache["protection_std"] = mean, std
+        return mean, std
+
     def _window(self, key: str, horizon: int) -> NDArray[np.float64]:
         sim = self._sim
         if sim is None:

@@ -62,12 +62,12 @@ def test_invalid_batch_size() -> None:
 
 def test_forecast_capped_base_stock_follows_the_forecast_and_prices_capacity() -> None:
     """Level = forecast over L+1 plus z std; a capacity price lowers z most for bulky SKUs; weights stay in range."""
-    from hybridinv.policies.rq import ForecastCappedBaseStock, protection_statistics, shortfall_weights
+    from hybridinv.policies.rq import ForecastCappedBaseStock, shortfall_weights
     from hybridinv.sim.simulator import Simulator
 
     scenario = scenarios.get("multi_10")
     obs = Simulator(scenario, periods=10).reset(seed=2)
-    mean, std = protection_statistics(obs)
+    mean, std = obs.protection_forecast()
     level, cap = ForecastCappedBaseStock(safety_factor=0.5).parameters(obs)
     np.testing.assert_allclose(level, mean + 0.5 * std)
     np.testing.assert_allclose(cap, 1.6 * (obs.forecast(1)[:, 0] + obs.forecast_std(1)[:, 0]))
