@@ -63,6 +63,7 @@ def plan(
     *,
     open_orders: pd.DataFrame | None = None,
     demand_history: pd.DataFrame | None = None,
+    forecast_history: pd.DataFrame | None = None,
     lost_sales: bool = True,
     period: int = 0,
     **options: Any,
@@ -89,6 +90,11 @@ def plan(
     demand_history : DataFrame, optional
         Wide frame (``sku`` + one column per past period, oldest first) for
         policies that look at recent demand.
+    forecast_history : DataFrame, optional
+        The forecasts that were made for the periods of ``demand_history`` (same
+        layout and columns). With both, the hybrid agent measures how far demand
+        has drifted from its forecast and corrects the forecast level
+        (:mod:`hybridinv.rl.adaptive`); without it, it plans on the forecast as given.
     lost_sales : bool
         Whether unmet demand is lost (True) or backordered.
     period : int
@@ -124,7 +130,16 @@ def plan(
         forecast = None
     mean, std, from_catalog = forecast_arrays(cat, forecast, horizon)
     history = _history_array(cat, demand_history)
-    obs = Observation.from_state(inv, cat, cons, mean, std, history, period=period, lost_sales=lost_sales)
+    past_forecast = _history_array(cat, forecast_history, "forecast_history")
+    if past_forecast is not None and (history is None or past_forecast.shape != history.shape):
+        raise PlanningError(
+            "forecast_history needs a demand_history with the same period columns",
+            column="forecast_history",
+            value=None if forecast_history is None else [c for c in forecast_history.columns if c != "sku"],
+        )
+    obs = Observation.from_state(
+        inv, cat, cons, mean, std, history, period=period, lost_sales=lost_sales, forecast_history=past_forecast
+    )
     pol = _as_policy(policy, options)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConstraintViolationWarning)
@@ -141,17 +156,17 @@ def plan(
     return frame
 
 
-def _history_array(cat: Catalog, history: pd.DataFrame | None) -> np.ndarray | None:
+def _history_array(cat: Catalog, history: pd.DataFrame | None, name: str = "demand_history") -> np.ndarray | None:
     if history is None:
         return None
     from hybridinv.core._frame import numeric_column, sku_column
 
-    skus = sku_column(history, "demand_history")
-    pos = cat.positions(skus, "demand_history")
+    skus = sku_column(history, name)
+    pos = cat.positions(skus, name)
     cols = [c for c in history.columns if c != "sku"]
     out = np.full((cat.n_skus, len(cols)), np.nan)
     for k, col in enumerate(cols):
-        out[pos, k] = numeric_column(history, col, skus, "demand_history")
+        out[pos, k] = numeric_column(history, col, skus, name)
     fill = np.where(np.isnan(cat.demand_mean), 0.0, cat.demand_mean)
     return np.where(np.isnan(out), fill[:, None], out)
 

@@ -35,6 +35,18 @@ __all__ = ["command"]
     help="Open orders CSV (sku, arrives_in, quantity).",
 )
 @click.option(
+    "--demand-history",
+    "history_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Past demand CSV (sku + one column per past period, oldest first).",
+)
+@click.option(
+    "--forecast-history",
+    "past_forecast_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="The forecasts made for those past periods (same columns); lets the hybrid correct forecast drift.",
+)
+@click.option(
     "--capacity", type=float, default=float("inf"), show_default=True, help="Warehouse capacity (volume units)."
 )
 @click.option("--budget", type=float, default=float("inf"), show_default=True, help="Purchase budget for this period.")
@@ -52,6 +64,8 @@ def command(
     state_path: str,
     forecast_path: str | None,
     orders_path: str | None,
+    history_path: str | None,
+    past_forecast_path: str | None,
     capacity: float,
     budget: float,
     policy: str,
@@ -70,6 +84,8 @@ def command(
             forecast=pd.read_csv(forecast_path) if forecast_path else None,
             policy=policy,
             open_orders=pd.read_csv(orders_path) if orders_path else None,
+            demand_history=pd.read_csv(history_path) if history_path else None,
+            forecast_history=pd.read_csv(past_forecast_path) if past_forecast_path else None,
             lost_sales=not backorders,
         )
     except PlanningError as exc:

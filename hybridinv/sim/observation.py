@@ -47,10 +47,13 @@ class Observation:
         demand_history: NDArray[np.float64] | None = None,
         period: int = 0,
         lost_sales: bool = True,
+        forecast_history: NDArray[np.float64] | None = None,
     ) -> Observation:
         """An observation built from planning data (for :func:`hybridinv.plan`).
 
-        ``forecast_mean`` and ``forecast_std`` have shape (n_skus, horizon).
+        ``forecast_mean`` and ``forecast_std`` have shape (n_skus, horizon);
+        ``demand_history`` and ``forecast_history`` (the forecasts that were made for
+        those past periods) have shape (n_skus, periods), oldest first.
         """
         obs = cls(None)
         obs.period = period
@@ -68,6 +71,8 @@ class Observation:
         }
         if demand_history is not None:
             obs._cache["history"] = np.asarray(demand_history, dtype=np.float64)
+        if forecast_history is not None:
+            obs._cache["forecast_history"] = np.asarray(forecast_history, dtype=np.float64)
         return obs
 
     def _get(self, key: str) -> NDArray[np.float64]:
@@ -183,6 +188,32 @@ class Observation:
             fill = np.repeat(sim.path.demand.expected[:1], length - realized.shape[0], axis=0)
             realized = np.concatenate([fill, realized], axis=0)
         return realized.T
+
+    def forecast_history(self, length: int) -> NDArray[np.float64] | None:
+        """The forecast that was made for each of the last ``length`` periods, shape (n, length), oldest first.
+
+        Aligned with :meth:`demand_history` (same padding before the start of the
+        episode), so ``demand_history(k).sum(1) / forecast_history(k).sum(1)`` measures
+        how far demand has drifted from its forecast. In simulation this is the
+        scenario's forecastable mean; when planning, the ``forecast_history`` given to
+        :meth:`from_state` (None if none was given).
+        """
+        sim = self._sim
+        if sim is None:
+            hist = self._cache.get("forecast_history")
+            if hist is None:
+                return None
+            if hist.shape[1] >= length:
+                return hist[:, -length:]
+            pad = np.repeat(self.forecast(1), length - hist.shape[1], axis=1)
+            return np.concatenate([pad, hist], axis=1)
+        assert sim.path is not None
+        t = sim.t
+        expected = sim.path.demand.expected
+        window = expected[max(0, t - length) : t]
+        if window.shape[0] < length:
+            window = np.concatenate([np.repeat(expected[:1], length - window.shape[0], axis=0), window], axis=0)
+        return window.T
 
     def state(self) -> InventoryState:
         """The state as an :class:`InventoryState` (for the repair layer)."""

@@ -62,6 +62,28 @@ def test_plan_from_csv_files(tmp_path: Path) -> None:
     assert diag["budget"] == 900
 
 
+def test_plan_with_demand_and_forecast_history(tmp_path: Path) -> None:
+    """--demand-history/--forecast-history reach the hybrid: demand 60% above forecast raises its targets."""
+    catalog, state = example_frames()
+    catalog.to_csv(tmp_path / "catalog.csv", index=False)
+    state.to_csv(tmp_path / "state.csv", index=False)
+    weeks = [f"w{k}" for k in range(26)]
+    mean = catalog["demand_mean"].to_numpy()
+    pd.DataFrame({"sku": catalog["sku"], **{w: mean * 1.6 for w in weeks}}).to_csv(tmp_path / "demand.csv", index=False)
+    pd.DataFrame({"sku": catalog["sku"], **{w: mean for w in weeks}}).to_csv(tmp_path / "past.csv", index=False)
+    base = ["plan", "--catalog", str(tmp_path / "catalog.csv"), "--state", str(tmp_path / "state.csv")]
+    history = ["--demand-history", str(tmp_path / "demand.csv")]
+    plain = CliRunner().invoke(main, [*base, *history, "--out", str(tmp_path / "plain.csv")])
+    both = [*history, "--forecast-history", str(tmp_path / "past.csv"), "--out", str(tmp_path / "drift.csv")]
+    corrected = CliRunner().invoke(main, [*base, *both])
+    assert plain.exit_code == 0 and corrected.exit_code == 0, plain.output + corrected.output
+    before = pd.read_csv(tmp_path / "plain.csv")["order_up_to"]
+    after = pd.read_csv(tmp_path / "drift.csv")["order_up_to"]
+    assert (after >= before).all() and (after > before).any()
+    missing = CliRunner().invoke(main, [*base, "--forecast-history", str(tmp_path / "past.csv")])
+    assert missing.exit_code != 0 and "forecast_history" in missing.output
+
+
 def test_plan_bad_input_is_a_clean_error(tmp_path: Path) -> None:
     catalog, state = example_frames()
     catalog.loc[2, "holding_cost"] = -1.0
