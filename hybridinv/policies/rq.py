@@ -260,7 +260,12 @@ class CappedBaseStock(TargetPolicy):
 
 
 def shortfall_weights(
-    obs: Observation, desired: ArrayLike, share: float = 0.5, floor: float = 0.02, net: bool = True
+    obs: Observation,
+    desired: ArrayLike,
+    share: float = 0.5,
+    floor: float = 0.02,
+    net: bool = True,
+    protection: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
 ) -> NDArray[np.float64]:
     """State-dependent repair ``under_weight``: margin of a unit times the chance it is needed.
 
@@ -276,12 +281,13 @@ def shortfall_weights(
     completely while others with little stock get nothing. Weighting by the
     probability that the *middle* unit of the desired order is still needed
     sends scarce capacity first to the SKUs that are closest to a stockout.
+    ``protection`` replaces the forecast ``(mean, std)`` (e.g. a corrected forecast).
     """
     from scipy.stats import norm
 
     cat = obs.catalog
     desired = np.maximum(np.asarray(desired, dtype=np.float64), 0.0)
-    mean, std = obs.protection_forecast()
+    mean, std = obs.protection_forecast() if protection is None else protection
     gap = obs.inventory_position + share * desired - mean
     need = norm.sf(gap / np.maximum(std, 1e-6))
     margin = np.maximum(cat.shortage_cost - cat.unit_cost, 0.0) if net else np.asarray(cat.shortage_cost, float)

@@ -50,6 +50,7 @@ __all__ = [
     "evolve",
     "flatten",
     "network_cost_function",
+    "policy_cost_function",
     "train_residual",
     "unflatten",
 ]
@@ -256,7 +257,21 @@ def network_cost_function(
 
     With ``workers > 1`` the (member, seed) episodes run in a process pool (fork).
     """
-    context = _EpisodeContext(scenario, template, make_policy, periods)
+    return policy_cost_function(scenario, _NetworkPolicy(template, make_policy), periods, workers)
+
+
+def policy_cost_function(
+    scenario: Any,
+    make_policy: Callable[[NDArray[np.float64]], Any],
+    periods: int | None = None,
+    workers: int = 1,
+) -> CostFunction:
+    """A :data:`CostFunction` simulating ``make_policy(theta)`` on ``scenario``.
+
+    With ``workers > 1`` the (member, seed) episodes run in a process pool (fork);
+    the pool is the returned function's ``pool`` attribute (terminate it when done).
+    """
+    context = _EpisodeContext(scenario, make_policy, periods)
     if workers <= 1:
 
         def serial(thetas: NDArray[np.float64], seeds: Sequence[int]) -> NDArray[np.float64]:
@@ -277,23 +292,27 @@ def network_cost_function(
     return parallel
 
 
-class _EpisodeContext:
-    def __init__(
-        self,
-        scenario: Any,
-        template: SharedPolicyNetwork,
-        make_policy: Callable[[SharedPolicyNetwork], Any],
-        periods: int | None,
-    ) -> None:
-        self.scenario = scenario
+class _NetworkPolicy:
+    """``theta -> make_policy(unflatten(template, theta))``."""
+
+    def __init__(self, template: SharedPolicyNetwork, make_policy: Callable[[SharedPolicyNetwork], Any]) -> None:
         self.template = template
+        self.make_policy = make_policy
+
+    def __call__(self, theta: NDArray[np.float64]) -> Any:
+        return self.make_policy(unflatten(self.template, theta))
+
+
+class _EpisodeContext:
+    def __init__(self, scenario: Any, make_policy: Callable[[NDArray[np.float64]], Any], periods: int | None) -> None:
+        self.scenario = scenario
         self.make_policy = make_policy
         self.periods = periods
 
     def __call__(self, theta: NDArray[np.float64], seed: int) -> float:
         from hybridinv.sim.runner import run_episode
 
-        policy = self.make_policy(unflatten(self.template, theta))
+        policy = self.make_policy(theta)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConstraintViolationWarning)
             ledger, _ = run_episode(policy, self.scenario, int(seed), self.periods)

@@ -70,7 +70,8 @@ class Hybrid(TargetPolicy):
 
         ``path`` may also be the name of a shipped model in ``models/``
         (e.g. ``"hybrid_default"``). Returns a :class:`Hybrid` (or its residual
-        subclass), or a :class:`~hybridinv.rl.linear.LinearHybrid` for a linear model.
+        subclass), a :class:`~hybridinv.rl.linear.LinearHybrid` for a linear model or an
+        :class:`~hybridinv.rl.adaptive.AdaptiveHybrid` for an adaptive one.
 
         Raises
         ------
@@ -88,12 +89,17 @@ class Hybrid(TargetPolicy):
         Models whose metadata has a ``residual`` entry (trained by evolution
         strategies, :mod:`hybridinv.rl.es`) give a
         :class:`~hybridinv.rl.residual.ResidualHybrid`; linear models
-        (``"policy": "linear"``) a :class:`~hybridinv.rl.linear.LinearHybrid`.
+        (``"policy": "linear"``) a :class:`~hybridinv.rl.linear.LinearHybrid`; adaptive
+        models (``"policy": "adaptive"``) an :class:`~hybridinv.rl.adaptive.AdaptiveHybrid`.
         """
-        if model.is_linear:
+        if model.policy == "linear":
             from hybridinv.rl.linear import LinearHybrid
 
             return LinearHybrid.from_model(model, repair=repair, name=name)
+        if model.policy == "adaptive":
+            from hybridinv.rl.adaptive import AdaptiveHybrid
+
+            return AdaptiveHybrid.from_model(model, repair=repair, name=name)
         assert model.network is not None
         if "residual" in model.metadata:
             from hybridinv.rl.residual import ResidualHybrid

@@ -3,9 +3,9 @@
 A model directory ``models/<name>/`` holds
 
 - ``policy.npz``: the numpy weights of the SKU-shared network
-  (:class:`hybridinv.rl.numpy_policy.SharedPolicyNetwork`), or, for a linear
-  policy (metadata ``"policy": "linear"``, :mod:`hybridinv.rl.linear`), its
-  parameter arrays;
+  (:class:`hybridinv.rl.numpy_policy.SharedPolicyNetwork`), or, for a policy
+  without a network (metadata ``"policy": "linear"``, :mod:`hybridinv.rl.linear`, or
+  ``"policy": "adaptive"``, :mod:`hybridinv.rl.adaptive`), its parameter arrays;
 - ``metadata.json``: format version, observation and action specification
   (feature names and versions of :mod:`hybridinv.envs`), reward specification,
   scenario summary, training configuration, seed, evaluation KPIs and the
@@ -33,6 +33,7 @@ from numpy.typing import NDArray
 from hybridinv.rl.numpy_policy import SharedPolicyNetwork
 
 __all__ = [
+    "ARRAY_POLICIES",
     "FORMAT_VERSION",
     "METADATA_FILE",
     "WEIGHTS_FILE",
@@ -46,6 +47,8 @@ __all__ = [
 FORMAT_VERSION = 1
 WEIGHTS_FILE = "policy.npz"
 METADATA_FILE = "metadata.json"
+#: Metadata ``"policy"`` values of models stored as parameter arrays instead of a network.
+ARRAY_POLICIES: tuple[str, ...] = ("linear", "adaptive")
 
 
 class ModelFileError(ValueError):
@@ -73,7 +76,7 @@ def current_spec() -> dict[str, Any]:
 
 @dataclass(frozen=True, eq=False)
 class ModelFile:
-    """A loaded model: the numpy network (None for a linear policy), its arrays and metadata."""
+    """A loaded model: the numpy network (None for an array policy), its arrays and metadata."""
 
     network: SharedPolicyNetwork | None
     metadata: dict[str, Any] = field(default_factory=dict)
@@ -81,9 +84,15 @@ class ModelFile:
     arrays: dict[str, NDArray[np.float64]] = field(default_factory=dict)
 
     @property
+    def policy(self) -> str:
+        """``"network"``, or the kind of array policy (one of :data:`ARRAY_POLICIES`)."""
+        kind = self.metadata.get("policy")
+        return str(kind) if kind in ARRAY_POLICIES else "network"
+
+    @property
     def is_linear(self) -> bool:
-        """Whether the model is a linear policy (:mod:`hybridinv.rl.linear`), not a network."""
-        return self.metadata.get("policy") == "linear"
+        """Whether the model is a single-SKU linear policy (:mod:`hybridinv.rl.linear`), not a network."""
+        return self.policy == "linear"
 
     @property
     def name(self) -> str:
@@ -103,16 +112,16 @@ def save_model(
 ) -> Path:
     """Write ``policy.npz`` and ``metadata.json`` into ``directory`` (created if needed).
 
-    ``network`` is a :class:`SharedPolicyNetwork` or, for a linear policy, a mapping
-    of its parameter arrays (``metadata["policy"]`` must then be ``"linear"``).
+    ``network`` is a :class:`SharedPolicyNetwork` or, for an array policy, a mapping
+    of its parameter arrays (``metadata["policy"]`` must then be one of :data:`ARRAY_POLICIES`).
     ``metadata`` is completed with the format version, the current observation
     and action specification (unless given) and the weights' SHA-256.
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     is_network = isinstance(network, SharedPolicyNetwork)
-    if is_network == (metadata.get("policy") == "linear"):
-        raise ValueError('save a SharedPolicyNetwork, or parameter arrays with metadata["policy"] == "linear"')
+    if is_network == (metadata.get("policy") in ARRAY_POLICIES):
+        raise ValueError(f'save a SharedPolicyNetwork, or parameter arrays with metadata["policy"] in {ARRAY_POLICIES}')
     arrays = network.weights if isinstance(network, SharedPolicyNetwork) else network
     payload = _weights_bytes(arrays)
     (directory / WEIGHTS_FILE).write_bytes(payload)
@@ -203,7 +212,7 @@ def load_model(path: str | Path, check_spec: bool = True) -> ModelFile:
     try:
         with np.load(io.BytesIO(payload), allow_pickle=False) as data:
             weights = {key: np.array(data[key]) for key in data.files}
-        network = None if meta.get("policy") == "linear" else SharedPolicyNetwork(weights)
+        network = None if meta.get("policy") in ARRAY_POLICIES else SharedPolicyNetwork(weights)
     except (OSError, ValueError) as exc:
         raise ModelFileError(f"{weights_path}: invalid weights ({exc})") from exc
     return ModelFile(network, meta, directory, weights)
