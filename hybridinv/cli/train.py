@@ -13,12 +13,14 @@ __all__ = ["command"]
 @click.option("--scenario", default="multi_50", show_default=True, help="Scenario registry name.")
 @click.option(
     "--algo",
-    type=click.Choice(["hybrid", "es", "ppo", "sac"]),
+    type=click.Choice(["hybrid", "es", "adaptive", "ppo", "sac"]),
     default="hybrid",
     show_default=True,
     help=(
         "hybrid: shared network + repair trained by PPO (TargetEnv); es: residual hybrid (network correcting "
-        "capped base-stock) trained by evolution strategies; ppo/sac: pure RL on order quantities (OrderEnv)."
+        "capped base-stock) trained by evolution strategies; adaptive: shared per-SKU linear policy correcting the "
+        "forecast capped base-stock, trained by evolution strategies (the shipped default); ppo/sac: pure RL on "
+        "order quantities (OrderEnv)."
     ),
 )
 @click.option("--timesteps", type=int, default=50_000, show_default=True, help="Training periods.")
@@ -36,6 +38,9 @@ __all__ = ["command"]
 @click.option("--population", type=int, default=20, show_default=True, help="ES: members per generation (even).")
 @click.option("--sigma", type=float, default=0.05, show_default=True, help="ES: perturbation standard deviation.")
 @click.option("--generations", type=int, default=1000, show_default=True, help="ES: maximum generations.")
+@click.option(
+    "--seeds-per-generation", type=int, default=2, show_default=True, help="ES: scenario seeds per generation."
+)
 @click.option("--time-limit", type=float, default=780.0, show_default=True, help="ES: stop after this many seconds.")
 @click.option("--workers", type=int, default=2, show_default=True, help="ES: simulation processes.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
@@ -57,6 +62,7 @@ def command(
     population: int,
     sigma: float,
     generations: int,
+    seeds_per_generation: int,
     time_limit: float,
     workers: int,
     quiet: bool,
@@ -66,13 +72,13 @@ def command(
     The directory gets policy.npz (hybrid: numpy weights of the SKU-shared
     network) or sb3.zip (pure RL), plus metadata.json with the observation and
     action specification, reward, training configuration, seed, evaluation
-    KPIs and the SHA-256 of the weights. With --algo es, --learning-rate is the
+    KPIs and the SHA-256 of the weights. With --algo es or adaptive, --learning-rate is the
     Adam step on the mean parameters (default 0.03 for ES) and --eval-every counts generations.
     """
     from hybridinv.core.errors import PlanningError
     from hybridinv.rl.training import TrainConfig, train, train_es
 
-    is_es = algo == "es"
+    is_es = algo in ("es", "adaptive")
     try:
         config = TrainConfig(
             scenario=scenario,
@@ -97,6 +103,7 @@ def command(
                 sigma=sigma,
                 learning_rate=0.03 if learning_rate == 3e-4 else learning_rate,
                 generations=generations,
+                seeds_per_generation=seeds_per_generation,
                 eval_every=max(1, eval_every) if eval_every < 1000 else 5,
                 eval_seeds=config.eval_seeds,
                 time_limit=time_limit,

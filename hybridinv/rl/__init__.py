@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from hybridinv.rl.adaptive import AdaptiveHybrid
 from hybridinv.rl.hybrid import Hybrid, models_directory, resolve_model_path
 from hybridinv.rl.linear import LinearHybrid
 from hybridinv.rl.model_file import ModelFile, ModelFileError, load_model, save_model
@@ -20,6 +21,7 @@ from hybridinv.rl.tabular import QLearning, SingleSkuDiscreteEnv
 from hybridinv.rl.variants import Curriculum, DomainRandomization
 
 __all__ = [
+    "AdaptiveHybrid",
     "Curriculum",
     "DomainRandomization",
     "Hybrid",

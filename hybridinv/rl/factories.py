@@ -35,7 +35,8 @@ def hybrid(
     is one (the single-SKU instances in ``models/single_sku/``, linear ES models
     (:class:`~hybridinv.rl.linear.LinearHybrid`), matched on the
     scenario's full description: demand, lead time, costs), else the shipped
-    ``hybrid_default``, whose shared network applies to any catalog size.
+    ``hybrid_default`` (an :class:`~hybridinv.rl.adaptive.AdaptiveHybrid`, whose
+    per-SKU policy applies to any catalog size).
 
     Raises
     ------

@@ -46,14 +46,17 @@ class Algorithm(StrEnum):
     """What to train: the hybrid agent (PPO or evolution strategies) or a pure-RL baseline.
 
     ``ES`` trains the *residual* hybrid agent (:class:`~hybridinv.rl.residual.ResidualHybrid`,
-    the shared network correcting capped base-stock) by evolution strategies
-    (:mod:`hybridinv.rl.es`); it does not use SB3 or torch.
+    the shared network correcting capped base-stock) and ``ADAPTIVE`` the adaptive hybrid
+    agent (:class:`~hybridinv.rl.adaptive.AdaptiveHybrid`, a shared per-SKU linear policy
+    correcting the forecast capped base-stock) by evolution strategies
+    (:mod:`hybridinv.rl.es`); neither uses SB3 or torch.
     """
 
     HYBRID = "hybrid"
     PPO = "ppo"
     SAC = "sac"
     ES = "es"
+    ADAPTIVE = "adaptive"
 
 
 @dataclass(frozen=True)
@@ -351,9 +354,9 @@ def train_es(
     es: Any = None,
     workers: int = 1,
 ) -> TrainResult:
-    """Train the residual hybrid agent by evolution strategies (``--algo es``).
+    """Train the residual (``--algo es``) or adaptive (``--algo adaptive``) hybrid agent by evolution strategies.
 
-    ``config`` supplies the scenario, seed, evaluation seeds and hidden width; ``es``
+    ``config`` supplies the algorithm, scenario, seed, evaluation seeds and hidden width; ``es``
     (an :class:`~hybridinv.rl.es.ESConfig`) the ES hyperparameters (default: ESConfig
     with ``config``'s seed and evaluation seeds). ``workers`` processes simulate the
     population in parallel.
@@ -366,6 +369,19 @@ def train_es(
 
         scenario = scenarios.get(config.scenario)
     es_config = es if es is not None else ESConfig(seed=config.seed, eval_seeds=config.eval_seeds)
+    if config.algo is Algorithm.ADAPTIVE:
+        from hybridinv.rl.adaptive import train_adaptive
+
+        policy, result = train_adaptive(
+            scenario,
+            out,
+            es_config,
+            periods=config.eval_periods,
+            workers=workers,
+            progress=progress,
+            scenario_name=config.scenario,
+        )
+        return TrainResult(Path(out), policy, result.history, result.best, time.perf_counter() - start)
     policy, result = train_residual(
         scenario,
         out,

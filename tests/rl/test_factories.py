@@ -9,9 +9,10 @@ import pytest
 from hybridinv.core.errors import PlanningError
 from hybridinv.envs import GLOBAL_FEATURES, SKU_FEATURES
 from hybridinv.policies import registry
-from hybridinv.rl import Hybrid, ModelFileError, SharedPolicyNetwork, save_model
+from hybridinv.rl import AdaptiveHybrid, Hybrid, ModelFileError, SharedPolicyNetwork, save_model
 from hybridinv.rl.factories import hybrid
 from hybridinv.rl.hybrid import models_directory, resolve_model_path
+from hybridinv.rl.residual import ResidualHybrid
 
 
 def test_hybrid_factory_with_a_path(tmp_path: Path) -> None:
@@ -28,18 +29,15 @@ def test_hybrid_factory_with_a_path(tmp_path: Path) -> None:
 def test_models_directory_is_next_to_the_package() -> None:
     assert models_directory().name == "models"
     assert (models_directory().parent / "hybridinv" / "__init__.py").exists()
-    assert (
-        resolve_model_path("hybrid_default") == models_directory() / "hybrid_default"
-        or not (models_directory() / "hybrid_default").exists()
-    )
+    assert resolve_model_path("hybrid_default") == models_directory() / "hybrid_default"
 
 
 def test_default_hybrid_is_shipped() -> None:
-    if not (models_directory() / "hybrid_default").exists():
-        pytest.skip("models/hybrid_default not shipped yet")
     agent = registry.make("hybrid")
-    assert isinstance(agent, Hybrid)
+    assert isinstance(agent, AdaptiveHybrid)
     assert agent.metadata["weights_sha256"]
+    residual = Hybrid.load("hybrid_residual")
+    assert isinstance(residual, ResidualHybrid)
 
 
 @pytest.mark.parametrize("algo", ["ppo", "sac"])

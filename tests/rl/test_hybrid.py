@@ -67,8 +67,7 @@ def test_missing_model_raises() -> None:
 
 def test_shipped_default_model_loads_and_plans_without_torch() -> None:
     """The shipped default plans a catalog of another size, and torch is never imported."""
-    if not (models_directory() / "hybrid_default" / "metadata.json").exists():
-        pytest.skip("models/hybrid_default not shipped yet")
+    assert (models_directory() / "hybrid_default" / "metadata.json").exists()
     code = (
         "import sys, warnings\n"
         "from hybridinv import scenarios\n"

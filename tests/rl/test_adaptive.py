@@ -1,0 +1,259 @@
+"""The adaptive hybrid agent (hybridinv/rl/adaptive.py): features, policy, files, training, plan()."""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import hybridinv
+from hybridinv import scenarios
+from hybridinv.core.errors import ConstraintViolationWarning, PlanningError
+from hybridinv.policies.rq import ForecastCappedBaseStock
+from hybridinv.rl import Hybrid, ModelFileError, save_model
+from hybridinv.rl.adaptive import (
+    ADAPTIVE_FEATURES,
+    ADAPTIVE_OUTPUTS,
+    DRIFT_PRIOR,
+    AdaptiveHybrid,
+    adaptive_features,
+    drift,
+    start_weights,
+    train_adaptive,
+)
+from hybridinv.rl.es import ESConfig
+from hybridinv.rl.hybrid import models_directory
+from hybridinv.sim.observation import Observation
+from hybridinv.sim.runner import simulate
+from hybridinv.sim.simulator import Simulator
+
+SHAPE = (len(ADAPTIVE_OUTPUTS), len(ADAPTIVE_FEATURES))
+
+
+def test_zero_weights_are_the_forecast_capped_base_stock() -> None:
+    """W = 0: every period's orders equal the capacity-priced forecast capped base-stock's."""
+    scenario = scenarios.get("multi_10")
+    agent = AdaptiveHybrid(np.zeros(SHAPE))
+    base = ForecastCappedBaseStock(safety_factor=1.0, capacity_price=5.0, repair="fast")
+    sim = Simulator(scenario)
+    obs = sim.reset(seed=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConstraintViolationWarning)
+        for _ in range(30):
+            orders = agent.act(obs)
+            np.testing.assert_array_equal(orders, base.act(obs))
+            obs = sim.step(orders)
+
+
+def test_forecast_history_is_the_forecast_of_the_demand_history_periods() -> None:
+    scenario = scenarios.get("multi_10")
+    sim = Simulator(scenario)
+    obs = sim.reset(seed=1)
+    assert sim.path is not None
+    first = sim.path.demand.expected[0]
+    # before the episode both histories are padded with the first period's forecast: no drift
+    np.testing.assert_allclose(obs.forecast_history(4), np.repeat(first[:, None], 4, axis=1))
+    np.testing.assert_allclose(obs.demand_history(4), obs.forecast_history(4))
+    np.testing.assert_array_equal(drift(obs, 13), np.zeros(10))
+    for _ in range(20):
+        obs = sim.step(np.zeros(10))
+    np.testing.assert_allclose(obs.forecast_history(6), sim.path.demand.expected[14:20].T)
+    realized = sim.path.demand.realized[7:20].sum(axis=0)
+    planned = sim.path.demand.expected[7:20].sum(axis=0)
+    pseudo = DRIFT_PRIOR * planned / 13
+    np.testing.assert_allclose(drift(obs, 13), np.log((realized + pseudo) / (planned + pseudo)), rtol=1e-9)
+
+
+def _planning_observation(demand: float, forecast: float, periods: int = 52) -> Observation:
+    scenario = scenarios.get("multi_10")
+    sim = Simulator(scenario)
+    base = sim.reset(seed=0)
+    n = base.n_skus
+    return Observation.from_state(
+        base.state(),
+        base.catalog,
+        base.constraints,
+        base.forecast(6),
+        base.forecast_std(6),
+        demand_history=np.full((n, periods), demand),
+        forecast_history=np.full((n, periods), forecast),
+    )
+
+
+def test_drift_closed_form_and_its_shrinkage() -> None:
+    """Demand at twice the forecast over W periods: log((2WF + kF) / (WF + kF))."""
+    obs = _planning_observation(demand=10.0, forecast=5.0)
+    for window in (4, 13, 52):
+        expected = math.log((window * 10.0 + DRIFT_PRIOR * 5.0) / (window * 5.0 + DRIFT_PRIOR * 5.0))
+        np.testing.assert_allclose(drift(obs, window), expected, rtol=1e-9)
+    assert drift(obs, 4)[0] < drift(obs, 52)[0] < math.log(2.0)  # short windows are shrunk more
+    without = Observation.from_state(
+        obs.state(), obs.catalog, obs.constraints, obs.forecast(6), obs.forecast_std(6), np.full((10, 52), 10.0)
+    )
+    assert without.forecast_history(13) is None
+    np.testing.assert_array_equal(drift(without, 13), np.zeros(10))
+
+
+def test_feature_matrix_layout() -> None:
+    obs = _planning_observation(demand=10.0, forecast=5.0)
+    safety = np.linspace(0.5, 2.0, 10)
+    x = adaptive_features(obs, safety)
+    assert x.shape == (10, len(ADAPTIVE_FEATURES))
+    np.testing.assert_array_equal(x[:, ADAPTIVE_FEATURES.index("bias")], 1.0)
+    np.testing.assert_array_equal(x[:, ADAPTIVE_FEATURES.index("safety_z")], safety)
+    np.testing.assert_allclose(x[:, ADAPTIVE_FEATURES.index("drift_26")], drift(obs, 26))
+    np.testing.assert_allclose(x[:, ADAPTIVE_FEATURES.index("lead_time")], obs.catalog.lead_time / 4.0)
+    assert np.isfinite(x).all()
+
+
+def test_forecast_multiplier_scales_level_mean_and_std() -> None:
+    """a_0 = log 2 on every SKU: level = 2 mu + z sqrt(2) sigma (the forecast of a doubled demand rate)."""
+    obs = _planning_observation(demand=5.0, forecast=5.0)
+    weights = np.zeros(SHAPE)
+    weights[0, ADAPTIVE_FEATURES.index("bias")] = math.log(2.0)
+    agent = AdaptiveHybrid(weights)
+    level, cap, (mean, std) = agent.parameters(obs)
+    base_mean, base_std = obs.protection_forecast()
+    z = agent.base.safety(obs)
+    np.testing.assert_allclose(level, 2.0 * base_mean + z * math.sqrt(2.0) * base_std, rtol=1e-12)
+    np.testing.assert_allclose(mean, 2.0 * base_mean, rtol=1e-12)
+    _, base_cap = agent.base.parameters(obs)
+    assert (cap > base_cap).all() and (cap < 2.0 * base_cap).all()
+
+
+def test_outputs_are_clipped_to_their_bounds() -> None:
+    obs = _planning_observation(demand=5.0, forecast=5.0)
+    weights = np.zeros(SHAPE)
+    weights[:, 0] = [50.0, -50.0, 50.0]
+    a = AdaptiveHybrid(weights).outputs(obs)
+    np.testing.assert_array_equal(a, np.tile([1.0, -3.0, 1.0], (10, 1)))
+
+
+def test_drift_raises_targets_and_orders_when_demand_ran_above_forecast() -> None:
+    agent = AdaptiveHybrid(start_weights())
+    calm, hot = _planning_observation(demand=5.0, forecast=5.0), _planning_observation(demand=9.0, forecast=5.0)
+    assert (agent.targets(hot)[1] > agent.targets(calm)[1]).all()
+    assert agent.act(hot).sum() > agent.act(calm).sum()
+
+
+def test_bad_weights_are_rejected() -> None:
+    with pytest.raises(ValueError, match="shape"):
+        AdaptiveHybrid(np.zeros((2, 3)))
+    bad = np.zeros(SHAPE)
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="finite"):
+        AdaptiveHybrid(bad)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), scale=st.floats(0.1, 3.0))
+def test_any_weights_give_feasible_orders(seed: int, scale: float) -> None:
+    """Whatever the learned weights, the repair layer keeps every executed order feasible."""
+    weights = np.random.default_rng(seed).normal(0.0, scale, SHAPE)
+    frame = simulate(AdaptiveHybrid(weights), scenarios.get("multi_10"), seeds=[seed], periods=15)
+    assert frame["violations"].iloc[0] == 0
+    assert frame["budget_violations"].iloc[0] == 0 and frame["capacity_violations"].iloc[0] == 0
+
+
+def _save(agent: AdaptiveHybrid, directory: Path) -> Path:
+    from hybridinv.envs.actions import ACTION_VERSION
+    from hybridinv.rl.adaptive import ADAPTIVE_ACTION_SPEC
+
+    meta = {
+        "policy": "adaptive",
+        "action_spec": {"version": ACTION_VERSION, **ADAPTIVE_ACTION_SPEC},
+        "base": agent.base_metadata(),
+    }
+    return save_model(directory, agent.arrays(), meta)
+
+
+def test_model_file_round_trip_and_checks(tmp_path: Path) -> None:
+    weights = np.random.default_rng(0).normal(0.0, 0.2, SHAPE)
+    agent = AdaptiveHybrid(weights, capacity_price=3.0, safety_factor=0.8)
+    directory = _save(agent, tmp_path / "adaptive")
+    loaded = Hybrid.load(directory)
+    assert isinstance(loaded, AdaptiveHybrid)
+    np.testing.assert_array_equal(loaded.weights, weights)
+    assert loaded.base.capacity_price == 3.0 and loaded.base.safety_factor == 0.8
+    obs = _planning_observation(demand=7.0, forecast=5.0)
+    np.testing.assert_array_equal(loaded.act(obs), agent.act(obs))
+
+    meta_path = directory / "metadata.json"
+    meta = json.loads(meta_path.read_text())
+    meta["action_spec"]["features"] = ["bias", "something_else"]
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(ModelFileError, match="features"):
+        Hybrid.load(directory)
+
+    bare = save_model(tmp_path / "bare", {"level": np.ones(1)}, {"policy": "adaptive"})
+    with pytest.raises(ModelFileError, match="weights"):
+        Hybrid.load(bare)
+
+
+def test_training_writes_a_model_no_worse_than_its_start(tmp_path: Path) -> None:
+    config = ESConfig(population=4, sigma=0.05, generations=2, seeds_per_generation=1, eval_every=1, eval_seeds=(7,))
+    agent, result = train_adaptive(scenarios.get("multi_10"), tmp_path / "m", config, periods=12)
+    assert result.best["avg_cost"] <= result.start["avg_cost"]
+    assert result.generations == 2
+    loaded = Hybrid.load(tmp_path / "m")
+    assert isinstance(loaded, AdaptiveHybrid)
+    np.testing.assert_array_equal(loaded.weights, agent.weights)
+    meta = loaded.metadata
+    assert meta["training"]["algo"] == "es" and meta["training"]["policy"] == "adaptive"
+    assert meta["evaluation"]["best"]["avg_cost"] == result.best["avg_cost"]
+    again = simulate(loaded, scenarios.get("multi_10"), seeds=[7], periods=12)["avg_cost"].iloc[0]
+    assert again == pytest.approx(result.best["avg_cost"], rel=1e-12)
+
+
+def test_shipped_default_hybrid_is_adaptive_and_plans_catalogs_of_any_size() -> None:
+    agent = Hybrid.load("hybrid_default")
+    assert isinstance(agent, AdaptiveHybrid)
+    assert agent.metadata["training"]["scenario"] == "multi_50"
+    assert agent.metadata["training"]["seconds"] <= 15 * 60
+    for name in ("multi_10", "multi_50"):
+        frame = simulate(agent, scenarios.get(name), seeds=[0], periods=10)
+        assert frame["violations"].iloc[0] == 0
+    assert (models_directory() / "hybrid_residual" / "metadata.json").exists()
+
+
+def _catalog() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "sku": ["A", "B"],
+            "unit_cost": [4.0, 6.0],
+            "holding_cost": [0.1, 0.1],
+            "shortage_cost": [9.0, 12.0],
+            "lead_time": [2, 1],
+            "demand_mean": [10.0, 4.0],
+            "demand_std": [4.0, 2.0],
+        }
+    )
+
+
+def test_plan_uses_forecast_history_to_correct_the_forecast() -> None:
+    catalog = _catalog()
+    state = pd.DataFrame({"sku": ["A", "B"], "on_hand": [20.0, 8.0]})
+    periods = [f"w{k}" for k in range(26)]
+    demand = pd.DataFrame({"sku": ["A", "B"], **{p: [18.0, 4.0] for p in periods}})
+    forecast = pd.DataFrame({"sku": ["A", "B"], **{p: [10.0, 4.0] for p in periods}})
+    plain = hybridinv.plan(state, catalog, demand_history=demand)
+    corrected = hybridinv.plan(state, catalog, demand_history=demand, forecast_history=forecast)
+    a_plain, a_corrected = plain.set_index("sku").loc["A"], corrected.set_index("sku").loc["A"]
+    assert a_corrected["order_up_to"] > a_plain["order_up_to"]  # A sold 80% above its forecast
+    b_plain, b_corrected = plain.set_index("sku").loc["B"], corrected.set_index("sku").loc["B"]
+    assert b_corrected["order_up_to"] == b_plain["order_up_to"]  # B sold as forecast: no correction
+    with pytest.raises(PlanningError, match="forecast_history"):
+        hybridinv.plan(state, catalog, forecast_history=forecast)
+    with pytest.raises(PlanningError, match="forecast_history"):
+        hybridinv.plan(state, catalog, demand_history=demand, forecast_history=forecast.iloc[:, :10])
+    negative = forecast.copy()
+    negative.loc[0, "w3"] = -1.0
+    with pytest.raises(PlanningError, match="w3"):
+        hybridinv.plan(state, catalog, demand_history=demand, forecast_history=negative)
