@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import hybridinv
-from hybridinv import scenarios
+from hybridinv import Constraints, scenarios
 from hybridinv.core.errors import ConstraintViolationWarning, PlanningError
 from hybridinv.policies.rq import ForecastCappedBaseStock
 from hybridinv.rl import Hybrid, ModelFileError, save_model
@@ -79,7 +79,7 @@ def _planning_observation(demand: float, forecast: float, periods: int = 52) -> 
     return Observation.from_state(
         base.state(),
         base.catalog,
-        base.constraints,
+        Constraints(capacity=1e9, budget=1e9),  # finite (capacity-priced safety factors), never binding
         base.forecast(6),
         base.forecast_std(6),
         demand_history=np.full((n, periods), demand),
