@@ -12,10 +12,12 @@ Measures
     start points and the best static base-stock level, all evaluated exactly
     (``hybridinv.exact.lost_sales_policy_cost``) against the exact optimum
     (``hybridinv.exact.lost_sales_optimal``); plus tabular Q-learning on L = 1;
-(b) ``multi_50``: hybrid vs every classical policy of the registry, MPC, the forecast capped
-    base-stock with capacity-priced safety factors and pure PPO and SAC on
+(b) ``multi_50``: the shipped default hybrid (``models/hybrid_default``, the adaptive
+    hybrid) vs every classical policy of the registry, MPC, the forecast capped
+    base-stock with capacity-priced safety factors, pure PPO and SAC, the residual-network
+    and PPO-network hybrids and the adaptive hybrid's untrained start point, on
     the same seeds (paired differences with 95% t-intervals), violations;
-(c) hybrid decision time per period on ``large_1000`` (network + repair);
+(c) hybrid decision time per period on ``large_1000`` (features + policy + repair);
 (d) transfer 50 -> 1,000 SKUs: the model trained on ``multi_50`` on ``large_1000``.
 Writes the ``rl`` section of benchmarks/RESULTS.md and benchmarks/out/rl*.
 """
@@ -44,6 +46,7 @@ from hybridinv.core.errors import ConstraintViolationWarning  # noqa: E402
 from hybridinv.exact import best_base_stock, lost_sales_optimal, lost_sales_policy_cost  # noqa: E402
 from hybridinv.policies import registry  # noqa: E402
 from hybridinv.rl import Hybrid, ModelFileError, models_directory  # noqa: E402
+from hybridinv.rl.adaptive import AdaptiveHybrid, start_weights  # noqa: E402
 from hybridinv.rl.linear import LinearHybrid  # noqa: E402
 from hybridinv.rl.tabular import QLearning, plot_policy  # noqa: E402
 from hybridinv.rl.variants import GRID_LEAD_TIMES, GRID_SHORTAGE_COSTS  # noqa: E402
@@ -53,6 +56,8 @@ CLASSICAL = ["base_stock", "capped_base_stock", "ss", "rq", "newsvendor", "dynam
 #: Forecast capped base-stock with capacity-priced safety factors, options chosen on multi_50 seeds 200-219.
 FORECAST_OPTIONS = {"safety_factor": 1.0, "capacity_price": 5.0}
 FORECAST_LABEL = "forecast_capped_base_stock (lambda=5)"
+#: Ablation: the adaptive hybrid's untrained start point (forecast scaled by the shrunk 52-period drift).
+START_LABEL = "hybrid start point (untrained drift rule)"
 
 
 def markdown(frame: pd.DataFrame, index: bool = True) -> str:
@@ -210,9 +215,11 @@ def main() -> None:
         parts.append(q_learning_plot())
     hybrid = Hybrid.load(models_directory() / "hybrid_default")
     meta = hybrid.metadata.get("training", {})
-    policies: dict[str, object] = {"hybrid": hybrid}
+    policies: dict[str, object] = {"hybrid": hybrid, START_LABEL: AdaptiveHybrid(start_weights())}
     with contextlib.suppress(ModelFileError):
-        policies["hybrid (PPO, previous)"] = Hybrid.load(models_directory() / "hybrid_ppo_multi_50")
+        policies["hybrid (residual network, ES)"] = Hybrid.load(models_directory() / "hybrid_residual")
+    with contextlib.suppress(ModelFileError):
+        policies["hybrid (PPO network)"] = Hybrid.load(models_directory() / "hybrid_ppo_multi_50")
     for name in CLASSICAL + ([] if args.no_mpc else ["mpc"]):
         policies[name] = registry.make(name, scenarios.get("multi_50"))
     policies[FORECAST_LABEL] = registry.make("forecast_capped_base_stock", None, **FORECAST_OPTIONS)
@@ -236,16 +243,19 @@ def main() -> None:
     )
     large_policies: dict[str, object] = {
         "hybrid": hybrid,
+        START_LABEL: AdaptiveHybrid(start_weights()),
         **{n: registry.make(n, scenarios.get("large_1000")) for n in CLASSICAL},
         FORECAST_LABEL: registry.make("forecast_capped_base_stock", None, **FORECAST_OPTIONS),
     }
+    with contextlib.suppress(ModelFileError):
+        large_policies["hybrid (residual network, ES)"] = Hybrid.load(models_directory() / "hybrid_residual")
     large_seeds = seeds[:1] if args.quick else seeds[:3]
     large = compare("large_1000", large_seeds, 20 if args.quick else None, large_policies)
     large.to_csv(OUT / "rl_large_1000.csv", index=False)
     decision = large[large.policy == "hybrid"]["decision_time"].mean() * 1000
     parts.append(
         "### (c, d) large_1000: transfer 50 -> 1,000 SKUs without retraining, decision time\n\n"
-        f"Hybrid decision time per period at 1,000 SKUs (features + numpy network + fast repair): "
+        f"Hybrid decision time per period at 1,000 SKUs (features + policy + fast repair): "
         f"**{decision:.1f} ms**.\n\n" + table(large)
     )
     update_results("rl", "## RL agents (bench_rl.py)\n\n" + "\n".join(parts))
