@@ -102,3 +102,22 @@ def test_cli_train(tmp_path: Path, no_log_folders: None) -> None:
     bad = CliRunner().invoke(main, ["train", "--scenario", "nope", "--out", str(tmp_path / "x"), "--quiet"])
     assert bad.exit_code != 0 and "unknown scenario" in bad.output
 
+
+def test_cli_train_adaptive(tmp_path: Path) -> None:
+    """``--algo adaptive`` writes an adaptive model with the ES options it was given."""
+    from hybridinv.cli import main
+    from hybridinv.rl.adaptive import AdaptiveHybrid
+
+    out = tmp_path / "adaptive"
+    args = [
+        "train", "--scenario", "multi_10", "--algo", "adaptive", "--out", str(out), "--population", "2",
+        "--generations", "1", "--seeds-per-generation", "1", "--eval-seeds", "1", "--eval-every", "1",
+        "--workers", "1", "--seed", "5", "--quiet",
+    ]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    agent = Hybrid.load(out)
+    assert isinstance(agent, AdaptiveHybrid)
+    training = agent.metadata["training"]
+    assert training["population"] == 2 and training["seeds_per_generation"] == 1 and training["generations"] == 1
+    assert agent.metadata["seed"] == 5 and training["eval_seeds"] == [10_001]
