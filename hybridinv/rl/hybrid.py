@@ -126,11 +126,30 @@ class Hybrid(TargetPolicy):
         return f"Hybrid(name={self.name!r}, hidden={self.network.hidden}, repair={self.repair!r})"
 
 
+#: Where a wheel installs the shipped models, under ``sys.prefix`` or the user base (``pyproject.toml`` data-files).
+INSTALLED_MODELS = Path("share") / "hybridinv" / "models"
+
+
 def models_directory() -> Path:
-    """The ``models/`` directory shipped next to the package."""
+    """The directory of the shipped models.
+
+    ``models/`` next to the package in a source checkout (or an editable install),
+    else ``<prefix>/share/hybridinv/models`` where a wheel installs them.
+    """
+    import site
+    import sys
+
     import hybridinv
 
-    return Path(hybridinv.__file__).resolve().parent.parent / "models"
+    root = Path(hybridinv.__file__).resolve().parent.parent
+    checkout = root / "models"
+    if (root / "pyproject.toml").exists() and checkout.is_dir():
+        return checkout
+    for prefix in (sys.prefix, site.getuserbase()):
+        installed = Path(prefix) / INSTALLED_MODELS
+        if installed.is_dir():
+            return installed
+    return checkout
 
 
 def resolve_model_path(path: str | Path) -> Path:
