@@ -341,7 +341,7 @@ def train(
     with warnings.catch_warnings():
         # the repair layer warns when a plan cannot meet every row; training sees thousands
         warnings.simplefilter("ignore", ConstraintViolationWarning)
-        if config.algo is Algorithm.ES:
+        if config.algo in (Algorithm.ES, Algorithm.ADAPTIVE):
             return train_es(config, out, scenario, progress)
         return _train(config, Path(out), scenario, progress)
 

@@ -121,3 +121,19 @@ def test_cli_train_adaptive(tmp_path: Path) -> None:
     training = agent.metadata["training"]
     assert training["population"] == 2 and training["seeds_per_generation"] == 1 and training["generations"] == 1
     assert agent.metadata["seed"] == 5 and training["eval_seeds"] == [10_001]
+
+
+def test_train_dispatches_adaptive_to_evolution_strategies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hybridinv.rl.training as training
+    from hybridinv.rl.adaptive import AdaptiveHybrid
+    from hybridinv.rl.es import ESConfig
+
+    config = TrainConfig(scenario="multi_10", algo="adaptive", eval_seeds=(3,), eval_periods=8)
+    es = ESConfig(population=2, generations=1, seeds_per_generation=1, eval_every=1, eval_seeds=(3,))
+    result = training.train_es(config, tmp_path / "direct", progress=False, es=es)
+    assert isinstance(result.policy, AdaptiveHybrid)
+    assert result.policy.metadata["training"]["periods"] == 8
+    calls: list[str] = []
+    monkeypatch.setattr(training, "train_es", lambda cfg, out, scenario, progress: calls.append(cfg.algo.value))
+    train(config, tmp_path / "via_train", progress=False)
+    assert calls == ["adaptive"]
