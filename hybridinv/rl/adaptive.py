@@ -53,7 +53,6 @@ scalable alternative to reinforcement learning. arXiv:1703.03864.
 from __future__ import annotations
 
 import math
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -299,59 +298,32 @@ def train_adaptive(
     cost on ``config.eval_seeds``; the model directory is rewritten whenever that
     cost improves (checkpoints: an interrupted run keeps its best model).
     """
-    from hybridinv.rl.es import evolve, policy_cost_function
-    from hybridinv.rl.model_file import save_model
+    from hybridinv.rl.es import evolve_model, policy_cost_function
 
     shape = (len(ADAPTIVE_OUTPUTS), len(ADAPTIVE_FEATURES))
     theta0 = (start_weights() if weights is None else np.asarray(weights, dtype=np.float64)).ravel()
     member = _Member(AdaptiveHybrid(theta0.reshape(shape)).base_metadata())
-    start = time.perf_counter()
-
-    def metadata(best: dict[str, float], history: list[dict[str, float]]) -> dict[str, Any]:
-        return {
-            "policy": "adaptive",
-            "action_spec": {"version": _action_version(), **ADAPTIVE_ACTION_SPEC},
-            "base": member.base,
-            "scenario": scenario.summary(),
-            "reward_spec": {
-                "kind": "negative_average_cost",
-                "components": ["holding", "shortage", "ordering", "waste", "overflow"],
-                "description": "ES fitness = -(average cost per period over the episode), hybridinv.sim.ledger",
-            },
-            "training": {
-                "algo": "es",
-                "policy": "adaptive",
-                "scenario": scenario_name or scenario.name,
-                **config.to_dict(),
-                "periods": periods,
-                "workers": workers,
-                "start_weights": theta0.reshape(shape).tolist(),
-                "seconds": round(time.perf_counter() - start, 1),
-                "n_skus": scenario.n_skus,
-            },
-            "seed": config.seed,
-            "evaluation": {"best": best, "history": history},
-        }
-
-    improvements: list[dict[str, float]] = []
-
-    def checkpoint(theta: NDArray[np.float64], best: dict[str, float]) -> None:
-        improvements.append(dict(best))
-        if out is not None:
-            save_model(out, member(theta).arrays(), metadata(best, improvements))
-
-    cost = policy_cost_function(scenario, member, periods, workers)
-    try:
-        result = evolve(cost, theta0, config, on_eval=checkpoint, progress=progress)
-    finally:
-        pool = getattr(cost, "pool", None)
-        if pool is not None:
-            pool.terminate()
+    spec = {
+        "policy": "adaptive",
+        "action_spec": {"version": _action_version(), **ADAPTIVE_ACTION_SPEC},
+        "base": member.base,
+    }
+    meta, result = evolve_model(
+        scenario,
+        out,
+        config,
+        policy_cost_function(scenario, member, periods, workers),
+        theta0,
+        lambda theta: member(theta).arrays(),
+        spec,
+        {"policy": "adaptive", "start_weights": theta0.reshape(shape).tolist()},
+        periods,
+        workers,
+        progress,
+        scenario_name,
+    )
     policy = member(result.theta)
-    policy.metadata = metadata(result.best, result.history)
-    policy.metadata["training"].update(generations=result.generations, start=result.start)
-    if out is not None:
-        save_model(out, policy.arrays(), policy.metadata)
+    policy.metadata = meta
     return policy, result
 
 

@@ -44,10 +44,12 @@ from hybridinv.rl.numpy_policy import SharedPolicyNetwork
 
 __all__ = [
     "ES_LAYERS",
+    "ES_REWARD_SPEC",
     "ESConfig",
     "ESResult",
     "centered_ranks",
     "evolve",
+    "evolve_model",
     "flatten",
     "network_cost_function",
     "policy_cost_function",
@@ -332,6 +334,83 @@ def _run_in_worker(theta: NDArray[np.float64], seed: int) -> float:
     return _WORKER_CONTEXT(theta, seed)
 
 
+#: ``reward_spec`` of the models trained by ES (stored in their metadata).
+ES_REWARD_SPEC: dict[str, Any] = {
+    "kind": "negative_average_cost",
+    "components": ["holding", "shortage", "ordering", "waste", "overflow"],
+    "description": "ES fitness = -(average cost per period over the episode), hybridinv.sim.ledger",
+}
+
+
+def evolve_model(
+    scenario: Any,
+    out: str | Path | None,
+    config: ESConfig,
+    cost: CostFunction,
+    theta0: NDArray[np.float64],
+    weights_of: Callable[[NDArray[np.float64]], Any],
+    spec: dict[str, Any],
+    training: dict[str, Any],
+    periods: int | None = None,
+    workers: int = 1,
+    progress: bool = False,
+    scenario_name: str | None = None,
+) -> tuple[dict[str, Any], ESResult]:
+    """:func:`evolve` with model-directory checkpoints: the shared part of the ES trainers.
+
+    ``weights_of(theta)`` is what :func:`~hybridinv.rl.model_file.save_model` writes (a
+    network or parameter arrays); ``spec`` the model-kind entries of the metadata
+    (``policy``, ``action_spec``, ...) and ``training`` extra training entries. The
+    directory ``out`` (if any) is rewritten whenever the validation cost improves and
+    once at the end; a process pool behind ``cost`` is terminated.
+
+    Returns
+    -------
+    (metadata of the final model, ESResult)
+    """
+    from hybridinv.rl.model_file import save_model
+
+    start = time.perf_counter()
+
+    def metadata(best: dict[str, float], history: list[dict[str, float]]) -> dict[str, Any]:
+        return {
+            **spec,
+            "scenario": scenario.summary(),
+            "reward_spec": ES_REWARD_SPEC,
+            "training": {
+                "algo": "es",
+                "scenario": scenario_name or scenario.name,
+                **config.to_dict(),
+                **training,
+                "periods": periods,
+                "workers": workers,
+                "seconds": round(time.perf_counter() - start, 1),
+                "n_skus": scenario.n_skus,
+            },
+            "seed": config.seed,
+            "evaluation": {"best": best, "history": history},
+        }
+
+    improvements: list[dict[str, float]] = []
+
+    def checkpoint(theta: NDArray[np.float64], best: dict[str, float]) -> None:
+        improvements.append(dict(best))
+        if out is not None:
+            save_model(out, weights_of(theta), metadata(best, improvements))
+
+    try:
+        result = evolve(cost, theta0, config, on_eval=checkpoint, progress=progress)
+    finally:
+        pool = getattr(cost, "pool", None)
+        if pool is not None:
+            pool.terminate()
+    meta = metadata(result.best, result.history)
+    meta["training"].update(start=result.start, generations=result.generations)
+    if out is not None:
+        save_model(out, weights_of(result.theta), meta)
+    return meta, result
+
+
 def train_residual(
     scenario: Any,
     out: str | Path,
@@ -353,53 +432,24 @@ def train_residual(
     (ResidualHybrid, ESResult)
     """
     from hybridinv.envs.features import GLOBAL_FEATURES, SKU_FEATURES
-    from hybridinv.rl.model_file import save_model
     from hybridinv.rl.residual import ResidualHybrid, residual_metadata, zero_output
 
     out = Path(out)
     random = SharedPolicyNetwork.random(len(SKU_FEATURES), len(GLOBAL_FEATURES), hidden=hidden, seed=config.seed)
     template = zero_output(random)
     cost = network_cost_function(scenario, template, lambda net: ResidualHybrid(net), periods, workers)
-    start = time.perf_counter()
-
-    def metadata(best: dict[str, float], history: list[dict[str, float]]) -> dict[str, Any]:
-        return {
-            **residual_metadata(),
-            "scenario": scenario.summary(),
-            "reward_spec": {
-                "kind": "negative_average_cost",
-                "components": ["holding", "shortage", "ordering", "waste", "overflow"],
-                "description": "ES fitness = -(average cost per period over the episode), hybridinv.sim.ledger",
-            },
-            "training": {
-                "algo": "es",
-                "scenario": scenario_name or scenario.name,
-                **config.to_dict(),
-                "hidden": hidden,
-                "periods": periods,
-                "workers": workers,
-                "seconds": round(time.perf_counter() - start, 1),
-                "n_skus": scenario.n_skus,
-            },
-            "seed": config.seed,
-            "evaluation": {"best": best, "history": history},
-        }
-
-    history: list[dict[str, float]] = []
-
-    def checkpoint(theta: NDArray[np.float64], best: dict[str, float]) -> None:
-        history.append(dict(best))
-        save_model(out, unflatten(template, theta), metadata(best, history))
-
-    try:
-        result = evolve(cost, flatten(template), config, on_eval=checkpoint, progress=progress)
-    finally:
-        pool = getattr(cost, "pool", None)
-        if pool is not None:
-            pool.terminate()
-    network = unflatten(template, result.theta)
-    meta = metadata(result.best, result.history)
-    meta["training"]["start"] = result.start
-    meta["training"]["generations"] = result.generations
-    save_model(out, network, meta)
-    return ResidualHybrid(network, metadata=meta), result
+    meta, result = evolve_model(
+        scenario,
+        out,
+        config,
+        cost,
+        flatten(template),
+        lambda theta: unflatten(template, theta),
+        residual_metadata(),
+        {"hidden": hidden},
+        periods,
+        workers,
+        progress,
+        scenario_name,
+    )
+    return ResidualHybrid(unflatten(template, result.theta), metadata=meta), result
