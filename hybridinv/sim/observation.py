@@ -172,22 +172,8 @@ class Observation:
 
         Periods before the start of the episode are filled with the expected demand.
         """
-        sim = self._sim
-        if sim is None:
-            hist = self._cache.get("history")
-            if hist is None:
-                return np.repeat(self.forecast(1), length, axis=1)
-            if hist.shape[1] >= length:
-                return hist[:, -length:]
-            pad = np.repeat(self.forecast(1), length - hist.shape[1], axis=1)
-            return np.concatenate([pad, hist], axis=1)
-        assert sim.path is not None
-        t = sim.t
-        realized = sim.path.demand.realized[max(0, t - length) : t]
-        if realized.shape[0] < length:
-            fill = np.repeat(sim.path.demand.expected[:1], length - realized.shape[0], axis=0)
-            realized = np.concatenate([fill, realized], axis=0)
-        return realized.T
+        past = self._past("history", "realized", length)
+        return np.repeat(self.forecast(1), length, axis=1) if past is None else past
 
     def forecast_history(self, length: int) -> NDArray[np.float64] | None:
         """The forecast that was made for each of the last ``length`` periods, shape (n, length), oldest first.
@@ -198,9 +184,18 @@ class Observation:
         scenario's forecastable mean; when planning, the ``forecast_history`` given to
         :meth:`from_state` (None if none was given).
         """
+        return self._past("forecast_history", "expected", length)
+
+    def _past(self, cached: str, simulated: str, length: int) -> NDArray[np.float64] | None:
+        """The last ``length`` periods of a history, shape (n, length), oldest first.
+
+        Planning: the cached array ``cached`` (None if absent), padded in front with
+        next period's forecast. Simulation: the demand path's ``simulated`` array
+        (``"realized"`` or ``"expected"``), padded with the first period's expected demand.
+        """
         sim = self._sim
         if sim is None:
-            hist = self._cache.get("forecast_history")
+            hist = self._cache.get(cached)
             if hist is None:
                 return None
             if hist.shape[1] >= length:
@@ -208,12 +203,13 @@ class Observation:
             pad = np.repeat(self.forecast(1), length - hist.shape[1], axis=1)
             return np.concatenate([pad, hist], axis=1)
         assert sim.path is not None
+        demand = sim.path.demand
         t = sim.t
-        expected = sim.path.demand.expected
-        window = expected[max(0, t - length) : t]
+        window = getattr(demand, simulated)[max(0, t - length) : t]
         if window.shape[0] < length:
-            window = np.concatenate([np.repeat(expected[:1], length - window.shape[0], axis=0), window], axis=0)
-        return window.T
+            fill = np.repeat(demand.expected[:1], length - window.shape[0], axis=0)
+            window = np.concatenate([fill, window], axis=0)
+        return np.asarray(window.T)
 
     def state(self) -> InventoryState:
         """The state as an :class:`InventoryState` (for the repair layer)."""
