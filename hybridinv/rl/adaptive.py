@@ -234,21 +234,25 @@ class AdaptiveHybrid(TargetPolicy):
             "cap_factor": float(np.asarray(self.base.cap_factor)),
         }
 
-    def outputs(self, obs: Observation) -> NDArray[np.float64]:
-        """The per-SKU outputs ``(a_0, a_1, a_2)``, shape (n, 3)."""
-        x = adaptive_features(obs, self.base.safety(obs))
+    def outputs(self, obs: Observation, safety: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
+        """The per-SKU outputs ``(a_0, a_1, a_2)``, shape (n, 3).
+
+        ``safety``: the base safety factors ``self.base.safety(obs)``, if already computed.
+        """
+        x = adaptive_features(obs, self.base.safety(obs) if safety is None else safety)
         return np.clip(x @ self.weights.T, OUTPUT_BOUNDS[0], OUTPUT_BOUNDS[1])
 
     def parameters(
         self, obs: Observation
     ) -> tuple[NDArray[np.float64], NDArray[np.float64], tuple[NDArray[np.float64], NDArray[np.float64]]]:
         """This period's ``(level, cap, (corrected protection mean, std))`` per SKU."""
-        a = self.outputs(obs)
+        safety = self.base.safety(obs)
+        a = self.outputs(obs, safety)
         multiplier = np.exp(a[:, 0])
         root = np.sqrt(multiplier)
         mean, std = obs.protection_forecast()
         mean, std = mean * multiplier, std * root
-        level = mean + (self.base.safety(obs) + a[:, 1]) * std
+        level = mean + (safety + a[:, 1]) * std
         factor = np.asarray(self.base.cap_factor, dtype=np.float64)
         cap = factor * (obs.forecast(1)[:, 0] * multiplier + obs.forecast_std(1)[:, 0] * root) * np.exp(a[:, 2])
         return level, cap, (mean, std)
