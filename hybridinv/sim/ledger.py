@@ -42,7 +42,9 @@ COST_COMPONENTS: tuple[str, ...] = ("holding", "shortage", "ordering", "waste", 
 class Ledger:
     """Per-period cost components and KPI counters of one episode."""
 
-    def __init__(self, scenario: Scenario, periods: int, track: NDArray[np.int64] | None = None) -> None:
+    def __init__(
+        self, scenario: Scenario, periods: int, track: NDArray[np.int64] | None = None, per_sku: bool = False
+    ) -> None:
         self.scenario = scenario
         self.periods = periods
         n = scenario.n_skus
@@ -72,6 +74,8 @@ class Ledger:
         self.sku_stock = np.zeros(n)
         self.sku_served = np.zeros(n)
         self.sku_stockouts = np.zeros(n)
+        #: total cost per period and SKU, shape (periods, n), when recorded (``per_sku=True``)
+        self.sku_costs: NDArray[np.float64] | None = np.zeros((periods, n)) if per_sku else None
         self.track = track
         if track is not None:
             k = track.size
@@ -112,6 +116,8 @@ class Ledger:
         ordered: float = 0.0,
         cancelled: float = 0.0,
         backorders_filled: float = 0.0,
+        delivered: NDArray[np.float64] | None = None,
+        rejected: NDArray[np.float64] | None = None,
     ) -> None:
         """Record period ``t`` (called by the simulator after serving demand).
 
@@ -153,10 +159,36 @@ class Ledger:
             self.sku_served += served
             if stockouts:
                 self.sku_stockouts += short > 0
+        if self.sku_costs is not None:
+            self._record_sku_costs(t, sim, orders, on_hand, short, waste, delivered, rejected)
         if self.track is not None:
             self.track_on_hand[t] = on_hand[self.track]
             self.track_orders[t] = orders[self.track]
             self.track_demand[t] = demand[self.track]
+
+    def _record_sku_costs(
+        self,
+        t: int,
+        sim: Simulator,
+        orders: NDArray[np.float64],
+        on_hand: NDArray[np.float64],
+        short: NDArray[np.float64],
+        waste: NDArray[np.float64] | None,
+        delivered: NDArray[np.float64] | None,
+        rejected: NDArray[np.float64] | None,
+    ) -> None:
+        """Period ``t``'s cost per SKU, with the components of :attr:`costs` (they add up to it)."""
+        assert self.sku_costs is not None
+        scenario = self.scenario
+        cat = scenario.catalog
+        bought = orders if delivered is None else delivered
+        cost = self._holding * on_hand + self._unit_cost * bought + cat.order_cost * (orders > 0)
+        cost += self._shortage * (short if scenario.lost_sales else sim._backorders)
+        if waste is not None:
+            cost += scenario.waste_cost * waste
+        if rejected is not None:
+            cost += scenario.overflow_cost * rejected
+        self.sku_costs[t] = cost
 
     # ------------------------------------------------------------------ reporting
     def period_cost(self, t: int) -> float:

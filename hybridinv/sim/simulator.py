@@ -24,7 +24,38 @@ from hybridinv.sim.ledger import Ledger
 from hybridinv.sim.observation import Observation
 from hybridinv.sim.scenario import Scenario, ScenarioPath
 
-__all__ = ["Simulator"]
+__all__ = ["Simulator", "excess_units"]
+
+
+def excess_units(arrivals: NDArray[np.float64], volume: NDArray[np.float64], excess: float) -> NDArray[np.float64]:
+    """Whole units to reject so that ``excess`` volume leaves, spread in proportion to the arrivals.
+
+    Each SKU that takes space gives up ``floor(share * arrivals)`` units, ``share = excess /
+    incoming volume``; the volume still missing is taken one unit at a time from the SKUs with
+    the largest remainders ``share * arrivals - floor(...)`` until it is covered. The rejected
+    volume is at least ``excess`` and exceeds it by less than the volume of one unit; SKUs
+    without volume are never rejected.
+
+    Examples
+    --------
+    >>> excess_units(np.array([10.0, 10.0, 10.0]), np.ones(3), 1.0).tolist()  # one unit, not one per SKU
+    [1.0, 0.0, 0.0]
+    """
+    spacious = volume > 0
+    incoming = float(volume @ np.where(spacious, arrivals, 0.0))
+    if excess <= 0.0 or incoming <= 0.0:
+        return np.zeros_like(arrivals)
+    share = min(1.0, excess / incoming)
+    exact = np.where(spacious, arrivals * share, 0.0)
+    rejected = np.minimum(np.floor(exact + 1e-9), arrivals)
+    missing = excess - float(volume @ rejected)
+    if missing > 1e-9:
+        candidates = np.flatnonzero(spacious & (arrivals - rejected >= 1.0))
+        order = candidates[np.argsort(-(exact - rejected)[candidates], kind="stable")]
+        covered = np.cumsum(volume[order])
+        count = min(int(np.searchsorted(covered, missing - 1e-9)) + 1, order.size)
+        rejected[order[:count]] += 1.0
+    return rejected
 
 
 class Simulator:
@@ -42,6 +73,9 @@ class Simulator:
         Check each period's orders against the hard rules known at order time
         (budget, MOQ, lot size, max order, capacity rows with expected demand)
         and count violations. Off only for raw speed benchmarks.
+    per_sku_costs : bool
+        Record each period's cost per SKU (``ledger.sku_costs``), for per-SKU
+        comparisons such as the backtest's paired intervals over series.
 
     Examples
     --------
@@ -60,8 +94,10 @@ class Simulator:
         periods: int | None = None,
         track: ArrayLike | None = None,
         check_orders: bool = True,
+        per_sku_costs: bool = False,
     ) -> None:
         self.scenario = scenario
+        self.per_sku_costs = per_sku_costs
         self.periods = int(periods or scenario.periods)
         cat = scenario.catalog
         self.n = cat.n_skus
@@ -117,7 +153,7 @@ class Simulator:
             lead0 = self._lead[0]
             self._slot_index = [((t + lead0) % self.width) * self.n + self._rows for t in range(self.width)]
         self.t = 0
-        self.ledger = Ledger(self.scenario, self.periods, self.track)
+        self.ledger = Ledger(self.scenario, self.periods, self.track, per_sku=self.per_sku_costs)
         self._last_orders = np.zeros(self.n)
         return Observation(self)
 
@@ -158,9 +194,10 @@ class Simulator:
 
         col = t % self.width
         arrivals = self._ring[col]
-        overflow = 0.0
+        rejected = None
         if math.isfinite(self._capacity):
-            overflow = self._receive_with_capacity(arrivals)
+            rejected = self._receive_with_capacity(arrivals)
+        overflow = 0.0 if rejected is None else float(rejected.sum())
         demand = self._demand[t]
         if self._perishable:
             served, short, waste = self._serve_perishable(arrivals, demand)
@@ -185,6 +222,8 @@ class Simulator:
             ordered=ordered,
             cancelled=cancelled,
             backorders_filled=self._filled,
+            delivered=delivered,
+            rejected=rejected,
         )
         return Observation(self)
 
@@ -244,19 +283,18 @@ class Simulator:
             stock[0] -= waste
         return served, short, waste
 
-    def _receive_with_capacity(self, arrivals: NDArray[np.float64]) -> float:
-        """Reject arrivals that do not fit; return the number of units rejected."""
+    def _receive_with_capacity(self, arrivals: NDArray[np.float64]) -> NDArray[np.float64] | None:
+        """Reject arrivals that do not fit; return the units rejected per SKU (None when none)."""
         volume = self.scenario.catalog.volume
         used = float(volume @ self._stock.sum(axis=0)) if self._perishable else float(volume @ self._on_hand)
         incoming = float(volume @ arrivals)
         excess = used + incoming - self._capacity
         self.ledger.capacity_use(self.t, min(used + incoming, self._capacity) / self._capacity)
         if excess <= 1e-9 or incoming <= 0.0:
-            return 0.0
-        share = min(1.0, excess / incoming)
-        rejected = np.minimum(arrivals, np.ceil(arrivals * share - 1e-9))
+            return None
+        rejected = excess_units(arrivals, volume, excess)
         arrivals -= rejected
-        return float(rejected.sum())
+        return rejected
 
     # ------------------------------------------------------------------ checks
     def _violations(self, qty: NDArray[np.float64]) -> tuple[float, float, int]:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import hand_path, make_catalog, make_scenario
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hybridinv import Constraints, InventoryState
 from hybridinv.demand import LeadTimeProcess
 from hybridinv.sim import Scenario, Simulator
+from hybridinv.sim.simulator import excess_units
 from hybridinv.sim.ledger import COST_COMPONENTS
 
 HOLDING, SHORTAGE = COST_COMPONENTS.index("holding"), COST_COMPONENTS.index("shortage")
@@ -128,10 +131,43 @@ def test_capacity_rejection_is_shared_across_skus_and_respects_the_limit() -> No
     scenario = make_scenario(catalog, 1.0, constraints=Constraints(capacity=10.0),
                              initial_state=InventoryState.empty(catalog, 0.0))
     sim = _run(scenario, [[0, 0]], [[6, 4]])
-    # 14 volume units arrive for 10 of space: 4/14 of each arrival is rejected, rounded up
-    np.testing.assert_array_equal(sim.on_hand(), [4, 2])
-    assert sim.ledger.overflow_units[0] == 4
-    assert catalog.volume @ sim.on_hand() <= 10.0
+    # 14 volume units arrive for 10 of space: 4/14 of each arrival is 1.71 and 1.14 units;
+    # floors (1, 1) free 3 volume units, the largest remainder (SKU 0) gives the 4th
+    np.testing.assert_array_equal(sim.on_hand(), [4, 3])
+    assert sim.ledger.overflow_units[0] == 3
+    assert catalog.volume @ sim.on_hand() == 10.0
+
+
+def test_one_unit_over_capacity_rejects_one_unit_not_one_per_sku() -> None:
+    catalog = make_catalog(5)
+    scenario = make_scenario(catalog, 1.0, constraints=Constraints(capacity=20.0),
+                             initial_state=InventoryState.empty(catalog, 0.0))
+    sim = _run(scenario, [[0] * 5], [[5, 4, 4, 4, 4]])  # 21 units for 20 of space
+    assert sim.ledger.overflow_units[0] == 1
+    assert sim.on_hand().sum() == 20
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    arrivals=st.lists(st.integers(0, 50), min_size=1, max_size=8),
+    volumes=st.lists(st.sampled_from([0.0, 0.1, 0.5, 1.0, 2.0, 7.5]), min_size=8, max_size=8),
+    share=st.floats(0.0, 1.0),
+)
+def test_excess_units_frees_the_excess_volume_with_less_than_one_unit_to_spare(arrivals, volumes, share) -> None:
+    arr = np.array(arrivals, dtype=float)
+    vol = np.array(volumes[: arr.size])
+    incoming = float(vol @ arr)
+    excess = share * incoming
+    rejected = excess_units(arr, vol, excess)
+    assert (rejected >= 0).all() and (rejected <= arr).all()
+    assert (rejected == np.round(rejected)).all()
+    assert (rejected[vol == 0] == 0).all()
+    freed = float(vol @ rejected)
+    if excess > 1e-9:
+        assert freed >= excess - 1e-6
+        assert freed < excess + vol[rejected > 0].max() + 1e-6
+    else:
+        assert freed == 0.0
 
 
 def test_budget_violation_is_recorded() -> None:
@@ -216,3 +252,19 @@ def test_random_lead_times_use_the_wider_ring() -> None:
         total += q.sum()
         obs = sim.step(q)
     assert total == sim.ledger.received_units.sum() + obs.pipeline.sum()
+
+
+@pytest.mark.parametrize("name", ["multi_10", "perishable", "disrupted"])
+def test_per_sku_costs_add_up_to_the_period_costs(name: str) -> None:
+    from hybridinv import scenarios
+    from hybridinv.policies.registry import make
+
+    scenario = scenarios.get(name)
+    policy = make("base_stock", scenario)
+    sim = Simulator(scenario, periods=30, per_sku_costs=True)
+    obs = sim.reset(seed=3)
+    while not sim.done:
+        obs = sim.step(policy.act(obs))
+    ledger = sim.ledger
+    assert ledger.sku_costs is not None and ledger.sku_costs.shape == (30, scenario.n_skus)
+    np.testing.assert_allclose(ledger.sku_costs.sum(axis=1), ledger.costs.sum(axis=1), rtol=1e-9, atol=1e-6)
