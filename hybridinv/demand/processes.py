@@ -108,11 +108,23 @@ class DemandPath:
         promotions (not regime shifts or common-factor shocks).
     std : array, shape (periods, n)
         Standard deviation of demand around ``expected`` under the base distribution.
+    forecast_mean, forecast_std : arrays, shape (periods, horizon, n), optional
+        Forecasts that depend on the origin (a rolling forecaster): ``forecast_mean[t, j]``
+        is the forecast of period ``t + j`` made at the start of period ``t``. When given,
+        policies see these (``Observation.forecast``) instead of ``expected``, and
+        ``expected`` is the one-step forecast ``forecast_mean[:, 0]``.
+    past_realized, past_expected : arrays, shape (h, n), optional
+        Demand and one-step forecasts of the ``h`` periods before period 0 (what a
+        policy may look back on at the start: ``Observation.demand_history``).
     """
 
     realized: NDArray[np.float64]
     expected: NDArray[np.float64]
     std: NDArray[np.float64]
+    forecast_mean: NDArray[np.float64] | None = None
+    forecast_std: NDArray[np.float64] | None = None
+    past_realized: NDArray[np.float64] | None = None
+    past_expected: NDArray[np.float64] | None = None
 
 
 def _per_sku(value: ArrayLike, n: int, name: str) -> NDArray[np.float64]:

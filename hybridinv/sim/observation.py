@@ -159,8 +159,15 @@ class Observation:
             pad = np.repeat(full[:, -1:], horizon - full.shape[1], axis=1)
             return np.concatenate([full, pad], axis=1)
         assert sim.path is not None
-        source = sim.path.demand.expected if key == "forecast_mean" else sim.path.demand.std
+        demand = sim.path.demand
         t = sim.t
+        rolling = demand.forecast_mean if key == "forecast_mean" else demand.forecast_std
+        if rolling is not None:
+            made = rolling[min(t, rolling.shape[0] - 1)]
+            if made.shape[0] < horizon:
+                made = np.concatenate([made, np.repeat(made[-1:], horizon - made.shape[0], axis=0)], axis=0)
+            return np.asarray(made[:horizon].T)
+        source = demand.expected if key == "forecast_mean" else demand.std
         window = source[t : t + horizon]
         if window.shape[0] < horizon:
             pad = np.repeat(source[-1:], horizon - window.shape[0], axis=0)
@@ -174,6 +181,17 @@ class Observation:
         """
         past = self._past("history", "realized", length)
         return np.repeat(self.forecast(1), length, axis=1) if past is None else past
+
+    @property
+    def observed_periods(self) -> int:
+        """How many past periods of realized demand are recorded (the rest of a history window is padding)."""
+        sim = self._sim
+        if sim is None:
+            hist = self._cache.get("history")
+            return 0 if hist is None else int(hist.shape[1])
+        assert sim.path is not None
+        past = sim.path.demand.past_realized
+        return sim.t + (0 if past is None else int(past.shape[0]))
 
     def forecast_history(self, length: int) -> NDArray[np.float64] | None:
         """The forecast that was made for each of the last ``length`` periods, shape (n, length), oldest first.
@@ -191,7 +209,9 @@ class Observation:
 
         Planning: the cached array ``cached`` (None if absent), padded in front with
         next period's forecast. Simulation: the demand path's ``simulated`` array
-        (``"realized"`` or ``"expected"``), padded with the first period's expected demand.
+        (``"realized"`` or ``"expected"``), preceded by the path's pre-history
+        (``past_realized`` / ``past_expected``) when it has one, and padded with the
+        first period's expected demand before that.
         """
         sim = self._sim
         if sim is None:
@@ -206,6 +226,9 @@ class Observation:
         demand = sim.path.demand
         t = sim.t
         window = getattr(demand, simulated)[max(0, t - length) : t]
+        past = getattr(demand, f"past_{simulated}")
+        if window.shape[0] < length and past is not None:
+            window = np.concatenate([past[max(0, past.shape[0] - (length - window.shape[0])) :], window], axis=0)
         if window.shape[0] < length:
             fill = np.repeat(demand.expected[:1], length - window.shape[0], axis=0)
             window = np.concatenate([fill, window], axis=0)

@@ -1,0 +1,426 @@
+"""Rolling forecasters: exponential smoothing and intermittent-demand methods, vectorized over series.
+
+A :class:`Forecaster` is fitted on a training window of a demand history (periods x
+series) and then *rolled*: at every forecast origin ``t`` it forecasts periods
+``t, t+1, ...`` from the observations before ``t`` only, updating its state with one
+more observation per origin. The smoothing parameters and the method of each
+series are chosen on the training window and stay fixed while rolling, so
+
+* a forecast made at origin ``t`` depends on ``history[:t]`` and the training
+  window only (the leakage test of :mod:`hybridinv.backtest` checks this), and
+* the same fitted forecaster can be rolled over any other history of the same
+  series (a block bootstrap for training, the test months for evaluation).
+
+Methods (:class:`ForecastMethod`), all in error-correction form:
+
+``ses``
+    Simple exponential smoothing, ``l += alpha * e``.
+``damped``
+    Additive damped trend (Gardner & McKenzie 1985): ``yhat = l + phi b``,
+    ``l = yhat + alpha e``, ``b = phi b + alpha beta e``; the h-step forecast is
+    ``l + b (phi + ... + phi^h)``.
+``holt_winters``
+    Level and multiplicative seasonal index (cycle ``season``), ``yhat = l s``,
+    ``l += alpha e / s``, ``s += gamma e / l``; initialised from the first two cycles.
+``croston_sba``
+    Croston's method with the Syntetos-Boylan bias correction: demand size ``z`` and
+    interval ``p`` smoothed at demand occurrences, forecast ``(1 - alpha / 2) z / p``.
+``tsb``
+    Teunter-Syntetos-Babai: occurrence probability ``pi`` smoothed every period
+    (``beta``), size ``z`` at occurrences (``alpha``), forecast ``pi z``.
+
+Selection: smooth and erratic series (average inter-demand interval below the
+Syntetos-Boylan cut-off 1.32) choose among ``ses``, ``damped`` and, with at least
+two full cycles and no zero, ``holt_winters``; intermittent and lumpy series among
+``croston_sba``, ``tsb`` and ``ses``. Parameters minimise the one-step squared
+error over the training window (after a warm-up); the method minimises it over the
+last ``holdout`` share of the window. Missing observations (NaN) leave the state
+unchanged. The forecast standard deviation is the square root of an exponentially
+weighted mean of squared one-step errors (weight ``error_weight``), started at the
+variance of the first observations; it is the same for every step ahead.
+
+References
+----------
+Hyndman, R. J., Koehler, A. B., Ord, J. K. & Snyder, R. D. (2008). *Forecasting with
+Exponential Smoothing: The State Space Approach*. Springer.
+Gardner, E. S. & McKenzie, E. (1985). Forecasting trends in time series. *Management
+Science* 31(10), 1237-1246.
+Syntetos, A. A. & Boylan, J. E. (2005). The accuracy of intermittent demand estimates.
+*International Journal of Forecasting* 21(2), 303-314.
+Teunter, R. H., Syntetos, A. A. & Babai, M. Z. (2011). Intermittent demand: linking
+forecasting to inventory obsolescence. *European Journal of Operational Research*
+214(3), 606-615.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from hybridinv.core.errors import PlanningError
+
+__all__ = ["ForecastMethod", "Forecaster", "RollingForecast"]
+
+#: Average inter-demand interval at or above which a series is intermittent (Syntetos-Boylan).
+ADI_CUTOFF = 1.32
+#: Observations used to initialise levels, sizes and variances.
+_INIT = 12
+_SEASON_CLIP = (0.05, 20.0)
+
+
+class ForecastMethod(StrEnum):
+    """A rolling forecasting method."""
+
+    SES = "ses"
+    DAMPED = "damped"
+    HOLT_WINTERS = "holt_winters"
+    CROSTON_SBA = "croston_sba"
+    TSB = "tsb"
+
+
+#: Parameter grids searched per method (``alpha``, ``beta``, ``phi``, ``gamma``).
+GRIDS: dict[ForecastMethod, dict[str, tuple[float, ...]]] = {
+    ForecastMethod.SES: {"alpha": (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8)},
+    ForecastMethod.DAMPED: {"alpha": (0.05, 0.1, 0.2, 0.4), "beta": (0.02, 0.1, 0.3), "phi": (0.8, 0.9, 0.98)},
+    ForecastMethod.HOLT_WINTERS: {"alpha": (0.05, 0.1, 0.2, 0.4), "gamma": (0.02, 0.1, 0.3)},
+    ForecastMethod.CROSTON_SBA: {"alpha": (0.02, 0.05, 0.1, 0.2, 0.3)},
+    ForecastMethod.TSB: {"alpha": (0.02, 0.05, 0.1, 0.2, 0.3), "beta": (0.02, 0.05, 0.1, 0.2, 0.3)},
+}
+_PARAMS = ("alpha", "beta", "phi", "gamma")
+_DEFAULTS = {"alpha": 0.1, "beta": 0.0, "phi": 1.0, "gamma": 0.0}
+
+
+@dataclass(frozen=True)
+class RollingForecast:
+    """Forecasts made at consecutive origins.
+
+    Attributes
+    ----------
+    mean, std : arrays, shape (origins, horizon, n)
+        ``mean[k, j, i]``: forecast of series ``i`` for period ``start + k + j`` made at
+        origin ``start + k`` (from observations before it); ``std`` its standard deviation.
+    start : int
+        Row of the history of the first origin.
+    """
+
+    mean: NDArray[np.float64]
+    std: NDArray[np.float64]
+    start: int
+
+    @property
+    def one_step(self) -> NDArray[np.float64]:
+        """The one-step-ahead forecast of each origin's period, shape (origins, n)."""
+        return self.mean[:, 0, :]
+
+
+def _first_values(y: NDArray[np.float64], count: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Mean and variance of the first ``count`` observed values of each column (0 where none)."""
+    observed = ~np.isnan(y)
+    rank = np.cumsum(observed, axis=0)
+    take = observed & (rank <= count)
+    k = take.sum(axis=0)
+    values = np.where(take, y, 0.0)
+    mean = values.sum(axis=0) / np.maximum(k, 1)
+    var = (np.where(take, (y - mean) ** 2, 0.0)).sum(axis=0) / np.maximum(k, 1)
+    return mean, var
+
+
+class _State:
+    """Smoothing state of one method for a (grid, series) block of shape (g, n)."""
+
+    def __init__(self, method: ForecastMethod, y: NDArray[np.float64], params: dict[str, NDArray[np.float64]],
+                 season: int) -> None:
+        self.method = method
+        self.p = params
+        self.season = season
+        shape = np.broadcast_shapes(*(v.shape for v in params.values()), (1, y.shape[1]))
+        mean, _ = _first_values(y, _INIT)
+        self.level = np.broadcast_to(mean, shape).copy()
+        self.trend = np.zeros(shape)
+        if method is ForecastMethod.HOLT_WINTERS:
+            self.index = np.broadcast_to(_initial_index(y, season)[:, None, :], (season, *shape)).copy()
+            self.level = np.broadcast_to(_initial_level(y, season), shape).copy()
+        if method in (ForecastMethod.CROSTON_SBA, ForecastMethod.TSB):
+            positive = np.where(np.isnan(y[:_INIT]), 0.0, y[:_INIT]) > 0
+            seen = (~np.isnan(y[:_INIT])).sum(axis=0)
+            hits = positive.sum(axis=0)
+            size = np.where(hits > 0, np.where(positive, y[:_INIT], 0.0).sum(axis=0) / np.maximum(hits, 1), 1.0)
+            self.level = np.broadcast_to(size, shape).copy()  # demand size z
+            prob = np.where(seen > 0, (hits + 0.5) / (seen + 1.0), 0.5)
+            if method is ForecastMethod.CROSTON_SBA:
+                self.trend = np.broadcast_to(1.0 / prob, shape).copy()  # interval p
+            else:
+                self.trend = np.broadcast_to(prob, shape).copy()  # probability pi
+            self.since = np.ones(shape)
+
+    def predict(self, t: int, steps: int) -> NDArray[np.float64]:
+        """Forecasts of periods ``t .. t+steps-1`` made before observing period ``t``, shape (steps, g, n)."""
+        m = self.method
+        if m is ForecastMethod.SES:
+            out = np.broadcast_to(self.level, (steps, *self.level.shape))
+        elif m is ForecastMethod.DAMPED:
+            phi = self.p["phi"]
+            h = np.arange(1, steps + 1, dtype=np.float64).reshape(-1, *([1] * self.level.ndim))
+            damp = np.where(np.abs(1.0 - phi) < 1e-12, h, phi * (1.0 - phi**h) / np.where(phi == 1.0, 1.0, 1.0 - phi))
+            out = self.level + damp * self.trend
+        elif m is ForecastMethod.HOLT_WINTERS:
+            phase = (t + np.arange(steps)) % self.season
+            out = self.level * self.index[phase]
+        elif m is ForecastMethod.CROSTON_SBA:
+            value = (1.0 - self.p["alpha"] / 2.0) * self.level / np.maximum(self.trend, 1.0)
+            out = np.broadcast_to(value, (steps, *value.shape))
+        else:
+            value = self.trend * self.level
+            out = np.broadcast_to(value, (steps, *value.shape))
+        return np.maximum(out, 0.0)
+
+    def update(self, t: int, y: NDArray[np.float64], forecast: NDArray[np.float64]) -> None:
+        """Observe period ``t`` (``y`` shape (n,), NaN = missing); ``forecast`` is its one-step forecast."""
+        seen = ~np.isnan(y)
+        value = np.where(seen, y, 0.0)
+        err = np.where(seen, value - forecast, 0.0)
+        m, p = self.method, self.p
+        if m is ForecastMethod.SES:
+            self.level = self.level + p["alpha"] * err
+        elif m is ForecastMethod.DAMPED:
+            phi = p["phi"]
+            self.level = np.where(seen, self.level + phi * self.trend + p["alpha"] * err, self.level)
+            self.trend = np.where(seen, phi * self.trend + p["alpha"] * p["beta"] * err, self.trend)
+        elif m is ForecastMethod.HOLT_WINTERS:
+            phase = t % self.season
+            index = self.index[phase]
+            level = np.maximum(self.level, 1e-9)
+            self.level = np.maximum(self.level + p["alpha"] * err / np.maximum(index, 1e-9), 0.0)
+            self.index[phase] = np.clip(index + p["gamma"] * err / level, *_SEASON_CLIP)
+        else:
+            hit = seen & (value > 0)
+            self.level = np.where(hit, self.level + p["alpha"] * (value - self.level), self.level)
+            if m is ForecastMethod.CROSTON_SBA:
+                self.trend = np.where(hit, self.trend + p["alpha"] * (self.since - self.trend), self.trend)
+                self.since = np.where(hit, 1.0, np.where(seen, self.since + 1.0, self.since))
+            else:
+                self.trend = np.where(seen, self.trend + p["beta"] * (hit - self.trend), self.trend)
+
+
+def _initial_index(y: NDArray[np.float64], season: int) -> NDArray[np.float64]:
+    """Seasonal index per phase from the first two cycles, shape (season, n) (mean 1)."""
+    head = y[: 2 * season]
+    by_phase = np.nanmean(head.reshape(2, season, -1), axis=0) if head.shape[0] == 2 * season else None
+    if by_phase is None:
+        return np.ones((season, y.shape[1]))
+    overall = np.nanmean(by_phase, axis=0)
+    index = by_phase / np.maximum(overall, 1e-9)
+    return np.clip(np.nan_to_num(index, nan=1.0), *_SEASON_CLIP)
+
+
+def _initial_level(y: NDArray[np.float64], season: int) -> NDArray[np.float64]:
+    level = np.nanmean(y[:season], axis=0) if y.shape[0] >= season else np.nanmean(y, axis=0)
+    return np.nan_to_num(level, nan=0.0)
+
+
+def _grid(method: ForecastMethod) -> dict[str, NDArray[np.float64]]:
+    """Parameter grid of ``method`` as columns of shape (g, 1)."""
+    spec = GRIDS[method]
+    combos = list(itertools.product(*spec.values()))
+    out = {name: np.full((len(combos), 1), _DEFAULTS[name]) for name in _PARAMS}
+    for k, name in enumerate(spec):
+        out[name] = np.array([c[k] for c in combos], dtype=np.float64)[:, None]
+    return out
+
+
+def _one_step(method: ForecastMethod, y: NDArray[np.float64], params: dict[str, NDArray[np.float64]],
+              season: int) -> NDArray[np.float64]:
+    """One-step forecasts of every period, shape (T, g, n)."""
+    state = _State(method, y, params, season)
+    out = np.empty((y.shape[0], *state.level.shape))
+    for t in range(y.shape[0]):
+        out[t] = state.predict(t, 1)[0]
+        state.update(t, y[t], out[t])
+    return out
+
+
+class Forecaster:
+    """Per-series rolling forecaster chosen on a training window (sklearn style).
+
+    Parameters
+    ----------
+    season : int, optional
+        Cycle length (12 for months, 52 for weeks); None: no seasonal method.
+    holdout : float
+        Share of the last training periods on which the method is chosen.
+    error_weight : float
+        Weight of the latest squared one-step error in the variance estimate.
+    warmup : int
+        First periods left out of the parameter fit (the state is still settling).
+    methods : sequence of ForecastMethod, optional
+        Candidate methods (default: all).
+
+    Attributes
+    ----------
+    method_ : array of str, shape (n,)
+        Chosen method per series.
+    params_ : dict of arrays, shape (n,)
+        ``alpha``, ``beta``, ``phi``, ``gamma`` per series.
+    pattern_ : array of str
+        ``"smooth"`` or ``"intermittent"`` (average inter-demand interval >= 1.32).
+    mse_ : array, shape (n,)
+        One-step mean squared error of the chosen method on the holdout periods.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.tile([10.0, 12.0, 8.0, 11.0], 12)[:, None]
+    >>> fc = Forecaster(season=None).fit(y)
+    >>> rolled = fc.roll(y, start=len(y), horizon=2)
+    >>> rolled.mean.shape
+    (1, 2, 1)
+    """
+
+    def __init__(
+        self,
+        season: int | None = 12,
+        holdout: float = 0.25,
+        error_weight: float = 0.1,
+        warmup: int = 6,
+        methods: tuple[ForecastMethod | str, ...] | None = None,
+    ) -> None:
+        self.season = season
+        self.holdout = holdout
+        self.error_weight = error_weight
+        self.warmup = warmup
+        self.methods = methods
+
+    def fit(self, history: ArrayLike) -> Forecaster:
+        """Choose method and parameters per series on ``history`` (periods x series); returns self."""
+        y = _as_history(history)
+        periods, n = y.shape
+        if not 0.0 < self.holdout < 1.0:
+            raise PlanningError("holdout must be in (0, 1)", column="holdout", value=self.holdout)
+        if not 0.0 < self.error_weight <= 1.0:
+            raise PlanningError("error_weight must be in (0, 1]", column="error_weight", value=self.error_weight)
+        allowed = {ForecastMethod(m) for m in (self.methods or tuple(ForecastMethod))}
+        observed = ~np.isnan(y)
+        hits = (observed & (np.nan_to_num(y) > 0)).sum(axis=0)
+        adi = np.where(hits > 0, observed.sum(axis=0) / np.maximum(hits, 1), np.inf)
+        intermittent = adi >= ADI_CUTOFF
+        fit_from = min(self.warmup, periods - 1)
+        hold_from = max(fit_from, periods - max(int(round(self.holdout * periods)), 1))
+        seasonal_ok = (
+            self.season is not None
+            and periods >= 2 * self.season + 4
+            and bool(observed[: 2 * self.season].all())
+        )
+        best_mse = np.full(n, np.inf)
+        method = np.full(n, ForecastMethod.SES.value, dtype=object)
+        params = {name: np.full(n, _DEFAULTS[name]) for name in _PARAMS}
+        for candidate in ForecastMethod:
+            if candidate not in allowed:
+                continue
+            if candidate is ForecastMethod.HOLT_WINTERS and not seasonal_ok:
+                continue
+            eligible = _eligible(candidate, intermittent, y)
+            if not eligible.any():
+                continue
+            grid = _grid(candidate)
+            forecast = _one_step(candidate, y, grid, self.season or 1)
+            err2 = (y[:, None, :] - forecast) ** 2
+            fit_sse = np.nansum(err2[fit_from:], axis=0)
+            choice = np.argmin(fit_sse, axis=0)
+            cols = np.arange(n)
+            hold = err2[hold_from:, choice, cols]
+            count = (~np.isnan(hold)).sum(axis=0)
+            mse = np.where(count > 0, np.nansum(hold, axis=0) / np.maximum(count, 1), np.inf)
+            better = eligible & (mse < best_mse)
+            best_mse = np.where(better, mse, best_mse)
+            method[better] = candidate.value
+            for name in _PARAMS:
+                params[name] = np.where(better, grid[name][choice, 0], params[name])
+        self.method_ = method
+        self.params_ = params
+        self.pattern_ = np.where(intermittent, "intermittent", "smooth").astype(object)
+        self.mse_ = best_mse
+        self.n_series_ = n
+        return self
+
+    def roll(self, history: ArrayLike, start: int, horizon: int) -> RollingForecast:
+        """Forecasts at origins ``start .. len(history)`` for ``horizon`` periods each.
+
+        The history must begin at the same period as the training window (the
+        seasonal phase and the initial state are taken from its first rows). The
+        forecast at origin ``t`` uses ``history[:t]`` only.
+        """
+        y = _as_history(history)
+        if not hasattr(self, "method_"):
+            raise PlanningError("fit the forecaster before rolling it", column="forecaster")
+        if y.shape[1] != self.n_series_:
+            raise PlanningError(f"history has {y.shape[1]} series, the forecaster {self.n_series_}", column="history")
+        periods = y.shape[0]
+        if not 0 <= start <= periods or horizon < 1:
+            raise PlanningError(f"need 0 <= start <= {periods} and horizon >= 1", column="start", value=start)
+        origins = periods - start + 1
+        mean = np.zeros((origins, horizon, y.shape[1]))
+        std = np.zeros_like(mean)
+        for candidate in ForecastMethod:
+            cols = np.flatnonzero(self.method_ == candidate.value)
+            if cols.size == 0:
+                continue
+            sub = y[:, cols]
+            params = {name: self.params_[name][cols][None, :] for name in _PARAMS}
+            state = _State(candidate, sub, params, self.season or 1)
+            _, var0 = _first_values(sub, _INIT)
+            first, _ = _first_values(sub, _INIT)
+            var = np.maximum(var0, 0.25 * np.maximum(first, 0.0)) + 1e-9
+            for t in range(periods + 1):
+                ahead = state.predict(t, horizon)[:, 0, :]
+                if t >= start:
+                    mean[t - start][:, cols] = ahead
+                    std[t - start][:, cols] = np.sqrt(var)[None, :]
+                if t == periods:
+                    break
+                obs = sub[t]
+                seen = ~np.isnan(obs)
+                err = np.where(seen, obs - ahead[0], 0.0)
+                var = np.where(seen, (1.0 - self.error_weight) * var + self.error_weight * err**2, var)
+                state.update(t, obs, ahead[0][None, :])
+        return RollingForecast(mean=mean, std=std, start=start)
+
+    def subset(self, columns: ArrayLike) -> Forecaster:
+        """The fitted forecaster of the series at ``columns`` (for a subset of SKUs)."""
+        idx = np.asarray(columns, dtype=np.int64)
+        out = Forecaster(self.season, self.holdout, self.error_weight, self.warmup, self.methods)
+        out.method_ = self.method_[idx]
+        out.params_ = {name: value[idx] for name, value in self.params_.items()}
+        out.pattern_ = self.pattern_[idx]
+        out.mse_ = self.mse_[idx]
+        out.n_series_ = int(idx.size)
+        return out
+
+    def summary(self) -> dict[str, int]:
+        """Number of series per chosen method."""
+        values, counts = np.unique(self.method_.astype(str), return_counts=True)
+        return {str(v): int(c) for v, c in zip(values, counts, strict=True)}
+
+
+def _eligible(method: ForecastMethod, intermittent: NDArray[np.bool_], y: NDArray[np.float64]) -> NDArray[np.bool_]:
+    if method in (ForecastMethod.CROSTON_SBA, ForecastMethod.TSB):
+        return intermittent
+    if method is ForecastMethod.SES:
+        return np.ones_like(intermittent)
+    if method is ForecastMethod.HOLT_WINTERS:
+        return ~intermittent & (np.nan_to_num(y, nan=1.0) > 0).all(axis=0)
+    return ~intermittent
+
+
+def _as_history(history: ArrayLike) -> NDArray[np.float64]:
+    y = np.asarray(history, dtype=np.float64)
+    if y.ndim == 1:
+        y = y[:, None]
+    if y.ndim != 2 or y.shape[0] < 2:
+        raise PlanningError("history must have shape (periods >= 2, series)", column="history")
+    if (y[~np.isnan(y)] < 0).any() or np.isinf(y).any():
+        raise PlanningError("history must be finite and >= 0 (NaN = not observed)", column="history")
+    return y

@@ -1,0 +1,213 @@
+"""Demand processes built from a recorded history, with a rolling forecaster.
+
+Two processes serve a backtest, and they differ in what the seed means:
+
+* :class:`ForecastReplay` replays the recorded test periods **exactly** with the
+  forecasts a rolling forecaster made before each of them. Every seed gives the
+  same path: it is for *evaluation* only (one replay of what happened).
+* :class:`BlockBootstrap` draws new paths from the *training* window by a seasonal
+  moving-block bootstrap (whole blocks of consecutive periods, the same blocks for
+  every series, so the common swings of a warehouse survive) and rolls the same
+  forecaster over each drawn path. Different seeds give different paths: it is what
+  tuners and trainers simulate, so they never see the test periods.
+
+Both fill the origin-dependent forecasts of :class:`~hybridinv.demand.processes.DemandPath`
+(``forecast_mean``/``forecast_std``) and its pre-history (``past_realized``,
+``past_expected``), so a policy sees at period ``t`` the forecast made at ``t`` and the
+demand and forecasts of the periods before.
+
+References
+----------
+Künsch, H. R. (1989). The jackknife and the bootstrap for general stationary observations.
+*Annals of Statistics* 17(3), 1217-1241 (moving-block bootstrap).
+Politis, D. N. (2001). Resampling time series with seasonal components. *Frontiers in
+Data Mining and Bioinformatics* (seasonal block bootstrap: blocks start at the same phase).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hybridinv.core.errors import PlanningError
+from hybridinv.demand.forecasters import Forecaster, RollingForecast
+from hybridinv.demand.processes import DemandPath, DemandProcess
+
+__all__ = ["BlockBootstrap", "ForecastReplay", "seasonal_block_starts"]
+
+
+def _path(
+    realized: NDArray[np.float64],
+    rolled: RollingForecast,
+    past: NDArray[np.float64],
+    past_forecast: NDArray[np.float64],
+    periods: int,
+) -> DemandPath:
+    """A DemandPath of ``periods`` rows (padded past the record) from a replayed or drawn history."""
+    mean, std = rolled.mean, rolled.std
+    recorded = realized.shape[0]
+    if mean.shape[0] < periods:  # past the last origin: repeat it (never read inside the horizon)
+        extra = periods - mean.shape[0]
+        mean = np.concatenate([mean, np.repeat(mean[-1:], extra, axis=0)], axis=0)
+        std = np.concatenate([std, np.repeat(std[-1:], extra, axis=0)], axis=0)
+    mean, std = mean[:periods], std[:periods]
+    out = np.zeros((periods, realized.shape[1]))
+    take = min(periods, recorded)
+    out[:take] = np.nan_to_num(realized[:take], nan=0.0)
+    return DemandPath(
+        realized=out,
+        expected=mean[:, 0, :].copy(),
+        std=std[:, 0, :].copy(),
+        forecast_mean=mean,
+        forecast_std=std,
+        past_realized=np.nan_to_num(past, nan=0.0),
+        past_expected=past_forecast,
+    )
+
+
+@dataclass(frozen=True)
+class ForecastReplay(DemandProcess):
+    """Exact replay of recorded periods with the rolling forecasts made before each (evaluation).
+
+    Parameters
+    ----------
+    realized : array, shape (periods, n)
+        The recorded demand of the replayed periods (NaN = not observed, read as 0).
+    forecast : RollingForecast
+        Forecasts at the origins of the replayed periods (``forecast.mean[k]`` made
+        before period ``k``); at least ``periods`` origins.
+    past_realized, past_expected : arrays, shape (h, n)
+        The periods before the replay and the one-step forecasts made for them.
+
+    Notes
+    -----
+    ``sample`` ignores its generator: every seed replays the record. Tune and train
+    on a :class:`BlockBootstrap` of the training window instead.
+    """
+
+    realized: NDArray[np.float64] = field(default=None, repr=False)  # type: ignore[assignment,arg-type]
+    forecast: RollingForecast = field(default=None, repr=False)  # type: ignore[assignment,arg-type]
+    past_realized: NDArray[np.float64] = field(default=None, repr=False)  # type: ignore[assignment,arg-type]
+    past_expected: NDArray[np.float64] = field(default=None, repr=False)  # type: ignore[assignment,arg-type]
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        n = self.n_skus
+        realized = np.asarray(self.realized, dtype=np.float64)
+        if realized.ndim != 2 or realized.shape[1] != n or realized.shape[0] == 0:
+            raise PlanningError(f"realized demand must have shape (periods, {n})", column="realized")
+        if self.forecast is None or self.forecast.mean.shape[0] < realized.shape[0]:
+            raise PlanningError("need a rolling forecast for every replayed period", column="forecast")
+        if self.forecast.mean.shape[2] != n:
+            raise PlanningError(f"the rolling forecast must have {n} series", column="forecast")
+        for name in ("past_realized", "past_expected"):
+            value = np.asarray(getattr(self, name), dtype=np.float64)
+            if value.ndim != 2 or value.shape[1] != n:
+                raise PlanningError(f"{name} must have shape (h, {n})", column=name)
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "realized", realized)
+
+    @property
+    def recorded_periods(self) -> int:
+        """Number of replayed periods."""
+        return int(self.realized.shape[0])
+
+    def base_std(self, mean: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Forecast standard deviation of the first replayed period (for closed-form fits)."""
+        return np.broadcast_to(self.forecast.std[0, 0], np.shape(mean)).copy()
+
+    def sample(self, rng: np.random.Generator, periods: int) -> DemandPath:
+        """The recorded path (every seed gives the same one)."""
+        return _path(self.realized, self.forecast, self.past_realized, self.past_expected, periods)
+
+
+def seasonal_block_starts(
+    rng: np.random.Generator, length: int, available: int, block: int, season: int
+) -> NDArray[np.int64]:
+    """Source row of every target row of a seasonal moving-block bootstrap path.
+
+    Target rows ``[b * block, (b + 1) * block)`` copy source rows ``[s, s + block)`` with
+    ``s`` drawn uniformly among the starts of the same seasonal phase (``s = b * block
+    (mod season)``) that fit in ``available`` rows, so row ``r`` of the path has the
+    phase of row ``r`` of the history.
+
+    Returns
+    -------
+    array of int, shape (length,)
+    """
+    if block < 1 or season < 1 or available < block:
+        raise PlanningError("need block >= 1, season >= 1 and a history of at least one block", column="block")
+    rows = np.empty(length, dtype=np.int64)
+    for first in range(0, length, block):
+        phase = first % season
+        starts = np.arange(phase, available - block + 1, season)
+        if starts.size == 0:  # history shorter than a season past this phase: any start
+            starts = np.arange(0, available - block + 1)
+        start = int(starts[rng.integers(starts.size)])
+        count = min(block, length - first)
+        rows[first : first + count] = start + np.arange(count)
+    return rows
+
+
+@dataclass(frozen=True)
+class BlockBootstrap(DemandProcess):
+    """Seeded seasonal block bootstrap of a training window, with rolling forecasts (training, tuning).
+
+    Parameters
+    ----------
+    history : array, shape (T, n)
+        The training window (NaN = not observed).
+    forecaster : Forecaster
+        Fitted on the training window; rolled over every drawn path.
+    block : int
+        Block length in periods.
+    season : int
+        Blocks start at the phase of the target rows (1: no seasonal alignment).
+    lead_in : int
+        Drawn periods before period 0: they settle the forecaster and form the
+        pre-history the policy sees.
+    horizon : int
+        Periods ahead of each forecast origin.
+
+    Notes
+    -----
+    Different seeds give different paths (common random numbers hold as usual:
+    one seed, one path for every policy).
+    """
+
+    history: NDArray[np.float64] = field(default=None, repr=False)  # type: ignore[assignment,arg-type]
+    forecaster: Forecaster = field(default=None, repr=False)  # type: ignore[assignment,arg-type]
+    block: int = 6
+    season: int = 12
+    lead_in: int = 24
+    horizon: int = 8
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        hist = np.asarray(self.history, dtype=np.float64)
+        if hist.ndim != 2 or hist.shape[1] != self.n_skus or hist.shape[0] < self.block:
+            raise PlanningError(f"history must have shape (T >= block, {self.n_skus})", column="history")
+        if self.forecaster is None or not hasattr(self.forecaster, "method_"):
+            raise PlanningError("a fitted forecaster is required", column="forecaster")
+        if self.lead_in < 1 or self.horizon < 1:
+            raise PlanningError("lead_in and horizon must be >= 1", column="lead_in", value=self.lead_in)
+        object.__setattr__(self, "history", hist)
+
+    def base_std(self, mean: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Standard deviation of demand in the training window, scaled to ``mean``."""
+        level = np.nanmean(self.history, axis=0)
+        spread = np.nanstd(self.history, axis=0)
+        ratio = np.where(level > 0, spread / np.maximum(level, 1e-12), 1.0)
+        return np.asarray(ratio * mean, dtype=np.float64)
+
+    def sample(self, rng: np.random.Generator, periods: int) -> DemandPath:
+        """A drawn path of ``periods`` periods after ``lead_in`` drawn periods of pre-history."""
+        total = self.lead_in + periods
+        rows = seasonal_block_starts(rng, total, self.history.shape[0], self.block, self.season)
+        drawn = self.history[rows]
+        rolled = self.forecaster.roll(drawn, start=0, horizon=self.horizon)
+        cut = self.lead_in
+        ahead = RollingForecast(rolled.mean[cut:], rolled.std[cut:], cut)
+        return _path(drawn[cut:], ahead, drawn[:cut], rolled.one_step[:cut], periods)
