@@ -66,7 +66,13 @@ def available() -> list[str]:
 
 
 def make(name: str, scenario: Scenario | None = None, **options: Any) -> Policy:
-    """Build the policy registered as ``name``, tuned to ``scenario`` when given."""
+    """Build the policy registered as ``name``, tuned to ``scenario`` when given.
+
+    The factory sees ``scenario.for_fitting()``: a replay of held-out periods is
+    replaced by the bootstrap of its training window, so no policy is fitted to
+    the periods it is evaluated on.
+    """
     factory = _resolve(name)
-    policy: Policy = factory(scenario, **options)
+    fit_on = None if scenario is None else scenario.for_fitting()  # never fit to held-out periods
+    policy: Policy = factory(fit_on, **options)
     return policy

@@ -143,6 +143,7 @@ def tune_safety_factors(
     lower, upper : float
         Bounds of the factors.
     """
+    scenario = scenario.for_fitting()  # never tune on a replay of held-out periods
     seed_list = [int(s) for s in seeds]
     simulations = 0
 

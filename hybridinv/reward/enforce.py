@@ -277,7 +277,7 @@ def enforce_targets(
     low_weight, high_weight = weight_range
     if not 0 < low_weight < high_weight < math.inf:
         raise PlanningError("need 0 < low < high < inf", column="weight_range", value=weight_range)
-    scenario = resolve_scenario(scenario, periods)
+    scenario = resolve_scenario(scenario, periods, fitting=True)
     spec = spec or RewardSpec()
     train = seed_list(train_seeds)
     held_out = seed_list(len(train) if eval_seeds is None else eval_seeds, start=max(train) + 1)

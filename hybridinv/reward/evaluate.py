@@ -31,12 +31,19 @@ def seed_list(seeds: int | Iterable[int], start: int = 0) -> list[int]:
     return [int(s) for s in seeds]
 
 
-def resolve_scenario(scenario: Scenario | str, periods: int | None = None) -> Scenario:
-    """A scenario object from a registry name, with the horizon shortened to ``periods`` when given."""
+def resolve_scenario(scenario: Scenario | str, periods: int | None = None, fitting: bool = False) -> Scenario:
+    """A scenario object from a registry name, with the horizon shortened to ``periods`` when given.
+
+    ``fitting=True`` (tuners) returns the scenario to fit on
+    (:meth:`~hybridinv.sim.Scenario.for_fitting`): a replay of held-out periods is
+    replaced by the bootstrap of its training window.
+    """
     if isinstance(scenario, str):
         from hybridinv import scenarios
 
         scenario = scenarios.get(scenario)
+    if fitting:
+        scenario = scenario.for_fitting()
     if periods is not None and periods != scenario.periods:
         scenario = scenario.replace(periods=int(periods), warmup=min(scenario.warmup, int(periods) // 4))
     return scenario

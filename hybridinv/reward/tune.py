@@ -64,7 +64,7 @@ def _candidate_spec(spec: RewardSpec, params: dict[str, float]) -> RewardSpec:
 
 def _evaluate(task: dict[str, Any]) -> dict[str, Any]:
     """Evaluate one candidate (runs in a worker: everything it needs is in ``task``)."""
-    scenario = resolve_scenario(task["scenario"], task["periods"])
+    scenario = resolve_scenario(task["scenario"], task["periods"], fitting=True)
     spec = RewardSpec.from_dict(task["spec"])
     candidate = _candidate_spec(spec, task["params"])
     family = policy_family(task["policy"], scenario, task["repair"])
@@ -194,7 +194,7 @@ def tune(
     if trials < 1 or seeds < 1 or jobs < 1:
         raise PlanningError("trials, seeds and jobs must be >= 1", column="trials", value=(trials, seeds, jobs))
     spec = spec or RewardSpec()
-    resolved = resolve_scenario(scenario, periods)
+    resolved = resolve_scenario(scenario, periods, fitting=True)
     name = scenario if isinstance(scenario, str) else resolved
     if not isinstance(scenario, str) and (jobs > 1 or backend == "ray"):
         warnings.warn("parallel tuning needs a scenario registry name; evaluating serially", stacklevel=2)

@@ -338,6 +338,12 @@ def train(
         The best evaluated policy (numpy :class:`Hybrid` or :class:`PureRL`), the
         evaluation history and the best KPIs.
     """
+    if scenario is None and config.scenario != "single_sku_grid":
+        from hybridinv import scenarios
+
+        scenario = scenarios.get(config.scenario)
+    if scenario is not None:
+        scenario = scenario.for_fitting()  # a replay of held-out periods trains on its training window
     with warnings.catch_warnings():
         # the repair layer warns when a plan cannot meet every row; training sees thousands
         warnings.simplefilter("ignore", ConstraintViolationWarning)

@@ -27,15 +27,18 @@ def run_episode(
     seed: int,
     periods: int | None = None,
     track: Iterable[int] | None = None,
+    per_sku_costs: bool = False,
 ) -> tuple[Ledger, float]:
     """Simulate one episode; return its ledger and the mean decision time per period (s).
+
+    ``per_sku_costs=True`` records each period's cost per SKU (``ledger.sku_costs``).
 
     The repair layer's :class:`~hybridinv.ConstraintViolationWarning` (stock already
     above capacity, so nothing more can be ordered into that receipt period) is
     silenced here: in simulation it is a normal consequence of demand below forecast,
     and the ledger records capacity use and overflow at receipt.
     """
-    sim = Simulator(scenario, periods=periods, track=None if track is None else list(track))
+    sim = Simulator(scenario, periods=periods, track=None if track is None else list(track), per_sku_costs=per_sku_costs)
     reset = getattr(policy, "reset", None)
     if callable(reset):
         reset(scenario)

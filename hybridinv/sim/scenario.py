@@ -57,6 +57,12 @@ class Scenario:
     lookahead : int
         Extra periods of demand drawn past the horizon so forecasts exist at its end.
     description : str
+    tags : tuple of str
+    fit_on : Scenario, optional
+        What tuners and trainers simulate instead of this scenario. A replay of
+        held-out periods (tag ``"replay"``) carries a bootstrap of its training
+        window here, so nothing fitted to it sees the periods it is evaluated on
+        (:meth:`for_fitting`).
     """
 
     name: str
@@ -74,6 +80,7 @@ class Scenario:
     lookahead: int = 16
     description: str = ""
     tags: tuple[str, ...] = field(default=())
+    fit_on: Scenario | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         n = self.catalog.n_skus
@@ -95,6 +102,26 @@ class Scenario:
     @property
     def n_skus(self) -> int:
         return self.catalog.n_skus
+
+    def for_fitting(self) -> Scenario:
+        """The scenario to tune or train on: :attr:`fit_on` when set, else this one.
+
+        Raises
+        ------
+        PlanningError
+            For a replay of held-out periods (tag ``"replay"``) without a training
+            scenario: fitting to it would fit the periods it is evaluated on.
+        """
+        if self.fit_on is not None:
+            return self.fit_on.for_fitting()
+        if "replay" in self.tags:
+            raise PlanningError(
+                "this scenario replays held-out test periods; tune and train on its training window "
+                "(a scenario with fit_on, e.g. from hybridinv.backtest)",
+                column="scenario",
+                value=self.name,
+            )
+        return self
 
     def sample(self, seed: int, periods: int | None = None) -> ScenarioPath:
         """Draw the demand and lead-time path for ``seed`` (same seed, same path)."""
