@@ -1,0 +1,281 @@
+"""Rolling-origin backtest: every policy plans the test periods seeing only the past.
+
+:func:`backtest` fits everything on the training window ``history[:cutoff]`` — the
+rolling forecaster (method and parameters per series), the best static (s, S) and
+base-stock levels per series (exhaustive search on the training replay), the
+constraints when none are given (:class:`~hybridinv.backtest.setup.ConstraintRule`)
+and, optionally, the hybrid trained on that window
+(:func:`hybridinv.rl.history.train_on_history`) — then replays the test periods
+once for every policy (:func:`~hybridinv.backtest.setup.evaluation_scenario`). At test
+period ``t`` the forecast is the one made from ``history[:t]``; orders pass the
+repair layer under the shared capacity and budget; costs are recorded per SKU and
+period, so policies are compared by paired bootstrap intervals over SKUs and over
+periods (:class:`~hybridinv.backtest.result.BacktestResult`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from hybridinv.backtest.history import DemandHistory, read_history
+from hybridinv.backtest.result import BacktestResult, PolicyRun
+from hybridinv.backtest.search import StaticFit, fit_static_base_stock, fit_static_ss
+from hybridinv.backtest.setup import ConstraintRule, evaluation_scenario
+from hybridinv.core.catalog import Catalog
+from hybridinv.core.constraints import Constraints
+from hybridinv.core.errors import ConstraintViolationWarning, PlanningError
+from hybridinv.demand.forecasters import Forecaster
+from hybridinv.sim.scenario import Scenario
+
+__all__ = ["DEFAULT_POLICIES", "POLICIES", "BacktestContext", "backtest"]
+
+#: Policies a backtest runs by default (see :data:`POLICIES`).
+DEFAULT_POLICIES: tuple[str, ...] = (
+    "static_ss",
+    "static_base_stock",
+    "hybrid_base",
+    "newsvendor",
+    "dynamic_ss",
+    "mpc",
+    "hybrid",
+    "hybrid_trained",
+)
+
+
+@dataclass
+class BacktestContext:
+    """What the policy builders may use: the training window and what was fitted on it."""
+
+    train: NDArray[np.float64]
+    catalog: Catalog
+    constraints: Constraints
+    forecaster: Forecaster
+    scenario: Scenario
+    lost_sales: bool
+    season: int | None
+    training: Any = None
+    model_dir: Path | None = None
+    progress: bool = False
+    fitted: dict[str, Any] = field(default_factory=dict)
+
+    def static(self, kind: str) -> StaticFit:
+        """The best static ``"ss"`` or ``"base_stock"`` levels per series (fitted once, on the training window)."""
+        key = f"static_{kind}"
+        if key not in self.fitted:
+            fit = fit_static_ss if kind == "ss" else fit_static_base_stock
+            self.fitted[key] = fit(self.train, self.catalog, self.lost_sales)
+        result: StaticFit = self.fitted[key]
+        return result
+
+
+def _static_ss(ctx: BacktestContext) -> Any:
+    from hybridinv.policies.classical import SS
+
+    fit = ctx.static("ss")
+    return SS(fit.reorder_point, fit.order_up_to)
+
+
+def _static_base_stock(ctx: BacktestContext) -> Any:
+    from hybridinv.policies.classical import BaseStock
+
+    return BaseStock(ctx.static("base_stock").order_up_to)
+
+
+def _hybrid_base(ctx: BacktestContext) -> Any:
+    from hybridinv.rl.adaptive import AdaptiveHybrid, zero_weights
+
+    return AdaptiveHybrid(zero_weights(), name="hybrid_base")
+
+
+def _registered(name: str) -> Callable[[BacktestContext], Any]:
+    def build(ctx: BacktestContext) -> Any:
+        from hybridinv.policies.registry import make
+
+        return make(name, None)
+
+    return build
+
+
+def _hybrid_trained(ctx: BacktestContext) -> Any:
+    from hybridinv.rl.history import train_on_history
+
+    out = None if ctx.model_dir is None else ctx.model_dir / "hybrid_trained"
+    agent, report = train_on_history(
+        ctx.train, ctx.catalog, out, ctx.constraints, ctx.training, ctx.lost_sales, ctx.season, ctx.progress,
+        name=ctx.scenario.name,
+    )
+    ctx.fitted["hybrid_trained"] = report
+    agent.name = "hybrid_trained"
+    return agent
+
+
+#: Policy name -> builder from the backtest context.
+POLICIES: dict[str, Callable[[BacktestContext], Any]] = {
+    "static_ss": _static_ss,
+    "static_base_stock": _static_base_stock,
+    "hybrid_base": _hybrid_base,
+    "forecast_capped_base_stock": _registered("forecast_capped_base_stock"),
+    "newsvendor": _registered("newsvendor"),
+    "dynamic_ss": _registered("dynamic_ss"),
+    "mpc": _registered("mpc"),
+    "hybrid": _registered("hybrid"),
+    "hybrid_trained": _hybrid_trained,
+}
+
+
+def _constraints(
+    given: Constraints | Mapping[str, Any] | str, train: NDArray[np.float64], catalog: Catalog
+) -> tuple[Constraints, str]:
+    if isinstance(given, str):
+        if given != "derive":
+            raise PlanningError("constraints must be 'derive', a Constraints or a dict", column="constraints",
+                                value=given)
+        rule = ConstraintRule()
+        return rule.derive(train, catalog), f"derived from the training window: {rule.to_dict()}"
+    if isinstance(given, Constraints):
+        return given, "given"
+    unknown = set(given) - {"capacity", "budget", "supplier_capacity"}
+    if unknown:
+        raise PlanningError(f"unknown constraint(s) {sorted(unknown)}", column="constraints")
+    return Constraints(**given), "given"
+
+
+def _run(name: str, policy: Any, scenario: Scenario, build_seconds: float) -> PolicyRun:
+    from hybridinv.sim.runner import run_episode
+
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConstraintViolationWarning)
+        ledger, decision_time = run_episode(policy, scenario, 0, per_sku_costs=True)
+    assert ledger.sku_costs is not None
+    kpis = ledger.summary()
+    capacity = scenario.constraints.capacity
+    budget = scenario.constraints.budget
+    kpis["capacity_binding_periods"] = (
+        float(np.sum(ledger.capacity_util >= 0.99)) if math.isfinite(capacity) else 0.0
+    )
+    kpis["budget_binding_periods"] = float(np.sum(ledger.spend >= 0.99 * budget)) if math.isfinite(budget) else 0.0
+    served = ledger.sku_served
+    return PolicyRun(
+        name=name,
+        sku_costs=ledger.sku_costs.copy(),
+        sku_served=served.copy(),
+        kpis=kpis,
+        seconds=build_seconds + time.perf_counter() - start,
+        decision_time=decision_time,
+    )
+
+
+def backtest(
+    history: pd.DataFrame | DemandHistory,
+    catalog: Catalog | pd.DataFrame,
+    cutoff: int | str,
+    constraints: Constraints | Mapping[str, Any] | str = "derive",
+    policies: Sequence[str] = DEFAULT_POLICIES,
+    *,
+    horizon: int | None = None,
+    season: int | None = 12,
+    lost_sales: bool = True,
+    training: Any = None,
+    models: Mapping[str, str | Path] | None = None,
+    model_dir: str | Path | None = None,
+    periods_per_year: int = 12,
+    name: str = "backtest",
+    progress: bool = False,
+) -> BacktestResult:
+    """Rolling-origin backtest of policies on a demand history.
+
+    Parameters
+    ----------
+    history : DataFrame or DemandHistory
+        Long (``sku, period, quantity``) or wide (``sku`` + one column per period), see
+        :func:`~hybridinv.backtest.history.read_history`.
+    catalog : DataFrame or Catalog
+        Costs, lead times, volumes (``price`` optional) of every SKU in the history.
+    cutoff : int or str
+        Number of training periods, or the label of the first test period.
+    constraints : Constraints, dict or "derive"
+        Capacity and budget; ``"derive"`` (default) sizes them from the training
+        window by :class:`~hybridinv.backtest.setup.ConstraintRule`.
+    policies : sequence of str
+        Names in :data:`POLICIES`.
+    horizon : int, optional
+        Test periods (default: all after the cutoff).
+    season : int or None
+        Seasonal cycle of the forecaster (12 for monthly data, 52 weekly, None none).
+    lost_sales : bool
+    training : HistoryTraining, optional
+        Settings of the hybrid trained on the window (``hybrid_trained``).
+    models : mapping, optional
+        Extra hybrid models to evaluate, ``{row name: model directory}``.
+    model_dir : path, optional
+        Where the trained hybrid is saved (``<model_dir>/hybrid_trained``).
+    periods_per_year : int
+    name : str
+    progress : bool
+
+    Returns
+    -------
+    BacktestResult
+
+    Raises
+    ------
+    PlanningError
+        For invalid input (unknown policy, bad cutoff, SKUs without history, ...).
+    """
+    started = time.perf_counter()
+    cat = catalog if isinstance(catalog, Catalog) else Catalog.from_frame(catalog)
+    hist = read_history(history).aligned(cat)
+    split = hist.cutoff_index(cutoff)
+    unknown = [p for p in policies if p not in POLICIES]
+    if unknown:
+        raise PlanningError(f"unknown backtest policy; known: {sorted(POLICIES)}", column="policies",
+                            value=unknown[0])
+    y = hist.demand
+    train = y[:split]
+    limits, constraint_source = _constraints(constraints, train, cat)
+    forecaster = Forecaster(season=season).fit(train)
+    scenario = evaluation_scenario(y, split, cat, limits, forecaster, horizon, lost_sales, name, season,
+                                   periods_per_year)
+    ctx = BacktestContext(train, cat, limits, forecaster, scenario, lost_sales, season, training,
+                          None if model_dir is None else Path(model_dir), progress)
+    builders: dict[str, Callable[[BacktestContext], Any]] = {p: POLICIES[p] for p in policies}
+    for label, directory in (models or {}).items():
+        builders[label] = _model_builder(label, directory)
+    runs: dict[str, PolicyRun] = {}
+    for label, build in builders.items():
+        begin = time.perf_counter()
+        policy = build(ctx)
+        runs[label] = _run(label, policy, scenario, time.perf_counter() - begin)
+    return BacktestResult(
+        name=name,
+        history=hist,
+        cutoff=split,
+        scenario=scenario,
+        runs=runs,
+        forecaster=forecaster,
+        constraint_source=constraint_source,
+        fitted={k: v for k, v in ctx.fitted.items()},
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _model_builder(label: str, directory: str | Path) -> Callable[[BacktestContext], Any]:
+    def build(ctx: BacktestContext) -> Any:
+        from hybridinv.rl.hybrid import Hybrid
+
+        policy = Hybrid.load(directory)
+        policy.name = label
+        return policy
+
+    return build

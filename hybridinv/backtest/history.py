@@ -1,0 +1,234 @@
+"""Demand histories for backtests: read, check and split a planner's sales per period.
+
+Two layouts are accepted (both pandas frames):
+
+* **long**: columns ``sku``, ``period``, ``quantity`` — one row per SKU and period
+  (rows of the same SKU and period are added up);
+* **wide**: a ``sku`` column and one column per period, oldest first.
+
+``period`` values are whole numbers (consecutive periods; a missing number is a
+period without any row) or dates / period strings (``"2001-03"``), which are mapped
+to consecutive periods of the frequency they imply (months for ``2001-03``; pass
+``freq=`` to force one). A cell with no row *before a SKU's first row* is "not
+observed" (NaN: the SKU did not exist yet); after it, a missing cell is a period
+without sales (0).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from hybridinv.core._frame import require_frame
+from hybridinv.core.catalog import Catalog
+from hybridinv.core.errors import PlanningError
+
+__all__ = ["DemandHistory", "read_history"]
+
+_TABLE = "history"
+
+
+@dataclass(frozen=True)
+class DemandHistory:
+    """Demand per period and SKU.
+
+    Attributes
+    ----------
+    sku : array of str, shape (n,)
+    periods : array of str, shape (T,)
+        Period labels, oldest first.
+    demand : array, shape (T, n)
+        Units demanded (NaN: not observed).
+    """
+
+    sku: NDArray[np.object_]
+    periods: NDArray[np.object_]
+    demand: NDArray[np.float64]
+
+    def __post_init__(self) -> None:
+        demand = np.asarray(self.demand, dtype=np.float64)
+        if demand.ndim != 2 or demand.shape != (len(self.periods), len(self.sku)):
+            raise PlanningError("demand must have shape (periods, skus)", column="demand")
+        finite = demand[~np.isnan(demand)]
+        if np.isinf(finite).any() or (finite < 0).any():
+            col = int(np.flatnonzero(((demand < 0) | np.isinf(demand)).any(axis=0))[0])
+            row = int(np.flatnonzero((demand[:, col] < 0) | np.isinf(demand[:, col]))[0])
+            raise PlanningError(
+                f"{_TABLE}: quantity must be finite and >= 0 (period {self.periods[row]})",
+                column="quantity",
+                sku=str(self.sku[col]),
+                value=float(demand[row, col]),
+            )
+        object.__setattr__(self, "demand", demand)
+
+    @property
+    def n_periods(self) -> int:
+        return int(self.demand.shape[0])
+
+    def cutoff_index(self, cutoff: int | str) -> int:
+        """Number of training periods for ``cutoff``: an int, or the label of the first test period."""
+        if isinstance(cutoff, (int, np.integer)) and not isinstance(cutoff, bool):
+            index = int(cutoff)
+        else:
+            labels = [str(p) for p in self.periods]
+            if str(cutoff) not in labels:
+                raise PlanningError(
+                    f"cutoff is not a period of the history (first {labels[0]}, last {labels[-1]})",
+                    column="cutoff",
+                    value=cutoff,
+                )
+            index = labels.index(str(cutoff))
+        if not 2 <= index < self.n_periods:
+            raise PlanningError(
+                f"cutoff must leave at least 2 training periods and 1 test period (history has {self.n_periods})",
+                column="cutoff",
+                value=cutoff,
+            )
+        return index
+
+    def aligned(self, catalog: Catalog) -> DemandHistory:
+        """The history of the catalog's SKUs, in catalog order.
+
+        Raises
+        ------
+        PlanningError
+            For a catalog SKU without history or a history SKU not in the catalog.
+        """
+        position = catalog.positions(self.sku, _TABLE)
+        if len(set(position.tolist())) != catalog.n_skus:
+            have = set(self.sku.astype(str).tolist())
+            missing = next(str(s) for s in catalog.sku if str(s) not in have)
+            raise PlanningError("catalog SKU has no demand history", column="sku", sku=missing)
+        order = np.empty(catalog.n_skus, dtype=np.int64)
+        order[position] = np.arange(len(self.sku))
+        return DemandHistory(catalog.sku.astype(object), self.periods, self.demand[:, order])
+
+    def subset(self, columns: NDArray[np.int64]) -> DemandHistory:
+        """The history of the SKUs at ``columns``."""
+        return DemandHistory(self.sku[columns], self.periods, self.demand[:, columns])
+
+
+def _period_codes(values: pd.Series, freq: str | None) -> tuple[NDArray[np.int64], NDArray[np.object_]]:
+    """Consecutive integer codes and labels of the ``period`` column."""
+    numeric = pd.to_numeric(values, errors="coerce")
+    if values.map(lambda v: isinstance(v, (bool, np.bool_))).any():
+        raise PlanningError(f"{_TABLE}: period must be a whole number or a date, not a bool", column="period")
+    if numeric.notna().all() and freq is None:
+        whole = numeric.to_numpy(dtype=np.float64)
+        if (np.abs(whole - np.round(whole)) > 1e-9).any():
+            bad = values.iloc[int(np.flatnonzero(np.abs(whole - np.round(whole)) > 1e-9)[0])]
+            raise PlanningError(f"{_TABLE}: period must be a whole number or a date", column="period", value=bad)
+        codes = np.round(whole).astype(np.int64)
+        first, last = int(codes.min()), int(codes.max())
+        labels = np.array([str(p) for p in range(first, last + 1)], dtype=object)
+        return codes - first, labels
+    try:
+        if isinstance(values.dtype, pd.PeriodDtype):
+            periods = pd.PeriodIndex(values)
+        else:
+            stamps = pd.to_datetime(values.astype(str) if freq is None else values, errors="raise")
+            inferred = freq or _infer_freq(values)
+            periods = pd.PeriodIndex(stamps, freq=inferred)
+    except (ValueError, TypeError) as exc:
+        raise PlanningError(f"{_TABLE}: unreadable period ({exc})", column="period") from None
+    first = periods.min()
+    span = pd.period_range(first, periods.max(), freq=periods.freq)
+    codes = np.asarray((periods - first).map(lambda offset: offset.n), dtype=np.int64)
+    return codes, np.array([str(p) for p in span], dtype=object)
+
+
+def _infer_freq(values: pd.Series) -> str:
+    text = values.astype(str)
+    if text.str.fullmatch(r"\d{4}-\d{2}").all():
+        return "M"
+    if text.str.fullmatch(r"\d{4}").all():
+        return "Y"
+    stamps = pd.to_datetime(text).drop_duplicates().sort_values()
+    if len(stamps) < 2:
+        return "D"
+    step = float(np.median(np.diff(stamps.to_numpy()).astype("timedelta64[D]").astype(np.float64)))
+    if step >= 360:
+        return "Y"
+    if step >= 28:
+        return "M"
+    if step >= 7:
+        return "W"
+    return "D"
+
+
+def read_history(frame: pd.DataFrame | DemandHistory, freq: str | None = None) -> DemandHistory:
+    """A :class:`DemandHistory` from a long or wide frame (see the module notes).
+
+    Raises
+    ------
+    PlanningError
+        For a missing ``sku`` column, unreadable periods or quantities, negative
+        quantities, or an empty history.
+    """
+    if isinstance(frame, DemandHistory):
+        return frame
+    df = require_frame(frame, _TABLE)
+    if "sku" not in df.columns:
+        raise PlanningError(
+            f"{_TABLE} needs a 'sku' column (long: sku, period, quantity; wide: sku + one column per period); "
+            f"it has {list(df.columns)}",
+            column="sku",
+        )
+    if len(df) == 0:
+        raise PlanningError(f"{_TABLE} has no rows", column="sku")
+    if {"period", "quantity"} <= set(df.columns):
+        extra = sorted(set(df.columns) - {"sku", "period", "quantity"})
+        if extra:
+            raise PlanningError(f"{_TABLE} (long layout) has unknown column(s) {extra}", column=extra[0])
+        return _from_long(df, freq)
+    return _from_wide(df)
+
+
+def _quantities(values: pd.Series, skus: pd.Series) -> NDArray[np.float64]:
+    if values.map(lambda v: isinstance(v, (bool, np.bool_, complex, np.complexfloating))).any():
+        i = int(np.flatnonzero(values.map(lambda v: isinstance(v, (bool, np.bool_, complex))).to_numpy())[0])
+        raise PlanningError(f"{_TABLE}: quantity must be a number", column="quantity", sku=str(skus.iloc[i]),
+                            value=values.iloc[i])
+    numeric = pd.to_numeric(values, errors="coerce")
+    bad = numeric.isna() & values.notna()
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise PlanningError(f"{_TABLE}: quantity is not a number", column="quantity", sku=str(skus.iloc[i]),
+                            value=values.iloc[i])
+    return numeric.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _from_long(df: pd.DataFrame, freq: str | None) -> DemandHistory:
+    skus = df["sku"].astype(str)
+    if (skus.str.len() == 0).any() or df["sku"].isna().any():
+        raise PlanningError(f"{_TABLE} has an empty SKU", column="sku")
+    if df["period"].isna().any():
+        i = int(np.flatnonzero(df["period"].isna().to_numpy())[0])
+        raise PlanningError(f"{_TABLE}: period is empty", column="period", sku=skus.iloc[i])
+    quantity = _quantities(df["quantity"], skus)
+    codes, labels = _period_codes(df["period"], freq)
+    sku_codes, names = pd.factorize(skus, sort=True)
+    demand = np.full((len(labels), len(names)), np.nan)
+    sums = np.zeros_like(demand)
+    np.add.at(sums, (codes, sku_codes), np.nan_to_num(quantity, nan=0.0))
+    seen = np.zeros(demand.shape, dtype=bool)
+    seen[codes, sku_codes] = True
+    started = np.maximum.accumulate(seen, axis=0)
+    demand = np.where(started, sums, np.nan)
+    return DemandHistory(np.asarray(names, dtype=object), labels, demand)
+
+
+def _from_wide(df: pd.DataFrame) -> DemandHistory:
+    skus = df["sku"].astype(str)
+    if (skus.str.len() == 0).any() or df["sku"].isna().any():
+        raise PlanningError(f"{_TABLE} has an empty SKU", column="sku")
+    if skus.duplicated().any():
+        raise PlanningError(f"{_TABLE} lists SKU more than once", column="sku", sku=skus[skus.duplicated()].iloc[0])
+    columns = [c for c in df.columns if c != "sku"]
+    if len(columns) < 2:
+        raise PlanningError(f"{_TABLE} (wide layout) needs at least 2 period columns", column="sku")
+    demand = np.column_stack([_quantities(df[c], skus) for c in columns]).T if columns else np.zeros((0, len(df)))
+    return DemandHistory(skus.to_numpy(dtype=object), np.array([str(c) for c in columns], dtype=object), demand)

@@ -1,0 +1,304 @@
+"""Results of a backtest: per-SKU and per-period costs, paired intervals, tables and reports."""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from hybridinv.backtest.history import DemandHistory
+    from hybridinv.demand.forecasters import Forecaster
+    from hybridinv.sim.scenario import Scenario
+
+__all__ = ["BacktestResult", "PairedInterval", "PolicyRun", "bootstrap_mean"]
+
+
+@dataclass(frozen=True)
+class PolicyRun:
+    """One policy's replay of the test periods.
+
+    Attributes
+    ----------
+    sku_costs : array, shape (periods, n)
+        Cost of every SKU in every test period.
+    sku_served : array, shape (n,)
+        Units served from stock over the test periods.
+    kpis : dict
+        :meth:`hybridinv.sim.Ledger.summary` plus ``capacity_binding_periods`` and
+        ``budget_binding_periods`` (periods at >= 99% of the limit).
+    seconds : float
+        Fitting or training plus the replay.
+    decision_time : float
+        Mean seconds per planned period.
+    """
+
+    name: str
+    sku_costs: NDArray[np.float64]
+    sku_served: NDArray[np.float64]
+    kpis: dict[str, float]
+    seconds: float
+    decision_time: float
+
+
+@dataclass(frozen=True)
+class PairedInterval:
+    """Mean difference (per period, all SKUs) with a percentile bootstrap interval."""
+
+    mean: float
+    low: float
+    high: float
+    reference_cost: float
+    n: int
+
+    @property
+    def percent(self) -> tuple[float, float, float]:
+        """Mean, low and high in percent of the reference's cost per period."""
+        scale = 100.0 / self.reference_cost if self.reference_cost else math.nan
+        return self.mean * scale, self.low * scale, self.high * scale
+
+    def excludes_zero(self) -> bool:
+        return bool(self.low > 0.0 or self.high < 0.0)
+
+
+def bootstrap_mean(values: NDArray[np.float64], resamples: int = 2000, seed: int = 0) -> tuple[float, float, float]:
+    """Mean of ``values`` and its 95% percentile-bootstrap interval (seeded)."""
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.size == 0:
+        return math.nan, math.nan, math.nan
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, arr.size, size=(resamples, arr.size))
+    means = arr[picks].mean(axis=1)
+    low, high = np.quantile(means, [0.025, 0.975])
+    return float(arr.mean()), float(low), float(high)
+
+
+@dataclass
+class BacktestResult:
+    """Everything a backtest measured (see :func:`hybridinv.backtest.backtest`)."""
+
+    name: str
+    history: DemandHistory
+    cutoff: int
+    scenario: Scenario
+    runs: dict[str, PolicyRun]
+    forecaster: Forecaster
+    constraint_source: str
+    fitted: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def test_periods(self) -> int:
+        return int(self.scenario.periods)
+
+    @property
+    def policies(self) -> list[str]:
+        return list(self.runs)
+
+    def test_demand(self) -> NDArray[np.float64]:
+        """Recorded demand of the test periods, shape (periods, n) (NaN read as 0)."""
+        y = self.history.demand[self.cutoff : self.cutoff + self.test_periods]
+        return np.nan_to_num(y, nan=0.0)
+
+    def default_reference(self) -> str:
+        """``static_ss`` when it ran, else the first policy."""
+        return "static_ss" if "static_ss" in self.runs else self.policies[0]
+
+    def paired(self, policy: str, reference: str, over: str = "sku", seed: int = 0) -> PairedInterval:
+        """Cost difference per period of ``policy - reference`` with a 95% bootstrap interval.
+
+        ``over="sku"`` resamples SKUs (per-SKU total differences), ``over="period"``
+        resamples test periods (per-period total differences).
+        """
+        a, b = self.runs[policy].sku_costs, self.runs[reference].sku_costs
+        periods, n = a.shape
+        if over == "sku":
+            mean, low, high = bootstrap_mean((a - b).sum(axis=0) / periods, seed=seed)
+            mean, low, high = mean * n, low * n, high * n
+            count = n
+        elif over == "period":
+            mean, low, high = bootstrap_mean((a - b).sum(axis=1), seed=seed)
+            count = periods
+        else:
+            raise ValueError("over must be 'sku' or 'period'")
+        return PairedInterval(mean, low, high, float(b.sum()) / periods, count)
+
+    def sku_table(self) -> pd.DataFrame:
+        """One row per policy and SKU: cost per period, demand, units served and fill rate."""
+        demand = self.test_demand().sum(axis=0)
+        rows = []
+        for name, run in self.runs.items():
+            fill = np.divide(run.sku_served, demand, out=np.ones_like(demand), where=demand > 0)
+            rows.append(pd.DataFrame({
+                "policy": name,
+                "sku": self.history.sku.astype(str),
+                "cost_per_period": run.sku_costs.sum(axis=0) / self.test_periods,
+                "demand": demand,
+                "served": run.sku_served,
+                "fill_rate": fill,
+            }))
+        return pd.concat(rows, ignore_index=True)
+
+    def period_table(self) -> pd.DataFrame:
+        """One row per policy and test period: total cost."""
+        labels = self.history.periods[self.cutoff : self.cutoff + self.test_periods]
+        rows = [
+            pd.DataFrame({"policy": name, "period": labels.astype(str), "cost": run.sku_costs.sum(axis=1)})
+            for name, run in self.runs.items()
+        ]
+        return pd.concat(rows, ignore_index=True)
+
+    def table(self, reference: str | None = None) -> pd.DataFrame:
+        """One row per policy: KPIs and the paired difference to ``reference`` over SKUs and periods."""
+        ref = reference or self.default_reference()
+        rows = []
+        for name, run in self.runs.items():
+            by_sku = self.paired(name, ref, "sku")
+            by_period = self.paired(name, ref, "period")
+            diff = run.sku_costs.sum(axis=0) - self.runs[ref].sku_costs.sum(axis=0)
+            k = run.kpis
+            rows.append({
+                "policy": name,
+                "cost_per_period": k["avg_cost"],
+                "fill_rate": k["fill_rate"],
+                "violations": k["violations"],
+                "overflow_units": k["overflow_units"],
+                "capacity_binding_periods": k["capacity_binding_periods"],
+                "budget_binding_periods": k["budget_binding_periods"],
+                f"vs_{ref}_pct": by_sku.percent[0],
+                "sku_ci_low_pct": by_sku.percent[1],
+                "sku_ci_high_pct": by_sku.percent[2],
+                "period_ci_low_pct": by_period.percent[1],
+                "period_ci_high_pct": by_period.percent[2],
+                "share_of_skus_cheaper": float(np.mean(diff < -1e-9)),
+                "seconds": run.seconds,
+            })
+        return pd.DataFrame(rows)
+
+    # ------------------------------------------------------------------ outputs
+    def summary_markdown(self, reference: str | None = None) -> str:
+        """The summary page (markdown): setup, the policy table, and notes."""
+        ref = reference or self.default_reference()
+        table = self.table(ref)
+        cons = self.scenario.constraints
+        n = self.history.demand.shape[1]
+        labels = self.history.periods
+        lines = [
+            f"### Backtest `{_md(self.name)}`",
+            "",
+            f"{n} SKUs; fit on periods {_md(labels[0])}–{_md(labels[self.cutoff - 1])} ({self.cutoff}), "
+            f"test on {_md(labels[self.cutoff])}–{_md(labels[self.cutoff + self.test_periods - 1])} "
+            f"({self.test_periods}), one exact replay; forecasts rolled every period "
+            f"({', '.join(f'{k}: {v}' for k, v in self.forecaster.summary().items())}).",
+            f"Capacity {cons.capacity:,.0f}, budget {cons.budget:,.0f} per period ({_md(self.constraint_source)}).",
+            "",
+            f"Cost per period; difference to `{_md(ref)}` in % of its cost with paired 95% bootstrap intervals "
+            "over SKUs and over periods.",
+            "",
+            "| policy | cost / period | fill rate | violations | overflow units | capacity / budget binding periods "
+            f"| vs {_md(ref)} | CI over SKUs | CI over periods | SKUs cheaper | seconds |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for row in table.itertuples(index=False):
+            values = row._asdict()
+            lines.append(
+                f"| {_md(values['policy'])} | {values['cost_per_period']:,.1f} | {values['fill_rate']:.3f} | "
+                f"{values['violations']:.0f} | {values['overflow_units']:,.0f} | "
+                f"{values['capacity_binding_periods']:.0f} / {values['budget_binding_periods']:.0f} | "
+                f"{values[f'vs_{ref}_pct']:+.2f}% | [{values['sku_ci_low_pct']:+.2f}, {values['sku_ci_high_pct']:+.2f}] | "
+                f"[{values['period_ci_low_pct']:+.2f}, {values['period_ci_high_pct']:+.2f}] | "
+                f"{values['share_of_skus_cheaper']:.0%} | {values['seconds']:.1f} |"
+            )
+        for name in ("hybrid", "hybrid_trained"):
+            if name in self.runs and "hybrid_base" in self.runs:
+                pair = self.paired(name, "hybrid_base", "sku")
+                mean, low, high = pair.percent
+                lines += ["", f"`{name}` − `hybrid_base`: {mean:+.2f}% [{low:+.2f}, {high:+.2f}] over SKUs."]
+        report = self.fitted.get("hybrid_trained")
+        if report:
+            lines += [
+                "",
+                f"`hybrid_trained`: validation gate on the last {report['held_out_periods']} training periods — "
+                f"{_md(report['reason'])} (trained {report['trained_cost_per_period']:,.1f} vs base "
+                f"{report['base_cost_per_period']:,.1f} per period); {report['generations']} ES generations, "
+                f"{report['seconds']:.0f} s.",
+            ]
+        return "\n".join(lines) + "\n"
+
+    def figures(self) -> list[tuple[str, str]]:
+        """(title, base64 PNG) of the report's plots: cost over time and fill-rate distribution."""
+        from hybridinv.bench.plots import _encode, _pyplot
+
+        plt = _pyplot()
+        labels = [str(p) for p in self.history.periods[self.cutoff : self.cutoff + self.test_periods]]
+        figure, axis = plt.subplots(figsize=(9, 4))
+        for name, run in self.runs.items():
+            axis.plot(range(len(labels)), run.sku_costs.sum(axis=1), marker=".", label=_tex(name))
+        axis.set_xticks(range(len(labels)))
+        axis.set_xticklabels([_tex(label) for label in labels], rotation=90, fontsize=7)
+        axis.set_ylabel("cost per period")
+        axis.legend(fontsize=7)
+        cost = _encode(figure)
+        skus = self.sku_table()
+        figure, axis = plt.subplots(figsize=(9, 4))
+        names = list(self.runs)
+        data = [skus.loc[skus["policy"] == name, "fill_rate"].to_numpy() for name in names]
+        axis.boxplot(data, showfliers=False)
+        axis.set_xticks(range(1, len(names) + 1))
+        axis.set_xticklabels([_tex(name) for name in names], rotation=30, fontsize=7)
+        axis.set_ylabel("fill rate per SKU")
+        fill = _encode(figure)
+        return [("Cost per test period", cost), ("Fill rate across SKUs", fill)]
+
+    def report_html(self, reference: str | None = None) -> str:
+        """A self-contained HTML page: the summary and the plots."""
+        from hybridinv.bench.report import _markdown_to_html
+
+        body = [f"<h1>hybridinv backtest: {html.escape(self.name)}</h1>",
+                _markdown_to_html(self.summary_markdown(reference))]
+        for title, png in self.figures():
+            body.append(f"<h2>{html.escape(title)}</h2>\n<img alt=\"{html.escape(title)}\" "
+                        f"src=\"data:image/png;base64,{png}\"/>")
+        style = ("body{font-family:sans-serif;max-width:1200px;margin:auto}table{border-collapse:collapse}"
+                 "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}img{max-width:100%}")
+        return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>hybridinv backtest</title>"
+                f"<style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+
+    def write(self, out: str | Path, reference: str | None = None) -> dict[str, Path]:
+        """Write ``results.csv`` (policy x SKU), ``periods.csv`` (policy x period), ``summary.md``
+        and ``report.html`` into ``out`` (created if needed)."""
+        directory = Path(out)
+        directory.mkdir(parents=True, exist_ok=True)
+        paths = {name: directory / name for name in ("results.csv", "periods.csv", "summary.md", "report.html")}
+        _safe_csv(self.sku_table()).to_csv(paths["results.csv"], index=False)
+        _safe_csv(self.period_table()).to_csv(paths["periods.csv"], index=False)
+        paths["summary.md"].write_text(self.summary_markdown(reference))
+        paths["report.html"].write_text(self.report_html(reference))
+        return paths
+
+
+def _md(value: object) -> str:
+    """Text for a markdown cell: HTML-escaped, pipes escaped."""
+    return html.escape(str(value)).replace("|", "\\|")
+
+
+def _tex(value: object) -> str:
+    """A label matplotlib shows literally (no mathtext)."""
+    return str(value).replace("$", r"\$")
+
+
+def _safe_csv(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells starting with ``= + - @`` get a leading apostrophe (spreadsheet formula injection)."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object:
+            text = out[column].astype(str)
+            risky = text.str.match(r"^[=+\-@]")
+            out[column] = np.where(risky, "'" + text, text)
+    return out

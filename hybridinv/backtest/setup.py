@@ -1,0 +1,215 @@
+"""Everything a backtest fixes before the first test period, from the training window only.
+
+* :class:`ConstraintRule` derives a warehouse capacity and a purchase budget from
+  the recent training demand (when the planner gives none);
+* :func:`initial_state` is the common starting state of every policy;
+* :func:`evaluation_scenario` replays the test periods exactly with the rolling
+  forecasts made before each (:class:`~hybridinv.demand.replay.ForecastReplay`), and
+  carries in ``fit_on`` the :func:`training_scenario`: a seeded block bootstrap of the
+  training window (:class:`~hybridinv.demand.replay.BlockBootstrap`) that tuners and
+  trainers simulate instead.
+
+Nothing here reads a test period: the rule, the state, the forecaster's
+parameters and the bootstrap all come from ``history[:cutoff]``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hybridinv.core.catalog import Catalog
+from hybridinv.core.constraints import Constraints
+from hybridinv.core.errors import PlanningError
+from hybridinv.core.state import InventoryState
+from hybridinv.demand.forecasters import Forecaster
+from hybridinv.demand.replay import BlockBootstrap, ForecastReplay
+from hybridinv.sim.scenario import Scenario
+
+__all__ = [
+    "ConstraintRule",
+    "forecast_horizon",
+    "evaluation_scenario",
+    "initial_state",
+    "recent_moments",
+    "training_scenario",
+]
+
+#: Training periods whose demand sets the constraint rule and the initial state.
+RECENT_PERIODS = 12
+
+
+def recent_moments(train: NDArray[np.float64], window: int = RECENT_PERIODS) -> tuple[NDArray[np.float64], ...]:
+    """Mean and standard deviation of each series over the last ``window`` training periods (NaN ignored)."""
+    recent = np.asarray(train, dtype=np.float64)[-window:]
+    seen = ~np.isnan(recent)
+    count = seen.sum(axis=0)
+    values = np.where(seen, recent, 0.0)
+    mean = values.sum(axis=0) / np.maximum(count, 1)
+    var = np.where(seen, (recent - mean) ** 2, 0.0).sum(axis=0) / np.maximum(count, 1)
+    return mean, np.sqrt(var)
+
+
+@dataclass(frozen=True)
+class ConstraintRule:
+    """Capacity and budget sized from the last ``window`` training periods.
+
+    With ``mu_i``, ``sigma_i`` the mean and standard deviation of SKU ``i``'s demand
+    over those periods,
+
+    * ``capacity = capacity_factor * sum_i volume_i (mu_i + sigma_i sqrt(L_i + 1))`` —
+      the volume on hand right after a receipt under an order-up-to policy with one
+      standard deviation of safety stock, so the warehouse binds when demand or
+      safety stocks run above that;
+    * ``budget = budget_factor * sum_i unit_cost_i mu_i`` — the purchase value of a
+      typical period's demand, so the budget binds when several SKUs order at once
+      (after a surge, or in batches).
+
+    The defaults (1.3 and 1.2) make both bind in part of the periods of the
+    built-in suites (the backtest reports how often). A factor ``inf`` drops the limit.
+    """
+
+    capacity_factor: float = 1.3
+    budget_factor: float = 1.2
+    window: int = RECENT_PERIODS
+
+    def __post_init__(self) -> None:
+        for name in ("capacity_factor", "budget_factor"):
+            value = getattr(self, name)
+            if not (value > 0):
+                raise PlanningError("factor must be > 0 (inf: no limit)", column=name, value=value)
+        if self.window < 1:
+            raise PlanningError("window must be >= 1", column="window", value=self.window)
+
+    def derive(self, train: NDArray[np.float64], catalog: Catalog) -> Constraints:
+        """The constraints for ``catalog`` from the training demand ``train`` (periods x SKUs)."""
+        mean, std = recent_moments(train, self.window)
+        cover = float(catalog.volume @ (mean + std * np.sqrt(catalog.lead_time + 1.0)))
+        value = float(catalog.unit_cost @ mean)
+        capacity = self.capacity_factor * cover if math.isfinite(self.capacity_factor) and cover > 0 else math.inf
+        budget = self.budget_factor * value if math.isfinite(self.budget_factor) and value > 0 else math.inf
+        return Constraints(capacity=capacity, budget=budget)
+
+    def to_dict(self) -> dict[str, float]:
+        return {"capacity_factor": self.capacity_factor, "budget_factor": self.budget_factor, "window": self.window}
+
+
+def initial_state(train: NDArray[np.float64], catalog: Catalog, window: int = RECENT_PERIODS) -> InventoryState:
+    """The common starting state: the steady state of an order-up-to policy just before a receipt.
+
+    On hand ``round(sigma_i sqrt(L_i + 1))`` (one standard deviation of safety
+    stock) and ``round(mu_i)`` on order in each of the ``L_i`` periods ahead, with
+    ``mu_i``, ``sigma_i`` as in :class:`ConstraintRule`.
+    """
+    mean, std = recent_moments(train, window)
+    lead = catalog.lead_time.astype(np.int64)
+    width = max(int(lead.max()), 1)
+    pipeline = np.where(np.arange(width)[None, :] < lead[:, None], np.round(mean)[:, None], 0.0)
+    on_hand = np.round(std * np.sqrt(lead + 1.0))
+    return InventoryState(catalog.sku, on_hand, np.zeros(catalog.n_skus), pipeline)
+
+
+def forecast_horizon(catalog: Catalog) -> int:
+    """Forecast periods kept per origin: the longest protection interval plus one, at least 8."""
+    return max(8, int(catalog.lead_time.max()) + 2)
+
+
+def _base(mean: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.maximum(mean, 1e-9)
+
+
+def training_scenario(
+    train: NDArray[np.float64],
+    catalog: Catalog,
+    constraints: Constraints,
+    forecaster: Forecaster,
+    periods: int,
+    lost_sales: bool = True,
+    name: str = "training",
+    block: int = 6,
+    season: int | None = 12,
+    periods_per_year: int = 12,
+) -> Scenario:
+    """A block bootstrap of the training window with rolling forecasts (tag ``"bootstrap"``).
+
+    Episodes of ``periods`` periods after a drawn lead-in of ``min(24, T)`` periods;
+    ``forecaster`` must be fitted on ``train``.
+    """
+    mean, _ = recent_moments(train)
+    demand = BlockBootstrap(
+        mean=_base(mean),
+        history=train,
+        forecaster=forecaster,
+        block=min(block, train.shape[0]),
+        season=season or 1,
+        lead_in=min(24, train.shape[0]),
+        horizon=forecast_horizon(catalog),
+    )
+    return Scenario(
+        name=name,
+        catalog=catalog,
+        constraints=constraints,
+        demand=demand,
+        periods=periods,
+        initial_state=initial_state(train, catalog),
+        lost_sales=lost_sales,
+        periods_per_year=periods_per_year,
+        description=f"seeded block bootstrap of {train.shape[0]} training periods",
+        tags=("bootstrap", "real-data"),
+    )
+
+
+def evaluation_scenario(
+    history: NDArray[np.float64],
+    cutoff: int,
+    catalog: Catalog,
+    constraints: Constraints,
+    forecaster: Forecaster,
+    horizon: int | None = None,
+    lost_sales: bool = True,
+    name: str = "backtest",
+    season: int | None = 12,
+    periods_per_year: int = 12,
+    training_periods: int | None = None,
+) -> Scenario:
+    """The exact replay of the test periods ``history[cutoff : cutoff + horizon]`` (tag ``"replay"``).
+
+    ``forecaster`` must be fitted on ``history[:cutoff]``; it is rolled over the
+    whole history, so the forecast of test period ``t`` uses ``history[:t]``.
+    ``fit_on`` is the :func:`training_scenario` with episodes of ``training_periods``
+    (default: the test horizon).
+    """
+    y = np.asarray(history, dtype=np.float64)
+    if not 2 <= cutoff < y.shape[0]:
+        raise PlanningError(f"cutoff must be in [2, {y.shape[0] - 1}]", column="cutoff", value=cutoff)
+    test_periods = y.shape[0] - cutoff if horizon is None else int(horizon)
+    if not 1 <= test_periods <= y.shape[0] - cutoff:
+        raise PlanningError(f"horizon must be in [1, {y.shape[0] - cutoff}]", column="horizon", value=horizon)
+    train = y[:cutoff]
+    upto = y[: cutoff + test_periods]
+    rolled = forecaster.roll(upto, start=cutoff, horizon=forecast_horizon(catalog))
+    past = forecaster.roll(train, start=0, horizon=1).one_step[:cutoff]
+    mean, _ = recent_moments(train)
+    demand = ForecastReplay(
+        mean=_base(mean), realized=upto[cutoff:], forecast=rolled, past_realized=train, past_expected=past
+    )
+    fit_on = training_scenario(
+        train, catalog, constraints, forecaster, training_periods or test_periods, lost_sales,
+        name=f"{name}_training", season=season, periods_per_year=periods_per_year,
+    )
+    return Scenario(
+        name=name,
+        catalog=catalog,
+        constraints=constraints,
+        demand=demand,
+        periods=test_periods,
+        initial_state=initial_state(train, catalog),
+        lost_sales=lost_sales,
+        periods_per_year=periods_per_year,
+        description=f"replay of {test_periods} test periods after {cutoff} training periods, rolling forecasts",
+        tags=("replay", "real-data"),
+        fit_on=fit_on,
+    )

@@ -1,0 +1,150 @@
+"""Built-in real-data backtest suites: hospital products and car parts.
+
+The demand is real (Hyndman, Koehler, Ord & Snyder 2008, read from the data folder,
+see :mod:`hybridinv.twin.realdata`); the data carry no costs, so each suite draws a
+catalog with realistic, documented economics from a fixed seed:
+
+=================  =====================================  =====================================
+                   hospital (767 series, monthly)          car parts (2,509 series, monthly)
+=================  =====================================  =====================================
+unit cost ``c``    log-normal, median 10, sigma 0.9         log-normal, median 40, sigma 0.9
+price              ``c (1 + markup)``, markup U(0.3, 1.0)   same
+holding cost       25% of ``c`` per year (``c / 48`` a month)  same
+shortage cost      price + 10% of price (lost revenue and goodwill; purchases are charged separately)
+order cost ``K``   10 per order line                       20 per order line
+volume             log-normal, median 1, sigma 0.7          same
+lead time          1 month (70%), 2 (30%)                   1 (50%), 2 (35%), 3 (15%)
+fit / test         months 1-60 / 61-84                      months 1-39 / 40-51
+=================  =====================================  =====================================
+
+Capacity and budget follow :class:`~hybridinv.backtest.setup.ConstraintRule` (from
+the last 12 training months). Car-part series observed in fewer than 75% of the
+training months are left out (2,509 of 2,674 remain), as are none of the hospital
+series. Sales are lost when out of stock.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from hybridinv.backtest.history import DemandHistory
+from hybridinv.backtest.result import BacktestResult
+from hybridinv.core.catalog import Catalog
+from hybridinv.core.errors import PlanningError
+
+__all__ = ["SUITES", "SuiteSpec", "load_suite", "run_suite", "suite_catalog"]
+
+
+@dataclass(frozen=True)
+class SuiteSpec:
+    """Economics and split of a built-in suite (see the module table)."""
+
+    dataset: str
+    cutoff: int
+    unit_cost_median: float
+    order_cost: float
+    lead_times: tuple[int, ...]
+    lead_time_shares: tuple[float, ...]
+    min_observed: float = 0.75
+    markup: tuple[float, float] = (0.3, 1.0)
+    unit_cost_sigma: float = 0.9
+    volume_sigma: float = 0.7
+    yearly_holding_rate: float = 0.25
+    goodwill: float = 0.10
+    periods_per_year: int = 12
+    seed: int = 2008
+
+
+SUITES: dict[str, SuiteSpec] = {
+    "hospital": SuiteSpec("hospital", 60, 10.0, 10.0, (1, 2), (0.7, 0.3)),
+    "carparts": SuiteSpec("carparts", 39, 40.0, 20.0, (1, 2, 3), (0.5, 0.35, 0.15)),
+}
+
+
+def suite_catalog(spec: SuiteSpec, skus: np.ndarray) -> pd.DataFrame:
+    """The suite's catalog frame for ``skus`` (drawn from ``spec.seed``; one row per SKU)."""
+    rng = np.random.default_rng(spec.seed)
+    n = len(skus)
+    unit_cost = np.round(np.exp(np.log(spec.unit_cost_median) + spec.unit_cost_sigma * rng.standard_normal(n)), 2)
+    unit_cost = np.maximum(unit_cost, 0.01)
+    price = np.round(unit_cost * (1.0 + rng.uniform(*spec.markup, size=n)), 2)
+    volume = np.round(np.exp(spec.volume_sigma * rng.standard_normal(n)), 3)
+    lead = rng.choice(np.array(spec.lead_times), p=np.array(spec.lead_time_shares), size=n)
+    return pd.DataFrame(
+        {
+            "sku": np.asarray(skus, dtype=str),
+            "unit_cost": unit_cost,
+            "holding_cost": unit_cost * spec.yearly_holding_rate / spec.periods_per_year,
+            "shortage_cost": np.round(price * (1.0 + spec.goodwill), 2),
+            "order_cost": spec.order_cost,
+            "volume": np.maximum(volume, 0.001),
+            "lead_time": lead,
+            "price": price,
+        }
+    )
+
+
+def load_suite(
+    name: str, path: str | os.PathLike[str] | None = None, n_series: int | None = None
+) -> tuple[DemandHistory, Catalog, SuiteSpec]:
+    """The history, catalog and spec of built-in suite ``name``.
+
+    Parameters
+    ----------
+    name : {"hospital", "carparts"}
+    path : path-like, optional
+        Data folder (default as in :func:`hybridinv.twin.realdata.data_dir`).
+    n_series : int, optional
+        Keep only the first ``n_series`` qualifying series (sorted by name), for
+        quick runs; their catalog rows are the same as in the full suite.
+
+    Raises
+    ------
+    PlanningError
+        For an unknown suite name.
+    FileNotFoundError
+        When the data folder does not hold the data set.
+    """
+    from hybridinv.twin.realdata import load_series
+
+    if name not in SUITES:
+        raise PlanningError(f"unknown backtest suite; known: {sorted(SUITES)}", column="suite", value=name)
+    spec = SUITES[name]
+    wide = load_series(spec.dataset, path)
+    share = wide.iloc[: spec.cutoff].notna().mean(axis=0)
+    chosen = sorted(share.index[share >= spec.min_observed].astype(str))
+    wide = wide[chosen]
+    catalog = Catalog.from_frame(suite_catalog(spec, np.array(chosen)))
+    if n_series is not None:
+        if not 1 <= n_series <= len(chosen):
+            raise PlanningError(f"n_series must be in [1, {len(chosen)}]", column="n_series", value=n_series)
+        catalog = catalog.subset(np.arange(n_series))
+        wide = wide.iloc[:, :n_series]
+    history = DemandHistory(
+        np.asarray(wide.columns, dtype=object),
+        np.array([str(m) for m in wide.index], dtype=object),
+        wide.to_numpy(dtype=np.float64),
+    )
+    return history, catalog, spec
+
+
+def run_suite(
+    name: str,
+    policies: tuple[str, ...] | None = None,
+    path: str | os.PathLike[str] | None = None,
+    n_series: int | None = None,
+    **options: object,
+) -> BacktestResult:
+    """Backtest the built-in suite ``name`` (all series unless ``n_series``); options go to
+    :func:`~hybridinv.backtest.engine.backtest` (``training=``, ``models=``, ``model_dir=``, ...)."""
+    from hybridinv.backtest.engine import DEFAULT_POLICIES, backtest
+
+    history, catalog, spec = load_suite(name, path, n_series)
+    return backtest(
+        history, catalog, spec.cutoff, policies=policies or DEFAULT_POLICIES, name=name,
+        periods_per_year=spec.periods_per_year, **options,  # type: ignore[arg-type]
+    )

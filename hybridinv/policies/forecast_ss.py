@@ -1,0 +1,211 @@
+"""Forecast-driven (s, S): the base policy of the hybrid agent.
+
+Every period and SKU, from the forecast over the protection interval (lead time plus
+one period) — mean ``mu_P``, standard deviation ``sigma_P`` — and next period's
+forecast ``f`` with standard deviation ``s``:
+
+* level ``B = mu_P + z sigma_P`` with the cost-based safety factor
+  ``z = k * Phi^{-1}(m / (m + h + lambda v))``, ``m = p - c`` the margin a lost sale
+  costs once purchases are charged (:func:`net_margin`), ``h`` the holding cost,
+  ``v`` the volume and ``lambda`` a price of warehouse space (0 by default; only with a
+  finite capacity). The same rule holds with and without a capacity: a SKU whose
+  shortage cost does not exceed its unit cost (``m <= 0``) gets the lowest safety
+  factor either way;
+* batch ``Q = max(1, b sqrt(2 K fbar / h))`` — the EOQ on the mean forecast per
+  period ``fbar`` (1 without a fixed order cost ``K``: a base-stock policy);
+* reorder point ``s = B - 1`` and order-up-to level ``S = B - 1 + Q``: when the
+  inventory position ``IP <= s``, order ``S - IP``, at most ``max(r, Q)`` with the
+  cap ``r = cap_factor (f + s)``, rounded up.
+
+The desired orders pass the repair layer with shortfall-weighted priorities
+(:func:`~hybridinv.policies.rq.shortfall_weights`), so when capacity or budget bind
+the scarce space goes first to the SKUs closest to a stockout.
+
+:class:`~hybridinv.rl.adaptive.AdaptiveHybrid` learns per-SKU corrections of its four
+parameters (forecast level, safety factor, cap, batch); with zero corrections it *is*
+this policy.
+
+References
+----------
+Silver, E. A., Pyke, D. F. and Peterson, R. (1998). *Inventory Management and Production
+Planning and Scheduling*, 3rd ed., sec. 7.9 (dynamic (s, S) from a forecast).
+Xin, L. (2021). Understanding the performance of capped base-stock policies in lost-sales
+inventory models. *Operations Research* 69(1), 61-70.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from hybridinv.core.errors import PlanningError
+from hybridinv.policies.base import Decision, TargetPolicy
+from hybridinv.policies.rq import shortfall_weights
+
+if TYPE_CHECKING:
+    from hybridinv.core.catalog import Catalog
+    from hybridinv.sim.observation import Observation
+
+__all__ = ["ForecastSS", "Targets", "net_margin", "safety_fractile"]
+
+#: Safety factors are clipped to the normal quantiles of these fractiles.
+FRACTILE_BOUNDS = (1e-3, 1.0 - 1e-3)
+
+
+def net_margin(catalog: Catalog) -> NDArray[np.float64]:
+    """What one more lost sale costs, ``p - c``: shortage cost minus the purchase it saves.
+
+    The ledger charges the unit cost of every unit bought and the shortage cost of
+    every unit lost, so stocking a unit that sells saves ``p`` and costs ``c``.
+    """
+    return np.asarray(catalog.shortage_cost - catalog.unit_cost, dtype=np.float64)
+
+
+def safety_fractile(catalog: Catalog, capacity_price: float = 0.0) -> NDArray[np.float64]:
+    """The cost-based fractile ``m / (m + h + lambda v)`` per SKU (0 where ``m <= 0``)."""
+    margin = np.maximum(net_margin(catalog), 0.0)
+    over = catalog.holding_cost + max(float(capacity_price), 0.0) * catalog.volume
+    total = margin + over
+    return np.asarray(np.divide(margin, total, out=np.zeros_like(margin), where=total > 0), dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Targets:
+    """One period's parameters of the forecast-driven (s, S) policy, per SKU (arrays of shape (n,))."""
+
+    level: NDArray[np.float64]
+    batch: NDArray[np.float64]
+    cap: NDArray[np.float64]
+    mean: NDArray[np.float64]
+    std: NDArray[np.float64]
+
+    @property
+    def reorder_point(self) -> NDArray[np.float64]:
+        return self.level - 1.0
+
+    @property
+    def order_up_to(self) -> NDArray[np.float64]:
+        return self.level - 1.0 + self.batch
+
+    def desired(self, position: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Orders before the repair: ``min(S - IP, max(cap, Q))`` where ``IP <= s``, rounded up."""
+        gap = np.maximum(self.order_up_to - position, 0.0)
+        wanted = np.where(position <= self.reorder_point, np.minimum(gap, np.maximum(self.cap, self.batch)), 0.0)
+        return np.asarray(np.ceil(wanted - 1e-9), dtype=np.float64)
+
+
+class ForecastSS(TargetPolicy):
+    """Forecast-driven (s, S) with cost-based safety factors, EOQ batches and an order cap.
+
+    Parameters
+    ----------
+    safety_factor : float
+        ``k``, multiplier of the cost-based safety factor.
+    cap_factor : float
+        Largest order (beyond one batch) in units of next period's forecast plus one
+        standard deviation.
+    batch_factor : float
+        ``b``, multiplier of the EOQ batch.
+    capacity_price : float
+        ``lambda``, price of a unit of volume per period in the safety fractile; applied
+        only when the warehouse has a capacity.
+    repair_weights : {"shortfall", None}
+        Repair priorities: :func:`~hybridinv.policies.rq.shortfall_weights` or the defaults.
+    repair : str or None
+        Repair backend, see :class:`~hybridinv.policies.base.TargetPolicy`.
+    """
+
+    name = "forecast_ss"
+
+    def __init__(
+        self,
+        safety_factor: float = 1.0,
+        cap_factor: float = 2.0,
+        batch_factor: float = 1.0,
+        capacity_price: float = 0.0,
+        repair_weights: str | None = "shortfall",
+        repair: str | None = "auto",
+    ) -> None:
+        super().__init__(repair)
+        if repair_weights not in (None, "shortfall"):
+            raise PlanningError(
+                "repair_weights must be 'shortfall' or None", column="repair_weights", value=repair_weights
+            )
+        for name, value in (("cap_factor", cap_factor), ("batch_factor", batch_factor)):
+            if not value > 0:
+                raise PlanningError("must be > 0", column=name, value=value)
+        if not capacity_price >= 0:
+            raise PlanningError("must be >= 0", column="capacity_price", value=capacity_price)
+        self.safety_factor = float(safety_factor)
+        self.cap_factor = float(cap_factor)
+        self.batch_factor = float(batch_factor)
+        self.capacity_price = float(capacity_price)
+        self.repair_weights = repair_weights
+
+    def safety(self, obs: Observation) -> NDArray[np.float64]:
+        """The safety factor ``z_i`` per SKU (see the module notes)."""
+        from scipy.special import ndtri
+
+        price = self.capacity_price if obs.constraints.has_capacity else 0.0
+        fractile = np.clip(safety_fractile(obs.catalog, price), *FRACTILE_BOUNDS)
+        return np.asarray(self.safety_factor * ndtri(fractile), dtype=np.float64)
+
+    def economic_batch(self, obs: Observation, per_period: ArrayLike) -> NDArray[np.float64]:
+        """The EOQ on the mean forecast per period, at least 1 (``batch_factor`` times)."""
+        cat = obs.catalog
+        hold = np.maximum(cat.holding_cost, 1e-12)
+        eoq = np.sqrt(2.0 * cat.order_cost * np.maximum(np.asarray(per_period, dtype=np.float64), 0.0) / hold)
+        return np.asarray(np.maximum(self.batch_factor * eoq, 1.0), dtype=np.float64)
+
+    def parameters(
+        self,
+        obs: Observation,
+        safety: NDArray[np.float64] | None = None,
+        multiplier: ArrayLike = 1.0,
+        safety_shift: ArrayLike = 0.0,
+        cap_multiplier: ArrayLike = 1.0,
+        batch_multiplier: ArrayLike = 1.0,
+    ) -> Targets:
+        """This period's :class:`Targets`, with optional per-SKU corrections.
+
+        ``multiplier`` scales the forecast mean (its standard deviation by the square
+        root), ``safety_shift`` is added to ``z``, ``cap_multiplier`` and
+        ``batch_multiplier`` scale the cap and the batch. The defaults give the base policy.
+        """
+        m = np.asarray(multiplier, dtype=np.float64)
+        root = np.sqrt(m)
+        mean, std = obs.protection_forecast()
+        mean, std = mean * m, std * root
+        z = self.safety(obs) if safety is None else safety
+        level = mean + (z + np.asarray(safety_shift, dtype=np.float64)) * std
+        per_period = mean / (obs.catalog.lead_time + 1.0)
+        batch = np.maximum(self.economic_batch(obs, per_period) * np.asarray(batch_multiplier, dtype=np.float64), 1.0)
+        nxt = obs.forecast(1)[:, 0] * m + obs.forecast_std(1)[:, 0] * root
+        cap = self.cap_factor * nxt * np.asarray(cap_multiplier, dtype=np.float64)
+        return Targets(level=level, batch=batch, cap=cap, mean=mean, std=std)
+
+    def targets(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        plan = self.parameters(obs)
+        return plan.reorder_point, plan.order_up_to
+
+    def decide_with(self, obs: Observation, plan: Targets, **extra: object) -> Decision:
+        """Orders of the given targets: desired orders, then the repair layer."""
+        desired = plan.desired(obs.inventory_position)
+        options = {}
+        if self.repair_weights == "shortfall":
+            options["under_weight"] = shortfall_weights(obs, desired, protection=(plan.mean, plan.std))
+        decision = self.finalize(desired, obs, plan.reorder_point, plan.order_up_to, **options)
+        decision.extra.update(extra)
+        return decision
+
+    def decide(self, obs: Observation) -> Decision:
+        return self.decide_with(obs, self.parameters(obs))
+
+    def __repr__(self) -> str:
+        return (
+            f"ForecastSS(safety_factor={self.safety_factor!r}, cap_factor={self.cap_factor!r}, "
+            f"batch_factor={self.batch_factor!r}, capacity_price={self.capacity_price!r})"
+        )
