@@ -1,46 +1,46 @@
-"""Adaptive hybrid agent: a shared per-SKU linear policy corrects the forecast capped base-stock.
+"""Adaptive hybrid agent: a shared per-SKU linear policy corrects a forecast-driven (s, S) policy.
 
-Each period the agent reads, for every SKU, a short feature vector ``x_i`` (all in
-demand-scale units, so one set of weights serves catalogs of any size) and the
-pooled context of the catalog, and outputs three per-SKU policy parameters
+Each period the agent reads, for every SKU, a short feature vector ``x_i`` (all
+scale-free, so one set of weights serves catalogs of any size and demand level) and
+outputs four per-SKU corrections of its base policy
+(:class:`~hybridinv.policies.forecast_ss.ForecastSS`):
 
 .. math::
 
-    (a_{i,0}, a_{i,1}, a_{i,2}) = \\mathrm{clip}(W x_i)
+    (a_{i,0}, a_{i,1}, a_{i,2}, a_{i,3}) = \\tau_i\\, \\mathrm{clip}(W x_i)
 
-* ``a_0``: log-multiplier ``m_i = e^{a_0}`` of the demand forecast (the agent's
-  correction of the forecast level from the demand history);
+* ``a_0``: log-multiplier ``m_i = e^{a_0}`` of the forecast level;
 * ``a_1``: shift of the safety factor ``z_i``;
-* ``a_2``: log-multiplier of the order cap.
+* ``a_2``: log-multiplier of the order cap;
+* ``a_3``: log-multiplier of the batch (EOQ) size;
 
-These are the parameters of a forecast capped base-stock policy
-(:class:`~hybridinv.policies.rq.ForecastCappedBaseStock`):
+so that
 
 .. math::
 
-    S_i = m_i\\,\\mu_i(L_i+1) + (z_i + a_{i,1})\\,\\sqrt{m_i}\\,\\sigma_i(L_i+1), \\qquad
-    r_i = e^{a_{i,2}}\\, c\\,(m_i f_i + \\sqrt{m_i}\\, s_i), \\qquad
-    q_i = \\lceil \\min(\\max(S_i - IP_i, 0), r_i) \\rceil
+    B_i = m_i \\mu_i + (z_i + a_{i,1}) \\sqrt{m_i}\\, \\sigma_i, \\qquad
+    Q_i = \\max(1, e^{a_{i,3}} \\mathrm{EOQ}_i), \\qquad r_i = e^{a_{i,2}}\\, c\\,(m_i f_i + \\sqrt{m_i}\\, s_i)
 
-and the desired orders ``q`` pass the repair layer (shortfall-weighted priorities on
-the corrected forecast), so every executed order is feasible. ``W = 0`` is exactly
-the forecast capped base-stock with capacity-priced safety factors.
+and the desired orders (up to ``B_i - 1 + Q_i`` when the position is below ``B_i``, at
+most ``max(r_i, Q_i)``) pass the repair layer, so every executed order is feasible.
+``W = 0`` is exactly the base policy.
 
-The features (:data:`ADAPTIVE_FEATURES`) include how far realized demand has drifted
-from its forecast over the last 4, 13, 26 and 52 periods
-(``log((D_W + k f) / (F_W + k f))``, ``D_W`` and ``F_W`` the realized and forecast
-demand of the window, shrunk towards 0 with a prior of ``k`` periods of the mean
-forecast ``f``), where the stock position stands in forecast standard deviations,
-the SKU's demand variability, lead time and forecast trend, and the pooled
-warehouse and budget loads. The forecast in the simulator is the forecastable
-mean (seasonality, promotions), blind to unannounced regime shifts; when the
-agent plans without a forecast history (:func:`hybridinv.plan` without
-``forecast_history``), the drift features are zero and the correction comes from
-the other features only.
+**Trust** ``tau_i``: a model file records the range of every feature seen in training
+(1st and 99th percentiles). A SKU whose features leave that range gets its
+corrections shrunk towards the base: ``tau_i = clip(1 - d_i / trust_width, 0, 1)``
+with ``d_i`` the largest excess of a feature beyond its range, in units of the
+range's width. Without recorded ranges ``tau = 1``.
 
-Training (:func:`train_adaptive`) is evolution strategies on the simulated cost
-(:func:`hybridinv.rl.es.evolve`), which suits a policy with few parameters
-and a cost that is only available by simulation.
+The features (:data:`ADAPTIVE_FEATURES`): a bias; the base safety factor; the
+forecast's coefficient of variation ``s / f``; the share of the last 13 periods
+without demand (periods before the recorded history count with the Poisson
+probability ``e^{-f}``); the lead time; the drift of demand against its forecast
+over the last 4, 13 and 52 periods (:func:`drift`, zero without a forecast history);
+the forecast trend; the stock position in forecast standard deviations; the pooled
+warehouse and budget loads; and the periods of demand one EOQ batch covers.
+
+Training (:func:`train_adaptive`, :mod:`hybridinv.rl.history`) is evolution strategies
+on the simulated cost (:func:`hybridinv.rl.es.evolve`).
 
 References
 ----------
@@ -60,7 +60,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.policies.base import Decision, TargetPolicy
-from hybridinv.policies.rq import ForecastCappedBaseStock, capped_orders, shortfall_weights
+from hybridinv.policies.forecast_ss import ForecastSS
 
 if TYPE_CHECKING:
     from hybridinv.rl.es import ESConfig, ESResult
@@ -72,37 +72,52 @@ __all__ = [
     "ADAPTIVE_ACTION_SPEC",
     "ADAPTIVE_FEATURES",
     "ADAPTIVE_OUTPUTS",
+    "ADAPTIVE_VERSION",
     "AdaptiveHybrid",
     "adaptive_features",
     "drift",
     "train_adaptive",
 ]
 
+#: Version of the feature and output definitions (stored in model files, checked on load).
+ADAPTIVE_VERSION = 2
 #: Windows (periods) of the demand-drift features.
-DRIFT_WINDOWS: tuple[int, ...] = (4, 13, 26, 52)
+DRIFT_WINDOWS: tuple[int, ...] = (4, 13, 52)
 #: Prior weight of the drift estimates, in periods of the mean forecast.
 DRIFT_PRIOR = 4.0
+#: Periods over which the share of periods without demand is measured.
+INTERMITTENCY_WINDOW = 13
 ADAPTIVE_FEATURES: tuple[str, ...] = (
     "bias",
-    *(f"drift_{w}" for w in DRIFT_WINDOWS),
-    "position_z",
     "safety_z",
     "variability",
+    "intermittency",
     "lead_time",
+    *(f"drift_{w}" for w in DRIFT_WINDOWS),
     "trend",
+    "position_z",
     "capacity_load",
     "budget_load",
+    "batch_cover",
 )
-ADAPTIVE_OUTPUTS: tuple[str, ...] = ("log_forecast_multiplier", "safety_shift", "log_cap_multiplier")
-#: Bounds of the three outputs (the forecast and cap multipliers stay within e^{+-1}).
-OUTPUT_BOUNDS = np.array([[-1.0, -3.0, -1.0], [1.0, 3.0, 1.0]])
-#: Written to the model file's ``action_spec`` (with the action version).
+ADAPTIVE_OUTPUTS: tuple[str, ...] = (
+    "log_forecast_multiplier",
+    "safety_shift",
+    "log_cap_multiplier",
+    "log_batch_multiplier",
+)
+#: Bounds of the four outputs.
+OUTPUT_BOUNDS = np.array([[-0.5, -2.0, -1.0, -2.0], [0.5, 2.0, 1.0, 1.0]])
+#: Written to the model file's ``action_spec``.
 ADAPTIVE_ACTION_SPEC: dict[str, Any] = {
     "kind": "adaptive",
+    "adaptive_version": ADAPTIVE_VERSION,
     "features": list(ADAPTIVE_FEATURES),
     "per_sku": list(ADAPTIVE_OUTPUTS),
     "mapping": "hybridinv.rl.adaptive.AdaptiveHybrid.parameters",
 }
+#: Excess (in range widths) at which the corrections are shrunk to zero.
+TRUST_WIDTH = 0.5
 
 
 def drift(obs: Observation, window: int, prior: float = DRIFT_PRIOR) -> NDArray[np.float64]:
@@ -123,7 +138,23 @@ def drift(obs: Observation, window: int, prior: float = DRIFT_PRIOR) -> NDArray[
     return np.asarray(np.log((realized + pseudo) / (planned + pseudo)), dtype=np.float64)
 
 
-def adaptive_features(obs: Observation, safety: NDArray[np.float64]) -> NDArray[np.float64]:
+def intermittency(obs: Observation, window: int = INTERMITTENCY_WINDOW) -> NDArray[np.float64]:
+    """Share of the last ``window`` periods without demand, per SKU.
+
+    Periods before the recorded history count with the Poisson probability of no
+    demand at next period's forecast, ``e^{-f}``.
+    """
+    recorded = min(obs.observed_periods, window)
+    padded = window - recorded
+    zeros = np.zeros(obs.n_skus)
+    if recorded:
+        zeros += (obs.demand_history(recorded) <= 0.0).sum(axis=1)
+    if padded:
+        zeros += padded * np.exp(-np.maximum(obs.forecast(1)[:, 0], 0.0))
+    return zeros / window
+
+
+def adaptive_features(obs: Observation, base: ForecastSS, safety: NDArray[np.float64]) -> NDArray[np.float64]:
     """The feature matrix of :data:`ADAPTIVE_FEATURES`, shape (n, k).
 
     ``safety`` is the base policy's safety factor per SKU (the ``safety_z`` feature).
@@ -132,35 +163,45 @@ def adaptive_features(obs: Observation, safety: NDArray[np.float64]) -> NDArray[
     n = obs.n_skus
     mean, std = obs.protection_forecast()
     periods = cat.lead_time + 1.0
+    per_period = mean / periods
+    nxt = obs.forecast(1)[:, 0]
+    spread = obs.forecast_std(1)[:, 0]
+    column = {name: k for k, name in enumerate(ADAPTIVE_FEATURES)}
     feats = np.zeros((n, len(ADAPTIVE_FEATURES)))
-    feats[:, 0] = 1.0
-    for k, window in enumerate(DRIFT_WINDOWS):
-        feats[:, 1 + k] = drift(obs, window)
-    c = 1 + len(DRIFT_WINDOWS)
-    feats[:, c] = np.clip((obs.inventory_position - mean) / np.maximum(std, 1e-6), -3.0, 3.0)
-    feats[:, c + 1] = safety
-    feats[:, c + 2] = np.clip(std / np.maximum(mean, 1e-6), 0.0, 3.0)
-    feats[:, c + 3] = cat.lead_time / 4.0
-    next_period = obs.forecast(1)[:, 0]
-    feats[:, c + 4] = np.clip(np.log((next_period + 1e-6) / (mean / periods + 1e-6)), -2.0, 2.0)
+    feats[:, column["bias"]] = 1.0
+    feats[:, column["safety_z"]] = np.clip(safety, -3.0, 3.0)
+    feats[:, column["variability"]] = np.clip(spread / np.maximum(nxt, 1e-6), 0.0, 4.0)
+    feats[:, column["intermittency"]] = intermittency(obs)
+    feats[:, column["lead_time"]] = np.clip(cat.lead_time / 4.0, 0.0, 3.0)
+    for window in DRIFT_WINDOWS:
+        feats[:, column[f"drift_{window}"]] = np.clip(drift(obs, window), -2.0, 2.0)
+    feats[:, column["trend"]] = np.clip(np.log((nxt + 1e-6) / (per_period + 1e-6)), -2.0, 2.0)
+    feats[:, column["position_z"]] = np.clip((obs.inventory_position - mean) / np.maximum(std, 1e-6), -3.0, 3.0)
     cons = obs.constraints
     if math.isfinite(cons.capacity):
         stock = obs.on_hand + obs.pipeline.sum(axis=1)
-        feats[:, c + 5] = float(cat.volume @ stock) / cons.capacity - 1.0
+        feats[:, column["capacity_load"]] = np.clip(float(cat.volume @ stock) / cons.capacity - 1.0, -1.0, 2.0)
     if math.isfinite(cons.budget):
-        feats[:, c + 6] = float(cat.unit_cost @ (mean / periods)) / cons.budget - 1.0
+        load = float(cat.unit_cost @ per_period) / cons.budget - 1.0
+        feats[:, column["budget_load"]] = np.clip(load, -1.0, 2.0)
+    batch = base.economic_batch(obs, per_period)
+    feats[:, column["batch_cover"]] = np.clip(np.log1p(batch / np.maximum(per_period, 1e-6)), 0.0, 5.0)
     return feats
 
 
 class AdaptiveHybrid(TargetPolicy):
-    """Shared per-SKU linear policy on top of the forecast capped base-stock, then the repair layer.
+    """Shared per-SKU linear corrections of the forecast-driven (s, S) policy, then the repair layer.
 
     Parameters
     ----------
-    weights : array, shape (3, len(ADAPTIVE_FEATURES))
+    weights : array, shape (4, len(ADAPTIVE_FEATURES))
         Output ``j`` is ``clip(weights[j] @ x_i)`` (see the module notes).
-    capacity_price, safety_factor, cap_factor : float
-        The base :class:`~hybridinv.policies.rq.ForecastCappedBaseStock`.
+    safety_factor, cap_factor, batch_factor, capacity_price : float
+        The base :class:`~hybridinv.policies.forecast_ss.ForecastSS`.
+    feature_low, feature_high : arrays, optional
+        Feature range seen in training (trust region); None: corrections never shrink.
+    trust_width : float
+        Excess beyond the range (in range widths) at which corrections reach zero.
     repair : str or None, default "fast"
     metadata : dict, optional
         The model file's metadata.
@@ -172,9 +213,13 @@ class AdaptiveHybrid(TargetPolicy):
     def __init__(
         self,
         weights: ArrayLike,
-        capacity_price: float = 5.0,
         safety_factor: float = 1.0,
-        cap_factor: float = 1.6,
+        cap_factor: float = 2.0,
+        batch_factor: float = 1.0,
+        capacity_price: float = 0.0,
+        feature_low: ArrayLike | None = None,
+        feature_high: ArrayLike | None = None,
+        trust_width: float = TRUST_WIDTH,
         repair: str | None = "fast",
         metadata: dict[str, Any] | None = None,
         name: str = "hybrid",
@@ -186,9 +231,23 @@ class AdaptiveHybrid(TargetPolicy):
             raise ValueError(f"weights must have shape {shape}, got {self.weights.shape}")
         if not np.isfinite(self.weights).all():
             raise ValueError("weights must be finite")
-        self.base = ForecastCappedBaseStock(
-            safety_factor=safety_factor, cap_factor=cap_factor, capacity_price=capacity_price, repair=repair
+        self.base = ForecastSS(
+            safety_factor=safety_factor,
+            cap_factor=cap_factor,
+            batch_factor=batch_factor,
+            capacity_price=capacity_price,
+            repair=repair,
         )
+        if (feature_low is None) != (feature_high is None):
+            raise ValueError("give both feature_low and feature_high, or neither")
+        self.feature_low = None if feature_low is None else np.asarray(feature_low, dtype=np.float64)
+        self.feature_high = None if feature_high is None else np.asarray(feature_high, dtype=np.float64)
+        for bound in (self.feature_low, self.feature_high):
+            if bound is not None and (bound.shape != (len(ADAPTIVE_FEATURES),) or not np.isfinite(bound).all()):
+                raise ValueError(f"feature ranges must be {len(ADAPTIVE_FEATURES)} finite values")
+        if not trust_width > 0:
+            raise ValueError("trust_width must be > 0")
+        self.trust_width = float(trust_width)
         self.metadata = dict(metadata or {})
         self.name = name
 
@@ -206,21 +265,31 @@ class AdaptiveHybrid(TargetPolicy):
         arrays = model.arrays
         if "weights" not in arrays:
             raise ModelFileError(f"{model.path}: adaptive model without the array 'weights'")
-        features = model.metadata.get("action_spec", {}).get("features")
-        if features != list(ADAPTIVE_FEATURES):
+        spec = model.metadata.get("action_spec", {})
+        features, outputs = spec.get("features"), spec.get("per_sku")
+        if features != list(ADAPTIVE_FEATURES) or outputs != list(ADAPTIVE_OUTPUTS):
             raise ModelFileError(
-                f"{model.path}: adaptive model for features {features}, this version reads {list(ADAPTIVE_FEATURES)}"
+                f"{model.path}: adaptive model for features {features} and outputs {outputs}; this version reads "
+                f"{list(ADAPTIVE_FEATURES)} -> {list(ADAPTIVE_OUTPUTS)} (retrain it with hybridinv train)"
             )
         base = model.metadata.get("base", {})
-        return cls(
-            arrays["weights"],
-            capacity_price=float(base.get("capacity_price", 5.0)),
-            safety_factor=float(base.get("safety_factor", 1.0)),
-            cap_factor=float(base.get("cap_factor", 1.6)),
-            repair=repair,
-            metadata=model.metadata,
-            name=name or "hybrid",
-        )
+        ranges = model.metadata.get("feature_range") or {}
+        try:
+            return cls(
+                arrays["weights"],
+                safety_factor=float(base.get("safety_factor", 1.0)),
+                cap_factor=float(base.get("cap_factor", 2.0)),
+                batch_factor=float(base.get("batch_factor", 1.0)),
+                capacity_price=float(base.get("capacity_price", 0.0)),
+                feature_low=ranges.get("low"),
+                feature_high=ranges.get("high"),
+                trust_width=float(ranges.get("trust_width", TRUST_WIDTH)),
+                repair=repair,
+                metadata=model.metadata,
+                name=name or "hybrid",
+            )
+        except (TypeError, ValueError) as exc:
+            raise ModelFileError(f"{model.path}: invalid adaptive model ({exc})") from exc
 
     def arrays(self) -> dict[str, NDArray[np.float64]]:
         """The parameter arrays written to ``policy.npz``."""
@@ -228,65 +297,88 @@ class AdaptiveHybrid(TargetPolicy):
 
     def base_metadata(self) -> dict[str, float]:
         """The base policy's options (stored in the model file)."""
+        base = self.base
         return {
-            "capacity_price": float(self.base.capacity_price or 0.0),
-            "safety_factor": float(np.asarray(self.base.safety_factor)),
-            "cap_factor": float(np.asarray(self.base.cap_factor)),
+            "safety_factor": base.safety_factor,
+            "cap_factor": base.cap_factor,
+            "batch_factor": base.batch_factor,
+            "capacity_price": base.capacity_price,
         }
 
+    def range_metadata(self) -> dict[str, Any] | None:
+        """The trust region (stored in the model file's ``feature_range``)."""
+        if self.feature_low is None or self.feature_high is None:
+            return None
+        return {
+            "low": self.feature_low.tolist(),
+            "high": self.feature_high.tolist(),
+            "trust_width": self.trust_width,
+        }
+
+    def with_ranges(self, low: ArrayLike | None, high: ArrayLike | None) -> AdaptiveHybrid:
+        """A copy with another trust region (None, None: none)."""
+        base = self.base_metadata()
+        return AdaptiveHybrid(
+            self.weights, feature_low=low, feature_high=high, trust_width=self.trust_width, repair=self.repair,
+            metadata=self.metadata, name=self.name, **base,
+        )
+
+    def features(self, obs: Observation, safety: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
+        """The feature matrix of ``obs`` (see :func:`adaptive_features`)."""
+        return adaptive_features(obs, self.base, self.base.safety(obs) if safety is None else safety)
+
+    def trust(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The per-SKU trust ``tau_i`` of feature rows ``x`` (1 without a recorded range)."""
+        if self.feature_low is None or self.feature_high is None:
+            return np.ones(x.shape[0])
+        width = np.maximum(self.feature_high - self.feature_low, 1e-6)
+        excess = np.maximum(np.maximum(self.feature_low - x, x - self.feature_high), 0.0) / width
+        return np.asarray(np.clip(1.0 - excess.max(axis=1) / self.trust_width, 0.0, 1.0), dtype=np.float64)
+
     def outputs(self, obs: Observation, safety: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
-        """The per-SKU outputs ``(a_0, a_1, a_2)``, shape (n, 3).
+        """The per-SKU corrections ``(a_0, a_1, a_2, a_3)`` after the trust shrinkage, shape (n, 4)."""
+        x = self.features(obs, safety)
+        a = np.clip(x @ self.weights.T, OUTPUT_BOUNDS[0], OUTPUT_BOUNDS[1])
+        return np.asarray(a * self.trust(x)[:, None], dtype=np.float64)
 
-        ``safety``: the base safety factors ``self.base.safety(obs)``, if already computed.
-        """
-        x = adaptive_features(obs, self.base.safety(obs) if safety is None else safety)
-        return np.clip(x @ self.weights.T, OUTPUT_BOUNDS[0], OUTPUT_BOUNDS[1])
-
-    def parameters(
-        self, obs: Observation
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64], tuple[NDArray[np.float64], NDArray[np.float64]]]:
-        """This period's ``(level, cap, (corrected protection mean, std))`` per SKU."""
+    def parameters(self, obs: Observation) -> Any:
+        """This period's :class:`~hybridinv.policies.forecast_ss.Targets` with the learned corrections."""
         safety = self.base.safety(obs)
         a = self.outputs(obs, safety)
-        multiplier = np.exp(a[:, 0])
-        root = np.sqrt(multiplier)
-        mean, std = obs.protection_forecast()
-        mean, std = mean * multiplier, std * root
-        level = mean + (safety + a[:, 1]) * std
-        factor = np.asarray(self.base.cap_factor, dtype=np.float64)
-        cap = factor * (obs.forecast(1)[:, 0] * multiplier + obs.forecast_std(1)[:, 0] * root) * np.exp(a[:, 2])
-        return level, cap, (mean, std)
+        return self.base.parameters(
+            obs,
+            safety=safety,
+            multiplier=np.exp(a[:, 0]),
+            safety_shift=a[:, 1],
+            cap_multiplier=np.exp(a[:, 2]),
+            batch_multiplier=np.exp(a[:, 3]),
+        )
 
     def targets(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        level, _, _ = self.parameters(obs)
-        return level - 1.0, level
+        plan = self.parameters(obs)
+        return plan.reorder_point, plan.order_up_to
 
     def decide(self, obs: Observation) -> Decision:
-        level, cap, protection = self.parameters(obs)
-        desired = capped_orders(level, obs.inventory_position, cap)
-        weights = shortfall_weights(obs, desired, protection=protection)
-        return self.finalize(desired, obs, level - 1.0, level, under_weight=weights)
+        return self.base.decide_with(obs, self.parameters(obs))
 
     def __repr__(self) -> str:
         return f"AdaptiveHybrid(weights={np.round(self.weights, 3).tolist()}, repair={self.repair!r})"
 
 
-#: Weight of the 52-period drift on the forecast correction in :func:`start_weights`.
-START_DRIFT = 1.0
+def zero_weights() -> NDArray[np.float64]:
+    """Weights of the base policy itself (no correction)."""
+    return np.zeros((len(ADAPTIVE_OUTPUTS), len(ADAPTIVE_FEATURES)))
 
 
-def start_weights(drift_weight: float = START_DRIFT) -> NDArray[np.float64]:
-    """Starting weights: the base policy with its forecast scaled by the shrunk 52-period drift.
+def action_spec() -> dict[str, Any]:
+    """The ``action_spec`` entry of an adaptive model's metadata."""
+    from hybridinv.envs.actions import ACTION_VERSION
 
-    ``drift_weight=0`` is the forecast capped base-stock itself.
-    """
-    weights = np.zeros((len(ADAPTIVE_OUTPUTS), len(ADAPTIVE_FEATURES)))
-    weights[0, ADAPTIVE_FEATURES.index("drift_52")] = drift_weight
-    return weights
+    return {"version": int(ACTION_VERSION), **ADAPTIVE_ACTION_SPEC}
 
 
 def train_adaptive(
-    scenario: Scenario,
+    scenario: Any,
     out: str | Path | None,
     config: ESConfig,
     weights: ArrayLike | None = None,
@@ -294,24 +386,20 @@ def train_adaptive(
     workers: int = 1,
     progress: bool = False,
     scenario_name: str | None = None,
+    base: dict[str, float] | None = None,
 ) -> tuple[AdaptiveHybrid, ESResult]:
-    """Train an :class:`AdaptiveHybrid` on ``scenario`` by ES and save it to ``out``.
+    """Train an :class:`AdaptiveHybrid` by ES on ``scenario`` (a Scenario or a scenario family).
 
-    Starts from ``weights`` (default :func:`start_weights`: the forecast capped
-    base-stock on the drift-corrected forecast) and keeps the weights with the best
-    cost on ``config.eval_seeds``; the model directory is rewritten whenever that
-    cost improves (checkpoints: an interrupted run keeps its best model).
+    Starts from ``weights`` (default: zero, the base policy) and keeps the weights with the
+    best cost on ``config.eval_seeds``; the model directory is rewritten whenever that cost improves (checkpoints: an interrupted run
+    keeps its best model). ``base`` overrides the base policy's options.
     """
     from hybridinv.rl.es import evolve_model, policy_cost_function
 
     shape = (len(ADAPTIVE_OUTPUTS), len(ADAPTIVE_FEATURES))
-    theta0 = (start_weights() if weights is None else np.asarray(weights, dtype=np.float64)).ravel()
-    member = _Member(AdaptiveHybrid(theta0.reshape(shape)).base_metadata())
-    spec = {
-        "policy": "adaptive",
-        "action_spec": {"version": _action_version(), **ADAPTIVE_ACTION_SPEC},
-        "base": member.base,
-    }
+    theta0 = (zero_weights() if weights is None else np.asarray(weights, dtype=np.float64)).ravel()
+    member = _Member(base or AdaptiveHybrid(zero_weights()).base_metadata())
+    spec = {"policy": "adaptive", "action_spec": action_spec(), "base": member.base}
     meta, result = evolve_model(
         scenario,
         out,
@@ -338,12 +426,5 @@ class _Member:
         self.base = base
 
     def __call__(self, theta: NDArray[np.float64]) -> AdaptiveHybrid:
-        weights = theta.reshape(len(ADAPTIVE_OUTPUTS), len(ADAPTIVE_FEATURES))
-        base = self.base
-        return AdaptiveHybrid(weights, base["capacity_price"], base["safety_factor"], base["cap_factor"])
-
-
-def _action_version() -> int:
-    from hybridinv.envs.actions import ACTION_VERSION
-
-    return int(ACTION_VERSION)
+        weights = np.asarray(theta).reshape(len(ADAPTIVE_OUTPUTS), len(ADAPTIVE_FEATURES))
+        return AdaptiveHybrid(weights, **self.base)

@@ -270,10 +270,12 @@ def policy_cost_function(
 ) -> CostFunction:
     """A :data:`CostFunction` simulating ``make_policy(theta)`` on ``scenario``.
 
-    With ``workers > 1`` the (member, seed) episodes run in a process pool (fork);
+    ``scenario`` is a :class:`~hybridinv.sim.Scenario` or a family of them with
+    ``episode(seed) -> Scenario`` (a scenario drawn per seed, e.g.
+    :class:`hybridinv.rl.history.HistoryFamily`). With ``workers > 1`` the (member, seed) episodes run in a process pool (fork);
     the pool is the returned function's ``pool`` attribute (terminate it when done).
     """
-    context = _EpisodeContext(scenario, make_policy, periods)
+    context = _EpisodeContext(scenario.for_fitting(), make_policy, periods)
     if workers <= 1:
 
         def serial(thetas: NDArray[np.float64], seeds: Sequence[int]) -> NDArray[np.float64]:
@@ -306,6 +308,8 @@ class _NetworkPolicy:
 
 
 class _EpisodeContext:
+    """One (member, seed) episode; ``scenario`` is a Scenario or a family with ``episode(seed) -> Scenario``."""
+
     def __init__(self, scenario: Any, make_policy: Callable[[NDArray[np.float64]], Any], periods: int | None) -> None:
         self.scenario = scenario
         self.make_policy = make_policy
@@ -314,10 +318,12 @@ class _EpisodeContext:
     def __call__(self, theta: NDArray[np.float64], seed: int) -> float:
         from hybridinv.sim.runner import run_episode
 
+        episode = getattr(self.scenario, "episode", None)
+        scenario = episode(int(seed)) if callable(episode) else self.scenario
         policy = self.make_policy(theta)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConstraintViolationWarning)
-            ledger, _ = run_episode(policy, self.scenario, int(seed), self.periods)
+            ledger, _ = run_episode(policy, scenario, int(seed), self.periods)
         return float(ledger.summary()["avg_cost"])
 
 

@@ -1,0 +1,356 @@
+"""Train the hybrid on a planner's own demand history.
+
+:func:`train_on_history` turns the training window of a history into a model directory:
+
+1. The last ``validation`` periods of the window are held out. A rolling forecaster
+   (:class:`~hybridinv.demand.forecasters.Forecaster`) is fitted on the periods before.
+2. Training scenarios are drawn from those earlier periods (:class:`HistoryFamily`):
+   every episode is a seeded block bootstrap of a random subset of the SKUs, with the
+   rolling forecasts recomputed on the drawn path, and capacity and budget drawn from
+   loose to very tight around the planner's (or the rule's) constraints.
+3. Evolution strategies (:func:`hybridinv.rl.adaptive.train_adaptive`) search the
+   weights of the :class:`~hybridinv.rl.adaptive.AdaptiveHybrid`, starting at zero
+   (the base policy) and keeping the best mean on fixed bootstrap seeds.
+4. **Validation gate**: base and trained policy are replayed on the held-out periods
+   (exact replay, rolling forecasts, all SKUs, the planner's constraints). The trained
+   weights are kept only if they cost less than the base; otherwise the model *is*
+   the base (zero weights). Either way the numbers are in the metadata
+   (``validation``), with a paired 95% bootstrap interval over SKUs.
+5. The trust region (feature percentiles seen in training and validation) is stored,
+   so the model shrinks its corrections on SKUs unlike anything it was trained on.
+
+Nothing reads a period after the training window; the backtest passes only
+``history[:cutoff]`` here.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hybridinv.backtest.setup import ConstraintRule, evaluation_scenario, training_scenario
+from hybridinv.core.catalog import Catalog
+from hybridinv.core.constraints import Constraints
+from hybridinv.core.errors import ConstraintViolationWarning, PlanningError
+from hybridinv.demand.forecasters import Forecaster
+from hybridinv.rl.adaptive import AdaptiveHybrid, train_adaptive, zero_weights
+from hybridinv.rl.es import ESConfig
+from hybridinv.sim.scenario import Scenario
+
+__all__ = ["HistoryFamily", "HistoryTraining", "feature_range", "train_on_history"]
+
+
+@dataclass(frozen=True)
+class HistoryFamily:
+    """Training scenarios drawn from a training window, one per seed.
+
+    Parameters
+    ----------
+    train : array, shape (T, n)
+        The training demand (NaN = not observed).
+    catalog : Catalog
+    forecaster : Forecaster
+        Fitted on ``train``.
+    constraints : Constraints
+        The planner's capacity and budget (their tightness is varied per episode).
+    periods : int
+        Episode length.
+    skus : int
+        SKUs per episode (a random subset; all when the catalog is smaller).
+    tightness : (float, float)
+        Range of the log-uniform multiplier of capacity and budget per episode
+        (relative to their share for the drawn SKUs).
+    unlimited : float
+        Probability that an episode drops the capacity (and, independently, the budget).
+    lost_sales : bool
+    season : int or None
+    name : str
+    """
+
+    train: NDArray[np.float64]
+    catalog: Catalog
+    forecaster: Forecaster
+    constraints: Constraints
+    periods: int = 24
+    skus: int = 250
+    tightness: tuple[float, float] = (0.75, 1.5)
+    unlimited: float = 0.15
+    lost_sales: bool = True
+    season: int | None = 12
+    name: str = "history"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_rule_limits", ConstraintRule().derive(self.train, self.catalog))
+
+    @property
+    def n_skus(self) -> int:
+        return min(self.skus, self.catalog.n_skus)
+
+    def for_fitting(self) -> HistoryFamily:
+        return self
+
+    def episode(self, seed: int) -> Scenario:
+        """The scenario of episode ``seed`` (its demand path is drawn from the same seed)."""
+        rng = np.random.default_rng([int(seed), 20_260_101])
+        n = self.catalog.n_skus
+        cols = np.sort(rng.choice(n, size=self.n_skus, replace=False)) if n > self.skus else np.arange(n)
+        catalog = self.catalog.subset(cols)
+        train = self.train[:, cols]
+        capacity, budget = self._limits(rng, train, catalog)
+        return training_scenario(
+            train, catalog, Constraints(capacity=capacity, budget=budget), self.forecaster.subset(cols),
+            self.periods, self.lost_sales, name=self.name, season=self.season,
+        )
+
+    def _limits(self, rng: np.random.Generator, train: NDArray[np.float64], catalog: Catalog) -> tuple[float, float]:
+        """Capacity and budget for the drawn SKUs: their share of the planner's limits, times a random tightness."""
+        share = ConstraintRule().derive(train, catalog)
+        full: Constraints = self._rule_limits  # type: ignore[attr-defined]
+        low, high = np.log(self.tightness[0]), np.log(self.tightness[1])
+        out = []
+        for limit, part, whole in (
+            (self.constraints.capacity, share.capacity, full.capacity),
+            (self.constraints.budget, share.budget, full.budget),
+        ):
+            factor = float(np.exp(rng.uniform(low, high)))
+            dropped = rng.random() < self.unlimited
+            if dropped or not np.isfinite(limit) or not np.isfinite(whole) or whole <= 0:
+                out.append(float("inf"))
+            else:
+                out.append(float(limit * part / whole * factor))
+        return out[0], out[1]
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": "history bootstrap",
+            "n_skus": self.catalog.n_skus,
+            "skus_per_episode": self.n_skus,
+            "periods": self.periods,
+            "training_periods": int(self.train.shape[0]),
+            "tightness": list(self.tightness),
+            "unlimited": self.unlimited,
+            "constraints": self.constraints.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class HistoryTraining:
+    """Settings of :func:`train_on_history` (stored in the model's metadata).
+
+    Parameters
+    ----------
+    validation : int
+        Held-out periods at the end of the training window (the gate).
+    episode_periods : int
+        Length of a training episode.
+    skus : int
+        SKUs per training episode.
+    population, sigma, learning_rate, generations, seeds_per_generation, eval_every, eval_seeds
+        Evolution strategies (:class:`~hybridinv.rl.es.ESConfig`).
+    time_limit : float
+        Seconds of ES (0: no limit).
+    workers : int
+        Processes simulating the population.
+    seed : int
+    """
+
+    validation: int = 12
+    episode_periods: int = 24
+    skus: int = 250
+    population: int = 16
+    sigma: float = 0.1
+    learning_rate: float = 0.05
+    generations: int = 60
+    seeds_per_generation: int = 3
+    eval_every: int = 5
+    eval_seeds: tuple[int, ...] = (91, 92, 93, 94, 95, 96)
+    time_limit: float = 240.0
+    workers: int = 1
+    seed: int = 0
+
+    def es_config(self) -> ESConfig:
+        return ESConfig(
+            population=self.population,
+            sigma=self.sigma,
+            learning_rate=self.learning_rate,
+            generations=self.generations,
+            seeds_per_generation=self.seeds_per_generation,
+            eval_every=self.eval_every,
+            eval_seeds=self.eval_seeds,
+            time_limit=self.time_limit,
+            seed=self.seed,
+        )
+
+
+class _FeatureRecorder:
+    """A policy wrapper that keeps the agent's feature rows of every period."""
+
+    def __init__(self, agent: AdaptiveHybrid) -> None:
+        self.agent = agent
+        self.name = agent.name
+        self.rows: list[NDArray[np.float64]] = []
+
+    def act(self, obs: Any) -> NDArray[np.float64]:
+        self.rows.append(self.agent.features(obs))
+        return self.agent.act(obs)
+
+
+def feature_range(
+    agent: AdaptiveHybrid, scenarios: list[tuple[Scenario, int]], quantiles: tuple[float, float] = (0.01, 0.99)
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Feature percentiles of ``agent`` over the given (scenario, seed) episodes."""
+    from hybridinv.sim.runner import run_episode
+
+    recorder = _FeatureRecorder(agent)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConstraintViolationWarning)
+        for scenario, seed in scenarios:
+            run_episode(recorder, scenario, seed)
+    rows = np.vstack(recorder.rows)
+    low, high = np.quantile(rows, quantiles, axis=0)
+    return np.asarray(low, dtype=np.float64), np.asarray(high, dtype=np.float64)
+
+
+def _replay_costs(policy: Any, scenario: Scenario) -> tuple[NDArray[np.float64], dict[str, float]]:
+    from hybridinv.sim.runner import run_episode
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConstraintViolationWarning)
+        ledger, _ = run_episode(policy, scenario, 0, per_sku_costs=True)
+    assert ledger.sku_costs is not None
+    return ledger.sku_costs.sum(axis=0), ledger.summary()
+
+
+def paired_sku_interval(
+    values: NDArray[np.float64], reference: NDArray[np.float64], resamples: int = 2000, seed: int = 0
+) -> tuple[float, float, float]:
+    """Mean per-SKU difference ``values - reference`` with a 95% bootstrap interval over SKUs."""
+    diff = np.asarray(values, dtype=np.float64) - np.asarray(reference, dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, diff.size, size=(resamples, diff.size))
+    means = diff[picks].mean(axis=1)
+    low, high = np.quantile(means, [0.025, 0.975])
+    return float(diff.mean()), float(low), float(high)
+
+
+def train_on_history(
+    train: NDArray[np.float64],
+    catalog: Catalog,
+    out: str | Path | None,
+    constraints: Constraints | None = None,
+    settings: HistoryTraining | None = None,
+    lost_sales: bool = True,
+    season: int | None = 12,
+    progress: bool = False,
+    name: str = "history",
+) -> tuple[AdaptiveHybrid, dict[str, Any]]:
+    """Train, validate and save a hybrid on the training window ``train`` (periods x SKUs, catalog order).
+
+    Parameters
+    ----------
+    train : array, shape (T, n)
+        The training window only (NaN = not observed).
+    catalog : Catalog
+    out : path, optional
+        Model directory to write.
+    constraints : Constraints, optional
+        The planner's capacity and budget; None derives them by
+        :class:`~hybridinv.backtest.setup.ConstraintRule` from the window.
+    settings : HistoryTraining, optional
+    lost_sales : bool
+    season : int or None
+        Seasonal cycle of the forecaster (12 for months).
+    progress : bool
+    name : str
+
+    Returns
+    -------
+    (AdaptiveHybrid, dict)
+        The kept policy (the base when the gate rejects the trained weights) and the
+        ``validation`` report stored in its metadata.
+
+    Raises
+    ------
+    PlanningError
+        When the window is too short for a validation split.
+    """
+    settings = settings or HistoryTraining()
+    y = np.asarray(train, dtype=np.float64)
+    periods = y.shape[0]
+    hold = min(settings.validation, periods // 3)
+    if hold < 2 or periods - hold < 6:
+        raise PlanningError(
+            f"the training window needs at least 12 periods for a validation split (it has {periods})",
+            column="cutoff",
+            value=periods,
+        )
+    start = time.perf_counter()
+    inner = y[: periods - hold]
+    limits = constraints if constraints is not None else ConstraintRule().derive(y, catalog)
+    forecaster = Forecaster(season=season).fit(inner)
+    family = HistoryFamily(
+        inner, catalog, forecaster, limits, periods=min(settings.episode_periods, inner.shape[0]),
+        skus=settings.skus, lost_sales=lost_sales, season=season, name=name,
+    )
+    agent, result = train_adaptive(
+        family, None, settings.es_config(), workers=settings.workers, progress=progress, scenario_name=name
+    )
+    gate = evaluation_scenario(y, periods - hold, catalog, limits, forecaster, lost_sales=lost_sales,
+                               name=f"{name}_validation", season=season)
+    base = AdaptiveHybrid(zero_weights(), **agent.base_metadata())
+    trained_costs, trained_kpis = _replay_costs(agent, gate)
+    base_costs, base_kpis = _replay_costs(base, gate)
+    mean, low, high = paired_sku_interval(trained_costs, base_costs)
+    accepted = bool(trained_costs.sum() < base_costs.sum())
+    kept = agent if accepted else base
+    episodes = [(family.episode(seed), seed) for seed in settings.eval_seeds[:3]] + [(gate, 0)]
+    low_range, high_range = feature_range(kept, episodes)
+    kept = kept.with_ranges(low_range, high_range)
+    report = {
+        "accepted": accepted,
+        "reason": (
+            "the trained weights cost less than the base on the held-out periods"
+            if accepted
+            else "the trained weights did not beat the base on the held-out periods: the model is the base"
+        ),
+        "held_out_periods": hold,
+        "trained_cost_per_period": float(trained_kpis["avg_cost"]),
+        "base_cost_per_period": float(base_kpis["avg_cost"]),
+        "trained_fill_rate": float(trained_kpis["fill_rate"]),
+        "base_fill_rate": float(base_kpis["fill_rate"]),
+        "per_sku_difference": {"mean": mean, "low": low, "high": high, "confidence": 0.95},
+        "bootstrap_best": result.best,
+        "generations": result.generations,
+        "seconds": round(time.perf_counter() - start, 1),
+    }
+    meta = {
+        "policy": "adaptive",
+        "action_spec": kept.metadata.get("action_spec") or agent.metadata.get("action_spec"),
+        "base": kept.base_metadata(),
+        "feature_range": kept.range_metadata(),
+        "scenario": family.summary(),
+        "reward_spec": agent.metadata.get("reward_spec"),
+        "training": {
+            **agent.metadata.get("training", {}),
+            "kind": "history",
+            "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(settings).items()},
+            "forecaster": forecaster.summary(),
+            "lost_sales": lost_sales,
+        },
+        "validation": report,
+        "seed": settings.seed,
+        "evaluation": agent.metadata.get("evaluation"),
+    }
+    kept.metadata = meta
+    if out is not None:
+        from hybridinv.rl.model_file import save_model
+
+        save_model(out, kept.arrays(), meta)
+    return kept, report
