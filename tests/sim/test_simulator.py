@@ -108,7 +108,7 @@ def test_old_stock_expires_when_demand_is_low() -> None:
     np.testing.assert_array_equal(sim.ledger.waste_units, [0, 0, 1, 0])
     np.testing.assert_array_equal(sim.ledger.served, [1, 1, 1, 0])
     assert sim.ledger.costs[2, COST_COMPONENTS.index("waste")] == 2.5
-    assert sim.ledger.summary()["waste_rate"] == 0.0  # nothing was received
+    assert sim.ledger.summary()["waste_rate"] == 0.25  # 1 of the 4 units on hand at the start (none received)
     assert sim.ledger.summary()["waste_units"] == 1.0
 
 
