@@ -239,6 +239,18 @@ def test_step_validates_orders_and_episode_end() -> None:
         sim.step(np.zeros(2))
 
 
+def test_step_refuses_infinite_orders() -> None:
+    catalog = make_catalog(2)
+    sim = Simulator(make_scenario(catalog, 1.0), periods=2)
+    sim.reset(seed=0)
+    for orders in ([np.inf, 1.0], [1.0, -np.inf]):
+        with pytest.raises(ValueError, match="finite"):
+            sim.step(np.array(orders))
+    assert sim.t == 0  # nothing was simulated
+    sim.step(np.array([1.0, 2.0]))
+    assert sim.t == 1
+
+
 def test_random_lead_times_use_the_wider_ring() -> None:
     catalog = make_catalog(2, lead_time=np.array([1, 2]))
     lead = LeadTimeProcess(catalog.lead_time, std=np.array([1.0, 0.0]))
