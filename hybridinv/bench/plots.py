@@ -4,6 +4,9 @@
 * the cost vs fill-rate frontier;
 * on-hand and order trajectories of the tracked SKUs (first seed);
 * how much the repair layer changed the policies' desired orders.
+
+Policy, scenario and SKU names go through :func:`hybridinv.core.outputs.plain_label`,
+so a ``$`` in a name is drawn as a dollar sign instead of starting mathtext.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+from hybridinv.core.outputs import plain_label
 
 if TYPE_CHECKING:
     from hybridinv.bench.benchmark import BenchResult
@@ -62,8 +67,8 @@ def cost_figure(table: pd.DataFrame) -> str:
         positions = np.arange(len(part))
         errors = np.nan_to_num(part["cost_half_width"].to_numpy(), nan=0.0)
         axis.bar(positions, part["cost"], yerr=errors, capsize=3, color="tab:blue", alpha=0.8)
-        axis.set_xticks(positions, part["policy"], rotation=45, ha="right", fontsize=8)
-        axis.set_title(scenario, fontsize=9)
+        axis.set_xticks(positions, [plain_label(p) for p in part["policy"]], rotation=45, ha="right", fontsize=8)
+        axis.set_title(plain_label(scenario), fontsize=9)
         axis.set_ylabel("cost per period")
     return _encode(figure)
 
@@ -77,11 +82,11 @@ def frontier_figure(table: pd.DataFrame) -> str:
         axis.errorbar(part["fill_rate"], part["cost"], yerr=np.nan_to_num(part["cost_half_width"].to_numpy()),
                       fmt="o", capsize=3)
         for row in part.itertuples():
-            axis.annotate(str(row.policy), (row.fill_rate, row.cost), fontsize=7, xytext=(3, 3),
+            axis.annotate(plain_label(row.policy), (row.fill_rate, row.cost), fontsize=7, xytext=(3, 3),
                           textcoords="offset points")
         axis.set_xlabel("fill rate")
         axis.set_ylabel("cost per period")
-        axis.set_title(scenario, fontsize=9)
+        axis.set_title(plain_label(scenario), fontsize=9)
     return _encode(figure)
 
 
@@ -96,11 +101,12 @@ def trajectory_figure(result: BenchResult, scenario: str) -> str:
         track = result.trajectories[(scenario, policy)]
         shown = slice(0, min(_TRAJECTORY_PERIODS, track["on_hand"].shape[0]))
         for column, sku in enumerate(track["sku"]):
-            line = axis.plot(track["on_hand"][shown, column], linewidth=1, label=f"{sku} on-hand")[0]
+            name = plain_label(sku)
+            line = axis.plot(track["on_hand"][shown, column], linewidth=1, label=f"{name} on-hand")[0]
             orders = track["orders"][shown, column]
             axis.step(np.arange(orders.size), orders, where="post",
-                      linewidth=0.8, linestyle=":", color=line.get_color(), label=f"{sku} orders")
-        axis.set_title(f"{scenario}: {policy}", fontsize=9)
+                      linewidth=0.8, linestyle=":", color=line.get_color(), label=f"{name} orders")
+        axis.set_title(plain_label(f"{scenario}: {policy}"), fontsize=9)
         axis.set_xlabel("period")
         axis.legend(fontsize=6)
     return _encode(figure)
@@ -110,6 +116,7 @@ def repair_figure(table: pd.DataFrame) -> str:
     """Share of SKU-periods whose desired order the repair changed, by scenario and policy."""
     pivot = table.pivot(index="scenario", columns="policy", values="repair_share_changed")
     pivot = pivot.loc[list(dict.fromkeys(table["scenario"]))]
+    pivot = pivot.rename(index=plain_label, columns=plain_label)
     plt = _pyplot()
     figure, axis = plt.subplots(figsize=(max(6.0, 1.2 * len(pivot)), 3.5))
     pivot.plot.bar(ax=axis, rot=30)

@@ -4,6 +4,11 @@ The summary gives, per scenario and policy, the mean cost per period with its
 95% t-interval, the fill rate, the gap to the exact optimum (single-SKU
 lost-sales scenarios) or to the clairvoyant lower bound (when available), and
 the paired per-seed difference to the best classical baseline of the scenario.
+
+Names (suite, scenarios, policies, failure reasons, notes) are escaped wherever they
+are written: HTML special characters in ``summary.md`` and ``report.html``
+(:func:`hybridinv.core.outputs.markdown_text`), formula-like cells in ``results.csv``
+(:func:`hybridinv.core.outputs.write_csv`), ``$`` in the plots.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import pandas as pd
 from hybridinv.bench import plots
 from hybridinv.bench.benchmark import BenchResult
 from hybridinv.bench.stats import paired_difference, t_interval
+from hybridinv.core.outputs import markdown_text as _md
+from hybridinv.core.outputs import write_csv
 
 __all__ = ["summary_markdown", "summary_table", "write_outputs"]
 
@@ -105,8 +112,8 @@ def summary_markdown(result: BenchResult, confidence: float = 0.95) -> str:
     table = summary_table(result, confidence)
     level = f"{100 * confidence:g}%"
     lines = [
-        f"Suite `{result.suite.name}`: {len(result.scenarios)} scenarios x {len(result.policies)} policies x "
-        f"{result.suite.seeds} seeds (common random numbers), backend `{result.backend}`, "
+        f"Suite `{_md(result.suite.name)}`: {len(result.scenarios)} scenarios x {len(result.policies)} policies x "
+        f"{result.suite.seeds} seeds (common random numbers), backend `{_md(result.backend)}`, "
         f"{result.elapsed:.0f} s wall clock.",
         "",
         f"Cost = mean cost per period ± {level} t-interval half-width over seeds. Gap = (cost − reference) / "
@@ -118,32 +125,38 @@ def summary_markdown(result: BenchResult, confidence: float = 0.95) -> str:
         part = table[table["scenario"] == scenario]
         baseline = part["baseline"].iloc[0] if len(part) else ""
         reference = part["gap_reference"].iloc[0] if len(part) else "n/a"
-        lines += ["", f"### {scenario}", "",
-                  f"Gap reference: {reference}; best baseline: {baseline or 'n/a'}.", "",
+        lines += ["", f"### {_md(scenario)}", "",
+                  f"Gap reference: {_md(reference)}; best baseline: {_md(baseline or 'n/a')}.", "",
                   "| policy | cost | fill rate | service level | violations | gap | Δ vs baseline | repair changed "
                   "| decision ms |",
                   "|---|---|---|---|---|---|---|---|---|"]
         for row in part.itertuples():
             lines.append(
-                f"| {row.policy} | {_interval(row.cost, row.cost_half_width)} | {_number(row.fill_rate, percent=True)} "
+                f"| {_md(row.policy)} | {_interval(row.cost, row.cost_half_width)} "
+                f"| {_number(row.fill_rate, percent=True)} "
                 f"| {_number(row.service_level, percent=True)} | {row.violations:.3g} "
                 f"| {_number(row.gap, percent=True)} | {_interval(row.paired_difference, row.paired_half_width)} "
                 f"| {_number(row.repair_share_changed, percent=True)} | {row.decision_ms:.3g} |"
             )
     if result.missing:
         lines += ["", "**Missing policies** (skipped):", ""]
-        lines += [f"- `{name}`: {reason}" for name, reason in result.missing.items()]
+        lines += [f"- `{_md(name)}`: {_md(reason)}" for name, reason in result.missing.items()]
     if result.failures:
         lines += ["", "**Failed runs** (build or episode raised; first error per scenario and policy):", ""]
         grouped: dict[str, dict[str, list[str]]] = {}
         for (scenario, policy), reason in result.failures.items():
             grouped.setdefault(policy, {}).setdefault(reason, []).append(scenario)
         for policy, reasons in grouped.items():
-            lines += [f"- `{policy}` on {', '.join(f'`{key}`' for key in keys)}: {reason}"
+            lines += [f"- `{_md(policy)}` on {', '.join(f'`{_md(key)}`' for key in keys)}: {_md(reason)}"
                       for reason, keys in reasons.items()]
     if result.notes:
-        lines += ["", "Notes:", ""] + [f"- {note}" for note in result.notes]
+        lines += ["", "Notes:", ""] + [f"- {_md(note)}" for note in result.notes]
     return "\n".join(lines) + "\n"
+
+
+def _text(markdown: str) -> str:
+    """Markdown text (whose names are already entity-escaped) as HTML text: decode once, escape once."""
+    return html.escape(html.unescape(markdown))
 
 
 def _markdown_to_html(markdown: str) -> str:
@@ -152,7 +165,7 @@ def _markdown_to_html(markdown: str) -> str:
     in_table = False
     for line in markdown.splitlines():
         if line.startswith("|"):
-            cells = [html.escape(cell.strip()) for cell in line.strip("|").split("|")]
+            cells = [_text(cell.strip()) for cell in line.strip("|").split("|")]
             if set("".join(cells)) <= {"-"}:
                 continue
             tag = "th" if not in_table else "td"
@@ -165,11 +178,11 @@ def _markdown_to_html(markdown: str) -> str:
             out.append("</table>")
             in_table = False
         if line.startswith("### "):
-            out.append(f"<h3>{html.escape(line[4:])}</h3>")
+            out.append(f"<h3>{_text(line[4:])}</h3>")
         elif line.startswith("- "):
-            out.append(f"<li>{html.escape(line[2:])}</li>")
+            out.append(f"<li>{_text(line[2:])}</li>")
         elif line.strip():
-            out.append(f"<p>{html.escape(line)}</p>")
+            out.append(f"<p>{_text(line)}</p>")
     if in_table:
         out.append("</table>")
     return "\n".join(out)
@@ -200,7 +213,7 @@ def write_outputs(result: BenchResult, out: str | Path, confidence: float = 0.95
     directory = Path(out)
     directory.mkdir(parents=True, exist_ok=True)
     paths = {name: directory / name for name in ("results.csv", "summary.md", "report.html")}
-    result.runs.to_csv(paths["results.csv"], index=False)
+    write_csv(result.runs, paths["results.csv"])
     paths["summary.md"].write_text(summary_markdown(result, confidence))
     paths["report.html"].write_text(report_html(result, confidence))
     return paths

@@ -1,6 +1,11 @@
 """The ``hybridinv`` command. Each subcommand lives in its own module
 (``hybridinv.cli.<name>``, exposing a click command named ``command``) and is
-imported only when it runs, so ``hybridinv --help`` stays fast."""
+imported only when it runs, so ``hybridinv --help`` stays fast.
+
+Errors in the input of any subcommand (:func:`hybridinv.cli._io.user_error`: invalid
+data, an empty or malformed CSV, an unknown policy, an unverifiable model file, a
+missing path) are printed by the group as one line, ``Error: <message>``, with exit
+code 1; other exceptions keep their traceback."""
 
 from __future__ import annotations
 
@@ -37,6 +42,19 @@ class _LazyGroup(click.Group):
             return None
         command: click.Command = module.command
         return command
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except click.ClickException:
+            raise
+        except Exception as exc:
+            from hybridinv.cli._io import user_error
+
+            message = user_error(exc)
+            if message is None:
+                raise
+            raise click.ClickException(message) from exc
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section("Commands"):

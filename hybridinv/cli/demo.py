@@ -17,12 +17,15 @@ def command(policy: str | None, seeds: int, periods: int) -> None:
     """Plan one period for the bundled 12-SKU catalog and print a KPI comparison."""
     import pandas as pd
 
-    from hybridinv import plan, simulate
+    from hybridinv import PlanningError, plan, simulate
     from hybridinv.examples import EXAMPLE_CONSTRAINTS, example_frames, example_scenario
     from hybridinv.policies import registry
 
     available = registry.available()
     chosen = policy or next(p for p in _COMPARE if p in available)
+    if chosen not in available:
+        raise PlanningError(f"unknown policy or not available here; available: {available}", column="policy",
+                            value=chosen)
     catalog, state = example_frames()
     click.echo(
         f"Planning one period for {len(catalog)} SKUs with policy '{chosen}' "

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import click
-import pandas as pd
+
+from hybridinv.cli._io import read_csv
 
 __all__ = ["command"]
 
@@ -27,18 +28,14 @@ def command(log_path: str, out_dir: str, window: int, min_fill_rate: float, max_
             min_turns: float | None, recovery_periods: int, expected_unit_cost: float | None,
             periods_per_year: int) -> None:
     """Replay the monitoring rules over a KPI log and write DIR/index.html."""
-    from hybridinv import PlanningError
     from hybridinv.deploy import Monitor, MonitorThresholds, render_dashboard
 
     thresholds = MonitorThresholds(window=window, min_fill_rate=min_fill_rate, max_cost_ratio=max_cost_ratio,
                                    min_inventory_turns=min_turns, recovery_periods=recovery_periods)
-    log = pd.read_csv(log_path, comment="#")
+    log = read_csv(log_path, comment="#")
     if expected_unit_cost is not None and "expected_unit_cost" in log.columns:
         log = log.drop(columns="expected_unit_cost")
-    try:
-        monitor = Monitor.replay_log(log, thresholds, expected_unit_cost, periods_per_year)
-    except PlanningError as exc:
-        raise click.ClickException(str(exc)) from exc
+    monitor = Monitor.replay_log(log, thresholds, expected_unit_cost, periods_per_year)
     page = render_dashboard(monitor.history(), monitor.events_frame(), thresholds, out_dir)
     events = monitor.events_frame()
     click.echo(f"{len(log)} periods, {len(events)} switch(es), fallback active in "

@@ -6,7 +6,8 @@ import json
 import sys
 
 import click
-import pandas as pd
+
+from hybridinv.cli._io import read_csv
 
 __all__ = ["command"]
 
@@ -74,27 +75,25 @@ def command(
     diag_path: str | None,
 ) -> None:
     """Plan one period's orders and write them as CSV."""
-    from hybridinv import Constraints, PlanningError, plan
+    from hybridinv import Constraints, plan
+    from hybridinv.core.outputs import write_csv
 
-    try:
-        result = plan(
-            pd.read_csv(state_path),
-            pd.read_csv(catalog_path),
-            Constraints(capacity=capacity, budget=budget),
-            forecast=pd.read_csv(forecast_path) if forecast_path else None,
-            policy=policy,
-            open_orders=pd.read_csv(orders_path) if orders_path else None,
-            demand_history=pd.read_csv(history_path) if history_path else None,
-            forecast_history=pd.read_csv(past_forecast_path) if past_forecast_path else None,
-            lost_sales=not backorders,
-        )
-    except PlanningError as exc:
-        raise click.ClickException(str(exc)) from exc
+    result = plan(
+        read_csv(state_path),
+        read_csv(catalog_path),
+        Constraints(capacity=capacity, budget=budget),
+        forecast=read_csv(forecast_path) if forecast_path else None,
+        policy=policy,
+        open_orders=read_csv(orders_path) if orders_path else None,
+        demand_history=read_csv(history_path) if history_path else None,
+        forecast_history=read_csv(past_forecast_path) if past_forecast_path else None,
+        lost_sales=not backorders,
+    )
     if out_path:
-        result.to_csv(out_path, index=False)
+        write_csv(result, out_path)
         click.echo(f"wrote {len(result)} rows to {out_path}")
     else:
-        result.to_csv(sys.stdout, index=False)
+        write_csv(result, sys.stdout)
     if diag_path:
         with open(diag_path, "w") as fh:
             json.dump(result.attrs["diagnostics"], fh, indent=2, default=str)

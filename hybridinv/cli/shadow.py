@@ -8,6 +8,7 @@ from typing import Any
 import click
 import pandas as pd
 
+from hybridinv.cli._io import read_csv
 from hybridinv.cli.twin import fit_twin_from_files
 
 __all__ = ["command"]
@@ -60,14 +61,15 @@ def command(
     out_dir: str | None,
 ) -> None:
     """Counterfactual KPI difference (recommended - incumbent) with bootstrap confidence intervals."""
+    from hybridinv.core.outputs import write_csv
     from hybridinv.deploy import LoggedOrders, shadow_replay
     from hybridinv.twin import DigitalTwin
 
     twin = fit_twin_from_files(sales_path, receipts_path, period, "impute")
-    catalog = pd.read_csv(catalog_path, comment="#") if catalog_path else None
+    catalog = read_csv(catalog_path, comment="#") if catalog_path else None
     demand = None
     if decisions_path:
-        decisions = pd.read_csv(decisions_path, comment="#")
+        decisions = read_csv(decisions_path, comment="#")
         horizon = int(decisions["period"].max()) + 1
         matrix = twin.matrix_
         if horizon >= matrix.demand.shape[0] - 8:
@@ -95,7 +97,7 @@ def command(
     if out_dir:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        result.summary.to_csv(out / "summary.csv", index=False)
-        result.disagreements.to_csv(out / "disagreements.csv", index=False)
-        result.per_period.to_csv(out / "per_period.csv", index=False)
+        write_csv(result.summary, out / "summary.csv")
+        write_csv(result.disagreements, out / "disagreements.csv")
+        write_csv(result.per_period, out / "per_period.csv")
         click.echo(f"wrote {out}/summary.csv, disagreements.csv, per_period.csv")

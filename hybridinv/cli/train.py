@@ -72,7 +72,7 @@ def command(
     The directory gets policy.npz (hybrid: numpy weights of the SKU-shared
     network) or sb3.zip (pure RL), plus metadata.json with the observation and
     action specification, reward, training configuration, seed, evaluation
-    KPIs and the SHA-256 of the weights. With --algo es or adaptive, --learning-rate is the
+    KPIs and the SHA-256 of every file of the directory. With --algo es or adaptive, --learning-rate is the
     Adam step on the mean parameters (default 0.03 for ES) and --eval-every counts generations.
     """
     from hybridinv.core.errors import PlanningError

@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
+
+from hybridinv.cli._io import read_csv
 
 if TYPE_CHECKING:
     from hybridinv.twin import DigitalTwin
@@ -16,15 +17,11 @@ __all__ = ["command", "fit_twin_from_files"]
 
 def fit_twin_from_files(sales_path: str, receipts_path: str | None, period: str, censoring: str) -> DigitalTwin:
     """Read the CSV logs and fit a :class:`~hybridinv.twin.DigitalTwin` (shared with ``shadow``)."""
-    from hybridinv import PlanningError
     from hybridinv.twin import DigitalTwin
 
-    try:
-        sales = pd.read_csv(sales_path, comment="#")
-        receipts = pd.read_csv(receipts_path, comment="#") if receipts_path else None
-        return DigitalTwin(period=period, censoring=censoring).fit(sales, receipts)
-    except PlanningError as exc:
-        raise click.ClickException(str(exc)) from exc
+    sales = read_csv(sales_path, comment="#")
+    receipts = read_csv(receipts_path, comment="#") if receipts_path else None
+    return DigitalTwin(period=period, censoring=censoring).fit(sales, receipts)
 
 
 @click.command(name="twin")
@@ -40,12 +37,14 @@ def fit_twin_from_files(sales_path: str, receipts_path: str | None, period: str,
               help="Folder for fit_report.csv and catalog.csv.")
 def command(sales_path: str, receipts_path: str | None, period: str, censoring: str, out_dir: str) -> None:
     """Fit demand, lead times and supplier reliability per SKU; write the fit report."""
+    from hybridinv.core.outputs import write_csv
+
     twin = fit_twin_from_files(sales_path, receipts_path, period, censoring)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     report = twin.report_
-    report.to_csv(out / "fit_report.csv", index=False)
-    twin.catalog().to_frame().to_csv(out / "catalog.csv", index=False)
+    write_csv(report, out / "fit_report.csv")
+    write_csv(twin.catalog().to_frame(), out / "catalog.csv")
     click.echo(f"fitted {len(report)} SKUs over {twin.matrix_.demand.shape[0]} {period}s")
     click.echo("demand classes: " + ", ".join(f"{k} {v}" for k, v in report["pattern"].value_counts().items()))
     click.echo("families:       " + ", ".join(f"{k} {v}" for k, v in report["family"].value_counts().items()))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 __all__ = ["PlanningError", "ConstraintViolationWarning"]
 
 
@@ -25,15 +27,19 @@ class PlanningError(ValueError):
         self.column = column
         self.sku = sku
         self.value = value
-        parts = []
-        if column is not None:
-            parts.append(f"column {column!r}")
-        if sku is not None:
-            parts.append(f"sku {sku!r}")
-        if value is not None:
-            parts.append(f"value {value!r}")
+        parts = [
+            f"{label} {_shown(item)}" for label, item in (("column", column), ("sku", sku), ("value", value))
+            if item is not None
+        ]
         prefix = ", ".join(parts)
         super().__init__(f"{prefix}: {message}" if prefix else message)
+
+
+def _shown(item: object) -> str:
+    """``repr`` of the plain Python value: ``'A'`` for ``np.str_('A')``, ``1.5`` for ``np.float64(1.5)``."""
+    if isinstance(item, np.generic):
+        item = item.item()
+    return repr(item)
 
 
 class ConstraintViolationWarning(UserWarning):

@@ -33,6 +33,7 @@ __all__ = ["LOG_COLUMNS", "Monitor", "MonitorEvent", "MonitorThresholds"]
 #: Columns of a monitoring log (one row per period); ``inventory_value``, ``cogs`` and
 #: ``expected_unit_cost`` are optional.
 LOG_COLUMNS: tuple[str, ...] = ("period", "demand", "served", "cost")
+_OPTIONAL_LOG_COLUMNS: tuple[str, ...] = ("inventory_value", "cogs", "expected_unit_cost")
 
 
 @dataclass(frozen=True)
@@ -230,11 +231,13 @@ class Monitor:
         Raises
         ------
         PlanningError
-            When a required column is missing.
+            When a required column is missing, a required cell is blank, not a finite
+            number (``period``: not a whole number), or an optional cell is text.
         """
         missing = [c for c in LOG_COLUMNS if c not in log.columns]
         if missing:
             raise PlanningError(f"monitoring log is missing {missing}", column=missing[0])
+        log = _numeric_log(log)
         monitor = cls(None, None, thresholds, expected_unit_cost, periods_per_year)
         has_expected = "expected_unit_cost" in log.columns and log["expected_unit_cost"].notna().any()
         for row in log.itertuples(index=False):
@@ -244,3 +247,27 @@ class Monitor:
                 float(row.expected_unit_cost) if has_expected and pd.notna(row.expected_unit_cost) else None,
             )
         return monitor
+
+
+def _numeric_log(log: pd.DataFrame) -> pd.DataFrame:
+    """The log's KPI columns as numbers; a text, blank or infinite required cell is a :class:`PlanningError`."""
+    out = pd.DataFrame(index=log.index)
+    for column in (*LOG_COLUMNS, *(c for c in _OPTIONAL_LOG_COLUMNS if c in log.columns)):
+        raw = log[column]
+        values = pd.to_numeric(raw, errors="coerce").astype(np.float64)
+        bad = values.isna() & raw.notna()
+        why = "must be a number"
+        if column in LOG_COLUMNS:
+            finite = np.isfinite(values.to_numpy())
+            bad |= ~finite
+            why = "must be a finite number"
+            if column == "period":
+                bad |= finite & (values.to_numpy() % 1 != 0)
+                why = "must be a whole number"
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            value = raw.iloc[row]
+            raise PlanningError(f"monitoring log row {row + 1}: {why}", column=column,
+                                value=None if pd.isna(value) else value)
+        out[column] = values
+    return out

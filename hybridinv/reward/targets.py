@@ -143,16 +143,17 @@ def period_kpis(ledger: Ledger, t: int) -> dict[str, float]:
     """KPIs of the single period ``t`` (for per-step reward shaping).
 
     ``fill_rate`` (1 when nothing was demanded), ``cycle_service_level``,
-    ``waste_rate`` (0 when nothing was received), ``waste_units``,
+    ``waste_rate`` (units expired / units on hand at the start of ``t`` plus units
+    received in ``t``, as in :meth:`Ledger.summary`; 0 when nothing was available), ``waste_units``,
     ``overflow_units``, ``avg_cost`` (the period cost), and ``carbon_kg`` /
     ``held_units`` when the ledger records held units.
     """
     demand = float(ledger.demand[t])
-    received = float(ledger.received_units[t])
+    available = ledger.available_units(t, t + 1)
     out = {
         "fill_rate": float(ledger.served[t] / demand) if demand > 0 else 1.0,
         "cycle_service_level": 1.0 - float(ledger.stockouts[t]) / ledger.scenario.n_skus,
-        "waste_rate": float(ledger.waste_units[t] / received) if received > 0 else 0.0,
+        "waste_rate": float(ledger.waste_units[t] / available) if available > 0 else 0.0,
         "waste_units": float(ledger.waste_units[t]),
         "overflow_units": float(ledger.overflow_units[t]),
         "avg_cost": float(ledger.costs[t].sum()),

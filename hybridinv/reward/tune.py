@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from hybridinv.core.errors import PlanningError
+from hybridinv.core.outputs import write_csv
 from hybridinv.reward.enforce import critical_ratio, policy_family, target_report
 from hybridinv.reward.evaluate import evaluate_policy, resolve_scenario, seed_list
 from hybridinv.reward.spec import CarbonTerm, RewardSpec
@@ -301,7 +302,7 @@ def _write(out: Path, result: TuneResult, targets: list[KPITarget], held_out: di
     paths = {"spec": out / "spec.toml", "trials": out / "trials.csv", "pareto": out / "pareto.png",
              "summary": out / "summary.json"}
     paths["spec"].write_text(result.spec.to_toml())
-    result.trials.to_csv(paths["trials"], index=False)
+    write_csv(result.trials, paths["trials"])
     summary = {
         "objective": result.objective,
         "targets": [str(t) for t in targets],

@@ -13,6 +13,7 @@ from typing import Any
 
 from hybridinv.rl.adaptive import AdaptiveHybrid
 from hybridinv.rl.hybrid import Hybrid, models_directory, resolve_model_path
+from hybridinv.rl.integrity import hash_model_files, write_file_hashes
 from hybridinv.rl.linear import LinearHybrid
 from hybridinv.rl.model_file import ModelFile, ModelFileError, load_model, save_model
 from hybridinv.rl.numpy_policy import SharedPolicyNetwork
@@ -33,11 +34,13 @@ __all__ = [
     "SharedPolicyNetwork",
     "SingleSkuDiscreteEnv",
     "TrainConfig",
+    "hash_model_files",
     "load_model",
     "models_directory",
     "resolve_model_path",
     "save_model",
     "train",
+    "write_file_hashes",
 ]
 
 _LAZY = {"TrainConfig": "hybridinv.rl.training", "train": "hybridinv.rl.training"}

@@ -8,13 +8,13 @@ imports torch. The pure-RL factories load an SB3 checkpoint and need torch.
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hybridinv.core.errors import PlanningError
 from hybridinv.rl.hybrid import Hybrid, models_directory
+from hybridinv.rl.integrity import read_metadata
 from hybridinv.rl.pure import PureRL
 
 if TYPE_CHECKING:
@@ -57,7 +57,8 @@ def _instance_models() -> dict[str, Path]:
     """Shipped per-instance models by the description of the scenario they were trained on."""
     found: dict[str, Path] = {}
     for meta in sorted(models_directory().glob("single_sku/*/metadata.json")):
-        description = json.loads(meta.read_text()).get("scenario", {}).get("description")
+        scenario = read_metadata(meta.parent).get("scenario")
+        description = scenario.get("description") if isinstance(scenario, dict) else None
         if description:
             found[description] = meta.parent
     return found

@@ -9,19 +9,19 @@ A model directory ``models/<name>/`` holds
 - ``metadata.json``: format version, observation and action specification
   (feature names and versions of :mod:`hybridinv.envs`), reward specification,
   scenario summary, training configuration, seed, evaluation KPIs and the
-  SHA-256 of ``policy.npz``;
+  SHA-256 of every other file of the directory (``"files"``,
+  :mod:`hybridinv.rl.integrity`);
 - optionally ``sb3.zip``: the stable-baselines3 checkpoint (to resume training).
 
-Loading recomputes the hash and compares the specification versions with the
-installed environments, so a corrupted or stale model fails loudly with
+Loading verifies every hash before it parses anything (:func:`~hybridinv.rl.integrity.verify_model_files`),
+reads the weights with ``allow_pickle=False`` and compares the specification versions with the
+installed environments, so a corrupted, tampered or stale model fails loudly with
 :class:`ModelFileError` instead of planning with the wrong features.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +30,16 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from hybridinv.rl.integrity import (
+    METADATA_FILE,
+    ModelFileError,
+    check_unpacked_size,
+    hash_model_files,
+    read_metadata,
+    verify_model_files,
+    write_file_hashes,
+    write_metadata,
+)
 from hybridinv.rl.numpy_policy import SharedPolicyNetwork
 
 __all__ = [
@@ -40,19 +50,17 @@ __all__ = [
     "ModelFile",
     "ModelFileError",
     "current_spec",
+    "hash_model_files",
     "load_model",
     "save_model",
+    "write_file_hashes",
+    "write_metadata",
 ]
 
 FORMAT_VERSION = 1
 WEIGHTS_FILE = "policy.npz"
-METADATA_FILE = "metadata.json"
 #: Metadata ``"policy"`` values of models stored as parameter arrays instead of a network.
 ARRAY_POLICIES: tuple[str, ...] = ("linear", "adaptive")
-
-
-class ModelFileError(ValueError):
-    """A model file is missing, corrupted, or was made for other observation/action specs."""
 
 
 def current_spec() -> dict[str, Any]:
@@ -115,7 +123,9 @@ def save_model(
     ``network`` is a :class:`SharedPolicyNetwork` or, for an array policy, a mapping
     of its parameter arrays (``metadata["policy"]`` must then be one of :data:`ARRAY_POLICIES`).
     ``metadata`` is completed with the format version, the current observation
-    and action specification (unless given) and the weights' SHA-256.
+    and action specification (unless given) and the SHA-256 of every file of the
+    directory (:func:`~hybridinv.rl.integrity.write_metadata`), including an
+    ``sb3.zip`` written there before.
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -133,7 +143,6 @@ def save_model(
         "action_spec": spec["action"],
         **metadata,
         "weights_file": WEIGHTS_FILE,
-        "weights_sha256": hashlib.sha256(payload).hexdigest(),
     }
     if isinstance(network, SharedPolicyNetwork):
         meta["network"] = {
@@ -142,18 +151,8 @@ def save_model(
             "n_actions": network.n_actions,
             "hidden": network.hidden,
         }
-    (directory / METADATA_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True, default=_jsonable) + "\n")
+    write_metadata(directory, meta)
     return directory
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"not JSON serializable: {type(value).__name__}")
 
 
 def _check_spec(meta: dict[str, Any], path: Path) -> None:
@@ -175,44 +174,37 @@ def _check_spec(meta: dict[str, Any], path: Path) -> None:
 def load_model(path: str | Path, check_spec: bool = True) -> ModelFile:
     """Load and verify a model directory (or its ``metadata.json``).
 
+    Every file of the directory is checked against the SHA-256 hashes of the
+    metadata before the weights are parsed (with ``allow_pickle=False``); see
+    :func:`~hybridinv.rl.integrity.verify_model_files` for directories written before
+    the hashes of every file were recorded.
+
     Raises
     ------
     ModelFileError
-        If a file is missing or unreadable, the format or spec version differs,
-        or the weights' SHA-256 does not match the metadata.
+        If a file is missing, unlisted or unreadable, a hash does not match, the
+        metadata is oversized or nested too deeply, or the format or spec version differs.
     """
     path = Path(path)
     directory = path.parent if path.name == METADATA_FILE else path
+    meta = read_metadata(directory)
     meta_path = directory / METADATA_FILE
-    try:
-        meta = json.loads(meta_path.read_text())
-    except FileNotFoundError:
-        raise ModelFileError(f"{directory}: no {METADATA_FILE} (not a model directory)") from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ModelFileError(f"{meta_path}: unreadable metadata ({exc})") from exc
-    if not isinstance(meta, dict):
-        raise ModelFileError(f"{meta_path}: metadata is not a JSON object")
     if meta.get("format_version") != FORMAT_VERSION:
         raise ModelFileError(
             f"{meta_path}: model format version {meta.get('format_version')}, this library reads {FORMAT_VERSION}"
         )
-    weights_path = directory / str(meta.get("weights_file", WEIGHTS_FILE))
-    try:
-        payload = weights_path.read_bytes()
-    except OSError as exc:
-        raise ModelFileError(f"{weights_path}: cannot read the weights ({exc})") from exc
-    digest = hashlib.sha256(payload).hexdigest()
-    if digest != meta.get("weights_sha256"):
-        raise ModelFileError(
-            f"{weights_path}: SHA-256 {digest[:12]}… does not match the metadata "
-            f"({str(meta.get('weights_sha256'))[:12]}…): the weights are corrupted or were replaced"
-        )
+    name = str(meta.get("weights_file", WEIGHTS_FILE))
+    if not name.endswith(".npz"):
+        raise ModelFileError(f"{meta_path}: weights file {name!r} is not a numpy .npz archive")
+    payload = verify_model_files(directory, meta, load=[name])[name]
     if check_spec:
         _check_spec(meta, directory)
+    weights_path = directory / name
+    check_unpacked_size(payload, weights_path)
     try:
         with np.load(io.BytesIO(payload), allow_pickle=False) as data:
             weights = {key: np.array(data[key]) for key in data.files}
         network = None if meta.get("policy") in ARRAY_POLICIES else SharedPolicyNetwork(weights)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, KeyError) as exc:
         raise ModelFileError(f"{weights_path}: invalid weights ({exc})") from exc
     return ModelFile(network, meta, directory, weights)

@@ -5,13 +5,16 @@ SKU, mapped to ``(a + 1)/2 · 6 · scale`` units; constraints are handled the wa
 pure RL usually does, by scaling the raw orders down proportionally to fit the
 capacity rows and the budget (MOQs and lot sizes can be broken, and the
 simulator counts those periods as violations). This is the baseline the
-hybrid agent is compared with; it needs torch at inference (unlike
-:class:`hybridinv.rl.hybrid.Hybrid`).
+hybrid agent is compared with.
+
+:meth:`PureRL.load` never runs SB3's own ``load`` (which unpickles): it verifies the
+SHA-256 of every file of the model directory, then rebuilds the deterministic actor
+from the checkpoint's tensors in numpy (:mod:`hybridinv.rl.sb3_weights`; reading
+``policy.pth`` needs torch, acting does not).
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hybridinv.core.errors import PlanningError
-from hybridinv.rl.model_file import METADATA_FILE, ModelFileError
+from hybridinv.rl.integrity import FILES_KEY, METADATA_FILE, ModelFileError, read_metadata, verify_model_files
 
 if TYPE_CHECKING:
     from hybridinv.sim.observation import Observation
@@ -34,8 +37,10 @@ class PureRL:
 
     Parameters
     ----------
-    model : stable_baselines3 BaseAlgorithm
-        Trained on an :class:`~hybridinv.envs.OrderEnv` with the same SKU count.
+    model : stable_baselines3 BaseAlgorithm or SB3Actor
+        Trained on an :class:`~hybridinv.envs.OrderEnv` with the same SKU count:
+        anything with ``predict(observation, deterministic=True)`` and either
+        ``n_inputs`` or an ``observation_space``.
     scale_to_constraints : bool, default True
         Scale orders down to fit capacity and budget, as in training.
     name : str, default "ppo"
@@ -45,26 +50,46 @@ class PureRL:
         self.model = model
         self.scale_to_constraints = scale_to_constraints
         self.name = name
-        shape = model.observation_space.shape
-        self.n_inputs = int(shape[0]) if shape else 0
+        n_inputs = getattr(model, "n_inputs", None)
+        if n_inputs is None:
+            shape = model.observation_space.shape
+            n_inputs = int(shape[0]) if shape else 0
+        self.n_inputs = int(n_inputs)
 
     @classmethod
     def load(cls, path: str | Path, name: str | None = None) -> PureRL:
-        """Load ``sb3.zip`` (and ``metadata.json`` for the algorithm) from a model directory."""
+        """Load the actor of ``sb3.zip`` from a model directory (a shipped model name or a path).
+
+        Every file of the directory is checked against the SHA-256 hashes in its
+        ``metadata.json`` first; the checkpoint's pickled entries are never decoded
+        (:func:`~hybridinv.rl.sb3_weights.actor_from_checkpoint`).
+
+        Raises
+        ------
+        ModelFileError
+            If the directory has no verified ``sb3.zip`` (missing, unlisted, hash
+            mismatch, no ``files`` hashes) or the checkpoint is not a plain PPO/SAC actor.
+        """
         from hybridinv.rl.hybrid import resolve_model_path
+        from hybridinv.rl.sb3_weights import actor_from_checkpoint
 
         directory = resolve_model_path(path)
-        zip_path = directory / SB3_FILE if directory.is_dir() else directory
-        if not zip_path.exists():
-            raise ModelFileError(f"{zip_path}: no stable-baselines3 checkpoint")
-        algo = "ppo"
-        meta_path = zip_path.parent / METADATA_FILE
-        if meta_path.exists():
-            algo = str(json.loads(meta_path.read_text()).get("training", {}).get("algo", "ppo"))
-        from hybridinv.rl.training import sb3_class
-
-        model = sb3_class(algo).load(str(zip_path), device="cpu")
-        return cls(model, name=name or algo)
+        if directory.is_file():
+            if directory.name == METADATA_FILE:
+                directory = directory.parent
+            else:
+                raise ModelFileError(
+                    f"{directory}: load the model directory, whose {METADATA_FILE} lists the checkpoint's SHA-256"
+                )
+        meta = read_metadata(directory)
+        listed = meta.get(FILES_KEY)
+        if not (directory / SB3_FILE).exists() and not (isinstance(listed, dict) and SB3_FILE in listed):
+            raise ModelFileError(f"{directory / SB3_FILE}: no stable-baselines3 checkpoint")
+        payload = verify_model_files(directory, meta, load=[SB3_FILE])[SB3_FILE]
+        training = meta.get("training")
+        algo = str(training.get("algo", "ppo")) if isinstance(training, dict) else "ppo"
+        actor = actor_from_checkpoint(payload, algo, directory / SB3_FILE)
+        return cls(actor, name=name or algo)
 
     def reset(self, scenario: Any = None) -> None:
         """Nothing to reset (the policy is Markov in the observation)."""

@@ -446,13 +446,9 @@ def _train(config: TrainConfig, out: Path, scenario: Scenario | None, progress: 
 
 
 def _write_pure_metadata(out: Path, metadata: dict[str, Any]) -> None:
-    import hashlib
-    import json
-
-    from hybridinv.rl.model_file import FORMAT_VERSION, METADATA_FILE, current_spec
+    from hybridinv.rl.model_file import FORMAT_VERSION, current_spec, write_metadata
 
     spec = current_spec()
-    payload = (out / SB3_FILE).read_bytes()
     meta = {
         "format_version": FORMAT_VERSION,
         "name": out.name,
@@ -460,6 +456,5 @@ def _write_pure_metadata(out: Path, metadata: dict[str, Any]) -> None:
         "action_spec": {**spec["action"], "kind": "order", "mapping": "hybridinv.envs.actions.orders_from_action"},
         **metadata,
         "weights_file": SB3_FILE,
-        "weights_sha256": hashlib.sha256(payload).hexdigest(),
     }
-    (out / METADATA_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True, default=float) + "\n")
+    write_metadata(out, meta)

@@ -15,7 +15,10 @@ Definitions (all over the measured periods, i.e. after the warm-up):
 - ``inventory_turns``: annualized cost of goods served / average inventory value.
 - ``capacity_utilization``: mean share of warehouse volume used after receipts.
 - ``budget_utilization``: mean share of the period budget spent.
-- ``waste_rate``: units expired / units received.
+- ``waste_rate``: units expired / units available, where units available are the
+  on-hand at the start of the first measured period plus the units received in the
+  measured periods (every expired unit is one of them, so the rate is in [0, 1];
+  0 when nothing was available).
 - ``violations``: periods whose orders broke a hard rule known at order time
   (budget, MOQ, lot size, max order, or a capacity row evaluated with the
   expected demand); ``overflow_units`` counts units rejected at receipt.
@@ -64,6 +67,9 @@ class Ledger:
         self.backorders_filled = np.zeros(periods)
         #: units on hand at the end of each period (for carbon-per-unit-held terms)
         self.held_units = np.zeros(periods)
+        #: units on hand at the start of the episode
+        init = scenario.initial_state
+        self.initial_units = float(np.sum(init.on_hand)) if init is not None else 0.0
         #: price x units served per period (NaN when a SKU sold has no price)
         self.revenue = np.full(periods, np.nan)
         self.spend = np.zeros(periods)
@@ -191,6 +197,11 @@ class Ledger:
         self.sku_costs[t] = cost
 
     # ------------------------------------------------------------------ reporting
+    def available_units(self, start: int, end: int) -> float:
+        """Units usable (or expiring) in periods ``[start, end)``: on-hand at the start of ``start`` plus receipts."""
+        opening = self.initial_units if start == 0 else float(self.held_units[start - 1])
+        return opening + float(self.received_units[start:end].sum())
+
     def period_cost(self, t: int) -> float:
         """Total cost of period ``t``."""
         return float(self.costs[t].sum())
@@ -208,7 +219,7 @@ class Ledger:
         cogs = float(self._unit_cost @ self.sku_served) / measured
         violations = (self.budget_excess[sl] > 0) | (self.capacity_excess[sl] > 0) | (self.rule_breaches[sl] > 0)
         waste_units = float(self.waste_units[sl].sum())
-        received_units = float(self.received_units[sl].sum())
+        available_units = self.available_units(self.warmup, end)
         out = {
             "avg_cost": float(costs.sum()),
             "holding_cost": float(costs[0]),
@@ -223,7 +234,7 @@ class Ledger:
             "capacity_utilization": _nanmean(self.capacity_util[sl]),
             "budget_utilization": float(self.spend[sl].mean() / budget) if math.isfinite(budget) else float("nan"),
             "waste_units": float(waste_units),
-            "waste_rate": float(waste_units / received_units) if received_units > 0 else 0.0,
+            "waste_rate": waste_units / available_units if available_units > 0 else 0.0,
             "overflow_units": float(self.overflow_units[sl].sum()),
             "violations": float(violations.sum()),
             "budget_violations": float((self.budget_excess[sl] > 0).sum()),

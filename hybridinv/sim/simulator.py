@@ -174,7 +174,7 @@ class Simulator:
         qty = np.rint(np.asarray(orders, dtype=np.float64))
         if qty.shape != (self.n,):
             raise ValueError(f"orders must have shape ({self.n},), got {qty.shape}")
-        if not qty.min() >= 0.0:
+        if not (np.isfinite(qty).all() and qty.min() >= 0.0):
             raise ValueError("orders must be finite and >= 0")
         ledger = self.ledger
         if self.check_orders:

@@ -103,3 +103,72 @@ def test_demo_runs() -> None:
     assert result.exit_code == 0, result.output
     assert "KPI comparison" in result.output
     assert "order_qty" in result.output
+
+
+def _error_line(result) -> str:  # type: ignore[no-untyped-def]
+    """The single ``Error:`` line of a failed run (and nothing else: no traceback)."""
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    return lines[0]
+
+
+def test_empty_csv_is_a_one_line_error(tmp_path: Path) -> None:
+    (tmp_path / "empty.csv").write_text("")
+    _, state = example_frames()
+    state.to_csv(tmp_path / "state.csv", index=False)
+    args = ["plan", "--catalog", str(tmp_path / "empty.csv"), "--state", str(tmp_path / "state.csv")]
+    line = _error_line(CliRunner().invoke(main, args))
+    assert "empty.csv" in line and "empty" in line
+
+
+def test_unparseable_csv_is_a_one_line_error(tmp_path: Path) -> None:
+    (tmp_path / "log.csv").write_text('period,demand,served,cost\n1,2,3,4\n"5,6\n')
+    args = ["monitor", "--log", str(tmp_path / "log.csv"), "--out", str(tmp_path)]
+    line = _error_line(CliRunner().invoke(main, args))
+    assert "log.csv" in line and "not a readable CSV" in line
+
+
+def test_unknown_demo_policy_is_a_one_line_error() -> None:
+    line = _error_line(CliRunner().invoke(main, ["demo", "--policy", "nonsense"]))
+    assert "'nonsense'" in line and "unknown policy" in line
+
+
+def test_missing_output_folder_is_a_one_line_error(tmp_path: Path) -> None:
+    catalog, state = example_frames()
+    catalog.to_csv(tmp_path / "catalog.csv", index=False)
+    state.to_csv(tmp_path / "state.csv", index=False)
+    args = ["plan", "--catalog", str(tmp_path / "catalog.csv"), "--state", str(tmp_path / "state.csv"),
+            "--policy", "ss", "--out", str(tmp_path / "no" / "such" / "plan.csv")]
+    assert "non-existent directory" in _error_line(CliRunner().invoke(main, args))
+
+
+def test_only_input_errors_are_shortened() -> None:
+    from hybridinv.cli._io import user_error
+    from hybridinv.rl.integrity import ModelFileError
+
+    assert user_error(ModelFileError("m: SHA-256 mismatch\nsecond line")) == "m: SHA-256 mismatch; second line"
+    assert user_error(pd.errors.EmptyDataError("No columns to parse from file")) is not None
+    assert user_error(RuntimeError("a bug")) is None
+    assert user_error(KeyError("a bug")) is None
+
+
+def test_plan_csv_escapes_formulas(tmp_path: Path) -> None:
+    catalog, state = example_frames()
+    skus = ["=HYPERLINK(\"http://x\",\"y\")", "@SUM(A1)", "+1+2", "-1", "-2.5e3", "\tTAB"]
+    mapping = dict(zip(catalog["sku"][: len(skus)], skus, strict=True))
+    catalog["sku"] = catalog["sku"].replace(mapping)
+    state["sku"] = state["sku"].replace(mapping)
+    catalog.to_csv(tmp_path / "catalog.csv", index=False)
+    state.to_csv(tmp_path / "state.csv", index=False)
+    base = ["plan", "--catalog", str(tmp_path / "catalog.csv"), "--state", str(tmp_path / "state.csv")]
+    base += ["--policy", "ss"]
+    result = CliRunner().invoke(main, [*base, "--out", str(tmp_path / "plan.csv")])
+    assert result.exit_code == 0, result.output
+    written = pd.read_csv(tmp_path / "plan.csv", dtype={"sku": str}, keep_default_na=False)
+    expected = ["'=HYPERLINK(\"http://x\",\"y\")", "'@SUM(A1)", "'+1+2", "-1", "-2.5e3", "'\tTAB"]
+    assert list(written["sku"][: len(skus)]) == expected
+    assert (written["order_qty"] >= 0).all()
+    printed = CliRunner().invoke(main, base)
+    assert printed.exit_code == 0 and "'@SUM(A1)" in printed.output

@@ -59,3 +59,13 @@ def test_monitor_command_reports_missing_column(tmp_path):
     pd.DataFrame({"period": [0], "demand": [1.0]}).to_csv(tmp_path / "bad.csv", index=False)
     result = CliRunner().invoke(main, ["monitor", "--log", str(tmp_path / "bad.csv"), "--out", str(tmp_path)])
     assert result.exit_code != 0 and "served" in result.output
+
+
+def test_monitor_command_reports_a_text_period_in_one_line(tmp_path):
+    log = pd.DataFrame({"period": ["0", "1", "week 3"], "demand": 10.0, "served": 9.0, "cost": 5.0})
+    log.to_csv(tmp_path / "log.csv", index=False)
+    result = CliRunner().invoke(main, ["monitor", "--log", str(tmp_path / "log.csv"), "--out", str(tmp_path / "d")])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "Error: column 'period', value 'week 3': monitoring log row 3: must be a whole number"
+    ]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from hybridinv import scenarios
+from hybridinv import PlanningError, scenarios
 from hybridinv.core import Constraints
 from hybridinv.deploy import Monitor, MonitorThresholds, render_dashboard
 from hybridinv.policies import SS, BaseStock
@@ -125,3 +126,32 @@ def test_monitor_and_guarded_policy_work_with_plan():
     guarded = GuardedPolicy(BaseStock(20, repair=None), Guardrails(max_periods_of_supply=1.5))
     result = plan(state, catalog, Constraints(), policy=guarded)
     assert result["order_qty"].tolist() == [7.0, 15.0]  # floor(1.5 periods of forecast demand)
+
+
+def _log(**columns):
+    base = {"period": [0, 1, 2], "demand": [10.0, 10.0, 10.0], "served": [9.0, 10.0, 8.0], "cost": [5.0, 5.0, 6.0]}
+    return pd.DataFrame({**base, **columns})
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "why"),
+    [
+        ("period", ["0", "week 1", "2"], "whole number"),
+        ("period", [0.0, 1.5, 2.0], "whole number"),
+        ("period", [0.0, np.nan, 2.0], "whole number"),
+        ("demand", [10.0, "ten", 10.0], "finite number"),
+        ("cost", [5.0, np.inf, 5.0], "finite number"),
+        ("cogs", [1.0, "n/a", 2.0], "must be a number"),
+    ],
+)
+def test_replay_log_refuses_non_numeric_cells(column, values, why):
+    with pytest.raises(PlanningError, match=f"row 2: .*{why}") as info:
+        Monitor.replay_log(_log(**{column: values}))
+    assert info.value.column == column
+
+
+def test_replay_log_reads_numbers_written_as_text():
+    text = Monitor.replay_log(_log(period=["0", "1", "2"], demand=["10", "10", "10"]))
+    numbers = Monitor.replay_log(_log())
+    pd.testing.assert_frame_equal(text.history(), numbers.history())
+    assert text.history()["period"].tolist() == [0, 1, 2]

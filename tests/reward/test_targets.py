@@ -103,3 +103,17 @@ def test_period_kpis_aggregate_to_the_summary() -> None:
     assert served / ledger.demand.sum() == pytest.approx(summary["fill_rate"])
     assert np.mean([k["cycle_service_level"] for k in per_period]) == pytest.approx(summary["cycle_service_level"])
     assert sum(k["avg_cost"] for k in per_period) / 60 == pytest.approx(summary["avg_cost"])
+
+
+def test_period_waste_rate_counts_starting_stock() -> None:
+    """102 units on hand expire in a period that receives 4: the rate is 102 / 106, never above 1."""
+    from conftest import hand_path, make_catalog, make_scenario
+
+    from hybridinv import InventoryState
+    from hybridinv.sim import Simulator
+
+    catalog = make_catalog(1, shelf_life=np.array([1]))
+    sim = Simulator(make_scenario(catalog, 1.0, initial_state=InventoryState.empty(catalog, 102.0)), periods=1)
+    sim.reset(path=hand_path([[4]], [0]))
+    sim.step(np.array([4.0]))
+    assert period_kpis(sim.ledger, 0)["waste_rate"] == pytest.approx(102 / 106)

@@ -43,7 +43,7 @@ def test_corrupted_weights_raise(model_dir: Path) -> None:
 def test_replaced_weights_raise(model_dir: Path) -> None:
     other = SharedPolicyNetwork.random(len(SKU_FEATURES), len(GLOBAL_FEATURES), hidden=8, seed=99)
     np.savez(model_dir / WEIGHTS_FILE, **other.weights)
-    with pytest.raises(ModelFileError, match="corrupted or were replaced"):
+    with pytest.raises(ModelFileError, match="corrupted or was replaced"):
         load_model(model_dir)
 
 

@@ -59,7 +59,7 @@ def test_summary_total_is_the_sum_of_components() -> None:
     assert ledger.period_cost(2) == pytest.approx(8.0)
 
 
-def test_waste_rate_is_expired_over_received() -> None:
+def test_waste_rate_is_expired_over_available_without_starting_stock() -> None:
     catalog = make_catalog(1, shelf_life=np.array([1]))
     scenario = make_scenario(catalog, 1.0, initial_state=InventoryState.empty(catalog, 0.0), waste_cost=1.5)
     sim = Simulator(scenario, periods=2)
@@ -70,6 +70,34 @@ def test_waste_rate_is_expired_over_received() -> None:
     assert summary["waste_rate"] == pytest.approx(1 / 10)
     assert summary["waste_cost"] == pytest.approx(1.5 / 2)
     assert summary["fill_rate"] == 1.0
+
+
+def test_waste_rate_counts_starting_stock_as_available() -> None:
+    """102 units on hand expire while 4 arrive: 102 of 106 available units wasted (not 102 / 4 = 25.5)."""
+    catalog = make_catalog(1, shelf_life=np.array([1]))
+    scenario = make_scenario(catalog, 1.0, initial_state=InventoryState.empty(catalog, 102.0))
+    sim = Simulator(scenario, periods=1)
+    sim.reset(path=hand_path([[4]], [0]))
+    sim.step(np.array([4.0]))
+    ledger = sim.ledger
+    assert ledger.waste_units[0] == 102.0 and ledger.received_units[0] == 4.0
+    assert ledger.summary()["waste_rate"] == pytest.approx(102 / 106)
+
+
+def test_waste_rate_after_warmup_starts_from_the_stock_then_on_hand() -> None:
+    catalog = make_catalog(1, shelf_life=np.array([2]))
+    scenario = make_scenario(catalog, 1.0, initial_state=InventoryState.empty(catalog, 0.0), warmup=1)
+    sim = Simulator(scenario, periods=3)
+    sim.reset(path=hand_path([[0], [1], [0]], [0]))
+    for q in (10.0, 0.0, 3.0):
+        sim.step(np.array([q]))
+    ledger = sim.ledger
+    # period 0 (warm-up) ends with 10 on hand; they expire at the end of period 1 after 1 is served
+    assert ledger.held_units[0] == 10.0 and ledger.waste_units[1] == 9.0
+    summary = ledger.summary()
+    assert summary["waste_units"] == 9.0
+    assert summary["waste_rate"] == pytest.approx(9 / (10 + 3))
+    assert ledger.available_units(1, 3) == 13.0 and ledger.available_units(0, 1) == 10.0
 
 
 def test_no_demand_means_full_fill_rate_and_infinite_turns() -> None:

@@ -108,7 +108,7 @@ def test_old_stock_expires_when_demand_is_low() -> None:
     np.testing.assert_array_equal(sim.ledger.waste_units, [0, 0, 1, 0])
     np.testing.assert_array_equal(sim.ledger.served, [1, 1, 1, 0])
     assert sim.ledger.costs[2, COST_COMPONENTS.index("waste")] == 2.5
-    assert sim.ledger.summary()["waste_rate"] == 0.0  # nothing was received
+    assert sim.ledger.summary()["waste_rate"] == 0.25  # 1 of the 4 units on hand at the start (none received)
     assert sim.ledger.summary()["waste_units"] == 1.0
 
 
@@ -237,6 +237,18 @@ def test_step_validates_orders_and_episode_end() -> None:
     assert sim.done
     with pytest.raises(RuntimeError, match="over"):
         sim.step(np.zeros(2))
+
+
+def test_step_refuses_infinite_orders() -> None:
+    catalog = make_catalog(2)
+    sim = Simulator(make_scenario(catalog, 1.0), periods=2)
+    sim.reset(seed=0)
+    for orders in ([np.inf, 1.0], [1.0, -np.inf]):
+        with pytest.raises(ValueError, match="finite"):
+            sim.step(np.array(orders))
+    assert sim.t == 0  # nothing was simulated
+    sim.step(np.array([1.0, 2.0]))
+    assert sim.t == 1
 
 
 def test_random_lead_times_use_the_wider_ring() -> None:

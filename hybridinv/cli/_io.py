@@ -1,0 +1,52 @@
+"""What every subcommand shares: reading CSV input, and turning input errors into one-line messages.
+
+:func:`user_error` is applied once, by the ``hybridinv`` group (:mod:`hybridinv.cli`), to
+whatever a subcommand raises: invalid input (:class:`~hybridinv.PlanningError`, an
+unverifiable model file, an unreadable CSV, a missing or unwritable path) is printed as
+``Error: <message>`` on one line with exit code 1; anything else is a bug and keeps its
+traceback. CSV outputs go through :func:`hybridinv.core.outputs.write_csv`.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import pandas as pd
+
+from hybridinv.core.errors import PlanningError
+
+__all__ = ["read_csv", "user_error"]
+
+#: Modules and names of the exception classes that mean "bad input", checked without importing the modules.
+_INPUT_ERRORS: tuple[tuple[str, str], ...] = (
+    ("hybridinv.core.errors", "PlanningError"),
+    ("hybridinv.rl.integrity", "ModelFileError"),
+    ("pandas.errors", "EmptyDataError"),
+    ("pandas.errors", "ParserError"),
+    ("builtins", "OSError"),
+    ("builtins", "UnicodeDecodeError"),
+)
+
+
+def read_csv(path: str, **options: Any) -> pd.DataFrame:
+    """``pandas.read_csv(path, **options)``; an empty or malformed file is a :class:`PlanningError` naming it."""
+    try:
+        return pd.read_csv(path, **options)
+    except pd.errors.EmptyDataError:
+        raise PlanningError(f"{path}: the file is empty (no header row)") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise PlanningError(f"{path}: not a readable CSV file ({_one_line(str(exc))})") from None
+
+
+def _one_line(text: str) -> str:
+    return "; ".join(part.strip() for part in text.splitlines() if part.strip())
+
+
+def user_error(exc: BaseException) -> str | None:
+    """The one-line message for an input error, or None if ``exc`` is not one (a bug: keep the traceback)."""
+    for module, name in _INPUT_ERRORS:
+        cls = getattr(sys.modules.get(module), name, None)
+        if isinstance(cls, type) and isinstance(exc, cls):
+            return _one_line(str(exc)) or type(exc).__name__
+    return None

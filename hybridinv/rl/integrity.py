@@ -1,0 +1,274 @@
+"""Integrity of model directories: a SHA-256 of every file, verified before anything is opened.
+
+``metadata.json`` of a model directory lists every other file of the directory with
+its SHA-256 (``"files": {"policy.npz": "<sha>", "sb3.zip": "<sha>"}``).
+:func:`verify_model_files` reads the metadata with bounded size and nesting, hashes
+every listed file, refuses files that are not listed, and hands the verified bytes of
+the files a loader asked for to that loader, so what is parsed is exactly what was
+hashed. Every writer of model directories calls :func:`write_metadata`.
+
+The hash protects a directory whose ``metadata.json`` is trusted against corrupted or
+replaced files; it cannot protect against someone who rewrites the metadata too. That is
+why no loader of this package unpickles anything: ``policy.npz`` is read with
+``allow_pickle=False`` and the weights of an SB3 checkpoint with
+``torch.load(weights_only=True)`` (:mod:`hybridinv.rl.sb3_weights`); the cloudpickle
+entries of ``sb3.zip`` are never decoded. See the trust model in ``docs/rl.md``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import zipfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "FILES_KEY",
+    "MAX_METADATA_BYTES",
+    "MAX_METADATA_DEPTH",
+    "MAX_UNPACKED_BYTES",
+    "METADATA_FILE",
+    "ModelFileError",
+    "check_unpacked_size",
+    "hash_model_files",
+    "read_metadata",
+    "verify_model_files",
+    "write_file_hashes",
+    "write_metadata",
+]
+
+METADATA_FILE = "metadata.json"
+#: Metadata key of the ``{file name: SHA-256}`` map.
+FILES_KEY = "files"
+#: Largest ``metadata.json`` read (the shipped ones are under 10 kB).
+MAX_METADATA_BYTES = 1 << 20
+#: Deepest nesting of JSON objects and arrays accepted in ``metadata.json``.
+MAX_METADATA_DEPTH = 32
+#: Largest total uncompressed size of the members of a zip archive (``.npz``, ``sb3.zip``) that is unpacked.
+MAX_UNPACKED_BYTES = 1 << 30
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_CHUNK = 1 << 20
+
+
+class ModelFileError(ValueError):
+    """A model file is missing, corrupted, unverifiable, or was made for other observation/action specs."""
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of a parsed JSON value (iterative, so deep input cannot exhaust the stack)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children: Iterable[Any] = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_METADATA_DEPTH:
+            return deepest
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def read_metadata(directory: str | Path) -> dict[str, Any]:
+    """Parse ``directory/metadata.json`` with bounded size and nesting.
+
+    Raises
+    ------
+    ModelFileError
+        If the file is missing, larger than :data:`MAX_METADATA_BYTES`, not UTF-8 JSON,
+        nested deeper than :data:`MAX_METADATA_DEPTH`, or not a JSON object.
+    """
+    path = Path(directory) / METADATA_FILE
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_METADATA_BYTES + 1)
+    except FileNotFoundError:
+        raise ModelFileError(f"{Path(directory)}: no {METADATA_FILE} (not a model directory)") from None
+    except OSError as exc:
+        raise ModelFileError(f"{path}: unreadable metadata ({exc})") from exc
+    if len(raw) > MAX_METADATA_BYTES:
+        raise ModelFileError(f"{path}: unreadable metadata (larger than {MAX_METADATA_BYTES} bytes)")
+    try:
+        meta = json.loads(raw.decode("utf-8"))
+    except RecursionError:
+        raise ModelFileError(f"{path}: unreadable metadata (nested too deeply)") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelFileError(f"{path}: unreadable metadata ({exc})") from exc
+    if not isinstance(meta, dict):
+        raise ModelFileError(f"{path}: metadata is not a JSON object")
+    if _depth(meta) > MAX_METADATA_DEPTH:
+        raise ModelFileError(f"{path}: unreadable metadata (nested deeper than {MAX_METADATA_DEPTH} levels)")
+    return meta
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _model_files(directory: Path) -> list[Path]:
+    """The files of a model directory other than its metadata (subdirectories are not part of a model)."""
+    return sorted(p for p in directory.iterdir() if p.name != METADATA_FILE and p.is_file())
+
+
+def hash_model_files(directory: str | Path) -> dict[str, str]:
+    """``{file name: SHA-256}`` of every file of ``directory`` except ``metadata.json``."""
+    return {path.name: _sha256_of(path) for path in _model_files(Path(directory))}
+
+
+def _default(value: Any) -> Any:
+    item = getattr(value, "item", None)  # numpy scalars
+    if callable(item) and getattr(value, "ndim", None) == 0:
+        return item()
+    tolist = getattr(value, "tolist", None)  # numpy arrays
+    if callable(tolist):
+        return tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def write_metadata(directory: str | Path, metadata: Mapping[str, Any]) -> Path:
+    """Write ``metadata`` with the SHA-256 of every file now in ``directory`` as ``metadata.json``.
+
+    Every writer of model directories calls this after writing its other files, so
+    new models always carry the hashes :func:`verify_model_files` checks. If
+    ``metadata`` names a ``weights_file``, its ``weights_sha256`` is refreshed too.
+    """
+    directory = Path(directory)
+    files = hash_model_files(directory)
+    meta = {key: value for key, value in metadata.items() if key != FILES_KEY}
+    meta[FILES_KEY] = files
+    weights = meta.get("weights_file")
+    if isinstance(weights, str) and weights in files:
+        meta["weights_sha256"] = files[weights]
+    path = directory / METADATA_FILE
+    path.write_text(json.dumps(meta, indent=2, sort_keys=True, default=_default) + "\n")
+    return path
+
+
+def write_file_hashes(directory: str | Path) -> Path:
+    """Re-hash an existing model directory: record the SHA-256 of every file it now holds.
+
+    Use it only for a directory you trust (your own, or one whose files you checked):
+    it makes :func:`verify_model_files` accept whatever the directory contains.
+    """
+    return write_metadata(directory, read_metadata(directory))
+
+
+def _listed(meta: Mapping[str, Any], meta_path: Path) -> dict[str, str]:
+    files = meta[FILES_KEY]
+    if not isinstance(files, dict) or not files:
+        raise ModelFileError(f"{meta_path}: '{FILES_KEY}' must map file names to SHA-256 hashes")
+    for name, digest in files.items():
+        if not name or Path(name).name != name or name in (".", "..", METADATA_FILE):
+            raise ModelFileError(f"{meta_path}: '{FILES_KEY}' lists {name!r}, not a file name of the directory")
+        if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
+            raise ModelFileError(f"{meta_path}: '{FILES_KEY}' gives {name!r} no valid SHA-256")
+    return files
+
+
+def _mismatch(path: Path, digest: str, expected: str) -> ModelFileError:
+    return ModelFileError(
+        f"{path}: SHA-256 {digest[:12]}… does not match the metadata ({expected[:12]}…): "
+        "the file is corrupted or was replaced"
+    )
+
+
+def verify_model_files(
+    directory: str | Path, meta: Mapping[str, Any], load: Iterable[str] = ()
+) -> dict[str, bytes]:
+    """Check every file of a model directory against its metadata; return the verified bytes of ``load``.
+
+    With a ``files`` map (every current writer records one): each listed file must exist
+    and match its SHA-256, and every file of the directory must be listed. Without it (a
+    model written before the map existed), only a ``.npz`` weights file can be loaded: it
+    must match the legacy ``weights_sha256``; any other file (an ``sb3.zip``, pickled
+    content) is refused.
+
+    Raises
+    ------
+    ModelFileError
+        On a missing, unlisted or mismatching file, or a request the metadata cannot vouch for.
+    """
+    directory = Path(directory)
+    meta_path = directory / METADATA_FILE
+    wanted = list(dict.fromkeys(load))
+    if FILES_KEY not in meta:
+        return _verify_legacy(directory, meta, wanted)
+    files = _listed(meta, meta_path)
+    unknown = [name for name in wanted if name not in files]
+    if unknown:
+        raise ModelFileError(f"{meta_path}: {unknown[0]!r} is not listed in '{FILES_KEY}'; it is not loaded")
+    present = {path.name for path in _model_files(directory)}
+    unlisted = sorted(present - set(files))
+    if unlisted:
+        raise ModelFileError(
+            f"{directory / unlisted[0]}: file not listed in the metadata's '{FILES_KEY}' hashes "
+            "(remove it, or re-hash a directory you trust with hybridinv.rl.write_file_hashes)"
+        )
+    weights = meta.get("weights_file")
+    if weights in files and meta.get("weights_sha256") not in (None, files[weights]):
+        raise ModelFileError(f"{meta_path}: 'weights_sha256' disagrees with '{FILES_KEY}'")
+    loaded: dict[str, bytes] = {}
+    for name, expected in sorted(files.items()):
+        path = directory / name
+        try:
+            if name in wanted:
+                payload = path.read_bytes()
+                digest = hashlib.sha256(payload).hexdigest()
+                loaded[name] = payload
+            else:
+                digest = _sha256_of(path)
+        except OSError as exc:
+            raise ModelFileError(f"{path}: cannot read a file listed in the metadata ({exc})") from exc
+        if digest != expected:
+            raise _mismatch(path, digest, expected)
+    return loaded
+
+
+def _verify_legacy(directory: Path, meta: Mapping[str, Any], wanted: list[str]) -> dict[str, bytes]:
+    weights = str(meta.get("weights_file", ""))
+    refused = [name for name in wanted if name != weights or not name.endswith(".npz")]
+    if refused:
+        raise ModelFileError(
+            f"{directory / METADATA_FILE}: no '{FILES_KEY}' hashes, so {refused[0]!r} cannot be verified and is "
+            "not loaded (pickled content is only read from fully hashed directories; re-hash a directory you "
+            "trust with hybridinv.rl.write_file_hashes)"
+        )
+    loaded: dict[str, bytes] = {}
+    for name in wanted:
+        path = directory / name
+        try:
+            payload = path.read_bytes()
+        except OSError as exc:
+            raise ModelFileError(f"{path}: cannot read the weights ({exc})") from exc
+        digest = hashlib.sha256(payload).hexdigest()
+        expected = str(meta.get("weights_sha256"))
+        if digest != expected:
+            raise _mismatch(path, digest, expected)
+        loaded[name] = payload
+    return loaded
+
+
+def check_unpacked_size(payload: bytes, source: Path) -> zipfile.ZipFile:
+    """Open a zip archive (``.npz``, ``sb3.zip``) from verified bytes, refusing oversized members."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(payload))
+    except zipfile.BadZipFile as exc:
+        raise ModelFileError(f"{source}: not a valid archive ({exc})") from exc
+    total = sum(info.file_size for info in archive.infolist())
+    if total > MAX_UNPACKED_BYTES:
+        raise ModelFileError(f"{source}: unpacks to {total} bytes, more than {MAX_UNPACKED_BYTES}")
+    return archive

@@ -1,0 +1,58 @@
+"""Benchmark outputs with hostile names (hybridinv/bench/report.py, plots.py)."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hybridinv.bench import ScenarioSpec, Suite, run_suite, write_outputs
+from hybridinv.policies import registry
+
+TOY = __name__.rpartition(".")[0] + "._toy" if "." in __name__ else "_toy"
+MATH = "cost $x^$"
+HTML = "<b>bold</b><script>alert(1)</script>"
+FORMULA = "=HYPERLINK(\"http://x\")"
+SCENARIO = ScenarioSpec("single_sku", (("lead_time", 1), ("periods", 40)), label="store $a^$ <i>")
+
+
+@pytest.fixture
+def result(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    for name in (MATH, HTML, FORMULA):
+        monkeypatch.setitem(registry.FACTORIES, name, f"{TOY}:level_15")
+    suite = Suite("test", (SCENARIO,), (MATH, HTML, FORMULA), 2, baselines=(MATH,), track=1)
+    outcome = run_suite(suite, workers=1, progress=False)
+    assert not outcome.failures and not outcome.missing
+    outcome.trajectories[(SCENARIO.key, MATH)]["sku"] = np.array(["sku $y_$"])
+    return outcome
+
+
+def test_names_with_dollar_signs_do_not_break_the_plots(result, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page = write_outputs(result, tmp_path)["report.html"].read_text()
+    images = page.split('src="data:image/png;base64,')[1:]
+    assert len(images) >= 4
+    for image in images:
+        assert base64.b64decode(image.split('"', 1)[0])[:4] == b"\x89PNG"
+
+
+def test_summary_and_report_escape_html(result, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    paths = write_outputs(result, tmp_path)
+    summary = paths["summary.md"].read_text()
+    assert "<script>" not in summary and "<b>" not in summary and "<i>" not in summary
+    assert "&lt;b&gt;bold&lt;/b&gt;&lt;script&gt;" in summary
+    assert "### store $a^$ &lt;i&gt;" in summary
+    page = paths["report.html"].read_text()
+    assert "<script>" not in page and "<b>bold" not in page and "<i>" not in page
+    assert "<td>&lt;b&gt;bold&lt;/b&gt;&lt;script&gt;alert(1)&lt;/script&gt;</td>" in page
+
+
+def test_results_csv_escapes_formulas(result, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = write_outputs(result, tmp_path)["results.csv"]
+    frame = pd.read_csv(path)
+    assert set(frame["policy"]) == {MATH, HTML, "'" + FORMULA}
+    assert not frame["policy"].str.startswith("=").any()
+    numbers = frame.select_dtypes("number")
+    assert len(numbers.columns) > 10 and np.isfinite(numbers["avg_cost"]).all()

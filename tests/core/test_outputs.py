@@ -1,0 +1,52 @@
+"""Escaping of names in outputs (hybridinv/core/outputs.py)."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+from hybridinv.core.outputs import escape_formula, escape_formulas, markdown_text, plain_label, write_csv
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=x", "'\t=x"),
+        ("\r=x", "'\r=x"),
+        ("-5", "-5"),
+        ("+1.5e3", "+1.5e3"),
+        ("A-1", "A-1"),
+        ("", ""),
+    ],
+)
+def test_escape_formula(cell: str, written: str) -> None:
+    assert escape_formula(cell) == written
+
+
+def test_only_text_cells_and_names_change() -> None:
+    frame = pd.DataFrame({
+        "sku": ["=A", "B"],
+        "=qty": [-1.0, 2.0],
+        "kind": pd.Categorical(["@x", "y"]),
+        "flag": [True, False],
+    })
+    out = escape_formulas(frame)
+    assert list(out.columns) == ["sku", "'=qty", "kind", "flag"]
+    assert out["sku"].tolist() == ["'=A", "B"] and out["kind"].tolist() == ["'@x", "y"]
+    assert out["'=qty"].tolist() == [-1.0, 2.0] and out["flag"].tolist() == [True, False]
+    assert frame["sku"].tolist() == ["=A", "B"]  # the input is not modified
+    buffer = io.StringIO()
+    write_csv(frame, buffer)
+    assert buffer.getvalue().splitlines() == ["sku,'=qty,kind,flag", "'=A,-1.0,'@x,True", "B,2.0,y,False"]
+
+
+def test_plain_label_and_markdown_text() -> None:
+    assert plain_label("cost $x^$") == r"cost \$x^\$"
+    assert plain_label(3) == "3"
+    assert markdown_text("<b>a|b`c</b> & d") == "&lt;b&gt;a&#124;b&#96;c&lt;/b&gt; &amp; d"

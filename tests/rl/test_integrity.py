@@ -1,0 +1,173 @@
+"""Model-directory integrity (hybridinv/rl/integrity.py): every file hashed, verified before anything is parsed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hybridinv.envs import GLOBAL_FEATURES, SKU_FEATURES
+from hybridinv.rl import Hybrid, models_directory
+from hybridinv.rl.integrity import (
+    MAX_METADATA_BYTES,
+    ModelFileError,
+    hash_model_files,
+    read_metadata,
+    verify_model_files,
+    write_file_hashes,
+)
+from hybridinv.rl.model_file import load_model, save_model
+from hybridinv.rl.numpy_policy import SharedPolicyNetwork
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _meta(directory: Path) -> dict:
+    return json.loads((directory / "metadata.json").read_text())
+
+
+def _write_meta(directory: Path, meta: dict) -> None:
+    (directory / "metadata.json").write_text(json.dumps(meta))
+
+
+@pytest.fixture()
+def model_dir(tmp_path: Path) -> Path:
+    directory = tmp_path / "m"
+    directory.mkdir()
+    (directory / "sb3.zip").write_bytes(b"a checkpoint written before the weights")
+    net = SharedPolicyNetwork.random(len(SKU_FEATURES), len(GLOBAL_FEATURES), hidden=4, seed=1)
+    return save_model(directory, net, {"seed": 1})
+
+
+def test_save_model_records_the_hash_of_every_file(model_dir: Path) -> None:
+    meta = _meta(model_dir)
+    assert meta["files"] == {
+        "policy.npz": _sha(model_dir / "policy.npz"),
+        "sb3.zip": _sha(model_dir / "sb3.zip"),
+    }
+    assert meta["weights_sha256"] == meta["files"]["policy.npz"]
+    assert load_model(model_dir).network is not None
+
+
+def test_a_tampered_file_that_is_not_loaded_still_fails(model_dir: Path) -> None:
+    (model_dir / "sb3.zip").write_bytes(b"something else")
+    with pytest.raises(ModelFileError, match="sb3.zip: SHA-256 .* does not match"):
+        load_model(model_dir)
+
+
+def test_a_tampered_npz_fails_before_it_is_parsed(model_dir: Path) -> None:
+    path = model_dir / "policy.npz"
+    data = bytearray(path.read_bytes())
+    data[10] ^= 0x01
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="policy.npz: SHA-256"):
+        load_model(model_dir)
+
+
+def test_a_file_without_a_hash_is_refused(model_dir: Path) -> None:
+    meta = _meta(model_dir)
+    del meta["files"]["sb3.zip"]
+    _write_meta(model_dir, meta)
+    with pytest.raises(ModelFileError, match="sb3.zip: file not listed"):
+        load_model(model_dir)
+    meta["files"] = {"sb3.zip": _sha(model_dir / "sb3.zip")}
+    _write_meta(model_dir, meta)
+    with pytest.raises(ModelFileError, match="'policy.npz' is not listed"):
+        load_model(model_dir)
+
+
+def test_an_extra_file_is_refused(model_dir: Path) -> None:
+    (model_dir / "extra.pkl").write_bytes(pickle.dumps({"x": 1}))
+    with pytest.raises(ModelFileError, match="extra.pkl: file not listed"):
+        load_model(model_dir)
+    write_file_hashes(model_dir)  # the owner vouches for the directory
+    assert "extra.pkl" in _meta(model_dir)["files"]
+    assert load_model(model_dir).network is not None
+
+
+@pytest.mark.parametrize("name", ["../policy.npz", "metadata.json", "sub/x", ""])
+def test_listed_names_must_be_files_of_the_directory(model_dir: Path, name: str) -> None:
+    meta = _meta(model_dir)
+    meta["files"][name] = "0" * 64
+    _write_meta(model_dir, meta)
+    with pytest.raises(ModelFileError, match="not a file name"):
+        load_model(model_dir)
+
+
+def test_a_malformed_hash_is_refused(model_dir: Path) -> None:
+    meta = _meta(model_dir)
+    meta["files"]["sb3.zip"] = "not-a-hash"
+    _write_meta(model_dir, meta)
+    with pytest.raises(ModelFileError, match="no valid SHA-256"):
+        load_model(model_dir)
+
+
+@pytest.mark.parametrize("depth", [100, 200_000])
+def test_nested_metadata_is_a_model_file_error(tmp_path: Path, depth: int) -> None:
+    (tmp_path / "metadata.json").write_text('{"a": ' + "[" * depth + "]" * depth + "}")
+    with pytest.raises(ModelFileError, match="nested"):
+        load_model(tmp_path)
+
+
+def test_huge_metadata_is_refused_before_parsing(tmp_path: Path) -> None:
+    (tmp_path / "metadata.json").write_text('{"pad": "' + "x" * (3 * MAX_METADATA_BYTES) + '"}')
+    with pytest.raises(ModelFileError, match="larger than"):
+        read_metadata(tmp_path)
+
+
+def test_pickled_arrays_in_an_npz_are_never_loaded(tmp_path: Path) -> None:
+    marker = tmp_path / "marker"
+
+    class WritesMarker:
+        def __reduce__(self) -> tuple[object, tuple[str, str]]:
+            return (open, (str(marker), "w"))
+
+    directory = tmp_path / "m"
+    directory.mkdir()
+    evil = np.empty(1, dtype=object)
+    evil[0] = WritesMarker()
+    np.savez(directory / "policy.npz", weights=evil)
+    (directory / "metadata.json").write_text("{}")
+    meta = read_metadata(directory)
+    meta.update(format_version=1, policy="adaptive", weights_file="policy.npz")
+    _write_meta(directory, meta)
+    write_file_hashes(directory)
+    with pytest.raises(ModelFileError, match="invalid weights"):
+        load_model(directory, check_spec=False)
+    assert not marker.exists()
+
+
+def test_legacy_metadata_loads_only_a_hash_checked_npz(model_dir: Path) -> None:
+    """Without a 'files' map (models written before it): the .npz may load if its legacy hash matches."""
+    (model_dir / "sb3.zip").unlink()
+    meta = _meta(model_dir)
+    del meta["files"]
+    _write_meta(model_dir, meta)
+    assert load_model(model_dir).network is not None
+    with pytest.raises(ModelFileError, match="no 'files' hashes"):
+        verify_model_files(model_dir, meta, load=["sb3.zip"])
+    weights = model_dir / "policy.npz"
+    weights.write_bytes(weights.read_bytes()[:-2] + b"zz")
+    with pytest.raises(ModelFileError, match="SHA-256"):
+        load_model(model_dir)
+
+
+def test_every_shipped_model_lists_and_matches_all_its_files() -> None:
+    shipped = sorted(models_directory().rglob("metadata.json"))
+    assert len(shipped) >= 20
+    for meta_path in shipped:
+        directory = meta_path.parent
+        meta = read_metadata(directory)
+        assert meta["files"] == {p.name: _sha(p) for p in directory.iterdir() if p.name != "metadata.json"}
+        assert meta["files"] == hash_model_files(directory)
+        verify_model_files(directory, meta)
+
+
+def test_shipped_hybrids_still_load() -> None:
+    assert Hybrid.load("hybrid_ppo_multi_50").name == "hybrid"
