@@ -188,18 +188,22 @@ def _markdown_to_html(markdown: str) -> str:
     return "\n".join(out)
 
 
-def report_html(result: BenchResult, confidence: float = 0.95) -> str:
-    """A self-contained HTML page: the summary tables and the plots as base64 PNGs."""
-    figures = plots.all_figures(result, summary_table(result, confidence))
-    body = [f"<h1>hybridinv benchmark: {html.escape(result.suite.name)}</h1>",
-            _markdown_to_html(summary_markdown(result, confidence))]
+def html_page(kind: str, name: str, markdown: str, figures: list[tuple[str, str]]) -> str:
+    """A self-contained HTML page: a title, the rendered summary and (title, base64 PNG) figures."""
+    body = [f"<h1>hybridinv {html.escape(kind)}: {html.escape(name)}</h1>", _markdown_to_html(markdown)]
     for title, png in figures:
         body.append(f"<h2>{html.escape(title)}</h2>\n<img alt=\"{html.escape(title)}\" "
                     f"src=\"data:image/png;base64,{png}\"/>")
     style = ("body{font-family:sans-serif;max-width:1200px;margin:auto}table{border-collapse:collapse}"
              "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}img{max-width:100%}")
-    return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>hybridinv benchmark</title>"
+    return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>hybridinv {html.escape(kind)}</title>"
             f"<style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+
+
+def report_html(result: BenchResult, confidence: float = 0.95) -> str:
+    """A self-contained HTML page: the summary tables and the plots as base64 PNGs."""
+    figures = plots.all_figures(result, summary_table(result, confidence))
+    return html_page("benchmark", result.suite.name, summary_markdown(result, confidence), figures)
 
 
 def write_outputs(result: BenchResult, out: str | Path, confidence: float = 0.95) -> dict[str, Path]:

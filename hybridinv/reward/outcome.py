@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -214,7 +214,7 @@ class OutcomeLedger(Ledger):
         overflow: float,
         demand: NDArray[np.float64],
         received: float,
-        **counters: float,
+        **counters: Any,
     ) -> None:
         super().record(t, sim, orders, spend, fixed, served, short, waste, overflow, demand, received, **counters)
         if not self.keep_outcome:

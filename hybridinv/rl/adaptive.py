@@ -36,8 +36,9 @@ forecast's coefficient of variation ``s / f``; the share of the last 13 periods
 without demand (periods before the recorded history count with the Poisson
 probability ``e^{-f}``); the lead time; the drift of demand against its forecast
 over the last 4, 13 and 52 periods (:func:`drift`, zero without a forecast history);
-the forecast trend; the stock position in forecast standard deviations; the pooled
-warehouse and budget loads; and the periods of demand one EOQ batch covers.
+the forecast trend; the inventory position against the forecast over the protection
+interval, ``(IP - mu) / (mu + sigma)``; the pooled warehouse and budget loads; and the
+periods of demand one EOQ batch covers.
 
 Training (:func:`train_adaptive`, :mod:`hybridinv.rl.history`) is evolution strategies
 on the simulated cost (:func:`hybridinv.rl.es.evolve`).
@@ -59,6 +60,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hybridinv.core.errors import PlanningError
 from hybridinv.policies.base import Decision, TargetPolicy
 from hybridinv.policies.forecast_ss import ForecastSS
 
@@ -66,7 +68,6 @@ if TYPE_CHECKING:
     from hybridinv.rl.es import ESConfig, ESResult
     from hybridinv.rl.model_file import ModelFile
     from hybridinv.sim.observation import Observation
-    from hybridinv.sim.scenario import Scenario
 
 __all__ = [
     "ADAPTIVE_ACTION_SPEC",
@@ -95,7 +96,7 @@ ADAPTIVE_FEATURES: tuple[str, ...] = (
     "lead_time",
     *(f"drift_{w}" for w in DRIFT_WINDOWS),
     "trend",
-    "position_z",
+    "position",
     "capacity_load",
     "budget_load",
     "batch_cover",
@@ -107,7 +108,7 @@ ADAPTIVE_OUTPUTS: tuple[str, ...] = (
     "log_batch_multiplier",
 )
 #: Bounds of the four outputs.
-OUTPUT_BOUNDS = np.array([[-0.5, -2.0, -1.0, -2.0], [0.5, 2.0, 1.0, 1.0]])
+OUTPUT_BOUNDS = np.array([[-0.3, -1.5, -1.0, -2.0], [0.3, 1.5, 1.0, 1.0]])
 #: Written to the model file's ``action_spec``.
 ADAPTIVE_ACTION_SPEC: dict[str, Any] = {
     "kind": "adaptive",
@@ -176,7 +177,8 @@ def adaptive_features(obs: Observation, base: ForecastSS, safety: NDArray[np.flo
     for window in DRIFT_WINDOWS:
         feats[:, column[f"drift_{window}"]] = np.clip(drift(obs, window), -2.0, 2.0)
     feats[:, column["trend"]] = np.clip(np.log((nxt + 1e-6) / (per_period + 1e-6)), -2.0, 2.0)
-    feats[:, column["position_z"]] = np.clip((obs.inventory_position - mean) / np.maximum(std, 1e-6), -3.0, 3.0)
+    cover = np.maximum(mean + std, 1e-6)
+    feats[:, column["position"]] = np.clip((obs.inventory_position - mean) / cover, -2.0, 2.0)
     cons = obs.constraints
     if math.isfinite(cons.capacity):
         stock = obs.on_hand + obs.pipeline.sum(axis=1)
@@ -196,8 +198,9 @@ class AdaptiveHybrid(TargetPolicy):
     ----------
     weights : array, shape (4, len(ADAPTIVE_FEATURES))
         Output ``j`` is ``clip(weights[j] @ x_i)`` (see the module notes).
-    safety_factor, cap_factor, batch_factor, capacity_price : float
-        The base :class:`~hybridinv.policies.forecast_ss.ForecastSS`.
+    base : ForecastSS, optional
+        The base policy (its options; it runs with this agent's ``repair``). Default options
+        when None.
     feature_low, feature_high : arrays, optional
         Feature range seen in training (trust region); None: corrections never shrink.
     trust_width : float
@@ -213,10 +216,7 @@ class AdaptiveHybrid(TargetPolicy):
     def __init__(
         self,
         weights: ArrayLike,
-        safety_factor: float = 1.0,
-        cap_factor: float = 2.0,
-        batch_factor: float = 1.0,
-        capacity_price: float = 0.0,
+        base: ForecastSS | None = None,
         feature_low: ArrayLike | None = None,
         feature_high: ArrayLike | None = None,
         trust_width: float = TRUST_WIDTH,
@@ -231,13 +231,7 @@ class AdaptiveHybrid(TargetPolicy):
             raise ValueError(f"weights must have shape {shape}, got {self.weights.shape}")
         if not np.isfinite(self.weights).all():
             raise ValueError("weights must be finite")
-        self.base = ForecastSS(
-            safety_factor=safety_factor,
-            cap_factor=cap_factor,
-            batch_factor=batch_factor,
-            capacity_price=capacity_price,
-            repair=repair,
-        )
+        self.base = ForecastSS.from_options({} if base is None else base.options(), repair=repair)
         if (feature_low is None) != (feature_high is None):
             raise ValueError("give both feature_low and feature_high, or neither")
         self.feature_low = None if feature_low is None else np.asarray(feature_low, dtype=np.float64)
@@ -272,15 +266,11 @@ class AdaptiveHybrid(TargetPolicy):
                 f"{model.path}: adaptive model for features {features} and outputs {outputs}; this version reads "
                 f"{list(ADAPTIVE_FEATURES)} -> {list(ADAPTIVE_OUTPUTS)} (retrain it with hybridinv train)"
             )
-        base = model.metadata.get("base", {})
         ranges = model.metadata.get("feature_range") or {}
         try:
             return cls(
                 arrays["weights"],
-                safety_factor=float(base.get("safety_factor", 1.0)),
-                cap_factor=float(base.get("cap_factor", 2.0)),
-                batch_factor=float(base.get("batch_factor", 1.0)),
-                capacity_price=float(base.get("capacity_price", 0.0)),
+                base=ForecastSS.from_options(dict(model.metadata.get("base", {}))),
                 feature_low=ranges.get("low"),
                 feature_high=ranges.get("high"),
                 trust_width=float(ranges.get("trust_width", TRUST_WIDTH)),
@@ -288,7 +278,7 @@ class AdaptiveHybrid(TargetPolicy):
                 metadata=model.metadata,
                 name=name or "hybrid",
             )
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, PlanningError) as exc:
             raise ModelFileError(f"{model.path}: invalid adaptive model ({exc})") from exc
 
     def arrays(self) -> dict[str, NDArray[np.float64]]:
@@ -297,13 +287,7 @@ class AdaptiveHybrid(TargetPolicy):
 
     def base_metadata(self) -> dict[str, float]:
         """The base policy's options (stored in the model file)."""
-        base = self.base
-        return {
-            "safety_factor": base.safety_factor,
-            "cap_factor": base.cap_factor,
-            "batch_factor": base.batch_factor,
-            "capacity_price": base.capacity_price,
-        }
+        return self.base.options()
 
     def range_metadata(self) -> dict[str, Any] | None:
         """The trust region (stored in the model file's ``feature_range``)."""
@@ -317,10 +301,8 @@ class AdaptiveHybrid(TargetPolicy):
 
     def with_ranges(self, low: ArrayLike | None, high: ArrayLike | None) -> AdaptiveHybrid:
         """A copy with another trust region (None, None: none)."""
-        base = self.base_metadata()
         return AdaptiveHybrid(
-            self.weights, feature_low=low, feature_high=high, trust_width=self.trust_width, repair=self.repair,
-            metadata=self.metadata, name=self.name, **base,
+            self.weights, self.base, low, high, self.trust_width, self.repair, self.metadata, self.name
         )
 
     def features(self, obs: Observation, safety: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
@@ -387,24 +369,34 @@ def train_adaptive(
     progress: bool = False,
     scenario_name: str | None = None,
     base: dict[str, float] | None = None,
+    relative: bool = False,
+    harm_weight: float = 0.0,
 ) -> tuple[AdaptiveHybrid, ESResult]:
     """Train an :class:`AdaptiveHybrid` by ES on ``scenario`` (a Scenario or a scenario family).
 
     Starts from ``weights`` (default: zero, the base policy) and keeps the weights with the
-    best cost on ``config.eval_seeds``; the model directory is rewritten whenever that cost improves (checkpoints: an interrupted run
-    keeps its best model). ``base`` overrides the base policy's options.
+    best cost on ``config.eval_seeds``; the model directory is rewritten whenever that cost
+    improves (checkpoints: an interrupted run keeps its best model). ``base`` overrides the
+    base policy's options. ``relative=True`` scores every episode by its cost over the base
+    policy's on the same episode (for families whose episodes differ in size; costs in the
+    result are then ratios, 1 = the base), and ``harm_weight`` ``k`` makes the score of an
+    episode ``r + k max(r - 1, 0)``: an episode the corrections make worse than the base
+    counts ``1 + k`` times, so ES prefers corrections that help everywhere to ones that
+    trade losses on some catalogs for gains on others.
     """
     from hybridinv.rl.es import evolve_model, policy_cost_function
 
     shape = (len(ADAPTIVE_OUTPUTS), len(ADAPTIVE_FEATURES))
     theta0 = (zero_weights() if weights is None else np.asarray(weights, dtype=np.float64)).ravel()
-    member = _Member(base or AdaptiveHybrid(zero_weights()).base_metadata())
+    member = _Member(base or ForecastSS().options())
     spec = {"policy": "adaptive", "action_spec": action_spec(), "base": member.base}
     meta, result = evolve_model(
         scenario,
         out,
         config,
-        policy_cost_function(scenario, member, periods, workers),
+        policy_cost_function(
+            scenario, member, periods, workers, member(np.zeros_like(theta0)) if relative else None, harm_weight
+        ),
         theta0,
         lambda theta: member(theta).arrays(),
         spec,
@@ -427,4 +419,4 @@ class _Member:
 
     def __call__(self, theta: NDArray[np.float64]) -> AdaptiveHybrid:
         weights = np.asarray(theta).reshape(len(ADAPTIVE_OUTPUTS), len(ADAPTIVE_FEATURES))
-        return AdaptiveHybrid(weights, **self.base)
+        return AdaptiveHybrid(weights, ForecastSS.from_options(self.base))

@@ -267,15 +267,20 @@ def policy_cost_function(
     make_policy: Callable[[NDArray[np.float64]], Any],
     periods: int | None = None,
     workers: int = 1,
+    baseline: Any = None,
+    harm_weight: float = 0.0,
 ) -> CostFunction:
     """A :data:`CostFunction` simulating ``make_policy(theta)`` on ``scenario``.
 
     ``scenario`` is a :class:`~hybridinv.sim.Scenario` or a family of them with
     ``episode(seed) -> Scenario`` (a scenario drawn per seed, e.g.
-    :class:`hybridinv.rl.history.HistoryFamily`). With ``workers > 1`` the (member, seed) episodes run in a process pool (fork);
-    the pool is the returned function's ``pool`` attribute (terminate it when done).
+    :class:`hybridinv.rl.history.HistoryFamily`). With ``workers > 1`` the (member, seed)
+    episodes run in a process pool (fork); the pool is the returned function's ``pool``
+    attribute (terminate it when done). With a ``baseline`` policy each episode's cost is
+    divided by the baseline's cost on the same episode (relative cost, 1 = the baseline), plus
+    ``harm_weight * max(ratio - 1, 0)``.
     """
-    context = _EpisodeContext(scenario.for_fitting(), make_policy, periods)
+    context = _EpisodeContext(scenario.for_fitting(), make_policy, periods, baseline, harm_weight)
     if workers <= 1:
 
         def serial(thetas: NDArray[np.float64], seeds: Sequence[int]) -> NDArray[np.float64]:
@@ -308,23 +313,48 @@ class _NetworkPolicy:
 
 
 class _EpisodeContext:
-    """One (member, seed) episode; ``scenario`` is a Scenario or a family with ``episode(seed) -> Scenario``."""
+    """One (member, seed) episode; ``scenario`` is a Scenario or a family with ``episode(seed) -> Scenario``.
 
-    def __init__(self, scenario: Any, make_policy: Callable[[NDArray[np.float64]], Any], periods: int | None) -> None:
+    With a ``baseline`` policy the cost is relative: the member's cost over the baseline's
+    on the same episode (cached per seed), so episodes of very different sizes weigh alike,
+    plus ``harm_weight`` times the excess over 1 (a penalty on doing worse than the baseline).
+    """
+
+    def __init__(
+        self,
+        scenario: Any,
+        make_policy: Callable[[NDArray[np.float64]], Any],
+        periods: int | None,
+        baseline: Any = None,
+        harm_weight: float = 0.0,
+    ) -> None:
         self.scenario = scenario
         self.make_policy = make_policy
         self.periods = periods
+        self.baseline = baseline
+        self.harm_weight = harm_weight
+        self._baseline_cost: dict[int, float] = {}
 
-    def __call__(self, theta: NDArray[np.float64], seed: int) -> float:
+    def _cost(self, policy: Any, scenario: Any, seed: int) -> float:
         from hybridinv.sim.runner import run_episode
 
-        episode = getattr(self.scenario, "episode", None)
-        scenario = episode(int(seed)) if callable(episode) else self.scenario
-        policy = self.make_policy(theta)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConstraintViolationWarning)
-            ledger, _ = run_episode(policy, scenario, int(seed), self.periods)
+            ledger, _ = run_episode(policy, scenario, seed, self.periods)
         return float(ledger.summary()["avg_cost"])
+
+    def __call__(self, theta: NDArray[np.float64], seed: int) -> float:
+        episode = getattr(self.scenario, "episode", None)
+        scenario = episode(int(seed)) if callable(episode) else self.scenario
+        cost = self._cost(self.make_policy(theta), scenario, int(seed))
+        if self.baseline is None:
+            return cost
+        reference = self._baseline_cost.get(int(seed))
+        if reference is None:
+            reference = self._cost(self.baseline, scenario, int(seed))
+            self._baseline_cost[int(seed)] = reference
+        ratio = cost / max(reference, 1e-12)
+        return ratio + self.harm_weight * max(ratio - 1.0, 0.0)
 
 
 _WORKER_CONTEXT: _EpisodeContext | None = None

@@ -156,6 +156,9 @@ class HistoryTraining:
         Evolution strategies (:class:`~hybridinv.rl.es.ESConfig`).
     time_limit : float
         Seconds of ES (0: no limit).
+    harm_weight : float
+        Extra weight of episodes the corrections make worse than the base (see
+        :func:`~hybridinv.rl.adaptive.train_adaptive`).
     workers : int
         Processes simulating the population.
     seed : int
@@ -173,6 +176,7 @@ class HistoryTraining:
     eval_seeds: tuple[int, ...] = (91, 92, 93, 94, 95, 96)
     time_limit: float = 240.0
     workers: int = 1
+    harm_weight: float = 1.0
     seed: int = 0
 
     def es_config(self) -> ESConfig:
@@ -300,11 +304,12 @@ def train_on_history(
         skus=settings.skus, lost_sales=lost_sales, season=season, name=name,
     )
     agent, result = train_adaptive(
-        family, None, settings.es_config(), workers=settings.workers, progress=progress, scenario_name=name
+        family, None, settings.es_config(), workers=settings.workers, progress=progress, scenario_name=name,
+        relative=True, harm_weight=settings.harm_weight,
     )
     gate = evaluation_scenario(y, periods - hold, catalog, limits, forecaster, lost_sales=lost_sales,
                                name=f"{name}_validation", season=season)
-    base = AdaptiveHybrid(zero_weights(), **agent.base_metadata())
+    base = AdaptiveHybrid(zero_weights(), agent.base)
     trained_costs, trained_kpis = _replay_costs(agent, gate)
     base_costs, base_kpis = _replay_costs(base, gate)
     mean, low, high = paired_sku_interval(trained_costs, base_costs)

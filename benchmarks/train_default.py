@@ -1,0 +1,88 @@
+"""Train the shipped default hybrid (models/hybrid_default) on the broad randomized family.
+
+    python benchmarks/train_default.py [--time-limit 900] [--workers 2] [--out models/hybrid_default]
+
+Evolution strategies (:func:`hybridinv.rl.adaptive.train_adaptive`) on
+:class:`hybridinv.rl.family.BroadFamily`: real-data bootstraps of the *training* windows of
+the hospital and car-parts suites with random economics and constraints, and synthetic
+weekly catalogs. Every episode is scored by its cost relative to the base policy on the same
+episode (1 = base) plus ``harm_weight`` times the excess over 1 (episodes made worse than the
+base count extra), the best mean on 32 fixed validation episodes is kept, and the trust
+region (feature percentiles over 24 validation episodes) is stored with the model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import warnings
+
+import numpy as np
+
+from hybridinv.core.errors import ConstraintViolationWarning
+from hybridinv.rl.adaptive import train_adaptive
+from hybridinv.rl.es import ESConfig
+from hybridinv.rl.family import BroadFamily
+from hybridinv.rl.history import feature_range
+from hybridinv.rl.model_file import save_model
+
+VALIDATION_SEEDS = tuple(range(50_000, 50_032))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--time-limit", type=float, default=900.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--generations", type=int, default=400)
+    parser.add_argument("--population", type=int, default=24)
+    parser.add_argument("--seeds-per-generation", type=int, default=8)
+    parser.add_argument("--sigma", type=float, default=0.1)
+    parser.add_argument("--learning-rate", type=float, default=0.03)
+    parser.add_argument("--harm-weight", type=float, default=3.0)
+    parser.add_argument("--weight-decay", type=float, default=0.0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default="models/hybrid_default")
+    args = parser.parse_args()
+    family = BroadFamily()
+    config = ESConfig(
+        population=args.population,
+        sigma=args.sigma,
+        learning_rate=args.learning_rate,
+        generations=args.generations,
+        seeds_per_generation=args.seeds_per_generation,
+        eval_every=5,
+        eval_seeds=VALIDATION_SEEDS,
+        time_limit=args.time_limit,
+        weight_decay=args.weight_decay,
+        seed=args.seed,
+    )
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConstraintViolationWarning)
+        agent, result = train_adaptive(
+            family, None, config, workers=args.workers, progress=True, scenario_name="broad", relative=True,
+            harm_weight=args.harm_weight,
+        )
+        episodes = [(family.episode(seed), seed) for seed in VALIDATION_SEEDS[:24]]
+        low, high = feature_range(agent, episodes)
+    agent = agent.with_ranges(low, high)
+    meta = dict(agent.metadata)
+    meta["feature_range"] = agent.range_metadata()
+    meta["training"] = {
+        **meta.get("training", {}),
+        "kind": "broad family",
+        "command": "python benchmarks/train_default.py " + " ".join(
+            f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if k != "out"
+        ),
+        "seconds_total": round(time.perf_counter() - start, 1),
+        "objective": "mean over episodes of r + harm_weight * max(r - 1, 0), r = cost / base policy's cost",
+    }
+    meta["scenario"] = family.summary()
+    save_model(args.out, agent.arrays(), meta)
+    print(json.dumps({"best": result.best, "start": result.start, "generations": result.generations}, indent=1))
+    print(np.round(agent.weights, 3))
+
+
+if __name__ == "__main__":
+    main()
