@@ -156,7 +156,7 @@ def _run(name: str, policy: Any, scenario: Scenario, build_seconds: float) -> Po
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConstraintViolationWarning)
-        ledger, decision_time = run_episode(policy, scenario, 0, per_sku_costs=True)
+        ledger, decision_time = run_episode(policy, scenario, 0, track=range(scenario.n_skus), per_sku_costs=True)
     assert ledger.sku_costs is not None
     kpis = ledger.summary()
     capacity = scenario.constraints.capacity
@@ -170,6 +170,7 @@ def _run(name: str, policy: Any, scenario: Scenario, build_seconds: float) -> Po
         name=name,
         sku_costs=ledger.sku_costs.copy(),
         sku_served=served.copy(),
+        orders=ledger.track_orders.copy(),
         kpis=kpis,
         seconds=build_seconds + time.perf_counter() - start,
         decision_time=decision_time,

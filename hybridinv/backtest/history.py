@@ -29,6 +29,8 @@ from hybridinv.core.errors import PlanningError
 __all__ = ["DemandHistory", "read_history"]
 
 _TABLE = "history"
+#: Longest history accepted (periods from the first to the last), a bound on memory and time.
+MAX_PERIODS = 100_000
 
 
 @dataclass(frozen=True)
@@ -113,9 +115,10 @@ class DemandHistory:
 
 def _period_codes(values: pd.Series, freq: str | None) -> tuple[NDArray[np.int64], NDArray[np.object_]]:
     """Consecutive integer codes and labels of the ``period`` column."""
-    numeric = pd.to_numeric(values, errors="coerce")
     if values.map(lambda v: isinstance(v, (bool, np.bool_))).any():
         raise PlanningError(f"{_TABLE}: period must be a whole number or a date, not a bool", column="period")
+    dated = pd.api.types.is_datetime64_any_dtype(values.dtype) or isinstance(values.dtype, pd.PeriodDtype)
+    numeric = pd.to_numeric(values, errors="coerce") if not dated else pd.Series(np.nan, index=values.index)
     if numeric.notna().all() and freq is None:
         whole = numeric.to_numpy(dtype=np.float64)
         if (np.abs(whole - np.round(whole)) > 1e-9).any():
@@ -123,6 +126,11 @@ def _period_codes(values: pd.Series, freq: str | None) -> tuple[NDArray[np.int64
             raise PlanningError(f"{_TABLE}: period must be a whole number or a date", column="period", value=bad)
         codes = np.round(whole).astype(np.int64)
         first, last = int(codes.min()), int(codes.max())
+        if last - first >= MAX_PERIODS:
+            raise PlanningError(
+                f"{_TABLE}: periods span {last - first + 1} periods (at most {MAX_PERIODS})", column="period",
+                value=last,
+            )
         labels = np.array([str(p) for p in range(first, last + 1)], dtype=object)
         return codes - first, labels
     try:
@@ -135,6 +143,9 @@ def _period_codes(values: pd.Series, freq: str | None) -> tuple[NDArray[np.int64
     except (ValueError, TypeError) as exc:
         raise PlanningError(f"{_TABLE}: unreadable period ({exc})", column="period") from None
     first = periods.min()
+    if (periods.max() - first).n >= MAX_PERIODS:
+        raise PlanningError(f"{_TABLE}: periods span more than {MAX_PERIODS} periods", column="period",
+                            value=str(periods.max()))
     span = pd.period_range(first, periods.max(), freq=periods.freq)
     codes = np.asarray((periods - first).map(lambda offset: offset.n), dtype=np.int64)
     return codes, np.array([str(p) for p in span], dtype=object)

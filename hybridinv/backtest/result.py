@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +10,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
+
+from hybridinv.core.outputs import markdown_text as _md
+from hybridinv.core.outputs import plain_label as _tex
+from hybridinv.core.outputs import write_csv
 
 if TYPE_CHECKING:
     from hybridinv.backtest.history import DemandHistory
@@ -30,6 +33,8 @@ class PolicyRun:
         Cost of every SKU in every test period.
     sku_served : array, shape (n,)
         Units served from stock over the test periods.
+    orders : array, shape (periods, n)
+        The orders placed in every test period (after the repair).
     kpis : dict
         :meth:`hybridinv.sim.Ledger.summary` plus ``capacity_binding_periods`` and
         ``budget_binding_periods`` (periods at >= 99% of the limit).
@@ -42,6 +47,7 @@ class PolicyRun:
     name: str
     sku_costs: NDArray[np.float64]
     sku_served: NDArray[np.float64]
+    orders: NDArray[np.float64]
     kpis: dict[str, float]
     seconds: float
     decision_time: float
@@ -211,7 +217,8 @@ class BacktestResult:
                 f"| {_md(values['policy'])} | {values['cost_per_period']:,.1f} | {values['fill_rate']:.3f} | "
                 f"{values['violations']:.0f} | {values['overflow_units']:,.0f} | "
                 f"{values['capacity_binding_periods']:.0f} / {values['budget_binding_periods']:.0f} | "
-                f"{values[f'vs_{ref}_pct']:+.2f}% | [{values['sku_ci_low_pct']:+.2f}, {values['sku_ci_high_pct']:+.2f}] | "
+                f"{values[f'vs_{ref}_pct']:+.2f}% | "
+                f"[{values['sku_ci_low_pct']:+.2f}, {values['sku_ci_high_pct']:+.2f}] | "
                 f"[{values['period_ci_low_pct']:+.2f}, {values['period_ci_high_pct']:+.2f}] | "
                 f"{values['share_of_skus_cheaper']:.0%} | {values['seconds']:.1f} |"
             )
@@ -258,17 +265,9 @@ class BacktestResult:
 
     def report_html(self, reference: str | None = None) -> str:
         """A self-contained HTML page: the summary and the plots."""
-        from hybridinv.bench.report import _markdown_to_html
+        from hybridinv.bench.report import html_page
 
-        body = [f"<h1>hybridinv backtest: {html.escape(self.name)}</h1>",
-                _markdown_to_html(self.summary_markdown(reference))]
-        for title, png in self.figures():
-            body.append(f"<h2>{html.escape(title)}</h2>\n<img alt=\"{html.escape(title)}\" "
-                        f"src=\"data:image/png;base64,{png}\"/>")
-        style = ("body{font-family:sans-serif;max-width:1200px;margin:auto}table{border-collapse:collapse}"
-                 "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}img{max-width:100%}")
-        return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>hybridinv backtest</title>"
-                f"<style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+        return html_page("backtest", self.name, self.summary_markdown(reference), self.figures())
 
     def write(self, out: str | Path, reference: str | None = None) -> dict[str, Path]:
         """Write ``results.csv`` (policy x SKU), ``periods.csv`` (policy x period), ``summary.md``
@@ -276,29 +275,9 @@ class BacktestResult:
         directory = Path(out)
         directory.mkdir(parents=True, exist_ok=True)
         paths = {name: directory / name for name in ("results.csv", "periods.csv", "summary.md", "report.html")}
-        _safe_csv(self.sku_table()).to_csv(paths["results.csv"], index=False)
-        _safe_csv(self.period_table()).to_csv(paths["periods.csv"], index=False)
+        write_csv(self.sku_table(), paths["results.csv"])
+        write_csv(self.period_table(), paths["periods.csv"])
         paths["summary.md"].write_text(self.summary_markdown(reference))
         paths["report.html"].write_text(self.report_html(reference))
         return paths
 
-
-def _md(value: object) -> str:
-    """Text for a markdown cell: HTML-escaped, pipes escaped."""
-    return html.escape(str(value)).replace("|", "\\|")
-
-
-def _tex(value: object) -> str:
-    """A label matplotlib shows literally (no mathtext)."""
-    return str(value).replace("$", r"\$")
-
-
-def _safe_csv(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text cells starting with ``= + - @`` get a leading apostrophe (spreadsheet formula injection)."""
-    out = frame.copy()
-    for column in out.columns:
-        if out[column].dtype == object:
-            text = out[column].astype(str)
-            risky = text.str.match(r"^[=+\-@]")
-            out[column] = np.where(risky, "'" + text, text)
-    return out

@@ -38,7 +38,8 @@ def run_episode(
     silenced here: in simulation it is a normal consequence of demand below forecast,
     and the ledger records capacity use and overflow at receipt.
     """
-    sim = Simulator(scenario, periods=periods, track=None if track is None else list(track), per_sku_costs=per_sku_costs)
+    tracked = None if track is None else list(track)
+    sim = Simulator(scenario, periods=periods, track=tracked, per_sku_costs=per_sku_costs)
     reset = getattr(policy, "reset", None)
     if callable(reset):
         reset(scenario)

@@ -1,0 +1,107 @@
+"""The rolling-origin backtest (hybridinv/backtest/engine.py, result.py): outputs and no look-ahead."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hybridinv import Constraints
+from hybridinv.backtest import backtest
+from hybridinv.core.errors import PlanningError
+from hybridinv.rl.history import HistoryTraining
+
+from ._data import catalog_frame, history_frame
+
+TINY = HistoryTraining(validation=6, episode_periods=8, skus=8, population=4, generations=2, seeds_per_generation=1,
+                       eval_every=1, eval_seeds=(1, 2), time_limit=0.0)
+FAST = ("static_ss", "static_base_stock", "hybrid_base", "newsvendor", "dynamic_ss", "hybrid")
+
+
+def _run(history: pd.DataFrame, policies=FAST, **options):  # type: ignore[no-untyped-def]
+    return backtest(history, catalog_frame(), 24, policies=policies, training=TINY, **options)
+
+
+def test_every_policy_replays_the_test_periods_feasibly_and_costs_add_up() -> None:
+    result = _run(history_frame())
+    assert result.policies == list(FAST) and result.test_periods == 12
+    for run in result.runs.values():
+        assert run.kpis["violations"] == 0
+        assert run.sku_costs.shape == (12, 12)
+        assert run.sku_costs.sum() / 12 == pytest.approx(run.kpis["avg_cost"], rel=1e-9)
+        assert (run.orders >= 0).all() and (run.orders == np.round(run.orders)).all()
+    table = result.table()
+    assert list(table["policy"]) == list(FAST)
+    assert table.loc[table["policy"] == "static_ss", "vs_static_ss_pct"].iloc[0] == 0.0
+    skus = result.sku_table()
+    assert len(skus) == 12 * len(FAST) and skus["fill_rate"].between(0, 1).all()
+
+
+def test_paired_intervals_match_a_direct_computation() -> None:
+    result = _run(history_frame())
+    a, b = result.runs["hybrid_base"].sku_costs, result.runs["static_ss"].sku_costs
+    by_sku = result.paired("hybrid_base", "static_ss", "sku")
+    assert by_sku.mean == pytest.approx((a - b).sum() / 12)
+    by_period = result.paired("hybrid_base", "static_ss", "period")
+    assert by_period.mean == pytest.approx((a - b).sum() / 12)
+    assert by_sku.low <= by_sku.mean <= by_sku.high and by_period.low <= by_period.mean <= by_period.high
+    assert by_sku.reference_cost == pytest.approx(result.runs["static_ss"].kpis["avg_cost"])
+
+
+def test_long_and_wide_histories_give_the_same_backtest() -> None:
+    long = _run(history_frame(long=True), policies=("static_base_stock", "hybrid_base"))
+    wide = _run(history_frame(long=False), policies=("static_base_stock", "hybrid_base"))
+    for name in long.runs:
+        np.testing.assert_array_equal(long.runs[name].sku_costs, wide.runs[name].sku_costs)
+
+
+def test_changing_the_test_periods_changes_nothing_decided_before_them() -> None:
+    """The leakage test: fitted parameters, forecasts and decisions before period t do not see t."""
+    frame = history_frame(long=False)
+    changed = frame.copy()
+    months = [c for c in frame.columns if c != "sku"]
+    later = months[30:]  # test periods 7..12 (the test starts at month 25)
+    rng = np.random.default_rng(9)
+    changed[later] = rng.poisson(80.0, size=(len(frame), len(later)))
+    policies = (*FAST, "hybrid_trained")
+    a, b = _run(frame, policies=policies), _run(changed, policies=policies)
+    for key in ("static_ss", "static_base_stock"):
+        np.testing.assert_array_equal(a.fitted[key].order_up_to, b.fitted[key].order_up_to)
+        np.testing.assert_array_equal(a.fitted[key].reorder_point, b.fitted[key].reorder_point)
+    assert a.fitted["hybrid_trained"] == b.fitted["hybrid_trained"]
+    assert list(a.forecaster.method_) == list(b.forecaster.method_)
+    for name in a.forecaster.params_:
+        np.testing.assert_array_equal(a.forecaster.params_[name], b.forecaster.params_[name])
+    assert a.scenario.constraints.to_dict() == b.scenario.constraints.to_dict()
+    fa, fb = a.scenario.demand.forecast, b.scenario.demand.forecast
+    np.testing.assert_array_equal(fa.mean[:7], fb.mean[:7])  # forecasts made at test origins 1..7
+    assert not np.array_equal(fa.mean[7:], fb.mean[7:])
+    for name in policies:
+        np.testing.assert_array_equal(a.runs[name].orders[:7], b.runs[name].orders[:7])
+        np.testing.assert_array_equal(a.runs[name].sku_costs[:6], b.runs[name].sku_costs[:6])
+
+
+def test_outputs_are_written_and_escaped(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    frame = history_frame(long=False)
+    catalog = catalog_frame()
+    frame.loc[0, "sku"] = catalog.loc[0, "sku"] = "=cmd|'/c calc'!A1"
+    frame.loc[1, "sku"] = catalog.loc[1, "sku"] = "$x^$"
+    result = backtest(frame, catalog, 24, policies=("static_base_stock", "hybrid_base"), name="<b>bt</b>")
+    paths = result.write(tmp_path / "out")
+    assert sorted(p.name for p in paths.values()) == ["periods.csv", "report.html", "results.csv", "summary.md"]
+    rows = pd.read_csv(paths["results.csv"])
+    assert "'=cmd|'/c calc'!A1" in set(rows["sku"])
+    assert "<b>" not in paths["summary.md"].read_text()
+    html = paths["report.html"].read_text()
+    assert "<b>bt</b>" not in html and html.count("data:image/png;base64,") == 2
+
+
+def test_given_constraints_and_bad_input() -> None:
+    result = _run(history_frame(), policies=("hybrid_base",), constraints=Constraints(capacity=1e9, budget=5e3))
+    assert result.scenario.constraints.budget == 5e3 and result.constraint_source == "given"
+    with pytest.raises(PlanningError, match="unknown backtest policy"):
+        _run(history_frame(), policies=("magic",))
+    with pytest.raises(PlanningError, match="cutoff"):
+        backtest(history_frame(), catalog_frame(), 36)
+    with pytest.raises(PlanningError, match="unknown constraint"):
+        _run(history_frame(), policies=("hybrid_base",), constraints={"space": 3})

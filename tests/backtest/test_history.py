@@ -1,0 +1,103 @@
+"""Reading demand histories (hybridinv/backtest/history.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hybridinv import Catalog
+from hybridinv.backtest.history import read_history
+from hybridinv.core.errors import PlanningError
+
+from ._data import catalog_frame, history_frame
+
+
+def test_long_and_wide_layouts_give_the_same_history() -> None:
+    long = read_history(history_frame(long=True))
+    wide = read_history(history_frame(long=False))
+    np.testing.assert_array_equal(long.demand, wide.demand)
+    assert list(long.periods[:2]) == ["2019-01", "2019-02"] and long.n_periods == 36
+    assert list(long.sku) == list(wide.sku)
+
+
+def test_long_rows_are_summed_and_cells_before_the_first_row_are_not_observed() -> None:
+    frame = pd.DataFrame({
+        "sku": ["A", "A", "A", "B", "B"],
+        "period": [1, 1, 3, 3, 4],
+        "quantity": [2, 3, 4, 1, 0],
+    })
+    hist = read_history(frame)
+    assert list(hist.periods) == ["1", "2", "3", "4"]
+    np.testing.assert_array_equal(hist.demand[:, 0], [5, 0, 4, 0])  # period 2: no row after the first -> 0
+    assert np.isnan(hist.demand[:2, 1]).all()  # B did not exist before period 3
+    np.testing.assert_array_equal(hist.demand[2:, 1], [1, 0])
+
+
+def test_dates_map_to_consecutive_periods_of_their_frequency() -> None:
+    frame = pd.DataFrame({
+        "sku": ["A", "A", "A"],
+        "period": pd.to_datetime(["2020-01-31", "2020-02-29", "2020-04-30"]),
+        "quantity": [1, 2, 3],
+    })
+    hist = read_history(frame)
+    assert list(hist.periods) == ["2020-01", "2020-02", "2020-03", "2020-04"]
+    np.testing.assert_array_equal(hist.demand[:, 0], [1, 2, 0, 3])
+
+
+def test_cutoff_by_count_or_label() -> None:
+    hist = read_history(history_frame())
+    assert hist.cutoff_index(24) == 24
+    assert hist.cutoff_index("2021-01") == 24
+    with pytest.raises(PlanningError, match="cutoff"):
+        hist.cutoff_index("2030-01")
+    with pytest.raises(PlanningError, match="cutoff"):
+        hist.cutoff_index(36)
+
+
+def test_alignment_with_the_catalog() -> None:
+    catalog = Catalog.from_frame(catalog_frame())
+    hist = read_history(history_frame()).aligned(Catalog.from_frame(catalog_frame().iloc[::-1]))
+    assert list(hist.sku) == list(catalog.sku[::-1])
+    with pytest.raises(PlanningError, match="no demand history") as err:
+        read_history(history_frame(n=11)).aligned(catalog)
+    assert err.value.sku == "P11"
+    with pytest.raises(PlanningError, match="not in the catalog"):
+        read_history(history_frame(n=12)).aligned(Catalog.from_frame(catalog_frame(n=11)))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"quantity": -1.0}, "quantity"),
+        ({"quantity": "many"}, "not a number"),
+        ({"quantity": True}, "quantity"),
+        ({"period": 1.5}, "whole number"),
+        ({"period": None}, "period is empty"),
+    ],
+)
+def test_bad_cells_are_refused_with_the_sku(change: dict, message: str) -> None:
+    frame = history_frame().astype({"quantity": object, "period": object})
+    for column, value in change.items():
+        frame.loc[5, column] = value
+    if "period" in change and change["period"] == 1.5:
+        frame["period"] = np.arange(len(frame)) // 12
+        frame["period"] = frame["period"].astype(object)
+        frame.loc[5, "period"] = 1.5
+    with pytest.raises(PlanningError, match=message):
+        read_history(frame)
+
+
+def test_frames_without_sku_or_with_unknown_columns_are_refused() -> None:
+    with pytest.raises(PlanningError, match="'sku'"):
+        read_history(pd.DataFrame({"item": ["A"], "period": [1], "quantity": [1]}))
+    with pytest.raises(PlanningError, match="unknown column"):
+        read_history(history_frame().assign(qty=1))
+    with pytest.raises(PlanningError, match="no rows"):
+        read_history(pd.DataFrame({"sku": [], "period": [], "quantity": []}))
+
+
+def test_an_absurd_period_span_is_refused_not_allocated() -> None:
+    frame = pd.DataFrame({"sku": ["A", "A"], "period": [0, 10**12], "quantity": [1, 1]})
+    with pytest.raises(PlanningError, match="span"):
+        read_history(frame)

@@ -1,0 +1,155 @@
+"""Rolling forecasters (hybridinv/demand/forecasters.py): recursions checked by hand, selection, no look-ahead."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hybridinv.core.errors import PlanningError
+from hybridinv.demand.forecasters import GRIDS, Forecaster, ForecastMethod
+
+
+def _fit_only(y: np.ndarray, method: ForecastMethod, **params: float) -> Forecaster:
+    saved = GRIDS[method]
+    GRIDS[method] = {k: (v,) for k, v in params.items()}
+    try:
+        return Forecaster(season=None, methods=(method,)).fit(y)
+    finally:
+        GRIDS[method] = saved
+
+
+def test_ses_one_step_forecasts_follow_the_recursion_by_hand() -> None:
+    y = np.array([10.0, 12.0, 8.0, 14.0, 10.0, 9.0, 11.0, 13.0, 12.0, 10.0, 8.0, 12.0, 20.0, 4.0])
+    fc = _fit_only(y[:, None], ForecastMethod.SES, alpha=0.3)
+    rolled = fc.roll(y[:, None], start=0, horizon=3)
+    level = y[:12].mean()  # initial level: mean of the first 12 observations
+    for t, value in enumerate(y):
+        assert rolled.mean[t, :, 0] == pytest.approx([level] * 3)
+        level += 0.3 * (value - level)
+    assert rolled.mean[len(y), 0, 0] == pytest.approx(level)
+
+
+def test_croston_sba_by_hand() -> None:
+    """Sizes and intervals are smoothed at demand occurrences only; forecast (1 - a/2) z / p."""
+    y = np.array([0, 3, 0, 0, 6, 0, 2, 0, 0, 0, 0, 4, 0, 0, 5], dtype=float)
+    alpha = 0.2
+    fc = _fit_only(y[:, None], ForecastMethod.CROSTON_SBA, alpha=alpha)
+    rolled = fc.roll(y[:, None], start=12, horizon=1)
+    head = y[:12]
+    hits = head[head > 0]
+    size, interval = hits.mean(), 1.0 / ((hits.size + 0.5) / (12 + 1.0))
+    since = 1.0
+    forecasts = []
+    for value in y:
+        forecasts.append((1 - alpha / 2) * size / max(interval, 1.0))
+        if value > 0:
+            size += alpha * (value - size)
+            interval += alpha * (since - interval)
+            since = 1.0
+        else:
+            since += 1.0
+    forecasts.append((1 - alpha / 2) * size / max(interval, 1.0))
+    np.testing.assert_allclose(rolled.mean[:, 0, 0], forecasts[12:], rtol=1e-12)
+
+
+def test_tsb_by_hand() -> None:
+    y = np.array([0, 2, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0], dtype=float)
+    alpha, beta = 0.1, 0.3
+    fc = _fit_only(y[:, None], ForecastMethod.TSB, alpha=alpha, beta=beta)
+    rolled = fc.roll(y[:, None], start=0, horizon=1)
+    head = y[:12]
+    hits = head[head > 0]
+    size, prob = hits.mean(), (hits.size + 0.5) / (12 + 1.0)
+    for t, value in enumerate(y):
+        assert rolled.mean[t, 0, 0] == pytest.approx(prob * size)
+        prob += beta * (float(value > 0) - prob)
+        if value > 0:
+            size += alpha * (value - size)
+
+
+def test_damped_trend_extrapolates_a_rising_series_less_than_linearly() -> None:
+    y = (50.0 + 3.0 * np.arange(40))[:, None]
+    fc = _fit_only(y, ForecastMethod.DAMPED, alpha=0.4, beta=0.3, phi=0.9)
+    ahead = fc.roll(y, start=40, horizon=6).mean[0, :, 0]
+    assert (np.diff(ahead) > 0).all()  # still rising
+    assert ahead[-1] - ahead[0] < 3.0 * 5  # but damped: less than the linear trend
+    assert ahead[0] == pytest.approx(50.0 + 3.0 * 40, rel=0.05)
+
+
+def test_holt_winters_learns_a_seasonal_cycle() -> None:
+    season = np.array([0.6, 0.8, 1.0, 1.3, 1.5, 1.2, 1.0, 0.9, 0.8, 0.9, 1.0, 1.0])
+    y = (100.0 * np.tile(season, 6))[:, None]
+    fc = Forecaster(season=12).fit(y)
+    assert fc.method_[0] == "holt_winters"
+    ahead = fc.roll(y, start=72, horizon=12).mean[0, :, 0]
+    np.testing.assert_allclose(ahead, 100.0 * season, rtol=0.02)
+
+
+def test_selection_by_demand_pattern() -> None:
+    rng = np.random.default_rng(0)
+    smooth = rng.poisson(40.0, size=(60, 5)).astype(float)
+    sparse = (rng.random((60, 5)) < 0.15) * rng.poisson(3.0, size=(60, 5)).astype(float)
+    fc = Forecaster(season=12).fit(np.hstack([smooth, sparse]))
+    assert set(fc.method_[:5]) <= {"ses", "damped", "holt_winters"}
+    assert set(fc.method_[5:]) <= {"croston_sba", "tsb", "ses"}
+    assert list(fc.pattern_) == ["smooth"] * 5 + ["intermittent"] * 5
+    assert np.isfinite(fc.mse_).all()
+
+
+def test_missing_observations_leave_the_state_unchanged() -> None:
+    y = np.array([np.nan, np.nan, 10.0, 10.0, 10.0, 10.0, np.nan, 10.0])[:, None]
+    fc = _fit_only(y, ForecastMethod.SES, alpha=0.5)
+    rolled = fc.roll(y, start=0, horizon=1)
+    np.testing.assert_allclose(rolled.mean[2:, 0, 0], 10.0)
+
+
+def test_standard_deviation_tracks_one_step_errors() -> None:
+    rng = np.random.default_rng(1)
+    calm = rng.normal(100.0, 2.0, size=(80, 1)).clip(0)
+    wild = rng.normal(100.0, 20.0, size=(80, 1)).clip(0)
+    fc = Forecaster(season=None).fit(np.hstack([calm, wild]))
+    std = fc.roll(np.hstack([calm, wild]), start=80, horizon=1).std[0, 0]
+    assert 1.0 < std[0] < 4.0
+    assert 12.0 < std[1] < 32.0
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(seed=st.integers(0, 10_000), cut=st.integers(14, 30), intermittent=st.booleans())
+def test_forecasts_never_look_ahead(seed: int, cut: int, intermittent: bool) -> None:
+    """Changing the periods from ``cut`` on leaves every forecast made at origins <= cut unchanged."""
+    rng = np.random.default_rng(seed)
+    rate = 0.3 if intermittent else 20.0
+    y = rng.poisson(rate, size=(40, 6)).astype(float)
+    changed = y.copy()
+    changed[cut:] = rng.poisson(rate * 3, size=(40 - cut, 6))
+    fc = Forecaster(season=12).fit(y[:14])
+    a = fc.roll(y, start=0, horizon=4)
+    b = fc.roll(changed, start=0, horizon=4)
+    np.testing.assert_array_equal(a.mean[: cut + 1], b.mean[: cut + 1])
+    np.testing.assert_array_equal(a.std[: cut + 1], b.std[: cut + 1])
+    assert not np.array_equal(a.mean[cut + 1 :], b.mean[cut + 1 :])
+
+
+def test_subset_rolls_like_the_full_forecaster() -> None:
+    rng = np.random.default_rng(2)
+    y = rng.poisson(np.linspace(0.2, 30.0, 8), size=(50, 8)).astype(float)
+    fc = Forecaster().fit(y[:40])
+    cols = np.array([1, 4, 7])
+    full = fc.roll(y, start=40, horizon=3)
+    part = fc.subset(cols).roll(y[:, cols], start=40, horizon=3)
+    np.testing.assert_array_equal(part.mean, full.mean[:, :, cols])
+    np.testing.assert_array_equal(part.std, full.std[:, :, cols])
+
+
+def test_bad_input_is_refused() -> None:
+    with pytest.raises(PlanningError, match="history"):
+        Forecaster().fit(np.array([[1.0], [-2.0], [3.0]]))
+    with pytest.raises(PlanningError, match="fit"):
+        Forecaster().roll(np.ones((5, 1)), start=1, horizon=1)
+    fc = Forecaster(season=None).fit(np.ones((10, 2)))
+    with pytest.raises(PlanningError, match="series"):
+        fc.roll(np.ones((10, 3)), start=1, horizon=1)
+    with pytest.raises(PlanningError, match="holdout"):
+        Forecaster(holdout=1.5).fit(np.ones((10, 1)))

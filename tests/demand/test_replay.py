@@ -1,0 +1,71 @@
+"""Replay and block-bootstrap demand (hybridinv/demand/replay.py): what a seed means, no look-ahead."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hybridinv.core.errors import PlanningError
+from hybridinv.demand.forecasters import Forecaster
+from hybridinv.demand.replay import BlockBootstrap, ForecastReplay, seasonal_block_starts
+
+
+def _history(periods: int = 48, n: int = 4, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    season = 1.0 + 0.4 * np.sin(2 * np.pi * np.arange(periods) / 12)
+    return rng.poisson(20.0 * season[:, None], size=(periods, n)).astype(float)
+
+
+def _replay(y: np.ndarray, cut: int) -> ForecastReplay:
+    fc = Forecaster(season=12).fit(y[:cut])
+    rolled = fc.roll(y, start=cut, horizon=5)
+    past = fc.roll(y[:cut], start=0, horizon=1).one_step[:cut]
+    return ForecastReplay(mean=y[:cut].mean(axis=0), realized=y[cut:], forecast=rolled, past_realized=y[:cut],
+                          past_expected=past)
+
+
+def test_replay_gives_the_record_for_every_seed() -> None:
+    y = _history()
+    process = _replay(y, 36)
+    a = process.sample(np.random.default_rng(1), 20)
+    b = process.sample(np.random.default_rng(2), 20)
+    np.testing.assert_array_equal(a.realized[:12], y[36:])
+    np.testing.assert_array_equal(a.realized, b.realized)
+    np.testing.assert_array_equal(a.forecast_mean, b.forecast_mean)
+    assert a.forecast_mean.shape == (20, 5, 4)
+    np.testing.assert_array_equal(a.expected, a.forecast_mean[:, 0])
+    np.testing.assert_array_equal(a.past_realized, y[:36])
+
+
+def test_replay_refuses_too_few_forecast_origins() -> None:
+    y = _history()
+    fc = Forecaster(season=12).fit(y[:36])
+    short = fc.roll(y[:40], start=36, horizon=2)  # 5 origins for 12 replayed periods
+    with pytest.raises(PlanningError, match="rolling forecast"):
+        ForecastReplay(mean=np.ones(4), realized=y[36:], forecast=short, past_realized=y[:36], past_expected=y[:36])
+
+
+def test_seasonal_blocks_keep_the_phase() -> None:
+    rows = seasonal_block_starts(np.random.default_rng(3), 60, 48, 6, 12)
+    assert ((rows % 12) == (np.arange(60) % 12)).all()
+    assert rows.max() < 48
+
+
+def test_bootstrap_same_seed_same_path_other_seed_other_path() -> None:
+    y = _history()
+    fc = Forecaster(season=12).fit(y)
+    process = BlockBootstrap(mean=y.mean(axis=0), history=y, forecaster=fc, block=6, season=12, lead_in=24,
+                             horizon=4)
+    a = process.sample(np.random.default_rng(5), 20)
+    again = process.sample(np.random.default_rng(5), 20)
+    other = process.sample(np.random.default_rng(6), 20)
+    np.testing.assert_array_equal(a.realized, again.realized)
+    assert not np.array_equal(a.realized, other.realized)
+    assert a.past_realized.shape == (24, 4) and a.forecast_mean.shape == (20, 4, 4)
+    drawn = np.vstack([a.past_realized, a.realized])
+    whole = fc.roll(drawn, start=24, horizon=4)
+    np.testing.assert_array_equal(a.forecast_mean, whole.mean[:20])  # forecasts of the drawn path itself
+    # every drawn row is a row of the history at the same seasonal phase
+    for r, row in enumerate(drawn):
+        matches = np.flatnonzero((y == row).all(axis=1))
+        assert any(m % 12 == r % 12 for m in matches)
