@@ -5,6 +5,7 @@ from __future__ import annotations
 from hybridinv.core.catalog import CATALOG_OPTIONAL, CATALOG_REQUIRED, Catalog
 from hybridinv.core.constraints import Constraints
 from hybridinv.core.errors import ConstraintViolationWarning, PlanningError
+from hybridinv.core.limits import MAX_LEAD_TIME, MAX_ORDER, MAX_QUANTITY
 from hybridinv.core.projection import CapacityRows, capacity_rows, project_on_hand
 from hybridinv.core.state import InventoryState
 
@@ -16,6 +17,9 @@ __all__ = [
     "ConstraintViolationWarning",
     "Constraints",
     "InventoryState",
+    "MAX_LEAD_TIME",
+    "MAX_ORDER",
+    "MAX_QUANTITY",
     "PlanningError",
     "capacity_rows",
     "project_on_hand",
