@@ -9,7 +9,14 @@ this package never imports torch.
 from __future__ import annotations
 
 from hybridinv import policies, scenarios
-from hybridinv.core import Catalog, Constraints, ConstraintViolationWarning, InventoryState, PlanningError
+from hybridinv.core import (
+    Catalog,
+    Constraints,
+    ConstraintViolationWarning,
+    InventoryState,
+    PlanningError,
+    PlanningWarning,
+)
 from hybridinv.planner import plan
 from hybridinv.sim import Scenario, Simulator, simulate
 
@@ -21,6 +28,7 @@ __all__ = [
     "Constraints",
     "InventoryState",
     "PlanningError",
+    "PlanningWarning",
     "Scenario",
     "Simulator",
     "__version__",

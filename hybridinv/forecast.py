@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 
 import numpy as np
@@ -10,14 +11,25 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy.stats import norm
 
-from hybridinv.core._frame import numeric_column, require_columns, require_frame, sku_column
+from hybridinv.core._frame import (
+    ExtraColumns,
+    check_columns,
+    numeric_column,
+    require_columns,
+    require_frame,
+    sku_column,
+)
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.errors import PlanningError
+from hybridinv.core.limits import MAX_QUANTITY
 
 __all__ = ["forecast_arrays"]
 
 _TABLE = "forecast"
 _QUANTILE = re.compile(r"^q(0?\.\d+)$")
+_COLUMNS = ("sku", "period", "mean", "std")
+#: Synonyms users write for the forecast columns (named in the "did you mean" hint).
+_HINTS = {"sd": "std", "stdev": "std", "std_dev": "std", "sigma": "std", "forecast": "mean", "date": "period"}
 
 
 def _std_from_quantiles(df: pd.DataFrame, skus: NDArray[np.object_]) -> NDArray[np.float64] | None:
@@ -25,11 +37,17 @@ def _std_from_quantiles(df: pd.DataFrame, skus: NDArray[np.object_]) -> NDArray[
     levels = {float(m.group(1)): c for c in df.columns if (m := _QUANTILE.match(str(c))) is not None}
     pairs = [(lo, 1.0 - lo) for lo in levels if lo < 0.5 and any(abs(hi - (1.0 - lo)) < 1e-9 for hi in levels)]
     if not pairs:
+        if levels:  # quantiles were given but give no spread: refuse rather than fall back to sqrt(mean)
+            raise PlanningError(
+                "quantile columns need a symmetric pair (such as q0.1 and q0.9) to give the spread; "
+                f"got {sorted(str(c) for c in levels.values())}",
+                column=str(next(iter(levels.values()))),
+            )
         return None
     lo, hi_level = min(pairs)
     hi_col = next(c for level, c in levels.items() if abs(level - hi_level) < 1e-9)
-    low = numeric_column(df, levels[lo], skus, _TABLE, minimum=None)
-    high = numeric_column(df, hi_col, skus, _TABLE, minimum=None)
+    low = numeric_column(df, levels[lo], skus, _TABLE, minimum=-MAX_QUANTITY, maximum=MAX_QUANTITY)
+    high = numeric_column(df, hi_col, skus, _TABLE, minimum=-MAX_QUANTITY, maximum=MAX_QUANTITY)
     if (high < low).any():
         i = int(np.flatnonzero(high < low)[0])
         raise PlanningError("upper quantile below lower quantile", column=hi_col, sku=skus[i], value=float(high[i]))
@@ -37,14 +55,18 @@ def _std_from_quantiles(df: pd.DataFrame, skus: NDArray[np.object_]) -> NDArray[
 
 
 def forecast_arrays(
-    catalog: Catalog, forecast: pd.DataFrame | None, horizon: int
+    catalog: Catalog, forecast: pd.DataFrame | None, horizon: int, *, extra_columns: ExtraColumns = "error"
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
     """Per-SKU forecast mean and std for the next ``horizon`` periods, in catalog order.
 
-    The smallest ``period`` in the frame is the period being planned. SKUs
+    ``period`` holds whole numbers. The frame's smallest ``period`` is the period
+    being planned (its orders are placed now), and every SKU with forecast rows
+    must have a row for it and one for each following period up to its last row
+    (no gaps): a stray row with an earlier period, or a SKU whose rows start
+    later, is an error instead of shifting forecasts. After a SKU's last row its
+    last value repeats; rows ``horizon`` or more periods ahead are not used. SKUs
     without forecast rows fall back to the catalog's ``demand_mean`` /
-    ``demand_std`` (std defaults to ``sqrt(mean)``, Poisson); a period missing
-    for a SKU takes that SKU's last given value.
+    ``demand_std`` (std defaults to ``sqrt(mean)``, Poisson).
 
     Returns
     -------
@@ -55,30 +77,30 @@ def forecast_arrays(
     Raises
     ------
     PlanningError
-        For forecast SKUs not in the catalog, NaN or negative values, duplicate
-        (sku, period) rows, or a SKU with neither a forecast nor ``demand_mean``.
+        For forecast SKUs not in the catalog, NaN or negative values, values above
+        :data:`~hybridinv.core.limits.MAX_QUANTITY`, duplicate (sku, period) rows,
+        dates or fractions in ``period``, a SKU whose rows do not start at the
+        planned period or skip a period, unknown columns (unless ``extra_columns``
+        allows them), or a SKU with neither a forecast nor ``demand_mean``.
     """
     n = catalog.n_skus
     mean = np.full((n, horizon), np.nan)
     std = np.full((n, horizon), np.nan)
-    if forecast is not None:
-        df = require_frame(forecast, _TABLE)
+    if forecast is not None and len(require_frame(forecast, _TABLE)) > 0:
+        df = forecast
+        check_columns(
+            df, _COLUMNS, _TABLE, extra_columns, pattern=_QUANTILE, pattern_label="q<level> (q0.1, q0.9, ...)",
+            hints=_HINTS,
+        )
         require_columns(df, ["sku", "period", "mean"], _TABLE)
         skus = sku_column(df, _TABLE, unique=False)
         pos = catalog.positions(skus, _TABLE)
-        period = numeric_column(df, "period", skus, _TABLE, minimum=None, integer=True).astype(np.int64)
-        values = numeric_column(df, "mean", skus, _TABLE)
+        step = _steps(df, skus, pos)
+        values = numeric_column(df, "mean", skus, _TABLE, maximum=MAX_QUANTITY)
         if "std" in df.columns:
-            spread: NDArray[np.float64] | None = numeric_column(df, "std", skus, _TABLE)
+            spread: NDArray[np.float64] | None = numeric_column(df, "std", skus, _TABLE, maximum=MAX_QUANTITY)
         else:
             spread = _std_from_quantiles(df, skus)
-        duplicated = pd.DataFrame({"sku": skus, "period": period}).duplicated().to_numpy()
-        if duplicated.any():
-            i = int(np.flatnonzero(duplicated)[0])
-            raise PlanningError(
-                "more than one row for this sku and period", column="period", sku=skus[i], value=int(period[i])
-            )
-        step = period - period.min()
         inside = step < horizon
         mean[pos[inside], step[inside]] = values[inside]
         if spread is not None:
@@ -99,6 +121,91 @@ def forecast_arrays(
     std = _fill_forward(std)
     std = np.where(np.isnan(std), np.sqrt(mean), std)
     return mean, std, from_catalog
+
+
+def _steps(df: pd.DataFrame, skus: NDArray[np.object_], pos: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Periods ahead of the planned period (the frame's first ``period``), checked per SKU.
+
+    Every SKU's rows must start at the planned period and follow each other
+    without gaps or duplicates.
+    """
+    period = _period_column(df, skus)
+    first = float(period.min())
+    step = (period - first).astype(np.int64)
+    order = np.lexsort((step, pos))
+    s_pos, s_step = pos[order], step[order]
+    new_sku = np.r_[True, s_pos[1:] != s_pos[:-1]]
+    previous = np.r_[-1, s_step[:-1]]
+    duplicate = ~new_sku & (s_step == previous)
+    if duplicate.any():
+        i = int(order[np.flatnonzero(duplicate)[0]])
+        raise PlanningError(
+            "more than one row for this sku and period", column="period", sku=skus[i], value=_whole(period[i])
+        )
+    late = new_sku & (s_step != 0)
+    if late.any():
+        i = int(order[np.flatnonzero(late)[0]])
+        origin = int(np.flatnonzero(step == 0)[0])
+        raise PlanningError(
+            f"the forecast of every SKU must start at the planned period {_whole(first)} (the smallest period in "
+            f"the frame, given for SKU {skus[origin]!r}), but this SKU's rows start later; periods count whole "
+            "periods, the first one being the period planned now",
+            column="period",
+            sku=skus[i],
+            value=_whole(period[i]),
+        )
+    gap = ~new_sku & (s_step != previous + 1)
+    if gap.any():
+        k = int(np.flatnonzero(gap)[0])
+        i = int(order[k])
+        missing = _whole(first + float(previous[k]) + 1.0)
+        raise PlanningError(
+            f"the forecast of this SKU skips period {missing}; give one row per period, without gaps",
+            column="period",
+            sku=skus[i],
+            value=_whole(period[i]),
+        )
+    return step
+
+
+def _period_column(df: pd.DataFrame, skus: NDArray[np.object_]) -> NDArray[np.float64]:
+    """The ``period`` column as whole numbers; dates are refused with a hint."""
+    series = df["period"]
+    dates = series.dtype.kind == "M"
+    if not dates and series.dtype.kind == "O":
+        numeric = pd.to_numeric(series, errors="coerce")
+        odd = (numeric.isna() & series.notna()).to_numpy()
+        if odd.any():
+            i = int(np.flatnonzero(odd)[0])
+            dates = _is_date(series.iloc[i])
+    if dates:
+        i = int(np.flatnonzero(series.notna().to_numpy())[0]) if series.notna().any() else 0
+        raise PlanningError(
+            "period must be a whole number of periods, not a date: number the periods 0, 1, 2, ... from the "
+            "period being planned (e.g. (date - first_date) // pd.Timedelta(weeks=1) for weekly data)",
+            column="period",
+            sku=skus[i] if len(skus) else None,
+            value=str(series.iloc[i]) if len(series) else None,
+        )
+    return numeric_column(
+        df, "period", skus, _TABLE, minimum=-MAX_QUANTITY, maximum=MAX_QUANTITY, integer=True
+    )
+
+
+def _is_date(value: object) -> bool:
+    if isinstance(value, (_dt.date, np.datetime64)):
+        return True
+    if not isinstance(value, str):
+        return False
+    try:
+        pd.Timestamp(value)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def _whole(value: float) -> int:
+    return int(round(float(value)))
 
 
 def _fill_forward(values: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -11,9 +11,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hybridinv.core._frame import ExtraColumns
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import ConstraintViolationWarning, PlanningError
+from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, PlanningWarning
+from hybridinv.core.feasibility import OrderCheck, check_orders
+from hybridinv.core.limits import MAX_ORDER, MAX_QUANTITY
 from hybridinv.core.state import InventoryState
 from hybridinv.forecast import forecast_arrays
 from hybridinv.policies.base import Decision, Policy
@@ -23,10 +26,6 @@ __all__ = ["plan"]
 
 #: Horizon of forecast periods handed to the policy (covers lead times and MPC windows).
 _MIN_HORIZON = 8
-
-
-def _as_catalog(catalog: Catalog | pd.DataFrame) -> Catalog:
-    return catalog if isinstance(catalog, Catalog) else Catalog.from_frame(catalog)
 
 
 def _as_constraints(constraints: Constraints | Mapping[str, Any] | None) -> Constraints:
@@ -66,9 +65,24 @@ def plan(
     forecast_history: pd.DataFrame | None = None,
     lost_sales: bool = True,
     period: int = 0,
+    extra_columns: ExtraColumns = "error",
     **options: Any,
 ) -> pd.DataFrame:
     """Plan this period's orders for every SKU.
+
+    Whatever the policy returns is checked before it leaves: every order in the
+    result is a whole number, ``>= 0``, ``0`` or at least ``moq``, a multiple of
+    ``lot_size``, at most ``max_order``, and fits the capacity rows, the budget
+    and the supplier capacities (:func:`hybridinv.core.check_orders`). Orders that
+    break any of these — from a custom policy, or from a registered one built
+    with ``repair=None`` — are repaired by :func:`hybridinv.repair.repair_orders`
+    with the policy's orders as the desired quantities (``diagnostics["order_check"]``
+    says so and lists what was broken), so ``repair=None`` cannot switch the
+    repair off in ``plan()``. Negative orders count as 0 desired (reason
+    ``negative_desired``); NaN, infinite or absurdly large orders (above
+    :data:`hybridinv.core.MAX_ORDER`) are refused. Only rows that no plan can meet
+    (stock already above capacity) may stay over-used: they are listed in
+    ``diagnostics["violations"]`` and a :class:`ConstraintViolationWarning` is issued.
 
     Parameters
     ----------
@@ -80,8 +94,10 @@ def plan(
         ``capacity``, ``budget``, ``supplier_capacity``.
     forecast : DataFrame, optional
         ``sku``, ``period``, ``mean`` and optionally ``std`` or quantile columns
-        ``q0.1`` … ``q0.9``. Without it (or for SKUs without rows) the catalog's
-        ``demand_mean`` / ``demand_std`` are used.
+        ``q0.1`` … ``q0.9``. ``period`` counts whole periods; the frame's first
+        period is the one being planned and every SKU's rows must start there
+        and have no gaps (see docs/concepts.md). Without it (or for SKUs without
+        rows) the catalog's ``demand_mean`` / ``demand_std`` are used.
     policy : str or policy object
         A registered name (``"hybrid"``, ``"newsvendor"``, ``"ss"``, ``"base_stock"``,
         ``"dynamic_ss"``, ``"mpc"``, ...) or any object with ``act(observation)``.
@@ -94,11 +110,17 @@ def plan(
         The forecasts that were made for the periods of ``demand_history`` (same
         layout and columns). With both, the hybrid agent measures how far demand
         has drifted from its forecast and corrects the forecast level
-        (:mod:`hybridinv.rl.adaptive`); without it, it plans on the forecast as given.
+        (:mod:`hybridinv.rl.adaptive`); ``demand_history`` alone gives no such
+        correction, and ``plan()`` warns (:class:`PlanningWarning`).
     lost_sales : bool
         Whether unmet demand is lost (True) or backordered.
     period : int
         Index of the planned period (seasonal context for learned policies).
+    extra_columns : "error", "ignore" or list of str
+        Columns the state, catalog, forecast and open-order frames do not know are
+        an error naming the closest known column (a misspelled optional column
+        would otherwise be ignored and change the plan); ``"ignore"`` allows any,
+        a list allows the columns named.
     **options
         Passed to the policy factory when ``policy`` is a name.
 
@@ -108,27 +130,43 @@ def plan(
         One row per SKU: ``sku``, ``order_qty``, ``desired_qty``, ``reorder_point``,
         ``order_up_to``, ``inventory_position``, ``forecast_mean``, ``order_cost``
         (purchase value), ``reason`` and boolean reason columns. ``.attrs`` holds
-        ``diagnostics`` (policy, backend, objective, bound, gap, shadow prices,
-        violations, budget and capacity use, timing).
+        ``diagnostics``: policy, backend, objective, bound, gap, shadow prices,
+        ``violations`` (rows no plan can meet), ``order_check``, ``warnings`` (every
+        message of this call: violations, a budget too small for any order,
+        ``demand_history`` without ``forecast_history``), ``budget_too_small``,
+        ``drift_correction``, budget and capacity use, timing.
 
     Raises
     ------
     PlanningError
-        Invalid input, naming the column, SKU and value.
+        Invalid input, naming the column, SKU and value; a policy returning NaN,
+        infinite or absurdly large orders, or orders of the wrong shape.
+
+    Warns
+    -----
+    ConstraintViolationWarning
+        When rows cannot all be met (the closest plan is returned).
+    PlanningWarning
+        When the budget is below the cheapest order of every SKU that needs stock, or
+        ``demand_history`` comes without ``forecast_history``.
+
+    Notes
+    -----
+    ``plan()`` changes no global state (no warning filters), so it can run in
+    several threads at once.
     """
     started = time.perf_counter()
-    cat = _as_catalog(catalog)
+    _check_flags(lost_sales, period)
+    cat = catalog if isinstance(catalog, Catalog) else Catalog.from_frame(catalog, extra_columns=extra_columns)
     if isinstance(state, InventoryState):
         inv = state.aligned(cat)
         if open_orders is not None:
-            inv = inv.with_open_orders(open_orders)
+            inv = inv.with_open_orders(open_orders, extra_columns=extra_columns)
     else:
-        inv = InventoryState.from_frame(state, catalog=cat, open_orders=open_orders)
+        inv = InventoryState.from_frame(state, catalog=cat, open_orders=open_orders, extra_columns=extra_columns)
     cons = _as_constraints(constraints)
     horizon = max(_MIN_HORIZON, int(cat.lead_time.max()) + 2)
-    if forecast is not None and len(forecast) == 0:
-        forecast = None
-    mean, std, from_catalog = forecast_arrays(cat, forecast, horizon)
+    mean, std, from_catalog = forecast_arrays(cat, forecast, horizon, extra_columns=extra_columns)
     history = _history_array(cat, demand_history)
     past_forecast = _history_array(cat, forecast_history, "forecast_history")
     if past_forecast is not None and (history is None or past_forecast.shape != history.shape):
@@ -141,45 +179,115 @@ def plan(
         inv, cat, cons, mean, std, history, period=period, lost_sales=lost_sales, forecast_history=past_forecast
     )
     pol = _as_policy(policy, options)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConstraintViolationWarning)
-        decide = getattr(pol, "decide", None)
-        if callable(decide):
-            decision: Decision = decide(obs)
-        else:
-            raw = np.asarray(pol.act(obs), dtype=np.float64)
-            decision = Decision(raw, raw)
-    for w in caught:
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    frame = _frame(cat, inv, obs, decision, mean)
-    frame.attrs["diagnostics"] = _diagnostics(pol, decision, cat, cons, frame, from_catalog, started, caught)
+    decide = getattr(pol, "decide", None)
+    proposed: Decision = decide(obs) if callable(decide) else _act(pol, obs)
+    decision, check, order_check = _checked(proposed, obs, cat, inv, cons)
+    frame = _frame(cat, inv, obs, decision, check.orders, mean)
+    notes = _notes(proposed, check, cat, cons, history is not None and past_forecast is None)
+    diag = _diagnostics(pol, decision, cat, cons, frame, from_catalog, check, notes, started)
+    diag["order_check"] = order_check
+    diag["drift_correction"] = history is not None and past_forecast is not None
+    frame.attrs["diagnostics"] = diag
+    _warn(decision, check, notes)
     return frame
+
+
+def _check_flags(lost_sales: object, period: object) -> None:
+    if not isinstance(lost_sales, (bool, np.bool_)):
+        raise PlanningError("must be True or False", column="lost_sales", value=lost_sales)
+    if isinstance(period, (bool, np.bool_)) or not isinstance(period, (int, np.integer)):
+        raise PlanningError("must be a whole number", column="period", value=period)
+
+
+def _act(pol: Policy, obs: Observation) -> Decision:
+    raw = pol.act(obs)
+    return Decision(raw, raw)  # type: ignore[arg-type]  # checked by _policy_orders
+
+
+def _policy_orders(orders: object, cat: Catalog) -> np.ndarray:
+    """The policy's orders as floats, refusing non-numbers, the wrong shape, NaN, inf and absurd sizes."""
+    arr = np.asarray(orders)
+    if arr.dtype.kind not in "iuf" and arr.dtype.kind != "O":
+        raise PlanningError(f"the policy returned orders of type {arr.dtype}, not numbers", column="order_qty")
+    try:
+        values = arr.astype(np.float64)
+    except (TypeError, ValueError):
+        raise PlanningError("the policy returned orders that are not numbers", column="order_qty") from None
+    if values.shape != (cat.n_skus,):
+        raise PlanningError(
+            f"the policy returned orders of shape {values.shape} for {cat.n_skus} SKUs", column="order_qty"
+        )
+    bad = ~np.isfinite(values)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise PlanningError(
+            "the policy returned a NaN or infinite order", column="order_qty", sku=cat.sku[i], value=float(values[i])
+        )
+    huge = np.abs(values) > MAX_ORDER
+    if huge.any():
+        i = int(np.flatnonzero(huge)[0])
+        raise PlanningError(
+            f"the policy returned an order beyond {MAX_ORDER:g} units (hybridinv.core.MAX_ORDER)",
+            column="order_qty",
+            sku=cat.sku[i],
+            value=float(values[i]),
+        )
+    return values
+
+
+def _checked(
+    proposed: Decision, obs: Observation, cat: Catalog, inv: InventoryState, cons: Constraints
+) -> tuple[Decision, OrderCheck, dict[str, Any]]:
+    """Check the policy's orders independently; repair them when they break a rule or an avoidable row."""
+    raw = _policy_orders(proposed.orders, cat)
+    expected = obs.forecast(int(cat.lead_time.max()) + 1)
+    check = check_orders(raw, cat, inv, cons, expected)
+    if check.acceptable:
+        return proposed, check, {"policy_orders_accepted": True, "repaired": False, "problems": []}
+    from hybridinv.repair import repair_orders
+
+    result = repair_orders(raw, cat, inv, cons, expected_demand=expected)
+    final = check_orders(result.orders, cat, inv, cons, expected)
+    if not final.acceptable:  # the repair layer is trusted; this guards the guarantee, not the input
+        raise PlanningError(f"the repaired orders still break {final.problems(cat.sku)}; please report this")
+    decision = Decision(
+        result.orders, raw, proposed.reorder_point, proposed.order_up_to, result, dict(proposed.extra)
+    )
+    return decision, final, {"policy_orders_accepted": False, "repaired": True, "problems": check.problems(cat.sku)}
 
 
 def _history_array(cat: Catalog, history: pd.DataFrame | None, name: str = "demand_history") -> np.ndarray | None:
     if history is None:
         return None
-    from hybridinv.core._frame import numeric_column, sku_column
+    from hybridinv.core._frame import numeric_column, require_frame, sku_column
 
+    history = require_frame(history, name)
     skus = sku_column(history, name)
     pos = cat.positions(skus, name)
     cols = [c for c in history.columns if c != "sku"]
     out = np.full((cat.n_skus, len(cols)), np.nan)
     for k, col in enumerate(cols):
-        out[pos, k] = numeric_column(history, col, skus, name)
+        out[pos, k] = numeric_column(history, col, skus, name, maximum=MAX_QUANTITY)
     fill = np.where(np.isnan(cat.demand_mean), 0.0, cat.demand_mean)
     return np.where(np.isnan(out), fill[:, None], out)
 
 
-def _frame(cat: Catalog, inv: InventoryState, obs: Observation, decision: Decision, mean: np.ndarray) -> pd.DataFrame:
-    orders = np.asarray(decision.orders, dtype=np.float64)
+def _frame(
+    cat: Catalog,
+    inv: InventoryState,
+    obs: Observation,
+    decision: Decision,
+    orders: np.ndarray,
+    mean: np.ndarray,
+) -> pd.DataFrame:
     n = cat.n_skus
     nan = np.full(n, np.nan)
+    desired = np.asarray(decision.desired, dtype=np.float64)
     frame = pd.DataFrame(
         {
             "sku": cat.sku.astype(str),
             "order_qty": orders.astype(np.int64),
-            "desired_qty": np.asarray(decision.desired, dtype=np.float64),
+            "desired_qty": desired,
             "reorder_point": nan if decision.reorder_point is None else decision.reorder_point,
             "order_up_to": nan if decision.order_up_to is None else decision.order_up_to,
             "on_hand": inv.on_hand,
@@ -194,8 +302,52 @@ def _frame(cat: Catalog, inv: InventoryState, obs: Observation, decision: Decisi
         for col in extra:
             frame[col] = explain[col].to_numpy()
     else:
-        frame["reason"] = np.where(orders != np.ceil(frame["desired_qty"].to_numpy() - 1e-9), "rounding", "unchanged")
+        frame["reason"] = np.where(orders != np.ceil(desired - 1e-9), "rounding", "unchanged")
     return frame
+
+
+def _violation_message(check: OrderCheck) -> str:
+    rows = ", ".join(f"{row.name} over by {row.amount:g}" for row in check.rows)
+    return f"constraints cannot all be met; returning the closest plan ({rows})"
+
+
+def _notes(
+    proposed: Decision, check: OrderCheck, cat: Catalog, cons: Constraints, history_alone: bool
+) -> dict[str, str]:
+    """Plan-level warnings, by topic: what the plan could not use or do as the input asked."""
+    notes: dict[str, str] = {}
+    if check.rows:
+        notes["violations"] = _violation_message(check)
+    if cons.has_budget and not (check.orders > 0).any():
+        wanted = (np.nan_to_num(np.asarray(proposed.desired, dtype=np.float64)) > 0) | (
+            np.nan_to_num(np.asarray(proposed.orders, dtype=np.float64)) > 0
+        )
+        cheapest = cat.unit_cost * np.maximum(cat.moq, cat.lot_size)
+        if wanted.any() and (cheapest[wanted] > cons.budget).all():
+            i = int(np.flatnonzero(wanted)[np.argmin(cheapest[wanted])])
+            notes["budget_too_small"] = (
+                f"budget {cons.budget:g} is below the cheapest order of every SKU that needs stock "
+                f"({int(wanted.sum())} SKU(s); cheapest: {str(cat.sku[i])!r}, "
+                f"{max(cat.moq[i], cat.lot_size[i]):g} units at {cat.unit_cost[i]:g} = {cheapest[i]:g}): "
+                "nothing is ordered"
+            )
+    if history_alone:
+        notes["drift_correction"] = (
+            "demand_history was given without forecast_history: the forecast-drift correction needs the "
+            "forecasts made for those periods too and is off (the forecast is used as given)"
+        )
+    return notes
+
+
+def _warn(decision: Decision, check: OrderCheck, notes: dict[str, str]) -> None:
+    """Issue this call's warnings; a repair that already warned about the same violations is not repeated."""
+    for topic, message in notes.items():
+        if topic == "violations":
+            repaired = decision.repair is not None and bool(decision.repair.diagnostics.violations)
+            if not repaired:
+                warnings.warn(message, ConstraintViolationWarning, stacklevel=3)
+        else:
+            warnings.warn(message, PlanningWarning, stacklevel=3)
 
 
 def _diagnostics(
@@ -205,8 +357,9 @@ def _diagnostics(
     cons: Constraints,
     frame: pd.DataFrame,
     from_catalog: np.ndarray,
+    check: OrderCheck,
+    notes: dict[str, str],
     started: float,
-    caught: list[warnings.WarningMessage],
 ) -> dict[str, Any]:
     orders = frame["order_qty"].to_numpy(dtype=np.float64)
     spend = float(cat.unit_cost @ orders)
@@ -219,7 +372,9 @@ def _diagnostics(
         "budget_used": spend / cons.budget if math.isfinite(cons.budget) else float("nan"),
         "capacity": cons.capacity,
         "skus_with_catalog_forecast": [str(s) for s in cat.sku[from_catalog]],
-        "warnings": [str(w.message) for w in caught],
+        "violations": [row.to_dict() for row in check.rows],
+        "warnings": list(notes.values()),
+        "budget_too_small": "budget_too_small" in notes,
         "seconds": time.perf_counter() - started,
     }
     if decision.repair is not None:

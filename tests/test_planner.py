@@ -36,6 +36,7 @@ def frames() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_plan_returns_one_row_per_sku_in_catalog_order(frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     catalog, state = frames
+    catalog = catalog.assign(moq=0, lot_size=1, max_order=np.inf)  # no rule: the policy's orders are kept
     shuffled = state.sample(frac=1.0, random_state=0)
     out = plan(shuffled, catalog, None, policy=BaseStock(30, repair=None))
     assert list(out["sku"]) == list(catalog["sku"])
@@ -166,3 +167,319 @@ def test_example_constraints_are_binding(frames: tuple[pd.DataFrame, pd.DataFram
     catalog, _ = frames
     mean_spend = float((catalog["unit_cost"] * catalog["demand_mean"]).sum())
     assert EXAMPLE_CONSTRAINTS.budget < 1.2 * mean_spend
+
+
+# --------------------------------------------------------------------------- every order leaving plan() is checked
+
+
+class Fixed:
+    """A custom policy (act only) returning fixed orders."""
+
+    name = "fixed"
+
+    def __init__(self, orders: object) -> None:
+        self.orders = orders
+
+    def act(self, obs: object) -> object:
+        return self.orders
+
+
+def _plain_rows(catalog: pd.DataFrame, state: pd.DataFrame, forecast: np.ndarray) -> list[tuple[list[int], float]]:
+    """Capacity rows written out SKU by SKU, as docs/concepts.md defines them: (SKUs in the row, room left)."""
+    lead = catalog["lead_time"].astype(int).tolist()
+    rows = []
+    for k in range(max(lead) + 1):
+        used = 0.0
+        for i in range(len(catalog)):
+            x = max(0.0, state["on_hand"][i] + state.get("pipeline_0", pd.Series([0] * len(state)))[i])
+            for j in range(1, k + 1):
+                arriving = state[f"pipeline_{j}"][i] if f"pipeline_{j}" in state else 0.0
+                x = max(0.0, x - forecast[i]) + arriving
+            used += catalog["volume"][i] * x
+        rows.append(([i for i in range(len(catalog)) if lead[i] == k], used))
+    return rows
+
+
+def _assert_feasible(out: pd.DataFrame, catalog: pd.DataFrame, state: pd.DataFrame, capacity: float,
+                     budget: float) -> None:
+    """Independent check of a plan against the rules (catalog order, state in catalog order, forecast = demand_mean)."""
+    q = out["order_qty"].to_numpy()
+    assert out["order_qty"].dtype == np.int64
+    assert (q >= 0).all()
+    assert ((q == 0) | (q >= catalog["moq"])).all()
+    assert (q % catalog["lot_size"].astype(int) == 0).all()
+    assert (q <= catalog["max_order"]).all()
+    assert float((q * catalog["unit_cost"]).sum()) <= budget + 1e-6
+    for members, used in _plain_rows(catalog, state, catalog["demand_mean"].to_numpy()):
+        new = float(sum(catalog["volume"][i] * q[i] for i in members))
+        assert new == 0 or used + new <= capacity + 1e-6
+
+
+def test_custom_policy_output_is_repaired_not_returned_raw() -> None:
+    # the finding: [-5, 2.7, nan] under capacity 1 and budget 1 came back as [-5, 2, -9223372036854775808]
+    catalog = pd.DataFrame({"sku": ["A", "B", "C"], "unit_cost": 1.0, "holding_cost": 1.0, "shortage_cost": 5.0,
+                            "lead_time": 0, "demand_mean": 3.0})
+    state = pd.DataFrame({"sku": ["A", "B", "C"], "on_hand": [0, 0, 0]})
+    out = plan(state, catalog, Constraints(capacity=1, budget=1), policy=Fixed(np.array([-5, 2.7, 3.0])))
+    assert out["order_qty"].dtype == np.int64
+    assert out["order_qty"][0] == 0 and out["order_qty"].sum() == 1  # one unit fits capacity 1 and budget 1
+    assert out["reason"][0] == "negative_desired"
+    check = out.attrs["diagnostics"]["order_check"]
+    assert check["repaired"] and not check["policy_orders_accepted"]
+    assert any(p.startswith("negative") for p in check["problems"])
+    assert any(p.startswith("fractional") for p in check["problems"])
+    assert out.attrs["diagnostics"]["violations"] == []
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_custom_policy_nan_or_infinite_order_is_refused(bad: float) -> None:
+    catalog = pd.DataFrame({"sku": ["A", "B", "C"], "unit_cost": 1.0, "holding_cost": 1.0, "shortage_cost": 5.0,
+                            "lead_time": 0, "demand_mean": 3.0})
+    state = pd.DataFrame({"sku": ["A", "B", "C"], "on_hand": [0, 0, 0]})
+    with pytest.raises(PlanningError, match=r"column 'order_qty', sku 'C'.*NaN or infinite") as info:
+        plan(state, catalog, Constraints(capacity=1, budget=1), policy=Fixed(np.array([-5, 2.7, bad])))
+    assert info.value.sku == "C"
+
+
+@pytest.mark.parametrize(
+    ("orders", "match"),
+    [
+        (np.array([1.0, 1e19, 0.0]), "beyond 1e\\+15"),
+        (np.array([1.0, 2.0]), "shape"),
+        (np.array(["a", "b", "c"]), "not numbers"),
+        (np.array([1 + 1j, 0, 0]), "not numbers"),
+        (np.array([True, False, True]), "not numbers"),
+    ],
+)
+def test_custom_policy_unusable_orders_are_refused(orders: np.ndarray, match: str) -> None:
+    catalog = pd.DataFrame({"sku": ["A", "B", "C"], "unit_cost": 1.0, "holding_cost": 1.0, "shortage_cost": 5.0,
+                            "lead_time": 0, "demand_mean": 3.0})
+    state = pd.DataFrame({"sku": ["A", "B", "C"], "on_hand": [0, 0, 0]})
+    with pytest.raises(PlanningError, match=match):
+        plan(state, catalog, None, policy=Fixed(orders))
+
+
+def test_base_stock_without_repair_cannot_break_rules_in_plan(frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    # the finding: policy="base_stock", repair=None broke lot size, MOQ, capacity and budget without a word
+    catalog, state = frames
+    capacity, budget = 1500.0, 600.0
+    out = plan(state, catalog, Constraints(capacity=capacity, budget=budget), policy="base_stock", repair=None)
+    _assert_feasible(out, catalog, state.set_index("sku").loc[catalog["sku"]].reset_index(), capacity, budget)
+    assert out["order_qty"].sum() > 0
+    check = out.attrs["diagnostics"]["order_check"]
+    assert check["repaired"]
+    assert any(p.startswith("lot_size") for p in check["problems"])
+    assert any(p.startswith("budget") for p in check["problems"])
+    raw = plan(state, catalog.assign(moq=0, lot_size=1, max_order=np.inf), None, policy="base_stock", repair=None)
+    np.testing.assert_array_equal(out["desired_qty"], raw["order_qty"])  # the policy's orders were the desired ones
+
+
+def test_feasible_policy_orders_leave_plan_unchanged(frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    catalog, state = frames
+    lot = catalog["lot_size"].to_numpy()
+    orders = np.where(catalog["moq"] > 0, catalog["moq"], lot).astype(float)
+    orders[::2] = 0.0
+    out = plan(state, catalog, None, policy=Fixed(orders))
+    np.testing.assert_array_equal(out["order_qty"], orders)
+    assert out.attrs["diagnostics"]["order_check"] == {"policy_orders_accepted": True, "repaired": False,
+                                                      "problems": []}
+
+
+def test_orders_a_hair_off_whole_numbers_are_snapped_not_truncated(frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    catalog, state = frames
+    catalog = catalog.assign(moq=0, lot_size=1, max_order=np.inf)
+    orders = np.full(len(catalog), 10.0) - 1e-9  # as a MILP solver may report 10
+    out = plan(state, catalog, None, policy=Fixed(orders))
+    assert (out["order_qty"] == 10).all()
+
+
+@pytest.mark.parametrize("policy", ["newsvendor", "ss", "base_stock", "dynamic_ss", "capped_base_stock"])
+def test_registered_policies_give_feasible_plans(policy: str, frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    catalog, state = frames
+    out = plan(state, catalog, Constraints(capacity=1500.0, budget=600.0), policy=policy)
+    _assert_feasible(out, catalog, state.set_index("sku").loc[catalog["sku"]].reset_index(), 1500.0, 600.0)
+
+
+def test_stock_above_capacity_is_reported_once(frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    catalog, state = frames
+    with pytest.warns(hybridinv.ConstraintViolationWarning) as record:
+        out = plan(state, catalog, Constraints(capacity=5.0), policy=Fixed(np.zeros(len(catalog))))
+    diag = out.attrs["diagnostics"]
+    assert (out["order_qty"] == 0).all()
+    assert diag["violations"] and all(v["usage"] == 0 for v in diag["violations"])
+    assert diag["order_check"]["policy_orders_accepted"]  # nothing ordered: nothing to repair
+    assert len([w for w in record if issubclass(w.category, hybridinv.ConstraintViolationWarning)]) == 1
+    assert diag["warnings"] == [str(record[0].message)]
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value"),
+    [("forecast", "mean", 1e19), ("state", "on_hand", 1e300), ("catalog", "demand_mean", 1e19),
+     ("catalog", "max_order", 1e19), ("state", "pipeline_1", 1e19)],
+)
+def test_quantities_beyond_int64_are_refused(table: str, column: str, value: float,
+                                             frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    catalog, state = frames
+    forecast = None
+    if table == "forecast":
+        forecast = pd.DataFrame({"sku": catalog["sku"], "period": 0, "mean": value})
+    elif table == "state":
+        state = state.assign(**{column: value})
+    else:
+        catalog = catalog.assign(**{column: value})
+    with pytest.raises(PlanningError, match=rf"column '{column}'.*must be <= 1e\+12 units") as info:
+        plan(state, catalog, None, forecast=forecast, policy="newsvendor")
+    assert info.value.value == value
+
+
+# --------------------------------------------------------------------------- no silent wrong answers
+
+
+@pytest.mark.parametrize(
+    ("table", "rename", "guess"),
+    [
+        ("state", {"pipeline_1": "pipeline1"}, "pipeline_1"),
+        ("state", {"pipeline_1": "in_transit"}, "pipeline_<k>"),
+        ("catalog", {"volume": "volumne"}, "volume"),
+        ("catalog", {"moq": "MOQ"}, "moq"),
+    ],
+)
+def test_misspelled_columns_are_errors_naming_the_closest(
+    table: str, rename: dict[str, str], guess: str, frames: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    catalog, state = frames
+    if table == "state":
+        state = state.rename(columns=rename)
+    else:
+        catalog = catalog.rename(columns=rename)
+    wrong = next(iter(rename.values()))
+    with pytest.raises(PlanningError, match=rf"unknown column '{wrong}' \(did you mean '{guess}'\?\)") as info:
+        plan(state, catalog, EXAMPLE_CONSTRAINTS, policy="newsvendor")
+    assert info.value.column == wrong
+
+
+def test_forecast_sd_column_is_an_error_not_sqrt_mean(frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    catalog, state = frames
+    forecast = pd.DataFrame({"sku": catalog["sku"], "period": 0, "mean": catalog["demand_mean"], "sd": 100.0})
+    with pytest.raises(PlanningError, match=r"unknown column 'sd' \(did you mean 'std'\?\)"):
+        plan(state, catalog, None, forecast=forecast, policy=Recorder())
+
+
+def test_extra_columns_option_allows_descriptive_columns(frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    catalog, state = frames
+    described = catalog.assign(name="widget", description="a part")
+    with pytest.raises(PlanningError, match="unknown column 'name'"):
+        plan(state, described, None, policy=Recorder())
+    expected = plan(state, catalog, None, policy="newsvendor")
+    for option in ("ignore", ["name", "description", "note"]):
+        out = plan(state.assign(note="x"), described, None, policy="newsvendor", extra_columns=option)
+        pd.testing.assert_series_equal(out["order_qty"], expected["order_qty"])
+    with pytest.raises(PlanningError, match="extra_columns"):
+        plan(state, catalog, None, policy=Recorder(), extra_columns="allow")
+
+
+def test_bool_and_complex_cells_are_refused(frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    catalog, state = frames
+    with pytest.raises(PlanningError, match=r"column 'on_hand'.*boolean"):
+        plan(state.assign(on_hand=True), catalog, None, policy=Recorder())
+    with pytest.raises(PlanningError, match=r"column 'on_hand'.*complex"):
+        plan(state.assign(on_hand=state["on_hand"] + 1j), catalog, None, policy=Recorder())
+    with pytest.raises(PlanningError, match=r"column 'lead_time'.*boolean"):
+        plan(state, catalog.assign(lead_time=False), None, policy=Recorder())
+
+
+@pytest.mark.parametrize("value", ["no", "False", 0, None])
+def test_lost_sales_must_be_a_bool(value: object, frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    catalog, state = frames
+    with pytest.raises(PlanningError, match="lost_sales"):
+        plan(state, catalog, None, policy=Recorder(), lost_sales=value)  # type: ignore[arg-type]
+
+
+def test_budget_too_small_for_any_order_warns(frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    catalog, state = frames
+    cheapest = float((catalog["unit_cost"] * np.maximum(catalog["moq"], catalog["lot_size"])).min())
+    with pytest.warns(hybridinv.PlanningWarning, match="budget 0.5 is below the cheapest order") as record:
+        out = plan(state, catalog, Constraints(budget=0.5), policy="newsvendor")
+    assert (out["order_qty"] == 0).all()
+    diag = out.attrs["diagnostics"]
+    assert diag["budget_too_small"]
+    assert diag["warnings"] == [str(w.message) for w in record]
+    assert f"= {cheapest:g}" in diag["warnings"][0]
+    ok = plan(state, catalog, Constraints(budget=cheapest), policy="newsvendor")
+    assert not ok.attrs["diagnostics"]["budget_too_small"] and ok["order_qty"].sum() > 0
+
+
+def test_demand_history_without_forecast_history_warns(frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    catalog, state = frames
+    history = pd.DataFrame({"sku": catalog["sku"], "h1": catalog["demand_mean"], "h2": catalog["demand_mean"]})
+    with pytest.warns(hybridinv.PlanningWarning, match="without forecast_history"):
+        out = plan(state, catalog, None, policy=Recorder(), demand_history=history)
+    assert out.attrs["diagnostics"]["drift_correction"] is False
+    assert any("forecast_history" in w for w in out.attrs["diagnostics"]["warnings"])
+    both = plan(state, catalog, None, policy=Recorder(), demand_history=history, forecast_history=history)
+    assert both.attrs["diagnostics"]["drift_correction"] is True
+    assert both.attrs["diagnostics"]["warnings"] == []
+
+
+# --------------------------------------------------------------------------- bounded work on absurd input
+
+
+@pytest.mark.parametrize("lead_time", [521, 1e6, 1e12, 1e18])
+def test_absurd_lead_time_is_refused_quickly(lead_time: float, frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    catalog, state = frames
+    catalog = catalog.assign(lead_time=[lead_time] + [1] * (len(catalog) - 1))
+    with pytest.raises(PlanningError, match=r"column 'lead_time'.*<= 520 periods.*MAX_LEAD_TIME"):
+        plan(state, catalog, None, policy="newsvendor")
+
+
+def test_absurd_pipeline_slot_is_refused_before_allocating(frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    catalog, state = frames
+    with pytest.raises(PlanningError, match=r"column 'pipeline_1000000000'.*520"):
+        plan(state.assign(pipeline_1000000000=0), catalog, None, policy="newsvendor")
+    far = pd.DataFrame({"sku": [catalog["sku"][0]], "arrives_in": [10**9], "quantity": [5]})
+    with pytest.raises(PlanningError, match=r"column 'arrives_in'.*520"):
+        plan(state, catalog, None, policy="newsvendor", open_orders=far)
+
+
+# --------------------------------------------------------------------------- thread safety
+
+
+def test_plan_is_thread_safe_and_leaves_warning_filters_alone(frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    # the finding: from 4 threads diagnostics['warnings'] disagreed with the violations in 39 of 400 calls
+    # and a filter leaked into warnings.filters
+    import threading
+    import warnings
+
+    catalog, state = frames
+    tight, loose = Constraints(capacity=5.0, budget=600.0), Constraints(capacity=5000.0, budget=600.0)
+    filters_before = list(warnings.filters)
+    mismatches: list[str] = []
+    errors: list[BaseException] = []
+
+    def worker(seed: int) -> None:
+        try:
+            for call in range(75):
+                over = (seed + call) % 2 == 0
+                out = plan(state, catalog, tight if over else loose, policy=SS(10, 60))
+                diag = out.attrs["diagnostics"]
+                rows = [v["name"] for v in diag["repair"]["violations"]]  # what the repair found
+                said = [w for w in diag["warnings"] if w.startswith("constraints cannot all be met")]
+                if bool(rows) != over or len(said) != int(over) or not all(name in said[0] for name in rows):
+                    mismatches.append(f"thread {seed} call {call}: violations {rows}, warnings {diag['warnings']}")
+                if [v["name"] for v in diag.get("violations", [])] != rows:
+                    mismatches.append(f"thread {seed} call {call}: plan's violations differ from the repair's")
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", hybridinv.ConstraintViolationWarning)
+        inside = list(warnings.filters)
+        threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert list(warnings.filters) == inside
+    assert not errors, errors
+    assert not mismatches, mismatches[:3]
+    assert list(warnings.filters) == filters_before

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 
 import click
 
@@ -58,6 +59,13 @@ __all__ = ["command"]
     help="Policy name (hybrid, newsvendor, ss, base_stock, dynamic_ss, mpc, ...).",
 )
 @click.option("--backorders", is_flag=True, help="Unmet demand is backordered (default: lost sales).")
+@click.option(
+    "--extra-columns",
+    type=click.Choice(["error", "ignore"]),
+    default="error",
+    show_default=True,
+    help="Columns the input files do not know: an error naming the closest known column, or ignored.",
+)
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), help="Write the plan CSV here (default: print).")
 @click.option("--diagnostics", "diag_path", type=click.Path(dir_okay=False), help="Write diagnostics JSON here.")
 def command(
@@ -71,24 +79,36 @@ def command(
     budget: float,
     policy: str,
     backorders: bool,
+    extra_columns: str,
     out_path: str | None,
     diag_path: str | None,
 ) -> None:
-    """Plan one period's orders and write them as CSV."""
-    from hybridinv import Constraints, plan
+    """Plan one period's orders and write them as CSV.
+
+    Warnings of the plan (constraints that cannot all be met, a budget too small
+    for any order, demand history without forecast history) are printed to stderr
+    as ``Warning: ...`` lines and kept in the diagnostics.
+    """
+    from hybridinv import Constraints, ConstraintViolationWarning, PlanningWarning, plan
     from hybridinv.core.outputs import write_csv
 
-    result = plan(
-        read_csv(state_path),
-        read_csv(catalog_path),
-        Constraints(capacity=capacity, budget=budget),
-        forecast=read_csv(forecast_path) if forecast_path else None,
-        policy=policy,
-        open_orders=read_csv(orders_path) if orders_path else None,
-        demand_history=read_csv(history_path) if history_path else None,
-        forecast_history=read_csv(past_forecast_path) if past_forecast_path else None,
-        lost_sales=not backorders,
-    )
+    with warnings.catch_warnings():  # printed once below, from the diagnostics (a CLI run is single-threaded)
+        warnings.simplefilter("ignore", ConstraintViolationWarning)
+        warnings.simplefilter("ignore", PlanningWarning)
+        result = plan(
+            read_csv(state_path),
+            read_csv(catalog_path),
+            Constraints(capacity=capacity, budget=budget),
+            forecast=read_csv(forecast_path) if forecast_path else None,
+            policy=policy,
+            open_orders=read_csv(orders_path) if orders_path else None,
+            demand_history=read_csv(history_path) if history_path else None,
+            forecast_history=read_csv(past_forecast_path) if past_forecast_path else None,
+            lost_sales=not backorders,
+            extra_columns=extra_columns,
+        )
+    for message in result.attrs["diagnostics"]["warnings"]:
+        click.echo(f"Warning: {message}", err=True)
     if out_path:
         write_csv(result, out_path)
         click.echo(f"wrote {len(result)} rows to {out_path}")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from hybridinv.core.catalog import CATALOG_OPTIONAL, CATALOG_REQUIRED, Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import ConstraintViolationWarning, PlanningError
+from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, PlanningWarning
+from hybridinv.core.feasibility import OrderCheck, RowUse, check_orders
+from hybridinv.core.limits import MAX_LEAD_TIME, MAX_ORDER, MAX_QUANTITY
 from hybridinv.core.projection import CapacityRows, capacity_rows, project_on_hand
 from hybridinv.core.state import InventoryState
 
@@ -16,7 +18,14 @@ __all__ = [
     "ConstraintViolationWarning",
     "Constraints",
     "InventoryState",
+    "MAX_LEAD_TIME",
+    "MAX_ORDER",
+    "MAX_QUANTITY",
+    "OrderCheck",
     "PlanningError",
+    "PlanningWarning",
+    "RowUse",
     "capacity_rows",
+    "check_orders",
     "project_on_hand",
 ]

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import datetime as _dt
+import difflib
+import re
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.errors import PlanningError
+from hybridinv.core.limits import MAX_LEAD_TIME, MAX_QUANTITY
 
 __all__ = [
+    "ExtraColumns",
+    "check_columns",
     "per_sku",
     "require_frame",
     "require_columns",
@@ -18,6 +25,12 @@ __all__ = [
     "numeric_column",
     "check_array",
 ]
+
+
+#: How a table treats columns it does not know: ``"error"`` (the default: a misspelled
+#: optional column would otherwise be ignored and silently change the plan), ``"ignore"``,
+#: or a collection of column names that may appear in addition to the known ones.
+ExtraColumns: TypeAlias = Literal["error", "ignore"] | Collection[str]
 
 
 def require_frame(df: object, table: str) -> pd.DataFrame:
@@ -40,17 +53,145 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], table: str) -> Non
 def sku_column(df: pd.DataFrame, table: str, *, unique: bool = True) -> NDArray[np.object_]:
     """Return the ``sku`` column as an object array of strings, checked for gaps and duplicates."""
     require_columns(df, ["sku"], table)
-    raw = df["sku"].to_numpy(dtype=object)
-    for value in raw:
-        if value is None or (isinstance(value, float) and not np.isfinite(value)) or str(value) == "":
-            raise PlanningError(f"{table} has an empty SKU", column="sku", value=value)
-    skus = np.array([str(v) for v in raw], dtype=object)
+    raw = df["sku"]
+    text = raw.astype(str)
+    empty = raw.isna().to_numpy() | (text == "").to_numpy()
+    if raw.dtype.kind == "f":
+        empty |= np.isinf(raw.to_numpy(dtype=np.float64))
+    if empty.any():
+        value = raw.iloc[int(np.flatnonzero(empty)[0])]
+        raise PlanningError(f"{table} has an empty SKU", column="sku", value=value)
+    skus = text.to_numpy(dtype=object)
     if unique:
-        uniq, counts = np.unique(skus.astype(str), return_counts=True)
-        if (counts > 1).any():
-            dup = uniq[counts > 1][0]
+        duplicated = text.duplicated().to_numpy()
+        if duplicated.any():
+            dup = skus[int(np.flatnonzero(duplicated)[0])]
             raise PlanningError(f"{table} lists SKU more than once", column="sku", sku=dup)
     return skus
+
+
+def check_columns(
+    df: pd.DataFrame,
+    known: Sequence[str],
+    table: str,
+    extra_columns: ExtraColumns = "error",
+    *,
+    pattern: re.Pattern[str] | None = None,
+    pattern_label: str = "",
+    suggestions: Sequence[str] = (),
+    hints: Mapping[str, str] | None = None,
+) -> None:
+    """Raise on a column ``table`` does not know, naming the closest known column.
+
+    Parameters
+    ----------
+    df : DataFrame
+    known : sequence of str
+        Column names the table reads.
+    table : str
+        Table name for messages.
+    extra_columns : "error", "ignore" or collection of str
+        ``"error"``: any other column is an error; ``"ignore"``: other columns are
+        allowed; a collection: those columns are allowed too.
+    pattern : compiled regex, optional
+        Further known names (``pipeline_<k>``, quantile columns ``q0.1``).
+    pattern_label : str
+        How ``pattern`` is shown in the message (``pipeline_<k>``).
+    suggestions : sequence of str
+        Extra candidates for the "did you mean" hint (e.g. ``pipeline_1``).
+    hints : mapping, optional
+        Lower-case synonyms mapped to the column they stand for (``in_transit`` → ``pipeline_<k>``).
+
+    Raises
+    ------
+    PlanningError
+        Naming the unknown column and the closest known one.
+    """
+    allowed = _allowed_extra(extra_columns)
+    if allowed is None:
+        return
+    names = set(known) | allowed
+    unknown = [c for c in df.columns if str(c) not in names and (pattern is None or not pattern.match(str(c)))]
+    if not unknown:
+        return
+    column = str(unknown[0])
+    candidates = list(dict.fromkeys([*known, *suggestions]))
+    lower = {c.lower(): c for c in candidates}
+    key = column.strip().lower()
+    guess = (hints or {}).get(key) or lower.get(key)
+    if guess is None:
+        close = difflib.get_close_matches(key, list(lower), n=1, cutoff=0.6)
+        guess = lower[close[0]] if close else None
+    hint = f" (did you mean {guess!r}?)" if guess is not None else ""
+    raise PlanningError(
+        f"{table} has unknown column {column!r}{hint}; known columns: {', '.join(known)}"
+        + (f", {pattern_label}" if pattern_label else "")
+        + "; pass extra_columns='ignore' (or a list of names) to allow other columns",
+        column=column,
+    )
+
+
+def _allowed_extra(extra_columns: ExtraColumns) -> set[str] | None:
+    """The extra column names allowed (None: any)."""
+    if isinstance(extra_columns, str):
+        if extra_columns == "ignore":
+            return None
+        if extra_columns == "error":
+            return set()
+        raise PlanningError("must be 'error', 'ignore' or a list of column names", column="extra_columns",
+                            value=extra_columns)
+    try:
+        return {str(c) for c in extra_columns}
+    except TypeError:
+        raise PlanningError("must be 'error', 'ignore' or a list of column names", column="extra_columns",
+                            value=extra_columns) from None
+
+
+def _cell_kind(value: object) -> str:
+    """What a cell holds when it is not a plain number or string ("" otherwise)."""
+    if isinstance(value, (bool, np.bool_)):
+        return "a boolean"
+    if isinstance(value, (complex, np.complexfloating)):
+        return "a complex number"
+    if isinstance(value, (_dt.date, _dt.timedelta, np.datetime64, np.timedelta64)):
+        return "a date or time"
+    return ""
+
+
+#: Names of the bounds of :mod:`hybridinv.core.limits`, quoted in messages.
+_LIMIT_NAMES = {
+    float(MAX_LEAD_TIME): " periods (hybridinv.core.limits.MAX_LEAD_TIME)",
+    MAX_QUANTITY: " units (hybridinv.core.limits.MAX_QUANTITY)",
+}
+
+_KIND_NAMES = {"b": "a boolean", "c": "a complex number", "M": "a date or time", "m": "a date or time"}
+
+
+def _refuse_non_numbers(
+    series: pd.Series, column: str, skus: Sequence[object] | NDArray[np.object_], table: str
+) -> None:
+    """Refuse booleans (read as 0/1), complex numbers (imaginary part dropped) and dates (read as nanoseconds)."""
+    kind = series.dtype.kind
+    if kind in _KIND_NAMES:
+        bad = series.notna().to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise PlanningError(f"{table}: value is {_KIND_NAMES[kind]}, not a number", column=column, sku=skus[i],
+                                value=_plain(series.iloc[i]))
+        return
+    if kind != "O":
+        return
+    kinds = series.map(_cell_kind).to_numpy(dtype=object)
+    bad = kinds != ""
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise PlanningError(f"{table}: value is {kinds[i]}, not a number", column=column, sku=skus[i],
+                            value=_plain(series.iloc[i]))
+
+
+def _plain(value: object) -> object:
+    """A numpy scalar as the Python value it holds (for messages)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def check_array(
@@ -63,9 +204,18 @@ def check_array(
     strict: bool = False,
     allow_inf: bool = False,
     integer: bool = False,
+    maximum: float | None = None,
 ) -> NDArray[np.float64]:
-    """Check a float array column-wise and raise naming the first bad SKU and value."""
-    arr = np.asarray(values, dtype=np.float64)
+    """Check a float array column-wise and raise naming the first bad SKU and value.
+
+    Booleans, complex numbers and dates are refused (they would be read as 0/1,
+    lose their imaginary part, or become nanoseconds). ``maximum`` bounds the
+    finite values (an allowed ``inf`` stays allowed).
+    """
+    raw = np.asarray(values)
+    if raw.dtype.kind in _KIND_NAMES:
+        raise PlanningError(f"{table}: values are {_KIND_NAMES[raw.dtype.kind]}, not numbers", column=column)
+    arr = np.asarray(raw, dtype=np.float64)
     bad = np.isnan(arr) | (np.isinf(arr) if not allow_inf else np.isneginf(arr))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
@@ -77,6 +227,16 @@ def check_array(
             op = ">" if strict else ">="
             raise PlanningError(
                 f"{table}: value must be {op} {minimum:g}", column=column, sku=skus[i], value=float(arr[i])
+            )
+    if maximum is not None:
+        high = np.isfinite(arr) & (arr > maximum)
+        if high.any():
+            i = int(np.flatnonzero(high)[0])
+            raise PlanningError(
+                f"{table}: value must be <= {maximum:g}{_LIMIT_NAMES.get(maximum, '')}",
+                column=column,
+                sku=skus[i],
+                value=float(arr[i]),
             )
     if integer:
         finite = np.isfinite(arr)
@@ -103,17 +263,20 @@ def numeric_column(
     strict: bool = False,
     allow_inf: bool = False,
     integer: bool = False,
+    maximum: float | None = None,
 ) -> NDArray[np.float64]:
     """Read a numeric column (or ``default`` when absent) and validate it.
 
     Empty cells are an error unless ``blank`` is given, in which case they take
     that value (for columns where a blank means "not set", such as ``shelf_life``).
+    Cells holding booleans, complex numbers or dates are errors, not numbers.
     """
     if column not in df.columns:
         if default is None:
             require_columns(df, [column], table)
         return np.full(len(df), default, dtype=np.float64)
     series = df[column]
+    _refuse_non_numbers(series, column, skus, table)
     numeric = pd.to_numeric(series, errors="coerce")
     not_numeric = numeric.isna() & series.notna()
     if not_numeric.any():
@@ -135,9 +298,12 @@ def numeric_column(
                 strict=strict,
                 allow_inf=allow_inf,
                 integer=integer,
+                maximum=maximum,
             )
             return out
-    return check_array(arr, column, skus, table, minimum=minimum, strict=strict, allow_inf=allow_inf, integer=integer)
+    return check_array(
+        arr, column, skus, table, minimum=minimum, strict=strict, allow_inf=allow_inf, integer=integer, maximum=maximum
+    )
 
 
 def per_sku(value: ArrayLike, n: int, name: str, *, minimum: float | None = None) -> NDArray[np.float64]:

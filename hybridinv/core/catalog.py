@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core._frame import check_array, numeric_column, require_frame, sku_column
+from hybridinv.core._frame import ExtraColumns, check_array, check_columns, numeric_column, require_frame, sku_column
 from hybridinv.core.errors import PlanningError
+from hybridinv.core.limits import MAX_LEAD_TIME, MAX_QUANTITY
 
 __all__ = ["Catalog", "CATALOG_REQUIRED", "CATALOG_OPTIONAL"]
 
@@ -132,16 +134,20 @@ class Catalog:
         sku = self.sku
         for name in ("unit_cost", "holding_cost", "shortage_cost", "order_cost", "lead_time_std"):
             check_array(getattr(self, name), name, sku, _TABLE, minimum=0.0)
+        check_array(self.lead_time_std, "lead_time_std", sku, _TABLE, maximum=MAX_LEAD_TIME)
         check_array(self.volume, "volume", sku, _TABLE, minimum=0.0)
-        check_array(self.lead_time, "lead_time", sku, _TABLE, minimum=0.0, integer=True)
+        check_array(self.lead_time, "lead_time", sku, _TABLE, minimum=0.0, integer=True, maximum=MAX_LEAD_TIME)
         check_array(self.shelf_life, "shelf_life", sku, _TABLE, minimum=0.0, integer=True)
-        check_array(self.lot_size, "lot_size", sku, _TABLE, minimum=1.0, integer=True)
-        check_array(self.moq, "moq", sku, _TABLE, minimum=0.0, integer=True)
-        check_array(self.max_order, "max_order", sku, _TABLE, minimum=0.0, allow_inf=True, integer=True)
+        check_array(self.lot_size, "lot_size", sku, _TABLE, minimum=1.0, integer=True, maximum=MAX_QUANTITY)
+        check_array(self.moq, "moq", sku, _TABLE, minimum=0.0, integer=True, maximum=MAX_QUANTITY)
+        check_array(
+            self.max_order, "max_order", sku, _TABLE, minimum=0.0, allow_inf=True, integer=True, maximum=MAX_QUANTITY
+        )
         for name in ("demand_mean", "demand_std", "price"):
             arr = getattr(self, name)
             known = ~np.isnan(arr)
-            check_array(arr[known], name, sku[known], _TABLE, minimum=0.0)
+            limit = None if name == "price" else MAX_QUANTITY
+            check_array(arr[known], name, sku[known], _TABLE, minimum=0.0, maximum=limit)
         not_multiple = (self.moq > 0) & (np.mod(self.moq, self.lot_size) != 0)
         if not_multiple.any():
             i = int(np.flatnonzero(not_multiple)[0])
@@ -163,7 +169,7 @@ class Catalog:
 
     # ------------------------------------------------------------------ pandas edge
     @classmethod
-    def from_frame(cls, df: pd.DataFrame) -> Catalog:
+    def from_frame(cls, df: pd.DataFrame, *, extra_columns: ExtraColumns = "error") -> Catalog:
         """Build a catalog from a DataFrame with the columns in :data:`CATALOG_REQUIRED`.
 
         Optional columns (:data:`CATALOG_OPTIONAL`) take their defaults when absent;
@@ -171,12 +177,21 @@ class Catalog:
         (not perishable), ``lead_time_std`` (0), ``supplier``, ``demand_mean``,
         ``demand_std`` and ``price`` (unknown).
 
+        Parameters
+        ----------
+        df : DataFrame
+        extra_columns : "error", "ignore" or collection of str
+            Columns other than the known ones are an error by default (a misspelled
+            optional column, such as ``volumne`` or ``MOQ``, would otherwise silently
+            take its default); ``"ignore"`` allows any, a list allows those named.
+
         Raises
         ------
         PlanningError
             Naming the column, SKU and value of the first problem found.
         """
         df = require_frame(df, _TABLE)
+        check_columns(df, [*CATALOG_REQUIRED, *CATALOG_OPTIONAL], _TABLE, extra_columns)
         skus = sku_column(df, _TABLE)
         kw: dict[str, Any] = {"sku": skus}
         for name in CATALOG_REQUIRED[1:]:
@@ -221,15 +236,19 @@ class Catalog:
         """Mask of SKUs with a finite shelf life."""
         return self.shelf_life > 0
 
+    @cached_property
+    def _index(self) -> pd.Index:
+        """The SKUs as a pandas index (built once per catalog) for :meth:`positions`."""
+        return pd.Index(self.sku.astype(str))
+
     def positions(self, skus: ArrayLike, table: str, column: str = "sku") -> NDArray[np.int64]:
         """Map SKU identifiers to catalog positions; raise on any SKU not in the catalog."""
-        lookup = {s: i for i, s in enumerate(self.sku)}
-        out = np.empty(len(np.asarray(skus, dtype=object)), dtype=np.int64)
-        for k, s in enumerate(np.asarray(skus, dtype=object)):
-            pos = lookup.get(str(s))
-            if pos is None:
-                raise PlanningError(f"{table} names a SKU that is not in the catalog", column=column, sku=str(s))
-            out[k] = pos
+        names = np.asarray(skus, dtype=object).reshape(-1).astype(str)
+        out = np.asarray(self._index.get_indexer(names), dtype=np.int64)
+        missing = out < 0
+        if missing.any():
+            sku = str(names[int(np.flatnonzero(missing)[0])])
+            raise PlanningError(f"{table} names a SKU that is not in the catalog", column=column, sku=sku)
         return out
 
     def subset(self, index: ArrayLike) -> Catalog:

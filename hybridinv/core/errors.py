@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["PlanningError", "ConstraintViolationWarning"]
+__all__ = ["PlanningError", "ConstraintViolationWarning", "PlanningWarning"]
 
 
 class PlanningError(ValueError):
@@ -44,3 +44,7 @@ def _shown(item: object) -> str:
 
 class ConstraintViolationWarning(UserWarning):
     """The constraints could not all be met; the closest plan was returned."""
+
+
+class PlanningWarning(UserWarning):
+    """The plan was made, but part of the input could not be used as given (see the message)."""

@@ -9,14 +9,30 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core._frame import check_array, numeric_column, require_columns, require_frame, sku_column
+from hybridinv.core._frame import (
+    ExtraColumns,
+    check_array,
+    check_columns,
+    numeric_column,
+    require_columns,
+    require_frame,
+    sku_column,
+)
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.errors import PlanningError
+from hybridinv.core.limits import MAX_LEAD_TIME, MAX_QUANTITY
 
 __all__ = ["InventoryState"]
 
 _TABLE = "state"
 _PIPELINE_COLUMN = re.compile(r"^pipeline_(\d+)$")
+_STATE_COLUMNS = ("sku", "on_hand", "backorders")
+_OPEN_ORDER_COLUMNS = ("sku", "arrives_in", "quantity")
+#: Synonyms users write for the open-order columns (named in the "did you mean" hint).
+_PIPELINE_HINTS = {
+    name: "pipeline_<k>"
+    for name in ("in_transit", "intransit", "on_order", "onorder", "open_orders", "pipeline", "incoming", "inbound")
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,18 +70,22 @@ class InventoryState:
         uniq, counts = np.unique(sku.astype(str), return_counts=True)
         if (counts > 1).any():
             raise PlanningError("state lists SKU more than once", column="sku", sku=uniq[counts > 1][0])
-        on_hand = check_array(np.asarray(self.on_hand, dtype=np.float64).reshape(-1), "on_hand", sku, _TABLE)
+        on_hand = np.asarray(self.on_hand, dtype=np.float64).reshape(-1)
+        on_hand = check_array(on_hand, "on_hand", sku, _TABLE, maximum=MAX_QUANTITY)
         if on_hand.shape != (n,):
             raise PlanningError(f"on_hand has {on_hand.size} values for {n} SKUs", column="on_hand")
         back = np.zeros(n) if self.backorders is None else np.asarray(self.backorders, dtype=np.float64)
-        back = check_array(back.reshape(-1), "backorders", sku, _TABLE)
+        back = check_array(back.reshape(-1), "backorders", sku, _TABLE, maximum=MAX_QUANTITY)
         pipe = np.zeros((n, 1)) if self.pipeline is None else np.asarray(self.pipeline, dtype=np.float64)
         if pipe.ndim == 1:
             pipe = pipe.reshape(n, -1)
         if pipe.shape[0] != n:
             raise PlanningError(f"pipeline has {pipe.shape[0]} rows for {n} SKUs", column="pipeline")
-        for k in range(pipe.shape[1]):
-            check_array(pipe[:, k], f"pipeline_{k}", sku, _TABLE)
+        _check_slot(pipe.shape[1] - 1, f"pipeline_{pipe.shape[1] - 1}")
+        bad = ~np.isfinite(pipe) | (pipe < 0) | (pipe > MAX_QUANTITY)
+        if bad.any():  # one check of the whole matrix; the message names the first bad cell's column
+            k = int(np.flatnonzero(bad.any(axis=0))[0])
+            check_array(pipe[:, k], f"pipeline_{k}", sku, _TABLE, maximum=MAX_QUANTITY)
         for name, arr in (("sku", sku), ("on_hand", on_hand), ("backorders", back), ("pipeline", pipe)):
             arr = np.array(arr, copy=True)
             arr.setflags(write=False)
@@ -78,42 +98,64 @@ class InventoryState:
         df: pd.DataFrame,
         catalog: Catalog | None = None,
         open_orders: pd.DataFrame | None = None,
+        *,
+        extra_columns: ExtraColumns = "error",
     ) -> InventoryState:
         """Build a state from a frame with columns ``sku``, ``on_hand`` (optionally
         ``backorders`` and ``pipeline_<k>``), and an optional long ``open_orders`` frame.
 
         With a ``catalog`` the state is checked against it and returned in catalog
-        order; every catalog SKU must appear and no other SKU may.
+        order; every catalog SKU must appear and no other SKU may. Other columns
+        are an error (a misspelled ``pipeline1`` or ``in_transit`` would otherwise
+        drop the stock in transit) unless ``extra_columns`` allows them
+        (``"ignore"``, or a list of names); the same applies to ``open_orders``.
+        Pipeline slots beyond :data:`~hybridinv.core.limits.MAX_LEAD_TIME` are refused.
         """
         df = require_frame(df, _TABLE)
+        slots = [f"pipeline_{k}" for k in range(4)]
+        check_columns(
+            df,
+            _STATE_COLUMNS,
+            _TABLE,
+            extra_columns,
+            pattern=_PIPELINE_COLUMN,
+            pattern_label="pipeline_<k>",
+            suggestions=slots,
+            hints=_PIPELINE_HINTS,
+        )
         skus = sku_column(df, _TABLE)
         require_columns(df, ["on_hand"], _TABLE)
-        on_hand = numeric_column(df, "on_hand", skus, _TABLE, integer=True)
-        back = numeric_column(df, "backorders", skus, _TABLE, default=0.0, integer=True)
+        on_hand = numeric_column(df, "on_hand", skus, _TABLE, integer=True, maximum=MAX_QUANTITY)
+        back = numeric_column(df, "backorders", skus, _TABLE, default=0.0, integer=True, maximum=MAX_QUANTITY)
         wide = sorted((int(m.group(1)), c) for c in df.columns if (m := _PIPELINE_COLUMN.match(str(c))) is not None)
+        for k, col in wide:
+            _check_slot(k, col)
         width = (max(k for k, _ in wide) + 1) if wide else 1
         pipe = np.zeros((len(skus), width))
         for k, col in wide:
-            pipe[:, k] = numeric_column(df, col, skus, _TABLE, integer=True)
+            pipe[:, k] = numeric_column(df, col, skus, _TABLE, integer=True, maximum=MAX_QUANTITY)
         state = cls(sku=skus, on_hand=on_hand, backorders=back, pipeline=pipe)
         if open_orders is not None:
-            state = state.with_open_orders(open_orders)
+            state = state.with_open_orders(open_orders, extra_columns=extra_columns)
         return state.aligned(catalog) if catalog is not None else state
 
-    def with_open_orders(self, open_orders: pd.DataFrame) -> InventoryState:
-        """Add a long frame of open orders (``sku``, ``arrives_in``, ``quantity``)."""
+    def with_open_orders(self, open_orders: pd.DataFrame, *, extra_columns: ExtraColumns = "error") -> InventoryState:
+        """Add a long frame of open orders (``sku``, ``arrives_in``, ``quantity``).
+
+        ``arrives_in`` is at most :data:`~hybridinv.core.limits.MAX_LEAD_TIME`; other
+        columns are an error unless ``extra_columns`` allows them.
+        """
         table = "open_orders"
         oo = require_frame(open_orders, table)
+        check_columns(oo, _OPEN_ORDER_COLUMNS, table, extra_columns)
         require_columns(oo, ["sku", "arrives_in", "quantity"], table)
         skus = sku_column(oo, table, unique=False)
-        arrives = numeric_column(oo, "arrives_in", skus, table, integer=True)
-        qty = numeric_column(oo, "quantity", skus, table, integer=True)
-        lookup = {s: i for i, s in enumerate(self.sku)}
-        rows = np.empty(len(skus), dtype=np.int64)
-        for k, s in enumerate(skus):
-            if s not in lookup:
-                raise PlanningError("open order for a SKU that is not in the state", column="sku", sku=s)
-            rows[k] = lookup[s]
+        arrives = numeric_column(oo, "arrives_in", skus, table, integer=True, maximum=MAX_LEAD_TIME)
+        qty = numeric_column(oo, "quantity", skus, table, integer=True, maximum=MAX_QUANTITY)
+        rows = np.asarray(pd.Index(self.sku.astype(str)).get_indexer(skus.astype(str)), dtype=np.int64)
+        if (rows < 0).any():
+            sku = skus[int(np.flatnonzero(rows < 0)[0])]
+            raise PlanningError("open order for a SKU that is not in the state", column="sku", sku=sku)
         current = self.pipeline
         assert current is not None  # always set by __post_init__
         width = max(current.shape[1], int(arrives.max()) + 1 if arrives.size else 1)
@@ -160,3 +202,13 @@ class InventoryState:
 
     def __len__(self) -> int:
         return int(self.sku.size)
+
+
+def _check_slot(k: int, column: str) -> None:
+    """Refuse a pipeline slot beyond :data:`MAX_LEAD_TIME` before anything is allocated for it."""
+    if k > MAX_LEAD_TIME:
+        raise PlanningError(
+            f"state: open orders can arrive at most {MAX_LEAD_TIME} periods ahead (MAX_LEAD_TIME)",
+            column=column,
+            value=k,
+        )

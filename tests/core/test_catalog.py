@@ -213,3 +213,74 @@ def test_direct_construction_validates_shapes() -> None:
             shortage_cost=np.ones(2),
             lead_time=np.zeros(2),
         )
+
+
+# ---------------------------------------------------------------------- unknown columns, cell types, bounds
+@pytest.mark.parametrize(("wrong", "right"), [("volumne", "volume"), ("MOQ", "moq"), ("lotsize", "lot_size")])
+def test_misspelled_optional_column_names_the_closest(frame: pd.DataFrame, wrong: str, right: str) -> None:
+    frame[wrong] = 5.0
+    err = _raises(frame, wrong, None)
+    assert f"did you mean {right!r}" in str(err)
+    assert "extra_columns" in str(err)
+
+
+def test_extra_columns_ignore_or_named(frame: pd.DataFrame) -> None:
+    described = frame.assign(name="widget", description="a part")
+    _raises(described, "name", None)
+    reference = Catalog.from_frame(frame).to_frame()
+    for option in ("ignore", ["name", "description"]):
+        pd.testing.assert_frame_equal(Catalog.from_frame(described, extra_columns=option).to_frame(), reference)
+    with pytest.raises(PlanningError, match="unknown column 'description'"):
+        Catalog.from_frame(described, extra_columns=["name"])
+
+
+def test_bundled_and_example_catalogs_carry_only_known_columns() -> None:
+    from hybridinv.examples import example_frames
+
+    catalog, _ = example_frames()
+    assert set(catalog.columns) <= {*CATALOG_REQUIRED, *CATALOG_OPTIONAL}
+    Catalog.from_frame(catalog)
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "kind"),
+    [
+        ("lead_time", [True, False, True], "boolean"),
+        ("unit_cost", [1 + 2j, 1.0, 1.0], "complex"),
+        ("moq", pd.Series([0, True, 0], dtype=object), "boolean"),
+        ("volume", pd.to_datetime(["2024-01-01"] * 3), "date"),
+    ],
+)
+def test_bool_complex_and_date_cells_are_not_numbers(frame: pd.DataFrame, column: str, values: object,
+                                                     kind: str) -> None:
+    frame[column] = values
+    err = _raises(frame, column, None)
+    assert kind in str(err)
+
+
+@pytest.mark.parametrize(("column", "value"), [("lead_time", 521.0), ("lead_time", 1e18), ("lead_time_std", 600.0)])
+def test_lead_times_beyond_max_lead_time_are_refused(frame: pd.DataFrame, column: str, value: float) -> None:
+    frame[column] = [0.0, value, 0.0]
+    err = _raises(frame, column, "B", value)
+    assert "MAX_LEAD_TIME" in str(err)
+
+
+def test_lead_time_at_the_bound_is_accepted(frame: pd.DataFrame) -> None:
+    frame["lead_time"] = [0, 520, 1]
+    assert int(Catalog.from_frame(frame).lead_time.max()) == 520
+
+
+@pytest.mark.parametrize("column", ["moq", "lot_size", "max_order", "demand_mean", "demand_std"])
+def test_quantities_beyond_max_quantity_are_refused(frame: pd.DataFrame, column: str) -> None:
+    frame[column] = [1.0, 1e13, 1.0]
+    if column == "moq":
+        frame["max_order"] = np.inf
+    err = _raises(frame, column, "B", 1e13)
+    assert "MAX_QUANTITY" in str(err)
+
+
+def test_positions_are_vectorized_and_name_the_unknown_sku(frame: pd.DataFrame) -> None:
+    catalog = Catalog.from_frame(frame)
+    np.testing.assert_array_equal(catalog.positions(np.array(["C", "A", "C"], dtype=object), "t"), [2, 0, 2])
+    with pytest.raises(PlanningError, match="'Z'"):
+        catalog.positions(["A", "Z"], "t")

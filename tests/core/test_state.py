@@ -157,3 +157,64 @@ def test_fractional_arrival_period(catalog: Catalog) -> None:
     frame = pd.DataFrame({"sku": ["A", "B", "C"], "on_hand": [1, 2, 3]})
     oo = pd.DataFrame({"sku": ["B"], "arrives_in": [1.5], "quantity": [3]})
     _raises("arrives_in", "B", 1.5, lambda: InventoryState.from_frame(frame, catalog, open_orders=oo))
+
+
+# ---------------------------------------------------------------------- unknown columns, cell types, bounds
+@pytest.mark.parametrize(
+    ("wrong", "guess"), [("pipeline1", "pipeline_1"), ("in_transit", "pipeline_<k>"), ("onhand_qty", None)]
+)
+def test_unknown_state_column_is_an_error(catalog: Catalog, wrong: str, guess: str | None) -> None:
+    # the finding: pipeline1 / in_transit were ignored, dropping the stock in transit from the plan
+    frame = pd.DataFrame({"sku": ["A", "B", "C"], "on_hand": [1, 2, 3], wrong: [5, 5, 5]})
+    err = _raises(wrong, None, None, lambda: InventoryState.from_frame(frame, catalog))
+    assert "unknown column" in str(err)
+    if guess is not None:
+        assert f"did you mean {guess!r}" in str(err)
+
+
+def test_extra_state_columns_can_be_allowed(catalog: Catalog) -> None:
+    frame = pd.DataFrame({"sku": ["A", "B", "C"], "on_hand": [1, 2, 3], "location": ["x", "y", "z"]})
+    for option in ("ignore", ["location"]):
+        state = InventoryState.from_frame(frame, catalog, extra_columns=option)
+        np.testing.assert_array_equal(state.on_hand, [1, 2, 3])
+    oo = pd.DataFrame({"sku": ["A"], "arrives_in": [1], "quantity": [3], "po_number": ["PO-1"]})
+    _raises("po_number", None, None, lambda: InventoryState.from_frame(frame, catalog, open_orders=oo,
+                                                                      extra_columns=["location"]))
+    state = InventoryState.from_frame(frame, catalog, open_orders=oo, extra_columns="ignore")
+    assert state.pipeline[0, 1] == 3  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("values", "kind"),
+    [([True, False, True], "boolean"), ([1 + 1j, 2, 3], "complex"), (pd.Series([1, 2, True], dtype=object), "boolean")],
+)
+def test_bool_and_complex_stock_is_not_a_number(catalog: Catalog, values: object, kind: str) -> None:
+    frame = pd.DataFrame({"sku": ["A", "B", "C"], "on_hand": values})
+    err = _raises("on_hand", None, None, lambda: InventoryState.from_frame(frame, catalog))
+    assert kind in str(err)
+
+
+def test_pipeline_slot_beyond_max_lead_time_is_refused_without_allocating(catalog: Catalog) -> None:
+    # the finding: a column pipeline_1000000000 hung while allocating the pipeline
+    frame = pd.DataFrame({"sku": ["A", "B", "C"], "on_hand": [1, 2, 3], "pipeline_1000000000": [0, 0, 0]})
+    err = _raises("pipeline_1000000000", None, 1000000000, lambda: InventoryState.from_frame(frame, catalog))
+    assert "520" in str(err)
+    ok = pd.DataFrame({"sku": ["A", "B", "C"], "on_hand": [1, 2, 3], "pipeline_520": [0, 4, 0]})
+    assert InventoryState.from_frame(ok, catalog).pipeline.shape == (3, 521)  # type: ignore[union-attr]
+    with pytest.raises(PlanningError, match="pipeline_521"):
+        InventoryState(np.array(["A"]), np.zeros(1), None, np.zeros((1, 522)))
+
+
+def test_open_order_beyond_max_lead_time_is_refused(catalog: Catalog) -> None:
+    frame = pd.DataFrame({"sku": ["A", "B", "C"], "on_hand": [1, 2, 3]})
+    oo = pd.DataFrame({"sku": ["B"], "arrives_in": [10**9], "quantity": [3]})
+    err = _raises("arrives_in", "B", 1e9, lambda: InventoryState.from_frame(frame, catalog, open_orders=oo))
+    assert "MAX_LEAD_TIME" in str(err)
+
+
+@pytest.mark.parametrize("column", ["on_hand", "backorders", "pipeline_2"])
+def test_stock_beyond_max_quantity_is_refused(catalog: Catalog, column: str) -> None:
+    frame = pd.DataFrame({"sku": ["A", "B", "C"], "on_hand": [1, 2, 3]})
+    frame[column] = [0.0, 0.0, 1e300]
+    err = _raises(column, "C", 1e300, lambda: InventoryState.from_frame(frame, catalog))
+    assert "MAX_QUANTITY" in str(err)

@@ -1,0 +1,200 @@
+"""An independent check of one period's orders against every ordering rule and constraint row.
+
+:func:`hybridinv.plan` runs it on whatever the policy returns, whoever wrote the
+policy: the orders must be whole numbers, ``>= 0``, ``0`` or at least ``moq``,
+whole multiples of ``lot_size``, at most ``max_order``, and fit the capacity rows
+(:func:`hybridinv.core.capacity_rows`), the budget and the supplier capacities.
+It shares nothing with the repair layer but the capacity-row projection, and it
+is a handful of vectorized passes over the SKUs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from hybridinv.core.catalog import Catalog
+from hybridinv.core.constraints import Constraints
+from hybridinv.core.projection import capacity_rows
+from hybridinv.core.state import InventoryState
+
+__all__ = ["RULES", "OrderCheck", "RowUse", "check_orders"]
+
+#: Per-SKU rules of :func:`check_orders`, in the order they are reported.
+RULES: tuple[str, ...] = ("not_finite", "negative", "fractional", "moq", "lot_size", "max_order")
+#: Absolute distance from a whole number still read as that whole number.
+_WHOLE_TOL = 1e-6
+#: Relative slack of a row before it counts as over-used.
+_ROW_TOL = 1e-9
+
+
+@dataclass(frozen=True)
+class RowUse:
+    """One over-used constraint row.
+
+    Attributes
+    ----------
+    kind : str
+        ``capacity``, ``budget`` or ``supplier_capacity``.
+    name : str
+        ``capacity[k=<receipt period>]``, ``budget`` or ``supplier[<name>]``.
+    limit : float
+        What the row leaves for new orders (negative: already exceeded without them).
+    usage : float
+        Volume, money or units the orders use in the row.
+    """
+
+    kind: str
+    name: str
+    limit: float
+    usage: float
+
+    @property
+    def amount(self) -> float:
+        """``usage - limit`` (> 0)."""
+        return self.usage - self.limit
+
+    @property
+    def avoidable(self) -> bool:
+        """Whether the orders themselves break the row (it holds with nothing ordered in it)."""
+        return self.usage > 0.0
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain form, with the keys of :class:`hybridinv.repair.RowViolation`."""
+        return {"kind": self.kind, "name": self.name, "limit": self.limit, "usage": self.usage, "amount": self.amount}
+
+
+@dataclass(frozen=True)
+class OrderCheck:
+    """Result of :func:`check_orders`.
+
+    Attributes
+    ----------
+    orders : array of float, shape (n,)
+        The orders with values within ``1e-6`` of a whole number snapped to it.
+    breaks : dict of str to bool array
+        Per rule of :data:`RULES`, the SKUs that break it.
+    rows : tuple of RowUse
+        Constraint rows the orders over-use.
+    """
+
+    orders: NDArray[np.float64]
+    breaks: dict[str, NDArray[np.bool_]] = field(repr=False)
+    rows: tuple[RowUse, ...]
+
+    @property
+    def rules_hold(self) -> bool:
+        """Whether every SKU's order is finite, whole, >= 0 and within its MOQ, lot and max-order rules."""
+        return not any(mask.any() for mask in self.breaks.values())
+
+    @property
+    def feasible(self) -> bool:
+        """Whether the rules hold and every row too."""
+        return self.rules_hold and not self.rows
+
+    @property
+    def acceptable(self) -> bool:
+        """Whether the rules hold and every over-used row is over-used without any order in it
+        (stock already above capacity): the best any plan can do."""
+        return self.rules_hold and not any(row.avoidable for row in self.rows)
+
+    def problems(self, sku: ArrayLike) -> list[str]:
+        """One line per broken rule or avoidably over-used row, naming the first SKU and the count."""
+        names = np.asarray(sku, dtype=object)
+        out = []
+        for rule in RULES:
+            mask = self.breaks[rule]
+            if mask.any():
+                i = int(np.flatnonzero(mask)[0])
+                out.append(f"{rule}: {int(mask.sum())} SKU(s), first {str(names[i])!r} ordered {self.orders[i]:g}")
+        for row in self.rows:
+            if row.avoidable:
+                out.append(f"{row.name}: orders use {row.usage:g}, the row allows {row.limit:g}")
+        return out
+
+
+def check_orders(
+    orders: ArrayLike,
+    catalog: Catalog,
+    state: InventoryState,
+    constraints: Constraints,
+    expected_demand: ArrayLike | None = None,
+) -> OrderCheck:
+    """Check orders against the ordering rules and constraint rows.
+
+    Parameters
+    ----------
+    orders : array of float, shape (n,)
+        One order per SKU, catalog order.
+    catalog, state, constraints
+        ``state`` aligned with the catalog.
+    expected_demand : array, shape (n,) or (n, H), optional
+        Forecast projecting the stock to each receipt period (default
+        ``catalog.demand_mean``, NaN → 0), as in :func:`hybridinv.repair.repair_orders`.
+
+    Returns
+    -------
+    OrderCheck
+    """
+    raw = np.asarray(orders, dtype=np.float64).reshape(-1)
+    finite = np.isfinite(raw)
+    whole = np.where(finite, np.round(raw), 0.0)
+    snapped = np.where(finite & (np.abs(raw - whole) <= _WHOLE_TOL), whole, raw)
+    q = np.where(finite, snapped, 0.0)
+    fractional = finite & (q != np.round(q))
+    positive = q > 0
+    breaks = {
+        "not_finite": ~finite,
+        "negative": q < 0,
+        "fractional": fractional,
+        "moq": positive & (q < catalog.moq),
+        "lot_size": positive & ~fractional & (np.mod(q, catalog.lot_size) != 0),
+        "max_order": q > catalog.max_order,
+    }
+    used = np.maximum(q, 0.0)
+    return OrderCheck(orders=snapped, breaks=breaks, rows=_rows(used, catalog, state, constraints, expected_demand))
+
+
+def _over(kind: str, names: list[str], limit: ArrayLike, usage: ArrayLike) -> list[RowUse]:
+    limit, usage = np.asarray(limit, dtype=np.float64), np.asarray(usage, dtype=np.float64)
+    tol = _ROW_TOL * np.maximum(1.0, np.maximum(np.abs(limit), usage))
+    return [RowUse(kind, names[r], float(limit[r]), float(usage[r])) for r in np.flatnonzero(usage - limit > tol)]
+
+
+def _rows(
+    q: NDArray[np.float64],
+    catalog: Catalog,
+    state: InventoryState,
+    constraints: Constraints,
+    expected_demand: ArrayLike | None,
+) -> tuple[RowUse, ...]:
+    out: list[RowUse] = []
+    if constraints.has_capacity:
+        if expected_demand is None:
+            demand = np.nan_to_num(np.asarray(catalog.demand_mean, dtype=np.float64), nan=0.0)
+        else:
+            demand = np.asarray(expected_demand, dtype=np.float64)
+        assert state.pipeline is not None
+        rows = capacity_rows(
+            catalog.volume,
+            catalog.lead_time,
+            state.on_hand,
+            state.pipeline,
+            demand,
+            constraints.capacity,
+            state.backorders,
+        )
+        usage = np.bincount(rows.row, weights=catalog.volume * q, minlength=rows.residual.size)
+        names = [f"capacity[k={k}]" for k in range(rows.residual.size)]
+        out += _over("capacity", names, rows.residual, usage)
+    if constraints.has_budget:
+        spend = np.array([float(catalog.unit_cost @ q)])
+        out += _over("budget", ["budget"], np.array([constraints.budget]), spend)
+    if constraints.supplier_capacity:
+        suppliers, member, limits = constraints.supplier_rows(catalog)
+        inside = member >= 0
+        units = np.bincount(member[inside], weights=q[inside], minlength=len(suppliers))
+        out += _over("supplier_capacity", [f"supplier[{s}]" for s in suppliers], limits, units)
+    return tuple(out)

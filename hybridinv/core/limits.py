@@ -1,0 +1,27 @@
+"""Bounds on planning input: absurd values are refused instead of exhausting time, memory or int64.
+
+Every array the library allocates per SKU grows with the longest lead time (the
+pipeline, the capacity rows, the forecast horizon), and every order is returned
+as a 64-bit integer. These bounds keep both finite and exact:
+
+* :data:`MAX_LEAD_TIME` — lead times, their standard deviation, pipeline slots
+  (``pipeline_<k>``, ``arrives_in``) are at most 520 periods (ten years of weeks).
+* :data:`MAX_QUANTITY` — a quantity in one input cell (stock, backorders, an
+  open order, a forecast mean or spread, past demand, ``moq``, ``lot_size``, a
+  finite ``max_order``) is at most 1e12 units. Sums over a 521-period pipeline
+  then stay below 2**53, where float64 still holds every whole number exactly.
+* :data:`MAX_ORDER` — an order a policy returns to :func:`hybridinv.plan` is at
+  most 1e15 units (exact in float64, far inside int64); the built-in policies stay
+  below it for any input within the bounds above.
+"""
+
+from __future__ import annotations
+
+__all__ = ["MAX_LEAD_TIME", "MAX_ORDER", "MAX_QUANTITY"]
+
+#: Longest lead time, lead-time standard deviation and pipeline slot, in periods.
+MAX_LEAD_TIME: int = 520
+#: Largest quantity in one input cell, in units.
+MAX_QUANTITY: float = 1e12
+#: Largest order a policy may return to plan(), in units.
+MAX_ORDER: float = 1e15

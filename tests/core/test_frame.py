@@ -1,0 +1,91 @@
+"""Tests for hybridinv.core._frame: columns, SKUs and numeric cells read from pandas frames."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hybridinv import PlanningError
+from hybridinv.core._frame import check_array, check_columns, numeric_column, sku_column
+
+
+def test_check_columns_names_the_closest_known_column() -> None:
+    frame = pd.DataFrame({"sku": ["A"], "holding_cots": [1.0]})
+    with pytest.raises(PlanningError, match=r"unknown column 'holding_cots' \(did you mean 'holding_cost'\?\)") as info:
+        check_columns(frame, ["sku", "holding_cost", "shortage_cost"], "catalog")
+    assert info.value.column == "holding_cots"
+
+
+def test_check_columns_without_a_close_match_lists_the_known_ones() -> None:
+    frame = pd.DataFrame({"sku": ["A"], "colour": ["red"]})
+    with pytest.raises(PlanningError) as info:
+        check_columns(frame, ["sku", "on_hand"], "state", pattern=re.compile(r"^pipeline_\d+$"),
+                      pattern_label="pipeline_<k>")
+    message = str(info.value)
+    assert "did you mean" not in message
+    assert "known columns: sku, on_hand, pipeline_<k>" in message
+
+
+def test_check_columns_options() -> None:
+    frame = pd.DataFrame({"sku": ["A"], "pipeline_3": [1], "note": ["x"]})
+    pattern = re.compile(r"^pipeline_\d+$")
+    check_columns(frame, ["sku"], "state", "ignore", pattern=pattern)
+    check_columns(frame, ["sku"], "state", ["note"], pattern=pattern)
+    check_columns(frame, ["sku"], "state", ("note",), pattern=pattern)
+    with pytest.raises(PlanningError, match="'note'"):
+        check_columns(frame, ["sku"], "state", pattern=pattern)
+    for bad in ("allow", 3):
+        with pytest.raises(PlanningError, match="extra_columns"):
+            check_columns(frame, ["sku"], "state", bad, pattern=pattern)  # type: ignore[arg-type]
+
+
+def test_sku_column_reads_strings_and_refuses_gaps_and_duplicates() -> None:
+    assert sku_column(pd.DataFrame({"sku": [1, 2, 10]}), "t").tolist() == ["1", "2", "10"]
+    assert sku_column(pd.DataFrame({"sku": ["A", "A"]}), "t", unique=False).tolist() == ["A", "A"]
+    for bad in (["A", None], ["A", ""], [1.0, np.nan], [1.0, np.inf]):
+        with pytest.raises(PlanningError, match="empty SKU"):
+            sku_column(pd.DataFrame({"sku": bad}), "t")
+    with pytest.raises(PlanningError, match="more than once") as info:
+        sku_column(pd.DataFrame({"sku": ["A", "B", "B"]}), "t")
+    assert info.value.sku == "B"
+
+
+@pytest.mark.parametrize(
+    ("cells", "kind"),
+    [
+        (pd.Series([True, False]), "boolean"),
+        (pd.Series([1, True], dtype=object), "boolean"),
+        (pd.Series([np.bool_(True), 1], dtype=object), "boolean"),
+        (pd.Series(pd.array([True, None], dtype="boolean")), "boolean"),
+        (pd.Series([1 + 2j, 3]), "complex"),
+        (pd.Series([2, 1 + 2j], dtype=object), "complex"),
+        (pd.Series(pd.to_datetime(["2024-01-01", "2024-01-08"])), "date"),
+        (pd.Series([dt.date(2024, 1, 1), 3], dtype=object), "date"),
+        (pd.Series(pd.to_timedelta([1, 2], unit="D")), "date"),
+    ],
+)
+def test_cells_that_are_not_numbers_are_refused(cells: pd.Series, kind: str) -> None:
+    frame = pd.DataFrame({"sku": ["A", "B"], "x": cells})
+    with pytest.raises(PlanningError, match=rf"column 'x'.*{kind}"):
+        numeric_column(frame, "x", np.array(["A", "B"], dtype=object), "t")
+
+
+def test_numbers_and_numeric_strings_still_read() -> None:
+    frame = pd.DataFrame({"sku": ["A", "B", "C"], "x": pd.Series([1, "2.5", 3.0], dtype=object)})
+    np.testing.assert_array_equal(numeric_column(frame, "x", np.array(["A", "B", "C"]), "t"), [1, 2.5, 3])
+    frame = pd.DataFrame({"sku": ["A", "B"], "x": pd.array([1, None], dtype="Int64")})
+    out = numeric_column(frame, "x", np.array(["A", "B"]), "t", blank=np.nan)
+    assert out[0] == 1 and np.isnan(out[1])
+
+
+def test_check_array_maximum_spares_allowed_infinity() -> None:
+    skus = np.array(["A", "B"], dtype=object)
+    np.testing.assert_array_equal(check_array([5, np.inf], "m", skus, "t", allow_inf=True, maximum=10), [5, np.inf])
+    with pytest.raises(PlanningError, match=r"sku 'B', value 11.0: t: value must be <= 10"):
+        check_array([5, 11], "m", skus, "t", maximum=10)
+    with pytest.raises(PlanningError, match="boolean"):
+        check_array(np.array([True, False]), "m", skus, "t")

@@ -1,0 +1,104 @@
+"""Tests for hybridinv.forecast: the forecast frame of plan() and its ``period`` rule."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import catalog_frame
+
+from hybridinv import Catalog, PlanningError
+from hybridinv.forecast import forecast_arrays
+
+
+@pytest.fixture
+def catalog() -> Catalog:
+    return Catalog.from_frame(catalog_frame(demand_mean=[4.0, 5.0, 6.0]))
+
+
+def _frame(periods: dict[str, list[int]], mean: float = 10.0) -> pd.DataFrame:
+    rows = [{"sku": sku, "period": p, "mean": mean + p} for sku, ps in periods.items() for p in ps]
+    return pd.DataFrame(rows)
+
+
+def test_first_period_is_planned_and_values_follow_by_period(catalog: Catalog) -> None:
+    frame = _frame({"A": [5, 6, 7], "B": [5]}).sample(frac=1.0, random_state=1)  # row order does not matter
+    mean, std, from_catalog = forecast_arrays(catalog, frame, 5)
+    np.testing.assert_array_equal(mean[0], [15, 16, 17, 17, 17])  # last value repeats
+    np.testing.assert_array_equal(mean[1], [15, 15, 15, 15, 15])
+    np.testing.assert_array_equal(mean[2], [6, 6, 6, 6, 6])  # catalog fallback
+    assert from_catalog.tolist() == [False, False, True]
+    np.testing.assert_allclose(std[0], np.sqrt([15, 16, 17, 17, 17]))
+
+
+def test_rows_beyond_the_horizon_are_not_used(catalog: Catalog) -> None:
+    mean, _, _ = forecast_arrays(catalog, _frame({"A": list(range(0, 12))}), 3)
+    np.testing.assert_array_equal(mean[0], [10, 11, 12])
+
+
+def test_stray_earlier_row_is_refused_instead_of_shifting_every_sku(catalog: Catalog) -> None:
+    # the finding: one row with period -1 became "now" and shifted the forecast of every SKU
+    frame = pd.concat([_frame({"A": [0, 1], "B": [0, 1], "C": [0, 1]}), _frame({"B": [-1]})])
+    with pytest.raises(PlanningError, match=r"must start at the planned period -1 .*SKU 'B'") as info:
+        forecast_arrays(catalog, frame, 4)
+    assert info.value.column == "period" and info.value.sku == "A" and info.value.value == 0
+
+
+def test_gap_in_a_sku_forecast_is_refused(catalog: Catalog) -> None:
+    with pytest.raises(PlanningError, match="skips period 2") as info:
+        forecast_arrays(catalog, _frame({"A": [0, 1, 3], "B": [0, 1, 2, 3]}), 6)
+    assert info.value.sku == "A" and info.value.value == 3
+
+
+def test_duplicate_period_is_refused(catalog: Catalog) -> None:
+    frame = pd.concat([_frame({"A": [0, 1]}), _frame({"A": [1]})])
+    with pytest.raises(PlanningError, match="more than one row") as info:
+        forecast_arrays(catalog, frame, 4)
+    assert info.value.sku == "A" and info.value.value == 1
+
+
+@pytest.mark.parametrize(
+    "periods",
+    [
+        pd.Series(pd.date_range("2024-01-07", periods=4, freq="W")),
+        pd.Series(pd.date_range("2024-01-07", periods=4, freq="W")).astype(str),
+        pd.Series(list(pd.date_range("2024-01-07", periods=4, freq="W")), dtype=object),
+    ],
+)
+def test_dates_in_period_are_refused(catalog: Catalog, periods: pd.Series) -> None:
+    # the finding: datetime periods were read as nanoseconds and only the first date was used
+    frame = pd.DataFrame({"sku": "A", "period": periods, "mean": [10.0, 20.0, 30.0, 40.0]})
+    with pytest.raises(PlanningError, match="not a date") as info:
+        forecast_arrays(catalog, frame, 4)
+    assert info.value.column == "period" and "2024-01-07" in str(info.value.value)
+
+
+def test_period_must_be_whole_and_bounded(catalog: Catalog) -> None:
+    with pytest.raises(PlanningError, match="whole number"):
+        forecast_arrays(catalog, pd.DataFrame({"sku": ["A"], "period": [0.5], "mean": [1.0]}), 4)
+    with pytest.raises(PlanningError, match="MAX_QUANTITY"):
+        forecast_arrays(catalog, pd.DataFrame({"sku": ["A"], "period": [1e19], "mean": [1.0]}), 4)
+    with pytest.raises(PlanningError, match="not a number"):
+        forecast_arrays(catalog, pd.DataFrame({"sku": ["A"], "period": ["soon"], "mean": [1.0]}), 4)
+
+
+def test_unknown_forecast_columns(catalog: Catalog) -> None:
+    frame = _frame({"A": [0, 1]}).assign(sd=3.0)
+    with pytest.raises(PlanningError, match=r"unknown column 'sd' \(did you mean 'std'\?\)"):
+        forecast_arrays(catalog, frame, 4)
+    mean, std, _ = forecast_arrays(catalog, frame, 4, extra_columns="ignore")
+    np.testing.assert_allclose(std[0, :2], np.sqrt([10, 11]))  # an ignored column is not a spread
+    with pytest.raises(PlanningError, match=r"unknown column 'Mean' \(did you mean 'mean'\?\)"):
+        forecast_arrays(catalog, frame.rename(columns={"mean": "Mean"}).drop(columns="sd"), 4)
+
+
+def test_quantiles_without_a_symmetric_pair_are_refused(catalog: Catalog) -> None:
+    frame = _frame({"A": [0]}).assign(**{"q0.5": 10.0, "q0.9": 14.0})
+    with pytest.raises(PlanningError, match="symmetric pair"):
+        forecast_arrays(catalog, frame, 4)
+
+
+def test_empty_forecast_uses_the_catalog(catalog: Catalog) -> None:
+    mean, _, from_catalog = forecast_arrays(catalog, pd.DataFrame(columns=["sku", "period", "mean"]), 2)
+    np.testing.assert_array_equal(mean[:, 0], [4, 5, 6])
+    assert from_catalog.all()
