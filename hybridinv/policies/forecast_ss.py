@@ -36,7 +36,7 @@ inventory models. *Operations Research* 69(1), 61-70.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -144,6 +144,31 @@ class ForecastSS(TargetPolicy):
         self.batch_factor = float(batch_factor)
         self.capacity_price = float(capacity_price)
         self.repair_weights = repair_weights
+
+    def options(self) -> dict[str, float]:
+        """The numeric options (stored in model files; :meth:`from_options` rebuilds the policy)."""
+        return {
+            "safety_factor": self.safety_factor,
+            "cap_factor": self.cap_factor,
+            "batch_factor": self.batch_factor,
+            "capacity_price": self.capacity_price,
+        }
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any], repair: str | None = "fast") -> ForecastSS:
+        """The policy with the numeric ``options`` (missing ones take their defaults).
+
+        Raises
+        ------
+        PlanningError
+            For an unknown or invalid option.
+        """
+        known = {"safety_factor", "cap_factor", "batch_factor", "capacity_price"}
+        unknown = set(options) - known
+        if unknown:
+            raise PlanningError(f"unknown base option(s) {sorted(unknown)}", column="base")
+        values = {key: float(value) for key, value in options.items()}
+        return cls(**values, repair=repair)  # type: ignore[arg-type]
 
     def safety(self, obs: Observation) -> NDArray[np.float64]:
         """The safety factor ``z_i`` per SKU (see the module notes)."""
