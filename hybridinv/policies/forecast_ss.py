@@ -9,8 +9,8 @@ forecast ``f`` with standard deviation ``s``:
   costs once purchases are charged (:func:`net_margin`), ``h`` the holding cost,
   ``v`` the volume and ``lambda`` a price of warehouse space (0 by default; only with a
   finite capacity). The same rule holds with and without a capacity: a SKU whose
-  shortage cost does not exceed its unit cost (``m <= 0``) gets the lowest safety
-  factor either way;
+  shortage cost does not exceed its unit cost (``m <= 0``) is not stocked either way
+  (level 0: buying a unit costs more than losing its sale);
 * batch ``Q = max(1, b sqrt(2 K fbar / h))`` — the EOQ on the mean forecast per
   period ``fbar`` (1 without a fixed order cost ``K``: a base-stock policy);
 * reorder point ``s = B - 1`` and order-up-to level ``S = B - 1 + Q``: when the
@@ -206,6 +206,7 @@ class ForecastSS(TargetPolicy):
         mean, std = mean * m, std * root
         z = self.safety(obs) if safety is None else safety
         level = mean + (z + np.asarray(safety_shift, dtype=np.float64)) * std
+        level = np.where(net_margin(obs.catalog) > 0.0, level, 0.0)  # a sale that does not pay: no stock
         per_period = mean / (obs.catalog.lead_time + 1.0)
         batch = np.maximum(self.economic_batch(obs, per_period) * np.asarray(batch_multiplier, dtype=np.float64), 1.0)
         nxt = obs.forecast(1)[:, 0] * m + obs.forecast_std(1)[:, 0] * root

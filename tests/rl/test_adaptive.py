@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import hybridinv
 from hybridinv import Constraints, scenarios
 from hybridinv.core.errors import ConstraintViolationWarning, PlanningError
-from hybridinv.policies.rq import ForecastCappedBaseStock
+from hybridinv.policies.forecast_ss import ForecastSS
 from hybridinv.rl import Hybrid, ModelFileError, save_model
 from hybridinv.rl.adaptive import (
     ADAPTIVE_FEATURES,
@@ -25,7 +25,7 @@ from hybridinv.rl.adaptive import (
     AdaptiveHybrid,
     adaptive_features,
     drift,
-    start_weights,
+    intermittency,
     train_adaptive,
 )
 from hybridinv.rl.es import ESConfig
@@ -37,11 +37,11 @@ from hybridinv.sim.simulator import Simulator
 SHAPE = (len(ADAPTIVE_OUTPUTS), len(ADAPTIVE_FEATURES))
 
 
-def test_zero_weights_are_the_forecast_capped_base_stock() -> None:
-    """W = 0: every period's orders equal the capacity-priced forecast capped base-stock's."""
+def test_zero_weights_are_the_forecast_ss_base() -> None:
+    """W = 0: every period's orders equal the base forecast-driven (s, S)'s."""
     scenario = scenarios.get("multi_10")
     agent = AdaptiveHybrid(np.zeros(SHAPE))
-    base = ForecastCappedBaseStock(safety_factor=1.0, capacity_price=5.0, repair="fast")
+    base = ForecastSS(repair="fast")
     sim = Simulator(scenario)
     obs = sim.reset(seed=3)
     with warnings.catch_warnings():
@@ -104,40 +104,71 @@ def test_drift_closed_form_and_its_shrinkage() -> None:
 def test_feature_matrix_layout() -> None:
     obs = _planning_observation(demand=10.0, forecast=5.0)
     safety = np.linspace(0.5, 2.0, 10)
-    x = adaptive_features(obs, safety)
+    x = adaptive_features(obs, ForecastSS(), safety)
     assert x.shape == (10, len(ADAPTIVE_FEATURES))
     np.testing.assert_array_equal(x[:, ADAPTIVE_FEATURES.index("bias")], 1.0)
     np.testing.assert_array_equal(x[:, ADAPTIVE_FEATURES.index("safety_z")], safety)
-    np.testing.assert_allclose(x[:, ADAPTIVE_FEATURES.index("drift_26")], drift(obs, 26))
+    np.testing.assert_allclose(x[:, ADAPTIVE_FEATURES.index("drift_13")], drift(obs, 13))
     np.testing.assert_allclose(x[:, ADAPTIVE_FEATURES.index("lead_time")], obs.catalog.lead_time / 4.0)
+    np.testing.assert_array_equal(x[:, ADAPTIVE_FEATURES.index("intermittency")], 0.0)  # demand 10 every period
+    mean, std = obs.protection_forecast()
+    position = (obs.inventory_position - mean) / (mean + std)
+    np.testing.assert_allclose(x[:, ADAPTIVE_FEATURES.index("position")], np.clip(position, -2, 2))
     assert np.isfinite(x).all()
 
 
-def test_forecast_multiplier_scales_level_mean_and_std() -> None:
-    """a_0 = log 2 on every SKU: level = 2 mu + z sqrt(2) sigma (the forecast of a doubled demand rate)."""
+def test_intermittency_counts_zero_periods_and_pads_with_the_poisson_zero_probability() -> None:
+    obs = _planning_observation(demand=0.0, forecast=5.0, periods=13)
+    np.testing.assert_array_equal(intermittency(obs), 1.0)
+    short = _planning_observation(demand=0.0, forecast=5.0, periods=3)
+    forecast = short.forecast(1)[:, 0]
+    np.testing.assert_allclose(intermittency(short), (3 + 10 * np.exp(-forecast)) / 13)
+
+
+def test_trust_region_shrinks_corrections_outside_the_training_range() -> None:
     obs = _planning_observation(demand=5.0, forecast=5.0)
     weights = np.zeros(SHAPE)
-    weights[0, ADAPTIVE_FEATURES.index("bias")] = math.log(2.0)
+    weights[1, ADAPTIVE_FEATURES.index("bias")] = 1.0  # safety shift +1 everywhere
+    x = AdaptiveHybrid(weights).features(obs)
+    inside = AdaptiveHybrid(weights, feature_low=x.min(axis=0) - 1, feature_high=x.max(axis=0) + 1)
+    np.testing.assert_allclose(inside.outputs(obs)[:, 1], 1.0)
+    low, high = x.min(axis=0), x.max(axis=0)
+    column = ADAPTIVE_FEATURES.index("safety_z")
+    high = high.copy()
+    low = low.copy()
+    high[column] = low[column] = x[:, column].min() - 10.0  # every SKU far above the seen range
+    outside = AdaptiveHybrid(weights, feature_low=low - 1.0, feature_high=high)
+    np.testing.assert_array_equal(outside.outputs(obs)[:, 1], 0.0)
+    np.testing.assert_array_equal(outside.act(obs), AdaptiveHybrid(np.zeros(SHAPE)).act(obs))
+
+
+def test_forecast_multiplier_scales_level_mean_and_std() -> None:
+    """a_0 = log 1.25 on every SKU: level = 1.25 mu + z sqrt(1.25) sigma (the forecast of a faster demand rate)."""
+    obs = _planning_observation(demand=5.0, forecast=5.0)
+    weights = np.zeros(SHAPE)
+    weights[0, ADAPTIVE_FEATURES.index("bias")] = math.log(1.25)
     agent = AdaptiveHybrid(weights)
-    level, cap, (mean, std) = agent.parameters(obs)
+    plan = agent.parameters(obs)
     base_mean, base_std = obs.protection_forecast()
     z = agent.base.safety(obs)
-    np.testing.assert_allclose(level, 2.0 * base_mean + z * math.sqrt(2.0) * base_std, rtol=1e-12)
-    np.testing.assert_allclose(mean, 2.0 * base_mean, rtol=1e-12)
-    _, base_cap = agent.base.parameters(obs)
-    assert (cap > base_cap).all() and (cap < 2.0 * base_cap).all()
+    np.testing.assert_allclose(plan.level, 1.25 * base_mean + z * math.sqrt(1.25) * base_std, rtol=1e-12)
+    np.testing.assert_allclose(plan.mean, 1.25 * base_mean, rtol=1e-12)
+    base_cap = agent.base.parameters(obs).cap
+    assert (plan.cap > base_cap).all() and (plan.cap < 1.25 * base_cap).all()
 
 
 def test_outputs_are_clipped_to_their_bounds() -> None:
     obs = _planning_observation(demand=5.0, forecast=5.0)
     weights = np.zeros(SHAPE)
-    weights[:, 0] = [50.0, -50.0, 50.0]
+    weights[:, 0] = [50.0, -50.0, 50.0, -50.0]
     a = AdaptiveHybrid(weights).outputs(obs)
-    np.testing.assert_array_equal(a, np.tile([1.0, -3.0, 1.0], (10, 1)))
+    np.testing.assert_array_equal(a, np.tile([0.3, -1.5, 1.0, -2.0], (10, 1)))
 
 
-def test_drift_raises_targets_and_orders_when_demand_ran_above_forecast() -> None:
-    agent = AdaptiveHybrid(start_weights())
+def test_a_drift_weight_raises_targets_and_orders_when_demand_ran_above_forecast() -> None:
+    weights = np.zeros(SHAPE)
+    weights[0, ADAPTIVE_FEATURES.index("drift_52")] = 1.0
+    agent = AdaptiveHybrid(weights)
     calm, hot = _planning_observation(demand=5.0, forecast=5.0), _planning_observation(demand=9.0, forecast=5.0)
     assert (agent.targets(hot)[1] > agent.targets(calm)[1]).all()
     assert agent.act(hot).sum() > agent.act(calm).sum()
@@ -163,32 +194,33 @@ def test_any_weights_give_feasible_orders(seed: int, scale: float) -> None:
 
 
 def _save(agent: AdaptiveHybrid, directory: Path) -> Path:
-    from hybridinv.envs.actions import ACTION_VERSION
-    from hybridinv.rl.adaptive import ADAPTIVE_ACTION_SPEC
+    from hybridinv.rl.adaptive import action_spec
 
-    meta = {
-        "policy": "adaptive",
-        "action_spec": {"version": ACTION_VERSION, **ADAPTIVE_ACTION_SPEC},
-        "base": agent.base_metadata(),
-    }
+    meta = {"policy": "adaptive", "action_spec": action_spec(), "base": agent.base_metadata(),
+            "feature_range": agent.range_metadata()}
     return save_model(directory, agent.arrays(), meta)
 
 
 def test_model_file_round_trip_and_checks(tmp_path: Path) -> None:
     weights = np.random.default_rng(0).normal(0.0, 0.2, SHAPE)
-    agent = AdaptiveHybrid(weights, capacity_price=3.0, safety_factor=0.8)
+    low, high = -np.ones(len(ADAPTIVE_FEATURES)), 2.0 * np.ones(len(ADAPTIVE_FEATURES))
+    agent = AdaptiveHybrid(weights, ForecastSS(capacity_price=3.0, safety_factor=0.8), low, high)
     directory = _save(agent, tmp_path / "adaptive")
     loaded = Hybrid.load(directory)
     assert isinstance(loaded, AdaptiveHybrid)
     np.testing.assert_array_equal(loaded.weights, weights)
+    np.testing.assert_array_equal(loaded.feature_low, low)
     assert loaded.base.capacity_price == 3.0 and loaded.base.safety_factor == 0.8
     obs = _planning_observation(demand=7.0, forecast=5.0)
     np.testing.assert_array_equal(loaded.act(obs), agent.act(obs))
+
+    from hybridinv.rl.integrity import write_file_hashes
 
     meta_path = directory / "metadata.json"
     meta = json.loads(meta_path.read_text())
     meta["action_spec"]["features"] = ["bias", "something_else"]
     meta_path.write_text(json.dumps(meta))
+    write_file_hashes(directory)
     with pytest.raises(ModelFileError, match="features"):
         Hybrid.load(directory)
 
@@ -215,8 +247,8 @@ def test_training_writes_a_model_no_worse_than_its_start(tmp_path: Path) -> None
 def test_shipped_default_hybrid_is_adaptive_and_plans_catalogs_of_any_size() -> None:
     agent = Hybrid.load("hybrid_default")
     assert isinstance(agent, AdaptiveHybrid)
-    assert agent.metadata["training"]["scenario"] == "multi_50"
-    assert agent.metadata["training"]["seconds"] <= 15 * 60
+    assert agent.metadata["training"]["kind"] == "broad family"
+    assert agent.feature_low is not None and (agent.feature_low <= agent.feature_high).all()
     for name in ("multi_10", "multi_50"):
         frame = simulate(agent, scenarios.get(name), seeds=[0], periods=10)
         assert frame["violations"].iloc[0] == 0
@@ -237,14 +269,18 @@ def _catalog() -> pd.DataFrame:
     )
 
 
-def test_plan_uses_forecast_history_to_correct_the_forecast() -> None:
+def test_plan_uses_forecast_history_to_correct_the_forecast(tmp_path: Path) -> None:
     catalog = _catalog()
     state = pd.DataFrame({"sku": ["A", "B"], "on_hand": [20.0, 8.0]})
     periods = [f"w{k}" for k in range(26)]
     demand = pd.DataFrame({"sku": ["A", "B"], **{p: [18.0, 4.0] for p in periods}})
     forecast = pd.DataFrame({"sku": ["A", "B"], **{p: [10.0, 4.0] for p in periods}})
-    plain = hybridinv.plan(state, catalog, demand_history=demand)
-    corrected = hybridinv.plan(state, catalog, demand_history=demand, forecast_history=forecast)
+    weights = np.zeros(SHAPE)
+    weights[0, ADAPTIVE_FEATURES.index("drift_13")] = 1.0
+    model = _save(AdaptiveHybrid(weights), tmp_path / "drift")
+    with pytest.warns(hybridinv.PlanningWarning, match="forecast_history"):
+        plain = hybridinv.plan(state, catalog, demand_history=demand, model=model)
+    corrected = hybridinv.plan(state, catalog, demand_history=demand, forecast_history=forecast, model=model)
     a_plain, a_corrected = plain.set_index("sku").loc["A"], corrected.set_index("sku").loc["A"]
     assert a_corrected["order_up_to"] > a_plain["order_up_to"]  # A sold 80% above its forecast
     b_plain, b_corrected = plain.set_index("sku").loc["B"], corrected.set_index("sku").loc["B"]
