@@ -66,6 +66,7 @@ def plan(
     lost_sales: bool = True,
     period: int = 0,
     extra_columns: ExtraColumns = "error",
+    validate: bool | int = False,
     **options: Any,
 ) -> pd.DataFrame:
     """Plan this period's orders for every SKU.
@@ -121,6 +122,11 @@ def plan(
         an error naming the closest known column (a misspelled optional column
         would otherwise be ignored and change the plan); ``"ignore"`` allows any,
         a list allows the columns named.
+    validate : bool or int
+        Validation gate of the hybrid (:mod:`hybridinv.rl.gate`): replay the last 12
+        (or ``validate``) periods of ``demand_history`` with the hybrid and its base
+        policy and plan with the base, saying why, when the hybrid would have cost
+        more (``diagnostics["validation_gate"]``). Needs ``demand_history``.
     **options
         Passed to the policy factory when ``policy`` is a name.
 
@@ -179,17 +185,53 @@ def plan(
         inv, cat, cons, mean, std, history, period=period, lost_sales=lost_sales, forecast_history=past_forecast
     )
     pol = _as_policy(policy, options)
+    gate = None
+    if validate is not False:
+        pol, gate = _gate(pol, validate, cat, cons, history, past_forecast, lost_sales)
     decide = getattr(pol, "decide", None)
     proposed: Decision = decide(obs) if callable(decide) else _act(pol, obs)
     decision, check, order_check = _checked(proposed, obs, cat, inv, cons)
     frame = _frame(cat, inv, obs, decision, check.orders, mean)
     notes = _notes(proposed, check, cat, cons, history is not None and past_forecast is None)
+    if gate is not None and not gate.use_hybrid:
+        notes["validation_gate"] = gate.reason
     diag = _diagnostics(pol, decision, cat, cons, frame, from_catalog, check, notes, started)
+    if gate is not None:
+        diag["validation_gate"] = gate.to_dict()
     diag["order_check"] = order_check
     diag["drift_correction"] = history is not None and past_forecast is not None
     frame.attrs["diagnostics"] = diag
     _warn(decision, check, notes)
     return frame
+
+
+def _gate(
+    pol: Policy,
+    validate: bool | int,
+    cat: Catalog,
+    cons: Constraints,
+    history: np.ndarray | None,
+    past_forecast: np.ndarray | None,
+    lost_sales: bool,
+) -> tuple[Policy, Any]:
+    """The policy to plan with after the validation gate, and the gate's result."""
+    from hybridinv.rl.adaptive import AdaptiveHybrid, zero_weights
+    from hybridinv.rl.gate import validation_gate
+
+    if not isinstance(pol, AdaptiveHybrid):
+        raise PlanningError("validate= applies to the hybrid policy", column="validate",
+                            value=getattr(pol, "name", type(pol).__name__))
+    if history is None:
+        raise PlanningError("validate= replays recent periods and needs a demand_history", column="demand_history")
+    count = isinstance(validate, (int, np.integer)) and not isinstance(validate, bool) and validate >= 1
+    if validate is not True and not count:
+        raise PlanningError("validate must be True, False or a number of periods >= 1", column="validate",
+                            value=validate)
+    periods = 12 if validate is True else int(validate)
+    result = validation_gate(pol, cat, cons, history, past_forecast, lost_sales, periods)
+    if result.use_hybrid:
+        return pol, result
+    return AdaptiveHybrid(zero_weights(), pol.base, repair=pol.repair, name=f"{pol.name}_base"), result
 
 
 def _check_flags(lost_sales: object, period: object) -> None:

@@ -1,0 +1,93 @@
+"""The validation gate of plan() (hybridinv/rl/gate.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import hybridinv
+from hybridinv import Catalog, Constraints
+from hybridinv.core.errors import PlanningError
+from hybridinv.rl import save_model
+from hybridinv.rl.adaptive import ADAPTIVE_FEATURES, ADAPTIVE_OUTPUTS, AdaptiveHybrid, action_spec, zero_weights
+from hybridinv.rl.gate import validation_gate
+
+SHAPE = (len(ADAPTIVE_OUTPUTS), len(ADAPTIVE_FEATURES))
+
+
+def _inputs(periods: int = 30) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    rng = np.random.default_rng(3)
+    n = 6
+    skus = [f"S{i}" for i in range(n)]
+    catalog = pd.DataFrame({"sku": skus, "unit_cost": 10.0, "holding_cost": 2.0, "shortage_cost": 14.0,
+                            "lead_time": 1, "demand_mean": 20.0, "demand_std": 4.5})
+    demand = rng.poisson(20.0, size=(n, periods)).astype(float)
+    names = [f"p{k}" for k in range(periods)]
+    history = pd.DataFrame({"sku": skus, **{c: demand[:, k] for k, c in enumerate(names)}})
+    forecasts = pd.DataFrame({"sku": skus, **{c: np.full(n, 20.0) for c in names}})
+    state = pd.DataFrame({"sku": skus, "on_hand": 10.0, "pipeline_0": 20.0})
+    return catalog, state, history, forecasts
+
+
+def _model(tmp_path: Path, weights: np.ndarray) -> Path:
+    agent = AdaptiveHybrid(weights)
+    return save_model(tmp_path, agent.arrays(), {"policy": "adaptive", "action_spec": action_spec(),
+                                                  "base": agent.base_metadata()})
+
+
+def _overstocking() -> np.ndarray:
+    weights = np.zeros(SHAPE)
+    weights[0, 0], weights[1, 0] = 0.3, 1.5  # +35% forecast and +1.5 safety factors, everywhere
+    return weights
+
+
+def test_a_hybrid_that_would_have_lost_falls_back_to_its_base(tmp_path: Path) -> None:
+    catalog, state, history, forecasts = _inputs()
+    model = _model(tmp_path / "bad", _overstocking())
+    with pytest.warns(hybridinv.PlanningWarning, match="validation gate falls back"):
+        gated = hybridinv.plan(state, catalog, demand_history=history, forecast_history=forecasts, model=model,
+                               validate=True)
+    gate = gated.attrs["diagnostics"]["validation_gate"]
+    assert gate["use_hybrid"] is False and gate["hybrid_cost"] > gate["base_cost"] and gate["periods"] == 12
+    assert gate["forecasts"] == "forecast_history"
+    base = hybridinv.plan(state, catalog, demand_history=history, forecast_history=forecasts,
+                          model=_model(tmp_path / "zero", zero_weights()))
+    np.testing.assert_array_equal(gated["order_qty"], base["order_qty"])
+    ungated = hybridinv.plan(state, catalog, demand_history=history, forecast_history=forecasts, model=model)
+    assert ungated["order_qty"].sum() > gated["order_qty"].sum()
+
+
+def test_the_base_itself_passes_the_gate_and_history_alone_uses_a_rolling_forecaster(tmp_path: Path) -> None:
+    catalog, state, history, _ = _inputs()
+    with pytest.warns(hybridinv.PlanningWarning, match="forecast_history"):
+        frame = hybridinv.plan(state, catalog, demand_history=history, model=_model(tmp_path, zero_weights()),
+                               validate=6)
+    gate = frame.attrs["diagnostics"]["validation_gate"]
+    assert gate["use_hybrid"] is True and gate["periods"] == 6 and gate["forecasts"] == "rolling forecaster"
+    assert gate["hybrid_cost"] == gate["base_cost"]
+
+
+def test_gate_arithmetic_matches_two_separate_replays() -> None:
+    catalog, _, history, forecasts = _inputs()
+    cat = Catalog.from_frame(catalog)
+    demand = history.drop(columns="sku").to_numpy(dtype=float)
+    result = validation_gate(AdaptiveHybrid(_overstocking()), cat, Constraints(), demand,
+                             forecasts.drop(columns="sku").to_numpy(dtype=float), periods=10)
+    assert not result.use_hybrid and result.periods == 10
+    assert "falls back" in result.reason
+
+
+def test_gate_input_errors(tmp_path: Path) -> None:
+    catalog, state, history, _ = _inputs()
+    with pytest.raises(PlanningError, match="demand_history"):
+        hybridinv.plan(state, catalog, validate=True)
+    with pytest.raises(PlanningError, match="hybrid"):
+        hybridinv.plan(state, catalog, policy="newsvendor", demand_history=history, validate=True)
+    with pytest.raises(PlanningError, match="validate"):
+        hybridinv.plan(state, catalog, demand_history=history, validate=-2)
+    short = history.iloc[:, :6]
+    with pytest.raises(PlanningError, match="more than 8 periods"):
+        hybridinv.plan(state, catalog, demand_history=short, model=_model(tmp_path, zero_weights()), validate=True)
