@@ -193,6 +193,7 @@ def backtest(
     periods_per_year: int = 12,
     name: str = "backtest",
     progress: bool = False,
+    extra_columns: Any = "error",
 ) -> BacktestResult:
     """Rolling-origin backtest of policies on a demand history.
 
@@ -224,6 +225,8 @@ def backtest(
     periods_per_year : int
     name : str
     progress : bool
+    extra_columns : "error", "ignore" or list of str
+        Unknown catalog columns (see :meth:`hybridinv.Catalog.from_frame`).
 
     Returns
     -------
@@ -235,7 +238,7 @@ def backtest(
         For invalid input (unknown policy, bad cutoff, SKUs without history, ...).
     """
     started = time.perf_counter()
-    cat = catalog if isinstance(catalog, Catalog) else Catalog.from_frame(catalog)
+    cat = catalog if isinstance(catalog, Catalog) else Catalog.from_frame(catalog, extra_columns=extra_columns)
     hist = read_history(history).aligned(cat)
     split = hist.cutoff_index(cutoff)
     unknown = [p for p in policies if p not in POLICIES]

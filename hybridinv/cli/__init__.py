@@ -23,6 +23,7 @@ SUBCOMMANDS: dict[str, str] = {
     "tune": "Tune reward weights or KPI multipliers for targets.",
     "monitor": "Render a monitoring dashboard from a planning log.",
     "twin": "Fit a digital twin from a transaction log.",
+    "backtest": "Rolling-origin backtest of policies on a demand history or a built-in suite.",
     "shadow": "Replay recommended vs incumbent decisions (shadow mode).",
 }
 

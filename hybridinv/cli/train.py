@@ -14,15 +14,25 @@ __all__ = ["command"]
 @click.option(
     "--algo",
     type=click.Choice(["hybrid", "es", "adaptive", "ppo", "sac"]),
-    default="hybrid",
+    default="adaptive",
     show_default=True,
     help=(
-        "hybrid: shared network + repair trained by PPO (TargetEnv); es: residual hybrid (network correcting "
-        "capped base-stock) trained by evolution strategies; adaptive: shared per-SKU linear policy correcting the "
-        "forecast capped base-stock, trained by evolution strategies (the shipped default); ppo/sac: pure RL on "
-        "order quantities (OrderEnv)."
+        "adaptive: shared per-SKU linear policy correcting a forecast-driven (s, S), trained by evolution "
+        "strategies (the form of the shipped default; the only one for --history); hybrid: shared network + repair "
+        "trained by PPO (TargetEnv); es: residual hybrid (network correcting capped base-stock) trained by "
+        "evolution strategies; ppo/sac: pure RL on order quantities (OrderEnv)."
     ),
 )
+@click.option("--history", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Train on your own demand history (CSV, long or wide) instead of a scenario; needs --catalog.")
+@click.option("--catalog", type=click.Path(exists=True, dir_okay=False), default=None, help="Catalog CSV (--history).")
+@click.option("--cutoff", default=None,
+              help="--history: train on the periods before this one (a count or a period label; default all).")
+@click.option("--capacity", type=float, default=None, help="--history: warehouse capacity (default: derived).")
+@click.option("--budget", type=float, default=None, help="--history: budget per period (default: derived).")
+@click.option("--validation", type=int, default=12, show_default=True,
+              help="--history: last training periods held out for the keep-or-discard check.")
+@click.option("--season", type=int, default=12, show_default=True, help="--history: seasonal cycle (0: none).")
 @click.option("--timesteps", type=int, default=50_000, show_default=True, help="Training periods.")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Model directory to write.")
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -35,13 +45,12 @@ __all__ = ["command"]
 @click.option("--n-steps", type=int, default=1024, show_default=True, help="PPO rollout length per environment.")
 @click.option("--warm-start", type=click.Path(), default=None, help="Initialize the hybrid network from a model.")
 @click.option("--hidden", type=int, default=None, help="Hidden width (default 64; 16 for --algo es).")
-@click.option("--population", type=int, default=20, show_default=True, help="ES: members per generation (even).")
-@click.option("--sigma", type=float, default=0.05, show_default=True, help="ES: perturbation standard deviation.")
-@click.option("--generations", type=int, default=1000, show_default=True, help="ES: maximum generations.")
-@click.option(
-    "--seeds-per-generation", type=int, default=2, show_default=True, help="ES: scenario seeds per generation."
-)
-@click.option("--time-limit", type=float, default=780.0, show_default=True, help="ES: stop after this many seconds.")
+@click.option("--population", type=int, default=None, help="ES: members per generation (even; 20, --history 16).")
+@click.option("--sigma", type=float, default=None, help="ES: perturbation standard deviation (0.05, --history 0.1).")
+@click.option("--generations", type=int, default=None, help="ES: maximum generations (1000, --history 60).")
+@click.option("--seeds-per-generation", type=int, default=None,
+              help="ES: scenario seeds per generation (2, --history 3).")
+@click.option("--time-limit", type=float, default=None, help="ES: stop after this many seconds (780, --history 240).")
 @click.option("--workers", type=int, default=2, show_default=True, help="ES: simulation processes.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def command(
@@ -59,13 +68,20 @@ def command(
     n_steps: int,
     warm_start: str | None,
     hidden: int | None,
-    population: int,
-    sigma: float,
-    generations: int,
-    seeds_per_generation: int,
-    time_limit: float,
+    population: int | None,
+    sigma: float | None,
+    generations: int | None,
+    seeds_per_generation: int | None,
+    time_limit: float | None,
     workers: int,
     quiet: bool,
+    history: str | None,
+    catalog: str | None,
+    cutoff: str | None,
+    capacity: float | None,
+    budget: float | None,
+    validation: int,
+    season: int,
 ) -> None:
     """Train an RL agent (pure RL or hybrid) on a scenario and write a model directory.
 
@@ -74,9 +90,25 @@ def command(
     action specification, reward, training configuration, seed, evaluation
     KPIs and the SHA-256 of every file of the directory. With --algo es or adaptive, --learning-rate is the
     Adam step on the mean parameters (default 0.03 for ES) and --eval-every counts generations.
+
+    With --history and --catalog the adaptive hybrid is trained on your own history
+    (hybridinv.rl.history.train_on_history): block bootstraps of the training window, a
+    validation gate on its last --validation periods (the model is the base policy when the
+    trained weights do not beat it there), validation numbers in the metadata.
     """
     from hybridinv.core.errors import PlanningError
     from hybridinv.rl.training import TrainConfig, train, train_es
+
+    es_options = {
+        key: value
+        for key, value in (("population", population), ("sigma", sigma), ("generations", generations),
+                           ("seeds_per_generation", seeds_per_generation), ("time_limit", time_limit))
+        if value is not None
+    }
+    if history is not None:
+        _train_on_history(history, catalog, cutoff, capacity, budget, validation, season, out, es_options, workers,
+                          seed, quiet)
+        return
 
     is_es = algo in ("es", "adaptive")
     try:
@@ -99,14 +131,10 @@ def command(
             from hybridinv.rl.es import ESConfig
 
             es = ESConfig(
-                population=population,
-                sigma=sigma,
+                **{"time_limit": 780.0, **es_options},  # type: ignore[arg-type]
                 learning_rate=0.03 if learning_rate == 3e-4 else learning_rate,
-                generations=generations,
-                seeds_per_generation=seeds_per_generation,
                 eval_every=max(1, eval_every) if eval_every < 1000 else 5,
                 eval_seeds=config.eval_seeds,
-                time_limit=time_limit,
                 seed=seed,
             )
             result = train_es(config, out, progress=not quiet, es=es, workers=workers)
@@ -117,3 +145,41 @@ def command(
     best = {key: round(value, 4) for key, value in result.best.items()}
     click.echo(f"wrote {result.path} in {result.seconds:.0f} s")
     click.echo(json.dumps({"best_evaluation": best}, indent=2))
+
+
+def _train_on_history(
+    history: str,
+    catalog: str | None,
+    cutoff: str | None,
+    capacity: float | None,
+    budget: float | None,
+    validation: int,
+    season: int,
+    out: str,
+    es_options: dict[str, float],
+    workers: int,
+    seed: int,
+    quiet: bool,
+) -> None:
+    from hybridinv.backtest.history import read_history
+    from hybridinv.cli._io import read_csv
+    from hybridinv.core.catalog import Catalog
+    from hybridinv.core.constraints import Constraints
+    from hybridinv.core.errors import PlanningError
+    from hybridinv.rl.history import HistoryTraining, train_on_history
+
+    if catalog is None:
+        raise PlanningError("--history needs --catalog", column="catalog")
+    cat = Catalog.from_frame(read_csv(catalog))
+    demand = read_history(read_csv(history)).aligned(cat)
+    periods = demand.n_periods
+    if cutoff is not None:
+        periods = demand.cutoff_index(int(cutoff) if cutoff.strip().isdigit() else cutoff)
+    limits = None
+    if capacity is not None or budget is not None:
+        limits = Constraints(capacity=capacity or float("inf"), budget=budget or float("inf"))
+    settings = HistoryTraining(validation=validation, workers=workers, seed=seed, **es_options)  # type: ignore[arg-type]
+    _, report = train_on_history(demand.demand[:periods], cat, out, limits, settings, season=season or None,
+                                 progress=not quiet, name="history")
+    click.echo(f"wrote {out}: {report['reason']}")
+    click.echo(json.dumps({k: v for k, v in report.items() if k != "bootstrap_best"}, indent=2, default=str))

@@ -1,0 +1,65 @@
+"""``hybridinv backtest`` and ``hybridinv train --history`` from CSV files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+from click.testing import CliRunner
+
+from hybridinv.cli import main
+from hybridinv.rl import Hybrid
+from hybridinv.rl.adaptive import AdaptiveHybrid
+
+from ._data import catalog_frame, history_frame
+
+
+def _files(tmp_path: Path) -> tuple[Path, Path]:
+    history, catalog = tmp_path / "sales.csv", tmp_path / "catalog.csv"
+    history_frame().to_csv(history, index=False)
+    catalog_frame().to_csv(catalog, index=False)
+    return history, catalog
+
+
+def test_backtest_from_csv_writes_the_report(tmp_path: Path) -> None:
+    history, catalog = _files(tmp_path)
+    out = tmp_path / "bt"
+    args = ["backtest", "--history", str(history), "--catalog", str(catalog), "--cutoff", "2021-01",
+            "--policies", "static_ss,hybrid_base,newsvendor", "--budget", "5000", "--out", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "| hybrid_base |" in result.output and "CI over SKUs" in result.output
+    rows = pd.read_csv(out / "results.csv")
+    assert set(rows["policy"]) == {"static_ss", "hybrid_base", "newsvendor"} and len(rows) == 36
+    assert (out / "report.html").exists() and (out / "periods.csv").exists()
+
+
+def test_backtest_input_errors_are_one_line(tmp_path: Path) -> None:
+    history, catalog = _files(tmp_path)
+    neither = CliRunner().invoke(main, ["backtest"])
+    assert neither.exit_code == 1 and "Error: " in neither.output and "--suite or --history" in neither.output
+    bad = CliRunner().invoke(main, ["backtest", "--history", str(history), "--catalog", str(catalog), "--cutoff",
+                                    "2031-01"])
+    assert bad.exit_code == 1 and "cutoff" in bad.output and "Traceback" not in bad.output
+    model = CliRunner().invoke(main, ["backtest", "--history", str(history), "--catalog", str(catalog), "--cutoff",
+                                      "24", "--model", "nodir"])
+    assert model.exit_code != 0 and "NAME=DIR" in model.output
+
+
+def test_train_on_history_writes_a_validated_model(tmp_path: Path) -> None:
+    history, catalog = _files(tmp_path)
+    out = tmp_path / "mine"
+    args = ["train", "--history", str(history), "--catalog", str(catalog), "--cutoff", "30", "--validation", "6",
+            "--population", "4", "--generations", "2", "--seeds-per-generation", "1", "--time-limit", "0",
+            "--workers", "1", "--out", str(out), "--quiet"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    agent = Hybrid.load(out)
+    assert isinstance(agent, AdaptiveHybrid)
+    report = agent.metadata["validation"]
+    assert report["held_out_periods"] == 6 and isinstance(report["accepted"], bool)
+    assert json.loads(result.output[result.output.index("{"):])["held_out_periods"] == 6
+    assert agent.feature_low is not None
+    if not report["accepted"]:
+        assert (agent.weights == 0).all()
