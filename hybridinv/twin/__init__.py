@@ -4,7 +4,7 @@ logs, and build simulation scenarios (including real-data backtests) from the fi
 from __future__ import annotations
 
 from hybridinv.twin.demand_fit import Censoring, DemandFit, DemandPattern, classify_demand, fit_demand, seasonal_indices
-from hybridinv.twin.processes import DemandFamily, FittedDemand, HistoricalDemand
+from hybridinv.twin.processes import DemandFamily, FittedDemand
 from hybridinv.twin.realdata import RealDataBacktest, data_dir, load_series, real_data_backtest, real_data_scenario
 from hybridinv.twin.supply_fit import RECEIPT_COLUMNS, SupplyFit, fit_supply
 from hybridinv.twin.synthetic import SyntheticLog, synthetic_log
@@ -20,7 +20,6 @@ __all__ = [
     "DemandPattern",
     "DigitalTwin",
     "FittedDemand",
-    "HistoricalDemand",
     "PlanningPeriod",
     "RealDataBacktest",
     "SeasonalIndex",

@@ -2,9 +2,9 @@
 
 :class:`FittedDemand` draws each SKU from its own fitted family (Poisson,
 negative binomial or an empirical bootstrap), since a fitted catalog mixes
-smooth and intermittent items. :class:`HistoricalDemand` replays a recorded
-demand path, so a backtest evaluates every policy on the demand that actually
-happened (common random numbers by construction).
+smooth and intermittent items. Recorded histories are replayed by
+:class:`hybridinv.demand.replay.ForecastReplay` (evaluation: every seed replays the record)
+and resampled by :class:`hybridinv.demand.replay.BlockBootstrap` (training and tuning).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from hybridinv.core.errors import PlanningError
 from hybridinv.demand.processes import DemandPath, DemandProcess
 
-__all__ = ["DemandFamily", "FittedDemand", "HistoricalDemand"]
+__all__ = ["DemandFamily", "FittedDemand"]
 
 
 class DemandFamily(IntEnum):
@@ -111,62 +111,3 @@ class FittedDemand(DemandProcess):
         scaled = base * level / np.maximum(self._sample_mean[cols], 1e-12)[None, :]  # type: ignore[attr-defined]
         floor = np.floor(scaled)
         return floor + (rng.random(level.shape) < scaled - floor)
-
-
-@dataclass(frozen=True)
-class HistoricalDemand(DemandProcess):
-    """Replay a recorded demand path (a backtest over real history).
-
-    Parameters
-    ----------
-    realized : array, shape (periods, n)
-        The demand that happened, period by period (NaN is read as 0).
-    expected : array, shape (periods, n), optional
-        What a forecaster knew before each period (defaults to ``mean`` with the
-        process's pattern); policies see it through ``Observation.forecast``.
-
-    Notes
-    -----
-    ``sample`` ignores its generator for the recorded periods; past the end of
-    the record (the scenario's look-ahead) it draws from the fitted base process,
-    so forecasts exist at the horizon.
-    """
-
-    realized: NDArray[np.float64] = field(default=None, repr=False)  # type: ignore[assignment,arg-type]
-    expected: NDArray[np.float64] | None = field(default=None, repr=False)
-    base: DemandProcess | None = field(default=None, repr=False)
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        n = self.n_skus
-        realized = np.asarray(self.realized, dtype=np.float64)
-        if realized.ndim != 2 or realized.shape[1] != n or realized.shape[0] == 0:
-            raise PlanningError(f"realized demand must have shape (periods, {n})", column="realized")
-        realized = np.nan_to_num(realized, nan=0.0)
-        if (realized < 0).any():
-            raise PlanningError("realized demand must be >= 0", column="realized")
-        object.__setattr__(self, "realized", realized)
-        if self.expected is not None:
-            expected = np.asarray(self.expected, dtype=np.float64)
-            if expected.shape != realized.shape:
-                raise PlanningError("expected must have the shape of realized", column="expected")
-            object.__setattr__(self, "expected", expected)
-
-    @property
-    def recorded_periods(self) -> int:
-        """Number of recorded periods."""
-        return int(self.realized.shape[0])
-
-    def sample(self, rng: np.random.Generator, periods: int) -> DemandPath:
-        """The recorded path (padded with draws of the base process past its end)."""
-        base = self.base if self.base is not None else DemandProcess(mean=self.mean)
-        drawn = base.sample(rng, periods)
-        recorded = min(periods, self.recorded_periods)
-        realized = drawn.realized.copy()
-        realized[:recorded] = self.realized[:recorded]
-        expected = drawn.expected.copy()
-        if self.expected is not None:
-            expected[:recorded] = self.expected[:recorded]
-            if periods > recorded:
-                expected[recorded:] = self.expected[-1]
-        return DemandPath(realized=realized, expected=expected, std=base.base_std(expected))

@@ -2,10 +2,12 @@
 
 The data are read from a folder given by the caller, else the environment
 variable ``HYBRIDINV_DATA``, else ``../shared/data`` next to the repository
-(never copied into the project). A backtest fits the digital twin on the first
-``train_months`` months and replays the actual demand of the remaining months
-(:class:`~hybridinv.twin.processes.HistoricalDemand`), so every policy is
-evaluated on what really happened.
+(never copied into the project). :func:`real_data_backtest` builds the registered
+scenarios ``hospital_backtest`` and ``carparts_backtest``: the built-in suites of
+:mod:`hybridinv.backtest` (realistic costs, constraints from the training months, an
+exact replay of the actual test months with rolling forecasts, a training bootstrap
+in ``fit_on``) with the digital twin fitted on the training months for its report.
+The rolling-origin backtest of many policies is :func:`hybridinv.backtest.backtest`.
 
 References
 ----------
@@ -25,7 +27,6 @@ import pandas as pd
 
 from hybridinv.core.errors import PlanningError
 from hybridinv.sim.scenario import Scenario
-from hybridinv.twin.processes import HistoricalDemand
 from hybridinv.twin.twin import DemandMatrix, DigitalTwin, PlanningPeriod
 
 __all__ = ["DATASETS", "RealDataBacktest", "data_dir", "load_series", "real_data_backtest", "real_data_scenario"]
@@ -84,12 +85,16 @@ def _unique_series_names(long: pd.DataFrame) -> pd.Series:
 
 @dataclass(frozen=True)
 class RealDataBacktest:
-    """A fitted real-data backtest.
+    """A real-data backtest scenario with the twin fitted on its training months.
 
     Attributes
     ----------
     scenario : Scenario
-        Horizon = test months; demand replays the actual test months.
+        Horizon = test months; an exact replay of the actual test months with the forecasts
+        a rolling forecaster made before each (tag ``"replay"``), the built-in suite's
+        catalog (:mod:`hybridinv.backtest.suites`) and the constraint rule's capacity and
+        budget; ``scenario.fit_on`` is the seeded block bootstrap of the training months
+        that tuners and trainers use.
     twin : DigitalTwin
         The twin fitted on the training months (``twin.report_`` is the fit report).
     train, test : pandas.DataFrame
@@ -104,80 +109,63 @@ class RealDataBacktest:
 
 def real_data_backtest(
     name: str,
-    n_series: int = 50,
-    train_months: int = 60,
+    n_series: int | None = 50,
+    train_months: int | None = None,
     path: str | os.PathLike[str] | None = None,
-    lead_time: int = 1,
-    holding_cost: float = 1.0,
-    shortage_cost: float = 9.0,
-    lost_sales: bool = True,
     level_window: int | None = 24,
-    min_observed: float = 0.75,
 ) -> RealDataBacktest:
-    """Fit the twin on the first ``train_months`` months and build a replay scenario.
-
-    Series are taken in sorted order among those observed in at least
-    ``min_observed`` of the training months. The scenario's forecast
-    (``Observation.forecast``) is the fitted mean times the fitted seasonal index,
-    the realized demand is the recorded one.
+    """The built-in suite ``name`` as one replay scenario, with the twin fitted on its training months.
 
     Parameters
     ----------
     name : {"carparts", "hospital"}
-    n_series : int
-        Number of series (SKUs).
-    train_months : int
-        Months used to fit; the rest are the test horizon.
+    n_series : int, optional
+        The first ``n_series`` qualifying series (all when None).
+    train_months : int, optional
+        Months used to fit (default: the suite's cutoff, 60 for hospital, 39 for car parts).
     path : path-like, optional
         Data folder (see :func:`data_dir`).
-    lead_time, holding_cost, shortage_cost : float
-        Catalog values of every SKU (unit cost 0: costs as in the exact models).
-    lost_sales : bool
     level_window : int, optional
-        Months used for the demand level (recent level), all when None.
-    min_observed : float
-        Minimum share of observed training months of a series.
+        Months the twin uses for the demand level.
 
     Raises
     ------
     PlanningError
-        When ``train_months`` leaves no test month or too few series qualify.
+        For an unknown data set or a ``train_months`` that leaves no test month.
     """
-    wide = load_series(name, path)
-    total = len(wide)
-    if not 4 <= train_months < total:
-        raise PlanningError(f"train_months must be in [4, {total - 1}]", column="train_months", value=train_months)
-    train, test = wide.iloc[:train_months], wide.iloc[train_months:]
-    share = train.notna().mean(axis=0)
-    chosen = sorted(share.index[share >= min_observed].astype(str))[:n_series]
-    if len(chosen) < n_series:
-        raise PlanningError(f"only {len(chosen)} series qualify", column="n_series", value=n_series)
-    train, test = train[chosen], test[chosen]
+    from hybridinv.backtest.setup import ConstraintRule, evaluation_scenario
+    from hybridinv.backtest.suites import load_suite
+    from hybridinv.demand.forecasters import Forecaster
+
+    if name not in DATASETS:
+        raise PlanningError(f"unknown data set; known: {sorted(DATASETS)}", column="dataset", value=name)
+    history, catalog, spec = load_suite(name, path, n_series)
+    cutoff = spec.cutoff if train_months is None else int(train_months)
+    if not 4 <= cutoff < history.n_periods:
+        raise PlanningError(f"train_months must be in [4, {history.n_periods - 1}]", column="train_months",
+                            value=train_months)
+    y = history.demand
     matrix = DemandMatrix(
-        sku=np.array(chosen, dtype=object),
-        periods=pd.period_range("2000-01", periods=train_months, freq="M"),
-        demand=train.to_numpy(dtype=np.float64),
-        censored=np.zeros(train.shape, dtype=bool),
+        sku=history.sku,
+        periods=pd.period_range("2000-01", periods=cutoff, freq="M"),
+        demand=y[:cutoff],
+        censored=np.zeros((cutoff, y.shape[1]), dtype=bool),
         has_stock_info=False,
     )
     twin = DigitalTwin(period=PlanningPeriod.MONTH, level_window=level_window).fit_matrix(matrix)
-    horizon = len(test)
-    fitted = twin.demand_process()
-    expected = fitted.mean[None, :] * twin.demand_fit_.seasonal_factor(train_months, horizon)
-    replay = HistoricalDemand(
-        mean=fitted.mean, realized=test.to_numpy(dtype=np.float64), expected=expected, base=fitted
-    )
-    scenario = twin.scenario(
-        periods=horizon, lost_sales=lost_sales, name=f"{name}_backtest",
-        unit_cost=0.0, holding_cost=holding_cost, shortage_cost=shortage_cost, lead_time=lead_time,
-    )
+    forecaster = Forecaster(season=12).fit(y[:cutoff])
+    limits = ConstraintRule().derive(y[:cutoff], catalog)
+    scenario = evaluation_scenario(y, cutoff, catalog, limits, forecaster, name=f"{name}_backtest")
     scenario = scenario.replace(
-        demand=replay, warmup=0,
-        description=f"{name}: {n_series} series, fit on {train_months} months, replay of {horizon} actual months",
+        description=f"{name}: {y.shape[1]} series, fit on {cutoff} months, replay of {y.shape[0] - cutoff} "
+        "actual months with rolling forecasts",
     )
-    return RealDataBacktest(scenario=scenario, twin=twin, train=train, test=test)
+    months = pd.RangeIndex(1, y.shape[0] + 1, name="month")
+    frame = pd.DataFrame(y, index=months, columns=history.sku.astype(str))
+    return RealDataBacktest(scenario=scenario, twin=twin, train=frame.iloc[:cutoff], test=frame.iloc[cutoff:])
 
 
-def real_data_scenario(name: str, n_series: int = 50, train_months: int = 60, **options: object) -> Scenario:
+def real_data_scenario(name: str, n_series: int | None = 50, train_months: int | None = None,
+                       **options: object) -> Scenario:
     """The scenario of :func:`real_data_backtest` (see there for the options)."""
     return real_data_backtest(name, n_series, train_months, **options).scenario  # type: ignore[arg-type]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hybridinv.policies import BaseStock
+from hybridinv.demand.replay import ForecastReplay
+from hybridinv.policies.registry import make
 from hybridinv.sim import simulate
-from hybridinv.twin import HistoricalDemand, data_dir, load_series, real_data_backtest, real_data_scenario
+from hybridinv.twin import data_dir, load_series, real_data_backtest, real_data_scenario
 
 pytestmark = pytest.mark.skipif(
     not (data_dir() / "hospital.csv.gz").exists(),
@@ -23,30 +24,51 @@ def test_load_series_shapes():
     assert carparts.isna().any().any()  # early months missing for some series
 
 
-def test_hospital_backtest_replays_actual_demand():
-    backtest = real_data_backtest("hospital", n_series=20, train_months=60)
+def test_hospital_backtest_replays_actual_demand_and_tunes_on_the_training_months():
+    backtest = real_data_backtest("hospital", n_series=20)
     scenario = backtest.scenario
-    assert scenario.n_skus == 20 and scenario.periods == 24
-    assert isinstance(scenario.demand, HistoricalDemand)
+    assert scenario.n_skus == 20 and scenario.periods == 24 and "replay" in scenario.tags
+    assert isinstance(scenario.demand, ForecastReplay)
     path = scenario.sample(seed=123, periods=24)
     assert path.demand.realized[:24] == pytest.approx(backtest.test.to_numpy())
-    # seeds do not change the replayed demand
+    # seeds do not change the replay (evaluation) ...
     assert scenario.sample(seed=1, periods=24).demand.realized[:24] == pytest.approx(path.demand.realized[:24])
+    # ... and whatever is fitted sees a seeded bootstrap of the training months instead
+    fitting = scenario.for_fitting()
+    drawn = fitting.sample(seed=1).demand.realized
+    assert not np.array_equal(drawn, fitting.sample(seed=2).demand.realized)
+    train = backtest.train.to_numpy()
+    assert all(set(drawn[:, i]) <= set(train[:, i]) for i in range(20))
+    assert (scenario.catalog.unit_cost > 0).all()  # realistic costs, not unit cost 0
+    assert np.isfinite(scenario.constraints.capacity) and np.isfinite(scenario.constraints.budget)
     report = backtest.twin.report_
     assert (report["pattern"].isin(["smooth", "erratic"])).all()  # hospital: no zero months
 
 
 def test_carparts_are_mostly_intermittent():
-    backtest = real_data_backtest("carparts", n_series=40, train_months=39)
+    backtest = real_data_backtest("carparts", n_series=40)
     report = backtest.twin.report_
     assert report["pattern"].isin(["intermittent", "lumpy"]).mean() > 0.5
+    assert backtest.train.shape[0] == 39
 
 
 def test_backtest_runs_a_policy():
-    scenario = real_data_scenario("hospital", n_series=10, train_months=60)
-    level = np.rint(scenario.catalog.demand_mean * 2 + 2 * scenario.catalog.demand_std)
-    result = simulate(BaseStock(level, repair=None), scenario, seeds=1)
+    scenario = real_data_scenario("hospital", n_series=10)
+    result = simulate(make("newsvendor", scenario), scenario, seeds=1)
     assert 0.5 < result["fill_rate"].iloc[0] <= 1.0
+    assert result["violations"].iloc[0] == 0
+
+
+def test_suites_hold_every_qualifying_series():
+    from hybridinv.backtest.suites import load_suite
+
+    hospital, catalog, spec = load_suite("hospital")
+    assert hospital.demand.shape == (84, 767) and spec.cutoff == 60 and catalog.n_skus == 767
+    carparts, _, spec = load_suite("carparts")
+    assert carparts.demand.shape == (51, 2509) and spec.cutoff == 39
+    # the catalog of a quick run is the same as the first rows of the full one
+    _, small, _ = load_suite("hospital", n_series=5)
+    np.testing.assert_array_equal(small.unit_cost, catalog.unit_cost[:5])
 
 
 def test_env_variable_points_to_data(monkeypatch, tmp_path):
