@@ -483,3 +483,11 @@ def test_plan_is_thread_safe_and_leaves_warning_filters_alone(frames: tuple[pd.D
     assert not errors, errors
     assert not mismatches, mismatches[:3]
     assert list(warnings.filters) == filters_before
+
+
+def test_an_option_the_policy_does_not_take_is_a_planning_error() -> None:
+    from hybridinv.examples import example_frames
+
+    catalog, state = example_frames()
+    with pytest.raises(PlanningError, match="does not take option"):
+        hybridinv.plan(state, catalog, policy="ss", model="somewhere")

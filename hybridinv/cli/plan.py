@@ -58,6 +58,10 @@ __all__ = ["command"]
     show_default=True,
     help="Policy name (hybrid, newsvendor, ss, base_stock, dynamic_ss, mpc, ...).",
 )
+@click.option("--model", "model", type=click.Path(file_okay=False), default=None,
+              help="Model directory for --policy hybrid/ppo/sac (e.g. from hybridinv train --history).")
+@click.option("--validate", type=int, default=0, show_default=True,
+              help="Hybrid: replay the last N periods of --demand-history and fall back to the base if it lost.")
 @click.option("--backorders", is_flag=True, help="Unmet demand is backordered (default: lost sales).")
 @click.option(
     "--extra-columns",
@@ -78,6 +82,8 @@ def command(
     capacity: float,
     budget: float,
     policy: str,
+    model: str | None,
+    validate: int,
     backorders: bool,
     extra_columns: str,
     out_path: str | None,
@@ -106,6 +112,8 @@ def command(
             forecast_history=read_csv(past_forecast_path) if past_forecast_path else None,
             lost_sales=not backorders,
             extra_columns=extra_columns,
+            validate=validate if validate > 0 else False,
+            **({"model": model} if model is not None else {}),
         )
     for message in result.attrs["diagnostics"]["warnings"]:
         click.echo(f"Warning: {message}", err=True)

@@ -20,6 +20,7 @@ from numpy.typing import ArrayLike, NDArray
 from hybridinv.policies.base import Decision, TargetPolicy
 from hybridinv.policies.classical import SS, BaseStock
 from hybridinv.policies.dynamic import DynamicSS
+from hybridinv.policies.forecast_ss import ForecastSS
 from hybridinv.policies.newsvendor import Newsvendor
 from hybridinv.policies.rq import RQ, CappedBaseStock, ForecastCappedBaseStock
 
@@ -34,6 +35,7 @@ __all__ = [
     "capped_base_stock",
     "dynamic_ss",
     "forecast_capped_base_stock",
+    "forecast_ss",
     "mpc",
     "newsvendor",
     "rq",
@@ -137,6 +139,14 @@ def forecast_capped_base_stock(scenario: Scenario | None = None, **options: Any)
     on ``multi_50``, chosen by simulation on seeds 200-219).
     """
     return ForecastCappedBaseStock(**options)
+
+
+def forecast_ss(scenario: Scenario | None = None, **options: Any) -> ForecastSS:
+    """Forecast-driven (s, S) (:class:`~hybridinv.policies.forecast_ss.ForecastSS`), the hybrid's base.
+
+    Nothing to fit: levels, batches and caps follow each period's forecast and the catalog's costs.
+    """
+    return ForecastSS(**options)
 
 
 def newsvendor(scenario: Scenario | None = None, **options: Any) -> Newsvendor:

@@ -5,17 +5,20 @@ one period) — mean ``mu_P``, standard deviation ``sigma_P`` — and next perio
 forecast ``f`` with standard deviation ``s``:
 
 * level ``B = mu_P + z sigma_P`` with the cost-based safety factor
-  ``z = k * Phi^{-1}(m / (m + h + lambda v))``, ``m = p - c`` the margin a lost sale
-  costs once purchases are charged (:func:`net_margin`), ``h`` the holding cost,
-  ``v`` the volume and ``lambda`` a price of warehouse space (0 by default; only with a
-  finite capacity). The same rule holds with and without a capacity: a SKU whose
+  ``z = k * Phi^{-1}(m / (m + h + lambda v))``, ``m`` what a unit short costs once
+  purchases are charged (:func:`net_margin`: ``p - c`` with lost sales, ``p`` with
+  backorders), ``h`` the holding cost, ``v`` the volume and ``lambda`` a price of
+  warehouse space relative to the typical holding cost per volume
+  (:func:`space_cost`; only with a finite capacity). The same rule holds with and without a capacity: a SKU whose
   shortage cost does not exceed its unit cost (``m <= 0``) is not stocked either way
-  (level 0: buying a unit costs more than losing its sale);
+  (level 0: under lost sales, buying a unit costs more than losing its sale);
 * batch ``Q = max(1, b sqrt(2 K fbar / h))`` — the EOQ on the mean forecast per
   period ``fbar`` (1 without a fixed order cost ``K``: a base-stock policy);
 * reorder point ``s = B - 1`` and order-up-to level ``S = B - 1 + Q``: when the
   inventory position ``IP <= s``, order ``S - IP``, at most ``max(r, Q)`` with the
-  cap ``r = cap_factor (f + s)``, rounded up.
+  cap ``r = cap_factor (f + s)`` under lost sales (no cap with backorders, where it
+  would only keep a backlog open), rounded up. Perishable SKUs order no batch larger than
+  their demand over the shelf life.
 
 The desired orders pass the repair layer with shortfall-weighted priorities
 (:func:`~hybridinv.policies.rq.shortfall_weights`), so when capacity or budget bind
@@ -55,19 +58,39 @@ __all__ = ["ForecastSS", "Targets", "net_margin", "safety_fractile"]
 FRACTILE_BOUNDS = (1e-3, 1.0 - 1e-3)
 
 
-def net_margin(catalog: Catalog) -> NDArray[np.float64]:
-    """What one more lost sale costs, ``p - c``: shortage cost minus the purchase it saves.
+def net_margin(catalog: Catalog, lost_sales: bool = True) -> NDArray[np.float64]:
+    """What a unit short costs once purchases are charged: ``p - c`` with lost sales, ``p`` with backorders.
 
     The ledger charges the unit cost of every unit bought and the shortage cost of
-    every unit lost, so stocking a unit that sells saves ``p`` and costs ``c``.
+    every unit lost, so under lost sales stocking a unit that sells saves ``p`` and
+    costs ``c``; a backordered unit is bought anyway, later, so its shortage cost ``p``
+    (per period it waits) is the whole saving.
     """
+    if not lost_sales:
+        return np.asarray(catalog.shortage_cost, dtype=np.float64)
     return np.asarray(catalog.shortage_cost - catalog.unit_cost, dtype=np.float64)
 
 
-def safety_fractile(catalog: Catalog, capacity_price: float = 0.0) -> NDArray[np.float64]:
-    """The cost-based fractile ``m / (m + h + lambda v)`` per SKU (0 where ``m <= 0``)."""
-    margin = np.maximum(net_margin(catalog), 0.0)
-    over = catalog.holding_cost + max(float(capacity_price), 0.0) * catalog.volume
+def space_cost(catalog: Catalog, space_price: float) -> NDArray[np.float64]:
+    """``lambda v_i``: the price of the space a unit takes, ``lambda = space_price * median(h / v)``.
+
+    ``space_price`` is relative to the catalog's typical holding cost per unit of volume, so
+    the same value means the same for any currency, period length or volume unit.
+    """
+    bulky = catalog.volume > 0
+    if space_price <= 0 or not bulky.any():
+        return np.zeros(catalog.n_skus)
+    typical = float(np.median(catalog.holding_cost[bulky] / catalog.volume[bulky]))
+    return np.asarray(space_price * typical * catalog.volume, dtype=np.float64)
+
+
+def safety_fractile(catalog: Catalog, space_price: float = 0.0, lost_sales: bool = True) -> NDArray[np.float64]:
+    """The cost-based fractile ``m / (m + h + lambda v)`` per SKU (0 where ``m <= 0``).
+
+    ``m`` is :func:`net_margin`, ``lambda v`` :func:`space_cost`.
+    """
+    margin = np.maximum(net_margin(catalog, lost_sales), 0.0)
+    over = catalog.holding_cost + space_cost(catalog, space_price)
     total = margin + over
     return np.asarray(np.divide(margin, total, out=np.zeros_like(margin), where=total > 0), dtype=np.float64)
 
@@ -109,9 +132,13 @@ class ForecastSS(TargetPolicy):
         standard deviation.
     batch_factor : float
         ``b``, multiplier of the EOQ batch.
-    capacity_price : float
-        ``lambda``, price of a unit of volume per period in the safety fractile; applied
-        only when the warehouse has a capacity.
+
+    The defaults (``k = 1``, cap 2, ``b = 0.25``, space price 1) were chosen on the synthetic
+    suites, the training months of the real-data suites and random catalogs (a quarter of
+    the EOQ: full EOQ batches fill a binding warehouse and spoil perishables).
+    space_price : float
+        Price of warehouse space relative to the catalog's typical holding cost per unit of
+        volume (:func:`space_cost`), in the safety fractile; only with a finite capacity.
     repair_weights : {"shortfall", None}
         Repair priorities: :func:`~hybridinv.policies.rq.shortfall_weights` or the defaults.
     repair : str or None
@@ -124,8 +151,8 @@ class ForecastSS(TargetPolicy):
         self,
         safety_factor: float = 1.0,
         cap_factor: float = 2.0,
-        batch_factor: float = 1.0,
-        capacity_price: float = 0.0,
+        batch_factor: float = 0.25,
+        space_price: float = 1.0,
         repair_weights: str | None = "shortfall",
         repair: str | None = "auto",
     ) -> None:
@@ -137,12 +164,12 @@ class ForecastSS(TargetPolicy):
         for name, value in (("cap_factor", cap_factor), ("batch_factor", batch_factor)):
             if not value > 0:
                 raise PlanningError("must be > 0", column=name, value=value)
-        if not capacity_price >= 0:
-            raise PlanningError("must be >= 0", column="capacity_price", value=capacity_price)
+        if not space_price >= 0:
+            raise PlanningError("must be >= 0", column="space_price", value=space_price)
         self.safety_factor = float(safety_factor)
         self.cap_factor = float(cap_factor)
         self.batch_factor = float(batch_factor)
-        self.capacity_price = float(capacity_price)
+        self.space_price = float(space_price)
         self.repair_weights = repair_weights
 
     def options(self) -> dict[str, float]:
@@ -151,7 +178,7 @@ class ForecastSS(TargetPolicy):
             "safety_factor": self.safety_factor,
             "cap_factor": self.cap_factor,
             "batch_factor": self.batch_factor,
-            "capacity_price": self.capacity_price,
+            "space_price": self.space_price,
         }
 
     @classmethod
@@ -163,7 +190,7 @@ class ForecastSS(TargetPolicy):
         PlanningError
             For an unknown or invalid option.
         """
-        known = {"safety_factor", "cap_factor", "batch_factor", "capacity_price"}
+        known = {"safety_factor", "cap_factor", "batch_factor", "space_price"}
         unknown = set(options) - known
         if unknown:
             raise PlanningError(f"unknown base option(s) {sorted(unknown)}", column="base")
@@ -174,8 +201,8 @@ class ForecastSS(TargetPolicy):
         """The safety factor ``z_i`` per SKU (see the module notes)."""
         from scipy.special import ndtri
 
-        price = self.capacity_price if obs.constraints.has_capacity else 0.0
-        fractile = np.clip(safety_fractile(obs.catalog, price), *FRACTILE_BOUNDS)
+        price = self.space_price if obs.constraints.has_capacity else 0.0
+        fractile = np.clip(safety_fractile(obs.catalog, price, obs.lost_sales), *FRACTILE_BOUNDS)
         return np.asarray(self.safety_factor * ndtri(fractile), dtype=np.float64)
 
     def economic_batch(self, obs: Observation, per_period: ArrayLike) -> NDArray[np.float64]:
@@ -206,11 +233,16 @@ class ForecastSS(TargetPolicy):
         mean, std = mean * m, std * root
         z = self.safety(obs) if safety is None else safety
         level = mean + (z + np.asarray(safety_shift, dtype=np.float64)) * std
-        level = np.where(net_margin(obs.catalog) > 0.0, level, 0.0)  # a sale that does not pay: no stock
+        level = np.where(net_margin(obs.catalog, obs.lost_sales) > 0.0, level, 0.0)  # a sale that does not pay
         per_period = mean / (obs.catalog.lead_time + 1.0)
-        batch = np.maximum(self.economic_batch(obs, per_period) * np.asarray(batch_multiplier, dtype=np.float64), 1.0)
+        batch = self.economic_batch(obs, per_period) * np.asarray(batch_multiplier, dtype=np.float64)
+        shelf = obs.catalog.shelf_life
+        batch = np.where(shelf > 0, np.minimum(batch, per_period * shelf), batch)  # perishables: no batch past expiry
+        batch = np.maximum(batch, 1.0)
         nxt = obs.forecast(1)[:, 0] * m + obs.forecast_std(1)[:, 0] * root
         cap = self.cap_factor * nxt * np.asarray(cap_multiplier, dtype=np.float64)
+        if not obs.lost_sales:  # backorders: a cap would only keep a backlog open
+            cap = np.full_like(cap, np.inf)
         return Targets(level=level, batch=batch, cap=cap, mean=mean, std=std)
 
     def targets(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -222,7 +254,9 @@ class ForecastSS(TargetPolicy):
         desired = plan.desired(obs.inventory_position)
         options = {}
         if self.repair_weights == "shortfall":
-            options["under_weight"] = shortfall_weights(obs, desired, protection=(plan.mean, plan.std))
+            options["under_weight"] = shortfall_weights(
+                obs, desired, net=obs.lost_sales, protection=(plan.mean, plan.std)
+            )
         decision = self.finalize(desired, obs, plan.reorder_point, plan.order_up_to, **options)
         decision.extra.update(extra)
         return decision
@@ -233,5 +267,5 @@ class ForecastSS(TargetPolicy):
     def __repr__(self) -> str:
         return (
             f"ForecastSS(safety_factor={self.safety_factor!r}, cap_factor={self.cap_factor!r}, "
-            f"batch_factor={self.batch_factor!r}, capacity_price={self.capacity_price!r})"
+            f"batch_factor={self.batch_factor!r}, space_price={self.space_price!r})"
         )

@@ -28,6 +28,7 @@ FACTORIES: dict[str, str] = {
     "newsvendor": "hybridinv.policies.factories:newsvendor",
     "dynamic_ss": "hybridinv.policies.factories:dynamic_ss",
     "forecast_capped_base_stock": "hybridinv.policies.factories:forecast_capped_base_stock",
+    "forecast_ss": "hybridinv.policies.factories:forecast_ss",
     "mpc": "hybridinv.policies.factories:mpc",
     "ppo": "hybridinv.rl.factories:ppo",
     "sac": "hybridinv.rl.factories:sac",
@@ -74,5 +75,11 @@ def make(name: str, scenario: Scenario | None = None, **options: Any) -> Policy:
     """
     factory = _resolve(name)
     fit_on = None if scenario is None else scenario.for_fitting()  # never fit to held-out periods
-    policy: Policy = factory(fit_on, **options)
+    try:
+        policy: Policy = factory(fit_on, **options)
+    except TypeError as exc:
+        if "unexpected keyword argument" not in str(exc):
+            raise
+        raise PlanningError(f"policy {name!r} does not take option(s) {sorted(options)} ({exc})", column="options",
+                            value=name) from None
     return policy

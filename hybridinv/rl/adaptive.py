@@ -108,7 +108,7 @@ ADAPTIVE_OUTPUTS: tuple[str, ...] = (
     "log_batch_multiplier",
 )
 #: Bounds of the four outputs.
-OUTPUT_BOUNDS = np.array([[-0.3, -1.5, -1.0, -2.0], [0.3, 1.5, 1.0, 1.0]])
+OUTPUT_BOUNDS = np.array([[-0.3, -1.5, -1.0, -2.0], [0.3, 1.5, 1.0, 1.5]])
 #: Written to the model file's ``action_spec``.
 ADAPTIVE_ACTION_SPEC: dict[str, Any] = {
     "kind": "adaptive",

@@ -2,6 +2,10 @@
 
 Each episode (one per seed) is one of
 
+* **registered synthetic scenario** (share ``registered_share``): ``multi_50``, ``multi_10``,
+  ``perishable`` or ``disrupted`` as registered, on the episode's seed (the benchmarks use
+  seeds 100-109; training seeds are drawn from ``[0, 2^31)`` and validation seeds are
+  50,000-50,031);
 * **real-data bootstrap** (share ``real_share``, when the data folder is present): a
   random subset of 10-300 series of the hospital or car-parts *training window*
   (months 1-60 and 1-39; the test months of the built-in backtests are never read),
@@ -101,6 +105,8 @@ class BroadFamily:
         folder is absent).
     real_share : float
         Share of real-data episodes.
+    registered, registered_share
+        Registered scenarios drawn as they are, and their share of the episodes.
     skus : (int, int)
         Range of SKUs per episode (log-uniform).
     real_periods, synthetic_periods : int
@@ -114,11 +120,17 @@ class BroadFamily:
     skus: tuple[int, int] = (10, 300)
     real_periods: int = 24
     synthetic_periods: int = 52
+    registered: tuple[str, ...] = ("multi_50", "multi_10", "perishable", "disrupted")
+    registered_share: float = 0.2
     data_path: str | None = None
     name: str = "broad"
     _sources: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        from hybridinv import scenarios
+
+        for name in self.registered:
+            self._sources[f"registered:{name}"] = scenarios.get(name)
         for suite in self.real:
             try:
                 self._sources[suite] = _load_source(suite, self.data_path)
@@ -135,9 +147,14 @@ class BroadFamily:
     def episode(self, seed: int) -> Scenario:
         """The scenario of episode ``seed``."""
         rng = np.random.default_rng([int(seed), 424_242])
-        if self._sources and rng.random() < self.real_share:
-            name = sorted(self._sources)[int(rng.integers(len(self._sources)))]
-            return self._real_episode(rng, name)
+        draw = rng.random()
+        registered = [k for k in sorted(self._sources) if k.startswith("registered:")]
+        real = [k for k in sorted(self._sources) if not k.startswith("registered:")]
+        if registered and draw < self.registered_share:
+            scenario: Scenario = self._sources[registered[int(rng.integers(len(registered)))]]
+            return scenario
+        if real and draw < self.registered_share + self.real_share:
+            return self._real_episode(rng, real[int(rng.integers(len(real)))])
         return self._synthetic_episode(rng)
 
     def _count(self, rng: np.random.Generator, available: int) -> int:
@@ -195,11 +212,14 @@ class BroadFamily:
         )
 
     def summary(self) -> dict[str, Any]:
+        real = [k for k in sorted(self._sources) if not k.startswith("registered:")]
         return {
             "name": self.name,
             "kind": "broad randomized family (rl/family.py)",
-            "real_sources": sorted(self._sources),
-            "real_share": self.real_share if self._sources else 0.0,
+            "real_sources": real,
+            "real_share": self.real_share if real else 0.0,
+            "registered": list(self.registered),
+            "registered_share": self.registered_share,
             "skus": list(self.skus),
             "periods": {"real": self.real_periods, "synthetic": self.synthetic_periods},
             "n_skus": self.n_skus,

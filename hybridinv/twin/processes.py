@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hybridinv.core.errors import PlanningError
-from hybridinv.demand.processes import DemandPath, DemandProcess
+from hybridinv.demand.processes import DemandProcess
 
 __all__ = ["DemandFamily", "FittedDemand"]
 

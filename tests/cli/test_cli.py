@@ -71,7 +71,16 @@ def test_plan_with_demand_and_forecast_history(tmp_path: Path) -> None:
     mean = catalog["demand_mean"].to_numpy()
     pd.DataFrame({"sku": catalog["sku"], **{w: mean * 1.6 for w in weeks}}).to_csv(tmp_path / "demand.csv", index=False)
     pd.DataFrame({"sku": catalog["sku"], **{w: mean for w in weeks}}).to_csv(tmp_path / "past.csv", index=False)
-    base = ["plan", "--catalog", str(tmp_path / "catalog.csv"), "--state", str(tmp_path / "state.csv")]
+    from hybridinv.rl import save_model
+    from hybridinv.rl.adaptive import ADAPTIVE_FEATURES, AdaptiveHybrid, action_spec, zero_weights
+
+    weights = zero_weights()
+    weights[0, ADAPTIVE_FEATURES.index("drift_13")] = 1.0  # a model that follows the forecast drift
+    agent = AdaptiveHybrid(weights)
+    model = save_model(tmp_path / "model", agent.arrays(),
+                       {"policy": "adaptive", "action_spec": action_spec(), "base": agent.base_metadata()})
+    base = ["plan", "--catalog", str(tmp_path / "catalog.csv"), "--state", str(tmp_path / "state.csv"),
+            "--model", str(model)]
     history = ["--demand-history", str(tmp_path / "demand.csv")]
     plain = CliRunner().invoke(main, [*base, *history, "--out", str(tmp_path / "plain.csv")])
     both = [*history, "--forecast-history", str(tmp_path / "past.csv"), "--out", str(tmp_path / "drift.csv")]

@@ -47,8 +47,9 @@ def test_the_margin_rule_is_the_same_with_and_without_a_capacity() -> None:
         orders = ForecastSS(repair=None).act(_obs(cat, capacity=capacity))
         assert orders[1] == 0
         assert orders[0] > 0
-    priced = ForecastSS(capacity_price=2.0)
+    priced = ForecastSS(space_price=2.0)
     np.testing.assert_allclose(safety_fractile(cat, 2.0)[0], 9 / (9 + 1 + 2))
+    # space price 2 x the typical holding cost per volume (h = 1, v = 1 here): lambda v = 2
     np.testing.assert_allclose(priced.safety(_obs(cat, capacity=1e9))[0], norm.ppf(9 / 12))
     np.testing.assert_allclose(priced.safety(_obs(cat))[0], norm.ppf(0.9))  # no capacity: no space price
 
@@ -56,6 +57,7 @@ def test_the_margin_rule_is_the_same_with_and_without_a_capacity() -> None:
 def test_without_fixed_cost_it_is_a_capped_base_stock() -> None:
     cat = _catalog(shortage_cost=np.array([13.0, 13.0]))
     obs = _obs(cat, on_hand=5.0)
+    assert ForecastSS().batch_factor == 0.25  # a quarter of the EOQ by default, 1 unit here (no fixed cost)
     plan = ForecastSS(cap_factor=100.0).parameters(obs)
     np.testing.assert_array_equal(plan.batch, [1.0, 1.0])
     np.testing.assert_allclose(plan.order_up_to, plan.level)
@@ -68,7 +70,7 @@ def test_without_fixed_cost_it_is_a_capped_base_stock() -> None:
 def test_a_fixed_order_cost_orders_eoq_batches() -> None:
     cat = _catalog(shortage_cost=np.array([13.0, 13.0]), order_cost=np.array([50.0, 0.0]))
     obs = _obs(cat, on_hand=0.0)
-    plan = ForecastSS(cap_factor=100.0).parameters(obs)
+    plan = ForecastSS(cap_factor=100.0, batch_factor=1.0).parameters(obs)
     eoq = math.sqrt(2 * 50.0 * 10.0 / 1.0)  # sqrt(2 K mu / h) = 31.6
     np.testing.assert_allclose(plan.batch, [eoq, 1.0])
     np.testing.assert_allclose(plan.order_up_to, plan.level - 1 + plan.batch)
@@ -78,10 +80,29 @@ def test_a_fixed_order_cost_orders_eoq_batches() -> None:
 
 
 def test_options_round_trip_and_validation() -> None:
-    policy = ForecastSS(safety_factor=0.7, cap_factor=3.0, batch_factor=0.5, capacity_price=1.5)
+    policy = ForecastSS(safety_factor=0.7, cap_factor=3.0, batch_factor=0.5, space_price=1.5)
     again = ForecastSS.from_options(policy.options())
     assert again.options() == policy.options()
     with pytest.raises(PlanningError, match="unknown base option"):
         ForecastSS.from_options({"safety": 1.0})
     with pytest.raises(PlanningError, match="cap_factor"):
         ForecastSS(cap_factor=0.0)
+
+
+def test_backorders_use_the_full_shortage_cost_and_no_cap() -> None:
+    cat = _catalog()
+    state = InventoryState(cat.sku, np.zeros(2), np.array([30.0, 0.0]), np.zeros((2, 1)))
+    forecast = np.full((2, 8), 10.0)
+    obs = Observation.from_state(state, cat, Constraints(), forecast, np.sqrt(forecast), lost_sales=False)
+    z = ForecastSS().safety(obs)
+    np.testing.assert_allclose(z, norm.ppf(np.array([13.0 / 14.0, 3.0 / 4.0])))  # p / (p + h), not (p - c)
+    plan = ForecastSS(cap_factor=0.5).parameters(obs)
+    assert np.isinf(plan.cap).all()
+    assert plan.desired(obs.inventory_position)[0] == np.ceil(plan.level[0] + 30.0 - 1e-9)  # clears the backlog
+
+
+def test_perishables_order_no_batch_past_their_shelf_life() -> None:
+    cat = _catalog(shortage_cost=np.array([13.0, 13.0]), order_cost=np.array([50.0, 50.0]),
+                   shelf_life=np.array([2, 0]))
+    plan = ForecastSS(batch_factor=1.0).parameters(_obs(cat))
+    assert plan.batch[0] == 2 * 10.0 and plan.batch[1] == pytest.approx(math.sqrt(2 * 50 * 10))

@@ -204,13 +204,13 @@ def _save(agent: AdaptiveHybrid, directory: Path) -> Path:
 def test_model_file_round_trip_and_checks(tmp_path: Path) -> None:
     weights = np.random.default_rng(0).normal(0.0, 0.2, SHAPE)
     low, high = -np.ones(len(ADAPTIVE_FEATURES)), 2.0 * np.ones(len(ADAPTIVE_FEATURES))
-    agent = AdaptiveHybrid(weights, ForecastSS(capacity_price=3.0, safety_factor=0.8), low, high)
+    agent = AdaptiveHybrid(weights, ForecastSS(space_price=3.0, safety_factor=0.8), low, high)
     directory = _save(agent, tmp_path / "adaptive")
     loaded = Hybrid.load(directory)
     assert isinstance(loaded, AdaptiveHybrid)
     np.testing.assert_array_equal(loaded.weights, weights)
     np.testing.assert_array_equal(loaded.feature_low, low)
-    assert loaded.base.capacity_price == 3.0 and loaded.base.safety_factor == 0.8
+    assert loaded.base.space_price == 3.0 and loaded.base.safety_factor == 0.8
     obs = _planning_observation(demand=7.0, forecast=5.0)
     np.testing.assert_array_equal(loaded.act(obs), agent.act(obs))
 

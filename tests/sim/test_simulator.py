@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from hybridinv import Constraints, InventoryState
 from hybridinv.demand import LeadTimeProcess
 from hybridinv.sim import Scenario, Simulator
-from hybridinv.sim.simulator import excess_units
 from hybridinv.sim.ledger import COST_COMPONENTS
+from hybridinv.sim.simulator import excess_units
 
 HOLDING, SHORTAGE = COST_COMPONENTS.index("holding"), COST_COMPONENTS.index("shortage")
 
