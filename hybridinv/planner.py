@@ -192,7 +192,7 @@ def plan(
     proposed: Decision = decide(obs) if callable(decide) else _act(pol, obs)
     decision, check, order_check = _checked(proposed, obs, cat, inv, cons)
     frame = _frame(cat, inv, obs, decision, check.orders, mean)
-    notes = _notes(proposed, check, cat, cons, history is not None and past_forecast is None)
+    notes = _notes(proposed, check, cat, cons, history is not None and past_forecast is None, lost_sales)
     if gate is not None and not gate.use_hybrid:
         notes["validation_gate"] = gate.reason
     diag = _diagnostics(pol, decision, cat, cons, frame, from_catalog, check, notes, started)
@@ -354,7 +354,7 @@ def _violation_message(check: OrderCheck) -> str:
 
 
 def _notes(
-    proposed: Decision, check: OrderCheck, cat: Catalog, cons: Constraints, history_alone: bool
+    proposed: Decision, check: OrderCheck, cat: Catalog, cons: Constraints, history_alone: bool, lost_sales: bool
 ) -> dict[str, str]:
     """Plan-level warnings, by topic: what the plan could not use or do as the input asked."""
     notes: dict[str, str] = {}
@@ -373,6 +373,14 @@ def _notes(
                 f"{max(cat.moq[i], cat.lot_size[i]):g} units at {cat.unit_cost[i]:g} = {cheapest[i]:g}): "
                 "nothing is ordered"
             )
+    unpaid = cat.shortage_cost <= cat.unit_cost
+    if lost_sales and unpaid.any():
+        first = str(cat.sku[int(np.flatnonzero(unpaid)[0])])
+        notes["no_margin"] = (
+            f"{int(unpaid.sum())} SKU(s) (first {first!r}) have shortage_cost <= unit_cost: with lost sales a lost "
+            "sale then costs less than buying the unit (purchases are charged), so cost-based policies do not "
+            "stock them; shortage_cost should be the price plus goodwill (docs/concepts.md)"
+        )
     if history_alone:
         notes["drift_correction"] = (
             "demand_history was given without forecast_history: the forecast-drift correction needs the "

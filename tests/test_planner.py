@@ -491,3 +491,15 @@ def test_an_option_the_policy_does_not_take_is_a_planning_error() -> None:
     catalog, state = example_frames()
     with pytest.raises(PlanningError, match="does not take option"):
         hybridinv.plan(state, catalog, policy="ss", model="somewhere")
+
+
+def test_a_shortage_cost_below_the_unit_cost_is_explained_and_not_stocked_with_or_without_capacity() -> None:
+    from hybridinv.examples import example_frames
+
+    catalog, state = example_frames()
+    catalog.loc[0, "shortage_cost"] = catalog.loc[0, "unit_cost"] * 0.5  # someone entered the margin only
+    for constraints in (None, Constraints(capacity=1e9)):
+        with pytest.warns(hybridinv.PlanningWarning, match="shortage_cost <= unit_cost"):
+            frame = hybridinv.plan(state, catalog, constraints, policy="forecast_ss")
+        assert frame["order_qty"].iloc[0] == 0 and frame["reorder_point"].iloc[0] < 0  # level 0: never reorders
+        assert any("shortage_cost <= unit_cost" in w for w in frame.attrs["diagnostics"]["warnings"])
