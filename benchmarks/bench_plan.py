@@ -12,10 +12,10 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from _report import machine, update_results
 
 import hybridinv
 from hybridinv.scenarios import _catalog
-from _report import machine, update_results
 
 
 def frames(n: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, hybridinv.Constraints]:

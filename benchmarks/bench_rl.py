@@ -46,7 +46,7 @@ from hybridinv.core.errors import ConstraintViolationWarning  # noqa: E402
 from hybridinv.exact import best_base_stock, lost_sales_optimal, lost_sales_policy_cost  # noqa: E402
 from hybridinv.policies import registry  # noqa: E402
 from hybridinv.rl import Hybrid, ModelFileError, models_directory  # noqa: E402
-from hybridinv.rl.adaptive import AdaptiveHybrid, start_weights  # noqa: E402
+from hybridinv.rl.adaptive import AdaptiveHybrid, zero_weights  # noqa: E402
 from hybridinv.rl.linear import LinearHybrid  # noqa: E402
 from hybridinv.rl.tabular import QLearning, plot_policy  # noqa: E402
 from hybridinv.rl.variants import GRID_LEAD_TIMES, GRID_SHORTAGE_COSTS  # noqa: E402
@@ -54,10 +54,10 @@ from hybridinv.sim.runner import simulate  # noqa: E402
 
 CLASSICAL = ["base_stock", "capped_base_stock", "ss", "rq", "newsvendor", "dynamic_ss"]
 #: Forecast capped base-stock with capacity-priced safety factors, options chosen on multi_50 seeds 200-219.
-FORECAST_OPTIONS = {"safety_factor": 1.0, "capacity_price": 5.0}
+FORECAST_OPTIONS = {"safety_factor": 1.0, "capacity_price": 5.0}  # ForecastCappedBaseStock (absolute price)
 FORECAST_LABEL = "forecast_capped_base_stock (lambda=5)"
-#: Ablation: the adaptive hybrid's untrained start point (forecast scaled by the shrunk 52-period drift).
-START_LABEL = "hybrid start point (untrained drift rule)"
+#: Ablation: the adaptive hybrid's base policy (zero corrections: the forecast-driven (s, S)).
+START_LABEL = "hybrid base (zero corrections)"
 
 
 def markdown(frame: pd.DataFrame, index: bool = True) -> str:
@@ -215,7 +215,8 @@ def main() -> None:
         parts.append(q_learning_plot())
     hybrid = Hybrid.load(models_directory() / "hybrid_default")
     meta = hybrid.metadata.get("training", {})
-    policies: dict[str, object] = {"hybrid": hybrid, START_LABEL: AdaptiveHybrid(start_weights())}
+    assert isinstance(hybrid, AdaptiveHybrid)
+    policies: dict[str, object] = {"hybrid": hybrid, START_LABEL: AdaptiveHybrid(zero_weights(), hybrid.base)}
     with contextlib.suppress(ModelFileError):
         policies["hybrid (residual network, ES)"] = Hybrid.load(models_directory() / "hybrid_residual")
     with contextlib.suppress(ModelFileError):
@@ -233,17 +234,16 @@ def main() -> None:
     parts.append(
         "### (b) multi_50: hybrid vs classical policies, MPC and pure RL (PPO, SAC)\n\n"
         f"`models/hybrid_default` ({type(hybrid).__name__}, algo {meta.get('algo', 'hybrid/PPO')}): trained on "
-        f"{meta.get('scenario', '?')} for "
-        f"{meta.get('generations', meta.get('cumulative_timesteps', meta.get('timesteps', '?')))} "
-        f"{'generations' if meta.get('algo') == 'es' else 'timesteps'} in "
-        f"{meta.get('cumulative_seconds', meta.get('seconds', '?'))} s of training (seed {meta.get('seed', '?')}); "
+        f"the {meta.get('scenario', '?')} family (multi_50 is one of its registered scenarios, other seeds) for "
+        f"{meta.get('generations', '?')} generations in {meta.get('seconds', '?')} s "
+        f"(seed {hybrid.metadata.get('seed', '?')}); "
         f"{len(seeds)} common seeds; "
         "costs per period; the last column is the paired difference hybrid - policy (negative: hybrid cheaper).\n\n"
         + table(results)
     )
     large_policies: dict[str, object] = {
         "hybrid": hybrid,
-        START_LABEL: AdaptiveHybrid(start_weights()),
+        START_LABEL: AdaptiveHybrid(zero_weights(), hybrid.base),
         **{n: registry.make(n, scenarios.get("large_1000")) for n in CLASSICAL},
         FORECAST_LABEL: registry.make("forecast_capped_base_stock", None, **FORECAST_OPTIONS),
     }
