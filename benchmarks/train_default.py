@@ -21,13 +21,30 @@ import warnings
 import numpy as np
 
 from hybridinv.core.errors import ConstraintViolationWarning
-from hybridinv.rl.adaptive import train_adaptive
+from hybridinv.rl.adaptive import ADAPTIVE_FEATURES, ADAPTIVE_OUTPUTS, train_adaptive
 from hybridinv.rl.es import ESConfig
 from hybridinv.rl.family import BroadFamily
 from hybridinv.rl.history import feature_range
 from hybridinv.rl.model_file import save_model
 
 VALIDATION_SEEDS = tuple(range(50_000, 50_032))
+#: The corrections the default may learn (output <- features); the other weights stay 0. Few, interpretable
+#: weights: the safety stock by demand pattern, space and budget; the batch by space; the forecast level
+#: by long drift (regime shifts the forecast misses); the cap by intermittency.
+DEFAULT_SEARCH = {
+    "log_forecast_multiplier": ("drift_13", "drift_52"),
+    "safety_shift": ("bias", "safety_z", "variability", "intermittency", "lead_time", "capacity_load", "budget_load"),
+    "log_cap_multiplier": ("bias", "intermittency"),
+    "log_batch_multiplier": ("bias", "capacity_load", "batch_cover"),
+}
+
+
+def search_mask() -> np.ndarray:
+    mask = np.zeros((len(ADAPTIVE_OUTPUTS), len(ADAPTIVE_FEATURES)), dtype=bool)
+    for output, features in DEFAULT_SEARCH.items():
+        for feature in features:
+            mask[ADAPTIVE_OUTPUTS.index(output), ADAPTIVE_FEATURES.index(feature)] = True
+    return mask
 
 
 def main() -> None:
@@ -35,11 +52,11 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=900.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--generations", type=int, default=400)
-    parser.add_argument("--population", type=int, default=24)
-    parser.add_argument("--seeds-per-generation", type=int, default=8)
-    parser.add_argument("--sigma", type=float, default=0.1)
-    parser.add_argument("--learning-rate", type=float, default=0.03)
-    parser.add_argument("--harm-weight", type=float, default=3.0)
+    parser.add_argument("--population", type=int, default=20)
+    parser.add_argument("--seeds-per-generation", type=int, default=12)
+    parser.add_argument("--sigma", type=float, default=0.05)
+    parser.add_argument("--learning-rate", type=float, default=0.02)
+    parser.add_argument("--harm-weight", type=float, default=1.0)
     parser.add_argument("--weight-decay", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="models/hybrid_default")
@@ -62,7 +79,7 @@ def main() -> None:
         warnings.simplefilter("ignore", ConstraintViolationWarning)
         agent, result = train_adaptive(
             family, None, config, workers=args.workers, progress=True, scenario_name="broad", relative=True,
-            harm_weight=args.harm_weight,
+            harm_weight=args.harm_weight, mask=search_mask(),
         )
         episodes = [(family.episode(seed), seed) for seed in VALIDATION_SEEDS[:24]]
         low, high = feature_range(agent, episodes)

@@ -371,6 +371,7 @@ def train_adaptive(
     base: dict[str, float] | None = None,
     relative: bool = False,
     harm_weight: float = 0.0,
+    mask: NDArray[np.bool_] | None = None,
 ) -> tuple[AdaptiveHybrid, ESResult]:
     """Train an :class:`AdaptiveHybrid` by ES on ``scenario`` (a Scenario or a scenario family).
 
@@ -382,13 +383,16 @@ def train_adaptive(
     result are then ratios, 1 = the base), and ``harm_weight`` ``k`` makes the score of an
     episode ``r + k max(r - 1, 0)``: an episode the corrections make worse than the base
     counts ``1 + k`` times, so ES prefers corrections that help everywhere to ones that
-    trade losses on some catalogs for gains on others.
+    trade losses on some catalogs for gains on others. ``mask`` (shape of the weights) limits
+    the search to the weights where it is True (the others stay at their start).
     """
     from hybridinv.rl.es import evolve_model, policy_cost_function
 
     shape = (len(ADAPTIVE_OUTPUTS), len(ADAPTIVE_FEATURES))
-    theta0 = (zero_weights() if weights is None else np.asarray(weights, dtype=np.float64)).ravel()
-    member = _Member(base or ForecastSS().options())
+    start = (zero_weights() if weights is None else np.asarray(weights, dtype=np.float64)).reshape(shape)
+    searched = np.ones(shape, dtype=bool) if mask is None else np.asarray(mask, dtype=bool).reshape(shape)
+    theta0 = start[searched]
+    member = _Member(base or ForecastSS().options(), start, searched)
     spec = {"policy": "adaptive", "action_spec": action_spec(), "base": member.base}
     meta, result = evolve_model(
         scenario,
@@ -400,7 +404,7 @@ def train_adaptive(
         theta0,
         lambda theta: member(theta).arrays(),
         spec,
-        {"policy": "adaptive", "start_weights": theta0.reshape(shape).tolist()},
+        {"policy": "adaptive", "start_weights": start.tolist(), "searched": searched.tolist()},
         periods,
         workers,
         progress,
@@ -412,11 +416,14 @@ def train_adaptive(
 
 
 class _Member:
-    """``theta -> AdaptiveHybrid`` (a population member; picklable)."""
+    """``theta -> AdaptiveHybrid``: the searched weights from ``theta``, the others from ``start`` (picklable)."""
 
-    def __init__(self, base: dict[str, float]) -> None:
+    def __init__(self, base: dict[str, float], start: NDArray[np.float64], searched: NDArray[np.bool_]) -> None:
         self.base = base
+        self.start = start
+        self.searched = searched
 
     def __call__(self, theta: NDArray[np.float64]) -> AdaptiveHybrid:
-        weights = np.asarray(theta).reshape(len(ADAPTIVE_OUTPUTS), len(ADAPTIVE_FEATURES))
+        weights = self.start.copy()
+        weights[self.searched] = theta
         return AdaptiveHybrid(weights, ForecastSS.from_options(self.base))
