@@ -39,7 +39,7 @@ from hybridinv.deploy import (
 from hybridinv.policies import BaseStock
 from hybridinv.policies.registry import make
 from hybridinv.sim import Simulator
-from hybridinv.twin import DigitalTwin, HistoricalDemand
+from hybridinv.twin import DigitalTwin
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_sample_log import write_sample_log  # noqa: E402
@@ -118,8 +118,7 @@ def main() -> None:
     path = scenario.sample(7, 52)
     surged = path.demand.realized.copy()
     surged[26:] = np.rint(surged[26:] * 1.7)
-    shocked = scenario.replace(demand=HistoricalDemand(mean=scenario.demand.mean, realized=surged,
-                                                       expected=path.demand.expected, base=scenario.demand))
+    shocked = scenario  # the surge is in the path below: the forecast (path.demand.expected) does not show it
     fallback = make("ss", shocked, service_level=0.99)
     thresholds = MonitorThresholds(window=4, min_fill_rate=0.95, max_cost_ratio=1.5, recovery_periods=4)
     monitor = Monitor(recommended, fallback, thresholds)
