@@ -26,6 +26,7 @@ from hybridinv.core.constraints import Constraints
 from hybridinv.core.errors import PlanningError
 from hybridinv.core.state import InventoryState
 from hybridinv.demand.forecasters import Forecaster
+from hybridinv.demand.processes import DemandProcess
 from hybridinv.demand.replay import BlockBootstrap, ForecastReplay
 from hybridinv.sim.scenario import Scenario
 
@@ -132,22 +133,26 @@ def training_scenario(
     block: int = 6,
     season: int | None = 12,
     periods_per_year: int = 12,
+    demand: DemandProcess | None = None,
 ) -> Scenario:
     """A block bootstrap of the training window with rolling forecasts (tag ``"bootstrap"``).
 
     Episodes of ``periods`` periods after a drawn lead-in of ``min(24, T)`` periods;
-    ``forecaster`` must be fitted on ``train``.
+    ``forecaster`` must be fitted on ``train``. ``demand`` replaces the bootstrap (e.g. a
+    :class:`~hybridinv.demand.replay.SimulatedHistory` of the twin's fitted process); the
+    catalog, constraints and starting state stay those of the training window.
     """
     mean, _ = recent_moments(train)
-    demand = BlockBootstrap(
-        mean=_base(mean),
-        history=train,
-        forecaster=forecaster,
-        block=min(block, train.shape[0]),
-        season=season or 1,
-        lead_in=min(24, train.shape[0]),
-        horizon=forecast_horizon(catalog),
-    )
+    if demand is None:
+        demand = BlockBootstrap(
+            mean=_base(mean),
+            history=train,
+            forecaster=forecaster,
+            block=min(block, train.shape[0]),
+            season=season or 1,
+            lead_in=min(24, train.shape[0]),
+            horizon=forecast_horizon(catalog),
+        )
     return Scenario(
         name=name,
         catalog=catalog,
@@ -157,7 +162,7 @@ def training_scenario(
         initial_state=initial_state(train, catalog),
         lost_sales=lost_sales,
         periods_per_year=periods_per_year,
-        description=f"seeded block bootstrap of {train.shape[0]} training periods",
+        description=f"seeded {type(demand).__name__} of {train.shape[0]} training periods",
         tags=("bootstrap", "real-data"),
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import warnings
+from typing import Any
 
 import click
 
@@ -98,6 +99,7 @@ def command(
     from hybridinv import Constraints, ConstraintViolationWarning, PlanningWarning, plan
     from hybridinv.core.outputs import write_csv
 
+    options: dict[str, Any] = {} if model is None else {"model": model}
     with warnings.catch_warnings():  # printed once below, from the diagnostics (a CLI run is single-threaded)
         warnings.simplefilter("ignore", ConstraintViolationWarning)
         warnings.simplefilter("ignore", PlanningWarning)
@@ -113,7 +115,7 @@ def command(
             lost_sales=not backorders,
             extra_columns=extra_columns,
             validate=validate if validate > 0 else False,
-            **({"model": model} if model is not None else {}),
+            **options,
         )
     for message in result.attrs["diagnostics"]["warnings"]:
         click.echo(f"Warning: {message}", err=True)

@@ -35,7 +35,7 @@ from hybridinv.core.errors import PlanningError
 from hybridinv.demand.forecasters import Forecaster, RollingForecast
 from hybridinv.demand.processes import DemandPath, DemandProcess
 
-__all__ = ["BlockBootstrap", "ForecastReplay", "seasonal_block_starts"]
+__all__ = ["BlockBootstrap", "ForecastReplay", "SimulatedHistory", "seasonal_block_starts"]
 
 
 def _path(
@@ -207,6 +207,60 @@ class BlockBootstrap(DemandProcess):
         total = self.lead_in + periods
         rows = seasonal_block_starts(rng, total, self.history.shape[0], self.block, self.season)
         drawn = self.history[rows]
+        rolled = self.forecaster.roll(drawn, start=0, horizon=self.horizon)
+        cut = self.lead_in
+        ahead = RollingForecast(rolled.mean[cut:], rolled.std[cut:], cut)
+        return _path(drawn[cut:], ahead, drawn[:cut], rolled.one_step[:cut], periods)
+
+
+@dataclass(frozen=True)
+class SimulatedHistory(DemandProcess):
+    """Paths drawn from a fitted demand process, with the rolling forecasts of a fitted forecaster.
+
+    The demand-process side of a training family: where :class:`BlockBootstrap` resamples
+    what happened, this draws what the digital twin's fitted process
+    (:meth:`hybridinv.twin.DigitalTwin.demand_process`) says could have happened. ``process``
+    may cover more series than this one (``columns`` picks them); ``skip`` drawn rows are
+    dropped first so that row 0 of the path has the seasonal phase of row 0 of the training
+    window (the forecaster's phase).
+
+    Parameters
+    ----------
+    process : DemandProcess
+    columns : array of int
+        The series of ``process`` this one draws (in order).
+    forecaster : Forecaster
+        Fitted on the training window of these series.
+    lead_in, horizon : int
+        As in :class:`BlockBootstrap`.
+    skip : int
+        Rows dropped at the start of every draw.
+    """
+
+    process: DemandProcess = field(default=None, repr=False)  # type: ignore[assignment,arg-type]
+    columns: NDArray[np.int64] = field(default=None, repr=False)  # type: ignore[assignment,arg-type]
+    forecaster: Forecaster = field(default=None, repr=False)  # type: ignore[assignment,arg-type]
+    lead_in: int = 24
+    horizon: int = 8
+    skip: int = 0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        cols = np.asarray(self.columns, dtype=np.int64)
+        if self.process is None or cols.shape != (self.n_skus,) or (cols >= self.process.n_skus).any():
+            raise PlanningError(f"columns must pick {self.n_skus} series of the process", column="columns")
+        if self.forecaster is None or not hasattr(self.forecaster, "method_"):
+            raise PlanningError("a fitted forecaster is required", column="forecaster")
+        object.__setattr__(self, "columns", cols)
+
+    def base_std(self, mean: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Poisson standard deviation at ``mean`` (closed-form fits only)."""
+        return np.asarray(np.sqrt(np.maximum(mean, 0.0)), dtype=np.float64)
+
+    def sample(self, rng: np.random.Generator, periods: int) -> DemandPath:
+        """A drawn path of ``periods`` periods after ``lead_in`` drawn periods of pre-history."""
+        total = self.skip + self.lead_in + periods
+        drawn = self.process.sample(rng, total).realized[self.skip :, self.columns]
         rolled = self.forecaster.roll(drawn, start=0, horizon=self.horizon)
         cut = self.lead_in
         ahead = RollingForecast(rolled.mean[cut:], rolled.std[cut:], cut)

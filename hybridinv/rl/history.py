@@ -34,16 +34,21 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridinv.backtest.setup import ConstraintRule, evaluation_scenario, training_scenario
+from hybridinv.backtest.setup import ConstraintRule, evaluation_scenario, forecast_horizon, training_scenario
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
 from hybridinv.core.errors import ConstraintViolationWarning, PlanningError
 from hybridinv.demand.forecasters import Forecaster
+from hybridinv.demand.processes import DemandProcess
+from hybridinv.demand.replay import SimulatedHistory
 from hybridinv.rl.adaptive import AdaptiveHybrid, train_adaptive, zero_weights
 from hybridinv.rl.es import ESConfig
 from hybridinv.sim.scenario import Scenario
 
-__all__ = ["HistoryFamily", "HistoryTraining", "feature_range", "train_on_history"]
+__all__ = ["MIN_TRAINING_PERIODS", "HistoryFamily", "HistoryTraining", "feature_range", "train_on_history"]
+
+#: Shortest training window: the forecaster starts from 12 periods and a third is held out.
+MIN_TRAINING_PERIODS = 12
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,10 @@ class HistoryFamily:
         Episode length.
     skus : int
         SKUs per episode (a random subset; all when the catalog is smaller).
+    fitted : DemandProcess, optional
+        The digital twin's fitted process of the training window (all SKUs); a share
+        ``fitted_share`` of the episodes draws from it instead of bootstrapping.
+    fitted_share : float
     tightness : (float, float)
         Range of the log-uniform multiplier of capacity and budget per episode
         (relative to their share for the drawn SKUs).
@@ -84,6 +93,8 @@ class HistoryFamily:
     lost_sales: bool = True
     season: int | None = 12
     name: str = "history"
+    fitted: DemandProcess | None = None
+    fitted_share: float = 0.3
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_rule_limits", ConstraintRule().derive(self.train, self.catalog))
@@ -103,9 +114,18 @@ class HistoryFamily:
         catalog = self.catalog.subset(cols)
         train = self.train[:, cols]
         capacity, budget = self._limits(rng, train, catalog)
+        forecaster = self.forecaster.subset(cols)
+        demand = None
+        if self.fitted is not None and rng.random() < self.fitted_share:
+            season = self.season or 1
+            demand = SimulatedHistory(
+                mean=np.maximum(np.nan_to_num(np.nanmean(train[-12:], axis=0)), 1e-9), process=self.fitted,
+                columns=cols, forecaster=forecaster, lead_in=min(24, train.shape[0]),
+                horizon=forecast_horizon(catalog), skip=(-self.train.shape[0]) % season,
+            )
         return training_scenario(
-            train, catalog, Constraints(capacity=capacity, budget=budget), self.forecaster.subset(cols),
-            self.periods, self.lost_sales, name=self.name, season=self.season,
+            train, catalog, Constraints(capacity=capacity, budget=budget), forecaster,
+            self.periods, self.lost_sales, name=self.name, season=self.season, demand=demand,
         )
 
     def _limits(self, rng: np.random.Generator, train: NDArray[np.float64], catalog: Catalog) -> tuple[float, float]:
@@ -159,6 +179,9 @@ class HistoryTraining:
     harm_weight : float
         Extra weight of episodes the corrections make worse than the base (see
         :func:`~hybridinv.rl.adaptive.train_adaptive`).
+    fitted_share : float
+        Share of the training episodes drawn from the digital twin's fitted process instead of
+        the block bootstrap.
     workers : int
         Processes simulating the population.
     seed : int
@@ -177,6 +200,7 @@ class HistoryTraining:
     time_limit: float = 240.0
     workers: int = 1
     harm_weight: float = 1.0
+    fitted_share: float = 0.3
     seed: int = 0
 
     def es_config(self) -> ESConfig:
@@ -244,6 +268,34 @@ def paired_sku_interval(
     return float(diff.mean()), float(low), float(high)
 
 
+def fitted_process(train: NDArray[np.float64], catalog: Catalog, season: int | None) -> DemandProcess | None:
+    """The digital twin's demand process fitted on ``train`` (None when the twin cannot fit it).
+
+    The twin (:class:`hybridinv.twin.DigitalTwin`) picks Poisson, negative binomial or an
+    empirical bootstrap per SKU and tests a seasonal cycle of ``season`` periods; its process
+    starts at the period after ``train``.
+    """
+    import pandas as pd
+
+    from hybridinv.twin.twin import DemandMatrix, DigitalTwin, PlanningPeriod
+
+    period = {12: PlanningPeriod.MONTH, 52: PlanningPeriod.WEEK, 7: PlanningPeriod.DAY}.get(season or 0)
+    frequency = {PlanningPeriod.MONTH: "M", PlanningPeriod.WEEK: "W", PlanningPeriod.DAY: "D"}
+    chosen = period or PlanningPeriod.MONTH
+    matrix = DemandMatrix(
+        sku=catalog.sku,
+        periods=pd.period_range("2000-01-01", periods=train.shape[0], freq=frequency[chosen]),
+        demand=train,
+        censored=np.zeros(train.shape, dtype=bool),
+        has_stock_info=False,
+    )
+    try:
+        twin = DigitalTwin(period=chosen, level_window=min(24, train.shape[0])).fit_matrix(matrix)
+        return twin.demand_process()
+    except (PlanningError, ValueError, FloatingPointError):
+        return None
+
+
 def train_on_history(
     train: NDArray[np.float64],
     catalog: Catalog,
@@ -289,9 +341,10 @@ def train_on_history(
     y = np.asarray(train, dtype=np.float64)
     periods = y.shape[0]
     hold = min(settings.validation, periods // 3)
-    if hold < 2 or periods - hold < 6:
+    if periods < MIN_TRAINING_PERIODS:
         raise PlanningError(
-            f"the training window needs at least 12 periods for a validation split (it has {periods})",
+            f"the training window needs at least {MIN_TRAINING_PERIODS} periods for a validation split "
+            f"(it has {periods})",
             column="cutoff",
             value=periods,
         )
@@ -302,6 +355,7 @@ def train_on_history(
     family = HistoryFamily(
         inner, catalog, forecaster, limits, periods=min(settings.episode_periods, inner.shape[0]),
         skus=settings.skus, lost_sales=lost_sales, season=season, name=name,
+        fitted=fitted_process(inner, catalog, season), fitted_share=settings.fitted_share,
     )
     agent, result = train_adaptive(
         family, None, settings.es_config(), workers=settings.workers, progress=progress, scenario_name=name,

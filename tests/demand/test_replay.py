@@ -69,3 +69,23 @@ def test_bootstrap_same_seed_same_path_other_seed_other_path() -> None:
     for r, row in enumerate(drawn):
         matches = np.flatnonzero((y == row).all(axis=1))
         assert any(m % 12 == r % 12 for m in matches)
+
+
+def test_simulated_history_draws_the_process_with_rolling_forecasts() -> None:
+    from hybridinv.demand.processes import DemandProcess
+    from hybridinv.demand.replay import SimulatedHistory
+
+    y = _history(n=4)
+    fc = Forecaster(season=12).fit(y)
+    full = DemandProcess(mean=np.array([5.0, 20.0, 40.0, 80.0, 160.0]))  # five series, three drawn
+    process = SimulatedHistory(mean=np.ones(3), process=full, columns=np.array([4, 0, 2]),
+                               forecaster=fc.subset(np.array([0, 1, 2])), lead_in=12, horizon=3, skip=5)
+    a = process.sample(np.random.default_rng(3), 10)
+    b = process.sample(np.random.default_rng(3), 10)
+    np.testing.assert_array_equal(a.realized, b.realized)
+    drawn = full.sample(np.random.default_rng(3), 5 + 12 + 10 + 16).realized[5:, [4, 0, 2]]
+    np.testing.assert_array_equal(a.realized, drawn[12:22])
+    np.testing.assert_array_equal(a.past_realized, drawn[:12])
+    assert a.realized[:, 0].mean() > a.realized[:, 1].mean()  # mean 160 vs 5
+    with pytest.raises(PlanningError, match="columns"):
+        SimulatedHistory(mean=np.ones(2), process=full, columns=np.array([0, 9]), forecaster=fc.subset([0, 1]))
