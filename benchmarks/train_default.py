@@ -32,11 +32,21 @@ VALIDATION_SEEDS = tuple(range(50_000, 50_032))
 #: weights: the safety stock by demand pattern, space and budget; the batch by space; the forecast level
 #: by long drift (regime shifts the forecast misses); the cap by intermittency.
 DEFAULT_SEARCH = {
-    "log_forecast_multiplier": ("drift_13", "drift_52"),
-    "safety_shift": ("bias", "safety_z", "variability", "intermittency", "lead_time", "capacity_load", "budget_load"),
+    "log_forecast_multiplier": ("drift_4", "drift_13", "drift_52"),
+    "safety_shift": ("bias", "safety_z", "variability", "intermittency", "lead_time", "capacity_load", "budget_load",
+                     "backorders"),
     "log_cap_multiplier": ("bias", "intermittency"),
-    "log_batch_multiplier": ("bias", "capacity_load", "batch_cover"),
+    "log_batch_multiplier": ("bias", "capacity_load", "batch_cover", "backorders"),
 }
+#: Start: the forecast level follows half the shrunk 52-period drift (a prior against stale forecasts).
+START = {("log_forecast_multiplier", "drift_52"): 0.5}
+
+
+def start_weights() -> np.ndarray:
+    weights = np.zeros((len(ADAPTIVE_OUTPUTS), len(ADAPTIVE_FEATURES)))
+    for (output, feature), value in START.items():
+        weights[ADAPTIVE_OUTPUTS.index(output), ADAPTIVE_FEATURES.index(feature)] = value
+    return weights
 
 
 def search_mask() -> np.ndarray:
@@ -78,8 +88,8 @@ def main() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConstraintViolationWarning)
         agent, result = train_adaptive(
-            family, None, config, workers=args.workers, progress=True, scenario_name="broad", relative=True,
-            harm_weight=args.harm_weight, mask=search_mask(),
+            family, None, config, weights=start_weights(), workers=args.workers, progress=True,
+            scenario_name="broad", relative=True, harm_weight=args.harm_weight, mask=search_mask(),
         )
         episodes = [(family.episode(seed), seed) for seed in VALIDATION_SEEDS[:24]]
         low, high = feature_range(agent, episodes)

@@ -37,8 +37,8 @@ without demand (periods before the recorded history count with the Poisson
 probability ``e^{-f}``); the lead time; the drift of demand against its forecast
 over the last 4, 13 and 52 periods (:func:`drift`, zero without a forecast history);
 the forecast trend; the inventory position against the forecast over the protection
-interval, ``(IP - mu) / (mu + sigma)``; the pooled warehouse and budget loads; and the
-periods of demand one EOQ batch covers.
+interval, ``(IP - mu) / (mu + sigma)``; the pooled warehouse and budget loads; the
+periods of demand one EOQ batch covers; and whether unmet demand is backordered (1) or lost (0).
 
 Training (:func:`train_adaptive`, :mod:`hybridinv.rl.history`) is evolution strategies
 on the simulated cost (:func:`hybridinv.rl.es.evolve`).
@@ -100,6 +100,7 @@ ADAPTIVE_FEATURES: tuple[str, ...] = (
     "capacity_load",
     "budget_load",
     "batch_cover",
+    "backorders",
 )
 ADAPTIVE_OUTPUTS: tuple[str, ...] = (
     "log_forecast_multiplier",
@@ -188,6 +189,7 @@ def adaptive_features(obs: Observation, base: ForecastSS, safety: NDArray[np.flo
         feats[:, column["budget_load"]] = np.clip(load, -1.0, 2.0)
     batch = base.economic_batch(obs, per_period)
     feats[:, column["batch_cover"]] = np.clip(np.log1p(batch / np.maximum(per_period, 1e-6)), 0.0, 5.0)
+    feats[:, column["backorders"]] = 0.0 if obs.lost_sales else 1.0
     return feats
 
 

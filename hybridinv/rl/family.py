@@ -107,6 +107,8 @@ class BroadFamily:
         Share of real-data episodes.
     registered, registered_share
         Registered scenarios drawn as they are, and their share of the episodes.
+    lost_sales_share : float
+        Share of the drawn (real-data and synthetic) episodes with lost sales; the others backorder.
     skus : (int, int)
         Range of SKUs per episode (log-uniform).
     real_periods, synthetic_periods : int
@@ -122,6 +124,7 @@ class BroadFamily:
     synthetic_periods: int = 52
     registered: tuple[str, ...] = ("multi_50", "multi_10", "perishable", "disrupted")
     registered_share: float = 0.2
+    lost_sales_share: float = 0.65
     data_path: str | None = None
     name: str = "broad"
     _sources: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -170,7 +173,7 @@ class BroadFamily:
         rule = ConstraintRule(_factor(rng, 0.8, 2.5, 0.2), _factor(rng, 0.9, 2.5, 0.2))
         return training_scenario(
             part, catalog, rule.derive(part, catalog), forecaster.subset(cols), self.real_periods,
-            lost_sales=bool(rng.random() < 0.85), name=f"{self.name}_{name}",
+            lost_sales=bool(rng.random() < self.lost_sales_share), name=f"{self.name}_{name}",
         )
 
     def _synthetic_episode(self, rng: np.random.Generator) -> Scenario:
@@ -207,7 +210,7 @@ class BroadFamily:
             lead_times=lead,
             periods=self.synthetic_periods,
             warmup=4,
-            lost_sales=bool(rng.random() < 0.85),
+            lost_sales=bool(rng.random() < self.lost_sales_share),
             waste_cost=2.0 if perishable else 0.0,
         )
 
