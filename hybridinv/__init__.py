@@ -16,6 +16,7 @@ from hybridinv.core import (
     InventoryState,
     PlanningError,
     PlanningWarning,
+    SolverFallbackWarning,
 )
 from hybridinv.planner import plan
 from hybridinv.sim import Scenario, Simulator, simulate
@@ -31,6 +32,7 @@ __all__ = [
     "PlanningWarning",
     "Scenario",
     "Simulator",
+    "SolverFallbackWarning",
     "__version__",
     "plan",
     "policies",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hybridinv.core.catalog import CATALOG_OPTIONAL, CATALOG_REQUIRED, Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, PlanningWarning
+from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, PlanningWarning, SolverFallbackWarning
 from hybridinv.core.feasibility import OrderCheck, RowUse, check_orders
 from hybridinv.core.limits import MAX_LEAD_TIME, MAX_ORDER, MAX_QUANTITY
 from hybridinv.core.projection import CapacityRows, capacity_rows, project_on_hand
@@ -25,6 +25,7 @@ __all__ = [
     "PlanningError",
     "PlanningWarning",
     "RowUse",
+    "SolverFallbackWarning",
     "capacity_rows",
     "check_orders",
     "project_on_hand",

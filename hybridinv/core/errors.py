@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["PlanningError", "ConstraintViolationWarning", "PlanningWarning"]
+__all__ = ["ConstraintViolationWarning", "PlanningError", "PlanningWarning", "SolverFallbackWarning"]
 
 
 class PlanningError(ValueError):
@@ -48,3 +48,10 @@ class ConstraintViolationWarning(UserWarning):
 
 class PlanningWarning(UserWarning):
     """The plan was made, but part of the input could not be used as given (see the message)."""
+
+
+class SolverFallbackWarning(UserWarning):
+    """A solver was not available, failed or found no plan; the fast repair plan was used instead.
+
+    The reason is also recorded in ``RepairDiagnostics.fallback_reason``.
+    """

@@ -5,13 +5,21 @@ from __future__ import annotations
 import math
 import time
 import warnings
+from dataclasses import replace
 from enum import StrEnum
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core import Catalog, Constraints, ConstraintViolationWarning, InventoryState, PlanningError
+from hybridinv.core import (
+    Catalog,
+    Constraints,
+    ConstraintViolationWarning,
+    InventoryState,
+    PlanningError,
+    SolverFallbackWarning,
+)
 from hybridinv.repair import fast, highs, pulp_backend
 from hybridinv.repair.inputs import build_problem
 from hybridinv.repair.model import BackendSolution, RepairProblem, RowKind
@@ -70,6 +78,10 @@ def _gap_of(objective: float, bound: float) -> float:
     return 0.0 if diff <= 1e-12 * max(1.0, abs(objective)) else diff / max(abs(objective), 1e-12)
 
 
+def _fault(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
 def _run_auto(problem: RepairProblem, time_limit: float | None, gap_tolerance: float, start: float) -> BackendSolution:
     first = fast.solve_fast(problem, time_limit, gap_tolerance)
     objective = problem.objective(first.lots)
@@ -78,9 +90,13 @@ def _run_auto(problem: RepairProblem, time_limit: float | None, gap_tolerance: f
     remaining = POLISH_TIME_LIMIT if time_limit is None else time_limit - (time.perf_counter() - start)
     if remaining <= 1e-3:
         return first
-    polish = highs.solve_highs(
-        problem, time_limit=remaining, gap_tolerance=gap_tolerance, warm_start=first.lots, prices=False
-    )
+    try:
+        polish = highs.solve_highs(
+            problem, time_limit=remaining, gap_tolerance=gap_tolerance, warm_start=first.lots, prices=False
+        )
+    except Exception as exc:  # a solver fault must not lose the plan: keep the fast one and say why
+        reason = f"the HiGHS polish failed ({_fault(exc)}); the fast plan is returned"
+        return replace(first, status="fallback", fallback_reason=reason)
     if polish is None:
         return first
     better = polish.lots if problem.objective(polish.lots) < objective else first.lots
@@ -92,6 +108,12 @@ def _run_auto(problem: RepairProblem, time_limit: float | None, gap_tolerance: f
         iterations=first.iterations + polish.iterations,
         backend="fast+highs",
     )
+
+
+def _fallback(problem: RepairProblem, backend: Backend, reason: str) -> BackendSolution:
+    """The fast plan in place of a backend that could not deliver one."""
+    plan = fast.solve_fast(problem)
+    return replace(plan, status="fallback", backend=f"{backend.value}->fast", fallback_reason=reason)
 
 
 def _solve(
@@ -109,16 +131,19 @@ def _solve(
     if backend is Backend.HIGHS:
         if not highs.available():
             raise PlanningError("backend 'highs' needs the highspy package", column="backend", value="highs")
-        solution = highs.solve_highs(problem, time_limit=time_limit, gap_tolerance=gap_tolerance)
-    else:
-        if not pulp_backend.available():
-            raise PlanningError("backend 'pulp' needs the pulp package", column="backend", value="pulp")
-        solution = pulp_backend.solve_pulp(problem, solver=solver, time_limit=time_limit, gap_tolerance=gap_tolerance)
-    if solution is None:  # no plan within the limits: fall back to the fast path
-        fallback = fast.solve_fast(problem)
-        return BackendSolution(
-            fallback.lots, fallback.bound, "fallback", fallback.prices, fallback.iterations, f"{backend.value}->fast"
-        )
+    elif not pulp_backend.available():
+        raise PlanningError("backend 'pulp' needs the pulp package", column="backend", value="pulp")
+    try:
+        if backend is Backend.HIGHS:
+            solution = highs.solve_highs(problem, time_limit=time_limit, gap_tolerance=gap_tolerance)
+        else:
+            solution = pulp_backend.solve_pulp(
+                problem, solver=solver, time_limit=time_limit, gap_tolerance=gap_tolerance
+            )
+    except Exception as exc:  # a missing or crashing solver must not lose the plan
+        return _fallback(problem, backend, f"the {backend.value} solver failed ({_fault(exc)})")
+    if solution is None:
+        return _fallback(problem, backend, f"the {backend.value} solver found no feasible plan within the limits")
     return solution
 
 
@@ -176,6 +201,7 @@ def _diagnostics(
         supplier_price=dict(supplier),
         row_usage=dict(usage),
         row_limit=dict(limit),
+        fallback_reason=solution.fallback_reason,
     )
 
 
@@ -280,6 +306,13 @@ def repair_orders(
     if status != "fallback":
         status = "optimal" if gap == 0.0 else ("within_gap" if gap <= tolerance else status)
     diagnostics = _diagnostics(problem, solution, lots, status, time.perf_counter() - start)
+    if solution.fallback_reason is not None:
+        warnings.warn(
+            f"repair backend {mode.value!r}: {solution.fallback_reason}; returned the fast plan "
+            f"(diagnostics.fallback_reason)",
+            SolverFallbackWarning,
+            stacklevel=2,
+        )
     if diagnostics.violations:
         rows = ", ".join(f"{v.name} over by {v.amount:g}" for v in diagnostics.violations)
         warnings.warn(

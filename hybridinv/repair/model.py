@@ -434,6 +434,9 @@ class BackendSolution:
     iterations : int
         Multiplier iterations (fast) or branch-and-bound nodes (MILP).
     backend : str
+    fallback_reason : str, optional
+        Why the requested solver's plan was replaced by the fast plan (solver
+        missing, failed or without a plan); ``None`` when it was not.
     """
 
     lots: NDArray[np.float64]
@@ -442,3 +445,4 @@ class BackendSolution:
     prices: tuple[NDArray[np.float64], ...]
     iterations: int
     backend: str
+    fallback_reason: str | None = None

@@ -26,7 +26,11 @@ from numpy.typing import NDArray
 from hybridinv.repair.fast import dual_bound
 from hybridinv.repair.model import BackendSolution, RepairProblem
 
-__all__ = ["available", "build_pulp_model", "default_solver", "export_model", "solve_pulp"]
+__all__ = ["SolverUnavailableError", "available", "build_pulp_model", "default_solver", "export_model", "solve_pulp"]
+
+
+class SolverUnavailableError(RuntimeError):
+    """The PuLP solver object cannot run here (its program or licence is missing)."""
 
 
 def available() -> bool:
@@ -179,17 +183,27 @@ def solve_pulp(
     -------
     BackendSolution or None
         ``None`` when the solver returned no feasible plan.
+
+    Raises
+    ------
+    SolverUnavailableError
+        When ``solver.available()`` is false (e.g. ``GUROBI_CMD`` without Gurobi).
+        Whatever the solver itself raises propagates too;
+        :func:`~hybridinv.repair.repair_orders` turns both into a fallback to the
+        fast plan with a :class:`hybridinv.SolverFallbackWarning`.
     """
     import pulp
 
     solver = solver if solver is not None else default_solver(time_limit, gap_tolerance)
+    if not solver.available():
+        raise SolverUnavailableError(
+            f"PuLP solver {type(solver).__name__} is not available here "
+            "(not installed, not on the path or not licensed)"
+        )
     model = PulpModel(problem)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model.model.solve(solver)
-    except pulp.PulpSolverError:
-        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.model.solve(solver)
     status = pulp.LpStatus.get(model.model.status, "Undefined").lower()
     lots = model.lot_values()
     if model.model.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):

@@ -85,6 +85,11 @@ class RepairDiagnostics:
         Resource used by the plan in each row.
     row_limit : mapping of str to float
         Limit of each row for the new orders.
+    fallback_reason : str, optional
+        Why the requested solver's plan was replaced by the fast plan (the
+        solver is not installed, raised an exception or found no plan within
+        the limits); ``None`` when no fallback happened. A
+        :class:`hybridinv.SolverFallbackWarning` carries the same text.
     """
 
     backend: str
@@ -97,6 +102,7 @@ class RepairDiagnostics:
     supplier_price: Mapping[str, float]
     row_usage: Mapping[str, float]
     row_limit: Mapping[str, float]
+    fallback_reason: str | None = None
 
     @property
     def feasible(self) -> bool:
@@ -119,6 +125,7 @@ class RepairDiagnostics:
             "supplier_price": {k: float(v) for k, v in self.supplier_price.items()},
             "row_usage": {k: float(v) for k, v in self.row_usage.items()},
             "row_limit": {k: float(v) for k, v in self.row_limit.items()},
+            "fallback_reason": self.fallback_reason,
         }
 
 
