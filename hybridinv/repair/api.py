@@ -153,7 +153,7 @@ def _violations(problem: RepairProblem, lots: NDArray[np.float64]) -> tuple[RowV
     for group in problem.groups:
         usage = group.usage(lots)
         excess = usage - group.limit
-        tol = 1e-7 * np.maximum(1.0, np.abs(group.limit))
+        tol = group.tolerance()
         for r in np.flatnonzero(excess > tol):
             out.append(
                 RowViolation(

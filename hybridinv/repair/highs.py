@@ -80,10 +80,12 @@ def load_model(highs: Any, arrays: MilpArrays) -> None:
 def _group_prices(problem: RepairProblem, row_dual: NDArray[np.float64]) -> tuple[NDArray[np.float64], ...]:
     out = []
     offset = problem.n_skus
+    factor = problem.coupling_row_factor()
     for g in problem.groups:
         # HiGHS duals of binding <= rows are <= 0 when minimising; the price is the
-        # objective decrease per unit of extra right-hand side.
-        out.append(np.maximum(-row_dual[offset : offset + g.n_rows], 0.0))
+        # objective decrease per unit of extra right-hand side (of the unscaled row).
+        scaled = factor[offset - problem.n_skus : offset - problem.n_skus + g.n_rows]
+        out.append(np.maximum(-row_dual[offset : offset + g.n_rows] * scaled, 0.0))
         offset += g.n_rows
     return tuple(out)
 

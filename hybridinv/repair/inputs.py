@@ -187,6 +187,7 @@ def _row_groups(
                 member=rows.row.astype(np.int64),
                 coef=catalog.volume * lot,
                 limit=rows.residual.astype(np.float64),
+                scale=np.full(rows.residual.size, constraints.capacity),
             )
         )
     if constraints.has_budget:

@@ -17,7 +17,7 @@ and each backend hands them to its solver.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import IntEnum, StrEnum
 from functools import cached_property
 
@@ -25,6 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "ROW_TOLERANCE",
     "BackendSolution",
     "MilpArrays",
     "RepairProblem",
@@ -36,6 +37,8 @@ __all__ = [
 
 #: Relative tolerance used when turning a real-valued bound into whole lots.
 _FLOOR_TOL = 1e-9
+#: Relative feasibility tolerance of a coupling row (see :meth:`RowGroup.tolerance`).
+ROW_TOLERANCE = 1e-9
 
 
 class RowKind(StrEnum):
@@ -69,6 +72,10 @@ class RowGroup:
         Resource used per *lot* of the SKU (0 where ``member == -1``).
     limit : array of float, shape (R,)
         Right-hand side as given (a capacity residual may be negative).
+    scale : array of float, shape (R,), optional
+        Size of the numbers the limit was computed from (the capacity, the
+        budget, a supplier's capacity), for the feasibility tolerance
+        (:meth:`tolerance`); ``None``: ``|limit|``.
     """
 
     kind: RowKind
@@ -76,6 +83,7 @@ class RowGroup:
     member: NDArray[np.int64]
     coef: NDArray[np.float64]
     limit: NDArray[np.float64]
+    scale: NDArray[np.float64] | None = None
 
     @property
     def n_rows(self) -> int:
@@ -90,6 +98,17 @@ class RowGroup:
         order nothing that uses the row and the violation is reported.
         """
         return np.maximum(self.limit, 0.0)
+
+    def tolerance(self) -> NDArray[np.float64]:
+        """Usage above :attr:`rhs` accepted as rounding noise, per row.
+
+        ``ROW_TOLERANCE * min(max(1, rhs), max(rhs, scale))``: relative to the
+        row's own size, so a capacity of ``1e-6`` is held to ``1e-15`` rather than
+        to an absolute ``1e-9`` (which let ``1.0005e-6`` pass), and never looser
+        than ``ROW_TOLERANCE * max(1, rhs)``.
+        """
+        scale = np.abs(self.limit) if self.scale is None else self.scale
+        return ROW_TOLERANCE * np.minimum(np.maximum(1.0, self.rhs), np.maximum(self.rhs, scale))
 
     def usage(self, lots: NDArray[np.float64]) -> NDArray[np.float64]:
         """Resource used in each row by an order of ``lots``."""
@@ -220,7 +239,10 @@ class RepairProblem:
         offset = float((self.over_weight * np.maximum(units - self.desired, 0.0)).sum())
         min_lots = np.where(reserved > 0, 1.0, self.min_lots)
         cap = np.asarray(max_lots, dtype=np.float64) - reserved
-        groups = tuple(replace(g, limit=g.limit - g.usage(reserved)) for g in self.groups)
+        groups = tuple(
+            replace(g, limit=g.limit - g.usage(reserved), scale=np.abs(g.limit) if g.scale is None else g.scale)
+            for g in self.groups
+        )
         free_upper, upper = _lot_bounds(target, self.lot_size, min_lots, cap, groups)
         return replace(
             self,
@@ -269,16 +291,37 @@ class RepairProblem:
         """Resource used in every coupling row by ``lots``."""
         return np.concatenate([g.usage(lots) for g in self.groups]) if self.groups else np.zeros(0)
 
-    def coupling_csr(self) -> tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.float64]]:
-        """Row-wise CSR ``(indptr, indices, data)`` of the coupling rows over the lot columns."""
+    def coupling_row_factor(self) -> NDArray[np.float64]:
+        """Factor each coupling row is multiplied by before it goes to a MILP solver.
+
+        Rows with ``0 < rhs < 1`` are divided by their right-hand side: solvers
+        hold rows to an *absolute* feasibility tolerance (HiGHS and CBC: 1e-7),
+        which for a capacity of 1e-6 accepts 10 % too much. Other rows keep
+        factor 1. A row's dual in the scaled model times the factor is its price.
+        """
+        if not self.groups:
+            return np.zeros(0)
+        rhs = np.concatenate([g.rhs for g in self.groups])
+        return np.where((rhs > 0) & (rhs < 1), 1.0 / np.where(rhs > 0, rhs, 1.0), 1.0)
+
+    def coupling_csr(self, scaled: bool = False) -> tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.float64]]:
+        """Row-wise CSR ``(indptr, indices, data)`` of the coupling rows over the lot columns.
+
+        With ``scaled`` the rows are multiplied by :meth:`coupling_row_factor` and
+        the entries of columns fixed at 0 (``upper_lots == 0``) are left out, so a
+        column that cannot order does not widen the row's coefficient range.
+        """
         rows, cols, vals = [], [], []
         offset = 0
+        factor = self.coupling_row_factor() if scaled else None
         for g in self.groups:
             keep = (g.member >= 0) & (g.coef != 0)
+            if factor is not None:
+                keep &= self.upper_lots > 0
             idx = np.flatnonzero(keep)
             rows.append(g.member[idx] + offset)
             cols.append(idx)
-            vals.append(g.coef[idx])
+            vals.append(g.coef[idx] if factor is None else g.coef[idx] * factor[g.member[idx] + offset])
             offset += g.n_rows
         if not rows:
             return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32), np.zeros(0)
@@ -341,7 +384,8 @@ class MilpArrays:
     ``col_lower <= x <= col_upper``. With ``u = d - q + o`` the objective
     ``under * u + over * o`` becomes ``under * d - under * L * m + (under + over) * o``
     with the single row ``o - L * m >= -d`` per SKU, so no shortfall column is needed.
-    ``A`` is row-wise CSR: the ``n`` deviation rows first, then the coupling rows.
+    ``A`` is row-wise CSR: the ``n`` deviation rows first, then the coupling rows,
+    each multiplied by ``row_factor`` (:meth:`RepairProblem.coupling_row_factor`).
     Semi-integer lot columns take 0 or a whole number in ``[col_lower, col_upper]``.
     """
 
@@ -356,6 +400,7 @@ class MilpArrays:
     row_upper: NDArray[np.float64]
     offset: float
     n_skus: int
+    row_factor: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
 
     @property
     def n_cols(self) -> int:
@@ -398,9 +443,10 @@ def milp_arrays(problem: RepairProblem, *, relax: bool = False) -> MilpArrays:
     dev_data = np.empty(2 * n)
     dev_data[0::2] = -lot
     dev_data[1::2] = 1.0
-    c_indptr, c_indices, c_data = problem.coupling_csr()
+    c_indptr, c_indices, c_data = problem.coupling_csr(scaled=True)
     indptr = np.concatenate([dev_indptr, c_indptr[1:] + dev_indptr[-1]])
-    rhs = np.concatenate([g.rhs for g in problem.groups]) if problem.groups else np.zeros(0)
+    factor = problem.coupling_row_factor()
+    rhs = np.concatenate([g.rhs for g in problem.groups]) * factor if problem.groups else np.zeros(0)
     return MilpArrays(
         cost=cost,
         col_lower=col_lower,
@@ -413,6 +459,7 @@ def milp_arrays(problem: RepairProblem, *, relax: bool = False) -> MilpArrays:
         row_upper=np.concatenate([np.full(n, np.inf), rhs]),
         offset=float((under * problem.desired).sum()),
         n_skus=n,
+        row_factor=factor,
     )
 
 

@@ -40,7 +40,7 @@ _TOL = 1e-9
 
 
 def _row_tol(group: RowGroup) -> NDArray[np.float64]:
-    return _TOL * np.maximum(1.0, group.rhs)
+    return group.tolerance()
 
 
 def _cumsum_by_row(row: NDArray[np.int64], amount: NDArray[np.float64], n_rows: int) -> NDArray[np.float64]:
@@ -69,7 +69,8 @@ def _reduce_group(
     The SKU ``keep`` (if any) is left untouched unless the safety net needs it.
     """
     excess = group.usage(lots) - group.rhs
-    over = excess > _row_tol(group)
+    tol = _row_tol(group)
+    over = excess > tol
     if not over.any():
         return lots
     seg = segments
@@ -89,13 +90,13 @@ def _reduce_group(
         before = after - freed
         partial = np.minimum(np.ceil((need - before) / cf - 1e-9), on)
         cut = np.where(seg.divisible[idx] & (after > need), partial, on)
-        cut = np.where(before < need - _TOL, cut, 0.0)
+        cut = np.where(before < need - tol[row], cut, 0.0)
         # giving up a jump from 0 over the minimum order empties the SKU (lots above the hull included)
         emptied = np.bincount(seg.sku[idx], weights=(cut > 0) & ~seg.divisible[idx], minlength=lots.size) > 0
         removed = np.bincount(seg.sku[idx], weights=cut, minlength=lots.size)
         lots = np.where(emptied, 0.0, np.maximum(lots - removed, 0.0))
     # safety net (numerical corner cases): empty the rows that still do not hold
-    still = group.usage(lots) - group.rhs > _row_tol(group)
+    still = group.usage(lots) - group.rhs > tol
     if still.any():
         lots = np.where((group.member >= 0) & (group.coef > 0) & still[np.maximum(group.member, 0)], 0.0, lots)
     return lots

@@ -95,15 +95,22 @@ class PulpModel:
                 self.model += self.lots[i] - float(upper[i]) * y <= 0, f"on_{i}"
                 self.model += self.lots[i] - float(low[i]) * y >= 0, f"moq_{i}"
         self.rows: list[list[Any]] = []
+        # rows below 1 are divided by their right-hand side (absolute solver tolerances; see
+        # RepairProblem.coupling_row_factor); columns fixed at 0 stay out of the rows
+        self.row_factor = problem.coupling_row_factor()
+        offset = 0
         for gi, group in enumerate(problem.groups):
             constraints = []
             for r in range(group.n_rows):
-                idx = np.flatnonzero((group.member == r) & (group.coef != 0))
-                expr = pulp.LpAffineExpression([(self.lots[i], float(group.coef[i])) for i in idx])
-                con = pulp.LpConstraint(expr, sense=pulp.LpConstraintLE, rhs=float(group.rhs[r]), name=f"g{gi}_r{r}")
+                f = float(self.row_factor[offset + r])
+                idx = np.flatnonzero((group.member == r) & (group.coef != 0) & (upper > 0))
+                expr = pulp.LpAffineExpression([(self.lots[i], float(group.coef[i]) * f) for i in idx])
+                rhs = float(group.rhs[r]) * f
+                con = pulp.LpConstraint(expr, sense=pulp.LpConstraintLE, rhs=rhs, name=f"g{gi}_r{r}")
                 self.model += con
                 constraints.append(con)
             self.rows.append(constraints)
+            offset += group.n_rows
 
     def lot_values(self) -> NDArray[np.float64]:
         """Solution lots (0 where the solver left a variable unset)."""
@@ -151,9 +158,12 @@ def _prices(model: PulpModel, solver: Any) -> tuple[NDArray[np.float64], ...]:
     except pulp.PulpSolverError:
         status = 0
     out = []
+    offset = 0
     for constraints in model.rows:
         pis = [c.pi if status == pulp.LpStatusOptimal and c.pi is not None else 0.0 for c in constraints]
-        out.append(np.maximum(-np.asarray(pis, dtype=np.float64), 0.0))
+        factor = model.row_factor[offset : offset + len(constraints)]
+        out.append(np.maximum(-np.asarray(pis, dtype=np.float64) * factor, 0.0))
+        offset += len(constraints)
     return tuple(out)
 
 

@@ -114,18 +114,19 @@ def options(case: Case, i: int) -> list[float]:
     return out
 
 
-def rows_ok(case: Case, orders: np.ndarray, tol: float = 1e-7) -> bool:
+def rows_ok(case: Case, orders: np.ndarray, tol: float = 1e-9) -> bool:
+    """Whether every row holds, up to ``tol`` relative to the row's limit (capacity, budget, supplier)."""
     cat, cons = case.catalog, case.constraints
     if math.isfinite(cons.capacity):
         res = residuals(case)
         for k in range(res.size):
             used = float((cat.volume * orders)[cat.lead_time == k].sum())
-            if used > max(res[k], 0.0) + tol:
+            if used > max(res[k], 0.0) + tol * cons.capacity:
                 return False
-    if float((cat.unit_cost * orders).sum()) > cons.budget + tol:
+    if float((cat.unit_cost * orders).sum()) > cons.budget * (1 + tol):
         return False
     for name, limit in cons.supplier_capacity.items():
-        if float(orders[cat.supplier == name].sum()) > limit + tol:
+        if float(orders[cat.supplier == name].sum()) > limit * (1 + tol):
             return False
     return True
 

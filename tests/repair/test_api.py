@@ -280,3 +280,43 @@ def test_negative_desired_is_treated_as_zero(backend: str) -> None:
     result = repair_orders(*case.args, backend=backend)
     np.testing.assert_array_equal(result.orders, [0.0, 3.0])
     assert result.objective == pytest.approx(0.0, abs=1e-9)
+
+
+# ---------------------------------------------------------------- tiny rows (fuzz finding)
+@pytest.mark.parametrize("scale", [1e-6, 1e-3])
+@pytest.mark.parametrize("row", ["capacity", "budget"])
+def test_rows_far_below_one_hold_relative_to_their_size(backend: str, scale: float, row: str) -> None:
+    # the tolerance used to be 1e-9 in absolute units: 1.0005e-6 passed for a capacity of 1e-6
+    sizes = [0.5 * scale, 0.5005 * scale]
+    if row == "capacity":
+        case = make_case([1.0, 1.0], volume=sizes, capacity=scale)
+        used = case.catalog.volume
+    else:
+        case = make_case([1.0, 1.0], unit_cost=sizes, budget=scale)
+        used = case.catalog.unit_cost
+    result = repair_orders(*case.args, backend=backend)
+    assert float(used @ result.orders) <= scale * (1 + 1e-12)
+    assert result.orders.tolist() in ([1.0, 0.0], [0.0, 1.0])
+    assert result.diagnostics.feasible
+
+
+def test_a_small_minimum_order_violation_of_a_tiny_row_is_reported() -> None:
+    case = make_case([1.0, 1.0], volume=[0.6e-6, 0.45e-6], capacity=1e-6)
+    with pytest.warns(ConstraintViolationWarning, match=r"capacity\[k=0\]"):
+        result = repair_orders(*case.args, backend="fast", lower=[1.0, 1.0])
+    (violation,) = result.diagnostics.violations
+    assert violation.amount == pytest.approx(0.05e-6, rel=1e-9)
+
+
+@pytest.mark.parametrize("backend_name", EXACT_BACKENDS)
+def test_exact_backends_are_exact_on_tiny_rows(backend_name: str) -> None:
+    # HiGHS and CBC hold rows to an absolute 1e-7: unscaled, they took A + B (1.0005e-6 in a capacity of
+    # 1e-6) and the safety net then dropped B, a plan worth 10 instead of the optimum 9 (A + C)
+    case = make_case([1.0, 1.0, 1.0], volume=[0.5e-6, 0.5005e-6, 0.5e-6], shortage_cost=[9.0, 9.0, 1.0], capacity=1e-6)
+    best, plan = brute_force(case)
+    np.testing.assert_array_equal(plan, [1.0, 0.0, 1.0])
+    result = repair_orders(*case.args, backend=backend_name, gap_tolerance=0.0)
+    np.testing.assert_array_equal(result.orders, plan)
+    assert result.objective == pytest.approx(best)
+    # the price is per unit of volume of the original row: B's 9 per 0.5005e-6
+    assert result.diagnostics.capacity_price[0] == pytest.approx(9.0 / 0.5005e-6, rel=1e-3)
