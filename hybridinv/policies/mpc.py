@@ -44,7 +44,7 @@ from scipy import sparse, stats
 from hybridinv._highs import new_highs
 from hybridinv.core.errors import PlanningError
 from hybridinv.core.projection import capacity_rows
-from hybridinv.policies.base import Decision, TargetPolicy
+from hybridinv.policies.base import Decision, TargetPolicy, needs_repair
 from hybridinv.policies.newsvendor import critical_fractile
 
 if TYPE_CHECKING:
@@ -172,6 +172,7 @@ def _order_blocks(b: _Builder, p: LotSizingProblem, weight: NDArray[np.float64],
     lot = p.lot_size[:, None]
     order_upper = p.order_upper if p.order_upper.ndim == 2 else np.repeat(p.order_upper[:, None], periods, axis=1)
     lots_upper = np.where(possible, np.floor(order_upper / lot + 1e-9), 0.0)
+    lots_upper[:, 0] = _first_period_lots(p, lots_upper)
     unit_weight = p.purchase_weight * p.unit_cost[:, None] * weight[None, :]
     lots = b.block(np.zeros((n, periods)), lots_upper, 0.0 if p.delivered_fraction is not None else unit_weight * lot)
     needs_binary = (p.order_cost > 0) | (p.moq > 0)
@@ -203,7 +204,39 @@ def _order_blocks(b: _Builder, p: LotSizingProblem, weight: NDArray[np.float64],
     integer_periods = periods if p.integer_periods is None else min(p.integer_periods, periods)
     integer = [] if relax else [lots[:, :integer_periods].ravel(), indicator[:, :integer_periods].ravel()]
     return {"lots": lots, "indicator": indicator, "delivered": delivered, "possible": possible,
-            "arrival": arrival, "integer": integer}
+            "arrival": arrival, "integer": integer, "lots_upper": lots_upper}
+
+
+def _first_period_lots(p: LotSizingProblem, lots_upper: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Upper bound on period-0 lots from the hard rows alone (each row, each SKU on its own).
+
+    A SKU whose next lot (or MOQ) does not fit one of its period-0 rows is fixed at 0,
+    so it leaves those rows: otherwise a 1e4-volume SKU sits next to 1e-6-volume ones in a
+    row of 1e-6 and the solver's absolute tolerances decide the plan.
+    """
+    upper = lots_upper[:, 0].copy()
+    lot = p.lot_size
+    per_lot = []
+    if p.first_period_rows is not None:
+        row, residual = p.first_period_rows
+        per_lot.append((p.volume * lot, np.maximum(residual, 0.0)[row]))
+    if math.isfinite(p.budget):
+        per_lot.append((p.unit_cost * lot, np.full(lot.size, p.budget)))
+    if p.supplier_member is not None and p.supplier_limits is not None and p.supplier_limits.size:
+        inside = p.supplier_member >= 0
+        room = np.where(inside, p.supplier_limits[np.maximum(p.supplier_member, 0)], np.inf)
+        per_lot.append((np.where(inside, lot, 0.0), room))
+    for coef, room in per_lot:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fit = np.where(coef > 0, np.floor(room / np.where(coef > 0, coef, 1.0) * (1 + 1e-12) + 1e-9), np.inf)
+        upper = np.minimum(upper, fit)
+    min_lots = np.maximum(np.ceil(p.moq / lot - 1e-9), 1.0)
+    return np.where(upper >= min_lots, upper, 0.0)
+
+
+def _row_factor(rhs: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Rows with ``0 < rhs < 1`` are divided by it: HiGHS's feasibility tolerance (1e-7) is absolute."""
+    return np.where((rhs > 0) & (rhs < 1), 1.0 / np.where(rhs > 0, rhs, 1.0), 1.0)
 
 
 def _build(p: LotSizingProblem, relax: bool) -> tuple[_Builder, dict[str, Any]]:
@@ -304,16 +337,25 @@ def _shared_rows(
     n, periods = p.shape
     lots = v["lots"]
     lot = p.lot_size[:, None]
+    # hard rows with a right-hand side below 1 are scaled to 1 (_row_factor), and period-0 lots fixed
+    # at 0 (_first_period_lots) are left out of them, so that HiGHS's absolute tolerance becomes relative
+    in_rows = np.ones((n, periods), dtype=bool)
+    in_rows[:, 0] = v["lots_upper"][:, 0] > 0
     if math.isfinite(p.budget):
-        first = b.add_rows(periods, -np.inf, p.budget)
-        b.entries(first + np.arange(periods)[None, :], lots, p.unit_cost[:, None] * lot)
+        budget_factor = float(_row_factor(np.array([p.budget]))[0])
+        first = b.add_rows(periods, -np.inf, p.budget * budget_factor)
+        rows = np.broadcast_to(first + np.arange(periods)[None, :], (n, periods))
+        coef = np.broadcast_to(p.unit_cost[:, None] * lot * budget_factor, (n, periods))
+        b.entries(rows[in_rows], lots[in_rows], coef[in_rows])
     if p.supplier_member is not None and p.supplier_limits is not None and p.supplier_limits.size:
         member = p.supplier_member
         keep = member >= 0
         m = p.supplier_limits.size
-        first = b.add_rows(m * periods, -np.inf, np.repeat(p.supplier_limits, periods))
+        factor = _row_factor(p.supplier_limits)
+        first = b.add_rows(m * periods, -np.inf, np.repeat(p.supplier_limits * factor, periods))
         rows = first + member[keep, None] * periods + np.arange(periods)[None, :]
-        b.entries(rows, lots[keep], lot[keep])
+        coef = np.broadcast_to(lot[keep] * factor[member[keep], None], rows.shape)
+        b.entries(rows[in_rows[keep]], lots[keep][in_rows[keep]], coef[in_rows[keep]])
     if math.isfinite(p.capacity):
         base = p.volume @ p.scheduled
         base[0] += p.volume @ p.on_hand
@@ -327,8 +369,11 @@ def _shared_rows(
             b.entries(period_rows, slack, -1.0)
     if p.first_period_rows is not None:
         row, residual = p.first_period_rows
-        first = b.add_rows(residual.size, -np.inf, np.maximum(residual, 0.0))
-        b.entries(first + row, lots[:, 0], p.volume * p.lot_size)
+        rhs = np.maximum(residual, 0.0)
+        factor = _row_factor(rhs)
+        first = b.add_rows(residual.size, -np.inf, rhs * factor)
+        keep = in_rows[:, 0]
+        b.entries(first + row[keep], lots[keep, 0], (p.volume * p.lot_size * factor[row])[keep])
 
 
 def solve_lot_sizing(
@@ -415,7 +460,14 @@ class MPC(TargetPolicy):
     order are variable domains, the budget is a hard row, and the capacity rows
     the simulator checks (:func:`hybridinv.core.projection.capacity_rows` with
     the expected demand) are added as hard rows on period-0 orders. Zero orders
-    are always feasible, so the model never fails to have a solution.
+    are always feasible, so the model never fails to have a solution. Hard rows
+    below 1 are scaled to 1 and period-0 orders that cannot fit a row alone are
+    fixed at 0 (HiGHS's feasibility tolerance of 1e-7 is absolute). Whenever a
+    rule applies, the orders then go through
+    :func:`~hybridinv.repair.repair_orders` as a check: feasible orders come back
+    unchanged, and rows no order can meet (stock already above the capacity)
+    are reported in ``decision.repair.diagnostics.violations`` with a
+    :class:`~hybridinv.ConstraintViolationWarning`, as for the other policies.
 
     Parameters
     ----------
@@ -441,8 +493,8 @@ class MPC(TargetPolicy):
         LP-relaxed (they are re-planned before being executed). 1 keeps the
         50-SKU model within ~0.5 s per period.
     repair : str or None
-        None (default): orders are feasible by construction. A backend name passes
-        them through the repair layer as well.
+        Backend of the repair check of the MILP's orders (None, the default:
+        ``"fast"``, which returns feasible orders unchanged).
 
     References
     ----------
@@ -541,11 +593,22 @@ class MPC(TargetPolicy):
         orders = solution.orders[:, 0]
         extra = {"status": solution.status, "objective": solution.objective, "bound": solution.bound,
                  "seconds": solution.seconds, "plan": solution.orders, **solution.diagnostics}
-        if self.repair is not None:
-            decision = self.finalize(orders, obs)
-            decision.extra.update(extra)
-            return decision
-        return Decision(orders, orders.copy(), extra=extra)
+        if not needs_repair(obs):
+            return Decision(orders, orders.copy(), extra=extra)
+        # the MILP's orders are feasible by construction up to solver tolerances; the repair layer checks
+        # them exactly (feasible orders come back unchanged) and reports rows no order can meet
+        # (stock already above capacity), as for every repaired policy
+        from hybridinv.repair import repair_orders
+
+        result = repair_orders(
+            orders,
+            obs.catalog,
+            obs.state(),
+            obs.constraints,
+            backend=self.repair or "fast",
+            expected_demand=obs.forecast(int(obs.catalog.lead_time.max()) + 1),
+        )
+        return Decision(result.orders, orders.copy(), repair=result, extra=extra)
 
     def __repr__(self) -> str:
         return f"MPC(horizon={self.horizon!r}, safety_factor={self.safety_factor!r})"

@@ -6,9 +6,12 @@ import dataclasses
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from hybridinv import scenarios
+from hybridinv import ConstraintViolationWarning, plan, scenarios
 from hybridinv.core import Constraints
 from hybridinv.policies.mpc import MPC, solve_lot_sizing
 from hybridinv.sim.runner import simulate
@@ -76,3 +79,78 @@ def test_mpc_is_feasible_on_the_constrained_10_sku_scenario() -> None:
 def test_horizon_must_exceed_lead_time() -> None:
     with pytest.raises(ValueError, match="horizon"):
         MPC(horizon=2).act(observation([0.0], [1.0], lead_time=[2]))
+
+
+def _receipt_rows(obs_volume: np.ndarray, lead: np.ndarray, on_hand: np.ndarray, mean: float, capacity: float,
+                  orders: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(free space, new volume) per receipt period, from the definition in docs/concepts.md (no pipeline)."""
+    periods = int(lead.max()) + 1
+    stock = np.empty((on_hand.size, periods))
+    stock[:, 0] = on_hand
+    for k in range(1, periods):
+        stock[:, k] = np.maximum(stock[:, k - 1] - mean, 0.0)
+    free = capacity - (obs_volume[:, None] * stock).sum(axis=0)
+    new = np.array([(obs_volume * orders)[lead == k].sum() for k in range(periods)])
+    return free, new
+
+
+def test_stock_above_capacity_is_reported_in_the_diagnostics() -> None:
+    # 30 units of volume 1 in a warehouse of 20: no order can fix period 0 (the finding: MPC plans
+    # carried no violations at all, unlike every repaired policy)
+    obs = observation([30.0, 0.0], [5.0, 5.0], std=0.0, lead_time=[0, 1], constraints=Constraints(capacity=20.0),
+                      volume=np.array([1.0, 1.0]))
+    with pytest.warns(ConstraintViolationWarning, match=r"capacity\[k=0\] over by 10"):
+        decision = MPC(safety_factor=0.0, horizon=4).decide(obs)
+    assert decision.repair is not None
+    reported = {v.name: v.amount for v in decision.repair.diagnostics.violations}
+    free, new = _receipt_rows(np.array([1.0, 1.0]), np.array([0, 1]), np.array([30.0, 0.0]), 5.0, 20.0,
+                              decision.orders)
+    assert free.tolist() == [-10.0, -5.0]  # 30 in stock, then 25 after a period of demand
+    assert reported == pytest.approx({"capacity[k=0]": 10.0, "capacity[k=1]": 5.0})
+    assert new.tolist() == [0.0, 0.0]  # the closest plan adds nothing to the full periods
+
+
+def test_plan_with_mpc_reports_violated_rows() -> None:
+    catalog = pd.DataFrame({"sku": ["A", "B"], "unit_cost": 1.0, "holding_cost": 1.0, "shortage_cost": 9.0,
+                            "lead_time": [0, 0], "volume": [1.0, 2.0], "demand_mean": 3.0})
+    state = pd.DataFrame({"sku": ["A", "B"], "on_hand": [12, 0]})
+    with pytest.warns(ConstraintViolationWarning):
+        frame = plan(state, catalog, {"capacity": 10.0}, policy="mpc")
+    violations = frame.attrs["diagnostics"]["repair"]["violations"]
+    assert [(v["name"], v["amount"]) for v in violations] == [("capacity[k=0]", 2.0)]
+    assert frame["order_qty"].tolist() == [0, 0]
+
+
+def test_feasible_mpc_orders_pass_the_check_unchanged() -> None:
+    obs = observation([0.0, 0.0], [10.0, 10.0], std=0.0, constraints=Constraints(budget=12.0),
+                      unit_cost=np.array([1.0, 1.0]), shortage_cost=np.array([9.0, 5.0]))
+    decision = MPC(safety_factor=0.0, horizon=3).decide(obs)
+    assert decision.repair is not None and decision.repair.diagnostics.feasible
+    np.testing.assert_array_equal(decision.orders, decision.desired)  # the MILP's own orders
+    np.testing.assert_array_equal(decision.orders, decision.extra["plan"][:, 0])
+
+
+_VOLUMES = st.lists(
+    st.one_of(st.sampled_from([1e-6, 1e4]), st.floats(-6.0, 4.0).map(lambda e: 10.0**e)), min_size=1, max_size=5
+)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(volume=_VOLUMES, lead=st.integers(0, 2), mean=st.sampled_from([0.0, 1.0, 5.0]),
+       capacity=st.sampled_from([1e-6, 3e-6, 1e-3]))
+@example(volume=[1e-6, 1e4, 1e4, 1e-6], lead=0, mean=5.0, capacity=1e-6)  # the fuzzed instance, shrunk
+def test_tiny_capacity_rows_hold_whatever_the_volume_range(
+    volume: list[float], lead: int, mean: float, capacity: float
+) -> None:
+    # HiGHS holds rows to an absolute 1e-7: with coefficients from 1e-6 to 1e4 in a row of 1e-6 it
+    # took both 1e-6 SKUs (2e-6 in a capacity of 1e-6)
+    n = len(volume)
+    vol = np.array(volume)
+    leads = np.full(n, lead)
+    obs = observation([0.0] * n, [mean] * n, std=1.0, lead_time=leads.tolist(),
+                      constraints=Constraints(capacity=capacity), volume=vol)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConstraintViolationWarning)  # nothing is over-full here
+        orders = MPC().act(obs)
+    free, new = _receipt_rows(vol, leads, np.zeros(n), mean, capacity, orders)
+    assert (new <= free * (1 + 1e-9)).all(), (orders, new, free)
