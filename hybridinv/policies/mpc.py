@@ -591,8 +591,10 @@ class MPC(TargetPolicy):
             orders = lots * cat.lot_size
             solution.orders[:, 0] = np.where(orders >= cat.moq, orders, 0.0)
         orders = solution.orders[:, 0]
-        extra = {"status": solution.status, "objective": solution.objective, "bound": solution.bound,
-                 "seconds": solution.seconds, "plan": solution.orders, **solution.diagnostics}
+        # under their own key: plan() merges decision.extra into its diagnostics, whose objective,
+        # bound, gap and seconds belong to the repair certificate and the whole call
+        extra = {"mpc": {"status": solution.status, "objective": solution.objective, "bound": solution.bound,
+                         "seconds": solution.seconds, "plan": solution.orders, **solution.diagnostics}}
         if not needs_repair(obs):
             return Decision(orders, orders.copy(), extra=extra)
         # the MILP's orders are feasible by construction up to solver tolerances; the repair layer checks

@@ -23,7 +23,7 @@ def test_deterministic_single_sku_orders_exactly_the_demand_at_the_lead_time() -
     obs = observation([0.0], [5.0], std=0.0, lead_time=[1])
     decision = MPC(safety_factor=0.0, horizon=6).decide(obs)
     assert decision.orders.tolist() == [5.0]
-    plan = decision.extra["plan"][0]
+    plan = decision.extra["mpc"]["plan"][0]
     np.testing.assert_array_equal(plan[:5], [5.0] * 5)  # a just-in-time plan: no holding, no shortage
     assert plan[5] == 0.0  # would arrive after the horizon
 
@@ -127,7 +127,7 @@ def test_feasible_mpc_orders_pass_the_check_unchanged() -> None:
     decision = MPC(safety_factor=0.0, horizon=3).decide(obs)
     assert decision.repair is not None and decision.repair.diagnostics.feasible
     np.testing.assert_array_equal(decision.orders, decision.desired)  # the MILP's own orders
-    np.testing.assert_array_equal(decision.orders, decision.extra["plan"][:, 0])
+    np.testing.assert_array_equal(decision.orders, decision.extra["mpc"]["plan"][:, 0])
 
 
 _VOLUMES = st.lists(
@@ -154,3 +154,21 @@ def test_tiny_capacity_rows_hold_whatever_the_volume_range(
         orders = MPC().act(obs)
     free, new = _receipt_rows(vol, leads, np.zeros(n), mean, capacity, orders)
     assert (new <= free * (1 + 1e-9)).all(), (orders, new, free)
+
+
+def test_plan_diagnostics_keep_the_repair_certificate_and_the_mpc_details_apart() -> None:
+    # the fuzz finding: MPC's MILP objective and bound overwrote plan()'s repair objective and bound
+    # (next to the repair's gap), and its solve time overwrote the call's total time
+    catalog = pd.DataFrame({"sku": ["A", "B"], "unit_cost": 1.0, "holding_cost": 1.0, "shortage_cost": 9.0,
+                            "lead_time": [0, 1], "lot_size": [5, 1], "demand_mean": [4.0, 7.0]})
+    state = pd.DataFrame({"sku": ["A", "B"], "on_hand": [1, 2]})
+    diagnostics = plan(state, catalog, {"budget": 30.0}, policy="mpc").attrs["diagnostics"]
+    repair = diagnostics["repair"]
+    assert diagnostics["objective"] >= diagnostics["bound"]
+    expected_gap = 0.0 if diagnostics["objective"] == diagnostics["bound"] else (
+        (diagnostics["objective"] - diagnostics["bound"]) / diagnostics["objective"])
+    assert diagnostics["gap"] == pytest.approx(expected_gap)
+    assert diagnostics["objective"] == pytest.approx(0.0, abs=1e-12)  # the check keeps the MILP's orders
+    assert diagnostics["seconds"] >= diagnostics["mpc"]["seconds"] + repair["solve_time"]
+    assert diagnostics["mpc"]["status"] == "Optimal"
+    assert diagnostics["mpc"]["objective"] > 0.0  # the lot-sizing cost, kept under its own key
