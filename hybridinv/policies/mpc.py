@@ -172,7 +172,7 @@ def _order_blocks(b: _Builder, p: LotSizingProblem, weight: NDArray[np.float64],
     lot = p.lot_size[:, None]
     order_upper = p.order_upper if p.order_upper.ndim == 2 else np.repeat(p.order_upper[:, None], periods, axis=1)
     lots_upper = np.where(possible, np.floor(order_upper / lot + 1e-9), 0.0)
-    lots_upper[:, 0] = _first_period_lots(p, lots_upper)
+    lots_upper = _row_bounded_lots(p, lots_upper)
     unit_weight = p.purchase_weight * p.unit_cost[:, None] * weight[None, :]
     lots = b.block(np.zeros((n, periods)), lots_upper, 0.0 if p.delivered_fraction is not None else unit_weight * lot)
     needs_binary = (p.order_cost > 0) | (p.moq > 0)
@@ -207,36 +207,48 @@ def _order_blocks(b: _Builder, p: LotSizingProblem, weight: NDArray[np.float64],
             "arrival": arrival, "integer": integer, "lots_upper": lots_upper}
 
 
-def _first_period_lots(p: LotSizingProblem, lots_upper: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Upper bound on period-0 lots from the hard rows alone (each row, each SKU on its own).
+def _row_bounded_lots(p: LotSizingProblem, lots_upper: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Upper bound on the lots of every SKU and period from each hard row alone.
 
-    A SKU whose next lot (or MOQ) does not fit one of its period-0 rows is fixed at 0,
-    so it leaves those rows: otherwise a 1e4-volume SKU sits next to 1e-6-volume ones in a
-    row of 1e-6 and the solver's absolute tolerances decide the plan.
+    The budget and supplier rows hold in every period, the first-period capacity rows in
+    period 0. Lots whose next lot (or MOQ) does not fit one of their rows alone are fixed at
+    0 and left out of the rows: otherwise a 1e4-volume SKU sits next to 1e-6-volume ones in a
+    row of 1e-6, and scaling that row to 1 would give it a coefficient of 1e10.
     """
-    upper = lots_upper[:, 0].copy()
     lot = p.lot_size
-    per_lot = []
-    if p.first_period_rows is not None:
-        row, residual = p.first_period_rows
-        per_lot.append((p.volume * lot, np.maximum(residual, 0.0)[row]))
+    every: list[tuple[NDArray[np.float64], NDArray[np.float64]]] = []
     if math.isfinite(p.budget):
-        per_lot.append((p.unit_cost * lot, np.full(lot.size, p.budget)))
+        every.append((p.unit_cost * lot, np.full(lot.size, p.budget)))
     if p.supplier_member is not None and p.supplier_limits is not None and p.supplier_limits.size:
         inside = p.supplier_member >= 0
         room = np.where(inside, p.supplier_limits[np.maximum(p.supplier_member, 0)], np.inf)
-        per_lot.append((np.where(inside, lot, 0.0), room))
-    for coef, room in per_lot:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            fit = np.where(coef > 0, np.floor(room / np.where(coef > 0, coef, 1.0) * (1 + 1e-12) + 1e-9), np.inf)
-        upper = np.minimum(upper, fit)
+        every.append((np.where(inside, lot, 0.0), room))
+    first: list[tuple[NDArray[np.float64], NDArray[np.float64]]] = []
+    if p.first_period_rows is not None:
+        row, residual = p.first_period_rows
+        first.append((p.volume * lot, np.maximum(residual, 0.0)[row]))
+
+    def fit(coef: NDArray[np.float64], room: NDArray[np.float64]) -> NDArray[np.float64]:
+        ratio = room / np.where(coef > 0, coef, 1.0)
+        return np.where(coef > 0, np.floor(ratio * (1 + 1e-12) + 1e-9), np.inf)
+
+    upper = lots_upper.copy()
+    for coef, room in every:
+        upper = np.minimum(upper, fit(coef, room)[:, None])
+    for coef, room in first:
+        upper[:, 0] = np.minimum(upper[:, 0], fit(coef, room))
     min_lots = np.maximum(np.ceil(p.moq / lot - 1e-9), 1.0)
-    return np.where(upper >= min_lots, upper, 0.0)
+    return np.where(upper >= min_lots[:, None], upper, 0.0)
 
 
 def _row_factor(rhs: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Rows with ``0 < rhs < 1`` are divided by it: HiGHS's feasibility tolerance (1e-7) is absolute."""
-    return np.where((rhs > 0) & (rhs < 1), 1.0 / np.where(rhs > 0, rhs, 1.0), 1.0)
+    """Rows with ``0 < rhs < 1`` are divided by it: HiGHS's feasibility tolerance (1e-7) is absolute.
+
+    Subnormal right-hand sides (below ``numpy.finfo(float).tiny``) are left alone (``1 / rhs`` would
+    overflow); no order with a positive coefficient fits them anyway.
+    """
+    scaled = (rhs >= np.finfo(np.float64).tiny) & (rhs < 1)
+    return np.where(scaled, 1.0 / np.where(scaled, rhs, 1.0), 1.0)
 
 
 def _build(p: LotSizingProblem, relax: bool) -> tuple[_Builder, dict[str, Any]]:
@@ -337,10 +349,9 @@ def _shared_rows(
     n, periods = p.shape
     lots = v["lots"]
     lot = p.lot_size[:, None]
-    # hard rows with a right-hand side below 1 are scaled to 1 (_row_factor), and period-0 lots fixed
-    # at 0 (_first_period_lots) are left out of them, so that HiGHS's absolute tolerance becomes relative
-    in_rows = np.ones((n, periods), dtype=bool)
-    in_rows[:, 0] = v["lots_upper"][:, 0] > 0
+    # hard rows with a right-hand side below 1 are scaled to 1 (_row_factor), and lots fixed at 0
+    # (_row_bounded_lots) are left out of them, so that HiGHS's absolute tolerance becomes relative
+    in_rows = v["lots_upper"] > 0
     if math.isfinite(p.budget):
         budget_factor = float(_row_factor(np.array([p.budget]))[0])
         first = b.add_rows(periods, -np.inf, p.budget * budget_factor)

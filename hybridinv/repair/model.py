@@ -302,7 +302,9 @@ class RepairProblem:
         if not self.groups:
             return np.zeros(0)
         rhs = np.concatenate([g.rhs for g in self.groups])
-        return np.where((rhs > 0) & (rhs < 1), 1.0 / np.where(rhs > 0, rhs, 1.0), 1.0)
+        # a subnormal rhs stays unscaled (1 / rhs overflows); nothing with a positive coefficient fits it
+        scaled = (rhs >= np.finfo(np.float64).tiny) & (rhs < 1)
+        return np.where(scaled, 1.0 / np.where(scaled, rhs, 1.0), 1.0)
 
     def coupling_csr(self, scaled: bool = False) -> tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.float64]]:
         """Row-wise CSR ``(indptr, indices, data)`` of the coupling rows over the lot columns.

@@ -172,3 +172,15 @@ def test_plan_diagnostics_keep_the_repair_certificate_and_the_mpc_details_apart(
     assert diagnostics["seconds"] >= diagnostics["mpc"]["seconds"] + repair["solve_time"]
     assert diagnostics["mpc"]["status"] == "Optimal"
     assert diagnostics["mpc"]["objective"] > 0.0  # the lot-sizing cost, kept under its own key
+
+
+@pytest.mark.parametrize("budget", [5e-324, 1e-6])
+def test_tiny_budget_rows_are_scaled_without_overflow(budget: float) -> None:
+    # 1 / 5e-324 overflows: a subnormal budget stays unscaled; nothing that costs anything fits it
+    obs = observation([0.0, 0.0], [4.0, 4.0], std=0.0, constraints=Constraints(budget=budget),
+                      unit_cost=np.array([0.0, 1e3]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        decision = MPC(safety_factor=0.0, horizon=3).decide(obs)
+    assert decision.orders.tolist() == [4.0, 0.0]
+    assert decision.extra["mpc"]["status"] == "Optimal"

@@ -320,3 +320,15 @@ def test_exact_backends_are_exact_on_tiny_rows(backend_name: str) -> None:
     assert result.objective == pytest.approx(best)
     # the price is per unit of volume of the original row: B's 9 per 0.5005e-6
     assert result.diagnostics.capacity_price[0] == pytest.approx(9.0 / 0.5005e-6, rel=1e-3)
+
+
+@pytest.mark.parametrize("backend_name", EXACT_BACKENDS)
+def test_a_subnormal_limit_is_not_scaled_to_infinity(backend_name: str) -> None:
+    # fuzz finding: a budget of 5e-324 was divided by itself for the solver: 1 / 5e-324 = inf, PuLP refused
+    # the row and the call fell back to the fast plan
+    case = make_case([3.0, 2.0], unit_cost=[0.0, 1.0], budget=5e-324)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = repair_orders(*case.args, backend=backend_name)
+    np.testing.assert_array_equal(result.orders, [3.0, 0.0])
+    assert result.diagnostics.fallback_reason is None
