@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from hybridinv import ConstraintViolationWarning, plan, scenarios
 from hybridinv.core import Constraints
-from hybridinv.policies.mpc import MPC, solve_lot_sizing
+from hybridinv.policies.lot_sizing import solve_lot_sizing
+from hybridinv.policies.mpc import MPC
 from hybridinv.sim.runner import simulate
 
 from ._helpers import observation

@@ -1,0 +1,448 @@
+"""The multi-SKU, multi-period lot-sizing MILP behind MPC and the clairvoyant bound.
+
+:class:`LotSizingProblem` holds the arrays of one multi-period, multi-SKU
+lot-sizing model; :func:`solve_lot_sizing` builds the MILP from them in a few
+vectorized calls (COO triplets → CSR rows, one ``addRows``; no per-variable
+Python objects) and solves it with HiGHS. :class:`MPC` fills a problem from
+each period's observation (forecast, safety stock from the forecast's
+standard deviation, open orders, constraints) and executes the first period's
+orders (:mod:`hybridinv.policies.mpc`); :mod:`hybridinv.policies.clairvoyant` fills
+it from a realized path.
+
+Model (SKU ``i``, period ``t``; ``x`` end-of-period on-hand, ``u`` lost units
+(lost sales) or end-of-period backlog (backorders), ``z`` lots ordered,
+``y`` order indicator, ``w`` units disposed of, ``g`` safety-stock shortfall,
+``e`` capacity excess)::
+
+    min  sum_t weight_t sum_i [h x + p u + c q + K y + r w] + sum_i pi_i g_i + M sum_t e_t
+    s.t. x_it - u_it - x_i,t-1 (+ u_i,t-1 if backorders) - sum_{s: s + L_is = t} q_is + w_it
+             = scheduled_it - demand_it                                  (balance)
+         q_it = lot_i z_it,  z_it integer,  q_it <= U_i y_it,  q_it >= moq_i y_it
+         sum_i c_i q_it <= budget                                         (budget)
+         sum_i v_i (x_i,t-1 + arrivals_it - w_it) - e_t <= capacity       (receipt capacity)
+         0 <= u_it <= demand_it (lost sales)
+         safety stock: extra demand safety_i in period L_i, of which g_i <= safety_i may stay uncovered
+
+References
+----------
+Pochet, Y. and Wolsey, L. A. (2006). *Production Planning by Mixed Integer Programming*. Springer.
+Huangfu, Q. and Hall, J. A. J. (2018). Parallelizing the dual revised simplex method.
+*Mathematical Programming Computation* 10(1), 119-142 (HiGHS).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import sparse
+
+from hybridinv._highs import new_highs
+
+__all__ = ["LotSizingProblem", "LotSizingSolution", "solve_lot_sizing"]
+
+_BIG = 1e9
+
+
+@dataclass(frozen=True)
+class LotSizingProblem:
+    """Data of the multi-SKU lot-sizing model, arrays of shape (n,) or (n, T).
+
+    ``lead_time[i, t]`` is the lead time of an order of SKU ``i`` placed in
+    period ``t``; ``scheduled`` the arrivals of open orders; ``purchase_weight``
+    scales the unit cost in the objective (budget rows always use the full unit
+    cost); ``delivered_fraction`` (optional) the share of an order delivered (the
+    model's delivered units satisfy ``d <= f q``); ``disposal_cost`` per SKU
+    (``inf`` = disposal not allowed); ``safety_stock`` (n,) a soft stock target
+    modeled as a one-time extra demand in period ``safety_period`` (default: the
+    SKU's lead time, the first period an order placed now reaches), its
+    uncovered part priced at ``safety_penalty``; ``capacity_penalty`` None for a
+    hard capacity row; ``first_period_rows`` ``(row, residual)`` for the
+    simulator's capacity check on period-0 orders; ``integer_periods`` the number
+    of leading periods whose lots and order indicators are integer (None = all;
+    MPC relaxes the later periods, which it never executes); ``cover_periods``
+    the number of (l, S) valid-inequality families added for SKUs with fixed
+    costs or MOQs (0 = none).
+    """
+
+    demand: NDArray[np.float64]
+    lead_time: NDArray[np.int64]
+    on_hand: NDArray[np.float64]
+    backorders: NDArray[np.float64]
+    scheduled: NDArray[np.float64]
+    holding_cost: NDArray[np.float64]
+    shortage_cost: NDArray[np.float64]
+    unit_cost: NDArray[np.float64]
+    order_cost: NDArray[np.float64]
+    lot_size: NDArray[np.float64]
+    moq: NDArray[np.float64]
+    order_upper: NDArray[np.float64]  # (n,) or (n, T): largest useful order (the big-M of q <= U y)
+    volume: NDArray[np.float64]
+    lost_sales: bool = True
+    purchase_weight: float = 1.0
+    capacity: float = math.inf
+    budget: float = math.inf
+    supplier_member: NDArray[np.int64] | None = None
+    supplier_limits: NDArray[np.float64] | None = None
+    delivered_fraction: NDArray[np.float64] | None = None
+    period_weight: NDArray[np.float64] | None = None
+    disposal_cost: NDArray[np.float64] | None = None
+    safety_stock: NDArray[np.float64] | None = None
+    safety_period: NDArray[np.int64] | None = None
+    safety_penalty: NDArray[np.float64] | None = None
+    capacity_penalty: float | None = None
+    first_period_rows: tuple[NDArray[np.int64], NDArray[np.float64]] | None = None
+    integer_periods: int | None = None
+    cover_periods: int = 4
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        n, periods = self.demand.shape
+        return int(n), int(periods)
+
+
+@dataclass(frozen=True)
+class LotSizingSolution:
+    """Orders per SKU and period (units), objective, proven bound and solver details."""
+
+    orders: NDArray[np.float64]
+    objective: float
+    bound: float
+    status: str
+    seconds: float
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+
+
+class _Builder:
+    """Collects bounds, costs and COO triplets block by block."""
+
+    def __init__(self) -> None:
+        self.lower: list[NDArray[np.float64]] = []
+        self.upper: list[NDArray[np.float64]] = []
+        self.cost: list[NDArray[np.float64]] = []
+        self.size = 0
+        self.rows: list[NDArray[np.int64]] = []
+        self.cols: list[NDArray[np.int64]] = []
+        self.vals: list[NDArray[np.float64]] = []
+        self.row_lower: list[NDArray[np.float64]] = []
+        self.row_upper: list[NDArray[np.float64]] = []
+        self.n_rows = 0
+
+    def block(self, lower: ArrayLike, upper: ArrayLike, cost: ArrayLike) -> NDArray[np.int64]:
+        shape = np.shape(lower)
+        lo = np.asarray(lower, dtype=np.float64).ravel()
+        self.lower.append(lo)
+        self.upper.append(np.broadcast_to(np.asarray(upper, dtype=np.float64), shape).ravel().copy())
+        self.cost.append(np.broadcast_to(np.asarray(cost, dtype=np.float64), shape).ravel().copy())
+        index = np.arange(self.size, self.size + lo.size).reshape(shape)
+        self.size += lo.size
+        return index
+
+    def add_rows(self, count: int, lower: ArrayLike, upper: ArrayLike) -> int:
+        first = self.n_rows
+        self.row_lower.append(np.broadcast_to(np.asarray(lower, dtype=np.float64), (count,)).copy())
+        self.row_upper.append(np.broadcast_to(np.asarray(upper, dtype=np.float64), (count,)).copy())
+        self.n_rows += count
+        return first
+
+    def entries(self, rows: ArrayLike, cols: ArrayLike, vals: ArrayLike) -> None:
+        r, c, v = np.broadcast_arrays(np.asarray(rows), np.asarray(cols), np.asarray(vals, dtype=np.float64))
+        self.rows.append(r.ravel().astype(np.int64))
+        self.cols.append(c.ravel().astype(np.int64))
+        self.vals.append(v.ravel())
+
+
+def _order_blocks(b: _Builder, p: LotSizingProblem, weight: NDArray[np.float64], relax: bool) -> dict[str, Any]:
+    """Order variables (lots, indicators, delivered units) and their rows."""
+    n, periods = p.shape
+    t_index = np.arange(periods)[None, :]
+    arrival = t_index + p.lead_time
+    possible = arrival < periods
+    lot = p.lot_size[:, None]
+    order_upper = p.order_upper if p.order_upper.ndim == 2 else np.repeat(p.order_upper[:, None], periods, axis=1)
+    lots_upper = np.where(possible, np.floor(order_upper / lot + 1e-9), 0.0)
+    lots_upper = _row_bounded_lots(p, lots_upper)
+    unit_weight = p.purchase_weight * p.unit_cost[:, None] * weight[None, :]
+    lots = b.block(np.zeros((n, periods)), lots_upper, 0.0 if p.delivered_fraction is not None else unit_weight * lot)
+    needs_binary = (p.order_cost > 0) | (p.moq > 0)
+    indicator = b.block(
+        np.zeros((n, periods)), np.where(possible & needs_binary[:, None], 1.0, 0.0), p.order_cost[:, None] * weight
+    )
+    delivered = None
+    if p.delivered_fraction is not None:
+        delivered = b.block(np.zeros((n, periods)), np.where(possible, _BIG, 0.0), unit_weight)
+        first = b.add_rows(n * periods, -np.inf, 0.0)
+        rows = first + np.arange(n * periods).reshape(n, periods)
+        b.entries(rows, delivered, 1.0)
+        b.entries(rows, lots, -p.delivered_fraction * lot)
+    sku_binary = np.flatnonzero(needs_binary)
+    if sku_binary.size:
+        k = sku_binary.size * periods
+        upper_units = np.minimum(lots_upper * lot, _BIG)[sku_binary]
+        first = b.add_rows(k, -np.inf, 0.0)
+        rows = first + np.arange(k).reshape(sku_binary.size, periods)
+        b.entries(rows, lots[sku_binary], lot[sku_binary])
+        b.entries(rows, indicator[sku_binary], -upper_units)
+        sku_moq = np.flatnonzero(p.moq > 0)
+        if sku_moq.size:
+            k = sku_moq.size * periods
+            first = b.add_rows(k, 0.0, np.inf)
+            rows = first + np.arange(k).reshape(sku_moq.size, periods)
+            b.entries(rows, lots[sku_moq], lot[sku_moq])
+            b.entries(rows, indicator[sku_moq], -p.moq[sku_moq, None])
+    integer_periods = periods if p.integer_periods is None else min(p.integer_periods, periods)
+    integer = [] if relax else [lots[:, :integer_periods].ravel(), indicator[:, :integer_periods].ravel()]
+    return {"lots": lots, "indicator": indicator, "delivered": delivered, "possible": possible,
+            "arrival": arrival, "integer": integer, "lots_upper": lots_upper}
+
+
+def _row_bounded_lots(p: LotSizingProblem, lots_upper: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Upper bound on the lots of every SKU and period from each hard row alone.
+
+    The budget and supplier rows hold in every period, the first-period capacity rows in
+    period 0. Lots whose next lot (or MOQ) does not fit one of their rows alone are fixed at
+    0 and left out of the rows: otherwise a 1e4-volume SKU sits next to 1e-6-volume ones in a
+    row of 1e-6, and scaling that row to 1 would give it a coefficient of 1e10.
+    """
+    lot = p.lot_size
+    every: list[tuple[NDArray[np.float64], NDArray[np.float64]]] = []
+    if math.isfinite(p.budget):
+        every.append((p.unit_cost * lot, np.full(lot.size, p.budget)))
+    if p.supplier_member is not None and p.supplier_limits is not None and p.supplier_limits.size:
+        inside = p.supplier_member >= 0
+        room = np.where(inside, p.supplier_limits[np.maximum(p.supplier_member, 0)], np.inf)
+        every.append((np.where(inside, lot, 0.0), room))
+    first: list[tuple[NDArray[np.float64], NDArray[np.float64]]] = []
+    if p.first_period_rows is not None:
+        row, residual = p.first_period_rows
+        first.append((p.volume * lot, np.maximum(residual, 0.0)[row]))
+
+    def fit(coef: NDArray[np.float64], room: NDArray[np.float64]) -> NDArray[np.float64]:
+        ratio = room / np.where(coef > 0, coef, 1.0)
+        return np.where(coef > 0, np.floor(ratio * (1 + 1e-12) + 1e-9), np.inf)
+
+    upper = lots_upper.copy()
+    for coef, room in every:
+        upper = np.minimum(upper, fit(coef, room)[:, None])
+    for coef, room in first:
+        upper[:, 0] = np.minimum(upper[:, 0], fit(coef, room))
+    min_lots = np.maximum(np.ceil(p.moq / lot - 1e-9), 1.0)
+    return np.where(upper >= min_lots[:, None], upper, 0.0)
+
+
+def _row_factor(rhs: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Rows with ``0 < rhs < 1`` are divided by it: HiGHS's feasibility tolerance (1e-7) is absolute.
+
+    Subnormal right-hand sides (below ``numpy.finfo(float).tiny``) are left alone (``1 / rhs`` would
+    overflow); no order with a positive coefficient fits them anyway.
+    """
+    scaled = (rhs >= np.finfo(np.float64).tiny) & (rhs < 1)
+    return np.where(scaled, 1.0 / np.where(scaled, rhs, 1.0), 1.0)
+
+
+def _build(p: LotSizingProblem, relax: bool) -> tuple[_Builder, dict[str, Any]]:
+    n, periods = p.shape
+    weight = np.ones(periods) if p.period_weight is None else np.asarray(p.period_weight, dtype=np.float64)
+    b = _Builder()
+    v = _order_blocks(b, p, weight, relax)
+    stock = b.block(np.zeros((n, periods)), np.inf, p.holding_cost[:, None] * weight)
+    short_upper = p.demand if p.lost_sales else np.full((n, periods), np.inf)
+    short = b.block(np.zeros((n, periods)), short_upper, p.shortage_cost[:, None] * weight)
+    disposal_cost = np.full(n, np.inf) if p.disposal_cost is None else p.disposal_cost
+    allowed = np.isfinite(disposal_cost)
+    disposal = b.block(
+        np.zeros((n, periods)), np.where(allowed, np.inf, 0.0)[:, None],
+        np.where(allowed, disposal_cost, 0.0)[:, None] * weight,
+    )
+    # balance rows: one per SKU-period
+    grid = np.arange(n * periods).reshape(n, periods)
+    start = p.on_hand - p.backorders
+    rhs = p.scheduled - p.demand
+    rhs[:, 0] += start
+    if p.safety_stock is not None:
+        period = np.minimum(p.lead_time[:, 0] if p.safety_period is None else p.safety_period, periods - 1)
+        rhs[np.arange(n), period] -= p.safety_stock
+    first = b.add_rows(n * periods, rhs.ravel(), rhs.ravel())
+    rows = first + grid
+    b.entries(rows, stock, 1.0)
+    b.entries(rows, short, -1.0)
+    b.entries(rows, disposal, 1.0)
+    b.entries(rows[:, 1:], stock[:, :-1], -1.0)
+    if not p.lost_sales:
+        b.entries(rows[:, 1:], short[:, :-1], 1.0)
+    possible = v["possible"]
+    sku_index, order_period = np.nonzero(possible)
+    arrive = v["arrival"][sku_index, order_period]
+    incoming_col = (v["delivered"] if v["delivered"] is not None else v["lots"])[sku_index, order_period]
+    incoming_val = -1.0 if v["delivered"] is not None else -p.lot_size[sku_index]
+    b.entries(first + grid[sku_index, arrive], incoming_col, incoming_val)
+    _shared_rows(b, p, v, stock, disposal, sku_index, arrive, incoming_col, incoming_val)
+    demand_eff = p.scheduled - rhs  # demand incl. the safety stock (rhs = scheduled - demand + start)
+    demand_eff[:, 0] += start
+    _cover_rows(b, p, v, demand_eff, stock, short, disposal)
+    if p.safety_stock is not None:
+        # the safety stock is a one-time extra demand in the first period new orders can reach;
+        # g_i (at most the safety stock) is the part not covered, priced at the safety penalty
+        period = np.minimum(p.lead_time[:, 0] if p.safety_period is None else p.safety_period, periods - 1)
+        sku = np.arange(n)
+        penalty = np.zeros(n) if p.safety_penalty is None else p.safety_penalty
+        gap = b.block(np.zeros(n), p.safety_stock, penalty * weight[period])
+        b.entries(first + grid[sku, period], gap, -1.0)
+    return b, v
+
+
+def _cover_rows(
+    b: _Builder, p: LotSizingProblem, v: dict[str, Any], demand: NDArray[np.float64],
+    stock: NDArray[np.int64], short: NDArray[np.int64], disposal: NDArray[np.int64],
+) -> None:
+    """(l, S)-type valid inequalities that make the fixed-cost LP relaxation tight.
+
+    An order placed in ``t`` and arriving in ``a`` is served to demand, kept or
+    disposed of, so for ``k >= 0``:
+    ``q_t <= D(a..a+k) y_t + x_{a+k} + sum_{j=a}^{a+k} w_j (+ u_{a-1} with backorders)``,
+    valid for ``y_t`` in {0, 1} (Barany, Van Roy & Wolsey 1984; Pochet & Wolsey 2006, ch. 7).
+    """
+    n, periods = p.shape
+    binary = (p.order_cost > 0) | (p.moq > 0)
+    base = v["possible"] & binary[:, None]
+    if not base.any():
+        return
+    cumulative = np.concatenate([np.zeros((n, 1)), np.cumsum(demand, axis=1)], axis=1)
+    order_col = v["delivered"] if v["delivered"] is not None else v["lots"]
+    order_val = np.ones(n) if v["delivered"] is not None else p.lot_size
+    backlog0 = p.backorders if not p.lost_sales else np.zeros(n)
+    for k in range(p.cover_periods):
+        sku, t = np.nonzero(base & (v["arrival"] + k < periods))
+        if sku.size == 0:
+            break
+        a = v["arrival"][sku, t]
+        window = cumulative[sku, a + k + 1] - cumulative[sku, a]
+        upper = np.where((a == 0) & (not p.lost_sales), backlog0[sku], 0.0)
+        first = b.add_rows(sku.size, -np.inf, upper)
+        rows = first + np.arange(sku.size)
+        b.entries(rows, order_col[sku, t], order_val[sku])
+        b.entries(rows, v["indicator"][sku, t], -window)
+        b.entries(rows, stock[sku, a + k], -1.0)
+        for j in range(k + 1):
+            b.entries(rows, disposal[sku, a + j], -1.0)
+        if not p.lost_sales:
+            later = a >= 1
+            b.entries(rows[later], short[sku[later], a[later] - 1], -1.0)
+
+
+def _shared_rows(
+    b: _Builder, p: LotSizingProblem, v: dict[str, Any], stock: NDArray[np.int64], disposal: NDArray[np.int64],
+    sku_index: NDArray[np.int64], arrive: NDArray[np.int64], incoming_col: NDArray[np.int64], incoming_val: Any,
+) -> None:
+    """Budget, supplier, capacity and first-period capacity rows (all SKUs share them)."""
+    n, periods = p.shape
+    lots = v["lots"]
+    lot = p.lot_size[:, None]
+    # hard rows with a right-hand side below 1 are scaled to 1 (_row_factor), and lots fixed at 0
+    # (_row_bounded_lots) are left out of them, so that HiGHS's absolute tolerance becomes relative
+    in_rows = v["lots_upper"] > 0
+    if math.isfinite(p.budget):
+        budget_factor = float(_row_factor(np.array([p.budget]))[0])
+        first = b.add_rows(periods, -np.inf, p.budget * budget_factor)
+        rows = np.broadcast_to(first + np.arange(periods)[None, :], (n, periods))
+        coef = np.broadcast_to(p.unit_cost[:, None] * lot * budget_factor, (n, periods))
+        b.entries(rows[in_rows], lots[in_rows], coef[in_rows])
+    if p.supplier_member is not None and p.supplier_limits is not None and p.supplier_limits.size:
+        member = p.supplier_member
+        keep = member >= 0
+        m = p.supplier_limits.size
+        factor = _row_factor(p.supplier_limits)
+        first = b.add_rows(m * periods, -np.inf, np.repeat(p.supplier_limits * factor, periods))
+        rows = first + member[keep, None] * periods + np.arange(periods)[None, :]
+        coef = np.broadcast_to(lot[keep] * factor[member[keep], None], rows.shape)
+        b.entries(rows[in_rows[keep]], lots[keep][in_rows[keep]], coef[in_rows[keep]])
+    if math.isfinite(p.capacity):
+        base = p.volume @ p.scheduled
+        base[0] += p.volume @ p.on_hand
+        first = b.add_rows(periods, -np.inf, p.capacity - base)
+        period_rows = first + np.arange(periods)
+        b.entries(period_rows[None, 1:], stock[:, :-1], p.volume[:, None])
+        b.entries(period_rows[None, :], disposal, -p.volume[:, None])
+        b.entries(period_rows[arrive], incoming_col, -np.asarray(incoming_val) * p.volume[sku_index])
+        if p.capacity_penalty is not None:
+            slack = b.block(np.zeros(periods), np.inf, p.capacity_penalty)
+            b.entries(period_rows, slack, -1.0)
+    if p.first_period_rows is not None:
+        row, residual = p.first_period_rows
+        rhs = np.maximum(residual, 0.0)
+        factor = _row_factor(rhs)
+        first = b.add_rows(residual.size, -np.inf, rhs * factor)
+        keep = in_rows[:, 0]
+        b.entries(first + row[keep], lots[keep, 0], (p.volume * p.lot_size * factor[row])[keep])
+
+
+def solve_lot_sizing(
+    problem: LotSizingProblem,
+    relax: bool = False,
+    time_limit: float | None = None,
+    mip_rel_gap: float = 1e-4,
+) -> LotSizingSolution:
+    """Build and solve the lot-sizing model with HiGHS (threads=1, silent).
+
+    Parameters
+    ----------
+    problem : LotSizingProblem
+    relax : bool
+        Solve the LP relaxation (no integrality).
+    time_limit : float, optional
+        Seconds; on timeout the best solution found and the MIP dual bound are returned.
+    mip_rel_gap : float
+        Relative MIP gap at which HiGHS stops.
+
+    Returns
+    -------
+    LotSizingSolution
+        ``orders`` (units, shape (n, T); NaN-free, zeros when no solution was
+        found), ``objective``, ``bound`` (a valid lower bound on the model's
+        optimum: the LP/MIP dual bound), ``status``.
+    """
+    import highspy
+
+    start = time.perf_counter()
+    b, v = _build(problem, relax)
+    matrix = sparse.csr_matrix(
+        (np.concatenate(b.vals), (np.concatenate(b.rows), np.concatenate(b.cols))), shape=(b.n_rows, b.size)
+    )
+    h = new_highs()
+    h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(time_limit))
+    h.addVars(b.size, np.concatenate(b.lower), np.concatenate(b.upper))
+    h.changeColsCost(b.size, np.arange(b.size, dtype=np.int32), np.concatenate(b.cost))
+    h.addRows(
+        b.n_rows, np.concatenate(b.row_lower), np.concatenate(b.row_upper), matrix.nnz,
+        matrix.indptr[:-1].astype(np.int32), matrix.indices.astype(np.int32), matrix.data,
+    )
+    if v["integer"]:
+        cols = np.concatenate(v["integer"]).astype(np.int32)
+        h.changeColsIntegrality(cols.size, cols, np.full(cols.size, highspy.HighsVarType.kInteger))
+    built = time.perf_counter() - start
+    h.run()
+    status = h.modelStatusToString(h.getModelStatus())
+    info = h.getInfo()
+    n, periods = problem.shape
+    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    if has_solution:
+        values = np.asarray(h.getSolution().col_value)
+        lots = values[v["lots"]]
+        lots = lots if relax else np.rint(lots)
+        orders = np.maximum(lots, 0.0) * problem.lot_size[:, None]
+        objective = float(info.objective_function_value)
+    else:
+        orders, objective = np.zeros((n, periods)), math.inf
+    if relax or not v["integer"]:
+        bound = objective if status == "Optimal" else -math.inf
+    else:
+        bound = float(info.mip_dual_bound)
+    diagnostics = {"variables": b.size, "rows": b.n_rows, "nonzeros": matrix.nnz, "build_seconds": built,
+                   "mip_gap": float(getattr(info, "mip_gap", 0.0))}
+    return LotSizingSolution(orders, objective, bound, status, time.perf_counter() - start, diagnostics)
