@@ -142,3 +142,21 @@ def test_faults_injected_in_a_pulp_solver_never_propagate(method: str, monkeypat
     _assert_fast_plan(result)
     assert f"injected in {method}" in (result.diagnostics.fallback_reason or "")
     assert len(fallbacks) == 1
+
+
+def test_plan_reports_a_solver_fallback_in_its_diagnostics(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pandas as pd
+
+    from hybridinv import plan
+
+    monkeypatch.setattr(highs, "solve_highs", _broken_highs)
+    catalog = pd.DataFrame({"sku": ["A", "B"], "unit_cost": 1.0, "holding_cost": 1.0, "shortage_cost": 9.0,
+                            "lead_time": 0, "moq": [6, 6], "lot_size": [3, 1], "demand_mean": 7.0})
+    state = pd.DataFrame({"sku": ["A", "B"], "on_hand": [0, 0]})
+    with pytest.warns(SolverFallbackWarning, match="HiGHS crashed"):
+        frame = plan(state, catalog, {"capacity": 11.0}, policy="base_stock", repair="highs")
+    repair = frame.attrs["diagnostics"]["repair"]
+    assert repair["status"] == "fallback" and repair["backend"] == "highs->fast"
+    assert "HiGHS crashed" in repair["fallback_reason"]
+    orders = frame["order_qty"].to_numpy()
+    assert orders.sum() <= 11 and all(q == 0 or q >= 6 for q in orders)
