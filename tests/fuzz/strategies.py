@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 __all__ = [
@@ -50,18 +50,11 @@ settings.register_profile(SLOW_PROFILE, settings.get_profile(FAST_PROFILE), max_
 MODES = [pytest.param("default", id="default"), pytest.param("slow", id="slow", marks=pytest.mark.slow)]
 
 
-def run(
-    mode: str, examples: int, strategy: st.SearchStrategy[Any], check: Callable[[Any], None], shrink: bool = True
-) -> None:
-    """Run ``check`` on ``examples`` drawn instances (``mode="default"``) or on thousands (``"slow"``).
-
-    ``shrink=False`` skips minimizing a failing example: only for tests marked as
-    expected to fail, where shrinking a known failure costs a minute per test.
-    """
+def run(mode: str, examples: int, strategy: st.SearchStrategy[Any], check: Callable[[Any], None]) -> None:
+    """Run ``check`` on ``examples`` drawn instances (``mode="default"``) or on thousands (``"slow"``)."""
     profile = settings.get_profile(FAST_PROFILE if mode == "default" else SLOW_PROFILE)
     count = examples if mode == "default" else max(profile.max_examples, 20 * examples)
-    phases = [p for p in Phase if p is not Phase.explain and (shrink or p is not Phase.shrink)]
-    settings(profile, max_examples=count, phases=phases)(given(strategy)(check))()
+    settings(profile, max_examples=count)(given(strategy)(check))()
 
 
 @dataclass(frozen=True, eq=False)

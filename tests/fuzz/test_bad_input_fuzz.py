@@ -41,12 +41,6 @@ _KNOWN = {
     "state": (*STATE_COLUMNS, "pipeline_0", "pipeline_1"),
     "forecast": FORECAST_COLUMNS,
 }
-NEEDS_HARD_B = pytest.mark.xfail(
-    strict=True, reason="needs hard-b: issue 14 items 3/4 (planner.py, forecast.py, core/) are fixed there"
-)
-#: Whether failures are shrunk: False only while the tests marked NEEDS_HARD_B are expected to
-#: fail (shrinking a known failure costs a minute per test); set True when the marks go.
-SHRINK_HARD_B = False
 
 
 def _frames(inst: Instance) -> dict[str, pd.DataFrame]:
@@ -101,7 +95,6 @@ def _misspelled(draw: st.DrawFn) -> tuple[Instance, str, str]:
     return inst, frame, name
 
 
-@NEEDS_HARD_B
 @pytest.mark.parametrize("mode", MODES)
 def test_unknown_columns_are_refused(mode: str) -> None:
     # the finding: state 'pipeline1' dropped the stock in transit, catalog 'volumne'/'MOQ' defaulted,
@@ -112,10 +105,9 @@ def test_unknown_columns_are_refused(mode: str) -> None:
         frames[which] = frames[which].assign(**{name: 1})
         _refused(frames, inst, name)
 
-    run(mode, 30, _misspelled(), check, shrink=SHRINK_HARD_B)
+    run(mode, 30, _misspelled(), check)
 
 
-@NEEDS_HARD_B
 @pytest.mark.parametrize("mode", MODES)
 def test_datetime_periods_are_mapped_or_refused(mode: str) -> None:
     # the finding: datetime periods were accepted and only the first date was used (42 ordered instead of 176)
@@ -133,11 +125,9 @@ def test_datetime_periods_are_mapped_or_refused(mode: str) -> None:
         want = _plan(frames, inst, policy="newsvendor")  # consecutive dates are consecutive periods
         assert got["order_qty"].tolist() == want["order_qty"].tolist()
 
-    run(mode, 20, st.tuples(instances(max_skus=4, with_forecast=True), st.sampled_from(["D", "W"])), check,
-        shrink=SHRINK_HARD_B)
+    run(mode, 20, st.tuples(instances(max_skus=4, with_forecast=True), st.sampled_from(["D", "W"])), check)
 
 
-@NEEDS_HARD_B
 @pytest.mark.parametrize("mode", MODES)
 def test_a_stray_earlier_period_does_not_shift_other_skus(mode: str) -> None:
     # the finding: one row with period=-1 shifted every SKU's forecast by a period
@@ -154,7 +144,7 @@ def test_a_stray_earlier_period_does_not_shift_other_skus(mode: str) -> None:
         want = _plan(frames, inst, policy="newsvendor")
         assert got["order_qty"].tolist()[1:] == want["order_qty"].tolist()[1:]
 
-    run(mode, 20, instances(min_skus=2, max_skus=4, with_forecast=True), check, shrink=SHRINK_HARD_B)
+    run(mode, 20, instances(min_skus=2, max_skus=4, with_forecast=True), check)
 
 
 _ODD_CELLS = st.sampled_from([True, False, np.bool_(True), 1 + 2j, complex(3.0, 0.0)])
@@ -172,7 +162,6 @@ def _odd_cell(draw: st.DrawFn) -> tuple[Instance, str, str, Any]:
     return inst, which, draw(st.sampled_from(columns)), draw(_ODD_CELLS)
 
 
-@NEEDS_HARD_B
 @pytest.mark.parametrize("mode", MODES)
 def test_bool_and_complex_cells_are_refused(mode: str) -> None:
     # the finding: booleans read as 0/1 and complex numbers were cast to their real part
@@ -184,10 +173,9 @@ def test_bool_and_complex_cells_are_refused(mode: str) -> None:
         frames[which] = frame
         _refused(frames, inst, column)
 
-    run(mode, 30, _odd_cell(), check, shrink=SHRINK_HARD_B)
+    run(mode, 30, _odd_cell(), check)
 
 
-@NEEDS_HARD_B
 @pytest.mark.parametrize("mode", MODES)
 def test_non_boolean_lost_sales_is_refused(mode: str) -> None:
     # the finding: lost_sales='no' counted as true
@@ -195,8 +183,7 @@ def test_non_boolean_lost_sales_is_refused(mode: str) -> None:
         inst, flag = case
         _refused(_frames(inst), inst, "lost_sales", lost_sales=flag)
 
-    run(mode, 10, st.tuples(instances(max_skus=3), st.sampled_from(["no", "yes", "false", "True", "", "0"])), check,
-        shrink=SHRINK_HARD_B)
+    run(mode, 10, st.tuples(instances(max_skus=3), st.sampled_from(["no", "yes", "false", "True", "", "0"])), check)
 
 
 @st.composite
@@ -206,7 +193,6 @@ def _absurd(draw: st.DrawFn) -> tuple[Instance, str, Any]:
     return inst, kind, draw(st.sampled_from([10**6, 10**9, 10**12, 10**18, 2**62]))
 
 
-@NEEDS_HARD_B
 @pytest.mark.parametrize("mode", MODES)
 def test_absurd_lead_times_and_pipeline_slots_are_refused_quickly(mode: str) -> None:
     # the finding: lead_time=1e6 in one cell took 63 s and 546 MB, 1e12/1e18 raised MemoryError/ValueError,
@@ -226,7 +212,7 @@ def test_absurd_lead_times_and_pipeline_slots_are_refused_quickly(mode: str) -> 
         _refused(frames, inst, *names)
         assert time.perf_counter() - start < 5.0
 
-    run(mode, 15, _absurd(), check, shrink=SHRINK_HARD_B)
+    run(mode, 15, _absurd(), check)
 
 
 @st.composite
@@ -236,7 +222,6 @@ def _huge(draw: st.DrawFn) -> tuple[Instance, str, str, float]:
     return inst, which, column, draw(st.sampled_from([9.3e18, 1e19, 1e30, 2.0**63]))
 
 
-@NEEDS_HARD_B
 @pytest.mark.parametrize("mode", MODES)
 def test_quantities_beyond_int64_are_refused(mode: str) -> None:
     # the finding: NaN orders became -9223372036854775808 and huge forecasts overflowed order_qty
@@ -251,7 +236,7 @@ def test_quantities_beyond_int64_are_refused(mode: str) -> None:
         frames[which] = frame
         _refused(frames, inst, column)
 
-    run(mode, 20, _huge(), check, shrink=SHRINK_HARD_B)
+    run(mode, 20, _huge(), check)
 
 
 _JUNK = st.one_of(
@@ -290,15 +275,13 @@ def _junk_check(case: tuple[Instance, str, str, Any]) -> None:
     "mode",
     [
         pytest.param("default", id="default"),
-        # thousands of examples find the two crashes of test_junk_regressions
-        pytest.param("slow", id="slow", marks=[pytest.mark.slow, NEEDS_HARD_B]),
+        pytest.param("slow", id="slow", marks=pytest.mark.slow),
     ],
 )
 def test_junk_in_any_cell_is_refused_or_planned(mode: str) -> None:
-    run(mode, 40, _junk_cell(), _junk_check, shrink=mode == "default" or SHRINK_HARD_B)
+    run(mode, 40, _junk_cell(), _junk_check)
 
 
-@NEEDS_HARD_B
 @pytest.mark.parametrize(
     ("n", "which", "column", "value"),
     [

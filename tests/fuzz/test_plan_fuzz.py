@@ -23,12 +23,6 @@ PURE_RL = ("ppo", "sac")
 #: Target policies that take ``repair=None`` (orders only rounded up, no repair layer).
 UNREPAIRED = ("base_stock", "ss", "rq", "capped_base_stock", "forecast_capped_base_stock", "newsvendor",
               "dynamic_ss", "hybrid")
-NEEDS_HARD_B = pytest.mark.xfail(
-    strict=True, reason="needs hard-b: plan() must repair or refuse whatever a policy returns (issue 14 item 2)"
-)
-#: Whether failures are shrunk. False only while the NEEDS_HARD_B tests are expected to fail
-#: (shrinking a known failure takes a minute per test); set True when the marks are removed.
-SHRINK_HARD_B = False
 #: Examples per policy in the default run.
 EXAMPLES = {"mpc": 20, "dynamic_ss": 20, "ppo": 8, "sac": 8}
 
@@ -52,20 +46,19 @@ def check_plan(inst: Instance, policy: Any, **options: Any) -> None:
     orders = _orders(frame, inst)
     check_order_rules(inst, orders)
     diagnostics = frame.attrs["diagnostics"]
-    repair = diagnostics.get("repair", {})
-    reported = {v["name"]: v["amount"] for v in repair.get("violations", [])}
+    reported = {v["name"]: v["amount"] for v in diagnostics["violations"]}
     check_rows(inst, orders, reported)
+    if "repair" in diagnostics:  # the repair's own report agrees
+        check_rows(inst, orders, {v["name"]: v["amount"] for v in diagnostics["repair"]["violations"]})
     if reported:
         assert any(issubclass(w.category, ConstraintViolationWarning) for w in caught), "violations but no warning"
+        assert diagnostics["warnings"], "violations but diagnostics['warnings'] is empty"
     if "repair" in diagnostics:
         check_certificate(diagnostics["objective"], diagnostics["bound"], diagnostics["gap"])
 
 
 def _policy_params() -> list[Any]:
-    out = []
-    for name in sorted(registry.FACTORIES):
-        out.append(pytest.param(name, marks=NEEDS_HARD_B) if name in PURE_RL else name)
-    return out
+    return sorted(registry.FACTORIES)
 
 
 def test_every_registered_policy_is_fuzzed() -> None:
@@ -79,16 +72,15 @@ def test_plan_orders_obey_every_rule(policy: str, mode: str) -> None:
     if policy in PURE_RL:
         model = _pure_rl(policy)
         strategy = instances(min_skus=50, max_skus=50)
-        run(mode, EXAMPLES[policy], strategy, lambda inst: check_plan(inst, model), shrink=SHRINK_HARD_B)
+        run(mode, EXAMPLES[policy], strategy, lambda inst: check_plan(inst, model))
         return
     run(mode, EXAMPLES.get(policy, 30), instances(), lambda inst: check_plan(inst, policy))
 
 
-@NEEDS_HARD_B
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("policy", UNREPAIRED)
 def test_plan_without_the_repair_still_obeys_every_rule(policy: str, mode: str) -> None:
-    run(mode, 15, instances(), lambda inst: check_plan(inst, policy, repair=None), shrink=SHRINK_HARD_B)
+    run(mode, 15, instances(), lambda inst: check_plan(inst, policy, repair=None))
 
 
 class _Raw:
@@ -115,7 +107,6 @@ def _raw_cases(draw: st.DrawFn) -> tuple[Instance, np.ndarray]:
     return inst, np.array(draw(st.lists(_RAW_VALUES, min_size=inst.n, max_size=inst.n)))
 
 
-@NEEDS_HARD_B
 @pytest.mark.parametrize("mode", MODES)
 def test_plan_repairs_or_refuses_raw_user_orders(mode: str) -> None:
     def check(case: tuple[Instance, np.ndarray]) -> None:
@@ -123,4 +114,4 @@ def test_plan_repairs_or_refuses_raw_user_orders(mode: str) -> None:
         with suppress(PlanningError):  # refusing is allowed; returning broken orders is not
             check_plan(inst, _Raw(raw))
 
-    run(mode, 30, _raw_cases(), check, shrink=SHRINK_HARD_B)
+    run(mode, 30, _raw_cases(), check)
