@@ -195,6 +195,9 @@ def plan(
     notes = _notes(proposed, check, cat, cons, history is not None and past_forecast is None, lost_sales)
     if gate is not None and not gate.use_hybrid:
         notes["validation_gate"] = gate.reason
+    fallback = None if decision.repair is None else decision.repair.diagnostics.fallback_reason
+    if fallback is not None:
+        notes["solver_fallback"] = f"repair solver fell back to the fast plan: {fallback}"
     diag = _diagnostics(pol, decision, cat, cons, frame, from_catalog, check, notes, started)
     if gate is not None:
         diag["validation_gate"] = gate.to_dict()
@@ -396,6 +399,8 @@ def _warn(decision: Decision, check: OrderCheck, notes: dict[str, str]) -> None:
             repaired = decision.repair is not None and bool(decision.repair.diagnostics.violations)
             if not repaired:
                 warnings.warn(message, ConstraintViolationWarning, stacklevel=3)
+        elif topic == "solver_fallback":
+            continue  # the repair issued its SolverFallbackWarning already
         else:
             warnings.warn(message, PlanningWarning, stacklevel=3)
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import time
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +32,7 @@ from hybridinv.backtest.search import StaticFit, fit_static_base_stock, fit_stat
 from hybridinv.backtest.setup import ConstraintRule, evaluation_scenario
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import ConstraintViolationWarning, PlanningError
+from hybridinv.core.errors import PlanningError
 from hybridinv.demand.forecasters import Forecaster
 from hybridinv.sim.scenario import Scenario
 
@@ -154,9 +153,7 @@ def _run(name: str, policy: Any, scenario: Scenario, build_seconds: float) -> Po
     from hybridinv.sim.runner import run_episode
 
     start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConstraintViolationWarning)
-        ledger, decision_time = run_episode(policy, scenario, 0, track=range(scenario.n_skus), per_sku_costs=True)
+    ledger, decision_time = run_episode(policy, scenario, 0, track=range(scenario.n_skus), per_sku_costs=True)
     assert ledger.sku_costs is not None
     kpis = ledger.summary()
     capacity = scenario.constraints.capacity

@@ -15,7 +15,6 @@ import importlib.util
 import math
 import os
 import sys
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -25,7 +24,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hybridinv.bench.suites import ScenarioSpec
-from hybridinv.core.errors import ConstraintViolationWarning
 from hybridinv.policies import registry
 from hybridinv.sim.runner import run_episode
 
@@ -130,9 +128,7 @@ def _run_episode(task: Task) -> TaskResult:
     runner: Any = _RepairRecorder(policy) if callable(getattr(policy, "decide", None)) else policy
     track = _tracked(scenario, task.track) if task.track else None
     try:
-        with warnings.catch_warnings():  # infeasible periods are counted as violations in the KPIs
-            warnings.simplefilter("ignore", ConstraintViolationWarning)
-            ledger, decision_time = run_episode(runner, scenario, task.seed, track=track)
+        ledger, decision_time = run_episode(runner, scenario, task.seed, track=track)
     except Exception as exc:  # noqa: BLE001
         return TaskResult(task, error=f"episode failed: {type(exc).__name__}: {exc}")
     row = ledger.summary()

@@ -327,10 +327,8 @@ class GuardedPolicy:
         forecast = obs.forecast(1)[:, 0]
         state = obs.state()
         lower, upper = apply_guardrails(self.guardrails, obs.catalog, state, incumbent, forecast)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConstraintViolationWarning)
-            orders = guarded_repair(desired, obs.catalog, state, obs.constraints, lower, upper, backend=self.repair,
-                                    expected_demand=obs.forecast(int(obs.catalog.lead_time.max()) + 1))
+        orders = guarded_repair(desired, obs.catalog, state, obs.constraints, lower, upper, backend=self.repair,
+                                expected_demand=obs.forecast(int(obs.catalog.lead_time.max()) + 1), warn=False)
         self._last = (obs.catalog, state, incumbent, forecast, desired, orders)
         return orders
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -10,7 +9,6 @@ import gymnasium as gym
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridinv.core.errors import ConstraintViolationWarning
 from hybridinv.envs.features import GLOBAL_FEATURES, SKU_FEATURES, demand_scale, observe
 from hybridinv.sim.ledger import COST_COMPONENTS, Ledger
 from hybridinv.sim.observation import Observation
@@ -96,9 +94,7 @@ class InventoryEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
         sim, obs = self._sim, self._obs
         if sim is None or obs is None:
             raise RuntimeError("call reset() before step()")
-        with warnings.catch_warnings():  # over-full receipt periods are normal in training
-            warnings.simplefilter("ignore", ConstraintViolationWarning)
-            orders = self._orders(np.asarray(action, dtype=np.float64), obs)
+        orders = self._orders(np.asarray(action, dtype=np.float64), obs)  # simulated: the repair does not warn
         t = sim.t
         self._obs = sim.step(orders)
         ledger = sim.ledger

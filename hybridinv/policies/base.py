@@ -116,6 +116,7 @@ class TargetPolicy:
             obs.constraints,
             backend=self.repair,
             expected_demand=obs.forecast(int(obs.catalog.lead_time.max()) + 1),
+            warn=not obs.simulated,  # in simulation over-full receipt periods are expected, not news
             **repair_options,
         )
         return Decision(result.orders, desired, reorder_point, order_up_to, result)

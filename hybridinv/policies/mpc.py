@@ -198,6 +198,7 @@ class MPC(TargetPolicy):
             obs.constraints,
             backend=self.repair or "fast",
             expected_demand=obs.forecast(int(obs.catalog.lead_time.max()) + 1),
+            warn=not obs.simulated,
         )
         return Decision(result.orders, orders.copy(), repair=result, extra=extra)
 

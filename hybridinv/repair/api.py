@@ -219,6 +219,7 @@ def repair_orders(
     solver: Any | None = None,
     lower: ArrayLike | None = None,
     upper: ArrayLike | None = None,
+    warn: bool = True,
 ) -> RepairResult:
     """Turn desired order quantities into whole-lot orders that respect every rule.
 
@@ -262,6 +263,11 @@ def repair_orders(
         ``upper`` allows at most ``floor(upper_i / lot_size_i)`` lots (0 when that
         is below the MOQ), ``lower_i > 0`` forces at least
         ``max(ceil(lower_i / lot_size_i), moq lots)`` lots (zero is then not allowed).
+    warn : bool
+        Issue :class:`~hybridinv.ConstraintViolationWarning` when rows cannot all be met
+        (they are in ``diagnostics.violations`` either way). Policies pass ``False`` in
+        simulation, where a receipt period already over capacity is a normal consequence
+        of demand below forecast; solver fallbacks always warn.
 
     Returns
     -------
@@ -313,7 +319,7 @@ def repair_orders(
             SolverFallbackWarning,
             stacklevel=2,
         )
-    if diagnostics.violations:
+    if warn and diagnostics.violations:
         rows = ", ".join(f"{v.name} over by {v.amount:g}" for v in diagnostics.violations)
         warnings.warn(
             f"constraints cannot all be met; returning the closest plan ({rows})",

@@ -30,7 +30,6 @@ Kingma, D. P. and Ba, J. (2015). Adam: a method for stochastic optimization. *IC
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -39,7 +38,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridinv.core.errors import ConstraintViolationWarning
 from hybridinv.rl.numpy_policy import SharedPolicyNetwork
 
 __all__ = [
@@ -338,9 +336,7 @@ class _EpisodeContext:
     def _cost(self, policy: Any, scenario: Any, seed: int) -> float:
         from hybridinv.sim.runner import run_episode
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConstraintViolationWarning)
-            ledger, _ = run_episode(policy, scenario, seed, self.periods)
+        ledger, _ = run_episode(policy, scenario, seed, self.periods)
         return float(ledger.summary()["avg_cost"])
 
     def __call__(self, theta: NDArray[np.float64], seed: int) -> float:

@@ -26,7 +26,6 @@ Nothing reads a period after the training window; the backtest passes only
 from __future__ import annotations
 
 import time
-import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -37,7 +36,7 @@ from numpy.typing import NDArray
 from hybridinv.backtest.setup import ConstraintRule, evaluation_scenario, forecast_horizon, training_scenario
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import ConstraintViolationWarning, PlanningError
+from hybridinv.core.errors import PlanningError
 from hybridinv.demand.forecasters import Forecaster
 from hybridinv.demand.processes import DemandProcess
 from hybridinv.demand.replay import SimulatedHistory
@@ -237,10 +236,8 @@ def feature_range(
     from hybridinv.sim.runner import run_episode
 
     recorder = _FeatureRecorder(agent)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConstraintViolationWarning)
-        for scenario, seed in scenarios:
-            run_episode(recorder, scenario, seed)
+    for scenario, seed in scenarios:
+        run_episode(recorder, scenario, seed)
     rows = np.vstack(recorder.rows)
     low, high = np.quantile(rows, quantiles, axis=0)
     return np.asarray(low, dtype=np.float64), np.asarray(high, dtype=np.float64)
@@ -249,9 +246,7 @@ def feature_range(
 def _replay_costs(policy: Any, scenario: Scenario) -> tuple[NDArray[np.float64], dict[str, float]]:
     from hybridinv.sim.runner import run_episode
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConstraintViolationWarning)
-        ledger, _ = run_episode(policy, scenario, 0, per_sku_costs=True)
+    ledger, _ = run_episode(policy, scenario, 0, per_sku_costs=True)
     assert ledger.sku_costs is not None
     return ledger.sku_costs.sum(axis=0), ledger.summary()
 

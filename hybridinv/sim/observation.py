@@ -96,6 +96,11 @@ class Observation:
         return self.catalog.n_skus
 
     @property
+    def simulated(self) -> bool:
+        """Whether this observation comes from a simulator (rather than a real planning period)."""
+        return self._sim is not None
+
+    @property
     def on_hand(self) -> NDArray[np.float64]:
         """Usable stock per SKU."""
         return self._get("on_hand")

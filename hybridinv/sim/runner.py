@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from hybridinv.core.errors import ConstraintViolationWarning
 from hybridinv.sim.ledger import Ledger
 from hybridinv.sim.scenario import Scenario
 from hybridinv.sim.simulator import Simulator
@@ -34,9 +32,11 @@ def run_episode(
     ``per_sku_costs=True`` records each period's cost per SKU (``ledger.sku_costs``).
 
     The repair layer's :class:`~hybridinv.ConstraintViolationWarning` (stock already
-    above capacity, so nothing more can be ordered into that receipt period) is
-    silenced here: in simulation it is a normal consequence of demand below forecast,
-    and the ledger records capacity use and overflow at receipt.
+    above capacity, so nothing more can be ordered into that receipt period) is not
+    issued in simulation — the library's policies call the repair with ``warn=False``
+    when their observation comes from a simulator, since it is a normal consequence of
+    demand below forecast and the ledger records capacity use and overflow at receipt.
+    No global warning state is touched, so episodes may run in threads.
     """
     tracked = None if track is None else list(track)
     sim = Simulator(scenario, periods=periods, track=tracked, per_sku_costs=per_sku_costs)
@@ -45,13 +45,11 @@ def run_episode(
         reset(scenario)
     obs = sim.reset(seed=seed)
     decide_time = 0.0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConstraintViolationWarning)
-        while not sim.done:
-            start = time.perf_counter()
-            orders = policy.act(obs)
-            decide_time += time.perf_counter() - start
-            obs = sim.step(orders)
+    while not sim.done:
+        start = time.perf_counter()
+        orders = policy.act(obs)
+        decide_time += time.perf_counter() - start
+        obs = sim.step(orders)
     return sim.ledger, decide_time / sim.periods
 
 

@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from hybridinv import scenarios
-from hybridinv.core.errors import ConstraintViolationWarning
+from hybridinv.core.errors import ConstraintViolationWarning, PlanningError
 from hybridinv.policies import factories
 from hybridinv.policies.registry import FACTORIES, make
 from hybridinv.sim.runner import simulate
@@ -64,5 +64,5 @@ def test_explicit_parameters_and_unknown_options() -> None:
     assert make("base_stock", level=7.0).level == 7.0
     policy = make("ss", s=3.0, S=9.0)
     assert (policy.s, policy.S) == (3.0, 9.0)
-    with pytest.raises(TypeError):
+    with pytest.raises(PlanningError, match="reorder_pont"):  # a misspelled option, named
         make("rq", scenarios.single_sku(), reorder_pont=3.0)

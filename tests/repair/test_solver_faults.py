@@ -158,5 +158,6 @@ def test_plan_reports_a_solver_fallback_in_its_diagnostics(monkeypatch: pytest.M
     repair = frame.attrs["diagnostics"]["repair"]
     assert repair["status"] == "fallback" and repair["backend"] == "highs->fast"
     assert "HiGHS crashed" in repair["fallback_reason"]
+    assert any("HiGHS crashed" in w for w in frame.attrs["diagnostics"]["warnings"])  # every message of the call
     orders = frame["order_qty"].to_numpy()
     assert orders.sum() <= 11 and all(q == 0 or q >= 6 for q in orders)

@@ -54,3 +54,21 @@ def test_simulate_accepts_a_registry_name_and_an_int_seed_count() -> None:
     assert list(frame["seed"]) == [0, 1]
     assert (frame["scenario"] == "single_sku").all() and (frame["policy"] == "base_stock").all()
     assert (frame["periods"] == 30).all()  # 80 periods minus 50 of warm-up
+
+
+def test_simulation_leaves_global_warning_state_alone_and_is_quiet() -> None:
+    """Over-full receipt periods are normal in simulation: no warning, no filter change (thread-safe)."""
+    import warnings
+
+    from hybridinv import scenarios
+    from hybridinv.policies.registry import make
+    from hybridinv.sim.runner import run_episode
+
+    scenario = scenarios.get("disrupted")  # tight capacity: the repair meets over-full rows
+    before = list(warnings.filters)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ledger, _ = run_episode(make("base_stock", scenario), scenario, 0, periods=40)
+    assert not [w for w in caught if "cannot all be met" in str(w.message)]
+    assert list(warnings.filters) == before
+    assert ledger.summary()["violations"] == 0
