@@ -46,7 +46,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.errors import PlanningError
 from hybridinv.policies.base import Decision, TargetPolicy
-from hybridinv.policies.rq import shortfall_weights
+from hybridinv.policies.rq import check_repair_weights, shortfall_weights
 
 if TYPE_CHECKING:
     from hybridinv.core.catalog import Catalog
@@ -157,10 +157,7 @@ class ForecastSS(TargetPolicy):
         repair: str | None = "auto",
     ) -> None:
         super().__init__(repair)
-        if repair_weights not in (None, "shortfall"):
-            raise PlanningError(
-                "repair_weights must be 'shortfall' or None", column="repair_weights", value=repair_weights
-            )
+        check_repair_weights(repair_weights)
         for name, value in (("cap_factor", cap_factor), ("batch_factor", batch_factor)):
             if not value > 0:
                 raise PlanningError("must be > 0", column=name, value=value)

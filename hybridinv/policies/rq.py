@@ -259,6 +259,12 @@ class CappedBaseStock(TargetPolicy):
         return f"CappedBaseStock(level={self.level!r}, cap={self.cap!r})"
 
 
+def check_repair_weights(value: object) -> None:
+    """Raise unless ``value`` names a repair-priority rule: ``"shortfall"`` or None (the repair defaults)."""
+    if value not in (None, "shortfall"):
+        raise PlanningError("repair_weights must be 'shortfall' or None", column="repair_weights", value=value)
+
+
 def shortfall_weights(
     obs: Observation,
     desired: ArrayLike,
@@ -344,10 +350,7 @@ class ForecastCappedBaseStock(TargetPolicy):
         repair: str | None = "auto",
     ) -> None:
         super().__init__(repair)
-        if repair_weights not in (None, "shortfall"):
-            raise PlanningError(
-                "repair_weights must be 'shortfall' or None", column="repair_weights", value=repair_weights
-            )
+        check_repair_weights(repair_weights)
         self.safety_factor = safety_factor
         self.cap_factor = cap_factor
         self.cap_std = cap_std
