@@ -25,6 +25,7 @@ __all__ = [
     "CappedBaseStock",
     "ForecastCappedBaseStock",
     "capped_orders",
+    "check_repair_weights",
     "economic_order_quantity",
     "shortfall_weights",
 ]
