@@ -20,6 +20,8 @@ import warnings
 
 import numpy as np
 
+import hybridinv.repair  # noqa: F401 - imported up front: a long run must not pick up files edited meanwhile
+import hybridinv.sim.runner  # noqa: F401
 from hybridinv.core.errors import ConstraintViolationWarning
 from hybridinv.rl.adaptive import ADAPTIVE_FEATURES, ADAPTIVE_OUTPUTS, train_adaptive
 from hybridinv.rl.es import ESConfig
@@ -49,6 +51,27 @@ def start_weights() -> np.ndarray:
     return weights
 
 
+def warm_weights(directory: str) -> np.ndarray:
+    """The searched weights of an adaptive model directory, matched by output and feature name.
+
+    The file is read as JSON and a plain npz (no pickle), so models of an older feature
+    set can seed a new run.
+    """
+    import json
+    from pathlib import Path
+
+    meta = json.loads((Path(directory) / "metadata.json").read_text())
+    with np.load(Path(directory) / "policy.npz", allow_pickle=False) as arrays:
+        old = arrays["weights"]
+    spec = meta["action_spec"]
+    weights = start_weights()
+    for i, output in enumerate(spec["per_sku"]):
+        for j, feature in enumerate(spec["features"]):
+            if output in ADAPTIVE_OUTPUTS and feature in ADAPTIVE_FEATURES:
+                weights[ADAPTIVE_OUTPUTS.index(output), ADAPTIVE_FEATURES.index(feature)] = old[i, j]
+    return np.where(search_mask(), weights, 0.0)
+
+
 def search_mask() -> np.ndarray:
     mask = np.zeros((len(ADAPTIVE_OUTPUTS), len(ADAPTIVE_FEATURES)), dtype=bool)
     for output, features in DEFAULT_SEARCH.items():
@@ -70,6 +93,8 @@ def main() -> None:
     parser.add_argument("--weight-decay", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="models/hybrid_default")
+    parser.add_argument("--warm-start", default=None,
+                        help="Start from an adaptive model's weights (matched by feature name; others from START).")
     args = parser.parse_args()
     family = BroadFamily()
     config = ESConfig(
@@ -88,7 +113,9 @@ def main() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConstraintViolationWarning)
         agent, result = train_adaptive(
-            family, None, config, weights=start_weights(), workers=args.workers, progress=True,
+            family, f"{args.out}.checkpoint", config,
+            weights=start_weights() if args.warm_start is None else warm_weights(args.warm_start),
+            workers=args.workers, progress=True,
             scenario_name="broad", relative=True, harm_weight=args.harm_weight, mask=search_mask(),
         )
         episodes = [(family.episode(seed), seed) for seed in VALIDATION_SEEDS[:24]]
@@ -106,6 +133,8 @@ def main() -> None:
         "objective": "mean over episodes of r + harm_weight * max(r - 1, 0), r = cost / base policy's cost",
     }
     meta["scenario"] = family.summary()
+    if args.warm_start is not None:
+        meta["training"]["warm_start"] = str(args.warm_start)
     save_model(args.out, agent.arrays(), meta)
     print(json.dumps({"best": result.best, "start": result.start, "generations": result.generations}, indent=1))
     print(np.round(agent.weights, 3))

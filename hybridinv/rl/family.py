@@ -7,7 +7,7 @@ Each episode (one per seed) is one of
   seeds 100-109; training seeds are drawn from ``[0, 2^31)`` and validation seeds are
   50,000-50,031);
 * **real-data bootstrap** (share ``real_share``, when the data folder is present): a
-  random subset of 10-300 series of the hospital or car-parts *training window*
+  random subset of 10-1,000 series of the hospital or car-parts *training window*
   (months 1-60 and 1-39; the test months of the built-in backtests are never read),
   drawn by a seasonal block bootstrap with rolling forecasts
   (:func:`hybridinv.backtest.setup.training_scenario`), with freshly drawn economics
@@ -15,7 +15,7 @@ Each episode (one per seed) is one of
   several periods of demand value, volumes, lead times 0-12) and capacity and budget
   from very tight to none (:class:`~hybridinv.backtest.setup.ConstraintRule` with
   factors drawn per episode);
-* **synthetic**: a weekly catalog like the registered ``multi_*`` scenarios with 10-200
+* **synthetic**: a weekly catalog like the registered ``multi_*`` scenarios with 10-1,000
   SKUs, negative-binomial demand with seasonality and, at random, promotions,
   unannounced regime shifts, a common factor, perishability or stochastic lead times,
   and capacity and budget from very tight to none; the forecast is the process's
@@ -110,7 +110,8 @@ class BroadFamily:
     lost_sales_share : float
         Share of the drawn (real-data and synthetic) episodes with lost sales; the others backorder.
     skus : (int, int)
-        Range of SKUs per episode (log-uniform).
+        Range of SKUs per episode (log-uniform; real-data episodes are capped by the series
+        available, synthetic ones by 1,000).
     real_periods, synthetic_periods : int
         Episode lengths (months, weeks).
     data_path : str, optional
@@ -119,7 +120,7 @@ class BroadFamily:
 
     real: tuple[str, ...] = ("hospital", "carparts")
     real_share: float = 0.5
-    skus: tuple[int, int] = (10, 300)
+    skus: tuple[int, int] = (10, 1000)
     real_periods: int = 24
     synthetic_periods: int = 52
     registered: tuple[str, ...] = ("multi_50", "multi_10", "perishable", "disrupted")
