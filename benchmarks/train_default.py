@@ -36,9 +36,9 @@ VALIDATION_SEEDS = tuple(range(50_000, 50_032))
 DEFAULT_SEARCH = {
     "log_forecast_multiplier": ("drift_4", "drift_13", "drift_52"),
     "safety_shift": ("bias", "safety_z", "variability", "intermittency", "lead_time", "capacity_load", "budget_load",
-                     "backorders"),
+                     "backorders", "space_z"),
     "log_cap_multiplier": ("bias", "intermittency"),
-    "log_batch_multiplier": ("bias", "capacity_load", "batch_cover", "backorders"),
+    "log_batch_multiplier": ("bias", "capacity_load", "batch_cover", "backorders", "space_z"),
 }
 #: Start: the forecast level follows half the shrunk 52-period drift (a prior against stale forecasts).
 START = {("log_forecast_multiplier", "drift_52"): 0.5}

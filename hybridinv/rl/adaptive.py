@@ -38,7 +38,9 @@ probability ``e^{-f}``); the lead time; the drift of demand against its forecast
 over the last 4, 13 and 52 periods (:func:`drift`, zero without a forecast history);
 the forecast trend; the inventory position against the forecast over the protection
 interval, ``(IP - mu) / (mu + sigma)``; the pooled warehouse and budget loads; the
-periods of demand one EOQ batch covers; and whether unmet demand is backordered (1) or lost (0).
+periods of demand one EOQ batch covers; whether unmet demand is backordered (1) or lost (0);
+and ``space_z``, how far a strong price of warehouse space would lower the SKU's safety factor
+(0 without a capacity; :func:`space_z`).
 
 Training (:func:`train_adaptive`, :mod:`hybridinv.rl.history`) is evolution strategies
 on the simulated cost (:func:`hybridinv.rl.es.evolve`).
@@ -101,6 +103,7 @@ ADAPTIVE_FEATURES: tuple[str, ...] = (
     "budget_load",
     "batch_cover",
     "backorders",
+    "space_z",
 )
 ADAPTIVE_OUTPUTS: tuple[str, ...] = (
     "log_forecast_multiplier",
@@ -120,6 +123,8 @@ ADAPTIVE_ACTION_SPEC: dict[str, Any] = {
 }
 #: Excess (in range widths) at which the corrections are shrunk to zero.
 TRUST_WIDTH = 0.5
+#: Relative space price of the ``space_z`` feature (a strong price: 20 x the typical holding cost per volume).
+SPACE_Z_PRICE = 20.0
 
 
 def drift(obs: Observation, window: int, prior: float = DRIFT_PRIOR) -> NDArray[np.float64]:
@@ -190,7 +195,26 @@ def adaptive_features(obs: Observation, base: ForecastSS, safety: NDArray[np.flo
     batch = base.economic_batch(obs, per_period)
     feats[:, column["batch_cover"]] = np.clip(np.log1p(batch / np.maximum(per_period, 1e-6)), 0.0, 5.0)
     feats[:, column["backorders"]] = 0.0 if obs.lost_sales else 1.0
+    feats[:, column["space_z"]] = space_z(obs)
     return feats
+
+
+def space_z(obs: Observation, price: float = SPACE_Z_PRICE) -> NDArray[np.float64]:
+    """How far a strong price of warehouse space would lower each SKU's safety factor (0 without capacity).
+
+    ``Phi^{-1}(m / (m + h)) - Phi^{-1}(m / (m + h + lambda v))`` with ``lambda = price * median(h / v)``
+    (:func:`hybridinv.policies.forecast_ss.space_cost`): large for bulky, low-margin SKUs. A learned
+    weight on it sets how strongly space is priced per SKU; clipped to [0, 3].
+    """
+    if not obs.constraints.has_capacity:
+        return np.zeros(obs.n_skus)
+    from scipy.special import ndtri
+
+    from hybridinv.policies.forecast_ss import FRACTILE_BOUNDS, safety_fractile
+
+    free = ndtri(np.clip(safety_fractile(obs.catalog, 0.0, obs.lost_sales), *FRACTILE_BOUNDS))
+    priced = ndtri(np.clip(safety_fractile(obs.catalog, price, obs.lost_sales), *FRACTILE_BOUNDS))
+    return np.asarray(np.clip(free - priced, 0.0, 3.0), dtype=np.float64)
 
 
 class AdaptiveHybrid(TargetPolicy):

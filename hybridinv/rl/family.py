@@ -2,7 +2,7 @@
 
 Each episode (one per seed) is one of
 
-* **registered synthetic scenario** (share ``registered_share``): ``multi_50``, ``multi_10``,
+* **registered synthetic scenario** (share ``registered_share``, 30%): ``multi_50``, ``multi_10``,
   ``perishable`` or ``disrupted`` as registered, on the episode's seed (the benchmarks use
   seeds 100-109; training seeds are drawn from ``[0, 2^31)`` and validation seeds are
   50,000-50,031);
@@ -124,7 +124,7 @@ class BroadFamily:
     real_periods: int = 24
     synthetic_periods: int = 52
     registered: tuple[str, ...] = ("multi_50", "multi_10", "perishable", "disrupted")
-    registered_share: float = 0.2
+    registered_share: float = 0.3
     lost_sales_share: float = 0.65
     data_path: str | None = None
     name: str = "broad"
