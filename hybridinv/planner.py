@@ -28,19 +28,6 @@ __all__ = ["plan"]
 _MIN_HORIZON = 8
 
 
-def _as_constraints(constraints: Constraints | Mapping[str, Any] | None) -> Constraints:
-    if constraints is None:
-        return Constraints()
-    if isinstance(constraints, Constraints):
-        return constraints
-    if isinstance(constraints, Mapping):
-        unknown = set(constraints) - {"capacity", "budget", "supplier_capacity"}
-        if unknown:
-            raise PlanningError(f"unknown constraint(s) {sorted(unknown)}", column="constraints")
-        return Constraints(**constraints)
-    raise PlanningError(f"constraints must be a Constraints or a dict, got {type(constraints).__name__}")
-
-
 def _as_policy(policy: Policy | str, options: dict[str, Any]) -> Policy:
     if isinstance(policy, str):
         from hybridinv.policies import registry
@@ -170,7 +157,7 @@ def plan(
             inv = inv.with_open_orders(open_orders, extra_columns=extra_columns)
     else:
         inv = InventoryState.from_frame(state, catalog=cat, open_orders=open_orders, extra_columns=extra_columns)
-    cons = _as_constraints(constraints)
+    cons = Constraints.coerce(constraints)
     horizon = max(_MIN_HORIZON, int(cat.lead_time.max()) + 2)
     mean, std, from_catalog = forecast_arrays(cat, forecast, horizon, extra_columns=extra_columns)
     history = _history_array(cat, demand_history)

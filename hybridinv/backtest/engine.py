@@ -141,12 +141,7 @@ def _constraints(
                                 value=given)
         rule = ConstraintRule()
         return rule.derive(train, catalog), f"derived from the training window: {rule.to_dict()}"
-    if isinstance(given, Constraints):
-        return given, "given"
-    unknown = set(given) - {"capacity", "budget", "supplier_capacity"}
-    if unknown:
-        raise PlanningError(f"unknown constraint(s) {sorted(unknown)}", column="constraints")
-    return Constraints(**given), "given"
+    return Constraints.coerce(given), "given"
 
 
 def _run(name: str, policy: Any, scenario: Scenario, build_seconds: float) -> PolicyRun:

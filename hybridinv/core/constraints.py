@@ -97,6 +97,26 @@ class Constraints:
         limits = np.array([self.supplier_capacity[n] for n in names], dtype=np.float64)
         return names, member, limits
 
+    @classmethod
+    def coerce(cls, value: object) -> Constraints:
+        """``value`` as Constraints: a Constraints, a dict of its fields, or None (no limits).
+
+        Raises
+        ------
+        PlanningError
+            For unknown keys or any other type.
+        """
+        if value is None:
+            return cls()
+        if isinstance(value, Constraints):
+            return value
+        if isinstance(value, Mapping):
+            unknown = set(value) - {"capacity", "budget", "supplier_capacity"}
+            if unknown:
+                raise PlanningError(f"unknown constraint(s) {sorted(unknown)}", column="constraints")
+            return cls(**value)
+        raise PlanningError(f"constraints must be a Constraints or a dict, got {type(value).__name__}")
+
     def to_dict(self) -> dict[str, object]:
         """Plain-dict form (for metadata and reports)."""
         return {"capacity": self.capacity, "budget": self.budget, "supplier_capacity": dict(self.supplier_capacity)}
