@@ -76,3 +76,16 @@ def test_constraints_pickle_round_trip() -> None:
     again = pickle.loads(pickle.dumps(cons))
     assert again == cons
     assert dict(again.supplier_capacity) == {"north": 10.0}
+
+
+def test_coerce_accepts_constraints_dicts_and_none_and_names_unknown_keys() -> None:
+    from hybridinv import Constraints, PlanningError
+
+    assert Constraints.coerce(None).to_dict() == Constraints().to_dict()
+    given = Constraints(capacity=5.0)
+    assert Constraints.coerce(given) is given
+    assert Constraints.coerce({"budget": 7.0}).budget == 7.0
+    with pytest.raises(PlanningError, match="space"):
+        Constraints.coerce({"space": 3.0})
+    with pytest.raises(PlanningError, match="list"):
+        Constraints.coerce([1, 2])
