@@ -75,7 +75,7 @@ def random_catalog(seed: int) -> Scenario:
     )
 
 
-def _costs(policy: object, scenario: Scenario, seeds: list[int]) -> np.ndarray:
+def scenario_costs(policy: object, scenario: Scenario, seeds: list[int]) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConstraintViolationWarning)
         frame = simulate(policy, scenario, seeds=seeds)  # type: ignore[arg-type]
@@ -97,9 +97,9 @@ def random_catalogs(agent: AdaptiveHybrid, count: int, seeds: int) -> str:
     for k in range(count):
         scenario = random_catalog(k)
         seed_list = list(range(1000, 1000 + seeds))
-        hybrid = _costs(agent, scenario, seed_list).mean()
-        own = _costs(base, scenario, seed_list).mean()
-        fitted = _costs(make("base_stock", scenario, repair="auto"), scenario, seed_list).mean()
+        hybrid = scenario_costs(agent, scenario, seed_list).mean()
+        own = scenario_costs(base, scenario, seed_list).mean()
+        fitted = scenario_costs(make("base_stock", scenario, repair="auto"), scenario, seed_list).mean()
         better = min(own, fitted)
         excess.append(100.0 * (hybrid / better - 1.0))
         rows.append(f"| {k} | {scenario.n_skus} | {scenario.description.split('(')[1].split(',')[0]} | "
@@ -124,9 +124,9 @@ def synthetic_suites(agent: AdaptiveHybrid) -> str:
     for name in ("multi_50", "multi_10", "perishable", "disrupted"):
         scenario = scenarios.get(name)
         seeds = list(range(100, 110))
-        hybrid = _costs(agent, scenario, seeds)
-        own = _costs(base, scenario, seeds)
-        fcbs = _costs(make("forecast_capped_base_stock", scenario, safety_factor=1.0, capacity_price=5.0),
+        hybrid = scenario_costs(agent, scenario, seeds)
+        own = scenario_costs(base, scenario, seeds)
+        fcbs = scenario_costs(make("forecast_capped_base_stock", scenario, safety_factor=1.0, capacity_price=5.0),
                       scenario, seeds)
         lines.append(f"| {name} | {hybrid.mean():,.1f} | {own.mean():,.1f} | {fcbs.mean():,.1f} | "
                      f"{_paired(hybrid, own)} | {_paired(hybrid, fcbs)} |")
