@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
@@ -43,11 +44,13 @@ __all__ = ["command"]
 @click.option("--n-envs", type=int, default=1, show_default=True, help="Environments stepped together.")
 @click.option("--learning-rate", type=float, default=3e-4, show_default=True)
 @click.option("--n-steps", type=int, default=1024, show_default=True, help="PPO rollout length per environment.")
-@click.option("--warm-start", type=click.Path(), default=None, help="Initialize the hybrid network from a model.")
+@click.option("--warm-start", type=click.Path(), default=None,
+              help="Initialize from a model (the hybrid network; with --history an adaptive model, default "
+                   "hybrid_default; 'none' starts from the base).")
 @click.option("--hidden", type=int, default=None, help="Hidden width (default 64; 16 for --algo es).")
 @click.option("--population", type=int, default=None, help="ES: members per generation (even; 20, --history 16).")
 @click.option("--sigma", type=float, default=None, help="ES: perturbation standard deviation (0.05, --history 0.1).")
-@click.option("--generations", type=int, default=None, help="ES: maximum generations (1000, --history 60).")
+@click.option("--generations", type=int, default=None, help="ES: maximum generations (1000, --history 400).")
 @click.option("--seeds-per-generation", type=int, default=None,
               help="ES: scenario seeds per generation (2, --history 3).")
 @click.option("--time-limit", type=float, default=None, help="ES: stop after this many seconds (780, --history 240).")
@@ -99,13 +102,15 @@ def command(
     from hybridinv.core.errors import PlanningError
     from hybridinv.rl.training import TrainConfig, train, train_es
 
-    es_options = {
+    es_options: dict[str, Any] = {
         key: value
         for key, value in (("population", population), ("sigma", sigma), ("generations", generations),
                            ("seeds_per_generation", seeds_per_generation), ("time_limit", time_limit))
         if value is not None
     }
     if history is not None:
+        if warm_start is not None:
+            es_options["warm_start"] = None if warm_start.lower() == "none" else warm_start
         _train_on_history(history, catalog, cutoff, capacity, budget, validation, season, out, es_options, workers,
                           seed, quiet)
         return
@@ -156,7 +161,7 @@ def _train_on_history(
     validation: int,
     season: int,
     out: str,
-    es_options: dict[str, float],
+    es_options: dict[str, Any],
     workers: int,
     seed: int,
     quiet: bool,

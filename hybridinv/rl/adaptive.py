@@ -405,8 +405,9 @@ def train_adaptive(
     best cost on ``config.eval_seeds``; the model directory is rewritten whenever that cost
     improves (checkpoints: an interrupted run keeps its best model). ``base`` overrides the
     base policy's options. ``relative=True`` scores every episode by its cost over the base
-    policy's on the same episode (for families whose episodes differ in size; costs in the
-    result are then ratios, 1 = the base), and ``harm_weight`` ``k`` makes the score of an
+    policy's on the same episode (the base: all weights zero, whatever the start; for
+    families whose episodes differ in size; costs in the result are then ratios, 1 = the
+    base), and ``harm_weight`` ``k`` makes the score of an
     episode ``r + k max(r - 1, 0)``: an episode the corrections make worse than the base
     counts ``1 + k`` times, so ES prefers corrections that help everywhere to ones that
     trade losses on some catalogs for gains on others. ``mask`` (shape of the weights) limits
@@ -425,7 +426,8 @@ def train_adaptive(
         out,
         config,
         policy_cost_function(
-            scenario, member, periods, workers, member(np.zeros_like(theta0)) if relative else None, harm_weight
+            scenario, member, periods, workers,
+            _Member(member.base, zero_weights(), searched)(np.zeros_like(theta0)) if relative else None, harm_weight
         ),
         theta0,
         lambda theta: member(theta).arrays(),

@@ -9,8 +9,10 @@
    rolling forecasts recomputed on the drawn path, and capacity and budget drawn from
    loose to very tight around the planner's (or the rule's) constraints.
 3. Evolution strategies (:func:`hybridinv.rl.adaptive.train_adaptive`) search the
-   weights of the :class:`~hybridinv.rl.adaptive.AdaptiveHybrid`, starting at zero
-   (the base policy) and keeping the best mean on fixed bootstrap seeds.
+   weights of the :class:`~hybridinv.rl.adaptive.AdaptiveHybrid`, starting from the
+   shipped default (``warm_start``: its weights, and only the weights it searched) or
+   from zero (the base policy, every weight), and keep the best mean on fixed bootstrap
+   seeds (generation 0, the start, included).
 4. **Validation gate**: base and trained policy are replayed on the held-out periods
    (exact replay, rolling forecasts, all SKUs, the planner's constraints). The trained
    weights are kept only if they cost less than the base; otherwise the model *is*
@@ -181,6 +183,10 @@ class HistoryTraining:
     fitted_share : float
         Share of the training episodes drawn from the digital twin's fitted process instead of
         the block bootstrap.
+    warm_start : str or None
+        A shipped model name or an adaptive model directory (hash-checked like any model)
+        whose weights start the search; only the weights its metadata lists as searched
+        (``training.searched``) move. None starts from zero and searches all weights.
     workers : int
         Processes simulating the population.
     seed : int
@@ -192,7 +198,7 @@ class HistoryTraining:
     population: int = 16
     sigma: float = 0.1
     learning_rate: float = 0.05
-    generations: int = 60
+    generations: int = 400
     seeds_per_generation: int = 3
     eval_every: int = 5
     eval_seeds: tuple[int, ...] = (91, 92, 93, 94, 95, 96)
@@ -200,7 +206,26 @@ class HistoryTraining:
     workers: int = 1
     harm_weight: float = 1.0
     fitted_share: float = 0.3
+    warm_start: str | None = "hybrid_default"
     seed: int = 0
+
+    def start(self) -> tuple[NDArray[np.float64] | None, NDArray[np.bool_] | None, dict[str, float] | None]:
+        """(weights, mask, base options) of the warm start; (None, None, None) from zero."""
+        if self.warm_start is None:
+            return None, None, None
+        from hybridinv.rl.hybrid import Hybrid
+        from hybridinv.rl.integrity import ModelFileError
+
+        agent = Hybrid.load(self.warm_start)
+        if not isinstance(agent, AdaptiveHybrid):
+            raise ModelFileError(f"{self.warm_start}: warm_start needs an adaptive model, got {type(agent).__name__}")
+        searched = agent.metadata.get("training", {}).get("searched")
+        mask = None if searched is None else np.asarray(searched, dtype=bool)
+        if mask is not None and mask.shape != agent.weights.shape:
+            mask = None
+        if mask is not None:
+            mask = mask | (agent.weights != 0)
+        return agent.weights.copy(), mask, agent.base.options()
 
     def es_config(self) -> ESConfig:
         return ESConfig(
@@ -352,9 +377,10 @@ def train_on_history(
         skus=settings.skus, lost_sales=lost_sales, season=season, name=name,
         fitted=fitted_process(inner, catalog, season), fitted_share=settings.fitted_share,
     )
+    weights, mask, base_options = settings.start()
     agent, result = train_adaptive(
-        family, None, settings.es_config(), workers=settings.workers, progress=progress, scenario_name=name,
-        relative=True, harm_weight=settings.harm_weight,
+        family, None, settings.es_config(), weights=weights, workers=settings.workers, progress=progress,
+        scenario_name=name, base=base_options, relative=True, harm_weight=settings.harm_weight, mask=mask,
     )
     gate = evaluation_scenario(y, periods - hold, catalog, limits, forecaster, lost_sales=lost_sales,
                                name=f"{name}_validation", season=season)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from click.testing import CliRunner
 
@@ -63,3 +64,17 @@ def test_train_on_history_writes_a_validated_model(tmp_path: Path) -> None:
     assert agent.feature_low is not None
     if not report["accepted"]:
         assert (agent.weights == 0).all()
+
+
+def test_train_on_history_warm_starts_from_the_default_unless_told_otherwise(tmp_path: Path) -> None:
+    history, catalog = _files(tmp_path)
+    common = ["train", "--history", str(history), "--catalog", str(catalog), "--cutoff", "30", "--validation", "6",
+              "--population", "4", "--generations", "1", "--seeds-per-generation", "1", "--time-limit", "0",
+              "--workers", "1", "--quiet"]
+    default = Hybrid.load("hybrid_default")
+    for flag, start in ((None, default.weights), ("none", np.zeros_like(default.weights))):
+        out = tmp_path / f"m_{flag}"
+        extra = [] if flag is None else ["--warm-start", flag]
+        result = CliRunner().invoke(main, [*common, *extra, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        np.testing.assert_array_equal(np.array(Hybrid.load(out).metadata["training"]["start_weights"]), start)

@@ -27,6 +27,7 @@ from hybridinv.rl.adaptive import (
     drift,
     intermittency,
     train_adaptive,
+    zero_weights,
 )
 from hybridinv.rl.es import ESConfig
 from hybridinv.rl.hybrid import models_directory
@@ -242,6 +243,22 @@ def test_training_writes_a_model_no_worse_than_its_start(tmp_path: Path) -> None
     assert meta["evaluation"]["best"]["avg_cost"] == result.best["avg_cost"]
     again = simulate(loaded, scenarios.get("multi_10"), seeds=[7], periods=12)["avg_cost"].iloc[0]
     assert again == pytest.approx(result.best["avg_cost"], rel=1e-12)
+
+
+def test_relative_costs_are_against_the_base_even_from_a_warm_start() -> None:
+    """The reference of ``relative=True`` is the zero-weight base, not the start (ratio 1 = the base)."""
+    start = zero_weights()
+    start[1, 0] = -0.8  # much less safety stock than the base
+    config = ESConfig(population=2, sigma=0.05, generations=1, seeds_per_generation=1, eval_every=1, eval_seeds=(7,))
+    mask = np.zeros_like(start, dtype=bool)
+    mask[2, 0] = True  # the start's own correction is not searched: a "zero theta" is still not the base
+    _, result = train_adaptive(scenarios.get("multi_10"), None, config, weights=start, periods=12, relative=True,
+                               mask=mask)
+    scenario = scenarios.get("multi_10")
+    warm = simulate(AdaptiveHybrid(start), scenario, seeds=[7], periods=12)["avg_cost"].iloc[0]
+    base = simulate(AdaptiveHybrid(zero_weights()), scenario, seeds=[7], periods=12)["avg_cost"].iloc[0]
+    assert result.start["avg_cost"] == pytest.approx(warm / base, rel=1e-9)
+    assert result.start["avg_cost"] != pytest.approx(1.0, abs=1e-3)
 
 
 def test_shipped_default_hybrid_is_adaptive_and_plans_catalogs_of_any_size() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -82,6 +83,39 @@ def test_the_gate_rejects_weights_that_lose_on_the_held_out_periods(tmp_path: Pa
     agent, report = train_on_history(y[:30], cat, None, None, TINY)
     assert report["accepted"] is False and report["trained_cost_per_period"] > report["base_cost_per_period"]
     assert (agent.weights == 0).all()
+
+
+def test_training_starts_from_the_shipped_default_and_moves_only_its_searched_weights(tmp_path: Path) -> None:
+    default = Hybrid.load("hybrid_default")
+    assert isinstance(default, AdaptiveHybrid)
+    weights, mask, base = TINY.start()
+    assert weights is not None and mask is not None
+    np.testing.assert_array_equal(weights, default.weights)
+    searched = np.array(default.metadata["training"]["searched"], dtype=bool)
+    assert (mask == searched).all() and (weights[~mask] == 0).all() and 0 < mask.sum() < mask.size
+    assert base == default.base.options()
+    y, cat = _data()
+    agent, report = train_on_history(y[:30], cat, tmp_path / "m", Constraints(capacity=1e9, budget=1e9), TINY)
+    training = Hybrid.load(tmp_path / "m").metadata["training"]
+    np.testing.assert_array_equal(np.array(training["start_weights"]), default.weights)
+    assert (np.array(training["searched"], dtype=bool) == mask).all()
+    assert (agent.weights[~mask] == 0).all()  # accepted or not, no unsearched weight moved
+
+
+def test_training_from_zero_searches_every_weight(tmp_path: Path) -> None:
+    settings = replace(TINY, warm_start=None)
+    assert settings.start() == (None, None, None)
+    y, cat = _data()
+    train_on_history(y[:30], cat, tmp_path / "m", Constraints(capacity=1e9, budget=1e9), settings)
+    training = Hybrid.load(tmp_path / "m").metadata["training"]
+    assert not np.any(training["start_weights"]) and np.all(training["searched"])
+
+
+def test_a_warm_start_that_is_not_an_adaptive_model_is_refused() -> None:
+    from hybridinv.rl.integrity import ModelFileError
+
+    with pytest.raises(ModelFileError, match="adaptive"):
+        replace(TINY, warm_start="hybrid_residual").start()
 
 
 def test_too_short_a_window_is_refused() -> None:
