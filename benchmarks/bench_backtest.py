@@ -95,7 +95,7 @@ def main() -> None:
             parts += ["", f"{name}, other capacities (same trained model, paired 95% CI over SKUs):", "",
                       _capacity_rows(name, f"{model_dir}/hybrid_trained")]
         parts.append("")
-        print(parts[-2] if not args.capacity_scenarios else parts[-4])
+        print("\n".join(parts[-5:] if args.capacity_scenarios else parts[-2:]))
     update_results("backtest", "\n".join(parts))
 
 
