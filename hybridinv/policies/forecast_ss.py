@@ -132,10 +132,6 @@ class ForecastSS(TargetPolicy):
         standard deviation.
     batch_factor : float
         ``b``, multiplier of the EOQ batch.
-
-    The defaults (``k = 1``, cap 2, ``b = 0.25``, space price 1) were chosen on the synthetic
-    suites, the training months of the real-data suites and random catalogs (a quarter of
-    the EOQ: full EOQ batches fill a binding warehouse and spoil perishables).
     space_price : float
         Price of warehouse space relative to the catalog's typical holding cost per unit of
         volume (:func:`space_cost`), in the safety fractile; only with a finite capacity.
@@ -143,6 +139,12 @@ class ForecastSS(TargetPolicy):
         Repair priorities: :func:`~hybridinv.policies.rq.shortfall_weights` or the defaults.
     repair : str or None
         Repair backend, see :class:`~hybridinv.policies.base.TargetPolicy`.
+
+    Notes
+    -----
+    The defaults (``k = 1``, cap 2, ``b = 0.25``, space price 1) were chosen on the synthetic
+    suites, the training months of the real-data suites and random catalogs (a quarter of
+    the EOQ: full EOQ batches fill a binding warehouse and spoil perishables).
     """
 
     name = "forecast_ss"

@@ -39,10 +39,6 @@ _INSERT_ROUNDS = 2  # insertion moves per local search (each costs _INSERT_POOL 
 _TOL = 1e-9
 
 
-def _row_tol(group: RowGroup) -> NDArray[np.float64]:
-    return group.tolerance()
-
-
 def _cumsum_by_row(row: NDArray[np.int64], amount: NDArray[np.float64], n_rows: int) -> NDArray[np.float64]:
     """Inclusive cumulative sum of ``amount`` within each row, in the given order."""
     if n_rows == 1:
@@ -69,7 +65,7 @@ def _reduce_group(
     The SKU ``keep`` (if any) is left untouched unless the safety net needs it.
     """
     excess = group.usage(lots) - group.rhs
-    tol = _row_tol(group)
+    tol = group.tolerance()
     over = excess > tol
     if not over.any():
         return lots
@@ -120,7 +116,7 @@ class _Rows:
 
     def __init__(self, problem: RepairProblem) -> None:
         self.groups = [
-            (np.maximum(g.member, 0), np.where(g.member >= 0, g.coef, 0.0), g.rhs + _row_tol(g), g.n_rows)
+            (np.maximum(g.member, 0), np.where(g.member >= 0, g.coef, 0.0), g.rhs + g.tolerance(), g.n_rows)
             for g in problem.groups
         ]
 
@@ -337,7 +333,7 @@ def make_feasible(problem: RepairProblem, lots: NDArray[np.float64]) -> NDArray[
     """
     lots = np.clip(np.round(np.asarray(lots, dtype=np.float64)), 0.0, problem.upper_lots)
     lots = np.where(lots < problem.min_lots, 0.0, lots)
-    if any(bool((g.usage(lots) - g.rhs > _row_tol(g)).any()) for g in problem.groups):
+    if any(bool((g.usage(lots) - g.rhs > g.tolerance()).any()) for g in problem.groups):
         segments = lower_hull(problem)
         for group in problem.groups:
             lots = _reduce_group(group, segments, lots)

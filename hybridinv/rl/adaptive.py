@@ -427,7 +427,7 @@ def train_adaptive(
         config,
         policy_cost_function(
             scenario, member, periods, workers,
-            _Member(member.base, zero_weights(), searched)(np.zeros_like(theta0)) if relative else None, harm_weight
+            AdaptiveHybrid(zero_weights(), ForecastSS.from_options(member.base)) if relative else None, harm_weight
         ),
         theta0,
         lambda theta: member(theta).arrays(),

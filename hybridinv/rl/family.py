@@ -152,8 +152,7 @@ class BroadFamily:
         """The scenario of episode ``seed``."""
         rng = np.random.default_rng([int(seed), 424_242])
         draw = rng.random()
-        registered = [k for k in sorted(self._sources) if k.startswith("registered:")]
-        real = [k for k in sorted(self._sources) if not k.startswith("registered:")]
+        registered, real = self._source_names()
         if registered and draw < self.registered_share:
             scenario: Scenario = self._sources[registered[int(rng.integers(len(registered)))]]
             return scenario
@@ -215,8 +214,13 @@ class BroadFamily:
             waste_cost=2.0 if perishable else 0.0,
         )
 
+    def _source_names(self) -> tuple[list[str], list[str]]:
+        """(registered-scenario keys, real-data suite names) of the loaded sources, sorted."""
+        names = sorted(self._sources)
+        return [k for k in names if k.startswith("registered:")], [k for k in names if not k.startswith("registered:")]
+
     def summary(self) -> dict[str, Any]:
-        real = [k for k in sorted(self._sources) if not k.startswith("registered:")]
+        _, real = self._source_names()
         return {
             "name": self.name,
             "kind": "broad randomized family (rl/family.py)",
