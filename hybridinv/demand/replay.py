@@ -206,11 +206,16 @@ class BlockBootstrap(DemandProcess):
         """A drawn path of ``periods`` periods after ``lead_in`` drawn periods of pre-history."""
         total = self.lead_in + periods
         rows = seasonal_block_starts(rng, total, self.history.shape[0], self.block, self.season)
-        drawn = self.history[rows]
-        rolled = self.forecaster.roll(drawn, start=0, horizon=self.horizon)
-        cut = self.lead_in
-        ahead = RollingForecast(rolled.mean[cut:], rolled.std[cut:], cut)
-        return _path(drawn[cut:], ahead, drawn[:cut], rolled.one_step[:cut], periods)
+        return _drawn_path(self.history[rows], self.forecaster, self.lead_in, self.horizon, periods)
+
+
+def _drawn_path(
+    drawn: NDArray[np.float64], forecaster: Forecaster, lead_in: int, horizon: int, periods: int
+) -> DemandPath:
+    """A path from ``lead_in`` drawn rows of pre-history then ``periods`` rows, forecasts rolled over all of them."""
+    rolled = forecaster.roll(drawn, start=0, horizon=horizon)
+    ahead = RollingForecast(rolled.mean[lead_in:], rolled.std[lead_in:], lead_in)
+    return _path(drawn[lead_in:], ahead, drawn[:lead_in], rolled.one_step[:lead_in], periods)
 
 
 @dataclass(frozen=True)
@@ -261,7 +266,4 @@ class SimulatedHistory(DemandProcess):
         """A drawn path of ``periods`` periods after ``lead_in`` drawn periods of pre-history."""
         total = self.skip + self.lead_in + periods
         drawn = self.process.sample(rng, total).realized[self.skip :, self.columns]
-        rolled = self.forecaster.roll(drawn, start=0, horizon=self.horizon)
-        cut = self.lead_in
-        ahead = RollingForecast(rolled.mean[cut:], rolled.std[cut:], cut)
-        return _path(drawn[cut:], ahead, drawn[:cut], rolled.one_step[:cut], periods)
+        return _drawn_path(drawn, self.forecaster, self.lead_in, self.horizon, periods)
