@@ -48,6 +48,7 @@ __all__ = [
     "centered_ranks",
     "evolve",
     "evolve_model",
+    "expected_generations",
     "flatten",
     "network_cost_function",
     "policy_cost_function",
@@ -228,7 +229,7 @@ def evolve(
         step = moment1 / (1 - 0.9**generation) / (np.sqrt(moment2 / (1 - 0.999**generation)) + 1e-8)
         theta = theta - config.learning_rate * step
         if bar is not None:
-            bar.update(1)
+            _advance(bar, generation, config, time.perf_counter() - start)
             bar.set_postfix(train=f"{costs.mean():.2f}", best=f"{result.best['avg_cost']:.2f}")
         if generation % config.eval_every == 0 or generation == config.generations:
             kpis = validate(generation)
@@ -244,6 +245,25 @@ def evolve(
     result.generations = generation
     result.seconds = time.perf_counter() - start
     return result
+
+
+def expected_generations(done: int, elapsed: float, config: ESConfig) -> int:
+    """How many generations the run will make: ``config.generations``, or fewer when the time limit binds.
+
+    After ``done`` generations in ``elapsed`` seconds, the remaining time of the limit at
+    the rate so far (so a progress bar's total and ETA end with the time limit).
+    """
+    if not config.time_limit or done <= 0 or elapsed <= 0:
+        return config.generations
+    fits = done + int(max(config.time_limit - elapsed, 0.0) / (elapsed / done))
+    return max(done, min(config.generations, fits))
+
+
+def _advance(bar: Any, done: int, config: ESConfig, elapsed: float) -> None:
+    total = expected_generations(done, elapsed, config)
+    if total != bar.total:
+        bar.total = total
+    bar.update(1)
 
 
 def network_cost_function(

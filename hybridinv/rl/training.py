@@ -39,7 +39,7 @@ from hybridinv.rl.pure import SB3_FILE, PureRL
 from hybridinv.rl.variants import Curriculum, DomainRandomization, ScenarioMix, single_sku_grid
 from hybridinv.sim.scenario import Scenario
 
-__all__ = ["Algorithm", "TrainConfig", "TrainResult", "evaluate", "sb3_class", "silent_logger", "train", "train_es"]
+__all__ = ["Algorithm", "TrainConfig", "TrainResult", "evaluate", "planned_timesteps", "sb3_class", "silent_logger", "train", "train_es"]
 
 
 class Algorithm(StrEnum):
@@ -211,6 +211,20 @@ def _build_model(env: VecEnv, config: TrainConfig, template: Any) -> BaseAlgorit
     return PPO("MlpPolicy", env, policy_kwargs=policy_kwargs, **ppo_args, **common)
 
 
+def planned_timesteps(model: BaseAlgorithm, timesteps: int) -> int:
+    """The steps ``model.learn(timesteps)`` takes: on-policy learners collect whole rollouts.
+
+    PPO stops at the first rollout boundary at or past ``timesteps``, so with
+    ``n_steps * n_envs`` steps a rollout it runs ``ceil(timesteps / rollout) * rollout``
+    steps; off-policy learners stop at ``timesteps`` exactly (one step per environment a call).
+    """
+    n_steps = getattr(model, "n_steps", None)
+    if isinstance(n_steps, int) and n_steps > 0:
+        rollout = n_steps * model.n_envs
+        return -(-timesteps // rollout) * rollout
+    return -(-timesteps // model.n_envs) * model.n_envs
+
+
 class _Progress(BaseCallback):
     """tqdm bar, curriculum stages, periodic evaluation and best-policy tracking."""
 
@@ -223,7 +237,8 @@ class _Progress(BaseCallback):
         if self.trainer.show_progress:
             from tqdm.auto import tqdm
 
-            self.trainer.bar = tqdm(total=self.trainer.config.timesteps, desc="train", unit="step")
+            total = planned_timesteps(self.model, self.trainer.config.timesteps)
+            self.trainer.bar = tqdm(total=total, desc="train", unit="step")
 
     def _on_step(self) -> bool:
         trainer = self.trainer

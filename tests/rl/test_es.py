@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import warnings
 
 import numpy as np
@@ -12,7 +13,7 @@ from hybridinv.core.errors import ConstraintViolationWarning
 from hybridinv.envs import GLOBAL_FEATURES, SKU_FEATURES
 from hybridinv.policies.rq import CappedBaseStock
 from hybridinv.rl import SharedPolicyNetwork
-from hybridinv.rl.es import ESConfig, centered_ranks, evolve, flatten, unflatten
+from hybridinv.rl.es import ESConfig, centered_ranks, evolve, expected_generations, flatten, unflatten
 from hybridinv.rl.residual import ResidualHybrid, zero_output
 from hybridinv.sim.simulator import Simulator
 
@@ -59,3 +60,49 @@ def test_evolve_is_deterministic_and_minimizes_a_quadratic() -> None:
     second = evolve(cost, np.zeros(6), config)
     np.testing.assert_array_equal(first.theta, second.theta)
     assert first.best["avg_cost"] < 0.1 * first.start["avg_cost"]
+
+
+class _RecordingBar:
+    """Stands in for tqdm: records the total and the count."""
+
+    made: list[_RecordingBar] = []
+
+    def __init__(self, total: int, **_: object) -> None:
+        self.total, self.n = total, 0
+        _RecordingBar.made.append(self)
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+
+    def set_postfix(self, **_: object) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def test_expected_generations_follows_the_time_limit() -> None:
+    config = ESConfig(generations=1000, time_limit=3.0)
+    assert expected_generations(10, 1.0, config) == 30  # 0.1 s a generation, 2 s left
+    assert expected_generations(10, 5.0, config) == 10  # past the limit: no more
+    assert expected_generations(0, 0.0, config) == 1000  # no rate yet
+    assert expected_generations(10, 1.0, ESConfig(generations=1000)) == 1000  # no limit
+    assert expected_generations(10, 0.001, config) == 1000  # the generation count binds
+
+
+def test_es_progress_bar_ends_at_the_generations_run_under_a_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tqdm.auto
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", _RecordingBar)
+    _RecordingBar.made.clear()
+
+    def cost(thetas: np.ndarray, seeds: object) -> np.ndarray:
+        time.sleep(0.01)
+        return (thetas**2).sum(axis=1)
+
+    config = ESConfig(population=4, generations=1000, eval_every=1000, time_limit=0.3, eval_seeds=(0,))
+    result = evolve(cost, np.ones(3), config, progress=True)
+    (bar,) = _RecordingBar.made
+    assert 5 < result.generations < 1000
+    assert bar.n == result.generations
+    assert abs(bar.total - result.generations) <= 2  # the total tracks the limit instead of 1000

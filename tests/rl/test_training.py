@@ -137,3 +137,32 @@ def test_train_dispatches_adaptive_to_evolution_strategies(tmp_path: Path, monke
     monkeypatch.setattr(training, "train_es", lambda cfg, out, scenario, progress: calls.append(cfg.algo.value))
     train(config, tmp_path / "via_train", progress=False)
     assert calls == ["adaptive"]
+
+
+def test_ppo_progress_bar_total_is_the_steps_ppo_takes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_log_folders: None
+) -> None:
+    """PPO collects whole rollouts: 200 steps asked with 128-step rollouts run 256, and the bar says so."""
+    import tqdm.auto
+
+    bars: list[dict[str, int]] = []
+
+    class Bar:
+        def __init__(self, total: int, **_: object) -> None:
+            self.state = {"total": total, "n": 0}
+            bars.append(self.state)
+
+        def update(self, n: int = 1) -> None:
+            self.state["n"] += n
+
+        def set_postfix(self, **_: object) -> None:
+            pass
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Bar)
+    result = train(_tiny("hybrid", timesteps=200, eval_every=0), tmp_path / "bar", progress=True)
+    (bar,) = bars
+    assert result.policy is not None
+    assert bar["n"] == bar["total"] == 256
