@@ -72,5 +72,15 @@ def command(
     for row in result.report.itertuples():
         verdict = "met" if row.met else "NOT met"
         click.echo(f"  {row.target}: held-out {row.mean:.4g} [95% CI {row.ci_low:.4g}, {row.ci_high:.4g}] {verdict}")
+    click.echo(violation_line(result.held_out))
     for name, path in result.paths.items():
         click.echo(f"  {name}: {path}")
+
+
+def violation_line(held_out: dict[str, float]) -> str:
+    """One line on the hard-rule violations of the held-out runs (the per-period detail stays in the ledgers)."""
+    if "violations" not in held_out:
+        return "  violations: not measured"
+    parts = ", ".join(f"{kind} {held_out.get(f'{kind}_violations', 0.0):g}" for kind in ("budget", "capacity", "rule"))
+    periods = held_out.get("periods", float("nan"))
+    return f"  violations: {held_out['violations']:g} of {periods:g} periods per held-out run ({parts})"

@@ -30,7 +30,7 @@ from numpy.typing import ArrayLike, NDArray
 from hybridinv.core.errors import PlanningError
 from hybridinv.reward.evaluate import confidence_interval, evaluate_policy, resolve_scenario, seed_list
 from hybridinv.reward.spec import RewardSpec
-from hybridinv.reward.targets import KPITarget, parse_targets
+from hybridinv.reward.targets import KPI_RANGES, KPITarget, parse_targets
 
 if TYPE_CHECKING:
     from hybridinv.core.catalog import Catalog
@@ -143,10 +143,13 @@ class EnforcementResult:
 
 
 def target_report(targets: Sequence[KPITarget], evaluation: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
-    """Per-target mean, confidence interval and verdict from per-seed KPIs."""
+    """Per-target mean, confidence interval and verdict from per-seed KPIs.
+
+    Intervals of KPIs with a bounded range (rates) stay inside it (:func:`confidence_interval`).
+    """
     rows = []
     for target in targets:
-        mean, low, high = confidence_interval(evaluation[target.kpi], level)
+        mean, low, high = confidence_interval(evaluation[target.kpi], level, KPI_RANGES.get(target.kpi))
         worst = low if target.op == ">=" else high
         rows.append(
             {

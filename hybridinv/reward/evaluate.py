@@ -74,8 +74,25 @@ def evaluate_policy(
     return pd.DataFrame(rows)
 
 
-def confidence_interval(values: ArrayLike, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and Student-t confidence interval of the mean of independent runs.
+def confidence_interval(
+    values: ArrayLike, level: float = 0.95, bounds: tuple[float, float] | None = None
+) -> tuple[float, float, float]:
+    """Mean and confidence interval of the mean of independent runs.
+
+    Parameters
+    ----------
+    values : array_like
+        One KPI value per run (seed); non-finite values are dropped.
+    level : float, default 0.95
+        Coverage.
+    bounds : (low, high), optional
+        The range the KPI lives in (e.g. ``(0, 1)`` for a fill rate, see
+        :data:`hybridinv.reward.targets.KPI_RANGES`). With both ends finite the
+        Student-t interval is computed on the logit scale of the rescaled values and
+        mapped back, so it stays inside the range however few runs there are (a plain
+        t-interval of two fill rates 0.50 and 0.84 reaches from -1.5 to 2.8); the
+        interval is widened to contain the mean when the back-transform leaves it out.
+        Values on the bounds are moved 1e-6 of the range inside.
 
     Returns
     -------
@@ -91,5 +108,13 @@ def confidence_interval(values: ArrayLike, level: float = 0.95) -> tuple[float, 
     mean = float(arr.mean())
     if arr.size < 2:
         return mean, mean, mean
-    half = float(stats.t.ppf(0.5 + level / 2, arr.size - 1) * arr.std(ddof=1) / math.sqrt(arr.size))
+    quantile = float(stats.t.ppf(0.5 + level / 2, arr.size - 1))
+    if bounds is not None and all(math.isfinite(b) for b in bounds) and bounds[1] > bounds[0]:
+        low_bound, span = bounds[0], bounds[1] - bounds[0]
+        share = np.clip((arr - low_bound) / span, 1e-6, 1.0 - 1e-6)
+        logit = np.log(share / (1.0 - share))
+        centre, half = float(logit.mean()), quantile * float(logit.std(ddof=1)) / math.sqrt(arr.size)
+        low, high = (low_bound + span / (1.0 + math.exp(-x)) for x in (centre - half, centre + half))
+        return mean, min(low, mean), max(high, mean)
+    half = quantile * float(arr.std(ddof=1)) / math.sqrt(arr.size)
     return mean, mean - half, mean + half

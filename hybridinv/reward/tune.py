@@ -71,7 +71,7 @@ def _evaluate(task: dict[str, Any]) -> dict[str, Any]:
     family = policy_family(task["policy"], scenario, task["repair"])
     policy = family(critical_ratio(scenario.catalog, candidate))
     frame = evaluate_policy(policy, scenario, task["seeds"], spec)
-    means = frame.mean(numeric_only=True).to_dict()
+    means = frame.drop(columns=["seed"], errors="ignore").mean(numeric_only=True).to_dict()  # a seed is not a KPI
     return {"means": {k: float(v) for k, v in means.items()}, "per_seed": frame.to_dict(orient="list")}
 
 
@@ -121,6 +121,9 @@ class TuneResult:
         The optimized KPI (``avg_cost`` for ``"cost"``).
     paths : dict
         Files written (``spec``, ``trials``, ``pareto``, ``summary``) when ``out`` was given.
+    held_out : dict
+        Mean KPIs of the chosen spec on the held-out seeds (including the constraint
+        violation counts ``violations``, ``budget_violations``, ``capacity_violations``).
     """
 
     spec: RewardSpec
@@ -130,6 +133,7 @@ class TuneResult:
     report: pd.DataFrame
     objective: str
     paths: dict[str, Path] = field(default_factory=dict)
+    held_out: dict[str, float] = field(default_factory=dict)
 
 
 def tune(
@@ -239,7 +243,7 @@ def tune(
     held_out = seed_list(len(train) if eval_seeds is None else eval_seeds, start=len(train))
     final = _evaluate({**task_base, "params": chosen, "seeds": held_out})
     report = target_report(parsed, pd.DataFrame(final["per_seed"]))
-    result = TuneResult(chosen_spec, chosen, feasible, table, report, kpi)
+    result = TuneResult(chosen_spec, chosen, feasible, table, report, kpi, held_out=final["means"])
     if out is not None:
         result.paths.update(_write(Path(out), result, parsed, final["means"], int(best.trial)))
     return result
@@ -285,6 +289,7 @@ def _search(
                     trial.set_constraint(str(target), violation)  # type: ignore[attr-defined]
             study.tell(trial, means[kpi])
             row = {"trial": trial.number, **p, "objective": means[kpi], **{k: means[k] for k in _kpis(parsed, kpi)}}
+            row["violation_periods"] = means.get("violations", 0.0)  # periods with a broken rule, per seed
             row.update({f"violation[{t}]": v for t, v in zip(parsed, violations, strict=True)})
             row["feasible"] = all(v <= 1e-12 for v in violations)
             rows.append(row)

@@ -39,7 +39,17 @@ from hybridinv.rl.pure import SB3_FILE, PureRL
 from hybridinv.rl.variants import Curriculum, DomainRandomization, ScenarioMix, single_sku_grid
 from hybridinv.sim.scenario import Scenario
 
-__all__ = ["Algorithm", "TrainConfig", "TrainResult", "evaluate", "planned_timesteps", "sb3_class", "silent_logger", "train", "train_es"]
+__all__ = [
+    "Algorithm",
+    "TrainConfig",
+    "TrainResult",
+    "evaluate",
+    "planned_timesteps",
+    "sb3_class",
+    "silent_logger",
+    "train",
+    "train_es",
+]
 
 
 class Algorithm(StrEnum):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -71,3 +73,20 @@ def test_enforce_validation() -> None:
         enforce_targets("single_sku", ["fill_rate>=0.9"], train_seeds=[0, 5], eval_seeds=[5])
     with pytest.raises(PlanningError, match="low < high"):
         enforce_targets("single_sku", ["fill_rate>=0.9"], weight_range=(5.0, 1.0))
+
+
+def test_rate_interval_stays_in_range_and_matches_t_when_values_are_central() -> None:
+    # two fill rates: the plain t-interval leaves [0, 1]; the logit one does not
+    t_mean, t_low, t_high = confidence_interval([0.50, 0.84])
+    assert t_low < 0.0 and t_high > 1.0
+    mean, low, high = confidence_interval([0.50, 0.84], bounds=(0.0, 1.0))
+    assert mean == pytest.approx(0.67) and 0.0 < low < mean < high < 1.0
+    # many central values: the delta method says both intervals nearly agree
+    values = 0.5 + 0.02 * np.random.default_rng(0).standard_normal(200)
+    plain = confidence_interval(values)
+    bounded = confidence_interval(values, bounds=(0.0, 1.0))
+    assert bounded[1] == pytest.approx(plain[1], abs=2e-4) and bounded[2] == pytest.approx(plain[2], abs=2e-4)
+    # all on the bound: a point interval at the bound, the mean inside it
+    assert confidence_interval([1.0, 1.0, 1.0], bounds=(0.0, 1.0)) == pytest.approx((1.0, 1.0, 1.0), abs=1e-5)
+    # one-sided ranges keep the t-interval
+    assert confidence_interval([1.0, 3.0], bounds=(0.0, math.inf)) == confidence_interval([1.0, 3.0])

@@ -87,3 +87,23 @@ def test_tune_on_ray() -> None:
     pytest.importorskip("ray")
     result = tune("single_sku", ["fill_rate>=0.9"], trials=4, seeds=2, periods=150, backend="ray", jobs=2)
     assert len(result.trials) == 4
+
+
+def test_tune_summary_has_no_averaged_seed_and_rate_intervals_inside_0_1(tmp_path: Path) -> None:
+    """Two seeds on multi_10: the fill-rate interval stays in [0, 1]; one violations line; no warnings."""
+    import warnings
+
+    out = tmp_path / "out"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # per-period ConstraintViolationWarnings would fail here
+        result = CliRunner().invoke(
+            command, ["--scenario", "multi_10", "--target", "fill_rate>=0.95", "--trials", "2", "--seeds", "2",
+                      "--periods", "40", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Warning" not in result.output
+    assert sum(line.strip().startswith("violations:") for line in result.output.splitlines()) == 1
+    summary = json.loads((out / "summary.json").read_text())
+    assert "seed" not in summary["held_out_means"]
+    (row,) = summary["held_out_targets"]
+    assert 0.0 <= row["ci_low"] <= row["mean"] <= row["ci_high"] <= 1.0
+    assert "violation_periods" in pd.read_csv(out / "trials.csv").columns
