@@ -55,6 +55,17 @@ __all__ = ["command"]
               help="ES: scenario seeds per generation (2, --history 3).")
 @click.option("--time-limit", type=float, default=None, help="ES: stop after this many seconds (780, --history 240).")
 @click.option("--workers", type=int, default=2, show_default=True, help="ES: simulation processes.")
+@click.option("--reward", "reward_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Reward spec (TOML or JSON, as written by `hybridinv tune`): train for its weighted cost.")
+@click.option("--target", "targets", multiple=True,
+              help='KPI target such as "fill_rate>=0.95" (repeatable): Lagrangian multipliers during training; '
+                   "the kept model is the cheapest that meets every target on the evaluation seeds.")
+@click.option("--multiplier-rate", type=float, default=20.0, show_default=True,
+              help="Dual-ascent step of the target multipliers (per ES generation or PPO/SAC rollout).")
+@click.option("--incumbent", default=None,
+              help="Safe RL: registered policy whose orders the agent is penalized for deviating from.")
+@click.option("--deviation-weight", type=float, default=0.0, show_default=True,
+              help="Price of one unit of mean deviation from --incumbent (orders, in units of mean demand).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def command(
     scenario: str,
@@ -85,6 +96,11 @@ def command(
     budget: float | None,
     validation: int,
     season: int,
+    reward_path: str | None,
+    targets: tuple[str, ...],
+    multiplier_rate: float,
+    incumbent: str | None,
+    deviation_weight: float,
 ) -> None:
     """Train an RL agent (pure RL or hybrid) on a scenario and write a model directory.
 
@@ -98,6 +114,10 @@ def command(
     (hybridinv.rl.history.train_on_history): block bootstraps of the training window, a
     validation gate on its last --validation periods (the model is the base policy when the
     trained weights do not beat it there), validation numbers in the metadata.
+
+    --reward, --target, --incumbent and --deviation-weight train for a reward spec, KPI
+    targets and a leash to an incumbent policy (hybridinv.rl.objective; --algo adaptive,
+    hybrid, ppo or sac); the metadata records the objective and its final multipliers.
     """
     from hybridinv.core.errors import PlanningError
     from hybridinv.rl.training import TrainConfig, train, train_es
@@ -108,7 +128,11 @@ def command(
                            ("seeds_per_generation", seeds_per_generation), ("time_limit", time_limit))
         if value is not None
     }
+    objective = _objective(reward_path, targets, multiplier_rate, incumbent, deviation_weight)
     if history is not None:
+        if not objective.trivial:
+            raise PlanningError("--reward/--target/--incumbent are not available with --history yet: its "
+                                "keep-or-discard gate compares costs only", column="history")
         if warm_start is not None:
             es_options["warm_start"] = None if warm_start.lower() == "none" else warm_start
         _train_on_history(history, catalog, cutoff, capacity, budget, validation, season, out, es_options, workers,
@@ -142,14 +166,33 @@ def command(
                 eval_seeds=config.eval_seeds,
                 seed=seed,
             )
-            result = train_es(config, out, progress=not quiet, es=es, workers=workers)
+            result = train_es(config, out, progress=not quiet, es=es, workers=workers, objective=objective)
         else:
-            result = train(config, out, progress=not quiet)
+            result = train(config, out, progress=not quiet, objective=objective)
     except (PlanningError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     best = {key: round(value, 4) for key, value in result.best.items()}
     click.echo(f"wrote {result.path} in {result.seconds:.0f} s")
+    if result.best.get("violation", 0.0) > 0:
+        click.echo(f"targets NOT met on the evaluation seeds (total violation {result.best['violation']:.4g}): "
+                   "train longer or raise --multiplier-rate")
     click.echo(json.dumps({"best_evaluation": best}, indent=2))
+
+
+def _objective(
+    reward_path: str | None, targets: tuple[str, ...], rate: float, incumbent: str | None, weight: float
+) -> Any:
+    from pathlib import Path
+
+    from hybridinv.reward.spec import RewardSpec
+    from hybridinv.rl.objective import TrainingObjective
+
+    spec = None
+    if reward_path is not None:
+        text = Path(reward_path).read_text()
+        spec = RewardSpec.from_json(text) if reward_path.endswith(".json") else RewardSpec.from_toml(text)
+    return TrainingObjective(spec=spec, targets=targets, multiplier_rate=rate, incumbent=incumbent,
+                             deviation_weight=weight)
 
 
 def _train_on_history(

@@ -95,6 +95,9 @@ class InventoryEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
         if sim is None or obs is None:
             raise RuntimeError("call reset() before step()")
         orders = self._orders(np.asarray(action, dtype=np.float64), obs)  # simulated: the repair does not warn
+        observe = getattr(self.reward_spec, "observe", None)
+        if callable(observe):  # a hook that prices the orders themselves (hybridinv.rl.objective.ConstrainedReward)
+            observe(self.scenario, obs, orders)
         t = sim.t
         self._obs = sim.step(orders)
         ledger = sim.ledger

@@ -69,6 +69,7 @@ from hybridinv.policies.forecast_ss import ForecastSS
 if TYPE_CHECKING:
     from hybridinv.rl.es import ESConfig, ESResult
     from hybridinv.rl.model_file import ModelFile
+    from hybridinv.rl.objective import TrainingObjective
     from hybridinv.sim.observation import Observation
 
 __all__ = [
@@ -398,6 +399,7 @@ def train_adaptive(
     relative: bool = False,
     harm_weight: float = 0.0,
     mask: NDArray[np.bool_] | None = None,
+    objective: TrainingObjective | None = None,
 ) -> tuple[AdaptiveHybrid, ESResult]:
     """Train an :class:`AdaptiveHybrid` by ES on ``scenario`` (a Scenario or a scenario family).
 
@@ -412,6 +414,9 @@ def train_adaptive(
     counts ``1 + k`` times, so ES prefers corrections that help everywhere to ones that
     trade losses on some catalogs for gains on others. ``mask`` (shape of the weights) limits
     the search to the weights where it is True (the others stay at their start).
+    ``objective`` (:class:`~hybridinv.rl.objective.TrainingObjective`) trains for a reward
+    spec's cost, KPI targets (Lagrangian multipliers updated every generation; the kept
+    weights are the best *feasible* ones on the validation seeds) and a leash to an incumbent.
     """
     from hybridinv.rl.es import evolve_model, policy_cost_function
 
@@ -427,7 +432,8 @@ def train_adaptive(
         config,
         policy_cost_function(
             scenario, member, periods, workers,
-            AdaptiveHybrid(zero_weights(), ForecastSS.from_options(member.base)) if relative else None, harm_weight
+            AdaptiveHybrid(zero_weights(), ForecastSS.from_options(member.base)) if relative else None, harm_weight,
+            objective,
         ),
         theta0,
         lambda theta: member(theta).arrays(),
@@ -437,6 +443,7 @@ def train_adaptive(
         workers,
         progress,
         scenario_name,
+        objective,
     )
     policy = member(result.theta)
     policy.metadata = meta

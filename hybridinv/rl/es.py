@@ -39,6 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hybridinv.rl.numpy_policy import SharedPolicyNetwork
+from hybridinv.rl.objective import TrainingObjective
 
 __all__ = [
     "ES_LAYERS",
@@ -199,9 +200,14 @@ def evolve(
     moment2 = np.zeros_like(theta)
     pairs = config.population // 2
 
+    describe = getattr(cost, "describe", None)
+
     def validate(generation: int) -> dict[str, float]:
         value = float(cost(theta[None, :], config.eval_seeds)[0])
-        return {"generation": float(generation), "avg_cost": value, "seconds": round(time.perf_counter() - start, 1)}
+        kpis = {"generation": float(generation), "avg_cost": value}
+        kpis.update(describe() if callable(describe) else {})
+        kpis["seconds"] = round(time.perf_counter() - start, 1)
+        return kpis
 
     first = validate(0)
     result = ESResult(theta.copy(), dict(first), dict(first), [first])
@@ -235,7 +241,7 @@ def evolve(
             kpis = validate(generation)
             kpis["train_cost"] = float(costs.mean())
             result.history.append(kpis)
-            if kpis["avg_cost"] < result.best["avg_cost"]:
+            if TrainingObjective.better(kpis, result.best):
                 result.best = dict(kpis)
                 result.theta = theta.copy()
                 if on_eval is not None:
@@ -287,6 +293,7 @@ def policy_cost_function(
     workers: int = 1,
     baseline: Any = None,
     harm_weight: float = 0.0,
+    objective: TrainingObjective | None = None,
 ) -> CostFunction:
     """A :data:`CostFunction` simulating ``make_policy(theta)`` on ``scenario``.
 
@@ -297,26 +304,50 @@ def policy_cost_function(
     attribute (terminate it when done). With a ``baseline`` policy each episode's cost is
     divided by the baseline's cost on the same episode (relative cost, 1 = the baseline), plus
     ``harm_weight * max(ratio - 1, 0)``.
+
+    With a non-trivial :class:`~hybridinv.rl.objective.TrainingObjective` each episode is
+    measured as ``[cost, KPIs of the targets, deviation from the incumbent]`` (the cost
+    relative to the baseline's as above) and the function returns the objective's
+    Lagrangian per member; a call with more than one member (an ES generation) then
+    takes one dual-ascent step of the multipliers. ``describe()`` on the returned
+    function gives the objective's validation entries of the last single-member call.
     """
-    context = _EpisodeContext(scenario.for_fitting(), make_policy, periods, baseline, harm_weight)
-    if workers <= 1:
+    objective = None if objective is None or objective.trivial else objective
+    context = _EpisodeContext(scenario.for_fitting(), make_policy, periods, baseline, harm_weight, objective)
+    pool: Any = None
+    if workers > 1:
+        import multiprocessing
 
-        def serial(thetas: NDArray[np.float64], seeds: Sequence[int]) -> NDArray[np.float64]:
-            costs = [[context(theta, seed) for seed in seeds] for theta in thetas]
-            return np.asarray(costs).mean(axis=1)
+        pool = multiprocessing.get_context("fork").Pool(workers, initializer=_set_context, initargs=(context,))
 
-        return serial
-    import multiprocessing
+    def measured(thetas: NDArray[np.float64], seeds: Sequence[int]) -> NDArray[np.float64]:
+        if pool is None:
+            values = [[context(theta, seed) for seed in seeds] for theta in thetas]
+        else:
+            tasks = [(theta, int(seed)) for theta in thetas for seed in seeds]
+            values = pool.starmap(_run_in_worker, tasks, chunksize=1)
+        shape = (len(thetas), len(seeds)) + np.shape(values[0][0] if pool is None else values[0])
+        return np.asarray(values, dtype=np.float64).reshape(shape).mean(axis=1)
 
-    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_set_context, initargs=(context,))
+    last: list[NDArray[np.float64]] = []
 
-    def parallel(thetas: NDArray[np.float64], seeds: Sequence[int]) -> NDArray[np.float64]:
-        tasks = [(theta, int(seed)) for theta in thetas for seed in seeds]
-        costs = pool.starmap(_run_in_worker, tasks, chunksize=1)
-        return np.asarray(costs).reshape(len(thetas), len(seeds)).mean(axis=1)
+    def cost(thetas: NDArray[np.float64], seeds: Sequence[int]) -> NDArray[np.float64]:
+        values = measured(thetas, seeds)
+        if objective is None:
+            return values
+        scores = objective.score(values)
+        if len(thetas) > 1:
+            objective.update(values)
+        else:
+            last[:] = [values[0]]
+        return scores
 
-    parallel.pool = pool  # type: ignore[attr-defined]
-    return parallel
+    def describe() -> dict[str, float]:
+        return {} if objective is None or not last else objective.describe(last[0])
+
+    cost.pool = pool  # type: ignore[attr-defined]
+    cost.describe = describe  # type: ignore[attr-defined]
+    return cost
 
 
 class _NetworkPolicy:
@@ -345,32 +376,37 @@ class _EpisodeContext:
         periods: int | None,
         baseline: Any = None,
         harm_weight: float = 0.0,
+        objective: TrainingObjective | None = None,
     ) -> None:
         self.scenario = scenario
         self.make_policy = make_policy
         self.periods = periods
         self.baseline = baseline
         self.harm_weight = harm_weight
+        self.objective = objective
         self._baseline_cost: dict[int, float] = {}
 
-    def _cost(self, policy: Any, scenario: Any, seed: int) -> float:
+    def _measure(self, policy: Any, scenario: Any, seed: int) -> NDArray[np.float64]:
+        if self.objective is not None:
+            return self.objective.measure(policy, scenario, seed, self.periods)
         from hybridinv.sim.runner import run_episode
 
         ledger, _ = run_episode(policy, scenario, seed, self.periods)
-        return float(ledger.summary()["avg_cost"])
+        return np.array([ledger.summary()["avg_cost"]])
 
-    def __call__(self, theta: NDArray[np.float64], seed: int) -> float:
+    def __call__(self, theta: NDArray[np.float64], seed: int) -> Any:
+        """The episode's cost (a float), or the objective's measurement vector."""
         episode = getattr(self.scenario, "episode", None)
         scenario = episode(int(seed)) if callable(episode) else self.scenario
-        cost = self._cost(self.make_policy(theta), scenario, int(seed))
-        if self.baseline is None:
-            return cost
-        reference = self._baseline_cost.get(int(seed))
-        if reference is None:
-            reference = self._cost(self.baseline, scenario, int(seed))
-            self._baseline_cost[int(seed)] = reference
-        ratio = cost / max(reference, 1e-12)
-        return ratio + self.harm_weight * max(ratio - 1.0, 0.0)
+        values = self._measure(self.make_policy(theta), scenario, int(seed))
+        if self.baseline is not None:
+            reference = self._baseline_cost.get(int(seed))
+            if reference is None:
+                reference = float(self._measure(self.baseline, scenario, int(seed))[0])
+                self._baseline_cost[int(seed)] = reference
+            ratio = values[0] / max(reference, 1e-12)
+            values[0] = ratio + self.harm_weight * max(ratio - 1.0, 0.0)
+        return values if self.objective is not None else float(values[0])
 
 
 _WORKER_CONTEXT: _EpisodeContext | None = None
@@ -381,7 +417,7 @@ def _set_context(context: _EpisodeContext) -> None:
     _WORKER_CONTEXT = context
 
 
-def _run_in_worker(theta: NDArray[np.float64], seed: int) -> float:
+def _run_in_worker(theta: NDArray[np.float64], seed: int) -> Any:
     assert _WORKER_CONTEXT is not None
     return _WORKER_CONTEXT(theta, seed)
 
@@ -407,12 +443,15 @@ def evolve_model(
     workers: int = 1,
     progress: bool = False,
     scenario_name: str | None = None,
+    objective: TrainingObjective | None = None,
 ) -> tuple[dict[str, Any], ESResult]:
     """:func:`evolve` with model-directory checkpoints: the shared part of the ES trainers.
 
     ``weights_of(theta)`` is what :func:`~hybridinv.rl.model_file.save_model` writes (a
     network or parameter arrays); ``spec`` the model-kind entries of the metadata
-    (``policy``, ``action_spec``, ...) and ``training`` extra training entries. The
+    (``policy``, ``action_spec``, ...) and ``training`` extra training entries; a non-trivial
+    ``objective`` (the one ``cost`` was built with) is recorded as the model's ``reward_spec``
+    with its final multipliers. The
     directory ``out`` (if any) is rewritten whenever the validation cost improves and
     once at the end; a process pool behind ``cost`` is terminated.
 
@@ -428,7 +467,11 @@ def evolve_model(
         return {
             **spec,
             "scenario": scenario.summary(),
-            "reward_spec": ES_REWARD_SPEC,
+            "reward_spec": ES_REWARD_SPEC if objective is None or objective.trivial else {
+                "kind": "es_objective",
+                "description": "ES fitness = Lagrangian of hybridinv.rl.objective.TrainingObjective",
+                **objective.to_dict(),
+            },
             "training": {
                 "algo": "es",
                 "scenario": scenario_name or scenario.name,

@@ -29,12 +29,13 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.logger import Logger
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecNormalize
 
-from hybridinv.core.errors import ConstraintViolationWarning
+from hybridinv.core.errors import ConstraintViolationWarning, PlanningError
 from hybridinv.envs import OrderEnv, TargetEnv
 from hybridinv.rl.hybrid import Hybrid
 from hybridinv.rl.model_file import save_model
 from hybridinv.rl.network import SharedSkuPolicy, export_weights, load_weights
 from hybridinv.rl.numpy_policy import SharedPolicyNetwork
+from hybridinv.rl.objective import ConstrainedReward, TrainingObjective
 from hybridinv.rl.pure import SB3_FILE, PureRL
 from hybridinv.rl.variants import Curriculum, DomainRandomization, ScenarioMix, single_sku_grid
 from hybridinv.sim.scenario import Scenario
@@ -261,14 +262,27 @@ class _Progress(BaseCallback):
             trainer.evaluate_now(self.num_timesteps)
         return True
 
+    def _on_rollout_end(self) -> None:
+        if self.trainer.hook is not None:
+            self.trainer.hook.end_rollout()
+
     def _on_training_end(self) -> None:
         if self.trainer.bar is not None:
             self.trainer.bar.close()
 
 
 class _Trainer:
-    def __init__(self, scenario: Scenario, config: TrainConfig, out: Path, show_progress: bool) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        config: TrainConfig,
+        out: Path,
+        show_progress: bool,
+        objective: TrainingObjective | None = None,
+    ) -> None:
         self.scenario = scenario
+        self.objective = objective
+        self.hook: ConstrainedReward | None = None
         self.config = config
         self.out = out
         self.show_progress = show_progress
@@ -296,10 +310,14 @@ class _Trainer:
         if len(results) > 1:
             pairs = zip(self.eval_scenarios, results, strict=True)
             kpis.update({f"avg_cost[{sc.name}]": r["avg_cost"] for sc, r in pairs})
+        if self.objective is not None:
+            measured = [self.objective.measure(policy, sc, seed, self.config.eval_periods)
+                        for sc in self.eval_scenarios for seed in self.config.eval_seeds]
+            kpis.update(self.objective.describe(np.mean(measured, axis=0)))
         kpis["timesteps"] = float(timesteps)
         kpis["seconds"] = round(time.perf_counter() - self.start, 1)
         self.evaluations.append(kpis)
-        if not self.best or kpis["avg_cost"] < self.best["avg_cost"]:
+        if not self.best or TrainingObjective.better(kpis, self.best):
             self.best = dict(kpis)
             if isinstance(policy, Hybrid):
                 self.best_network = policy.network
@@ -320,6 +338,11 @@ class _Trainer:
                 "scale": self.reward_scale,
                 "components": ["holding", "shortage", "ordering", "waste", "overflow"],
                 "description": "reward = -(period cost) / scale, cost as charged by hybridinv.sim.ledger",
+            } if self.objective is None else {
+                "kind": "constrained_period_reward",
+                "scale": self.reward_scale,
+                "description": "reward = hybridinv.rl.objective.ConstrainedReward (spec cost, Lagrangian, leash)",
+                **self.objective.to_dict(),
             },
             "training": {
                 **self.config.to_dict(),
@@ -342,7 +365,11 @@ class _Trainer:
 
 
 def train(
-    config: TrainConfig, out: str | Path, scenario: Scenario | None = None, progress: bool = True
+    config: TrainConfig,
+    out: str | Path,
+    scenario: Scenario | None = None,
+    progress: bool = True,
+    objective: TrainingObjective | None = None,
 ) -> TrainResult:
     """Train an agent and write its model directory.
 
@@ -356,6 +383,12 @@ def train(
         Defaults to ``hybridinv.scenarios.get(config.scenario)``.
     progress : bool
         Show a tqdm progress bar.
+    objective : TrainingObjective, optional
+        A reward spec's cost, KPI targets (Lagrangian multipliers) and a leash to an
+        incumbent (:mod:`hybridinv.rl.objective`). ES minimizes its Lagrangian per episode;
+        PPO and SAC get it per period (:class:`~hybridinv.rl.objective.ConstrainedReward`,
+        multipliers stepped after every rollout). The kept policy is the best *feasible*
+        one on the evaluation seeds.
 
     Returns
     -------
@@ -373,8 +406,8 @@ def train(
         # the repair layer warns when a plan cannot meet every row; training sees thousands
         warnings.simplefilter("ignore", ConstraintViolationWarning)
         if config.algo in (Algorithm.ES, Algorithm.ADAPTIVE):
-            return train_es(config, out, scenario, progress)
-        return _train(config, Path(out), scenario, progress)
+            return train_es(config, out, scenario, progress, objective=objective)
+        return _train(config, Path(out), scenario, progress, objective)
 
 
 def train_es(
@@ -384,13 +417,14 @@ def train_es(
     progress: bool = True,
     es: Any = None,
     workers: int = 1,
+    objective: TrainingObjective | None = None,
 ) -> TrainResult:
     """Train the residual (``--algo es``) or adaptive (``--algo adaptive``) hybrid agent by evolution strategies.
 
     ``config`` supplies the algorithm, scenario, seed, evaluation seeds and hidden width; ``es``
     (an :class:`~hybridinv.rl.es.ESConfig`) the ES hyperparameters (default: ESConfig
     with ``config``'s seed and evaluation seeds). ``workers`` processes simulate the
-    population in parallel.
+    population in parallel; ``objective`` as in :func:`train`.
     """
     from hybridinv.rl.es import ESConfig, train_residual
 
@@ -411,8 +445,12 @@ def train_es(
             workers=workers,
             progress=progress,
             scenario_name=config.scenario,
+            objective=objective,
         )
         return TrainResult(Path(out), policy, result.history, result.best, time.perf_counter() - start)
+    if objective is not None and not objective.trivial:
+        raise PlanningError("a reward spec, targets or an incumbent need --algo adaptive, hybrid, ppo or sac",
+                            column="algo", value=config.algo.value)
     policy, result = train_residual(
         scenario,
         out,
@@ -426,7 +464,9 @@ def train_es(
     return TrainResult(Path(out), policy, result.history, result.best, time.perf_counter() - start)
 
 
-def _train(config: TrainConfig, out: Path, scenario: Scenario | None, progress: bool) -> TrainResult:
+def _train(
+    config: TrainConfig, out: Path, scenario: Scenario | None, progress: bool, objective: TrainingObjective | None
+) -> TrainResult:
     start = time.perf_counter()
     torch.set_num_threads(1)
     mix: list[Scenario] = []
@@ -437,7 +477,8 @@ def _train(config: TrainConfig, out: Path, scenario: Scenario | None, progress: 
         from hybridinv import scenarios
 
         scenario = scenarios.get(config.scenario)
-    trainer = _Trainer(scenario, config, out, progress)
+    objective = None if objective is None or objective.trivial else objective
+    trainer = _Trainer(scenario, config, out, progress, objective)
     source, trainer.curriculum = _source(scenario, config)
     if mix:
         source = ScenarioMix(mix)
@@ -445,6 +486,11 @@ def _train(config: TrainConfig, out: Path, scenario: Scenario | None, progress: 
     env_fns = [lambda k=k: _make_env(source, config, config.seed * 1000 + k) for k in range(config.n_envs)]
     raw_env = DummyVecEnv(env_fns)  # type: ignore[arg-type]
     template: Any = raw_env.envs[0]
+    if objective is not None:
+        hook = ConstrainedReward(objective, template.reward_scale)
+        for env in raw_env.envs:
+            env.unwrapped.reward_spec = hook  # type: ignore[attr-defined]
+        trainer.hook = hook
     # returns are O(100) periods of cost: normalize rewards (not observations) for the critic
     vec_env = VecNormalize(raw_env, norm_obs=False, norm_reward=True, gamma=config.gamma)
     model = _build_model(vec_env, config, template)

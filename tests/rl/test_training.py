@@ -134,7 +134,7 @@ def test_train_dispatches_adaptive_to_evolution_strategies(tmp_path: Path, monke
     assert isinstance(result.policy, AdaptiveHybrid)
     assert result.policy.metadata["training"]["periods"] == 8
     calls: list[str] = []
-    monkeypatch.setattr(training, "train_es", lambda cfg, out, scenario, progress: calls.append(cfg.algo.value))
+    monkeypatch.setattr(training, "train_es", lambda cfg, out, scenario, progress, **_: calls.append(cfg.algo.value))
     train(config, tmp_path / "via_train", progress=False)
     assert calls == ["adaptive"]
 

@@ -1,0 +1,298 @@
+"""What a trainer minimizes: a reward spec's cost, KPI targets and a leash to an incumbent.
+
+:class:`TrainingObjective` turns one simulated episode into a vector of measurements
+``[cost, kpi_1, ..., kpi_k, deviation]`` and a population of such vectors into ES
+fitness values, the Lagrangian
+
+.. math::
+
+    L_j = c_j / c_0 + \\sum_k \\lambda_k g_k(x_j) + w \\, d_j ,
+
+with ``c_j`` the member's cost (the spec's weighted cost, or the ledger's average cost
+without a spec), ``c_0`` the cost scale (the start's cost, so multipliers and the
+deviation weight are in "share of the start's cost"), ``g_k = level_k - kpi_k`` for a
+``>=`` target (``kpi_k - level_k`` for ``<=``; negative when the target holds), and
+``d_j`` the mean absolute deviation of the member's orders from the incumbent's orders
+in the same state, in units of the SKU's mean demand per period. After every
+generation the multipliers take a projected dual-ascent step at the population's mean
+KPIs, ``lambda_k <- max(0, lambda_k + eta g_k)`` (Bertsekas 1999, sec. 6.3; the
+constrained-RL form of Tessler, Mankowitz and Mannor 2019), so a target that keeps
+failing weighs more and more until the population meets it.
+
+The stable-baselines3 learners get the same objective per period through
+:class:`ConstrainedReward`, an environment reward hook whose multipliers
+(:class:`~hybridinv.reward.targets.LagrangianMultipliers`) take one step per rollout.
+
+Validation picks the best evaluated parameters *feasible first*: any parameters that
+meet every target on the validation seeds beat any that do not; among feasible ones
+the lower cost wins, among infeasible ones the smaller total violation.
+
+References
+----------
+Bertsekas, D. P. (1999). *Nonlinear Programming*, 2nd ed., Athena Scientific.
+Tessler, C., Mankowitz, D. J. and Mannor, S. (2019). Reward constrained policy
+optimization. *ICLR*.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hybridinv.core.errors import PlanningError
+from hybridinv.reward.targets import KPITarget, parse_targets
+
+if TYPE_CHECKING:
+    from hybridinv.reward.spec import RewardSpec
+    from hybridinv.sim.scenario import Scenario
+
+__all__ = ["FEASIBILITY_TOLERANCE", "ConstrainedReward", "TrainingObjective"]
+
+#: A target counts as met on the validation seeds when its violation is at most this.
+FEASIBILITY_TOLERANCE = 1e-9
+
+
+@dataclass
+class TrainingObjective:
+    """Cost, KPI targets (Lagrangian) and an incumbent leash for ES training.
+
+    Parameters
+    ----------
+    spec : RewardSpec, optional
+        Its weighted cost (``spec_cost``) replaces the ledger's average cost, and its
+        KPIs (``carbon_kg``, ``profit``, ...) can be targeted.
+    targets : sequence of str or KPITarget
+        E.g. ``["fill_rate>=0.95"]``; any KPI of ``Ledger.summary()`` or of the spec.
+    multiplier_rate : float, default 20.0
+        Dual-ascent step ``eta`` per generation (multipliers are in shares of the
+        start's cost per unit of the KPI: a fill rate 1% short raises them by 0.2 a
+        generation).
+    incumbent : str, optional
+        Registered policy name (:func:`hybridinv.policies.registry.make`) built for
+        each episode's scenario; its orders in the member's states are the reference.
+    deviation_weight : float, default 0.0
+        ``w``: the price of one unit of mean deviation (see the module notes).
+    multipliers : array
+        Current ``lambda`` (starts at 0; updated by :meth:`update`).
+    scale : float
+        ``c_0``; set from the first evaluation when left at 0.
+    """
+
+    spec: RewardSpec | None = None
+    targets: Sequence[str | KPITarget] = ()
+    multiplier_rate: float = 20.0
+    incumbent: str | None = None
+    deviation_weight: float = 0.0
+    multipliers: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    scale: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.targets = tuple(parse_targets(self.targets))
+        for name in ("multiplier_rate", "deviation_weight"):
+            value = getattr(self, name)
+            if not (np.isfinite(value) and value >= 0):
+                raise PlanningError("must be a finite number >= 0", column=name, value=value)
+        if self.deviation_weight > 0 and self.incumbent is None:
+            raise PlanningError("a deviation weight needs an incumbent policy", column="deviation_weight",
+                                value=self.deviation_weight)
+        if self.incumbent is not None:
+            from hybridinv.policies.registry import available
+
+            if self.incumbent not in available():
+                raise PlanningError(f"unknown incumbent policy; known: {available()}", column="incumbent",
+                                    value=self.incumbent)
+        if self.multipliers.size != len(self.targets):
+            self.multipliers = np.zeros(len(self.targets))
+
+    @property
+    def goals(self) -> tuple[KPITarget, ...]:
+        """The parsed targets."""
+        return tuple(t for t in self.targets if isinstance(t, KPITarget))
+
+    @property
+    def trivial(self) -> bool:
+        """True when it is the plain average cost (no spec, targets or incumbent)."""
+        return self.spec is None and not self.targets and self.incumbent is None
+
+    @property
+    def names(self) -> list[str]:
+        """Names of the measurement vector's entries."""
+        return ["cost", *[t.kpi for t in self.goals], "deviation"]
+
+    # ------------------------------------------------------------------ one episode
+    def measure(self, policy: Any, scenario: Scenario, seed: int, periods: int | None = None) -> NDArray[np.float64]:
+        """Simulate one episode of ``policy``: ``[cost, kpi_1, ..., kpi_k, deviation]``."""
+        from hybridinv.deploy.safe import IncumbentPenalty
+        from hybridinv.sim.simulator import Simulator
+
+        sim = Simulator(scenario, periods=periods)
+        incumbent = None
+        if self.incumbent is not None:
+            from hybridinv.policies.registry import make
+
+            incumbent = make(self.incumbent, scenario)
+        for agent in (policy, incumbent):
+            reset = getattr(agent, "reset", None)
+            if callable(reset):
+                reset(scenario)
+        obs = sim.reset(seed=seed)
+        leash, scale = IncumbentPenalty(), np.maximum(scenario.catalog.demand_mean, 1e-9)
+        deviation, measured = 0.0, 0
+        while not sim.done:
+            orders = policy.act(obs)
+            if incumbent is not None and sim.t >= sim.ledger.warmup:
+                deviation += float(np.mean(leash.deviation(orders, incumbent.act(obs), scale)))
+                measured += 1
+            obs = sim.step(orders)
+        return self.measurements(sim.ledger, deviation / max(measured, 1))
+
+    def measurements(self, ledger: Any, deviation: float = 0.0) -> NDArray[np.float64]:
+        """``[cost, kpi_1, ..., kpi_k, deviation]`` of a finished episode's ledger."""
+        kpis = dict(ledger.summary())
+        if self.spec is not None:
+            kpis.update(self.spec.evaluate(ledger))
+        cost = kpis["spec_cost"] if self.spec is not None else kpis["avg_cost"]
+        values = [cost]
+        for target in self.goals:
+            if target.kpi not in kpis:
+                raise PlanningError(f"the episode does not report KPI {target.kpi!r}"
+                                    + ("" if self.spec is not None else " (give a reward spec that defines it)"),
+                                    column="target", value=str(target))
+            values.append(kpis[target.kpi])
+        values.append(deviation)
+        return np.asarray(values, dtype=np.float64)
+
+    # ------------------------------------------------------------------ a population
+    def violations(self, values: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``g_k`` per row of ``values`` (shape (..., k)): > 0 where a target is missed."""
+        values = np.asarray(values, dtype=np.float64)
+        out = np.empty(values.shape[:-1] + (len(self.targets),))
+        for k, target in enumerate(self.goals):
+            out[..., k] = -target.slack(values[..., 1 + k])
+        return out
+
+    def score(self, values: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The Lagrangian of each row of ``values`` (shape (P, 2 + k)); lower is better."""
+        values = np.atleast_2d(np.asarray(values, dtype=np.float64))
+        if self.scale <= 0:
+            self.scale = max(float(np.abs(values[:, 0]).mean()), 1e-12)
+        fitness = values[:, 0] / self.scale + self.violations(values) @ self.multipliers
+        return np.asarray(fitness + self.deviation_weight * values[:, -1], dtype=np.float64)
+
+    def update(self, values: NDArray[np.float64]) -> None:
+        """One projected dual-ascent step at the mean of ``values`` (a generation's population)."""
+        if self.targets:
+            mean = np.atleast_2d(np.asarray(values, dtype=np.float64)).mean(axis=0)
+            self.multipliers = np.maximum(self.multipliers + self.multiplier_rate * self.violations(mean), 0.0)
+
+    def describe(self, values: NDArray[np.float64]) -> dict[str, float]:
+        """Validation entries for one parameter vector's mean measurements."""
+        values = np.asarray(values, dtype=np.float64).ravel()
+        out = {"avg_cost": float(values[0])}
+        gaps = self.violations(values)
+        for k, target in enumerate(self.goals):
+            out[target.kpi] = float(values[1 + k])
+        if self.targets:
+            out["violation"] = float(np.maximum(gaps, 0.0).sum())
+            out.update({f"lambda[{t}]": float(m) for t, m in zip(self.targets, self.multipliers, strict=True)})
+        if self.incumbent is not None:
+            out["deviation"] = float(values[-1])
+        if not self.trivial:
+            self.score(values[None, :])  # sets the scale on the first call
+            out["objective"] = float(values[0] / self.scale + self.deviation_weight * values[-1])
+        return out
+
+    @staticmethod
+    def better(new: dict[str, float], old: dict[str, float]) -> bool:
+        """Feasible first, then ``objective`` (cost plus the deviation price; ``avg_cost`` without it);
+        among infeasible entries the smaller violation."""
+        def key(entry: dict[str, float]) -> tuple[bool, float, float]:
+            violation = entry.get("violation", 0.0)
+            infeasible = violation > FEASIBILITY_TOLERANCE
+            return infeasible, violation if infeasible else 0.0, entry.get("objective", entry["avg_cost"])
+
+        return key(new) < key(old)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Metadata entry of a trained model."""
+        return {
+            "spec": None if self.spec is None else self.spec.to_dict(),
+            "targets": [str(t) for t in self.targets],
+            "multiplier_rate": self.multiplier_rate,
+            "multipliers": self.multipliers.tolist(),
+            "incumbent": self.incumbent,
+            "deviation_weight": self.deviation_weight,
+            "scale": self.scale,
+        }
+
+
+class ConstrainedReward:
+    """Environment reward hook: the objective per period, for stable-baselines3 learners.
+
+    ``r_t = -(cost_t / reward_scale) + sum_k lambda_k slack_k(t) - w d_t`` with ``cost_t``
+    the spec's (or the ledger's) cost of period ``t``, ``slack_k(t)`` the target's slack
+    at the period's KPIs (:func:`~hybridinv.reward.targets.period_kpis`), and ``d_t`` the
+    deviation of the period's orders from the incumbent's in the same state (the
+    environment reports orders through :meth:`observe`). :meth:`end_rollout` (called by
+    the trainer after each rollout) takes a dual step with the rollout's mean KPIs.
+    One hook may serve several in-process environments (``DummyVecEnv``).
+    """
+
+    def __init__(self, objective: TrainingObjective, reward_scale: float) -> None:
+        from hybridinv.reward.targets import LagrangianMultipliers
+
+        per_period = {"fill_rate", "cycle_service_level", "waste_rate", "waste_units", "overflow_units", "avg_cost",
+                      "carbon_kg"}
+        for target in objective.goals:
+            if target.kpi not in per_period:
+                raise PlanningError(f"per-period rewards can target only {sorted(per_period)} (use ES for the others)",
+                                    column="target", value=str(target))
+        self.objective = objective
+        self.reward_scale = float(reward_scale)
+        self.multipliers = (
+            LagrangianMultipliers(objective.goals, learning_rate=max(objective.multiplier_rate, 1e-12))
+            if objective.targets else None
+        )
+        self._sums: dict[str, float] = {}
+        self._count = 0
+        self._deviation = 0.0
+        self._incumbents: dict[int, Any] = {}
+
+    def observe(self, scenario: Scenario, obs: Any, orders: NDArray[np.float64]) -> None:
+        """The orders about to be placed in ``obs``: measures their deviation from the incumbent's."""
+        if self.objective.incumbent is None:
+            return
+        from hybridinv.deploy.safe import IncumbentPenalty
+        from hybridinv.policies.registry import make
+
+        incumbent = self._incumbents.get(id(scenario))
+        if incumbent is None:
+            self._incumbents = {id(scenario): make(self.objective.incumbent, scenario)}  # one scenario at a time
+            incumbent = self._incumbents[id(scenario)]
+        scale = np.maximum(scenario.catalog.demand_mean, 1e-9)
+        self._deviation = float(np.mean(IncumbentPenalty().deviation(orders, incumbent.act(obs), scale)))
+
+    def period_reward(self, ledger: Any, t: int) -> float:
+        from hybridinv.reward.targets import period_kpis
+
+        spec = self.objective.spec
+        cost = -spec.period_reward(ledger, t) * spec.scale if spec is not None else ledger.period_cost(t)
+        reward = -cost / self.reward_scale - self.objective.deviation_weight * self._deviation
+        if self.multipliers is not None:
+            kpis = period_kpis(ledger, t)
+            for target in self.multipliers.targets:
+                self._sums[target.kpi] = self._sums.get(target.kpi, 0.0) + kpis[target.kpi]
+            self._count += 1
+            reward = self.multipliers.shape(reward, kpis)
+        return float(reward)
+
+    def end_rollout(self) -> None:
+        """One dual step with the mean per-period KPIs since the last call."""
+        if self.multipliers is not None and self._count:
+            self.multipliers.update({k: v / self._count for k, v in self._sums.items()})
+            self.objective.multipliers = self.multipliers.values.copy()
+        self._sums, self._count = {}, 0

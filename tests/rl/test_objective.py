@@ -1,0 +1,143 @@
+"""Training objectives: reward spec cost, KPI targets with Lagrangian multipliers, incumbent leash
+(hybridinv/rl/objective.py, wired into ES, PPO and ``hybridinv train``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from hybridinv import PlanningError, scenarios
+from hybridinv.reward import RewardSpec
+from hybridinv.rl.adaptive import AdaptiveHybrid, train_adaptive, zero_weights
+from hybridinv.rl.es import ESConfig
+from hybridinv.rl.objective import ConstrainedReward, TrainingObjective
+from hybridinv.sim.runner import run_episode
+
+
+def test_lagrangian_and_dual_step_by_hand() -> None:
+    objective = TrainingObjective(targets=["fill_rate>=0.95", "waste_rate<=0.1"], multiplier_rate=10.0)
+    objective.scale = 100.0
+    objective.multipliers = np.array([2.0, 0.5])
+    # rows: [cost, fill_rate, waste_rate, deviation]
+    values = np.array([[110.0, 0.90, 0.05, 0.0], [90.0, 0.97, 0.20, 0.0]])
+    # 1.1 + 2 (0.95 - 0.90) + 0.5 (0.05 - 0.1) = 1.175;  0.9 + 2 (-0.02) + 0.5 (0.1) = 0.91
+    np.testing.assert_allclose(objective.score(values), [1.175, 0.91])
+    objective.update(values)  # mean fill 0.935 (gap 0.015), mean waste 0.125 (gap 0.025)
+    np.testing.assert_allclose(objective.multipliers, [2.0 + 0.15, 0.5 + 0.25])
+    objective.update(np.array([[100.0, 1.0, 0.0, 0.0]]))  # both met with room: multipliers fall, not below 0
+    np.testing.assert_allclose(objective.multipliers, [2.15 - 0.5, 0.0])
+
+
+def test_feasible_first_selection() -> None:
+    feasible_dear = {"avg_cost": 10.0, "violation": 0.0}
+    infeasible_cheap = {"avg_cost": 5.0, "violation": 0.01}
+    infeasible_closer = {"avg_cost": 50.0, "violation": 0.001}
+    assert TrainingObjective.better(feasible_dear, infeasible_cheap)
+    assert not TrainingObjective.better(infeasible_cheap, feasible_dear)
+    assert TrainingObjective.better(infeasible_closer, infeasible_cheap)
+    assert TrainingObjective.better({"avg_cost": 4.0}, {"avg_cost": 5.0})  # no targets: plain cost
+
+
+def test_measurements_match_the_ledger_and_the_spec() -> None:
+    scenario = scenarios.get("multi_10")
+    policy = AdaptiveHybrid(zero_weights())
+    spec = RewardSpec(holding=2.0)
+    objective = TrainingObjective(spec=spec, targets=["fill_rate>=0.9"])
+    values = objective.measure(policy, scenario, seed=3, periods=30)
+    ledger, _ = run_episode(policy, scenario, 3, 30)
+    assert values[0] == pytest.approx(spec.evaluate(ledger)["spec_cost"])
+    assert values[1] == pytest.approx(ledger.summary()["fill_rate"])
+    assert values[2] == 0.0  # no incumbent, no deviation
+
+
+def test_deviation_from_the_incumbent_is_zero_for_the_incumbent_itself() -> None:
+    from hybridinv.policies.registry import make
+
+    scenario = scenarios.get("multi_10")
+    objective = TrainingObjective(incumbent="base_stock", deviation_weight=1.0)
+    same = objective.measure(make("base_stock", scenario), scenario, seed=1, periods=25)
+    other = objective.measure(AdaptiveHybrid(zero_weights()), scenario, seed=1, periods=25)
+    assert same[-1] == 0.0 and other[-1] > 0.0
+
+
+def test_bad_objectives_are_refused() -> None:
+    with pytest.raises(PlanningError, match="incumbent"):
+        TrainingObjective(deviation_weight=1.0)
+    with pytest.raises(PlanningError, match="unknown incumbent"):
+        TrainingObjective(incumbent="nope")
+    with pytest.raises(PlanningError, match="multiplier_rate"):
+        TrainingObjective(targets=["fill_rate>=0.9"], multiplier_rate=-1.0)
+    with pytest.raises(PlanningError, match="per-period"):
+        ConstrainedReward(TrainingObjective(targets=["profit>=0"]), reward_scale=1.0)
+
+
+def _es(generations: int) -> ESConfig:
+    return ESConfig(population=6, generations=generations, seeds_per_generation=2, eval_every=2,
+                    eval_seeds=(11, 12, 13), learning_rate=0.1)
+
+
+def test_es_with_a_target_keeps_a_model_that_meets_it() -> None:
+    """single_sku: the base has fill rate 0.98; cost-only ES trades it below 0.97, the target keeps it."""
+    scenario = scenarios.get("single_sku")
+    free_policy, free = train_adaptive(scenario, None, _es(6), periods=200)
+    held_policy, held = train_adaptive(scenario, None, _es(6), periods=200,
+                                       objective=TrainingObjective(targets=["fill_rate>=0.97"]))
+    assert free.best["avg_cost"] < free.start["avg_cost"]
+    judge = TrainingObjective(targets=["fill_rate>=0.97"])
+
+    def fill_rate(policy: AdaptiveHybrid) -> float:
+        return float(np.mean([judge.measure(policy, scenario, s, 200)[1] for s in (11, 12, 13)]))
+
+    assert fill_rate(free_policy) < 0.97  # cheaper, but below the target
+    assert held.best["violation"] == 0.0 and fill_rate(held_policy) == pytest.approx(held.best["fill_rate"])
+    assert held.best["fill_rate"] >= 0.97
+
+
+def test_multiplier_grows_while_the_target_is_missed() -> None:
+    scenario = scenarios.get("multi_10")
+    objective = TrainingObjective(targets=["fill_rate>=0.99"])
+    _, result = train_adaptive(scenario, None, _es(4), periods=40, objective=objective)
+    lambdas = [h["lambda[fill_rate>=0.99]"] for h in result.history]
+    assert all(h["violation"] > 0 for h in result.history)  # 0.99 is out of reach in 4 generations
+    assert lambdas[0] == 0.0 and all(b > a for a, b in zip(lambdas, lambdas[1:], strict=False))
+
+
+def test_cli_train_with_reward_spec_and_target(tmp_path: Path) -> None:
+    from hybridinv.cli import main
+
+    spec_file = tmp_path / "spec.toml"
+    spec_file.write_text(RewardSpec(shortage=2.0).to_toml())
+    out = tmp_path / "model"
+    args = ["train", "--scenario", "multi_10", "--algo", "adaptive", "--reward", str(spec_file),
+            "--target", "fill_rate>=0.99", "--population", "2", "--generations", "1", "--seeds-per-generation",
+            "1", "--eval-seeds", "1", "--eval-every", "1", "--workers", "1", "--out", str(out), "--quiet"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "targets NOT met" in result.output
+    meta = json.loads((out / "metadata.json").read_text())
+    assert meta["reward_spec"]["kind"] == "es_objective"
+    assert meta["reward_spec"]["targets"] == ["fill_rate>=0.99"]
+    assert meta["reward_spec"]["spec"]["weights"]["shortage"] == 2.0
+    bad = CliRunner().invoke(main, ["train", "--algo", "adaptive", "--deviation-weight", "1", "--out",
+                                    str(tmp_path / "x"), "--quiet"])
+    assert bad.exit_code == 1 and "incumbent" in bad.output
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_ppo_with_a_target_steps_the_multiplier_per_rollout(tmp_path: Path) -> None:
+    pytest.importorskip("stable_baselines3")
+    from hybridinv.rl.training import TrainConfig, train
+
+    config = TrainConfig(scenario="multi_10", algo="hybrid", timesteps=256, n_steps=64, batch_size=64, n_epochs=1,
+                         eval_every=128, eval_seeds=(1,), eval_periods=20, hidden=8)
+    objective = TrainingObjective(targets=["fill_rate>=0.999"], multiplier_rate=1.0)
+    result = train(config, tmp_path / "ppo", progress=False, objective=objective)
+    assert objective.multipliers[0] > 0.0  # missed in every rollout: the multiplier rose
+    assert "violation" in result.best and "fill_rate" in result.best
+    meta = json.loads((tmp_path / "ppo" / "metadata.json").read_text())
+    assert meta["reward_spec"]["kind"] == "constrained_period_reward"
+    assert meta["reward_spec"]["multipliers"] == pytest.approx(list(objective.multipliers))
