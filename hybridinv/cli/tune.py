@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -15,8 +16,11 @@ __all__ = ["command"]
               help='KPI target such as "fill_rate>=0.95" (repeatable).')
 @click.option("--minimize", default="cost", show_default=True,
               help='KPI to optimize: "cost", any KPI name, or "-kpi" to maximize.')
-@click.option("--policy", default="base_stock", show_default=True,
-              help="Classical policy driven by a service level.")
+@click.option("--policy", "policies", multiple=True, default=("base_stock",), show_default=True,
+              help="Policy driven by a service level: base_stock, hybrid (the shipped adaptive hybrid, its "
+                   "safety fractile set by the tuned weights), or another registered one. Repeat it to compare "
+                   "policies: each is tuned on the same seeds into OUT/<policy>/, with OUT/pareto.png showing "
+                   "their fronts and OUT/comparison.csv their held-out reports.")
 @click.option("--trials", default=20, show_default=True, type=click.IntRange(min=1), help="Optuna trials.")
 @click.option("--seeds", default=5, show_default=True, type=click.IntRange(min=1),
               help="Training seeds (common random numbers).")
@@ -35,7 +39,7 @@ def command(
     scenario: str,
     targets: tuple[str, ...],
     minimize: str,
-    policy: str,
+    policies: tuple[str, ...],
     trials: int,
     seeds: int,
     eval_seeds: int | None,
@@ -47,10 +51,11 @@ def command(
     no_repair: bool,
     out: Path,
 ) -> None:
-    """Tune reward weights so a classical policy meets KPI targets at least cost.
+    """Tune reward weights so a policy (classical or the hybrid) meets KPI targets at least cost.
 
     Writes OUT/spec.toml (the chosen reward spec), OUT/trials.csv, OUT/pareto.png
-    and OUT/summary.json (held-out check of each target with 95% CIs).
+    and OUT/summary.json (held-out check of each target with 95% CIs); with several
+    --policy options one such folder per policy plus OUT/pareto.png and OUT/comparison.csv.
     """
     from hybridinv.core.errors import PlanningError
     from hybridinv.reward.spec import RewardSpec
@@ -61,13 +66,31 @@ def command(
         if spec_path is not None:
             text = spec_path.read_text()
             spec = RewardSpec.from_json(text) if spec_path.suffix == ".json" else RewardSpec.from_toml(text)
-        result = tune(
-            scenario, list(targets), minimize=minimize, policy=policy, spec=spec, trials=trials, seeds=seeds,
-            eval_seeds=eval_seeds, periods=periods, backend=backend, jobs=jobs, seed=seed,
-            repair=None if no_repair else "auto", out=out,
-        )
+        options: dict[str, Any] = {
+            "minimize": minimize, "spec": spec, "trials": trials, "seeds": seeds, "eval_seeds": eval_seeds,
+            "periods": periods, "backend": backend, "jobs": jobs, "seed": seed, "repair": None if no_repair else "auto",
+        }
+        if len(set(policies)) > 1:
+            from hybridinv.reward.compare import compare_policies
+
+            results = compare_policies(scenario, list(targets), policies, out, **options)
+        else:
+            results = {policies[0]: tune(scenario, list(targets), policy=policies[0], out=out, **options)}
     except PlanningError as exc:
         raise click.UsageError(str(exc)) from exc
+    for name, result in results.items():
+        if len(results) > 1:
+            click.echo(f"{name}:")
+        _report(result)
+    if len(results) > 1:
+        click.echo(f"  pareto: {out / 'pareto.png'}")
+        click.echo(f"  comparison: {out / 'comparison.csv'}")
+
+
+def _report(result: object) -> None:
+    from hybridinv.reward.tune import TuneResult
+
+    assert isinstance(result, TuneResult)
     click.echo(f"chosen {result.params} ({'meets' if result.feasible else 'MISSES'} the targets on training seeds)")
     for row in result.report.itertuples():
         verdict = "met" if row.met else "NOT met"

@@ -139,6 +139,10 @@ class ForecastSS(TargetPolicy):
         Repair priorities: :func:`~hybridinv.policies.rq.shortfall_weights` or the defaults.
     repair : str or None
         Repair backend, see :class:`~hybridinv.policies.base.TargetPolicy`.
+    service_level : float or array, optional
+        Replaces the cost-based fractile ``m / (m + h + lambda v)`` by this one (scalar or per
+        SKU): how KPI tuning drives the policy (:func:`hybridinv.reward.tune`,
+        ``tune --policy hybrid``). Not stored in model files.
 
     Notes
     -----
@@ -157,6 +161,7 @@ class ForecastSS(TargetPolicy):
         space_price: float = 1.0,
         repair_weights: str | None = "shortfall",
         repair: str | None = "auto",
+        service_level: ArrayLike | None = None,
     ) -> None:
         super().__init__(repair)
         check_repair_weights(repair_weights)
@@ -170,6 +175,21 @@ class ForecastSS(TargetPolicy):
         self.batch_factor = float(batch_factor)
         self.space_price = float(space_price)
         self.repair_weights = repair_weights
+        self.service_level: NDArray[np.float64] | None = None
+        if service_level is not None:
+            self.set_service_level(service_level)
+
+    def set_service_level(self, service_level: ArrayLike | None) -> None:
+        """Fix the safety fractile (scalar or per SKU, in (0, 1)); ``None`` restores the cost-based one."""
+        if service_level is None:
+            self.service_level = None
+            return
+        level = np.atleast_1d(np.asarray(service_level, dtype=np.float64))
+        bad = ~((level > 0.0) & (level < 1.0))
+        if bad.any():
+            raise PlanningError("service levels must be in (0, 1)", column="service_level",
+                                value=float(level[np.argmax(bad)]))
+        self.service_level = level
 
     def options(self) -> dict[str, float]:
         """The numeric options (stored in model files; :meth:`from_options` rebuilds the policy)."""
@@ -200,6 +220,12 @@ class ForecastSS(TargetPolicy):
         """The safety factor ``z_i`` per SKU (see the module notes)."""
         from scipy.special import ndtri
 
+        if self.service_level is not None:
+            if self.service_level.size not in (1, obs.catalog.n_skus):
+                raise PlanningError(f"{self.service_level.size} service levels for {obs.catalog.n_skus} SKUs",
+                                    column="service_level")
+            fractile = np.clip(np.broadcast_to(self.service_level, (obs.catalog.n_skus,)), *FRACTILE_BOUNDS)
+            return np.asarray(self.safety_factor * ndtri(fractile), dtype=np.float64)
         price = self.space_price if obs.constraints.has_capacity else 0.0
         fractile = np.clip(safety_fractile(obs.catalog, price, obs.lost_sales), *FRACTILE_BOUNDS)
         return np.asarray(self.safety_factor * ndtri(fractile), dtype=np.float64)

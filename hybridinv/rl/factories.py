@@ -44,12 +44,26 @@ def hybrid(
         If the model is missing, corrupted or made for other feature specs.
     PlanningError
         On unknown options.
+
+    ``service_level`` (scalar or per SKU) fixes the safety fractile of an adaptive
+    hybrid's base policy (:meth:`ForecastSS.set_service_level`): how ``hybridinv tune
+    --policy hybrid`` moves the hybrid along its cost/service trade-off.
     """
+    service_level = options.pop("service_level", None)
     if options:
         raise PlanningError(f"unknown hybrid options {sorted(options)}", column="options")
-    if model is None and scenario is not None:
+    if model is None and scenario is not None and service_level is None:
         model = _instance_models().get(scenario.description)
-    return Hybrid.load(model or DEFAULT_HYBRID, repair=repair)
+    policy = Hybrid.load(model or DEFAULT_HYBRID, repair=repair)
+    if service_level is not None:
+        from hybridinv.policies.forecast_ss import ForecastSS
+
+        base = getattr(policy, "base", None)
+        if not isinstance(base, ForecastSS):
+            raise PlanningError("only an adaptive hybrid (forecast-driven base) takes a service level",
+                                column="service_level", value=str(model))
+        base.set_service_level(service_level)
+    return policy
 
 
 @lru_cache(maxsize=1)

@@ -106,3 +106,17 @@ def test_perishables_order_no_batch_past_their_shelf_life() -> None:
                    shelf_life=np.array([2, 0]))
     plan = ForecastSS(batch_factor=1.0).parameters(_obs(cat))
     assert plan.batch[0] == 2 * 10.0 and plan.batch[1] == pytest.approx(math.sqrt(2 * 50 * 10))
+
+
+def test_a_service_level_replaces_the_cost_fractile() -> None:
+    obs = _obs(_catalog())
+    np.testing.assert_allclose(ForecastSS(service_level=0.8).safety(obs), [norm.ppf(0.8)] * 2)
+    np.testing.assert_allclose(ForecastSS(safety_factor=0.5, service_level=[0.7, 0.95]).safety(obs),
+                               0.5 * norm.ppf([0.7, 0.95]))
+    policy = ForecastSS(service_level=0.8)
+    policy.set_service_level(None)  # back to the cost-based fractile
+    assert policy.safety(obs)[0] == pytest.approx(norm.ppf(0.9))
+    with pytest.raises(PlanningError, match="service_level"):
+        ForecastSS(service_level=[0.5, 1.0])
+    with pytest.raises(PlanningError, match="3 service levels for 2 SKUs"):
+        ForecastSS(service_level=[0.5, 0.6, 0.7]).safety(obs)

@@ -107,3 +107,33 @@ def test_tune_summary_has_no_averaged_seed_and_rate_intervals_inside_0_1(tmp_pat
     (row,) = summary["held_out_targets"]
     assert 0.0 <= row["ci_low"] <= row["mean"] <= row["ci_high"] <= 1.0
     assert "violation_periods" in pd.read_csv(out / "trials.csv").columns
+
+
+def test_hybrid_takes_a_service_level_and_it_moves_its_fill_rate() -> None:
+    from hybridinv import scenarios
+    from hybridinv.policies.registry import make
+    from hybridinv.sim.runner import simulate
+
+    scenario = scenarios.get("disrupted")
+    low, high = (simulate(make("hybrid", scenario, service_level=s), scenario, seeds=[1], periods=40)
+                 for s in (0.5, 0.99))
+    assert high.fill_rate.iloc[0] > low.fill_rate.iloc[0]
+    with pytest.raises(PlanningError, match="service_level"):
+        make("hybrid", scenario, service_level=1.5)
+
+
+def test_cli_tune_compares_the_hybrid_with_base_stock(tmp_path: Path) -> None:
+    out = tmp_path / "cmp"
+    result = CliRunner().invoke(
+        command, ["--scenario", "disrupted", "--target", "fill_rate>=0.95", "--policy", "hybrid", "--policy",
+                  "base_stock", "--trials", "3", "--seeds", "1", "--eval-seeds", "2", "--periods", "30",
+                  "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert {"hybrid", "base_stock", "pareto.png", "comparison.csv"} <= {p.name for p in out.iterdir()}
+    table = pd.read_csv(out / "comparison.csv")
+    assert list(table.policy) == ["hybrid", "base_stock"]
+    for name in ("hybrid", "base_stock"):
+        summary = json.loads((out / name / "summary.json").read_text())
+        row = table[table.policy == name].iloc[0]
+        assert row["fill_rate>=0.95 mean"] == pytest.approx(summary["held_out_targets"][0]["mean"])
+    assert (out / "pareto.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
