@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from hybridinv import PlanningError
 from hybridinv.exact import LostSalesResult, best_base_stock, lost_sales_optimal
 
 # Zipkin (2008), optimal average cost, Poisson(5), h = 1, as quoted in the task brief.
@@ -124,6 +125,32 @@ def test_enlarging_the_truncation_bound_does_not_change_the_cost(lead_time: int,
     larger = lost_sales_optimal(5, lead_time, 1, shortage, tol=1e-9, position_bound=default.position_bound + 4)
     assert larger.average_cost == pytest.approx(default.average_cost, abs=1e-8)
     assert tight.average_cost == pytest.approx(default.average_cost, abs=1e-8)  # Morton's bound S_bar itself
+
+
+def test_binding_position_bound_is_widened_to_mortons_bound() -> None:
+    # Issue 18: bound 25 for L = 3, p = 39 returned 11.83 with converged=True; the optimum is 10.04 (S_bar = 29).
+    default = lost_sales_optimal(5, 3, 1, 39, tol=1e-9)
+    narrow = lost_sales_optimal(5, 3, 1, 39, tol=1e-9, position_bound=25)
+    assert narrow.converged
+    assert narrow.bound_widened_from == 25
+    assert narrow.position_bound == default.position_bound == 31
+    assert narrow.max_order_up_to < narrow.position_bound
+    assert narrow.average_cost == pytest.approx(default.average_cost, abs=1e-8)
+    assert narrow.average_cost == pytest.approx(10.0385, abs=1e-4)
+
+
+def test_binding_position_bound_is_refused_when_widening_is_disabled() -> None:
+    with pytest.raises(PlanningError, match=r"position_bound 25 binds.*orders up to 25.*Morton's bound"):
+        lost_sales_optimal(5, 3, 1, 39, position_bound=25, widen_bound=False)
+
+
+@pytest.mark.parametrize("extra", [0, 4])
+def test_ample_position_bound_is_kept_unchanged(extra: int) -> None:
+    default = lost_sales_optimal(5, 3, 1, 39, tol=1e-9)
+    ample = lost_sales_optimal(5, 3, 1, 39, tol=1e-9, position_bound=default.position_bound + extra, widen_bound=False)
+    assert default.bound_widened_from is None and ample.bound_widened_from is None
+    assert ample.position_bound == default.position_bound + extra
+    assert ample.average_cost == pytest.approx(default.average_cost, abs=1e-8)
 
 
 @pytest.mark.parametrize("lead_time", [1, 2, 3])
