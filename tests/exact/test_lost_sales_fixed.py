@@ -221,6 +221,22 @@ def test_bound_insensitivity_and_widening_of_a_binding_bound() -> None:
         lost_sales_fixed_cost_optimal(MEAN, LEAD, HOLDING, SHORTAGE, FIXED, position_bound=15, widen_bound=False)
 
 
+@pytest.mark.parametrize("lead", [0, 1, 2])
+def test_deterministic_demand_orders_every_second_period(lead: int) -> None:
+    # Demand 2 every period, h = 1, p = 9, K = 5: ordering 2n units every n periods costs K / n + (n - 1)
+    # per period (stock 2(n - 1), ..., 2, 0 held), smallest at n = 2: 3.5, below losing everything (18).
+    result = lost_sales_fixed_cost_optimal(None, lead, 1, 9, 5, demand_pmf=[0, 0, 1], tol=1e-9)
+    assert result.converged
+    assert result.average_cost == pytest.approx(min(5 / n + n - 1 for n in range(1, 10)), abs=1e-6)
+    assert best_lost_sales_ss(None, lead, 1, 9, 5, demand_pmf=[0, 0, 1])[2] == pytest.approx(3.5, abs=1e-9)
+
+
+def test_poisson_pmf_given_explicitly_gives_the_same_optimum() -> None:
+    by_pmf = lost_sales_fixed_cost_optimal(None, LEAD, HOLDING, SHORTAGE, FIXED, demand_pmf=PMF / PMF.sum())
+    by_mean = lost_sales_fixed_cost_optimal(MEAN, LEAD, HOLDING, SHORTAGE, FIXED)
+    assert by_pmf.average_cost == pytest.approx(by_mean.average_cost, abs=1e-9)
+
+
 def test_base_case_solves_in_seconds() -> None:
     start = time.perf_counter()
     result = lost_sales_fixed_cost_optimal(MEAN, LEAD, HOLDING, SHORTAGE, FIXED)
