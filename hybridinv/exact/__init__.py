@@ -6,6 +6,9 @@
   backorders (closed form) or lost sales (exact Markov chain).
 * :func:`lost_sales_optimal` - the optimal lost-sales policy with lead time by relative
   value iteration (Zipkin 2008), returning a :class:`LostSalesResult`.
+* :func:`lost_sales_fixed_cost_optimal` - the optimal lost-sales policy with lead time and a
+  fixed cost per order; :func:`lost_sales_ss_cost` and :func:`best_lost_sales_ss` - exact
+  cost and best (s, S) policy of the same model (Bijvank, Bhulai and Huh 2015).
 * :func:`lost_sales_policy_cost` - the exact average cost of *any* stationary lost-sales
   policy (e.g. a learned one) from its stationary distribution.
 
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 from hybridinv.exact.base_stock import base_stock_cost, best_base_stock, lead_time_demand
 from hybridinv.exact.lost_sales import LostSalesResult, lost_sales_optimal
+from hybridinv.exact.lost_sales_fixed import best_lost_sales_ss, lost_sales_fixed_cost_optimal, lost_sales_ss_cost
 from hybridinv.exact.policy_cost import PolicyEvaluation, lost_sales_policy_cost
 from hybridinv.exact.ss import optimal_ss, ss_cost
 
@@ -27,9 +31,12 @@ __all__ = [
     "PolicyEvaluation",
     "base_stock_cost",
     "best_base_stock",
+    "best_lost_sales_ss",
     "lead_time_demand",
+    "lost_sales_fixed_cost_optimal",
     "lost_sales_optimal",
     "lost_sales_policy_cost",
+    "lost_sales_ss_cost",
     "optimal_ss",
     "ss_cost",
 ]

@@ -28,20 +28,18 @@ References
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.exact._chain import StateSpace, segments, transition_matrix
-from hybridinv.exact._demand import check_costs, check_lead_time, demand_distribution, newsvendor_cost
+from hybridinv.core.errors import PlanningError
+from hybridinv.exact._chain import StateSpace
+from hybridinv.exact._demand import check_costs, check_lead_time, demand_distribution
+from hybridinv.exact._rvi import MAX_DECISIONS, Solution, check_size, relative_value_iteration
 from hybridinv.exact.base_stock import critical_fractile_level, lead_time_demand
 
-__all__ = ["LostSalesResult", "lost_sales_optimal"]
-
-MAX_DECISIONS = 6_000_000
-"""Largest number of (state, order) pairs the dynamic program accepts."""
+__all__ = ["MAX_DECISIONS", "LostSalesResult", "lost_sales_optimal"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,6 +72,13 @@ class LostSalesResult:
         Largest inventory position after a positive order, over all states (0 if the
         policy never orders); ``max_order_up_to < position_bound`` shows that the
         truncation does not bind.
+    fixed_cost : float
+        Fixed cost per positive order [K] of the model solved (0 for
+        :func:`lost_sales_optimal`).
+    bound_widened_from : int or None
+        The bound first tried when the optimal policy of that truncation ordered up to
+        it (a binding bound) and the model was solved again with the larger
+        ``position_bound``; None when the first bound was kept.
     """
 
     average_cost: float
@@ -87,7 +92,32 @@ class LostSalesResult:
     lead_time: int
     position_bound: int
     max_order_up_to: int
+    fixed_cost: float
+    bound_widened_from: int | None
     _space: StateSpace = field(repr=False)
+
+    @classmethod
+    def from_solution(
+        cls, solution: Solution, lead_time: int, fixed_cost: float, widened_from: int | None
+    ) -> LostSalesResult:
+        """Wrap the solver output of one truncated state space."""
+        space = solution.space
+        return cls(
+            average_cost=0.5 * (solution.lower_bound + solution.upper_bound),
+            lower_bound=solution.lower_bound,
+            upper_bound=solution.upper_bound,
+            policy=solution.policy,
+            states=space.states,
+            relative_values=solution.values,
+            iterations=solution.iterations,
+            converged=solution.converged,
+            lead_time=lead_time,
+            position_bound=space.bound,
+            max_order_up_to=solution.max_order_up_to,
+            fixed_cost=float(fixed_cost),
+            bound_widened_from=widened_from,
+            _space=space,
+        )
 
     def orders(self, on_hand: ArrayLike, pipeline: ArrayLike | None = None) -> NDArray[np.int64]:
         """Optimal orders for many states at once.
@@ -136,6 +166,7 @@ def lost_sales_optimal(
     max_iter: int = 10_000,
     position_bound: int | None = None,
     aperiodicity: float = 0.9,
+    widen_bound: bool = True,
 ) -> LostSalesResult:
     """Optimal lost-sales policy by relative value iteration (exact average cost).
 
@@ -158,21 +189,30 @@ def lost_sales_optimal(
         Iteration limit; ``converged`` is False if it is reached.
     position_bound : int, optional
         Largest inventory position after ordering. Default: ``S_bar + 2`` with ``S_bar``
-        the backorder base-stock level (see Notes).
+        the backorder base-stock level (see Notes). A smaller bound that binds is widened
+        to the default (see ``widen_bound``).
     aperiodicity : float, default 0.9
         Weight ``tau`` of the aperiodicity transformation ``v <- (1 - tau) v + tau T v``
         ([3], Chapter 8); it keeps the optimal gain and policies and guarantees
         convergence even for periodic chains (e.g. deterministic demand). 1 disables it.
+    widen_bound : bool, default True
+        What to do when a ``position_bound`` below ``S_bar`` binds (the optimal policy of
+        the truncated model orders up to the bound in some state): solve again with the
+        default bound ``S_bar + 2`` (True) or raise :class:`~hybridinv.PlanningError` (False).
 
     Returns
     -------
     LostSalesResult
+        ``bound_widened_from`` records the bound given when it was widened.
 
     Raises
     ------
     ValueError
         On invalid costs, lead time, demand, ``tol``, ``aperiodicity`` or
         ``position_bound``, or if the model has more than ``MAX_DECISIONS`` decisions.
+    PlanningError
+        If the given ``position_bound`` binds and ``widen_bound`` is False, or the
+        widened model would exceed ``MAX_DECISIONS``.
 
     Notes
     -----
@@ -182,8 +222,15 @@ def lost_sales_optimal(
     ``L + 1`` periods). Restricting positions to ``position_bound >= S_bar`` therefore
     loses nothing, and the set of states with position ``<= position_bound`` is closed.
     The default adds a margin of 2; ``max_order_up_to`` in the result reports the largest
-    position the policy actually orders up to (``<= S_bar`` in every case we ran), and the tests
-    check that enlarging the bound leaves the cost unchanged.
+    position the policy actually orders up to.
+
+    A bound below ``S_bar`` restricts the policy and can raise the cost far above the
+    optimum (mean 5, ``L = 3``, ``p = 39``: bound 25 gives 11.83 against 10.04). Such a
+    bound is detected as binding when the truncated optimum orders up to it
+    (``max_order_up_to >= position_bound``); the model is then solved again with the
+    bound ``S_bar + 2``, the documented limit of the widening, beyond which Morton's
+    theorem says no truncation can bind. A bound below ``S_bar`` that does not bind is
+    kept (the truncated optimum never uses the positions it excludes).
 
     Algorithm. Decisions ``(state, q)`` are enumerated once; a sparse matrix maps the
     value function to ``E[v(next state)]`` of every decision (``1 + min(x, len(pmf))``
@@ -204,6 +251,9 @@ def lost_sales_optimal(
     >>> result = lost_sales_optimal(5, 1, holding_cost=1, shortage_cost=4)
     >>> round(result.average_cost, 2)  # Zipkin (2008), L = 1, p = 4
     4.04
+    >>> narrow = lost_sales_optimal(5, 3, 1, 39, position_bound=25)  # binds: widened to S_bar + 2
+    >>> narrow.bound_widened_from, narrow.position_bound, round(narrow.average_cost, 2)
+    (25, 31, 10.04)
     """
     lead_time = check_lead_time(lead_time)
     check_costs(holding_cost=holding_cost, shortage_cost=shortage_cost)
@@ -212,55 +262,30 @@ def lost_sales_optimal(
     if not (0 < aperiodicity <= 1):
         raise ValueError(f"aperiodicity must be in (0, 1], got {aperiodicity!r}")
     pmf = demand_distribution(mean, demand_pmf)
-    if position_bound is None:
-        position_bound = (
-            critical_fractile_level(lead_time_demand(mean, lead_time, demand_pmf), holding_cost, shortage_cost) + 2
-        )
-    if isinstance(position_bound, bool) or not isinstance(position_bound, (int, np.integer)) or position_bound < 0:
+    morton = critical_fractile_level(lead_time_demand(mean, lead_time, demand_pmf), holding_cost, shortage_cost)
+    bound = morton + 2 if position_bound is None else position_bound
+    if isinstance(bound, bool) or not isinstance(bound, (int, np.integer)) or bound < 0:
         raise ValueError(f"position_bound must be an integer >= 0, got {position_bound!r}")
+    bound = int(bound)
+    check_size(lead_time, bound)
 
-    dimension = max(lead_time, 1)
-    n_decisions = math.comb(int(position_bound) + dimension + 1, dimension + 1)
-    if n_decisions > MAX_DECISIONS:
-        raise ValueError(
-            f"lead time {lead_time} with position bound {position_bound} gives {n_decisions} (state, order) pairs, "
-            f"more than the limit {MAX_DECISIONS}; this instance is too large for the exact dynamic program"
-        )
-    space = StateSpace(lead_time, int(position_bound))
-    # Every feasible (state, order) pair, grouped by state: orders 0..bound - position.
-    source, orders, starts = segments(space.bound - space.position + 1)
-    stock, base = space.decisions(orders, source)
-    expected_next = transition_matrix(stock, base, pmf, space.size)
-    decision_cost = newsvendor_cost(pmf, stock, holding_cost, shortage_cost)
+    def solve(limit: int) -> Solution:
+        space = StateSpace(lead_time, limit)
+        return relative_value_iteration(space, pmf, holding_cost, shortage_cost, 0.0, tol, max_iter, aperiodicity)
 
-    values = np.zeros(space.size)
-    lower, upper, converged, iterations = -np.inf, np.inf, False, 0
-    while iterations < max_iter:
-        iterations += 1
-        updated = np.minimum.reduceat(decision_cost + expected_next @ values, starts)
-        change = updated - values
-        lower, upper = float(change.min()), float(change.max())
-        values = values + aperiodicity * change
-        values -= values[0]
-        if upper - lower <= tol:
-            converged = True
-            break
-
-    totals = decision_cost + expected_next @ values
-    best = np.minimum.reduceat(totals, starts)
-    candidate = np.where(totals <= best[source], orders, np.iinfo(np.int64).max)
-    policy = np.minimum.reduceat(candidate, starts)
-    return LostSalesResult(
-        average_cost=0.5 * (lower + upper),
-        lower_bound=lower,
-        upper_bound=upper,
-        policy=policy,
-        states=space.states,
-        relative_values=values,
-        iterations=iterations,
-        converged=converged,
-        lead_time=lead_time,
-        position_bound=int(position_bound),
-        max_order_up_to=int(np.max(np.where(policy > 0, space.position + policy, 0))),
-        _space=space,
+    solution = solve(bound)
+    if not (solution.binding and bound < morton):
+        return LostSalesResult.from_solution(solution, lead_time, 0.0, None)
+    reason = (
+        f"position_bound {bound} binds: the optimal policy of the truncated model orders up to "
+        f"{solution.max_order_up_to}, the bound itself, and the optimal order-up-to level may be as high as "
+        f"{morton} (Morton's bound)"
     )
+    if not widen_bound:
+        raise PlanningError(
+            f"{reason}; pass a position_bound of at least {morton} or widen_bound=True",
+            column="position_bound",
+            value=bound,
+        )
+    check_size(lead_time, morton + 2, reason=reason)
+    return LostSalesResult.from_solution(solve(morton + 2), lead_time, 0.0, bound)

@@ -9,7 +9,8 @@ the benchmarks measure a learned policy against the optimum of
 
 Timing and costs are those of :func:`~hybridinv.exact.lost_sales_optimal` and of the
 library's simulator (order, receive what is due, serve demand, lose the rest at ``p`` per
-unit, hold end-of-period stock at ``h`` per unit).
+unit, hold end-of-period stock at ``h`` per unit), plus an optional fixed cost ``K`` per
+positive order (the model of :func:`~hybridinv.exact.lost_sales_fixed_cost_optimal`).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from hybridinv.exact._demand import (
 )
 from hybridinv.exact.base_stock import MAX_CHAIN_STATES, critical_fractile_level, lead_time_demand
 
-__all__ = ["PolicyEvaluation", "lost_sales_policy_cost"]
+__all__ = ["PolicyEvaluation", "evaluation_from_distribution", "lost_sales_policy_cost"]
 
 #: ``policy(states) -> orders``: ``states`` has shape (m, max(L, 1)), integer orders (m,) >= 0.
 StatePolicy = Callable[[NDArray[np.int64]], ArrayLike]
@@ -43,7 +44,7 @@ class PolicyEvaluation:
     Attributes
     ----------
     average_cost : float
-        ``holding_cost * on_hand + shortage_cost * lost_sales``.
+        ``holding_cost * on_hand + shortage_cost * lost_sales + fixed_cost * order_frequency``.
     on_hand : float
         Expected end-of-period on-hand stock.
     lost_sales : float
@@ -52,6 +53,11 @@ class PolicyEvaluation:
         ``1 - lost_sales / mean demand``.
     position_bound : int
         Largest inventory position of the (closed) state space used.
+    order_frequency : float
+        Long-run fraction of periods with a positive order.
+    ordering_cost : float
+        ``fixed_cost * order_frequency``, the fixed ordering cost per period (0 when no
+        fixed cost is charged).
     """
 
     average_cost: float
@@ -59,6 +65,8 @@ class PolicyEvaluation:
     lost_sales: float
     fill_rate: float
     position_bound: int
+    order_frequency: float
+    ordering_cost: float
 
 
 def lost_sales_policy_cost(
@@ -69,6 +77,7 @@ def lost_sales_policy_cost(
     shortage_cost: float,
     demand_pmf: ArrayLike | None = None,
     position_bound: int | None = None,
+    fixed_cost: float = 0.0,
 ) -> PolicyEvaluation:
     """Exact average cost of a stationary deterministic lost-sales policy.
 
@@ -90,6 +99,9 @@ def lost_sales_policy_cost(
         Initial largest inventory position (default: the backorder base-stock level
         ``S_bar`` + 2). It is raised until no state orders beyond it, so the state
         space is closed under the policy.
+    fixed_cost : float, default 0
+        Cost per positive order [K], >= 0 (the model of
+        :func:`~hybridinv.exact.lost_sales_fixed_cost_optimal`).
 
     Returns
     -------
@@ -109,7 +121,7 @@ def lost_sales_policy_cost(
     True
     """
     lead_time = check_lead_time(lead_time)
-    check_costs(holding_cost=holding_cost, shortage_cost=shortage_cost)
+    check_costs(holding_cost=holding_cost, shortage_cost=shortage_cost, fixed_cost=fixed_cost)
     pmf = demand_distribution(mean, demand_pmf)
     bound = (
         critical_fractile_level(lead_time_demand(mean, lead_time, demand_pmf), holding_cost, shortage_cost) + 2
@@ -130,13 +142,34 @@ def lost_sales_policy_cost(
         bound = reach
     stock, base = space.decisions(orders, np.arange(space.size))
     distribution = stationary_distribution(transition_matrix(stock, base, pmf, space.size))
+    costs = (holding_cost, shortage_cost, fixed_cost)
+    return evaluation_from_distribution(distribution, stock, orders, pmf, *costs, bound)
+
+
+def evaluation_from_distribution(
+    distribution: NDArray[np.float64],
+    stock: NDArray[np.int64],
+    orders: NDArray[np.int64],
+    pmf: NDArray[np.float64],
+    holding_cost: float,
+    shortage_cost: float,
+    fixed_cost: float,
+    bound: int,
+) -> PolicyEvaluation:
+    """Stationary expectations of the period costs, given the distribution over states.
+
+    ``stock[i]`` is the stock facing demand and ``orders[i]`` the order placed in state ``i``.
+    """
     over = float(distribution @ expected_overage(pmf, stock))
     demand = pmf_mean(pmf)
     lost = float(distribution @ (expected_overage(pmf, stock) - stock)) + demand
+    frequency = float(distribution @ (orders > 0))
     return PolicyEvaluation(
-        average_cost=holding_cost * over + shortage_cost * lost,
+        average_cost=holding_cost * over + shortage_cost * lost + fixed_cost * frequency,
         on_hand=over,
         lost_sales=lost,
         fill_rate=1.0 - lost / demand if demand > 0 else 1.0,
         position_bound=bound,
+        order_frequency=frequency,
+        ordering_cost=fixed_cost * frequency,
     )

@@ -11,9 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from hybridinv import PlanningError
 from hybridinv.exact import LostSalesResult, best_base_stock, lost_sales_optimal
 
-# Zipkin (2008), optimal average cost, Poisson(5), h = 1, as quoted in the task brief.
+# Zipkin (2008), optimal average cost, Poisson(5), h = 1, p = 4, 9, 19, as quoted in the task brief.
 # Our timing (order placed in t usable in t + L) reproduces them with the same L (no shift).
 ZIPKIN_2008_OPTIMAL = [
     # (lead_time, shortage_cost, optimal cost)
@@ -30,10 +31,11 @@ ZIPKIN_2008_OPTIMAL = [
     (4, 9, 6.84),
     (4, 19, 8.89),
 ]
-# For p = 39 the brief quotes 7.82, 9.05, 9.97, 10.71 (L = 1..4); our DP gives the values below,
-# which are confirmed by an independent naive value iteration (L = 1, 2), by simulating the DP policy,
-# and do not move when the truncation bound is enlarged. See docs/exact.md.
-PENALTY_39_OPTIMAL = [(1, 7.84), (2, 9.11), (3, 10.04), (4, 10.79)]
+# For p = 39 the values quoted earlier for Zipkin (2008) (7.82, 9.05, 9.97, 10.71 for L = 1..4) were
+# mis-transcribed. The library's values (below) are right: they pass the Bellman-equation certificate
+# computed in this file, match the plain value iteration (L = 1, 2) and the simulated policy (L = 3), and
+# for issue 18 an independent policy iteration and a 5e6-period simulation agreed (1e-7, within the CI).
+PENALTY_39_OPTIMAL = [(1, 7.8359), (2, 9.1064), (3, 10.0385), (4, 10.7944)]
 
 
 def _naive_value_iteration(mean: float, lead_time: int, holding: float, shortage: float, bound: int) -> float:
@@ -97,9 +99,54 @@ def test_zipkin_2008_optimal_cost(lead_time: int, shortage: float, cost_opt: flo
     assert result.average_cost == pytest.approx(cost_opt, abs=0.0051)
 
 
-@pytest.mark.parametrize(("lead_time", "cost_opt"), PENALTY_39_OPTIMAL)
-def test_zipkin_2008_test_bed_penalty_39_regression(lead_time: int, cost_opt: float) -> None:
-    assert lost_sales_optimal(5, lead_time, 1, 39).average_cost == pytest.approx(cost_opt, abs=0.0051)
+def _bellman_span(result: LostSalesResult, mean: float, holding: float, shortage: float) -> tuple[float, float]:
+    """min and max over states of (T v)(s) - v(s) for the returned relative values, computed independently.
+
+    The value function is put in a dense array indexed by (x, p_1, ..., p_{L-1}) and T v is evaluated state by
+    state (numpy over demand and orders), without the library's sparse matrices, indexing or cost functions.
+    By Puterman (1994, Thm 8.5.5) the optimal average cost of the (truncated) model lies between the two.
+    """
+    bound, lead_time = result.position_bound, result.lead_time
+    demand = np.arange(80)
+    pmf = stats.poisson.pmf(demand, mean)
+    dense = np.full((bound + 1,) * max(lead_time, 1), np.inf)
+    dense[tuple(result.states.T)] = result.relative_values
+    change = np.empty(result.policy.size)
+    for row, state in enumerate(result.states.tolist()):
+        position = sum(state)
+        orders = np.arange(bound - position + 1)
+        if lead_time == 0:
+            stock = state[0] + orders[None, :]
+            following = dense[np.maximum(stock - demand[:, None], 0)]
+        else:
+            stock = np.array(state[0])
+            left = np.maximum(stock - demand, 0)[:, None]
+            if lead_time == 1:
+                following = dense[left + orders[None, :]]
+            else:
+                index = (left + state[1], *(np.full_like(left, p) for p in state[2:]), orders[None, :])
+                following = dense[index]
+        excess = stock - demand[:, None]
+        period = pmf @ (holding * np.maximum(excess, 0) + shortage * np.maximum(-excess, 0))
+        change[row] = np.min(period + pmf @ following) - result.relative_values[row]
+    return float(change.min()), float(change.max())
+
+
+@pytest.mark.parametrize(("lead_time", "cost_opt"), PENALTY_39_OPTIMAL[:3])
+def test_penalty_39_values_pass_an_independent_bellman_certificate(lead_time: int, cost_opt: float) -> None:
+    result = lost_sales_optimal(5, lead_time, 1, 39, tol=1e-9)
+    lower, upper = _bellman_span(result, 5.0, 1.0, 39.0)
+    assert upper - lower < 1e-8
+    assert lower - 1e-9 <= result.average_cost <= upper + 1e-9
+    assert result.average_cost == pytest.approx(cost_opt, abs=5e-5)
+
+
+@pytest.mark.slow
+def test_penalty_39_lead_time_4_passes_an_independent_bellman_certificate() -> None:
+    result = lost_sales_optimal(5, 4, 1, 39, tol=1e-9)
+    lower, upper = _bellman_span(result, 5.0, 1.0, 39.0)
+    assert upper - lower < 1e-8 and lower - 1e-9 <= result.average_cost <= upper + 1e-9
+    assert result.average_cost == pytest.approx(PENALTY_39_OPTIMAL[3][1], abs=5e-5)
 
 
 @pytest.mark.parametrize(("lead_time", "shortage"), [(1, 39), (1, 4), (2, 9), (2, 39)])
@@ -124,6 +171,32 @@ def test_enlarging_the_truncation_bound_does_not_change_the_cost(lead_time: int,
     larger = lost_sales_optimal(5, lead_time, 1, shortage, tol=1e-9, position_bound=default.position_bound + 4)
     assert larger.average_cost == pytest.approx(default.average_cost, abs=1e-8)
     assert tight.average_cost == pytest.approx(default.average_cost, abs=1e-8)  # Morton's bound S_bar itself
+
+
+def test_binding_position_bound_is_widened_to_mortons_bound() -> None:
+    # Issue 18: bound 25 for L = 3, p = 39 returned 11.83 with converged=True; the optimum is 10.04 (S_bar = 29).
+    default = lost_sales_optimal(5, 3, 1, 39, tol=1e-9)
+    narrow = lost_sales_optimal(5, 3, 1, 39, tol=1e-9, position_bound=25)
+    assert narrow.converged
+    assert narrow.bound_widened_from == 25
+    assert narrow.position_bound == default.position_bound == 31
+    assert narrow.max_order_up_to < narrow.position_bound
+    assert narrow.average_cost == pytest.approx(default.average_cost, abs=1e-8)
+    assert narrow.average_cost == pytest.approx(10.0385, abs=1e-4)
+
+
+def test_binding_position_bound_is_refused_when_widening_is_disabled() -> None:
+    with pytest.raises(PlanningError, match=r"position_bound 25 binds.*orders up to 25.*Morton's bound"):
+        lost_sales_optimal(5, 3, 1, 39, position_bound=25, widen_bound=False)
+
+
+@pytest.mark.parametrize("extra", [0, 4])
+def test_ample_position_bound_is_kept_unchanged(extra: int) -> None:
+    default = lost_sales_optimal(5, 3, 1, 39, tol=1e-9)
+    ample = lost_sales_optimal(5, 3, 1, 39, tol=1e-9, position_bound=default.position_bound + extra, widen_bound=False)
+    assert default.bound_widened_from is None and ample.bound_widened_from is None
+    assert ample.position_bound == default.position_bound + extra
+    assert ample.average_cost == pytest.approx(default.average_cost, abs=1e-8)
 
 
 @pytest.mark.parametrize("lead_time", [1, 2, 3])
