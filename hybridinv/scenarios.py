@@ -25,6 +25,7 @@ from hybridinv.demand.processes import (
     RegimeShifts,
     Seasonality,
 )
+from hybridinv.scenario_file import is_scenario_file, load_scenario
 from hybridinv.sim.scenario import Scenario
 
 __all__ = ["get", "names", "register", "single_sku"]
@@ -50,17 +51,27 @@ def names() -> list[str]:
 
 
 def get(name: str) -> Scenario:
-    """Build the registered scenario ``name``.
+    """Build the registered scenario ``name``, or read the scenario file ``name`` (ending in ``.toml``).
+
+    Every caller that accepts a scenario name (the CLI, :func:`hybridinv.simulate`,
+    tuners, trainers, benchmarks) goes through here, so a scenario file works
+    wherever a registered name does (:func:`hybridinv.scenario_file.load_scenario`;
+    the keys are in docs/scenarios.md).
 
     Raises
     ------
     PlanningError
-        For an unknown name (the message lists the known ones).
+        For an unknown name (the message lists the known ones), or a missing or
+        invalid scenario file.
     """
+    if is_scenario_file(name):
+        return load_scenario(name)
     try:
         factory = _REGISTRY[name]
     except KeyError:
-        raise PlanningError(f"unknown scenario; known: {names()}", column="scenario", value=name) from None
+        raise PlanningError(
+            f"unknown scenario; known: {names()} or a scenario file (*.toml)", column="scenario", value=name
+        ) from None
     return factory()
 
 

@@ -8,13 +8,15 @@ picklable values and the scenario is rebuilt where it runs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from hybridinv import scenarios
 from hybridinv.bench.heldout import HELDOUT_KINDS, heldout
 from hybridinv.core.errors import PlanningError
 from hybridinv.policies.registry import FACTORIES
+from hybridinv.scenario_file import is_scenario_file
 from hybridinv.sim.scenario import Scenario
 
 __all__ = [
@@ -49,7 +51,8 @@ class ScenarioSpec:
     Parameters
     ----------
     name : str
-        A registry name (:func:`hybridinv.scenarios.names`), or ``"single_sku"``
+        A registry name (:func:`hybridinv.scenarios.names`), a scenario file
+        (``*.toml``, named by its file name in reports), or ``"single_sku"``
         with ``options`` passed to :func:`hybridinv.scenarios.single_sku`.
     options : tuple of (str, value) pairs
         Keyword arguments of ``single_sku`` (ignored for other names).
@@ -78,7 +81,7 @@ class ScenarioSpec:
         """Unique name of the scenario in results and reports."""
         if self.label:
             return self.label
-        key = self.name
+        key = Path(self.name).stem if is_scenario_file(self.name) else self.name
         if self.options:
             key += "".join(f"_{_SHORT.get(k, k)}{_text(v)}" for k, v in self.options if k not in _HORIZON)
         if self.heldout:
@@ -149,11 +152,20 @@ def lost_sales_grid(
 
 
 def spec_from_name(name: str) -> ScenarioSpec:
-    """A spec from a name on the command line: a registry name, optionally ``<name>_heldout_<kind>``."""
+    """A spec from a name on the command line: a registry name or a scenario file (``*.toml``),
+    optionally ``<name>_heldout_<kind>``.
+
+    A scenario file is read once here (so a bad file fails before any run) and kept
+    by its absolute path, so worker processes find it from any directory.
+    """
     for kind in HELDOUT_KINDS:
         suffix = f"_heldout_{kind}"
         if name.endswith(suffix):
-            return ScenarioSpec(name[: -len(suffix)], heldout=kind)
+            return replace(spec_from_name(name[: -len(suffix)]), heldout=kind)
+    if is_scenario_file(name):
+        path = str(Path(name).expanduser().resolve())
+        scenarios.get(path)
+        return ScenarioSpec(path)
     if name not in scenarios.names():
         raise PlanningError(f"unknown scenario; known: {scenarios.names()}", column="scenario", value=name)
     return ScenarioSpec(name)

@@ -17,7 +17,8 @@ def _names(value: str | None) -> tuple[str, ...] | None:
 @click.option("--suite", "suite_name", type=click.Choice(["quick", "full"]), default="quick", show_default=True,
               help="Which suite to run.")
 @click.option("--scenarios", default=None,
-              help="Comma-separated scenario names to keep (suite keys, registry names or <name>_heldout_<kind>).")
+              help="Comma-separated scenarios to run (suite keys, registry names, scenario files *.toml, "
+                   "or <name>_heldout_<kind>).")
 @click.option("--policies", default=None, help="Comma-separated policy registry names (default: the suite's).")
 @click.option("--seeds", type=click.IntRange(min=1), default=None, help="Number of seeds (default: the suite's).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="bench-out", show_default=True,

@@ -11,7 +11,8 @@ __all__ = ["command"]
 
 
 @click.command("train")
-@click.option("--scenario", default="multi_50", show_default=True, help="Scenario registry name.")
+@click.option("--scenario", default="multi_50", show_default=True,
+              help="Registered scenario name or a scenario file (*.toml, see docs/scenarios.md).")
 @click.option(
     "--algo",
     type=click.Choice(["hybrid", "es", "adaptive", "ppo", "sac"]),

@@ -11,7 +11,8 @@ __all__ = ["command"]
 
 
 @click.command(name="tune")
-@click.option("--scenario", required=True, help="Registered scenario name (see hybridinv.scenarios.names()).")
+@click.option("--scenario", required=True,
+              help="Registered scenario name (hybridinv.scenarios.names()) or a scenario file (*.toml).")
 @click.option("--target", "targets", multiple=True, required=True,
               help='KPI target such as "fill_rate>=0.95" (repeatable).')
 @click.option("--minimize", default="cost", show_default=True,

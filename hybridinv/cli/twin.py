@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from hybridinv.cli._io import read_csv
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from hybridinv.twin import DigitalTwin
 
-__all__ = ["command", "fit_twin_from_files"]
+__all__ = ["command", "fit_twin_from_files", "history_frame", "scenario_text"]
 
 
 def fit_twin_from_files(sales_path: str, receipts_path: str | None, period: str, censoring: str) -> DigitalTwin:
@@ -29,22 +31,37 @@ def fit_twin_from_files(sales_path: str, receipts_path: str | None, period: str,
               help="Sales log CSV: date, sku, quantity [, on_hand, stockout].")
 @click.option("--receipts", "receipts_path", type=click.Path(exists=True, dir_okay=False),
               help="Receipts CSV: sku, order_date, promised_date, arrival_date, quantity_ordered, quantity_received.")
+@click.option("--catalog", "catalog_path", type=click.Path(exists=True, dir_okay=False),
+              help="Your catalog CSV (sku plus any catalog columns): its costs replace the defaults "
+                   "(unit_cost 1, holding_cost 1, shortage_cost 9, lead_time 1).")
 @click.option("--period", type=click.Choice(["day", "week", "month"]), default="week", show_default=True,
               help="Planning period the log is aggregated to.")
 @click.option("--censoring", type=click.Choice(["impute", "exclude", "ignore"]), default="impute",
               show_default=True, help="Treatment of stock-out periods.")
+@click.option("--capacity", type=float, default=None, help="Warehouse capacity written to scenario.toml.")
+@click.option("--budget", type=float, default=None, help="Budget per period written to scenario.toml.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Folder for fit_report.csv and catalog.csv.")
-def command(sales_path: str, receipts_path: str | None, period: str, censoring: str, out_dir: str) -> None:
-    """Fit demand, lead times and supplier reliability per SKU; write the fit report."""
+              help="Folder for fit_report.csv, catalog.csv, history.csv and scenario.toml.")
+def command(sales_path: str, receipts_path: str | None, catalog_path: str | None, period: str, censoring: str,
+            capacity: float | None, budget: float | None, out_dir: str) -> None:
+    """Fit demand, lead times and supplier reliability per SKU; write the fit report and a scenario file.
+
+    OUT/scenario.toml (read by --scenario of bench, tune and train) names OUT/catalog.csv
+    (your --catalog columns, fitted demand and lead times) and replays OUT/history.csv (the
+    sales per period) by a seeded block bootstrap; supplier short deliveries become its
+    [lead_times.disruptions].
+    """
     from hybridinv.core.outputs import write_csv
 
     twin = fit_twin_from_files(sales_path, receipts_path, period, censoring)
+    user_catalog = read_csv(catalog_path, comment="#") if catalog_path else None
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     report = twin.report_
     write_csv(report, out / "fit_report.csv")
-    write_csv(twin.catalog().to_frame(), out / "catalog.csv")
+    write_csv(twin.catalog(user_catalog).to_frame(), out / "catalog.csv")
+    write_csv(history_frame(twin), out / "history.csv")
+    (out / "scenario.toml").write_text(scenario_text(twin, sales_path, capacity, budget))
     click.echo(f"fitted {len(report)} SKUs over {twin.matrix_.demand.shape[0]} {period}s")
     click.echo("demand classes: " + ", ".join(f"{k} {v}" for k, v in report["pattern"].value_counts().items()))
     click.echo("families:       " + ", ".join(f"{k} {v}" for k, v in report["family"].value_counts().items()))
@@ -56,4 +73,46 @@ def command(sales_path: str, receipts_path: str | None, period: str, censoring: 
     if "lead_time_mean" in report:
         click.echo(f"lead time: mean {report['lead_time_mean'].mean():.2f} {period}s, on-time rate "
                    f"{report['on_time_rate'].mean():.1%}, supplier fill rate {report['fill_rate'].mean():.1%}")
-    click.echo(f"wrote {out / 'fit_report.csv'} and {out / 'catalog.csv'}")
+    if user_catalog is None:
+        click.echo("costs: defaults (unit_cost 1, holding_cost 1, shortage_cost 9); pass --catalog for yours")
+    click.echo(f"wrote {out / 'fit_report.csv'}, catalog.csv, history.csv and scenario.toml")
+
+
+def history_frame(twin: DigitalTwin) -> pd.DataFrame:
+    """The aggregated sales of the log, wide: ``sku`` and one column per period (oldest first)."""
+    import pandas as pd
+
+    matrix = twin.matrix_
+    frame = pd.DataFrame(matrix.demand.T, columns=[str(p) for p in matrix.periods])
+    frame.insert(0, "sku", matrix.sku)
+    return frame
+
+
+def scenario_text(twin: DigitalTwin, sales_path: str, capacity: float | None, budget: float | None) -> str:
+    """``scenario.toml`` for the files the command writes next to it."""
+    from hybridinv.scenario_file import scenario_file_text
+
+    per_year = twin.period.per_year
+    data: dict[str, Any] = {
+        "name": "twin",
+        "description": f"digital twin of {Path(sales_path).name}: sales per {twin.period.value} replayed by a "
+                       "seeded block bootstrap",
+        "catalog": "catalog.csv",
+        "periods": per_year,
+        "periods_per_year": per_year,
+        "lost_sales": True,
+    }
+    limits = {key: value for key, value in (("capacity", capacity), ("budget", budget)) if value is not None}
+    if limits:
+        data["constraints"] = limits
+    data["demand"] = {"history": "history.csv"}
+    supply = twin.supply_fit_
+    disruptions = supply.disruptions() if supply is not None else None
+    if disruptions is not None:
+        data["lead_times"] = {"disruptions": {
+            "probability": float(disruptions.probability), "mean_duration": float(disruptions.mean_duration),
+            "extra_delay": int(disruptions.extra_delay), "fill_fraction": [float(x) for x in disruptions.fill_fraction],
+        }}
+    comment = ("Written by `hybridinv twin`; keys in docs/scenarios.md. Use it as --scenario scenario.toml.\n"
+               "history.csv holds the sales as recorded: periods with a stock-out are not imputed.")
+    return scenario_file_text(data, comment)

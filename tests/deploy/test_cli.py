@@ -69,3 +69,42 @@ def test_monitor_command_reports_a_text_period_in_one_line(tmp_path):
     assert result.output.strip().splitlines() == [
         "Error: column 'period', value 'week 3': monitoring log row 3: must be a whole number"
     ]
+
+
+def test_twin_catalog_costs_reach_the_scenario_file(files, tmp_path):
+    from hybridinv import scenarios
+    from hybridinv.cli.twin import fit_twin_from_files
+
+    skus = sorted(pd.read_csv(files / "sales.csv")["sku"].unique())
+    costs = pd.DataFrame({"sku": skus, "unit_cost": [3.0, 4.0, 5.0, 6.0], "holding_cost": [0.1, 0.2, 0.3, 0.4],
+                          "shortage_cost": [7.0, 8.0, 9.5, 10.0], "order_cost": [2.0, 0.0, 1.0, 0.0]})
+    costs.to_csv(tmp_path / "costs.csv", index=False)
+    out = tmp_path / "twin"
+    result = CliRunner().invoke(main, ["twin", "--sales", str(files / "sales.csv"), "--receipts",
+                                       str(files / "receipts.csv"), "--catalog", str(tmp_path / "costs.csv"),
+                                       "--budget", "900", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    scenario = scenarios.get(str(out / "scenario.toml"))
+    for column in ("unit_cost", "holding_cost", "shortage_cost", "order_cost"):
+        np.testing.assert_array_equal(getattr(scenario.catalog, column), costs[column])
+    assert scenario.constraints.budget == 900 and scenario.periods == 52 and "bootstrap" in scenario.tags
+    # the twin's Python scenario with the same catalog carries the same costs and fitted lead times
+    twin = fit_twin_from_files(str(files / "sales.csv"), str(files / "receipts.csv"), "week", "impute")
+    fitted = twin.scenario(costs)
+    np.testing.assert_array_equal(scenario.catalog.lead_time, fitted.catalog.lead_time)
+    np.testing.assert_allclose(scenario.catalog.lead_time_std, fitted.catalog.lead_time_std)
+    assert scenario.lead_times.disruptions == fitted.lead_times.disruptions
+    # the replayed history is the weekly sales of the log
+    history = pd.read_csv(out / "history.csv")
+    np.testing.assert_array_equal(history.drop(columns="sku").to_numpy().T, twin.matrix_.demand)
+
+
+def test_twin_without_catalog_says_the_costs_are_defaults(files, tmp_path):
+    from hybridinv import scenarios
+
+    result = CliRunner().invoke(main, ["twin", "--sales", str(files / "sales.csv"), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "costs: defaults (unit_cost 1, holding_cost 1, shortage_cost 9)" in result.output
+    scenario = scenarios.get(str(tmp_path / "scenario.toml"))
+    assert (scenario.catalog.holding_cost == 1).all() and (scenario.catalog.shortage_cost == 9).all()
+    assert scenario.lead_times.disruptions is None

@@ -1,0 +1,333 @@
+"""Tests for hybridinv.scenario_file: TOML scenario files, resolved through hybridinv.scenarios.get."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import catalog_frame
+
+from hybridinv import PlanningError, scenarios
+from hybridinv.backtest.setup import training_scenario
+from hybridinv.bench.suites import spec_from_name
+from hybridinv.core import Catalog, Constraints, InventoryState
+from hybridinv.demand import (
+    CommonFactor,
+    DemandProcess,
+    Disruptions,
+    LeadTimeProcess,
+    Promotions,
+    RegimeShifts,
+    Seasonality,
+)
+from hybridinv.demand.forecasters import Forecaster
+from hybridinv.policies import BaseStock
+from hybridinv.scenario_file import load_scenario, scenario_file_text
+from hybridinv.sim import Scenario, simulate
+
+SINGLE = """
+name = "single_sku"
+catalog = "single.csv"
+periods = 1000
+warmup = 50
+
+[demand]
+process = "poisson"
+mean = 5.0
+"""
+
+FULL = """
+name = "mine"
+catalog = "data/catalog.csv"
+periods = 40
+warmup = 3
+lost_sales = false
+waste_cost = 1.5
+overflow_cost = 2.0
+periods_per_year = 12
+lookahead = 10
+tags = ["own"]
+
+[constraints]
+capacity = 300.0
+budget = 900
+
+[demand]
+process = "negative_binomial"
+dispersion = 3.0
+trend = 0.01
+seasonality = [{ period = 12, amplitude = 0.3, phase = 2.0 }]
+promotions = { probability = 0.05, lift = 2.0, duration = 2 }
+regime_shifts = { probability = 0.02, low = 0.7, high = 1.4 }
+common_factor = { sigma = 0.2, rho = 0.5 }
+
+[lead_times]
+std = 0.5
+
+[lead_times.disruptions]
+probability = 0.05
+mean_duration = 3.0
+extra_delay = 2
+fill_fraction = [0.5, 0.9]
+"""
+
+
+def _same_kpis(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    """Equal simulation results (wall-clock columns aside)."""
+    timing = [c for c in a.columns if c == "decision_time" or "seconds" in c]
+    pd.testing.assert_frame_equal(a.drop(columns=timing), b.drop(columns=timing))
+
+
+def _write(folder: Path, text: str, name: str = "my.toml") -> Path:
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def single(tmp_path: Path) -> Path:
+    pd.DataFrame({"sku": ["SKU-0"], "unit_cost": [0.0], "holding_cost": [1.0], "shortage_cost": [9.0],
+                  "lead_time": [2]}).to_csv(tmp_path / "single.csv", index=False)
+    return _write(tmp_path, SINGLE)
+
+
+@pytest.fixture
+def full(tmp_path: Path) -> Path:
+    (tmp_path / "data").mkdir()
+    frame = catalog_frame(4, demand_mean=[3.0, 6.0, 9.0, 12.0], supplier=["X", "X", "Y", "Y"])
+    frame.to_csv(tmp_path / "data" / "catalog.csv", index=False)
+    return _write(tmp_path, FULL)
+
+
+def test_single_sku_file_matches_the_registered_scenario(single: Path) -> None:
+    from_file, registered = scenarios.get(str(single)), scenarios.get("single_sku")
+    policy = BaseStock(14)
+    a = simulate(policy, from_file, seeds=[0, 1, 2], periods=200)
+    b = simulate(policy, registered, seeds=[0, 1, 2], periods=200)
+    _same_kpis(a, b)
+    np.testing.assert_array_equal(from_file.initial_state.on_hand, registered.initial_state.on_hand)
+    # the catalog gets the process's mean and std where the CSV has none, as single_sku sets them
+    assert from_file.catalog.demand_mean[0] == 5.0 and from_file.catalog.demand_std[0] == pytest.approx(5**0.5)
+    assert (from_file.periods, from_file.warmup, from_file.lost_sales) == (1000, 50, True)
+
+
+def test_every_key_matches_the_python_built_scenario(full: Path) -> None:
+    frame = catalog_frame(4, demand_mean=[3.0, 6.0, 9.0, 12.0], supplier=["X", "X", "Y", "Y"])
+    catalog = Catalog.from_frame(frame.assign(lead_time_std=0.5))
+    demand = DemandProcess(
+        mean=catalog.demand_mean, distribution="negative_binomial", dispersion=3.0, trend=0.01,
+        seasonality=(Seasonality(period=12, amplitude=0.3, phase=2.0),),
+        promotions=Promotions(probability=0.05, lift=2.0, duration=2),
+        regime_shifts=RegimeShifts(probability=0.02, low=0.7, high=1.4), common_factor=CommonFactor(0.2, 0.5),
+    )
+    lead = LeadTimeProcess.from_catalog(catalog.lead_time, catalog.lead_time_std, catalog.supplier,
+                                        Disruptions(0.05, 3.0, 2, (0.5, 0.9)))
+    built = Scenario(name="mine", catalog=catalog, constraints=Constraints(capacity=300.0, budget=900.0),
+                     demand=demand, lead_times=lead, periods=40, warmup=3, lost_sales=False, waste_cost=1.5,
+                     overflow_cost=2.0, periods_per_year=12, lookahead=10)
+    loaded = load_scenario(full)
+    assert loaded.name == "mine" and set(loaded.tags) == {"own", "file"}
+    assert loaded.constraints == built.constraints
+    assert (loaded.lost_sales, loaded.waste_cost, loaded.overflow_cost, loaded.periods_per_year, loaded.lookahead) \
+        == (False, 1.5, 2.0, 12, 10)
+    np.testing.assert_array_equal(loaded.catalog.lead_time_std, 0.5)  # std reaches the catalog policies read
+    assert loaded.lead_times.disruptions == built.lead_times.disruptions
+    for seed in (0, 7):
+        a, b = loaded.sample(seed), built.sample(seed)
+        np.testing.assert_array_equal(a.demand.realized, b.demand.realized)
+        np.testing.assert_array_equal(a.lead_times.lead_time, b.lead_times.lead_time)
+    policy = BaseStock(np.array([10.0, 20.0, 30.0, 40.0]))
+    _same_kpis(simulate(policy, str(full), seeds=2), simulate(policy, built, seeds=2))
+
+
+def _history(catalog: pd.DataFrame, periods: int = 30) -> np.ndarray:
+    rng = np.random.default_rng(5)
+    return rng.poisson(np.linspace(2.0, 8.0, len(catalog)), size=(periods, len(catalog))).astype(float)
+
+
+def test_history_file_is_the_seeded_block_bootstrap_of_the_backtest(tmp_path: Path) -> None:
+    frame = catalog_frame(3)
+    frame.to_csv(tmp_path / "catalog.csv", index=False)
+    y = _history(frame)
+    long = pd.DataFrame([(s, t, y[t, i]) for t in range(len(y)) for i, s in enumerate(frame.sku)],
+                        columns=["sku", "period", "quantity"])
+    long.to_csv(tmp_path / "long.csv", index=False)
+    wide = pd.DataFrame(y.T, columns=[f"p{t}" for t in range(len(y))]).assign(sku=frame.sku)
+    wide.to_csv(tmp_path / "wide.csv", index=False)
+    text = ('catalog = "catalog.csv"\nperiods = 20\nperiods_per_year = 12\n[constraints]\nbudget = 400\n'
+            '[demand]\nhistory = "{}"\nseason = 6\nblock = 3\n')
+    from_long = scenarios.get(str(_write(tmp_path, text.format("long.csv"), "long.toml")))
+    from_wide = scenarios.get(str(_write(tmp_path, text.format("wide.csv"), "wide.toml")))
+    catalog = Catalog.from_frame(frame)
+    built = training_scenario(y, catalog, Constraints(budget=400.0), Forecaster(season=6).fit(y), 20,
+                              block=3, season=6, periods_per_year=12, name="wide")
+    assert from_long.name == "long" and "bootstrap" in from_long.tags
+    np.testing.assert_array_equal(from_long.initial_state.on_hand, built.initial_state.on_hand)
+    for scenario in (from_long, from_wide):
+        for seed in (0, 3):
+            np.testing.assert_array_equal(scenario.sample(seed).demand.realized, built.sample(seed).demand.realized)
+            np.testing.assert_array_equal(scenario.sample(seed).demand.forecast_mean,
+                                          built.sample(seed).demand.forecast_mean)
+    # seeds mean something: another seed draws another path of the recorded values
+    a, b = from_long.sample(0).demand.realized, from_long.sample(1).demand.realized
+    assert not np.array_equal(a, b) and set(np.unique(a)) <= set(np.unique(y))
+    policy = BaseStock(np.array([8.0, 15.0, 25.0]))
+    _same_kpis(simulate(policy, from_wide, seeds=2), simulate(policy, built, seeds=2))
+
+
+def test_relative_paths_resolve_against_the_file_and_a_state_file_is_the_start(
+    full: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pd.DataFrame({"sku": list("ABCD"), "on_hand": [1, 2, 3, 4], "pipeline_1": [5, 0, 0, 6]}).to_csv(
+        tmp_path / "data" / "state.csv", index=False)
+    _write(tmp_path, FULL.replace('periods = 40', 'periods = 40\nstate = "data/state.csv"'))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    scenario = scenarios.get("../my.toml")
+    np.testing.assert_array_equal(scenario.initial_state.on_hand, [1, 2, 3, 4])
+    expected = InventoryState.from_frame(pd.read_csv(tmp_path / "data" / "state.csv"), catalog=scenario.catalog)
+    np.testing.assert_array_equal(scenario.initial_state.pipeline, expected.pipeline)
+
+
+def test_bench_spec_keeps_the_absolute_path_and_names_the_file(full: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(full.parent)
+    spec = spec_from_name("my.toml")
+    assert Path(spec.name).is_absolute() and spec.key == "my"
+    assert spec.train_scenario().name == "my"
+    held = spec_from_name("my.toml_heldout_level")
+    assert held.heldout == "level" and held.key == "my_heldout_level"
+
+
+def test_scenario_file_text_round_trips(single: Path) -> None:
+    data = {"catalog": "single.csv", "periods": 1000, "warmup": 50, "demand": {"process": "poisson", "mean": 5.0}}
+    text = scenario_file_text(data, "first line\nsecond line")
+    assert text.startswith("# first line\n# second line\n")
+    copy = _write(single.parent, text, "copy.toml")
+    a, b = load_scenario(copy), load_scenario(single)
+    np.testing.assert_array_equal(a.sample(4).demand.realized, b.sample(4).demand.realized)
+
+
+# ------------------------------------------------------------------ validation
+def _error(folder: Path, text: str) -> PlanningError:
+    with pytest.raises(PlanningError) as info:
+        load_scenario(_write(folder, text, "bad.toml"))
+    return info.value
+
+
+def test_unknown_top_level_key_names_the_closest(single: Path) -> None:
+    error = _error(single.parent, SINGLE.replace("periods =", "perods ="))
+    assert error.column == "perods" and "did you mean 'periods'" in str(error) and "bad.toml" in str(error)
+
+
+def test_unknown_nested_key_names_the_table(full: Path) -> None:
+    error = _error(full.parent, FULL.replace("dispersion = 3.0", "dispersoin = 3.0"))
+    assert error.column == "demand.dispersoin" and "did you mean 'demand.dispersion'" in str(error)
+    error = _error(full.parent, FULL.replace("extra_delay", "extra_dellay"))
+    assert error.column == "lead_times.disruptions.extra_dellay"
+    assert "did you mean 'lead_times.disruptions.extra_delay'" in str(error)
+
+
+@pytest.mark.parametrize(("old", "new", "column", "expected"), [
+    ("periods = 1000", 'periods = "1000"', "periods", "must be a whole number, got str"),
+    ("periods = 1000", "periods = 10.5", "periods", "must be a whole number, got float"),
+    ("mean = 5.0", 'mean = "five"', "demand.mean", "must be a number, got str"),
+    ("warmup = 50", "warmup = 1000", "warmup", "must be smaller than periods"),
+    ("mean = 5.0", "mean = -1.0", "demand.mean", "must be >= 0"),
+    ('process = "poisson"', 'process = "poison"', "demand.process", "did you mean 'poisson'"),
+    ('name = "single_sku"', 'name = "x"\ntags = "a"', "tags", "must be a list of strings"),
+])
+def test_wrong_type_or_value(single: Path, old: str, new: str, column: str, expected: str) -> None:
+    error = _error(single.parent, SINGLE.replace(old, new))
+    assert error.column == column and expected in str(error)
+
+
+def test_constraint_and_disruption_values_are_checked(full: Path) -> None:
+    error = _error(full.parent, FULL.replace("capacity = 300.0", "capacity = 0"))
+    assert error.column == "constraints.capacity" and error.value == 0
+    error = _error(full.parent, FULL.replace("fill_fraction = [0.5, 0.9]", "fill_fraction = [0.9, 0.5]"))
+    assert error.column == "lead_times.disruptions.fill_fraction"
+    error = _error(full.parent, FULL.replace("probability = 0.05, lift", "probability = 5, lift"))
+    assert error.column == "demand.promotions.probability" and "probability" in str(error)
+
+
+def test_missing_catalog_file(single: Path) -> None:
+    error = _error(single.parent, SINGLE.replace("single.csv", "nowhere.csv"))
+    assert error.column == "catalog" and error.value == "nowhere.csv" and "file not found" in str(error)
+
+
+def test_catalog_column_problem_names_column_sku_and_value(single: Path) -> None:
+    pd.DataFrame({"sku": ["SKU-0"], "unit_cost": [0.0], "holding_cost": [-1.0], "shortage_cost": [9.0],
+                  "lead_time": [2]}).to_csv(single.parent / "single.csv", index=False)
+    error = _error(single.parent, SINGLE)
+    assert (error.column, error.sku, error.value) == ("holding_cost", "SKU-0", -1.0)
+    assert "bad.toml, catalog single.csv" in str(error)
+
+
+def test_catalog_unknown_column_and_extra_columns(single: Path) -> None:
+    pd.DataFrame({"sku": ["SKU-0"], "unit_cost": [0.0], "holding_cost": [1.0], "shortage_cost": [9.0],
+                  "lead_time": [2], "holdng_cost": [1.0]}).to_csv(single.parent / "single.csv", index=False)
+    error = _error(single.parent, SINGLE)
+    assert error.column == "holdng_cost" and "did you mean 'holding_cost'" in str(error)
+    scenario = load_scenario(_write(single.parent, 'extra_columns = "ignore"\n' + SINGLE))
+    assert scenario.n_skus == 1
+
+
+def test_missing_or_ambiguous_demand(single: Path) -> None:
+    error = _error(single.parent, SINGLE.split("[demand]")[0])
+    assert error.column == "demand" and "required" in str(error)
+    error = _error(single.parent, SINGLE.replace('process = "poisson"', 'kind = "poisson"'))
+    assert error.column == "demand" and "'process'" in str(error) and "'history'" in str(error)
+    error = _error(single.parent, SINGLE.replace('mean = 5.0', 'history = "single.csv"'))
+    assert error.column == "demand.process" and "not both" in str(error)
+
+
+def test_process_without_any_mean_names_the_sku(single: Path) -> None:
+    error = _error(single.parent, SINGLE.replace("mean = 5.0", ""))
+    assert (error.column, error.sku) == ("demand_mean", "SKU-0")
+
+
+def test_history_problems(tmp_path: Path) -> None:
+    frame = catalog_frame(2)
+    frame.to_csv(tmp_path / "catalog.csv", index=False)
+    pd.DataFrame({"sku": ["A"] * 6, "period": range(6), "quantity": [1, 2, 3, 2, 1, 2]}).to_csv(
+        tmp_path / "h.csv", index=False)
+    text = 'catalog = "catalog.csv"\n[demand]\nhistory = "h.csv"\n'
+    error = _error(tmp_path, text)
+    assert (error.column, error.sku) == ("sku", "B") and "bad.toml, history h.csv" in str(error)
+    pd.DataFrame({"sku": ["A", "B"], "period": [0, 0], "quantity": [1, -2]}).to_csv(tmp_path / "h.csv", index=False)
+    error = _error(tmp_path, text)
+    assert (error.column, error.sku, error.value) == ("quantity", "B", -2.0)
+    error = _error(tmp_path, text.replace("h.csv", "none.csv"))
+    assert error.column == "demand.history" and "file not found" in str(error)
+
+
+def test_unreadable_or_missing_file(tmp_path: Path) -> None:
+    error = _error(tmp_path, "catalog = \n")
+    assert "not valid TOML" in str(error)
+    with pytest.raises(PlanningError, match="scenario file not found") as info:
+        scenarios.get(str(tmp_path / "absent.toml"))
+    assert info.value.column == "scenario"
+
+
+def test_the_example_of_the_docs_loads(tmp_path: Path) -> None:
+    """docs/scenarios.md: the example file (both demand forms) with the bundled example catalog and state."""
+    import re
+
+    from hybridinv.examples import example_frames
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "scenarios.md").read_text()
+    process_form, history_form = re.findall(r"```toml\n(.*?)```", text, re.S)[:2]
+    catalog, state = example_frames()
+    catalog.to_csv(tmp_path / "catalog.csv", index=False)
+    state.to_csv(tmp_path / "state.csv", index=False)
+    weeks = pd.DataFrame(np.arange(30)[None, :] % 7 + 1, columns=[f"w{t}" for t in range(30)]).iloc[[0] * len(state)]
+    weeks.assign(sku=catalog["sku"].to_numpy()).to_csv(tmp_path / "sales.csv", index=False)
+    scenario = load_scenario(_write(tmp_path, process_form))
+    assert scenario.name == "my_warehouse" and scenario.constraints.supplier_capacity["S0"] == 200.0
+    np.testing.assert_array_equal(scenario.initial_state.on_hand, state["on_hand"])
+    replayed = load_scenario(_write(tmp_path, process_form.split("[demand]")[0] + history_form, "h.toml"))
+    assert "bootstrap" in replayed.tags and replayed.lead_times.disruptions is None
+    assert set(np.unique(replayed.sample(0).demand.realized)) <= set(range(1, 8))
