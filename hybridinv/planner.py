@@ -328,6 +328,9 @@ def _frame(
             "order_value": orders * cat.unit_cost,
         }
     )
+    for column in frame.columns:  # ceil(0 - 1e-9) and 0 * -x are -0.0: adding 0.0 makes every zero positive
+        if frame[column].dtype.kind == "f":
+            frame[column] = frame[column].to_numpy() + 0.0
     if decision.repair is not None:
         explain = decision.repair.explain(cat)
         extra = [c for c in explain.columns if c not in frame.columns and c not in ("desired", "change")]

@@ -1,0 +1,24 @@
+"""plan()'s output frame: signs, columns the docstring promises, target explanations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hybridinv import plan
+from hybridinv.examples import EXAMPLE_CONSTRAINTS, example_frames
+
+
+@pytest.mark.parametrize("policy", ["hybrid", "forecast_ss", "base_stock", "ss", "newsvendor"])
+def test_no_negative_zero_in_the_output(policy: str) -> None:
+    # the finding: with stock above every target, desired_qty was -0.0 (ceil(0 - 1e-9)) in the frame and the CSV
+    catalog, state = example_frames()
+    state = state.assign(on_hand=state["on_hand"] * 20)
+    out = plan(state, catalog, None, policy=policy)
+    assert (out["order_qty"] == 0).all()
+    for column in out.columns:
+        values = out[column]
+        if pd.api.types.is_float_dtype(values.dtype):
+            assert not np.signbit(values.to_numpy()[values.to_numpy() == 0]).any(), column
+    assert "-0.0" not in out.to_csv(index=False)
