@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -22,3 +24,14 @@ def test_no_negative_zero_in_the_output(policy: str) -> None:
         if pd.api.types.is_float_dtype(values.dtype):
             assert not np.signbit(values.to_numpy()[values.to_numpy() == 0]).any(), column
     assert "-0.0" not in out.to_csv(index=False)
+
+
+def test_the_docstring_names_every_output_column() -> None:
+    # the finding: the docstring promised ``order_cost`` but the column is ``order_value``
+    catalog, state = example_frames()
+    out = plan(state, catalog, EXAMPLE_CONSTRAINTS)  # with the repair: every repair flag column too
+    doc = plan.__doc__ or ""
+    returns = doc.split("Returns\n    -------", 1)[1].split("Raises\n", 1)[0]
+    named = set(re.findall(r"``([a-z_]+)``", returns))
+    assert set(out.columns) <= named, set(out.columns) - named
+    assert "``order_cost`` is the fixed cost per order" in " ".join(returns.split())
