@@ -116,7 +116,10 @@ def plan(
         policy and plan with the base, saying why, when the hybrid would have cost
         more (``diagnostics["validation_gate"]``). Needs ``demand_history``.
     **options
-        Passed to the policy factory when ``policy`` is a name.
+        Passed to the policy factory when ``policy`` is a name, e.g. ``repair="highs"``
+        (the repair backend: ``"fast"``, ``"auto"``, ``"highs"``, ``"pulp"``; by default
+        the hybrid uses ``"fast"`` and the classical policies ``"auto"``) or, for the
+        hybrid, ``model="DIR"`` (a model directory, verified against its hashes).
 
     Returns
     -------
