@@ -35,3 +35,16 @@ def test_the_docstring_names_every_output_column() -> None:
     named = set(re.findall(r"``([a-z_]+)``", returns))
     assert set(out.columns) <= named, set(out.columns) - named
     assert "``order_cost`` is the fixed cost per order" in " ".join(returns.split())
+
+
+def test_the_backends_plan_uses_are_the_ones_docs_repair_md_states() -> None:
+    # the finding: docs/repair.md said plan() uses auto, while the hybrid (plan()'s default) repairs with fast
+    from hybridinv.repair import DEFAULT_GAP_TOLERANCE
+
+    catalog, state = example_frames()
+    hybrid = plan(state, catalog, EXAMPLE_CONSTRAINTS).attrs["diagnostics"]
+    assert hybrid["repair"]["backend"] == "fast" and hybrid["gap"] > DEFAULT_GAP_TOLERANCE  # auto would polish
+    polished = plan(state, catalog, EXAMPLE_CONSTRAINTS, repair="auto").attrs["diagnostics"]
+    assert polished["repair"]["backend"] == "fast+highs" and polished["objective"] <= hybrid["objective"] + 1e-9
+    classical = plan(state, catalog, EXAMPLE_CONSTRAINTS, policy="capped_base_stock").attrs["diagnostics"]
+    assert classical["repair"]["backend"] == "fast+highs"  # auto: polished past the tolerance
