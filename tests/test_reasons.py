@@ -53,3 +53,15 @@ def test_no_repair_reason_is_unchanged_rounding_or_negative() -> None:
     orders = np.array([3.0, 5.0, 0.0, 2.0])
     desired = np.array([3.0, 4.2, -2.0, 7.0])
     assert list(_unrepaired_reason(orders, desired)) == ["unchanged", "rounding", "negative_desired", "other"]
+
+
+def test_the_demo_output_carries_the_legend() -> None:
+    from click.testing import CliRunner
+
+    from hybridinv.cli import main
+
+    result = CliRunner().invoke(main, ["demo", "--seeds", "1", "--periods", "4"])
+    assert result.exit_code == 0, result.output
+    for code in REASON_LEGEND:
+        assert re.search(rf"^  {code}\s", result.output, re.MULTILINE), code
+    assert "target_reason" in result.output.splitlines()[2]  # the plan table's header
