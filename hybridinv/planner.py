@@ -20,6 +20,7 @@ from hybridinv.core.limits import MAX_ORDER, MAX_QUANTITY
 from hybridinv.core.state import InventoryState
 from hybridinv.forecast import forecast_arrays
 from hybridinv.policies.base import Decision, Policy
+from hybridinv.policies.explain import NEGATIVE_DESIRED, ROUNDING, implied_explanation
 from hybridinv.sim.observation import Observation
 
 __all__ = ["plan"]
@@ -115,14 +116,26 @@ def plan(
         policy and plan with the base, saying why, when the hybrid would have cost
         more (``diagnostics["validation_gate"]``). Needs ``demand_history``.
     **options
-        Passed to the policy factory when ``policy`` is a name.
+        Passed to the policy factory when ``policy`` is a name, e.g. ``repair="highs"``
+        (the repair backend: ``"fast"``, ``"auto"``, ``"highs"``, ``"pulp"``; by default
+        the hybrid uses ``"fast"`` and the classical policies ``"auto"``) or, for the
+        hybrid, ``model="DIR"`` (a model directory, verified against its hashes).
 
     Returns
     -------
     DataFrame
-        One row per SKU: ``sku``, ``order_qty``, ``desired_qty``, ``reorder_point``,
-        ``order_up_to``, ``inventory_position``, ``forecast_mean``, ``order_cost``
-        (purchase value), ``reason`` and boolean reason columns. ``.attrs`` holds
+        One row per SKU: ``sku``, ``order_qty``, ``desired_qty`` (what the policy
+        wanted), ``reorder_point``, ``order_up_to``, ``on_hand``, ``inventory_position``,
+        ``forecast_mean``, ``order_value`` (``order_qty * unit_cost``; the catalog's
+        ``order_cost`` is the fixed cost per order); why the target is what it is
+        (:mod:`hybridinv.policies.explain`): ``protection_demand``,
+        ``forecast_correction``, ``safety_factor``, ``safety_shift``, ``safety_stock``,
+        ``capacity_price``, ``order_cap``, ``capped``, ``target_reason``; why the order
+        differs from the desired quantity: ``reason`` and, when the repair ran, one
+        boolean column per repair flag (``max_order``, ``moq``, ``lot_rounding``,
+        ``capacity``, ``budget``, ``supplier_capacity``, ``negative_desired``,
+        ``guardrail``). Every code of ``reason`` and ``target_reason`` is explained in
+        :data:`hybridinv.reasons.REASON_LEGEND` (docs/concepts.md). ``.attrs`` holds
         ``diagnostics``: policy, backend, objective, bound, gap, shadow prices,
         ``violations`` (rows no plan can meet), ``order_check``, ``warnings`` (every
         message of this call: violations, a budget too small for any order,
@@ -283,7 +296,8 @@ def _checked(
     if not final.acceptable:  # the repair layer is trusted; this guards the guarantee, not the input
         raise PlanningError(f"the repaired orders still break {final.problems(cat.sku)}; please report this")
     decision = Decision(
-        result.orders, raw, proposed.reorder_point, proposed.order_up_to, result, dict(proposed.extra)
+        result.orders, raw, proposed.reorder_point, proposed.order_up_to, result, dict(proposed.extra),
+        proposed.explanation,
     )
     return decision, final, {"policy_orders_accepted": False, "repaired": True, "problems": check.problems(cat.sku)}
 
@@ -328,14 +342,33 @@ def _frame(
             "order_value": orders * cat.unit_cost,
         }
     )
+    explanation = decision.explanation
+    if explanation is None:
+        explanation = implied_explanation(decision.reorder_point, *obs.protection_forecast())
+    for column, values in explanation.columns(obs.inventory_position, decision.reorder_point).items():
+        frame[column] = values
+    for column in frame.columns:  # ceil(0 - 1e-9) and 0 * -x are -0.0: adding 0.0 makes every zero positive
+        if frame[column].dtype.kind == "f":
+            frame[column] = frame[column].to_numpy() + 0.0
     if decision.repair is not None:
         explain = decision.repair.explain(cat)
         extra = [c for c in explain.columns if c not in frame.columns and c not in ("desired", "change")]
         for col in extra:
             frame[col] = explain[col].to_numpy()
     else:
-        frame["reason"] = np.where(orders != np.ceil(desired - 1e-9), "rounding", "unchanged")
+        frame["reason"] = _unrepaired_reason(orders, desired)
     return frame
+
+
+def _unrepaired_reason(orders: np.ndarray, desired: np.ndarray) -> np.ndarray:
+    """``reason`` of orders no repair layer changed: unchanged, rounded up to a whole unit, or a negative desire."""
+    from hybridinv.repair.result import OTHER, UNCHANGED
+
+    reason = np.full(orders.shape, OTHER, dtype=object)
+    reason[orders == np.ceil(desired - 1e-9)] = ROUNDING
+    reason[np.abs(orders - desired) <= 1e-9] = UNCHANGED
+    reason[(desired < 0) & (orders == 0)] = NEGATIVE_DESIRED
+    return reason
 
 
 def _violation_message(check: OrderCheck) -> str:

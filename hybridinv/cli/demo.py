@@ -20,6 +20,7 @@ def command(policy: str | None, seeds: int, periods: int) -> None:
     from hybridinv import PlanningError, plan, simulate
     from hybridinv.examples import EXAMPLE_CONSTRAINTS, example_frames, example_scenario
     from hybridinv.policies import registry
+    from hybridinv.reasons import legend_text
 
     available = registry.available()
     chosen = policy or next(p for p in _COMPARE if p in available)
@@ -34,13 +35,15 @@ def command(policy: str | None, seeds: int, periods: int) -> None:
     orders = plan(state, catalog, EXAMPLE_CONSTRAINTS, policy=chosen)
     cols = [
         c
-        for c in ("sku", "on_hand", "inventory_position", "forecast_mean", "desired_qty", "order_qty", "reason")
+        for c in ("sku", "on_hand", "inventory_position", "forecast_mean", "safety_stock", "desired_qty", "order_qty",
+                  "target_reason", "reason")
         if c in orders.columns
     ]
-    with pd.option_context("display.width", 140, "display.max_columns", 20):
+    with pd.option_context("display.width", 160, "display.max_columns", 20):
         click.echo(orders[cols].round(1).to_string(index=False))
     diag = orders.attrs["diagnostics"]
     click.echo(f"\nspend {diag['spend']:.0f} of budget {diag['budget']:g}; {diag['total_units']:.0f} units ordered\n")
+    click.echo(legend_text() + "\n")
     scenario = example_scenario(periods)
     rows = []
     for name in _COMPARE:

@@ -3,15 +3,33 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 import warnings
 from typing import Any
 
 import click
+import pandas as pd
 
 from hybridinv.cli._io import read_csv
 
-__all__ = ["command"]
+__all__ = ["TABLE_COLUMNS", "command", "plan_table"]
+
+#: Columns of the table ``hybridinv plan`` prints, with their number formats (None: text).
+TABLE_COLUMNS: dict[str, str | None] = {
+    "sku": None,
+    "order_qty": "{:.0f}",
+    "desired_qty": "{:.0f}",
+    "on_hand": "{:.0f}",
+    "inventory_position": "{:.0f}",
+    "reorder_point": "{:.1f}",
+    "order_up_to": "{:.1f}",
+    "forecast_mean": "{:.1f}",
+    "safety_stock": "{:.1f}",
+    "order_value": "{:.2f}",
+    "target_reason": None,
+    "reason": None,
+}
 
 
 @click.command(name="plan")
@@ -60,7 +78,11 @@ __all__ = ["command"]
     help="Policy name (hybrid, newsvendor, ss, base_stock, dynamic_ss, mpc, ...).",
 )
 @click.option("--model", "model", type=click.Path(file_okay=False), default=None,
-              help="Model directory for --policy hybrid/ppo/sac (e.g. from hybridinv train --history).")
+              help="Model directory for --policy hybrid/ppo/sac (e.g. from hybridinv train --history); its files "
+                   "must match the SHA-256 hashes in its metadata.json.")
+@click.option("--backend", type=click.Choice(["fast", "auto", "highs", "pulp"]), default=None,
+              help="Repair backend of the policy (plan(..., repair=...)); default: the policy's own "
+                   "(hybrid: fast; classical policies: auto).")
 @click.option("--validate", type=int, default=0, show_default=True,
               help="Hybrid: replay the last N periods of --demand-history and fall back to the base if it lost.")
 @click.option("--backorders", is_flag=True, help="Unmet demand is backordered (default: lost sales).")
@@ -71,7 +93,9 @@ __all__ = ["command"]
     show_default=True,
     help="Columns the input files do not know: an error naming the closest known column, or ignored.",
 )
-@click.option("--out", "out_path", type=click.Path(dir_okay=False), help="Write the plan CSV here (default: print).")
+@click.option("--output", "--out", "out_path", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Write the plan as CSV (every column, full precision) to this file, or '-' for stdout; "
+                   "default: print a rounded table.")
 @click.option("--diagnostics", "diag_path", type=click.Path(dir_okay=False), help="Write diagnostics JSON here.")
 def command(
     catalog_path: str,
@@ -84,22 +108,28 @@ def command(
     budget: float,
     policy: str,
     model: str | None,
+    backend: str | None,
     validate: int,
     backorders: bool,
     extra_columns: str,
     out_path: str | None,
     diag_path: str | None,
 ) -> None:
-    """Plan one period's orders and write them as CSV.
+    """Plan one period's orders: a rounded table on stdout, or every column as CSV (--output).
 
-    Warnings of the plan (constraints that cannot all be met, a budget too small
-    for any order, demand history without forecast history) are printed to stderr
-    as ``Warning: ...`` lines and kept in the diagnostics.
+    The table shows quantities as whole units, targets and forecasts to one decimal and
+    money to two; target_reason and reason are explained by the legend of
+    ``hybridinv demo`` (docs/concepts.md, 'Reason codes'). Warnings of the plan
+    (constraints that cannot all be met, a budget too small for any order, demand
+    history without forecast history) are printed to stderr as ``Warning: ...``
+    lines and kept in the diagnostics.
     """
     from hybridinv import Constraints, ConstraintViolationWarning, PlanningWarning, plan
     from hybridinv.core.outputs import write_csv
 
     options: dict[str, Any] = {} if model is None else {"model": model}
+    if backend is not None:
+        options["repair"] = backend
     with warnings.catch_warnings():  # printed once below, from the diagnostics (a CLI run is single-threaded)
         warnings.simplefilter("ignore", ConstraintViolationWarning)
         warnings.simplefilter("ignore", PlanningWarning)
@@ -119,11 +149,39 @@ def command(
         )
     for message in result.attrs["diagnostics"]["warnings"]:
         click.echo(f"Warning: {message}", err=True)
-    if out_path:
+    if out_path == "-":
+        write_csv(result, sys.stdout)
+    elif out_path:
         write_csv(result, out_path)
         click.echo(f"wrote {len(result)} rows to {out_path}")
     else:
-        write_csv(result, sys.stdout)
+        click.echo(plan_table(result))
     if diag_path:
         with open(diag_path, "w") as fh:
             json.dump(result.attrs["diagnostics"], fh, indent=2, default=str)
+
+
+def plan_table(result: pd.DataFrame) -> str:
+    """The plan as a table for people: :data:`TABLE_COLUMNS`, rounded, with a one-line total.
+
+    Quantities are whole units, targets, forecasts and safety stocks one decimal, money two
+    decimals; NaN (a policy without targets) prints as ``-``. Text cells a spreadsheet would
+    evaluate are escaped as in the CSV (:func:`hybridinv.core.outputs.escape_formulas`).
+    """
+    from hybridinv.core.outputs import escape_formulas
+
+    columns = [c for c in TABLE_COLUMNS if c in result.columns]
+    shown = escape_formulas(result[columns])
+    formatters = {
+        column: (lambda value, fmt=fmt: "-" if pd.isna(value) else fmt.format(value + 0.0))
+        for column, fmt in TABLE_COLUMNS.items()
+        if fmt is not None and column in columns
+    }
+    table = shown.to_string(index=False, formatters=formatters, na_rep="-")  # type: ignore[arg-type]
+    diag = result.attrs.get("diagnostics", {})
+    spend = float(result["order_value"].sum())
+    budget = diag.get("budget", float("inf"))
+    of_budget = f" of budget {budget:,.2f}" if math.isfinite(budget) else ""
+    total = (f"{len(result)} SKUs, {int(result['order_qty'].sum()):,} units ordered, spend {spend:,.2f}{of_budget}; "
+             "every column at full precision: --output plan.csv")
+    return f"{table}\n\n{total}"

@@ -37,8 +37,9 @@ def _policy(name: str, scenario: Any, model: str | None) -> Any:
 @click.option("--decisions", "decisions_path", type=click.Path(exists=True, dir_okay=False),
               help="Logged human decisions CSV: period (0 = first replayed period), sku, order_qty. "
                    "The realized demand of the last periods of the sales log is replayed.")
-@click.option("--policy", default="dynamic_ss", show_default=True, help="Recommended policy (registry name).")
-@click.option("--model", type=click.Path(exists=True), help="Hybrid model file (overrides --policy).")
+@click.option("--policy", default="hybrid", show_default=True,
+              help="Recommended policy (registry name; the default is plan()'s, the hybrid).")
+@click.option("--model", type=click.Path(exists=True), help="Hybrid model directory (overrides --policy).")
 @click.option("--incumbent", default="ss", show_default=True,
               help="Incumbent policy name (used when no --decisions are given).")
 @click.option("--period", type=click.Choice(["day", "week", "month"]), default="week", show_default=True)
@@ -87,6 +88,8 @@ def command(
         scenario = twin.scenario(catalog, periods=periods)
         baseline = _policy(incumbent, scenario, None)
     recommended = _policy(policy, scenario, model)
+    incumbent_name = "the logged decisions" if decisions_path else getattr(baseline, "name", incumbent)
+    click.echo(f"recommended: {model or getattr(recommended, 'name', policy)}; incumbent: {incumbent_name}")
     result = shadow_replay(scenario, recommended, baseline, demand=demand, periods=periods,
                            replications=replications, seed=seed)
     with pd.option_context("display.width", 120, "display.float_format", "{:.3f}".format):

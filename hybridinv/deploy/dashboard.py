@@ -41,6 +41,11 @@ def _figure_png(history: pd.DataFrame, column: str, label: str, threshold: float
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def _limit(value: float | None) -> str:
+    """A threshold as text: ``off`` for a check that is disabled (None)."""
+    return "off" if value is None else f"{value:g}"
+
+
 def render_dashboard(
     history: pd.DataFrame,
     events: pd.DataFrame,
@@ -85,11 +90,11 @@ def render_dashboard(
     summary = (
         f"<p>Periods: {len(history)} &middot; status: <b>{status}</b> &middot; "
         f"share of periods on fallback: {share:.1%} &middot; switches: {len(events)}</p>"
-        f"<p>Thresholds: window {thresholds.window}, min fill rate {thresholds.min_fill_rate}, "
-        f"max cost ratio {thresholds.max_cost_ratio}, min turns {thresholds.min_inventory_turns}, "
+        f"<p>Thresholds: window {thresholds.window}, min fill rate {_limit(thresholds.min_fill_rate)}, "
+        f"max cost ratio {_limit(thresholds.max_cost_ratio)}, min turns {_limit(thresholds.min_inventory_turns)}, "
         f"recovery after {thresholds.recovery_periods} healthy periods.</p>"
     )
-    table = events.to_html(index=False, float_format=lambda v: f"{v:.3f}", border=0) if len(events) else (
+    table = events.to_html(index=False, float_format=lambda v: f"{v:.3f}", border=0, na_rep="-") if len(events) else (
         "<p>No fallback events.</p>"
     )
     page = (

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from hybridinv.core._frame import per_sku
 
 if TYPE_CHECKING:
+    from hybridinv.policies.explain import TargetExplanation
     from hybridinv.repair import RepairResult
     from hybridinv.sim.observation import Observation
     from hybridinv.sim.scenario import Scenario
@@ -39,7 +40,12 @@ class Policy(Protocol):
 
 @dataclass
 class Decision:
-    """One period's decision with what led to it (for ``plan()`` explanations)."""
+    """One period's decision with what led to it (for ``plan()`` explanations).
+
+    ``explanation`` (:class:`~hybridinv.policies.explain.TargetExplanation`) says why the
+    targets are what they are, from policies that know (the forecast-driven policies and
+    the hybrid); ``plan()`` derives one from the reorder points for the others.
+    """
 
     orders: NDArray[np.float64]
     desired: NDArray[np.float64]
@@ -47,6 +53,7 @@ class Decision:
     order_up_to: NDArray[np.float64] | None = None
     repair: RepairResult | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    explanation: TargetExplanation | None = None
 
 
 def needs_repair(obs: Observation) -> bool:

@@ -50,6 +50,7 @@ from hybridinv.policies.rq import check_repair_weights, shortfall_weights
 
 if TYPE_CHECKING:
     from hybridinv.core.catalog import Catalog
+    from hybridinv.policies.explain import TargetExplanation
     from hybridinv.sim.observation import Observation
 
 __all__ = ["ForecastSS", "Targets", "net_margin", "safety_fractile"]
@@ -97,13 +98,22 @@ def safety_fractile(catalog: Catalog, space_price: float = 0.0, lost_sales: bool
 
 @dataclass(frozen=True)
 class Targets:
-    """One period's parameters of the forecast-driven (s, S) policy, per SKU (arrays of shape (n,))."""
+    """One period's parameters of the forecast-driven (s, S) policy, per SKU (arrays of shape (n,)).
+
+    ``mean`` and ``std`` are the protection-interval forecast after the correction
+    ``multiplier``; ``safety_shift`` is the correction of the safety factor and
+    ``space_cost`` the price of a unit's space in the safety fractile (for explanations).
+    """
 
     level: NDArray[np.float64]
     batch: NDArray[np.float64]
     cap: NDArray[np.float64]
     mean: NDArray[np.float64]
     std: NDArray[np.float64]
+    multiplier: ArrayLike = 1.0
+    safety_shift: ArrayLike = 0.0
+    space_cost: ArrayLike = 0.0
+    not_stocked: ArrayLike = False
 
     @property
     def reorder_point(self) -> NDArray[np.float64]:
@@ -118,6 +128,17 @@ class Targets:
         gap = np.maximum(self.order_up_to - position, 0.0)
         wanted = np.where(position <= self.reorder_point, np.minimum(gap, np.maximum(self.cap, self.batch)), 0.0)
         return np.asarray(np.ceil(wanted - 1e-9), dtype=np.float64)
+
+    def explain(self, position: NDArray[np.float64]) -> TargetExplanation:
+        """Why the targets are what they are (``capped``: the cap cut an order the position called for)."""
+        from hybridinv.policies.explain import target_explanation
+
+        limit = np.maximum(self.cap, self.batch)
+        capped = (position <= self.reorder_point) & (self.order_up_to - position > limit + 1e-9)
+        return target_explanation(
+            self.level, self.mean, self.std, correction=self.multiplier, safety_shift=self.safety_shift,
+            capacity_price=self.space_cost, cap=limit, capped=capped, not_stocked=self.not_stocked,
+        )
 
 
 class ForecastSS(TargetPolicy):
@@ -258,7 +279,8 @@ class ForecastSS(TargetPolicy):
         mean, std = mean * m, std * root
         z = self.safety(obs) if safety is None else safety
         level = mean + (z + np.asarray(safety_shift, dtype=np.float64)) * std
-        level = np.where(net_margin(obs.catalog, obs.lost_sales) > 0.0, level, 0.0)  # a sale that does not pay
+        unpaid = net_margin(obs.catalog, obs.lost_sales) <= 0.0
+        level = np.where(unpaid, 0.0, level)  # a sale that does not pay
         per_period = mean / (obs.catalog.lead_time + 1.0)
         batch = self.economic_batch(obs, per_period) * np.asarray(batch_multiplier, dtype=np.float64)
         shelf = obs.catalog.shelf_life
@@ -268,7 +290,9 @@ class ForecastSS(TargetPolicy):
         cap = self.cap_factor * nxt * np.asarray(cap_multiplier, dtype=np.float64)
         if not obs.lost_sales:  # backorders: a cap would only keep a backlog open
             cap = np.full_like(cap, np.inf)
-        return Targets(level=level, batch=batch, cap=cap, mean=mean, std=std)
+        priced = space_cost(obs.catalog, self.space_price) if obs.constraints.has_capacity else 0.0
+        return Targets(level=level, batch=batch, cap=cap, mean=mean, std=std, multiplier=m,
+                       safety_shift=safety_shift, space_cost=priced, not_stocked=unpaid)
 
     def targets(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         plan = self.parameters(obs)
@@ -284,6 +308,7 @@ class ForecastSS(TargetPolicy):
             )
         decision = self.finalize(desired, obs, plan.reorder_point, plan.order_up_to, **options)
         decision.extra.update(extra)
+        decision.explanation = plan.explain(obs.inventory_position)
         return decision
 
     def decide(self, obs: Observation) -> Decision:

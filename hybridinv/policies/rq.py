@@ -253,8 +253,14 @@ class CappedBaseStock(TargetPolicy):
         return level - 1.0, level
 
     def decide(self, obs: Observation) -> Decision:
+        from hybridinv.policies.explain import implied_explanation
+
         level, cap = self._fitted(obs)
-        return self.finalize(capped_orders(level, obs.inventory_position, cap), obs, level - 1.0, level)
+        position = obs.inventory_position
+        decision = self.finalize(capped_orders(level, position, cap), obs, level - 1.0, level)
+        decision.explanation = implied_explanation(level - 1.0, *obs.protection_forecast(), cap=cap,
+                                                   capped=level - position > cap + 1e-9)
+        return decision
 
     def __repr__(self) -> str:
         return f"CappedBaseStock(level={self.level!r}, cap={self.cap!r})"
@@ -390,10 +396,24 @@ class ForecastCappedBaseStock(TargetPolicy):
             return {"under_weight": shortfall_weights(obs, desired)}
         return {}
 
+    def space_cost(self, obs: Observation) -> NDArray[np.float64]:
+        """``lambda v_i``: the price of a unit's space in the safety fractile (0 when space is not priced)."""
+        if self.capacity_price is None or not obs.constraints.has_capacity:
+            return np.zeros(obs.n_skus)
+        return np.asarray(float(self.capacity_price) * obs.catalog.volume, dtype=np.float64)
+
     def decide(self, obs: Observation) -> Decision:
+        from hybridinv.policies.explain import target_explanation
+
         level, cap = self.parameters(obs)
-        desired = capped_orders(level, obs.inventory_position, cap)
-        return self.finalize(desired, obs, level - 1.0, level, **self.repair_options(obs, desired))
+        position = obs.inventory_position
+        desired = capped_orders(level, position, cap)
+        decision = self.finalize(desired, obs, level - 1.0, level, **self.repair_options(obs, desired))
+        mean, std = obs.protection_forecast()
+        decision.explanation = target_explanation(
+            level, mean, std, capacity_price=self.space_cost(obs), cap=cap, capped=level - position > cap + 1e-9
+        )
+        return decision
 
     def __repr__(self) -> str:
         return (

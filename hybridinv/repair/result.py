@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from hybridinv.core import Catalog
 
-__all__ = ["REASONS", "RepairDiagnostics", "RepairResult", "RowViolation", "explain_reasons"]
+__all__ = ["OTHER", "REASONS", "UNCHANGED", "RepairDiagnostics", "RepairResult", "RowViolation", "explain_reasons"]
 
 #: Reason flags of :meth:`RepairResult.explain`, in the order they are joined.
 REASONS: tuple[str, ...] = (
@@ -30,6 +30,11 @@ REASONS: tuple[str, ...] = (
     "negative_desired",
     "guardrail",
 )
+
+#: ``reason`` of an order equal to the desired quantity.
+UNCHANGED = "unchanged"
+#: ``reason`` of an order that differs from the desired quantity although no rule explains it.
+OTHER = "other"
 
 _ROW_REASON = {RowKind.CAPACITY: "capacity", RowKind.BUDGET: "budget", RowKind.SUPPLIER: "supplier_capacity"}
 
@@ -194,8 +199,8 @@ class RepairResult:
         for name in REASONS:
             on = flags[name]
             reason[on] = np.where(reason[on] == "", name, reason[on] + "+" + name)
-        reason[(reason == "") & same] = "unchanged"
-        reason[reason == ""] = "other"
+        reason[(reason == "") & same] = UNCHANGED
+        reason[reason == ""] = OTHER
         frame = pd.DataFrame(
             {
                 "sku": catalog.sku,

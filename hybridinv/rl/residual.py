@@ -153,8 +153,14 @@ class ResidualHybrid(Hybrid):
 
     def decide(self, obs: Observation) -> Decision:
         """Capped order up to the corrected level, then the repair layer."""
+        from hybridinv.policies.explain import implied_explanation
+
         level, cap = self.parameters(obs)
-        return self.finalize(capped_orders(level, obs.inventory_position, cap), obs, level - 1.0, level)
+        position = obs.inventory_position
+        decision = self.finalize(capped_orders(level, position, cap), obs, level - 1.0, level)
+        decision.explanation = implied_explanation(level - 1.0, *obs.protection_forecast(), cap=cap,
+                                                   capped=level - position > cap + 1e-9)
+        return decision
 
     def __repr__(self) -> str:
         return f"ResidualHybrid(name={self.name!r}, hidden={self.network.hidden}, repair={self.repair!r})"

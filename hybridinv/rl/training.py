@@ -80,6 +80,8 @@ class TrainConfig:
         Scenario registry name, or ``"single_sku_grid"`` (one network trained across the
         16 single-SKU lost-sales instances of :func:`~hybridinv.rl.variants.single_sku_grid`).
     algo : Algorithm
+        Default ``adaptive``: the adaptive hybrid trained by evolution strategies, the kind of
+        the shipped default (``models/hybrid_default``); ``hybrid`` is the PPO-trained network.
     timesteps : int
         Environment steps (periods) of training.
     seed : int
@@ -107,7 +109,7 @@ class TrainConfig:
     """
 
     scenario: str = "multi_50"
-    algo: Algorithm = Algorithm.HYBRID
+    algo: Algorithm = Algorithm.ADAPTIVE
     timesteps: int = 50_000
     seed: int = 0
     eval_every: int = 10_000

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from hybridinv.cli import main
@@ -40,3 +43,74 @@ def test_unknown_column_is_an_error_unless_ignored(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, [*args, "--extra-columns", "ignore"])
     assert result.exit_code == 0, result.output
     assert "Warning" not in result.output
+
+
+def _example_args(tmp_path: Path, *extra: str) -> list[str]:
+    catalog, state = example_frames()
+    catalog.to_csv(tmp_path / "catalog.csv", index=False)
+    state.to_csv(tmp_path / "state.csv", index=False)
+    return ["plan", "--catalog", str(tmp_path / "catalog.csv"), "--state", str(tmp_path / "state.csv"),
+            "--capacity", "480", "--budget", "1500", *extra]
+
+
+def test_stdout_is_a_rounded_table_and_the_csv_keeps_full_precision(tmp_path: Path) -> None:
+    # the finding: the plan printed to stdout as raw CSV, e.g. reorder_point 25.21701114006592 and desired_qty -0.0
+    table = CliRunner().invoke(main, _example_args(tmp_path))
+    assert table.exit_code == 0, table.output
+    assert not re.search(r"\d\.\d{3,}", table.output)  # no long decimals anywhere
+    assert "-0" not in table.output
+    lines = table.output.splitlines()
+    header = lines[0].split()
+    assert header[:3] == ["sku", "order_qty", "desired_qty"] and "target_reason" in header
+    full = CliRunner().invoke(main, _example_args(tmp_path, "--output", str(tmp_path / "plan.csv")))
+    assert full.exit_code == 0, full.output
+    written = pd.read_csv(tmp_path / "plan.csv")
+    assert (written["reorder_point"] != written["reorder_point"].round(3)).any()  # not rounded
+    rows = {line.split()[0]: line.split() for line in lines[1: len(written) + 1]}
+    for record in written.itertuples(index=False):
+        row = rows[record.sku]
+        assert row[1] == str(record.order_qty)
+        assert row[header.index("reorder_point")] == f"{record.reorder_point:.1f}"
+        assert row[header.index("order_value")] == f"{record.order_value:.2f}"
+    spend = written["order_value"].sum()
+    assert f"spend {spend:,.2f} of budget 1,500.00" in table.output
+    dash = CliRunner().invoke(main, _example_args(tmp_path, "--output", "-"))
+    assert dash.exit_code == 0 and dash.output.startswith("sku,order_qty,desired_qty,")
+    alias = CliRunner().invoke(main, _example_args(tmp_path, "--out", str(tmp_path / "alias.csv")))
+    assert alias.exit_code == 0 and (tmp_path / "alias.csv").exists()
+
+
+@pytest.mark.parametrize(("policy", "backend", "used"), [
+    ("ss", "highs", "highs"), ("ss", "pulp", "pulp"), ("ss", "fast", "fast"), ("hybrid", None, "fast"),
+    ("hybrid", "highs", "highs"),
+])
+def test_backend_reaches_the_repair(tmp_path: Path, policy: str, backend: str | None, used: str) -> None:
+    extra = ["--policy", policy, "--output", str(tmp_path / "p.csv"), "--diagnostics", str(tmp_path / "d.json")]
+    if backend is not None:
+        extra += ["--backend", backend]
+    result = CliRunner().invoke(main, _example_args(tmp_path, *extra))
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "d.json").read_text())["repair"]["backend"] == used
+
+
+def test_backend_for_a_policy_without_a_repair_is_a_one_line_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, _example_args(tmp_path, "--policy", "ppo", "--backend", "fast"))
+    assert result.exit_code == 1 and "Error:" in result.output and "repair" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_model_directory_is_verified_before_planning(tmp_path: Path) -> None:
+    from hybridinv.rl.hybrid import models_directory
+
+    model = tmp_path / "model"
+    shutil.copytree(models_directory() / "hybrid_default", model)
+    good = CliRunner().invoke(main, _example_args(tmp_path, "--model", str(model), "--output", str(tmp_path / "a.csv")))
+    default = CliRunner().invoke(main, _example_args(tmp_path, "--output", str(tmp_path / "b.csv")))
+    assert good.exit_code == 0 and default.exit_code == 0, good.output + default.output
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "a.csv"), pd.read_csv(tmp_path / "b.csv"))
+    data = bytearray((model / "policy.npz").read_bytes())
+    data[-30] ^= 0xFF  # one flipped byte
+    (model / "policy.npz").write_bytes(bytes(data))
+    tampered = CliRunner().invoke(main, _example_args(tmp_path, "--model", str(model)))
+    assert tampered.exit_code == 1, tampered.output
+    assert "Error:" in tampered.output and "SHA-256" in tampered.output and "policy.npz" in tampered.output

@@ -218,3 +218,17 @@ def test_stock_beyond_max_quantity_is_refused(catalog: Catalog, column: str) -> 
     frame[column] = [0.0, 0.0, 1e300]
     err = _raises(column, "C", 1e300, lambda: InventoryState.from_frame(frame, catalog))
     assert "MAX_QUANTITY" in str(err)
+
+
+def test_the_readme_state_example_names_columns_the_state_reads() -> None:
+    # the finding: the README's state example began at pipeline_1, so stock arriving this period had no column
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    line = next(row for row in readme.splitlines() if row.startswith('state = pd.read_csv("state.csv")'))
+    named = re.findall(r"\b(sku|on_hand|backorders|pipeline_\d+)\b", line.split("#", 1)[1])
+    assert named[:3] == ["sku", "on_hand", "pipeline_0"]
+    frame = pd.DataFrame({column: [1] for column in named}).assign(sku=["A"])
+    state = InventoryState.from_frame(frame)
+    assert state.pipeline is not None and state.pipeline[0, 0] == 1  # pipeline_0: this period's slot

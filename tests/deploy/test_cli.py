@@ -108,3 +108,18 @@ def test_twin_without_catalog_says_the_costs_are_defaults(files, tmp_path):
     scenario = scenarios.get(str(tmp_path / "scenario.toml"))
     assert (scenario.catalog.holding_cost == 1).all() and (scenario.catalog.shortage_cost == 9).all()
     assert scenario.lead_times.disruptions is None
+
+
+def test_shadow_recommends_what_plan_recommends_by_default(files, tmp_path):
+    # the finding: shadow's --policy defaulted to dynamic_ss while plan() plans with the hybrid
+    import inspect
+
+    from hybridinv import plan
+    from hybridinv.cli.shadow import command
+
+    default = next(p.default for p in command.params if p.name == "policy")
+    assert default == inspect.signature(plan).parameters["policy"].default == "hybrid"
+    result = CliRunner().invoke(main, ["shadow", "--sales", str(files / "sales.csv"), "--decisions",
+                                       str(files / "decisions.csv"), "--replications", "2"])
+    assert result.exit_code == 0, result.output
+    assert "recommended: hybrid; incumbent: the logged decisions" in result.output

@@ -310,3 +310,16 @@ def test_plan_uses_forecast_history_to_correct_the_forecast(tmp_path: Path) -> N
     negative.loc[0, "w3"] = -1.0
     with pytest.raises(PlanningError, match="w3"):
         hybridinv.plan(state, catalog, demand_history=demand, forecast_history=negative)
+
+
+def test_the_docs_count_the_weights_the_shipped_default_searched() -> None:
+    # docs/rl.md said 20 searched weights; metadata.json of models/hybrid_default records 19
+    import re
+
+    from hybridinv.rl.hybrid import models_directory
+    from hybridinv.rl.integrity import read_metadata
+
+    searched = np.asarray(read_metadata(models_directory() / "hybrid_default")["training"]["searched"], dtype=bool)
+    text = (Path(__file__).resolve().parents[2] / "docs" / "rl.md").read_text()
+    quoted = re.search(r"Only (\d+) interpretable weights are searched", text)
+    assert quoted is not None and int(quoted.group(1)) == int(searched.sum())

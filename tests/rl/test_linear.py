@@ -133,3 +133,15 @@ def test_shipped_single_sku_models_are_within_one_percent_of_the_optimum(shortag
     assert cost <= 1.01 * optimum
     recorded = json.loads((path / "metadata.json").read_text())["evaluation"]["exact_avg_cost"]
     assert cost == pytest.approx(recorded, rel=1e-9)
+
+
+def test_the_weights_quoted_in_the_docs_are_the_shipped_models() -> None:
+    # the finding: docs/rl.md gave two different weight vectors for the p = 4, L = 4 model
+    import re
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "rl.md").read_text()
+    quoted = re.findall(r"p = (\d+), L = (\d+)`?:\s+`w = ([0-9., ]+)`", text)
+    assert len(quoted) >= 2
+    for p, lead, values in quoted:
+        weights = load_model(models_directory() / "single_sku" / f"p{p}_L{lead}").arrays["weights"]
+        assert [float(v) for v in values.split(",")] == [round(float(w), 2) for w in weights], (p, lead)
