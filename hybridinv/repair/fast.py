@@ -67,11 +67,12 @@ def solve_fast(
     # the multipliers need not be more accurate than a hundredth of the accepted gap
     result = maximize_dual(problem, segments, deadline, min(max(0.01 * gap_tolerance, 1e-7), 1e-3))
     mu = result.dual.prices(list(result.multipliers))
-    best_lots = repair_lots(problem, segments, solution_lots(segments, mu, problem.n_skus), mu)
-    best_cost = problem.objective(best_lots)
-    bound = min(max(result.value, 0.0), best_cost)
     # aim at a tenth of the accepted gap: the exchanges are cheap next to a MILP polish
     aim = IMPROVE_SHARE * gap_tolerance
+    good_enough = max(result.value, 0.0) / (1.0 - aim)
+    best_lots = repair_lots(problem, segments, solution_lots(segments, mu, problem.n_skus), mu, good_enough)
+    best_cost = problem.objective(best_lots)
+    bound = min(max(result.value, 0.0), best_cost)
     if best_cost - bound > aim * best_cost and exchange_rounds > 0 and time.perf_counter() < deadline:
         good_enough, insert_above = bound / (1.0 - aim), bound / (1.0 - gap_tolerance)
         best_lots = improve_lots(problem, segments, best_lots, mu, exchange_rounds, good_enough, insert_above)

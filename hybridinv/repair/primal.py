@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from hybridinv.repair.greedy import PRESSURE_SHARES, fill_segments, ranking_prices
 from hybridinv.repair.hull import SegmentTable, lower_hull
 from hybridinv.repair.model import RepairProblem, RowGroup
 
@@ -263,6 +264,7 @@ def repair_lots(
     segments: SegmentTable,
     lots: NDArray[np.float64],
     mu: NDArray[np.float64],
+    good_enough: float = np.inf,
 ) -> NDArray[np.float64]:
     """Feasible whole-lot plan close to the Lagrangian plan ``lots``.
 
@@ -275,6 +277,11 @@ def repair_lots(
         Lagrangian plan (a hull vertex per SKU), possibly over-using rows.
     mu : array of float
         Per-lot Lagrangian price of each SKU (ranks the moves).
+    good_enough : float
+        When the repaired Lagrangian plan costs more, the plan filled from
+        nothing along the hull segments with row pressure in the ranking
+        (:func:`hybridinv.repair.greedy.fill_segments`) is tried as well and the
+        better one kept (by default always).
 
     Returns
     -------
@@ -289,6 +296,17 @@ def repair_lots(
         lots, changed = _add_back(problem, segments, rows, lots, mu)
         if not changed:
             break
+    best_cost = problem.objective(lots)
+    if not problem.groups or best_cost <= good_enough:
+        return lots
+    # degenerate prices (many tied segments) make the Lagrangian plan a poor start: also fill from
+    # nothing along the segments with a little row pressure in the ranking, and keep the better plan
+    empty = np.zeros(problem.n_skus)
+    for share in PRESSURE_SHARES:
+        trial = fill_segments(problem, segments, empty, ranking_prices(problem, mu, share))
+        cost = problem.objective(trial)
+        if cost < best_cost - _TOL * (1.0 + abs(best_cost)):
+            lots, best_cost = trial, cost
     return lots
 
 
