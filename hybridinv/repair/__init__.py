@@ -16,6 +16,7 @@ from hybridinv.repair.api import (
     POLISH_TIME_LIMIT,
     Backend,
     available_backends,
+    polish_time_limit,
     repair_orders,
 )
 from hybridinv.repair.inputs import HOLDING_PERIODS, TIE_BREAK_WEIGHT, build_problem, default_weights
@@ -43,6 +44,7 @@ __all__ = [
     "default_weights",
     "export_model",
     "milp_arrays",
+    "polish_time_limit",
     "proportional_scale",
     "repair_orders",
 ]

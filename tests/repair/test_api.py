@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from hybridinv import ConstraintViolationWarning, InventoryState, PlanningError
-from hybridinv.repair import Backend, repair_orders
-from hybridinv.repair.instances import random_instance
+from hybridinv.repair import POLISH_TIME_LIMIT, Backend, polish_time_limit, repair_orders
+from hybridinv.repair import highs as highs_backend
+from hybridinv.repair.instances import family_instance, random_instance
 
 from ._cases import EXACT_BACKENDS, assert_rules, brute_force, deviation, make_case, residuals, rows_ok
 
@@ -332,3 +333,37 @@ def test_a_subnormal_limit_is_not_scaled_to_infinity(backend_name: str) -> None:
         result = repair_orders(*case.args, backend=backend_name)
     np.testing.assert_array_equal(result.orders, [3.0, 0.0])
     assert result.diagnostics.fallback_reason is None
+
+
+def test_polish_time_limit_is_small_and_scales_with_the_catalog() -> None:
+    assert polish_time_limit(0) == pytest.approx(0.2)
+    assert polish_time_limit(1000) == pytest.approx(0.25)
+    assert polish_time_limit(10_000) == pytest.approx(0.7)
+    assert polish_time_limit(10**7) == POLISH_TIME_LIMIT == 2.0
+
+
+def _record_polish(monkeypatch: pytest.MonkeyPatch) -> list[float | None]:
+    limits: list[float | None] = []
+    solve = highs_backend.solve_highs
+
+    def spy(problem, time_limit=None, **kwargs):  # type: ignore[no-untyped-def]
+        limits.append(time_limit)
+        return solve(problem, time_limit=time_limit, **kwargs)
+
+    monkeypatch.setattr(highs_backend, "solve_highs", spy)
+    return limits
+
+
+@pytest.mark.skipif("highs" not in EXACT_BACKENDS, reason="needs highspy")
+def test_auto_polish_gets_the_scaled_limit_only_above_the_tolerance(monkeypatch: pytest.MonkeyPatch) -> None:
+    limits = _record_polish(monkeypatch)
+    certified = family_instance("plan_base_stock", 2000, seed=3)
+    result = repair_orders(*certified.args, backend="auto")
+    assert result.diagnostics.backend == "fast" and result.gap <= 0.005
+    assert limits == []  # certified: no polish at all
+    hard = random_instance(50, seed=1)  # a 50-SKU instance whose Lagrangian bound is ~1 % below the optimum
+    result = repair_orders(*hard.args, backend="auto")
+    assert result.diagnostics.backend == "fast+highs"
+    assert limits == [pytest.approx(polish_time_limit(50))]
+    result = repair_orders(*hard.args, backend="auto", time_limit=5.0)
+    assert 4.0 < limits[-1] <= 5.0  # a caller's limit replaces the default: the rest of it
