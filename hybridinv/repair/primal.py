@@ -14,6 +14,10 @@ Vectorized phases (sorting and cumulative sums, no per-SKU loops):
    resource (the Lagrangian prices), and accept moves while each row's
    cumulative demand, counting every earlier candidate in full, fits its slack.
    The acceptance is conservative, so rows never become over-used.
+   When the result is still not within the accepted gap (``good_enough``), a
+   second plan is filled from nothing along the hull segments with row pressure
+   in the ranking (:mod:`hybridinv.repair.greedy`, for degenerate prices) and
+   the better plan is kept.
 3. **Local search** (:func:`improve_lots`). Among the most promising "give up"
    and "add" moves, apply the best pair whose swap fits every row and lowers the
    cost; when no pair improves, force one of the few most valuable blocked moves
