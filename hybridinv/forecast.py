@@ -9,7 +9,6 @@ import re
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy.stats import norm
 
 from hybridinv.core._frame import (
     ExtraColumns,
@@ -51,7 +50,9 @@ def _std_from_quantiles(df: pd.DataFrame, skus: NDArray[np.object_]) -> NDArray[
     if (high < low).any():
         i = int(np.flatnonzero(high < low)[0])
         raise PlanningError("upper quantile below lower quantile", column=hi_col, sku=skus[i], value=float(high[i]))
-    return (high - low) / (2.0 * norm.ppf(hi_level))
+    from scipy.special import ndtri  # the normal quantile (scipy.stats.norm.ppf), imported when used
+
+    return (high - low) / (2.0 * float(ndtri(hi_level)))
 
 
 def forecast_arrays(

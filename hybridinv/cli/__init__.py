@@ -47,8 +47,8 @@ class _LazyGroup(click.Group):
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except click.ClickException:
-            raise
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise  # click's own exits (``--help``, ``--version``, Ctrl-C) are not input errors
         except Exception as exc:
             from hybridinv.cli._io import user_error
 

@@ -10,11 +10,10 @@ traceback. CSV outputs go through :func:`hybridinv.core.outputs.write_csv`.
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from hybridinv.core.errors import PlanningError
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["read_csv", "user_error"]
 
@@ -31,6 +30,10 @@ _INPUT_ERRORS: tuple[tuple[str, str], ...] = (
 
 def read_csv(path: str, **options: Any) -> pd.DataFrame:
     """``pandas.read_csv(path, **options)``; an empty or malformed file is a :class:`PlanningError` naming it."""
+    import pandas as pd  # imported here so that ``hybridinv <command> --help`` stays light
+
+    from hybridinv.core.errors import PlanningError
+
     try:
         return pd.read_csv(path, **options)
     except pd.errors.EmptyDataError:

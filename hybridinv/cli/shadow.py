@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import pandas as pd
 
 from hybridinv.cli._io import read_csv
 from hybridinv.cli.twin import fit_twin_from_files
@@ -92,6 +91,8 @@ def command(
     click.echo(f"recommended: {model or getattr(recommended, 'name', policy)}; incumbent: {incumbent_name}")
     result = shadow_replay(scenario, recommended, baseline, demand=demand, periods=periods,
                            replications=replications, seed=seed)
+    import pandas as pd
+
     with pd.option_context("display.width", 120, "display.float_format", "{:.3f}".format):
         click.echo(result.summary.to_string(index=False))
         click.echo("\nSKUs where the policies disagree most:")

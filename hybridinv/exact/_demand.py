@@ -18,7 +18,6 @@ import math
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
 
 __all__ = [
     "TAIL_PROBABILITY",
@@ -61,6 +60,8 @@ def poisson_pmf(mean: float, tail_probability: float = TAIL_PROBABILITY) -> NDAr
     """
     if not (math.isfinite(mean) and mean > 0):
         raise ValueError(f"demand mean must be a positive finite number, got {mean!r}")
+    from scipy import stats  # imported here: scipy.stats takes ~0.5 s to import
+
     upper = int(stats.poisson.isf(tail_probability, mean)) + 1
     pmf = stats.poisson.pmf(np.arange(upper + 1), mean)
     return np.asarray(pmf / pmf.sum(), dtype=np.float64)

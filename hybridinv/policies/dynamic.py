@@ -6,11 +6,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
 
 from hybridinv.core.errors import PlanningError
 from hybridinv.policies.base import TargetPolicy
-from hybridinv.policies.newsvendor import critical_fractile
+from hybridinv.policies.newsvendor import critical_fractile, normal_quantile
 from hybridinv.policies.rq import economic_order_quantity
 
 if TYPE_CHECKING:
@@ -80,7 +79,7 @@ class DynamicSS(TargetPolicy):
             raise PlanningError(f"method must be one of {_METHODS}", column="method", value=self.method)
         catalog = source.catalog
         self.fractile_ = critical_fractile(catalog.holding_cost, catalog.shortage_cost)
-        self.z_ = stats.norm.ppf(self.fractile_) * np.asarray(self.safety_factor, dtype=np.float64)
+        self.z_ = normal_quantile(self.fractile_) * np.asarray(self.safety_factor, dtype=np.float64)
         self.cache_: dict[tuple[float, float, float, float], tuple[int, int]] = {}
         return self
 

@@ -18,13 +18,12 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import stats
 
 from hybridinv.core.errors import PlanningError
 from hybridinv.core.projection import capacity_rows
 from hybridinv.policies.base import Decision, TargetPolicy, needs_repair
 from hybridinv.policies.lot_sizing import LotSizingProblem, LotSizingSolution, solve_lot_sizing
-from hybridinv.policies.newsvendor import critical_fractile
+from hybridinv.policies.newsvendor import critical_fractile, normal_quantile
 
 if TYPE_CHECKING:
     from hybridinv.sim.observation import Observation
@@ -122,7 +121,7 @@ class MPC(TargetPolicy):
             raise PlanningError("horizon must exceed the longest lead time", column="horizon", value=horizon)
         demand = obs.forecast(horizon)
         sigma = obs.forecast_std(horizon)
-        z = stats.norm.ppf(critical_fractile(cat.holding_cost, cat.shortage_cost)) * self.safety_factor
+        z = normal_quantile(critical_fractile(cat.holding_cost, cat.shortage_cost)) * self.safety_factor
         protection = np.arange(horizon)[None, :] <= lead[:, None]
         safety = np.maximum(z, 0.0) * np.sqrt((sigma**2 * protection).sum(axis=1))
         pipeline = obs.pipeline

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
 
 from hybridinv.core.errors import PlanningError
 from hybridinv.policies.base import TargetPolicy
@@ -30,7 +29,29 @@ if TYPE_CHECKING:
     from hybridinv.sim.observation import Observation
     from hybridinv.sim.scenario import Scenario
 
-__all__ = ["DemandStatistics", "Newsvendor", "critical_fractile", "demand_quantile", "demand_statistics"]
+__all__ = [
+    "DemandStatistics",
+    "Newsvendor",
+    "critical_fractile",
+    "demand_quantile",
+    "demand_statistics",
+    "normal_quantile",
+]
+
+
+def normal_quantile(probability: ArrayLike) -> NDArray[np.float64]:
+    """The standard normal quantile ``z = Phi^-1(probability)`` (``scipy.stats.norm.ppf``, the same values).
+
+    scipy is imported on the first call, so importing the policies stays light.
+
+    Examples
+    --------
+    >>> round(float(normal_quantile(0.975)), 4)
+    1.96
+    """
+    from scipy.special import ndtri
+
+    return np.asarray(ndtri(np.asarray(probability, dtype=np.float64)), dtype=np.float64)
 
 
 def critical_fractile(holding_cost: ArrayLike, shortage_cost: ArrayLike) -> NDArray[np.float64]:
@@ -92,7 +113,9 @@ def demand_quantile(
     std_arr = np.maximum(np.asarray(std, dtype=np.float64), 0.0)
     prob = np.asarray(fractile, dtype=np.float64)
     if distribution == "normal":
-        return np.asarray(mean_arr + stats.norm.ppf(prob) * std_arr, dtype=np.float64)
+        return np.asarray(mean_arr + normal_quantile(prob) * std_arr, dtype=np.float64)
+    from scipy import stats  # imported here: scipy.stats takes ~0.5 s to import
+
     if distribution == "poisson":
         return np.asarray(stats.poisson.ppf(prob, np.maximum(mean_arr, 1e-9)), dtype=np.float64)
     if distribution == "negative_binomial":
@@ -264,7 +287,7 @@ class Newsvendor(TargetPolicy):
                 raise PlanningError("service_level must be in (0, 1)", column="service_level", value=self.service_level)
             fractile = np.full(catalog.n_skus, float(self.service_level))
         self.fractile_ = fractile
-        self.z_ = stats.norm.ppf(fractile) * np.asarray(self.safety_factor, dtype=np.float64)
+        self.z_ = normal_quantile(fractile) * np.asarray(self.safety_factor, dtype=np.float64)
         self.lead_time_std_ = np.asarray(catalog.lead_time_std, dtype=np.float64)
         return self
 

@@ -37,11 +37,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
 from hybridinv.policies.base import TargetPolicy
 from hybridinv.policies.classical import SS, BaseStock
-from hybridinv.policies.newsvendor import demand_statistics
+from hybridinv.policies.newsvendor import demand_statistics, normal_quantile
 from hybridinv.policies.rq import economic_order_quantity
 from hybridinv.sim.scenario import Scenario
 from hybridinv.sim.simulator import Simulator
@@ -185,7 +184,7 @@ def tune_safety_factors(
 def _lead_time_moments(scenario: Scenario) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     stats_ = demand_statistics(scenario)
     mean, std = stats_.over_periods(stats_.lead_time + 1.0)
-    z = stats.norm.ppf(stats_.fractile())
+    z = normal_quantile(stats_.fractile())
     return mean, np.maximum(std, 1e-9), z
 
 

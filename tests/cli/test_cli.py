@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +27,22 @@ def test_subcommand_help(name: str) -> None:
     result = CliRunner().invoke(main, [name, "--help"])
     assert result.exit_code == 0, result.output
     assert "Usage" in result.output
+
+
+def test_help_imports_no_heavy_module() -> None:
+    """``hybridinv --help`` and every ``hybridinv <command> --help`` load click, not numpy, pandas or scipy."""
+    code = (
+        "import sys\n"
+        "from hybridinv.cli import SUBCOMMANDS, main\n"
+        "for args in [['--help'], *[[name, '--help'] for name in SUBCOMMANDS]]:\n"
+        "    assert main(args, standalone_mode=False) == 0, args\n"
+        "print('MODULES', ' '.join(sorted(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    loaded = set(out.splitlines()[-1].split()[1:])
+    assert "click" in loaded and "hybridinv.cli.plan" in loaded and "hybridinv.cli.shadow" in loaded
+    for heavy in ("numpy", "pandas", "scipy", "torch", "hybridinv.core"):
+        assert heavy not in loaded, heavy
 
 
 def test_plan_from_csv_files(tmp_path: Path) -> None:
