@@ -3,7 +3,7 @@
 Run with ``python benchmarks/bench_sim.py``. Prints a table and writes the
 ``simulator`` section of ``benchmarks/RESULTS.md`` (and ``benchmarks/out/simulator.md``).
 
-Cases: 1,000 and 10,000 SKUs with lost sales, lead time 3 and Poisson demand;
+Cases: 1,000, 10,000 and 100,000 SKUs with lost sales, lead time 3 and Poisson demand;
 the backorder and perishable paths at 1,000 SKUs; a stochastic lead-time and
 disruption path; and the same 1,000-SKU lost-sales model written as a plain
 Python loop over SKUs with one ring buffer (a list) per SKU. The reference loop
@@ -121,6 +121,8 @@ def main() -> None:
     report("1,000 SKUs, same model, per-SKU Python loop (reference)", loop_rate)
 
     report("10,000 SKUs, lost sales, L=3, Poisson", time_simulator(build(10_000, 500))[0])
+    report("100,000 SKUs, lost sales, L=3, Poisson", time_simulator(build(100_000, 100))[0])
+    report("100,000 SKUs, backorders, L=3, Poisson", time_simulator(build(100_000, 100, lost_sales=False))[0])
     report("1,000 SKUs, backorders, L=3", time_simulator(build(1_000, 5_000, lost_sales=False))[0])
     report("1,000 SKUs, perishable (shelf life 5), lost sales", time_simulator(build(1_000, 5_000, shelf_life=5))[0])
     report("1,000 SKUs, perishable (shelf life 5), backorders",

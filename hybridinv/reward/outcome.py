@@ -226,8 +226,8 @@ class OutcomeLedger(Ledger):
         self.last_outcome = PeriodOutcome(
             catalog=scenario.catalog,
             on_hand=on_hand,
-            served=served,
-            short=short,
+            served=served.copy(),  # the simulator reuses these buffers next period
+            short=short.copy(),
             ordered=orders,
             demand=demand,
             delivered=delivered,

@@ -9,6 +9,12 @@ Period order (see docs/concepts.md):
 3. demand is served from stock (oldest first) — unmet demand is lost or backordered;
 4. perishable stock ages and units past their shelf life expire (waste);
 5. costs are charged on end-of-period stock.
+
+The step calls no BLAS routine: weighted sums over SKUs go through :func:`hybridinv.sim.ledger.dot`
+(``numpy.einsum``'s own loop), because a multi-threaded BLAS ``ddot`` on 100,000-SKU
+vectors competes for the cores with every other process and, on a loaded machine,
+made the step several times slower. Per-period vectors (served, short) live in
+buffers allocated once per episode and are updated in place.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.projection import capacity_rows
 from hybridinv.core.state import InventoryState
-from hybridinv.sim.ledger import Ledger
+from hybridinv.sim.ledger import Ledger, dot
 from hybridinv.sim.observation import Observation
 from hybridinv.sim.scenario import Scenario, ScenarioPath
 
@@ -42,13 +48,13 @@ def excess_units(arrivals: NDArray[np.float64], volume: NDArray[np.float64], exc
     [1.0, 0.0, 0.0]
     """
     spacious = volume > 0
-    incoming = float(volume @ np.where(spacious, arrivals, 0.0))
+    incoming = dot(volume, np.where(spacious, arrivals, 0.0))
     if excess <= 0.0 or incoming <= 0.0:
         return np.zeros_like(arrivals)
     share = min(1.0, excess / incoming)
     exact = np.where(spacious, arrivals * share, 0.0)
     rejected = np.minimum(np.floor(exact + 1e-9), arrivals)
-    missing = excess - float(volume @ rejected)
+    missing = excess - dot(volume, rejected)
     if missing > 1e-9:
         candidates = np.flatnonzero(spacious & (arrivals - rejected >= 1.0))
         order = candidates[np.argsort(-(exact - rejected)[candidates], kind="stable")]
@@ -149,12 +155,19 @@ class Simulator:
         self._ring[k - 1] += pipe[:, k:].sum(axis=1)
         self._flat_ring = self._ring.reshape(-1)
         self._deterministic_lead = self._fraction is None and bool((self._lead == self._lead[0]).all())
+        # where this period's orders land in the ring: one row when every SKU has the same
+        # fixed lead time, fixed flat positions per SKU when lead times are fixed but differ
+        self._same_lead: int | None = None
         if self._deterministic_lead:
             lead0 = self._lead[0]
+            if bool((lead0 == lead0[0]).all()):
+                self._same_lead = int(lead0[0])
             self._slot_index = [((t + lead0) % self.width) * self.n + self._rows for t in range(self.width)]
+        self._served = np.zeros(self.n)
+        self._short = np.zeros(self.n)
+        self._demand_totals = self._demand.sum(axis=1)
         self.t = 0
         self.ledger = Ledger(self.scenario, self.periods, self.track, per_sku=self.per_sku_costs)
-        self._last_orders = np.zeros(self.n)
         return Observation(self)
 
     @property
@@ -174,38 +187,43 @@ class Simulator:
         qty = np.rint(np.asarray(orders, dtype=np.float64))
         if qty.shape != (self.n,):
             raise ValueError(f"orders must have shape ({self.n},), got {qty.shape}")
-        if not (np.isfinite(qty).all() and qty.min() >= 0.0):
+        ordered = float(qty.sum())
+        if not (qty.min() >= 0.0 and math.isfinite(ordered)):  # NaN fails the first test, +inf the second
             raise ValueError("orders must be finite and >= 0")
         ledger = self.ledger
         if self.check_orders:
             ledger.violation(t, *self._violations(qty))
-        delivered = qty if self._fraction is None else np.floor(qty * self._fraction[t])
-        ordered = float(qty.sum())
-        cancelled = 0.0 if self._fraction is None else ordered - float(delivered.sum())
+        fraction = self._fraction
+        if fraction is None:
+            delivered = qty
+            cancelled = 0.0
+        else:
+            delivered = np.floor(qty * fraction[t])
+            cancelled = ordered - float(delivered.sum())
         self._filled = 0.0
-        if self._deterministic_lead:
+        if self._same_lead is not None:
+            self._ring[(t + self._same_lead) % self.width] += delivered
+        elif self._deterministic_lead:
             self._flat_ring[self._slot_index[t % self.width]] += delivered
         else:
             slot = (t + self._lead[t]) % self.width
             self._ring[slot, self._rows] += delivered
-        spend = float(cat.unit_cost @ delivered)
-        fixed = float(cat.order_cost @ (qty > 0)) if self._has_order_cost else 0.0
-        self._last_orders = qty
+        spend = dot(cat.unit_cost, delivered)
+        fixed = dot(cat.order_cost, qty > 0) if self._has_order_cost else 0.0
 
-        col = t % self.width
-        arrivals = self._ring[col]
+        arrivals = self._ring[t % self.width]
         rejected = None
-        if math.isfinite(self._capacity):
+        if self._capacity < math.inf:
             rejected = self._receive_with_capacity(arrivals)
         overflow = 0.0 if rejected is None else float(rejected.sum())
         demand = self._demand[t]
+        received = float(arrivals.sum())
         if self._perishable:
             served, short, waste = self._serve_perishable(arrivals, demand)
         else:
             served, short = self._serve(arrivals, demand)
             waste = None
-        received = float(arrivals.sum())
-        arrivals[:] = 0.0
+        arrivals.fill(0.0)
         self.t = t + 1
         ledger.record(
             t,
@@ -224,27 +242,26 @@ class Simulator:
             backorders_filled=self._filled,
             delivered=delivered,
             rejected=rejected,
+            demand_total=float(self._demand_totals[t]),
         )
         return Observation(self)
 
     def _serve(
         self, arrivals: NDArray[np.float64], demand: NDArray[np.float64]
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        on_hand = self._on_hand
+        on_hand, served, short = self._on_hand, self._served, self._short
         on_hand += arrivals
-        if self.scenario.lost_sales:
-            served = np.minimum(on_hand, demand)
-            on_hand -= served
-            return served, demand - served
-        back = self._backorders
-        cleared = np.minimum(on_hand, back)
-        on_hand -= cleared
-        back -= cleared
-        self._filled = float(cleared.sum())
-        served = np.minimum(on_hand, demand)
+        if not self.scenario.lost_sales:
+            back = self._backorders
+            cleared = np.minimum(on_hand, back, out=short)  # ``short`` as scratch until demand is served
+            on_hand -= cleared
+            back -= cleared
+            self._filled = float(cleared.sum())
+        np.minimum(on_hand, demand, out=served)
         on_hand -= served
-        short = demand - served
-        back += short
+        np.subtract(demand, served, out=short)
+        if not self.scenario.lost_sales:
+            self._backorders += short
         return served, short
 
     def _serve_perishable(
@@ -286,8 +303,8 @@ class Simulator:
     def _receive_with_capacity(self, arrivals: NDArray[np.float64]) -> NDArray[np.float64] | None:
         """Reject arrivals that do not fit; return the units rejected per SKU (None when none)."""
         volume = self.scenario.catalog.volume
-        used = float(volume @ self._stock.sum(axis=0)) if self._perishable else float(volume @ self._on_hand)
-        incoming = float(volume @ arrivals)
+        used = dot(volume, self._stock.sum(axis=0)) if self._perishable else dot(volume, self._on_hand)
+        incoming = dot(volume, arrivals)
         excess = used + incoming - self._capacity
         self.ledger.capacity_use(self.t, min(used + incoming, self._capacity) / self._capacity)
         if excess <= 1e-9 or incoming <= 0.0:
@@ -302,7 +319,7 @@ class Simulator:
         cat = self.scenario.catalog
         budget_excess = 0.0
         if math.isfinite(self._budget):
-            spend = float(cat.unit_cost @ qty)
+            spend = dot(cat.unit_cost, qty)
             budget_excess = spend - self._budget if spend > self._budget * (1 + 1e-9) else 0.0
         rules = 0
         if self._has_rules:

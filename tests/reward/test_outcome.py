@@ -81,3 +81,24 @@ def test_profit_without_price_and_bad_shapes_raise(catalog: Catalog, outcome: Pe
         PeriodOutcome(catalog, np.zeros(3), np.zeros(2), np.zeros(2), np.zeros(2), np.zeros(2))
     with pytest.raises(PlanningError, match=">= 0"):
         PeriodOutcome(catalog, np.array([np.nan, 0.0]), np.zeros(2), np.zeros(2), np.zeros(2), np.zeros(2))
+
+
+def test_kept_outcome_is_not_overwritten_by_the_next_period() -> None:
+    """The simulator serves demand into buffers it reuses; an outcome kept by the ledger must not change."""
+    from hybridinv import scenarios
+    from hybridinv.reward.outcome import OutcomeLedger
+    from hybridinv.sim import Simulator
+
+    sim = Simulator(scenarios.get("multi_10"), periods=6)
+    obs = sim.reset(seed=3)
+    ledger = OutcomeLedger.attach(sim)
+    kept = []
+    for _ in range(6):
+        obs = sim.step(np.maximum(40.0 - obs.inventory_position, 0.0))
+        assert ledger.last_outcome is not None
+        outcome = ledger.last_outcome
+        kept.append((outcome, outcome.served.copy(), outcome.short.copy()))
+    assert any(short.sum() > 0 for _, _, short in kept) and any(served.sum() > 0 for _, served, _ in kept)
+    for outcome, served, short in kept:
+        assert np.array_equal(outcome.served, served)
+        assert np.array_equal(outcome.short, short)
