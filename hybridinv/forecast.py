@@ -16,7 +16,7 @@ from hybridinv.core._frame import (
     numeric_column,
     require_columns,
     require_frame,
-    sku_column,
+    sku_codes,
 )
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.errors import PlanningError
@@ -94,8 +94,9 @@ def forecast_arrays(
             hints=_HINTS,
         )
         require_columns(df, ["sku", "period", "mean"], _TABLE)
-        skus = sku_column(df, _TABLE, unique=False)
-        pos = catalog.positions(skus, _TABLE)
+        codes, names = sku_codes(df, _TABLE, unique=False, known=catalog.sku)
+        pos = catalog.positions(names, _TABLE)[codes]  # each distinct SKU looked up once
+        skus = names[codes]
         step = _steps(df, skus, pos)
         values = numeric_column(df, "mean", skus, _TABLE, maximum=MAX_QUANTITY)
         if "std" in df.columns:
@@ -133,10 +134,17 @@ def _steps(df: pd.DataFrame, skus: NDArray[np.object_], pos: NDArray[np.int64]) 
     period = _period_column(df, skus)
     first = float(period.min())
     step = (period - first).astype(np.int64)
-    order = np.lexsort((step, pos))
-    s_pos, s_step = pos[order], step[order]
-    new_sku = np.r_[True, s_pos[1:] != s_pos[:-1]]
-    previous = np.r_[-1, s_step[:-1]]
+    order = _sku_period_order(pos, step)
+    s_pos, s_step = (pos, step) if order is None else (pos[order], step[order])
+    new_sku = np.empty(step.size, dtype=bool)
+    new_sku[:1] = True
+    np.not_equal(s_pos[1:], s_pos[:-1], out=new_sku[1:])
+    previous = np.empty_like(s_step)
+    previous[:1] = -1
+    previous[1:] = s_step[:-1]
+    if np.where(new_sku, s_step == 0, s_step == previous + 1).all():  # one check when nothing is wrong
+        return step
+    order = np.arange(step.size) if order is None else order
     duplicate = ~new_sku & (s_step == previous)
     if duplicate.any():
         i = int(order[np.flatnonzero(duplicate)[0]])
@@ -167,6 +175,17 @@ def _steps(df: pd.DataFrame, skus: NDArray[np.object_], pos: NDArray[np.int64]) 
             value=_whole(period[i]),
         )
     return step
+
+
+def _sku_period_order(pos: NDArray[np.int64], step: NDArray[np.int64]) -> NDArray[np.int64] | None:
+    """Row order by (catalog position, step); None when the rows are in that order already (the usual frame)."""
+    span = int(step.max()) + 1 if step.size else 1
+    if step.size and span * (int(pos.max()) + 1) < 2**62:
+        key = pos * span + step
+        if bool((key[1:] >= key[:-1]).all()):
+            return None
+        return np.argsort(key, kind="stable")
+    return np.lexsort((step, pos))
 
 
 def _period_column(df: pd.DataFrame, skus: NDArray[np.object_]) -> NDArray[np.float64]:
@@ -210,6 +229,15 @@ def _whole(value: float) -> int:
 
 
 def _fill_forward(values: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Fill NaN gaps along the period axis with the last known value (first known for leading gaps)."""
-    out = pd.DataFrame(values.T).ffill().bfill().to_numpy().T
-    return np.asarray(out, dtype=np.float64)
+    """Fill NaN gaps along the period axis with the last known value (first known for leading gaps).
+
+    A loop over the (few) periods, vectorized over SKUs.
+    """
+    out = np.array(values, dtype=np.float64)
+    for k in range(1, out.shape[1]):
+        col = out[:, k]
+        np.copyto(col, out[:, k - 1], where=np.isnan(col))
+    for k in range(out.shape[1] - 2, -1, -1):
+        col = out[:, k]
+        np.copyto(col, out[:, k + 1], where=np.isnan(col))
+    return out

@@ -102,3 +102,42 @@ def test_empty_forecast_uses_the_catalog(catalog: Catalog) -> None:
     mean, _, from_catalog = forecast_arrays(catalog, pd.DataFrame(columns=["sku", "period", "mean"]), 2)
     np.testing.assert_array_equal(mean[:, 0], [4, 5, 6])
     assert from_catalog.all()
+
+
+def test_row_order_does_not_change_the_forecast_arrays() -> None:
+    """Sorted frames skip the sort; shuffled ones are sorted: the same arrays either way."""
+    rng = np.random.default_rng(4)
+    n = 50
+    catalog = Catalog.from_frame(catalog_frame(n, sku=[f"S{i:02d}" for i in range(n)], demand_mean=np.ones(n)))
+    lengths = rng.integers(1, 7, n)
+    frame = pd.DataFrame({
+        "sku": np.repeat(catalog.sku, lengths),
+        "period": np.concatenate([np.arange(k) for k in lengths]) + 3,
+        "mean": rng.uniform(0, 9, lengths.sum()),
+        "std": rng.uniform(0, 2, lengths.sum()),
+    })
+    expected = forecast_arrays(catalog, frame, 8)
+    shuffled = frame.sample(frac=1.0, random_state=2)
+    for got, want in zip(forecast_arrays(catalog, shuffled, 8), expected, strict=True):
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(expected[0][np.arange(n), lengths - 1], expected[0][:, 7])  # last value repeats
+    # a gap in a shuffled frame is named as in a sorted one
+    j = int(np.flatnonzero(lengths >= 3)[0])
+    broken = frame.drop(index=int(lengths[:j].sum()) + 1)  # SKU j's second period
+    messages = []
+    for variant in (broken, broken.sample(frac=1.0, random_state=3)):
+        with pytest.raises(PlanningError, match="skips period") as info:
+            forecast_arrays(catalog, variant, 8)
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]
+
+
+def test_fill_forward_matches_pandas_ffill_then_bfill() -> None:
+    from hybridinv.forecast import _fill_forward
+
+    rng = np.random.default_rng(0)
+    values = rng.uniform(0, 5, (40, 9))
+    values[rng.random(values.shape) < 0.4] = np.nan
+    values[3] = np.nan  # a row without any value stays NaN
+    expected = pd.DataFrame(values.T).ffill().bfill().to_numpy().T
+    np.testing.assert_array_equal(_fill_forward(values), expected)

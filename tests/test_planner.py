@@ -503,3 +503,62 @@ def test_a_shortage_cost_below_the_unit_cost_is_explained_and_not_stocked_with_o
             frame = hybridinv.plan(state, catalog, constraints, policy="forecast_ss")
         assert frame["order_qty"].iloc[0] == 0 and frame["reorder_point"].iloc[0] < 0  # level 0: never reorders
         assert any("shortage_cost <= unit_cost" in w for w in frame.attrs["diagnostics"]["warnings"])
+
+
+# --------------------------------------------------------------------------- input handling is linear
+
+
+def test_plan_validates_each_input_once(frames: tuple[pd.DataFrame, pd.DataFrame], monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Catalog, state and forecast SKUs are read once each; no state is validated again and no SKU strings
+    are sorted (np.unique) on the way to the policy."""
+    import hybridinv.core.catalog as catalog_module
+    import hybridinv.core.state as state_module
+    import hybridinv.forecast as forecast_module
+    from hybridinv import InventoryState
+
+    catalog, state = frames
+    forecast = pd.DataFrame({
+        "sku": np.repeat(catalog["sku"].to_numpy(), 3), "period": np.tile([0, 1, 2], len(catalog)),
+        "mean": np.repeat(catalog["demand_mean"].to_numpy(), 3),
+    })
+    tables: list[str] = []
+    real_codes = state_module.sku_codes
+
+    def counting_codes(df, table, **options):  # type: ignore[no-untyped-def]
+        tables.append(table)
+        return real_codes(df, table, **options)
+
+    for module in (catalog_module, state_module, forecast_module):
+        monkeypatch.setattr(module, "sku_codes", counting_codes)
+    validations = []
+    real_post_init = InventoryState.__post_init__
+
+    def counting_post_init(self) -> None:  # type: ignore[no-untyped-def]
+        validations.append(len(self.sku))
+        real_post_init(self)
+
+    monkeypatch.setattr(InventoryState, "__post_init__", counting_post_init)
+    real_unique = np.unique
+
+    def numeric_unique(values, *args, **options):  # type: ignore[no-untyped-def]
+        assert np.asarray(values).dtype.kind in "biuf", "np.unique on SKU strings"
+        return real_unique(values, *args, **options)
+
+    monkeypatch.setattr(np, "unique", numeric_unique)
+    out = plan(state, catalog, EXAMPLE_CONSTRAINTS, forecast=forecast, policy="base_stock")
+    assert len(out) == len(catalog)
+    assert sorted(tables) == ["catalog", "forecast", "state"]
+    assert validations == []
+
+
+def test_plan_takes_rows_in_any_order(frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    """The fast paths for frames in catalog order give the plan of shuffled frames."""
+    catalog, state = frames
+    forecast = pd.DataFrame({
+        "sku": np.repeat(catalog["sku"].to_numpy(), 2), "period": np.tile([0, 1], len(catalog)),
+        "mean": np.repeat(catalog["demand_mean"].to_numpy(), 2) * 1.5,
+    })
+    ordered = plan(state, catalog, EXAMPLE_CONSTRAINTS, forecast=forecast, policy="newsvendor")
+    shuffled = plan(state.sample(frac=1.0, random_state=1), catalog, EXAMPLE_CONSTRAINTS,
+                    forecast=forecast.sample(frac=1.0, random_state=2), policy="newsvendor")
+    pd.testing.assert_frame_equal(ordered, shuffled)

@@ -21,6 +21,7 @@ __all__ = [
     "per_sku",
     "require_frame",
     "require_columns",
+    "sku_codes",
     "sku_column",
     "numeric_column",
     "check_array",
@@ -50,24 +51,88 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], table: str) -> Non
         )
 
 
-def sku_column(df: pd.DataFrame, table: str, *, unique: bool = True) -> NDArray[np.object_]:
-    """Return the ``sku`` column as an object array of strings, checked for gaps and duplicates."""
+def sku_codes(
+    df: pd.DataFrame, table: str, *, unique: bool = True, known: NDArray[np.object_] | None = None
+) -> tuple[NDArray[np.int64], NDArray[np.object_]]:
+    """The ``sku`` column as integer codes into its distinct SKUs, checked for gaps (and duplicates).
+
+    Each row's SKU is ``names[codes[row]]``; ``names`` holds each distinct SKU once (as
+    ``str``), in order of first appearance. SKU strings are hashed once per distinct SKU:
+    runs of equal neighbouring rows (a forecast sorted by SKU) are collapsed first, and
+    when the distinct SKUs are exactly ``known`` (a catalog's SKUs, in its order) they are
+    not hashed at all.
+
+    Parameters
+    ----------
+    df : DataFrame
+    table : str
+        Table name for messages.
+    unique : bool
+        Refuse a SKU listed on more than one row.
+    known : array of str, optional
+        Unique SKUs the column is expected to list (in that order), for the fast path.
+
+    Raises
+    ------
+    PlanningError
+        Naming the first empty SKU (NaN, None, "" or an infinite number) or, with
+        ``unique``, the first SKU listed twice.
+    """
     require_columns(df, ["sku"], table)
     raw = df["sku"]
-    text = raw.astype(str)
-    empty = raw.isna().to_numpy() | (text == "").to_numpy()
+    values = raw.to_numpy(dtype=object)
+    n = values.size
+    # equal neighbours have equal text only within one type (1 == 1.0 == True, -0.0 == 0.0)
+    if raw.dtype.kind in "iuT" or isinstance(raw.dtype, pd.StringDtype) or (
+        raw.dtype.kind == "O" and pd.api.types.infer_dtype(values, skipna=False) == "string"
+    ):
+        heads = _run_heads(values)
+    else:
+        heads = np.arange(n, dtype=np.int64)
+    text = raw.iloc[heads].astype(str).to_numpy(dtype=object)  # same conversion as the whole column
+    empty = pd.isna(values[heads]) | (text == "")
     if raw.dtype.kind == "f":
-        empty |= np.isinf(raw.to_numpy(dtype=np.float64))
+        empty |= np.isinf(raw.to_numpy(dtype=np.float64)[heads])
     if empty.any():
-        value = raw.iloc[int(np.flatnonzero(empty)[0])]
+        value = raw.iloc[int(heads[int(np.flatnonzero(empty)[0])])]
         raise PlanningError(f"{table} has an empty SKU", column="sku", value=value)
-    skus = text.to_numpy(dtype=object)
-    if unique:
-        duplicated = text.duplicated().to_numpy()
-        if duplicated.any():
-            dup = skus[int(np.flatnonzero(duplicated)[0])]
-            raise PlanningError(f"{table} lists SKU more than once", column="sku", sku=dup)
-    return skus
+    lengths = np.diff(np.append(heads, n))
+    if known is not None and text.size == known.size and (not unique or text.size == n) and _same(text, known):
+        return np.repeat(np.arange(text.size, dtype=np.int64), lengths), known
+    head_codes, names = pd.factorize(text)
+    codes = np.repeat(np.asarray(head_codes, dtype=np.int64), lengths)
+    if unique and names.size < n:
+        # codes are numbered in order of first appearance: a row repeats an earlier SKU
+        # exactly when its code is not above every code before it
+        seen = np.maximum.accumulate(np.r_[np.int64(-1), codes[:-1]])
+        dup = int(np.flatnonzero(codes <= seen)[0])
+        raise PlanningError(f"{table} lists SKU more than once", column="sku", sku=str(names[codes[dup]]))
+    return codes, np.asarray(names, dtype=object)
+
+
+def _run_heads(values: NDArray[np.object_]) -> NDArray[np.int64]:
+    """Rows whose value differs from the row before (every row when values cannot be compared)."""
+    if values.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    change = np.ones(values.size, dtype=bool)
+    try:
+        np.not_equal(values[1:], values[:-1], out=change[1:])
+    except (TypeError, ValueError):  # cells that do not compare to a single bool (pd.NA, arrays)
+        change[:] = True
+    return np.flatnonzero(change)
+
+
+def _same(text: NDArray[np.object_], known: NDArray[np.object_]) -> bool:
+    try:
+        return bool(np.equal(text, known).all())
+    except (TypeError, ValueError):
+        return False
+
+
+def sku_column(df: pd.DataFrame, table: str, *, unique: bool = True) -> NDArray[np.object_]:
+    """Return the ``sku`` column as an object array of strings, checked for gaps and duplicates."""
+    codes, names = sku_codes(df, table, unique=unique)
+    return names if unique else names[codes]
 
 
 def check_columns(
@@ -216,7 +281,8 @@ def check_array(
     if raw.dtype.kind in _KIND_NAMES:
         raise PlanningError(f"{table}: values are {_KIND_NAMES[raw.dtype.kind]}, not numbers", column=column)
     arr = np.asarray(raw, dtype=np.float64)
-    bad = np.isnan(arr) | (np.isinf(arr) if not allow_inf else np.isneginf(arr))
+    finite = np.isfinite(arr)
+    bad = ~finite if not allow_inf else np.isnan(arr) | np.isneginf(arr)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise PlanningError(f"{table}: value is NaN or infinite", column=column, sku=skus[i], value=float(arr[i]))
@@ -239,15 +305,20 @@ def check_array(
                 value=float(arr[i]),
             )
     if integer:
-        finite = np.isfinite(arr)
-        frac = np.zeros(arr.shape, dtype=bool)
-        frac[finite] = np.abs(arr[finite] - np.round(arr[finite])) > 1e-9
+        if finite.all():
+            rounded = np.round(arr)
+            frac = np.abs(arr - rounded) > 1e-9
+        else:  # an allowed inf stays inf
+            safe = np.where(finite, arr, 0.0)
+            whole = np.round(safe)
+            frac = np.abs(safe - whole) > 1e-9
+            rounded = np.where(finite, whole, arr)
         if frac.any():
             i = int(np.flatnonzero(frac)[0])
             raise PlanningError(
                 f"{table}: value must be a whole number", column=column, sku=skus[i], value=float(arr[i])
             )
-        arr = np.where(finite, np.round(arr), arr)
+        arr = rounded
     return arr
 
 
@@ -278,9 +349,12 @@ def numeric_column(
     series = df[column]
     _refuse_non_numbers(series, column, skus, table)
     numeric = pd.to_numeric(series, errors="coerce")
-    not_numeric = numeric.isna() & series.notna()
+    if series.dtype.kind in "iuf":  # already numbers: nothing can fail to convert
+        not_numeric = np.zeros(0, dtype=bool)
+    else:
+        not_numeric = (numeric.isna() & series.notna()).to_numpy()
     if not_numeric.any():
-        i = int(np.flatnonzero(not_numeric.to_numpy())[0])
+        i = int(np.flatnonzero(not_numeric)[0])
         raise PlanningError(f"{table}: value is not a number", column=column, sku=skus[i], value=series.iloc[i])
     arr = numeric.to_numpy(dtype=np.float64, na_value=np.nan)
     if blank is not None:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core._frame import ExtraColumns, check_array, check_columns, numeric_column, require_frame, sku_column
+from hybridinv.core._frame import ExtraColumns, check_array, check_columns, numeric_column, require_frame, sku_codes
 from hybridinv.core.errors import PlanningError
 from hybridinv.core.limits import MAX_LEAD_TIME, MAX_QUANTITY
 
@@ -99,14 +99,20 @@ class Catalog:
     price: NDArray[np.float64] = field(default=None)  # type: ignore[assignment,arg-type]
 
     def __post_init__(self) -> None:
-        sku = np.asarray(self.sku, dtype=object).reshape(-1)
-        sku = np.array([str(s) for s in sku], dtype=object)
+        self._finish(checked_text=False)
+
+    def _finish(self, checked_text: bool) -> None:
+        """Convert and validate the fields; ``checked_text``: ``sku`` (unique) and ``supplier`` are str already."""
+        if checked_text:
+            sku = self.sku
+        else:
+            sku = np.asarray(self.sku, dtype=object).reshape(-1)
+            sku = np.array([str(s) for s in sku], dtype=object)
         n = sku.size
         if n == 0:
             raise PlanningError("catalog has no SKUs", column="sku")
-        uniq, counts = np.unique(sku.astype(str), return_counts=True)
-        if (counts > 1).any():
-            raise PlanningError("catalog lists SKU more than once", column="sku", sku=uniq[counts > 1][0])
+        if not checked_text:
+            sku_codes(pd.DataFrame({"sku": sku}, copy=False), _TABLE)  # raises naming a duplicate
         object.__setattr__(self, "sku", sku)
         for f in fields(self):
             if f.name in ("sku", "supplier"):
@@ -121,7 +127,9 @@ class Catalog:
             supplier = np.full(n, "default", dtype=object)
         supplier = np.asarray(supplier, dtype=object)
         supplier = np.broadcast_to(supplier, (n,)).copy() if supplier.ndim == 0 else supplier
-        object.__setattr__(self, "supplier", np.array([str(s) for s in supplier], dtype=object))
+        if not checked_text:
+            supplier = np.array([str(s) for s in supplier], dtype=object)
+        object.__setattr__(self, "supplier", supplier)
         self._validate()
         object.__setattr__(self, "lead_time", self.lead_time.astype(np.int64))
         object.__setattr__(self, "shelf_life", self.shelf_life.astype(np.int64))
@@ -192,7 +200,7 @@ class Catalog:
         """
         df = require_frame(df, _TABLE)
         check_columns(df, [*CATALOG_REQUIRED, *CATALOG_OPTIONAL], _TABLE, extra_columns)
-        skus = sku_column(df, _TABLE)
+        _, skus = sku_codes(df, _TABLE)  # unique: the distinct SKUs are the rows
         kw: dict[str, Any] = {"sku": skus}
         for name in CATALOG_REQUIRED[1:]:
             kw[name] = numeric_column(df, name, skus, _TABLE, allow_inf=False)
@@ -216,7 +224,16 @@ class Catalog:
             )
         if "supplier" in df.columns:
             kw["supplier"] = df["supplier"].fillna("default").astype(str).to_numpy(dtype=object)
-        return cls(**kw)
+        return cls._checked(kw)
+
+    @classmethod
+    def _checked(cls, values: dict[str, Any]) -> Catalog:
+        """A catalog whose ``sku`` (unique) and ``supplier`` values are str already; the rest is validated."""
+        catalog = object.__new__(cls)
+        for f in fields(cls):
+            object.__setattr__(catalog, f.name, values.get(f.name))
+        catalog._finish(checked_text=True)
+        return catalog
 
     def to_frame(self) -> pd.DataFrame:
         """Return the catalog as a DataFrame (one row per SKU, all columns)."""
@@ -238,12 +255,20 @@ class Catalog:
 
     @cached_property
     def _index(self) -> pd.Index:
-        """The SKUs as a pandas index (built once per catalog) for :meth:`positions`."""
-        return pd.Index(self.sku.astype(str))
+        """The SKUs as a pandas index, built once per catalog (with its hash table) for :meth:`positions`."""
+        return pd.Index(self.sku, dtype=object)
 
     def positions(self, skus: ArrayLike, table: str, column: str = "sku") -> NDArray[np.int64]:
-        """Map SKU identifiers to catalog positions; raise on any SKU not in the catalog."""
-        names = np.asarray(skus, dtype=object).reshape(-1).astype(str)
+        """Map SKU identifiers to catalog positions; raise on any SKU not in the catalog.
+
+        SKUs listed in catalog order (the usual case) are recognized in one comparison
+        pass; others are looked up in the catalog's hash table, built on first use.
+        """
+        names = np.asarray(skus, dtype=object).reshape(-1)
+        if names.size and not _all_str(names):
+            names = np.array([str(s) for s in names], dtype=object)
+        if names.size == self.sku.size and _equal(names, self.sku):
+            return np.arange(names.size, dtype=np.int64)
         out = np.asarray(self._index.get_indexer(names), dtype=np.int64)
         missing = out < 0
         if missing.any():
@@ -262,3 +287,11 @@ class Catalog:
         if unknown:
             raise PlanningError(f"unknown catalog field(s) {sorted(unknown)}")
         return replace(self, **changes)
+
+
+def _all_str(values: NDArray[np.object_]) -> bool:
+    return bool(pd.api.types.infer_dtype(values, skipna=False) == "string")
+
+
+def _equal(a: NDArray[np.object_], b: NDArray[np.object_]) -> bool:
+    return bool(np.equal(a, b).all())

@@ -16,6 +16,7 @@ from hybridinv.core._frame import (
     numeric_column,
     require_columns,
     require_frame,
+    sku_codes,
     sku_column,
 )
 from hybridinv.core.catalog import Catalog
@@ -91,6 +92,33 @@ class InventoryState:
             arr.setflags(write=False)
             object.__setattr__(self, name, arr)
 
+    @classmethod
+    def _trusted(
+        cls,
+        sku: NDArray[np.object_],
+        on_hand: NDArray[np.float64],
+        backorders: NDArray[np.float64],
+        pipeline: NDArray[np.float64],
+    ) -> InventoryState:
+        """A state from arrays that are valid already, without checking them again.
+
+        For library code only, deriving a state from validated data: a state reordered
+        to a catalog (:meth:`aligned`), read from a frame whose columns were checked
+        (:meth:`from_frame`), or the simulator's and an observation's current state (the
+        simulator keeps stock, backorders and open orders whole and >= 0). ``sku`` must be
+        unique str, ``on_hand``/``backorders`` of shape (n,), ``pipeline`` of shape (n, W).
+        The arrays are not copied: read-only arrays are stored as they are, writable ones as
+        read-only views.
+        """
+        state = object.__new__(cls)
+        for name, arr in (("sku", sku), ("on_hand", on_hand), ("backorders", backorders), ("pipeline", pipeline)):
+            view = np.asarray(arr)
+            if view.flags.writeable:
+                view = view.view()
+                view.setflags(write=False)
+            object.__setattr__(state, name, view)
+        return state
+
     # ------------------------------------------------------------------ pandas edge
     @classmethod
     def from_frame(
@@ -123,7 +151,7 @@ class InventoryState:
             suggestions=slots,
             hints=_PIPELINE_HINTS,
         )
-        skus = sku_column(df, _TABLE)
+        _, skus = sku_codes(df, _TABLE, known=None if catalog is None else catalog.sku)  # unique
         require_columns(df, ["on_hand"], _TABLE)
         on_hand = numeric_column(df, "on_hand", skus, _TABLE, integer=True, maximum=MAX_QUANTITY)
         back = numeric_column(df, "backorders", skus, _TABLE, default=0.0, integer=True, maximum=MAX_QUANTITY)
@@ -134,7 +162,7 @@ class InventoryState:
         pipe = np.zeros((len(skus), width))
         for k, col in wide:
             pipe[:, k] = numeric_column(df, col, skus, _TABLE, integer=True, maximum=MAX_QUANTITY)
-        state = cls(sku=skus, on_hand=on_hand, backorders=back, pipeline=pipe)
+        state = cls._trusted(skus, on_hand, back, pipe)  # every column was checked above
         if open_orders is not None:
             state = state.with_open_orders(open_orders, extra_columns=extra_columns)
         return state.aligned(catalog) if catalog is not None else state
@@ -182,11 +210,13 @@ class InventoryState:
         if pos.size != catalog.n_skus:
             missing = sorted(set(catalog.sku) - set(self.sku))
             raise PlanningError("state has no row for a catalog SKU", column="sku", sku=missing[0])
-        order = np.empty_like(pos)
-        order[pos] = np.arange(pos.size)
         back, pipe = self.backorders, self.pipeline
         assert back is not None and pipe is not None  # always set by __post_init__
-        return InventoryState(self.sku[order], self.on_hand[order], back[order], pipe[order])
+        if np.array_equal(pos, np.arange(pos.size)):
+            return self if self.sku is catalog.sku else InventoryState._trusted(catalog.sku, self.on_hand, back, pipe)
+        order = np.empty_like(pos)
+        order[pos] = np.arange(pos.size)
+        return InventoryState._trusted(catalog.sku, self.on_hand[order], back[order], pipe[order])
 
     @classmethod
     def empty(cls, catalog: Catalog, on_hand: ArrayLike = 0.0, width: int = 1) -> InventoryState:

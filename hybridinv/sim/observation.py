@@ -29,6 +29,7 @@ class Observation:
     def __init__(self, sim: Simulator | None = None) -> None:
         self._sim = sim
         self._cache: dict[str, NDArray[np.float64]] = {}
+        self._state: InventoryState | None = None
         if sim is not None:
             self.period = sim.t
             self.catalog: Catalog = sim.scenario.catalog
@@ -240,5 +241,11 @@ class Observation:
         return np.asarray(window.T)
 
     def state(self) -> InventoryState:
-        """The state as an :class:`InventoryState` (for the repair layer)."""
-        return InventoryState(self.catalog.sku, self.on_hand, self.backorders, self.pipeline)
+        """The state as an :class:`InventoryState` (for the repair layer).
+
+        Not validated again: an observation holds a validated state (:meth:`from_state`)
+        or the simulator's, whose stock, backorders and open orders stay whole and >= 0.
+        """
+        if self._state is None:
+            self._state = InventoryState._trusted(self.catalog.sku, self.on_hand, self.backorders, self.pipeline)
+        return self._state

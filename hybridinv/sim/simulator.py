@@ -366,4 +366,4 @@ class Simulator:
 
     def state(self) -> InventoryState:
         """The current state as an :class:`InventoryState` in catalog order."""
-        return InventoryState(self.scenario.catalog.sku, self.on_hand(), self.backorders(), self.pipeline())
+        return InventoryState._trusted(self.scenario.catalog.sku, self.on_hand(), self.backorders(), self.pipeline())

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from hybridinv import PlanningError
-from hybridinv.core._frame import check_array, check_columns, numeric_column, sku_column
+from hybridinv.core._frame import check_array, check_columns, numeric_column, sku_codes, sku_column
 
 
 def test_check_columns_names_the_closest_known_column() -> None:
@@ -89,3 +89,52 @@ def test_check_array_maximum_spares_allowed_infinity() -> None:
         check_array([5, 11], "m", skus, "t", maximum=10)
     with pytest.raises(PlanningError, match="boolean"):
         check_array(np.array([True, False]), "m", skus, "t")
+
+
+# --------------------------------------------------------------------------- SKU codes
+
+
+def test_sku_codes_number_distinct_skus_in_order_of_first_appearance() -> None:
+    frame = pd.DataFrame({"sku": ["B", "B", "A", "C", "A", "B"]})
+    codes, names = sku_codes(frame, "forecast", unique=False)
+    assert names.tolist() == ["B", "A", "C"]
+    assert codes.tolist() == [0, 0, 1, 2, 1, 0]
+    assert sku_column(frame, "forecast", unique=False).tolist() == frame["sku"].tolist()
+
+
+def test_sku_codes_read_numbers_as_text_like_the_column_would() -> None:
+    codes, names = sku_codes(pd.DataFrame({"sku": [7, 7, 12]}), "forecast", unique=False)
+    assert names.tolist() == ["7", "12"] and codes.tolist() == [0, 0, 1]
+    # in an object column, 1 and 1.0 are equal neighbours but different SKU texts
+    codes, names = sku_codes(pd.DataFrame({"sku": pd.Series([1, 1.0, "1"], dtype=object)}), "t", unique=False)
+    assert names.tolist() == ["1", "1.0"] and codes.tolist() == [0, 1, 0]
+
+
+@pytest.mark.parametrize("column", [["A", "B", "A"], ["A", "A", "B"], ["B", "A", "C", "C"]])
+def test_sku_codes_name_the_first_repeated_sku(column: list[str]) -> None:
+    first_repeat = next(sku for i, sku in enumerate(column) if sku in column[:i])
+    with pytest.raises(PlanningError, match="lists SKU more than once") as info:
+        sku_codes(pd.DataFrame({"sku": column}), "state")
+    assert info.value.sku == first_repeat
+
+
+@pytest.mark.parametrize("empty", [None, np.nan, "", pd.NA])
+def test_sku_codes_refuse_an_empty_sku_inside_a_run(empty: object) -> None:
+    frame = pd.DataFrame({"sku": pd.Series(["A", "A", empty, empty, "B"], dtype=object)})
+    with pytest.raises(PlanningError, match="has an empty SKU"):
+        sku_codes(frame, "forecast", unique=False)
+
+
+def test_sku_codes_in_the_known_order_are_not_hashed(monkeypatch: pytest.MonkeyPatch) -> None:
+    known = np.array(["A", "B", "C"], dtype=object)
+    frame = pd.DataFrame({"sku": np.repeat(known, 4)})
+
+    def no_factorize(*args: object, **kwargs: object) -> None:
+        raise AssertionError("factorize called")
+
+    monkeypatch.setattr(pd, "factorize", no_factorize)
+    codes, names = sku_codes(frame, "forecast", unique=False, known=known)
+    assert names is known and codes.tolist() == [0] * 4 + [1] * 4 + [2] * 4
+    # a table listing a SKU twice never takes the fast path
+    with pytest.raises(AssertionError, match="factorize called"):
+        sku_codes(pd.DataFrame({"sku": ["A", "A", "B", "C"]}), "state", known=known)

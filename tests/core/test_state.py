@@ -232,3 +232,33 @@ def test_the_readme_state_example_names_columns_the_state_reads() -> None:
     frame = pd.DataFrame({column: [1] for column in named}).assign(sku=["A"])
     state = InventoryState.from_frame(frame)
     assert state.pipeline is not None and state.pipeline[0, 0] == 1  # pipeline_0: this period's slot
+
+
+def test_aligned_state_is_the_validated_state_reordered(catalog: Catalog) -> None:
+    state = InventoryState(catalog.sku[::-1], np.array([3.0, 2.0, 1.0]), np.array([0.0, 1.0, 0.0]),
+                           np.array([[1.0, 0.0], [0.0, 2.0], [5.0, 0.0]]))
+    aligned = state.aligned(catalog)
+    assert aligned.sku.tolist() == catalog.sku.tolist()
+    np.testing.assert_array_equal(aligned.on_hand, [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(aligned.backorders, [0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(aligned.pipeline, [[5.0, 0.0], [0.0, 2.0], [1.0, 0.0]])
+    assert aligned.aligned(catalog) is aligned  # already in catalog order: nothing to do
+    for arr in (aligned.sku, aligned.on_hand, aligned.backorders, aligned.pipeline):
+        assert not arr.flags.writeable
+
+
+def test_trusted_state_stores_read_only_views_without_copying() -> None:
+    on_hand = np.array([1.0, 2.0])
+    state = InventoryState._trusted(np.array(["A", "B"], dtype=object), on_hand, np.zeros(2), np.zeros((2, 1)))
+    assert np.shares_memory(state.on_hand, on_hand)
+    assert not state.on_hand.flags.writeable and on_hand.flags.writeable  # the caller's array is untouched
+    with pytest.raises(ValueError):
+        state.on_hand[0] = 5.0
+
+
+def test_state_from_frame_in_catalog_order_skips_the_lookup(catalog: Catalog) -> None:
+    frame = pd.DataFrame({"sku": catalog.sku, "on_hand": [1, 2, 3]})
+    state = InventoryState.from_frame(frame, catalog=catalog)
+    assert state.sku is catalog.sku or state.sku.tolist() == catalog.sku.tolist()
+    reordered = InventoryState.from_frame(frame.iloc[::-1], catalog=catalog)
+    np.testing.assert_array_equal(reordered.on_hand, state.on_hand)
