@@ -104,9 +104,12 @@ def forecast_arrays(
         else:
             spread = _std_from_quantiles(df, skus)
         inside = step < horizon
-        mean[pos[inside], step[inside]] = values[inside]
+        if not inside.all():
+            pos, step, values = pos[inside], step[inside], values[inside]
+            spread = None if spread is None else spread[inside]
+        mean[pos, step] = values
         if spread is not None:
-            std[pos[inside], step[inside]] = spread[inside]
+            std[pos, step] = spread
     from_catalog = np.isnan(mean).all(axis=1)
     fallback_mean = catalog.demand_mean
     missing = from_catalog & np.isnan(fallback_mean)

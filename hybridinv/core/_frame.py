@@ -295,7 +295,7 @@ def check_array(
                 f"{table}: value must be {op} {minimum:g}", column=column, sku=skus[i], value=float(arr[i])
             )
     if maximum is not None:
-        high = np.isfinite(arr) & (arr > maximum)
+        high = finite & (arr > maximum)
         if high.any():
             i = int(np.flatnonzero(high)[0])
             raise PlanningError(
