@@ -4,14 +4,20 @@ Run: ``python benchmarks/bench_plan.py`` (``--quick``: up to 100,000 SKUs). Targ
 10,000 SKUs, and time per SKU roughly flat from 10,000 to 1,000,000 SKUs. Besides the total,
 each input step is timed on its own with the same frames (catalog, state, forecast: reading and
 validating the frames), and the repair's own time is read from the plan's diagnostics.
-Writes the ``plan`` section of benchmarks/RESULTS.md.
+``--before PATH`` runs the same measurements on another checkout of the package (a
+subprocess with ``PYTHONPATH=PATH``, e.g. ``git worktree add /tmp/old <commit>``) right
+before, and shows its totals and input steps side by side. Writes the ``plan`` section of
+benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
+import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -30,6 +36,10 @@ PERIODS = 8
 HEADER = (
     "| SKUs | policy | ms per plan() | µs per SKU | catalog ms | state ms | forecast ms | repair ms "
     "| certified repair gap | budget used |"
+)
+BEFORE_HEADER = (
+    "| SKUs | policy | ms per plan() before → now | µs per SKU before → now | catalog ms | state ms "
+    "| forecast ms | repair ms | certified repair gap | budget used |"
 )
 
 
@@ -92,26 +102,64 @@ def time_plan(policy: str, n: int, repeats: int = 5) -> dict[str, Any]:
             "diag": out.attrs["diagnostics"]}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="stop at 100,000 SKUs")
-    args = parser.parse_args()
-    load = os.getloadavg()[0]
-    sizes = [(1_000, 5), (10_000, 5), (100_000, 3)] + ([] if args.quick else [(1_000_000, 3)])
-    rows = []
+def measure(quick: bool) -> list[dict[str, Any]]:
+    """Every (size, policy) case: seconds per step, gap and budget use."""
+    sizes = [(1_000, 5), (10_000, 5), (100_000, 3)] + ([] if quick else [(1_000_000, 3)])
+    cases = []
     for n, repeats in sizes:
         for policy in ("hybrid", "newsvendor", "base_stock"):
             if n >= 1_000_000 and policy != "base_stock":
                 continue  # one policy at 1M keeps the run short; the input steps do not depend on it
             t = time_plan(policy, n, repeats)
-            diag = t["diag"]
-            rows.append(
-                f"| {n:,} | {policy} | {t['total'] * 1000:,.0f} | {t['total'] / n * 1e6:.1f} "
-                f"| {t['catalog'] * 1000:,.0f} | {t['state'] * 1000:,.0f} | {t['forecast'] * 1000:,.0f} "
-                f"| {t['repair'] * 1000:,.0f} | {diag.get('gap', float('nan')):.4%} | {diag['budget_used']:.3f} |"
-            )
-            print(rows[-1], flush=True)
+            diag = t.pop("diag")
+            cases.append({"n": n, "policy": policy, **t, "gap": diag.get("gap", float("nan")),
+                          "budget_used": diag["budget_used"]})
+            print(json.dumps(cases[-1]), file=sys.stderr, flush=True)
+    return cases
+
+
+def _before(path: str, quick: bool) -> dict[tuple[int, str], dict[str, Any]]:
+    """The same cases measured on the checkout at ``path``, in a subprocess."""
+    env = dict(os.environ, PYTHONPATH=path)
+    command = [sys.executable, __file__, "--json"] + (["--quick"] if quick else [])
+    out = subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
+    return {(case["n"], case["policy"]): case for case in json.loads(out)}
+
+
+def _ms(before: dict[str, Any] | None, now: dict[str, Any], key: str) -> str:
+    return f"{now[key] * 1000:,.0f}" if before is None else f"{before[key] * 1000:,.0f} → {now[key] * 1000:,.0f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="stop at 100,000 SKUs")
+    parser.add_argument("--before", default=None, help="another checkout to measure side by side")
+    parser.add_argument("--json", action="store_true", help="print the measurements as JSON only")
+    args = parser.parse_args()
+    if args.json:
+        print(json.dumps(measure(args.quick)))
+        return
+    load = os.getloadavg()[0]
+    before = _before(args.before, args.quick) if args.before else None
+    rows = []
+    for now in measure(args.quick):
+        old = None if before is None else before[(now["n"], now["policy"])]
+        n = now["n"]
+        per_sku = f"{now['total'] / n * 1e6:.1f}"
+        if old is not None:
+            per_sku = f"{old['total'] / n * 1e6:.1f} → {per_sku}"
+        rows.append(
+            f"| {n:,} | {now['policy']} | {_ms(old, now, 'total')} | {per_sku} | {_ms(old, now, 'catalog')} "
+            f"| {_ms(old, now, 'state')} | {_ms(old, now, 'forecast')} | {_ms(old, now, 'repair')} "
+            f"| {now['gap']:.4%} | {now['budget_used']:.3f} |"
+        )
+        print(rows[-1], flush=True)
     table = "\n".join(rows)
+    header = HEADER if before is None else BEFORE_HEADER
+    compared = "" if before is None else (
+        f" \"before → now\": the same measurements on `{args.before}` (the code before this change), run"
+        " just before in the same session."
+    )
     markdown = f"""## plan() end to end
 
 `python benchmarks/bench_plan.py` — catalog, state and an 8-period forecast as DataFrames in (the forecast
@@ -120,9 +168,9 @@ with capacity and budget binding, and the explained plan frame out. Median of 5 
 SKUs). The input steps are timed on their own with the same frames: `Catalog.from_frame`,
 `InventoryState.from_frame` against the catalog, and `forecast_arrays` (reading and checking the
 forecast); "repair" is the repair's own `solve_time`. Machine: {machine()}; shared with other jobs,
-1-minute load average at start {load:.1f}.
+1-minute load average at start {load:.1f}.{compared}
 
-{HEADER}
+{header}
 |---:|---|---:|---:|---:|---:|---:|---:|---:|---:|
 {table}
 
