@@ -6,12 +6,14 @@ import json
 import math
 import sys
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
 
 from hybridinv.cli._io import read_csv
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["TABLE_COLUMNS", "command", "plan_table"]
 
@@ -168,6 +170,8 @@ def plan_table(result: pd.DataFrame) -> str:
     decimals; NaN (a policy without targets) prints as ``-``. Text cells a spreadsheet would
     evaluate are escaped as in the CSV (:func:`hybridinv.core.outputs.escape_formulas`).
     """
+    import pandas as pd  # here, so that ``hybridinv plan --help`` does not import pandas
+
     from hybridinv.core.outputs import escape_formulas
 
     columns = [c for c in TABLE_COLUMNS if c in result.columns]
