@@ -57,6 +57,8 @@ def heavy_modules(code: str, source: Path) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--before", type=Path, default=None, help="another checkout to time side by side")
+    parser.add_argument("--before-label", default="the checkout given by --before",
+                        help="how the other checkout is named in RESULTS.md")
     args = parser.parse_args()
     load = os.getloadavg()[0]
     rows = []
@@ -79,8 +81,7 @@ def main() -> None:
 
 `python benchmarks/bench_import.py --before <checkout>` — wall time of a fresh `python -c ...` process
 (median of 7), the interpreter's own start included. Machine: {machine()}; shared with other jobs,
-1-minute load average at start {load:.1f}. "Before" is the tree before the imports were made lazy
-(commit 1b34146), timed in the same run.
+1-minute load average at start {load:.1f}. "Before": {args.before_label}, timed in the same run.
 
 {header}
 {table}

@@ -134,6 +134,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="stop at 100,000 SKUs")
     parser.add_argument("--before", default=None, help="another checkout to measure side by side")
+    parser.add_argument("--before-label", default=None, help="how the other checkout is named in RESULTS.md")
     parser.add_argument("--json", action="store_true", help="print the measurements as JSON only")
     args = parser.parse_args()
     if args.json:
@@ -157,8 +158,8 @@ def main() -> None:
     table = "\n".join(rows)
     header = HEADER if before is None else BEFORE_HEADER
     compared = "" if before is None else (
-        f" \"before → now\": the same measurements on `{args.before}` (the code before this change), run"
-        " just before in the same session."
+        f" \"before → now\": the same measurements on {args.before_label or args.before}, run just before in"
+        " the same session."
     )
     markdown = f"""## plan() end to end
 

@@ -152,6 +152,7 @@ def measure(report: Callable[[str, float], None]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--before", default=None, help="another checkout to measure side by side")
+    parser.add_argument("--before-label", default=None, help="how the other checkout is named in RESULTS.md")
     parser.add_argument("--json", action="store_true", help="print the measurements as JSON only")
     args = parser.parse_args()
     rows: list[tuple[str, float]] = []
@@ -177,8 +178,8 @@ def main() -> None:
     if before:
         table = ["| case | M SKU-periods / s before | now |", "|---|---:|---:|"]
         table += [f"| {label} | {before[label] / 1e6:.2f} | {rate / 1e6:.2f} |" for label, rate in rows]
-        compared = (f" \"Before\": the same cases on `{args.before}` (the code before the lean step), run just "
-                    "before in the same session.")
+        compared = (f" \"Before\": the same cases on {args.before_label or args.before}, run just before in the "
+                    "same session.")
     else:
         table = ["| case | M SKU-periods / s |", "|---|---:|"]
         table += [f"| {label} | {rate / 1e6:.2f} |" for label, rate in rows]
