@@ -39,7 +39,7 @@ from hybridinv.rl.objective import TrainingObjective  # noqa: E402
 
 HELD_OUT = list(range(100, 110))
 TARGETS = (None, "fill_rate>=0.99", "fill_rate>=0.995")
-WEIGHTS = (0.0, 0.1, 0.3, 1.0, 3.0)
+WEIGHTS = (0.0, 0.1, 1.0, 10.0)
 INCUMBENT = "base_stock"
 
 
