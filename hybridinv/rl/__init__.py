@@ -1,5 +1,10 @@
 """Reinforcement learning: the hybrid agent, pure-RL baselines, training and model files.
 
+One :class:`Hybrid` = a target parameterization (:mod:`hybridinv.rl.parameterizations`)
+x a parameter map shared across SKUs (:mod:`hybridinv.rl.maps`) x a learner (ES, PPO, SAC);
+:class:`AdaptiveHybrid`, :class:`ResidualHybrid` and :class:`LinearHybrid` are named
+configurations of it.
+
 Importing this package does not import torch or stable-baselines3: the hybrid
 agent plans with a numpy forward pass (:mod:`hybridinv.rl.numpy_policy`).
 Training (:func:`train`, :class:`TrainConfig`) and the torch network are loaded
@@ -11,29 +16,42 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from hybridinv.rl.adaptive import AdaptiveHybrid
-from hybridinv.rl.hybrid import Hybrid, models_directory, resolve_model_path
+from hybridinv.rl.hybrid import AdaptiveHybrid, Hybrid, LinearHybrid, ResidualHybrid
 from hybridinv.rl.integrity import hash_model_files, write_file_hashes
-from hybridinv.rl.linear import LinearHybrid
+from hybridinv.rl.maps import LinearMap, NetworkMap
 from hybridinv.rl.model_file import ModelFile, ModelFileError, load_model, save_model
 from hybridinv.rl.numpy_policy import SharedPolicyNetwork
+from hybridinv.rl.parameterizations import (
+    CappedBaseStockTargets,
+    ForecastSSTargets,
+    SafetyStockTargets,
+    WeightedBaseStockTargets,
+)
+from hybridinv.rl.paths import models_directory, resolve_model_path
 from hybridinv.rl.pure import PureRL
 from hybridinv.rl.tabular import QLearning, SingleSkuDiscreteEnv
 from hybridinv.rl.variants import Curriculum, DomainRandomization
 
 __all__ = [
     "AdaptiveHybrid",
+    "CappedBaseStockTargets",
     "Curriculum",
     "DomainRandomization",
+    "ForecastSSTargets",
     "Hybrid",
     "LinearHybrid",
+    "LinearMap",
     "ModelFile",
     "ModelFileError",
+    "NetworkMap",
     "PureRL",
     "QLearning",
+    "ResidualHybrid",
+    "SafetyStockTargets",
     "SharedPolicyNetwork",
     "SingleSkuDiscreteEnv",
     "TrainConfig",
+    "WeightedBaseStockTargets",
     "hash_model_files",
     "load_model",
     "models_directory",

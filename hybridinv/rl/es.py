@@ -16,9 +16,11 @@ policies, not demand paths. Fitness is minus the average simulated cost
 
 Every ``eval_every`` generations the mean ``theta`` is evaluated on fixed
 validation seeds and the best evaluated parameters are kept; generation 0 is
-the starting point, so with the residual parametrization
-(:mod:`hybridinv.rl.residual`, zero output = capped base-stock) a trained model
-is never worse than its base policy on the validation seeds.
+the starting point, so with a correcting parameterization (zero output = the base
+policy, :mod:`hybridinv.rl.parameterizations`) a trained model is never worse than its
+base policy on the validation seeds. The trainers of the hybrid's configurations
+(:func:`hybridinv.rl.adaptive.train_adaptive`, :func:`hybridinv.rl.residual.train_residual`,
+:func:`hybridinv.rl.linear.train_linear`) build on this module, never the other way round.
 
 References
 ----------
@@ -53,7 +55,6 @@ __all__ = [
     "flatten",
     "network_cost_function",
     "policy_cost_function",
-    "train_residual",
     "unflatten",
 ]
 
@@ -504,47 +505,3 @@ def evolve_model(
     if out is not None:
         save_model(out, weights_of(result.theta), meta)
     return meta, result
-
-
-def train_residual(
-    scenario: Any,
-    out: str | Path,
-    config: ESConfig,
-    hidden: int = 16,
-    periods: int | None = None,
-    workers: int = 1,
-    progress: bool = True,
-    scenario_name: str | None = None,
-) -> tuple[Any, ESResult]:
-    """Train a :class:`~hybridinv.rl.residual.ResidualHybrid` on ``scenario`` by ES and save it.
-
-    The network starts with random hidden layers and a zero output layer (the
-    fitted capped base-stock policy); the model directory is rewritten whenever
-    the validation cost improves (crash-safe checkpoints).
-
-    Returns
-    -------
-    (ResidualHybrid, ESResult)
-    """
-    from hybridinv.envs.features import GLOBAL_FEATURES, SKU_FEATURES
-    from hybridinv.rl.residual import ResidualHybrid, residual_metadata, zero_output
-
-    out = Path(out)
-    random = SharedPolicyNetwork.random(len(SKU_FEATURES), len(GLOBAL_FEATURES), hidden=hidden, seed=config.seed)
-    template = zero_output(random)
-    cost = network_cost_function(scenario, template, lambda net: ResidualHybrid(net), periods, workers)
-    meta, result = evolve_model(
-        scenario,
-        out,
-        config,
-        cost,
-        flatten(template),
-        lambda theta: unflatten(template, theta),
-        residual_metadata(),
-        {"hidden": hidden},
-        periods,
-        workers,
-        progress,
-        scenario_name,
-    )
-    return ResidualHybrid(unflatten(template, result.theta), metadata=meta), result

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hybridinv.core.errors import PlanningError
-from hybridinv.rl.hybrid import Hybrid, models_directory
+from hybridinv.rl.hybrid import Hybrid
 from hybridinv.rl.integrity import read_metadata
+from hybridinv.rl.paths import models_directory
 from hybridinv.rl.pure import PureRL
 
 if TYPE_CHECKING:

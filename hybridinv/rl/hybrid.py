@@ -1,43 +1,83 @@
-"""The hybrid agent: a SKU-shared network proposes (s, S) targets, the repair layer places orders.
+"""The hybrid agent: a target parameterization x a parameter map x a learner, then the repair layer.
 
-At every period the agent computes the normalized features of all SKUs
-(:func:`hybridinv.envs.features.observe`), runs the numpy forward pass of the
-shared network (:class:`~hybridinv.rl.numpy_policy.SharedPolicyNetwork`) to get
-two numbers per SKU, maps them to a reorder point ``s`` and an order-up-to
-level ``S`` (:func:`hybridinv.envs.actions.targets_from_action`), orders up to
-``S`` where the inventory position is at or below ``s``, and passes the desired
-orders through the optimization repair layer, which enforces MOQs, lot sizes,
-maximum orders, capacity and budget. Torch is never imported.
+One class, :class:`Hybrid`. Each period it asks its parameterization
+(:mod:`hybridinv.rl.parameterizations`) for the per-SKU features, runs the parameter map
+(:mod:`hybridinv.rl.maps`: linear or the SKU-shared network, the same weights for every SKU)
+to get the per-SKU outputs, and lets the parameterization turn them into targets and
+desired orders; the optimization repair layer then enforces MOQs, lot sizes, maximum
+orders, capacity and budget. The learner (``"es"``, ``"ppo"``, ``"sac"``) is what trained
+the map; model files record all three (:func:`hybridinv.rl.model_file.composition`).
+Inference is numpy only: torch is never imported.
+
+The earlier hybrid classes are configurations of it, kept for their constructors:
+
+========================  ========================  =============  ==========
+configuration             parameterization          map            learner
+========================  ========================  =============  ==========
+:class:`AdaptiveHybrid`   ``forecast_ss``           ``linear``     ES
+:class:`ResidualHybrid`   ``capped_base_stock``     ``network``    ES
+:class:`LinearHybrid`     ``weighted_base_stock``   ``linear``     ES
+``Hybrid.from_network``   ``safety_stock``          ``network``    PPO
+========================  ========================  =============  ==========
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.policies.base import TargetPolicy
-from hybridinv.rl.model_file import ModelFile, load_model
+from hybridinv.policies.base import Decision, TargetPolicy
+from hybridinv.policies.forecast_ss import ForecastSS
+from hybridinv.policies.rq import CappedBaseStock
+from hybridinv.rl.adaptive_features import TRUST_WIDTH, adaptive_features
+from hybridinv.rl.composition import correction_map, parts_of
+from hybridinv.rl.maps import LinearMap, NetworkMap, ParameterMap
+from hybridinv.rl.model_file import LEARNERS, ModelFile, load_model
 from hybridinv.rl.numpy_policy import SharedPolicyNetwork
+from hybridinv.rl.parameterizations import (
+    CappedBaseStockTargets,
+    Features,
+    ForecastSSTargets,
+    Parameterization,
+    SafetyStockTargets,
+    WeightedBaseStockTargets,
+    stock_by_arrival,
+)
+from hybridinv.rl.paths import INSTALLED_MODELS, models_directory, resolve_model_path
 
 if TYPE_CHECKING:
+    from hybridinv.policies.forecast_ss import Targets
     from hybridinv.sim.observation import Observation
 
-__all__ = ["Hybrid"]
+__all__ = [
+    "INSTALLED_MODELS",
+    "AdaptiveHybrid",
+    "Hybrid",
+    "LinearHybrid",
+    "ResidualHybrid",
+    "models_directory",
+    "resolve_model_path",
+]
 
 
 class Hybrid(TargetPolicy):
-    """Shared-network targets + optimization repair.
+    """Learned per-SKU parameters of a replenishment rule, then the optimization repair.
 
     Parameters
     ----------
-    network : SharedPolicyNetwork
-        Trained weights (see :meth:`load`).
+    parameterization : Parameterization
+        What the outputs mean (:mod:`hybridinv.rl.parameterizations`).
+    parameter_map : LinearMap or NetworkMap
+        Features -> outputs, shared across SKUs (:mod:`hybridinv.rl.maps`).
+    learner : {"es", "ppo", "sac"}
+        What trained (or trains) the map.
     repair : str or None, default "fast"
-        Repair backend (as in training, ``"fast"``); ``"highs"`` solves the
-        repair exactly; None only rounds (unconstrained catalogs).
+        Repair backend (as in training, ``"fast"``); ``"highs"`` solves the repair
+        exactly; None only rounds (unconstrained catalogs).
     metadata : dict, optional
         The model file's metadata (kept for reports).
     name : str, default "hybrid"
@@ -47,6 +87,8 @@ class Hybrid(TargetPolicy):
     >>> from hybridinv import scenarios, simulate
     >>> from hybridinv.rl import Hybrid
     >>> agent = Hybrid.load("hybrid_default")            # doctest: +SKIP
+    >>> agent.composition                                 # doctest: +SKIP
+    {'parameterization': 'forecast_ss', 'parameter_map': 'linear', 'learner': 'es'}
     >>> simulate(agent, scenarios.get("multi_50"), seeds=3)  # doctest: +SKIP
     """
 
@@ -54,24 +96,91 @@ class Hybrid(TargetPolicy):
 
     def __init__(
         self,
-        network: SharedPolicyNetwork,
+        parameterization: Parameterization,
+        parameter_map: ParameterMap,
+        learner: str = "es",
         repair: str | None = "fast",
         metadata: dict[str, Any] | None = None,
         name: str = "hybrid",
     ) -> None:
         super().__init__(repair=repair)
-        self.network = network
+        if learner not in LEARNERS:
+            raise ValueError(f"learner must be one of {LEARNERS}, got {learner!r}")
+        self.parameterization = parameterization.for_repair(repair)
+        self.parameter_map = parameter_map
+        self.learner = learner
         self.metadata = dict(metadata or {})
         self.name = name
 
     @classmethod
-    def load(cls, path: str | Path, repair: str | None = "fast", name: str | None = None) -> TargetPolicy:
+    def from_network(
+        cls,
+        network: SharedPolicyNetwork,
+        repair: str | None = "fast",
+        metadata: dict[str, Any] | None = None,
+        name: str = "hybrid",
+        learner: str = "ppo",
+    ) -> Hybrid:
+        """The network hybrid trained by PPO: safety-stock ``(s, S)`` from the shared network."""
+        return cls(SafetyStockTargets(), NetworkMap(network), learner, repair, metadata, name)
+
+    @property
+    def composition(self) -> dict[str, str]:
+        """``parameterization``, ``parameter_map`` and ``learner`` (as model files record them)."""
+        return {
+            "parameterization": self.parameterization.kind,
+            "parameter_map": self.parameter_map.kind,
+            "learner": self.learner,
+        }
+
+    @property
+    def network(self) -> SharedPolicyNetwork:
+        """The shared network of a network map (AttributeError for a linear map)."""
+        if not isinstance(self.parameter_map, NetworkMap):
+            raise AttributeError(f"{type(self).__name__} has a {self.parameter_map.kind} map, not a network")
+        return self.parameter_map.network
+
+    @property
+    def base(self) -> Any:
+        """The base policy the parameterization corrects (AttributeError if it has none)."""
+        base = getattr(self.parameterization, "base", None)
+        if base is None:
+            raise AttributeError(f"the {self.parameterization.kind} parameterization has no base policy")
+        return base
+
+    def reset(self, scenario: Any = None) -> None:
+        """Start of an episode: the parameterization refits its base where it has one."""
+        self.parameterization.reset(scenario)
+
+    def inputs(self, obs: Observation) -> Features:
+        """The features the map reads this period (chosen by the parameterization)."""
+        return self.parameterization.features(obs)
+
+    def outputs(self, obs: Observation) -> NDArray[np.float64]:
+        """The map's per-SKU outputs, shape (n, k)."""
+        inputs = self.inputs(obs)
+        return self.parameter_map(inputs.sku, inputs.glob)
+
+    def action(self, obs: Observation) -> tuple[NDArray[np.float64], Any]:
+        """The map's outputs and the parameterization's context (for a network: the demand scale)."""
+        inputs = self.inputs(obs)
+        return self.parameter_map(inputs.sku, inputs.glob), inputs.context
+
+    def targets(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        inputs = self.inputs(obs)
+        return self.parameterization.targets(obs, self.parameter_map(inputs.sku, inputs.glob), inputs)
+
+    def decide(self, obs: Observation) -> Decision:
+        inputs = self.inputs(obs)
+        return self.parameterization.decide(self, obs, self.parameter_map(inputs.sku, inputs.glob), inputs)
+
+    @classmethod
+    def load(cls, path: str | Path, repair: str | None = "fast", name: str | None = None) -> Hybrid:
         """Load a model directory written by :func:`hybridinv.rl.model_file.save_model`.
 
-        ``path`` may also be the name of a shipped model in ``models/``
-        (e.g. ``"hybrid_default"``). Returns a :class:`Hybrid` (or its residual
-        subclass), a :class:`~hybridinv.rl.linear.LinearHybrid` for a linear model or an
-        :class:`~hybridinv.rl.adaptive.AdaptiveHybrid` for an adaptive one.
+        ``path`` may also be the name of a shipped model in ``models/`` (e.g.
+        ``"hybrid_default"``). The result is a :class:`Hybrid` composed as the model's
+        metadata says (:meth:`from_model`).
 
         Raises
         ------
@@ -79,83 +188,262 @@ class Hybrid(TargetPolicy):
             If the model is missing, corrupted (hash mismatch) or made for other
             observation/action specifications.
         """
-        model = load_model(resolve_model_path(path))
-        return cls.from_model(model, repair=repair, name=name)
+        return cls.from_model(load_model(resolve_model_path(path)), repair=repair, name=name)
 
     @classmethod
-    def from_model(cls, model: ModelFile, repair: str | None = "fast", name: str | None = None) -> TargetPolicy:
-        """Wrap an already loaded :class:`ModelFile`.
+    def from_model(cls, model: ModelFile, repair: str | None = "fast", name: str | None = None) -> Hybrid:
+        """Compose the hybrid of an already loaded :class:`ModelFile`.
 
-        Models whose metadata has a ``residual`` entry (trained by evolution
-        strategies, :mod:`hybridinv.rl.es`) give a
-        :class:`~hybridinv.rl.residual.ResidualHybrid`; linear models
-        (``"policy": "linear"``) a :class:`~hybridinv.rl.linear.LinearHybrid`; adaptive
-        models (``"policy": "adaptive"``) an :class:`~hybridinv.rl.adaptive.AdaptiveHybrid`.
+        The parts follow the metadata's ``parameterization``, ``parameter_map`` and
+        ``learner`` (derived from its ``policy`` kind for models written before those
+        entries existed). A composition with a named configuration is returned as that
+        configuration (e.g. an :class:`AdaptiveHybrid`); it behaves the same either way.
         """
-        if model.policy == "linear":
-            from hybridinv.rl.linear import LinearHybrid
-
-            return LinearHybrid.from_model(model, repair=repair, name=name)
-        if model.policy == "adaptive":
-            from hybridinv.rl.adaptive import AdaptiveHybrid
-
-            return AdaptiveHybrid.from_model(model, repair=repair, name=name)
-        assert model.network is not None
-        if "residual" in model.metadata:
-            from hybridinv.rl.residual import ResidualHybrid
-
-            return ResidualHybrid.from_metadata(model.network, model.metadata, repair, name or "hybrid")
-        return cls(model.network, repair=repair, metadata=model.metadata, name=name or "hybrid")
-
-    def action(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Normalized action (n, 2) and the demand scale used for it."""
-        from hybridinv.envs.features import demand_scale, observe
-
-        scale = demand_scale(obs)
-        sku_features, global_features = observe(obs, scale)
-        return self.network.action(sku_features, global_features), scale
-
-    def targets(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Per-SKU ``(reorder_point, order_up_to)`` from the shared network."""
-        from hybridinv.envs.actions import targets_from_action
-
-        action, scale = self.action(obs)
-        return targets_from_action(action, obs, scale)
+        parameterization, parameter_map, learner = parts_of(model, repair)
+        kind = (parameterization.kind, parameter_map.kind)
+        configuration = next((c for c in _CONFIGURATIONS if c.composed_of == kind), Hybrid)
+        agent = configuration.__new__(configuration)
+        Hybrid.__init__(agent, parameterization, parameter_map, learner, repair, model.metadata, name or "hybrid")
+        return agent
 
     def __repr__(self) -> str:
-        return f"Hybrid(name={self.name!r}, hidden={self.network.hidden}, repair={self.repair!r})"
+        parts = ", ".join(f"{key}={value!r}" for key, value in self.composition.items())
+        return f"Hybrid({parts}, name={self.name!r}, repair={self.repair!r})"
 
 
-#: Where a wheel installs the shipped models, under ``sys.prefix`` or the user base (``pyproject.toml`` data-files).
-INSTALLED_MODELS = Path("share") / "hybridinv" / "models"
+# ----------------------------------------------------------------- configurations (earlier classes)
+class AdaptiveHybrid(Hybrid):
+    """Configuration: forecast-driven (s, S) corrections from a linear map (the shipped default).
 
-
-def models_directory() -> Path:
-    """The directory of the shipped models.
-
-    ``models/`` next to the package in a source checkout (or an editable install),
-    else ``<prefix>/share/hybridinv/models`` where a wheel installs them.
+    Parameters
+    ----------
+    weights : array, shape (4, len(ADAPTIVE_FEATURES))
+        Output ``j`` is ``clip(weights[j] @ x_i)`` (:mod:`hybridinv.rl.adaptive`).
+    base : ForecastSS, optional
+        The base policy (its options; it runs with this agent's ``repair``).
+    feature_low, feature_high : arrays, optional
+        Feature range seen in training (trust region); None: corrections never shrink.
+    trust_width : float
+    repair, metadata, name
+        As for :class:`Hybrid`.
     """
-    import site
-    import sys
 
-    import hybridinv
+    composed_of = ("forecast_ss", "linear")
 
-    root = Path(hybridinv.__file__).resolve().parent.parent
-    checkout = root / "models"
-    if (root / "pyproject.toml").exists() and checkout.is_dir():
-        return checkout
-    for prefix in (sys.prefix, site.getuserbase()):
-        installed = Path(prefix) / INSTALLED_MODELS
-        if installed.is_dir():
-            return installed
-    return checkout
+    def __init__(
+        self,
+        weights: ArrayLike,
+        base: ForecastSS | None = None,
+        feature_low: ArrayLike | None = None,
+        feature_high: ArrayLike | None = None,
+        trust_width: float = TRUST_WIDTH,
+        repair: str | None = "fast",
+        metadata: dict[str, Any] | None = None,
+        name: str = "hybrid",
+    ) -> None:
+        parameter_map = correction_map(weights, feature_low, feature_high, trust_width)
+        super().__init__(ForecastSSTargets(base), parameter_map, "es", repair, metadata, name)
+
+    @property
+    def _linear(self) -> LinearMap:
+        assert isinstance(self.parameter_map, LinearMap)
+        return self.parameter_map
+
+    @property
+    def weights(self) -> NDArray[np.float64]:
+        return self._linear.weights
+
+    @property
+    def feature_low(self) -> NDArray[np.float64] | None:
+        return self._linear.feature_low
+
+    @property
+    def feature_high(self) -> NDArray[np.float64] | None:
+        return self._linear.feature_high
+
+    @property
+    def trust_width(self) -> float:
+        return self._linear.trust_width
+
+    def arrays(self) -> dict[str, NDArray[np.float64]]:
+        """The parameter arrays written to ``policy.npz``."""
+        return self._linear.arrays()
+
+    def base_metadata(self) -> dict[str, float]:
+        """The base policy's options (stored in the model file)."""
+        return dict(self.base.options())
+
+    def range_metadata(self) -> dict[str, Any] | None:
+        """The trust region (stored in the model file's ``feature_range``)."""
+        return self._linear.range_metadata()
+
+    def with_ranges(self, low: ArrayLike | None, high: ArrayLike | None) -> AdaptiveHybrid:
+        """A copy with another trust region (None, None: none)."""
+        return AdaptiveHybrid(
+            self.weights, self.base, low, high, self.trust_width, self.repair, self.metadata, self.name
+        )
+
+    def features(self, obs: Observation, safety: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
+        """The feature matrix of ``obs`` (:func:`~hybridinv.rl.adaptive_features.adaptive_features`)."""
+        return adaptive_features(obs, self.base, self.base.safety(obs) if safety is None else safety)
+
+    def trust(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The per-SKU trust ``tau_i`` of feature rows ``x`` (1 without a recorded range)."""
+        return self._linear.trust(x)
+
+    def outputs(self, obs: Observation, safety: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
+        """The per-SKU corrections ``(a_0, a_1, a_2, a_3)`` after the trust shrinkage, shape (n, 4)."""
+        return self._linear(self.features(obs, safety))
+
+    def parameters(self, obs: Observation) -> Targets:
+        """This period's targets with the learned corrections."""
+        inputs = self.inputs(obs)
+        assert isinstance(self.parameterization, ForecastSSTargets)
+        return self.parameterization.parameters(obs, self._linear(inputs.sku), inputs.context)
+
+    def __repr__(self) -> str:
+        return f"AdaptiveHybrid(weights={np.round(self.weights, 3).tolist()}, repair={self.repair!r})"
 
 
-def resolve_model_path(path: str | Path) -> Path:
-    """``path`` itself if it exists, else ``models/<path>``."""
-    candidate = Path(path)
-    if candidate.exists():
-        return candidate
-    shipped = models_directory() / str(path)
-    return shipped if shipped.exists() else candidate
+class ResidualHybrid(Hybrid):
+    """Configuration: the shared network corrects a capped base-stock policy's level and cap (ES).
+
+    Parameters
+    ----------
+    network : SharedPolicyNetwork
+        Its two outputs per SKU are log-multipliers (times ``RESIDUAL_RANGE``) of the base's
+        level and cap.
+    base : CappedBaseStock, optional
+        Unfitted (default), it is fitted on the scenario of :meth:`reset` or the first
+        observation; a base with fixed ``level`` and ``cap`` is used as given.
+    repair, metadata, name
+        As for :class:`Hybrid`.
+    """
+
+    composed_of = ("capped_base_stock", "network")
+
+    def __init__(
+        self,
+        network: SharedPolicyNetwork,
+        base: CappedBaseStock | None = None,
+        repair: str | None = "fast",
+        metadata: dict[str, Any] | None = None,
+        name: str = "hybrid",
+    ) -> None:
+        super().__init__(CappedBaseStockTargets(base), NetworkMap(network), "es", repair, metadata, name)
+
+    @classmethod
+    def from_metadata(
+        cls, network: SharedPolicyNetwork, metadata: dict[str, Any], repair: str | None, name: str
+    ) -> ResidualHybrid:
+        """Rebuild from a model file's ``residual`` metadata."""
+        spec = metadata.get("residual", {})
+        base = CappedBaseStock(level=spec.get("level"), cap=spec.get("cap"), repair=repair)
+        return cls(network, base=base, repair=repair, metadata=metadata, name=name)
+
+    def base_parameters(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """The base policy's level and cap per SKU (fitted on ``obs`` if needed)."""
+        assert isinstance(self.parameterization, CappedBaseStockTargets)
+        return self.parameterization.base_parameters(obs)
+
+    def parameters(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Corrected ``(level, cap)`` per SKU for this period."""
+        assert isinstance(self.parameterization, CappedBaseStockTargets)
+        return self.parameterization.parameters(obs, self.outputs(obs))
+
+    def __repr__(self) -> str:
+        return f"ResidualHybrid(name={self.name!r}, hidden={self.network.hidden}, repair={self.repair!r})"
+
+
+class LinearHybrid(Hybrid):
+    """Configuration: a capped order-up-to level on a linearly weighted position (single SKU, ES).
+
+    Parameters
+    ----------
+    level, cap : float or array of shape (n,)
+        Order-up-to level and largest order, in demand-scale units (``cap=inf``: none).
+    weights : array of shape (K,) or (n, K)
+        Weight of the stock usable in ``0..K-1`` periods (per SKU: a population).
+    repair, metadata, name
+        As for :class:`Hybrid`.
+
+    Examples
+    --------
+    >>> agent = LinearHybrid(level=4.0, cap=1.2, weights=[0.7, 0.9], repair=None)
+    >>> agent.orders_from_stock(np.array([[8.0, 5.0]]), scale=np.array([5.0])).tolist()
+    [6.0]
+    """
+
+    composed_of = ("weighted_base_stock", "linear")
+
+    def __init__(
+        self,
+        level: ArrayLike,
+        cap: ArrayLike,
+        weights: ArrayLike,
+        repair: str | None = "fast",
+        metadata: dict[str, Any] | None = None,
+        name: str = "hybrid",
+    ) -> None:
+        values = np.atleast_1d(np.asarray(weights, dtype=np.float64))
+        if values.ndim > 2 or values.shape[-1] < 1:
+            raise ValueError("weights must have shape (K,) or (n, K) with K >= 1")
+        if np.any(np.isnan(values)):
+            raise ValueError("weights must not contain NaN")
+        parameterization = WeightedBaseStockTargets(level, cap, values.shape[-1])
+        super().__init__(parameterization, LinearMap(values, per_sku=values.ndim == 2), "es", repair, metadata, name)
+
+    @property
+    def _targets(self) -> WeightedBaseStockTargets:
+        assert isinstance(self.parameterization, WeightedBaseStockTargets)
+        return self.parameterization
+
+    @property
+    def level(self) -> NDArray[np.float64]:
+        return self._targets.level
+
+    @property
+    def cap(self) -> NDArray[np.float64]:
+        return self._targets.cap
+
+    @property
+    def weights(self) -> NDArray[np.float64]:
+        assert isinstance(self.parameter_map, LinearMap)
+        return self.parameter_map.weights
+
+    @property
+    def slots(self) -> int:
+        """Number of stock-by-arrival slots ``K``."""
+        return self._targets.slots
+
+    def arrays(self) -> dict[str, NDArray[np.float64]]:
+        """The parameter arrays written to ``policy.npz``."""
+        return {"level": np.atleast_1d(self.level), "cap": np.atleast_1d(self.cap), "weights": self.weights}
+
+    def orders_from_stock(self, stock: NDArray[np.float64], scale: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Whole-unit orders for stock-by-arrival rows ``stock`` (n, K) and demand scales (n,)."""
+        return self._targets.orders(self.parameter_map(stock, None)[:, 0], scale)
+
+    def state_policy(self, mean: float) -> Callable[[NDArray[np.int64]], NDArray[np.float64]]:
+        """The policy on the exact model's states ``(x, p_1, ..., p_{L-1})`` at demand scale ``mean``.
+
+        For :func:`hybridinv.exact.lost_sales_policy_cost`: those states are the stock by
+        arrival, so this is the policy the simulator runs on a stationary instance.
+        """
+
+        def policy(states: NDArray[np.int64]) -> NDArray[np.float64]:
+            arriving_later = np.column_stack((np.zeros(states.shape[0]), states[:, 1:]))  # nothing "now" beyond x
+            stock = stock_by_arrival(states[:, 0], arriving_later, self.slots)
+            return self.orders_from_stock(stock, np.full(stock.shape[0], float(mean)))
+
+        return policy
+
+    def __repr__(self) -> str:
+        return (
+            f"LinearHybrid(level={np.round(self.level, 3).tolist()}, cap={np.round(self.cap, 3).tolist()}, "
+            f"weights={np.round(self.weights, 3).tolist()}, repair={self.repair!r})"
+        )
+
+
+#: Named configurations, found by :meth:`Hybrid.from_model` from a model's composition.
+_CONFIGURATIONS: tuple[Any, ...] = (AdaptiveHybrid, ResidualHybrid, LinearHybrid)

@@ -18,6 +18,12 @@ wasted on demand that would have been lost anyway, so the learned weights on the
 slots are below one: the order reacts less to stock that arrives early than to stock
 that arrives late. The orders then pass the repair layer like every target policy.
 
+In the composition of :class:`~hybridinv.rl.hybrid.Hybrid` this is the
+``weighted_base_stock`` parameterization
+(:class:`~hybridinv.rl.parameterizations.WeightedBaseStockTargets`: level and cap) with a
+``linear`` map (the weights ``w``) trained by ES; :class:`LinearHybrid` (defined in
+:mod:`hybridinv.rl.hybrid`, re-exported here) builds that configuration.
+
 Training (:func:`train_linear`) is evolution strategies (:func:`hybridinv.rl.es.evolve`):
 black-box policy search on the simulated average cost, the population simulated as the
 columns of one tiled single-SKU scenario on a common demand path
@@ -45,13 +51,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.policies.base import Decision, TargetPolicy
-from hybridinv.policies.rq import capped_orders
+from hybridinv.rl.es import evolve
+from hybridinv.rl.hybrid import LinearHybrid
+from hybridinv.rl.model_file import save_model
+from hybridinv.rl.parameterizations import stock_by_arrival
 
 if TYPE_CHECKING:
     from hybridinv.rl.es import ESConfig, ESResult
-    from hybridinv.rl.model_file import ModelFile
-    from hybridinv.sim.observation import Observation
     from hybridinv.sim.scenario import Scenario
 
 __all__ = [
@@ -70,136 +76,6 @@ LINEAR_ACTION_SPEC: dict[str, Any] = {
     "per_sku": ["level", "cap", "weights"],
     "mapping": "hybridinv.rl.linear.LinearHybrid.orders_from_stock",
 }
-
-
-def stock_by_arrival(on_hand: ArrayLike, pipeline: ArrayLike, slots: int) -> NDArray[np.float64]:
-    """Stock of each SKU by the period it becomes usable, shape (n, slots).
-
-    Column 0 is ``on_hand + pipeline[:, 0]`` (the order arriving this period is usable
-    now), column ``k`` is ``pipeline[:, k]``; arrivals later than ``slots - 1`` periods
-    are added to the last column.
-    """
-    from hybridinv.envs.features import fold_pipeline
-
-    stock = np.asarray(on_hand, dtype=np.float64).reshape(-1)
-    out = fold_pipeline(np.asarray(pipeline, dtype=np.float64).reshape(stock.size, -1), slots)
-    out[:, 0] += stock
-    return out
-
-
-class LinearHybrid(TargetPolicy):
-    """Linear order-up-to target on the weighted position, then the repair layer.
-
-    Parameters
-    ----------
-    level, cap : float or array of shape (n,)
-        Order-up-to level and largest order, in demand-scale units (``cap=inf``: none).
-    weights : array of shape (K,) or (n, K)
-        Weight of the stock usable in ``0..K-1`` periods.
-    repair : str or None, default "fast"
-    metadata : dict, optional
-        The model file's metadata.
-    name : str, default "hybrid"
-
-    Examples
-    --------
-    >>> agent = LinearHybrid(level=4.0, cap=1.2, weights=[0.7, 0.9], repair=None)
-    >>> agent.orders_from_stock(np.array([[8.0, 5.0]]), scale=np.array([5.0])).tolist()
-    [6.0]
-    """
-
-    name = "hybrid"
-
-    def __init__(
-        self,
-        level: ArrayLike,
-        cap: ArrayLike,
-        weights: ArrayLike,
-        repair: str | None = "fast",
-        metadata: dict[str, Any] | None = None,
-        name: str = "hybrid",
-    ) -> None:
-        super().__init__(repair=repair)
-        self.level = np.asarray(level, dtype=np.float64)
-        self.cap = np.asarray(cap, dtype=np.float64)
-        self.weights = np.atleast_1d(np.asarray(weights, dtype=np.float64))
-        if self.weights.ndim > 2 or self.weights.shape[-1] < 1:
-            raise ValueError("weights must have shape (K,) or (n, K) with K >= 1")
-        for label, value in (("level", self.level), ("cap", self.cap), ("weights", self.weights)):
-            if np.any(np.isnan(value)):
-                raise ValueError(f"{label} must not contain NaN")
-        self.metadata = dict(metadata or {})
-        self.name = name
-
-    @property
-    def slots(self) -> int:
-        """Number of stock-by-arrival slots ``K``."""
-        return int(self.weights.shape[-1])
-
-    @classmethod
-    def from_model(cls, model: ModelFile, repair: str | None = "fast", name: str | None = None) -> LinearHybrid:
-        """Rebuild from a loaded linear model file.
-
-        Raises
-        ------
-        ModelFileError
-            If a parameter array is missing.
-        """
-        from hybridinv.rl.model_file import ModelFileError
-
-        arrays = model.arrays
-        missing = sorted({"level", "cap", "weights"} - set(arrays))
-        if missing:
-            raise ModelFileError(f"{model.path}: linear model without the arrays {missing}")
-        return cls(arrays["level"], arrays["cap"], arrays["weights"], repair, model.metadata, name or "hybrid")
-
-    def arrays(self) -> dict[str, NDArray[np.float64]]:
-        """The parameter arrays written to ``policy.npz``."""
-        return {"level": np.atleast_1d(self.level), "cap": np.atleast_1d(self.cap), "weights": self.weights}
-
-    def orders_from_stock(self, stock: NDArray[np.float64], scale: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Whole-unit orders for stock-by-arrival rows ``stock`` (n, K) and demand scales (n,)."""
-        position = np.sum(self.weights * stock, axis=1)
-        return capped_orders(self.level * scale, position, self.cap * scale)
-
-    def state_policy(self, mean: float) -> Callable[[NDArray[np.int64]], NDArray[np.float64]]:
-        """The policy on the exact model's states ``(x, p_1, ..., p_{L-1})`` at demand scale ``mean``.
-
-        For :func:`hybridinv.exact.lost_sales_policy_cost`: those states are the stock by
-        arrival, so this is the policy the simulator runs on a stationary instance.
-        """
-
-        def policy(states: NDArray[np.int64]) -> NDArray[np.float64]:
-            arriving_later = np.column_stack((np.zeros(states.shape[0]), states[:, 1:]))  # nothing "now" beyond x
-            stock = stock_by_arrival(states[:, 0], arriving_later, self.slots)
-            return self.orders_from_stock(stock, np.full(stock.shape[0], float(mean)))
-
-        return policy
-
-    def _orders(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        from hybridinv.envs.features import demand_scale
-
-        scale = demand_scale(obs)
-        net = obs.on_hand - obs.backorders  # backorders are served first from what becomes usable
-        stock = stock_by_arrival(net, obs.pipeline, self.slots)
-        return self.orders_from_stock(stock, scale), obs.inventory_position
-
-    def targets(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Equivalent ``(s, S)`` on the plain inventory position: ``S`` = position + order."""
-        orders, position = self._orders(obs)
-        level = position + orders
-        return level - 1.0, level
-
-    def decide(self, obs: Observation) -> Decision:
-        orders, position = self._orders(obs)
-        level = position + orders
-        return self.finalize(orders, obs, level - 1.0, level)
-
-    def __repr__(self) -> str:
-        return (
-            f"LinearHybrid(level={np.round(self.level, 3).tolist()}, cap={np.round(self.cap, 3).tolist()}, "
-            f"weights={np.round(self.weights, 3).tolist()}, repair={self.repair!r})"
-        )
 
 
 # ------------------------------------------------------------- single SKU: population as columns
@@ -294,7 +170,7 @@ def tiled_costs(
     total = np.zeros(copies)
     while not sim.done:
         position = obs.inventory_position
-        orders, _ = everyone._orders(obs)
+        orders = everyone.act(obs)  # repair=None: the capped orders as they are
         t = sim.t
         obs = sim.step(orders)
         if t >= warmup:
@@ -357,9 +233,6 @@ def train_linear(
     ``config.eval_seeds``. ``evaluate(policy)`` adds KPIs to the metadata (e.g. the
     exact cost of :func:`hybridinv.exact.lost_sales_policy_cost`).
     """
-    from hybridinv.rl.es import evolve
-    from hybridinv.rl.model_file import save_model
-
     if scenario.n_skus != 1:
         raise ValueError("train_linear expects a single-SKU scenario")
     mean = float(np.mean(scenario.demand.mean))
@@ -380,6 +253,9 @@ def train_linear(
     policy = LinearHybrid(best.level[0], best.cap[0], best.weights[0])
     policy.metadata = {
         "policy": "linear",
+        "parameterization": "weighted_base_stock",
+        "parameter_map": "linear",
+        "learner": "es",
         "action_spec": {"version": _action_version(), **LINEAR_ACTION_SPEC},
         "scenario": scenario.summary(),
         "reward_spec": {"kind": "negative_average_cost", "description": "ES fitness = -(average cost per period)"},

@@ -6,7 +6,8 @@ A model directory ``models/<name>/`` holds
   (:class:`hybridinv.rl.numpy_policy.SharedPolicyNetwork`), or, for a policy
   without a network (metadata ``"policy": "linear"``, :mod:`hybridinv.rl.linear`, or
   ``"policy": "adaptive"``, :mod:`hybridinv.rl.adaptive`), its parameter arrays;
-- ``metadata.json``: format version, observation and action specification
+- ``metadata.json``: what the hybrid is (``parameterization``, ``parameter_map``,
+  ``learner``: :func:`composition`), format version, observation and action specification
   (feature names and versions of :mod:`hybridinv.envs`), reward specification,
   scenario summary, training configuration, seed, evaluation KPIs and the
   SHA-256 of every other file of the directory (``"files"``,
@@ -44,11 +45,14 @@ from hybridinv.rl.numpy_policy import SharedPolicyNetwork
 
 __all__ = [
     "ARRAY_POLICIES",
+    "COMPOSITION_KEYS",
+    "LEARNERS",
     "FORMAT_VERSION",
     "METADATA_FILE",
     "WEIGHTS_FILE",
     "ModelFile",
     "ModelFileError",
+    "composition",
     "current_spec",
     "hash_model_files",
     "load_model",
@@ -61,6 +65,38 @@ FORMAT_VERSION = 1
 WEIGHTS_FILE = "policy.npz"
 #: Metadata ``"policy"`` values of models stored as parameter arrays instead of a network.
 ARRAY_POLICIES: tuple[str, ...] = ("linear", "adaptive")
+#: Metadata entries that say what a hybrid model is: target parameterization x parameter map x learner.
+COMPOSITION_KEYS: tuple[str, ...] = ("parameterization", "parameter_map", "learner")
+#: The ``learner`` values of model files.
+LEARNERS: tuple[str, ...] = ("es", "ppo", "sac")
+#: ``training.algo`` of a network model -> its learner (``hybrid`` is PPO on the target environment).
+_ALGO_LEARNER = {"hybrid": "ppo", "ppo": "ppo", "sac": "sac", "es": "es", "adaptive": "es"}
+
+
+def composition(meta: Mapping[str, Any]) -> dict[str, str]:
+    """``parameterization``, ``parameter_map`` and ``learner`` of a hybrid model's metadata.
+
+    Models written since these entries exist record them; for older ones (the shipped
+    models) they follow from the metadata's ``policy`` kind: ``"linear"`` is a weighted
+    base-stock with a linear map, ``"adaptive"`` the forecast-driven (s, S) with a linear
+    map (both trained by ES), a network with a ``residual`` entry the capped base-stock
+    with a network map (ES), any other network the safety-stock (s, S) with a network
+    map, its learner from ``training.algo`` (``hybrid``: PPO). Recorded entries win.
+    """
+    kind = meta.get("policy")
+    if kind == "linear":
+        derived = {"parameterization": "weighted_base_stock", "parameter_map": "linear", "learner": "es"}
+    elif kind == "adaptive":
+        derived = {"parameterization": "forecast_ss", "parameter_map": "linear", "learner": "es"}
+    elif "residual" in meta:
+        derived = {"parameterization": "capped_base_stock", "parameter_map": "network", "learner": "es"}
+    else:
+        training = meta.get("training")
+        algo = training.get("algo") if isinstance(training, Mapping) else None
+        derived = {"parameterization": "safety_stock", "parameter_map": "network",
+                   "learner": _ALGO_LEARNER.get(str(algo), "ppo")}
+    recorded = {key: str(meta[key]) for key in COMPOSITION_KEYS if isinstance(meta.get(key), str)}
+    return {**derived, **recorded}
 
 
 def current_spec() -> dict[str, Any]:
@@ -96,6 +132,11 @@ class ModelFile:
         """``"network"``, or the kind of array policy (one of :data:`ARRAY_POLICIES`)."""
         kind = self.metadata.get("policy")
         return str(kind) if kind in ARRAY_POLICIES else "network"
+
+    @property
+    def composition(self) -> dict[str, str]:
+        """What the model is: :func:`composition` of its metadata."""
+        return composition(self.metadata)
 
     @property
     def is_linear(self) -> bool:
@@ -144,6 +185,8 @@ def save_model(
         **metadata,
         "weights_file": WEIGHTS_FILE,
     }
+    for key, value in composition(meta).items():
+        meta.setdefault(key, value)
     if isinstance(network, SharedPolicyNetwork):
         meta["network"] = {
             "n_sku_features": network.n_sku_features,

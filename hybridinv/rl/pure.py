@@ -70,7 +70,7 @@ class PureRL:
             If the directory has no verified ``sb3.zip`` (missing, unlisted, hash
             mismatch, no ``files`` hashes) or the checkpoint is not a plain PPO/SAC actor.
         """
-        from hybridinv.rl.hybrid import resolve_model_path
+        from hybridinv.rl.paths import resolve_model_path
         from hybridinv.rl.sb3_weights import actor_from_checkpoint
 
         directory = resolve_model_path(path)

@@ -18,6 +18,11 @@ features (inventory position, pipeline, forecast, costs) and on the pooled
 context, the corrected policy is state dependent. Orders then go through the
 same repair layer as every target policy.
 
+In the composition of :class:`~hybridinv.rl.hybrid.Hybrid` this is the
+``capped_base_stock`` parameterization
+(:class:`~hybridinv.rl.parameterizations.CappedBaseStockTargets`) with a ``network`` map
+trained by ES; :class:`ResidualHybrid` (defined in :mod:`hybridinv.rl.hybrid`, re-exported
+here) builds that configuration, and this module trains it (:func:`train_residual`).
 The model file stores ``"residual": {"base": "capped_base_stock", ...}`` in its
 metadata; :meth:`Hybrid.load <hybridinv.rl.hybrid.Hybrid.load>` returns a
 :class:`ResidualHybrid` for such models. Inference is numpy only.
@@ -31,24 +36,15 @@ Silver, T. et al. (2018). Residual policy learning. arXiv:1812.06298.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
-import numpy as np
-from numpy.typing import NDArray
-
-from hybridinv.policies.base import Decision
-from hybridinv.policies.rq import CappedBaseStock, capped_orders
-from hybridinv.rl.hybrid import Hybrid
+from hybridinv.rl.es import ESConfig, ESResult, evolve_model, flatten, network_cost_function, unflatten
+from hybridinv.rl.hybrid import ResidualHybrid
 from hybridinv.rl.numpy_policy import SharedPolicyNetwork
+from hybridinv.rl.parameterizations import RESIDUAL_RANGE, residual_metadata
 
-if TYPE_CHECKING:
-    from hybridinv.sim.observation import Observation
-    from hybridinv.sim.scenario import Scenario
-
-__all__ = ["RESIDUAL_RANGE", "ResidualHybrid", "residual_metadata", "zero_output"]
-
-#: Largest log-multiplier of the level and the cap (a = +-1 scales them by e^{+-0.5}).
-RESIDUAL_RANGE = 0.5
+__all__ = ["RESIDUAL_RANGE", "ResidualHybrid", "residual_metadata", "train_residual", "zero_output"]
 
 
 def zero_output(network: SharedPolicyNetwork) -> SharedPolicyNetwork:
@@ -59,108 +55,44 @@ def zero_output(network: SharedPolicyNetwork) -> SharedPolicyNetwork:
     return SharedPolicyNetwork(weights)
 
 
-def residual_metadata(
-    level: NDArray[np.float64] | None = None, cap: NDArray[np.float64] | None = None
-) -> dict[str, Any]:
-    """The ``residual`` and ``action_spec`` metadata entries of a residual model file."""
-    from hybridinv.envs.actions import ACTION_VERSION
+def train_residual(
+    scenario: Any,
+    out: str | Path,
+    config: ESConfig,
+    hidden: int = 16,
+    periods: int | None = None,
+    workers: int = 1,
+    progress: bool = True,
+    scenario_name: str | None = None,
+) -> tuple[Any, ESResult]:
+    """Train a :class:`~hybridinv.rl.residual.ResidualHybrid` on ``scenario`` by ES and save it.
 
-    return {
-        "residual": {
-            "base": "capped_base_stock",
-            "range": RESIDUAL_RANGE,
-            "level": None if level is None else [float(v) for v in level],
-            "cap": None if cap is None else [float(v) for v in cap],
-        },
-        "action_spec": {
-            "version": ACTION_VERSION,
-            "kind": "residual",
-            "per_sku": ["log_level_multiplier", "log_cap_multiplier"],
-            "mapping": "hybridinv.rl.residual.ResidualHybrid.decide",
-        },
-    }
+    The network starts with random hidden layers and a zero output layer (the
+    fitted capped base-stock policy); the model directory is rewritten whenever
+    the validation cost improves (crash-safe checkpoints).
 
-
-class ResidualHybrid(Hybrid):
-    """Shared network as a residual on capped base-stock, then the repair layer.
-
-    Parameters
-    ----------
-    network : SharedPolicyNetwork
-        Its two outputs per SKU are log-multipliers (times :data:`RESIDUAL_RANGE`)
-        of the base policy's level and cap.
-    base : CappedBaseStock, optional
-        The base policy. Unfitted (default), it is fitted on the scenario passed
-        to :meth:`reset` (as the registry's ``capped_base_stock`` is), or on the
-        first observation when planning without a scenario. A base with fixed
-        ``level`` and ``cap`` is used as given.
-    repair : str or None, default "fast"
-    metadata : dict, optional
-    name : str, default "hybrid"
+    Returns
+    -------
+    (ResidualHybrid, ESResult)
     """
+    from hybridinv.envs.features import GLOBAL_FEATURES, SKU_FEATURES
 
-    def __init__(
-        self,
-        network: SharedPolicyNetwork,
-        base: CappedBaseStock | None = None,
-        repair: str | None = "fast",
-        metadata: dict[str, Any] | None = None,
-        name: str = "hybrid",
-    ) -> None:
-        super().__init__(network, repair=repair, metadata=metadata, name=name)
-        self.base = base if base is not None else CappedBaseStock(repair=repair)
-        self._fitted_on: int | None = None
-
-    @classmethod
-    def from_metadata(
-        cls, network: SharedPolicyNetwork, metadata: dict[str, Any], repair: str | None, name: str
-    ) -> ResidualHybrid:
-        """Rebuild from a model file's ``residual`` metadata."""
-        spec = metadata.get("residual", {})
-        level, cap = spec.get("level"), spec.get("cap")
-        base = CappedBaseStock(level=level, cap=cap, repair=repair)
-        return cls(network, base=base, repair=repair, metadata=metadata, name=name)
-
-    def reset(self, scenario: Scenario | None = None) -> None:
-        """Fit the base policy on ``scenario`` (unless its parameters are fixed).
-
-        Without a scenario, a fitted base is forgotten and refitted on the next observation.
-        """
-        if self.base.level is not None and self.base.cap is not None:
-            return
-        if scenario is None:
-            self._fitted_on = None
-            return
-        self.base.fit(scenario)
-        self._fitted_on = scenario.n_skus
-
-    def base_parameters(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """The base policy's level and cap per SKU (fitted on ``obs`` if needed)."""
-        if self._fitted_on != obs.n_skus:
-            self.base.fit(obs)
-            self._fitted_on = obs.n_skus
-        return self.base.level_, self.base.cap_
-
-    def parameters(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Corrected ``(level, cap)`` per SKU for this period."""
-        level, cap = self.base_parameters(obs)
-        action, _ = self.action(obs)
-        return level * np.exp(RESIDUAL_RANGE * action[:, 0]), cap * np.exp(RESIDUAL_RANGE * action[:, 1])
-
-    def targets(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        level, _ = self.parameters(obs)
-        return level - 1.0, level
-
-    def decide(self, obs: Observation) -> Decision:
-        """Capped order up to the corrected level, then the repair layer."""
-        from hybridinv.policies.explain import implied_explanation
-
-        level, cap = self.parameters(obs)
-        position = obs.inventory_position
-        decision = self.finalize(capped_orders(level, position, cap), obs, level - 1.0, level)
-        decision.explanation = implied_explanation(level - 1.0, *obs.protection_forecast(), cap=cap,
-                                                   capped=level - position > cap + 1e-9)
-        return decision
-
-    def __repr__(self) -> str:
-        return f"ResidualHybrid(name={self.name!r}, hidden={self.network.hidden}, repair={self.repair!r})"
+    out = Path(out)
+    random = SharedPolicyNetwork.random(len(SKU_FEATURES), len(GLOBAL_FEATURES), hidden=hidden, seed=config.seed)
+    template = zero_output(random)
+    cost = network_cost_function(scenario, template, lambda net: ResidualHybrid(net), periods, workers)
+    meta, result = evolve_model(
+        scenario,
+        out,
+        config,
+        cost,
+        flatten(template),
+        lambda theta: unflatten(template, theta),
+        {**residual_metadata(), "parameterization": "capped_base_stock", "parameter_map": "network", "learner": "es"},
+        {"hidden": hidden},
+        periods,
+        workers,
+        progress,
+        scenario_name,
+    )
+    return ResidualHybrid(unflatten(template, result.theta), metadata=meta), result

@@ -302,7 +302,7 @@ class _Trainer:
         assert self.model is not None
         if self.config.algo is Algorithm.HYBRID:
             assert isinstance(self.model.policy, SharedSkuPolicy)
-            return Hybrid(export_weights(self.model.policy), name="hybrid")
+            return Hybrid.from_network(export_weights(self.model.policy), name="hybrid")
         return PureRL(self.model, name=self.config.algo.value)
 
     def evaluate_now(self, timesteps: int) -> dict[str, float]:
@@ -428,7 +428,8 @@ def train_es(
     with ``config``'s seed and evaluation seeds). ``workers`` processes simulate the
     population in parallel; ``objective`` as in :func:`train`.
     """
-    from hybridinv.rl.es import ESConfig, train_residual
+    from hybridinv.rl.es import ESConfig
+    from hybridinv.rl.residual import train_residual
 
     start = time.perf_counter()
     if scenario is None:
@@ -512,7 +513,7 @@ def _train(
     vec_env.close()
     if config.algo is Algorithm.HYBRID:
         assert trainer.best_network is not None
-        policy: Any = Hybrid(trainer.best_network, metadata=trainer.metadata())
+        policy: Any = Hybrid.from_network(trainer.best_network, metadata=trainer.metadata())
     else:
         policy = PureRL.load(out)
     return TrainResult(out, policy, trainer.evaluations, trainer.best, time.perf_counter() - start)

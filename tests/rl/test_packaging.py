@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-import hybridinv
-from hybridinv.rl.hybrid import INSTALLED_MODELS, models_directory
+from hybridinv.rl import paths
+from hybridinv.rl.paths import INSTALLED_MODELS, models_directory
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,7 +40,7 @@ def test_models_directory_of_a_wheel_install_is_under_the_prefix(
     package = tmp_path / "site-packages" / "hybridinv"
     package.mkdir(parents=True)
     (tmp_path / "site-packages" / "models").mkdir()  # another distribution's "models": not ours, no pyproject.toml
-    monkeypatch.setattr(hybridinv, "__file__", str(package / "__init__.py"))
+    monkeypatch.setattr(paths, "PACKAGE_DIRECTORY", package)
     prefix = tmp_path / "prefix"
     monkeypatch.setattr(sys, "prefix", str(prefix))
     monkeypatch.setattr(site, "getuserbase", lambda: str(tmp_path / "userbase"))

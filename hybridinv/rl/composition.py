@@ -1,0 +1,103 @@
+"""Compose a hybrid's parts from a model file: parameterization, parameter map and learner.
+
+:func:`parts_of` reads the metadata's ``parameterization``, ``parameter_map`` and
+``learner`` (:func:`~hybridinv.rl.model_file.composition`: derived from the ``policy``
+kind for files written before those entries existed) and rebuilds each part from the
+file's arrays; :meth:`hybridinv.rl.hybrid.Hybrid.from_model` assembles them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from hybridinv.core.errors import PlanningError
+from hybridinv.policies.forecast_ss import ForecastSS
+from hybridinv.policies.rq import CappedBaseStock
+from hybridinv.rl.adaptive_features import ADAPTIVE_FEATURES, ADAPTIVE_OUTPUTS, OUTPUT_BOUNDS, TRUST_WIDTH
+from hybridinv.rl.maps import MAP_KINDS, LinearMap, NetworkMap, ParameterMap
+from hybridinv.rl.model_file import LEARNERS, ModelFile, ModelFileError
+from hybridinv.rl.parameterizations import (
+    PARAMETERIZATION_KINDS,
+    CappedBaseStockTargets,
+    ForecastSSTargets,
+    Parameterization,
+    SafetyStockTargets,
+    WeightedBaseStockTargets,
+)
+
+__all__ = ["correction_map", "parts_of"]
+
+
+def parts_of(model: ModelFile, repair: str | None = "fast") -> tuple[Parameterization, ParameterMap, str]:
+    """``(parameterization, parameter_map, learner)`` of a loaded model.
+
+    Raises
+    ------
+    ModelFileError
+        For an unknown composition, missing arrays or an adaptive model made for other features.
+    """
+    composition = model.composition
+    for key, allowed in (("parameterization", PARAMETERIZATION_KINDS), ("parameter_map", MAP_KINDS),
+                         ("learner", LEARNERS)):
+        if composition[key] not in allowed:
+            raise ModelFileError(f"{model.path}: unknown {key} {composition[key]!r} (this version reads {allowed})")
+    parameterization = _parameterization(model, composition["parameterization"], repair)
+    return parameterization, _parameter_map(model, composition["parameter_map"], parameterization), \
+        composition["learner"]
+
+
+def _parameterization(model: ModelFile, kind: str, repair: str | None) -> Parameterization:
+    meta = model.metadata
+    if kind == "safety_stock":
+        return SafetyStockTargets()
+    if kind == "capped_base_stock":
+        spec = meta.get("residual", {})
+        return CappedBaseStockTargets(CappedBaseStock(level=spec.get("level"), cap=spec.get("cap"), repair=repair))
+    if kind == "forecast_ss":
+        try:
+            return ForecastSSTargets(ForecastSS.from_options(dict(meta.get("base", {}))))
+        except (TypeError, ValueError, PlanningError) as exc:
+            raise ModelFileError(f"{model.path}: invalid adaptive model ({exc})") from exc
+    missing = sorted({"level", "cap", "weights"} - set(model.arrays))
+    if missing:
+        raise ModelFileError(f"{model.path}: linear model without the arrays {missing}")
+    return WeightedBaseStockTargets(model.arrays["level"], model.arrays["cap"], model.arrays["weights"].shape[-1])
+
+
+def _parameter_map(model: ModelFile, kind: str, parameterization: Parameterization) -> ParameterMap:
+    if kind == "network":
+        if model.network is None:
+            raise ModelFileError(f"{model.path}: a network map needs the network weights")
+        return NetworkMap(model.network)
+    if "weights" not in model.arrays:
+        raise ModelFileError(f"{model.path}: {model.policy} model without the array 'weights'")
+    weights = model.arrays["weights"]
+    if isinstance(parameterization, WeightedBaseStockTargets):  # (K,) shared, or (n, K) one row per SKU
+        return LinearMap(weights, per_sku=weights.ndim == 2)
+    if not isinstance(parameterization, ForecastSSTargets):
+        return LinearMap(weights)
+    spec = model.metadata.get("action_spec", {})
+    features, outputs = spec.get("features"), spec.get("per_sku")
+    if features != list(ADAPTIVE_FEATURES) or outputs != list(ADAPTIVE_OUTPUTS):
+        raise ModelFileError(
+            f"{model.path}: adaptive model for features {features} and outputs {outputs}; this version reads "
+            f"{list(ADAPTIVE_FEATURES)} -> {list(ADAPTIVE_OUTPUTS)} (retrain it with hybridinv train)"
+        )
+    ranges = model.metadata.get("feature_range") or {}
+    try:
+        return correction_map(model.arrays["weights"], ranges.get("low"), ranges.get("high"),
+                               float(ranges.get("trust_width", TRUST_WIDTH)))
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(f"{model.path}: invalid adaptive model ({exc})") from exc
+
+
+def correction_map(
+    weights: ArrayLike, low: ArrayLike | None, high: ArrayLike | None, trust_width: float
+) -> LinearMap:
+    """The linear map of the forecast-driven (s, S) corrections (bounded outputs, trust region)."""
+    values = np.asarray(weights, dtype=np.float64)
+    shape = (len(ADAPTIVE_OUTPUTS), len(ADAPTIVE_FEATURES))
+    if values.shape != shape:
+        raise ValueError(f"weights must have shape {shape}, got {values.shape}")
+    return LinearMap(values, OUTPUT_BOUNDS[0], OUTPUT_BOUNDS[1], low, high, trust_width)

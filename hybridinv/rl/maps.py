@@ -1,0 +1,156 @@
+"""Parameter maps of the hybrid: per-SKU features -> per-SKU outputs, shared across SKUs.
+
+A :class:`~hybridinv.rl.hybrid.Hybrid` is a target parameterization
+(:mod:`hybridinv.rl.parameterizations`: what the outputs mean) times a parameter map (this
+module: how features become outputs) times a learner (what trained the map). The maps:
+
+- :class:`LinearMap` (``"linear"``): ``a_i = W x_i`` with one weight matrix for every SKU,
+  optionally clipped to output bounds and shrunk toward zero (the parameterization's base)
+  for SKUs whose features leave the range seen in training (a trust region);
+- :class:`NetworkMap` (``"network"``): the SKU-shared Deep Sets network
+  (:class:`~hybridinv.rl.numpy_policy.SharedPolicyNetwork`: per-SKU MLP plus pooled context).
+
+Both are numpy only; neither weight shape depends on the number of SKUs (except a
+:class:`LinearMap` built with ``per_sku=True``, how evolution strategies simulates a
+population of single-SKU policies side by side).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from hybridinv.rl.numpy_policy import SharedPolicyNetwork
+
+__all__ = ["MAP_KINDS", "LinearMap", "NetworkMap", "ParameterMap"]
+
+#: The ``parameter_map`` values of model files.
+MAP_KINDS: tuple[str, ...] = ("linear", "network")
+
+
+class ParameterMap(Protocol):
+    """Per-SKU outputs ``(n, k)`` from per-SKU features ``(n, f)`` and global features ``(g,)`` (or None)."""
+
+    kind: str
+
+    def __call__(
+        self, sku_features: NDArray[np.float64], global_features: NDArray[np.float64] | None
+    ) -> NDArray[np.float64]: ...
+
+    def arrays(self) -> dict[str, NDArray[np.float64]]:
+        """The parameter arrays a model file stores (``policy.npz``)."""
+        ...
+
+
+class LinearMap:
+    """``a_i = clip(W x_i)``, times the trust ``tau_i`` of SKU ``i``'s features.
+
+    Parameters
+    ----------
+    weights : array
+        ``(k, f)``: output ``j`` is ``weights[j] @ x_i``. ``(f,)``: one output,
+        ``sum_j weights[j] x_ij``. With ``per_sku=True``, ``(n, f)``: one output per SKU
+        from its own row (a population of policies simulated as the SKUs of one scenario).
+    output_low, output_high : arrays of shape (k,), optional
+        Bounds of the outputs (both or neither).
+    feature_low, feature_high : arrays of shape (f,), optional
+        Feature range seen in training (trust region); None: outputs never shrink.
+    trust_width : float
+        Excess beyond the range (in range widths) at which the outputs reach zero:
+        ``tau_i = clip(1 - d_i / trust_width, 0, 1)``, ``d_i`` the largest excess of a feature.
+    per_sku : bool
+        Whether the rows of a 2-D ``weights`` belong to the SKUs (see ``weights``).
+    """
+
+    kind = "linear"
+
+    def __init__(
+        self,
+        weights: ArrayLike,
+        output_low: ArrayLike | None = None,
+        output_high: ArrayLike | None = None,
+        feature_low: ArrayLike | None = None,
+        feature_high: ArrayLike | None = None,
+        trust_width: float = 0.5,
+        per_sku: bool = False,
+    ) -> None:
+        self.weights = np.asarray(weights, dtype=np.float64)
+        if self.weights.ndim not in (1, 2) or self.weights.shape[-1] < 1:
+            raise ValueError("weights must have shape (f,), (k, f) or, per SKU, (n, f) with f >= 1")
+        if not np.isfinite(self.weights).all():
+            raise ValueError("weights must be finite")
+        self.per_sku = bool(per_sku)
+        if (output_low is None) != (output_high is None) or (feature_low is None) != (feature_high is None):
+            raise ValueError("give both bounds of a range, or neither")
+        self.output_low = None if output_low is None else np.asarray(output_low, dtype=np.float64)
+        self.output_high = None if output_high is None else np.asarray(output_high, dtype=np.float64)
+        self.feature_low = None if feature_low is None else np.asarray(feature_low, dtype=np.float64)
+        self.feature_high = None if feature_high is None else np.asarray(feature_high, dtype=np.float64)
+        for bound in (self.feature_low, self.feature_high):
+            if bound is not None and (bound.shape != (self.n_features,) or not np.isfinite(bound).all()):
+                raise ValueError(f"feature ranges must be {self.n_features} finite values")
+        if not trust_width > 0:
+            raise ValueError("trust_width must be > 0")
+        self.trust_width = float(trust_width)
+
+    @property
+    def n_features(self) -> int:
+        return int(self.weights.shape[-1])
+
+    @property
+    def n_outputs(self) -> int:
+        return 1 if self.weights.ndim == 1 or self.per_sku else int(self.weights.shape[0])
+
+    def trust(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The per-SKU trust ``tau_i`` of feature rows ``x`` (1 without a recorded range)."""
+        if self.feature_low is None or self.feature_high is None:
+            return np.ones(x.shape[0])
+        width = np.maximum(self.feature_high - self.feature_low, 1e-6)
+        excess = np.maximum(np.maximum(self.feature_low - x, x - self.feature_high), 0.0) / width
+        return np.asarray(np.clip(1.0 - excess.max(axis=1) / self.trust_width, 0.0, 1.0), dtype=np.float64)
+
+    def __call__(
+        self, sku_features: NDArray[np.float64], global_features: NDArray[np.float64] | None = None
+    ) -> NDArray[np.float64]:
+        """Outputs ``(n, k)``; global features are not used by a linear map."""
+        x = sku_features
+        one_output = self.weights.ndim == 1 or self.per_sku
+        a = np.sum(self.weights * x, axis=1)[:, None] if one_output else x @ self.weights.T
+        if self.output_low is not None and self.output_high is not None:
+            a = np.clip(a, self.output_low, self.output_high)
+        if self.feature_low is not None:
+            a = a * self.trust(x)[:, None]
+        return np.asarray(a, dtype=np.float64)
+
+    def with_ranges(self, low: ArrayLike | None, high: ArrayLike | None) -> LinearMap:
+        """A copy with another trust region (None, None: none)."""
+        return LinearMap(self.weights, self.output_low, self.output_high, low, high, self.trust_width, self.per_sku)
+
+    def arrays(self) -> dict[str, NDArray[np.float64]]:
+        return {"weights": self.weights}
+
+    def range_metadata(self) -> dict[str, object] | None:
+        """The trust region as a model file stores it (``feature_range``), or None."""
+        if self.feature_low is None or self.feature_high is None:
+            return None
+        return {"low": self.feature_low.tolist(), "high": self.feature_high.tolist(), "trust_width": self.trust_width}
+
+
+class NetworkMap:
+    """The SKU-shared network: ``a_i`` from SKU ``i``'s features and the pooled context."""
+
+    kind = "network"
+
+    def __init__(self, network: SharedPolicyNetwork) -> None:
+        self.network = network
+
+    def __call__(
+        self, sku_features: NDArray[np.float64], global_features: NDArray[np.float64] | None = None
+    ) -> NDArray[np.float64]:
+        glob = np.zeros(self.network.n_global_features) if global_features is None else global_features
+        return self.network.action(sku_features, glob)
+
+    def arrays(self) -> dict[str, NDArray[np.float64]]:
+        return dict(self.network.weights)

@@ -1,0 +1,47 @@
+"""Where the shipped models are: ``models/`` of a checkout, or where a wheel installs them.
+
+A leaf module (it imports nothing from :mod:`hybridinv`), so every loader of model
+directories (:mod:`hybridinv.rl.hybrid`, :mod:`hybridinv.rl.pure`, the registry
+factories) can use it without importing one another.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["INSTALLED_MODELS", "PACKAGE_DIRECTORY", "models_directory", "resolve_model_path"]
+
+#: The directory of the ``hybridinv`` package (``hybridinv/rl/paths.py`` -> ``hybridinv``).
+PACKAGE_DIRECTORY = Path(__file__).resolve().parent.parent
+
+#: Where a wheel installs the shipped models, under ``sys.prefix`` or the user base (``pyproject.toml`` data-files).
+INSTALLED_MODELS = Path("share") / "hybridinv" / "models"
+
+
+def models_directory() -> Path:
+    """The directory of the shipped models.
+
+    ``models/`` next to the package in a source checkout (or an editable install),
+    else ``<prefix>/share/hybridinv/models`` where a wheel installs them.
+    """
+    import site
+    import sys
+
+    root = PACKAGE_DIRECTORY.parent
+    checkout = root / "models"
+    if (root / "pyproject.toml").exists() and checkout.is_dir():
+        return checkout
+    for prefix in (sys.prefix, site.getuserbase()):
+        installed = Path(prefix) / INSTALLED_MODELS
+        if installed.is_dir():
+            return installed
+    return checkout
+
+
+def resolve_model_path(path: str | Path) -> Path:
+    """``path`` itself if it exists, else ``models/<path>``."""
+    candidate = Path(path)
+    if candidate.exists():
+        return candidate
+    shipped = models_directory() / str(path)
+    return shipped if shipped.exists() else candidate
