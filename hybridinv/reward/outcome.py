@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from hybridinv.policies.base import Policy
     from hybridinv.sim.scenario import Scenario
     from hybridinv.sim.simulator import Simulator
+    from hybridinv.sim.view import SimulatorView
 
 __all__ = ["OutcomeLedger", "PeriodOutcome", "PeriodTerms", "record_episode"]
 
@@ -204,7 +205,7 @@ class OutcomeLedger(Ledger):
     def record(  # noqa: D102 - same contract as Ledger.record
         self,
         t: int,
-        sim: Simulator,
+        sim: SimulatorView,
         orders: NDArray[np.float64],
         spend: float,
         fixed: float,

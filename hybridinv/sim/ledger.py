@@ -39,7 +39,7 @@ except ImportError:  # pragma: no cover - other numpy layouts
 
 if TYPE_CHECKING:
     from hybridinv.sim.scenario import Scenario
-    from hybridinv.sim.simulator import Simulator
+    from hybridinv.sim.view import SimulatorView
 
 __all__ = ["COST_COMPONENTS", "Ledger", "dot"]
 
@@ -134,7 +134,7 @@ class Ledger:
     def record(
         self,
         t: int,
-        sim: Simulator,
+        sim: SimulatorView,
         orders: NDArray[np.float64],
         spend: float,
         fixed: float,
@@ -209,7 +209,7 @@ class Ledger:
     def _record_sku_costs(
         self,
         t: int,
-        sim: Simulator,
+        sim: SimulatorView,
         orders: NDArray[np.float64],
         on_hand: NDArray[np.float64],
         short: NDArray[np.float64],

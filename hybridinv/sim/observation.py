@@ -12,7 +12,7 @@ from hybridinv.core.constraints import Constraints
 from hybridinv.core.state import InventoryState
 
 if TYPE_CHECKING:
-    from hybridinv.sim.simulator import Simulator
+    from hybridinv.sim.view import SimulatorView
 
 __all__ = ["Observation"]
 
@@ -26,7 +26,7 @@ class Observation:
     via :meth:`from_state`).
     """
 
-    def __init__(self, sim: Simulator | None = None) -> None:
+    def __init__(self, sim: SimulatorView | None = None) -> None:
         self._sim = sim
         self._cache: dict[str, NDArray[np.float64]] = {}
         self._state: InventoryState | None = None
