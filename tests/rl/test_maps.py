@@ -1,0 +1,50 @@
+"""Parameter maps of the hybrid (hybridinv/rl/maps.py), checked against hand computations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hybridinv.rl.maps import LinearMap, NetworkMap
+from hybridinv.rl.numpy_policy import SharedPolicyNetwork
+
+
+def test_linear_map_is_w_x_clipped_to_its_bounds() -> None:
+    x = np.array([[1.0, 2.0], [0.5, -1.0]])
+    linear = LinearMap([[1.0, 1.0], [2.0, -1.0]], output_low=[-1.0, -1.0], output_high=[2.5, 1.0])
+    # row 0: (3, 0) -> (2.5, 0); row 1: (-0.5, 2) -> (-0.5, 1)
+    np.testing.assert_array_equal(linear(x), [[2.5, 0.0], [-0.5, 1.0]])
+    assert linear.n_outputs == 2 and linear.n_features == 2
+
+
+def test_trust_shrinks_outputs_of_skus_outside_the_training_range() -> None:
+    """Range [0, 2] (width 2), trust width 0.5: a feature at 2.5 is 0.25 widths out -> tau = 1 - 0.25/0.5 = 0.5."""
+    linear = LinearMap([[1.0]], feature_low=[0.0], feature_high=[2.0], trust_width=0.5)
+    np.testing.assert_allclose(linear(np.array([[1.0], [2.5], [4.0]])), [[1.0], [1.25], [0.0]])
+    assert linear.with_ranges(None, None)(np.array([[4.0]]))[0, 0] == 4.0
+
+
+def test_one_output_maps_shared_and_per_sku() -> None:
+    stock = np.array([[8.0, 5.0], [2.0, 1.0]])
+    np.testing.assert_allclose(LinearMap([0.7, 0.9])(stock), [[0.7 * 8 + 0.9 * 5], [0.7 * 2 + 0.9 * 1]])
+    per_sku = LinearMap([[1.0, 0.0], [0.0, 1.0]], per_sku=True)
+    np.testing.assert_array_equal(per_sku(stock), [[8.0], [1.0]])
+
+
+def test_linear_map_validates_its_arguments() -> None:
+    with pytest.raises(ValueError, match="finite"):
+        LinearMap([np.nan])
+    with pytest.raises(ValueError, match="both bounds"):
+        LinearMap([[1.0]], output_low=[0.0])
+    with pytest.raises(ValueError, match="feature ranges"):
+        LinearMap([[1.0, 1.0]], feature_low=[0.0], feature_high=[1.0])
+    with pytest.raises(ValueError, match="trust_width"):
+        LinearMap([1.0], trust_width=0.0)
+
+
+def test_network_map_is_the_shared_networks_action() -> None:
+    net = SharedPolicyNetwork.random(3, 2, hidden=4, seed=1)
+    rng = np.random.default_rng(0)
+    sku, glob = rng.normal(size=(5, 3)), rng.normal(size=2)
+    np.testing.assert_array_equal(NetworkMap(net)(sku, glob), net.action(sku, glob))
+    assert NetworkMap(net).arrays().keys() == net.weights.keys()
