@@ -164,8 +164,9 @@ class BatchTargetPolicy(TargetPolicy):
     (:meth:`targets_batch`, by default :meth:`targets` per episode), desired orders for all
     episodes in one vectorized pass, then the repair per episode (each episode has its own
     capacity and budget rows, so it is solved on its own, exactly as :meth:`finalize` does
-    in the per-episode path). Subclasses that keep state between periods or override
-    :meth:`decide` must not derive from it.
+    in the per-episode path). A subclass that overrides :meth:`decide` (or ``act``) gets
+    it called per episode instead. Subclasses that keep state from one period to the next
+    must not derive from it (the episodes of a batch share one policy object).
     """
 
     def targets_batch(self, obs: BatchObservation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -175,6 +176,10 @@ class BatchTargetPolicy(TargetPolicy):
 
     def act_batch(self, obs: BatchObservation) -> NDArray[np.float64]:
         """Orders of every episode, shape (E, n); row ``e`` equals ``act(obs.episode(e))``."""
+        if type(self).act is not TargetPolicy.act:
+            return np.stack([self.act(obs.episode(e)) for e in range(obs.episodes)])
+        if type(self).decide is not TargetPolicy.decide:
+            return np.stack([self.decide(obs.episode(e)).orders for e in range(obs.episodes)])
         reorder_point, order_up_to = self.targets_batch(obs)
         position = obs.inventory_position
         desired = np.where(position <= reorder_point, np.maximum(order_up_to - position, 0.0), 0.0)

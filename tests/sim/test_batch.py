@@ -66,6 +66,14 @@ def test_perishables(kind: str, lost_sales: bool) -> None:
 
 
 @pytest.mark.parametrize("lost_sales", [True, False])
+def test_forecast_driven_policy(lost_sales: bool) -> None:
+    from hybridinv.policies.forecast_ss import ForecastSS
+
+    scenario = scenarios.get("multi_50").replace(lost_sales=lost_sales)
+    compare(ForecastSS(), scenario, 30)
+
+
+@pytest.mark.parametrize("lost_sales", [True, False])
 def test_stochastic_lead_times_and_partial_deliveries(lost_sales: bool) -> None:
     scenario = scenarios.get("disrupted").replace(lost_sales=lost_sales)
     ledgers = compare(BaseStock.fit(scenario), scenario, 60)
@@ -166,3 +174,15 @@ def test_simulate_batches_when_it_can_and_falls_back_otherwise() -> None:
     assert list(fallback["seed"]) == [0, 1]
     with pytest.raises(PlanningError, match="act_batch"):
         simulate(constant, scenario, seeds=2, periods=10, batch=True)
+
+
+@pytest.mark.parametrize("model", ["hybrid_default", "hybrid_residual", "hybrid_ppo_multi_50"])
+def test_hybrid_agents_batched_match_their_episodes(model: str) -> None:
+    """Adaptive (overrides decide), residual (overrides decide) and plain network hybrids, repair in the loop."""
+    from hybridinv.rl import Hybrid
+
+    policy = Hybrid.load(model)
+    assert supports_batch(policy)
+    scenario = scenarios.get("multi_10").replace(lost_sales=False)
+    compare(policy, scenario, 25)  # type: ignore[arg-type]
+
