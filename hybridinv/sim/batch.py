@@ -25,14 +25,13 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.projection import capacity_rows
 from hybridinv.sim.batch_ledger import BatchLedger
 from hybridinv.sim.ledger import Ledger, dot
 from hybridinv.sim.observation import Observation
 from hybridinv.sim.scenario import Scenario, ScenarioPath
 from hybridinv.sim.simulator import excess_units
 
-__all__ = ["BatchObservation", "BatchSimulator"]
+__all__ = ["BatchObservation", "BatchSimulator", "capacity_row_excess"]
 
 
 class _EpisodeView:
@@ -390,13 +389,41 @@ class BatchSimulator:
             )
         if math.isfinite(self._capacity):
             horizon = int(cat.lead_time.max()) + 1
-            batch_obs = BatchObservation(self)
-            for e in range(self.episodes):
-                obs = batch_obs.episode(e)
-                rows = capacity_rows(
-                    cat.volume, cat.lead_time, obs.on_hand, obs.pipeline, obs.forecast(horizon),
-                    self._capacity, obs.backorders,
-                )
-                new = np.bincount(rows.row, weights=cat.volume * qty[e], minlength=rows.residual.size)
-                excess = new - np.maximum(rows.residual, 0.0)
-                ledger.capacity_excess[e, t] = float(np.maximum(excess - 1e-6, 0.0).sum())
+            obs = BatchObservation(self)
+            ledger.capacity_excess[:, t] = capacity_row_excess(
+                cat.volume, cat.lead_time, obs.on_hand, obs.pipeline, obs.forecast(horizon), self._capacity,
+                obs.backorders, qty,
+            )
+
+
+def capacity_row_excess(
+    volume: NDArray[np.float64],
+    lead_time: NDArray[np.int64],
+    on_hand: NDArray[np.float64],
+    pipeline: NDArray[np.float64],
+    expected_demand: NDArray[np.float64],
+    capacity: float,
+    backorders: NDArray[np.float64],
+    orders: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """Volume by which each episode's orders exceed its capacity rows (beyond 1e-6 per row), shape (E,).
+
+    The rows of :func:`hybridinv.core.projection.capacity_rows` for every episode at once:
+    ``on_hand``, ``backorders`` and ``orders`` have shape (E, n), ``pipeline`` (E, n, W) and
+    ``expected_demand`` (E, n, >= horizon - 1); the same projection, term by term, with an
+    episode axis in front.
+    """
+    episodes, n = on_hand.shape
+    horizon = int(lead_time.max()) + 1 if n else 1
+    width = pipeline.shape[2]
+    projected = np.empty((episodes, n, horizon))
+    projected[:, :, 0] = np.maximum(on_hand - backorders + pipeline[:, :, 0], 0.0)
+    last = expected_demand.shape[2] - 1
+    for k in range(1, horizon):
+        previous = np.maximum(projected[:, :, k - 1] - expected_demand[:, :, min(k - 1, last)], 0.0)
+        projected[:, :, k] = previous + pipeline[:, :, k] if k < width else previous
+    residual = capacity - (volume[None, :, None] * projected).sum(axis=1)
+    cell = (np.arange(episodes)[:, None] * horizon + np.asarray(lead_time, dtype=np.int64)[None, :]).ravel()
+    new = np.bincount(cell, weights=(volume * orders).ravel(), minlength=episodes * horizon).reshape(episodes, horizon)
+    excess = new - np.maximum(residual, 0.0)
+    return np.asarray(np.maximum(excess - 1e-6, 0.0).sum(axis=1), dtype=np.float64)

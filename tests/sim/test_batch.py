@@ -9,10 +9,11 @@ import pandas as pd
 import pytest
 
 from hybridinv import PlanningError, scenarios
+from hybridinv.core import capacity_rows
 from hybridinv.policies import SS, BaseStock
 from hybridinv.policies.base import BatchPolicy
 from hybridinv.sim import Ledger, Scenario, Simulator, run_episode, simulate
-from hybridinv.sim.batch import BatchSimulator
+from hybridinv.sim.batch import BatchSimulator, capacity_row_excess
 from hybridinv.sim.runner import run_batch, supports_batch
 
 SERIES = (
@@ -88,6 +89,7 @@ def test_rule_breaches_counted_alike_without_repair() -> None:
     policy = BaseStock(np.ceil(scenario.demand.mean * (catalog.lead_time + 2)), repair=None)
     ledgers = compare(policy, scenario, 30)
     assert all(ledger.rule_breaches.sum() > 0 for ledger in ledgers)
+    assert all(ledger.capacity_excess.sum() > 0 for ledger in ledgers)
     assert all(ledger.summary()["rule_violations"] > 0 for ledger in ledgers)
 
 
@@ -99,6 +101,28 @@ def test_unpriced_skus_give_the_same_revenue() -> None:
     ledgers = compare(BaseStock.fit(scenario), scenario, 20)
     # revenue is unknown (NaN) in the periods an unpriced SKU sold something
     assert all(np.isnan(ledger.revenue).any() for ledger in ledgers)
+
+
+def test_capacity_row_excess_is_capacity_rows_per_episode() -> None:
+    """The batched order-time capacity check against hybridinv.core.capacity_rows, one episode at a time."""
+    rng = np.random.default_rng(4)
+    episodes, n, width = 5, 40, 4
+    volume = rng.uniform(0.0, 2.0, n)
+    lead_time = rng.integers(0, width, n)
+    on_hand = rng.integers(0, 30, (episodes, n)).astype(float)
+    backorders = rng.integers(0, 5, (episodes, n)).astype(float)
+    pipeline = rng.integers(0, 20, (episodes, n, width)).astype(float)
+    forecast = rng.uniform(0.0, 15.0, (episodes, n, width))
+    orders = rng.integers(0, 25, (episodes, n)).astype(float)
+    orders[0] = 0.0  # nothing ordered: no excess
+    capacity = 900.0
+    got = capacity_row_excess(volume, lead_time, on_hand, pipeline, forecast, capacity, backorders, orders)
+    for e in range(episodes):
+        rows = capacity_rows(volume, lead_time, on_hand[e], pipeline[e], forecast[e], capacity, backorders[e])
+        new = np.bincount(rows.row, weights=volume * orders[e], minlength=rows.residual.size)
+        expected = np.maximum(new - np.maximum(rows.residual, 0.0) - 1e-6, 0.0).sum()
+        assert got[e] == pytest.approx(expected, rel=1e-12, abs=1e-9)
+    assert got[0] == 0.0 and (got[1:] > 0).all()
 
 
 def test_each_episode_sees_the_draws_of_its_seed() -> None:
