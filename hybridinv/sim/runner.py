@@ -17,7 +17,10 @@ from hybridinv.sim.simulator import Simulator
 if TYPE_CHECKING:
     from hybridinv.policies.base import BatchPolicy, Policy
 
-__all__ = ["run_batch", "run_episode", "simulate", "supports_batch"]
+__all__ = ["BATCH_EPISODES", "run_batch", "run_episode", "simulate", "supports_batch"]
+
+#: Most episodes :func:`simulate` runs in one batch (more seeds run as several batches).
+BATCH_EPISODES: int = 32
 
 
 def run_episode(
@@ -112,8 +115,9 @@ def simulate(
     batch : bool, optional
         Run all seeds at once through the batched simulator (:func:`run_batch`). The
         default (None) does so when the policy has ``act_batch``
-        (:class:`~hybridinv.policies.base.BatchPolicy`: the classical ``BaseStock`` and
-        ``SS``) and runs one episode per seed otherwise; ``False`` always runs one
+        (:class:`~hybridinv.policies.base.BatchPolicy`: ``BaseStock``, ``SS``, ``ForecastSS``
+        and the hybrids), at most :data:`BATCH_EPISODES` seeds per batch, and runs one episode
+        per seed otherwise; ``False`` always runs one
         episode at a time. Both give the same KPIs (to float rounding).
 
     Returns
@@ -140,9 +144,13 @@ def simulate(
             column="batch",
             value=getattr(policy, "name", type(policy).__name__),
         )
-    if batched and seed_list:
-        ledgers, decision_time = run_batch(policy, scenario, seed_list, periods)  # type: ignore[arg-type]
-        results = [(ledger, decision_time) for ledger in ledgers]
+    if batched:
+        results = []
+        for first in range(0, len(seed_list), BATCH_EPISODES):
+            ledgers, decision_time = run_batch(
+                policy, scenario, seed_list[first : first + BATCH_EPISODES], periods  # type: ignore[arg-type]
+            )
+            results += [(ledger, decision_time) for ledger in ledgers]
     else:
         results = [run_episode(policy, scenario, seed, periods) for seed in seed_list]
     rows: list[dict[str, Any]] = []

@@ -210,3 +210,23 @@ def test_hybrid_agents_batched_match_their_episodes(model: str) -> None:
     scenario = scenarios.get("multi_10").replace(lost_sales=False)
     compare(policy, scenario, 25)  # type: ignore[arg-type]
 
+
+
+def test_simulate_splits_many_seeds_into_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hybridinv.sim import runner
+
+    scenario = scenarios.get("multi_10")
+    policy = BaseStock.fit(scenario)
+    sizes: list[int] = []
+    original = runner.run_batch
+    monkeypatch.setattr(runner, "BATCH_EPISODES", 2)
+
+    def counted(policy, scenario, seeds, periods):  # type: ignore[no-untyped-def]
+        sizes.append(len(seeds))
+        return original(policy, scenario, seeds, periods)
+
+    monkeypatch.setattr(runner, "run_batch", counted)
+    batched = simulate(policy, scenario, seeds=SEEDS, periods=20)
+    assert sizes == [2, 1]
+    loop = simulate(policy, scenario, seeds=SEEDS, periods=20, batch=False)
+    pd.testing.assert_frame_equal(batched.drop(columns="decision_time"), loop.drop(columns="decision_time"), rtol=1e-12)
