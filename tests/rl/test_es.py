@@ -166,3 +166,22 @@ def test_adaptive_hybrid_cost_is_the_same_batched() -> None:
     np.testing.assert_allclose(policy_cost_function(scenario, make_policy, periods=25)(thetas, seeds), expected,
                                rtol=1e-12)
     assert expected[0] != expected[1]
+
+
+def test_policy_cost_function_batches_members_in_worker_processes() -> None:
+    from hybridinv.policies import BaseStock
+    from hybridinv.rl.es import policy_cost_function
+
+    scenario = scenarios.get("multi_10")
+    base = BaseStock.fit(scenario)
+
+    def make_policy(theta: np.ndarray) -> BaseStock:
+        return BaseStock(np.ceil(np.asarray(base.level) * theta[0]))
+
+    thetas, seeds = np.array([[0.9], [1.2], [1.0]]), [2, 3]
+    expected = _per_episode_costs(make_policy, scenario, thetas, seeds, 20, base, 1.0)
+    cost = policy_cost_function(scenario, make_policy, periods=20, workers=2, baseline=base, harm_weight=1.0)
+    try:
+        np.testing.assert_allclose(cost(thetas, seeds), expected, rtol=1e-12)
+    finally:
+        cost.pool.terminate()  # type: ignore[attr-defined]
