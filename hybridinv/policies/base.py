@@ -21,10 +21,11 @@ from hybridinv.core._frame import per_sku
 if TYPE_CHECKING:
     from hybridinv.policies.explain import TargetExplanation
     from hybridinv.repair import RepairResult
+    from hybridinv.sim.batch import BatchObservation
     from hybridinv.sim.observation import Observation
     from hybridinv.sim.scenario import Scenario
 
-__all__ = ["Decision", "Policy", "TargetPolicy", "needs_repair", "per_sku"]
+__all__ = ["BatchPolicy", "BatchTargetPolicy", "Decision", "Policy", "TargetPolicy", "needs_repair", "per_sku"]
 
 
 @runtime_checkable
@@ -36,6 +37,26 @@ class Policy(Protocol):
     def act(self, obs: Observation) -> NDArray[np.float64]:
         """Orders for all SKUs (whole numbers >= 0, aligned with the catalog)."""
         ...
+
+
+@runtime_checkable
+class BatchPolicy(Protocol):
+    """A policy that decides for many episodes at once: ``act_batch(batch_observation) -> orders``.
+
+    ``act_batch`` receives a :class:`~hybridinv.sim.batch.BatchObservation` (arrays with a
+    leading episode axis, ``episode(e)`` for one episode's :class:`Observation`) and
+    returns orders of shape (episodes, n_skus), row ``e`` equal to what ``act`` returns on
+    ``episode(e)``. :func:`hybridinv.simulate` runs such policies through the
+    :class:`~hybridinv.sim.batch.BatchSimulator`. Only policies whose decision depends on
+    the current observation alone (no state carried from period to period) may
+    implement it: episodes of a batch advance in lock-step, ``reset`` is called once.
+    """
+
+    name: str
+
+    def act(self, obs: Observation) -> NDArray[np.float64]: ...
+
+    def act_batch(self, obs: BatchObservation) -> NDArray[np.float64]: ...
 
 
 @dataclass
@@ -134,3 +155,35 @@ class TargetPolicy:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(repair={self.repair!r})"
+
+
+class BatchTargetPolicy(TargetPolicy):
+    """A :class:`TargetPolicy` whose targets depend on the current observation alone, batched.
+
+    Adds ``act_batch`` (the :class:`BatchPolicy` protocol): targets for every episode
+    (:meth:`targets_batch`, by default :meth:`targets` per episode), desired orders for all
+    episodes in one vectorized pass, then the repair per episode (each episode has its own
+    capacity and budget rows, so it is solved on its own, exactly as :meth:`finalize` does
+    in the per-episode path). A subclass that overrides :meth:`decide` (or ``act``) gets
+    it called per episode instead. Subclasses that keep state from one period to the next
+    must not derive from it (the episodes of a batch share one policy object).
+    """
+
+    def targets_batch(self, obs: BatchObservation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """``(reorder_point, order_up_to)`` of every episode, shapes broadcastable to (E, n)."""
+        pairs = [self.targets(obs.episode(e)) for e in range(obs.episodes)]
+        return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
+
+    def act_batch(self, obs: BatchObservation) -> NDArray[np.float64]:
+        """Orders of every episode, shape (E, n); row ``e`` equals ``act(obs.episode(e))``."""
+        if type(self).act is not TargetPolicy.act:
+            return np.stack([self.act(obs.episode(e)) for e in range(obs.episodes)])
+        if type(self).decide is not TargetPolicy.decide:
+            return np.stack([self.decide(obs.episode(e)).orders for e in range(obs.episodes)])
+        reorder_point, order_up_to = self.targets_batch(obs)
+        position = obs.inventory_position
+        desired = np.where(position <= reorder_point, np.maximum(order_up_to - position, 0.0), 0.0)
+        desired = np.ceil(desired - 1e-9)
+        if self.repair is None or not needs_repair(obs.episode(0)):
+            return np.maximum(np.ceil(desired - 1e-9), 0.0)
+        return np.stack([self.finalize(desired[e], obs.episode(e)).orders for e in range(obs.episodes)])

@@ -7,17 +7,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.policies.base import TargetPolicy, per_sku
+from hybridinv.policies.base import BatchTargetPolicy, per_sku
 from hybridinv.sim.observation import Observation
 
 if TYPE_CHECKING:
     from hybridinv.policies.newsvendor import DemandStatistics
+    from hybridinv.sim.batch import BatchObservation
     from hybridinv.sim.scenario import Scenario
 
 __all__ = ["BaseStock", "SS"]
 
 
-class BaseStock(TargetPolicy):
+class BaseStock(BatchTargetPolicy):
     """Order up to ``level`` every period: ``q = max(0, S - IP)``.
 
     Parameters
@@ -41,6 +42,11 @@ class BaseStock(TargetPolicy):
 
     def targets(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         level = per_sku(self.level, obs.n_skus, "level")
+        return level - 1.0, level
+
+    def targets_batch(self, obs: BatchObservation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """The same levels for every episode, shape (1, n)."""
+        level = per_sku(self.level, obs.n_skus, "level")[None, :]
         return level - 1.0, level
 
     @classmethod
@@ -87,7 +93,7 @@ class BaseStock(TargetPolicy):
         return f"BaseStock(level={self.level!r})"
 
 
-class SS(TargetPolicy):
+class SS(BatchTargetPolicy):
     """(s, S) policy: when the inventory position is at or below ``s``, order up to ``S``.
 
     Parameters
@@ -110,6 +116,12 @@ class SS(TargetPolicy):
         reorder = per_sku(self.s, n, "s")
         up_to = per_sku(self.S, n, "S")
         return reorder, np.maximum(up_to, reorder)
+
+    def targets_batch(self, obs: BatchObservation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """The same levels for every episode, shape (1, n)."""
+        n = obs.n_skus
+        reorder = per_sku(self.s, n, "s")
+        return reorder[None, :], np.maximum(per_sku(self.S, n, "S"), reorder)[None, :]
 
     @classmethod
     def fit(

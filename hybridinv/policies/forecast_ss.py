@@ -45,7 +45,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.errors import PlanningError
-from hybridinv.policies.base import Decision, TargetPolicy
+from hybridinv.policies.base import BatchTargetPolicy, Decision
 from hybridinv.policies.rq import check_repair_weights, shortfall_weights
 
 if TYPE_CHECKING:
@@ -141,7 +141,7 @@ class Targets:
         )
 
 
-class ForecastSS(TargetPolicy):
+class ForecastSS(BatchTargetPolicy):
     """Forecast-driven (s, S) with cost-based safety factors, EOQ batches and an order cap.
 
     Parameters

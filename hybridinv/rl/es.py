@@ -302,7 +302,10 @@ def policy_cost_function(
     ``episode(seed) -> Scenario`` (a scenario drawn per seed, e.g.
     :class:`hybridinv.rl.history.HistoryFamily`). With ``workers > 1`` the (member, seed)
     episodes run in a process pool (fork); the pool is the returned function's ``pool``
-    attribute (terminate it when done). With a ``baseline`` policy each episode's cost is
+    attribute (terminate it when done). When the policy has ``act_batch`` (and the scenario
+    is not a family, and there is no training objective) the seeds of a member run as one
+    batch (:func:`hybridinv.sim.runner.run_batch`), in the pool one task per member. With a
+    ``baseline`` policy each episode's cost is
     divided by the baseline's cost on the same episode (relative cost, 1 = the baseline), plus
     ``harm_weight * max(ratio - 1, 0)``.
 
@@ -322,8 +325,11 @@ def policy_cost_function(
         pool = multiprocessing.get_context("fork").Pool(workers, initializer=_set_context, initargs=(context,))
 
     def measured(thetas: NDArray[np.float64], seeds: Sequence[int]) -> NDArray[np.float64]:
-        if pool is None:
-            values = [[context(theta, seed) for seed in seeds] for theta in thetas]
+        if pool is None:  # all seeds of a member at once when the policy and scenario allow it
+            values = [context.many(theta, seeds) or [context(theta, seed) for seed in seeds] for theta in thetas]
+        elif context.batchable(context.make_policy(thetas[0])):  # one task per member, its seeds in one batch
+            members = pool.starmap(_run_many_in_worker, [(theta, [int(s) for s in seeds]) for theta in thetas])
+            values = [value for member in members for value in member]
         else:
             tasks = [(theta, int(seed)) for theta in thetas for seed in seeds]
             values = pool.starmap(_run_in_worker, tasks, chunksize=1)
@@ -405,9 +411,43 @@ class _EpisodeContext:
             if reference is None:
                 reference = float(self._measure(self.baseline, scenario, int(seed))[0])
                 self._baseline_cost[int(seed)] = reference
-            ratio = values[0] / max(reference, 1e-12)
-            values[0] = ratio + self.harm_weight * max(ratio - 1.0, 0.0)
+            values[0] = self._relative(values[0], reference)
         return values if self.objective is not None else float(values[0])
+
+    def _relative(self, cost: float, reference: float) -> float:
+        ratio = cost / max(reference, 1e-12)
+        return ratio + self.harm_weight * max(ratio - 1.0, 0.0)
+
+    def batchable(self, policy: Any) -> bool:
+        """Whether the seeds of ``policy`` can run as one batch (see :meth:`many`)."""
+        from hybridinv.sim.runner import supports_batch
+
+        if self.objective is not None or callable(getattr(self.scenario, "episode", None)):
+            return False
+        return supports_batch(policy) and (self.baseline is None or supports_batch(self.baseline))
+
+    def many(self, theta: NDArray[np.float64], seeds: Sequence[int]) -> list[float] | None:
+        """The costs of all ``seeds`` in one batch (:func:`hybridinv.sim.runner.run_batch`), as ``__call__`` gives them.
+
+        None when the batch does not apply: a scenario family (one scenario per seed), a
+        training objective, or a policy (or baseline) without ``act_batch``.
+        """
+        from hybridinv.sim.runner import run_batch
+
+        policy = self.make_policy(theta)
+        if not self.batchable(policy):
+            return None
+        seed_list = [int(seed) for seed in seeds]
+        ledgers, _ = run_batch(policy, self.scenario, seed_list, self.periods)
+        costs = [ledger.summary()["avg_cost"] for ledger in ledgers]
+        if self.baseline is None:
+            return costs
+        missing = [seed for seed in seed_list if seed not in self._baseline_cost]
+        if missing:
+            references, _ = run_batch(self.baseline, self.scenario, missing, self.periods)
+            for seed, ledger in zip(missing, references, strict=True):
+                self._baseline_cost[seed] = ledger.summary()["avg_cost"]
+        return [self._relative(cost, self._baseline_cost[seed]) for cost, seed in zip(costs, seed_list, strict=True)]
 
 
 _WORKER_CONTEXT: _EpisodeContext | None = None
@@ -421,6 +461,13 @@ def _set_context(context: _EpisodeContext) -> None:
 def _run_in_worker(theta: NDArray[np.float64], seed: int) -> Any:
     assert _WORKER_CONTEXT is not None
     return _WORKER_CONTEXT(theta, seed)
+
+
+def _run_many_in_worker(theta: NDArray[np.float64], seeds: list[int]) -> list[float]:
+    assert _WORKER_CONTEXT is not None
+    values = _WORKER_CONTEXT.many(theta, seeds)
+    assert values is not None
+    return values
 
 
 #: ``reward_spec`` of the models trained by ES (stored in their metadata).

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.policies.base import Decision, TargetPolicy
+from hybridinv.policies.base import BatchTargetPolicy, Decision
 from hybridinv.policies.forecast_ss import ForecastSS
 from hybridinv.policies.rq import CappedBaseStock
 from hybridinv.rl.adaptive_features import TRUST_WIDTH, adaptive_features
@@ -64,7 +64,7 @@ __all__ = [
 ]
 
 
-class Hybrid(TargetPolicy):
+class Hybrid(BatchTargetPolicy):
     """Learned per-SKU parameters of a replenishment rule, then the optimization repair.
 
     Parameters

@@ -9,14 +9,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from hybridinv.core.errors import PlanningError
 from hybridinv.sim.ledger import Ledger
 from hybridinv.sim.scenario import Scenario
 from hybridinv.sim.simulator import Simulator
 
 if TYPE_CHECKING:
-    from hybridinv.policies.base import Policy
+    from hybridinv.policies.base import BatchPolicy, Policy
 
-__all__ = ["run_episode", "simulate"]
+__all__ = ["BATCH_EPISODES", "run_batch", "run_episode", "simulate", "supports_batch"]
+
+#: Most episodes :func:`simulate` runs in one batch (more seeds run as several batches).
+BATCH_EPISODES: int = 32
 
 
 def run_episode(
@@ -53,11 +57,47 @@ def run_episode(
     return sim.ledger, decide_time / sim.periods
 
 
+def supports_batch(policy: object) -> bool:
+    """Whether ``policy`` decides for many episodes at once (has ``act_batch``: a ``BatchPolicy``)."""
+    return callable(getattr(policy, "act_batch", None))
+
+
+def run_batch(
+    policy: BatchPolicy,
+    scenario: Scenario,
+    seeds: Iterable[int],
+    periods: int | None = None,
+) -> tuple[list[Ledger], float]:
+    """Simulate one episode per seed at once; return their ledgers and the decision time per period and episode (s).
+
+    The episodes run in lock-step through a :class:`~hybridinv.sim.batch.BatchSimulator`
+    and ``policy.act_batch``; ledger ``k`` equals :func:`run_episode`'s for ``seeds[k]``
+    to float rounding (same demand and lead-time draws). ``policy.reset(scenario)`` is
+    called once. The decision time is the batch's, divided by the number of episodes.
+    """
+    from hybridinv.sim.batch import BatchSimulator
+
+    seed_list = [int(s) for s in seeds]
+    sim = BatchSimulator(scenario, periods=periods)
+    reset = getattr(policy, "reset", None)
+    if callable(reset):
+        reset(scenario)
+    obs = sim.reset(seeds=seed_list)
+    decide_time = 0.0
+    while not sim.done:
+        start = time.perf_counter()
+        orders = policy.act_batch(obs)
+        decide_time += time.perf_counter() - start
+        obs = sim.step(orders)
+    return [sim.ledger(e) for e in range(len(seed_list))], decide_time / (sim.periods * len(seed_list))
+
+
 def simulate(
     policy: Policy,
     scenario: Scenario | str,
     seeds: int | Iterable[int] = 10,
     periods: int | None = None,
+    batch: bool | None = None,
 ) -> pd.DataFrame:
     """Simulate ``policy`` on ``scenario`` for each seed.
 
@@ -72,22 +112,49 @@ def simulate(
         the same demand and lead-time path (common random numbers).
     periods : int, optional
         Horizon (defaults to the scenario's).
+    batch : bool, optional
+        Run all seeds at once through the batched simulator (:func:`run_batch`). The
+        default (None) does so when the policy has ``act_batch``
+        (:class:`~hybridinv.policies.base.BatchPolicy`: ``BaseStock``, ``SS``, ``ForecastSS``
+        and the hybrids), at most :data:`BATCH_EPISODES` seeds per batch, and runs one episode
+        per seed otherwise; ``False`` always runs one
+        episode at a time. Both give the same KPIs (to float rounding).
 
     Returns
     -------
     pandas.DataFrame
         One row per seed with ``seed``, ``policy``, ``scenario``, ``avg_cost``,
         the cost split, ``fill_rate``, ``violations`` and the other KPIs of
-        :mod:`hybridinv.sim.ledger`, plus ``decision_time`` (s per period).
+        :mod:`hybridinv.sim.ledger`, plus ``decision_time`` (s per period and episode).
+
+    Raises
+    ------
+    PlanningError
+        ``batch=True`` with a policy that has no ``act_batch``.
     """
     if isinstance(scenario, str):
         from hybridinv import scenarios
 
         scenario = scenarios.get(scenario)
     seed_list = list(range(seeds)) if isinstance(seeds, (int, np.integer)) else [int(s) for s in seeds]
+    batched = supports_batch(policy) if batch is None else bool(batch)
+    if batched and not supports_batch(policy):
+        raise PlanningError(
+            "batch=True needs a policy with act_batch (hybridinv.policies.base.BatchPolicy)",
+            column="batch",
+            value=getattr(policy, "name", type(policy).__name__),
+        )
+    if batched:
+        results = []
+        for first in range(0, len(seed_list), BATCH_EPISODES):
+            ledgers, decision_time = run_batch(
+                policy, scenario, seed_list[first : first + BATCH_EPISODES], periods  # type: ignore[arg-type]
+            )
+            results += [(ledger, decision_time) for ledger in ledgers]
+    else:
+        results = [run_episode(policy, scenario, seed, periods) for seed in seed_list]
     rows: list[dict[str, Any]] = []
-    for seed in seed_list:
-        ledger, decision_time = run_episode(policy, scenario, seed, periods)
+    for seed, (ledger, decision_time) in zip(seed_list, results, strict=True):
         row: dict[str, Any] = {
             "scenario": scenario.name,
             "policy": getattr(policy, "name", type(policy).__name__),

@@ -106,3 +106,82 @@ def test_es_progress_bar_ends_at_the_generations_run_under_a_time_limit(monkeypa
     assert 5 < result.generations < 1000
     assert bar.n == result.generations
     assert abs(bar.total - result.generations) <= 2  # the total tracks the limit instead of 1000
+
+
+def _per_episode_costs(make_policy, scenario, thetas, seeds, periods, baseline=None, harm_weight=0.0):  # type: ignore[no-untyped-def]
+    """The cost function's value computed one episode at a time with run_episode."""
+    from hybridinv.sim.runner import run_episode
+
+    out = []
+    for theta in thetas:
+        costs = []
+        for seed in seeds:
+            cost = run_episode(make_policy(theta), scenario, seed, periods)[0].summary()["avg_cost"]
+            if baseline is not None:
+                ratio = cost / run_episode(baseline, scenario, seed, periods)[0].summary()["avg_cost"]
+                cost = ratio + harm_weight * max(ratio - 1.0, 0.0)
+            costs.append(cost)
+        out.append(np.mean(costs))
+    return np.array(out)
+
+
+def test_policy_cost_function_runs_the_seeds_of_a_member_in_one_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batched episodes give the per-episode costs, with and without a baseline; run_episode is not called."""
+    from hybridinv.policies import BaseStock
+    from hybridinv.rl.es import policy_cost_function
+    from hybridinv.sim import runner
+
+    scenario = scenarios.get("multi_10")
+    base = BaseStock.fit(scenario)
+
+    def make_policy(theta: np.ndarray) -> BaseStock:
+        return BaseStock(np.ceil(np.asarray(base.level) * theta[0]))
+
+    thetas, seeds = np.array([[0.8], [1.1]]), [0, 5, 2]
+    expected = _per_episode_costs(make_policy, scenario, thetas, seeds, 30)
+    expected_relative = _per_episode_costs(make_policy, scenario, thetas, seeds, 30, base, 2.0)
+    calls: list[int] = []
+    original = runner.run_episode
+    monkeypatch.setattr(runner, "run_episode", lambda *a, **k: calls.append(1) or original(*a, **k))
+    cost = policy_cost_function(scenario, make_policy, periods=30)
+    np.testing.assert_allclose(cost(thetas, seeds), expected, rtol=1e-12)
+    relative = policy_cost_function(scenario, make_policy, periods=30, baseline=base, harm_weight=2.0)
+    np.testing.assert_allclose(relative(thetas, seeds), expected_relative, rtol=1e-12)
+    assert calls == []
+
+
+def test_adaptive_hybrid_cost_is_the_same_batched() -> None:
+    from hybridinv.rl.adaptive import AdaptiveHybrid, zero_weights
+    from hybridinv.rl.es import policy_cost_function
+
+    scenario = scenarios.get("perishable")
+
+    def make_policy(theta: np.ndarray) -> AdaptiveHybrid:
+        weights = zero_weights()
+        weights[0, 0] = theta[0]
+        return AdaptiveHybrid(weights)
+
+    thetas, seeds = np.array([[0.0], [0.3]]), [1, 4]
+    expected = _per_episode_costs(make_policy, scenario, thetas, seeds, 25)
+    np.testing.assert_allclose(policy_cost_function(scenario, make_policy, periods=25)(thetas, seeds), expected,
+                               rtol=1e-12)
+    assert expected[0] != expected[1]
+
+
+def test_policy_cost_function_batches_members_in_worker_processes() -> None:
+    from hybridinv.policies import BaseStock
+    from hybridinv.rl.es import policy_cost_function
+
+    scenario = scenarios.get("multi_10")
+    base = BaseStock.fit(scenario)
+
+    def make_policy(theta: np.ndarray) -> BaseStock:
+        return BaseStock(np.ceil(np.asarray(base.level) * theta[0]))
+
+    thetas, seeds = np.array([[0.9], [1.2], [1.0]]), [2, 3]
+    expected = _per_episode_costs(make_policy, scenario, thetas, seeds, 20, base, 1.0)
+    cost = policy_cost_function(scenario, make_policy, periods=20, workers=2, baseline=base, harm_weight=1.0)
+    try:
+        np.testing.assert_allclose(cost(thetas, seeds), expected, rtol=1e-12)
+    finally:
+        cost.pool.terminate()  # type: ignore[attr-defined]
