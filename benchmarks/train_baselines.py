@@ -8,8 +8,10 @@ Run from the repository root::
 Pure RL acts on one scenario's SKU count, so each quick-suite scenario needs its own model
 (``models/<algo>_<scenario key>``, the name :func:`hybridinv.rl.factories.ppo` looks up; a
 held-out variant uses its base scenario's model). Budgets are fixed per algorithm
-(``--ppo-steps``, ``--sac-steps``), the same for every scenario, with the training
-scenario's own horizon and evaluation on seeds 10001-10005 (never the suite's seeds 0-3).
+(``--ppo-steps``, ``--sac-steps``) and multiplied by ``LONG_EPISODE_FACTOR`` for scenarios
+of 500 periods or more (the 1,000-period single-SKU one: 60,000 steps would be 60 episodes),
+with the training scenario's own horizon and evaluation on seeds 10001-10005 (never the
+suite's seeds 0-3).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from hybridinv.bench.suites import QUICK  # noqa: E402
 from hybridinv.rl.training import TrainConfig, train  # noqa: E402
 
 MODELS = ROOT / "models"
+#: Budget multiplier (PPO, SAC) for scenarios with 500 periods or more.
+LONG_EPISODE_FACTOR = {"ppo": 5, "sac": 3}
 
 
 def main() -> None:
@@ -50,6 +54,8 @@ def main() -> None:
                 print(f"{out.name}: exists")
                 continue
             steps = args.ppo_steps if algo == "ppo" else args.sac_steps
+            if scenario.periods >= 500:
+                steps *= LONG_EPISODE_FACTOR[algo]
             config = TrainConfig(scenario=scenario.name, algo=algo, timesteps=steps,  # type: ignore[arg-type]
                                  eval_every=max(steps // 5, 1), n_steps=1024, batch_size=256)
             start = time.perf_counter()
