@@ -29,7 +29,7 @@ from hybridinv.sim.batch_ledger import BatchLedger
 from hybridinv.sim.ledger import Ledger, dot
 from hybridinv.sim.observation import Observation
 from hybridinv.sim.scenario import Scenario, ScenarioPath
-from hybridinv.sim.simulator import excess_units
+from hybridinv.sim.simulator import ScenarioLayout, excess_units
 
 __all__ = ["BatchObservation", "BatchSimulator", "capacity_row_excess"]
 
@@ -152,7 +152,7 @@ class BatchObservation:
         return np.stack([self.episode(e).forecast(horizon) for e in range(self.episodes)])
 
 
-class BatchSimulator:
+class BatchSimulator(ScenarioLayout):
     """Simulate ``E`` episodes of a scenario at once (one per seed), all SKUs vectorized.
 
     Parameters
@@ -176,23 +176,7 @@ class BatchSimulator:
     """
 
     def __init__(self, scenario: Scenario, periods: int | None = None, check_orders: bool = True) -> None:
-        self.scenario = scenario
-        self.periods = int(periods or scenario.periods)
-        cat = scenario.catalog
-        self.n = cat.n_skus
-        lead = scenario.lead_times
-        assert lead is not None
-        self.width = int(lead.max_lead_time.max()) + 1
-        self.buckets = int(max(cat.shelf_life.max(), 1))
-        self._perishable = bool(cat.perishable.any())
-        self._perish_mask = cat.perishable
-        self._receipt_bucket = np.where(cat.perishable, cat.shelf_life - 1, 0).astype(np.int64)
-        self._rows = np.arange(self.n)
-        self._has_rules = bool((cat.moq > 0).any() or (cat.lot_size > 1).any() or np.isfinite(cat.max_order).any())
-        self._has_order_cost = bool((cat.order_cost > 0).any())
-        self._capacity = scenario.constraints.capacity
-        self._budget = scenario.constraints.budget
-        self.check_orders = check_orders
+        self._set_layout(scenario, periods, check_orders)
         self.paths: list[ScenarioPath] = []
         self.episodes = 0
         self.t = 0

@@ -30,7 +30,7 @@ from hybridinv.sim.ledger import Ledger, dot
 from hybridinv.sim.observation import Observation
 from hybridinv.sim.scenario import Scenario, ScenarioPath
 
-__all__ = ["Simulator", "excess_units"]
+__all__ = ["ScenarioLayout", "Simulator", "excess_units"]
 
 
 def excess_units(arrivals: NDArray[np.float64], volume: NDArray[np.float64], excess: float) -> NDArray[np.float64]:
@@ -64,7 +64,30 @@ def excess_units(arrivals: NDArray[np.float64], volume: NDArray[np.float64], exc
     return rejected
 
 
-class Simulator:
+class ScenarioLayout:
+    """The per-scenario constants of a simulator (shared by :class:`Simulator` and the batched one)."""
+
+    def _set_layout(self, scenario: Scenario, periods: int | None, check_orders: bool) -> None:
+        self.scenario = scenario
+        self.periods = int(periods or scenario.periods)
+        cat = scenario.catalog
+        self.n = cat.n_skus
+        lead = scenario.lead_times
+        assert lead is not None
+        self.width = int(lead.max_lead_time.max()) + 1
+        self.buckets = int(max(cat.shelf_life.max(), 1))
+        self._perishable = bool(cat.perishable.any())
+        self._perish_mask = cat.perishable
+        self._receipt_bucket = np.where(cat.perishable, cat.shelf_life - 1, 0).astype(np.int64)
+        self._rows = np.arange(self.n)
+        self._has_rules = bool((cat.moq > 0).any() or (cat.lot_size > 1).any() or np.isfinite(cat.max_order).any())
+        self._has_order_cost = bool((cat.order_cost > 0).any())
+        self._capacity = scenario.constraints.capacity
+        self._budget = scenario.constraints.budget
+        self.check_orders = check_orders
+
+
+class Simulator(ScenarioLayout):
     """Simulate a scenario period by period for all SKUs at once.
 
     Parameters
@@ -102,24 +125,8 @@ class Simulator:
         check_orders: bool = True,
         per_sku_costs: bool = False,
     ) -> None:
-        self.scenario = scenario
+        self._set_layout(scenario, periods, check_orders)
         self.per_sku_costs = per_sku_costs
-        self.periods = int(periods or scenario.periods)
-        cat = scenario.catalog
-        self.n = cat.n_skus
-        lead = scenario.lead_times
-        assert lead is not None
-        self.width = int(lead.max_lead_time.max()) + 1
-        self.buckets = int(max(cat.shelf_life.max(), 1))
-        self._perishable = bool(cat.perishable.any())
-        self._perish_mask = cat.perishable
-        self._receipt_bucket = np.where(cat.perishable, cat.shelf_life - 1, 0).astype(np.int64)
-        self._rows = np.arange(self.n)
-        self._has_rules = bool((cat.moq > 0).any() or (cat.lot_size > 1).any() or np.isfinite(cat.max_order).any())
-        self._has_order_cost = bool((cat.order_cost > 0).any())
-        self._capacity = scenario.constraints.capacity
-        self._budget = scenario.constraints.budget
-        self.check_orders = check_orders
         self.track = None if track is None else np.asarray(track, dtype=np.int64)
         self.path: ScenarioPath | None = None
         self.t = 0
