@@ -29,7 +29,7 @@ from hybridinv.sim.batch_ledger import BatchLedger
 from hybridinv.sim.ledger import Ledger, dot
 from hybridinv.sim.observation import Observation
 from hybridinv.sim.scenario import Scenario, ScenarioPath
-from hybridinv.sim.simulator import ScenarioLayout, excess_units
+from hybridinv.sim.simulator import ScenarioLayout, excess_units, serve_fifo_and_age
 
 __all__ = ["BatchObservation", "BatchSimulator", "capacity_row_excess"]
 
@@ -314,29 +314,10 @@ class BatchSimulator(ScenarioLayout):
     ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
         stock = self._stock
         stock[self._receipt_bucket[None, :], self._episode_rows, self._rows[None, :]] += arrivals
-        need = demand if self.scenario.lost_sales else demand + self._backorders
-        cum = np.cumsum(stock, axis=0)  # FIFO: oldest (least life left) first
-        taken = np.minimum(need, cum[-1])
-        remaining = np.maximum(cum - taken, 0.0)
-        stock[0] = remaining[0]
-        stock[1:] = np.diff(remaining, axis=0)
-        if self.scenario.lost_sales:
-            served = taken
-        else:
-            back_cleared = np.minimum(taken, self._backorders)
-            filled[:] = back_cleared.sum(axis=1)
-            served = taken - back_cleared
-        short = demand - served
-        if not self.scenario.lost_sales:
-            self._backorders += short - back_cleared
-        mask = self._perish_mask
-        waste = np.where(mask, stock[0], 0.0)
-        if self.buckets > 1:
-            stock[0] = np.where(mask, stock[1], stock[0])
-            stock[1:-1] = stock[2:]
-            stock[-1] = 0.0
-        else:
-            stock[0] -= waste
+        backorders = None if self.scenario.lost_sales else self._backorders
+        served, short, waste, cleared = serve_fifo_and_age(stock, demand, backorders, self._perish_mask, self.buckets)
+        if cleared is not None:
+            filled[:] = cleared.sum(axis=1)
         return served, short, waste
 
     def _receive_with_capacity(self, t: int, arrivals: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -30,7 +30,7 @@ from hybridinv.sim.ledger import Ledger, dot
 from hybridinv.sim.observation import Observation
 from hybridinv.sim.scenario import Scenario, ScenarioPath
 
-__all__ = ["ScenarioLayout", "Simulator", "excess_units"]
+__all__ = ["ScenarioLayout", "Simulator", "excess_units", "serve_fifo_and_age"]
 
 
 def excess_units(arrivals: NDArray[np.float64], volume: NDArray[np.float64], excess: float) -> NDArray[np.float64]:
@@ -62,6 +62,48 @@ def excess_units(arrivals: NDArray[np.float64], volume: NDArray[np.float64], exc
         count = min(int(np.searchsorted(covered, missing - 1e-9)) + 1, order.size)
         rejected[order[:count]] += 1.0
     return rejected
+
+
+def serve_fifo_and_age(
+    stock: NDArray[np.float64],
+    demand: NDArray[np.float64],
+    backorders: NDArray[np.float64] | None,
+    perishable: NDArray[np.bool_],
+    buckets: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64] | None]:
+    """Serve demand from age-bucketed stock, oldest first, then age the stock (all in place).
+
+    ``stock`` has the age buckets on axis 0 (any trailing shape: SKUs, or episodes x SKUs);
+    ``backorders`` is None under lost sales, else the open backlog (served first, updated).
+    Returns ``(served, short, waste, cleared)``: new demand served, new demand short, units
+    expired (bucket 0 of the perishable SKUs) and the backlog cleared (None under lost sales).
+    """
+    need = demand if backorders is None else demand + backorders
+    cum = np.cumsum(stock, axis=0)  # FIFO: oldest (least life left) first
+    taken = np.minimum(need, cum[-1])
+    remaining = np.maximum(cum - taken, 0.0)
+    stock[0] = remaining[0]
+    stock[1:] = np.diff(remaining, axis=0)
+    cleared = None
+    if backorders is None:
+        served = taken
+        short = demand - served
+    else:
+        cleared = np.minimum(taken, backorders)
+        served = taken - cleared
+        short = demand - served
+        backorders += short - cleared
+    # age: perishable SKUs lose bucket 0 (expired) and shift down one bucket; a
+    # non-perishable SKU keeps all its stock in bucket 0 and zeros above, so
+    # shifting the upper buckets of every row leaves it unchanged
+    waste = np.where(perishable, stock[0], 0.0)
+    if buckets > 1:
+        stock[0] = np.where(perishable, stock[1], stock[0])
+        stock[1:-1] = stock[2:]
+        stock[-1] = 0.0
+    else:
+        stock[0] -= waste
+    return served, short, waste, cleared
 
 
 class ScenarioLayout:
@@ -276,35 +318,10 @@ class Simulator(ScenarioLayout):
     ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
         stock = self._stock
         stock[self._receipt_bucket, self._rows] += arrivals
-        need = demand
-        back_cleared = None
-        if not self.scenario.lost_sales:
-            need = demand + self._backorders
-        cum = np.cumsum(stock, axis=0)  # FIFO: oldest (least life left) first
-        taken = np.minimum(need, cum[-1])
-        remaining = np.maximum(cum - taken, 0.0)
-        stock[0] = remaining[0]
-        stock[1:] = np.diff(remaining, axis=0)
-        if self.scenario.lost_sales:
-            served = taken
-            short = demand - served
-        else:
-            back_cleared = np.minimum(taken, self._backorders)
-            self._filled = float(back_cleared.sum())
-            served = taken - back_cleared
-            short = demand - served
-            self._backorders += short - back_cleared
-        # age: perishable SKUs lose bucket 0 (expired) and shift down one bucket; a
-        # non-perishable SKU keeps all its stock in bucket 0 and zeros above, so
-        # shifting the upper buckets of every row leaves it unchanged
-        mask = self._perish_mask
-        waste = np.where(mask, stock[0], 0.0)
-        if self.buckets > 1:
-            stock[0] = np.where(mask, stock[1], stock[0])
-            stock[1:-1] = stock[2:]
-            stock[-1] = 0.0
-        else:
-            stock[0] -= waste
+        backorders = None if self.scenario.lost_sales else self._backorders
+        served, short, waste, cleared = serve_fifo_and_age(stock, demand, backorders, self._perish_mask, self.buckets)
+        if cleared is not None:
+            self._filled = float(cleared.sum())
         return served, short, waste
 
     def _receive_with_capacity(self, arrivals: NDArray[np.float64]) -> NDArray[np.float64] | None:
