@@ -105,6 +105,29 @@ def hand_path(
     )
 
 
+#: A scenario file describing exactly the registered ``single_sku`` scenario (catalog ``single.csv``).
+SINGLE_SKU_TOML = """
+name = "single_sku"
+catalog = "single.csv"
+periods = 1000
+warmup = 50
+
+[demand]
+process = "poisson"
+mean = 5.0
+"""
+
+
+@pytest.fixture
+def single(tmp_path: Path) -> Path:
+    """``tmp_path/single.toml`` (:data:`SINGLE_SKU_TOML`) with its one-SKU catalog ``single.csv``."""
+    pd.DataFrame({"sku": ["SKU-0"], "unit_cost": [0.0], "holding_cost": [1.0], "shortage_cost": [9.0],
+                  "lead_time": [2]}).to_csv(tmp_path / "single.csv", index=False)
+    path = tmp_path / "single.toml"
+    path.write_text(SINGLE_SKU_TOML)
+    return path
+
+
 @pytest.fixture
 def frame() -> pd.DataFrame:
     """A valid three-SKU catalog frame."""

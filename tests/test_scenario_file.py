@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SINGLE_SKU_TOML as SINGLE
 from conftest import catalog_frame
 
 from hybridinv import PlanningError, scenarios
@@ -26,17 +27,6 @@ from hybridinv.demand.forecasters import Forecaster
 from hybridinv.policies import BaseStock
 from hybridinv.scenario_file import load_scenario, scenario_file_text
 from hybridinv.sim import Scenario, simulate
-
-SINGLE = """
-name = "single_sku"
-catalog = "single.csv"
-periods = 1000
-warmup = 50
-
-[demand]
-process = "poisson"
-mean = 5.0
-"""
 
 FULL = """
 name = "mine"
@@ -84,13 +74,6 @@ def _write(folder: Path, text: str, name: str = "my.toml") -> Path:
     path = folder / name
     path.write_text(text)
     return path
-
-
-@pytest.fixture
-def single(tmp_path: Path) -> Path:
-    pd.DataFrame({"sku": ["SKU-0"], "unit_cost": [0.0], "holding_cost": [1.0], "shortage_cost": [9.0],
-                  "lead_time": [2]}).to_csv(tmp_path / "single.csv", index=False)
-    return _write(tmp_path, SINGLE)
 
 
 @pytest.fixture

@@ -13,28 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from conftest import SINGLE_SKU_TOML as SINGLE
 
 from hybridinv.cli import main
-
-SINGLE = """
-name = "single_sku"
-catalog = "single.csv"
-periods = 1000
-warmup = 50
-
-[demand]
-process = "poisson"
-mean = 5.0
-"""
-
-
-@pytest.fixture
-def single(tmp_path: Path) -> Path:
-    pd.DataFrame({"sku": ["SKU-0"], "unit_cost": [0.0], "holding_cost": [1.0], "shortage_cost": [9.0],
-                  "lead_time": [2]}).to_csv(tmp_path / "single.csv", index=False)
-    path = tmp_path / "single.toml"
-    path.write_text(SINGLE)
-    return path
 
 
 def _run(*args: str) -> str:
