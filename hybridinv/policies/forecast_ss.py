@@ -7,11 +7,18 @@ forecast ``f`` with standard deviation ``s``:
 * level ``B = mu_P + z sigma_P`` with the cost-based safety factor
   ``z = k * Phi^{-1}(m / (m + h + lambda v))``, ``m`` what a unit short costs once
   purchases are charged (:func:`net_margin`: ``p - c`` with lost sales, ``p`` with
-  backorders), ``h`` the holding cost, ``v`` the volume and ``lambda`` a price of
-  warehouse space relative to the typical holding cost per volume
-  (:func:`space_cost`; only with a finite capacity). The same rule holds with and without a capacity: a SKU whose
-  shortage cost does not exceed its unit cost (``m <= 0``) is not stocked either way
-  (level 0: under lost sales, buying a unit costs more than losing its sale);
+  backorders), ``h`` the holding cost, ``v`` the volume and ``lambda`` the price of
+  warehouse space (:func:`space_cost`). ``lambda`` is a Lagrange multiplier of the
+  capacity (:meth:`ForecastSS.space_price_for`): 0 (or the floor ``space_price``) while
+  the stock the levels plan — ``z sigma_P`` of safety stock, next period's demand and
+  half a batch per SKU — fits into ``capacity_utilization`` of the warehouse, else
+  the smallest price at which it fits (Brent's method). In the fractile the price is a cost
+  on the space of each unit left over, so the levels are those of the multi-item
+  newsvendor under a storage constraint (Hadley and Whitin) on the volume they leave over,
+  with the multiplier set so the planned stock fits. So a warehouse that never fills is
+  the same as none, and a tight one lowers the safety stock of bulky, low-margin SKUs
+  first. A SKU whose shortage cost does not exceed its unit cost (``m <= 0``) is not
+  stocked (level 0: under lost sales, buying a unit costs more than losing its sale);
 * batch ``Q = max(1, b sqrt(2 K fbar / h))`` — the EOQ on the mean forecast per
   period ``fbar`` (1 without a fixed order cost ``K``: a base-stock policy);
 * reorder point ``s = B - 1`` and order-up-to level ``S = B - 1 + Q``: when the
@@ -30,6 +37,8 @@ this policy.
 
 References
 ----------
+Hadley, G. and Whitin, T. M. (1963). *Analysis of Inventory Systems*, sec. 6-10 (several items
+under a storage constraint: a Lagrange multiplier prices the space).
 Silver, E. A., Pyke, D. F. and Peterson, R. (1998). *Inventory Management and Production
 Planning and Scheduling*, 3rd ed., sec. 7.9 (dynamic (s, S) from a forecast).
 Xin, L. (2021). Understanding the performance of capped base-stock policies in lost-sales
@@ -57,6 +66,10 @@ __all__ = ["ForecastSS", "Targets", "net_margin", "safety_fractile"]
 
 #: Safety factors are clipped to the normal quantiles of these fractiles.
 FRACTILE_BOUNDS = (1e-3, 1.0 - 1e-3)
+#: Bracket of the capacity's space price (relative units, :func:`space_cost`) and the tolerance
+#: of Brent's method on its logarithm (the price is found to within 1e-9 of itself).
+PRICE_BRACKET = (1e-3, 1e4)
+PRICE_XTOL = 1e-9
 
 
 def net_margin(catalog: Catalog, lost_sales: bool = True) -> NDArray[np.float64]:
@@ -154,8 +167,12 @@ class ForecastSS(BatchTargetPolicy):
     batch_factor : float
         ``b``, multiplier of the EOQ batch.
     space_price : float
-        Price of warehouse space relative to the catalog's typical holding cost per unit of
-        volume (:func:`space_cost`), in the safety fractile; only with a finite capacity.
+        Floor of the price of warehouse space, relative to the catalog's typical holding cost
+        per unit of volume (:func:`space_cost`), in the safety fractile; only with a finite
+        capacity. With ``capacity_utilization=None`` it is the price.
+    capacity_utilization : float or None
+        Share of the capacity the planned stock may fill before space gets a price
+        (:meth:`space_price_for`); ``None`` prices space at ``space_price`` always.
     repair_weights : {"shortfall", None}
         Repair priorities: :func:`~hybridinv.policies.rq.shortfall_weights` or the defaults.
     repair : str or None
@@ -167,9 +184,12 @@ class ForecastSS(BatchTargetPolicy):
 
     Notes
     -----
-    The defaults (``k = 1``, cap 2, ``b = 0.25``, space price 1) were chosen on the synthetic
-    suites, the training months of the real-data suites and random catalogs (a quarter of
-    the EOQ: full EOQ batches fill a binding warehouse and spoil perishables).
+    The defaults (``k = 1``, cap 2, ``b = 0.25``, space priced from 0 at 70% of the
+    capacity) were chosen on the synthetic suites (seeds 200-201), the training months of
+    the real-data suites and random catalogs other than the ones the benchmarks report on
+    (a quarter of the EOQ: full EOQ batches fill a binding warehouse and spoil perishables).
+    Model files written before ``capacity_utilization`` existed keep the fixed price they
+    were trained with (:meth:`from_options`).
     """
 
     name = "forecast_ss"
@@ -179,7 +199,8 @@ class ForecastSS(BatchTargetPolicy):
         safety_factor: float = 1.0,
         cap_factor: float = 2.0,
         batch_factor: float = 0.25,
-        space_price: float = 1.0,
+        space_price: float = 0.0,
+        capacity_utilization: float | None = 0.7,
         repair_weights: str | None = "shortfall",
         repair: str | None = "auto",
         service_level: ArrayLike | None = None,
@@ -191,10 +212,14 @@ class ForecastSS(BatchTargetPolicy):
                 raise PlanningError("must be > 0", column=name, value=value)
         if not space_price >= 0:
             raise PlanningError("must be >= 0", column="space_price", value=space_price)
+        if capacity_utilization is not None and not 0.0 < capacity_utilization <= 1.0:
+            raise PlanningError("must be in (0, 1] or None", column="capacity_utilization",
+                                value=capacity_utilization)
         self.safety_factor = float(safety_factor)
         self.cap_factor = float(cap_factor)
         self.batch_factor = float(batch_factor)
         self.space_price = float(space_price)
+        self.capacity_utilization = None if capacity_utilization is None else float(capacity_utilization)
         self.repair_weights = repair_weights
         self.service_level: NDArray[np.float64] | None = None
         if service_level is not None:
@@ -212,33 +237,45 @@ class ForecastSS(BatchTargetPolicy):
                                 value=float(level[np.argmax(bad)]))
         self.service_level = level
 
-    def options(self) -> dict[str, float]:
+    def options(self) -> dict[str, float | None]:
         """The numeric options (stored in model files; :meth:`from_options` rebuilds the policy)."""
         return {
             "safety_factor": self.safety_factor,
             "cap_factor": self.cap_factor,
             "batch_factor": self.batch_factor,
             "space_price": self.space_price,
+            "capacity_utilization": self.capacity_utilization,
         }
 
     @classmethod
     def from_options(cls, options: dict[str, Any], repair: str | None = "fast") -> ForecastSS:
         """The policy with the numeric ``options`` (missing ones take their defaults).
 
+        Options written before ``capacity_utilization`` existed (they have a ``space_price``
+        and no ``capacity_utilization``) rebuild the fixed space price they were trained with.
+
         Raises
         ------
         PlanningError
             For an unknown or invalid option.
         """
-        known = {"safety_factor", "cap_factor", "batch_factor", "space_price"}
+        known = {"safety_factor", "cap_factor", "batch_factor", "space_price", "capacity_utilization"}
         unknown = set(options) - known
         if unknown:
             raise PlanningError(f"unknown base option(s) {sorted(unknown)}", column="base")
-        values = {key: float(value) for key, value in options.items()}
+        values: dict[str, float | None] = {
+            key: None if value is None else float(value) for key, value in options.items()
+        }
+        if "space_price" in values and "capacity_utilization" not in values:
+            values["capacity_utilization"] = None  # a model file from before the capacity's dual price
         return cls(**values, repair=repair)  # type: ignore[arg-type]
 
     def safety(self, obs: Observation) -> NDArray[np.float64]:
         """The safety factor ``z_i`` per SKU (see the module notes)."""
+        return self.priced_safety(obs)[0]
+
+    def priced_safety(self, obs: Observation) -> tuple[NDArray[np.float64], float]:
+        """The safety factor ``z_i`` per SKU and the relative space price it was computed with."""
         from scipy.special import ndtri
 
         if self.service_level is not None:
@@ -246,10 +283,66 @@ class ForecastSS(BatchTargetPolicy):
                 raise PlanningError(f"{self.service_level.size} service levels for {obs.catalog.n_skus} SKUs",
                                     column="service_level")
             fractile = np.clip(np.broadcast_to(self.service_level, (obs.catalog.n_skus,)), *FRACTILE_BOUNDS)
-            return np.asarray(self.safety_factor * ndtri(fractile), dtype=np.float64)
-        price = self.space_price if obs.constraints.has_capacity else 0.0
+            return np.asarray(self.safety_factor * ndtri(fractile), dtype=np.float64), 0.0
+        price = self.space_price_for(obs)
         fractile = np.clip(safety_fractile(obs.catalog, price, obs.lost_sales), *FRACTILE_BOUNDS)
-        return np.asarray(self.safety_factor * ndtri(fractile), dtype=np.float64)
+        return np.asarray(self.safety_factor * ndtri(fractile), dtype=np.float64), price
+
+    def space_price_for(self, obs: Observation) -> float:
+        """This period's relative space price ``lambda`` (0 without a capacity).
+
+        With ``capacity_utilization = u`` it is the smallest price ``>= space_price`` at which
+        the planned stock ``sum_i v_i max(z_i sigma_P,i + f_i + (Q_i - 1) / 2, 0)`` (safety
+        stock, next period's demand ``f_i`` and half a batch, SKUs that are stocked only)
+        fits into ``u`` times the capacity. At that price the levels minimise the expected
+        holding and shortage costs of the multi-item newsvendor under a limit on the volume
+        left over (the price is that limit's Lagrange multiplier; tested against SLSQP).
+        The planned stock falls as the price rises; when even the
+        top of :data:`PRICE_BRACKET` does not make it fit, that top is returned (the repair
+        layer then keeps the orders within the capacity).
+        """
+        cons = obs.constraints
+        if not cons.has_capacity:
+            return 0.0
+        if self.capacity_utilization is None or self.safety_factor <= 0.0:
+            return self.space_price
+        from scipy.special import ndtri
+
+        cat = obs.catalog
+        mean, std = obs.protection_forecast()
+        per_period = mean / (cat.lead_time + 1.0)
+        stocked = net_margin(cat, obs.lost_sales) > 0.0
+        margin = np.maximum(net_margin(cat, obs.lost_sales), 0.0)
+        space = space_cost(cat, 1.0)
+        fixed = per_period + 0.5 * (self._batch(obs, per_period) - 1.0)
+        room = self.capacity_utilization * cons.capacity
+
+        def planned(price: float) -> float:
+            total = margin + cat.holding_cost + price * space
+            fractile = np.divide(margin, total, out=np.zeros_like(margin), where=total > 0)
+            z = self.safety_factor * ndtri(np.clip(fractile, *FRACTILE_BOUNDS))
+            stock = np.where(stocked, np.maximum(z * std + fixed, 0.0), 0.0)
+            return float(cat.volume @ stock)
+
+        if planned(self.space_price) <= room:
+            return self.space_price
+        low, high = max(self.space_price, PRICE_BRACKET[0]), PRICE_BRACKET[1]
+        if planned(low) <= room:
+            return low
+        if planned(high) > room:
+            return high
+        from scipy.optimize import brentq
+
+        root = brentq(lambda x: planned(float(np.exp(x))) - room, np.log(low), np.log(high), xtol=PRICE_XTOL)
+        return float(np.exp(root))
+
+    def _batch(self, obs: Observation, per_period: NDArray[np.float64],
+               multiplier: ArrayLike = 1.0) -> NDArray[np.float64]:
+        """The batch: EOQ times ``batch_factor`` and ``multiplier``, at least 1, perishables' within the shelf life."""
+        batch = self.economic_batch(obs, per_period) * np.asarray(multiplier, dtype=np.float64)
+        shelf = obs.catalog.shelf_life
+        return np.asarray(np.maximum(np.where(shelf > 0, np.minimum(batch, per_period * shelf), batch), 1.0),
+                          dtype=np.float64)
 
     def economic_batch(self, obs: Observation, per_period: ArrayLike) -> NDArray[np.float64]:
         """The EOQ on the mean forecast per period, at least 1 (``batch_factor`` times)."""
@@ -266,31 +359,34 @@ class ForecastSS(BatchTargetPolicy):
         safety_shift: ArrayLike = 0.0,
         cap_multiplier: ArrayLike = 1.0,
         batch_multiplier: ArrayLike = 1.0,
+        price: float | None = None,
     ) -> Targets:
         """This period's :class:`Targets`, with optional per-SKU corrections.
 
         ``multiplier`` scales the forecast mean (its standard deviation by the square
         root), ``safety_shift`` is added to ``z``, ``cap_multiplier`` and
         ``batch_multiplier`` scale the cap and the batch. The defaults give the base policy.
+        ``safety`` and ``price`` are :meth:`priced_safety` when the caller has computed it.
         """
         m = np.asarray(multiplier, dtype=np.float64)
         root = np.sqrt(m)
         mean, std = obs.protection_forecast()
         mean, std = mean * m, std * root
-        z = self.safety(obs) if safety is None else safety
+        if safety is None:
+            safety, price = self.priced_safety(obs)
+        elif price is None:
+            price = self.space_price_for(obs)
+        z = safety
         level = mean + (z + np.asarray(safety_shift, dtype=np.float64)) * std
         unpaid = net_margin(obs.catalog, obs.lost_sales) <= 0.0
         level = np.where(unpaid, 0.0, level)  # a sale that does not pay
         per_period = mean / (obs.catalog.lead_time + 1.0)
-        batch = self.economic_batch(obs, per_period) * np.asarray(batch_multiplier, dtype=np.float64)
-        shelf = obs.catalog.shelf_life
-        batch = np.where(shelf > 0, np.minimum(batch, per_period * shelf), batch)  # perishables: no batch past expiry
-        batch = np.maximum(batch, 1.0)
+        batch = self._batch(obs, per_period, batch_multiplier)
         nxt = obs.forecast(1)[:, 0] * m + obs.forecast_std(1)[:, 0] * root
         cap = self.cap_factor * nxt * np.asarray(cap_multiplier, dtype=np.float64)
         if not obs.lost_sales:  # backorders: a cap would only keep a backlog open
             cap = np.full_like(cap, np.inf)
-        priced = space_cost(obs.catalog, self.space_price) if obs.constraints.has_capacity else 0.0
+        priced = space_cost(obs.catalog, price) if obs.constraints.has_capacity else 0.0
         return Targets(level=level, batch=batch, cap=cap, mean=mean, std=std, multiplier=m,
                        safety_shift=safety_shift, space_cost=priced, not_stocked=unpaid)
 
@@ -317,5 +413,6 @@ class ForecastSS(BatchTargetPolicy):
     def __repr__(self) -> str:
         return (
             f"ForecastSS(safety_factor={self.safety_factor!r}, cap_factor={self.cap_factor!r}, "
-            f"batch_factor={self.batch_factor!r}, space_price={self.space_price!r})"
+            f"batch_factor={self.batch_factor!r}, space_price={self.space_price!r}, "
+            f"capacity_utilization={self.capacity_utilization!r})"
         )

@@ -250,15 +250,18 @@ class ForecastSSTargets(Parameterization):
         return ForecastSSTargets(ForecastSS.from_options(self.base.options(), repair=repair))
 
     def features(self, obs: Observation) -> Features:
-        safety = self.base.safety(obs)
-        return Features(adaptive_features(obs, self.base, safety), None, safety)
+        safety, price = self.base.priced_safety(obs)
+        return Features(adaptive_features(obs, self.base, safety), None, (safety, price))
 
-    def parameters(self, obs: Observation, outputs: NDArray[np.float64], safety: NDArray[np.float64]) -> Targets:
-        """This period's targets with the corrections ``outputs``."""
+    def parameters(self, obs: Observation, outputs: NDArray[np.float64],
+                   priced: tuple[NDArray[np.float64], float]) -> Targets:
+        """This period's targets with the corrections ``outputs`` (``priced``: the base's safety and space price)."""
         a = outputs
+        safety, price = priced
         return self.base.parameters(
             obs,
             safety=safety,
+            price=price,
             multiplier=np.exp(a[:, 0]),
             safety_shift=a[:, 1],
             cap_multiplier=np.exp(a[:, 2]),

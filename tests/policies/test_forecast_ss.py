@@ -10,7 +10,7 @@ from scipy.stats import norm
 
 from hybridinv import Catalog, Constraints, InventoryState
 from hybridinv.core.errors import PlanningError
-from hybridinv.policies.forecast_ss import ForecastSS, Targets, safety_fractile
+from hybridinv.policies.forecast_ss import ForecastSS, Targets, safety_fractile, space_cost
 from hybridinv.sim.observation import Observation
 
 
@@ -120,3 +120,100 @@ def test_a_service_level_replaces_the_cost_fractile() -> None:
         ForecastSS(service_level=[0.5, 1.0])
     with pytest.raises(PlanningError, match="3 service levels for 2 SKUs"):
         ForecastSS(service_level=[0.5, 0.6, 0.7]).safety(obs)
+
+
+def _newsvendor_catalog(n: int = 6) -> Catalog:
+    """Lead time 0, no fixed cost: the level is a newsvendor quantity and the planned stock is the level."""
+    rng = np.random.default_rng(7)
+    return Catalog(
+        sku=np.array([f"S{i}" for i in range(n)], dtype=object),
+        unit_cost=rng.uniform(2.0, 6.0, n),
+        holding_cost=rng.uniform(0.5, 2.0, n),
+        shortage_cost=rng.uniform(10.0, 30.0, n),
+        lead_time=np.zeros(n, dtype=int),
+        volume=rng.uniform(0.5, 3.0, n),
+    )
+
+
+def test_a_warehouse_that_never_fills_prices_no_space() -> None:
+    """Finite but slack capacity plans exactly as no capacity (issue 13: finite/infinite consistency)."""
+    cat = _catalog(shortage_cost=np.array([13.0, 20.0]))
+    policy = ForecastSS()
+    assert policy.space_price_for(_obs(cat, capacity=1e6)) == 0.0
+    np.testing.assert_allclose(policy.parameters(_obs(cat, capacity=1e6)).level, policy.parameters(_obs(cat)).level)
+    assert ForecastSS(space_price=1.5).space_price_for(_obs(cat, capacity=1e6)) == 1.5  # the floor
+    assert ForecastSS(capacity_utilization=None, space_price=3.0).space_price_for(_obs(cat, capacity=10.0)) == 3.0
+
+
+def test_the_space_price_is_the_multiplier_of_the_multi_item_newsvendor() -> None:
+    """Independent truth: SLSQP on the multi-item newsvendor with a storage constraint.
+
+    With lead time 0 and unit batches the level is ``B_i = f_i + z_i sigma_i`` and
+    ``D_i ~ N(f_i, sigma_i^2)``. The price enters the fractile ``m / (m + h + lambda v)`` as a cost
+    on the space of every unit left over, so at the price the policy chooses its levels must minimise
+    ``sum_i h_i E(B_i - D_i)^+ + m_i E(D_i - B_i)^+`` subject to the leftover volume
+    ``sum_i v_i E(B_i - D_i)^+`` they leave (the constraint whose Lagrange multiplier it is), and
+    their planned volume ``sum_i v_i B_i`` must fill the allowed share of the capacity.
+    """
+    from scipy.optimize import minimize
+
+    cat = _newsvendor_catalog()
+    mean = np.array([10.0, 40.0, 25.0, 5.0, 60.0, 15.0])
+    n = cat.n_skus
+    state = InventoryState(cat.sku, np.zeros(n), np.zeros(n), np.zeros((n, 1)))
+    forecast = np.repeat(mean[:, None], 4, axis=1)
+    sigma = np.sqrt(mean)
+    unconstrained = float(cat.volume @ (mean + norm.ppf(safety_fractile(cat, 0.0)) * sigma))
+    capacity = 0.9 * unconstrained / 0.7  # the planned stock must shrink to 90% of the unpriced one
+    obs = Observation.from_state(state, cat, Constraints(capacity=capacity), forecast, np.sqrt(forecast))
+    policy = ForecastSS(capacity_utilization=0.7)
+    levels = policy.parameters(obs).level
+    assert policy.space_price_for(obs) > 0.0
+    assert float(cat.volume @ levels) == pytest.approx(0.7 * capacity, rel=1e-4)
+
+    margin = cat.shortage_cost - cat.unit_cost
+
+    def short(b: np.ndarray) -> np.ndarray:  # E(D - B)^+ for normal demand
+        k = (b - mean) / sigma
+        return np.asarray(sigma * (norm.pdf(k) - k * norm.sf(k)))
+
+    def expected_cost(b: np.ndarray) -> float:
+        return float(np.sum(cat.holding_cost * (b - mean + short(b)) + margin * short(b)))
+
+    leftover = float(cat.volume @ (levels - mean + short(levels)))
+    room = {"type": "ineq", "fun": lambda b: leftover - cat.volume @ (b - mean + short(b))}
+    best = minimize(expected_cost, mean, constraints=[room], method="SLSQP", options={"ftol": 1e-12, "maxiter": 500})
+    assert best.success
+    np.testing.assert_allclose(levels, best.x, rtol=1e-3, atol=1e-3)
+    assert expected_cost(levels) > expected_cost(mean + norm.ppf(safety_fractile(cat, 0.0)) * sigma)  # space costs
+
+
+def test_the_space_price_is_the_smallest_that_fits() -> None:
+    cat = _catalog(shortage_cost=np.array([13.0, 20.0]), volume=np.array([1.0, 3.0]),
+                   order_cost=np.array([50.0, 0.0]))
+    obs = _obs(cat, capacity=40.0, mean=10.0)
+    policy = ForecastSS()
+    price = policy.space_price_for(obs)
+
+    def planned(p: float) -> float:  # the documented planned stock, computed here from its definition
+        mean, std = obs.protection_forecast()
+        per_period = mean / (cat.lead_time + 1.0)
+        batch = np.maximum(0.25 * np.sqrt(2.0 * cat.order_cost * per_period / cat.holding_cost), 1.0)
+        z = norm.ppf(np.clip(safety_fractile(cat, p), 1e-3, 1 - 1e-3))
+        return float(cat.volume @ np.maximum(z * std + per_period + 0.5 * (batch - 1.0), 0.0))
+
+    assert planned(price) == pytest.approx(0.7 * 40.0, rel=1e-7)
+    assert planned(price * 0.999) > 0.7 * 40.0
+    assert policy.parameters(obs).space_cost == pytest.approx(space_cost(cat, price))  # explained as the capacity price
+    tiny = _obs(cat, capacity=1.0, mean=100.0)
+    assert policy.space_price_for(tiny) == pytest.approx(1e4)  # even the top price cannot fit: the repair caps
+
+
+def test_capacity_utilization_is_validated_and_old_model_options_keep_their_fixed_price() -> None:
+    for bad in (0.0, 1.5, -0.2):
+        with pytest.raises(PlanningError, match="capacity_utilization"):
+            ForecastSS(capacity_utilization=bad)
+    old = ForecastSS.from_options({"safety_factor": 1.0, "cap_factor": 2.0, "batch_factor": 0.25, "space_price": 1.0})
+    assert old.capacity_utilization is None and old.space_price == 1.0
+    assert ForecastSS.from_options({}).capacity_utilization == 0.7
+    assert ForecastSS.from_options(ForecastSS(capacity_utilization=0.5).options()).capacity_utilization == 0.5
