@@ -123,7 +123,7 @@ def train_adaptive(
     workers: int = 1,
     progress: bool = False,
     scenario_name: str | None = None,
-    base: dict[str, float] | None = None,
+    base: dict[str, float | None] | None = None,
     relative: bool = False,
     harm_weight: float = 0.0,
     mask: NDArray[np.bool_] | None = None,
@@ -180,7 +180,7 @@ def train_adaptive(
 class _Member:
     """``theta -> AdaptiveHybrid``: the searched weights from ``theta``, the others from ``start`` (picklable)."""
 
-    def __init__(self, base: dict[str, float], start: NDArray[np.float64], searched: NDArray[np.bool_]) -> None:
+    def __init__(self, base: dict[str, float | None], start: NDArray[np.float64], searched: NDArray[np.bool_]) -> None:
         self.base = base
         self.start = start
         self.searched = searched
