@@ -209,7 +209,7 @@ class HistoryTraining:
     warm_start: str | None = "hybrid_default"
     seed: int = 0
 
-    def start(self) -> tuple[NDArray[np.float64] | None, NDArray[np.bool_] | None, dict[str, float] | None]:
+    def start(self) -> tuple[NDArray[np.float64] | None, NDArray[np.bool_] | None, dict[str, float | None] | None]:
         """(weights, mask, base options) of the warm start; (None, None, None) from zero."""
         if self.warm_start is None:
             return None, None, None
