@@ -74,14 +74,14 @@ class FairShare:
                 f"requests must be (non-roots={network.non_roots.size}, n) and available (locations="
                 f"{network.n_locations}, n), got {want.shape} and {have.shape}"
             )
-        total = network.ship_from @ want
+        total = np.einsum("pk,kn->pn", network.ship_from, want)
         scarce = total > have
         if not scarce.any():
             return want
         ratio = np.where(scarce, have / np.where(scarce, total, 1.0), 1.0)
         exact = want * ratio[self._parent]
         base = np.minimum(np.floor(exact + 1e-9), want)
-        left = np.where(scarce, have - network.ship_from @ base, 0.0)
+        left = np.where(scarce, have - np.einsum("pk,kn->pn", network.ship_from, base), 0.0)
         # rank each child's remainder among its siblings (largest first, ties to the earlier child)
         remainder = np.where(self._valid[:, :, None], (exact - base)[self._groups], -np.inf)
         order = np.argsort(-remainder, axis=1, kind="stable")

@@ -18,6 +18,9 @@ The period ``t`` (docs/network_model.md):
 
 There are no backlogs between locations: a parent that cannot ship a request ships less,
 and a policy that recomputes its requests from positions asks again next period.
+
+Sums over SKUs and locations use ``numpy.einsum`` rather than ``@``: BLAS would run them on
+several threads, which wait for cores on a shared machine (see :func:`hybridinv.sim.ledger.dot`).
 """
 
 from __future__ import annotations
@@ -64,12 +67,12 @@ def reject_excess(arrivals: NDArray[np.float64], volume: NDArray[np.float64],
     """
     spacious = volume > 0
     arr = np.where(spacious, arrivals, 0.0)
-    incoming = arr @ volume
+    incoming = np.einsum("rn,n->r", arr, volume)
     active = (excess > 0.0) & (incoming > 0.0)
     share = np.where(active, np.minimum(1.0, np.maximum(excess, 0.0) / np.where(active, incoming, 1.0)), 0.0)
     exact = arr * share[:, None]
     rejected = np.minimum(np.floor(exact + 1e-9), arrivals)
-    missing = np.where(active, excess - rejected @ volume, 0.0)
+    missing = np.where(active, excess - np.einsum("rn,n->r", rejected, volume), 0.0)
     candidate = spacious & (arrivals - rejected >= 1.0)
     key = np.where(candidate, exact - rejected, -np.inf)
     order = np.argsort(-key, axis=1, kind="stable")
@@ -206,7 +209,7 @@ class NetworkSimulator:
         orders = self._quantities(given_orders, network.roots, "supplier_orders")
         ships = self._quantities(given_shipments, network.non_roots, "shipments")
         ships = self._check_shipments(t, ships)
-        spend_by_root = orders @ costs.unit_cost
+        spend_by_root = np.einsum("rn,n->r", orders, costs.unit_cost)
         spend = float(spend_by_root.sum())
         ledger.spend[t] = spend
         if spend > network.budget * (1 + 1e-9):
@@ -214,7 +217,7 @@ class NetworkSimulator:
         inflow = np.zeros_like(self._on_hand)
         inflow[network.roots] = orders
         inflow[network.non_roots] = ships
-        outflow = network.ship_from @ ships
+        outflow = np.einsum("pk,kn->pn", network.ship_from, ships)
         self._on_hand -= outflow
         self._ring[(t + network.lead_time) % self.width, self._locations] += inflow
         self._transit += inflow
@@ -247,7 +250,7 @@ class NetworkSimulator:
     def _check_shipments(self, t: int, ships: NDArray[np.float64]) -> NDArray[np.float64]:
         """Shipments within the parents' on-hand; raise, or cut by fair share and record the excess."""
         network = self.network
-        over = network.ship_from @ ships - self._on_hand
+        over = np.einsum("pk,kn->pn", network.ship_from, ships) - self._on_hand
         if not (over > 1e-9).any():
             return ships
         if self.infeasible == "raise":
@@ -268,7 +271,7 @@ class NetworkSimulator:
         use = None
         if self._finite_capacity:
             volume = self.costs.volume
-            after = (self._on_hand + arrivals) @ volume
+            after = np.einsum("ln,n->l", self._on_hand + arrivals, volume)
             excess = after - self._capacity
             if (excess > 1e-9).any():
                 rejected = reject_excess(arrivals, volume, np.where(excess > 1e-9, excess, 0.0))
@@ -307,7 +310,7 @@ class NetworkSimulator:
         row[:, 1] = np.einsum("ij,ij->i", costs.transit_holding_cost, self._transit)
         penalized = short if self.lost_sales else self._backorders
         row[:, 2] = np.einsum("ij,ij->i", costs.shortage_cost, penalized) * network.is_store
-        row[network.roots, 3] = spend_by_root + (orders > 0) @ costs.order_cost
+        row[network.roots, 3] = spend_by_root + np.einsum("rn,n->r", orders > 0, costs.order_cost)
         row[:, 4] = np.einsum("ij,ij->i", costs.shipment_cost, inflow > 0) * (network.parent >= 0)
         units = ledger.units
         units["ordered"][t, network.roots] = orders.sum(axis=1)

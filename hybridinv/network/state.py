@@ -44,7 +44,7 @@ def echelon_position(network: Network, installation: NDArray[np.float64]) -> NDA
     >>> echelon_position(net, np.array([[5.0], [3.0], [-1.0]])).ravel().tolist()
     [7.0, 2.0, -1.0]
     """
-    return np.asarray(network.subtree @ installation, dtype=np.float64)
+    return np.einsum("ij,jn->in", network.subtree, installation)
 
 
 def _broadcast(
