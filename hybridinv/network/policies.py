@@ -1,0 +1,130 @@
+"""Classical network policies: echelon and installation base-stock with fair-share allocation.
+
+Both policies compute, for every location and SKU, the units it wants to receive this
+period from a base-stock level and one of its positions; the supplier-fed locations
+order that from the supplier, every other location requests it from its parent, and the
+parent's on-hand is shared among its children by :class:`~hybridinv.network.allocation.FairShare`
+(proportional to the requests, whole units, never above the on-hand; with one child,
+``min(request, on-hand)``). The decisions are therefore always feasible for the simulator.
+
+**Echelon base-stock** (Clark and Scarf 1960; Chen and Zheng 1994): location ``i`` wants
+``max(0, S_i - echelon position_i)``. In a serial chain with echelon levels ``S_j`` this is the
+optimal policy's form: a stage ships ``min(S_j - IP_j, on-hand upstream)``, and since nothing is
+backlogged between stages, units a stage could not ship are requested again next period —
+the same echelon positions after shipment as the Clark–Scarf system with inter-stage backlogs.
+
+**Installation base-stock**: location ``i`` wants ``max(0, S_i - installation position_i)``; a
+location with children first subtracts its children's requests from its own position (they
+are the orders it owes; a textbook installation base-stock system counts them as backorders
+at the parent), so in steady state it reorders what its children ask for.
+
+Levels are given as a number, one per location (shape (L,)), or per location and SKU (L, n).
+
+References
+----------
+Clark, A. J., and H. Scarf (1960). Optimal policies for a multi-echelon inventory problem.
+*Management Science* 6(4), 475-490.
+Chen, F., and Y.-S. Zheng (1994). Lower bounds for multi-echelon stochastic inventory
+systems. *Management Science* 40(11), 1426-1443.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from hybridinv.network.allocation import FairShare
+from hybridinv.network.model import LocationError, Network
+from hybridinv.network.state import NetworkDecision, NetworkObservation
+
+__all__ = ["EchelonBaseStock", "InstallationBaseStock", "base_stock_levels"]
+
+
+def base_stock_levels(network: Network, levels: ArrayLike, n_skus: int) -> NDArray[np.float64]:
+    """Levels as an array (locations, SKUs): a number, one per location (L,), or (L, n)."""
+    arr = np.asarray(levels, dtype=np.float64)
+    if arr.ndim == 1:
+        if arr.size != network.n_locations:
+            raise LocationError(f"one level per location expected ({network.n_locations}), got {arr.size}",
+                                column="levels")
+        arr = arr[:, None]
+    try:
+        out = np.broadcast_to(arr, (network.n_locations, n_skus)).astype(np.float64)
+    except ValueError:
+        raise LocationError(f"levels of shape {arr.shape} do not fit (locations, SKUs) = "
+                            f"({network.n_locations}, {n_skus})", column="levels") from None
+    if not np.isfinite(out).all():
+        raise LocationError("levels must be finite", column="levels")
+    return out
+
+
+@dataclass
+class _BaseStockNetwork:
+    """Shared part: wanted units per location → supplier orders and fair-share shipments."""
+
+    network: Network
+    levels: ArrayLike
+    name: str = "base_stock"
+
+    def __post_init__(self) -> None:
+        self._allocate = FairShare(self.network)
+        self._levels: NDArray[np.float64] | None = None
+
+    def _level(self, n_skus: int) -> NDArray[np.float64]:
+        if self._levels is None or self._levels.shape[1] != n_skus:
+            self._levels = base_stock_levels(self.network, self.levels, n_skus)
+        return self._levels
+
+    def _decide(self, obs: NetworkObservation, wanted: NDArray[np.float64]) -> NetworkDecision:
+        network = self.network
+        wanted = np.maximum(np.ceil(wanted - 1e-9), 0.0)
+        requested = wanted[network.non_roots]
+        shipments = self._allocate(requested, obs.on_hand)
+        return NetworkDecision(wanted[network.roots], shipments, requested)
+
+
+@dataclass
+class EchelonBaseStock(_BaseStockNetwork):
+    """Order and request up to echelon levels ``S_i`` (see the module docstring).
+
+    Examples
+    --------
+    >>> net = Network.serial(2, lead_times=1)
+    >>> policy = EchelonBaseStock(net, levels=[10, 4])   # stage_2 (echelon 10), stage_1 (4)
+    >>> from hybridinv.network.state import NetworkObservation
+    >>> obs = NetworkObservation.of(net, 0, np.array([[3.0], [1.0]]), np.zeros((2, 1, 2)), np.zeros((2, 1)))
+    >>> d = policy.act(obs)
+    >>> d.supplier_orders.tolist(), d.shipments.tolist()    # 10 - (3 + 1) = 6; min(4 - 1, 3) = 3
+    ([[6.0]], [[3.0]])
+    """
+
+    name: str = "echelon_base_stock"
+
+    def act(self, obs: NetworkObservation) -> NetworkDecision:
+        level = self._level(obs.on_hand.shape[1])
+        return self._decide(obs, level - obs.echelon_position)
+
+
+@dataclass
+class InstallationBaseStock(_BaseStockNetwork):
+    """Order and request up to installation levels ``S_i``, net of the children's requests."""
+
+    name: str = "installation_base_stock"
+
+    def act(self, obs: NetworkObservation) -> NetworkDecision:
+        network = self.network
+        level = self._level(obs.on_hand.shape[1])
+        wanted = np.maximum(np.ceil(level - obs.installation_position - 1e-9), 0.0)
+        # a parent's own position is reduced by what its children ask of it this period; depth by
+        # depth from the stores up, so a middle location's request counts in its parent's position
+        owed = np.zeros_like(wanted)
+        for depth in range(int(network.depth.max()), 0, -1):
+            rows = network.non_roots[network.depth[network.non_roots] == depth]
+            if rows.size:
+                np.add.at(owed, network.parent[rows], wanted[rows])
+                parents = np.unique(network.parent[rows])
+                wanted[parents] = np.maximum(
+                    np.ceil(level[parents] - obs.installation_position[parents] + owed[parents] - 1e-9), 0.0)
+        return self._decide(obs, wanted)
