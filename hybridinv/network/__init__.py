@@ -5,7 +5,12 @@
 - :mod:`~hybridinv.network.allocation`: balanced (fair-share) allocation of a parent's stock;
 - :mod:`~hybridinv.network.simulator`: :class:`NetworkSimulator`, arrays (locations, SKUs);
 - :mod:`~hybridinv.network.ledger`: costs, unit flows and KPIs per location and network-wide;
-- :mod:`~hybridinv.network.policies`: echelon and installation base-stock.
+- :mod:`~hybridinv.network.policies`: echelon and installation base-stock;
+- :mod:`~hybridinv.network.scenarios`: network scenarios and their registry (``serial_3``, ...);
+- :mod:`~hybridinv.network.runner`: :func:`simulate_network` over seeds (common random numbers);
+- :mod:`~hybridinv.network.limits`, :mod:`~hybridinv.network.baselines`: orders cut to budget and
+  space; exact and fitted base-stock levels, the policies of the ``network`` benchmark suite;
+- :mod:`~hybridinv.network.env`: the gymnasium environment (imported on access: it loads gymnasium).
 
 See docs/network_model.md.
 """
@@ -13,9 +18,13 @@ See docs/network_model.md.
 from __future__ import annotations
 
 from hybridinv.network.allocation import FairShare, fair_share
+from hybridinv.network.baselines import NETWORK_POLICIES, make_policy
 from hybridinv.network.ledger import NETWORK_COST_COMPONENTS, NETWORK_UNIT_FLOWS, NetworkLedger
+from hybridinv.network.limits import WithinLimits
 from hybridinv.network.model import LOCATION_COLUMNS, LocationError, Network
 from hybridinv.network.policies import EchelonBaseStock, InstallationBaseStock, base_stock_levels
+from hybridinv.network.runner import simulate_network
+from hybridinv.network.scenarios import NetworkScenario
 from hybridinv.network.simulator import NetworkPolicy, NetworkSimulator, poisson_demand, reject_excess
 from hybridinv.network.state import (
     NetworkCosts,
@@ -33,6 +42,7 @@ __all__ = [
     "LOCATION_COLUMNS",
     "LocationError",
     "NETWORK_COST_COMPONENTS",
+    "NETWORK_POLICIES",
     "NETWORK_UNIT_FLOWS",
     "Network",
     "NetworkCosts",
@@ -40,12 +50,16 @@ __all__ = [
     "NetworkLedger",
     "NetworkObservation",
     "NetworkPolicy",
+    "NetworkScenario",
     "NetworkSimulator",
     "NetworkState",
+    "WithinLimits",
     "base_stock_levels",
     "echelon_position",
     "fair_share",
     "installation_position",
+    "make_policy",
     "poisson_demand",
     "reject_excess",
+    "simulate_network",
 ]

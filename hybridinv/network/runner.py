@@ -1,0 +1,119 @@
+"""Simulate a network policy on a network scenario over seeds (common random numbers).
+
+:func:`simulate_network` is the network twin of :func:`hybridinv.simulate`: one row per seed
+with the cost per period and its components, the stores' fill rate, the violations and how
+often the warehouse capacity and the budget bind. Seed ``k`` draws the demand path
+``scenario.demand_path(k)``, the same for every policy.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hybridinv.network.ledger import NetworkLedger
+from hybridinv.network.scenarios import NetworkScenario, get
+from hybridinv.network.simulator import NetworkPolicy
+from hybridinv.network.state import NetworkCosts, NetworkObservation
+
+__all__ = ["NETWORK_RESULT_COLUMNS", "binding_rates", "simulate_network"]
+
+#: Columns of :func:`simulate_network` before the remaining :meth:`NetworkLedger.summary` KPIs.
+NETWORK_RESULT_COLUMNS: tuple[str, ...] = (
+    "seed", "policy", "scenario", "avg_cost", "holding_cost", "transit_holding_cost", "shortage_cost",
+    "ordering_cost", "shipping_cost", "overflow_cost", "fill_rate", "violations", "budget_violations",
+    "capacity_binding", "budget_binding", "decision_time",
+)
+
+
+class _Timed:
+    """Wraps a policy and adds up the seconds spent in ``act``."""
+
+    def __init__(self, policy: NetworkPolicy) -> None:
+        self.policy = policy
+        self.name = getattr(policy, "name", type(policy).__name__)
+        self.seconds = 0.0
+
+    def act(self, obs: NetworkObservation) -> Any:
+        start = time.perf_counter()
+        decision = self.policy.act(obs)
+        self.seconds += time.perf_counter() - start
+        return decision
+
+
+def binding_rates(ledger: NetworkLedger, costs: NetworkCosts) -> dict[str, float]:
+    """Shares of the measured periods in which a capacity or the budget binds.
+
+    ``capacity_binding``: some location with a finite capacity is full after its receipts
+    (less than one unit of every SKU's volume left) or rejects units; ``budget_binding``: the
+    supplier orders leave less than one unit of every SKU's cost of the budget unspent, or
+    exceed it (a violation). NaN where there is no such limit. The tolerance of one unit per
+    SKU is what rounding a proportional cut down to whole units can leave unused.
+    """
+    network = ledger.network
+    measured = slice(ledger.warmup, ledger.periods)
+    finite = np.isfinite(network.capacity)
+    out = {"capacity_binding": float("nan"), "budget_binding": float("nan")}
+    if finite.any():
+        capacity = network.capacity[finite]
+        used = np.nan_to_num(ledger.capacity_use[measured][:, finite], nan=0.0) * capacity
+        overflow = ledger.units["overflow"][measured][:, finite]
+        full = used >= capacity - float(costs.volume.sum()) - 1e-9
+        out["capacity_binding"] = float((full | (overflow > 0)).any(axis=1).mean())
+    if np.isfinite(network.budget):
+        slack = network.budget - float(costs.unit_cost.sum()) * network.roots.size
+        out["budget_binding"] = float((ledger.spend[measured] >= slack - 1e-9).mean())
+    return out
+
+
+def simulate_network(
+    policy: NetworkPolicy,
+    scenario: NetworkScenario | str,
+    seeds: int | Iterable[int] = 10,
+    periods: int | None = None,
+) -> pd.DataFrame:
+    """Run ``policy`` on ``scenario`` once per seed.
+
+    Parameters
+    ----------
+    policy : NetworkPolicy
+        Anything with ``act(observation) -> NetworkDecision``.
+    scenario : NetworkScenario or str
+        A scenario or a network registry name (:func:`hybridinv.network.scenarios.get`).
+    seeds : int or iterable of int
+        ``k`` means seeds ``0..k-1``; seed ``s`` gives every policy the same demand path.
+    periods : int, optional
+        Horizon (default the scenario's; a shorter one keeps at most a quarter as warm-up).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per seed: :data:`NETWORK_RESULT_COLUMNS` (costs per period, ``fill_rate`` at
+        the stores, ``violations``, binding rates, ``decision_time`` in seconds per period),
+        then the other KPIs of :meth:`NetworkLedger.summary` and the policy's own
+        ``statistics()`` when it has them (e.g. how often :class:`~hybridinv.network.limits.WithinLimits`
+        cut the orders). A policy with ``reset()`` is reset before each seed.
+    """
+    if isinstance(scenario, str):
+        scenario = get(scenario)
+    seed_list = list(range(seeds)) if isinstance(seeds, (int, np.integer)) else [int(s) for s in seeds]
+    rows = []
+    for seed in seed_list:
+        path = scenario.demand_path(seed, periods)
+        sim = scenario.simulator(periods=periods)
+        reset = getattr(policy, "reset", None)
+        if callable(reset):
+            reset()
+        timed = _Timed(policy)
+        ledger = sim.run(timed, path)
+        statistics = getattr(policy, "statistics", None)
+        rows.append({"seed": seed, "policy": timed.name, "scenario": scenario.name, **ledger.summary(),
+                     **binding_rates(ledger, scenario.costs), "decision_time": timed.seconds / sim.periods,
+                     **(statistics() if callable(statistics) else {})})
+    frame = pd.DataFrame(rows)
+    first = [c for c in NETWORK_RESULT_COLUMNS if c in frame.columns]
+    return frame[first + [c for c in frame.columns if c not in first]]

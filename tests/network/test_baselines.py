@@ -1,0 +1,66 @@
+"""Levels from safety factors, fitted levels and the policies of the network suite."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from hybridinv.core.errors import PlanningError
+from hybridinv.network.baselines import (
+    NETWORK_POLICIES,
+    echelon_levels,
+    fit_levels,
+    installation_levels,
+    make_policy,
+    store_safety_factors,
+)
+from hybridinv.network.limits import WithinLimits
+from hybridinv.network.policies import EchelonBaseStock, InstallationBaseStock
+from hybridinv.network.scenarios import get, one_warehouse_scenario, serial_chain
+
+
+def test_echelon_levels_add_the_childrens_levels_and_the_own_lead_time() -> None:
+    scenario = one_warehouse_scenario(n_stores=2, n_skus=3, seed=5)
+    mean = scenario.demand.mean
+    level = echelon_levels(scenario, 0.0)
+    np.testing.assert_array_equal(level[1:], np.ceil(2 * mean - 1e-9))  # stores: L + 1 = 2 periods
+    np.testing.assert_array_equal(level[0], np.ceil(level[1:].sum(axis=0) + 2 * mean.sum(axis=0) - 1e-9))
+    z = echelon_levels(scenario, [1.0, 0.0, 0.0])
+    assert (z[0] >= level[0] + np.floor(np.sqrt(2 * mean.sum(axis=0)))).all()
+    installation = installation_levels(scenario, 0.0)
+    np.testing.assert_array_equal(installation[0], np.ceil(3 * mean.sum(axis=0) - 1e-9))  # L0 + 1 = 3
+
+
+def test_store_safety_factors_are_the_critical_fractiles() -> None:
+    scenario = get("owmr_10x50")
+    p, h = scenario.costs.shortage_cost[1], scenario.costs.holding_cost[1]
+    np.testing.assert_allclose(store_safety_factors(scenario)[0], stats.norm.ppf(p / (p + h)), rtol=1e-9)
+
+
+def test_fit_levels_picks_the_cheapest_service_level_of_the_grid() -> None:
+    scenario = one_warehouse_scenario(n_stores=3, n_skus=4, periods=80, warmup=10, seed=7)
+    network = scenario.network
+    grid = (0.1, 0.9)
+    levels, alpha = fit_levels(scenario, lambda lv: EchelonBaseStock(network, lv), grid=grid, seeds=(5,))
+    costs = {}
+    for value in grid:
+        z = np.zeros((network.n_locations, 4))
+        z[network.stores] = store_safety_factors(scenario)
+        z[0] = stats.norm.ppf(value)
+        ledger = scenario.simulator().run(EchelonBaseStock(network, echelon_levels(scenario, z)),
+                                          scenario.demand_path(5))
+        costs[value] = ledger.summary()["avg_cost"]
+    assert alpha == min(costs, key=costs.__getitem__)
+
+
+def test_make_policy_uses_the_exact_serial_optimum() -> None:
+    scenario = serial_chain()
+    echelon = make_policy("echelon_base_stock", scenario)
+    installation = make_policy("installation_base_stock", scenario)
+    assert isinstance(echelon, EchelonBaseStock) and np.asarray(echelon.levels).tolist() == [12, 8, 6]
+    assert isinstance(installation, InstallationBaseStock) and np.asarray(installation.levels).tolist() == [4, 2, 6]
+    assert isinstance(make_policy("echelon_fair_share", scenario), WithinLimits)
+    with pytest.raises(PlanningError, match="unknown network policy"):
+        make_policy("mpc", scenario)
+    assert set(NETWORK_POLICIES) == {"echelon_base_stock", "installation_base_stock", "echelon_fair_share"}
