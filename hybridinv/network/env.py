@@ -1,0 +1,138 @@
+"""A gymnasium environment for networks: echelon safety factors as actions.
+
+``NetworkEnv`` (registered as ``hybridinv/Network-v0``) runs a
+:class:`~hybridinv.network.scenarios.NetworkScenario` one period per step.
+
+- **Action**: one number in ``[-1, 1]`` per depth level of the tree (warehouse, stores; or
+  stage ``N`` ... stage 1 of a chain), shared by all SKUs and all locations of that level.
+  It is the safety factor ``z = z_range * a`` of :func:`hybridinv.network.baselines.echelon_levels`,
+  which turns it into echelon base-stock levels per location and SKU from the stores' mean
+  demand. Each location wants ``max(0, S - echelon position)``; a parent's stock is shared
+  among its children by fair share (:class:`~hybridinv.network.allocation.FairShare`) and the
+  supplier orders are cut to the budget and the warehouse's projected space
+  (:func:`~hybridinv.network.limits.limit_supplier_orders`), so every decision is feasible.
+- **Observation** (flattened ``Box``, float32): per location and SKU the installation
+  position, the echelon position and the forecast (mean demand per period below the
+  location), each divided by the location's mean demand over its lead time plus two periods
+  and clipped to ``[-obs_clip, obs_clip]``; then the share of the episode elapsed.
+- **Reward**: minus the network's cost of the period divided by ``reward_scale`` (default: the
+  purchase value of one period of mean demand, or the stores' holding cost of it when units
+  cost nothing).
+
+Each episode draws its demand path from the environment's own generator (``reset(seed=...)``).
+Importing this module imports gymnasium; ``import hybridinv.network`` does not.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from numpy.typing import NDArray
+
+from hybridinv.network.allocation import FairShare
+from hybridinv.network.baselines import echelon_levels
+from hybridinv.network.limits import limit_supplier_orders
+from hybridinv.network.scenarios import NetworkScenario, get
+from hybridinv.network.state import NetworkDecision, NetworkObservation
+
+__all__ = ["NETWORK_FEATURES", "NetworkEnv", "make_network_env"]
+
+#: Features per location and SKU, in the order of the observation.
+NETWORK_FEATURES: tuple[str, ...] = ("installation_position", "echelon_position", "forecast")
+
+
+class NetworkEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
+    """Echelon safety factors per depth level as actions (see the module docstring).
+
+    Parameters
+    ----------
+    scenario : NetworkScenario or str
+        A scenario or a network registry name.
+    periods : int, optional
+        Episode length (default: the scenario's horizon).
+    z_range : float
+        Safety factor at action ``+-1``.
+    reward_scale : float, optional
+    obs_clip : float
+        Bound of the scaled features.
+    """
+
+    metadata: dict[str, Any] = {"render_modes": []}
+
+    def __init__(self, scenario: NetworkScenario | str, periods: int | None = None, z_range: float = 3.0,
+                 reward_scale: float | None = None, obs_clip: float = 20.0) -> None:
+        self.scenario = get(scenario) if isinstance(scenario, str) else scenario
+        network = self.scenario.network
+        self.periods = int(periods or self.scenario.periods)
+        self.z_range = float(z_range)
+        self.obs_clip = float(obs_clip)
+        self._sim = self.scenario.simulator(periods=self.periods, warmup=0)
+        self._allocate = FairShare(network)
+        self._mean = self.scenario.location_demand()[0]
+        cover = network.lead_time[:, None] + 2.0
+        self._scale = np.maximum(self._mean * cover, 1.0)
+        costs = self.scenario.costs
+        network_mean = self._mean[network.roots].sum(axis=0)
+        value = float(costs.unit_cost @ network_mean)
+        if value <= 0:
+            value = float(np.einsum("sn,sn->", costs.holding_cost[network.stores], self._mean[network.stores]))
+        self.reward_scale = float(reward_scale) if reward_scale else max(value, 1e-6)
+        self.n_levels = int(network.depth.max()) + 1
+        self.action_space = gym.spaces.Box(-1.0, 1.0, shape=(self.n_levels,), dtype=np.float32)
+        size = len(NETWORK_FEATURES) * network.n_locations * self.scenario.n_skus + 1
+        self.observation_space = gym.spaces.Box(-self.obs_clip, self.obs_clip, shape=(size,), dtype=np.float32)
+        self._obs: NetworkObservation | None = None
+        self.last_levels: NDArray[np.float64] | None = None
+
+    def _features(self, obs: NetworkObservation) -> NDArray[np.float32]:
+        parts = [obs.installation_position / self._scale, obs.echelon_position / self._scale,
+                 self._mean / self._scale]
+        flat = np.concatenate([p.ravel() for p in parts] + [np.array([obs.t / self.periods])])
+        return np.clip(flat, -self.obs_clip, self.obs_clip).astype(np.float32)
+
+    def levels(self, action: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Echelon levels (locations, SKUs) of an action."""
+        a = np.clip(np.asarray(action, dtype=np.float64).reshape(-1), -1.0, 1.0)
+        return echelon_levels(self.scenario, self.z_range * a[self.scenario.network.depth])
+
+    def decide(self, obs: NetworkObservation, action: NDArray[np.float64]) -> NetworkDecision:
+        """Supplier orders and shipments of an action: echelon base-stock, fair share, orders within limits."""
+        network = self.scenario.network
+        self.last_levels = self.levels(action)
+        wanted = np.maximum(np.ceil(self.last_levels - obs.echelon_position - 1e-9), 0.0)
+        requested = wanted[network.non_roots]
+        shipments = self._allocate(requested, obs.on_hand)
+        orders = limit_supplier_orders(self.scenario, obs, wanted[network.roots])
+        return NetworkDecision(orders, shipments, requested)
+
+    def reset(self, *, seed: int | None = None,
+              options: dict[str, Any] | None = None) -> tuple[NDArray[np.float32], dict[str, Any]]:
+        super().reset(seed=seed)
+        demand = self.scenario.demand.sample(self.np_random, self.periods)
+        self._obs = self._sim.reset(demand)
+        return self._features(self._obs), {}
+
+    def step(self, action: NDArray[np.float32]) -> tuple[NDArray[np.float32], float, bool, bool, dict[str, Any]]:
+        if self._obs is None:
+            raise RuntimeError("call reset() before step()")
+        sim = self._sim
+        decision = self.decide(self._obs, action)
+        t = sim.t
+        self._obs = sim.step(decision)
+        cost = float(sim.ledger.costs[t].sum())
+        demand = float(sim.ledger.units["demand"][t].sum())
+        served = float(sim.ledger.units["served"][t].sum())
+        info = {"cost": cost, "fill_rate": served / demand if demand > 0 else 1.0,
+                "budget_excess": float(sim.ledger.budget_excess[t])}
+        return self._features(self._obs), -cost / self.reward_scale, False, sim.done, info
+
+
+def make_network_env(scenario: NetworkScenario | str = "serial_3", **kwargs: Any) -> NetworkEnv:
+    """Entry point of ``hybridinv/Network-v0``."""
+    return NetworkEnv(scenario, **kwargs)
+
+
+if "hybridinv/Network-v0" not in gym.registry:
+    gym.register(id="hybridinv/Network-v0", entry_point=make_network_env)

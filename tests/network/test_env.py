@@ -1,0 +1,65 @@
+"""The network gymnasium environment: check_env, feasible decisions, actions that matter."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+from hybridinv.network.env import NETWORK_FEATURES, NetworkEnv
+from hybridinv.network.scenarios import get, one_warehouse_scenario
+
+
+@pytest.mark.parametrize("name", ["serial_3", "owmr_10x50"])
+def test_check_env_passes(name: str) -> None:
+    check_env(NetworkEnv(name, periods=12), skip_render_check=True)
+
+
+def test_spaces_follow_the_network() -> None:
+    env = NetworkEnv("owmr_10x50", periods=5)
+    obs, _ = env.reset(seed=0)
+    assert env.action_space.shape == (2,)  # warehouse level, store level
+    assert obs.shape == (len(NETWORK_FEATURES) * 11 * 50 + 1,) and obs.dtype == np.float32
+    assert NetworkEnv("serial_3").action_space.shape == (3,)
+
+
+def test_episodes_repeat_per_seed_and_decisions_stay_within_the_budget() -> None:
+    env = NetworkEnv("owmr_10x50", periods=20)
+    totals = []
+    for _ in range(2):
+        env.reset(seed=11)
+        total, excess = 0.0, 0.0
+        done = False
+        while not done:
+            _, reward, terminated, truncated, info = env.step(np.array([1.0, 1.0], dtype=np.float32))
+            total += reward
+            excess += info["budget_excess"]
+            done = terminated or truncated
+        totals.append(total)
+        assert excess == 0.0  # high levels want more than the budget, the cut keeps orders within it
+    assert totals[0] == totals[1]
+
+
+def test_store_safety_factor_moves_the_fill_rate() -> None:
+    scenario = one_warehouse_scenario(n_stores=3, n_skus=5, periods=60, seed=3, capacity_factor=50.0,
+                                      budget_factor=50.0)
+    fill = {}
+    for a in (-0.5, 0.8):
+        env = NetworkEnv(scenario)
+        env.reset(seed=2)
+        rates = [env.step(np.array([0.5, a], dtype=np.float32))[4]["fill_rate"] for _ in range(60)]
+        fill[a] = np.mean(rates[10:])
+    assert fill[0.8] > fill[-0.5] + 0.1
+
+
+def test_registered_id_and_lazy_gymnasium() -> None:
+    env = gym.make("hybridinv/Network-v0", scenario=get("serial_3"), periods=4)
+    obs, _ = env.reset(seed=1)
+    assert obs.shape == env.observation_space.shape
+    code = "import hybridinv.network, sys; print('gymnasium' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out.strip() == "False"
