@@ -29,7 +29,7 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.network.allocation import FairShare
 from hybridinv.network.baselines import echelon_levels
@@ -92,12 +92,12 @@ class NetworkEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
         flat = np.concatenate([p.ravel() for p in parts] + [np.array([obs.t / self.periods])])
         return np.clip(flat, -self.obs_clip, self.obs_clip).astype(np.float32)
 
-    def levels(self, action: NDArray[np.float64]) -> NDArray[np.float64]:
+    def levels(self, action: ArrayLike) -> NDArray[np.float64]:
         """Echelon levels (locations, SKUs) of an action."""
         a = np.clip(np.asarray(action, dtype=np.float64).reshape(-1), -1.0, 1.0)
         return echelon_levels(self.scenario, self.z_range * a[self.scenario.network.depth])
 
-    def decide(self, obs: NetworkObservation, action: NDArray[np.float64]) -> NetworkDecision:
+    def decide(self, obs: NetworkObservation, action: ArrayLike) -> NetworkDecision:
         """Supplier orders and shipments of an action: echelon base-stock, fair share, orders within limits."""
         network = self.scenario.network
         self.last_levels = self.levels(action)
