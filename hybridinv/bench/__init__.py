@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from hybridinv.bench.benchmark import RESULT_COLUMNS, BenchResult, resolve_policies, run_suite
 from hybridinv.bench.heldout import HELDOUT_KINDS, DemandShift, HeldoutDemand, heldout
+from hybridinv.bench.network import NETWORK, run_network_suite
 from hybridinv.bench.report import summary_markdown, summary_table, write_outputs
 from hybridinv.bench.runner import Task, TaskResult, exact_optimum, execute, map_tasks
 from hybridinv.bench.stats import Interval, paired_difference, t_interval
@@ -30,6 +31,7 @@ __all__ = [
     "BASELINES",
     "FULL",
     "HELDOUT_KINDS",
+    "NETWORK",
     "QUICK",
     "RESULT_COLUMNS",
     "SUITES",
@@ -49,6 +51,7 @@ __all__ = [
     "map_tasks",
     "paired_difference",
     "resolve_policies",
+    "run_network_suite",
     "run_suite",
     "spec_from_name",
     "summary_markdown",

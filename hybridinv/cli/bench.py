@@ -14,8 +14,8 @@ def _names(value: str | None) -> tuple[str, ...] | None:
 
 
 @click.command("bench")
-@click.option("--suite", "suite_name", type=click.Choice(["quick", "full"]), default="quick", show_default=True,
-              help="Which suite to run.")
+@click.option("--suite", "suite_name", type=click.Choice(["quick", "full", "network"]), default="quick",
+              show_default=True, help="Which suite to run (network: multi-echelon scenarios, run inline).")
 @click.option("--scenarios", default=None,
               help="Comma-separated scenarios to run (suite keys, registry names, scenario files *.toml, "
                    "or <name>_heldout_<kind>).")
@@ -44,17 +44,30 @@ def command(
     from hybridinv.bench import get_suite, run_suite, spec_from_name, write_outputs
     from hybridinv.core.errors import PlanningError
 
-    suite = get_suite(suite_name)
+    network = suite_name == "network"
+    if network:
+        from hybridinv.bench.network import NETWORK, run_network_suite
+
+        suite = NETWORK
+    else:
+        suite = get_suite(suite_name)
     selected = _names(scenarios)
     specs = None
     if selected is not None:
         by_key = {spec.key: spec for spec in suite.scenarios}
+        unknown = [name for name in selected if name not in by_key]
+        if network and unknown:
+            raise click.BadParameter(f"unknown network scenario {unknown[0]!r}; known: {sorted(by_key)}",
+                                     param_hint="--scenarios")
         try:
             specs = tuple(by_key[name] if name in by_key else spec_from_name(name) for name in selected)
         except PlanningError as exc:
             raise click.BadParameter(str(exc), param_hint="--scenarios") from exc
     suite = suite.with_options(scenarios=specs, policies=_names(policies), seeds=seeds)
-    result = run_suite(suite, backend=backend, workers=workers, address=address, progress=not quiet)
+    if network:
+        result = run_network_suite(suite)
+    else:
+        result = run_suite(suite, backend=backend, workers=workers, address=address, progress=not quiet)
     paths = write_outputs(result, out_dir)
     click.echo(f"{len(result.runs)} runs in {result.elapsed:.1f} s; wrote {', '.join(str(p) for p in paths.values())}")
     if result.missing:

@@ -25,8 +25,8 @@ __all__ = ["NETWORK_RESULT_COLUMNS", "binding_rates", "simulate_network"]
 #: Columns of :func:`simulate_network` before the remaining :meth:`NetworkLedger.summary` KPIs.
 NETWORK_RESULT_COLUMNS: tuple[str, ...] = (
     "seed", "policy", "scenario", "avg_cost", "holding_cost", "transit_holding_cost", "shortage_cost",
-    "ordering_cost", "shipping_cost", "overflow_cost", "fill_rate", "violations", "budget_violations",
-    "capacity_binding", "budget_binding", "decision_time",
+    "ordering_cost", "shipping_cost", "overflow_cost", "purchase_cost", "operating_cost", "fill_rate",
+    "violations", "budget_violations", "capacity_binding", "budget_binding", "decision_time",
 )
 
 
@@ -92,8 +92,10 @@ def simulate_network(
     Returns
     -------
     pandas.DataFrame
-        One row per seed: :data:`NETWORK_RESULT_COLUMNS` (costs per period, ``fill_rate`` at
-        the stores, ``violations``, binding rates, ``decision_time`` in seconds per period),
+        One row per seed: :data:`NETWORK_RESULT_COLUMNS` (costs per period: ``avg_cost`` and
+        its components, ``purchase_cost`` the unit cost of the supplier orders and
+        ``operating_cost = avg_cost - purchase_cost``; ``fill_rate`` at the stores,
+        ``violations``, binding rates, ``decision_time`` in seconds per period),
         then the other KPIs of :meth:`NetworkLedger.summary` and the policy's own
         ``statistics()`` when it has them (e.g. how often :class:`~hybridinv.network.limits.WithinLimits`
         cut the orders). A policy with ``reset()`` is reset before each seed.
@@ -111,7 +113,10 @@ def simulate_network(
         timed = _Timed(policy)
         ledger = sim.run(timed, path)
         statistics = getattr(policy, "statistics", None)
-        rows.append({"seed": seed, "policy": timed.name, "scenario": scenario.name, **ledger.summary(),
+        summary = ledger.summary()
+        purchase = float(ledger.spend[ledger.warmup:].mean())
+        rows.append({"seed": seed, "policy": timed.name, "scenario": scenario.name, **summary,
+                     "purchase_cost": purchase, "operating_cost": summary["avg_cost"] - purchase,
                      **binding_rates(ledger, scenario.costs), "decision_time": timed.seconds / sim.periods,
                      **(statistics() if callable(statistics) else {})})
     frame = pd.DataFrame(rows)
