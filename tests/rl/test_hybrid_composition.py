@@ -165,9 +165,11 @@ def test_loaded_configuration_equals_the_one_built_by_hand() -> None:
 # Regression pin of the pre-refactor behaviour: simulate(...)["avg_cost"] on seed 3 and the
 # total units ordered, computed with the code of main at 3fe06dd (before the hybrid classes
 # became configurations of one Hybrid) by running the same calls. Not an independent truth:
-# it guards that loading and planning with every shipped model did not change.
+# it guards that loading and planning with every shipped model did not change. The
+# hybrid_default row was recorded again when default_v9 (trained on the capacity-priced
+# base) replaced default_v8.
 SHIPPED_BEFORE = [
-    ("hybrid_default", "multi_10", 1471.755527777778, 3293.0),
+    ("hybrid_default", "multi_10", 1426.6101388888887, 3043.0),  # re-pinned for default_v9 (issue 13)
     ("hybrid_residual", "multi_10", 1506.777611111111, 3147.0),
     ("hybrid_ppo_multi_50", "multi_10", 1741.8056666666664, 2863.0),
     ("hybrid_single_sku", (9, 2), 8.164, 1378.0),
