@@ -11,6 +11,8 @@
 - :mod:`~hybridinv.network.limits`, :mod:`~hybridinv.network.baselines`: orders cut to budget and
   space; exact and fitted base-stock levels, the policies of the ``network`` benchmark suite;
 - :mod:`~hybridinv.network.env`: the gymnasium environment (imported on access: it loads gymnasium).
+- :mod:`~hybridinv.network.repair`: :func:`repair_network`, supplier orders and allocation under
+  stock, capacities, budget, MOQ and lots (HiGHS, PuLP, a certified fast path).
 
 See docs/network_model.md.
 """
@@ -23,6 +25,9 @@ from hybridinv.network.ledger import NETWORK_COST_COMPONENTS, NETWORK_UNIT_FLOWS
 from hybridinv.network.limits import WithinLimits
 from hybridinv.network.model import LOCATION_COLUMNS, LocationError, Network
 from hybridinv.network.policies import EchelonBaseStock, InstallationBaseStock, base_stock_levels
+from hybridinv.network.repair import NetworkRepair, repair_network
+from hybridinv.network.repair_model import OrderRules
+from hybridinv.network.repair_result import NETWORK_REASONS, NetworkRepairResult
 from hybridinv.network.runner import simulate_network
 from hybridinv.network.scenarios import NetworkScenario
 from hybridinv.network.simulator import NetworkPolicy, NetworkSimulator, poisson_demand, reject_excess
@@ -43,6 +48,7 @@ __all__ = [
     "LocationError",
     "NETWORK_COST_COMPONENTS",
     "NETWORK_POLICIES",
+    "NETWORK_REASONS",
     "NETWORK_UNIT_FLOWS",
     "Network",
     "NetworkCosts",
@@ -50,9 +56,12 @@ __all__ = [
     "NetworkLedger",
     "NetworkObservation",
     "NetworkPolicy",
+    "NetworkRepair",
+    "NetworkRepairResult",
     "NetworkScenario",
     "NetworkSimulator",
     "NetworkState",
+    "OrderRules",
     "WithinLimits",
     "base_stock_levels",
     "echelon_position",
@@ -61,5 +70,6 @@ __all__ = [
     "make_policy",
     "poisson_demand",
     "reject_excess",
+    "repair_network",
     "simulate_network",
 ]

@@ -20,6 +20,12 @@ at the parent), so in steady state it reorders what its children ask for.
 
 Levels are given as a number, one per location (shape (L,)), or per location and SKU (L, n).
 
+**Repair** (``repair=``): ``None`` (the default) allocates by fair share and passes the wanted
+supplier orders unchanged. A :class:`~hybridinv.network.repair.NetworkRepair` instead hands the
+wanted units (as targets) to :func:`~hybridinv.network.repair.repair_network` every period, so
+the decisions also meet the capacities, the budget, the MOQs and the lot sizes, and a scarce
+parent's stock goes where the shortfall weights say (stores before upstream locations).
+
 References
 ----------
 Clark, A. J., and H. Scarf (1960). Optimal policies for a multi-echelon inventory problem.
@@ -31,6 +37,7 @@ systems. *Management Science* 40(11), 1426-1443.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -38,6 +45,9 @@ from numpy.typing import ArrayLike, NDArray
 from hybridinv.network.allocation import FairShare
 from hybridinv.network.model import LocationError, Network
 from hybridinv.network.state import NetworkDecision, NetworkObservation
+
+if TYPE_CHECKING:
+    from hybridinv.network.repair import NetworkRepair
 
 __all__ = ["EchelonBaseStock", "InstallationBaseStock", "base_stock_levels"]
 
@@ -62,11 +72,13 @@ def base_stock_levels(network: Network, levels: ArrayLike, n_skus: int) -> NDArr
 
 @dataclass
 class _BaseStockNetwork:
-    """Shared part: wanted units per location → supplier orders and fair-share shipments."""
+    """Shared part: wanted units per location → supplier orders and shipments (fair share or repair)."""
 
     network: Network
     levels: ArrayLike
     name: str = "base_stock"
+    #: None: fair share, orders as wanted; a NetworkRepair: every period's decisions pass the network repair
+    repair: NetworkRepair | None = None
 
     def __post_init__(self) -> None:
         self._allocate = FairShare(self.network)
@@ -81,6 +93,9 @@ class _BaseStockNetwork:
         network = self.network
         wanted = np.maximum(np.ceil(wanted - 1e-9), 0.0)
         requested = wanted[network.non_roots]
+        if self.repair is not None:
+            result = self.repair(network, obs, wanted)
+            return NetworkDecision(result.supplier_orders, result.shipments, requested)
         shipments = self._allocate(requested, obs.on_hand)
         return NetworkDecision(wanted[network.roots], shipments, requested)
 

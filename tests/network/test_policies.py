@@ -166,3 +166,65 @@ def test_levels_shapes():
         base_stock_levels(net, np.ones((3, 4)), 2)
     with pytest.raises(LocationError, match="finite"):
         base_stock_levels(net, [1, np.nan, 2], 2)
+
+
+# ---------------------------------------------------------------------- repair= option
+def _binding_network():
+    from hybridinv.network import OrderRules
+
+    net = Network.one_warehouse(3, warehouse_lead_time=2, store_lead_times=1, warehouse_capacity=900.0,
+                                store_capacity=[120.0, 150.0, 90.0], budget=700.0)
+    n = 12
+    rng = np.random.default_rng(3)
+    means = rng.uniform(1.0, 6.0, (3, n))
+    costs = NetworkCosts.build(net, n, unit_cost=rng.uniform(1.0, 5.0, n), volume=rng.uniform(0.5, 2.0, n))
+    lot = rng.integers(1, 4, n).astype(float)
+    rules = OrderRules.build(n, lot_size=lot, moq=lot * rng.integers(0, 3, n))
+    levels = np.vstack([means.sum(axis=0) * 6, means * 3])
+    return net, costs, rules, means, levels
+
+
+class _Recorder:
+    def __init__(self, policy):
+        self.policy, self.name, self.orders = policy, policy.name, []
+
+    def act(self, obs):
+        decision = self.policy.act(obs)
+        self.orders.append(np.array(decision.supplier_orders))
+        return decision
+
+
+@pytest.mark.parametrize("policy_class", [EchelonBaseStock, InstallationBaseStock])
+def test_repair_option_keeps_budget_capacities_moq_and_lots_where_fair_share_breaks_them(policy_class):
+    from hybridinv.network import NetworkRepair
+
+    net, costs, rules, means, levels = _binding_network()
+    demand = poisson_demand(means, 60, seed=5)
+    plain = NetworkSimulator(net, costs, periods=60).run(policy_class(net, levels), demand).summary()
+    assert plain["budget_violations"] > 0 and plain["overflow_units"] > 0  # the instance binds
+    repair = NetworkRepair(costs, rules=rules, backend="fast")
+    recorder = _Recorder(policy_class(net, levels, repair=repair))
+    repaired = NetworkSimulator(net, costs, periods=60).run(recorder, demand).summary()  # raises on bad shipments
+    assert repaired["budget_violations"] == 0 and repaired["overflow_units"] == 0
+    orders = np.vstack(recorder.orders)
+    lot = np.broadcast_to(rules.lot_size, orders.shape)
+    assert (orders % lot == 0).all()
+    assert ((orders == 0) | (orders >= np.maximum(rules.moq, rules.lot_size))).all()
+    assert repair.last is not None and repair.last.feasible and repair.last.backend == "fast"
+    assert repaired["fill_rate"] > 0.5
+
+
+def test_repair_none_keeps_the_fair_share_decisions():
+    from hybridinv.network import NetworkRepair
+
+    net, costs, rules, means, levels = _binding_network()
+    obs = NetworkObservation.of(net, 0, np.full((4, 12), 3.0), np.zeros((4, 12, 3)), np.zeros((4, 12)))
+    default = EchelonBaseStock(net, levels).act(obs)
+    explicit = EchelonBaseStock(net, levels, repair=None).act(obs)
+    np.testing.assert_array_equal(default.shipments, explicit.shipments)
+    np.testing.assert_array_equal(default.supplier_orders, explicit.supplier_orders)
+    # with a repair whose rows do not bind and without rules, scarce stock is still shared whole and within on-hand
+    loose = Network.one_warehouse(3, 2, 1)
+    repaired = EchelonBaseStock(loose, levels, repair=NetworkRepair(NetworkCosts.build(loose, 12))).act(obs)
+    assert (repaired.shipments.sum(axis=0) <= obs.on_hand[0]).all()
+    np.testing.assert_array_equal(repaired.supplier_orders, default.supplier_orders)

@@ -1,0 +1,291 @@
+"""Formulation of the network repair, as arrays of shape (locations, SKUs).
+
+Each period the network repair turns per-location targets ``d`` (desired supplier orders at
+the roots, desired shipments into every other location) into whole quantities ``x`` of the
+same shape (docs/network_model.md, *Network repair*)::
+
+    minimize   sum_{i,j} under_ij (d_ij - x_ij)^+ + over_ij (x_ij - d_ij)^+
+    subject to x_rj = lot_j m_rj,  m_rj in {0} ∪ [min_lots_j, max_lots_j] whole     (roots r)
+               x_kj whole >= 0                                                   (non-roots k)
+               sum_{k child of p} x_kj <= on_hand_pj                             (stock rows)
+               sum_j volume_j (x_ij - out_ij) <= residual_i                      (capacity rows)
+               sum_{r,j} unit_cost_j x_rj <= budget                              (budget row)
+
+with ``out_ij = sum_{k child of i} x_kj`` (what location ``i`` ships this period) and
+``residual_i`` the capacity left at ``i``'s receipt period ``t + lead_time_i`` by the projected
+stock (:func:`projected_stock`). Negative residuals are floored at 0 for the solvers (nothing
+is added, net, into a location already over full) and reported as violations.
+
+This module knows nothing about solvers or heuristics: it holds the validated arrays and
+evaluates plans (objective, row usage, violations).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from hybridinv.core.errors import PlanningError
+from hybridinv.core.limits import MAX_QUANTITY
+from hybridinv.core.projection import project_on_hand
+from hybridinv.network.model import LocationError, Network
+from hybridinv.repair.model import ROW_TOLERANCE
+
+__all__ = ["NetworkRepairProblem", "OrderRules", "RowCheck", "projected_stock"]
+
+
+@dataclass(frozen=True, eq=False)
+class OrderRules:
+    """Per-SKU ordering rules of the supplier orders (the catalog's ``lot_size``, ``moq``, ``max_order``).
+
+    Build with :meth:`build` (numbers or one value per SKU) or :meth:`from_catalog`.
+    Shipments between locations are whole units without these rules.
+    """
+
+    lot_size: NDArray[np.float64]
+    moq: NDArray[np.float64]
+    max_order: NDArray[np.float64]
+
+    @classmethod
+    def build(cls, n_skus: int, *, lot_size: ArrayLike = 1.0, moq: ArrayLike = 0.0, max_order: ArrayLike = math.inf,
+              skus: tuple[str, ...] | None = None) -> OrderRules:
+        """Broadcast and validate the rules; errors name the column, the SKU and the value.
+
+        Raises
+        ------
+        PlanningError
+            As a :class:`hybridinv.Catalog` would: a lot size that is not a whole number
+            >= 1, a MOQ that is negative, not finite or not a whole multiple of the lot
+            size, a max order below the MOQ or the lot size (or NaN), a value above
+            ``MAX_QUANTITY``.
+        """
+        names = skus if skus is not None else tuple(str(i) for i in range(int(n_skus)))
+        out = {}
+        for column, value in (("lot_size", lot_size), ("moq", moq), ("max_order", max_order)):
+            try:
+                arr = np.broadcast_to(np.asarray(value, dtype=np.float64), (int(n_skus),)).copy()
+            except (TypeError, ValueError):
+                raise PlanningError(f"expected a number or one value per SKU ({n_skus})", column=column,
+                                    value=value if np.ndim(value) == 0 else None) from None
+            if column == "lot_size":
+                bad = ~np.isfinite(arr) | (arr < 1) | (arr != np.round(arr)) | (arr > MAX_QUANTITY)
+                why = "must be a whole number >= 1"
+            elif column == "moq":
+                bad = ~np.isfinite(arr) | (arr < 0) | (arr > MAX_QUANTITY)
+                why = "must be finite and >= 0"
+            else:
+                bad = np.isnan(arr) | (arr <= 0) | (np.isfinite(arr) & (arr > MAX_QUANTITY))
+                why = "must be > 0 (inf: no limit)"
+            if bad.any():
+                j = int(np.flatnonzero(bad)[0])
+                raise PlanningError(why, column=column, sku=names[j], value=float(arr[j]))
+            arr.setflags(write=False)
+            out[column] = arr
+        lot, moq, max_order = out["lot_size"], out["moq"], out["max_order"]
+        for bad, column, why, values in (
+            ((moq != np.round(moq)) | (np.mod(moq, lot) != 0), "moq", "must be a whole multiple of lot_size", moq),
+            (max_order < np.maximum(moq, lot), "max_order", "must be at least moq and lot_size", max_order),
+        ):
+            if bad.any():
+                j = int(np.flatnonzero(bad)[0])
+                raise PlanningError(f"{why} (lot_size {lot[j]:g}, moq {moq[j]:g})", column=column, sku=names[j],
+                                    value=float(values[j]))
+        return cls(**out)
+
+    @classmethod
+    def from_catalog(cls, catalog: object) -> OrderRules:
+        """Rules of a :class:`hybridinv.Catalog` (SKU order of the catalog)."""
+        skus = tuple(str(s) for s in np.asarray(catalog.sku))  # type: ignore[attr-defined]
+        return cls.build(len(skus), lot_size=catalog.lot_size, moq=catalog.moq,  # type: ignore[attr-defined]
+                         max_order=catalog.max_order, skus=skus)  # type: ignore[attr-defined]
+
+
+def projected_stock(network: Network, on_hand: NDArray[np.float64], pipeline: NDArray[np.float64],
+                    backorders: NDArray[np.float64], expected_demand: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Stock of every location at its own receipt period ``t + lead_time``, without this period's decisions.
+
+    Stores: the single-location projection (:func:`hybridinv.core.project_on_hand`): on-hand
+    plus arrivals, minus the expected demand of each period before the receipt and the
+    backorders, floored at 0; at lead time 0 the stock on hand now (the receipt comes before
+    demand). Other locations: on-hand plus everything arriving by then; their future
+    outflows beyond this period's shipments are not projected (children's requests are
+    not known), which over-estimates the stock: the rows are conservative.
+    """
+    n_loc, n = on_hand.shape
+    out = np.empty((n_loc, n))
+    width = pipeline.shape[2]
+    lead = network.lead_time
+    cumulative = np.cumsum(pipeline, axis=2)
+    upstream = np.flatnonzero(~network.is_store)
+    slot = np.minimum(lead[upstream], width - 1)
+    out[upstream] = on_hand[upstream] + cumulative[upstream, :, slot]
+    stores = network.stores
+    for k in np.unique(lead[stores]):  # one projection per distinct store lead time
+        rows = stores[lead[stores] == k]
+        idx = np.searchsorted(stores, rows)
+        demand = expected_demand[idx].reshape(-1)
+        flat = project_on_hand(on_hand[rows].reshape(-1), pipeline[rows].reshape(-1, width), demand, int(k) + 1,
+                               backorders[rows].reshape(-1))
+        value = flat[:, int(k)] if k > 0 else on_hand[rows].reshape(-1) + pipeline[rows, :, 0].reshape(-1)
+        out[rows] = value.reshape(rows.size, n)
+    return out
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """A constraint row that a plan does not meet (the network analogue of ``RowViolation``).
+
+    ``kind`` is ``capacity``, ``budget`` or ``parent_stock``; ``name`` e.g. ``capacity[warehouse]``;
+    ``limit`` the room for this period's decisions (negative: already exceeded),
+    ``usage`` what the plan uses, ``amount = usage - limit``.
+    """
+
+    kind: str
+    name: str
+    limit: float
+    usage: float
+    amount: float
+    location: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkRepairProblem:
+    """The validated network repair problem (see the module docstring).
+
+    Attributes
+    ----------
+    network : Network
+    skus : tuple of str
+    desired_input, desired : (L, n)
+        Targets as given and ``max(desired_input, 0)``.
+    under_weight, over_weight : (L, n)
+        Cost per unit below / above the target.
+    lot : (L, n)
+        Units per column step: the lot size at the roots, 1 for shipments.
+    min_lots, max_lots : (L, n)
+        Smallest positive and largest order in lots at the roots (1 and inf for shipments).
+    upper : (L, n)
+        Tight upper bound of each column in lots: at the roots
+        ``min(max_lots, max(min_lots, ceil(d / lot)))`` (0 when ``d = 0``; ordering more only
+        adds surplus), cut by the budget alone (0 below the MOQ); for a shipment the
+        parent's on-hand.
+    on_hand : (L, n)
+        Whole units each location can ship this period.
+    volume, unit_cost : (n,)
+    capacity_limit : (L,)
+        Room for the period's net inflow at each location's receipt period (may be
+        negative; ``inf`` without a capacity).
+    capacity : (L,)
+        The capacities (for the row tolerance).
+    budget : float
+    projected : (L, n)
+        Stock at each location's receipt period without this period's decisions.
+    """
+
+    network: Network
+    skus: tuple[str, ...]
+    desired_input: NDArray[np.float64]
+    desired: NDArray[np.float64]
+    under_weight: NDArray[np.float64]
+    over_weight: NDArray[np.float64]
+    lot: NDArray[np.float64]
+    min_lots: NDArray[np.float64]
+    max_lots: NDArray[np.float64]
+    upper: NDArray[np.float64]
+    on_hand: NDArray[np.float64]
+    volume: NDArray[np.float64]
+    unit_cost: NDArray[np.float64]
+    capacity_limit: NDArray[np.float64]
+    capacity: NDArray[np.float64]
+    budget: float
+    projected: NDArray[np.float64]
+
+    # ------------------------------------------------------------------ sizes
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.desired.shape  # type: ignore[return-value]
+
+    @property
+    def capacity_rows(self) -> NDArray[np.int64]:
+        """Locations with a finite capacity (one row each)."""
+        return np.flatnonzero(np.isfinite(self.capacity_limit))
+
+    @property
+    def capacity_rhs(self) -> NDArray[np.float64]:
+        """Right-hand sides the solvers use: the limits floored at 0 (``inf`` without a capacity)."""
+        return np.maximum(self.capacity_limit, 0.0)
+
+    @property
+    def has_budget(self) -> bool:
+        return math.isfinite(self.budget)
+
+    def capacity_tolerance(self) -> NDArray[np.float64]:
+        """Usage above the right-hand side accepted as rounding noise (as ``RowGroup.tolerance``)."""
+        rhs = np.where(np.isfinite(self.capacity_rhs), self.capacity_rhs, 0.0)
+        scale = np.where(np.isfinite(self.capacity), self.capacity, 0.0)
+        return ROW_TOLERANCE * np.minimum(np.maximum(1.0, rhs), np.maximum(rhs, scale))
+
+    def budget_tolerance(self) -> float:
+        return ROW_TOLERANCE * max(1.0, self.budget) if self.has_budget else 0.0
+
+    # ------------------------------------------------------------------ plans
+    def outflow(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Units each location ships to its children, (L, n)."""
+        net = self.network
+        return np.einsum("pk,kn->pn", net.ship_from, x[net.non_roots])
+
+    def capacity_usage(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Net volume added at each location's receipt period: ``sum_j volume_j (x_ij - out_ij)``."""
+        return np.einsum("ln,n->l", x - self.outflow(x), self.volume)
+
+    def spend(self, x: NDArray[np.float64]) -> float:
+        return float(np.einsum("rn,n->", x[self.network.roots], self.unit_cost))
+
+    def deviation_cost(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        gap = self.desired - x
+        return self.under_weight * np.maximum(gap, 0.0) + self.over_weight * np.maximum(-gap, 0.0)
+
+    def objective(self, x: NDArray[np.float64]) -> float:
+        return float(self.deviation_cost(x).sum())
+
+    def violations(self, x: NDArray[np.float64]) -> tuple[RowCheck, ...]:
+        """Capacity and budget rows over their limit (the stock rows always hold for a repaired plan)."""
+        names = self.network.names
+        out = []
+        usage = self.capacity_usage(x)
+        tol = self.capacity_tolerance()
+        for i in self.capacity_rows:
+            limit = float(self.capacity_limit[i])
+            if usage[i] - max(limit, 0.0) > tol[i] or (limit < 0 and usage[i] > limit + tol[i]):
+                out.append(RowCheck("capacity", f"capacity[{names[i]}]", limit, float(usage[i]),
+                                    float(usage[i] - limit), names[i]))
+        spend = self.spend(x)
+        if self.has_budget and spend > self.budget + self.budget_tolerance():
+            out.append(RowCheck("budget", "budget", self.budget, spend, spend - self.budget))
+        stock = self.outflow(x) - self.on_hand
+        for p, j in zip(*np.nonzero(stock > 1e-9), strict=True):
+            out.append(RowCheck("parent_stock", f"stock[{names[p]}, {self.skus[j]}]", float(self.on_hand[p, j]),
+                                float(stock[p, j] + self.on_hand[p, j]), float(stock[p, j]), names[p]))
+        return tuple(out)
+
+    def check_rules(self, x: NDArray[np.float64]) -> None:
+        """Raise ``AssertionError`` unless ``x`` is whole, >= 0 and within the ordering rules (internal check)."""
+        lots = x / self.lot
+        roots = self.network.roots
+        whole = np.abs(lots - np.round(lots)) <= 1e-9
+        ok = whole & (x >= 0)
+        r = lots[roots]
+        ok[roots] &= (r <= 1e-9) | ((r >= self.min_lots[roots] - 1e-9) & (r <= self.max_lots[roots] + 1e-9))
+        if not ok.all():  # pragma: no cover - a bug, never an input error
+            raise AssertionError("network repair produced a plan outside the ordering rules")
+
+
+def bad_cell(mask: NDArray[np.bool_], values: NDArray[np.float64], column: str, message: str,
+             names: tuple[str, ...], skus: tuple[str, ...]) -> None:
+    """Raise a ``LocationError`` naming the first ``(location, SKU)`` where ``mask`` is set."""
+    if mask.any():
+        i, j = (int(v[0]) for v in np.nonzero(mask))
+        raise LocationError(message, column=column, location=names[i], sku=skus[j], value=float(values[i, j]))

@@ -1,0 +1,214 @@
+"""repair_network: whole and feasible always (independent checker), certificates, closest plans, bad input."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from hybridinv import ConstraintViolationWarning, PlanningError, SolverFallbackWarning
+from hybridinv.network import LocationError, Network, NetworkCosts, NetworkState
+from hybridinv.network.repair import repair_network
+from hybridinv.network.repair_model import OrderRules
+from hybridinv.network.repair_result import NETWORK_REASONS
+
+from ._repair_cases import cases, check_plan, objective
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases())
+def test_fast_and_auto_plans_are_whole_and_meet_every_rule_and_row(case):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConstraintViolationWarning)
+        for backend in ("fast", "auto"):
+            result = repair_network(case.network, case.costs, case.obs, case.desired, backend=backend,
+                                    **case.kwargs())
+            check_plan(case, result)
+            assert result.objective == pytest.approx(objective(case, np.asarray(result.quantities), result),
+                                                     rel=1e-9, abs=1e-9)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases(max_locations=5, max_skus=3))
+def test_fast_bound_is_below_the_highs_optimum_and_its_plan_within_the_reported_gap(case):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConstraintViolationWarning)
+        fast = repair_network(case.network, case.costs, case.obs, case.desired, backend="fast", **case.kwargs())
+        exact = repair_network(case.network, case.costs, case.obs, case.desired, backend="highs", gap_tolerance=0.0,
+                               **case.kwargs())
+    check_plan(case, exact)
+    assert exact.status == "optimal"
+    optimum = exact.objective
+    tol = 1e-6 * max(1.0, abs(optimum))
+    assert fast.bound <= optimum + tol
+    assert fast.objective >= optimum - tol
+    # the certificate: objective - optimum <= objective - bound = gap * |bound|
+    slack = math.inf if math.isinf(fast.gap) else fast.gap * abs(fast.bound)
+    assert fast.objective - optimum <= slack + tol
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases(max_locations=4, max_skus=3, max_qty=12))
+def test_highs_and_pulp_agree_on_the_optimum(case):
+    pytest.importorskip("pulp")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConstraintViolationWarning)
+        exact = repair_network(case.network, case.costs, case.obs, case.desired, backend="highs", gap_tolerance=0.0,
+                               **case.kwargs())
+        other = repair_network(case.network, case.costs, case.obs, case.desired, backend="pulp", gap_tolerance=0.0,
+                               **case.kwargs())
+    check_plan(case, other)
+    assert other.backend == "pulp"
+    assert other.objective == pytest.approx(exact.objective, rel=1e-6, abs=1e-6)
+
+
+def _warehouse(n_stores=2, **kw):
+    return Network.one_warehouse(n_stores, warehouse_lead_time=1, store_lead_times=0, **kw)
+
+
+def test_scarce_warehouse_stock_goes_to_the_store_with_the_higher_shortage_weight():
+    net = _warehouse()
+    costs = NetworkCosts.build(net, 1, shortage_cost=[[1.0], [2.0], [9.0]])
+    state = NetworkState.build(net, 1, on_hand=[[5], [0], [0]])
+    for backend in ("fast", "highs", "pulp"):
+        result = repair_network(net, costs, state, [[0], [4], [4]], backend=backend)
+        assert result.shipments.ravel().tolist() == [1.0, 4.0], backend
+        table = result.explain()
+        row = table[(table.location == "store_1")].iloc[0]
+        assert row.reason == "parent_stock" and row.parent_stock
+
+
+def test_store_capacity_cuts_its_shipment_and_the_stock_goes_elsewhere():
+    net = _warehouse(store_capacity=[5.0, math.inf])
+    costs = NetworkCosts.build(net, 1)
+    state = NetworkState.build(net, 1, on_hand=[[8], [3], [0]])
+    result = repair_network(net, costs, state, [[0], [6], [2]], backend="fast")
+    assert result.shipments.ravel().tolist() == [2.0, 2.0]  # store_1 has room for 5 - 3 = 2
+    table = result.explain().set_index("location")
+    assert table.loc["store_1", "reason"] == "capacity" and table.loc["store_2", "reason"] == "unchanged"
+
+
+def test_budget_moq_and_lots_shape_the_supplier_order_and_are_explained():
+    net = Network.serial(2, lead_times=1, budget=100.0)
+    costs = NetworkCosts.build(net, 3, unit_cost=[10.0, 10.0, 1.0])
+    rules = OrderRules.build(3, lot_size=[1, 4, 1], moq=[0, 0, 20], max_order=[math.inf, math.inf, 30])
+    state = NetworkState.zeros(net, 3)
+    result = repair_network(net, costs, state, [[7, 5, 10], [0, 0, 0]], rules=rules, backend="highs")
+    # spend 100: SKU 1 in lots of 4 (4 or 8), SKU 2 0 or at least 20 units (20 per unit of shortfall 10 at
+    # under weight 9 vs surplus 10 at over weight 1: ordering the MOQ wins only if the budget allows it)
+    orders = result.supplier_orders.ravel()
+    assert orders[1] % 4 == 0 and orders[2] in (0.0, 20.0)
+    assert orders @ [10, 10, 1] <= 100 + 1e-9
+    table = result.explain()
+    table = table[table.decision == "supplier_order"].set_index("sku")
+    assert "moq" in table.loc["2", "reason"]
+    assert "budget" in table.loc["0", "reason"] or "budget" in table.loc["1", "reason"]
+    assert set(result.explain().columns) >= {"location", "sku", "decision", "desired", "quantity", "change", "reason",
+                                  *NETWORK_REASONS}
+
+
+def test_moq_above_the_budget_orders_nothing_and_says_budget():
+    net = Network.serial(1, lead_times=0, budget=20.0)
+    costs = NetworkCosts.build(net, 1, unit_cost=5.0)
+    rules = OrderRules.build(1, moq=10)
+    for backend in ("fast", "highs", "auto"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a feasible plan: no warning
+            result = repair_network(net, costs, NetworkState.zeros(net, 1), [[12.0]], rules=rules, backend=backend)
+        assert result.supplier_orders.tolist() == [[0.0]]
+        assert result.feasible
+        row = result.explain().iloc[0]
+        assert row.budget and "budget" in row.reason
+
+
+def test_store_already_over_capacity_receives_nothing_and_the_row_is_reported():
+    net = _warehouse(store_capacity=[4.0, math.inf])
+    costs = NetworkCosts.build(net, 1)
+    state = NetworkState.build(net, 1, on_hand=[[9], [6], [0]])
+    for backend in ("fast", "highs"):
+        with pytest.warns(ConstraintViolationWarning, match=r"capacity\[store_1\] over by 2"):
+            result = repair_network(net, costs, state, [[0], [5], [3]], backend=backend)
+        assert result.shipments.ravel().tolist() == [0.0, 3.0]
+        (violation,) = result.violations
+        assert (violation.kind, violation.location, violation.limit, violation.amount) == ("capacity", "store_1",
+                                                                                           -2.0, 2.0)
+        assert not result.feasible
+
+
+def test_shipping_out_makes_room_for_the_warehouse_receipt():
+    # the warehouse holds 10 of capacity 12; its order arrives now (lead time 0) after today's shipments
+    net = Network.one_warehouse(1, warehouse_lead_time=0, store_lead_times=1, warehouse_capacity=12.0)
+    costs = NetworkCosts.build(net, 1)
+    state = NetworkState.build(net, 1, on_hand=[[10], [0]])
+    for backend in ("fast", "highs"):
+        result = repair_network(net, costs, state, [[8], [6]], backend=backend)
+        assert result.quantities.ravel().tolist() == [8.0, 6.0], backend  # 10 - 6 + 8 = 12
+
+
+def test_fast_result_reports_a_certificate_and_auto_polishes_above_the_tolerance():
+    from hybridinv.network.repair_instances import network_instance
+
+    inst = network_instance(3, 20, seed=4)
+    kw = {"rules": inst.rules, "expected_demand": inst.expected_demand}
+    fast = repair_network(inst.network, inst.costs, inst.observation, inst.desired, backend="fast", **kw)
+    assert fast.bound <= fast.objective and fast.gap == pytest.approx((fast.objective - fast.bound) / fast.bound)
+    auto = repair_network(inst.network, inst.costs, inst.observation, inst.desired, backend="auto",
+                          gap_tolerance=0.0, **kw)
+    assert auto.backend == "fast+highs" and auto.objective <= fast.objective + 1e-9
+    assert auto.to_dict()["gap"] == pytest.approx(auto.gap)
+
+
+def test_a_failing_solver_falls_back_to_the_fast_plan_with_a_warning():
+    pulp = pytest.importorskip("pulp")
+    net = _warehouse()
+    costs = NetworkCosts.build(net, 1)
+    state = NetworkState.build(net, 1, on_hand=[[5], [0], [0]])
+    with pytest.warns(SolverFallbackWarning, match="not available"):
+        result = repair_network(net, costs, state, [[1], [2], [2]], backend="pulp", solver=pulp.GUROBI_CMD())
+    assert result.status == "fallback" and result.backend == "pulp->fast" and "not available" in result.fallback_reason
+    assert result.shipments.ravel().tolist() == [2.0, 2.0]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"desired": [[np.nan], [1.0], [1.0]]}, r"column 'desired', sku '0', value nan: location 'warehouse'"),
+        ({"desired": [[1.0], [math.inf], [1.0]]}, r"column 'desired', sku '0', value inf: location 'store_1'"),
+        ({"desired": [[1.0, 2.0]]}, r"column 'desired'"),
+        ({"under_weight": [[1.0], [-1.0], [1.0]]}, r"column 'under_weight', sku '0', value -1.0: location 'store_1'"),
+        ({"over_weight": np.nan}, r"column 'over_weight'"),
+        ({"backend": "gurobi"}, r"column 'backend', value 'gurobi'"),
+        ({"gap_tolerance": 1.5}, r"column 'gap_tolerance', value 1.5"),
+        ({"time_limit": -1}, r"column 'time_limit', value -1"),
+        ({"expected_demand": [[-1.0], [0.0]]}, r"column 'expected_demand', sku '0', value -1.0: location 'store_1'"),
+        ({"rules": OrderRules.build(2)}, r"column 'lot_size'"),
+    ],
+)
+def test_bad_input_raises_planning_error_naming_column_location_sku_and_value(kwargs, match):
+    net = _warehouse()
+    costs = NetworkCosts.build(net, 1)
+    state = NetworkState.build(net, 1, on_hand=[[5], [0], [0]])
+    args = {"desired": [[1.0], [1.0], [1.0]], **kwargs}
+    desired = args.pop("desired")
+    with pytest.raises(PlanningError, match=match):
+        repair_network(net, costs, state, desired, **args)
+
+
+def test_bad_state_and_rules_name_location_sku_and_value():
+    net = _warehouse()
+    costs = NetworkCosts.build(net, 2, skus=("A", "B"))
+
+    class Fractional:
+        on_hand = np.array([[5.0, 1.5], [0, 0], [0, 0]])
+        pipeline = np.zeros((3, 2, 2))
+        backorders = np.zeros((3, 2))
+
+    with pytest.raises(LocationError, match=r"column 'on_hand', sku 'B', value 1.5: location 'warehouse'"):
+        repair_network(net, costs, Fractional(), np.ones((3, 2)))
+    with pytest.raises(PlanningError, match=r"column 'lot_size', sku 'B', value 0.0"):
+        OrderRules.build(2, lot_size=[1, 0], skus=("A", "B"))
+    with pytest.raises(PlanningError, match=r"column 'moq', sku 'A', value -1.0"):
+        OrderRules.build(2, moq=[-1, 0], skus=("A", "B"))
