@@ -311,29 +311,40 @@ class ForecastSS(BatchTargetPolicy):
         cat = obs.catalog
         mean, std = obs.protection_forecast()
         per_period = mean / (cat.lead_time + 1.0)
-        stocked = net_margin(cat, obs.lost_sales) > 0.0
-        margin = np.maximum(net_margin(cat, obs.lost_sales), 0.0)
-        space = space_cost(cat, 1.0)
-        fixed = per_period + 0.5 * (self._batch(obs, per_period) - 1.0)
         room = self.capacity_utilization * cons.capacity
-
-        def planned(price: float) -> float:
-            total = margin + cat.holding_cost + price * space
-            fractile = np.divide(margin, total, out=np.zeros_like(margin), where=total > 0)
-            z = self.safety_factor * ndtri(np.clip(fractile, *FRACTILE_BOUNDS))
-            stock = np.where(stocked, np.maximum(z * std + fixed, 0.0), 0.0)
-            return float(cat.volume @ stock)
-
-        if planned(self.space_price) <= room:
+        margin_all = net_margin(cat, obs.lost_sales)
+        counted = (margin_all > 0.0) & (cat.volume > 0.0)  # the SKUs whose planned stock takes space
+        if not counted.any():
             return self.space_price
-        low, high = max(self.space_price, PRICE_BRACKET[0]), PRICE_BRACKET[1]
-        if planned(low) <= room:
-            return low
-        if planned(high) > room:
-            return high
+        margin = margin_all[counted]
+        base = margin + cat.holding_cost[counted]
+        space = space_cost(cat, 1.0)[counted]
+        spread = self.safety_factor * std[counted]
+        fixed = (per_period + 0.5 * (self._batch(obs, per_period) - 1.0))[counted]
+        volume = cat.volume[counted]
+        work = np.empty_like(margin)
+
+        def excess(log_price: float) -> float:
+            """Planned stock volume at the price ``e^log_price`` minus the room (in place: one buffer)."""
+            np.multiply(space, np.exp(log_price), out=work)
+            np.add(work, base, out=work)
+            np.divide(margin, work, out=work)
+            np.clip(work, *FRACTILE_BOUNDS, out=work)
+            ndtri(work, out=work)
+            np.multiply(work, spread, out=work)
+            np.add(work, fixed, out=work)
+            np.maximum(work, 0.0, out=work)
+            return float(np.dot(volume, work)) - room
+
+        if excess(np.log(self.space_price) if self.space_price > 0 else -np.inf) <= 0.0:
+            return self.space_price
+        low, high = np.log(max(self.space_price, PRICE_BRACKET[0])), np.log(PRICE_BRACKET[1])
         from scipy.optimize import brentq
 
-        root = brentq(lambda x: planned(float(np.exp(x))) - room, np.log(low), np.log(high), xtol=PRICE_XTOL)
+        try:
+            root = brentq(excess, low, high, xtol=PRICE_XTOL)
+        except ValueError:  # no sign change: it fits already at the bottom, or not even at the top
+            return float(np.exp(high)) if excess(high) > 0.0 else float(np.exp(low))
         return float(np.exp(root))
 
     def _batch(self, obs: Observation, per_period: NDArray[np.float64],
