@@ -223,7 +223,7 @@ def read_forecast(df: pd.DataFrame | None, network: Network, catalog: Catalog,
         raise LocationError(f"{table}: forecasts are for stores (customer demand); this location feeds others",
                             column="location", location=locs[i], sku=skus[i], value=locs[i])
     store_row = np.searchsorted(stores, loc_row)
-    period = _numbers(df, "period", table, locs, skus, default=0.0, maximum=MAX_LEAD_TIME * 10)
+    period = _numbers(df, "period", table, locs, skus, default=0.0)
     codes = store_row * n + sku_row
     _, period_code = np.unique(period, return_inverse=True)
     _duplicates(codes * (int(period_code.max(initial=0)) + 1) + period_code, table, locs, skus, " and period")

@@ -104,8 +104,9 @@ def test_same_input_same_output() -> None:
     second = _plan(frames, budget=frames["budget"])
     pd.testing.assert_frame_equal(first, second)
     one, two = (dict(f.attrs["diagnostics"]) for f in (first, second))
-    one.pop("seconds"), two.pop("seconds")
-    assert one == two
+    for timing in ("seconds", "repair_seconds"):
+        one.pop(timing), two.pop(timing)
+    assert one == two and one["status"] in ("optimal", "within_gap")  # no time limit decided the plan
 
 
 def test_frames_round_trip() -> None:
