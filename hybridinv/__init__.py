@@ -1,6 +1,7 @@
 """hybridinv: inventory replenishment joining reinforcement learning with optimization.
 
-The public API: :func:`plan` (one period's orders), :func:`simulate` (evaluate a
+The public API: :func:`plan` (one period's orders), :func:`plan_network` (one period
+of a distribution network: supplier orders and shipments), :func:`simulate` (evaluate a
 policy on a scenario), the data model (:class:`Catalog`, :class:`InventoryState`,
 :class:`Constraints`, :class:`Scenario`) and :class:`PlanningError`. Importing
 this package never imports torch.
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
         PlanningWarning,
         SolverFallbackWarning,
     )
+    from hybridinv.network.planning import plan_network
     from hybridinv.planner import plan
     from hybridinv.sim import Scenario, Simulator, simulate
 
@@ -44,6 +46,7 @@ __all__ = [
     "SolverFallbackWarning",
     "__version__",
     "plan",
+    "plan_network",
     "policies",
     "scenarios",
     "simulate",
@@ -62,6 +65,7 @@ _HOMES: dict[str, str] = {
     "Simulator": "hybridinv.sim",
     "simulate": "hybridinv.sim",
     "plan": "hybridinv.planner",
+    "plan_network": "hybridinv.network.planning",
 }
 
 

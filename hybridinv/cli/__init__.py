@@ -1,5 +1,6 @@
 """The ``hybridinv`` command. Each subcommand lives in its own module
-(``hybridinv.cli.<name>``, exposing a click command named ``command``) and is
+(``hybridinv.cli.<name>``, dashes as underscores: ``plan-network`` is
+``hybridinv.cli.plan_network``, exposing a click command named ``command``) and is
 imported only when it runs, so ``hybridinv --help`` stays fast.
 
 Errors in the input of any subcommand (:func:`hybridinv.cli._io.user_error`: invalid
@@ -18,6 +19,7 @@ __all__ = ["main"]
 SUBCOMMANDS: dict[str, str] = {
     "demo": "Plan one period for a bundled example catalog and compare KPIs.",
     "plan": "Plan orders for one period from catalog/state CSV files.",
+    "plan-network": "Plan one period of a distribution network (supplier orders and shipments) from CSV files.",
     "train": "Train an RL agent (pure RL or hybrid) on a scenario.",
     "bench": "Run a benchmark suite of policies on scenarios.",
     "tune": "Tune reward weights or KPI multipliers for targets.",
@@ -35,10 +37,11 @@ class _LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in SUBCOMMANDS:
             return None
+        name = f"hybridinv.cli.{cmd_name.replace('-', '_')}"
         try:
-            module = importlib.import_module(f"hybridinv.cli.{cmd_name}")
+            module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name != f"hybridinv.cli.{cmd_name}":
+            if exc.name != name:
                 raise
             return None
         command: click.Command = module.command

@@ -13,6 +13,8 @@
 - :mod:`~hybridinv.network.env`: the gymnasium environment (imported on access: it loads gymnasium).
 - :mod:`~hybridinv.network.repair`: :func:`repair_network`, supplier orders and allocation under
   stock, capacities, budget, MOQ and lots (HiGHS, PuLP, a certified fast path).
+- :mod:`~hybridinv.network.planning`: :func:`plan_network`, one period from a planner's tables
+  (:mod:`~hybridinv.network.plan_inputs` reads and validates them).
 
 See docs/network_model.md.
 """
@@ -24,6 +26,7 @@ from hybridinv.network.baselines import NETWORK_POLICIES, make_policy
 from hybridinv.network.ledger import NETWORK_COST_COMPONENTS, NETWORK_UNIT_FLOWS, NetworkLedger
 from hybridinv.network.limits import WithinLimits
 from hybridinv.network.model import LOCATION_COLUMNS, LocationError, Network
+from hybridinv.network.planning import PLAN_POLICIES, network_levels, plan_network
 from hybridinv.network.policies import EchelonBaseStock, InstallationBaseStock, base_stock_levels
 from hybridinv.network.repair import NetworkRepair, repair_network
 from hybridinv.network.repair_model import OrderRules
@@ -62,12 +65,15 @@ __all__ = [
     "NetworkSimulator",
     "NetworkState",
     "OrderRules",
+    "PLAN_POLICIES",
     "WithinLimits",
     "base_stock_levels",
     "echelon_position",
     "fair_share",
     "installation_position",
     "make_policy",
+    "network_levels",
+    "plan_network",
     "poisson_demand",
     "reject_excess",
     "repair_network",

@@ -1,0 +1,136 @@
+"""``hybridinv plan-network``: one period of a distribution network from CSV files."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import warnings
+from typing import TYPE_CHECKING
+
+import click
+
+from hybridinv.cli._io import read_csv
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["TABLE_COLUMNS", "command", "network_table"]
+
+#: Columns of the table ``hybridinv plan-network`` prints, with their number formats (None: text).
+TABLE_COLUMNS: dict[str, str | None] = {
+    "location": None,
+    "sku": None,
+    "source": None,
+    "quantity": "{:.0f}",
+    "desired_qty": "{:.0f}",
+    "target_level": "{:.0f}",
+    "on_hand": "{:.0f}",
+    "installation_position": "{:.0f}",
+    "echelon_position": "{:.0f}",
+    "forecast_mean": "{:.1f}",
+    "order_value": "{:.2f}",
+    "reason": None,
+}
+
+_EXISTING = click.Path(exists=True, dir_okay=False)
+
+
+@click.command(name="plan-network")
+@click.option("--locations", "locations_path", required=True, type=_EXISTING,
+              help="Locations CSV (location, parent (empty: supplier), lead_time[, capacity]).")
+@click.option("--state", "state_path", required=True, type=_EXISTING,
+              help="State CSV, one row per location and SKU (location, sku, on_hand[, backorders, pipeline_<k>]).")
+@click.option("--catalog", "catalog_path", required=True, type=_EXISTING,
+              help="Catalog CSV (the single-location columns without lead_time).")
+@click.option("--forecast", "forecast_path", type=_EXISTING,
+              help="Forecast CSV per store (location, sku, mean[, std, period]); default: the catalog's demand_mean.")
+@click.option("--budget", type=float, default=float("inf"), show_default=True,
+              help="Purchase budget of this period's supplier orders.")
+@click.option("--policy", type=click.Choice(["echelon_base_stock", "installation_base_stock"]),
+              default="echelon_base_stock", show_default=True, help="Base-stock policy (levels from the forecast).")
+@click.option("--service-level", type=float, default=None,
+              help="Service level of the locations above the stores (default: each SKU's critical fractile).")
+@click.option("--backend", type=click.Choice(["auto", "fast", "highs", "pulp"]), default="auto", show_default=True,
+              help="Network repair backend.")
+@click.option("--extra-columns", type=click.Choice(["error", "ignore"]), default="error", show_default=True,
+              help="Columns the input files do not know: an error naming the closest known column, or ignored.")
+@click.option("--output", "--out", "out_path", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Write the plan as CSV (every column, full precision) to this file, or '-' for stdout; "
+                   "default: print a rounded table.")
+@click.option("--diagnostics", "diag_path", type=click.Path(dir_okay=False), help="Write diagnostics JSON here.")
+def command(
+    locations_path: str,
+    state_path: str,
+    catalog_path: str,
+    forecast_path: str | None,
+    budget: float,
+    policy: str,
+    service_level: float | None,
+    backend: str,
+    extra_columns: str,
+    out_path: str | None,
+    diag_path: str | None,
+) -> None:
+    """Plan one network period: supplier orders at the roots, shipments into the other locations.
+
+    One row per location and SKU; ``reason`` says why the quantity differs from the desired
+    one (docs/multi_echelon.md, 'Planning a network period'). Warnings (constraints that
+    cannot all be met) are printed to stderr as ``Warning: ...`` lines and kept in the
+    diagnostics.
+    """
+    from hybridinv import ConstraintViolationWarning
+    from hybridinv.core.outputs import write_csv
+    from hybridinv.network.planning import plan_network
+
+    with warnings.catch_warnings():  # printed once below, from the diagnostics
+        warnings.simplefilter("ignore", ConstraintViolationWarning)
+        result = plan_network(
+            read_csv(locations_path, dtype={"location": str, "parent": str}),
+            read_csv(state_path, dtype={"location": str, "sku": str}),
+            read_csv(catalog_path, dtype={"sku": str}),
+            budget=budget,
+            forecast=read_csv(forecast_path, dtype={"location": str, "sku": str}) if forecast_path else None,
+            policy=policy,
+            backend=backend,
+            service_level=service_level,
+            extra_columns=extra_columns,
+        )
+    for message in result.attrs["diagnostics"]["warnings"]:
+        click.echo(f"Warning: {message}", err=True)
+    if out_path == "-":
+        write_csv(result, sys.stdout)
+    elif out_path:
+        write_csv(result, out_path)
+        click.echo(f"wrote {len(result)} rows to {out_path}")
+    else:
+        click.echo(network_table(result))
+    if diag_path:
+        with open(diag_path, "w") as fh:
+            json.dump(result.attrs["diagnostics"], fh, indent=2, default=str)
+
+
+def network_table(result: pd.DataFrame) -> str:
+    """The plan as a table for people: :data:`TABLE_COLUMNS`, rounded, with a one-line total."""
+    import pandas as pd  # here, so that ``--help`` does not import pandas
+
+    from hybridinv.core.outputs import escape_formulas
+
+    columns = [c for c in TABLE_COLUMNS if c in result.columns]
+    shown = escape_formulas(result[columns])
+    formatters = {
+        column: (lambda value, fmt=fmt: "-" if pd.isna(value) else fmt.format(value + 0.0))
+        for column, fmt in TABLE_COLUMNS.items()
+        if fmt is not None and column in columns
+    }
+    table = shown.to_string(index=False, formatters=formatters, na_rep="-")  # type: ignore[arg-type]
+    diag = result.attrs.get("diagnostics", {})
+    budget = diag.get("budget", float("inf"))
+    of_budget = f" of budget {budget:,.2f}" if math.isfinite(budget) else ""
+    roots = result["decision"] == "supplier_order"
+    total = (f"{result['location'].nunique()} locations x {result['sku'].nunique()} SKUs: "
+             f"{int(result.loc[roots, 'quantity'].sum()):,} units ordered, "
+             f"{int(result.loc[~roots, 'quantity'].sum()):,} shipped, spend {diag.get('spend', 0.0):,.2f}{of_budget}; "
+             f"repair {diag.get('backend', '?')} ({diag.get('status', '?')}, gap {diag.get('gap', float('nan')):.2%}); "
+             "every column at full precision: --output plan.csv")
+    return f"{table}\n\n{total}"

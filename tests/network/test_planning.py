@@ -1,0 +1,159 @@
+"""plan_network(): output frame, feasibility (independent check), positions, levels, determinism."""
+
+from __future__ import annotations
+
+import io
+import math
+import subprocess
+import sys
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import hybridinv
+from hybridinv import ConstraintViolationWarning, PlanningError
+from hybridinv.core.outputs import write_csv
+from hybridinv.network import EchelonBaseStock, Network, plan_network
+from tests.network._plan_cases import independent_check, random_frames, small_frames
+
+
+def _plan(frames: dict, **options: object) -> pd.DataFrame:
+    return plan_network(frames["locations"], frames["state"], frames["catalog"], forecast=frames.get("forecast"),
+                        **options)
+
+
+def test_one_row_per_location_and_sku_with_the_documented_columns() -> None:
+    out = _plan(small_frames(), budget=100.0)
+    assert list(out[["location", "sku"]].itertuples(index=False, name=None)) == [
+        ("wh", "A"), ("wh", "B"), ("s1", "A"), ("s1", "B"), ("s2", "A"), ("s2", "B")]
+    assert out["decision"].tolist() == ["supplier_order"] * 2 + ["shipment"] * 4
+    assert out["source"].tolist() == ["supplier"] * 2 + ["wh"] * 4
+    for column in ("quantity", "desired_qty", "target_level", "installation_position", "echelon_position",
+                   "reason", "parent_stock", "budget", "moq"):
+        assert column in out.columns
+    diag = out.attrs["diagnostics"]
+    assert diag["gap"] <= 1e-4 and diag["violations"] == [] and diag["status"] in ("optimal", "within_gap")
+    assert diag["spend"] == pytest.approx(float((out["quantity"] * [2.0, 5.0, 0, 0, 0, 0]).sum()))
+
+
+def test_positions_match_a_hand_computed_example() -> None:
+    """wh/A: 20 on hand + 10 in transit = 30; s1/A: 2 - 1 backordered = 1; s2/A: 5 → echelon 36 at wh."""
+    out = _plan(small_frames()).set_index(["location", "sku"])
+    installation = {("wh", "A"): 30, ("wh", "B"): 3, ("s1", "A"): 1, ("s1", "B"): 2, ("s2", "A"): 5, ("s2", "B"): 1}
+    echelon = {("wh", "A"): 36, ("wh", "B"): 6, ("s1", "A"): 1, ("s1", "B"): 2, ("s2", "A"): 5, ("s2", "B"): 1}
+    for key, value in installation.items():
+        assert out.at[key, "installation_position"] == value
+        assert out.at[key, "echelon_position"] == echelon[key]
+    assert out.at[("wh", "A"), "in_transit"] == 10 and out.at[("s1", "A"), "backorders"] == 1
+
+
+def test_echelon_levels_and_desired_quantities_follow_the_documented_rule() -> None:
+    """S_store = 2 mu + z sigma sqrt(2); S_wh = S_s1 + S_s2 + 2 mu_wh + z sigma_wh sqrt(2), z = Phi^-1(p/(p+h))."""
+    frames = small_frames()
+    out = _plan(frames).set_index(["location", "sku"])
+    for sku, p, h, means, stds in (("A", 4.0, 0.2, (4.0, 3.0), (2.0, 1.5)), ("B", 9.0, 0.5, (2.0, 1.5), (1.0, 1.0))):
+        z = NormalDist().inv_cdf(p / (p + h))
+        s1 = math.ceil(2 * means[0] + z * stds[0] * math.sqrt(2) - 1e-9)
+        s2 = math.ceil(2 * means[1] + z * stds[1] * math.sqrt(2) - 1e-9)
+        sigma = math.hypot(*stds)
+        wh = math.ceil(s1 + s2 + 2 * sum(means) + z * sigma * math.sqrt(2) - 1e-9)
+        for name, level in (("s1", s1), ("s2", s2), ("wh", wh)):
+            assert out.at[(name, sku), "target_level"] == level
+            want = max(0.0, level - out.at[(name, sku), "echelon_position"])
+            assert out.at[(name, sku), "desired_qty"] == want
+
+
+def test_installation_policy_and_service_level() -> None:
+    frames = small_frames()
+    out = _plan(frames, policy="installation_base_stock").set_index(["location", "sku"])
+    z = NormalDist().inv_cdf(4.0 / 4.2)
+    assert out.at[("s1", "A"), "target_level"] == math.ceil(2 * 4.0 + z * 2.0 * math.sqrt(2))
+    assert out.at[("s1", "A"), "desired_qty"] == max(0, out.at[("s1", "A"), "target_level"] - 1)
+    served = _plan(frames, service_level=0.5).set_index(["location", "sku"])  # z = 0 above the stores
+    base = _plan(frames).set_index(["location", "sku"])
+    assert served.at[("wh", "A"), "target_level"] == base.at[("s1", "A"), "target_level"] + \
+        base.at[("s2", "A"), "target_level"] + 14
+    assert served.at[("s1", "A"), "target_level"] == base.at[("s1", "A"), "target_level"]
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("backend", ["fast", "auto", "highs"])
+def test_output_is_feasible_by_an_independent_check(seed: int, backend: str) -> None:
+    frames = random_frames(seed)
+    out = _plan(frames, budget=frames["budget"], backend=backend)
+    assert independent_check(frames, out) == []
+    assert out.attrs["diagnostics"]["violations"] == []
+    # the desired quantities themselves break a rule: the check is not vacuous
+    wanted = out.assign(quantity=np.ceil(out["desired_qty"]).astype(int))
+    assert independent_check(frames, wanted) != []
+
+
+def test_the_rules_bind_across_instances() -> None:
+    reasons = set()
+    for seed in range(6):
+        frames = random_frames(seed)
+        reasons |= set("+".join(_plan(frames, budget=frames["budget"], backend="fast")["reason"]).split("+"))
+    assert {"budget", "parent_stock", "capacity"} <= reasons
+
+
+def test_same_input_same_output() -> None:
+    frames = random_frames(3)
+    first = _plan(frames, budget=frames["budget"])
+    second = _plan(frames, budget=frames["budget"])
+    pd.testing.assert_frame_equal(first, second)
+    one, two = (dict(f.attrs["diagnostics"]) for f in (first, second))
+    for timing in ("seconds", "repair_seconds"):
+        one.pop(timing), two.pop(timing)
+    assert one == two and one["status"] in ("optimal", "within_gap")  # no time limit decided the plan
+
+
+def test_frames_round_trip() -> None:
+    """Shuffled input rows come back in network x catalog order; the CSV reads back to the same frame."""
+    frames = random_frames(1)
+    out = _plan(frames, budget=frames["budget"])
+    state = frames["state"].set_index(["location", "sku"])
+    mine = out.set_index(["location", "sku"])
+    assert (mine["on_hand"] == state.loc[mine.index, "on_hand"]).all()
+    assert (mine["in_transit"] == state.loc[mine.index, ["pipeline_0", "pipeline_1"]].sum(axis=1)).all()
+    buffer = io.StringIO()
+    write_csv(out, buffer)
+    back = pd.read_csv(io.StringIO(buffer.getvalue()))
+    pd.testing.assert_frame_equal(back, out, check_dtype=False)
+    net = Network.from_frame(frames["locations"])
+    assert Network.from_frame(net.to_frame()).names == net.names
+
+
+def test_policy_object_with_own_levels() -> None:
+    frames = small_frames()
+    net = Network.from_frame(frames["locations"])
+    out = _plan(frames, policy=EchelonBaseStock(net, levels=[40, 10, 8]))
+    assert out["target_level"].tolist() == [40, 40, 10, 10, 8, 8]
+    assert out.loc[0, "desired_qty"] == 40 - 36
+    other = Network.one_warehouse(2, 1, 1)
+    with pytest.raises(PlanningError, match="built for locations"):
+        _plan(frames, policy=EchelonBaseStock(other, levels=10))
+
+
+def test_a_location_over_capacity_is_reported_with_the_closest_plan() -> None:
+    frames = small_frames()
+    frames["state"].loc[4, "on_hand"] = 70  # s2/A: 70 units of volume 1 in a 60-unit store
+    with pytest.warns(ConstraintViolationWarning, match=r"capacity\[s2\]"):
+        out = _plan(frames)
+    diag = out.attrs["diagnostics"]
+    assert [v["name"] for v in diag["violations"]] == ["capacity[s2]"] and diag["warnings"]
+    assert out.set_index(["location", "sku"]).loc["s2", "quantity"].sum() == 0
+
+
+def test_public_name_and_no_torch() -> None:
+    assert hybridinv.plan_network is plan_network
+    code = (
+        "import sys, hybridinv\n"
+        "from tests.network._plan_cases import small_frames\n"
+        "f = small_frames()\n"
+        "hybridinv.plan_network(f['locations'], f['state'], f['catalog'], forecast=f['forecast'])\n"
+        "assert 'torch' not in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
