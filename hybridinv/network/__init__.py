@@ -13,6 +13,8 @@
 - :mod:`~hybridinv.network.env`: the gymnasium environment (imported on access: it loads gymnasium).
 - :mod:`~hybridinv.network.repair`: :func:`repair_network`, supplier orders and allocation under
   stock, capacities, budget, MOQ and lots (HiGHS, PuLP, a certified fast path).
+- :mod:`~hybridinv.network.hybrid`, :mod:`~hybridinv.network.hybrid_training`: :class:`NetworkHybrid`,
+  echelon levels corrected by a shared linear map trained by ES, decisions through the repair.
 
 See docs/network_model.md.
 """
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 from hybridinv.network.allocation import FairShare, fair_share
 from hybridinv.network.baselines import NETWORK_POLICIES, make_policy
+from hybridinv.network.hybrid import NetworkHybrid
 from hybridinv.network.ledger import NETWORK_COST_COMPONENTS, NETWORK_UNIT_FLOWS, NetworkLedger
 from hybridinv.network.limits import WithinLimits
 from hybridinv.network.model import LOCATION_COLUMNS, LocationError, Network
@@ -53,6 +56,7 @@ __all__ = [
     "Network",
     "NetworkCosts",
     "NetworkDecision",
+    "NetworkHybrid",
     "NetworkLedger",
     "NetworkObservation",
     "NetworkPolicy",
