@@ -15,6 +15,8 @@
   stock, capacities, budget, MOQ and lots (HiGHS, PuLP, a certified fast path).
 - :mod:`~hybridinv.network.planning`: :func:`plan_network`, one period from a planner's tables
   (:mod:`~hybridinv.network.plan_inputs` reads and validates them).
+- :mod:`~hybridinv.network.hybrid`, :mod:`~hybridinv.network.hybrid_training`: :class:`NetworkHybrid`,
+  echelon levels corrected by a shared linear map trained by ES, decisions through the repair.
 
 See docs/network_model.md.
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 from hybridinv.network.allocation import FairShare, fair_share
 from hybridinv.network.baselines import NETWORK_POLICIES, make_policy
+from hybridinv.network.hybrid import NetworkHybrid
 from hybridinv.network.ledger import NETWORK_COST_COMPONENTS, NETWORK_UNIT_FLOWS, NetworkLedger
 from hybridinv.network.limits import WithinLimits
 from hybridinv.network.model import LOCATION_COLUMNS, LocationError, Network
@@ -56,6 +59,7 @@ __all__ = [
     "Network",
     "NetworkCosts",
     "NetworkDecision",
+    "NetworkHybrid",
     "NetworkLedger",
     "NetworkObservation",
     "NetworkPolicy",

@@ -1,0 +1,62 @@
+"""Training the network hybrid: relative cost to the base, disjoint seeds, a short ES run."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hybridinv.network.hybrid import NETWORK_HYBRID_FEATURES, NetworkHybrid
+from hybridinv.network.hybrid_training import (
+    TRAIN_SEED_OFFSET,
+    VALIDATION_SEEDS,
+    NetworkHybridCost,
+    repaired_echelon_policy,
+    train_network_hybrid,
+)
+from hybridinv.network.runner import simulate_network
+from hybridinv.network.scenarios import one_warehouse_scenario
+from hybridinv.rl.es import ESConfig
+
+SCENARIO = one_warehouse_scenario(n_stores=2, n_skus=4, periods=24, warmup=4, seed=11, name="tiny_owmr")
+
+
+def _levels() -> np.ndarray:
+    from hybridinv.network.baselines import echelon_levels, store_safety_factors
+
+    z = np.zeros((3, 4))
+    z[SCENARIO.network.stores] = store_safety_factors(SCENARIO)
+    z[0] = 0.5
+    return echelon_levels(SCENARIO, z)
+
+
+def test_relative_cost_is_one_at_zero_and_penalises_harm() -> None:
+    levels = _levels()
+    hybrid = NetworkHybrid(SCENARIO, levels)
+    cost = NetworkHybridCost(hybrid, harm_weight=2.0)
+    assert cost(np.zeros((1, hybrid.weights.size)), [5, 6])[0] == 1.0
+    base = simulate_network(repaired_echelon_policy(SCENARIO, levels), SCENARIO, [5])["avg_cost"].iloc[0]
+    ratios = []
+    for sign in (-1.0, 1.0):  # forecasts cut or raised by ~40% everywhere
+        weights = np.zeros((2 * len(NETWORK_HYBRID_FEATURES), 2))
+        weights[0, 1] = weights[len(NETWORK_HYBRID_FEATURES), 1] = 3.0 * sign
+        ratio = simulate_network(hybrid.with_weights(weights), SCENARIO, [5])["avg_cost"].iloc[0] / base
+        assert abs(cost(weights.reshape(1, -1), [5])[0] - (ratio + 2.0 * max(ratio - 1.0, 0.0))) < 1e-9
+        ratios.append(ratio)
+    assert min(ratios) < 1.0 < max(ratios)                              # both branches of the penalty seen
+
+
+def test_short_es_run_keeps_or_improves_the_relative_cost() -> None:
+    config = ESConfig(population=4, sigma=0.3, learning_rate=0.1, generations=3, seeds_per_generation=1,
+                      eval_every=1, seed=3)
+    hybrid, result = train_network_hybrid(SCENARIO, _levels(), config, periods=20)
+    assert result.start["avg_cost"] == 1.0                             # zero weights are the base
+    assert result.best["avg_cost"] <= result.start["avg_cost"]
+    assert len(result.history) == 4
+    np.testing.assert_array_equal(np.asarray(hybrid.weights).ravel(), result.theta)
+
+
+def test_training_seeds_are_disjoint_from_evaluation_seeds() -> None:
+    cost = NetworkHybridCost(NetworkHybrid(SCENARIO, _levels()), periods=12, seed_offset=TRAIN_SEED_OFFSET,
+                               fixed_seeds=VALIDATION_SEEDS)
+    cost(np.zeros((1, 2 * 2 * len(NETWORK_HYBRID_FEATURES))), [0, 7])
+    cost(np.zeros((1, 2 * 2 * len(NETWORK_HYBRID_FEATURES))), list(VALIDATION_SEEDS))
+    assert sorted(cost._base_cost) == [*VALIDATION_SEEDS, TRAIN_SEED_OFFSET, TRAIN_SEED_OFFSET + 7]
