@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.sim.observation import Observation
 
-__all__ = ["ACTION_VERSION", "MAX_ORDER_PERIODS", "orders_from_action", "targets_from_action"]
+__all__ = ["ACTION_VERSION", "MAX_ORDER_PERIODS", "bounded_outputs", "orders_from_action", "targets_from_action"]
 
 #: Bumped whenever the action mapping changes (stored in model metadata).
 ACTION_VERSION = 1
@@ -40,3 +40,23 @@ def targets_from_action(
     reorder = np.maximum(mean + SAFETY_RANGE * a[:, 0] * std, 0.0)
     up_to = reorder + (a[:, 1] + 1.0) * 0.5 * MAX_GAP_PERIODS * scale
     return reorder, up_to
+
+
+def bounded_outputs(action: NDArray[np.floating], low: ArrayLike, high: ArrayLike) -> NDArray[np.float64]:
+    """Per-SKU outputs in ``[low, high]`` from a normalized action in ``[-1, 1]``, shape (n, k).
+
+    Piecewise linear with zero kept at zero: ``a * high`` for ``a >= 0`` and ``-a * low``
+    for ``a < 0`` (``low <= 0 <= high``, one bound per output), so a zero action is a zero
+    output (the base of a correcting parameterization) and the bounds may be asymmetric.
+
+    Examples
+    --------
+    >>> bounded_outputs(np.array([1.0, -0.5, 0.0, -1.0]), [-2, -2, -1, -2], [1.5, 1, 1, 1]).tolist()
+    [[1.5, -1.0, 0.0, -2.0]]
+    """
+    lower = np.asarray(low, dtype=np.float64)
+    upper = np.asarray(high, dtype=np.float64)
+    if lower.shape != upper.shape or lower.ndim != 1 or np.any(lower > 0) or np.any(upper < 0):
+        raise ValueError("output bounds must be two vectors of one length with low <= 0 <= high")
+    a = np.clip(np.asarray(action, dtype=np.float64).reshape(-1, lower.size), -1.0, 1.0)
+    return np.where(a >= 0.0, a * upper, -a * lower)

@@ -88,6 +88,7 @@ class InventoryEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
         )
         self._sim = Simulator(scenario, periods=self.periods)
         self._obs = self._sim.reset(seed=path_seed)
+        self._start_episode(scenario)
         return self._observe(), {"path_seed": path_seed}
 
     def step(self, action: NDArray[np.float32]) -> tuple[NDArray[np.float32], float, bool, bool, dict[str, Any]]:
@@ -135,6 +136,9 @@ class InventoryEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
         self._scale = demand_scale(obs)
         sku, glob = observe(obs, self._scale)
         return np.concatenate([sku.reshape(-1), glob]).astype(np.float32)
+
+    def _start_episode(self, scenario: Scenario) -> None:
+        """Called by :meth:`reset` with the episode's scenario, before the first observation."""
 
     def _orders(self, action: NDArray[np.float64], obs: Observation) -> NDArray[np.float64]:
         raise NotImplementedError

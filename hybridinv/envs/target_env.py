@@ -1,35 +1,66 @@
-"""Hybrid environment: the action is (s, S) parameters per SKU; the repair layer places the orders."""
+"""Hybrid environment: the action is per-SKU policy parameters; the repair layer places the orders."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, Protocol
 
 import gymnasium as gym
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.envs.actions import targets_from_action
+from hybridinv.envs.actions import bounded_outputs, targets_from_action
 from hybridinv.envs.base import InventoryEnv, RewardHook, ScenarioSource
-from hybridinv.policies.base import TargetPolicy
+from hybridinv.policies.base import Decision, TargetPolicy
 from hybridinv.sim.observation import Observation
+from hybridinv.sim.scenario import Scenario
 
-__all__ = ["RepairStep", "TargetEnv"]
+__all__ = ["RepairStep", "TargetEnv", "TargetParameterization"]
 
 #: ``repair(desired, obs) -> orders``: turns desired orders into executable ones.
 RepairStep = Callable[[NDArray[np.float64], Observation], NDArray[np.float64]]
 
 
+class TargetParameterization(Protocol):
+    """What :class:`TargetEnv` needs of a hybrid's target parameterization.
+
+    Satisfied by :mod:`hybridinv.rl.parameterizations` (e.g. ``ForecastSSTargets``);
+    ``features`` returns an object with ``sku`` (n, f), ``glob`` (g,) or None and ``context``.
+    """
+
+    kind: str
+    n_outputs: int
+
+    def for_repair(self, repair: str | None) -> TargetParameterization: ...
+
+    def feature_widths(self) -> tuple[int, int]: ...
+
+    def reset(self, scenario: Scenario | None = None) -> None: ...
+
+    def features(self, obs: Observation) -> Any: ...
+
+    def decide(self, policy: TargetPolicy, obs: Observation, outputs: NDArray[np.float64], features: Any) -> Decision:
+        ...
+
+
 class TargetEnv(InventoryEnv):
-    """Policy parameters as actions: per SKU ``(a_0, a_1) ∈ [-1, 1]^2`` map to
-    ``(s, S)`` relative to the SKU's forecast over its protection interval
-    (see :func:`hybridinv.envs.actions.targets_from_action`).
+    """Policy parameters as actions, the repair layer places the orders.
 
-    The desired orders (up to S when the inventory position is at or below s)
-    pass through ``repair``: by default the optimization repair layer
-    (``hybridinv.repair.repair_orders``, backend ``"fast"``), so every executed
-    order respects MOQ, lots, max order, capacity and budget.
+    Without ``parameterization`` (the registered ``hybridinv/Target-v0``): per SKU
+    ``(a_0, a_1) ∈ [-1, 1]^2`` map to ``(s, S)`` relative to the SKU's forecast over its
+    protection interval (:func:`hybridinv.envs.actions.targets_from_action`), the
+    observation is :func:`hybridinv.envs.features.observe`; the desired orders (up to S
+    when the inventory position is at or below s) pass through ``repair``: by default the
+    optimization repair layer (``hybridinv.repair.repair_orders``, backend ``"fast"``), so
+    every executed order respects MOQ, lots, max order, capacity and budget.
 
-    Registered as ``hybridinv/Target-v0``.
+    With a ``parameterization`` (e.g. :class:`hybridinv.rl.parameterizations.ForecastSSTargets`):
+    the observation is its per-SKU features (SKU by SKU, then its global features), the
+    action is ``k = parameterization.n_outputs`` numbers in [-1, 1] per SKU, mapped to its
+    outputs by :func:`~hybridinv.envs.actions.bounded_outputs` with ``output_bounds``
+    (zero stays zero, so a zero action is the parameterization's base) or taken as they are
+    without bounds, and the parameterization places the orders (its own repair, backend
+    ``repair``) exactly as a :class:`~hybridinv.rl.hybrid.Hybrid` of it does.
     """
 
     def __init__(
@@ -39,15 +70,60 @@ class TargetEnv(InventoryEnv):
         reward_spec: RewardHook | None = None,
         reward_scale: float | None = None,
         repair: RepairStep | str | None = "fast",
+        parameterization: TargetParameterization | None = None,
+        output_bounds: tuple[ArrayLike, ArrayLike] | None = None,
     ) -> None:
         super().__init__(scenario, periods, reward_spec, reward_scale)
-        self.action_space = gym.spaces.Box(-1.0, 1.0, shape=(self.n_skus * 2,), dtype=np.float32)
         self._repair_fn = repair if callable(repair) else None
         self._target_policy = TargetPolicy(repair=None if callable(repair) else repair)
+        self.parameterization: TargetParameterization | None = None
+        self.output_bounds: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None
+        self.n_actions = 2
+        if parameterization is not None:
+            if callable(repair):
+                raise ValueError("a parameterization places its orders with its own repair: pass a backend name")
+            self.parameterization = parameterization.for_repair(self._target_policy.repair)
+            self.n_actions = int(parameterization.n_outputs)
+            self.n_sku_features, self.n_global_features = parameterization.feature_widths()
+            size = self.n_skus * self.n_sku_features + self.n_global_features
+            self.observation_space = gym.spaces.Box(-50.0, 50.0, shape=(size,), dtype=np.float32)
+            if output_bounds is not None:
+                low, high = (np.asarray(bound, dtype=np.float64).reshape(-1) for bound in output_bounds)
+                if low.size != self.n_actions or high.size != self.n_actions:
+                    raise ValueError(f"output bounds need {self.n_actions} values each")
+                bounded_outputs(np.zeros(self.n_actions), low, high)  # validates low <= 0 <= high
+                self.output_bounds = (low, high)
+        self.action_space = gym.spaces.Box(-1.0, 1.0, shape=(self.n_skus * self.n_actions,), dtype=np.float32)
+        self._features: Any = None
         self.last_targets: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None
         self.last_desired: NDArray[np.float64] | None = None
 
+    def outputs(self, action: ArrayLike) -> NDArray[np.float64]:
+        """The parameterization's per-SKU outputs ``(n, k)`` of a flat action."""
+        a = np.clip(np.asarray(action, dtype=np.float64).reshape(self.n_skus, self.n_actions), -1.0, 1.0)
+        if self.output_bounds is None:
+            return a
+        return bounded_outputs(a, *self.output_bounds)
+
+    def _start_episode(self, scenario: Scenario) -> None:
+        if self.parameterization is not None:
+            self.parameterization.reset(scenario)
+
+    def _observe(self) -> NDArray[np.float32]:
+        if self.parameterization is None:
+            return super()._observe()
+        assert self._obs is not None
+        self._features = self.parameterization.features(self._obs)
+        glob = np.zeros(0) if self._features.glob is None else np.asarray(self._features.glob).reshape(-1)
+        return np.concatenate([np.asarray(self._features.sku).reshape(-1), glob]).astype(np.float32)
+
     def _orders(self, action: NDArray[np.float64], obs: Observation) -> NDArray[np.float64]:
+        if self.parameterization is not None:
+            decision = self.parameterization.decide(self._target_policy, obs, self.outputs(action), self._features)
+            if decision.reorder_point is not None and decision.order_up_to is not None:
+                self.last_targets = (decision.reorder_point, decision.order_up_to)
+            self.last_desired = decision.desired
+            return np.asarray(decision.orders, dtype=np.float64)
         assert self._scale is not None
         reorder, up_to = targets_from_action(action, obs, self._scale)
         self.last_targets = (reorder, up_to)

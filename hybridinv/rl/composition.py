@@ -66,10 +66,10 @@ def _parameterization(model: ModelFile, kind: str, repair: str | None) -> Parame
 
 
 def _parameter_map(model: ModelFile, kind: str, parameterization: Parameterization) -> ParameterMap:
+    if isinstance(parameterization, ForecastSSTargets):
+        _check_adaptive_spec(model)
     if kind == "network":
-        if model.network is None:
-            raise ModelFileError(f"{model.path}: a network map needs the network weights")
-        return NetworkMap(model.network)
+        return _network_map(model, parameterization)
     if "weights" not in model.arrays:
         raise ModelFileError(f"{model.path}: {model.policy} model without the array 'weights'")
     weights = model.arrays["weights"]
@@ -77,6 +77,15 @@ def _parameter_map(model: ModelFile, kind: str, parameterization: Parameterizati
         return LinearMap(weights, per_sku=weights.ndim == 2)
     if not isinstance(parameterization, ForecastSSTargets):
         return LinearMap(weights)
+    ranges = model.metadata.get("feature_range") or {}
+    try:
+        return correction_map(model.arrays["weights"], ranges.get("low"), ranges.get("high"),
+                               float(ranges.get("trust_width", TRUST_WIDTH)))
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(f"{model.path}: invalid adaptive model ({exc})") from exc
+
+
+def _check_adaptive_spec(model: ModelFile) -> None:
     spec = model.metadata.get("action_spec", {})
     features, outputs = spec.get("features"), spec.get("per_sku")
     if features != list(ADAPTIVE_FEATURES) or outputs != list(ADAPTIVE_OUTPUTS):
@@ -84,12 +93,25 @@ def _parameter_map(model: ModelFile, kind: str, parameterization: Parameterizati
             f"{model.path}: adaptive model for features {features} and outputs {outputs}; this version reads "
             f"{list(ADAPTIVE_FEATURES)} -> {list(ADAPTIVE_OUTPUTS)} (retrain it with hybridinv train)"
         )
-    ranges = model.metadata.get("feature_range") or {}
+
+
+def _network_map(model: ModelFile, parameterization: Parameterization) -> NetworkMap:
+    """The network map of a model: its ``network_output`` entry says how actions become outputs."""
+    network = model.network
+    if network is None:
+        raise ModelFileError(f"{model.path}: a network map needs the network weights")
+    widths = (network.n_sku_features, network.n_global_features, network.n_actions)
+    expected = (*parameterization.feature_widths(), parameterization.n_outputs)
+    if widths != expected:
+        raise ModelFileError(f"{model.path}: network for (features, global features, outputs) {widths}; the "
+                             f"{parameterization.kind} parameterization has {expected}")
+    spec = model.metadata.get("network_output") or {}
+    if not isinstance(spec, dict):
+        raise ModelFileError(f"{model.path}: network_output must be a mapping")
     try:
-        return correction_map(model.arrays["weights"], ranges.get("low"), ranges.get("high"),
-                               float(ranges.get("trust_width", TRUST_WIDTH)))
+        return NetworkMap(network, spec.get("low"), spec.get("high"), str(spec.get("squash", "clip")))
     except (TypeError, ValueError) as exc:
-        raise ModelFileError(f"{model.path}: invalid adaptive model ({exc})") from exc
+        raise ModelFileError(f"{model.path}: invalid network_output ({exc})") from exc
 
 
 def correction_map(

@@ -8,7 +8,9 @@ module: how features become outputs) times a learner (what trained the map). The
   optionally clipped to output bounds and shrunk toward zero (the parameterization's base)
   for SKUs whose features leave the range seen in training (a trust region);
 - :class:`NetworkMap` (``"network"``): the SKU-shared Deep Sets network
-  (:class:`~hybridinv.rl.numpy_policy.SharedPolicyNetwork`: per-SKU MLP plus pooled context).
+  (:class:`~hybridinv.rl.numpy_policy.SharedPolicyNetwork`: per-SKU MLP plus pooled context),
+  its action in [-1, 1] optionally mapped to output bounds (the ``forecast_ss`` corrections
+  trained by PPO or SAC use the linear map's clip ranges).
 
 Both are numpy only; neither weight shape depends on the number of SKUs (except a
 :class:`LinearMap` built with ``per_sku=True``, how evolution strategies simulates a
@@ -24,10 +26,12 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.rl.numpy_policy import SharedPolicyNetwork
 
-__all__ = ["MAP_KINDS", "LinearMap", "NetworkMap", "ParameterMap"]
+__all__ = ["MAP_KINDS", "SQUASHES", "LinearMap", "NetworkMap", "ParameterMap"]
 
 #: The ``parameter_map`` values of model files.
 MAP_KINDS: tuple[str, ...] = ("linear", "network")
+#: How a network map turns its mean into an action in [-1, 1]: PPO clips, SAC squashes by tanh.
+SQUASHES: tuple[str, ...] = ("clip", "tanh")
 
 
 class ParameterMap(Protocol):
@@ -139,18 +143,71 @@ class LinearMap:
 
 
 class NetworkMap:
-    """The SKU-shared network: ``a_i`` from SKU ``i``'s features and the pooled context."""
+    """The SKU-shared network: ``a_i`` from SKU ``i``'s features and the pooled context.
+
+    Parameters
+    ----------
+    network : SharedPolicyNetwork
+    output_low, output_high : arrays of shape (k,), optional
+        Bounds of the outputs (both or neither, ``low <= 0 <= high``): the network's action
+        in [-1, 1] is mapped to them by :func:`hybridinv.envs.actions.bounded_outputs`
+        (zero stays zero), as :class:`~hybridinv.envs.TargetEnv` does in training.
+        Without bounds the outputs are the action itself.
+    squash : {"clip", "tanh"}
+        How the network's mean becomes the action in [-1, 1]: clipped (PPO's Gaussian) or
+        ``tanh`` (SAC's squashed Gaussian).
+    """
 
     kind = "network"
 
-    def __init__(self, network: SharedPolicyNetwork) -> None:
+    def __init__(
+        self,
+        network: SharedPolicyNetwork,
+        output_low: ArrayLike | None = None,
+        output_high: ArrayLike | None = None,
+        squash: str = "clip",
+    ) -> None:
         self.network = network
+        if (output_low is None) != (output_high is None):
+            raise ValueError("give both bounds of a range, or neither")
+        if squash not in SQUASHES:
+            raise ValueError(f"squash must be one of {SQUASHES}, got {squash!r}")
+        self.squash = squash
+        self.output_low = None if output_low is None else np.asarray(output_low, dtype=np.float64)
+        self.output_high = None if output_high is None else np.asarray(output_high, dtype=np.float64)
+        if self.output_low is not None and self.output_high is not None:
+            from hybridinv.envs.actions import bounded_outputs
+
+            if self.output_low.shape != (network.n_actions,) or self.output_high.shape != (network.n_actions,):
+                raise ValueError(f"output bounds need {network.n_actions} values each (the network's outputs)")
+            bounded_outputs(np.zeros(network.n_actions), self.output_low, self.output_high)  # low <= 0 <= high
+
+    def action(
+        self, sku_features: NDArray[np.float64], global_features: NDArray[np.float64] | None = None
+    ) -> NDArray[np.float64]:
+        """The network's deterministic action in [-1, 1], shape (n, k)."""
+        glob = np.zeros(self.network.n_global_features) if global_features is None else global_features
+        if self.squash == "tanh":
+            return np.tanh(self.network.mean_action(sku_features, glob))
+        return self.network.action(sku_features, glob)
 
     def __call__(
         self, sku_features: NDArray[np.float64], global_features: NDArray[np.float64] | None = None
     ) -> NDArray[np.float64]:
-        glob = np.zeros(self.network.n_global_features) if global_features is None else global_features
-        return self.network.action(sku_features, glob)
+        a = self.action(sku_features, global_features)
+        if self.output_low is None or self.output_high is None:
+            return a
+        from hybridinv.envs.actions import bounded_outputs
+
+        return bounded_outputs(a, self.output_low, self.output_high)
 
     def arrays(self) -> dict[str, NDArray[np.float64]]:
         return dict(self.network.weights)
+
+    def output_metadata(self) -> dict[str, object]:
+        """How the action becomes outputs, as a model file stores it (``network_output``)."""
+        return {
+            "squash": self.squash,
+            "low": None if self.output_low is None else self.output_low.tolist(),
+            "high": None if self.output_high is None else self.output_high.tolist(),
+        }

@@ -37,7 +37,7 @@ from numpy.typing import ArrayLike, NDArray
 from hybridinv.policies.base import Decision, TargetPolicy
 from hybridinv.policies.forecast_ss import ForecastSS
 from hybridinv.policies.rq import CappedBaseStock, capped_orders
-from hybridinv.rl.adaptive_features import ADAPTIVE_OUTPUTS, adaptive_features
+from hybridinv.rl.adaptive_features import ADAPTIVE_FEATURES, ADAPTIVE_OUTPUTS, adaptive_features
 
 if TYPE_CHECKING:
     from hybridinv.policies.forecast_ss import Targets
@@ -89,6 +89,10 @@ class Parameterization:
     def reset(self, scenario: Scenario | None = None) -> None:
         """Called at the start of each episode."""
 
+    def feature_widths(self) -> tuple[int, int]:
+        """``(f, g)``: per-SKU and global features of :meth:`features` (the environment's observation size)."""
+        raise NotImplementedError
+
     def features(self, obs: Observation) -> Features:
         raise NotImplementedError
 
@@ -113,6 +117,12 @@ class Parameterization:
         return {}
 
 
+def _observed_widths() -> tuple[int, int]:
+    from hybridinv.envs.features import GLOBAL_FEATURES, SKU_FEATURES
+
+    return len(SKU_FEATURES), len(GLOBAL_FEATURES)
+
+
 def _observed(obs: Observation) -> Features:
     from hybridinv.envs.features import demand_scale, observe
 
@@ -126,6 +136,9 @@ class SafetyStockTargets(Parameterization):
 
     kind = "safety_stock"
     n_outputs = 2
+
+    def feature_widths(self) -> tuple[int, int]:
+        return _observed_widths()
 
     def features(self, obs: Observation) -> Features:
         return _observed(obs)
@@ -203,6 +216,9 @@ class CappedBaseStockTargets(Parameterization):
         level, cap = self.base_parameters(obs)
         return level * np.exp(RESIDUAL_RANGE * outputs[:, 0]), cap * np.exp(RESIDUAL_RANGE * outputs[:, 1])
 
+    def feature_widths(self) -> tuple[int, int]:
+        return _observed_widths()
+
     def features(self, obs: Observation) -> Features:
         return _observed(obs)
 
@@ -248,6 +264,9 @@ class ForecastSSTargets(Parameterization):
     def for_repair(self, repair: str | None) -> ForecastSSTargets:
         """A copy whose base runs with ``repair`` (the base places the orders)."""
         return ForecastSSTargets(ForecastSS.from_options(self.base.options(), repair=repair))
+
+    def feature_widths(self) -> tuple[int, int]:
+        return len(ADAPTIVE_FEATURES), 0
 
     def features(self, obs: Observation) -> Features:
         safety, price = self.base.priced_safety(obs)
@@ -318,6 +337,9 @@ class WeightedBaseStockTargets(Parameterization):
         if slots < 1:
             raise ValueError("weights must have shape (K,) or (n, K) with K >= 1")
         self.slots = int(slots)
+
+    def feature_widths(self) -> tuple[int, int]:
+        return self.slots, 0
 
     def features(self, obs: Observation) -> Features:
         from hybridinv.envs.features import demand_scale

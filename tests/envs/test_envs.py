@@ -9,7 +9,7 @@ from gymnasium.utils.env_checker import check_env
 
 import hybridinv.envs as envs
 from hybridinv import scenarios
-from hybridinv.envs.actions import MAX_ORDER_PERIODS, orders_from_action, targets_from_action
+from hybridinv.envs.actions import MAX_ORDER_PERIODS, bounded_outputs, orders_from_action, targets_from_action
 from hybridinv.envs.features import GLOBAL_FEATURES, SKU_FEATURES, observe
 from hybridinv.policies import BaseStock
 from hybridinv.sim import Simulator
@@ -128,3 +128,82 @@ def test_target_env_orders_are_feasible_on_constrained_scenario() -> None:
     for _ in range(20):
         _, _, _, _, info = env.step(rng.uniform(-1, 1, 20).astype(np.float32))
         assert not info["violation"]
+
+
+# --------------------------------------------------------------------------- a hybrid's parameterization as the action
+
+
+def _forecast_ss_env(scenario_name: str = "multi_10", periods: int = 12) -> envs.TargetEnv:
+    from hybridinv.rl.adaptive_features import OUTPUT_BOUNDS
+    from hybridinv.rl.parameterizations import ForecastSSTargets
+
+    return envs.TargetEnv(scenarios.get(scenario_name), periods=periods, parameterization=ForecastSSTargets(),
+                          output_bounds=(OUTPUT_BOUNDS[0], OUTPUT_BOUNDS[1]))
+
+
+def test_bounded_outputs_keep_zero_and_reach_each_bound() -> None:
+    low, high = np.array([-0.3, -1.5, -1.0, -2.0]), np.array([0.3, 1.5, 1.0, 1.5])
+    action = np.array([[0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0], [-1.0, -1.0, -1.0, -1.0], [0.5, -0.5, 2.0, -3.0]])
+    out = bounded_outputs(action, low, high)
+    np.testing.assert_array_equal(out[0], 0.0)
+    np.testing.assert_allclose(out[1], high)
+    np.testing.assert_allclose(out[2], low)
+    np.testing.assert_allclose(out[3], [0.15, -0.75, 1.0, -2.0])  # halfway to each bound; beyond [-1, 1] clipped
+    with pytest.raises(ValueError, match="low <= 0 <= high"):
+        bounded_outputs(action, high, low)
+
+
+def test_forecast_ss_env_maps_actions_to_the_parameterizations_targets() -> None:
+    from hybridinv.rl.adaptive_features import ADAPTIVE_FEATURES, OUTPUT_BOUNDS
+    from hybridinv.rl.parameterizations import ForecastSSTargets
+
+    env = _forecast_ss_env()
+    n = env.n_skus
+    assert env.observation_space.shape == (n * len(ADAPTIVE_FEATURES),) and env.action_space.shape == (n * 4,)
+    flat, _ = env.reset(seed=4)
+    reference = ForecastSSTargets()
+    rng = np.random.default_rng(2)
+    for _ in range(5):
+        obs = env.observation
+        features = reference.features(obs)
+        np.testing.assert_allclose(flat, features.sku.reshape(-1).astype(np.float32))
+        action = rng.uniform(-1, 1, n * 4)
+        a = action.reshape(n, 4)
+        outputs = np.where(a >= 0, a * OUTPUT_BOUNDS[1], -a * OUTPUT_BOUNDS[0])  # by hand
+        expected = reference.targets(obs, outputs, features)
+        orders = reference.decide(None, obs, outputs, features).orders  # type: ignore[arg-type]  # the base repairs
+        flat, _, _, _, info = env.step(action.astype(np.float32))
+        assert env.last_targets is not None
+        np.testing.assert_allclose(env.last_targets[0], expected[0], rtol=1e-6)
+        np.testing.assert_allclose(env.last_targets[1], expected[1], rtol=1e-6)
+        np.testing.assert_array_equal(info["orders"], orders)
+        assert not info["violation"]
+
+
+def test_forecast_ss_env_zero_action_is_the_base_policy() -> None:
+    from hybridinv.policies.forecast_ss import ForecastSS
+
+    env = _forecast_ss_env("multi_50", periods=30)
+    _, info = env.reset(seed=9)
+    base = ForecastSS(repair="fast")
+    sim = Simulator(env.scenario, periods=30)
+    obs = sim.reset(seed=info["path_seed"])
+    ordered = 0.0
+    while not sim.done:
+        expected = base.act(obs)
+        _, _, _, _, step = env.step(np.zeros(env.action_space.shape, dtype=np.float32))
+        np.testing.assert_array_equal(step["orders"], expected)
+        ordered += float(expected.sum())
+        obs = sim.step(expected)
+    assert ordered > 0
+    np.testing.assert_allclose(env.simulator.ledger.costs, sim.ledger.costs)
+
+
+def test_forecast_ss_env_checks_its_arguments() -> None:
+    from hybridinv.rl.parameterizations import ForecastSSTargets
+
+    check_env(_forecast_ss_env(periods=5), skip_render_check=True)
+    with pytest.raises(ValueError, match="4 values"):
+        envs.TargetEnv(scenarios.get("multi_10"), parameterization=ForecastSSTargets(), output_bounds=([-1], [1]))
+    with pytest.raises(ValueError, match="backend name"):
+        envs.TargetEnv(scenarios.get("multi_10"), parameterization=ForecastSSTargets(), repair=lambda d, o: d)

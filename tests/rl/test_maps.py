@@ -48,3 +48,24 @@ def test_network_map_is_the_shared_networks_action() -> None:
     sku, glob = rng.normal(size=(5, 3)), rng.normal(size=2)
     np.testing.assert_array_equal(NetworkMap(net)(sku, glob), net.action(sku, glob))
     assert NetworkMap(net).arrays().keys() == net.weights.keys()
+
+
+def test_network_map_with_bounds_maps_its_action_like_the_training_env() -> None:
+    net = SharedPolicyNetwork.random(3, 0, n_actions=2, hidden=4, seed=2)
+    sku = np.random.default_rng(1).normal(size=(6, 3)) * 5.0
+    low, high = np.array([-0.3, -2.0]), np.array([0.3, 1.5])
+    bounded = NetworkMap(net, low, high)
+    a = net.action(sku, np.zeros(0))
+    expected = np.where(a >= 0, a * high, -a * low)  # zero stays zero, each side to its bound
+    np.testing.assert_allclose(bounded(sku, None), expected)
+    assert np.all(bounded(sku, None) >= low) and np.all(bounded(sku, None) <= high)
+    squashed = NetworkMap(net, low, high, squash="tanh")  # SAC's deterministic action
+    t = np.tanh(net.mean_action(sku, np.zeros(0)))
+    np.testing.assert_allclose(squashed(sku, None), np.where(t >= 0, t * high, -t * low))
+    assert squashed.output_metadata() == {"squash": "tanh", "low": [-0.3, -2.0], "high": [0.3, 1.5]}
+    with pytest.raises(ValueError, match="2 values"):
+        NetworkMap(net, [0.0], [1.0])
+    with pytest.raises(ValueError, match="squash"):
+        NetworkMap(net, squash="sigmoid")
+    with pytest.raises(ValueError, match="both bounds"):
+        NetworkMap(net, low, None)
