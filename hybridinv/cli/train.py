@@ -21,10 +21,17 @@ __all__ = ["command"]
     help=(
         "adaptive: shared per-SKU linear policy correcting a forecast-driven (s, S), trained by evolution "
         "strategies (the form of the shipped default; the only one for --history); hybrid: shared network + repair "
-        "trained by PPO (TargetEnv); es: residual hybrid (network correcting capped base-stock) trained by "
-        "evolution strategies; ppo/sac: pure RL on order quantities (OrderEnv)."
+        "trained by PPO or SAC (TargetEnv; see --parameterization, --learner); es: residual hybrid (network "
+        "correcting capped base-stock) trained by evolution strategies; ppo/sac: pure RL on order quantities "
+        "(OrderEnv)."
     ),
 )
+@click.option("--parameterization", type=click.Choice(["safety_stock", "forecast_ss"]), default="safety_stock",
+              show_default=True,
+              help="--algo hybrid: what the network's per-SKU outputs mean: safety_stock (s, S), or forecast_ss, the "
+                   "shipped default's 4 corrections of the forecast-driven (s, S) on its 15 features.")
+@click.option("--learner", type=click.Choice(["ppo", "sac"]), default="ppo", show_default=True,
+              help="--algo hybrid: the stable-baselines3 algorithm that trains the network.")
 @click.option("--history", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Train on your own demand history (CSV, long or wide) instead of a scenario; needs --catalog.")
 @click.option("--catalog", type=click.Path(exists=True, dir_okay=False), default=None, help="Catalog CSV (--history).")
@@ -54,7 +61,8 @@ __all__ = ["command"]
 @click.option("--generations", type=int, default=None, help="ES: maximum generations (1000, --history 400).")
 @click.option("--seeds-per-generation", type=int, default=None,
               help="ES: scenario seeds per generation (2, --history 3).")
-@click.option("--time-limit", type=float, default=None, help="ES: stop after this many seconds (780, --history 240).")
+@click.option("--time-limit", type=float, default=None,
+              help="Stop after this many seconds (ES: default 780, --history 240; PPO/SAC: default none).")
 @click.option("--workers", type=int, default=2, show_default=True, help="ES: simulation processes.")
 @click.option("--reward", "reward_path", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Reward spec (TOML or JSON, as written by `hybridinv tune`): train for its weighted cost.")
@@ -102,6 +110,8 @@ def command(
     multiplier_rate: float,
     incumbent: str | None,
     deviation_weight: float,
+    parameterization: str,
+    learner: str,
 ) -> None:
     """Train an RL agent (pure RL or hybrid) on a scenario and write a model directory.
 
@@ -156,6 +166,9 @@ def command(
             n_steps=n_steps,
             warm_start=warm_start,
             hidden=hidden or (16 if is_es else 64),
+            parameterization=parameterization,
+            learner=learner,
+            time_limit=None if is_es else time_limit,
         )
         if is_es:
             from hybridinv.rl.es import ESConfig

@@ -18,6 +18,7 @@ configuration             parameterization          map            learner
 :class:`ResidualHybrid`   ``capped_base_stock``     ``network``    ES
 :class:`LinearHybrid`     ``weighted_base_stock``   ``linear``     ES
 ``Hybrid.from_network``   ``safety_stock``          ``network``    PPO
+``sb3_hybrid.hybrid_of``  ``forecast_ss``           ``network``    PPO, SAC
 ========================  ========================  =============  ==========
 """
 

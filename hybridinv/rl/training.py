@@ -30,11 +30,10 @@ from stable_baselines3.common.logger import Logger
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecNormalize
 
 from hybridinv.core.errors import ConstraintViolationWarning, PlanningError
-from hybridinv.envs import OrderEnv, TargetEnv
+from hybridinv.envs import OrderEnv
 from hybridinv.rl.hybrid import Hybrid
 from hybridinv.rl.model_file import save_model
-from hybridinv.rl.network import SharedSkuPolicy, export_weights, load_weights
-from hybridinv.rl.numpy_policy import SharedPolicyNetwork
+from hybridinv.rl.network import SharedSkuPolicy, SharedSkuSACPolicy, load_weights
 from hybridinv.rl.objective import ConstrainedReward, TrainingObjective
 from hybridinv.rl.pure import SB3_FILE, PureRL
 from hybridinv.rl.variants import Curriculum, DomainRandomization, ScenarioMix, single_sku_grid
@@ -105,7 +104,19 @@ class TrainConfig:
     log_std_init : float
         Initial log standard deviation of the Gaussian policy.
     warm_start : str, optional
-        Model directory whose weights initialize the hybrid network.
+        Model directory whose weights initialize the hybrid network (PPO).
+    parameterization : {"safety_stock", "forecast_ss"}
+        ``algo="hybrid"``: what the network's per-SKU outputs mean
+        (:mod:`hybridinv.rl.sb3_hybrid`): the safety-stock ``(s, S)`` of ``TargetEnv``, or the
+        corrections of the shipped default's forecast-driven (s, S) on its features.
+    learner : {"ppo", "sac"}
+        ``algo="hybrid"``: the SB3 algorithm that trains the network map.
+    time_limit : float, optional
+        PPO/SAC: stop learning after this many seconds of wall clock (then evaluate once more);
+        the curriculum then advances with the larger of the timesteps' and the time's fraction.
+    eval_interval : float, optional
+        PPO/SAC: also evaluate whenever this many seconds passed since the last evaluation
+        (learning curves against wall clock).
     """
 
     scenario: str = "multi_50"
@@ -129,11 +140,25 @@ class TrainConfig:
     n_epochs: int = 10
     log_std_init: float = -1.0
     warm_start: str | None = None
+    parameterization: str = "safety_stock"
+    learner: str = "ppo"
+    time_limit: float | None = None
+    eval_interval: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "algo", Algorithm(self.algo))
         if self.timesteps < 1 or self.n_envs < 1 or self.eval_every < 0:
             raise ValueError("timesteps and n_envs must be >= 1 and eval_every >= 0")
+        if self.parameterization not in ("safety_stock", "forecast_ss"):
+            raise PlanningError("PPO and SAC train the parameterizations safety_stock and forecast_ss",
+                                column="parameterization", value=self.parameterization)
+        if self.learner not in ("ppo", "sac"):
+            raise PlanningError("the SB3 learners are ppo and sac", column="learner", value=self.learner)
+        if self.algo is not Algorithm.HYBRID and (self.parameterization, self.learner) != ("safety_stock", "ppo"):
+            raise PlanningError("--parameterization and --learner choose what --algo hybrid trains",
+                                column="algo", value=self.algo.value)
+        if self.time_limit is not None and not self.time_limit > 0:
+            raise PlanningError("must be > 0 seconds", column="time_limit", value=self.time_limit)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -184,24 +209,34 @@ def _source(scenario: Scenario, config: TrainConfig) -> tuple[Any, Curriculum | 
 
 
 def _make_env(source: Any, config: TrainConfig, seed: int) -> Any:
-    env: Any = TargetEnv(source) if config.algo is Algorithm.HYBRID else OrderEnv(source)
+    if config.algo is Algorithm.HYBRID:
+        from hybridinv.rl.sb3_hybrid import hybrid_env
+
+        env: Any = hybrid_env(source, config.parameterization)
+    else:
+        env = OrderEnv(source)
     env.reset(seed=seed)
     return env
 
 
 def _build_model(env: VecEnv, config: TrainConfig, template: Any) -> BaseAlgorithm:
     common: dict[str, Any] = {"verbose": 0, "seed": config.seed, "device": "cpu"}
-    if config.algo is Algorithm.SAC:
-        return SAC(
-            "MlpPolicy",
-            env,
-            learning_rate=config.learning_rate,
-            gamma=config.gamma,
-            batch_size=config.batch_size,
-            learning_starts=min(1000, config.timesteps // 4),
-            policy_kwargs={"net_arch": [config.hidden, config.hidden]},
-            **common,
-        )
+    hybrid = config.algo is Algorithm.HYBRID
+    if config.algo is Algorithm.SAC or (hybrid and config.learner == "sac"):
+        sac_args: dict[str, Any] = {
+            "learning_rate": config.learning_rate,
+            "gamma": config.gamma,
+            "batch_size": config.batch_size,
+            "learning_starts": min(1000, config.timesteps // 4),
+        }
+        if not hybrid:
+            return SAC("MlpPolicy", env, policy_kwargs={"net_arch": [config.hidden, config.hidden]}, **sac_args,
+                       **common)
+        from hybridinv.rl.sb3_hybrid import policy_kwargs
+
+        # a replay buffer of every step would hold n*F floats twice per step: keep the last 100k
+        return SAC(SharedSkuSACPolicy, env, buffer_size=min(config.timesteps, 100_000),
+                   policy_kwargs=policy_kwargs(template, config.hidden, config.log_std_init), **sac_args, **common)
     ppo_args: dict[str, Any] = {
         "learning_rate": config.learning_rate,
         "n_steps": config.n_steps,
@@ -212,16 +247,13 @@ def _build_model(env: VecEnv, config: TrainConfig, template: Any) -> BaseAlgorit
         "ent_coef": config.ent_coef,
         "clip_range": config.clip_range,
     }
-    if config.algo is Algorithm.HYBRID:
-        policy_kwargs = {
-            "n_sku_features": template.n_sku_features,
-            "n_global_features": template.n_global_features,
-            "hidden": config.hidden,
-            "log_std_init": config.log_std_init,
-        }
-        return PPO(SharedSkuPolicy, env, policy_kwargs=policy_kwargs, **ppo_args, **common)
-    policy_kwargs = {"net_arch": [config.hidden, config.hidden], "log_std_init": config.log_std_init}
-    return PPO("MlpPolicy", env, policy_kwargs=policy_kwargs, **ppo_args, **common)
+    if hybrid:
+        from hybridinv.rl.sb3_hybrid import policy_kwargs
+
+        kwargs = policy_kwargs(template, config.hidden, config.log_std_init)
+        return PPO(SharedSkuPolicy, env, policy_kwargs=kwargs, **ppo_args, **common)
+    mlp_kwargs = {"net_arch": [config.hidden, config.hidden], "log_std_init": config.log_std_init}
+    return PPO("MlpPolicy", env, policy_kwargs=mlp_kwargs, **ppo_args, **common)
 
 
 def planned_timesteps(model: BaseAlgorithm, timesteps: int) -> int:
@@ -245,6 +277,7 @@ class _Progress(BaseCallback):
         super().__init__(verbose=0)
         self.trainer = trainer
         self.next_eval = trainer.config.eval_every or trainer.config.timesteps + 1
+        self.last_eval = time.perf_counter()
 
     def _on_training_start(self) -> None:
         if self.trainer.show_progress:
@@ -257,12 +290,18 @@ class _Progress(BaseCallback):
         trainer = self.trainer
         if trainer.bar is not None:
             trainer.bar.update(self.training_env.num_envs)
+        config = trainer.config
+        elapsed = time.perf_counter() - trainer.start
         if trainer.curriculum is not None:
-            trainer.curriculum.advance(self.num_timesteps / trainer.config.timesteps)
-        if self.num_timesteps >= self.next_eval:
-            self.next_eval += trainer.config.eval_every
+            by_time = elapsed / config.time_limit if config.time_limit else 0.0
+            trainer.curriculum.advance(max(self.num_timesteps / config.timesteps, by_time))
+        due = config.eval_interval is not None and time.perf_counter() - self.last_eval >= config.eval_interval
+        if self.num_timesteps >= self.next_eval or due:
+            while self.next_eval <= self.num_timesteps:
+                self.next_eval += config.eval_every or config.timesteps + 1
             trainer.evaluate_now(self.num_timesteps)
-        return True
+            self.last_eval = time.perf_counter()
+        return config.time_limit is None or elapsed < config.time_limit
 
     def _on_rollout_end(self) -> None:
         if self.trainer.hook is not None:
@@ -291,7 +330,7 @@ class _Trainer:
         self.bar: Any = None
         self.evaluations: list[dict[str, float]] = []
         self.best: dict[str, float] = {}
-        self.best_network: SharedPolicyNetwork | None = None
+        self.best_hybrid: Hybrid | None = None
         self.model: BaseAlgorithm | None = None
         self.curriculum: Curriculum | None = None
         self.reward_scale: float | None = None
@@ -301,8 +340,9 @@ class _Trainer:
     def current_policy(self) -> Any:
         assert self.model is not None
         if self.config.algo is Algorithm.HYBRID:
-            assert isinstance(self.model.policy, SharedSkuPolicy)
-            return Hybrid.from_network(export_weights(self.model.policy), name="hybrid")
+            from hybridinv.rl.sb3_hybrid import hybrid_of
+
+            return hybrid_of(self.model, self.config.parameterization, self.config.learner)
         return PureRL(self.model, name=self.config.algo.value)
 
     def evaluate_now(self, timesteps: int) -> dict[str, float]:
@@ -322,7 +362,7 @@ class _Trainer:
         if not self.best or TrainingObjective.better(kpis, self.best):
             self.best = dict(kpis)
             if isinstance(policy, Hybrid):
-                self.best_network = policy.network
+                self.best_hybrid = policy
             assert self.model is not None
             self.out.mkdir(parents=True, exist_ok=True)
             self.model.save(str(self.out / SB3_FILE))
@@ -360,8 +400,10 @@ class _Trainer:
     def write(self) -> None:
         """(Re)write the model directory with the best policy so far (crash-safe checkpoints)."""
         if self.config.algo is Algorithm.HYBRID:
-            assert self.best_network is not None
-            save_model(self.out, self.best_network, self.metadata())
+            from hybridinv.rl.sb3_hybrid import hybrid_metadata
+
+            assert self.best_hybrid is not None
+            save_model(self.out, self.best_hybrid.network, {**self.metadata(), **hybrid_metadata(self.best_hybrid)})
         else:
             _write_pure_metadata(self.out, self.metadata())
 
@@ -499,24 +541,30 @@ def _train(
     model = _build_model(vec_env, config, template)
     model.set_logger(silent_logger())
     if config.warm_start and config.algo is Algorithm.HYBRID:
-        from hybridinv.rl.model_file import ModelFileError, load_model
-
-        assert isinstance(model.policy, SharedSkuPolicy)
-        warm = load_model(config.warm_start).network
-        if warm is None:
-            raise ModelFileError(f"{config.warm_start}: a linear model cannot warm-start a network")
-        load_weights(model.policy, warm)
+        _warm_start(model, config, template)
     trainer.model = model
     trainer.reward_scale = float(template.reward_scale)
     model.learn(total_timesteps=config.timesteps, callback=_Progress(trainer))
     trainer.evaluate_now(model.num_timesteps)
     vec_env.close()
-    if config.algo is Algorithm.HYBRID:
-        assert trainer.best_network is not None
-        policy: Any = Hybrid.from_network(trainer.best_network, metadata=trainer.metadata())
-    else:
-        policy = PureRL.load(out)
+    policy: Any = Hybrid.load(out) if config.algo is Algorithm.HYBRID else PureRL.load(out)
     return TrainResult(out, policy, trainer.evaluations, trainer.best, time.perf_counter() - start)
+
+
+def _warm_start(model: BaseAlgorithm, config: TrainConfig, template: Any) -> None:
+    """Copy a model directory's network into the PPO policy (same feature and output widths)."""
+    from hybridinv.rl.model_file import ModelFileError, load_model
+
+    if not isinstance(model.policy, SharedSkuPolicy):
+        raise PlanningError("--warm-start initializes a PPO-trained network", column="learner", value=config.learner)
+    warm = load_model(config.warm_start).network  # type: ignore[arg-type]
+    if warm is None:
+        raise ModelFileError(f"{config.warm_start}: a linear model cannot warm-start a network")
+    widths = (warm.n_sku_features, warm.n_global_features, warm.n_actions)
+    if widths != (template.n_sku_features, template.n_global_features, template.n_actions):
+        raise ModelFileError(f"{config.warm_start}: network of widths {widths} cannot start a "
+                             f"{config.parameterization} network")
+    load_weights(model.policy, warm)
 
 
 def _write_pure_metadata(out: Path, metadata: dict[str, Any]) -> None:
