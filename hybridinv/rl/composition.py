@@ -66,9 +66,9 @@ def _parameterization(model: ModelFile, kind: str, repair: str | None) -> Parame
 
 
 def _parameter_map(model: ModelFile, kind: str, parameterization: Parameterization) -> ParameterMap:
-    if isinstance(parameterization, ForecastSSTargets):
-        _check_adaptive_spec(model)
     if kind == "network":
+        if isinstance(parameterization, ForecastSSTargets):
+            _check_adaptive_spec(model)
         return _network_map(model, parameterization)
     if "weights" not in model.arrays:
         raise ModelFileError(f"{model.path}: {model.policy} model without the array 'weights'")
@@ -77,6 +77,7 @@ def _parameter_map(model: ModelFile, kind: str, parameterization: Parameterizati
         return LinearMap(weights, per_sku=weights.ndim == 2)
     if not isinstance(parameterization, ForecastSSTargets):
         return LinearMap(weights)
+    _check_adaptive_spec(model)
     ranges = model.metadata.get("feature_range") or {}
     try:
         return correction_map(model.arrays["weights"], ranges.get("low"), ranges.get("high"),

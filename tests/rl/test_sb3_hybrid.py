@@ -164,3 +164,36 @@ def test_planning_with_a_trained_network_does_not_import_torch(tmp_path: Path) -
         "assert 'torch' not in sys.modules and 'stable_baselines3' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_forecast_ss_network_files_are_checked_on_load(tmp_path: Path) -> None:
+    """Feature names, network widths and network_output of a forecast_ss network model are checked."""
+    from hybridinv.rl.integrity import write_file_hashes
+    from hybridinv.rl.model_file import save_model
+    from hybridinv.rl.sb3_hybrid import hybrid_metadata
+
+    net = SharedPolicyNetwork.random(len(ADAPTIVE_FEATURES), 0, n_actions=4, hidden=8, seed=4)
+    agent = Hybrid(parameterization("forecast_ss"), network_map(net, "forecast_ss", "sac"), "sac")
+    directory = save_model(tmp_path / "ok", net, hybrid_metadata(agent))
+    loaded = Hybrid.load(directory)
+    scenario = scenarios.get("multi_10")
+    np.testing.assert_array_equal(simulate(loaded, scenario, seeds=[2], periods=10)["avg_cost"],
+                                  simulate(agent, scenario, seeds=[2], periods=10)["avg_cost"])
+
+    def tampered(change: object, name: str) -> Path:
+        meta = json.loads((directory / "metadata.json").read_text())
+        change(meta)  # type: ignore[operator]
+        target = tmp_path / name
+        save_model(target, net, {k: v for k, v in meta.items() if k != "files"})
+        (target / "metadata.json").write_text(json.dumps(meta | {"name": name}))
+        write_file_hashes(target)
+        return target
+
+    with pytest.raises(ModelFileError, match="features"):
+        Hybrid.load(tampered(lambda m: m["action_spec"].update(features=["bias"]), "features"))
+    with pytest.raises(ModelFileError, match="network_output"):
+        Hybrid.load(tampered(lambda m: m["network_output"].update(squash="sigmoid"), "squash"))
+    wide = SharedPolicyNetwork.random(21, 7, n_actions=2, hidden=8, seed=4)  # a safety-stock network
+    directory = save_model(tmp_path / "wide", wide, hybrid_metadata(agent))
+    with pytest.raises(ModelFileError, match="forecast_ss parameterization has"):
+        Hybrid.load(directory)
