@@ -8,27 +8,30 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["OUT", "RESULTS", "machine", "update_results"]
+__all__ = ["OUT", "RESULTS", "cpu_model", "machine", "update_results"]
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "RESULTS.md"
 OUT = HERE / "out"
 
 
-def machine() -> str:
-    """One line naming the machine: CPU model, cores, Python and numpy versions."""
-    cpu = platform.processor() or "unknown CPU"
+def cpu_model() -> str:
+    """The CPU's model name (from /proc/cpuinfo where there is one)."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+                return line.split(":", 1)[1].strip()
     except OSError:
         pass
+    return platform.processor() or "unknown CPU"
+
+
+def machine() -> str:
+    """One line naming the machine: CPU model, cores, Python and numpy versions."""
     import os
 
     return (
-        f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}, "
+        f"{cpu_model()}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}, "
         f"Python {platform.python_version()}, numpy {np.__version__}"
     )
 

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
+from benchmarks._report import cpu_model  # noqa: E402
 from hybridinv.network.repair import repair_network  # noqa: E402
 from hybridinv.network.repair_instances import network_instance  # noqa: E402
 
@@ -32,14 +33,6 @@ TARGET_SECONDS = 1.0
 OUT = ROOT / "benchmarks" / "out" / "network_repair.md"
 
 
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def _timed(fn, repeats: int):  # type: ignore[no-untyped-def]
@@ -64,7 +57,7 @@ def main(argv: list[str] | None = None) -> str:
     lines = [
         f"## Network repair: one period, {args.stores} stores x {args.skus:,} SKUs",
         "",
-        f"`python benchmarks/bench_network_repair.py{' --quick' if args.quick else ''}`; {_cpu()}, "
+        f"`python benchmarks/bench_network_repair.py{' --quick' if args.quick else ''}`; {cpu_model()}, "
         f"load average {load:.1f} at the start; Python {platform.python_version()}.",
         "Capacities (every store, warehouse) and budget at 70 % of what the targets need; lot sizes 1-6, MOQ on "
         "half the SKUs. Gap = (objective - bound) / |bound|, the bound certified by the fast path itself.",

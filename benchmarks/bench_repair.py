@@ -33,6 +33,7 @@ if str(ROOT) not in sys.path:  # run from a checkout without installing
 
 import numpy as np  # noqa: E402
 
+from benchmarks._report import cpu_model  # noqa: E402
 from hybridinv import ConstraintViolationWarning  # noqa: E402
 from hybridinv.repair import repair_orders  # noqa: E402
 from hybridinv.repair.inputs import build_problem  # noqa: E402
@@ -43,14 +44,6 @@ GAP_TARGET = 0.005
 SMALL_TARGET = 0.001
 
 
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def _machine() -> list[str]:
@@ -60,7 +53,7 @@ def _machine() -> list[str]:
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     return [
         f"- platform: {platform.platform()}",
-        f"- CPU: {_cpu_model()} ({os.cpu_count()} logical CPUs), load average {load[0]:.1f} / {load[1]:.1f}",
+        f"- CPU: {cpu_model()} ({os.cpu_count()} logical CPUs), load average {load[0]:.1f} / {load[1]:.1f}",
         f"- Python {platform.python_version()}, numpy {np.__version__}, highspy {_version(highspy)}, "
         f"pulp {pulp.__version__}",
     ]
