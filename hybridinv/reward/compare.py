@@ -18,7 +18,7 @@ import pandas as pd
 
 from hybridinv.core.errors import PlanningError
 from hybridinv.reward.targets import KPITarget, parse_targets
-from hybridinv.reward.tune import TuneResult, pareto_front, tune
+from hybridinv.reward.tune import TuneResult, tune
 
 __all__ = ["compare_policies"]
 
@@ -71,26 +71,13 @@ def compare_policies(
 
 
 def _plot(path: Path, results: dict[str, TuneResult], targets: list[KPITarget]) -> None:
-    import matplotlib
+    from hybridinv.reward.plots import draw_front, figure, front_target, trial_points
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    target = targets[0] if targets else KPITarget("fill_rate", ">=", 0.0)
-    fig, ax = plt.subplots(figsize=(6.5, 4.2))
-    for k, (name, result) in enumerate(results.items()):
-        colour = f"C{k}"
-        x = result.trials[target.kpi].to_numpy(dtype=np.float64)
-        y = result.trials["objective"].to_numpy(dtype=np.float64)
-        ax.scatter(x, y, s=14, c=colour, alpha=0.35)
-        front = pareto_front(x, y, x_larger_better=target.op == ">=")
-        order = np.argsort(x[front])
-        ax.plot(x[front][order], y[front][order], c=colour, marker="o", drawstyle="steps-pre", label=f"{name} (front)")
-    ax.axvline(target.level, ls="--", c="k", lw=0.8, label=str(target))
-    ax.set_xlabel(f"{target.kpi} (training seeds)")
-    ax.set_ylabel(next(iter(results.values())).objective)
-    ax.set_title("Pareto fronts of the tuned policies")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    target = front_target(targets)
+    ylabel = next(iter(results.values())).objective
+    with figure(path, (6.5, 4.2), target, f"{target.kpi} (training seeds)", ylabel,
+                "Pareto fronts of the tuned policies") as ax:
+        for k, (name, result) in enumerate(results.items()):
+            x, y = trial_points(result, target)
+            ax.scatter(x, y, s=14, c=f"C{k}", alpha=0.35)
+            draw_front(ax, x, y, target, c=f"C{k}", marker="o", label=f"{name} (front)")

@@ -328,29 +328,15 @@ def _jsonable(value: Any) -> Any:
 
 
 def _plot(path: Path, result: TuneResult, targets: list[KPITarget], best_trial: int) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from hybridinv.reward.plots import draw_front, figure, front_target, trial_points
 
     trials = result.trials
-    x_target = targets[0] if targets else KPITarget("fill_rate", ">=", 0.0)
-    x = trials[x_target.kpi].to_numpy(dtype=np.float64)
-    y = trials["objective"].to_numpy(dtype=np.float64)
-    fig, ax = plt.subplots(figsize=(6, 4))
-    feasible = trials.feasible.to_numpy(dtype=bool)
-    ax.scatter(x[~feasible], y[~feasible], c="lightgray", label="misses a target")
-    ax.scatter(x[feasible], y[feasible], c="tab:blue", label="meets targets")
-    front = pareto_front(x, y, x_larger_better=x_target.op == ">=")
-    order = np.argsort(x[front])
-    ax.plot(x[front][order], y[front][order], c="tab:orange", drawstyle="steps-pre", label="Pareto front")
-    best = trials.trial.to_numpy() == best_trial
-    ax.scatter(x[best], y[best], marker="*", s=200, c="tab:red", label="chosen", zorder=3)
-    ax.axvline(x_target.level, ls="--", c="k", lw=0.8, label=str(x_target))
-    ax.set_xlabel(x_target.kpi)
-    ax.set_ylabel(result.objective)
-    ax.set_title(f"{len(trials)} trials")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    target = front_target(targets)
+    x, y = trial_points(result, target)
+    with figure(path, (6, 4), target, target.kpi, result.objective, f"{len(trials)} trials") as ax:
+        feasible = trials.feasible.to_numpy(dtype=bool)
+        ax.scatter(x[~feasible], y[~feasible], c="lightgray", label="misses a target")
+        ax.scatter(x[feasible], y[feasible], c="tab:blue", label="meets targets")
+        draw_front(ax, x, y, target, c="tab:orange", label="Pareto front")
+        best = trials.trial.to_numpy() == best_trial
+        ax.scatter(x[best], y[best], marker="*", s=200, c="tab:red", label="chosen", zorder=3)
