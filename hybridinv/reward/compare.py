@@ -78,6 +78,6 @@ def _plot(path: Path, results: dict[str, TuneResult], targets: list[KPITarget]) 
     with figure(path, (6.5, 4.2), target, f"{target.kpi} (training seeds)", ylabel,
                 "Pareto fronts of the tuned policies") as ax:
         for k, (name, result) in enumerate(results.items()):
-            x, y = trial_points(result, target)
+            x, y = trial_points(result.trials, target)
             ax.scatter(x, y, s=14, c=f"C{k}", alpha=0.35)
             draw_front(ax, x, y, target, c=f"C{k}", marker="o", label=f"{name} (front)")

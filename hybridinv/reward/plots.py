@@ -1,4 +1,4 @@
-"""Plots of tuning trials: the figure frame and the Pareto front both tune reports draw.
+"""Pareto fronts of tuning trials and the plots both tune reports draw.
 
 :func:`hybridinv.reward.tune` draws one policy's trials (``pareto.png``) and
 :func:`hybridinv.reward.compare.compare_policies` every policy's trials and fronts on one
@@ -13,13 +13,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 if TYPE_CHECKING:
-    from hybridinv.reward.targets import KPITarget
-    from hybridinv.reward.tune import TuneResult
+    import pandas as pd
 
-__all__ = ["draw_front", "figure", "front_target", "trial_points"]
+    from hybridinv.reward.targets import KPITarget
+
+__all__ = ["draw_front", "figure", "front_target", "pareto_front", "trial_points"]
+
+
+def pareto_front(x: ArrayLike, y: ArrayLike, x_larger_better: bool = True) -> NDArray[np.bool_]:
+    """Mask of points not dominated when ``y`` is minimized and ``x`` maximized (or minimized)."""
+    xs = np.asarray(x, dtype=np.float64) * (1.0 if x_larger_better else -1.0)
+    ys = np.asarray(y, dtype=np.float64)
+    better_or_equal = (xs[None, :] >= xs[:, None]) & (ys[None, :] <= ys[:, None])
+    strictly = (xs[None, :] > xs[:, None]) | (ys[None, :] < ys[:, None])
+    dominated = np.asarray((better_or_equal & strictly).any(axis=1), dtype=bool)
+    return ~dominated
 
 
 @contextmanager
@@ -52,16 +63,13 @@ def front_target(targets: list[KPITarget]) -> KPITarget:
     return targets[0] if targets else KPITarget("fill_rate", ">=", 0.0)
 
 
-def trial_points(result: TuneResult, target: KPITarget) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def trial_points(trials: pd.DataFrame, target: KPITarget) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """The trials' KPI (x) and objective (y)."""
-    trials = result.trials
     return trials[target.kpi].to_numpy(dtype=np.float64), trials["objective"].to_numpy(dtype=np.float64)
 
 
 def draw_front(ax: Any, x: NDArray[np.float64], y: NDArray[np.float64], target: KPITarget, **style: Any) -> None:
     """The Pareto front of the points as a step line (``style``: matplotlib line options)."""
-    from hybridinv.reward.tune import pareto_front
-
     front = pareto_front(x, y, x_larger_better=target.op == ">=")
     order = np.argsort(x[front])
     ax.plot(x[front][order], y[front][order], drawstyle="steps-pre", **style)

@@ -24,13 +24,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from hybridinv.core.errors import PlanningError
 from hybridinv.core.outputs import write_csv
 from hybridinv.reward.enforce import critical_ratio, policy_family, target_report
 from hybridinv.reward.evaluate import evaluate_policy, resolve_scenario, seed_list
+from hybridinv.reward.plots import pareto_front
 from hybridinv.reward.spec import CarbonTerm, RewardSpec
 from hybridinv.reward.targets import KPI_RANGES, KPITarget, parse_targets
 
@@ -89,16 +89,6 @@ def _run_batch(tasks: list[dict[str, Any]], backend: str, jobs: int) -> list[dic
 
     with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
         return list(pool.map(_evaluate, tasks))
-
-
-def pareto_front(x: np.ndarray, y: np.ndarray, x_larger_better: bool = True) -> np.ndarray:
-    """Mask of points not dominated when ``y`` is minimized and ``x`` maximized (or minimized)."""
-    xs = np.asarray(x, dtype=np.float64) * (1.0 if x_larger_better else -1.0)
-    ys = np.asarray(y, dtype=np.float64)
-    better_or_equal = (xs[None, :] >= xs[:, None]) & (ys[None, :] <= ys[:, None])
-    strictly = (xs[None, :] > xs[:, None]) | (ys[None, :] < ys[:, None])
-    dominated = np.asarray((better_or_equal & strictly).any(axis=1), dtype=bool)
-    return ~dominated
 
 
 @dataclass(frozen=True, eq=False)
@@ -332,7 +322,7 @@ def _plot(path: Path, result: TuneResult, targets: list[KPITarget], best_trial: 
 
     trials = result.trials
     target = front_target(targets)
-    x, y = trial_points(result, target)
+    x, y = trial_points(trials, target)
     with figure(path, (6, 4), target, target.kpi, result.objective, f"{len(trials)} trials") as ax:
         feasible = trials.feasible.to_numpy(dtype=bool)
         ax.scatter(x[~feasible], y[~feasible], c="lightgray", label="misses a target")

@@ -8,9 +8,7 @@ import numpy as np
 import pandas as pd
 
 from hybridinv.reward.plots import draw_front, figure, front_target, trial_points
-from hybridinv.reward.spec import RewardSpec
 from hybridinv.reward.targets import KPITarget
-from hybridinv.reward.tune import TuneResult
 
 
 def _dominated(x: np.ndarray, y: np.ndarray, i: int) -> bool:
@@ -36,9 +34,7 @@ def test_the_drawn_front_is_the_set_of_undominated_points(tmp_path: Path) -> Non
 def test_trial_points_and_the_default_axis() -> None:
     trials = pd.DataFrame({"trial": [0, 1], "fill_rate": [0.9, 0.95], "objective": [10.0, 12.0],
                            "feasible": [True, True]})
-    result = TuneResult(spec=RewardSpec(), params={}, feasible=True, trials=trials, report=pd.DataFrame(),
-                        objective="avg_cost")
-    x, y = trial_points(result, KPITarget("fill_rate", ">=", 0.9))
+    x, y = trial_points(trials, KPITarget("fill_rate", ">=", 0.9))
     np.testing.assert_array_equal(x, [0.9, 0.95])
     np.testing.assert_array_equal(y, [10.0, 12.0])
     assert front_target([]).kpi == "fill_rate"
