@@ -172,9 +172,11 @@ def _limit(draw: st.DrawFn, present: float, need: float) -> float:
     if regime == "tiny":
         return float(draw(st.sampled_from([1e-6, 3e-6, 1e-3])))
     if regime == "over_full" and present > 0:
-        return float(present * draw(st.floats(0.05, 0.999)))
-    share = draw(st.floats(0.0, 1.0)) if regime == "binding" else draw(st.floats(1.0, 3.0))
-    value = present + share * need
+        value = present * draw(st.floats(0.05, 0.999))
+    else:
+        share = draw(st.floats(0.0, 1.0)) if regime == "binding" else draw(st.floats(1.0, 3.0))
+        value = present + share * need
+    # a limit must be > 0 (Constraints); a tiny present stock times a share can underflow to 0.0
     return float(value) if value > 0 else float(draw(st.sampled_from([1e-6, 1.0, 50.0])))
 
 
