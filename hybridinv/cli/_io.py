@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["read_csv", "user_error"]
+__all__ = ["emit_plan", "read_csv", "rounded_table", "user_error"]
 
 #: Modules and names of the exception classes that mean "bad input", checked without importing the modules.
 _INPUT_ERRORS: tuple[tuple[str, str], ...] = (
@@ -53,3 +53,50 @@ def user_error(exc: BaseException) -> str | None:
         if isinstance(cls, type) and isinstance(exc, cls):
             return _one_line(str(exc)) or type(exc).__name__
     return None
+
+
+def emit_plan(result: pd.DataFrame, out_path: str | None, diag_path: str | None, table: str) -> None:
+    """What ``plan`` and ``plan-network`` print: the diagnostics' warnings to stderr, then the plan.
+
+    ``out_path`` ``-`` writes the CSV to stdout, another path to that file (full precision);
+    without one ``table`` (the rounded table for people) is printed. ``diag_path`` receives the
+    diagnostics as JSON.
+    """
+    import json
+
+    import click
+
+    from hybridinv.core.outputs import write_csv
+
+    for message in result.attrs["diagnostics"]["warnings"]:
+        click.echo(f"Warning: {message}", err=True)
+    if out_path == "-":
+        write_csv(result, sys.stdout)
+    elif out_path:
+        write_csv(result, out_path)
+        click.echo(f"wrote {len(result)} rows to {out_path}")
+    else:
+        click.echo(table)
+    if diag_path:
+        with open(diag_path, "w") as fh:
+            json.dump(result.attrs["diagnostics"], fh, indent=2, default=str)
+
+
+def rounded_table(result: pd.DataFrame, formats: dict[str, str | None]) -> str:
+    """The columns of ``formats`` that ``result`` has, each cell formatted by its format (NaN as ``-``).
+
+    Text cells a spreadsheet would evaluate are escaped as in the CSV
+    (:func:`hybridinv.core.outputs.escape_formulas`).
+    """
+    import pandas as pd
+
+    from hybridinv.core.outputs import escape_formulas
+
+    columns = [c for c in formats if c in result.columns]
+    shown = escape_formulas(result[columns])
+    formatters = {
+        column: (lambda value, fmt=fmt: "-" if pd.isna(value) else fmt.format(value + 0.0))
+        for column, fmt in formats.items()
+        if fmt is not None and column in columns
+    }
+    return str(shown.to_string(index=False, formatters=formatters, na_rep="-"))  # type: ignore[arg-type]

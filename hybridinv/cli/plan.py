@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import math
-import sys
 import warnings
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from hybridinv.cli._io import read_csv
+from hybridinv.cli._io import emit_plan, read_csv, rounded_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -127,7 +125,6 @@ def command(
     lines and kept in the diagnostics.
     """
     from hybridinv import Constraints, ConstraintViolationWarning, PlanningWarning, plan
-    from hybridinv.core.outputs import write_csv
 
     options: dict[str, Any] = {} if model is None else {"model": model}
     if backend is not None:
@@ -149,18 +146,7 @@ def command(
             validate=validate if validate > 0 else False,
             **options,
         )
-    for message in result.attrs["diagnostics"]["warnings"]:
-        click.echo(f"Warning: {message}", err=True)
-    if out_path == "-":
-        write_csv(result, sys.stdout)
-    elif out_path:
-        write_csv(result, out_path)
-        click.echo(f"wrote {len(result)} rows to {out_path}")
-    else:
-        click.echo(plan_table(result))
-    if diag_path:
-        with open(diag_path, "w") as fh:
-            json.dump(result.attrs["diagnostics"], fh, indent=2, default=str)
+    emit_plan(result, out_path, diag_path, "" if out_path else plan_table(result))
 
 
 def plan_table(result: pd.DataFrame) -> str:
@@ -170,18 +156,7 @@ def plan_table(result: pd.DataFrame) -> str:
     decimals; NaN (a policy without targets) prints as ``-``. Text cells a spreadsheet would
     evaluate are escaped as in the CSV (:func:`hybridinv.core.outputs.escape_formulas`).
     """
-    import pandas as pd  # here, so that ``hybridinv plan --help`` does not import pandas
-
-    from hybridinv.core.outputs import escape_formulas
-
-    columns = [c for c in TABLE_COLUMNS if c in result.columns]
-    shown = escape_formulas(result[columns])
-    formatters = {
-        column: (lambda value, fmt=fmt: "-" if pd.isna(value) else fmt.format(value + 0.0))
-        for column, fmt in TABLE_COLUMNS.items()
-        if fmt is not None and column in columns
-    }
-    table = shown.to_string(index=False, formatters=formatters, na_rep="-")  # type: ignore[arg-type]
+    table = rounded_table(result, TABLE_COLUMNS)
     diag = result.attrs.get("diagnostics", {})
     spend = float(result["order_value"].sum())
     budget = diag.get("budget", float("inf"))

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import math
-import sys
 import warnings
 from typing import TYPE_CHECKING
 
 import click
 
-from hybridinv.cli._io import read_csv
+from hybridinv.cli._io import emit_plan, read_csv, rounded_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -80,7 +78,6 @@ def command(
     diagnostics.
     """
     from hybridinv import ConstraintViolationWarning
-    from hybridinv.core.outputs import write_csv
     from hybridinv.network.planning import plan_network
 
     with warnings.catch_warnings():  # printed once below, from the diagnostics
@@ -96,34 +93,12 @@ def command(
             service_level=service_level,
             extra_columns=extra_columns,
         )
-    for message in result.attrs["diagnostics"]["warnings"]:
-        click.echo(f"Warning: {message}", err=True)
-    if out_path == "-":
-        write_csv(result, sys.stdout)
-    elif out_path:
-        write_csv(result, out_path)
-        click.echo(f"wrote {len(result)} rows to {out_path}")
-    else:
-        click.echo(network_table(result))
-    if diag_path:
-        with open(diag_path, "w") as fh:
-            json.dump(result.attrs["diagnostics"], fh, indent=2, default=str)
+    emit_plan(result, out_path, diag_path, "" if out_path else network_table(result))
 
 
 def network_table(result: pd.DataFrame) -> str:
     """The plan as a table for people: :data:`TABLE_COLUMNS`, rounded, with a one-line total."""
-    import pandas as pd  # here, so that ``--help`` does not import pandas
-
-    from hybridinv.core.outputs import escape_formulas
-
-    columns = [c for c in TABLE_COLUMNS if c in result.columns]
-    shown = escape_formulas(result[columns])
-    formatters = {
-        column: (lambda value, fmt=fmt: "-" if pd.isna(value) else fmt.format(value + 0.0))
-        for column, fmt in TABLE_COLUMNS.items()
-        if fmt is not None and column in columns
-    }
-    table = shown.to_string(index=False, formatters=formatters, na_rep="-")  # type: ignore[arg-type]
+    table = rounded_table(result, TABLE_COLUMNS)
     diag = result.attrs.get("diagnostics", {})
     budget = diag.get("budget", float("inf"))
     of_budget = f" of budget {budget:,.2f}" if math.isfinite(budget) else ""
