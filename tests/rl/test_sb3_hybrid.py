@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -28,17 +27,6 @@ from hybridinv.rl.numpy_policy import SharedPolicyNetwork  # noqa: E402
 from hybridinv.rl.sb3_hybrid import hybrid_env, hybrid_of, network_map, parameterization  # noqa: E402
 from hybridinv.rl.training import TrainConfig, TrainResult, train  # noqa: E402
 from hybridinv.sim.runner import simulate  # noqa: E402
-
-
-def _sb3_dirs() -> set[str]:
-    return {p.name for p in Path(tempfile.gettempdir()).iterdir() if p.name.startswith("SB3-")}
-
-
-@pytest.fixture()
-def no_log_folders():  # type: ignore[no-untyped-def]
-    before = _sb3_dirs()
-    yield
-    assert _sb3_dirs() == before, "SB3 left log folders in the temp dir"
 
 
 def _train(learner: str, out: Path, **changes: object) -> TrainResult:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -19,17 +18,6 @@ from hybridinv.core.errors import ConstraintViolationWarning  # noqa: E402
 from hybridinv.rl import Hybrid, PureRL, load_model  # noqa: E402
 from hybridinv.rl.training import TrainConfig, train  # noqa: E402
 from hybridinv.sim.runner import simulate  # noqa: E402
-
-
-def _sb3_dirs() -> set[str]:
-    return {p.name for p in Path(tempfile.gettempdir()).iterdir() if p.name.startswith("SB3-")}
-
-
-@pytest.fixture()
-def no_log_folders():  # type: ignore[no-untyped-def]
-    before = _sb3_dirs()
-    yield
-    assert _sb3_dirs() == before, "SB3 left log folders in the temp dir"
 
 
 def _tiny(algo: str, **changes: object) -> TrainConfig:
