@@ -127,30 +127,20 @@ def solve_network_highs(problem: NetworkRepairProblem, *, time_limit: float | No
     Returns ``(x, bound, status, nodes)`` with ``x`` in units (L, n) and ``bound`` HiGHS's MIP
     dual bound, or ``None`` when HiGHS found no plan within the limits.
     """
-    import highspy
-
-    from hybridinv._highs import new_highs
+    from hybridinv._highs import new_highs, run_mip
 
     arrays = network_milp_arrays(problem)
-    highs = new_highs()
-    if time_limit is not None:
-        highs.setOptionValue("time_limit", max(float(time_limit), 1e-3))
-    highs.setOptionValue("mip_rel_gap", float(gap_tolerance))
+    highs = new_highs(time_limit, gap_tolerance)
     load_model(highs, arrays)
+    start = None
     if warm_start is not None:
         lots = np.asarray(warm_start, dtype=np.float64) / problem.lot
-        surplus = np.maximum(warm_start - problem.desired, 0.0)
-        start = highspy.HighsSolution()
-        start.col_value = np.concatenate([lots.reshape(-1), surplus.reshape(-1)]).tolist()
-        highs.setSolution(start)
-    highs.run()
-    info = highs.getInfo()
-    solution = highs.getSolution()
-    if not solution.value_valid or info.primal_solution_status == 0:
+        start = np.concatenate([lots.reshape(-1), np.maximum(warm_start - problem.desired, 0.0).reshape(-1)])
+    solved = run_mip(highs, start)
+    if solved is None:
         return None
-    bound = float(info.mip_dual_bound)
-    return (_quantities(problem, np.asarray(solution.col_value)), bound if math.isfinite(bound) else 0.0,
-            _status(highs), int(info.mip_node_count))
+    values, bound = solved
+    return _quantities(problem, values), bound, _status(highs), int(highs.getInfo().mip_node_count)
 
 
 def solve_network_pulp(problem: NetworkRepairProblem, *, solver: Any | None = None, time_limit: float | None = None,

@@ -10,13 +10,12 @@ bound; shadow prices come from a second solve of the LP relaxation.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridinv._highs import new_highs
+from hybridinv._highs import new_highs, run_mip
 from hybridinv.repair.model import BackendSolution, MilpArrays, RepairProblem, VarKind, milp_arrays
 
 __all__ = ["available", "load_model", "lp_relaxation_prices", "solve_highs"]
@@ -29,16 +28,6 @@ def available() -> bool:
     except ImportError:
         return False
     return True
-
-
-def _new_highs(time_limit: float | None, gap: float | None) -> Any:
-
-    highs = new_highs()
-    if time_limit is not None:
-        highs.setOptionValue("time_limit", max(float(time_limit), 1e-3))
-    if gap is not None:
-        highs.setOptionValue("mip_rel_gap", float(gap))
-    return highs
 
 
 def _to_lp(arrays: MilpArrays) -> Any:
@@ -94,7 +83,7 @@ def lp_relaxation_prices(problem: RepairProblem) -> tuple[NDArray[np.float64], .
     """Shadow prices of the coupling rows from the LP relaxation (one array per group)."""
     if not problem.groups:
         return ()
-    highs = _new_highs(None, None)
+    highs = new_highs()
     load_model(highs, milp_arrays(problem, relax=True))
     highs.run()
     solution = highs.getSolution()
@@ -145,26 +134,19 @@ def solve_highs(
         ``None`` when HiGHS found no feasible plan within the limits.
     """
     arrays = milp_arrays(problem)
-    highs = _new_highs(time_limit, gap_tolerance)
+    highs = new_highs(time_limit, gap_tolerance)
     load_model(highs, arrays)
     n = problem.n_skus
+    start = None
     if warm_start is not None:
-        import highspy
-
         given = np.asarray(warm_start, dtype=np.float64)
-        surplus = np.maximum(problem.lot_size * given - problem.desired, 0.0)
-        start = highspy.HighsSolution()
-        start.col_value = np.concatenate([given, surplus]).tolist()
-        highs.setSolution(start)
-    highs.run()
-    info = highs.getInfo()
-    solution = highs.getSolution()
-    if not solution.value_valid or info.primal_solution_status == 0:
+        start = np.concatenate([given, np.maximum(problem.lot_size * given - problem.desired, 0.0)])
+    solved = run_mip(highs, start)
+    if solved is None:
         return None
-    lots = np.round(np.asarray(solution.col_value[:n], dtype=np.float64)).astype(np.float64)
-    bound = float(info.mip_dual_bound)
-    if not math.isfinite(bound):
-        bound = 0.0
+    values, bound = solved
+    info = highs.getInfo()
+    lots = np.round(values[:n]).astype(np.float64)
     row_prices = lp_relaxation_prices(problem) if prices else tuple(np.zeros(g.n_rows) for g in problem.groups)
     return BackendSolution(
         lots=lots,

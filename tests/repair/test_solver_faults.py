@@ -109,7 +109,7 @@ def test_fallback_warning_is_not_a_constraint_violation_warning() -> None:
     assert issubclass(SolverFallbackWarning, UserWarning)
 
 
-@pytest.mark.parametrize("site", ["milp_arrays", "load_model", "_new_highs", "lp_relaxation_prices"])
+@pytest.mark.parametrize("site", ["milp_arrays", "load_model", "new_highs", "lp_relaxation_prices"])
 @pytest.mark.parametrize("backend", ["highs", "auto"])
 def test_faults_injected_anywhere_in_the_highs_backend_never_propagate(
     site: str, backend: str, monkeypatch: pytest.MonkeyPatch
