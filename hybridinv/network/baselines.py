@@ -37,7 +37,12 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.errors import PlanningError
 from hybridinv.network.limits import WithinLimits
-from hybridinv.network.policies import EchelonBaseStock, InstallationBaseStock
+from hybridinv.network.policies import (
+    EchelonBaseStock,
+    InstallationBaseStock,
+    echelon_levels_of,
+    installation_levels_of,
+)
 from hybridinv.network.scenarios import NetworkScenario
 from hybridinv.network.simulator import NetworkPolicy
 
@@ -75,24 +80,14 @@ def echelon_levels(scenario: NetworkScenario, z: ArrayLike) -> NDArray[np.float6
     Stores: ``(L_s + 1) mu_s + z_s sigma_s sqrt(L_s + 1)``; above them, the children's levels
     plus ``L_i mu_i + z_i sigma_i sqrt(L_i)`` (each rounded up, at least 0).
     """
-    network = scenario.network
     mean, std = scenario.location_demand()
-    factor = _factors(z, mean.shape)
-    lead = network.lead_time.astype(np.float64)
-    level = np.zeros_like(mean)
-    for i in range(network.n_locations - 1, -1, -1):  # children come after their parents
-        children = np.flatnonzero(network.parent == i)
-        cover = lead[i] if children.size else lead[i] + 1.0
-        own = cover * mean[i] + factor[i] * std[i] * np.sqrt(cover)
-        level[i] = np.maximum(np.ceil(own + level[children].sum(axis=0) - 1e-9), 0.0)
-    return level
+    return echelon_levels_of(scenario.network, mean, std, _factors(z, mean.shape))
 
 
 def installation_levels(scenario: NetworkScenario, z: ArrayLike) -> NDArray[np.float64]:
     """Installation levels (locations, SKUs): ``L_i + 1`` periods of the demand below ``i`` plus safety."""
     mean, std = scenario.location_demand()
-    cover = scenario.network.lead_time.astype(np.float64)[:, None] + 1.0
-    return np.maximum(np.ceil(cover * mean + _factors(z, mean.shape) * std * np.sqrt(cover) - 1e-9), 0.0)
+    return installation_levels_of(scenario.network, mean, std, _factors(z, mean.shape))
 
 
 def store_safety_factors(scenario: NetworkScenario) -> NDArray[np.float64]:

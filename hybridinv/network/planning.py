@@ -25,7 +25,13 @@ from hybridinv.core.catalog import Catalog
 from hybridinv.core.errors import ConstraintViolationWarning, PlanningError
 from hybridinv.network.model import Network
 from hybridinv.network.plan_inputs import read_catalog, read_forecast, read_state
-from hybridinv.network.policies import EchelonBaseStock, InstallationBaseStock, base_stock_levels
+from hybridinv.network.policies import (
+    EchelonBaseStock,
+    InstallationBaseStock,
+    base_stock_levels,
+    echelon_levels_of,
+    installation_levels_of,
+)
 from hybridinv.network.repair import repair_network
 from hybridinv.network.repair_model import OrderRules
 from hybridinv.network.repair_result import NETWORK_REASONS, NetworkRepairResult
@@ -86,19 +92,11 @@ def network_levels(
         if not 0.0 < float(service_level) < 1.0:
             raise PlanningError("must be between 0 and 1 (exclusive)", column="service_level", value=service_level)
         z[~network.is_store] = float(_ndtri(np.array([float(service_level)]))[0])
-    lead = network.lead_time.astype(np.float64)[:, None]
     if kind == "installation":
-        cover = lead + 1.0
-        return np.maximum(np.ceil(cover * mu + z * sigma * np.sqrt(cover) - 1e-9), 0.0)
+        return installation_levels_of(network, mu, sigma, z)
     if kind != "echelon":
         raise PlanningError("must be 'echelon' or 'installation'", column="kind", value=kind)
-    level = np.zeros_like(mu)
-    for i in range(network.n_locations - 1, -1, -1):  # children come after their parents
-        children = np.flatnonzero(network.parent == i)
-        cover = lead[i] if children.size else lead[i] + 1.0
-        own = cover * mu[i] + z[i] * sigma[i] * np.sqrt(cover)
-        level[i] = np.maximum(np.ceil(own + level[children].sum(axis=0) - 1e-9), 0.0)
-    return level
+    return echelon_levels_of(network, mu, sigma, z)
 
 
 def _network(locations: Network | pd.DataFrame, budget: float | None, extra_columns: ExtraColumns) -> Network:

@@ -49,7 +49,33 @@ from hybridinv.network.state import NetworkDecision, NetworkObservation
 if TYPE_CHECKING:
     from hybridinv.network.repair import NetworkRepair
 
-__all__ = ["EchelonBaseStock", "InstallationBaseStock", "base_stock_levels"]
+__all__ = ["EchelonBaseStock", "InstallationBaseStock", "base_stock_levels", "echelon_levels_of",
+           "installation_levels_of"]
+
+
+def installation_levels_of(network: Network, mean: NDArray[np.float64], std: NDArray[np.float64],
+                           z: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Installation levels (L, n): ``L_i + 1`` periods of the demand below ``i`` (``mean``, ``std``
+    per period, shape (L, n)) plus ``z`` (L, n) standard deviations, rounded up, at least 0."""
+    cover = network.lead_time.astype(np.float64)[:, None] + 1.0
+    return np.maximum(np.ceil(cover * mean + z * std * np.sqrt(cover) - 1e-9), 0.0)
+
+
+def echelon_levels_of(network: Network, mean: NDArray[np.float64], std: NDArray[np.float64],
+                      z: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Echelon levels (L, n) from the demand below each location (``mean``, ``std`` per period) and ``z``.
+
+    Stores: ``(L_s + 1) mu_s + z_s sigma_s sqrt(L_s + 1)``; above them, the children's levels
+    plus ``L_i mu_i + z_i sigma_i sqrt(L_i)`` (each rounded up, at least 0).
+    """
+    lead = network.lead_time.astype(np.float64)
+    level = np.zeros_like(mean)
+    for i in range(network.n_locations - 1, -1, -1):  # children come after their parents
+        children = np.flatnonzero(network.parent == i)
+        cover = lead[i] if children.size else lead[i] + 1.0
+        own = cover * mean[i] + z[i] * std[i] * np.sqrt(cover)
+        level[i] = np.maximum(np.ceil(own + level[children].sum(axis=0) - 1e-9), 0.0)
+    return level
 
 
 def base_stock_levels(network: Network, levels: ArrayLike, n_skus: int) -> NDArray[np.float64]:
