@@ -62,7 +62,10 @@ def test_highs_and_pulp_agree_on_the_optimum(case):
                                **case.kwargs())
     check_plan(case, other)
     assert other.backend == "pulp"
-    assert other.objective == pytest.approx(exact.objective, rel=1e-6, abs=1e-6)
+    # both MILP solvers stop within their own absolute gap (1e-6), the size of the tie-break weights, so
+    # two optimal plans can differ by ~2e-6 (found by hypothesis: 0.500001 vs 0.500002); the same
+    # allowance as the single-location fuzz tests (tests/fuzz/test_repair_fuzz.py)
+    assert other.objective == pytest.approx(exact.objective, rel=1e-6, abs=1e-5)
 
 
 def _warehouse(n_stores=2, **kw):
