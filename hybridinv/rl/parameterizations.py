@@ -117,31 +117,30 @@ class Parameterization:
         return {}
 
 
-def _observed_widths() -> tuple[int, int]:
-    from hybridinv.envs.features import GLOBAL_FEATURES, SKU_FEATURES
+class _ObservedFeatures(Parameterization):
+    """A parameterization whose map reads the environment's observation (``envs.features.observe``).
 
-    return len(SKU_FEATURES), len(GLOBAL_FEATURES)
+    ``context`` is the demand scale.
+    """
+
+    def feature_widths(self) -> tuple[int, int]:
+        from hybridinv.envs.features import GLOBAL_FEATURES, SKU_FEATURES
+
+        return len(SKU_FEATURES), len(GLOBAL_FEATURES)
+
+    def features(self, obs: Observation) -> Features:
+        from hybridinv.envs.features import demand_scale, observe
+
+        scale = demand_scale(obs)
+        sku_features, global_features = observe(obs, scale)
+        return Features(sku_features, global_features, scale)
 
 
-def _observed(obs: Observation) -> Features:
-    from hybridinv.envs.features import demand_scale, observe
-
-    scale = demand_scale(obs)
-    sku_features, global_features = observe(obs, scale)
-    return Features(sku_features, global_features, scale)
-
-
-class SafetyStockTargets(Parameterization):
+class SafetyStockTargets(_ObservedFeatures):
     """``(s, S)`` from a safety factor and a gap per SKU (the PPO network hybrid's action)."""
 
     kind = "safety_stock"
     n_outputs = 2
-
-    def feature_widths(self) -> tuple[int, int]:
-        return _observed_widths()
-
-    def features(self, obs: Observation) -> Features:
-        return _observed(obs)
 
     def targets(
         self, obs: Observation, outputs: NDArray[np.float64], features: Features
@@ -173,7 +172,7 @@ def residual_metadata(
     }
 
 
-class CappedBaseStockTargets(Parameterization):
+class CappedBaseStockTargets(_ObservedFeatures):
     """Log-multipliers of a capped base-stock policy's level and cap (Xin 2021), order capped.
 
     ``S'_i = S_i e^{kappa a_i0}``, ``r'_i = r_i e^{kappa a_i1}``, ``q_i = ceil(min(max(S'_i - IP_i, 0), r'_i))``
@@ -215,12 +214,6 @@ class CappedBaseStockTargets(Parameterization):
         """Corrected ``(level, cap)`` per SKU."""
         level, cap = self.base_parameters(obs)
         return level * np.exp(RESIDUAL_RANGE * outputs[:, 0]), cap * np.exp(RESIDUAL_RANGE * outputs[:, 1])
-
-    def feature_widths(self) -> tuple[int, int]:
-        return _observed_widths()
-
-    def features(self, obs: Observation) -> Features:
-        return _observed(obs)
 
     def targets(
         self, obs: Observation, outputs: NDArray[np.float64], features: Features
