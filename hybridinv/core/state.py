@@ -26,7 +26,7 @@ from hybridinv.core.limits import MAX_LEAD_TIME, MAX_QUANTITY
 __all__ = ["InventoryState"]
 
 _TABLE = "state"
-_PIPELINE_COLUMN = re.compile(r"^pipeline_(\d+)$")
+_PIPELINE_COLUMN = re.compile(r"^pipeline_(0|[1-9]\d*)$")  # canonical only: pipeline_00 would shadow pipeline_0
 _STATE_COLUMNS = ("sku", "on_hand", "backorders")
 _OPEN_ORDER_COLUMNS = ("sku", "arrives_in", "quantity")
 #: Synonyms users write for the open-order columns (named in the "did you mean" hint).

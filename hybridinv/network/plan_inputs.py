@@ -35,7 +35,7 @@ STATE_COLUMNS: tuple[str, ...] = ("location", "sku", "on_hand", "backorders")
 #: Columns of the network forecast table.
 FORECAST_COLUMNS: tuple[str, ...] = ("location", "sku", "period", "mean", "std")
 
-_PIPELINE = re.compile(r"^pipeline_(\d+)$")
+_PIPELINE = re.compile(r"^pipeline_(0|[1-9]\d*)$")  # as hybridinv.core.state: no leading zeros
 
 
 @dataclass(frozen=True, eq=False)

@@ -262,3 +262,16 @@ def test_state_from_frame_in_catalog_order_skips_the_lookup(catalog: Catalog) ->
     assert state.sku is catalog.sku or state.sku.tolist() == catalog.sku.tolist()
     reordered = InventoryState.from_frame(frame.iloc[::-1], catalog=catalog)
     np.testing.assert_array_equal(reordered.on_hand, state.on_hand)
+
+
+def test_a_zero_padded_pipeline_column_is_refused_not_read_as_slot_zero() -> None:
+    """``pipeline_00`` next to ``pipeline_0`` would silently overwrite slot 0 (found by the slow fuzz run)."""
+    import pandas as pd
+
+    from hybridinv import PlanningError
+    from hybridinv.core.state import InventoryState
+
+    frame = pd.DataFrame({"sku": ["A"], "on_hand": [1], "pipeline_0": [2], "pipeline_00": [5]})
+    with pytest.raises(PlanningError, match="pipeline_00"):
+        InventoryState.from_frame(frame)
+    assert InventoryState.from_frame(frame.drop(columns="pipeline_00")).pipeline[0, 0] == 2
