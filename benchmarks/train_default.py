@@ -17,7 +17,14 @@ base and a fitted base-stock on 40 random catalogs of ``bench_default.random_cat
 100-139; ``bench_default.py`` reports on seeds 0-19, which are never used here); ties within
 0.05 points go to the fewer catalogs more than 1% worse. ES on the broad family overshoots:
 the full corrections cost up to 5-10% on catalogs unlike the family (measured, see
-docs/rl.md). ``--shrink-only DIR`` applies only this step to a trained model.
+docs/rl.md). ``--shrink-only DIR`` applies only this step (and the next) to a trained model.
+
+Last, with that alpha fixed, the **regime trust of backordering SKUs** (the scale of their
+corrections, :data:`REGIME_GRID`) is chosen on the backordering catalogs among those 40, tail
+first (fewest catalogs more than 1% worse, then the mean): the family draws backorders in 35% of
+its episodes, and on the selection catalogs every catalog made more than 1% worse by the
+corrections backorders (docs/rl.md).
+``--regime-only DIR`` applies only this step to a model.
 """
 
 from __future__ import annotations
@@ -44,6 +51,8 @@ VALIDATION_SEEDS = tuple(range(50_000, 50_032))
 SHRINKAGE_GRID = (0.35, 0.5, 0.6, 0.75, 1.0)
 SHRINKAGE_CATALOGS = tuple(range(100, 140))
 SHRINKAGE_SEEDS = (1000, 1001, 1002, 1003)
+#: Candidate scales of the corrections on backordering SKUs (``regime_trust["backorders"]``).
+REGIME_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
 #: The corrections the default may learn (output <- features); the other weights stay 0. Few, interpretable
 #: weights: the safety stock by demand pattern, space and budget; the batch by space; the forecast level
 #: by long drift (regime shifts the forecast misses); the cap by intermittency.
@@ -100,8 +109,8 @@ def _ranged(agent: AdaptiveHybrid, family: BroadFamily) -> AdaptiveHybrid:
     return agent.with_ranges(low, high)
 
 
-def select_shrinkage(agent: AdaptiveHybrid, family: BroadFamily) -> tuple[AdaptiveHybrid, dict[str, Any]]:
-    """Scale the learned weights by the alpha of SHRINKAGE_GRID that does least harm off the family."""
+def _references(agent: AdaptiveHybrid, backorders_only: bool = False) -> list[tuple[Any, float]]:
+    """(scenario, cost of the better of ``agent``'s base and the fitted base-stock) of the selection catalogs."""
     from bench_default import random_catalog, scenario_costs
 
     from hybridinv.policies.registry import make
@@ -111,23 +120,66 @@ def select_shrinkage(agent: AdaptiveHybrid, family: BroadFamily) -> tuple[Adapti
     references = []
     for k in SHRINKAGE_CATALOGS:
         scenario = random_catalog(k)
+        if backorders_only and scenario.lost_sales:
+            continue
         own = scenario_costs(base, scenario, seeds).mean()
         fitted = scenario_costs(make("base_stock", scenario, repair="auto"), scenario, seeds).mean()
         references.append((scenario, min(own, fitted)))
+    return references
+
+
+def _choose(candidates: dict[float, AdaptiveHybrid], references: list[tuple[Any, float]],
+            key: str, tail_first: bool = False) -> tuple[float, list[dict[str, Any]]]:
+    """The candidate with the lowest mean excess cost (ties within 0.05 points: fewest catalogs > 1% worse).
+
+    ``tail_first``: the candidate with the fewest catalogs more than 1% worse, then the lowest mean.
+    """
+    from bench_default import scenario_costs
+
+    seeds = list(SHRINKAGE_SEEDS)
     rows = []
-    for alpha in SHRINKAGE_GRID:
-        candidate = AdaptiveHybrid(agent.weights * alpha, agent.base, agent.feature_low, agent.feature_high,
-                                   agent.trust_width, name=agent.name)
+    for value, candidate in candidates.items():
         excess = np.array([100.0 * (scenario_costs(candidate, scenario, seeds).mean() / better - 1.0)
                            for scenario, better in references])
-        rows.append({"alpha": alpha, "mean_excess_pct": round(float(excess.mean()), 3),
+        rows.append({key: value, "mean_excess_pct": round(float(excess.mean()), 3),
                      "worst_pct": round(float(excess.max()), 3), "over_1pct": int((excess > 1.0).sum())})
+    if tail_first:
+        chosen = min(rows, key=lambda row: (row["over_1pct"], row["mean_excess_pct"]))
+        return float(chosen[key]), rows
     lowest = min(row["mean_excess_pct"] for row in rows)
     chosen = min((row for row in rows if row["mean_excess_pct"] <= lowest + 0.05), key=lambda row: row["over_1pct"])
-    shrunk = AdaptiveHybrid(agent.weights * chosen["alpha"], agent.base, name=agent.name, metadata=agent.metadata)
-    report = {"alpha": chosen["alpha"], "catalogs": f"bench_default.random_catalog seeds "
-              f"{SHRINKAGE_CATALOGS[0]}-{SHRINKAGE_CATALOGS[-1]}", "seeds": seeds, "candidates": rows}
+    return float(chosen[key]), rows
+
+
+def select_shrinkage(agent: AdaptiveHybrid, family: BroadFamily) -> tuple[AdaptiveHybrid, dict[str, Any]]:
+    """Scale the learned weights by the alpha of SHRINKAGE_GRID that does least harm off the family."""
+    candidates = {alpha: AdaptiveHybrid(agent.weights * alpha, agent.base, agent.feature_low, agent.feature_high,
+                                        agent.trust_width, name=agent.name) for alpha in SHRINKAGE_GRID}
+    alpha, rows = _choose(candidates, _references(agent), "alpha")
+    shrunk = AdaptiveHybrid(agent.weights * alpha, agent.base, name=agent.name, metadata=agent.metadata)
+    report = {"alpha": alpha, "catalogs": f"bench_default.random_catalog seeds "
+              f"{SHRINKAGE_CATALOGS[0]}-{SHRINKAGE_CATALOGS[-1]}", "seeds": list(SHRINKAGE_SEEDS), "candidates": rows}
     return _ranged(shrunk, family), report
+
+
+def select_regime_trust(agent: AdaptiveHybrid) -> tuple[AdaptiveHybrid, dict[str, Any]]:
+    """The scale of REGIME_GRID for the corrections of backordering SKUs that does least harm off the family.
+
+    Chosen on the backordering catalogs among SHRINKAGE_CATALOGS (on the others it changes nothing),
+    tail first: the fewest catalogs more than 1% worse than the better of the base and the fitted
+    base-stock (the target of bench_default.py), then the lowest mean excess.
+    """
+    def with_scale(scale: float) -> AdaptiveHybrid:
+        return AdaptiveHybrid(agent.weights, agent.base, agent.feature_low, agent.feature_high, agent.trust_width,
+                              metadata=agent.metadata, name=agent.name, regime_trust={"backorders": scale})
+
+    references = _references(agent, backorders_only=True)
+    scale, rows = _choose({scale: with_scale(scale) for scale in REGIME_GRID}, references, "backorders",
+                          tail_first=True)
+    report = {"backorders": scale, "catalogs": f"the {len(references)} backordering catalogs among "
+              f"bench_default.random_catalog seeds {SHRINKAGE_CATALOGS[0]}-{SHRINKAGE_CATALOGS[-1]}",
+              "seeds": list(SHRINKAGE_SEEDS), "candidates": rows}
+    return with_scale(scale), report
 
 
 def main() -> None:
@@ -148,21 +200,28 @@ def main() -> None:
     parser.add_argument("--warm-start", default=None,
                         help="Start from an adaptive model's weights (matched by feature name; others from START).")
     parser.add_argument("--shrink-only", default=None,
-                        help="Skip training: select the shrinkage of this trained default model and write it to --out.")
+                        help="Skip training: select the shrinkage and regime trust of this trained default model "
+                             "and write it to --out.")
+    parser.add_argument("--regime-only", default=None,
+                        help="Skip training and shrinkage: select the regime trust of this model, write it to --out.")
     args = parser.parse_args()
     family = BroadFamily(registered_share=args.registered_share)
-    if args.shrink_only is not None:
+    if args.shrink_only is not None or args.regime_only is not None:
         from hybridinv.rl.model_file import load_model
 
-        model = load_model(args.shrink_only)
+        model = load_model(args.shrink_only or args.regime_only)
+        agent = AdaptiveHybrid.from_model(model)
+        training = dict(model.metadata.get("training", {}))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConstraintViolationWarning)
-            agent, report = select_shrinkage(AdaptiveHybrid.from_model(model), family)
+            if args.shrink_only is not None:
+                agent, training["shrinkage"] = select_shrinkage(agent, family)
+            agent, training["regime_trust"] = select_regime_trust(agent)
         meta = dict(model.metadata)
         meta["feature_range"] = agent.range_metadata()
-        meta["training"] = {**meta.get("training", {}), "shrinkage": report}
+        meta["training"] = training
         save_model(args.out, agent.arrays(), meta)
-        print(json.dumps(report, indent=1))
+        print(json.dumps({key: training[key] for key in ("shrinkage", "regime_trust") if key in training}, indent=1))
         print(np.round(agent.weights, 3))
         return
     config = ESConfig(
@@ -188,6 +247,7 @@ def main() -> None:
         )
         trained = _ranged(agent, family)
         agent, shrinkage = select_shrinkage(trained, family)
+        agent, regime_trust = select_regime_trust(agent)
     meta = dict(agent.metadata)
     meta["feature_range"] = agent.range_metadata()
     meta["training"] = {
@@ -199,6 +259,7 @@ def main() -> None:
         "seconds_total": round(time.perf_counter() - start, 1),
         "objective": "mean over episodes of r + harm_weight * max(r - 1, 0), r = cost / base policy's cost",
         "shrinkage": shrinkage,
+        "regime_trust": regime_trust,
     }
     meta["scenario"] = family.summary()
     if args.warm_start is not None:

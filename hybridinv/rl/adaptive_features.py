@@ -34,6 +34,7 @@ __all__ = [
     "ADAPTIVE_FEATURES",
     "ADAPTIVE_OUTPUTS",
     "ADAPTIVE_VERSION",
+    "BINARY_FEATURES",
     "DRIFT_PRIOR",
     "DRIFT_WINDOWS",
     "INTERMITTENCY_WINDOW",
@@ -71,6 +72,8 @@ ADAPTIVE_FEATURES: tuple[str, ...] = (
     "backorders",
     "space_z",
 )
+#: Features that are 0 or 1 (regimes a model's ``regime_trust`` may name).
+BINARY_FEATURES: tuple[str, ...] = ("backorders",)
 ADAPTIVE_OUTPUTS: tuple[str, ...] = (
     "log_forecast_multiplier",
     "safety_shift",

@@ -8,13 +8,21 @@ file's arrays; :meth:`hybridinv.rl.hybrid.Hybrid.from_model` assembles them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 from numpy.typing import ArrayLike
 
 from hybridinv.core.errors import PlanningError
 from hybridinv.policies.forecast_ss import ForecastSS
 from hybridinv.policies.rq import CappedBaseStock
-from hybridinv.rl.adaptive_features import ADAPTIVE_FEATURES, ADAPTIVE_OUTPUTS, OUTPUT_BOUNDS, TRUST_WIDTH
+from hybridinv.rl.adaptive_features import (
+    ADAPTIVE_FEATURES,
+    ADAPTIVE_OUTPUTS,
+    BINARY_FEATURES,
+    OUTPUT_BOUNDS,
+    TRUST_WIDTH,
+)
 from hybridinv.rl.maps import MAP_KINDS, LinearMap, NetworkMap, ParameterMap
 from hybridinv.rl.model_file import LEARNERS, ModelFile, ModelFileError
 from hybridinv.rl.parameterizations import (
@@ -81,7 +89,7 @@ def _parameter_map(model: ModelFile, kind: str, parameterization: Parameterizati
     ranges = model.metadata.get("feature_range") or {}
     try:
         return correction_map(model.arrays["weights"], ranges.get("low"), ranges.get("high"),
-                               float(ranges.get("trust_width", TRUST_WIDTH)))
+                               float(ranges.get("trust_width", TRUST_WIDTH)), ranges.get("regime_trust"))
     except (TypeError, ValueError) as exc:
         raise ModelFileError(f"{model.path}: invalid adaptive model ({exc})") from exc
 
@@ -116,11 +124,23 @@ def _network_map(model: ModelFile, parameterization: Parameterization) -> Networ
 
 
 def correction_map(
-    weights: ArrayLike, low: ArrayLike | None, high: ArrayLike | None, trust_width: float
+    weights: ArrayLike, low: ArrayLike | None, high: ArrayLike | None, trust_width: float,
+    regime_trust: Mapping[str, float] | None = None,
 ) -> LinearMap:
-    """The linear map of the forecast-driven (s, S) corrections (bounded outputs, trust region)."""
+    """The linear map of the forecast-driven (s, S) corrections (bounded outputs, trust region).
+
+    ``regime_trust`` names binary features (:data:`ADAPTIVE_FEATURES`, e.g. ``backorders``) and
+    the scale of the corrections on SKUs where they are 1.
+    """
     values = np.asarray(weights, dtype=np.float64)
     shape = (len(ADAPTIVE_OUTPUTS), len(ADAPTIVE_FEATURES))
     if values.shape != shape:
         raise ValueError(f"weights must have shape {shape}, got {values.shape}")
-    return LinearMap(values, OUTPUT_BOUNDS[0], OUTPUT_BOUNDS[1], low, high, trust_width)
+    if not isinstance(regime_trust, Mapping | None):
+        raise ValueError(f"regime_trust must map feature names to scales, got {regime_trust!r}")
+    regimes = dict(regime_trust or {})
+    unknown = sorted(set(regimes) - set(BINARY_FEATURES))
+    if unknown:
+        raise ValueError(f"regime_trust names {unknown}; binary features are {list(BINARY_FEATURES)}")
+    indexed = {ADAPTIVE_FEATURES.index(name): float(scale) for name, scale in regimes.items()}
+    return LinearMap(values, OUTPUT_BOUNDS[0], OUTPUT_BOUNDS[1], low, high, trust_width, regime_trust=indexed)

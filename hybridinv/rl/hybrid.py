@@ -24,7 +24,7 @@ configuration             parameterization          map            learner
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +34,7 @@ from numpy.typing import ArrayLike, NDArray
 from hybridinv.policies.base import BatchTargetPolicy, Decision
 from hybridinv.policies.forecast_ss import ForecastSS
 from hybridinv.policies.rq import CappedBaseStock
-from hybridinv.rl.adaptive_features import TRUST_WIDTH, adaptive_features
+from hybridinv.rl.adaptive_features import ADAPTIVE_FEATURES, TRUST_WIDTH, adaptive_features
 from hybridinv.rl.composition import correction_map, parts_of
 from hybridinv.rl.maps import LinearMap, NetworkMap, ParameterMap
 from hybridinv.rl.model_file import LEARNERS, ModelFile, load_model
@@ -225,6 +225,9 @@ class AdaptiveHybrid(Hybrid):
     feature_low, feature_high : arrays, optional
         Feature range seen in training (trust region); None: corrections never shrink.
     trust_width : float
+    regime_trust : mapping of str to float, optional
+        ``{feature: s}``: SKUs whose binary feature is 1 get their corrections multiplied by
+        ``s`` (the shipped default: ``{"backorders": 0.0}``, docs/rl.md).
     repair, metadata, name
         As for :class:`Hybrid`.
     """
@@ -241,8 +244,9 @@ class AdaptiveHybrid(Hybrid):
         repair: str | None = "fast",
         metadata: dict[str, Any] | None = None,
         name: str = "hybrid",
+        regime_trust: Mapping[str, float] | None = None,
     ) -> None:
-        parameter_map = correction_map(weights, feature_low, feature_high, trust_width)
+        parameter_map = correction_map(weights, feature_low, feature_high, trust_width, regime_trust)
         super().__init__(ForecastSSTargets(base), parameter_map, "es", repair, metadata, name)
 
     @property
@@ -266,6 +270,11 @@ class AdaptiveHybrid(Hybrid):
     def trust_width(self) -> float:
         return self._linear.trust_width
 
+    @property
+    def regime_trust(self) -> dict[str, float]:
+        """``{feature name: scale}`` of the corrections on SKUs in that regime (empty: none)."""
+        return {ADAPTIVE_FEATURES[j]: v for j, v in sorted(self._linear.regime_trust.items())}
+
     def arrays(self) -> dict[str, NDArray[np.float64]]:
         """The parameter arrays written to ``policy.npz``."""
         return self._linear.arrays()
@@ -275,13 +284,17 @@ class AdaptiveHybrid(Hybrid):
         return dict(self.base.options())
 
     def range_metadata(self) -> dict[str, Any] | None:
-        """The trust region (stored in the model file's ``feature_range``)."""
-        return self._linear.range_metadata()
+        """The trust region and regime trust (stored in the model file's ``feature_range``)."""
+        meta = self._linear.range_metadata()
+        if meta is not None and self.regime_trust:
+            meta["regime_trust"] = self.regime_trust
+        return meta
 
     def with_ranges(self, low: ArrayLike | None, high: ArrayLike | None) -> AdaptiveHybrid:
-        """A copy with another trust region (None, None: none)."""
+        """A copy with another trust region (None, None: none); the regime trust is kept."""
         return AdaptiveHybrid(
-            self.weights, self.base, low, high, self.trust_width, self.repair, self.metadata, self.name
+            self.weights, self.base, low, high, self.trust_width, self.repair, self.metadata, self.name,
+            self.regime_trust,
         )
 
     def features(self, obs: Observation, safety: NDArray[np.float64] | None = None) -> NDArray[np.float64]:

@@ -6,7 +6,8 @@ module: how features become outputs) times a learner (what trained the map). The
 
 - :class:`LinearMap` (``"linear"``): ``a_i = W x_i`` with one weight matrix for every SKU,
   optionally clipped to output bounds and shrunk toward zero (the parameterization's base)
-  for SKUs whose features leave the range seen in training (a trust region);
+  for SKUs whose features leave the range seen in training (a trust region) or that are in a
+  regime where the corrections were found to do harm (``regime_trust``);
 - :class:`NetworkMap` (``"network"``): the SKU-shared Deep Sets network
   (:class:`~hybridinv.rl.numpy_policy.SharedPolicyNetwork`: per-SKU MLP plus pooled context),
   its action in [-1, 1] optionally mapped to output bounds (the ``forecast_ss`` corrections
@@ -19,6 +20,7 @@ population of single-SKU policies side by side).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
 import numpy as np
@@ -66,6 +68,10 @@ class LinearMap:
         ``tau_i = clip(1 - d_i / trust_width, 0, 1)``, ``d_i`` the largest excess of a feature.
     per_sku : bool
         Whether the rows of a 2-D ``weights`` belong to the SKUs (see ``weights``).
+    regime_trust : mapping of int to float, optional
+        ``{j: s}``: on rows whose binary feature ``j`` is 1, the outputs are multiplied by
+        ``s`` in [0, 1] as well (e.g. ``s = 0`` on backordering SKUs: there the map gives the
+        base's parameters). Applies with or without a feature range.
     """
 
     kind = "linear"
@@ -79,6 +85,7 @@ class LinearMap:
         feature_high: ArrayLike | None = None,
         trust_width: float = 0.5,
         per_sku: bool = False,
+        regime_trust: Mapping[int, float] | None = None,
     ) -> None:
         self.weights = np.asarray(weights, dtype=np.float64)
         if self.weights.ndim not in (1, 2) or self.weights.shape[-1] < 1:
@@ -98,6 +105,11 @@ class LinearMap:
         if not trust_width > 0:
             raise ValueError("trust_width must be > 0")
         self.trust_width = float(trust_width)
+        self.regime_trust = {int(j): float(v) for j, v in (regime_trust or {}).items()}
+        for j, v in self.regime_trust.items():
+            if not 0 <= j < self.n_features or not 0.0 <= v <= 1.0:
+                raise ValueError(f"regime_trust needs feature indices in [0, {self.n_features}) and "
+                                 f"scales in [0, 1], got {j}: {v}")
 
     @property
     def n_features(self) -> int:
@@ -107,13 +119,21 @@ class LinearMap:
     def n_outputs(self) -> int:
         return 1 if self.weights.ndim == 1 or self.per_sku else int(self.weights.shape[0])
 
+    @property
+    def shrinks(self) -> bool:
+        """Whether outputs can be shrunk (a feature range or a regime trust is set)."""
+        return self.feature_low is not None or bool(self.regime_trust)
+
     def trust(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
-        """The per-SKU trust ``tau_i`` of feature rows ``x`` (1 without a recorded range)."""
-        if self.feature_low is None or self.feature_high is None:
-            return np.ones(x.shape[0])
-        width = np.maximum(self.feature_high - self.feature_low, 1e-6)
-        excess = np.maximum(np.maximum(self.feature_low - x, x - self.feature_high), 0.0) / width
-        return np.asarray(np.clip(1.0 - excess.max(axis=1) / self.trust_width, 0.0, 1.0), dtype=np.float64)
+        """The per-SKU trust ``tau_i`` of feature rows ``x`` (1 without a range or regime trust)."""
+        tau = np.ones(x.shape[0])
+        if self.feature_low is not None and self.feature_high is not None:
+            width = np.maximum(self.feature_high - self.feature_low, 1e-6)
+            excess = np.maximum(np.maximum(self.feature_low - x, x - self.feature_high), 0.0) / width
+            tau = np.clip(1.0 - excess.max(axis=1) / self.trust_width, 0.0, 1.0)
+        for j, scale in self.regime_trust.items():
+            tau = tau * np.where(x[:, j] > 0.5, scale, 1.0)
+        return np.asarray(tau, dtype=np.float64)
 
     def __call__(
         self, sku_features: NDArray[np.float64], global_features: NDArray[np.float64] | None = None
@@ -124,13 +144,14 @@ class LinearMap:
         a = np.sum(self.weights * x, axis=1)[:, None] if one_output else x @ self.weights.T
         if self.output_low is not None and self.output_high is not None:
             a = np.clip(a, self.output_low, self.output_high)
-        if self.feature_low is not None:
+        if self.shrinks:
             a = a * self.trust(x)[:, None]
         return np.asarray(a, dtype=np.float64)
 
     def with_ranges(self, low: ArrayLike | None, high: ArrayLike | None) -> LinearMap:
-        """A copy with another trust region (None, None: none)."""
-        return LinearMap(self.weights, self.output_low, self.output_high, low, high, self.trust_width, self.per_sku)
+        """A copy with another trust region (None, None: none); the regime trust is kept."""
+        return LinearMap(self.weights, self.output_low, self.output_high, low, high, self.trust_width, self.per_sku,
+                         self.regime_trust)
 
     def arrays(self) -> dict[str, NDArray[np.float64]]:
         return {"weights": self.weights}

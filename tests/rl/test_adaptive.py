@@ -23,6 +23,7 @@ from hybridinv.rl.adaptive import (
     ADAPTIVE_OUTPUTS,
     DRIFT_PRIOR,
     AdaptiveHybrid,
+    action_spec,
     adaptive_features,
     drift,
     intermittency,
@@ -143,6 +144,23 @@ def test_trust_region_shrinks_corrections_outside_the_training_range() -> None:
     np.testing.assert_array_equal(outside.act(obs), AdaptiveHybrid(np.zeros(SHAPE)).act(obs))
 
 
+def test_regime_trust_zero_gives_backordering_skus_the_base_policy() -> None:
+    """``regime_trust={"backorders": 0}``: the base's orders under backorders, the corrections under lost sales."""
+    weights = np.zeros(SHAPE)
+    weights[1, ADAPTIVE_FEATURES.index("bias")] = 1.0  # safety shift +1 everywhere
+    gated = AdaptiveHybrid(weights, regime_trust={"backorders": 0.0})
+    base = AdaptiveHybrid(np.zeros(SHAPE))
+    lost = _planning_observation(demand=5.0, forecast=5.0)
+    backordering = _planning_observation(demand=5.0, forecast=5.0)
+    backordering.lost_sales = False
+    np.testing.assert_array_equal(gated.outputs(backordering)[:, 1], 0.0)
+    np.testing.assert_array_equal(gated.act(backordering), base.act(backordering))
+    np.testing.assert_array_equal(gated.outputs(lost)[:, 1], 1.0)
+    assert gated.act(lost).sum() > base.act(lost).sum()
+    with pytest.raises(ValueError, match="binary features"):
+        AdaptiveHybrid(weights, regime_trust={"safety_z": 0.0})
+
+
 def test_forecast_multiplier_scales_level_mean_and_std() -> None:
     """a_0 = log 1.25 on every SKU: level = 1.25 mu + z sqrt(1.25) sigma (the forecast of a faster demand rate)."""
     obs = _planning_observation(demand=5.0, forecast=5.0)
@@ -205,12 +223,14 @@ def _save(agent: AdaptiveHybrid, directory: Path) -> Path:
 def test_model_file_round_trip_and_checks(tmp_path: Path) -> None:
     weights = np.random.default_rng(0).normal(0.0, 0.2, SHAPE)
     low, high = -np.ones(len(ADAPTIVE_FEATURES)), 2.0 * np.ones(len(ADAPTIVE_FEATURES))
-    agent = AdaptiveHybrid(weights, ForecastSS(space_price=3.0, safety_factor=0.8), low, high)
+    agent = AdaptiveHybrid(weights, ForecastSS(space_price=3.0, safety_factor=0.8), low, high,
+                           regime_trust={"backorders": 0.5})
     directory = _save(agent, tmp_path / "adaptive")
     loaded = Hybrid.load(directory)
     assert isinstance(loaded, AdaptiveHybrid)
     np.testing.assert_array_equal(loaded.weights, weights)
     np.testing.assert_array_equal(loaded.feature_low, low)
+    assert loaded.regime_trust == {"backorders": 0.5}
     assert loaded.base.space_price == 3.0 and loaded.base.safety_factor == 0.8
     obs = _planning_observation(demand=7.0, forecast=5.0)
     np.testing.assert_array_equal(loaded.act(obs), agent.act(obs))
@@ -224,6 +244,12 @@ def test_model_file_round_trip_and_checks(tmp_path: Path) -> None:
     write_file_hashes(directory)
     with pytest.raises(ModelFileError, match="features"):
         Hybrid.load(directory)
+
+    unknown = dict(agent.range_metadata() or {}, regime_trust={"lead_time": 0.0})
+    odd = save_model(tmp_path / "odd", agent.arrays(), {"policy": "adaptive", "action_spec": action_spec(),
+                                                         "base": agent.base_metadata(), "feature_range": unknown})
+    with pytest.raises(ModelFileError, match="binary features"):
+        Hybrid.load(odd)
 
     bare = save_model(tmp_path / "bare", {"level": np.ones(1)}, {"policy": "adaptive"})
     with pytest.raises(ModelFileError, match="weights"):

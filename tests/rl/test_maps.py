@@ -24,6 +24,22 @@ def test_trust_shrinks_outputs_of_skus_outside_the_training_range() -> None:
     assert linear.with_ranges(None, None)(np.array([[4.0]]))[0, 0] == 4.0
 
 
+def test_regime_trust_scales_the_outputs_of_rows_in_that_regime() -> None:
+    """Feature 1 marks the regime: scale 0.25 there, 1 elsewhere; with and without a feature range."""
+    x = np.array([[2.0, 0.0], [2.0, 1.0]])
+    plain = LinearMap([[1.0, 0.0]], regime_trust={1: 0.25})
+    np.testing.assert_allclose(plain(x), [[2.0], [0.5]])
+    ranged = LinearMap([[1.0, 0.0]], feature_low=[0.0, 0.0], feature_high=[1.5, 1.0], trust_width=1.0,
+                       regime_trust={1: 0.25})
+    # feature 0 at 2 is 0.5/1.5 widths out -> tau = 1 - 1/3; the regime multiplies it
+    np.testing.assert_allclose(ranged(x), [[2.0 * (2 / 3)], [2.0 * (2 / 3) * 0.25]])
+    assert ranged.with_ranges(None, None).regime_trust == {1: 0.25}
+    with pytest.raises(ValueError, match="regime_trust"):
+        LinearMap([[1.0, 0.0]], regime_trust={2: 0.5})
+    with pytest.raises(ValueError, match="regime_trust"):
+        LinearMap([[1.0, 0.0]], regime_trust={1: 1.5})
+
+
 def test_one_output_maps_shared_and_per_sku() -> None:
     stock = np.array([[8.0, 5.0], [2.0, 1.0]])
     np.testing.assert_allclose(LinearMap([0.7, 0.9])(stock), [[0.7 * 8 + 0.9 * 5], [0.7 * 2 + 0.9 * 1]])
