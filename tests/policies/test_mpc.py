@@ -67,6 +67,49 @@ def test_lp_relaxation_bounds_the_milp() -> None:
     assert milp.status == "Optimal"
 
 
+def _poor_incumbent(monkeypatch: pytest.MonkeyPatch, objective: float, bound: float) -> None:
+    """The MILP stops at its time limit with zero orders and the given objective and bound; the LP runs."""
+    import hybridinv.policies.mpc as mpc_module
+
+    def solve(problem, relax=False, **options):  # type: ignore[no-untyped-def]
+        if relax:
+            return solve_lot_sizing(problem, relax=True)
+        return mpc_module.LotSizingSolution(np.zeros_like(problem.demand), objective, bound, "Time limit reached", 0.5)
+
+    monkeypatch.setattr(mpc_module, "solve_lot_sizing", solve)
+
+
+def _lots_obs():  # type: ignore[no-untyped-def]
+    return observation([0.0, 0.0, 0.0], [7.3, 2.2, 11.0], std=0.0, lead_time=[0, 0, 0],
+                       lot_size=np.array([4.0, 1.0, 5.0]), moq=np.array([0.0, 3.0, 10.0]),
+                       constraints=Constraints(budget=60.0), unit_cost=np.array([2.0, 3.0, 2.0]))
+
+
+def test_a_poor_incumbent_at_the_time_limit_falls_back_to_the_repaired_lp_plan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    obs = _lots_obs()
+    relaxed = solve_lot_sizing(MPC(safety_factor=0.0, horizon=4).problem(obs), relax=True).orders[:, 0]
+    assert (relaxed % obs.catalog.lot_size != 0).any()  # fractional: the repair has rounding to do
+    _poor_incumbent(monkeypatch, objective=100.0, bound=10.0)  # gap 90%
+    decision = MPC(safety_factor=0.0, horizon=4).decide(obs)
+    assert decision.extra["mpc"]["fallback"] == "lp_repaired" and decision.extra["mpc"]["gap"] == pytest.approx(0.9)
+    np.testing.assert_allclose(decision.desired, relaxed)
+    orders = decision.orders
+    assert orders.sum() > 0  # not the empty incumbent
+    cat = obs.catalog
+    assert np.all(orders % cat.lot_size == 0) and np.all((orders == 0) | (orders >= cat.moq))
+    assert orders @ cat.unit_cost <= 60.0 + 1e-9
+    assert decision.repair is not None and decision.repair.diagnostics.feasible
+
+
+def test_a_good_incumbent_at_the_time_limit_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    _poor_incumbent(monkeypatch, objective=100.0, bound=96.0)  # gap 4% <= FALLBACK_GAP
+    decision = MPC(safety_factor=0.0, horizon=4).decide(_lots_obs())
+    assert decision.extra["mpc"]["fallback"] is None
+    np.testing.assert_array_equal(decision.orders, 0.0)
+
+
 def test_mpc_is_feasible_on_the_constrained_10_sku_scenario() -> None:
     scenario = scenarios.get("multi_10")
     with warnings.catch_warnings():
