@@ -71,6 +71,27 @@ def test_relaxation_is_weaker_and_rules_only_raise_the_bound() -> None:
     assert free <= ruled + 1e-6
 
 
+def test_a_mip_stopped_early_keeps_the_lp_relaxations_bound_when_it_is_better(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Before its root LP is solved a MIP stopped at its time limit has the dual bound 0 (seen on multi_50)."""
+    import hybridinv.policies.clairvoyant as module
+    from hybridinv.policies.lot_sizing import LotSizingSolution, solve_lot_sizing
+
+    scenario = scenarios.get("multi_10")
+    lp = clairvoyant_solve(scenario, seed=3, periods=30, relax=True)
+
+    def stopped(problem, relax=False, **options):  # type: ignore[no-untyped-def]
+        if relax:
+            return solve_lot_sizing(problem, relax=True, **options)
+        return LotSizingSolution(np.zeros_like(problem.demand), 1e9, 0.0, "Time limit reached", 20.0)
+
+    monkeypatch.setattr(module, "solve_lot_sizing", stopped)
+    early = clairvoyant_solve(scenario, seed=3, periods=30, time_limit=20.0)
+    assert lp.bound > 0 and early.relaxed
+    assert early.bound == pytest.approx(lp.bound, rel=1e-9)
+
+
 def test_deterministic_fixed_cost_bound_is_wagner_whitin() -> None:
     # Backorders, lead time 0, no initial stock, p huge: the clairvoyant plan is the Wagner-Whitin
     # optimum of the realized demand, computed here by an independent O(T^2) dynamic program.
