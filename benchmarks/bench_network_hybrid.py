@@ -3,13 +3,15 @@
 Run ``python benchmarks/bench_network_hybrid.py`` (about 10 minutes: ES time limit 7 minutes on
 one process; ``--train-seconds`` to change it). Steps:
 
-1. base levels: echelon base-stock with the network repair (fast), fitted on tuning seeds 1000,
-   1001 (100 periods); the suite's ``echelon_fair_share`` and ``installation_base_stock``;
+1. base levels: echelon base-stock with the network repair (fast, the stores' mean demand as
+   the expected demand of its capacity rows), fitted on tuning seeds 1000, 1001 (100 periods);
+   the suite's ``echelon_fair_share`` and ``installation_base_stock``;
 2. ES from zero weights (the base): training paths on seeds ``>= 1,000,000``, validation
    seeds 20001 and 20002, 100-period episodes, relative cost with harm penalty 1;
 3. evaluation on seeds 0..9 (full 200-period horizon, 20 warm-up): ``avg_cost``,
-   ``operating_cost`` (without purchases), fill rate and violations per policy, and the paired
-   95 % t-interval of the hybrid minus each other policy.
+   ``operating_cost`` (without purchases), fill rate, violations and units rejected at receipt
+   (capacity overflow) per policy, and the paired 95 % t-interval of the hybrid minus each
+   other policy.
 
 Prints a markdown section, writes it to ``benchmarks/out/network_hybrid.md`` and the model to
 ``benchmarks/out/network_hybrid/``.
@@ -81,9 +83,9 @@ def main() -> None:
         f"{result.start['avg_cost']:.4f} -> {result.best['avg_cost']:.4f} (generation "
         f"{result.best['generation']:.0f}); levels fitted in {fitted:.0f} s. Held-out seeds 0..{args.seeds - 1}.",
         "",
-        "| policy | avg_cost | operating_cost | fill rate | violations | hybrid - policy, avg_cost (95%) "
-        "| hybrid - policy, operating (95%) |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| policy | avg_cost | operating_cost | fill rate | violations | rejected at receipt (units/seed) "
+        "| hybrid - policy, avg_cost (95%) | hybrid - policy, operating (95%) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, frame in frames.items():
         d_avg, h_avg = _paired(mine["avg_cost"].to_numpy(), frame["avg_cost"].to_numpy())
@@ -93,6 +95,7 @@ def main() -> None:
         lines.append(
             f"| {name} | {frame['avg_cost'].mean():,.0f} | {frame['operating_cost'].mean():,.0f} | "
             f"{frame['fill_rate'].mean():.3f} | {frame['violations'].sum():.0f} | "
+            f"{frame['overflow_units'].mean():,.1f} | "
             f"{d_avg:,.0f} ± {h_avg:,.0f} ({rel_avg:+.1f}%) | {d_op:,.0f} ± {h_op:,.0f} ({rel_op:+.1f}%) |")
     lines += ["", f"trained in {trained:.0f} s; total {time.perf_counter() - start:.0f} s", ""]
     text = "\n".join(lines)

@@ -20,7 +20,8 @@ the same :class:`~hybridinv.network.repair.NetworkRepair` — and corrects them 
    ``L_i`` above, as in :func:`~hybridinv.network.baselines.echelon_levels`); the echelon
    level of a location adds the corrections of its whole subtree.
 4. **Decision**: each location wants ``max(0, ceil(level - echelon position))``; the wanted
-   units go to the network repair (fast backend by default), which returns whole supplier
+   units go to the network repair (:func:`scenario_repair`: fast backend, the stores' mean
+   demand as the expected demand of the capacity rows), which returns whole supplier
    orders and shipments within on-hand stock, capacities and budget. No decision is
    infeasible whatever the weights.
 
@@ -54,6 +55,7 @@ __all__ = [
     "NetworkHybrid",
     "load_network_hybrid",
     "save_network_hybrid",
+    "scenario_repair",
 ]
 
 #: Features per location and SKU, in the order of the map's rows (stores first, then above).
@@ -63,10 +65,23 @@ NETWORK_HYBRID_FEATURES: tuple[str, ...] = (
 )
 #: Outputs of the map per location and SKU.
 NETWORK_HYBRID_OUTPUTS: tuple[str, ...] = ("safety_shift", "forecast_multiplier")
-#: Version of the features and outputs (stored in model files; bump on any change).
-NETWORK_HYBRID_VERSION = 1
+#: Version of the features, outputs and decisions (stored in model files; bump on any change).
+#: 2: the repair's upstream capacity rows count the expected outflow (base decisions changed).
+NETWORK_HYBRID_VERSION = 2
 _POLICY_KIND = "network_hybrid"
 _CLIP = 5.0
+
+
+def scenario_repair(scenario: NetworkScenario, backend: str = "fast") -> NetworkRepair:
+    """The network repair of a scenario's policies: its costs, the stores' mean demand as the expected demand.
+
+    The expected demand sets the projected stock of the capacity rows
+    (:func:`~hybridinv.network.repair_model.projected_stock`): at the stores their own demand
+    before the receipt, upstream the outflow to the children before it. Without it an upstream
+    row counts every unit as staying until the receipt and starves a warehouse whose capacity
+    is near one period of throughput (docs/network_model.md).
+    """
+    return NetworkRepair(scenario.costs, expected_demand=np.asarray(scenario.demand.mean), backend=backend)
 
 
 def _n_weights() -> tuple[int, int]:
@@ -86,7 +101,7 @@ class NetworkHybrid:
     weights : array (2 F, 2), optional
         The map (zeros: the base policy).
     repair : NetworkRepair, optional
-        Default ``NetworkRepair(scenario.costs, backend="fast")``.
+        Default :func:`scenario_repair` (fast backend, the stores' mean demand as expected demand).
     z_max, log_multiplier_max : float
         Bounds of the safety-factor shift and of ``log`` of the forecast multiplier.
     """
@@ -115,7 +130,7 @@ class NetworkHybrid:
                                 column="weights")
         self.weights = weights
         if self.repair is None:
-            self.repair = NetworkRepair(scenario.costs, backend="fast")
+            self.repair = scenario_repair(scenario)
         self._prepare()
 
     # ------------------------------------------------------------------ constants

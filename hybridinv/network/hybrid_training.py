@@ -1,11 +1,13 @@
 """Training the network hybrid by evolution strategies, relative to its base policy.
 
 :func:`repaired_echelon_levels` fits the base: echelon base-stock whose decisions pass the
-network repair (fast backend), levels from :func:`~hybridinv.network.baselines.fit_levels` on the
-tuning seeds. :class:`NetworkHybridCost` measures weight vectors the way the adaptive trainer
-does (:func:`hybridinv.rl.es.policy_cost_function`): each member and seed is simulated on the
-same demand path (common random numbers), its ``avg_cost`` divided by the base policy's on that
-path (cached), plus ``harm_weight * max(ratio - 1, 0)``. :func:`train_network_hybrid` runs
+network repair (fast backend, the stores' mean demand as the expected demand of its capacity
+rows: :func:`~hybridinv.network.hybrid.scenario_repair`), levels from
+:func:`~hybridinv.network.baselines.fit_levels` on the tuning seeds. :class:`NetworkHybridCost`
+measures weight vectors the way the adaptive trainer does
+(:func:`hybridinv.rl.es.policy_cost_function`): each member and seed is simulated on the same
+demand path (common random numbers), its ``avg_cost`` divided by the base policy's on that path
+(cached), plus ``harm_weight * max(ratio - 1, 0)``. :func:`train_network_hybrid` runs
 :func:`hybridinv.rl.es.evolve` from zero weights (the base), so the result is never worse than
 the base on the validation seeds.
 
@@ -23,9 +25,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hybridinv.network.baselines import fit_levels
-from hybridinv.network.hybrid import NetworkHybrid
+from hybridinv.network.hybrid import NetworkHybrid, scenario_repair
 from hybridinv.network.policies import EchelonBaseStock
-from hybridinv.network.repair import NetworkRepair
 from hybridinv.network.scenarios import NetworkScenario
 from hybridinv.rl.es import ESConfig, ESResult, evolve
 
@@ -45,9 +46,8 @@ VALIDATION_SEEDS: tuple[int, ...] = (20_001, 20_002)
 
 
 def repaired_echelon_policy(scenario: NetworkScenario, levels: NDArray[np.float64]) -> EchelonBaseStock:
-    """Echelon base-stock at ``levels`` whose decisions pass the network repair (fast backend)."""
-    return EchelonBaseStock(scenario.network, levels, name="echelon_repair",
-                            repair=NetworkRepair(scenario.costs, backend="fast"))
+    """Echelon base-stock at ``levels`` whose decisions pass the network repair (:func:`scenario_repair`)."""
+    return EchelonBaseStock(scenario.network, levels, name="echelon_repair", repair=scenario_repair(scenario))
 
 
 def repaired_echelon_levels(scenario: NetworkScenario, tuning_periods: int | None = None) -> NDArray[np.float64]:

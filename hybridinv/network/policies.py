@@ -24,7 +24,9 @@ Levels are given as a number, one per location (shape (L,)), or per location and
 supplier orders unchanged. A :class:`~hybridinv.network.repair.NetworkRepair` instead hands the
 wanted units (as targets) to :func:`~hybridinv.network.repair.repair_network` every period, so
 the decisions also meet the capacities, the budget, the MOQs and the lot sizes, and a scarce
-parent's stock goes where the shortfall weights say (stores before upstream locations).
+parent's stock goes where the shortfall weights say (stores before upstream locations). Give
+the repair the stores' forecast (``NetworkRepair(costs, expected_demand=...)``): without it an
+upstream capacity row counts no outflow before its receipt and starves the stores.
 
 References
 ----------

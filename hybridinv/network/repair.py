@@ -158,8 +158,13 @@ def repair_network(
     rules : OrderRules, optional
         Lot sizes, MOQs and max orders of the supplier orders (default: none).
     expected_demand : array (stores, n), optional
-        Expected demand per period at each store, for the projected stock (default 0:
-        conservative).
+        Expected demand per period at each store (a number or one value per SKU broadcast), for
+        the projected stock of the capacity rows: a store's own demand before its receipt, and
+        above the stores the expected outflow to the children (the demand of the stores below)
+        in the periods between the decision and the receipt
+        (:func:`~hybridinv.network.repair_model.projected_stock`). Default 0: nothing leaves
+        before a receipt, conservative, and with ``lead time >= 2`` and a capacity near one
+        period of throughput it starves the network; pass the forecast.
     under_weight, over_weight : array, optional
         Per unit below / above the target: a number, per SKU, per location (L, 1) or (L, n).
         Defaults: :func:`~hybridinv.network.repair_inputs.default_network_weights`.
@@ -237,6 +242,9 @@ class NetworkRepair:
     """The repair a network policy applies to its wanted units each period (``repair=`` of the policies).
 
     Holds everything :func:`repair_network` needs besides the observation and the targets.
+    Give ``expected_demand`` (the stores' forecast per period) unless the conservative
+    capacity rows are wanted (see :func:`repair_network`);
+    :func:`hybridinv.network.hybrid.scenario_repair` builds one for a scenario.
 
     Examples
     --------

@@ -107,23 +107,63 @@ def projected_stock(network: Network, on_hand: NDArray[np.float64], pipeline: ND
                     backorders: NDArray[np.float64], expected_demand: NDArray[np.float64]) -> NDArray[np.float64]:
     """Stock of every location at its own receipt period ``t + lead_time``, without this period's decisions.
 
-    Stores: the single-location projection (:func:`hybridinv.core.project_on_hand`): on-hand
-    plus arrivals, minus the expected demand of each period before the receipt and the
-    backorders, floored at 0; at lead time 0 the stock on hand now (the receipt comes before
-    demand). Other locations: on-hand plus everything arriving by then; their future
-    outflows beyond this period's shipments are not projected (children's requests are
-    not known), which over-estimates the stock: the rows are conservative.
+    **Stores**: the single-location projection (:func:`hybridinv.core.project_on_hand`):
+    on-hand plus arrivals, minus the expected demand of each period before the receipt
+    (``t .. t + L - 1``: this period's demand comes after its decisions) and the backorders,
+    floored at 0 period by period; at lead time 0 the stock on hand now (the receipt comes
+    before demand).
+
+    **Locations with children** (``L = lead_time``): on-hand plus everything arriving by the
+    receipt, net of the **expected outflow** to the children in the periods between, i.e.
+    ``mu`` = the expected demand of the stores in the location's subtree per period and SKU,
+    over ``max(L - 1, 0)`` periods. By the period order (receipts, then decisions, then
+    demand), a quantity decided in ``t`` arrives at the start of ``t + L``, before the
+    shipments of ``t + L``; this period's shipments are the row's own outflow term; so only
+    the shipments of ``t + 1 .. t + L - 1`` leave in between: none for ``L = 0`` (received
+    now, after this period's shipments) and ``L = 1`` (received before the next shipments),
+    one period for ``L = 2``.
+
+    The row subtracts this period's shipments ``u`` linearly, while the true stock at the
+    receipt, ``max``-floored, is not linear in ``u``. The projection therefore serves the
+    future outflows from the arrivals only: ``on_hand + a(L)`` with ``a(0) = p_0``,
+    ``a(1) = p_0 + p_1``, ``a(k) = max(a(k-1) - mu, 0) + p_k`` (``p_k``: arriving ``k``
+    periods from now). Minus ``u``, this is exact when the location ships its whole on-hand
+    now and never below the projected stock otherwise (units kept now are counted as staying),
+    so the row never lets a receipt exceed the capacity under the forecast.
+
+    With ``expected_demand = 0`` (the default of the repair) nothing is subtracted anywhere:
+    on-hand plus every arrival by the receipt, which over-states an upstream location's stock
+    by the shipments it will make meanwhile (conservative: with ``L >= 2`` and a capacity
+    near one period of throughput this starves the network, docs/network_model.md).
+
+    Parameters
+    ----------
+    network : Network
+    on_hand, backorders : array (L, n)
+    pipeline : array (L, n, slots)
+    expected_demand : array (stores, n)
+        Expected demand per period at each store (rows in ``network.stores`` order).
+
+    Returns
+    -------
+    array (L, n)
     """
     n_loc, n = on_hand.shape
     out = np.empty((n_loc, n))
     width = pipeline.shape[2]
     lead = network.lead_time
-    cumulative = np.cumsum(pipeline, axis=2)
-    upstream = np.flatnonzero(~network.is_store)
-    slot = np.minimum(lead[upstream], width - 1)
-    out[upstream] = on_hand[upstream] + cumulative[upstream, :, slot]
     stores = network.stores
-    for k in np.unique(lead[stores]):  # one projection per distinct store lead time
+    below = np.zeros((n_loc, n))
+    below[stores] = expected_demand
+    outflow = np.einsum("ij,jn->in", network.subtree, below)  # expected demand of each subtree, per period
+    upstream = np.flatnonzero(~network.is_store)
+    for k in np.unique(lead[upstream]):  # one projection per distinct lead time
+        rows = upstream[lead[upstream] == k]
+        flows = np.zeros((rows.size * n, int(k) + 1))
+        flows[:, 1:] = outflow[rows].reshape(-1, 1)  # column 0: this period, the row's own shipments
+        arriving = project_on_hand(np.zeros(rows.size * n), pipeline[rows].reshape(-1, width), flows, int(k) + 1)
+        out[rows] = on_hand[rows] + arriving[:, int(k)].reshape(rows.size, n)
+    for k in np.unique(lead[stores]):
         rows = stores[lead[stores] == k]
         idx = np.searchsorted(stores, rows)
         demand = expected_demand[idx].reshape(-1)

@@ -78,6 +78,15 @@ def cases(draw, max_locations: int = 6, max_skus: int = 4, max_qty: int = 30) ->
     return Case(net, costs, obs, desired, rules, lot, moq, max_order, demand)
 
 
+def _below(net: Network, location: int, ancestor: int) -> bool:
+    """Whether ``location`` is ``ancestor`` or in its subtree (walking up the parents)."""
+    while location >= 0:
+        if location == ancestor:
+            return True
+        location = int(net.parent[location])
+    return False
+
+
 def projected(case: Case) -> np.ndarray:
     """Stock at each location's receipt period, by the documented definition (plain loops)."""
     net, obs = case.network, case.obs
@@ -88,8 +97,14 @@ def projected(case: Case) -> np.ndarray:
         lead = int(net.lead_time[i])
         for j in range(n):
             if i not in stores:
-                last = min(lead, obs.pipeline.shape[2] - 1)
-                out[i, j] = obs.on_hand[i, j] + sum(obs.pipeline[i, j, k] for k in range(last + 1))
+                # the expected outflow (demand of the stores below) of t+1 .. t+lead-1, served from arrivals
+                flow = sum(case.demand[s, j] for s, store in enumerate(stores) if _below(net, store, i))
+                arrived = 0.0
+                for k in range(lead + 1):
+                    if k >= 2:
+                        arrived = max(0.0, arrived - flow)
+                    arrived += obs.pipeline[i, j, k] if k < obs.pipeline.shape[2] else 0.0
+                out[i, j] = obs.on_hand[i, j] + arrived
                 continue
             s = stores.index(i)
             if lead == 0:

@@ -18,6 +18,7 @@ from hybridinv.network.hybrid import (
     save_network_hybrid,
 )
 from hybridinv.network.hybrid_training import repaired_echelon_policy
+from hybridinv.network.repair import NetworkRepair
 from hybridinv.network.scenarios import one_warehouse_scenario
 from hybridinv.rl.integrity import ModelFileError
 
@@ -105,14 +106,27 @@ def _check_decision(obs, decision) -> None:
 @given(seed=st.integers(0, 10_000), scale=st.sampled_from([0.5, 2.0, 10.0]), path_seed=st.integers(0, 50))
 def test_decisions_are_feasible_for_any_weights(seed: int, scale: float, path_seed: int) -> None:
     weights = np.random.default_rng(seed).normal(0.0, scale, SHAPE)
-    recorder = _Recorder(NetworkHybrid(SCENARIO, _levels(), weights))
-    ledger = SCENARIO.simulator().run(recorder, SCENARIO.demand_path(path_seed))
-    for obs, decision in recorder.seen:
-        _check_decision(obs, decision)
-    summary = ledger.summary()
-    assert summary["violations"] == 0
-    assert ledger.units["overflow"].sum() == 0                # nothing rejected at the capacitated warehouse
-    assert np.all(ledger.spend <= SCENARIO.network.budget + 1e-6)
+    # the default repair (forecast outflows in the warehouse row) and the conservative one (no forecast)
+    for repair in (None, NetworkRepair(SCENARIO.costs, backend="fast")):
+        recorder = _Recorder(NetworkHybrid(SCENARIO, _levels(), weights, repair=repair))
+        ledger = SCENARIO.simulator().run(recorder, SCENARIO.demand_path(path_seed))
+        for obs, decision in recorder.seen:
+            _check_decision(obs, decision)
+        summary = ledger.summary()
+        assert summary["violations"] == 0
+        assert np.all(ledger.spend <= SCENARIO.network.budget + 1e-6)
+    # without a forecast the rows count every unit as staying: nothing is rejected at the warehouse for any
+    # weights (with one, a receipt can overflow by the forecast outflow that did not happen: test_policies.py)
+    assert ledger.units["overflow"].sum() == 0
+
+
+def test_default_repair_uses_the_stores_mean_demand() -> None:
+    hybrid = NetworkHybrid(SCENARIO, _levels())
+    assert hybrid.repair is not None
+    np.testing.assert_array_equal(hybrid.repair.expected_demand, SCENARIO.demand.mean)
+    base = repaired_echelon_policy(SCENARIO, _levels())
+    assert base.repair is not None
+    np.testing.assert_array_equal(base.repair.expected_demand, SCENARIO.demand.mean)
 
 
 def test_bad_weights_and_levels_raise() -> None:

@@ -146,6 +146,24 @@ def test_a_location_over_capacity_is_reported_with_the_closest_plan() -> None:
     assert out.set_index(["location", "sku"]).loc["s2", "quantity"].sum() == 0
 
 
+def test_the_warehouse_row_counts_the_forecast_outflow_before_its_receipt() -> None:
+    # wh: lead time 2, capacity 11 (1.1 periods of the stores' forecast 2 x 5); it ships its 6 on hand now, and the
+    # 4 arriving next period leave for the stores before the order arrives: room for 11 - (6 - 6 + 4 - 4) = 11
+    frames = {
+        "locations": pd.DataFrame({"location": ["wh", "s1", "s2"], "parent": [None, "wh", "wh"],
+                                   "lead_time": [2, 1, 1], "capacity": [11.0, None, None]}),
+        "catalog": pd.DataFrame({"sku": ["A"], "unit_cost": [1.0], "holding_cost": [0.1], "shortage_cost": [5.0],
+                                 "volume": [1.0]}),
+        "state": pd.DataFrame({"location": ["wh", "s1", "s2"], "sku": ["A"] * 3, "on_hand": [6, 0, 0],
+                               "pipeline_1": [4, 0, 0]}),
+        "forecast": pd.DataFrame({"location": ["s1", "s2"], "sku": ["A"] * 2, "mean": [5.0, 5.0]}),
+    }
+    out = _plan(frames).set_index("location")
+    assert out.at["wh", "desired_qty"] > 11
+    assert out["quantity"].tolist() == [11, 3, 3]
+    assert out.at["wh", "capacity"]                      # cut by the room, explained
+
+
 def test_public_name_and_no_torch() -> None:
     assert hybridinv.plan_network is plan_network
     code = (

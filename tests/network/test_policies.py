@@ -228,3 +228,51 @@ def test_repair_none_keeps_the_fair_share_decisions():
     repaired = EchelonBaseStock(loose, levels, repair=NetworkRepair(NetworkCosts.build(loose, 12))).act(obs)
     assert (repaired.shipments.sum(axis=0) <= obs.on_hand[0]).all()
     np.testing.assert_array_equal(repaired.supplier_orders, default.supplier_orders)
+
+
+class _RowRecorder:
+    """Keeps each period's shipments per SKU and the warehouse row's room (negative: reported over full)."""
+
+    def __init__(self, policy, repair):
+        self.policy, self.name, self.repair = policy, policy.name, repair
+        self.shipped, self.room = [], []
+
+    def act(self, obs):
+        decision = self.policy.act(obs)
+        self.shipped.append(decision.shipments.sum(axis=0))
+        self.room.append(float(self.repair.last.problem.capacity_limit[0]))
+        return decision
+
+
+def test_with_a_forecast_a_receipt_overflows_only_by_the_forecast_outflow_that_did_not_happen():
+    # L0 = 2, capacity 1.1 periods of network demand, volume 1. The warehouse row credits at most the stores'
+    # mean demand mu_j of each SKU as leaving in period t+1, between the order of t and its receipt in t+2;
+    # what stays instead is all that can overflow: overflow[t+2] <= sum_j (mu_j - shipped_j[t+1])^+, plus the
+    # excess of a row the repair reported as already over full.
+    from hybridinv.network import NetworkRepair
+
+    rng = np.random.default_rng(4)
+    n, periods = 8, 300
+    means = rng.uniform(1.0, 4.0, (3, n))
+    mu = means.sum(axis=0)
+    net = Network.one_warehouse(3, warehouse_lead_time=2, store_lead_times=1, warehouse_capacity=1.1 * mu.sum())
+    costs = NetworkCosts.build(net, n, holding_cost=[[0.5]] + [[1.0]] * 3, shortage_cost=9.0, unit_cost=1.0)
+    levels = np.vstack([np.ceil(mu * 2 + means.sum(axis=0) * 2), np.ceil(means * 2)])
+    demand = poisson_demand(means, periods, seed=2)
+    runs = {}
+    for label, expected in (("forecast", means), ("conservative", None)):
+        repair = NetworkRepair(costs, expected_demand=expected)
+        recorder = _RowRecorder(EchelonBaseStock(net, levels, repair=repair), repair)
+        ledger = NetworkSimulator(net, costs, periods=periods, lost_sales=True).run(recorder, demand)
+        runs[label] = (ledger, recorder)
+    ledger, recorder = runs["forecast"]
+    overflow = ledger.units["overflow"][:, 0]
+    shipped = np.array(recorder.shipped)
+    room = np.array(recorder.room)
+    allowed = np.maximum(mu - shipped[1:-1], 0.0).sum(axis=1) + np.maximum(-room[:-2], 0.0)
+    assert (overflow[2:] <= allowed + 1e-9).all()
+    assert overflow.sum() > 0                                             # the bound is exercised
+    # the conservative rows reject nothing, at the price of starving the stores
+    plain = runs["conservative"][0].summary()
+    assert plain["overflow_units"] == 0
+    assert ledger.summary()["fill_rate"] > plain["fill_rate"] + 0.1

@@ -151,6 +151,25 @@ def test_shipping_out_makes_room_for_the_warehouse_receipt():
         assert result.quantities.ravel().tolist() == [8.0, 6.0], backend  # 10 - 6 + 8 = 12
 
 
+def test_warehouse_row_counts_the_expected_outflow_before_its_receipt_and_does_not_starve():
+    # L0 = 2, capacity 11 = 1.1 periods of network demand (2 stores x 5). The warehouse holds 6 (all shipped
+    # now) and 4 arrive next period, which the stores' expected demand (10) takes before the new order arrives
+    # in 2 periods: the order of 10 fits (stock at receipt 6 - 6 + 4 - min(4, 10) + 10 = 10 <= 11).
+    net = Network.one_warehouse(2, warehouse_lead_time=2, store_lead_times=1, warehouse_capacity=11.0)
+    costs = NetworkCosts.build(net, 1)
+    pipeline = np.zeros((3, 1, 3))
+    pipeline[0, 0, 1] = 4.0
+    state = NetworkState.build(net, 1, on_hand=[[6], [0], [0]], pipeline=pipeline)
+    desired = [[10], [3], [3]]
+    for backend in ("fast", "highs"):
+        result = repair_network(net, costs, state, desired, expected_demand=[[5.0], [5.0]], backend=backend)
+        assert result.quantities.ravel().tolist() == [10.0, 3.0, 3.0], backend
+        assert result.feasible
+        # without a forecast the row stays conservative: the room (11 - 6 - 4) plus today's shipments (6)
+        result = repair_network(net, costs, state, desired, backend=backend)
+        assert result.quantities.ravel().tolist() == [7.0, 3.0, 3.0], backend
+
+
 def test_fast_result_reports_a_certificate_and_auto_polishes_above_the_tolerance():
     from hybridinv.network.repair_instances import network_instance
 
