@@ -50,10 +50,21 @@ if TYPE_CHECKING:
     from hybridinv.reward.spec import RewardSpec
     from hybridinv.sim.scenario import Scenario
 
-__all__ = ["FEASIBILITY_TOLERANCE", "ConstrainedReward", "TrainingObjective"]
+__all__ = ["FEASIBILITY_TOLERANCE", "ConstrainedReward", "TrainingObjective", "deviation_scale"]
 
 #: A target counts as met on the validation seeds when its violation is at most this.
 FEASIBILITY_TOLERANCE = 1e-9
+
+
+def deviation_scale(scenario: Scenario) -> NDArray[np.float64]:
+    """Each SKU's mean demand per period, the unit of the deviation from the incumbent.
+
+    The catalog's ``demand_mean`` where it is known, else the scenario's demand process mean
+    (a catalog read from a CSV, as in history training, has none); floored at 1e-9.
+    """
+    known = np.asarray(scenario.catalog.demand_mean, dtype=np.float64)
+    mean = np.where(np.isfinite(known), known, np.asarray(scenario.demand.mean, dtype=np.float64))
+    return np.maximum(np.nan_to_num(mean, nan=0.0), 1e-9)
 
 
 @dataclass
@@ -140,7 +151,7 @@ class TrainingObjective:
             if callable(reset):
                 reset(scenario)
         obs = sim.reset(seed=seed)
-        leash, scale = IncumbentPenalty(), np.maximum(scenario.catalog.demand_mean, 1e-9)
+        leash, scale = IncumbentPenalty(), deviation_scale(scenario)
         deviation, measured = 0.0, 0
         while not sim.done:
             orders = policy.act(obs)
@@ -273,7 +284,7 @@ class ConstrainedReward:
         if incumbent is None:
             self._incumbents = {id(scenario): make(self.objective.incumbent, scenario)}  # one scenario at a time
             incumbent = self._incumbents[id(scenario)]
-        scale = np.maximum(scenario.catalog.demand_mean, 1e-9)
+        scale = deviation_scale(scenario)
         self._deviation = float(np.mean(IncumbentPenalty().deviation(orders, incumbent.act(obs), scale)))
 
     def period_reward(self, ledger: Any, t: int) -> float:

@@ -64,6 +64,20 @@ def test_deviation_from_the_incumbent_is_zero_for_the_incumbent_itself() -> None
     assert same[-1] == 0.0 and other[-1] > 0.0
 
 
+def test_deviation_is_in_units_of_the_demand_process_mean_when_the_catalog_has_none() -> None:
+    # the finding: a catalog read from a CSV (history training) has demand_mean NaN, and the deviation was NaN
+
+    scenario = scenarios.get("multi_10")
+    blank = scenario.replace(catalog=scenario.catalog.with_values(demand_mean=np.full(scenario.n_skus, np.nan)))
+    assert np.allclose(scenario.catalog.demand_mean, scenario.demand.mean)  # so both scales must agree
+    objective = TrainingObjective(incumbent="base_stock", deviation_weight=1.0)
+    policy = AdaptiveHybrid(zero_weights())
+    known = objective.measure(policy, scenario, seed=1, periods=25)
+    missing = objective.measure(policy, blank, seed=1, periods=25)
+    assert np.isfinite(missing[-1]) and missing[-1] > 0.0
+    assert missing[-1] == pytest.approx(known[-1])
+
+
 def test_bad_objectives_are_refused() -> None:
     with pytest.raises(PlanningError, match="incumbent"):
         TrainingObjective(deviation_weight=1.0)
