@@ -20,10 +20,10 @@ __all__ = ["command"]
     show_default=True,
     help=(
         "adaptive: shared per-SKU linear policy correcting a forecast-driven (s, S), trained by evolution "
-        "strategies (the form of the shipped default; the only one for --history); hybrid: shared network + repair "
-        "trained by PPO or SAC (TargetEnv; see --parameterization, --learner); es: residual hybrid (network "
-        "correcting capped base-stock) trained by evolution strategies; ppo/sac: pure RL on order quantities "
-        "(OrderEnv)."
+        "strategies (the form of the shipped default; the only one for --history, which ignores --algo); hybrid: "
+        "shared network + repair trained by PPO or SAC (TargetEnv; see --parameterization, --learner); es: residual "
+        "hybrid (network correcting capped base-stock) trained by evolution strategies; ppo/sac: pure RL on order "
+        "quantities (OrderEnv)."
     ),
 )
 @click.option("--parameterization", type=click.Choice(["safety_stock", "forecast_ss"]), default="safety_stock",
@@ -40,7 +40,8 @@ __all__ = ["command"]
 @click.option("--capacity", type=float, default=None, help="--history: warehouse capacity (default: derived).")
 @click.option("--budget", type=float, default=None, help="--history: budget per period (default: derived).")
 @click.option("--validation", type=int, default=12, show_default=True,
-              help="--history: last training periods held out for the keep-or-discard check.")
+              help="--history: last training periods held out for the keep-or-discard check (judged by the "
+                   "objective when --reward/--target/--incumbent are given: targets first, then cost).")
 @click.option("--season", type=int, default=12, show_default=True, help="--history: seasonal cycle (0: none).")
 @click.option("--timesteps", type=int, default=50_000, show_default=True, help="Training periods.")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Model directory to write.")
@@ -68,7 +69,9 @@ __all__ = ["command"]
               help="Reward spec (TOML or JSON, as written by `hybridinv tune`): train for its weighted cost.")
 @click.option("--target", "targets", multiple=True,
               help='KPI target such as "fill_rate>=0.95" (repeatable): Lagrangian multipliers during training; '
-                   "the kept model is the cheapest that meets every target on the evaluation seeds.")
+                   "the kept model is the cheapest that meets every target on the evaluation seeds (with "
+                   "--history: the trained weights are kept only if, on the held-out periods, they meet every "
+                   "target the base meets and win by the objective; see docs/rl.md).")
 @click.option("--multiplier-rate", type=float, default=20.0, show_default=True,
               help="Dual-ascent step of the target multipliers (per ES generation or PPO/SAC rollout).")
 @click.option("--incumbent", default=None,
@@ -128,7 +131,13 @@ def command(
 
     --reward, --target, --incumbent and --deviation-weight train for a reward spec, KPI
     targets and a leash to an incumbent policy (hybridinv.rl.objective; --algo adaptive,
-    hybrid, ppo or sac); the metadata records the objective and its final multipliers.
+    hybrid, ppo or sac, and --history); the metadata records the objective and its final
+    multipliers. With --history the validation gate then judges by the objective, feasible
+    first, on the held-out periods: the trained weights are kept if they meet every target
+    and the base does not; if both meet every target, when their objective (cost relative to
+    the base's plus the deviation price) is lower; if neither does, when they miss by less
+    (total shortfall); otherwise the model is the base. The command prints which targets
+    trained weights and base meet there.
     """
     from hybridinv.core.errors import PlanningError
     from hybridinv.rl.training import TrainConfig, train, train_es
@@ -141,13 +150,10 @@ def command(
     }
     objective = _objective(reward_path, targets, multiplier_rate, incumbent, deviation_weight)
     if history is not None:
-        if not objective.trivial:
-            raise PlanningError("--reward/--target/--incumbent are not available with --history yet: its "
-                                "keep-or-discard gate compares costs only", column="history")
         if warm_start is not None:
             es_options["warm_start"] = None if warm_start.lower() == "none" else warm_start
         _train_on_history(history, catalog, cutoff, capacity, budget, validation, season, out, es_options, workers,
-                          seed, quiet)
+                          seed, quiet, objective)
         return
 
     is_es = algo in ("es", "adaptive")
@@ -222,6 +228,7 @@ def _train_on_history(
     workers: int,
     seed: int,
     quiet: bool,
+    objective: Any = None,
 ) -> None:
     from hybridinv.backtest.history import read_history
     from hybridinv.cli._io import read_csv
@@ -242,6 +249,23 @@ def _train_on_history(
         limits = Constraints(capacity=capacity or float("inf"), budget=budget or float("inf"))
     settings = HistoryTraining(validation=validation, workers=workers, seed=seed, **es_options)  # type: ignore[arg-type]
     _, report = train_on_history(demand.demand[:periods], cat, out, limits, settings, season=season or None,
-                                 progress=not quiet, name="history")
+                                 progress=not quiet, name="history", objective=objective)
     click.echo(f"wrote {out}: {report['reason']}")
+    for line in _target_lines(report.get("objective")):
+        click.echo(line)
     click.echo(json.dumps({k: v for k, v in report.items() if k != "bootstrap_best"}, indent=2, default=str))
+
+
+def _target_lines(judged: dict[str, Any] | None) -> list[str]:
+    """One line per target: its value for the trained weights and the base on the held-out periods, met or not."""
+    from hybridinv.reward.targets import KPITarget
+
+    if not judged or not judged["targets"]:
+        return []
+    lines = [f"targets on the held-out periods (kept: {judged['decision']}):"]
+    for target in judged["targets"]:
+        kpi = KPITarget.parse(target).kpi
+        cells = [f"{name} {judged[name][kpi]:.4g} ({'met' if judged['met'][name][target] else 'NOT met'})"
+                 for name in ("trained", "base")]
+        lines.append(f"  {target}: " + ", ".join(cells))
+    return lines

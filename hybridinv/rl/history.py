@@ -12,12 +12,17 @@
    weights of the :class:`~hybridinv.rl.adaptive.AdaptiveHybrid`, starting from the
    shipped default (``warm_start``: its weights, and only the weights it searched) or
    from zero (the base policy, every weight), and keep the best mean on fixed bootstrap
-   seeds (generation 0, the start, included).
+   seeds (generation 0, the start, included). With a training objective
+   (:class:`~hybridinv.rl.objective.TrainingObjective`: a reward spec, KPI targets, an
+   incumbent leash) the episodes are measured and ranked by the objective's Lagrangian,
+   its multipliers stepped every generation, exactly as in scenario training.
 4. **Validation gate**: base and trained policy are replayed on the held-out periods
-   (exact replay, rolling forecasts, all SKUs, the planner's constraints). The trained
-   weights are kept only if they cost less than the base; otherwise the model *is*
-   the base (zero weights). Either way the numbers are in the metadata
-   (``validation``), with a paired 95% bootstrap interval over SKUs.
+   (exact replay, rolling forecasts, all SKUs, the planner's constraints). Without an
+   objective the trained weights are kept only if they cost less than the base; with one,
+   by :func:`hybridinv.rl.objective.objective_verdict` (feasible first: targets met on the
+   replay, then the objective's cost; :data:`~hybridinv.rl.objective.OBJECTIVE_GATE_RULE`).
+   Otherwise the model *is* the base (zero weights). Either way the numbers are in the
+   metadata (``validation``), with a paired 95% bootstrap interval over SKUs.
 5. The trust region (feature percentiles seen in training and validation) is stored,
    so the model shrinks its corrections on SKUs unlike anything it was trained on.
 
@@ -30,7 +35,7 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -45,6 +50,9 @@ from hybridinv.demand.replay import SimulatedHistory
 from hybridinv.rl.adaptive import AdaptiveHybrid, train_adaptive, zero_weights
 from hybridinv.rl.es import ESConfig
 from hybridinv.sim.scenario import Scenario
+
+if TYPE_CHECKING:
+    from hybridinv.rl.objective import TrainingObjective
 
 __all__ = ["MIN_TRAINING_PERIODS", "HistoryFamily", "HistoryTraining", "feature_range", "train_on_history"]
 
@@ -276,6 +284,30 @@ def _replay_costs(policy: Any, scenario: Scenario) -> tuple[NDArray[np.float64],
     return ledger.sku_costs.sum(axis=0), ledger.summary()
 
 
+def _verdict(
+    objective: TrainingObjective | None,
+    trained_costs: NDArray[np.float64],
+    base_costs: NDArray[np.float64],
+    agent: AdaptiveHybrid,
+    base: AdaptiveHybrid,
+    gate: Scenario,
+) -> dict[str, Any]:
+    """The gate's ``accepted`` and ``reason`` (and, with an objective, its ``objective`` report)."""
+    if objective is None:
+        accepted = bool(trained_costs.sum() < base_costs.sum())
+        return {
+            "accepted": accepted,
+            "reason": (
+                "the trained weights cost less than the base on the held-out periods"
+                if accepted
+                else "the trained weights did not beat the base on the held-out periods: the model is the base"
+            ),
+        }
+    from hybridinv.rl.objective import objective_verdict
+
+    return objective_verdict(objective, objective.measure(agent, gate, 0), objective.measure(base, gate, 0))
+
+
 def paired_sku_interval(
     values: NDArray[np.float64], reference: NDArray[np.float64], resamples: int = 2000, seed: int = 0
 ) -> tuple[float, float, float]:
@@ -326,6 +358,7 @@ def train_on_history(
     season: int | None = 12,
     progress: bool = False,
     name: str = "history",
+    objective: TrainingObjective | None = None,
 ) -> tuple[AdaptiveHybrid, dict[str, Any]]:
     """Train, validate and save a hybrid on the training window ``train`` (periods x SKUs, catalog order).
 
@@ -345,12 +378,21 @@ def train_on_history(
         Seasonal cycle of the forecaster (12 for months).
     progress : bool
     name : str
+    objective : TrainingObjective, optional
+        What ES minimizes and the gate judges: a reward spec's cost, KPI targets
+        (Lagrangian multipliers per generation) and a leash to an incumbent
+        (:mod:`hybridinv.rl.objective`). Episodes are scored relative to the base's cost on
+        the same episode, as without an objective, except for a spec with a profit term
+        (its cost can be negative, so a ratio means nothing): those are scored by the
+        absolute spec cost. None (or a trivial objective) is the plain average cost.
 
     Returns
     -------
     (AdaptiveHybrid, dict)
         The kept policy (the base when the gate rejects the trained weights) and the
-        ``validation`` report stored in its metadata.
+        ``validation`` report stored in its metadata; with an objective the report's
+        ``objective`` entry names the targets, the rule, which targets trained and base
+        meet on the held-out periods, their KPIs and the decision.
 
     Raises
     ------
@@ -378,9 +420,12 @@ def train_on_history(
         fitted=fitted_process(inner, catalog, season), fitted_share=settings.fitted_share,
     )
     weights, mask, base_options = settings.start()
+    objective = None if objective is None or objective.trivial else objective
+    relative = objective is None or objective.spec is None or objective.spec.profit is None
     agent, result = train_adaptive(
         family, None, settings.es_config(), weights=weights, workers=settings.workers, progress=progress,
-        scenario_name=name, base=base_options, relative=True, harm_weight=settings.harm_weight, mask=mask,
+        scenario_name=name, base=base_options, relative=relative, harm_weight=settings.harm_weight, mask=mask,
+        objective=objective,
     )
     gate = evaluation_scenario(y, periods - hold, catalog, limits, forecaster, lost_sales=lost_sales,
                                name=f"{name}_validation", season=season)
@@ -388,18 +433,14 @@ def train_on_history(
     trained_costs, trained_kpis = _replay_costs(agent, gate)
     base_costs, base_kpis = _replay_costs(base, gate)
     mean, low, high = paired_sku_interval(trained_costs, base_costs)
-    accepted = bool(trained_costs.sum() < base_costs.sum())
+    verdict = _verdict(objective, trained_costs, base_costs, agent, base, gate)
+    accepted = bool(verdict["accepted"])
     kept = agent if accepted else base
     episodes = [(family.episode(seed), seed) for seed in settings.eval_seeds[:3]] + [(gate, 0)]
     low_range, high_range = feature_range(kept, episodes)
     kept = kept.with_ranges(low_range, high_range)
     report = {
-        "accepted": accepted,
-        "reason": (
-            "the trained weights cost less than the base on the held-out periods"
-            if accepted
-            else "the trained weights did not beat the base on the held-out periods: the model is the base"
-        ),
+        **verdict,
         "held_out_periods": hold,
         "trained_cost_per_period": float(trained_kpis["avg_cost"]),
         "base_cost_per_period": float(base_kpis["avg_cost"]),

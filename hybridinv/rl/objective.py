@@ -26,6 +26,9 @@ The stable-baselines3 learners get the same objective per period through
 Validation picks the best evaluated parameters *feasible first*: any parameters that
 meet every target on the validation seeds beat any that do not; among feasible ones
 the lower cost wins, among infeasible ones the smaller total violation.
+:func:`objective_verdict` applies the same order to trained weights and their base
+replayed on held-out periods: the keep-or-discard gate of training on a planner's
+history (:func:`hybridinv.rl.history.train_on_history`; rule :data:`OBJECTIVE_GATE_RULE`).
 
 References
 ----------
@@ -50,10 +53,38 @@ if TYPE_CHECKING:
     from hybridinv.reward.spec import RewardSpec
     from hybridinv.sim.scenario import Scenario
 
-__all__ = ["FEASIBILITY_TOLERANCE", "ConstrainedReward", "TrainingObjective"]
+__all__ = [
+    "FEASIBILITY_TOLERANCE",
+    "OBJECTIVE_GATE_RULE",
+    "ConstrainedReward",
+    "TrainingObjective",
+    "deviation_scale",
+    "objective_verdict",
+]
 
 #: A target counts as met on the validation seeds when its violation is at most this.
 FEASIBILITY_TOLERANCE = 1e-9
+
+#: The keep-or-discard rule of :func:`objective_verdict` (stored in the validation report).
+OBJECTIVE_GATE_RULE = (
+    "trained weights and base are replayed on the held-out periods and ranked as the objective ranks evaluations, "
+    "feasible first (TrainingObjective.better): (a) the trained weights meet every target and the base does not: "
+    "trained; (b) the base meets every target and the trained weights do not: base; (c) both meet every target: "
+    "trained only if its objective (cost / base cost + deviation_weight * deviation) is strictly lower; (d) neither "
+    "meets every target: trained only if its total violation (sum of the shortfalls) is strictly smaller, or equal "
+    "with a strictly lower objective. Without targets, (c). Ties keep the base"
+)
+
+
+def deviation_scale(scenario: Scenario) -> NDArray[np.float64]:
+    """Each SKU's mean demand per period, the unit of the deviation from the incumbent.
+
+    The catalog's ``demand_mean`` where it is known, else the scenario's demand process mean
+    (a catalog read from a CSV, as in history training, has none); floored at 1e-9.
+    """
+    known = np.asarray(scenario.catalog.demand_mean, dtype=np.float64)
+    mean = np.where(np.isfinite(known), known, np.asarray(scenario.demand.mean, dtype=np.float64))
+    return np.maximum(np.nan_to_num(mean, nan=0.0), 1e-9)
 
 
 @dataclass
@@ -140,7 +171,7 @@ class TrainingObjective:
             if callable(reset):
                 reset(scenario)
         obs = sim.reset(seed=seed)
-        leash, scale = IncumbentPenalty(), np.maximum(scenario.catalog.demand_mean, 1e-9)
+        leash, scale = IncumbentPenalty(), deviation_scale(scenario)
         deviation, measured = 0.0, 0
         while not sim.done:
             orders = policy.act(obs)
@@ -230,6 +261,81 @@ class TrainingObjective:
         }
 
 
+def objective_verdict(
+    objective: TrainingObjective, trained: NDArray[np.float64], base: NDArray[np.float64]
+) -> dict[str, Any]:
+    """Keep-or-discard decision between trained weights and their base under ``objective``.
+
+    Parameters
+    ----------
+    objective : TrainingObjective
+        The objective the weights were trained for (not modified).
+    trained, base : arrays
+        :meth:`TrainingObjective.measure` of the trained policy and of its base on the same
+        held-out replay: ``[cost, kpi_1, ..., kpi_k, deviation]``.
+
+    Returns
+    -------
+    dict
+        ``accepted`` (keep the trained weights, by :data:`OBJECTIVE_GATE_RULE`), ``reason``,
+        and ``objective``: the rule, ``cost`` (``spec_cost`` or ``avg_cost``), the targets,
+        which of them each policy meets (``met``), each policy's entries
+        (:meth:`TrainingObjective.describe`: ``avg_cost`` is the spec's weighted cost when
+        there is a spec, the targeted KPIs, ``violation``, ``deviation`` and ``objective``,
+        whose cost part is relative to the base's cost) and the ``decision``.
+    """
+    from dataclasses import replace
+
+    trained = np.asarray(trained, dtype=np.float64).ravel()
+    base = np.asarray(base, dtype=np.float64).ravel()
+    judge = replace(objective, multipliers=objective.multipliers.copy(), scale=max(abs(float(base[0])), 1e-12))
+    entries = {"trained": judge.describe(trained), "base": judge.describe(base)}
+    met = {
+        name: {str(t): bool(g <= FEASIBILITY_TOLERANCE) for t, g in zip(judge.goals, judge.violations(v), strict=True)}
+        for name, v in (("trained", trained), ("base", base))
+    }
+    accepted = TrainingObjective.better(entries["trained"], entries["base"])
+    return {
+        "accepted": accepted,
+        "reason": _verdict_reason(accepted, met, entries),
+        "objective": {
+            "rule": OBJECTIVE_GATE_RULE,
+            "cost": "spec_cost" if objective.spec is not None else "avg_cost",
+            "targets": [str(t) for t in judge.goals],
+            "met": met,
+            "decision": "trained" if accepted else "base",
+            **entries,
+        },
+    }
+
+
+def _verdict_reason(accepted: bool, met: dict[str, dict[str, bool]], entries: dict[str, dict[str, float]]) -> str:
+    trained, base = entries["trained"], entries["base"]
+    missed = {name: [t for t, ok in flags.items() if not ok] for name, flags in met.items()}
+    score = {name: entry.get("objective", entry["avg_cost"]) for name, entry in entries.items()}
+    compare = f"objective {score['trained']:.4g} against the base's {score['base']:.4g}"
+    if not met["trained"]:
+        verdict = "a lower" if accepted else "no lower"
+        head = f"the trained weights have {verdict} objective than the base on the held-out periods ({compare})"
+    elif not missed["trained"] and missed["base"]:
+        head = (f"the trained weights meet every target on the held-out periods, the base misses "
+                f"{', '.join(missed['base'])}")
+    elif not missed["trained"]:
+        verdict = "and the trained weights have a lower" if accepted else "but the trained weights have no lower"
+        head = f"trained weights and base meet every target on the held-out periods, {verdict} objective ({compare})"
+    elif not missed["base"]:
+        head = f"the trained weights miss {', '.join(missed['trained'])} on the held-out periods, which the base meets"
+    elif trained["violation"] == base["violation"]:
+        verdict = "a lower" if accepted else "no lower"
+        head = (f"neither meets every target on the held-out periods and both miss by as much; the trained weights "
+                f"have {verdict} objective ({compare})")
+    else:
+        verdict = "miss by less" if accepted else "do not miss by less"
+        head = (f"neither meets every target on the held-out periods; the trained weights {verdict} than "
+                f"the base (total violation {trained['violation']:.4g} against {base['violation']:.4g})")
+    return head + (": the trained weights are kept" if accepted else ": the model is the base")
+
+
 class ConstrainedReward:
     """Environment reward hook: the objective per period, for stable-baselines3 learners.
 
@@ -273,7 +379,7 @@ class ConstrainedReward:
         if incumbent is None:
             self._incumbents = {id(scenario): make(self.objective.incumbent, scenario)}  # one scenario at a time
             incumbent = self._incumbents[id(scenario)]
-        scale = np.maximum(scenario.catalog.demand_mean, 1e-9)
+        scale = deviation_scale(scenario)
         self._deviation = float(np.mean(IncumbentPenalty().deviation(orders, incumbent.act(obs), scale)))
 
     def period_reward(self, ledger: Any, t: int) -> float:

@@ -24,3 +24,56 @@ def test_the_default_algo_trains_the_kind_of_the_shipped_default(tmp_path: Path)
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert read_metadata(tmp_path / "m")["policy"] == shipped
+
+
+def _history_files(tmp_path: Path) -> tuple[Path, Path]:
+    """A tiny monthly history (6 SKUs, 30 months, wide) and its catalog, written to tmp_path."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(7)
+    skus = [f"S{i}" for i in range(6)]
+    rate = np.array([30.0, 12.0, 8.0, 45.0, 1.5, 0.6])
+    demand = rng.poisson(rate[None, :] * (1.0 + 0.3 * np.sin(np.arange(30) / 12 * 2 * np.pi))[:, None])
+    months = [str(p) for p in pd.period_range("2021-01", periods=30, freq="M")]
+    history, catalog = tmp_path / "sales.csv", tmp_path / "catalog.csv"
+    pd.DataFrame({"sku": skus, **{m: demand[k] for k, m in enumerate(months)}}).to_csv(history, index=False)
+    cost = np.array([12.0, 30.0, 8.0, 5.0, 60.0, 25.0])
+    pd.DataFrame({"sku": skus, "unit_cost": cost, "holding_cost": cost / 48, "shortage_cost": cost * 1.6,
+                  "order_cost": 5.0, "lead_time": [1, 0, 2, 1, 1, 0]}).to_csv(catalog, index=False)
+    return history, catalog
+
+
+def test_train_on_history_for_a_reward_spec_target_and_incumbent(tmp_path: Path) -> None:
+    # the finding: --reward/--target/--incumbent with --history raised "not available with --history yet"
+    import json
+
+    from hybridinv.cli.train import command
+    from hybridinv.reward import RewardSpec
+    from hybridinv.rl.integrity import read_metadata
+
+    history, catalog = _history_files(tmp_path)
+    spec = tmp_path / "spec.toml"
+    spec.write_text(RewardSpec(shortage=2.0).to_toml())
+    out = tmp_path / "m"
+    args = ["train", "--history", str(history), "--catalog", str(catalog), "--validation", "6", "--population", "4",
+            "--generations", "2", "--seeds-per-generation", "1", "--time-limit", "0", "--workers", "1", "--quiet",
+            "--reward", str(spec), "--target", "fill_rate>=0.95", "--incumbent", "base_stock",
+            "--deviation-weight", "0.1", "--out", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    meta = read_metadata(out)
+    objective = meta["reward_spec"]
+    assert objective["kind"] == "es_objective" and objective["targets"] == ["fill_rate>=0.95"]
+    assert objective["incumbent"] == "base_stock" and objective["deviation_weight"] == 0.1
+    assert objective["spec"]["weights"]["shortage"] == 2.0
+    judged = meta["validation"]["objective"]
+    assert judged["cost"] == "spec_cost" and judged["targets"] == ["fill_rate>=0.95"]
+    lines = result.output.splitlines()
+    assert lines[1] == f"targets on the held-out periods (kept: {judged['decision']}):"
+    printed = "  fill_rate>=0.95: " + ", ".join(
+        f"{name} {judged[name]['fill_rate']:.4g} ({'met' if judged['met'][name]['fill_rate>=0.95'] else 'NOT met'})"
+        for name in ("trained", "base"))
+    assert lines[2] == printed
+    assert json.loads(result.output[result.output.index("{"):])["objective"]["decision"] == judged["decision"]
+    assert "--history" in next(p.help or "" for p in command.params if p.name == "targets")

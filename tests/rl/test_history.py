@@ -122,3 +122,196 @@ def test_too_short_a_window_is_refused() -> None:
     y, cat = _data()
     with pytest.raises(PlanningError, match="at least 12 periods"):
         train_on_history(y[:8], cat, None, None, TINY)
+
+
+# ---------------------------------------------------------------- training for an objective
+def _candidate(monkeypatch: pytest.MonkeyPatch, weights: np.ndarray) -> dict:
+    """Make ES return ``weights``; the returned dict records what train_adaptive was called with."""
+    import hybridinv.rl.history as history
+
+    seen: dict = {}
+
+    def fixed(family, out, config, **options):  # type: ignore[no-untyped-def]
+        seen.update(options)
+        agent = AdaptiveHybrid(weights.copy())
+        agent.metadata = {"training": {}, "action_spec": None}
+
+        class Result:
+            best = {"avg_cost": 1.0}
+            generations = 0
+
+        return agent, Result()
+
+    monkeypatch.setattr(history, "train_adaptive", fixed)
+    return seen
+
+
+def _held_out(policy: AdaptiveHybrid, y: np.ndarray, cat: Catalog, hold: int) -> dict[str, float]:
+    """The policy's KPIs on the held-out end of the window ``y``, replayed independently of the gate."""
+    from hybridinv.backtest.setup import evaluation_scenario
+    from hybridinv.sim.runner import run_episode
+
+    cut = y.shape[0] - hold
+    scenario = evaluation_scenario(y, cut, cat, LOOSE, Forecaster(season=12).fit(y[:cut]), lost_sales=True, season=12)
+    ledger, _ = run_episode(policy, scenario, 0)
+    return ledger.summary()
+
+
+LOOSE = Constraints(capacity=1e9, budget=1e9)
+
+
+def _understocking() -> np.ndarray:
+    from hybridinv.rl.adaptive import zero_weights
+
+    weights = zero_weights()
+    weights[0, 0] = -0.3  # 26% below the forecast, everywhere: cheaper here, but a lower fill rate
+    return weights
+
+
+def _overstocking() -> np.ndarray:
+    from hybridinv.rl.adaptive import zero_weights
+
+    weights = zero_weights()
+    weights[0, 0] = 0.3  # 35% above the forecast: dearer, a higher fill rate
+    return weights
+
+
+@pytest.mark.parametrize(
+    ("weights", "target", "construction", "kept"),
+    [  # construction: (trained meets the target, base meets it, trained cheaper) on the held-out periods
+        (_understocking, "fill_rate>=0.95", (False, True, True), "base"),
+        (_understocking, "fill_rate>=0.9", (True, True, True), "trained"),
+        (_overstocking, "fill_rate>=0.995", (True, False, False), "trained"),
+        (_overstocking, "fill_rate>=0.95", (True, True, False), "base"),
+    ],
+    ids=["cheaper-but-misses", "meets-and-cheaper", "only-trained-meets", "both-meet-trained-dearer"],
+)
+def test_the_gate_judges_by_the_targets_first_then_by_cost(
+    monkeypatch: pytest.MonkeyPatch, weights, target: str, construction: tuple[bool, bool, bool], kept: str  # type: ignore[no-untyped-def]
+) -> None:
+    from hybridinv.reward.targets import KPITarget
+    from hybridinv.rl.adaptive import zero_weights
+    from hybridinv.rl.objective import TrainingObjective
+
+    y, cat = _data()
+    candidate = weights()
+    trained = _held_out(AdaptiveHybrid(candidate), y[:30], cat, 6)
+    base = _held_out(AdaptiveHybrid(zero_weights()), y[:30], cat, 6)
+    goal = KPITarget.parse(target)
+    expected_met = {"trained": goal.satisfied(trained["fill_rate"]), "base": goal.satisfied(base["fill_rate"])}
+    assert (expected_met["trained"], expected_met["base"], trained["avg_cost"] < base["avg_cost"]) == construction
+
+    _candidate(monkeypatch, candidate)
+    agent, report = train_on_history(y[:30], cat, None, LOOSE, TINY, objective=TrainingObjective(targets=[target]))
+    judged = report["objective"]
+    assert judged["decision"] == kept and report["accepted"] is (kept == "trained")
+    assert judged["targets"] == [target] and judged["met"] == {k: {target: v} for k, v in expected_met.items()}
+    assert judged["trained"]["fill_rate"] == pytest.approx(trained["fill_rate"])
+    assert judged["base"]["fill_rate"] == pytest.approx(base["fill_rate"])
+    assert judged["trained"]["avg_cost"] == pytest.approx(trained["avg_cost"])
+    np.testing.assert_array_equal(agent.weights, candidate if kept == "trained" else np.zeros_like(candidate))
+    assert target in report["reason"] or "lower objective" in report["reason"]
+
+
+def test_without_an_objective_the_cheaper_candidate_that_misses_the_target_is_kept(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The contrast of the first case above: the cost-only gate of today keeps the understocking weights."""
+    y, cat = _data()
+    seen = _candidate(monkeypatch, _understocking())
+    agent, report = train_on_history(y[:30], cat, None, LOOSE, TINY)
+    assert report["accepted"] is True and "objective" not in report
+    np.testing.assert_array_equal(agent.weights, _understocking())
+    assert seen["objective"] is None and seen["relative"] is True
+
+
+def test_a_fill_rate_target_is_trained_for_and_the_metadata_records_objective_and_gate(tmp_path: Path) -> None:
+    from hybridinv.rl.objective import TrainingObjective
+
+    y, cat = _data()
+    objective = TrainingObjective(targets=["fill_rate>=0.95"])
+    agent, report = train_on_history(y[:30], cat, tmp_path / "m", LOOSE, TINY, objective=objective)
+    meta = Hybrid.load(tmp_path / "m").metadata
+    assert meta["validation"] == report
+    assert meta["reward_spec"]["kind"] == "es_objective" and meta["reward_spec"]["targets"] == ["fill_rate>=0.95"]
+    assert meta["reward_spec"]["multipliers"] == objective.multipliers.tolist() and len(objective.multipliers) == 1
+    history = meta["evaluation"]["history"]  # ES measured the episodes by the objective
+    assert all("fill_rate" in h and "lambda[fill_rate>=0.95]" in h for h in history)
+    judged = report["objective"]
+    assert judged["targets"] == ["fill_rate>=0.95"] and judged["cost"] == "avg_cost"
+    assert judged["trained"]["fill_rate"] == pytest.approx(report["trained_fill_rate"])  # two separate replays
+    assert judged["base"]["fill_rate"] == pytest.approx(report["base_fill_rate"])
+    assert judged["base"]["avg_cost"] == pytest.approx(report["base_cost_per_period"])
+    for name in ("trained", "base"):
+        assert judged["met"][name]["fill_rate>=0.95"] is (judged[name]["fill_rate"] >= 0.95)
+    assert judged["decision"] == ("trained" if report["accepted"] else "base")
+    if not report["accepted"]:
+        assert (agent.weights == 0).all()
+
+
+def test_without_an_objective_training_and_gate_are_those_of_cost_only(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import hybridinv.rl.history as history
+    from hybridinv.rl.es import ES_REWARD_SPEC
+    from hybridinv.rl.objective import TrainingObjective
+
+    real = history.train_adaptive
+    calls: list[tuple[dict, np.ndarray]] = []
+
+    def spy(*args, **options):  # type: ignore[no-untyped-def]
+        agent, result = real(*args, **options)
+        calls.append((options, agent.weights.copy()))
+        return agent, result
+
+    monkeypatch.setattr(history, "train_adaptive", spy)
+    y, cat = _data()
+    settings = replace(TINY, warm_start=None, generations=3)
+    runs = [train_on_history(y[:30], cat, None, LOOSE, settings, objective=objective)
+            for objective in (None, TrainingObjective())]  # a trivial objective is no objective
+    (first, report), (second, again) = runs
+    np.testing.assert_array_equal(first.weights, second.weights)
+    assert [options["objective"] for options, _ in calls] == [None, None]
+    assert all(options["relative"] is True for options, _ in calls)
+    assert first.metadata["reward_spec"] == ES_REWARD_SPEC and "objective" not in report
+
+    def timeless(entry: dict) -> dict:
+        return {k: (timeless(v) if isinstance(v, dict) else v) for k, v in entry.items() if k != "seconds"}
+
+    assert timeless(report) == timeless(again)
+    assert report["accepted"] == (report["trained_cost_per_period"] < report["base_cost_per_period"])
+    np.testing.assert_array_equal(first.weights, calls[0][1] if report["accepted"] else np.zeros_like(first.weights))
+
+
+def test_a_profit_spec_is_scored_by_its_absolute_cost(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # the finding: relative scoring divided by a negative base cost floored at 1e-12 (evaluations of -1.7e15)
+    import hybridinv.rl.history as history
+    from hybridinv.reward.spec import ProfitTerm, RewardSpec
+    from hybridinv.rl.objective import TrainingObjective
+
+    real = history.train_adaptive
+    seen: dict = {}
+
+    def spy(*args, **options):  # type: ignore[no-untyped-def]
+        seen.update(options)
+        return real(*args, **options)
+
+    monkeypatch.setattr(history, "train_adaptive", spy)
+    y, cat = _data()
+    objective = TrainingObjective(spec=RewardSpec(profit=ProfitTerm()), targets=["fill_rate>=0.9"])
+    agent, report = train_on_history(y[:30], cat, None, LOOSE, TINY, objective=objective)
+    assert seen["relative"] is False
+    costs = [h["avg_cost"] for h in agent.metadata["evaluation"]["history"]]
+    replay = report["objective"]["base"]["avg_cost"]  # the profit-making base: a negative spec cost per period
+    assert replay < 0 and all(np.isfinite(costs)) and max(abs(c) for c in costs) < 10 * abs(replay)
+    assert report["objective"]["cost"] == "spec_cost"
+
+
+def test_an_incumbent_leash_is_measured_on_a_catalog_without_demand_means() -> None:
+    from hybridinv.rl.objective import TrainingObjective
+
+    y, cat = _data()
+    assert np.isnan(cat.demand_mean).all()  # a catalog read from a CSV
+    objective = TrainingObjective(incumbent="base_stock", deviation_weight=0.1)
+    agent, report = train_on_history(y[:30], cat, None, LOOSE, TINY, objective=objective)
+    judged = report["objective"]
+    assert judged["trained"]["deviation"] > 0 and judged["base"]["deviation"] > 0
+    assert all(np.isfinite(h["deviation"]) for h in agent.metadata["evaluation"]["history"])
+    base = judged["base"]
+    assert base["objective"] == pytest.approx(1.0 + 0.1 * base["deviation"])  # the base's cost is the unit

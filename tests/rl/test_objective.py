@@ -14,7 +14,7 @@ from hybridinv import PlanningError, scenarios
 from hybridinv.reward import RewardSpec
 from hybridinv.rl.adaptive import AdaptiveHybrid, train_adaptive, zero_weights
 from hybridinv.rl.es import ESConfig
-from hybridinv.rl.objective import ConstrainedReward, TrainingObjective
+from hybridinv.rl.objective import ConstrainedReward, TrainingObjective, objective_verdict
 from hybridinv.sim.runner import run_episode
 
 
@@ -62,6 +62,20 @@ def test_deviation_from_the_incumbent_is_zero_for_the_incumbent_itself() -> None
     same = objective.measure(make("base_stock", scenario), scenario, seed=1, periods=25)
     other = objective.measure(AdaptiveHybrid(zero_weights()), scenario, seed=1, periods=25)
     assert same[-1] == 0.0 and other[-1] > 0.0
+
+
+def test_deviation_is_in_units_of_the_demand_process_mean_when_the_catalog_has_none() -> None:
+    # the finding: a catalog read from a CSV (history training) has demand_mean NaN, and the deviation was NaN
+
+    scenario = scenarios.get("multi_10")
+    blank = scenario.replace(catalog=scenario.catalog.with_values(demand_mean=np.full(scenario.n_skus, np.nan)))
+    assert np.allclose(scenario.catalog.demand_mean, scenario.demand.mean)  # so both scales must agree
+    objective = TrainingObjective(incumbent="base_stock", deviation_weight=1.0)
+    policy = AdaptiveHybrid(zero_weights())
+    known = objective.measure(policy, scenario, seed=1, periods=25)
+    missing = objective.measure(policy, blank, seed=1, periods=25)
+    assert np.isfinite(missing[-1]) and missing[-1] > 0.0
+    assert missing[-1] == pytest.approx(known[-1])
 
 
 def test_bad_objectives_are_refused() -> None:
@@ -141,3 +155,61 @@ def test_ppo_with_a_target_steps_the_multiplier_per_rollout(tmp_path: Path) -> N
     meta = json.loads((tmp_path / "ppo" / "metadata.json").read_text())
     assert meta["reward_spec"]["kind"] == "constrained_period_reward"
     assert meta["reward_spec"]["multipliers"] == pytest.approx(list(objective.multipliers))
+
+
+# ---------------------------------------------------------------- the training gate under an objective
+def _verdict(trained: list[float], base: list[float], **objective: object) -> dict:
+    return objective_verdict(TrainingObjective(**objective), np.array(trained), np.array(base))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("trained", "base", "decision", "says"),
+    [
+        # [cost, fill_rate, deviation]; target fill_rate >= 0.95
+        ([90.0, 0.93, 0.0], [100.0, 0.96, 0.0], "base", "miss fill_rate>=0.95 on the held-out periods, which the base"),
+        ([90.0, 0.96, 0.0], [100.0, 0.97, 0.0], "trained", "and the trained weights have a lower objective"),
+        ([110.0, 0.99, 0.0], [100.0, 0.96, 0.0], "base", "but the trained weights have no lower objective"),
+        ([120.0, 0.95, 0.0], [100.0, 0.90, 0.0], "trained", "the base misses fill_rate>=0.95"),
+        ([130.0, 0.93, 0.0], [100.0, 0.90, 0.0], "trained", "miss by less than the base"),
+        ([90.0, 0.90, 0.0], [100.0, 0.93, 0.0], "base", "do not miss by less than the base"),
+        ([90.0, 0.90, 0.0], [100.0, 0.90, 0.0], "trained", "both miss by as much"),
+        ([100.0, 0.96, 0.0], [100.0, 0.96, 0.0], "base", "have no lower objective"),  # a tie keeps the base
+    ],
+)
+def test_the_training_gate_ranks_targets_first_then_cost(trained: list[float], base: list[float], decision: str,
+                                                         says: str) -> None:
+    verdict = _verdict(trained, base, targets=["fill_rate>=0.95"])
+    judged = verdict["objective"]
+    assert judged["decision"] == decision and verdict["accepted"] is (decision == "trained")
+    assert says in verdict["reason"] and verdict["reason"].endswith(
+        "the trained weights are kept" if decision == "trained" else "the model is the base")
+    assert judged["targets"] == ["fill_rate>=0.95"]
+    assert judged["met"] == {"trained": {"fill_rate>=0.95": trained[1] >= 0.95},
+                             "base": {"fill_rate>=0.95": base[1] >= 0.95}}
+    assert judged["trained"]["fill_rate"] == trained[1] and judged["base"]["fill_rate"] == base[1]
+    assert judged["trained"]["violation"] == pytest.approx(max(0.95 - trained[1], 0.0))
+    assert judged["trained"]["objective"] == pytest.approx(trained[0] / base[0])  # cost relative to the base's
+
+
+def test_the_training_gate_prices_the_deviation_from_the_incumbent_and_leaves_the_objective_alone() -> None:
+    objective = TrainingObjective(incumbent="base_stock", deviation_weight=0.2, scale=7.0)
+    # trained: 95/100 + 0.2 * 0.5 = 1.05; base: 1 + 0.2 * 0.1 = 1.02 -> the cheaper trained weights lose
+    verdict = objective_verdict(objective, np.array([95.0, 0.5]), np.array([100.0, 0.1]))
+    assert verdict["accepted"] is False and verdict["objective"]["targets"] == []
+    assert verdict["objective"]["trained"]["objective"] == pytest.approx(1.05)
+    assert verdict["objective"]["base"]["objective"] == pytest.approx(1.02)
+    assert "the trained weights have no lower objective than the base" in verdict["reason"]
+    assert objective.scale == 7.0  # the trained objective's scale is not overwritten
+    cheaper = objective_verdict(objective, np.array([90.0, 0.2]), np.array([100.0, 0.1]))  # 0.94 < 1.02
+    assert cheaper["accepted"] is True
+
+
+def test_the_training_gate_compares_a_profit_spec_cost_below_zero_the_right_way_round() -> None:
+    from hybridinv.reward.spec import ProfitTerm, RewardSpec
+
+    spec = RewardSpec(profit=ProfitTerm())
+    verdict = _verdict([-120.0, 0.97, 0.0], [-100.0, 0.96, 0.0], spec=spec, targets=["fill_rate>=0.95"])
+    assert verdict["accepted"] is True and verdict["objective"]["cost"] == "spec_cost"  # more profit: kept
+    assert verdict["objective"]["trained"]["objective"] == pytest.approx(-1.2)
+    assert _verdict([-80.0, 0.97, 0.0], [-100.0, 0.96, 0.0], spec=spec, targets=["fill_rate>=0.95"])[
+        "accepted"] is False
