@@ -15,9 +15,11 @@ Pochet, Y. and Wolsey, L. A. (2006). *Production Planning by Mixed Integer Progr
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.errors import PlanningError
 from hybridinv.core.projection import capacity_rows
@@ -26,14 +28,41 @@ from hybridinv.policies.lot_sizing import LotSizingProblem, LotSizingSolution, s
 from hybridinv.policies.newsvendor import critical_fractile, normal_quantile
 
 if TYPE_CHECKING:
+    from hybridinv.repair.result import RepairResult
     from hybridinv.sim.observation import Observation
 
 # the lot-sizing model is public under this module too (it was defined here before)
-__all__ = ["FALLBACK_GAP", "MPC", "LotSizingProblem", "LotSizingSolution", "solve_lot_sizing"]
+__all__ = ["FALLBACK_GAP", "MPC", "LotSizingProblem", "LotSizingSolution", "plan_objective", "solve_lot_sizing"]
 
 #: Relative gap of the MILP incumbent above which (or without an incumbent) MPC orders the LP
 #: relaxation's period-0 quantities made whole and feasible by the repair layer instead.
 FALLBACK_GAP = 0.05
+
+
+def plan_objective(problem: LotSizingProblem, first_orders: ArrayLike, time_limit: float | None = None) -> float:
+    """The model's objective with the period-0 orders fixed at ``first_orders`` (the rest re-optimized).
+
+    The fixed orders become open orders arriving at their lead time and period 0 may order
+    nothing more; their purchase and fixed order costs are added. With MPC's
+    ``integer_periods=1`` the rest is a linear program, so this is the exact optimum of the
+    MILP restricted to those period-0 orders. ``inf`` when the LP does not solve in time.
+    """
+    orders = np.maximum(np.asarray(first_orders, dtype=np.float64), 0.0)
+    n, periods = problem.shape
+    lead = problem.lead_time[:, 0]
+    scheduled = problem.scheduled.copy()
+    reaches = np.flatnonzero(lead < periods)
+    scheduled[reaches, lead[reaches]] += orders[reaches]
+    upper = problem.order_upper
+    upper = (upper if upper.ndim == 2 else np.repeat(upper[:, None], periods, axis=1)).copy()
+    upper[:, 0] = 0.0
+    rest = solve_lot_sizing(replace(problem, scheduled=scheduled, order_upper=upper), relax=True,
+                            time_limit=time_limit)
+    if rest.status != "Optimal":
+        return math.inf
+    weight = 1.0 if problem.period_weight is None else float(problem.period_weight[0])
+    first = problem.purchase_weight * float(problem.unit_cost @ orders) + float(problem.order_cost @ (orders > 0))
+    return float(rest.objective) + weight * first
 
 
 def _relative_gap(objective: float, bound: float) -> float:
@@ -86,9 +115,12 @@ class MPC(TargetPolicy):
         Seconds per solve; the best incumbent is used at the limit if its gap is at
         most :data:`FALLBACK_GAP` (5%). Otherwise (no incumbent, or a poor one: on
         the 767-SKU hospital backtest HiGHS stops at 0.5 s with gaps of 30-75% and
-        near-empty orders) MPC relaxes and rounds: the LP relaxation's period-0
-        quantities go to the repair layer as desired orders, which makes them
-        whole and feasible (``decision.extra["mpc"]["fallback"] == "lp_repaired"``).
+        near-empty orders) MPC also tries relax-and-round: the LP relaxation's
+        period-0 quantities go to the repair layer as desired orders, which makes
+        them whole and feasible, and these orders replace the incumbent's when the
+        model's own objective with them (:func:`plan_objective`, the rest of the
+        horizon re-optimized) is lower (``decision.extra["mpc"]["fallback"]``:
+        ``"lp_repaired"`` or ``"incumbent_kept"``).
     mip_rel_gap : float
         Relative MIP gap.
     integer_periods : int
@@ -188,26 +220,38 @@ class MPC(TargetPolicy):
         problem = self.problem(obs)
         solution = solve_lot_sizing(problem, time_limit=self.time_limit, mip_rel_gap=self.mip_rel_gap)
         gap = _relative_gap(solution.objective, solution.bound)
-        fallback = not gap <= FALLBACK_GAP  # no incumbent (gap nan/inf) or a poor one at the time limit
-        if fallback:
-            # relax and round: the LP plan's period-0 quantities, made whole and feasible by the repair layer
-            relaxed = solve_lot_sizing(problem, relax=True)
-            orders = np.maximum(relaxed.orders[:, 0], 0.0)
-        else:
-            orders = solution.orders[:, 0]
+        orders = solution.orders[:, 0]
+        objective = solution.objective
+        candidate = None
+        if not gap <= FALLBACK_GAP:  # no incumbent (gap inf) or a poor one at the time limit
+            if not math.isfinite(objective):
+                orders = np.zeros(obs.n_skus)
+                objective = plan_objective(problem, orders, self.time_limit)
+            candidate = self._relax_and_round(obs, problem)
+        fallback = None
+        if candidate is not None:
+            fallback = "lp_repaired" if candidate[2] < objective else "incumbent_kept"
         # under their own key: plan() merges decision.extra into its diagnostics, whose objective,
         # bound, gap and seconds belong to the repair certificate and the whole call
         extra = {"mpc": {"status": solution.status, "objective": solution.objective, "bound": solution.bound,
-                         "gap": gap, "fallback": "lp_repaired" if fallback else None,
+                         "gap": gap, "fallback": fallback,
+                         "fallback_objective": None if candidate is None else candidate[2],
                          "seconds": solution.seconds, "plan": solution.orders, **solution.diagnostics}}
-        if not fallback and not needs_repair(obs):
+        if candidate is not None and fallback == "lp_repaired":
+            desired, repaired, _ = candidate
+            return Decision(repaired.orders, desired, repair=repaired, extra=extra)
+        if not needs_repair(obs):
             return Decision(orders, orders.copy(), extra=extra)
         # the MILP's orders are feasible by construction up to solver tolerances; the repair layer checks
         # them exactly (feasible orders come back unchanged) and reports rows no order can meet
-        # (stock already above capacity), as for every repaired policy; it also rounds the LP fallback
+        # (stock already above capacity), as for every repaired policy
+        result = self._repair(obs, orders)
+        return Decision(result.orders, orders.copy(), repair=result, extra=extra)
+
+    def _repair(self, obs: Observation, orders: NDArray[np.float64]) -> RepairResult:
         from hybridinv.repair import repair_orders
 
-        result = repair_orders(
+        return repair_orders(
             orders,
             obs.catalog,
             obs.state(),
@@ -216,7 +260,17 @@ class MPC(TargetPolicy):
             expected_demand=obs.forecast(int(obs.catalog.lead_time.max()) + 1),
             warn=not obs.simulated,
         )
-        return Decision(result.orders, orders.copy(), repair=result, extra=extra)
+
+    def _relax_and_round(
+        self, obs: Observation, problem: LotSizingProblem
+    ) -> tuple[NDArray[np.float64], RepairResult, float] | None:
+        """The LP relaxation's period-0 quantities, made whole and feasible by the repair, and their objective."""
+        relaxed = solve_lot_sizing(problem, relax=True, time_limit=self.time_limit)
+        if relaxed.status != "Optimal":
+            return None
+        desired = np.maximum(relaxed.orders[:, 0], 0.0)
+        repaired = self._repair(obs, desired)
+        return desired, repaired, plan_objective(problem, repaired.orders, self.time_limit)
 
     def __repr__(self) -> str:
         return f"MPC(horizon={self.horizon!r}, safety_factor={self.safety_factor!r})"

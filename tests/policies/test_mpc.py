@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hybridinv import ConstraintViolationWarning, plan, scenarios
 from hybridinv.core import Constraints
 from hybridinv.policies.lot_sizing import solve_lot_sizing
-from hybridinv.policies.mpc import MPC
+from hybridinv.policies.mpc import MPC, plan_objective
 from hybridinv.sim.runner import simulate
 
 from ._helpers import observation
@@ -89,11 +89,13 @@ def test_a_poor_incumbent_at_the_time_limit_falls_back_to_the_repaired_lp_plan(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     obs = _lots_obs()
-    relaxed = solve_lot_sizing(MPC(safety_factor=0.0, horizon=4).problem(obs), relax=True).orders[:, 0]
+    problem = MPC(safety_factor=0.0, horizon=4).problem(obs)
+    relaxed = solve_lot_sizing(problem, relax=True).orders[:, 0]
     assert (relaxed % obs.catalog.lot_size != 0).any()  # fractional: the repair has rounding to do
-    _poor_incumbent(monkeypatch, objective=100.0, bound=10.0)  # gap 90%
+    _poor_incumbent(monkeypatch, objective=1e9, bound=10.0)  # gap ~100%, far worse than any plan
     decision = MPC(safety_factor=0.0, horizon=4).decide(obs)
-    assert decision.extra["mpc"]["fallback"] == "lp_repaired" and decision.extra["mpc"]["gap"] == pytest.approx(0.9)
+    details = decision.extra["mpc"]
+    assert details["fallback"] == "lp_repaired" and details["gap"] > 0.99
     np.testing.assert_allclose(decision.desired, relaxed)
     orders = decision.orders
     assert orders.sum() > 0  # not the empty incumbent
@@ -101,6 +103,30 @@ def test_a_poor_incumbent_at_the_time_limit_falls_back_to_the_repaired_lp_plan(
     assert np.all(orders % cat.lot_size == 0) and np.all((orders == 0) | (orders >= cat.moq))
     assert orders @ cat.unit_cost <= 60.0 + 1e-9
     assert decision.repair is not None and decision.repair.diagnostics.feasible
+    assert details["fallback_objective"] == pytest.approx(plan_objective(problem, orders))
+
+
+def test_the_relaxed_and_rounded_plan_must_beat_the_incumbent_by_the_models_own_objective(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _poor_incumbent(monkeypatch, objective=-1.0, bound=-100.0)  # a large gap, but no plan costs less
+    decision = MPC(safety_factor=0.0, horizon=4).decide(_lots_obs())
+    assert decision.extra["mpc"]["fallback"] == "incumbent_kept"
+    np.testing.assert_array_equal(decision.orders, 0.0)
+
+
+def test_plan_objective_of_the_optimal_first_orders_is_the_milps_optimum() -> None:
+    """Fixing period 0 at the MILP's own optimal orders and re-optimizing the rest gives its objective."""
+    obs = observation([1.0, 0.0, 4.0], [6.0, 2.5, 9.0], std=1.0, lead_time=[1, 0, 2],
+                      lot_size=np.array([4.0, 1.0, 5.0]), moq=np.array([0.0, 3.0, 10.0]),
+                      order_cost=np.array([5.0, 0.0, 12.0]), constraints=Constraints(budget=80.0),
+                      unit_cost=np.array([2.0, 3.0, 2.0]))
+    problem = MPC(horizon=5).problem(obs)
+    milp = solve_lot_sizing(problem, mip_rel_gap=1e-9)
+    assert milp.status == "Optimal"
+    assert plan_objective(problem, milp.orders[:, 0]) == pytest.approx(milp.objective, rel=1e-7, abs=1e-6)
+    nothing = plan_objective(problem, np.zeros(3))
+    assert nothing >= milp.objective - 1e-6
 
 
 def test_a_good_incumbent_at_the_time_limit_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
