@@ -286,8 +286,8 @@ class AdaptiveHybrid(Hybrid):
     def range_metadata(self) -> dict[str, Any] | None:
         """The trust region and regime trust (stored in the model file's ``feature_range``)."""
         meta = self._linear.range_metadata()
-        if meta is not None and self.regime_trust:
-            meta["regime_trust"] = self.regime_trust
+        if self.regime_trust:
+            meta = {**(meta or {}), "regime_trust": self.regime_trust}
         return meta
 
     def with_ranges(self, low: ArrayLike | None, high: ArrayLike | None) -> AdaptiveHybrid:

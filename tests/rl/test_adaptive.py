@@ -231,6 +231,9 @@ def test_model_file_round_trip_and_checks(tmp_path: Path) -> None:
     np.testing.assert_array_equal(loaded.weights, weights)
     np.testing.assert_array_equal(loaded.feature_low, low)
     assert loaded.regime_trust == {"backorders": 0.5}
+    unranged = Hybrid.load(_save(AdaptiveHybrid(weights, regime_trust={"backorders": 0.0}), tmp_path / "unranged"))
+    assert isinstance(unranged, AdaptiveHybrid)
+    assert unranged.regime_trust == {"backorders": 0.0} and unranged.feature_low is None
     assert loaded.base.space_price == 3.0 and loaded.base.safety_factor == 0.8
     obs = _planning_observation(demand=7.0, forecast=5.0)
     np.testing.assert_array_equal(loaded.act(obs), agent.act(obs))
