@@ -10,12 +10,34 @@ traceback. CSV outputs go through :func:`hybridinv.core.outputs.write_csv`.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["emit_plan", "read_csv", "rounded_table", "user_error"]
+__all__ = ["emit_plan", "plan_file_options", "read_csv", "rounded_table", "user_error"]
+
+_Command = TypeVar("_Command", bound=Callable[..., Any])
+
+#: The options of a planning command's files, in help order (their values feed :func:`emit_plan`).
+_PLAN_FILE_OPTIONS = (
+    click.option("--extra-columns", type=click.Choice(["error", "ignore"]), default="error", show_default=True,
+                 help="Columns the input files do not know: an error naming the closest known column, or ignored."),
+    click.option("--output", "--out", "out_path", type=click.Path(dir_okay=False, allow_dash=True),
+                 help="Write the plan as CSV (every column, full precision) to this file, or '-' for stdout; "
+                      "default: print a rounded table."),
+    click.option("--diagnostics", "diag_path", type=click.Path(dir_okay=False), help="Write diagnostics JSON here."),
+)
+
+
+def plan_file_options(command: _Command) -> _Command:
+    """Add ``--extra-columns``, ``--output/--out`` and ``--diagnostics`` (``plan``, ``plan-network``)."""
+    for option in reversed(_PLAN_FILE_OPTIONS):
+        command = option(command)
+    return command
 
 #: Modules and names of the exception classes that mean "bad input", checked without importing the modules.
 _INPUT_ERRORS: tuple[tuple[str, str], ...] = (

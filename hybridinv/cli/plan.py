@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from hybridinv.cli._io import emit_plan, read_csv, rounded_table
+from hybridinv.cli._io import emit_plan, plan_file_options, read_csv, rounded_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -86,17 +86,7 @@ TABLE_COLUMNS: dict[str, str | None] = {
 @click.option("--validate", type=int, default=0, show_default=True,
               help="Hybrid: replay the last N periods of --demand-history and fall back to the base if it lost.")
 @click.option("--backorders", is_flag=True, help="Unmet demand is backordered (default: lost sales).")
-@click.option(
-    "--extra-columns",
-    type=click.Choice(["error", "ignore"]),
-    default="error",
-    show_default=True,
-    help="Columns the input files do not know: an error naming the closest known column, or ignored.",
-)
-@click.option("--output", "--out", "out_path", type=click.Path(dir_okay=False, allow_dash=True),
-              help="Write the plan as CSV (every column, full precision) to this file, or '-' for stdout; "
-                   "default: print a rounded table.")
-@click.option("--diagnostics", "diag_path", type=click.Path(dir_okay=False), help="Write diagnostics JSON here.")
+@plan_file_options
 def command(
     catalog_path: str,
     state_path: str,

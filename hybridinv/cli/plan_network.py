@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from hybridinv.cli._io import emit_plan, read_csv, rounded_table
+from hybridinv.cli._io import emit_plan, plan_file_options, read_csv, rounded_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -51,12 +51,7 @@ _EXISTING = click.Path(exists=True, dir_okay=False)
               help="Service level of the locations above the stores (default: each SKU's critical fractile).")
 @click.option("--backend", type=click.Choice(["auto", "fast", "highs", "pulp"]), default="auto", show_default=True,
               help="Network repair backend.")
-@click.option("--extra-columns", type=click.Choice(["error", "ignore"]), default="error", show_default=True,
-              help="Columns the input files do not know: an error naming the closest known column, or ignored.")
-@click.option("--output", "--out", "out_path", type=click.Path(dir_okay=False, allow_dash=True),
-              help="Write the plan as CSV (every column, full precision) to this file, or '-' for stdout; "
-                   "default: print a rounded table.")
-@click.option("--diagnostics", "diag_path", type=click.Path(dir_okay=False), help="Write diagnostics JSON here.")
+@plan_file_options
 def command(
     locations_path: str,
     state_path: str,
