@@ -116,13 +116,7 @@ class SharedSkuPolicy(ActorCriticPolicy):
         self.n_global_features = n_global_features
         self.n_actions = n_actions
         self.hidden = hidden
-        total = int(np.prod(action_space.shape))
-        if total % n_actions:
-            raise ValueError(f"action size {total} is not a multiple of {n_actions} per SKU")
-        self.n_skus = total // n_actions
-        expected = self.n_skus * n_sku_features + n_global_features
-        if int(np.prod(observation_space.shape or (0,))) != expected:
-            raise ValueError(f"observation size {observation_space.shape} does not match {expected}")
+        self.n_skus = _shared_sizes(observation_space, action_space, n_sku_features, n_global_features, n_actions)
         super().__init__(observation_space, action_space, lr_schedule, **kwargs)
 
     def _build_mlp_extractor(self) -> None:
