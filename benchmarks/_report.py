@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import platform
 import re
+import statistics
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-__all__ = ["OUT", "RESULTS", "cpu_model", "machine", "update_results"]
+__all__ = ["OUT", "RESULTS", "cpu_model", "machine", "median_time", "update_results", "write_markdown"]
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "RESULTS.md"
@@ -50,3 +54,21 @@ def update_results(section: str, markdown: str) -> None:
     RESULTS.write_text(text)
     OUT.mkdir(exist_ok=True)
     (OUT / f"{section}.md").write_text(markdown)
+
+
+def median_time(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
+    """Median wall time (s) of ``repeats`` calls of ``fn``, and the last call's result."""
+    times, result = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def write_markdown(path: Path, text: str) -> str:
+    """Write a benchmark's markdown to ``path`` (its folder created), print it and return it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    print(text)
+    return text

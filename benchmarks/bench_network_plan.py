@@ -17,7 +17,6 @@ import os
 import platform
 import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
+from benchmarks._report import median_time, write_markdown  # noqa: E402
 from hybridinv import plan_network  # noqa: E402
 from hybridinv.network.repair_instances import network_instance  # noqa: E402
 
@@ -79,15 +79,11 @@ def main(argv: list[str] | None = None) -> str:
     for seed in seeds:
         f = frames(args.stores, args.skus, seed)
         for backend in totals:
-            times, out = [], None
-            for _ in range(args.repeats):
-                start = time.perf_counter()
-                out = plan_network(f["locations"], f["state"], f["catalog"], budget=f["budget"],  # type: ignore[arg-type]
-                                   forecast=f["forecast"], backend=backend)  # type: ignore[arg-type]
-                times.append(time.perf_counter() - start)
-            assert out is not None
+            total, out = median_time(
+                lambda: plan_network(f["locations"], f["state"], f["catalog"], budget=f["budget"],  # type: ignore[arg-type]  # noqa: B023
+                                     forecast=f["forecast"], backend=backend),  # type: ignore[arg-type]  # noqa: B023
+                args.repeats)
             diag = out.attrs["diagnostics"]
-            total = statistics.median(times)
             totals[backend].append(total)
             lines.append(f"| {seed} | {backend} | {total * 1000:.0f} ms | {diag['repair_seconds'] * 1000:.0f} ms | "
                          f"{diag['status']} | {diag['gap']:.4%} | {len(diag['violations'])} |")
@@ -97,11 +93,7 @@ def main(argv: list[str] | None = None) -> str:
         worst = max(values)
         lines.append(f"`{backend}`: median {statistics.median(values) * 1000:.0f} ms, worst {worst * 1000:.0f} ms per "
                      f"period (target <= {TARGET_SECONDS:g} s: {'met' if worst <= TARGET_SECONDS else 'NOT met'}).")
-    text = "\n".join(lines) + "\n"
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(text)
-    print(text)
-    return text
+    return write_markdown(OUT, "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

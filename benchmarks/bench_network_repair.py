@@ -18,14 +18,13 @@ import os
 import platform
 import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
-from benchmarks._report import cpu_model  # noqa: E402
+from benchmarks._report import cpu_model, median_time, write_markdown  # noqa: E402
 from hybridinv.network.repair import repair_network  # noqa: E402
 from hybridinv.network.repair_instances import network_instance  # noqa: E402
 
@@ -33,15 +32,6 @@ TARGET_SECONDS = 1.0
 OUT = ROOT / "benchmarks" / "out" / "network_repair.md"
 
 
-
-
-def _timed(fn, repeats: int):  # type: ignore[no-untyped-def]
-    times, result = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def main(argv: list[str] | None = None) -> str:
@@ -74,13 +64,13 @@ def main(argv: list[str] | None = None) -> str:
             return lambda: repair_network(inst.network, inst.costs, inst.observation, inst.desired,  # noqa: B023
                                           backend=backend, **kw, **extra)  # noqa: B023
 
-        fast_time, fast = _timed(run("fast"), 3)
-        auto_time, _ = _timed(run("auto"), 1)
+        fast_time, fast = median_time(run("fast"), 3)
+        auto_time, _ = median_time(run("auto"), 1)
         fast_times.append(fast_time)
         gaps.append(fast.gap)
         highs_cells = ["–", "–", "–"]
         if seed in highs_seeds:
-            highs_time, exact = _timed(run("highs", gap_tolerance=1e-4, time_limit=args.highs_time_limit), 1)
+            highs_time, exact = median_time(run("highs", gap_tolerance=1e-4, time_limit=args.highs_time_limit), 1)
             highs_cells = [f"{highs_time:.1f} s", exact.status, f"{fast.objective / exact.objective:.5f}"]
         lines.append(f"| {seed} | {fast_time * 1000:.0f} ms | {fast.gap:.4%} | {auto_time * 1000:.0f} ms | "
                      + " | ".join(highs_cells) + " |")
@@ -92,11 +82,7 @@ def main(argv: list[str] | None = None) -> str:
         f"(target <= {TARGET_SECONDS:g} s: {'met' if worst <= TARGET_SECONDS else 'NOT met'}); certified gap at "
         f"most {max(gaps):.4%}.",
     ]
-    text = "\n".join(lines) + "\n"
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(text)
-    print(text)
-    return text
+    return write_markdown(OUT, "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
