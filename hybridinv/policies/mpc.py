@@ -224,10 +224,11 @@ class MPC(TargetPolicy):
         objective = solution.objective
         candidate = None
         if not gap <= FALLBACK_GAP:  # no incumbent (gap inf) or a poor one at the time limit
-            if not math.isfinite(objective):
-                orders = np.zeros(obs.n_skus)
-                objective = plan_objective(problem, orders, self.time_limit)
             candidate = self._relax_and_round(obs, problem)
+            if not math.isfinite(objective):  # no incumbent: zero orders are the plan to beat
+                orders = np.zeros(obs.n_skus)
+                if candidate is not None:
+                    objective = plan_objective(problem, orders, self.time_limit)
         fallback = None
         if candidate is not None:
             fallback = "lp_repaired" if candidate[2] < objective else "incumbent_kept"
