@@ -158,9 +158,11 @@ def _run(name: str, policy: Any, scenario: Scenario, build_seconds: float) -> Po
     )
     kpis["budget_binding_periods"] = float(np.sum(ledger.spend >= 0.99 * budget)) if math.isfinite(budget) else 0.0
     served = ledger.sku_served
+    assert ledger.sku_valued_costs is not None
+    costs = (ledger.sku_valued_costs if scenario.cost_basis == "valued" else ledger.sku_costs).copy()
     return PolicyRun(
         name=name,
-        sku_costs=ledger.sku_costs.copy(),
+        sku_costs=costs,
         sku_served=served.copy(),
         orders=ledger.track_orders.copy(),
         kpis=kpis,

@@ -30,7 +30,11 @@ class PolicyRun:
     Attributes
     ----------
     sku_costs : array, shape (periods, n)
-        Cost of every SKU in every test period.
+        Cost of every SKU in every test period, on the scenario's cost basis: with
+        ``"valued"`` (the backtest's) the units sold, wasted or rejected in a period are
+        charged at unit cost instead of the units bought (``Ledger.sku_valued_costs``); the
+        sum over periods is ``valued_cost`` of :meth:`hybridinv.sim.Ledger.summary`, and each
+        period's cost depends on that period only.
     sku_served : array, shape (n,)
         Units served from stock over the test periods.
     orders : array, shape (periods, n)
@@ -171,7 +175,8 @@ class BacktestResult:
             k = run.kpis
             rows.append({
                 "policy": name,
-                "cost_per_period": k["avg_cost"],
+                "cost_per_period": k.get(self.scenario.cost_key, k["avg_cost"]),
+                "purchase_cost_per_period": k["avg_cost"],
                 "fill_rate": k["fill_rate"],
                 "violations": k["violations"],
                 "overflow_units": k["overflow_units"],
@@ -195,6 +200,11 @@ class BacktestResult:
         cons = self.scenario.constraints
         n = self.history.demand.shape[1]
         labels = self.history.periods
+        basis = (
+            " with the stock each policy holds at the end valued at unit cost (`valued_cost`; the "
+            "purchase basis charges every unit bought, including the stock left at the end)"
+            if self.scenario.cost_basis == "valued" else ""
+        )
         lines = [
             f"### Backtest `{_md(self.name)}`",
             "",
@@ -204,17 +214,19 @@ class BacktestResult:
             f"({', '.join(f'{k}: {v}' for k, v in self.forecaster.summary().items())}).",
             f"Capacity {cons.capacity:,.0f}, budget {cons.budget:,.0f} per period ({_md(self.constraint_source)}).",
             "",
-            f"Cost per period; difference to `{_md(ref)}` in % of its cost with paired 95% bootstrap intervals "
-            "over SKUs and over periods.",
+            f"Cost per period{basis}; difference to `{_md(ref)}` in % of its cost with paired 95% bootstrap "
+            "intervals over SKUs and over periods.",
             "",
-            "| policy | cost / period | fill rate | violations | overflow units | capacity / budget binding periods "
-            f"| vs {_md(ref)} | CI over SKUs | CI over periods | SKUs cheaper | seconds |",
-            "|---|---|---|---|---|---|---|---|---|---|---|",
+            "| policy | cost / period | purchase basis | fill rate | violations | overflow units "
+            f"| capacity / budget binding periods | vs {_md(ref)} | CI over SKUs | CI over periods | SKUs cheaper "
+            "| seconds |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for row in table.itertuples(index=False):
             values = row._asdict()
             lines.append(
-                f"| {_md(values['policy'])} | {values['cost_per_period']:,.1f} | {values['fill_rate']:.3f} | "
+                f"| {_md(values['policy'])} | {values['cost_per_period']:,.1f} | "
+                f"{values['purchase_cost_per_period']:,.1f} | {values['fill_rate']:.3f} | "
                 f"{values['violations']:.0f} | {values['overflow_units']:,.0f} | "
                 f"{values['capacity_binding_periods']:.0f} / {values['budget_binding_periods']:.0f} | "
                 f"{values[f'vs_{ref}_pct']:+.2f}% | "

@@ -164,6 +164,7 @@ def training_scenario(
         periods_per_year=periods_per_year,
         description=f"seeded {type(demand).__name__} of {train.shape[0]} training periods",
         tags=("bootstrap", "real-data"),
+        cost_basis="valued",
     )
 
 
@@ -217,4 +218,5 @@ def evaluation_scenario(
         description=f"replay of {test_periods} test periods after {cutoff} training periods, rolling forecasts",
         tags=("replay", "real-data"),
         fit_on=fit_on,
+        cost_basis="valued",
     )

@@ -108,7 +108,9 @@ def per_sku_costs(
     else:
         shortage = cat.shortage_cost * backlog
     per_sku = (cat.holding_cost * holding + shortage + ordering) / measured
-    return per_sku, sim.ledger.summary()["avg_cost"]
+    if scenario.cost_basis == "valued":
+        per_sku = per_sku - sim.ledger.sku_stock_value_change() / measured
+    return per_sku, sim.ledger.summary()[scenario.cost_key]
 
 
 def tune_safety_factors(

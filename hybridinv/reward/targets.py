@@ -37,6 +37,7 @@ _NONNEGATIVE = (0.0, math.inf)
 #: Known KPI names and the range a target level must lie in.
 KPI_RANGES: dict[str, tuple[float, float]] = {
     "avg_cost": _NONNEGATIVE,
+    "valued_cost": _NONNEGATIVE,
     "holding_cost": _NONNEGATIVE,
     "shortage_cost": _NONNEGATIVE,
     "ordering_cost": _NONNEGATIVE,

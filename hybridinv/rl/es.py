@@ -399,7 +399,7 @@ class _EpisodeContext:
         from hybridinv.sim.runner import run_episode
 
         ledger, _ = run_episode(policy, scenario, seed, self.periods)
-        return np.array([ledger.summary()["avg_cost"]])
+        return np.array([ledger.summary()[getattr(scenario, "cost_key", "avg_cost")]])
 
     def __call__(self, theta: NDArray[np.float64], seed: int) -> Any:
         """The episode's cost (a float), or the objective's measurement vector."""
@@ -439,14 +439,15 @@ class _EpisodeContext:
             return None
         seed_list = [int(seed) for seed in seeds]
         ledgers, _ = run_batch(policy, self.scenario, seed_list, self.periods)
-        costs = [ledger.summary()["avg_cost"] for ledger in ledgers]
+        key = getattr(self.scenario, "cost_key", "avg_cost")
+        costs = [ledger.summary()[key] for ledger in ledgers]
         if self.baseline is None:
             return costs
         missing = [seed for seed in seed_list if seed not in self._baseline_cost]
         if missing:
             references, _ = run_batch(self.baseline, self.scenario, missing, self.periods)
             for seed, ledger in zip(missing, references, strict=True):
-                self._baseline_cost[seed] = ledger.summary()["avg_cost"]
+                self._baseline_cost[seed] = ledger.summary()[key]
         return [self._relative(cost, self._baseline_cost[seed]) for cost, seed in zip(costs, seed_list, strict=True)]
 
 

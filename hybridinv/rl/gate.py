@@ -136,10 +136,11 @@ def validation_gate(
     scenario = Scenario(
         name="validation_gate", catalog=catalog, constraints=constraints, demand=process, periods=replayed,
         initial_state=initial_state(y[:start], catalog), lost_sales=lost_sales, tags=("replay",),
+        cost_basis="valued",
     )
     base = AdaptiveHybrid(zero_weights(), agent.base)
     costs = []
     for policy in (agent, base):
         ledger, _ = run_episode(policy, scenario, 0)  # no warnings: the policies see a simulator
-        costs.append(float(ledger.summary()["avg_cost"]))
+        costs.append(float(ledger.summary()[scenario.cost_key]))
     return GateResult(costs[0] <= costs[1], replayed, costs[0], costs[1], source)

@@ -23,6 +23,12 @@
    replay, then the objective's cost; :data:`~hybridinv.rl.objective.OBJECTIVE_GATE_RULE`).
    Otherwise the model *is* the base (zero weights). Either way the numbers are in the
    metadata (``validation``), with a paired 95% bootstrap interval over SKUs.
+
+Costs here are on the *valued* basis (``Scenario.cost_basis = "valued"``, as in every
+scenario of :mod:`hybridinv.backtest.setup`): the stock a policy holds at the end of an
+episode or of the held-out periods is valued at unit cost, so a 12- or 24-period window
+does not charge a policy for the stock it ends with (nor reward running stock down);
+docs/backtest.md shows what this changed on hospital demand.
 5. The trust region (feature percentiles seen in training and validation) is stored,
    so the model shrinks its corrections on SKUs unlike anything it was trained on.
 
@@ -277,11 +283,14 @@ def feature_range(
 
 
 def _replay_costs(policy: Any, scenario: Scenario) -> tuple[NDArray[np.float64], dict[str, float]]:
+    """Per-SKU cost over the replay (on the scenario's cost basis) and the KPIs."""
     from hybridinv.sim.runner import run_episode
 
     ledger, _ = run_episode(policy, scenario, 0, per_sku_costs=True)
     assert ledger.sku_costs is not None
-    return ledger.sku_costs.sum(axis=0), ledger.summary()
+    assert ledger.sku_valued_costs is not None
+    costs = (ledger.sku_valued_costs if scenario.cost_basis == "valued" else ledger.sku_costs).sum(axis=0)
+    return costs, ledger.summary()
 
 
 def _verdict(
@@ -305,7 +314,8 @@ def _verdict(
         }
     from hybridinv.rl.objective import objective_verdict
 
-    return objective_verdict(objective, objective.measure(agent, gate, 0), objective.measure(base, gate, 0))
+    return objective_verdict(objective, objective.measure(agent, gate, 0), objective.measure(base, gate, 0),
+                             gate.cost_key)
 
 
 def paired_sku_interval(
@@ -442,8 +452,11 @@ def train_on_history(
     report = {
         **verdict,
         "held_out_periods": hold,
-        "trained_cost_per_period": float(trained_kpis["avg_cost"]),
-        "base_cost_per_period": float(base_kpis["avg_cost"]),
+        "cost_basis": gate.cost_basis,
+        "trained_cost_per_period": float(trained_kpis[gate.cost_key]),
+        "base_cost_per_period": float(base_kpis[gate.cost_key]),
+        "trained_purchase_cost_per_period": float(trained_kpis["avg_cost"]),
+        "base_purchase_cost_per_period": float(base_kpis["avg_cost"]),
         "trained_fill_rate": float(trained_kpis["fill_rate"]),
         "base_fill_rate": float(base_kpis["fill_rate"]),
         "per_sku_difference": {"mean": mean, "low": low, "high": high, "confidence": 0.95},

@@ -186,7 +186,7 @@ class TrainingObjective:
         kpis = dict(ledger.summary())
         if self.spec is not None:
             kpis.update(self.spec.evaluate(ledger))
-        cost = kpis["spec_cost"] if self.spec is not None else kpis["avg_cost"]
+        cost = kpis["spec_cost"] if self.spec is not None else kpis[ledger.scenario.cost_key]
         values = [cost]
         for target in self.goals:
             if target.kpi not in kpis:
@@ -262,7 +262,7 @@ class TrainingObjective:
 
 
 def objective_verdict(
-    objective: TrainingObjective, trained: NDArray[np.float64], base: NDArray[np.float64]
+    objective: TrainingObjective, trained: NDArray[np.float64], base: NDArray[np.float64], cost_key: str = "avg_cost"
 ) -> dict[str, Any]:
     """Keep-or-discard decision between trained weights and their base under ``objective``.
 
@@ -273,15 +273,18 @@ def objective_verdict(
     trained, base : arrays
         :meth:`TrainingObjective.measure` of the trained policy and of its base on the same
         held-out replay: ``[cost, kpi_1, ..., kpi_k, deviation]``.
+    cost_key : str
+        The replay's cost KPI without a spec (``Scenario.cost_key``: ``valued_cost`` on
+        replays of history), reported as ``objective["cost"]``.
 
     Returns
     -------
     dict
         ``accepted`` (keep the trained weights, by :data:`OBJECTIVE_GATE_RULE`), ``reason``,
-        and ``objective``: the rule, ``cost`` (``spec_cost`` or ``avg_cost``), the targets,
+        and ``objective``: the rule, ``cost`` (``spec_cost`` or ``cost_key``), the targets,
         which of them each policy meets (``met``), each policy's entries
-        (:meth:`TrainingObjective.describe`: ``avg_cost`` is the spec's weighted cost when
-        there is a spec, the targeted KPIs, ``violation``, ``deviation`` and ``objective``,
+        (:meth:`TrainingObjective.describe`: ``avg_cost`` is that cost, the spec's weighted
+        cost when there is a spec, the targeted KPIs, ``violation``, ``deviation`` and ``objective``,
         whose cost part is relative to the base's cost) and the ``decision``.
     """
     from dataclasses import replace
@@ -300,7 +303,7 @@ def objective_verdict(
         "reason": _verdict_reason(accepted, met, entries),
         "objective": {
             "rule": OBJECTIVE_GATE_RULE,
-            "cost": "spec_cost" if objective.spec is not None else "avg_cost",
+            "cost": "spec_cost" if objective.spec is not None else cost_key,
             "targets": [str(t) for t in judge.goals],
             "met": met,
             "decision": "trained" if accepted else "base",

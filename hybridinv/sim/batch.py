@@ -253,6 +253,8 @@ class BatchSimulator(ScenarioLayout):
         if not (qty.min() >= 0.0 and bool(np.isfinite(ordered).all())):
             raise ValueError("orders must be finite and >= 0")
         ledger = self._ledger
+        if t == ledger.warmup:
+            ledger.opening_position = self.position()
         if self.check_orders:
             self._violations(t, qty)
         if self._fraction is None:
@@ -290,7 +292,13 @@ class BatchSimulator(ScenarioLayout):
             t, on_hand, self._backorders, spend, fixed, served, short, waste, overflow, self._demand_totals[t],
             received, ordered, cancelled, filled,
         )
+        if self.t == self.periods:
+            ledger.closing_position = self.position()
         return BatchObservation(self)
+
+    def position(self) -> NDArray[np.float64]:
+        """Inventory position per episode and SKU, shape (E, n): on hand + pipeline - backorders."""
+        return np.asarray(self._stock.sum(axis=0) + self._ring.sum(axis=0) - self._backorders, dtype=np.float64)
 
     def _serve(
         self, arrivals: NDArray[np.float64], demand: NDArray[np.float64], filled: NDArray[np.float64]

@@ -46,6 +46,9 @@ class BatchLedger:
         self.sku_stock = np.zeros((E, n))
         self.sku_served = np.zeros((E, n))
         self.sku_stockouts = np.zeros((E, n))
+        #: inventory positions (E, n) at the start of the first measured period and at the end
+        self.opening_position: NDArray[np.float64] | None = None
+        self.closing_position: NDArray[np.float64] | None = None
         cat = scenario.catalog
         price_missing = np.isnan(cat.price)
         self._all_priced = not price_missing.any()
@@ -117,4 +120,8 @@ class BatchLedger:
         ledger.sku_stock = self.sku_stock[e]
         ledger.sku_served = self.sku_served[e]
         ledger.sku_stockouts = self.sku_stockouts[e]
+        if self.opening_position is not None:
+            ledger.opening_position = self.opening_position[e]
+        if self.closing_position is not None:
+            ledger.closing_position = self.closing_position[e]
         return ledger

@@ -100,8 +100,17 @@ class Ledger:
         self.sku_stock = np.zeros(n)
         self.sku_served = np.zeros(n)
         self.sku_stockouts = np.zeros(n)
+        #: inventory position per SKU (on hand + pipeline - backorders) at the start of the first
+        #: measured period and after the last period, recorded by the simulator
+        self.opening_position: NDArray[np.float64] | None = None
+        self.closing_position: NDArray[np.float64] | None = None
         #: total cost per period and SKU, shape (periods, n), when recorded (``per_sku=True``)
         self.sku_costs: NDArray[np.float64] | None = np.zeros((periods, n)) if per_sku else None
+        #: the same on the valued basis (see :meth:`summary`): the purchase of the units bought
+        #: replaced by the unit cost of the units sold (lost sales) or demanded (backorders),
+        #: wasted and rejected at receipt in the period; over the whole episode its sum is
+        #: ``valued_cost`` times the measured periods
+        self.sku_valued_costs: NDArray[np.float64] | None = np.zeros((periods, n)) if per_sku else None
         self.track = track
         if track is not None:
             k = track.size
@@ -200,7 +209,7 @@ class Ledger:
             if stockouts:
                 self.sku_stockouts += short > 0
         if self.sku_costs is not None:
-            self._record_sku_costs(t, sim, orders, on_hand, short, waste, delivered, rejected)
+            self._record_sku_costs(t, sim, orders, on_hand, short, waste, delivered, rejected, served, demand)
         if self.track is not None:
             self.track_on_hand[t] = on_hand[self.track]
             self.track_orders[t] = orders[self.track]
@@ -216,19 +225,27 @@ class Ledger:
         waste: NDArray[np.float64] | None,
         delivered: NDArray[np.float64] | None,
         rejected: NDArray[np.float64] | None,
+        served: NDArray[np.float64],
+        demand: NDArray[np.float64],
     ) -> None:
-        """Period ``t``'s cost per SKU, with the components of :attr:`costs` (they add up to it)."""
-        assert self.sku_costs is not None
+        """Period ``t``'s cost per SKU, with the components of :attr:`costs` (they add up to it),
+        and on the valued basis."""
+        assert self.sku_costs is not None and self.sku_valued_costs is not None
         scenario = self.scenario
         cat = scenario.catalog
         bought = orders if delivered is None else delivered
-        cost = self._holding * on_hand + self._unit_cost * bought + cat.order_cost * (orders > 0)
+        # units leaving the inventory position this period: sold (lost sales) or demanded (backorders) ...
+        consumed = (served if scenario.lost_sales else demand).copy()
+        cost = self._holding * on_hand + cat.order_cost * (orders > 0)
         cost += self._shortage * (short if scenario.lost_sales else sim._backorders)
         if waste is not None:
             cost += scenario.waste_cost * waste
+            consumed += waste  # ... expired ...
         if rejected is not None:
             cost += scenario.overflow_cost * rejected
-        self.sku_costs[t] = cost
+            consumed += rejected  # ... or turned away at receipt
+        self.sku_costs[t] = cost + self._unit_cost * bought
+        self.sku_valued_costs[t] = cost + self._unit_cost * consumed
 
     # ------------------------------------------------------------------ reporting
     def available_units(self, start: int, end: int) -> float:
@@ -236,12 +253,32 @@ class Ledger:
         opening = self.initial_units if start == 0 else float(self.held_units[start - 1])
         return opening + float(self.received_units[start:end].sum())
 
+    def sku_stock_value_change(self, periods: int | None = None) -> NDArray[np.float64]:
+        """Unit cost x change of each SKU's inventory position over the measured periods.
+
+        The position is on hand + pipeline - backorders, from the start of the first measured
+        period to the end of the episode. NaN when the simulator did not record both ends, or
+        for a prefix of the episode (``periods`` before its end).
+        """
+        end = self.periods if periods is None else periods
+        if self.opening_position is None or self.closing_position is None or end != self.periods:
+            return np.full(self.scenario.n_skus, np.nan)
+        return np.asarray(self._unit_cost * (self.closing_position - self.opening_position), dtype=np.float64)
+
     def period_cost(self, t: int) -> float:
         """Total cost of period ``t``."""
         return float(self.costs[t].sum())
 
     def summary(self, periods: int | None = None) -> dict[str, float]:
-        """KPIs over the measured periods ``[warmup, periods)``."""
+        """KPIs over the measured periods ``[warmup, periods)``.
+
+        ``avg_cost`` charges every unit when it is bought. ``valued_cost`` is ``avg_cost``
+        minus ``stock_value_change``: the unit cost of the change of the inventory position
+        (on hand + pipeline - backorders) over the measured periods, per period. It charges
+        the units sold, wasted, rejected at receipt or still owed instead of the units bought,
+        so a finite window does not count stock left at its end as spent (nor stock run down
+        as saved). Both are NaN-free only over the whole episode (``periods`` = its end).
+        """
         end = self.periods if periods is None else periods
         sl = slice(self.warmup, end)
         measured = max(end - self.warmup, 1)
@@ -276,6 +313,9 @@ class Ledger:
             "rule_violations": float((self.rule_breaches[sl] > 0).sum()),
             "periods": float(measured),
         }
+        change = float(self.sku_stock_value_change(end).sum()) / measured
+        out["stock_value_change"] = change
+        out["valued_cost"] = out["avg_cost"] - change
         return out
 
 

@@ -26,6 +26,10 @@ class ScenarioPath:
     lead_times: LeadTimePath
 
 
+#: Scenario.cost_basis -> the Ledger.summary key that is an episode's cost.
+COST_BASES = {"purchases": "avg_cost", "valued": "valued_cost"}
+
+
 @dataclass(frozen=True, eq=False)
 class Scenario:
     """Everything needed to simulate one replenishment problem.
@@ -58,6 +62,13 @@ class Scenario:
         Extra periods of demand drawn past the horizon so forecasts exist at its end.
     description : str
     tags : tuple of str
+    cost_basis : {"purchases", "valued"}
+        What an episode's cost is for those who rank policies on this scenario (trainers,
+        validation gates, backtests: :attr:`cost_key`). ``"purchases"`` (default) is
+        ``avg_cost``, every unit charged when bought; ``"valued"`` is ``valued_cost``, the
+        stock left at the end of the window valued at unit cost
+        (:meth:`hybridinv.sim.Ledger.summary`), for short windows of history where the
+        stock a policy ends with would otherwise count as spent.
     fit_on : Scenario, optional
         What tuners and trainers simulate instead of this scenario. A replay of
         held-out periods (tag ``"replay"``) carries a bootstrap of its training
@@ -81,6 +92,7 @@ class Scenario:
     description: str = ""
     tags: tuple[str, ...] = field(default=())
     fit_on: Scenario | None = field(default=None, repr=False)
+    cost_basis: str = "purchases"
 
     def __post_init__(self) -> None:
         n = self.catalog.n_skus
@@ -91,6 +103,9 @@ class Scenario:
             object.__setattr__(self, "lead_times", lt)
         elif self.lead_times.lead_time.size != n:
             raise PlanningError("lead-time process does not match the catalog", column="lead_time")
+        if self.cost_basis not in COST_BASES:
+            raise PlanningError(f"cost_basis must be one of {sorted(COST_BASES)}", column="cost_basis",
+                                value=self.cost_basis)
         if self.periods < 1 or self.warmup < 0 or self.warmup >= self.periods:
             raise PlanningError("need periods >= 1 and 0 <= warmup < periods", column="periods", value=self.periods)
         if self.initial_state is None:
@@ -102,6 +117,11 @@ class Scenario:
     @property
     def n_skus(self) -> int:
         return self.catalog.n_skus
+
+    @property
+    def cost_key(self) -> str:
+        """The :meth:`~hybridinv.sim.Ledger.summary` key of an episode's cost (:attr:`cost_basis`)."""
+        return COST_BASES[self.cost_basis]
 
     def for_fitting(self) -> Scenario:
         """The scenario to tune or train on: :attr:`fit_on` when set, else this one.

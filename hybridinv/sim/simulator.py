@@ -240,6 +240,8 @@ class Simulator(ScenarioLayout):
         if not (qty.min() >= 0.0 and math.isfinite(ordered)):  # NaN fails the first test, +inf the second
             raise ValueError("orders must be finite and >= 0")
         ledger = self.ledger
+        if t == ledger.warmup:
+            ledger.opening_position = self.position()
         if self.check_orders:
             ledger.violation(t, *self._violations(qty))
         fraction = self._fraction
@@ -293,7 +295,13 @@ class Simulator(ScenarioLayout):
             rejected=rejected,
             demand_total=float(self._demand_totals[t]),
         )
+        if self.t == self.periods:
+            ledger.closing_position = self.position()
         return Observation(self)
+
+    def position(self) -> NDArray[np.float64]:
+        """Inventory position per SKU now: on hand (every age) + pipeline - backorders."""
+        return np.asarray(self._stock.sum(axis=0) + self._ring.sum(axis=0) - self._backorders, dtype=np.float64)
 
     def _serve(
         self, arrivals: NDArray[np.float64], demand: NDArray[np.float64]

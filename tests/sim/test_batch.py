@@ -19,7 +19,8 @@ from hybridinv.sim.runner import run_batch, supports_batch
 SERIES = (
     "costs", "demand", "served", "stockouts", "waste_units", "overflow_units", "received_units", "ordered_units",
     "cancelled_units", "backorders_filled", "held_units", "revenue", "spend", "capacity_util", "budget_excess",
-    "capacity_excess", "rule_breaches", "sku_stock", "sku_served", "sku_stockouts",
+    "capacity_excess", "rule_breaches", "sku_stock", "sku_served", "sku_stockouts", "opening_position",
+    "closing_position",
 )
 SEEDS = [3, 0, 7]
 

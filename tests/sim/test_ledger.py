@@ -51,6 +51,26 @@ def test_warmup_excludes_early_periods() -> None:
     assert summary["inventory_turns"] == pytest.approx((2 * 2 + 1 * 1) / (1 * 1) * 52)
 
 
+def test_valued_cost_by_hand() -> None:
+    """Closing stock valued at unit cost: SKU 0 (unit cost 2) runs down from 3 units to 0, SKU 1
+    starts and ends with none, so the valued cost is the purchase cost plus 6 of stock used up."""
+    ledger = _tiny().ledger
+    summary = ledger.summary()
+    np.testing.assert_array_equal(ledger.opening_position, [3.0, 0.0])
+    np.testing.assert_array_equal(ledger.closing_position, [0.0, 0.0])
+    assert summary["stock_value_change"] == pytest.approx(-6 / 3)
+    # the same from what was used: holding 3 + lost sales 8 + units sold at cost (2*4 + 1*2), over 3 periods
+    assert summary["valued_cost"] == pytest.approx((3 + 8 + 10) / 3)
+    assert summary["valued_cost"] == pytest.approx(summary["avg_cost"] + 2)
+
+
+def test_valued_cost_counts_from_the_first_measured_period() -> None:
+    ledger = _tiny(warmup=1).ledger
+    np.testing.assert_array_equal(ledger.opening_position, [1.0, 1.0])  # after period 0
+    assert ledger.summary()["stock_value_change"] == pytest.approx(-(2 * 1 + 1 * 1) / 2)
+    assert np.isnan(ledger.summary(periods=2)["valued_cost"])  # a prefix has no closing position
+
+
 def test_summary_total_is_the_sum_of_components() -> None:
     ledger = _tiny().ledger
     summary = ledger.summary()
