@@ -124,7 +124,7 @@ def test_the_outputs_say_what_the_page_says(run: tuple[Path, dict[str, Any]]) ->
     assert set(results["policy"]) == {"static_ss", "newsvendor", "hybrid"} and len(results) == 12
     assert set(pd.read_csv(folder / "backtest" / "periods.csv")["period"]) == {f"w{t}" for t in range(29, 41)}
     summary = json.loads((folder / "tuned" / "summary.json").read_text())
-    assert summary["objective"] == "avg_cost" and summary["targets"] == ["fill_rate>=0.95"]
+    assert summary["objective"] == "valued_cost" and summary["targets"] == ["fill_rate>=0.95"]
     assert len(pd.read_csv(folder / "tuned" / "trials.csv")) == 8
     assert (folder / "tuned" / "spec.toml").exists() and (folder / "tuned" / "pareto.png").exists()
     kpis = namespace["kpis"]

@@ -152,7 +152,9 @@ def tune(
         A registry name is needed for parallel evaluation (workers rebuild it).
     targets : iterable of str or KPITarget
     minimize : str
-        ``"cost"`` (``avg_cost``), any KPI name, or ``"-kpi"`` to maximize.
+        ``"cost"`` (the scenario's cost: ``avg_cost``, or ``valued_cost`` for a scenario
+        with ``cost_basis="valued"`` such as a history file or a backtest's training window),
+        any KPI name, or ``"-kpi"`` to maximize.
     policy : str
         ``"base_stock"`` or a registered policy taking ``service_level``.
     spec : RewardSpec, optional
@@ -190,6 +192,8 @@ def tune(
         raise PlanningError("trials, seeds and jobs must be >= 1", column="trials", value=(trials, seeds, jobs))
     spec = spec or RewardSpec()
     resolved = resolve_scenario(scenario, periods, fitting=True)
+    if kpi == "avg_cost" and minimize.strip().lstrip("-") == "cost":
+        kpi = resolved.cost_key
     name = scenario if isinstance(scenario, str) else resolved
     if not isinstance(scenario, str) and (jobs > 1 or backend == "ray"):
         warnings.warn("parallel tuning needs a scenario registry name; evaluating serially", stacklevel=2)
