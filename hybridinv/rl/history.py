@@ -197,6 +197,12 @@ class HistoryTraining:
     fitted_share : float
         Share of the training episodes drawn from the digital twin's fitted process instead of
         the block bootstrap.
+    range_episodes : int
+        Training episodes (seeds ``eval_seeds`` first, then 1000, 1001, ...) whose feature
+        percentiles, with the held-out replay's, form the trust region. Enough of them that
+        the region spans the capacity and budget tightness the episodes vary (with 3, a
+        hospital model met the 1.5x-capacity replay outside its ``capacity_load`` range and
+        fell back to its base on every SKU).
     warm_start : str or None
         A shipped model name or an adaptive model directory (hash-checked like any model)
         whose weights start the search; only the weights its metadata lists as searched
@@ -220,6 +226,7 @@ class HistoryTraining:
     workers: int = 1
     harm_weight: float = 1.0
     fitted_share: float = 0.3
+    range_episodes: int = 16
     warm_start: str | None = "hybrid_default"
     seed: int = 0
 
@@ -446,7 +453,8 @@ def train_on_history(
     verdict = _verdict(objective, trained_costs, base_costs, agent, base, gate)
     accepted = bool(verdict["accepted"])
     kept = agent if accepted else base
-    episodes = [(family.episode(seed), seed) for seed in settings.eval_seeds[:3]] + [(gate, 0)]
+    seeds = [*settings.eval_seeds, *range(1000, 1000 + settings.range_episodes)][: settings.range_episodes]
+    episodes = [(family.episode(seed), seed) for seed in seeds] + [(gate, 0)]
     low_range, high_range = feature_range(kept, episodes)
     kept = kept.with_ranges(low_range, high_range)
     report = {

@@ -335,3 +335,36 @@ def test_an_incumbent_leash_is_measured_on_a_catalog_without_demand_means() -> N
     assert all(np.isfinite(h["deviation"]) for h in agent.metadata["evaluation"]["history"])
     base = judged["base"]
     assert base["objective"] == pytest.approx(1.0 + 0.1 * base["deviation"])  # the base's cost is the unit
+
+
+@pytest.mark.parametrize("factor", [1.5, 0.75])
+def test_the_trust_region_spans_the_tightness_the_episodes_vary(monkeypatch, factor: float) -> None:  # type: ignore[no-untyped-def]
+    """The corrections stay on when the planner's capacity and budget are looser or tighter within
+    the range the episodes were drawn from (the region is measured over range_episodes episodes)."""
+    from dataclasses import replace
+
+    from hybridinv.backtest.setup import evaluation_scenario
+    from hybridinv.rl.adaptive_features import ADAPTIVE_FEATURES
+
+    y, cat = _data()
+    limits = ConstraintRule().derive(y[:30], cat)
+    _candidate(monkeypatch, _leaner())
+    agent, _ = train_on_history(y[:30], cat, None, limits, replace(TINY, range_episodes=16))
+    other = Constraints(capacity=limits.capacity * factor, budget=limits.budget * factor)
+    replay = evaluation_scenario(y, 30, cat, other, Forecaster(season=12).fit(y[:30]), lost_sales=True, season=12)
+    rows = []
+    original = agent.act
+
+    def recording(obs):  # type: ignore[no-untyped-def]
+        rows.append(agent.features(obs))
+        return original(obs)
+
+    from hybridinv.sim.runner import run_episode
+
+    agent.act = recording  # type: ignore[method-assign]
+    run_episode(agent, replay, 0)
+    load = np.vstack(rows)[:, ADAPTIVE_FEATURES.index("capacity_load")]
+    j = ADAPTIVE_FEATURES.index("capacity_load")
+    assert agent.feature_low is not None and agent.feature_high is not None
+    inside = (load >= agent.feature_low[j]) & (load <= agent.feature_high[j])
+    assert inside.mean() >= 0.9
