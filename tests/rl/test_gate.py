@@ -91,3 +91,30 @@ def test_gate_input_errors(tmp_path: Path) -> None:
     short = history.iloc[:, :6]
     with pytest.raises(PlanningError, match="more than 8 periods"):
         hybridinv.plan(state, catalog, demand_history=short, model=_model(tmp_path, zero_weights()), validate=True)
+
+
+def test_the_gate_values_the_stock_left_at_the_end_of_the_replay(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 10% under-forecast runs stock down over the replay: cheaper when the stock it did not buy
+    counts as saved (purchase basis), dearer once the closing stock is valued at unit cost. The
+    gate judges on the valued basis and falls back."""
+    import functools
+
+    import hybridinv.sim.scenario as scenario_module
+
+    catalog, _, history, forecasts = _inputs()
+    cat = Catalog.from_frame(catalog)
+    demand = history.drop(columns="sku").to_numpy(dtype=float)
+    past = forecasts.drop(columns="sku").to_numpy(dtype=float)
+    lean = np.zeros(SHAPE)
+    lean[0, 0] = -0.1
+    valued = validation_gate(AdaptiveHybrid(lean), cat, Constraints(), demand, past, periods=12)
+    assert not valued.use_hybrid and valued.hybrid_cost > valued.base_cost
+    purchases = functools.partial(scenario_module.Scenario, cost_basis="purchases")
+
+    def on_purchases(**fields):  # type: ignore[no-untyped-def]
+        fields.pop("cost_basis", None)
+        return purchases(**fields)
+
+    monkeypatch.setattr(scenario_module, "Scenario", on_purchases)
+    bought = validation_gate(AdaptiveHybrid(lean), cat, Constraints(), demand, past, periods=12)
+    assert bought.use_hybrid and bought.hybrid_cost < bought.base_cost
