@@ -108,8 +108,8 @@ class Ledger:
         self.sku_costs: NDArray[np.float64] | None = np.zeros((periods, n)) if per_sku else None
         #: the same on the valued basis (see :meth:`summary`): the purchase of the units bought
         #: replaced by the unit cost of the units sold (lost sales) or demanded (backorders),
-        #: wasted and rejected at receipt in the period; over the whole episode its sum is
-        #: ``valued_cost`` times the measured periods
+        #: wasted and rejected at receipt in the period; summed over the measured periods it is
+        #: ``valued_cost`` times their number
         self.sku_valued_costs: NDArray[np.float64] | None = np.zeros((periods, n)) if per_sku else None
         self.track = track
         if track is not None:
@@ -277,7 +277,7 @@ class Ledger:
         (on hand + pipeline - backorders) over the measured periods, per period. It charges
         the units sold, wasted, rejected at receipt or still owed instead of the units bought,
         so a finite window does not count stock left at its end as spent (nor stock run down
-        as saved). Both are NaN-free only over the whole episode (``periods`` = its end).
+        as saved). Both are NaN for a prefix of the episode (``periods`` before its end).
         """
         end = self.periods if periods is None else periods
         sl = slice(self.warmup, end)
