@@ -35,7 +35,7 @@ from hybridinv.core.errors import PlanningError
 from hybridinv.core.state import InventoryState
 from hybridinv.demand.leadtime import Disruptions, LeadTimeProcess
 from hybridinv.demand.processes import CommonFactor, DemandProcess, Promotions, RegimeShifts, Seasonality
-from hybridinv.sim.scenario import Scenario
+from hybridinv.sim.scenario import COST_BASES, Scenario
 
 __all__ = ["PROCESSES", "is_scenario_file", "load_scenario", "scenario_file_text"]
 
@@ -74,7 +74,7 @@ _TYPES: dict[str, tuple[_Check, str]] = {
 _TOP = {
     "name": "str", "description": "str", "catalog": "str", "extra_columns": "extra", "state": "str",
     "periods": "int", "warmup": "int", "lost_sales": "bool", "waste_cost": "number", "overflow_cost": "number",
-    "periods_per_year": "int", "lookahead": "int", "tags": "strings",
+    "periods_per_year": "int", "lookahead": "int", "tags": "strings", "cost_basis": "str",
     "constraints": "table", "demand": "table", "lead_times": "table",
 }
 _CONSTRAINTS = {"capacity": "number", "budget": "number", "supplier_capacity": "table"}
@@ -235,6 +235,9 @@ def _scalars(file: _File, data: Mapping[str, Any]) -> dict[str, Any]:
     warmup = int(data.get("warmup", 0))
     if warmup >= periods:
         raise file.error(f"must be smaller than periods ({periods})", "warmup", warmup)
+    basis = data.get("cost_basis", "valued" if "history" in data.get("demand", {}) else "purchases")
+    if basis not in COST_BASES:
+        raise file.error(f"must be one of {sorted(COST_BASES)}", "cost_basis", basis)
     return {
         "name": data.get("name", file.path.stem),
         "periods": periods,
@@ -247,6 +250,7 @@ def _scalars(file: _File, data: Mapping[str, Any]) -> dict[str, Any]:
         "description": data.get("description", f"scenario file {file.path.name}"),
         "_described": "description" in data,
         "tags": (*data.get("tags", ()), "file"),
+        "cost_basis": basis,
     }
 
 
@@ -362,6 +366,7 @@ def _history_scenario(
     return scenario.replace(
         warmup=fields["warmup"], waste_cost=fields["waste_cost"], overflow_cost=fields["overflow_cost"],
         lookahead=fields["lookahead"], description=description, tags=(*fields["tags"], "bootstrap"),
+        cost_basis=fields["cost_basis"],
     )
 
 

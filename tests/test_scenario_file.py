@@ -147,6 +147,9 @@ def test_history_file_is_the_seeded_block_bootstrap_of_the_backtest(tmp_path: Pa
     built = training_scenario(y, catalog, Constraints(budget=400.0), Forecaster(season=6).fit(y), 20,
                               block=3, season=6, periods_per_year=12, name="wide")
     assert from_long.name == "long" and "bootstrap" in from_long.tags
+    assert from_long.cost_basis == "valued" == built.cost_basis  # a replayed history ranks by valued_cost
+    bought = scenarios.get(str(_write(tmp_path, 'cost_basis = "purchases"\n' + text.format("long.csv"), "b.toml")))
+    assert bought.cost_basis == "purchases" and bought.cost_key == "avg_cost"
     np.testing.assert_array_equal(from_long.initial_state.on_hand, built.initial_state.on_hand)
     for scenario in (from_long, from_wide):
         for seed in (0, 3):
@@ -221,6 +224,7 @@ def test_unknown_nested_key_names_the_table(full: Path) -> None:
     ("mean = 5.0", "mean = -1.0", "demand.mean", "must be >= 0"),
     ('process = "poisson"', 'process = "poison"', "demand.process", "did you mean 'poisson'"),
     ('name = "single_sku"', 'name = "x"\ntags = "a"', "tags", "must be a list of strings"),
+    ('name = "single_sku"', 'name = "x"\ncost_basis = "value"', "cost_basis", "must be one of"),
 ])
 def test_wrong_type_or_value(single: Path, old: str, new: str, column: str, expected: str) -> None:
     error = _error(single.parent, SINGLE.replace(old, new))
