@@ -104,14 +104,14 @@ def main() -> None:
                            replications=5, seed=0)
     print(result.summary.round(3).to_string(index=False))
     print(result.verdict())
-    print(result.verdict("cost_excluding_purchases"))
+    print(result.verdict("valued_cost"))
     print("most disagreement:")
     print(result.disagreements.head(5).round(2).to_string(index=False))
     guarded = GuardedPolicy(recommended, Guardrails(max_change_units=2, max_change_fraction=0.5), incumbent=planner)
     guarded_result = shadow_replay(scenario, guarded, LoggedOrders(np.array(logged)), demand=realized,
                                    replications=5, seed=0)
     print("with guardrails (+-50% of the planner's order, at least 2 units):")
-    print("  " + guarded_result.verdict("cost_excluding_purchases"))
+    print("  " + guarded_result.verdict("valued_cost"))
 
     # 4. monitoring ------------------------------------------------------------------------
     print("\n== 4. monitoring with fallback (unannounced +70% demand from week 26) ==")

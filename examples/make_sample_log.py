@@ -34,12 +34,15 @@ def write_sample_log(out: Path, skus: int = 30, days: int = 728, seed: int = 1,
     log = synthetic_log(n_skus=skus, days=days, seed=seed, censor_probability=censor_probability)
     rng = np.random.default_rng(seed + 1000)
     unit_cost = np.round(np.exp(rng.normal(np.log(20.0), 0.5, skus)), 2)
+    price = np.round(unit_cost * 1.5, 2)
     catalog = pd.DataFrame({
         "sku": log.truth["sku"],
         "unit_cost": unit_cost,
         "holding_cost": np.round(unit_cost * 0.25 / 52, 4),  # 25% a year, per week
-        "shortage_cost": np.round(unit_cost * 0.5, 3),
+        # a lost sale loses its price plus 10% goodwill (docs/concepts.md, "What shortage_cost must include")
+        "shortage_cost": np.round(price * 1.1, 3),
         "order_cost": 10.0,
+        "price": price,
     })
     files = {
         "sales": (out / "sales.csv", log.sales),
@@ -59,7 +62,8 @@ def write_sample_log(out: Path, skus: int = 30, days: int = 728, seed: int = 1,
         "- `sales.csv`: date, sku, quantity, on_hand (stock left after the day's sales), stockout\n"
         "- `receipts.csv`: sku, supplier, order_date, promised_date, arrival_date, quantity_ordered, "
         "quantity_received\n"
-        "- `catalog.csv`: sku, unit_cost, holding_cost (per week), shortage_cost, order_cost\n\n"
+        "- `catalog.csv`: sku, unit_cost, holding_cost (per week), shortage_cost (price + 10% goodwill), "
+        "order_cost, price\n\n"
         "Read the CSV files with `pandas.read_csv(path, comment='#')`.\n"
     )
     return {name: path for name, (path, _) in files.items()}

@@ -98,6 +98,7 @@ def command(
         click.echo("\nSKUs where the policies disagree most:")
         click.echo(result.disagreements.head(10).to_string(index=False))
     click.echo("\n" + result.verdict())
+    click.echo(result.verdict("valued_cost") + " (stock left at the end valued at unit cost)")
     if out_dir:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)

@@ -70,8 +70,10 @@ class ShadowResult:
     summary : pandas.DataFrame
         One row per KPI: ``recommended``, ``incumbent``, ``difference``
         (recommended − incumbent) and its ``ci_low``/``ci_high``. KPIs: ``avg_cost``
-        (as in :mod:`hybridinv.sim.ledger`), ``cost_excluding_purchases`` (without the
-        unit purchase cost, which over a short replay mostly reflects timing),
+        (as in :mod:`hybridinv.sim.ledger`), ``valued_cost`` (the units sold, expired or
+        rejected charged at unit cost instead of the units bought: stock left at the end
+        of the replay is not counted as spent, the fair comparison over a short replay),
+        ``cost_excluding_purchases`` (without any unit cost),
         the cost components and ``fill_rate``.
     disagreements : pandas.DataFrame
         Per SKU, sorted by disagreement: mean absolute order difference per period,
@@ -98,7 +100,7 @@ class ShadowResult:
 
 
 def _run(policy: Any, scenario: Scenario, path: Any, periods: int) -> tuple[Any, NDArray[np.float64]]:
-    sim = Simulator(scenario, periods=periods)
+    sim = Simulator(scenario, periods=periods, per_sku_costs=True)
     reset = getattr(policy, "reset", None)
     if callable(reset):
         reset(scenario)
@@ -165,6 +167,7 @@ def shadow_replay(
     n = scenario.n_skus
     cost = np.zeros((2, horizon, len(COST_COMPONENTS)))
     purchases = np.zeros((2, horizon))
+    valued = np.zeros((2, horizon))
     served = np.zeros((2, horizon))
     demanded = np.zeros((2, horizon))
     order_gap = np.zeros(n)
@@ -183,6 +186,8 @@ def shadow_replay(
         for k, (ledger, orders) in enumerate(runs):
             cost[k] += ledger.costs
             purchases[k] += ledger.spend
+            assert ledger.sku_valued_costs is not None
+            valued[k] += ledger.sku_valued_costs.sum(axis=1)
             served[k] += ledger.served
             demanded[k] += ledger.demand
             ordered[k] += orders[warmup:].sum(axis=0)
@@ -192,6 +197,7 @@ def shadow_replay(
         differ += (gap > 0).mean(axis=0)
     cost /= replications
     purchases /= replications
+    valued /= replications
     measured = slice(warmup, horizon)
     rng = np.random.default_rng(seed)
     index = _block_indices(rng, horizon - warmup, block, resamples)
@@ -199,7 +205,8 @@ def shadow_replay(
     rows = []
     series = {name: cost[:, measured, j] for j, name in enumerate(COST_COMPONENTS)}
     total = cost[:, measured].sum(axis=2)
-    series = {"avg_cost": total, "cost_excluding_purchases": total - purchases[:, measured],
+    series = {"avg_cost": total, "valued_cost": valued[:, measured],
+              "cost_excluding_purchases": total - purchases[:, measured],
               **{f"{k}_cost": v for k, v in series.items()}}
     for name, values in series.items():
         diff = values[0] - values[1]

@@ -33,6 +33,9 @@ def test_kpis_match_independent_simulation(scenario):
     row = result.summary.set_index("kpi")
     assert row.loc["avg_cost", "recommended"] == pytest.approx(reference["b"]["avg_cost"].mean())
     assert row.loc["avg_cost", "incumbent"] == pytest.approx(reference["w"]["avg_cost"].mean())
+    # per-period flows of the replay against the simulator's position snapshots
+    assert row.loc["valued_cost", "recommended"] == pytest.approx(reference["b"]["valued_cost"].mean())
+    assert row.loc["valued_cost", "incumbent"] == pytest.approx(reference["w"]["valued_cost"].mean())
     # pooled fill rate over seeds ~ mean of per-seed fill rates (equal demand weights per seed)
     assert row.loc["fill_rate", "recommended"] == pytest.approx(reference["b"]["fill_rate"].mean(), abs=0.01)
 
