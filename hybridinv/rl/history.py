@@ -23,14 +23,15 @@
    replay, then the objective's cost; :data:`~hybridinv.rl.objective.OBJECTIVE_GATE_RULE`).
    Otherwise the model *is* the base (zero weights). Either way the numbers are in the
    metadata (``validation``), with a paired 95% bootstrap interval over SKUs.
+5. The trust region (feature percentiles seen in training and validation) is stored,
+   so the model shrinks its corrections on SKUs unlike anything it was trained on.
 
 Costs here are on the *valued* basis (``Scenario.cost_basis = "valued"``, as in every
 scenario of :mod:`hybridinv.backtest.setup`): the stock a policy holds at the end of an
 episode or of the held-out periods is valued at unit cost, so a 12- or 24-period window
 does not charge a policy for the stock it ends with (nor reward running stock down);
-docs/backtest.md shows what this changed on hospital demand.
-5. The trust region (feature percentiles seen in training and validation) is stored,
-   so the model shrinks its corrections on SKUs unlike anything it was trained on.
+docs/backtest.md shows what this changed on hospital demand. A reward spec's cost
+(``objective.spec``) weights the ledger's components, purchases included, and is not valued.
 
 Nothing reads a period after the training window; the backtest passes only
 ``history[:cutoff]`` here.
