@@ -363,8 +363,8 @@ def test_the_trust_region_spans_the_tightness_the_episodes_vary(monkeypatch, fac
 
     agent.act = recording  # type: ignore[method-assign]
     run_episode(agent, replay, 0)
-    load = np.vstack(rows)[:, ADAPTIVE_FEATURES.index("capacity_load")]
     j = ADAPTIVE_FEATURES.index("capacity_load")
+    load = np.vstack(rows)[:, j]
     assert agent.feature_low is not None and agent.feature_high is not None
     inside = (load >= agent.feature_low[j]) & (load <= agent.feature_high[j])
     assert inside.mean() >= 0.9
