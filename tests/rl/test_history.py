@@ -62,23 +62,11 @@ def test_training_writes_a_gated_model_whose_base_is_the_fallback(tmp_path: Path
 
 def test_the_gate_rejects_weights_that_lose_on_the_held_out_periods(tmp_path: Path, monkeypatch) -> None:
     """Force ES to return harmful weights: the gate must keep the base (zero weights)."""
-    import hybridinv.rl.history as history
+    from hybridinv.rl.adaptive import zero_weights
 
-    def harmful(family, out, config, **options):  # type: ignore[no-untyped-def]
-        from hybridinv.rl.adaptive import zero_weights
-
-        weights = zero_weights()
-        weights[0, 0], weights[1, 0] = 0.3, 1.5
-        agent = AdaptiveHybrid(weights)
-        agent.metadata = {"training": {}, "action_spec": None}
-
-        class Result:
-            best = {"avg_cost": 1.0}
-            generations = 0
-
-        return agent, Result()
-
-    monkeypatch.setattr(history, "train_adaptive", harmful)
+    harmful = zero_weights()
+    harmful[0, 0], harmful[1, 0] = 0.3, 1.5
+    _candidate(monkeypatch, harmful)
     y, cat = _data()
     agent, report = train_on_history(y[:30], cat, None, None, TINY)
     assert report["accepted"] is False and report["trained_cost_per_period"] > report["base_cost_per_period"]
