@@ -149,7 +149,6 @@ def _run(name: str, policy: Any, scenario: Scenario, build_seconds: float) -> Po
 
     start = time.perf_counter()
     ledger, decision_time = run_episode(policy, scenario, 0, track=range(scenario.n_skus), per_sku_costs=True)
-    assert ledger.sku_costs is not None
     kpis = ledger.summary()
     capacity = scenario.constraints.capacity
     budget = scenario.constraints.budget
@@ -158,11 +157,9 @@ def _run(name: str, policy: Any, scenario: Scenario, build_seconds: float) -> Po
     )
     kpis["budget_binding_periods"] = float(np.sum(ledger.spend >= 0.99 * budget)) if math.isfinite(budget) else 0.0
     served = ledger.sku_served
-    assert ledger.sku_valued_costs is not None
-    costs = (ledger.sku_valued_costs if scenario.cost_basis == "valued" else ledger.sku_costs).copy()
     return PolicyRun(
         name=name,
-        sku_costs=costs,
+        sku_costs=ledger.sku_basis_costs().copy(),
         sku_served=served.copy(),
         orders=ledger.track_orders.copy(),
         kpis=kpis,

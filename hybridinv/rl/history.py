@@ -295,10 +295,7 @@ def _replay_costs(policy: Any, scenario: Scenario) -> tuple[NDArray[np.float64],
     from hybridinv.sim.runner import run_episode
 
     ledger, _ = run_episode(policy, scenario, 0, per_sku_costs=True)
-    assert ledger.sku_costs is not None
-    assert ledger.sku_valued_costs is not None
-    costs = (ledger.sku_valued_costs if scenario.cost_basis == "valued" else ledger.sku_costs).sum(axis=0)
-    return costs, ledger.summary()
+    return ledger.sku_basis_costs().sum(axis=0), ledger.summary()
 
 
 def _verdict(

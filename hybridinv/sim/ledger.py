@@ -253,6 +253,14 @@ class Ledger:
         opening = self.initial_units if start == 0 else float(self.held_units[start - 1])
         return opening + float(self.received_units[start:end].sum())
 
+    def sku_basis_costs(self) -> NDArray[np.float64]:
+        """Cost per period and SKU on the scenario's cost basis: :attr:`sku_valued_costs` for
+        ``cost_basis="valued"``, else :attr:`sku_costs` (needs ``per_sku=True``)."""
+        costs = self.sku_valued_costs if self.scenario.cost_basis == "valued" else self.sku_costs
+        if costs is None:
+            raise ValueError("per-SKU costs were not recorded (per_sku=True)")
+        return costs
+
     def sku_stock_value_change(self, periods: int | None = None) -> NDArray[np.float64]:
         """Unit cost x change of each SKU's inventory position over the measured periods.
 

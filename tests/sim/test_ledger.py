@@ -143,3 +143,8 @@ def test_tracked_skus_record_trajectories() -> None:
     np.testing.assert_array_equal(ledger.track_on_hand, [[6, 4], [5, 3]])
     np.testing.assert_array_equal(ledger.track_orders, [[4, 0], [0, 0]])
     np.testing.assert_array_equal(ledger.track_demand, [[3, 1], [1, 1]])
+
+
+def test_basis_costs_need_per_sku_recording() -> None:
+    with pytest.raises(ValueError, match="per_sku"):
+        _tiny().ledger.sku_basis_costs()
