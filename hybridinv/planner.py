@@ -130,7 +130,8 @@ def plan(
         ``order_cost`` is the fixed cost per order); why the target is what it is
         (:mod:`hybridinv.policies.explain`): ``protection_demand``,
         ``forecast_correction``, ``safety_factor``, ``safety_shift``, ``safety_stock``,
-        ``capacity_price``, ``order_cap``, ``capped``, ``target_reason``; why the order
+        ``capacity_price``, ``order_cap``, ``capped``, ``build_ahead`` (units bought ahead of a
+        peak the budget cannot pay for), ``target_reason``; why the order
         differs from the desired quantity: ``reason`` and, when the repair ran, one
         boolean column per repair flag (``max_order``, ``moq``, ``lot_rounding``,
         ``capacity``, ``budget``, ``supplier_capacity``, ``negative_desired``,

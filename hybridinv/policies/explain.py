@@ -34,6 +34,7 @@ from numpy.typing import ArrayLike, NDArray
 __all__ = [
     "ABOVE_REORDER_POINT",
     "BASE_RULE",
+    "BUILD_AHEAD",
     "CAPACITY_PRICED",
     "CAPPED",
     "CORRECTION_TOLERANCE",
@@ -59,9 +60,10 @@ CAPACITY_PRICED = "capacity_priced"
 CAPPED = "capped"
 NOT_STOCKED = "not_stocked"
 ABOVE_REORDER_POINT = "above_reorder_point"
+BUILD_AHEAD = "build_ahead"
 #: Flags of ``target_reason``, in the order they are joined with ``+``.
 TARGET_REASONS: tuple[str, ...] = (
-    FORECAST_CORRECTED, SAFETY_SHIFTED, CAPACITY_PRICED, CAPPED, NOT_STOCKED, ABOVE_REORDER_POINT,
+    FORECAST_CORRECTED, SAFETY_SHIFTED, CAPACITY_PRICED, CAPPED, NOT_STOCKED, ABOVE_REORDER_POINT, BUILD_AHEAD,
 )
 #: ``reason`` of an order no repair layer saw (no rule or constraint applies): the desired quantity rounded up.
 ROUNDING = "rounding"
@@ -78,7 +80,7 @@ SHIFT_TOLERANCE = 0.05
 #: Columns :meth:`TargetExplanation.columns` adds to ``plan()``'s output, in order.
 TARGET_COLUMNS: tuple[str, ...] = (
     "protection_demand", "forecast_correction", "safety_factor", "safety_shift", "safety_stock",
-    "capacity_price", "order_cap", "capped", "target_reason",
+    "capacity_price", "order_cap", "capped", "build_ahead", "target_reason",
 )
 
 
@@ -109,6 +111,10 @@ class TargetExplanation:
     not_stocked : array of bool
         Whether the target is 0 because stocking does not pay (lost sales with
         ``shortage_cost <= unit_cost``).
+    build_ahead : array
+        Units of the order bought ahead of a coming peak the budget cannot pay for
+        (:meth:`~hybridinv.policies.forecast_ss.ForecastSS.build_ahead_units`; 0 for the other
+        policies and in periods without one).
     """
 
     protection_demand: NDArray[np.float64]
@@ -120,6 +126,7 @@ class TargetExplanation:
     order_cap: NDArray[np.float64]
     capped: NDArray[np.bool_]
     not_stocked: NDArray[np.bool_]
+    build_ahead: NDArray[np.float64]
 
     def columns(self, position: ArrayLike, reorder_point: ArrayLike | None) -> dict[str, NDArray]:  # type: ignore[type-arg]
         """The :data:`TARGET_COLUMNS` as arrays (``target_reason`` from :func:`target_reasons`)."""
@@ -145,6 +152,7 @@ def target_explanation(
     cap: ArrayLike = np.inf,
     capped: ArrayLike = False,
     not_stocked: ArrayLike = False,
+    build_ahead: ArrayLike = 0.0,
 ) -> TargetExplanation:
     """A :class:`TargetExplanation` from a policy's level ``B`` and its (corrected) protection forecast.
 
@@ -168,6 +176,7 @@ def target_explanation(
         order_cap=_full(cap, n),
         capped=_full(capped, n, bool),
         not_stocked=_full(not_stocked, n, bool),
+        build_ahead=_full(build_ahead, n),
     )
 
 
@@ -207,7 +216,9 @@ def target_reasons(
     * ``capped``: the order was limited by the order cap;
     * ``not_stocked``: the target is 0 because stocking does not pay;
     * ``above_reorder_point``: the inventory position is above the reorder point, so
-      the rule orders nothing (not flagged for SKUs that are not stocked).
+      the rule orders nothing (not flagged for SKUs that are not stocked);
+    * ``build_ahead``: part of the order is stock bought ahead of a peak the budget cannot
+      pay for when it comes (``build_ahead > 0``).
 
     ``base_rule`` when none applies; ``no_target`` for policies without reorder points.
     """
@@ -221,6 +232,7 @@ def target_reasons(
             CAPPED: np.asarray(e.capped, dtype=bool),
             NOT_STOCKED: np.asarray(e.not_stocked, dtype=bool),
             ABOVE_REORDER_POINT: np.zeros(n, dtype=bool),
+            BUILD_AHEAD: np.nan_to_num(e.build_ahead) > 0,
         }
     if reorder_point is not None:
         above = np.asarray(position, dtype=np.float64) > np.asarray(reorder_point, dtype=np.float64)

@@ -31,6 +31,20 @@ The desired orders pass the repair layer with shortfall-weighted priorities
 (:func:`~hybridinv.policies.rq.shortfall_weights`), so when capacity or budget bind
 the scarce space goes first to the SKUs closest to a stockout.
 
+**Building ahead of a budget-bound peak** (``build_ahead=True``). The levels follow the
+forecast, so on their own they never buy before a seasonal peak that the purchase budget
+cannot pay for when it comes. With a finite budget ``B`` the policy looks one seasonal
+cycle ahead (``periods_per_year`` periods): the purchases period ``t + j`` will need are
+valued at ``V_j = sum_i c_i f_i(t + L_i + j)`` (the demand the order placed then will
+replenish), and the stock to build now is the largest cumulative excess
+``A = max_k sum_{j<=k} (V_j - B)`` (Johnson and Montgomery's anticipation stock of
+production smoothing). ``A`` is shared among the SKUs in proportion to their demand value up
+to that peak, among those it pays to hold that long (``h_i j < m_i``, within the shelf
+life), and bought with what this period's budget and capacity leave over: a second repair
+whose lower bounds are the first repair's orders, with priorities ``m_i``
+(:meth:`ForecastSS.build_ahead_units`). Stock already built counts: the target is the
+level plus the SKU's share of ``A``.
+
 :class:`~hybridinv.rl.adaptive.AdaptiveHybrid` learns per-SKU corrections of its four
 parameters (forecast level, safety factor, cap, batch); with zero corrections it *is*
 this policy.
@@ -41,6 +55,9 @@ Hadley, G. and Whitin, T. M. (1963). *Analysis of Inventory Systems*, sec. 6-10 
 under a storage constraint: a Lagrange multiplier prices the space).
 Silver, E. A., Pyke, D. F. and Peterson, R. (1998). *Inventory Management and Production
 Planning and Scheduling*, 3rd ed., sec. 7.9 (dynamic (s, S) from a forecast).
+Johnson, L. A. and Montgomery, D. C. (1974). *Operations Research in Production Planning,
+Scheduling, and Inventory Control*, ch. 4 (aggregate planning: anticipation inventory
+before a peak that capacity cannot meet).
 Xin, L. (2021). Understanding the performance of capped base-stock policies in lost-sales
 inventory models. *Operations Research* 69(1), 61-70.
 """
@@ -142,8 +159,9 @@ class Targets:
         wanted = np.where(position <= self.reorder_point, np.minimum(gap, np.maximum(self.cap, self.batch)), 0.0)
         return np.asarray(np.ceil(wanted - 1e-9), dtype=np.float64)
 
-    def explain(self, position: NDArray[np.float64]) -> TargetExplanation:
-        """Why the targets are what they are (``capped``: the cap cut an order the position called for)."""
+    def explain(self, position: NDArray[np.float64], build_ahead: ArrayLike = 0.0) -> TargetExplanation:
+        """Why the targets are what they are (``capped``: the cap cut an order the position called for;
+        ``build_ahead``: units ordered ahead of a budget-bound peak)."""
         from hybridinv.policies.explain import target_explanation
 
         limit = np.maximum(self.cap, self.batch)
@@ -151,6 +169,7 @@ class Targets:
         return target_explanation(
             self.level, self.mean, self.std, correction=self.multiplier, safety_shift=self.safety_shift,
             capacity_price=self.space_cost, cap=limit, capped=capped, not_stocked=self.not_stocked,
+            build_ahead=build_ahead,
         )
 
 
@@ -175,6 +194,10 @@ class ForecastSS(BatchTargetPolicy):
         (:meth:`space_price_for`); ``None`` prices space at ``space_price`` always.
     repair_weights : {"shortfall", None}
         Repair priorities: :func:`~hybridinv.policies.rq.shortfall_weights` or the defaults.
+    build_ahead : bool
+        Build stock ahead of a peak the budget cannot pay for when it comes, with what the
+        period's budget and capacity leave over (see the module notes). Only with a finite
+        budget.
     repair : str or None
         Repair backend, see :class:`~hybridinv.policies.base.TargetPolicy`.
     service_level : float or array, optional
@@ -204,6 +227,7 @@ class ForecastSS(BatchTargetPolicy):
         repair_weights: str | None = "shortfall",
         repair: str | None = "auto",
         service_level: ArrayLike | None = None,
+        build_ahead: bool = True,
     ) -> None:
         super().__init__(repair)
         check_repair_weights(repair_weights)
@@ -221,6 +245,7 @@ class ForecastSS(BatchTargetPolicy):
         self.space_price = float(space_price)
         self.capacity_utilization = None if capacity_utilization is None else float(capacity_utilization)
         self.repair_weights = repair_weights
+        self.build_ahead = bool(build_ahead)
         self.service_level: NDArray[np.float64] | None = None
         if service_level is not None:
             self.set_service_level(service_level)
@@ -245,6 +270,7 @@ class ForecastSS(BatchTargetPolicy):
             "batch_factor": self.batch_factor,
             "space_price": self.space_price,
             "capacity_utilization": self.capacity_utilization,
+            "build_ahead": float(self.build_ahead),
         }
 
     @classmethod
@@ -253,13 +279,15 @@ class ForecastSS(BatchTargetPolicy):
 
         Options written before ``capacity_utilization`` existed (they have a ``space_price``
         and no ``capacity_utilization``) rebuild the fixed space price they were trained with.
+        Options without ``build_ahead`` build ahead (the default): it changes orders only
+        where a finite budget falls short of a coming peak.
 
         Raises
         ------
         PlanningError
             For an unknown or invalid option.
         """
-        known = {"safety_factor", "cap_factor", "batch_factor", "space_price", "capacity_utilization"}
+        known = {"safety_factor", "cap_factor", "batch_factor", "space_price", "capacity_utilization", "build_ahead"}
         unknown = set(options) - known
         if unknown:
             raise PlanningError(f"unknown base option(s) {sorted(unknown)}", column="base")
@@ -268,7 +296,8 @@ class ForecastSS(BatchTargetPolicy):
         }
         if "space_price" in values and "capacity_utilization" not in values:
             values["capacity_utilization"] = None  # a model file from before the capacity's dual price
-        return cls(**values, repair=repair)  # type: ignore[arg-type]
+        build = values.pop("build_ahead", 1.0)
+        return cls(**values, repair=repair, build_ahead=bool(build))  # type: ignore[arg-type]
 
     def safety(self, obs: Observation) -> NDArray[np.float64]:
         """The safety factor ``z_i`` per SKU (see the module notes)."""
@@ -405,18 +434,108 @@ class ForecastSS(BatchTargetPolicy):
         plan = self.parameters(obs)
         return plan.reorder_point, plan.order_up_to
 
+    def build_ahead_units(self, obs: Observation, plan: Targets | None = None) -> NDArray[np.float64]:
+        """Stock to hold ahead of a coming peak the budget cannot pay for, per SKU (units, >= 0).
+
+        With budget ``B`` and the forecast ``f``, ``V_j = sum_i c_i f_i(t + L_i + j)`` for
+        ``j = 1..H`` (``H = periods_per_year``; SKUs that are not stocked count 0) and
+        ``A = max(0, max_k sum_{j<=k} (V_j - B))``. ``A`` is split among the SKUs in proportion
+        to ``c_i sum_{j<=k*} f_i(t + L_i + j)`` (``k*`` the peak), counting only the periods
+        ``j`` it pays SKU ``i`` to hold a unit for (``h_i j < m_i`` with ``m_i`` :func:`net_margin`,
+        and ``j`` within a perishable's shelf life), and converted to units at ``c_i``.
+        Zeros without a finite budget, when ``build_ahead`` is off or when nothing is short.
+        ``plan`` supplies the corrected forecast multiplier (the hybrid's) when given, and with a
+        finite capacity the units are scaled down to fit beside the stock the levels plan
+        (:meth:`_room_share`).
+        """
+        cat = obs.catalog
+        n = cat.n_skus
+        budget = obs.constraints.budget
+        if not self.build_ahead or not np.isfinite(budget) or n == 0:
+            return np.zeros(n)
+        horizon = max(int(getattr(obs, "periods_per_year", 12)), 1)
+        lead = cat.lead_time.astype(np.int64)
+        forecast = obs.forecast(int(lead.max()) + 1 + horizon)
+        offsets = lead[:, None] + 1 + np.arange(horizon)[None, :]
+        future = np.maximum(np.take_along_axis(forecast, offsets, axis=1), 0.0)
+        if plan is not None:
+            future = future * np.asarray(plan.multiplier, dtype=np.float64).reshape(-1, 1)
+        margin = net_margin(cat, obs.lost_sales)
+        future[margin <= 0.0] = 0.0
+        value = cat.unit_cost[:, None] * future
+        excess = np.cumsum(value.sum(axis=0) - budget)
+        peak = int(np.argmax(excess))
+        need = float(excess[peak])
+        if need <= 0.0:
+            return np.zeros(n)
+        held = np.arange(1, horizon + 1)[None, :]
+        pays = cat.holding_cost[:, None] * held < margin[:, None]
+        shelf = cat.shelf_life[:, None]
+        pays &= (shelf <= 0) | (held < shelf)
+        share = (value * pays)[:, : peak + 1].sum(axis=1)
+        total = float(share.sum())
+        if total <= 0.0:
+            return np.zeros(n)
+        units = np.where(cat.unit_cost > 0, need * share / total / np.maximum(cat.unit_cost, 1e-12), 0.0)
+        if plan is not None and obs.constraints.has_capacity:
+            units = units * self._room_share(obs, plan, units)
+        return np.asarray(units, dtype=np.float64)
+
+    def _room_share(self, obs: Observation, plan: Targets, units: NDArray[np.float64]) -> float:
+        """The share of ``units`` that fits beside the planned stock in the room the levels may fill.
+
+        The planned stock is the safety stock, next period's demand and half a batch per SKU
+        (as in :meth:`space_price_for`); the room is ``capacity_utilization`` (1 when
+        ``None``) times the capacity. Stock built ahead must not crowd out the stock the
+        levels plan, or the regular orders of the next periods would find the warehouse full.
+        """
+        cat = obs.catalog
+        volume_ahead = float(cat.volume @ units)
+        if volume_ahead <= 0.0:
+            return 1.0
+        share = 1.0 if self.capacity_utilization is None else self.capacity_utilization
+        nxt = obs.forecast(1)[:, 0] * np.asarray(plan.multiplier, dtype=np.float64)
+        planned = np.maximum(plan.level - plan.mean + nxt + 0.5 * (plan.batch - 1.0), 0.0)
+        planned = np.where(np.asarray(plan.not_stocked, dtype=bool), 0.0, planned)
+        room = share * obs.constraints.capacity - float(cat.volume @ planned)
+        return float(np.clip(room / volume_ahead, 0.0, 1.0))
+
     def decide_with(self, obs: Observation, plan: Targets, **extra: object) -> Decision:
-        """Orders of the given targets: desired orders, then the repair layer."""
-        desired = plan.desired(obs.inventory_position)
+        """Orders of the given targets: desired orders, the repair layer, then the build-ahead (if any).
+
+        ``decision.extra["build_ahead"]`` holds the units ordered ahead of a budget-bound peak
+        per SKU (beyond the first repair's orders) when the policy built ahead this period.
+        """
+        position = obs.inventory_position
+        desired = plan.desired(position)
         options = {}
         if self.repair_weights == "shortfall":
             options["under_weight"] = shortfall_weights(
                 obs, desired, net=obs.lost_sales, protection=(plan.mean, plan.std)
             )
         decision = self.finalize(desired, obs, plan.reorder_point, plan.order_up_to, **options)
+        ahead = self.build_ahead_units(obs, plan)
+        if decision.repair is not None and ahead.any():
+            decision = self._build_ahead(obs, plan, decision, ahead)
         decision.extra.update(extra)
-        decision.explanation = plan.explain(obs.inventory_position)
+        decision.explanation = plan.explain(position, decision.extra.get("build_ahead", 0.0))
         return decision
+
+    def _build_ahead(self, obs: Observation, plan: Targets, first: Decision,
+                     ahead: NDArray[np.float64]) -> Decision:
+        """The second repair: top up to ``level + ahead`` with what the first repair left over."""
+        wanted = np.ceil(np.maximum(plan.level + ahead - obs.inventory_position, 0.0) - 1e-9)
+        target = np.maximum(wanted, first.desired)
+        if not (target > first.orders).any():
+            return first
+        weight = np.maximum(net_margin(obs.catalog, obs.lost_sales), 0.0) + 1e-3
+        second = self.finalize(target, obs, plan.reorder_point, plan.order_up_to,
+                               under_weight=weight, lower=first.orders)
+        built = second.orders - first.orders
+        if not (built > 0).any():
+            return first
+        second.extra["build_ahead"] = built
+        return second
 
     def decide(self, obs: Observation) -> Decision:
         return self.decide_with(obs, self.parameters(obs))
@@ -425,5 +544,5 @@ class ForecastSS(BatchTargetPolicy):
         return (
             f"ForecastSS(safety_factor={self.safety_factor!r}, cap_factor={self.cap_factor!r}, "
             f"batch_factor={self.batch_factor!r}, space_price={self.space_price!r}, "
-            f"capacity_utilization={self.capacity_utilization!r})"
+            f"capacity_utilization={self.capacity_utilization!r}, build_ahead={self.build_ahead!r})"
         )

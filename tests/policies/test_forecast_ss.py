@@ -10,6 +10,7 @@ from scipy.stats import norm
 
 from hybridinv import Catalog, Constraints, InventoryState
 from hybridinv.core.errors import PlanningError
+from hybridinv.policies.explain import target_reasons
 from hybridinv.policies.forecast_ss import ForecastSS, Targets, safety_fractile, space_cost
 from hybridinv.sim.observation import Observation
 
@@ -217,3 +218,106 @@ def test_capacity_utilization_is_validated_and_old_model_options_keep_their_fixe
     assert old.capacity_utilization is None and old.space_price == 1.0
     assert ForecastSS.from_options({}).capacity_utilization == 0.7
     assert ForecastSS.from_options(ForecastSS(capacity_utilization=0.5).options()).capacity_utilization == 0.5
+
+
+# --- building ahead of a budget-bound peak (issue 13, random catalog 16) ---------------------------------
+
+
+def _peak_obs(budget: float = 25.0, capacity: float = math.inf, holding: tuple[float, float] = (0.01, 0.01),
+              on_hand: tuple[float, float] = (0.0, 0.0)) -> Observation:
+    """Two SKUs, lead time 0, unit costs 1 and 2; A peaks at 30 two periods ahead, B is flat at 5.
+
+    The forecast columns are periods t, t+1, ...; past the last column it repeats (10 and 5).
+    """
+    cat = Catalog(sku=np.array(["A", "B"], dtype=object), unit_cost=np.array([1.0, 2.0]),
+                  holding_cost=np.array(holding), shortage_cost=np.array([3.0, 6.0]), lead_time=np.array([0, 0]),
+                  volume=np.array([1.0, 1.0]))
+    mean = np.array([[10.0, 10.0, 30.0, 10.0, 10.0], [5.0, 5.0, 5.0, 5.0, 5.0]])
+    state = InventoryState(cat.sku, np.array(on_hand), np.zeros(2), np.zeros((2, 1)))
+    return Observation.from_state(state, cat, Constraints(capacity=capacity, budget=budget), mean, np.ones_like(mean))
+
+
+def test_build_ahead_is_the_largest_cumulative_excess_over_the_budget_shared_by_value() -> None:
+    # purchases of periods t+1, t+2, t+3, ...: A 10, 30, 10, 10 ... at 1, B 5 at 2 -> values 20, 40, 20, 20, ...
+    # against a budget of 25: excesses -5, +15, -5, -5 -> cumulative -5, 10, 5, 0, ...: the peak is 10 at t+2.
+    # Shares up to the peak: A 1 x (10 + 30) = 40, B 2 x (5 + 5) = 20 -> A 10 x 40/60 / 1, B 10 x 20/60 / 2 units.
+    units = ForecastSS().build_ahead_units(_peak_obs())
+    np.testing.assert_allclose(units, [20.0 / 3.0, 5.0 / 3.0])
+    assert not ForecastSS(build_ahead=False).build_ahead_units(_peak_obs()).any()
+    assert not ForecastSS().build_ahead_units(_peak_obs(budget=math.inf)).any()
+    assert not ForecastSS().build_ahead_units(_peak_obs(budget=40.0)).any()  # the peak fits the budget
+
+
+def test_build_ahead_only_where_holding_until_the_peak_pays() -> None:
+    # B: margin 6 - 2 = 4 < holding 3 x 2 periods, so B is not built ahead (held one period it would pay:
+    # only periods j with h j < m count, and B's demand up to the peak is in periods 1 and 2: 1 x 3 < 4 counts)
+    units = ForecastSS().build_ahead_units(_peak_obs(holding=(0.01, 3.0)))
+    np.testing.assert_allclose(units, [10.0 * 40.0 / 50.0, 10.0 * 10.0 / 50.0 / 2.0])
+    units = ForecastSS().build_ahead_units(_peak_obs(holding=(0.01, 5.0)))  # 5 x 1 > 4: never pays for B
+    np.testing.assert_allclose(units, [10.0, 0.0])
+
+
+def test_build_ahead_fits_beside_the_stock_the_levels_plan() -> None:
+    policy = ForecastSS(capacity_utilization=1.0)
+    obs = _peak_obs(capacity=1e6)
+    plan = policy.parameters(obs)
+    np.testing.assert_allclose(policy.build_ahead_units(obs, plan), [20.0 / 3.0, 5.0 / 3.0])
+    planned = np.maximum(plan.level - plan.mean + obs.forecast(1)[:, 0] + 0.5 * (plan.batch - 1.0), 0.0).sum()
+    room = planned + 4.0  # room for 4 of the 25/3 units built ahead (volume 1 each)
+    tight = _peak_obs(capacity=room)
+    np.testing.assert_allclose(policy.build_ahead_units(tight, policy.parameters(tight)),
+                               np.array([20.0 / 3.0, 5.0 / 3.0]) * 4.0 / (25.0 / 3.0))
+    full = _peak_obs(capacity=planned * 0.5)
+    assert not policy.build_ahead_units(full, policy.parameters(full)).any()
+
+
+def test_build_ahead_orders_only_with_what_the_budget_leaves_over() -> None:
+    cat_obs = _peak_obs(budget=25.0, on_hand=(14.0, 6.0))  # stocked to about the levels: little to order
+    with_ahead = ForecastSS(repair="highs").decide(cat_obs)
+    without = ForecastSS(repair="highs", build_ahead=False).decide(cat_obs)
+    built = with_ahead.extra["build_ahead"]
+    np.testing.assert_array_equal(with_ahead.orders, without.orders + built)
+    assert built.sum() > 0 and (built >= 0).all()
+    assert with_ahead.orders @ cat_obs.catalog.unit_cost <= 25.0 + 1e-9
+    np.testing.assert_array_equal(with_ahead.explanation.build_ahead, built)
+    reasons = target_reasons(with_ahead.explanation, cat_obs.inventory_position, with_ahead.reorder_point)
+    assert all(("build_ahead" in r) == (b > 0) for r, b in zip(reasons, built, strict=True))
+    # once the stock built ahead is on hand it counts: the next decision builds no more
+    stocked = _peak_obs(budget=25.0, on_hand=tuple(np.array([14.0, 6.0]) + with_ahead.orders))
+    assert "build_ahead" not in ForecastSS(repair="highs").decide(stocked).extra
+    # this period's own orders already spend the whole budget: nothing is left to build ahead with
+    starved = _peak_obs(budget=12.0)
+    decision = ForecastSS(repair="highs").decide(starved)
+    np.testing.assert_array_equal(decision.orders, ForecastSS(repair="highs", build_ahead=False).decide(starved).orders)
+    assert "build_ahead" not in decision.extra
+
+
+def test_old_options_build_ahead_and_the_option_round_trips() -> None:
+    assert ForecastSS.from_options({"safety_factor": 1.0}).build_ahead
+    assert not ForecastSS.from_options(ForecastSS(build_ahead=False).options()).build_ahead
+
+
+def test_building_ahead_of_a_seasonal_peak_the_budget_cannot_meet_lowers_the_cost() -> None:
+    """Common random numbers; a budget at the mean purchase value, demand 40% above the mean at the peak."""
+    from hybridinv.demand import DemandDistribution, DemandProcess, Seasonality
+    from hybridinv.sim.runner import simulate
+    from hybridinv.sim.scenario import Scenario
+
+    n = 6
+    rng = np.random.default_rng(5)
+    mean = rng.uniform(20.0, 60.0, n)
+    cost = rng.uniform(2.0, 10.0, n)
+    cat = Catalog(sku=np.array([f"P{i}" for i in range(n)], dtype=object), unit_cost=cost, holding_cost=cost * 0.01,
+                  shortage_cost=cost * 2.5, lead_time=np.ones(n, dtype=np.int64), demand_mean=mean)
+    demand = DemandProcess(mean=mean, distribution=DemandDistribution("poisson"),
+                           seasonality=(Seasonality(period=12, amplitude=np.full(n, 0.4), phase=np.zeros(n)),))
+    scenario = Scenario(name="peak", catalog=cat, constraints=Constraints(budget=float(cost @ mean)), demand=demand,
+                        periods=36, warmup=4, lost_sales=True, periods_per_year=12)
+    seeds = list(range(5))
+    on = simulate(ForecastSS(repair="fast"), scenario, seeds=seeds)
+    off = simulate(ForecastSS(repair="fast", build_ahead=False), scenario, seeds=seeds)
+    assert (on["violations"] == 0).all()
+    assert (on["budget_utilization"] <= 1.0 + 1e-9).all()
+    saving = off["valued_cost"].to_numpy() - on["valued_cost"].to_numpy()
+    assert (saving > 0).all()  # cheaper on every seed
+    assert on["fill_rate"].mean() > off["fill_rate"].mean()
