@@ -10,6 +10,9 @@
     demand process), on the same seeds. Target: never more than 1% above the better of the two.
 (2) The synthetic suites multi_50, multi_10, perishable and disrupted (benchmark seeds
     100-109): the default against its base and the forecast capped base-stock, paired.
+(3) Building ahead of budget-bound peaks (``ForecastSS.build_ahead``), found by diagnosing
+    catalog 16 of (1): the base with and without it on catalogs 200-319, which were drawn
+    only after the rule was fixed (the held-out check of a fix found on a reported catalog).
 Writes the ``default`` section of benchmarks/RESULTS.md.
 """
 
@@ -133,6 +136,36 @@ def synthetic_suites(agent: AdaptiveHybrid) -> str:
     return "\n".join(lines)
 
 
+def build_ahead_check(first: int, last: int, seeds: int) -> str:
+    """The base with and without building ahead on catalogs ``first..last - 1`` (those where it orders differently)."""
+    from hybridinv.policies.forecast_ss import ForecastSS
+
+    rows, changes, budgeted = [], [], 0
+    for k in range(first, last):
+        scenario = random_catalog(k)
+        if not np.isfinite(scenario.constraints.budget):
+            continue
+        budgeted += 1
+        seed_list = list(range(1000, 1000 + seeds))
+        on = scenario_costs(ForecastSS(repair="fast"), scenario, seed_list)
+        off = scenario_costs(ForecastSS(repair="fast", build_ahead=False), scenario, seed_list)
+        if np.array_equal(on, off):
+            continue
+        change = 100.0 * (on.mean() / off.mean() - 1.0)
+        changes.append(change)
+        value = float(scenario.catalog.unit_cost @ scenario.catalog.demand_mean)
+        sales = "lost" if scenario.lost_sales else "back"
+        rows.append(f"| {k} | {scenario.n_skus} | {sales} | {scenario.constraints.budget / value:.2f} | "
+                    f"{off.mean():,.1f} | {on.mean():,.1f} | {change:+.2f}% |")
+    values = np.array(changes) if changes else np.zeros(1)
+    head = ["| catalog | SKUs | sales | budget / mean purchase value | without | with | change |",
+            "|---|---|---|---|---|---|---|"]
+    summary = (f"Catalogs {first}-{last - 1}: {budgeted} with a budget, {len(changes)} where building ahead changed an "
+               f"order; change of the base's cost there: median {np.median(values):+.2f}%, worst {values.max():+.2f}%, "
+               f"best {values.min():+.2f}%, sum {values.sum():+.2f} points.")
+    return "\n".join(head + rows) + "\n\n" + summary
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--catalogs", type=int, default=20)
@@ -154,6 +187,14 @@ def main() -> None:
         "### Synthetic suites (seeds 100-109, paired 95% t-intervals)",
         "",
         synthetic_suites(agent),
+        "",
+        f"### Building ahead of budget-bound peaks: the base with and without it ({args.seeds} seeds)",
+        "",
+        "Found by diagnosing catalog 16 above (budget 0.97 of the mean purchase value, seasonal demand, "
+        "backorders: forecast-following levels never bought before the peaks, +5.44% against the fitted "
+        "base-stock), so catalog 16 is not evidence for it; these catalogs were drawn after the rule was fixed.",
+        "",
+        build_ahead_check(200, 320, args.seeds),
     ]
     text = "\n".join(parts)
     print(text)
