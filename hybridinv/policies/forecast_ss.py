@@ -34,7 +34,7 @@ the scarce space goes first to the SKUs closest to a stockout.
 **Building ahead of a budget-bound peak** (``build_ahead=True``). The levels follow the
 forecast, so on their own they never buy before a seasonal peak that the purchase budget
 cannot pay for when it comes. With a finite budget ``B`` the policy looks one seasonal
-cycle ahead (``periods_per_year`` periods): the purchases period ``t + j`` will need are
+cycle ahead (``periods_per_year`` periods, no further than the forecast is known): the purchases period ``t + j`` will need are
 valued at ``V_j = sum_i c_i f_i(t + L_i + j)`` (the demand the order placed then will
 replenish), and the stock to build now is the largest cumulative excess
 ``A = max_k sum_{j<=k} (V_j - B)`` (Johnson and Montgomery's anticipation stock of
@@ -438,7 +438,8 @@ class ForecastSS(BatchTargetPolicy):
         """Stock to hold ahead of a coming peak the budget cannot pay for, per SKU (units, >= 0).
 
         With budget ``B`` and the forecast ``f``, ``V_j = sum_i c_i f_i(t + L_i + j)`` for
-        ``j = 1..H`` (``H = periods_per_year``; SKUs that are not stocked count 0) and
+        ``j = 1..H`` (``H = periods_per_year``, at most as far as the forecast is known rather than
+        extended, :attr:`Observation.forecast_periods`; SKUs that are not stocked count 0) and
         ``A = max(0, max_k sum_{j<=k} (V_j - B))``. ``A`` is split among the SKUs in proportion
         to ``c_i sum_{j<=k*} f_i(t + L_i + j)`` (``k*`` the peak), counting only the periods
         ``j`` it pays SKU ``i`` to hold a unit for (``h_i j < m_i`` with ``m_i`` :func:`net_margin`,
@@ -453,8 +454,10 @@ class ForecastSS(BatchTargetPolicy):
         budget = obs.constraints.budget
         if not self.build_ahead or not np.isfinite(budget) or n == 0:
             return np.zeros(n)
-        horizon = max(int(getattr(obs, "periods_per_year", 12)), 1)
         lead = cat.lead_time.astype(np.int64)
+        horizon = min(int(getattr(obs, "periods_per_year", 12)), obs.forecast_periods - int(lead.max()) - 1)
+        if horizon <= 0:  # no forecast past the protection intervals: no peak to build for
+            return np.zeros(n)
         forecast = obs.forecast(int(lead.max()) + 1 + horizon)
         offsets = lead[:, None] + 1 + np.arange(horizon)[None, :]
         future = np.maximum(np.take_along_axis(forecast, offsets, axis=1), 0.0)

@@ -138,6 +138,23 @@ class Observation:
         """Standard deviation of demand of the next ``horizon`` periods, shape (n, horizon)."""
         return self._window("forecast_std", horizon)
 
+    @property
+    def forecast_periods(self) -> int | None:
+        """How many periods ahead (this one included) the forecast is known rather than extended.
+
+        Planning: the columns of the forecast given; simulation: the rolling forecast's horizon,
+        or the periods left in the drawn demand path for a forecastable mean. :meth:`forecast`
+        repeats the last known period beyond it.
+        """
+        sim = self._sim
+        if sim is None:
+            return int(self._cache["forecast_mean"].shape[1])
+        assert sim.path is not None
+        demand = sim.path.demand
+        if demand.forecast_mean is not None:
+            return int(demand.forecast_mean[min(sim.t, demand.forecast_mean.shape[0] - 1)].shape[0])
+        return max(int(demand.expected.shape[0]) - sim.t, 0)
+
     def protection_forecast(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Forecast mean and standard deviation of demand over each SKU's protection interval.
 

@@ -89,3 +89,19 @@ def test_simulated_history_draws_the_process_with_rolling_forecasts() -> None:
     assert a.realized[:, 0].mean() > a.realized[:, 1].mean()  # mean 160 vs 5
     with pytest.raises(PlanningError, match="columns"):
         SimulatedHistory(mean=np.ones(2), process=full, columns=np.array([0, 9]), forecaster=fc.subset([0, 1]))
+
+
+def test_an_observation_knows_the_rolling_forecast_horizon() -> None:
+    """Observation.forecast_periods is the rolled forecast's horizon (5 here), not the path's length."""
+    from hybridinv import Catalog, Constraints
+    from hybridinv.sim import Scenario, Simulator
+
+    y = _history()
+    n = y.shape[1]
+    catalog = Catalog(sku=np.array([f"S{i}" for i in range(n)], dtype=object), unit_cost=np.ones(n),
+                      holding_cost=np.ones(n), shortage_cost=np.full(n, 5.0), lead_time=np.zeros(n, dtype=np.int64))
+    scenario = Scenario(name="replay", catalog=catalog, constraints=Constraints(), demand=_replay(y, 36), periods=12,
+                        warmup=0, lookahead=0)
+    obs = Simulator(scenario).reset(seed=0)
+    assert obs.forecast_periods == 5
+    np.testing.assert_array_equal(obs.forecast(7)[:, 5:], np.repeat(obs.forecast(5)[:, -1:], 2, axis=1))

@@ -321,3 +321,17 @@ def test_building_ahead_of_a_seasonal_peak_the_budget_cannot_meet_lowers_the_cos
     saving = off["valued_cost"].to_numpy() - on["valued_cost"].to_numpy()
     assert (saving > 0).all()  # cheaper on every seed
     assert on["fill_rate"].mean() > off["fill_rate"].mean()
+
+
+def test_build_ahead_looks_no_further_than_the_forecast_goes() -> None:
+    """A forecast whose last column is a peak is not extended: two columns look one period ahead."""
+    cat = Catalog(sku=np.array(["A", "B"], dtype=object), unit_cost=np.array([1.0, 2.0]),
+                  holding_cost=np.array([0.01, 0.01]), shortage_cost=np.array([3.0, 6.0]), lead_time=np.array([0, 0]))
+    state = InventoryState(cat.sku, np.zeros(2), np.zeros(2), np.zeros((2, 1)))
+    mean = np.array([[10.0, 30.0], [5.0, 5.0]])
+    obs = Observation.from_state(state, cat, Constraints(budget=25.0), mean, np.ones_like(mean))
+    assert obs.forecast_periods == 2
+    # period t+1 only: 30 x 1 + 5 x 2 = 40, 15 over the budget, shared 30 : 10 by value
+    np.testing.assert_allclose(ForecastSS().build_ahead_units(obs), [15.0 * 30.0 / 40.0, 15.0 * 10.0 / 40.0 / 2.0])
+    one = Observation.from_state(state, cat, Constraints(budget=25.0), mean[:, :1], np.ones((2, 1)))
+    assert not ForecastSS().build_ahead_units(one).any()  # a one-period forecast has no peak to build for

@@ -280,3 +280,16 @@ def test_per_sku_costs_add_up_to_the_period_costs(name: str) -> None:
     ledger = sim.ledger
     assert ledger.sku_costs is not None and ledger.sku_costs.shape == (30, scenario.n_skus)
     np.testing.assert_allclose(ledger.sku_costs.sum(axis=1), ledger.costs.sum(axis=1), rtol=1e-9, atol=1e-6)
+
+
+def test_forecast_periods_counts_the_known_forecast_and_shrinks_to_the_end_of_the_path() -> None:
+    catalog = make_catalog(2)
+    scenario = make_scenario(catalog, 5.0, periods=10, lookahead=4)
+    sim = Simulator(scenario)
+    obs = sim.reset(seed=0)
+    assert obs.forecast_periods == 14  # the episode's 10 periods and the 4 drawn past it
+    for _ in range(6):
+        obs = sim.step(np.zeros(2))
+    assert obs.forecast_periods == 8
+    # past the known periods the forecast repeats the last one
+    np.testing.assert_array_equal(obs.forecast(12)[:, 8:], np.repeat(obs.forecast(8)[:, -1:], 4, axis=1))
