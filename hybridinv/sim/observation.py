@@ -139,7 +139,7 @@ class Observation:
         return self._window("forecast_std", horizon)
 
     @property
-    def forecast_periods(self) -> int | None:
+    def forecast_periods(self) -> int:
         """How many periods ahead (this one included) the forecast is known rather than extended.
 
         Planning: the columns of the forecast given; simulation: the rolling forecast's horizon,
