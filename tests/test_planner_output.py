@@ -48,3 +48,24 @@ def test_the_backends_plan_uses_are_the_ones_docs_repair_md_states() -> None:
     assert polished["repair"]["backend"] == "fast+highs" and polished["objective"] <= hybrid["objective"] + 1e-9
     classical = plan(state, catalog, EXAMPLE_CONSTRAINTS, policy="capped_base_stock").attrs["diagnostics"]
     assert classical["repair"]["backend"] == "fast+highs"  # auto: polished past the tolerance
+
+
+@pytest.mark.parametrize("policy", ["forecast_ss", "hybrid"])
+def test_plan_builds_ahead_of_a_forecast_peak_the_budget_cannot_pay_for(policy: str) -> None:
+    """A forecast peak two periods out that the budget of 25 cannot buy in time: build_ahead > 0, within budget."""
+    catalog = pd.DataFrame({"sku": ["A", "B"], "unit_cost": [1.0, 2.0], "holding_cost": [0.01, 0.01],
+                            "shortage_cost": [3.0, 6.0], "lead_time": [0, 0]})
+    state = pd.DataFrame({"sku": ["A", "B"], "on_hand": [14.0, 6.0]})
+    forecast = pd.DataFrame({"sku": ["A"] * 5 + ["B"] * 5, "period": list(range(5)) * 2,
+                             "mean": [10.0, 10.0, 30.0, 10.0, 10.0] + [5.0] * 5, "std": 1.0})
+    out = plan(state, catalog, {"budget": 25.0}, forecast=forecast, policy=policy).set_index("sku")
+    assert out["build_ahead"].sum() > 0
+    assert (out["order_qty"] * catalog.set_index("sku")["unit_cost"]).sum() <= 25.0 + 1e-9
+    for sku, row in out.iterrows():
+        assert ("build_ahead" in row["target_reason"]) == (row["build_ahead"] > 0), sku
+    flat = forecast.assign(mean=[10.0] * 5 + [5.0] * 5)  # no peak: nothing is built ahead
+    assert (plan(state, catalog, {"budget": 25.0}, forecast=flat, policy=policy)["build_ahead"] == 0).all()
+    if policy == "forecast_ss":
+        off = plan(state, catalog, {"budget": 25.0}, forecast=forecast, policy=policy, build_ahead=False)
+        assert (off["build_ahead"] == 0).all()
+        assert off["order_qty"].sum() < out["order_qty"].sum()
