@@ -529,8 +529,12 @@ class ForecastSS(BatchTargetPolicy):
         """The second repair: top up to ``level + ahead`` with what the first repair left over."""
         wanted = np.ceil(np.maximum(plan.level + ahead - obs.inventory_position, 0.0) - 1e-9)
         target = np.maximum(wanted, first.desired)
-        if not (target > first.orders).any():
-            return first
+        more = target > first.orders
+        cat = obs.catalog
+        budget = obs.constraints.budget
+        slack = budget - float(first.orders @ cat.unit_cost) + 1e-9 * budget
+        if not more.any() or slack < float(np.min((cat.unit_cost * cat.lot_size)[more])):
+            return first  # nothing to add, or not one more lot fits the budget: the second repair could add nothing
         weight = np.maximum(net_margin(obs.catalog, obs.lost_sales), 0.0) + 1e-3
         second = self.finalize(target, obs, plan.reorder_point, plan.order_up_to,
                                under_weight=weight, lower=first.orders)
