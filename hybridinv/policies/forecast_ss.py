@@ -458,24 +458,32 @@ class ForecastSS(BatchTargetPolicy):
         horizon = min(int(getattr(obs, "periods_per_year", 12)), obs.forecast_periods - int(lead.max()) - 1)
         if horizon <= 0:  # no forecast past the protection intervals: no peak to build for
             return np.zeros(n)
-        forecast = obs.forecast(int(lead.max()) + 1 + horizon)
-        offsets = lead[:, None] + 1 + np.arange(horizon)[None, :]
-        future = np.maximum(np.take_along_axis(forecast, offsets, axis=1), 0.0)
-        if plan is not None:
-            future = future * np.asarray(plan.multiplier, dtype=np.float64).reshape(-1, 1)
+        # periods x SKUs (the layout the forecast is stored in: contiguous sums over periods)
+        forecast = np.maximum(obs.forecast(int(lead.max()) + 1 + horizon).T, 0.0)
         margin = net_margin(cat, obs.lost_sales)
-        future[margin <= 0.0] = 0.0
-        value = cat.unit_cost[:, None] * future
-        excess = np.cumsum(value.sum(axis=0) - budget)
+        weight = np.where(margin > 0.0, cat.unit_cost, 0.0)  # purchase value per unit of stocked SKUs
+        if plan is not None:
+            weight = weight * np.asarray(plan.multiplier, dtype=np.float64)
+        lags = np.unique(lead)
+        value = np.zeros(horizon)  # V_j, j = 1..H: one matrix-vector product per lead time
+        for lag in lags:
+            value += forecast[lag + 1 : lag + 1 + horizon] @ np.where(lead == lag, weight, 0.0)
+        excess = np.cumsum(value - budget)
         peak = int(np.argmax(excess))
         need = float(excess[peak])
         if need <= 0.0:
             return np.zeros(n)
-        held = np.arange(1, horizon + 1)[None, :]
-        pays = cat.holding_cost[:, None] * held < margin[:, None]
-        shelf = cat.shelf_life[:, None]
-        pays &= (shelf <= 0) | (held < shelf)
-        share = (value * pays)[:, : peak + 1].sum(axis=1)
+        # periods it pays to hold a unit for: h j < m, and within the shelf life
+        with np.errstate(divide="ignore", invalid="ignore"):
+            paying = np.where(cat.holding_cost > 0, np.ceil(margin / cat.holding_cost) - 1.0, np.inf)
+        paying = np.where(margin > 0.0, paying, 0.0)
+        paying = np.where(cat.shelf_life > 0, np.minimum(paying, cat.shelf_life - 1.0), paying)
+        held = np.arange(1, peak + 2)[:, None] <= paying[None, :]  # (peak + 1) x SKUs
+        share = np.zeros(n)
+        for lag in lags:
+            rows = lead == lag
+            share = np.where(rows, (forecast[lag + 1 : lag + 2 + peak] * held).sum(axis=0), share)
+        share *= weight
         total = float(share.sum())
         if total <= 0.0:
             return np.zeros(n)
@@ -526,15 +534,20 @@ class ForecastSS(BatchTargetPolicy):
 
     def _build_ahead(self, obs: Observation, plan: Targets, first: Decision,
                      ahead: NDArray[np.float64]) -> Decision:
-        """The second repair: top up to ``level + ahead`` with what the first repair left over."""
-        wanted = np.ceil(np.maximum(plan.level + ahead - obs.inventory_position, 0.0) - 1e-9)
-        target = np.maximum(wanted, first.desired)
-        more = target > first.orders
+        """The second repair: top up to ``level + ahead`` with what the first repair left over.
+
+        Whole units are built ahead (``floor(ahead)``). The second repair runs only where the
+        build-ahead asks for more than the first repair's desired orders and one more lot of
+        such a SKU fits into the budget left over; otherwise it could add nothing.
+        """
+        wanted = np.ceil(np.maximum(plan.level + np.floor(ahead + 1e-9) - obs.inventory_position, 0.0) - 1e-9)
+        more = wanted > np.maximum(first.desired, first.orders)
         cat = obs.catalog
         budget = obs.constraints.budget
         slack = budget - float(first.orders @ cat.unit_cost) + 1e-9 * budget
         if not more.any() or slack < float(np.min((cat.unit_cost * cat.lot_size)[more])):
-            return first  # nothing to add, or not one more lot fits the budget: the second repair could add nothing
+            return first
+        target = np.maximum(wanted, first.desired)
         weight = np.maximum(net_margin(obs.catalog, obs.lost_sales), 0.0) + 1e-3
         second = self.finalize(target, obs, plan.reorder_point, plan.order_up_to,
                                under_weight=weight, lower=first.orders)
