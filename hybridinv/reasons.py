@@ -66,8 +66,8 @@ REASON_LEGEND: dict[str, LegendEntry] = {
     explain.BUILD_AHEAD: LegendEntry(
         "target_reason", "build_ahead units of the order are stock bought now, with budget this period leaves "
         "over, for a coming peak the budget cannot pay for when it comes",
-        "a larger budget in the peak months removes the need; --policy forecast_ss with build_ahead=False "
-        "shows the order without it"),
+        "a larger budget in the peak months removes the need; plan(..., policy='forecast_ss', "
+        "build_ahead=False) shows the order without it"),
     UNCHANGED: LegendEntry(
         "reason", "the order equals the desired quantity", "nothing"),
     explain.ROUNDING: LegendEntry(

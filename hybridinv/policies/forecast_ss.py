@@ -36,9 +36,9 @@ forecast, so on their own they never buy before a seasonal peak that the purchas
 cannot pay for when it comes. With a finite budget ``B`` the policy looks one seasonal
 cycle ahead (``periods_per_year`` periods, no further than the forecast is known): the
 purchases period ``t + j`` will need are valued at ``V_j = sum_i c_i f_i(t + L_i + j)``
-(the demand the order placed then will replenish), and the stock to build now is the largest cumulative excess
-``A = max_k sum_{j<=k} (V_j - B)`` (Johnson and Montgomery's anticipation stock of
-production smoothing). ``A`` is shared among the SKUs in proportion to their demand value up
+(the demand the order placed then will replenish), and the stock to build now is the
+largest cumulative excess ``A = max_k sum_{j<=k} (V_j - B)`` (Johnson and Montgomery's
+anticipation stock of production smoothing). ``A`` is shared among the SKUs in proportion to their demand value up
 to that peak, among those it pays to hold that long (``h_i j < m_i``, within the shelf
 life), and bought with what this period's budget and capacity leave over: a second repair
 whose lower bounds are the first repair's orders, with priorities ``m_i``
