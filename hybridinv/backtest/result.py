@@ -175,7 +175,7 @@ class BacktestResult:
             k = run.kpis
             rows.append({
                 "policy": name,
-                "cost_per_period": k.get(self.scenario.cost_key, k["avg_cost"]),
+                "cost_per_period": k[self.scenario.cost_key],
                 "purchase_cost_per_period": k["avg_cost"],
                 "fill_rate": k["fill_rate"],
                 "violations": k["violations"],

@@ -455,7 +455,7 @@ class ForecastSS(BatchTargetPolicy):
         if not self.build_ahead or not np.isfinite(budget) or n == 0:
             return np.zeros(n)
         lead = cat.lead_time.astype(np.int64)
-        horizon = min(int(getattr(obs, "periods_per_year", 12)), obs.forecast_periods - int(lead.max()) - 1)
+        horizon = min(obs.periods_per_year, obs.forecast_periods - int(lead.max()) - 1)
         if horizon <= 0:  # no forecast past the protection intervals: no peak to build for
             return np.zeros(n)
         # periods x SKUs (the layout the forecast is stored in: contiguous sums over periods)
@@ -525,9 +525,10 @@ class ForecastSS(BatchTargetPolicy):
                 obs, desired, net=obs.lost_sales, protection=(plan.mean, plan.std)
             )
         decision = self.finalize(desired, obs, plan.reorder_point, plan.order_up_to, **options)
-        ahead = self.build_ahead_units(obs, plan)
-        if decision.repair is not None and ahead.any():
-            decision = self._build_ahead(obs, plan, decision, ahead)
+        if decision.repair is not None:  # a finite budget always needs the repair
+            ahead = self.build_ahead_units(obs, plan)
+            if ahead.any():
+                decision = self._build_ahead(obs, plan, decision, ahead)
         decision.extra.update(extra)
         decision.explanation = plan.explain(position, decision.extra.get("build_ahead", 0.0))
         return decision
@@ -548,7 +549,7 @@ class ForecastSS(BatchTargetPolicy):
         if not more.any() or slack < float(np.min((cat.unit_cost * cat.lot_size)[more])):
             return first
         target = np.maximum(wanted, first.desired)
-        weight = np.maximum(net_margin(obs.catalog, obs.lost_sales), 0.0) + 1e-3
+        weight = np.maximum(net_margin(cat, obs.lost_sales), 0.0) + 1e-3
         second = self.finalize(target, obs, plan.reorder_point, plan.order_up_to,
                                under_weight=weight, lower=first.orders)
         built = second.orders - first.orders

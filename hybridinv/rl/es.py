@@ -399,7 +399,7 @@ class _EpisodeContext:
         from hybridinv.sim.runner import run_episode
 
         ledger, _ = run_episode(policy, scenario, seed, self.periods)
-        return np.array([ledger.summary()[getattr(scenario, "cost_key", "avg_cost")]])
+        return np.array([ledger.summary()[scenario.cost_key]])
 
     def __call__(self, theta: NDArray[np.float64], seed: int) -> Any:
         """The episode's cost (a float), or the objective's measurement vector."""
@@ -439,7 +439,7 @@ class _EpisodeContext:
             return None
         seed_list = [int(seed) for seed in seeds]
         ledgers, _ = run_batch(policy, self.scenario, seed_list, self.periods)
-        key = getattr(self.scenario, "cost_key", "avg_cost")
+        key = self.scenario.cost_key
         costs = [ledger.summary()[key] for ledger in ledgers]
         if self.baseline is None:
             return costs
