@@ -56,7 +56,6 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.errors import PlanningError
-from hybridinv.network.hybrid import scenario_repair
 from hybridinv.network.mpc_model import NetworkPlan, NetworkPlanProblem, solve_network_plan
 from hybridinv.network.policies import echelon_levels_of
 from hybridinv.network.repair import NetworkRepair
@@ -101,7 +100,7 @@ def _demand(values: ArrayLike | None, default: NDArray[np.float64], column: str,
     return arr
 
 
-@dataclass
+@dataclass(eq=False)
 class NetworkMPC:
     """Rolling-horizon LP over the network, first period executed through the network repair.
 
@@ -126,8 +125,8 @@ class NetworkMPC:
     demand_mean, demand_std : array (stores, SKUs), optional
         Forecast per period replacing the scenario's.
     repair : NetworkRepair, optional
-        Default :func:`~hybridinv.network.hybrid.scenario_repair` (fast backend, the stores'
-        mean demand as expected demand).
+        Default: as :func:`~hybridinv.network.hybrid.scenario_repair` (fast backend), with the
+        forecast ``demand_mean`` (default the scenario's mean) as the expected demand.
     name : str
 
     Raises
@@ -176,8 +175,8 @@ class NetworkMPC:
         skus = scenario.costs.skus
         self._mean = _demand(self.demand_mean, scenario.demand.mean, "demand_mean", skus)
         self._std = _demand(self.demand_std, scenario.demand.std, "demand_std", skus)
-        if self.repair is None:
-            self.repair = scenario_repair(scenario)
+        if self.repair is None:  # scenario_repair with this forecast as the expected demand
+            self.repair = NetworkRepair(scenario.costs, expected_demand=self._mean, backend="fast")
         self._prepare()
         self.reset()
 

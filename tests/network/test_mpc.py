@@ -343,3 +343,11 @@ def test_registered_in_the_network_suite() -> None:
     policy = make_policy("network_mpc", SMALL)
     assert isinstance(policy, NetworkMPC) and policy.name == "network_mpc"
     assert policy.horizon == 2 * int(SMALL.network.cumulative_lead_time.max()) + 4
+
+
+def test_default_repair_expects_the_forecast_demand() -> None:
+    mpc = NetworkMPC(SMALL)
+    assert mpc.repair is not None and mpc.repair.backend == "fast"
+    np.testing.assert_array_equal(mpc.repair.expected_demand, SMALL.demand.mean)
+    forecast = 2.0 * SMALL.demand.mean
+    np.testing.assert_array_equal(NetworkMPC(SMALL, demand_mean=forecast).repair.expected_demand, forecast)
