@@ -5,7 +5,7 @@ this suite has its own runner, :func:`run_network_suite`; it returns the same
 :class:`~hybridinv.bench.benchmark.BenchResult` as :func:`~hybridinv.bench.benchmark.run_suite`,
 with one row per scenario x policy x seed in :data:`~hybridinv.bench.benchmark.RESULT_COLUMNS`,
 so :func:`~hybridinv.bench.report.write_outputs` writes the usual ``results.csv``,
-``summary.md`` and ``report.html`` (the paired differences are to the best of the three
+``summary.md`` and ``report.html`` (the paired differences are to the best of the four
 policies; for a serial chain the gap is to the exact Clark–Scarf cost). ``hybridinv bench
 --suite network`` runs it. The notes give, for the constrained scenarios, the operating cost
 (``avg_cost`` without the purchase value, which is nearly the same for every policy), how often
@@ -18,9 +18,11 @@ periods over the budget (or with shipments cut). Columns without a network meani
 (service level, turns, waste, repair statistics) are NaN.
 
 Policies (:func:`hybridinv.network.baselines.make_policy`): echelon base-stock with the exact
-optimal levels (serial) or fitted levels, installation base-stock, and echelon base-stock with
-fair share and the orders cut to the budget and space. A scenario that cannot be built (the
-real-data one without its data folder) is skipped with a note.
+optimal levels (serial) or fitted levels, installation base-stock, echelon base-stock with
+fair share and the orders cut to the budget and space, and MPC over the network (``network_mpc``:
+a rolling-horizon LP per period, 0.2 s per period on ``owmr_10x50``, most of the suite's time).
+A scenario that cannot be built (the real-data one without its data folder) is skipped with a
+note.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ __all__ = ["NETWORK", "NETWORK_SCENARIOS", "network_rows", "run_network_suite"]
 #: Scenarios of the ``network`` suite.
 NETWORK_SCENARIOS: tuple[str, ...] = ("serial_3", "owmr_10x50", "hospital_network")
 
-#: serial_3 (1,000 periods), owmr_10x50 (200), hospital_network (72 months) x 3 policies x 10 seeds.
+#: serial_3 (1,000 periods), owmr_10x50 (200), hospital_network (72 months) x 4 policies x 10 seeds.
 NETWORK = Suite(
     name="network",
     scenarios=tuple(ScenarioSpec(name) for name in NETWORK_SCENARIOS),

@@ -17,6 +17,8 @@
   (:mod:`~hybridinv.network.plan_inputs` reads and validates them).
 - :mod:`~hybridinv.network.hybrid`, :mod:`~hybridinv.network.hybrid_training`: :class:`NetworkHybrid`,
   echelon levels corrected by a shared linear map trained by ES, decisions through the repair.
+- :mod:`~hybridinv.network.mpc`, :mod:`~hybridinv.network.mpc_model`: :class:`NetworkMPC`, a rolling-horizon
+  LP over every location and SKU (HiGHS), its first period executed through the repair.
 
 See docs/network_model.md.
 """
@@ -29,6 +31,7 @@ from hybridinv.network.hybrid import NetworkHybrid
 from hybridinv.network.ledger import NETWORK_COST_COMPONENTS, NETWORK_UNIT_FLOWS, NetworkLedger
 from hybridinv.network.limits import WithinLimits
 from hybridinv.network.model import LOCATION_COLUMNS, LocationError, Network
+from hybridinv.network.mpc import NetworkMPC
 from hybridinv.network.planning import PLAN_POLICIES, network_levels, plan_network
 from hybridinv.network.policies import EchelonBaseStock, InstallationBaseStock, base_stock_levels
 from hybridinv.network.repair import NetworkRepair, repair_network
@@ -61,6 +64,7 @@ __all__ = [
     "NetworkDecision",
     "NetworkHybrid",
     "NetworkLedger",
+    "NetworkMPC",
     "NetworkObservation",
     "NetworkPolicy",
     "NetworkRepair",

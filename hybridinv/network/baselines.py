@@ -25,7 +25,7 @@ minimised on common random numbers.
 levels are the Clark–Scarf optimum of :func:`hybridinv.exact.serial_echelon_base_stock`.
 
 :func:`make_policy` builds the policies of the ``network`` benchmark suite by name
-(:data:`NETWORK_POLICIES`).
+(:data:`NETWORK_POLICIES`), MPC over the network (:class:`~hybridinv.network.mpc.NetworkMPC`) included.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.errors import PlanningError
 from hybridinv.network.limits import WithinLimits
+from hybridinv.network.mpc import NetworkMPC
 from hybridinv.network.policies import (
     EchelonBaseStock,
     InstallationBaseStock,
@@ -60,7 +61,8 @@ __all__ = [
 SERVICE_GRID: tuple[float, ...] = (0.1, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.995)
 
 #: Policies of the ``network`` benchmark suite (see :func:`make_policy`).
-NETWORK_POLICIES: tuple[str, ...] = ("echelon_base_stock", "installation_base_stock", "echelon_fair_share")
+NETWORK_POLICIES: tuple[str, ...] = ("echelon_base_stock", "installation_base_stock", "echelon_fair_share",
+                                     "network_mpc")
 
 
 def _ndtri(p: ArrayLike) -> NDArray[np.float64]:
@@ -156,7 +158,9 @@ def make_policy(name: str, scenario: NetworkScenario, tuning_periods: int | None
       optimum's local levels ``S_j - S_{j-1}``, else fitted installation levels;
     - ``echelon_fair_share``: echelon base-stock whose supplier orders are cut to the budget
       and the warehouse's projected space (:class:`~hybridinv.network.limits.WithinLimits`),
-      levels fitted with the cut in place (serial: the exact levels).
+      levels fitted with the cut in place (serial: the exact levels);
+    - ``network_mpc``: :class:`~hybridinv.network.mpc.NetworkMPC` with its default options (no
+      fitting: its safety floors come from the costs and the demand's standard deviation).
 
     Raises
     ------
@@ -166,6 +170,8 @@ def make_policy(name: str, scenario: NetworkScenario, tuning_periods: int | None
     network = scenario.network
     if name not in NETWORK_POLICIES:
         raise PlanningError(f"unknown network policy; known: {list(NETWORK_POLICIES)}", column="policy", value=name)
+    if name == "network_mpc":
+        return NetworkMPC(scenario)
     exact = scenario.serial.exact() if scenario.serial is not None else None
     if name == "installation_base_stock":
         if exact is not None:

@@ -21,7 +21,7 @@ def test_network_suite_rows_are_the_network_runs_in_benchmark_columns() -> None:
     suite = NETWORK.with_options(scenarios=(ScenarioSpec("serial_3", periods=200),), seeds=2)
     result = run_network_suite(suite)
     assert list(result.runs.columns) == list(RESULT_COLUMNS)
-    assert len(result.runs) == 3 * 2 and result.policies == list(NETWORK.policies)
+    assert len(result.runs) == 4 * 2 and result.policies == list(NETWORK.policies)
     scenario = get("serial_3").replace(periods=200, warmup=50)
     direct = simulate_network(make_policy("echelon_base_stock", scenario), scenario, seeds=2)
     mine = result.runs[result.runs["policy"] == "echelon_base_stock"]

@@ -63,4 +63,5 @@ def test_make_policy_uses_the_exact_serial_optimum() -> None:
     assert isinstance(make_policy("echelon_fair_share", scenario), WithinLimits)
     with pytest.raises(PlanningError, match="unknown network policy"):
         make_policy("mpc", scenario)
-    assert set(NETWORK_POLICIES) == {"echelon_base_stock", "installation_base_stock", "echelon_fair_share"}
+    assert set(NETWORK_POLICIES) == {"echelon_base_stock", "installation_base_stock", "echelon_fair_share",
+                                     "network_mpc"}
