@@ -16,7 +16,9 @@
 - :mod:`~hybridinv.network.planning`: :func:`plan_network`, one period from a planner's tables
   (:mod:`~hybridinv.network.plan_inputs` reads and validates them).
 - :mod:`~hybridinv.network.hybrid`, :mod:`~hybridinv.network.hybrid_training`: :class:`NetworkHybrid`,
-  echelon levels corrected by a shared linear map trained by ES, decisions through the repair.
+  echelon levels corrected by a shared linear map trained by ES, decisions through the repair;
+  :mod:`~hybridinv.network.hybrid_env` (gymnasium) and :mod:`~hybridinv.network.sb3_training`
+  (torch; neither imported here): its per-item network map trained by PPO or SAC.
 - :mod:`~hybridinv.network.mpc`, :mod:`~hybridinv.network.mpc_model`: :class:`NetworkMPC`, a rolling-horizon
   LP over every location and SKU (HiGHS), its first period executed through the repair.
 

@@ -33,14 +33,33 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.network.allocation import FairShare
 from hybridinv.network.baselines import echelon_levels
+from hybridinv.network.ledger import NetworkLedger
 from hybridinv.network.limits import limit_supplier_orders
 from hybridinv.network.scenarios import NetworkScenario, get
 from hybridinv.network.state import NetworkDecision, NetworkObservation
 
-__all__ = ["NETWORK_FEATURES", "NetworkEnv", "make_network_env"]
+__all__ = ["NETWORK_FEATURES", "NetworkEnv", "default_reward_scale", "make_network_env", "period_outcome"]
 
 #: Features per location and SKU, in the order of the observation.
 NETWORK_FEATURES: tuple[str, ...] = ("installation_position", "echelon_position", "forecast")
+
+
+def default_reward_scale(scenario: NetworkScenario) -> float:
+    """The purchase value of one period of mean demand (units that cost nothing: the stores' holding cost of it)."""
+    network, costs = scenario.network, scenario.costs
+    mean = scenario.location_demand()[0]
+    value = float(costs.unit_cost @ mean[network.roots].sum(axis=0))
+    if value <= 0:
+        value = float(np.einsum("sn,sn->", costs.holding_cost[network.stores], mean[network.stores]))
+    return max(value, 1e-6)
+
+
+def period_outcome(ledger: NetworkLedger, t: int) -> dict[str, float]:
+    """The ``info`` of period ``t``: the network's ``cost``, the stores' ``fill_rate``, the ``budget_excess``."""
+    demand = float(ledger.units["demand"][t].sum())
+    served = float(ledger.units["served"][t].sum())
+    return {"cost": float(ledger.costs[t].sum()), "fill_rate": served / demand if demand > 0 else 1.0,
+            "budget_excess": float(ledger.budget_excess[t])}
 
 
 class NetworkEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
@@ -73,12 +92,7 @@ class NetworkEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
         self._mean = self.scenario.location_demand()[0]
         cover = network.lead_time[:, None] + 2.0
         self._scale = np.maximum(self._mean * cover, 1.0)
-        costs = self.scenario.costs
-        network_mean = self._mean[network.roots].sum(axis=0)
-        value = float(costs.unit_cost @ network_mean)
-        if value <= 0:
-            value = float(np.einsum("sn,sn->", costs.holding_cost[network.stores], self._mean[network.stores]))
-        self.reward_scale = float(reward_scale) if reward_scale else max(value, 1e-6)
+        self.reward_scale = float(reward_scale) if reward_scale else default_reward_scale(self.scenario)
         self.n_levels = int(network.depth.max()) + 1
         self.action_space = gym.spaces.Box(-1.0, 1.0, shape=(self.n_levels,), dtype=np.float32)
         size = len(NETWORK_FEATURES) * network.n_locations * self.scenario.n_skus + 1
@@ -121,12 +135,8 @@ class NetworkEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
         decision = self.decide(self._obs, action)
         t = sim.t
         self._obs = sim.step(decision)
-        cost = float(sim.ledger.costs[t].sum())
-        demand = float(sim.ledger.units["demand"][t].sum())
-        served = float(sim.ledger.units["served"][t].sum())
-        info = {"cost": cost, "fill_rate": served / demand if demand > 0 else 1.0,
-                "budget_excess": float(sim.ledger.budget_excess[t])}
-        return self._features(self._obs), -cost / self.reward_scale, False, sim.done, info
+        info = period_outcome(sim.ledger, t)
+        return self._features(self._obs), -info["cost"] / self.reward_scale, False, sim.done, info
 
 
 def make_network_env(scenario: NetworkScenario | str = "serial_3", **kwargs: Any) -> NetworkEnv:

@@ -12,10 +12,14 @@ the same :class:`~hybridinv.network.repair.NetworkRepair` — and corrects them 
    the base policy's supplier orders over the budget), the coefficient of variation of the
    demand below the location and the cost fractile ``p / (p + h)`` (above the stores: the
    stores' mean).
-2. **Linear map** shared by all SKUs and locations: ``a = [x * store, x * (1 - store)] @ W``,
-   ``W`` of shape (2 F, 2) (separate slopes for stores and the locations above them).
-3. **Corrections**: a safety-factor shift ``dz = z_max tanh(a_0)`` and a forecast multiplier
-   ``m = exp(log_multiplier_max tanh(a_1))`` change the location's own part of the level by
+2. **Map** shared by all SKUs and locations, an action ``u`` in ``[-1, 1]^2`` per location and
+   SKU (:meth:`NetworkHybrid.action`): the linear map ``u = tanh([x * store, x * (1 - store)] @ W)``,
+   ``W`` of shape (2 F, 2) (separate slopes for stores and the locations above them), trained by
+   ES; or a :class:`~hybridinv.rl.maps.NetworkMap` (``parameter_map``), the per-item Deep Sets
+   network of :mod:`hybridinv.rl.numpy_policy` with the (location, SKU) pairs as its items,
+   trained by PPO or SAC (:mod:`hybridinv.network.sb3_training`).
+3. **Corrections**: a safety-factor shift ``dz = z_max u_0`` and a forecast multiplier
+   ``m = exp(log_multiplier_max u_1)`` change the location's own part of the level by
    ``dz sigma_i sqrt(c_i) + (m - 1) c_i mu_i`` (``c_i``: ``L_i + 1`` periods at a store,
    ``L_i`` above, as in :func:`~hybridinv.network.baselines.echelon_levels`); the echelon
    level of a location adds the corrections of its whole subtree.
@@ -25,12 +29,16 @@ the same :class:`~hybridinv.network.repair.NetworkRepair` — and corrects them 
    orders and shipments within on-hand stock, capacities and budget. No decision is
    infeasible whatever the weights.
 
-With ``W = 0`` the corrections are exactly 0 and the orders equal the base policy's.
+With ``W = 0`` (or a network whose output layer is zero) the corrections are exactly 0 and the
+orders equal the base policy's. :meth:`NetworkHybrid.decide` takes the action from outside (the
+training environment :mod:`hybridinv.network.hybrid_env`).
 
 Model files (:func:`save_network_hybrid`, :func:`load_network_hybrid`) follow the library's
-conventions of :mod:`hybridinv.rl.integrity`: ``policy.npz`` (weights and base levels) and
-``metadata.json`` with the SHA-256 of every file, verified before anything is parsed, numpy
-read with ``allow_pickle=False``. See docs/multi_echelon.md (*The network hybrid*).
+conventions of :mod:`hybridinv.rl.integrity`: ``policy.npz`` (the linear weights or the
+network's layers, and the base levels) and ``metadata.json`` with the SHA-256 of every file,
+verified before anything is parsed, numpy read with ``allow_pickle=False``; the metadata records
+``parameter_map`` (``linear``, ``network``) and ``learner`` (``es``, ``ppo``, ``sac``). See
+docs/multi_echelon.md (*The network hybrid*).
 """
 
 from __future__ import annotations
@@ -38,7 +46,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -47,6 +55,9 @@ from hybridinv.core.errors import PlanningError
 from hybridinv.network.repair import NetworkRepair
 from hybridinv.network.scenarios import NetworkScenario
 from hybridinv.network.state import NetworkDecision, NetworkObservation
+
+if TYPE_CHECKING:
+    from hybridinv.rl.maps import NetworkMap
 
 __all__ = [
     "NETWORK_HYBRID_FEATURES",
@@ -99,11 +110,17 @@ class NetworkHybrid:
     base_levels : array (locations, SKUs)
         Echelon levels of the base policy.
     weights : array (2 F, 2), optional
-        The map (zeros: the base policy).
+        The linear map (zeros: the base policy); unused when ``parameter_map`` is given.
     repair : NetworkRepair, optional
         Default :func:`scenario_repair` (fast backend, the stores' mean demand as expected demand).
     z_max, log_multiplier_max : float
         Bounds of the safety-factor shift and of ``log`` of the forecast multiplier.
+    name : str
+    parameter_map : NetworkMap, optional
+        A network map (``F`` features and 2 actions per item, no global features) used instead
+        of the linear map; its items are the (location, SKU) pairs, location by location.
+    learner : {"es", "ppo", "sac"}
+        What trained the map (recorded in model files).
     """
 
     scenario: NetworkScenario
@@ -113,6 +130,8 @@ class NetworkHybrid:
     z_max: float = 1.5
     log_multiplier_max: float = 0.5
     name: str = "network_hybrid"
+    parameter_map: NetworkMap | None = None
+    learner: str = "es"
     _cache: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -129,6 +148,16 @@ class NetworkHybrid:
             raise PlanningError(f"weights must be finite with shape {_n_weights()}, got {weights.shape}",
                                 column="weights")
         self.weights = weights
+        network_map = self.parameter_map
+        if network_map is not None:
+            widths = (network_map.network.n_sku_features, network_map.network.n_global_features,
+                      network_map.network.n_actions)
+            expected = (len(NETWORK_HYBRID_FEATURES), 0, len(NETWORK_HYBRID_OUTPUTS))
+            if widths != expected:
+                raise PlanningError(f"the network map must have (features, global features, actions) = {expected}, "
+                                    f"got {widths}", column="parameter_map")
+        if self.learner not in ("es", "ppo", "sac"):
+            raise PlanningError("must be es, ppo or sac", column="learner", value=self.learner)
         if self.repair is None:
             self.repair = scenario_repair(scenario)
         self._prepare()
@@ -178,43 +207,67 @@ class NetworkHybrid:
             x[..., 8] = float(costs.unit_cost @ wanted.sum(axis=0)) / network.budget
         return np.clip(x, -_CLIP, _CLIP)
 
-    def corrections(self, obs: NetworkObservation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Safety-factor shift and forecast multiplier per location and SKU."""
+    def action(self, obs: NetworkObservation) -> NDArray[np.float64]:
+        """The map's action in ``[-1, 1]`` per location, SKU and output, shape (locations, SKUs, 2)."""
         x = self.features(obs)
+        if self.parameter_map is not None:
+            flat = self.parameter_map.action(x.reshape(-1, x.shape[-1]), None)
+            return np.asarray(flat, dtype=np.float64).reshape(*x.shape[:-1], len(NETWORK_HYBRID_OUTPUTS))
         store = self._cache["store"][..., None]
         inputs = np.concatenate([x * store, x * (1.0 - store)], axis=-1)
-        a = inputs @ np.asarray(self.weights)
-        return self.z_max * np.tanh(a[..., 0]), np.exp(self.log_multiplier_max * np.tanh(a[..., 1]))
+        return np.tanh(inputs @ np.asarray(self.weights))
 
-    def levels(self, obs: NetworkObservation) -> NDArray[np.float64]:
+    def corrections(self, obs: NetworkObservation,
+                    action: ArrayLike | None = None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Safety-factor shift and forecast multiplier per location and SKU (of ``action``, default the map's)."""
+        u = self.action(obs) if action is None else np.clip(np.asarray(action, dtype=np.float64), -1.0, 1.0)
+        return self.z_max * u[..., 0], np.exp(self.log_multiplier_max * u[..., 1])
+
+    def levels(self, obs: NetworkObservation, action: ArrayLike | None = None) -> NDArray[np.float64]:
         """Corrected echelon levels (locations, SKUs): the base plus the subtree's corrections."""
-        shift, multiplier = self.corrections(obs)
+        shift, multiplier = self.corrections(obs, action)
         own = shift * self._cache["safety_unit"] + (multiplier - 1.0) * self._cache["cycle"]
         return np.asarray(self.base_levels) + self.scenario.network.subtree @ own
 
-    def act(self, obs: NetworkObservation) -> NetworkDecision:
-        """Wanted units ``max(0, ceil(level - echelon position))``, repaired into feasible decisions."""
+    def decide(self, obs: NetworkObservation, action: ArrayLike) -> NetworkDecision:
+        """The decision of an action (locations, SKUs, 2) in ``[-1, 1]`` (clipped): wanted units, repaired."""
         network = self.scenario.network
-        wanted = np.maximum(np.ceil(self.levels(obs) - obs.echelon_position - 1e-9), 0.0)
+        wanted = np.maximum(np.ceil(self.levels(obs, action) - obs.echelon_position - 1e-9), 0.0)
         assert self.repair is not None
         result = self.repair(network, obs, wanted)
         return NetworkDecision(result.supplier_orders, result.shipments, wanted[network.non_roots])
 
+    def act(self, obs: NetworkObservation) -> NetworkDecision:
+        """Wanted units ``max(0, ceil(level - echelon position))``, repaired into feasible decisions."""
+        return self.decide(obs, self.action(obs))
+
     def with_weights(self, weights: ArrayLike) -> NetworkHybrid:
-        """The same hybrid (base levels, repair, bounds) with other weights."""
+        """The same hybrid (base levels, repair, bounds, learner) with the linear map ``weights``."""
         return NetworkHybrid(self.scenario, np.asarray(self.base_levels), np.reshape(weights, _n_weights()),
-                             self.repair, self.z_max, self.log_multiplier_max, self.name)
+                             self.repair, self.z_max, self.log_multiplier_max, self.name, learner=self.learner)
+
+    def with_map(self, parameter_map: NetworkMap, learner: str) -> NetworkHybrid:
+        """The same hybrid (base levels, repair, bounds) with a network map trained by ``learner``."""
+        return NetworkHybrid(self.scenario, np.asarray(self.base_levels), None, self.repair, self.z_max,
+                             self.log_multiplier_max, self.name, parameter_map, learner)
 
 
 # ---------------------------------------------------------------------- model files
 def save_network_hybrid(directory: str | Path, hybrid: NetworkHybrid, metadata: dict[str, Any] | None = None) -> Path:
-    """Write ``policy.npz`` (weights, base levels) and ``metadata.json`` (with SHA-256 of every file)."""
+    """Write ``policy.npz`` (the map's arrays, base levels) and ``metadata.json`` (with SHA-256 of every file).
+
+    The metadata records the composition: ``parameterization: echelon_correction``,
+    ``parameter_map`` (``linear`` or ``network``, then with ``network_output`` and the
+    network's widths) and ``learner``.
+    """
     from hybridinv.rl.integrity import write_metadata
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
+    network_map = hybrid.parameter_map
+    arrays = {"weights": np.asarray(hybrid.weights)} if network_map is None else network_map.arrays()
     buffer = io.BytesIO()
-    np.savez(buffer, weights=np.asarray(hybrid.weights), base_levels=np.asarray(hybrid.base_levels))
+    np.savez(buffer, base_levels=np.asarray(hybrid.base_levels), **arrays)  # type: ignore[arg-type]
     (directory / "policy.npz").write_bytes(buffer.getvalue())
     meta = {
         **(metadata or {}),
@@ -222,10 +275,33 @@ def save_network_hybrid(directory: str | Path, hybrid: NetworkHybrid, metadata: 
         "features": list(NETWORK_HYBRID_FEATURES), "outputs": list(NETWORK_HYBRID_OUTPUTS),
         "scenario": hybrid.scenario.name, "shape": [hybrid.scenario.n_locations, hybrid.scenario.n_skus],
         "z_max": hybrid.z_max, "log_multiplier_max": hybrid.log_multiplier_max,
-        "parameterization": "echelon_correction", "parameter_map": "linear", "learner": "es",
+        "parameterization": "echelon_correction", "parameter_map": "linear" if network_map is None else "network",
+        "learner": hybrid.learner,
     }
+    if network_map is not None:
+        net = network_map.network
+        meta["network_output"] = network_map.output_metadata()
+        meta["network"] = {"n_sku_features": net.n_sku_features, "n_global_features": net.n_global_features,
+                           "n_actions": net.n_actions, "hidden": net.hidden}
     write_metadata(directory, meta)
     return directory
+
+
+def _network_map(arrays: dict[str, NDArray[np.float64]], meta: dict[str, Any], directory: Path) -> NetworkMap:
+    """The network map of a model file's arrays (``ModelFileError`` when they do not make one)."""
+    from hybridinv.rl.integrity import ModelFileError
+    from hybridinv.rl.maps import SQUASHES, NetworkMap
+    from hybridinv.rl.numpy_policy import SharedPolicyNetwork
+
+    output = meta.get("network_output")
+    output = output if isinstance(output, dict) else {}
+    squash = output.get("squash")
+    if squash not in SQUASHES or output.get("low") is not None or output.get("high") is not None:
+        raise ModelFileError(f"{directory}: network_output must name a squash in {SQUASHES} and no bounds")
+    try:
+        return NetworkMap(SharedPolicyNetwork(arrays), squash=str(squash))
+    except ValueError as exc:
+        raise ModelFileError(f"{directory}: invalid network weights ({exc})") from exc
 
 
 def load_network_hybrid(directory: str | Path, scenario: NetworkScenario,
@@ -235,8 +311,8 @@ def load_network_hybrid(directory: str | Path, scenario: NetworkScenario,
     Raises
     ------
     hybridinv.rl.integrity.ModelFileError
-        On a missing, unlisted or altered file, another policy kind or feature version, or a
-        model of another shape.
+        On a missing, unlisted or altered file, another policy kind or feature version, a
+        model of another shape, or a map or learner this version does not know.
     """
     from hybridinv.rl.integrity import ModelFileError, check_unpacked_size, read_metadata, verify_model_files
 
@@ -246,11 +322,23 @@ def load_network_hybrid(directory: str | Path, scenario: NetworkScenario,
             or meta.get("features") != list(NETWORK_HYBRID_FEATURES):
         raise ModelFileError(f"{directory}: not a network hybrid of version {NETWORK_HYBRID_VERSION} "
                              "with the installed features; retrain it")
+    kind, learner = meta.get("parameter_map", "linear"), meta.get("learner", "es")
+    if kind not in ("linear", "network") or learner not in ("es", "ppo", "sac"):
+        raise ModelFileError(f"{directory}: unknown parameter_map {kind!r} or learner {learner!r}")
     payload = verify_model_files(directory, meta, load=["policy.npz"])["policy.npz"]
     check_unpacked_size(payload, directory / "policy.npz")
     with np.load(io.BytesIO(payload), allow_pickle=False) as data:
-        weights, base = np.array(data["weights"]), np.array(data["base_levels"])
+        arrays = {key: np.array(data[key]) for key in data.files}
+    base = arrays.pop("base_levels", np.zeros(0))
     if base.shape != (scenario.n_locations, scenario.n_skus):
         raise ModelFileError(f"{directory}: base levels of shape {base.shape} do not fit the scenario "
                              f"({scenario.n_locations}, {scenario.n_skus})")
-    return NetworkHybrid(scenario, base, weights, repair, float(meta["z_max"]), float(meta["log_multiplier_max"]))
+    if kind == "linear" and "weights" not in arrays:
+        raise ModelFileError(f"{directory}: a linear network hybrid without weights")
+    network_map = _network_map(arrays, meta, directory) if kind == "network" else None
+    try:
+        return NetworkHybrid(scenario, base, arrays.get("weights") if network_map is None else None, repair,
+                             float(meta["z_max"]), float(meta["log_multiplier_max"]),
+                             parameter_map=network_map, learner=str(learner))
+    except PlanningError as exc:
+        raise ModelFileError(f"{directory}: {exc}") from exc

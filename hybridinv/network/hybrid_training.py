@@ -91,12 +91,15 @@ class NetworkHybridCost:
 
     def relative(self, theta: NDArray[np.float64], seed: int) -> float:
         """Cost of ``theta`` on ``seed`` over the base's, plus the harm penalty."""
+        return self.relative_cost(self.hybrid.with_weights(theta), seed)
+
+    def relative_cost(self, policy: Any, seed: int) -> float:
+        """Cost of any network policy on ``seed`` over the base's, plus the harm penalty."""
         scenario = self.hybrid.scenario
         path_seed = int(seed) if int(seed) in self.fixed_seeds else int(seed) + self.seed_offset
         if path_seed not in self._base_cost:
             self._base_cost[path_seed] = _episode_cost(self.base, scenario, path_seed, self.periods)
-        ratio = _episode_cost(self.hybrid.with_weights(theta), scenario, path_seed, self.periods) \
-            / max(self._base_cost[path_seed], 1e-12)
+        ratio = _episode_cost(policy, scenario, path_seed, self.periods) / max(self._base_cost[path_seed], 1e-12)
         return ratio + self.harm_weight * max(ratio - 1.0, 0.0)
 
     def __call__(self, thetas: NDArray[np.float64], seeds: Sequence[int]) -> NDArray[np.float64]:

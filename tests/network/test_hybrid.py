@@ -1,8 +1,11 @@
-"""The network hybrid: zero weights are the base, decisions feasible for any weights, model files."""
+"""The network hybrid: zero weights are the base, decisions feasible for any weights, network maps, model files."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,7 +13,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hybridinv.core.errors import PlanningError
-from hybridinv.network.baselines import echelon_levels, store_safety_factors
 from hybridinv.network.hybrid import (
     NETWORK_HYBRID_FEATURES,
     NetworkHybrid,
@@ -20,36 +22,19 @@ from hybridinv.network.hybrid import (
 from hybridinv.network.hybrid_training import repaired_echelon_policy
 from hybridinv.network.repair import NetworkRepair
 from hybridinv.network.scenarios import one_warehouse_scenario
-from hybridinv.rl.integrity import ModelFileError
+from hybridinv.rl.integrity import ModelFileError, write_file_hashes
+from hybridinv.rl.maps import NetworkMap
+from hybridinv.rl.numpy_policy import SharedPolicyNetwork
 
-SCENARIO = one_warehouse_scenario(n_stores=3, n_skus=6, periods=30, warmup=5, seed=7, name="tiny_owmr")
+from ._hybrid_cases import SCENARIO, Recorder, check_decision, tiny_levels
+
 SHAPE = (2 * len(NETWORK_HYBRID_FEATURES), 2)
 
 
-def _levels(scenario=SCENARIO, warehouse_z: float = 1.0) -> np.ndarray:
-    z = np.zeros((scenario.n_locations, scenario.n_skus))
-    z[scenario.network.stores] = store_safety_factors(scenario)
-    z[0] = warehouse_z
-    return echelon_levels(scenario, z)
-
-
-class _Recorder:
-    """Wraps a policy, keeps every observation and decision."""
-
-    def __init__(self, policy) -> None:
-        self.policy = policy
-        self.seen: list = []
-
-    def act(self, obs):
-        decision = self.policy.act(obs)
-        self.seen.append((obs, decision))
-        return decision
-
-
 def test_zero_weights_give_the_base_orders_exactly() -> None:
-    levels = _levels()
+    levels = tiny_levels()
     base = repaired_echelon_policy(SCENARIO, levels)
-    recorder = _Recorder(NetworkHybrid(SCENARIO, levels))
+    recorder = Recorder(NetworkHybrid(SCENARIO, levels))
     SCENARIO.simulator().run(recorder, SCENARIO.demand_path(3))
     assert len(recorder.seen) == SCENARIO.periods
     for obs, decision in recorder.seen:
@@ -65,7 +50,7 @@ def test_zero_weights_give_the_base_orders_exactly() -> None:
 
 
 def test_echelon_level_adds_the_corrections_of_the_subtree() -> None:
-    levels = _levels()
+    levels = tiny_levels()
     weights = np.random.default_rng(1).normal(0.0, 0.5, SHAPE)
     hybrid = NetworkHybrid(SCENARIO, levels, weights)
     obs = SCENARIO.simulator().reset(SCENARIO.demand_path(0))
@@ -83,7 +68,7 @@ def test_echelon_level_adds_the_corrections_of_the_subtree() -> None:
 
 
 def test_features_are_finite_and_bounded() -> None:
-    hybrid = NetworkHybrid(SCENARIO, _levels())
+    hybrid = NetworkHybrid(SCENARIO, tiny_levels())
     sim = SCENARIO.simulator()
     obs = sim.reset(SCENARIO.demand_path(1))
     x = hybrid.features(obs)
@@ -92,26 +77,16 @@ def test_features_are_finite_and_bounded() -> None:
     np.testing.assert_array_equal(x[..., NETWORK_HYBRID_FEATURES.index("is_store")][:, 0], [0, 1, 1, 1])
 
 
-def _check_decision(obs, decision) -> None:
-    """Independent feasibility check of one period's decision."""
-    network, costs = SCENARIO.network, SCENARIO.costs
-    for part in (decision.supplier_orders, decision.shipments):
-        assert np.all(part >= 0) and np.array_equal(part, np.round(part))
-    sent = network.ship_from @ decision.shipments            # units leaving each parent, (locations, SKUs)
-    assert np.all(sent <= obs.on_hand + 1e-9)
-    assert float(costs.unit_cost @ decision.supplier_orders.sum(axis=0)) <= network.budget + 1e-6
-
-
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), scale=st.sampled_from([0.5, 2.0, 10.0]), path_seed=st.integers(0, 50))
 def test_decisions_are_feasible_for_any_weights(seed: int, scale: float, path_seed: int) -> None:
     weights = np.random.default_rng(seed).normal(0.0, scale, SHAPE)
     # the default repair (forecast outflows in the warehouse row) and the conservative one (no forecast)
     for repair in (None, NetworkRepair(SCENARIO.costs, backend="fast")):
-        recorder = _Recorder(NetworkHybrid(SCENARIO, _levels(), weights, repair=repair))
+        recorder = Recorder(NetworkHybrid(SCENARIO, tiny_levels(), weights, repair=repair))
         ledger = SCENARIO.simulator().run(recorder, SCENARIO.demand_path(path_seed))
         for obs, decision in recorder.seen:
-            _check_decision(obs, decision)
+            check_decision(obs, decision)
         summary = ledger.summary()
         assert summary["violations"] == 0
         assert np.all(ledger.spend <= SCENARIO.network.budget + 1e-6)
@@ -121,24 +96,24 @@ def test_decisions_are_feasible_for_any_weights(seed: int, scale: float, path_se
 
 
 def test_default_repair_uses_the_stores_mean_demand() -> None:
-    hybrid = NetworkHybrid(SCENARIO, _levels())
+    hybrid = NetworkHybrid(SCENARIO, tiny_levels())
     assert hybrid.repair is not None
     np.testing.assert_array_equal(hybrid.repair.expected_demand, SCENARIO.demand.mean)
-    base = repaired_echelon_policy(SCENARIO, _levels())
+    base = repaired_echelon_policy(SCENARIO, tiny_levels())
     assert base.repair is not None
     np.testing.assert_array_equal(base.repair.expected_demand, SCENARIO.demand.mean)
 
 
 def test_bad_weights_and_levels_raise() -> None:
     with pytest.raises(PlanningError, match="weights"):
-        NetworkHybrid(SCENARIO, _levels(), np.zeros((3, 2)))
+        NetworkHybrid(SCENARIO, tiny_levels(), np.zeros((3, 2)))
     with pytest.raises(PlanningError, match="base levels"):
         NetworkHybrid(SCENARIO, np.zeros((2, 2)))
 
 
 def test_save_load_round_trip(tmp_path) -> None:
     weights = np.random.default_rng(4).normal(0.0, 0.3, SHAPE)
-    hybrid = NetworkHybrid(SCENARIO, _levels(), weights, z_max=1.2)
+    hybrid = NetworkHybrid(SCENARIO, tiny_levels(), weights, z_max=1.2)
     path = save_network_hybrid(tmp_path / "model", hybrid, {"note": "test"})
     loaded = load_network_hybrid(path, SCENARIO)
     np.testing.assert_array_equal(loaded.weights, hybrid.weights)
@@ -157,3 +132,74 @@ def test_save_load_round_trip(tmp_path) -> None:
     (path / "policy.npz").write_bytes(bytes(data))
     with pytest.raises(ModelFileError, match="SHA-256"):
         load_network_hybrid(path, SCENARIO)
+
+
+def _network_hybrid(seed: int = 0, squash: str = "clip") -> NetworkHybrid:
+    """A hybrid with a random per-item network map (no torch)."""
+    network = SharedPolicyNetwork.random(len(NETWORK_HYBRID_FEATURES), 0, 2, hidden=8, seed=seed)
+    return NetworkHybrid(SCENARIO, tiny_levels()).with_map(NetworkMap(network, squash=squash), "ppo")
+
+
+def test_network_map_acts_item_by_item() -> None:
+    """The map's action of location l, SKU k is the network's on that item's features (location-major)."""
+    hybrid = _network_hybrid(squash="tanh")
+    obs = SCENARIO.simulator().reset(SCENARIO.demand_path(4))
+    x = hybrid.features(obs)
+    action = hybrid.action(obs)
+    assert action.shape == (SCENARIO.n_locations, SCENARIO.n_skus, 2)
+    assert hybrid.parameter_map is not None
+    net = hybrid.parameter_map.network
+    for location, sku in [(0, 0), (2, 5), (3, 1)]:
+        np.testing.assert_allclose(action[location, sku],
+                                   np.tanh(net.mean_action(x.reshape(-1, x.shape[-1]), np.zeros(0))[
+                                       location * SCENARIO.n_skus + sku]))
+    shift, multiplier = hybrid.corrections(obs)
+    np.testing.assert_allclose(shift, hybrid.z_max * action[..., 0])
+    np.testing.assert_allclose(np.log(multiplier), hybrid.log_multiplier_max * action[..., 1])
+    with pytest.raises(PlanningError, match="network map"):
+        NetworkHybrid(SCENARIO, tiny_levels(), parameter_map=NetworkMap(SharedPolicyNetwork.random(3, 0, 2, 4)))
+
+
+@pytest.mark.parametrize("squash", ["clip", "tanh"])
+def test_network_map_round_trip_records_the_learner(tmp_path, squash: str) -> None:
+    hybrid = _network_hybrid(seed=2, squash=squash)
+    path = save_network_hybrid(tmp_path / "model", hybrid)
+    meta = json.loads((path / "metadata.json").read_text())
+    assert (meta["parameter_map"], meta["learner"]) == ("network", "ppo")
+    assert meta["network_output"] == {"squash": squash, "low": None, "high": None}
+    loaded = load_network_hybrid(path, SCENARIO)
+    assert loaded.learner == "ppo" and isinstance(loaded.parameter_map, NetworkMap)
+    for seed in (1, 2):
+        obs = SCENARIO.simulator().reset(SCENARIO.demand_path(seed))
+        np.testing.assert_array_equal(loaded.action(obs), hybrid.action(obs))
+        np.testing.assert_array_equal(loaded.act(obs).supplier_orders, hybrid.act(obs).supplier_orders)
+    # an altered network layer is refused before anything is parsed
+    with np.load(path / "policy.npz") as data:
+        arrays = {key: np.array(data[key]) for key in data.files}
+    arrays["actor2.bias"] = arrays["actor2.bias"] + 1.0
+    np.savez(path / "policy.npz", **arrays)
+    with pytest.raises(ModelFileError, match="SHA-256"):
+        load_network_hybrid(path, SCENARIO)
+
+
+def test_linear_model_without_weights_is_refused(tmp_path) -> None:
+    path = save_network_hybrid(tmp_path / "model", NetworkHybrid(SCENARIO, tiny_levels()))
+    np.savez(path / "policy.npz", base_levels=tiny_levels())
+    write_file_hashes(path)  # a directory we trust, whose weights are missing
+    with pytest.raises(ModelFileError, match="without weights"):
+        load_network_hybrid(path, SCENARIO)
+
+
+def test_network_model_plans_without_torch(tmp_path) -> None:
+    path = save_network_hybrid(tmp_path / "model", _network_hybrid(seed=3))
+    code = (
+        "import sys\n"
+        "from hybridinv.network.hybrid import load_network_hybrid\n"
+        "from tests.network._hybrid_cases import SCENARIO\n"
+        f"hybrid = load_network_hybrid({str(path)!r}, SCENARIO)\n"
+        "SCENARIO.simulator().run(hybrid, SCENARIO.demand_path(0))\n"
+        "print(hybrid.learner, 'torch' in sys.modules, 'stable_baselines3' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[2]).stdout
+    assert out.split() == ["ppo", "False", "False"]
