@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 
 from hybridinv.core._frame import (
     ExtraColumns,
+    RowSkus,
     check_columns,
     numeric_column,
     require_columns,
@@ -31,7 +32,7 @@ _COLUMNS = ("sku", "period", "mean", "std")
 _HINTS = {"sd": "std", "stdev": "std", "std_dev": "std", "sigma": "std", "forecast": "mean", "date": "period"}
 
 
-def _std_from_quantiles(df: pd.DataFrame, skus: NDArray[np.object_]) -> NDArray[np.float64] | None:
+def _std_from_quantiles(df: pd.DataFrame, skus: RowSkus) -> NDArray[np.float64] | None:
     """Normal-equivalent std from the widest symmetric pair of quantile columns."""
     levels = {float(m.group(1)): c for c in df.columns if (m := _QUANTILE.match(str(c))) is not None}
     pairs = [(lo, 1.0 - lo) for lo in levels if lo < 0.5 and any(abs(hi - (1.0 - lo)) < 1e-9 for hi in levels)]
@@ -96,7 +97,7 @@ def forecast_arrays(
         require_columns(df, ["sku", "period", "mean"], _TABLE)
         codes, names = sku_codes(df, _TABLE, unique=False, known=catalog.sku)
         pos = catalog.positions(names, _TABLE)[codes]  # each distinct SKU looked up once
-        skus = names[codes]
+        skus = RowSkus(names, codes)
         step = _steps(df, skus, pos)
         values = numeric_column(df, "mean", skus, _TABLE, maximum=MAX_QUANTITY)
         if "std" in df.columns:
@@ -107,9 +108,10 @@ def forecast_arrays(
         if not inside.all():
             pos, step, values = pos[inside], step[inside], values[inside]
             spread = None if spread is None else spread[inside]
-        mean[pos, step] = values
+        cells = pos * horizon + step  # flat scatter: one index array instead of two
+        mean.reshape(-1)[cells] = values
         if spread is not None:
-            std[pos, step] = spread
+            std.reshape(-1)[cells] = spread
     from_catalog = np.isnan(mean).all(axis=1)
     fallback_mean = catalog.demand_mean
     missing = from_catalog & np.isnan(fallback_mean)
@@ -128,7 +130,7 @@ def forecast_arrays(
     return mean, std, from_catalog
 
 
-def _steps(df: pd.DataFrame, skus: NDArray[np.object_], pos: NDArray[np.int64]) -> NDArray[np.int64]:
+def _steps(df: pd.DataFrame, skus: RowSkus, pos: NDArray[np.int64]) -> NDArray[np.int64]:
     """Periods ahead of the planned period (the frame's first ``period``), checked per SKU.
 
     Every SKU's rows must start at the planned period and follow each other
@@ -191,7 +193,7 @@ def _sku_period_order(pos: NDArray[np.int64], step: NDArray[np.int64]) -> NDArra
     return np.lexsort((step, pos))
 
 
-def _period_column(df: pd.DataFrame, skus: NDArray[np.object_]) -> NDArray[np.float64]:
+def _period_column(df: pd.DataFrame, skus: RowSkus) -> NDArray[np.float64]:
     """The ``period`` column as whole numbers; dates are refused with a hint."""
     series = df["period"]
     dates = series.dtype.kind == "M"
@@ -234,8 +236,10 @@ def _whole(value: float) -> int:
 def _fill_forward(values: NDArray[np.float64]) -> NDArray[np.float64]:
     """Fill NaN gaps along the period axis with the last known value (first known for leading gaps).
 
-    A loop over the (few) periods, vectorized over SKUs.
+    A loop over the (few) periods, vectorized over SKUs; a copy only when there is a gap to fill.
     """
+    if not np.isnan(values).any():
+        return values
     out = np.array(values, dtype=np.float64)
     for k in range(1, out.shape[1]):
         col = out[:, k]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
+import math
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,7 @@ from hybridinv.core.limits import MAX_LEAD_TIME, MAX_QUANTITY
 
 __all__ = [
     "ExtraColumns",
+    "RowSkus",
     "check_columns",
     "per_sku",
     "require_frame",
@@ -108,6 +110,27 @@ def sku_codes(
         dup = int(np.flatnonzero(codes <= seen)[0])
         raise PlanningError(f"{table} lists SKU more than once", column="sku", sku=str(names[codes[dup]]))
     return codes, np.asarray(names, dtype=object)
+
+
+class RowSkus(Sequence[object]):
+    """Each row's SKU as ``names[codes[row]]``, looked up only when a message names one.
+
+    Stands in for the per-row SKU array that the column checks take for their messages, so
+    a frame of millions of rows (a forecast) does not build an object array of that size.
+    Indexing with an integer gives the SKU; with a slice, mask or index array another
+    ``RowSkus`` of those rows.
+    """
+
+    def __init__(self, names: NDArray[np.object_], codes: NDArray[np.int64]) -> None:
+        self.names, self.codes = names, codes
+
+    def __len__(self) -> int:
+        return int(self.codes.size)
+
+    def __getitem__(self, rows: Any) -> Any:
+        if isinstance(rows, (int, np.integer)):
+            return self.names[self.codes[rows]]
+        return RowSkus(self.names, self.codes[rows])
 
 
 def _run_heads(values: NDArray[np.object_]) -> NDArray[np.int64]:
@@ -281,6 +304,13 @@ def check_array(
     if raw.dtype.kind in _KIND_NAMES:
         raise PlanningError(f"{table}: values are {_KIND_NAMES[raw.dtype.kind]}, not numbers", column=column)
     arr = np.asarray(raw, dtype=np.float64)
+    clean = _within(raw, arr, minimum, strict, allow_inf, maximum)
+    if clean and (not integer or raw.dtype.kind in "iu"):
+        return arr  # the usual input: two reductions instead of a mask per rule
+    if clean:
+        rounded = np.rint(arr)
+        if np.array_equal(rounded, arr) or float(np.abs(arr - rounded).max(initial=0.0)) <= 1e-9:
+            return rounded
     finite = np.isfinite(arr)
     bad = ~finite if not allow_inf else np.isnan(arr) | np.isneginf(arr)
     if bad.any():
@@ -322,10 +352,33 @@ def check_array(
     return arr
 
 
+def _within(
+    raw: NDArray[Any], arr: NDArray[np.float64], minimum: float | None, strict: bool, allow_inf: bool,
+    maximum: float | None,
+) -> bool:
+    """True when every value passes :func:`check_array`'s range rules, judged from the smallest and largest.
+
+    NaN propagates through ``min``/``max``, so it makes this False (as do ``-inf``, an ``inf`` that is
+    not allowed, or one beside a ``maximum``, which applies to the finite values); the caller then finds
+    the first offending value the slow way, for its message.
+    """
+    if arr.size == 0:
+        return True
+    source = raw if raw.dtype.kind in "iu" else arr  # integers: reduce without the float copy
+    low, high = float(source.min()), float(source.max())
+    if math.isnan(low) or math.isnan(high) or low == -math.inf:
+        return False
+    if high == math.inf and (not allow_inf or maximum is not None):
+        return False
+    if minimum is not None and not (low > minimum if strict else low >= minimum):
+        return False
+    return maximum is None or high <= maximum
+
+
 def numeric_column(
     df: pd.DataFrame,
     column: str,
-    skus: NDArray[np.object_],
+    skus: Sequence[object] | NDArray[np.object_],
     table: str,
     *,
     default: float | None = None,

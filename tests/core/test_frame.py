@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hybridinv import PlanningError
-from hybridinv.core._frame import check_array, check_columns, numeric_column, sku_codes, sku_column
+from hybridinv.core._frame import RowSkus, check_array, check_columns, numeric_column, sku_codes, sku_column
 
 
 def test_check_columns_names_the_closest_known_column() -> None:
@@ -138,3 +141,59 @@ def test_sku_codes_in_the_known_order_are_not_hashed(monkeypatch: pytest.MonkeyP
     # a table listing a SKU twice never takes the fast path
     with pytest.raises(AssertionError, match="factorize called"):
         sku_codes(pd.DataFrame({"sku": ["A", "A", "B", "C"]}), "state", known=known)
+
+
+def _first_broken_rule(values: np.ndarray, minimum: float | None, strict: bool, allow_inf: bool,
+                       integer: bool, maximum: float | None) -> tuple[str, int] | None:
+    """Independent reference: the rules in check_array's order, each scanned element by element."""
+    rules = [
+        ("NaN or infinite", lambda x: math.isnan(x) or x == -math.inf or (x == math.inf and not allow_inf)),
+        ("must be", lambda x: minimum is not None and (x <= minimum if strict else x < minimum)),
+        ("<=", lambda x: maximum is not None and math.isfinite(x) and x > maximum),
+        ("whole number", lambda x: integer and math.isfinite(x) and abs(x - round(x)) > 1e-9),
+    ]
+    for text, broken in rules:
+        for i, x in enumerate(values.tolist()):
+            if broken(x):
+                return text, i
+    return None
+
+
+cells = st.one_of(st.floats(-5, 5), st.integers(-5, 5).map(float), st.sampled_from([np.nan, np.inf, -np.inf]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(cells, max_size=12), minimum=st.sampled_from([None, 0.0, -2.0]), strict=st.booleans(),
+       allow_inf=st.booleans(), integer=st.booleans(), maximum=st.sampled_from([None, 3.0]),
+       as_int=st.booleans())
+def test_check_array_agrees_with_an_element_by_element_reference(
+    values: list[float], minimum: float | None, strict: bool, allow_inf: bool, integer: bool,
+    maximum: float | None, as_int: bool,
+) -> None:
+    arr = np.array(values, dtype=np.float64)
+    if as_int:  # an integer column takes the fast path's integer branch
+        arr = np.nan_to_num(np.round(arr), nan=0.0, posinf=4.0, neginf=-4.0)
+    data: np.ndarray = arr.astype(np.int64) if as_int else arr
+    skus = np.array([f"S{i}" for i in range(arr.size)], dtype=object)
+    expected = _first_broken_rule(arr, minimum, strict, allow_inf, integer, maximum)
+    options = dict(minimum=minimum, strict=strict, allow_inf=allow_inf, integer=integer, maximum=maximum)
+    if expected is None:
+        out = check_array(data, "c", skus, "t", **options)  # type: ignore[arg-type]
+        reference = np.where(np.isfinite(arr), np.round(arr), arr) if integer else arr
+        np.testing.assert_array_equal(out, reference)
+        assert out.dtype == np.float64
+    else:
+        with pytest.raises(PlanningError, match=re.escape(expected[0])) as info:
+            check_array(data, "c", skus, "t", **options)  # type: ignore[arg-type]
+        assert info.value.sku == f"S{expected[1]}"
+
+
+def test_row_skus_look_up_the_sku_of_a_row_only_when_asked() -> None:
+    names = np.array(["A", "B", "C"], dtype=object)
+    rows = RowSkus(names, np.array([2, 2, 0, 1], dtype=np.int64))
+    assert len(rows) == 4 and rows[0] == "C" and rows[np.int64(3)] == "B"
+    picked = rows[np.array([False, True, True, False])]
+    assert isinstance(picked, RowSkus) and [picked[i] for i in range(len(picked))] == ["C", "A"]
+    with pytest.raises(PlanningError, match="whole number") as info:
+        check_array(np.array([1.0, 2.0, 2.5, 3.0]), "period", rows, "forecast", integer=True)
+    assert info.value.sku == "A"
