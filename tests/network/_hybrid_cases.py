@@ -1,4 +1,4 @@
-"""A small one-warehouse scenario, its levels and an independent check of decisions, for the network hybrid tests."""
+"""Shared network test cases: a small one-warehouse scenario, its levels, a decision check, a recorder."""
 
 from __future__ import annotations
 

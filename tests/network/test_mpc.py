@@ -18,6 +18,8 @@ from hybridinv.network.scenarios import NetworkScenario, get, one_warehouse_scen
 from hybridinv.network.simulator import NetworkSimulator
 from hybridinv.network.state import NetworkCosts, NetworkState
 
+from ._hybrid_cases import Recorder
+
 SMALL = one_warehouse_scenario(n_stores=3, n_skus=6, periods=40, warmup=5, seed=7, name="small_owmr")
 
 
@@ -202,21 +204,11 @@ def test_plan_objective_adds_the_penalty_below_the_safety_floors() -> None:
     assert plan.on_hand[1:4].sum() > bare.on_hand[1:4].sum() + 1.0
 
 
-class _Recorder:
-    def __init__(self, policy) -> None:
-        self.policy = policy
-        self.seen: list = []
-
-    def act(self, obs):
-        decision = self.policy.act(obs)
-        self.seen.append((obs, decision))
-        return decision
-
 
 @pytest.mark.parametrize("scenario", [get("serial_3").replace(periods=60, warmup=0), SMALL.replace(warmup=0)],
                          ids=["serial_3", "small_owmr"])
 def test_every_executed_decision_is_whole_and_feasible_and_units_are_conserved(scenario) -> None:
-    recorder = _Recorder(NetworkMPC(scenario))
+    recorder = Recorder(NetworkMPC(scenario))
     ledger = scenario.simulator().run(recorder, scenario.demand_path(11))
     net, costs = scenario.network, scenario.costs
     for obs, decision in recorder.seen:
@@ -238,7 +230,7 @@ def test_reproduces_the_exact_echelon_base_stock_on_serial_3() -> None:
     # without limits the floors are the safety terms of the echelon levels: on serial_3 the store's
     # Clark-Scarf fractile gives the exact optimum (6, 8, 12) and the decisions coincide period by period
     scenario = get("serial_3").replace(periods=80, warmup=0)
-    recorder = _Recorder(NetworkMPC(scenario))
+    recorder = Recorder(NetworkMPC(scenario))
     scenario.simulator().run(recorder, scenario.demand_path(5))
     exact = make_policy("echelon_base_stock", scenario)
     for obs, decision in recorder.seen:
@@ -255,7 +247,7 @@ def test_future_demand_does_not_change_the_decisions() -> None:
     other[cut:] = np.random.default_rng(99).poisson(3.0 * scenario.demand.mean + 1.0, other[cut:].shape)
     runs = []
     for demand in (path, other):
-        recorder = _Recorder(NetworkMPC(scenario))
+        recorder = Recorder(NetworkMPC(scenario))
         scenario.simulator().run(recorder, demand)
         runs.append(recorder.seen)
     for t in range(cut + 1):   # the decision of period `cut` is taken before its demand is seen
