@@ -1,28 +1,40 @@
-"""The hybrid trained to KPI targets and on a leash to an incumbent (hybridinv.rl.objective).
+"""The hybrid trained to KPI targets, its cost-fill-rate front, and training on a leash to an incumbent.
 
-    python benchmarks/bench_objective.py [--scenario disrupted] [--time-limit 120] [--workers 2] [--part all]
+    python benchmarks/bench_objective.py [--generations 45] [--workers 2] [--part all|targets|fronts|leash]
 
-(1) Cost vs fill rate: the adaptive hybrid trained by ES for the plain cost and for fill-rate
-    targets above what cost-only training reaches (Lagrangian multipliers, feasible-first
-    selection), next to base-stock tuned to the same targets by ``enforce_targets`` (bisection
-    of the shortage weight) and by ``tune`` (Optuna TPE, 20 trials on 5 seeds), and the
-    registered base-stock fit. Held-out seeds 100-109, common random numbers; the Pareto front
-    of all rows.
-(2) Safe RL: the hybrid trained with the incumbent penalty against base-stock for several
-    deviation weights: held-out cost against mean deviation of its orders from the
-    incumbent's (in units of mean demand per SKU-period) — the trade-off curve.
-Every training starts from the base policy (zero weights) with the same ES seed and time limit.
-Writes the ``objective`` section of benchmarks/RESULTS.md; each part's table is kept in
-benchmarks/out/objective_<part>.md so ``--part targets`` or ``--part leash`` reruns one of them.
+(1) targets (issue 16's target scenario, ``multi_50``, ``fill_rate>=0.95``): the adaptive hybrid
+    trained by ES for the target (Lagrangian multiplier, feasible-first selection) next to the
+    classical policies tuned to the same target: base-stock and the forecast (s, S) by
+    ``enforce_targets`` (bisection of the shortage weight), base-stock by ``tune`` (Optuna TPE,
+    20 trials on 5 seeds). Held-out fill rate with its 95% interval (target met when the lower
+    end is >= the level), cost, and the paired cost difference hybrid - policy.
+(2) fronts (``multi_50`` and ``perishable``): every classical policy that has a service knob
+    swept over it (base-stock and newsvendor over the service level, the forecast (s, S) over its
+    fractile, the forecast capped base-stock over its safety factor) plus the registered fits of
+    the others, against the hybrid's points (the shipped default, and ES from the base trained for
+    cost alone and for a ladder of fill-rate targets). Each classical point on its group's front is
+    matched with the cheapest hybrid point of at least its fill rate; paired 95% intervals of the
+    cost and fill-rate differences say whether that hybrid point dominates it.
+(3) leash (``disrupted``): the hybrid trained with the incumbent penalty against base-stock for
+    several deviation weights: held-out cost against the mean deviation of its orders from the
+    incumbent's (in units of mean demand per SKU-period) -- the trade-off curve.
+
+Every training starts from the base policy (zero weights) with the same ES seed and a fixed number
+of generations (so the models do not depend on the machine's load); held-out seeds 100-109, common
+random numbers. Writes the ``objective`` section of benchmarks/RESULTS.md; each part's table is
+kept in benchmarks/out/objective_<part>.md so one part can be rerun alone.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -31,8 +43,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks._report import OUT, machine, update_results  # noqa: E402
-from hybridinv import scenarios  # noqa: E402
+from hybridinv import scenarios, simulate  # noqa: E402
 from hybridinv.core.errors import ConstraintViolationWarning  # noqa: E402
+from hybridinv.policies.registry import make  # noqa: E402
 from hybridinv.reward import enforce_targets  # noqa: E402
 from hybridinv.reward.enforce import critical_ratio, policy_family  # noqa: E402
 from hybridinv.reward.evaluate import confidence_interval  # noqa: E402
@@ -42,108 +55,252 @@ from hybridinv.rl.es import ESConfig  # noqa: E402
 from hybridinv.rl.objective import TrainingObjective  # noqa: E402
 
 HELD_OUT = list(range(100, 110))
-TARGETS = (None, "fill_rate>=0.99", "fill_rate>=0.995")
-WEIGHTS = (0.0, 0.1, 1.0, 10.0)
-INCUMBENT = "base_stock"
+TARGET_SCENARIO, TARGET = "multi_50", "fill_rate>=0.95"
+#: fill-rate targets the hybrid is trained for on each front's scenario (above what cost-only training reaches)
+LADDERS = {"multi_50": (0.88, 0.90, 0.95), "perishable": (0.96, 0.97, 0.98)}
+SWEEPS: dict[str, tuple[str, tuple[float, ...]]] = {
+    "base_stock": ("service_level", (0.5, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98)),
+    "newsvendor": ("service_level", (0.5, 0.7, 0.8, 0.9, 0.95)),
+    "forecast_ss": ("service_level", (0.3, 0.5, 0.6, 0.7, 0.8, 0.9)),
+    "forecast_capped_base_stock": ("safety_factor", (-0.5, 0.0, 0.5, 1.0, 1.5, 2.0)),
+}
+REGISTERED = ("base_stock", "newsvendor", "forecast_ss", "forecast_capped_base_stock", "capped_base_stock",
+              "ss", "rq", "dynamic_ss")
+LEASH_SCENARIO, INCUMBENT, WEIGHTS = "disrupted", "base_stock", (0.0, 0.1, 1.0, 10.0)
 
 
-def _held_out(policy: object, scenario: object, incumbent: str | None = None) -> dict[str, str | float]:
-    """Mean cost, fill rate (95% CI inside [0, 1]) and deviation from ``incumbent`` on the held-out seeds."""
-    judge = TrainingObjective(targets=["fill_rate>=0"], incumbent=incumbent)
-    values = np.array([judge.measure(policy, scenario, seed) for seed in HELD_OUT])  # type: ignore[arg-type]
-    cost = confidence_interval(values[:, 0])
-    fill = confidence_interval(values[:, 1], bounds=(0.0, 1.0))
-    return {"cost": cost[0], "cost_ci": f"[{cost[1]:,.1f}, {cost[2]:,.1f}]", "fill": fill[0],
-            "fill_ci": f"[{fill[1]:.4f}, {fill[2]:.4f}]", "deviation": float(values[:, -1].mean())}
+@dataclass
+class Point:
+    """One policy's held-out results: per-seed cost and fill rate (common random numbers)."""
+
+    group: str
+    label: str
+    cost: np.ndarray
+    fill: np.ndarray
+
+    def summary(self) -> tuple[float, float]:
+        return float(self.fill.mean()), float(self.cost.mean())
 
 
-def _train(scenario: object, objective: TrainingObjective | None, args: argparse.Namespace) -> tuple[object, float]:
-    config = ESConfig(population=8, sigma=0.1, learning_rate=0.05, generations=10_000, seeds_per_generation=2,
-                      eval_every=3, eval_seeds=(10_001, 10_002, 10_003), time_limit=args.time_limit, seed=0)
-    start = time.perf_counter()
-    policy, _ = train_adaptive(scenario, None, config, workers=args.workers, objective=objective)
-    return policy, time.perf_counter() - start
+def evaluate(group: str, label: str, policy: Any, scenario: Any) -> Point:
+    frame = simulate(policy, scenario, seeds=HELD_OUT)
+    return Point(group, label, frame[scenario.cost_key].to_numpy(float), frame["fill_rate"].to_numpy(float))
 
 
-def _pareto(points: list[tuple[float, float]]) -> list[bool]:
-    """Not dominated: no other point has a fill rate at least as high and a cost at most as low (one strictly)."""
-    return [not any(f2 >= f and c2 <= c and (f2 > f or c2 < c) for f2, c2 in points) for f, c in points]
+_TRAINED: dict[tuple[str, str | None], tuple[Any, float]] = {}
 
 
-def targets_table(scenario: object, args: argparse.Namespace) -> str:
-    rows: list[tuple[str, str, dict[str, str | float]]] = []
-    for target in TARGETS:
-        objective = TrainingObjective(targets=[target] if target else [])
-        policy, seconds = _train(scenario, objective, args)
-        rows.append((f"hybrid (ES, {seconds:.0f} s)", target or "cost only", _held_out(policy, scenario)))
-        if target:
-            classical = enforce_targets(scenario, [target], policy="base_stock", train_seeds=8)  # type: ignore[arg-type]
-            rows.append(("base-stock (enforce_targets)", target, _held_out(classical.policy, scenario)))
-            tuned = tune(scenario.name, [target], policy="base_stock", trials=20, seeds=5)  # type: ignore[attr-defined]
-            level = critical_ratio(scenario.catalog, tuned.spec)  # type: ignore[attr-defined]
-            rows.append(("base-stock (tune, Optuna)", target,
-                         _held_out(policy_family("base_stock", scenario)(level), scenario)))  # type: ignore[arg-type]
-    from hybridinv.policies.registry import make
+def train(scenario: Any, objective: TrainingObjective, args: argparse.Namespace, key: str | None) -> tuple[Any, float]:
+    """ES from the base (zero weights), ``args.generations`` generations; memoized per scenario and key."""
+    memo = (scenario.name, key)
+    if memo not in _TRAINED:
+        config = ESConfig(population=8, sigma=0.1, learning_rate=0.05, generations=args.generations,
+                          seeds_per_generation=2, eval_every=3, eval_seeds=(10_001, 10_002, 10_003), seed=0)
+        start = time.perf_counter()
+        policy, _ = train_adaptive(scenario, None, config, workers=args.workers, objective=objective)
+        _TRAINED[memo] = (policy, time.perf_counter() - start)
+    return _TRAINED[memo]
 
-    rows.append(("base-stock (registered fit)", "cost (critical fractile)",
-                 _held_out(make("base_stock", scenario), scenario)))  # type: ignore[arg-type]
-    front = _pareto([(float(r[2]["fill"]), float(r[2]["cost"])) for r in rows])
-    lines = ["| policy | trained for | held-out cost [95% CI] | held-out fill rate [95% CI] | target met | "
-             "on the Pareto front |", "|---|---|---|---|---|---|"]
-    for (name, target, kpis), best in zip(rows, front, strict=True):
-        level = float(target.split(">=")[1]) if ">=" in target else None
-        met = "—" if level is None else ("yes" if float(kpis["fill"]) >= level else "**no**")
-        lines.append(f"| {name} | {target} | {kpis['cost']:,.1f} {kpis['cost_ci']} | {kpis['fill']:.4f} "
-                     f"{kpis['fill_ci']} | {met} | {'yes' if best else ''} |")
+
+def fill_text(values: np.ndarray) -> str:
+    mean, low, high = confidence_interval(values, bounds=(0.0, 1.0))
+    return f"{mean:.4f} [{low:.4f}, {high:.4f}]"
+
+
+def paired(a: np.ndarray, b: np.ndarray, digits: int = 0) -> str:
+    mean, low, high = confidence_interval(a - b)
+    return f"{mean:+,.{digits}f} [{low:+,.{digits}f}, {high:+,.{digits}f}]"
+
+
+def front(points: list[Point]) -> list[Point]:
+    """The points no other point of ``points`` dominates (fill at least as high, cost at most as low, one strictly)."""
+    summaries = [p.summary() for p in points]
+    return [p for p, (f, c) in zip(points, summaries, strict=True)
+            if not any(f2 >= f and c2 <= c and (f2 > f or c2 < c) for f2, c2 in summaries)]
+
+
+def demand_over_budget(scenario: Any) -> tuple[float, float]:
+    """Purchase value of the realized demand per period over the budget (held-out seeds, after warm-up):
+    its mean and the share of periods where it exceeds 1."""
+    ratio = np.concatenate([scenario.sample(seed).demand.realized[scenario.warmup:] @ scenario.catalog.unit_cost
+                            for seed in HELD_OUT]) / scenario.constraints.budget
+    return float(ratio.mean()), float((ratio > 1.0).mean())
+
+
+def fill_without_limits(scenario: Any) -> dict[str, float]:
+    """Held-out fill rate of the registered forecast (s, S) with the warehouse, and the budget, lifted."""
+    import math
+    from dataclasses import replace
+
+    limits = scenario.constraints
+    out = {}
+    for label, constraints in (("as given", limits), ("no warehouse limit", replace(limits, capacity=math.inf)),
+                               ("neither limit", replace(limits, capacity=math.inf, budget=math.inf))):
+        variant = scenario.replace(constraints=constraints)
+        out[label] = float(evaluate("classical", label, make("forecast_ss", variant), variant).fill.mean())
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- (1) targets
+def targets_table(args: argparse.Namespace) -> str:
+    scenario = scenarios.get(TARGET_SCENARIO)
+    level = float(TARGET.split(">=")[1])
+    policy, seconds = train(scenario, TrainingObjective(targets=[TARGET]), args, TARGET)
+    hybrid = evaluate("hybrid", f"hybrid (ES, {args.generations} generations, {seconds:.0f} s)", policy, scenario)
+    rows = [hybrid]
+    for family in ("base_stock", "forecast_ss"):
+        result = enforce_targets(scenario, [TARGET], policy=family, train_seeds=8)  # type: ignore[arg-type]
+        rows.append(evaluate("classical", f"{family} (enforce_targets, shortage weight "
+                             f"{result.shortage_weight:.3g})", result.policy, scenario))
+    tuned = tune(scenario.name, [TARGET], policy="base_stock", trials=20, seeds=5)
+    ratio = critical_ratio(scenario.catalog, tuned.spec)
+    rows.append(evaluate("classical", "base_stock (tune, Optuna)", policy_family("base_stock", scenario)(ratio),
+                         scenario))
+    value, above = demand_over_budget(scenario)
+    lifted = fill_without_limits(scenario)
+    lines = [f"`{TARGET_SCENARIO}`, target `{TARGET}`. The purchase value of the realized demand averages "
+             f"{value:.3f} x the per-period budget and exceeds it in {above:.0%} of the periods (held-out seeds, "
+             "after warm-up). The warehouse is what caps the fill rate: the registered forecast (s, S) fills "
+             + ", ".join(f"{fill:.4f} with {label}" if label != "as given" else f"{fill:.4f} as given"
+                         for label, fill in lifted.items()) + " (same seeds).", "",
+             "| policy | held-out cost | held-out fill rate [95% CI] | target met (lower end >= level) | "
+             "hybrid - policy, cost | hybrid - policy, fill rate |", "|---|---:|---|---|---|---|"]
+    for row in rows:
+        low = confidence_interval(row.fill, bounds=(0.0, 1.0))[1]
+        diff = ("", "") if row is hybrid else (paired(hybrid.cost, row.cost), paired(hybrid.fill, row.fill, 4))
+        lines.append(f"| {row.label} | {row.cost.mean():,.1f} | {fill_text(row.fill)} | "
+                     f"{'yes' if low >= level else '**no**'} | {diff[0]} | {diff[1]} |")
     return "\n".join(lines)
 
 
-def leash_table(scenario: object, args: argparse.Namespace) -> str:
-    lines = ["| deviation weight | held-out cost [95% CI] | fill rate | mean deviation from base-stock |",
-             "|---|---|---|---|"]
-    from hybridinv.policies.registry import make
+# ---------------------------------------------------------------------------------------------- (2) fronts
+def classical_points(scenario: Any) -> list[Point]:
+    points = []
+    for name in REGISTERED:
+        points.append(evaluate(name, f"{name} (registered)", make(name, scenario), scenario))
+        if name in SWEEPS:
+            option, values = SWEEPS[name]
+            for value in values:
+                points.append(evaluate(name, f"{name} ({option}={value:g})", make(name, scenario, **{option: value}),
+                                       scenario))
+    return points
 
-    incumbent = _held_out(make(INCUMBENT, scenario), scenario, INCUMBENT)  # type: ignore[arg-type]
-    lines.append(f"| (the incumbent itself) | {incumbent['cost']:,.1f} {incumbent['cost_ci']} | "
-                 f"{incumbent['fill']:.4f} | 0 |")
+
+def hybrid_points(scenario: Any, args: argparse.Namespace) -> list[Point]:
+    points = [evaluate("hybrid", "hybrid (shipped default)", make("hybrid", scenario), scenario)]
+    policy, seconds = train(scenario, TrainingObjective(), args, None)
+    points.append(evaluate("hybrid", f"hybrid (ES, cost only, {seconds:.0f} s)", policy, scenario))
+    for level in LADDERS[scenario.name]:
+        target = f"fill_rate>={level:g}"
+        policy, seconds = train(scenario, TrainingObjective(targets=[target]), args, target)
+        points.append(evaluate("hybrid", f"hybrid (ES, {target}, {seconds:.0f} s)", policy, scenario))
+    return points
+
+
+def dominance(hybrid: Point, point: Point) -> str:
+    """``yes`` when the paired intervals put ``hybrid`` strictly on the good side in one KPI and its mean no
+    worse in the other; ``by the means only`` when only the means do; otherwise ``no``."""
+    dc, _, dc_high = confidence_interval(hybrid.cost - point.cost)
+    df, df_low, _ = confidence_interval(hybrid.fill - point.fill)
+    if (dc_high < 0 and df >= 0) or (df_low > 0 and dc <= 0):
+        return "yes"
+    return "by the means only" if dc <= 0 and df >= 0 else "no"
+
+
+def front_table(scenario_name: str, args: argparse.Namespace) -> str:
+    scenario = scenarios.get(scenario_name)
+    classical, hybrid = classical_points(scenario), hybrid_points(scenario, args)
+    hybrid_front = sorted(front(hybrid), key=Point.summary)
+    classical_front = sorted(front(classical), key=Point.summary)
+    lines = [f"#### `{scenario_name}`", "",
+             f"{len(classical)} classical points ({len(REGISTERED)} registered fits and the service sweeps) and "
+             f"{len(hybrid)} hybrid points on the held-out seeds. Hybrid front (fill rate, cost): "
+             + "; ".join(f"{p.label} {p.fill.mean():.4f}, {p.cost.mean():,.1f}" for p in hybrid_front) + ".", "",
+             "Every point of the classical front (all classical points together) matched with the cheapest "
+             "hybrid front point of at least its fill rate; paired 95% intervals:", "",
+             "| classical front point | fill rate | cost | hybrid point | hybrid - classical, cost | "
+             "hybrid - classical, fill rate | dominated |", "|---|---:|---:|---|---|---|---|"]
+    verdicts = []
+    for point in classical_front:
+        fill, cost = point.summary()
+        match = min((h for h in hybrid_front if h.fill.mean() >= fill), key=lambda h: h.cost.mean(), default=None)
+        if match is None:
+            verdicts.append("no")
+            lines.append(f"| {point.label} | {fill:.4f} | {cost:,.1f} | — (no hybrid point reaches this fill "
+                         "rate) | | | no |")
+            continue
+        verdicts.append(dominance(match, point))
+        lines.append(f"| {point.label} | {fill:.4f} | {cost:,.1f} | {match.label} | {paired(match.cost, point.cost)} "
+                     f"| {paired(match.fill, point.fill, 4)} | {verdicts[-1]} |")
+    summary = ("yes, every point with confidence" if all(v == "yes" for v in verdicts) else
+               "by the means only" if all(v != "no" for v in verdicts) else
+               f"no ({verdicts.count('no')} of {len(verdicts)} classical front points not dominated)")
+    lines += ["", f"Hybrid front dominates the classical front: **{summary}**."]
+    return "\n".join(lines)
+
+
+def fronts_table(args: argparse.Namespace) -> str:
+    return "\n\n".join(front_table(name, args) for name in LADDERS)
+
+
+# ---------------------------------------------------------------------------------------------- (3) leash
+def leash_table(args: argparse.Namespace) -> str:
+    scenario = scenarios.get(LEASH_SCENARIO)
+    judge = TrainingObjective(targets=["fill_rate>=0"], incumbent=INCUMBENT)
+
+    def row(label: str, policy: Any) -> str:
+        values = np.array([judge.measure(policy, scenario, seed) for seed in HELD_OUT])
+        cost = confidence_interval(values[:, 0])
+        return (f"| {label} | {cost[0]:,.1f} [{cost[1]:,.1f}, {cost[2]:,.1f}] | {values[:, 1].mean():.4f} | "
+                f"{values[:, -1].mean():.3f} |")
+
+    lines = [f"`{LEASH_SCENARIO}`, incumbent `{INCUMBENT}` (its registered fit).", "",
+             f"| deviation weight | held-out cost [95% CI] | fill rate | mean deviation from {INCUMBENT} |",
+             "|---|---|---|---|", row("(the incumbent itself)", make(INCUMBENT, scenario))]
     for weight in WEIGHTS:
         objective = TrainingObjective(incumbent=INCUMBENT, deviation_weight=weight)
-        policy, _ = _train(scenario, objective, args)
-        kpis = _held_out(policy, scenario, INCUMBENT)
-        lines.append(f"| {weight:g} | {kpis['cost']:,.1f} {kpis['cost_ci']} | {kpis['fill']:.4f} | "
-                     f"{kpis['deviation']:.3f} |")
+        policy, _ = train(scenario, objective, args, f"leash {weight:g}")
+        lines.append(row(f"{weight:g}", policy))
     return "\n".join(lines)
+
+
+PARTS = {"targets": targets_table, "fronts": fronts_table, "leash": leash_table}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scenario", default="disrupted")
-    parser.add_argument("--time-limit", type=float, default=60.0, help="ES seconds per trained model.")
+    parser.add_argument("--generations", type=int, default=45, help="ES generations per trained model.")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--part", choices=["all", "targets", "leash"], default="all")
+    parser.add_argument("--part", choices=["all", *PARTS], default="all")
     args = parser.parse_args()
     warnings.simplefilter("ignore", ConstraintViolationWarning)
-    scenario = scenarios.get(args.scenario)
     tables = {}
-    for part, build in (("targets", targets_table), ("leash", leash_table)):
+    for part, build in PARTS.items():
         cached = OUT / f"objective_{part}.md"
         if args.part in ("all", part):
             OUT.mkdir(exist_ok=True)
-            cached.write_text(build(scenario, args))
+            load, started = os.getloadavg()[0], time.perf_counter()
+            table = build(args)
+            cached.write_text(f"Run {time.strftime('%Y-%m-%d')}: {time.perf_counter() - started:.0f} s, 1-minute "
+                              f"load average {load:.1f} at the start.\n\n{table}")
         tables[part] = cached.read_text() if cached.exists() else "(not run yet)"
     text = "\n".join([
         "## KPI-targeted and leashed training of the hybrid (bench_objective.py)",
         "",
-        f"Machine: {machine()}. Command: `python benchmarks/bench_objective.py --scenario {args.scenario} "
-        f"--time-limit {args.time_limit:g} --workers {args.workers}`. Each model: ES from the base policy "
-        f"(zero weights), population 8, {args.time_limit:g} s; held-out seeds {HELD_OUT[0]}-{HELD_OUT[-1]}, "
-        "common random numbers.",
+        f"Machine: {machine()}; 2 cores shared with other jobs. Command: `python benchmarks/bench_objective.py "
+        f"--generations {args.generations} --workers {args.workers}` (`--part NAME` reruns one subsection; each "
+        f"says when it ran). Each trained model: ES from the base policy (zero weights), population 8, "
+        f"{args.generations} generations, seed 0; held-out seeds {HELD_OUT[0]}-{HELD_OUT[-1]}, common random numbers.",
         "",
-        "### Cost vs fill rate: hybrid trained to targets next to base-stock tuned to them",
+        "### A fill-rate target: the hybrid trained for it next to classical policies tuned to it",
         "",
         tables["targets"],
         "",
-        f"### Safe RL: cost vs deviation from the incumbent ({INCUMBENT})",
+        "### Cost against fill rate: the hybrid's front and the classical fronts",
+        "",
+        tables["fronts"],
+        "",
+        "### Safe RL: cost against deviation from the incumbent",
         "",
         tables["leash"],
     ])
