@@ -330,27 +330,25 @@ def _frame(
     n = cat.n_skus
     nan = np.full(n, np.nan)
     desired = np.asarray(decision.desired, dtype=np.float64)
-    frame = pd.DataFrame(
-        {
-            "sku": cat.sku.astype(str),
-            "order_qty": orders.astype(np.int64),
-            "desired_qty": desired,
-            "reorder_point": nan if decision.reorder_point is None else decision.reorder_point,
-            "order_up_to": nan if decision.order_up_to is None else decision.order_up_to,
-            "on_hand": inv.on_hand,
-            "inventory_position": obs.inventory_position,
-            "forecast_mean": mean[:, 0],
-            "order_value": orders * cat.unit_cost,
-        }
-    )
+    columns: dict[str, Any] = {
+        "sku": cat.sku,  # an object array of str (Catalog guarantees it)
+        "order_qty": orders.astype(np.int64),
+        "desired_qty": desired,
+        "reorder_point": nan if decision.reorder_point is None else decision.reorder_point,
+        "order_up_to": nan if decision.order_up_to is None else decision.order_up_to,
+        "on_hand": inv.on_hand,
+        "inventory_position": obs.inventory_position,
+        "forecast_mean": mean[:, 0],
+        "order_value": orders * cat.unit_cost,
+    }
     explanation = decision.explanation
     if explanation is None:
         explanation = implied_explanation(decision.reorder_point, *obs.protection_forecast())
-    for column, values in explanation.columns(obs.inventory_position, decision.reorder_point).items():
-        frame[column] = values
-    for column in frame.columns:  # ceil(0 - 1e-9) and 0 * -x are -0.0: adding 0.0 makes every zero positive
-        if frame[column].dtype.kind == "f":
-            frame[column] = frame[column].to_numpy() + 0.0
+    columns.update(explanation.columns(obs.inventory_position, decision.reorder_point))
+    for column, values in columns.items():  # ceil(0 - 1e-9) and 0 * -x are -0.0: adding 0.0 makes every zero positive
+        values = np.asarray(values)
+        columns[column] = values + 0.0 if values.dtype.kind == "f" else values
+    frame = pd.DataFrame(columns)
     if decision.repair is not None:
         explain = decision.repair.explain(cat)
         extra = [c for c in explain.columns if c not in frame.columns and c not in ("desired", "change")]

@@ -401,15 +401,16 @@ def numeric_column(
         return np.full(len(df), default, dtype=np.float64)
     series = df[column]
     _refuse_non_numbers(series, column, skus, table)
-    numeric = pd.to_numeric(series, errors="coerce")
-    if series.dtype.kind in "iuf":  # already numbers: nothing can fail to convert
-        not_numeric = np.zeros(0, dtype=bool)
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iuf":
+        # plain numpy numbers: nothing to convert (NaN stays NaN); one plain copy, never a view of the caller's frame
+        arr = series.to_numpy(dtype=np.float64, copy=True)
     else:
+        numeric = pd.to_numeric(series, errors="coerce")
         not_numeric = (numeric.isna() & series.notna()).to_numpy()
-    if not_numeric.any():
-        i = int(np.flatnonzero(not_numeric)[0])
-        raise PlanningError(f"{table}: value is not a number", column=column, sku=skus[i], value=series.iloc[i])
-    arr = numeric.to_numpy(dtype=np.float64, na_value=np.nan)
+        if not_numeric.any():
+            i = int(np.flatnonzero(not_numeric)[0])
+            raise PlanningError(f"{table}: value is not a number", column=column, sku=skus[i], value=series.iloc[i])
+        arr = numeric.to_numpy(dtype=np.float64, na_value=np.nan)
     if blank is not None:
         empty = series.isna().to_numpy()
         arr = np.where(empty, blank, arr)

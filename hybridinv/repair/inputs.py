@@ -43,6 +43,8 @@ def check_state(catalog: Catalog, state: InventoryState) -> None:
             f"state has {len(state)} SKUs but the catalog has {catalog.n_skus}; use state.aligned(catalog)",
             column="sku",
         )
+    if state.sku is catalog.sku or _same_text(state.sku, catalog.sku):
+        return
     mismatch = state.sku.astype(str) != catalog.sku.astype(str)
     if mismatch.any():
         i = int(np.flatnonzero(mismatch)[0])
@@ -51,6 +53,14 @@ def check_state(catalog: Catalog, state: InventoryState) -> None:
             column="sku",
             sku=catalog.sku[i],
         )
+
+
+def _same_text(a: NDArray[np.object_], b: NDArray[np.object_]) -> bool:
+    """Element-wise equal object arrays of str (no conversion); False sends the caller to the str comparison."""
+    try:
+        return bool(np.array_equal(a, b))
+    except (TypeError, ValueError):
+        return False
 
 
 def _per_sku(values: ArrayLike, name: str, catalog: Catalog) -> NDArray[np.float64]:

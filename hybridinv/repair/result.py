@@ -190,7 +190,9 @@ class RepairResult:
         """
         import pandas as pd
 
-        if catalog.n_skus != self.problem.n_skus or (catalog.sku.astype(str) != self.problem.sku.astype(str)).any():
+        if catalog.n_skus != self.problem.n_skus or not (
+            catalog.sku is self.problem.sku or (catalog.sku.astype(str) == self.problem.sku.astype(str)).all()
+        ):
             raise PlanningError("explain() needs the catalog the repair was run with", column="sku")
         flags = explain_reasons(self.problem, self.orders)
         desired = self.problem.desired_input

@@ -197,3 +197,25 @@ def test_row_skus_look_up_the_sku_of_a_row_only_when_asked() -> None:
     with pytest.raises(PlanningError, match="whole number") as info:
         check_array(np.array([1.0, 2.0, 2.5, 3.0]), "period", rows, "forecast", integer=True)
     assert info.value.sku == "A"
+
+
+@pytest.mark.parametrize("values", [np.array([1.5, 2.0, 3.0]), np.array([1, 2, 3])])
+def test_numeric_column_never_returns_a_view_of_the_callers_frame(values: np.ndarray) -> None:
+    frame = pd.DataFrame({"sku": ["A", "B", "C"], "x": values})
+    out = numeric_column(frame, "x", frame["sku"].to_numpy(dtype=object), "t")
+    assert out.dtype == np.float64 and not np.shares_memory(out, frame["x"].to_numpy())
+    out[:] = -1.0
+    np.testing.assert_array_equal(frame["x"].to_numpy(), values)
+
+
+def test_numeric_column_reads_nullable_and_text_numbers_and_names_a_missing_one() -> None:
+    frame = pd.DataFrame({"sku": ["A", "B", "C"], "x": pd.array([1, None, 3], dtype="Int64"),
+                          "y": ["1.5", "2", "x"]})
+    skus = frame["sku"].to_numpy(dtype=object)
+    np.testing.assert_array_equal(numeric_column(frame, "x", skus, "t", blank=0.0), [1.0, 0.0, 3.0])
+    with pytest.raises(PlanningError, match="NaN") as info:
+        numeric_column(frame, "x", skus, "t")
+    assert info.value.sku == "B"
+    with pytest.raises(PlanningError, match="not a number") as info:
+        numeric_column(frame, "y", skus, "t")
+    assert info.value.sku == "C"
