@@ -20,7 +20,7 @@ periods over the budget (or with shipments cut). Columns without a network meani
 Policies (:func:`hybridinv.network.baselines.make_policy`): echelon base-stock with the exact
 optimal levels (serial) or fitted levels, installation base-stock, echelon base-stock with
 fair share and the orders cut to the budget and space, and MPC over the network (``network_mpc``:
-a rolling-horizon LP per period, 0.2 s per period on ``owmr_10x50``, most of the suite's time).
+a rolling-horizon LP per period, 0.1-0.2 s per period on ``owmr_10x50``, most of the suite's time).
 A scenario that cannot be built (the real-data one without its data folder) is skipped with a
 note.
 """
