@@ -156,8 +156,10 @@ class NetworkHybrid:
             if widths != expected:
                 raise PlanningError(f"the network map must have (features, global features, actions) = {expected}, "
                                     f"got {widths}", column="parameter_map")
-        if self.learner not in ("es", "ppo", "sac"):
-            raise PlanningError("must be es, ppo or sac", column="learner", value=self.learner)
+        from hybridinv.rl.model_file import LEARNERS
+
+        if self.learner not in LEARNERS:
+            raise PlanningError(f"must be one of {LEARNERS}", column="learner", value=self.learner)
         if self.repair is None:
             self.repair = scenario_repair(scenario)
         self._prepare()
@@ -315,6 +317,8 @@ def load_network_hybrid(directory: str | Path, scenario: NetworkScenario,
         model of another shape, or a map or learner this version does not know.
     """
     from hybridinv.rl.integrity import ModelFileError, check_unpacked_size, read_metadata, verify_model_files
+    from hybridinv.rl.maps import MAP_KINDS
+    from hybridinv.rl.model_file import LEARNERS
 
     directory = Path(directory)
     meta = read_metadata(directory)
@@ -323,7 +327,7 @@ def load_network_hybrid(directory: str | Path, scenario: NetworkScenario,
         raise ModelFileError(f"{directory}: not a network hybrid of version {NETWORK_HYBRID_VERSION} "
                              "with the installed features; retrain it")
     kind, learner = meta.get("parameter_map", "linear"), meta.get("learner", "es")
-    if kind not in ("linear", "network") or learner not in ("es", "ppo", "sac"):
+    if kind not in MAP_KINDS or learner not in LEARNERS:
         raise ModelFileError(f"{directory}: unknown parameter_map {kind!r} or learner {learner!r}")
     payload = verify_model_files(directory, meta, load=["policy.npz"])["policy.npz"]
     check_unpacked_size(payload, directory / "policy.npz")
