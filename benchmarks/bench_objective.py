@@ -28,11 +28,12 @@ kept in benchmarks/out/objective_<part>.md so one part can be rerun alone.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -129,9 +130,6 @@ def demand_over_budget(scenario: Any) -> tuple[float, float]:
 
 def fill_without_limits(scenario: Any) -> dict[str, float]:
     """Held-out fill rate of the registered forecast (s, S) with the warehouse, and the budget, lifted."""
-    import math
-    from dataclasses import replace
-
     limits = scenario.constraints
     out = {}
     for label, constraints in (("as given", limits), ("no warehouse limit", replace(limits, capacity=math.inf)),
