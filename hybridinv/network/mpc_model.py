@@ -196,7 +196,8 @@ def _build(p: NetworkPlanProblem) -> tuple[_Columns, dict[str, Any], float]:
     short_upper = demand[stores] if p.lost_sales else np.full((stores.size, n, horizon), np.inf)
     s = m.block(short_upper, costs.shortage_cost[stores][:, :, None])
     # ---- balance rows
-    rhs = _sched(p) - demand
+    sched = _sched(p)
+    rhs = sched - demand
     rhs[..., 0] += p.on_hand - p.backorders
     balance = m.rows(rhs, rhs)
     m.entries(balance, a, 1.0)
@@ -219,7 +220,7 @@ def _build(p: NetworkPlanProblem) -> tuple[_Columns, dict[str, Any], float]:
         m.entries(rows, a[same], 1.0)
         m.entries(rows, b[same], 1.0)
         m.entries(rows, q[same], -1.0)
-    _capacity_rows(m, p, q, a, b, _sched(p))
+    _capacity_rows(m, p, q, a, b, sched)
     _budget_rows(m, p, q)
     y = _setup_rows(m, p, q, useful, reaches)
     constant = float((p.floor_penalty[:, :, None] * floor).sum())
@@ -290,8 +291,10 @@ def _setup_rows(m: _Columns, p: NetworkPlanProblem, q: NDArray[np.int64], useful
 
 def solve_network_plan(problem: NetworkPlanProblem, time_limit: float | None = None) -> NetworkPlan:
     """Build the LP of ``problem`` and solve it with HiGHS (``threads=1``, silent, within ``time_limit`` s)."""
-    import highspy
     from scipy import sparse
+
+    from hybridinv.repair.highs import load_model
+    from hybridinv.repair.model import MilpArrays, VarKind
 
     start = time.perf_counter()
     m, var, constant = _build(problem)
@@ -300,19 +303,10 @@ def solve_network_plan(problem: NetworkPlanProblem, time_limit: float | None = N
     matrix = sparse.csr_matrix((arr["row_val"][keep], (arr["row_row"][keep], arr["row_col"][keep])),
                                shape=(m.n_rows, m.size))
     h = new_highs(time_limit=time_limit)
-    lp = highspy.HighsLp()
-    lp.num_col_ = m.size
-    lp.num_row_ = m.n_rows
-    lp.col_cost_ = arr["col_cost"]
-    lp.col_lower_ = arr["col_lower"]
-    lp.col_upper_ = arr["col_upper"]
-    lp.row_lower_ = arr["row_lower"]
-    lp.row_upper_ = arr["row_upper"]
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
-    lp.a_matrix_.value_ = matrix.data
-    h.passModel(lp)
+    load_model(h, MilpArrays(cost=arr["col_cost"], col_lower=arr["col_lower"], col_upper=arr["col_upper"],
+                             kind=np.full(m.size, VarKind.CONTINUOUS, dtype=np.int8), indptr=matrix.indptr,
+                             indices=matrix.indices, data=matrix.data, row_lower=arr["row_lower"],
+                             row_upper=arr["row_upper"], offset=0.0, n_skus=m.size))
     built = time.perf_counter() - start
     h.run()
     status = h.modelStatusToString(h.getModelStatus())
