@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from hybridinv.core.flags import join_flags, labels_where
 from hybridinv.network.repair_dual import root_problem
 from hybridinv.network.repair_model import NetworkRepairProblem, RowCheck
 from hybridinv.network.state import NetworkDecision
-from hybridinv.repair.result import explain_reasons
+from hybridinv.repair.result import OTHER, UNCHANGED, explain_reasons
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -127,13 +128,8 @@ class NetworkRepairResult:
         net = problem.network
         flags = network_reasons(problem, self.quantities)
         desired = problem.desired_input
-        reason = np.full(problem.shape, "", dtype=object)
-        for name in NETWORK_REASONS:
-            on = flags[name]
-            reason[on] = np.where(reason[on] == "", name, reason[on] + "+" + name)
         same = np.abs(self.quantities - desired) <= 1e-9
-        reason[(reason == "") & same] = "unchanged"
-        reason[reason == ""] = "other"
+        reason = join_flags(flags, NETWORK_REASONS, none=labels_where(same, UNCHANGED, OTHER))
         n_loc, n = problem.shape
         kind = np.where(net.parent < 0, "supplier_order", "shipment")
         frame = pd.DataFrame({

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hybridinv.core.flags import join_flags
+
 __all__ = [
     "ABOVE_REORDER_POINT",
     "BASE_RULE",
@@ -237,9 +239,4 @@ def target_reasons(
     if reorder_point is not None:
         above = np.asarray(position, dtype=np.float64) > np.asarray(reorder_point, dtype=np.float64)
         flags[ABOVE_REORDER_POINT] = above & ~flags[NOT_STOCKED]
-    reason = np.full(n, "", dtype=object)
-    for name in TARGET_REASONS:
-        on = flags[name]
-        reason[on] = np.where(reason[on] == "", name, reason[on] + "+" + name)
-    reason[reason == ""] = BASE_RULE if reorder_point is not None else NO_TARGET
-    return reason
+    return join_flags(flags, TARGET_REASONS, none=BASE_RULE if reorder_point is not None else NO_TARGET)

@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hybridinv.core import PlanningError
+from hybridinv.core.flags import join_flags, labels_where
 from hybridinv.repair.model import RepairProblem, RowKind
 
 if TYPE_CHECKING:
@@ -197,12 +198,7 @@ class RepairResult:
         flags = explain_reasons(self.problem, self.orders)
         desired = self.problem.desired_input
         same = np.abs(self.orders - desired) <= 1e-9
-        reason = np.full(self.problem.n_skus, "", dtype=object)
-        for name in REASONS:
-            on = flags[name]
-            reason[on] = np.where(reason[on] == "", name, reason[on] + "+" + name)
-        reason[(reason == "") & same] = UNCHANGED
-        reason[reason == ""] = OTHER
+        reason = join_flags(flags, REASONS, none=labels_where(same, UNCHANGED, OTHER))
         frame = pd.DataFrame(
             {
                 "sku": catalog.sku,
@@ -253,7 +249,7 @@ def explain_reasons(problem: RepairProblem, orders: NDArray[np.float64]) -> dict
     """
     base = problem.base if problem.base is not None else problem
     bounded_best = problem.total_lots(_free_optimum(problem))
-    rules_best = _free_optimum(base)
+    rules_best = bounded_best if base is problem and problem.reserved_lots is None else _free_optimum(base)
     flags = _rule_flags(base, orders, bounded_best)
     changed = np.abs(orders - base.desired_input) > 1e-9
     flags["guardrail"] = changed & (np.abs(bounded_best - rules_best) > 1e-9)
