@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-__all__ = ["ConstraintViolationWarning", "PlanningError", "PlanningWarning", "SolverFallbackWarning"]
+__all__ = [
+    "ConstraintViolationWarning", "PlanningError", "PlanningWarning", "SolverFallbackWarning", "number_in",
+]
 
 
 class PlanningError(ValueError):
@@ -55,3 +59,28 @@ class SolverFallbackWarning(UserWarning):
 
     The reason is also recorded in ``RepairDiagnostics.fallback_reason``.
     """
+
+
+def number_in(value: object, column: str, low: float, high: float, *, open_low: bool = False,
+              open_high: bool = False) -> float:
+    """``value`` as a float when it is a finite number in ``[low, high]`` (ends open where asked).
+
+    Booleans, strings and other non-numbers are refused rather than converted (``"0.5"`` or
+    ``True`` for a tolerance is a caller's mistake, not a number).
+
+    Raises
+    ------
+    PlanningError
+        Naming ``column`` and the value, with the interval it must lie in.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+        raise PlanningError("must be a number", column=column, value=value)
+    number = float(value)
+    below = number <= low if open_low else number < low
+    above = number >= high if open_high else number > high
+    if not math.isfinite(number) or below or above:
+        left = "(" if open_low or low == -math.inf else "["
+        right = ")" if open_high or high == math.inf else "]"
+        interval = f"{left}{low:g}, {high:g}{right}"
+        raise PlanningError(f"must be a finite number in {interval}", column=column, value=value)
+    return number

@@ -48,14 +48,13 @@ base-stock levels the floors imply (counted in ``statistics()``).
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, number_in
 from hybridinv.network.mpc_model import NetworkPlan, NetworkPlanProblem, solve_network_plan
 from hybridinv.network.policies import echelon_levels_of
 from hybridinv.network.repair import NetworkRepair
@@ -69,20 +68,6 @@ __all__ = ["NetworkMPC", "default_horizon"]
 def default_horizon(scenario: NetworkScenario) -> int:
     """Twice the longest lead time from a supplier to a store, plus 4 periods."""
     return 2 * int(scenario.network.cumulative_lead_time.max()) + 4
-
-
-def _number(value: object, column: str, low: float, high: float, *, open_low: bool = False,
-            open_high: bool = False) -> float:
-    """A finite number in ``[low, high]`` (ends open where asked), else :class:`PlanningError`."""
-    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-        raise PlanningError("must be a number", column=column, value=value)
-    number = float(value)
-    below = number <= low if open_low else number < low
-    above = number >= high if open_high else number > high
-    if not math.isfinite(number) or below or above:
-        interval = f"{'(' if open_low else '['}{low:g}, {high:g}{')' if open_high else ']'}"
-        raise PlanningError(f"must be a finite number in {interval}", column=column, value=value)
-    return number
 
 
 def _demand(values: ArrayLike | None, default: NDArray[np.float64], column: str,
@@ -167,11 +152,11 @@ class NetworkMPC:
             raise PlanningError(f"horizon must be a whole number of periods > the longest cumulative lead time "
                                 f"({longest})", column="horizon", value=self.horizon)
         self.horizon = int(self.horizon)
-        self.safety_factor = _number(self.safety_factor, "safety_factor", 0.0, 1e3)
-        self.upstream_service_level = _number(self.upstream_service_level, "upstream_service_level", 0.0, 1.0,
+        self.safety_factor = number_in(self.safety_factor, "safety_factor", 0.0, 1e3)
+        self.upstream_service_level = number_in(self.upstream_service_level, "upstream_service_level", 0.0, 1.0,
                                               open_low=True, open_high=True)
-        self.safety_penalty = _number(self.safety_penalty, "safety_penalty", 0.0, 1.0, open_high=True)
-        self.time_limit = _number(self.time_limit, "time_limit", 0.0, 1e6, open_low=True)
+        self.safety_penalty = number_in(self.safety_penalty, "safety_penalty", 0.0, 1.0, open_high=True)
+        self.time_limit = number_in(self.time_limit, "time_limit", 0.0, 1e6, open_low=True)
         skus = scenario.costs.skus
         self._mean = _demand(self.demand_mean, scenario.demand.mean, "demand_mean", skus)
         self._std = _demand(self.demand_std, scenario.demand.std, "demand_std", skus)

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, SolverFallbackWarning
+from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, SolverFallbackWarning, number_in
 from hybridinv.network.model import Network
 from hybridinv.network.repair_dual import NetworkDual, maximize_network_dual
 from hybridinv.network.repair_fast import NetworkSolution, make_plan_feasible, solve_network_fast
@@ -109,16 +109,6 @@ def _backend(value: Backend | str) -> Backend:
                             column="backend", value=value) from None
 
 
-def _number(value: object, name: str, low: float, high: float) -> float:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise PlanningError("must be a number", column=name, value=value) from None
-    if not low <= number < high:
-        raise PlanningError(f"must be in [{low:g}, {high:g})", column=name, value=value)
-    return number
-
-
 def repair_network(
     network: Network,
     costs: NetworkCosts,
@@ -200,8 +190,8 @@ def repair_network(
     """
     start = time.perf_counter()
     mode = _backend(backend)
-    limit = None if time_limit is None else _number(time_limit, "time_limit", 1e-9, math.inf)
-    tolerance = _number(gap_tolerance, "gap_tolerance", 0.0, 1.0)
+    limit = None if time_limit is None else number_in(time_limit, "time_limit", 0.0, math.inf, open_low=True)
+    tolerance = number_in(gap_tolerance, "gap_tolerance", 0.0, 1.0, open_high=True)
     if solver is not None and mode is not Backend.PULP:
         raise PlanningError("solver= applies to backend='pulp' only", column="solver")
     problem = build_network_problem(network, costs, state, desired, rules, expected_demand, under_weight,

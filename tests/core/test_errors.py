@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import hybridinv
 from hybridinv import PlanningError
+from hybridinv.core.errors import number_in
 from hybridinv.examples import example_frames
 
 
@@ -29,3 +32,29 @@ def test_duplicate_sku_in_state_is_named_plainly() -> None:
     with pytest.raises(PlanningError) as info:
         hybridinv.plan(pd.concat([state, state.iloc[:1]]), catalog, hybridinv.Constraints())
     assert "sku 'P-100'" in str(info.value) and "np.str_" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "kwargs", "message"),
+    [
+        ("0.5", {}, "must be a number"),
+        (True, {}, "must be a number"),
+        (None, {}, "must be a number"),
+        (float("nan"), {}, r"finite number in \[0, 1\]"),
+        (-0.1, {}, r"\[0, 1\]"),
+        (1.0, {"open_high": True}, r"\[0, 1\)"),
+        (0.0, {"open_low": True}, r"\(0, 1\]"),
+    ],
+)
+def test_number_in_refuses_non_numbers_and_values_outside(value: object, kwargs: dict, message: str) -> None:
+    with pytest.raises(PlanningError, match=message) as info:
+        number_in(value, "gap_tolerance", 0.0, 1.0, **kwargs)
+    assert info.value.column == "gap_tolerance"
+
+
+def test_number_in_accepts_numpy_and_python_numbers_in_range() -> None:
+    assert number_in(np.float32(0.25), "x", 0.0, 1.0) == 0.25
+    assert number_in(1, "x", 0.0, 1.0) == 1.0
+    assert number_in(3.0, "time_limit", 0.0, math.inf, open_low=True) == 3.0
+    with pytest.raises(PlanningError, match=r"\(0, inf\)"):
+        number_in(math.inf, "time_limit", 0.0, math.inf, open_low=True)
