@@ -188,8 +188,10 @@ def end_to_end() -> list[tuple[str, float, float, float]]:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     start = time.perf_counter()
-                    frames[batch] = simulate(policy, scenario, seeds=E2E_SEEDS, periods=E2E_PERIODS, batch=batch)
-                    best[batch] = min(best[batch], time.perf_counter() - start)
+                    frame = simulate(policy, scenario, seeds=E2E_SEEDS, periods=E2E_PERIODS, batch=batch)
+                    seconds = time.perf_counter() - start
+                if seconds < best[batch]:  # the decision share below is read from the run that is timed
+                    best[batch], frames[batch] = seconds, frame
         single, batched = frames[False], frames[True]
         assert np.allclose(single["avg_cost"], batched["avg_cost"], rtol=1e-12), label
         assert (single["violations"] == batched["violations"]).all(), label
