@@ -41,10 +41,19 @@ if TYPE_CHECKING:
     from hybridinv.sim.scenario import Scenario
     from hybridinv.sim.view import SimulatorView
 
-__all__ = ["COST_COMPONENTS", "Ledger", "dot"]
+__all__ = ["COST_COMPONENTS", "TALLY_ROWS", "Ledger", "dot"]
 
 #: Names of the cost components, in the order of :attr:`Ledger.costs` columns.
 COST_COMPONENTS: tuple[str, ...] = ("holding", "shortage", "ordering", "waste", "overflow")
+#: Rows of the simulator's per-period tally (``Simulator._tally``): on hand (no age buckets), units
+#: served, 1.0 where the SKU ran short, units short. The ledger sums and accumulates them in one pass each.
+TALLY_ROWS: tuple[str, ...] = ("on_hand", "served", "stockout", "short")
+
+#: The per-period series :meth:`Ledger.record` writes every period, in the order of its one row.
+_PERIOD_SERIES: tuple[str, ...] = (
+    "overflow_units", "received_units", "ordered_units", "cancelled_units", "backorders_filled", "held_units",
+    "spend", "served", "demand", "stockouts",
+)
 
 
 def dot(weights: NDArray[np.float64], values: NDArray[np.float64] | NDArray[np.bool_]) -> float:
@@ -74,32 +83,30 @@ class Ledger:
         self.warmup = min(scenario.warmup, periods - 1)
         #: cost per period and component, shape (periods, 5)
         self.costs = np.zeros((periods, len(COST_COMPONENTS)))
-        self.demand = np.zeros(periods)
-        self.served = np.zeros(periods)
-        self.stockouts = np.zeros(periods)
+        # the series written every period are columns of one array, so that a period is
+        # recorded in one assignment (``_PERIOD_SERIES`` order); the names below are views
+        self._period = np.zeros((periods, len(_PERIOD_SERIES)))
+        (self.overflow_units, self.received_units, self.ordered_units, self.cancelled_units,
+         self.backorders_filled, self.held_units, self.spend, self.served, self.demand,
+         self.stockouts) = self._period.T
+        #: units ordered, cancelled at order time (partial deliveries of disrupted suppliers) and
+        #: earlier backorders served, per period (``ordered_units``, ``cancelled_units``,
+        #: ``backorders_filled``); ``held_units``: units on hand at the end of each period (for
+        #: carbon-per-unit-held terms)
         self.waste_units = np.zeros(periods)
-        self.overflow_units = np.zeros(periods)
-        self.received_units = np.zeros(periods)
-        #: units ordered, cancelled at order time (partial deliveries of disrupted
-        #: suppliers) and earlier backorders served this period, per period
-        self.ordered_units = np.zeros(periods)
-        self.cancelled_units = np.zeros(periods)
-        self.backorders_filled = np.zeros(periods)
-        #: units on hand at the end of each period (for carbon-per-unit-held terms)
-        self.held_units = np.zeros(periods)
         #: units on hand at the start of the episode
         init = scenario.initial_state
         self.initial_units = float(np.sum(init.on_hand)) if init is not None else 0.0
         #: price x units served per period (NaN when a SKU sold has no price)
         self.revenue = np.full(periods, np.nan)
-        self.spend = np.zeros(periods)
         self.capacity_util = np.full(periods, np.nan)
         self.budget_excess = np.zeros(periods)
         self.capacity_excess = np.zeros(periods)
         self.rule_breaches = np.zeros(periods)
-        self.sku_stock = np.zeros(n)
-        self.sku_served = np.zeros(n)
-        self.sku_stockouts = np.zeros(n)
+        # per-SKU totals over the measured periods: end-of-period stock, units served, periods
+        # with a stockout; rows of one array, in the order of the first three TALLY_ROWS
+        self._sku_totals = np.zeros((3, n))
+        self.sku_stock, self.sku_served, self.sku_stockouts = self._sku_totals
         #: inventory position per SKU (on hand + pipeline - backorders) at the start of the first
         #: measured period and after the last period, recorded by the simulator
         self.opening_position: NDArray[np.float64] | None = None
@@ -127,6 +134,7 @@ class Ledger:
         # (holding cost, units held) and (revenue, units served)
         self._stock_weights = np.stack([cat.holding_cost, np.ones(n)])
         self._served_weights = np.stack([self._price, np.ones(n)])
+        self._tally_weights = np.stack([np.ones(n), np.ones(n), cat.shortage_cost])  # served, stockout, short
         self._holding = cat.holding_cost
         self._shortage = cat.shortage_cost
         self._unit_cost = cat.unit_cost
@@ -174,36 +182,50 @@ class Ledger:
         """
         scenario = self.scenario
         on_hand = sim._stock.sum(axis=0) if waste is not None else sim._on_hand
-        costs = self.costs[t]
         holding, held = _einsum("ij,j->i", self._stock_weights, on_hand)
-        costs[0] = holding
-        costs[1] = dot(self._shortage, short if scenario.lost_sales else sim._backorders)
-        costs[2] = spend + fixed
+        wasted = 0.0
         if waste is not None:
-            units = float(waste.sum())
-            self.waste_units[t] = units
-            costs[3] = units * scenario.waste_cost
-        self.overflow_units[t] = overflow
-        self.received_units[t] = received
-        self.ordered_units[t] = ordered
-        self.cancelled_units[t] = cancelled
-        self.backorders_filled[t] = backorders_filled
-        costs[4] = overflow * scenario.overflow_cost
-        self.held_units[t] = held
-        # revenue is unknown (NaN) when a SKU without a price sold something (served >= 0)
-        if self._all_priced or (not self._none_priced and dot(self._unpriced, served) == 0.0):
-            revenue, served_units = _einsum("ij,j->i", self._served_weights, served)
-            self.revenue[t] = revenue
-        else:
-            served_units = float(served.sum())
-            if served_units == 0.0:  # nothing sold: no revenue, priced or not
+            wasted = float(waste.sum())
+            self.waste_units[t] = wasted
+        # the Simulator's tally (not part of SimulatorView: a batch's episode view has none)
+        tally: NDArray[np.float64] | None = getattr(sim, "_tally", None)
+        if not (waste is None and scenario.lost_sales and self._none_priced
+                and served is getattr(sim, "_served", None) and short is getattr(sim, "_short", None)):
+            tally = None
+        if tally is not None:
+            # the simulator's tally rows (served, stockout, short): units served, SKUs short and
+            # the shortage cost in one pass
+            served_units, flagged, shortage = _einsum("ij,ij->i", self._tally_weights, tally[1:])
+            stockouts = int(flagged)
+            if served_units == 0.0:  # nothing sold: no revenue
                 self.revenue[t] = 0.0
-        self.spend[t] = spend
-        self.served[t] = served_units
-        self.demand[t] = float(demand.sum()) if demand_total is None else demand_total
-        stockouts = np.count_nonzero(short)
-        self.stockouts[t] = stockouts
-        if t >= self.warmup:
+        else:
+            stockouts = int(np.count_nonzero(short))
+            shortage = dot(self._shortage, short if scenario.lost_sales else sim._backorders)
+            # revenue is unknown (NaN) when a SKU without a price sold something (served >= 0)
+            if self._all_priced or (not self._none_priced and dot(self._unpriced, served) == 0.0):
+                revenue, served_units = _einsum("ij,j->i", self._served_weights, served)
+                self.revenue[t] = revenue
+            else:
+                served_units = float(served.sum())
+                if served_units == 0.0:  # nothing sold: no revenue, priced or not
+                    self.revenue[t] = 0.0
+        self.costs[t] = (
+            holding,
+            shortage,
+            spend + fixed,
+            wasted * scenario.waste_cost if waste is not None else 0.0,
+            overflow * scenario.overflow_cost,
+        )
+        self._period[t] = (  # _PERIOD_SERIES order
+            overflow, received, ordered, cancelled, backorders_filled, held, spend, served_units,
+            float(demand.sum()) if demand_total is None else demand_total, stockouts,
+        )
+        if t < self.warmup:
+            pass
+        elif tally is not None:  # on hand, served, stockout rows into sku_stock, sku_served, sku_stockouts
+            self._sku_totals += tally[:3]
+        else:
             self.sku_stock += on_hand
             self.sku_served += served
             if stockouts:

@@ -26,7 +26,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.projection import capacity_rows
 from hybridinv.core.state import InventoryState
-from hybridinv.sim.ledger import Ledger, dot
+from hybridinv.sim.ledger import TALLY_ROWS, Ledger, _einsum, dot
 from hybridinv.sim.observation import Observation
 from hybridinv.sim.scenario import Scenario, ScenarioPath
 
@@ -124,6 +124,8 @@ class ScenarioLayout:
         self._rows = np.arange(self.n)
         self._has_rules = bool((cat.moq > 0).any() or (cat.lot_size > 1).any() or np.isfinite(cat.max_order).any())
         self._has_order_cost = bool((cat.order_cost > 0).any())
+        # (units, purchase value) of an order in one pass over the SKUs
+        self._order_weights = np.stack([np.ones(self.n), cat.unit_cost])
         self._capacity = scenario.constraints.capacity
         self._budget = scenario.constraints.budget
         self.check_orders = check_orders
@@ -187,9 +189,14 @@ class Simulator(ScenarioLayout):
         self._fraction = path.lead_times.delivered_fraction
         init = self.scenario.initial_state
         assert init is not None
-        # stock by remaining-life bucket, bucket-major (buckets, n) so every
-        # operation runs over contiguous SKU vectors
-        self._stock = np.zeros((self.buckets, self.n))
+        # stock by remaining-life bucket, bucket-major (buckets, n) so every operation runs over
+        # contiguous SKU vectors. The period's per-SKU vectors are rows of one array (TALLY_ROWS:
+        # on hand, served, stockout flag, short), so that the ledger sums and accumulates them in
+        # a few passes; on hand is its own (buckets, n) array when stock has age buckets
+        tally = np.zeros((len(TALLY_ROWS), self.n))
+        self._tally: NDArray[np.float64] | None = tally if self.buckets == 1 else None
+        self._stock = tally[0:1] if self.buckets == 1 else np.zeros((self.buckets, self.n))
+        self._served, self._stockout, self._short = tally[1], tally[2], tally[3]
         if self._perishable:
             self._stock[self._receipt_bucket, self._rows] = init.on_hand
         else:
@@ -212,8 +219,11 @@ class Simulator(ScenarioLayout):
             if bool((lead0 == lead0[0]).all()):
                 self._same_lead = int(lead0[0])
             self._slot_index = [((t + lead0) % self.width) * self.n + self._rows for t in range(self.width)]
-        self._served = np.zeros(self.n)
-        self._short = np.zeros(self.n)
+        # units per ring slot, kept as orders are placed when they all land in one slot; exact as
+        # long as the pipeline holds whole units (else ``received`` is summed over the arrivals)
+        self._slot_units: NDArray[np.float64] | None = None
+        if self._same_lead is not None and bool((self._ring == np.rint(self._ring)).all()):
+            self._slot_units = self._ring.sum(axis=1)
         self._demand_totals = self._demand.sum(axis=1)
         self.t = 0
         self.ledger = Ledger(self.scenario, self.periods, self.track, per_sku=self.per_sku_costs)
@@ -236,7 +246,8 @@ class Simulator(ScenarioLayout):
         qty = np.rint(np.asarray(orders, dtype=np.float64))
         if qty.shape != (self.n,):
             raise ValueError(f"orders must have shape ({self.n},), got {qty.shape}")
-        ordered = float(qty.sum())
+        units, value = _einsum("ij,j->i", self._order_weights, qty)
+        ordered = float(units)
         if not (qty.min() >= 0.0 and math.isfinite(ordered)):  # NaN fails the first test, +inf the second
             raise ValueError("orders must be finite and >= 0")
         ledger = self.ledger
@@ -248,27 +259,37 @@ class Simulator(ScenarioLayout):
         if fraction is None:
             delivered = qty
             cancelled = 0.0
+            spend = float(value)
         else:
             delivered = np.floor(qty * fraction[t])
             cancelled = ordered - float(delivered.sum())
+            spend = dot(cat.unit_cost, delivered)
         self._filled = 0.0
+        slot_units = self._slot_units
         if self._same_lead is not None:
-            self._ring[(t + self._same_lead) % self.width] += delivered
+            slot = (t + self._same_lead) % self.width
+            self._ring[slot] += delivered
+            if slot_units is not None:
+                slot_units[slot] += ordered
         elif self._deterministic_lead:
             self._flat_ring[self._slot_index[t % self.width]] += delivered
         else:
             slot = (t + self._lead[t]) % self.width
             self._ring[slot, self._rows] += delivered
-        spend = dot(cat.unit_cost, delivered)
         fixed = dot(cat.order_cost, qty > 0) if self._has_order_cost else 0.0
 
-        arrivals = self._ring[t % self.width]
+        now = t % self.width
+        arrivals = self._ring[now]
         rejected = None
         if self._capacity < math.inf:
             rejected = self._receive_with_capacity(arrivals)
         overflow = 0.0 if rejected is None else float(rejected.sum())
         demand = self._demand[t]
-        received = float(arrivals.sum())
+        if slot_units is None:
+            received = float(arrivals.sum())
+        else:  # the slot's units were counted as they were ordered: no pass over the SKUs
+            received = float(slot_units[now]) - overflow
+            slot_units[now] = 0.0
         if self._perishable:
             served, short, waste = self._serve_perishable(arrivals, demand)
         else:
@@ -317,7 +338,9 @@ class Simulator(ScenarioLayout):
         np.minimum(on_hand, demand, out=served)
         on_hand -= served
         np.subtract(demand, served, out=short)
-        if not self.scenario.lost_sales:
+        if self.scenario.lost_sales:
+            np.greater(short, 0.0, out=self._stockout)  # the tally row the ledger sums (lost sales only)
+        else:
             self._backorders += short
         return served, short
 

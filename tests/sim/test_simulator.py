@@ -293,3 +293,48 @@ def test_forecast_periods_counts_the_known_forecast_and_shrinks_to_the_end_of_th
     assert obs.forecast_periods == 8
     # past the known periods the forecast repeats the last one
     np.testing.assert_array_equal(obs.forecast(12)[:, 8:], np.repeat(obs.forecast(8)[:, -1:], 4, axis=1))
+
+
+def _shortcut_cases() -> list[tuple[str, Scenario]]:
+    rng = np.random.default_rng(5)
+    n = 40
+    base = {"lead_time": np.full(n, 2, dtype=np.int64), "holding_cost": rng.uniform(0.1, 1.0, n),
+            "shortage_cost": rng.uniform(1.0, 9.0, n), "unit_cost": rng.uniform(0.5, 3.0, n),
+            "volume": rng.uniform(0.5, 2.0, n)}
+    whole = make_catalog(n, **base)
+    # a pipeline of fractional units: received is then summed over the arrivals
+    fractional = InventoryState(whole.sku, rng.uniform(0.0, 10.0, n), np.zeros(n), rng.uniform(0.0, 4.0, (n, 2)))
+    return [
+        ("lost sales, one lead time, binding capacity",
+         make_scenario(whole, rng.uniform(1.0, 8.0, n), constraints=Constraints(capacity=150.0))),
+        ("lost sales, priced", make_scenario(make_catalog(n, price=rng.uniform(2.0, 6.0, n), **base), 4.0)),
+        ("backorders", make_scenario(whole, 4.0, lost_sales=False)),
+        ("fractional pipeline", make_scenario(whole, 4.0, initial_state=fractional)),
+    ]
+
+
+@pytest.mark.parametrize("case", _shortcut_cases(), ids=lambda case: case[0])
+def test_tally_and_slot_unit_shortcuts_record_what_the_plain_sums_record(case: tuple[str, Scenario]) -> None:
+    """The fused ledger sums (Simulator._tally) and the received units counted as orders are placed
+    (Simulator._slot_units) record the same series as summing the vectors one by one."""
+    label, scenario = case
+    rng = np.random.default_rng(11)
+    orders = rng.integers(0, 9, size=(60, scenario.n_skus)).astype(float)
+    ledgers = []
+    for shortcuts in (True, False):
+        sim = Simulator(scenario, periods=60)
+        sim.reset(seed=2)
+        if not shortcuts:
+            sim._tally, sim._slot_units = None, None
+        elif label.startswith("lost sales, one"):  # the case that must take both shortcuts
+            assert sim._tally is not None and sim._slot_units is not None
+        for q in orders:
+            sim.step(q)
+        ledgers.append(sim.ledger)
+    fast, plain = ledgers
+    for name in ("costs", "demand", "served", "stockouts", "overflow_units", "received_units", "ordered_units",
+                 "held_units", "revenue", "spend", "sku_stock", "sku_served", "sku_stockouts"):
+        np.testing.assert_allclose(getattr(fast, name), getattr(plain, name), rtol=1e-12, atol=1e-9, err_msg=name)
+    if label.startswith("lost sales, one"):
+        assert fast.overflow_units.sum() > 0 and fast.stockouts.sum() > 0  # both paths exercised
+    assert fast.summary() == pytest.approx(plain.summary(), rel=1e-12, abs=1e-9, nan_ok=True)
