@@ -221,15 +221,14 @@ class Ledger:
             overflow, received, ordered, cancelled, backorders_filled, held, spend, served_units,
             float(demand.sum()) if demand_total is None else demand_total, stockouts,
         )
-        if t < self.warmup:
-            pass
-        elif tally is not None:  # on hand, served, stockout rows into sku_stock, sku_served, sku_stockouts
-            self._sku_totals += tally[:3]
-        else:
-            self.sku_stock += on_hand
-            self.sku_served += served
-            if stockouts:
-                self.sku_stockouts += short > 0
+        if t >= self.warmup:
+            if tally is not None:  # on hand, served, stockout rows into sku_stock, sku_served, sku_stockouts
+                self._sku_totals += tally[:3]
+            else:
+                self.sku_stock += on_hand
+                self.sku_served += served
+                if stockouts:
+                    self.sku_stockouts += short > 0
         if self.sku_costs is not None:
             self._record_sku_costs(t, sim, orders, on_hand, short, waste, delivered, rejected, served, demand)
         if self.track is not None:
