@@ -21,6 +21,7 @@ __all__ = [
     "default_weights",
     "desired_array",
     "expected_demand_array",
+    "same_skus",
     "weight_array",
 ]
 
@@ -43,7 +44,7 @@ def check_state(catalog: Catalog, state: InventoryState) -> None:
             f"state has {len(state)} SKUs but the catalog has {catalog.n_skus}; use state.aligned(catalog)",
             column="sku",
         )
-    if state.sku is catalog.sku or _same_text(state.sku, catalog.sku):
+    if same_skus(state.sku, catalog.sku):
         return
     mismatch = state.sku.astype(str) != catalog.sku.astype(str)
     if mismatch.any():
@@ -55,12 +56,22 @@ def check_state(catalog: Catalog, state: InventoryState) -> None:
         )
 
 
-def _same_text(a: NDArray[np.object_], b: NDArray[np.object_]) -> bool:
-    """Element-wise equal object arrays of str (no conversion); False sends the caller to the str comparison."""
-    try:
-        return bool(np.array_equal(a, b))
-    except (TypeError, ValueError):
+def same_skus(a: NDArray[np.object_], b: NDArray[np.object_]) -> bool:
+    """Whether two SKU arrays name the same SKUs in the same order, compared as text.
+
+    The same array, or equal object arrays of str, answer without converting (a million SKUs);
+    only arrays that differ as objects are compared as str.
+    """
+    if a is b:
+        return True
+    if len(a) != len(b):
         return False
+    try:
+        if np.array_equal(a, b):
+            return True
+    except (TypeError, ValueError):
+        pass
+    return bool((a.astype(str) == b.astype(str)).all())
 
 
 def _per_sku(values: ArrayLike, name: str, catalog: Catalog) -> NDArray[np.float64]:

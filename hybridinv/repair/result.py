@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 
 from hybridinv.core import PlanningError
 from hybridinv.core.flags import join_flags, labels_where
+from hybridinv.repair.inputs import same_skus
 from hybridinv.repair.model import RepairProblem, RowKind
 
 if TYPE_CHECKING:
@@ -191,9 +192,7 @@ class RepairResult:
         """
         import pandas as pd
 
-        if catalog.n_skus != self.problem.n_skus or not (
-            catalog.sku is self.problem.sku or (catalog.sku.astype(str) == self.problem.sku.astype(str)).all()
-        ):
+        if not same_skus(catalog.sku, self.problem.sku):
             raise PlanningError("explain() needs the catalog the repair was run with", column="sku")
         flags = explain_reasons(self.problem, self.orders)
         desired = self.problem.desired_input

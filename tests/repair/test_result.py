@@ -115,3 +115,19 @@ def test_result_orders_are_whole_lots_as_floats() -> None:
     result = repair_orders(*case.args)
     assert result.orders.dtype == np.float64
     np.testing.assert_array_equal(result.orders % case.catalog.lot_size, 0.0)
+
+
+def test_explain_needs_the_catalog_the_repair_was_run_with() -> None:
+    from dataclasses import replace
+
+    case = make_case([10.0, 12.0, 3.0])
+    result = repair_orders(*case.args, backend="fast")
+    same_names = replace(case.catalog, sku=np.array([str(s) for s in case.catalog.sku], dtype=object))
+    assert same_names.sku is not case.catalog.sku
+    assert list(result.explain(same_names)["order_qty"]) == list(result.orders)  # equal names, another array
+    reordered = replace(case.catalog, sku=case.catalog.sku[::-1].copy())
+    with pytest.raises(PlanningError, match="the catalog the repair was run with"):
+        result.explain(reordered)
+    shorter = make_case([10.0, 12.0]).catalog
+    with pytest.raises(PlanningError, match="the catalog the repair was run with"):
+        result.explain(shorter)
