@@ -30,8 +30,8 @@ if str(ROOT) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
-from scipy import stats  # noqa: E402
 
+from hybridinv.bench.stats import paired_difference  # noqa: E402
 from hybridinv.network import make_policy, simulate_network  # noqa: E402
 from hybridinv.network.hybrid import save_network_hybrid  # noqa: E402
 from hybridinv.network.hybrid_training import (  # noqa: E402
@@ -43,12 +43,6 @@ from hybridinv.network.scenarios import get  # noqa: E402
 from hybridinv.rl.es import ESConfig  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "out"
-
-
-def _paired(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
-    diff = a - b
-    half = float(stats.t.ppf(0.975, diff.size - 1) * diff.std(ddof=1) / np.sqrt(diff.size))
-    return float(diff.mean()), half
 
 
 def main() -> None:
@@ -88,8 +82,9 @@ def main() -> None:
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, frame in frames.items():
-        d_avg, h_avg = _paired(mine["avg_cost"].to_numpy(), frame["avg_cost"].to_numpy())
-        d_op, h_op = _paired(mine["operating_cost"].to_numpy(), frame["operating_cost"].to_numpy())
+        avg = paired_difference(mine["avg_cost"].to_numpy(), frame["avg_cost"].to_numpy())
+        op = paired_difference(mine["operating_cost"].to_numpy(), frame["operating_cost"].to_numpy())
+        d_avg, h_avg, d_op, h_op = avg.mean, avg.half_width, op.mean, op.half_width
         rel_avg = d_avg / frame["avg_cost"].mean() * 100
         rel_op = d_op / frame["operating_cost"].mean() * 100
         lines.append(
