@@ -73,6 +73,12 @@ class NetworkLedger:
         self.budget_excess = np.zeros(self.periods)
         self.shipment_excess = np.zeros(self.periods)
         self.capacity_use = np.full(shape, np.nan)
+        #: Unit cost of the network's inventory position (on hand + in transit - backorders, all
+        #: locations) at the start of the episode, before its first receipt, and at the end of each period.
+        self.initial_value = 0.0
+        self.position_value = np.zeros(self.periods)
+        #: Unit cost of the stores' demand per period.
+        self.demand_value = np.zeros(self.periods)
 
     # ------------------------------------------------------------------ recording
     def receipt(self, t: int, received: NDArray[np.float64], overflow: NDArray[np.float64],
@@ -93,7 +99,19 @@ class NetworkLedger:
         return float(self.units[name][self._measured()].sum())
 
     def summary(self) -> dict[str, float]:
-        """Network-wide KPIs over the measured periods (costs per period)."""
+        """Network-wide KPIs over the measured periods (costs per period).
+
+        ``avg_cost`` charges every unit when it is bought. ``valued_cost`` is ``avg_cost`` minus
+        ``stock_value_change``, the unit cost of the change of the network's inventory position
+        (on hand and in transit at every location, minus backorders) over the measured periods,
+        per period: it charges the units sold, owed or rejected at receipt instead of the units
+        bought (as :meth:`hybridinv.sim.ledger.Ledger.summary`). ``demand_value`` is the unit
+        cost of the stores' demand per period, the same for every policy on the same demand
+        path, and ``cost_above_goods = valued_cost - demand_value`` what holding, shortage (with
+        lost sales net of the unit cost of the unit not bought), fixed order and shipment costs
+        and rejected receipts add to it: the cost of models without a purchase cost, such as
+        the deep-RL literature's one-warehouse multi-retailer benchmarks (docs/multi_echelon.md).
+        """
         sl = self._measured()
         measured = self.periods - self.warmup
         costs = self.costs[sl].sum(axis=(0, 1)) / measured
@@ -121,6 +139,12 @@ class NetworkLedger:
             "violations": float(((self.budget_excess[sl] > 0) | (self.shipment_excess[sl] > 0)).sum()),
             "periods": float(measured),
         })
+        start = self.initial_value if self.warmup == 0 else float(self.position_value[self.warmup - 1])
+        change = (float(self.position_value[-1]) - start) / measured
+        out["stock_value_change"] = change
+        out["valued_cost"] = out["avg_cost"] - change
+        out["demand_value"] = float(self.demand_value[sl].mean())
+        out["cost_above_goods"] = out["valued_cost"] - out["demand_value"]
         return out
 
     def by_location(self) -> pd.DataFrame:

@@ -25,7 +25,8 @@ __all__ = ["NETWORK_RESULT_COLUMNS", "binding_rates", "simulate_network"]
 #: Columns of :func:`simulate_network` before the remaining :meth:`NetworkLedger.summary` KPIs.
 NETWORK_RESULT_COLUMNS: tuple[str, ...] = (
     "seed", "policy", "scenario", "avg_cost", "holding_cost", "transit_holding_cost", "shortage_cost",
-    "ordering_cost", "shipping_cost", "overflow_cost", "purchase_cost", "operating_cost", "fill_rate",
+    "ordering_cost", "shipping_cost", "overflow_cost", "purchase_cost", "operating_cost", "valued_cost",
+    "cost_above_goods", "fill_rate",
     "violations", "budget_violations", "capacity_binding", "budget_binding", "decision_time",
 )
 
@@ -94,7 +95,9 @@ def simulate_network(
     pandas.DataFrame
         One row per seed: :data:`NETWORK_RESULT_COLUMNS` (costs per period: ``avg_cost`` and
         its components, ``purchase_cost`` the unit cost of the supplier orders and
-        ``operating_cost = avg_cost - purchase_cost``; ``fill_rate`` at the stores,
+        ``operating_cost = avg_cost - purchase_cost``; ``valued_cost`` and ``cost_above_goods``
+        (the stock held at the end valued at unit cost, and that minus the unit cost of the
+        demand: :meth:`NetworkLedger.summary`); ``fill_rate`` at the stores,
         ``violations``, binding rates, ``decision_time`` in seconds per period),
         then the other KPIs of :meth:`NetworkLedger.summary` and the policy's own
         ``statistics()`` when it has them (e.g. how often :class:`~hybridinv.network.limits.WithinLimits`

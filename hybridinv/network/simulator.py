@@ -172,6 +172,7 @@ class NetworkSimulator:
         self._store_demand = np.zeros((network.n_locations, n))
         self.t = 0
         self.ledger = NetworkLedger(network, self.periods, self.warmup)
+        self.ledger.initial_value = self._position_value()
         self._receive(0, self._ring[0])
         return self.observe()
 
@@ -264,6 +265,10 @@ class NetworkSimulator:
         self.ledger.shipment_excess[t] = float(np.maximum(over, 0.0).sum())
         return self._allocate(ships, self._on_hand)
 
+    def _position_value(self) -> float:
+        """Unit cost of on hand + in transit - backorders over all locations."""
+        return float(np.einsum("ln,n->", self._on_hand + self._transit - self._backorders, self.costs.unit_cost))
+
     def _receive(self, t: int, arrivals: NDArray[np.float64]) -> None:
         """Receive ``arrivals`` (a ring slot, emptied here), rejecting what does not fit."""
         self._transit -= arrivals
@@ -324,3 +329,5 @@ class NetworkSimulator:
         units["on_hand"][t] = self._on_hand.sum(axis=1)
         units["in_transit"][t] = self._transit.sum(axis=1)
         units["backorders"][t] = self._backorders.sum(axis=1)
+        ledger.position_value[t] = self._position_value()
+        ledger.demand_value[t] = float(np.einsum("ln,n->", self._store_demand, costs.unit_cost))

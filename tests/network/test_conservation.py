@@ -96,3 +96,47 @@ def test_units_are_conserved_over_a_million_location_sku_periods(lost_sales, pol
     assert u["overflow"][:, 0].sum() > 0 and u["overflow"][:, 1:].sum() > 0
     assert np.nanmax(ledger.capacity_use) <= 1.0 + 1e-12
     assert u["ordered"][:, 1:].sum() == 0 and u["shipped_in"][:, 0].sum() == 0
+
+
+@pytest.mark.parametrize("lost_sales", [False, True])
+@pytest.mark.parametrize("warmup", [0, 3])
+def test_the_valued_cost_charges_the_goods_sold_owed_or_rejected(lost_sales, warmup):
+    # Equal unit costs, so the value balance can be checked against the ledger's unit flows (summed over SKUs):
+    # over the measured periods, purchases - change of the position's value = c * (units sold, plus the units
+    # backordered with backorders, plus the units rejected at receipt).
+    skus, periods, c = 40, 30, 2.5
+    rng = np.random.default_rng(3)
+    volume = rng.choice([0.5, 1.0, 2.0], skus)
+    means = rng.gamma(1.5, 1.0, (3, skus))
+    net = Network.one_warehouse(3, 2, [1, 0, 2], warehouse_capacity=0.4 * volume @ means.sum(axis=0) * 4,
+                                store_capacity=volume @ means.mean(axis=0) * 2)
+    costs = NetworkCosts.build(net, skus, unit_cost=c, volume=volume, overflow_cost=1.0)
+    shape = (net.n_locations, skus)
+    initial = NetworkState.build(net, skus, on_hand=rng.integers(0, 5, shape),
+                                 pipeline=rng.integers(0, 3, (*shape, net.max_lead_time + 1)),
+                                 backorders=0 if lost_sales else rng.integers(0, 3, shape) * net.is_store[:, None])
+    policy = _Noisy(EchelonBaseStock(net, np.vstack([means.sum(axis=0) * 6, means * 4])), seed=1)
+    sim = NetworkSimulator(net, costs, periods, lost_sales=lost_sales, warmup=warmup)
+    ledger = sim.run(policy, poisson_demand(means, periods, seed=2), initial)
+    out = ledger.summary()
+    measured = periods - warmup
+    assert ledger.total("overflow") > 0  # the capacities bind, so rejected receipts are part of the check
+    taken = ledger.total("served") + ledger.total("backorders_filled") if lost_sales else ledger.total("demand")
+    purchases = ledger.spend[warmup:].sum() / measured
+    assert out["valued_cost"] - (out["avg_cost"] - purchases) == pytest.approx(
+        c * (taken + ledger.total("overflow")) / measured, rel=1e-12)
+    assert out["demand_value"] == pytest.approx(c * ledger.total("demand") / measured, rel=1e-12)
+    assert out["cost_above_goods"] == pytest.approx(out["valued_cost"] - out["demand_value"], rel=1e-12)
+
+
+def test_demand_value_weights_each_sku_by_its_unit_cost():
+    rng = np.random.default_rng(8)
+    skus, periods = 12, 20
+    unit_cost = rng.uniform(1.0, 30.0, skus)
+    means = rng.gamma(2.0, 1.0, (2, skus))
+    net = Network.one_warehouse(2, 1, [1, 1])
+    costs = NetworkCosts.build(net, skus, unit_cost=unit_cost)
+    path = poisson_demand(means, periods, seed=4)
+    sim = NetworkSimulator(net, costs, periods, warmup=5)
+    ledger = sim.run(EchelonBaseStock(net, np.vstack([means.sum(axis=0) * 4, means * 2])), path)
+    assert ledger.summary()["demand_value"] == pytest.approx((path[5:].sum(axis=1) @ unit_cost).mean(), rel=1e-12)
