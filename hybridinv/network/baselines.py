@@ -48,6 +48,7 @@ from hybridinv.network.scenarios import NetworkScenario
 from hybridinv.network.simulator import NetworkPolicy
 
 __all__ = [
+    "FIT_METRICS",
     "NETWORK_POLICIES",
     "SERVICE_GRID",
         "echelon_levels",
@@ -59,6 +60,9 @@ __all__ = [
 
 #: Service levels tried for the locations above the stores.
 SERVICE_GRID: tuple[float, ...] = (0.1, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.995)
+
+#: Costs :func:`fit_levels` can minimise (:meth:`~hybridinv.network.ledger.NetworkLedger.summary` keys).
+FIT_METRICS: tuple[str, ...] = ("avg_cost", "valued_cost", "cost_above_goods")
 
 #: Policies of the ``network`` benchmark suite (see :func:`make_policy`).
 NETWORK_POLICIES: tuple[str, ...] = ("echelon_base_stock", "installation_base_stock", "echelon_fair_share",
@@ -107,6 +111,8 @@ def fit_levels(
     grid: Sequence[float] = SERVICE_GRID,
     seeds: Sequence[int] = (1000, 1001),
     periods: int | None = None,
+    metric: str = "avg_cost",
+    store_shifts: Sequence[float] = (0.0,),
 ) -> tuple[NDArray[np.float64], float]:
     """Levels with the stores' critical fractiles and the best common service level above them.
 
@@ -123,28 +129,44 @@ def fit_levels(
         Tuning seeds (common random numbers across the grid).
     periods : int, optional
         Tuning horizon (default: the scenario's).
+    metric : str
+        The :meth:`~hybridinv.network.ledger.NetworkLedger.summary` cost minimised: ``avg_cost``
+        (every unit charged when bought), ``valued_cost`` or ``cost_above_goods`` (the stock held
+        at the end valued at unit cost; the two rank alike on common random numbers).
+    store_shifts : sequence of float
+        Shifts added to the stores' critical-fractile safety factors, tried for every service
+        level (default: none).
 
     Returns
     -------
     (levels, service_level)
         The best levels (locations, SKUs) and the service level chosen.
+
+    Raises
+    ------
+    PlanningError
+        For a metric that is not one of the three.
     """
+    if metric not in FIT_METRICS:
+        raise PlanningError(f"must be one of {list(FIT_METRICS)}", column="metric", value=metric)
     network = scenario.network
     z = np.zeros((network.n_locations, scenario.n_skus))
-    z[network.stores] = store_safety_factors(scenario)
+    fractiles = store_safety_factors(scenario)
     upper = ~network.is_store
     paths = [scenario.demand_path(seed, periods) for seed in seeds]
     best: tuple[float, NDArray[np.float64], float] | None = None
     for alpha in grid if upper.any() else grid[:1]:
-        z[upper] = float(_ndtri(alpha))
-        candidate = levels(scenario, z)
-        policy = build(candidate)
-        cost = 0.0
-        for path in paths:
-            sim = scenario.simulator(periods=path.shape[0])
-            cost += sim.run(policy, path).summary()["avg_cost"]
-        if best is None or cost < best[0] - 1e-9:
-            best = (cost, candidate, float(alpha))
+        for shift in store_shifts:
+            z[upper] = float(_ndtri(alpha))
+            z[network.stores] = fractiles + float(shift)
+            candidate = levels(scenario, z)
+            policy = build(candidate)
+            cost = 0.0
+            for path in paths:
+                sim = scenario.simulator(periods=path.shape[0])
+                cost += sim.run(policy, path).summary()[metric]
+            if best is None or cost < best[0] - 1e-9:
+                best = (cost, candidate, float(alpha))
     assert best is not None
     return best[1], best[2]
 

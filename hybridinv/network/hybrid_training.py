@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridinv.network.baselines import fit_levels
+from hybridinv.core.errors import PlanningError
+from hybridinv.network.baselines import FIT_METRICS, fit_levels
 from hybridinv.network.hybrid import NetworkHybrid, scenario_repair
 from hybridinv.network.policies import EchelonBaseStock
 from hybridinv.network.scenarios import NetworkScenario
@@ -50,16 +51,22 @@ def repaired_echelon_policy(scenario: NetworkScenario, levels: NDArray[np.float6
     return EchelonBaseStock(scenario.network, levels, name="echelon_repair", repair=scenario_repair(scenario))
 
 
-def repaired_echelon_levels(scenario: NetworkScenario, tuning_periods: int | None = None) -> NDArray[np.float64]:
-    """Fitted echelon levels of the repaired echelon base-stock (tuning seeds 1000 and 1001)."""
-    levels, _ = fit_levels(scenario, lambda lv: repaired_echelon_policy(scenario, lv), periods=tuning_periods)
+def repaired_echelon_levels(scenario: NetworkScenario, tuning_periods: int | None = None,
+                            **fit: Any) -> NDArray[np.float64]:
+    """Fitted echelon levels of the repaired echelon base-stock (tuning seeds 1000 and 1001).
+
+    ``fit`` goes to :func:`~hybridinv.network.baselines.fit_levels` (``metric``, ``grid``, ``store_shifts``).
+    """
+    levels, _ = fit_levels(scenario, lambda lv: repaired_echelon_policy(scenario, lv), periods=tuning_periods,
+                           **fit)
     return levels
 
 
-def _episode_cost(policy: Any, scenario: NetworkScenario, seed: int, periods: int | None) -> float:
+def _episode_cost(policy: Any, scenario: NetworkScenario, seed: int, periods: int | None,
+                  metric: str = "avg_cost") -> float:
     path = scenario.demand_path(seed, periods)
     ledger = scenario.simulator(periods=path.shape[0] if periods is not None else None).run(policy, path)
-    return float(ledger.summary()["avg_cost"])
+    return float(ledger.summary()[metric])
 
 
 class NetworkHybridCost:
@@ -77,10 +84,17 @@ class NetworkHybridCost:
         Added to every seed not in ``fixed_seeds`` (training seeds are drawn from ``[0, 2^31)``).
     fixed_seeds : sequence of int
         Seeds used as given (the validation seeds).
+    metric : str
+        The cost compared (:data:`~hybridinv.network.baselines.FIT_METRICS`): ``avg_cost``, or
+        ``cost_above_goods``, whose ratios are not diluted by the value of the goods every
+        policy buys alike (it must be positive on the base's episodes).
     """
 
     def __init__(self, hybrid: NetworkHybrid, periods: int | None = None, harm_weight: float = 1.0,
-                 seed_offset: int = 0, fixed_seeds: Sequence[int] = ()) -> None:
+                 seed_offset: int = 0, fixed_seeds: Sequence[int] = (), metric: str = "avg_cost") -> None:
+        if metric not in FIT_METRICS:
+            raise PlanningError(f"must be one of {list(FIT_METRICS)}", column="metric", value=metric)
+        self.metric = metric
         self.hybrid = hybrid
         self.fixed_seeds = frozenset(int(s) for s in fixed_seeds)
         self.periods = periods
@@ -98,8 +112,12 @@ class NetworkHybridCost:
         scenario = self.hybrid.scenario
         path_seed = int(seed) if int(seed) in self.fixed_seeds else int(seed) + self.seed_offset
         if path_seed not in self._base_cost:
-            self._base_cost[path_seed] = _episode_cost(self.base, scenario, path_seed, self.periods)
-        ratio = _episode_cost(policy, scenario, path_seed, self.periods) / max(self._base_cost[path_seed], 1e-12)
+            base = _episode_cost(self.base, scenario, path_seed, self.periods, self.metric)
+            if base <= 0:
+                raise PlanningError("the base's cost must be positive to compare ratios", column="metric",
+                                    value=f"{self.metric}={base:.6g} on seed {path_seed}")
+            self._base_cost[path_seed] = base
+        ratio = _episode_cost(policy, scenario, path_seed, self.periods, self.metric) / self._base_cost[path_seed]
         return ratio + self.harm_weight * max(ratio - 1.0, 0.0)
 
     def __call__(self, thetas: NDArray[np.float64], seeds: Sequence[int]) -> NDArray[np.float64]:
@@ -112,6 +130,7 @@ def train_network_hybrid(
     config: ESConfig | None = None,
     periods: int | None = None,
     harm_weight: float = 1.0,
+    metric: str = "avg_cost",
 ) -> tuple[NetworkHybrid, ESResult]:
     """Train the hybrid's weights by ES from zero (the base), relative cost with the harm penalty.
 
@@ -125,6 +144,8 @@ def train_network_hybrid(
     periods : int, optional
         Training horizon.
     harm_weight : float
+    metric : str
+        The cost whose ratio to the base's is minimised (:class:`NetworkHybridCost`).
 
     Returns
     -------
@@ -135,7 +156,7 @@ def train_network_hybrid(
     config = replace(config or ESConfig(population=8, sigma=0.1, learning_rate=0.05, generations=30,
                                         seeds_per_generation=1, eval_every=5), eval_seeds=VALIDATION_SEEDS)
     template = NetworkHybrid(scenario, base_levels)
-    cost = NetworkHybridCost(template, periods, harm_weight, TRAIN_SEED_OFFSET, VALIDATION_SEEDS)
+    cost = NetworkHybridCost(template, periods, harm_weight, TRAIN_SEED_OFFSET, VALIDATION_SEEDS, metric)
     theta0 = np.zeros(np.asarray(template.weights).size)
     result = evolve(cost, theta0, config)
     return template.with_weights(result.theta), result

@@ -54,6 +54,27 @@ def test_fit_levels_picks_the_cheapest_service_level_of_the_grid() -> None:
     assert alpha == min(costs, key=costs.__getitem__)
 
 
+def test_fit_levels_searches_the_store_shifts_on_the_chosen_metric() -> None:
+    scenario = one_warehouse_scenario(n_stores=3, n_skus=4, periods=80, warmup=10, seed=7)
+    network = scenario.network
+    shifts = (-1.0, 0.0, 1.0)
+    levels, alpha = fit_levels(scenario, lambda lv: EchelonBaseStock(network, lv), grid=(0.5,), seeds=(5,),
+                               metric="valued_cost", store_shifts=shifts)
+    costs = {}
+    for shift in shifts:
+        z = np.zeros((network.n_locations, 4))
+        z[network.stores] = store_safety_factors(scenario) + shift
+        candidate = echelon_levels(scenario, z)
+        ledger = scenario.simulator().run(EchelonBaseStock(network, candidate), scenario.demand_path(5))
+        costs[shift] = (ledger.summary()["valued_cost"], candidate)
+    best = min(costs, key=lambda s: costs[s][0])
+    assert alpha == 0.5
+    np.testing.assert_array_equal(levels, costs[best][1])
+    assert len({round(c, 6) for c, _ in costs.values()}) == 3             # the shifts change the cost
+    with pytest.raises(PlanningError, match="metric"):
+        fit_levels(scenario, lambda lv: EchelonBaseStock(network, lv), metric="fill_rate")
+
+
 def test_make_policy_uses_the_exact_serial_optimum() -> None:
     scenario = serial_chain()
     echelon = make_policy("echelon_base_stock", scenario)

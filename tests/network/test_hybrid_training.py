@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from hybridinv.core.errors import PlanningError
 from hybridinv.network.hybrid import NETWORK_HYBRID_FEATURES, NetworkHybrid
 from hybridinv.network.hybrid_training import (
     TRAIN_SEED_OFFSET,
@@ -42,6 +44,21 @@ def test_relative_cost_is_one_at_zero_and_penalises_harm() -> None:
         assert abs(cost(weights.reshape(1, -1), [5])[0] - (ratio + 2.0 * max(ratio - 1.0, 0.0))) < 1e-9
         ratios.append(ratio)
     assert min(ratios) < 1.0 < max(ratios)                              # both branches of the penalty seen
+
+
+def test_relative_cost_on_the_cost_above_the_goods() -> None:
+    levels = _levels()
+    hybrid = NetworkHybrid(SCENARIO, levels)
+    cost = NetworkHybridCost(hybrid, harm_weight=0.0, metric="cost_above_goods")
+    weights = np.zeros((2 * len(NETWORK_HYBRID_FEATURES), 2))
+    weights[0, 0] = weights[len(NETWORK_HYBRID_FEATURES), 0] = 1.0    # more safety stock everywhere
+    base = simulate_network(repaired_echelon_policy(SCENARIO, levels), SCENARIO, [5]).iloc[0]
+    mine = simulate_network(hybrid.with_weights(weights), SCENARIO, [5]).iloc[0]
+    expected = mine["cost_above_goods"] / base["cost_above_goods"]
+    assert abs(cost(weights.reshape(1, -1), [5])[0] - expected) < 1e-9
+    assert abs(expected - mine["avg_cost"] / base["avg_cost"]) > 1e-3   # not the avg_cost ratio
+    with pytest.raises(PlanningError, match="metric"):
+        NetworkHybridCost(hybrid, metric="profit")
 
 
 def test_short_es_run_keeps_or_improves_the_relative_cost() -> None:
