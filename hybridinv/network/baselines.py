@@ -19,7 +19,9 @@ takes its newsvendor critical fractile per SKU, ``z = Phi^{-1}(p / (p + h))`` wi
 shortage cost ``p`` and holding cost ``h``; the locations above the stores share one service
 level ``alpha`` (``z = Phi^{-1}(alpha)``) chosen from :data:`SERVICE_GRID` by simulation on
 tuning seeds (``1000, 1001, ...``, never the evaluation seeds), the policy's mean cost being
-minimised on common random numbers.
+minimised on common random numbers. Optionally the stores' safety factors are shifted by a grid
+of ``store_shifts`` too, and the cost minimised is ``valued_cost`` or ``cost_above_goods``
+instead of ``avg_cost`` (:data:`FIT_METRICS`).
 
 **Exact levels**: for a serial chain with textbook parameters (``scenario.serial``) the echelon
 levels are the Clark–Scarf optimum of :func:`hybridinv.exact.serial_echelon_base_stock`.
@@ -114,7 +116,7 @@ def fit_levels(
     metric: str = "avg_cost",
     store_shifts: Sequence[float] = (0.0,),
 ) -> tuple[NDArray[np.float64], float]:
-    """Levels with the stores' critical fractiles and the best common service level above them.
+    """Levels with the stores' critical fractiles (optionally shifted) and the best common service level above them.
 
     Parameters
     ----------
@@ -156,8 +158,8 @@ def fit_levels(
     paths = [scenario.demand_path(seed, periods) for seed in seeds]
     best: tuple[float, NDArray[np.float64], float] | None = None
     for alpha in grid if upper.any() else grid[:1]:
+        z[upper] = float(_ndtri(alpha))
         for shift in store_shifts:
-            z[upper] = float(_ndtri(alpha))
             z[network.stores] = fractiles + float(shift)
             candidate = levels(scenario, z)
             policy = build(candidate)

@@ -6,11 +6,11 @@ rows: :func:`~hybridinv.network.hybrid.scenario_repair`), levels from
 :func:`~hybridinv.network.baselines.fit_levels` on the tuning seeds. :class:`NetworkHybridCost`
 measures weight vectors the way the adaptive trainer does
 (:func:`hybridinv.rl.es.policy_cost_function`): each member and seed is simulated on the same
-demand path (common random numbers), its ``avg_cost`` (or ``metric``: ``cost_above_goods``
-compares the cost above the goods' value, which the value of the goods does not dilute) divided
-by the base policy's on that path (cached), plus ``harm_weight * max(ratio - 1, 0)``. :func:`train_network_hybrid` runs
-:func:`hybridinv.rl.es.evolve` from zero weights (the base), so the result is never worse than
-the base on the validation seeds.
+demand path (common random numbers), its ``avg_cost`` (or another ``metric``:
+``cost_above_goods`` compares the cost above the goods' value, which that value does not dilute)
+divided by the base policy's on that path (cached), plus ``harm_weight * max(ratio - 1, 0)``.
+:func:`train_network_hybrid` runs :func:`hybridinv.rl.es.evolve` from zero weights (the base), so
+the result is never worse than the base on the validation seeds.
 
 Seeds: training paths use ``TRAIN_SEED_OFFSET + s`` for the generator's draws ``s`` and the
 validation seeds are ``20_001...``; the evaluation seeds of the benchmark (``0..k-1``) and the

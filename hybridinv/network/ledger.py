@@ -74,9 +74,10 @@ class NetworkLedger:
         self.shipment_excess = np.zeros(self.periods)
         self.capacity_use = np.full(shape, np.nan)
         #: Unit cost of the network's inventory position (on hand + in transit - backorders, all
-        #: locations) at the start of the episode, before its first receipt, and at the end of each period.
+        #: locations) at the start of the episode, before its first receipt, and at the end of each period
+        #: (NaN until recorded, so the valued costs of an unfinished episode are NaN).
         self.initial_value = 0.0
-        self.position_value = np.zeros(self.periods)
+        self.position_value = np.full(self.periods, np.nan)
         #: Unit cost of the stores' demand per period.
         self.demand_value = np.zeros(self.periods)
 
@@ -111,6 +112,7 @@ class NetworkLedger:
         lost sales net of the unit cost of the unit not bought), fixed order and shipment costs
         and rejected receipts add to it: the cost of models without a purchase cost, such as
         the deep-RL literature's one-warehouse multi-retailer benchmarks (docs/multi_echelon.md).
+        The valued costs are NaN before the episode's last period is recorded.
         """
         sl = self._measured()
         measured = self.periods - self.warmup
