@@ -8,7 +8,9 @@ so :func:`~hybridinv.bench.report.write_outputs` writes the usual ``results.csv`
 ``summary.md`` and ``report.html`` (the paired differences are to the best of the four
 policies; for a serial chain the gap is to the exact Clark–Scarf cost). ``hybridinv bench
 --suite network`` runs it. The notes give, for the constrained scenarios, the operating cost
-(``avg_cost`` without the purchase value, which is nearly the same for every policy), how often
+(``avg_cost`` without the purchase value, which is nearly the same for every policy), the cost
+above the goods (``cost_above_goods``: the stock left at the end valued at unit cost, minus the
+unit cost of the demand; :meth:`~hybridinv.network.ledger.NetworkLedger.summary`), how often
 capacity and budget bind and how often the cut policy cut its orders.
 
 Column mapping: ``holding_cost`` is on-hand plus in-transit holding, ``ordering_cost`` is
@@ -109,6 +111,7 @@ def run_network_suite(suite: Suite = NETWORK) -> BenchResult:
             if not math.isnan(runs["budget_binding"].mean()):
                 result.notes.append(
                     f"{spec.key}, {name}: operating cost (without purchases) {runs['operating_cost'].mean():.5g} "
+                    f"and cost above the goods' unit cost {runs['cost_above_goods'].mean():.5g} "
                     f"per period; capacity binding in {100 * runs['capacity_binding'].mean():.0f}%, budget "
                     f"in {100 * runs['budget_binding'].mean():.0f}% of the periods")
             if "budget_cut_share" in runs:

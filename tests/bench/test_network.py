@@ -39,7 +39,7 @@ def test_network_suite_notes_binding_and_cuts_on_the_constrained_scenario() -> N
     result = run_network_suite(suite)
     assert (result.runs["violations"] == 0).all()
     assert any("budget cut the supplier orders" in note for note in result.notes)
-    assert any("operating cost" in note for note in result.notes)
+    assert any("operating cost" in note and "cost above the goods' unit cost" in note for note in result.notes)
 
 
 def test_bench_cli_runs_the_network_suite(tmp_path: Path) -> None:
