@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 __all__ = ["command"]
@@ -83,7 +85,7 @@ def command(
         allowed = extra_columns if extra_columns in ("error", "ignore") else extra_columns.split(",")
         cat = Catalog.from_frame(read_csv(catalog), extra_columns=allowed)  # type: ignore[arg-type]
         demand = read_csv(history)  # type: ignore[assignment]
-        split, name = _cutoff(cutoff), "backtest"
+        split, name = _cutoff(cutoff), Path(history).stem  # the report's title names the history file
     limits: Constraints | str = "derive"
     if capacity is not None or budget is not None:
         limits = Constraints(capacity=capacity or float("inf"), budget=budget or float("inf"))

@@ -31,6 +31,7 @@ def test_backtest_from_csv_writes_the_report(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "| hybrid_base |" in result.output and "CI over SKUs" in result.output
+    assert "Backtest `sales`" in result.output                          # titled by the history file
     rows = pd.read_csv(out / "results.csv")
     assert set(rows["policy"]) == {"static_ss", "hybrid_base", "newsvendor"} and len(rows) == 36
     assert (out / "report.html").exists() and (out / "periods.csv").exists()
