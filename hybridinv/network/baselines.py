@@ -53,7 +53,8 @@ __all__ = [
     "FIT_METRICS",
     "NETWORK_POLICIES",
     "SERVICE_GRID",
-        "echelon_levels",
+    "check_fit_metric",
+    "echelon_levels",
     "fit_levels",
     "installation_levels",
     "make_policy",
@@ -96,6 +97,13 @@ def installation_levels(scenario: NetworkScenario, z: ArrayLike) -> NDArray[np.f
     """Installation levels (locations, SKUs): ``L_i + 1`` periods of the demand below ``i`` plus safety."""
     mean, std = scenario.location_demand()
     return installation_levels_of(scenario.network, mean, std, _factors(z, mean.shape))
+
+
+def check_fit_metric(metric: str) -> str:
+    """``metric`` when it is one of :data:`FIT_METRICS`, else :class:`PlanningError` naming it."""
+    if metric not in FIT_METRICS:
+        raise PlanningError(f"must be one of {list(FIT_METRICS)}", column="metric", value=metric)
+    return metric
 
 
 def store_safety_factors(scenario: NetworkScenario) -> NDArray[np.float64]:
@@ -149,8 +157,7 @@ def fit_levels(
     PlanningError
         For a metric that is not one of the three.
     """
-    if metric not in FIT_METRICS:
-        raise PlanningError(f"must be one of {list(FIT_METRICS)}", column="metric", value=metric)
+    check_fit_metric(metric)
     network = scenario.network
     z = np.zeros((network.n_locations, scenario.n_skus))
     fractiles = store_safety_factors(scenario)

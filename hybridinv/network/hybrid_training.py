@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hybridinv.core.errors import PlanningError
-from hybridinv.network.baselines import FIT_METRICS, fit_levels
+from hybridinv.network.baselines import check_fit_metric, fit_levels
 from hybridinv.network.hybrid import NetworkHybrid, scenario_repair
 from hybridinv.network.policies import EchelonBaseStock
 from hybridinv.network.scenarios import NetworkScenario
@@ -93,9 +93,7 @@ class NetworkHybridCost:
 
     def __init__(self, hybrid: NetworkHybrid, periods: int | None = None, harm_weight: float = 1.0,
                  seed_offset: int = 0, fixed_seeds: Sequence[int] = (), metric: str = "avg_cost") -> None:
-        if metric not in FIT_METRICS:
-            raise PlanningError(f"must be one of {list(FIT_METRICS)}", column="metric", value=metric)
-        self.metric = metric
+        self.metric = check_fit_metric(metric)
         self.hybrid = hybrid
         self.fixed_seeds = frozenset(int(s) for s in fixed_seeds)
         self.periods = periods
