@@ -54,13 +54,10 @@ class CorrectedCappedBaseStock(ForecastCappedBaseStock):
         self.weights = np.asarray(weights, dtype=np.float64).reshape(2, N_FEATURES)
 
     def parameters(self, obs):  # type: ignore[no-untyped-def]
-        mean, std = obs.protection_forecast()
-        z = self.safety(obs)
-        a = np.tanh(adaptive_features(obs, ForecastSS(), z) @ self.weights.T)
-        level = mean + (z + a[:, 0]) * std
-        cap = np.asarray(self.cap_factor, dtype=np.float64) * (
-            obs.forecast(1)[:, 0] + self.cap_std * obs.forecast_std(1)[:, 0])
-        return level, cap * np.exp(0.5 * a[:, 1])
+        level, cap = super().parameters(obs)  # the capped base-stock's own level and cap
+        _, std = obs.protection_forecast()
+        a = np.tanh(adaptive_features(obs, ForecastSS(), self.safety(obs)) @ self.weights.T)
+        return level + a[:, 0] * std, cap * np.exp(0.5 * a[:, 1])
 
 
 def main() -> None:
