@@ -26,10 +26,13 @@ __all__ = ["command"]
         "quantities (OrderEnv)."
     ),
 )
-@click.option("--parameterization", type=click.Choice(["safety_stock", "forecast_ss"]), default="safety_stock",
-              show_default=True,
-              help="--algo hybrid: what the network's per-SKU outputs mean: safety_stock (s, S), or forecast_ss, the "
-                   "shipped default's 4 corrections of the forecast-driven (s, S) on its 15 features.")
+@click.option("--parameterization", type=click.Choice(["safety_stock", "forecast_ss", "forecast_capped"]),
+              default=None,
+              help="What the per-SKU outputs mean. --algo hybrid (network): safety_stock (s, S) (default), "
+                   "forecast_ss, the shipped default's 4 corrections of the forecast-driven (s, S) on its 15 "
+                   "features, or forecast_capped, 2 corrections (safety factor, cap) of the forecast capped "
+                   "base-stock on the same features. --algo adaptive (linear map, ES): forecast_ss (default) or "
+                   "forecast_capped.")
 @click.option("--learner", type=click.Choice(["ppo", "sac"]), default="ppo", show_default=True,
               help="--algo hybrid: the stable-baselines3 algorithm that trains the network.")
 @click.option("--history", type=click.Path(exists=True, dir_okay=False), default=None,
@@ -113,7 +116,7 @@ def command(
     multiplier_rate: float,
     incumbent: str | None,
     deviation_weight: float,
-    parameterization: str,
+    parameterization: str | None,
     learner: str,
 ) -> None:
     """Train an RL agent (pure RL or hybrid) on a scenario and write a model directory.

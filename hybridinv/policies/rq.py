@@ -7,7 +7,8 @@ orders through the repair layer (``finalize``) on constrained scenarios.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -402,10 +403,44 @@ class ForecastCappedBaseStock(TargetPolicy):
             return np.zeros(obs.n_skus)
         return np.asarray(float(self.capacity_price) * obs.catalog.volume, dtype=np.float64)
 
+    def options(self) -> dict[str, Any]:
+        """The options as a model file stores them (:meth:`from_options` rebuilds the policy)."""
+        return {
+            "safety_factor": _plain(self.safety_factor),
+            "cap_factor": _plain(self.cap_factor),
+            "cap_std": float(self.cap_std),
+            "capacity_price": None if self.capacity_price is None else float(self.capacity_price),
+            "repair_weights": self.repair_weights,
+        }
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any], repair: str | None = "fast") -> ForecastCappedBaseStock:
+        """The policy with ``options`` (as :meth:`options` writes them; missing ones take their defaults).
+
+        Raises
+        ------
+        PlanningError
+            For an unknown or invalid option.
+        """
+        unknown = sorted(set(options) - {"safety_factor", "cap_factor", "cap_std", "capacity_price", "repair_weights"})
+        if unknown:
+            raise PlanningError(f"unknown base option(s) {unknown}", column="base")
+        values = dict(options)
+        for key in ("safety_factor", "cap_factor"):
+            if key in values:
+                number = np.asarray(values[key], dtype=np.float64)
+                if not np.isfinite(number).all():
+                    raise PlanningError(f"{key} must be finite", column=key, value=values[key])
+                values[key] = float(number) if number.ndim == 0 else number
+        return cls(**values, repair=repair)
+
     def decide(self, obs: Observation) -> Decision:
+        return self.decide_with(obs, *self.parameters(obs))
+
+    def decide_with(self, obs: Observation, level: NDArray[np.float64], cap: NDArray[np.float64]) -> Decision:
+        """The decision for this period's ``level`` and ``cap`` per SKU (:meth:`parameters`, or corrected ones)."""
         from hybridinv.policies.explain import target_explanation
 
-        level, cap = self.parameters(obs)
         position = obs.inventory_position
         desired = capped_orders(level, position, cap)
         decision = self.finalize(desired, obs, level - 1.0, level, **self.repair_options(obs, desired))
@@ -420,3 +455,9 @@ class ForecastCappedBaseStock(TargetPolicy):
             f"ForecastCappedBaseStock(safety_factor={self.safety_factor!r}, cap_factor={self.cap_factor!r}, "
             f"capacity_price={self.capacity_price!r}, repair_weights={self.repair_weights!r})"
         )
+
+
+def _plain(value: ArrayLike) -> float | list[float]:
+    """A scalar or per-SKU option as JSON: a float, or a list of floats."""
+    array = np.asarray(value, dtype=np.float64)
+    return float(array) if array.ndim == 0 else [float(v) for v in array.reshape(-1)]

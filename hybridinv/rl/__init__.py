@@ -2,8 +2,8 @@
 
 One :class:`Hybrid` = a target parameterization (:mod:`hybridinv.rl.parameterizations`)
 x a parameter map shared across SKUs (:mod:`hybridinv.rl.maps`) x a learner (ES, PPO, SAC);
-:class:`AdaptiveHybrid`, :class:`ResidualHybrid` and :class:`LinearHybrid` are named
-configurations of it.
+:class:`AdaptiveHybrid`, :class:`CappedHybrid`, :class:`ResidualHybrid` and :class:`LinearHybrid`
+are named configurations of it.
 
 Importing this package does not import torch or stable-baselines3: the hybrid
 agent plans with a numpy forward pass (:mod:`hybridinv.rl.numpy_policy`).
@@ -16,13 +16,14 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from hybridinv.rl.hybrid import AdaptiveHybrid, Hybrid, LinearHybrid, ResidualHybrid
+from hybridinv.rl.hybrid import AdaptiveHybrid, CappedHybrid, Hybrid, LinearHybrid, ResidualHybrid
 from hybridinv.rl.integrity import hash_model_files, write_file_hashes
 from hybridinv.rl.maps import LinearMap, NetworkMap
 from hybridinv.rl.model_file import ModelFile, ModelFileError, load_model, save_model
 from hybridinv.rl.numpy_policy import SharedPolicyNetwork
 from hybridinv.rl.parameterizations import (
     CappedBaseStockTargets,
+    ForecastCappedTargets,
     ForecastSSTargets,
     SafetyStockTargets,
     WeightedBaseStockTargets,
@@ -35,8 +36,10 @@ from hybridinv.rl.variants import Curriculum, DomainRandomization
 __all__ = [
     "AdaptiveHybrid",
     "CappedBaseStockTargets",
+    "CappedHybrid",
     "Curriculum",
     "DomainRandomization",
+    "ForecastCappedTargets",
     "ForecastSSTargets",
     "Hybrid",
     "LinearHybrid",

@@ -67,6 +67,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.policies.forecast_ss import ForecastSS
+from hybridinv.policies.rq import ForecastCappedBaseStock
 from hybridinv.rl.adaptive_features import (
     ADAPTIVE_ACTION_SPEC,
     ADAPTIVE_FEATURES,
@@ -86,7 +87,8 @@ from hybridinv.rl.adaptive_features import (
     zero_weights,
 )
 from hybridinv.rl.es import evolve_model, policy_cost_function
-from hybridinv.rl.hybrid import AdaptiveHybrid
+from hybridinv.rl.hybrid import AdaptiveHybrid, CappedHybrid
+from hybridinv.rl.parameterizations import CAPPED_OUTPUTS
 
 if TYPE_CHECKING:
     from hybridinv.rl.es import ESConfig, ESResult
@@ -103,7 +105,9 @@ __all__ = [
     "OUTPUT_BOUNDS",
     "SPACE_Z_PRICE",
     "TRUST_WIDTH",
+    "ES_PARAMETERIZATIONS",
     "AdaptiveHybrid",
+    "CappedHybrid",
     "action_spec",
     "adaptive_features",
     "drift",
@@ -112,6 +116,9 @@ __all__ = [
     "train_adaptive",
     "zero_weights",
 ]
+
+#: The parameterizations :func:`train_adaptive` trains (a linear map on the adaptive features).
+ES_PARAMETERIZATIONS: tuple[str, ...] = ("forecast_ss", "forecast_capped")
 
 
 def train_adaptive(
@@ -128,8 +135,9 @@ def train_adaptive(
     harm_weight: float = 0.0,
     mask: NDArray[np.bool_] | None = None,
     objective: TrainingObjective | None = None,
-) -> tuple[AdaptiveHybrid, ESResult]:
-    """Train an :class:`AdaptiveHybrid` by ES on ``scenario`` (a Scenario or a scenario family).
+    parameterization: str = "forecast_ss",
+) -> tuple[AdaptiveHybrid | CappedHybrid, ESResult]:
+    """Train an :class:`AdaptiveHybrid` (or a :class:`CappedHybrid`) by ES on ``scenario`` (a Scenario or a family).
 
     Starts from ``weights`` (default: zero, the base policy) and keeps the weights with the
     best cost on ``config.eval_seeds``; the model directory is rewritten whenever that cost
@@ -145,23 +153,28 @@ def train_adaptive(
     ``objective`` (:class:`~hybridinv.rl.objective.TrainingObjective`) trains for a reward
     spec's cost, KPI targets (Lagrangian multipliers updated every generation; the kept
     weights are the best *feasible* ones on the validation seeds) and a leash to an incumbent.
+    ``parameterization`` (:data:`ES_PARAMETERIZATIONS`): ``"forecast_ss"`` trains the four
+    corrections of the forecast-driven (s, S) (the shipped default's form), ``"forecast_capped"``
+    the two of the forecast capped base-stock (:class:`CappedHybrid`; ``base`` then holds
+    :class:`~hybridinv.policies.rq.ForecastCappedBaseStock` options).
     """
-    shape = (len(ADAPTIVE_OUTPUTS), len(ADAPTIVE_FEATURES))
-    start = (zero_weights() if weights is None else np.asarray(weights, dtype=np.float64)).reshape(shape)
+    if parameterization not in ES_PARAMETERIZATIONS:
+        raise ValueError(f"parameterization must be one of {ES_PARAMETERIZATIONS}, got {parameterization!r}")
+    outputs = ADAPTIVE_OUTPUTS if parameterization == "forecast_ss" else CAPPED_OUTPUTS
+    shape = (len(outputs), len(ADAPTIVE_FEATURES))
+    start = (np.zeros(shape) if weights is None else np.asarray(weights, dtype=np.float64)).reshape(shape)
     searched = np.ones(shape, dtype=bool) if mask is None else np.asarray(mask, dtype=bool).reshape(shape)
     theta0 = start[searched]
-    member = _Member(base or ForecastSS().options(), start, searched)
-    spec = {"policy": "adaptive", "action_spec": action_spec(), "base": member.base,
-            "parameterization": "forecast_ss", "parameter_map": "linear", "learner": "es"}
+    member = _Member(parameterization, base, start, searched)
+    reference = member.base_policy()
+    spec = {"policy": "adaptive", "action_spec": action_spec(), **reference.parameterization.metadata(),
+            "parameterization": parameterization, "parameter_map": "linear", "learner": "es"}
     meta, result = evolve_model(
         scenario,
         out,
         config,
-        policy_cost_function(
-            scenario, member, periods, workers,
-            AdaptiveHybrid(zero_weights(), ForecastSS.from_options(member.base)) if relative else None, harm_weight,
-            objective,
-        ),
+        policy_cost_function(scenario, member, periods, workers, reference if relative else None, harm_weight,
+                             objective),
         theta0,
         lambda theta: member(theta).arrays(),
         spec,
@@ -178,14 +191,27 @@ def train_adaptive(
 
 
 class _Member:
-    """``theta -> AdaptiveHybrid``: the searched weights from ``theta``, the others from ``start`` (picklable)."""
+    """``theta -> AdaptiveHybrid`` or ``CappedHybrid``: the searched weights from ``theta``, the others from
+    ``start`` (picklable)."""
 
-    def __init__(self, base: dict[str, float | None], start: NDArray[np.float64], searched: NDArray[np.bool_]) -> None:
-        self.base = base
+    def __init__(self, parameterization: str, base: dict[str, Any] | None, start: NDArray[np.float64],
+                 searched: NDArray[np.bool_]) -> None:
+        self.parameterization = parameterization
+        self.capped = parameterization == "forecast_capped"
+        self.base = dict(base or (ForecastCappedBaseStock().options() if self.capped else ForecastSS().options()))
         self.start = start
         self.searched = searched
 
-    def __call__(self, theta: NDArray[np.float64]) -> AdaptiveHybrid:
+    def __call__(self, theta: NDArray[np.float64]) -> AdaptiveHybrid | CappedHybrid:
         weights = self.start.copy()
         weights[self.searched] = theta
+        if self.capped:
+            return CappedHybrid(weights, ForecastCappedBaseStock.from_options(self.base))
         return AdaptiveHybrid(weights, ForecastSS.from_options(self.base))
+
+    def base_policy(self) -> AdaptiveHybrid | CappedHybrid:
+        """The configuration with all weights zero: the base policy."""
+        zero = np.zeros_like(self.start)
+        if self.capped:
+            return CappedHybrid(zero, ForecastCappedBaseStock.from_options(self.base))
+        return AdaptiveHybrid(zero, ForecastSS.from_options(self.base))

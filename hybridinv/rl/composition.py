@@ -15,7 +15,7 @@ from numpy.typing import ArrayLike
 
 from hybridinv.core.errors import PlanningError
 from hybridinv.policies.forecast_ss import ForecastSS
-from hybridinv.policies.rq import CappedBaseStock
+from hybridinv.policies.rq import CappedBaseStock, ForecastCappedBaseStock
 from hybridinv.rl.adaptive_features import (
     ADAPTIVE_FEATURES,
     ADAPTIVE_OUTPUTS,
@@ -26,15 +26,17 @@ from hybridinv.rl.adaptive_features import (
 from hybridinv.rl.maps import MAP_KINDS, LinearMap, NetworkMap, ParameterMap
 from hybridinv.rl.model_file import LEARNERS, ModelFile, ModelFileError
 from hybridinv.rl.parameterizations import (
+    CAPPED_OUTPUT_BOUNDS,
     PARAMETERIZATION_KINDS,
     CappedBaseStockTargets,
+    ForecastCappedTargets,
     ForecastSSTargets,
     Parameterization,
     SafetyStockTargets,
     WeightedBaseStockTargets,
 )
 
-__all__ = ["correction_map", "parts_of"]
+__all__ = ["capped_map", "correction_map", "parts_of"]
 
 
 def parts_of(model: ModelFile, repair: str | None = "fast") -> tuple[Parameterization, ParameterMap, str]:
@@ -62,11 +64,16 @@ def _parameterization(model: ModelFile, kind: str, repair: str | None) -> Parame
     if kind == "capped_base_stock":
         spec = meta.get("residual", {})
         return CappedBaseStockTargets(CappedBaseStock(level=spec.get("level"), cap=spec.get("cap"), repair=repair))
-    if kind == "forecast_ss":
+    if kind in ("forecast_ss", "forecast_capped"):
+        options = meta.get("base", {})
         try:
-            return ForecastSSTargets(ForecastSS.from_options(dict(meta.get("base", {}))))
+            if not isinstance(options, Mapping):
+                raise TypeError(f"base must be a mapping of options, got {options!r}")
+            if kind == "forecast_ss":
+                return ForecastSSTargets(ForecastSS.from_options(dict(options)))
+            return ForecastCappedTargets(ForecastCappedBaseStock.from_options(options))
         except (TypeError, ValueError, PlanningError) as exc:
-            raise ModelFileError(f"{model.path}: invalid adaptive model ({exc})") from exc
+            raise ModelFileError(f"{model.path}: invalid {kind} model ({exc})") from exc
     missing = sorted({"level", "cap", "weights"} - set(model.arrays))
     if missing:
         raise ModelFileError(f"{model.path}: linear model without the arrays {missing}")
@@ -75,32 +82,35 @@ def _parameterization(model: ModelFile, kind: str, repair: str | None) -> Parame
 
 def _parameter_map(model: ModelFile, kind: str, parameterization: Parameterization) -> ParameterMap:
     if kind == "network":
-        if isinstance(parameterization, ForecastSSTargets):
-            _check_adaptive_spec(model)
+        if parameterization.output_names is not None:
+            _check_adaptive_spec(model, parameterization.output_names)
         return _network_map(model, parameterization)
     if "weights" not in model.arrays:
         raise ModelFileError(f"{model.path}: {model.policy} model without the array 'weights'")
     weights = model.arrays["weights"]
     if isinstance(parameterization, WeightedBaseStockTargets):  # (K,) shared, or (n, K) one row per SKU
         return LinearMap(weights, per_sku=weights.ndim == 2)
-    if not isinstance(parameterization, ForecastSSTargets):
+    if parameterization.output_names is None:
         return LinearMap(weights)
-    _check_adaptive_spec(model)
+    _check_adaptive_spec(model, parameterization.output_names)
     ranges = model.metadata.get("feature_range") or {}
     try:
-        return correction_map(model.arrays["weights"], ranges.get("low"), ranges.get("high"),
-                               float(ranges.get("trust_width", TRUST_WIDTH)), ranges.get("regime_trust"))
+        if isinstance(parameterization, ForecastCappedTargets):
+            return capped_map(weights, ranges.get("low"), ranges.get("high"),
+                              float(ranges.get("trust_width", TRUST_WIDTH)))
+        return correction_map(weights, ranges.get("low"), ranges.get("high"),
+                              float(ranges.get("trust_width", TRUST_WIDTH)), ranges.get("regime_trust"))
     except (TypeError, ValueError) as exc:
-        raise ModelFileError(f"{model.path}: invalid adaptive model ({exc})") from exc
+        raise ModelFileError(f"{model.path}: invalid {parameterization.kind} model ({exc})") from exc
 
 
-def _check_adaptive_spec(model: ModelFile) -> None:
+def _check_adaptive_spec(model: ModelFile, outputs_read: tuple[str, ...] = ADAPTIVE_OUTPUTS) -> None:
     spec = model.metadata.get("action_spec", {})
     features, outputs = spec.get("features"), spec.get("per_sku")
-    if features != list(ADAPTIVE_FEATURES) or outputs != list(ADAPTIVE_OUTPUTS):
+    if features != list(ADAPTIVE_FEATURES) or outputs != list(outputs_read):
         raise ModelFileError(
             f"{model.path}: adaptive model for features {features} and outputs {outputs}; this version reads "
-            f"{list(ADAPTIVE_FEATURES)} -> {list(ADAPTIVE_OUTPUTS)} (retrain it with hybridinv train)"
+            f"{list(ADAPTIVE_FEATURES)} -> {list(outputs_read)} (retrain it with hybridinv train)"
         )
 
 
@@ -144,3 +154,16 @@ def correction_map(
         raise ValueError(f"regime_trust names {unknown}; binary features are {list(BINARY_FEATURES)}")
     indexed = {ADAPTIVE_FEATURES.index(name): float(scale) for name, scale in regimes.items()}
     return LinearMap(values, OUTPUT_BOUNDS[0], OUTPUT_BOUNDS[1], low, high, trust_width, regime_trust=indexed)
+
+
+def capped_map(weights: ArrayLike, low: ArrayLike | None = None, high: ArrayLike | None = None,
+               trust_width: float = TRUST_WIDTH) -> LinearMap:
+    """The linear map of the forecast capped base-stock corrections: ``tanh`` to :data:`CAPPED_OUTPUT_BOUNDS`.
+
+    ``low``, ``high``: the feature range seen in training (trust region), or None.
+    """
+    values = np.asarray(weights, dtype=np.float64)
+    shape = (len(CAPPED_OUTPUT_BOUNDS[0]), len(ADAPTIVE_FEATURES))
+    if values.shape != shape:
+        raise ValueError(f"weights must have shape {shape}, got {values.shape}")
+    return LinearMap(values, CAPPED_OUTPUT_BOUNDS[0], CAPPED_OUTPUT_BOUNDS[1], low, high, trust_width, squash="tanh")

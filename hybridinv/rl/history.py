@@ -442,6 +442,7 @@ def train_on_history(
         scenario_name=name, base=base_options, relative=relative, harm_weight=settings.harm_weight, mask=mask,
         objective=objective,
     )
+    assert isinstance(agent, AdaptiveHybrid)  # the forecast_ss parameterization (the default)
     gate = evaluation_scenario(y, periods - hold, catalog, limits, forecaster, lost_sales=lost_sales,
                                name=f"{name}_validation", season=season)
     base = AdaptiveHybrid(zero_weights(), agent.base)

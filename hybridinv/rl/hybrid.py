@@ -15,6 +15,7 @@ The earlier hybrid classes are configurations of it, kept for their constructors
 configuration             parameterization          map            learner
 ========================  ========================  =============  ==========
 :class:`AdaptiveHybrid`   ``forecast_ss``           ``linear``     ES
+:class:`CappedHybrid`     ``forecast_capped``       ``linear``     ES
 :class:`ResidualHybrid`   ``capped_base_stock``     ``network``    ES
 :class:`LinearHybrid`     ``weighted_base_stock``   ``linear``     ES
 ``Hybrid.from_network``   ``safety_stock``          ``network``    PPO
@@ -33,15 +34,16 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.policies.base import BatchTargetPolicy, Decision
 from hybridinv.policies.forecast_ss import ForecastSS
-from hybridinv.policies.rq import CappedBaseStock
+from hybridinv.policies.rq import CappedBaseStock, ForecastCappedBaseStock
 from hybridinv.rl.adaptive_features import ADAPTIVE_FEATURES, TRUST_WIDTH, adaptive_features
-from hybridinv.rl.composition import correction_map, parts_of
+from hybridinv.rl.composition import capped_map, correction_map, parts_of
 from hybridinv.rl.maps import LinearMap, NetworkMap, ParameterMap
 from hybridinv.rl.model_file import LEARNERS, ModelFile, load_model
 from hybridinv.rl.numpy_policy import SharedPolicyNetwork
 from hybridinv.rl.parameterizations import (
     CappedBaseStockTargets,
     Features,
+    ForecastCappedTargets,
     ForecastSSTargets,
     Parameterization,
     SafetyStockTargets,
@@ -57,6 +59,7 @@ if TYPE_CHECKING:
 __all__ = [
     "INSTALLED_MODELS",
     "AdaptiveHybrid",
+    "CappedHybrid",
     "Hybrid",
     "LinearHybrid",
     "ResidualHybrid",
@@ -319,6 +322,65 @@ class AdaptiveHybrid(Hybrid):
         return f"AdaptiveHybrid(weights={np.round(self.weights, 3).tolist()}, repair={self.repair!r})"
 
 
+class CappedHybrid(Hybrid):
+    """Configuration: forecast capped base-stock corrections (safety shift, cap) from a linear map.
+
+    Parameters
+    ----------
+    weights : array, shape (2, len(ADAPTIVE_FEATURES))
+        ``a_i = b tanh(weights @ x_i)`` with ``b`` the bounds
+        :data:`~hybridinv.rl.parameterizations.CAPPED_OUTPUT_BOUNDS`
+        (:class:`~hybridinv.rl.parameterizations.ForecastCappedTargets`); zero is the base.
+    base : ForecastCappedBaseStock, optional
+        The base policy (its options; it runs with this agent's ``repair``).
+    feature_low, feature_high : arrays, optional
+        Feature range seen in training (trust region); None: corrections never shrink.
+    trust_width : float
+    repair, metadata, name
+        As for :class:`Hybrid`.
+
+    Examples
+    --------
+    >>> from hybridinv.rl.adaptive_features import ADAPTIVE_FEATURES
+    >>> agent = CappedHybrid(np.zeros((2, len(ADAPTIVE_FEATURES))))  # the base itself
+    >>> agent.composition
+    {'parameterization': 'forecast_capped', 'parameter_map': 'linear', 'learner': 'es'}
+    """
+
+    composed_of = ("forecast_capped", "linear")
+
+    def __init__(
+        self,
+        weights: ArrayLike,
+        base: ForecastCappedBaseStock | None = None,
+        feature_low: ArrayLike | None = None,
+        feature_high: ArrayLike | None = None,
+        trust_width: float = TRUST_WIDTH,
+        repair: str | None = "fast",
+        metadata: dict[str, Any] | None = None,
+        name: str = "hybrid",
+    ) -> None:
+        parameter_map = capped_map(weights, feature_low, feature_high, trust_width)
+        super().__init__(ForecastCappedTargets(base), parameter_map, "es", repair, metadata, name)
+
+    @property
+    def weights(self) -> NDArray[np.float64]:
+        assert isinstance(self.parameter_map, LinearMap)
+        return self.parameter_map.weights
+
+    def arrays(self) -> dict[str, NDArray[np.float64]]:
+        """The parameter arrays written to ``policy.npz``."""
+        return {"weights": self.weights}
+
+    def parameters(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """This period's corrected ``(level, cap)`` per SKU."""
+        assert isinstance(self.parameterization, ForecastCappedTargets)
+        return self.parameterization.parameters(obs, self.outputs(obs))
+
+    def __repr__(self) -> str:
+        return f"CappedHybrid(weights={np.round(self.weights, 3).tolist()}, repair={self.repair!r})"
+
+
 class ResidualHybrid(Hybrid):
     """Configuration: the shared network corrects a capped base-stock policy's level and cap (ES).
 
@@ -460,4 +522,4 @@ class LinearHybrid(Hybrid):
 
 
 #: Named configurations, found by :meth:`Hybrid.from_model` from a model's composition.
-_CONFIGURATIONS: tuple[Any, ...] = (AdaptiveHybrid, ResidualHybrid, LinearHybrid)
+_CONFIGURATIONS: tuple[Any, ...] = (AdaptiveHybrid, CappedHybrid, ResidualHybrid, LinearHybrid)

@@ -5,7 +5,7 @@ A :class:`~hybridinv.rl.hybrid.Hybrid` is a target parameterization
 module: how features become outputs) times a learner (what trained the map). The maps:
 
 - :class:`LinearMap` (``"linear"``): ``a_i = W x_i`` with one weight matrix for every SKU,
-  optionally clipped to output bounds and shrunk toward zero (the parameterization's base)
+  optionally clipped (or squashed by ``tanh``) to output bounds and shrunk toward zero (the parameterization's base)
   for SKUs whose features leave the range seen in training (a trust region) or that are in a
   regime where the corrections were found to do harm (``regime_trust``);
 - :class:`NetworkMap` (``"network"``): the SKU-shared Deep Sets network
@@ -51,7 +51,7 @@ class ParameterMap(Protocol):
 
 
 class LinearMap:
-    """``a_i = clip(W x_i)``, times the trust ``tau_i`` of SKU ``i``'s features.
+    """``a_i = clip(W x_i)`` (or ``tanh`` mapped to the bounds), times the trust ``tau_i`` of SKU ``i``'s features.
 
     Parameters
     ----------
@@ -72,6 +72,10 @@ class LinearMap:
         ``{j: s}``: on rows whose binary feature ``j`` is 1, the outputs are multiplied by
         ``s`` in [0, 1] as well (e.g. ``s = 0`` on backordering SKUs: there the map gives the
         base's parameters). Applies with or without a feature range.
+    squash : {"clip", "tanh"}
+        ``"clip"``: ``W x_i`` clipped to the output bounds; ``"tanh"``: ``tanh(W x_i)`` mapped to
+        them by :func:`hybridinv.envs.actions.bounded_outputs` (``low <= 0 <= high``; zero stays
+        zero; symmetric bounds ``+-b`` give ``b tanh(W x_i)``), smooth where clipping is flat.
     """
 
     kind = "linear"
@@ -86,6 +90,7 @@ class LinearMap:
         trust_width: float = 0.5,
         per_sku: bool = False,
         regime_trust: Mapping[int, float] | None = None,
+        squash: str = "clip",
     ) -> None:
         self.weights = np.asarray(weights, dtype=np.float64)
         if self.weights.ndim not in (1, 2) or self.weights.shape[-1] < 1:
@@ -97,6 +102,13 @@ class LinearMap:
             raise ValueError("give both bounds of a range, or neither")
         self.output_low = None if output_low is None else np.asarray(output_low, dtype=np.float64)
         self.output_high = None if output_high is None else np.asarray(output_high, dtype=np.float64)
+        if squash not in SQUASHES:
+            raise ValueError(f"squash must be one of {SQUASHES}, got {squash!r}")
+        self.squash = squash
+        if squash == "tanh" and self.output_low is not None and self.output_high is not None:
+            from hybridinv.envs.actions import bounded_outputs
+
+            bounded_outputs(np.zeros(self.output_low.shape), self.output_low, self.output_high)  # low <= 0 <= high
         self.feature_low = None if feature_low is None else np.asarray(feature_low, dtype=np.float64)
         self.feature_high = None if feature_high is None else np.asarray(feature_high, dtype=np.float64)
         for bound in (self.feature_low, self.feature_high):
@@ -142,7 +154,13 @@ class LinearMap:
         x = sku_features
         one_output = self.weights.ndim == 1 or self.per_sku
         a = np.sum(self.weights * x, axis=1)[:, None] if one_output else x @ self.weights.T
-        if self.output_low is not None and self.output_high is not None:
+        if self.squash == "tanh":
+            a = np.tanh(a)
+            if self.output_low is not None and self.output_high is not None:
+                from hybridinv.envs.actions import bounded_outputs
+
+                a = bounded_outputs(a, self.output_low, self.output_high)
+        elif self.output_low is not None and self.output_high is not None:
             a = np.clip(a, self.output_low, self.output_high)
         if self.shrinks:
             a = a * self.trust(x)[:, None]
@@ -151,7 +169,7 @@ class LinearMap:
     def with_ranges(self, low: ArrayLike | None, high: ArrayLike | None) -> LinearMap:
         """A copy with another trust region (None, None: none); the regime trust is kept."""
         return LinearMap(self.weights, self.output_low, self.output_high, low, high, self.trust_width, self.per_sku,
-                         self.regime_trust)
+                         self.regime_trust, self.squash)
 
     def arrays(self) -> dict[str, NDArray[np.float64]]:
         return {"weights": self.weights}

@@ -18,11 +18,15 @@ outputs into targets and desired orders, which then pass the repair layer:
                                         (:class:`~hybridinv.policies.forecast_ss.ForecastSS`): forecast
                                         level, safety factor, cap, batch; features
                                         :func:`~hybridinv.rl.adaptive_features.adaptive_features`
+``"forecast_capped"``         2         corrections of the forecast capped base-stock
+                                        (:class:`~hybridinv.policies.rq.ForecastCappedBaseStock`): safety
+                                        factor shift, log cap multiplier (:data:`CAPPED_OUTPUTS`, within
+                                        :data:`CAPPED_OUTPUT_BOUNDS`); features ``adaptive_features``
 ``"weighted_base_stock"``     1         the weighted inventory position ``sum_k w_k y_k`` of a capped
                                         order-up-to level; features: the stock by arrival slot ``y_k``
 ============================  ========  ======================================================
 
-Outputs of zero give the base policy exactly for ``capped_base_stock`` and ``forecast_ss``
+Outputs of zero give the base policy exactly for ``capped_base_stock``, ``forecast_ss`` and ``forecast_capped``
 (the safe fallback of a learned correction). Inference is numpy only.
 """
 
@@ -36,7 +40,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.policies.base import Decision, TargetPolicy
 from hybridinv.policies.forecast_ss import ForecastSS
-from hybridinv.policies.rq import CappedBaseStock, capped_orders
+from hybridinv.policies.rq import CappedBaseStock, ForecastCappedBaseStock, capped_orders
 from hybridinv.rl.adaptive_features import ADAPTIVE_FEATURES, ADAPTIVE_OUTPUTS, adaptive_features
 
 if TYPE_CHECKING:
@@ -45,10 +49,13 @@ if TYPE_CHECKING:
     from hybridinv.sim.scenario import Scenario
 
 __all__ = [
+    "CAPPED_OUTPUTS",
+    "CAPPED_OUTPUT_BOUNDS",
     "PARAMETERIZATION_KINDS",
     "RESIDUAL_RANGE",
     "CappedBaseStockTargets",
     "Features",
+    "ForecastCappedTargets",
     "ForecastSSTargets",
     "Parameterization",
     "SafetyStockTargets",
@@ -58,9 +65,15 @@ __all__ = [
 ]
 
 #: The ``parameterization`` values of model files.
-PARAMETERIZATION_KINDS: tuple[str, ...] = ("safety_stock", "capped_base_stock", "forecast_ss", "weighted_base_stock")
+PARAMETERIZATION_KINDS: tuple[str, ...] = (
+    "safety_stock", "capped_base_stock", "forecast_ss", "forecast_capped", "weighted_base_stock"
+)
 #: Largest log-multiplier of the capped base-stock level and cap (a = +-1 scales them by e^{+-0.5}).
 RESIDUAL_RANGE = 0.5
+#: The per-SKU outputs of the ``forecast_capped`` parameterization.
+CAPPED_OUTPUTS: tuple[str, ...] = ("safety_shift", "log_cap_multiplier")
+#: Their bounds (rows low, high): the safety factor moves by at most 1, the cap by at most e^{+-0.5}.
+CAPPED_OUTPUT_BOUNDS = np.array([[-1.0, -0.5], [1.0, 0.5]])
 
 
 @dataclass(frozen=True)
@@ -77,10 +90,16 @@ class Features:
 
 
 class Parameterization:
-    """Base of the target parameterizations (see the module table)."""
+    """Base of the target parameterizations (see the module table).
+
+    ``output_names`` names the outputs of a parameterization whose map reads the adaptive
+    features (model files record both in their ``action_spec``, checked on load); None for
+    the others.
+    """
 
     kind = "parameterization"
     n_outputs = 0
+    output_names: tuple[str, ...] | None = None
 
     def for_repair(self, repair: str | None) -> Parameterization:
         """The parameterization as a hybrid with repair backend ``repair`` runs it (default: itself)."""
@@ -250,6 +269,7 @@ class ForecastSSTargets(Parameterization):
 
     kind = "forecast_ss"
     n_outputs = len(ADAPTIVE_OUTPUTS)
+    output_names = ADAPTIVE_OUTPUTS
 
     def __init__(self, base: ForecastSS | None = None) -> None:
         self.base = base if base is not None else ForecastSS(repair="fast")
@@ -293,6 +313,67 @@ class ForecastSSTargets(Parameterization):
 
     def metadata(self) -> dict[str, Any]:
         return {"base": self.base.options()}
+
+
+class ForecastCappedTargets(Parameterization):
+    """Corrections of the forecast capped base-stock: its safety factor and its order cap.
+
+    Outputs ``a`` (:data:`CAPPED_OUTPUTS`) move the base's level and cap
+    (:meth:`ForecastCappedBaseStock.parameters <hybridinv.policies.rq.ForecastCappedBaseStock.parameters>`):
+    ``S'_i = S_i + a_i0 sigma_i`` (the safety factor ``z_i + a_i0``; ``sigma_i`` the forecast's
+    standard deviation over the lead time plus one period) and ``r'_i = r_i e^{a_i1}``; the base
+    then orders ``ceil(min(max(S'_i - IP_i, 0), r'_i))`` with its own repair weights. The map
+    reads the adaptive hybrid's features (:func:`~hybridinv.rl.adaptive_features.adaptive_features`,
+    the batch feature from a default :class:`~hybridinv.policies.forecast_ss.ForecastSS`).
+    Outputs of zero are the base exactly. Where the forecast (s, S) of ``forecast_ss`` batches
+    orders, this base orders every period up to a level, capped: on lost-sales, perishable or
+    warehouse-bound catalogs it is the cheaper classical rule for a high fill rate (docs/rl.md).
+    """
+
+    kind = "forecast_capped"
+    n_outputs = len(CAPPED_OUTPUTS)
+    output_names = CAPPED_OUTPUTS
+
+    def __init__(self, base: ForecastCappedBaseStock | None = None) -> None:
+        self.base = base if base is not None else ForecastCappedBaseStock(repair="fast")
+        self._batch = ForecastSS()
+
+    def for_repair(self, repair: str | None) -> ForecastCappedTargets:
+        """A copy whose base runs with ``repair`` (the base places the orders)."""
+        return ForecastCappedTargets(ForecastCappedBaseStock.from_options(self.base.options(), repair=repair))
+
+    def feature_widths(self) -> tuple[int, int]:
+        return len(ADAPTIVE_FEATURES), 0
+
+    def features(self, obs: Observation) -> Features:
+        return Features(adaptive_features(obs, self._batch, self.base.safety(obs)), None)
+
+    def parameters(
+        self, obs: Observation, outputs: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Corrected ``(level, cap)`` per SKU for this period."""
+        level, cap = self.base.parameters(obs)
+        _, std = obs.protection_forecast()
+        return level + outputs[:, 0] * std, cap * np.exp(outputs[:, 1])
+
+    def targets(
+        self, obs: Observation, outputs: NDArray[np.float64], features: Features
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        level, _ = self.parameters(obs, outputs)
+        return level - 1.0, level
+
+    def decide(
+        self, policy: TargetPolicy, obs: Observation, outputs: NDArray[np.float64], features: Features
+    ) -> Decision:
+        return self.base.decide_with(obs, *self.parameters(obs, outputs))
+
+    def metadata(self) -> dict[str, Any]:
+        """The base's options and the ``action_spec`` (the features read, the outputs written)."""
+        from hybridinv.rl.adaptive_features import action_spec
+
+        spec = {**action_spec(), "kind": "forecast_capped", "per_sku": list(CAPPED_OUTPUTS),
+                "mapping": "hybridinv.rl.parameterizations.ForecastCappedTargets.parameters"}
+        return {"base": self.base.options(), "action_spec": spec}
 
 
 def stock_by_arrival(on_hand: ArrayLike, pipeline: ArrayLike, slots: int) -> NDArray[np.float64]:

@@ -1,7 +1,7 @@
 """The hybrid's parts as stable-baselines3 trains them: environment, shared policy, numpy hybrid, metadata.
 
 :func:`hybridinv.rl.training.train` trains a hybrid's SKU-shared network map with PPO or SAC
-(``--algo hybrid``; ``TrainConfig.learner``) on one of two target parameterizations
+(``--algo hybrid``; ``TrainConfig.learner``) on one of three target parameterizations
 (``TrainConfig.parameterization``):
 
 - ``"safety_stock"``: :class:`~hybridinv.envs.TargetEnv` as registered (``hybridinv/Target-v0``),
@@ -11,7 +11,10 @@
   (:data:`~hybridinv.rl.adaptive_features.ADAPTIVE_FEATURES`, no global features) in, the same
   4 per-SKU corrections out, each action in [-1, 1] mapped to the linear map's clip ranges
   (:data:`~hybridinv.rl.adaptive_features.OUTPUT_BOUNDS`) with zero kept at zero, so a zero
-  action is exactly the forecast-driven (s, S) base; the base's repair places the orders.
+  action is exactly the forecast-driven (s, S) base; the base's repair places the orders;
+- ``"forecast_capped"``: the same features in, the 2 corrections of the forecast capped
+  base-stock out (:class:`~hybridinv.rl.parameterizations.ForecastCappedTargets`, bounds
+  :data:`~hybridinv.rl.parameterizations.CAPPED_OUTPUT_BOUNDS`), zero action = that base.
 
 The trained network becomes a numpy :class:`~hybridinv.rl.hybrid.Hybrid` with a
 :class:`~hybridinv.rl.maps.NetworkMap` (bounds, and ``tanh`` for SAC), and its model file
@@ -28,12 +31,19 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 
 from hybridinv.envs import TargetEnv
 from hybridinv.policies.forecast_ss import ForecastSS
+from hybridinv.policies.rq import ForecastCappedBaseStock
 from hybridinv.rl.adaptive_features import OUTPUT_BOUNDS, action_spec
 from hybridinv.rl.hybrid import Hybrid
 from hybridinv.rl.maps import NetworkMap
 from hybridinv.rl.network import SharedSkuPolicy, SharedSkuSACPolicy, export_weights
 from hybridinv.rl.numpy_policy import SharedPolicyNetwork
-from hybridinv.rl.parameterizations import ForecastSSTargets, Parameterization, SafetyStockTargets
+from hybridinv.rl.parameterizations import (
+    CAPPED_OUTPUT_BOUNDS,
+    ForecastCappedTargets,
+    ForecastSSTargets,
+    Parameterization,
+    SafetyStockTargets,
+)
 
 __all__ = [
     "SB3_PARAMETERIZATIONS",
@@ -48,22 +58,25 @@ __all__ = [
 ]
 
 #: The parameterizations whose network map PPO and SAC train.
-SB3_PARAMETERIZATIONS: tuple[str, ...] = ("safety_stock", "forecast_ss")
+SB3_PARAMETERIZATIONS: tuple[str, ...] = ("safety_stock", "forecast_ss", "forecast_capped")
 #: The SB3 learners of a hybrid.
 SB3_LEARNERS: tuple[str, ...] = ("ppo", "sac")
 
 
 def parameterization(kind: str, base: dict[str, Any] | None = None) -> Parameterization:
-    """The parameterization ``kind`` (``base``: the forecast-driven (s, S)'s options)."""
+    """The parameterization ``kind`` (``base``: the options of its base policy)."""
     if kind == "forecast_ss":
         return ForecastSSTargets(ForecastSS.from_options(base) if base else ForecastSS(repair="fast"))
+    if kind == "forecast_capped":
+        return ForecastCappedTargets(ForecastCappedBaseStock.from_options(base or {}))
     if kind == "safety_stock":
         return SafetyStockTargets()
     raise ValueError(f"PPO and SAC train the parameterizations {SB3_PARAMETERIZATIONS}, not {kind!r}")
 
 
 def _bounds(kind: str) -> tuple[np.ndarray, np.ndarray] | None:
-    return (OUTPUT_BOUNDS[0].copy(), OUTPUT_BOUNDS[1].copy()) if kind == "forecast_ss" else None
+    bounds = {"forecast_ss": OUTPUT_BOUNDS, "forecast_capped": CAPPED_OUTPUT_BOUNDS}.get(kind)
+    return None if bounds is None else (bounds[0].copy(), bounds[1].copy())
 
 
 def hybrid_env(source: Any, kind: str, base: dict[str, Any] | None = None) -> TargetEnv:
@@ -113,4 +126,8 @@ def hybrid_metadata(agent: Hybrid) -> dict[str, Any]:
         spec = {**action_spec(), "kind": "forecast_ss_network",
                 "mapping": "hybridinv.envs.actions.bounded_outputs, then ForecastSSTargets.decide"}
         meta.update({"action_spec": spec, **agent.parameterization.metadata()})
+    elif isinstance(agent.parameterization, ForecastCappedTargets):
+        meta.update(agent.parameterization.metadata())
+        meta["action_spec"] = {**meta["action_spec"], "kind": "forecast_capped_network",
+                               "mapping": "hybridinv.envs.actions.bounded_outputs, then ForecastCappedTargets.decide"}
     return meta

@@ -58,7 +58,8 @@ class Algorithm(StrEnum):
     ``ES`` trains the *residual* hybrid agent (:class:`~hybridinv.rl.residual.ResidualHybrid`,
     the shared network correcting capped base-stock) and ``ADAPTIVE`` the adaptive hybrid
     agent (:class:`~hybridinv.rl.adaptive.AdaptiveHybrid`, a shared per-SKU linear policy
-    correcting the forecast capped base-stock) by evolution strategies
+    correcting the forecast-driven (s, S); with ``parameterization="forecast_capped"`` a
+    :class:`~hybridinv.rl.hybrid.CappedHybrid` correcting the forecast capped base-stock) by evolution strategies
     (:mod:`hybridinv.rl.es`); neither uses SB3 or torch.
     """
 
@@ -105,10 +106,13 @@ class TrainConfig:
         Initial log standard deviation of the Gaussian policy.
     warm_start : str, optional
         Model directory whose weights initialize the hybrid network (PPO).
-    parameterization : {"safety_stock", "forecast_ss"}
-        ``algo="hybrid"``: what the network's per-SKU outputs mean
-        (:mod:`hybridinv.rl.sb3_hybrid`): the safety-stock ``(s, S)`` of ``TargetEnv``, or the
-        corrections of the shipped default's forecast-driven (s, S) on its features.
+    parameterization : {"safety_stock", "forecast_ss", "forecast_capped"}, optional
+        What the per-SKU outputs mean. ``algo="hybrid"`` (the network map,
+        :mod:`hybridinv.rl.sb3_hybrid`): the safety-stock ``(s, S)`` of ``TargetEnv`` (default),
+        the corrections of the shipped default's forecast-driven (s, S) on its features, or the
+        corrections of the forecast capped base-stock on the same features. ``algo="adaptive"``
+        (the linear map, :func:`~hybridinv.rl.adaptive.train_adaptive`): ``forecast_ss``
+        (default) or ``forecast_capped``. None: the algorithm's default.
     learner : {"ppo", "sac"}
         ``algo="hybrid"``: the SB3 algorithm that trains the network map.
     time_limit : float, optional
@@ -140,7 +144,7 @@ class TrainConfig:
     n_epochs: int = 10
     log_std_init: float = -1.0
     warm_start: str | None = None
-    parameterization: str = "safety_stock"
+    parameterization: str | None = None
     learner: str = "ppo"
     time_limit: float | None = None
     eval_interval: float | None = None
@@ -149,14 +153,20 @@ class TrainConfig:
         object.__setattr__(self, "algo", Algorithm(self.algo))
         if self.timesteps < 1 or self.n_envs < 1 or self.eval_every < 0:
             raise ValueError("timesteps and n_envs must be >= 1 and eval_every >= 0")
-        if self.parameterization not in ("safety_stock", "forecast_ss"):
-            raise PlanningError("PPO and SAC train the parameterizations safety_stock and forecast_ss",
+        allowed = {Algorithm.HYBRID: ("safety_stock", "forecast_ss", "forecast_capped"),
+                   Algorithm.ADAPTIVE: ("forecast_ss", "forecast_capped")}.get(self.algo)
+        if self.parameterization is not None and allowed is None:
+            raise PlanningError("--parameterization chooses what --algo hybrid or adaptive trains",
+                                column="algo", value=self.algo.value)
+        if allowed is not None and self.parameterization is not None and self.parameterization not in allowed:
+            raise PlanningError(f"--algo {self.algo.value} trains the parameterizations {', '.join(allowed)}",
                                 column="parameterization", value=self.parameterization)
+        if self.parameterization is None:
+            object.__setattr__(self, "parameterization", allowed[0] if allowed else "safety_stock")
         if self.learner not in ("ppo", "sac"):
             raise PlanningError("the SB3 learners are ppo and sac", column="learner", value=self.learner)
-        if self.algo is not Algorithm.HYBRID and (self.parameterization, self.learner) != ("safety_stock", "ppo"):
-            raise PlanningError("--parameterization and --learner choose what --algo hybrid trains",
-                                column="algo", value=self.algo.value)
+        if self.algo is not Algorithm.HYBRID and self.learner != "ppo":
+            raise PlanningError("--learner chooses what trains --algo hybrid", column="algo", value=self.algo.value)
         if self.time_limit is not None and not self.time_limit > 0:
             raise PlanningError("must be > 0 seconds", column="time_limit", value=self.time_limit)
 
@@ -212,7 +222,7 @@ def _make_env(source: Any, config: TrainConfig, seed: int) -> Any:
     if config.algo is Algorithm.HYBRID:
         from hybridinv.rl.sb3_hybrid import hybrid_env
 
-        env: Any = hybrid_env(source, config.parameterization)
+        env: Any = hybrid_env(source, str(config.parameterization))
     else:
         env = OrderEnv(source)
     env.reset(seed=seed)
@@ -342,7 +352,7 @@ class _Trainer:
         if self.config.algo is Algorithm.HYBRID:
             from hybridinv.rl.sb3_hybrid import hybrid_of
 
-            return hybrid_of(self.model, self.config.parameterization, self.config.learner)
+            return hybrid_of(self.model, str(self.config.parameterization), self.config.learner)
         return PureRL(self.model, name=self.config.algo.value)
 
     def evaluate_now(self, timesteps: int) -> dict[str, float]:
@@ -491,6 +501,7 @@ def train_es(
             progress=progress,
             scenario_name=config.scenario,
             objective=objective,
+            parameterization=str(config.parameterization),
         )
         return TrainResult(Path(out), policy, result.history, result.best, time.perf_counter() - start)
     if objective is not None and not objective.trivial:
