@@ -85,3 +85,22 @@ def test_network_map_with_bounds_maps_its_action_like_the_training_env() -> None
         NetworkMap(net, squash="sigmoid")
     with pytest.raises(ValueError, match="both bounds"):
         NetworkMap(net, low, None)
+
+
+def test_tanh_squash_maps_tanh_of_w_x_to_the_bounds_keeping_zero() -> None:
+    """Symmetric bounds +-b give b tanh(W x); asymmetric ones scale each side by its own bound."""
+    x = np.array([[1.0, 2.0], [0.5, -1.0], [0.0, 0.0]])
+    weights = np.array([[1.0, 1.0], [2.0, -1.0]])
+    symmetric = LinearMap(weights, output_low=[-1.0, -0.5], output_high=[1.0, 0.5], squash="tanh")
+    u = x @ weights.T
+    np.testing.assert_allclose(symmetric(x), np.tanh(u) * [1.0, 0.5])
+    assert np.all(symmetric(x)[2] == 0.0)
+    skewed = LinearMap(weights, output_low=[-2.0, -0.5], output_high=[1.0, 3.0], squash="tanh")
+    t = np.tanh(u)
+    np.testing.assert_allclose(skewed(x), np.where(t >= 0, t * [1.0, 3.0], -t * [-2.0, -0.5]))
+    np.testing.assert_allclose(LinearMap(weights, squash="tanh")(x), t)  # no bounds: tanh alone
+    assert skewed.with_ranges([0.0, 0.0], [1.0, 1.0]).squash == "tanh"
+    with pytest.raises(ValueError, match="squash"):
+        LinearMap(weights, squash="sigmoid")
+    with pytest.raises(ValueError, match="low <= 0 <= high"):
+        LinearMap(weights, output_low=[0.5, -1.0], output_high=[1.0, 1.0], squash="tanh")

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from hybridinv import scenarios
+from hybridinv.core.errors import PlanningError
 from hybridinv.envs.actions import targets_from_action
 from hybridinv.envs.features import SKU_FEATURES, demand_scale
-from hybridinv.policies.rq import CappedBaseStock
+from hybridinv.policies.rq import CappedBaseStock, ForecastCappedBaseStock
+from hybridinv.rl.adaptive_features import ADAPTIVE_FEATURES
 from hybridinv.rl.hybrid import Hybrid
 from hybridinv.rl.maps import LinearMap
 from hybridinv.rl.parameterizations import (
+    CAPPED_OUTPUTS,
     RESIDUAL_RANGE,
     CappedBaseStockTargets,
+    ForecastCappedTargets,
     SafetyStockTargets,
     WeightedBaseStockTargets,
 )
@@ -58,3 +63,39 @@ def test_capped_base_stock_multiplies_level_and_cap_and_zero_is_the_base() -> No
     zero.reset(scenario)
     base = CappedBaseStock(repair="fast").fit(scenario)
     np.testing.assert_array_equal(zero.act(obs), base.act(obs))
+
+
+def test_forecast_capped_shifts_the_safety_factor_and_scales_the_cap() -> None:
+    """Outputs (a0, a1): level + a0 sigma, cap e^{a1}; constant ones are the base with z + a0, cap factor x e^{a1}."""
+    obs = _obs("multi_50")
+    base = ForecastCappedBaseStock(safety_factor=0.5, cap_factor=1.6, repair="fast")
+    parameterization = ForecastCappedTargets(base)
+    outputs = np.tile([0.4, -0.3], (obs.n_skus, 1))
+    level, cap = parameterization.parameters(obs, outputs)
+    shifted = ForecastCappedBaseStock(safety_factor=0.9, cap_factor=1.6 * np.exp(-0.3), repair="fast")
+    expected_level, expected_cap = shifted.parameters(obs)
+    np.testing.assert_allclose(level, expected_level)
+    np.testing.assert_allclose(cap, expected_cap)
+    features = parameterization.features(obs)
+    assert features.sku.shape == (obs.n_skus, len(ADAPTIVE_FEATURES)) and features.glob is None
+    decision = parameterization.decide(base, obs, outputs, features)
+    np.testing.assert_array_equal(decision.orders, shifted.decide(obs).orders)
+    s, big_s = parameterization.targets(obs, outputs, features)
+    np.testing.assert_allclose(big_s, expected_level)
+    np.testing.assert_allclose(s, expected_level - 1.0)
+
+
+def test_forecast_capped_metadata_rebuilds_its_base() -> None:
+    base = ForecastCappedBaseStock(safety_factor=1.0, capacity_price=5.0, repair_weights=None)
+    meta = ForecastCappedTargets(base).metadata()
+    assert meta["base"] == {"safety_factor": 1.0, "cap_factor": 1.6, "cap_std": 1.0, "capacity_price": 5.0,
+                            "repair_weights": None}
+    assert meta["action_spec"]["features"] == list(ADAPTIVE_FEATURES)
+    assert meta["action_spec"]["per_sku"] == list(CAPPED_OUTPUTS)
+    rebuilt = ForecastCappedBaseStock.from_options(meta["base"], repair="highs")
+    assert rebuilt.options() == meta["base"] and rebuilt.repair == "highs"
+    assert ForecastCappedTargets(base).for_repair(None).base.repair is None
+    with pytest.raises(PlanningError, match="unknown base option"):
+        ForecastCappedBaseStock.from_options({"safety": 1.0})
+    with pytest.raises(PlanningError, match="safety_factor"):
+        ForecastCappedBaseStock.from_options({"safety_factor": float("nan")})

@@ -20,10 +20,12 @@ from stable_baselines3 import PPO, SAC  # noqa: E402
 from hybridinv import scenarios  # noqa: E402
 from hybridinv.core.errors import ConstraintViolationWarning, PlanningError  # noqa: E402
 from hybridinv.policies.forecast_ss import ForecastSS  # noqa: E402
+from hybridinv.policies.rq import ForecastCappedBaseStock  # noqa: E402
 from hybridinv.rl import Hybrid, ModelFileError  # noqa: E402
 from hybridinv.rl.adaptive_features import ADAPTIVE_FEATURES, ADAPTIVE_OUTPUTS, OUTPUT_BOUNDS  # noqa: E402
 from hybridinv.rl.maps import NetworkMap  # noqa: E402
 from hybridinv.rl.numpy_policy import SharedPolicyNetwork  # noqa: E402
+from hybridinv.rl.parameterizations import CAPPED_OUTPUT_BOUNDS, CAPPED_OUTPUTS  # noqa: E402
 from hybridinv.rl.sb3_hybrid import hybrid_env, hybrid_of, network_map, parameterization  # noqa: E402
 from hybridinv.rl.training import TrainConfig, TrainResult, train  # noqa: E402
 from hybridinv.sim.runner import simulate  # noqa: E402
@@ -93,19 +95,38 @@ def test_trained_model_round_trips_and_plans_like_the_sb3_policy(
         Hybrid.load(out)
 
 
-def test_zero_network_is_exactly_the_base_policy() -> None:
-    """A network whose output layer is zero plans the forecast-driven (s, S) base, with bounds and either squash."""
-    net = SharedPolicyNetwork.random(len(ADAPTIVE_FEATURES), 0, n_actions=4, hidden=8, seed=3)
+@pytest.mark.parametrize(("kind", "outputs", "base_policy"), [("forecast_ss", 4, ForecastSS),
+                                                               ("forecast_capped", 2, ForecastCappedBaseStock)])
+def test_zero_network_is_exactly_the_base_policy(kind: str, outputs: int, base_policy: type) -> None:
+    """A network whose output layer is zero plans its parameterization's base, with bounds and either squash."""
+    net = SharedPolicyNetwork.random(len(ADAPTIVE_FEATURES), 0, n_actions=outputs, hidden=8, seed=3)
     weights = dict(net.weights)
     weights["actor2.weight"] = np.zeros_like(weights["actor2.weight"])
     weights["actor2.bias"] = np.zeros_like(weights["actor2.bias"])
     zero = SharedPolicyNetwork(weights)
     scenario = scenarios.get("multi_50")
-    base = simulate(ForecastSS(repair="fast"), scenario, seeds=[3], periods=15)
+    base = simulate(base_policy(repair="fast"), scenario, seeds=[3], periods=15)
     for learner in ("ppo", "sac"):
-        agent = Hybrid(parameterization("forecast_ss"), network_map(zero, "forecast_ss", learner), learner)
+        agent = Hybrid(parameterization(kind), network_map(zero, kind, learner), learner)
         frame = simulate(agent, scenario, seeds=[3], periods=15)
         assert frame["avg_cost"].iloc[0] == base["avg_cost"].iloc[0]
+
+
+def test_ppo_trains_the_forecast_capped_network(tmp_path: Path, no_log_folders: None) -> None:
+    """The capped parameterization's model file records its outputs and bounds and loads as the trained twin."""
+    out = tmp_path / "capped"
+    _train("ppo", out, parameterization="forecast_capped")
+    meta = json.loads((out / "metadata.json").read_text())
+    assert (meta["parameterization"], meta["parameter_map"]) == ("forecast_capped", "network")
+    assert meta["action_spec"]["per_sku"] == list(CAPPED_OUTPUTS)
+    assert meta["network_output"]["low"] == CAPPED_OUTPUT_BOUNDS[0].tolist()
+    assert meta["base"] == ForecastCappedBaseStock().options()
+    agent = Hybrid.load(out)
+    model = PPO.load(out / "sb3.zip", device="cpu")  # our own file
+    twin = hybrid_of(model, "forecast_capped", "ppo")
+    scenario = scenarios.get("multi_10")
+    np.testing.assert_array_equal(simulate(agent, scenario, seeds=[0], periods=15)["avg_cost"],
+                                  simulate(twin, scenario, seeds=[0], periods=15)["avg_cost"])
 
 
 def test_time_limit_stops_learning(tmp_path: Path) -> None:

@@ -109,6 +109,9 @@ def test_cli_train_adaptive(tmp_path: Path) -> None:
     training = agent.metadata["training"]
     assert training["population"] == 2 and training["seeds_per_generation"] == 1 and training["generations"] == 1
     assert agent.metadata["seed"] == 5 and training["eval_seeds"] == [10_001]
+    capped = CliRunner().invoke(main, [*args, "--parameterization", "forecast_capped"])
+    assert capped.exit_code == 0, capped.output
+    assert Hybrid.load(out).composition["parameterization"] == "forecast_capped"
 
 
 def test_train_dispatches_adaptive_to_evolution_strategies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
