@@ -19,8 +19,9 @@ __all__ = ["command"]
     default="adaptive",
     show_default=True,
     help=(
-        "adaptive: shared per-SKU linear policy correcting a forecast-driven (s, S), trained by evolution "
-        "strategies (the form of the shipped default; the only one for --history, which ignores --algo); hybrid: "
+        "adaptive: shared per-SKU linear policy correcting a forecast-driven (s, S) (or, with --parameterization "
+        "forecast_capped, the forecast capped base-stock), trained by evolution strategies (the form of the "
+        "shipped default; the only one for --history, which ignores --algo); hybrid: "
         "shared network + repair trained by PPO or SAC (TargetEnv; see --parameterization, --learner); es: residual "
         "hybrid (network correcting capped base-stock) trained by evolution strategies; ppo/sac: pure RL on order "
         "quantities (OrderEnv)."
@@ -153,6 +154,8 @@ def command(
     }
     objective = _objective(reward_path, targets, multiplier_rate, incumbent, deviation_weight)
     if history is not None:
+        if parameterization not in (None, "forecast_ss"):
+            raise click.ClickException(f"--history trains the forecast_ss parameterization, not {parameterization}")
         if warm_start is not None:
             es_options["warm_start"] = None if warm_start.lower() == "none" else warm_start
         _train_on_history(history, catalog, cutoff, capacity, budget, validation, season, out, es_options, workers,
