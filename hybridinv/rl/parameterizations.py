@@ -169,6 +169,21 @@ class SafetyStockTargets(_ObservedFeatures):
         return targets_from_action(outputs, obs, features.context)
 
 
+class _LevelAndCap:
+    """Targets ``(level - 1, level)`` of a parameterization whose outputs set an order-up-to level and a cap."""
+
+    def parameters(
+        self, obs: Observation, outputs: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        raise NotImplementedError
+
+    def targets(
+        self, obs: Observation, outputs: NDArray[np.float64], features: Features
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        level, _ = self.parameters(obs, outputs)
+        return level - 1.0, level
+
+
 def residual_metadata(
     level: NDArray[np.float64] | None = None, cap: NDArray[np.float64] | None = None
 ) -> dict[str, Any]:
@@ -191,7 +206,7 @@ def residual_metadata(
     }
 
 
-class CappedBaseStockTargets(_ObservedFeatures):
+class CappedBaseStockTargets(_LevelAndCap, _ObservedFeatures):
     """Log-multipliers of a capped base-stock policy's level and cap (Xin 2021), order capped.
 
     ``S'_i = S_i e^{kappa a_i0}``, ``r'_i = r_i e^{kappa a_i1}``, ``q_i = ceil(min(max(S'_i - IP_i, 0), r'_i))``
@@ -233,12 +248,6 @@ class CappedBaseStockTargets(_ObservedFeatures):
         """Corrected ``(level, cap)`` per SKU."""
         level, cap = self.base_parameters(obs)
         return level * np.exp(RESIDUAL_RANGE * outputs[:, 0]), cap * np.exp(RESIDUAL_RANGE * outputs[:, 1])
-
-    def targets(
-        self, obs: Observation, outputs: NDArray[np.float64], features: Features
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        level, _ = self.parameters(obs, outputs)
-        return level - 1.0, level
 
     def decide(
         self, policy: TargetPolicy, obs: Observation, outputs: NDArray[np.float64], features: Features
@@ -315,7 +324,7 @@ class ForecastSSTargets(Parameterization):
         return {"base": self.base.options()}
 
 
-class ForecastCappedTargets(Parameterization):
+class ForecastCappedTargets(_LevelAndCap, Parameterization):
     """Corrections of the forecast capped base-stock: its safety factor and its order cap.
 
     Outputs ``a`` (:data:`CAPPED_OUTPUTS`) move the base's level and cap
@@ -355,12 +364,6 @@ class ForecastCappedTargets(Parameterization):
         level, cap = self.base.parameters(obs)
         _, std = obs.protection_forecast()
         return level + outputs[:, 0] * std, cap * np.exp(outputs[:, 1])
-
-    def targets(
-        self, obs: Observation, outputs: NDArray[np.float64], features: Features
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        level, _ = self.parameters(obs, outputs)
-        return level - 1.0, level
 
     def decide(
         self, policy: TargetPolicy, obs: Observation, outputs: NDArray[np.float64], features: Features

@@ -17,7 +17,7 @@ import hybridinv
 from hybridinv import Constraints, scenarios
 from hybridinv.core.errors import ConstraintViolationWarning, PlanningError
 from hybridinv.policies.forecast_ss import ForecastSS
-from hybridinv.rl import Hybrid, ModelFileError, save_model
+from hybridinv.rl import CappedHybrid, Hybrid, ModelFileError, save_model
 from hybridinv.rl.adaptive import (
     ADAPTIVE_FEATURES,
     ADAPTIVE_OUTPUTS,
@@ -202,12 +202,14 @@ def test_bad_weights_are_rejected() -> None:
         AdaptiveHybrid(bad)
 
 
+@pytest.mark.parametrize(("configuration", "shape"), [(AdaptiveHybrid, SHAPE), (CappedHybrid, (2, SHAPE[1]))])
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), scale=st.floats(0.1, 3.0))
-def test_any_weights_give_feasible_orders(seed: int, scale: float) -> None:
-    """Whatever the learned weights, the repair layer keeps every executed order feasible."""
-    weights = np.random.default_rng(seed).normal(0.0, scale, SHAPE)
-    frame = simulate(AdaptiveHybrid(weights), scenarios.get("multi_10"), seeds=[seed], periods=15)
+def test_any_weights_give_feasible_orders(configuration: type, shape: tuple[int, int], seed: int,
+                                          scale: float) -> None:
+    """Whatever the learned weights (of either ES parameterization), the repair keeps every order feasible."""
+    weights = np.random.default_rng(seed).normal(0.0, scale, shape)
+    frame = simulate(configuration(weights), scenarios.get("multi_10"), seeds=[seed], periods=15)
     assert frame["violations"].iloc[0] == 0
     assert frame["budget_violations"].iloc[0] == 0 and frame["capacity_violations"].iloc[0] == 0
 

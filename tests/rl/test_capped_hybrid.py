@@ -7,8 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from hybridinv import scenarios
 from hybridinv.core.errors import PlanningError
@@ -58,15 +56,6 @@ def test_configuration_equals_the_composition_built_from_parts() -> None:
     np.testing.assert_array_equal(_cost(agent, "multi_10", [2]), _cost(parts, "multi_10", [2]))
     with pytest.raises(ValueError, match="shape"):
         CappedHybrid(np.zeros((4, len(ADAPTIVE_FEATURES))))
-
-
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 10_000), scale=st.floats(0.1, 5.0))
-def test_any_weights_give_feasible_orders(seed: int, scale: float) -> None:
-    weights = np.random.default_rng(seed).normal(0.0, scale, SHAPE)
-    frame = simulate(CappedHybrid(weights), scenarios.get("multi_10"), seeds=[seed], periods=15)
-    assert frame["violations"].iloc[0] == 0
-    assert frame["budget_violations"].iloc[0] == 0 and frame["capacity_violations"].iloc[0] == 0
 
 
 def test_training_round_trips_through_a_model_file(tmp_path: Path) -> None:
