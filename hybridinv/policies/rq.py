@@ -426,11 +426,15 @@ class ForecastCappedBaseStock(TargetPolicy):
         if unknown:
             raise PlanningError(f"unknown base option(s) {unknown}", column="base")
         values = dict(options)
-        for key in ("safety_factor", "cap_factor"):
-            if key in values:
-                number = np.asarray(values[key], dtype=np.float64)
-                if not np.isfinite(number).all():
-                    raise PlanningError(f"{key} must be finite", column=key, value=values[key])
+        for key in ("safety_factor", "cap_factor", "cap_std", "capacity_price"):
+            if values.get(key) is not None:
+                try:
+                    number = np.asarray(values[key], dtype=np.float64)
+                except (TypeError, ValueError):
+                    number = np.asarray(np.nan)
+                per_sku_allowed = key in ("safety_factor", "cap_factor")
+                if not np.isfinite(number).all() or (number.ndim and not per_sku_allowed):
+                    raise PlanningError(f"{key} must be a finite number", column=key, value=values[key])
                 values[key] = float(number) if number.ndim == 0 else number
         return cls(**values, repair=repair)
 

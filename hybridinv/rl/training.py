@@ -155,7 +155,7 @@ class TrainConfig:
             raise ValueError("timesteps and n_envs must be >= 1 and eval_every >= 0")
         allowed = {Algorithm.HYBRID: ("safety_stock", "forecast_ss", "forecast_capped"),
                    Algorithm.ADAPTIVE: ("forecast_ss", "forecast_capped")}.get(self.algo)
-        if self.parameterization is not None and allowed is None:
+        if self.parameterization not in (None, "safety_stock") and allowed is None:  # the recorded default passes
             raise PlanningError("--parameterization chooses what --algo hybrid or adaptive trains",
                                 column="algo", value=self.algo.value)
         if allowed is not None and self.parameterization is not None and self.parameterization not in allowed:

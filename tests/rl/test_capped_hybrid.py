@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -96,5 +97,8 @@ def test_train_config_chooses_the_parameterization_per_algorithm() -> None:
         TrainConfig(algo="adaptive", parameterization="safety_stock")  # type: ignore[arg-type]
     with pytest.raises(PlanningError, match="--algo hybrid or adaptive"):
         TrainConfig(algo="es", parameterization="forecast_capped")  # type: ignore[arg-type]
+    for algo in ("ppo", "es", "adaptive", "hybrid"):  # a resolved config rebuilds as it is (dataclasses.replace)
+        config = TrainConfig(algo=algo)  # type: ignore[arg-type]
+        assert replace(config, seed=3).parameterization == config.parameterization
     with pytest.raises(ValueError, match="parameterization"):
         train_adaptive(scenarios.get("multi_10"), None, ESConfig(generations=1), parameterization="safety_stock")

@@ -97,5 +97,9 @@ def test_forecast_capped_metadata_rebuilds_its_base() -> None:
     assert ForecastCappedTargets(base).for_repair(None).base.repair is None
     with pytest.raises(PlanningError, match="unknown base option"):
         ForecastCappedBaseStock.from_options({"safety": 1.0})
-    with pytest.raises(PlanningError, match="safety_factor"):
-        ForecastCappedBaseStock.from_options({"safety_factor": float("nan")})
+    for key, value in (("safety_factor", float("nan")), ("cap_std", "wide"), ("capacity_price", [1.0, 2.0]),
+                       ("cap_factor", float("inf"))):
+        with pytest.raises(PlanningError, match=key):
+            ForecastCappedBaseStock.from_options({key: value})
+    with pytest.raises(PlanningError, match="repair_weights"):
+        ForecastCappedBaseStock.from_options({"repair_weights": "everything"})
