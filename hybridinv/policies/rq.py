@@ -378,11 +378,23 @@ class ForecastCappedBaseStock(TargetPolicy):
         z: NDArray[np.float64] = factor * norm.ppf(np.clip(fractile, 1e-4, 1 - 1e-4))
         return z
 
-    def parameters(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """This period's ``(level, cap)`` per SKU."""
+    def parameters(
+        self,
+        obs: Observation,
+        safety: NDArray[np.float64] | None = None,
+        safety_shift: ArrayLike = 0.0,
+        cap_multiplier: ArrayLike = 1.0,
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """This period's ``(level, cap)`` per SKU, with optional per-SKU corrections.
+
+        ``safety_shift`` is added to the safety factor ``z_i`` and ``cap_multiplier`` scales the
+        cap (the defaults give the policy itself); ``safety`` is :meth:`safety` when the caller
+        has computed it.
+        """
         mean, std = obs.protection_forecast()
-        level = mean + self.safety(obs) * std
-        cap = np.asarray(self.cap_factor, dtype=np.float64) * (
+        z = self.safety(obs) if safety is None else safety
+        level = mean + (z + np.asarray(safety_shift, dtype=np.float64)) * std
+        cap = np.asarray(cap_multiplier, dtype=np.float64) * np.asarray(self.cap_factor, dtype=np.float64) * (
             obs.forecast(1)[:, 0] + self.cap_std * obs.forecast_std(1)[:, 0]
         )
         return level, cap

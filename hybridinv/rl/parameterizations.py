@@ -355,20 +355,20 @@ class ForecastCappedTargets(_LevelAndCap, Parameterization):
         return len(ADAPTIVE_FEATURES), 0
 
     def features(self, obs: Observation) -> Features:
-        return Features(adaptive_features(obs, self._batch, self.base.safety(obs)), None)
+        """The adaptive features; ``context`` is the base's safety factor per SKU (computed once a period)."""
+        safety = self.base.safety(obs)
+        return Features(adaptive_features(obs, self._batch, safety), None, safety)
 
     def parameters(
-        self, obs: Observation, outputs: NDArray[np.float64]
+        self, obs: Observation, outputs: NDArray[np.float64], safety: NDArray[np.float64] | None = None
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Corrected ``(level, cap)`` per SKU for this period."""
-        level, cap = self.base.parameters(obs)
-        _, std = obs.protection_forecast()
-        return level + outputs[:, 0] * std, cap * np.exp(outputs[:, 1])
+        """Corrected ``(level, cap)`` per SKU for this period (``safety``: the base's, if computed)."""
+        return self.base.parameters(obs, safety, safety_shift=outputs[:, 0], cap_multiplier=np.exp(outputs[:, 1]))
 
     def decide(
         self, policy: TargetPolicy, obs: Observation, outputs: NDArray[np.float64], features: Features
     ) -> Decision:
-        return self.base.decide_with(obs, *self.parameters(obs, outputs))
+        return self.base.decide_with(obs, *self.parameters(obs, outputs, features.context))
 
     def metadata(self) -> dict[str, Any]:
         """The base's options and the ``action_spec`` (the features read, the outputs written)."""
