@@ -196,7 +196,6 @@ class _Member:
 
     def __init__(self, parameterization: str, base: dict[str, Any] | None, start: NDArray[np.float64],
                  searched: NDArray[np.bool_]) -> None:
-        self.parameterization = parameterization
         self.capped = parameterization == "forecast_capped"
         self.base = dict(base or (ForecastCappedBaseStock().options() if self.capped else ForecastSS().options()))
         self.start = start
@@ -205,13 +204,13 @@ class _Member:
     def __call__(self, theta: NDArray[np.float64]) -> AdaptiveHybrid | CappedHybrid:
         weights = self.start.copy()
         weights[self.searched] = theta
-        if self.capped:
-            return CappedHybrid(weights, ForecastCappedBaseStock.from_options(self.base))
-        return AdaptiveHybrid(weights, ForecastSS.from_options(self.base))
+        return self.configuration(weights)
 
     def base_policy(self) -> AdaptiveHybrid | CappedHybrid:
         """The configuration with all weights zero: the base policy."""
-        zero = np.zeros_like(self.start)
+        return self.configuration(np.zeros_like(self.start))
+
+    def configuration(self, weights: NDArray[np.float64]) -> AdaptiveHybrid | CappedHybrid:
         if self.capped:
-            return CappedHybrid(zero, ForecastCappedBaseStock.from_options(self.base))
-        return AdaptiveHybrid(zero, ForecastSS.from_options(self.base))
+            return CappedHybrid(weights, ForecastCappedBaseStock.from_options(self.base))
+        return AdaptiveHybrid(weights, ForecastSS.from_options(self.base))

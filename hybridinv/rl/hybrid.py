@@ -216,7 +216,24 @@ class Hybrid(BatchTargetPolicy):
 
 
 # ----------------------------------------------------------------- configurations (earlier classes)
-class AdaptiveHybrid(Hybrid):
+class _LinearConfiguration(Hybrid):
+    """A configuration whose map is one :class:`LinearMap` on the adaptive features (its weights are the model)."""
+
+    @property
+    def _linear(self) -> LinearMap:
+        assert isinstance(self.parameter_map, LinearMap)
+        return self.parameter_map
+
+    @property
+    def weights(self) -> NDArray[np.float64]:
+        return self._linear.weights
+
+    def arrays(self) -> dict[str, NDArray[np.float64]]:
+        """The parameter arrays written to ``policy.npz``."""
+        return self._linear.arrays()
+
+
+class AdaptiveHybrid(_LinearConfiguration):
     """Configuration: forecast-driven (s, S) corrections from a linear map (the shipped default).
 
     Parameters
@@ -253,15 +270,6 @@ class AdaptiveHybrid(Hybrid):
         super().__init__(ForecastSSTargets(base), parameter_map, "es", repair, metadata, name)
 
     @property
-    def _linear(self) -> LinearMap:
-        assert isinstance(self.parameter_map, LinearMap)
-        return self.parameter_map
-
-    @property
-    def weights(self) -> NDArray[np.float64]:
-        return self._linear.weights
-
-    @property
     def feature_low(self) -> NDArray[np.float64] | None:
         return self._linear.feature_low
 
@@ -277,10 +285,6 @@ class AdaptiveHybrid(Hybrid):
     def regime_trust(self) -> dict[str, float]:
         """``{feature name: scale}`` of the corrections on SKUs in that regime (empty: none)."""
         return {ADAPTIVE_FEATURES[j]: v for j, v in sorted(self._linear.regime_trust.items())}
-
-    def arrays(self) -> dict[str, NDArray[np.float64]]:
-        """The parameter arrays written to ``policy.npz``."""
-        return self._linear.arrays()
 
     def base_metadata(self) -> dict[str, float]:
         """The base policy's options (stored in the model file)."""
@@ -322,7 +326,7 @@ class AdaptiveHybrid(Hybrid):
         return f"AdaptiveHybrid(weights={np.round(self.weights, 3).tolist()}, repair={self.repair!r})"
 
 
-class CappedHybrid(Hybrid):
+class CappedHybrid(_LinearConfiguration):
     """Configuration: forecast capped base-stock corrections (safety shift, cap) from a linear map.
 
     Parameters
@@ -362,15 +366,6 @@ class CappedHybrid(Hybrid):
     ) -> None:
         parameter_map = capped_map(weights, feature_low, feature_high, trust_width)
         super().__init__(ForecastCappedTargets(base), parameter_map, "es", repair, metadata, name)
-
-    @property
-    def weights(self) -> NDArray[np.float64]:
-        assert isinstance(self.parameter_map, LinearMap)
-        return self.parameter_map.weights
-
-    def arrays(self) -> dict[str, NDArray[np.float64]]:
-        """The parameter arrays written to ``policy.npz``."""
-        return {"weights": self.weights}
 
     def parameters(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """This period's corrected ``(level, cap)`` per SKU."""
