@@ -104,7 +104,7 @@ def _parameter_map(model: ModelFile, kind: str, parameterization: Parameterizati
         raise ModelFileError(f"{model.path}: invalid {parameterization.kind} model ({exc})") from exc
 
 
-def _check_adaptive_spec(model: ModelFile, outputs_read: tuple[str, ...] = ADAPTIVE_OUTPUTS) -> None:
+def _check_adaptive_spec(model: ModelFile, outputs_read: tuple[str, ...]) -> None:
     spec = model.metadata.get("action_spec", {})
     features, outputs = spec.get("features"), spec.get("per_sku")
     if features != list(ADAPTIVE_FEATURES) or outputs != list(outputs_read):
