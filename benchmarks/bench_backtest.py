@@ -5,7 +5,9 @@
 For each built-in suite (all series; fit on the training months, one exact replay of the
 test months, rolling forecasts, capacity and budget from the training months) the script
 runs every policy of ``hybridinv.backtest.DEFAULT_POLICIES`` — including the shipped default
-hybrid and a hybrid trained on the training window under the same time budget — writes the
+hybrid and a hybrid trained on the training window under the same time budget — and the
+forecast capped base-stock with its hybrid (``CAPPED``: the classical rule, the capped hybrid
+with zero weights, and one trained on the window from zero under the same budget), writes the
 reports to ``benchmarks/out/backtest_<suite>/`` and the summary to the ``backtest`` section
 of RESULTS.md. With ``--capacity-scenarios`` it also reruns the hybrids and their base with
 1.5x the derived capacity and without any limit (the trained model is reused).
@@ -24,8 +26,14 @@ from hybridinv.backtest.result import BacktestResult
 from hybridinv.backtest.setup import ConstraintRule
 from hybridinv.rl.history import HistoryTraining
 
+#: the forecast capped base-stock and its hybrid, run after the default policies
+CAPPED = ("forecast_capped_base_stock", "capped_base", "capped_trained")
 TARGET_PAIRS = (("hybrid_trained", "static_ss"), ("hybrid_trained", "hybrid_base"), ("hybrid", "hybrid_base"),
-                ("hybrid_trained", "static_base_stock"))
+                ("hybrid_trained", "static_base_stock"), ("capped_trained", "capped_base"),
+                ("capped_trained", "static_ss"), ("capped_trained", "hybrid_trained"))
+#: the pairs of the capacity rows (trained models reused)
+CAPACITY_PAIRS = (("hybrid_trained", "hybrid_base"), ("hybrid", "hybrid_base"), ("hybrid_trained", "static_ss"),
+                  ("capped_trained", "capped_base"), ("capped_trained", "hybrid_trained"))
 
 
 def _pair_line(result: BacktestResult, policy: str, reference: str) -> str:
@@ -47,14 +55,14 @@ def _section(result: BacktestResult, seconds: float) -> str:
 
 def _capacity_rows(name: str, model_dir: str) -> str:
     history, catalog, spec = load_suite(name)
-    rows = ["| capacity | hybrid_trained − hybrid_base | hybrid − hybrid_base | hybrid_trained − static_ss |",
-            "|---|---|---|---|"]
+    rows = ["| capacity | " + " | ".join(f"{a} − {b}" for a, b in CAPACITY_PAIRS) + " |",
+            "|---" * (len(CAPACITY_PAIRS) + 1) + "|"]
     for label, factor in (("1.5x derived", 1.5 * 1.3), ("no limit", math.inf)):
         limits = ConstraintRule(capacity_factor=factor).derive(history.demand[: spec.cutoff], catalog)
-        result = backtest(history, catalog, spec.cutoff, limits, ("static_ss", "hybrid_base", "hybrid"),
-                          models={"hybrid_trained": model_dir}, name=name)
+        result = backtest(history, catalog, spec.cutoff, limits, ("static_ss", "hybrid_base", "hybrid", "capped_base"),
+                          models={m: f"{model_dir}/{m}" for m in ("hybrid_trained", "capped_trained")}, name=name)
         cells = []
-        for a, b in (("hybrid_trained", "hybrid_base"), ("hybrid", "hybrid_base"), ("hybrid_trained", "static_ss")):
+        for a, b in CAPACITY_PAIRS:
             mean, low, high = result.paired(a, b, "sku").percent
             cells.append(f"{mean:+.2f}% [{low:+.2f}, {high:+.2f}]")
         rows.append(f"| {label} | " + " | ".join(cells) + " |")
@@ -71,9 +79,9 @@ def main() -> None:
     parts = [
         "## Real-data backtests (bench_backtest.py)",
         "",
-        f"Machine: {machine()}. Command: `python benchmarks/bench_backtest.py"
+        f"Machine: {machine()}. Command: `python benchmarks/bench_backtest.py --train-seconds {args.train_seconds:g}"
         f"{' --capacity-scenarios' if args.capacity_scenarios else ''}` "
-        f"(hybrid_trained: {args.train_seconds:.0f} s of ES on {args.workers} processes).",
+        f"(hybrid_trained and capped_trained: {args.train_seconds:.0f} s of ES each on {args.workers} processes).",
         "",
         "Rolling origin: every policy sees only the months before each test month; forecasts are rolled every "
         "month by a forecaster chosen per series on the training months; capacity and budget come from the "
@@ -85,7 +93,7 @@ def main() -> None:
         start = time.perf_counter()
         history, catalog, spec = load_suite(name)
         model_dir = str(OUT / f"backtest_{name}" / "models")
-        result = backtest(history, catalog, spec.cutoff, "derive", DEFAULT_POLICIES, name=name,
+        result = backtest(history, catalog, spec.cutoff, "derive", (*DEFAULT_POLICIES, *CAPPED), name=name,
                           training=HistoryTraining(time_limit=args.train_seconds, workers=args.workers),
                           model_dir=model_dir, progress=False)
         seconds = time.perf_counter() - start
@@ -93,7 +101,7 @@ def main() -> None:
         parts.append(_section(result, seconds))
         if args.capacity_scenarios:
             parts += ["", f"{name}, other capacities (same trained model, paired 95% CI over SKUs):", "",
-                      _capacity_rows(name, f"{model_dir}/hybrid_trained")]
+                      _capacity_rows(name, model_dir)]
         parts.append("")
         print("\n".join(parts[-5:] if args.capacity_scenarios else parts[-2:]))
     update_results("backtest", "\n".join(parts))

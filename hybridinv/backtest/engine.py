@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +96,14 @@ def _hybrid_base(ctx: BacktestContext) -> Any:
     return AdaptiveHybrid(zero_weights(), name="hybrid_base")
 
 
+def _capped_base(ctx: BacktestContext) -> Any:
+    from hybridinv.rl.adaptive import CappedHybrid
+    from hybridinv.rl.adaptive_features import ADAPTIVE_FEATURES
+    from hybridinv.rl.parameterizations import CAPPED_OUTPUTS
+
+    return CappedHybrid(np.zeros((len(CAPPED_OUTPUTS), len(ADAPTIVE_FEATURES))), name="capped_base")
+
+
 def _registered(name: str) -> Callable[[BacktestContext], Any]:
     def build(ctx: BacktestContext) -> Any:
         from hybridinv.policies.registry import make
@@ -105,17 +113,26 @@ def _registered(name: str) -> Callable[[BacktestContext], Any]:
     return build
 
 
-def _hybrid_trained(ctx: BacktestContext) -> Any:
-    from hybridinv.rl.history import train_on_history
+def _trained(label: str, parameterization: str) -> Callable[[BacktestContext], Any]:
+    """The builder of a hybrid of ``parameterization`` trained on the window (``train_on_history``)."""
 
-    out = None if ctx.model_dir is None else ctx.model_dir / "hybrid_trained"
-    agent, report = train_on_history(
-        ctx.train, ctx.catalog, out, ctx.constraints, ctx.training, ctx.lost_sales, ctx.season, ctx.progress,
-        name=ctx.scenario.name,
-    )
-    ctx.fitted["hybrid_trained"] = report
-    agent.name = "hybrid_trained"
-    return agent
+    def build(ctx: BacktestContext) -> Any:
+        from hybridinv.rl.history import HistoryTraining, train_on_history
+
+        settings = ctx.training or HistoryTraining()
+        if settings.parameterization != parameterization:
+            warm = settings.warm_start if parameterization == "forecast_ss" else None
+            settings = replace(settings, parameterization=parameterization, warm_start=warm)
+        out = None if ctx.model_dir is None else ctx.model_dir / label
+        agent, report = train_on_history(
+            ctx.train, ctx.catalog, out, ctx.constraints, settings, ctx.lost_sales, ctx.season, ctx.progress,
+            name=ctx.scenario.name,
+        )
+        ctx.fitted[label] = report
+        agent.name = label
+        return agent
+
+    return build
 
 
 #: Policy name -> builder from the backtest context.
@@ -128,7 +145,9 @@ POLICIES: dict[str, Callable[[BacktestContext], Any]] = {
     "dynamic_ss": _registered("dynamic_ss"),
     "mpc": _registered("mpc"),
     "hybrid": _registered("hybrid"),
-    "hybrid_trained": _hybrid_trained,
+    "hybrid_trained": _trained("hybrid_trained", "forecast_ss"),
+    "capped_base": _capped_base,
+    "capped_trained": _trained("capped_trained", "forecast_capped"),
 }
 
 
@@ -208,11 +227,12 @@ def backtest(
         Seasonal cycle of the forecaster (12 for monthly data, 52 weekly, None none).
     lost_sales : bool
     training : HistoryTraining, optional
-        Settings of the hybrid trained on the window (``hybrid_trained``).
+        Settings of the hybrids trained on the window (``hybrid_trained``; ``capped_trained``
+        takes them with ``parameterization="forecast_capped"`` and no warm start).
     models : mapping, optional
         Extra hybrid models to evaluate, ``{row name: model directory}``.
     model_dir : path, optional
-        Where the trained hybrid is saved (``<model_dir>/hybrid_trained``).
+        Where the trained hybrids are saved (``<model_dir>/hybrid_trained``, ``<model_dir>/capped_trained``).
     periods_per_year : int
     name : str
     progress : bool

@@ -20,7 +20,15 @@ if TYPE_CHECKING:
     from hybridinv.demand.forecasters import Forecaster
     from hybridinv.sim.scenario import Scenario
 
-__all__ = ["BacktestResult", "PairedInterval", "PolicyRun", "bootstrap_mean"]
+__all__ = ["LEARNED_PAIRS", "BacktestResult", "PairedInterval", "PolicyRun", "bootstrap_mean"]
+
+#: (learned policy, its base) pairs the report compares when both ran: what the learned
+#: corrections do to the very policy they correct.
+LEARNED_PAIRS: tuple[tuple[str, str], ...] = (
+    ("hybrid", "hybrid_base"),
+    ("hybrid_trained", "hybrid_base"),
+    ("capped_trained", "capped_base"),
+)
 
 
 @dataclass(frozen=True)
@@ -234,20 +242,21 @@ class BacktestResult:
                 f"[{values['period_ci_low_pct']:+.2f}, {values['period_ci_high_pct']:+.2f}] | "
                 f"{values['share_of_skus_cheaper']:.0%} | {values['seconds']:.1f} |"
             )
-        for name in ("hybrid", "hybrid_trained"):
-            if name in self.runs and "hybrid_base" in self.runs:
-                pair = self.paired(name, "hybrid_base", "sku")
+        for name, base in LEARNED_PAIRS:
+            if name in self.runs and base in self.runs:
+                pair = self.paired(name, base, "sku")
                 mean, low, high = pair.percent
-                lines += ["", f"`{name}` − `hybrid_base`: {mean:+.2f}% [{low:+.2f}, {high:+.2f}] over SKUs."]
-        report = self.fitted.get("hybrid_trained")
-        if report:
-            lines += [
-                "",
-                f"`hybrid_trained`: validation gate on the last {report['held_out_periods']} training periods — "
-                f"{_md(report['reason'])} (trained {report['trained_cost_per_period']:,.1f} vs base "
-                f"{report['base_cost_per_period']:,.1f} per period); {report['generations']} ES generations, "
-                f"{report['seconds']:.0f} s.",
-            ]
+                lines += ["", f"`{name}` − `{base}`: {mean:+.2f}% [{low:+.2f}, {high:+.2f}] over SKUs."]
+        for name in ("hybrid_trained", "capped_trained"):
+            report = self.fitted.get(name)
+            if report:
+                lines += [
+                    "",
+                    f"`{name}`: validation gate on the last {report['held_out_periods']} training periods — "
+                    f"{_md(report['reason'])} (trained {report['trained_cost_per_period']:,.1f} vs base "
+                    f"{report['base_cost_per_period']:,.1f} per period); {report['generations']} ES generations, "
+                    f"{report['seconds']:.0f} s.",
+                ]
         return "\n".join(lines) + "\n"
 
     def figures(self) -> list[tuple[str, str]]:

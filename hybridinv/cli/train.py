@@ -21,7 +21,8 @@ __all__ = ["command"]
     help=(
         "adaptive: shared per-SKU linear policy correcting a forecast-driven (s, S) (or, with --parameterization "
         "forecast_capped, the forecast capped base-stock), trained by evolution strategies (the form of the "
-        "shipped default; the only one for --history, which ignores --algo); hybrid: "
+        "shipped default; the only one for --history, which ignores --algo and trains forecast_ss or forecast_capped); "
+        "hybrid: "
         "shared network + repair trained by PPO or SAC (TargetEnv; see --parameterization, --learner); es: residual "
         "hybrid (network correcting capped base-stock) trained by evolution strategies; ppo/sac: pure RL on order "
         "quantities (OrderEnv)."
@@ -32,8 +33,8 @@ __all__ = ["command"]
               help="What the per-SKU outputs mean. --algo hybrid (network): safety_stock (s, S) (default), "
                    "forecast_ss, the shipped default's 4 corrections of the forecast-driven (s, S) on its 15 "
                    "features, or forecast_capped, 2 corrections (safety factor, cap) of the forecast capped "
-                   "base-stock on the same features. --algo adaptive (linear map, ES): forecast_ss (default) or "
-                   "forecast_capped.")
+                   "base-stock on the same features. --algo adaptive (linear map, ES) and --history: forecast_ss "
+                   "(default) or forecast_capped (--history: from its base unless --warm-start names a capped model).")
 @click.option("--learner", type=click.Choice(["ppo", "sac"]), default="ppo", show_default=True,
               help="--algo hybrid: the stable-baselines3 algorithm that trains the network.")
 @click.option("--history", type=click.Path(exists=True, dir_okay=False), default=None,
@@ -154,8 +155,12 @@ def command(
     }
     objective = _objective(reward_path, targets, multiplier_rate, incumbent, deviation_weight)
     if history is not None:
-        if parameterization not in (None, "forecast_ss"):
-            raise click.ClickException(f"--history trains the forecast_ss parameterization, not {parameterization}")
+        if parameterization not in (None, "forecast_ss", "forecast_capped"):
+            raise click.ClickException(
+                f"--history trains the forecast_ss or forecast_capped parameterization, not {parameterization}"
+            )
+        if parameterization == "forecast_capped":  # no capped model is shipped: start from its base
+            es_options["parameterization"], es_options["warm_start"] = parameterization, None
         if warm_start is not None:
             es_options["warm_start"] = None if warm_start.lower() == "none" else warm_start
         _train_on_history(history, catalog, cutoff, capacity, budget, validation, season, out, es_options, workers,

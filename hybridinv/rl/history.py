@@ -9,7 +9,9 @@
    rolling forecasts recomputed on the drawn path, and capacity and budget drawn from
    loose to very tight around the planner's (or the rule's) constraints.
 3. Evolution strategies (:func:`hybridinv.rl.adaptive.train_adaptive`) search the
-   weights of the :class:`~hybridinv.rl.adaptive.AdaptiveHybrid`, starting from the
+   weights of the :class:`~hybridinv.rl.adaptive.AdaptiveHybrid` (or, with
+   ``HistoryTraining(parameterization="forecast_capped")``, of the
+   :class:`~hybridinv.rl.hybrid.CappedHybrid`, from zero), starting from the
    shipped default (``warm_start``: its weights, and only the weights it searched) or
    from zero (the base policy, every weight), and keep the best mean on fixed bootstrap
    seeds (generation 0, the start, included). With a training objective
@@ -54,7 +56,7 @@ from hybridinv.core.errors import PlanningError
 from hybridinv.demand.forecasters import Forecaster
 from hybridinv.demand.processes import DemandProcess
 from hybridinv.demand.replay import SimulatedHistory
-from hybridinv.rl.adaptive import AdaptiveHybrid, train_adaptive, zero_weights
+from hybridinv.rl.adaptive import AdaptiveHybrid, CappedHybrid, train_adaptive
 from hybridinv.rl.es import ESConfig
 from hybridinv.sim.scenario import Scenario
 
@@ -207,7 +209,13 @@ class HistoryTraining:
     warm_start : str or None
         A shipped model name or an adaptive model directory (hash-checked like any model)
         whose weights start the search; only the weights its metadata lists as searched
-        (``training.searched``) move. None starts from zero and searches all weights.
+        (``training.searched``) move. None starts from zero and searches all weights. The
+        model must be of the trained ``parameterization`` (no ``forecast_capped`` model is
+        shipped: train that one with ``warm_start=None``).
+    parameterization : str
+        What the linear map corrects (:data:`~hybridinv.rl.adaptive.ES_PARAMETERIZATIONS`):
+        ``"forecast_ss"`` (the forecast-driven (s, S), the shipped default's form) or
+        ``"forecast_capped"`` (the forecast capped base-stock, :class:`~hybridinv.rl.hybrid.CappedHybrid`).
     workers : int
         Processes simulating the population.
     seed : int
@@ -230,6 +238,20 @@ class HistoryTraining:
     range_episodes: int = 16
     warm_start: str | None = "hybrid_default"
     seed: int = 0
+    parameterization: str = "forecast_ss"
+
+    def __post_init__(self) -> None:
+        from hybridinv.rl.adaptive import ES_PARAMETERIZATIONS
+
+        if self.parameterization not in ES_PARAMETERIZATIONS:
+            raise PlanningError(f"must be one of {list(ES_PARAMETERIZATIONS)}", column="parameterization",
+                                value=self.parameterization)
+        if self.parameterization != "forecast_ss" and self.warm_start == "hybrid_default":
+            raise PlanningError(
+                f"the shipped default is a forecast_ss model and cannot start a {self.parameterization} search; "
+                "give warm_start=None (start from the base) or a model of that parameterization",
+                column="warm_start", value=self.warm_start,
+            )
 
     def start(self) -> tuple[NDArray[np.float64] | None, NDArray[np.bool_] | None, dict[str, float | None] | None]:
         """(weights, mask, base options) of the warm start; (None, None, None) from zero."""
@@ -239,8 +261,13 @@ class HistoryTraining:
         from hybridinv.rl.integrity import ModelFileError
 
         agent = Hybrid.load(self.warm_start)
-        if not isinstance(agent, AdaptiveHybrid):
-            raise ModelFileError(f"{self.warm_start}: warm_start needs an adaptive model, got {type(agent).__name__}")
+        wanted = CappedHybrid if self.parameterization == "forecast_capped" else AdaptiveHybrid
+        if not isinstance(agent, wanted):
+            raise ModelFileError(
+                f"{self.warm_start}: warm_start of a {self.parameterization} search needs a model of that "
+                f"parameterization ({wanted.__name__}), got {type(agent).__name__} "
+                f"({agent.composition['parameterization']})"
+            )
         searched = agent.metadata.get("training", {}).get("searched")
         mask = None if searched is None else np.asarray(searched, dtype=bool)
         if mask is not None and mask.shape != agent.weights.shape:
@@ -266,18 +293,20 @@ class HistoryTraining:
 class _FeatureRecorder:
     """A policy wrapper that keeps the agent's feature rows of every period."""
 
-    def __init__(self, agent: AdaptiveHybrid) -> None:
+    def __init__(self, agent: AdaptiveHybrid | CappedHybrid) -> None:
         self.agent = agent
         self.name = agent.name
         self.rows: list[NDArray[np.float64]] = []
 
     def act(self, obs: Any) -> NDArray[np.float64]:
-        self.rows.append(self.agent.features(obs))
+        self.rows.append(self.agent.inputs(obs).sku)
         return self.agent.act(obs)
 
 
 def feature_range(
-    agent: AdaptiveHybrid, scenarios: list[tuple[Scenario, int]], quantiles: tuple[float, float] = (0.01, 0.99)
+    agent: AdaptiveHybrid | CappedHybrid,
+    scenarios: list[tuple[Scenario, int]],
+    quantiles: tuple[float, float] = (0.01, 0.99),
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Feature percentiles of ``agent`` over the given (scenario, seed) episodes."""
     from hybridinv.sim.runner import run_episode
@@ -302,8 +331,8 @@ def _verdict(
     objective: TrainingObjective | None,
     trained_costs: NDArray[np.float64],
     base_costs: NDArray[np.float64],
-    agent: AdaptiveHybrid,
-    base: AdaptiveHybrid,
+    agent: AdaptiveHybrid | CappedHybrid,
+    base: AdaptiveHybrid | CappedHybrid,
     gate: Scenario,
 ) -> dict[str, Any]:
     """The gate's ``accepted`` and ``reason`` (and, with an objective, its ``objective`` report)."""
@@ -374,7 +403,7 @@ def train_on_history(
     progress: bool = False,
     name: str = "history",
     objective: TrainingObjective | None = None,
-) -> tuple[AdaptiveHybrid, dict[str, Any]]:
+) -> tuple[AdaptiveHybrid | CappedHybrid, dict[str, Any]]:
     """Train, validate and save a hybrid on the training window ``train`` (periods x SKUs, catalog order).
 
     Parameters
@@ -403,11 +432,12 @@ def train_on_history(
 
     Returns
     -------
-    (AdaptiveHybrid, dict)
-        The kept policy (the base when the gate rejects the trained weights) and the
-        ``validation`` report stored in its metadata; with an objective the report's
-        ``objective`` entry names the targets, the rule, which targets trained and base
-        meet on the held-out periods, their KPIs and the decision.
+    (AdaptiveHybrid or CappedHybrid, dict)
+        The kept policy (a :class:`CappedHybrid` for ``settings.parameterization="forecast_capped"``;
+        the base when the gate rejects the trained weights) and the ``validation`` report
+        stored in its metadata; with an objective the report's ``objective`` entry names the
+        targets, the rule, which targets trained and base meet on the held-out periods, their
+        KPIs and the decision.
 
     Raises
     ------
@@ -440,12 +470,11 @@ def train_on_history(
     agent, result = train_adaptive(
         family, None, settings.es_config(), weights=weights, workers=settings.workers, progress=progress,
         scenario_name=name, base=base_options, relative=relative, harm_weight=settings.harm_weight, mask=mask,
-        objective=objective,
+        objective=objective, parameterization=settings.parameterization,
     )
-    assert isinstance(agent, AdaptiveHybrid)  # the forecast_ss parameterization (the default)
     gate = evaluation_scenario(y, periods - hold, catalog, limits, forecaster, lost_sales=lost_sales,
                                name=f"{name}_validation", season=season)
-    base = AdaptiveHybrid(zero_weights(), agent.base)
+    base = agent.with_weights(np.zeros_like(agent.weights)).with_ranges(None, None)
     trained_costs, trained_kpis = _replay_costs(agent, gate)
     base_costs, base_kpis = _replay_costs(base, gate)
     mean, low, high = paired_sku_interval(trained_costs, base_costs)
@@ -471,8 +500,11 @@ def train_on_history(
         "generations": result.generations,
         "seconds": round(time.perf_counter() - start, 1),
     }
+    composition: dict[str, Any] = {key: agent.metadata[key] for key in ("parameterization", "parameter_map", "learner")
+                   if key in agent.metadata}
     meta = {
         "policy": "adaptive",
+        **composition,
         "action_spec": kept.metadata.get("action_spec") or agent.metadata.get("action_spec"),
         "base": kept.base_metadata(),
         "feature_range": kept.range_metadata(),

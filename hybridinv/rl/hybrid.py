@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -232,6 +232,37 @@ class _LinearConfiguration(Hybrid):
         """The parameter arrays written to ``policy.npz``."""
         return self._linear.arrays()
 
+    @property
+    def feature_low(self) -> NDArray[np.float64] | None:
+        return self._linear.feature_low
+
+    @property
+    def feature_high(self) -> NDArray[np.float64] | None:
+        return self._linear.feature_high
+
+    @property
+    def trust_width(self) -> float:
+        return self._linear.trust_width
+
+    def base_metadata(self) -> dict[str, float | None]:
+        """The base policy's options (stored in the model file)."""
+        return dict(self.base.options())
+
+    def range_metadata(self) -> dict[str, Any] | None:
+        """The trust region (stored in the model file's ``feature_range``)."""
+        return self._linear.range_metadata()
+
+    def with_ranges(self, low: ArrayLike | None, high: ArrayLike | None) -> Self:
+        """A copy with another trust region (None, None: none); everything else is kept."""
+        return self._copy(self.weights, low, high)
+
+    def with_weights(self, weights: ArrayLike) -> Self:
+        """A copy with other weights (zeros: the base policy); everything else is kept."""
+        return self._copy(weights, self.feature_low, self.feature_high)
+
+    def _copy(self, weights: ArrayLike, low: ArrayLike | None, high: ArrayLike | None) -> Self:
+        raise NotImplementedError
+
 
 class AdaptiveHybrid(_LinearConfiguration):
     """Configuration: forecast-driven (s, S) corrections from a linear map (the shipped default).
@@ -270,25 +301,9 @@ class AdaptiveHybrid(_LinearConfiguration):
         super().__init__(ForecastSSTargets(base), parameter_map, "es", repair, metadata, name)
 
     @property
-    def feature_low(self) -> NDArray[np.float64] | None:
-        return self._linear.feature_low
-
-    @property
-    def feature_high(self) -> NDArray[np.float64] | None:
-        return self._linear.feature_high
-
-    @property
-    def trust_width(self) -> float:
-        return self._linear.trust_width
-
-    @property
     def regime_trust(self) -> dict[str, float]:
         """``{feature name: scale}`` of the corrections on SKUs in that regime (empty: none)."""
         return {ADAPTIVE_FEATURES[j]: v for j, v in sorted(self._linear.regime_trust.items())}
-
-    def base_metadata(self) -> dict[str, float]:
-        """The base policy's options (stored in the model file)."""
-        return dict(self.base.options())
 
     def range_metadata(self) -> dict[str, Any] | None:
         """The trust region and regime trust (stored in the model file's ``feature_range``)."""
@@ -297,11 +312,9 @@ class AdaptiveHybrid(_LinearConfiguration):
             meta = {**(meta or {}), "regime_trust": self.regime_trust}
         return meta
 
-    def with_ranges(self, low: ArrayLike | None, high: ArrayLike | None) -> AdaptiveHybrid:
-        """A copy with another trust region (None, None: none); the regime trust is kept."""
+    def _copy(self, weights: ArrayLike, low: ArrayLike | None, high: ArrayLike | None) -> AdaptiveHybrid:
         return AdaptiveHybrid(
-            self.weights, self.base, low, high, self.trust_width, self.repair, self.metadata, self.name,
-            self.regime_trust,
+            weights, self.base, low, high, self.trust_width, self.repair, self.metadata, self.name, self.regime_trust
         )
 
     def features(self, obs: Observation, safety: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
@@ -371,6 +384,9 @@ class CappedHybrid(_LinearConfiguration):
         """This period's corrected ``(level, cap)`` per SKU."""
         assert isinstance(self.parameterization, ForecastCappedTargets)
         return self.parameterization.parameters(obs, self.outputs(obs))
+
+    def _copy(self, weights: ArrayLike, low: ArrayLike | None, high: ArrayLike | None) -> CappedHybrid:
+        return CappedHybrid(weights, self.base, low, high, self.trust_width, self.repair, self.metadata, self.name)
 
     def __repr__(self) -> str:
         return f"CappedHybrid(weights={np.round(self.weights, 3).tolist()}, repair={self.repair!r})"

@@ -79,3 +79,20 @@ def test_train_on_history_warm_starts_from_the_default_unless_told_otherwise(tmp
         result = CliRunner().invoke(main, [*common, *extra, "--out", str(out)])
         assert result.exit_code == 0, result.output
         np.testing.assert_array_equal(np.array(Hybrid.load(out).metadata["training"]["start_weights"]), start)
+
+
+def test_train_on_history_trains_the_capped_parameterization_from_its_base(tmp_path: Path) -> None:
+    from hybridinv.rl.hybrid import CappedHybrid
+
+    history, catalog = _files(tmp_path)
+    out = tmp_path / "capped"
+    args = ["train", "--history", str(history), "--catalog", str(catalog), "--cutoff", "30", "--validation", "6",
+            "--population", "4", "--generations", "1", "--seeds-per-generation", "1", "--time-limit", "0",
+            "--workers", "1", "--parameterization", "forecast_capped", "--out", str(out), "--quiet"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    agent = Hybrid.load(out)
+    assert isinstance(agent, CappedHybrid)
+    training = agent.metadata["training"]
+    assert not np.any(training["start_weights"]) and np.all(training["searched"])  # from the base, all weights
+    assert training["settings"]["parameterization"] == "forecast_capped"

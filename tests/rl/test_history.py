@@ -102,7 +102,7 @@ def test_training_from_zero_searches_every_weight(tmp_path: Path) -> None:
 def test_a_warm_start_that_is_not_an_adaptive_model_is_refused() -> None:
     from hybridinv.rl.integrity import ModelFileError
 
-    with pytest.raises(ModelFileError, match="adaptive"):
+    with pytest.raises(ModelFileError, match="forecast_ss search needs a model of that parameterization"):
         replace(TINY, warm_start="hybrid_residual").start()
 
 
@@ -113,15 +113,15 @@ def test_too_short_a_window_is_refused() -> None:
 
 
 # ---------------------------------------------------------------- training for an objective
-def _candidate(monkeypatch: pytest.MonkeyPatch, weights: np.ndarray) -> dict:
-    """Make ES return ``weights``; the returned dict records what train_adaptive was called with."""
+def _candidate(monkeypatch: pytest.MonkeyPatch, weights: np.ndarray, configuration: type = AdaptiveHybrid) -> dict:
+    """Make ES return ``weights`` (of ``configuration``); the returned dict records what train_adaptive was called with."""
     import hybridinv.rl.history as history
 
     seen: dict = {}
 
     def fixed(family, out, config, **options):  # type: ignore[no-untyped-def]
         seen.update(options)
-        agent = AdaptiveHybrid(weights.copy())
+        agent = configuration(weights.copy())
         agent.metadata = {"training": {}, "action_spec": None}
 
         class Result:
@@ -356,3 +356,62 @@ def test_the_trust_region_spans_the_tightness_the_episodes_vary(monkeypatch, fac
     assert agent.feature_low is not None and agent.feature_high is not None
     inside = (load >= agent.feature_low[j]) & (load <= agent.feature_high[j])
     assert inside.mean() >= 0.9
+
+
+# ---------------------------------------------------------------- the capped parameterization
+CAPPED = replace(TINY, parameterization="forecast_capped", warm_start=None)
+
+
+def test_capped_training_writes_a_gated_capped_model_whose_base_is_the_classical_rule(tmp_path: Path) -> None:
+    from hybridinv.policies.rq import ForecastCappedBaseStock
+    from hybridinv.rl.hybrid import CappedHybrid
+
+    y, cat = _data()
+    agent, report = train_on_history(y[:30], cat, tmp_path / "m", LOOSE, CAPPED)
+    loaded = Hybrid.load(tmp_path / "m")
+    assert isinstance(agent, CappedHybrid) and isinstance(loaded, CappedHybrid)
+    assert loaded.composition["parameterization"] == "forecast_capped" and loaded.weights.shape == (2, 15)
+    np.testing.assert_array_equal(loaded.weights, agent.weights)
+    meta = loaded.metadata
+    assert meta["validation"] == report and meta["action_spec"]["per_sku"] == ["safety_shift", "log_cap_multiplier"]
+    low, high = np.array(meta["feature_range"]["low"]), np.array(meta["feature_range"]["high"])
+    assert low.shape == (15,) and (low <= high).all()
+    # the gate's base is the classical forecast capped base-stock, replayed here on its own
+    classical = _held_out(ForecastCappedBaseStock(repair="fast"), y[:30], cat, 6)  # type: ignore[arg-type]
+    assert report["base_cost_per_period"] == pytest.approx(classical["valued_cost"], rel=1e-12)
+    assert report["accepted"] == (report["trained_cost_per_period"] < report["base_cost_per_period"])
+    if not report["accepted"]:
+        assert (loaded.weights == 0).all()
+    # a capped model starts a capped search: its weights, and only those it searched move
+    weights, mask, base = replace(CAPPED, warm_start=str(tmp_path / "m")).start()
+    assert weights is not None and mask is not None and base == loaded.base.options()
+    np.testing.assert_array_equal(weights, loaded.weights)
+
+
+def test_capped_training_rejects_weights_that_lose_on_the_held_out_periods(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from hybridinv.rl.hybrid import CappedHybrid
+
+    harmful = np.zeros((2, 15))
+    harmful[0, 0], harmful[1, 0] = -3.0, -3.0  # safety factor about 1 lower, the cap e^-0.5 smaller
+    seen = _candidate(monkeypatch, harmful, CappedHybrid)
+    y, cat = _data()
+    agent, report = train_on_history(y[:30], cat, None, LOOSE, CAPPED)
+    assert seen["parameterization"] == "forecast_capped"
+    assert report["accepted"] is False and report["trained_cost_per_period"] > report["base_cost_per_period"]
+    assert isinstance(agent, CappedHybrid) and (agent.weights == 0).all()
+
+
+def test_capped_settings_refuse_a_forecast_ss_warm_start_and_unknown_parameterizations(tmp_path: Path) -> None:
+    import shutil
+
+    from hybridinv.rl.integrity import ModelFileError
+    from hybridinv.rl.paths import resolve_model_path
+
+    with pytest.raises(PlanningError, match="warm_start"):
+        HistoryTraining(parameterization="forecast_capped")  # the default warm start is the forecast_ss default
+    with pytest.raises(PlanningError, match="parameterization"):
+        HistoryTraining(parameterization="safety_stock")
+    copy = tmp_path / "default_copy"
+    shutil.copytree(resolve_model_path("hybrid_default"), copy)
+    with pytest.raises(ModelFileError, match=r"forecast_capped search needs .*\(CappedHybrid\), got AdaptiveHybrid"):
+        replace(CAPPED, warm_start=str(copy)).start()

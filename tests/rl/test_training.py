@@ -115,8 +115,8 @@ def test_cli_train_adaptive(tmp_path: Path) -> None:
     history = tmp_path / "history.csv"
     history.write_text("sku,period,demand\nA,1,3\n")
     refused = CliRunner().invoke(main, ["train", "--history", str(history), "--catalog", str(history),
-                                        "--parameterization", "forecast_capped", "--out", str(tmp_path / "h")])
-    assert refused.exit_code != 0 and "--history trains the forecast_ss parameterization" in refused.output
+                                        "--parameterization", "safety_stock", "--out", str(tmp_path / "h")])
+    assert refused.exit_code != 0 and "--history trains the forecast_ss or forecast_capped" in refused.output
 
 
 def test_train_dispatches_adaptive_to_evolution_strategies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
