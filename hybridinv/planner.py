@@ -219,10 +219,10 @@ def _gate(
     lost_sales: bool,
 ) -> tuple[Policy, Any]:
     """The policy to plan with after the validation gate, and the gate's result."""
-    from hybridinv.rl.adaptive import AdaptiveHybrid, zero_weights
+    from hybridinv.rl.adaptive import AdaptiveHybrid, CappedHybrid
     from hybridinv.rl.gate import validation_gate
 
-    if not isinstance(pol, AdaptiveHybrid):
+    if not isinstance(pol, AdaptiveHybrid | CappedHybrid):
         raise PlanningError("validate= applies to the hybrid policy", column="validate",
                             value=getattr(pol, "name", type(pol).__name__))
     if history is None:
@@ -235,7 +235,7 @@ def _gate(
     result = validation_gate(pol, cat, cons, history, past_forecast, lost_sales, periods)
     if result.use_hybrid:
         return pol, result
-    return AdaptiveHybrid(zero_weights(), pol.base, repair=pol.repair, name=f"{pol.name}_base"), result
+    return pol.base_configuration(name=f"{pol.name}_base"), result
 
 
 def _check_flags(lost_sales: object, period: object) -> None:

@@ -1,8 +1,9 @@
 """Validation gate: replay recent history and fall back to the base policy when the hybrid would have lost.
 
 Before the hybrid plans a real period, :func:`validation_gate` replays the last
-``periods`` periods of the demand history with the hybrid and with its base policy
-(:class:`~hybridinv.policies.forecast_ss.ForecastSS`, the hybrid with zero corrections),
+``periods`` periods of the demand history with the hybrid and with its base policy (the
+hybrid with zero corrections: :class:`~hybridinv.policies.forecast_ss.ForecastSS`, or the
+forecast capped base-stock for a capped hybrid),
 under the planner's catalog and constraints, from the same steady starting state
 (:func:`hybridinv.backtest.setup.initial_state` of the periods before). The forecasts of
 the replayed periods are the ones the planner made for them (``forecast_history``: the
@@ -27,7 +28,7 @@ from hybridinv.core.errors import PlanningError
 if TYPE_CHECKING:
     from hybridinv.core.catalog import Catalog
     from hybridinv.core.constraints import Constraints
-    from hybridinv.rl.adaptive import AdaptiveHybrid
+    from hybridinv.rl.adaptive import AdaptiveHybrid, CappedHybrid
 
 __all__ = ["GateResult", "validation_gate"]
 
@@ -86,7 +87,7 @@ def _replay_forecast(
 
 
 def validation_gate(
-    agent: AdaptiveHybrid,
+    agent: AdaptiveHybrid | CappedHybrid,
     catalog: Catalog,
     constraints: Constraints,
     demand_history: NDArray[np.float64],
@@ -98,7 +99,8 @@ def validation_gate(
 
     Parameters
     ----------
-    agent : AdaptiveHybrid
+    agent : AdaptiveHybrid or CappedHybrid
+        Its base (:meth:`base_configuration`: zero weights) is replayed next to it.
     catalog, constraints
     demand_history, forecast_history : arrays, shape (n, H)
         Realized demand and, optionally, the forecasts made for those periods (oldest first).
@@ -113,7 +115,6 @@ def validation_gate(
     """
     from hybridinv.backtest.setup import forecast_horizon, initial_state
     from hybridinv.demand.replay import ForecastReplay
-    from hybridinv.rl.adaptive import AdaptiveHybrid, zero_weights
     from hybridinv.sim.runner import run_episode
     from hybridinv.sim.scenario import Scenario
 
@@ -138,7 +139,7 @@ def validation_gate(
         initial_state=initial_state(y[:start], catalog), lost_sales=lost_sales, tags=("replay",),
         cost_basis="valued",
     )
-    base = AdaptiveHybrid(zero_weights(), agent.base)
+    base = agent.base_configuration()
     costs = []
     for policy in (agent, base):
         ledger, _ = run_episode(policy, scenario, 0)  # no warnings: the policies see a simulator

@@ -474,7 +474,7 @@ def train_on_history(
     )
     gate = evaluation_scenario(y, periods - hold, catalog, limits, forecaster, lost_sales=lost_sales,
                                name=f"{name}_validation", season=season)
-    base = agent.with_weights(np.zeros_like(agent.weights)).with_ranges(None, None)
+    base = agent.base_configuration()
     trained_costs, trained_kpis = _replay_costs(agent, gate)
     base_costs, base_kpis = _replay_costs(base, gate)
     mean, low, high = paired_sku_interval(trained_costs, base_costs)

@@ -118,3 +118,30 @@ def test_the_gate_values_the_stock_left_at_the_end_of_the_replay(monkeypatch: py
     monkeypatch.setattr(scenario_module, "Scenario", on_purchases)
     bought = validation_gate(AdaptiveHybrid(lean), cat, Constraints(), demand, past, periods=12)
     assert bought.use_hybrid and bought.hybrid_cost < bought.base_cost
+
+
+def _capped_model(tmp_path: Path, weights: np.ndarray) -> Path:
+    from hybridinv.rl.hybrid import CappedHybrid
+
+    agent = CappedHybrid(weights)
+    meta = {"policy": "adaptive", **agent.composition, **agent.parameterization.metadata()}
+    return save_model(tmp_path, agent.arrays(), meta)
+
+
+def test_a_capped_hybrid_is_gated_against_its_own_base(tmp_path: Path) -> None:
+    """A capped model trained on history plans behind the same gate; its fallback is the forecast capped base-stock."""
+    catalog, state, history, forecasts = _inputs()
+    heavy = np.zeros((2, len(ADAPTIVE_FEATURES)))
+    heavy[0, 0], heavy[1, 0] = 3.0, 3.0  # about one more standard deviation of stock, the cap e^0.5 higher
+    zero = _capped_model(tmp_path / "zero", np.zeros_like(heavy))
+    with pytest.warns(hybridinv.PlanningWarning, match="validation gate falls back"):
+        gated = hybridinv.plan(state, catalog, demand_history=history, forecast_history=forecasts,
+                               model=_capped_model(tmp_path / "heavy", heavy), validate=True)
+    gate = gated.attrs["diagnostics"]["validation_gate"]
+    assert gate["use_hybrid"] is False and gate["hybrid_cost"] > gate["base_cost"]
+    base = hybridinv.plan(state, catalog, demand_history=history, forecast_history=forecasts, model=zero)
+    np.testing.assert_array_equal(gated["order_qty"], base["order_qty"])
+    with pytest.warns(hybridinv.PlanningWarning, match="forecast_history"):
+        passed = hybridinv.plan(state, catalog, demand_history=history, model=zero, validate=6)
+    gate = passed.attrs["diagnostics"]["validation_gate"]
+    assert gate["use_hybrid"] is True and gate["hybrid_cost"] == gate["base_cost"]
