@@ -8,6 +8,7 @@ import numpy as np
 
 __all__ = [
     "ConstraintViolationWarning", "PlanningError", "PlanningWarning", "SolverFallbackWarning", "number_in",
+    "whole_number",
 ]
 
 
@@ -84,3 +85,17 @@ def number_in(value: object, column: str, low: float, high: float, *, open_low: 
         interval = f"{left}{low:g}, {high:g}{right}"
         raise PlanningError(f"must be a finite number in {interval}", column=column, value=value)
     return number
+
+
+def whole_number(value: object, column: str, low: int = 0) -> int:
+    """``value`` as an int when it is a whole number ``>= low`` (``3.0`` is 3; ``2.5``, ``True``, ``"3"`` are refused).
+
+    Raises
+    ------
+    PlanningError
+        Naming ``column`` and the value.
+    """
+    number = number_in(value, column, -math.inf, math.inf)
+    if number < low or number != math.floor(number):
+        raise PlanningError(f"must be a whole number >= {low}", column=column, value=value)
+    return int(number)

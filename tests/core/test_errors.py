@@ -10,7 +10,7 @@ import pytest
 
 import hybridinv
 from hybridinv import PlanningError
-from hybridinv.core.errors import number_in
+from hybridinv.core.errors import number_in, whole_number
 from hybridinv.examples import example_frames
 
 
@@ -58,3 +58,17 @@ def test_number_in_accepts_numpy_and_python_numbers_in_range() -> None:
     assert number_in(3.0, "time_limit", 0.0, math.inf, open_low=True) == 3.0
     with pytest.raises(PlanningError, match=r"\(0, inf\)"):
         number_in(math.inf, "time_limit", 0.0, math.inf, open_low=True)
+
+
+@pytest.mark.parametrize("value", [2.5, -1, True, "3", float("nan"), math.inf, None])
+def test_whole_number_refuses_fractions_values_below_and_non_numbers(value: object) -> None:
+    with pytest.raises(PlanningError) as info:
+        whole_number(value, "workers", 1)
+    assert info.value.column == "workers"
+
+
+def test_whole_number_accepts_whole_floats_and_numpy_integers() -> None:
+    assert whole_number(3.0, "x", 1) == 3 and isinstance(whole_number(np.int64(4), "x"), int)
+    assert whole_number(0, "x") == 0
+    with pytest.raises(PlanningError, match=">= 1"):
+        whole_number(0, "x", 1)

@@ -415,3 +415,18 @@ def test_capped_settings_refuse_a_forecast_ss_warm_start_and_unknown_parameteriz
     shutil.copytree(resolve_model_path("hybrid_default"), copy)
     with pytest.raises(ModelFileError, match=r"forecast_capped search needs .*\(CappedHybrid\), got AdaptiveHybrid"):
         replace(CAPPED, warm_start=str(copy)).start()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("population", 3), ("population", 0), ("sigma", -1.0), ("learning_rate", float("nan")), ("validation", 0),
+     ("skus", 0), ("episode_periods", 2.5), ("workers", 0), ("fitted_share", 2.0), ("range_episodes", 0),
+     ("time_limit", -5.0), ("generations", 0), ("seeds_per_generation", 0), ("eval_every", 0),
+     ("harm_weight", -1.0), ("eval_seeds", ()), ("eval_seeds", (1.5,)), ("seed", -1)],
+)
+def test_settings_refuse_bad_values_naming_the_field(field: str, value: object) -> None:
+    """Before: workers=0, fitted_share=2, time_limit=-5 or harm_weight=-1 trained silently; validation=0 was
+    reported as a bad cutoff, skus=0 as a catalog without SKUs."""
+    with pytest.raises(PlanningError) as info:
+        replace(TINY, **{field: value})
+    assert info.value.column == field
