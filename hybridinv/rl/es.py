@@ -31,6 +31,7 @@ Kingma, D. P. and Ba, J. (2015). Adam: a method for stochastic optimization. *IC
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -40,6 +41,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from hybridinv.core.errors import PlanningError, number_in, whole_number
 from hybridinv.rl.numpy_policy import SharedPolicyNetwork
 from hybridinv.rl.objective import TrainingObjective
 
@@ -106,17 +108,41 @@ class ESConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.population < 2 or self.population % 2:
-            raise ValueError("population must be an even number >= 2 (antithetic pairs)")
-        if self.sigma <= 0 or self.learning_rate <= 0 or self.generations < 1 or self.seeds_per_generation < 1:
-            raise ValueError("sigma and learning_rate must be > 0, generations and seeds_per_generation >= 1")
-        if self.eval_every < 1 or not self.eval_seeds:
-            raise ValueError("eval_every must be >= 1 and eval_seeds non-empty")
+        check_es_settings(self)
+        number_in(self.weight_decay, "weight_decay", 0.0, math.inf)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["eval_seeds"] = list(self.eval_seeds)
         return data
+
+
+def check_es_settings(settings: Any) -> None:
+    """Check the ES fields of ``settings`` (an :class:`ESConfig` or settings that build one).
+
+    ``population`` an even whole number >= 2, ``sigma`` and ``learning_rate`` finite and > 0,
+    ``generations``, ``seeds_per_generation`` and ``eval_every`` whole numbers >= 1,
+    ``eval_seeds`` a non-empty sequence of whole numbers >= 0, ``time_limit`` finite and >= 0
+    (0: none), ``seed`` a whole number >= 0.
+
+    Raises
+    ------
+    PlanningError
+        Naming the field and its value.
+    """
+    for name, low in (("population", 2), ("generations", 1), ("seeds_per_generation", 1), ("eval_every", 1),
+                      ("seed", 0)):
+        whole_number(getattr(settings, name), name, low)
+    if settings.population % 2:
+        raise PlanningError("must be even (antithetic pairs)", column="population", value=settings.population)
+    for name in ("sigma", "learning_rate"):
+        number_in(getattr(settings, name), name, 0.0, math.inf, open_low=True)
+    number_in(settings.time_limit, "time_limit", 0.0, math.inf)
+    seeds = settings.eval_seeds
+    if not isinstance(seeds, tuple | list) or not seeds:
+        raise PlanningError("must be a non-empty sequence of seeds", column="eval_seeds", value=seeds)
+    for seed in seeds:
+        whole_number(seed, "eval_seeds", 0)
 
 
 @dataclass

@@ -58,7 +58,7 @@ from hybridinv.demand.forecasters import Forecaster
 from hybridinv.demand.processes import DemandProcess
 from hybridinv.demand.replay import SimulatedHistory
 from hybridinv.rl.adaptive import AdaptiveHybrid, CappedHybrid, train_adaptive
-from hybridinv.rl.es import ESConfig
+from hybridinv.rl.es import ESConfig, check_es_settings
 from hybridinv.sim.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -244,21 +244,11 @@ class HistoryTraining:
     def __post_init__(self) -> None:
         from hybridinv.rl.adaptive import ES_PARAMETERIZATIONS
 
-        for name, low in (("validation", 1), ("episode_periods", 1), ("skus", 1), ("population", 2),
-                          ("generations", 1), ("seeds_per_generation", 1), ("eval_every", 1), ("workers", 1),
-                          ("range_episodes", 1), ("seed", 0)):
-            whole_number(getattr(self, name), name, low)
-        if self.population % 2:
-            raise PlanningError("must be even (antithetic pairs)", column="population", value=self.population)
-        for name in ("sigma", "learning_rate"):
-            number_in(getattr(self, name), name, 0.0, math.inf, open_low=True)
-        number_in(self.time_limit, "time_limit", 0.0, math.inf)
+        check_es_settings(self)
+        for name in ("validation", "episode_periods", "skus", "workers", "range_episodes"):
+            whole_number(getattr(self, name), name, 1)
         number_in(self.harm_weight, "harm_weight", 0.0, math.inf)
         number_in(self.fitted_share, "fitted_share", 0.0, 1.0)
-        if not isinstance(self.eval_seeds, tuple | list) or not self.eval_seeds:
-            raise PlanningError("must be a non-empty sequence of seeds", column="eval_seeds", value=self.eval_seeds)
-        for seed in self.eval_seeds:
-            whole_number(seed, "eval_seeds", 0)
         if self.parameterization not in ES_PARAMETERIZATIONS:
             raise PlanningError(f"must be one of {list(ES_PARAMETERIZATIONS)}", column="parameterization",
                                 value=self.parameterization)

@@ -185,3 +185,19 @@ def test_policy_cost_function_batches_members_in_worker_processes() -> None:
         np.testing.assert_allclose(cost(thetas, seeds), expected, rtol=1e-12)
     finally:
         cost.pool.terminate()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("population", 5), ("population", 0), ("sigma", float("nan")), ("sigma", 0.0), ("learning_rate", -0.1),
+     ("generations", 0), ("seeds_per_generation", 1.5), ("eval_every", 0), ("eval_seeds", ()),
+     ("eval_seeds", (-1,)), ("time_limit", -1.0), ("weight_decay", -0.5), ("seed", True)],
+)
+def test_es_config_refuses_bad_values_naming_the_field(field: str, value: object) -> None:
+    """A NaN sigma used to pass the check and fail later as 'weights must be finite'."""
+    from hybridinv.core.errors import PlanningError
+    from hybridinv.rl.es import ESConfig
+
+    with pytest.raises(PlanningError) as info:
+        ESConfig(**{field: value})  # type: ignore[arg-type]
+    assert info.value.column == field
