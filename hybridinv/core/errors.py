@@ -8,7 +8,7 @@ import numpy as np
 
 __all__ = [
     "ConstraintViolationWarning", "PlanningError", "PlanningWarning", "SolverFallbackWarning", "number_in",
-    "whole_number",
+    "whole_number", "whole_numbers",
 ]
 
 
@@ -99,3 +99,16 @@ def whole_number(value: object, column: str, low: int = 0) -> int:
     if number < low or number != math.floor(number):
         raise PlanningError(f"must be a whole number >= {low}", column=column, value=value)
     return int(number)
+
+
+def whole_numbers(values: object, column: str, low: int = 0) -> tuple[int, ...]:
+    """``values`` (a non-empty list or tuple, e.g. seeds) as a tuple of whole numbers ``>= low``.
+
+    Raises
+    ------
+    PlanningError
+        Naming ``column`` and the first bad value (or the sequence, when it is not one or empty).
+    """
+    if not isinstance(values, tuple | list) or not values:
+        raise PlanningError("must be a non-empty list of whole numbers", column=column, value=values)
+    return tuple(whole_number(value, column, low) for value in values)

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridinv.core.errors import PlanningError, number_in, whole_number
+from hybridinv.core.errors import PlanningError, number_in, whole_number, whole_numbers
 from hybridinv.rl.numpy_policy import SharedPolicyNetwork
 from hybridinv.rl.objective import TrainingObjective
 
@@ -138,11 +138,7 @@ def check_es_settings(settings: Any) -> None:
     for name in ("sigma", "learning_rate"):
         number_in(getattr(settings, name), name, 0.0, math.inf, open_low=True)
     number_in(settings.time_limit, "time_limit", 0.0, math.inf)
-    seeds = settings.eval_seeds
-    if not isinstance(seeds, tuple | list) or not seeds:
-        raise PlanningError("must be a non-empty sequence of seeds", column="eval_seeds", value=seeds)
-    for seed in seeds:
-        whole_number(seed, "eval_seeds", 0)
+    whole_numbers(settings.eval_seeds, "eval_seeds")
 
 
 @dataclass

@@ -14,6 +14,7 @@ is replaced by one without outputs).
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -29,7 +30,7 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.logger import Logger
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecNormalize
 
-from hybridinv.core.errors import ConstraintViolationWarning, PlanningError
+from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, number_in, whole_number, whole_numbers
 from hybridinv.envs import OrderEnv
 from hybridinv.rl.hybrid import Hybrid
 from hybridinv.rl.model_file import save_model
@@ -151,8 +152,7 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "algo", Algorithm(self.algo))
-        if self.timesteps < 1 or self.n_envs < 1 or self.eval_every < 0:
-            raise ValueError("timesteps and n_envs must be >= 1 and eval_every >= 0")
+        self._check_numbers()
         allowed = {Algorithm.HYBRID: ("safety_stock", "forecast_ss", "forecast_capped"),
                    Algorithm.ADAPTIVE: ("forecast_ss", "forecast_capped")}.get(self.algo)
         if self.parameterization not in (None, "safety_stock") and allowed is None:  # the recorded default passes
@@ -169,6 +169,23 @@ class TrainConfig:
             raise PlanningError("--learner chooses what trains --algo hybrid", column="algo", value=self.algo.value)
         if self.time_limit is not None and not self.time_limit > 0:
             raise PlanningError("must be > 0 seconds", column="time_limit", value=self.time_limit)
+
+    def _check_numbers(self) -> None:
+        """Every numeric field in its range (PlanningError naming it)."""
+        for name, low in (("timesteps", 1), ("n_envs", 1), ("eval_every", 0), ("seed", 0), ("hidden", 1),
+                          ("n_steps", 1), ("batch_size", 1), ("n_epochs", 1)):
+            whole_number(getattr(self, name), name, low)
+        if self.eval_periods is not None:
+            whole_number(self.eval_periods, "eval_periods", 1)
+        for name in ("learning_rate", "clip_range"):
+            number_in(getattr(self, name), name, 0.0, math.inf, open_low=True)
+        number_in(self.gamma, "gamma", 0.0, 1.0, open_low=True)
+        number_in(self.gae_lambda, "gae_lambda", 0.0, 1.0)
+        number_in(self.ent_coef, "ent_coef", 0.0, math.inf)
+        number_in(self.log_std_init, "log_std_init", -math.inf, math.inf)
+        if self.eval_interval is not None:
+            number_in(self.eval_interval, "eval_interval", 0.0, math.inf, open_low=True)
+        whole_numbers(self.eval_seeds, "eval_seeds")
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

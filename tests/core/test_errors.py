@@ -72,3 +72,13 @@ def test_whole_number_accepts_whole_floats_and_numpy_integers() -> None:
     assert whole_number(0, "x") == 0
     with pytest.raises(PlanningError, match=">= 1"):
         whole_number(0, "x", 1)
+
+
+def test_whole_numbers_reads_a_non_empty_list_of_whole_numbers() -> None:
+    from hybridinv.core.errors import whole_numbers
+
+    assert whole_numbers([1, 2.0, np.int64(3)], "eval_seeds") == (1, 2, 3)
+    for bad in ((), [], "12", (1, -1), (0.5,), None):
+        with pytest.raises(PlanningError) as info:
+            whole_numbers(bad, "eval_seeds")
+        assert info.value.column == "eval_seeds"

@@ -162,3 +162,20 @@ def test_ppo_progress_bar_total_is_the_steps_ppo_takes(
     (bar,) = bars
     assert result.policy is not None
     assert bar["n"] == bar["total"] == 256
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("timesteps", 0), ("n_envs", 0), ("eval_every", -1), ("hidden", 0), ("learning_rate", -1.0),
+     ("gamma", 1.5), ("gamma", 0.0), ("gae_lambda", float("nan")), ("ent_coef", -0.1), ("clip_range", 0.0),
+     ("n_steps", 2.5), ("batch_size", 0), ("n_epochs", 0), ("log_std_init", float("inf")), ("eval_periods", 0),
+     ("eval_interval", -3.0), ("eval_seeds", []), ("seed", -2)],
+)
+def test_train_config_refuses_bad_numbers_naming_the_field(field: str, value: object) -> None:
+    """Before, hidden=0, gamma=1.5 or a negative learning rate reached stable-baselines3 (or torch) and failed
+    there, if at all."""
+    from hybridinv.core.errors import PlanningError
+
+    with pytest.raises(PlanningError) as info:
+        TrainConfig(**{field: value})  # type: ignore[arg-type]
+    assert info.value.column == field
