@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, whole_number
 from hybridinv.core.state import InventoryState
 from hybridinv.demand.forecasters import Forecaster
 from hybridinv.demand.processes import DemandProcess
@@ -82,8 +82,7 @@ class ConstraintRule:
             value = getattr(self, name)
             if not (value > 0):
                 raise PlanningError("factor must be > 0 (inf: no limit)", column=name, value=value)
-        if self.window < 1:
-            raise PlanningError("window must be >= 1", column="window", value=self.window)
+        whole_number(self.window, "window", 1)
 
     def derive(self, train: NDArray[np.float64], catalog: Catalog) -> Constraints:
         """The constraints for ``catalog`` from the training demand ``train`` (periods x SKUs)."""

@@ -61,7 +61,7 @@ from enum import StrEnum
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, number_in, whole_number
 
 __all__ = ["ForecastMethod", "Forecaster", "RollingForecast"]
 
@@ -288,20 +288,21 @@ class Forecaster:
         warmup: int = 6,
         methods: tuple[ForecastMethod | str, ...] | None = None,
     ) -> None:
-        self.season = season
-        self.holdout = holdout
-        self.error_weight = error_weight
-        self.warmup = warmup
+        self.season = None if season is None else whole_number(season, "season", 1)
+        self.holdout = number_in(holdout, "holdout", 0.0, 1.0, open_low=True, open_high=True)
+        self.error_weight = number_in(error_weight, "error_weight", 0.0, 1.0, open_low=True)
+        self.warmup = whole_number(warmup, "warmup", 0)
+        if methods is not None:
+            known = [m.value for m in ForecastMethod]
+            for m in methods:
+                if (m.value if isinstance(m, ForecastMethod) else m) not in known:
+                    raise PlanningError(f"unknown forecast method; known: {known}", column="methods", value=m)
         self.methods = methods
 
     def fit(self, history: ArrayLike) -> Forecaster:
         """Choose method and parameters per series on ``history`` (periods x series); returns self."""
         y = _as_history(history)
         periods, n = y.shape
-        if not 0.0 < self.holdout < 1.0:
-            raise PlanningError("holdout must be in (0, 1)", column="holdout", value=self.holdout)
-        if not 0.0 < self.error_weight <= 1.0:
-            raise PlanningError("error_weight must be in (0, 1]", column="error_weight", value=self.error_weight)
         allowed = {ForecastMethod(m) for m in (self.methods or tuple(ForecastMethod))}
         observed = ~np.isnan(y)
         hits = (observed & (np.nan_to_num(y) > 0)).sum(axis=0)

@@ -18,6 +18,7 @@ period KPIs come from the ERP instead: call :meth:`Monitor.observe` directly (or
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -25,7 +26,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, number_in, whole_number
 from hybridinv.sim.observation import Observation
 
 __all__ = ["LOG_COLUMNS", "Monitor", "MonitorEvent", "MonitorThresholds"]
@@ -62,8 +63,14 @@ class MonitorThresholds:
     recovery_periods: int = 6
 
     def __post_init__(self) -> None:
-        if self.window < 1 or self.recovery_periods < 1:
-            raise PlanningError("window and recovery_periods must be >= 1", column="window", value=self.window)
+        whole_number(self.window, "window", 1)
+        whole_number(self.recovery_periods, "recovery_periods", 1)
+        if self.min_fill_rate is not None:
+            number_in(self.min_fill_rate, "min_fill_rate", 0.0, 1.0)
+        if self.max_cost_ratio is not None:
+            number_in(self.max_cost_ratio, "max_cost_ratio", 0.0, math.inf, open_low=True)
+        if self.min_inventory_turns is not None:
+            number_in(self.min_inventory_turns, "min_inventory_turns", 0.0, math.inf)
 
 
 @dataclass(frozen=True)

@@ -64,13 +64,14 @@ inventory models. *Operations Research* 69(1), 61-70.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, number_in
 from hybridinv.policies.base import BatchTargetPolicy, Decision
 from hybridinv.policies.rq import check_repair_weights, shortfall_weights
 
@@ -239,7 +240,7 @@ class ForecastSS(BatchTargetPolicy):
         if capacity_utilization is not None and not 0.0 < capacity_utilization <= 1.0:
             raise PlanningError("must be in (0, 1] or None", column="capacity_utilization",
                                 value=capacity_utilization)
-        self.safety_factor = float(safety_factor)
+        self.safety_factor = number_in(safety_factor, "safety_factor", -math.inf, math.inf)
         self.cap_factor = float(cap_factor)
         self.batch_factor = float(batch_factor)
         self.space_price = float(space_price)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, number_in, whole_number
 from hybridinv.core.projection import capacity_rows
 from hybridinv.policies.base import Decision, TargetPolicy, needs_repair
 from hybridinv.policies.lot_sizing import LotSizingProblem, LotSizingSolution, solve_lot_sizing
@@ -150,13 +150,13 @@ class MPC(TargetPolicy):
         repair: str | None = None,
     ) -> None:
         super().__init__(repair)
-        self.horizon = horizon
-        self.safety_factor = safety_factor
-        self.safety_penalty = safety_penalty
-        self.purchase_cost_weight = purchase_cost_weight
-        self.time_limit = time_limit
-        self.mip_rel_gap = mip_rel_gap
-        self.integer_periods = integer_periods
+        self.horizon = None if horizon is None else whole_number(horizon, "horizon", 1)
+        self.safety_factor = number_in(safety_factor, "safety_factor", 0.0, math.inf)
+        self.safety_penalty = number_in(safety_penalty, "safety_penalty", 0.0, math.inf)
+        self.purchase_cost_weight = number_in(purchase_cost_weight, "purchase_cost_weight", 0.0, math.inf)
+        self.time_limit = number_in(time_limit, "time_limit", 0.0, math.inf, open_low=True)
+        self.mip_rel_gap = number_in(mip_rel_gap, "mip_rel_gap", 0.0, 1.0, open_high=True)
+        self.integer_periods = whole_number(integer_periods, "integer_periods", 0)
 
     def problem(self, obs: Observation) -> LotSizingProblem:
         """The lot-sizing model of this period (exposed for inspection and tests)."""

@@ -7,13 +7,14 @@ orders through the repair layer (``finalize``) on constrained scenarios.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, number_in
 from hybridinv.policies.base import Decision, TargetPolicy, per_sku
 from hybridinv.policies.newsvendor import DemandStatistics, critical_fractile, demand_statistics
 
@@ -309,6 +310,19 @@ def shortfall_weights(
     return weights
 
 
+def _finite_factor(value: ArrayLike, column: str, positive: bool) -> float | NDArray[np.float64]:
+    """A scalar or per-SKU factor as floats: finite (and > 0 where ``positive``), else PlanningError."""
+    try:
+        number = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise PlanningError("must be a number or an array of numbers", column=column, value=value) from None
+    bad = ~np.isfinite(number) | ((number <= 0.0) if positive else False)
+    if np.any(bad) or isinstance(value, bool | str):
+        shown = value if number.ndim == 0 else float(number.reshape(-1)[int(np.argmax(bad.reshape(-1)))])
+        raise PlanningError("must be finite" + (" and > 0" if positive else ""), column=column, value=shown)
+    return float(number) if number.ndim == 0 else number
+
+
 class ForecastCappedBaseStock(TargetPolicy):
     """Capped base-stock on the forecast: level and cap move with the forecast every period.
 
@@ -359,10 +373,11 @@ class ForecastCappedBaseStock(TargetPolicy):
     ) -> None:
         super().__init__(repair)
         check_repair_weights(repair_weights)
-        self.safety_factor = safety_factor
-        self.cap_factor = cap_factor
-        self.cap_std = cap_std
-        self.capacity_price = capacity_price
+        self.safety_factor = _finite_factor(safety_factor, "safety_factor", positive=False)
+        self.cap_factor = _finite_factor(cap_factor, "cap_factor", positive=True)
+        self.cap_std = number_in(cap_std, "cap_std", 0.0, math.inf)
+        self.capacity_price = None if capacity_price is None else number_in(capacity_price, "capacity_price", 0.0,
+                                                                             math.inf)
         self.repair_weights = repair_weights
 
     def safety(self, obs: Observation) -> NDArray[np.float64]:
@@ -437,18 +452,7 @@ class ForecastCappedBaseStock(TargetPolicy):
         unknown = sorted(set(options) - {"safety_factor", "cap_factor", "cap_std", "capacity_price", "repair_weights"})
         if unknown:
             raise PlanningError(f"unknown base option(s) {unknown}", column="base")
-        values = dict(options)
-        for key in ("safety_factor", "cap_factor", "cap_std", "capacity_price"):
-            if values.get(key) is not None:
-                try:
-                    number = np.asarray(values[key], dtype=np.float64)
-                except (TypeError, ValueError):
-                    number = np.asarray(np.nan)
-                per_sku_allowed = key in ("safety_factor", "cap_factor")
-                if not np.isfinite(number).all() or (number.ndim and not per_sku_allowed):
-                    raise PlanningError(f"{key} must be a finite number", column=key, value=values[key])
-                values[key] = float(number) if number.ndim == 0 else number
-        return cls(**values, repair=repair)
+        return cls(**dict(options), repair=repair)  # the constructor checks every value
 
     def decide(self, obs: Observation) -> Decision:
         return self.decide_with(obs, *self.parameters(obs))
