@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 __all__ = [
     "ConstraintViolationWarning", "PlanningError", "PlanningWarning", "SolverFallbackWarning", "number_in",
-    "whole_number", "whole_numbers",
+    "scalar_or_array", "whole_number", "whole_numbers",
 ]
 
 
@@ -112,3 +113,28 @@ def whole_numbers(values: object, column: str, low: int = 0) -> tuple[int, ...]:
     if not isinstance(values, tuple | list) or not values:
         raise PlanningError("must be a non-empty list of whole numbers", column=column, value=values)
     return tuple(whole_number(value, column, low) for value in values)
+
+
+def scalar_or_array(value: object, column: str, low: float = -math.inf, *, open_low: bool = False) -> Any:
+    """A number or an array of numbers (e.g. one per SKU), each finite and ``>= low`` (``> low`` when ``open_low``).
+
+    Returns a float for a scalar, a float array otherwise.
+
+    Raises
+    ------
+    PlanningError
+        Naming ``column`` and the first bad value.
+    """
+    if isinstance(value, bool | str):
+        raise PlanningError("must be a number or an array of numbers", column=column, value=value)
+    try:
+        number = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise PlanningError("must be a number or an array of numbers", column=column, value=value) from None
+    flat = number.reshape(-1)
+    bad = ~np.isfinite(flat) | ((flat <= low) if open_low else (flat < low))
+    if bad.any():
+        shown = value if number.ndim == 0 else float(flat[int(np.argmax(bad))])
+        bound = "" if low == -math.inf else (f" and > {low:g}" if open_low else f" and >= {low:g}")
+        raise PlanningError(f"must be finite{bound}", column=column, value=shown)
+    return float(number) if number.ndim == 0 else number

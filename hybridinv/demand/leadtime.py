@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, number_in, whole_number
 
 __all__ = ["Disruptions", "LeadTimePath", "LeadTimeProcess"]
 
@@ -29,10 +30,9 @@ class Disruptions:
     fill_fraction: tuple[float, float] = (0.4, 0.9)
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.probability <= 1.0:
-            raise PlanningError("must be a probability", column="disruptions.probability", value=self.probability)
-        if self.mean_duration < 1.0:
-            raise PlanningError("must be >= 1", column="disruptions.mean_duration", value=self.mean_duration)
+        number_in(self.probability, "disruptions.probability", 0.0, 1.0)
+        number_in(self.mean_duration, "disruptions.mean_duration", 1.0, math.inf)
+        whole_number(self.extra_delay, "disruptions.extra_delay", 0)
         low, high = self.fill_fraction
         if not 0.0 <= low <= high <= 1.0:
             raise PlanningError("must satisfy 0 <= low <= high <= 1", column="disruptions.fill_fraction")

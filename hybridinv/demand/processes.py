@@ -9,6 +9,7 @@ simulator's step loop.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -16,7 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core._frame import per_sku
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, number_in, whole_number
 
 __all__ = [
     "CommonFactor",
@@ -69,6 +70,11 @@ class Promotions:
     lift: float = 2.5
     duration: int = 2
 
+    def __post_init__(self) -> None:
+        number_in(self.probability, "promotions.probability", 0.0, 1.0)
+        number_in(self.lift, "promotions.lift", 0.0, math.inf)
+        whole_number(self.duration, "promotions.duration", 0)
+
 
 @dataclass(frozen=True)
 class RegimeShifts:
@@ -82,6 +88,11 @@ class RegimeShifts:
     low: float = 0.6
     high: float = 1.6
 
+    def __post_init__(self) -> None:
+        number_in(self.probability, "regime_shifts.probability", 0.0, 1.0)
+        number_in(self.low, "regime_shifts.low", 0.0, math.inf, open_low=True)
+        number_in(self.high, "regime_shifts.high", self.low, math.inf)
+
 
 @dataclass(frozen=True)
 class CommonFactor:
@@ -93,6 +104,10 @@ class CommonFactor:
 
     sigma: float = 0.2
     rho: float = 0.6
+
+    def __post_init__(self) -> None:
+        number_in(self.sigma, "common_factor.sigma", 0.0, math.inf)
+        number_in(self.rho, "common_factor.rho", 0.0, 1.0)
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, number_in, scalar_or_array
 from hybridinv.policies.base import TargetPolicy
 from hybridinv.policies.newsvendor import critical_fractile, normal_quantile
 from hybridinv.policies.rq import economic_order_quantity
@@ -69,9 +70,11 @@ class DynamicSS(TargetPolicy):
         repair: str | None = "auto",
     ) -> None:
         super().__init__(repair)
+        if method not in _METHODS:
+            raise PlanningError(f"method must be one of {_METHODS}", column="method", value=method)
         self.method = method
-        self.safety_factor = safety_factor
-        self.resolution = resolution
+        self.safety_factor = scalar_or_array(safety_factor, "safety_factor")
+        self.resolution = number_in(resolution, "resolution", 0.0, math.inf, open_low=True)
 
     def fit(self, source: Scenario | Observation) -> DynamicSS:
         """Learn the per-SKU z-scores ``z_`` from costs; returns self."""

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, number_in, scalar_or_array, whole_number
 from hybridinv.policies.base import TargetPolicy
 
 if TYPE_CHECKING:
@@ -271,9 +271,10 @@ class Newsvendor(TargetPolicy):
         repair: str | None = "auto",
     ) -> None:
         super().__init__(repair)
-        self.service_level = service_level
-        self.review_period = review_period
-        self.safety_factor = safety_factor
+        self.service_level = None if service_level is None else number_in(
+            service_level, "service_level", 0.0, 1.0, open_low=True, open_high=True)
+        self.review_period = whole_number(review_period, "review_period", 1)
+        self.safety_factor = scalar_or_array(safety_factor, "safety_factor")
 
     def fit(self, source: Scenario | Observation) -> Newsvendor:
         """Learn the per-SKU fractile ``fractile_`` (and z-score ``z_``) from costs; returns self."""

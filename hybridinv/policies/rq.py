@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError, number_in
+from hybridinv.core.errors import PlanningError, number_in, scalar_or_array
 from hybridinv.policies.base import Decision, TargetPolicy, per_sku
 from hybridinv.policies.newsvendor import DemandStatistics, critical_fractile, demand_statistics
 
@@ -123,9 +123,9 @@ class RQ(TargetPolicy):
         repair: str | None = "auto",
     ) -> None:
         super().__init__(repair)
-        self.reorder_point = reorder_point
-        self.batch_size = batch_size
-        self.safety_factor = safety_factor
+        self.reorder_point = None if reorder_point is None else scalar_or_array(reorder_point, "reorder_point")
+        self.batch_size = None if batch_size is None else scalar_or_array(batch_size, "batch_size", 0.0, open_low=True)
+        self.safety_factor = scalar_or_array(safety_factor, "safety_factor")
 
     def fit(self, source: Scenario | Observation | DemandStatistics) -> RQ:
         """Learn ``reorder_point_`` and ``batch_size_`` from demand statistics; returns self."""
@@ -217,10 +217,10 @@ class CappedBaseStock(TargetPolicy):
         repair: str | None = "auto",
     ) -> None:
         super().__init__(repair)
-        self.level = level
-        self.cap = cap
-        self.cap_factor = cap_factor
-        self.safety_factor = safety_factor
+        self.level = None if level is None else scalar_or_array(level, "level")
+        self.cap = None if cap is None else scalar_or_array(cap, "cap", 0.0)
+        self.cap_factor = scalar_or_array(cap_factor, "cap_factor", 0.0, open_low=True)
+        self.safety_factor = scalar_or_array(safety_factor, "safety_factor")
 
     def fit(self, source: Scenario | Observation | DemandStatistics) -> CappedBaseStock:
         """Learn ``level_`` and ``cap_`` from demand statistics; returns self."""
@@ -310,19 +310,6 @@ def shortfall_weights(
     return weights
 
 
-def _finite_factor(value: ArrayLike, column: str, positive: bool) -> float | NDArray[np.float64]:
-    """A scalar or per-SKU factor as floats: finite (and > 0 where ``positive``), else PlanningError."""
-    try:
-        number = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise PlanningError("must be a number or an array of numbers", column=column, value=value) from None
-    bad = ~np.isfinite(number) | ((number <= 0.0) if positive else False)
-    if np.any(bad) or isinstance(value, bool | str):
-        shown = value if number.ndim == 0 else float(number.reshape(-1)[int(np.argmax(bad.reshape(-1)))])
-        raise PlanningError("must be finite" + (" and > 0" if positive else ""), column=column, value=shown)
-    return float(number) if number.ndim == 0 else number
-
-
 class ForecastCappedBaseStock(TargetPolicy):
     """Capped base-stock on the forecast: level and cap move with the forecast every period.
 
@@ -373,8 +360,8 @@ class ForecastCappedBaseStock(TargetPolicy):
     ) -> None:
         super().__init__(repair)
         check_repair_weights(repair_weights)
-        self.safety_factor = _finite_factor(safety_factor, "safety_factor", positive=False)
-        self.cap_factor = _finite_factor(cap_factor, "cap_factor", positive=True)
+        self.safety_factor = scalar_or_array(safety_factor, "safety_factor")
+        self.cap_factor = scalar_or_array(cap_factor, "cap_factor", 0.0, open_low=True)
         self.cap_std = number_in(cap_std, "cap_std", 0.0, math.inf)
         self.capacity_price = None if capacity_price is None else number_in(capacity_price, "capacity_price", 0.0,
                                                                              math.inf)

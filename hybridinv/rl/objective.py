@@ -123,9 +123,9 @@ class TrainingObjective:
 
     def __post_init__(self) -> None:
         self.targets = tuple(parse_targets(self.targets))
-        for name in ("multiplier_rate", "deviation_weight"):
+        for name in ("multiplier_rate", "deviation_weight", "scale"):  # scale 0: set from the first costs
             value = getattr(self, name)
-            if not (np.isfinite(value) and value >= 0):
+            if isinstance(value, bool) or not (np.isfinite(value) and value >= 0):
                 raise PlanningError("must be a finite number >= 0", column=name, value=value)
         if self.deviation_weight > 0 and self.incumbent is None:
             raise PlanningError("a deviation weight needs an incumbent policy", column="deviation_weight",

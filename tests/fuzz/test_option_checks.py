@@ -78,3 +78,48 @@ def test_the_values_the_benchmarks_and_model_files_use_still_pass() -> None:
     assert ConstraintRule(capacity_factor=math.inf).capacity_factor == math.inf  # inf: no limit
     assert MonitorThresholds(min_fill_rate=None, max_cost_ratio=None).window == 8
     assert DigitalTwin(period="month", level_window=24).level_window == 24
+
+
+def _more() -> list[tuple[Callable[..., Any], str, object]]:
+    from hybridinv.demand.leadtime import Disruptions
+    from hybridinv.demand.processes import CommonFactor, Promotions, RegimeShifts
+    from hybridinv.policies.dynamic import DynamicSS
+    from hybridinv.policies.newsvendor import Newsvendor
+    from hybridinv.policies.rq import RQ, CappedBaseStock
+    from hybridinv.rl.objective import TrainingObjective
+
+    return [
+        (DynamicSS, "safety_factor", NAN), (DynamicSS, "resolution", 0.0), (DynamicSS, "method", "optimal"),
+        (Newsvendor, "review_period", 0), (Newsvendor, "safety_factor", np.array([1.0, NAN])),
+        (Newsvendor, "service_level", 1.0),
+        (RQ, "safety_factor", NAN), (RQ, "batch_size", np.array([4.0, 0.0])), (RQ, "reorder_point", "5"),
+        (CappedBaseStock, "cap_factor", NAN), (CappedBaseStock, "safety_factor", math.inf),
+        (CappedBaseStock, "level", np.array([3.0, NAN])), (CappedBaseStock, "cap", -1.0),
+        (Promotions, "promotions.probability", NAN), (Promotions, "promotions.lift", -1.0),
+        (Promotions, "promotions.duration", 1.5),
+        (RegimeShifts, "regime_shifts.probability", 2.0), (RegimeShifts, "regime_shifts.low", 0.0),
+        (RegimeShifts, "regime_shifts.high", 0.5),  # below the default low 0.6
+        (CommonFactor, "common_factor.sigma", NAN), (CommonFactor, "common_factor.rho", 1.5),
+        (Disruptions, "disruptions.mean_duration", NAN), (Disruptions, "disruptions.extra_delay", -1),
+        (TrainingObjective, "scale", NAN),
+    ]
+
+
+@pytest.mark.parametrize(("make", "column", "value"), _more(), ids=[f"{m.__name__}-{c}" for m, c, _ in _more()])
+def test_policy_and_demand_options_are_refused(make: Callable[..., Any], column: str, value: object) -> None:
+    option = column.split(".")[-1]
+    with pytest.raises(PlanningError) as info:
+        make(**{option: value})
+    assert info.value.column == column
+
+
+def test_valid_policy_and_demand_options_pass() -> None:
+    from hybridinv.demand.leadtime import Disruptions
+    from hybridinv.demand.processes import Promotions, RegimeShifts
+    from hybridinv.policies.newsvendor import Newsvendor
+    from hybridinv.policies.rq import CappedBaseStock
+
+    assert CappedBaseStock(level=[3, 4], cap=np.array([2.0, 0.0])).level.tolist() == [3.0, 4.0]
+    assert Newsvendor(service_level=0.9, review_period=2.0).review_period == 2
+    assert RegimeShifts(low=0.5, high=0.5).high == 0.5 and Promotions(duration=0).duration == 0
+    assert Disruptions(probability=0.0, extra_delay=0).extra_delay == 0

@@ -114,7 +114,7 @@ def test_too_short_a_window_is_refused() -> None:
 
 # ---------------------------------------------------------------- training for an objective
 def _candidate(monkeypatch: pytest.MonkeyPatch, weights: np.ndarray, configuration: type = AdaptiveHybrid) -> dict:
-    """Make ES return ``weights`` (of ``configuration``); the returned dict records what train_adaptive was called with."""
+    """Make ES return ``weights`` (a ``configuration``); the dict records what train_adaptive was called with."""
     import hybridinv.rl.history as history
 
     seen: dict = {}
