@@ -120,8 +120,8 @@ def _trained(label: str, parameterization: str) -> Callable[[BacktestContext], A
         from hybridinv.rl.history import HistoryTraining, train_on_history
 
         settings = ctx.training or HistoryTraining()
-        if settings.parameterization != parameterization:
-            warm = settings.warm_start if parameterization == "forecast_ss" else None
+        if settings.parameterization != parameterization:  # the other one's warm start cannot start this one
+            warm = "hybrid_default" if parameterization == "forecast_ss" else None
             settings = replace(settings, parameterization=parameterization, warm_start=warm)
         out = None if ctx.model_dir is None else ctx.model_dir / label
         agent, report = train_on_history(
@@ -227,8 +227,10 @@ def backtest(
         Seasonal cycle of the forecaster (12 for monthly data, 52 weekly, None none).
     lost_sales : bool
     training : HistoryTraining, optional
-        Settings of the hybrids trained on the window (``hybrid_trained``; ``capped_trained``
-        takes them with ``parameterization="forecast_capped"`` and no warm start).
+        Settings of the hybrids trained on the window: each trained hybrid takes them with its
+        own ``parameterization``; where that differs from the settings', the warm start is that
+        parameterization's default (``hybrid_trained``: the shipped default; ``capped_trained``:
+        none, its base).
     models : mapping, optional
         Extra hybrid models to evaluate, ``{row name: model directory}``.
     model_dir : path, optional

@@ -135,3 +135,26 @@ def test_the_capped_hybrid_trained_on_the_window_is_compared_with_its_own_base()
     np.testing.assert_allclose(base.sku_costs, ledger.sku_basis_costs(), rtol=1e-12)
     text = result.summary_markdown()
     assert "`capped_trained` − `capped_base`" in text and "`capped_trained`: validation gate" in text
+
+
+def test_each_trained_hybrid_gets_a_warm_start_of_its_own_parameterization(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from types import SimpleNamespace
+
+    import hybridinv.rl.history as history
+    from hybridinv.backtest.engine import POLICIES, BacktestContext
+
+    seen: list[tuple[str, str | None]] = []
+
+    def fake(train, catalog, out, constraints, settings, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append((settings.parameterization, settings.warm_start))
+        raise RuntimeError("stop")
+
+    monkeypatch.setattr(history, "train_on_history", fake)
+    for given in (TINY, HistoryTraining(parameterization="forecast_capped", warm_start="/my/capped")):
+        scenario = SimpleNamespace(name="suite")
+        ctx = BacktestContext(None, None, None, None, scenario, True, 12, given)  # type: ignore[arg-type]
+        for name in ("hybrid_trained", "capped_trained"):
+            with pytest.raises(RuntimeError, match="stop"):
+                POLICIES[name](ctx)
+    assert seen == [("forecast_ss", "hybrid_default"), ("forecast_capped", None),  # capped: from its base
+                    ("forecast_ss", "hybrid_default"), ("forecast_capped", "/my/capped")]
