@@ -28,14 +28,16 @@ def _models(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--cutoff", default=None, help="Training periods (a number) or the first test period's label.")
 @click.option("--capacity", type=float, default=None, help="Warehouse capacity (default: derived from training).")
 @click.option("--budget", type=float, default=None, help="Budget per period (default: derived from training).")
-@click.option("--policies", default=None, help="Comma-separated policies (default: all of DEFAULT_POLICIES).")
+@click.option("--policies", default=None,
+              help="Comma-separated policies (default: all of DEFAULT_POLICIES; also forecast_capped_base_stock, "
+                   "capped_base and capped_trained, the capped hybrid trained on the window).")
 @click.option("--model", "models", multiple=True, help="Extra hybrid model to compare, NAME=DIR (repeatable).")
 @click.option("--horizon", type=int, default=None, help="Test periods (default: all after the cutoff).")
 @click.option("--season", type=int, default=12, show_default=True, help="Seasonal cycle of the forecaster (0: none).")
 @click.option("--backorders", is_flag=True, help="Unmet demand is backordered (default: lost).")
 @click.option("--n-series", type=int, default=None, help="Suite: only the first N series (a quick run).")
 @click.option("--train-seconds", type=float, default=240.0, show_default=True,
-              help="Time for training hybrid_trained on the training window.")
+              help="Time for training each trained hybrid (hybrid_trained, capped_trained) on the training window.")
 @click.option("--workers", type=int, default=2, show_default=True, help="Processes for that training.")
 @click.option("--extra-columns", default="error", show_default=True,
               help="'error', 'ignore' or a comma-separated list of catalog columns to allow.")

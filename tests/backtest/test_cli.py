@@ -96,3 +96,17 @@ def test_train_on_history_trains_the_capped_parameterization_from_its_base(tmp_p
     training = agent.metadata["training"]
     assert not np.any(training["start_weights"]) and np.all(training["searched"])  # from the base, all weights
     assert training["settings"]["parameterization"] == "forecast_capped"
+
+
+def test_backtest_runs_the_capped_hybrid_trained_on_the_window(tmp_path: Path) -> None:
+    from hybridinv.rl.hybrid import CappedHybrid
+
+    history, catalog = _files(tmp_path)
+    out = tmp_path / "bt"
+    args = ["backtest", "--history", str(history), "--catalog", str(catalog), "--cutoff", "2021-01",
+            "--policies", "capped_base,capped_trained", "--train-seconds", "1", "--workers", "1", "--out", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "| capped_trained |" in result.output and "`capped_trained` − `capped_base`" in result.output
+    assert "`capped_trained`: validation gate" in result.output
+    assert isinstance(Hybrid.load(out / "models" / "capped_trained"), CappedHybrid)
