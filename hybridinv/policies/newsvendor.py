@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError, number_in, scalar_or_array, whole_number
+from hybridinv.core.errors import PlanningError, scalar_or_array, whole_number
 from hybridinv.policies.base import TargetPolicy
 
 if TYPE_CHECKING:
@@ -230,6 +230,14 @@ def demand_statistics(source: Scenario | Observation) -> DemandStatistics:
     )
 
 
+def _service_level(value: object) -> float | NDArray[np.float64]:
+    """A scalar or per-SKU service level, each in (0, 1) (PlanningError otherwise)."""
+    level = scalar_or_array(value, "service_level", 0.0, open_low=True)
+    if np.any(np.asarray(level) >= 1.0):
+        raise PlanningError("must be in (0, 1)", column="service_level", value=float(np.max(level)))
+    return level  # type: ignore[no-any-return]
+
+
 class Newsvendor(TargetPolicy):
     """Order up to the newsvendor quantile of the forecast over lead time + review period.
 
@@ -245,8 +253,9 @@ class Newsvendor(TargetPolicy):
 
     Parameters
     ----------
-    service_level : float, optional
-        Target cycle service level ``[alpha]``; None uses ``p / (p + h)`` per SKU.
+    service_level : float or array, optional
+        Target cycle service level ``[alpha]`` in (0, 1), scalar or one per SKU (how
+        :func:`hybridinv.reward.enforce_targets` drives it); None uses ``p / (p + h)`` per SKU.
     review_period : int
         Periods between reviews ``[R]`` (1 = every period).
     safety_factor : float or array
@@ -271,22 +280,22 @@ class Newsvendor(TargetPolicy):
         repair: str | None = "auto",
     ) -> None:
         super().__init__(repair)
-        self.service_level = None if service_level is None else number_in(
-            service_level, "service_level", 0.0, 1.0, open_low=True, open_high=True)
+        self.service_level = None if service_level is None else _service_level(service_level)
         self.review_period = whole_number(review_period, "review_period", 1)
         self.safety_factor = scalar_or_array(safety_factor, "safety_factor")
 
     def fit(self, source: Scenario | Observation) -> Newsvendor:
         """Learn the per-SKU fractile ``fractile_`` (and z-score ``z_``) from costs; returns self."""
-        if self.review_period < 1:
-            raise PlanningError("review_period must be >= 1", column="review_period", value=self.review_period)
+        whole_number(self.review_period, "review_period", 1)  # the attributes may have been set since
         catalog = source.catalog
         if self.service_level is None:
             fractile = critical_fractile(catalog.holding_cost, catalog.shortage_cost)
         else:
-            if not 0.0 < self.service_level < 1.0:
-                raise PlanningError("service_level must be in (0, 1)", column="service_level", value=self.service_level)
-            fractile = np.full(catalog.n_skus, float(self.service_level))
+            level = _service_level(self.service_level)
+            if np.ndim(level) and np.size(level) != catalog.n_skus:
+                raise PlanningError(f"needs one value per SKU ({catalog.n_skus}), got {np.size(level)}",
+                                    column="service_level")
+            fractile = np.broadcast_to(np.asarray(level, dtype=np.float64), (catalog.n_skus,)).copy()
         self.fractile_ = fractile
         self.z_ = normal_quantile(fractile) * np.asarray(self.safety_factor, dtype=np.float64)
         self.lead_time_std_ = np.asarray(catalog.lead_time_std, dtype=np.float64)

@@ -89,3 +89,25 @@ def test_demand_statistics_from_scenario_and_observation_agree_on_stationary_dem
     np.testing.assert_allclose(from_scenario.mean, from_obs.mean)
     np.testing.assert_allclose(from_scenario.std, from_obs.std)
     assert from_scenario.distribution == "poisson"
+
+
+def test_a_per_sku_service_level_is_each_skus_fractile() -> None:
+    """enforce_targets drives the newsvendor with one service level per SKU (it used to fail on arrays)."""
+    import warnings
+
+    from hybridinv import simulate
+    from hybridinv.reward.enforce import policy_family
+
+    scenario = scenarios.get("multi_10")
+    levels = np.linspace(0.6, 0.95, 10)
+    policy = Newsvendor(service_level=levels).fit(scenario)
+    np.testing.assert_array_equal(policy.fractile_, levels)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        same = simulate(policy_family("newsvendor", scenario)(np.full(10, 0.8)), scenario, seeds=[1, 2])
+        scalar = simulate(Newsvendor(service_level=0.8), scenario, seeds=[1, 2])
+    np.testing.assert_array_equal(same["avg_cost"].to_numpy(), scalar["avg_cost"].to_numpy())
+    with pytest.raises(PlanningError, match="in \\(0, 1\\)"):
+        Newsvendor(service_level=np.array([0.5, 1.0]))
+    with pytest.raises(PlanningError, match="one value per SKU"):
+        Newsvendor(service_level=np.array([0.5, 0.9])).fit(scenario)
