@@ -9,6 +9,7 @@ the plan still satisfies MOQ, lot sizes, capacity and budget.
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import ConstraintViolationWarning, PlanningError
+from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, number_in
 from hybridinv.core.state import InventoryState
 
 if TYPE_CHECKING:
@@ -60,9 +61,8 @@ class Guardrails:
 
     def __post_init__(self) -> None:
         for name in ("max_change_units", "max_change_fraction", "max_periods_of_supply"):
-            value = getattr(self, name)
-            if value is not None and not (np.isfinite(value) and value >= 0):
-                raise PlanningError("must be a finite number >= 0", column=name, value=value)
+            if getattr(self, name) is not None:
+                number_in(getattr(self, name), name, 0.0, math.inf)
         minimum = np.asarray(self.critical_min_order, dtype=np.float64)
         if not np.isfinite(minimum).all() or (minimum < 0).any():
             raise PlanningError("must be finite and >= 0", column="critical_min_order")

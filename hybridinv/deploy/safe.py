@@ -14,6 +14,7 @@ learning. *JMLR* 16, 1437–1480.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, number_in
 
 if TYPE_CHECKING:
     from hybridinv.policies.base import TargetPolicy
@@ -67,9 +68,7 @@ class IncumbentPenalty:
     def __post_init__(self) -> None:
         object.__setattr__(self, "norm", DeviationNorm(self.norm))
         for name in ("weight", "tolerance", "final_weight"):
-            value = getattr(self, name)
-            if not (np.isfinite(value) and value >= 0):
-                raise PlanningError("must be a finite number >= 0", column=name, value=value)
+            number_in(getattr(self, name), name, 0.0, math.inf)
         if self.decay_steps is not None and self.decay_steps < 1:
             raise PlanningError("must be >= 1", column="decay_steps", value=self.decay_steps)
 

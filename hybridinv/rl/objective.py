@@ -39,6 +39,7 @@ optimization. *ICLR*.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -46,7 +47,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, number_in
 from hybridinv.reward.targets import KPITarget, parse_targets
 
 if TYPE_CHECKING:
@@ -124,9 +125,7 @@ class TrainingObjective:
     def __post_init__(self) -> None:
         self.targets = tuple(parse_targets(self.targets))
         for name in ("multiplier_rate", "deviation_weight", "scale"):  # scale 0: set from the first costs
-            value = getattr(self, name)
-            if isinstance(value, bool) or not (np.isfinite(value) and value >= 0):
-                raise PlanningError("must be a finite number >= 0", column=name, value=value)
+            number_in(getattr(self, name), name, 0.0, math.inf)
         if self.deviation_weight > 0 and self.incumbent is None:
             raise PlanningError("a deviation weight needs an incumbent policy", column="deviation_weight",
                                 value=self.deviation_weight)
