@@ -9,7 +9,7 @@ import numpy as np
 
 __all__ = [
     "ConstraintViolationWarning", "PlanningError", "PlanningWarning", "SolverFallbackWarning", "number_in",
-    "scalar_or_array", "whole_number", "whole_numbers",
+    "enum_member", "scalar_or_array", "whole_number", "whole_numbers",
 ]
 
 
@@ -138,3 +138,11 @@ def scalar_or_array(value: object, column: str, low: float = -math.inf, *, open_
         bound = "" if low == -math.inf else (f" and > {low:g}" if open_low else f" and >= {low:g}")
         raise PlanningError(f"must be finite{bound}", column=column, value=shown)
     return float(number) if number.ndim == 0 else number
+
+
+def enum_member(kind: Any, value: object, column: str) -> Any:
+    """``kind(value)`` for an enum class ``kind``, or PlanningError naming ``column`` and the allowed values."""
+    try:
+        return kind(value)
+    except ValueError:
+        raise PlanningError(f"must be one of {[m.value for m in kind]}", column=column, value=value) from None

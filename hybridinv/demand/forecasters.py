@@ -61,7 +61,7 @@ from enum import StrEnum
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError, number_in, whole_number
+from hybridinv.core.errors import PlanningError, enum_member, number_in, whole_number
 
 __all__ = ["ForecastMethod", "Forecaster", "RollingForecast"]
 
@@ -293,10 +293,8 @@ class Forecaster:
         self.error_weight = number_in(error_weight, "error_weight", 0.0, 1.0, open_low=True)
         self.warmup = whole_number(warmup, "warmup", 0)
         if methods is not None:
-            known = [m.value for m in ForecastMethod]
             for m in methods:
-                if (m.value if isinstance(m, ForecastMethod) else m) not in known:
-                    raise PlanningError(f"unknown forecast method; known: {known}", column="methods", value=m)
+                enum_member(ForecastMethod, m, "methods")
         self.methods = methods
 
     def fit(self, history: ArrayLike) -> Forecaster:

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from hybridinv.core._frame import require_columns, require_frame
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import PlanningError, number_in, whole_number
+from hybridinv.core.errors import PlanningError, enum_member, number_in, whole_number
 from hybridinv.demand.leadtime import LeadTimeProcess
 from hybridinv.demand.processes import Seasonality
 from hybridinv.sim.scenario import Scenario
@@ -147,14 +147,6 @@ def aggregate_sales(sales: pd.DataFrame, period: PlanningPeriod | str = Planning
     )
 
 
-def _member(kind: Any, value: object, column: str) -> Any:
-    """``kind(value)`` for an enum ``kind``, or PlanningError naming the column and the allowed values."""
-    try:
-        return kind(value)
-    except ValueError:
-        raise PlanningError(f"must be one of {[m.value for m in kind]}", column=column, value=value) from None
-
-
 class DigitalTwin:
     """Fit per-SKU demand and supply models from transaction logs.
 
@@ -188,10 +180,10 @@ class DigitalTwin:
         censoring: Censoring | str = Censoring.IMPUTE,
         level_window: int | None = None,
     ) -> None:
-        self.period = _member(PlanningPeriod, period, "period")
+        self.period = enum_member(PlanningPeriod, period, "period")
         self.holdout = number_in(holdout, "holdout", 0.0, 1.0, open_low=True, open_high=True)
         self.alpha = number_in(alpha, "alpha", 0.0, 1.0, open_low=True, open_high=True)
-        self.censoring = _member(Censoring, censoring, "censoring")
+        self.censoring = enum_member(Censoring, censoring, "censoring")
         self.level_window = None if level_window is None else whole_number(level_window, "level_window", 1)
 
     def fit(self, sales: pd.DataFrame, receipts: pd.DataFrame | None = None) -> DigitalTwin:

@@ -82,3 +82,18 @@ def test_whole_numbers_reads_a_non_empty_list_of_whole_numbers() -> None:
         with pytest.raises(PlanningError) as info:
             whole_numbers(bad, "eval_seeds")
         assert info.value.column == "eval_seeds"
+
+
+def test_enum_member_names_the_column_and_the_allowed_values() -> None:
+    from enum import StrEnum
+
+    from hybridinv.core.errors import enum_member
+
+    class Color(StrEnum):
+        RED = "red"
+        BLUE = "blue"
+
+    assert enum_member(Color, "red", "color") is Color.RED
+    with pytest.raises(PlanningError, match=r"\['red', 'blue'\]") as info:
+        enum_member(Color, "green", "color")
+    assert info.value.column == "color" and info.value.value == "green"
