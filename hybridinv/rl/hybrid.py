@@ -256,10 +256,6 @@ class _LinearConfiguration(Hybrid):
         """A copy with another trust region (None, None: none); everything else is kept."""
         return self._copy(self.weights, low, high)
 
-    def with_weights(self, weights: ArrayLike) -> Self:
-        """A copy with other weights; everything else is kept."""
-        return self._copy(weights, self.feature_low, self.feature_high)
-
     def base_configuration(self, name: str | None = None) -> Self:
         """The base policy in this configuration: zero weights, no trust region or metadata, same base and repair."""
         zero = self._copy(np.zeros_like(self.weights), None, None)
