@@ -29,6 +29,15 @@ from hybridinv.sim.runner import run_episode
 
 __all__ = ["Task", "TaskResult", "execute", "exact_optimum", "map_tasks"]
 
+#: Why a process pool usually breaks, said where it happens instead of a bare BrokenProcessPool.
+BROKEN_POOL_HINT = (
+    "a benchmark worker process died before returning its result. The workers are started with "
+    "'spawn' and import the calling script again: a script that calls run_suite (or anything that "
+    'starts workers) at top level must put that call under `if __name__ == "__main__":`. '
+    "Otherwise the worker was killed (out of memory?); workers=1 runs the tasks in this process "
+    "and shows the underlying error."
+)
+
 _CACHE_SIZE = 4
 _POLICIES: dict[tuple[str, str, str], Any] = {}
 
@@ -245,6 +254,7 @@ def _map_process(tasks: Sequence[Task], workers: int, advance: Callable[[int], A
         return results
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
 
     out: list[TaskResult | None] = [None] * len(tasks)
     context = multiprocessing.get_context("spawn")
@@ -254,6 +264,9 @@ def _map_process(tasks: Sequence[Task], workers: int, advance: Callable[[int], A
         for future in as_completed(futures):
             out[futures[future]] = future.result()
             advance(1)
+    except BrokenProcessPool as error:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise RuntimeError(BROKEN_POOL_HINT) from error
     except BaseException:  # Ctrl-C or a broken worker: drop the queued tasks instead of waiting for them
         pool.shutdown(wait=False, cancel_futures=True)
         raise
