@@ -1,4 +1,4 @@
-"""The python examples of every docs page run as written, in page order.
+"""The python examples of README.md and every docs page run as written, in page order.
 
 docs/first_hour.md has its own, stricter test (tests/test_docs_first_hour.py). For every other
 page the ``python`` blocks run in order in one namespace, in a temporary folder. Three HTML
@@ -25,7 +25,8 @@ import pytest
 
 matplotlib.use("Agg")
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
 #: A python fence, a hidden set-up comment, or a not-run marker, in page order.
 _ITEM = re.compile(
     r"^```python[^\n]*\n(?P<code>.*?)^```\s*$"
@@ -38,7 +39,8 @@ _OWN_TEST = {"first_hour.md"}
 
 
 def _pages() -> list[Path]:
-    return sorted(p for p in DOCS.glob("*.md") if p.name not in _OWN_TEST and "```python" in p.read_text())
+    pages = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
+    return [p for p in pages if p.name not in _OWN_TEST and "```python" in p.read_text()]
 
 
 def page_program(text: str) -> list[tuple[str, str]]:
