@@ -267,7 +267,7 @@ def _map_process(tasks: Sequence[Task], workers: int, advance: Callable[[int], A
     except BrokenProcessPool as error:
         pool.shutdown(wait=False, cancel_futures=True)
         raise RuntimeError(BROKEN_POOL_HINT) from error
-    except BaseException:  # Ctrl-C or a broken worker: drop the queued tasks instead of waiting for them
+    except BaseException:  # Ctrl-C or a failed task: drop the queued tasks instead of waiting for them
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown()
