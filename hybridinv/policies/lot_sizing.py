@@ -385,6 +385,7 @@ def solve_lot_sizing(
     relax: bool = False,
     time_limit: float | None = None,
     mip_rel_gap: float = 1e-4,
+    node_limit: int | None = None,
 ) -> LotSizingSolution:
     """Build and solve the lot-sizing model with HiGHS (threads=1, silent).
 
@@ -395,8 +396,13 @@ def solve_lot_sizing(
         Solve the LP relaxation (no integrality).
     time_limit : float, optional
         Seconds; on timeout the best solution found and the MIP dual bound are returned.
+        A wall-clock limit makes the result depend on the machine's speed and load.
     mip_rel_gap : float
         Relative MIP gap at which HiGHS stops.
+    node_limit : int, optional
+        Branch-and-bound nodes (HiGHS ``mip_max_nodes``): a work limit that, unlike
+        ``time_limit``, gives the same result on every machine (HiGHS runs on one thread).
+        At the limit the best solution found and the MIP dual bound are returned.
 
     Returns
     -------
@@ -416,6 +422,8 @@ def solve_lot_sizing(
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     if time_limit is not None:
         h.setOptionValue("time_limit", float(time_limit))
+    if node_limit is not None:
+        h.setOptionValue("mip_max_nodes", int(node_limit))
     h.addVars(b.size, np.concatenate(b.lower), np.concatenate(b.upper))
     h.changeColsCost(b.size, np.arange(b.size, dtype=np.int32), np.concatenate(b.cost))
     h.addRows(
@@ -444,5 +452,5 @@ def solve_lot_sizing(
     else:
         bound = float(info.mip_dual_bound)
     diagnostics = {"variables": b.size, "rows": b.n_rows, "nonzeros": matrix.nnz, "build_seconds": built,
-                   "mip_gap": float(getattr(info, "mip_gap", 0.0))}
+                   "mip_gap": float(getattr(info, "mip_gap", 0.0)), "nodes": int(getattr(info, "mip_node_count", 0))}
     return LotSizingSolution(orders, objective, bound, status, time.perf_counter() - start, diagnostics)

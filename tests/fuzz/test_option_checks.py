@@ -39,6 +39,8 @@ BAD: list[tuple[Callable[..., Any], str, object]] = [
     (MPC, "time_limit", 0.0),
     (MPC, "time_limit", -1.0),
     (MPC, "mip_rel_gap", 1.0),
+    (MPC, "node_limit", 0),
+    (MPC, "node_limit", 2.5),
     (MPC, "integer_periods", 1.5),
     (Forecaster, "season", 0),
     (Forecaster, "season", 12.5),
