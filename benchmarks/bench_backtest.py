@@ -28,9 +28,9 @@ from hybridinv.rl.history import HistoryTraining
 
 #: what depends on the machine (written under the section's header)
 TIMING_NOTE = (
-    "Two rows depend on the machine's speed and load: `mpc` (each period's MILP stops at 0.5 s and keeps its "
-    "incumbent or a repaired LP plan) and the trained hybrids (ES for a fixed wall-clock time: the generations "
-    "they got are in their gate lines). Every other row is an exact replay and repeats to the digit."
+    "The trained hybrids depend on the machine's speed and load (ES for a fixed wall-clock time: the generations "
+    "they got are in their gate lines). Every other row is an exact replay and repeats to the digit, `mpc` "
+    "included (its MILP stops at a node limit, not a time limit)."
 )
 #: the forecast capped base-stock and its hybrid, run after the default policies
 CAPPED = ("forecast_capped_base_stock", "capped_base", "capped_trained")

@@ -207,9 +207,9 @@ the fixed number of SKUs they were trained on and refuse this catalog with a `Pl
 |---|---:|---:|---:|:-:|
 {policies}
 
-`mpc` solves the joint lot-sizing MILP of every SKU over its horizon (HiGHS, 0.5 s per solve, with an LP
-relaxation and its repair as fallback) before the repair: an optimization policy rather than a rule, which
-the 200 ms target for classical policies does not cover.
+`mpc` solves the joint lot-sizing MILP of every SKU over its horizon (HiGHS to a 1% gap or 100 nodes, no
+time limit, with an LP relaxation and its repair as fallback) before the repair: an optimization policy
+rather than a rule, which the 200 ms target for classical policies does not cover.
 """
     update_results("plan", markdown)
     print(markdown)
