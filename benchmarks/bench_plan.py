@@ -131,7 +131,8 @@ def every_policy(n: int = 10_000, repeats: int = 3) -> list[str]:
     for policy in available():
         if policy in PURE_RL:
             continue
-        t = time_plan(policy, n, repeats)
+        # MPC solves its MILP to 1% with no time limit: one call is a minute or more at this size
+        t = time_plan(policy, n, 1 if policy == "mpc" else repeats)
         gap = t["diag"].get("gap", float("nan"))
         met = "✅" if t["total"] <= 0.2 and gap <= 0.005 else "❌"
         rows.append(f"| {policy} | {t['total'] * 1000:,.0f} | {t['repair'] * 1000:,.0f} | {gap:.4%} | {met} |")
@@ -207,9 +208,11 @@ the fixed number of SKUs they were trained on and refuse this catalog with a `Pl
 |---|---:|---:|---:|:-:|
 {policies}
 
-`mpc` solves the joint lot-sizing MILP of every SKU over its horizon (HiGHS to a 1% gap or 100 nodes, no
-time limit, with an LP relaxation and its repair as fallback) before the repair: an optimization policy
-rather than a rule, which the 200 ms target for classical policies does not cover.
+`mpc` (one call, not the median of 3) solves the joint lot-sizing MILP of every SKU over its horizon (HiGHS to
+a 1% gap or 100 nodes, no time limit, with an LP relaxation and its repair as fallback) before the repair: an
+optimization policy rather than a rule, which the 200 ms target for classical policies does not cover. Until
+2026-12-02 it stopped at 0.5 s (1.4 s a plan at this size) with an incumbent far from optimal and an LP that
+had not finished; solved instead, the plan is optimal within the 1% and takes the time shown.
 """
     update_results("plan", markdown)
     print(markdown)
