@@ -211,8 +211,9 @@ the fixed number of SKUs they were trained on and refuse this catalog with a `Pl
 `mpc` (one call, not the median of 3) solves the joint lot-sizing MILP of every SKU over its horizon (HiGHS to
 a 1% gap or 100 nodes, no time limit, with an LP relaxation and its repair as fallback) before the repair: an
 optimization policy rather than a rule, which the 200 ms target for classical policies does not cover. Until
-2026-12-02 it stopped at 0.5 s (1.4 s a plan at this size) with an incumbent far from optimal and an LP that
-had not finished; solved instead, the plan is optimal within the 1% and takes the time shown.
+2026-12-02 it stopped at 0.5 s (1.4 s a plan at this size) with no incumbent and an LP relaxation that had
+not finished, and planned no orders at all, silently; solved instead, the plan is optimal within the 1% and
+takes the time shown.
 """
     update_results("plan", markdown)
     print(markdown)

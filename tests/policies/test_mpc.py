@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import warnings
 
 import numpy as np
@@ -11,7 +12,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from hybridinv import ConstraintViolationWarning, plan, scenarios
+from hybridinv import ConstraintViolationWarning, SolverFallbackWarning, plan, scenarios
 from hybridinv.core import Constraints
 from hybridinv.policies.lot_sizing import solve_lot_sizing
 from hybridinv.policies.mpc import MPC, plan_objective
@@ -127,6 +128,21 @@ def test_plan_objective_of_the_optimal_first_orders_is_the_milps_optimum() -> No
     assert plan_objective(problem, milp.orders[:, 0]) == pytest.approx(milp.objective, rel=1e-7, abs=1e-6)
     nothing = plan_objective(problem, np.zeros(3))
     assert nothing >= milp.objective - 1e-6
+
+
+def test_no_plan_within_a_time_limit_orders_nothing_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 10,000-SKU case of a 0.5 s limit: no MILP incumbent and an unfinished LP; never a silent empty plan."""
+    import hybridinv.policies.mpc as mpc_module
+
+    def solve(problem, relax=False, **options):  # type: ignore[no-untyped-def]
+        return mpc_module.LotSizingSolution(np.zeros_like(problem.demand), math.inf, -math.inf,
+                                            "Time limit reached", 0.5)
+
+    monkeypatch.setattr(mpc_module, "solve_lot_sizing", solve)
+    with pytest.warns(SolverFallbackWarning, match=r"no plan within time_limit=0\.5"):
+        decision = MPC(safety_factor=0.0, horizon=4, time_limit=0.5).decide(_lots_obs())
+    assert decision.extra["mpc"]["fallback"] == "no_plan"
+    np.testing.assert_array_equal(decision.orders, 0.0)
 
 
 def test_a_good_incumbent_at_the_time_limit_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
