@@ -16,13 +16,14 @@ from hybridinv.core.errors import PlanningError
 __all__ = ["Constraints"]
 
 
-def _positive(name: str, value: object, key: object | None = None) -> float:
+def _positive(name: str, value: object, supplier: object | None = None) -> float:
+    where = "" if supplier is None else f"supplier {str(supplier)!r}: "  # a supplier is not a SKU
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise PlanningError("must be a number", column=name, sku=key, value=value) from None
+        raise PlanningError(f"{where}must be a number", column=name, value=value) from None
     if math.isnan(number) or number <= 0:
-        raise PlanningError("must be > 0 (use inf for no limit)", column=name, sku=key, value=value)
+        raise PlanningError(f"{where}must be > 0 (use inf for no limit)", column=name, value=value)
     return number
 
 
@@ -53,7 +54,7 @@ class Constraints:
     def __post_init__(self) -> None:
         object.__setattr__(self, "capacity", _positive("capacity", self.capacity))
         object.__setattr__(self, "budget", _positive("budget", self.budget))
-        caps = {str(k): _positive("supplier_capacity", v, key=k) for k, v in dict(self.supplier_capacity).items()}
+        caps = {str(k): _positive("supplier_capacity", v, supplier=k) for k, v in dict(self.supplier_capacity).items()}
         object.__setattr__(self, "supplier_capacity", MappingProxyType(caps))
 
     def __reduce__(self) -> tuple[type[Constraints], tuple[float, float, dict[str, float]]]:

@@ -53,7 +53,9 @@ def test_supplier_capacity_rows() -> None:
 def test_supplier_capacity_must_be_positive() -> None:
     with pytest.raises(PlanningError) as info:
         Constraints(supplier_capacity={"north": 0})
-    assert info.value.column == "supplier_capacity" and info.value.sku == "north"
+    # the supplier is named in the message, not in the SKU field
+    assert info.value.column == "supplier_capacity" and info.value.sku is None and info.value.value == 0
+    assert "supplier 'north'" in str(info.value)
 
 
 def test_supplier_capacity_for_unknown_supplier() -> None:
