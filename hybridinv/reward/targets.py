@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 from hybridinv.core.errors import PlanningError
 
 if TYPE_CHECKING:
+    from hybridinv.reward.spec import CarbonTerm
     from hybridinv.sim.ledger import Ledger
 
 __all__ = ["KPI_RANGES", "KPITarget", "LagrangianMultipliers", "parse_targets", "period_kpis"]
@@ -140,14 +141,15 @@ def parse_targets(targets: Iterable[str | KPITarget]) -> list[KPITarget]:
     return parsed
 
 
-def period_kpis(ledger: Ledger, t: int) -> dict[str, float]:
+def period_kpis(ledger: Ledger, t: int, carbon: CarbonTerm | None = None) -> dict[str, float]:
     """KPIs of the single period ``t`` (for per-step reward shaping).
 
     ``fill_rate`` (1 when nothing was demanded), ``cycle_service_level``,
     ``waste_rate`` (units expired / units on hand at the start of ``t`` plus units
     received in ``t``, as in :meth:`Ledger.summary`; 0 when nothing was available), ``waste_units``,
-    ``overflow_units``, ``avg_cost`` (the period cost), and ``carbon_kg`` /
-    ``held_units`` when the ledger records held units.
+    ``overflow_units``, ``avg_cost`` (the period cost), and, given a ``carbon`` term,
+    ``carbon_kg`` (the kg CO2 of the period's orders and end-of-period stock, as in
+    :meth:`RewardSpec.evaluate <hybridinv.reward.RewardSpec.evaluate>`).
     """
     demand = float(ledger.demand[t])
     available = ledger.available_units(t, t + 1)
@@ -159,6 +161,10 @@ def period_kpis(ledger: Ledger, t: int) -> dict[str, float]:
         "overflow_units": float(ledger.overflow_units[t]),
         "avg_cost": float(ledger.costs[t].sum()),
     }
+    if carbon is not None:
+        from hybridinv.reward.outcome import ledger_terms
+
+        out["carbon_kg"] = float(carbon.kilograms(ledger_terms(ledger, t)))
     return out
 
 

@@ -351,6 +351,7 @@ class ConstrainedReward:
     """
 
     def __init__(self, objective: TrainingObjective, reward_scale: float) -> None:
+        from hybridinv.reward.spec import CarbonTerm
         from hybridinv.reward.targets import LagrangianMultipliers
 
         per_period = {"fill_rate", "cycle_service_level", "waste_rate", "waste_units", "overflow_units", "avg_cost",
@@ -361,6 +362,14 @@ class ConstrainedReward:
                                     column="target", value=str(target))
         self.objective = objective
         self.reward_scale = float(reward_scale)
+        # a carbon target is measured with the spec's emission factors, as TrainingObjective.measurements does
+        self._carbon = None
+        for target in objective.goals:
+            if target.kpi == "carbon_kg":
+                if objective.spec is None:
+                    raise PlanningError("a carbon_kg target needs a reward spec that defines the emission factors",
+                                        column="target", value=str(target))
+                self._carbon = objective.spec.carbon or CarbonTerm()
         self.multipliers = (
             LagrangianMultipliers(objective.goals, learning_rate=max(objective.multiplier_rate, 1e-12))
             if objective.targets else None
@@ -391,7 +400,7 @@ class ConstrainedReward:
         cost = -spec.period_reward(ledger, t) * spec.scale if spec is not None else ledger.period_cost(t)
         reward = -cost / self.reward_scale - self.objective.deviation_weight * self._deviation
         if self.multipliers is not None:
-            kpis = period_kpis(ledger, t)
+            kpis = period_kpis(ledger, t, self._carbon)
             for target in self.multipliers.targets:
                 self._sums[target.kpi] = self._sums.get(target.kpi, 0.0) + kpis[target.kpi]
             self._count += 1

@@ -87,6 +87,30 @@ def test_bad_objectives_are_refused() -> None:
         TrainingObjective(targets=["fill_rate>=0.9"], multiplier_rate=-1.0)
     with pytest.raises(PlanningError, match="per-period"):
         ConstrainedReward(TrainingObjective(targets=["profit>=0"]), reward_scale=1.0)
+    with pytest.raises(PlanningError, match="carbon_kg target needs a reward spec"):  # as ES's measurements
+        ConstrainedReward(TrainingObjective(targets=["carbon_kg<=5"]), reward_scale=1.0)
+
+
+def test_per_period_carbon_target_is_measured_with_the_spec_factors() -> None:
+    """The finding: a carbon_kg target was accepted for PPO/SAC but the period KPIs had no carbon_kg (KeyError)."""
+    from hybridinv.policies import BaseStock
+    from hybridinv.reward import CarbonTerm
+
+    scenario = scenarios.get("multi_10")
+    spec = RewardSpec(carbon=CarbonTerm(shipped_kg=0.5, held_kg=0.25, price=1.0))
+    ledger, _ = run_episode(BaseStock.fit(scenario), scenario, 4, 30)
+    hook = ConstrainedReward(TrainingObjective(spec=spec, targets=["carbon_kg<=1e9"]), reward_scale=1.0)
+    for t in range(30):
+        hook.period_reward(ledger, t)
+    # by hand: 0.5 kg per unit ordered plus 0.25 kg per unit held at the end of the period
+    by_hand = 0.5 * ledger.ordered_units[:30] + 0.25 * ledger.held_units[:30]
+    assert hook._sums["carbon_kg"] == pytest.approx(float(by_hand.sum()))
+    assert by_hand.sum() > 0
+    # and their mean over the measured periods is the spec's episode figure
+    measured = by_hand[ledger.warmup:30].mean()
+    assert measured == pytest.approx(spec.evaluate(ledger, 30)["carbon_kg"])
+    hook.end_rollout()
+    assert hook.objective.multipliers[0] == 0.0  # met with room to spare: the multiplier stays at 0
 
 
 def _es(generations: int) -> ESConfig:
