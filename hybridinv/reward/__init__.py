@@ -22,7 +22,14 @@ from hybridinv.reward.enforce import (
 from hybridinv.reward.evaluate import confidence_interval, evaluate_policy
 from hybridinv.reward.outcome import OutcomeLedger, PeriodOutcome, PeriodTerms, record_episode
 from hybridinv.reward.spec import WEIGHTS, CarbonTerm, ProfitTerm, RewardSpec, ServicePenalty
-from hybridinv.reward.targets import KPI_RANGES, KPITarget, LagrangianMultipliers, parse_targets, period_kpis
+from hybridinv.reward.targets import (
+    KPI_RANGES,
+    KPITarget,
+    LagrangianMultipliers,
+    check_kpis_defined,
+    parse_targets,
+    period_kpis,
+)
 
 __all__ = [
     "KPI_RANGES",
@@ -43,6 +50,7 @@ __all__ = [
     "enforce_targets",
     "evaluate_policy",
     "parse_targets",
+    "check_kpis_defined",
     "period_kpis",
     "policy_family",
     "record_episode",

@@ -30,7 +30,7 @@ from numpy.typing import ArrayLike, NDArray
 from hybridinv.core.errors import PlanningError
 from hybridinv.reward.evaluate import confidence_interval, evaluate_policy, resolve_scenario, seed_list
 from hybridinv.reward.spec import RewardSpec
-from hybridinv.reward.targets import KPI_RANGES, KPITarget, parse_targets
+from hybridinv.reward.targets import KPI_RANGES, KPITarget, check_kpis_defined, parse_targets
 
 if TYPE_CHECKING:
     from hybridinv.core.catalog import Catalog
@@ -281,6 +281,7 @@ def enforce_targets(
     if not 0 < low_weight < high_weight < math.inf:
         raise PlanningError("need 0 < low < high < inf", column="weight_range", value=weight_range)
     scenario = resolve_scenario(scenario, periods, fitting=True)
+    check_kpis_defined([t.kpi for t in parsed], scenario, spec)
     spec = spec or RewardSpec()
     train = seed_list(train_seeds)
     held_out = seed_list(len(train) if eval_seeds is None else eval_seeds, start=max(train) + 1)

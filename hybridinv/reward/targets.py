@@ -28,10 +28,11 @@ from numpy.typing import NDArray
 from hybridinv.core.errors import PlanningError
 
 if TYPE_CHECKING:
-    from hybridinv.reward.spec import CarbonTerm
+    from hybridinv.reward.spec import CarbonTerm, RewardSpec
     from hybridinv.sim.ledger import Ledger
+    from hybridinv.sim.scenario import Scenario
 
-__all__ = ["KPI_RANGES", "KPITarget", "LagrangianMultipliers", "parse_targets", "period_kpis"]
+__all__ = ["KPI_RANGES", "KPITarget", "LagrangianMultipliers", "check_kpis_defined", "parse_targets", "period_kpis"]
 
 _RATE = (0.0, 1.0)
 _NONNEGATIVE = (0.0, math.inf)
@@ -139,6 +140,39 @@ def parse_targets(targets: Iterable[str | KPITarget]) -> list[KPITarget]:
     if duplicates:
         raise PlanningError(f"target given more than once: {duplicates}", column="target")
     return parsed
+
+
+def check_kpis_defined(
+    kpis: Iterable[str], scenario: Scenario, spec: RewardSpec | None, what: str = "target"
+) -> None:
+    """Refuse KPIs that the scenario or the spec cannot measure, before anything is simulated.
+
+    ``budget_utilization`` / ``capacity_utilization`` need a finite budget / capacity,
+    ``revenue`` / ``profit`` a selling price for every SKU (catalog column ``price``), and
+    ``carbon_kg`` a reward spec with a non-zero emission factor (without one every plan emits
+    0 kg and a carbon target would be met by anything).
+
+    Raises
+    ------
+    PlanningError
+        Naming the KPI (``column=what``) and what is missing.
+    """
+    cons = scenario.constraints
+    for kpi in kpis:
+        reason = None
+        if kpi == "budget_utilization" and not math.isfinite(cons.budget):
+            reason = "the scenario has no budget"
+        elif kpi == "capacity_utilization" and not math.isfinite(cons.capacity):
+            reason = "the scenario has no warehouse capacity"
+        elif kpi in ("revenue", "profit") and np.isnan(scenario.catalog.price).any():
+            missing = scenario.catalog.sku[int(np.flatnonzero(np.isnan(scenario.catalog.price))[0])]
+            reason = f"the catalog has no selling price (column 'price') for SKU {missing!r} and others"
+        elif kpi == "carbon_kg":
+            carbon = None if spec is None else spec.carbon
+            if carbon is None or (carbon.shipped_kg == 0 and carbon.held_kg == 0):
+                reason = "no emission factors: give a reward spec with a [carbon] table (shipped_kg, held_kg)"
+        if reason is not None:
+            raise PlanningError(f"KPI {kpi!r} is not defined here: {reason}", column=what, value=kpi)
 
 
 def period_kpis(ledger: Ledger, t: int, carbon: CarbonTerm | None = None) -> dict[str, float]:

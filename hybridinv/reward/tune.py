@@ -32,7 +32,7 @@ from hybridinv.reward.enforce import critical_ratio, policy_family, target_repor
 from hybridinv.reward.evaluate import evaluate_policy, resolve_scenario, seed_list
 from hybridinv.reward.plots import pareto_front
 from hybridinv.reward.spec import CarbonTerm, RewardSpec
-from hybridinv.reward.targets import KPI_RANGES, KPITarget, parse_targets
+from hybridinv.reward.targets import KPI_RANGES, KPITarget, check_kpis_defined, parse_targets
 
 if TYPE_CHECKING:
     from hybridinv.sim.scenario import Scenario
@@ -192,6 +192,7 @@ def tune(
         raise PlanningError("trials, seeds and jobs must be >= 1", column="trials", value=(trials, seeds, jobs))
     spec = spec or RewardSpec()
     resolved = resolve_scenario(scenario, periods, fitting=True)
+    check_kpis_defined([kpi, *(t.kpi for t in parsed)], resolved, spec, "target")
     if kpi == "avg_cost" and minimize.strip().lstrip("-") == "cost":
         kpi = resolved.cost_key
     name = scenario if isinstance(scenario, str) else resolved

@@ -182,7 +182,16 @@ class TrainingObjective:
 
     def measurements(self, ledger: Any, deviation: float = 0.0) -> NDArray[np.float64]:
         """``[cost, kpi_1, ..., kpi_k, deviation]`` of a finished episode's ledger."""
+        from hybridinv.reward.targets import check_kpis_defined
+
+        scenario = ledger.scenario
+        check_kpis_defined([t.kpi for t in self.goals if not t.kpi.endswith("_utilization")], scenario, self.spec)
         kpis = dict(ledger.summary())
+        # nothing of an unlimited budget or warehouse is used (a history family draws such episodes)
+        for kpi, limit in (("budget_utilization", scenario.constraints.budget),
+                           ("capacity_utilization", scenario.constraints.capacity)):
+            if not math.isfinite(limit):
+                kpis[kpi] = 0.0
         if self.spec is not None:
             kpis.update(self.spec.evaluate(ledger))
         cost = kpis["spec_cost"] if self.spec is not None else kpis[ledger.scenario.cost_key]
@@ -343,39 +352,48 @@ class ConstrainedReward:
 
     ``r_t = -(cost_t / reward_scale) + sum_k lambda_k slack_k(t) - w d_t`` with ``cost_t``
     the spec's (or the ledger's) cost of period ``t``, ``slack_k(t)`` the target's slack
-    at the period's KPIs (:func:`~hybridinv.reward.targets.period_kpis`), and ``d_t`` the
-    deviation of the period's orders from the incumbent's in the same state (the
-    environment reports orders through :meth:`observe`). :meth:`end_rollout` (called by
-    the trainer after each rollout) takes a dual step with the rollout's mean KPIs.
-    One hook may serve several in-process environments (``DummyVecEnv``).
+    at the period's KPIs (:func:`~hybridinv.reward.targets.period_kpis`; a cost slack is
+    divided by ``reward_scale`` and a carbon slack by the target level, so that they are on
+    the scale of the cost term), and ``d_t`` the deviation of the period's orders from the
+    incumbent's in the same state (the environment reports orders through :meth:`observe`).
+    :meth:`end_rollout` (called by the trainer after each rollout) takes a dual step with the
+    KPIs of the rollout's measured periods (after each episode's warm-up), aggregated as the
+    episode KPIs that judge the targets are (:meth:`Ledger.summary`, :meth:`RewardSpec.evaluate`):
+    served over demanded units, expired over available units, means per period of the cycle
+    service level, the cost and the carbon. Targets on episode totals (``waste_units``, ...)
+    are refused: a rollout is not an episode. One hook may serve several in-process
+    environments (``DummyVecEnv``).
     """
 
+    #: KPIs a per-period reward can target (aggregated in :meth:`end_rollout`).
+    PER_PERIOD = ("fill_rate", "cycle_service_level", "waste_rate", "avg_cost", "carbon_kg")
+
     def __init__(self, objective: TrainingObjective, reward_scale: float) -> None:
-        from hybridinv.reward.spec import CarbonTerm
         from hybridinv.reward.targets import LagrangianMultipliers
 
-        per_period = {"fill_rate", "cycle_service_level", "waste_rate", "waste_units", "overflow_units", "avg_cost",
-                      "carbon_kg"}
         for target in objective.goals:
-            if target.kpi not in per_period:
-                raise PlanningError(f"per-period rewards can target only {sorted(per_period)} (use ES for the others)",
-                                    column="target", value=str(target))
+            if target.kpi not in self.PER_PERIOD:
+                raise PlanningError(f"per-period rewards can target only {sorted(self.PER_PERIOD)} (use ES for "
+                                    "the others)", column="target", value=str(target))
         self.objective = objective
         self.reward_scale = float(reward_scale)
         # a carbon target is measured with the spec's emission factors, as TrainingObjective.measurements does
         self._carbon = None
         for target in objective.goals:
             if target.kpi == "carbon_kg":
-                if objective.spec is None:
-                    raise PlanningError("a carbon_kg target needs a reward spec that defines the emission factors",
-                                        column="target", value=str(target))
-                self._carbon = objective.spec.carbon or CarbonTerm()
+                carbon = None if objective.spec is None else objective.spec.carbon
+                if carbon is None or (carbon.shipped_kg == 0 and carbon.held_kg == 0):
+                    raise PlanningError("a carbon_kg target needs a reward spec with emission factors (a [carbon] "
+                                        "table with shipped_kg or held_kg)", column="target", value=str(target))
+                self._carbon = carbon
+        scale = {"avg_cost": self.reward_scale}
+        scale.update({t.kpi: max(t.level, 1e-9) for t in objective.goals if t.kpi == "carbon_kg"})
         self.multipliers = (
-            LagrangianMultipliers(objective.goals, learning_rate=max(objective.multiplier_rate, 1e-12))
+            LagrangianMultipliers(objective.goals, learning_rate=max(objective.multiplier_rate, 1e-12), scale=scale)
             if objective.targets else None
         )
-        self._sums: dict[str, float] = {}
-        self._count = 0
+        self._totals: dict[str, float] = {}
+        self._last_period: dict[int, int] = {}  # per ledger: the last measured period recorded
         self._deviation = 0.0
         self._incumbents: dict[int, Any] = {}
 
@@ -401,15 +419,45 @@ class ConstrainedReward:
         reward = -cost / self.reward_scale - self.objective.deviation_weight * self._deviation
         if self.multipliers is not None:
             kpis = period_kpis(ledger, t, self._carbon)
-            for target in self.multipliers.targets:
-                self._sums[target.kpi] = self._sums.get(target.kpi, 0.0) + kpis[target.kpi]
-            self._count += 1
+            if t >= ledger.warmup:
+                self._record(ledger, t, kpis)
             reward = self.multipliers.shape(reward, kpis)
         return float(reward)
 
+    def _record(self, ledger: Any, t: int, kpis: dict[str, float]) -> None:
+        """Add period ``t`` to the numerators and denominators of the rollout's KPIs."""
+        key = id(ledger)
+        # expired over available units: the stock on hand counts once per run of consecutive periods
+        continues = self._last_period.get(key) == t - 1
+        self._last_period[key] = t
+        available = float(ledger.received_units[t]) if continues else ledger.available_units(t, t + 1)
+        totals = self._totals
+        for name, value in (("served", float(ledger.served[t])), ("demand", float(ledger.demand[t])),
+                            ("waste", float(ledger.waste_units[t])), ("available", available),
+                            ("periods", 1.0), ("cycle_service_level", kpis["cycle_service_level"]),
+                            ("avg_cost", kpis["avg_cost"]), ("carbon_kg", kpis.get("carbon_kg", 0.0))):
+            totals[name] = totals.get(name, 0.0) + value
+
+    def rollout_kpis(self) -> dict[str, float]:
+        """The KPIs of the measured periods since the last dual step, aggregated as episode KPIs."""
+        totals = self._totals
+        periods = totals.get("periods", 0.0)
+        if periods == 0:
+            return {}
+        demand, available = totals["demand"], totals["available"]
+        return {
+            "fill_rate": totals["served"] / demand if demand > 0 else 1.0,
+            "waste_rate": totals["waste"] / available if available > 0 else 0.0,
+            "cycle_service_level": totals["cycle_service_level"] / periods,
+            "avg_cost": totals["avg_cost"] / periods,
+            "carbon_kg": totals["carbon_kg"] / periods,
+        }
+
     def end_rollout(self) -> None:
-        """One dual step with the mean per-period KPIs since the last call."""
-        if self.multipliers is not None and self._count:
-            self.multipliers.update({k: v / self._count for k, v in self._sums.items()})
+        """One dual step with the rollout's KPIs (:meth:`rollout_kpis`); none without a measured period."""
+        achieved = self.rollout_kpis()
+        if self.multipliers is not None and achieved:
+            self.multipliers.update(achieved)
             self.objective.multipliers = self.multipliers.values.copy()
-        self._sums, self._count = {}, 0
+        self._totals = {}
+        self._last_period = {}

@@ -117,3 +117,25 @@ def test_period_waste_rate_counts_starting_stock() -> None:
     sim.reset(path=hand_path([[4]], [0]))
     sim.step(np.array([4.0]))
     assert period_kpis(sim.ledger, 0)["waste_rate"] == pytest.approx(102 / 106)
+
+
+def test_kpis_the_scenario_cannot_measure_are_refused_before_anything_runs() -> None:
+    """The finding: profit on a catalog without prices was a KeyError in tune and enforce_targets, a utilization
+    without the limit a NaN that optuna refused with a raw traceback, carbon without factors met by anything."""
+    from hybridinv.reward import CarbonTerm, RewardSpec, check_kpis_defined, enforce_targets
+    from hybridinv.reward.tune import tune
+
+    single = scenarios.get("single_sku")  # no price, no budget, no capacity
+    for kpi, reason in (("profit", "selling price"), ("revenue", "selling price"), ("budget_utilization", "budget"),
+                        ("capacity_utilization", "capacity"), ("carbon_kg", "emission factors")):
+        with pytest.raises(PlanningError, match=reason) as info:
+            check_kpis_defined([kpi], single, RewardSpec())
+        assert info.value.value == kpi
+    check_kpis_defined(["fill_rate", "carbon_kg"], single, RewardSpec(carbon=CarbonTerm(held_kg=1.0)))
+    check_kpis_defined(["budget_utilization", "capacity_utilization"], scenarios.get("multi_10"), None)
+    with pytest.raises(PlanningError, match="selling price"):
+        tune("single_sku", ["profit>=0"], trials=1, seeds=1)
+    with pytest.raises(PlanningError, match="selling price"):
+        tune("single_sku", [], minimize="-profit", trials=1, seeds=1)
+    with pytest.raises(PlanningError, match="capacity"):
+        enforce_targets("single_sku", ["capacity_utilization<=0.9"])

@@ -102,15 +102,64 @@ def test_per_period_carbon_target_is_measured_with_the_spec_factors() -> None:
     hook = ConstrainedReward(TrainingObjective(spec=spec, targets=["carbon_kg<=1e9"]), reward_scale=1.0)
     for t in range(30):
         hook.period_reward(ledger, t)
-    # by hand: 0.5 kg per unit ordered plus 0.25 kg per unit held at the end of the period
-    by_hand = 0.5 * ledger.ordered_units[:30] + 0.25 * ledger.held_units[:30]
-    assert hook._sums["carbon_kg"] == pytest.approx(float(by_hand.sum()))
+    # by hand: 0.5 kg per unit ordered plus 0.25 kg per unit held at the end of the period, measured periods
+    by_hand = (0.5 * ledger.ordered_units[:30] + 0.25 * ledger.held_units[:30])[ledger.warmup:]
     assert by_hand.sum() > 0
-    # and their mean over the measured periods is the spec's episode figure
-    measured = by_hand[ledger.warmup:30].mean()
-    assert measured == pytest.approx(spec.evaluate(ledger, 30)["carbon_kg"])
+    assert hook.rollout_kpis()["carbon_kg"] == pytest.approx(float(by_hand.mean()))
+    assert hook.rollout_kpis()["carbon_kg"] == pytest.approx(spec.evaluate(ledger, 30)["carbon_kg"])
     hook.end_rollout()
     assert hook.objective.multipliers[0] == 0.0  # met with room to spare: the multiplier stays at 0
+
+
+def test_carbon_targets_need_emission_factors() -> None:
+    """Without factors every plan emits 0 kg: the target would be met by anything, so it is refused."""
+    for spec in (None, RewardSpec(shortage=2.0)):
+        with pytest.raises(PlanningError, match="emission factors"):
+            ConstrainedReward(TrainingObjective(spec=spec, targets=["carbon_kg<=5"]), reward_scale=1.0)
+        objective = TrainingObjective(spec=spec, targets=["carbon_kg<=5"])
+        with pytest.raises(PlanningError, match="emission factors"):
+            objective.measure(AdaptiveHybrid(zero_weights()), scenarios.get("multi_10"), seed=1, periods=8)
+
+
+def test_rollout_kpis_aggregate_to_the_episode_kpis_that_judge_the_targets() -> None:
+    """The finding: the dual step saw the mean of per-period ratios, warm-up included (fill rate 0.980 where the
+    episode filled 0.965, waste rate half the episode's). Ratios of sums over the measured periods instead."""
+    from hybridinv.policies import BaseStock
+
+    scenario = scenarios.get("perishable")
+    ledger, _ = run_episode(BaseStock.fit(scenario), scenario, 2, 60)
+    targets = ["fill_rate>=0.5", "waste_rate<=0.9", "cycle_service_level>=0.1", "avg_cost<=1e9"]
+    hook = ConstrainedReward(TrainingObjective(targets=targets), reward_scale=100.0)
+    for t in range(60):
+        hook.period_reward(ledger, t)
+    summary = ledger.summary()
+    assert summary["waste_rate"] > 0.0  # the perishable scenario wastes: the check has teeth
+    achieved = hook.rollout_kpis()
+    for kpi in ("fill_rate", "waste_rate", "cycle_service_level", "avg_cost"):
+        assert achieved[kpi] == pytest.approx(summary[kpi], rel=1e-9), kpi
+
+
+def test_two_targets_on_one_kpi_count_it_once_and_a_cost_slack_is_on_the_reward_scale() -> None:
+    from hybridinv.policies import BaseStock
+
+    scenario = scenarios.get("multi_10")
+    ledger, _ = run_episode(BaseStock.fit(scenario), scenario, 3, 30)
+    summary = ledger.summary()
+    band = ConstrainedReward(TrainingObjective(targets=["fill_rate>=0.01", "fill_rate<=0.9999"]), 1.0)
+    for t in range(30):
+        band.period_reward(ledger, t)
+    band.end_rollout()  # both met: neither multiplier moves (before, the sum of both counts read 1.47)
+    np.testing.assert_array_equal(band.objective.multipliers, [0.0, 0.0])
+    level = 0.5 * summary["avg_cost"]  # missed by half the cost
+    objective = TrainingObjective(targets=[f"avg_cost<={level}"], multiplier_rate=2.0)
+    cost = ConstrainedReward(objective, reward_scale=250.0)
+    for t in range(30):
+        cost.period_reward(ledger, t)
+    cost.end_rollout()
+    # one dual step: rate x shortfall in units of the reward scale (not in raw cost units)
+    assert objective.multipliers[0] == pytest.approx(2.0 * (summary["avg_cost"] - level) / 250.0)
+    with pytest.raises(PlanningError, match="per-period"):
+        ConstrainedReward(TrainingObjective(targets=["waste_units<=3"]), 1.0)  # an episode total
 
 
 def _es(generations: int) -> ESConfig:
@@ -237,3 +286,13 @@ def test_the_training_gate_compares_a_profit_spec_cost_below_zero_the_right_way_
     assert verdict["objective"]["trained"]["objective"] == pytest.approx(-1.2)
     assert _verdict([-80.0, 0.97, 0.0], [-100.0, 0.96, 0.0], spec=spec, targets=["fill_rate>=0.95"])[
         "accepted"] is False
+
+
+def test_utilization_of_an_unlimited_resource_is_zero_in_training_measurements() -> None:
+    """The finding: NaN from Ledger.summary made every ES fitness NaN and the multiplier NaN for good (a history
+    family draws episodes without limits); nothing of an unlimited budget is used."""
+    objective = TrainingObjective(targets=["budget_utilization<=0.9", "capacity_utilization<=0.9"])
+    unlimited = objective.measure(AdaptiveHybrid(zero_weights()), scenarios.get("single_sku"), seed=1, periods=10)
+    np.testing.assert_array_equal(unlimited[1:3], [0.0, 0.0])
+    limited = objective.measure(AdaptiveHybrid(zero_weights()), scenarios.get("multi_10"), seed=1, periods=10)
+    assert np.isfinite(limited).all() and limited[1] > 0.0 and limited[2] > 0.0
