@@ -18,7 +18,7 @@ import click
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["emit_plan", "plan_file_options", "read_csv", "rounded_table", "user_error"]
+__all__ = ["KEY_COLUMNS", "emit_plan", "plan_file_options", "read_csv", "rounded_table", "user_error"]
 
 _Command = TypeVar("_Command", bound=Callable[..., Any])
 
@@ -50,14 +50,30 @@ _INPUT_ERRORS: tuple[tuple[str, str], ...] = (
 )
 
 
+#: Columns that hold codes, read as text exactly as written: SKU ``00042`` keeps its zeros and
+#: a SKU or location named ``NA`` or ``None`` stays a name (pandas would read 42 and a missing value).
+KEY_COLUMNS = ("sku", "location", "parent", "supplier")
+
+
 def read_csv(path: str, **options: Any) -> pd.DataFrame:
-    """``pandas.read_csv(path, **options)``; an empty or malformed file is a :class:`PlanningError` naming it."""
+    """``pandas.read_csv(path, **options)`` with the :data:`KEY_COLUMNS` read as text.
+
+    An empty or malformed file is a :class:`PlanningError` naming it. An empty key cell
+    stays empty (``""``), for the table's checks to refuse.
+    """
     import pandas as pd  # imported here so that ``hybridinv <command> --help`` stays light
 
     from hybridinv.core.errors import PlanningError
 
     try:
-        return pd.read_csv(path, **options)
+        frame = pd.read_csv(path, **options)
+        keys = [c for c in frame.columns if c in KEY_COLUMNS]
+        if keys and len(frame):
+            text = {k: v for k, v in options.items() if k not in ("dtype", "usecols", "converters", "na_values")}
+            codes = pd.read_csv(path, **{**text, "usecols": keys, "dtype": str, "keep_default_na": False})
+            for key in keys:
+                frame[key] = codes[key].to_numpy(dtype=object)
+        return frame
     except pd.errors.EmptyDataError:
         raise PlanningError(f"{path}: the file is empty (no header row)") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:

@@ -1,0 +1,49 @@
+"""Codes in CSV files are read as written: the finding was SKU ``00042`` planned as ``42`` (and state
+``42`` silently matched it) and a SKU named ``NA`` refused as an empty SKU."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+from click.testing import CliRunner
+
+from hybridinv.cli import main
+from hybridinv.cli._io import read_csv
+
+CATALOG = "sku,unit_cost,holding_cost,shortage_cost,lead_time,demand_mean\n00042,1,0.1,5,1,10\nNA,2,0.1,5,1,10\n"
+
+
+def _plan(tmp_path: Path, state: str) -> tuple[int, str]:
+    (tmp_path / "catalog.csv").write_text(CATALOG)
+    (tmp_path / "state.csv").write_text(state)
+    result = CliRunner().invoke(main, ["plan", "--catalog", str(tmp_path / "catalog.csv"), "--state",
+                                       str(tmp_path / "state.csv"), "--output", "-"])
+    return result.exit_code, result.output
+
+
+def test_sku_codes_keep_leading_zeros_and_na_like_names(tmp_path: Path) -> None:
+    code, out = _plan(tmp_path, "sku,on_hand\n00042,3\nNA,1\n")
+    assert code == 0, out
+    plan = pd.read_csv(io.StringIO(out), dtype={"sku": str}, keep_default_na=False)
+    assert plan["sku"].tolist() == ["00042", "NA"]
+    assert plan["on_hand"].tolist() == [3.0, 1.0]  # each state row went to its own SKU
+
+
+def test_a_state_code_without_its_zeros_is_not_the_catalog_sku(tmp_path: Path) -> None:
+    code, out = _plan(tmp_path, "sku,on_hand\n42,3\nNA,1\n")
+    assert code != 0 and "sku '42'" in out and "not in the catalog" in out
+
+
+def test_an_empty_sku_cell_is_still_refused(tmp_path: Path) -> None:
+    code, out = _plan(tmp_path, "sku,on_hand\n00042,3\n,1\n")
+    assert code != 0 and "empty SKU" in out
+
+
+def test_numbers_and_missing_numbers_are_read_as_before(tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text("sku,location,qty\n007,NA,1.5\n008,,\n")
+    frame = read_csv(str(path))
+    assert frame["sku"].tolist() == ["007", "008"] and frame["location"].tolist() == ["NA", ""]
+    assert frame["qty"].iloc[0] == 1.5 and pd.isna(frame["qty"].iloc[1])
