@@ -175,7 +175,7 @@ def plan(
     horizon = max(_MIN_HORIZON, int(cat.lead_time.max()) + 2)
     mean, std, from_catalog = forecast_arrays(cat, forecast, horizon, extra_columns=extra_columns)
     history = _history_array(cat, demand_history)
-    past_forecast = _history_array(cat, forecast_history, "forecast_history")
+    past_forecast = _history_array(cat, _same_periods(forecast_history, demand_history), "forecast_history")
     if past_forecast is not None and (history is None or past_forecast.shape != history.shape):
         raise PlanningError(
             "forecast_history needs a demand_history with the same period columns",
@@ -301,6 +301,31 @@ def _checked(
         proposed.explanation,
     )
     return decision, final, {"policy_orders_accepted": False, "repaired": True, "problems": check.problems(cat.sku)}
+
+
+def _same_periods(forecast_history: pd.DataFrame | None, demand_history: pd.DataFrame | None) -> pd.DataFrame | None:
+    """``forecast_history`` with its period columns in the order of ``demand_history``'s, matched by name.
+
+    Raises
+    ------
+    PlanningError
+        When a period column of one is not a column of the other (the first such column).
+    """
+    if not (isinstance(forecast_history, pd.DataFrame) and isinstance(demand_history, pd.DataFrame)):
+        return forecast_history  # the checks of each table and of their shapes name what is wrong
+    periods = [c for c in demand_history.columns if c != "sku"]
+    given = [c for c in forecast_history.columns if c != "sku"]
+    if given == periods:
+        return forecast_history
+    for col in given:
+        if col not in periods:
+            raise PlanningError("forecast_history has a period column that demand_history does not have",
+                                column=str(col), value=col)
+    for col in periods:
+        if col not in given:
+            raise PlanningError("forecast_history lacks a period column of demand_history", column=str(col),
+                                value=col)
+    return forecast_history[[c for c in forecast_history.columns if c == "sku"] + periods]
 
 
 def _history_array(cat: Catalog, history: pd.DataFrame | None, name: str = "demand_history") -> np.ndarray | None:

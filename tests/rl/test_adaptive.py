@@ -343,6 +343,32 @@ def test_plan_uses_forecast_history_to_correct_the_forecast(tmp_path: Path) -> N
         hybridinv.plan(state, catalog, demand_history=demand, forecast_history=negative)
 
 
+def test_forecast_history_periods_are_matched_to_the_demand_history_by_name(tmp_path: Path) -> None:
+    """The finding: the two tables were lined up by position, so reversed columns gave another plan silently
+    and renamed columns were accepted."""
+    catalog = _catalog()
+    state = pd.DataFrame({"sku": ["A", "B"], "on_hand": [20.0, 8.0]})
+    periods = [f"w{k}" for k in range(26)]
+    demand = pd.DataFrame({"sku": ["A", "B"], **{p: [18.0 + k % 5, 4.0] for k, p in enumerate(periods)}})
+    forecast = pd.DataFrame({"sku": ["A", "B"], **{p: [10.0 + k, 4.0] for k, p in enumerate(periods)}})
+    weights = np.zeros(SHAPE)
+    weights[0, ADAPTIVE_FEATURES.index("drift_13")] = 1.0
+    model = _save(AdaptiveHybrid(weights), tmp_path / "drift")
+    straight = hybridinv.plan(state, catalog, demand_history=demand, forecast_history=forecast, model=model)
+    reversed_columns = forecast[["sku", *periods[::-1]]]
+    again = hybridinv.plan(state, catalog, demand_history=demand, forecast_history=reversed_columns, model=model)
+    pd.testing.assert_frame_equal(straight.drop(columns="decision_ms", errors="ignore"),
+                                  again.drop(columns="decision_ms", errors="ignore"))
+    # position-wise, the reversed table is another forecast: the plan differs (the test has teeth)
+    by_position = reversed_columns.set_axis(["sku", *periods], axis=1)
+    other = hybridinv.plan(state, catalog, demand_history=demand, forecast_history=by_position, model=model)
+    assert not other["order_up_to"].equals(straight["order_up_to"])
+    renamed = forecast.rename(columns={"w3": "z3"})
+    with pytest.raises(PlanningError, match="period column") as info:
+        hybridinv.plan(state, catalog, demand_history=demand, forecast_history=renamed, model=model)
+    assert info.value.column == "z3"
+
+
 def test_the_docs_count_the_weights_the_shipped_default_searched() -> None:
     # docs/rl.md said 20 searched weights; metadata.json of models/hybrid_default records 19
     import re
