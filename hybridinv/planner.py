@@ -139,8 +139,9 @@ def plan(
         :data:`hybridinv.reasons.REASON_LEGEND` (docs/concepts.md). ``.attrs`` holds
         ``diagnostics``: policy, backend, objective, bound, gap, shadow prices,
         ``violations`` (rows no plan can meet), ``order_check``, ``warnings`` (every
-        message of this call: violations, a budget too small for any order,
-        ``demand_history`` without ``forecast_history``), ``budget_too_small``,
+        message of this call: violations, a budget too small for any order, SKUs whose
+        batch nothing limits, ``demand_history`` without ``forecast_history``),
+        ``budget_too_small``, ``unbounded_batch``,
         ``drift_correction``, budget and capacity use, timing.
 
     Raises
@@ -428,6 +429,15 @@ def _notes(
             "sale then costs less than buying the unit (purchases are charged), so cost-based policies do not "
             "stock them; shortage_cost should be the price plus goodwill (docs/concepts.md)"
         )
+    free = (cat.holding_cost <= 0) & (cat.order_cost > 0) & ~np.isfinite(cat.max_order)
+    if free.any():
+        i = int(np.flatnonzero(free)[np.argmax(check.orders[free])])
+        notes["unbounded_batch"] = (
+            f"{int(free.sum())} SKU(s) (largest order: {str(cat.sku[i])!r}, {check.orders[i]:,.0f} units) have "
+            "holding_cost 0 and an order_cost: nothing limits their batch size (the economic order quantity is "
+            "infinite), so batch-sizing policies order as much as the other rules allow; give a holding_cost "
+            "or a max_order"
+        )
     if history_alone:
         notes["drift_correction"] = (
             "demand_history was given without forecast_history: the forecast-drift correction needs the "
@@ -474,6 +484,7 @@ def _diagnostics(
         "violations": [row.to_dict() for row in check.rows],
         "warnings": list(notes.values()),
         "budget_too_small": "budget_too_small" in notes,
+        "unbounded_batch": "unbounded_batch" in notes,
         "seconds": time.perf_counter() - started,
     }
     if decision.repair is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -503,6 +504,25 @@ def test_a_shortage_cost_below_the_unit_cost_is_explained_and_not_stocked_with_o
             frame = hybridinv.plan(state, catalog, constraints, policy="forecast_ss")
         assert frame["order_qty"].iloc[0] == 0 and frame["reorder_point"].iloc[0] < 0  # level 0: never reorders
         assert any("shortage_cost <= unit_cost" in w for w in frame.attrs["diagnostics"]["warnings"])
+
+
+def test_a_free_to_hold_sku_with_an_order_cost_is_warned_about() -> None:
+    """The finding: holding_cost 0 with an order cost made the (s, S) batch 10,658,395 units, without a word."""
+    from hybridinv.examples import example_frames
+
+    catalog, state = example_frames()
+    catalog.loc[0, "holding_cost"] = 0.0
+    assert catalog.loc[0, "order_cost"] > 0
+    with pytest.warns(hybridinv.PlanningWarning, match="holding_cost 0 and an order_cost") as record:
+        frame = hybridinv.plan(state, catalog, policy="ss")
+    assert frame["order_qty"].iloc[0] > 1_000 * catalog.loc[0, "demand_mean"]  # what the warning is about
+    assert f"{frame['order_qty'].iloc[0]:,.0f} units" in str(record[0].message)
+    assert frame.attrs["diagnostics"]["unbounded_batch"] is True
+    catalog.loc[0, "max_order"] = 500.0  # a limit: nothing to warn about
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", hybridinv.PlanningWarning)
+        limited = hybridinv.plan(state, catalog, policy="ss")
+    assert limited.attrs["diagnostics"]["unbounded_batch"] is False
 
 
 # --------------------------------------------------------------------------- input handling is linear
