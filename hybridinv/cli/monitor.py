@@ -9,6 +9,15 @@ from hybridinv.cli._io import read_csv
 __all__ = ["command"]
 
 
+def _positive(value: float | None) -> float | None:
+    """A finite number > 0 (0, a negative, NaN or inf would switch the cost guard off without a word)."""
+    import math
+
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise click.BadParameter(f"must be a finite number > 0, got {value}")
+    return value
+
+
 @click.command(name="monitor")
 @click.option("--log", "log_path", required=True, type=click.Path(exists=True, dir_okay=False),
               help="Monitoring log CSV, one row per period: period, demand, served, cost "
@@ -20,10 +29,10 @@ __all__ = ["command"]
 @click.option("--min-turns", type=float, default=None, help="Minimum annualized inventory turns.")
 @click.option("--recovery-periods", type=int, default=6, show_default=True,
               help="Consecutive healthy periods before switching back from the fallback.")
-@click.option("--expected-unit-cost", type=float, default=None,
+@click.option("--expected-unit-cost", type=float, default=None, callback=lambda _c, _p, v: _positive(v),
               help="Expected cost per unit demanded (default: the log's expected_unit_cost column, "
                    "else the first window).")
-@click.option("--periods-per-year", type=int, default=52, show_default=True)
+@click.option("--periods-per-year", type=click.IntRange(min=1), default=52, show_default=True)
 def command(log_path: str, out_dir: str, window: int, min_fill_rate: float, max_cost_ratio: float,
             min_turns: float | None, recovery_periods: int, expected_unit_cost: float | None,
             periods_per_year: int) -> None:
@@ -33,6 +42,8 @@ def command(log_path: str, out_dir: str, window: int, min_fill_rate: float, max_
     thresholds = MonitorThresholds(window=window, min_fill_rate=min_fill_rate, max_cost_ratio=max_cost_ratio,
                                    min_inventory_turns=min_turns, recovery_periods=recovery_periods)
     log = read_csv(log_path, comment="#")
+    if log.empty:
+        raise click.ClickException(f"{log_path}: the monitoring log has no rows")
     if expected_unit_cost is not None and "expected_unit_cost" in log.columns:
         log = log.drop(columns="expected_unit_cost")
     monitor = Monitor.replay_log(log, thresholds, expected_unit_cost, periods_per_year)

@@ -157,6 +157,24 @@ def test_unparseable_csv_is_a_one_line_error(tmp_path: Path) -> None:
     assert "log.csv" in line and "not a readable CSV" in line
 
 
+@pytest.mark.parametrize("option", [["--expected-unit-cost", "0"], ["--expected-unit-cost", "-1"],
+                                    ["--expected-unit-cost", "nan"], ["--expected-unit-cost", "inf"],
+                                    ["--periods-per-year", "0"], []])
+def test_monitor_refuses_options_that_would_switch_a_guard_off_and_an_empty_log(
+    tmp_path: Path, option: list[str]
+) -> None:
+    """The finding: --expected-unit-cost 0 (or -1, nan, inf) turned the cost guard off silently, periods per year 0
+    became 52 and an empty log printed 'fallback active in nan% of periods'."""
+    rows = "" if not option else "".join(f"{t},10,10,{50 if t < 10 else 90}\n" for t in range(20))
+    (tmp_path / "log.csv").write_text("period,demand,served,cost\n" + rows)
+    result = CliRunner().invoke(main, ["monitor", "--log", str(tmp_path / "log.csv"), "--out",
+                                       str(tmp_path / "out"), *option])
+    assert result.exit_code != 0 and isinstance(result.exception, SystemExit)  # a click error, not a crash
+    expected = ("must be a finite number > 0" if "--expected-unit-cost" in option else "x>=1") if option else "no rows"
+    assert expected in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()  # nothing written
+
+
 def test_unknown_demo_policy_is_a_one_line_error() -> None:
     line = _error_line(CliRunner().invoke(main, ["demo", "--policy", "nonsense"]))
     assert "'nonsense'" in line and "unknown policy" in line
