@@ -29,7 +29,8 @@ _PLAN_FILE_OPTIONS = (
     click.option("--output", "--out", "out_path", type=click.Path(dir_okay=False, allow_dash=True),
                  help="Write the plan as CSV (every column, full precision) to this file, or '-' for stdout; "
                       "default: print a rounded table."),
-    click.option("--diagnostics", "diag_path", type=click.Path(dir_okay=False), help="Write diagnostics JSON here."),
+    click.option("--diagnostics", "diag_path", type=click.Path(dir_okay=False),
+                 help="Write diagnostics JSON here ('-': print them after the plan)."),
 )
 
 
@@ -98,7 +99,8 @@ def emit_plan(result: pd.DataFrame, out_path: str | None, diag_path: str | None,
 
     ``out_path`` ``-`` writes the CSV to stdout, another path to that file (full precision);
     without one ``table`` (the rounded table for people) is printed. ``diag_path`` receives the
-    diagnostics as JSON.
+    diagnostics as JSON (written first, so that a path that cannot be written fails before the
+    plan is printed; ``-`` prints them after the plan, unless the plan goes to stdout).
     """
     import json
 
@@ -106,6 +108,13 @@ def emit_plan(result: pd.DataFrame, out_path: str | None, diag_path: str | None,
 
     from hybridinv.core.outputs import write_csv
 
+    if diag_path == "-" and out_path == "-":
+        raise click.BadParameter("stdout carries the plan (--output -); give the diagnostics a file",
+                                 param_hint="'--diagnostics'")
+    diagnostics = json.dumps(result.attrs["diagnostics"], indent=2, default=str)
+    if diag_path and diag_path != "-":  # first: a path that cannot be written fails before anything is printed
+        with open(diag_path, "w") as fh:
+            fh.write(diagnostics)
     for message in result.attrs["diagnostics"]["warnings"]:
         click.echo(f"Warning: {message}", err=True)
     if out_path == "-":
@@ -115,9 +124,8 @@ def emit_plan(result: pd.DataFrame, out_path: str | None, diag_path: str | None,
         click.echo(f"wrote {len(result)} rows to {out_path}")
     else:
         click.echo(table)
-    if diag_path:
-        with open(diag_path, "w") as fh:
-            json.dump(result.attrs["diagnostics"], fh, indent=2, default=str)
+    if diag_path == "-":
+        click.echo(diagnostics)
 
 
 def rounded_table(result: pd.DataFrame, formats: dict[str, str | None]) -> str:

@@ -47,3 +47,16 @@ def test_numbers_and_missing_numbers_are_read_as_before(tmp_path: Path) -> None:
     frame = read_csv(str(path))
     assert frame["sku"].tolist() == ["007", "008"] and frame["location"].tolist() == ["NA", ""]
     assert frame["qty"].iloc[0] == 1.5 and pd.isna(frame["qty"].iloc[1])
+
+
+def test_diagnostics_go_first_to_their_file_and_dash_prints_them(tmp_path: Path) -> None:
+    """The finding: --diagnostics nodir/x.json printed the whole plan and then failed; '-' made a file named '-'."""
+    (tmp_path / "catalog.csv").write_text(CATALOG)
+    (tmp_path / "state.csv").write_text("sku,on_hand\n00042,3\nNA,1\n")
+    base = ["plan", "--catalog", str(tmp_path / "catalog.csv"), "--state", str(tmp_path / "state.csv")]
+    missing = CliRunner().invoke(main, [*base, "--diagnostics", str(tmp_path / "no" / "x.json")])
+    assert missing.exit_code != 0 and "00042" not in missing.output  # failed before printing the plan
+    shown = CliRunner().invoke(main, [*base, "--output", str(tmp_path / "p.csv"), "--diagnostics", "-"])
+    assert shown.exit_code == 0 and '"n_skus": 2' in shown.output and not (Path.cwd() / "-").exists()
+    both = CliRunner().invoke(main, [*base, "--output", "-", "--diagnostics", "-"])
+    assert both.exit_code != 0 and "stdout carries the plan" in both.output
