@@ -224,8 +224,10 @@ def _gate(
     from hybridinv.rl.gate import validation_gate
 
     if not isinstance(pol, AdaptiveHybrid | CappedHybrid):
-        raise PlanningError("validate= applies to the hybrid policy", column="validate",
-                            value=getattr(pol, "name", type(pol).__name__))
+        raise PlanningError(
+            "validate= replays the hybrid's learned corrections against its base, which needs an adaptive hybrid "
+            "model (parameterization forecast_ss or forecast_capped, such as the shipped default), not this "
+            "policy", column="validate", value=getattr(pol, "name", type(pol).__name__))
     if history is None:
         raise PlanningError("validate= replays recent periods and needs a demand_history", column="demand_history")
     count = isinstance(validate, (int, np.integer)) and not isinstance(validate, bool) and validate >= 1

@@ -84,8 +84,9 @@ def test_gate_input_errors(tmp_path: Path) -> None:
     catalog, state, history, _ = _inputs()
     with pytest.raises(PlanningError, match="demand_history"):
         hybridinv.plan(state, catalog, validate=True)
-    with pytest.raises(PlanningError, match="hybrid"):
-        hybridinv.plan(state, catalog, policy="newsvendor", demand_history=history, validate=True)
+    with pytest.raises(PlanningError, match="needs an adaptive hybrid model") as info:  # said "applies to the
+        hybridinv.plan(state, catalog, policy="newsvendor", demand_history=history, validate=True)  # hybrid policy"
+    assert info.value.value == "newsvendor"
     with pytest.raises(PlanningError, match="validate"):
         hybridinv.plan(state, catalog, demand_history=history, validate=-2)
     short = history.iloc[:, :6]
