@@ -234,6 +234,12 @@ def _gate(
     if validate is not True and not count:
         raise PlanningError("validate must be True, False or a number of periods >= 1", column="validate",
                             value=validate)
+    from hybridinv.rl.gate import MIN_LEAD_IN
+
+    room = history.shape[1] - MIN_LEAD_IN
+    if validate is not True and int(validate) > room >= 1:  # True replays up to 12; an explicit count is kept
+        raise PlanningError(f"validate asks for more periods than the demand_history holds after its first "
+                            f"{MIN_LEAD_IN} (at most {room})", column="validate", value=int(validate))
     periods = 12 if validate is True else int(validate)
     result = validation_gate(pol, cat, cons, history, past_forecast, lost_sales, periods)
     if result.use_hybrid:

@@ -83,7 +83,7 @@ TABLE_COLUMNS: dict[str, str | None] = {
 @click.option("--backend", type=click.Choice(["fast", "auto", "highs", "pulp"]), default=None,
               help="Repair backend of the policy (plan(..., repair=...)); default: the policy's own "
                    "(hybrid: fast; classical policies: auto).")
-@click.option("--validate", type=int, default=0, show_default=True,
+@click.option("--validate", type=click.IntRange(min=0), default=0, show_default=True,
               help="Hybrid: replay the last N periods of --demand-history and fall back to the base if it lost.")
 @click.option("--backorders", is_flag=True, help="Unmet demand is backordered (default: lost sales).")
 @plan_file_options

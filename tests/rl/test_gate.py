@@ -89,6 +89,10 @@ def test_gate_input_errors(tmp_path: Path) -> None:
     assert info.value.value == "newsvendor"
     with pytest.raises(PlanningError, match="validate"):
         hybridinv.plan(state, catalog, demand_history=history, validate=-2)
+    room = history.shape[1] - 1 - 8  # period columns after the 8 that lead in (the finding: cut short silently)
+    with pytest.raises(PlanningError, match=f"at most {room}") as too_many:
+        hybridinv.plan(state, catalog, demand_history=history, validate=room + 1)
+    assert too_many.value.value == room + 1
     short = history.iloc[:, :6]
     with pytest.raises(PlanningError, match="more than 8 periods"):
         hybridinv.plan(state, catalog, demand_history=short, model=_model(tmp_path, zero_weights()), validate=True)
