@@ -42,9 +42,10 @@ def _policy(name: str, scenario: Any, model: str | None) -> Any:
 @click.option("--incumbent", default="ss", show_default=True,
               help="Incumbent policy name (used when no --decisions are given).")
 @click.option("--period", type=click.Choice(["day", "week", "month"]), default="week", show_default=True)
-@click.option("--periods", type=int, default=52, show_default=True, help="Periods to replay (without --decisions).")
-@click.option("--replications", type=int, default=10, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--periods", type=click.IntRange(min=1), default=52, show_default=True,
+              help="Periods to replay (without --decisions).")
+@click.option("--replications", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder for CSVs.")
 def command(
     sales_path: str,
@@ -70,8 +71,8 @@ def command(
     demand = None
     if decisions_path:
         decisions = read_csv(decisions_path, comment="#")
-        horizon = int(decisions["period"].max()) + 1
         matrix = twin.matrix_
+        horizon = LoggedOrders.from_frame(decisions, matrix.sku).orders.shape[0]  # checks the file
         if horizon >= matrix.demand.shape[0] - 8:
             raise click.ClickException("the decisions cover too much of the sales log to fit the twin on the rest")
         history = type(matrix)(matrix.sku, matrix.periods[:-horizon], matrix.demand[:-horizon],

@@ -23,13 +23,19 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core._frame import require_columns, require_frame
+from hybridinv.core.errors import PlanningError, number_in, whole_number
 from hybridinv.sim.ledger import COST_COMPONENTS
 from hybridinv.sim.observation import Observation
 from hybridinv.sim.scenario import Scenario
 from hybridinv.sim.simulator import Simulator
 
 __all__ = ["LoggedOrders", "ShadowResult", "shadow_replay"]
+
+#: Columns of a logged-decisions frame (:meth:`LoggedOrders.from_frame`).
+_DECISION_COLUMNS: tuple[str, ...] = ("period", "sku", "order_qty")
+
+_DECISIONS = "decisions"
 
 
 class LoggedOrders:
@@ -55,10 +61,51 @@ class LoggedOrders:
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, skus: ArrayLike) -> LoggedOrders:
-        """From a long frame ``period, sku, order_qty`` (missing rows are 0); periods in sorted order."""
-        wide = frame.pivot_table(index="period", columns="sku", values="order_qty", aggfunc="sum")
-        wide.columns = wide.columns.astype(str)
-        return cls(wide.reindex(columns=np.asarray(skus, dtype=str)).fillna(0.0).to_numpy())
+        """From a long frame ``period, sku, order_qty``: one row per period and SKU, ``period``
+        a whole number (0 = the first replayed period); rows and periods not logged are 0.
+
+        Raises
+        ------
+        PlanningError
+            For a missing column, no rows, a period that is not a whole number >= 0, a SKU
+            not in ``skus``, a (period, sku) pair logged twice, or an order quantity that is
+            not a number >= 0.
+        """
+        df = require_frame(frame, _DECISIONS)
+        require_columns(df, _DECISION_COLUMNS, _DECISIONS)
+        if df.empty:
+            raise PlanningError(f"{_DECISIONS} has no rows", column="period")
+        names = np.asarray(skus, dtype=str)
+        sku = df["sku"].astype(str).to_numpy()
+        missing = df["sku"].isna().to_numpy()
+        if missing.any():
+            bad = int(np.flatnonzero(missing)[0])
+            raise PlanningError("sku is missing", column="sku", value=df["period"].iloc[bad])
+        period = pd.to_numeric(df["period"], errors="coerce").to_numpy(dtype=np.float64)
+        bad_period = ~np.isfinite(period) | (period < 0) | (period != np.floor(period))
+        if bad_period.any():
+            bad = int(np.flatnonzero(bad_period)[0])
+            raise PlanningError("period must be a whole number >= 0", column="period", sku=sku[bad],
+                                value=df["period"].iloc[bad])
+        column = pd.Index(names).get_indexer(sku)
+        if (column < 0).any():
+            bad = int(np.flatnonzero(column < 0)[0])
+            raise PlanningError(f"{_DECISIONS} name a SKU that is not in the sales log", column="sku", sku=sku[bad])
+        row = period.astype(np.int64)
+        twice = pd.DataFrame({"period": row, "sku": sku}).duplicated().to_numpy()
+        if twice.any():
+            bad = int(np.flatnonzero(twice)[0])
+            raise PlanningError(f"period {int(row[bad])} is logged more than once for this SKU", column="period",
+                                sku=sku[bad], value=int(row[bad]))
+        qty = pd.to_numeric(df["order_qty"], errors="coerce").to_numpy(dtype=np.float64)
+        bad_qty = ~np.isfinite(qty) | (qty < 0)
+        if bad_qty.any():
+            bad = int(np.flatnonzero(bad_qty)[0])
+            raise PlanningError(f"order quantity of period {int(row[bad])} must be a number >= 0",
+                                column="order_qty", sku=sku[bad], value=df["order_qty"].iloc[bad])
+        orders = np.zeros((int(row.max()) + 1, names.size))
+        orders[row, column] = qty
+        return cls(orders)
 
 
 @dataclass(frozen=True)
@@ -145,7 +192,8 @@ def shadow_replay(
     periods : int, optional
         Horizon (default: the length of ``demand``, else the scenario's).
     replications : int
-        Lead-time (and, without ``demand``, demand) paths, seeds ``seed .. seed+replications-1``.
+        Lead-time (and, without ``demand``, demand) paths, seeds ``seed .. seed+replications-1``
+        (at least 1; ``seed`` >= 0).
     confidence : float
         Level of the bootstrap intervals.
     resamples, block : int
@@ -154,13 +202,27 @@ def shadow_replay(
     Returns
     -------
     ShadowResult
+
+    Raises
+    ------
+    PlanningError
+        For ``replications``, ``periods``, ``resamples`` or ``block`` below 1, a negative
+        ``seed``, ``confidence`` outside (0, 1), or a demand array of the wrong shape.
     """
+    replications = whole_number(replications, "replications", 1)
+    seed = whole_number(seed, "seed", 0)
+    confidence = number_in(confidence, "confidence", 0.0, 1.0, open_low=True, open_high=True)
+    resamples = whole_number(resamples, "resamples", 1)
+    block = whole_number(block, "block", 1)
     if not isinstance(incumbent, LoggedOrders) and not hasattr(incumbent, "act"):
         incumbent = LoggedOrders(incumbent)
     realized = None if demand is None else np.asarray(demand, dtype=np.float64)
     if realized is not None and realized.shape[1:] != (scenario.n_skus,):
         raise PlanningError(f"demand must have shape (periods, {scenario.n_skus})", column="demand")
-    horizon = int(periods or (realized.shape[0] if realized is not None else scenario.periods))
+    if periods is not None:
+        horizon = whole_number(periods, "periods", 1)
+    else:
+        horizon = int(realized.shape[0] if realized is not None else scenario.periods)
     if realized is not None and realized.shape[0] < horizon:
         raise PlanningError("demand history is shorter than the horizon", column="demand", value=realized.shape[0])
     warmup = min(scenario.warmup, horizon - 1)

@@ -123,8 +123,8 @@ def fit_supply(receipts: pd.DataFrame, period_days: float = 7.0) -> SupplyFit:
     Raises
     ------
     PlanningError
-        For missing columns, unreadable dates, arrivals before the order, or
-        negative quantities.
+        For missing columns, unreadable dates, arrivals before the order,
+        negative quantities, or more received than ordered.
     """
     df = require_frame(receipts, _TABLE)
     require_columns(df, RECEIPT_COLUMNS, _TABLE)
@@ -141,6 +141,11 @@ def fit_supply(receipts: pd.DataFrame, period_days: float = 7.0) -> SupplyFit:
         bad = int(np.flatnonzero(~np.isfinite(ordered) | (ordered <= 0) | (got < 0))[0])
         raise PlanningError("quantities must be numbers, ordered > 0 and received >= 0",
                             column="quantity_ordered", sku=df["sku"].iloc[bad])
+    if (got > ordered).any():
+        bad = int(np.flatnonzero(got > ordered)[0])
+        raise PlanningError(f"more received than ordered ({ordered[bad]:g}); log an "
+                            "over-delivery as received = ordered", column="quantity_received",
+                            sku=df["sku"].iloc[bad], value=df["quantity_received"].iloc[bad])
     days = (dates["arrival_date"] - dates["order_date"]).dt.total_seconds().to_numpy() / 86400.0
     if (days[received] < 0).any():
         bad = int(np.flatnonzero(received & (days < 0))[0])

@@ -109,10 +109,15 @@ def aggregate_sales(sales: pd.DataFrame, period: PlanningPeriod | str = Planning
     df = require_frame(sales, "sales")
     require_columns(df, SALES_COLUMNS, "sales")
     period = PlanningPeriod(period)
+    if df.empty:
+        raise PlanningError("sales log has no rows", column="date")
     try:
         dates = pd.to_datetime(df["date"])
     except (ValueError, TypeError) as exc:
         raise PlanningError(f"unreadable date ({exc})", column="date") from None
+    if dates.isna().any():
+        bad = int(np.flatnonzero(dates.isna().to_numpy())[0])
+        raise PlanningError("date is missing", column="date", sku=df["sku"].iloc[bad], value=df["date"].iloc[bad])
     quantity = pd.to_numeric(df["quantity"], errors="coerce")
     if quantity.isna().any() or (quantity < 0).any():
         bad = int(np.flatnonzero((quantity.isna() | (quantity < 0)).to_numpy())[0])
@@ -121,7 +126,7 @@ def aggregate_sales(sales: pd.DataFrame, period: PlanningPeriod | str = Planning
     stockout = np.zeros(len(df), dtype=bool)
     has_stock_info = False
     if "stockout" in df.columns:
-        stockout |= df["stockout"].fillna(False).astype(bool).to_numpy()
+        stockout |= _flags(df["stockout"], df["sku"], "stockout")
         has_stock_info = True
     if "on_hand" in df.columns:
         on_hand = pd.to_numeric(df["on_hand"], errors="coerce").to_numpy(dtype=np.float64)
@@ -145,6 +150,44 @@ def aggregate_sales(sales: pd.DataFrame, period: PlanningPeriod | str = Planning
         censored=flags.to_numpy(dtype=np.float64) > 0,
         has_stock_info=has_stock_info,
     )
+
+
+_TRUE_WORDS = frozenset({"true", "yes", "y", "t", "1"})
+_FALSE_WORDS = frozenset({"false", "no", "n", "f", "0", ""})
+
+
+def _flag(value: object) -> bool | None:
+    """``value`` as a flag: booleans, 0/1 and true/false, yes/no, y/n, t/f (any case); None when it is none of them."""
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | float | np.integer | np.floating):
+        return bool(value) if value in (0, 1) else None
+    if isinstance(value, str):
+        word = value.strip().lower()
+        return True if word in _TRUE_WORDS else False if word in _FALSE_WORDS else None
+    return None
+
+
+def _flags(values: pd.Series, skus: pd.Series, column: str) -> NDArray[np.bool_]:
+    """A yes/no column as booleans (empty cells are False).
+
+    Raises
+    ------
+    PlanningError
+        Naming ``column``, the SKU and the first value that is not a recognized flag.
+    """
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return values.to_numpy(dtype=bool)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    known = np.zeros(len(uniques), dtype=bool)
+    for i, value in enumerate(uniques):
+        flag = _flag(value)
+        if flag is None:
+            bad = int(np.flatnonzero(codes == i)[0])
+            raise PlanningError("must be a flag: true/false, yes/no, y/n, t/f or 1/0 (empty is false)",
+                                column=column, sku=skus.iloc[bad], value=value)
+        known[i] = flag
+    return np.where(codes >= 0, known[np.maximum(codes, 0)], False)
 
 
 class DigitalTwin:
@@ -192,7 +235,14 @@ class DigitalTwin:
         return self.fit_matrix(matrix, receipts)
 
     def fit_matrix(self, matrix: DemandMatrix, receipts: pd.DataFrame | None = None) -> DigitalTwin:
-        """Fit from an already aggregated :class:`DemandMatrix`."""
+        """Fit from an already aggregated :class:`DemandMatrix`.
+
+        Raises
+        ------
+        PlanningError
+            For invalid receipts (see :func:`~hybridinv.twin.fit_supply`) or receipts naming
+            a SKU that is not in the sales log.
+        """
         cycles = tuple(c for c in self.period.cycles if matrix.demand.shape[0] >= 2 * c)
         self.matrix_ = matrix
         self.demand_fit_: DemandFit = fit_demand(
@@ -200,7 +250,13 @@ class DigitalTwin:
         )
         self.supply_fit_: SupplyFit | None = None
         if receipts is not None:
-            self.supply_fit_ = fit_supply(receipts, self.period.days).aligned(matrix.sku)
+            supply = fit_supply(receipts, self.period.days)
+            receipt_skus = receipts["sku"].astype(str)
+            unknown = ~receipt_skus.isin(set(matrix.sku)).to_numpy()
+            if unknown.any():
+                raise PlanningError("receipts name a SKU that is not in the sales log", column="sku",
+                                    sku=receipt_skus.iloc[int(np.flatnonzero(unknown)[0])])
+            self.supply_fit_ = supply.aligned(matrix.sku)
         self.report_ = self.report()
         return self
 

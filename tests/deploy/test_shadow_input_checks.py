@@ -1,0 +1,112 @@
+"""Input checks of shadow mode: logged decisions and the replay options
+(each a PlanningError naming column, SKU and value; one-line errors in the CLI)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from hybridinv import scenarios
+from hybridinv.cli import main
+from hybridinv.core.errors import PlanningError
+from hybridinv.deploy import LoggedOrders, shadow_replay
+from hybridinv.policies import BaseStock
+from hybridinv.twin import synthetic_log
+
+SKUS = np.array(["A", "B"], dtype=object)
+
+
+def _decisions(rows: list[tuple[object, object, object]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["period", "sku", "order_qty"])
+
+
+def test_logged_orders_from_frame_places_each_period():
+    orders = LoggedOrders.from_frame(_decisions([(0, "A", 3), (2, "B", 5), (2.0, "A", 1)]), SKUS).orders
+    assert orders.tolist() == [[3.0, 0.0], [0.0, 0.0], [1.0, 5.0]]
+
+
+@pytest.mark.parametrize("missing", ["period", "sku", "order_qty"])
+def test_missing_decision_column_is_named(missing):
+    frame = _decisions([(0, "A", 3)]).drop(columns=missing)
+    with pytest.raises(PlanningError, match="missing required column") as err:
+        LoggedOrders.from_frame(frame, SKUS)
+    assert err.value.column == missing
+
+
+def test_decisions_without_rows():
+    with pytest.raises(PlanningError, match="decisions has no rows"):
+        LoggedOrders.from_frame(_decisions([]), SKUS)
+
+
+@pytest.mark.parametrize("period", ["3x", -1, 1.5, np.nan])
+def test_period_must_be_a_whole_number(period):
+    with pytest.raises(PlanningError, match="whole number") as err:
+        LoggedOrders.from_frame(_decisions([(0, "A", 3), (period, "B", 1)]), SKUS)
+    assert (err.value.column, err.value.sku) == ("period", "B")
+
+
+def test_unknown_sku_is_named():
+    with pytest.raises(PlanningError, match="not in the sales log") as err:
+        LoggedOrders.from_frame(_decisions([(0, "A", 3), (0, "Q-9", 1)]), SKUS)
+    assert (err.value.column, err.value.sku) == ("sku", "Q-9")
+
+
+def test_duplicate_period_and_sku_is_named():
+    with pytest.raises(PlanningError, match="period 1 is logged more than once") as err:
+        LoggedOrders.from_frame(_decisions([(1, "B", 3), (0, "A", 1), (1, "B", 2)]), SKUS)
+    assert (err.value.sku, err.value.value) == ("B", 1)
+
+
+@pytest.mark.parametrize("qty", [np.nan, -2, "lots"])
+def test_order_quantity_must_be_a_number_at_least_zero(qty):
+    with pytest.raises(PlanningError, match="order quantity of period 4") as err:
+        LoggedOrders.from_frame(_decisions([(0, "A", 3), (4, "B", qty)]), SKUS)
+    assert (err.value.column, err.value.sku) == ("order_qty", "B")
+
+
+@pytest.mark.parametrize(("option", "value"), [
+    ("replications", 0), ("replications", -1), ("periods", 0), ("seed", -1), ("confidence", 1.0),
+    ("block", 0), ("resamples", 0),
+])
+def test_shadow_replay_refuses_bad_options(option, value):
+    scenario = scenarios.single_sku(mean=5.0, lead_time=2, periods=30, warmup=5)
+    policy = BaseStock(15, repair=None)
+    with pytest.raises(PlanningError) as err:
+        shadow_replay(scenario, policy, policy, **{option: value})
+    assert (err.value.column, err.value.value) == (option, value)
+
+
+@pytest.fixture(scope="module")
+def sales(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("log")
+    synthetic_log(n_skus=2, days=182, seed=0, orders_per_sku=5).sales.to_csv(folder / "sales.csv", index=False)
+    return folder / "sales.csv"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("sku,order_qty\nSYN-000,3\n", "column 'period': decisions is missing required column(s) ['period']"),
+    ("period,sku\n0,SYN-000\n", "column 'order_qty': decisions is missing required column(s) ['order_qty']"),
+    ("period,sku,order_qty\n", "decisions has no rows"),
+    ("period,sku,order_qty\n0,SYN-000,3\n3x,SYN-001,2\n", "column 'period', sku 'SYN-001', value '3x'"),
+    ("period,sku,order_qty\n0,SYN-000,3\n1,NOPE,2\n", "sku 'NOPE': decisions name a SKU that is not in the sales log"),
+    ("period,sku,order_qty\n0,SYN-000,3\n0,SYN-000,2\n", "sku 'SYN-000', value 0: period 0 is logged more than once"),
+    ("period,sku,order_qty\n0,SYN-000,3\n1,SYN-001,\n", "sku 'SYN-001', value nan: order quantity of period 1"),
+])
+def test_shadow_command_reports_bad_decisions_in_one_line(sales, tmp_path, text, message):
+    (tmp_path / "d.csv").write_text(text)
+    result = CliRunner().invoke(main, ["shadow", "--sales", str(sales), "--decisions", str(tmp_path / "d.csv"),
+                                       "--policy", "base_stock", "--replications", "1"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ") and message in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("option", "value"), [
+    ("--replications", "0"), ("--replications", "-1"), ("--periods", "0"), ("--seed", "-1"),
+])
+def test_shadow_command_refuses_bad_counts(sales, option, value):
+    result = CliRunner().invoke(main, ["shadow", "--sales", str(sales), "--policy", "base_stock", option, value])
+    assert result.exit_code == 2
+    assert f"Invalid value for '{option}'" in result.output

@@ -1,0 +1,127 @@
+"""Input checks of the digital twin: stock-out flags, an empty sales log, and receipts
+that do not fit the sales log (each a PlanningError naming column, SKU and value)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from hybridinv.cli import main
+from hybridinv.core.errors import PlanningError
+from hybridinv.twin import DigitalTwin, aggregate_sales, fit_supply
+
+
+def _sales(stockout: list[object]) -> pd.DataFrame:
+    """One row per day of SKU ``A`` with the given stock-out flags."""
+    days = pd.date_range("2024-01-01", periods=len(stockout), freq="D").strftime("%Y-%m-%d")
+    return pd.DataFrame({"date": days, "sku": "A", "quantity": 3, "stockout": pd.Series(stockout, dtype=object)})
+
+
+@pytest.mark.parametrize("words", [
+    ["yes", "no", "YES", "No"],
+    ["Y", "n", "y", "N"],
+    ["true", "False", "TRUE", "false"],
+    ["t", "f", " T ", "F"],
+    [1, 0, 1, 0],
+    [1.0, 0.0, 1.0, np.nan],
+    ["1", "0", "1", ""],
+    [True, False, True, None],
+])
+def test_stockout_words_are_read_as_flags(words):
+    matrix = aggregate_sales(_sales(words), "day")
+    assert matrix.censored[:, 0].tolist() == [True, False, True, False]
+    assert matrix.has_stock_info
+
+
+def test_stockout_written_as_yes_no_fits_like_booleans():
+    flags = [i % 14 == 0 for i in range(70)]  # a stock-out every other week
+    as_words = _sales(["yes" if f else "no" for f in flags])
+    as_bools = _sales(flags).astype({"stockout": bool})
+    fit_words = DigitalTwin(period="week").fit(as_words).report_
+    fit_bools = DigitalTwin(period="week").fit(as_bools).report_
+    assert fit_words["censored_share"].tolist() == fit_bools["censored_share"].tolist()
+    assert fit_words["mean"].tolist() == pytest.approx(fit_bools["mean"].tolist())
+    assert fit_words["censored_share"].iloc[0] == pytest.approx(0.5)  # "no" is not a stock-out
+
+
+@pytest.mark.parametrize("bad", ["maybe", 2, -1, "out"])
+def test_unknown_stockout_value_names_column_sku_and_value(bad):
+    sales = _sales(["no", "no", bad, "yes"])
+    sales.loc[2, "sku"] = "B-7"
+    with pytest.raises(PlanningError, match="stockout") as err:
+        aggregate_sales(sales, "day")
+    assert (err.value.column, err.value.sku, err.value.value) == ("stockout", "B-7", bad)
+
+
+def test_empty_sales_log_is_a_planning_error():
+    empty = pd.DataFrame({"date": [], "sku": [], "quantity": []})
+    with pytest.raises(PlanningError, match="sales log has no rows") as err:
+        DigitalTwin().fit(empty)
+    assert err.value.column == "date"
+    with pytest.raises(PlanningError, match="no rows"):
+        aggregate_sales(empty)
+
+
+def test_missing_date_names_the_sku():
+    sales = pd.DataFrame({"date": ["2024-01-01", None], "sku": ["A", "B"], "quantity": [1, 2]})
+    with pytest.raises(PlanningError, match="date is missing") as err:
+        aggregate_sales(sales, "day")
+    assert (err.value.column, err.value.sku) == ("date", "B")
+
+
+def _receipts(**changes: list[object]) -> pd.DataFrame:
+    data: dict[str, list[object]] = {
+        "sku": ["A", "A"], "order_date": ["2024-01-01", "2024-01-08"], "promised_date": ["2024-01-08", "2024-01-15"],
+        "arrival_date": ["2024-01-08", "2024-01-15"], "quantity_ordered": [10, 10], "quantity_received": [10, 10],
+    }
+    data.update(changes)
+    return pd.DataFrame(data)
+
+
+def test_more_received_than_ordered_is_refused():
+    with pytest.raises(PlanningError, match="more received than ordered") as err:
+        fit_supply(_receipts(sku=["A", "B"], quantity_received=[10, 20]))
+    assert (err.value.column, err.value.sku, err.value.value) == ("quantity_received", "B", 20)
+
+
+def test_short_and_full_deliveries_are_still_accepted():
+    fit = fit_supply(_receipts(quantity_received=[10, 5]))
+    assert fit.fill_rate == pytest.approx([0.75])
+
+
+def test_receipts_of_skus_not_in_the_sales_log_are_refused():
+    sales = _sales(["no"] * 28)
+    with pytest.raises(PlanningError, match="not in the sales log") as err:
+        DigitalTwin().fit(sales, _receipts(sku=["X1", "X2"]))
+    assert (err.value.column, err.value.sku) == ("sku", "X1")
+    with pytest.raises(PlanningError, match="not in the sales log") as err:
+        DigitalTwin().fit(sales, _receipts(sku=["A", "Z"]))
+    assert err.value.sku == "Z"
+    fitted = DigitalTwin().fit(sales, _receipts())
+    assert fitted.report_["fill_rate"].tolist() == [1.0]
+
+
+@pytest.mark.parametrize(("sales_text", "message"), [
+    ("date,sku,quantity\n", "column 'date': sales log has no rows"),
+    ("date,sku,quantity,stockout\n2024-01-01,A,1,no\n2024-01-02,A,1,maybe\n",
+     "column 'stockout', sku 'A', value 'maybe'"),
+])
+def test_twin_command_reports_bad_sales_in_one_line(tmp_path, sales_text, message):
+    (tmp_path / "s.csv").write_text(sales_text)
+    result = CliRunner().invoke(main, ["twin", "--sales", str(tmp_path / "s.csv"), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ") and message in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_twin_command_refuses_over_delivery(tmp_path):
+    days = pd.date_range("2024-01-01", periods=28, freq="D")
+    pd.DataFrame({"date": days, "sku": "A", "quantity": 2}).to_csv(tmp_path / "s.csv", index=False)
+    _receipts(quantity_received=[10, 20]).to_csv(tmp_path / "r.csv", index=False)
+    result = CliRunner().invoke(main, ["twin", "--sales", str(tmp_path / "s.csv"), "--receipts",
+                                       str(tmp_path / "r.csv"), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert "column 'quantity_received', sku 'A', value 20: more received than ordered" in result.output
+    assert "fill rate" not in result.output
