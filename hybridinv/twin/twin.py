@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -18,7 +19,7 @@ from numpy.typing import NDArray
 from hybridinv.core._frame import require_columns, require_frame
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import PlanningError, enum_member, number_in, whole_number
+from hybridinv.core.errors import PlanningError, PlanningWarning, enum_member, number_in, whole_number
 from hybridinv.demand.leadtime import LeadTimeProcess
 from hybridinv.demand.processes import Seasonality
 from hybridinv.sim.scenario import Scenario
@@ -240,8 +241,9 @@ class DigitalTwin:
         Raises
         ------
         PlanningError
-            For invalid receipts (see :func:`~hybridinv.twin.fit_supply`) or receipts naming
-            a SKU that is not in the sales log.
+            For invalid receipts (see :func:`~hybridinv.twin.fit_supply`) or receipts none of
+            which names a SKU of the sales log (receipts of some SKUs without sales are not
+            used, with a :class:`~hybridinv.PlanningWarning`).
         """
         cycles = tuple(c for c in self.period.cycles if matrix.demand.shape[0] >= 2 * c)
         self.matrix_ = matrix
@@ -254,8 +256,12 @@ class DigitalTwin:
             receipt_skus = receipts["sku"].astype(str)
             unknown = ~receipt_skus.isin(set(matrix.sku)).to_numpy()
             if unknown.any():
-                raise PlanningError("receipts name a SKU that is not in the sales log", column="sku",
-                                    sku=receipt_skus.iloc[int(np.flatnonzero(unknown)[0])])
+                first = receipt_skus.iloc[int(np.flatnonzero(unknown)[0])]
+                if unknown.all():  # two logs that do not match: nothing of the receipts would be used
+                    raise PlanningError("no receipt names a SKU of the sales log", column="sku", sku=first)
+                names = receipt_skus[unknown].unique()
+                warnings.warn(f"receipts of {len(names)} SKU(s) without sales in the log (first {first!r}) are "
+                              "not used", PlanningWarning, stacklevel=2)
             self.supply_fit_ = supply.aligned(matrix.sku)
         self.report_ = self.report()
         return self
