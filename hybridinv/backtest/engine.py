@@ -160,6 +160,12 @@ def _constraints(
                                 value=given)
         rule = ConstraintRule()
         return rule.derive(train, catalog), f"derived from the training window: {rule.to_dict()}"
+    derive = [k for k in ("capacity", "budget") if isinstance(given, Mapping) and given.get(k) == "derive"]
+    if derive and isinstance(given, Mapping):  # {"capacity": 500.0, "budget": "derive"}: the other one derived
+        rule = ConstraintRule()
+        derived = rule.derive(train, catalog)
+        values = {**given, **{k: getattr(derived, k) for k in derive}}
+        return Constraints.coerce(values), f"{', '.join(derive)} derived from the training window: {rule.to_dict()}"
     return Constraints.coerce(given), "given"
 
 
@@ -217,6 +223,8 @@ def backtest(
     cutoff : int or str
         Number of training periods, or the label of the first test period.
     constraints : Constraints, dict or "derive"
+        A dict may say ``"derive"`` for one limit (``{"capacity": 500.0, "budget": "derive"}``):
+        that limit is derived as with ``"derive"`` and the other is given.
         Capacity and budget; ``"derive"`` (default) sizes them from the training
         window by :class:`~hybridinv.backtest.setup.ConstraintRule`.
     policies : sequence of str

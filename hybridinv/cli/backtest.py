@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import click
@@ -88,9 +89,12 @@ def command(
         cat = Catalog.from_frame(read_csv(catalog), extra_columns=allowed)  # type: ignore[arg-type]
         demand = read_csv(history)  # type: ignore[assignment]
         split, name = _cutoff(cutoff), Path(history).stem  # the report's title names the history file
-    limits: Constraints | str = "derive"
-    if capacity is not None or budget is not None:
-        limits = Constraints(capacity=capacity or float("inf"), budget=budget or float("inf"))
+    limits: Constraints | dict[str, float | str] | str = "derive"
+    if capacity is not None or budget is not None:  # the one not given keeps the value derived from training
+        Constraints(capacity=math.inf if capacity is None else capacity,  # each > 0 or inf, as plan checks
+                    budget=math.inf if budget is None else budget)
+        limits = {"capacity": "derive" if capacity is None else capacity,
+                  "budget": "derive" if budget is None else budget}
     chosen = tuple(p.strip() for p in policies.split(",")) if policies else DEFAULT_POLICIES
     result = backtest(
         demand, cat, split, limits, chosen, horizon=horizon, season=season or None, lost_sales=not backorders,

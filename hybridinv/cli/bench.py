@@ -7,10 +7,17 @@ import click
 __all__ = ["command"]
 
 
-def _names(value: str | None) -> tuple[str, ...] | None:
-    if not value:
+def _names(value: str | None, option: str, known: list[str]) -> tuple[str, ...] | None:
+    """The comma-separated names of ``option`` (None when it is not given): at least one, each once."""
+    if value is None:
         return None
-    return tuple(part.strip() for part in value.split(",") if part.strip())
+    names = tuple(part.strip() for part in value.split(",") if part.strip())
+    if not names:
+        raise click.BadParameter(f"no names in {value!r}; known: {', '.join(known)}", param_hint=option)
+    repeated = [name for k, name in enumerate(names) if name in names[:k]]
+    if repeated:
+        raise click.BadParameter(f"{repeated[0]!r} is given more than once", param_hint=option)
+    return names
 
 
 @click.command("bench")
@@ -43,18 +50,28 @@ def command(
     """Run each policy on each scenario on the same seeds and write a report to OUT."""
     from hybridinv.bench import get_suite, run_suite, spec_from_name, write_outputs
     from hybridinv.core.errors import PlanningError
+    from hybridinv.policies import registry
+    from hybridinv.scenarios import names as scenario_names
 
     network = suite_name == "network"
     if network:
         from hybridinv.bench.network import NETWORK, run_network_suite
+        from hybridinv.network.baselines import NETWORK_POLICIES
 
         suite = NETWORK
     else:
         suite = get_suite(suite_name)
-    selected = _names(scenarios)
+    by_key = {spec.key: spec for spec in suite.scenarios}
+    known_scenarios = sorted(by_key) if network else sorted({*by_key, *scenario_names()}) + ["a *.toml file"]
+    selected = _names(scenarios, "--scenarios", known_scenarios)
+    known_policies = sorted(NETWORK_POLICIES if network else registry.FACTORIES)
+    chosen = _names(policies, "--policies", known_policies)
+    unknown_policies = [name for name in chosen or () if name not in known_policies]
+    if unknown_policies:
+        raise click.BadParameter(f"unknown policy {unknown_policies[0]!r}; known: {', '.join(known_policies)}",
+                                 param_hint="--policies")
     specs = None
     if selected is not None:
-        by_key = {spec.key: spec for spec in suite.scenarios}
         unknown = [name for name in selected if name not in by_key]
         if network and unknown:
             raise click.BadParameter(f"unknown network scenario {unknown[0]!r}; known: {sorted(by_key)}",
@@ -63,7 +80,12 @@ def command(
             specs = tuple(by_key[name] if name in by_key else spec_from_name(name) for name in selected)
         except PlanningError as exc:
             raise click.BadParameter(str(exc), param_hint="--scenarios") from exc
-    suite = suite.with_options(scenarios=specs, policies=_names(policies), seeds=seeds)
+        keys = [spec.key for spec in specs]
+        repeated = [(name, key) for k, (name, key) in enumerate(zip(selected, keys, strict=True)) if key in keys[:k]]
+        if repeated:  # two spellings of one scenario (a file and its path, ...)
+            name, key = repeated[0]
+            raise click.BadParameter(f"{name!r} is scenario {key!r} again", param_hint="--scenarios")
+    suite = suite.with_options(scenarios=specs, policies=chosen, seeds=seeds)
     if network:
         result = run_network_suite(suite)
     else:

@@ -11,8 +11,9 @@ _COMPARE = ("hybrid", "newsvendor", "dynamic_ss", "ss", "base_stock")
 
 @click.command(name="demo")
 @click.option("--policy", default=None, help="Policy for the plan (default: hybrid if its model is available).")
-@click.option("--seeds", default=3, show_default=True, help="Seeds for the KPI comparison.")
-@click.option("--periods", default=52, show_default=True, help="Periods per simulated run.")
+@click.option("--seeds", type=click.IntRange(min=1), default=3, show_default=True, help="Seeds for the KPI comparison.")
+@click.option("--periods", type=click.IntRange(min=3), default=52, show_default=True,
+              help="Periods per simulated run (the example scenario warms up for 2).")
 def command(policy: str | None, seeds: int, periods: int) -> None:
     """Plan one period for the bundled 12-SKU catalog and print a KPI comparison."""
     import pandas as pd

@@ -57,11 +57,12 @@ __all__ = ["command"]
 @click.option("--randomize", is_flag=True, help="Domain randomization of demand means and lead times per episode.")
 @click.option("--n-envs", type=int, default=1, show_default=True, help="Environments stepped together.")
 @click.option("--learning-rate", type=float, default=3e-4, show_default=True)
-@click.option("--n-steps", type=int, default=1024, show_default=True, help="PPO rollout length per environment.")
+@click.option("--n-steps", type=click.IntRange(min=1), default=1024, show_default=True,
+              help="PPO rollout length per environment (n_steps * n_envs >= 2).")
 @click.option("--warm-start", type=click.Path(), default=None,
               help="Initialize from a model (the hybrid network; with --history an adaptive model, default "
                    "hybrid_default; 'none' starts from the base).")
-@click.option("--hidden", type=int, default=None, help="Hidden width (default 64; 16 for --algo es).")
+@click.option("--hidden", type=click.IntRange(min=1), default=None, help="Hidden width (default 64; 16 for --algo es).")
 @click.option("--population", type=int, default=None, help="ES: members per generation (even; 20, --history 16).")
 @click.option("--sigma", type=float, default=None, help="ES: perturbation standard deviation (0.05, --history 0.1).")
 @click.option("--generations", type=int, default=None, help="ES: maximum generations (1000, --history 400).")
@@ -168,6 +169,10 @@ def command(
         return
 
     is_es = algo in ("es", "adaptive")
+    if (algo == "ppo" or (algo == "hybrid" and learner == "ppo")) and n_steps * n_envs < 2:
+        # stable-baselines3 asserts a minibatch of at least 2 steps
+        raise click.BadParameter(f"PPO needs at least 2 steps per rollout (--n-steps {n_steps} x --n-envs {n_envs})",
+                                 param_hint="--n-steps")
     try:
         config = TrainConfig(
             scenario=scenario,
@@ -182,7 +187,7 @@ def command(
             learning_rate=learning_rate,
             n_steps=n_steps,
             warm_start=warm_start,
-            hidden=hidden or (16 if is_es else 64),
+            hidden=hidden if hidden is not None else (16 if is_es else 64),
             parameterization=parameterization,
             learner=learner,
             time_limit=None if is_es else time_limit,
@@ -244,7 +249,6 @@ def _train_on_history(
     from hybridinv.backtest.history import read_history
     from hybridinv.cli._io import read_csv
     from hybridinv.core.catalog import Catalog
-    from hybridinv.core.constraints import Constraints
     from hybridinv.core.errors import PlanningError
     from hybridinv.rl.history import HistoryTraining, train_on_history
 
@@ -255,16 +259,35 @@ def _train_on_history(
     periods = demand.n_periods
     if cutoff is not None:
         periods = demand.cutoff_index(int(cutoff) if cutoff.strip().isdigit() else cutoff)
-    limits = None
-    if capacity is not None or budget is not None:
-        limits = Constraints(capacity=capacity or float("inf"), budget=budget or float("inf"))
+    window = demand.demand[:periods]
+    limits = given_limits(capacity, budget, window, cat)
     settings = HistoryTraining(validation=validation, workers=workers, seed=seed, **es_options)  # type: ignore[arg-type]
-    _, report = train_on_history(demand.demand[:periods], cat, out, limits, settings, season=season or None,
+    _, report = train_on_history(window, cat, out, limits, settings, season=season or None,
                                  progress=not quiet, name="history", objective=objective)
     click.echo(f"wrote {out}: {report['reason']}")
     for line in _target_lines(report.get("objective")):
         click.echo(line)
     click.echo(json.dumps({k: v for k, v in report.items() if k != "bootstrap_best"}, indent=2, default=str))
+
+
+def given_limits(capacity: float | None, budget: float | None, train: Any, catalog: Any) -> Any:
+    """Constraints from --capacity/--budget, None when neither is given (the library derives both).
+
+    Each given limit must be > 0 (PlanningError naming it, as ``plan`` does; ``inf`` is no limit); a limit
+    not given keeps the value :class:`~hybridinv.backtest.setup.ConstraintRule` derives from ``train``
+    (periods x SKUs, catalog order), the rule the library applies when neither is given.
+    """
+    import math
+
+    from hybridinv.backtest.setup import ConstraintRule
+    from hybridinv.core.constraints import Constraints
+
+    if capacity is None and budget is None:
+        return None
+    Constraints(capacity=math.inf if capacity is None else capacity, budget=math.inf if budget is None else budget)
+    derived = ConstraintRule().derive(train, catalog)
+    return Constraints(capacity=derived.capacity if capacity is None else capacity,
+                       budget=derived.budget if budget is None else budget)
 
 
 def _target_lines(judged: dict[str, Any] | None) -> list[str]:

@@ -18,6 +18,17 @@ if TYPE_CHECKING:
 __all__ = ["BaseStock", "SS"]
 
 
+def _fractiles(service_level: ArrayLike, n_skus: int) -> NDArray[np.float64]:
+    """A scalar or per-SKU service level as one fractile per SKU (PlanningError when out of (0, 1) or mis-sized)."""
+    from hybridinv.core.errors import PlanningError
+    from hybridinv.policies.newsvendor import _service_level
+
+    level = np.atleast_1d(np.asarray(_service_level(service_level), dtype=np.float64))
+    if level.ndim != 1 or level.size not in (1, n_skus):
+        raise PlanningError(f"{level.size} service levels for {n_skus} SKUs", column="service_level")
+    return np.array(np.broadcast_to(level, (n_skus,)), dtype=np.float64)
+
+
 class BaseStock(BatchTargetPolicy):
     """Order up to ``level`` every period: ``q = max(0, S - IP)``.
 
@@ -53,7 +64,7 @@ class BaseStock(BatchTargetPolicy):
     def fit(
         cls,
         source: Scenario | Observation | DemandStatistics,
-        service_level: float | None = None,
+        service_level: ArrayLike | None = None,
         safety_factor: ArrayLike = 1.0,
         repair: str | None = "auto",
     ) -> BaseStock:
@@ -69,8 +80,8 @@ class BaseStock(BatchTargetPolicy):
         Parameters
         ----------
         source : Scenario, Observation or DemandStatistics
-        service_level : float, optional
-            Target cycle service level instead of the cost ratio.
+        service_level : float or array, optional
+            Target cycle service level (scalar or one per SKU, each in (0, 1)) instead of the cost ratio.
         safety_factor : float or array
         repair : str or None
 
@@ -82,7 +93,7 @@ class BaseStock(BatchTargetPolicy):
         from hybridinv.policies.newsvendor import DemandStatistics, demand_statistics
 
         stats = source if isinstance(source, DemandStatistics) else demand_statistics(source)
-        fractile = stats.fractile() if service_level is None else np.full(stats.mean.size, float(service_level))
+        fractile = stats.fractile() if service_level is None else _fractiles(service_level, stats.mean.size)
         periods = stats.lead_time + 1.0
         mean, _ = stats.over_periods(periods)
         quantile = stats.quantile(periods, fractile)
@@ -127,7 +138,7 @@ class SS(BatchTargetPolicy):
     def fit(
         cls,
         source: Scenario | Observation | DemandStatistics,
-        service_level: float | None = None,
+        service_level: ArrayLike | None = None,
         safety_factor: ArrayLike = 1.0,
         repair: str | None = "auto",
     ) -> SS:
