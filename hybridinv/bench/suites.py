@@ -203,6 +203,9 @@ class Suite:
         keys = [spec.key for spec in self.scenarios]
         if len(set(keys)) != len(keys):
             raise PlanningError("scenario names in a suite must be unique", column="scenarios")
+        repeated = [name for k, name in enumerate(self.policies) if name in self.policies[:k]]
+        if repeated:  # the report pivots on the name: a repeat failed only after every run had finished
+            raise PlanningError("policy names in a suite must be unique", column="policies", value=repeated[0])
 
     def with_options(
         self,

@@ -131,6 +131,11 @@ def aggregate_sales(sales: pd.DataFrame, period: PlanningPeriod | str = Planning
         has_stock_info = True
     if "on_hand" in df.columns:
         on_hand = pd.to_numeric(df["on_hand"], errors="coerce").to_numpy(dtype=np.float64)
+        unreadable = np.isnan(on_hand) & df["on_hand"].notna().to_numpy()  # text that is not a number
+        if unreadable.any():
+            bad = int(np.flatnonzero(unreadable)[0])
+            raise PlanningError("on_hand must be a number (empty: unknown)", column="on_hand",
+                                sku=df["sku"].iloc[bad], value=df["on_hand"].iloc[bad])
         stockout |= np.nan_to_num(on_hand, nan=1.0) <= 0
         has_stock_info = True
     frame = pd.DataFrame({

@@ -60,3 +60,11 @@ def test_spec_from_name_and_errors() -> None:
         Suite("dup", (ScenarioSpec("multi_10"), ScenarioSpec("multi_10")), ("ss",), 2)
     with pytest.raises(PlanningError, match="seed"):
         Suite("none", (ScenarioSpec("multi_10"),), ("ss",), 0)
+
+
+def test_a_suite_names_each_policy_once() -> None:
+    """The finding: a repeated policy failed in the report's pivot only after every run had finished."""
+    with pytest.raises(PlanningError, match="policy names in a suite must be unique") as info:
+        QUICK.with_options(policies=("ss", "base_stock", "ss"))
+    assert info.value.value == "ss"
+    assert QUICK.with_options(policies=("ss", "base_stock")).policies == ("ss", "base_stock")

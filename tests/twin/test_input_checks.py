@@ -125,3 +125,12 @@ def test_twin_command_refuses_over_delivery(tmp_path):
     assert result.exit_code == 1
     assert "column 'quantity_received', sku 'A', value 20: more received than ordered" in result.output
     assert "fill rate" not in result.output
+
+
+def test_on_hand_text_that_is_not_a_number_is_named():
+    """The finding: a non-numeric on_hand became NaN and was silently read as 'in stock'."""
+    sales = _sales(["no"] * 28).drop(columns="stockout").assign(on_hand=[5] * 27 + ["out"])
+    with pytest.raises(PlanningError, match="on_hand must be a number") as err:
+        DigitalTwin().fit(sales)
+    assert err.value.column == "on_hand" and err.value.value == "out"
+    DigitalTwin().fit(sales.assign(on_hand=[5] * 27 + [None]))  # an empty cell: unknown, as before
