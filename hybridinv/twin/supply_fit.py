@@ -123,8 +123,9 @@ def fit_supply(receipts: pd.DataFrame, period_days: float = 7.0) -> SupplyFit:
     Raises
     ------
     PlanningError
-        For missing columns, unreadable dates, arrivals before the order,
-        negative quantities, or more received than ordered.
+        For missing columns, unreadable dates, arrivals before the order, negative
+        quantities, an arrived receipt without its received quantity, or more received
+        than ordered.
     """
     df = require_frame(receipts, _TABLE)
     require_columns(df, RECEIPT_COLUMNS, _TABLE)
@@ -136,7 +137,13 @@ def fit_supply(receipts: pd.DataFrame, period_days: float = 7.0) -> SupplyFit:
             raise PlanningError(f"unreadable date ({exc})", column=column) from None
     received = dates["arrival_date"].notna().to_numpy()
     ordered = pd.to_numeric(df["quantity_ordered"], errors="coerce").to_numpy(dtype=np.float64)
-    got = pd.to_numeric(df["quantity_received"], errors="coerce").fillna(0.0).to_numpy(dtype=np.float64)
+    got = pd.to_numeric(df["quantity_received"], errors="coerce").to_numpy(dtype=np.float64)
+    missing = np.isnan(got) & received  # an arrived receipt needs its quantity (an open one may leave it empty)
+    if missing.any():
+        bad = int(np.flatnonzero(missing)[0])
+        raise PlanningError("an arrived receipt needs quantity_received (a number)", column="quantity_received",
+                            sku=df["sku"].iloc[bad], value=df["quantity_received"].iloc[bad])
+    got = np.nan_to_num(got, nan=0.0)
     if not np.isfinite(ordered).all() or (ordered <= 0).any() or (got < 0).any():
         bad = int(np.flatnonzero(~np.isfinite(ordered) | (ordered <= 0) | (got < 0))[0])
         raise PlanningError("quantities must be numbers, ordered > 0 and received >= 0",

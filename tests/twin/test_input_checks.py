@@ -134,3 +134,12 @@ def test_on_hand_text_that_is_not_a_number_is_named():
         DigitalTwin().fit(sales)
     assert err.value.column == "on_hand" and err.value.value == "out"
     DigitalTwin().fit(sales.assign(on_hand=[5] * 27 + [None]))  # an empty cell: unknown, as before
+
+
+def test_an_arrived_receipt_without_its_quantity_is_named():
+    """The finding: an empty quantity_received on a receipt that had arrived was read as 0 received."""
+    with pytest.raises(PlanningError, match="needs quantity_received") as err:
+        fit_supply(_receipts(quantity_received=[10, None]))
+    assert err.value.column == "quantity_received"
+    still_open = _receipts(arrival_date=["2024-01-08", None], quantity_received=[10, None])
+    assert fit_supply(still_open) is not None  # an open order may leave it empty
