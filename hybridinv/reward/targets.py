@@ -32,7 +32,10 @@ if TYPE_CHECKING:
     from hybridinv.sim.ledger import Ledger
     from hybridinv.sim.scenario import Scenario
 
-__all__ = ["KPI_RANGES", "KPITarget", "LagrangianMultipliers", "check_kpis_defined", "parse_targets", "period_kpis"]
+__all__ = [
+    "KPI_RANGES", "KPITarget", "LagrangianMultipliers", "check_kpis_defined", "emission_factors", "parse_targets",
+    "period_kpis",
+]
 
 _RATE = (0.0, 1.0)
 _NONNEGATIVE = (0.0, math.inf)
@@ -167,12 +170,18 @@ def check_kpis_defined(
         elif kpi in ("revenue", "profit") and np.isnan(scenario.catalog.price).any():
             missing = scenario.catalog.sku[int(np.flatnonzero(np.isnan(scenario.catalog.price))[0])]
             reason = f"the catalog has no selling price (column 'price') for SKU {missing!r} and others"
-        elif kpi == "carbon_kg":
-            carbon = None if spec is None else spec.carbon
-            if carbon is None or (carbon.shipped_kg == 0 and carbon.held_kg == 0):
-                reason = "no emission factors: give a reward spec with a [carbon] table (shipped_kg, held_kg)"
+        elif kpi == "carbon_kg" and emission_factors(spec) is None:
+            reason = "no emission factors: give a reward spec with a [carbon] table (shipped_kg, held_kg)"
         if reason is not None:
             raise PlanningError(f"KPI {kpi!r} is not defined here: {reason}", column=what, value=kpi)
+
+
+def emission_factors(spec: RewardSpec | None) -> CarbonTerm | None:
+    """The spec's carbon term when it has a non-zero emission factor, else None (every plan would emit 0 kg)."""
+    carbon = None if spec is None else spec.carbon
+    if carbon is None or (carbon.shipped_kg == 0 and carbon.held_kg == 0):
+        return None
+    return carbon
 
 
 def period_kpis(ledger: Ledger, t: int, carbon: CarbonTerm | None = None) -> dict[str, float]:

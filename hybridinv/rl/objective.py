@@ -369,7 +369,7 @@ class ConstrainedReward:
     PER_PERIOD = ("fill_rate", "cycle_service_level", "waste_rate", "avg_cost", "carbon_kg")
 
     def __init__(self, objective: TrainingObjective, reward_scale: float) -> None:
-        from hybridinv.reward.targets import LagrangianMultipliers
+        from hybridinv.reward.targets import LagrangianMultipliers, emission_factors
 
         for target in objective.goals:
             if target.kpi not in self.PER_PERIOD:
@@ -381,11 +381,10 @@ class ConstrainedReward:
         self._carbon = None
         for target in objective.goals:
             if target.kpi == "carbon_kg":
-                carbon = None if objective.spec is None else objective.spec.carbon
-                if carbon is None or (carbon.shipped_kg == 0 and carbon.held_kg == 0):
+                self._carbon = emission_factors(objective.spec)
+                if self._carbon is None:
                     raise PlanningError("a carbon_kg target needs a reward spec with emission factors (a [carbon] "
                                         "table with shipped_kg or held_kg)", column="target", value=str(target))
-                self._carbon = carbon
         scale = {"avg_cost": self.reward_scale}
         scale.update({t.kpi: max(t.level, 1e-9) for t in objective.goals if t.kpi == "carbon_kg"})
         self.multipliers = (
