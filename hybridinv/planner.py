@@ -221,7 +221,7 @@ def _gate(
 ) -> tuple[Policy, Any]:
     """The policy to plan with after the validation gate, and the gate's result."""
     from hybridinv.rl.adaptive import AdaptiveHybrid, CappedHybrid
-    from hybridinv.rl.gate import validation_gate
+    from hybridinv.rl.gate import MIN_LEAD_IN, validation_gate
 
     if not isinstance(pol, AdaptiveHybrid | CappedHybrid):
         raise PlanningError(
@@ -234,8 +234,6 @@ def _gate(
     if validate is not True and not count:
         raise PlanningError("validate must be True, False or a number of periods >= 1", column="validate",
                             value=validate)
-    from hybridinv.rl.gate import MIN_LEAD_IN
-
     room = history.shape[1] - MIN_LEAD_IN
     if validate is not True and int(validate) > room >= 1:  # True replays up to 12; an explicit count is kept
         raise PlanningError(f"validate asks for more periods than the demand_history holds after its first "

@@ -151,9 +151,16 @@ POLICIES: dict[str, Callable[[BacktestContext], Any]] = {
 }
 
 
-def _constraints(
+def resolve_constraints(
     given: Constraints | Mapping[str, Any] | str, train: NDArray[np.float64], catalog: Catalog
 ) -> tuple[Constraints, str]:
+    """The limits of a backtest or of training on history, and where they came from.
+
+    ``"derive"`` sizes both from the training window ``train`` (periods x SKUs, catalog
+    order) by :class:`~hybridinv.backtest.setup.ConstraintRule`; a dict may say
+    ``"derive"`` for one limit only; a :class:`Constraints` or a dict of numbers is taken
+    as given (each > 0, ``inf`` for no limit: :class:`PlanningError` otherwise).
+    """
     if isinstance(given, str):
         if given != "derive":
             raise PlanningError("constraints must be 'derive', a Constraints or a dict", column="constraints",
@@ -268,7 +275,7 @@ def backtest(
                             value=unknown[0])
     y = hist.demand
     train = y[:split]
-    limits, constraint_source = _constraints(constraints, train, cat)
+    limits, constraint_source = resolve_constraints(constraints, train, cat)
     forecaster = Forecaster(season=season).fit(train)
     scenario = evaluation_scenario(y, split, cat, limits, forecaster, horizon, lost_sales, name, season,
                                    periods_per_year)

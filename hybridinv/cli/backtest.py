@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import click
@@ -71,8 +70,8 @@ def command(
     from hybridinv.backtest import DEFAULT_POLICIES, backtest
     from hybridinv.backtest.suites import load_suite
     from hybridinv.cli._io import read_csv
+    from hybridinv.cli.train import given_limits
     from hybridinv.core.catalog import Catalog
-    from hybridinv.core.constraints import Constraints
     from hybridinv.core.errors import PlanningError
     from hybridinv.rl.history import HistoryTraining
 
@@ -89,12 +88,7 @@ def command(
         cat = Catalog.from_frame(read_csv(catalog), extra_columns=allowed)  # type: ignore[arg-type]
         demand = read_csv(history)  # type: ignore[assignment]
         split, name = _cutoff(cutoff), Path(history).stem  # the report's title names the history file
-    limits: Constraints | dict[str, float | str] | str = "derive"
-    if capacity is not None or budget is not None:  # the one not given keeps the value derived from training
-        Constraints(capacity=math.inf if capacity is None else capacity,  # each > 0 or inf, as plan checks
-                    budget=math.inf if budget is None else budget)
-        limits = {"capacity": "derive" if capacity is None else capacity,
-                  "budget": "derive" if budget is None else budget}
+    limits = given_limits(capacity, budget) or "derive"  # the one not given keeps the value derived from training
     chosen = tuple(p.strip() for p in policies.split(",")) if policies else DEFAULT_POLICIES
     result = backtest(
         demand, cat, split, limits, chosen, horizon=horizon, season=season or None, lost_sales=not backorders,

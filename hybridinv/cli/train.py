@@ -246,6 +246,7 @@ def _train_on_history(
     quiet: bool,
     objective: Any = None,
 ) -> None:
+    from hybridinv.backtest.engine import resolve_constraints
     from hybridinv.backtest.history import read_history
     from hybridinv.cli._io import read_csv
     from hybridinv.core.catalog import Catalog
@@ -260,7 +261,8 @@ def _train_on_history(
     if cutoff is not None:
         periods = demand.cutoff_index(int(cutoff) if cutoff.strip().isdigit() else cutoff)
     window = demand.demand[:periods]
-    limits = given_limits(capacity, budget, window, cat)
+    given = given_limits(capacity, budget)
+    limits = None if given is None else resolve_constraints(given, window, cat)[0]
     settings = HistoryTraining(validation=validation, workers=workers, seed=seed, **es_options)  # type: ignore[arg-type]
     _, report = train_on_history(window, cat, out, limits, settings, season=season or None,
                                  progress=not quiet, name="history", objective=objective)
@@ -270,24 +272,15 @@ def _train_on_history(
     click.echo(json.dumps({k: v for k, v in report.items() if k != "bootstrap_best"}, indent=2, default=str))
 
 
-def given_limits(capacity: float | None, budget: float | None, train: Any, catalog: Any) -> Any:
-    """Constraints from --capacity/--budget, None when neither is given (the library derives both).
+def given_limits(capacity: float | None, budget: float | None) -> dict[str, float | str] | None:
+    """--capacity/--budget as :func:`hybridinv.backtest.engine.resolve_constraints` takes them.
 
-    Each given limit must be > 0 (PlanningError naming it, as ``plan`` does; ``inf`` is no limit); a limit
-    not given keeps the value :class:`~hybridinv.backtest.setup.ConstraintRule` derives from ``train``
-    (periods x SKUs, catalog order), the rule the library applies when neither is given.
+    None when neither is given (the library derives both); otherwise a dict whose limit not
+    given says ``"derive"``, so that it keeps the value derived from the training window.
     """
-    import math
-
-    from hybridinv.backtest.setup import ConstraintRule
-    from hybridinv.core.constraints import Constraints
-
     if capacity is None and budget is None:
         return None
-    Constraints(capacity=math.inf if capacity is None else capacity, budget=math.inf if budget is None else budget)
-    derived = ConstraintRule().derive(train, catalog)
-    return Constraints(capacity=derived.capacity if capacity is None else capacity,
-                       budget=derived.budget if budget is None else budget)
+    return {"capacity": "derive" if capacity is None else capacity, "budget": "derive" if budget is None else budget}
 
 
 def _target_lines(judged: dict[str, Any] | None) -> list[str]:
