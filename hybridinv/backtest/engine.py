@@ -273,6 +273,13 @@ def backtest(
     if unknown:
         raise PlanningError(f"unknown backtest policy; known: {sorted(POLICIES)}", column="policies",
                             value=unknown[0])
+    repeated = sorted({p for p in policies if list(policies).count(p) > 1})
+    if repeated:
+        raise PlanningError("a policy is listed twice", column="policies", value=repeated[0])
+    clash = sorted(set(models or {}) & set(policies))
+    if clash:
+        raise PlanningError("an extra model's name is already a policy of this backtest; name it otherwise",
+                            column="models", value=clash[0])
     y = hist.demand
     train = y[:split]
     limits, constraint_source = resolve_constraints(constraints, train, cat)

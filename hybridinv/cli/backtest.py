@@ -15,6 +15,8 @@ def _models(values: tuple[str, ...]) -> dict[str, str]:
         name, sep, directory = value.partition("=")
         if not sep or not name or not directory:
             raise click.BadParameter(f"expected NAME=DIR, got {value!r}", param_hint="--model")
+        if name in models:
+            raise click.BadParameter(f"the name {name!r} is given twice", param_hint="--model")
         models[name] = directory
     return models
 

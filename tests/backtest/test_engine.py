@@ -116,6 +116,13 @@ def test_given_constraints_and_bad_input() -> None:
         backtest(history_frame(), catalog_frame(), 36)
     with pytest.raises(PlanningError, match="unknown constraint"):
         _run(history_frame(), policies=("hybrid_base",), constraints={"space": 3})
+    # the finding: a repeated policy ran once, and an extra model named like a policy replaced it silently
+    with pytest.raises(PlanningError, match="listed twice") as caught:
+        _run(history_frame(), policies=("hybrid_base", "newsvendor", "hybrid_base"))
+    assert caught.value.column == "policies" and caught.value.value == "hybrid_base"
+    with pytest.raises(PlanningError, match="already a policy") as caught:
+        _run(history_frame(), policies=("hybrid_base", "newsvendor"), models={"newsvendor": "models/hybrid_default"})
+    assert caught.value.column == "models" and caught.value.value == "newsvendor"
 
 
 def test_the_capped_hybrid_trained_on_the_window_is_compared_with_its_own_base() -> None:

@@ -182,6 +182,14 @@ def test_backtest_keeps_the_derived_limit_that_was_not_given(tmp_path: Path) -> 
     assert _backtest_limits(tmp_path, "--capacity", "inf") == (float("inf"), budget)  # inf: no limit, on request
 
 
+def test_backtest_refuses_a_model_name_given_twice(tmp_path: Path) -> None:
+    # the finding: the second --model with the same name replaced the first silently
+    history, catalog = _history(tmp_path)
+    args = ["backtest", "--history", str(history), "--catalog", str(catalog), "--cutoff", "24", "--policies",
+            "static_ss", "--model", "m=models/hybrid_default", "--model", "m=models/hybrid_capped"]
+    assert "given twice" in _usage_error(CliRunner().invoke(main, args), "--model")
+
+
 _TRAIN_HISTORY = ["train", "--validation", "6", "--workers", "1", "--quiet"]
 
 
