@@ -169,6 +169,10 @@ class TrainConfig:
             raise PlanningError("--learner chooses what trains --algo hybrid", column="algo", value=self.algo.value)
         if self.time_limit is not None and not self.time_limit > 0:
             raise PlanningError("must be > 0 seconds", column="time_limit", value=self.time_limit)
+        if self.warm_start is not None and (self.algo is not Algorithm.HYBRID or self.learner != "ppo"):
+            # the ES trainers start from zero weights and SAC from its own initialization: refuse, do not ignore
+            raise PlanningError("--warm-start initializes the network of --algo hybrid --learner ppo "
+                                "(with --history: the adaptive model)", column="warm_start", value=self.warm_start)
 
     def _check_numbers(self) -> None:
         """Every numeric field in its range (PlanningError naming it)."""
@@ -583,8 +587,7 @@ def _warm_start(model: BaseAlgorithm, config: TrainConfig, template: Any) -> Non
     """Copy a model directory's network into the PPO policy (same feature and output widths)."""
     from hybridinv.rl.model_file import ModelFileError, load_model
 
-    if not isinstance(model.policy, SharedSkuPolicy):
-        raise PlanningError("--warm-start initializes a PPO-trained network", column="learner", value=config.learner)
+    assert isinstance(model.policy, SharedSkuPolicy)  # TrainConfig allows a warm start for PPO only
     warm = load_model(config.warm_start).network  # type: ignore[arg-type]
     if warm is None:
         raise ModelFileError(f"{config.warm_start}: a linear model cannot warm-start a network")

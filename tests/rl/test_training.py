@@ -179,3 +179,14 @@ def test_train_config_refuses_bad_numbers_naming_the_field(field: str, value: ob
     with pytest.raises(PlanningError) as info:
         TrainConfig(**{field: value})  # type: ignore[arg-type]
     assert info.value.column == field
+
+
+@pytest.mark.parametrize(("algo", "learner"), [("es", "ppo"), ("adaptive", "ppo"), ("ppo", "ppo"), ("hybrid", "sac")])
+def test_a_warm_start_the_learner_cannot_use_is_refused(algo: str, learner: str) -> None:
+    """Before, ``train --algo es --warm-start DIR`` trained from zero weights and said nothing."""
+    from hybridinv.core.errors import PlanningError
+
+    with pytest.raises(PlanningError, match="--warm-start") as info:
+        TrainConfig(algo=algo, learner=learner, warm_start="models/hybrid_default")  # type: ignore[arg-type]
+    assert info.value.column == "warm_start"
+    assert TrainConfig(algo="hybrid", warm_start="models/hybrid_default").warm_start == "models/hybrid_default"
