@@ -29,6 +29,7 @@ from hybridinv.reward.targets import (
     check_kpis_defined,
     parse_targets,
     period_kpis,
+    slack_unit,
 )
 
 __all__ = [
@@ -54,5 +55,6 @@ __all__ = [
     "period_kpis",
     "policy_family",
     "record_episode",
+    "slack_unit",
     "target_report",
 ]

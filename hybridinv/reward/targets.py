@@ -33,8 +33,8 @@ if TYPE_CHECKING:
     from hybridinv.sim.scenario import Scenario
 
 __all__ = [
-    "KPI_RANGES", "KPITarget", "LagrangianMultipliers", "check_kpis_defined", "emission_factors", "parse_targets",
-    "period_kpis",
+    "KPI_RANGES", "MONEY_KPIS", "KPITarget", "LagrangianMultipliers", "check_kpis_defined", "emission_factors",
+    "parse_targets", "period_kpis", "slack_unit",
 ]
 
 _RATE = (0.0, 1.0)
@@ -67,6 +67,9 @@ KPI_RANGES: dict[str, tuple[float, float]] = {
     "revenue": _NONNEGATIVE,
     "profit": (-math.inf, math.inf),
 }
+#: KPIs measured in money: a target's slack on them is counted in units of a cost scale (``slack_unit``).
+MONEY_KPIS = frozenset({"avg_cost", "valued_cost", "holding_cost", "shortage_cost", "ordering_cost", "waste_cost",
+                        "overflow_cost", "spec_cost", "revenue", "profit"})
 _PATTERN = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=)\s*([^\s]+)\s*$")
 
 
@@ -133,6 +136,21 @@ class KPITarget:
 
     def __str__(self) -> str:
         return f"{self.kpi}{self.op}{self.level:g}"
+
+
+def slack_unit(target: KPITarget, cost_scale: float) -> float:
+    """What one unit of ``target``'s slack counts in, so that Lagrangian multipliers of rates, money and counts
+    live on one scale.
+
+    Rates (fill rate, utilizations, waste rate: their natural unit is 1) count as they are; money KPIs count in
+    ``cost_scale`` (the trainer's typical cost: a cost target 10% off weighs like a fill rate 0.1 short);
+    other KPIs (units, SKU-periods, kg, turns) relative to the target's level (at least 1).
+    """
+    if target.kpi in MONEY_KPIS:
+        return max(float(cost_scale), 1e-12)
+    if KPI_RANGES[target.kpi] == _RATE:
+        return 1.0
+    return max(abs(target.level), 1.0)
 
 
 def parse_targets(targets: Iterable[str | KPITarget]) -> list[KPITarget]:

@@ -10,8 +10,10 @@ fitness values, the Lagrangian
 
 with ``c_j`` the member's cost (the spec's weighted cost, or the ledger's average cost
 without a spec), ``c_0`` the cost scale (the start's cost, so multipliers and the
-deviation weight are in "share of the start's cost"), ``g_k = level_k - kpi_k`` for a
-``>=`` target (``kpi_k - level_k`` for ``<=``; negative when the target holds), and
+deviation weight are in "share of the start's cost"), ``g_k = (level_k - kpi_k) / u_k`` for a
+``>=`` target (``(kpi_k - level_k) / u_k`` for ``<=``; negative when the target holds) with
+``u_k`` the target's :func:`~hybridinv.reward.targets.slack_unit` (1 for rates, ``c_0`` for
+money KPIs, the level, at least 1, for counts and kg), and
 ``d_j`` the mean absolute deviation of the member's orders from the incumbent's orders
 in the same state, in units of the SKU's mean demand per period. After every
 generation the multipliers take a projected dual-ascent step at the population's mean
@@ -101,8 +103,8 @@ class TrainingObjective:
         E.g. ``["fill_rate>=0.95"]``; any KPI of ``Ledger.summary()`` or of the spec.
     multiplier_rate : float, default 20.0
         Dual-ascent step ``eta`` per generation (multipliers are in shares of the
-        start's cost per unit of the KPI: a fill rate 1% short raises them by 0.2 a
-        generation).
+        start's cost per slack unit of the KPI: a fill rate 1% short, or a cost target
+        missed by 1% of the start's cost, raises them by 0.2 a generation).
     incumbent : str, optional
         Registered policy name (:func:`hybridinv.policies.registry.make`) built for
         each episode's scenario; its orders in the member's states are the reference.
@@ -206,19 +208,27 @@ class TrainingObjective:
         return np.asarray(values, dtype=np.float64)
 
     # ------------------------------------------------------------------ a population
+    def _set_scale(self, values: NDArray[np.float64]) -> None:
+        """``c_0`` from the first measurements seen (the mean absolute cost), unless given."""
+        if self.scale <= 0:
+            self.scale = max(float(np.abs(np.atleast_2d(values)[:, 0]).mean()), 1e-12)
+
     def violations(self, values: NDArray[np.float64]) -> NDArray[np.float64]:
-        """``g_k`` per row of ``values`` (shape (..., k)): > 0 where a target is missed."""
+        """``g_k`` per row of ``values`` (shape (..., k)): > 0 where a target is missed, in the target's
+        :func:`~hybridinv.reward.targets.slack_unit` (money in ``c_0``, counts relative to the level)."""
+        from hybridinv.reward.targets import slack_unit
+
         values = np.asarray(values, dtype=np.float64)
+        self._set_scale(values)
         out = np.empty(values.shape[:-1] + (len(self.targets),))
         for k, target in enumerate(self.goals):
-            out[..., k] = -target.slack(values[..., 1 + k])
+            out[..., k] = -target.slack(values[..., 1 + k]) / slack_unit(target, self.scale)
         return out
 
     def score(self, values: NDArray[np.float64]) -> NDArray[np.float64]:
         """The Lagrangian of each row of ``values`` (shape (P, 2 + k)); lower is better."""
         values = np.atleast_2d(np.asarray(values, dtype=np.float64))
-        if self.scale <= 0:
-            self.scale = max(float(np.abs(values[:, 0]).mean()), 1e-12)
+        self._set_scale(values)
         fitness = values[:, 0] / self.scale + self.violations(values) @ self.multipliers
         return np.asarray(fitness + self.deviation_weight * values[:, -1], dtype=np.float64)
 
@@ -241,7 +251,7 @@ class TrainingObjective:
         if self.incumbent is not None:
             out["deviation"] = float(values[-1])
         if not self.trivial:
-            self.score(values[None, :])  # sets the scale on the first call
+            self._set_scale(values)
             out["objective"] = float(values[0] / self.scale + self.deviation_weight * values[-1])
         return out
 
@@ -369,7 +379,7 @@ class ConstrainedReward:
     PER_PERIOD = ("fill_rate", "cycle_service_level", "waste_rate", "avg_cost", "carbon_kg")
 
     def __init__(self, objective: TrainingObjective, reward_scale: float) -> None:
-        from hybridinv.reward.targets import LagrangianMultipliers, emission_factors
+        from hybridinv.reward.targets import LagrangianMultipliers, emission_factors, slack_unit
 
         for target in objective.goals:
             if target.kpi not in self.PER_PERIOD:
@@ -385,8 +395,7 @@ class ConstrainedReward:
                 if self._carbon is None:
                     raise PlanningError("a carbon_kg target needs a reward spec with emission factors (a [carbon] "
                                         "table with shipped_kg or held_kg)", column="target", value=str(target))
-        scale = {"avg_cost": self.reward_scale}
-        scale.update({t.kpi: max(t.level, 1e-9) for t in objective.goals if t.kpi == "carbon_kg"})
+        scale = {t.kpi: slack_unit(t, self.reward_scale) for t in objective.goals}
         self.multipliers = (
             LagrangianMultipliers(objective.goals, learning_rate=max(objective.multiplier_rate, 1e-12), scale=scale)
             if objective.targets else None

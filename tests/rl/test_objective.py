@@ -162,6 +162,31 @@ def test_two_targets_on_one_kpi_count_it_once_and_a_cost_slack_is_on_the_reward_
         ConstrainedReward(TrainingObjective(targets=["waste_units<=3"]), 1.0)  # an episode total
 
 
+def test_es_multipliers_do_not_depend_on_the_currency_or_the_count_unit() -> None:
+    """The finding: ES counted a cost target's slack in raw money, so ``avg_cost<=15000`` missed by 3,000 took
+    its multiplier to 60,000 in one step (a fill rate missed by 0.1 to 2) and the Lagrangian's ranking changed
+    with the currency. Money slacks now count in the start's cost, count KPIs relative to their level."""
+    rng = np.random.default_rng(4)
+    cost = rng.uniform(14_000, 20_000, 8)
+    fill = rng.uniform(0.80, 0.97, 8)
+    waste = rng.uniform(20, 120, 8)
+    values = np.column_stack([cost, cost, fill, waste, np.zeros(8)])
+    targets = ["avg_cost<=15000", "fill_rate>=0.95", "waste_units<=50"]
+    plain = TrainingObjective(targets=targets)
+    scores = plain.score(values)
+    plain.update(values)
+    c0 = float(np.abs(cost).mean())
+    # independent arithmetic: each shortfall in its unit (c0, 1, the level), times the rate 20
+    expected = 20.0 * np.array([(cost.mean() - 15_000) / c0, 0.95 - fill.mean(), (waste.mean() - 50) / 50])
+    np.testing.assert_allclose(plain.multipliers, np.maximum(expected, 0.0), rtol=1e-12)
+    # the same episodes in cents and in tens of units: same ranking, same multipliers
+    cents = TrainingObjective(targets=["avg_cost<=1500000", "fill_rate>=0.95", "waste_units<=5"])
+    scaled = values * np.array([100.0, 100.0, 1.0, 0.1, 1.0])
+    assert np.array_equal(np.argsort(cents.score(scaled)), np.argsort(scores))
+    cents.update(scaled)
+    np.testing.assert_allclose(cents.multipliers, plain.multipliers, rtol=1e-12)
+
+
 def _es(generations: int) -> ESConfig:
     return ESConfig(population=6, generations=generations, seeds_per_generation=2, eval_every=2,
                     eval_seeds=(11, 12, 13), learning_rate=0.1)
