@@ -90,6 +90,10 @@ def deviation_scale(scenario: Scenario) -> NDArray[np.float64]:
     return np.maximum(np.nan_to_num(mean, nan=0.0), 1e-9)
 
 
+#: Largest violation counted, in slack units (an infinite KPI misses a ``<=`` target by this much).
+_MAX_VIOLATION = 1e6
+
+
 @dataclass
 class TrainingObjective:
     """Cost, KPI targets (Lagrangian) and an incumbent leash for ES training.
@@ -223,7 +227,9 @@ class TrainingObjective:
         out = np.empty(values.shape[:-1] + (len(self.targets),))
         for k, target in enumerate(self.goals):
             out[..., k] = -target.slack(values[..., 1 + k]) / slack_unit(target, self.scale)
-        return out
+        # a target beaten by more than one slack unit earns no more, and an infinite KPI (turns with no stock
+        # held) stays finite: a zero multiplier times it is 0, not NaN
+        return np.clip(out, -1.0, _MAX_VIOLATION)
 
     def score(self, values: NDArray[np.float64]) -> NDArray[np.float64]:
         """The Lagrangian of each row of ``values`` (shape (P, 2 + k)); lower is better."""

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -185,6 +186,23 @@ def test_es_multipliers_do_not_depend_on_the_currency_or_the_count_unit() -> Non
     assert np.array_equal(np.argsort(cents.score(scaled)), np.argsort(scores))
     cents.update(scaled)
     np.testing.assert_allclose(cents.multipliers, plain.multipliers, rtol=1e-12)
+
+
+def test_an_infinite_kpi_gives_a_finite_fitness() -> None:
+    """The finding: a member that held no stock has ``inventory_turns = inf``; with the multiplier still at 0
+    its fitness was 0 x -inf = NaN (a RuntimeWarning, and NaN ranks arbitrarily in ES)."""
+    values = np.array([[100.0, np.inf, 0.0], [90.0, 5.0, 0.0], [95.0, 12.0, 0.0]])
+    at_least = TrainingObjective(targets=["inventory_turns>=8"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fitness = at_least.score(values)
+        np.testing.assert_allclose(fitness, values[:, 0] / values[:, 0].mean())  # lambda 0: the cost alone
+        at_least.multipliers = np.array([2.0])
+        # met by more than one slack unit (the level, 8) earns one unit, no more: inf and 16+ count alike
+        np.testing.assert_allclose(at_least.score(values), values[:, 0] / 95.0 + 2.0 * np.array([-1.0, 3 / 8, -0.5]))
+        at_most = TrainingObjective(targets=["inventory_turns<=8"])
+        at_most.update(values)
+    assert np.isfinite(at_most.multipliers).all() and at_most.multipliers[0] > 0
 
 
 def _es(generations: int) -> ESConfig:
