@@ -166,13 +166,14 @@ def resolve_constraints(
             raise PlanningError("constraints must be 'derive', a Constraints or a dict", column="constraints",
                                 value=given)
         rule = ConstraintRule()
-        return rule.derive(train, catalog), f"derived from the training window: {rule.to_dict()}"
+        return rule.derive(train, catalog), rule.describe()
     derive = [k for k in ("capacity", "budget") if isinstance(given, Mapping) and given.get(k) == "derive"]
     if derive and isinstance(given, Mapping):  # {"capacity": 500.0, "budget": "derive"}: the other one derived
         rule = ConstraintRule()
         derived = rule.derive(train, catalog)
         values = {**given, **{k: getattr(derived, k) for k in derive}}
-        return Constraints.coerce(values), f"{', '.join(derive)} derived from the training window: {rule.to_dict()}"
+        given_text = ", ".join(f"{k} {float(v):g} given" for k, v in given.items() if k not in derive)
+        return Constraints.coerce(values), f"{given_text}; {rule.describe(tuple(derive))}"
     return Constraints.coerce(given), "given"
 
 

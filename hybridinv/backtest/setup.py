@@ -84,6 +84,12 @@ class ConstraintRule:
                 raise PlanningError("factor must be > 0 (inf: no limit)", column=name, value=value)
         whole_number(self.window, "window", 1)
 
+    def describe(self, limits: tuple[str, ...] = ("capacity", "budget")) -> str:
+        """One line for reports: what the ``limits`` were derived from."""
+        rules = {"capacity": f"capacity {self.capacity_factor:g} x the volume on hand after a receipt",
+                 "budget": f"budget {self.budget_factor:g} x the mean purchase value"}
+        return f"derived from the last {self.window} training periods: " + ", ".join(rules[k] for k in limits)
+
     def derive(self, train: NDArray[np.float64], catalog: Catalog) -> Constraints:
         """The constraints for ``catalog`` from the training demand ``train`` (periods x SKUs)."""
         mean, std = recent_moments(train, self.window)
@@ -92,9 +98,6 @@ class ConstraintRule:
         capacity = self.capacity_factor * cover if math.isfinite(self.capacity_factor) and cover > 0 else math.inf
         budget = self.budget_factor * value if math.isfinite(self.budget_factor) and value > 0 else math.inf
         return Constraints(capacity=capacity, budget=budget)
-
-    def to_dict(self) -> dict[str, float]:
-        return {"capacity_factor": self.capacity_factor, "budget_factor": self.budget_factor, "window": self.window}
 
 
 def initial_state(train: NDArray[np.float64], catalog: Catalog, window: int = RECENT_PERIODS) -> InventoryState:

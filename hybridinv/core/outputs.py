@@ -58,5 +58,7 @@ def plain_label(text: object) -> str:
 
 
 def markdown_text(text: object) -> str:
-    """``text`` safe inside Markdown (and the HTML rendered from it): HTML-escaped, no backticks or pipes."""
-    return html.escape(str(text)).replace("`", "&#96;").replace("|", "&#124;")
+    """``text`` safe inside Markdown (and the HTML rendered from it): ``&``, ``<`` and ``>`` HTML-escaped, no
+    backticks or pipes. Quotes stay as they are (they are text, not attributes, and a terminal shows the
+    summary as written)."""
+    return html.escape(str(text), quote=False).replace("`", "&#96;").replace("|", "&#124;")

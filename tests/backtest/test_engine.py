@@ -107,6 +107,18 @@ def test_outputs_are_written_and_escaped(tmp_path) -> None:  # type: ignore[no-u
     assert "<b>bt</b>" not in html and html.count("data:image/png;base64,") == 2
 
 
+def test_the_summary_names_where_the_limits_came_from_in_plain_words() -> None:
+    # the finding: the terminal showed "derived from the training window: {&#x27;capacity_factor&#x27;: 1.3, ...}"
+    derived = _run(history_frame(), policies=("hybrid_base",)).summary_markdown()
+    assert "(derived from the last 12 training periods: capacity 1.3 x the volume on hand after a receipt, " \
+           "budget 1.2 x the mean purchase value)" in derived
+    one = _run(history_frame(), policies=("hybrid_base",), constraints={"capacity": "derive", "budget": 5e3})
+    text = one.summary_markdown()
+    assert "budget 5000 given; derived from the last 12 training periods: capacity 1.3 x" in text
+    assert "budget 1.2" not in text and "&#" not in text
+    assert "it's" in _run(history_frame(), policies=("hybrid_base",), name="it's").summary_markdown()
+
+
 def test_given_constraints_and_bad_input() -> None:
     result = _run(history_frame(), policies=("hybrid_base",), constraints=Constraints(capacity=1e9, budget=5e3))
     assert result.scenario.constraints.budget == 5e3 and result.constraint_source == "given"
