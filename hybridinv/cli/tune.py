@@ -93,7 +93,8 @@ def _report(result: object) -> None:
     from hybridinv.reward.tune import TuneResult
 
     assert isinstance(result, TuneResult)
-    click.echo(f"chosen {result.params} ({'meets' if result.feasible else 'MISSES'} the targets on training seeds)")
+    chosen = ", ".join(f"{name} {value:.4g}" for name, value in result.params.items())
+    click.echo(f"chosen {chosen} ({'meets' if result.feasible else 'MISSES'} the targets on training seeds)")
     for row in result.report.itertuples():
         verdict = "met" if row.met else "NOT met"
         click.echo(f"  {row.target}: held-out {row.mean:.4g} [95% CI {row.ci_low:.4g}, {row.ci_high:.4g}] {verdict}")
