@@ -54,7 +54,7 @@ def hybrid(
     if options:
         raise PlanningError(f"unknown hybrid options {sorted(options)}", column="options")
     if model is None and scenario is not None and service_level is None:
-        model = _instance_models().get(scenario.description)
+        model = _trained_for("single_sku/*", scenario)
     policy = Hybrid.load(model or DEFAULT_HYBRID, repair=repair)
     if service_level is not None:
         from hybridinv.policies.forecast_ss import ForecastSS
@@ -67,16 +67,21 @@ def hybrid(
     return policy
 
 
-@lru_cache(maxsize=1)
-def _instance_models() -> dict[str, Path]:
-    """Shipped per-instance models by the description of the scenario they were trained on."""
-    found: dict[str, Path] = {}
-    for meta in sorted(models_directory().glob("single_sku/*/metadata.json")):
+@lru_cache(maxsize=8)
+def _models_by_description(pattern: str) -> dict[tuple[str, int], Path]:
+    """Shipped models in the directories matching ``pattern`` by the description and SKU count of the scenario
+    they were trained on (the metadata's JSON only: the weights are hash-checked when a model is loaded)."""
+    found: dict[tuple[str, int], Path] = {}
+    for meta in sorted(models_directory().glob(f"{pattern}/metadata.json")):
         scenario = read_metadata(meta.parent).get("scenario")
-        description = scenario.get("description") if isinstance(scenario, dict) else None
-        if description:
-            found[description] = meta.parent
+        if isinstance(scenario, dict) and scenario.get("description"):
+            found[(str(scenario["description"]), int(scenario.get("n_skus", 1)))] = meta.parent
     return found
+
+
+def _trained_for(pattern: str, scenario: Scenario) -> Path | None:
+    """The shipped model matching ``pattern`` trained on a scenario like ``scenario`` (None when there is none)."""
+    return _models_by_description(pattern).get((scenario.description, scenario.n_skus))
 
 
 def _pure(algo: str, scenario: Scenario | None, model: str | Path | None, options: dict[str, Any]) -> PureRL:
@@ -85,14 +90,19 @@ def _pure(algo: str, scenario: Scenario | None, model: str | Path | None, option
     if model is None:
         name = scenario.name if scenario is not None else "multi_50"
         model = models_directory() / f"{algo}_{name}"
+        if scenario is not None and not model.is_dir():
+            # the same instance under another name (the registry's single_sku is the suites' single_sku_L2_p9)
+            model = _trained_for(f"{algo}_*", scenario) or model
     return PureRL.load(model, name=algo)
 
 
 def ppo(scenario: Scenario | None = None, model: str | Path | None = None, **options: Any) -> PureRL:
-    """Pure PPO (orders as actions) from ``model`` or the shipped ``models/ppo_<scenario>``."""
+    """Pure PPO (orders as actions) from ``model``, or the shipped ``models/ppo_<scenario name>``, or the
+    shipped PPO model trained on a scenario of the same description."""
     return _pure("ppo", scenario, model, options)
 
 
 def sac(scenario: Scenario | None = None, model: str | Path | None = None, **options: Any) -> PureRL:
-    """Pure SAC (orders as actions) from ``model`` or the shipped ``models/sac_<scenario>``."""
+    """Pure SAC (orders as actions) from ``model``, or the shipped ``models/sac_<scenario name>``, or the
+    shipped SAC model trained on a scenario of the same description."""
     return _pure("sac", scenario, model, options)

@@ -70,3 +70,23 @@ def test_hybrid_factory_picks_the_instance_model_of_a_single_sku_scenario() -> N
     default = hybrid(scenarios.get("multi_50"))
     assert other.metadata["name"] == default.metadata["name"]
     assert matched.metadata["name"] != default.metadata["name"]
+
+
+@pytest.mark.parametrize("algo", ["ppo", "sac"])
+def test_pure_rl_of_a_registry_scenario_finds_the_model_shipped_for_the_same_instance(algo: str) -> None:
+    """The finding: ``hybridinv bench --scenarios single_sku --policies ppo`` failed (no models/ppo_single_sku)
+    although ``models/ppo_single_sku_L2_p9`` was trained on exactly that instance (the suites' name for it)."""
+    pytest.importorskip("stable_baselines3")
+    from hybridinv import scenarios
+    from hybridinv.rl import PureRL
+    from hybridinv.rl.factories import _trained_for
+    from hybridinv.sim.simulator import Simulator
+
+    scenario = scenarios.get("single_sku")
+    assert _trained_for(f"{algo}_*", scenario) == models_directory() / f"{algo}_single_sku_L2_p9"
+    agent = registry.make(algo, scenario)
+    assert isinstance(agent, PureRL)
+    orders = agent.act(Simulator(scenario).reset(seed=0))
+    assert orders.shape == (1,) and (orders >= 0).all()
+    with pytest.raises(ModelFileError, match=f"{algo}_single_sku"):  # another instance: still no model
+        registry.make(algo, scenarios.single_sku(shortage_cost=10.0))
