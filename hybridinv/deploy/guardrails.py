@@ -18,9 +18,10 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from hybridinv.core._frame import check_array
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, number_in
+from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, number_in, scalar_or_array
 from hybridinv.core.state import InventoryState
 
 if TYPE_CHECKING:
@@ -63,9 +64,15 @@ class Guardrails:
         for name in ("max_change_units", "max_change_fraction", "max_periods_of_supply"):
             if getattr(self, name) is not None:
                 number_in(getattr(self, name), name, 0.0, math.inf)
-        minimum = np.asarray(self.critical_min_order, dtype=np.float64)
-        if not np.isfinite(minimum).all() or (minimum < 0).any():
-            raise PlanningError("must be finite and >= 0", column="critical_min_order")
+        minimum = scalar_or_array(self.critical_min_order, "critical_min_order", 0.0)
+        if np.ndim(minimum) > 1:
+            raise PlanningError("must be one number or one per SKU", column="critical_min_order",
+                                value=f"shape {np.shape(minimum)}")
+        if self.critical is not None:
+            critical = np.asarray(self.critical)
+            if critical.ndim != 1 or critical.dtype.kind != "b":
+                raise PlanningError("must be an array of booleans, one per SKU", column="critical",
+                                    value=f"{critical.dtype} array of shape {critical.shape}")
 
     @property
     def limits_change(self) -> bool:
@@ -96,13 +103,19 @@ def apply_guardrails(
     Returns
     -------
     lower, upper : arrays of float
-        ``0 <= lower <= upper`` (``upper`` may be ``inf``). Where the critical
-        minimum exceeds another limit the minimum wins and ``upper`` is raised to it.
+        Whole numbers with ``0 <= lower <= upper`` (``upper`` may be ``inf``): the
+        caps are rounded down and the minimum rounded up, and where they cross the
+        cap wins. Where no order the catalog allows (whole lots, MOQ) lies in
+        ``[lower, upper]`` and rounding the minimum up would pass the
+        periods-of-supply cap, ``lower`` drops to the largest allowed order
+        under ``upper`` (0 if none). A critical
+        minimum wins over every other limit (``upper`` is then raised to it).
 
     Raises
     ------
     PlanningError
-        When a change limit is set without incumbent orders, or shapes do not match.
+        When a change limit is set without incumbent orders, or an input has the
+        wrong shape or a value that is not a finite number >= 0 (naming the SKU).
     """
     n = catalog.n_skus
     lower = np.zeros(n)
@@ -110,9 +123,7 @@ def apply_guardrails(
     if guardrails.limits_change:
         if incumbent_orders is None:
             raise PlanningError("a change limit needs the incumbent's orders", column="incumbent_orders")
-        incumbent = np.asarray(incumbent_orders, dtype=np.float64)
-        if incumbent.shape != (n,):
-            raise PlanningError(f"incumbent orders must have {n} values", column="incumbent_orders")
+        incumbent = _sku_values(incumbent_orders, "incumbent_orders", catalog)
         allowed = np.zeros(n)
         if guardrails.max_change_units is not None:
             allowed = np.maximum(allowed, guardrails.max_change_units)
@@ -120,22 +131,65 @@ def apply_guardrails(
             allowed = np.maximum(allowed, guardrails.max_change_fraction * incumbent)
         lower = np.maximum(lower, incumbent - allowed)
         upper = np.minimum(upper, incumbent + allowed)
+    # whole units first, so a fractional cap cannot leave the rounded minimum above the rounded cap
+    upper = np.floor(upper + _TOL)
+    lower = np.minimum(np.ceil(lower - _TOL), upper)
     if guardrails.max_periods_of_supply is not None:
-        demand = np.asarray(forecast, dtype=np.float64)
-        demand = demand.mean(axis=1) if demand.ndim == 2 else demand
-        if demand.shape != (n,):
-            raise PlanningError(f"forecast must have {n} rows", column="forecast")
+        demand = _forecast_per_period(forecast, catalog)
         room = guardrails.max_periods_of_supply * demand - state.inventory_position
-        upper = np.minimum(upper, np.maximum(room, 0.0))
-    lower = np.minimum(lower, upper)
+        supply = np.floor(np.maximum(room, 0.0) + _TOL)
+        upper = np.minimum(upper, supply)
+        lower = np.minimum(lower, upper)
+        # a change-limit minimum that no whole-lot (MOQ) order in [lower, upper] meets wins only while
+        # its rounded-up order stays under the cap; past the cap it drops to the largest allowed order
+        least, most = _allowed_range(catalog, lower, upper)
+        lower = np.where((least > upper) & (least > supply), most, lower)
     if guardrails.critical is not None:
-        critical = np.asarray(guardrails.critical, dtype=bool)
+        critical = np.asarray(guardrails.critical)
         if critical.shape != (n,):
-            raise PlanningError(f"critical must have {n} values", column="critical")
-        minimum = np.broadcast_to(np.asarray(guardrails.critical_min_order, dtype=np.float64), (n,))
-        lower = np.where(critical, np.maximum(lower, minimum), lower)
+            raise PlanningError(f"critical must have {n} values (one per SKU)", column="critical",
+                                value=f"shape {critical.shape}")
+        minimum = np.asarray(guardrails.critical_min_order, dtype=np.float64)
+        if minimum.ndim == 0:
+            minimum = np.full(n, float(minimum))
+        elif minimum.shape != (n,):
+            raise PlanningError(f"critical_min_order must be one number or {n} (one per SKU)",
+                                column="critical_min_order", value=f"shape {minimum.shape}")
+        lower = np.where(critical, np.maximum(lower, np.ceil(minimum - _TOL)), lower)
         upper = np.maximum(upper, lower)
-    return np.ceil(lower - _TOL), np.floor(upper + _TOL)
+    return lower, upper
+
+
+def _sku_values(values: ArrayLike, column: str, catalog: Catalog, *, minimum: float | None = 0.0,
+                allow_inf: bool = False) -> NDArray[np.float64]:
+    """One number (>= ``minimum``; finite unless ``allow_inf``) per SKU, else a :class:`PlanningError`
+    naming the first bad SKU and value."""
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise PlanningError("must be numbers, one per SKU", column=column) from None
+    if arr.shape != (catalog.n_skus,):
+        raise PlanningError(f"must have {catalog.n_skus} values (one per SKU), got shape {arr.shape}",
+                            column=column)
+    return check_array(arr, column, catalog.sku, "guardrails", minimum=minimum, allow_inf=allow_inf)
+
+
+def _forecast_per_period(forecast: ArrayLike, catalog: Catalog) -> NDArray[np.float64]:
+    """Mean forecast demand per period and SKU from shape (n,) or (n, h), checked finite and >= 0."""
+    try:
+        demand = np.asarray(forecast, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise PlanningError("must be numbers", column="forecast") from None
+    n = catalog.n_skus
+    if demand.ndim == 1:
+        return _sku_values(demand, "forecast", catalog)
+    if demand.ndim != 2 or demand.shape[0] != n or demand.shape[1] == 0:
+        raise PlanningError(f"must have shape ({n},) or ({n}, horizon), got {demand.shape}", column="forecast")
+    # each row's worst value (NaN, then inf, then the smallest) names the SKU that fails the check
+    worst = np.where(np.isnan(demand).any(axis=1), np.nan,
+                     np.where(np.isinf(demand).any(axis=1), np.inf, demand.min(axis=1)))
+    _sku_values(worst, "forecast", catalog)
+    return demand.mean(axis=1)
 
 
 def _has_rules(catalog: Catalog, constraints: Constraints) -> bool:
@@ -206,13 +260,19 @@ def guarded_repair(
     repair then reports the violated rows with a
     :class:`~hybridinv.core.errors.ConstraintViolationWarning`, as it does for a
     minimum above the catalog's maximum order. Without any catalog rule or shared
-    constraint the orders are clipped into the bounds and rounded up.
+    constraint the orders are rounded up to whole units and clipped to the whole
+    numbers within the bounds (the minimum wins where no whole number fits).
 
     Raises
     ------
+    PlanningError
+        For a desired quantity that is not a finite number, or a bound that is
+        negative, NaN (or, for ``lower``, infinite), naming the SKU.
     RuntimeError
         If the repair returned an order outside the bounds (defensive check).
     """
+    lower = _sku_values(lower, "lower", catalog)
+    upper = _sku_values(upper, "upper", catalog, allow_inf=True)
     low, high, capped = repair_bounds(catalog, lower, upper)
     if capped.any():
         warnings.warn(
@@ -222,7 +282,9 @@ def guarded_repair(
             stacklevel=2,
         )
     if not _has_rules(catalog, constraints):
-        return np.ceil(np.clip(np.asarray(desired, dtype=np.float64), low, high) - _TOL)
+        wanted = np.maximum(_sku_values(desired, "desired", catalog, minimum=None), 0.0)
+        least, most = _allowed_range(catalog, low, high)
+        return np.clip(np.ceil(wanted - _TOL), least, np.maximum(most, least))
     from hybridinv.repair import repair_orders
 
     result = repair_orders(desired, catalog, state, constraints, lower=low, upper=high, **repair_options)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hybridinv.core import Catalog, Constraints, ConstraintViolationWarning, InventoryState, PlanningError
 from hybridinv.demand.processes import DemandProcess
@@ -196,3 +200,121 @@ def test_guarded_policy_honors_critical_minimum_with_budget_in_simulation():
         assert catalog.unit_cost @ orders <= 30.0 + 1e-9
         assert set(guarded.report()["active"]) <= {"", "critical_minimum"}
         obs = sim.step(orders)
+
+
+# --------------------------------------------------------------------------- the periods-of-supply cap is never exceeded
+
+
+def test_fractional_cap_below_a_change_minimum_wins():
+    # change limit: >= 10 - 4 = 6; cap: 2.75 * 2 - 0 = 5.5 units -> 5 whole units; the cap wins
+    catalog = _catalog(1)
+    rails = Guardrails(max_change_units=4, max_periods_of_supply=2.75)
+    lower, upper = apply_guardrails(rails, catalog, _state(catalog, [0.0]), np.array([10.0]), np.array([2.0]))
+    assert (lower.tolist(), upper.tolist()) == ([5.0], [5.0])
+
+
+def test_supply_cap_wins_over_a_change_minimum_no_whole_lot_meets():
+    # incumbent 45, change <= 3 -> [42, 48]; cap 41 with lots of 5: no whole lot in [41, 41], so 40
+    catalog = _catalog(1, lot_size=5)
+    rails = Guardrails(max_change_units=3, max_periods_of_supply=4.1)
+    state = _state(catalog, [0.0])
+    lower, upper = apply_guardrails(rails, catalog, state, np.array([45.0]), np.array([10.0]))
+    assert (lower.tolist(), upper.tolist()) == ([40.0], [41.0])
+    orders = guarded_repair(np.array([60.0]), catalog, state, Constraints(), lower, upper)
+    assert orders.tolist() == [40.0]
+
+
+def test_change_limits_alone_keep_the_minimum_on_a_lot_conflict():
+    # no periods-of-supply cap: [42, 44] holds no multiple of 5, the minimum wins (one more lot)
+    catalog = _catalog(1, lot_size=5)
+    state = _state(catalog, [0.0])
+    lower, upper = apply_guardrails(Guardrails(max_change_units=1), catalog, state, np.array([43.0]), np.ones(1))
+    assert (lower.tolist(), upper.tolist()) == ([42.0], [44.0])
+    assert guarded_repair(np.zeros(1), catalog, state, Constraints(), lower, upper).tolist() == [45.0]
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_guarded_orders_never_exceed_the_periods_of_supply_cap(data):
+    n = data.draw(st.integers(1, 6))
+    lots = data.draw(st.lists(st.sampled_from([1, 2, 5, 12]), min_size=n, max_size=n))
+    moq = [lot * data.draw(st.integers(0, 3)) for lot in lots]
+    catalog = _catalog(n, lot_size=lots, moq=moq)
+    numbers = st.floats(0, 200, allow_nan=False)
+    state = _state(catalog, data.draw(st.lists(numbers, min_size=n, max_size=n)))
+    forecast = np.array(data.draw(st.lists(st.floats(0, 60), min_size=n, max_size=n)))
+    incumbent = np.array(data.draw(st.lists(numbers, min_size=n, max_size=n)))
+    k = data.draw(st.floats(0.5, 6))
+    rails = Guardrails(max_change_units=data.draw(st.floats(0, 20)), max_change_fraction=data.draw(st.floats(0, 1)),
+                       max_periods_of_supply=k)
+    lower, upper = apply_guardrails(rails, catalog, state, incumbent, forecast)
+    assert (0 <= lower).all() and (lower <= upper).all()
+    assert (lower == np.floor(lower)).all() and (upper == np.floor(upper)).all()
+    cap = np.maximum(k * forecast - state.inventory_position, 0.0)
+    desired = np.array(data.draw(st.lists(st.floats(0, 400), min_size=n, max_size=n)))
+    budget = data.draw(st.one_of(st.none(), st.floats(1, 500)))
+    constraints = Constraints() if budget is None else Constraints(budget=budget)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConstraintViolationWarning)
+        orders = guarded_repair(desired, catalog, state, constraints, lower, upper, backend="fast")
+    assert (orders <= cap + 1e-6).all(), (orders, cap)
+    assert (np.mod(orders, catalog.lot_size) == 0).all()
+    assert ((orders == 0) | (orders >= catalog.moq)).all()
+
+
+def test_guarded_repair_without_rules_stays_under_a_fractional_upper():
+    catalog = _catalog(3)
+    state = _state(catalog, [0] * 3)
+    orders = guarded_repair(np.array([3.2, 3.2, 0.0]), catalog, state, Constraints(),
+                            lower=np.array([0.0, 0.0, 1.5]), upper=np.array([3.5, np.inf, 1.7]))
+    assert orders.tolist() == [3.0, 4.0, 2.0]  # 1.5..1.7 holds no whole number: the minimum wins
+
+
+# --------------------------------------------------------------------------- bad input names the SKU
+
+
+@pytest.mark.parametrize(("incumbent", "match"), [
+    ([1.0, np.nan, 0.0, 0.0], "sku 'S1'"),
+    ([1.0, 2.0, -3.0, 0.0], "sku 'S2'"),
+    ([1.0, 2.0, 3.0], "4 values"),
+    (["a", 1, 2, 3], "numbers"),
+])
+def test_bad_incumbent_orders_are_named(incumbent, match):
+    catalog = _catalog()
+    with pytest.raises(PlanningError, match=match) as err:
+        apply_guardrails(Guardrails(max_change_units=1), catalog, _state(catalog, [0] * 4), incumbent, np.ones(4))
+    assert err.value.column == "incumbent_orders"
+
+
+@pytest.mark.parametrize(("forecast", "match"), [
+    ([1.0, 1.0, np.inf, 1.0], "sku 'S2'"),
+    ([[1.0, 1.0], [1.0, np.nan], [1.0, 1.0], [1.0, 1.0]], "sku 'S1'"),
+    ([[1.0, 1.0], [1.0, 1.0], [1.0, 1.0], [5.0, -1.0]], "sku 'S3'"),
+    (np.ones((3, 2)), "shape"),
+])
+def test_bad_forecasts_are_named(forecast, match):
+    catalog = _catalog()
+    with pytest.raises(PlanningError, match=match) as err:
+        apply_guardrails(Guardrails(max_periods_of_supply=2), catalog, _state(catalog, [0] * 4), None, forecast)
+    assert err.value.column == "forecast"
+
+
+def test_bad_critical_settings_are_named():
+    with pytest.raises(PlanningError, match="critical_min_order"):
+        Guardrails(critical=np.ones(4, bool), critical_min_order="two")
+    with pytest.raises(PlanningError, match="booleans"):
+        Guardrails(critical=np.array([1, 0, 1, 0]))
+    catalog = _catalog()
+    rails = Guardrails(critical=np.ones(4, bool), critical_min_order=[1.0, 2.0])
+    with pytest.raises(PlanningError, match="one per SKU") as err:
+        apply_guardrails(rails, catalog, _state(catalog, [0] * 4), None, np.ones(4))
+    assert err.value.column == "critical_min_order"
+
+
+def test_guarded_repair_refuses_nan_desired_and_bounds():
+    catalog = _catalog()
+    state = _state(catalog, [0] * 4)
+    with pytest.raises(PlanningError, match="sku 'S1'"):
+        guarded_repair(np.array([1.0, np.nan, 1.0, 1.0]), catalog, state, Constraints(), np.zeros(4), np.full(4, 9.0))
+    with pytest.raises(PlanningError, match="column 'lower', sku 'S0'"):
+        guarded_repair(np.ones(4), catalog, state, Constraints(), np.array([np.nan, 0, 0, 0]), np.full(4, 9.0))
