@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from hybridinv.core._frame import _KIND_NAMES, _cell_kind
 from hybridinv.core.errors import PlanningError, number_in, whole_number
 from hybridinv.sim.observation import Observation
 
@@ -140,21 +141,36 @@ class Monitor:
         if self.auto_observe and self._previous is not None:
             self._observe_from(obs)
         orders = np.asarray(self.active.act(obs), dtype=np.float64)
+        ledger = obs.ledger
         self._previous = (obs.on_hand.copy(), obs.backorders.copy(), obs.pipeline[:, 0].copy(), orders.copy(),
-                          obs.period)
+                          obs.period, ledger, None if ledger is None else ledger.sku_served.copy())
         if self.periods_per_year is None:
             self.periods_per_year = obs.periods_per_year
         return orders
 
     def _observe_from(self, obs: Observation) -> None:
-        """Reconstruct the last period's KPIs from the inventory balance.
+        """Record the last period's KPIs.
 
-        ``available = on_hand + arrivals due + orders with lead time 0``; the
-        simulator clears backorders first, so ``served = min(max(available -
-        backorders, 0), demand)``. Costs use the catalog's rates.
+        In a simulation the episode's ledger has them: demand, units served and the
+        period's cost (every component: holding, shortage, ordering, waste, overflow),
+        so units rejected at receipt, short deliveries and expired stock count as they
+        do in :meth:`~hybridinv.sim.ledger.Ledger.summary`. The cost of goods sold
+        (for turns) is the unit cost of the units served, known per SKU from the end of
+        the warm-up (NaN before it). Without a ledger (an observation built by hand)
+        the KPIs are reconstructed from the inventory balance: ``available = on_hand +
+        arrivals due + orders with lead time 0``, ``served = min(max(available -
+        backorders, 0), demand)``, costs at the catalog's rates; this is exact only
+        without capacity rejections, short deliveries, waste or random lead times.
         """
-        on_hand, backorders, due, orders, period = self._previous  # type: ignore[misc]
+        on_hand, backorders, due, orders, period, ledger, sku_served = self._previous  # type: ignore[misc]
         cat = obs.catalog
+        inventory_value = float(cat.unit_cost @ obs.on_hand)
+        if ledger is obs.ledger and ledger is not None:
+            cogs = (float(cat.unit_cost @ (ledger.sku_served - sku_served)) if period >= ledger.warmup
+                    else np.nan)
+            self.observe(period, float(ledger.demand[period]), float(ledger.served[period]),
+                         float(ledger.costs[period].sum()), inventory_value=inventory_value, cogs=cogs)
+            return
         demand = obs.demand_history(1)[:, 0]
         available = on_hand + due + np.where(cat.lead_time == 0, orders, 0.0)
         served = np.minimum(np.maximum(available - backorders, 0.0), demand)
@@ -162,7 +178,7 @@ class Monitor:
         cost = (cat.holding_cost @ obs.on_hand + cat.shortage_cost @ shortage + cat.unit_cost @ orders
                 + cat.order_cost @ (orders > 0))
         self.observe(period, float(demand.sum()), float(served.sum()), float(cost),
-                     inventory_value=float(cat.unit_cost @ obs.on_hand), cogs=float(cat.unit_cost @ served))
+                     inventory_value=inventory_value, cogs=float(cat.unit_cost @ served))
 
     # ------------------------------------------------------------------ KPI tracking
     def observe(self, period: int, demand: float, served: float, cost: float,
@@ -170,11 +186,41 @@ class Monitor:
                 expected_unit_cost: float | None = None) -> bool:
         """Record one period's outcome, update the rolling KPIs and switch if needed.
 
+        Parameters
+        ----------
+        period : int
+            Whole number >= 0, above the previous observed period.
+        demand, served, cost : float
+            Units demanded, units of that demand served (``0 <= served <= demand``) and
+            the period's total cost (>= 0), all SKUs.
+        inventory_value, cogs : float
+            Stock value and cost of goods sold (>= 0; NaN = unknown). Turns need both:
+            with either unknown in the window the turns check does not apply.
+        expected_unit_cost : float, optional
+            Overrides the expected cost per unit demanded from this period on (> 0).
+
         Returns whether the fallback is active after this period.
+
+        Raises
+        ------
+        PlanningError
+            For a value outside the ranges above (a boolean or text is not a number),
+            naming the argument and the value.
         """
         th = self.thresholds
+        period = whole_number(period, "period", 0)
+        if self._records and period <= self._records[-1]["period"]:
+            raise PlanningError(f"must come after the last observed period {int(self._records[-1]['period'])}",
+                                column="period", value=period)
+        demand = number_in(demand, "demand", 0.0, math.inf)
+        served = number_in(served, "served", 0.0, math.inf)
+        if served > demand * (1 + 1e-9) + 1e-9:
+            raise PlanningError(f"must not exceed the demand {demand:g}", column="served", value=served)
+        cost = number_in(cost, "cost", 0.0, math.inf)
+        inventory_value, cogs = (_unknown_or_number(inventory_value, "inventory_value"),
+                                 _unknown_or_number(cogs, "cogs"))
         if expected_unit_cost is not None:
-            self._baseline = expected_unit_cost
+            self._baseline = number_in(expected_unit_cost, "expected_unit_cost", 0.0, math.inf, open_low=True)
         self._records.append({"period": period, "demand": demand, "served": served, "cost": cost,
                               "inventory_value": inventory_value, "cogs": cogs})
         recent = self._records[-th.window:]
@@ -238,13 +284,22 @@ class Monitor:
         Raises
         ------
         PlanningError
-            When a required column is missing, a required cell is blank, not a finite
-            number (``period``: not a whole number), or an optional cell is text.
+            When a required column is missing, a cell fails the checks of the log
+            (a required cell blank or not a finite number, an optional one not blank or a
+            finite number, a negative value or ``expected_unit_cost <= 0``, ``period`` not a
+            whole number above the previous row's, ``served > demand``), or the thresholds
+            check inventory turns and ``inventory_value`` or ``cogs`` is missing. The
+            message names the column, the row and the value.
         """
         missing = [c for c in LOG_COLUMNS if c not in log.columns]
         if missing:
             raise PlanningError(f"monitoring log is missing {missing}", column=missing[0])
         log = _numeric_log(log)
+        if thresholds is not None and thresholds.min_inventory_turns is not None:
+            for column in ("inventory_value", "cogs"):
+                if column not in log.columns or log[column].isna().all():
+                    raise PlanningError("the inventory-turns check needs this column in the monitoring log "
+                                        "(or drop min_inventory_turns)", column=column)
         monitor = cls(None, None, thresholds, expected_unit_cost, periods_per_year)
         has_expected = "expected_unit_cost" in log.columns and log["expected_unit_cost"].notna().any()
         for row in log.itertuples(index=False):
@@ -256,25 +311,69 @@ class Monitor:
         return monitor
 
 
+def _unknown_or_number(value: object, column: str) -> float:
+    """NaN (unknown) or a finite number >= 0."""
+    if isinstance(value, float | np.floating) and math.isnan(value):
+        return math.nan
+    return number_in(value, column, 0.0, math.inf)
+
+
+#: Smallest value of each column of a monitoring log (``>`` where the flag is True).
+_LOG_MINIMUM: dict[str, tuple[float, bool]] = {
+    "period": (0.0, False), "demand": (0.0, False), "served": (0.0, False), "cost": (0.0, False),
+    "inventory_value": (0.0, False), "cogs": (0.0, False), "expected_unit_cost": (0.0, True),
+}
+
+
 def _numeric_log(log: pd.DataFrame) -> pd.DataFrame:
-    """The log's KPI columns as numbers; a text, blank or infinite required cell is a :class:`PlanningError`."""
+    """The log's KPI columns as numbers, every cell checked.
+
+    A required cell must be a finite number, an optional one blank or a finite number;
+    none may be negative (``expected_unit_cost``: must be > 0), ``period`` holds whole
+    numbers that increase row by row, and ``served <= demand``. Booleans, complex numbers
+    and dates are not numbers. The :class:`PlanningError` names the column, the row and
+    the value.
+    """
     out = pd.DataFrame(index=log.index)
     for column in (*LOG_COLUMNS, *(c for c in _OPTIONAL_LOG_COLUMNS if c in log.columns)):
         raw = log[column]
+        kinds = (np.full(len(raw), _KIND_NAMES[raw.dtype.kind], dtype=object) if raw.dtype.kind in _KIND_NAMES
+                 else raw.map(_cell_kind).to_numpy(dtype=object) if raw.dtype.kind == "O"
+                 else np.full(len(raw), "", dtype=object))
+        _refuse_rows(kinds != "", raw, column, f"must be a number, not {next((k for k in kinds if k), '')}")
         values = pd.to_numeric(raw, errors="coerce").astype(np.float64)
-        bad = values.isna() & raw.notna()
-        why = "must be a number"
-        if column in LOG_COLUMNS:
-            finite = np.isfinite(values.to_numpy())
-            bad |= ~finite
-            why = "must be a finite number"
-            if column == "period":
-                bad |= finite & (values.to_numpy() % 1 != 0)
-                why = "must be a whole number"
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0])
-            value = raw.iloc[row]
-            raise PlanningError(f"monitoring log row {row + 1}: {why}", column=column,
-                                value=None if pd.isna(value) else value)
+        arr = values.to_numpy()
+        text = (values.isna() & raw.notna()).to_numpy()
+        if column == "period":
+            with np.errstate(invalid="ignore"):
+                _refuse_rows(~np.isfinite(arr) | (arr % 1 != 0), raw, column, "must be a whole number")
+        elif column in LOG_COLUMNS:
+            _refuse_rows(~np.isfinite(arr), raw, column, "must be a finite number")
+        else:
+            _refuse_rows(text, raw, column, "must be a number")
+            _refuse_rows(np.isinf(arr), raw, column, "must be blank or a finite number")
+        low, strict = _LOG_MINIMUM[column]
+        with np.errstate(invalid="ignore"):
+            _refuse_rows((arr <= low) if strict else (arr < low), raw, column, f"must be {'>' if strict else '>='} 0")
+        if column == "period":
+            _refuse_rows(np.r_[False, np.diff(arr) <= 0], raw, column, "must be above the previous row's period")
         out[column] = values
+    demand, served = out["demand"].to_numpy(), out["served"].to_numpy()
+    _refuse_rows(served > demand * (1 + 1e-9) + 1e-9, log["served"], "served", "must not exceed the demand")
     return out
+
+
+def _refuse_rows(bad: NDArray[np.bool_], raw: pd.Series, column: str, why: str) -> None:
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        value = raw.iloc[row]
+        value = value.item() if isinstance(value, np.generic) else value
+        raise PlanningError(f"monitoring log row {row + 1}: {why}", column=column,
+                            value=None if _blank(value) else value)
+
+
+def _blank(value: object) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False

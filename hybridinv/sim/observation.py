@@ -12,6 +12,7 @@ from hybridinv.core.constraints import Constraints
 from hybridinv.core.state import InventoryState
 
 if TYPE_CHECKING:
+    from hybridinv.sim.ledger import Ledger
     from hybridinv.sim.view import SimulatorView
 
 __all__ = ["Observation"]
@@ -100,6 +101,13 @@ class Observation:
     def simulated(self) -> bool:
         """Whether this observation comes from a simulator (rather than a real planning period)."""
         return self._sim is not None
+
+    @property
+    def ledger(self) -> Ledger | None:
+        """The episode's :class:`~hybridinv.sim.ledger.Ledger` (periods ``< period`` are recorded);
+        None for an observation built from planning data or one episode of a batch."""
+        ledger: Ledger | None = getattr(self._sim, "ledger", None)  # a Simulator's; an episode view has none
+        return ledger
 
     @property
     def on_hand(self) -> NDArray[np.float64]:

@@ -22,7 +22,8 @@ def test_disabled_checks_read_off_not_none(tmp_path: Path) -> None:
     # the finding: the page said "min turns None" for a check that is simply not used
     periods = np.arange(20)
     served = np.where((periods >= 8) & (periods < 11), 40.0, 100.0)
-    log = pd.DataFrame({"period": periods, "demand": 100.0, "served": served, "cost": 10.0})
+    log = pd.DataFrame({"period": periods, "demand": 100.0, "served": served, "cost": 10.0,
+                        "inventory_value": 200.0, "cogs": 90.0})  # 23 turns a year: the turns check passes
     for thresholds in (MonitorThresholds(window=2, recovery_periods=3),
                        MonitorThresholds(window=2, min_fill_rate=None, max_cost_ratio=None, recovery_periods=3),
                        MonitorThresholds(window=2, min_inventory_turns=4.0, recovery_periods=3)):

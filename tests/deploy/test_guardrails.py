@@ -202,7 +202,7 @@ def test_guarded_policy_honors_critical_minimum_with_budget_in_simulation():
         obs = sim.step(orders)
 
 
-# --------------------------------------------------------------------------- the periods-of-supply cap is never exceeded
+# ------------------------------------------------------------------ the periods-of-supply cap is never exceeded
 
 
 def test_fractional_cap_below_a_change_minimum_wins():
@@ -248,7 +248,7 @@ def test_guarded_orders_never_exceed_the_periods_of_supply_cap(data):
     rails = Guardrails(max_change_units=data.draw(st.floats(0, 20)), max_change_fraction=data.draw(st.floats(0, 1)),
                        max_periods_of_supply=k)
     lower, upper = apply_guardrails(rails, catalog, state, incumbent, forecast)
-    assert (0 <= lower).all() and (lower <= upper).all()
+    assert (lower >= 0).all() and (lower <= upper).all()
     assert (lower == np.floor(lower)).all() and (upper == np.floor(upper)).all()
     cap = np.maximum(k * forecast - state.inventory_position, 0.0)
     desired = np.array(data.draw(st.lists(st.floats(0, 400), min_size=n, max_size=n)))

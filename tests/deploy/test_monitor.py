@@ -10,7 +10,7 @@ from hybridinv import PlanningError, scenarios
 from hybridinv.core import Constraints
 from hybridinv.deploy import Monitor, MonitorThresholds, render_dashboard
 from hybridinv.policies import SS, BaseStock
-from hybridinv.sim import Simulator, simulate
+from hybridinv.sim import Observation, Simulator, simulate
 
 
 class BrokenBetween:
@@ -36,22 +36,103 @@ def scenario():
 THRESHOLDS = MonitorThresholds(window=5, min_fill_rate=0.85, max_cost_ratio=None, recovery_periods=5)
 
 
-def test_reconstructed_kpis_match_the_ledger():
-    # multi-SKU, seasonal, promotions, fixed order costs; no shared capacity (rejections at receipt
-    # are not visible in an observation, so the balance is exact only without them)
+def _run_to_the_end(monitor, scenario, periods, seed=3):
+    sim = Simulator(scenario, periods=periods)
+    obs = sim.reset(seed=seed)
+    while not sim.done:
+        obs = sim.step(monitor.act(obs))
+    monitor.act(obs)  # observes the last period
+    return sim.ledger
+
+
+@pytest.mark.parametrize(("name", "constraints"), [
+    ("single_sku", Constraints(capacity=6.0)),  # units rejected at receipt
+    ("perishable", None),                       # expired stock
+    ("disrupted", None),                        # short deliveries, random lead times
+    ("multi_10", None),                         # seasonality, promotions, fixed order costs, shared capacity
+])
+def test_simulated_kpis_are_the_ledgers(name, constraints):
+    scenario = scenarios.get(name) if name != "single_sku" else scenarios.single_sku(mean=5.0, periods=60, warmup=5)
+    if constraints is not None:
+        scenario = scenario.replace(constraints=constraints)
+    level = np.rint(scenario.catalog.demand_mean * 4) if name != "single_sku" else np.array([25.0])
+    monitor = Monitor(BaseStock(level, repair=None), BaseStock(level / 2, repair=None),
+                      MonitorThresholds(min_fill_rate=None, max_cost_ratio=None))
+    ledger = _run_to_the_end(monitor, scenario, 60)
+    history = monitor.history()
+    assert len(history) == 60
+    assert history["served"].to_numpy() == pytest.approx(ledger.served)
+    assert history["demand"].to_numpy() == pytest.approx(ledger.demand)
+    assert history["cost"].to_numpy() == pytest.approx(ledger.costs.sum(axis=1), rel=1e-12)
+    measured = history["period"] >= ledger.warmup
+    assert history.loc[~measured, "cogs"].isna().all()  # per-SKU sales are kept from the warm-up on
+    cogs = ledger.scenario.catalog.unit_cost @ ledger.sku_served
+    assert history.loc[measured, "cogs"].sum() == pytest.approx(cogs, rel=1e-9)
+    rows = history[measured]
+    assert rows["served"].sum() / rows["demand"].sum() == pytest.approx(ledger.summary()["fill_rate"], rel=1e-12)
+
+
+def test_rolling_fill_rate_counts_units_rejected_at_receipt():
+    # capacity 6 rejects most of a base-stock 25's receipts: the fill rate the monitor sees is the ledger's
+    scenario = scenarios.single_sku(mean=5.0, periods=120, warmup=0).replace(constraints=Constraints(capacity=6.0))
+    monitor = Monitor(BaseStock([25.0], repair=None), BaseStock([12.0], repair=None),
+                      MonitorThresholds(window=120, min_fill_rate=None, max_cost_ratio=None))
+    ledger = _run_to_the_end(monitor, scenario, 120)
+    assert ledger.overflow_units.sum() > 0
+    assert monitor.history()["fill_rate"].iloc[-1] == pytest.approx(ledger.summary()["fill_rate"], rel=1e-12)
+
+
+def test_balance_reconstruction_without_a_ledger_matches_the_simulator():
+    # observations built from planning data have no ledger: the monitor reconstructs the period from
+    # the inventory balance, exact without capacity rejections, short deliveries or waste
     scenario = scenarios.get("multi_10").replace(constraints=Constraints())
     monitor = Monitor(BaseStock(np.rint(scenario.catalog.demand_mean * 4), repair=None), SS(0, 0, repair=None),
                       MonitorThresholds(min_fill_rate=None, max_cost_ratio=None))
-    sim = Simulator(scenario, periods=60)
+    sim = Simulator(scenario, periods=40)
     obs = sim.reset(seed=3)
     while not sim.done:
-        obs = sim.step(monitor.act(obs))
+        planning = Observation.from_state(obs.state(), obs.catalog, obs.constraints, obs.forecast(1),
+                                          obs.forecast_std(1), demand_history=obs.demand_history(1),
+                                          period=obs.period, lost_sales=obs.lost_sales)
+        assert planning.ledger is None
+        obs = sim.step(monitor.act(planning))
     history = monitor.history()
-    assert len(history) == 59  # the last period is observed at the next decision
-    assert history["served"].to_numpy() == pytest.approx(sim.ledger.served[:59])
-    assert history["demand"].to_numpy() == pytest.approx(sim.ledger.demand[:59])
-    period_cost = sim.ledger.costs[:59, :3].sum(axis=1)  # holding + shortage + ordering
-    assert history["cost"].to_numpy() == pytest.approx(period_cost, rel=1e-9)
+    assert history["served"].to_numpy() == pytest.approx(sim.ledger.served[:39])
+    assert history["demand"].to_numpy() == pytest.approx(sim.ledger.demand[:39])
+    assert history["cost"].to_numpy() == pytest.approx(sim.ledger.costs[:39, :3].sum(axis=1), rel=1e-9)
+
+
+@pytest.mark.parametrize(("values", "column"), [
+    ((0, np.nan, 5.0, 1.0), "demand"),
+    ((0, "10", 5.0, 1.0), "demand"),
+    ((0, True, 1.0, 1.0), "demand"),
+    ((0, 10.0, -1.0, 1.0), "served"),
+    ((0, 10.0, 11.0, 1.0), "served"),
+    ((0, 10.0, 5.0, np.inf), "cost"),
+    ((-1, 10.0, 5.0, 1.0), "period"),
+    ((0.5, 10.0, 5.0, 1.0), "period"),
+])
+def test_observe_refuses_bad_values(values, column):
+    monitor = Monitor(None, None)
+    with pytest.raises(PlanningError) as info:
+        monitor.observe(*values)
+    assert info.value.column == column
+    assert monitor.history().empty  # nothing recorded
+
+
+def test_observe_refuses_periods_out_of_order_and_a_bad_expected_cost():
+    monitor = Monitor(None, None)
+    monitor.observe(3, 10.0, 9.0, 5.0)
+    with pytest.raises(PlanningError, match="after the last observed period 3"):
+        monitor.observe(3, 10.0, 9.0, 5.0)
+    for bad in (0.0, np.nan, np.inf, -1.0):
+        with pytest.raises(PlanningError) as info:
+            monitor.observe(4, 10.0, 9.0, 5.0, expected_unit_cost=bad)
+        assert info.value.column == "expected_unit_cost"
+    with pytest.raises(PlanningError) as info:
+        monitor.observe(4, 10.0, 9.0, 5.0, inventory_value=-3.0)
+    assert info.value.column == "inventory_value"
+    assert len(monitor.history()) == 1
 
 
 def test_healthy_primary_never_falls_back(scenario):
@@ -142,6 +223,15 @@ def _log(**columns):
         ("demand", [10.0, "ten", 10.0], "finite number"),
         ("cost", [5.0, np.inf, 5.0], "finite number"),
         ("cogs", [1.0, "n/a", 2.0], "must be a number"),
+        ("demand", [10.0, True, 10.0], "not a boolean"),
+        ("demand", [10.0, -10.0, 10.0], ">= 0"),
+        ("served", [9.0, 11.0, 8.0], "must not exceed the demand"),
+        ("period", [0, 0, 2], "above the previous row"),
+        ("period", [0, -1, 2], ">= 0"),
+        ("period", [3, 1, 4], "above the previous row"),
+        ("inventory_value", [1.0, -2.0, 1.0], ">= 0"),
+        ("expected_unit_cost", [1.0, 0.0, 1.0], "> 0"),
+        ("expected_unit_cost", [1.0, np.inf, 1.0], "blank or a finite number"),
     ],
 )
 def test_replay_log_refuses_non_numeric_cells(column, values, why):
@@ -155,3 +245,17 @@ def test_replay_log_reads_numbers_written_as_text():
     numbers = Monitor.replay_log(_log())
     pd.testing.assert_frame_equal(text.history(), numbers.history())
     assert text.history()["period"].tolist() == [0, 1, 2]
+
+
+def test_replay_log_with_a_turns_threshold_needs_stock_and_cogs():
+    thresholds = MonitorThresholds(window=2, min_inventory_turns=4.0)
+    with pytest.raises(PlanningError, match="inventory-turns check") as info:
+        Monitor.replay_log(_log(), thresholds)
+    assert info.value.column == "inventory_value"
+    with pytest.raises(PlanningError) as info:
+        Monitor.replay_log(_log(inventory_value=[100.0] * 3, cogs=[np.nan] * 3), thresholds)
+    assert info.value.column == "cogs"
+    # 30 of cogs a period on 100 of stock: 15.6 turns a year, healthy; 1 a period: 0.52, not
+    healthy = Monitor.replay_log(_log(inventory_value=[100.0] * 3, cogs=[30.0] * 3), thresholds)
+    slow = Monitor.replay_log(_log(inventory_value=[100.0] * 3, cogs=[1.0] * 3), thresholds)
+    assert healthy.events == [] and [e.kind for e in slow.events] == ["fallback"]
