@@ -44,20 +44,37 @@ class LoggedOrders:
     Parameters
     ----------
     orders : array, shape (periods, n)
-        Orders per period and SKU (catalog order).
+        Orders per period and SKU (catalog order), numbers >= 0; a fraction is rounded
+        half up to whole units when replayed (2.5 orders 3).
+
+    Raises
+    ------
+    PlanningError
+        For an array that is not 2-D and non-empty, or a value that is not a finite
+        number >= 0 (naming its period and SKU column).
     """
 
     name = "logged"
 
     def __init__(self, orders: ArrayLike) -> None:
-        self.orders = np.asarray(orders, dtype=np.float64)
-        if self.orders.ndim != 2 or not np.isfinite(self.orders).all() or (self.orders < 0).any():
-            raise PlanningError("logged orders must be a (periods, skus) array of numbers >= 0", column="orders")
+        raw = np.asarray(orders)
+        why = "logged orders must be a (periods, skus) array of numbers >= 0"
+        if raw.dtype.kind not in "iuf":
+            raise PlanningError(why, column="orders", value=f"{raw.dtype} array")
+        self.orders = raw.astype(np.float64)
+        if self.orders.ndim != 2 or self.orders.size == 0:
+            raise PlanningError(why, column="orders", value=f"shape {self.orders.shape}")
+        bad = ~np.isfinite(self.orders) | (self.orders < 0)
+        if bad.any():
+            period, sku = np.argwhere(bad)[0]
+            raise PlanningError(f"{why}; period {period}, SKU column {sku}", column="orders",
+                                value=float(self.orders[period, sku]))
 
     def act(self, obs: Observation) -> NDArray[np.float64]:
+        """The orders logged for ``obs.period``, fractions rounded half up to whole units."""
         if obs.period >= self.orders.shape[0]:
             raise PlanningError("the log has no orders for this period", column="orders", value=obs.period)
-        return np.rint(self.orders[obs.period])
+        return np.floor(self.orders[obs.period] + 0.5)
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, skus: ArrayLike) -> LoggedOrders:
@@ -67,8 +84,8 @@ class LoggedOrders:
         Raises
         ------
         PlanningError
-            For a missing column, no rows, a period that is not a whole number >= 0, a SKU
-            not in ``skus``, a (period, sku) pair logged twice, or an order quantity that is
+            For a missing column, no rows, ``skus`` naming a SKU twice, a period that is not
+            a whole number >= 0, a SKU not in ``skus``, a (period, sku) pair logged twice, or an order quantity that is
             not a number >= 0.
         """
         df = require_frame(frame, _DECISIONS)
@@ -76,6 +93,9 @@ class LoggedOrders:
         if df.empty:
             raise PlanningError(f"{_DECISIONS} has no rows", column="period")
         names = np.asarray(skus, dtype=str)
+        repeated = pd.Index(names).duplicated()
+        if repeated.any():
+            raise PlanningError("the SKU list names a SKU twice", column="sku", sku=names[int(np.argmax(repeated))])
         sku = df["sku"].astype(str).to_numpy()
         missing = df["sku"].isna().to_numpy()
         if missing.any():
@@ -125,7 +145,11 @@ class ShadowResult:
     disagreements : pandas.DataFrame
         Per SKU, sorted by disagreement: mean absolute order difference per period,
         share of periods with different orders, units ordered, and each policy's
-        holding + shortage cost of the SKU summed over the measured periods.
+        cost of the SKU on the valued basis summed over the measured periods
+        (``cost_recommended``, ``cost_incumbent``, ``cost_difference``): holding,
+        shortage (under backorders, per unit owed per period, as in the ledger), fixed
+        order costs, waste, overflow and the unit cost of the units sold, expired or
+        rejected. Summed over the SKUs it is ``valued_cost`` times the measured periods.
     per_period : pandas.DataFrame
         Mean cost per period of each policy over the replications.
     """
@@ -157,6 +181,25 @@ def _run(policy: Any, scenario: Scenario, path: Any, periods: int) -> tuple[Any,
         orders[sim.t] = np.rint(np.asarray(policy.act(obs), dtype=np.float64))
         obs = sim.step(orders[sim.t])
     return sim.ledger, orders
+
+
+def _demand_array(demand: ArrayLike, scenario: Scenario) -> NDArray[np.float64]:
+    """Realized demand as a (periods, n) float array of finite numbers >= 0; else a
+    :class:`PlanningError` naming the first bad period, SKU and value."""
+    n = scenario.n_skus
+    raw = np.asarray(demand)
+    if raw.dtype.kind not in "iuf":
+        raise PlanningError("demand must be numbers", column="demand", value=f"{raw.dtype} array")
+    realized = raw.astype(np.float64)
+    if realized.ndim != 2 or realized.shape[1] != n or realized.shape[0] == 0:
+        raise PlanningError(f"demand must have shape (periods >= 1, {n})", column="demand",
+                            value=f"shape {realized.shape}")
+    bad = ~np.isfinite(realized) | (realized < 0)
+    if bad.any():
+        period, sku = np.argwhere(bad)[0]
+        raise PlanningError(f"demand of period {period} must be a finite number >= 0", column="demand",
+                            sku=scenario.catalog.sku[sku], value=float(realized[period, sku]))
+    return realized
 
 
 def _block_indices(rng: np.random.Generator, periods: int, block: int, resamples: int) -> NDArray[np.int64]:
@@ -207,7 +250,10 @@ def shadow_replay(
     ------
     PlanningError
         For ``replications``, ``periods``, ``resamples`` or ``block`` below 1, a negative
-        ``seed``, ``confidence`` outside (0, 1), or a demand array of the wrong shape.
+        ``seed``, ``confidence`` outside (0, 1), a demand array of the wrong shape, shorter
+        than the horizon or holding a value that is not a finite number >= 0 (naming the
+        period and SKU), or logged orders with the wrong number of SKUs or fewer periods
+        than the horizon.
     """
     replications = whole_number(replications, "replications", 1)
     seed = whole_number(seed, "seed", 0)
@@ -216,15 +262,21 @@ def shadow_replay(
     block = whole_number(block, "block", 1)
     if not isinstance(incumbent, LoggedOrders) and not hasattr(incumbent, "act"):
         incumbent = LoggedOrders(incumbent)
-    realized = None if demand is None else np.asarray(demand, dtype=np.float64)
-    if realized is not None and realized.shape[1:] != (scenario.n_skus,):
-        raise PlanningError(f"demand must have shape (periods, {scenario.n_skus})", column="demand")
+    realized = None if demand is None else _demand_array(demand, scenario)
     if periods is not None:
         horizon = whole_number(periods, "periods", 1)
     else:
         horizon = int(realized.shape[0] if realized is not None else scenario.periods)
     if realized is not None and realized.shape[0] < horizon:
         raise PlanningError("demand history is shorter than the horizon", column="demand", value=realized.shape[0])
+    if isinstance(incumbent, LoggedOrders):
+        logged_periods, logged_skus = incumbent.orders.shape
+        if logged_skus != scenario.n_skus:
+            raise PlanningError(f"logged orders have {logged_skus} SKU columns, the scenario {scenario.n_skus}",
+                                column="orders", value=f"shape {incumbent.orders.shape}")
+        if logged_periods < horizon:
+            raise PlanningError(f"logged orders cover {logged_periods} periods, the replay {horizon}",
+                                column="orders", value=f"shape {incumbent.orders.shape}")
     warmup = min(scenario.warmup, horizon - 1)
     n = scenario.n_skus
     cost = np.zeros((2, horizon, len(COST_COMPONENTS)))
@@ -244,7 +296,6 @@ def shadow_replay(
             values[:horizon] = realized[:horizon]
             path = replace(path, demand=replace(path.demand, realized=values))
         runs = [_run(policy, scenario, path, horizon) for policy in (recommended, incumbent)]
-        sku_demand = path.demand.realized[warmup:horizon].sum(axis=0)
         for k, (ledger, orders) in enumerate(runs):
             cost[k] += ledger.costs
             purchases[k] += ledger.spend
@@ -253,7 +304,7 @@ def shadow_replay(
             served[k] += ledger.served
             demanded[k] += ledger.demand
             ordered[k] += orders[warmup:].sum(axis=0)
-            sku_cost[k] += cat.holding_cost * ledger.sku_stock + cat.shortage_cost * (sku_demand - ledger.sku_served)
+            sku_cost[k] += ledger.sku_valued_costs[warmup:horizon].sum(axis=0)
         gap = np.abs(runs[0][1] - runs[1][1])[warmup:]
         order_gap += gap.mean(axis=0)
         differ += (gap > 0).mean(axis=0)

@@ -110,3 +110,53 @@ def test_shadow_command_refuses_bad_counts(sales, option, value):
     result = CliRunner().invoke(main, ["shadow", "--sales", str(sales), "--policy", "base_stock", option, value])
     assert result.exit_code == 2
     assert f"Invalid value for '{option}'" in result.output
+
+
+@pytest.mark.parametrize(("demand", "match", "sku"), [
+    (np.array([[1.0, 2.0], [np.nan, 1.0]]), "period 1", "A"),
+    (np.array([[1.0, -2.0], [1.0, 1.0]]), "period 0", "B"),
+    (np.array([[1.0, 2.0], [1.0, np.inf]]), "period 1", "B"),
+    (np.array([["1", "x"], ["1", "2"]]), "numbers", None),
+    (np.zeros((0, 2)), "shape", None),
+    (np.ones(4), "shape", None),
+])
+def test_shadow_replay_refuses_bad_demand(demand, match, sku):
+    with pytest.raises(PlanningError, match=match) as err:
+        shadow_replay(_two_sku_scenario(), BaseStock(5, repair=None), BaseStock(5, repair=None), demand=demand,
+                      replications=1)
+    assert (err.value.column, err.value.sku) == ("demand", sku)
+
+
+def _two_sku_scenario():
+    from hybridinv.core import Catalog, Constraints
+    from hybridinv.demand.processes import DemandProcess
+    from hybridinv.sim import Scenario
+
+    catalog = Catalog.from_frame(pd.DataFrame({"sku": ["A", "B"], "unit_cost": 1.0, "holding_cost": 1.0,
+                                               "shortage_cost": 9.0, "lead_time": 1}))
+    return Scenario(name="two", catalog=catalog, constraints=Constraints(),
+                    demand=DemandProcess(mean=np.array([5.0, 5.0])), periods=20, warmup=0)
+
+
+@pytest.mark.parametrize(("orders", "match"), [
+    (np.ones((20, 3)), "3 SKU columns"),
+    (np.ones((5, 2)), "cover 5 periods"),
+])
+def test_shadow_replay_refuses_logged_orders_that_do_not_fit(orders, match):
+    with pytest.raises(PlanningError, match=match) as err:
+        shadow_replay(_two_sku_scenario(), BaseStock(5, repair=None), orders, replications=1)
+    assert err.value.column == "orders"
+
+
+@pytest.mark.parametrize("orders", [np.array([[1.0, np.nan]]), np.array([[True, False]]), np.zeros((0, 2)),
+                                    np.array([[1.0, -1.0]])])
+def test_logged_orders_refuse_bad_arrays(orders):
+    with pytest.raises(PlanningError) as err:
+        LoggedOrders(orders)
+    assert err.value.column == "orders"
+
+
+def test_sku_list_naming_a_sku_twice_is_refused():
+    with pytest.raises(PlanningError, match="twice") as err:
+        LoggedOrders.from_frame(_decisions([(0, "A", 3)]), ["A", "A"])
+    assert (err.value.column, err.value.sku) == ("sku", "A")
