@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError, number_in
+from hybridinv.core.errors import PlanningError, number_in, whole_number
 
 if TYPE_CHECKING:
     from hybridinv.policies.base import TargetPolicy
@@ -69,8 +69,8 @@ class IncumbentPenalty:
         object.__setattr__(self, "norm", DeviationNorm(self.norm))
         for name in ("weight", "tolerance", "final_weight"):
             number_in(getattr(self, name), name, 0.0, math.inf)
-        if self.decay_steps is not None and self.decay_steps < 1:
-            raise PlanningError("must be >= 1", column="decay_steps", value=self.decay_steps)
+        if self.decay_steps is not None:
+            object.__setattr__(self, "decay_steps", whole_number(self.decay_steps, "decay_steps", 1))
 
     def weight_at(self, step: int = 0) -> float:
         """The weight after ``step`` training steps."""
@@ -86,24 +86,39 @@ class IncumbentPenalty:
         scale: ArrayLike | None = None,
         sku_weight: ArrayLike | None = None,
     ) -> NDArray[np.float64]:
-        """Per-SKU deviation (before the weight), shape (n,)."""
+        """Per-SKU deviation (before the weight), shape (n,).
+
+        Raises
+        ------
+        PlanningError
+            When the agent and incumbent give different numbers of target arrays or
+            arrays of different shapes, an array is empty or holds NaN or an infinite
+            value, a ``scale`` is not > 0 and finite, a ``sku_weight`` is negative or not
+            finite, or ``scale``/``sku_weight`` is neither one number nor one per SKU. The
+            message names the SKU position and the value.
+        """
         agent_parts = agent if isinstance(agent, tuple) else (agent,)
         incumbent_parts = incumbent if isinstance(incumbent, tuple) else (incumbent,)
         if len(agent_parts) != len(incumbent_parts):
             raise PlanningError("agent and incumbent give different numbers of target arrays", column="targets")
         total: NDArray[np.float64] | None = None
+        unit: NDArray[np.float64] | None = None
         for mine, theirs in zip(agent_parts, incumbent_parts, strict=True):
-            a = np.asarray(mine, dtype=np.float64)
-            b = np.asarray(theirs, dtype=np.float64)
+            a = _finite(mine, "targets")
+            b = _finite(theirs, "targets")
             if a.shape != b.shape:
                 raise PlanningError(f"target shapes differ: {a.shape} vs {b.shape}", column="targets")
-            unit = np.ones_like(a) if scale is None else np.maximum(np.asarray(scale, dtype=np.float64), 1e-12)
+            if a.size == 0:
+                raise PlanningError("target arrays are empty (no SKUs)", column="targets")
+            if unit is None:
+                unit = np.ones_like(a) if scale is None else _per_sku_factor(scale, "scale", a.shape, positive=True)
             gap = np.maximum(np.abs(a - b) / unit - self.tolerance, 0.0)
             part = gap if self.norm is DeviationNorm.ABSOLUTE else gap**2
             total = part if total is None else total + part
-        assert total is not None
+        if total is None:
+            raise PlanningError("no target arrays given", column="targets")
         if sku_weight is not None:
-            total = total * np.asarray(sku_weight, dtype=np.float64)
+            total = total * _per_sku_factor(sku_weight, "sku_weight", total.shape, positive=False)
         return total
 
     def __call__(
@@ -145,3 +160,27 @@ class IncumbentPenalty:
         covered = np.arange(forecast.shape[1])[None, :] < horizon[:, None]
         scale = np.maximum((forecast * covered).sum(axis=1), 1.0)
         return self(tuple(agent_targets), (reorder_point, order_up_to), scale, step)
+
+
+def _finite(values: ArrayLike, column: str) -> NDArray[np.float64]:
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise PlanningError("must be numbers", column=column) from None
+    if not np.isfinite(arr).all():
+        i = int(np.flatnonzero(~np.isfinite(arr.reshape(-1)))[0])
+        raise PlanningError(f"must be finite (SKU position {i})", column=column, value=float(arr.reshape(-1)[i]))
+    return arr
+
+
+def _per_sku_factor(values: ArrayLike, column: str, shape: tuple[int, ...], *, positive: bool) -> NDArray[np.float64]:
+    """A scale (finite, > 0) or weight (finite, >= 0): one number or one per SKU."""
+    arr = _finite(values, column)
+    if arr.shape not in ((), shape):
+        raise PlanningError(f"must be one number or one per SKU {shape}", column=column, value=f"shape {arr.shape}")
+    bad = (arr <= 0) if positive else (arr < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad.reshape(-1))[0])
+        raise PlanningError(f"must be {'> 0' if positive else '>= 0'} (SKU position {i})", column=column,
+                            value=float(arr.reshape(-1)[i]))
+    return arr

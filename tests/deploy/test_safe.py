@@ -65,3 +65,47 @@ def test_invalid_arguments():
         IncumbentPenalty()(np.zeros(2), np.zeros(3))
     with pytest.raises(ValueError):
         IncumbentPenalty(norm="cubic")
+
+
+@pytest.mark.parametrize(("kwargs", "column"), [
+    ({"scale": np.array([1.0, 0.0])}, "scale"),
+    ({"scale": np.array([1.0, np.nan])}, "scale"),
+    ({"scale": -2.0}, "scale"),
+    ({"scale": np.ones(3)}, "scale"),
+    ({"sku_weight": np.array([1.0, -1.0])}, "sku_weight"),
+    ({"sku_weight": np.array([np.inf, 1.0])}, "sku_weight"),
+    ({"sku_weight": np.ones((2, 2))}, "sku_weight"),
+])
+def test_penalty_refuses_bad_scales_and_weights(kwargs, column):
+    # a zero scale was floored at 1e-12 (a penalty of ~1e12), a negative weight rewarded deviation
+    with pytest.raises(PlanningError) as err:
+        IncumbentPenalty().deviation(np.array([3.0, 4.0]), np.array([1.0, 1.0]), **kwargs)
+    assert err.value.column == column
+
+
+@pytest.mark.parametrize(("agent", "incumbent"), [
+    (np.array([1.0, np.nan]), np.array([1.0, 1.0])),
+    (np.array([1.0, 2.0]), np.array([1.0, np.inf])),
+    (np.zeros(0), np.zeros(0)),
+    (np.ones(2), np.ones(3)),
+    (("a", "b"), np.ones(2)),
+    ((), ()),
+])
+def test_penalty_refuses_bad_targets(agent, incumbent):
+    with pytest.raises(PlanningError) as err:
+        IncumbentPenalty().deviation(agent, incumbent)
+    assert err.value.column == "targets"
+
+
+@pytest.mark.parametrize("steps", [np.nan, 0, 2.5, True, "10"])
+def test_decay_steps_must_be_a_whole_number_of_at_least_one(steps):
+    with pytest.raises(PlanningError) as err:
+        IncumbentPenalty(decay_steps=steps)
+    assert err.value.column == "decay_steps"
+
+
+def test_scale_and_weight_per_sku_are_applied():
+    penalty = IncumbentPenalty(norm="absolute")
+    deviation = penalty.deviation(np.array([4.0, 10.0]), np.array([2.0, 4.0]), scale=np.array([2.0, 3.0]),
+                                  sku_weight=np.array([1.0, 0.5]))
+    assert deviation.tolist() == [1.0, 1.0]  # |4-2|/2 * 1 and |10-4|/3 * 0.5
