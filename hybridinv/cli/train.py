@@ -155,6 +155,8 @@ def command(
         if value is not None
     }
     objective = _objective(reward_path, targets, multiplier_rate, incumbent, deviation_weight)
+    if history is None:
+        _refuse_history_options()
     if history is not None:
         if parameterization not in (None, "forecast_ss", "forecast_capped"):
             raise click.ClickException(
@@ -270,6 +272,23 @@ def _train_on_history(
     for line in _target_lines(report.get("objective")):
         click.echo(line)
     click.echo(json.dumps({k: v for k, v in report.items() if k != "bootstrap_best"}, indent=2, default=str))
+
+
+#: Options that only mean something with --history (they shape the scenario built from it).
+_HISTORY_OPTIONS: tuple[str, ...] = ("catalog", "cutoff", "capacity", "budget", "validation", "season")
+
+
+def _refuse_history_options() -> None:
+    """A --history option given without --history would be silently ignored: a usage error instead."""
+    from click.core import ParameterSource
+
+    context = click.get_current_context()
+    given = [name for name in _HISTORY_OPTIONS
+             if context.get_parameter_source(name) not in (None, ParameterSource.DEFAULT)]
+    if given:
+        flags = ", ".join(f"--{name}" for name in given)
+        raise click.UsageError(f"{flags} only apply with --history (they shape the scenario built from it); "
+                               "a --scenario run uses the scenario's own limits")
 
 
 def given_limits(capacity: float | None, budget: float | None) -> dict[str, float | str] | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from hybridinv.cli import main
@@ -77,3 +78,15 @@ def test_train_on_history_for_a_reward_spec_target_and_incumbent(tmp_path: Path)
     assert lines[2] == printed
     assert json.loads(result.output[result.output.index("{"):])["objective"]["decision"] == judged["decision"]
     assert "--history" in next(p.help or "" for p in command.params if p.name == "targets")
+
+
+@pytest.mark.parametrize("options", [["--capacity", "100"], ["--budget", "50", "--season", "4"],
+                                     ["--cutoff", "2024-01"], ["--validation", "6"]])
+def test_history_options_without_history_are_a_usage_error(tmp_path: Path, options: list[str]) -> None:
+    # they were silently ignored: a --scenario run trains on the scenario's own limits
+    result = CliRunner().invoke(main, ["train", "--scenario", "single_sku", "--algo", "es", "--generations", "1",
+                                       "--out", str(tmp_path / "m"), *options])
+    assert result.exit_code == 2, result.output
+    assert "only apply with --history" in result.output
+    assert options[0] in result.output
+    assert not (tmp_path / "m").exists()
