@@ -29,7 +29,7 @@ from hybridinv.sim.batch_ledger import BatchLedger
 from hybridinv.sim.ledger import Ledger, dot
 from hybridinv.sim.observation import Observation
 from hybridinv.sim.scenario import Scenario, ScenarioPath
-from hybridinv.sim.simulator import ScenarioLayout, excess_units, serve_fifo_and_age
+from hybridinv.sim.simulator import ScenarioLayout, excess_units, order_array, refuse_orders, serve_fifo_and_age
 
 __all__ = ["BatchObservation", "BatchSimulator", "capacity_row_excess"]
 
@@ -246,12 +246,10 @@ class BatchSimulator(ScenarioLayout):
             raise RuntimeError("the episodes are over; call reset()")
         t, E = self.t, self.episodes  # noqa: N806
         cat = self.scenario.catalog
-        qty = np.rint(np.asarray(orders, dtype=np.float64))
-        if qty.shape != (E, self.n):
-            raise ValueError(f"orders must have shape ({E}, {self.n}), got {qty.shape}")
+        qty = order_array(orders, (E, self.n), cat.sku)
         ordered = qty.sum(axis=1)
         if not (qty.min() >= 0.0 and bool(np.isfinite(ordered).all())):
-            raise ValueError("orders must be finite and >= 0")
+            refuse_orders(qty, cat.sku)
         ledger = self._ledger
         if t == ledger.warmup:
             ledger.opening_position = self.position()

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, whole_number, whole_numbers
 from hybridinv.sim.ledger import Ledger
 from hybridinv.sim.scenario import Scenario
 from hybridinv.sim.simulator import Simulator
@@ -92,6 +92,15 @@ def run_batch(
     return [sim.ledger(e) for e in range(len(seed_list))], decide_time / (sim.periods * len(seed_list))
 
 
+def seed_numbers(seeds: int | Iterable[int]) -> list[int]:
+    """``seeds`` as a list: an int ``k`` (>= 1) is ``0..k-1``, else each a whole number >= 0 (numpy's range)."""
+    if isinstance(seeds, int | np.integer) and not isinstance(seeds, bool):
+        return list(range(whole_number(seeds, "seeds", 1)))
+    if isinstance(seeds, str | bytes | bool) or not isinstance(seeds, Iterable):
+        raise PlanningError("must be a number of seeds or a list of seeds", column="seeds", value=seeds)
+    return list(whole_numbers(list(seeds), "seeds", 0))
+
+
 def simulate(
     policy: Policy,
     scenario: Scenario | str,
@@ -130,13 +139,16 @@ def simulate(
     Raises
     ------
     PlanningError
-        ``batch=True`` with a policy that has no ``act_batch``.
+        ``batch=True`` with a policy that has no ``act_batch``; ``seeds`` not a whole number
+        >= 1 or a non-empty list of whole numbers >= 0; ``periods`` not a whole number >= 1;
+        orders from the policy that are not finite and >= 0 or have the wrong shape (naming
+        the SKU).
     """
     if isinstance(scenario, str):
         from hybridinv import scenarios
 
         scenario = scenarios.get(scenario)
-    seed_list = list(range(seeds)) if isinstance(seeds, (int, np.integer)) else [int(s) for s in seeds]
+    seed_list = seed_numbers(seeds)
     batched = supports_batch(policy) if batch is None else bool(batch)
     if batched and not supports_batch(policy):
         raise PlanningError(

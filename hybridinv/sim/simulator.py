@@ -24,6 +24,7 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hybridinv.core.errors import PlanningError, whole_number
 from hybridinv.core.projection import capacity_rows
 from hybridinv.core.state import InventoryState
 from hybridinv.sim.ledger import TALLY_ROWS, Ledger, _einsum, dot
@@ -106,12 +107,33 @@ def serve_fifo_and_age(
     return served, short, waste, cleared
 
 
+def order_array(orders: ArrayLike, shape: tuple[int, ...], skus: NDArray[np.object_]) -> NDArray[np.float64]:
+    """A policy's orders as whole numbers of ``shape``; a :class:`PlanningError` for text or a wrong shape."""
+    try:
+        qty = np.rint(np.asarray(orders, dtype=np.float64))
+    except (TypeError, ValueError):
+        raise PlanningError("the policy's orders must be numbers", column="orders",
+                            value=type(orders).__name__) from None
+    if qty.shape != shape:
+        raise PlanningError(f"the policy's orders must have shape {shape} ({skus.size} SKUs), got {qty.shape}",
+                            column="orders")
+    return qty
+
+
+def refuse_orders(qty: NDArray[np.float64], skus: NDArray[np.object_]) -> None:
+    """Raise the :class:`PlanningError` for orders that are not finite and >= 0, naming the first SKU."""
+    bad = ~np.isfinite(qty) | (qty < 0)
+    index = np.argwhere(bad)[0]
+    raise PlanningError("the policy's orders must be finite and >= 0", column="orders", sku=skus[index[-1]],
+                        value=float(qty[tuple(index)]))
+
+
 class ScenarioLayout:
     """The per-scenario constants of a simulator (shared by :class:`Simulator` and the batched one)."""
 
     def _set_layout(self, scenario: Scenario, periods: int | None, check_orders: bool) -> None:
         self.scenario = scenario
-        self.periods = int(periods or scenario.periods)
+        self.periods = scenario.periods if periods is None else whole_number(periods, "periods", 1)
         cat = scenario.catalog
         self.n = cat.n_skus
         lead = scenario.lead_times
@@ -243,13 +265,11 @@ class Simulator(ScenarioLayout):
             raise RuntimeError("the episode is over; call reset()")
         t = self.t
         cat = self.scenario.catalog
-        qty = np.rint(np.asarray(orders, dtype=np.float64))
-        if qty.shape != (self.n,):
-            raise ValueError(f"orders must have shape ({self.n},), got {qty.shape}")
+        qty = order_array(orders, (self.n,), cat.sku)
         units, value = _einsum("ij,j->i", self._order_weights, qty)
         ordered = float(units)
         if not (qty.min() >= 0.0 and math.isfinite(ordered)):  # NaN fails the first test, +inf the second
-            raise ValueError("orders must be finite and >= 0")
+            refuse_orders(qty, cat.sku)
         ledger = self.ledger
         if t == ledger.warmup:
             ledger.opening_position = self.position()

@@ -1,0 +1,74 @@
+"""simulate() and the simulators refuse bad seeds, horizons and policy orders with a PlanningError."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hybridinv import PlanningError, scenarios
+from hybridinv.policies import BaseStock
+from hybridinv.sim import BatchSimulator, Simulator, simulate
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return scenarios.single_sku(periods=20, warmup=0)
+
+
+class _Fixed:
+    name = "fixed"
+
+    def __init__(self, orders):
+        self.orders = orders
+
+    def act(self, obs):
+        return self.orders
+
+
+@pytest.mark.parametrize("seeds", [0, -2, [-1], [1.5], [], "3", True, [True]])
+def test_simulate_refuses_bad_seeds(scenario, seeds):
+    # seeds=0 returned an empty frame, [1.5] ran seed 1, [-1] raised numpy's error
+    with pytest.raises(PlanningError) as err:
+        simulate(BaseStock(10), scenario, seeds=seeds)
+    assert err.value.column == "seeds"
+
+
+def test_seeds_given_as_numpy_values_run(scenario):
+    frame = simulate(BaseStock(10), scenario, seeds=np.array([3, 4]))
+    assert frame["seed"].tolist() == [3, 4]
+    again = simulate(BaseStock(10), scenario, seeds=[3.0, 4.0])  # whole numbers written as floats
+    columns = [c for c in frame.columns if c != "decision_time"]
+    assert frame[columns].equals(again[columns])
+
+
+@pytest.mark.parametrize("periods", [0, -1, 2.5, "5"])
+def test_simulate_refuses_bad_periods(scenario, periods):
+    # periods=0 silently ran the scenario's horizon, "5" ran 5 periods
+    with pytest.raises(PlanningError) as err:
+        simulate(BaseStock(10), scenario, seeds=1, periods=periods)
+    assert err.value.column == "periods"
+
+
+@pytest.mark.parametrize(("orders", "match"), [
+    (np.array([np.nan]), "finite"), (np.array([-1.0]), "finite"), (np.array([np.inf]), "finite"),
+    (np.ones(3), "shape"), ("x", "numbers"),
+])
+@pytest.mark.parametrize("batch", [False, True])
+def test_bad_policy_orders_name_the_sku(scenario, orders, match, batch):
+    policy = _Fixed(orders)
+    if batch:
+        policy.act_batch = lambda obs: np.broadcast_to(orders, (obs.episodes, *np.shape(orders))) if not isinstance(
+            orders, str) else orders
+    with pytest.raises(PlanningError, match=match) as err:
+        simulate(policy, scenario, seeds=2, batch=batch)
+    assert err.value.column == "orders"
+    if match == "finite":
+        assert err.value.sku == "SKU-0"
+
+
+def test_simulators_take_periods_as_given(scenario):
+    assert Simulator(scenario, periods=7).periods == 7
+    assert Simulator(scenario).periods == scenario.periods
+    assert BatchSimulator(scenario, periods=3.0).periods == 3
+    with pytest.raises(PlanningError):
+        BatchSimulator(scenario, periods=0)
