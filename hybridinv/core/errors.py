@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
-    "ConstraintViolationWarning", "PlanningError", "PlanningWarning", "SolverFallbackWarning", "number_in",
+    "ConstraintViolationWarning", "PlanningError", "PlanningWarning", "SolverFallbackWarning", "horizon", "number_in",
     "enum_member", "scalar_or_array", "whole_number", "whole_numbers",
 ]
 
@@ -100,6 +100,18 @@ def whole_number(value: object, column: str, low: int = 0) -> int:
     if number < low or number != math.floor(number):
         raise PlanningError(f"must be a whole number >= {low}", column=column, value=value)
     return int(number)
+
+
+def horizon(periods: object, default: int) -> int:
+    """``default`` when ``periods`` is None, else ``periods`` as a whole number >= 1 (0 is refused,
+    not read as "the default").
+
+    Raises
+    ------
+    PlanningError
+        Naming ``periods`` and the value.
+    """
+    return int(default) if periods is None else whole_number(periods, "periods", 1)
 
 
 def whole_numbers(values: object, column: str, low: int = 0) -> tuple[int, ...]:

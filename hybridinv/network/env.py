@@ -31,6 +31,7 @@ import gymnasium as gym
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hybridinv.core.errors import horizon
 from hybridinv.network.allocation import FairShare
 from hybridinv.network.baselines import echelon_levels
 from hybridinv.network.ledger import NetworkLedger
@@ -84,7 +85,7 @@ class NetworkEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
                  reward_scale: float | None = None, obs_clip: float = 20.0) -> None:
         self.scenario = get(scenario) if isinstance(scenario, str) else scenario
         network = self.scenario.network
-        self.periods = int(periods or self.scenario.periods)
+        self.periods = horizon(periods, self.scenario.periods)
         self.z_range = float(z_range)
         self.obs_clip = float(obs_clip)
         self._sim = self.scenario.simulator(periods=self.periods, warmup=0)

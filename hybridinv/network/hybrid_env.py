@@ -35,6 +35,7 @@ import gymnasium as gym
 import numpy as np
 from numpy.typing import NDArray
 
+from hybridinv.core.errors import horizon
 from hybridinv.network.env import default_reward_scale, period_outcome
 from hybridinv.network.hybrid import NETWORK_HYBRID_FEATURES, NETWORK_HYBRID_OUTPUTS, NetworkHybrid
 from hybridinv.network.state import NetworkObservation
@@ -73,7 +74,7 @@ class NetworkHybridEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
                  subtract_base: bool = False) -> None:
         self.hybrid = hybrid
         scenario = hybrid.scenario
-        self.periods = int(periods or scenario.periods)
+        self.periods = horizon(periods, scenario.periods)
         self.reward_scale = float(reward_scale) if reward_scale else default_reward_scale(scenario)
         self.subtract_base = bool(subtract_base)
         self.n_sku_features = len(NETWORK_HYBRID_FEATURES)

@@ -57,6 +57,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from hybridinv.core.errors import horizon as checked_horizon
 from hybridinv.policies.mpc import LotSizingProblem, solve_lot_sizing
 from hybridinv.sim.scenario import Scenario
 from hybridinv.sim.simulator import Simulator
@@ -99,7 +100,7 @@ def clairvoyant_problem(
     scenario: Scenario, seed: int, periods: int | None = None, enforce_rules: bool = True
 ) -> LotSizingProblem:
     """The perfect-information lot-sizing model of ``scenario`` on the path of ``seed``."""
-    horizon = int(periods or scenario.periods)
+    horizon = checked_horizon(periods, scenario.periods)
     path = scenario.sample(seed, horizon)
     sim = Simulator(scenario, periods=horizon, check_orders=False)
     sim.reset(path=path)
@@ -169,7 +170,7 @@ def clairvoyant_solve(
     enforce_rules: bool = True,
 ) -> ClairvoyantResult:
     """Solve the clairvoyant model; see :func:`clairvoyant_bound` for the parameters."""
-    horizon = int(periods or scenario.periods)
+    horizon = checked_horizon(periods, scenario.periods)
     problem = clairvoyant_problem(scenario, seed, horizon, enforce_rules)
     _, measured = _measured(scenario, horizon)
     solution = solve_lot_sizing(problem, relax=relax, time_limit=time_limit, mip_rel_gap=mip_rel_gap)

@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hybridinv.core.errors import horizon
 from hybridinv.rl.es import evolve
 from hybridinv.rl.hybrid import LinearHybrid
 from hybridinv.rl.model_file import save_model
@@ -153,7 +154,7 @@ def tiled_costs(
     members = int(np.size(policy.level))
     seeds = [int(s) for s in seeds]
     copies = members * len(seeds)
-    periods = int(periods or scenario.periods)
+    periods = horizon(periods, scenario.periods)
     tiled = tile_scenario(scenario, copies)
     everyone = LinearHybrid(
         np.tile(policy.level, len(seeds)),

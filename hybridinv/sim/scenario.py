@@ -10,6 +10,7 @@ import numpy as np
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
 from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import horizon as checked_horizon
 from hybridinv.core.state import InventoryState
 from hybridinv.demand.leadtime import LeadTimePath, LeadTimeProcess
 from hybridinv.demand.processes import DemandPath, DemandProcess
@@ -145,7 +146,7 @@ class Scenario:
 
     def sample(self, seed: int, periods: int | None = None) -> ScenarioPath:
         """Draw the demand and lead-time path for ``seed`` (same seed, same path)."""
-        horizon = (periods or self.periods) + self.lookahead
+        horizon = checked_horizon(periods, self.periods) + self.lookahead
         demand_rng, lead_rng = np.random.default_rng(seed).spawn(2)
         assert self.lead_times is not None
         return ScenarioPath(

@@ -24,7 +24,7 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError, whole_number
+from hybridinv.core.errors import PlanningError, horizon
 from hybridinv.core.projection import capacity_rows
 from hybridinv.core.state import InventoryState
 from hybridinv.sim.ledger import TALLY_ROWS, Ledger, _einsum, dot
@@ -133,7 +133,7 @@ class ScenarioLayout:
 
     def _set_layout(self, scenario: Scenario, periods: int | None, check_orders: bool) -> None:
         self.scenario = scenario
-        self.periods = scenario.periods if periods is None else whole_number(periods, "periods", 1)
+        self.periods = horizon(periods, scenario.periods)
         cat = scenario.catalog
         self.n = cat.n_skus
         lead = scenario.lead_times

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from hybridinv.core._frame import require_columns, require_frame
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import PlanningError, PlanningWarning, enum_member, number_in, whole_number
+from hybridinv.core.errors import PlanningError, PlanningWarning, enum_member, horizon, number_in, whole_number
 from hybridinv.demand.leadtime import LeadTimeProcess
 from hybridinv.demand.processes import Seasonality
 from hybridinv.sim.scenario import Scenario
@@ -387,7 +387,7 @@ class DigitalTwin:
             constraints=constraints or Constraints(),
             demand=self.demand_process(),
             lead_times=lead,
-            periods=periods or self.period.per_year,
+            periods=horizon(periods, self.period.per_year),
             lost_sales=lost_sales,
             periods_per_year=self.period.per_year,
             description=f"digital twin of {cat.n_skus} SKUs fitted on {self.matrix_.demand.shape[0]} "

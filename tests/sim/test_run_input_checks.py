@@ -72,3 +72,16 @@ def test_simulators_take_periods_as_given(scenario):
     assert BatchSimulator(scenario, periods=3.0).periods == 3
     with pytest.raises(PlanningError):
         BatchSimulator(scenario, periods=0)
+
+
+def test_zero_horizon_is_refused_everywhere(scenario):
+    # `periods or default` read 0 as "the default horizon" in the scenario, the clairvoyant bound and the twin
+    from hybridinv.policies.clairvoyant import clairvoyant_problem
+
+    with pytest.raises(PlanningError) as err:
+        scenario.sample(0, periods=0)
+    assert err.value.column == "periods"
+    with pytest.raises(PlanningError):
+        clairvoyant_problem(scenario, 0, periods=0)
+    assert scenario.sample(0, periods=None).demand.realized.shape[0] == scenario.periods + scenario.lookahead
+    assert scenario.sample(0, periods=4.0).demand.realized.shape[0] == 4 + scenario.lookahead
