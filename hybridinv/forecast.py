@@ -101,6 +101,10 @@ def forecast_arrays(
         step = _steps(df, skus, pos)
         values = numeric_column(df, "mean", skus, _TABLE, maximum=MAX_QUANTITY)
         if "std" in df.columns:
+            quantiles = sorted(str(c) for c in df.columns if _QUANTILE.match(str(c)))
+            if quantiles:  # one of the two spreads would be ignored without a word
+                raise PlanningError(f"give std or quantile columns, not both (got std and {quantiles})",
+                                    column=quantiles[0])
             spread: NDArray[np.float64] | None = numeric_column(df, "std", skus, _TABLE, maximum=MAX_QUANTITY)
         else:
             spread = _std_from_quantiles(df, skus)

@@ -104,7 +104,7 @@ def plan(
     lost_sales : bool
         Whether unmet demand is lost (True) or backordered.
     period : int
-        Index of the planned period (seasonal context for learned policies).
+        Index of the planned period, a whole number >= 0 (seasonal context for learned policies).
     extra_columns : "error", "ignore" or list of str
         Columns the state, catalog, forecast and open-order frames do not know are
         an error naming the closest known column (a misspelled optional column
@@ -248,8 +248,8 @@ def _gate(
 def _check_flags(lost_sales: object, period: object) -> None:
     if not isinstance(lost_sales, (bool, np.bool_)):
         raise PlanningError("must be True or False", column="lost_sales", value=lost_sales)
-    if isinstance(period, (bool, np.bool_)) or not isinstance(period, (int, np.integer)):
-        raise PlanningError("must be a whole number", column="period", value=period)
+    if isinstance(period, (bool, np.bool_)) or not isinstance(period, (int, np.integer)) or period < 0:
+        raise PlanningError("must be a whole number >= 0", column="period", value=period)
 
 
 def _act(pol: Policy, obs: Observation) -> Decision:

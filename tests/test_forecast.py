@@ -98,6 +98,16 @@ def test_quantiles_without_a_symmetric_pair_are_refused(catalog: Catalog) -> Non
         forecast_arrays(catalog, frame, 4)
 
 
+def test_std_and_quantiles_together_are_refused(catalog: Catalog) -> None:
+    # the quantiles were silently ignored (even crossing ones) when a std column was there too
+    frame = _frame({"A": [0, 1]}).assign(std=3.0, **{"q0.1": 14.0, "q0.9": 6.0})
+    with pytest.raises(PlanningError, match="not both") as err:
+        forecast_arrays(catalog, frame, 4)
+    assert err.value.column == "q0.1"
+    _, std, _ = forecast_arrays(catalog, frame.drop(columns=["q0.1", "q0.9"]), 4)
+    assert std[0, 0] == 3.0
+
+
 def test_empty_forecast_uses_the_catalog(catalog: Catalog) -> None:
     mean, _, from_catalog = forecast_arrays(catalog, pd.DataFrame(columns=["sku", "period", "mean"]), 2)
     np.testing.assert_array_equal(mean[:, 0], [4, 5, 6])

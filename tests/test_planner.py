@@ -396,6 +396,15 @@ def test_lost_sales_must_be_a_bool(value: object, frames: tuple[pd.DataFrame, pd
         plan(state, catalog, None, policy=Recorder(), lost_sales=value)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("value", [-1, 1.5, True, "3"])
+def test_period_must_be_a_whole_number_from_zero(value: object, frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    # period=-1 was accepted (a logged-orders policy then read the log's last period)
+    catalog, state = frames
+    with pytest.raises(PlanningError) as err:
+        plan(state, catalog, None, policy=Recorder(), period=value)  # type: ignore[arg-type]
+    assert err.value.column == "period"
+
+
 def test_budget_too_small_for_any_order_warns(frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     catalog, state = frames
     cheapest = float((catalog["unit_cost"] * np.maximum(catalog["moq"], catalog["lot_size"])).min())
