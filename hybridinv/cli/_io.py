@@ -68,6 +68,7 @@ def read_csv(path: str, **options: Any) -> pd.DataFrame:
 
     try:
         frame = pd.read_csv(path, **options)
+        _refuse_other_separator(path, frame)
         keys = [c for c in frame.columns if c in KEY_COLUMNS]
         if keys and len(frame):
             text = {k: v for k, v in options.items() if k not in ("dtype", "usecols", "converters", "na_values")}
@@ -79,6 +80,22 @@ def read_csv(path: str, **options: Any) -> pd.DataFrame:
         raise PlanningError(f"{path}: the file is empty (no header row)") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise PlanningError(f"{path}: not a readable CSV file ({_one_line(str(exc))})") from None
+
+
+def _refuse_other_separator(path: str, frame: pd.DataFrame) -> None:
+    """A file whose one header cell holds the names joined by ``;``, a tab or ``|`` was not written with commas."""
+    from hybridinv.core.errors import PlanningError
+
+    if len(frame.columns) != 1:
+        return
+    header = str(frame.columns[0])
+    for separator, label in ((";", "';'"), ("\t", "tabs"), ("|", "'|'")):
+        if separator in header:
+            raise PlanningError(
+                f"{path}: the header is one column; the file looks separated by {label}, not commas "
+                "(save it as comma-separated CSV, with '.' as the decimal point)",
+                column=header,
+            )
 
 
 def _one_line(text: str) -> str:

@@ -60,3 +60,17 @@ def test_diagnostics_go_first_to_their_file_and_dash_prints_them(tmp_path: Path)
     assert shown.exit_code == 0 and '"n_skus": 2' in shown.output and not (Path.cwd() / "-").exists()
     both = CliRunner().invoke(main, [*base, "--output", "-", "--diagnostics", "-"])
     assert both.exit_code != 0 and "stdout carries the plan" in both.output
+
+
+def test_a_file_not_separated_by_commas_is_named(tmp_path: Path) -> None:
+    # a ';'-separated catalog (Excel in many locales) was refused as having one unknown column 'sku;unit_cost;...'
+    (tmp_path / "state.csv").write_text("sku,on_hand\n00042,0\nNA,0\n")
+    for separator, label in ((";", "';'"), ("\t", "tabs")):
+        (tmp_path / "catalog.csv").write_text(CATALOG.replace(",", separator))
+        result = CliRunner().invoke(main, ["plan", "--catalog", str(tmp_path / "catalog.csv"), "--state",
+                                           str(tmp_path / "state.csv")])
+        assert result.exit_code != 0
+        assert f"looks separated by {label}, not commas" in result.output
+    one_column = tmp_path / "skus.csv"
+    one_column.write_text("sku\nA\nB\n")  # a real one-column file is read as it is
+    assert read_csv(str(one_column))["sku"].tolist() == ["A", "B"]
