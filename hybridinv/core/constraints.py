@@ -18,6 +18,8 @@ __all__ = ["Constraints"]
 
 def _positive(name: str, value: object, supplier: object | None = None) -> float:
     where = "" if supplier is None else f"supplier {str(supplier)!r}: "  # a supplier is not a SKU
+    if isinstance(value, bool | np.bool_):  # float(True) would be a capacity of 1
+        raise PlanningError(f"{where}must be a number, not a boolean", column=name, value=value)
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):

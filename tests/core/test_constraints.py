@@ -41,6 +41,18 @@ def test_non_numeric_limit() -> None:
         Constraints(budget="plenty")  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("value", [True, np.True_])
+def test_boolean_limit_is_refused(value: object) -> None:
+    # Constraints(capacity=True) was a capacity of 1.0
+    for name in ("capacity", "budget"):
+        with pytest.raises(PlanningError, match="boolean") as info:
+            Constraints(**{name: value})  # type: ignore[arg-type]
+        assert info.value.column == name
+    with pytest.raises(PlanningError, match="boolean") as info:
+        Constraints(supplier_capacity={"west": value})  # type: ignore[dict-item]
+    assert info.value.column == "supplier_capacity"
+
+
 def test_supplier_capacity_rows() -> None:
     catalog = make_catalog(4, supplier=np.array(["north", "south", "north", "east"], dtype=object))
     cons = Constraints(supplier_capacity={"north": 10, "east": 3})
