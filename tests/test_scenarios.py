@@ -91,3 +91,21 @@ def test_invalid_scenario_horizon() -> None:
     base = scenarios.single_sku()
     with pytest.raises(PlanningError, match="'periods'"):
         base.replace(periods=10, warmup=10)
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("periods", 2.5), ("periods", "20"), ("warmup", -1), ("warmup", 0.5), ("periods_per_year", 0),
+    ("lookahead", -1), ("waste_cost", float("nan")), ("overflow_cost", -1.0), ("overflow_cost", float("inf")),
+    ("lost_sales", "no"), ("lost_sales", 0),
+])
+def test_scenario_fields_are_checked(field: str, value: object) -> None:
+    # periods=2.5 passed the horizon check and a NaN overflow cost or lost_sales="no" ran silently
+    with pytest.raises(PlanningError) as info:
+        scenarios.single_sku().replace(**{field: value})
+    assert info.value.column == field
+
+
+def test_scenario_whole_numbers_written_as_floats_are_ints() -> None:
+    scenario = scenarios.single_sku().replace(periods=30.0, warmup=5.0, lost_sales=np.False_)
+    assert scenario.periods == 30 and isinstance(scenario.periods, int) and scenario.warmup == 5
+    assert scenario.lost_sales is False

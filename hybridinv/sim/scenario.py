@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -9,7 +10,7 @@ import numpy as np
 
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, number_in, whole_number
 from hybridinv.core.errors import horizon as checked_horizon
 from hybridinv.core.state import InventoryState
 from hybridinv.demand.leadtime import LeadTimePath, LeadTimeProcess
@@ -107,8 +108,18 @@ class Scenario:
         if self.cost_basis not in COST_BASES:
             raise PlanningError(f"cost_basis must be one of {sorted(COST_BASES)}", column="cost_basis",
                                 value=self.cost_basis)
-        if self.periods < 1 or self.warmup < 0 or self.warmup >= self.periods:
-            raise PlanningError("need periods >= 1 and 0 <= warmup < periods", column="periods", value=self.periods)
+        # whole numbers and finite costs: periods=2.5, a NaN overflow cost or lost_sales="no" ran silently
+        object.__setattr__(self, "periods", whole_number(self.periods, "periods", 1))
+        object.__setattr__(self, "warmup", whole_number(self.warmup, "warmup", 0))
+        if self.warmup >= self.periods:
+            raise PlanningError("need 0 <= warmup < periods", column="periods", value=self.periods)
+        object.__setattr__(self, "periods_per_year", whole_number(self.periods_per_year, "periods_per_year", 1))
+        object.__setattr__(self, "lookahead", whole_number(self.lookahead, "lookahead", 0))
+        for name in ("waste_cost", "overflow_cost"):
+            object.__setattr__(self, name, number_in(getattr(self, name), name, 0.0, math.inf, open_high=True))
+        if not isinstance(self.lost_sales, bool | np.bool_):
+            raise PlanningError("must be True or False", column="lost_sales", value=self.lost_sales)
+        object.__setattr__(self, "lost_sales", bool(self.lost_sales))
         if self.initial_state is None:
             start = np.rint(self.demand.mean * (self.catalog.lead_time + 1))
             object.__setattr__(self, "initial_state", InventoryState.empty(self.catalog, start))
