@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core._frame import per_sku
-from hybridinv.core.errors import PlanningError, number_in, whole_number
+from hybridinv.core.errors import PlanningError, enum_member, number_in, whole_number
 
 __all__ = [
     "CommonFactor",
@@ -44,12 +44,24 @@ class Seasonality:
     """Multiplicative cycle ``1 + amplitude * sin(2 pi (t + phase) / period)``.
 
     ``period`` 7 is a weekly cycle of daily buckets, 52 a yearly cycle of weeks,
-    12 a yearly cycle of months. ``amplitude`` and ``phase`` are scalars or per SKU.
+    12 a yearly cycle of months. ``amplitude`` (in [0, 1], so the factor stays >= 0) and
+    ``phase`` are scalars or per SKU.
     """
 
     period: int
     amplitude: float | NDArray[np.float64] = 0.3
     phase: float | NDArray[np.float64] = 0.0
+
+    def __post_init__(self) -> None:
+        # period 0 or a NaN amplitude gave numpy's "lam value too large" at the first draw; an amplitude
+        # above 1 made the factor negative, clipped to 0 (a different mean than the one written)
+        number_in(self.period, "seasonality.period", 0.0, math.inf, open_low=True)
+        for name, low, high in (("amplitude", 0.0, 1.0), ("phase", -math.inf, math.inf)):
+            values = np.asarray(getattr(self, name), dtype=np.float64)
+            bad = ~np.isfinite(values) | (values < low) | (values > high)
+            if bad.any():
+                raise PlanningError(f"must be finite and in [{low:g}, {high:g}]", column=f"seasonality.{name}",
+                                    value=float(values.reshape(-1)[np.flatnonzero(bad)[0]]))
 
     def factor(self, periods: NDArray[np.float64]) -> NDArray[np.float64]:
         amp = np.asarray(self.amplitude, dtype=np.float64)
@@ -185,11 +197,10 @@ class DemandProcess:
         mean = np.atleast_1d(np.asarray(self.mean, dtype=np.float64))
         n = mean.size
         object.__setattr__(self, "mean", _per_sku(mean, n, "demand_mean"))
-        object.__setattr__(self, "distribution", DemandDistribution(self.distribution))
+        object.__setattr__(self, "distribution", enum_member(DemandDistribution, self.distribution, "distribution"))
         object.__setattr__(self, "dispersion", _per_sku(self.dispersion, n, "dispersion"))
         object.__setattr__(self, "cv", _per_sku(self.cv, n, "cv"))
-        trend = np.asarray(self.trend, dtype=np.float64)
-        object.__setattr__(self, "trend", np.broadcast_to(trend, (n,)).copy())
+        object.__setattr__(self, "trend", per_sku(self.trend, n, "trend"))  # any sign, finite
         if self.distribution is DemandDistribution.NEGATIVE_BINOMIAL and bool(np.any(np.asarray(self.dispersion) <= 0)):
             raise PlanningError("negative binomial dispersion must be > 0", column="dispersion")
         if self.distribution is DemandDistribution.EMPIRICAL:

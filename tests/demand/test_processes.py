@@ -82,6 +82,23 @@ def test_unknown_distribution_is_rejected() -> None:
         DemandProcess(mean=np.ones(2), distribution="gamma")
 
 
+@pytest.mark.parametrize(("kwargs", "column"), [
+    ({"distribution": "poison"}, "distribution"), ({"trend": np.nan}, "trend"), ({"trend": np.ones(3)}, "trend"),
+    ({"seasonality": (0, 0.3, 0.0)}, "seasonality.period"),
+    ({"seasonality": (7, np.nan, 0.0)}, "seasonality.amplitude"),
+    ({"seasonality": (7, np.array([0.3, 1.5]), 0.0)}, "seasonality.amplitude"),
+    ({"seasonality": (7, 0.3, np.inf)}, "seasonality.phase"),
+])
+def test_bad_process_parameters_name_the_field(kwargs: dict, column: str) -> None:
+    # a NaN trend or seasonality period 0 raised numpy's "lam value too large" at the first draw, a trend of
+    # the wrong length a broadcast error, and amplitude 1.5 silently clipped demand to 0 in the off-season
+    with pytest.raises(PlanningError) as info:
+        if "seasonality" in kwargs:
+            kwargs = {"seasonality": (Seasonality(*kwargs["seasonality"]),)}
+        DemandProcess(mean=np.ones(2), **kwargs)
+    assert info.value.column == column
+
+
 # ---------------------------------------------------------------------- patterns
 @pytest.mark.parametrize("period", [7, 52])
 def test_seasonality_in_expected_path(period: int) -> None:
