@@ -437,8 +437,21 @@ def numeric_column(
 
 
 def per_sku(value: ArrayLike, n: int, name: str, *, minimum: float | None = None) -> NDArray[np.float64]:
-    """Broadcast a scalar or per-SKU parameter to shape (n,), checked finite (and >= ``minimum``)."""
-    arr = np.asarray(value, dtype=np.float64)
+    """Broadcast a scalar or per-SKU parameter to shape (n,), checked finite (and >= ``minimum``).
+
+    Booleans and text are refused, not converted (``BaseStock(True)`` was a level of 1, ``"10"`` a level of 10).
+    """
+    raw = np.asarray(value)
+    cells = raw.reshape(-1)
+    if raw.dtype.kind in "bUSc" or (raw.dtype.kind == "O" and any(
+            isinstance(v, bool | np.bool_ | str | bytes | complex) for v in cells)):
+        first = next((v for v in cells if not isinstance(v, int | float | np.integer | np.floating)
+                      or isinstance(v, bool | np.bool_)), cells[0] if cells.size else value)
+        raise PlanningError("must be numbers, not booleans or text", column=name, value=first)
+    try:
+        arr = np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise PlanningError("must be numbers", column=name, value=value) from None
     if arr.ndim == 0:
         arr = np.full(n, float(arr))
     if arr.shape != (n,):

@@ -60,3 +60,18 @@ def test_safety_factor_scales_safety_stock_and_service_level_overrides_costs() -
     assert high > low
     none = BaseStock.fit(scenario, safety_factor=0.0).level[0]
     assert none == pytest.approx(mean)
+
+
+@pytest.mark.parametrize("level", [True, "10", np.array([True, False]), np.array(["5", "6"]), [1, "x"], 1 + 2j])
+def test_levels_that_are_not_numbers_are_refused(level: object) -> None:
+    # BaseStock(True) ordered up to 1 and BaseStock("10") up to 10
+    from hybridinv import PlanningError, simulate
+
+    scenario = scenarios.single_sku(periods=5, warmup=0)
+    with pytest.raises(PlanningError, match="numbers") as info:
+        simulate(BaseStock(level, repair=None), scenario, seeds=1)
+    assert info.value.column == "level"
+    with pytest.raises(PlanningError) as info:
+        simulate(SS(level, 20, repair=None), scenario, seeds=1)
+    assert info.value.column == "s"
+    assert simulate(BaseStock(np.array([7.0]), repair=None), scenario, seeds=1)["avg_cost"].notna().all()
