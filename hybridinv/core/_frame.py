@@ -442,12 +442,11 @@ def per_sku(value: ArrayLike, n: int, name: str, *, minimum: float | None = None
     Booleans and text are refused, not converted (``BaseStock(True)`` was a level of 1, ``"10"`` a level of 10).
     """
     raw = np.asarray(value)
-    cells = raw.reshape(-1)
-    if raw.dtype.kind in "bUSc" or (raw.dtype.kind == "O" and any(
-            isinstance(v, bool | np.bool_ | str | bytes | complex) for v in cells)):
-        first = next((v for v in cells if not isinstance(v, int | float | np.integer | np.floating)
-                      or isinstance(v, bool | np.bool_)), cells[0] if cells.size else value)
-        raise PlanningError("must be numbers, not booleans or text", column=name, value=first)
+    if raw.dtype.kind in "bUScO":
+        not_numbers = (bool, np.bool_, str, bytes, complex, np.complexfloating)
+        first = next((v for v in raw.reshape(-1) if isinstance(v, not_numbers)), None)
+        if first is not None:
+            raise PlanningError("must be numbers, not booleans or text", column=name, value=first)
     try:
         arr = np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError):
