@@ -6,7 +6,7 @@ import datetime as _dt
 import difflib
 import math
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
 import numpy as np
@@ -434,6 +434,28 @@ def numeric_column(
     return check_array(
         arr, column, skus, table, minimum=minimum, strict=strict, allow_inf=allow_inf, integer=integer, maximum=maximum
     )
+
+
+def action_array(action: object, size: int, sku_of: Callable[[int], str] | None = None) -> NDArray[np.float64]:
+    """An environment's action as a flat float array of ``size`` finite values.
+
+    The wrong size, text or a NaN/inf entry (a diverged policy) is a :class:`PlanningError`
+    naming ``action`` (and the SKU of the first bad entry, ``sku_of(index)``): a NaN action
+    used to order nothing, a comparison with NaN being false, and a short one to be indexed
+    without a word.
+    """
+    try:
+        arr = np.asarray(action, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise PlanningError("the action must be numbers", column="action") from None
+    if arr.size != size:
+        raise PlanningError(f"the action has {arr.size} values, the action space {size}", column="action")
+    bad = np.flatnonzero(~np.isfinite(arr))
+    if bad.size:
+        i = int(bad[0])
+        raise PlanningError("the action is NaN or infinite", column="action",
+                            sku=None if sku_of is None else sku_of(i), value=float(arr[i]))
+    return arr
 
 
 def per_sku(value: ArrayLike, n: int, name: str, *, minimum: float | None = None) -> NDArray[np.float64]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -9,6 +10,8 @@ import gymnasium as gym
 import numpy as np
 from numpy.typing import NDArray
 
+from hybridinv.core._frame import action_array
+from hybridinv.core.errors import PlanningError, number_in, whole_number
 from hybridinv.envs.features import GLOBAL_FEATURES, SKU_FEATURES, demand_scale, observe
 from hybridinv.sim.ledger import COST_COMPONENTS, Ledger
 from hybridinv.sim.observation import Observation
@@ -19,7 +22,7 @@ __all__ = ["InventoryEnv", "RewardHook", "ScenarioSource"]
 
 #: A scenario, or a function drawing one from the environment's generator
 #: (domain randomization, curricula); every drawn scenario has the same SKU count.
-ScenarioSource = Scenario | Callable[[np.random.Generator], Scenario]
+ScenarioSource = Scenario | str | Callable[[np.random.Generator], Scenario]
 
 
 class RewardHook(Protocol):
@@ -35,15 +38,16 @@ class InventoryEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
 
     Parameters
     ----------
-    scenario : Scenario or callable
-        The scenario, or ``f(np_random) -> Scenario`` called at every reset.
+    scenario : Scenario, str or callable
+        The scenario, a registry name (:func:`hybridinv.scenarios.get`), or
+        ``f(np_random) -> Scenario`` called at every reset.
     periods : int, optional
         Episode length (defaults to the scenario's horizon).
     reward_spec : RewardHook, optional
         Replaces the default reward ``-period_cost / reward_scale``.
     reward_scale : float, optional
-        Divides the cost (default: the expected holding + shortage cost of one
-        period of mean demand, so rewards are O(1)).
+        Divides the cost, a finite number > 0 (default: a tenth of the expected holding +
+        shortage cost of one period of mean demand, so rewards are O(1)).
     """
 
     metadata = {"render_modes": []}
@@ -56,17 +60,26 @@ class InventoryEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
         reward_scale: float | None = None,
     ) -> None:
         super().__init__()
+        if isinstance(scenario, str):  # a registry name, as the network environments take
+            from hybridinv.scenarios import get
+
+            scenario = get(scenario)
+        elif not isinstance(scenario, Scenario) and not callable(scenario):
+            raise PlanningError("must be a Scenario, a registry name or a function of a numpy Generator",
+                                column="scenario", value=type(scenario).__name__)
         self._source = scenario
-        first = scenario if isinstance(scenario, Scenario) else scenario(np.random.default_rng(0))
+        first = self._draw(np.random.default_rng(0))
         self.scenario = first
         self.n_skus = first.n_skus
         self.n_sku_features = len(SKU_FEATURES)
         self.n_global_features = len(GLOBAL_FEATURES)
-        self.periods = periods
+        # periods=0 fell back to the horizon; reward_scale=0 to the default and a negative one flipped the reward
+        self.periods = None if periods is None else whole_number(periods, "periods", 1)
         self.reward_spec = reward_spec
         cat = first.catalog
         default_scale = float((cat.holding_cost + cat.shortage_cost) @ first.demand.mean) * 0.1
-        self.reward_scale = float(reward_scale or max(default_scale, 1e-6))
+        self.reward_scale = (max(default_scale, 1e-6) if reward_scale is None
+                             else number_in(reward_scale, "reward_scale", 0.0, math.inf, open_low=True, open_high=True))
         size = self.n_skus * self.n_sku_features + self.n_global_features
         self.observation_space = gym.spaces.Box(-50.0, 50.0, shape=(size,), dtype=np.float32)
         self._sim: Simulator | None = None
@@ -79,7 +92,7 @@ class InventoryEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
     ) -> tuple[NDArray[np.float32], dict[str, Any]]:
         super().reset(seed=seed)
         rng = self.np_random
-        scenario = self._source if isinstance(self._source, Scenario) else self._source(rng)
+        scenario = self._draw(rng)
         if scenario.n_skus != self.n_skus:
             raise ValueError(f"scenario source changed the SKU count from {self.n_skus} to {scenario.n_skus}")
         self.scenario = scenario
@@ -95,7 +108,7 @@ class InventoryEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
         sim, obs = self._sim, self._obs
         if sim is None or obs is None:
             raise RuntimeError("call reset() before step()")
-        orders = self._orders(np.asarray(action, dtype=np.float64), obs)  # simulated: the repair does not warn
+        orders = self._orders(self._checked_action(action), obs)  # simulated: the repair does not warn
         observe = getattr(self.reward_spec, "observe", None)
         if callable(observe):  # a hook that prices the orders themselves (hybridinv.rl.objective.ConstrainedReward)
             observe(self.scenario, obs, orders)
@@ -116,6 +129,21 @@ class InventoryEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
         return self._observe(), reward, False, truncated, info
 
     # ------------------------------------------------------------------ helpers
+    def _checked_action(self, action: object) -> NDArray[np.float64]:
+        """The action as floats: the wrong size or a NaN/inf entry is a PlanningError naming the SKU."""
+        size = int(np.prod(self.action_space.shape or (0,)))
+        return action_array(action, size, lambda i: str(self.scenario.catalog.sku[i * self.n_skus // size]))
+
+    def _draw(self, rng: np.random.Generator) -> Scenario:
+        """The scenario itself, or the one the source function draws (checked to be a Scenario)."""
+        if isinstance(self._source, Scenario):
+            return self._source
+        drawn = self._source(rng)
+        if not isinstance(drawn, Scenario):
+            raise PlanningError("the scenario function must return a Scenario", column="scenario",
+                                value=type(drawn).__name__)
+        return drawn
+
     @property
     def simulator(self) -> Simulator:
         """The simulator of the current episode."""

@@ -9,6 +9,7 @@ import gymnasium as gym
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hybridinv.core.errors import PlanningError
 from hybridinv.envs.actions import bounded_outputs, targets_from_action
 from hybridinv.envs.base import InventoryEnv, RewardHook, ScenarioSource
 from hybridinv.policies.base import Decision, TargetPolicy
@@ -79,9 +80,13 @@ class TargetEnv(InventoryEnv):
         self.parameterization: TargetParameterization | None = None
         self.output_bounds: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None
         self.n_actions = 2
+        if parameterization is None and output_bounds is not None:  # they were silently ignored
+            raise PlanningError("output bounds apply to a parameterization's outputs; pass one",
+                                column="output_bounds")
         if parameterization is not None:
             if callable(repair):
-                raise ValueError("a parameterization places its orders with its own repair: pass a backend name")
+                raise PlanningError("a parameterization places its orders with its own repair: pass a backend name",
+                                    column="repair")
             self.parameterization = parameterization.for_repair(self._target_policy.repair)
             self.n_actions = int(parameterization.n_outputs)
             self.n_sku_features, self.n_global_features = parameterization.feature_widths()
@@ -90,7 +95,7 @@ class TargetEnv(InventoryEnv):
             if output_bounds is not None:
                 low, high = (np.asarray(bound, dtype=np.float64).reshape(-1) for bound in output_bounds)
                 if low.size != self.n_actions or high.size != self.n_actions:
-                    raise ValueError(f"output bounds need {self.n_actions} values each")
+                    raise PlanningError(f"output bounds need {self.n_actions} values each", column="output_bounds")
                 bounded_outputs(np.zeros(self.n_actions), low, high)  # validates low <= 0 <= high
                 self.output_bounds = (low, high)
         self.action_space = gym.spaces.Box(-1.0, 1.0, shape=(self.n_skus * self.n_actions,), dtype=np.float32)

@@ -25,13 +25,15 @@ Importing this module imports gymnasium; ``import hybridinv.network`` does not.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import horizon
+from hybridinv.core._frame import action_array
+from hybridinv.core.errors import horizon, number_in
 from hybridinv.network.allocation import FairShare
 from hybridinv.network.baselines import echelon_levels
 from hybridinv.network.ledger import NetworkLedger
@@ -93,7 +95,8 @@ class NetworkEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
         self._mean = self.scenario.location_demand()[0]
         cover = network.lead_time[:, None] + 2.0
         self._scale = np.maximum(self._mean * cover, 1.0)
-        self.reward_scale = float(reward_scale) if reward_scale else default_reward_scale(self.scenario)
+        self.reward_scale = (default_reward_scale(self.scenario) if reward_scale is None else number_in(
+            reward_scale, "reward_scale", 0.0, math.inf, open_low=True, open_high=True))  # 0 meant the default
         self.n_levels = int(network.depth.max()) + 1
         self.action_space = gym.spaces.Box(-1.0, 1.0, shape=(self.n_levels,), dtype=np.float32)
         size = len(NETWORK_FEATURES) * network.n_locations * self.scenario.n_skus + 1
@@ -109,7 +112,7 @@ class NetworkEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
 
     def levels(self, action: ArrayLike) -> NDArray[np.float64]:
         """Echelon levels (locations, SKUs) of an action."""
-        a = np.clip(np.asarray(action, dtype=np.float64).reshape(-1), -1.0, 1.0)
+        a = np.clip(action_array(action, self.n_levels), -1.0, 1.0)
         return echelon_levels(self.scenario, self.z_range * a[self.scenario.network.depth])
 
     def decide(self, obs: NetworkObservation, action: ArrayLike) -> NetworkDecision:

@@ -29,13 +29,15 @@ seed ``s`` gives the path of ``scenario.demand_path(s)``). Importing this module
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridinv.core.errors import horizon
+from hybridinv.core._frame import action_array
+from hybridinv.core.errors import horizon, number_in
 from hybridinv.network.env import default_reward_scale, period_outcome
 from hybridinv.network.hybrid import NETWORK_HYBRID_FEATURES, NETWORK_HYBRID_OUTPUTS, NetworkHybrid
 from hybridinv.network.state import NetworkObservation
@@ -75,7 +77,8 @@ class NetworkHybridEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
         self.hybrid = hybrid
         scenario = hybrid.scenario
         self.periods = horizon(periods, scenario.periods)
-        self.reward_scale = float(reward_scale) if reward_scale else default_reward_scale(scenario)
+        self.reward_scale = (default_reward_scale(scenario) if reward_scale is None else number_in(
+            reward_scale, "reward_scale", 0.0, math.inf, open_low=True, open_high=True))  # 0 meant the default
         self.subtract_base = bool(subtract_base)
         self.n_sku_features = len(NETWORK_HYBRID_FEATURES)
         self.n_global_features = 0
@@ -113,7 +116,7 @@ class NetworkHybridEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
         if self._obs is None:
             raise RuntimeError("call reset() before step()")
         sim, t = self._sim, self._sim.t
-        decision = self.hybrid.decide(self._obs, np.asarray(action, dtype=np.float64).reshape(self._shape))
+        decision = self.hybrid.decide(self._obs, action_array(action, int(np.prod(self._shape))).reshape(self._shape))
         self._obs = sim.step(decision)
         info: dict[str, Any] = {**period_outcome(sim.ledger, t), "supplier_orders": decision.supplier_orders,
                                 "shipments": decision.shipments, "requested": decision.requested}

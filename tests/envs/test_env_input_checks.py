@@ -1,0 +1,82 @@
+"""The environments refuse what made them silently wrong or crash obscurely.
+
+Findings: a registry name raised "'str' object is not callable"; ``periods=0`` and
+``reward_scale=0`` fell back to the defaults and a negative scale flipped the reward; a NaN
+action ordered nothing (a comparison with NaN is false) and a short one was indexed without a
+word; ``output_bounds`` without a parameterization were ignored.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hybridinv import PlanningError, scenarios
+from hybridinv.envs import OrderEnv, TargetEnv
+from hybridinv.network.env import NetworkEnv
+
+
+def test_a_registry_name_is_a_scenario() -> None:
+    env = OrderEnv("multi_10", periods=3)
+    assert env.scenario.name == scenarios.get("multi_10").name and env.n_skus == 10
+    obs, _ = env.reset(seed=0)
+    assert np.isfinite(obs).all()
+
+
+def test_a_scenario_source_must_give_scenarios() -> None:
+    with pytest.raises(PlanningError) as info:
+        OrderEnv(42)  # type: ignore[arg-type]
+    assert info.value.column == "scenario"
+    with pytest.raises(PlanningError, match="must return a Scenario"):
+        OrderEnv(lambda rng: "multi_10")  # type: ignore[arg-type, return-value]
+
+
+@pytest.mark.parametrize(("options", "column"), [
+    ({"periods": 0}, "periods"), ({"periods": 2.5}, "periods"), ({"reward_scale": 0.0}, "reward_scale"),
+    ({"reward_scale": -1.0}, "reward_scale"), ({"reward_scale": float("nan")}, "reward_scale"),
+])
+@pytest.mark.parametrize("env_class", [OrderEnv, TargetEnv])
+def test_bad_options_are_refused(env_class: type, options: dict, column: str) -> None:
+    with pytest.raises(PlanningError) as info:
+        env_class("multi_10", **options)
+    assert info.value.column == column
+
+
+def test_a_given_reward_scale_divides_the_cost() -> None:
+    env = OrderEnv("multi_10", periods=3, reward_scale=2.0)
+    env.reset(seed=1)
+    _, reward, *_, info = env.step(np.zeros(env.action_space.shape))
+    assert reward == pytest.approx(-info["cost"] / 2.0)
+
+
+@pytest.mark.parametrize("env_class", [OrderEnv, TargetEnv])
+def test_bad_actions_name_the_sku(env_class: type) -> None:
+    env = env_class("multi_10", periods=3)
+    env.reset(seed=0)
+    action = np.zeros(env.action_space.shape)
+    action[-1] = np.nan  # the last entry belongs to the last SKU
+    with pytest.raises(PlanningError, match="NaN or infinite") as info:
+        env.step(action)
+    assert info.value.column == "action" and info.value.sku == str(env.scenario.catalog.sku[-1])
+    with pytest.raises(PlanningError, match="has 3 values") as info:
+        env.step(np.zeros(3))
+    assert info.value.column == "action"
+    env.step(np.zeros(env.action_space.shape))  # a good action still runs
+
+
+def test_output_bounds_need_a_parameterization() -> None:
+    with pytest.raises(PlanningError) as info:
+        TargetEnv("multi_10", output_bounds=(np.full(2, -1.0), np.ones(2)))
+    assert info.value.column == "output_bounds"
+
+
+def test_network_env_checks_its_scale_and_actions() -> None:
+    with pytest.raises(PlanningError) as info:
+        NetworkEnv("owmr_10x50", reward_scale=0.0)
+    assert info.value.column == "reward_scale"
+    env = NetworkEnv("owmr_10x50", periods=3)
+    env.reset(seed=0)
+    for action in (np.zeros(env.action_space.shape[0] + 1), np.full(env.action_space.shape, np.nan)):
+        with pytest.raises(PlanningError) as info:
+            env.step(action)
+        assert info.value.column == "action"
