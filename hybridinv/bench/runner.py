@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hybridinv.bench.suites import ScenarioSpec
+from hybridinv.core.errors import PlanningError, whole_number
 from hybridinv.policies import registry
 from hybridinv.sim.runner import run_episode
 
@@ -234,13 +235,14 @@ def map_tasks(
     """
     from tqdm.auto import tqdm
 
+    if backend not in ("process", "ray"):
+        raise PlanningError("unknown backend; use 'process' or 'ray'", column="backend", value=backend)
+    workers = whole_number(workers, "workers", 1)  # workers=0 ran inline without a word
     bar = tqdm(total=len(tasks), desc="bench", unit="run", disable=not progress)
     try:
         if backend == "process":
             return _map_process(tasks, workers, bar.update)
-        if backend == "ray":
-            return _map_ray(tasks, workers, address, bar.update)
-        raise ValueError(f"unknown backend {backend!r}; use 'process' or 'ray'")
+        return _map_ray(tasks, workers, address, bar.update)
     finally:
         bar.close()
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from hybridinv import scenarios
 from hybridinv.bench.heldout import HELDOUT_KINDS, heldout
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, whole_number
 from hybridinv.policies.registry import FACTORIES
 from hybridinv.scenario_file import is_scenario_file
 from hybridinv.sim.scenario import Scenario
@@ -72,6 +72,8 @@ class ScenarioSpec:
     label: str | None = None
 
     def __post_init__(self) -> None:
+        if self.periods is not None:  # periods=0 meant the scenario's own horizon
+            object.__setattr__(self, "periods", whole_number(self.periods, "periods", 1))
         if self.heldout is not None and self.heldout not in HELDOUT_KINDS:
             raise PlanningError(f"unknown held-out kind; known: {list(HELDOUT_KINDS)}", column="heldout",
                                 value=self.heldout)
@@ -198,8 +200,11 @@ class Suite:
     track: int = 3
 
     def __post_init__(self) -> None:
-        if self.seeds < 1:
-            raise PlanningError("a suite needs at least one seed", column="seeds", value=self.seeds)
+        object.__setattr__(self, "seeds", whole_number(self.seeds, "seeds", 1))  # 2.5 seeds was accepted
+        object.__setattr__(self, "track", whole_number(self.track, "track", 0))
+        if not self.scenarios or not self.policies:  # an empty suite ran nothing and reported nothing
+            raise PlanningError("a suite needs at least one scenario and one policy",
+                                column="scenarios" if not self.scenarios else "policies")
         keys = [spec.key for spec in self.scenarios]
         if len(set(keys)) != len(keys):
             raise PlanningError("scenario names in a suite must be unique", column="scenarios")

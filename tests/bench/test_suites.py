@@ -68,3 +68,29 @@ def test_a_suite_names_each_policy_once() -> None:
         QUICK.with_options(policies=("ss", "base_stock", "ss"))
     assert info.value.value == "ss"
     assert QUICK.with_options(policies=("ss", "base_stock")).policies == ("ss", "base_stock")
+
+
+@pytest.mark.parametrize(("make", "column"), [
+    (lambda: Suite("x", (ScenarioSpec("multi_10"),), ("ss",), 2.5), "seeds"),
+    (lambda: Suite("x", (ScenarioSpec("multi_10"),), ("ss",), True), "seeds"),
+    (lambda: Suite("x", (ScenarioSpec("multi_10"),), (), 2), "policies"),
+    (lambda: Suite("x", (), ("ss",), 2), "scenarios"),
+    (lambda: Suite("x", (ScenarioSpec("multi_10"),), ("ss",), 2, track=-1), "track"),
+    (lambda: ScenarioSpec("multi_10", periods=0), "periods"),
+])
+def test_suite_fields_are_checked(make, column: str) -> None:  # type: ignore[no-untyped-def]
+    # 2.5 seeds, an empty suite and periods=0 (the scenario's horizon) were accepted without a word
+    with pytest.raises(PlanningError) as info:
+        make()
+    assert info.value.column == column
+    assert Suite("x", (ScenarioSpec("multi_10", periods=20.0),), ("ss",), 2.0).seeds == 2
+
+
+@pytest.mark.parametrize(("options", "column"), [({"workers": 0}, "workers"), ({"backend": "dask"}, "backend")])
+def test_run_suite_checks_workers_and_backend(options: dict, column: str) -> None:
+    from hybridinv.bench import run_suite
+
+    suite = Suite("x", (ScenarioSpec("single_sku", periods=5),), ("base_stock",), 1)
+    with pytest.raises(PlanningError) as info:
+        run_suite(suite, progress=False, **{"workers": 1, **options})
+    assert info.value.column == column
