@@ -20,8 +20,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
+    "MAX_SUPPORT",
     "TAIL_PROBABILITY",
     "check_costs",
+    "check_mean",
     "check_lead_time",
     "convolution_power",
     "demand_distribution",
@@ -34,6 +36,11 @@ __all__ = [
 
 TAIL_PROBABILITY: float = 1e-12
 """Tail mass dropped when a Poisson pmf is truncated."""
+
+MAX_SUPPORT: int = 20_000
+"""Largest demand support (values ``0..n-1``) the exact solvers take: a Poisson mean up to about
+19,000 per protection interval. A mean of 1e9 used to allocate its 1e9-value pmf and exhaust memory;
+the exact solvers are for single-SKU checks, not for large demand."""
 
 _MEAN_RELATIVE_TOLERANCE = 1e-3
 
@@ -58,11 +65,11 @@ def poisson_pmf(mean: float, tail_probability: float = TAIL_PROBABILITY) -> NDAr
     ValueError
         If ``mean`` is not a positive finite number.
     """
-    if not (math.isfinite(mean) and mean > 0):
-        raise ValueError(f"demand mean must be a positive finite number, got {mean!r}")
+    check_mean(mean)
     from scipy import stats  # imported here: scipy.stats takes ~0.5 s to import
 
     upper = int(stats.poisson.isf(tail_probability, mean)) + 1
+    _check_support(upper + 1, f"a Poisson mean of {mean:g}")
     pmf = stats.poisson.pmf(np.arange(upper + 1), mean)
     return np.asarray(pmf / pmf.sum(), dtype=np.float64)
 
@@ -94,10 +101,11 @@ def demand_distribution(mean: float | None, demand_pmf: ArrayLike | None = None)
     if demand_pmf is None:
         if mean is None:
             raise ValueError("either mean or demand_pmf must be given")
-        return poisson_pmf(float(mean))
+        return poisson_pmf(check_mean(mean))
     pmf = np.asarray(demand_pmf, dtype=np.float64)
     if pmf.ndim != 1 or pmf.size == 0:
         raise ValueError(f"demand_pmf must be a non-empty 1-D array, got shape {pmf.shape}")
+    _check_support(pmf.size, "demand_pmf")
     if not np.all(np.isfinite(pmf)) or np.any(pmf < 0):
         raise ValueError("demand_pmf entries must be finite and non-negative")
     total = float(pmf.sum())
@@ -113,6 +121,22 @@ def demand_distribution(mean: float | None, demand_pmf: ArrayLike | None = None)
         if not math.isclose(float(mean), implied, rel_tol=_MEAN_RELATIVE_TOLERANCE):
             raise ValueError(f"mean={mean!r} disagrees with the mean {implied:.6g} of demand_pmf; pass mean=None")
     return pmf
+
+
+def check_mean(mean: object) -> float:
+    """``mean`` as a float when it is a positive finite number, else ValueError naming it."""
+    if isinstance(mean, bool | np.bool_) or not isinstance(mean, int | float | np.integer | np.floating):
+        raise ValueError(f"demand mean must be a positive finite number, got {mean!r}")  # not "5" or True
+    value = float(mean)
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"demand mean must be a positive finite number, got {mean!r}")
+    return value
+
+
+def _check_support(size: int, what: str) -> None:
+    if size > MAX_SUPPORT:
+        raise ValueError(f"{what} needs a demand support of {size:,} values, more than the exact solvers' "
+                         f"{MAX_SUPPORT:,} (they are meant for single-SKU checks with moderate demand)")
 
 
 def pmf_mean(pmf: NDArray[np.float64]) -> float:

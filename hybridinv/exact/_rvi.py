@@ -25,10 +25,22 @@ from hybridinv.core.errors import PlanningError
 from hybridinv.exact._chain import StateSpace, segments, transition_matrix
 from hybridinv.exact._demand import newsvendor_cost
 
-__all__ = ["MAX_DECISIONS", "Solution", "check_size", "decision_count", "relative_value_iteration"]
+__all__ = [
+    "MAX_DECISIONS", "Solution", "check_iteration", "check_size", "decision_count", "relative_value_iteration",
+]
 
 MAX_DECISIONS = 6_000_000
 """Largest number of (state, order) pairs the dynamic programs accept."""
+
+
+def check_iteration(tol: float, max_iter: int, aperiodicity: float) -> None:
+    """Settings of :func:`relative_value_iteration` (``max_iter=0`` returned a NaN cost as a result)."""
+    if not (tol > 0):
+        raise ValueError(f"tol must be > 0, got {tol!r}")
+    if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer) or max_iter < 1:
+        raise ValueError(f"max_iter must be an integer >= 1, got {max_iter!r}")
+    if not (0 < aperiodicity <= 1):
+        raise ValueError(f"aperiodicity must be in (0, 1], got {aperiodicity!r}")
 
 
 @dataclass(frozen=True, eq=False)

@@ -38,6 +38,7 @@ from hybridinv.exact._chain import StateSpace, stationary_distribution, transiti
 from hybridinv.exact._demand import (
     check_costs,
     check_lead_time,
+    check_mean,
     convolution_power,
     demand_distribution,
     newsvendor_cost,
@@ -56,7 +57,7 @@ def lead_time_demand(mean: float | None, lead_time: int, demand_pmf: ArrayLike |
     if demand_pmf is None:
         if mean is None:
             raise ValueError("either mean or demand_pmf must be given")
-        return poisson_pmf(float(mean) * periods)
+        return poisson_pmf(check_mean(mean) * periods)  # the mean as given named in an error, not mean * (L + 1)
     return convolution_power(demand_distribution(mean, demand_pmf), periods)
 
 

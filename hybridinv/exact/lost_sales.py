@@ -36,7 +36,7 @@ from numpy.typing import ArrayLike, NDArray
 from hybridinv.core.errors import PlanningError
 from hybridinv.exact._chain import StateSpace
 from hybridinv.exact._demand import check_costs, check_lead_time, demand_distribution
-from hybridinv.exact._rvi import MAX_DECISIONS, Solution, check_size, relative_value_iteration
+from hybridinv.exact._rvi import MAX_DECISIONS, Solution, check_iteration, check_size, relative_value_iteration
 from hybridinv.exact.base_stock import critical_fractile_level, lead_time_demand
 
 __all__ = ["MAX_DECISIONS", "LostSalesResult", "lost_sales_optimal"]
@@ -257,10 +257,7 @@ def lost_sales_optimal(
     """
     lead_time = check_lead_time(lead_time)
     check_costs(holding_cost=holding_cost, shortage_cost=shortage_cost)
-    if not (tol > 0):
-        raise ValueError(f"tol must be > 0, got {tol!r}")
-    if not (0 < aperiodicity <= 1):
-        raise ValueError(f"aperiodicity must be in (0, 1], got {aperiodicity!r}")
+    check_iteration(tol, max_iter, aperiodicity)
     pmf = demand_distribution(mean, demand_pmf)
     morton = critical_fractile_level(lead_time_demand(mean, lead_time, demand_pmf), holding_cost, shortage_cost)
     bound = morton + 2 if position_bound is None else position_bound

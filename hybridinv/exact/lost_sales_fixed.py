@@ -36,7 +36,7 @@ from numpy.typing import ArrayLike, NDArray
 from hybridinv.core.errors import PlanningError
 from hybridinv.exact._chain import StateSpace, stationary_distribution, transition_matrix
 from hybridinv.exact._demand import check_costs, check_lead_time, demand_distribution, pmf_mean
-from hybridinv.exact._rvi import Solution, check_size, relative_value_iteration
+from hybridinv.exact._rvi import Solution, check_iteration, check_size, relative_value_iteration
 from hybridinv.exact.base_stock import MAX_CHAIN_STATES, critical_fractile_level, lead_time_demand
 from hybridinv.exact.lost_sales import LostSalesResult
 from hybridinv.exact.policy_cost import PolicyEvaluation, evaluation_from_distribution
@@ -144,10 +144,7 @@ def lost_sales_fixed_cost_optimal(
     (11.463, 13)
     """
     lead_time = _check_inputs(lead_time, holding_cost, shortage_cost, fixed_cost)
-    if not (tol > 0):
-        raise ValueError(f"tol must be > 0, got {tol!r}")
-    if not (0 < aperiodicity <= 1):
-        raise ValueError(f"aperiodicity must be in (0, 1], got {aperiodicity!r}")
+    check_iteration(tol, max_iter, aperiodicity)
     pmf = demand_distribution(mean, demand_pmf)
     first = (
         default_position_bound(mean, lead_time, holding_cost, shortage_cost, fixed_cost, demand_pmf)

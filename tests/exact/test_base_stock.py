@@ -185,6 +185,8 @@ def test_zipkin_2008_test_bed_best_lost_sales_base_stock(
         ((10, 5, 1, -1, 9), "holding_cost"),
         ((10, 5, 1, 1, -9), "shortage_cost"),
         ((10, -5, 1, 1, 9), "positive"),
+        ((10, -5, 1, 1, 9), r"got -5(\.0)?$"),  # the mean as given, not the lead-time mean -10
+        ((10, 1e9, 1, 1, 9), "exact solvers"),
     ],
 )
 def test_base_stock_cost_rejects_invalid_input(arguments: tuple, message: str) -> None:

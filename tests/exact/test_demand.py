@@ -81,6 +81,10 @@ def test_demand_distribution_trims_trailing_zeros_and_checks_mean() -> None:
         (None, [0.5, 0.4], "sum to one"),
         (None, [1.0, 0.0], "all mass on zero"),
         (3.0, [0.5, 0.5], "disagrees"),
+        (1e9, None, "exact solvers"),  # allocated a 1e9-value pmf and exhausted memory
+        (None, np.full(30_000, 1 / 30_000), "exact solvers"),
+        ("5", None, "positive"),
+        (True, None, "positive"),
     ],
 )
 def test_demand_distribution_rejects_invalid_input(mean: float | None, pmf: list | None, message: str) -> None:

@@ -294,6 +294,7 @@ def test_mean_5_lead_time_4_solves_within_a_minute() -> None:
         ({"shortage_cost": float("nan")}, "shortage_cost"),
         ({"mean": 0}, "positive"),
         ({"tol": 0}, "tol"),
+        ({"max_iter": 0}, "max_iter"),  # returned a NaN average cost as a result
         ({"aperiodicity": 0}, "aperiodicity"),
         ({"aperiodicity": 1.5}, "aperiodicity"),
         ({"position_bound": -3}, "position_bound"),
