@@ -133,8 +133,22 @@ def test_process_pool_equals_inline(toys: None) -> None:
 
 
 @pytest.mark.ray
-def test_ray_equals_process(toys: None) -> None:
+def test_ray_equals_process(toys: None, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("ray")
+    import shutil
+    import tempfile
+
+    # Ray writes a session folder of logs under its temp root (/tmp/ray) on every start: give it one
+    # of its own (short: Ray's socket paths are limited to 107 characters) and remove it afterwards
+    root = tempfile.mkdtemp(prefix="ray-")
+    monkeypatch.setenv("RAY_TMPDIR", root)
+    try:
+        _ray_equals_process()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _ray_equals_process() -> None:
     suite = _suite(("toy_level_15", "toy_halving"), seeds=2)
     process = run_suite(suite, backend="process", workers=2, progress=False)
     on_ray = run_suite(suite, backend="ray", workers=2, progress=False)
