@@ -20,6 +20,7 @@ from hybridinv.core._frame import require_columns, require_frame
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
 from hybridinv.core.errors import PlanningError, PlanningWarning, enum_member, horizon, number_in, whole_number
+from hybridinv.core.limits import MAX_QUANTITY
 from hybridinv.demand.leadtime import LeadTimeProcess
 from hybridinv.demand.processes import Seasonality
 from hybridinv.sim.scenario import Scenario
@@ -27,10 +28,15 @@ from hybridinv.twin.demand_fit import Censoring, DemandFit, fit_demand
 from hybridinv.twin.processes import DemandFamily, FittedDemand
 from hybridinv.twin.supply_fit import SupplyFit, fit_supply
 
-__all__ = ["SALES_COLUMNS", "DemandMatrix", "DigitalTwin", "PlanningPeriod", "SeasonalIndex", "aggregate_sales"]
+__all__ = [
+    "MIN_FIT_PERIODS", "SALES_COLUMNS", "DemandMatrix", "DigitalTwin", "PlanningPeriod", "SeasonalIndex",
+    "aggregate_sales",
+]
 
 #: Columns a sales log must have; optional: ``on_hand`` (stock after the sale) and ``stockout`` (bool).
 SALES_COLUMNS: tuple[str, ...] = ("date", "sku", "quantity")
+#: Fewest planning periods a sales log must span to be fitted (the demand fit's minimum).
+MIN_FIT_PERIODS = 4
 
 
 class PlanningPeriod(StrEnum):
@@ -112,6 +118,15 @@ def aggregate_sales(sales: pd.DataFrame, period: PlanningPeriod | str = Planning
     period = PlanningPeriod(period)
     if df.empty:
         raise PlanningError("sales log has no rows", column="date")
+    sku_text = df["sku"].astype(str)
+    no_sku = (df["sku"].isna() | (sku_text.str.strip() == "")).to_numpy()
+    if no_sku.any():  # a NaN SKU became the SKU "nan" (or a TypeError when sorting), an empty one a SKU ""
+        bad = int(np.flatnonzero(no_sku)[0])
+        raise PlanningError(f"row {bad}: the SKU is missing", column="sku", value=df["sku"].iloc[bad])
+    if pd.api.types.is_numeric_dtype(df["date"]) or pd.api.types.is_bool_dtype(df["date"]):
+        # numbers were read as nanoseconds since 1970: a whole log in one period
+        raise PlanningError("dates must be dates or date text (such as 2024-01-31), not numbers", column="date",
+                            value=df["date"].iloc[0])
     try:
         dates = pd.to_datetime(df["date"])
     except (ValueError, TypeError) as exc:
@@ -119,11 +134,16 @@ def aggregate_sales(sales: pd.DataFrame, period: PlanningPeriod | str = Planning
     if dates.isna().any():
         bad = int(np.flatnonzero(dates.isna().to_numpy())[0])
         raise PlanningError("date is missing", column="date", sku=df["sku"].iloc[bad], value=df["date"].iloc[bad])
+    if pd.api.types.is_bool_dtype(df["quantity"]):  # True was one unit sold
+        raise PlanningError("quantity must be a number >= 0, not a boolean", column="quantity",
+                            sku=df["sku"].iloc[0], value=df["quantity"].iloc[0])
     quantity = pd.to_numeric(df["quantity"], errors="coerce")
-    if quantity.isna().any() or (quantity < 0).any():
-        bad = int(np.flatnonzero((quantity.isna() | (quantity < 0)).to_numpy())[0])
-        raise PlanningError("quantity must be a number >= 0", column="quantity", sku=df["sku"].iloc[bad],
-                            value=df["quantity"].iloc[bad])
+    # infinite or absurd quantities (1e15 units exhausted memory in the fit) are refused like negative ones
+    wrong = (quantity.isna() | ~(quantity >= 0) | ~(quantity <= MAX_QUANTITY)).to_numpy()
+    if wrong.any():
+        bad = int(np.flatnonzero(wrong)[0])
+        raise PlanningError(f"quantity must be a number >= 0 and at most {MAX_QUANTITY:g}", column="quantity",
+                            sku=df["sku"].iloc[bad], value=df["quantity"].iloc[bad])
     stockout = np.zeros(len(df), dtype=bool)
     has_stock_info = False
     if "stockout" in df.columns:
@@ -140,7 +160,7 @@ def aggregate_sales(sales: pd.DataFrame, period: PlanningPeriod | str = Planning
         has_stock_info = True
     frame = pd.DataFrame({
         "period": dates.dt.to_period(period.freq),
-        "sku": df["sku"].astype(str),
+        "sku": sku_text,
         "quantity": quantity.to_numpy(dtype=np.float64),
         "stockout": stockout,
     })
@@ -250,7 +270,12 @@ class DigitalTwin:
             which names a SKU of the sales log (receipts of some SKUs without sales are not
             used, with a :class:`~hybridinv.PlanningWarning`).
         """
-        cycles = tuple(c for c in self.period.cycles if matrix.demand.shape[0] >= 2 * c)
+        span = matrix.demand.shape[0]
+        if span < MIN_FIT_PERIODS:  # was "demand must have shape (periods >= 4, skus), got (1, 3)"
+            raise PlanningError(
+                f"the sales log spans {span} {self.period.value} period(s) ({matrix.periods[0]} to "
+                f"{matrix.periods[-1]}); the fit needs at least {MIN_FIT_PERIODS}", column="date")
+        cycles = tuple(c for c in self.period.cycles if span >= 2 * c)
         self.matrix_ = matrix
         self.demand_fit_: DemandFit = fit_demand(
             matrix.demand, None, matrix.censored, cycles, self.holdout, self.alpha, self.censoring, self.level_window
@@ -272,10 +297,18 @@ class DigitalTwin:
         return self
 
     # ------------------------------------------------------------------ outputs
+    def _fitted(self) -> DemandFit:
+        """The demand fit; before :meth:`fit` a PlanningError (it was an AttributeError on ``matrix_``)."""
+        fit: DemandFit | None = getattr(self, "demand_fit_", None)
+        if fit is None:
+            raise PlanningError("the twin is not fitted yet: call fit(sales) or fit_matrix(matrix) first",
+                                column="sales")
+        return fit
+
     def report(self) -> pd.DataFrame:
         """Fit quality per SKU: demand class, chosen family and held-out log-likelihoods,
         seasonality tests, censoring, and lead-time / reliability statistics."""
-        fit = self.demand_fit_
+        fit = self._fitted()
         y = self.matrix_.demand
         family_names = np.array([f.name.lower() for f in DemandFamily], dtype=object)
         out: dict[str, Any] = {
@@ -312,7 +345,7 @@ class DigitalTwin:
 
     def demand_process(self) -> FittedDemand:
         """The fitted demand as a process whose period 0 follows the end of the log."""
-        fit = self.demand_fit_
+        fit = self._fitted()
         periods = self.matrix_.demand.shape[0]
         seasons = tuple(
             SeasonalIndex(period=cycle, index=index, offset=periods)
@@ -334,6 +367,7 @@ class DigitalTwin:
         fit, and with ``use_fitted_lead_times`` so do ``lead_time``
         (rounded mean) and ``lead_time_std`` when receipts were fitted.
         """
+        self._fitted()
         skus = self.matrix_.sku
         base: dict[str, Any] = {"unit_cost": 1.0, "holding_cost": 1.0, "shortage_cost": 9.0, "lead_time": 1}
         base.update(defaults)

@@ -143,3 +143,35 @@ def test_an_arrived_receipt_without_its_quantity_is_named():
     assert err.value.column == "quantity_received"
     still_open = _receipts(arrival_date=["2024-01-08", None], quantity_received=[10, None])
     assert fit_supply(still_open) is not None  # an open order may leave it empty
+
+
+@pytest.mark.parametrize(("change", "column"), [
+    (lambda s: s.assign(quantity=np.inf), "quantity"),  # accepted
+    (lambda s: s.assign(quantity=1e15), "quantity"),  # exhausted memory in the fit
+    (lambda s: s.assign(quantity=True), "quantity"),  # one unit sold per row
+    (lambda s: s.assign(sku=pd.Series([np.nan] + ["A"] * (len(s) - 1), dtype=object)), "sku"),  # a TypeError
+    (lambda s: s.assign(sku=[" "] + ["A"] * (len(s) - 1)), "sku"),  # a SKU named " "
+    (lambda s: s.assign(date=np.arange(len(s))), "date"),  # nanoseconds since 1970: one period
+])
+def test_bad_sales_cells_are_named(change, column):
+    sales = _sales([False] * 60).drop(columns="stockout")
+    with pytest.raises(PlanningError) as info:
+        DigitalTwin(period="week").fit(change(sales))
+    assert info.value.column == column
+
+
+def test_a_log_too_short_to_fit_names_its_span():
+    # was "demand must have shape (periods >= 4, skus), got (1, 1)"
+    sales = _sales([False] * 10).drop(columns="stockout")
+    with pytest.raises(PlanningError, match=r"spans 2 week period\(s\).*at least 4") as info:
+        DigitalTwin(period="week").fit(sales)
+    assert info.value.column == "date"
+    assert DigitalTwin(period="day").fit(sales).report_["periods"].tolist() == [10]
+
+
+def test_outputs_before_fit_are_a_planning_error():
+    # report(), catalog() and scenario() raised AttributeError: 'DigitalTwin' object has no attribute 'matrix_'
+    twin = DigitalTwin()
+    for call in (twin.report, twin.catalog, twin.scenario, twin.demand_process):
+        with pytest.raises(PlanningError, match="not fitted yet"):
+            call()
