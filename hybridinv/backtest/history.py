@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 from hybridinv.core._frame import require_frame
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.errors import PlanningError
+from hybridinv.core.limits import MAX_QUANTITY
 
 __all__ = ["DemandHistory", "read_history"]
 
@@ -198,18 +199,29 @@ def read_history(frame: pd.DataFrame | DemandHistory, freq: str | None = None) -
     return _from_wide(df)
 
 
-def _quantities(values: pd.Series, skus: pd.Series) -> NDArray[np.float64]:
-    if values.map(lambda v: isinstance(v, (bool, np.bool_, complex, np.complexfloating))).any():
-        i = int(np.flatnonzero(values.map(lambda v: isinstance(v, (bool, np.bool_, complex))).to_numpy())[0])
-        raise PlanningError(f"{_TABLE}: quantity must be a number", column="quantity", sku=str(skus.iloc[i]),
+def _quantities(values: pd.Series, skus: pd.Series, period: str | None = None) -> NDArray[np.float64]:
+    """Quantities as floats (NaN where empty); ``period``: the wide layout's column, named in errors."""
+    where = "quantity" if period is None else f"period column {period!r}"
+    column = "quantity" if period is None else period
+    not_numbers = values.map(lambda v: isinstance(v, (bool, np.bool_, complex, np.complexfloating))).to_numpy()
+    if not_numbers.any():
+        i = int(np.flatnonzero(not_numbers)[0])
+        raise PlanningError(f"{_TABLE}: {where} must be numbers", column=column, sku=str(skus.iloc[i]),
                             value=values.iloc[i])
     numeric = pd.to_numeric(values, errors="coerce")
     bad = numeric.isna() & values.notna()
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise PlanningError(f"{_TABLE}: quantity is not a number", column="quantity", sku=str(skus.iloc[i]),
-                            value=values.iloc[i])
-    return numeric.to_numpy(dtype=np.float64, na_value=np.nan)
+        hint = "" if period is None else " (every column but sku is a period of the wide layout)"
+        raise PlanningError(f"{_TABLE}: {where} holds something that is not a number{hint}", column=column,
+                            sku=str(skus.iloc[i]), value=values.iloc[i])
+    out = numeric.to_numpy(dtype=np.float64, na_value=np.nan)
+    wrong = ~np.isnan(out) & ~((out >= 0) & (out <= MAX_QUANTITY))  # inf, negative or absurd
+    if wrong.any():
+        i = int(np.flatnonzero(wrong)[0])
+        raise PlanningError(f"{_TABLE}: {where} must be finite, >= 0 and at most {MAX_QUANTITY:g}", column=column,
+                            sku=str(skus.iloc[i]), value=float(out[i]))
+    return out
 
 
 def _from_long(df: pd.DataFrame, freq: str | None) -> DemandHistory:
@@ -220,11 +232,16 @@ def _from_long(df: pd.DataFrame, freq: str | None) -> DemandHistory:
         i = int(np.flatnonzero(df["period"].isna().to_numpy())[0])
         raise PlanningError(f"{_TABLE}: period is empty", column="period", sku=skus.iloc[i])
     quantity = _quantities(df["quantity"], skus)
+    if np.isnan(quantity).any():  # was read as 0 sold: a row says the period was observed
+        i = int(np.flatnonzero(np.isnan(quantity))[0])
+        raise PlanningError(f"{_TABLE}: quantity is empty in period {df['period'].iloc[i]} (write 0 for a period "
+                            "without sales, or leave the row out before a SKU existed)", column="quantity",
+                            sku=skus.iloc[i], value=float("nan"))
     codes, labels = _period_codes(df["period"], freq)
     sku_codes, names = pd.factorize(skus, sort=True)
     demand = np.full((len(labels), len(names)), np.nan)
     sums = np.zeros_like(demand)
-    np.add.at(sums, (codes, sku_codes), np.nan_to_num(quantity, nan=0.0))
+    np.add.at(sums, (codes, sku_codes), quantity)
     seen = np.zeros(demand.shape, dtype=bool)
     seen[codes, sku_codes] = True
     started = np.maximum.accumulate(seen, axis=0)
@@ -241,5 +258,5 @@ def _from_wide(df: pd.DataFrame) -> DemandHistory:
     columns = [c for c in df.columns if c != "sku"]
     if len(columns) < 2:
         raise PlanningError(f"{_TABLE} (wide layout) needs at least 2 period columns", column="sku")
-    demand = np.column_stack([_quantities(df[c], skus) for c in columns]).T if columns else np.zeros((0, len(df)))
+    demand = np.column_stack([_quantities(df[c], skus, str(c)) for c in columns]).T
     return DemandHistory(skus.to_numpy(dtype=object), np.array([str(c) for c in columns], dtype=object), demand)

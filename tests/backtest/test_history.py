@@ -74,6 +74,9 @@ def test_alignment_with_the_catalog() -> None:
         ({"quantity": True}, "quantity"),
         ({"period": 1.5}, "whole number"),
         ({"period": None}, "period is empty"),
+        ({"quantity": np.inf}, "finite"),  # nan_to_num made it 1.8e308 units
+        ({"quantity": 1e15}, "at most"),
+        ({"quantity": np.nan}, "quantity is empty"),  # was read as 0 sold
     ],
 )
 def test_bad_cells_are_refused_with_the_sku(change: dict, message: str) -> None:
@@ -101,3 +104,16 @@ def test_an_absurd_period_span_is_refused_not_allocated() -> None:
     frame = pd.DataFrame({"sku": ["A", "A"], "period": [0, 10**12], "quantity": [1, 1]})
     with pytest.raises(PlanningError, match="span"):
         read_history(frame)
+
+
+def test_a_wide_column_that_is_not_a_period_is_named() -> None:
+    # a "note" column was reported as an unreadable 'quantity'
+    wide = history_frame().pivot(index="sku", columns="period", values="quantity").reset_index()
+    wide.columns = [str(c) for c in wide.columns]
+    with pytest.raises(PlanningError, match="every column but sku is a period") as info:
+        read_history(wide.assign(note="call supplier"))
+    assert info.value.column == "note"
+    with pytest.raises(PlanningError, match="finite") as info:
+        read_history(wide.assign(**{wide.columns[1]: np.inf}))
+    assert info.value.column == wide.columns[1]
+    assert np.isnan(read_history(wide.assign(**{wide.columns[1]: np.nan})).demand[0]).all()  # not observed yet
