@@ -160,6 +160,11 @@ def parse_targets(targets: Iterable[str | KPITarget]) -> list[KPITarget]:
     duplicates = sorted({f"{k}{o}" for k, o in keys if keys.count((k, o)) > 1})
     if duplicates:
         raise PlanningError(f"target given more than once: {duplicates}", column="target")
+    floors = {t.kpi: t.level for t in parsed if t.op == ">="}
+    for target in parsed:  # fill_rate>=0.9 with fill_rate<=0.8: no plan meets both, training chased both
+        if target.op == "<=" and target.kpi in floors and floors[target.kpi] > target.level:
+            raise PlanningError(f"the targets contradict each other: {target.kpi}>={floors[target.kpi]:g} and "
+                                f"{target.kpi}<={target.level:g}", column="target", value=target.kpi)
     return parsed
 
 

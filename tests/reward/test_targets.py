@@ -48,6 +48,10 @@ def test_duplicates_rejected_and_slack_signs() -> None:
     with pytest.raises(PlanningError, match="more than once"):
         parse_targets(["fill_rate>=0.9", "fill_rate>=0.95"])
     assert len(parse_targets(["fill_rate>=0.9", "fill_rate<=0.99"])) == 2
+    assert len(parse_targets(["fill_rate>=0.9", "fill_rate<=0.9"])) == 2  # a band of one point is still met
+    with pytest.raises(PlanningError, match="contradict") as info:  # no plan meets both: training chased both
+        parse_targets(["fill_rate>=0.9", "fill_rate<=0.8"])
+    assert info.value.value == "fill_rate"
     high, low = KPITarget.parse("fill_rate>=0.9"), KPITarget.parse("waste_rate<=0.02")
     assert high.slack(0.95) == pytest.approx(0.05) and high.slack(0.85) == pytest.approx(-0.05)
     assert low.slack(0.01) == pytest.approx(0.01) and low.slack(0.03) == pytest.approx(-0.01)
