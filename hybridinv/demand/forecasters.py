@@ -293,6 +293,8 @@ class Forecaster:
         self.error_weight = number_in(error_weight, "error_weight", 0.0, 1.0, open_low=True)
         self.warmup = whole_number(warmup, "warmup", 0)
         if methods is not None:
+            if len(methods) == 0:  # an empty tuple silently meant every method
+                raise PlanningError("name at least one method (None: every method)", column="methods")
             for m in methods:
                 enum_member(ForecastMethod, m, "methods")
         self.methods = methods

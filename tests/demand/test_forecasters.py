@@ -153,3 +153,6 @@ def test_bad_input_is_refused() -> None:
         fc.roll(np.ones((10, 3)), start=1, horizon=1)
     with pytest.raises(PlanningError, match="holdout"):
         Forecaster(holdout=1.5).fit(np.ones((10, 1)))
+    with pytest.raises(PlanningError, match="at least one method") as info:  # () silently meant every method
+        Forecaster(methods=())
+    assert info.value.column == "methods"
