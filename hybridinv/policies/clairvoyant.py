@@ -52,17 +52,20 @@ dynamic programs. *Operations Research* 58(4), 785-801.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
+from hybridinv.core.errors import PlanningError
 from hybridinv.core.errors import horizon as checked_horizon
 from hybridinv.policies.mpc import LotSizingProblem, solve_lot_sizing
 from hybridinv.sim.scenario import Scenario
 from hybridinv.sim.simulator import Simulator
 
-__all__ = ["ClairvoyantResult", "clairvoyant_bound", "clairvoyant_problem", "clairvoyant_solve"]
+__all__ = [
+    "ClairvoyantResult", "clairvoyant_bound", "clairvoyant_fill_bound", "clairvoyant_problem", "clairvoyant_solve",
+]
 
 
 @dataclass(frozen=True)
@@ -234,3 +237,64 @@ def clairvoyant_bound(
     True
     """
     return clairvoyant_solve(scenario, seed, periods, relax, time_limit, enforce_rules=enforce_rules).bound
+
+
+def clairvoyant_fill_bound(
+    scenario: Scenario,
+    seed: int,
+    periods: int | None = None,
+    enforce_rules: bool = True,
+    time_limit: float = 30.0,
+) -> float:
+    """Upper bound on the fill rate of any policy on a lost-sales ``scenario`` with ``seed``.
+
+    The clairvoyant model of :func:`clairvoyant_problem` with every cost set to zero but one
+    per unit of measured demand lost, solved as a linear program: its optimum is the fewest
+    units any plan that knows the whole path in advance can lose under the capacity, the
+    budget and (with ``enforce_rules``) the ordering rules, relaxed to fractions. Every
+    non-anticipative policy's trajectory is a feasible point of it (see the module notes), so
+    ``1 - lost / demand`` bounds the ``fill_rate`` of :func:`hybridinv.simulate` on this seed
+    from above. A target above the bound is out of reach for every policy; a target below it
+    may still be out of reach for policies that do not know the future.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        With lost sales (under backorders the model counts backorder-periods, not lost units).
+    seed : int
+    periods : int, optional
+        Horizon (defaults to the scenario's); the ledger's warm-up is excluded.
+    enforce_rules : bool
+        Keep lots, MOQ, max order and the budget (relaxed to fractions); False drops them.
+    time_limit : float
+        Seconds for the LP; without an optimal LP the bound is the trivial 1.
+
+    Returns
+    -------
+    float
+        A fill rate in [0, 1] no policy exceeds on this seed.
+
+    Raises
+    ------
+    PlanningError
+        For a backorder scenario.
+
+    Examples
+    --------
+    >>> from hybridinv import scenarios
+    >>> clairvoyant_fill_bound(scenarios.single_sku(periods=30, warmup=4), seed=0)  # no limits: nothing lost
+    1.0
+    """
+    if not scenario.lost_sales:
+        raise PlanningError("the fill-rate bound needs a lost-sales scenario", column="lost_sales", value=False)
+    problem = clairvoyant_problem(scenario, seed, periods, enforce_rules)
+    n = problem.demand.shape[0]
+    zero = np.zeros(n)
+    only_losses = replace(problem, purchase_weight=0.0, holding_cost=zero, order_cost=zero,
+                          shortage_cost=np.ones(n), disposal_cost=zero)  # free disposal: a superset, still valid
+    solution = solve_lot_sizing(only_losses, relax=True, time_limit=time_limit)
+    assert problem.period_weight is not None
+    demand = float((problem.demand @ problem.period_weight).sum())
+    if demand <= 0.0:
+        return 1.0
+    return float(min(1.0, max(0.0, 1.0 - solution.bound / demand)))

@@ -112,3 +112,54 @@ def test_deterministic_fixed_cost_bound_is_wagner_whitin() -> None:
     result = clairvoyant_solve(scenario, seed=5)
     assert result.objective == pytest.approx(best[periods] / periods, rel=1e-9)
     assert best[periods] / periods * (1 - 1e-3) <= result.bound <= result.objective + 1e-9
+
+
+# ---------------------------------------------------------------------------------------------- fill-rate bound
+def _budget_limited(budget: float) -> object:
+    """One SKU, lead time 0, unit cost 2, a budget below the mean demand's purchase value."""
+    from dataclasses import replace
+
+    from hybridinv import Constraints
+
+    base = scenarios.single_sku(mean=5.0, lead_time=0, periods=30, warmup=0)
+    catalog = replace(base.catalog, unit_cost=np.array([2.0]))
+    return base.replace(catalog=catalog, constraints=Constraints(budget=budget))
+
+
+@pytest.mark.parametrize("budget", [6.0, 8.0, 9.5])
+def test_fill_bound_is_the_greedy_optimum_when_only_the_budget_limits(budget: float) -> None:
+    # independent truth: with free storage and lead time 0, buying all the budget allows every period (in whole
+    # units: 9.5 / 2 buys 4) and serving as much as possible is optimal for the units served (an exchange argument)
+    from hybridinv.policies.clairvoyant import clairvoyant_fill_bound
+
+    scenario = _budget_limited(budget)
+    demand = scenario.sample(3, 30).demand.realized[:30, 0]
+    stock, served = float(scenario.initial_state.on_hand[0]), 0.0
+    for d in demand:
+        available = stock + np.floor(budget / 2.0)
+        served += min(d, available)
+        stock = available - min(d, available)
+    assert clairvoyant_fill_bound(scenario, 3) == pytest.approx(served / demand.sum(), abs=1e-7)
+
+
+@pytest.mark.parametrize("name", ["multi_10", "perishable"])
+def test_fill_bound_is_above_every_policy(name: str) -> None:
+    from hybridinv.policies.clairvoyant import clairvoyant_fill_bound
+
+    scenario = scenarios.get(name)
+    bounds = np.array([clairvoyant_fill_bound(scenario, seed, periods=40) for seed in (0, 1)])
+    assert ((bounds >= 0.0) & (bounds <= 1.0)).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for policy in ("base_stock", "newsvendor", "forecast_ss"):
+            fills = simulate(make(policy, scenario), scenario, seeds=[0, 1], periods=40)["fill_rate"].to_numpy()
+            assert (fills <= bounds + 1e-9).all(), policy
+
+
+def test_fill_bound_needs_lost_sales() -> None:
+    from hybridinv import PlanningError
+    from hybridinv.policies.clairvoyant import clairvoyant_fill_bound
+
+    with pytest.raises(PlanningError) as info:
+        clairvoyant_fill_bound(scenarios.single_sku(lost_sales=False, periods=20, warmup=0), 0)
+    assert info.value.column == "lost_sales"
