@@ -291,15 +291,21 @@ def _loglik(
         + k * np.log(k / (k + level)) + y * np.log(level / (k + level))
     )
     negbin = np.where(use, nb_terms, 0.0).sum(axis=0) / count
-    # empirical: add-one smoothed histogram of the training values over 0..max
+    # empirical: add-one smoothed histogram of the training values over 0..max, looked up sparsely (a dense
+    # histogram of n x max cells took 194 GiB for weekly demand of 2.6e10 units): P(v) = (c(v) + 1) / (N + top)
     values = np.rint(np.where(use, y, 0.0)).astype(np.int64)
     train_values = np.rint(np.where(train_use, train, 0.0)).astype(np.int64)
     top = int(max(values.max(initial=0), train_values.max(initial=0))) + 2
     n = y.shape[1]
-    offsets = np.arange(n)[None, :] * top
-    hist = np.bincount((train_values + offsets)[train_use], minlength=n * top).reshape(n, top) + 1.0
-    hist /= hist.sum(axis=1, keepdims=True)
-    empirical = np.where(use, np.log(hist[np.arange(n)[None, :], values]), 0.0).sum(axis=0) / count
+    offsets = np.arange(n, dtype=np.int64)[None, :] * top
+    seen, counts = np.unique((train_values + offsets)[train_use], return_counts=True)
+    keys = values + offsets
+    hits = np.zeros(keys.shape, dtype=np.int64)
+    if seen.size:
+        at = np.minimum(np.searchsorted(seen, keys), seen.size - 1)
+        hits = np.where(seen[at] == keys, counts[at], 0)
+    probability = (hits + 1.0) / (train_use.sum(axis=0) + float(top))[None, :]
+    empirical = np.where(use, np.log(probability), 0.0).sum(axis=0) / count
     return np.column_stack([poisson, negbin, empirical])
 
 
