@@ -25,13 +25,11 @@ from numpy.typing import NDArray
 from hybridinv.core._frame import require_frame
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.errors import PlanningError
-from hybridinv.core.limits import MAX_QUANTITY
+from hybridinv.core.limits import MAX_PERIODS, MAX_QUANTITY
 
 __all__ = ["DemandHistory", "read_history"]
 
 _TABLE = "history"
-#: Longest history accepted (periods from the first to the last), a bound on memory and time.
-MAX_PERIODS = 100_000
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core._frame import require_columns, require_frame
 from hybridinv.core.errors import PlanningError, number_in, whole_number
+from hybridinv.core.limits import MAX_PERIODS
 from hybridinv.sim.ledger import COST_COMPONENTS
 from hybridinv.sim.observation import Observation
 from hybridinv.sim.scenario import Scenario
@@ -102,11 +103,12 @@ class LoggedOrders:
             bad = int(np.flatnonzero(missing)[0])
             raise PlanningError("sku is missing", column="sku", value=df["period"].iloc[bad])
         period = pd.to_numeric(df["period"], errors="coerce").to_numpy(dtype=np.float64)
-        bad_period = ~np.isfinite(period) | (period < 0) | (period != np.floor(period))
+        # periods count replayed periods from 0: 202401 for January 2024 allocated 202,402 rows per SKU
+        bad_period = ~np.isfinite(period) | (period < 0) | (period != np.floor(period)) | (period >= MAX_PERIODS)
         if bad_period.any():
             bad = int(np.flatnonzero(bad_period)[0])
-            raise PlanningError("period must be a whole number >= 0", column="period", sku=sku[bad],
-                                value=df["period"].iloc[bad])
+            raise PlanningError(f"period must be a whole number from 0 (the first replayed period) below "
+                                f"{MAX_PERIODS:,}", column="period", sku=sku[bad], value=df["period"].iloc[bad])
         column = pd.Index(names).get_indexer(sku)
         if (column < 0).any():
             bad = int(np.flatnonzero(column < 0)[0])

@@ -40,7 +40,7 @@ def test_decisions_without_rows():
         LoggedOrders.from_frame(_decisions([]), SKUS)
 
 
-@pytest.mark.parametrize("period", ["3x", -1, 1.5, np.nan])
+@pytest.mark.parametrize("period", ["3x", -1, 1.5, np.nan, 202401])  # 202401 (YYYYMM) allocated 202,402 rows
 def test_period_must_be_a_whole_number(period):
     with pytest.raises(PlanningError, match="whole number") as err:
         LoggedOrders.from_frame(_decisions([(0, "A", 3), (period, "B", 1)]), SKUS)
