@@ -20,7 +20,7 @@ from hybridinv.core._frame import require_columns, require_frame
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
 from hybridinv.core.errors import PlanningError, PlanningWarning, enum_member, horizon, number_in, whole_number
-from hybridinv.core.limits import MAX_QUANTITY
+from hybridinv.core.limits import MAX_PERIODS, MAX_QUANTITY
 from hybridinv.demand.leadtime import LeadTimeProcess
 from hybridinv.demand.processes import Seasonality
 from hybridinv.sim.scenario import Scenario
@@ -165,7 +165,11 @@ def aggregate_sales(sales: pd.DataFrame, period: PlanningPeriod | str = Planning
         "stockout": stockout,
     })
     grouped = frame.groupby(["period", "sku"]).agg(quantity=("quantity", "sum"), stockout=("stockout", "any"))
-    span = pd.period_range(frame["period"].min(), frame["period"].max(), freq=period.freq)
+    first, last = frame["period"].min(), frame["period"].max()
+    if (last - first).n >= MAX_PERIODS:  # a typo such as 1024-01-05 would allocate every period in between per SKU
+        raise PlanningError(f"the sales log spans {first} to {last}, more than {MAX_PERIODS:,} {period.value} "
+                            "periods: check the earliest and latest dates", column="date", value=str(first))
+    span = pd.period_range(first, last, freq=period.freq)
     skus = np.array(sorted(frame["sku"].unique()), dtype=object)
     wide = grouped["quantity"].unstack("sku").reindex(index=span, columns=skus).fillna(0.0)
     flags = grouped["stockout"].astype(float).unstack("sku").reindex(index=span, columns=skus).fillna(0.0)

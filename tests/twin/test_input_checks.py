@@ -175,3 +175,13 @@ def test_outputs_before_fit_are_a_planning_error():
     for call in (twin.report, twin.catalog, twin.scenario, twin.demand_process):
         with pytest.raises(PlanningError, match="not fitted yet"):
             call()
+
+
+def test_a_date_typo_that_spans_centuries_is_named():
+    # 1024 for 2024 allocated every day in between for every SKU
+    sales = pd.DataFrame({"date": ["1024-01-05", "2024-01-01", "2024-01-02"], "sku": ["A", "A", "B"],
+                          "quantity": [1, 2, 3]})
+    with pytest.raises(PlanningError, match="more than 100,000 day periods") as info:
+        aggregate_sales(sales, "day")
+    assert info.value.column == "date" and info.value.value == "1024-01-05"
+    assert aggregate_sales(sales, "month").demand.shape == (12_001, 2)  # the same span in months is allowed
