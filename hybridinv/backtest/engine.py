@@ -70,6 +70,10 @@ class BacktestContext:
     def static(self, kind: str) -> StaticFit:
         """The best static ``"ss"`` or ``"base_stock"`` levels per series (fitted once, on the training window)."""
         key = f"static_{kind}"
+        needed = int(self.catalog.lead_time.max()) + 1
+        if self.train.shape[0] <= needed:  # was named "column 'demand'", a column the planner never wrote
+            raise PlanningError(f"the static policies need more than {needed} training periods (the longest "
+                                "lead time + 1)", column="cutoff", value=self.train.shape[0])
         if key not in self.fitted:
             fit = fit_static_ss if kind == "ss" else fit_static_base_stock
             self.fitted[key] = fit(self.train, self.catalog, self.lost_sales)
@@ -172,8 +176,9 @@ def resolve_constraints(
         rule = ConstraintRule()
         derived = rule.derive(train, catalog)
         values = {**given, **{k: getattr(derived, k) for k in derive}}
+        limits = Constraints.coerce(values)  # first: a given limit "x" was a bare ValueError in the text below
         given_text = ", ".join(f"{k} {float(v):g} given" for k, v in given.items() if k not in derive)
-        return Constraints.coerce(values), f"{given_text}; {rule.describe(tuple(derive))}"
+        return limits, f"{given_text}; {rule.describe(tuple(derive))}"
     return Constraints.coerce(given), "given"
 
 
@@ -267,9 +272,17 @@ def backtest(
         For invalid input (unknown policy, bad cutoff, SKUs without history, ...).
     """
     started = time.perf_counter()
+    if isinstance(policies, str) or not isinstance(policies, Sequence):  # a name was read letter by letter
+        raise PlanningError("must be a list of policy names", column="policies", value=policies)
+    if models is not None and not isinstance(models, Mapping):  # a list failed with an AttributeError
+        raise PlanningError("must be a dict {name: model directory}", column="models", value=models)
+    if not policies and not models:  # an IndexError when the result named its reference policy
+        raise PlanningError("no policy to backtest: name at least one policy or model", column="policies")
     cat = catalog if isinstance(catalog, Catalog) else Catalog.from_frame(catalog, extra_columns=extra_columns)
     hist = read_history(history).aligned(cat)
     split = hist.cutoff_index(cutoff)
+    if not np.nansum(hist.demand) > 0:  # every cost 0: the comparisons in % were NaN
+        raise PlanningError("the history records no demand (every quantity is 0)", column="quantity")
     unknown = [p for p in policies if p not in POLICIES]
     if unknown:
         raise PlanningError(f"unknown backtest policy; known: {sorted(POLICIES)}", column="policies",

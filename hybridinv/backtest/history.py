@@ -16,13 +16,14 @@ without sales (0).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from hybridinv.core._frame import require_frame
+from hybridinv.core._frame import require_columns, require_frame
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.errors import PlanningError
 from hybridinv.core.limits import MAX_PERIODS, MAX_QUANTITY
@@ -50,9 +51,16 @@ class DemandHistory:
     demand: NDArray[np.float64]
 
     def __post_init__(self) -> None:
-        demand = np.asarray(self.demand, dtype=np.float64)
+        raw = np.asarray(self.demand)
+        if raw.dtype.kind not in "iuf":  # text raised a bare ValueError, booleans were read as 0/1
+            raise PlanningError(f"demand must be numbers, not {raw.dtype}", column="demand")
+        demand = raw.astype(np.float64)
         if demand.ndim != 2 or demand.shape != (len(self.periods), len(self.sku)):
             raise PlanningError("demand must have shape (periods, skus)", column="demand")
+        repeated = pd.Index(np.asarray(self.sku, dtype=str)).duplicated()
+        if repeated.any():  # aligned() kept one of its columns without a word
+            raise PlanningError(f"{_TABLE} lists SKU more than once", column="sku",
+                                sku=str(self.sku[int(np.flatnonzero(repeated)[0])]))
         finite = demand[~np.isnan(demand)]
         if np.isinf(finite).any() or (finite < 0).any():
             col = int(np.flatnonzero(((demand < 0) | np.isinf(demand)).any(axis=0))[0])
@@ -120,16 +128,21 @@ def _period_codes(values: pd.Series, freq: str | None) -> tuple[NDArray[np.int64
     numeric = pd.to_numeric(values, errors="coerce") if not dated else pd.Series(np.nan, index=values.index)
     if numeric.notna().all() and freq is None:
         whole = numeric.to_numpy(dtype=np.float64)
+        if not np.isfinite(whole).all():  # overflowed the int64 span, which then named another period
+            bad = values.iloc[int(np.flatnonzero(~np.isfinite(whole))[0])]
+            raise PlanningError(f"{_TABLE}: period must be a finite whole number or a date", column="period",
+                                value=bad)
+        if whole.max() - whole.min() >= MAX_PERIODS:  # checked as floats: 1e30 overflowed the int64 span
+            far = values.iloc[int(np.argmax(np.abs(whole - np.median(whole))))]
+            raise PlanningError(
+                f"{_TABLE}: periods span {whole.max() - whole.min() + 1:g} periods (at most {MAX_PERIODS})",
+                column="period", value=far,
+            )
         if (np.abs(whole - np.round(whole)) > 1e-9).any():
             bad = values.iloc[int(np.flatnonzero(np.abs(whole - np.round(whole)) > 1e-9)[0])]
             raise PlanningError(f"{_TABLE}: period must be a whole number or a date", column="period", value=bad)
         codes = np.round(whole).astype(np.int64)
         first, last = int(codes.min()), int(codes.max())
-        if last - first >= MAX_PERIODS:
-            raise PlanningError(
-                f"{_TABLE}: periods span {last - first + 1} periods (at most {MAX_PERIODS})", column="period",
-                value=last,
-            )
         labels = np.array([str(p) for p in range(first, last + 1)], dtype=object)
         return codes - first, labels
     try:
@@ -187,9 +200,13 @@ def read_history(frame: pd.DataFrame | DemandHistory, freq: str | None = None) -
             f"it has {list(df.columns)}",
             column="sku",
         )
+    repeated = df.columns[df.columns.duplicated()]
+    if len(repeated):  # df[name] would be a frame: a TypeError deep in pandas
+        raise PlanningError(f"{_TABLE} has the column more than once", column=str(repeated[0]))
     if len(df) == 0:
         raise PlanningError(f"{_TABLE} has no rows", column="sku")
-    if {"period", "quantity"} <= set(df.columns):
+    if {"period", "quantity"} & set(df.columns):  # half a long layout was read as wide: "lists SKU more than once"
+        require_columns(df, ["sku", "period", "quantity"], f"{_TABLE} (long layout)")
         extra = sorted(set(df.columns) - {"sku", "period", "quantity"})
         if extra:
             raise PlanningError(f"{_TABLE} (long layout) has unknown column(s) {extra}", column=extra[0])
@@ -256,5 +273,27 @@ def _from_wide(df: pd.DataFrame) -> DemandHistory:
     columns = [c for c in df.columns if c != "sku"]
     if len(columns) < 2:
         raise PlanningError(f"{_TABLE} (wide layout) needs at least 2 period columns", column="sku")
+    _in_order(columns)
     demand = np.column_stack([_quantities(df[c], skus, str(c)) for c in columns]).T
     return DemandHistory(skus.to_numpy(dtype=object), np.array([str(c) for c in columns], dtype=object), demand)
+
+
+def _in_order(columns: list[object]) -> None:
+    """Refuse period columns that are all numbers or all dates but not oldest first (newest first trained
+    on the test periods and tested on the training ones, without a word)."""
+    labels = pd.Series([str(c) for c in columns])
+    keys = pd.to_numeric(labels, errors="coerce")
+    if keys.isna().any():
+        try:
+            with warnings.catch_warnings():  # pandas' notes on quarters such as "2019Q1"
+                warnings.simplefilter("ignore")
+                keys = pd.to_datetime(labels, errors="coerce", format="mixed")
+        except (ValueError, TypeError, OverflowError):  # e.g. weeks "2024-01-01/2024-01-07" read as time zones
+            return
+    if keys.isna().any():
+        return  # labels such as "w1", "w2": their order is the columns' order
+    behind = np.flatnonzero(~(keys.iloc[1:].to_numpy() > keys.iloc[:-1].to_numpy()))
+    if behind.size:
+        i = int(behind[0]) + 1
+        raise PlanningError(f"{_TABLE} (wide layout): period columns must be oldest first, each once; "
+                            f"{labels[i]!r} follows {labels[i - 1]!r}", column=labels[i])

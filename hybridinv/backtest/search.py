@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hybridinv.core.catalog import Catalog
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, whole_number
 
 __all__ = ["StaticFit", "fit_static_base_stock", "fit_static_ss", "replay_costs"]
 
@@ -85,7 +85,7 @@ def replay_costs(
         raise PlanningError(f"candidates must have shape ({n}, G)", column="order_up_to")
     lead = catalog.lead_time.astype(np.int64)
     width = int(lead.max()) + 1
-    skip = width if warmup is None else int(warmup)
+    skip = width if warmup is None else whole_number(warmup, "warmup")  # -1 divided by periods + 1
     if periods <= skip:
         raise PlanningError(f"the replay needs more than {skip} periods", column="demand", value=periods)
     rows = np.arange(n)

@@ -80,8 +80,9 @@ class ConstraintRule:
     def __post_init__(self) -> None:
         for name in ("capacity_factor", "budget_factor"):
             value = getattr(self, name)
-            if not (value > 0):
-                raise PlanningError("factor must be > 0 (inf: no limit)", column=name, value=value)
+            number = isinstance(value, int | float | np.number) and not isinstance(value, bool)
+            if not number or not value > 0:  # text raised a TypeError, True was a factor of 1
+                raise PlanningError("factor must be a number > 0 (inf: no limit)", column=name, value=value)
         whole_number(self.window, "window", 1)
 
     def describe(self, limits: tuple[str, ...] = ("capacity", "budget")) -> str:
@@ -191,11 +192,16 @@ def evaluation_scenario(
     (default: the test horizon).
     """
     y = np.asarray(history, dtype=np.float64)
+    cutoff = whole_number(cutoff, "cutoff")  # 18.0 failed as a slice index
     if not 2 <= cutoff < y.shape[0]:
         raise PlanningError(f"cutoff must be in [2, {y.shape[0] - 1}]", column="cutoff", value=cutoff)
-    test_periods = y.shape[0] - cutoff if horizon is None else int(horizon)
+    # a horizon of 2.5 (or True, or "3") was cut to int(horizon) without a word
+    test_periods = y.shape[0] - cutoff if horizon is None else whole_number(horizon, "horizon")
     if not 1 <= test_periods <= y.shape[0] - cutoff:
         raise PlanningError(f"horizon must be in [1, {y.shape[0] - cutoff}]", column="horizon", value=horizon)
+    # training_periods=0 meant "the test horizon"
+    training_periods = test_periods if training_periods is None else whole_number(training_periods,
+                                                                                  "training_periods", 1)
     train = y[:cutoff]
     upto = y[: cutoff + test_periods]
     rolled = forecaster.roll(upto, start=cutoff, horizon=forecast_horizon(catalog))
@@ -205,7 +211,7 @@ def evaluation_scenario(
         mean=_base(mean), realized=upto[cutoff:], forecast=rolled, past_realized=train, past_expected=past
     )
     fit_on = training_scenario(
-        train, catalog, constraints, forecaster, training_periods or test_periods, lost_sales,
+        train, catalog, constraints, forecaster, training_periods, lost_sales,
         name=f"{name}_training", season=season, periods_per_year=periods_per_year,
     )
     return Scenario(

@@ -34,7 +34,7 @@ import pandas as pd
 from hybridinv.backtest.history import DemandHistory
 from hybridinv.backtest.result import BacktestResult
 from hybridinv.core.catalog import Catalog
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, whole_number
 
 __all__ = ["SUITES", "SuiteSpec", "load_suite", "run_suite", "suite_catalog"]
 
@@ -120,10 +120,11 @@ def load_suite(
     wide = wide[chosen]
     catalog = Catalog.from_frame(suite_catalog(spec, np.array(chosen)))
     if n_series is not None:
-        if not 1 <= n_series <= len(chosen):
+        count = whole_number(n_series, "n_series")  # 2.5, True or "3" failed inside pandas
+        if not 1 <= count <= len(chosen):
             raise PlanningError(f"n_series must be in [1, {len(chosen)}]", column="n_series", value=n_series)
-        catalog = catalog.subset(np.arange(n_series))
-        wide = wide.iloc[:, :n_series]
+        catalog = catalog.subset(np.arange(count))
+        wide = wide.iloc[:, :count]
     history = DemandHistory(
         np.asarray(wide.columns, dtype=object),
         np.array([str(m) for m in wide.index], dtype=object),

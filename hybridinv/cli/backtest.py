@@ -86,6 +86,8 @@ def command(
     else:
         if catalog is None or cutoff is None or history is None:
             raise PlanningError("--history needs --catalog and --cutoff", column="catalog")
+        if n_series is not None:  # was ignored: the whole history ran
+            raise PlanningError("--n-series applies to a --suite only", column="n_series", value=n_series)
         allowed = extra_columns if extra_columns in ("error", "ignore") else extra_columns.split(",")
         cat = Catalog.from_frame(read_csv(catalog), extra_columns=allowed)  # type: ignore[arg-type]
         demand = read_csv(history)  # type: ignore[assignment]

@@ -51,8 +51,11 @@ def command(sales_path: str, receipts_path: str | None, catalog_path: str | None
     sales per period) by a seeded block bootstrap; supplier short deliveries become its
     [lead_times.disruptions].
     """
+    from hybridinv.core.constraints import Constraints
     from hybridinv.core.outputs import write_csv
 
+    # first: a capacity of -1 or nan was written to scenario.toml, to fail only where the file was used
+    Constraints.coerce({key: value for key, value in (("capacity", capacity), ("budget", budget)) if value is not None})
     twin = fit_twin_from_files(sales_path, receipts_path, period, censoring)
     user_catalog = read_csv(catalog_path, comment="#") if catalog_path else None
     out = Path(out_dir)

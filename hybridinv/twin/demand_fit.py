@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import special, stats
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, enum_member, number_in, whole_number
 from hybridinv.twin.processes import DemandFamily
 
 __all__ = [
@@ -349,17 +349,34 @@ def fit_demand(
     Raises
     ------
     PlanningError
-        For negative demand or fewer than 4 periods.
+        For demand that is not numbers (text, booleans), infinite or negative, fewer than 4
+        periods, ``observed``/``censored`` of another shape, or options out of range.
     """
-    y = np.asarray(demand, dtype=np.float64)
+    raw = np.asarray(demand)
+    if raw.dtype.kind not in "iuf":  # text such as "3" was converted, booleans read as 0/1
+        raise PlanningError(f"demand must be numbers, not {raw.dtype}", column="demand")
+    y = raw.astype(np.float64)
     if y.ndim != 2 or y.shape[0] < 4:
         raise PlanningError(f"demand must have shape (periods >= 4, skus), got {y.shape}", column="demand")
-    observed = np.isfinite(y) if observed is None else (np.asarray(observed, dtype=bool) & np.isfinite(y))
+    if np.isinf(y).any():  # was read as a missing period
+        raise PlanningError("demand must be finite (NaN marks a missing period)", column="demand",
+                            value=float(y[np.isinf(y)][0]))
+    masks = {name: np.asarray(mask, dtype=bool) for name, mask in (("observed", observed), ("censored", censored))
+             if mask is not None}
+    for name, mask in masks.items():
+        if mask.shape != y.shape:  # a numpy broadcasting error
+            raise PlanningError(f"must have the shape of demand {y.shape}, got {mask.shape}", column=name)
+    observed = np.isfinite(y) & masks.get("observed", True)
     if (y[observed] < 0).any():
         raise PlanningError("demand must be >= 0", column="demand")
     y = np.where(observed, y, 0.0)
-    censored = np.zeros_like(observed) if censored is None else np.asarray(censored, dtype=bool) & observed
-    censoring = Censoring(censoring)
+    censored = masks.get("censored", np.zeros_like(observed)) & observed
+    censoring = enum_member(Censoring, censoring, "censoring")
+    holdout = number_in(holdout, "holdout", 0.0, 1.0, open_low=True, open_high=True)  # NaN failed in round()
+    alpha = number_in(alpha, "alpha", 0.0, 1.0, open_low=True, open_high=True)
+    level_window = None if level_window is None else whole_number(level_window, "level_window", 1)
+    # a cycle of 0 or 2.5 failed in numpy indexing, 1 gave a NaN p-value
+    seasonal_cycles = tuple(whole_number(cycle, "seasonal_cycles", 2) for cycle in seasonal_cycles)
     periods, n = y.shape
     clean = observed & ~censored if censoring is not Censoring.IGNORE else observed
     adi, cv2, pattern = classify_demand(y, clean)

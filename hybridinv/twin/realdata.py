@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, whole_number
 from hybridinv.sim.scenario import Scenario
 from hybridinv.twin.twin import DemandMatrix, DigitalTwin, PlanningPeriod
 
@@ -140,7 +140,8 @@ def real_data_backtest(
     if name not in DATASETS:
         raise PlanningError(f"unknown data set; known: {sorted(DATASETS)}", column="dataset", value=name)
     history, catalog, spec = load_suite(name, path, n_series)
-    cutoff = spec.cutoff if train_months is None else int(train_months)
+    # 30.7 was cut to 30 months and "40" read as 40
+    cutoff = spec.cutoff if train_months is None else whole_number(train_months, "train_months")
     if not 4 <= cutoff < history.n_periods:
         raise PlanningError(f"train_months must be in [4, {history.n_periods - 1}]", column="train_months",
                             value=train_months)

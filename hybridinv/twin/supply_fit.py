@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from hybridinv.core._frame import require_columns, require_frame
-from hybridinv.core.errors import PlanningError
+from hybridinv.core._frame import numeric_column, require_columns, require_frame, sku_column
+from hybridinv.core.errors import PlanningError, number_in
+from hybridinv.core.limits import MAX_QUANTITY
 from hybridinv.demand.leadtime import Disruptions
 
 __all__ = ["RECEIPT_COLUMNS", "SupplyFit", "fit_supply"]
@@ -20,6 +21,13 @@ RECEIPT_COLUMNS: tuple[str, ...] = (
 )
 
 _TABLE = "receipts"
+
+
+def _distinct_columns(df: pd.DataFrame, table: str) -> None:
+    """Refuse a column name that ``df`` has twice (``df[name]`` would be a frame, not a column)."""
+    repeated = df.columns[df.columns.duplicated()]
+    if len(repeated):
+        raise PlanningError(f"{table} has the column more than once", column=str(repeated[0]))
 
 
 @dataclass(frozen=True)
@@ -123,51 +131,60 @@ def fit_supply(receipts: pd.DataFrame, period_days: float = 7.0) -> SupplyFit:
     Raises
     ------
     PlanningError
-        For missing columns, unreadable dates, arrivals before the order, negative
-        quantities, an arrived receipt without its received quantity, or more received
-        than ordered.
+        For a missing or repeated column, a ``period_days`` that is not > 0, an empty SKU,
+        unreadable dates or dates written as numbers, an arrived receipt without its order or
+        promised date or its received quantity, quantities that are not numbers (booleans
+        included), infinite, ordered <= 0 or received < 0, arrivals before the order, or more
+        received than ordered.
     """
     df = require_frame(receipts, _TABLE)
     require_columns(df, RECEIPT_COLUMNS, _TABLE)
+    _distinct_columns(df, _TABLE)
+    period_days = number_in(period_days, "period_days", 0.0, np.inf, open_low=True)
+    skus = sku_column(df, _TABLE, unique=False)  # a NaN SKU was dropped without a word, "" became a SKU
     dates = {}
     for column in ("order_date", "promised_date", "arrival_date"):
+        if pd.api.types.is_numeric_dtype(df[column]) and df[column].notna().any():  # read as nanoseconds
+            raise PlanningError("dates must be dates or date text (such as 2024-01-31), not numbers",
+                                column=column, sku=skus[0], value=df[column].iloc[0])
         try:
             dates[column] = pd.to_datetime(df[column])
         except (ValueError, TypeError) as exc:
             raise PlanningError(f"unreadable date ({exc})", column=column) from None
     received = dates["arrival_date"].notna().to_numpy()
-    ordered = pd.to_numeric(df["quantity_ordered"], errors="coerce").to_numpy(dtype=np.float64)
-    got = pd.to_numeric(df["quantity_received"], errors="coerce").to_numpy(dtype=np.float64)
+    for column in ("order_date", "promised_date"):  # an empty one dropped the lead time or counted as on time
+        undated = received & dates[column].isna().to_numpy()
+        if undated.any():
+            bad = int(np.flatnonzero(undated)[0])
+            raise PlanningError(f"an arrived receipt needs its {column}", column=column, sku=skus[bad])
+    ordered = numeric_column(df, "quantity_ordered", skus, _TABLE, strict=True, maximum=MAX_QUANTITY)
+    got = numeric_column(df, "quantity_received", skus, _TABLE, blank=np.nan, maximum=MAX_QUANTITY)
     missing = np.isnan(got) & received  # an arrived receipt needs its quantity (an open one may leave it empty)
     if missing.any():
         bad = int(np.flatnonzero(missing)[0])
         raise PlanningError("an arrived receipt needs quantity_received (a number)", column="quantity_received",
-                            sku=df["sku"].iloc[bad], value=df["quantity_received"].iloc[bad])
+                            sku=skus[bad], value=df["quantity_received"].iloc[bad])
     got = np.nan_to_num(got, nan=0.0)
-    if not np.isfinite(ordered).all() or (ordered <= 0).any() or (got < 0).any():
-        bad = int(np.flatnonzero(~np.isfinite(ordered) | (ordered <= 0) | (got < 0))[0])
-        raise PlanningError("quantities must be numbers, ordered > 0 and received >= 0",
-                            column="quantity_ordered", sku=df["sku"].iloc[bad])
     if (got > ordered).any():
         bad = int(np.flatnonzero(got > ordered)[0])
         raise PlanningError(f"more received than ordered ({ordered[bad]:g}); log an "
                             "over-delivery as received = ordered", column="quantity_received",
-                            sku=df["sku"].iloc[bad], value=df["quantity_received"].iloc[bad])
+                            sku=skus[bad], value=df["quantity_received"].iloc[bad])
     days = (dates["arrival_date"] - dates["order_date"]).dt.total_seconds().to_numpy() / 86400.0
     if (days[received] < 0).any():
         bad = int(np.flatnonzero(received & (days < 0))[0])
-        raise PlanningError("arrival before the order date", column="arrival_date", sku=df["sku"].iloc[bad])
+        raise PlanningError("arrival before the order date", column="arrival_date", sku=skus[bad])
     late = (dates["arrival_date"] > dates["promised_date"]).to_numpy()
     fraction = np.minimum(got / ordered, 1.0)
     frame = pd.DataFrame({
-        "sku": df["sku"].astype(str).to_numpy(),
+        "sku": skus,
         "lead": days / period_days,
         "on_time": ~late,
         "ordered": ordered,
         "received": got,
         "short": fraction < 1.0,
         "short_fraction": np.where(fraction < 1.0, fraction, np.nan),
-        "supplier": df["supplier"].astype(str).to_numpy() if "supplier" in df.columns else "default",
+        "supplier": _suppliers(df),
     })[received]
     grouped = frame.groupby("sku", sort=True)
     stats = grouped.agg(
@@ -192,3 +209,12 @@ def fit_supply(receipts: pd.DataFrame, period_days: float = 7.0) -> SupplyFit:
         receipts=stats["receipts"].to_numpy(dtype=np.float64),
         supplier=stats["supplier"].to_numpy(dtype=object),
     )
+
+
+def _suppliers(df: pd.DataFrame) -> NDArray[np.object_] | str:
+    """The ``supplier`` column as text, ``"default"`` where it is empty (or absent); a SKU whose
+    receipts all had an empty supplier failed with an IndexError."""
+    if "supplier" not in df.columns:
+        return "default"
+    text = df["supplier"].astype(str).str.strip()
+    return np.where(df["supplier"].isna() | (text == ""), "default", text).astype(object)

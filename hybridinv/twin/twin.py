@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from hybridinv.core._frame import require_columns, require_frame
+from hybridinv.core._frame import numeric_column, require_columns, require_frame, sku_column
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
 from hybridinv.core.errors import PlanningError, PlanningWarning, enum_member, horizon, number_in, whole_number
@@ -26,7 +26,7 @@ from hybridinv.demand.processes import Seasonality
 from hybridinv.sim.scenario import Scenario
 from hybridinv.twin.demand_fit import Censoring, DemandFit, fit_demand
 from hybridinv.twin.processes import DemandFamily, FittedDemand
-from hybridinv.twin.supply_fit import SupplyFit, fit_supply
+from hybridinv.twin.supply_fit import SupplyFit, _distinct_columns, fit_supply
 
 __all__ = [
     "MIN_FIT_PERIODS", "SALES_COLUMNS", "DemandMatrix", "DigitalTwin", "PlanningPeriod", "SeasonalIndex",
@@ -111,11 +111,13 @@ def aggregate_sales(sales: pd.DataFrame, period: PlanningPeriod | str = Planning
     Raises
     ------
     PlanningError
-        For missing columns, unreadable dates or negative quantities.
+        For a missing or repeated column, an unknown ``period``, unreadable dates, or quantities that are
+        empty, negative, infinite, booleans or not numbers (and such ``on_hand`` values).
     """
     df = require_frame(sales, "sales")
     require_columns(df, SALES_COLUMNS, "sales")
-    period = PlanningPeriod(period)
+    _distinct_columns(df, "sales")
+    period = PlanningPeriod(enum_member(PlanningPeriod, period, "period"))
     if df.empty:
         raise PlanningError("sales log has no rows", column="date")
     sku_text = df["sku"].astype(str)
@@ -134,34 +136,30 @@ def aggregate_sales(sales: pd.DataFrame, period: PlanningPeriod | str = Planning
     if dates.isna().any():
         bad = int(np.flatnonzero(dates.isna().to_numpy())[0])
         raise PlanningError("date is missing", column="date", sku=df["sku"].iloc[bad], value=df["date"].iloc[bad])
-    if pd.api.types.is_bool_dtype(df["quantity"]):  # True was one unit sold
-        raise PlanningError("quantity must be a number >= 0, not a boolean", column="quantity",
-                            sku=df["sku"].iloc[0], value=df["quantity"].iloc[0])
-    quantity = pd.to_numeric(df["quantity"], errors="coerce")
-    # infinite or absurd quantities (1e15 units exhausted memory in the fit) are refused like negative ones
-    wrong = (quantity.isna() | ~(quantity >= 0) | ~(quantity <= MAX_QUANTITY)).to_numpy()
-    if wrong.any():
-        bad = int(np.flatnonzero(wrong)[0])
-        raise PlanningError(f"quantity must be a number >= 0 and at most {MAX_QUANTITY:g}", column="quantity",
-                            sku=df["sku"].iloc[bad], value=df["quantity"].iloc[bad])
+    row_skus = df["sku"].to_numpy(dtype=object)
+    # booleans (True was one unit sold, also among numbers), complex numbers, empty cells, infinite or absurd
+    # quantities (1e15 units exhausted memory in the fit) are refused like negative ones
+    quantity = numeric_column(df, "quantity", row_skus, "sales", maximum=MAX_QUANTITY)
     stockout = np.zeros(len(df), dtype=bool)
     has_stock_info = False
     if "stockout" in df.columns:
         stockout |= _flags(df["stockout"], df["sku"], "stockout")
         has_stock_info = True
     if "on_hand" in df.columns:
-        on_hand = pd.to_numeric(df["on_hand"], errors="coerce").to_numpy(dtype=np.float64)
-        unreadable = np.isnan(on_hand) & df["on_hand"].notna().to_numpy()  # text that is not a number
+        # text that is not a number
+        unreadable = (pd.to_numeric(df["on_hand"], errors="coerce").isna() & df["on_hand"].notna()).to_numpy()
         if unreadable.any():
             bad = int(np.flatnonzero(unreadable)[0])
             raise PlanningError("on_hand must be a number (empty: unknown)", column="on_hand",
                                 sku=df["sku"].iloc[bad], value=df["on_hand"].iloc[bad])
+        # a boolean was read as 1 or 0 units, an infinite stock as in stock
+        on_hand = numeric_column(df, "on_hand", row_skus, "sales", blank=np.nan, minimum=None)
         stockout |= np.nan_to_num(on_hand, nan=1.0) <= 0
         has_stock_info = True
     frame = pd.DataFrame({
         "period": dates.dt.to_period(period.freq),
         "sku": sku_text,
-        "quantity": quantity.to_numpy(dtype=np.float64),
+        "quantity": quantity,
         "stockout": stockout,
     })
     grouped = frame.groupby(["period", "sku"]).agg(quantity=("quantity", "sum"), stockout=("stockout", "any"))
@@ -378,8 +376,7 @@ class DigitalTwin:
         frame = pd.DataFrame({"sku": skus, **{k: np.full(skus.size, v) for k, v in base.items()}})
         if catalog is not None:
             user = require_frame(catalog, "catalog").copy()
-            require_columns(user, ["sku"], "catalog")
-            user["sku"] = user["sku"].astype(str)
+            user["sku"] = sku_column(user, "catalog")  # a SKU listed twice could not be matched to the log
             missing = sorted(set(skus) - set(user["sku"]))
             if missing:
                 raise PlanningError("catalog has no row for a SKU of the log", column="sku", sku=missing[0])

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from hybridinv.cli import main
 from hybridinv.core.errors import PlanningError, PlanningWarning
-from hybridinv.twin import DigitalTwin, aggregate_sales, fit_supply
+from hybridinv.twin import DigitalTwin, aggregate_sales, data_dir, fit_demand, fit_supply, real_data_backtest
 
 
 def _sales(stockout: list[object]) -> pd.DataFrame:
@@ -185,3 +185,122 @@ def test_a_date_typo_that_spans_centuries_is_named():
         aggregate_sales(sales, "day")
     assert info.value.column == "date" and info.value.value == "1024-01-05"
     assert aggregate_sales(sales, "month").demand.shape == (12_001, 2)  # the same span in months is allowed
+
+
+# ---------------------------------------------------------------- audit of bad sales, catalogs and receipts
+
+@pytest.mark.parametrize(("column", "bad"), [
+    ("quantity", True),  # a boolean among numbers was one unit sold
+    ("quantity", 3 + 1j),  # the imaginary part was dropped
+    ("on_hand", True),  # read as 1 unit in stock
+    ("on_hand", np.inf),  # an infinite stock was read as "in stock"
+])
+def test_booleans_complex_and_infinite_cells_are_named(column, bad):
+    sales = _sales([False] * 60).drop(columns="stockout").assign(**{column: pd.Series([3] * 59 + [bad], dtype=object)})
+    sales.loc[59, "sku"] = "B-2"
+    with pytest.raises(PlanningError) as info:
+        DigitalTwin(period="week").fit(sales)
+    assert (info.value.column, info.value.sku, info.value.value) == (column, "B-2", bad)
+
+
+def test_a_column_given_twice_is_named():
+    sales = _sales([False] * 28).drop(columns="stockout")
+    with pytest.raises(PlanningError, match="more than once") as info:  # was a TypeError inside pandas
+        aggregate_sales(pd.concat([sales, sales[["quantity"]]], axis=1), "day")
+    assert info.value.column == "quantity"
+    with pytest.raises(PlanningError, match="more than once") as info:  # was a ValueError
+        fit_supply(pd.concat([_receipts(), _receipts()[["sku"]]], axis=1))
+    assert info.value.column == "sku"
+
+
+def test_an_unknown_period_of_aggregate_sales_is_named():
+    with pytest.raises(PlanningError, match="must be one of") as info:  # was "'year' is not a valid PlanningPeriod"
+        aggregate_sales(_sales([False] * 28), "year")
+    assert (info.value.column, info.value.value) == ("period", "year")
+
+
+def test_a_catalog_listing_a_sku_twice_is_named():
+    twin = DigitalTwin(period="day").fit(_sales([False] * 28))
+    catalog = pd.DataFrame({"sku": ["A", "A"], "unit_cost": [2.0, 3.0]})
+    with pytest.raises(PlanningError, match="more than once") as info:  # was "cannot reindex on an axis ..."
+        twin.catalog(catalog)
+    assert (info.value.column, info.value.sku) == ("sku", "A")
+    assert twin.catalog(catalog.iloc[:1]).unit_cost.tolist() == [2.0]
+
+
+@pytest.mark.parametrize(("changes", "column", "sku"), [
+    ({"order_date": [None, "2024-01-08"]}, "order_date", "A"),  # its lead time was dropped, the receipt counted
+    ({"promised_date": ["2024-01-08", None]}, "promised_date", "A"),  # counted as on time
+    ({"order_date": [20240101, 20240108]}, "order_date", "A"),  # nanoseconds since 1970: 2,819 weeks of lead time
+    ({"quantity_ordered": [True, True], "quantity_received": [True, True]}, "quantity_ordered", "A"),
+    ({"quantity_received": [10, True]}, "quantity_received", "A"),  # one unit received
+    ({"quantity_received": [-1, 10]}, "quantity_received", "A"),  # was named quantity_ordered
+    ({"quantity_received": [10, 5 + 1j]}, "quantity_received", "A"),
+    ({"sku": [None, "A"]}, "sku", None),  # the receipt was dropped without a word
+    ({"sku": ["", "A"]}, "sku", None),  # a SKU named ""
+])
+def test_bad_receipt_cells_are_named(changes, column, sku):
+    with pytest.raises(PlanningError) as info:
+        fit_supply(_receipts(**changes))
+    assert (info.value.column, info.value.sku) == (column, sku)
+
+
+def test_an_open_receipt_may_leave_its_dates_and_quantity_empty():
+    still_open = _receipts(promised_date=["2024-01-08", None], arrival_date=["2024-01-08", None],
+                           quantity_received=[10, None])
+    assert fit_supply(still_open).receipts.tolist() == [1.0]
+
+
+@pytest.mark.parametrize("days", [0, -7, "7", np.nan, True])
+def test_period_days_must_be_a_positive_number(days):
+    with pytest.raises(PlanningError) as info:  # 0 gave lead times of inf, -7 negative ones, "7" a TypeError
+        fit_supply(_receipts(), days)
+    assert info.value.column == "period_days"
+
+
+def test_an_empty_supplier_is_the_default_supplier():
+    # a SKU whose receipts all had an empty supplier failed with an IndexError
+    fit = fit_supply(_receipts(sku=["A", "B"], supplier=[None, " "]))
+    assert fit.supplier.tolist() == ["default", "default"]
+    assert fit_supply(_receipts(supplier=["S1", ""])).supplier.tolist() == ["S1"]
+
+
+_NO_DATA = pytest.mark.skipif(not (data_dir() / "hospital.csv.gz").exists(), reason="real demand data not found")
+
+
+@_NO_DATA
+@pytest.mark.parametrize(("options", "column"), [
+    ({"train_months": 30.7}, "train_months"),  # cut to 30 months without a word
+    ({"train_months": "40"}, "train_months"),  # read as 40
+    ({"n_series": 2.5}, "n_series"),  # an IndexError
+    ({"n_series": True}, "n_series"),  # a TypeError inside pandas
+    ({"n_series": "3"}, "n_series"),  # a TypeError
+])
+def test_real_data_counts_must_be_whole_numbers(options, column):
+    with pytest.raises(PlanningError) as info:
+        real_data_backtest("hospital", **{"n_series": 3, **options})
+    assert (info.value.column, info.value.value) == (column, options[column])
+
+
+_DEMAND = np.random.default_rng(0).poisson(4.0, (20, 2)).astype(float)
+
+
+@pytest.mark.parametrize(("call", "column"), [
+    (lambda: fit_demand(np.where(np.arange(20)[:, None] == 3, np.inf, _DEMAND)), "demand"),  # read as missing
+    (lambda: fit_demand(_DEMAND.astype(str)), "demand"),  # text was converted
+    (lambda: fit_demand(_DEMAND > 3), "demand"),  # booleans read as 0/1
+    (lambda: fit_demand(_DEMAND, censored=np.zeros((3, 3), dtype=bool)), "censored"),  # a broadcasting error
+    (lambda: fit_demand(_DEMAND, observed=np.ones((20, 1), dtype=bool)), "observed"),  # broadcast to every SKU
+    (lambda: fit_demand(_DEMAND, holdout=np.nan), "holdout"),  # "cannot convert float NaN to integer"
+    (lambda: fit_demand(_DEMAND, holdout=1.5), "holdout"),  # no held-out periods, without a word
+    (lambda: fit_demand(_DEMAND, alpha=-1), "alpha"),
+    (lambda: fit_demand(_DEMAND, censoring="drop"), "censoring"),  # "'drop' is not a valid Censoring"
+    (lambda: fit_demand(_DEMAND, level_window=2.5), "level_window"),  # a TypeError in slicing
+    (lambda: fit_demand(_DEMAND, level_window=-3), "level_window"),  # every period used
+    (lambda: fit_demand(_DEMAND, seasonal_cycles=(0,)), "seasonal_cycles"),  # an IndexError
+    (lambda: fit_demand(_DEMAND, seasonal_cycles=(2.5,)), "seasonal_cycles"),
+])
+def test_fit_demand_refuses_bad_arrays_and_options(call, column):
+    with pytest.raises(PlanningError) as info:
+        call()
+    assert info.value.column == column

@@ -1,0 +1,87 @@
+"""Bad input to ``hybridinv twin`` and ``hybridinv backtest``: one-line errors naming the column (exit 1),
+never tracebacks, files written with bad values, or options ignored without a word."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner, Result
+
+from hybridinv.cli import main
+
+
+def _planning_error(result: Result, message: str) -> None:
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.output.startswith("Error: ") and message in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def _sales(tmp_path: Path) -> Path:
+    path = tmp_path / "sales.csv"
+    days = pd.date_range("2024-01-01", periods=42, freq="D")
+    pd.DataFrame({"date": days, "sku": np.where(np.arange(42) % 2, "A", "B"), "quantity": 2}).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize(("option", "value", "message"), [
+    ("--capacity", "-1", "column 'capacity', value -1.0"),
+    ("--capacity", "nan", "column 'capacity', value nan"),
+    ("--budget", "0", "column 'budget', value 0.0"),
+])
+def test_twin_refuses_limits_it_would_write_to_the_scenario_file(tmp_path: Path, option: str, value: str,
+                                                                 message: str) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["twin", "--sales", str(_sales(tmp_path)), "--out", str(out), option, value])
+    _planning_error(result, message)
+    assert not out.exists()  # scenario.toml was written with the bad limit
+
+
+def test_twin_names_a_catalog_sku_listed_twice(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog.csv"
+    catalog.write_text("sku,unit_cost\nA,1\nB,2\nA,3\n")
+    result = CliRunner().invoke(main, ["twin", "--sales", str(_sales(tmp_path)), "--catalog", str(catalog),
+                                       "--out", str(tmp_path / "out")])
+    # was a traceback: ValueError: cannot reindex on an axis with duplicate labels
+    _planning_error(result, "column 'sku', sku 'A': catalog lists SKU more than once")
+
+
+def test_twin_names_receipt_dates_written_as_numbers(tmp_path: Path) -> None:
+    receipts = tmp_path / "receipts.csv"
+    receipts.write_text("sku,order_date,promised_date,arrival_date,quantity_ordered,quantity_received\n"
+                        "A,20240101,2024-01-08,2024-01-08,10,10\nB,20240108,2024-01-15,2024-01-15,10,10\n")
+    result = CliRunner().invoke(main, ["twin", "--sales", str(_sales(tmp_path)), "--receipts", str(receipts),
+                                       "--out", str(tmp_path / "out")])
+    # was read as nanoseconds since 1970: a lead time of 2,819 weeks
+    _planning_error(result, "column 'order_date', sku 'A', value 20240101: dates must be dates")
+
+
+def _history(tmp_path: Path, newest_first: bool = False) -> tuple[Path, Path]:
+    months = [str(p) for p in pd.period_range("2020-01", periods=24, freq="M")]
+    rng = np.random.default_rng(0)
+    wide = pd.DataFrame({"sku": ["A", "B"], **{m: rng.poisson(8, 2) for m in months}})
+    if newest_first:
+        wide = wide[["sku", *months[::-1]]]
+    history, catalog = tmp_path / "history.csv", tmp_path / "catalog.csv"
+    wide.to_csv(history, index=False)
+    catalog.write_text("sku,unit_cost,holding_cost,shortage_cost,lead_time\nA,5,0.1,9,1\nB,4,0.1,8,1\n")
+    return history, catalog
+
+
+def test_backtest_refuses_a_wide_history_newest_first(tmp_path: Path) -> None:
+    history, catalog = _history(tmp_path, newest_first=True)
+    result = CliRunner().invoke(main, ["backtest", "--history", str(history), "--catalog", str(catalog),
+                                       "--cutoff", "18", "--policies", "newsvendor"])
+    _planning_error(result, "column '2021-11'")  # trained on the last 18 months, tested on the first 6
+
+
+def test_backtest_refuses_n_series_with_a_history(tmp_path: Path) -> None:
+    history, catalog = _history(tmp_path)
+    args = ["backtest", "--history", str(history), "--catalog", str(catalog), "--cutoff", "18", "--policies",
+            "newsvendor"]
+    result = CliRunner().invoke(main, [*args, "--n-series", "1"])
+    _planning_error(result, "column 'n_series', value 1")  # was ignored: both SKUs ran
+    assert CliRunner().invoke(main, args).exit_code == 0
