@@ -389,6 +389,23 @@ def test_bool_and_complex_cells_are_refused(frames: tuple[pd.DataFrame, pd.DataF
         plan(state, catalog.assign(lead_time=False), None, policy=Recorder())
 
 
+@pytest.mark.parametrize(("table", "column"), [("catalog", "unit_cost"), ("state", "on_hand"), ("forecast", "mean"),
+                                               ("open_orders", "quantity")])
+def test_a_column_given_twice_is_named(table: str, column: str, frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    # catalog and state raised "'DataFrame' object has no attribute 'dtype'" (df[name] was a frame)
+    catalog, state = frames
+    tables = {
+        "catalog": catalog, "state": state,
+        "forecast": pd.DataFrame({"sku": catalog["sku"], "period": 0, "mean": catalog["demand_mean"]}),
+        "open_orders": pd.DataFrame({"sku": catalog["sku"].iloc[:1], "arrives_in": 1, "quantity": 5}),
+    }
+    tables[table] = pd.concat([tables[table], tables[table][[column]]], axis=1)
+    with pytest.raises(PlanningError, match=f"{table} has the column more than once") as err:
+        plan(tables["state"], tables["catalog"], None, forecast=tables["forecast"], policy=Recorder(),
+             open_orders=tables["open_orders"])
+    assert err.value.column == column
+
+
 @pytest.mark.parametrize("value", ["no", "False", 0, None])
 def test_lost_sales_must_be_a_bool(value: object, frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     catalog, state = frames

@@ -200,9 +200,6 @@ def read_history(frame: pd.DataFrame | DemandHistory, freq: str | None = None) -
             f"it has {list(df.columns)}",
             column="sku",
         )
-    repeated = df.columns[df.columns.duplicated()]
-    if len(repeated):  # df[name] would be a frame: a TypeError deep in pandas
-        raise PlanningError(f"{_TABLE} has the column more than once", column=str(repeated[0]))
     if len(df) == 0:
         raise PlanningError(f"{_TABLE} has no rows", column="sku")
     if {"period", "quantity"} & set(df.columns):  # half a long layout was read as wide: "lists SKU more than once"

@@ -37,14 +37,24 @@ ExtraColumns: TypeAlias = Literal["error", "ignore"] | Collection[str]
 
 
 def require_frame(df: object, table: str) -> pd.DataFrame:
-    """Return ``df`` if it is a DataFrame, else raise :class:`PlanningError`."""
+    """Return ``df`` if it is a DataFrame with distinct column names, else raise :class:`PlanningError`."""
     if not isinstance(df, pd.DataFrame):
         raise PlanningError(f"{table} must be a pandas DataFrame, got {type(df).__name__}")
+    distinct_columns(df, table)
     return df
 
 
+def distinct_columns(df: pd.DataFrame, table: str) -> None:
+    """Refuse a column name that ``df`` has twice: ``df[name]`` would be a frame, not a column (an
+    AttributeError or TypeError deep in pandas; a frame glued together with ``pd.concat(axis=1)``)."""
+    repeated = df.columns[df.columns.duplicated()]
+    if len(repeated):
+        raise PlanningError(f"{table} has the column more than once", column=str(repeated[0]))
+
+
 def require_columns(df: pd.DataFrame, columns: Iterable[str], table: str) -> None:
-    """Raise naming the first missing column of ``table``."""
+    """Raise naming the first missing column of ``table`` (or one it has twice)."""
+    distinct_columns(df, table)
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise PlanningError(
@@ -195,6 +205,7 @@ def check_columns(
     PlanningError
         Naming the unknown column and the closest known one.
     """
+    distinct_columns(df, table)
     allowed = _allowed_extra(extra_columns)
     if allowed is None:
         return

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from hybridinv.core._frame import _KIND_NAMES, _cell_kind
+from hybridinv.core._frame import _KIND_NAMES, _cell_kind, require_columns, require_frame
 from hybridinv.core.errors import PlanningError, number_in, whole_number
 from hybridinv.sim.observation import Observation
 
@@ -284,16 +284,16 @@ class Monitor:
         Raises
         ------
         PlanningError
-            When a required column is missing, a cell fails the checks of the log
-            (a required cell blank or not a finite number, an optional one not blank or a
-            finite number, a negative value or ``expected_unit_cost <= 0``, ``period`` not a
-            whole number above the previous row's, ``served > demand``), or the thresholds
-            check inventory turns and ``inventory_value`` or ``cogs`` is missing. The
-            message names the column, the row and the value.
+            When ``log`` is not a DataFrame, has a column twice or misses a required one, a
+            cell fails the checks of the log (a required cell blank or not a finite number, an
+            optional one not blank or a finite number, a negative value or
+            ``expected_unit_cost <= 0``, ``period`` not a whole number above the previous
+            row's, ``served > demand``), or the thresholds check inventory turns and
+            ``inventory_value`` or ``cogs`` is missing. The message names the column, the
+            row and the value.
         """
-        missing = [c for c in LOG_COLUMNS if c not in log.columns]
-        if missing:
-            raise PlanningError(f"monitoring log is missing {missing}", column=missing[0])
+        # not a frame (an AttributeError) or a column twice (a frame where a column was read) are refused too
+        require_columns(require_frame(log, "monitoring log"), LOG_COLUMNS, "monitoring log")
         log = _numeric_log(log)
         if thresholds is not None and thresholds.min_inventory_turns is not None:
             for column in ("inventory_value", "cogs"):

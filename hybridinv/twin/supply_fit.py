@@ -23,13 +23,6 @@ RECEIPT_COLUMNS: tuple[str, ...] = (
 _TABLE = "receipts"
 
 
-def _distinct_columns(df: pd.DataFrame, table: str) -> None:
-    """Refuse a column name that ``df`` has twice (``df[name]`` would be a frame, not a column)."""
-    repeated = df.columns[df.columns.duplicated()]
-    if len(repeated):
-        raise PlanningError(f"{table} has the column more than once", column=str(repeated[0]))
-
-
 @dataclass(frozen=True)
 class SupplyFit:
     """Per-SKU lead time and supplier reliability (arrays aligned with ``sku``).
@@ -139,7 +132,6 @@ def fit_supply(receipts: pd.DataFrame, period_days: float = 7.0) -> SupplyFit:
     """
     df = require_frame(receipts, _TABLE)
     require_columns(df, RECEIPT_COLUMNS, _TABLE)
-    _distinct_columns(df, _TABLE)
     period_days = number_in(period_days, "period_days", 0.0, np.inf, open_low=True)
     skus = sku_column(df, _TABLE, unique=False)  # a NaN SKU was dropped without a word, "" became a SKU
     dates = {}

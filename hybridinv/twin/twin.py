@@ -26,7 +26,7 @@ from hybridinv.demand.processes import Seasonality
 from hybridinv.sim.scenario import Scenario
 from hybridinv.twin.demand_fit import Censoring, DemandFit, fit_demand
 from hybridinv.twin.processes import DemandFamily, FittedDemand
-from hybridinv.twin.supply_fit import SupplyFit, _distinct_columns, fit_supply
+from hybridinv.twin.supply_fit import SupplyFit, fit_supply
 
 __all__ = [
     "MIN_FIT_PERIODS", "SALES_COLUMNS", "DemandMatrix", "DigitalTwin", "PlanningPeriod", "SeasonalIndex",
@@ -116,7 +116,6 @@ def aggregate_sales(sales: pd.DataFrame, period: PlanningPeriod | str = Planning
     """
     df = require_frame(sales, "sales")
     require_columns(df, SALES_COLUMNS, "sales")
-    _distinct_columns(df, "sales")
     period = PlanningPeriod(enum_member(PlanningPeriod, period, "period"))
     if df.empty:
         raise PlanningError("sales log has no rows", column="date")

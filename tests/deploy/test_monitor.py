@@ -259,3 +259,15 @@ def test_replay_log_with_a_turns_threshold_needs_stock_and_cogs():
     healthy = Monitor.replay_log(_log(inventory_value=[100.0] * 3, cogs=[30.0] * 3), thresholds)
     slow = Monitor.replay_log(_log(inventory_value=[100.0] * 3, cogs=[1.0] * 3), thresholds)
     assert healthy.events == [] and [e.kind for e in slow.events] == ["fallback"]
+
+
+def test_replay_log_refuses_a_log_that_is_not_a_frame_or_has_a_column_twice():
+    with pytest.raises(PlanningError, match="must be a pandas DataFrame"):  # was an AttributeError
+        Monitor.replay_log(_log().to_dict("records"))
+    log = _log()
+    with pytest.raises(PlanningError, match="has the column more than once") as info:  # was an AttributeError
+        Monitor.replay_log(pd.concat([log, log[["demand"]]], axis=1))
+    assert info.value.column == "demand"
+    with pytest.raises(PlanningError, match="missing required column") as info:
+        Monitor.replay_log(log.drop(columns="served"))
+    assert info.value.column == "served"

@@ -127,3 +127,13 @@ def test_bad_options(options: dict[str, object], column: str) -> None:
     with pytest.raises(PlanningError) as info:
         plan_network(f["locations"], f["state"], f["catalog"], forecast=f["forecast"], **options)  # type: ignore[arg-type]
     assert info.value.column == column
+
+
+@pytest.mark.parametrize(("table", "column"), [("locations", "lead_time"), ("state", "on_hand"),
+                                               ("catalog", "unit_cost"), ("forecast", "mean")])
+def test_a_column_given_twice_is_named(table: str, column: str) -> None:
+    f = small_frames()
+    f[table] = pd.concat([f[table], f[table][[column]]], axis=1)  # two columns of one name
+    with pytest.raises(PlanningError, match="has the column more than once") as info:
+        plan_network(f["locations"], f["state"], f["catalog"], forecast=f["forecast"])
+    assert info.value.column == column
