@@ -14,7 +14,7 @@ import pandas as pd
 from hybridinv.core._frame import ExtraColumns
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, PlanningWarning
+from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, PlanningWarning, flag
 from hybridinv.core.feasibility import OrderCheck, check_orders
 from hybridinv.core.limits import MAX_ORDER, MAX_QUANTITY
 from hybridinv.core.state import InventoryState
@@ -246,8 +246,7 @@ def _gate(
 
 
 def _check_flags(lost_sales: object, period: object) -> None:
-    if not isinstance(lost_sales, (bool, np.bool_)):
-        raise PlanningError("must be True or False", column="lost_sales", value=lost_sales)
+    flag(lost_sales, "lost_sales")
     if isinstance(period, (bool, np.bool_)) or not isinstance(period, (int, np.integer)) or period < 0:
         raise PlanningError("must be a whole number >= 0", column="period", value=period)
 

@@ -102,6 +102,20 @@ def whole_number(value: object, column: str, low: int = 0) -> int:
     return int(number)
 
 
+def flag(value: object, column: str) -> bool:
+    """``value`` as a bool when it is one (``"no"``, ``0`` or ``None`` for a switch are a caller's mistake:
+    ``bool("no")`` is True).
+
+    Raises
+    ------
+    PlanningError
+        Naming ``column`` and the value.
+    """
+    if not isinstance(value, bool | np.bool_):
+        raise PlanningError("must be True or False", column=column, value=value)
+    return bool(value)
+
+
 def horizon(periods: object, default: int) -> int:
     """``default`` when ``periods`` is None, else ``periods`` as a whole number >= 1 (0 is refused,
     not read as "the default").

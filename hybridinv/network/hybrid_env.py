@@ -37,7 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hybridinv.core._frame import action_array
-from hybridinv.core.errors import horizon, number_in
+from hybridinv.core.errors import flag, horizon, number_in
 from hybridinv.network.env import default_reward_scale, period_outcome
 from hybridinv.network.hybrid import NETWORK_HYBRID_FEATURES, NETWORK_HYBRID_OUTPUTS, NetworkHybrid
 from hybridinv.network.state import NetworkObservation
@@ -79,7 +79,7 @@ class NetworkHybridEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
         self.periods = horizon(periods, scenario.periods)
         self.reward_scale = (default_reward_scale(scenario) if reward_scale is None else number_in(
             reward_scale, "reward_scale", 0.0, math.inf, open_low=True, open_high=True))  # 0 meant the default
-        self.subtract_base = bool(subtract_base)
+        self.subtract_base = flag(subtract_base, "subtract_base")
         self.n_sku_features = len(NETWORK_HYBRID_FEATURES)
         self.n_global_features = 0
         self.n_actions = len(NETWORK_HYBRID_OUTPUTS)

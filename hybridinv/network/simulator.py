@@ -30,6 +30,7 @@ from typing import Literal, Protocol, runtime_checkable
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hybridinv.core.errors import flag, whole_number
 from hybridinv.network.allocation import FairShare
 from hybridinv.network.ledger import NetworkLedger
 from hybridinv.network.model import LocationError, Network
@@ -128,13 +129,14 @@ class NetworkSimulator:
                                 f"{network.n_locations}", column="holding_cost")
         if infeasible not in ("raise", "clip"):
             raise LocationError("must be 'raise' or 'clip'", column="infeasible", value=infeasible)
-        if int(periods) < 1:
-            raise LocationError("must be >= 1", column="periods", value=periods)
         self.network = network
         self.costs = costs
-        self.periods = int(periods)
-        self.lost_sales = bool(lost_sales)
-        self.warmup = int(warmup)
+        # 2.5 periods was cut to 2, "3" read as 3, lost_sales="no" was True, a warmup >= periods left no KPI period
+        self.periods = whole_number(periods, "periods", 1)
+        self.lost_sales = flag(lost_sales, "lost_sales")
+        self.warmup = whole_number(warmup, "warmup", 0)
+        if self.warmup >= self.periods:
+            raise LocationError("must be below periods", column="warmup", value=warmup)
         self.infeasible = infeasible
         self.n = costs.n_skus
         self.width = network.max_lead_time + 1

@@ -97,7 +97,8 @@ class BaseStock(BatchTargetPolicy):
         periods = stats.lead_time + 1.0
         mean, _ = stats.over_periods(periods)
         quantile = stats.quantile(periods, fractile)
-        level = np.maximum(np.ceil(mean + np.asarray(safety_factor, dtype=np.float64) * (quantile - mean) - 1e-9), 0.0)
+        factor = per_sku(safety_factor, mean.size, "safety_factor")  # a wrong size was a numpy broadcast error
+        level = np.maximum(np.ceil(mean + factor * (quantile - mean) - 1e-9), 0.0)
         return cls(level, repair=repair)
 
     def __repr__(self) -> str:

@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.errors import PlanningError, number_in, scalar_or_array
-from hybridinv.policies.base import TargetPolicy
+from hybridinv.policies.base import TargetPolicy, per_sku
 from hybridinv.policies.newsvendor import critical_fractile, normal_quantile
 from hybridinv.policies.rq import economic_order_quantity
 
@@ -82,7 +82,7 @@ class DynamicSS(TargetPolicy):
             raise PlanningError(f"method must be one of {_METHODS}", column="method", value=self.method)
         catalog = source.catalog
         self.fractile_ = critical_fractile(catalog.holding_cost, catalog.shortage_cost)
-        self.z_ = normal_quantile(self.fractile_) * np.asarray(self.safety_factor, dtype=np.float64)
+        self.z_ = normal_quantile(self.fractile_) * per_sku(self.safety_factor, catalog.n_skus, "safety_factor")
         self.cache_: dict[tuple[float, float, float, float], tuple[int, int]] = {}
         return self
 

@@ -71,7 +71,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError, number_in
+from hybridinv.core.errors import PlanningError, flag, number_in, scalar_or_array
 from hybridinv.policies.base import BatchTargetPolicy, Decision
 from hybridinv.policies.rq import check_repair_weights, shortfall_weights
 
@@ -183,7 +183,7 @@ class ForecastSS(BatchTargetPolicy):
         ``k``, multiplier of the cost-based safety factor.
     cap_factor : float
         Largest order (beyond one batch) in units of next period's forecast plus one
-        standard deviation.
+        standard deviation (``inf``: no cap).
     batch_factor : float
         ``b``, multiplier of the EOQ batch.
     space_price : float
@@ -232,21 +232,17 @@ class ForecastSS(BatchTargetPolicy):
     ) -> None:
         super().__init__(repair)
         check_repair_weights(repair_weights)
-        for name, value in (("cap_factor", cap_factor), ("batch_factor", batch_factor)):
-            if not value > 0:
-                raise PlanningError("must be > 0", column=name, value=value)
-        if not space_price >= 0:
-            raise PlanningError("must be >= 0", column="space_price", value=space_price)
-        if capacity_utilization is not None and not 0.0 < capacity_utilization <= 1.0:
-            raise PlanningError("must be in (0, 1] or None", column="capacity_utilization",
-                                value=capacity_utilization)
+        # text raised a TypeError, True was a factor of 1, "no" built ahead, an infinite batch or space price
+        # gave infinite orders or no stock at all
         self.safety_factor = number_in(safety_factor, "safety_factor", -math.inf, math.inf)
-        self.cap_factor = float(cap_factor)
-        self.batch_factor = float(batch_factor)
-        self.space_price = float(space_price)
-        self.capacity_utilization = None if capacity_utilization is None else float(capacity_utilization)
+        no_cap = isinstance(cap_factor, float | np.floating) and cap_factor == math.inf
+        self.cap_factor = math.inf if no_cap else number_in(cap_factor, "cap_factor", 0.0, math.inf, open_low=True)
+        self.batch_factor = number_in(batch_factor, "batch_factor", 0.0, math.inf, open_low=True)
+        self.space_price = number_in(space_price, "space_price", 0.0, math.inf)
+        self.capacity_utilization = None if capacity_utilization is None else number_in(
+            capacity_utilization, "capacity_utilization", 0.0, 1.0, open_low=True)
         self.repair_weights = repair_weights
-        self.build_ahead = bool(build_ahead)
+        self.build_ahead = flag(build_ahead, "build_ahead")
         self.service_level: NDArray[np.float64] | None = None
         if service_level is not None:
             self.set_service_level(service_level)
@@ -256,7 +252,7 @@ class ForecastSS(BatchTargetPolicy):
         if service_level is None:
             self.service_level = None
             return
-        level = np.atleast_1d(np.asarray(service_level, dtype=np.float64))
+        level = np.atleast_1d(scalar_or_array(service_level, "service_level"))  # text was a bare ValueError
         bad = ~((level > 0.0) & (level < 1.0))
         if bad.any():
             raise PlanningError("service levels must be in (0, 1)", column="service_level",
@@ -298,7 +294,9 @@ class ForecastSS(BatchTargetPolicy):
         if "space_price" in values and "capacity_utilization" not in values:
             values["capacity_utilization"] = None  # a model file from before the capacity's dual price
         build = values.pop("build_ahead", 1.0)
-        return cls(**values, repair=repair, build_ahead=bool(build))  # type: ignore[arg-type]
+        if build not in (0.0, 1.0):  # stored as 1.0 / 0.0
+            raise PlanningError("must be 1 (build ahead) or 0", column="build_ahead", value=options["build_ahead"])
+        return cls(**values, repair=repair, build_ahead=build == 1.0)  # type: ignore[arg-type]
 
     def safety(self, obs: Observation) -> NDArray[np.float64]:
         """The safety factor ``z_i`` per SKU (see the module notes)."""

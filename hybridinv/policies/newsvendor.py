@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.errors import PlanningError, scalar_or_array, whole_number
-from hybridinv.policies.base import TargetPolicy
+from hybridinv.policies.base import TargetPolicy, per_sku
 
 if TYPE_CHECKING:
     from hybridinv.sim.observation import Observation
@@ -297,7 +297,7 @@ class Newsvendor(TargetPolicy):
                                     column="service_level")
             fractile = np.broadcast_to(np.asarray(level, dtype=np.float64), (catalog.n_skus,)).copy()
         self.fractile_ = fractile
-        self.z_ = normal_quantile(fractile) * np.asarray(self.safety_factor, dtype=np.float64)
+        self.z_ = normal_quantile(fractile) * per_sku(self.safety_factor, catalog.n_skus, "safety_factor")
         self.lead_time_std_ = np.asarray(catalog.lead_time_std, dtype=np.float64)
         return self
 

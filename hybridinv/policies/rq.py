@@ -143,7 +143,7 @@ class RQ(TargetPolicy):
             fractile = np.clip(cycle_fractile, 0.5, critical_fractile(st.holding_cost, st.shortage_cost))
             mean, _ = st.over_periods(st.lead_time + 1.0)
             level = st.quantile(st.lead_time + 1.0, fractile)
-            factor = np.asarray(self.safety_factor, dtype=np.float64)
+            factor = per_sku(self.safety_factor, n, "safety_factor")
             reorder = np.ceil(mean + factor * (level - mean)) - 1.0
         else:
             reorder = per_sku(self.reorder_point, n, "reorder_point")
@@ -227,7 +227,7 @@ class CappedBaseStock(TargetPolicy):
         st = _statistics(source)
         n = st.mean.size
         if self.cap is None:
-            cap = np.ceil(st.mean + self.cap_factor * st.std)
+            cap = np.ceil(st.mean + per_sku(self.cap_factor, n, "cap_factor") * st.std)
             cap = np.maximum(np.ceil(cap / st.lot_size) * st.lot_size, np.maximum(st.moq, st.lot_size))
         else:
             cap = per_sku(self.cap, n, "cap")
@@ -237,7 +237,7 @@ class CappedBaseStock(TargetPolicy):
             fractile = critical_fractile(st.holding_cost, st.shortage_cost)
             mean, _ = st.over_periods(st.lead_time + 1.0)
             quantile = st.quantile(st.lead_time + 1.0, fractile)
-            factor = np.asarray(self.safety_factor, dtype=np.float64)
+            factor = per_sku(self.safety_factor, n, "safety_factor")
             level = np.ceil(mean + factor * (quantile - mean))
         else:
             level = per_sku(self.level, n, "level")
@@ -369,9 +369,9 @@ class ForecastCappedBaseStock(TargetPolicy):
 
     def safety(self, obs: Observation) -> NDArray[np.float64]:
         """The safety factor ``z_i`` per SKU (see the class notes)."""
-        factor = np.asarray(self.safety_factor, dtype=np.float64)
+        factor = per_sku(self.safety_factor, obs.n_skus, "safety_factor")
         if self.capacity_price is None or not obs.constraints.has_capacity:
-            return np.broadcast_to(factor, (obs.n_skus,)).astype(np.float64)
+            return factor
         from scipy.stats import norm
 
         cat = obs.catalog
@@ -396,7 +396,7 @@ class ForecastCappedBaseStock(TargetPolicy):
         mean, std = obs.protection_forecast()
         z = self.safety(obs) if safety is None else safety
         level = mean + (z + np.asarray(safety_shift, dtype=np.float64)) * std
-        cap = np.asarray(cap_multiplier, dtype=np.float64) * np.asarray(self.cap_factor, dtype=np.float64) * (
+        cap = np.asarray(cap_multiplier, dtype=np.float64) * per_sku(self.cap_factor, obs.n_skus, "cap_factor") * (
             obs.forecast(1)[:, 0] + self.cap_std * obs.forecast_std(1)[:, 0]
         )
         return level, cap

@@ -10,7 +10,7 @@ import numpy as np
 
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import PlanningError, number_in, whole_number
+from hybridinv.core.errors import PlanningError, flag, number_in, whole_number
 from hybridinv.core.errors import horizon as checked_horizon
 from hybridinv.core.state import InventoryState
 from hybridinv.demand.leadtime import LeadTimePath, LeadTimeProcess
@@ -117,9 +117,7 @@ class Scenario:
         object.__setattr__(self, "lookahead", whole_number(self.lookahead, "lookahead", 0))
         for name in ("waste_cost", "overflow_cost"):
             object.__setattr__(self, name, number_in(getattr(self, name), name, 0.0, math.inf, open_high=True))
-        if not isinstance(self.lost_sales, bool | np.bool_):
-            raise PlanningError("must be True or False", column="lost_sales", value=self.lost_sales)
-        object.__setattr__(self, "lost_sales", bool(self.lost_sales))
+        object.__setattr__(self, "lost_sales", flag(self.lost_sales, "lost_sales"))
         if self.initial_state is None:
             start = np.rint(self.demand.mean * (self.catalog.lead_time + 1))
             object.__setattr__(self, "initial_state", InventoryState.empty(self.catalog, start))

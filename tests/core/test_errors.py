@@ -10,7 +10,7 @@ import pytest
 
 import hybridinv
 from hybridinv import PlanningError
-from hybridinv.core.errors import number_in, whole_number
+from hybridinv.core.errors import flag, number_in, whole_number
 from hybridinv.examples import example_frames
 
 
@@ -97,3 +97,14 @@ def test_enum_member_names_the_column_and_the_allowed_values() -> None:
     with pytest.raises(PlanningError, match=r"\['red', 'blue'\]") as info:
         enum_member(Color, "green", "color")
     assert info.value.column == "color" and info.value.value == "green"
+
+
+@pytest.mark.parametrize("value", ["no", "False", 0, 1, None, 1.0])
+def test_flag_refuses_what_is_not_a_bool(value: object) -> None:
+    with pytest.raises(PlanningError, match="must be True or False") as info:  # bool("no") is True
+        flag(value, "build_ahead")
+    assert info.value.column == "build_ahead"
+
+
+def test_flag_accepts_python_and_numpy_bools() -> None:
+    assert flag(True, "x") is True and flag(np.bool_(False), "x") is False

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
+from hybridinv import PlanningError
 from hybridinv.network.hybrid import NETWORK_HYBRID_FEATURES, NetworkHybrid
 from hybridinv.network.hybrid_env import NetworkHybridEnv
 from hybridinv.network.hybrid_training import repaired_echelon_policy
@@ -97,3 +98,9 @@ def test_decisions_are_feasible_for_random_actions() -> None:
         check_decision(obs, NetworkDecision(info["supplier_orders"], info["shipments"], info["requested"]))
         excess += info["budget_excess"]
     assert excess == 0.0 and env._sim.ledger.summary()["violations"] == 0
+
+
+def test_subtract_base_must_be_a_switch() -> None:
+    with pytest.raises(PlanningError) as info:  # bool("no") subtracted the base
+        _serial_env(periods=4, subtract_base="no")
+    assert info.value.column == "subtract_base"

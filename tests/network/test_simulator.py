@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from hybridinv import PlanningError
 from hybridinv.network import (
     EchelonBaseStock,
     LocationError,
@@ -199,3 +200,15 @@ def test_same_seed_same_result():
     np.testing.assert_array_equal(units_a, units_b)
     costs_c, _ = _run(8)
     assert not np.array_equal(costs_a, costs_c)
+
+
+@pytest.mark.parametrize(("options", "column"), [
+    ({"periods": 2.5}, "periods"), ({"periods": "3"}, "periods"), ({"periods": 0}, "periods"),  # 2.5 ran 2 periods
+    ({"lost_sales": "no"}, "lost_sales"),  # bool("no") lost the sales
+    ({"warmup": 1.5}, "warmup"), ({"warmup": 3}, "warmup"),  # a warmup of every period left no KPI period
+])
+def test_simulator_options_of_the_wrong_kind_are_refused(options: dict, column: str) -> None:
+    net = Network.serial(2, lead_times=1)
+    with pytest.raises(PlanningError) as info:
+        NetworkSimulator(net, NetworkCosts.build(net, 1), **{"periods": 3, **options})
+    assert info.value.column == column

@@ -75,3 +75,24 @@ def test_levels_that_are_not_numbers_are_refused(level: object) -> None:
         simulate(SS(level, 20, repair=None), scenario, seeds=1)
     assert info.value.column == "s"
     assert simulate(BaseStock(np.array([7.0]), repair=None), scenario, seeds=1)["avg_cost"].notna().all()
+
+
+@pytest.mark.parametrize(("make", "option"), [
+    ("CappedBaseStock", "safety_factor"), ("CappedBaseStock", "cap_factor"),
+    ("ForecastCappedBaseStock", "safety_factor"), ("ForecastCappedBaseStock", "cap_factor"),
+    ("DynamicSS", "safety_factor"), ("Newsvendor", "safety_factor"), ("RQ", "safety_factor"),
+])
+def test_per_sku_factors_of_the_wrong_size_are_refused_naming_them(make: str, option: str) -> None:
+    # 3 factors for 10 SKUs were a numpy broadcast error in the first period
+    import hybridinv.policies as policies
+    from hybridinv import PlanningError
+
+    scenario = scenarios.get("multi_10")
+    cls = getattr(policies, make)
+    with pytest.raises(PlanningError, match="expected a scalar or 10 per-SKU values") as info:
+        run_episode(cls(**{option: [1.0, 1.0, 1.0]}), scenario, seed=0, periods=4)
+    assert info.value.column == option
+    per_sku = np.linspace(0.5, 1.5, scenario.n_skus)  # one per SKU works
+    assert np.isfinite(run_episode(cls(**{option: per_sku}), scenario, seed=0, periods=4)[0].summary()["avg_cost"])
+    with pytest.raises(PlanningError, match="safety_factor"):
+        BaseStock.fit(scenario, safety_factor=[1.0, 2.0])

@@ -90,6 +90,32 @@ def test_options_round_trip_and_validation() -> None:
         ForecastSS(cap_factor=0.0)
 
 
+@pytest.mark.parametrize(("option", "value"), [
+    ("cap_factor", "2"), ("cap_factor", True), ("cap_factor", math.nan),  # "2" was a TypeError, True a cap of 1
+    ("batch_factor", math.inf),  # infinite desired orders, refused only inside the repair
+    ("space_price", math.inf), ("space_price", "1"), ("capacity_utilization", "0.5"),
+    ("build_ahead", "no"), ("build_ahead", 0),  # bool("no") built ahead
+    ("service_level", ["high"]),  # a bare ValueError from numpy
+])
+def test_option_of_the_wrong_kind_is_refused_naming_it(option: str, value: object) -> None:
+    with pytest.raises(PlanningError) as info:
+        ForecastSS(**{option: value})  # type: ignore[arg-type]
+    assert info.value.column == option
+
+
+def test_an_infinite_cap_factor_means_no_cap_and_model_options_keep_build_ahead_a_switch() -> None:
+    cat = _catalog()
+    obs = _obs(cat, mean=50.0)
+    uncapped = ForecastSS(cap_factor=math.inf, repair=None)
+    plan = uncapped.parameters(obs)
+    low = np.zeros(cat.n_skus)
+    np.testing.assert_array_equal(plan.desired(low), np.ceil(plan.order_up_to - 1e-9))  # up to S from empty
+    assert ForecastSS(cap_factor=0.1, repair=None).parameters(obs).desired(low).sum() < plan.desired(low).sum()
+    assert ForecastSS.from_options({"build_ahead": 0.0}).build_ahead is False
+    with pytest.raises(PlanningError, match="build_ahead"):
+        ForecastSS.from_options({"build_ahead": 0.5})
+
+
 def test_backorders_use_the_full_shortage_cost_and_no_cap() -> None:
     cat = _catalog()
     state = InventoryState(cat.sku, np.zeros(2), np.array([30.0, 0.0]), np.zeros((2, 1)))
