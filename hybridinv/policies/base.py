@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hybridinv.core._frame import per_sku
+from hybridinv.core.errors import enum_member
 
 if TYPE_CHECKING:
     from hybridinv.policies.explain import TargetExplanation
@@ -107,6 +108,10 @@ class TargetPolicy:
     name = "target"
 
     def __init__(self, repair: str | None = "auto") -> None:
+        if repair is not None:  # an unknown name ("FAST", True) failed only at the first repaired period
+            from hybridinv.repair.api import Backend
+
+            repair = enum_member(Backend, repair, "repair").value
         self.repair = repair
 
     def reset(self, scenario: Scenario | None = None) -> None:

@@ -96,3 +96,16 @@ def test_per_sku_factors_of_the_wrong_size_are_refused_naming_them(make: str, op
     assert np.isfinite(run_episode(cls(**{option: per_sku}), scenario, seed=0, periods=4)[0].summary()["avg_cost"])
     with pytest.raises(PlanningError, match="safety_factor"):
         BaseStock.fit(scenario, safety_factor=[1.0, 2.0])
+
+
+@pytest.mark.parametrize("repair", ["FAST", "gurobi", True, 3])
+def test_an_unknown_repair_backend_is_refused_when_the_policy_is_made(repair: object) -> None:
+    # it failed only in the first period that needed a repair (a plan() or an hour into a benchmark)
+    from hybridinv import PlanningError
+    from hybridinv.rl import Hybrid
+
+    for make in (lambda: BaseStock(10, repair=repair), lambda: Hybrid.load("hybrid_default", repair=repair)):
+        with pytest.raises(PlanningError, match=r"must be one of \['auto', 'fast', 'highs', 'pulp'\]") as info:
+            make()  # type: ignore[no-untyped-call]
+        assert info.value.column == "repair"
+    assert BaseStock(10, repair="highs").repair == "highs" and BaseStock(10, repair=None).repair is None
