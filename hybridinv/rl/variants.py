@@ -23,10 +23,13 @@ References
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from hybridinv.core.errors import PlanningError, number_in, whole_number
+from hybridinv.core.limits import MAX_LEAD_TIME
 from hybridinv.sim.scenario import Scenario
 
 __all__ = [
@@ -87,13 +90,29 @@ class Curriculum:
     ----------
     scenario : Scenario
     boundaries : tuple of float
-        Fractions of the training budget at which stages 1 and 2 start.
+        Fractions of the training budget at which stages 1 and 2 start (in [0, 1], in order).
+    stage : int
+        The stage to start in (0, 1 or 2).
+
+    Raises
+    ------
+    PlanningError
+        For options out of range or of the wrong kind, naming the option.
     """
 
     scenario: Scenario
     boundaries: tuple[float, float] = (0.25, 0.5)
     stage: int = 0
     _cache: dict[int, Scenario] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.scenario, Scenario):
+            raise PlanningError("must be a Scenario", column="scenario", value=type(self.scenario).__name__)
+        # boundaries out of [0, 1] or out of order skipped stages without a word; text raised a TypeError
+        self.boundaries = _pair(self.boundaries, "boundaries", 0.0, 1.0)  # type: ignore[assignment]
+        self.stage = whole_number(self.stage, "stage")
+        if self.stage >= len(CURRICULUM_STAGES):
+            raise PlanningError(f"must be below {len(CURRICULUM_STAGES)}", column="stage", value=self.stage)
 
     def advance(self, progress: float) -> int:
         """Set the stage from the fraction of timesteps done; return it."""
@@ -115,18 +134,46 @@ class DomainRandomization:
     inner : Scenario or callable
         A scenario or another source (e.g. a :class:`Curriculum`).
     demand_range : tuple of float
-        Range of the common demand scaling factor (log-uniform).
+        Range of the common demand scaling factor (log-uniform; finite, > 0, low <= high).
     lead_time_shift : tuple of int
-        Inclusive range of the lead-time shift.
+        Inclusive range of the lead-time shift (whole numbers, low <= high).
+
+    Raises
+    ------
+    PlanningError
+        For options out of range or of the wrong kind, naming the option.
     """
 
     inner: Scenario | Curriculum
     demand_range: tuple[float, float] = (0.6, 1.6)
     lead_time_shift: tuple[int, int] = (-1, 1)
 
+    def __post_init__(self) -> None:
+        if not (isinstance(self.inner, Scenario) or callable(self.inner)):
+            raise PlanningError("must be a Scenario or a scenario source", column="inner",
+                                value=type(self.inner).__name__)
+        # a range (2, 1), (0, 1) or (1, inf) gave NaN or infinite demand means, text a TypeError at the first reset
+        low, high = _pair(self.demand_range, "demand_range", 0.0, math.inf, open_low=True)
+        self.demand_range = (low, high)
+        first, last = _pair(self.lead_time_shift, "lead_time_shift", -MAX_LEAD_TIME, MAX_LEAD_TIME)
+        if first != math.floor(first) or last != math.floor(last):  # 0.5 was cut to 0 without a word
+            raise PlanningError("must be two whole numbers", column="lead_time_shift", value=self.lead_time_shift)
+        self.lead_time_shift = (int(first), int(last))
+
     def __call__(self, rng: np.random.Generator) -> Scenario:
         base = self.inner if isinstance(self.inner, Scenario) else self.inner(rng)
         return randomized(base, rng, self.demand_range, self.lead_time_shift)
+
+
+def _pair(value: object, column: str, low: float, high: float, *, open_low: bool = False) -> tuple[float, float]:
+    """``value`` as ``(first, last)``: two finite numbers in ``[low, high]`` (``(low, high]`` when
+    ``open_low``), the first at most the last."""
+    if not isinstance(value, tuple | list) or len(value) != 2:
+        raise PlanningError("must be a pair (first, last)", column=column, value=value)
+    first, last = (number_in(v, column, low, high, open_low=open_low) for v in value)
+    if first > last:
+        raise PlanningError("the first value must not exceed the second", column=column, value=value)
+    return first, last
 
 
 #: The single-SKU lost-sales grid of the quality benchmark: Poisson mean 5, h = 1.

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
-from hybridinv import scenarios
+import numpy as np
+import pytest
+
+from hybridinv import PlanningError, scenarios
 from hybridinv.envs import TargetEnv
 from hybridinv.rl.variants import Curriculum, DomainRandomization, ScenarioMix, curriculum_stage, single_sku_grid
 
@@ -45,3 +48,35 @@ def test_single_sku_grid() -> None:
     assert pairs == {(p, lead) for p in (4.0, 9.0, 19.0, 39.0) for lead in (1, 2, 3, 4)}
     picked = {ScenarioMix(grid)(np.random.default_rng(k)).name for k in range(200)}
     assert len(picked) == 16
+
+
+@pytest.mark.parametrize(("option", "value"), [
+    ("demand_range", (2.0, 1.0)),  # log-uniform over an empty range: NaN means at the first reset
+    ("demand_range", (0.0, 1.0)), ("demand_range", (0.5, math.inf)), ("demand_range", 1.5),
+    ("demand_range", ("0.5", 1.0)),  # a TypeError at the first reset
+    ("lead_time_shift", (0.5, 1.5)),  # cut to (0, 1) without a word
+    ("lead_time_shift", (1, -1)), ("lead_time_shift", (0, 1, 2)),
+])
+def test_domain_randomization_refuses_bad_ranges_naming_them(option: str, value: object) -> None:
+    with pytest.raises(PlanningError) as info:
+        DomainRandomization(scenarios.get("multi_10"), **{option: value})  # type: ignore[arg-type]
+    assert info.value.column == option
+
+
+@pytest.mark.parametrize(("options", "column"), [
+    ({"boundaries": (0.5, 0.25)}, "boundaries"),  # stage 1 never ran
+    ({"boundaries": (0.25, 1.5)}, "boundaries"), ({"stage": 3}, "stage"), ({"stage": 1.5}, "stage"),
+])
+def test_curriculum_refuses_bad_options_naming_them(options: dict, column: str) -> None:
+    with pytest.raises(PlanningError) as info:
+        Curriculum(scenarios.get("multi_10"), **options)
+    assert info.value.column == column
+
+
+def test_valid_ranges_are_kept_as_numbers() -> None:
+    source = DomainRandomization(scenarios.get("multi_10"), demand_range=[0.8, 1.25], lead_time_shift=(0.0, 2.0))
+    assert source.demand_range == (0.8, 1.25) and source.lead_time_shift == (0, 2)
+    assert isinstance(source.lead_time_shift[0], int)
+    drawn = source(np.random.default_rng(3))
+    factor = drawn.demand.mean / scenarios.get("multi_10").demand.mean
+    assert 0.8 <= factor[0] <= 1.25 and np.allclose(factor, factor[0])
