@@ -153,8 +153,17 @@ def slack_unit(target: KPITarget, cost_scale: float) -> float:
     return max(abs(target.level), 1.0)
 
 
-def parse_targets(targets: Iterable[str | KPITarget]) -> list[KPITarget]:
-    """Parse several targets; a KPI may appear at most once per operator."""
+def parse_targets(targets: str | KPITarget | Iterable[str | KPITarget]) -> list[KPITarget]:
+    """Parse several targets; a KPI may appear at most once per operator.
+
+    One target (a string such as ``"fill_rate>=0.95"`` or a :class:`KPITarget`) is a list of one; a
+    string was read letter by letter ("a target reads like ..., value 'f'").
+    """
+    if isinstance(targets, str | KPITarget):
+        targets = [targets]
+    if not isinstance(targets, Iterable):  # a TypeError from the loop below
+        raise PlanningError("targets are strings such as 'fill_rate>=0.95' (or a list of them)", column="target",
+                            value=targets)
     parsed = [t if isinstance(t, KPITarget) else KPITarget.parse(t) for t in targets]
     keys = [(t.kpi, t.op) for t in parsed]
     duplicates = sorted({f"{k}{o}" for k, o in keys if keys.count((k, o)) > 1})

@@ -143,3 +143,15 @@ def test_kpis_the_scenario_cannot_measure_are_refused_before_anything_runs() -> 
         tune("single_sku", [], minimize="-profit", trials=1, seeds=1)
     with pytest.raises(PlanningError, match="capacity"):
         enforce_targets("single_sku", ["capacity_utilization<=0.9"])
+
+
+def test_one_target_string_is_one_target_not_a_list_of_letters() -> None:
+    # parse_targets("fill_rate>=0.95") read the string letter by letter: "a target reads like ..., value 'f'"
+    one = parse_targets("fill_rate>=0.95")
+    assert one == [KPITarget("fill_rate", ">=", 0.95)] == parse_targets(["fill_rate>=0.95"])
+    assert parse_targets(KPITarget("avg_cost", "<=", 10.0)) == [KPITarget("avg_cost", "<=", 10.0)]
+    assert LagrangianMultipliers("fill_rate>=0.9").targets == [KPITarget("fill_rate", ">=", 0.9)]  # type: ignore[arg-type]
+    for bad in (0.95, None):
+        with pytest.raises(PlanningError, match="targets are strings") as info:
+            parse_targets(bad)  # type: ignore[arg-type]
+        assert info.value.column == "target"
