@@ -469,21 +469,35 @@ def action_array(action: object, size: int, sku_of: Callable[[int], str] | None 
     return arr
 
 
-def per_sku(value: ArrayLike, n: int, name: str, *, minimum: float | None = None) -> NDArray[np.float64]:
-    """Broadcast a scalar or per-SKU parameter to shape (n,), checked finite (and >= ``minimum``).
+def number_array(value: object, name: str) -> NDArray[np.float64]:
+    """``value`` (a number or an array of numbers, any shape) as a float array.
 
-    Booleans and text are refused, not converted (``BaseStock(True)`` was a level of 1, ``"10"`` a level of 10).
+    Booleans, text and complex numbers are refused, not converted (``True`` was 1 unit, ``"10"``
+    10 units, ``1+2j`` a numpy ComplexWarning).
+
+    Raises
+    ------
+    PlanningError
+        Naming ``name`` and the first value that is not a number.
     """
     raw = np.asarray(value)
-    if raw.dtype.kind in "bUScO":
+    if raw.dtype.kind in "bUScOc":
         not_numbers = (bool, np.bool_, str, bytes, complex, np.complexfloating)
         first = next((v for v in raw.reshape(-1) if isinstance(v, not_numbers)), None)
         if first is not None:
             raise PlanningError("must be numbers, not booleans or text", column=name, value=first)
     try:
-        arr = np.asarray(raw, dtype=np.float64)
+        return np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError):
         raise PlanningError("must be numbers", column=name, value=value) from None
+
+
+def per_sku(value: ArrayLike, n: int, name: str, *, minimum: float | None = None) -> NDArray[np.float64]:
+    """Broadcast a scalar or per-SKU parameter to shape (n,), checked finite (and >= ``minimum``).
+
+    Booleans and text are refused, not converted (``BaseStock(True)`` was a level of 1, ``"10"`` a level of 10).
+    """
+    arr = number_array(value, name)
     if arr.ndim == 0:
         arr = np.full(n, float(arr))
     if arr.shape != (n,):

@@ -20,6 +20,7 @@ from hybridinv.core import (
     PlanningError,
     SolverFallbackWarning,
 )
+from hybridinv.core.errors import flag, number_in
 from hybridinv.repair import fast, highs, pulp_backend
 from hybridinv.repair.inputs import build_problem
 from hybridinv.repair.model import BackendSolution, RepairProblem, RowKind
@@ -90,10 +91,9 @@ def _backend(value: Backend | str) -> Backend:
 def _positive_or_none(value: float | None, name: str) -> float | None:
     if value is None:
         return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise PlanningError("must be a number", column=name, value=value) from None
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number):  # "2" or True were read
+        raise PlanningError("must be a number", column=name, value=value)
+    number = float(value)
     if math.isnan(number) or number <= 0:
         raise PlanningError("must be > 0", column=name, value=value)
     return number
@@ -319,12 +319,8 @@ def repair_orders(
     start = time.perf_counter()
     mode = _backend(backend)
     limit = _positive_or_none(time_limit, "time_limit")
-    try:
-        tolerance = float(gap_tolerance)
-    except (TypeError, ValueError):
-        raise PlanningError("must be a number", column="gap_tolerance", value=gap_tolerance) from None
-    if not 0.0 <= tolerance < 1.0:
-        raise PlanningError("must be in [0, 1)", column="gap_tolerance", value=gap_tolerance)
+    tolerance = number_in(gap_tolerance, "gap_tolerance", 0.0, 1.0, open_high=True)  # "0.01" was read
+    warn = flag(warn, "warn")
     if solver is not None and mode is not Backend.PULP:
         raise PlanningError("solver= applies to backend='pulp' only", column="solver")
     problem = build_problem(

@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core import Catalog, Constraints, InventoryState, PlanningError, capacity_rows
+from hybridinv.core._frame import number_array
 from hybridinv.repair.model import RepairProblem, RowGroup, RowKind
 
 __all__ = [
@@ -75,10 +76,7 @@ def same_skus(a: NDArray[np.object_], b: NDArray[np.object_]) -> bool:
 
 
 def _per_sku(values: ArrayLike, name: str, catalog: Catalog) -> NDArray[np.float64]:
-    try:
-        arr = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise PlanningError(f"{name} must be numeric", column=name) from None
+    arr = number_array(values, name)  # booleans and text were converted ("2" was 2 units, True 1)
     n = catalog.n_skus
     if arr.ndim == 0:
         arr = np.full(n, float(arr))
@@ -165,10 +163,7 @@ def expected_demand_array(expected_demand: ArrayLike | None, catalog: Catalog) -
     n = catalog.n_skus
     if expected_demand is None:
         return np.nan_to_num(np.asarray(catalog.demand_mean, dtype=np.float64), nan=0.0)
-    try:
-        arr = np.asarray(expected_demand, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise PlanningError("expected_demand must be numeric", column="expected_demand") from None
+    arr = number_array(expected_demand, "expected_demand")
     if arr.ndim == 0:
         arr = np.full(n, float(arr))
     if arr.ndim not in (1, 2) or arr.shape[0] != n or (arr.ndim == 2 and arr.shape[1] == 0):

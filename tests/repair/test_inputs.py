@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from hybridinv import InventoryState, PlanningError
+from hybridinv.repair import repair_orders
 from hybridinv.repair.inputs import (
     HOLDING_PERIODS,
     TIE_BREAK_WEIGHT,
@@ -43,8 +44,28 @@ def test_desired_must_be_finite(bad: float) -> None:
 
 def test_desired_must_be_numeric() -> None:
     case = make_case([1.0, 1.0])
-    with pytest.raises(PlanningError, match="numeric"):
+    with pytest.raises(PlanningError, match="must be numbers"):
         desired_array(["a", "b"], case.catalog)
+
+
+@pytest.mark.parametrize("option", ["under_weight", "over_weight", "expected_demand", "lower", "upper", "desired"])
+@pytest.mark.parametrize("value", ["2", True, [1.0, "2"], 1 + 2j])
+def test_per_sku_inputs_refuse_booleans_text_and_complex(option: str, value: object) -> None:
+    # "2" was read as 2 units, True as 1 (a weight, a bound or a forecast the caller did not mean)
+    case = make_case([1.0, 1.0])
+    kwargs = {"desired": [1.0, 1.0], option: value}
+    with pytest.raises(PlanningError, match="must be numbers") as err:
+        repair_orders(kwargs.pop("desired"), case.catalog, case.state, case.constraints, **kwargs)
+    assert err.value.column == option
+
+
+@pytest.mark.parametrize(("option", "value"), [("time_limit", "2"), ("time_limit", True), ("gap_tolerance", "0.01"),
+                                               ("gap_tolerance", True), ("warn", "no"), ("warn", 0)])
+def test_scalar_options_refuse_text_and_booleans(option: str, value: object) -> None:
+    case = make_case([1.0, 1.0])
+    with pytest.raises(PlanningError) as err:
+        repair_orders([1.0, 1.0], case.catalog, case.state, case.constraints, **{option: value})
+    assert err.value.column == option
 
 
 def test_expected_demand_defaults_to_catalog_mean_with_nan_as_zero() -> None:
