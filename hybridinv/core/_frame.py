@@ -480,10 +480,16 @@ def number_array(value: object, name: str) -> NDArray[np.float64]:
     PlanningError
         Naming ``name`` and the first value that is not a number.
     """
-    raw = np.asarray(value)
-    if raw.dtype.kind in "bUScOc":
+    try:
+        raw = np.asarray(value)
+    except (TypeError, ValueError):  # a ragged list
+        raise PlanningError("must be numbers (a scalar or a regular array)", column=name) from None
+    # a list or tuple is scanned as given: numpy reads (True, 2) as the integers (1, 2) and [1.0, "x"] as text
+    listed = isinstance(value, list | tuple)
+    if raw.dtype.kind in "bUScOc" or listed:
         not_numbers = (bool, np.bool_, str, bytes, complex, np.complexfloating)
-        first = next((v for v in raw.reshape(-1) if isinstance(v, not_numbers)), None)
+        items = np.asarray(value, dtype=object).reshape(-1) if listed or raw.dtype.kind in "US" else raw.reshape(-1)
+        first = next((v for v in items if isinstance(v, not_numbers)), None)
         if first is not None:
             raise PlanningError("must be numbers, not booleans or text", column=name, value=first)
     try:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from hybridinv.core.errors import PlanningError, whole_number, whole_numbers
+from hybridinv.core.errors import PlanningError, flag, whole_number, whole_numbers
 from hybridinv.sim.ledger import Ledger
 from hybridinv.sim.scenario import Scenario
 from hybridinv.sim.simulator import Simulator
@@ -98,7 +98,13 @@ def seed_numbers(seeds: int | Iterable[int]) -> list[int]:
         return list(range(whole_number(seeds, "seeds", 1)))
     if isinstance(seeds, str | bytes | bool) or not isinstance(seeds, Iterable):
         raise PlanningError("must be a number of seeds or a list of seeds", column="seeds", value=seeds)
-    return list(whole_numbers(list(seeds), "seeds", 0))
+    numbers = list(whole_numbers(list(seeds), "seeds", 0))
+    seen: set[int] = set()
+    for seed in numbers:
+        if seed in seen:  # its path counted twice in every mean and interval
+            raise PlanningError("a seed is listed more than once", column="seeds", value=seed)
+        seen.add(seed)
+    return numbers
 
 
 def simulate(
@@ -149,7 +155,7 @@ def simulate(
 
         scenario = scenarios.get(scenario)
     seed_list = seed_numbers(seeds)
-    batched = supports_batch(policy) if batch is None else bool(batch)
+    batched = supports_batch(policy) if batch is None else flag(batch, "batch")  # batch="no" batched
     if batched and not supports_batch(policy):
         raise PlanningError(
             "batch=True needs a policy with act_batch (hybridinv.policies.base.BatchPolicy)",

@@ -156,6 +156,7 @@ class Scenario:
     def sample(self, seed: int, periods: int | None = None) -> ScenarioPath:
         """Draw the demand and lead-time path for ``seed`` (same seed, same path)."""
         horizon = checked_horizon(periods, self.periods) + self.lookahead
+        seed = whole_number(seed, "seed")  # "1" or 1.5 were a TypeError from numpy, -1 a ValueError, True seed 1
         demand_rng, lead_rng = np.random.default_rng(seed).spawn(2)
         assert self.lead_times is not None
         return ScenarioPath(

@@ -24,6 +24,7 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hybridinv.core._frame import number_array
 from hybridinv.core.errors import PlanningError, horizon
 from hybridinv.core.projection import capacity_rows
 from hybridinv.core.state import InventoryState
@@ -109,11 +110,10 @@ def serve_fifo_and_age(
 
 def order_array(orders: ArrayLike, shape: tuple[int, ...], skus: NDArray[np.object_]) -> NDArray[np.float64]:
     """A policy's orders as whole numbers of ``shape``; a :class:`PlanningError` for text or a wrong shape."""
-    try:
-        qty = np.rint(np.asarray(orders, dtype=np.float64))
-    except (TypeError, ValueError):
-        raise PlanningError("the policy's orders must be numbers", column="orders",
-                            value=type(orders).__name__) from None
+    if isinstance(orders, np.ndarray) and orders.dtype.kind in "iuf":  # the usual case: no scan of the values
+        qty = np.rint(orders.astype(np.float64, copy=False))
+    else:  # booleans and text were read as numbers ("1" one unit, True one unit)
+        qty = np.rint(number_array(orders, "orders"))
     if qty.shape != shape:
         raise PlanningError(f"the policy's orders must have shape {shape} ({skus.size} SKUs), got {qty.shape}",
                             column="orders")

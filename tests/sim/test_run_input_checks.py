@@ -25,9 +25,9 @@ class _Fixed:
         return self.orders
 
 
-@pytest.mark.parametrize("seeds", [0, -2, [-1], [1.5], [], "3", True, [True]])
+@pytest.mark.parametrize("seeds", [0, -2, [-1], [1.5], [], "3", True, [True], [2, 3, 2]])
 def test_simulate_refuses_bad_seeds(scenario, seeds):
-    # seeds=0 returned an empty frame, [1.5] ran seed 1, [-1] raised numpy's error
+    # seeds=0 returned an empty frame, [1.5] ran seed 1, [-1] raised numpy's error, [2, 3, 2] counted seed 2 twice
     with pytest.raises(PlanningError) as err:
         simulate(BaseStock(10), scenario, seeds=seeds)
     assert err.value.column == "seeds"
@@ -52,6 +52,7 @@ def test_simulate_refuses_bad_periods(scenario, periods):
 @pytest.mark.parametrize(("orders", "match"), [
     (np.array([np.nan]), "finite"), (np.array([-1.0]), "finite"), (np.array([np.inf]), "finite"),
     (np.ones(3), "shape"), ("x", "numbers"),
+    (np.array(["1"]), "not booleans or text"), (np.array([True]), "not booleans or text"),  # were 1 unit each
 ])
 @pytest.mark.parametrize("batch", [False, True])
 def test_bad_policy_orders_name_the_sku(scenario, orders, match, batch):
@@ -85,3 +86,20 @@ def test_zero_horizon_is_refused_everywhere(scenario):
         clairvoyant_problem(scenario, 0, periods=0)
     assert scenario.sample(0, periods=None).demand.realized.shape[0] == scenario.periods + scenario.lookahead
     assert scenario.sample(0, periods=4.0).demand.realized.shape[0] == 4 + scenario.lookahead
+
+
+@pytest.mark.parametrize("seed", ["1", -1, 1.5, True])
+def test_a_path_seed_must_be_a_whole_number(scenario, seed):
+    # "1" and 1.5 were numpy TypeErrors, -1 a ValueError, True drew seed 1
+    with pytest.raises(PlanningError) as err:
+        scenario.sample(seed)
+    assert err.value.column == "seed"
+    with pytest.raises(PlanningError):
+        Simulator(scenario).reset(seed=seed)
+    assert scenario.sample(np.int64(3)).seed == 3
+
+
+def test_batch_must_be_a_bool(scenario):
+    with pytest.raises(PlanningError, match="True or False") as err:  # batch="no" batched
+        simulate(BaseStock(10), scenario, seeds=1, batch="no")
+    assert err.value.column == "batch"
