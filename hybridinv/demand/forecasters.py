@@ -293,10 +293,16 @@ class Forecaster:
         self.error_weight = number_in(error_weight, "error_weight", 0.0, 1.0, open_low=True)
         self.warmup = whole_number(warmup, "warmup", 0)
         if methods is not None:
+            if isinstance(methods, str):  # one name ("naive") was read letter by letter
+                methods = (methods,)
+            if not isinstance(methods, tuple | list):  # True or 0 raised "has no len()"
+                raise PlanningError("must be a list of method names (None: every method)", column="methods",
+                                    value=methods)
             if len(methods) == 0:  # an empty tuple silently meant every method
                 raise PlanningError("name at least one method (None: every method)", column="methods")
             for m in methods:
                 enum_member(ForecastMethod, m, "methods")
+            methods = tuple(methods)
         self.methods = methods
 
     def fit(self, history: ArrayLike) -> Forecaster:

@@ -156,3 +156,8 @@ def test_bad_input_is_refused() -> None:
     with pytest.raises(PlanningError, match="at least one method") as info:  # () silently meant every method
         Forecaster(methods=())
     assert info.value.column == "methods"
+    assert Forecaster(methods="ses").methods == ("ses",)  # one name was read letter by letter
+    for bad in (True, 0):  # "object of type 'bool' has no len()"
+        with pytest.raises(PlanningError, match="list of method names") as info:
+            Forecaster(methods=bad)  # type: ignore[arg-type]
+        assert info.value.column == "methods"
