@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core._frame import ExtraColumns, check_columns, require_columns, require_frame
+from hybridinv.core._frame import ExtraColumns, check_columns, number_array, require_columns, require_frame
 from hybridinv.core.errors import PlanningError
 from hybridinv.core.limits import MAX_LEAD_TIME
 
@@ -123,6 +123,9 @@ class Network:
             if not capacity[i] > 0:  # NaN fails too
                 raise LocationError("network: capacity must be > 0 (use inf for no limit)", column="capacity",
                                     location=names[i], value=float(capacity[i]))
+        if isinstance(self.budget, bool) or not isinstance(self.budget, int | float | np.number):  # "2" was read
+            raise LocationError("network: budget must be a number > 0 (use inf for no limit)", column="budget",
+                                value=self.budget)
         budget = float(self.budget)
         if not budget > 0:
             raise LocationError("network: budget must be > 0 (use inf for no limit)", column="budget", value=budget)
@@ -205,9 +208,7 @@ class Network:
             Per stage, in the same stage order as ``lead_times``.
         budget : float
         """
-        if int(n_stages) < 1 or int(n_stages) != n_stages:
-            raise LocationError("must be a whole number >= 1", column="n_stages", value=n_stages)
-        n = int(n_stages)
+        n = positive_count(n_stages, "n_stages")
         names = tuple(f"stage_{n - i}" for i in range(n))
         lead = _int_array(_per_stage(lead_times, n, "lead_time")[::-1], n, "lead_time", names)
         capacity = _per_stage(capacities, n, "capacity")[::-1]
@@ -227,9 +228,7 @@ class Network:
 
         ``store_lead_times`` and ``store_capacity`` are one number or one per store.
         """
-        if int(n_stores) < 1 or int(n_stores) != n_stores:
-            raise LocationError("must be a whole number >= 1", column="n_stores", value=n_stores)
-        m = int(n_stores)
+        m = positive_count(n_stores, "n_stores")
         names = ("warehouse", *(f"store_{i + 1}" for i in range(m)))
         lead = _int_array(np.concatenate([[warehouse_lead_time], _per_stage(store_lead_times, m, "lead_time")]),
                           m + 1, "lead_time", names)
@@ -328,8 +327,16 @@ def _int_array(values: ArrayLike, n: int, column: str, names: Sequence[str]) -> 
     return arr.astype(np.int64)
 
 
+def positive_count(value: object, column: str) -> int:
+    """A whole number >= 1 (``"2"`` or ``True`` were read as numbers, ``inf`` an OverflowError)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number) or not math.isfinite(value) \
+            or value < 1 or value != math.floor(value):
+        raise LocationError("must be a whole number >= 1", column=column, value=value)
+    return int(value)
+
+
 def _per_stage(values: ArrayLike, n: int, column: str) -> NDArray[np.float64]:
-    arr = np.array(values, dtype=np.float64).reshape(-1)
+    arr = number_array(values, column).reshape(-1)  # "2" was 2 periods, True 1, "no" a bare ValueError
     if arr.size == 1:
         arr = np.full(n, float(arr[0]))
     _check_length(arr, n, column)

@@ -11,12 +11,14 @@ is one product with the network's subtree-incidence matrix.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.network.model import LocationError, Network
+from hybridinv.core._frame import number_array
+from hybridinv.network.model import LocationError, Network, positive_count
 
 __all__ = [
     "NetworkCosts",
@@ -51,7 +53,7 @@ def _broadcast(
     values: ArrayLike, shape: tuple[int, int], column: str, names: tuple[str, ...] = ()
 ) -> NDArray[np.float64]:
     """``values`` broadcast to (locations, SKUs): a number, per SKU (n,), per location (L, 1) or (L, n)."""
-    arr = np.asarray(values, dtype=np.float64)
+    arr = number_array(values, column)  # "2" was read as 2, True as 1, "no" was a bare ValueError
     try:
         out = np.broadcast_to(arr, shape).copy()
     except ValueError:
@@ -131,7 +133,9 @@ class NetworkCosts:
         skus: tuple[str, ...] | None = None,
     ) -> NetworkCosts:
         """Broadcast the cost data to (locations, SKUs) and validate it (finite, >= 0)."""
-        shape = (network.n_locations, int(n_skus))
+        shape = (network.n_locations, positive_count(n_skus, "n_skus"))  # "3" was read, 2.5 cut to 2
+        if skus is not None and (isinstance(skus, str) or not isinstance(skus, Sequence | np.ndarray)):
+            raise LocationError("must be a list of SKU names", column="sku", value=skus)  # a TypeError, "AB" 2 SKUs
         names = tuple(str(s) for s in skus) if skus is not None else tuple(str(i) for i in range(shape[1]))
         if len(names) != shape[1]:
             raise LocationError(f"expected {shape[1]} SKU names, got {len(names)}", column="sku")
@@ -139,8 +143,9 @@ class NetworkCosts:
             name: _broadcast(value, (1, shape[1]), name)[0]
             for name, value in (("unit_cost", unit_cost), ("order_cost", order_cost), ("volume", volume))
         }
-        if not (math.isfinite(overflow_cost) and overflow_cost >= 0):
-            raise LocationError("must be finite and >= 0", column="overflow_cost", value=overflow_cost)
+        if isinstance(overflow_cost, bool) or not isinstance(overflow_cost, int | float | np.number) or not (
+                math.isfinite(overflow_cost) and overflow_cost >= 0):  # text was a TypeError, True read as 1
+            raise LocationError("must be a finite number >= 0", column="overflow_cost", value=overflow_cost)
         return cls(
             holding_cost=_broadcast(holding_cost, shape, "holding_cost", network.names),
             transit_holding_cost=_broadcast(transit_holding_cost, shape, "transit_holding_cost", network.names),

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from hybridinv import PlanningError
 from hybridinv.network import (
     LocationError,
     Network,
@@ -109,3 +110,26 @@ def test_state_validation():
         NetworkState.build(net, 2, pipeline=np.ones((3, 2, 4)))
     with pytest.raises(LocationError, match="finite and >= 0"):
         NetworkState.build(net, 2, on_hand=-1)
+
+
+@pytest.mark.parametrize(("options", "column"), [
+    ({"unit_cost": "2"}, "unit_cost"), ({"holding_cost": True}, "holding_cost"),  # were read as 2 and 1
+    ({"volume": "no"}, "volume"),  # a bare ValueError
+    ({"overflow_cost": "2"}, "overflow_cost"), ({"overflow_cost": True}, "overflow_cost"),  # a TypeError / 1
+    ({"n_skus": 2.5}, "n_skus"), ({"n_skus": "3"}, "n_skus"), ({"skus": "AB"}, "sku"),  # "AB" was 2 SKUs
+])
+def test_cost_data_of_the_wrong_kind_is_refused_naming_it(options: dict, column: str) -> None:
+    net = Network.serial(2, lead_times=1)
+    with pytest.raises(PlanningError) as info:
+        NetworkCosts.build(net, **{"n_skus": 2, **options})
+    assert info.value.column == column
+
+
+@pytest.mark.parametrize(("options", "column"), [
+    ({"n_stages": "2"}, "n_stages"), ({"n_stages": True}, "n_stages"), ({"lead_times": "2"}, "lead_time"),
+    ({"lead_times": True}, "lead_time"), ({"budget": "100"}, "budget"), ({"capacities": "no"}, "capacity"),
+])
+def test_serial_network_options_of_the_wrong_kind_are_refused(options: dict, column: str) -> None:
+    with pytest.raises(PlanningError) as info:
+        Network.serial(**{"n_stages": 2, "lead_times": 1, **options})
+    assert info.value.column == column
