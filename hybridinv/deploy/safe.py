@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError, number_in, whole_number
+from hybridinv.core.errors import PlanningError, enum_member, number_in, whole_number
 
 if TYPE_CHECKING:
     from hybridinv.policies.base import TargetPolicy
@@ -66,7 +66,7 @@ class IncumbentPenalty:
     final_weight: float = 0.0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "norm", DeviationNorm(self.norm))
+        object.__setattr__(self, "norm", enum_member(DeviationNorm, self.norm, "norm"))
         for name in ("weight", "tolerance", "final_weight"):
             number_in(getattr(self, name), name, 0.0, math.inf)
         if self.decay_steps is not None:

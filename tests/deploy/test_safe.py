@@ -63,8 +63,9 @@ def test_invalid_arguments():
         IncumbentPenalty(weight=-1)
     with pytest.raises(PlanningError):
         IncumbentPenalty()(np.zeros(2), np.zeros(3))
-    with pytest.raises(ValueError):
+    with pytest.raises(PlanningError, match="must be one of") as info:  # was numpy's bare ValueError
         IncumbentPenalty(norm="cubic")
+    assert info.value.column == "norm"
 
 
 @pytest.mark.parametrize(("kwargs", "column"), [
