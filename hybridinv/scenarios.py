@@ -15,7 +15,7 @@ import numpy as np
 
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, enum_member
 from hybridinv.demand.leadtime import Disruptions, LeadTimeProcess
 from hybridinv.demand.processes import (
     CommonFactor,
@@ -108,7 +108,7 @@ def single_sku(
     warmup : int, optional
         Periods excluded from the KPIs (default ``min(50, periods // 10)``).
     """
-    dist = DemandDistribution(demand)
+    dist = enum_member(DemandDistribution, demand, "demand")
     process = DemandProcess(mean=np.array([mean]), distribution=dist)
     catalog = Catalog(
         sku=np.array(["SKU-0"], dtype=object),

@@ -109,3 +109,9 @@ def test_scenario_whole_numbers_written_as_floats_are_ints() -> None:
     scenario = scenarios.single_sku().replace(periods=30.0, warmup=5.0, lost_sales=np.False_)
     assert scenario.periods == 30 and isinstance(scenario.periods, int) and scenario.warmup == 5
     assert scenario.lost_sales is False
+
+
+def test_unknown_demand_distribution_is_named() -> None:
+    with pytest.raises(PlanningError, match="must be one of") as info:  # was the enum's bare ValueError
+        scenarios.single_sku(demand="gamma")  # type: ignore[arg-type]
+    assert info.value.column == "demand"

@@ -30,7 +30,14 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.logger import Logger
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecNormalize
 
-from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, number_in, whole_number, whole_numbers
+from hybridinv.core.errors import (
+    ConstraintViolationWarning,
+    PlanningError,
+    enum_member,
+    number_in,
+    whole_number,
+    whole_numbers,
+)
 from hybridinv.envs import OrderEnv
 from hybridinv.rl.hybrid import Hybrid
 from hybridinv.rl.model_file import save_model
@@ -151,7 +158,7 @@ class TrainConfig:
     eval_interval: float | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "algo", Algorithm(self.algo))
+        object.__setattr__(self, "algo", enum_member(Algorithm, self.algo, "algo"))
         self._check_numbers()
         allowed = {Algorithm.HYBRID: ("safety_stock", "forecast_ss", "forecast_capped"),
                    Algorithm.ADAPTIVE: ("forecast_ss", "forecast_capped")}.get(self.algo)
@@ -211,7 +218,7 @@ class TrainResult:
 
 def sb3_class(algo: str | Algorithm) -> type[BaseAlgorithm]:
     """The SB3 algorithm class for ``algo`` (the hybrid agent uses PPO)."""
-    algo = Algorithm(algo)
+    algo = enum_member(Algorithm, algo, "algo")
     return SAC if algo is Algorithm.SAC else PPO
 
 

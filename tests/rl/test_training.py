@@ -14,7 +14,7 @@ pytest.importorskip("stable_baselines3")
 from click.testing import CliRunner  # noqa: E402
 
 from hybridinv import scenarios  # noqa: E402
-from hybridinv.core.errors import ConstraintViolationWarning  # noqa: E402
+from hybridinv.core.errors import ConstraintViolationWarning, PlanningError  # noqa: E402
 from hybridinv.rl import Hybrid, PureRL, load_model  # noqa: E402
 from hybridinv.rl.training import TrainConfig, train  # noqa: E402
 from hybridinv.sim.runner import simulate  # noqa: E402
@@ -190,3 +190,9 @@ def test_a_warm_start_the_learner_cannot_use_is_refused(algo: str, learner: str)
         TrainConfig(algo=algo, learner=learner, warm_start="models/hybrid_default")  # type: ignore[arg-type]
     assert info.value.column == "warm_start"
     assert TrainConfig(algo="hybrid", warm_start="models/hybrid_default").warm_start == "models/hybrid_default"
+
+
+def test_unknown_algorithm_is_named() -> None:
+    with pytest.raises(PlanningError, match="must be one of") as info:  # was the enum's bare ValueError
+        TrainConfig(algo="ddpg")  # type: ignore[arg-type]
+    assert info.value.column == "algo"
