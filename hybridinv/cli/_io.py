@@ -69,6 +69,7 @@ def read_csv(path: str, **options: Any) -> pd.DataFrame:
     try:
         frame = pd.read_csv(path, **options)
         _refuse_other_separator(path, frame)
+        _refuse_repeated_header(path, frame, options)
         keys = [c for c in frame.columns if c in KEY_COLUMNS]
         if keys and len(frame):
             text = {k: v for k, v in options.items() if k not in ("dtype", "usecols", "converters", "na_values")}
@@ -96,6 +97,24 @@ def _refuse_other_separator(path: str, frame: pd.DataFrame) -> None:
                 "(save it as comma-separated CSV, with '.' as the decimal point)",
                 column=header,
             )
+
+
+def _refuse_repeated_header(path: str, frame: pd.DataFrame, options: dict[str, Any]) -> None:
+    """A header naming a column twice: pandas renames the second ``unit_cost.1``, which
+    ``--extra-columns ignore`` then dropped without a word (whichever of the two was meant)."""
+    import pandas as pd
+
+    from hybridinv.core.errors import PlanningError
+
+    if not any("." in str(c) for c in frame.columns):  # pandas marks every repeat with a ".k" suffix
+        return
+    passed = {k: v for k, v in options.items() if k in ("comment", "sep", "encoding", "skiprows")}
+    header = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False, **passed).iloc[0]
+    seen: set[str] = set()
+    for name in (str(v).strip() for v in header):
+        if name and name in seen:
+            raise PlanningError(f"{path}: the header names the column more than once", column=name)
+        seen.add(name)
 
 
 def _one_line(text: str) -> str:

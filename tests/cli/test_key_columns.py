@@ -74,3 +74,17 @@ def test_a_file_not_separated_by_commas_is_named(tmp_path: Path) -> None:
     one_column = tmp_path / "skus.csv"
     one_column.write_text("sku\nA\nB\n")  # a real one-column file is read as it is
     assert read_csv(str(one_column))["sku"].tolist() == ["A", "B"]
+
+
+def test_a_header_naming_a_column_twice_is_refused(tmp_path: Path) -> None:
+    # pandas renamed the second 'unit_cost' to 'unit_cost.1', which --extra-columns ignore dropped without a word
+    (tmp_path / "state.csv").write_text("sku,on_hand\n00042,0\nNA,0\n")
+    (tmp_path / "catalog.csv").write_text(CATALOG.replace("sku,unit_cost,", "sku,unit_cost,unit_cost,").replace(
+        "00042,1,", "00042,1,7,").replace("NA,2,", "NA,2,7,"))
+    result = CliRunner().invoke(main, ["plan", "--catalog", str(tmp_path / "catalog.csv"), "--state",
+                                       str(tmp_path / "state.csv"), "--extra-columns", "ignore"])
+    assert result.exit_code != 0
+    assert "column 'unit_cost'" in result.output and "names the column more than once" in result.output
+    dotted = tmp_path / "forecast.csv"
+    dotted.write_text("sku,period,q0.1,q0.9\nA,0,1,3\n")  # names with a dot are not repeats
+    assert list(read_csv(str(dotted)).columns) == ["sku", "period", "q0.1", "q0.9"]
