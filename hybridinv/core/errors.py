@@ -88,6 +88,23 @@ def number_in(value: object, column: str, low: float, high: float, *, open_low: 
     return number
 
 
+def number_pair(value: object, column: str, low: float, high: float, *, open_low: bool = False) -> tuple[float, float]:
+    """``value`` as ``(first, last)``: a pair of finite numbers in ``[low, high]`` (``(low, high]`` when
+    ``open_low``), the first at most the last (a range such as ``weight_range=(0.01, 1000)``).
+
+    Raises
+    ------
+    PlanningError
+        Naming ``column`` and the pair or its first bad value.
+    """
+    if not isinstance(value, tuple | list) or len(value) != 2:
+        raise PlanningError("must be a pair (first, last)", column=column, value=value)
+    first, last = (number_in(v, column, low, high, open_low=open_low) for v in value)
+    if first > last:
+        raise PlanningError("the first value must not exceed the second", column=column, value=value)
+    return first, last
+
+
 def whole_number(value: object, column: str, low: int = 0) -> int:
     """``value`` as an int when it is a whole number ``>= low`` (``3.0`` is 3; ``2.5``, ``True``, ``"3"`` are refused).
 

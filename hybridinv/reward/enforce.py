@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, number_in, number_pair, whole_number
 from hybridinv.reward.evaluate import confidence_interval, evaluate_policy, resolve_scenario, seed_list
 from hybridinv.reward.spec import RewardSpec
 from hybridinv.reward.targets import KPI_RANGES, KPITarget, check_kpis_defined, parse_targets
@@ -277,16 +277,22 @@ def enforce_targets(
     parsed = parse_targets(targets)
     if not parsed:
         raise PlanningError("give at least one target", column="target")
-    low_weight, high_weight = weight_range
-    if not 0 < low_weight < high_weight < math.inf:
+    low_weight, high_weight = number_pair(weight_range, "weight_range", 0.0, math.inf, open_low=True)
+    if not low_weight < high_weight:
         raise PlanningError("need 0 < low < high < inf", column="weight_range", value=weight_range)
+    iterations = whole_number(iterations, "iterations", 1)  # 2.5 was a TypeError from range()
+    z = number_in(z, "z", 0.0, math.inf)
+    margin = number_in(margin, "margin", -math.inf, math.inf)
     scenario = resolve_scenario(scenario, periods, fitting=True)
     check_kpis_defined([t.kpi for t in parsed], scenario, spec)
     spec = spec or RewardSpec()
-    train = seed_list(train_seeds)
-    held_out = seed_list(len(train) if eval_seeds is None else eval_seeds, start=max(train) + 1)
+    train = seed_list(train_seeds, column="train_seeds")
+    held_out = seed_list(len(train) if eval_seeds is None else eval_seeds, start=max(train) + 1, column="eval_seeds")
     if set(train) & set(held_out):
         raise PlanningError("training and evaluation seeds must differ", column="eval_seeds")
+    if not (isinstance(policy, str) or callable(policy)):  # "'float' object is not callable" in the first step
+        raise PlanningError("must be a policy name or a function service level -> policy", column="policy",
+                            value=policy)
     family = policy_family(policy, scenario, repair) if isinstance(policy, str) else policy
     search = _Search(family, scenario, spec, train, parsed, z, margin)
     low, high = math.log(low_weight), math.log(high_weight)

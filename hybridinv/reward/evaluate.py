@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from hybridinv.core.errors import horizon as checked_horizon
+from hybridinv.core.errors import whole_number
 from hybridinv.reward.outcome import record_episode
 from hybridinv.reward.spec import RewardSpec
 
@@ -24,11 +26,20 @@ if TYPE_CHECKING:
 __all__ = ["confidence_interval", "evaluate_policy", "resolve_scenario", "seed_list"]
 
 
-def seed_list(seeds: int | Iterable[int], start: int = 0) -> list[int]:
-    """``k`` → ``[start, ..., start + k - 1]``; an iterable is taken as given."""
-    if isinstance(seeds, (int, np.integer)):
-        return list(range(start, start + int(seeds)))
-    return [int(s) for s in seeds]
+def seed_list(seeds: int | Iterable[int], start: int = 0, column: str = "seeds") -> list[int]:
+    """``k`` → ``[start, ..., start + k - 1]``; a list of distinct whole numbers >= 0 is taken as given.
+
+    Raises
+    ------
+    PlanningError
+        Naming ``column``: a count below 1, text, booleans, fractions, negative or repeated seeds
+        (``"2"`` and 2.5 were TypeErrors, ``True`` one seed, a repeat counted one path twice).
+    """
+    from hybridinv.sim.runner import seed_numbers
+
+    if isinstance(seeds, int | np.integer) and not isinstance(seeds, bool):
+        return list(range(start, start + whole_number(seeds, column, 1)))
+    return seed_numbers(seeds, column)
 
 
 def resolve_scenario(scenario: Scenario | str, periods: int | None = None, fitting: bool = False) -> Scenario:
@@ -44,8 +55,10 @@ def resolve_scenario(scenario: Scenario | str, periods: int | None = None, fitti
         scenario = scenarios.get(scenario)
     if fitting:
         scenario = scenario.for_fitting()
-    if periods is not None and periods != scenario.periods:
-        scenario = scenario.replace(periods=int(periods), warmup=min(scenario.warmup, int(periods) // 4))
+    if periods is not None:
+        horizon = checked_horizon(periods, scenario.periods)  # "2", True or 2.5 were read (or a bare int() error)
+        if horizon != scenario.periods:
+            scenario = scenario.replace(periods=horizon, warmup=min(scenario.warmup, horizon // 4))
     return scenario
 
 

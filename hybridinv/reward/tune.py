@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, enum_member, number_pair, whole_number
 from hybridinv.core.outputs import write_csv
 from hybridinv.reward.enforce import critical_ratio, policy_family, target_report
 from hybridinv.reward.evaluate import evaluate_policy, resolve_scenario, seed_list
@@ -44,6 +44,8 @@ BACKENDS = ("process", "ray")
 
 def objective_name(minimize: str) -> tuple[str, str]:
     """``(kpi, direction)`` from ``"cost"``, a KPI name, or ``"-kpi"`` (maximize)."""
+    if not isinstance(minimize, str):  # an AttributeError ('bool' object has no attribute 'strip')
+        raise PlanningError("must be a KPI name such as 'cost' or '-fill_rate'", column="minimize", value=minimize)
     name = minimize.strip()
     direction = "minimize"
     if name.startswith("-"):
@@ -188,8 +190,15 @@ def tune(
     kpi, direction = objective_name(minimize)
     if backend not in BACKENDS:
         raise PlanningError(f"backend must be one of {BACKENDS}", column="backend", value=backend)
-    if trials < 1 or seeds < 1 or jobs < 1:
-        raise PlanningError("trials, seeds and jobs must be >= 1", column="trials", value=(trials, seeds, jobs))
+    # text, booleans, fractions and NaN were TypeErrors (or a KeyError) deep in Optuna or numpy
+    trials, jobs, seed = whole_number(trials, "trials", 1), whole_number(jobs, "jobs", 1), whole_number(seed, "seed")
+    weight_range = number_pair(weight_range, "weight_range", 0.0, math.inf, open_low=True)
+    if carbon_price_range is not None:
+        carbon_price_range = number_pair(carbon_price_range, "carbon_price_range", 0.0, math.inf)
+    if repair is not None:
+        from hybridinv.repair.api import Backend
+
+        repair = enum_member(Backend, repair, "repair").value
     spec = spec or RewardSpec()
     resolved = resolve_scenario(scenario, periods, fitting=True)
     check_kpis_defined([kpi, *(t.kpi for t in parsed)], resolved, spec, "target")
@@ -199,7 +208,11 @@ def tune(
     if not isinstance(scenario, str) and (jobs > 1 or backend == "ray"):
         warnings.warn("parallel tuning needs a scenario registry name; evaluating serially", stacklevel=2)
         jobs, backend = 1, "process"
-    train = seed_list(seeds)
+    train = seed_list(seeds, column="seeds")
+    held_out = seed_list(len(train) if eval_seeds is None else eval_seeds, start=len(train), column="eval_seeds")
+    if set(train) & set(held_out):  # the "held-out" report would score the seeds the search tuned on
+        raise PlanningError("training and evaluation seeds must differ", column="eval_seeds",
+                            value=sorted(set(train) & set(held_out))[0])
     carbon_range = carbon_price_range
     if carbon_range is None and spec.carbon is not None and spec.carbon.held_kg > 0:
         carbon_range = (0.0, 10.0 * float(resolved.catalog.holding_cost.max()) / spec.carbon.held_kg)
@@ -235,7 +248,6 @@ def tune(
     if carbon_range is not None:
         chosen["carbon_price"] = float(best.carbon_price)
     chosen_spec = _candidate_spec(spec, chosen)
-    held_out = seed_list(len(train) if eval_seeds is None else eval_seeds, start=len(train))
     final = _evaluate({**task_base, "params": chosen, "seeds": held_out})
     report = target_report(parsed, pd.DataFrame(final["per_seed"]))
     result = TuneResult(chosen_spec, chosen, feasible, table, report, kpi, held_out=final["means"])

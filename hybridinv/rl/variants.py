@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from hybridinv.core.errors import PlanningError, number_in, whole_number
+from hybridinv.core.errors import PlanningError, number_pair, whole_number
 from hybridinv.core.limits import MAX_LEAD_TIME
 from hybridinv.sim.scenario import Scenario
 
@@ -109,7 +109,7 @@ class Curriculum:
         if not isinstance(self.scenario, Scenario):
             raise PlanningError("must be a Scenario", column="scenario", value=type(self.scenario).__name__)
         # boundaries out of [0, 1] or out of order skipped stages without a word; text raised a TypeError
-        self.boundaries = _pair(self.boundaries, "boundaries", 0.0, 1.0)  # type: ignore[assignment]
+        self.boundaries = number_pair(self.boundaries, "boundaries", 0.0, 1.0)  # type: ignore[assignment]
         self.stage = whole_number(self.stage, "stage")
         if self.stage >= len(CURRICULUM_STAGES):
             raise PlanningError(f"must be below {len(CURRICULUM_STAGES)}", column="stage", value=self.stage)
@@ -153,9 +153,9 @@ class DomainRandomization:
             raise PlanningError("must be a Scenario or a scenario source", column="inner",
                                 value=type(self.inner).__name__)
         # a range (2, 1), (0, 1) or (1, inf) gave NaN or infinite demand means, text a TypeError at the first reset
-        low, high = _pair(self.demand_range, "demand_range", 0.0, math.inf, open_low=True)
+        low, high = number_pair(self.demand_range, "demand_range", 0.0, math.inf, open_low=True)
         self.demand_range = (low, high)
-        first, last = _pair(self.lead_time_shift, "lead_time_shift", -MAX_LEAD_TIME, MAX_LEAD_TIME)
+        first, last = number_pair(self.lead_time_shift, "lead_time_shift", -MAX_LEAD_TIME, MAX_LEAD_TIME)
         if first != math.floor(first) or last != math.floor(last):  # 0.5 was cut to 0 without a word
             raise PlanningError("must be two whole numbers", column="lead_time_shift", value=self.lead_time_shift)
         self.lead_time_shift = (int(first), int(last))
@@ -163,17 +163,6 @@ class DomainRandomization:
     def __call__(self, rng: np.random.Generator) -> Scenario:
         base = self.inner if isinstance(self.inner, Scenario) else self.inner(rng)
         return randomized(base, rng, self.demand_range, self.lead_time_shift)
-
-
-def _pair(value: object, column: str, low: float, high: float, *, open_low: bool = False) -> tuple[float, float]:
-    """``value`` as ``(first, last)``: two finite numbers in ``[low, high]`` (``(low, high]`` when
-    ``open_low``), the first at most the last."""
-    if not isinstance(value, tuple | list) or len(value) != 2:
-        raise PlanningError("must be a pair (first, last)", column=column, value=value)
-    first, last = (number_in(v, column, low, high, open_low=open_low) for v in value)
-    if first > last:
-        raise PlanningError("the first value must not exceed the second", column=column, value=value)
-    return first, last
 
 
 #: The single-SKU lost-sales grid of the quality benchmark: Poisson mean 5, h = 1.

@@ -92,17 +92,17 @@ def run_batch(
     return [sim.ledger(e) for e in range(len(seed_list))], decide_time / (sim.periods * len(seed_list))
 
 
-def seed_numbers(seeds: int | Iterable[int]) -> list[int]:
+def seed_numbers(seeds: int | Iterable[int], column: str = "seeds") -> list[int]:
     """``seeds`` as a list: an int ``k`` (>= 1) is ``0..k-1``, else each a whole number >= 0 (numpy's range)."""
     if isinstance(seeds, int | np.integer) and not isinstance(seeds, bool):
-        return list(range(whole_number(seeds, "seeds", 1)))
+        return list(range(whole_number(seeds, column, 1)))
     if isinstance(seeds, str | bytes | bool) or not isinstance(seeds, Iterable):
-        raise PlanningError("must be a number of seeds or a list of seeds", column="seeds", value=seeds)
-    numbers = list(whole_numbers(list(seeds), "seeds", 0))
+        raise PlanningError("must be a number of seeds or a list of seeds", column=column, value=seeds)
+    numbers = list(whole_numbers(list(seeds), column, 0))
     seen: set[int] = set()
     for seed in numbers:
         if seed in seen:  # its path counted twice in every mean and interval
-            raise PlanningError("a seed is listed more than once", column="seeds", value=seed)
+            raise PlanningError("a seed is listed more than once", column=column, value=seed)
         seen.add(seed)
     return numbers
 

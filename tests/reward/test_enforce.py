@@ -71,8 +71,10 @@ def test_enforce_validation() -> None:
         enforce_targets("single_sku", [])
     with pytest.raises(PlanningError, match="differ"):
         enforce_targets("single_sku", ["fill_rate>=0.9"], train_seeds=[0, 5], eval_seeds=[5])
-    with pytest.raises(PlanningError, match="low < high"):
+    with pytest.raises(PlanningError, match="must not exceed the second"):
         enforce_targets("single_sku", ["fill_rate>=0.9"], weight_range=(5.0, 1.0))
+    with pytest.raises(PlanningError, match="low < high"):  # an empty range: nothing to bisect
+        enforce_targets("single_sku", ["fill_rate>=0.9"], weight_range=(2.0, 2.0))
 
 
 def test_rate_interval_stays_in_range_and_matches_t_when_values_are_central() -> None:
@@ -90,3 +92,15 @@ def test_rate_interval_stays_in_range_and_matches_t_when_values_are_central() ->
     assert confidence_interval([1.0, 1.0, 1.0], bounds=(0.0, 1.0)) == pytest.approx((1.0, 1.0, 1.0), abs=1e-5)
     # one-sided ranges keep the t-interval
     assert confidence_interval([1.0, 3.0], bounds=(0.0, math.inf)) == confidence_interval([1.0, 3.0])
+
+
+@pytest.mark.parametrize(("option", "value", "column"), [
+    ("iterations", 2.5, "iterations"), ("z", -1.0, "z"), ("margin", np.nan, "margin"),
+    ("weight_range", ("0.1", 10.0), "weight_range"), ("weight_range", 5.0, "weight_range"),  # a TypeError
+    ("train_seeds", [3, 3], "train_seeds"), ("eval_seeds", "2", "eval_seeds"), ("periods", "10", "periods"),
+    ("policy", 3, "policy"),  # "'int' object is not callable" in the first step of the search
+])
+def test_enforce_targets_refuses_options_of_the_wrong_kind(option: str, value: object, column: str) -> None:
+    with pytest.raises(PlanningError) as info:
+        enforce_targets("single_sku", ["fill_rate>=0.5"], **{"train_seeds": 1, "periods": 10, option: value})
+    assert info.value.column == column

@@ -137,3 +137,19 @@ def test_cli_tune_compares_the_hybrid_with_base_stock(tmp_path: Path) -> None:
         row = table[table.policy == name].iloc[0]
         assert row["fill_rate>=0.95 mean"] == pytest.approx(summary["held_out_targets"][0]["mean"])
     assert (out / "pareto.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(("option", "value", "column"), [
+    ("trials", "2", "trials"), ("trials", True, "trials"), ("trials", 2.5, "trials"),  # TypeErrors inside Optuna
+    ("jobs", 1.5, "jobs"), ("seed", -1, "seed"), ("seed", "0", "seed"),
+    ("seeds", "2", "seeds"), ("seeds", [1, 1], "seeds"),  # a repeated seed counted its path twice
+    ("eval_seeds", [0], "eval_seeds"),  # seed 0 is a training seed: the "held-out" report scored it
+    ("periods", "10", "periods"), ("periods", 2.5, "periods"),
+    ("weight_range", (2.0, 1.0), "weight_range"), ("weight_range", (0.0, 1.0), "weight_range"),  # Optuna errors
+    ("carbon_price_range", (-1.0, 1.0), "carbon_price_range"), ("repair", "FAST", "repair"),
+    ("minimize", True, "minimize"),  # 'bool' object has no attribute 'strip'
+])
+def test_tune_refuses_options_of_the_wrong_kind_before_searching(option: str, value: object, column: str) -> None:
+    with pytest.raises(PlanningError) as info:
+        tune("single_sku", ["fill_rate>=0.5"], **{"trials": 1, "seeds": 1, "periods": 10, option: value})
+    assert info.value.column == column
