@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from hybridinv.core._frame import ExtraColumns
 from hybridinv.core.catalog import Catalog
-from hybridinv.core.errors import ConstraintViolationWarning, PlanningError
+from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, number_in
 from hybridinv.network.model import Network
 from hybridinv.network.plan_inputs import read_catalog, read_forecast, read_state
 from hybridinv.network.policies import (
@@ -89,9 +89,9 @@ def network_levels(
     z = np.broadcast_to(_ndtri(shortage_cost / np.maximum(shortage_cost + holding_cost, 1e-12)),
                         mu.shape).copy()
     if service_level is not None:
-        if not 0.0 < float(service_level) < 1.0:
-            raise PlanningError("must be between 0 and 1 (exclusive)", column="service_level", value=service_level)
-        z[~network.is_store] = float(_ndtri(np.array([float(service_level)]))[0])
+        # "0.9" and True were read as numbers, "no" was a bare ValueError
+        level = number_in(service_level, "service_level", 0.0, 1.0, open_low=True, open_high=True)
+        z[~network.is_store] = float(_ndtri(np.array([level]))[0])
     if kind == "installation":
         return installation_levels_of(network, mu, sigma, z)
     if kind != "echelon":

@@ -119,6 +119,8 @@ def test_state_arrays_in_network_and_catalog_order() -> None:
     ({"policy": object()}, "policy"),
     ({"backend": "gurobi"}, "backend"),
     ({"service_level": 1.5}, "service_level"),
+    ({"service_level": "0.9"}, "service_level"), ({"service_level": "no"}, "service_level"),  # a bare ValueError
+    ({"service_level": True}, "service_level"),
     ({"budget": "lots"}, "budget"),
     ({"budget": -5.0}, "budget"),
 ])
