@@ -75,6 +75,10 @@ class InventoryEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
         self.n_global_features = len(GLOBAL_FEATURES)
         # periods=0 fell back to the horizon; reward_scale=0 to the default and a negative one flipped the reward
         self.periods = None if periods is None else whole_number(periods, "periods", 1)
+        if reward_spec is not None and not callable(getattr(reward_spec, "period_reward", None)):
+            # an AttributeError ('str' object has no attribute 'period_reward') at the first step
+            raise PlanningError("must be a RewardSpec (or any object with period_reward(ledger, t))",
+                                column="reward_spec", value=type(reward_spec).__name__)
         self.reward_spec = reward_spec
         cat = first.catalog
         default_scale = float((cat.holding_cost + cat.shortage_cost) @ first.demand.mean) * 0.1

@@ -6,6 +6,7 @@ import gymnasium as gym
 import numpy as np
 from numpy.typing import NDArray
 
+from hybridinv.core.errors import flag
 from hybridinv.envs.actions import orders_from_action
 from hybridinv.envs.base import InventoryEnv, RewardHook, ScenarioSource
 from hybridinv.policies.base import needs_repair
@@ -34,7 +35,7 @@ class OrderEnv(InventoryEnv):
         scale_to_constraints: bool = True,
     ) -> None:
         super().__init__(scenario, periods, reward_spec, reward_scale)
-        self.scale_to_constraints = scale_to_constraints
+        self.scale_to_constraints = flag(scale_to_constraints, "scale_to_constraints")  # "no" scaled
         self.action_space = gym.spaces.Box(-1.0, 1.0, shape=(self.n_skus,), dtype=np.float32)
 
     def _orders(self, action: NDArray[np.float64], obs: Observation) -> NDArray[np.float64]:

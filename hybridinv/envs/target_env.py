@@ -84,6 +84,9 @@ class TargetEnv(InventoryEnv):
             raise PlanningError("output bounds apply to a parameterization's outputs; pass one",
                                 column="output_bounds")
         if parameterization is not None:
+            if not callable(getattr(parameterization, "for_repair", None)):  # was an AttributeError
+                raise PlanningError("must be a target parameterization (hybridinv.rl.parameterizations)",
+                                    column="parameterization", value=type(parameterization).__name__)
             if callable(repair):
                 raise PlanningError("a parameterization places its orders with its own repair: pass a backend name",
                                     column="repair")

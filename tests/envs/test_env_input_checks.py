@@ -34,6 +34,7 @@ def test_a_scenario_source_must_give_scenarios() -> None:
 @pytest.mark.parametrize(("options", "column"), [
     ({"periods": 0}, "periods"), ({"periods": 2.5}, "periods"), ({"reward_scale": 0.0}, "reward_scale"),
     ({"reward_scale": -1.0}, "reward_scale"), ({"reward_scale": float("nan")}, "reward_scale"),
+    ({"reward_spec": "cost"}, "reward_spec"),  # an AttributeError at the first step
 ])
 @pytest.mark.parametrize("env_class", [OrderEnv, TargetEnv])
 def test_bad_options_are_refused(env_class: type, options: dict, column: str) -> None:
@@ -80,3 +81,12 @@ def test_network_env_checks_its_scale_and_actions() -> None:
         with pytest.raises(PlanningError) as info:
             env.step(action)
         assert info.value.column == "action"
+
+
+def test_switches_and_parameterizations_of_the_wrong_kind_are_refused() -> None:
+    with pytest.raises(PlanningError) as info:  # "no" scaled the orders to the constraints
+        OrderEnv("multi_10", scale_to_constraints="no")  # type: ignore[arg-type]
+    assert info.value.column == "scale_to_constraints"
+    with pytest.raises(PlanningError) as info:  # 'str' object has no attribute 'for_repair'
+        TargetEnv("multi_10", parameterization="forecast_ss")  # type: ignore[arg-type]
+    assert info.value.column == "parameterization"
