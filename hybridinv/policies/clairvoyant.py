@@ -57,7 +57,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, flag
 from hybridinv.core.errors import horizon as checked_horizon
 from hybridinv.policies.mpc import LotSizingProblem, solve_lot_sizing
 from hybridinv.sim.scenario import Scenario
@@ -103,6 +103,7 @@ def clairvoyant_problem(
     scenario: Scenario, seed: int, periods: int | None = None, enforce_rules: bool = True
 ) -> LotSizingProblem:
     """The perfect-information lot-sizing model of ``scenario`` on the path of ``seed``."""
+    enforce_rules = flag(enforce_rules, "enforce_rules")  # "no" enforced them
     horizon = checked_horizon(periods, scenario.periods)
     path = scenario.sample(seed, horizon)
     sim = Simulator(scenario, periods=horizon, check_orders=False)

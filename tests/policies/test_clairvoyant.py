@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-from hybridinv import scenarios
+from hybridinv import PlanningError, scenarios
 from hybridinv.policies.clairvoyant import clairvoyant_bound, clairvoyant_solve
 from hybridinv.policies.registry import make
 from hybridinv.sim.runner import simulate
@@ -163,3 +163,13 @@ def test_fill_bound_needs_lost_sales() -> None:
     with pytest.raises(PlanningError) as info:
         clairvoyant_fill_bound(scenarios.single_sku(lost_sales=False, periods=20, warmup=0), 0)
     assert info.value.column == "lost_sales"
+
+
+@pytest.mark.parametrize(("options", "column"), [
+    ({"time_limit": -1.0}, "time_limit"), ({"time_limit": float("nan")}, "time_limit"),  # HiGHS stopped at once
+    ({"time_limit": "30"}, "time_limit"), ({"relax": "no"}, "relax"), ({"enforce_rules": "no"}, "enforce_rules"),
+])
+def test_solver_options_of_the_wrong_kind_are_refused(options: dict, column: str) -> None:
+    with pytest.raises(PlanningError) as info:
+        clairvoyant_bound(scenarios.get("multi_10"), seed=0, periods=6, **options)
+    assert info.value.column == column
