@@ -79,7 +79,10 @@ def read_csv(path: str, **options: Any) -> pd.DataFrame:
         return frame
     except pd.errors.EmptyDataError:
         raise PlanningError(f"{path}: the file is empty (no header row)") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:  # e.g. a spreadsheet's "CSV" in its local code page
+        raise PlanningError(f"{path}: not UTF-8 text (byte {exc.object[exc.start:exc.start + 1]!r} at position "
+                            f"{exc.start}); save it as 'CSV UTF-8'") from None
+    except pd.errors.ParserError as exc:
         raise PlanningError(f"{path}: not a readable CSV file ({_one_line(str(exc))})") from None
 
 

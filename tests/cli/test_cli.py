@@ -157,6 +157,14 @@ def test_unparseable_csv_is_a_one_line_error(tmp_path: Path) -> None:
     assert "log.csv" in line and "not a readable CSV" in line
 
 
+def test_a_csv_in_another_code_page_is_named_with_the_fix(tmp_path: Path) -> None:
+    # a spreadsheet's "CSV" in Latin-1 gave "'utf-8' codec can't decode byte 0xdc in position 40"
+    (tmp_path / "log.csv").write_bytes("period,demand,served,cost,note\n1,2,2,4,Größe\n".encode("latin-1"))
+    args = ["monitor", "--log", str(tmp_path / "log.csv"), "--out", str(tmp_path)]
+    line = _error_line(CliRunner().invoke(main, args))
+    assert "log.csv: not UTF-8 text" in line and "save it as 'CSV UTF-8'" in line
+
+
 @pytest.mark.parametrize("option", [["--expected-unit-cost", "0"], ["--expected-unit-cost", "-1"],
                                     ["--expected-unit-cost", "nan"], ["--expected-unit-cost", "inf"],
                                     ["--periods-per-year", "0"], []])
