@@ -64,11 +64,14 @@ class SolverFallbackWarning(UserWarning):
 
 
 def number_in(value: object, column: str, low: float, high: float, *, open_low: bool = False,
-              open_high: bool = False) -> float:
+              open_high: bool = False, allow_inf: bool = False,
+              error: type[PlanningError] = PlanningError) -> float:
     """``value`` as a float when it is a finite number in ``[low, high]`` (ends open where asked).
 
     Booleans, strings and other non-numbers are refused rather than converted (``"0.5"`` or
-    ``True`` for a tolerance is a caller's mistake, not a number).
+    ``True`` for a tolerance is a caller's mistake, not a number). ``allow_inf`` lets an infinite
+    end of the interval through (a time limit or a cap where ``inf`` means "none"; NaN never is).
+    ``error`` is the class raised (a subclass such as the network's ``LocationError``).
 
     Raises
     ------
@@ -76,15 +79,17 @@ def number_in(value: object, column: str, low: float, high: float, *, open_low: 
         Naming ``column`` and the value, with the interval it must lie in.
     """
     if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-        raise PlanningError("must be a number", column=column, value=value)
+        raise error("must be a number", column=column, value=value)
     number = float(value)
     below = number <= low if open_low else number < low
     above = number >= high if open_high else number > high
-    if not math.isfinite(number) or below or above:
-        left = "(" if open_low or low == -math.inf else "["
-        right = ")" if open_high or high == math.inf else "]"
+    admitted = math.isfinite(number) or (allow_inf and not math.isnan(number))
+    if not admitted or below or above:
+        left = "(" if open_low or (low == -math.inf and not allow_inf) else "["
+        right = ")" if open_high or (high == math.inf and not allow_inf) else "]"
         interval = f"{left}{low:g}, {high:g}{right}"
-        raise PlanningError(f"must be a finite number in {interval}", column=column, value=value)
+        kind = "number" if allow_inf else "finite number"
+        raise error(f"must be a {kind} in {interval}", column=column, value=value)
     return number
 
 
@@ -105,17 +110,17 @@ def number_pair(value: object, column: str, low: float, high: float, *, open_low
     return first, last
 
 
-def whole_number(value: object, column: str, low: int = 0) -> int:
+def whole_number(value: object, column: str, low: int = 0, *, error: type[PlanningError] = PlanningError) -> int:
     """``value`` as an int when it is a whole number ``>= low`` (``3.0`` is 3; ``2.5``, ``True``, ``"3"`` are refused).
 
     Raises
     ------
     PlanningError
-        Naming ``column`` and the value.
+        (or ``error``) Naming ``column`` and the value.
     """
-    number = number_in(value, column, -math.inf, math.inf)
+    number = number_in(value, column, -math.inf, math.inf, error=error)
     if number < low or number != math.floor(number):
-        raise PlanningError(f"must be a whole number >= {low}", column=column, value=value)
+        raise error(f"must be a whole number >= {low}", column=column, value=value)
     return int(number)
 
 

@@ -24,7 +24,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core._frame import ExtraColumns, check_columns, number_array, require_columns, require_frame
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, whole_number
 from hybridinv.core.limits import MAX_LEAD_TIME
 
 __all__ = ["LOCATION_COLUMNS", "LocationError", "Network"]
@@ -208,7 +208,7 @@ class Network:
             Per stage, in the same stage order as ``lead_times``.
         budget : float
         """
-        n = positive_count(n_stages, "n_stages")
+        n = whole_number(n_stages, "n_stages", 1, error=LocationError)  # "2" or True were read
         names = tuple(f"stage_{n - i}" for i in range(n))
         lead = _int_array(_per_stage(lead_times, n, "lead_time")[::-1], n, "lead_time", names)
         capacity = _per_stage(capacities, n, "capacity")[::-1]
@@ -228,7 +228,7 @@ class Network:
 
         ``store_lead_times`` and ``store_capacity`` are one number or one per store.
         """
-        m = positive_count(n_stores, "n_stores")
+        m = whole_number(n_stores, "n_stores", 1, error=LocationError)
         names = ("warehouse", *(f"store_{i + 1}" for i in range(m)))
         lead = _int_array(np.concatenate([[warehouse_lead_time], _per_stage(store_lead_times, m, "lead_time")]),
                           m + 1, "lead_time", names)
@@ -325,14 +325,6 @@ def _int_array(values: ArrayLike, n: int, column: str, names: Sequence[str]) -> 
         i = int(np.flatnonzero(bad)[0])
         raise LocationError("network: must be a whole number", column=column, location=names[i], value=float(arr[i]))
     return arr.astype(np.int64)
-
-
-def positive_count(value: object, column: str) -> int:
-    """A whole number >= 1 (``"2"`` or ``True`` were read as numbers, ``inf`` an OverflowError)."""
-    if isinstance(value, bool) or not isinstance(value, int | float | np.number) or not math.isfinite(value) \
-            or value < 1 or value != math.floor(value):
-        raise LocationError("must be a whole number >= 1", column=column, value=value)
-    return int(value)
 
 
 def _per_stage(values: ArrayLike, n: int, column: str) -> NDArray[np.float64]:

@@ -34,7 +34,7 @@ from hybridinv.network.repair_result import NetworkRepairResult, relative_gap
 from hybridinv.network.state import NetworkCosts, NetworkObservation
 from hybridinv.repair import highs as single_highs
 from hybridinv.repair import pulp_backend as single_pulp
-from hybridinv.repair.api import DEFAULT_GAP_TOLERANCE, Backend, polish_time_limit
+from hybridinv.repair.api import DEFAULT_GAP_TOLERANCE, Backend, polish_time_limit, repair_backend
 
 __all__ = ["NetworkRepair", "repair_network"]
 
@@ -99,14 +99,6 @@ def _auto(problem: NetworkRepairProblem, time_limit: float | None, tolerance: fl
     better = polished if problem.objective(polished) < objective else first.x
     return replace(first, x=better, bound=max(first.bound, bound), status=status,
                    iterations=first.iterations + nodes, backend="fast+highs")
-
-
-def _backend(value: Backend | str) -> Backend:
-    try:
-        return Backend(value)
-    except ValueError:
-        raise PlanningError(f"unknown repair backend; choose one of {[b.value for b in Backend]}",
-                            column="backend", value=value) from None
 
 
 def repair_network(
@@ -189,7 +181,7 @@ def repair_network(
         backend, time limit or gap tolerance.
     """
     start = time.perf_counter()
-    mode = _backend(backend)
+    mode = repair_backend(backend)
     limit = None if time_limit is None else number_in(time_limit, "time_limit", 0.0, math.inf, open_low=True)
     tolerance = number_in(gap_tolerance, "gap_tolerance", 0.0, 1.0, open_high=True)
     if solver is not None and mode is not Backend.PULP:

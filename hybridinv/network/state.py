@@ -18,7 +18,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core._frame import number_array
-from hybridinv.network.model import LocationError, Network, positive_count
+from hybridinv.core.errors import number_in, whole_number
+from hybridinv.network.model import LocationError, Network
 
 __all__ = [
     "NetworkCosts",
@@ -133,7 +134,7 @@ class NetworkCosts:
         skus: tuple[str, ...] | None = None,
     ) -> NetworkCosts:
         """Broadcast the cost data to (locations, SKUs) and validate it (finite, >= 0)."""
-        shape = (network.n_locations, positive_count(n_skus, "n_skus"))  # "3" was read, 2.5 cut to 2
+        shape = (network.n_locations, whole_number(n_skus, "n_skus", 1, error=LocationError))  # "3" read, 2.5 cut
         if skus is not None and (isinstance(skus, str) or not isinstance(skus, Sequence | np.ndarray)):
             raise LocationError("must be a list of SKU names", column="sku", value=skus)  # a TypeError, "AB" 2 SKUs
         names = tuple(str(s) for s in skus) if skus is not None else tuple(str(i) for i in range(shape[1]))
@@ -143,15 +144,14 @@ class NetworkCosts:
             name: _broadcast(value, (1, shape[1]), name)[0]
             for name, value in (("unit_cost", unit_cost), ("order_cost", order_cost), ("volume", volume))
         }
-        if isinstance(overflow_cost, bool) or not isinstance(overflow_cost, int | float | np.number) or not (
-                math.isfinite(overflow_cost) and overflow_cost >= 0):  # text was a TypeError, True read as 1
-            raise LocationError("must be a finite number >= 0", column="overflow_cost", value=overflow_cost)
+        # text was a TypeError, True read as 1
+        overflow_cost = number_in(overflow_cost, "overflow_cost", 0.0, math.inf, error=LocationError)
         return cls(
             holding_cost=_broadcast(holding_cost, shape, "holding_cost", network.names),
             transit_holding_cost=_broadcast(transit_holding_cost, shape, "transit_holding_cost", network.names),
             shortage_cost=_broadcast(shortage_cost, shape, "shortage_cost", network.names),
             shipment_cost=_broadcast(shipment_cost, shape, "shipment_cost", network.names),
-            overflow_cost=float(overflow_cost),
+            overflow_cost=overflow_cost,
             skus=names,
             **per_sku,
         )

@@ -17,7 +17,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hybridinv.core._frame import per_sku
-from hybridinv.core.errors import enum_member
 
 if TYPE_CHECKING:
     from hybridinv.policies.explain import TargetExplanation
@@ -109,9 +108,9 @@ class TargetPolicy:
 
     def __init__(self, repair: str | None = "auto") -> None:
         if repair is not None:  # an unknown name ("FAST", True) failed only at the first repaired period
-            from hybridinv.repair.api import Backend
+            from hybridinv.repair.api import repair_backend
 
-            repair = enum_member(Backend, repair, "repair").value
+            repair = repair_backend(repair, "repair").value
         self.repair = repair
 
     def reset(self, scenario: Scenario | None = None) -> None:

@@ -235,8 +235,8 @@ class ForecastSS(BatchTargetPolicy):
         # text raised a TypeError, True was a factor of 1, "no" built ahead, an infinite batch or space price
         # gave infinite orders or no stock at all
         self.safety_factor = number_in(safety_factor, "safety_factor", -math.inf, math.inf)
-        no_cap = isinstance(cap_factor, float | np.floating) and cap_factor == math.inf
-        self.cap_factor = math.inf if no_cap else number_in(cap_factor, "cap_factor", 0.0, math.inf, open_low=True)
+        # inf: no cap
+        self.cap_factor = number_in(cap_factor, "cap_factor", 0.0, math.inf, open_low=True, allow_inf=True)
         self.batch_factor = number_in(batch_factor, "batch_factor", 0.0, math.inf, open_low=True)
         self.space_price = number_in(space_price, "space_price", 0.0, math.inf)
         self.capacity_utilization = None if capacity_utilization is None else number_in(

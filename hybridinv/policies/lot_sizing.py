@@ -417,8 +417,8 @@ def solve_lot_sizing(
     # a negative or NaN time limit stopped HiGHS at once and returned a useless bound as a valid one;
     # text, booleans and fractions of nodes were bare errors or read as numbers
     relax = flag(relax, "relax")
-    if time_limit is not None and not (time_limit == math.inf and not isinstance(time_limit, bool)):
-        time_limit = number_in(time_limit, "time_limit", 0.0, math.inf, open_low=True)
+    if time_limit is not None:  # inf: no limit
+        time_limit = number_in(time_limit, "time_limit", 0.0, math.inf, open_low=True, allow_inf=True)
     mip_rel_gap = number_in(mip_rel_gap, "mip_rel_gap", 0.0, 1.0, open_high=True)
     node_limit = None if node_limit is None else whole_number(node_limit, "node_limit", 1)
     start = time.perf_counter()

@@ -35,6 +35,7 @@ __all__ = [
     "Backend",
     "available_backends",
     "polish_time_limit",
+    "repair_backend",
     "repair_orders",
 ]
 
@@ -80,23 +81,19 @@ def available_backends() -> list[Backend]:
     return out
 
 
-def _backend(value: Backend | str) -> Backend:
+def repair_backend(value: Backend | str, column: str = "backend") -> Backend:
+    """The :class:`Backend` named by ``value`` (a member or its name).
+
+    Raises
+    ------
+    PlanningError
+        Naming ``column`` (``"repair"`` for a policy's option) and the known names.
+    """
     try:
         return Backend(value)
     except ValueError:
         names = [b.value for b in Backend]
-        raise PlanningError(f"unknown repair backend; choose one of {names}", column="backend", value=value) from None
-
-
-def _positive_or_none(value: float | None, name: str) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float | np.number):  # "2" or True were read
-        raise PlanningError("must be a number", column=name, value=value)
-    number = float(value)
-    if math.isnan(number) or number <= 0:
-        raise PlanningError("must be > 0", column=name, value=value)
-    return number
+        raise PlanningError(f"unknown repair backend; must be one of {names}", column=column, value=value) from None
 
 
 def _gap_of(objective: float, bound: float) -> float:
@@ -317,8 +314,10 @@ def repair_orders(
         after rounding), naming the SKU and the values.
     """
     start = time.perf_counter()
-    mode = _backend(backend)
-    limit = _positive_or_none(time_limit, "time_limit")
+    mode = repair_backend(backend)
+    # "2" or True were read; inf: no limit
+    limit = None if time_limit is None else number_in(time_limit, "time_limit", 0.0, math.inf, open_low=True,
+                                                      allow_inf=True)
     tolerance = number_in(gap_tolerance, "gap_tolerance", 0.0, 1.0, open_high=True)  # "0.01" was read
     warn = flag(warn, "warn")
     if solver is not None and mode is not Backend.PULP:

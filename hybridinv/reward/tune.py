@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from hybridinv.core.errors import PlanningError, enum_member, number_pair, whole_number
+from hybridinv.core.errors import PlanningError, number_pair, whole_number
 from hybridinv.core.outputs import write_csv
 from hybridinv.reward.enforce import critical_ratio, policy_family, target_report
 from hybridinv.reward.evaluate import evaluate_policy, resolve_scenario, seed_list
@@ -196,9 +196,9 @@ def tune(
     if carbon_price_range is not None:
         carbon_price_range = number_pair(carbon_price_range, "carbon_price_range", 0.0, math.inf)
     if repair is not None:
-        from hybridinv.repair.api import Backend
+        from hybridinv.repair.api import repair_backend
 
-        repair = enum_member(Backend, repair, "repair").value
+        repair = repair_backend(repair, "repair").value
     spec = spec or RewardSpec()
     resolved = resolve_scenario(scenario, periods, fitting=True)
     check_kpis_defined([kpi, *(t.kpi for t in parsed)], resolved, spec, "target")
