@@ -85,8 +85,8 @@ class KPITarget:
     Examples
     --------
     >>> target = KPITarget.parse("fill_rate>=0.95")
-    >>> target.slack(0.97) > 0, target.satisfied(0.94)
-    (True, False)
+    >>> round(float(target.slack(0.97)), 4), target.satisfied(0.94)
+    (0.02, False)
     """
 
     kpi: str

@@ -1,8 +1,8 @@
 """The digital twin: fit demand and supply from transaction logs and build a Scenario.
 
 >>> twin = DigitalTwin(period="week").fit(sales, receipts)      # doctest: +SKIP
->>> twin.report_                                                # one row per SKU
->>> scenario = twin.scenario(catalog_frame, periods=52)        # a hybridinv.sim.Scenario
+>>> twin.report_                                 # one row per SKU  # doctest: +SKIP
+>>> scenario = twin.scenario(catalog_frame, periods=52)   # a Scenario  # doctest: +SKIP
 """
 
 from __future__ import annotations
