@@ -10,11 +10,17 @@ import pytest
 
 from hybridinv import ConstraintViolationWarning, InventoryState, PlanningError
 from hybridinv.core.errors import SolverFallbackWarning
-from hybridinv.repair import POLISH_TIME_LIMIT, Backend, polish_time_limit, repair_orders
+from hybridinv.repair import POLISH_TIME_LIMIT, Backend, available_backends, polish_time_limit, repair_orders
 from hybridinv.repair import highs as highs_backend
 from hybridinv.repair.instances import family_instance, random_instance
 
 from ._cases import EXACT_BACKENDS, assert_rules, brute_force, deviation, make_case, residuals, rows_ok
+
+
+def test_every_backend_is_installed() -> None:
+    """highspy and pulp are required dependencies: an install without them is broken, not a reason to skip."""
+    assert set(available_backends()) == set(Backend)
+
 
 TINY_CASES = {
     "unconstrained_fractional": make_case([3.4, 0.0, 7.6], lot_size=[1, 2, 5]),
@@ -359,7 +365,6 @@ def _record_polish(monkeypatch: pytest.MonkeyPatch) -> list[float | None]:
     return limits
 
 
-@pytest.mark.skipif("highs" not in EXACT_BACKENDS, reason="needs highspy")
 def test_auto_polish_gets_the_scaled_limit_only_above_the_tolerance(monkeypatch: pytest.MonkeyPatch) -> None:
     limits = _record_polish(monkeypatch)
     certified = family_instance("plan_base_stock", 2000, seed=3)

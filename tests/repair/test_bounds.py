@@ -18,11 +18,6 @@ from ._cases import BACKENDS, Case, assert_rules, deviation, make_case, options,
 ALL_BACKENDS = ["fast", "highs", "pulp", "auto"]
 
 
-def _skip_missing(backend: str) -> None:
-    if backend not in BACKENDS:
-        pytest.skip(f"backend {backend!r} not installed")
-
-
 def _bounds(case: Case, lower, upper) -> tuple[np.ndarray, np.ndarray]:
     n = case.desired.size
     low = np.broadcast_to(np.asarray(0.0 if lower is None else lower, dtype=float), (n,))
@@ -123,7 +118,6 @@ TINY = {
 @pytest.mark.parametrize("backend", ALL_BACKENDS)
 @pytest.mark.parametrize("name", sorted(TINY))
 def test_tiny_instances_match_brute_force(name: str, backend: str) -> None:
-    _skip_missing(backend)
     columns, lower, upper = TINY[name]
     case = make_case(**columns)
     best = brute_force_bounded(case, lower, upper)
@@ -281,7 +275,6 @@ def test_scalars_broadcast_and_upper_may_be_infinite() -> None:
 
 @pytest.mark.parametrize("backend", ALL_BACKENDS)
 def test_minimum_orders_above_budget_are_kept_and_reported(backend: str) -> None:
-    _skip_missing(backend)
     case = make_case([10.0, 10.0, 10.0], unit_cost=[2.0, 3.0, 1.0], lot_size=[1, 5, 1], budget=20.0)
     lower = [6.0, 3.0, 0.0]  # minimum orders 6 and 5 units cost 12 + 15 = 27 > 20
     with pytest.warns(ConstraintViolationWarning, match="budget"):
@@ -298,7 +291,6 @@ def test_minimum_orders_above_budget_are_kept_and_reported(backend: str) -> None
 
 @pytest.mark.parametrize("backend", ALL_BACKENDS)
 def test_minimum_orders_on_an_over_full_capacity_row(backend: str) -> None:
-    _skip_missing(backend)
     # capacity 10 already used by stock 14: the critical SKU still gets its minimum
     case = make_case([5.0, 5.0], on_hand=[14.0, 0.0], capacity=10.0, volume=1.0)
     with pytest.warns(ConstraintViolationWarning, match="capacity"):

@@ -11,8 +11,6 @@ from hybridinv.core import capacity_rows
 from hybridinv.repair import repair_orders
 from hybridinv.repair.instances import FAMILIES, FamilySpec, RepairInstance, family_instance
 
-from ._cases import EXACT_BACKENDS
-
 specs = st.builds(
     FamilySpec,
     weights=st.sampled_from(["policy", "shortfall", "uniform"]),
@@ -47,7 +45,6 @@ def test_fast_path_certifies_half_a_percent_on_every_family(name: str, n_skus: i
     assert result.gap <= 0.005, result.gap
 
 
-@pytest.mark.skipif("highs" not in EXACT_BACKENDS, reason="needs highspy")
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(spec=specs, n_skus=st.integers(2, 30), seed=st.integers(0, 10_000))
 def test_fast_certificate_brackets_the_highs_optimum(spec: FamilySpec, n_skus: int, seed: int) -> None:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+import highspy
 import pytest
 
 from hybridinv.repair.fast import solve_fast
+from hybridinv.repair.highs import load_model, lp_relaxation_prices, solve_highs
 from hybridinv.repair.inputs import build_problem
 from hybridinv.repair.instances import random_instance
 from hybridinv.repair.model import milp_arrays
 
 from ._cases import brute_force, make_case
-
-highspy = pytest.importorskip("highspy")
-from hybridinv.repair.highs import load_model, lp_relaxation_prices, solve_highs  # noqa: E402
 
 
 def test_moq_columns_are_semi_integer_not_big_m() -> None:

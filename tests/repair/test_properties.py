@@ -112,7 +112,6 @@ def test_auto_plans_respect_every_rule(case: Case) -> None:
     _check_plan(case, "auto")
 
 
-@pytest.mark.skipif(not EXACT_BACKENDS, reason="no MILP backend installed")
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases(max_skus=3, max_desired=12.0))
 def test_exact_backends_match_brute_force(case: Case) -> None:

@@ -6,15 +6,14 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pulp
 import pytest
 
 from hybridinv.repair import export_model, repair_orders
 from hybridinv.repair.inputs import build_problem
+from hybridinv.repair.pulp_backend import PulpModel, default_solver, solve_pulp
 
 from ._cases import brute_force, make_case
-
-pulp = pytest.importorskip("pulp")
-from hybridinv.repair.pulp_backend import PulpModel, default_solver, solve_pulp  # noqa: E402
 
 CASE = make_case(
     [12.0, 9.5, 20.0, 4.0],

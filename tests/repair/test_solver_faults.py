@@ -6,14 +6,13 @@ import warnings
 from typing import Any
 
 import numpy as np
+import pulp
 import pytest
 
 from hybridinv import ConstraintViolationWarning, SolverFallbackWarning
 from hybridinv.repair import highs, repair_orders
 
 from ._cases import assert_rules, make_case, rows_ok
-
-pulp = pytest.importorskip("pulp")
 
 # the fast path's certified gap on this case is positive, so ``auto`` always polishes with HiGHS
 CASE = make_case([7.0, 7.0], moq=[6, 6], lot_size=[3, 1], volume=[1.0, 1.0], capacity=11.0, shortage_cost=[4.0, 6.0])
