@@ -147,13 +147,30 @@ def test_the_capped_hybrid_trained_on_the_window_is_compared_with_its_own_base()
         assert run.kpis["violations"] == 0
     report = result.fitted["capped_trained"]
     assert report["held_out_periods"] == 6 and isinstance(report["accepted"], bool)
-    if not report["accepted"]:  # the gate falls back to the base: the very same replay
-        np.testing.assert_array_equal(trained.orders, base.orders)
+    # accepted weights plan differently from the base; rejected ones are the base, the very same replay
+    # (test_a_rejected_capped_hybrid_replays_exactly_as_its_base forces the rejection)
+    assert np.array_equal(trained.orders, base.orders) is not report["accepted"]
     # zero weights are the classical forecast capped base-stock (with the hybrid's fast repair), replayed on its own
     ledger, _ = run_episode(ForecastCappedBaseStock(repair="fast"), result.scenario, 0, per_sku_costs=True)
     np.testing.assert_allclose(base.sku_costs, ledger.sku_basis_costs(), rtol=1e-12)
     text = result.summary_markdown()
     assert "`capped_trained` − `capped_base`" in text and "`capped_trained`: validation gate" in text
+
+
+def test_a_rejected_capped_hybrid_replays_exactly_as_its_base(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """ES made to return harmful weights: the gate keeps the base, whose replay the trained row repeats."""
+    from rl._es import fixed_candidate
+
+    from hybridinv.rl.hybrid import CappedHybrid
+
+    harmful = np.zeros((2, 15))
+    harmful[0, 0], harmful[1, 0] = -3.0, -3.0  # safety factor about 1 lower, the cap e^-0.5 smaller
+    fixed_candidate(monkeypatch, harmful, CappedHybrid)
+    result = _run(history_frame(), policies=("capped_base", "capped_trained"))
+    report = result.fitted["capped_trained"]
+    assert report["accepted"] is False and report["trained_cost_per_period"] > report["base_cost_per_period"]
+    np.testing.assert_array_equal(result.runs["capped_trained"].orders, result.runs["capped_base"].orders)
+    assert result.runs["capped_trained"].kpis == result.runs["capped_base"].kpis
 
 
 def test_each_trained_hybrid_gets_a_warm_start_of_its_own_parameterization(monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -18,6 +18,8 @@ from hybridinv.rl import Hybrid
 from hybridinv.rl.adaptive import AdaptiveHybrid
 from hybridinv.rl.history import HistoryFamily, HistoryTraining, fitted_process, train_on_history
 
+from ._es import fixed_candidate
+
 TINY = HistoryTraining(validation=6, episode_periods=8, skus=6, population=4, generations=2, seeds_per_generation=1,
                        eval_every=1, eval_seeds=(1, 2), time_limit=0.0)
 
@@ -53,8 +55,7 @@ def test_training_writes_a_gated_model_whose_base_is_the_fallback(tmp_path: Path
     meta = loaded.metadata
     assert meta["validation"] == report and report["held_out_periods"] == 6
     assert report["accepted"] == (report["trained_cost_per_period"] < report["base_cost_per_period"])
-    if not report["accepted"]:
-        assert (loaded.weights == 0).all()
+    assert (loaded.weights != 0).any() == report["accepted"]  # a rejected model is its base: zero weights
     low, high = np.array(meta["feature_range"]["low"]), np.array(meta["feature_range"]["high"])
     assert (low <= high).all()
     assert meta["training"]["kind"] == "history" and meta["training"]["settings"]["validation"] == 6
@@ -66,7 +67,7 @@ def test_the_gate_rejects_weights_that_lose_on_the_held_out_periods(tmp_path: Pa
 
     harmful = zero_weights()
     harmful[0, 0], harmful[1, 0] = 0.3, 1.5
-    _candidate(monkeypatch, harmful)
+    fixed_candidate(monkeypatch, harmful)
     y, cat = _data()
     agent, report = train_on_history(y[:30], cat, None, None, TINY)
     assert report["accepted"] is False and report["trained_cost_per_period"] > report["base_cost_per_period"]
@@ -113,27 +114,6 @@ def test_too_short_a_window_is_refused() -> None:
 
 
 # ---------------------------------------------------------------- training for an objective
-def _candidate(monkeypatch: pytest.MonkeyPatch, weights: np.ndarray, configuration: type = AdaptiveHybrid) -> dict:
-    """Make ES return ``weights`` (a ``configuration``); the dict records what train_adaptive was called with."""
-    import hybridinv.rl.history as history
-
-    seen: dict = {}
-
-    def fixed(family, out, config, **options):  # type: ignore[no-untyped-def]
-        seen.update(options)
-        agent = configuration(weights.copy())
-        agent.metadata = {"training": {}, "action_spec": None}
-
-        class Result:
-            best = {"avg_cost": 1.0}
-            generations = 0
-
-        return agent, Result()
-
-    monkeypatch.setattr(history, "train_adaptive", fixed)
-    return seen
-
-
 def _held_out(policy: AdaptiveHybrid, y: np.ndarray, cat: Catalog, hold: int) -> dict[str, float]:
     """The policy's KPIs on the held-out end of the window ``y``, replayed independently of the gate."""
     from hybridinv.backtest.setup import evaluation_scenario
@@ -209,7 +189,7 @@ def test_the_gate_judges_by_the_targets_first_then_by_cost(
     expected_met = {"trained": goal.satisfied(trained[goal.kpi]), "base": goal.satisfied(base[goal.kpi])}
     assert (expected_met["trained"], expected_met["base"], trained["valued_cost"] < base["valued_cost"]) == construction
 
-    _candidate(monkeypatch, candidate)
+    fixed_candidate(monkeypatch, candidate)
     agent, report = train_on_history(y[:30], cat, None, LOOSE, TINY, objective=TrainingObjective(targets=[target]))
     judged = report["objective"]
     assert judged["decision"] == kept and report["accepted"] is (kept == "trained")
@@ -224,7 +204,7 @@ def test_the_gate_judges_by_the_targets_first_then_by_cost(
 def test_without_an_objective_the_cheaper_candidate_that_misses_the_target_is_kept(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The contrast of the first case above: the cost-only gate keeps the cheaper weights that hold more stock."""
     y, cat = _data()
-    seen = _candidate(monkeypatch, _leaner())
+    seen = fixed_candidate(monkeypatch, _leaner())
     agent, report = train_on_history(y[:30], cat, None, LOOSE, TINY)
     assert report["accepted"] is True and "objective" not in report and report["cost_basis"] == "valued"
     np.testing.assert_array_equal(agent.weights, _leaner())
@@ -251,8 +231,7 @@ def test_a_fill_rate_target_is_trained_for_and_the_metadata_records_objective_an
     for name in ("trained", "base"):
         assert judged["met"][name]["fill_rate>=0.95"] is (judged[name]["fill_rate"] >= 0.95)
     assert judged["decision"] == ("trained" if report["accepted"] else "base")
-    if not report["accepted"]:
-        assert (agent.weights == 0).all()
+    assert (agent.weights != 0).any() == report["accepted"]  # a rejected model is its base: zero weights
 
 
 def test_without_an_objective_training_and_gate_are_those_of_cost_only(monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -336,7 +315,7 @@ def test_the_trust_region_spans_the_tightness_the_episodes_vary(monkeypatch, fac
 
     y, cat = _data()
     limits = ConstraintRule().derive(y[:30], cat)
-    _candidate(monkeypatch, _leaner())
+    fixed_candidate(monkeypatch, _leaner())
     agent, _ = train_on_history(y[:30], cat, None, limits, replace(TINY, range_episodes=16))
     other = Constraints(capacity=limits.capacity * factor, budget=limits.budget * factor)
     replay = evaluation_scenario(y, 30, cat, other, Forecaster(season=12).fit(y[:30]), lost_sales=True, season=12)
@@ -380,8 +359,7 @@ def test_capped_training_writes_a_gated_capped_model_whose_base_is_the_classical
     classical = _held_out(ForecastCappedBaseStock(repair="fast"), y[:30], cat, 6)  # type: ignore[arg-type]
     assert report["base_cost_per_period"] == pytest.approx(classical["valued_cost"], rel=1e-12)
     assert report["accepted"] == (report["trained_cost_per_period"] < report["base_cost_per_period"])
-    if not report["accepted"]:
-        assert (loaded.weights == 0).all()
+    assert (loaded.weights != 0).any() == report["accepted"]  # a rejected model is its base: zero weights
     # a capped model starts a capped search: its weights, and only those it searched move
     weights, mask, base = replace(CAPPED, warm_start=str(tmp_path / "m")).start()
     assert weights is not None and mask is not None and base == loaded.base.options()
@@ -393,7 +371,7 @@ def test_capped_training_rejects_weights_that_lose_on_the_held_out_periods(monke
 
     harmful = np.zeros((2, 15))
     harmful[0, 0], harmful[1, 0] = -3.0, -3.0  # safety factor about 1 lower, the cap e^-0.5 smaller
-    seen = _candidate(monkeypatch, harmful, CappedHybrid)
+    seen = fixed_candidate(monkeypatch, harmful, CappedHybrid)
     y, cat = _data()
     agent, report = train_on_history(y[:30], cat, None, LOOSE, CAPPED)
     assert seen["parameterization"] == "forecast_capped"
