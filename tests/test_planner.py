@@ -49,9 +49,16 @@ def test_plan_returns_one_row_per_sku_in_catalog_order(frames: tuple[pd.DataFram
 
 
 def test_plan_by_name_with_options(frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    """The options reach the named policy: (s, S) = (5, 40) orders up to 40 where the position is <= 5."""
     catalog, state = frames
+    catalog = catalog.assign(moq=0, lot_size=1, max_order=np.inf)  # no rule: the policy's orders are kept
+    state = state.assign(on_hand=np.arange(len(state)) % 4 * 2, pipeline_1=np.arange(len(state)) % 3)
     out = plan(state, catalog, None, policy="ss", s=5, S=40)
-    assert (out["order_qty"] >= 0).all()
+    position = (state["on_hand"] + state["pipeline_1"]).to_numpy(dtype=float)
+    assert (position <= 5).any() and (position > 5).any()  # both branches of the rule are exercised
+    np.testing.assert_array_equal(out["order_qty"], np.where(position <= 5, 40 - position, 0.0))
+    np.testing.assert_array_equal(out["reorder_point"], 5.0)
+    np.testing.assert_array_equal(out["order_up_to"], 40.0)
 
 
 def test_forecast_reaches_policy_with_quantile_std(frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
@@ -140,7 +147,6 @@ def test_zero_budget_rejected(frames: tuple[pd.DataFrame, pd.DataFrame]) -> None
 
 
 def test_constrained_plan_respects_budget_and_rules(frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
-    pytest.importorskip("hybridinv.repair")
     catalog, state = frames
     out = plan(state, catalog, Constraints(budget=600.0), policy=SS(10, 60))
     cat = hybridinv.Catalog.from_frame(catalog)

@@ -74,6 +74,9 @@ def test_empty_state(catalog: Catalog) -> None:
     state = InventoryState.empty(catalog, on_hand=[1.0, 2.0, 3.0], width=4)
     assert state.pipeline.shape == (3, 4)
     assert len(state) == 3
+    np.testing.assert_array_equal(state.on_hand, [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(state.sku, catalog.sku)
+    assert not state.backorders.any() and not state.pipeline.any()
 
 
 # ---------------------------------------------------------------------- one test per invalid case

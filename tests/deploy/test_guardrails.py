@@ -64,7 +64,7 @@ def test_change_limit_needs_incumbent():
     catalog = _catalog()
     with pytest.raises(PlanningError, match="incumbent"):
         apply_guardrails(Guardrails(max_change_units=1), catalog, _state(catalog, [0] * 4), None, np.ones(4))
-    with pytest.raises(PlanningError):
+    with pytest.raises(PlanningError, match="max_change_fraction"):
         Guardrails(max_change_fraction=-1)
 
 

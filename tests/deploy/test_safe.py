@@ -59,10 +59,11 @@ def test_against_target_policy_scales_by_lead_time_demand():
 
 
 def test_invalid_arguments():
-    with pytest.raises(PlanningError):
+    with pytest.raises(PlanningError, match="weight"):
         IncumbentPenalty(weight=-1)
-    with pytest.raises(PlanningError):
+    with pytest.raises(PlanningError, match="shapes differ") as err:
         IncumbentPenalty()(np.zeros(2), np.zeros(3))
+    assert err.value.column == "targets"
     with pytest.raises(PlanningError, match="must be one of") as info:  # was numpy's bare ValueError
         IncumbentPenalty(norm="cubic")
     assert info.value.column == "norm"

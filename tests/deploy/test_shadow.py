@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from hybridinv import scenarios
-from hybridinv.core import Catalog, Constraints
+from hybridinv.core import Catalog, Constraints, PlanningError
 from hybridinv.demand.processes import DemandProcess
 from hybridinv.deploy import LoggedOrders, shadow_replay
 from hybridinv.exact import best_base_stock
@@ -86,9 +86,10 @@ def test_disagreements_rank_the_sku_that_differs():
 
 
 def test_demand_history_must_cover_horizon(scenario):
-    with pytest.raises(ValueError):
+    with pytest.raises(PlanningError, match="shorter than the horizon") as err:
         shadow_replay(scenario, BaseStock(10, repair=None), BaseStock(10, repair=None),
                       demand=np.ones((5, 1)), periods=10)
+    assert err.value.column == "demand"
 
 
 def test_per_sku_costs_add_up_to_the_valued_cost_under_backorders():

@@ -121,7 +121,6 @@ def test_target_env_matches_base_stock_policy() -> None:
 
 
 def test_target_env_orders_are_feasible_on_constrained_scenario() -> None:
-    pytest.importorskip("hybridinv.repair")
     env = envs.TargetEnv(scenarios.get("multi_10"), periods=20)
     env.reset(seed=1)
     rng = np.random.default_rng(0)

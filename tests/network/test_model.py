@@ -147,7 +147,7 @@ def test_direct_construction_is_validated():
     with pytest.raises(LocationError, match="whole number") as info:
         Network.serial(2, lead_times=[1, 0.5])
     assert info.value.location == "stage_2"  # lead_times[1] is stage 2's
-    with pytest.raises(LocationError):
+    with pytest.raises(LocationError, match="n_stores"):
         Network.one_warehouse(0, 1, 1)
     with pytest.raises(LocationError, match="unknown location"):
         Network.serial(2, 1).index("stage_9")

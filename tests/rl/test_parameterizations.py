@@ -38,15 +38,28 @@ def test_weighted_base_stock_orders_up_to_the_scaled_level_capped() -> None:
     np.testing.assert_array_equal(targets.orders(np.array([17.5, 10.0, 25.0]), np.full(3, 5.0)), [3.0, 6.0, 0.0])
 
 
-def test_safety_stock_targets_are_the_environments_action_mapping() -> None:
+def test_safety_stock_targets_are_the_documented_action_mapping() -> None:
+    """s = mu_P + 3 a0 sigma_P over the protection interval (L + 1 periods), S = s + (a1 + 1) / 2 * 6 * scale,
+    worked out here from the per-period forecast, not through the mapping under test."""
     obs = _obs()
-    outputs = np.tile([0.3, -0.2], (obs.n_skus, 1))
+    n = obs.n_skus
+    outputs = np.column_stack([np.linspace(-0.5, 0.8, n), np.linspace(-1.0, 0.6, n)])
     parameterization = SafetyStockTargets()
     features = parameterization.features(obs)
     s, big_s = parameterization.targets(obs, outputs, features)
-    expected = targets_from_action(outputs, obs, demand_scale(obs))
-    np.testing.assert_array_equal(s, expected[0])
-    np.testing.assert_array_equal(big_s, expected[1])
+    lead = obs.catalog.lead_time.astype(int)
+    horizon = int(lead.max()) + 1
+    means, stds = obs.forecast(horizon), obs.forecast_std(horizon)
+    mu = np.array([means[i, : lead[i] + 1].sum() for i in range(n)])
+    sigma = np.sqrt([np.square(stds[i, : lead[i] + 1]).sum() for i in range(n)])
+    scale = demand_scale(obs)
+    np.testing.assert_array_equal(features.context, scale)
+    expected_s = np.maximum(mu + 3.0 * outputs[:, 0] * sigma, 0.0)
+    np.testing.assert_allclose(s, expected_s, rtol=1e-12)
+    np.testing.assert_allclose(big_s, expected_s + (outputs[:, 1] + 1.0) / 2.0 * 6.0 * scale, rtol=1e-12)
+    assert (sigma > 0).all() and (big_s[0] == s[0])  # a1 = -1: base-stock, S = s
+    # the environments' mapping is the same function
+    np.testing.assert_array_equal(targets_from_action(outputs, obs, scale)[1], big_s)
 
 
 def test_capped_base_stock_multiplies_level_and_cap_and_zero_is_the_base() -> None:

@@ -71,7 +71,7 @@ def test_simulators_take_periods_as_given(scenario):
     assert Simulator(scenario, periods=7).periods == 7
     assert Simulator(scenario).periods == scenario.periods
     assert BatchSimulator(scenario, periods=3.0).periods == 3
-    with pytest.raises(PlanningError):
+    with pytest.raises(PlanningError, match="periods"):
         BatchSimulator(scenario, periods=0)
 
 
@@ -82,7 +82,7 @@ def test_zero_horizon_is_refused_everywhere(scenario):
     with pytest.raises(PlanningError) as err:
         scenario.sample(0, periods=0)
     assert err.value.column == "periods"
-    with pytest.raises(PlanningError):
+    with pytest.raises(PlanningError, match="periods"):
         clairvoyant_problem(scenario, 0, periods=0)
     assert scenario.sample(0, periods=None).demand.realized.shape[0] == scenario.periods + scenario.lookahead
     assert scenario.sample(0, periods=4.0).demand.realized.shape[0] == 4 + scenario.lookahead
@@ -94,7 +94,7 @@ def test_a_path_seed_must_be_a_whole_number(scenario, seed):
     with pytest.raises(PlanningError) as err:
         scenario.sample(seed)
     assert err.value.column == "seed"
-    with pytest.raises(PlanningError):
+    with pytest.raises(PlanningError, match="seed"):
         Simulator(scenario).reset(seed=seed)
     assert scenario.sample(np.int64(3)).seed == 3
 

@@ -140,8 +140,9 @@ def test_family_codes_cover_all_families(fitted):
 def test_bad_input_raises():
     with pytest.raises(PlanningError, match="demand"):
         fit_demand(np.array([[1.0], [-1.0], [1.0], [1.0]]))
-    with pytest.raises(PlanningError):
+    with pytest.raises(PlanningError, match=r"periods >= 4") as err:
         fit_demand(np.ones((2, 3)))
+    assert err.value.column == "demand"
 
 
 def test_empirical_loglik_is_the_add_one_smoothed_histogram() -> None:
