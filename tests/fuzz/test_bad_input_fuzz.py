@@ -256,6 +256,19 @@ def _junk_cell(draw: st.DrawFn) -> tuple[Instance, str, str, Any]:
     return inst, which, column, draw(_JUNK)
 
 
+def _reads_as_number(value: Any) -> bool:
+    """Whether a cell holding ``value`` is read as a number (numbers, and text such as "1e3" or " 5 ")."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return True
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return isinstance(value, str)
+
+
 def _junk_check(case: tuple[Instance, str, str, Any]) -> None:
     inst, which, column, value = case
     frames = _frames(inst)
@@ -264,7 +277,10 @@ def _junk_check(case: tuple[Instance, str, str, Any]) -> None:
     frames[which] = frame
     try:
         out = _plan(frames, inst)
-    except PlanningError:
+    except PlanningError as err:
+        # refused naming the cell's column; another column only when the cell was read as a number and a rule
+        # relating the two refused the row (lot_size "1e3" read as 1000 makes moq 1 no multiple of it)
+        assert err.column == column or _reads_as_number(value), (which, column, value, str(err))
         return
     # accepted (e.g. "1e3" is a number written as a string): whole, finite, non-negative orders
     orders = out["order_qty"]
