@@ -7,6 +7,9 @@ comments, invisible on the rendered page, steer the run:
 - ``<!-- doc-setup ... -->`` holds code that runs at its place in the page, before the blocks
   after it: the inputs a snippet takes for granted (``catalog``, ``desired``, a policy, ...),
   so the reader's snippet stays short and the test still checks the calls it shows;
+- ``<!-- doc-check ... -->`` runs the same way, after the blocks before it: assertions on what
+  they computed (that the plan the page shows is feasible, ...), so a page that runs but shows
+  a wrong result fails too;
 - ``<!-- not-run: reason -->`` right before a fence skips that one block (it needs a Ray
   cluster, a user's own files, or hours);
 - ``<!-- doc-test: slow -->`` anywhere on the page marks its test slow (training, whole suites).
@@ -30,7 +33,7 @@ DOCS = ROOT / "docs"
 #: A python fence, a hidden set-up comment, or a not-run marker, in page order.
 _ITEM = re.compile(
     r"^```python[^\n]*\n(?P<code>.*?)^```\s*$"
-    r"|<!-- doc-setup\n(?P<setup>.*?)^-->"
+    r"|<!-- doc-(?P<kind>setup|check)\n(?P<setup>.*?)^-->"
     r"|<!-- not-run: (?P<skip>[^>]*?) -->\s*\n(?=```)",
     re.S | re.M,
 )
@@ -52,7 +55,7 @@ def page_program(text: str) -> list[tuple[str, str]]:
         if match.group("skip") is not None:
             skip_next = True
         elif match.group("setup") is not None:
-            program.append((f"doc-setup at line {line}", match.group("setup")))
+            program.append((f"doc-{match.group('kind')} at line {line}", match.group("setup")))
         elif skip_next:
             skip_next = False
         else:
@@ -69,8 +72,11 @@ def test_the_markers_are_read() -> None:
     text = (
         "<!-- doc-setup\nx = 1\n-->\n```python\ny = x + 1\n```\n"
         "<!-- not-run: needs Ray -->\n```python\nraise SystemExit\n```\n```python\nz = y\n```\n"
+        "<!-- doc-check\nassert z == 2\n-->\n"
     )
-    assert [code for _, code in page_program(text)] == ["x = 1\n", "y = x + 1\n", "z = y\n"]
+    program = page_program(text)
+    assert [code for _, code in program] == ["x = 1\n", "y = x + 1\n", "z = y\n", "assert z == 2\n"]
+    assert program[-1][0].startswith("doc-check")
 
 
 @pytest.mark.parametrize("page", [_param(page) for page in _pages()])
