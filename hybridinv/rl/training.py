@@ -103,7 +103,8 @@ class TrainConfig:
     curriculum, randomize : bool
         Use :class:`~hybridinv.rl.variants.Curriculum` / :class:`~hybridinv.rl.variants.DomainRandomization`.
     n_envs : int
-        Parallel environments (in one process, ``DummyVecEnv``).
+        Parallel environments (in one process, ``DummyVecEnv``), at most :data:`ENV_SEED_STRIDE`; environment
+        ``k`` draws its episodes from seed ``seed * ENV_SEED_STRIDE + k`` (:func:`env_seed`).
     hidden : int
         Hidden width of the networks.
     learning_rate, gamma, gae_lambda, ent_coef, clip_range : float
@@ -186,6 +187,8 @@ class TrainConfig:
         for name, low in (("timesteps", 1), ("n_envs", 1), ("eval_every", 0), ("seed", 0), ("hidden", 1),
                           ("n_steps", 1), ("batch_size", 1), ("n_epochs", 1)):
             whole_number(getattr(self, name), name, low)
+        if self.n_envs > ENV_SEED_STRIDE:  # environment seeds would run into the next seed's
+            raise PlanningError(f"must be at most {ENV_SEED_STRIDE}", column="n_envs", value=self.n_envs)
         if self.eval_periods is not None:
             whole_number(self.eval_periods, "eval_periods", 1)
         for name in ("learning_rate", "clip_range"):
@@ -255,6 +258,15 @@ def _make_env(source: Any, config: TrainConfig, seed: int) -> Any:
         env = OrderEnv(source)
     env.reset(seed=seed)
     return env
+
+
+#: Training environments of one run: ``seed * ENV_SEED_STRIDE + k`` for environment ``k`` (at most this many).
+ENV_SEED_STRIDE = 1000
+
+
+def env_seed(seed: int, k: int) -> int:
+    """The seed of training environment ``k`` of a run seeded ``seed``: runs never share an environment stream."""
+    return int(seed) * ENV_SEED_STRIDE + k
 
 
 def _build_model(env: VecEnv, config: TrainConfig, template: Any) -> BaseAlgorithm:
@@ -567,7 +579,7 @@ def _train(
     if mix:
         source = ScenarioMix(mix)
         trainer.eval_scenarios = single_sku_grid(periods=1000, warmup=50)
-    env_fns = [lambda k=k: _make_env(source, config, config.seed * 1000 + k) for k in range(config.n_envs)]
+    env_fns = [lambda k=k: _make_env(source, config, env_seed(config.seed, k)) for k in range(config.n_envs)]
     raw_env = DummyVecEnv(env_fns)  # type: ignore[arg-type]
     template: Any = raw_env.envs[0]
     if objective is not None:
@@ -578,6 +590,9 @@ def _train(
     # returns are O(100) periods of cost: normalize rewards (not observations) for the critic
     vec_env = VecNormalize(raw_env, norm_obs=False, norm_reward=True, gamma=config.gamma)
     model = _build_model(vec_env, config, template)
+    # SB3 seeds environment k with seed + k at the first reset, so runs with seeds 3 and 4 shared all but
+    # one of their training streams; keep each run's environments on seed * 1000 + k, apart from other runs'
+    vec_env.seed(env_seed(config.seed, 0))
     model.set_logger(silent_logger())
     if config.warm_start and config.algo is Algorithm.HYBRID:
         _warm_start(model, config, template)

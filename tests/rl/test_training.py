@@ -196,3 +196,27 @@ def test_unknown_algorithm_is_named() -> None:
     with pytest.raises(PlanningError, match="must be one of") as info:  # was the enum's bare ValueError
         TrainConfig(algo="ddpg")  # type: ignore[arg-type]
     assert info.value.column == "algo"
+
+
+def test_runs_with_neighbouring_seeds_train_on_separate_streams(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """SB3 reseeds environment k with seed + k: runs seeded 3 and 4 (3 environments) shared two streams."""
+    from hybridinv.envs.order_env import OrderEnv
+
+    seen: list[int] = []
+    original = OrderEnv.reset
+
+    def recording(self, *, seed=None, options=None):  # type: ignore[no-untyped-def]
+        if seed is not None:
+            seen.append(int(seed))
+        return original(self, seed=seed, options=options)
+
+    monkeypatch.setattr(OrderEnv, "reset", recording)
+    streams = []
+    for seed in (3, 4):
+        seen.clear()
+        config = _tiny("ppo", seed=seed, n_envs=3, timesteps=96, n_steps=32, batch_size=32, eval_every=0)
+        train(config, tmp_path / str(seed), progress=False)
+        streams.append(set(seen))
+    assert streams[0] == {3000, 3001, 3002} and streams[1] == {4000, 4001, 4002}
+    with pytest.raises(PlanningError, match="at most"):
+        _tiny("ppo", n_envs=1001)
