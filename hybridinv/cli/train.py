@@ -69,7 +69,9 @@ __all__ = ["command"]
 @click.option("--seeds-per-generation", type=int, default=None,
               help="ES: scenario seeds per generation (2, --history 3).")
 @click.option("--time-limit", type=float, default=None,
-              help="Stop after this many seconds (ES: default 780, --history 240; PPO/SAC: default none).")
+              help="Stop after this many seconds (ES: default 780, --history 240, 0 = no limit; PPO/SAC: default "
+                   "none). A run stopped by the clock depends on the machine's speed, not on --seed alone: for a "
+                   "run the seed reproduces, bound ES by --generations with --time-limit 0.")
 @click.option("--workers", type=int, default=2, show_default=True, help="ES: simulation processes.")
 @click.option("--reward", "reward_path", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Reward spec (TOML or JSON, as written by `hybridinv tune`): train for its weighted cost.")

@@ -89,7 +89,9 @@ class ESConfig:
     eval_seeds : tuple of int
         Fixed validation seeds (best evaluated parameters are kept).
     time_limit : float
-        Stop after this many seconds (0: no limit).
+        Stop after this many seconds (0: no limit). A run stopped by the clock depends on the
+        machine's speed and load (how many generations fit), not on ``seed`` alone; for a run the
+        seed reproduces, bound it by ``generations`` with ``time_limit=0``.
     weight_decay : float
         L2 pull of the parameters towards their starting point.
     seed : int
