@@ -34,7 +34,7 @@ from hybridinv.repair.greedy import PRESSURE_SHARES, fill_segments, ranking_pric
 from hybridinv.repair.hull import SegmentTable, lower_hull
 from hybridinv.repair.model import RepairProblem, RowGroup
 
-__all__ = ["improve_lots", "make_feasible", "repair_lots"]
+__all__ = ["breaks_a_row", "improve_lots", "make_feasible", "repair_lots"]
 
 _ADD_PASSES = 8
 _EXCHANGE_POOL = 24  # candidates per side of an exchange round
@@ -347,6 +347,11 @@ def improve_lots(
     return lots
 
 
+def breaks_a_row(problem: RepairProblem, lots: NDArray[np.float64]) -> bool:
+    """Whether ``lots`` use some row beyond its :meth:`~hybridinv.repair.model.RowGroup.tolerance`."""
+    return any(bool((group.usage(lots) - group.rhs > group.tolerance()).any()) for group in problem.groups)
+
+
 def make_feasible(problem: RepairProblem, lots: NDArray[np.float64]) -> NDArray[np.float64]:
     """Round a backend's plan to whole lots inside the rules and enforce the floored rows.
 
@@ -355,7 +360,7 @@ def make_feasible(problem: RepairProblem, lots: NDArray[np.float64]) -> NDArray[
     """
     lots = np.clip(np.round(np.asarray(lots, dtype=np.float64)), 0.0, problem.upper_lots)
     lots = np.where(lots < problem.min_lots, 0.0, lots)
-    if any(bool((g.usage(lots) - g.rhs > g.tolerance()).any()) for g in problem.groups):
+    if breaks_a_row(problem, lots):
         segments = lower_hull(problem)
         for group in problem.groups:
             lots = _reduce_group(group, segments, lots)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from hybridinv.core import capacity_rows
@@ -45,8 +45,12 @@ def test_fast_path_certifies_half_a_percent_on_every_family(name: str, n_skus: i
     assert result.gap <= 0.005, result.gap
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True,
+          database=None)
 @given(spec=specs, n_skus=st.integers(2, 30), seed=st.integers(0, 10_000))
+# found by a random run: HiGHS's plan used the budget 1.7e-5 above its limit (within HiGHS's tolerance), the
+# cut-back plan was 1% worse than the fast one and still said "optimal"
+@example(spec=FamilySpec(weights="policy", moq_share=0.5, max_lead_time=3, tightness=0.3), n_skus=11, seed=1226)
 def test_fast_certificate_brackets_the_highs_optimum(spec: FamilySpec, n_skus: int, seed: int) -> None:
     inst = family_instance(spec, n_skus, seed)
     fast = repair_orders(*inst.args, **inst.weights, backend="fast")
