@@ -108,7 +108,7 @@ def seed_numbers(seeds: int | Iterable[int], column: str = "seeds") -> list[int]
 
 
 def simulate(
-    policy: Policy,
+    policy: Policy | str,
     scenario: Scenario | str,
     seeds: int | Iterable[int] = 10,
     periods: int | None = None,
@@ -118,8 +118,10 @@ def simulate(
 
     Parameters
     ----------
-    policy : Policy
-        Any object with ``act(observation) -> orders``.
+    policy : Policy or str
+        Any object with ``act(observation) -> orders``, or a registered policy name
+        (``"hybrid"``, ``"base_stock"``, ...: :func:`hybridinv.policies.registry.make` fits it
+        to ``scenario``, as ``plan(policy=...)`` and ``hybridinv bench`` do).
     scenario : Scenario or str
         A scenario or a registry name (:func:`hybridinv.scenarios.get`).
     seeds : int or iterable of int
@@ -154,6 +156,13 @@ def simulate(
         from hybridinv import scenarios
 
         scenario = scenarios.get(scenario)
+    if isinstance(policy, str):  # was AttributeError: 'str' object has no attribute 'act'
+        from hybridinv.policies.registry import make
+
+        policy = make(policy, scenario)
+    elif not callable(getattr(policy, "act", None)):
+        raise PlanningError("must be a policy (an object with act(observation)) or a registered policy name",
+                            column="policy", value=type(policy).__name__)
     seed_list = seed_numbers(seeds)
     batched = supports_batch(policy) if batch is None else flag(batch, "batch")  # batch="no" batched
     if batched and not supports_batch(policy):

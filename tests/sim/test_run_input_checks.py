@@ -103,3 +103,18 @@ def test_batch_must_be_a_bool(scenario):
     with pytest.raises(PlanningError, match="True or False") as err:  # batch="no" batched
         simulate(BaseStock(10), scenario, seeds=1, batch="no")
     assert err.value.column == "batch"
+
+
+def test_a_policy_may_be_given_by_its_registered_name() -> None:
+    # was AttributeError: 'str' object has no attribute 'act' (plan() and the CLI take names)
+    from hybridinv.policies.registry import make
+
+    by_name = simulate("base_stock", "multi_10", seeds=[1, 2], periods=8)
+    fitted = simulate(make("base_stock", scenarios.get("multi_10")), "multi_10", seeds=[1, 2], periods=8)
+    np.testing.assert_array_equal(by_name["avg_cost"], fitted["avg_cost"])
+    with pytest.raises(PlanningError, match="unknown policy") as err:
+        simulate("no_such_policy", "multi_10", seeds=1, periods=3)
+    assert err.value.column == "policy"
+    with pytest.raises(PlanningError, match="must be a policy") as err:
+        simulate(None, "multi_10", seeds=1, periods=3)  # type: ignore[arg-type]
+    assert err.value.column == "policy"
