@@ -156,15 +156,19 @@ POLICIES: dict[str, Callable[[BacktestContext], Any]] = {
 
 
 def resolve_constraints(
-    given: Constraints | Mapping[str, Any] | str, train: NDArray[np.float64], catalog: Catalog
+    given: Constraints | Mapping[str, Any] | str | None, train: NDArray[np.float64], catalog: Catalog
 ) -> tuple[Constraints, str]:
     """The limits of a backtest or of training on history, and where they came from.
 
     ``"derive"`` sizes both from the training window ``train`` (periods x SKUs, catalog
     order) by :class:`~hybridinv.backtest.setup.ConstraintRule`; a dict may say
     ``"derive"`` for one limit only; a :class:`Constraints` or a dict of numbers is taken
-    as given (each > 0, ``inf`` for no limit: :class:`PlanningError` otherwise).
+    as given (each > 0, ``inf`` for no limit: :class:`PlanningError` otherwise). ``None`` is
+    ``"derive"``, as in :func:`~hybridinv.rl.history.train_on_history` (it meant no limits here,
+    silently; ``Constraints()`` says that).
     """
+    if given is None:
+        given = "derive"
     if isinstance(given, str):
         if given != "derive":
             raise PlanningError("constraints must be 'derive', a Constraints or a dict", column="constraints",
@@ -210,7 +214,7 @@ def backtest(
     history: pd.DataFrame | DemandHistory,
     catalog: Catalog | pd.DataFrame,
     cutoff: int | str,
-    constraints: Constraints | Mapping[str, Any] | str = "derive",
+    constraints: Constraints | Mapping[str, Any] | str | None = "derive",
     policies: Sequence[str] = DEFAULT_POLICIES,
     *,
     horizon: int | None = None,
@@ -235,7 +239,8 @@ def backtest(
         Costs, lead times, volumes (``price`` optional) of every SKU in the history.
     cutoff : int or str
         Number of training periods, or the label of the first test period.
-    constraints : Constraints, dict or "derive"
+    constraints : Constraints, dict, "derive" or None
+        ``None`` is ``"derive"`` (``Constraints()`` for no limits).
         A dict may say ``"derive"`` for one limit (``{"capacity": 500.0, "budget": "derive"}``):
         that limit is derived as with ``"derive"`` and the other is given.
         Capacity and budget; ``"derive"`` (default) sizes them from the training

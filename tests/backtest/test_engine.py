@@ -194,3 +194,12 @@ def test_each_trained_hybrid_gets_a_warm_start_of_its_own_parameterization(monke
                 POLICIES[name](ctx)
     assert seen == [("forecast_ss", "hybrid_default"), ("forecast_capped", None),  # capped: from its base
                     ("forecast_ss", "hybrid_default"), ("forecast_capped", "/my/capped")]
+
+
+def test_constraints_none_derives_them_as_training_on_history_does() -> None:
+    # None meant "no limits" here, silently, while train_on_history reads it as "derive"
+    derived = _run(history_frame(), policies=("static_ss",))
+    none = _run(history_frame(), policies=("static_ss",), constraints=None)
+    assert none.scenario.constraints == derived.scenario.constraints
+    assert np.isfinite(none.scenario.constraints.capacity) and np.isfinite(none.scenario.constraints.budget)
+    np.testing.assert_array_equal(none.runs["static_ss"].orders, derived.runs["static_ss"].orders)
