@@ -516,3 +516,51 @@ def per_sku(value: ArrayLike, n: int, name: str, *, minimum: float | None = None
         limit = "" if minimum is None else f" and >= {minimum:g}"
         raise PlanningError(f"must be finite{limit}", column=name, value=float(arr[i]))
     return arr
+
+
+#: A numeric date with a four-digit year last: ``01/02/1998``, ``1.2.1998``, ``01-02-1998``.
+_NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})\s*$")
+
+
+def date_column(values: pd.Series, column: str) -> pd.Series:
+    """``values`` read as dates (:func:`pandas.to_datetime`), with day-first dates told from month-first.
+
+    pandas reads ``01/02/1998`` month first, so a log written day first (most of the world) moved each
+    day 1-12 of a month to another month without a word. Numeric dates with the year last are read day
+    first when some first field is above 12, month first when some second field is; when neither, the
+    field that never changes is the day (a monthly log dated on the 1st: ``01/02/1998``,
+    ``01/03/1998``); when both change, a :class:`PlanningError` asks for ISO dates. Anything else goes
+    to pandas as given.
+
+    Raises
+    ------
+    PlanningError
+        Ambiguous numeric dates, or text pandas cannot read, naming ``column``.
+    """
+    text = values.dropna().astype(str)
+    parts = text.str.extract(_NUMERIC_DATE)
+    if len(text) and parts[0].notna().all():
+        first, second = parts[0].astype(int), parts[2].astype(int)
+        if (first > 12).any() and (second > 12).any():
+            raise PlanningError("numeric dates are day first in some rows and month first in others; write them "
+                                "as YYYY-MM-DD", column=column, value=text.iloc[int(np.argmax(second > 12))])
+        if (first > 12).any():
+            day_first = True
+        elif (second > 12).any():
+            day_first = False
+        elif first.nunique() == 1 < second.nunique() or second.nunique() == 1 < first.nunique():
+            day_first = first.nunique() == 1  # the constant field is the day
+        else:
+            raise PlanningError("ambiguous dates: day/month or month/day? (no day above 12 tells); write them as "
+                                "YYYY-MM-DD", column=column, value=text.iloc[0])
+        day, month = (first, second) if day_first else (second, first)
+        iso = parts[3] + "-" + month.map("{:02d}".format) + "-" + day.map("{:02d}".format)
+        try:
+            parsed = pd.to_datetime(iso, format="%Y-%m-%d")
+        except ValueError as exc:
+            raise PlanningError(f"unreadable date ({exc})", column=column) from None
+        return parsed.reindex(values.index)
+    try:
+        return pd.to_datetime(values)
+    except (ValueError, TypeError) as exc:
+        raise PlanningError(f"unreadable date ({exc})", column=column) from None

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from hybridinv.core._frame import numeric_column, require_columns, require_frame, sku_column
+from hybridinv.core._frame import date_column, numeric_column, require_columns, require_frame, sku_column
 from hybridinv.core.errors import PlanningError, number_in
 from hybridinv.core.limits import MAX_QUANTITY
 from hybridinv.demand.leadtime import Disruptions
@@ -139,10 +139,7 @@ def fit_supply(receipts: pd.DataFrame, period_days: float = 7.0) -> SupplyFit:
         if pd.api.types.is_numeric_dtype(df[column]) and df[column].notna().any():  # read as nanoseconds
             raise PlanningError("dates must be dates or date text (such as 2024-01-31), not numbers",
                                 column=column, sku=skus[0], value=df[column].iloc[0])
-        try:
-            dates[column] = pd.to_datetime(df[column])
-        except (ValueError, TypeError) as exc:
-            raise PlanningError(f"unreadable date ({exc})", column=column) from None
+        dates[column] = date_column(df[column], column)  # 01/02/1998 day first was read as January 2
     received = dates["arrival_date"].notna().to_numpy()
     for column in ("order_date", "promised_date"):  # an empty one dropped the lead time or counted as on time
         undated = received & dates[column].isna().to_numpy()

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from hybridinv.core._frame import numeric_column, require_columns, require_frame, sku_column
+from hybridinv.core._frame import date_column, numeric_column, require_columns, require_frame, sku_column
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
 from hybridinv.core.errors import PlanningError, PlanningWarning, enum_member, horizon, number_in, whole_number
@@ -128,10 +128,7 @@ def aggregate_sales(sales: pd.DataFrame, period: PlanningPeriod | str = Planning
         # numbers were read as nanoseconds since 1970: a whole log in one period
         raise PlanningError("dates must be dates or date text (such as 2024-01-31), not numbers", column="date",
                             value=df["date"].iloc[0])
-    try:
-        dates = pd.to_datetime(df["date"])
-    except (ValueError, TypeError) as exc:
-        raise PlanningError(f"unreadable date ({exc})", column="date") from None
+    dates = date_column(df["date"], "date")  # 01/02/1998 day first was read as January 2
     if dates.isna().any():
         bad = int(np.flatnonzero(dates.isna().to_numpy())[0])
         raise PlanningError("date is missing", column="date", sku=df["sku"].iloc[bad], value=df["date"].iloc[bad])

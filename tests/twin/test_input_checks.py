@@ -304,3 +304,31 @@ def test_fit_demand_refuses_bad_arrays_and_options(call, column):
     with pytest.raises(PlanningError) as info:
         call()
     assert info.value.column == column
+
+
+def _log(dates: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({"date": dates, "sku": "A", "quantity": np.arange(1, len(dates) + 1)})
+
+
+def test_day_first_dates_are_read_day_first():
+    # 13/02/1998 and 01/03/1998 were read month first: the second sale landed on January 3
+    iso = aggregate_sales(_log(["1998-02-13", "1998-03-01", "1998-03-20"]), "month")
+    day_first = aggregate_sales(_log(["13/02/1998", "01/03/1998", "20/03/1998"]), "month")
+    month_first = aggregate_sales(_log(["02/13/1998", "03/01/1998", "03/20/1998"]), "month")
+    for matrix in (day_first, month_first):
+        assert list(matrix.periods.astype(str)) == ["1998-02", "1998-03"]
+        np.testing.assert_array_equal(matrix.demand, iso.demand)
+    np.testing.assert_array_equal(iso.demand[:, 0], [1, 5])
+    # a monthly log dated on the 1st: the field that never changes is the day
+    monthly = aggregate_sales(_log(["01/02/1998", "01/03/1998", "01/04/1998"]), "month")
+    assert list(monthly.periods.astype(str)) == ["1998-02", "1998-03", "1998-04"]
+
+
+@pytest.mark.parametrize(("dates", "words"), [
+    (["01/02/1998", "03/04/1998"], "ambiguous"),
+    (["13/02/1998", "02/13/1998"], "day first in some rows"),
+])
+def test_dates_that_could_be_either_order_are_refused(dates, words):
+    with pytest.raises(PlanningError, match=words) as err:
+        aggregate_sales(_log(dates), "month")
+    assert err.value.column == "date" and "YYYY-MM-DD" in str(err.value)
