@@ -11,6 +11,8 @@ code 1; other exceptions keep their traceback."""
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 
 import click
 
@@ -52,6 +54,13 @@ class _LazyGroup(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise  # click's own exits (``--help``, ``--version``, Ctrl-C) are not input errors
+        except BrokenPipeError:
+            # the reader of the output went away (``hybridinv plan ... --out - | head``): stop quietly, as
+            # ``cat`` does, instead of "Error: [Errno 32] Broken pipe"; stdout goes to devnull so that
+            # the interpreter's last flush does not raise again (the recipe of the Python docs, "signal")
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(1)
         except Exception as exc:
             from hybridinv.cli._io import user_error
 

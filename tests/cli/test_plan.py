@@ -114,3 +114,26 @@ def test_model_directory_is_verified_before_planning(tmp_path: Path) -> None:
     tampered = CliRunner().invoke(main, _example_args(tmp_path, "--model", str(model)))
     assert tampered.exit_code == 1, tampered.output
     assert "Error:" in tampered.output and "SHA-256" in tampered.output and "policy.npz" in tampered.output
+
+
+def test_a_reader_that_stops_early_ends_the_plan_quietly(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``hybridinv plan ... --out - | head`` printed "Error: [Errno 32] Broken pipe"."""
+    import subprocess
+    import sys
+
+    catalog, state = example_frames()
+    copies = 300  # 3,600 SKUs: far more output than a pipe buffers, so the writer meets the closed pipe
+    pd.concat([catalog.assign(sku=catalog["sku"] + f"-{i}") for i in range(copies)]).to_csv(
+        tmp_path / "catalog.csv", index=False)
+    pd.concat([state.assign(sku=state["sku"] + f"-{i}") for i in range(copies)]).to_csv(
+        tmp_path / "state.csv", index=False)
+    code = ("import sys; from hybridinv.cli import main; sys.argv = ['hybridinv', 'plan', '--catalog', "
+            "'catalog.csv', '--state', 'state.csv', '--output', '-']; main()")
+    writer = subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+    assert writer.stdout is not None and writer.stderr is not None
+    assert writer.stdout.readline().startswith(b"sku,order_qty")
+    writer.stdout.close()  # the reader goes away after the header, as head -1 does
+    error = writer.stderr.read().decode()
+    writer.wait(timeout=120)
+    assert "Broken pipe" not in error and "Traceback" not in error, error
