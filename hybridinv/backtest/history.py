@@ -143,6 +143,15 @@ def _period_codes(values: pd.Series, freq: str | None) -> tuple[NDArray[np.int64
             raise PlanningError(f"{_TABLE}: period must be a whole number or a date", column="period", value=bad)
         codes = np.round(whole).astype(np.int64)
         first, last = int(codes.min()), int(codes.max())
+        distinct = np.unique(codes)
+        if distinct.size >= 3 and distinct.size < 0.5 * (last - first + 1):
+            # Excel serial dates (35796, 35827, ...) or YYYYMM numbers (199812, 199901) counted every number
+            # between them as a period without demand: 1,482 test periods of zeros instead of 12
+            raise PlanningError(
+                f"{_TABLE}: numeric periods must be consecutive (1, 2, 3, ...), but {distinct.size} distinct "
+                f"periods span {first}..{last}, most of it empty; write dates instead (spreadsheet date "
+                "numbers such as 35796 saved as dates, YYYYMM numbers such as 199801 as 1998-01)",
+                column="period", value=int(distinct[1]))
         labels = np.array([str(p) for p in range(first, last + 1)], dtype=object)
         return codes - first, labels
     try:

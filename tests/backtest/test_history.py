@@ -117,3 +117,15 @@ def test_a_wide_column_that_is_not_a_period_is_named() -> None:
         read_history(wide.assign(**{wide.columns[1]: np.inf}))
     assert info.value.column == wide.columns[1]
     assert np.isnan(read_history(wide.assign(**{wide.columns[1]: np.nan})).demand[0]).all()  # not observed yet
+
+
+@pytest.mark.parametrize("periods", [[35796, 35827, 35855, 35886], [199811, 199812, 199901, 199902]])
+def test_numeric_periods_that_are_dates_are_refused(periods):
+    # Excel serial dates and YYYYMM numbers were read as consecutive periods: every number in between became
+    # a period of zero demand (a 39-month fit and 12-month test read as 1,482 test periods)
+    frame = pd.DataFrame({"sku": "A", "period": periods, "quantity": [1.0, 2.0, 3.0, 4.0]})
+    with pytest.raises(PlanningError, match="must be consecutive") as err:
+        read_history(frame)
+    assert err.value.column == "period" and err.value.value == periods[1]
+    gappy = frame.assign(period=[1, 2, 4, 5])  # a missing period or two is a period without rows, as before
+    np.testing.assert_array_equal(read_history(gappy).demand[:, 0], [1.0, 2.0, 0.0, 3.0, 4.0])
