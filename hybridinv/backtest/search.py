@@ -134,8 +134,9 @@ def _span(demand: NDArray[np.float64], lead: NDArray[np.int64]) -> NDArray[np.fl
 
 
 def _eoq(demand: NDArray[np.float64], catalog: Catalog) -> NDArray[np.float64]:
-    mean = np.nanmean(np.where(np.isnan(demand), np.nan, demand), axis=0)
-    mean = np.nan_to_num(mean, nan=0.0)
+    observed = np.isfinite(demand)
+    # a series not observed in the training window orders on a mean of 0 (nanmean warned "Mean of empty slice")
+    mean = np.where(observed, demand, 0.0).sum(axis=0) / np.maximum(observed.sum(axis=0), 1)
     hold = np.maximum(catalog.holding_cost, 1e-12)
     return np.asarray(np.sqrt(2.0 * catalog.order_cost * mean / hold), dtype=np.float64)
 

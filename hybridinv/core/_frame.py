@@ -6,6 +6,7 @@ import datetime as _dt
 import difflib
 import math
 import re
+import warnings
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
@@ -561,6 +562,8 @@ def date_column(values: pd.Series, column: str) -> pd.Series:
             raise PlanningError(f"unreadable date ({exc})", column=column) from None
         return parsed.reindex(values.index)
     try:
-        return pd.to_datetime(values)
+        with warnings.catch_warnings():  # "Jan 1998": pandas's note that it parses each date on its own
+            warnings.filterwarnings("ignore", message="Could not infer format", category=UserWarning)
+            return pd.to_datetime(values)
     except (ValueError, TypeError) as exc:
         raise PlanningError(f"unreadable date ({exc})", column=column) from None
