@@ -376,6 +376,11 @@ class DigitalTwin:
             missing = sorted(set(skus) - set(user["sku"]))
             if missing:
                 raise PlanningError("catalog has no row for a SKU of the log", column="sku", sku=missing[0])
+            unsold = sorted(set(user["sku"]) - set(skus))
+            if unsold:  # left out without a word: a planner's catalog row that the twin cannot fit
+                warnings.warn(f"{len(unsold)} catalog SKU(s) have no sales in the log and are left out of the "
+                              f"twin (first: {unsold[0]!r}); plan them with a forecast of your own",
+                              PlanningWarning, stacklevel=2)
             user = user.set_index("sku").reindex(skus)
             for column in user.columns:
                 frame[column] = user[column].to_numpy()

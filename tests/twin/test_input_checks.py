@@ -332,3 +332,13 @@ def test_dates_that_could_be_either_order_are_refused(dates, words):
     with pytest.raises(PlanningError, match=words) as err:
         aggregate_sales(_log(dates), "month")
     assert err.value.column == "date" and "YYYY-MM-DD" in str(err.value)
+
+
+def test_a_catalog_sku_without_sales_is_named_when_left_out():
+    days = pd.date_range("2024-01-01", periods=70, freq="D").strftime("%Y-%m-%d")
+    twin = DigitalTwin(period="week").fit(pd.DataFrame({"date": days, "sku": "A", "quantity": 2}))
+    catalog = pd.DataFrame({"sku": ["A", "B"], "unit_cost": [3.0, 4.0]})
+    with pytest.warns(PlanningWarning, match="no sales in the log") as caught:
+        fitted = twin.catalog(catalog)
+    assert "'B'" in str(caught[0].message)
+    assert list(fitted.sku) == ["A"] and fitted.unit_cost[0] == 3.0
