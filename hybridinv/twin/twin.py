@@ -167,6 +167,7 @@ def aggregate_sales(sales: pd.DataFrame, period: PlanningPeriod | str = Planning
     skus = np.array(sorted(frame["sku"].unique()), dtype=object)
     wide = grouped["quantity"].unstack("sku").reindex(index=span, columns=skus).fillna(0.0)
     flags = grouped["stockout"].astype(float).unstack("sku").reindex(index=span, columns=skus).fillna(0.0)
+    _warn_late_starters(frame.groupby("sku")["period"].min().reindex(skus), first, span.size)
     return DemandMatrix(
         sku=skus,
         periods=span,
@@ -174,6 +175,24 @@ def aggregate_sales(sales: pd.DataFrame, period: PlanningPeriod | str = Planning
         censored=flags.to_numpy(dtype=np.float64) > 0,
         has_stock_info=has_stock_info,
     )
+
+
+#: Share of the log's span before a SKU's first row above which :func:`aggregate_sales` warns.
+LATE_START_SHARE = 0.5
+
+
+def _warn_late_starters(first_rows: pd.Series, first: pd.Period, periods: int) -> None:
+    """Warn about SKUs whose first row comes after :data:`LATE_START_SHARE` of the span: the periods before
+    it count as no demand, which understates a product that was not sold yet (a new one) many times over."""
+    offsets = np.array([(p - first).n for p in first_rows], dtype=np.int64)
+    late = offsets >= LATE_START_SHARE * periods
+    if periods >= 4 and late.any():
+        i = int(np.flatnonzero(late)[0])
+        warnings.warn(
+            f"{int(late.sum())} SKU(s) first appear in the second half of the sales log (first: "
+            f"{first_rows.index[i]!r}, from {first_rows.iloc[i]}); the periods before count as no demand. If they "
+            "were not sold yet (new products), fit them on a log that starts at their first sale",
+            PlanningWarning, stacklevel=3)
 
 
 _TRUE_WORDS = frozenset({"true", "yes", "y", "t", "1"})

@@ -184,7 +184,8 @@ def test_a_date_typo_that_spans_centuries_is_named():
     with pytest.raises(PlanningError, match="more than 100,000 day periods") as info:
         aggregate_sales(sales, "day")
     assert info.value.column == "date" and info.value.value == "1024-01-05"
-    assert aggregate_sales(sales, "month").demand.shape == (12_001, 2)  # the same span in months is allowed
+    with pytest.warns(PlanningWarning, match="second half"):  # SKU B first sells 1,000 years in
+        assert aggregate_sales(sales, "month").demand.shape == (12_001, 2)  # the same span in months is allowed
 
 
 # ---------------------------------------------------------------- audit of bad sales, catalogs and receipts
@@ -342,3 +343,14 @@ def test_a_catalog_sku_without_sales_is_named_when_left_out():
         fitted = twin.catalog(catalog)
     assert "'B'" in str(caught[0].message)
     assert list(fitted.sku) == ["A"] and fitted.unit_cost[0] == 3.0
+
+
+def test_a_sku_that_first_sells_late_in_the_log_is_named():
+    # a new product sold in the last 2 of 24 months was fitted at 1/12 of its rate without a word
+    months = pd.period_range("2000-01", periods=24, freq="M").to_timestamp().strftime("%Y-%m-%d")
+    log = pd.concat([pd.DataFrame({"date": months, "sku": "A", "quantity": 3}),
+                     pd.DataFrame({"date": months[-2:], "sku": "00003", "quantity": [5, 7]})])
+    with pytest.warns(PlanningWarning, match="second half") as caught:
+        matrix = aggregate_sales(log, "month")
+    assert "'00003'" in str(caught[0].message) and "2001-11" in str(caught[0].message)
+    np.testing.assert_array_equal(matrix.demand[:, list(matrix.sku).index("00003")], [0.0] * 22 + [5.0, 7.0])
