@@ -539,8 +539,8 @@ def date_column(values: pd.Series, column: str) -> pd.Series:
         Ambiguous numeric dates, or text pandas cannot read, naming ``column``.
     """
     text = values.dropna().astype(str)
-    parts = text.str.extract(_NUMERIC_DATE)
-    if len(text) and parts[0].notna().all():
+    parts = text.str.extract(_NUMERIC_DATE) if len(text) and _NUMERIC_DATE.match(text.iloc[0]) else None
+    if parts is not None and parts[0].notna().all():
         first, second = parts[0].astype(int), parts[2].astype(int)
         if (first > 12).any() and (second > 12).any():
             raise PlanningError("numeric dates are day first in some rows and month first in others; write them "

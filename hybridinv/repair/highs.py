@@ -180,4 +180,3 @@ def solve_highs(
         iterations=nodes,
         backend="highs",
     )
-
