@@ -229,7 +229,7 @@ def test_the_readme_state_example_names_columns_the_state_reads() -> None:
     from pathlib import Path
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    line = next(row for row in readme.splitlines() if row.startswith('state = pd.read_csv("state.csv")'))
+    line = next(row for row in readme.splitlines() if row.startswith('state = pd.read_csv("state.csv"'))
     named = re.findall(r"\b(sku|on_hand|backorders|pipeline_\d+)\b", line.split("#", 1)[1])
     assert named[:3] == ["sku", "on_hand", "pipeline_0"]
     frame = pd.DataFrame({column: [1] for column in named}).assign(sku=["A"])
