@@ -197,6 +197,11 @@ def plan(
     notes = _notes(proposed, check, cat, cons, history is not None and past_forecast is None, lost_sales)
     if gate is not None and not gate.use_hybrid:
         notes["validation_gate"] = gate.reason
+    if forecast is not None and from_catalog.any():  # only in diagnostics before: easy to miss
+        notes["catalog_forecast"] = (
+            f"{int(from_catalog.sum())} SKU(s) have no rows in the forecast (first: {str(cat.sku[from_catalog][0])!r}) "
+            "and are planned on the catalog's demand_mean and demand_std"
+        )
     fallback = None if decision.repair is None else decision.repair.diagnostics.fallback_reason
     if fallback is not None:
         notes["solver_fallback"] = f"repair solver fell back to the fast plan: {fallback}"

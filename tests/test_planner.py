@@ -69,7 +69,8 @@ def test_forecast_reaches_policy_with_quantile_std(frames: tuple[pd.DataFrame, p
             high = 4.0 + 2 * 1.2815515655446004 * 3  # normal 10%/90% quantiles of std 3
             rows.append({"sku": sku, "period": period, "mean": 10.0 + period, "q0.1": 4.0, "q0.9": high})
     policy = Recorder()
-    plan(state, catalog, None, forecast=pd.DataFrame(rows), policy=policy)
+    with pytest.warns(hybridinv.PlanningWarning, match="9 SKU"):  # the other 9 SKUs use the catalog's means
+        plan(state, catalog, None, forecast=pd.DataFrame(rows), policy=policy)
     obs = policy.seen[0]
     mean = obs.forecast(4)  # type: ignore[attr-defined]
     std = obs.forecast_std(4)  # type: ignore[attr-defined]
@@ -614,3 +615,17 @@ def test_plan_takes_rows_in_any_order(frames: tuple[pd.DataFrame, pd.DataFrame])
     shuffled = plan(state.sample(frac=1.0, random_state=1), catalog, EXAMPLE_CONSTRAINTS,
                     forecast=forecast.sample(frac=1.0, random_state=2), policy="newsvendor")
     pd.testing.assert_frame_equal(ordered, shuffled)
+
+
+def test_skus_missing_from_the_forecast_are_named_in_a_warning(frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    # they were planned on the catalog's demand_mean with only a diagnostics entry to say so
+    catalog, state = frames
+    forecast = pd.DataFrame({"sku": catalog["sku"].iloc[2:].repeat(2), "period": [0, 1] * (len(catalog) - 2),
+                             "mean": 3.0, "std": 1.0})
+    with pytest.warns(hybridinv.PlanningWarning, match="2 SKU\\(s\\) have no rows in the forecast") as record:
+        out = plan(state, catalog, forecast=forecast, policy="ss")
+    assert repr(str(catalog["sku"].iloc[0])) in str(record[0].message)
+    assert out.attrs["diagnostics"]["skus_with_catalog_forecast"] == list(catalog["sku"].iloc[:2].astype(str))
+    with warnings.catch_warnings():  # no forecast at all: the catalog's means are the forecast, as documented
+        warnings.simplefilter("error", hybridinv.PlanningWarning)
+        plan(state, catalog, policy="ss")
