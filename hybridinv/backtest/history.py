@@ -83,13 +83,13 @@ class DemandHistory:
             index = int(cutoff)
         else:
             labels = [str(p) for p in self.periods]
-            if str(cutoff) not in labels:
+            index = labels.index(str(cutoff)) if str(cutoff) in labels else _same_date(labels, cutoff)
+            if index < 0:
                 raise PlanningError(
                     f"cutoff is not a period of the history (first {labels[0]}, last {labels[-1]})",
                     column="cutoff",
                     value=cutoff,
                 )
-            index = labels.index(str(cutoff))
         if not 2 <= index < self.n_periods:
             raise PlanningError(
                 f"cutoff must leave at least 2 training periods and 1 test period (history has {self.n_periods})",
@@ -158,8 +158,10 @@ def _period_codes(values: pd.Series, freq: str | None) -> tuple[NDArray[np.int64
         if isinstance(values.dtype, pd.PeriodDtype):
             periods = pd.PeriodIndex(values)
         else:
-            stamps = pd.to_datetime(values.astype(str) if freq is None else values, errors="raise")
-            inferred = freq or _infer_freq(values)
+            with warnings.catch_warnings():  # "Jan 1998": pandas's note that it parses each label on its own
+                warnings.filterwarnings("ignore", message="Could not infer format", category=UserWarning)
+                stamps = pd.to_datetime(values.astype(str) if freq is None else values, errors="raise")
+                inferred = freq or _infer_freq(values)
             periods = pd.PeriodIndex(stamps, freq=inferred)
     except (ValueError, TypeError) as exc:
         raise PlanningError(f"{_TABLE}: unreadable period ({exc})", column="period") from None
@@ -170,6 +172,23 @@ def _period_codes(values: pd.Series, freq: str | None) -> tuple[NDArray[np.int64
     span = pd.period_range(first, periods.max(), freq=periods.freq)
     codes = np.asarray((periods - first).map(lambda offset: offset.n), dtype=np.int64)
     return codes, np.array([str(p) for p in span], dtype=object)
+
+
+def _same_date(labels: list[str], cutoff: object) -> int:
+    """Position of the label that is the same date as ``cutoff`` written another way, or -1.
+
+    A long history's labels are normalized (``Apr 2001`` is stored as ``2001-04``) and a wide one's are
+    kept as written, so the same ``--cutoff`` was refused in one layout and accepted in the other.
+    """
+    with warnings.catch_warnings():  # pandas's note that it parses each text on its own
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            wanted = pd.Timestamp(str(cutoff))
+        except (ValueError, TypeError):
+            return -1
+        dates = pd.to_datetime(pd.Series(labels), errors="coerce", format="mixed")
+    matches = np.flatnonzero((dates == wanted).to_numpy())
+    return int(matches[0]) if matches.size == 1 else -1
 
 
 def _infer_freq(values: pd.Series) -> str:

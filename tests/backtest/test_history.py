@@ -129,3 +129,21 @@ def test_numeric_periods_that_are_dates_are_refused(periods):
     assert err.value.column == "period" and err.value.value == periods[1]
     gappy = frame.assign(period=[1, 2, 4, 5])  # a missing period or two is a period without rows, as before
     np.testing.assert_array_equal(read_history(gappy).demand[:, 0], [1.0, 2.0, 0.0, 3.0, 4.0])
+
+
+def test_a_cutoff_written_like_the_other_layout_names_the_same_period():
+    # a long history stores "Jan 1998" as 1998-01 and a wide one keeps it: the same --cutoff was refused in one
+    import warnings
+
+    months = pd.period_range("1998-01", periods=12, freq="M")
+    names = [p.strftime("%b %Y") for p in months]
+    long = pd.DataFrame({"sku": "A", "period": names, "quantity": np.arange(12.0) + 1})
+    wide = pd.DataFrame({"sku": ["A"], **{name: [float(i + 1)] for i, name in enumerate(names)}})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nor does pandas's "Could not infer format" note reach the user
+        histories = [read_history(long), read_history(wide)]
+        for history in histories:
+            assert [history.cutoff_index(c) for c in ("1998-06", "Jun 1998", "June 1998")] == [5, 5, 5]
+    with pytest.raises(PlanningError, match="not a period of the history") as err:
+        histories[0].cutoff_index("1999-06")
+    assert err.value.column == "cutoff"
