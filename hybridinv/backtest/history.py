@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from hybridinv.core._frame import require_columns, require_frame
+from hybridinv.core._frame import quiet_date_parsing, require_columns, require_frame
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.errors import PlanningError
 from hybridinv.core.limits import MAX_PERIODS, MAX_QUANTITY
@@ -158,8 +158,7 @@ def _period_codes(values: pd.Series, freq: str | None) -> tuple[NDArray[np.int64
         if isinstance(values.dtype, pd.PeriodDtype):
             periods = pd.PeriodIndex(values)
         else:
-            with warnings.catch_warnings():  # "Jan 1998": pandas's note that it parses each label on its own
-                warnings.filterwarnings("ignore", message="Could not infer format", category=UserWarning)
+            with quiet_date_parsing():
                 stamps = pd.to_datetime(values.astype(str) if freq is None else values, errors="raise")
                 inferred = freq or _infer_freq(values)
             periods = pd.PeriodIndex(stamps, freq=inferred)
@@ -180,8 +179,7 @@ def _same_date(labels: list[str], cutoff: object) -> int:
     A long history's labels are normalized (``Apr 2001`` is stored as ``2001-04``) and a wide one's are
     kept as written, so the same ``--cutoff`` was refused in one layout and accepted in the other.
     """
-    with warnings.catch_warnings():  # pandas's note that it parses each text on its own
-        warnings.simplefilter("ignore", UserWarning)
+    with quiet_date_parsing():
         try:
             wanted = pd.Timestamp(str(cutoff))
         except (ValueError, TypeError):

@@ -7,7 +7,8 @@ import difflib
 import math
 import re
 import warnings
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, Literal, TypeAlias
 
 import numpy as np
@@ -519,6 +520,15 @@ def per_sku(value: ArrayLike, n: int, name: str, *, minimum: float | None = None
     return arr
 
 
+@contextmanager
+def quiet_date_parsing() -> Iterator[None]:
+    """Silence pandas's "Could not infer format" note (dates such as ``Jan 1998`` parsed one by one): it is
+    about pandas's own speed, not the user's data, and leaked into normal output."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Could not infer format", category=UserWarning)
+        yield
+
+
 #: A numeric date with a four-digit year last: ``01/02/1998``, ``1.2.1998``, ``01-02-1998``.
 _NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})\s*$")
 
@@ -562,8 +572,7 @@ def date_column(values: pd.Series, column: str) -> pd.Series:
             raise PlanningError(f"unreadable date ({exc})", column=column) from None
         return parsed.reindex(values.index)
     try:
-        with warnings.catch_warnings():  # "Jan 1998": pandas's note that it parses each date on its own
-            warnings.filterwarnings("ignore", message="Could not infer format", category=UserWarning)
+        with quiet_date_parsing():
             return pd.to_datetime(values)
     except (ValueError, TypeError) as exc:
         raise PlanningError(f"unreadable date ({exc})", column=column) from None

@@ -184,7 +184,7 @@ LATE_START_SHARE = 0.5
 def _warn_late_starters(first_rows: pd.Series, first: pd.Period, periods: int) -> None:
     """Warn about SKUs whose first row comes after :data:`LATE_START_SHARE` of the span: the periods before
     it count as no demand, which understates a product that was not sold yet (a new one) many times over."""
-    offsets = np.array([(p - first).n for p in first_rows], dtype=np.int64)
+    offsets = pd.PeriodIndex(first_rows).asi8 - first.ordinal
     late = offsets >= LATE_START_SHARE * periods
     if periods >= 4 and late.any():
         i = int(np.flatnonzero(late)[0])
