@@ -116,7 +116,9 @@ def summary_markdown(result: BenchResult, confidence: float = 0.95) -> str:
         f"{result.suite.seeds} seeds (common random numbers), backend `{_md(result.backend)}`, "
         f"{result.elapsed:.0f} s wall clock.",
         "",
-        f"Cost = mean cost per period ± {level} t-interval half-width over seeds. Gap = (cost − reference) / "
+        f"Cost = mean cost per period ± {level} t-interval half-width over seeds; a period's cost is holding + "
+        "shortage + ordering (fixed cost per order plus unit cost per unit delivered) + waste + overflow, so every "
+        "unit is charged when it is bought (`avg_cost` in results.csv). Gap = (cost − reference) / "
         "reference against the exact optimum or the clairvoyant lower bound (perfect foresight of demand, so a "
         "gap to it over-states the true optimality gap). Δ vs baseline = paired per-seed "
         f"cost difference to the best classical baseline (mean ± {level} half-width; negative is cheaper).",

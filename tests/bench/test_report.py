@@ -56,3 +56,12 @@ def test_results_csv_escapes_formulas(result, tmp_path: Path) -> None:  # type: 
     assert not frame["policy"].str.startswith("=").any()
     numbers = frame.select_dtypes("number")
     assert len(numbers.columns) > 10 and np.isfinite(numbers["avg_cost"]).all()
+
+
+def test_summary_states_the_cost_basis_it_ranks_on(result, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    paths = write_outputs(result, tmp_path)
+    summary = paths["summary.md"].read_text()
+    assert "holding + shortage + ordering (fixed cost per order plus unit cost per unit delivered) + waste" in summary
+    frame = pd.read_csv(paths["results.csv"])
+    parts = frame[["holding_cost", "shortage_cost", "ordering_cost", "waste_cost", "overflow_cost"]].sum(axis=1)
+    assert np.allclose(frame["avg_cost"], parts, rtol=1e-12)  # the basis the summary states is the one ranked on
