@@ -3,7 +3,8 @@
 Two layouts are accepted (both pandas frames):
 
 * **long**: columns ``sku``, ``period``, ``quantity`` — one row per SKU and period
-  (rows of the same SKU and period are added up);
+  (rows of the same SKU and period are added up; rows that repeat another row
+  exactly get a :class:`~hybridinv.PlanningWarning`, as a file exported twice would);
 * **wide**: a ``sku`` column and one column per period, oldest first.
 
 ``period`` values are whole numbers (consecutive periods; a missing number is a
@@ -25,7 +26,7 @@ from numpy.typing import NDArray
 
 from hybridinv.core._frame import quiet_date_parsing, require_columns, require_frame
 from hybridinv.core.catalog import Catalog
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, PlanningWarning
 from hybridinv.core.limits import MAX_PERIODS, MAX_QUANTITY
 
 __all__ = ["DemandHistory", "read_history"]
@@ -277,6 +278,7 @@ def _from_long(df: pd.DataFrame, freq: str | None) -> DemandHistory:
                             sku=skus.iloc[i], value=float("nan"))
     codes, labels = _period_codes(df["period"], freq)
     sku_codes, names = pd.factorize(skus, sort=True)
+    _warn_repeated_rows(codes, sku_codes, quantity, names, labels)
     demand = np.full((len(labels), len(names)), np.nan)
     sums = np.zeros_like(demand)
     np.add.at(sums, (codes, sku_codes), quantity)
@@ -285,6 +287,20 @@ def _from_long(df: pd.DataFrame, freq: str | None) -> DemandHistory:
     started = np.maximum.accumulate(seen, axis=0)
     demand = np.where(started, sums, np.nan)
     return DemandHistory(np.asarray(names, dtype=object), labels, demand)
+
+
+def _warn_repeated_rows(codes: NDArray[np.int64], sku_codes: NDArray[np.int64], quantity: NDArray[np.float64],
+                        names: pd.Index, labels: NDArray[np.object_]) -> None:
+    """Warn when rows repeat another row exactly: they are added up, which doubles a file exported twice."""
+    keys = pd.DataFrame({"p": codes, "s": sku_codes, "q": quantity}, copy=False)
+    repeated = keys.duplicated()
+    if not repeated.any():
+        return
+    first = int(np.flatnonzero(repeated.to_numpy())[0])
+    warnings.warn(PlanningWarning(
+        f"{_TABLE}: {int(repeated.sum())} row(s) repeat another row exactly (first: SKU {names[sku_codes[first]]!r}, "
+        f"period {labels[codes[first]]}, quantity {quantity[first]:g}); rows of the same SKU and period are added "
+        "up, so remove the repeats if the file holds the same rows twice"), stacklevel=4)
 
 
 def _from_wide(df: pd.DataFrame) -> DemandHistory:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from hybridinv import Catalog
 from hybridinv.backtest.history import read_history
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, PlanningWarning
 
 from ._data import catalog_frame, history_frame
 
@@ -32,6 +34,18 @@ def test_long_rows_are_summed_and_cells_before_the_first_row_are_not_observed() 
     np.testing.assert_array_equal(hist.demand[:, 0], [5, 0, 4, 0])  # period 2: no row after the first -> 0
     assert np.isnan(hist.demand[:2, 1]).all()  # B did not exist before period 3
     np.testing.assert_array_equal(hist.demand[2:, 1], [1, 0])
+
+
+def test_rows_that_repeat_exactly_are_added_up_with_a_warning_naming_the_first() -> None:
+    frame = pd.DataFrame({"sku": ["A", "B", "A", "A"], "period": [1, 1, 2, 1], "quantity": [2, 5, 4, 2]})
+    with pytest.warns(PlanningWarning, match=r"1 row\(s\) repeat another row exactly \(first: SKU 'A', period 1, "
+                      r"quantity 2\)"):
+        hist = read_history(frame)
+    np.testing.assert_array_equal(hist.demand[:, 0], [4, 4])  # still added up, as documented
+    distinct = pd.DataFrame({"sku": ["A", "A"], "period": [1, 1], "quantity": [2, 3]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_history(distinct).demand[0, 0] == 5  # two different sales of one period: no warning
 
 
 def test_dates_map_to_consecutive_periods_of_their_frequency() -> None:
