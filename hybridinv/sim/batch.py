@@ -25,6 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
+from hybridinv.core.errors import PlanningError, whole_numbers
 from hybridinv.sim.batch_ledger import BatchLedger
 from hybridinv.sim.ledger import Ledger, dot
 from hybridinv.sim.observation import Observation
@@ -188,10 +189,13 @@ class BatchSimulator(ScenarioLayout):
         """Start one episode per seed (or per pre-drawn path) from the scenario's initial state."""
         if paths is None:
             if seeds is None:
-                raise ValueError("give seeds or paths")
-            paths = [self.scenario.sample(int(s), self.periods) for s in seeds]
-        if not paths:
-            raise ValueError("need at least one episode")
+                raise PlanningError("give seeds or paths", column="seeds")
+            paths = [self.scenario.sample(s, self.periods) for s in whole_numbers(np.ravel(seeds).tolist(), "seeds")]
+        else:
+            if not len(paths):
+                raise PlanningError("need at least one path", column="paths")
+            for path in paths:
+                self._check_path(path)
         self.paths = list(paths)
         E, n = len(self.paths), self.n  # noqa: N806
         self.episodes = E
@@ -216,9 +220,8 @@ class BatchSimulator(ScenarioLayout):
         self._ring = np.zeros((self.width, E, n))
         pipe = init.pipeline
         assert pipe is not None
-        k = min(pipe.shape[1], self.width)
+        k = min(pipe.shape[1], self.width)  # the columns from k on are empty (see ScenarioLayout._set_layout)
         self._ring[:k] = pipe[:, :k].T[:, None, :]
-        self._ring[k - 1] += pipe[:, k:].sum(axis=1)
         lead0 = self._lead[0, 0]
         self._same_lead: int | None = None
         if self._fraction is None and bool((self._lead == lead0).all()) and bool((lead0 == lead0[0]).all()):

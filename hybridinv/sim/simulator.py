@@ -138,7 +138,11 @@ class ScenarioLayout:
         self.n = cat.n_skus
         lead = scenario.lead_times
         assert lead is not None
-        self.width = int(lead.max_lead_time.max()) + 1
+        init = scenario.initial_state
+        assert init is not None
+        # the ring holds every open order: those of the initial state may be due after the longest lead time
+        due = np.flatnonzero(init.pipeline.any(axis=0))
+        self.width = max(int(lead.max_lead_time.max()) + 1, int(due[-1]) + 1 if due.size else 1)
         self.buckets = int(max(cat.shelf_life.max(), 1))
         self._perishable = bool(cat.perishable.any())
         self._perish_mask = cat.perishable
@@ -151,6 +155,32 @@ class ScenarioLayout:
         self._capacity = scenario.constraints.capacity
         self._budget = scenario.constraints.budget
         self.check_orders = check_orders
+
+    def _check_path(self, path: ScenarioPath) -> None:
+        """Refuse a pre-drawn path that does not fit this simulator (drawn for another scenario, or edited).
+
+        Lead times outside the ring would land in the wrong period, and NaN or negative demand would
+        give NaN costs next to a fill rate of 1, so each is named rather than simulated.
+        """
+        sku = self.scenario.catalog.sku
+        arrays = {"demand": path.demand.realized, "lead_time": path.lead_times.lead_time}
+        if path.lead_times.delivered_fraction is not None:
+            arrays["delivered_fraction"] = path.lead_times.delivered_fraction
+        for name, array in arrays.items():
+            if array.ndim != 2 or array.shape[1] != self.n or array.shape[0] < self.periods:
+                raise PlanningError(f"the path's {name} has shape {array.shape}; this simulator needs "
+                                    f"({self.periods} periods or more, {self.n} SKUs)", column=name)
+        limits = {"demand": (0.0, math.inf), "lead_time": (0, self.width - 1), "delivered_fraction": (0.0, 1.0)}
+        for name, array in arrays.items():
+            low, high = limits[name]
+            part = array[: self.periods]
+            bad = ~(part >= low) | ~(part <= high) | ~np.isfinite(part)
+            if bad.any():
+                t, i = np.argwhere(bad)[0]
+                what = "whole periods from 0 to the scenario's longest lead time" if name == "lead_time" else (
+                    f"finite and in [{low:g}, {high:g}]")
+                raise PlanningError(f"the path's {name} must be {what} (period {t}); was the path drawn for "
+                                    "another scenario?", column=name, sku=sku[i], value=part[t, i].item())
 
 
 class Simulator(ScenarioLayout):
@@ -205,6 +235,8 @@ class Simulator(ScenarioLayout):
         """
         if path is None:
             path = self.scenario.sample(0 if seed is None else seed, self.periods)
+        else:
+            self._check_path(path)
         self.path = path
         self._demand = path.demand.realized
         self._lead = path.lead_times.lead_time
@@ -228,9 +260,8 @@ class Simulator(ScenarioLayout):
         self._ring = np.zeros((self.width, self.n))
         pipe = init.pipeline
         assert pipe is not None
-        k = min(pipe.shape[1], self.width)
+        k = min(pipe.shape[1], self.width)  # the columns from k on are empty (see _set_layout)
         self._ring[:k] = pipe[:, :k].T
-        self._ring[k - 1] += pipe[:, k:].sum(axis=1)
         self._flat_ring = self._ring.reshape(-1)
         self._deterministic_lead = self._fraction is None and bool((self._lead == self._lead[0]).all())
         # where this period's orders land in the ring: one row when every SKU has the same

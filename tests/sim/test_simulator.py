@@ -86,6 +86,23 @@ def test_initial_pipeline_arrives_on_time() -> None:
     np.testing.assert_array_equal(sim.ledger.received_units, [1, 2, 3])
 
 
+def test_initial_orders_due_after_the_longest_lead_time_arrive_when_due() -> None:
+    """A pre-booked order due in 4 periods with a lead time of 1 arrives in period 4, in both simulators."""
+    from hybridinv.sim.batch import BatchSimulator
+
+    catalog = make_catalog(2, lead_time=np.array([1, 1]))
+    state = InventoryState(catalog.sku, np.zeros(2), None, np.array([[0.0, 0, 0, 0, 10], [0, 3, 0, 0, 0]]))
+    scenario = make_scenario(catalog, 1.0, initial_state=state)
+    sim = _run(scenario, [[0, 0]] * 6, [[0, 0]] * 6)
+    np.testing.assert_array_equal(sim.ledger.received_units, [0, 3, 0, 0, 10, 0])
+    batch = BatchSimulator(scenario, periods=6)
+    obs = batch.reset(paths=[hand_path([[0, 0]] * 6, catalog.lead_time)] * 2)
+    np.testing.assert_array_equal(obs.pipeline[1], [[0, 0, 0, 0, 10], [0, 3, 0, 0, 0]])
+    while not batch.done:
+        batch.step(np.zeros((2, 2)))
+    np.testing.assert_array_equal(batch.ledger(1).received_units, [0, 3, 0, 0, 10, 0])
+
+
 def test_fifo_issuing_and_expiry() -> None:
     scenario = _one_sku(4, lost_sales=True, shelf_life=np.array([3]))
     sim = Simulator(scenario, periods=5)
@@ -338,3 +355,41 @@ def test_tally_and_slot_unit_shortcuts_record_what_the_plain_sums_record(case: t
     if label.startswith("lost sales, one"):
         assert fast.overflow_units.sum() > 0 and fast.stockouts.sum() > 0  # both paths exercised
     assert fast.summary() == pytest.approx(plain.summary(), rel=1e-12, abs=1e-9, nan_ok=True)
+
+
+@pytest.mark.parametrize("field, edit, value", [
+    ("lead_time", lambda p: p.lead_times.lead_time.__iadd__(3), 5),
+    ("lead_time", lambda p: p.lead_times.lead_time.__setitem__((1, 0), -1), -1),
+    ("demand", lambda p: p.demand.realized.__setitem__((2, 1), np.nan), None),
+    ("demand", lambda p: p.demand.realized.__setitem__((0, 1), -4.0), -4.0),
+])
+def test_a_path_that_does_not_fit_the_simulator_is_refused_naming_field_and_sku(field, edit, value) -> None:  # type: ignore[no-untyped-def]
+    from hybridinv.core.errors import PlanningError
+    from hybridinv.sim.batch import BatchSimulator
+
+    catalog = make_catalog(2, lead_time=np.array([2, 2]))
+    scenario = make_scenario(catalog, 1.0)
+    path = hand_path([[1, 1]] * 4, catalog.lead_time)
+    object.__setattr__(path.lead_times, "lead_time", path.lead_times.lead_time.copy())
+    edit(path)
+    for reset in (lambda: Simulator(scenario, periods=4).reset(path=path),
+                  lambda: BatchSimulator(scenario, periods=4).reset(paths=[path])):
+        with pytest.raises(PlanningError, match=f"column '{field}'") as info:
+            reset()
+        assert info.value.sku in catalog.sku
+        if value is not None:
+            assert info.value.value == value
+    with pytest.raises(PlanningError, match="column 'demand'.*shape"):
+        Simulator(scenario, periods=30).reset(path=hand_path([[1, 1]] * 4, catalog.lead_time))
+
+
+def test_batch_seeds_must_be_whole_numbers() -> None:
+    from hybridinv.core.errors import PlanningError
+    from hybridinv.sim.batch import BatchSimulator
+
+    batch = BatchSimulator(make_scenario(make_catalog(1), 1.0), periods=2)
+    with pytest.raises(PlanningError, match="column 'seeds'.*1.5"):
+        batch.reset(seeds=[1.5, 1.5])
+    with pytest.raises(PlanningError, match="column 'seeds'"):
+        batch.reset(seeds=[])
+    assert batch.reset(seeds=np.array([3, 4])).episodes == 2
