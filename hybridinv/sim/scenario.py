@@ -95,12 +95,15 @@ class Scenario:
     tags: tuple[str, ...] = field(default=())
     fit_on: Scenario | None = field(default=None, repr=False)
     cost_basis: str = "purchases"
+    #: whether lead_times / initial_state were derived from the catalog (re-derived by :meth:`replace`)
+    _derived: tuple[bool, bool] = field(default=(False, False), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         n = self.catalog.n_skus
         if self.demand.n_skus != n:
             raise PlanningError(f"demand process has {self.demand.n_skus} SKUs, catalog has {n}", column="demand")
-        if self.lead_times is None:
+        derived_lead = self.lead_times is None
+        if derived_lead:
             lt = LeadTimeProcess.from_catalog(self.catalog.lead_time, self.catalog.lead_time_std, self.catalog.supplier)
             object.__setattr__(self, "lead_times", lt)
         elif self.lead_times.lead_time.size != n:
@@ -118,11 +121,19 @@ class Scenario:
         for name in ("waste_cost", "overflow_cost"):
             object.__setattr__(self, name, number_in(getattr(self, name), name, 0.0, math.inf, open_high=True))
         object.__setattr__(self, "lost_sales", flag(self.lost_sales, "lost_sales"))
-        if self.initial_state is None:
+        derived_state = self.initial_state is None
+        if derived_state:
             start = np.rint(self.demand.mean * (self.catalog.lead_time + 1))
             object.__setattr__(self, "initial_state", InventoryState.empty(self.catalog, start))
         else:
             object.__setattr__(self, "initial_state", self.initial_state.aligned(self.catalog))
+        owed = self.initial_state.backorders  # type: ignore[union-attr]
+        if self.lost_sales and bool((owed > 0).any()):
+            i = int(np.flatnonzero(owed > 0)[0])
+            raise PlanningError("a lost-sales scenario cannot start with backorders (they would never be served, "
+                                "yet lower the inventory position); set them to 0 or use lost_sales=False",
+                                column="backorders", sku=self.catalog.sku[i], value=float(owed[i]))
+        object.__setattr__(self, "_derived", (derived_lead, derived_state))
 
     @property
     def n_skus(self) -> int:
@@ -166,7 +177,17 @@ class Scenario:
         )
 
     def replace(self, **changes: Any) -> Scenario:
-        """A modified copy (validated again)."""
+        """A modified copy (validated again).
+
+        The lead-time process and the initial state that were derived from the catalog (not
+        given) are derived again from a new ``catalog``, so a copy with other lead times is
+        also delivered with them (until 2026-12-04 it kept the old process: policies planned
+        with the new lead times while the simulator delivered with the old).
+        """
+        if "catalog" in changes:
+            for name, derived in zip(("lead_times", "initial_state"), self._derived, strict=True):
+                if derived:
+                    changes.setdefault(name, None)
         return replace(self, **changes)
 
     def summary(self) -> dict[str, Any]:

@@ -393,3 +393,26 @@ def test_batch_seeds_must_be_whole_numbers() -> None:
     with pytest.raises(PlanningError, match="column 'seeds'"):
         batch.reset(seeds=[])
     assert batch.reset(seeds=np.array([3, 4])).episodes == 2
+
+
+def test_replace_with_another_catalog_derives_the_lead_times_again_unless_they_were_given() -> None:
+    from hybridinv import scenarios
+
+    base = scenarios.single_sku(lead_time=2, periods=20)
+    longer = base.replace(catalog=base.catalog.with_values(lead_time=[5]))
+    assert longer.lead_times.lead_time.tolist() == [5]
+    assert longer.sample(0).lead_times.lead_time[:20].max() == 5  # delivered with the catalog's lead time
+    assert longer.initial_state.on_hand[0] == np.rint(base.demand.mean[0] * 6)  # cover of L + 1 = 6 periods
+    given = LeadTimeProcess.from_catalog(np.array([3]), np.array([0.0]), base.catalog.supplier)
+    kept = base.replace(lead_times=given).replace(catalog=base.catalog.with_values(lead_time=[5]))
+    assert kept.lead_times.lead_time.tolist() == [3]  # a process the user gave is kept
+
+
+def test_a_lost_sales_scenario_cannot_start_with_backorders() -> None:
+    from hybridinv.core.errors import PlanningError
+
+    catalog = make_catalog(2)
+    owed = InventoryState(catalog.sku, np.zeros(2), np.array([0.0, 4.0]), np.zeros((2, 2)))
+    with pytest.raises(PlanningError, match="column 'backorders', sku 'S1', value 4.0"):
+        make_scenario(catalog, 1.0, initial_state=owed, lost_sales=True)
+    assert make_scenario(catalog, 1.0, initial_state=owed, lost_sales=False).initial_state.backorders[1] == 4
