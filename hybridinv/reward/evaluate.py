@@ -100,12 +100,13 @@ def confidence_interval(
         Coverage.
     bounds : (low, high), optional
         The range the KPI lives in (e.g. ``(0, 1)`` for a fill rate, see
-        :data:`hybridinv.reward.targets.KPI_RANGES`). With both ends finite the
-        Student-t interval is computed on the logit scale of the rescaled values and
-        mapped back, so it stays inside the range however few runs there are (a plain
-        t-interval of two fill rates 0.50 and 0.84 reaches from -1.5 to 2.8); the
-        interval is widened to contain the mean when the back-transform leaves it out.
-        Values on the bounds are moved 1e-6 of the range inside.
+        :data:`hybridinv.reward.targets.KPI_RANGES`). The Student-t interval is clipped
+        to it, so it never leaves the range however few runs there are (a plain
+        t-interval of the two fill rates 0.50 and 0.84 reaches from -1.5 to 2.8; clipped,
+        it is the whole of [0, 1], which is what two runs tell). Until 2026-12-04 the
+        interval was computed on the logit scale with values on the bounds moved 1e-6
+        inside: one run at a fill rate of exactly 1 then became an outlier that widened
+        the interval of [0.98, 0.99, 1.0, 0.995, 0.99] to [0.78, 1.0].
 
     Returns
     -------
@@ -122,12 +123,8 @@ def confidence_interval(
     if arr.size < 2:
         return mean, mean, mean
     quantile = float(stats.t.ppf(0.5 + level / 2, arr.size - 1))
-    if bounds is not None and all(math.isfinite(b) for b in bounds) and bounds[1] > bounds[0]:
-        low_bound, span = bounds[0], bounds[1] - bounds[0]
-        share = np.clip((arr - low_bound) / span, 1e-6, 1.0 - 1e-6)
-        logit = np.log(share / (1.0 - share))
-        centre, half = float(logit.mean()), quantile * float(logit.std(ddof=1)) / math.sqrt(arr.size)
-        low, high = (low_bound + span / (1.0 + math.exp(-x)) for x in (centre - half, centre + half))
-        return mean, min(low, mean), max(high, mean)
     half = quantile * float(arr.std(ddof=1)) / math.sqrt(arr.size)
-    return mean, mean - half, mean + half
+    low, high = mean - half, mean + half
+    if bounds is not None:
+        low, high = max(low, bounds[0]), min(high, bounds[1])
+    return mean, low, high

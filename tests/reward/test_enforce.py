@@ -77,21 +77,24 @@ def test_enforce_validation() -> None:
         enforce_targets("single_sku", ["fill_rate>=0.9"], weight_range=(2.0, 2.0))
 
 
-def test_rate_interval_stays_in_range_and_matches_t_when_values_are_central() -> None:
-    # two fill rates: the plain t-interval leaves [0, 1]; the logit one does not
+def test_rate_interval_is_the_t_interval_clipped_to_the_range() -> None:
+    # two fill rates: the plain t-interval leaves [0, 1]; clipped, it is the whole range
     t_mean, t_low, t_high = confidence_interval([0.50, 0.84])
     assert t_low < 0.0 and t_high > 1.0
-    mean, low, high = confidence_interval([0.50, 0.84], bounds=(0.0, 1.0))
-    assert mean == pytest.approx(0.67) and 0.0 < low < mean < high < 1.0
-    # many central values: the delta method says both intervals nearly agree
-    values = 0.5 + 0.02 * np.random.default_rng(0).standard_normal(200)
-    plain = confidence_interval(values)
-    bounded = confidence_interval(values, bounds=(0.0, 1.0))
-    assert bounded[1] == pytest.approx(plain[1], abs=2e-4) and bounded[2] == pytest.approx(plain[2], abs=2e-4)
-    # all on the bound: a point interval at the bound, the mean inside it
-    assert confidence_interval([1.0, 1.0, 1.0], bounds=(0.0, 1.0)) == pytest.approx((1.0, 1.0, 1.0), abs=1e-5)
-    # one-sided ranges keep the t-interval
-    assert confidence_interval([1.0, 3.0], bounds=(0.0, math.inf)) == confidence_interval([1.0, 3.0])
+    assert confidence_interval([0.50, 0.84], bounds=(0.0, 1.0)) == (t_mean, 0.0, 1.0)
+    # a run exactly on the bound is an ordinary value, not an outlier (the logit interval gave [0.78, 1.0])
+    values = [0.98, 0.99, 1.0, 0.995, 0.99]
+    half = 2.776445105 * np.std(values, ddof=1) / math.sqrt(5)  # t quantile 0.975 with 4 degrees of freedom
+    mean, low, high = confidence_interval(values, bounds=(0.0, 1.0))
+    assert mean == pytest.approx(0.991) and low == pytest.approx(0.991 - half) and high == 1.0
+    assert low > 0.97
+    # many central values: the same as the plain interval
+    central = 0.5 + 0.02 * np.random.default_rng(0).standard_normal(200)
+    assert confidence_interval(central, bounds=(0.0, 1.0)) == confidence_interval(central)
+    # all on the bound: a point interval at the bound
+    assert confidence_interval([1.0, 1.0, 1.0], bounds=(0.0, 1.0)) == (1.0, 1.0, 1.0)
+    # one-sided ranges: only that side is clipped
+    assert confidence_interval([1.0, 3.0], bounds=(0.0, math.inf)) == (2.0, 0.0, confidence_interval([1.0, 3.0])[2])
 
 
 @pytest.mark.parametrize(("option", "value", "column"), [
