@@ -117,6 +117,9 @@ def apply_guardrails(
         When a change limit is set without incumbent orders, or an input has the
         wrong shape or a value that is not a finite number >= 0 (naming the SKU).
     """
+    from hybridinv.repair.inputs import check_state
+
+    check_state(catalog, state)  # a state in another SKU order gave each SKU another's inventory position
     n = catalog.n_skus
     lower = np.zeros(n)
     upper = np.full(n, np.inf)
@@ -163,7 +166,22 @@ def apply_guardrails(
 def _sku_values(values: ArrayLike, column: str, catalog: Catalog, *, minimum: float | None = 0.0,
                 allow_inf: bool = False) -> NDArray[np.float64]:
     """One number (>= ``minimum``; finite unless ``allow_inf``) per SKU, else a :class:`PlanningError`
-    naming the first bad SKU and value."""
+    naming the first bad SKU and value.
+
+    A pandas Series indexed by SKU is read by its labels (it was read by position, so a Series
+    in another order gave each SKU another's value); it must list every catalog SKU once.
+    """
+    if isinstance(values, pd.Series) and not isinstance(values.index, pd.RangeIndex):
+        labels = values.index.astype(str)
+        if labels.duplicated().any():
+            raise PlanningError("lists a SKU more than once", column=column, sku=labels[labels.duplicated()][0])
+        wanted = pd.Index(catalog.sku.astype(str))
+        missing, extra = wanted.difference(labels), labels.difference(wanted)
+        if len(missing) or len(extra):
+            raise PlanningError("must have one value per catalog SKU" + (
+                " (one is missing)" if len(missing) else " (it has a SKU that is not in the catalog)"),
+                column=column, sku=(missing if len(missing) else extra)[0])
+        values = pd.Series(values.to_numpy(), index=labels).reindex(wanted).to_numpy()
     try:
         arr = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
@@ -271,6 +289,9 @@ def guarded_repair(
     RuntimeError
         If the repair returned an order outside the bounds (defensive check).
     """
+    from hybridinv.repair.inputs import check_state
+
+    check_state(catalog, state)
     lower = _sku_values(lower, "lower", catalog)
     upper = _sku_values(upper, "upper", catalog, allow_inf=True)
     low, high, capped = repair_bounds(catalog, lower, upper)

@@ -187,8 +187,25 @@ def _run(policy: Any, scenario: Scenario, path: Any, periods: int) -> tuple[Any,
 
 def _demand_array(demand: ArrayLike, scenario: Scenario) -> NDArray[np.float64]:
     """Realized demand as a (periods, n) float array of finite numbers >= 0; else a
-    :class:`PlanningError` naming the first bad period, SKU and value."""
+    :class:`PlanningError` naming the first bad period, SKU and value.
+
+    A DataFrame whose columns are not 0..n-1 is read by SKU name: its columns must be the
+    catalog's SKUs (in any order; they were read by position, so reordered columns gave
+    each SKU another's demand).
+    """
     n = scenario.n_skus
+    if isinstance(demand, pd.DataFrame) and not isinstance(demand.columns, pd.RangeIndex):
+        columns = demand.columns.astype(str)
+        wanted = pd.Index(scenario.catalog.sku.astype(str))
+        if columns.duplicated().any():
+            raise PlanningError("demand lists a SKU column more than once", column="demand",
+                                sku=columns[columns.duplicated()][0])
+        missing, extra = wanted.difference(columns), columns.difference(wanted)
+        if len(missing) or len(extra):
+            raise PlanningError("demand columns must be the catalog's SKUs" + (
+                " (one is missing)" if len(missing) else " (it has a column that is no catalog SKU)"),
+                column="demand", sku=(missing if len(missing) else extra)[0])
+        demand = demand.set_axis(columns, axis=1)[wanted]
     raw = np.asarray(demand)
     if raw.dtype.kind not in "iuf":
         raise PlanningError("demand must be numbers", column="demand", value=f"{raw.dtype} array")
@@ -233,7 +250,8 @@ def shadow_replay(
     incumbent : Policy, LoggedOrders or array of shape (periods, n)
         The incumbent policy or the human planner's logged orders.
     demand : array, shape (periods, n), optional
-        Realized demand to replay (default: drawn from the scenario per replication).
+        Realized demand to replay (default: drawn from the scenario per replication). A
+        DataFrame with SKU columns is read by column name (in any order).
     periods : int, optional
         Horizon (default: the length of ``demand``, else the scenario's).
     replications : int

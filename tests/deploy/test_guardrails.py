@@ -318,3 +318,22 @@ def test_guarded_repair_refuses_nan_desired_and_bounds():
         guarded_repair(np.array([1.0, np.nan, 1.0, 1.0]), catalog, state, Constraints(), np.zeros(4), np.full(4, 9.0))
     with pytest.raises(PlanningError, match="column 'lower', sku 'S0'"):
         guarded_repair(np.ones(4), catalog, state, Constraints(), np.array([np.nan, 0, 0, 0]), np.full(4, 9.0))
+
+
+def test_inputs_labelled_by_sku_are_read_by_label_and_a_misaligned_state_is_refused():
+    catalog = _catalog(3)
+    rails = Guardrails(max_change_units=5, max_periods_of_supply=4)
+    forecast = np.full(3, 10.0)
+    by_position = apply_guardrails(rails, catalog, _state(catalog, [0, 0, 100]), np.array([20.0, 0.0, 0.0]), forecast)
+    shuffled = pd.Series({"S2": 0.0, "S0": 20.0, "S1": 0.0})  # the same incumbent, keyed by SKU in another order
+    by_label = apply_guardrails(rails, catalog, _state(catalog, [0, 0, 100]), shuffled, forecast)
+    np.testing.assert_array_equal(by_label, by_position)
+    assert by_position[0].tolist() == [15.0, 0.0, 0.0] and by_position[1].tolist() == [25.0, 5.0, 0.0]
+    with pytest.raises(PlanningError, match="column 'incumbent_orders', sku 'S1'"):
+        apply_guardrails(rails, catalog, _state(catalog, [0, 0, 0]), pd.Series({"S0": 1.0, "S2": 1.0, "X": 1.0}),
+                         forecast)
+    reversed_state = InventoryState(catalog.sku[::-1].copy(), np.array([100.0, 0, 0]), np.zeros(3), np.zeros((3, 1)))
+    with pytest.raises(PlanningError, match="not aligned.*state.aligned"):  # it gave S0 the stock of S2
+        apply_guardrails(rails, catalog, reversed_state, np.zeros(3), forecast)
+    with pytest.raises(PlanningError, match="state has 2 SKUs"):
+        apply_guardrails(rails, catalog, _state(_catalog(2), [0, 0]), np.zeros(3), forecast)

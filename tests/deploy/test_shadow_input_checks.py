@@ -127,6 +127,20 @@ def test_shadow_replay_refuses_bad_demand(demand, match, sku):
     assert (err.value.column, err.value.sku) == ("demand", sku)
 
 
+def test_shadow_replay_reads_a_demand_frame_by_sku_column():
+    scenario = _two_sku_scenario()
+    values = np.column_stack([np.arange(20) % 7, np.full(20, 2.0)])
+    ordered = pd.DataFrame(values, columns=["A", "B"])
+    policies = (BaseStock(np.array([12.0, 4.0]), repair=None), BaseStock(np.array([8.0, 8.0]), repair=None))
+    expected = shadow_replay(scenario, *policies, demand=values, replications=1).summary
+    for frame in (ordered, ordered[["B", "A"]]):  # the reordered columns were read by position
+        result = shadow_replay(scenario, *policies, demand=frame, replications=1)
+        pd.testing.assert_frame_equal(result.summary, expected)
+    with pytest.raises(PlanningError, match="one is missing") as err:
+        shadow_replay(scenario, *policies, demand=ordered.rename(columns={"B": "C"}), replications=1)
+    assert (err.value.column, err.value.sku) == ("demand", "B")
+
+
 def _two_sku_scenario():
     from hybridinv.core import Catalog, Constraints
     from hybridinv.demand.processes import DemandProcess
