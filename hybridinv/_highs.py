@@ -46,12 +46,37 @@ def new_highs(time_limit: float | None = None, gap: float | None = None) -> Any:
     return highs
 
 
-def run_mip(highs: Any, start: ArrayLike | None = None) -> tuple[NDArray[np.float64], float] | None:
-    """Run the MIP loaded into ``highs``, from the column values ``start`` if given.
+def run_mip(
+    highs: Any, start: ArrayLike | None = None, reference: float | None = None
+) -> tuple[NDArray[np.float64], float, bool] | None:
+    """Run the MIP loaded into ``highs``, from the column values ``start`` if given, and check the answer.
 
-    Returns the column values and the MIP dual bound (0 where HiGHS reports none), or
-    ``None`` when HiGHS found no feasible solution within its limits.
+    Returns the column values, the MIP dual bound (0 where HiGHS reports none) and whether the
+    answer passed two checks, or ``None`` when HiGHS found no feasible solution within its limits.
+    The checks guard against presolve errors seen with HiGHS 1.16, each then solved again with
+    presolve off:
+
+    * the returned values must have the objective HiGHS reports (after ``setSolution``, a model
+      that presolve solved outright handed back the start's values with the optimum's objective);
+    * ``reference``, the objective of a plan known to be feasible, must not lie below the dual
+      bound (on 7-digit coefficients presolve returned a worse plan as optimal, with a bound above
+      the true optimum).
+
+    When the second solve fails a check too, the values of the better run are returned with a
+    bound of 0 (none) and ``False``: the caller must not call the plan proven.
     """
+    first = _solve(highs, start)
+    if first is None or _consistent(highs, first, reference):
+        return None if first is None else (*first, True)
+    highs.clearSolver()
+    highs.setOptionValue("presolve", "off")
+    again = _solve(highs, None)
+    if again is not None and _consistent(highs, again, reference):
+        return (*again, True)
+    return (first[0] if again is None else again[0]), 0.0, False
+
+
+def _solve(highs: Any, start: ArrayLike | None) -> tuple[NDArray[np.float64], float] | None:
     if start is not None:
         import highspy
 
@@ -65,6 +90,17 @@ def run_mip(highs: Any, start: ArrayLike | None = None) -> tuple[NDArray[np.floa
         return None
     bound = float(info.mip_dual_bound)
     return np.asarray(solution.col_value, dtype=np.float64), bound if math.isfinite(bound) else 0.0
+
+
+def _consistent(highs: Any, solved: tuple[NDArray[np.float64], float], reference: float | None) -> bool:
+    """Whether the values have HiGHS's objective and ``reference`` does not undercut the bound."""
+    values, bound = solved
+    lp = highs.getLp()
+    objective = float((np.asarray(lp.col_cost_) * values).sum()) + float(lp.offset_)
+    reported = float(highs.getInfo().objective_function_value)
+    if abs(objective - reported) > 1e-7 * max(1.0, abs(reported)):
+        return False
+    return reference is None or reference >= bound - 1e-7 * max(1.0, abs(bound))
 
 
 def _quiet_first(highspy: Any) -> Any:

@@ -63,9 +63,15 @@ def _exact(problem: NetworkRepairProblem, backend: Backend, time_limit: float | 
     bound, lam, beta, evaluations = _dual(problem)
     try:
         if backend is Backend.HIGHS:
-            found = solve_network_highs(problem, time_limit=time_limit, gap_tolerance=max(tolerance, 1e-9))
+            known = _fast(problem, None, tolerance).x  # a feasible plan that checks HiGHS's bound (run_mip)
+            reference = problem.objective(known)
+            found = solve_network_highs(problem, time_limit=time_limit, gap_tolerance=max(tolerance, 1e-9),
+                                        reference=reference)
             if found is not None:
                 x, solver_bound, status, nodes = found
+                x = make_plan_feasible(problem, x)
+                if problem.objective(x) > reference:  # HiGHS did worse than the plan it was checked on
+                    x, status = known, "heuristic"
                 return NetworkSolution(x, max(bound, solver_bound), status, lam, beta, evaluations + nodes, "highs")
         else:
             got = solve_network_pulp(problem, solver=solver, time_limit=time_limit, gap_tolerance=tolerance)
@@ -96,9 +102,10 @@ def _auto(problem: NetworkRepairProblem, time_limit: float | None, tolerance: fl
         return first
     x, bound, status, nodes = found
     polished = make_plan_feasible(problem, x)
-    better = polished if problem.objective(polished) < objective else first.x
-    return replace(first, x=better, bound=max(first.bound, bound), status=status,
-                   iterations=first.iterations + nodes, backend="fast+highs")
+    kept = problem.objective(polished) < objective
+    # the status is HiGHS's only for HiGHS's plan (repair_network then judges it by its gap)
+    return replace(first, x=polished if kept else first.x, bound=max(first.bound, bound),
+                   status=status if kept else "heuristic", iterations=first.iterations + nodes, backend="fast+highs")
 
 
 def repair_network(
@@ -201,7 +208,9 @@ def repair_network(
     gap = relative_gap(objective, bound)
     status = solution.status
     if status != "fallback":
-        status = "optimal" if gap == 0.0 else ("within_gap" if gap <= tolerance else status)
+        # a solver's "optimal" is its own verdict on its own objective; past the accepted gap it is not one
+        status = "optimal" if gap == 0.0 else ("within_gap" if gap <= tolerance else (
+            "heuristic" if status == "optimal" else status))
     violations = problem.violations(x)
     if solution.fallback_reason is not None:
         warnings.warn(f"network repair backend {mode.value!r}: {solution.fallback_reason}; returned the fast plan",

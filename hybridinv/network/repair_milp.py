@@ -119,13 +119,15 @@ def _quantities(problem: NetworkRepairProblem, values: NDArray[np.float64]) -> N
 
 
 def solve_network_highs(problem: NetworkRepairProblem, *, time_limit: float | None = None,
-                        gap_tolerance: float = 1e-4,
-                        warm_start: NDArray[np.float64] | None = None) -> tuple[NDArray[np.float64], float, str,
-                                                                                int] | None:
+                        gap_tolerance: float = 1e-4, warm_start: NDArray[np.float64] | None = None,
+                        reference: float | None = None) -> tuple[NDArray[np.float64], float, str, int] | None:
     """Solve the MILP with HiGHS (``threads=1``, silent).
 
     Returns ``(x, bound, status, nodes)`` with ``x`` in units (L, n) and ``bound`` HiGHS's MIP
-    dual bound, or ``None`` when HiGHS found no plan within the limits.
+    dual bound, or ``None`` when HiGHS found no plan within the limits. ``reference`` is the
+    objective of a plan known to be feasible (the warm start's by default), which HiGHS's answer
+    is checked against (:func:`hybridinv._highs.run_mip`); an answer that fails the check has
+    status ``heuristic`` and bound 0.
     """
     from hybridinv._highs import new_highs, run_mip
 
@@ -136,11 +138,14 @@ def solve_network_highs(problem: NetworkRepairProblem, *, time_limit: float | No
     if warm_start is not None:
         lots = np.asarray(warm_start, dtype=np.float64) / problem.lot
         start = np.concatenate([lots.reshape(-1), np.maximum(warm_start - problem.desired, 0.0).reshape(-1)])
-    solved = run_mip(highs, start)
+        if reference is None:
+            reference = problem.objective(warm_start)
+    solved = run_mip(highs, start, reference)
     if solved is None:
         return None
-    values, bound = solved
-    return _quantities(problem, values), bound, _status(highs), int(highs.getInfo().mip_node_count)
+    values, bound, proven = solved
+    status = _status(highs) if proven else "heuristic"
+    return _quantities(problem, values), bound, status, int(highs.getInfo().mip_node_count)
 
 
 def solve_network_pulp(problem: NetworkRepairProblem, *, solver: Any | None = None, time_limit: float | None = None,

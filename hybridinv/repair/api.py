@@ -123,11 +123,11 @@ def _run_auto(problem: RepairProblem, time_limit: float | None, gap_tolerance: f
         return replace(first, status="fallback", fallback_reason=reason)
     if polish is None:
         return first
-    better = polish.lots if problem.objective(polish.lots) < objective else first.lots
+    kept = problem.objective(polish.lots) < objective
     return BackendSolution(
-        lots=better,
+        lots=polish.lots if kept else first.lots,
         bound=max(first.bound, polish.bound),
-        status=polish.status,
+        status=polish.status if kept else "heuristic",  # HiGHS's verdict is on HiGHS's plan only
         prices=first.prices,
         iterations=first.iterations + polish.iterations,
         backend="fast+highs",
@@ -333,7 +333,9 @@ def repair_orders(
     gap = _gap_of(objective, bound)
     status = solution.status
     if status != "fallback":
-        status = "optimal" if gap == 0.0 else ("within_gap" if gap <= tolerance else status)
+        # a solver's "optimal" is its own verdict on its own objective; past the accepted gap it is not one
+        status = "optimal" if gap == 0.0 else ("within_gap" if gap <= tolerance else (
+            "heuristic" if status == "optimal" else status))
     diagnostics = _diagnostics(problem, solution, lots, status, time.perf_counter() - start)
     if solution.fallback_reason is not None:
         warnings.warn(

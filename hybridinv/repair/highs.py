@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hybridinv._highs import new_highs, run_mip
+from hybridinv.repair.fast import solve_fast
 from hybridinv.repair.model import BackendSolution, MilpArrays, RepairProblem, VarKind, milp_arrays
 from hybridinv.repair.primal import breaks_a_row, make_feasible
 
@@ -150,13 +151,15 @@ def solve_highs(
     load_model(highs, arrays)
     n = problem.n_skus
     start = None
+    # a feasible plan whose objective checks HiGHS's bound (see run_mip): the warm start, else the fast plan's
+    known = np.asarray(warm_start, dtype=np.float64) if warm_start is not None else solve_fast(problem).lots
     if warm_start is not None:
-        given = np.asarray(warm_start, dtype=np.float64)
-        start = np.concatenate([given, np.maximum(problem.lot_size * given - problem.desired, 0.0)])
-    solved = run_mip(highs, start)
+        start = np.concatenate([known, np.maximum(problem.lot_size * known - problem.desired, 0.0)])
+    reference = problem.objective(known)
+    solved = run_mip(highs, start, reference)
     if solved is None:
         return None
-    values, bound = solved
+    values, bound, proven = solved
     lots = np.round(values[:n]).astype(np.float64)
     nodes = int(highs.getInfo().mip_node_count)
     left = None if time_limit is None else time_limit - (time.perf_counter() - began)
@@ -165,17 +168,21 @@ def solve_highs(
         tight.setOptionValue("primal_feasibility_tolerance", TIGHT_FEASIBILITY)
         tight.setOptionValue("mip_feasibility_tolerance", TIGHT_FEASIBILITY)
         load_model(tight, arrays)
-        again = run_mip(tight, start)
+        again = run_mip(tight, start, reference)
         nodes += int(tight.getInfo().mip_node_count)
         if again is not None and not breaks_a_row(problem, np.round(again[0][:n])):
-            lots, bound, highs = np.round(again[0][:n]).astype(np.float64), max(bound, again[1]), tight
+            lots, highs = np.round(again[0][:n]).astype(np.float64), tight
+            bound, proven = max(bound if proven else 0.0, again[1]), again[2]  # an unproven run's bound is 0
     row_prices = lp_relaxation_prices(problem) if prices else tuple(np.zeros(g.n_rows) for g in problem.groups)
     feasible = make_feasible(problem, lots)  # a no-op unless even the second solve broke a row (or had no time)
+    if problem.objective(known) < problem.objective(feasible):  # HiGHS did worse than the plan it was checked on
+        feasible, proven = known, False
     return BackendSolution(
         lots=feasible,
         bound=max(bound, 0.0),
-        # a plan cut back below HiGHS's is no longer the one it proved: repair_orders judges it by its gap
-        status=_status(highs) if np.array_equal(feasible, lots) else "heuristic",
+        # a plan cut back below HiGHS's, or one whose check failed, is no longer one HiGHS proved:
+        # repair_orders judges it by its gap
+        status=_status(highs) if proven and np.array_equal(feasible, lots) else "heuristic",
         prices=row_prices,
         iterations=nodes,
         backend="highs",

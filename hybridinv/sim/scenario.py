@@ -103,7 +103,7 @@ class Scenario:
         if self.demand.n_skus != n:
             raise PlanningError(f"demand process has {self.demand.n_skus} SKUs, catalog has {n}", column="demand")
         derived_lead = self.lead_times is None
-        if derived_lead:
+        if self.lead_times is None:
             lt = LeadTimeProcess.from_catalog(self.catalog.lead_time, self.catalog.lead_time_std, self.catalog.supplier)
             object.__setattr__(self, "lead_times", lt)
         elif self.lead_times.lead_time.size != n:
@@ -122,12 +122,13 @@ class Scenario:
             object.__setattr__(self, name, number_in(getattr(self, name), name, 0.0, math.inf, open_high=True))
         object.__setattr__(self, "lost_sales", flag(self.lost_sales, "lost_sales"))
         derived_state = self.initial_state is None
-        if derived_state:
+        if self.initial_state is None:
             start = np.rint(self.demand.mean * (self.catalog.lead_time + 1))
-            object.__setattr__(self, "initial_state", InventoryState.empty(self.catalog, start))
+            state = InventoryState.empty(self.catalog, start)
         else:
-            object.__setattr__(self, "initial_state", self.initial_state.aligned(self.catalog))
-        owed = self.initial_state.backorders  # type: ignore[union-attr]
+            state = self.initial_state.aligned(self.catalog)
+        object.__setattr__(self, "initial_state", state)
+        owed = np.asarray(state.backorders, dtype=np.float64)
         if self.lost_sales and bool((owed > 0).any()):
             i = int(np.flatnonzero(owed > 0)[0])
             raise PlanningError("a lost-sales scenario cannot start with backorders (they would never be served, "

@@ -141,7 +141,7 @@ class ScenarioLayout:
         init = scenario.initial_state
         assert init is not None
         # the ring holds every open order: those of the initial state may be due after the longest lead time
-        due = np.flatnonzero(init.pipeline.any(axis=0))
+        due = np.flatnonzero(np.asarray(init.pipeline).any(axis=0))
         self.width = max(int(lead.max_lead_time.max()) + 1, int(due[-1]) + 1 if due.size else 1)
         self.buckets = int(max(cat.shelf_life.max(), 1))
         self._perishable = bool(cat.perishable.any())

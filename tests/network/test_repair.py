@@ -237,3 +237,31 @@ def test_bad_state_and_rules_name_location_sku_and_value():
         OrderRules.build(2, lot_size=[1, 0], skus=("A", "B"))
     with pytest.raises(PlanningError, match=r"column 'moq', sku 'A', value -1.0"):
         OrderRules.build(2, moq=[-1, 0], skus=("A", "B"))
+
+
+def test_highs_answers_are_checked_against_a_known_plan() -> None:
+    """HiGHS 1.16's presolve returned a worse plan as optimal with a bound above the optimum (backend
+    highs), and after a warm start handed back the start's values with the optimum's objective (auto)."""
+    import itertools
+
+    net = Network(["w"], [-1], [0], [4.0])
+    costs = NetworkCosts.build(net, 2, volume=[0.6666667, 0.5], holding_cost=0.1)
+    best = min(3 * (3 - a) + (6 - b) for a, b in itertools.product(range(4), range(7))
+               if 0.6666667 * a + 0.5 * b <= 4.0)
+    for backend in ("highs", "auto"):
+        result = repair_network(net, costs, NetworkState.build(net, 2), [[3, 6]], under_weight=[[3.0, 1.0]],
+                                backend=backend)
+        assert result.objective == pytest.approx(best) and result.bound <= best + 1e-9
+        assert result.status != "optimal" or result.bound == pytest.approx(best)
+    net = Network(["L0", "L1", "L2"], [-1, 0, 1], [0, 0, 1], [3.0, 5.0, 15.0], budget=7.0)
+    costs = NetworkCosts.build(net, 2, holding_cost=1.0, shortage_cost=9.0, unit_cost=[0.0, 1.0], volume=[0.0, 2.0])
+    state = NetworkState.build(net, 2, on_hand=[[2, 2], [3, 2], [1, 3]],
+                               pipeline=[[[0, 3], [0, 1]], [[0, 0], [0, 1]], [[0, 3], [0, 0]]])
+    kwargs = dict(rules=OrderRules.build(2, moq=[1, 3]), expected_demand=[[0.5, 2.0]])
+    desired = [[0, -1], [5.5, 1.5], [0.5, 1]]
+    exact = repair_network(net, costs, state, desired, backend="highs", **kwargs)
+    auto = repair_network(net, costs, state, desired, backend="auto", **kwargs)
+    fast = repair_network(net, costs, state, desired, backend="fast", **kwargs)
+    assert fast.objective == pytest.approx(18.5) and exact.objective == pytest.approx(17.75)
+    assert auto.objective == pytest.approx(exact.objective)  # it kept the fast plan, and called it optimal
+    assert auto.status != "optimal" or auto.gap == 0.0

@@ -95,3 +95,33 @@ def test_a_plan_using_highs_own_tolerance_is_solved_again_tighter() -> None:
     assert exact.objective <= exact.bound * (1 + 1e-5)
     auto = repair_orders(*inst.args, **inst.weights, backend="auto", gap_tolerance=1e-6)
     assert auto.objective <= fast.objective and not auto.diagnostics.violations
+
+
+def _presolve_trap() -> tuple:
+    """Two SKUs, one capacity of 4, volumes 0.6666667 and 0.5: HiGHS 1.16's presolve returns the plan
+    (2, 5) of cost 4 as optimal with a bound of 4, while (3, 3) fits (volume 3.5000001) and costs 3."""
+    import pandas as pd
+
+    from hybridinv import Catalog, Constraints, InventoryState
+
+    catalog = Catalog.from_frame(pd.DataFrame({
+        "sku": ["A", "B"], "unit_cost": 0.0, "holding_cost": 0.1, "shortage_cost": [3.0, 1.0],
+        "volume": [0.6666667, 0.5], "lead_time": 0}))
+    state = InventoryState.from_frame(pd.DataFrame({"sku": ["A", "B"], "on_hand": [0, 0]}), catalog=catalog)
+    return catalog, state, Constraints(capacity=4.0)
+
+
+def test_a_presolve_answer_that_a_known_plan_undercuts_is_solved_again() -> None:
+    import itertools
+
+    from hybridinv.repair import repair_orders
+
+    catalog, state, constraints = _presolve_trap()
+    # the truth by enumeration: deviation cost 3 * (3 - a) + (6 - b) over the plans that fit
+    best = min(3 * (3 - a) + (6 - b) for a, b in itertools.product(range(4), range(7))
+               if 0.6666667 * a + 0.5 * b <= 4.0)
+    for backend in ("highs", "auto"):
+        result = repair_orders([3, 6], catalog, state, constraints, under_weight=[3.0, 1.0], backend=backend,
+                               expected_demand=[0.0, 0.0])
+        assert result.orders.tolist() == [3.0, 3.0] and result.objective == pytest.approx(best)
+        assert result.bound <= best + 1e-9  # a valid bound: HiGHS's presolve claimed 4
