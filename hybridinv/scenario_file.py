@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hybridinv.core._frame import leading_comment_rows
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
 from hybridinv.core.errors import PlanningError
@@ -127,7 +128,7 @@ class _File:
         if not path.is_file():
             raise self.error(f"file not found: {path}", key, value)
         try:
-            return pd.read_csv(path, comment="#")
+            return pd.read_csv(path, skiprows=leading_comment_rows(path))  # '#' inside a SKU code is text
         except pd.errors.EmptyDataError:
             raise self.error(f"{path}: the file is empty (no header row)", key, value) from None
         except (pd.errors.ParserError, UnicodeDecodeError) as exc:

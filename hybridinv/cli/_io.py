@@ -59,6 +59,9 @@ KEY_COLUMNS = ("sku", "location", "parent", "supplier")
 def read_csv(path: str, **options: Any) -> pd.DataFrame:
     """``pandas.read_csv(path, **options)`` with the :data:`KEY_COLUMNS` read as text.
 
+    ``comment="#"`` skips the ``#`` lines that open the file, and only those
+    (:func:`hybridinv.core._frame.leading_comment_rows`).
+
     An empty or malformed file is a :class:`PlanningError` naming it. An empty key cell
     stays empty (``""``), for the table's checks to refuse.
     """
@@ -66,6 +69,11 @@ def read_csv(path: str, **options: Any) -> pd.DataFrame:
 
     from hybridinv.core.errors import PlanningError
 
+    if options.get("comment") == "#":  # only leading comment lines: a '#' inside a SKU code is text
+        from hybridinv.core._frame import leading_comment_rows
+
+        options = {key: value for key, value in options.items() if key != "comment"}
+        options["skiprows"] = leading_comment_rows(path)
     try:
         frame = pd.read_csv(path, **options)
         _refuse_other_separator(path, frame)

@@ -38,6 +38,25 @@ __all__ = [
 ExtraColumns: TypeAlias = Literal["error", "ignore"] | Collection[str]
 
 
+
+def leading_comment_rows(path: object) -> int:
+    """How many lines open the text file ``path`` with ``#`` comments (or blanks): the rows to skip.
+
+    Only leading lines count. ``pandas.read_csv(comment="#")`` also cut every line at its first
+    ``#``, so SKU codes such as ``PART#12`` and ``PART#13`` were both read as ``PART`` and merged.
+    """
+    count = 0
+    try:
+        with open(str(path), encoding="utf-8-sig", errors="replace") as handle:
+            for line in handle:
+                text = line.strip()
+                if text and not text.startswith("#"):
+                    break
+                count += 1
+    except OSError:  # not a readable file: let pandas say so
+        return 0
+    return count
+
 def require_frame(df: object, table: str) -> pd.DataFrame:
     """Return ``df`` if it is a DataFrame with distinct column names, else raise :class:`PlanningError`."""
     if not isinstance(df, pd.DataFrame):

@@ -85,3 +85,19 @@ def test_backtest_refuses_n_series_with_a_history(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, [*args, "--n-series", "1"])
     _planning_error(result, "column 'n_series', value 1")  # was ignored: both SKUs ran
     assert CliRunner().invoke(main, args).exit_code == 0
+
+
+def test_a_hash_inside_a_sku_code_is_text_and_leading_hash_lines_are_comments(tmp_path: Path) -> None:
+    days = pd.date_range("2024-01-01", periods=42, freq="D")
+    frame = pd.DataFrame({"date": days, "quantity": 2, "sku": np.array(["PART#12", "PART#13", "BOLT-7"])[
+        np.arange(42) % 3]})
+    sales = tmp_path / "sales.csv"
+    sales.write_text("# exported from the ERP\n# weekly check\n" + frame.to_csv(index=False))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["twin", "--sales", str(sales), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    catalog = pd.read_csv(out / "catalog.csv", dtype={"sku": str})
+    assert sorted(catalog["sku"]) == ["BOLT-7", "PART#12", "PART#13"]  # the two parts were merged as 'PART'
+    from hybridinv.scenario_file import load_scenario
+
+    assert sorted(load_scenario(out / "scenario.toml").catalog.sku) == ["BOLT-7", "PART#12", "PART#13"]
