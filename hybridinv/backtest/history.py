@@ -183,9 +183,9 @@ def _same_date(labels: list[str], cutoff: object) -> int:
     with quiet_date_parsing():
         try:
             wanted = pd.Timestamp(str(cutoff))
-        except (ValueError, TypeError):
+            dates = pd.to_datetime(pd.Series(labels), errors="coerce", format="mixed")
+        except (ValueError, TypeError, OverflowError):  # e.g. week labels "2024-07-15/2024-07-21": time zones
             return -1
-        dates = pd.to_datetime(pd.Series(labels), errors="coerce", format="mixed")
     matches = np.flatnonzero((dates == wanted).to_numpy())
     return int(matches[0]) if matches.size == 1 else -1
 
@@ -312,8 +312,19 @@ def _from_wide(df: pd.DataFrame) -> DemandHistory:
     columns = [c for c in df.columns if c != "sku"]
     if len(columns) < 2:
         raise PlanningError(f"{_TABLE} (wide layout) needs at least 2 period columns", column="sku")
+    for position, column in enumerate(columns):
+        if str(column).startswith("Unnamed: "):  # pandas's name for an empty header: a trailing comma
+            raise PlanningError(f"{_TABLE} (wide layout): period column {position + 1} has no header; every "
+                                "column but sku is a period (remove empty or total columns)", column=str(column))
     _in_order(columns)
     demand = np.column_stack([_quantities(df[c], skus, str(c)) for c in columns]).T
+    started = np.maximum.accumulate(~np.isnan(demand), axis=0)
+    gap = started & np.isnan(demand)
+    if gap.any():  # the replay read it as 0 sold, the forecasters as not observed
+        t, i = np.argwhere(gap)[0]
+        raise PlanningError(f"{_TABLE}: empty cell after the SKU's first number (write 0 for a period without "
+                            "sales; leave cells empty only before a SKU existed)", column=str(columns[t]),
+                            sku=str(skus.iloc[i]), value=float("nan"))
     return DemandHistory(skus.to_numpy(dtype=object), np.array([str(c) for c in columns], dtype=object), demand)
 
 
@@ -322,13 +333,17 @@ def _in_order(columns: list[object]) -> None:
     on the test periods and tested on the training ones, without a word)."""
     labels = pd.Series([str(c) for c in columns])
     keys = pd.to_numeric(labels, errors="coerce")
-    if keys.isna().any():
+    if keys.isna().any() and keys.notna().sum() < 2:
         try:
             with warnings.catch_warnings():  # pandas' notes on quarters such as "2019Q1"
                 warnings.simplefilter("ignore")
                 keys = pd.to_datetime(labels, errors="coerce", format="mixed")
         except (ValueError, TypeError, OverflowError):  # e.g. weeks "2024-01-01/2024-01-07" read as time zones
             return
+    if keys.notna().sum() >= 2 and keys.isna().any():  # dates or numbers and a "Total": not a period
+        odd = labels[keys.isna()].iloc[0]
+        raise PlanningError(f"{_TABLE} (wide layout): column {odd!r} is not a period like the others (every "
+                            "column but sku is a period; remove total or note columns)", column=odd)
     if keys.isna().any():
         return  # labels such as "w1", "w2": their order is the columns' order
     behind = np.flatnonzero(~(keys.iloc[1:].to_numpy() > keys.iloc[:-1].to_numpy()))

@@ -133,6 +133,35 @@ def test_a_wide_column_that_is_not_a_period_is_named() -> None:
     assert np.isnan(read_history(wide.assign(**{wide.columns[1]: np.nan})).demand[0]).all()  # not observed yet
 
 
+def test_wide_layout_refuses_headerless_and_total_columns_and_gaps_after_the_first_number() -> None:
+    wide = history_frame().pivot(index="sku", columns="period", values="quantity").reset_index()
+    wide.columns = [str(c) for c in wide.columns]
+    totals = wide.assign(Total=wide.iloc[:, 1:].sum(axis=1))  # was replayed as one more test period
+    with pytest.raises(PlanningError, match="'Total' is not a period like the others") as info:
+        read_history(totals)
+    assert info.value.column == "Total"
+    trailing = wide.assign(**{"Unnamed: 37": np.nan})  # what pandas names the column of a trailing comma
+    with pytest.raises(PlanningError, match="period column 37 has no header"):
+        read_history(trailing)
+    gap = wide.copy()
+    gap.iloc[1, 5] = np.nan  # blank after the SKU's first number: 0 in the replay, missing to the forecasters
+    with pytest.raises(PlanningError, match="empty cell after the SKU's first number") as info:
+        read_history(gap)
+    assert (info.value.column, info.value.sku) == (wide.columns[5], wide["sku"].iloc[1])
+    numbered = pd.DataFrame({"sku": ["A"], "1": [2], "2": [3], "3": [1], "sum": [6]})
+    with pytest.raises(PlanningError, match="'sum' is not a period"):
+        read_history(numbered)
+    assert read_history(numbered.drop(columns="sum")).demand[:, 0].tolist() == [2, 3, 1]
+    labelled = pd.DataFrame({"sku": ["A"], "w1": [2], "w2": [3]})  # labels that are neither: kept in column order
+    assert list(read_history(labelled).periods) == ["w1", "w2"]
+
+
+def test_a_cutoff_date_against_week_labels_is_not_a_traceback() -> None:
+    from hybridinv.backtest.history import _same_date
+
+    assert _same_date(["2024-07-08/2024-07-14", "2024-07-15/2024-07-21"], "2024-07-15") == -1
+
+
 @pytest.mark.parametrize("periods", [[35796, 35827, 35855, 35886], [199811, 199812, 199901, 199902]])
 def test_numeric_periods_that_are_dates_are_refused(periods):
     # Excel serial dates and YYYYMM numbers were read as consecutive periods: every number in between became
