@@ -50,6 +50,20 @@ class _LazyGroup(click.Group):
         return command
 
     def invoke(self, ctx: click.Context) -> object:
+        import warnings
+
+        shown = warnings.showwarning
+
+        def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                 file: object = None, line: str | None = None) -> None:
+            # the library's own warnings as "Warning: ..." lines on stderr, as plan prints them, not
+            # as Python's "path:line: PlanningWarning: ..." followed by the source line
+            if category.__module__.startswith("hybridinv"):
+                click.echo(f"Warning: {message}", err=True)
+            else:
+                shown(message, category, filename, lineno, file, line)  # type: ignore[arg-type]
+
+        warnings.showwarning = show
         try:
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
@@ -68,6 +82,8 @@ class _LazyGroup(click.Group):
             if message is None:
                 raise
             raise click.ClickException(message) from exc
+        finally:
+            warnings.showwarning = shown
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section("Commands"):

@@ -65,7 +65,7 @@ __all__ = ["command"]
 @click.option("--hidden", type=click.IntRange(min=1), default=None, help="Hidden width (default 64; 16 for --algo es).")
 @click.option("--population", type=int, default=None, help="ES: members per generation (even; 20, --history 16).")
 @click.option("--sigma", type=float, default=None, help="ES: perturbation standard deviation (0.05, --history 0.1).")
-@click.option("--generations", type=int, default=None, help="ES: maximum generations (1000, --history 400).")
+@click.option("--generations", type=int, default=None, help="ES: maximum generations (100, --history 400).")
 @click.option("--seeds-per-generation", type=int, default=None,
               help="ES: scenario seeds per generation (2, --history 3).")
 @click.option("--time-limit", type=float, default=None,
@@ -159,6 +159,9 @@ def command(
     objective = _objective(reward_path, targets, multiplier_rate, incumbent, deviation_weight)
     if history is None:
         _refuse_history_options()
+    else:
+        _refuse_options(_SCENARIO_OPTIONS, "do not apply with --history (it trains the forecast_ss hybrid by ES "
+                                           "on the history; --algo is ignored)")
     if history is not None:
         if parameterization not in (None, "forecast_ss", "forecast_capped"):
             raise click.ClickException(
@@ -280,17 +283,26 @@ def _train_on_history(
 _HISTORY_OPTIONS: tuple[str, ...] = ("catalog", "cutoff", "capacity", "budget", "validation", "season")
 
 
+#: Options of a --scenario run that --history has no use for.
+_SCENARIO_OPTIONS: tuple[str, ...] = ("scenario", "timesteps", "eval_every", "eval_seeds", "curriculum", "randomize",
+                                      "n_envs", "learning_rate", "n_steps", "hidden", "learner")
+
+
 def _refuse_history_options() -> None:
     """A --history option given without --history would be silently ignored: a usage error instead."""
+    _refuse_options(_HISTORY_OPTIONS, "only apply with --history (they shape the scenario built from it); "
+                                      "a --scenario run uses the scenario's own limits")
+
+
+def _refuse_options(names: tuple[str, ...], why: str) -> None:
+    """A usage error naming the options of ``names`` given on the command line (they would be ignored)."""
     from click.core import ParameterSource
 
     context = click.get_current_context()
-    given = [name for name in _HISTORY_OPTIONS
-             if context.get_parameter_source(name) not in (None, ParameterSource.DEFAULT)]
+    given = [name for name in names if context.get_parameter_source(name) not in (None, ParameterSource.DEFAULT)]
     if given:
-        flags = ", ".join(f"--{name}" for name in given)
-        raise click.UsageError(f"{flags} only apply with --history (they shape the scenario built from it); "
-                               "a --scenario run uses the scenario's own limits")
+        flags = ", ".join(f"--{name.replace('_', '-')}" for name in given)
+        raise click.UsageError(f"{flags} {why}")
 
 
 def given_limits(capacity: float | None, budget: float | None) -> dict[str, float | str] | None:

@@ -111,7 +111,9 @@ def confidence_interval(
     Returns
     -------
     (mean, low, high)
-        ``low == high == mean`` for a single value.
+        For a single value the interval is unknown: the whole range (``-inf, inf`` without
+        ``bounds``). Until 2026-12-04 it was ``mean, mean``, so one seed reported a zero-width
+        interval and a target met "with confidence".
     """
     from scipy import stats
 
@@ -121,7 +123,7 @@ def confidence_interval(
         return math.nan, math.nan, math.nan
     mean = float(arr.mean())
     if arr.size < 2:
-        return mean, mean, mean
+        return (mean, -math.inf, math.inf) if bounds is None else (mean, bounds[0], bounds[1])
     quantile = float(stats.t.ppf(0.5 + level / 2, arr.size - 1))
     half = quantile * float(arr.std(ddof=1)) / math.sqrt(arr.size)
     low, high = mean - half, mean + half

@@ -90,3 +90,20 @@ def test_history_options_without_history_are_a_usage_error(tmp_path: Path, optio
     assert "only apply with --history" in result.output
     assert options[0] in result.output
     assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize(("options", "named"), [
+    (["--learning-rate", "0.5"], "--learning-rate"), (["--hidden", "3", "--eval-seeds", "1"], "--eval-seeds, --hidden"),
+    (["--scenario", "multi_50"], "--scenario"),
+])
+def test_scenario_run_options_with_history_are_a_usage_error(tmp_path: Path, options: list[str], named: str) -> None:
+    # they were silently ignored: --history trains the forecast_ss hybrid by ES on the history
+    history = tmp_path / "history.csv"
+    history.write_text("sku,w1,w2,w3\nA,1,2,3\n")
+    catalog = tmp_path / "catalog.csv"
+    catalog.write_text("sku,unit_cost\nA,1\n")
+    result = CliRunner().invoke(main, ["train", "--history", str(history), "--catalog", str(catalog),
+                                       "--out", str(tmp_path / "m"), *options])
+    assert result.exit_code == 2, result.output
+    assert f"{named} do not apply with --history" in result.output
+    assert not (tmp_path / "m").exists()

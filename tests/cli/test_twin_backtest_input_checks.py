@@ -101,3 +101,17 @@ def test_a_hash_inside_a_sku_code_is_text_and_leading_hash_lines_are_comments(tm
     from hybridinv.scenario_file import load_scenario
 
     assert sorted(load_scenario(out / "scenario.toml").catalog.sku) == ["BOLT-7", "PART#12", "PART#13"]
+
+
+def test_the_librarys_warnings_are_printed_as_warning_lines(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog.csv"
+    catalog.write_text("sku,unit_cost\nA,1\nB,2\nX,3\n")
+    result = CliRunner().invoke(main, ["twin", "--sales", str(_sales(tmp_path)), "--catalog", str(catalog),
+                                       "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    # was Python's "/path/hybridinv/cli/twin.py:65: PlanningWarning: ..." followed by the source line
+    assert "Warning: 1 catalog SKU(s) have no sales in the log" in result.output
+    assert "PlanningWarning" not in result.output and ".py:" not in result.output
+    import warnings
+
+    assert warnings.showwarning is not None and warnings.showwarning.__name__ != "show"  # restored after the run

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -18,6 +19,8 @@ from hybridinv.reward import (
     enforce_targets,
     evaluate_policy,
 )
+from hybridinv.reward.enforce import target_report
+from hybridinv.reward.targets import parse_targets
 
 
 def test_critical_ratio_and_levels_follow_the_newsvendor_formula() -> None:
@@ -36,7 +39,10 @@ def test_confidence_interval_matches_student_t() -> None:
     mean, low, high = confidence_interval(values)
     half = stats.t.ppf(0.975, 3) * values.std(ddof=1) / 2.0
     assert (mean, low, high) == pytest.approx((3.0, 3.0 - half, 3.0 + half))
-    assert confidence_interval([2.0]) == (2.0, 2.0, 2.0)
+    assert confidence_interval([2.0]) == (2.0, -math.inf, math.inf)  # one run says nothing about the spread
+    assert confidence_interval([0.97], bounds=(0.0, 1.0)) == (0.97, 0.0, 1.0)
+    report = target_report([parse_targets(["fill_rate>=0.95"])[0]], pd.DataFrame({"fill_rate": [0.97]}))
+    assert bool(report["met"].iloc[0]) and not bool(report["confident"].iloc[0])  # was confident on one seed
 
 
 def test_fill_rate_target_met_on_held_out_seeds() -> None:
