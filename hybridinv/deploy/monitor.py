@@ -27,7 +27,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from hybridinv.core._frame import _KIND_NAMES, _cell_kind, require_columns, require_frame
-from hybridinv.core.errors import PlanningError, number_in, whole_number
+from hybridinv.core.errors import PlanningError, flag, number_in, whole_number
 from hybridinv.sim.observation import Observation
 
 __all__ = ["LOG_COLUMNS", "Monitor", "MonitorEvent", "MonitorThresholds"]
@@ -108,12 +108,22 @@ class Monitor:
     def __init__(self, primary: Any, fallback: Any, thresholds: MonitorThresholds | None = None,
                  expected_unit_cost: float | None = None, periods_per_year: int | None = None,
                  auto_observe: bool = True) -> None:
+        for role, member in (("primary", primary), ("fallback", fallback)):
+            if member is not None and not callable(getattr(member, "act", None)):  # None: KPI tracking only
+                raise PlanningError("must be a policy (an object with act(obs)) or None", column=role,
+                                    value=type(member).__name__)
+        if thresholds is not None and not isinstance(thresholds, MonitorThresholds):
+            raise PlanningError("must be a MonitorThresholds", column="thresholds", value=type(thresholds).__name__)
         self.primary = primary
         self.fallback = fallback
         self.thresholds = thresholds or MonitorThresholds()
-        self.expected_unit_cost = expected_unit_cost
-        self.periods_per_year = periods_per_year
-        self.auto_observe = auto_observe
+        # a zero, negative or NaN expected cost turned the cost check off (or inverted it) without a word
+        self.expected_unit_cost = None if expected_unit_cost is None else number_in(
+            expected_unit_cost, "expected_unit_cost", 0.0, math.inf, open_low=True)
+        self._given_periods_per_year = None if periods_per_year is None else whole_number(
+            periods_per_year, "periods_per_year", 1)
+        self.periods_per_year = self._given_periods_per_year
+        self.auto_observe = flag(auto_observe, "auto_observe")
         self.name = f"monitor({getattr(primary, 'name', 'primary')}|{getattr(fallback, 'name', 'fallback')})"
         self.reset()
 
@@ -125,6 +135,7 @@ class Monitor:
             if callable(reset) and scenario is not None:
                 reset(scenario)
         self.using_fallback = False
+        self.periods_per_year = self._given_periods_per_year  # not the last scenario's
         self.events: list[MonitorEvent] = []
         self._records: list[dict[str, float]] = []
         self._healthy_streak = 0
@@ -140,6 +151,9 @@ class Monitor:
         """Update the KPIs with the last period's outcome, maybe switch, then decide."""
         if self.auto_observe and self._previous is not None:
             self._observe_from(obs)
+        if self.active is None:
+            raise PlanningError("this monitor only tracks KPIs: give it a primary and a fallback policy to act",
+                                column="fallback" if self.using_fallback else "primary")
         orders = np.asarray(self.active.act(obs), dtype=np.float64)
         ledger = obs.ledger
         self._previous = (obs.on_hand.copy(), obs.backorders.copy(), obs.pipeline[:, 0].copy(), orders.copy(),
@@ -171,6 +185,8 @@ class Monitor:
             self.observe(period, float(ledger.demand[period]), float(ledger.served[period]),
                          float(ledger.costs[period].sum()), inventory_value=inventory_value, cogs=cogs)
             return
+        if obs.observed_periods == 0:  # no realized demand to observe: the forecast would be recorded as demand
+            return
         demand = obs.demand_history(1)[:, 0]
         available = on_hand + due + np.where(cat.lead_time == 0, orders, 0.0)
         served = np.minimum(np.maximum(available - backorders, 0.0), demand)
@@ -179,6 +195,7 @@ class Monitor:
                 + cat.order_cost @ (orders > 0))
         self.observe(period, float(demand.sum()), float(served.sum()), float(cost),
                      inventory_value=inventory_value, cogs=float(cat.unit_cost @ served))
+        self._records[-1]["auto"] = 1.0
 
     # ------------------------------------------------------------------ KPI tracking
     def observe(self, period: int, demand: float, served: float, cost: float,
@@ -210,8 +227,10 @@ class Monitor:
         th = self.thresholds
         period = whole_number(period, "period", 0)
         if self._records and period <= self._records[-1]["period"]:
-            raise PlanningError(f"must come after the last observed period {int(self._records[-1]['period'])}",
-                                column="period", value=period)
+            hint = (" (the monitor observed it itself from the planning data: pass auto_observe=False when you "
+                    "feed the ERP's numbers)" if self._records[-1].get("auto") else "")
+            raise PlanningError(f"must come after the last observed period {int(self._records[-1]['period'])}"
+                                + hint, column="period", value=period)
         demand = number_in(demand, "demand", 0.0, math.inf)
         served = number_in(served, "served", 0.0, math.inf)
         if served > demand * (1 + 1e-9) + 1e-9:
@@ -226,8 +245,8 @@ class Monitor:
         recent = self._records[-th.window:]
         demand_sum = sum(r["demand"] for r in recent)
         unit_cost = sum(r["cost"] for r in recent) / demand_sum if demand_sum > 0 else np.nan
-        if self._baseline is None and len(self._records) >= th.window and np.isfinite(unit_cost):
-            self._baseline = unit_cost
+        if self._baseline is None and len(self._records) >= th.window and np.isfinite(unit_cost) and unit_cost > 0:
+            self._baseline = unit_cost  # a window without cost is no baseline: it turned the cost check off for good
         fill = sum(r["served"] for r in recent) / demand_sum if demand_sum > 0 else 1.0
         ratio = unit_cost / self._baseline if self._baseline else np.nan
         stock = float(np.mean([r["inventory_value"] for r in recent]))

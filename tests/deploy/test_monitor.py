@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hybridinv import PlanningError, scenarios
+from hybridinv import PlanningError, PlanningWarning, scenarios
 from hybridinv.core import Constraints
 from hybridinv.deploy import Monitor, MonitorThresholds, render_dashboard
 from hybridinv.policies import SS, BaseStock
@@ -271,3 +271,52 @@ def test_replay_log_refuses_a_log_that_is_not_a_frame_or_has_a_column_twice():
     with pytest.raises(PlanningError, match="missing required column") as info:
         Monitor.replay_log(log.drop(columns="served"))
     assert info.value.column == "served"
+
+
+@pytest.mark.parametrize(("options", "column"), [
+    ({"expected_unit_cost": 0.0}, "expected_unit_cost"), ({"expected_unit_cost": -1.0}, "expected_unit_cost"),
+    ({"expected_unit_cost": np.nan}, "expected_unit_cost"), ({"periods_per_year": 0}, "periods_per_year"),
+    ({"periods_per_year": -52}, "periods_per_year"), ({"thresholds": {"window": 3}}, "thresholds"),
+    ({"auto_observe": "no"}, "auto_observe"),
+])
+def test_monitor_options_are_checked_where_they_are_given(options, column):
+    # each turned a check off or inverted it (a negative expected cost: no cost ratio ever above the limit)
+    with pytest.raises(PlanningError) as info:
+        Monitor(None, None, **options)
+    assert info.value.column == column
+
+
+def test_a_first_window_without_cost_is_not_the_cost_baseline():
+    monitor = Monitor(None, None, MonitorThresholds(window=2, min_fill_rate=None, max_cost_ratio=1.5))
+    for period, cost in enumerate([0.0, 0.0, 500.0, 900.0, 900.0]):
+        monitor.observe(period, 10.0, 10.0, cost)
+    # the zero baseline made every later cost ratio NaN; now the first window with a cost is the baseline
+    assert monitor.history()["expected_unit_cost"].iloc[-1] == pytest.approx(25.0)  # (0 + 500) / 20 units
+    assert monitor.using_fallback and "cost ratio" in monitor.events[0].reason
+
+
+def test_reset_forgets_the_periods_per_year_of_the_last_scenario(scenario):
+    monitor = Monitor(BaseStock(25, repair=None), SS(0, 0, repair=None), THRESHOLDS)
+    simulate(monitor, scenario, seeds=1, periods=10)
+    assert monitor.periods_per_year == 52
+    monthly = scenario.replace(periods_per_year=12)
+    simulate(monitor, monthly, seeds=1, periods=10)
+    assert monitor.periods_per_year == 12  # kept 52: turns 4.3 times too high
+
+
+def test_plan_without_realized_demand_records_nothing_and_a_clash_names_auto_observe():
+    from hybridinv.planner import plan
+
+    catalog = pd.DataFrame({"sku": ["A", "B"], "unit_cost": 1.0, "holding_cost": 1.0, "shortage_cost": 9.0,
+                            "lead_time": 1, "demand_mean": [5.0, 10.0]})
+    state = pd.DataFrame({"sku": ["A", "B"], "on_hand": [0, 0]})
+    monitor = Monitor(BaseStock(20, repair=None), SS(0, 0, repair=None))
+    for week in range(3):
+        plan(state, catalog, Constraints(), policy=monitor, period=week)
+    assert monitor.history().empty  # it recorded the catalog's demand_mean (15) as each week's demand
+    history = pd.DataFrame({"sku": ["A", "B"], "1": [4, 9], "2": [6, 12]})
+    with pytest.warns(PlanningWarning, match="without forecast_history"):
+        plan(state, catalog, Constraints(), policy=monitor, period=3, demand_history=history)
+    assert monitor.history()["demand"].tolist() == [18.0]  # the last period of the given history
+    with pytest.raises(PlanningError, match="auto_observe=False"):
+        monitor.observe(2, 100.0, 99.0, 1000.0)
