@@ -36,6 +36,10 @@ def _policy(name: str, scenario: Any, model: str | None) -> Any:
 @click.option("--decisions", "decisions_path", type=click.Path(exists=True, dir_okay=False),
               help="Logged human decisions CSV: period (0 = first replayed period), sku, order_qty. "
                    "The realized demand of the last periods of the sales log is replayed.")
+@click.option("--window", type=click.IntRange(min=1), default=None,
+              help="Periods the --decisions cover: the last WINDOW periods of the sales log are replayed "
+                   "(default: the last logged period + 1; give it when the log leaves out trailing periods "
+                   "without orders).")
 @click.option("--policy", default="hybrid", show_default=True,
               help="Recommended policy (registry name; the default is plan()'s, the hybrid).")
 @click.option("--model", type=click.Path(exists=True), help="Hybrid model directory (overrides --policy).")
@@ -56,6 +60,7 @@ def command(
     model: str | None,
     incumbent: str,
     period: str,
+    window: int | None,
     periods: int,
     replications: int,
     seed: int,
@@ -72,7 +77,11 @@ def command(
     if decisions_path:
         decisions = read_csv(decisions_path, comment="#")
         matrix = twin.matrix_
-        horizon = LoggedOrders.from_frame(decisions, matrix.sku).orders.shape[0]  # checks the file
+        logged = LoggedOrders.from_frame(decisions, matrix.sku).orders.shape[0]  # checks the file
+        if window is not None and window < logged:
+            raise click.BadParameter(f"the decisions log period {logged - 1}, outside a window of {window} periods",
+                                     param_hint="--window")
+        horizon = logged if window is None else window
         if horizon >= matrix.demand.shape[0] - 8:
             raise click.ClickException("the decisions cover too much of the sales log to fit the twin on the rest")
         history = type(matrix)(matrix.sku, matrix.periods[:-horizon], matrix.demand[:-horizon],
@@ -82,8 +91,10 @@ def command(
         twin.supply_fit_ = supply
         demand = matrix.demand[-horizon:]
         scenario = twin.scenario(catalog, periods=horizon)
-        baseline: Any = LoggedOrders.from_frame(decisions, scenario.catalog.sku)
+        baseline: Any = LoggedOrders.from_frame(decisions, scenario.catalog.sku, periods=horizon)
         periods = horizon
+        click.echo(f"decision period 0 is {matrix.periods[-horizon]}, the last replayed one {matrix.periods[-1]} "
+                   f"({horizon} periods{'' if window is not None else '; set --window if the log leaves out later ones'})")
     else:
         scenario = twin.scenario(catalog, periods=periods)
         baseline = _policy(incumbent, scenario, None)

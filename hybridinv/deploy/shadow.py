@@ -78,9 +78,11 @@ class LoggedOrders:
         return np.floor(self.orders[obs.period] + 0.5)
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame, skus: ArrayLike) -> LoggedOrders:
+    def from_frame(cls, frame: pd.DataFrame, skus: ArrayLike, periods: int | None = None) -> LoggedOrders:
         """From a long frame ``period, sku, order_qty``: one row per period and SKU, ``period``
         a whole number (0 = the first replayed period); rows and periods not logged are 0.
+        ``periods``: how many periods the log covers (default: the last logged period + 1;
+        give it when periods at the end have no row).
 
         Raises
         ------
@@ -102,6 +104,12 @@ class LoggedOrders:
         if missing.any():
             bad = int(np.flatnonzero(missing)[0])
             raise PlanningError("sku is missing", column="sku", value=df["period"].iloc[bad])
+        for name in ("period", "order_qty"):  # True was read as period 1 or one unit
+            flags = df[name].map(lambda v: isinstance(v, (bool, np.bool_))).to_numpy(dtype=bool)
+            if flags.any():
+                bad = int(np.flatnonzero(flags)[0])
+                raise PlanningError("must be a number, not a boolean", column=name, sku=sku[bad],
+                                    value=df[name].iloc[bad])
         period = pd.to_numeric(df["period"], errors="coerce").to_numpy(dtype=np.float64)
         # periods count replayed periods from 0: 202401 for January 2024 allocated 202,402 rows per SKU
         bad_period = ~np.isfinite(period) | (period < 0) | (period != np.floor(period)) | (period >= MAX_PERIODS)
@@ -125,7 +133,14 @@ class LoggedOrders:
             bad = int(np.flatnonzero(bad_qty)[0])
             raise PlanningError(f"order quantity of period {int(row[bad])} must be a number >= 0",
                                 column="order_qty", sku=sku[bad], value=df["order_qty"].iloc[bad])
-        orders = np.zeros((int(row.max()) + 1, names.size))
+        rows = int(row.max()) + 1
+        if periods is not None:
+            periods = whole_number(periods, "periods", 1)
+            if periods < rows:
+                raise PlanningError(f"{_DECISIONS} log period {rows - 1}, outside the {periods} periods given",
+                                    column="period", value=rows - 1)
+            rows = periods
+        orders = np.zeros((rows, names.size))
         orders[row, column] = qty
         return cls(orders)
 

@@ -168,6 +168,7 @@ def aggregate_sales(sales: pd.DataFrame, period: PlanningPeriod | str = Planning
     wide = grouped["quantity"].unstack("sku").reindex(index=span, columns=skus).fillna(0.0)
     flags = grouped["stockout"].astype(float).unstack("sku").reindex(index=span, columns=skus).fillna(0.0)
     _warn_late_starters(frame.groupby("sku")["period"].min().reindex(skus), first, span.size)
+    _warn_coarse_or_partial(dates, period, last)
     return DemandMatrix(
         sku=skus,
         periods=span,
@@ -175,6 +176,29 @@ def aggregate_sales(sales: pd.DataFrame, period: PlanningPeriod | str = Planning
         censored=flags.to_numpy(dtype=np.float64) > 0,
         has_stock_info=has_stock_info,
     )
+
+
+def _warn_coarse_or_partial(dates: pd.Series, period: PlanningPeriod, last: pd.Period) -> None:
+    """Warn when a log with one date per month is cut into days or weeks, or a daily log ends inside its
+    last period (that period then counts only some of its days, and its demand looks low)."""
+    days = np.unique(dates.dt.normalize().to_numpy())
+    if days.size < 3:
+        return
+    step = float(np.median(np.diff(days).astype("timedelta64[D]").astype(np.float64)))
+    if step >= 28 and period is not PlanningPeriod.MONTH:
+        warnings.warn(PlanningWarning(
+            f"the sales log has about one date per month, but it is aggregated per {period.value}: most "
+            f"{period.value}s read as 0 sold (aggregate per month: --period month, DigitalTwin(period='month'))"),
+            stacklevel=3)
+    elif step <= 1 and period is not PlanningPeriod.DAY:
+        end = last.end_time.normalize()
+        if pd.Timestamp(days[-1]) < end:
+            covered = (pd.Timestamp(days[-1]) - last.start_time.normalize()).days + 1
+            total = (end - last.start_time.normalize()).days + 1
+            warnings.warn(PlanningWarning(
+                f"the sales log ends on {pd.Timestamp(days[-1]).date()}, inside its last {period.value} {last} "
+                f"({covered} of its {total} days): that {period.value}'s demand is understated; end the log on "
+                f"the last day of a {period.value} or leave that {period.value} out"), stacklevel=3)
 
 
 #: Share of the log's span before a SKU's first row above which :func:`aggregate_sales` warns.

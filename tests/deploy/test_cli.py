@@ -123,3 +123,41 @@ def test_shadow_recommends_what_plan_recommends_by_default(files, tmp_path):
                                        str(files / "decisions.csv"), "--replications", "2"])
     assert result.exit_code == 0, result.output
     assert "recommended: hybrid; incumbent: the logged decisions" in result.output
+
+
+def test_shadow_window_replays_a_log_that_leaves_out_its_last_periods_like_one_that_lists_them(files, tmp_path):
+    decisions = pd.read_csv(files / "decisions.csv", dtype={"sku": str})
+    listed = decisions.assign(order_qty=np.where(decisions["period"] == 7, 0, decisions["order_qty"]))
+    listed.to_csv(tmp_path / "listed.csv", index=False)
+    listed[listed["period"] < 7].to_csv(tmp_path / "sparse.csv", index=False)  # the zero-order rows left out
+    outputs = {}
+    for name, extra in (("listed", []), ("sparse", ["--window", "8"])):
+        result = CliRunner().invoke(main, ["shadow", "--sales", str(files / "sales.csv"), "--decisions",
+                                           str(tmp_path / f"{name}.csv"), "--policy", "base_stock",
+                                           "--replications", "2", "--out", str(tmp_path / name), *extra])
+        assert result.exit_code == 0, result.output
+        assert "(8 periods" in result.output  # the window it replays, with its first period named
+        outputs[name] = pd.read_csv(tmp_path / name / "summary.csv")
+    pd.testing.assert_frame_equal(outputs["listed"], outputs["sparse"])  # sparse was replayed a week late
+    result = CliRunner().invoke(main, ["shadow", "--sales", str(files / "sales.csv"), "--decisions",
+                                       str(tmp_path / "sparse.csv"), "--window", "5"])
+    assert result.exit_code == 2 and "outside a window of 5 periods" in result.output
+
+
+def test_twin_warns_about_a_monthly_log_cut_into_weeks_and_a_last_week_cut_short():
+    from hybridinv import PlanningWarning
+    from hybridinv.twin import aggregate_sales
+
+    months = pd.DataFrame({"date": pd.date_range("2020-01-01", periods=24, freq="MS"), "sku": "A", "quantity": 30})
+    with pytest.warns(PlanningWarning, match="about one date per month, but it is aggregated per week"):
+        aggregate_sales(months, "week")
+    days = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=66, freq="D"), "sku": "A", "quantity": 2})
+    with pytest.warns(PlanningWarning, match=r"ends on 2024-03-06, inside its last week .* \(3 of its 7 days\)"):
+        matrix = aggregate_sales(days, "week")
+    assert matrix.demand[-1, 0] == 6  # the short week, summed as it is
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        aggregate_sales(days.iloc[:63], "week")  # nine whole weeks: nothing to say
+        aggregate_sales(months, "month")

@@ -174,3 +174,14 @@ def test_sku_list_naming_a_sku_twice_is_refused():
     with pytest.raises(PlanningError, match="twice") as err:
         LoggedOrders.from_frame(_decisions([(0, "A", 3)]), ["A", "A"])
     assert (err.value.column, err.value.sku) == ("sku", "A")
+
+
+def test_logged_orders_take_the_periods_they_cover_and_refuse_booleans():
+    frame = _decisions([(0, "A", 3), (1, "B", 5)])
+    assert LoggedOrders.from_frame(frame, SKUS, periods=4).orders.tolist() == [[3, 0], [0, 5], [0, 0], [0, 0]]
+    with pytest.raises(PlanningError, match="outside the 1 periods given"):
+        LoggedOrders.from_frame(frame, SKUS, periods=1)
+    for column, rows in (("order_qty", [(0, "A", True)]), ("period", [(True, "A", 3)])):
+        with pytest.raises(PlanningError, match="not a boolean") as err:  # True was one unit, or period 1
+            LoggedOrders.from_frame(_decisions(rows), SKUS)
+        assert (err.value.column, err.value.sku) == (column, "A")
