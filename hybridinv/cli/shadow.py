@@ -93,8 +93,9 @@ def command(
         scenario = twin.scenario(catalog, periods=horizon)
         baseline: Any = LoggedOrders.from_frame(decisions, scenario.catalog.sku, periods=horizon)
         periods = horizon
+        hint = "" if window is not None else "; set --window if the log leaves out later ones"
         click.echo(f"decision period 0 is {matrix.periods[-horizon]}, the last replayed one {matrix.periods[-1]} "
-                   f"({horizon} periods{'' if window is not None else '; set --window if the log leaves out later ones'})")
+                   f"({horizon} periods{hint})")
     else:
         scenario = twin.scenario(catalog, periods=periods)
         baseline = _policy(incumbent, scenario, None)

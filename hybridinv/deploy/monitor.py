@@ -284,8 +284,8 @@ class Monitor:
         columns = [*LOG_COLUMNS, "inventory_value", "cogs", "expected_unit_cost", "fill_rate", "cost_ratio",
                    "inventory_turns", "healthy", "fallback"]
         frame = pd.DataFrame(self._records, columns=columns)
-        for flag in ("healthy", "fallback"):
-            frame[flag] = frame[flag].astype(bool)
+        for name in ("healthy", "fallback"):
+            frame[name] = frame[name].astype(bool)
         return frame
 
     def events_frame(self) -> pd.DataFrame:
