@@ -352,7 +352,9 @@ def guardrail_report(
     raised = desired_arr < lower - _TOL
     cut = desired_arr > upper + _TOL
     active = np.full(n, "", dtype=object)
-    active = np.where(cut & (desired_arr > change[1] + _TOL), "max_change", active)
+    # a cut order is named after the tighter cap (both may be below the desired quantity)
+    by_change = cut & (desired_arr > change[1] + _TOL) & ~(supply[1] < change[1] - _TOL)
+    active = np.where(by_change, "max_change", active)
     active = np.where(cut & (desired_arr > supply[1] + _TOL) & (active == ""), "periods_of_supply", active)
     active = np.where(raised & (desired_arr < change[0] - _TOL), "max_change", active)
     active = np.where(raised & critical & (lower > change[0]), "critical_minimum", active)
@@ -390,6 +392,14 @@ class GuardedPolicy:
 
     def __init__(self, policy: Policy, guardrails: Guardrails, incumbent: Policy | None = None,
                  repair: str = "auto") -> None:
+        for role, member in (("policy", policy), ("incumbent", incumbent)):
+            if (member is not None or role == "policy") and not callable(getattr(member, "act", None)):
+                raise PlanningError("must be a policy (an object with act(obs))", column=role,
+                                    value=type(member).__name__)
+        if not isinstance(guardrails, Guardrails):
+            raise PlanningError("must be a Guardrails", column="guardrails", value=type(guardrails).__name__)
+        if guardrails.limits_change and incumbent is None:  # refused at the first decision before
+            raise PlanningError("a change limit needs the incumbent policy", column="incumbent")
         self.policy = policy
         self.incumbent = incumbent
         self.guardrails = guardrails

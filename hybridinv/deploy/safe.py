@@ -73,10 +73,11 @@ class IncumbentPenalty:
             object.__setattr__(self, "decay_steps", whole_number(self.decay_steps, "decay_steps", 1))
 
     def weight_at(self, step: int = 0) -> float:
-        """The weight after ``step`` training steps."""
+        """The weight after ``step`` training steps (a whole number >= 0)."""
+        step = whole_number(step, "step", 0)  # NaN made the training reward NaN, -5 read as 0
         if self.decay_steps is None:
             return float(self.weight)
-        progress = min(max(step, 0) / self.decay_steps, 1.0)
+        progress = min(step / self.decay_steps, 1.0)
         return float(self.weight + (self.final_weight - self.weight) * progress)
 
     def deviation(

@@ -45,8 +45,9 @@ class LoggedOrders:
     Parameters
     ----------
     orders : array, shape (periods, n)
-        Orders per period and SKU (catalog order), numbers >= 0; a fraction is rounded
-        half up to whole units when replayed (2.5 orders 3).
+        Orders per period and SKU (catalog order), numbers >= 0; a fraction is rounded to
+        whole units as the simulator rounds every policy's orders (``numpy.rint``: 2.6 orders 3,
+        2.5 orders 2), so both sides of a replay are rounded alike.
 
     Raises
     ------
@@ -72,10 +73,10 @@ class LoggedOrders:
                                 value=float(self.orders[period, sku]))
 
     def act(self, obs: Observation) -> NDArray[np.float64]:
-        """The orders logged for ``obs.period``, fractions rounded half up to whole units."""
+        """The orders logged for ``obs.period``, rounded to whole units as the simulator rounds orders."""
         if obs.period >= self.orders.shape[0]:
             raise PlanningError("the log has no orders for this period", column="orders", value=obs.period)
-        return np.floor(self.orders[obs.period] + 0.5)
+        return np.rint(self.orders[obs.period])  # half up gave 3 for a logged 2.5 and 2 for a recommended one
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, skus: ArrayLike, periods: int | None = None) -> LoggedOrders:
@@ -180,7 +181,10 @@ class ShadowResult:
 
     def verdict(self, kpi: str = "avg_cost") -> str:
         """One line: the ``kpi`` difference with its interval and whether it is significant."""
-        row = self.summary.set_index("kpi").loc[kpi]
+        table = self.summary.set_index("kpi")
+        if kpi not in table.index:
+            raise PlanningError(f"unknown KPI; the summary has {list(table.index)}", column="kpi", value=kpi)
+        row = table.loc[kpi]
         sign = "lower" if row.ci_high < 0 else "higher" if row.ci_low > 0 else "not significantly different"
         return (f"{kpi}: recommended {row.recommended:.2f} vs incumbent {row.incumbent:.2f} per period: "
                 f"difference {row.difference:+.2f} [{row.ci_low:+.2f}, {row.ci_high:+.2f}] "
@@ -295,6 +299,11 @@ def shadow_replay(
     confidence = number_in(confidence, "confidence", 0.0, 1.0, open_low=True, open_high=True)
     resamples = whole_number(resamples, "resamples", 1)
     block = whole_number(block, "block", 1)
+    if not callable(getattr(recommended, "act", None)):
+        raise PlanningError("must be a policy (an object with act(obs))", column="recommended",
+                            value=type(recommended).__name__)
+    if incumbent is None:
+        raise PlanningError("give the incumbent policy or the logged orders", column="incumbent")
     if not isinstance(incumbent, LoggedOrders) and not hasattr(incumbent, "act"):
         incumbent = LoggedOrders(incumbent)
     realized = None if demand is None else _demand_array(demand, scenario)

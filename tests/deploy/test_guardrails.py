@@ -337,3 +337,23 @@ def test_inputs_labelled_by_sku_are_read_by_label_and_a_misaligned_state_is_refu
         apply_guardrails(rails, catalog, reversed_state, np.zeros(3), forecast)
     with pytest.raises(PlanningError, match="state has 2 SKUs"):
         apply_guardrails(rails, catalog, _state(_catalog(2), [0, 0]), np.zeros(3), forecast)
+
+
+def test_report_names_the_tighter_cap_and_guarded_policy_checks_its_parts():
+    catalog = _catalog(2)
+    rails = Guardrails(max_change_units=5, max_periods_of_supply=2)
+    state, incumbent, forecast = _state(catalog, [12, 12]), np.array([10.0, 10.0]), np.array([10.0, 10.0])
+    desired = np.array([20.0, 14.0])  # change band [5, 15], supply cap 2 * 10 - 12 = 8: the supply cap binds
+    lower, upper = apply_guardrails(rails, catalog, state, incumbent, forecast)
+    final = guarded_repair(desired, catalog, state, Constraints(), lower, upper)
+    report = guardrail_report(rails, catalog, state, incumbent, forecast, desired, final)
+    assert final.tolist() == [8.0, 8.0] and report["active"].tolist() == ["periods_of_supply"] * 2  # was max_change
+    loose = Guardrails(max_change_units=5, max_periods_of_supply=4)  # cap 28: the change band binds
+    lower, upper = apply_guardrails(loose, catalog, state, incumbent, forecast)
+    final = guarded_repair(desired, catalog, state, Constraints(), lower, upper)
+    assert guardrail_report(loose, catalog, state, incumbent, forecast, desired, final)["active"].tolist() == [
+        "max_change", ""]
+    with pytest.raises(PlanningError, match="column 'incumbent'.*change limit"):  # refused at the first act before
+        GuardedPolicy(BaseStock(5, repair=None), rails)
+    with pytest.raises(PlanningError, match="column 'incumbent', value 'NoneType'|column 'policy'"):
+        GuardedPolicy(None, Guardrails())

@@ -119,10 +119,21 @@ def test_per_sku_costs_add_up_to_the_valued_cost_under_backorders():
     assert owed > 0 and shortage_per_period >= 9.0 * owed  # the shortage part alone is at least this
 
 
-def test_logged_fractional_orders_round_half_up():
-    logged = LoggedOrders(np.array([[2.5, 0.5, 1.49]]))
+def test_logged_fractional_orders_round_as_the_simulator_rounds_a_policys_orders():
+    logged = LoggedOrders(np.array([[2.5, 0.5, 1.49, 3.5]]))
 
     class _Obs:
         period = 0
 
-    assert logged.act(_Obs()).tolist() == [3.0, 1.0, 1.0]
+    assert logged.act(_Obs()).tolist() == [2.0, 0.0, 1.0, 4.0]
+    # the same plan replayed as logged orders and as a policy: the same units (the log rounded 2.5 up to 3)
+    scenario = scenarios.single_sku(mean=5.0, lead_time=1, periods=6, warmup=0)
+
+    class _Fixed:
+        name = "fixed"
+
+        def act(self, obs):
+            return np.array([2.5])
+
+    result = shadow_replay(scenario, _Fixed(), LoggedOrders(np.full((6, 1), 2.5)), replications=1)
+    assert result.disagreements["mean_abs_order_difference"].iloc[0] == 0.0

@@ -185,3 +185,25 @@ def test_logged_orders_take_the_periods_they_cover_and_refuse_booleans():
         with pytest.raises(PlanningError, match="not a boolean") as err:  # True was one unit, or period 1
             LoggedOrders.from_frame(_decisions(rows), SKUS)
         assert (err.value.column, err.value.sku) == (column, "A")
+
+
+def test_shadow_replay_and_verdict_name_what_is_missing():
+    scenario = _two_sku_scenario()
+    policy = BaseStock(5, repair=None)
+    with pytest.raises(PlanningError, match="column 'incumbent'"):
+        shadow_replay(scenario, policy, None, replications=1)
+    with pytest.raises(PlanningError, match="column 'recommended'"):
+        shadow_replay(scenario, None, policy, replications=1)
+    result = shadow_replay(scenario, policy, policy, replications=1, periods=5)
+    with pytest.raises(PlanningError, match="column 'kpi', value 'cost': unknown KPI"):  # a KeyError before
+        result.verdict("cost")
+
+
+def test_incumbent_penalty_steps_are_whole_numbers():
+    from hybridinv.deploy import IncumbentPenalty
+
+    penalty = IncumbentPenalty(weight=1.0, final_weight=0.0, decay_steps=10)
+    assert penalty.weight_at(5) == 0.5 and penalty.weight_at(np.int64(20)) == 0.0
+    for step in (np.nan, -5, "10", 2.5):  # NaN made the reward NaN, -5 was read as 0, "10" a TypeError
+        with pytest.raises(PlanningError, match="column 'step'"):
+            penalty.weight_at(step)
