@@ -360,6 +360,7 @@ class BatchSimulator(ScenarioLayout):
                 np.count_nonzero(positive & (qty < cat.moq), axis=1)
                 + np.count_nonzero(np.mod(qty, cat.lot_size) != 0, axis=1)
                 + np.count_nonzero(qty > cat.max_order, axis=1)
+                + self._supplier_breaches(qty)
             )
         if math.isfinite(self._capacity):
             horizon = int(cat.lead_time.max()) + 1

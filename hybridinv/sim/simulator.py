@@ -148,13 +148,30 @@ class ScenarioLayout:
         self._perish_mask = cat.perishable
         self._receipt_bucket = np.where(cat.perishable, cat.shelf_life - 1, 0).astype(np.int64)
         self._rows = np.arange(self.n)
-        self._has_rules = bool((cat.moq > 0).any() or (cat.lot_size > 1).any() or np.isfinite(cat.max_order).any())
+        # supplier capacities: units ordered per supplier and period (the repair's supplier rows)
+        self._supplier_member, self._supplier_limit = np.zeros(0, dtype=np.int64), np.zeros(0)
+        if scenario.constraints.supplier_capacity:
+            _, self._supplier_member, self._supplier_limit = scenario.constraints.supplier_rows(cat)
+        self._has_rules = bool((cat.moq > 0).any() or (cat.lot_size > 1).any() or np.isfinite(cat.max_order).any()
+                               or self._supplier_limit.size > 0)
         self._has_order_cost = bool((cat.order_cost > 0).any())
         # (units, purchase value) of an order in one pass over the SKUs
         self._order_weights = np.stack([np.ones(self.n), cat.unit_cost])
         self._capacity = scenario.constraints.capacity
         self._budget = scenario.constraints.budget
         self.check_orders = check_orders
+
+    def _supplier_breaches(self, qty: NDArray[np.float64]) -> NDArray[np.int64]:
+        """Per episode (rows of ``qty``), how many supplier capacities its orders exceed."""
+        if self._supplier_limit.size == 0:
+            return np.zeros(qty.shape[0], dtype=np.int64)
+        inside = self._supplier_member >= 0
+        units = np.zeros((qty.shape[0], self._supplier_limit.size))
+        for e in range(qty.shape[0]):
+            units[e] = np.bincount(self._supplier_member[inside], weights=qty[e, inside],
+                                   minlength=self._supplier_limit.size)
+        over = units > self._supplier_limit * (1 + 1e-9) + 1e-9
+        return np.count_nonzero(over, axis=1)
 
     def _check_path(self, path: ScenarioPath) -> None:
         """Refuse a pre-drawn path that does not fit this simulator (drawn for another scenario, or edited).
@@ -434,7 +451,7 @@ class Simulator(ScenarioLayout):
                 np.count_nonzero(positive & (qty < cat.moq))
                 + np.count_nonzero(np.mod(qty, cat.lot_size) != 0)
                 + np.count_nonzero(qty > cat.max_order)
-            )
+            ) + int(self._supplier_breaches(qty[None, :])[0])
         capacity_excess = 0.0
         if math.isfinite(self._capacity):
             obs = Observation(self)

@@ -416,3 +416,29 @@ def test_a_lost_sales_scenario_cannot_start_with_backorders() -> None:
     with pytest.raises(PlanningError, match="column 'backorders', sku 'S1', value 4.0"):
         make_scenario(catalog, 1.0, initial_state=owed, lost_sales=True)
     assert make_scenario(catalog, 1.0, initial_state=owed, lost_sales=False).initial_state.backorders[1] == 4
+
+
+def test_orders_above_a_supplier_capacity_are_rule_violations_in_both_simulators() -> None:
+    import pandas as pd
+
+    from hybridinv import Catalog
+    from hybridinv.demand.processes import DemandProcess
+    from hybridinv.sim.batch import BatchSimulator
+
+    catalog = Catalog.from_frame(pd.DataFrame({"sku": ["A", "B", "C"], "unit_cost": 1.0, "holding_cost": 1.0,
+                                               "shortage_cost": 5.0, "lead_time": 1, "supplier": ["V", "V", "W"]}))
+    scenario = Scenario(name="suppliers", catalog=catalog, constraints=Constraints(supplier_capacity={"V": 5}),
+                        demand=DemandProcess(mean=np.array([3.0, 3.0, 3.0])), periods=3)
+    orders = [[100.0, 100.0, 50.0], [2.0, 3.0, 50.0], [0.0, 6.0, 0.0]]  # V: 200, 5 (at the limit), 6
+    sim = Simulator(scenario)
+    sim.reset(seed=0)
+    for q in orders:
+        sim.step(np.array(q))
+    np.testing.assert_array_equal(sim.ledger.rule_breaches, [1, 0, 1])  # W has no capacity: 50 is fine
+    assert sim.ledger.summary()["violations"] == 2
+    batch = BatchSimulator(scenario)
+    batch.reset(seeds=[0, 1])
+    for q in orders:
+        batch.step(np.array([q, [1.0, 1.0, 1.0]]))
+    np.testing.assert_array_equal(batch.ledger(0).rule_breaches, [1, 0, 1])
+    np.testing.assert_array_equal(batch.ledger(1).rule_breaches, [0, 0, 0])
