@@ -47,10 +47,22 @@ class NetworkFrames:
     pipeline: NDArray[np.float64]
 
 
-def _labels(series: pd.Series, column: str, table: str) -> NDArray[np.object_]:
-    """A label column as strings (``3.0`` read by pandas as a float → ``'3'``); blanks are an error."""
+def _labels(series: pd.Series, column: str, table: str, *, as_catalog: bool = False) -> NDArray[np.object_]:
+    """A label column as strings (``3.0`` read by pandas as a float → ``'3'``); blanks are an error.
+
+    ``as_catalog``: SKUs, written as :class:`~hybridinv.core.catalog.Catalog` writes them (``str``
+    of the value, spaces kept), so that the state and the forecast name the catalog's SKUs: a
+    catalog of SKUs 7.0 or ``" A"`` was refused ("unknown SKU '7'") where ``plan()`` took it.
+    """
     values = series.to_numpy(dtype=object)
     blank = pd.isna(series).to_numpy().copy()
+    if as_catalog:
+        text = series.astype(str).to_numpy(dtype=object)
+        blank |= np.array([str(v).strip() == "" for v in text], dtype=bool)
+        if blank.any():
+            i = int(np.flatnonzero(blank)[0])
+            raise LocationError(f"{table}: {column} is empty (row {i})", column=column, value=values[i])
+        return text
     text = np.array([str(int(v)) if isinstance(v, float | np.floating) and float(v).is_integer() else str(v).strip()
                      for v in values], dtype=object) if values.size else values
     blank |= text == ""
@@ -113,7 +125,7 @@ def _keys(df: pd.DataFrame, table: str, network: Network, catalog: Catalog
           ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.object_], NDArray[np.object_]]:
     require_columns(df, ["location", "sku"], table)
     locs = _labels(df["location"], "location", table)
-    skus = _labels(df["sku"], "sku", table)
+    skus = _labels(df["sku"], "sku", table, as_catalog=True)
     loc_row = _index(locs, network.names, "location", table, skus)
     sku_row = _index(skus, catalog.sku.astype(str), "sku", table, locs)
     return loc_row, sku_row, locs, skus

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, SolverFallbackWarning, number_in
+from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, SolverFallbackWarning, flag, number_in
 from hybridinv.network.model import Network
 from hybridinv.network.repair_dual import NetworkDual, maximize_network_dual
 from hybridinv.network.repair_fast import NetworkSolution, make_plan_feasible, solve_network_fast
@@ -189,8 +189,11 @@ def repair_network(
     """
     start = time.perf_counter()
     mode = repair_backend(backend)
-    limit = None if time_limit is None else number_in(time_limit, "time_limit", 0.0, math.inf, open_low=True)
+    # as repair_orders: inf is no limit, and warn a boolean ("no" warned)
+    limit = None if time_limit is None else number_in(time_limit, "time_limit", 0.0, math.inf, open_low=True,
+                                                      allow_inf=True)
     tolerance = number_in(gap_tolerance, "gap_tolerance", 0.0, 1.0, open_high=True)
+    warn = flag(warn, "warn")
     if solver is not None and mode is not Backend.PULP:
         raise PlanningError("solver= applies to backend='pulp' only", column="solver")
     problem = build_network_problem(network, costs, state, desired, rules, expected_demand, under_weight,

@@ -8,6 +8,7 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hybridinv.core._frame import number_array
 from hybridinv.core.limits import MAX_ORDER
 from hybridinv.network.model import LocationError, Network
 from hybridinv.network.repair_model import NetworkRepairProblem, OrderRules, bad_cell, projected_stock
@@ -117,7 +118,7 @@ def build_network_problem(
     rules = rules if rules is not None else OrderRules.build(n, skus=skus)
     if rules.lot_size.shape != (n,):
         raise LocationError(f"order rules are for {rules.lot_size.size} SKUs, the costs for {n}", column="lot_size")
-    target_in = np.asarray(desired, dtype=np.float64)
+    target_in = number_array(desired, "desired")  # text, booleans (True was 1 unit) or ragged rows are named
     if target_in.shape != (n_loc, n):
         raise LocationError(f"desired must have shape (locations={n_loc}, SKUs={n}), got {target_in.shape}",
                             column="desired")

@@ -139,3 +139,14 @@ def test_a_column_given_twice_is_named(table: str, column: str) -> None:
     with pytest.raises(PlanningError, match="has the column more than once") as info:
         plan_network(f["locations"], f["state"], f["catalog"], forecast=f["forecast"])
     assert info.value.column == column
+
+
+@pytest.mark.parametrize("skus", [[7.0, 10.0], [" A", "B "]])
+def test_sku_labels_are_read_as_the_catalog_reads_them(skus: list[object]) -> None:
+    # plan() takes these catalogs; plan_network read the state's 7.0 as '7' and ' A' as 'A' and refused them
+    locations = pd.DataFrame({"location": ["dc", "s1"], "parent": [None, "dc"], "lead_time": [1, 1]})
+    catalog = pd.DataFrame({"sku": skus, "unit_cost": [2.0, 5.0], "holding_cost": [0.2, 0.5],
+                            "shortage_cost": [4.0, 9.0], "demand_mean": [3.0, 2.0]})
+    state = pd.DataFrame({"location": ["dc", "dc", "s1", "s1"], "sku": skus * 2, "on_hand": [5, 5, 1, 1]})
+    result = plan_network(locations, state, catalog)
+    assert sorted(set(result["sku"])) == sorted(str(s) for s in skus)

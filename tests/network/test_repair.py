@@ -205,7 +205,7 @@ def test_a_failing_solver_falls_back_to_the_fast_plan_with_a_warning():
         ({"backend": "gurobi"}, r"column 'backend', value 'gurobi'"),
         ({"gap_tolerance": 1.5}, r"column 'gap_tolerance', value 1.5"),
         ({"time_limit": -1}, r"column 'time_limit', value -1"),
-        ({"time_limit": 0}, r"column 'time_limit', value 0: must be a finite number in \(0, inf\)"),
+        ({"time_limit": 0}, r"column 'time_limit', value 0: must be a number in \(0, inf\]"),  # inf: no limit
         ({"gap_tolerance": "0.1"}, r"column 'gap_tolerance', value '0.1': must be a number"),
         ({"gap_tolerance": True}, r"column 'gap_tolerance', value True: must be a number"),
         ({"expected_demand": [[-1.0], [0.0]]}, r"column 'expected_demand', sku '0', value -1.0: location 'store_1'"),
@@ -265,3 +265,15 @@ def test_highs_answers_are_checked_against_a_known_plan() -> None:
     assert fast.objective == pytest.approx(18.5) and exact.objective == pytest.approx(17.75)
     assert auto.objective == pytest.approx(exact.objective)  # it kept the fast plan, and called it optimal
     assert auto.status != "optimal" or auto.gap == 0.0
+
+
+def test_argument_checks_match_repair_orders() -> None:
+    net = Network(["w"], [-1], [0], [4.0])
+    costs = NetworkCosts.build(net, 2)
+    state = NetworkState.build(net, 2)
+    assert repair_network(net, costs, state, [[1, 2]], time_limit=math.inf).quantities.tolist() == [[1, 2]]
+    for desired in ([["a", "b"]], [[True, 1]], [[1], [1, 2]]):  # bare ValueErrors, and True read as 1 unit
+        with pytest.raises(PlanningError, match="column 'desired'"):
+            repair_network(net, costs, state, desired)
+    with pytest.raises(PlanningError, match="column 'warn'"):  # "no" was true, and warned
+        repair_network(net, costs, state, [[1, 2]], warn="no")
