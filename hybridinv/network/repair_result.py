@@ -192,7 +192,8 @@ def network_reasons(problem: NetworkRepairProblem, x: NDArray[np.float64]) -> di
         no_room = room[k_rows][:, None] < problem.volume[None, :] - tol[:, None]
         flags["parent_stock"][k_rows] = below & (left < 1.0 - 1e-9)
         flags["capacity"][k_rows] = below & no_room & (problem.volume[None, :] > 0)
-        parent_full = (room[parent] <= problem.capacity_tolerance()[parent])[:, None]
+        # full for this SKU: less room than one more unit of it (as the capacity flag reads it)
+        parent_full = room[parent][:, None] < problem.volume[None, :] - problem.capacity_tolerance()[parent][:, None]
         flags["parent_capacity"][k_rows] = (ship > best + 1e-9) & parent_full
         d = problem.desired_input[k_rows]
         flags["lot_rounding"][k_rows] = changed[k_rows] & (np.abs(d - np.round(d)) > 1e-9) & (d > 0)

@@ -277,3 +277,16 @@ def test_argument_checks_match_repair_orders() -> None:
             repair_network(net, costs, state, desired)
     with pytest.raises(PlanningError, match="column 'warn'"):  # "no" was true, and warned
         repair_network(net, costs, state, [[1, 2]], warn="no")
+
+
+def test_a_shipment_above_its_target_that_frees_the_parent_is_explained_as_parent_capacity() -> None:
+    # dc -> hub (capacity 5) -> store, 2 volume units per unit: with the store's shipment of 2 the hub's row
+    # has 1 volume unit of room left, less than one unit of the SKU, so the hub is full for it
+    net = Network(["dc", "hub", "store"], [-1, 0, 1], [0, 0, 1], [np.inf, 5.0, np.inf])
+    costs = NetworkCosts.build(net, 1, volume=2.0, holding_cost=1.0, shortage_cost=9.0)
+    state = NetworkState.build(net, 1, on_hand=[[10], [2], [0]])
+    result = repair_network(net, costs, state, [[0], [2], [1]], backend="highs")
+    explained = result.explain().set_index("location")
+    assert explained.loc["store", "quantity"] == 2.0 and explained.loc["store", "desired"] == 1.0
+    assert explained.loc["store", "reason"] == "parent_capacity"  # was "other": room 1 counted as not full
+    assert explained.loc["hub", "reason"] == "unchanged"
