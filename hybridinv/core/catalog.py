@@ -12,7 +12,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core._frame import ExtraColumns, check_array, check_columns, numeric_column, require_frame, sku_codes
 from hybridinv.core.errors import PlanningError
-from hybridinv.core.limits import MAX_LEAD_TIME, MAX_QUANTITY
+from hybridinv.core.limits import MAX_LEAD_TIME, MAX_QUANTITY, MAX_SHELF_LIFE
 
 __all__ = ["Catalog", "CATALOG_REQUIRED", "CATALOG_OPTIONAL"]
 
@@ -145,7 +145,7 @@ class Catalog:
         check_array(self.lead_time_std, "lead_time_std", sku, _TABLE, maximum=MAX_LEAD_TIME)
         check_array(self.volume, "volume", sku, _TABLE, minimum=0.0)
         check_array(self.lead_time, "lead_time", sku, _TABLE, minimum=0.0, integer=True, maximum=MAX_LEAD_TIME)
-        check_array(self.shelf_life, "shelf_life", sku, _TABLE, minimum=0.0, integer=True)
+        check_array(self.shelf_life, "shelf_life", sku, _TABLE, minimum=0.0, integer=True, maximum=MAX_SHELF_LIFE)
         check_array(self.lot_size, "lot_size", sku, _TABLE, minimum=1.0, integer=True, maximum=MAX_QUANTITY)
         check_array(self.moq, "moq", sku, _TABLE, minimum=0.0, integer=True, maximum=MAX_QUANTITY)
         check_array(

@@ -13,6 +13,9 @@ as a 64-bit integer. These bounds keep both finite and exact:
 * :data:`MAX_ORDER` — an order a policy returns to :func:`hybridinv.plan` is at
   most 1e15 units (exact in float64, far inside int64); the built-in policies stay
   below it for any input within the bounds above.
+* :data:`MAX_SHELF_LIFE` — a shelf life is at most 1,000 periods (the simulator keeps one
+  stock bucket per period of life and SKU: a shelf life of 1e9 asked for 15 GB); a longer
+  life is not perishable within any horizon, so leave it 0.
 * :data:`MAX_PERIODS` — a demand history or a log of decisions spans at most 100,000
   periods (arrays are allocated per period: a period written as 202401 for January
   2024 would otherwise ask for 202,402 rows per SKU).
@@ -20,7 +23,7 @@ as a 64-bit integer. These bounds keep both finite and exact:
 
 from __future__ import annotations
 
-__all__ = ["MAX_LEAD_TIME", "MAX_ORDER", "MAX_PERIODS", "MAX_QUANTITY"]
+__all__ = ["MAX_LEAD_TIME", "MAX_ORDER", "MAX_PERIODS", "MAX_QUANTITY", "MAX_SHELF_LIFE"]
 
 #: Longest lead time, lead-time standard deviation and pipeline slot, in periods.
 MAX_LEAD_TIME: int = 520
@@ -28,5 +31,7 @@ MAX_LEAD_TIME: int = 520
 MAX_QUANTITY: float = 1e12
 #: Largest order a policy may return to plan(), in units.
 MAX_ORDER: float = 1e15
+#: Longest shelf life, in periods.
+MAX_SHELF_LIFE: int = 1000
 #: Longest demand history or decision log, in periods (first to last).
 MAX_PERIODS: int = 100_000

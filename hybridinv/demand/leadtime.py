@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.errors import PlanningError, number_in, whole_number
+from hybridinv.core.limits import MAX_LEAD_TIME
 
 __all__ = ["Disruptions", "LeadTimePath", "LeadTimeProcess"]
 
@@ -35,7 +36,8 @@ class Disruptions:
         whole_number(self.extra_delay, "disruptions.extra_delay", 0)
         low, high = self.fill_fraction
         if not 0.0 <= low <= high <= 1.0:
-            raise PlanningError("must satisfy 0 <= low <= high <= 1", column="disruptions.fill_fraction")
+            raise PlanningError("must satisfy 0 <= low <= high <= 1", column="disruptions.fill_fraction",
+                                value=tuple(self.fill_fraction))
 
 
 @dataclass(frozen=True)
@@ -77,16 +79,23 @@ class LeadTimeProcess:
     disruptions: Disruptions | None = None
 
     def __post_init__(self) -> None:
-        lead = np.atleast_1d(np.asarray(self.lead_time))
-        if (lead < 0).any() or not np.all(lead == np.round(lead)):
-            raise PlanningError("lead times must be whole numbers >= 0", column="lead_time")
+        lead = np.atleast_1d(np.asarray(self.lead_time, dtype=np.float64))
+        bad = ~(lead >= 0) | ~(lead <= MAX_LEAD_TIME) | (lead != np.round(lead))
+        if bad.any():  # 1e6 allocated a ring of a million periods per SKU
+            raise PlanningError(f"lead times must be whole numbers from 0 to {MAX_LEAD_TIME}", column="lead_time",
+                                value=float(lead[bad][0]))
         n = lead.size
         object.__setattr__(self, "lead_time", lead.astype(np.int64))
         std = np.zeros(n) if self.std is None else np.broadcast_to(np.asarray(self.std, float), (n,)).copy()
-        if (std < 0).any() or not np.isfinite(std).all():
-            raise PlanningError("lead-time std must be finite and >= 0", column="lead_time_std")
+        bad = ~(std >= 0) | ~(std <= MAX_LEAD_TIME)
+        if bad.any():
+            raise PlanningError(f"lead-time std must be finite, >= 0 and at most {MAX_LEAD_TIME}",
+                                column="lead_time_std", value=float(std[bad][0]))
         object.__setattr__(self, "std", std)
         sup = np.zeros(n, dtype=np.int64) if self.supplier is None else np.asarray(self.supplier, dtype=np.int64)
+        if sup.shape != (n,) or (sup < 0).any():  # -1 silently indexed the last supplier's disruptions
+            raise PlanningError("supplier indices must be whole numbers >= 0, one per SKU", column="supplier",
+                                value=int(sup.min()) if sup.size else None)
         object.__setattr__(self, "supplier", sup)
 
     @classmethod

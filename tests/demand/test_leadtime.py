@@ -103,3 +103,26 @@ def test_invalid_lead_times() -> None:
         LeadTimeProcess(np.array([1, -1]))
     with pytest.raises(PlanningError, match="'lead_time_std'"):
         LeadTimeProcess(np.array([1, 1]), np.array([0.5, -0.5]))
+    # absurd values allocated a ring of a million periods per SKU; -1 indexed the last supplier's disruptions
+    for kwargs, column, value in (({"lead_time": np.array([1e6])}, "lead_time", 1e6),
+                                  ({"lead_time": np.array([1]), "std": np.array([1e6])}, "lead_time_std", 1e6),
+                                  ({"lead_time": np.array([1]), "std": np.array([np.nan])}, "lead_time_std", None),
+                                  ({"lead_time": np.array([1, 2]), "supplier": np.array([0, -1])}, "supplier", -1)):
+        with pytest.raises(PlanningError) as info:
+            LeadTimeProcess(**kwargs)  # type: ignore[arg-type]
+        assert info.value.column == column
+        if value is not None:
+            assert info.value.value == value
+    with pytest.raises(PlanningError) as info:
+        Disruptions(probability=0.1, fill_fraction=(float("nan"), 0.5))
+    assert info.value.column == "disruptions.fill_fraction" and info.value.value is not None
+
+
+def test_a_shelf_life_beyond_the_limit_is_refused_up_front() -> None:
+    import pandas as pd
+
+    from hybridinv import Catalog
+
+    with pytest.raises(PlanningError, match="column 'shelf_life', sku 'A', value 1000000000.0: .* <= 1000"):
+        Catalog.from_frame(pd.DataFrame({"sku": ["A"], "unit_cost": 1.0, "holding_cost": 0.1, "shortage_cost": 2.0,
+                                         "lead_time": 1, "shelf_life": 1e9}))
