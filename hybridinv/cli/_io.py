@@ -18,14 +18,19 @@ import click
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["KEY_COLUMNS", "emit_plan", "plan_file_options", "read_csv", "rounded_table", "user_error"]
+__all__ = ["KEY_COLUMNS", "emit_plan", "extra_columns_option", "plan_file_options", "read_csv", "rounded_table",
+           "user_error"]
 
 _Command = TypeVar("_Command", bound=Callable[..., Any])
 
+#: ``--extra-columns``: what a command does with catalog columns it does not know.
+extra_columns_option = click.option(
+    "--extra-columns", type=click.Choice(["error", "ignore"]), default="error", show_default=True,
+    help="Columns the input files do not know: an error naming the closest known column, or ignored.")
+
 #: The options of a planning command's files, in help order (their values feed :func:`emit_plan`).
 _PLAN_FILE_OPTIONS = (
-    click.option("--extra-columns", type=click.Choice(["error", "ignore"]), default="error", show_default=True,
-                 help="Columns the input files do not know: an error naming the closest known column, or ignored."),
+    extra_columns_option,
     click.option("--output", "--out", "out_path", type=click.Path(dir_okay=False, allow_dash=True),
                  help="Write the plan as CSV (every column, full precision) to this file, or '-' for stdout; "
                       "default: print a rounded table."),

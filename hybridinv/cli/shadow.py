@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from hybridinv.cli._io import read_csv
+from hybridinv.cli._io import extra_columns_option, read_csv
 from hybridinv.cli.twin import fit_twin_from_files
 
 __all__ = ["command"]
@@ -50,6 +50,7 @@ def _policy(name: str, scenario: Any, model: str | None) -> Any:
               help="Periods to replay (without --decisions).")
 @click.option("--replications", type=click.IntRange(min=1), default=10, show_default=True)
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@extra_columns_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder for CSVs.")
 def command(
     sales_path: str,
@@ -64,6 +65,7 @@ def command(
     periods: int,
     replications: int,
     seed: int,
+    extra_columns: str,
     out_dir: str | None,
 ) -> None:
     """Counterfactual KPI difference (recommended - incumbent) with bootstrap confidence intervals."""
@@ -90,14 +92,14 @@ def command(
         twin = DigitalTwin(period=period).fit_matrix(history)
         twin.supply_fit_ = supply
         demand = matrix.demand[-horizon:]
-        scenario = twin.scenario(catalog, periods=horizon)
+        scenario = twin.scenario(catalog, periods=horizon, extra_columns=extra_columns)  # type: ignore[arg-type]
         baseline: Any = LoggedOrders.from_frame(decisions, scenario.catalog.sku, periods=horizon)
         periods = horizon
         hint = "" if window is not None else "; set --window if the log leaves out later ones"
         click.echo(f"decision period 0 is {matrix.periods[-horizon]}, the last replayed one {matrix.periods[-1]} "
                    f"({horizon} periods{hint})")
     else:
-        scenario = twin.scenario(catalog, periods=periods)
+        scenario = twin.scenario(catalog, periods=periods, extra_columns=extra_columns)  # type: ignore[arg-type]
         baseline = _policy(incumbent, scenario, None)
     recommended = _policy(policy, scenario, model)
     incumbent_name = "the logged decisions" if decisions_path else getattr(baseline, "name", incumbent)

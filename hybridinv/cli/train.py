@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from hybridinv.cli._io import extra_columns_option
+
 __all__ = ["command"]
 
 
@@ -48,6 +50,7 @@ __all__ = ["command"]
               help="--history: last training periods held out for the keep-or-discard check (judged by the "
                    "objective when --reward/--target/--incumbent are given: targets first, then cost).")
 @click.option("--season", type=int, default=12, show_default=True, help="--history: seasonal cycle (0: none).")
+@extra_columns_option
 @click.option("--timesteps", type=int, default=50_000, show_default=True, help="Training periods.")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Model directory to write.")
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -123,6 +126,7 @@ def command(
     deviation_weight: float,
     parameterization: str | None,
     learner: str,
+    extra_columns: str,
 ) -> None:
     """Train an RL agent (pure RL or hybrid) on a scenario and write a model directory.
 
@@ -172,7 +176,7 @@ def command(
         if warm_start is not None:
             es_options["warm_start"] = None if warm_start.lower() == "none" else warm_start
         _train_on_history(history, catalog, cutoff, capacity, budget, validation, season, out, es_options, workers,
-                          seed, quiet, objective)
+                          seed, quiet, objective, extra_columns)
         return
 
     is_es = algo in ("es", "adaptive")
@@ -252,6 +256,7 @@ def _train_on_history(
     seed: int,
     quiet: bool,
     objective: Any = None,
+    extra_columns: str = "error",
 ) -> None:
     from hybridinv.backtest.engine import resolve_constraints
     from hybridinv.backtest.history import read_history
@@ -262,7 +267,7 @@ def _train_on_history(
 
     if catalog is None:
         raise PlanningError("--history needs --catalog", column="catalog")
-    cat = Catalog.from_frame(read_csv(catalog))
+    cat = Catalog.from_frame(read_csv(catalog), extra_columns=extra_columns)  # type: ignore[arg-type]
     demand = read_history(read_csv(history)).aligned(cat)
     periods = demand.n_periods
     if cutoff is not None:
@@ -280,7 +285,8 @@ def _train_on_history(
 
 
 #: Options that only mean something with --history (they shape the scenario built from it).
-_HISTORY_OPTIONS: tuple[str, ...] = ("catalog", "cutoff", "capacity", "budget", "validation", "season")
+_HISTORY_OPTIONS: tuple[str, ...] = ("catalog", "cutoff", "capacity", "budget", "validation", "season",
+                                     "extra_columns")
 
 
 #: Options of a --scenario run that --history has no use for.

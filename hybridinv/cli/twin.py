@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from hybridinv.cli._io import read_csv
+from hybridinv.cli._io import extra_columns_option, read_csv
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,10 +40,11 @@ def fit_twin_from_files(sales_path: str, receipts_path: str | None, period: str,
               show_default=True, help="Treatment of stock-out periods.")
 @click.option("--capacity", type=float, default=None, help="Warehouse capacity written to scenario.toml.")
 @click.option("--budget", type=float, default=None, help="Budget per period written to scenario.toml.")
+@extra_columns_option
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for fit_report.csv, catalog.csv, history.csv and scenario.toml.")
 def command(sales_path: str, receipts_path: str | None, catalog_path: str | None, period: str, censoring: str,
-            capacity: float | None, budget: float | None, out_dir: str) -> None:
+            capacity: float | None, budget: float | None, extra_columns: str, out_dir: str) -> None:
     """Fit demand, lead times and supplier reliability per SKU; write the fit report and a scenario file.
 
     OUT/scenario.toml (read by --scenario of bench, tune and train) names OUT/catalog.csv
@@ -62,7 +63,7 @@ def command(sales_path: str, receipts_path: str | None, catalog_path: str | None
     out.mkdir(parents=True, exist_ok=True)
     report = twin.report_
     write_csv(report, out / "fit_report.csv")
-    write_csv(twin.catalog(user_catalog).to_frame(), out / "catalog.csv")
+    write_csv(twin.catalog(user_catalog, extra_columns=extra_columns).to_frame(), out / "catalog.csv")  # type: ignore[arg-type]
     write_csv(history_frame(twin), out / "history.csv")
     (out / "scenario.toml").write_text(scenario_text(twin, sales_path, capacity, budget))
     click.echo(f"fitted {len(report)} SKUs over {twin.matrix_.demand.shape[0]} {period}s")

@@ -246,7 +246,8 @@ def check_columns(
     raise PlanningError(
         f"{table} has unknown column {column!r}{hint}; known columns: {', '.join(known)}"
         + (f", {pattern_label}" if pattern_label else "")
-        + "; pass extra_columns='ignore' (or a list of names) to allow other columns",
+        + "; pass extra_columns='ignore' (or a list of names; on the command line --extra-columns ignore) to "
+        "allow other columns",
         column=column,
     )
 

@@ -16,7 +16,14 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from hybridinv.core._frame import date_column, numeric_column, require_columns, require_frame, sku_column
+from hybridinv.core._frame import (
+    ExtraColumns,
+    date_column,
+    numeric_column,
+    require_columns,
+    require_frame,
+    sku_column,
+)
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
 from hybridinv.core.errors import PlanningError, PlanningWarning, enum_member, horizon, number_in, whole_number
@@ -399,14 +406,16 @@ class DigitalTwin:
         )
 
     def catalog(self, catalog: pd.DataFrame | None = None, use_fitted_lead_times: bool = True,
-                **defaults: float) -> Catalog:
+                extra_columns: ExtraColumns = "error", **defaults: float) -> Catalog:
         """A catalog for the fitted SKUs.
 
         Columns of the user's ``catalog`` frame win over the defaults
         (``unit_cost=1``, ``holding_cost=1``, ``shortage_cost=9``, ``lead_time=1``,
         overridable through ``defaults``); ``demand_mean``/``demand_std`` come from the
         fit, and with ``use_fitted_lead_times`` so do ``lead_time``
-        (rounded mean) and ``lead_time_std`` when receipts were fitted.
+        (rounded mean) and ``lead_time_std`` when receipts were fitted. ``extra_columns``
+        as in :meth:`hybridinv.Catalog.from_frame` (``"ignore"`` drops descriptive columns
+        such as a product name).
         """
         self._fitted()
         skus = self.matrix_.sku
@@ -434,7 +443,7 @@ class DigitalTwin:
             frame["lead_time"] = np.rint(self.supply_fit_.lead_time_mean)
             frame["lead_time_std"] = self.supply_fit_.lead_time_std
             frame["supplier"] = self.supply_fit_.supplier
-        return Catalog.from_frame(frame)
+        return Catalog.from_frame(frame, extra_columns=extra_columns)
 
     def scenario(
         self,
@@ -443,6 +452,7 @@ class DigitalTwin:
         periods: int | None = None,
         lost_sales: bool = True,
         name: str = "twin",
+        extra_columns: ExtraColumns = "error",
         **catalog_defaults: float,
     ) -> Scenario:
         """A simulation scenario from the fit (demand, lead times, short deliveries).
@@ -450,14 +460,14 @@ class DigitalTwin:
         Parameters
         ----------
         catalog : pandas.DataFrame, optional
-            Catalog columns per SKU (see :meth:`catalog`).
+            Catalog columns per SKU (see :meth:`catalog`; ``extra_columns`` as there).
         constraints : Constraints, optional
         periods : int, optional
             Horizon (default: one year of planning periods).
         lost_sales : bool
         name : str
         """
-        cat = self.catalog(catalog, True, **catalog_defaults)
+        cat = self.catalog(catalog, True, extra_columns, **catalog_defaults)
         disruptions = self.supply_fit_.disruptions() if self.supply_fit_ is not None else None
         lead = LeadTimeProcess.from_catalog(cat.lead_time, cat.lead_time_std, cat.supplier, disruptions)
         return Scenario(

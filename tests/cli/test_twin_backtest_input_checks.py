@@ -115,3 +115,20 @@ def test_the_librarys_warnings_are_printed_as_warning_lines(tmp_path: Path) -> N
     import warnings
 
     assert warnings.showwarning is not None and warnings.showwarning.__name__ != "show"  # restored after the run
+
+
+def test_twin_and_train_take_extra_columns_as_the_docs_say(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog.csv"
+    catalog.write_text("sku,unit_cost,name\nA,1,bolt\nB,2,nut\n")
+    twin_args = ["twin", "--sales", str(_sales(tmp_path)), "--catalog", str(catalog), "--out", str(tmp_path / "t")]
+    refused = CliRunner().invoke(main, twin_args)
+    _planning_error(refused, "--extra-columns ignore")  # the message says how, on the command line
+    result = CliRunner().invoke(main, [*twin_args, "--extra-columns", "ignore"])  # was "No such option"
+    assert result.exit_code == 0, result.output
+    written = pd.read_csv(tmp_path / "t" / "catalog.csv")
+    assert "name" not in written.columns and written["unit_cost"].tolist() == [1.0, 2.0]
+    history = tmp_path / "history.csv"
+    history.write_text("sku,w1,w2\nA,1,2\n")
+    no_history = CliRunner().invoke(main, ["train", "--scenario", "single_sku", "--extra-columns", "ignore",
+                                           "--out", str(tmp_path / "m")])
+    assert no_history.exit_code == 2 and "--extra-columns only apply with --history" in no_history.output
