@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from hybridinv.core._frame import quiet_date_parsing, require_columns, require_frame
+from hybridinv.core._frame import date_column, quiet_date_parsing, require_columns, require_frame
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.errors import PlanningError, PlanningWarning
 from hybridinv.core.limits import MAX_PERIODS, MAX_QUANTITY
@@ -160,8 +160,9 @@ def _period_codes(values: pd.Series, freq: str | None) -> tuple[NDArray[np.int64
             periods = pd.PeriodIndex(values)
         else:
             with quiet_date_parsing():
-                stamps = pd.to_datetime(values.astype(str) if freq is None else values, errors="raise")
-                inferred = freq or _infer_freq(values)
+                # day-first numeric dates (15/01/2024) are told from month-first ones, as in the twin
+                stamps = date_column(values.astype(str), "period") if freq is None else pd.to_datetime(values)
+                inferred = freq or _infer_freq(values, stamps)
             periods = pd.PeriodIndex(stamps, freq=inferred)
     except (ValueError, TypeError) as exc:
         raise PlanningError(f"{_TABLE}: unreadable period ({exc})", column="period") from None
@@ -190,13 +191,13 @@ def _same_date(labels: list[str], cutoff: object) -> int:
     return int(matches[0]) if matches.size == 1 else -1
 
 
-def _infer_freq(values: pd.Series) -> str:
+def _infer_freq(values: pd.Series, stamps: pd.Series) -> str:
     text = values.astype(str)
     if text.str.fullmatch(r"\d{4}-\d{2}").all():
         return "M"
     if text.str.fullmatch(r"\d{4}").all():
         return "Y"
-    stamps = pd.to_datetime(text).drop_duplicates().sort_values()
+    stamps = pd.Series(stamps).drop_duplicates().sort_values()
     if len(stamps) < 2:
         return "D"
     step = float(np.median(np.diff(stamps.to_numpy()).astype("timedelta64[D]").astype(np.float64)))
@@ -338,6 +339,8 @@ def _in_order(columns: list[object]) -> None:
             with warnings.catch_warnings():  # pandas' notes on quarters such as "2019Q1"
                 warnings.simplefilter("ignore")
                 keys = pd.to_datetime(labels, errors="coerce", format="mixed")
+                if keys.notna().all():  # day-first numeric labels (15/01/2024) told from month-first ones
+                    keys = date_column(labels, "period")  # ambiguous ones (a PlanningError) go unchecked
         except (ValueError, TypeError, OverflowError):  # e.g. weeks "2024-01-01/2024-01-07" read as time zones
             return
     if keys.notna().sum() >= 2 and keys.isna().any():  # dates or numbers and a "Total": not a period

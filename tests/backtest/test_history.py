@@ -190,3 +190,17 @@ def test_a_cutoff_written_like_the_other_layout_names_the_same_period():
     with pytest.raises(PlanningError, match="not a period of the history") as err:
         histories[0].cutoff_index("1999-06")
     assert err.value.column == "cutoff"
+
+
+def test_day_first_dates_are_read_day_first_in_both_layouts() -> None:
+    # the wide columns were refused as "not oldest first" ('15/01/2024' follows '08/01/2024'), and the long
+    # layout failed with pandas's multi-line advice to pass a format
+    labels = ["01/01/2024", "08/01/2024", "15/01/2024", "22/01/2024"]
+    wide = read_history(pd.DataFrame({"sku": ["A"], **{label: [k + 1] for k, label in enumerate(labels)}}))
+    assert wide.demand[:, 0].tolist() == [1, 2, 3, 4]
+    long = read_history(pd.DataFrame({"sku": "A", "period": ["15/01/2024", "15/02/2024", "15/03/2024"],
+                                      "quantity": [1, 2, 3]}))
+    assert list(long.periods) == ["2024-01", "2024-02", "2024-03"] and long.demand[:, 0].tolist() == [1, 2, 3]
+    reversed_wide = pd.DataFrame({"sku": ["A"], "22/01/2024": [1], "15/01/2024": [2]})
+    with pytest.raises(PlanningError, match="oldest first"):
+        read_history(reversed_wide)
