@@ -12,7 +12,9 @@ Definitions (all over the measured periods, i.e. after the warm-up):
 - ``cycle_service_level``: share of SKU-periods in which demand was met in full
   (the periodic-review "alpha" service level).
 - ``stockout_sku_periods``: number of SKU-periods with unmet demand.
-- ``inventory_turns``: annualized cost of goods served / average inventory value.
+- ``inventory_turns``: annualized cost of goods served from stock in the period they were
+  demanded / average inventory value (backorders filled in a later period are not counted, as
+  in ``fill_rate``).
 - ``capacity_utilization``: mean share of warehouse volume used after receipts.
 - ``budget_utilization``: mean share of the period budget spent.
 - ``waste_rate``: units expired / units available, where units available are the
@@ -306,7 +308,9 @@ class Ledger:
         (on hand + pipeline - backorders) over the measured periods, per period. It charges
         the units sold, wasted, rejected at receipt or still owed instead of the units bought,
         so a finite window does not count stock left at its end as spent (nor stock run down
-        as saved). Both are NaN for a prefix of the episode (``periods`` before its end).
+        as saved). Both are NaN for a prefix of the episode (``periods`` before its end), and so
+        is ``inventory_turns`` (its per-SKU totals cover every recorded period: a prefix of a
+        finished episode got the whole episode's cost of goods over the prefix's stock).
         """
         end = self.periods if periods is None else periods
         sl = slice(self.warmup, end)
@@ -342,6 +346,8 @@ class Ledger:
             "rule_violations": float((self.rule_breaches[sl] > 0).sum()),
             "periods": float(measured),
         }
+        if end != self.periods:  # the per-SKU totals cover every period recorded, not the prefix asked for
+            out["inventory_turns"] = float("nan")
         change = float(self.sku_stock_value_change(end).sum()) / measured
         out["stock_value_change"] = change
         out["valued_cost"] = out["avg_cost"] - change

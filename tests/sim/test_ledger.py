@@ -148,3 +148,17 @@ def test_tracked_skus_record_trajectories() -> None:
 def test_basis_costs_need_per_sku_recording() -> None:
     with pytest.raises(ValueError, match="per_sku"):
         _tiny().ledger.sku_basis_costs()
+
+
+def test_inventory_turns_of_a_prefix_are_unknown_not_the_whole_episodes() -> None:
+    from hybridinv import scenarios
+    from hybridinv.sim import Simulator
+
+    base = scenarios.single_sku(periods=6, warmup=0)
+    sim = Simulator(base.replace(catalog=base.catalog.with_values(unit_cost=[2.0])))
+    obs = sim.reset(seed=1)
+    while not sim.done:
+        obs = sim.step(np.maximum(40 - obs.inventory_position, 0))
+    assert 0 < sim.ledger.summary()["inventory_turns"] < np.inf
+    # the per-SKU totals cover all 6 periods: over 2 periods' stock they gave 11.56 where 28.36 was right
+    assert np.isnan(sim.ledger.summary(periods=2)["inventory_turns"])
