@@ -89,7 +89,11 @@ class ESConfig:
     eval_seeds : tuple of int
         Fixed validation seeds (best evaluated parameters are kept).
     time_limit : float
-        Stop after this many seconds (0: no limit). A run stopped by the clock depends on the
+        Stop after this many seconds (0: no limit): no generation starts that would end past the
+        limit at the pace of the generations so far (before the first, the pace of the first
+        evaluation per member and seed; the check was only that the limit had not
+        passed yet, so a run overshot by up to a generation and its evaluation: 12 s for a limit
+        of 5 on ``multi_10``). A run stopped by the clock depends on the
         machine's speed and load (how many generations fit), not on ``seed`` alone; for a run the
         seed reproduces, bound it by ``generations`` with ``time_limit=0``.
     weight_decay : float
@@ -244,10 +248,16 @@ def evolve(
 
         bar = tqdm(total=config.generations, desc="es", unit="gen")
     generation = 0
+    ready = time.perf_counter() - start  # the first evaluation's time: not part of the pace per generation
+    # before any generation ran, its time is guessed from that evaluation's, per member and seed
+    guess = ready * config.population * config.seeds_per_generation / max(len(config.eval_seeds), 1)
     for generation in range(1, config.generations + 1):
-        if config.time_limit and time.perf_counter() - start > config.time_limit:
-            generation -= 1
-            break
+        if config.time_limit:
+            elapsed = time.perf_counter() - start
+            pace = (elapsed - ready) / (generation - 1) if generation > 1 else guess
+            if elapsed + pace > config.time_limit:
+                generation -= 1
+                break
         seeds = [int(s) for s in rng.integers(0, 2**31 - 1, size=config.seeds_per_generation)]
         noise = rng.standard_normal((pairs, theta.size))
         members = theta[None, :] + config.sigma * np.concatenate([noise, -noise])
