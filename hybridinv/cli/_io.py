@@ -96,7 +96,15 @@ def read_csv(path: str, **options: Any) -> pd.DataFrame:
         raise PlanningError(f"{path}: not UTF-8 text (byte {exc.object[exc.start:exc.start + 1]!r} at position "
                             f"{exc.start}); save it as 'CSV UTF-8'") from None
     except pd.errors.ParserError as exc:
-        raise PlanningError(f"{path}: not a readable CSV file ({_one_line(str(exc))})") from None
+        hint = ""
+        try:
+            with open(path, encoding="utf-8-sig", errors="replace") as handle:
+                header = next((line for line in handle if line.strip() and not line.lstrip().startswith("#")), "")
+            if ";" in header and "," not in header:  # semicolons with decimal commas: the commas split the cells
+                hint = "; the header is separated by ';': save the file with commas between cells and decimal points"
+        except OSError:
+            pass
+        raise PlanningError(f"{path}: not a readable CSV file ({_one_line(str(exc))}){hint}") from None
 
 
 def _refuse_other_separator(path: str, frame: pd.DataFrame) -> None:
@@ -164,6 +172,11 @@ def emit_plan(result: pd.DataFrame, out_path: str | None, diag_path: str | None,
         raise click.BadParameter("stdout carries the plan (--output -); give the diagnostics a file",
                                  param_hint="'--diagnostics'")
     diagnostics = json.dumps(result.attrs["diagnostics"], indent=2, default=str)
+    from pathlib import Path
+
+    for path in (diag_path, out_path):  # as the commands that write folders: a missing parent folder is made
+        if path and path != "-":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
     if diag_path and diag_path != "-":  # first: a path that cannot be written fails before anything is printed
         with open(diag_path, "w") as fh:
             fh.write(diagnostics)

@@ -93,7 +93,10 @@ def command(
         demand = read_csv(history)  # type: ignore[assignment]
         split, name = _cutoff(cutoff), Path(history).stem  # the report's title names the history file
     limits = given_limits(capacity, budget) or "derive"  # the one not given keeps the value derived from training
-    chosen = tuple(p.strip() for p in policies.split(",")) if policies else DEFAULT_POLICIES
+    if policies is not None and not policies.strip(", "):  # "" ran every default policy, 240 s of training included
+        raise click.BadParameter("no policy named; leave the option out for the default policies",
+                                 param_hint="--policies")
+    chosen = tuple(p.strip() for p in policies.split(",") if p.strip()) if policies else DEFAULT_POLICIES
     result = backtest(
         demand, cat, split, limits, chosen, horizon=horizon, season=season or None, lost_sales=not backorders,
         training=HistoryTraining(time_limit=train_seconds, workers=workers), models=_models(models),
