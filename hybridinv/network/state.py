@@ -51,9 +51,12 @@ def echelon_position(network: Network, installation: NDArray[np.float64]) -> NDA
 
 
 def _broadcast(
-    values: ArrayLike, shape: tuple[int, int], column: str, names: tuple[str, ...] = ()
+    values: ArrayLike, shape: tuple[int, int], column: str, names: tuple[str, ...] = (), skus: tuple[str, ...] = ()
 ) -> NDArray[np.float64]:
-    """``values`` broadcast to (locations, SKUs): a number, per SKU (n,), per location (L, 1) or (L, n)."""
+    """``values`` broadcast to (locations, SKUs): a number, per SKU (n,), per location (L, 1) or (L, n).
+
+    An error names the location (from ``names``; none for per-SKU values) and the SKU (from ``skus``).
+    """
     arr = number_array(values, column)  # "2" was read as 2, True as 1, "no" was a bare ValueError
     try:
         out = np.broadcast_to(arr, shape).copy()
@@ -66,8 +69,9 @@ def _broadcast(
     bad = ~np.isfinite(out) | (out < 0)
     if bad.any():
         loc, sku = (int(v[0]) for v in np.nonzero(bad))
-        raise LocationError(f"must be finite and >= 0 (sku index {sku})", column=column,
-                            location=names[loc] if names else loc, value=float(out[loc, sku]))
+        raise LocationError("must be finite and >= 0" + ("" if skus else f" (sku index {sku})"), column=column,
+                            location=names[loc] if names else None, sku=skus[sku] if skus else None,
+                            value=float(out[loc, sku]))
     out.setflags(write=False)
     return out
 
@@ -141,16 +145,16 @@ class NetworkCosts:
         if len(names) != shape[1]:
             raise LocationError(f"expected {shape[1]} SKU names, got {len(names)}", column="sku")
         per_sku = {
-            name: _broadcast(value, (1, shape[1]), name)[0]
+            name: _broadcast(value, (1, shape[1]), name, skus=names)[0]
             for name, value in (("unit_cost", unit_cost), ("order_cost", order_cost), ("volume", volume))
         }
         # text was a TypeError, True read as 1
         overflow_cost = number_in(overflow_cost, "overflow_cost", 0.0, math.inf, error=LocationError)
         return cls(
-            holding_cost=_broadcast(holding_cost, shape, "holding_cost", network.names),
-            transit_holding_cost=_broadcast(transit_holding_cost, shape, "transit_holding_cost", network.names),
-            shortage_cost=_broadcast(shortage_cost, shape, "shortage_cost", network.names),
-            shipment_cost=_broadcast(shipment_cost, shape, "shipment_cost", network.names),
+            holding_cost=_broadcast(holding_cost, shape, "holding_cost", network.names, names),
+            transit_holding_cost=_broadcast(transit_holding_cost, shape, "transit_holding_cost", network.names, names),
+            shortage_cost=_broadcast(shortage_cost, shape, "shortage_cost", network.names, names),
+            shipment_cost=_broadcast(shipment_cost, shape, "shipment_cost", network.names, names),
             overflow_cost=overflow_cost,
             skus=names,
             **per_sku,

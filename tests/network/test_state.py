@@ -133,3 +133,13 @@ def test_serial_network_options_of_the_wrong_kind_are_refused(options: dict, col
     with pytest.raises(PlanningError) as info:
         Network.serial(**{"n_stages": 2, "lead_times": 1, **options})
     assert info.value.column == column
+
+
+def test_cost_errors_name_the_sku_and_the_location() -> None:
+    net = Network(["w"], [-1], [0], [4.0])
+    with pytest.raises(PlanningError) as info:  # was "location 0: ... (sku index 1)" with no SKU
+        NetworkCosts.build(net, 2, skus=("A", "B"), unit_cost=[1.0, -1.0])
+    assert (info.value.column, info.value.sku, info.value.value) == ("unit_cost", "B", -1.0)
+    with pytest.raises(PlanningError) as info:
+        NetworkCosts.build(net, 2, skus=("A", "B"), holding_cost=[[1.0, -2.0]])
+    assert (info.value.column, info.value.location, info.value.sku) == ("holding_cost", "w", "B")
