@@ -79,11 +79,16 @@ def _stock(stock: NetworkStock, network: Network, n: int, skus: tuple[str, ...])
                  network.names, skus)
     if pipeline.ndim != 3 or pipeline.shape[:2] != shape:
         raise LocationError(f"expected shape {shape} + (slots,), got {pipeline.shape}", column="pipeline")
-    bad = ~np.isfinite(pipeline) | (pipeline < 0)
+    bad = ~np.isfinite(pipeline) | (pipeline < 0) | (pipeline != np.round(pipeline))  # 0.5 was accepted
     if bad.any():
         i, j, k = (int(v[0]) for v in np.nonzero(bad))
-        raise LocationError(f"must be finite and >= 0 (slot {k})", column="pipeline", location=network.names[i],
+        raise LocationError(f"must be whole numbers >= 0 (slot {k})", column="pipeline", location=network.names[i],
                             sku=skus[j], value=float(pipeline[i, j, k]))
+    owed = (backorders > 0) & ~network.is_store[:, None]
+    if owed.any():  # only stores face demand; backorders elsewhere were planned as if owed to customers
+        i, j = (int(v[0]) for v in np.nonzero(owed))
+        raise LocationError("backorders at a location that is not a store", column="backorders",
+                            location=network.names[i], sku=skus[j], value=float(backorders[i, j]))
     if pipeline.shape[2] == 0:
         pipeline = np.zeros((*shape, 1))
     return on_hand, pipeline, backorders

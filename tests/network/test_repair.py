@@ -290,3 +290,17 @@ def test_a_shipment_above_its_target_that_frees_the_parent_is_explained_as_paren
     assert explained.loc["store", "quantity"] == 2.0 and explained.loc["store", "desired"] == 1.0
     assert explained.loc["store", "reason"] == "parent_capacity"  # was "other": room 1 counted as not full
     assert explained.loc["hub", "reason"] == "unchanged"
+
+
+def test_a_raw_state_with_fractional_open_orders_or_backorders_off_the_stores_is_refused() -> None:
+    from hybridinv.network.state import NetworkState as State
+
+    net = Network(["dc", "s1"], [-1, 0], [1, 1], [math.inf, math.inf])
+    costs = NetworkCosts.build(net, 1)
+    good = NetworkState.build(net, 1)
+    half = State(on_hand=good.on_hand, pipeline=np.full(good.pipeline.shape, 0.5), backorders=good.backorders)
+    with pytest.raises(PlanningError, match="column 'pipeline'.*whole numbers"):  # 0.5 units was planned on
+        repair_network(net, costs, half, [[1], [1]])
+    owed = State(on_hand=good.on_hand, pipeline=good.pipeline, backorders=np.array([[2.0], [0.0]]))
+    with pytest.raises(PlanningError, match="column 'backorders'.*location 'dc'"):
+        repair_network(net, costs, owed, [[1], [1]])
