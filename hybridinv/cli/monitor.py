@@ -18,22 +18,35 @@ def _positive(value: float | None) -> float | None:
     return value
 
 
+def _threshold(_context: click.Context, _parameter: click.Parameter, value: str | None) -> float | None:
+    """A threshold as a number, or ``off`` (None: the check is disabled, as in ``MonitorThresholds``)."""
+    if value is None or value.strip().lower() == "off":
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise click.BadParameter(f"must be a number or 'off', got {value!r}") from None
+
+
 @click.command(name="monitor")
 @click.option("--log", "log_path", required=True, type=click.Path(exists=True, dir_okay=False),
               help="Monitoring log CSV, one row per period: period, demand, served, cost "
                    "[, inventory_value, cogs, expected_unit_cost] (e.g. Monitor.history()).")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Dashboard folder.")
 @click.option("--window", type=int, default=8, show_default=True, help="Rolling window (periods).")
-@click.option("--min-fill-rate", type=float, default=0.9, show_default=True)
-@click.option("--max-cost-ratio", type=float, default=1.3, show_default=True)
-@click.option("--min-turns", type=float, default=None, help="Minimum annualized inventory turns.")
+@click.option("--min-fill-rate", default="0.9", show_default=True, callback=_threshold,
+              help="Rolling fill rate below which the fallback takes over ('off': no fill-rate check).")
+@click.option("--max-cost-ratio", default="1.3", show_default=True, callback=_threshold,
+              help="Rolling cost per unit over the expected one above which it does ('off': no cost check).")
+@click.option("--min-turns", default=None, callback=_threshold,
+              help="Minimum annualized inventory turns (default and 'off': no turns check).")
 @click.option("--recovery-periods", type=int, default=6, show_default=True,
               help="Consecutive healthy periods before switching back from the fallback.")
 @click.option("--expected-unit-cost", type=float, default=None, callback=lambda _c, _p, v: _positive(v),
               help="Expected cost per unit demanded (default: the log's expected_unit_cost column, "
                    "else the first window).")
 @click.option("--periods-per-year", type=click.IntRange(min=1), default=52, show_default=True)
-def command(log_path: str, out_dir: str, window: int, min_fill_rate: float, max_cost_ratio: float,
+def command(log_path: str, out_dir: str, window: int, min_fill_rate: float | None, max_cost_ratio: float | None,
             min_turns: float | None, recovery_periods: int, expected_unit_cost: float | None,
             periods_per_year: int) -> None:
     """Replay the monitoring rules over a KPI log and write DIR/index.html."""

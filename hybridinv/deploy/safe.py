@@ -154,7 +154,7 @@ class IncumbentPenalty:
         step: int = 0,
     ) -> float:
         """The penalty versus an incumbent :class:`~hybridinv.policies.base.TargetPolicy`
-        in observation ``obs``, scaled by the forecast demand over the lead time + 1."""
+        in observation ``obs``, scaled by the forecast demand over the lead time + 1, at least 1 unit."""
         reorder_point, order_up_to = incumbent.targets(obs)
         horizon = obs.catalog.lead_time + 1
         forecast = obs.forecast(int(horizon.max()))

@@ -161,3 +161,17 @@ def test_twin_warns_about_a_monthly_log_cut_into_weeks_and_a_last_week_cut_short
         warnings.simplefilter("error")
         aggregate_sales(days.iloc[:63], "week")  # nine whole weeks: nothing to say
         aggregate_sales(months, "month")
+
+
+def test_monitor_command_turns_a_check_off(tmp_path):
+    periods = np.arange(30)
+    served = np.where((periods >= 10) & (periods < 14), 50.0, 100.0)
+    pd.DataFrame({"period": periods, "demand": 100.0, "served": served, "cost": 10.0}).to_csv(
+        tmp_path / "log.csv", index=False)
+    args = ["monitor", "--log", str(tmp_path / "log.csv"), "--out", str(tmp_path / "d"), "--window", "2"]
+    result = CliRunner().invoke(main, [*args, "--min-fill-rate", "off"])  # was "not a valid float"
+    assert result.exit_code == 0, result.output
+    assert "0 switch(es)" in result.output  # the fill-rate drop no longer switches
+    assert "off" in (tmp_path / "d" / "index.html").read_text()
+    bad = CliRunner().invoke(main, [*args, "--max-cost-ratio", "high"])
+    assert bad.exit_code == 2 and "must be a number or 'off'" in bad.output
