@@ -69,7 +69,9 @@ def _exact(problem: NetworkRepairProblem, backend: Backend, time_limit: float | 
                                         reference=reference)
             if found is not None:
                 x, solver_bound, status, nodes = found
-                x = make_plan_feasible(problem, x)
+                feasible = make_plan_feasible(problem, x)
+                if not np.array_equal(feasible, x):  # cut back to the rows: no longer the plan HiGHS proved
+                    x, status = feasible, "heuristic"
                 if problem.objective(x) > reference:  # HiGHS did worse than the plan it was checked on
                     x, status = known, "heuristic"
                 return NetworkSolution(x, max(bound, solver_bound), status, lam, beta, evaluations + nodes, "highs")
@@ -103,9 +105,10 @@ def _auto(problem: NetworkRepairProblem, time_limit: float | None, tolerance: fl
     x, bound, status, nodes = found
     polished = make_plan_feasible(problem, x)
     kept = problem.objective(polished) < objective
-    # the status is HiGHS's only for HiGHS's plan (repair_network then judges it by its gap)
+    # the status is HiGHS's only for HiGHS's plan (repair_network then judges it by its gap), or its clock
     return replace(first, x=polished if kept else first.x, bound=max(first.bound, bound),
-                   status=status if kept else "heuristic", iterations=first.iterations + nodes, backend="fast+highs")
+                   status=status if kept or status == "time_limit" else "heuristic",
+                   iterations=first.iterations + nodes, backend="fast+highs")
 
 
 def repair_network(
@@ -211,9 +214,7 @@ def repair_network(
     gap = relative_gap(objective, bound)
     status = solution.status
     if status != "fallback":
-        # a solver's "optimal" is its own verdict on its own objective; past the accepted gap it is not one
-        status = "optimal" if gap == 0.0 else ("within_gap" if gap <= tolerance else (
-            "heuristic" if status == "optimal" else status))
+        status = "optimal" if gap == 0.0 else ("within_gap" if gap <= tolerance else status)
     violations = problem.violations(x)
     if solution.fallback_reason is not None:
         warnings.warn(f"network repair backend {mode.value!r}: {solution.fallback_reason}; returned the fast plan",

@@ -127,7 +127,8 @@ def _run_auto(problem: RepairProblem, time_limit: float | None, gap_tolerance: f
     return BackendSolution(
         lots=polish.lots if kept else first.lots,
         bound=max(first.bound, polish.bound),
-        status=polish.status if kept else "heuristic",  # HiGHS's verdict is on HiGHS's plan only
+        # HiGHS's verdict is on HiGHS's plan only; a polish cut short by the clock says so either way
+        status=polish.status if kept or polish.status == "time_limit" else "heuristic",
         prices=first.prices,
         iterations=first.iterations + polish.iterations,
         backend="fast+highs",
@@ -333,9 +334,7 @@ def repair_orders(
     gap = _gap_of(objective, bound)
     status = solution.status
     if status != "fallback":
-        # a solver's "optimal" is its own verdict on its own objective; past the accepted gap it is not one
-        status = "optimal" if gap == 0.0 else ("within_gap" if gap <= tolerance else (
-            "heuristic" if status == "optimal" else status))
+        status = "optimal" if gap == 0.0 else ("within_gap" if gap <= tolerance else status)
     diagnostics = _diagnostics(problem, solution, lots, status, time.perf_counter() - start)
     if solution.fallback_reason is not None:
         warnings.warn(

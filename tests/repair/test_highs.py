@@ -125,3 +125,22 @@ def test_a_presolve_answer_that_a_known_plan_undercuts_is_solved_again() -> None
                                expected_demand=[0.0, 0.0])
         assert result.orders.tolist() == [3.0, 3.0] and result.objective == pytest.approx(best)
         assert result.bound <= best + 1e-9  # a valid bound: HiGHS's presolve claimed 4
+
+
+def test_large_quantities_do_not_fail_the_answer_checks() -> None:
+    # an objective of 0.62 over desired quantities of 1e6: the offset cancels large terms, and a check with a
+    # tolerance relative to the objective alone called HiGHS's correct answer inconsistent (bound 0, heuristic)
+    from hybridinv import Catalog, Constraints, InventoryState
+    from hybridinv.repair import repair_orders
+
+    rng = np.random.default_rng(3)
+    n = 500
+    desired = np.round(1e6 * rng.uniform(1, 2, n))
+    desired[0] += 0.5
+    catalog = Catalog(sku=np.array([f"s{i}" for i in range(n)], dtype=object), unit_cost=np.ones(n),
+                      holding_cost=rng.uniform(0.3, 1.3, n), shortage_cost=rng.uniform(3, 9, n),
+                      lead_time=np.zeros(n, dtype=np.int64), volume=rng.uniform(0.5, 2, n))
+    result = repair_orders(desired, catalog, InventoryState.empty(catalog), Constraints(capacity=1e15),
+                           backend="highs", gap_tolerance=1e-6)
+    assert result.diagnostics.status == "optimal" and result.bound > 0.6
+    assert result.objective == pytest.approx(min(0.5 * catalog.holding_cost[0], 0.5 * catalog.shortage_cost[0]))
