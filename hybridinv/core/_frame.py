@@ -39,6 +39,37 @@ ExtraColumns: TypeAlias = Literal["error", "ignore"] | Collection[str]
 
 
 
+def by_sku_labels(values: Any, skus: ArrayLike, column: str) -> Any:
+    """``values`` in the order of ``skus`` when they carry SKU labels, else ``values`` unchanged.
+
+    A pandas Series whose index, or a DataFrame whose columns, are not a plain 0..n-1 range is
+    read by those labels (compared as text): every SKU once, no other. Read by position, such an
+    input in another SKU order gave each SKU another's value.
+
+    Raises
+    ------
+    PlanningError
+        Naming ``column`` and the SKU that is repeated, missing or unknown.
+    """
+    if isinstance(values, pd.Series) and not isinstance(values.index, pd.RangeIndex):
+        labels = values.index.astype(str)
+    elif isinstance(values, pd.DataFrame) and not isinstance(values.columns, pd.RangeIndex):
+        labels = values.columns.astype(str)
+    else:
+        return values
+    if labels.duplicated().any():
+        raise PlanningError("lists a SKU more than once", column=column, sku=labels[labels.duplicated()][0])
+    wanted = pd.Index(np.asarray(skus).astype(str))
+    missing, extra = wanted.difference(labels), labels.difference(wanted)
+    if len(missing) or len(extra):
+        raise PlanningError("must have one value per catalog SKU, read by its label" + (
+            " (one is missing)" if len(missing) else " (it names a SKU that is not in the catalog)"),
+            column=column, sku=(missing if len(missing) else extra)[0])
+    if isinstance(values, pd.Series):
+        return pd.Series(values.to_numpy(), index=labels).reindex(wanted).to_numpy()
+    return values.set_axis(labels, axis=1)[wanted].to_numpy()
+
+
 def leading_comment_rows(path: object) -> int:
     """How many lines open the text file ``path`` with ``#`` comments (or blanks): the rows to skip.
 

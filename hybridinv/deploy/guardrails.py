@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core._frame import check_array
+from hybridinv.core._frame import by_sku_labels, check_array
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
 from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, number_in, scalar_or_array
@@ -171,17 +171,7 @@ def _sku_values(values: ArrayLike, column: str, catalog: Catalog, *, minimum: fl
     A pandas Series indexed by SKU is read by its labels (it was read by position, so a Series
     in another order gave each SKU another's value); it must list every catalog SKU once.
     """
-    if isinstance(values, pd.Series) and not isinstance(values.index, pd.RangeIndex):
-        labels = values.index.astype(str)
-        if labels.duplicated().any():
-            raise PlanningError("lists a SKU more than once", column=column, sku=labels[labels.duplicated()][0])
-        wanted = pd.Index(catalog.sku.astype(str))
-        missing, extra = wanted.difference(labels), labels.difference(wanted)
-        if len(missing) or len(extra):
-            raise PlanningError("must have one value per catalog SKU" + (
-                " (one is missing)" if len(missing) else " (it has a SKU that is not in the catalog)"),
-                column=column, sku=(missing if len(missing) else extra)[0])
-        values = pd.Series(values.to_numpy(), index=labels).reindex(wanted).to_numpy()
+    values = by_sku_labels(values, catalog.sku, column)
     try:
         arr = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):

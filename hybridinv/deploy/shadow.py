@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core._frame import require_columns, require_frame
+from hybridinv.core._frame import by_sku_labels, require_columns, require_frame
 from hybridinv.core.errors import PlanningError, number_in, whole_number
 from hybridinv.core.limits import MAX_PERIODS
 from hybridinv.sim.ledger import COST_COMPONENTS
@@ -213,18 +213,7 @@ def _demand_array(demand: ArrayLike, scenario: Scenario) -> NDArray[np.float64]:
     each SKU another's demand).
     """
     n = scenario.n_skus
-    if isinstance(demand, pd.DataFrame) and not isinstance(demand.columns, pd.RangeIndex):
-        columns = demand.columns.astype(str)
-        wanted = pd.Index(scenario.catalog.sku.astype(str))
-        if columns.duplicated().any():
-            raise PlanningError("demand lists a SKU column more than once", column="demand",
-                                sku=columns[columns.duplicated()][0])
-        missing, extra = wanted.difference(columns), columns.difference(wanted)
-        if len(missing) or len(extra):
-            raise PlanningError("demand columns must be the catalog's SKUs" + (
-                " (one is missing)" if len(missing) else " (it has a column that is no catalog SKU)"),
-                column="demand", sku=(missing if len(missing) else extra)[0])
-        demand = demand.set_axis(columns, axis=1)[wanted]
+    demand = by_sku_labels(demand, scenario.catalog.sku, "demand")
     raw = np.asarray(demand)
     if raw.dtype.kind not in "iuf":
         raise PlanningError("demand must be numbers", column="demand", value=f"{raw.dtype} array")

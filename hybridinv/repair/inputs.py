@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core import Catalog, Constraints, InventoryState, PlanningError, capacity_rows
-from hybridinv.core._frame import number_array
+from hybridinv.core._frame import by_sku_labels, number_array
 from hybridinv.repair.model import RepairProblem, RowGroup, RowKind
 
 __all__ = [
@@ -76,6 +76,7 @@ def same_skus(a: NDArray[np.object_], b: NDArray[np.object_]) -> bool:
 
 
 def _per_sku(values: ArrayLike, name: str, catalog: Catalog) -> NDArray[np.float64]:
+    values = by_sku_labels(values, catalog.sku, name)  # a Series keyed by SKU was read by position
     arr = number_array(values, name)  # booleans and text were converted ("2" was 2 units, True 1)
     n = catalog.n_skus
     if arr.ndim == 0:

@@ -357,3 +357,12 @@ def test_report_names_the_tighter_cap_and_guarded_policy_checks_its_parts():
         GuardedPolicy(BaseStock(5, repair=None), rails)
     with pytest.raises(PlanningError, match="column 'incumbent', value 'NoneType'|column 'policy'"):
         GuardedPolicy(None, Guardrails())
+
+
+def test_guarded_repair_reads_a_desired_series_by_label_with_or_without_shared_rows():
+    catalog = _catalog(2)
+    state = _state(catalog, [0, 0])
+    desired = pd.Series({"S1": 10.0, "S0": 0.0})  # in another order than the catalog
+    lower, upper = np.zeros(2), np.full(2, np.inf)
+    for constraints in (Constraints(), Constraints(capacity=1000.0)):  # the repair read it by position
+        assert guarded_repair(desired, catalog, state, constraints, lower, upper).tolist() == [0.0, 10.0]
