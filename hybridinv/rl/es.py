@@ -90,8 +90,8 @@ class ESConfig:
         Fixed validation seeds (best evaluated parameters are kept).
     time_limit : float
         Stop after this many seconds (0: no limit): no generation starts that would end past the
-        limit at the pace of the generations so far (before the first, the pace of the first
-        evaluation per member and seed; the check was only that the limit had not
+        limit at the pace of the generations so far (the first starts if the limit has not passed;
+        the check was only that the limit had not
         passed yet, so a run overshot by up to a generation and its evaluation: 12 s for a limit
         of 5 on ``multi_10``). A run stopped by the clock depends on the
         machine's speed and load (how many generations fit), not on ``seed`` alone; for a run the
@@ -249,12 +249,13 @@ def evolve(
         bar = tqdm(total=config.generations, desc="es", unit="gen")
     generation = 0
     ready = time.perf_counter() - start  # the first evaluation's time: not part of the pace per generation
-    # before any generation ran, its time is guessed from that evaluation's, per member and seed
-    guess = ready * config.population * config.seeds_per_generation / max(len(config.eval_seeds), 1)
     for generation in range(1, config.generations + 1):
         if config.time_limit:
+            # the first generation starts while the limit has not passed (nothing measures its time yet: a
+            # guess from the first evaluation's was 2-3x too long, with worker pools and batching, and trained
+            # nothing); later ones only when they end before it at the pace so far
             elapsed = time.perf_counter() - start
-            pace = (elapsed - ready) / (generation - 1) if generation > 1 else guess
+            pace = (elapsed - ready) / (generation - 1) if generation > 1 else 0.0
             if elapsed + pace > config.time_limit:
                 generation -= 1
                 break
