@@ -185,11 +185,17 @@ class Scenario:
         also delivered with them (until 2026-12-04 it kept the old process: policies planned
         with the new lead times while the simulator delivered with the old).
         """
+        names = ("lead_times", "initial_state")
         if "catalog" in changes:
-            for name, derived in zip(("lead_times", "initial_state"), self._derived, strict=True):
+            for name, derived in zip(names, self._derived, strict=True):
                 if derived:
                     changes.setdefault(name, None)
-        return replace(self, **changes)
+        copy = replace(self, **changes)
+        # a field carried over unchanged keeps its origin (dataclasses.replace passes it on as if given)
+        kept = tuple(new if name in changes else old
+                     for name, old, new in zip(names, self._derived, copy._derived, strict=True))
+        object.__setattr__(copy, "_derived", kept)
+        return copy
 
     def summary(self) -> dict[str, Any]:
         """Short description for reports and model metadata."""

@@ -399,7 +399,7 @@ def test_replace_with_another_catalog_derives_the_lead_times_again_unless_they_w
     from hybridinv import scenarios
 
     base = scenarios.single_sku(lead_time=2, periods=20)
-    longer = base.replace(catalog=base.catalog.with_values(lead_time=[5]))
+    longer = base.replace(periods=30).replace(catalog=base.catalog.with_values(lead_time=[5]))  # via a copy too
     assert longer.lead_times.lead_time.tolist() == [5]
     assert longer.sample(0).lead_times.lead_time[:20].max() == 5  # delivered with the catalog's lead time
     assert longer.initial_state.on_hand[0] == np.rint(base.demand.mean[0] * 6)  # cover of L + 1 = 6 periods
