@@ -279,7 +279,7 @@ def _from_long(df: pd.DataFrame, freq: str | None) -> DemandHistory:
                             sku=skus.iloc[i], value=float("nan"))
     codes, labels = _period_codes(df["period"], freq)
     sku_codes, names = pd.factorize(skus, sort=True)
-    _warn_repeated_rows(codes, sku_codes, quantity, names, labels)
+    _warn_repeated_rows(df, skus)
     demand = np.full((len(labels), len(names)), np.nan)
     sums = np.zeros_like(demand)
     np.add.at(sums, (codes, sku_codes), quantity)
@@ -290,18 +290,18 @@ def _from_long(df: pd.DataFrame, freq: str | None) -> DemandHistory:
     return DemandHistory(np.asarray(names, dtype=object), labels, demand)
 
 
-def _warn_repeated_rows(codes: NDArray[np.int64], sku_codes: NDArray[np.int64], quantity: NDArray[np.float64],
-                        names: pd.Index, labels: NDArray[np.object_]) -> None:
-    """Warn when rows repeat another row exactly: they are added up, which doubles a file exported twice."""
-    keys = pd.DataFrame({"p": codes, "s": sku_codes, "q": quantity}, copy=False)
-    repeated = keys.duplicated()
+def _warn_repeated_rows(df: pd.DataFrame, skus: pd.Series) -> None:
+    """Warn when rows repeat another row exactly, as written (SKU, period, quantity): they are added up,
+    which doubles a file exported twice. Rows of different dates in one period are not repeats."""
+    repeated = pd.DataFrame({"sku": skus, "period": df["period"].astype(str), "quantity": df["quantity"]},
+                            copy=False).duplicated()
     if not repeated.any():
         return
     first = int(np.flatnonzero(repeated.to_numpy())[0])
     warnings.warn(PlanningWarning(
-        f"{_TABLE}: {int(repeated.sum())} row(s) repeat another row exactly (first: SKU {names[sku_codes[first]]!r}, "
-        f"period {labels[codes[first]]}, quantity {quantity[first]:g}); rows of the same SKU and period are added "
-        "up, so remove the repeats if the file holds the same rows twice"), stacklevel=4)
+        f"{_TABLE}: {int(repeated.sum())} row(s) repeat another row exactly (first: SKU {skus.iloc[first]!r}, "
+        f"period {df['period'].iloc[first]}, quantity {df['quantity'].iloc[first]}); rows of the same SKU and "
+        "period are added up, so remove the repeats if the file holds the same rows twice"), stacklevel=4)
 
 
 def _from_wide(df: pd.DataFrame) -> DemandHistory:

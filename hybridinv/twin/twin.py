@@ -199,7 +199,10 @@ def _warn_coarse_or_partial(dates: pd.Series, period: PlanningPeriod, last: pd.P
             stacklevel=3)
     elif step <= 1 and period is not PlanningPeriod.DAY:
         end = last.end_time.normalize()
-        if pd.Timestamp(days[-1]) < end:
+        # days with sales per period: a log of weekdays only ends each week on Friday, which is no short week
+        per_period = pd.Series(pd.DatetimeIndex(days).to_period(period.freq)).value_counts(sort=False)
+        usual = float(per_period.iloc[:-1].median()) if per_period.size > 1 else np.inf
+        if pd.Timestamp(days[-1]) < end and per_period.iloc[-1] < 0.75 * usual:
             covered = (pd.Timestamp(days[-1]) - last.start_time.normalize()).days + 1
             total = (end - last.start_time.normalize()).days + 1
             warnings.warn(PlanningWarning(

@@ -43,9 +43,11 @@ def test_rows_that_repeat_exactly_are_added_up_with_a_warning_naming_the_first()
         hist = read_history(frame)
     np.testing.assert_array_equal(hist.demand[:, 0], [4, 4])  # still added up, as documented
     distinct = pd.DataFrame({"sku": ["A", "A"], "period": [1, 1], "quantity": [2, 3]})
+    dated = pd.DataFrame({"sku": ["A", "A"], "period": ["2024-01-05", "2024-01-20"], "quantity": [1, 1]})
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert read_history(distinct).demand[0, 0] == 5  # two different sales of one period: no warning
+        assert read_history(dated, freq="M").demand[0, 0] == 2  # two dates of one month are no repeats
 
 
 def test_dates_map_to_consecutive_periods_of_their_frequency() -> None:

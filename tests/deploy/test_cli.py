@@ -161,6 +161,8 @@ def test_twin_warns_about_a_monthly_log_cut_into_weeks_and_a_last_week_cut_short
         warnings.simplefilter("error")
         aggregate_sales(days.iloc[:63], "week")  # nine whole weeks: nothing to say
         aggregate_sales(months, "month")
+        weekdays = pd.DataFrame({"date": pd.bdate_range("2024-01-01", "2024-06-28"), "sku": "A", "quantity": 2})
+        aggregate_sales(weekdays, "week")  # a log of weekdays ends every week on a Friday: no short week
 
 
 def test_monitor_command_turns_a_check_off(tmp_path):
