@@ -171,6 +171,20 @@ class Network:
         mask[self.stores] = True
         return mask
 
+    def check_backorders(self, backorders: NDArray[np.float64], skus: Sequence[str] | NDArray[np.object_] | None = None,
+                         table: str = "") -> None:
+        """Raise a :class:`LocationError` naming the first location that owes backorders but is no store.
+
+        Only stores face demand, so only they can owe it (one check for the state builders, the
+        planning tables and the repair).
+        """
+        outside = (np.asarray(backorders) > 0) & ~self.is_store[:, None]
+        if outside.any():
+            i, j = (int(v[0]) for v in np.nonzero(outside))
+            raise LocationError(f"{table + ': ' if table else ''}backorders are only possible at a store (this "
+                                "location feeds others)", column="backorders", location=self.names[i],
+                                sku=None if skus is None else str(skus[j]), value=float(backorders[i, j]))
+
     @property
     def is_serial(self) -> bool:
         """One supplier-fed location and every location with at most one child (a chain)."""

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from hybridinv.core._frame import ExtraColumns, check_columns, require_columns, require_frame
+from hybridinv.core._frame import ExtraColumns, check_columns, require_columns, require_frame, sku_column
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.limits import MAX_LEAD_TIME, MAX_QUANTITY
 from hybridinv.network.model import LocationError, Network
@@ -47,22 +47,10 @@ class NetworkFrames:
     pipeline: NDArray[np.float64]
 
 
-def _labels(series: pd.Series, column: str, table: str, *, as_catalog: bool = False) -> NDArray[np.object_]:
-    """A label column as strings (``3.0`` read by pandas as a float → ``'3'``); blanks are an error.
-
-    ``as_catalog``: SKUs, written as :class:`~hybridinv.core.catalog.Catalog` writes them (``str``
-    of the value, spaces kept), so that the state and the forecast name the catalog's SKUs: a
-    catalog of SKUs 7.0 or ``" A"`` was refused ("unknown SKU '7'") where ``plan()`` took it.
-    """
+def _labels(series: pd.Series, column: str, table: str) -> NDArray[np.object_]:
+    """A label column as strings (``3.0`` read by pandas as a float → ``'3'``); blanks are an error."""
     values = series.to_numpy(dtype=object)
     blank = pd.isna(series).to_numpy().copy()
-    if as_catalog:
-        text = series.astype(str).to_numpy(dtype=object)
-        blank |= np.array([str(v).strip() == "" for v in text], dtype=bool)
-        if blank.any():
-            i = int(np.flatnonzero(blank)[0])
-            raise LocationError(f"{table}: {column} is empty (row {i})", column=column, value=values[i])
-        return text
     text = np.array([str(int(v)) if isinstance(v, float | np.floating) and float(v).is_integer() else str(v).strip()
                      for v in values], dtype=object) if values.size else values
     blank |= text == ""
@@ -125,7 +113,8 @@ def _keys(df: pd.DataFrame, table: str, network: Network, catalog: Catalog
           ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.object_], NDArray[np.object_]]:
     require_columns(df, ["location", "sku"], table)
     locs = _labels(df["location"], "location", table)
-    skus = _labels(df["sku"], "sku", table, as_catalog=True)
+    # SKUs as the catalog reads them (text of the value, spaces kept): a catalog of SKUs 7.0 or ' A' was refused
+    skus = sku_column(df, table, unique=False)
     loc_row = _index(locs, network.names, "location", table, skus)
     sku_row = _index(skus, catalog.sku.astype(str), "sku", table, locs)
     return loc_row, sku_row, locs, skus
@@ -171,12 +160,7 @@ def read_state(df: pd.DataFrame, network: Network, catalog: Catalog,
     on_hand[loc_row, sku_row] = _numbers(df, "on_hand", table, locs, skus)
     back = np.zeros((n_loc, n))
     back[loc_row, sku_row] = _numbers(df, "backorders", table, locs, skus, default=0.0)
-    outside = (back > 0) & ~network.is_store[:, None]
-    if outside.any():
-        i, j = (int(v[0]) for v in np.nonzero(outside))
-        raise LocationError(f"{table}: backorders are only possible at a store (this location feeds others)",
-                            column="backorders", location=network.names[i], sku=str(catalog.sku[j]),
-                            value=float(back[i, j]))
+    network.check_backorders(back, catalog.sku, table)
     slots = sorted((int(m.group(1)), str(c)) for c in df.columns if (m := _PIPELINE.match(str(c))) is not None)
     if slots and slots[-1][0] > MAX_LEAD_TIME:
         raise LocationError(f"{table}: pipeline slots go up to {MAX_LEAD_TIME} periods", column=slots[-1][1])

@@ -84,11 +84,7 @@ def _stock(stock: NetworkStock, network: Network, n: int, skus: tuple[str, ...])
         i, j, k = (int(v[0]) for v in np.nonzero(bad))
         raise LocationError(f"must be whole numbers >= 0 (slot {k})", column="pipeline", location=network.names[i],
                             sku=skus[j], value=float(pipeline[i, j, k]))
-    owed = (backorders > 0) & ~network.is_store[:, None]
-    if owed.any():  # only stores face demand; backorders elsewhere were planned as if owed to customers
-        i, j = (int(v[0]) for v in np.nonzero(owed))
-        raise LocationError("backorders at a location that is not a store", column="backorders",
-                            location=network.names[i], sku=skus[j], value=float(backorders[i, j]))
+    network.check_backorders(backorders, skus)  # were planned as if owed to customers
     if pipeline.shape[2] == 0:
         pipeline = np.zeros((*shape, 1))
     return on_hand, pipeline, backorders

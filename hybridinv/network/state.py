@@ -201,11 +201,7 @@ class NetworkState:
         shape = (network.n_locations, int(n_skus))
         stock = _whole(_broadcast(on_hand, shape, "on_hand", network.names), "on_hand", network.names)
         back = _whole(_broadcast(backorders, shape, "backorders", network.names), "backorders", network.names)
-        outside = back[~network.is_store].any(axis=1) if network.n_stores < shape[0] else np.zeros(0, dtype=bool)
-        if outside.any():
-            loc = int(np.flatnonzero(~network.is_store)[int(np.flatnonzero(outside)[0])])
-            raise LocationError("backorders are only possible at a store", column="backorders",
-                                location=network.names[loc])
+        network.check_backorders(back)
         slots = network.max_lead_time + 1
         pipe = np.zeros((*shape, slots))
         if pipeline is not None:

@@ -149,9 +149,10 @@ class ScenarioLayout:
         self._receipt_bucket = np.where(cat.perishable, cat.shelf_life - 1, 0).astype(np.int64)
         self._rows = np.arange(self.n)
         # supplier capacities: units ordered per supplier and period (the repair's supplier rows)
-        self._supplier_member, self._supplier_limit = np.zeros(0, dtype=np.int64), np.zeros(0)
-        if scenario.constraints.supplier_capacity:
-            _, self._supplier_member, self._supplier_limit = scenario.constraints.supplier_rows(cat)
+        self._supplier_onehot, self._supplier_limit = np.zeros((self.n, 0)), np.zeros(0)
+        if scenario.constraints.supplier_capacity:  # one column per supplier with a capacity
+            _, member, self._supplier_limit = scenario.constraints.supplier_rows(cat)
+            self._supplier_onehot = (member[:, None] == np.arange(self._supplier_limit.size)[None, :]).astype(float)
         self._has_rules = bool((cat.moq > 0).any() or (cat.lot_size > 1).any() or np.isfinite(cat.max_order).any()
                                or self._supplier_limit.size > 0)
         self._has_order_cost = bool((cat.order_cost > 0).any())
@@ -165,11 +166,7 @@ class ScenarioLayout:
         """Per episode (rows of ``qty``), how many supplier capacities its orders exceed."""
         if self._supplier_limit.size == 0:
             return np.zeros(qty.shape[0], dtype=np.int64)
-        inside = self._supplier_member >= 0
-        units = np.zeros((qty.shape[0], self._supplier_limit.size))
-        for e in range(qty.shape[0]):
-            units[e] = np.bincount(self._supplier_member[inside], weights=qty[e, inside],
-                                   minlength=self._supplier_limit.size)
+        units = _einsum("en,nr->er", qty, self._supplier_onehot)  # einsum's own loop, not a BLAS call
         over = units > self._supplier_limit * (1 + 1e-9) + 1e-9
         return np.count_nonzero(over, axis=1)
 
