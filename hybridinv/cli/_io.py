@@ -172,11 +172,6 @@ def emit_plan(result: pd.DataFrame, out_path: str | None, diag_path: str | None,
         raise click.BadParameter("stdout carries the plan (--output -); give the diagnostics a file",
                                  param_hint="'--diagnostics'")
     diagnostics = json.dumps(result.attrs["diagnostics"], indent=2, default=str)
-    from pathlib import Path
-
-    for path in (diag_path, out_path):  # as the commands that write folders: a missing parent folder is made
-        if path and path != "-":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
     if diag_path and diag_path != "-":  # first: a path that cannot be written fails before anything is printed
         with open(diag_path, "w") as fh:
             fh.write(diagnostics)
