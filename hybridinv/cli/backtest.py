@@ -77,6 +77,9 @@ def command(
     from hybridinv.core.errors import PlanningError
     from hybridinv.rl.history import HistoryTraining
 
+    if policies is not None and not policies.strip(", "):  # "" ran every default policy, 240 s of training included
+        raise click.BadParameter("no policy named; leave the option out for the default policies",
+                                 param_hint="--policies")
     if (suite is None) == (history is None):
         raise PlanningError("give either --suite or --history (with --catalog and --cutoff)", column="history")
     if suite is not None:
@@ -93,9 +96,6 @@ def command(
         demand = read_csv(history)  # type: ignore[assignment]
         split, name = _cutoff(cutoff), Path(history).stem  # the report's title names the history file
     limits = given_limits(capacity, budget) or "derive"  # the one not given keeps the value derived from training
-    if policies is not None and not policies.strip(", "):  # "" ran every default policy, 240 s of training included
-        raise click.BadParameter("no policy named; leave the option out for the default policies",
-                                 param_hint="--policies")
     chosen = tuple(p.strip() for p in policies.split(",") if p.strip()) if policies else DEFAULT_POLICIES
     result = backtest(
         demand, cat, split, limits, chosen, horizon=horizon, season=season or None, lost_sales=not backorders,
