@@ -122,7 +122,6 @@ class Monitor:
             expected_unit_cost, "expected_unit_cost", 0.0, math.inf, open_low=True)
         self._given_periods_per_year = None if periods_per_year is None else whole_number(
             periods_per_year, "periods_per_year", 1)
-        self.periods_per_year = self._given_periods_per_year
         self.auto_observe = flag(auto_observe, "auto_observe")
         self.name = f"monitor({getattr(primary, 'name', 'primary')}|{getattr(fallback, 'name', 'fallback')})"
         self.reset()
