@@ -60,10 +60,14 @@ def _exact(problem: NetworkRepairProblem, backend: Backend, time_limit: float | 
         raise PlanningError("backend 'highs' needs the highspy package", column="backend", value="highs")
     if backend is Backend.PULP and not single_pulp.available():
         raise PlanningError("backend 'pulp' needs the pulp package", column="backend", value="pulp")
-    bound, lam, beta, evaluations = _dual(problem)
+    # HiGHS's answer is checked against a feasible plan (run_mip): the fast path's, whose bound and prices are
+    # the Lagrangian ones _dual computes (its multiplier search without a deadline), so they are taken from it
+    fast = _fast(problem, None, tolerance) if backend is Backend.HIGHS else None
+    bound, lam, beta, evaluations = (_dual(problem) if fast is None else
+                                     (fast.bound, fast.capacity_price, fast.budget_price, fast.iterations))
     try:
-        if backend is Backend.HIGHS:
-            known = _fast(problem, None, tolerance).x  # a feasible plan that checks HiGHS's bound (run_mip)
+        if fast is not None:
+            known = fast.x
             reference = problem.objective(known)
             found = solve_network_highs(problem, time_limit=time_limit, gap_tolerance=max(tolerance, 1e-9),
                                         reference=reference)
@@ -82,7 +86,7 @@ def _exact(problem: NetworkRepairProblem, backend: Backend, time_limit: float | 
         reason = f"the {backend.value} solver found no feasible plan within the limits"
     except Exception as exc:  # a missing or crashing solver must not lose the plan
         reason = f"the {backend.value} solver failed ({_fault(exc)})"
-    return replace(_fast(problem, None, tolerance), status="fallback", backend=f"{backend.value}->fast",
+    return replace(fast or _fast(problem, None, tolerance), status="fallback", backend=f"{backend.value}->fast",
                    fallback_reason=reason)
 
 
