@@ -96,15 +96,17 @@ def read_csv(path: str, **options: Any) -> pd.DataFrame:
         raise PlanningError(f"{path}: not UTF-8 text (byte {exc.object[exc.start:exc.start + 1]!r} at position "
                             f"{exc.start}); save it as 'CSV UTF-8'") from None
     except pd.errors.ParserError as exc:
-        hint = ""
+        # ';' with decimal commas: the commas split the cells unevenly before the header check could name ';'
         try:
-            with open(path, encoding="utf-8-sig", errors="replace") as handle:
-                header = next((line for line in handle if line.strip() and not line.lstrip().startswith("#")), "")
-            if ";" in header and "," not in header:  # semicolons with decimal commas: the commas split the cells
-                hint = "; the header is separated by ';': save the file with commas between cells and decimal points"
-        except OSError:
-            pass
-        raise PlanningError(f"{path}: not a readable CSV file ({_one_line(str(exc))}){hint}") from None
+            header = pd.read_csv(path, nrows=0, skiprows=options.get("skiprows"))
+        except (ValueError, OSError):  # ParserError and EmptyDataError are ValueErrors
+            header = None
+        if header is not None:
+            try:
+                _refuse_other_separator(path, header)
+            except PlanningError as refused:
+                raise refused from None
+        raise PlanningError(f"{path}: not a readable CSV file ({_one_line(str(exc))})") from None
 
 
 def _refuse_other_separator(path: str, frame: pd.DataFrame) -> None:
