@@ -264,6 +264,7 @@ def backtest(
     periods_per_year : int
     name : str
     progress : bool
+        Show a tqdm bar over the policies (and the trained hybrids' training bars).
     extra_columns : "error", "ignore" or list of str
         Unknown catalog columns (see :meth:`hybridinv.Catalog.from_frame`).
 
@@ -311,10 +312,15 @@ def backtest(
     for label, directory in (models or {}).items():
         builders[label] = _model_builder(label, directory)
     runs: dict[str, PolicyRun] = {}
-    for label, build in builders.items():
-        begin = time.perf_counter()
-        policy = build(ctx)
-        runs[label] = _run(label, policy, scenario, time.perf_counter() - begin)
+    from tqdm.auto import tqdm
+
+    with tqdm(total=len(builders), desc="backtest", unit="policy", disable=not progress) as bar:
+        for label, build in builders.items():
+            bar.set_postfix_str(label)
+            begin = time.perf_counter()
+            policy = build(ctx)
+            runs[label] = _run(label, policy, scenario, time.perf_counter() - begin)
+            bar.update()
     return BacktestResult(
         name=name,
         history=hist,

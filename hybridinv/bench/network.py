@@ -80,14 +80,19 @@ def network_rows(frame: pd.DataFrame, scenario: str, policy: str) -> pd.DataFram
     return pd.DataFrame(mapped, columns=list(RESULT_COLUMNS))
 
 
-def run_network_suite(suite: Suite = NETWORK) -> BenchResult:
+def run_network_suite(suite: Suite = NETWORK, progress: bool = False) -> BenchResult:
     """Run every policy of ``suite`` on every network scenario and seed (inline, common random numbers).
 
     ``suite.scenarios`` name network scenarios (``spec.periods`` shortens the horizon);
     ``suite.policies`` are names of :data:`~hybridinv.network.baselines.NETWORK_POLICIES`.
     Levels are fitted on tuning seeds 1000 and 1001, never on the evaluation seeds ``0..seeds-1``.
+    ``progress`` shows a tqdm bar over the (scenario, policy) pairs.
     """
+    from tqdm.auto import tqdm
+
     start = time.perf_counter()
+    bar = tqdm(total=len(suite.scenarios) * len(suite.policies), desc="bench network", unit="run",
+               disable=not progress)
     result = BenchResult(suite, pd.DataFrame(columns=list(RESULT_COLUMNS)), backend="inline")
     frames = []
     for spec in suite.scenarios:
@@ -95,18 +100,22 @@ def run_network_suite(suite: Suite = NETWORK) -> BenchResult:
             scenario = network_scenarios.get(spec.name)
         except PlanningError as exc:
             result.notes.append(f"network scenario {spec.name} skipped: {exc}")
+            bar.update(len(suite.policies))
             continue
         if spec.periods is not None:
             scenario = scenario.replace(periods=spec.periods, warmup=min(scenario.warmup, spec.periods // 4))
         if scenario.serial is not None:
             result.optima[spec.key] = ("exact (Clark-Scarf)", float(scenario.serial.exact().total_cost))
         for name in suite.policies:
+            bar.set_postfix_str(f"{name} on {spec.key}")
             try:
                 policy = make_policy(name, scenario)
                 runs = simulate_network(policy, scenario, seeds=suite.seeds)
             except (PlanningError, ValueError) as exc:
+                bar.update()
                 result.failures.setdefault((spec.key, name), f"{type(exc).__name__}: {exc}")
                 continue
+            bar.update()
             frames.append(network_rows(runs, spec.key, name))
             if not math.isnan(runs["budget_binding"].mean()):
                 result.notes.append(
@@ -119,6 +128,7 @@ def run_network_suite(suite: Suite = NETWORK) -> BenchResult:
                     f"{spec.key}, {name}: the budget cut the supplier orders in "
                     f"{100 * runs['budget_cut_share'].mean():.0f}% and the warehouse space in "
                     f"{100 * runs['capacity_cut_share'].mean():.0f}% of the periods")
+    bar.close()
     if frames:
         result.runs = pd.concat(frames, ignore_index=True).astype({"seed": "int64"})
     result.elapsed = time.perf_counter() - start

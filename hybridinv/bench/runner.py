@@ -238,7 +238,7 @@ def map_tasks(
     if backend not in ("process", "ray"):
         raise PlanningError("unknown backend; use 'process' or 'ray'", column="backend", value=backend)
     workers = whole_number(workers, "workers", 1)  # workers=0 ran inline without a word
-    bar = tqdm(total=len(tasks), desc="bench", unit="run", disable=not progress)
+    bar = tqdm(total=len(tasks), desc="bench", unit="task", disable=not progress)  # runs, optima and bounds
     try:
         if backend == "process":
             return _map_process(tasks, workers, bar.update)

@@ -87,7 +87,7 @@ def command(
             raise click.BadParameter(f"{name!r} is scenario {key!r} again", param_hint="--scenarios")
     suite = suite.with_options(scenarios=specs, policies=chosen, seeds=seeds)
     if network:
-        result = run_network_suite(suite)
+        result = run_network_suite(suite, progress=not quiet)
     else:
         result = run_suite(suite, backend=backend, workers=workers, address=address, progress=not quiet)
     paths = write_outputs(result, out_dir)

@@ -203,3 +203,11 @@ def test_constraints_none_derives_them_as_training_on_history_does() -> None:
     assert none.scenario.constraints == derived.scenario.constraints
     assert np.isfinite(none.scenario.constraints.capacity) and np.isfinite(none.scenario.constraints.budget)
     np.testing.assert_array_equal(none.runs["static_ss"].orders, derived.runs["static_ss"].orders)
+
+
+def test_progress_shows_one_step_per_policy(capsys) -> None:  # type: ignore[no-untyped-def]
+    _run(history_frame(), policies=("static_ss", "newsvendor"), progress=True)
+    err = capsys.readouterr().err
+    assert "backtest" in err and "2/2" in err and "newsvendor" in err
+    _run(history_frame(), policies=("static_ss",))
+    assert "backtest" not in capsys.readouterr().err

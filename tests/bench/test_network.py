@@ -52,3 +52,14 @@ def test_bench_cli_runs_the_network_suite(tmp_path: Path) -> None:
     assert "serial_3" in (out / "summary.md").read_text()
     bad = CliRunner().invoke(main, ["bench", "--suite", "network", "--scenarios", "multi_10", "--out", str(out)])
     assert bad.exit_code != 0 and "unknown network scenario" in bad.output
+
+
+def test_network_suite_progress_counts_every_scenario_policy_pair(capsys) -> None:  # type: ignore[no-untyped-def]
+    suite = NETWORK.with_options(scenarios=(ScenarioSpec("serial_3", periods=40),), seeds=1,
+                                 policies=("echelon_base_stock", "no_such_policy"))
+    result = run_network_suite(suite, progress=True)
+    err = capsys.readouterr().err
+    assert "bench network" in err and "2/2" in err  # a failed run advances the bar too
+    assert list(result.failures) == [("serial_3", "no_such_policy")]
+    run_network_suite(suite)
+    assert "bench network" not in capsys.readouterr().err
