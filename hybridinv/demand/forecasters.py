@@ -206,19 +206,27 @@ class _State:
                 self.trend = np.where(seen, self.trend + p["beta"] * (hit - self.trend), self.trend)
 
 
+def _mean_seen(y: NDArray[np.float64], axis: int) -> NDArray[np.float64]:
+    """Mean of the observed values along ``axis``; NaN where none is observed (no warning)."""
+    seen = ~np.isnan(y)
+    count = seen.sum(axis=axis)
+    total = np.where(seen, y, 0.0).sum(axis=axis)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
 def _initial_index(y: NDArray[np.float64], season: int) -> NDArray[np.float64]:
     """Seasonal index per phase from the first two cycles, shape (season, n) (mean 1)."""
     head = y[: 2 * season]
-    by_phase = np.nanmean(head.reshape(2, season, -1), axis=0) if head.shape[0] == 2 * season else None
-    if by_phase is None:
+    if head.shape[0] != 2 * season:
         return np.ones((season, y.shape[1]))
-    overall = np.nanmean(by_phase, axis=0)
-    index = by_phase / np.maximum(overall, 1e-9)
+    by_phase = _mean_seen(head.reshape(2, season, -1), axis=0)
+    overall = _mean_seen(by_phase, axis=0)
+    index = by_phase / np.maximum(np.nan_to_num(overall, nan=1.0), 1e-9)
     return np.clip(np.nan_to_num(index, nan=1.0), *_SEASON_CLIP)
 
 
 def _initial_level(y: NDArray[np.float64], season: int) -> NDArray[np.float64]:
-    level = np.nanmean(y[:season], axis=0) if y.shape[0] >= season else np.nanmean(y, axis=0)
+    level = _mean_seen(y[:season] if y.shape[0] >= season else y, axis=0)
     return np.nan_to_num(level, nan=0.0)
 
 
@@ -316,10 +324,11 @@ class Forecaster:
         intermittent = adi >= ADI_CUTOFF
         fit_from = min(self.warmup, periods - 1)
         hold_from = max(fit_from, periods - max(int(round(self.holdout * periods)), 1))
+        # per series: one series first observed late no longer kept every other one from Holt-Winters
         seasonal_ok = (
-            self.season is not None
-            and periods >= 2 * self.season + 4
-            and bool(observed[: 2 * self.season].all())
+            observed[: 2 * self.season].all(axis=0)
+            if self.season is not None and periods >= 2 * self.season + 4
+            else np.zeros(n, dtype=bool)
         )
         best_mse = np.full(n, np.inf)
         method = np.full(n, ForecastMethod.SES.value, dtype=object)
@@ -327,9 +336,9 @@ class Forecaster:
         for candidate in ForecastMethod:
             if candidate not in allowed:
                 continue
-            if candidate is ForecastMethod.HOLT_WINTERS and not seasonal_ok:
-                continue
             eligible = _eligible(candidate, intermittent, y)
+            if candidate is ForecastMethod.HOLT_WINTERS:
+                eligible &= seasonal_ok
             if not eligible.any():
                 continue
             grid = _grid(candidate)
@@ -348,6 +357,9 @@ class Forecaster:
                 params[name] = np.where(better, grid[name][choice, 0], params[name])
         self.method_ = method
         self.params_ = params
+        # the smoothing states start from the training window's first rows in roll() as here, whatever
+        # history is rolled: taken from the rolled one, they saw the demand of its early origins
+        self.init_ = y.copy()
         self.pattern_ = np.where(intermittent, "intermittent", "smooth").astype(object)
         self.mse_ = best_mse
         self.n_series_ = n
@@ -356,9 +368,12 @@ class Forecaster:
     def roll(self, history: ArrayLike, start: int, horizon: int) -> RollingForecast:
         """Forecasts at origins ``start .. len(history)`` for ``horizon`` periods each.
 
-        The history must begin at the same period as the training window (the
-        seasonal phase and the initial state are taken from its first rows). The
-        forecast at origin ``t`` uses ``history[:t]`` only.
+        The history must begin at the same period (seasonal phase) as the training window:
+        the smoothing states start from the training window's first rows, as in
+        :meth:`fit`, and then observe ``history`` row by row. The forecast at origin ``t``
+        uses ``history[:t]`` (and the training window) only; until 2026-12-04 the starting
+        states were taken from the rolled history's own first 12 rows (two seasons for
+        Holt-Winters), so its early origins saw later demand.
         """
         y = _as_history(history)
         if not hasattr(self, "method_"):
@@ -376,10 +391,10 @@ class Forecaster:
             if cols.size == 0:
                 continue
             sub = y[:, cols]
+            init = self.init_[:, cols]
             params = {name: self.params_[name][cols][None, :] for name in _PARAMS}
-            state = _State(candidate, sub, params, self.season or 1)
-            _, var0 = _first_values(sub, _INIT)
-            first, _ = _first_values(sub, _INIT)
+            state = _State(candidate, init, params, self.season or 1)
+            first, var0 = _first_values(init, _INIT)
             var = np.maximum(var0, 0.25 * np.maximum(first, 0.0)) + 1e-9
             for t in range(periods + 1):
                 ahead = state.predict(t, horizon)[:, 0, :]
@@ -401,6 +416,7 @@ class Forecaster:
         out = Forecaster(self.season, self.holdout, self.error_weight, self.warmup, self.methods)
         out.method_ = self.method_[idx]
         out.params_ = {name: value[idx] for name, value in self.params_.items()}
+        out.init_ = self.init_[:, idx]
         out.pattern_ = self.pattern_[idx]
         out.mse_ = self.mse_[idx]
         out.n_series_ = int(idx.size)

@@ -116,9 +116,13 @@ def test_standard_deviation_tracks_one_step_errors() -> None:
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)
-@given(seed=st.integers(0, 10_000), cut=st.integers(14, 30), intermittent=st.booleans())
+@given(seed=st.integers(0, 10_000), cut=st.integers(0, 30), intermittent=st.booleans())
 def test_forecasts_never_look_ahead(seed: int, cut: int, intermittent: bool) -> None:
-    """Changing the periods from ``cut`` on leaves every forecast made at origins <= cut unchanged."""
+    """Changing the periods from ``cut`` on leaves every forecast made at origins <= cut unchanged.
+
+    Cuts inside the first 12 rows included: the starting states used to come from the rolled
+    history's first rows (now from the training window's).
+    """
     rng = np.random.default_rng(seed)
     rate = 0.3 if intermittent else 20.0
     y = rng.poisson(rate, size=(40, 6)).astype(float)
@@ -130,6 +134,29 @@ def test_forecasts_never_look_ahead(seed: int, cut: int, intermittent: bool) -> 
     np.testing.assert_array_equal(a.mean[: cut + 1], b.mean[: cut + 1])
     np.testing.assert_array_equal(a.std[: cut + 1], b.std[: cut + 1])
     assert not np.array_equal(a.mean[cut + 1 :], b.mean[cut + 1 :])
+
+
+@pytest.mark.parametrize("cut", [0, 3, 7, 15])
+def test_holt_winters_and_late_series_start_from_the_training_window_only(cut: int) -> None:
+    """Seasonal indices (two cycles) and a series first observed late: no origin sees later rows."""
+    rng = np.random.default_rng(5)
+    t = np.arange(60)
+    y = rng.poisson(40 * (1 + 0.5 * np.sin(2 * np.pi * t / 8))[:, None] * np.ones(4)).astype(float) + 1
+    y[:10, 3] = np.nan  # not observed yet
+    fc = Forecaster(season=8).fit(y[:24])
+    assert list(fc.method_[:3]) == [ForecastMethod.HOLT_WINTERS.value] * 3
+    assert fc.method_[3] != ForecastMethod.HOLT_WINTERS.value  # two whole cycles are not observed
+    changed = y.copy()
+    changed[cut:] *= 3
+    for rolled in (y, changed, y[:40]):  # any history that begins with the training window's period
+        a = fc.roll(y, start=0, horizon=3)
+        b = fc.roll(rolled, start=0, horizon=3)
+        last = cut if rolled is changed else 40
+        np.testing.assert_array_equal(a.mean[: last + 1], b.mean[: last + 1])
+        np.testing.assert_array_equal(a.std[: last + 1], b.std[: last + 1])
+    # the fitted forecaster rolled over its own training window forecasts as in fitting (same start)
+    inside = fc.roll(y[:24], start=0, horizon=1).one_step
+    assert np.isfinite(inside).all() and not np.array_equal(inside[1:], inside[:-1])
 
 
 def test_subset_rolls_like_the_full_forecaster() -> None:
