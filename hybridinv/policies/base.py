@@ -25,7 +25,10 @@ if TYPE_CHECKING:
     from hybridinv.sim.observation import Observation
     from hybridinv.sim.scenario import Scenario
 
-__all__ = ["BatchPolicy", "BatchTargetPolicy", "Decision", "Policy", "TargetPolicy", "needs_repair", "per_sku"]
+__all__ = [
+    "BatchPolicy", "BatchTargetPolicy", "Decision", "Policy", "TargetPolicy", "fitted_on", "mark_fitted",
+    "needs_repair", "per_sku",
+]
 
 
 @runtime_checkable
@@ -75,6 +78,35 @@ class Decision:
     repair: RepairResult | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     explanation: TargetExplanation | None = None
+
+
+def mark_fitted(policy: object, source: object) -> None:
+    """Record what ``policy`` just fitted its per-SKU values on (see :func:`fitted_on`).
+
+    A scenario or an observation binds the fit to its catalog object; anything else (demand
+    statistics given by hand) to any catalog with as many SKUs.
+    """
+    catalog = getattr(source, "catalog", None)
+    policy.fitted_catalog_ = _ANY_CATALOG if catalog is None else catalog  # type: ignore[attr-defined]
+
+
+def fitted_on(policy: object, obs: Observation, values: object) -> bool:
+    """Whether ``policy``'s fitted per-SKU ``values`` belong to ``obs``'s catalog.
+
+    Policies that fit on first use refit when this is false: in the next ``plan()`` call
+    (a new catalog: the same SKUs in another order, or other costs), or in another
+    scenario. Until 2026-12-04 they refit only when the number of SKUs changed, so a
+    reused policy object applied one SKU's fit to another by row position.
+    """
+    catalog = getattr(policy, "fitted_catalog_", None)
+    if values is None or catalog is None:
+        return False
+    if catalog is _ANY_CATALOG:
+        return bool(np.shape(values) == (obs.n_skus,))
+    return catalog is obs.catalog
+
+
+_ANY_CATALOG = object()
 
 
 def needs_repair(obs: Observation) -> bool:

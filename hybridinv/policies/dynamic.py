@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.errors import PlanningError, number_in, scalar_or_array
-from hybridinv.policies.base import TargetPolicy, per_sku
+from hybridinv.policies.base import TargetPolicy, fitted_on, mark_fitted, per_sku
 from hybridinv.policies.newsvendor import critical_fractile, normal_quantile
 from hybridinv.policies.rq import economic_order_quantity
 
@@ -83,7 +83,9 @@ class DynamicSS(TargetPolicy):
         catalog = source.catalog
         self.fractile_ = critical_fractile(catalog.holding_cost, catalog.shortage_cost)
         self.z_ = normal_quantile(self.fractile_) * per_sku(self.safety_factor, catalog.n_skus, "safety_factor")
-        self.cache_: dict[tuple[float, float, float, float], tuple[int, int]] = {}
+        # the cache depends only on costs and rounded means: a refit for another catalog keeps it
+        self.cache_: dict[tuple[float, float, float, float], tuple[int, int]] = getattr(self, "cache_", {})
+        mark_fitted(self, source)
         return self
 
     def reset(self, scenario: Scenario | None = None) -> None:
@@ -111,7 +113,7 @@ class DynamicSS(TargetPolicy):
         return low, high
 
     def targets(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        if not hasattr(self, "z_") or self.z_.shape != (obs.n_skus,):
+        if not fitted_on(self, obs, getattr(self, "z_", None)):
             self.fit(obs)
         cat = obs.catalog
         lead = cat.lead_time

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.policies.base import Decision, TargetPolicy
+from hybridinv.policies.base import Decision, TargetPolicy, fitted_on, mark_fitted
 from hybridinv.policies.classical import SS, BaseStock
 from hybridinv.policies.dynamic import DynamicSS
 from hybridinv.policies.forecast_ss import ForecastSS
@@ -65,8 +65,9 @@ class FitOnFirstUse:
             self.policy_ = None
 
     def _policy(self, obs: Observation) -> TargetPolicy:
-        if self.policy_ is None:
+        if self.policy_ is None or not fitted_on(self, obs, ()):  # another catalog: the next plan() call
             self.policy_ = self.build(obs)
+            mark_fitted(self, obs)
         return self.policy_
 
     def targets(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

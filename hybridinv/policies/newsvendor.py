@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.errors import PlanningError, scalar_or_array, whole_number
-from hybridinv.policies.base import TargetPolicy, per_sku
+from hybridinv.policies.base import TargetPolicy, fitted_on, mark_fitted, per_sku
 
 if TYPE_CHECKING:
     from hybridinv.sim.observation import Observation
@@ -299,10 +299,11 @@ class Newsvendor(TargetPolicy):
         self.fractile_ = fractile
         self.z_ = normal_quantile(fractile) * per_sku(self.safety_factor, catalog.n_skus, "safety_factor")
         self.lead_time_std_ = np.asarray(catalog.lead_time_std, dtype=np.float64)
+        mark_fitted(self, source)
         return self
 
     def targets(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        if not hasattr(self, "z_") or self.z_.shape != (obs.n_skus,):
+        if not fitted_on(self, obs, getattr(self, "z_", None)):
             self.fit(obs)
         lead = obs.catalog.lead_time
         span = int(lead.max()) + self.review_period

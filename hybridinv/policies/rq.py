@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.errors import PlanningError, number_in, scalar_or_array
-from hybridinv.policies.base import Decision, TargetPolicy, per_sku
+from hybridinv.policies.base import Decision, TargetPolicy, fitted_on, mark_fitted, per_sku
 from hybridinv.policies.newsvendor import DemandStatistics, critical_fractile, demand_statistics
 
 if TYPE_CHECKING:
@@ -149,10 +149,11 @@ class RQ(TargetPolicy):
             reorder = per_sku(self.reorder_point, n, "reorder_point")
         self.reorder_point_ = reorder
         self.batch_size_ = batch
+        mark_fitted(self, source)
         return self
 
     def _fitted(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        if not hasattr(self, "reorder_point_") or self.reorder_point_.shape != (obs.n_skus,):
+        if not fitted_on(self, obs, getattr(self, "reorder_point_", None)):
             self.fit(obs)
         return self.reorder_point_, self.batch_size_
 
@@ -243,10 +244,11 @@ class CappedBaseStock(TargetPolicy):
             level = per_sku(self.level, n, "level")
         self.level_ = level
         self.cap_ = cap
+        mark_fitted(self, source)
         return self
 
     def _fitted(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        if not hasattr(self, "level_") or self.level_.shape != (obs.n_skus,):
+        if not fitted_on(self, obs, getattr(self, "level_", None)):
             self.fit(obs)
         return self.level_, self.cap_
 

@@ -1,0 +1,40 @@
+"""Policies that fit on first use refit for another catalog (the next plan() call, another scenario)."""
+
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+import pytest
+
+import hybridinv
+from hybridinv.policies import DynamicSS, Newsvendor, registry
+from hybridinv.policies.rq import RQ, CappedBaseStock
+
+CATALOG = pd.DataFrame({
+    "sku": ["cheap_to_hold", "costly_to_hold"], "unit_cost": [0.0, 0.0], "holding_cost": [0.01, 10.0],
+    "shortage_cost": [10.0, 0.01], "lead_time": [0, 0], "demand_mean": [100.0, 100.0], "demand_std": [10.0, 10.0],
+})
+STATE = pd.DataFrame({"sku": ["cheap_to_hold", "costly_to_hold"], "on_hand": [0, 0]})
+FORECAST = pd.DataFrame({"sku": ["cheap_to_hold", "costly_to_hold"], "period": [0, 0], "mean": [100.0, 100.0],
+                         "std": [10.0, 10.0]})
+
+
+def _orders(policy: object, catalog: pd.DataFrame) -> dict[str, float]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frame = hybridinv.plan(STATE, catalog, None, forecast=FORECAST, policy=policy, lost_sales=False)
+    return dict(zip(frame["sku"], frame["order_qty"], strict=True))
+
+
+@pytest.mark.parametrize("make", [Newsvendor, DynamicSS, RQ, CappedBaseStock,
+                                  lambda: registry.make("base_stock", None)])
+def test_a_reused_policy_plans_as_a_fresh_one_after_the_rows_or_costs_change(make) -> None:  # type: ignore[no-untyped-def]
+    fresh = _orders(make(), CATALOG)
+    assert fresh["cheap_to_hold"] > fresh["costly_to_hold"]  # the costs matter here
+    reused = make()
+    _orders(reused, CATALOG.iloc[::-1])  # last week: the same SKUs in another row order
+    assert _orders(reused, CATALOG) == fresh  # used to swap the two SKUs' fits (matched by position)
+    swapped = CATALOG.assign(holding_cost=CATALOG["holding_cost"][::-1].to_numpy(),
+                             shortage_cost=CATALOG["shortage_cost"][::-1].to_numpy())
+    assert _orders(reused, swapped) == _orders(make(), swapped)  # new costs: refit, not last week's fit
