@@ -102,7 +102,7 @@ def fitted_on(policy: object, obs: Observation, values: object) -> bool:
     if values is None or catalog is None:
         return False
     if catalog is _ANY_CATALOG:
-        return bool(np.shape(values) == (obs.n_skus,))
+        return getattr(values, "shape", None) == (obs.n_skus,)
     return catalog is obs.catalog
 
 
