@@ -23,7 +23,7 @@ from hybridinv.core.catalog import Catalog
 from hybridinv.core.errors import PlanningError
 from hybridinv.core.limits import MAX_QUANTITY
 
-__all__ = ["forecast_arrays"]
+__all__ = ["forecast_arrays", "forecast_length"]
 
 _TABLE = "forecast"
 _QUANTILE = re.compile(r"^q(0?\.\d+)$")
@@ -54,6 +54,24 @@ def _std_from_quantiles(df: pd.DataFrame, skus: RowSkus) -> NDArray[np.float64] 
     from scipy.special import ndtri  # the normal quantile (scipy.stats.norm.ppf), imported when used
 
     return (high - low) / (2.0 * float(ndtri(hi_level)))
+
+
+def forecast_length(forecast: object) -> int:
+    """Periods from the planned one to the last row of a forecast frame (0 without rows).
+
+    Read before :func:`forecast_arrays` checks the frame (it never raises: a frame it cannot
+    read gives 0 and :func:`forecast_arrays` names the problem).
+    """
+    if not isinstance(forecast, pd.DataFrame) or len(forecast) == 0 or "period" not in forecast.columns:
+        return 0
+    column = forecast["period"]
+    if isinstance(column, pd.DataFrame) or not pd.api.types.is_numeric_dtype(column) or column.dtype == bool:
+        return 0
+    period = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    finite = period[np.isfinite(period)]
+    if finite.size == 0:
+        return 0
+    return int(min(finite.max() - finite.min(), 1e6)) + 1
 
 
 def forecast_arrays(

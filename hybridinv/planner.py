@@ -18,7 +18,7 @@ from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, Pla
 from hybridinv.core.feasibility import OrderCheck, check_orders
 from hybridinv.core.limits import MAX_ORDER, MAX_QUANTITY
 from hybridinv.core.state import InventoryState
-from hybridinv.forecast import forecast_arrays
+from hybridinv.forecast import forecast_arrays, forecast_length
 from hybridinv.policies.base import Decision, Policy
 from hybridinv.policies.explain import NEGATIVE_DESIRED, ROUNDING, implied_explanation
 from hybridinv.sim.observation import Observation
@@ -27,6 +27,7 @@ __all__ = ["plan"]
 
 #: Horizon of forecast periods handed to the policy (covers lead times and MPC windows).
 _MIN_HORIZON = 8
+_MAX_LOOKAHEAD = 52  # forecast periods used beyond the longest protection interval (plan() has 52 periods a year)
 
 
 def _as_policy(policy: Policy | str, options: dict[str, Any]) -> Policy:
@@ -173,7 +174,10 @@ def plan(
     else:
         inv = InventoryState.from_frame(state, catalog=cat, open_orders=open_orders, extra_columns=extra_columns)
     cons = Constraints.coerce(constraints)
-    horizon = max(_MIN_HORIZON, int(cat.lead_time.max()) + 2)
+    # the forecast is used as far as it goes, up to a year past the longest lead time (build-ahead)
+    given = forecast_length(forecast)
+    protection = int(cat.lead_time.max()) + 1
+    horizon = max(_MIN_HORIZON, protection + 1, min(given, protection + _MAX_LOOKAHEAD))
     mean, std, from_catalog = forecast_arrays(cat, forecast, horizon, extra_columns=extra_columns)
     history = _history_array(cat, demand_history)
     past_forecast = _history_array(cat, _same_periods(forecast_history, demand_history), "forecast_history")
@@ -184,7 +188,8 @@ def plan(
             value=None if forecast_history is None else [c for c in forecast_history.columns if c != "sku"],
         )
     obs = Observation.from_state(
-        inv, cat, cons, mean, std, history, period=period, lost_sales=lost_sales, forecast_history=past_forecast
+        inv, cat, cons, mean, std, history, period=period, lost_sales=lost_sales, forecast_history=past_forecast,
+        forecast_periods=min(given, horizon) if given else horizon,  # what repeats a last value is not a forecast
     )
     pol = _as_policy(policy, options)
     gate = None

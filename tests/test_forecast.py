@@ -151,3 +151,13 @@ def test_fill_forward_matches_pandas_ffill_then_bfill() -> None:
     values[3] = np.nan  # a row without any value stays NaN
     expected = pd.DataFrame(values.T).ffill().bfill().to_numpy().T
     np.testing.assert_array_equal(_fill_forward(values), expected)
+
+
+def test_forecast_length_counts_the_periods_the_rows_cover_and_never_raises() -> None:
+    from hybridinv.forecast import forecast_length
+
+    assert forecast_length(None) == 0
+    assert forecast_length(pd.DataFrame({"sku": [], "period": [], "mean": []})) == 0
+    assert forecast_length(pd.DataFrame({"sku": ["A", "A", "B"], "period": [37, 38, 37], "mean": 1.0})) == 2
+    assert forecast_length(pd.DataFrame({"sku": ["A"], "period": ["soon"], "mean": [1.0]})) == 0  # named later
+    assert forecast_length(pd.DataFrame({"sku": ["A"], "mean": [1.0]})) == 0

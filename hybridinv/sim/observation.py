@@ -31,6 +31,7 @@ class Observation:
         self._sim = sim
         self._cache: dict[str, NDArray[np.float64]] = {}
         self._state: InventoryState | None = None
+        self._known = 0  # planning: forecast periods given (from_state)
         if sim is not None:
             self.period = sim.t
             self.catalog: Catalog = sim.scenario.catalog
@@ -50,10 +51,12 @@ class Observation:
         period: int = 0,
         lost_sales: bool = True,
         forecast_history: NDArray[np.float64] | None = None,
+        forecast_periods: int | None = None,
     ) -> Observation:
         """An observation built from planning data (for :func:`hybridinv.plan`).
 
-        ``forecast_mean`` and ``forecast_std`` have shape (n_skus, horizon);
+        ``forecast_mean`` and ``forecast_std`` have shape (n_skus, horizon), of which the
+        first ``forecast_periods`` (default: all) were forecast rather than extended;
         ``demand_history`` and ``forecast_history`` (the forecasts that were made for
         those past periods) have shape (n_skus, periods), oldest first.
         """
@@ -71,6 +74,8 @@ class Observation:
             "forecast_mean": np.asarray(forecast_mean, dtype=np.float64),
             "forecast_std": np.asarray(forecast_std, dtype=np.float64),
         }
+        width = obs._cache["forecast_mean"].shape[1]
+        obs._known = width if forecast_periods is None else max(min(int(forecast_periods), width), 0)
         if demand_history is not None:
             obs._cache["history"] = np.asarray(demand_history, dtype=np.float64)
         if forecast_history is not None:
@@ -156,7 +161,7 @@ class Observation:
         """
         sim = self._sim
         if sim is None:
-            return int(self._cache["forecast_mean"].shape[1])
+            return self._known
         assert sim.path is not None
         demand = sim.path.demand
         if demand.forecast_mean is not None:

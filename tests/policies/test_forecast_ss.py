@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.stats import norm
 
+import hybridinv
 from hybridinv import Catalog, Constraints, InventoryState
 from hybridinv.core.errors import PlanningError
 from hybridinv.policies.explain import target_reasons
@@ -361,3 +364,25 @@ def test_build_ahead_looks_no_further_than_the_forecast_goes() -> None:
     np.testing.assert_allclose(ForecastSS().build_ahead_units(obs), [15.0 * 30.0 / 40.0, 15.0 * 10.0 / 40.0 / 2.0])
     one = Observation.from_state(state, cat, Constraints(budget=25.0), mean[:, :1], np.ones((2, 1)))
     assert not ForecastSS().build_ahead_units(one).any()  # a one-period forecast has no peak to build for
+
+
+def test_plan_builds_ahead_for_the_forecast_given_not_for_its_padding_and_reads_it_beyond_8_periods() -> None:
+    """plan() pads a short forecast to its horizon; the padding is no peak. A long one is read in full."""
+    cat = pd.DataFrame({"sku": ["A"], "unit_cost": [1.0], "holding_cost": [0.01], "shortage_cost": [5.0],
+                        "lead_time": [0]})
+    state = pd.DataFrame({"sku": ["A"], "on_hand": [0]})
+
+    def built(means: list[float]) -> float:
+        forecast = pd.DataFrame({"sku": "A", "period": range(len(means)), "mean": means,
+                                 "std": [4.0] * len(means)})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = hybridinv.plan(state, cat, {"budget": 45.0}, forecast=forecast, policy="forecast_ss")
+        return float(out["build_ahead"].iloc[0])
+
+    two = built([20.0, 50.0])  # used to build for the padded 50s of periods 2..7 too (13 units)
+    assert two == built([20.0, 50.0] + [20.0] * 6) == 5.0  # the one real peak: 50 - 45
+    # a peak 9-12 periods ahead that the slack of periods 1-8 (1 unit each) cannot buy: the
+    # forecast used to be cut at 8 periods, where no peak is in sight
+    assert built([20.0] + [44.0] * 8 + [100.0] * 4) > 0.0
+    assert built([20.0] + [44.0] * 8) == 0.0
