@@ -441,8 +441,10 @@ def _notes(
         first = str(cat.sku[int(np.flatnonzero(unpaid)[0])])
         notes["no_margin"] = (
             f"{int(unpaid.sum())} SKU(s) (first {first!r}) have shortage_cost <= unit_cost: with lost sales a lost "
-            "sale then costs less than buying the unit (purchases are charged), so cost-based policies do not "
-            "stock them; shortage_cost should be the price plus goodwill (docs/concepts.md)"
+            "sale then costs less than buying the unit (purchases are charged), so the policies that protect the "
+            "margin shortage_cost - unit_cost (forecast_ss, the hybrid, mpc) do not stock them, while the textbook "
+            "rules (newsvendor, base_stock, ss, rq, dynamic_ss, capped_base_stock) use shortage_cost alone and do; "
+            "shortage_cost should be the price plus goodwill (docs/concepts.md)"
         )
     free = (cat.holding_cost <= 0) & (cat.order_cost > 0) & ~np.isfinite(cat.max_order)
     if free.any():

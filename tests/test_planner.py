@@ -537,6 +537,10 @@ def test_a_shortage_cost_below_the_unit_cost_is_explained_and_not_stocked_with_o
             frame = hybridinv.plan(state, catalog, constraints, policy="forecast_ss")
         assert frame["order_qty"].iloc[0] == 0 and frame["reorder_point"].iloc[0] < 0  # level 0: never reorders
         assert any("shortage_cost <= unit_cost" in w for w in frame.attrs["diagnostics"]["warnings"])
+    # the warning says which policies stock such a SKU anyway (it used to say no cost-based policy does)
+    with pytest.warns(hybridinv.PlanningWarning, match="textbook rules .*newsvendor.* use shortage_cost alone and do"):
+        frame = hybridinv.plan(state, catalog, policy="newsvendor")
+    assert frame["order_qty"].iloc[0] > 0
 
 
 def test_a_free_to_hold_sku_with_an_order_cost_is_warned_about() -> None:
