@@ -115,7 +115,8 @@ def plan(
         Validation gate of the hybrid (:mod:`hybridinv.rl.gate`): replay the last 12
         (or ``validate``) periods of ``demand_history`` with the hybrid and its base
         policy and plan with the base, saying why, when the hybrid would have cost
-        more (``diagnostics["validation_gate"]``). Needs ``demand_history``.
+        more (``diagnostics["validation_gate"]``). Needs ``demand_history``. ``False`` or
+        ``0``: no gate.
     **options
         Passed to the policy factory when ``policy`` is a name, e.g. ``repair="highs"``
         (the repair backend: ``"fast"``, ``"auto"``, ``"highs"``, ``"pulp"``; by default
@@ -193,7 +194,10 @@ def plan(
     )
     pol = _as_policy(policy, options)
     gate = None
-    if validate is not False:
+    no_gate = validate is False or (
+        isinstance(validate, int | np.integer) and not isinstance(validate, bool | np.bool_) and validate == 0
+    )  # 0 (== False) raised "must be True, False or a number of periods >= 1"
+    if not no_gate:
         pol, gate = _gate(pol, validate, cat, cons, history, past_forecast, lost_sales)
     decide = getattr(pol, "decide", None)
     proposed: Decision = decide(obs) if callable(decide) else _act(pol, obs)
@@ -202,6 +206,14 @@ def plan(
     notes = _notes(proposed, check, cat, cons, history is not None and past_forecast is None, lost_sales)
     if gate is not None and not gate.use_hybrid:
         notes["validation_gate"] = gate.reason
+    owed = np.flatnonzero(inv.backorders > 0)
+    if lost_sales and owed.size:  # under lost sales nothing is owed: likely a forgotten lost_sales=False
+        notes["backorders_with_lost_sales"] = (
+            f"the state owes backorders for {owed.size} SKU(s) (first {str(cat.sku[owed[0]])!r}: "
+            f"{inv.backorders[owed[0]]:g}) under lost_sales=True, where unmet demand is lost: they lower the "
+            "inventory position and are ordered for; if demand waits for stock, plan with lost_sales=False "
+            "(CLI: --backorders), which also changes the cost rules"
+        )
     if forecast is not None and from_catalog.any():  # only in diagnostics before: easy to miss
         notes["catalog_forecast"] = (
             f"{int(from_catalog.sum())} SKU(s) have no rows in the forecast (first: {str(cat.sku[from_catalog][0])!r}) "

@@ -633,3 +633,17 @@ def test_skus_missing_from_the_forecast_are_named_in_a_warning(frames: tuple[pd.
     with warnings.catch_warnings():  # no forecast at all: the catalog's means are the forecast, as documented
         warnings.simplefilter("error", hybridinv.PlanningWarning)
         plan(state, catalog, policy="ss")
+
+
+def test_backorders_under_lost_sales_are_warned_about_and_counted() -> None:
+    """Under lost sales nothing is owed: backorders in the state likely mean a forgotten lost_sales=False."""
+    catalog = pd.DataFrame({"sku": ["A", "B"], "unit_cost": [1.0, 1.0], "holding_cost": [0.1, 0.1],
+                            "shortage_cost": [5.0, 5.0], "lead_time": [1, 1], "demand_mean": [10.0, 10.0]})
+    owed = pd.DataFrame({"sku": ["A", "B"], "on_hand": [0, 0], "backorders": [0, 50]})
+    with pytest.warns(hybridinv.PlanningWarning, match=r"owes backorders for 1 SKU\(s\) \(first 'B': 50\)"):
+        frame = hybridinv.plan(owed, catalog, policy="newsvendor")
+    assert frame["order_qty"].iloc[1] == frame["order_qty"].iloc[0] + 50  # still counted in the position
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no word with backorders allowed, or with none owed
+        hybridinv.plan(owed, catalog, policy="newsvendor", lost_sales=False)
+        hybridinv.plan(owed.assign(backorders=0), catalog, policy="newsvendor")

@@ -223,7 +223,9 @@ class Catalog:
                 allow_inf=name == "max_order",
             )
         if "supplier" in df.columns:
-            kw["supplier"] = df["supplier"].fillna("default").astype(str).to_numpy(dtype=object)
+            # a blank cell is the default supplier whether pandas read it as NaN or (CLI: key columns as text) ""
+            text = df["supplier"].fillna("default").astype(str)
+            kw["supplier"] = text.mask(text.str.strip() == "", "default").to_numpy(dtype=object)
         return cls._checked(kw)
 
     @classmethod

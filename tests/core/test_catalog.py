@@ -284,3 +284,13 @@ def test_positions_are_vectorized_and_name_the_unknown_sku(frame: pd.DataFrame) 
     np.testing.assert_array_equal(catalog.positions(np.array(["C", "A", "C"], dtype=object), "t"), [2, 0, 2])
     with pytest.raises(PlanningError, match="'Z'"):
         catalog.positions(["A", "Z"], "t")
+
+
+def test_a_blank_supplier_cell_is_the_default_supplier_however_it_was_read(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from hybridinv.cli._io import read_csv
+
+    path = tmp_path / "catalog.csv"
+    path.write_text("sku,unit_cost,holding_cost,shortage_cost,lead_time,supplier\n"
+                    "A,1,0.1,9,0,\nB,1,0.1,9,0,S1\nC,1,0.1,9,0,  \n")
+    for frame in (pd.read_csv(path), read_csv(path)):  # NaN from pandas, "" from the CLI reader (keys as text)
+        assert list(Catalog.from_frame(frame).supplier) == ["default", "S1", "default"]

@@ -89,6 +89,9 @@ def test_gate_input_errors(tmp_path: Path) -> None:
     assert info.value.value == "newsvendor"
     with pytest.raises(PlanningError, match="validate"):
         hybridinv.plan(state, catalog, demand_history=history, validate=-2)
+    for off in (False, 0, np.int64(0)):  # 0 == False: no gate (0 used to raise), not even without a history
+        frame = hybridinv.plan(state, catalog, validate=off)
+        assert "validation_gate" not in frame.attrs["diagnostics"]
     room = history.shape[1] - 1 - 8  # period columns after the 8 that lead in (the finding: cut short silently)
     with pytest.raises(PlanningError, match=f"at most {room}") as too_many:
         hybridinv.plan(state, catalog, demand_history=history, validate=room + 1)
