@@ -206,11 +206,12 @@ def plan(
     notes = _notes(proposed, check, cat, cons, history is not None and past_forecast is None, lost_sales)
     if gate is not None and not gate.use_hybrid:
         notes["validation_gate"] = gate.reason
-    owed = np.flatnonzero(inv.backorders > 0)
+    backorders = np.asarray(obs.backorders, dtype=np.float64)
+    owed = np.flatnonzero(backorders > 0)
     if lost_sales and owed.size:  # under lost sales nothing is owed: likely a forgotten lost_sales=False
         notes["backorders_with_lost_sales"] = (
             f"the state owes backorders for {owed.size} SKU(s) (first {str(cat.sku[owed[0]])!r}: "
-            f"{inv.backorders[owed[0]]:g}) under lost_sales=True, where unmet demand is lost: they lower the "
+            f"{backorders[owed[0]]:g}) under lost_sales=True, where unmet demand is lost: they lower the "
             "inventory position and are ordered for; if demand waits for stock, plan with lost_sales=False "
             "(CLI: --backorders), which also changes the cost rules"
         )
