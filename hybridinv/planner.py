@@ -405,6 +405,12 @@ def _frame(
     frame = pd.DataFrame(columns)
     if decision.repair is not None:
         explain = decision.repair.explain(cat)
+        first = decision.extra.get("first_repair")
+        if first is not None:  # build-ahead's second repair: SKUs it gave nothing keep the first repair's reasons
+            own = ~(np.asarray(decision.extra["build_ahead"], dtype=np.float64) > 0)
+            base = first.explain(cat)
+            for col in explain.columns:
+                explain[col] = np.where(own, base[col].to_numpy(), explain[col].to_numpy())
         extra = [c for c in explain.columns if c not in frame.columns and c not in ("desired", "change")]
         for col in extra:
             frame[col] = explain[col].to_numpy()

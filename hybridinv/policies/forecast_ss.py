@@ -555,6 +555,11 @@ class ForecastSS(BatchTargetPolicy):
         if not (built > 0).any():
             return first
         second.extra["build_ahead"] = built
+        # a SKU the second repair gave nothing keeps its own rule's desired quantity and the first repair's
+        # reasons (plan()): it showed the build-ahead target beside "above the reorder point" and a budget
+        # cut its rule never asked for
+        second.desired = np.where(built > 0, second.desired, first.desired)
+        second.extra["first_repair"] = first.repair
         return second
 
     def decide(self, obs: Observation) -> Decision:

@@ -386,3 +386,21 @@ def test_plan_builds_ahead_for_the_forecast_given_not_for_its_padding_and_reads_
     # forecast used to be cut at 8 periods, where no peak is in sight
     assert built([20.0] + [44.0] * 8 + [100.0] * 4) > 0.0
     assert built([20.0] + [44.0] * 8) == 0.0
+
+
+def test_a_sku_the_build_ahead_gave_nothing_is_explained_by_its_own_rule() -> None:
+    """Its desired quantity and reason used to be the build-ahead target cut by the budget."""
+    cat = pd.DataFrame({"sku": ["A", "B"], "unit_cost": [1.5, 1.0], "holding_cost": [0.01, 0.01],
+                        "shortage_cost": [5.0, 5.0], "lead_time": [0, 0]})
+    state = pd.DataFrame({"sku": ["A", "B"], "on_hand": [40, 0]})  # A is above its reorder point
+    forecast = pd.DataFrame({"sku": ["A"] * 8 + ["B"] * 8, "period": list(range(8)) * 2,
+                             "mean": [20.0, 60, 60, 60, 20, 20, 20, 20] * 2, "std": 4.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = hybridinv.plan(state, cat, {"budget": 60.0}, forecast=forecast, policy="forecast_ss").set_index("sku")
+    assert out.loc["B", "build_ahead"] > 0 and out.loc["B", "target_reason"] == "build_ahead"
+    assert out.loc["B", "reason"] == "budget" and out.loc["B", "desired_qty"] > out.loc["B", "order_qty"]
+    a = out.loc["A"]
+    assert (a["order_qty"], a["desired_qty"], a["build_ahead"]) == (0, 0.0, 0.0)
+    assert a["target_reason"] == "above_reorder_point" and a["reason"] == "unchanged"
+    assert out["budget"].dtype == bool
