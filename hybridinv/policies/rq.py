@@ -43,6 +43,15 @@ def capped_orders(level: ArrayLike, position: ArrayLike, cap: ArrayLike) -> NDAr
     return np.asarray(np.ceil(desired - 1e-9), dtype=np.float64)
 
 
+def ordering_point(level: ArrayLike) -> NDArray[np.float64]:
+    """The reorder point reported for the capped base-stock rule: the largest whole position that orders.
+
+    The rule orders while the position is below ``level``; with a fractional level (11.5) a
+    position of 11 orders, so ``level - 1`` (10.5) called it "above the reorder point".
+    """
+    return np.asarray(np.ceil(np.asarray(level, dtype=np.float64) - 1e-9) - 1.0, dtype=np.float64)
+
+
 def economic_order_quantity(
     mean: ArrayLike, order_cost: ArrayLike, holding_cost: ArrayLike, lot_size: ArrayLike = 1.0
 ) -> NDArray[np.float64]:
@@ -261,7 +270,7 @@ class CappedBaseStock(TargetPolicy):
 
         level, cap = self._fitted(obs)
         position = obs.inventory_position
-        decision = self.finalize(capped_orders(level, position, cap), obs, level - 1.0, level)
+        decision = self.finalize(capped_orders(level, position, cap), obs, ordering_point(level), level)
         decision.explanation = implied_explanation(level - 1.0, *obs.protection_forecast(), cap=cap,
                                                    capped=level - position > cap + 1e-9)
         return decision
@@ -452,7 +461,7 @@ class ForecastCappedBaseStock(TargetPolicy):
 
         position = obs.inventory_position
         desired = capped_orders(level, position, cap)
-        decision = self.finalize(desired, obs, level - 1.0, level, **self.repair_options(obs, desired))
+        decision = self.finalize(desired, obs, ordering_point(level), level, **self.repair_options(obs, desired))
         mean, std = obs.protection_forecast()
         decision.explanation = target_explanation(
             level, mean, std, capacity_price=self.space_cost(obs), cap=cap, capped=level - position > cap + 1e-9

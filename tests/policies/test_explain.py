@@ -38,7 +38,9 @@ def test_safety_stock_of_a_base_stock_type_policy_is_z_sigma_sqrt_lead_time_plus
     np.testing.assert_allclose(out["protection_demand"], MEAN * (LEAD + 1))
     np.testing.assert_allclose(out["forecast_correction"], 1.0)
     np.testing.assert_allclose(out["capacity_price"], 0.0)
-    np.testing.assert_allclose(out["reorder_point"] + 1, out["protection_demand"] + out["safety_stock"])
+    level = out["protection_demand"] + out["safety_stock"]
+    np.testing.assert_allclose(out["order_up_to"], level)
+    np.testing.assert_allclose(out["reorder_point"], np.ceil(level) - 1)  # the largest whole position that orders
     assert list(out["target_reason"]) == ["base_rule"] * 3
 
 

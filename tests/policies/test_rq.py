@@ -85,3 +85,26 @@ def test_forecast_capped_base_stock_follows_the_forecast_and_prices_capacity() -
     assert (weights > 0).all()
     with pytest.raises(Exception, match="repair_weights"):
         ForecastCappedBaseStock(repair_weights="bogus")
+
+
+@pytest.mark.parametrize("policy", ["forecast_capped_base_stock", "capped_base_stock"])
+def test_the_capped_rule_orders_exactly_when_the_position_is_at_or_below_its_reported_reorder_point(policy) -> None:  # type: ignore[no-untyped-def]
+    """A fractional level B = 11.5 orders at position 11: the reorder point is 11, not B - 1 = 10.5."""
+    import warnings
+
+    import pandas as pd
+
+    import hybridinv
+
+    cat = pd.DataFrame({"sku": ["A"], "unit_cost": [1.0], "holding_cost": [0.1], "shortage_cost": [5.0],
+                        "lead_time": [0], "demand_mean": [10.0], "demand_std": [3.0]})
+    fc = pd.DataFrame({"sku": ["A"], "period": [0], "mean": [10.0], "std": [3.0]})
+    options = {"level": 11.5, "cap": 100.0} if policy == "capped_base_stock" else {}
+    for on_hand in range(8, 15):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            row = hybridinv.plan(pd.DataFrame({"sku": ["A"], "on_hand": [on_hand]}), cat, None, forecast=fc,
+                                 policy=policy, **options).iloc[0]
+        below = row["inventory_position"] <= row["reorder_point"]
+        assert (row["order_qty"] > 0) == below, (on_hand, row["reorder_point"])
+        assert (row["target_reason"] == "above_reorder_point") == (not below)
