@@ -127,7 +127,10 @@ def _period_codes(values: pd.Series, freq: str | None) -> tuple[NDArray[np.int64
         raise PlanningError(f"{_TABLE}: period must be a whole number or a date, not a bool", column="period")
     dated = pd.api.types.is_datetime64_any_dtype(values.dtype) or isinstance(values.dtype, pd.PeriodDtype)
     numeric = pd.to_numeric(values, errors="coerce") if not dated else pd.Series(np.nan, index=values.index)
-    if numeric.notna().all() and freq is None:
+    if numeric.notna().all() and freq is not None:  # 202101 was read as nanoseconds after 1970: one period
+        raise PlanningError(f"{_TABLE}: freq= applies to dated periods; numeric periods count 1, 2, 3, ... "
+                            "(write dates such as 2021-01 to use freq)", column="period", value=values.iloc[0])
+    if numeric.notna().all():
         whole = numeric.to_numpy(dtype=np.float64)
         if not np.isfinite(whole).all():  # overflowed the int64 span, which then named another period
             bad = values.iloc[int(np.flatnonzero(~np.isfinite(whole))[0])]
@@ -156,8 +159,11 @@ def _period_codes(values: pd.Series, freq: str | None) -> tuple[NDArray[np.int64
         labels = np.array([str(p) for p in range(first, last + 1)], dtype=object)
         return codes - first, labels
     try:
+        quarters = values.astype(str).str.fullmatch(r"\d{4}-?Q[1-4]").all() and freq in (None, "Q")
         if isinstance(values.dtype, pd.PeriodDtype):
             periods = pd.PeriodIndex(values)
+        elif quarters:  # 2020Q1 (pandas deprecates reading it as a date)
+            periods = pd.PeriodIndex(values.astype(str).str.replace("-", "", regex=False), freq="Q")
         else:
             with quiet_date_parsing():
                 # day-first numeric dates (15/01/2024) are told from month-first ones, as in the twin
@@ -192,22 +198,39 @@ def _same_date(labels: list[str], cutoff: object) -> int:
 
 
 def _infer_freq(values: pd.Series, stamps: pd.Series) -> str:
+    """The period the dates imply: from the labels' form, else from the median step between distinct dates.
+
+    When the median step fits no period, the shortest step may (a long history leaves out periods
+    without sales); when neither does (two weeks, ...) the dates are read as the nearest shorter
+    period, so the periods between count as periods without demand, with a :class:`PlanningWarning`.
+    """
     text = values.astype(str)
     if text.str.fullmatch(r"\d{4}-\d{2}").all():
         return "M"
     if text.str.fullmatch(r"\d{4}").all():
         return "Y"
+    if text.str.fullmatch(r"\d{4}-?Q[1-4]").all():  # 2020Q1 was read as 2020-01 and its quarter as 3 months
+        return "Q"
     stamps = pd.Series(stamps).drop_duplicates().sort_values()
     if len(stamps) < 2:
         return "D"
-    step = float(np.median(np.diff(stamps.to_numpy()).astype("timedelta64[D]").astype(np.float64)))
-    if step >= 360:
-        return "Y"
-    if step >= 28:
-        return "M"
-    if step >= 7:
-        return "W"
-    return "D"
+    steps = np.diff(stamps.to_numpy()).astype("timedelta64[D]").astype(np.float64)
+    step = float(np.median(steps))
+    known = ((360, 367, "Y"), (85, 95, "Q"), (28, 32, "M"), (7, 7, "W"), (1, 1, "D"))
+    for candidate in (step, float(steps.min())):  # the shortest step: periods left out of a long history
+        for low, high, freq in known:
+            if low <= candidate <= high:
+                return freq
+    freq = next((f for low, _, f in known if step >= low), "D")
+    warnings.warn(PlanningWarning(
+        f"{_TABLE}: the dates are {step:g} days apart (median), which is no whole period; they are read as "
+        f"{_FREQ_NAMES[freq]}, so the {_FREQ_NAMES[freq]} between them count as periods without demand. "
+        "Pass freq= (read_history) to read them otherwise, or aggregate the dates to one period each"),
+        stacklevel=5)
+    return freq
+
+
+_FREQ_NAMES = {"Y": "years", "Q": "quarters", "M": "months", "W": "weeks", "D": "days"}
 
 
 def read_history(frame: pd.DataFrame | DemandHistory, freq: str | None = None) -> DemandHistory:
@@ -354,3 +377,15 @@ def _in_order(columns: list[object]) -> None:
         i = int(behind[0]) + 1
         raise PlanningError(f"{_TABLE} (wide layout): period columns must be oldest first, each once; "
                             f"{labels[i]!r} follows {labels[i - 1]!r}", column=labels[i])
+    if pd.api.types.is_datetime64_any_dtype(keys.dtype) and len(keys) >= 3:
+        # dated columns are consecutive periods: a missing month shifted every later one (the long layout
+        # counts it as a month without demand)
+        days = np.diff(keys.to_numpy()).astype("timedelta64[s]").astype(np.float64) / 86400.0
+        usual = float(np.median(days))
+        skipped = np.flatnonzero(days > 1.5 * usual)
+        if usual > 0 and skipped.size:
+            i = int(skipped[0]) + 1
+            raise PlanningError(
+                f"{_TABLE} (wide layout): a period column is missing: {labels[i]!r} comes {days[i - 1]:.0f} days "
+                f"after {labels[i - 1]!r}, where the columns are about {usual:.0f} days apart; add the missing "
+                "period (0 where nothing was sold)", column=labels[i])

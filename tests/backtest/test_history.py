@@ -206,3 +206,33 @@ def test_day_first_dates_are_read_day_first_in_both_layouts() -> None:
     reversed_wide = pd.DataFrame({"sku": ["A"], "22/01/2024": [1], "15/01/2024": [2]})
     with pytest.raises(PlanningError, match="oldest first"):
         read_history(reversed_wide)
+
+
+def test_quarters_are_read_as_quarters_and_odd_steps_are_warned_about() -> None:
+    """Quarterly dates used to be months with two empty months after each (mean 10.6 for 30 a quarter)."""
+    starts = pd.date_range("2020-01-01", periods=12, freq="QS")
+    for period in (starts.strftime("%Y-%m-%d"), pd.PeriodIndex(starts, freq="Q").astype(str)):  # 2020Q1, ...
+        hist = read_history(pd.DataFrame({"sku": "A", "period": period, "quantity": 30.0}))
+        assert hist.demand.shape == (12, 1) and (hist.demand == 30.0).all()
+        assert list(hist.periods[:2]) == ["2020Q1", "2020Q2"]
+    fortnights = pd.date_range("2020-01-06", periods=26, freq="14D").strftime("%Y-%m-%d")
+    with pytest.warns(PlanningWarning, match="14 days apart .* read as weeks"):
+        hist = read_history(pd.DataFrame({"sku": "A", "period": fortnights, "quantity": 30.0}))
+    assert hist.demand.shape[0] == 51 and hist.demand.sum() == 26 * 30.0  # still weeks, but said so
+    months = pd.period_range("2020-01", periods=6, freq="M").astype(str)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_history(pd.DataFrame({"sku": "A", "period": months, "quantity": 1.0})).demand.shape == (6, 1)
+
+
+def test_a_missing_wide_period_column_is_refused_and_freq_needs_dates() -> None:
+    """A skipped month shifted every later month by one in the wide layout (the long one counts it as 0)."""
+    wide = pd.DataFrame({"sku": ["A"], "2020-01": [1.0], "2020-02": [2.0], "2020-04": [4.0], "2020-05": [5.0]})
+    with pytest.raises(PlanningError, match="period column is missing: '2020-04' comes 60 days after '2020-02'"):
+        read_history(wide)
+    assert read_history(wide.assign(**{"2020-03": 0.0})[["sku", "2020-01", "2020-02", "2020-03", "2020-04",
+                                                            "2020-05"]]).demand.shape == (5, 1)
+    numbers = pd.DataFrame({"sku": "A", "period": [202101, 202102, 202103], "quantity": 1.0})
+    with pytest.raises(PlanningError, match="freq= applies to dated periods") as info:  # was one period in 1970
+        read_history(numbers, freq="M")
+    assert info.value.column == "period"
