@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hybridinv.core._frame import leading_comment_rows
+from hybridinv.core._frame import keys_as_text, leading_comment_rows
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
 from hybridinv.core.errors import PlanningError
@@ -128,7 +128,9 @@ class _File:
         if not path.is_file():
             raise self.error(f"file not found: {path}", key, value)
         try:
-            return pd.read_csv(path, skiprows=leading_comment_rows(path))  # '#' inside a SKU code is text
+            options = {"skiprows": leading_comment_rows(path)}  # '#' inside a SKU code is text
+            # codes as text: the catalog.csv `hybridinv twin` writes kept '007', which was read back as 7
+            return keys_as_text(path, pd.read_csv(path, **options), options)
         except pd.errors.EmptyDataError:
             raise self.error(f"{path}: the file is empty (no header row)", key, value) from None
         except (pd.errors.ParserError, UnicodeDecodeError) as exc:

@@ -318,3 +318,12 @@ def test_the_example_of_the_docs_loads(tmp_path: Path) -> None:
     replayed = load_scenario(_write(tmp_path, process_form.split("[demand]")[0] + history_form, "h.toml"))
     assert "bootstrap" in replayed.tags and replayed.lead_times.disruptions is None
     assert set(np.unique(replayed.sample(0).demand.realized)) <= set(range(1, 8))
+
+
+def test_sku_codes_in_the_catalog_file_are_read_as_written(single: Path) -> None:
+    """'007' was read back as 7 (and '007' beside '7' as one SKU listed twice), e.g. from `hybridinv twin`."""
+    from hybridinv.scenario_file import load_scenario
+
+    pd.DataFrame({"sku": ["007", "7", "NA"], "unit_cost": 0.0, "holding_cost": 1.0, "shortage_cost": 9.0,
+                  "lead_time": 2}).to_csv(single.parent / "single.csv", index=False)
+    assert list(load_scenario(single).catalog.sku) == ["007", "7", "NA"]

@@ -18,7 +18,7 @@ import click
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["KEY_COLUMNS", "emit_plan", "extra_columns_option", "plan_file_options", "read_csv", "rounded_table",
+__all__ = ["emit_plan", "extra_columns_option", "plan_file_options", "read_csv", "rounded_table",
            "user_error"]
 
 _Command = TypeVar("_Command", bound=Callable[..., Any])
@@ -56,13 +56,9 @@ _INPUT_ERRORS: tuple[tuple[str, str], ...] = (
 )
 
 
-#: Columns that hold codes, read as text exactly as written: SKU ``00042`` keeps its zeros and
-#: a SKU or location named ``NA`` or ``None`` stays a name (pandas would read 42 and a missing value).
-KEY_COLUMNS = ("sku", "location", "parent", "supplier")
-
-
 def read_csv(path: str, **options: Any) -> pd.DataFrame:
-    """``pandas.read_csv(path, **options)`` with the :data:`KEY_COLUMNS` read as text.
+    """``pandas.read_csv(path, **options)`` with the code columns read as text
+    (:func:`hybridinv.core._frame.keys_as_text`: ``007`` keeps its zeros, ``NA`` is a name).
 
     ``comment="#"`` skips the ``#`` lines that open the file, and only those
     (:func:`hybridinv.core._frame.leading_comment_rows`).
@@ -72,6 +68,7 @@ def read_csv(path: str, **options: Any) -> pd.DataFrame:
     """
     import pandas as pd  # imported here so that ``hybridinv <command> --help`` stays light
 
+    from hybridinv.core._frame import keys_as_text
     from hybridinv.core.errors import PlanningError
 
     if options.get("comment") == "#":  # only leading comment lines: a '#' inside a SKU code is text
@@ -83,13 +80,7 @@ def read_csv(path: str, **options: Any) -> pd.DataFrame:
         frame = pd.read_csv(path, **options)
         _refuse_other_separator(path, frame)
         _refuse_repeated_header(path, frame, options)
-        keys = [c for c in frame.columns if c in KEY_COLUMNS]
-        if keys and len(frame):
-            text = {k: v for k, v in options.items() if k not in ("dtype", "usecols", "converters", "na_values")}
-            codes = pd.read_csv(path, **{**text, "usecols": keys, "dtype": str, "keep_default_na": False})
-            for key in keys:
-                frame[key] = codes[key].to_numpy(dtype=object)
-        return frame
+        return keys_as_text(path, frame, options)
     except pd.errors.EmptyDataError:
         raise PlanningError(f"{path}: the file is empty (no header row)") from None
     except UnicodeDecodeError as exc:  # e.g. a spreadsheet's "CSV" in its local code page

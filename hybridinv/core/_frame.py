@@ -88,6 +88,26 @@ def leading_comment_rows(path: object) -> int:
         return 0
     return count
 
+#: Columns that hold codes, read from CSV files as text (``007`` stays ``007``, ``NA`` is a name).
+KEY_COLUMNS = ("sku", "location", "parent", "supplier")
+
+
+def keys_as_text(path: object, frame: pd.DataFrame, options: dict[str, Any] | None = None) -> pd.DataFrame:
+    """``frame`` (read from the CSV file ``path`` with ``options``) with its :data:`KEY_COLUMNS` read again as text.
+
+    pandas reads ``007`` as the number 7 and ``NA`` as missing; a code column is read a second
+    time with ``dtype=str`` and no missing-value markers (a blank cell is ``""``).
+    """
+    keys = [c for c in frame.columns if c in KEY_COLUMNS]
+    if not keys or not len(frame):
+        return frame
+    text = {k: v for k, v in (options or {}).items() if k not in ("dtype", "usecols", "converters", "na_values")}
+    codes = pd.read_csv(str(path), **{**text, "usecols": keys, "dtype": str, "keep_default_na": False})
+    for key in keys:
+        frame[key] = codes[key].to_numpy(dtype=object)
+    return frame
+
+
 def require_frame(df: object, table: str) -> pd.DataFrame:
     """Return ``df`` if it is a DataFrame with distinct column names, else raise :class:`PlanningError`."""
     if not isinstance(df, pd.DataFrame):
