@@ -198,17 +198,26 @@ def _warn_coarse_or_partial(dates: pd.Series, period: PlanningPeriod, last: pd.P
             f"{period.value}s read as 0 sold (aggregate per month: --period month, DigitalTwin(period='month'))"),
             stacklevel=3)
     elif step <= 1 and period is not PlanningPeriod.DAY:
-        end = last.end_time.normalize()
         # days with sales per period: a log of weekdays only ends each week on Friday, which is no short week
         per_period = pd.Series(pd.DatetimeIndex(days).to_period(period.freq)).value_counts(sort=False)
-        usual = float(per_period.iloc[:-1].median()) if per_period.size > 1 else np.inf
-        if pd.Timestamp(days[-1]) < end and per_period.iloc[-1] < 0.75 * usual:
-            covered = (pd.Timestamp(days[-1]) - last.start_time.normalize()).days + 1
-            total = (end - last.start_time.normalize()).days + 1
-            warnings.warn(PlanningWarning(
-                f"the sales log ends on {pd.Timestamp(days[-1]).date()}, inside its last {period.value} {last} "
-                f"({covered} of its {total} days): that {period.value}'s demand is understated; end the log on "
-                f"the last day of a {period.value} or leave that {period.value} out"), stacklevel=3)
+        if per_period.size < 3:
+            return
+        usual = float(per_period.iloc[1:-1].median())
+        first = per_period.index[0]
+        start, end = first.start_time.normalize(), last.end_time.normalize()
+        edges = (
+            (pd.Timestamp(days[0]) > start and per_period.iloc[0] < 0.75 * usual, "starts", days[0], first,
+             (first.end_time.normalize() - pd.Timestamp(days[0])).days + 1, "first"),
+            (pd.Timestamp(days[-1]) < end and per_period.iloc[-1] < 0.75 * usual, "ends", days[-1], last,
+             (pd.Timestamp(days[-1]) - last.start_time.normalize()).days + 1, "last"),
+        )
+        for short, verb, day, cut, covered, which in edges:
+            if short:
+                total = (cut.end_time.normalize() - cut.start_time.normalize()).days + 1
+                warnings.warn(PlanningWarning(
+                    f"the sales log {verb} on {pd.Timestamp(day).date()}, inside its {which} {period.value} {cut} "
+                    f"({covered} of its {total} days): that {period.value}'s demand is understated; {verb[:-1]} the "
+                    f"log on the {which} day of a {period.value} or leave that {period.value} out"), stacklevel=3)
 
 
 #: Share of the log's span before a SKU's first row above which :func:`aggregate_sales` warns.

@@ -163,6 +163,10 @@ def test_twin_warns_about_a_monthly_log_cut_into_weeks_and_a_last_week_cut_short
         aggregate_sales(months, "month")
         weekdays = pd.DataFrame({"date": pd.bdate_range("2024-01-01", "2024-06-28"), "sku": "A", "quantity": 2})
         aggregate_sales(weekdays, "week")  # a log of weekdays ends every week on a Friday: no short week
+    late = pd.DataFrame({"date": pd.date_range("2024-01-25", "2024-06-30", freq="D"), "sku": "A", "quantity": 10})
+    with pytest.warns(PlanningWarning, match=r"starts on 2024-01-25, inside its first month 2024-01 \(7 of its 31"):
+        matrix = aggregate_sales(late, "month")  # the first month's demand was understated without a word
+    assert matrix.demand[0, 0] == 70
 
 
 def test_monitor_command_turns_a_check_off(tmp_path):
