@@ -38,3 +38,21 @@ def test_a_reused_policy_plans_as_a_fresh_one_after_the_rows_or_costs_change(mak
     swapped = CATALOG.assign(holding_cost=CATALOG["holding_cost"][::-1].to_numpy(),
                              shortage_cost=CATALOG["shortage_cost"][::-1].to_numpy())
     assert _orders(reused, swapped) == _orders(make(), swapped)  # new costs: refit, not last week's fit
+
+
+def test_a_fit_from_hand_made_demand_statistics_serves_any_catalog_of_its_size() -> None:
+    """Statistics given by hand carry no catalog: the fit stays (as before) while the SKU count matches."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from hybridinv import scenarios, simulate
+    from hybridinv.policies.newsvendor import demand_statistics
+
+    scenario = scenarios.get("multi_10")
+    doubled = replace(demand_statistics(scenario), mean=2.0 * demand_statistics(scenario).mean)
+    policy = RQ().fit(doubled)
+    mine = policy.reorder_point_.copy()
+    simulate(policy, scenario, seeds=1, periods=6)
+    np.testing.assert_array_equal(policy.reorder_point_, mine)  # not refitted from the scenario
+    assert not np.array_equal(RQ().fit(scenario).reorder_point_, mine)
