@@ -93,17 +93,37 @@ def mark_fitted(policy: object, source: object) -> None:
 def fitted_on(policy: object, obs: Observation, values: object) -> bool:
     """Whether ``policy``'s fitted per-SKU ``values`` belong to ``obs``'s catalog.
 
-    Policies that fit on first use refit when this is false: in the next ``plan()`` call
-    (a new catalog: the same SKUs in another order, or other costs), or in another
-    scenario. Until 2026-12-04 they refit only when the number of SKUs changed, so a
-    reused policy object applied one SKU's fit to another by row position.
+    The catalog the fit was made on, or one with the same values in the same SKU order (a
+    copy in a worker process, the same scenario built again). Policies that fit on first use
+    refit when this is false: in the next ``plan()`` call whose catalog lists the SKUs in
+    another order or at other costs, or in another scenario. Until 2026-12-04 they refit only
+    when the number of SKUs changed, so a reused policy object applied one SKU's fit to another
+    by row position.
     """
     catalog = getattr(policy, "fitted_catalog_", None)
     if values is None or catalog is None:
         return False
     if catalog is _ANY_CATALOG:
         return getattr(values, "shape", None) == (obs.n_skus,)
-    return catalog is obs.catalog
+    if catalog is obs.catalog:
+        return True
+    if not _same_catalog(catalog, obs.catalog):
+        return False
+    policy.fitted_catalog_ = obs.catalog  # type: ignore[attr-defined]  # an equal copy (another process, another
+    return True  # scenarios.get): bound to it, so later periods take the identity check
+
+
+def _same_catalog(a: object, b: object) -> bool:
+    """Whether two catalogs hold the same values in the same SKU order (NaN equal to NaN)."""
+    import dataclasses
+
+    if type(a) is not type(b) or not dataclasses.is_dataclass(a):
+        return False
+    for f in dataclasses.fields(a):
+        x, y = np.asarray(getattr(a, f.name)), np.asarray(getattr(b, f.name))
+        if x.shape != y.shape or not np.array_equal(x, y, equal_nan=x.dtype.kind == "f" and y.dtype.kind == "f"):
+            return False
+    return True
 
 
 _ANY_CATALOG = object()

@@ -56,3 +56,21 @@ def test_a_fit_from_hand_made_demand_statistics_serves_any_catalog_of_its_size()
     simulate(policy, scenario, seeds=1, periods=6)
     np.testing.assert_array_equal(policy.reorder_point_, mine)  # not refitted from the scenario
     assert not np.array_equal(RQ().fit(scenario).reorder_point_, mine)
+
+
+def test_a_fit_on_a_scenario_serves_an_equal_copy_of_its_catalog() -> None:
+    """A policy fitted on a scenario keeps its fit in a worker process or on the same scenario built again."""
+    import pickle
+
+    import numpy as np
+
+    from hybridinv import scenarios, simulate
+
+    policy = CappedBaseStock(repair="fast").fit(scenarios.get("multi_10"))
+    policy.level_ = policy.level_ + 7.0  # a fit the catalog alone would not give
+    copy = pickle.loads(pickle.dumps(policy))
+    again = scenarios.get("multi_10")  # a new, equal catalog object
+    assert again.catalog is not policy.fitted_catalog_
+    simulate(copy, again, seeds=1, periods=6)
+    np.testing.assert_array_equal(copy.level_, policy.level_)  # not refitted
+    assert copy.fitted_catalog_ is again.catalog  # bound to the equal copy: later periods take the identity check
