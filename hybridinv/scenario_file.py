@@ -320,8 +320,9 @@ def _process(file: _File, data: Mapping[str, Any], catalog: Catalog) -> DemandPr
             spec = file.table(table[key], schema, prefix)
             _probability(file, spec, "probability", prefix)
             _probability(file, spec, "rho", prefix)
-            for bound in ("duration", "lift", "low", "high", "sigma"):
+            for bound in ("lift", "low", "high", "sigma"):
                 _at_least(file, spec, bound, 0, prefix)
+            _at_least(file, spec, "duration", 1, prefix)
             parts[key] = cls(**spec)
     options = {key: float(table[key]) for key in ("dispersion", "cv", "trend") if key in table}
     return DemandProcess(mean=mean, distribution=name, seasonality=tuple(seasons), **options, **parts)  # type: ignore[arg-type]

@@ -238,6 +238,9 @@ def test_constraint_and_disruption_values_are_checked(full: Path) -> None:
     assert error.column == "lead_times.disruptions.fill_fraction"
     error = _error(full.parent, FULL.replace("probability = 0.05, lift", "probability = 5, lift"))
     assert error.column == "demand.promotions.probability" and "probability" in str(error)
+    # duration 0 was accepted and still lifted one period per start; probability 0 is "no promotions"
+    error = _error(full.parent, FULL.replace("lift = 2.0, duration = 2", "lift = 2.0, duration = 0"))
+    assert (error.column, error.value) == ("demand.promotions.duration", 0) and "must be >= 1" in str(error)
 
 
 def test_missing_catalog_file(single: Path) -> None:

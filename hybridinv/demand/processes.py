@@ -72,7 +72,8 @@ class Seasonality:
 @dataclass(frozen=True)
 class Promotions:
     """Planned promotions: each SKU starts one with ``probability`` per period,
-    lasting ``duration`` periods with demand multiplied by ``lift``.
+    lasting ``duration`` periods (at least 1) with demand multiplied by ``lift``.
+    ``probability`` 0 means no promotions.
 
     Promotions are drawn with the path but are *announced*: they are part of the
     expected demand a forecaster sees.
@@ -85,7 +86,8 @@ class Promotions:
     def __post_init__(self) -> None:
         number_in(self.probability, "promotions.probability", 0.0, 1.0)
         number_in(self.lift, "promotions.lift", 0.0, math.inf)
-        whole_number(self.duration, "promotions.duration", 0)
+        # duration 0 was accepted yet every start still lifted one period; "no promotions" is probability 0
+        whole_number(self.duration, "promotions.duration", 1)
 
 
 @dataclass(frozen=True)
@@ -265,7 +267,7 @@ class DemandProcess:
         assert promo is not None
         starts = rng.random((periods, self.n_skus)) < promo.probability
         active = np.zeros_like(starts)
-        for lag in range(max(promo.duration, 1)):
+        for lag in range(promo.duration):
             active[lag:] |= starts[: periods - lag] if lag else starts
         return np.where(active, promo.lift, 1.0)
 

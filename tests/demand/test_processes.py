@@ -142,6 +142,20 @@ def test_promotions_raise_expected_and_realized_demand_by_the_lift() -> None:
     assert runs.min() >= 3
 
 
+def test_promotion_duration_zero_is_refused_and_one_lifts_exactly_the_start_period() -> None:
+    # duration 0 was accepted yet every start lifted one period (half the periods at probability 0.5)
+    with pytest.raises(PlanningError) as info:
+        Promotions(probability=0.5, lift=3.0, duration=0)
+    assert (info.value.column, info.value.value) == ("promotions.duration", 0)
+    process = DemandProcess(mean=np.full(20, 10.0), promotions=Promotions(probability=0.5, lift=3.0, duration=1))
+    expected = _sample(process, 200, seed=0).expected
+    # truth: the promotion starts drawn from the first of the four spawned streams, one period each
+    starts = np.random.default_rng(0).spawn(4)[0].random((200, 20)) < 0.5
+    np.testing.assert_array_equal(expected, np.where(starts, 30.0, 10.0))
+    no_promotions = DemandProcess(mean=np.full(20, 10.0), promotions=Promotions(probability=0.0, lift=3.0))
+    np.testing.assert_array_equal(_sample(no_promotions, 200).expected, 10.0)
+
+
 def test_regime_shifts_move_realized_but_not_expected_demand() -> None:
     base = DemandProcess(mean=np.full(30, 20.0), distribution="normal", cv=0.1)
     shifted = DemandProcess(

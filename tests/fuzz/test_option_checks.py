@@ -98,7 +98,7 @@ def _more() -> list[tuple[Callable[..., Any], str, object]]:
         (CappedBaseStock, "cap_factor", NAN), (CappedBaseStock, "safety_factor", math.inf),
         (CappedBaseStock, "level", np.array([3.0, NAN])), (CappedBaseStock, "cap", -1.0),
         (Promotions, "promotions.probability", NAN), (Promotions, "promotions.lift", -1.0),
-        (Promotions, "promotions.duration", 1.5),
+        (Promotions, "promotions.duration", 1.5), (Promotions, "promotions.duration", 0),
         (RegimeShifts, "regime_shifts.probability", 2.0), (RegimeShifts, "regime_shifts.low", 0.0),
         (RegimeShifts, "regime_shifts.high", 0.5),  # below the default low 0.6
         (CommonFactor, "common_factor.sigma", NAN), (CommonFactor, "common_factor.rho", 1.5),
@@ -123,5 +123,5 @@ def test_valid_policy_and_demand_options_pass() -> None:
 
     assert CappedBaseStock(level=[3, 4], cap=np.array([2.0, 0.0])).level.tolist() == [3.0, 4.0]
     assert Newsvendor(service_level=0.9, review_period=2.0).review_period == 2
-    assert RegimeShifts(low=0.5, high=0.5).high == 0.5 and Promotions(duration=0).duration == 0
+    assert RegimeShifts(low=0.5, high=0.5).high == 0.5 and Promotions(duration=1).duration == 1
     assert Disruptions(probability=0.0, extra_delay=0).extra_delay == 0
