@@ -185,6 +185,15 @@ def _catalog(
     )
 
 
+def _with_process_std(catalog: Catalog, demand: DemandProcess) -> Catalog:
+    """The catalog whose ``demand_std`` is the base standard deviation of the process that draws the demand.
+
+    ``_catalog`` sets the negative-binomial (k=4) value ``sqrt(m + m^2 / 4)``; a scenario with another
+    process (Poisson: ``sqrt(m)``) must not hand that to policies fitted from an observation.
+    """
+    return catalog.with_values(demand_std=demand.base_std(demand.mean))
+
+
 def _tight_constraints(catalog: Catalog, capacity_factor: float, budget_factor: float) -> Constraints:
     """Capacity and budget set to fractions of what a generous base-stock policy would use.
 
@@ -216,11 +225,12 @@ def multi_10() -> Scenario:
     shared capacity and budget that bind at seasonal peaks and promotions."""
     rng = np.random.default_rng(10)
     catalog = _catalog(10, rng, lead_times=(1, 3))
+    demand = _seasonal_demand(catalog, rng)
     return Scenario(
         name="multi_10",
-        catalog=catalog,
+        catalog=_with_process_std(catalog, demand),
         constraints=_tight_constraints(catalog, capacity_factor=0.55, budget_factor=1.1),
-        demand=_seasonal_demand(catalog, rng),
+        demand=demand,
         periods=104,
         warmup=4,
         description="10 SKUs, seasonality + promotions, binding capacity and budget",
@@ -239,7 +249,7 @@ def multi_50() -> Scenario:
     )
     return Scenario(
         name="multi_50",
-        catalog=catalog,
+        catalog=_with_process_std(catalog, demand),
         constraints=_tight_constraints(catalog, capacity_factor=0.55, budget_factor=1.1),
         demand=demand,
         periods=104,
@@ -254,15 +264,16 @@ def perishable() -> Scenario:
     """20 perishable SKUs (shelf life 2–6 periods), FIFO issuing, waste cost, capacity."""
     rng = np.random.default_rng(20)
     catalog = _catalog(20, rng, lead_times=(0, 2), shelf_life=(2, 6), moq_share=0.2)
+    demand = DemandProcess(
+        mean=catalog.demand_mean,
+        distribution=DemandDistribution.POISSON,
+        seasonality=(Seasonality(period=7, amplitude=0.3),),
+    )
     return Scenario(
         name="perishable",
-        catalog=catalog,
+        catalog=_with_process_std(catalog, demand),  # Poisson: sqrt(m), not _catalog's NB value
         constraints=_tight_constraints(catalog, capacity_factor=0.7, budget_factor=1.3),
-        demand=DemandProcess(
-            mean=catalog.demand_mean,
-            distribution=DemandDistribution.POISSON,
-            seasonality=(Seasonality(period=7, amplitude=0.3),),
-        ),
+        demand=demand,
         periods=112,
         warmup=7,
         waste_cost=2.0,
@@ -284,11 +295,12 @@ def disrupted() -> Scenario:
         catalog.supplier,
         Disruptions(probability=0.03, mean_duration=4.0, extra_delay=3, fill_fraction=(0.4, 0.9)),
     )
+    demand = DemandProcess(mean=catalog.demand_mean, distribution=DemandDistribution.POISSON)
     return Scenario(
         name="disrupted",
-        catalog=catalog,
+        catalog=_with_process_std(catalog, demand),  # Poisson: sqrt(m), not _catalog's NB value
         constraints=_tight_constraints(catalog, capacity_factor=0.8, budget_factor=1.3),
-        demand=DemandProcess(mean=catalog.demand_mean, distribution=DemandDistribution.POISSON),
+        demand=demand,
         lead_times=lead,
         periods=104,
         warmup=4,
@@ -302,11 +314,12 @@ def large_1000() -> Scenario:
     """1,000 SKUs with seasonality, promotions, MOQs, lots, binding capacity and budget."""
     rng = np.random.default_rng(1000)
     catalog = _catalog(1000, rng, lead_times=(1, 4))
+    demand = _seasonal_demand(catalog, rng, common_factor=CommonFactor(0.1, 0.5))
     return Scenario(
         name="large_1000",
-        catalog=catalog,
+        catalog=_with_process_std(catalog, demand),
         constraints=_tight_constraints(catalog, capacity_factor=0.6, budget_factor=1.1),
-        demand=_seasonal_demand(catalog, rng, common_factor=CommonFactor(0.1, 0.5)),
+        demand=demand,
         periods=52,
         warmup=4,
         description="1,000 SKUs, seasonality + promotions, binding capacity and budget",

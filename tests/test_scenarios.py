@@ -8,7 +8,8 @@ import pytest
 from hybridinv import PlanningError, scenarios
 from hybridinv.demand import DemandDistribution
 from hybridinv.policies import BaseStock
-from hybridinv.sim import Scenario, simulate
+from hybridinv.policies.newsvendor import demand_statistics
+from hybridinv.sim import Scenario, Simulator, simulate
 
 EXPECTED = {"disrupted": 20, "large_1000": 1000, "multi_10": 10, "multi_50": 50, "perishable": 20, "single_sku": 1}
 
@@ -55,6 +56,32 @@ def test_disrupted_scenario() -> None:
     assert scenario.lead_times is not None and scenario.lead_times.disruptions is not None
     assert not scenario.lead_times.deterministic
     assert len(set(scenario.catalog.supplier)) == 3
+
+
+@pytest.mark.parametrize("name", ["multi_10", "multi_50", "perishable", "disrupted", "large_1000"])
+def test_catalog_demand_moments_are_those_of_the_simulated_process(name: str) -> None:
+    # perishable and disrupted draw Poisson demand but their catalogs carried the negative-binomial (k=4)
+    # std sqrt(m + m^2/4), which policies fitted from an observation read (demand_statistics(obs))
+    scenario = scenarios.get(name)
+    demand, catalog = scenario.demand, scenario.catalog
+    np.testing.assert_array_equal(catalog.demand_mean, demand.mean)
+    m = demand.mean
+    if demand.distribution is DemandDistribution.POISSON:
+        truth = np.sqrt(m)  # Poisson variance = mean
+    else:
+        assert demand.distribution is DemandDistribution.NEGATIVE_BINOMIAL
+        truth = np.sqrt(m + m**2 / demand.dispersion)
+    np.testing.assert_allclose(catalog.demand_std, truth, rtol=1e-12)
+    obs = Simulator(scenario).reset(seed=0)
+    np.testing.assert_allclose(demand_statistics(obs).std, demand_statistics(scenario).std, rtol=1e-12)
+
+
+def test_disrupted_catalog_std_matches_the_spread_of_its_demand() -> None:
+    # disrupted has no demand pattern: each SKU's per-period demand is i.i.d. with the catalog's std
+    scenario = scenarios.get("disrupted")
+    realized = scenario.demand.sample(np.random.default_rng(7), 6000).realized
+    ratio = realized.std(axis=0) / scenario.catalog.demand_std
+    assert np.all(np.abs(ratio - 1.0) < 0.06), ratio  # ~5 standard errors; the NB value was 1.4-3.8x
 
 
 def test_multi_50_has_every_demand_component() -> None:
