@@ -21,6 +21,7 @@ from __future__ import annotations
 import difflib
 import math
 import tomllib
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -32,7 +33,7 @@ import pandas as pd
 from hybridinv.core._frame import keys_as_text, leading_comment_rows
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, PlanningWarning
 from hybridinv.core.state import InventoryState
 from hybridinv.demand.leadtime import Disruptions, LeadTimeProcess
 from hybridinv.demand.processes import CommonFactor, DemandProcess, Promotions, RegimeShifts, Seasonality
@@ -172,6 +173,12 @@ def load_scenario(path: str | Path) -> Scenario:
         For a missing or unreadable file, an unknown key (with the closest known
         one), a value of the wrong type or range, a missing CSV file, or invalid
         catalog, state or history data (naming column, SKU and value).
+
+    Warns
+    -----
+    PlanningWarning
+        When ``[demand] mean`` replaces catalog ``demand_mean``/``demand_std`` values that differ
+        (both columns are those of the simulated demand).
     """
     file = _File(Path(path).expanduser())
     if not file.path.is_file():
@@ -200,7 +207,7 @@ def load_scenario(path: str | Path) -> Scenario:
         scenario = scenario.replace(lead_times=lead_times, **({} if state is None else {"initial_state": state}))
     else:
         process = _process(file, demand, catalog)
-        catalog = _with_moments(catalog, process)
+        catalog = _with_moments(file, catalog, process, mean_given="mean" in demand)
         fields.pop("_described")
         scenario = Scenario(catalog=catalog, constraints=constraints, demand=process, lead_times=lead_times,
                             initial_state=state, **fields)
@@ -328,11 +335,30 @@ def _process(file: _File, data: Mapping[str, Any], catalog: Catalog) -> DemandPr
     return DemandProcess(mean=mean, distribution=name, seasonality=tuple(seasons), **options, **parts)  # type: ignore[arg-type]
 
 
-def _with_moments(catalog: Catalog, process: DemandProcess) -> Catalog:
-    """The catalog with ``demand_mean``/``demand_std`` filled from the process where the CSV left them empty."""
-    mean = np.where(np.isnan(catalog.demand_mean), process.mean, catalog.demand_mean)
-    std = np.where(np.isnan(catalog.demand_std), process.base_std(process.mean), catalog.demand_std)
-    return replace(catalog, demand_mean=mean, demand_std=std)
+def _with_moments(file: _File, catalog: Catalog, process: DemandProcess, mean_given: bool) -> Catalog:
+    """The catalog with ``demand_mean``/``demand_std`` of the demand the scenario simulates.
+
+    Without ``[demand] mean`` the process runs at the catalog's ``demand_mean`` and only empty
+    cells are filled (``demand_std`` from the process at that mean). With it, both columns are
+    the process's for every SKU: the CSV's values describe another demand (they used to stay
+    beside a ``demand_std`` computed at the new mean), and a PlanningWarning names what was replaced.
+    """
+    std = process.base_std(process.mean)
+    if not mean_given:
+        mean = np.where(np.isnan(catalog.demand_mean), process.mean, catalog.demand_mean)
+        return replace(catalog, demand_mean=mean, demand_std=np.where(np.isnan(catalog.demand_std), std,
+                                                                      catalog.demand_std))
+    for column, given, used in (("demand_mean", catalog.demand_mean, process.mean),
+                                ("demand_std", catalog.demand_std, std)):
+        differs = np.flatnonzero(~np.isnan(given) & ~np.isclose(given, used, rtol=1e-12, atol=0.0))
+        if differs.size:
+            first = differs[0]
+            warnings.warn(PlanningWarning(
+                f"{file.path.name}: [demand] mean {float(process.mean[first]):g} replaces the catalog's {column} "
+                f"for {differs.size} SKU(s) (sku {str(catalog.sku[first])!r}: {float(given[first]):g} -> "
+                f"{float(used[first]):g}); demand_mean and demand_std are those of the simulated demand"),
+                stacklevel=3)
+    return replace(catalog, demand_mean=process.mean.copy(), demand_std=std)
 
 
 def _history_scenario(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 from conftest import SINGLE_SKU_TOML as SINGLE
 from conftest import catalog_frame
 
-from hybridinv import PlanningError, scenarios
+from hybridinv import PlanningError, PlanningWarning, scenarios
 from hybridinv.backtest.setup import training_scenario
 from hybridinv.bench.suites import spec_from_name
 from hybridinv.core import Catalog, Constraints, InventoryState
@@ -123,6 +124,32 @@ def test_every_key_matches_the_python_built_scenario(full: Path) -> None:
         np.testing.assert_array_equal(a.lead_times.lead_time, b.lead_times.lead_time)
     policy = BaseStock(np.array([10.0, 20.0, 30.0, 40.0]))
     _same_kpis(simulate(policy, str(full), seeds=2), simulate(policy, built, seeds=2))
+
+
+def test_demand_mean_in_the_file_sets_both_catalog_moments(tmp_path: Path) -> None:
+    # [demand] mean 12 over a CSV demand_mean of 5: the catalog kept 5 beside a demand_std computed at 12
+    pd.DataFrame({"sku": ["A", "B", "C"], "unit_cost": 10.0, "holding_cost": 0.5, "shortage_cost": 20.0,
+                  "lead_time": 2, "demand_mean": [5.0, np.nan, 12.0], "demand_std": [np.nan, 2.0, np.nan]},
+                 ).to_csv(tmp_path / "catalog.csv", index=False)
+    text = 'catalog = "catalog.csv"\n[demand]\nprocess = "negative_binomial"\nmean = 12.0\ndispersion = 4.0\n'
+    with pytest.warns(PlanningWarning) as record:
+        scenario = load_scenario(_write(tmp_path, text))
+    messages = [str(w.message) for w in record]
+    assert any("demand_mean for 1 SKU(s) (sku 'A': 5 -> 12)" in m for m in messages), messages
+    assert any("demand_std for 1 SKU(s) (sku 'B': 2 -> 6.9282" in m for m in messages), messages
+    np.testing.assert_array_equal(scenario.demand.mean, 12.0)
+    np.testing.assert_array_equal(scenario.catalog.demand_mean, 12.0)
+    np.testing.assert_allclose(scenario.catalog.demand_std, np.sqrt(12.0 + 12.0**2 / 4.0))  # NB: m + m^2/k
+    realized = scenario.demand.sample(np.random.default_rng(3), 20_000).realized
+    np.testing.assert_allclose(realized.mean(axis=0), scenario.catalog.demand_mean, rtol=0.03)
+    np.testing.assert_allclose(realized.std(axis=0), scenario.catalog.demand_std, rtol=0.04)
+    # without [demand] mean the CSV's values stand (the process runs at them) and nothing is said
+    pd.DataFrame({"sku": ["A"], "unit_cost": 10.0, "holding_cost": 0.5, "shortage_cost": 20.0, "lead_time": 2,
+                  "demand_mean": [5.0], "demand_std": [3.0]}).to_csv(tmp_path / "catalog.csv", index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        kept = load_scenario(_write(tmp_path, text.replace("mean = 12.0\n", "")))
+    assert (kept.demand.mean[0], kept.catalog.demand_mean[0], kept.catalog.demand_std[0]) == (5.0, 5.0, 3.0)
 
 
 def _history(catalog: pd.DataFrame, periods: int = 30) -> np.ndarray:
