@@ -203,6 +203,7 @@ class DemandProcess:
         object.__setattr__(self, "dispersion", _per_sku(self.dispersion, n, "dispersion"))
         object.__setattr__(self, "cv", _per_sku(self.cv, n, "cv"))
         object.__setattr__(self, "trend", per_sku(self.trend, n, "trend"))  # any sign, finite
+        self._check_seasonality_shapes(n)
         if self.distribution is DemandDistribution.NEGATIVE_BINOMIAL and bool(np.any(np.asarray(self.dispersion) <= 0)):
             raise PlanningError("negative binomial dispersion must be > 0", column="dispersion")
         if self.distribution is DemandDistribution.EMPIRICAL:
@@ -214,6 +215,16 @@ class DemandProcess:
             if not np.isfinite(hist).all() or (hist < 0).any():
                 raise PlanningError("history must be finite and >= 0", column="history")
             object.__setattr__(self, "history", hist)
+
+    def _check_seasonality_shapes(self, n: int) -> None:
+        # a per-SKU amplitude or phase of the wrong length passed here and failed at the first draw with
+        # numpy's "operands could not be broadcast together"
+        for k, season in enumerate(self.seasonality):
+            for name in ("amplitude", "phase"):
+                shape = np.shape(getattr(season, name))
+                if shape not in ((), (n,)):
+                    raise PlanningError(f"cycle {k}: expected a scalar or {n} per-SKU values, got shape {shape}",
+                                        column=f"seasonality.{name}", value=shape)
 
     @property
     def n_skus(self) -> int:

@@ -99,6 +99,20 @@ def test_bad_process_parameters_name_the_field(kwargs: dict, column: str) -> Non
     assert info.value.column == column
 
 
+@pytest.mark.parametrize(("name", "value"), [
+    ("amplitude", np.array([0.1, 0.2, 0.3])), ("phase", np.array([1.0])), ("amplitude", np.full((2, 1), 0.2)),
+])
+def test_per_sku_seasonality_of_the_wrong_length_is_refused_at_construction(name: str, value: np.ndarray) -> None:
+    # 3 amplitudes for 2 SKUs were accepted and failed at the first draw with a numpy broadcast error
+    season = Seasonality(period=7, **{name: value})
+    with pytest.raises(PlanningError) as info:
+        DemandProcess(mean=[5.0, 5.0], seasonality=(Seasonality(period=52), season))
+    assert (info.value.column, info.value.value) == (f"seasonality.{name}", value.shape)
+    assert "cycle 1" in str(info.value) and "2 per-SKU values" in str(info.value)
+    one_per_sku = DemandProcess(mean=[5.0, 5.0], seasonality=(Seasonality(period=7, **{name: np.full(2, 0.2)}),))
+    assert _sample(one_per_sku, 7).expected.shape == (7, 2)
+
+
 # ---------------------------------------------------------------------- patterns
 @pytest.mark.parametrize("period", [7, 52])
 def test_seasonality_in_expected_path(period: int) -> None:
