@@ -29,10 +29,13 @@ Definitions (all over the measured periods, i.e. after the warm-up):
 from __future__ import annotations
 
 import math
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
+
+from hybridinv.core.errors import PlanningWarning
 
 try:  # einsum's C entry point: the same loop without the Python wrapper (~0.5 µs a call)
     from numpy._core.multiarray import c_einsum as _einsum
@@ -303,6 +306,9 @@ class Ledger:
     def summary(self, periods: int | None = None) -> dict[str, float]:
         """KPIs over the measured periods ``[warmup, periods)``.
 
+        A run of at most ``scenario.warmup`` periods measures only its last period (the warm-up
+        is cut to ``periods - 1``), with a :class:`~hybridinv.PlanningWarning` saying so.
+
         ``avg_cost`` charges every unit when it is bought. ``valued_cost`` is ``avg_cost``
         minus ``stock_value_change``: the unit cost of the change of the inventory position
         (on hand + pipeline - backorders) over the measured periods, per period. It charges
@@ -313,6 +319,13 @@ class Ledger:
         finished episode got the whole episode's cost of goods over the prefix's stock).
         """
         end = self.periods if periods is None else periods
+        if self.warmup < self.scenario.warmup:  # clamped in __init__: the run is no longer than the warm-up
+            # a run no longer than the warm-up measured only its last period without a word
+            warnings.warn(PlanningWarning(
+                f"a run of {self.periods} period(s) does not reach past the scenario's warm-up of "
+                f"{self.scenario.warmup}: the KPIs measure only its last period (warm-up cut to {self.warmup}); "
+                f"run more than {self.scenario.warmup} periods, or lower it with scenario.replace(warmup=...)"),
+                stacklevel=2)
         sl = slice(self.warmup, end)
         measured = max(end - self.warmup, 1)
         costs = self.costs[sl].sum(axis=0) / measured

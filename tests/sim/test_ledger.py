@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from conftest import hand_path, make_catalog, make_scenario
 
-from hybridinv import Constraints, InventoryState
-from hybridinv.sim import Simulator
+from hybridinv import Constraints, InventoryState, PlanningWarning
+from hybridinv.sim import BatchSimulator, Simulator
+
+
+def _tiny_scenario(warmup: int):  # type: ignore[no-untyped-def]
+    catalog = make_catalog(2, unit_cost=np.array([2.0, 1.0]))
+    return make_scenario(
+        catalog, 1.0, constraints=Constraints(capacity=20.0, budget=30.0),
+        initial_state=InventoryState.empty(catalog, [3.0, 0.0]), warmup=warmup, periods=3,
+    )
 
 
 def _tiny(warmup: int = 0) -> Simulator:
     """2 SKUs, lost sales, lead time 0; every number below is worked out by hand in the test."""
-    catalog = make_catalog(2, unit_cost=np.array([2.0, 1.0]))
-    scenario = make_scenario(
-        catalog, 1.0, constraints=Constraints(capacity=20.0, budget=30.0),
-        initial_state=InventoryState.empty(catalog, [3.0, 0.0]), warmup=warmup, periods=3,
-    )
-    sim = Simulator(scenario)
+    sim = Simulator(_tiny_scenario(warmup))
     sim.reset(path=hand_path([[2, 1], [2, 0], [0, 3]], [0, 0]))
     for q in ([0, 2], [1, 0], [0, 0]):
         sim.step(np.array(q, dtype=float))
@@ -49,6 +54,34 @@ def test_warmup_excludes_early_periods() -> None:
     assert summary["fill_rate"] == pytest.approx(3 / 5)
     assert summary["holding_cost"] == pytest.approx(0.5)
     assert summary["inventory_turns"] == pytest.approx((2 * 2 + 1 * 1) / (1 * 1) * 52)
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_a_run_no_longer_than_the_warmup_says_it_measures_only_its_last_period(batched: bool) -> None:
+    # a 2-period run of a scenario with warm-up 2 silently reported period 1 alone (warm-up cut to 1)
+    scenario = _tiny_scenario(warmup=2)
+    path = hand_path([[2, 1], [2, 0], [0, 3]], [0, 0])
+    if batched:
+        batch = BatchSimulator(scenario, periods=2)
+        batch.reset(paths=[path])
+        for q in ([0, 2], [1, 0]):
+            batch.step(np.array([q], dtype=float))
+        ledger = batch.ledger(0)
+    else:
+        sim = Simulator(scenario, periods=2)
+        sim.reset(path=path)
+        for q in ([0, 2], [1, 0]):
+            sim.step(np.array(q, dtype=float))
+        ledger = sim.ledger
+    said = r"2 period\(s\) .* warm-up of 2: .* only its last period \(warm-up cut to 1\)"
+    with pytest.warns(PlanningWarning, match=said):
+        summary = ledger.summary()
+    # by hand, period 1 alone: SKU 0 starts with 1 unit, receives 1 and sells its demand of 2; SKU 1 holds 1
+    assert summary["periods"] == 1 and summary["fill_rate"] == 1.0 and summary["holding_cost"] == 1.0
+    # a run one period past the warm-up measures that period without a warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _tiny(warmup=2).ledger.summary()["periods"] == 1
 
 
 def test_valued_cost_by_hand() -> None:
