@@ -167,12 +167,17 @@ def write_file_hashes(directory: str | Path) -> Path:
     return write_metadata(directory, read_metadata(directory))
 
 
+def _is_plain_file_name(name: str) -> bool:
+    """Whether ``name`` names a file directly inside a model directory (no separator, ``..`` or absolute path)."""
+    return bool(name) and Path(name).name == name and name not in (".", "..", METADATA_FILE)
+
+
 def _listed(meta: Mapping[str, Any], meta_path: Path) -> dict[str, str]:
     files = meta[FILES_KEY]
     if not isinstance(files, dict) or not files:
         raise ModelFileError(f"{meta_path}: '{FILES_KEY}' must map file names to SHA-256 hashes")
     for name, digest in files.items():
-        if not name or Path(name).name != name or name in (".", "..", METADATA_FILE):
+        if not _is_plain_file_name(name):
             raise ModelFileError(f"{meta_path}: '{FILES_KEY}' lists {name!r}, not a file name of the directory")
         if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
             raise ModelFileError(f"{meta_path}: '{FILES_KEY}' gives {name!r} no valid SHA-256")
@@ -194,8 +199,8 @@ def verify_model_files(
     With a ``files`` map (every current writer records one): each listed file must exist
     and match its SHA-256, and every file of the directory must be listed. Without it (a
     model written before the map existed), only a ``.npz`` weights file can be loaded: it
-    must match the legacy ``weights_sha256``; any other file (an ``sb3.zip``, pickled
-    content) is refused.
+    must be a plain file name of the directory (no ``/``, ``..`` or absolute path) and match
+    the legacy ``weights_sha256``; any other file (an ``sb3.zip``, pickled content) is refused.
 
     Raises
     ------
@@ -240,6 +245,11 @@ def verify_model_files(
 
 def _verify_legacy(directory: Path, meta: Mapping[str, Any], wanted: list[str]) -> dict[str, bytes]:
     weights = str(meta.get("weights_file", ""))
+    if weights in wanted and not _is_plain_file_name(weights):
+        raise ModelFileError(
+            f"{directory / METADATA_FILE}: 'weights_file' {weights!r} is not a file name of the directory; "
+            "it is not loaded"
+        )
     refused = [name for name in wanted if name != weights or not name.endswith(".npz")]
     if refused:
         raise ModelFileError(

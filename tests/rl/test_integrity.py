@@ -158,6 +158,25 @@ def test_legacy_metadata_loads_only_a_hash_checked_npz(model_dir: Path) -> None:
         load_model(model_dir)
 
 
+@pytest.mark.parametrize("outside", ["relative", "absolute"])
+def test_legacy_weights_file_must_be_a_file_of_the_directory(tmp_path: Path, model_dir: Path, outside: str) -> None:
+    """A legacy 'weights_file' naming a file outside the directory is refused, even when its hash matches."""
+    (model_dir / "sb3.zip").unlink()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    stolen = elsewhere / "stolen.npz"
+    (model_dir / "policy.npz").rename(stolen)
+    meta = _meta(model_dir)
+    del meta["files"]
+    meta["weights_file"] = "../elsewhere/stolen.npz" if outside == "relative" else str(stolen)
+    meta["weights_sha256"] = _sha(stolen)
+    _write_meta(model_dir, meta)
+    with pytest.raises(ModelFileError, match="'weights_file' .* not a file name of the directory"):
+        load_model(model_dir)
+    with pytest.raises(ModelFileError, match="not a file name of the directory"):
+        Hybrid.load(model_dir)
+
+
 def test_every_shipped_model_lists_and_matches_all_its_files() -> None:
     shipped = sorted(models_directory().rglob("metadata.json"))
     assert len(shipped) >= 20
