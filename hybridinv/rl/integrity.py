@@ -20,16 +20,19 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import re
+import stat
 import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 __all__ = [
     "FILES_KEY",
     "MAX_METADATA_BYTES",
     "MAX_METADATA_DEPTH",
+    "MAX_MODEL_FILE_BYTES",
     "MAX_UNPACKED_BYTES",
     "METADATA_FILE",
     "ModelFileError",
@@ -48,10 +51,15 @@ FILES_KEY = "files"
 MAX_METADATA_BYTES = 1 << 20
 #: Deepest nesting of JSON objects and arrays accepted in ``metadata.json``.
 MAX_METADATA_DEPTH = 32
+#: Largest file of a model directory that is read or hashed: 512 MiB, over 100 times the largest shipped
+#: one (the 3.3 MB ``sb3.zip`` of ``models/sac_multi_50``).
+MAX_MODEL_FILE_BYTES = 1 << 29
 #: Largest total uncompressed size of the members of a zip archive (``.npz``, ``sb3.zip``) that is unpacked.
 MAX_UNPACKED_BYTES = 1 << 30
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _CHUNK = 1 << 20
+# never follow a symbolic link, and never wait for a writer on a FIFO (the file is refused after fstat)
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 
 class ModelFileError(ValueError):
@@ -77,18 +85,63 @@ def _depth(value: Any) -> int:
     return deepest
 
 
+def _check_regular(path: Path, info: os.stat_result, limit: int) -> None:
+    """Refuse a symbolic link, anything but a regular file, and a file larger than ``limit`` bytes."""
+    if stat.S_ISLNK(info.st_mode):
+        raise ModelFileError(f"{path}: a symbolic link; the files of a model directory must be regular files "
+                             "(links are not followed)")
+    if not stat.S_ISREG(info.st_mode):
+        raise ModelFileError(f"{path}: not a regular file (a directory, FIFO, socket or device); it is not read")
+    if info.st_size > limit:
+        raise ModelFileError(f"{path}: {info.st_size} bytes, larger than {limit} bytes; it is not read")
+
+
+def _open_regular(path: Path, limit: int) -> BinaryIO:
+    """Open a regular file of a model directory for reading, never through a link and never blocking.
+
+    Raises ``ModelFileError`` for a link, a special file or a file over ``limit`` bytes (checked
+    before opening and again on the opened file), ``OSError`` when the file cannot be opened.
+    """
+    _check_regular(path, path.lstat(), limit)
+    handle = os.fdopen(os.open(path, _READ_FLAGS), "rb")
+    try:
+        _check_regular(path, os.fstat(handle.fileno()), limit)
+    except BaseException:
+        handle.close()
+        raise
+    return handle
+
+
+def _read_regular(path: Path, keep: bool) -> tuple[str, bytes]:
+    """SHA-256 of a regular file of a model directory, and its bytes if ``keep`` (else ``b""``)."""
+    limit = MAX_MODEL_FILE_BYTES
+    digest = hashlib.sha256()
+    parts: list[bytes] = []
+    size = 0
+    with _open_regular(path, limit) as handle:
+        while chunk := handle.read(_CHUNK):
+            size += len(chunk)
+            if size > limit:  # the file grew after it was checked
+                raise ModelFileError(f"{path}: larger than {limit} bytes; it is not read")
+            digest.update(chunk)
+            if keep:
+                parts.append(chunk)
+    return digest.hexdigest(), b"".join(parts)
+
+
 def read_metadata(directory: str | Path) -> dict[str, Any]:
     """Parse ``directory/metadata.json`` with bounded size and nesting.
 
     Raises
     ------
     ModelFileError
-        If the file is missing, larger than :data:`MAX_METADATA_BYTES`, not UTF-8 JSON,
-        nested deeper than :data:`MAX_METADATA_DEPTH`, or not a JSON object.
+        If the file is missing, a symbolic link or not a regular file, larger than
+        :data:`MAX_METADATA_BYTES`, not UTF-8 JSON, nested deeper than :data:`MAX_METADATA_DEPTH`,
+        or not a JSON object.
     """
     path = Path(directory) / METADATA_FILE
     try:
-        with path.open("rb") as handle:
+        with _open_regular(path, MAX_METADATA_BYTES) as handle:
             raw = handle.read(MAX_METADATA_BYTES + 1)
     except FileNotFoundError:
         raise ModelFileError(f"{Path(directory)}: no {METADATA_FILE} (not a model directory)") from None
@@ -109,22 +162,24 @@ def read_metadata(directory: str | Path) -> dict[str, Any]:
     return meta
 
 
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _model_files(directory: Path) -> list[Path]:
-    """The files of a model directory other than its metadata (subdirectories are not part of a model)."""
-    return sorted(p for p in directory.iterdir() if p.name != METADATA_FILE and p.is_file())
+    """The entries of a model directory other than its metadata.
+
+    Subdirectories are not part of a model; every other entry is, including a symbolic link
+    (even to a directory) or a special file, so that it is refused rather than skipped.
+    """
+    return sorted(p for p in directory.iterdir() if p.name != METADATA_FILE and not stat.S_ISDIR(p.lstat().st_mode))
 
 
 def hash_model_files(directory: str | Path) -> dict[str, str]:
-    """``{file name: SHA-256}`` of every file of ``directory`` except ``metadata.json``."""
-    return {path.name: _sha256_of(path) for path in _model_files(Path(directory))}
+    """``{file name: SHA-256}`` of every file of ``directory`` except ``metadata.json``.
+
+    Raises
+    ------
+    ModelFileError
+        If an entry is a symbolic link or special file, or larger than :data:`MAX_MODEL_FILE_BYTES`.
+    """
+    return {path.name: _read_regular(path, keep=False)[0] for path in _model_files(Path(directory))}
 
 
 def _default(value: Any) -> Any:
@@ -196,8 +251,9 @@ def verify_model_files(
 ) -> dict[str, bytes]:
     """Check every file of a model directory against its metadata; return the verified bytes of ``load``.
 
-    With a ``files`` map (every current writer records one): each listed file must exist
-    and match its SHA-256, and every file of the directory must be listed. Without it (a
+    Every file read must be a regular file (not a symbolic link, FIFO or device) of at most
+    :data:`MAX_MODEL_FILE_BYTES`. With a ``files`` map (every current writer records one):
+    each listed file must exist and match its SHA-256, and every file of the directory must be listed. Without it (a
     model written before the map existed), only a ``.npz`` weights file can be loaded: it
     must be a plain file name of the directory (no ``/``, ``..`` or absolute path) and match
     the legacy ``weights_sha256``; any other file (an ``sb3.zip``, pickled content) is refused.
@@ -230,16 +286,13 @@ def verify_model_files(
     for name, expected in sorted(files.items()):
         path = directory / name
         try:
-            if name in wanted:
-                payload = path.read_bytes()
-                digest = hashlib.sha256(payload).hexdigest()
-                loaded[name] = payload
-            else:
-                digest = _sha256_of(path)
+            digest, payload = _read_regular(path, keep=name in wanted)
         except OSError as exc:
             raise ModelFileError(f"{path}: cannot read a file listed in the metadata ({exc})") from exc
         if digest != expected:
             raise _mismatch(path, digest, expected)
+        if name in wanted:
+            loaded[name] = payload
     return loaded
 
 
@@ -261,10 +314,9 @@ def _verify_legacy(directory: Path, meta: Mapping[str, Any], wanted: list[str]) 
     for name in wanted:
         path = directory / name
         try:
-            payload = path.read_bytes()
+            digest, payload = _read_regular(path, keep=True)
         except OSError as exc:
             raise ModelFileError(f"{path}: cannot read the weights ({exc})") from exc
-        digest = hashlib.sha256(payload).hexdigest()
         expected = str(meta.get("weights_sha256"))
         if digest != expected:
             raise _mismatch(path, digest, expected)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import pickle
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 from hybridinv.envs import GLOBAL_FEATURES, SKU_FEATURES
-from hybridinv.rl import Hybrid, models_directory
+from hybridinv.rl import Hybrid, integrity, models_directory
 from hybridinv.rl.integrity import (
     MAX_METADATA_BYTES,
     ModelFileError,
@@ -175,6 +176,67 @@ def test_legacy_weights_file_must_be_a_file_of_the_directory(tmp_path: Path, mod
         load_model(model_dir)
     with pytest.raises(ModelFileError, match="not a file name of the directory"):
         Hybrid.load(model_dir)
+
+
+def test_a_listed_symlink_is_refused_even_when_its_target_matches(tmp_path: Path, model_dir: Path) -> None:
+    """A listed file that is a link to a file outside the directory is not followed (the hash would match)."""
+    outside = tmp_path / "outside.npz"
+    (model_dir / "policy.npz").rename(outside)
+    os.symlink(outside, model_dir / "policy.npz")
+    with pytest.raises(ModelFileError, match="policy.npz: a symbolic link"):
+        load_model(model_dir)
+    meta = _meta(model_dir)  # the same link in a legacy directory
+    del meta["files"]
+    (model_dir / "sb3.zip").unlink()
+    _write_meta(model_dir, meta)
+    with pytest.raises(ModelFileError, match="policy.npz: a symbolic link"):
+        load_model(model_dir)
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_a_link_to_an_endless_device_is_refused_before_reading(model_dir: Path) -> None:
+    (model_dir / "sb3.zip").unlink()
+    os.symlink("/dev/zero", model_dir / "sb3.zip")  # read_bytes() of it would grow without bound
+    with pytest.raises(ModelFileError, match="sb3.zip: a symbolic link"):
+        load_model(model_dir)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo")
+@pytest.mark.parametrize("name", ["policy.npz", "metadata.json"])
+def test_a_fifo_is_refused_without_blocking(model_dir: Path, name: str) -> None:
+    (model_dir / name).unlink()
+    os.mkfifo(model_dir / name)  # opening it for reading would wait for a writer
+    with pytest.raises(ModelFileError, match=f"{name}: not a regular file"):
+        load_model(model_dir)
+
+
+def test_a_symlinked_metadata_file_is_refused(tmp_path: Path, model_dir: Path) -> None:
+    outside = tmp_path / "metadata_elsewhere.json"
+    (model_dir / "metadata.json").rename(outside)
+    os.symlink(outside, model_dir / "metadata.json")
+    with pytest.raises(ModelFileError, match="metadata.json: a symbolic link"):
+        load_model(model_dir)
+
+
+def test_an_unlisted_dangling_symlink_is_refused(model_dir: Path) -> None:
+    os.symlink(model_dir / "nowhere", model_dir / "extra")
+    with pytest.raises(ModelFileError, match="extra: file not listed"):
+        load_model(model_dir)
+    with pytest.raises(ModelFileError, match="extra: a symbolic link"):
+        hash_model_files(model_dir)
+
+
+def test_an_oversized_model_file_is_refused(model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_model(model_dir).network is not None
+    size = (model_dir / "policy.npz").stat().st_size
+    monkeypatch.setattr(integrity, "MAX_MODEL_FILE_BYTES", size - 1)
+    with pytest.raises(ModelFileError, match=f"policy.npz: {size} bytes, larger than {size - 1} bytes"):
+        load_model(model_dir)
+
+
+def test_the_size_limit_leaves_room_for_every_shipped_model() -> None:
+    largest = max(p.stat().st_size for p in models_directory().rglob("*") if p.is_file())
+    assert 100 * largest <= integrity.MAX_MODEL_FILE_BYTES
 
 
 def test_every_shipped_model_lists_and_matches_all_its_files() -> None:
