@@ -262,7 +262,7 @@ def save_network_hybrid(directory: str | Path, hybrid: NetworkHybrid, metadata: 
     ``parameter_map`` (``linear`` or ``network``, then with ``network_output`` and the
     network's widths) and ``learner``.
     """
-    from hybridinv.rl.integrity import write_metadata
+    from hybridinv.rl.integrity import write_metadata, write_model_file
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -270,7 +270,7 @@ def save_network_hybrid(directory: str | Path, hybrid: NetworkHybrid, metadata: 
     arrays = {"weights": np.asarray(hybrid.weights)} if network_map is None else network_map.arrays()
     buffer = io.BytesIO()
     np.savez(buffer, base_levels=np.asarray(hybrid.base_levels), **arrays)  # type: ignore[arg-type]
-    (directory / "policy.npz").write_bytes(buffer.getvalue())
+    write_model_file(directory, "policy.npz", buffer.getvalue())
     meta = {
         **(metadata or {}),
         "policy": _POLICY_KIND, "version": NETWORK_HYBRID_VERSION, "weights_file": "policy.npz",

@@ -22,6 +22,7 @@ import io
 import json
 import os
 import re
+import secrets
 import stat
 import zipfile
 from collections.abc import Iterable, Mapping
@@ -42,6 +43,7 @@ __all__ = [
     "verify_model_files",
     "write_file_hashes",
     "write_metadata",
+    "write_model_file",
 ]
 
 METADATA_FILE = "metadata.json"
@@ -194,12 +196,52 @@ def _default(value: Any) -> Any:
     raise TypeError(f"not JSON serializable: {type(value).__name__}")
 
 
+def write_model_file(directory: str | Path, name: str, payload: bytes) -> Path:
+    """Write ``payload`` as the file ``name`` of a model directory, never through a link planted there.
+
+    The bytes go to a new temporary file of the directory, which then replaces ``name``
+    (``os.replace`` swaps the directory entry, so a link or hard link that appears there
+    meanwhile is replaced, its target never written).
+
+    Raises
+    ------
+    ModelFileError
+        If ``name`` exists and is a symbolic link or not a regular file.
+    """
+    path = Path(directory) / name
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        pass
+    else:
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a symbolic link" if stat.S_ISLNK(info.st_mode) else "not a regular file"
+            raise ModelFileError(f"{path}: {kind} is in the way; a model file is not written over it (remove it)")
+    temporary = path.with_name(f".{name}.{secrets.token_hex(8)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    descriptor = os.open(temporary, flags, 0o666)  # the umask applies, as for any new file
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(payload)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return path
+
+
 def write_metadata(directory: str | Path, metadata: Mapping[str, Any]) -> Path:
     """Write ``metadata`` with the SHA-256 of every file now in ``directory`` as ``metadata.json``.
 
     Every writer of model directories calls this after writing its other files, so
     new models always carry the hashes :func:`verify_model_files` checks. If
     ``metadata`` names a ``weights_file``, its ``weights_sha256`` is refreshed too.
+
+    Raises
+    ------
+    ModelFileError
+        If an entry of ``directory`` is a symbolic link or special file (it is neither
+        hashed nor followed), or ``metadata.json`` is one (it is not written through).
     """
     directory = Path(directory)
     files = hash_model_files(directory)
@@ -208,9 +250,8 @@ def write_metadata(directory: str | Path, metadata: Mapping[str, Any]) -> Path:
     weights = meta.get("weights_file")
     if isinstance(weights, str) and weights in files:
         meta["weights_sha256"] = files[weights]
-    path = directory / METADATA_FILE
-    path.write_text(json.dumps(meta, indent=2, sort_keys=True, default=_default) + "\n")
-    return path
+    text = json.dumps(meta, indent=2, sort_keys=True, default=_default) + "\n"
+    return write_model_file(directory, METADATA_FILE, text.encode("utf-8"))
 
 
 def write_file_hashes(directory: str | Path) -> Path:

@@ -40,6 +40,7 @@ from hybridinv.rl.integrity import (
     verify_model_files,
     write_file_hashes,
     write_metadata,
+    write_model_file,
 )
 from hybridinv.rl.numpy_policy import SharedPolicyNetwork
 
@@ -166,7 +167,8 @@ def save_model(
     ``metadata`` is completed with the format version, the current observation
     and action specification (unless given) and the SHA-256 of every file of the
     directory (:func:`~hybridinv.rl.integrity.write_metadata`), including an
-    ``sb3.zip`` written there before.
+    ``sb3.zip`` written there before. A symbolic link or special file in ``directory`` is
+    refused (:class:`ModelFileError`), never written through or hashed.
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -175,7 +177,7 @@ def save_model(
         raise ValueError(f'save a SharedPolicyNetwork, or parameter arrays with metadata["policy"] in {ARRAY_POLICIES}')
     arrays = network.weights if isinstance(network, SharedPolicyNetwork) else network
     payload = _weights_bytes(arrays)
-    (directory / WEIGHTS_FILE).write_bytes(payload)
+    write_model_file(directory, WEIGHTS_FILE, payload)
     spec = current_spec()
     meta = {
         "format_version": FORMAT_VERSION,

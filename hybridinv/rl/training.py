@@ -14,6 +14,7 @@ is replaced by one without outputs).
 
 from __future__ import annotations
 
+import io
 import math
 import time
 import warnings
@@ -415,7 +416,7 @@ class _Trainer:
                 self.best_hybrid = policy
             assert self.model is not None
             self.out.mkdir(parents=True, exist_ok=True)
-            self.model.save(str(self.out / SB3_FILE))
+            self.save_checkpoint()
         self.write()
         if self.bar is not None:
             self.bar.set_postfix(cost=f"{kpis['avg_cost']:.2f}", best=f"{self.best['avg_cost']:.2f}")
@@ -446,6 +447,15 @@ class _Trainer:
             "seed": self.config.seed,
             "evaluation": {"best": self.best, "history": self.evaluations},
         }
+
+    def save_checkpoint(self) -> None:
+        """Write the SB3 checkpoint ``sb3.zip`` (never through a link planted in the model directory)."""
+        from hybridinv.rl.integrity import write_model_file
+
+        assert self.model is not None
+        buffer = io.BytesIO()
+        self.model.save(buffer)
+        write_model_file(self.out, SB3_FILE, buffer.getvalue())
 
     def write(self) -> None:
         """(Re)write the model directory with the best policy so far (crash-safe checkpoints)."""

@@ -190,6 +190,17 @@ def test_linear_model_without_weights_is_refused(tmp_path) -> None:
         load_network_hybrid(path, SCENARIO)
 
 
+def test_saving_never_writes_through_a_planted_symlink(tmp_path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("important user data\n")
+    out = tmp_path / "model"
+    out.mkdir()
+    (out / "policy.npz").symlink_to(victim)
+    with pytest.raises(ModelFileError, match="policy.npz: a symbolic link"):
+        save_network_hybrid(out, NetworkHybrid(SCENARIO, tiny_levels()))
+    assert victim.read_text() == "important user data\n"
+
+
 def test_network_model_plans_without_torch(tmp_path) -> None:
     path = save_network_hybrid(tmp_path / "model", _network_hybrid(seed=3))
     code = (

@@ -20,6 +20,7 @@ from hybridinv.rl.integrity import (
     read_metadata,
     verify_model_files,
     write_file_hashes,
+    write_model_file,
 )
 from hybridinv.rl.model_file import load_model, save_model
 from hybridinv.rl.numpy_policy import SharedPolicyNetwork
@@ -237,6 +238,41 @@ def test_an_oversized_model_file_is_refused(model_dir: Path, monkeypatch: pytest
 def test_the_size_limit_leaves_room_for_every_shipped_model() -> None:
     largest = max(p.stat().st_size for p in models_directory().rglob("*") if p.is_file())
     assert 100 * largest <= integrity.MAX_MODEL_FILE_BYTES
+
+
+@pytest.mark.parametrize("name", ["policy.npz", "metadata.json", "sb3.zip"])
+def test_saving_never_writes_through_a_planted_symlink(tmp_path: Path, name: str) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("important user data\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    os.symlink(victim, out / name)
+    net = SharedPolicyNetwork.random(len(SKU_FEATURES), len(GLOBAL_FEATURES), hidden=4, seed=1)
+    with pytest.raises(ModelFileError, match=f"{name}: a symbolic link"):
+        save_model(out, net, {"seed": 1})
+    assert victim.read_text() == "important user data\n"
+
+
+def test_saving_replaces_a_planted_hard_link_instead_of_writing_its_target(tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("important user data\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    os.link(victim, out / "policy.npz")
+    net = SharedPolicyNetwork.random(len(SKU_FEATURES), len(GLOBAL_FEATURES), hidden=4, seed=1)
+    save_model(out, net, {"seed": 1})
+    assert victim.read_text() == "important user data\n"
+    assert load_model(out).network is not None
+
+
+def test_write_model_file_replaces_a_regular_file_and_leaves_no_temporary(tmp_path: Path) -> None:
+    (tmp_path / "sb3.zip").write_bytes(b"old")
+    write_model_file(tmp_path, "sb3.zip", b"new")
+    assert (tmp_path / "sb3.zip").read_bytes() == b"new"
+    assert [p.name for p in tmp_path.iterdir()] == ["sb3.zip"]
+    (tmp_path / "sub").mkdir()
+    with pytest.raises(ModelFileError, match="sub: not a regular file"):
+        write_model_file(tmp_path, "sub", b"x")
 
 
 def test_every_shipped_model_lists_and_matches_all_its_files() -> None:

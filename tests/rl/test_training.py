@@ -75,6 +75,19 @@ def test_tiny_pure_ppo_run(tmp_path: Path, no_log_folders: None) -> None:
     assert np.isfinite(frame["avg_cost"]).all()
 
 
+def test_the_checkpoint_is_never_written_through_a_planted_symlink(tmp_path: Path) -> None:
+    from hybridinv.rl.integrity import ModelFileError
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("important user data\n")
+    out = tmp_path / "ppo"
+    out.mkdir()
+    (out / "sb3.zip").symlink_to(victim)
+    with pytest.raises(ModelFileError, match="sb3.zip: a symbolic link"):
+        train(_tiny("ppo", timesteps=128, eval_every=0), out, progress=False)
+    assert victim.read_text() == "important user data\n"
+
+
 def test_cli_train(tmp_path: Path, no_log_folders: None) -> None:
     from hybridinv.cli import main
 
