@@ -51,14 +51,16 @@ __all__ = ["command"]
                    "objective when --reward/--target/--incumbent are given: targets first, then cost).")
 @click.option("--season", type=int, default=12, show_default=True, help="--history: seasonal cycle (0: none).")
 @extra_columns_option
-@click.option("--timesteps", type=int, default=50_000, show_default=True, help="Training periods.")
+@click.option("--timesteps", type=int, default=50_000, show_default=True, help="PPO/SAC: training periods.")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Model directory to write.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--eval-every", type=int, default=10_000, show_default=True, help="Evaluate every K timesteps.")
 @click.option("--eval-seeds", type=int, default=5, show_default=True, help="Number of evaluation seeds.")
-@click.option("--curriculum", is_flag=True, help="Stationary demand first, then seasonality, then the full scenario.")
-@click.option("--randomize", is_flag=True, help="Domain randomization of demand means and lead times per episode.")
-@click.option("--n-envs", type=int, default=1, show_default=True, help="Environments stepped together.")
+@click.option("--curriculum", is_flag=True,
+              help="PPO/SAC: stationary demand first, then seasonality, then the full scenario.")
+@click.option("--randomize", is_flag=True,
+              help="PPO/SAC: domain randomization of demand means and lead times per episode.")
+@click.option("--n-envs", type=int, default=1, show_default=True, help="PPO/SAC: environments stepped together.")
 @click.option("--learning-rate", type=float, default=3e-4, show_default=True)
 @click.option("--n-steps", type=click.IntRange(min=1), default=1024, show_default=True,
               help="PPO rollout length per environment (n_steps * n_envs >= 2).")
@@ -180,6 +182,7 @@ def command(
         return
 
     is_es = algo in ("es", "adaptive")
+    _refuse_options_of_other_algorithms(algo, learner)
     if (algo == "ppo" or (algo == "hybrid" and learner == "ppo")) and n_steps * n_envs < 2:
         # stable-baselines3 asserts a minibatch of at least 2 steps
         raise click.BadParameter(f"PPO needs at least 2 steps per rollout (--n-steps {n_steps} x --n-envs {n_envs})",
@@ -292,6 +295,25 @@ _HISTORY_OPTIONS: tuple[str, ...] = ("catalog", "cutoff", "capacity", "budget", 
 #: Options of a --scenario run that --history has no use for.
 _SCENARIO_OPTIONS: tuple[str, ...] = ("scenario", "timesteps", "eval_every", "eval_seeds", "curriculum", "randomize",
                                       "n_envs", "learning_rate", "n_steps", "hidden", "learner")
+
+
+#: Options of the PPO/SAC trainer that evolution strategies (--algo es, adaptive) have no use for.
+_SB3_OPTIONS: tuple[str, ...] = ("timesteps", "curriculum", "randomize", "n_envs", "n_steps")
+
+#: Options of evolution strategies that the PPO/SAC trainer (--algo hybrid, ppo, sac) has no use for.
+_ES_OPTIONS: tuple[str, ...] = ("population", "sigma", "generations", "seeds_per_generation", "workers")
+
+
+def _refuse_options_of_other_algorithms(algo: str, learner: str) -> None:
+    """An option given on the command line that ``--algo`` ignores would be silently dropped: a usage error."""
+    if algo in ("es", "adaptive"):
+        ignored = _SB3_OPTIONS + (("hidden",) if algo == "adaptive" else ())  # adaptive: a linear map, no network
+        _refuse_options(ignored, f"do not apply with --algo {algo} (evolution strategies: bound the run with "
+                                 "--generations and --time-limit)")
+        return
+    _refuse_options(_ES_OPTIONS, f"only apply with --algo es or adaptive (evolution strategies), not --algo {algo}")
+    if algo == "sac" or (algo == "hybrid" and learner == "sac"):
+        _refuse_options(("n_steps",), "is PPO's rollout length; SAC does not use it")
 
 
 def _refuse_history_options() -> None:

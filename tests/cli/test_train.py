@@ -107,3 +107,54 @@ def test_scenario_run_options_with_history_are_a_usage_error(tmp_path: Path, opt
     assert result.exit_code == 2, result.output
     assert f"{named} do not apply with --history" in result.output
     assert not (tmp_path / "m").exists()
+
+
+_IGNORED = [
+    # the finding: --curriculum/--randomize trained identical weights with --algo adaptive, recorded nothing
+    (["--algo", "adaptive", "--curriculum"], "--curriculum"),
+    (["--algo", "adaptive", "--randomize"], "--randomize"),
+    (["--algo", "es", "--curriculum", "--randomize"], "--curriculum, --randomize"),
+    (["--algo", "adaptive", "--timesteps", "500"], "--timesteps"),
+    (["--algo", "es", "--n-envs", "2"], "--n-envs"),
+    (["--algo", "adaptive", "--hidden", "4"], "--hidden"),
+    # the finding: ES options were accepted and ignored by a PPO run
+    (["--algo", "ppo", "--population", "4", "--sigma", "9", "--generations", "7"],
+     "--population, --sigma, --generations"),
+    (["--algo", "sac", "--seeds-per-generation", "2"], "--seeds-per-generation"),
+    (["--algo", "hybrid", "--workers", "3"], "--workers"),
+    (["--algo", "sac", "--n-steps", "64"], "--n-steps"),
+    (["--algo", "hybrid", "--learner", "sac", "--n-steps", "64"], "--n-steps"),
+]
+
+
+class _TrainingReachedError(Exception):
+    """Raised by the stubbed trainers: the command got past its option checks."""
+
+
+@pytest.fixture()
+def no_training(monkeypatch: pytest.MonkeyPatch) -> None:
+    import hybridinv.rl.training as training
+
+    def stop(*args: object, **kwargs: object) -> None:
+        raise _TrainingReachedError
+
+    monkeypatch.setattr(training, "train", stop)
+    monkeypatch.setattr(training, "train_es", stop)
+
+
+@pytest.mark.parametrize(("options", "named"), _IGNORED)
+def test_options_the_algorithm_ignores_are_refused(
+    tmp_path: Path, no_training: None, options: list[str], named: str
+) -> None:
+    out = tmp_path / "m"
+    result = CliRunner().invoke(main, ["train", "--scenario", "multi_10", "--out", str(out), "--quiet", *options])
+    assert result.exit_code == 2, result.output
+    assert f"Error: {named} " in result.output
+    assert not out.exists()
+
+
+def test_options_left_at_their_defaults_are_not_refused(tmp_path: Path, no_training: None) -> None:
+    """Only options given on the command line are refused: the defaults of the other algorithm's options are fine."""
+    for algo in ("adaptive", "es", "ppo", "sac", "hybrid"):
+        result = CliRunner().invoke(main, ["train", "--algo", algo, "--out", str(tmp_path / algo), "--quiet"])
+        assert isinstance(result.exception, _TrainingReachedError), (algo, result.output)
