@@ -217,7 +217,11 @@ def _check_spec(meta: dict[str, Any], path: Path) -> None:
 
 
 def load_model(path: str | Path, check_spec: bool = True) -> ModelFile:
-    """Load and verify a model directory (or its ``metadata.json``).
+    """Load and verify a model directory (or its ``metadata.json``, or the name of a shipped model).
+
+    ``path`` resolves as in :meth:`hybridinv.rl.Hybrid.load`
+    (:func:`~hybridinv.rl.paths.resolve_model_path`): itself if it exists, else the shipped
+    model of that name (``"hybrid_ppo_multi_50"``).
 
     Every file of the directory is checked against the SHA-256 hashes of the
     metadata before the weights are parsed (with ``allow_pickle=False``); see
@@ -230,7 +234,9 @@ def load_model(path: str | Path, check_spec: bool = True) -> ModelFile:
         If a file is missing, unlisted or unreadable, a hash does not match, the
         metadata is oversized or nested too deeply, or the format or spec version differs.
     """
-    path = Path(path)
+    from hybridinv.rl.paths import resolve_model_path
+
+    path = resolve_model_path(path)
     directory = path.parent if path.name == METADATA_FILE else path
     meta = read_metadata(directory)
     meta_path = directory / METADATA_FILE

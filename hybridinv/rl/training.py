@@ -616,7 +616,7 @@ def _train(
 
 
 def _warm_start(model: BaseAlgorithm, config: TrainConfig, template: Any) -> None:
-    """Copy a model directory's network into the PPO policy (same feature and output widths)."""
+    """Copy a model directory's network (a path or a shipped model's name) into the PPO policy (same widths)."""
     from hybridinv.rl.model_file import ModelFileError, load_model
 
     assert isinstance(model.policy, SharedSkuPolicy)  # TrainConfig allows a warm start for PPO only

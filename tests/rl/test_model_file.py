@@ -71,3 +71,14 @@ def test_format_version_and_missing_files(model_dir: Path, tmp_path: Path) -> No
     with pytest.raises(ModelFileError, match="unreadable"):
         load_model(model_dir)
     assert issubclass(ModelFileError, ValueError)
+
+
+def test_a_shipped_model_loads_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hybridinv.rl import models_directory
+
+    monkeypatch.chdir(tmp_path)
+    by_name = load_model("hybrid_ppo_multi_50")
+    assert by_name.path == models_directory() / "hybrid_ppo_multi_50"
+    (tmp_path / "hybrid_ppo_multi_50").mkdir()  # a path that exists wins over the shipped name
+    with pytest.raises(ModelFileError, match="no metadata.json"):
+        load_model("hybrid_ppo_multi_50")

@@ -205,6 +205,23 @@ def test_a_warm_start_the_learner_cannot_use_is_refused(algo: str, learner: str)
     assert TrainConfig(algo="hybrid", warm_start="models/hybrid_default").warm_start == "models/hybrid_default"
 
 
+def test_a_warm_start_names_a_shipped_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before, ``--warm-start hybrid_ppo_multi_50`` failed with "no metadata.json" outside the checkout's root."""
+    import hybridinv.rl.training as training
+    from hybridinv.rl import models_directory
+
+    copied = []
+    monkeypatch.setattr(training, "load_weights", lambda policy, network: copied.append(network))
+    monkeypatch.chdir(tmp_path)  # no ./hybrid_ppo_multi_50 here
+    config = _tiny("hybrid", timesteps=64, n_steps=32, eval_every=0, eval_seeds=(1,), hidden=64,
+                   warm_start="hybrid_ppo_multi_50")
+    train(config, tmp_path / "warm", progress=False)
+    shipped = load_model(models_directory() / "hybrid_ppo_multi_50").network
+    assert len(copied) == 1 and shipped is not None
+    for key, value in shipped.weights.items():
+        np.testing.assert_array_equal(copied[0].weights[key], value)
+
+
 def test_unknown_algorithm_is_named() -> None:
     with pytest.raises(PlanningError, match="must be one of") as info:  # was the enum's bare ValueError
         TrainConfig(algo="ddpg")  # type: ignore[arg-type]
