@@ -80,7 +80,7 @@ class KPITarget:
     Raises
     ------
     PlanningError
-        For an unknown KPI, operator, or a level that is NaN or outside the KPI's range.
+        For an unknown KPI, operator, or a level that is NaN, infinite or outside the KPI's range.
 
     Examples
     --------
@@ -102,8 +102,10 @@ class KPITarget:
             level = float(self.level)
         except (TypeError, ValueError):
             raise PlanningError("target level must be a number", column=self.kpi, value=self.level) from None
+        if not math.isfinite(level):  # an infinite floor or ceiling can never be met (or always is)
+            raise PlanningError("target level must be a finite number", column=self.kpi, value=self.level)
         low, high = KPI_RANGES[self.kpi]
-        if math.isnan(level) or not low <= level <= high:
+        if not low <= level <= high:
             raise PlanningError(f"target level must lie in [{low:g}, {high:g}]", column=self.kpi, value=self.level)
         object.__setattr__(self, "level", level)
 

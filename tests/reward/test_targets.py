@@ -35,7 +35,12 @@ def test_parse(text: str, kpi: str, op: str, level: float) -> None:
         ("fill_rate>=high", "number"),
         ("fill_rate>=1.2", r"\[0, 1\]"),
         ("waste_rate<=-0.1", r"\[0, 1\]"),
-        ("fill_rate>=nan", r"\[0, 1\]"),
+        ("fill_rate>=nan", "finite"),
+        # the finding: infinite levels were accepted (avg_cost>=inf made the multiplier grow to its cap)
+        ("avg_cost>=inf", "finite"),
+        ("profit>=-inf", "finite"),
+        ("inventory_turns>=Infinity", "finite"),
+        ("spec_cost<=inf", "finite"),
         ("", "operators"),
     ],
 )
