@@ -93,9 +93,10 @@ class IncumbentPenalty:
         ------
         PlanningError
             When the agent and incumbent give different numbers of target arrays or
-            arrays of different shapes, an array is empty or holds NaN or an infinite
-            value, a ``scale`` is not > 0 and finite, a ``sku_weight`` is negative or not
-            finite, or ``scale``/``sku_weight`` is neither one number nor one per SKU. The
+            arrays of different shapes, the target arrays of one side differ in shape, an
+            array is empty or holds NaN or an infinite value, a ``scale`` is not > 0 and
+            finite, a ``sku_weight`` is negative or not finite, or ``scale``/``sku_weight``
+            is neither one number nor one per SKU. The
             message names the SKU position and the value.
         """
         agent_parts = agent if isinstance(agent, tuple) else (agent,)
@@ -104,13 +105,16 @@ class IncumbentPenalty:
             raise PlanningError("agent and incumbent give different numbers of target arrays", column="targets")
         total: NDArray[np.float64] | None = None
         unit: NDArray[np.float64] | None = None
-        for mine, theirs in zip(agent_parts, incumbent_parts, strict=True):
+        for position, (mine, theirs) in enumerate(zip(agent_parts, incumbent_parts, strict=True)):
             a = _finite(mine, "targets")
             b = _finite(theirs, "targets")
             if a.shape != b.shape:
                 raise PlanningError(f"target shapes differ: {a.shape} vs {b.shape}", column="targets")
             if a.size == 0:
                 raise PlanningError("target arrays are empty (no SKUs)", column="targets")
+            if unit is not None and a.shape != unit.shape:  # every part holds one value per SKU
+                raise PlanningError(f"target array {position} has shape {a.shape}, target array 0 {unit.shape}",
+                                    column="targets", value=a.shape)
             if unit is None:
                 unit = np.ones_like(a) if scale is None else _per_sku_factor(scale, "scale", a.shape, positive=True)
             gap = np.maximum(np.abs(a - b) / unit - self.tolerance, 0.0)

@@ -69,6 +69,15 @@ def test_invalid_arguments():
     assert info.value.column == "norm"
 
 
+@pytest.mark.parametrize("scale", [None, np.ones(3)])
+def test_target_tuples_whose_parts_differ_in_shape_are_a_planning_error(scale) -> None:
+    # the finding: (levels of 3 SKUs, caps of 4) on both sides raised numpy's bare broadcast ValueError
+    agent, incumbent = (np.ones(3), np.ones(4)), (np.zeros(3), np.zeros(4))
+    with pytest.raises(PlanningError, match=r"target array 1 has shape \(4,\), target array 0 \(3,\)") as err:
+        IncumbentPenalty(weight=1.0)(agent, incumbent, scale)
+    assert err.value.column == "targets"
+
+
 @pytest.mark.parametrize(("kwargs", "column"), [
     ({"scale": np.array([1.0, 0.0])}, "scale"),
     ({"scale": np.array([1.0, np.nan])}, "scale"),
