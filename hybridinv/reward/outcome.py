@@ -245,7 +245,7 @@ def ledger_terms(ledger: Ledger, index: int | slice) -> PeriodTerms:
     """Cost components and unit totals of period(s) ``index`` read from a ledger.
 
     ``held_units`` and ``revenue`` are None when the ledger does not record them
-    (a plain :class:`~hybridinv.sim.Ledger`).
+    (every :class:`~hybridinv.sim.Ledger` does; a ledger-like object may not).
     """
     costs = ledger.costs[index]
     spend = ledger.spend[index]

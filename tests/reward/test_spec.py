@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from hybridinv import PlanningError, scenarios
 from hybridinv.policies import BaseStock
 from hybridinv.reward import CarbonTerm, OutcomeLedger, ProfitTerm, RewardSpec, ServicePenalty, record_episode
-from hybridinv.sim import Simulator, run_episode
+from hybridinv.sim import Ledger, Simulator, run_episode
 
 FULL = RewardSpec(
     holding=0.5,
@@ -120,6 +121,17 @@ def test_plain_ledger_records_held_units_and_revenue() -> None:
     assert held.period_reward(ledger, 3) == pytest.approx(-(ledger.period_cost(3) + ledger.held_units[3]))
     profit = RewardSpec(profit=ProfitTerm()).period_reward(ledger, 3)
     assert profit == pytest.approx(ledger.revenue[3] - ledger.period_cost(3))
+
+
+def test_docs_say_a_plain_ledger_records_held_units_and_revenue() -> None:
+    # the finding: docs/reward.md said a plain Ledger lacks them (attach an OutcomeLedger, else PlanningError)
+    sim = Simulator(scenarios.get("multi_10"), periods=6)
+    sim.reset(seed=0)
+    assert type(sim.ledger) is Ledger  # the simulator's own, plain ledger
+    docs = " ".join((Path(__file__).parents[2] / "docs" / "reward.md").read_text().split())
+    section = docs.split("## Computing rewards", 1)[1].split("## ", 1)[0]
+    assert "does not keep" not in section
+    assert "`revenue` that every `Ledger` records" in section
 
 
 def test_carbon_and_profit_need_recorded_units_or_extra() -> None:
