@@ -77,7 +77,8 @@ __all__ = ["command"]
               help="Stop after this many seconds (ES: default 780, --history 240, 0 = no limit; PPO/SAC: default "
                    "none). A run stopped by the clock depends on the machine's speed, not on --seed alone: for a "
                    "run the seed reproduces, bound ES by --generations with --time-limit 0.")
-@click.option("--workers", type=int, default=2, show_default=True, help="ES: simulation processes.")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="ES: simulation processes (1 runs inline).")
 @click.option("--reward", "reward_path", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Reward spec (TOML or JSON, as written by `hybridinv tune`): train for its weighted cost.")
 @click.option("--target", "targets", multiple=True,

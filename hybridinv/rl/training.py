@@ -528,11 +528,17 @@ def train_es(
     ``config`` supplies the algorithm, scenario, seed, evaluation seeds and hidden width; ``es``
     (an :class:`~hybridinv.rl.es.ESConfig`) the ES hyperparameters (default: ESConfig
     with ``config``'s seed and evaluation seeds). ``workers`` processes simulate the
-    population in parallel; ``objective`` as in :func:`train`.
+    population in parallel (1 runs them inline); ``objective`` as in :func:`train`.
+
+    Raises
+    ------
+    PlanningError
+        If ``workers`` is not a whole number >= 1, or an objective is given with ``--algo es``.
     """
     from hybridinv.rl.es import ESConfig
     from hybridinv.rl.residual import train_residual
 
+    whole_number(workers, "workers", 1)
     start = time.perf_counter()
     if scenario is None:
         from hybridinv import scenarios

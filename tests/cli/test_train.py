@@ -158,3 +158,31 @@ def test_options_left_at_their_defaults_are_not_refused(tmp_path: Path, no_train
     for algo in ("adaptive", "es", "ppo", "sac", "hybrid"):
         result = CliRunner().invoke(main, ["train", "--algo", algo, "--out", str(tmp_path / algo), "--quiet"])
         assert isinstance(result.exception, _TrainingReachedError), (algo, result.output)
+
+
+@pytest.mark.parametrize("workers", ["0", "-1"])
+def test_train_refuses_fewer_than_one_worker(tmp_path: Path, no_training: None, workers: str) -> None:
+    # the finding: train --algo adaptive --workers 0 trained (inline) as if --workers 1 had been given
+    out = tmp_path / "m"
+    args = ["train", "--algo", "adaptive", "--workers", workers, "--out", str(out), "--quiet"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert "--workers" in result.output and "Traceback" not in result.output
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("workers", [0, -2, 1.5])
+def test_train_es_refuses_fewer_than_one_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: object
+) -> None:
+    import hybridinv.rl.adaptive as adaptive
+    from hybridinv.core.errors import PlanningError
+    from hybridinv.rl.training import TrainConfig, train_es
+
+    def stop(*args: object, **kwargs: object) -> None:
+        raise _TrainingReachedError
+
+    monkeypatch.setattr(adaptive, "train_adaptive", stop)
+    with pytest.raises(PlanningError) as info:
+        train_es(TrainConfig(algo="adaptive"), tmp_path / "m", workers=workers)  # type: ignore[arg-type]
+    assert info.value.column == "workers"
