@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, whole_number
 from hybridinv.demand.processes import DemandPath, DemandProcess, Seasonality
 from hybridinv.sim.scenario import Scenario
 
@@ -72,6 +72,8 @@ class DemandShift:
             raise PlanningError(f"unknown held-out kind; known: {list(HELDOUT_KINDS)}", column="kind", value=self.kind)
         if not 0.0 <= self.spike_probability <= 1.0 or self.spike_lift < 0 or self.level < 0:
             raise PlanningError("spike probability must be in [0, 1], lift and level >= 0", column="shift")
+        # 0 was accepted while every spike still lasted one period (as Promotions.duration)
+        whole_number(self.spike_duration, "shift.spike_duration", 1)
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ class HeldoutDemand(DemandProcess):
         if shift.spike_probability > 0.0:
             starts = rng.random((periods, n)) < shift.spike_probability
             active = starts.copy()
-            for lag in range(1, max(shift.spike_duration, 1)):
+            for lag in range(1, shift.spike_duration):
                 active[lag:] |= starts[: periods - lag]
             multiplier *= np.where(active, shift.spike_lift, 1.0)
         return multiplier

@@ -161,7 +161,7 @@ def check_revenue(revenue: NDArray[np.float64] | None, catalog: Catalog) -> NDAr
         sku = catalog.sku[missing[0]] if missing.size else None
         raise PlanningError(
             "the profit term needs a selling price for every SKU sold (catalog column 'price') "
-            "and per-period revenue in the ledger (use hybridinv.reward.OutcomeLedger)",
+            "and per-period revenue (every Ledger records it once the catalog has prices)",
             column="price",
             sku=sku,
         )

@@ -93,8 +93,8 @@ class CarbonTerm:
         """kg CO2 emitted in each period of ``terms``."""
         if self.held_kg > 0 and terms.held_units is None:
             raise PlanningError(
-                "carbon per unit held needs per-period held units; record the episode with "
-                "hybridinv.reward.OutcomeLedger or pass extra={'held_units': ...}",
+                "carbon per unit held needs per-period held units; pass the episode's Ledger (every "
+                "Ledger records them) or extra={'held_units': ...}",
                 column="carbon.held_kg",
             )
         held = 0.0 if terms.held_units is None else self.held_kg * terms.held_units

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridinv.core.errors import PlanningWarning
+from hybridinv.core.errors import PlanningError, PlanningWarning, whole_number
 
 try:  # einsum's C entry point: the same loop without the Python wrapper (~0.5 µs a call)
     from numpy._core.multiarray import c_einsum as _einsum
@@ -318,7 +318,10 @@ class Ledger:
         is ``inventory_turns`` (its per-SKU totals cover every recorded period: a prefix of a
         finished episode got the whole episode's cost of goods over the prefix's stock).
         """
-        end = self.periods if periods is None else periods
+        end = self.periods if periods is None else whole_number(periods, "periods", 1)
+        if not self.warmup < end <= self.periods:  # an empty window averaged zero periods: costs of 0
+            raise PlanningError(f"a summary needs a period after the warm-up ({self.warmup}) and at most the "
+                                f"{self.periods} recorded", column="periods", value=periods)
         if self.warmup < self.scenario.warmup:  # clamped in __init__: the run is no longer than the warm-up
             # a run no longer than the warm-up measured only its last period without a word
             warnings.warn(PlanningWarning(

@@ -53,3 +53,12 @@ def test_season_shift_adds_a_cycle_when_there_is_none() -> None:
 def test_unknown_kind() -> None:
     with pytest.raises(PlanningError, match="held-out"):
         heldout(scenarios.get("multi_10"), "meteor")
+
+
+def test_a_spike_lasts_at_least_one_period() -> None:
+    """spike_duration 0 was accepted while every spike still lasted one period."""
+    from hybridinv.bench.heldout import DemandShift
+
+    with pytest.raises(PlanningError) as info:
+        DemandShift("promotion", spike_probability=0.1, spike_lift=2.0, spike_duration=0)
+    assert info.value.column == "shift.spike_duration"

@@ -195,3 +195,18 @@ def test_inventory_turns_of_a_prefix_are_unknown_not_the_whole_episodes() -> Non
     assert 0 < sim.ledger.summary()["inventory_turns"] < np.inf
     # the per-SKU totals cover all 6 periods: over 2 periods' stock they gave 11.56 where 28.36 was right
     assert np.isnan(sim.ledger.summary(periods=2)["inventory_turns"])
+
+
+def test_a_summary_window_must_reach_past_the_warmup_and_stay_within_the_run() -> None:
+    """summary(periods=end) with end <= warm-up averaged no period at all: every cost 0."""
+    from hybridinv import PlanningError, scenarios
+    from hybridinv.policies import BaseStock
+    from hybridinv.sim.runner import run_episode
+
+    scenario = scenarios.get("multi_10")  # warm-up 4
+    ledger, _ = run_episode(BaseStock.fit(scenario), scenario, seed=0, periods=10)
+    assert ledger.summary(periods=5)["avg_cost"] > 0  # one measured period
+    for bad in (4, 0, 11, 2.5, True):
+        with pytest.raises(PlanningError) as info:
+            ledger.summary(periods=bad)
+        assert info.value.column == "periods"
