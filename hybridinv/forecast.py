@@ -67,6 +67,9 @@ def forecast_length(forecast: object) -> int:
     column = forecast["period"]
     if isinstance(column, pd.DataFrame) or not pd.api.types.is_numeric_dtype(column) or column.dtype == bool:
         return 0
+    if pd.api.types.is_integer_dtype(column) and not column.hasnans:  # one pass each, no float copy
+        values = column.to_numpy()
+        return int(min(float(values.max()) - float(values.min()), 1e6)) + 1
     period = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     finite = period[np.isfinite(period)]
     if finite.size == 0:
