@@ -405,7 +405,7 @@ def _frame(
     frame = pd.DataFrame(columns)
     if decision.repair is not None:
         explain = decision.repair.explain(cat)
-        first = decision.extra.get("first_repair")
+        first = decision.extra.get("_first_repair")
         if first is not None:  # build-ahead's second repair: SKUs it gave nothing keep the first repair's reasons
             own = ~(np.asarray(decision.extra["build_ahead"], dtype=np.float64) > 0)
             base = first.explain(cat)
@@ -529,5 +529,5 @@ def _diagnostics(
         diag["bound"] = float(rep.bound)
         diag["gap"] = float(rep.gap)
         diag["repair"] = rep.diagnostics.to_dict()
-    diag.update(decision.extra)
+    diag.update({key: value for key, value in decision.extra.items() if not key.startswith("_")})  # "_": internal
     return diag

@@ -559,7 +559,7 @@ class ForecastSS(BatchTargetPolicy):
         # reasons (plan()): it showed the build-ahead target beside "above the reorder point" and a budget
         # cut its rule never asked for
         second.desired = np.where(built > 0, second.desired, first.desired)
-        second.extra["first_repair"] = first.repair
+        second.extra["_first_repair"] = first.repair  # for plan()'s reasons, not its diagnostics
         return second
 
     def decide(self, obs: Observation) -> Decision:

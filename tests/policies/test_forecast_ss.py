@@ -404,3 +404,19 @@ def test_a_sku_the_build_ahead_gave_nothing_is_explained_by_its_own_rule() -> No
     assert (a["order_qty"], a["desired_qty"], a["build_ahead"]) == (0, 0.0, 0.0)
     assert a["target_reason"] == "above_reorder_point" and a["reason"] == "unchanged"
     assert out["budget"].dtype == bool
+
+
+def test_plan_diagnostics_hold_no_internal_objects_after_a_build_ahead() -> None:
+    import json
+
+    cat = pd.DataFrame({"sku": ["A", "B"], "unit_cost": [1.5, 1.0], "holding_cost": [0.01, 0.01],
+                        "shortage_cost": [5.0, 5.0], "lead_time": [0, 0]})
+    state = pd.DataFrame({"sku": ["A", "B"], "on_hand": [40, 0]})
+    forecast = pd.DataFrame({"sku": ["A"] * 8 + ["B"] * 8, "period": list(range(8)) * 2,
+                             "mean": [20.0, 60, 60, 60, 20, 20, 20, 20] * 2, "std": 4.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = hybridinv.plan(state, cat, {"budget": 60.0}, forecast=forecast, policy="forecast_ss")
+    diagnostics = out.attrs["diagnostics"]
+    assert out["build_ahead"].sum() > 0 and not any(key.startswith("_") for key in diagnostics)
+    json.dumps(diagnostics, default=lambda v: v.tolist())  # arrays only: no RepairResult inside
