@@ -7,6 +7,7 @@ Everything a user can get wrong is checked here and raised as
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core import Catalog, Constraints, InventoryState, PlanningError, capacity_rows
@@ -164,6 +165,11 @@ def expected_demand_array(expected_demand: ArrayLike | None, catalog: Catalog) -
     n = catalog.n_skus
     if expected_demand is None:
         return np.nan_to_num(np.asarray(catalog.demand_mean, dtype=np.float64), nan=0.0)
+    # a Series or a (SKU x period) DataFrame indexed by SKU is read by its labels (it was read by position)
+    if isinstance(expected_demand, pd.DataFrame):
+        expected_demand = np.asarray(by_sku_labels(expected_demand.T, catalog.sku, "expected_demand")).T
+    else:
+        expected_demand = by_sku_labels(expected_demand, catalog.sku, "expected_demand")
     arr = number_array(expected_demand, "expected_demand")
     if arr.ndim == 0:
         arr = np.full(n, float(arr))

@@ -99,3 +99,25 @@ def test_constraints_type_is_checked() -> None:
     case = make_case([1.0])
     with pytest.raises(PlanningError, match="Constraints"):
         build_problem(case.desired, case.catalog, case.state, {"capacity": 3})  # type: ignore[arg-type]
+
+
+def test_expected_demand_indexed_by_sku_is_read_by_its_labels() -> None:
+    """A Series or (SKU x period) DataFrame keyed by SKU was read by position: each SKU got another's demand."""
+    import numpy as np
+    import pandas as pd
+
+    from hybridinv import Catalog, Constraints, InventoryState, PlanningError
+    from hybridinv.repair import repair_orders
+
+    cat = Catalog(sku=["A", "B"], unit_cost=[1.0, 1.0], holding_cost=[0.1, 0.1], shortage_cost=[1.0, 1.0],
+                  lead_time=[0, 1], volume=[1.0, 1.0])
+    state, cons, desired = InventoryState(cat.sku, on_hand=[10.0, 0.0]), Constraints(capacity=12.0), [0.0, 10.0]
+    aligned = repair_orders(desired, cat, state, cons, expected_demand=np.array([10.0, 0.0]))
+    np.testing.assert_array_equal(aligned.orders, [0.0, 10.0])  # A sells its 10 units: room for B's 10
+    for given in (pd.Series({"B": 0.0, "A": 10.0}),
+                  pd.DataFrame([[0.0, 0.0], [10.0, 10.0]], index=["B", "A"])):
+        result = repair_orders(desired, cat, state, cons, expected_demand=given)
+        np.testing.assert_array_equal(result.orders, aligned.orders)
+    with pytest.raises(PlanningError) as info:
+        repair_orders(desired, cat, state, cons, expected_demand=pd.Series({"A": 1.0, "C": 2.0}))
+    assert info.value.column == "expected_demand"
