@@ -13,10 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from hybridinv.core._frame import by_sku_labels, number_array
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
+from hybridinv.core.errors import PlanningError
 from hybridinv.core.projection import capacity_rows
 from hybridinv.core.state import InventoryState
 
@@ -138,7 +141,12 @@ def check_orders(
     -------
     OrderCheck
     """
-    raw = np.asarray(orders, dtype=np.float64).reshape(-1)
+    # numbers only, one per SKU (by label for a Series): text, booleans and another length were read or
+    # failed in a numpy broadcast; NaN and inf stay reportable breaks
+    raw = number_array(by_sku_labels(orders, catalog.sku, "order_qty"), "order_qty").reshape(-1)
+    if raw.size != catalog.n_skus:
+        raise PlanningError(f"needs one order per catalog SKU ({catalog.n_skus}), got {raw.size}",
+                            column="order_qty", value=raw.size)
     finite = np.isfinite(raw)
     whole = np.where(finite, np.round(raw), 0.0)
     snapped = np.where(finite & (np.abs(raw - whole) <= _WHOLE_TOL), whole, raw)
@@ -157,6 +165,33 @@ def check_orders(
     return OrderCheck(orders=snapped, breaks=breaks, rows=_rows(used, catalog, state, constraints, expected_demand))
 
 
+def expected_demand_array(expected_demand: ArrayLike | None, catalog: Catalog) -> NDArray[np.float64]:
+    """Forecast per SKU, shape ``(n,)`` or ``(n, H)``; default ``catalog.demand_mean`` (NaN → 0)."""
+    n = catalog.n_skus
+    if expected_demand is None:
+        return np.nan_to_num(np.asarray(catalog.demand_mean, dtype=np.float64), nan=0.0)
+    # a Series or a (SKU x period) DataFrame indexed by SKU is read by its labels (it was read by position)
+    if isinstance(expected_demand, pd.DataFrame):
+        expected_demand = np.asarray(by_sku_labels(expected_demand.T, catalog.sku, "expected_demand")).T
+    else:
+        expected_demand = by_sku_labels(expected_demand, catalog.sku, "expected_demand")
+    arr = number_array(expected_demand, "expected_demand")
+    if arr.ndim == 0:
+        arr = np.full(n, float(arr))
+    if arr.ndim not in (1, 2) or arr.shape[0] != n or (arr.ndim == 2 and arr.shape[1] == 0):
+        raise PlanningError(
+            f"expected_demand has shape {arr.shape}, expected ({n},) or ({n}, H)", column="expected_demand"
+        )
+    bad = ~np.isfinite(arr) | (arr < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad.reshape(n, -1).any(axis=1))[0])
+        value = float(arr.reshape(n, -1)[i][bad.reshape(n, -1)[i]][0])
+        raise PlanningError(
+            "expected demand must be finite and >= 0", column="expected_demand", sku=catalog.sku[i], value=value
+        )
+    return arr
+
+
 def _over(kind: str, names: list[str], limit: ArrayLike, usage: ArrayLike) -> list[RowUse]:
     limit, usage = np.asarray(limit, dtype=np.float64), np.asarray(usage, dtype=np.float64)
     tol = _ROW_TOL * np.maximum(1.0, np.maximum(np.abs(limit), usage))
@@ -172,10 +207,7 @@ def _rows(
 ) -> tuple[RowUse, ...]:
     out: list[RowUse] = []
     if constraints.has_capacity:
-        if expected_demand is None:
-            demand = np.nan_to_num(np.asarray(catalog.demand_mean, dtype=np.float64), nan=0.0)
-        else:
-            demand = np.asarray(expected_demand, dtype=np.float64)
+        demand = expected_demand_array(expected_demand, catalog)  # NaN demand made every row NaN, and pass
         assert state.pipeline is not None
         rows = capacity_rows(
             catalog.volume,

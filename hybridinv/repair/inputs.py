@@ -7,11 +7,11 @@ Everything a user can get wrong is checked here and raised as
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core import Catalog, Constraints, InventoryState, PlanningError, capacity_rows
 from hybridinv.core._frame import by_sku_labels, number_array
+from hybridinv.core.feasibility import expected_demand_array
 from hybridinv.repair.model import RepairProblem, RowGroup, RowKind
 
 __all__ = [
@@ -158,33 +158,6 @@ def default_weights(catalog: Catalog) -> tuple[NDArray[np.float64], NDArray[np.f
     under = catalog.shortage_cost + TIE_BREAK_WEIGHT
     over = catalog.holding_cost * HOLDING_PERIODS + TIE_BREAK_WEIGHT
     return np.asarray(under, dtype=np.float64), np.asarray(over, dtype=np.float64)
-
-
-def expected_demand_array(expected_demand: ArrayLike | None, catalog: Catalog) -> NDArray[np.float64]:
-    """Forecast per SKU, shape ``(n,)`` or ``(n, H)``; default ``catalog.demand_mean`` (NaN → 0)."""
-    n = catalog.n_skus
-    if expected_demand is None:
-        return np.nan_to_num(np.asarray(catalog.demand_mean, dtype=np.float64), nan=0.0)
-    # a Series or a (SKU x period) DataFrame indexed by SKU is read by its labels (it was read by position)
-    if isinstance(expected_demand, pd.DataFrame):
-        expected_demand = np.asarray(by_sku_labels(expected_demand.T, catalog.sku, "expected_demand")).T
-    else:
-        expected_demand = by_sku_labels(expected_demand, catalog.sku, "expected_demand")
-    arr = number_array(expected_demand, "expected_demand")
-    if arr.ndim == 0:
-        arr = np.full(n, float(arr))
-    if arr.ndim not in (1, 2) or arr.shape[0] != n or (arr.ndim == 2 and arr.shape[1] == 0):
-        raise PlanningError(
-            f"expected_demand has shape {arr.shape}, expected ({n},) or ({n}, H)", column="expected_demand"
-        )
-    bad = ~np.isfinite(arr) | (arr < 0)
-    if bad.any():
-        i = int(np.flatnonzero(bad.reshape(n, -1).any(axis=1))[0])
-        value = float(arr.reshape(n, -1)[i][bad.reshape(n, -1)[i]][0])
-        raise PlanningError(
-            "expected demand must be finite and >= 0", column="expected_demand", sku=catalog.sku[i], value=value
-        )
-    return arr
 
 
 def _row_groups(

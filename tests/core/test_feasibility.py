@@ -83,3 +83,27 @@ def test_row_full_before_ordering_is_unavoidable_only_without_orders() -> None:
     something = check_orders([0, 1], catalog, state, cons)
     assert not something.acceptable
     assert something.problems(catalog.sku) == ["capacity[k=0]: orders use 1, the row allows -40"]
+
+
+def test_check_orders_refuses_what_it_cannot_read_and_reads_labels() -> None:
+    """NaN demand made every capacity row NaN (and pass); a Series was read by position; text was a number."""
+    import pandas as pd
+
+    from hybridinv import Catalog, PlanningError
+
+    cat = Catalog(sku=["A", "B"], unit_cost=[1.0, 1.0], holding_cost=[0.1, 0.1], shortage_cost=[1.0, 1.0],
+                  lead_time=[0, 1], volume=[1.0, 1.0])
+    state, cons = InventoryState(cat.sku, on_hand=[10.0, 0.0]), Constraints(capacity=12.0)
+    assert not check_orders([0.0, 10.0], cat, state, cons, [0.0, 0.0]).feasible  # A's 10 stay: room for 2
+    assert check_orders([0.0, 10.0], cat, state, cons, [10.0, 0.0]).feasible
+    by_label = check_orders(pd.Series({"B": 10.0, "A": 0.0}), cat, state, cons, pd.Series({"B": 0.0, "A": 10.0}))
+    assert by_label.feasible and list(by_label.orders) == [0.0, 10.0]
+    for orders, demand, column in (([0.0, 10.0], [np.nan, np.nan], "expected_demand"),
+                                   ([0.0, 10.0], [-1.0, 0.0], "expected_demand"),
+                                   ([0.0, 10.0, 1.0], None, "order_qty"),
+                                   (["1", 2.0], None, "order_qty"),
+                                   ([True, 2.0], None, "order_qty")):
+        with pytest.raises(PlanningError) as info:
+            check_orders(orders, cat, state, cons, demand)
+        assert info.value.column == column
+    assert not check_orders([np.nan, 2.0], cat, state, cons).feasible  # NaN orders stay a reported break
