@@ -56,7 +56,12 @@ class Constraints:
     def __post_init__(self) -> None:
         object.__setattr__(self, "capacity", _positive("capacity", self.capacity))
         object.__setattr__(self, "budget", _positive("budget", self.budget))
-        caps = {str(k): _positive("supplier_capacity", v, supplier=k) for k, v in dict(self.supplier_capacity).items()}
+        caps: dict[str, float] = {}
+        for key, value in dict(self.supplier_capacity).items():
+            if str(key) in caps:  # {1: 2, "1": 7} kept the last limit without a word
+                raise PlanningError("names a supplier twice (keys are compared as text)",
+                                    column="supplier_capacity", value=str(key))
+            caps[str(key)] = _positive("supplier_capacity", value, supplier=key)
         object.__setattr__(self, "supplier_capacity", MappingProxyType(caps))
 
     def __reduce__(self) -> tuple[type[Constraints], tuple[float, float, dict[str, float]]]:

@@ -192,7 +192,7 @@ class RepairResult:
         """
         import pandas as pd
 
-        if not same_skus(catalog.sku, self.problem.sku):
+        if not hasattr(catalog, "sku") or not same_skus(catalog.sku, self.problem.sku):  # None: AttributeError
             raise PlanningError("explain() needs the catalog the repair was run with", column="sku")
         flags = explain_reasons(self.problem, self.orders)
         desired = self.problem.desired_input

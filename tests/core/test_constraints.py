@@ -103,3 +103,9 @@ def test_coerce_accepts_constraints_dicts_and_none_and_names_unknown_keys() -> N
         Constraints.coerce({"space": 3.0})
     with pytest.raises(PlanningError, match="list"):
         Constraints.coerce([1, 2])
+
+
+def test_a_supplier_named_twice_as_text_is_refused() -> None:
+    with pytest.raises(PlanningError, match="names a supplier twice") as info:
+        Constraints(supplier_capacity={1: 2.0, "1": 7.0})  # kept 7 and dropped the tighter 2
+    assert info.value.column == "supplier_capacity" and info.value.value == "1"

@@ -92,6 +92,8 @@ def test_explain_rejects_another_catalog() -> None:
     result = repair_orders(*case.args)
     with pytest.raises(PlanningError, match="catalog"):
         result.explain(other.catalog)
+    with pytest.raises(PlanningError, match="catalog"):  # was an AttributeError
+        result.explain(None)  # type: ignore[arg-type]
 
 
 def test_gap_and_diagnostics_fields() -> None:
