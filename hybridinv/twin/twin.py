@@ -200,15 +200,18 @@ def _warn_coarse_or_partial(dates: pd.Series, period: PlanningPeriod, last: pd.P
     elif step <= 1 and period is not PlanningPeriod.DAY:
         # days with sales per period: a log of weekdays only ends each week on Friday, which is no short week
         per_period = pd.Series(pd.DatetimeIndex(days).to_period(period.freq)).value_counts(sort=False)
-        if per_period.size < 3:
+        if per_period.size < 2:
             return
-        usual = float(per_period.iloc[1:-1].median())
+        # the usual sale days of a period: the inner periods', or with two periods the other one's
+        inner = per_period.iloc[1:-1]
+        usual_first = float(inner.median()) if inner.size else float(per_period.iloc[-1])
+        usual_last = float(inner.median()) if inner.size else float(per_period.iloc[0])
         first = per_period.index[0]
         start, end = first.start_time.normalize(), last.end_time.normalize()
         edges = (
-            (pd.Timestamp(days[0]) > start and per_period.iloc[0] < 0.75 * usual, "starts", days[0], first,
+            (pd.Timestamp(days[0]) > start and per_period.iloc[0] < 0.75 * usual_first, "starts", days[0], first,
              (first.end_time.normalize() - pd.Timestamp(days[0])).days + 1, "first"),
-            (pd.Timestamp(days[-1]) < end and per_period.iloc[-1] < 0.75 * usual, "ends", days[-1], last,
+            (pd.Timestamp(days[-1]) < end and per_period.iloc[-1] < 0.75 * usual_last, "ends", days[-1], last,
              (pd.Timestamp(days[-1]) - last.start_time.normalize()).days + 1, "last"),
         )
         for short, verb, day, cut, covered, which in edges:

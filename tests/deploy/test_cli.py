@@ -167,6 +167,9 @@ def test_twin_warns_about_a_monthly_log_cut_into_weeks_and_a_last_week_cut_short
     with pytest.warns(PlanningWarning, match=r"starts on 2024-01-25, inside its first month 2024-01 \(7 of its 31"):
         matrix = aggregate_sales(late, "month")  # the first month's demand was understated without a word
     assert matrix.demand[0, 0] == 70
+    two = pd.DataFrame({"date": pd.date_range("2024-01-01", "2024-02-10", freq="D"), "sku": "A", "quantity": 1})
+    with pytest.warns(PlanningWarning, match="ends on 2024-02-10, inside its last month"):
+        aggregate_sales(two, "month")  # two periods: the other one is the usual one (was dropped for a while)
 
 
 def test_monitor_command_turns_a_check_off(tmp_path):
