@@ -162,7 +162,7 @@ def _period_codes(values: pd.Series, freq: str | None) -> tuple[NDArray[np.int64
         quarters = values.astype(str).str.fullmatch(r"\d{4}-?Q[1-4]").all() and freq in (None, "Q")
         if isinstance(values.dtype, pd.PeriodDtype):
             periods = pd.PeriodIndex(values)
-        elif quarters:  # 2020Q1 (pandas deprecates reading it as a date)
+        elif quarters:  # 2020Q1 (was read as 2020-01 with two empty months after it; pandas deprecates the parse)
             periods = pd.PeriodIndex(values.astype(str).str.replace("-", "", regex=False), freq="Q")
         else:
             with quiet_date_parsing():
@@ -209,8 +209,6 @@ def _infer_freq(values: pd.Series, stamps: pd.Series) -> str:
         return "M"
     if text.str.fullmatch(r"\d{4}").all():
         return "Y"
-    if text.str.fullmatch(r"\d{4}-?Q[1-4]").all():  # 2020Q1 was read as 2020-01 and its quarter as 3 months
-        return "Q"
     stamps = pd.Series(stamps).drop_duplicates().sort_values()
     if len(stamps) < 2:
         return "D"
