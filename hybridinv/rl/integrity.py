@@ -59,6 +59,7 @@ MAX_MODEL_FILE_BYTES = 1 << 29
 #: Largest total uncompressed size of the members of a zip archive (``.npz``, ``sb3.zip``) that is unpacked.
 MAX_UNPACKED_BYTES = 1 << 30
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+_LEFTOVER = re.compile(r"\..+\.[0-9a-f]{16}\.tmp")  # write_model_file's temporary names
 _CHUNK = 1 << 20
 # never follow a symbolic link, and never wait for a writer on a FIFO (the file is refused after fstat)
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
@@ -164,13 +165,31 @@ def read_metadata(directory: str | Path) -> dict[str, Any]:
     return meta
 
 
+def _temporary_name(name: str) -> str:
+    """The name :func:`write_model_file` writes ``name``'s bytes to before they replace it."""
+    return f".{name}.{secrets.token_hex(8)}.tmp"
+
+
 def _model_files(directory: Path) -> list[Path]:
     """The entries of a model directory other than its metadata.
 
     Subdirectories are not part of a model; every other entry is, including a symbolic link
-    (even to a directory) or a special file, so that it is refused rather than skipped.
+    (even to a directory) or a special file, so that it is refused rather than skipped. Two
+    kinds of entry are passed over: the temporary file of a :func:`write_model_file` that
+    was killed before its rename (never loaded; hashing it would list it, and leaving it
+    unlisted would refuse the model) and an entry removed while the directory is listed.
     """
-    return sorted(p for p in directory.iterdir() if p.name != METADATA_FILE and not stat.S_ISDIR(p.lstat().st_mode))
+    out = []
+    for path in directory.iterdir():
+        if path.name == METADATA_FILE or _LEFTOVER.fullmatch(path.name):
+            continue
+        try:
+            mode = path.lstat().st_mode
+        except FileNotFoundError:
+            continue
+        if not stat.S_ISDIR(mode):
+            out.append(path)
+    return sorted(out)
 
 
 def hash_model_files(directory: str | Path) -> dict[str, str]:
@@ -199,9 +218,10 @@ def _default(value: Any) -> Any:
 def write_model_file(directory: str | Path, name: str, payload: bytes) -> Path:
     """Write ``payload`` as the file ``name`` of a model directory, never through a link planted there.
 
-    The bytes go to a new temporary file of the directory, which then replaces ``name``
-    (``os.replace`` swaps the directory entry, so a link or hard link that appears there
-    meanwhile is replaced, its target never written).
+    The bytes go to a new temporary file of the directory, flushed to disk, which then
+    replaces ``name`` (``os.replace`` swaps the directory entry, so a link or hard link that
+    appears there meanwhile is replaced, its target never written). A replaced file keeps
+    its permission bits; a new one gets the umask's.
 
     Raises
     ------
@@ -209,6 +229,7 @@ def write_model_file(directory: str | Path, name: str, payload: bytes) -> Path:
         If ``name`` exists and is a symbolic link or not a regular file.
     """
     path = Path(directory) / name
+    mode: int | None = None
     try:
         info = path.lstat()
     except FileNotFoundError:
@@ -217,12 +238,17 @@ def write_model_file(directory: str | Path, name: str, payload: bytes) -> Path:
         if not stat.S_ISREG(info.st_mode):
             kind = "a symbolic link" if stat.S_ISLNK(info.st_mode) else "not a regular file"
             raise ModelFileError(f"{path}: {kind} is in the way; a model file is not written over it (remove it)")
-    temporary = path.with_name(f".{name}.{secrets.token_hex(8)}.tmp")
+        mode = stat.S_IMODE(info.st_mode)
+    temporary = path.with_name(_temporary_name(name))
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
     descriptor = os.open(temporary, flags, 0o666)  # the umask applies, as for any new file
     try:
         with os.fdopen(descriptor, "wb") as handle:
+            if mode is not None and hasattr(os, "fchmod"):
+                os.fchmod(handle.fileno(), mode)  # a replaced file keeps its permissions
             handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())  # the bytes are on disk before the name points at them
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)

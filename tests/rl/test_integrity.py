@@ -288,3 +288,24 @@ def test_every_shipped_model_lists_and_matches_all_its_files() -> None:
 
 def test_shipped_hybrids_still_load() -> None:
     assert Hybrid.load("hybrid_ppo_multi_50").name == "hybrid"
+
+
+def test_the_temporary_of_a_killed_write_is_neither_hashed_nor_refused(model_dir: Path) -> None:
+    leftover = model_dir / ".policy.npz.0123456789abcdef.tmp"  # what a write killed before its rename leaves
+    leftover.write_bytes(b"half a file")
+    assert ".policy.npz.0123456789abcdef.tmp" not in hash_model_files(model_dir)
+    assert load_model(model_dir).network is not None  # not an unlisted file
+    write_file_hashes(model_dir)
+    assert set(_meta(model_dir)["files"]) == {"policy.npz", "sb3.zip"}
+    (model_dir / ".policy.npz.tmp").write_bytes(b"not a name the writer uses")
+    with pytest.raises(ModelFileError, match="not listed"):
+        load_model(model_dir)
+
+
+def test_a_replaced_model_file_keeps_its_permissions(tmp_path: Path) -> None:
+    target = tmp_path / "sb3.zip"
+    target.write_bytes(b"old")
+    target.chmod(0o600)
+    write_model_file(tmp_path, "sb3.zip", b"new")
+    assert target.read_bytes() == b"new"
+    assert target.stat().st_mode & 0o777 == 0o600
