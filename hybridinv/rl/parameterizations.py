@@ -38,9 +38,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.policies.base import Decision, TargetPolicy
+from hybridinv.policies.base import Decision, TargetPolicy, fitted_on
 from hybridinv.policies.forecast_ss import ForecastSS
-from hybridinv.policies.rq import CappedBaseStock, ForecastCappedBaseStock, capped_orders
+from hybridinv.policies.rq import CappedBaseStock, ForecastCappedBaseStock, capped_orders, ordering_point
 from hybridinv.rl.adaptive_features import ADAPTIVE_FEATURES, ADAPTIVE_OUTPUTS, adaptive_features
 
 if TYPE_CHECKING:
@@ -220,7 +220,6 @@ class CappedBaseStockTargets(_LevelAndCap, _ObservedFeatures):
     def __init__(self, base: CappedBaseStock | None = None) -> None:
         self._given = base is not None
         self.base = base if base is not None else CappedBaseStock(repair="fast")
-        self._fitted_on: int | None = None
 
     def for_repair(self, repair: str | None) -> CappedBaseStockTargets:
         return self if self._given else CappedBaseStockTargets(CappedBaseStock(repair=repair))
@@ -230,16 +229,16 @@ class CappedBaseStockTargets(_LevelAndCap, _ObservedFeatures):
         if self.base.level is not None and self.base.cap is not None:
             return
         if scenario is None:
-            self._fitted_on = None
+            self.base.fitted_catalog_ = None
             return
         self.base.fit(scenario)
-        self._fitted_on = scenario.n_skus
 
     def base_parameters(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """The base policy's level and cap per SKU (fitted on ``obs`` if needed)."""
-        if self._fitted_on != obs.n_skus:
+        """The base policy's level and cap per SKU, fitted on ``obs`` unless fitted on its catalog
+        (:func:`~hybridinv.policies.base.fitted_on`: until 2026-12-04 only a change in the number of
+        SKUs refitted, so a hybrid reused across ``plan()`` calls kept the first catalog's levels)."""
+        if not fitted_on(self.base, obs, getattr(self.base, "level_", None)):
             self.base.fit(obs)
-            self._fitted_on = obs.n_skus
         return self.base.level_, self.base.cap_
 
     def parameters(
@@ -256,7 +255,7 @@ class CappedBaseStockTargets(_LevelAndCap, _ObservedFeatures):
 
         level, cap = self.parameters(obs, outputs)
         position = obs.inventory_position
-        decision = policy.finalize(capped_orders(level, position, cap), obs, level - 1.0, level)
+        decision = policy.finalize(capped_orders(level, position, cap), obs, ordering_point(level), level)
         decision.explanation = implied_explanation(level - 1.0, *obs.protection_forecast(), cap=cap,
                                                    capped=level - position > cap + 1e-9)
         return decision

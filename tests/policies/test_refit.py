@@ -74,3 +74,43 @@ def test_a_fit_on_a_scenario_serves_an_equal_copy_of_its_catalog() -> None:
     simulate(copy, again, seeds=1, periods=6)
     np.testing.assert_array_equal(copy.level_, policy.level_)  # not refitted
     assert copy.fitted_catalog_ is again.catalog  # bound to the equal copy: later periods take the identity check
+
+
+def test_the_residual_hybrids_base_refits_for_another_catalog_of_the_same_size() -> None:
+    """CappedBaseStockTargets (the residual hybrid's base) refitted only on a new SKU count."""
+    import numpy as np
+
+    from hybridinv.envs import SKU_FEATURES
+    from hybridinv.rl import Hybrid
+    from hybridinv.rl.maps import LinearMap
+    from hybridinv.rl.parameterizations import CappedBaseStockTargets
+
+    def make() -> Hybrid:  # zero corrections: the hybrid plans as its base
+        return Hybrid(CappedBaseStockTargets(), LinearMap(np.zeros((2, len(SKU_FEATURES)))), "es")
+
+    fresh = _orders(make(), CATALOG)
+    reused = make()
+    _orders(reused, CATALOG.iloc[::-1])
+    assert _orders(reused, CATALOG) == fresh
+    swapped = CATALOG.assign(demand_mean=[100.0, 400.0], demand_std=[10.0, 40.0])
+    assert _orders(reused, swapped) == _orders(make(), swapped) != fresh
+
+
+def test_the_residual_hybrid_reports_the_largest_ordering_position_as_its_reorder_point() -> None:
+    """With level 11.5, a position of 11 orders: the reorder point is 11, not 10.5 ('above the reorder point')."""
+    import numpy as np
+
+    from hybridinv.envs import SKU_FEATURES
+    from hybridinv.policies.rq import CappedBaseStock
+    from hybridinv.rl import Hybrid
+    from hybridinv.rl.maps import LinearMap
+    from hybridinv.rl.parameterizations import CappedBaseStockTargets
+
+    catalog = CATALOG.assign(unit_cost=1.0, holding_cost=0.1, shortage_cost=5.0, demand_mean=10.0, demand_std=3.0)
+    state = STATE.assign(on_hand=[11, 12])
+    base = CappedBaseStock(level=11.5, cap=50.0, repair="fast")
+    hybrid = Hybrid(CappedBaseStockTargets(base), LinearMap(np.zeros((2, len(SKU_FEATURES)))), "es")
+    frame = hybridinv.plan(state, catalog, None, policy=hybrid)
+    assert frame["order_qty"].tolist() == [1, 0]
+    assert frame["reorder_point"].tolist() == [11.0, 11.0]
+    assert frame["target_reason"].tolist() == ["base_rule", "above_reorder_point"]
