@@ -229,7 +229,7 @@ class CappedBaseStockTargets(_LevelAndCap, _ObservedFeatures):
         if self.base.level is not None and self.base.cap is not None:
             return
         if scenario is None:
-            self.base.fitted_catalog_ = None
+            self.base.fitted_catalog_ = None  # type: ignore[attr-defined]  # forgotten: refit on next use
             return
         self.base.fit(scenario)
 
