@@ -159,11 +159,11 @@ def _period_codes(values: pd.Series, freq: str | None) -> tuple[NDArray[np.int64
         labels = np.array([str(p) for p in range(first, last + 1)], dtype=object)
         return codes - first, labels
     try:
-        quarters = values.astype(str).str.fullmatch(r"\d{4}-?Q[1-4]").all() and freq in (None, "Q")
+        quarters = values.astype(str).str.fullmatch(r"\d{4}-?[Qq][1-4]").all() and freq in (None, "Q")
         if isinstance(values.dtype, pd.PeriodDtype):
             periods = pd.PeriodIndex(values)
         elif quarters:  # 2020Q1 (was read as 2020-01 with two empty months after it; pandas deprecates the parse)
-            periods = pd.PeriodIndex(values.astype(str).str.replace("-", "", regex=False), freq="Q")
+            periods = pd.PeriodIndex(values.astype(str).str.replace("-", "", regex=False).str.upper(), freq="Q")
         else:
             with quiet_date_parsing():
                 # day-first numeric dates (15/01/2024) are told from month-first ones, as in the twin
@@ -379,7 +379,7 @@ def _in_order(columns: list[object]) -> None:
         # dated columns are consecutive periods: a missing month shifted every later one (the long layout
         # counts it as a month without demand)
         days = np.diff(keys.to_numpy()).astype("timedelta64[s]").astype(np.float64) / 86400.0
-        usual = float(np.median(days))
+        usual = float(days.min())  # the median missed the one gap of three columns (31 and 60 days: 45.5)
         skipped = np.flatnonzero(days > 1.5 * usual)
         if usual > 0 and skipped.size:
             i = int(skipped[0]) + 1

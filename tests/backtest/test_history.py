@@ -215,6 +215,10 @@ def test_quarters_are_read_as_quarters_and_odd_steps_are_warned_about() -> None:
         hist = read_history(pd.DataFrame({"sku": "A", "period": period, "quantity": 30.0}))
         assert hist.demand.shape == (12, 1) and (hist.demand == 30.0).all()
         assert list(hist.periods[:2]) == ["2020Q1", "2020Q2"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # pandas deprecates parsing "2020q1" itself
+        hist = read_history(pd.DataFrame({"sku": "A", "period": ["2020q1", "2020-q2", "2020Q3"], "quantity": 3.0}))
+    assert list(hist.periods) == ["2020Q1", "2020Q2", "2020Q3"]
     fortnights = pd.date_range("2020-01-06", periods=26, freq="14D").strftime("%Y-%m-%d")
     with pytest.warns(PlanningWarning, match="14 days apart .* read as weeks"):
         hist = read_history(pd.DataFrame({"sku": "A", "period": fortnights, "quantity": 30.0}))
@@ -232,6 +236,11 @@ def test_a_missing_wide_period_column_is_refused_and_freq_needs_dates() -> None:
         read_history(wide)
     assert read_history(wide.assign(**{"2020-03": 0.0})[["sku", "2020-01", "2020-02", "2020-03", "2020-04",
                                                             "2020-05"]]).demand.shape == (5, 1)
+    three = pd.DataFrame({"sku": ["A"], "2020-01": [1.0], "2020-02": [2.0], "2020-04": [4.0]})
+    with pytest.raises(PlanningError, match="'2020-04' comes 60 days after '2020-02'"):
+        read_history(three)  # the median of the gaps (45.5 days) hid it
+    months = pd.period_range("2019-11", periods=5, freq="M").astype(str)  # 28 to 31 days apart
+    assert read_history(pd.DataFrame({"sku": ["A"], **{m: [1.0] for m in months}})).demand.shape == (5, 1)
     numbers = pd.DataFrame({"sku": "A", "period": [202101, 202102, 202103], "quantity": 1.0})
     with pytest.raises(PlanningError, match="freq= applies to dated periods") as info:  # was one period in 1970
         read_history(numbers, freq="M")
