@@ -314,3 +314,91 @@ def test_tiny_budget_rows_are_scaled_without_overflow(budget: float) -> None:
         decision = MPC(safety_factor=0.0, horizon=3).decide(obs)
     assert decision.orders.tolist() == [4.0, 0.0]
     assert decision.extra["mpc"]["status"] == "Optimal"
+
+
+def _single(**changes: object):  # type: ignore[no-untyped-def]
+    from hybridinv.policies.lot_sizing import LotSizingProblem
+
+    values: dict[str, object] = dict(
+        demand=np.full((1, 4), 10.0), lead_time=np.zeros((1, 4), dtype=np.int64), on_hand=np.zeros(1),
+        backorders=np.zeros(1), scheduled=np.zeros((1, 4)), holding_cost=np.array([0.1]),
+        shortage_cost=np.array([5.0]), unit_cost=np.array([2.0]), order_cost=np.zeros(1), lot_size=np.ones(1),
+        moq=np.zeros(1), order_upper=np.array([1000.0]), volume=np.ones(1), safety_stock=np.array([20.0]),
+        safety_penalty=np.array([2.5]),
+    )
+    values.update(changes)
+    return LotSizingProblem(**values)  # type: ignore[arg-type]
+
+
+def test_the_safety_stock_is_a_floor_at_the_lead_time_and_the_stock_left_is_credited() -> None:
+    """Demand 10 in period 0 only, a floor of 20, shortfall 1.5 a unit, c = 2, h = 0.1, four periods (by hand).
+
+    Credited at c, the 20 units kept cost 0.1 x 20 x 4 = 8 against 1.5 x 20 = 30 of shortfall: bought,
+    objective 2 x 30 + 8 - 2 x 20 = 28. Counted as spent (the old model), they cost 40 + 8: not bought, 20 + 30.
+    """
+    changes = dict(demand=np.array([[10.0, 0.0, 0.0, 0.0]]), safety_penalty=np.array([1.5]))
+    solution = solve_lot_sizing(_single(stock_value=np.array([2.0]), **changes), mip_rel_gap=1e-9)
+    np.testing.assert_allclose(solution.orders, [[30.0, 0.0, 0.0, 0.0]])
+    assert solution.objective == pytest.approx(28.0)
+    uncredited = solve_lot_sizing(_single(**changes), mip_rel_gap=1e-9)
+    np.testing.assert_allclose(uncredited.orders, [[10.0, 0.0, 0.0, 0.0]])
+    assert uncredited.objective == pytest.approx(50.0)
+    # the stock held at the start is charged at the same value: 20 units on hand serve as the floor
+    held = solve_lot_sizing(_single(stock_value=np.array([2.0]), on_hand=np.array([20.0]), **changes),
+                            mip_rel_gap=1e-9)
+    np.testing.assert_allclose(held.orders, [[10.0, 0.0, 0.0, 0.0]])
+    assert held.objective == pytest.approx(20.0 + 8.0 - 40.0 + 40.0)
+    # the floor binds the lead-time period only: later demand may draw the stock down (no sale is lost to keep it)
+    later = solve_lot_sizing(_single(stock_value=np.array([2.0])), mip_rel_gap=1e-9)
+    np.testing.assert_allclose(later.orders, [[30.0, 0.0, 0.0, 10.0]])
+    assert later.objective == pytest.approx(2.0 * 40.0 + 0.1 * (20.0 + 10.0))
+
+
+def test_a_backlog_left_at_the_end_is_charged_so_the_credit_never_makes_the_model_unbounded() -> None:
+    """Backorders: stock and backlog raised together at the end cost h + p - value < 0 without the charge."""
+    problem = _single(lost_sales=False, unit_cost=np.array([6.0]), stock_value=np.array([6.0]))
+    solution = solve_lot_sizing(problem, mip_rel_gap=1e-9)
+    assert solution.status == "Optimal"
+    np.testing.assert_allclose(solution.orders, [[30.0, 0.0, 0.0, 10.0]])
+
+
+@pytest.mark.parametrize(("lost_sales", "unit_cost"), [(True, 1.0), (True, 2.6), (True, 4.0), (True, 6.0),
+                                                     (False, 2.6), (False, 6.0)])
+def test_mpc_holds_the_newsvendor_safety_stock_of_its_margin(lost_sales: bool, unit_cost: float) -> None:
+    """Until 2026-12-04 a SKU whose unit cost was above half its shortage cost got no safety stock (one-time
+    demand priced at 0.5 p against its purchase). Now the order is the demand plus z sigma with
+    z = Phi^-1(m / (m + h)), m = p - c (lost sales) or p (backorders); none when a sale does not pay (m <= 0)."""
+    from scipy.stats import norm
+
+    obs = observation([0.0], [100.0], std=30.0, lead_time=[0], unit_cost=np.array([unit_cost]),
+                      shortage_cost=np.array([5.0]), holding_cost=np.array([0.1]), lost_sales=lost_sales)
+    orders = MPC(mip_rel_gap=1e-6).act(obs)
+    margin = 5.0 - unit_cost if lost_sales else 5.0
+    want = 0.0 if margin <= 0 else 100.0 + 30.0 * norm.ppf(margin / (margin + 0.1))
+    assert orders[0] == pytest.approx(want, abs=1.0)
+    if lost_sales and unit_cost < 5.0:
+        assert orders[0] > 130.0  # the safety stock is there (the old model bought exactly 100 for c >= 2.6)
+
+
+def test_a_tight_warehouse_prices_the_safety_stock_as_the_forecast_ss_does() -> None:
+    """The floor's z is the multi-item newsvendor's under the space price of ForecastSS.space_price_for: lower
+    in a tight warehouse, the cost fractile without one or with capacity_utilization=None."""
+    from hybridinv.policies.forecast_ss import ForecastSS, safety_fractile
+    from hybridinv.policies.newsvendor import normal_quantile
+
+    def obs(capacity: float):  # type: ignore[no-untyped-def]
+        return observation([0.0, 0.0], [100.0, 50.0], std=30.0, lead_time=[1, 1], unit_cost=np.array([1.0, 2.0]),
+                           shortage_cost=np.array([5.0, 5.0]), holding_cost=np.array([0.1, 0.1]),
+                           volume=np.array([1.0, 3.0]), constraints=Constraints(capacity=capacity))
+
+    loose, tight = obs(math.inf), obs(300.0)
+    free = normal_quantile(safety_fractile(loose.catalog, 0.0, True))
+    np.testing.assert_allclose(MPC().safety_factors(loose), free)
+    np.testing.assert_allclose(MPC(capacity_utilization=None).safety_factors(tight), free)
+    price = ForecastSS().space_price_for(tight)
+    assert price > 0
+    priced = MPC().safety_factors(tight)
+    np.testing.assert_allclose(priced, normal_quantile(safety_fractile(tight.catalog, price, True)))
+    assert (priced < free).all() and priced[1] < priced[0]  # the bulkier, lower-margin SKU gives up more
+    with pytest.raises(ValueError, match="capacity_utilization"):
+        MPC(capacity_utilization=0.0)
