@@ -240,6 +240,12 @@ def sku_column(df: pd.DataFrame, table: str, *, unique: bool = True) -> NDArray[
     return names if unique else names[codes]
 
 
+def headerless_position(column: object) -> int | None:
+    """The 1-based position of a column pandas read without a header (``Unnamed: 4`` is column 5), else None."""
+    found = re.fullmatch(r"Unnamed: (\d+)", str(column))
+    return None if found is None else int(found.group(1)) + 1
+
+
 def check_columns(
     df: pd.DataFrame,
     known: Sequence[str],
@@ -286,6 +292,11 @@ def check_columns(
     if not unknown:
         return
     column = str(unknown[0])
+    position = headerless_position(column)
+    if position is not None:  # "state has unknown column 'Unnamed: 4'" named a column the file does not have
+        raise PlanningError(f"{table}: column {position} has no header (pandas names it {column!r}; a trailing "
+                            "comma at the end of every line?); remove the empty column or give it a name",
+                            column=column)
     candidates = list(dict.fromkeys([*known, *suggestions]))
     lower = {c.lower(): c for c in candidates}
     key = column.strip().lower()

@@ -145,6 +145,10 @@ def test_wide_layout_refuses_headerless_and_total_columns_and_gaps_after_the_fir
     trailing = wide.assign(**{"Unnamed: 37": np.nan})  # what pandas names the column of a trailing comma
     with pytest.raises(PlanningError, match="period column 37 has no header"):
         read_history(trailing)
+    long = history_frame().assign(**{"Unnamed: 3": np.nan})  # the long layout named it an unknown column
+    with pytest.raises(PlanningError, match=r"\(long layout\): column 4 has no header \(a trailing comma") as info:
+        read_history(long)
+    assert info.value.column == "Unnamed: 3"
     gap = wide.copy()
     gap.iloc[1, 5] = np.nan  # blank after the SKU's first number: 0 in the replay, missing to the forecasters
     with pytest.raises(PlanningError, match="empty cell after the SKU's first number") as info:

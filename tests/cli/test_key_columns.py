@@ -88,3 +88,16 @@ def test_a_header_naming_a_column_twice_is_refused(tmp_path: Path) -> None:
     dotted = tmp_path / "forecast.csv"
     dotted.write_text("sku,period,q0.1,q0.9\nA,0,1,3\n")  # names with a dot are not repeats
     assert list(read_csv(str(dotted)).columns) == ["sku", "period", "q0.1", "q0.9"]
+
+
+def test_a_trailing_comma_names_the_column_without_a_header(tmp_path: Path) -> None:
+    # the finding: "column 'Unnamed: 4': state has unknown column 'Unnamed: 4'", a column the file does not have
+    code, out = _plan(tmp_path, "sku,on_hand,pipeline_1,pipeline_2,\n00042,3,0,0,\nNA,1,0,0,\n")
+    assert code == 1 and "Traceback" not in out, out
+    assert "state: column 5 has no header" in out and "trailing comma" in out and "unknown column" not in out
+    (tmp_path / "catalog.csv").write_text(CATALOG.replace("\n", ",\n"))
+    result = CliRunner().invoke(main, ["plan", "--catalog", str(tmp_path / "catalog.csv"), "--state",
+                                       str(tmp_path / "state.csv")])
+    assert "catalog: column 7 has no header" in result.output, result.output
+    code, out = _plan(tmp_path, "sku,on_hand,Unnamed\n00042,3,0\nNA,1,0\n")  # a column named so is only unknown
+    assert code == 1 and "unknown column 'Unnamed'" in out, out
