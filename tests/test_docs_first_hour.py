@@ -131,3 +131,22 @@ def test_the_outputs_say_what_the_page_says(run: tuple[Path, dict[str, Any]]) ->
     assert list(kpis["seed"]) == list(range(100, 110)) and kpis["fill_rate"].between(0, 1).all()
     tuned, week = namespace["tuned"], namespace["week"]
     assert (week["order_up_to"].to_numpy() == tuned.level).all()
+
+
+def test_the_required_catalog_columns_are_what_a_plan_without_a_forecast_needs(tmp_path: Path) -> None:
+    # the finding: the page said five columns were enough, but its own flow (no forecast file) needs demand_mean
+    text = " ".join(PAGE.read_text().split())
+    claim = re.search(r"Only (.*?) are always required\. (.*?) is required too when you plan without a forecast",
+                      text)
+    assert claim is not None
+    always, without_forecast = (re.findall(r"`([^`]+)`", part) for part in claim.groups())
+    assert always == ["sku", "unit_cost", "holding_cost", "shortage_cost", "lead_time"]
+    assert without_forecast[:2] == ["demand_mean", "demand_std"]
+    catalog, state = tmp_path / "catalog.csv", tmp_path / "state.csv"
+    state.write_text("sku,on_hand\nA-100,3\n")
+    catalog.write_text(",".join(always) + "\nA-100,8.5,0.2,14,2\n")
+    refused = CliRunner().invoke(main, ["plan", "--catalog", str(catalog), "--state", str(state)])
+    assert refused.exit_code == 1 and "column 'demand_mean'" in refused.output, refused.output
+    catalog.write_text(",".join([*always, "demand_mean"]) + "\nA-100,8.5,0.2,14,2,12\n")
+    planned = CliRunner().invoke(main, ["plan", "--catalog", str(catalog), "--state", str(state)])
+    assert planned.exit_code == 0, planned.output
