@@ -2,7 +2,9 @@
 policy parameters repaired by optimization (``hybridinv/Target-v0``).
 
 ``gymnasium.make("hybridinv/Target-v0", scenario="multi_50")`` takes a scenario
-object or a registry name.
+object or a registry name. The ids are registered when this module is imported (``import hybridinv``
+does not import it, to stay free of gymnasium); ``gymnasium.make("hybridinv.envs:hybridinv/Target-v0")``
+imports it first.
 """
 
 from __future__ import annotations

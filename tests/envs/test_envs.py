@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -35,6 +38,23 @@ def test_registered_ids_build_envs() -> None:
     assert env.action_space.shape == (2 * n,)
     env = gym.make("hybridinv/Order-v0", scenario="multi_10", periods=5)
     assert env.action_space.shape == (n,)
+
+
+@pytest.mark.parametrize("code", [
+    # the documented way: import hybridinv.envs registers the ids (import hybridinv alone does not, to stay light)
+    "import gymnasium, hybridinv\n"
+    "assert 'hybridinv/Target-v0' not in gymnasium.registry\n"
+    "import hybridinv.envs\n"
+    "env = gymnasium.make('hybridinv/Target-v0', scenario='multi_10', periods=2)\n",
+    # or the module named in the id: gymnasium imports it
+    "import gymnasium\n"
+    "env = gymnasium.make('hybridinv.envs:hybridinv/Target-v0', scenario='multi_10', periods=2)\n",
+])
+def test_the_ids_are_registered_by_importing_hybridinv_envs(code: str) -> None:
+    # the finding: the docs listed the ids without saying that import hybridinv does not register them
+    probe = code + "obs, _ = env.reset(seed=0)\nprint(obs.shape)\n"
+    out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True).stdout
+    assert out.split() == ["(217,)"]
 
 
 def test_same_seed_same_episode() -> None:
