@@ -94,15 +94,24 @@ class InventoryEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[NDArray[np.float32], dict[str, Any]]:
+        """Start an episode: draw the scenario, then its demand path.
+
+        ``options={"path_seed": n}`` replays the demand path of seed ``n`` (a whole number >= 0;
+        ``None`` or no key: one drawn from the environment's generator); ``info["path_seed"]`` is the seed used.
+
+        Raises
+        ------
+        PlanningError
+            For a ``path_seed`` that is not a whole number >= 0 (``3.7`` was cut to 3, ``None`` a TypeError).
+        """
         super().reset(seed=seed)
         rng = self.np_random
         scenario = self._draw(rng)
         if scenario.n_skus != self.n_skus:
             raise ValueError(f"scenario source changed the SKU count from {self.n_skus} to {scenario.n_skus}")
         self.scenario = scenario
-        path_seed = (
-            int(rng.integers(2**31 - 1)) if options is None or "path_seed" not in options else int(options["path_seed"])
-        )
+        given = None if options is None else options.get("path_seed")
+        path_seed = int(rng.integers(2**31 - 1)) if given is None else whole_number(given, "path_seed", 0)
         self._sim = Simulator(scenario, periods=self.periods)
         self._obs = self._sim.reset(seed=path_seed)
         self._start_episode(scenario)

@@ -65,6 +65,26 @@ def test_bad_actions_name_the_sku(env_class: type) -> None:
     env.step(np.zeros(env.action_space.shape))  # a good action still runs
 
 
+@pytest.mark.parametrize("path_seed", ["x", 3.7, -1, True, "3"])
+@pytest.mark.parametrize("env_class", [OrderEnv, TargetEnv])
+def test_a_path_seed_must_be_a_whole_number(env_class: type, path_seed: object) -> None:
+    # the finding: 3.7 was cut to 3 without a word, "x" was a bare ValueError
+    with pytest.raises(PlanningError) as info:
+        env_class("multi_10", periods=3).reset(seed=0, options={"path_seed": path_seed})
+    assert (info.value.column, info.value.value) == ("path_seed", path_seed)
+
+
+@pytest.mark.parametrize("env_class", [OrderEnv, TargetEnv])
+def test_a_path_seed_of_none_is_one_drawn(env_class: type) -> None:
+    # the finding: None was a TypeError from int(); it now means "not given", as the key left out does
+    env = env_class("multi_10", periods=3)
+    drawn = env.reset(seed=5)
+    none = env.reset(seed=5, options={"path_seed": None})
+    assert none[1] == drawn[1] and np.array_equal(none[0], drawn[0])
+    assert env.reset(seed=5, options={"path_seed": 7.0})[1] == {"path_seed": 7}
+    assert env.reset(seed=5, options={"path_seed": np.int64(7)})[1] == {"path_seed": 7}
+
+
 def test_output_bounds_need_a_parameterization() -> None:
     with pytest.raises(PlanningError) as info:
         TargetEnv("multi_10", output_bounds=(np.full(2, -1.0), np.ones(2)))
