@@ -18,8 +18,10 @@ import click
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["emit_plan", "extra_columns_option", "plan_file_options", "read_csv", "rounded_table",
-           "user_error"]
+    from hybridinv.backtest.history import DemandHistory
+
+__all__ = ["cutoff_from_text", "emit_plan", "extra_columns_option", "plan_file_options", "read_csv",
+           "rounded_table", "user_error"]
 
 _Command = TypeVar("_Command", bound=Callable[..., Any])
 
@@ -132,6 +134,63 @@ def _refuse_repeated_header(path: str, frame: pd.DataFrame, options: dict[str, A
         if name and name in seen:
             raise PlanningError(f"{path}: the header names the column more than once", column=name)
         seen.add(name)
+
+
+#: How ``--cutoff`` is read (``backtest``, ``train``): the end of both options' help.
+CUTOFF_READINGS = ("its label (2023-01) or the number of training periods (28); when the history's labels are "
+                   "numbers too and the two differ, write count:28 or label:28")
+
+
+def cutoff_from_text(text: str, history: DemandHistory) -> int | str:
+    """``--cutoff`` as :meth:`~hybridinv.backtest.history.DemandHistory.cutoff_index` takes it:
+    a number of training periods (int) or the label of the first test period (str).
+
+    ``count:N`` and ``label:L`` ask for one reading. Otherwise a whole number is read both ways:
+    when only one reading fits the history it is taken, when both fit and cut the history at
+    different periods (labels ``1, 2, 3, ...``: ``29`` is 29 training periods, or period ``29``
+    first tested) it is an error naming both readings and the prefixes.
+
+    Raises
+    ------
+    PlanningError
+        Naming ``cutoff`` and the text, for an ambiguous cutoff or one that fits neither reading.
+    """
+    import contextlib
+    import re
+
+    from hybridinv.core.errors import PlanningError
+
+    given = text.strip()
+    kind, prefixed, rest = given.partition(":")
+    if prefixed and kind.strip() in ("count", "label"):
+        rest = rest.strip()
+        if kind.strip() == "label":
+            return rest
+        if not re.fullmatch(r"[+-]?[0-9]+", rest):
+            raise PlanningError("count: takes a whole number of training periods (count:28)", column="cutoff",
+                                value=text)
+        return int(rest)
+    if not re.fullmatch(r"[+-]?[0-9]+", given):
+        return given  # a label: 2023-01, w29, Apr 2001
+    count, labels, n = int(given), [str(p) for p in history.periods], history.n_periods
+    fits: dict[str, int] = {}
+    for reading, value in (("count", count), ("label", given)):
+        with contextlib.suppress(PlanningError):
+            fits[reading] = history.cutoff_index(value)
+    if len(fits) == 2 and fits["count"] != fits["label"]:
+        raise PlanningError(
+            f"the cutoff is ambiguous: {count} training periods (first test period {labels[fits['count']]}) or "
+            f"the period labelled {given} (after {fits['label']} training periods); write --cutoff count:{given} "
+            f"or --cutoff label:{given}", column="cutoff", value=given)
+    if "count" in fits:
+        return count
+    if "label" in fits:
+        return given
+    if n < 3:  # no test period can follow 2 training periods: the count's error says so
+        history.cutoff_index(count)
+    raise PlanningError(
+        f"the cutoff is neither a number of training periods from 2 to {n - 1} (the history has {n} periods) "
+        f"nor the label of a test period ({labels[2]} to {labels[-1]})", column="cutoff", value=given)
 
 
 def _one_line(text: str) -> str:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from hybridinv.cli._io import CUTOFF_READINGS
+
 __all__ = ["command"]
 
 
@@ -27,7 +29,7 @@ def _models(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--history", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Demand history CSV: long (sku, period, quantity) or wide (sku + one column per period).")
 @click.option("--catalog", type=click.Path(exists=True, dir_okay=False), default=None, help="Catalog CSV.")
-@click.option("--cutoff", default=None, help="Training periods (a number) or the first test period's label.")
+@click.option("--cutoff", default=None, help=f"The first test period: {CUTOFF_READINGS}.")
 @click.option("--capacity", type=float, default=None, help="Warehouse capacity (default: derived from training).")
 @click.option("--budget", type=float, default=None, help="Budget per period (default: derived from training).")
 @click.option("--policies", default=None,
@@ -70,8 +72,9 @@ def command(
     Prints the summary (cost, fill rate, paired 95% intervals over SKUs and periods).
     """
     from hybridinv.backtest import DEFAULT_POLICIES, backtest
+    from hybridinv.backtest.history import read_history
     from hybridinv.backtest.suites import load_suite
-    from hybridinv.cli._io import read_csv
+    from hybridinv.cli._io import cutoff_from_text, read_csv
     from hybridinv.cli.train import given_limits
     from hybridinv.core.catalog import Catalog
     from hybridinv.core.errors import PlanningError
@@ -84,7 +87,7 @@ def command(
         raise PlanningError("give either --suite or --history (with --catalog and --cutoff)", column="history")
     if suite is not None:
         demand, cat, spec = load_suite(suite, n_series=n_series)
-        split: int | str = spec.cutoff if cutoff is None else _cutoff(cutoff)
+        split: int | str = spec.cutoff if cutoff is None else cutoff_from_text(cutoff, demand)
         name = suite
     else:
         if catalog is None or cutoff is None or history is None:
@@ -93,8 +96,8 @@ def command(
             raise PlanningError("--n-series applies to a --suite only", column="n_series", value=n_series)
         allowed = extra_columns if extra_columns in ("error", "ignore") else extra_columns.split(",")
         cat = Catalog.from_frame(read_csv(catalog), extra_columns=allowed)  # type: ignore[arg-type]
-        demand = read_csv(history)  # type: ignore[assignment]
-        split, name = _cutoff(cutoff), Path(history).stem  # the report's title names the history file
+        demand = read_history(read_csv(history))  # read here: a whole-number cutoff is read against its labels
+        split, name = cutoff_from_text(cutoff, demand), Path(history).stem  # the report's title names the file
     limits = given_limits(capacity, budget) or "derive"  # the one not given keeps the value derived from training
     chosen = tuple(p.strip() for p in policies.split(",") if p.strip()) if policies else DEFAULT_POLICIES
     result = backtest(
@@ -106,7 +109,3 @@ def command(
     if out is not None:
         paths = result.write(out)
         click.echo("wrote " + ", ".join(str(p) for p in paths.values()))
-
-
-def _cutoff(value: str) -> int | str:
-    return int(value) if value.strip().lstrip("-").isdigit() else value

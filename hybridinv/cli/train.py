@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from hybridinv.cli._io import extra_columns_option
+from hybridinv.cli._io import CUTOFF_READINGS, extra_columns_option
 
 __all__ = ["command"]
 
@@ -43,7 +43,7 @@ __all__ = ["command"]
               help="Train on your own demand history (CSV, long or wide) instead of a scenario; needs --catalog.")
 @click.option("--catalog", type=click.Path(exists=True, dir_okay=False), default=None, help="Catalog CSV (--history).")
 @click.option("--cutoff", default=None,
-              help="--history: train on the periods before this one (a count or a period label; default all).")
+              help=f"--history: train on the periods before this one (default all): {CUTOFF_READINGS}.")
 @click.option("--capacity", type=float, default=None, help="--history: warehouse capacity (default: derived).")
 @click.option("--budget", type=float, default=None, help="--history: budget per period (default: derived).")
 @click.option("--validation", type=int, default=12, show_default=True,
@@ -264,7 +264,7 @@ def _train_on_history(
 ) -> None:
     from hybridinv.backtest.engine import resolve_constraints
     from hybridinv.backtest.history import read_history
-    from hybridinv.cli._io import read_csv
+    from hybridinv.cli._io import cutoff_from_text, read_csv
     from hybridinv.core.catalog import Catalog
     from hybridinv.core.errors import PlanningError
     from hybridinv.rl.history import HistoryTraining, train_on_history
@@ -275,7 +275,7 @@ def _train_on_history(
     demand = read_history(read_csv(history)).aligned(cat)
     periods = demand.n_periods
     if cutoff is not None:
-        periods = demand.cutoff_index(int(cutoff) if cutoff.strip().isdigit() else cutoff)
+        periods = demand.cutoff_index(cutoff_from_text(cutoff, demand))
     window = demand.demand[:periods]
     given = given_limits(capacity, budget)
     limits = None if given is None else resolve_constraints(given, window, cat)[0]
