@@ -44,21 +44,40 @@ class LoggedOrders:
 
     Parameters
     ----------
-    orders : array, shape (periods, n)
-        Orders per period and SKU (catalog order), numbers >= 0; a fraction is rounded to
+    orders : array or DataFrame, shape (periods, n)
+        Orders per period and SKU, numbers >= 0; a fraction is rounded to
         whole units as the simulator rounds every policy's orders (``numpy.rint``: 2.6 orders 3,
-        2.5 orders 2), so both sides of a replay are rounded alike.
+        2.5 orders 2), so both sides of a replay are rounded alike. An array (or a DataFrame
+        with columns 0..n-1) is in catalog order; a DataFrame with SKU columns is read by
+        column name, in any order, as realized demand is (it was read by position, so
+        reordered columns gave each SKU another SKU's logged orders).
+    skus : array of str, optional
+        The catalog's SKUs: a DataFrame with SKU columns is put in this order at once (and
+        must name each of them once, no other). Without it the column names are kept and
+        matched to the catalog of each observation (:meth:`act`, :func:`shadow_replay`).
 
     Raises
     ------
     PlanningError
-        For an array that is not 2-D and non-empty, or a value that is not a finite
-        number >= 0 (naming its period and SKU column).
+        For an array that is not 2-D and non-empty, a value that is not a finite
+        number >= 0 (naming its period and SKU column), or SKU columns that repeat a SKU,
+        leave one of ``skus`` out or name one not in it (naming the SKU).
     """
 
     name = "logged"
 
-    def __init__(self, orders: ArrayLike) -> None:
+    def __init__(self, orders: ArrayLike, skus: ArrayLike | None = None) -> None:
+        #: SKU of each column of :attr:`orders` when the orders came with SKU labels, else None (catalog order).
+        self.skus: NDArray[np.str_] | None = None
+        self._index: tuple[tuple[str, ...], NDArray[np.int64]] | None = None
+        if skus is not None:
+            orders = by_sku_labels(orders, skus, "orders")  # an array stays in catalog order
+        elif isinstance(orders, pd.DataFrame) and not isinstance(orders.columns, pd.RangeIndex):
+            labels = orders.columns.astype(str)
+            if labels.duplicated().any():
+                raise PlanningError("lists a SKU more than once", column="orders",
+                                    sku=labels[labels.duplicated()][0])
+            self.skus = labels.to_numpy(dtype=str)
         raw = np.asarray(orders)
         why = "logged orders must be a (periods, skus) array of numbers >= 0"
         if raw.dtype.kind not in "iuf":
@@ -76,7 +95,31 @@ class LoggedOrders:
         """The orders logged for ``obs.period``, rounded to whole units as the simulator rounds orders."""
         if obs.period >= self.orders.shape[0]:
             raise PlanningError("the log has no orders for this period", column="orders", value=obs.period)
-        return np.rint(self.orders[obs.period])  # half up gave 3 for a logged 2.5 and 2 for a recommended one
+        row = self.orders[obs.period]
+        if self.skus is not None:
+            row = row[self._columns(obs.catalog.sku)]
+        return np.rint(row)  # half up gave 3 for a logged 2.5 and 2 for a recommended one
+
+    def aligned(self, skus: ArrayLike) -> LoggedOrders:
+        """These orders in the order of ``skus``: read by SKU label when they carry labels, else unchanged.
+
+        Raises
+        ------
+        PlanningError
+            When the labelled columns leave out a SKU of ``skus`` or name one not in it (naming the SKU).
+        """
+        if self.skus is None:
+            return self
+        return LoggedOrders(self.orders[:, self._columns(skus)])
+
+    def _columns(self, skus: ArrayLike) -> NDArray[np.int64]:
+        """Column of :attr:`orders` for each SKU of ``skus``, by label (cached for the last SKU list)."""
+        assert self.skus is not None
+        key = tuple(np.asarray(skus).astype(str))
+        if self._index is None or self._index[0] != key:
+            position = pd.Series(np.arange(self.skus.size), index=pd.Index(self.skus, dtype=object))
+            self._index = (key, np.asarray(by_sku_labels(position, key, "orders"), dtype=np.int64))
+        return self._index[1]
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, skus: ArrayLike, periods: int | None = None) -> LoggedOrders:
@@ -256,7 +299,9 @@ def shadow_replay(
         The twin (e.g. :meth:`hybridinv.twin.DigitalTwin.scenario`).
     recommended : Policy
     incumbent : Policy, LoggedOrders or array of shape (periods, n)
-        The incumbent policy or the human planner's logged orders.
+        The incumbent policy or the human planner's logged orders. A DataFrame with SKU
+        columns (or a :class:`LoggedOrders` built from one) is read by column name, in any
+        order, like ``demand``.
     demand : array, shape (periods, n), optional
         Realized demand to replay (default: drawn from the scenario per replication). A
         DataFrame with SKU columns is read by column name (in any order).
@@ -281,7 +326,7 @@ def shadow_replay(
         ``seed``, ``confidence`` outside (0, 1), a demand array of the wrong shape, shorter
         than the horizon or holding a value that is not a finite number >= 0 (naming the
         period and SKU), or logged orders with the wrong number of SKUs or fewer periods
-        than the horizon.
+        than the horizon (SKU columns that repeat, leave out or add a SKU: naming it).
     """
     replications = whole_number(replications, "replications", 1)
     seed = whole_number(seed, "seed", 0)
@@ -294,7 +339,10 @@ def shadow_replay(
     if incumbent is None:
         raise PlanningError("give the incumbent policy or the logged orders", column="incumbent")
     if not isinstance(incumbent, LoggedOrders) and not hasattr(incumbent, "act"):
-        incumbent = LoggedOrders(incumbent)
+        # a frame with SKU columns is read by name, as the demand is (it was read by position)
+        incumbent = LoggedOrders(incumbent, skus=scenario.catalog.sku)
+    elif isinstance(incumbent, LoggedOrders):
+        incumbent = incumbent.aligned(scenario.catalog.sku)
     realized = None if demand is None else _demand_array(demand, scenario)
     if periods is not None:
         horizon = whole_number(periods, "periods", 1)

@@ -141,6 +141,42 @@ def test_shadow_replay_reads_a_demand_frame_by_sku_column():
     assert (err.value.column, err.value.sku) == ("demand", "B")
 
 
+def test_shadow_replay_reads_logged_orders_by_sku_column():
+    # the finding: demand was read by SKU name but a logged-orders frame by position, so reordered
+    # columns gave each SKU another SKU's orders without a word
+    scenario = _two_sku_scenario()
+    demand = np.column_stack([np.arange(20) % 7, np.full(20, 2.0)])
+    values = np.column_stack([np.full(20, 6.0), np.zeros(20)])
+    ordered = pd.DataFrame(values, columns=["A", "B"])
+    policy = BaseStock(np.array([12.0, 4.0]), repair=None)
+    expected = shadow_replay(scenario, policy, values, demand=demand, replications=1)
+    for orders in (ordered, ordered[["B", "A"]], LoggedOrders(ordered[["B", "A"]])):
+        result = shadow_replay(scenario, policy, orders, demand=demand, replications=1)
+        pd.testing.assert_frame_equal(result.summary, expected.summary)
+        pd.testing.assert_frame_equal(result.disagreements, expected.disagreements)
+    units = expected.disagreements.set_index("sku")["units_incumbent"]
+    assert (units["A"], units["B"]) == (120.0, 0.0)
+    for frame, sku, match in ((ordered.rename(columns={"B": "C"}), "B", "one is missing"),
+                              (ordered.assign(C=1.0), "C", "not in the catalog")):
+        for orders in (frame, LoggedOrders(frame)):
+            with pytest.raises(PlanningError, match=match) as err:
+                shadow_replay(scenario, policy, orders, demand=demand, replications=1)
+            assert (err.value.column, err.value.sku) == ("orders", sku)
+    with pytest.raises(PlanningError, match="more than once") as err:
+        LoggedOrders(pd.DataFrame(values, columns=["A", "A"]))
+    assert (err.value.column, err.value.sku) == ("orders", "A")
+
+
+def test_logged_orders_with_sku_columns_follow_the_catalog_as_a_policy():
+    from hybridinv import simulate
+
+    scenario = _two_sku_scenario()
+    values = np.column_stack([np.full(20, 6.0), np.zeros(20)])
+    expected = simulate(LoggedOrders(values), scenario, seeds=1).drop(columns="decision_time")
+    reordered = simulate(LoggedOrders(pd.DataFrame(values, columns=["A", "B"])[["B", "A"]]), scenario, seeds=1)
+    pd.testing.assert_frame_equal(reordered.drop(columns="decision_time"), expected)
+
+
 def _two_sku_scenario():
     from hybridinv.core import Catalog, Constraints
     from hybridinv.demand.processes import DemandProcess
