@@ -318,18 +318,36 @@ def guardrail_report(
     desired: ArrayLike,
     final: ArrayLike,
 ) -> pd.DataFrame:
-    """Per SKU: desired and final order, bounds, and which guardrail was active.
+    """Per SKU: incumbent, desired and final order, bounds, and which guardrail was active.
 
     ``active`` names the guardrail that moved the order away from the desired
     quantity (``"max_change"``, ``"periods_of_supply"``, ``"critical_minimum"``) or is
     empty; ``binding`` is True where the final order sits on a bound rounded to
     the orders the catalog allows (whole lots, MOQ), which is where the repair
-    keeps it (:func:`guarded_repair`).
+    keeps it (:func:`guarded_repair`); ``violated`` is True where the final order lies
+    outside the bounds the repair enforces (:func:`repair_bounds`: ``lower`` and ``upper``
+    made consistent with lots, MOQ and maximum order), e.g. an order changed by hand after
+    the repair. An order beyond a bound is not binding (it was, for any order above the cap).
+
+    ``incumbent_orders``, ``desired`` and ``final`` are one number per SKU, read as
+    :func:`apply_guardrails` reads the incumbent: a pandas Series indexed by SKU by its labels.
+
+    Raises
+    ------
+    PlanningError
+        As :func:`apply_guardrails`, and for an ``incumbent_orders``, ``desired`` or ``final``
+        that does not have one value per SKU (a Series: every catalog SKU once), is not a
+        number, is NaN or infinite, or (``incumbent_orders``, ``final``) is negative; the
+        message names the column, the SKU and the value.
     """
     lower, upper = apply_guardrails(guardrails, catalog, state, incumbent_orders, forecast)
-    least, most = _allowed_range(catalog, *repair_bounds(catalog, lower, upper)[:2])
-    desired_arr = np.asarray(desired, dtype=np.float64)
-    final_arr = np.asarray(final, dtype=np.float64)
+    low, high = repair_bounds(catalog, lower, upper)[:2]
+    least, most = _allowed_range(catalog, low, high)
+    # by SKU label, as apply_guardrails reads the incumbent: they were read by position (and not checked)
+    incumbent_arr = (_sku_values(incumbent_orders, "incumbent_orders", catalog) if incumbent_orders is not None
+                     else np.full(catalog.n_skus, np.nan))
+    desired_arr = _sku_values(desired, "desired", catalog, minimum=None)
+    final_arr = _sku_values(final, "final", catalog)
     n = catalog.n_skus
     unguarded = Guardrails()
     change = (apply_guardrails(Guardrails(guardrails.max_change_units, guardrails.max_change_fraction),
@@ -348,15 +366,19 @@ def guardrail_report(
     active = np.where(cut & (desired_arr > supply[1] + _TOL) & (active == ""), "periods_of_supply", active)
     active = np.where(raised & (desired_arr < change[0] - _TOL), "max_change", active)
     active = np.where(raised & critical & (lower > change[0]), "critical_minimum", active)
+    violated = (final_arr < low - _TOL) | (final_arr > high + _TOL)
+    # a final order far above the cap was called binding (final >= the cap): beyond a bound is a violation
+    binding = ~violated & (((final_arr <= least + _TOL) & (least > 0)) | (final_arr >= most - _TOL))
     return pd.DataFrame({
         "sku": catalog.sku,
-        "incumbent": np.asarray(incumbent_orders, dtype=np.float64) if incumbent_orders is not None else np.nan,
+        "incumbent": incumbent_arr,
         "desired": desired_arr,
         "final": final_arr,
         "lower": lower,
         "upper": upper,
         "active": active,
-        "binding": ((final_arr <= least + _TOL) & (least > 0)) | (final_arr >= most - _TOL),
+        "binding": binding,
+        "violated": violated,
     })
 
 

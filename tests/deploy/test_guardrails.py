@@ -185,6 +185,54 @@ def test_report_binding_uses_whole_lot_bounds():
     assert report["binding"].tolist() == [True, True, True, False]
 
 
+def test_report_reads_its_columns_by_sku_label_like_the_bounds():
+    # the finding: the bounds read a SKU-indexed incumbent by label, the report's columns by position,
+    # so A showed the incumbent 100 next to the bounds [0, 5] that came from its incumbent 0
+    catalog = _catalog(3)
+    state = _state(catalog, [0, 0, 0])
+    rails = Guardrails(max_change_units=5)
+    forecast = np.full(3, 10.0)
+    incumbent = pd.Series({"S2": 100.0, "S1": 10.0, "S0": 0.0})
+    desired = pd.Series({"S2": 50.0, "S0": 40.0, "S1": 30.0})
+    final = pd.Series({"S1": 15.0, "S2": 95.0, "S0": 5.0})
+    report = guardrail_report(rails, catalog, state, incumbent, forecast, desired, final)
+    expected = guardrail_report(rails, catalog, state, np.array([0.0, 10.0, 100.0]), forecast,
+                                np.array([40.0, 30.0, 50.0]), np.array([5.0, 15.0, 95.0]))
+    pd.testing.assert_frame_equal(report, expected)
+    assert report["incumbent"].tolist() == [0.0, 10.0, 100.0]
+    assert report["lower"].tolist() == [0.0, 5.0, 95.0] and report["upper"].tolist() == [5.0, 15.0, 105.0]
+    assert report["binding"].all() and not report["violated"].any()
+
+
+@pytest.mark.parametrize(("column", "value", "match", "sku"), [
+    ("desired", [np.nan, 1.0, 2.0], "NaN", "S0"),
+    ("final", [1.0, np.inf, 2.0], "NaN or infinite", "S1"),
+    ("final", [1.0, 2.0, -3.0], ">= 0", "S2"),
+    ("incumbent_orders", [1.0, np.nan, 2.0], "NaN", "S1"),
+    ("desired", [1.0, 2.0], "3 values", None),
+    ("final", ["a", "b", "c"], "numbers", None),
+    ("desired", pd.Series({"S0": 1.0, "S1": 2.0, "X": 3.0}), "one is missing", "S2"),
+])
+def test_report_refuses_bad_orders_naming_the_column(column, value, match, sku):
+    catalog = _catalog(3)
+    inputs = {"incumbent_orders": np.zeros(3), "desired": np.ones(3), "final": np.ones(3), column: value}
+    with pytest.raises(PlanningError, match=match) as err:  # NaN was reported, the rest crashed in numpy
+        guardrail_report(Guardrails(max_change_units=5), catalog, _state(catalog, [0, 0, 0]),
+                         inputs["incumbent_orders"], np.full(3, 10.0), inputs["desired"], inputs["final"])
+    assert (err.value.column, err.value.sku) == (column, sku)
+
+
+def test_report_calls_a_final_order_beyond_its_bound_violated_not_binding():
+    catalog = _catalog(3, lot_size=[1, 5, 1])
+    state = _state(catalog, [0, 0, 0])
+    rails = Guardrails(max_change_units=5)
+    incumbent = np.array([100.0, 1.0, 10.0])  # bounds [95, 105], [0, 6] (whole lots: 0..5), [5, 15]
+    final = np.array([1e9, 5.0, 4.0])
+    report = guardrail_report(rails, catalog, state, incumbent, np.full(3, 10.0), final, final)
+    assert report["violated"].tolist() == [True, False, True]
+    assert report["binding"].tolist() == [False, True, False]  # 1e9 over the cap 105 was called binding
+
+
 def test_guarded_policy_honors_critical_minimum_with_budget_in_simulation():
     n = 3
     catalog = _catalog(n, lot_size=[4, 1, 1], moq=[8, 0, 0], shortage_cost=[0.5, 5.0, 5.0])
