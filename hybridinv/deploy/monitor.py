@@ -64,8 +64,9 @@ class MonitorThresholds:
     recovery_periods: int = 6
 
     def __post_init__(self) -> None:
-        whole_number(self.window, "window", 1)
-        whole_number(self.recovery_periods, "recovery_periods", 1)
+        # the checked int is kept: a window of 4.0 (thresholds read from JSON/TOML) failed later as a slice
+        object.__setattr__(self, "window", whole_number(self.window, "window", 1))
+        object.__setattr__(self, "recovery_periods", whole_number(self.recovery_periods, "recovery_periods", 1))
         if self.min_fill_rate is not None:
             number_in(self.min_fill_rate, "min_fill_rate", 0.0, 1.0)
         if self.max_cost_ratio is not None:

@@ -320,3 +320,19 @@ def test_plan_without_realized_demand_records_nothing_and_a_clash_names_auto_obs
     assert monitor.history()["demand"].tolist() == [18.0]  # the last period of the given history
     with pytest.raises(PlanningError, match="auto_observe=False"):
         monitor.observe(2, 100.0, 99.0, 1000.0)
+
+
+def test_thresholds_keep_whole_numbers_given_as_floats_as_ints():
+    # the finding: window=4.0 (as read from JSON/TOML) was accepted, kept as a float, and the first observe
+    # failed with "slice indices must be integers"; recovery_periods=2.0 printed "recovery after 2.0"
+    thresholds = MonitorThresholds(window=4.0, recovery_periods=2.0, min_fill_rate=0.9, max_cost_ratio=None)
+    assert (thresholds.window, thresholds.recovery_periods) == (4, 2)
+    assert type(thresholds.window) is int and type(thresholds.recovery_periods) is int
+    monitor = Monitor(None, None, thresholds)
+    for period, served in enumerate([10, 10, 10, 10, 0, 10, 10, 10, 10, 10]):
+        monitor.observe(period, 10, served, 1.0)
+    assert [(e.period, e.kind, e.reason) for e in monitor.events] == [
+        (4, "fallback", "fill rate 0.750 < 0.9"), (9, "recover", "2 consecutive healthy periods")]
+    with pytest.raises(PlanningError, match="whole number") as err:
+        MonitorThresholds(window=4.5)
+    assert err.value.column == "window"
