@@ -89,18 +89,20 @@ class IncumbentPenalty:
     ) -> NDArray[np.float64]:
         """Per-SKU deviation (before the weight), shape (n,).
 
+        ``agent`` and ``incumbent`` are each one target array or several, as a tuple or a
+        list of arrays (e.g. ``(reorder_point, order_up_to)``); a list of numbers is one array.
+
         Raises
         ------
         PlanningError
             When the agent and incumbent give different numbers of target arrays or
             arrays of different shapes, the target arrays of one side differ in shape, an
-            array is empty or holds NaN or an infinite value, a ``scale`` is not > 0 and
+            array is empty, has more than one dimension or holds NaN or an infinite value, a ``scale`` is not > 0 and
             finite, a ``sku_weight`` is negative or not finite, or ``scale``/``sku_weight``
             is neither one number nor one per SKU. The
             message names the SKU position and the value.
         """
-        agent_parts = agent if isinstance(agent, tuple) else (agent,)
-        incumbent_parts = incumbent if isinstance(incumbent, tuple) else (incumbent,)
+        agent_parts, incumbent_parts = _target_parts(agent), _target_parts(incumbent)
         if len(agent_parts) != len(incumbent_parts):
             raise PlanningError("agent and incumbent give different numbers of target arrays", column="targets")
         total: NDArray[np.float64] | None = None
@@ -110,6 +112,10 @@ class IncumbentPenalty:
             b = _finite(theirs, "targets")
             if a.shape != b.shape:
                 raise PlanningError(f"target shapes differ: {a.shape} vs {b.shape}", column="targets")
+            if a.ndim > 1:  # [a, a] as one (2, n) target halved the penalty
+                raise PlanningError(f"target array {position} has shape {a.shape}: each target array holds one "
+                                    "value per SKU (give several as a tuple or list of arrays)", column="targets",
+                                    value=f"shape {a.shape}")
             if a.size == 0:
                 raise PlanningError("target arrays are empty (no SKUs)", column="targets")
             if unit is not None and a.shape != unit.shape:  # every part holds one value per SKU
@@ -138,8 +144,8 @@ class IncumbentPenalty:
 
         Parameters
         ----------
-        agent, incumbent : array or tuple of arrays
-            Per-SKU targets, e.g. ``(reorder_point, order_up_to)``.
+        agent, incumbent : array, or tuple or list of arrays
+            Per-SKU targets, e.g. ``(reorder_point, order_up_to)``; each array 1-D, one value per SKU.
         scale : array, optional
             Per-SKU scale making deviations comparable across SKUs (e.g. mean
             demand over the lead time); 1 when omitted.
@@ -165,6 +171,24 @@ class IncumbentPenalty:
         covered = np.arange(forecast.shape[1])[None, :] < horizon[:, None]
         scale = np.maximum((forecast * covered).sum(axis=1), 1.0)
         return self(tuple(agent_targets), (reorder_point, order_up_to), scale, step)
+
+
+def _target_parts(targets: ArrayLike | tuple[ArrayLike, ...]) -> tuple[ArrayLike, ...]:
+    """The target arrays of one side: a tuple, or a list holding arrays, is several; anything else one.
+
+    A list of arrays was read as one 2-D target, which halved the penalty of ``[a, a]`` against
+    ``(a, a)``; a list of numbers stays one target (one value per SKU).
+    """
+    if isinstance(targets, tuple):
+        return targets
+    if isinstance(targets, list):
+        try:
+            nested = any(np.ndim(item) >= 1 for item in targets)
+        except ValueError:  # a ragged item: several arrays, whose shapes the caller checks
+            nested = True
+        if nested:
+            return tuple(targets)
+    return (targets,)
 
 
 def _finite(values: ArrayLike, column: str) -> NDArray[np.float64]:

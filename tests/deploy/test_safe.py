@@ -120,3 +120,17 @@ def test_scale_and_weight_per_sku_are_applied():
     deviation = penalty.deviation(np.array([4.0, 10.0]), np.array([2.0, 4.0]), scale=np.array([2.0, 3.0]),
                                   sku_weight=np.array([1.0, 0.5]))
     assert deviation.tolist() == [1.0, 1.0]  # |4-2|/2 * 1 and |10-4|/3 * 0.5
+
+
+def test_a_list_of_target_arrays_counts_like_a_tuple_and_a_2d_target_is_refused():
+    # the finding: [a, a] was read as one (2, n) target: half the penalty of (a, a), and a per-SKU scale
+    # was refused as "must be one number or one per SKU (2, 3)"
+    penalty = IncumbentPenalty()
+    a, b = np.array([1.0, 2.0, 3.0]), np.zeros(3)
+    assert penalty([a, a], [b, b]) == penalty((a, a), (b, b)) == pytest.approx(4.0)
+    assert penalty([a, a], (b, b), scale=np.ones(3)) == pytest.approx(4.0)
+    assert penalty.deviation([a, a], [b, b]).shape == (3,)
+    assert penalty([1.0, 2.0, 3.0], [0.0, 0.0, 0.0]) == pytest.approx(2.0)  # a list of numbers is one target
+    with pytest.raises(PlanningError, match=r"shape \(2, 3\): each target array holds one value per SKU") as err:
+        penalty(np.vstack([a, a]), np.vstack([b, b]))
+    assert err.value.column == "targets"
