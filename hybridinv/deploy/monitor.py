@@ -102,8 +102,10 @@ class Monitor:
         For annualized turns (default: the observation's).
     auto_observe : bool
         Reconstruct each period's KPIs from consecutive observations (simulation).
-        Set False in production with :func:`hybridinv.plan`, where each call sees a
-        fresh state, and feed the ERP's numbers through :meth:`observe` instead.
+        Through :func:`hybridinv.plan` pass ``period=t`` increasing with each call (each
+        call observes the period of the one before; with the default 0 the third call is
+        refused), or set False in production, where each call sees a fresh state, and feed
+        the ERP's numbers through :meth:`observe` instead.
     """
 
     def __init__(self, primary: Any, fallback: Any, thresholds: MonitorThresholds | None = None,
@@ -141,6 +143,7 @@ class Monitor:
         self._healthy_streak = 0
         self._baseline = self.expected_unit_cost
         self._previous: tuple[Any, ...] | None = None
+        self._observing_itself = False
 
     @property
     def active(self) -> Any:
@@ -150,7 +153,15 @@ class Monitor:
     def act(self, obs: Observation) -> NDArray[np.float64]:
         """Update the KPIs with the last period's outcome, maybe switch, then decide."""
         if self.auto_observe and self._previous is not None:
-            self._observe_from(obs)
+            self._observing_itself = True
+            try:
+                self._observe_from(obs)
+            except PlanningError as exc:
+                if exc.column == "period":  # a repeated period: the next call, with a later period, starts afresh
+                    self._previous = None
+                raise
+            finally:
+                self._observing_itself = False
         if self.active is None:
             raise PlanningError("this monitor only tracks KPIs: give it a primary and a fallback policy to act",
                                 column="fallback" if self.using_fallback else "primary")
@@ -227,8 +238,15 @@ class Monitor:
         th = self.thresholds
         period = whole_number(period, "period", 0)
         if self._records and period <= self._records[-1]["period"]:
-            hint = (" (the monitor observed it itself from the planning data: pass auto_observe=False when you "
-                    "feed the ERP's numbers)" if self._records[-1].get("auto") else "")
+            if self._observing_itself:  # plan() called again with the same (default 0) period: nobody fed numbers
+                hint = (" (the monitor observes the period of the previous plan() call itself: pass plan(..., "
+                        "period=t) increasing with each call (e.g. the week number), or build the monitor with "
+                        "auto_observe=False and feed the ERP's numbers through observe())")
+            elif self._records[-1].get("auto"):
+                hint = (" (the monitor observed it itself from the planning data: pass auto_observe=False when you "
+                        "feed the ERP's numbers)")
+            else:
+                hint = ""
             raise PlanningError(f"must come after the last observed period {int(self._records[-1]['period'])}"
                                 + hint, column="period", value=period)
         demand = number_in(demand, "demand", 0.0, math.inf)

@@ -336,3 +336,31 @@ def test_thresholds_keep_whole_numbers_given_as_floats_as_ints():
     with pytest.raises(PlanningError, match="whole number") as err:
         MonitorThresholds(window=4.5)
     assert err.value.column == "window"
+
+
+def test_plan_with_the_same_period_twice_tells_to_pass_an_increasing_period():
+    # the finding: through plan() with its default period=0 the third call failed with a hint to pass
+    # auto_observe=False "when you feed the ERP's numbers", though nothing had been fed
+    import warnings
+
+    from hybridinv.planner import plan
+
+    catalog = pd.DataFrame({"sku": ["A", "B"], "unit_cost": 1.0, "holding_cost": 1.0, "shortage_cost": 9.0,
+                            "lead_time": 1, "demand_mean": [5.0, 10.0]})
+    state = pd.DataFrame({"sku": ["A", "B"], "on_hand": [0, 0]})
+
+    def history(weeks):
+        return pd.DataFrame({"sku": ["A", "B"], **{str(w): [5, 10] for w in range(1, weeks + 2)}})
+
+    monitor = Monitor(BaseStock(20, repair=None), SS(0, 0, repair=None), MonitorThresholds(window=2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PlanningWarning)
+        for week in range(2):
+            plan(state, catalog, Constraints(), policy=monitor, demand_history=history(week))
+        with pytest.raises(PlanningError, match=r"pass plan\(\.\.\., period=t\) increasing") as err:
+            plan(state, catalog, Constraints(), policy=monitor, demand_history=history(2))
+        assert "when you feed the ERP's numbers" not in str(err.value) and err.value.column == "period"
+        assert len(monitor.history()) == 1  # nothing recorded by the refused call
+        for week in range(3, 6):  # as the message says: an increasing period
+            plan(state, catalog, Constraints(), policy=monitor, period=week, demand_history=history(week))
+    assert monitor.history()["period"].tolist() == [0, 3, 4]
