@@ -37,9 +37,9 @@ def _policy(name: str, scenario: Any, model: str | None) -> Any:
               help="Logged human decisions CSV: period (0 = first replayed period), sku, order_qty. "
                    "The realized demand of the last periods of the sales log is replayed.")
 @click.option("--window", type=click.IntRange(min=1), default=None,
-              help="Periods the --decisions cover: the last WINDOW periods of the sales log are replayed "
-                   "(default: the last logged period + 1; give it when the log leaves out trailing periods "
-                   "without orders).")
+              help="Periods the --decisions cover (needs --decisions): the last WINDOW periods of the sales log "
+                   "are replayed (default: the last logged period + 1; give it when the log leaves out trailing "
+                   "periods without orders).")
 @click.option("--policy", default="hybrid", show_default=True,
               help="Recommended policy (registry name; the default is plan()'s, the hybrid).")
 @click.option("--model", type=click.Path(exists=True), help="Hybrid model directory (overrides --policy).")
@@ -73,6 +73,9 @@ def command(
     from hybridinv.deploy import LoggedOrders, shadow_replay
     from hybridinv.twin import DigitalTwin
 
+    if window is not None and not decisions_path:  # it was silently ignored (--periods sets the horizon without)
+        raise click.UsageError("--window needs --decisions (it is the number of periods the logged decisions "
+                               "cover; without them --periods sets the replay)")
     twin = fit_twin_from_files(sales_path, receipts_path, period, "impute")
     catalog = read_csv(catalog_path, comment="#") if catalog_path else None
     demand = None

@@ -144,6 +144,15 @@ def test_shadow_window_replays_a_log_that_leaves_out_its_last_periods_like_one_t
     assert result.exit_code == 2 and "outside a window of 5 periods" in result.output
 
 
+def test_shadow_window_without_decisions_is_a_usage_error(files):
+    # the finding: --window without --decisions was silently ignored
+    result = CliRunner().invoke(main, ["shadow", "--sales", str(files / "sales.csv"), "--policy", "base_stock",
+                                       "--incumbent", "base_stock", "--periods", "6", "--window", "3",
+                                       "--replications", "1"])
+    assert result.exit_code == 2, result.output
+    assert "--window needs --decisions" in result.output
+
+
 def test_twin_warns_about_a_monthly_log_cut_into_weeks_and_a_last_week_cut_short():
     from hybridinv import PlanningWarning
     from hybridinv.twin import aggregate_sales
