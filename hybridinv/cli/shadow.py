@@ -76,6 +76,10 @@ def command(
     if window is not None and not decisions_path:  # it was silently ignored (--periods sets the horizon without)
         raise click.UsageError("--window needs --decisions (it is the number of periods the logged decisions "
                                "cover; without them --periods sets the replay)")
+    given = click.get_current_context().get_parameter_source("periods")
+    if decisions_path and given is not None and given != click.core.ParameterSource.DEFAULT:
+        raise click.UsageError("--periods does not apply with --decisions (the replay covers the periods the "
+                               "logged decisions cover; set --window if the log leaves out later ones)")
     twin = fit_twin_from_files(sales_path, receipts_path, period, "impute")
     catalog = read_csv(catalog_path, comment="#") if catalog_path else None
     demand = None

@@ -193,3 +193,11 @@ def test_monitor_command_turns_a_check_off(tmp_path):
     assert "off" in (tmp_path / "d" / "index.html").read_text()
     bad = CliRunner().invoke(main, [*args, "--max-cost-ratio", "high"])
     assert bad.exit_code == 2 and "must be a number or 'off'" in bad.output
+
+
+def test_shadow_periods_with_decisions_is_a_usage_error(files):
+    # --periods was silently replaced by the periods the logged decisions cover
+    result = CliRunner().invoke(main, ["shadow", "--sales", str(files / "sales.csv"), "--decisions",
+                                       str(files / "decisions.csv"), "--periods", "6", "--replications", "1"])
+    assert result.exit_code == 2, result.output
+    assert "--periods does not apply with --decisions" in result.output
