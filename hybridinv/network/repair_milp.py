@@ -152,7 +152,9 @@ def solve_network_pulp(problem: NetworkRepairProblem, *, solver: Any | None = No
                        gap_tolerance: float = 1e-4) -> tuple[NDArray[np.float64], str] | None:
     """Solve the same MILP built from PuLP objects (default CBC, quiet, one thread).
 
-    The MOQ is a binary ``y`` with ``min_lots y <= x <= upper y``. Returns ``(x, status)`` or
+    The MOQ is a binary ``y`` with ``min_lots y <= x <= upper y``; the objective is ``under s +
+    over v`` with a shortfall column ``s >= d - lot·x`` (no constant term, which PuLP would drop and
+    CBC's relative gap would then be measured without). Returns ``(x, status)`` or
     ``None`` without a feasible plan. PuLP reports no dual bound; the caller certifies the
     plan with the Lagrangian bound.
     """
@@ -171,8 +173,20 @@ def solve_network_pulp(problem: NetworkRepairProblem, *, solver: Any | None = No
         low = 0.0 if arrays.kind[c] == VarKind.SEMI_INTEGER else float(arrays.col_lower[c])
         columns.append(_variable(model, f"c{c}", low, float(arrays.col_upper[c]),
                                  pulp.LpInteger if integer else pulp.LpContinuous))
-    model += pulp.LpAffineExpression([(columns[c], float(arrays.cost[c])) for c in np.flatnonzero(arrays.cost)],
-                                     constant=arrays.offset)
+    # the deviation as under·s + over·v with a shortfall s >= d - lot·x next to the surplus v: every term >= 0 and
+    # no constant. Written as the arrays' under·d - under·lot·x + (under + over)·v, PuLP dropped the constant
+    # sum(under·d), and CBC's relative gap was measured against a large negative objective (a plan 1.6% above
+    # the optimum stopped as "optimal" at gapRel 0.5%), as in the single-location model (repair/pulp_backend.py)
+    cells = problem.desired.size
+    lot = problem.lot.reshape(-1)
+    under, over = problem.under_weight.reshape(-1), problem.over_weight.reshape(-1)
+    desired = problem.desired.reshape(-1)
+    terms = [(columns[cells + c], float(over[c])) for c in np.flatnonzero(over > 0).tolist()]
+    for c in np.flatnonzero((under > 0) & (desired > 0)).tolist():
+        short = _variable(model, f"s{c}", 0.0, float(desired[c]), pulp.LpContinuous)
+        terms.append((short, float(under[c])))
+        model += short + float(lot[c]) * columns[c] >= float(desired[c]), f"short{c}"
+    model += pulp.LpAffineExpression(terms)
     for semi in np.flatnonzero(arrays.kind == VarKind.SEMI_INTEGER).tolist():
         y = _variable(model, f"y{semi}", 0, 1, pulp.LpBinary)
         model += columns[semi] - float(arrays.col_upper[semi]) * y <= 0, f"on{semi}"

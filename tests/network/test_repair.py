@@ -66,6 +66,37 @@ def test_highs_and_pulp_agree_on_the_optimum(case):
     # two optimal plans can differ by ~2e-6 (found by hypothesis: 0.500001 vs 0.500002); the same
     # allowance as the single-location fuzz tests (tests/fuzz/test_repair_fuzz.py)
     assert other.objective == pytest.approx(exact.objective, rel=1e-6, abs=1e-5)
+    assert other.status != "optimal" or other.gap == 0.0  # gap_tolerance 0: optimal only when proven
+
+
+def test_pulp_reaches_the_optimum_where_cbc_measured_its_gap_against_a_dropped_constant():
+    """The PuLP model's objective had the constant sum(under d) (937.6 here), which PuLP dropped: CBC's 0.5%
+    relative gap was measured against about -797, and a plan 1.6% above the optimum came back "optimal"."""
+    pytest.importorskip("pulp")
+    from hybridinv.network.repair_instances import network_instance
+
+    inst = network_instance(4, 7, 15, tightness=0.9, warehouse_lead_time=2, store_lead_time=0)
+    kw = dict(rules=inst.rules, expected_demand=inst.expected_demand, warn=False)
+    exact = repair_network(inst.network, inst.costs, inst.observation, inst.desired, backend="highs",
+                           gap_tolerance=1e-9, **kw)
+    pulp = repair_network(inst.network, inst.costs, inst.observation, inst.desired, backend="pulp",
+                          gap_tolerance=0.005, **kw)
+    assert exact.status == "optimal"
+    assert pulp.objective <= exact.objective * 1.005
+    assert pulp.status in ("optimal", "within_gap") and pulp.gap <= 0.005
+
+
+def test_pulp_optimal_above_the_accepted_certified_gap_is_reported_heuristic():
+    """CBC's "optimal" is judged by its own gaps; PuLP gives no bound, so the plan is certified with the
+    Lagrangian bound, which here is 1.4e-5 below the optimum: more than a gap tolerance of 1e-9."""
+    pytest.importorskip("pulp")
+    from hybridinv.network.repair_instances import network_instance
+
+    inst = network_instance(4, 7, 15, tightness=0.9, warehouse_lead_time=2, store_lead_time=0)
+    result = repair_network(inst.network, inst.costs, inst.observation, inst.desired, backend="pulp",
+                            gap_tolerance=1e-9, rules=inst.rules, expected_demand=inst.expected_demand, warn=False)
+    assert result.gap > 1e-9
+    assert result.status == "heuristic"
 
 
 def _warehouse(n_stores=2, **kw):
