@@ -19,6 +19,7 @@ from hybridinv.network.ledger import NetworkLedger
 from hybridinv.network.scenarios import NetworkScenario, get
 from hybridinv.network.simulator import NetworkPolicy
 from hybridinv.network.state import NetworkCosts, NetworkObservation
+from hybridinv.sim.runner import seed_numbers
 
 __all__ = ["NETWORK_RESULT_COLUMNS", "binding_rates", "simulate_network"]
 
@@ -86,7 +87,8 @@ def simulate_network(
     scenario : NetworkScenario or str
         A scenario or a network registry name (:func:`hybridinv.network.scenarios.get`).
     seeds : int or iterable of int
-        ``k`` means seeds ``0..k-1``; seed ``s`` gives every policy the same demand path.
+        ``k`` (>= 1) means seeds ``0..k-1``, else each a whole number >= 0, none twice; seed ``s``
+        gives every policy the same demand path.
     periods : int, optional
         Horizon (default the scenario's; a shorter one keeps at most a quarter as warm-up).
 
@@ -102,10 +104,16 @@ def simulate_network(
         then the other KPIs of :meth:`NetworkLedger.summary` and the policy's own
         ``statistics()`` when it has them (e.g. how often :class:`~hybridinv.network.limits.WithinLimits`
         cut the orders). A policy with ``reset()`` is reset before each seed.
+
+    Raises
+    ------
+    PlanningError
+        ``seeds`` is not a positive number of seeds or a list of distinct whole numbers >= 0
+        (column ``seeds``), as in :func:`hybridinv.simulate`.
     """
+    seed_list = seed_numbers(seeds)  # as hybridinv.simulate: 0, "3", [1.5] or True were run (or not) silently
     if isinstance(scenario, str):
         scenario = get(scenario)
-    seed_list = list(range(seeds)) if isinstance(seeds, (int, np.integer)) else [int(s) for s in seeds]
     rows = []
     for seed in seed_list:
         path = scenario.demand_path(seed, periods)

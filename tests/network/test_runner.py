@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from hybridinv import PlanningError
 from hybridinv.network.ledger import NetworkLedger
 from hybridinv.network.policies import EchelonBaseStock
 from hybridinv.network.runner import NETWORK_RESULT_COLUMNS, binding_rates, simulate_network
@@ -44,3 +46,16 @@ def test_simulate_network_accepts_a_registry_name() -> None:
     scenario = get("serial_3")
     frame = simulate_network(EchelonBaseStock(scenario.network, [12, 8, 6]), "serial_3", seeds=1, periods=50)
     assert frame["scenario"].iloc[0] == "serial_3" and frame["periods"].iloc[0] == 50 - 12
+
+
+def test_bad_seeds_raise_planning_error_naming_seeds_as_simulate_does() -> None:
+    # 0 and -1 returned an empty frame, "3" ran seed 3, [1.5] seed 1, True seed 0; 2.5 and [-1] raised a bare
+    # TypeError / numpy ValueError
+    scenario = serial_chain(periods=30, warmup=5)
+    policy = EchelonBaseStock(scenario.network, [12, 8, 6])
+    for seeds in (0, -1, "3", [1.5], True, 2.5, [-1], [], [2, 2]):
+        with pytest.raises(PlanningError, match="column 'seeds'") as err:
+            simulate_network(policy, scenario, seeds=seeds)
+        assert err.value.column == "seeds", seeds
+    assert simulate_network(policy, scenario, seeds=np.int64(2))["seed"].tolist() == [0, 1]
+    assert simulate_network(policy, scenario, seeds=(3, np.int64(1)))["seed"].tolist() == [3, 1]
