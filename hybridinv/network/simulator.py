@@ -49,12 +49,16 @@ class NetworkPolicy(Protocol):
 
 
 def poisson_demand(means: ArrayLike, periods: int, seed: int) -> NDArray[np.float64]:
-    """Poisson store demand of shape (periods, stores, SKUs) from means (stores, SKUs); same seed, same path."""
+    """Poisson store demand of shape (periods, stores, SKUs) from means (stores, SKUs); same seed, same path.
+
+    ``periods`` is a whole number >= 1 (a ``PlanningError`` naming ``periods`` otherwise: 2.5 was cut to 2).
+    """
+    periods = whole_number(periods, "periods", 1)
     mean = np.asarray(means, dtype=np.float64)
     if mean.ndim != 2 or not (np.isfinite(mean).all() and (mean >= 0).all()):
         raise LocationError("means must be a finite array (stores, SKUs) >= 0", column="demand_mean")
     rng = np.random.default_rng(seed)
-    return rng.poisson(mean, (int(periods), *mean.shape)).astype(np.float64)
+    return rng.poisson(mean, (periods, *mean.shape)).astype(np.float64)
 
 
 def reject_excess(arrivals: NDArray[np.float64], volume: NDArray[np.float64],

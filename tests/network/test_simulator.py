@@ -212,3 +212,16 @@ def test_simulator_options_of_the_wrong_kind_are_refused(options: dict, column: 
     with pytest.raises(PlanningError) as info:
         NetworkSimulator(net, NetworkCosts.build(net, 1), **{"periods": 3, **options})
     assert info.value.column == column
+
+
+@pytest.mark.parametrize("periods", [2.5, -1, 0, "3", True, math.nan])
+def test_poisson_demand_refuses_periods_that_are_not_a_whole_number_of_at_least_one(periods) -> None:
+    # 2.5 was cut to 2 periods, -1 raised numpy's "negative dimensions are not allowed"
+    with pytest.raises(PlanningError, match="column 'periods'") as info:
+        poisson_demand([[1.0]], periods, 0)
+    assert info.value.column == "periods"
+
+
+def test_poisson_demand_takes_a_whole_float_or_numpy_number_of_periods() -> None:
+    np.testing.assert_array_equal(poisson_demand([[1.0]], 3.0, 0), poisson_demand([[1.0]], np.int64(3), 0))
+    assert poisson_demand([[1.0, 2.0]], 3.0, 0).shape == (3, 1, 2)
