@@ -316,7 +316,7 @@ class ForecastSS(BatchTargetPolicy):
         fractile = np.clip(safety_fractile(obs.catalog, price, obs.lost_sales), *FRACTILE_BOUNDS)
         return np.asarray(self.safety_factor * ndtri(fractile), dtype=np.float64), price
 
-    def space_price_for(self, obs: Observation) -> float:
+    def space_price_for(self, obs: Observation, margin: NDArray[np.float64] | None = None) -> float:
         """This period's relative space price ``lambda`` (0 without a capacity).
 
         With ``capacity_utilization = u`` it is the smallest price ``>= space_price`` at which
@@ -327,7 +327,9 @@ class ForecastSS(BatchTargetPolicy):
         left over (the price is that limit's Lagrange multiplier; tested against SLSQP).
         The planned stock falls as the price rises; when even the
         top of :data:`PRICE_BRACKET` does not make it fit, that top is returned (the repair
-        layer then keeps the orders within the capacity).
+        layer then keeps the orders within the capacity). ``margin`` (per SKU) replaces
+        :func:`net_margin` for a caller that prices a lost unit otherwise (MPC with
+        ``purchase_cost_weight`` other than 1).
         """
         cons = obs.constraints
         if not cons.has_capacity:
@@ -340,7 +342,7 @@ class ForecastSS(BatchTargetPolicy):
         mean, std = obs.protection_forecast()
         per_period = mean / (cat.lead_time + 1.0)
         room = self.capacity_utilization * cons.capacity
-        margin_all = net_margin(cat, obs.lost_sales)
+        margin_all = net_margin(cat, obs.lost_sales) if margin is None else np.asarray(margin, dtype=np.float64)
         counted = (margin_all > 0.0) & (cat.volume > 0.0)  # the SKUs whose planned stock takes space
         if not counted.any():
             return self.space_price

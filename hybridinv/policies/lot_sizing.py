@@ -15,7 +15,7 @@ Model (SKU ``i``, period ``t``; ``x`` end-of-period on-hand, ``u`` lost units
 ``e`` capacity excess)::
 
     min  sum_t weight_t sum_i [h x + p u + c q + K y + r w] + sum_i pi_i g_i + M sum_t e_t
-         - sum_i value_i (x_i,T-1 [- u_i,T-1 if backorders] - start_i)
+         - sum_i value_i (k_i - start_i),  k_i <= x_i,T-1 [- u_i,T-1 if backorders],  k_i <= limit_i
     s.t. x_it - u_it - x_i,t-1 (+ u_i,t-1 if backorders) - sum_{s: s + L_is = t} q_is + w_it
              = scheduled_it - demand_it                                  (balance)
          q_it = lot_i z_it,  z_it integer,  q_it <= U_i y_it,  q_it >= moq_i y_it
@@ -24,10 +24,10 @@ Model (SKU ``i``, period ``t``; ``x`` end-of-period on-hand, ``u`` lost units
          0 <= u_it <= demand_it (lost sales)
          x_iL + g_i >= safety_i,  0 <= g_i <= safety_i   (safety-stock floor, L = L_i0)
 
-``value`` (``stock_value``) credits the net stock left at the horizon's end (a backlog still
-to be bought is charged) and charges the net stock at its start (``start_i``: on hand less
-backorders, plus open orders), so stock bought to be kept, the safety stock above all, is not
-counted as spent.
+``value`` (``stock_value``) credits the net stock left at the horizon's end up to ``limit``
+(``stock_value_limit``; a backlog still to be bought is charged) and charges the net stock at its
+start (``start_i``: on hand less backorders, plus open orders), so stock bought to be kept, the
+safety stock above all, is not counted as spent.
 
 References
 ----------
@@ -70,8 +70,10 @@ class LotSizingProblem:
     at ``safety_penalty`` (until 2026-12-04 it was a one-time extra demand,
     so a unit bought for it left the model as if sold and was bought only when the
     penalty exceeded its purchase cost); ``stock_value`` (n,) the value per unit of the
-    stock at the horizon's end, credited, with the stock on hand and on order at its
-    start charged at the same value; ``capacity_penalty`` None for a
+    net stock at the horizon's end, credited (weighted like the last period) up to
+    ``stock_value_limit`` (n,) units (default: no limit), with the net stock on hand and on
+    order at its start charged at the same value (weighted like the first period);
+    ``capacity_penalty`` None for a
     hard capacity row; ``first_period_rows`` ``(row, residual)`` for the
     simulator's capacity check on period-0 orders; ``integer_periods`` the number
     of leading periods whose lots and order indicators are integer (None = all;
@@ -106,6 +108,7 @@ class LotSizingProblem:
     safety_period: NDArray[np.int64] | None = None
     safety_penalty: NDArray[np.float64] | None = None
     stock_value: NDArray[np.float64] | None = None
+    stock_value_limit: NDArray[np.float64] | None = None
     capacity_penalty: float | None = None
     first_period_rows: tuple[NDArray[np.int64], NDArray[np.float64]] | None = None
     integer_periods: int | None = None
@@ -261,16 +264,12 @@ def _build(p: LotSizingProblem, relax: bool) -> tuple[_Builder, dict[str, Any]]:
     weight = np.ones(periods) if p.period_weight is None else np.asarray(p.period_weight, dtype=np.float64)
     b = _Builder()
     v = _order_blocks(b, p, weight, relax)
-    stock_cost = p.holding_cost[:, None] * weight
-    if p.stock_value is not None:
-        stock_cost = stock_cost.copy()
-        stock_cost[:, -1] -= p.stock_value  # credited at the end (the start is charged: objective_offset)
-    stock = b.block(np.zeros((n, periods)), np.inf, stock_cost)
+    stock = b.block(np.zeros((n, periods)), np.inf, p.holding_cost[:, None] * weight)
     short_upper = p.demand if p.lost_sales else np.full((n, periods), np.inf)
     short_cost = p.shortage_cost[:, None] * weight
     if p.stock_value is not None and not p.lost_sales:
         short_cost = short_cost.copy()
-        short_cost[:, -1] += p.stock_value  # a backlog left at the end is still to be bought: net stock is valued
+        short_cost[:, -1] += p.stock_value * weight[-1]  # a backlog left at the end is still to be bought
     short = b.block(np.zeros((n, periods)), short_upper, short_cost)
     disposal_cost = np.full(n, np.inf) if p.disposal_cost is None else p.disposal_cost
     allowed = np.isfinite(disposal_cost)
@@ -299,6 +298,17 @@ def _build(p: LotSizingProblem, relax: bool) -> tuple[_Builder, dict[str, Any]]:
     b.entries(first + grid[sku_index, arrive], incoming_col, incoming_val)
     _shared_rows(b, p, v, stock, disposal, sku_index, arrive, incoming_col, incoming_val)
     _cover_rows(b, p, v, p.demand, stock, short, disposal)
+    if p.stock_value is not None:
+        # the net stock at the end is credited at its value up to the limit: k_i <= x_i,T-1 (- u_i,T-1 with
+        # backorders), 0 <= k_i <= limit_i (the start is charged: objective_offset). Uncapped, a SKU without
+        # holding cost could buy stock for nothing, and an increasing period weight made the model unbounded
+        limit = np.full(n, np.inf) if p.stock_value_limit is None else np.maximum(p.stock_value_limit, 0.0)
+        credit = b.block(np.zeros(n), limit, -p.stock_value * weight[-1])
+        credit_rows = b.add_rows(n, -np.inf, 0.0) + np.arange(n)
+        b.entries(credit_rows, credit, 1.0)
+        b.entries(credit_rows, stock[:, -1], -1.0)
+        if not p.lost_sales:
+            b.entries(credit_rows, short[:, -1], 1.0)
     if p.safety_stock is not None:
         # a soft floor under the stock at the end of the first period new orders can reach:
         # x_iL + g_i >= safety_i, the shortfall g_i priced at the safety penalty. Later periods have none:
@@ -320,7 +330,8 @@ def objective_offset(p: LotSizingProblem) -> float:
     orders) at ``stock_value``."""
     if p.stock_value is None:
         return 0.0
-    return float(p.stock_value @ (p.on_hand - p.backorders + p.scheduled.sum(axis=1)))
+    first = 1.0 if p.period_weight is None else float(np.asarray(p.period_weight, dtype=np.float64)[0])
+    return first * float(p.stock_value @ (p.on_hand - p.backorders + p.scheduled.sum(axis=1)))
 
 
 def _cover_rows(

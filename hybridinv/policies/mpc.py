@@ -65,7 +65,7 @@ def plan_objective(problem: LotSizingProblem, first_orders: ArrayLike, time_limi
     first = problem.purchase_weight * float(problem.unit_cost @ orders) + float(problem.order_cost @ (orders > 0))
     # the fixed orders joined the open orders, whose value the objective's constant charges: it was paid above
     charged = 0.0 if problem.stock_value is None else float(problem.stock_value @ orders)
-    return float(rest.objective) - charged + weight * first
+    return float(rest.objective) + weight * (first - charged)
 
 
 def _relative_gap(objective: float, bound: float) -> float:
@@ -235,6 +235,9 @@ class MPC(TargetPolicy):
             safety_stock=safety,
             safety_penalty=self.safety_penalty * cat.shortage_cost,
             stock_value=self.purchase_cost_weight * cat.unit_cost,
+            # credited up to what a base-stock plan wants at the end (safety + L + 1 periods of the last
+            # forecast): with no holding cost, stock credited without limit was free and was bought to the bound
+            stock_value_limit=safety + (lead + 1.0) * demand[:, -1],
             capacity_penalty=10.0 * float(cat.shortage_cost.max()) / max(float(cat.volume.min()), 1e-6) + 1.0,
             first_period_rows=first_rows,
             integer_periods=self.integer_periods,
@@ -256,9 +259,9 @@ class MPC(TargetPolicy):
         from hybridinv.policies.forecast_ss import FRACTILE_BOUNDS, ForecastSS, space_cost
 
         cat = obs.catalog
-        price = ForecastSS(safety_factor=self.safety_factor, capacity_utilization=self.capacity_utilization,
-                           repair=None).space_price_for(obs)
         margin = cat.shortage_cost - (self.purchase_cost_weight * cat.unit_cost if obs.lost_sales else 0.0)
+        price = ForecastSS(safety_factor=self.safety_factor, capacity_utilization=self.capacity_utilization,
+                           repair=None).space_price_for(obs, margin)
         stocked = margin > 0
         over = cat.holding_cost + space_cost(cat, price)
         fractile = np.clip(np.where(stocked, margin, 1.0) / (np.where(stocked, margin, 1.0) + over), *FRACTILE_BOUNDS)

@@ -64,7 +64,7 @@ def test_lp_relaxation_bounds_the_milp() -> None:
     problem = dataclasses.replace(MPC(horizon=6).problem(obs), integer_periods=None)
     milp = solve_lot_sizing(problem)
     lp = solve_lot_sizing(problem, relax=True)
-    assert lp.bound <= milp.bound + 1e-6 <= milp.objective + 1e-6
+    assert lp.bound <= milp.bound + 1e-6 and milp.bound <= milp.objective + 1e-6  # (a chain added 1e-6 to both)
     assert milp.status == "Optimal"
 
 
@@ -402,3 +402,40 @@ def test_a_tight_warehouse_prices_the_safety_stock_as_the_forecast_ss_does() -> 
     assert (priced < free).all() and priced[1] < priced[0]  # the bulkier, lower-margin SKU gives up more
     with pytest.raises(ValueError, match="capacity_utilization"):
         MPC(capacity_utilization=0.0)
+
+
+def test_without_holding_cost_the_credited_stock_is_not_free() -> None:
+    """h = 0: the end credit cancelled the purchase of a unit kept, so MPC bought up to its order bound (65)."""
+    obs = observation([0.0], [10.0], std=3.0, lead_time=[1], unit_cost=np.array([2.0]), shortage_cost=np.array([5.0]),
+                      holding_cost=np.array([0.0]))
+    mpc = MPC(mip_rel_gap=1e-6)
+    orders = mpc.act(obs)
+    safety = float(mpc.problem(obs).safety_stock[0])
+    assert orders[0] <= 2 * 10.0 + safety + 1.0  # two periods of demand (lead time 1) and the safety stock
+    assert orders[0] >= 2 * 10.0
+
+
+def test_weighted_periods_with_a_stock_value_stay_bounded() -> None:
+    """Purchases are weighted by their period; an unweighted end credit made late purchases profitable."""
+    for lost_sales in (True, False):
+        problem = _single(stock_value=np.array([2.0]), order_upper=np.array([np.inf]), lost_sales=lost_sales,
+                          period_weight=np.array([1.0, 0.9, 0.8, 0.7]))
+        solution = solve_lot_sizing(problem, mip_rel_gap=1e-9)
+        assert solution.status == "Optimal"
+        assert solution.orders.sum() <= 4 * 10.0 + 20.0 + 1e-9
+
+
+def test_a_purchase_weight_prices_the_space_with_the_margin_the_model_uses() -> None:
+    """purchase_cost_weight=0 with p < c: the space price used to count no SKU (p - c <= 0) and stay 0."""
+    from hybridinv.policies.forecast_ss import ForecastSS, safety_fractile
+    from hybridinv.policies.newsvendor import normal_quantile
+
+    obs = observation([0.0, 0.0], [100.0, 50.0], std=30.0, lead_time=[1, 1], unit_cost=np.array([6.0, 6.0]),
+                      shortage_cost=np.array([5.0, 5.0]), holding_cost=np.array([0.1, 0.1]),
+                      volume=np.array([1.0, 3.0]), constraints=Constraints(capacity=300.0))
+    assert ForecastSS().space_price_for(obs) == 0.0  # nothing counted at margin p - c < 0
+    price = ForecastSS().space_price_for(obs, np.array([5.0, 5.0]))
+    assert price > 0
+    z = MPC(purchase_cost_weight=0.0).safety_factors(obs)
+    free = obs.catalog.with_values(unit_cost=np.zeros(2))
+    np.testing.assert_allclose(z, normal_quantile(safety_fractile(free, price, True)))
