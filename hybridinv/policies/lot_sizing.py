@@ -312,8 +312,8 @@ def _build(p: LotSizingProblem, relax: bool) -> tuple[_Builder, dict[str, Any]]:
     if p.safety_stock is not None:
         # a soft floor under the stock at the end of the first period new orders can reach:
         # x_iL + g_i >= safety_i, the shortfall g_i priced at the safety penalty. Later periods have none:
-        # a floor there made the model lose sales to keep it (0.5 p a period for the rest of the horizon
-        # outweighs p), which a real warehouse never does (measured on multi_50: fill rate 0.78, not 0.87)
+        # a floor there made the model plan to lose sales to keep it (0.5 p a period for the rest of the
+        # horizon outweighs p), which a real warehouse never does
         period = np.minimum(p.lead_time[:, 0] if p.safety_period is None else p.safety_period, periods - 1)
         sku = np.flatnonzero(p.safety_stock > 0)
         t = period[sku]

@@ -147,9 +147,8 @@ class MPC(TargetPolicy):
         ``"fast"``, which returns feasible orders unchanged).
     capacity_utilization : float or None
         Share of the warehouse the safety stock, next period's demand and half a batch may
-        plan to fill (:meth:`safety_factors`); None prices no space. With the warehouse
-        unpriced, a floor under every SKU's stock filled a tight warehouse and cost fill
-        rate (multi_50, 2 seeds x 60 periods: fill rate 0.78 against 0.87 priced).
+        plan to fill (:meth:`safety_factors`); None prices no space (docs/policies.md has
+        the measurements of the fix that introduced it).
 
     References
     ----------
