@@ -134,8 +134,9 @@ class MPC(TargetPolicy):
         ``"incumbent_kept"``; ``"no_plan"`` with a :class:`~hybridinv.SolverFallbackWarning`
         when a ``time_limit`` ended both the MILP and the LP without a plan: no orders).
         Measured (one thread, AMD EPYC): HiGHS closes the gap at the root node in
-        0.14 s a period on multi_50 (at most 0.62 s), ~1.1 s on the 767-SKU hospital backtest, ~14 s on the
-        2,509-SKU car-parts backtest and ~98 s in ``plan()`` at 10,000 SKUs.
+        0.19 s a period on multi_50 (at most 0.80 s), ~0.45 s on the 767-SKU hospital backtest and
+        ~23 s on the 2,509-SKU car-parts backtest (docs/policies.md has the figures before the
+        safety-stock floor, and the 10,000-SKU ``plan()`` time).
     mip_rel_gap : float
         Relative MIP gap.
     integer_periods : int
