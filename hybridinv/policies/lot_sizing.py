@@ -15,7 +15,7 @@ Model (SKU ``i``, period ``t``; ``x`` end-of-period on-hand, ``u`` lost units
 ``e`` capacity excess)::
 
     min  sum_t weight_t sum_i [h x + p u + c q + K y + r w] + sum_i pi_i g_i + M sum_t e_t
-         - sum_i value_i (k_i - start_i),  k_i <= x_i,T-1 [- u_i,T-1 if backorders],  k_i <= limit_i
+         - sum_i value_i (k_i [- u_i,T-1 if backorders] - start_i),  k_i <= x_i,T-1,  k_i <= limit_i
     s.t. x_it - u_it - x_i,t-1 (+ u_i,t-1 if backorders) - sum_{s: s + L_is = t} q_is + w_it
              = scheduled_it - demand_it                                  (balance)
          q_it = lot_i z_it,  z_it integer,  q_it <= U_i y_it,  q_it >= moq_i y_it
@@ -299,16 +299,16 @@ def _build(p: LotSizingProblem, relax: bool) -> tuple[_Builder, dict[str, Any]]:
     _shared_rows(b, p, v, stock, disposal, sku_index, arrive, incoming_col, incoming_val)
     _cover_rows(b, p, v, p.demand, stock, short, disposal)
     if p.stock_value is not None:
-        # the net stock at the end is credited at its value up to the limit: k_i <= x_i,T-1 (- u_i,T-1 with
-        # backorders), 0 <= k_i <= limit_i (the start is charged: objective_offset). Uncapped, a SKU without
-        # holding cost could buy stock for nothing, and an increasing period weight made the model unbounded
+        # the stock at the end is credited at its value up to the limit: k_i <= x_i,T-1, 0 <= k_i <= limit_i
+        # (a backlog at the end is charged through its cost above; the start is charged: objective_offset).
+        # Uncapped, a SKU without holding cost could buy stock for nothing, and an increasing period weight
+        # made the model unbounded. (k_i <= x - u with backorders made an end with a backlog and no stock
+        # infeasible.)
         limit = np.full(n, np.inf) if p.stock_value_limit is None else np.maximum(p.stock_value_limit, 0.0)
         credit = b.block(np.zeros(n), limit, -p.stock_value * weight[-1])
         credit_rows = b.add_rows(n, -np.inf, 0.0) + np.arange(n)
         b.entries(credit_rows, credit, 1.0)
         b.entries(credit_rows, stock[:, -1], -1.0)
-        if not p.lost_sales:
-            b.entries(credit_rows, short[:, -1], 1.0)
     if p.safety_stock is not None:
         # a soft floor under the stock at the end of the first period new orders can reach:
         # x_iL + g_i >= safety_i, the shortfall g_i priced at the safety penalty. Later periods have none:

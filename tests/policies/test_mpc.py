@@ -439,3 +439,13 @@ def test_a_purchase_weight_prices_the_space_with_the_margin_the_model_uses() -> 
     z = MPC(purchase_cost_weight=0.0).safety_factors(obs)
     free = obs.catalog.with_values(unit_cost=np.zeros(2))
     np.testing.assert_allclose(z, normal_quantile(safety_fractile(free, price, True)))
+
+
+def test_a_backlog_the_budget_cannot_clear_keeps_the_model_feasible() -> None:
+    """Backorders, no budget: the plan ends with a backlog and no stock (a credit row k <= x - u made it infeasible)."""
+    problem = _single(lost_sales=False, stock_value=np.array([2.0]), budget=0.0)
+    solution = solve_lot_sizing(problem, mip_rel_gap=1e-9)
+    assert solution.status == "Optimal"
+    np.testing.assert_allclose(solution.orders, 0.0)
+    # backlog 10, 20, 30, 40 at p = 5, the safety floor 20 short throughout at 2.5 (period 0 only), end backlog at 2
+    assert solution.objective == pytest.approx(5.0 * (10 + 20 + 30 + 40) + 2.5 * 20.0 + 2.0 * 40.0)
