@@ -34,7 +34,13 @@ from hybridinv.network.repair_result import NetworkRepairResult, relative_gap
 from hybridinv.network.state import NetworkCosts, NetworkObservation
 from hybridinv.repair import highs as single_highs
 from hybridinv.repair import pulp_backend as single_pulp
-from hybridinv.repair.api import DEFAULT_GAP_TOLERANCE, Backend, polish_time_limit, repair_backend
+from hybridinv.repair.api import (
+    DEFAULT_GAP_TOLERANCE,
+    Backend,
+    certified_status,
+    polish_time_limit,
+    repair_backend,
+)
 
 __all__ = ["NetworkRepair", "repair_network"]
 
@@ -216,13 +222,7 @@ def repair_network(
     objective = problem.objective(x)
     bound = min(solution.bound, objective)
     gap = relative_gap(objective, bound)
-    status = solution.status
-    if status != "fallback":
-        # PuLP reports no bound: its solver's "optimal" (judged by the solver's own gaps) above the accepted
-        # certified gap is not reported as such, as in repair_orders. HiGHS's answers are checked (run_mip).
-        unproven = status == "optimal" and solution.backend == "pulp"
-        status = "optimal" if gap == 0.0 else (
-            "within_gap" if gap <= tolerance else ("heuristic" if unproven else status))
+    status = certified_status(solution.status, gap, tolerance, solution.backend)
     violations = problem.violations(x)
     if solution.fallback_reason is not None:
         warnings.warn(f"network repair backend {mode.value!r}: {solution.fallback_reason}; returned the fast plan",

@@ -34,6 +34,7 @@ __all__ = [
     "POLISH_TIME_LIMIT",
     "Backend",
     "available_backends",
+    "certified_status",
     "polish_time_limit",
     "repair_backend",
     "repair_orders",
@@ -94,6 +95,22 @@ def repair_backend(value: Backend | str, column: str = "backend") -> Backend:
     except ValueError:
         names = [b.value for b in Backend]
         raise PlanningError(f"unknown repair backend; must be one of {names}", column=column, value=value) from None
+
+
+def certified_status(status: str, gap: float, tolerance: float, backend: str | None) -> str:
+    """The status a repair reports from its backend's status and its certified ``gap`` (single site and network).
+
+    ``"optimal"`` at gap 0, ``"within_gap"`` up to ``tolerance``, else the backend's own status, except that
+    PuLP's ``"optimal"`` (judged by its solver's own gaps; PuLP reports no bound) becomes ``"heuristic"``:
+    HiGHS's answers are checked against its bound (``run_mip``). A ``"fallback"`` stays as it is.
+    """
+    if status == "fallback":
+        return status
+    if gap == 0.0:
+        return "optimal"
+    if gap <= tolerance:
+        return "within_gap"
+    return "heuristic" if status == "optimal" and backend == "pulp" else status
 
 
 def _gap_of(objective: float, bound: float) -> float:
@@ -332,13 +349,7 @@ def repair_orders(
     objective = problem.total_objective(lots)
     bound = min(max(solution.bound, 0.0) + problem.objective_offset, objective)
     gap = _gap_of(objective, bound)
-    status = solution.status
-    if status != "fallback":
-        # PuLP reports no bound: its solver's "optimal" (judged by the solver's own gaps) above the accepted
-        # certified gap is not reported as such. HiGHS's answers are checked against its bound (run_mip).
-        unproven = status == "optimal" and solution.backend == "pulp"
-        status = "optimal" if gap == 0.0 else (
-            "within_gap" if gap <= tolerance else ("heuristic" if unproven else status))
+    status = certified_status(solution.status, gap, tolerance, solution.backend)
     diagnostics = _diagnostics(problem, solution, lots, status, time.perf_counter() - start)
     if solution.fallback_reason is not None:
         warnings.warn(
