@@ -116,12 +116,15 @@ def space_cost(catalog: Catalog, space_price: float) -> NDArray[np.float64]:
     return np.asarray(space_price * typical * catalog.volume, dtype=np.float64)
 
 
-def safety_fractile(catalog: Catalog, space_price: float = 0.0, lost_sales: bool = True) -> NDArray[np.float64]:
+def safety_fractile(catalog: Catalog, space_price: float = 0.0, lost_sales: bool = True,
+                    margin: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
     """The cost-based fractile ``m / (m + h + lambda v)`` per SKU (0 where ``m <= 0``).
 
-    ``m`` is :func:`net_margin`, ``lambda v`` :func:`space_cost`.
+    ``m`` is :func:`net_margin` unless ``margin`` gives it (MPC with a purchase-cost weight),
+    ``lambda v`` :func:`space_cost`.
     """
-    margin = np.maximum(net_margin(catalog, lost_sales), 0.0)
+    given = net_margin(catalog, lost_sales) if margin is None else np.asarray(margin, dtype=np.float64)
+    margin = np.maximum(given, 0.0)
     over = catalog.holding_cost + space_cost(catalog, space_price)
     total = margin + over
     return np.asarray(np.divide(margin, total, out=np.zeros_like(margin), where=total > 0), dtype=np.float64)

@@ -256,16 +256,14 @@ class MPC(TargetPolicy):
         (0 without a capacity or with ``capacity_utilization=None``): the multi-item newsvendor
         under a storage constraint, so the safety stock fits the warehouse.
         """
-        from hybridinv.policies.forecast_ss import FRACTILE_BOUNDS, ForecastSS, space_cost
+        from hybridinv.policies.forecast_ss import FRACTILE_BOUNDS, ForecastSS, safety_fractile
 
         cat = obs.catalog
         margin = cat.shortage_cost - (self.purchase_cost_weight * cat.unit_cost if obs.lost_sales else 0.0)
         price = ForecastSS(safety_factor=self.safety_factor, capacity_utilization=self.capacity_utilization,
                            repair=None).space_price_for(obs, margin)
-        stocked = margin > 0
-        over = cat.holding_cost + space_cost(cat, price)
-        fractile = np.clip(np.where(stocked, margin, 1.0) / (np.where(stocked, margin, 1.0) + over), *FRACTILE_BOUNDS)
-        return np.asarray(np.where(stocked, normal_quantile(fractile), 0.0) * self.safety_factor, dtype=np.float64)
+        fractile = np.clip(safety_fractile(cat, price, obs.lost_sales, margin), *FRACTILE_BOUNDS)
+        return np.asarray(np.where(margin > 0, normal_quantile(fractile), 0.0) * self.safety_factor, dtype=np.float64)
 
     def decide(self, obs: Observation) -> Decision:
         problem = self.problem(obs)
