@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from hybridinv.core._frame import date_column, headerless_position, quiet_date_parsing, require_columns, require_frame
+from hybridinv.core._frame import date_column, quiet_date_parsing, refuse_headerless, require_columns, require_frame
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.errors import PlanningError, PlanningWarning
 from hybridinv.core.limits import MAX_PERIODS, MAX_QUANTITY
@@ -254,10 +254,7 @@ def read_history(frame: pd.DataFrame | DemandHistory, freq: str | None = None) -
     if {"period", "quantity"} & set(df.columns):  # half a long layout was read as wide: "lists SKU more than once"
         require_columns(df, ["sku", "period", "quantity"], f"{_TABLE} (long layout)")
         extra = sorted(set(df.columns) - {"sku", "period", "quantity"})
-        headerless = [c for c in extra if headerless_position(c) is not None]
-        if headerless:  # "unknown column(s) ['Unnamed: 3']" named a column the file does not have
-            raise PlanningError(f"{_TABLE} (long layout): column {headerless_position(headerless[0])} has no header "
-                                "(a trailing comma at the end of every line?); remove it", column=headerless[0])
+        refuse_headerless(extra, f"{_TABLE} (long layout)")
         if extra:
             raise PlanningError(f"{_TABLE} (long layout) has unknown column(s) {extra}", column=extra[0])
         return _from_long(df, freq)

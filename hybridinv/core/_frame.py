@@ -246,6 +246,19 @@ def headerless_position(column: object) -> int | None:
     return None if found is None else int(found.group(1)) + 1
 
 
+def refuse_headerless(columns: Sequence[object], table: str) -> None:
+    """Raise for the first of ``columns`` pandas read without a header (a trailing comma), naming its position.
+
+    An "unknown column 'Unnamed: 4'" named a column the file does not have.
+    """
+    for column in columns:
+        position = headerless_position(column)
+        if position is not None:
+            raise PlanningError(f"{table}: column {position} has no header (a trailing comma at the end of every "
+                                f"line? pandas names it {str(column)!r}); remove the empty column or give it a name",
+                                column=str(column))
+
+
 def check_columns(
     df: pd.DataFrame,
     known: Sequence[str],
@@ -292,11 +305,7 @@ def check_columns(
     if not unknown:
         return
     column = str(unknown[0])
-    position = headerless_position(column)
-    if position is not None:  # "state has unknown column 'Unnamed: 4'" named a column the file does not have
-        raise PlanningError(f"{table}: column {position} has no header (pandas names it {column!r}; a trailing "
-                            "comma at the end of every line?); remove the empty column or give it a name",
-                            column=column)
+    refuse_headerless([column], table)
     candidates = list(dict.fromkeys([*known, *suggestions]))
     lower = {c.lower(): c for c in candidates}
     key = column.strip().lower()
