@@ -224,8 +224,7 @@ class Catalog:
             )
         if "supplier" in df.columns:
             # a blank cell is the default supplier whether pandas read it as NaN or (CLI: key columns as text) ""
-            text = df["supplier"].fillna("default").astype(str)
-            kw["supplier"] = text.mask(text.str.strip() == "", "default").to_numpy(dtype=object)
+            kw["supplier"] = _supplier_column(df["supplier"])
         return cls._checked(kw)
 
     @classmethod
@@ -297,3 +296,24 @@ def _all_str(values: NDArray[np.object_]) -> bool:
 
 def _equal(a: NDArray[np.object_], b: NDArray[np.object_]) -> bool:
     return bool(np.equal(a, b).all())
+
+
+def _supplier_column(raw: pd.Series) -> NDArray[np.object_]:
+    """The ``supplier`` column as str; a blank cell (NaN, None, "" or spaces) is the supplier ``"default"``.
+
+    Text columns are factorized first, so each distinct supplier is converted and stripped
+    once (a catalog of a million SKUs names a few hundred suppliers). Other columns (numbers,
+    mixed types, where 1 and 1.0 hash alike but read as different text) go cell by cell, as
+    ``str(value)``.
+    """
+    values = raw.to_numpy(dtype=object)
+    if isinstance(raw.dtype, pd.StringDtype) or (
+        raw.dtype.kind == "O" and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
+    ):
+        codes, uniques = pd.factorize(values)  # missing cells get code -1: the appended "default"
+        names = [str(u) for u in uniques]
+        lookup = np.array([name if name.strip() else "default" for name in names] + ["default"], dtype=object)
+        return lookup[codes]
+    text = [str(v) for v in values]
+    return np.array(["default" if gap or not t.strip() else t for gap, t in zip(pd.isna(values), text, strict=True)],
+                    dtype=object)

@@ -294,3 +294,27 @@ def test_a_blank_supplier_cell_is_the_default_supplier_however_it_was_read(tmp_p
                     "A,1,0.1,9,0,\nB,1,0.1,9,0,S1\nC,1,0.1,9,0,  \n")
     for frame in (pd.read_csv(path), read_csv(path)):  # NaN from pandas, "" from the CLI reader (keys as text)
         assert list(Catalog.from_frame(frame).supplier) == ["default", "S1", "default"]
+
+
+@pytest.mark.parametrize(
+    ("column", "expected"),
+    [
+        (pd.Series(["S1", None, "S1"], dtype="category"), ["S1", "default", "S1"]),  # was a pandas TypeError
+        (pd.Series(["S1", pd.NA, " \t"], dtype="string"), ["S1", "default", "default"]),
+        (pd.Series([7, pd.NA, 8], dtype="Int64"), ["7", "default", "8"]),
+        (pd.Series([7.0, np.nan, 8.0]), ["7.0", "default", "8.0"]),  # as pandas' astype(str) reads them
+        (pd.Series(["S1", 3, None], dtype=object), ["S1", "3", "default"]),
+    ],
+)
+def test_supplier_columns_of_every_dtype_read_blank_cells_as_the_default_supplier(
+    column: pd.Series, expected: list[str]
+) -> None:
+    frame = pd.DataFrame({"sku": ["A", "B", "C"], "unit_cost": 1.0, "holding_cost": 0.1, "shortage_cost": 9.0,
+                          "lead_time": 0, "supplier": column})
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # pandas' fillna of a float column with text warned of a future error
+        supplier = Catalog.from_frame(frame).supplier
+    assert list(supplier) == expected
+    assert all(type(s) is str for s in supplier)
