@@ -51,9 +51,11 @@ class NetworkPolicy(Protocol):
 def poisson_demand(means: ArrayLike, periods: int, seed: int) -> NDArray[np.float64]:
     """Poisson store demand of shape (periods, stores, SKUs) from means (stores, SKUs); same seed, same path.
 
-    ``periods`` is a whole number >= 1 (a ``PlanningError`` naming ``periods`` otherwise: 2.5 was cut to 2).
+    ``periods`` is a whole number >= 1 and ``seed`` one >= 0 (a ``PlanningError`` naming the argument
+    otherwise: a ``periods`` of 2.5 was cut to 2, a ``seed`` of -1 was numpy's own ValueError).
     """
     periods = whole_number(periods, "periods", 1)
+    seed = whole_number(seed, "seed")
     mean = np.asarray(means, dtype=np.float64)
     if mean.ndim != 2 or not (np.isfinite(mean).all() and (mean >= 0).all()):
         raise LocationError("means must be a finite array (stores, SKUs) >= 0", column="demand_mean")

@@ -222,6 +222,14 @@ def test_poisson_demand_refuses_periods_that_are_not_a_whole_number_of_at_least_
     assert info.value.column == "periods"
 
 
+@pytest.mark.parametrize("seed", [-1, 1.5, "3", True, None, math.inf])
+def test_poisson_demand_refuses_a_seed_that_is_not_a_whole_number(seed) -> None:
+    # -1 raised numpy's "expected non-negative integer", 1.5 its TypeError, None drew a fresh (irreproducible) path
+    with pytest.raises(PlanningError, match="column 'seed'") as info:
+        poisson_demand([[1.0]], 3, seed)
+    assert info.value.column == "seed"
+
+
 def test_poisson_demand_takes_a_whole_float_or_numpy_number_of_periods() -> None:
     np.testing.assert_array_equal(poisson_demand([[1.0]], 3.0, 0), poisson_demand([[1.0]], np.int64(3), 0))
     assert poisson_demand([[1.0, 2.0]], 3.0, 0).shape == (3, 1, 2)
