@@ -160,7 +160,7 @@ def apply_guardrails(
                                 column="critical_min_order", value=f"shape {minimum.shape}")
         lower = np.where(critical, np.maximum(lower, np.ceil(minimum - _TOL)), lower)
         upper = np.maximum(upper, lower)
-    return lower, upper
+    return lower + 0.0, upper + 0.0  # ceil(0 - tol) is -0.0: adding 0.0 makes every zero positive
 
 
 def _sku_values(values: ArrayLike, column: str, catalog: Catalog, *, minimum: float | None = 0.0,

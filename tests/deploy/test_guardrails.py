@@ -40,6 +40,15 @@ def test_change_limit_bounds_hand_computed():
     assert upper.tolist() == [5.0, 15.0, 120.0, 48.0]
 
 
+def test_bounds_of_zero_are_positive_zeros():
+    # ceil(0 - tol) gave lower = -0.0, shown as "-0" in reports and frames
+    catalog = _catalog()
+    lower, upper = apply_guardrails(Guardrails(max_change_units=5, max_periods_of_supply=1.0), catalog,
+                                    _state(catalog, [0, 0, 50, 0]), np.array([0.0, 2.0, 0.0, 0.0]), np.full(4, 10.0))
+    assert lower.tolist() == [0.0, 0.0, 0.0, 0.0] and upper.tolist() == [5.0, 7.0, 0.0, 5.0]
+    assert not np.signbit(lower).any() and not np.signbit(upper).any()
+
+
 def test_periods_of_supply_cap_uses_inventory_position():
     catalog = _catalog()
     state = _state(catalog, [0, 10, 30, 50], pipeline=5.0)
