@@ -189,11 +189,13 @@ class BroadFamily:
             suppliers=3, moq_share=float(rng.uniform(0.0, 0.5)),
         )
         mean = catalog.demand_mean * _log_uniform(rng, 0.1, 3.0)
-        catalog = catalog.with_values(demand_mean=mean, demand_std=np.sqrt(mean + mean**2 / 4.0))
+        dispersion = float(_log_uniform(rng, 1.0, 20.0))  # drawn where it was: the episode's other draws stay
+        # the catalog's std is the process's own (it assumed dispersion 4 whatever was drawn)
+        catalog = catalog.with_values(demand_mean=mean, demand_std=np.sqrt(mean + mean**2 / dispersion))
         demand = DemandProcess(
             mean=mean,
             distribution=DemandDistribution.NEGATIVE_BINOMIAL,
-            dispersion=float(_log_uniform(rng, 1.0, 20.0)),
+            dispersion=dispersion,
             seasonality=(Seasonality(period=52, amplitude=rng.uniform(0.0, 0.5, n), phase=rng.uniform(0, 52, n)),),
             promotions=Promotions(probability=0.03, lift=2.5, duration=2) if rng.random() < 0.5 else None,
             regime_shifts=RegimeShifts(probability=float(rng.uniform(0.005, 0.02))) if rng.random() < 0.5 else None,
