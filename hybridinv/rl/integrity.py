@@ -25,6 +25,7 @@ import re
 import secrets
 import stat
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -39,6 +40,7 @@ __all__ = [
     "ModelFileError",
     "check_unpacked_size",
     "hash_model_files",
+    "read_member",
     "read_metadata",
     "verify_model_files",
     "write_file_hashes",
@@ -61,6 +63,16 @@ MAX_UNPACKED_BYTES = 1 << 30
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _LEFTOVER = re.compile(r"\..+\.[0-9a-f]{16}\.tmp")  # write_model_file's temporary names
 _CHUNK = 1 << 20
+try:
+    from lzma import LZMAError
+except ImportError:  # a Python built without lzma (zipfile allows it): no member can be LZMA-decompressed
+
+    class LZMAError(Exception):  # type: ignore[no-redef]
+        """Stand-in: never raised."""
+
+
+#: What decompressing a corrupt, encrypted or unsupported zip member raises.
+_MEMBER_ERRORS = (zipfile.BadZipFile, zlib.error, LZMAError, EOFError, NotImplementedError, RuntimeError, OSError)
 # never follow a symbolic link, and never wait for a writer on a FIFO (the file is refused after fstat)
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
@@ -401,3 +413,30 @@ def check_unpacked_size(payload: bytes, source: Path) -> zipfile.ZipFile:
     if total > MAX_UNPACKED_BYTES:
         raise ModelFileError(f"{source}: unpacks to {total} bytes, more than {MAX_UNPACKED_BYTES}")
     return archive
+
+
+def read_member(archive: zipfile.ZipFile, name: str, source: Path) -> bytes:
+    """The bytes of the member ``name`` of an archive from :func:`check_unpacked_size`, never more than declared.
+
+    Decompressed in chunks of 1 MiB, so a member whose real size exceeds the size its
+    header declares (the one :func:`check_unpacked_size` bounds) is stopped after the
+    declared bytes, its checksum fails and it is refused; ``ZipFile.read`` would first
+    inflate up to 2 GiB of it in one piece.
+
+    Raises
+    ------
+    KeyError
+        If the archive has no member ``name``.
+    ModelFileError
+        If the member is corrupt (checksum, compressed stream), encrypted or compressed
+        with an unsupported method.
+    """
+    info = archive.getinfo(name)
+    parts: list[bytes] = []
+    try:
+        with archive.open(info) as handle:
+            while chunk := handle.read(_CHUNK):
+                parts.append(chunk)
+    except _MEMBER_ERRORS as exc:
+        raise ModelFileError(f"{source}: archive member {name!r} is unreadable ({exc})") from exc
+    return b"".join(parts)

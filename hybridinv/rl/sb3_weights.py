@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.rl.integrity import ModelFileError, check_unpacked_size
+from hybridinv.rl.integrity import ModelFileError, check_unpacked_size, read_member
 
 __all__ = ["SB3Actor", "actor_from_checkpoint"]
 
@@ -116,9 +116,16 @@ def _state_dict(archive: zipfile.ZipFile, source: Path) -> dict[str, NDArray[np.
     import torch
 
     try:
-        state = torch.load(io.BytesIO(archive.read("policy.pth")), map_location="cpu", weights_only=True)
+        weights = read_member(archive, "policy.pth", source)
     except KeyError:
         raise ModelFileError(f"{source}: checkpoint has no policy.pth") from None
+    # torch.save writes a zip archive whose records torch inflates to their declared sizes: bound them as
+    # the checkpoint's own (a 1.5 MB policy.pth of deflated zeros otherwise allocates gigabytes)
+    if not zipfile.is_zipfile(io.BytesIO(weights)):
+        raise ModelFileError(f"{source}: policy.pth is not a torch zip archive (torch.save's format since torch 1.6)")
+    check_unpacked_size(weights, source / "policy.pth")
+    try:
+        state = torch.load(io.BytesIO(weights), map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises UnpicklingError, RuntimeError, ... on anything but tensors
         raise ModelFileError(f"{source}: policy.pth is not a plain tensor state dict ({exc})") from exc
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
@@ -161,7 +168,7 @@ def actor_from_checkpoint(payload: bytes, algo: str, source: Path) -> SB3Actor:
         raise ModelFileError(f"{source}: pure-RL algorithm {algo!r} is not one of {sorted(_LAYERS)}")
     archive = check_unpacked_size(payload, source)
     try:
-        data = json.loads(archive.read("data").decode("utf-8"))
+        data = json.loads(read_member(archive, "data", source).decode("utf-8"))
     except KeyError:
         raise ModelFileError(f"{source}: checkpoint has no data entry") from None
     except (UnicodeDecodeError, RecursionError, json.JSONDecodeError) as exc:

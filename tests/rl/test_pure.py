@@ -137,6 +137,81 @@ def test_custom_policy_settings_are_refused(tmp_path: Path) -> None:
         PureRL.load(directory)
 
 
+def test_a_checkpoint_member_larger_than_it_declares_is_refused_as_a_model_file_error(tmp_path: Path) -> None:
+    """ZipFile.read inflated up to 2 GiB of such a member before failing its CRC with a bare BadZipFile."""
+    import struct
+
+    directory = _copy("ppo_multi_50", tmp_path)
+    checkpoint = directory / "sb3.zip"
+    _rewrite_entry(checkpoint, "data", lambda data: data + b" " * 100_000)
+    payload = bytearray(checkpoint.read_bytes())
+    with zipfile.ZipFile(io.BytesIO(bytes(payload))) as archive:
+        local = archive.getinfo("data").header_offset
+        central = archive.start_dir  # type: ignore[attr-defined]
+    while payload[central + 46:central + 46 + struct.unpack_from("<H", payload, central + 28)[0]] != b"data":
+        central += 46 + sum(struct.unpack_from("<3H", payload, central + 28))  # name, extra, comment lengths
+    struct.pack_into("<I", payload, local + 22, 10)  # local header: uncompressed size
+    struct.pack_into("<I", payload, central + 24, 10)  # central directory: uncompressed size
+    with zipfile.ZipFile(io.BytesIO(bytes(payload))) as archive:
+        assert archive.getinfo("data").file_size == 10
+    checkpoint.write_bytes(payload)
+    _rehash(directory)
+    with pytest.raises(ModelFileError, match="'data' is unreadable"):
+        PureRL.load(directory)
+
+
+def test_the_records_of_policy_pth_count_against_the_unpacked_size_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """policy.pth is itself a zip whose (deflated) records torch allocates at their declared size.
+
+    A 900 kB sb3.zip made the loader allocate 3.3 GB; here the limit is lowered instead.
+    """
+    import torch
+
+    from hybridinv.rl import integrity
+
+    directory = _copy("ppo_multi_50", tmp_path)
+
+    def padded(data: bytes) -> bytes:
+        state = torch.load(io.BytesIO(data), weights_only=True)
+        state["padding"] = torch.zeros(1_000_000)  # 4 MB of zeros, a few kB deflated
+        saved = io.BytesIO()
+        torch.save(state, saved)
+        with zipfile.ZipFile(io.BytesIO(saved.getvalue())) as source:
+            records = [(info.filename, source.read(info.filename)) for info in source.infolist()]
+        deflated = io.BytesIO()
+        with zipfile.ZipFile(deflated, "w", zipfile.ZIP_DEFLATED) as out:
+            for name, record in records:
+                out.writestr(name, record)
+        return deflated.getvalue()
+
+    _rewrite_entry(directory / "sb3.zip", "policy.pth", padded)
+    _rehash(directory)
+    with zipfile.ZipFile(directory / "sb3.zip") as archive:
+        outer = sum(info.file_size for info in archive.infolist())
+    assert outer < 3_000_000
+    monkeypatch.setattr(integrity, "MAX_UNPACKED_BYTES", 3_000_000)
+    with pytest.raises(ModelFileError, match=r"policy.pth: unpacks to \d+ bytes"):
+        PureRL.load(directory)
+
+
+def test_policy_pth_in_the_legacy_torch_format_is_refused(tmp_path: Path) -> None:
+    import torch
+
+    directory = _copy("ppo_multi_50", tmp_path)
+
+    def legacy(data: bytes) -> bytes:
+        saved = io.BytesIO()
+        torch.save(torch.load(io.BytesIO(data), weights_only=True), saved, _use_new_zipfile_serialization=False)
+        return saved.getvalue()
+
+    _rewrite_entry(directory / "sb3.zip", "policy.pth", legacy)
+    _rehash(directory)
+    with pytest.raises(ModelFileError, match="not a torch zip archive"):
+        PureRL.load(directory)
+
+
 @pytest.mark.parametrize("algo", ["ppo", "sac"])
 def test_numpy_actor_matches_stable_baselines3(algo: str) -> None:
     """Independent truth: SB3's own load and predict of the shipped (trusted) checkpoint."""
