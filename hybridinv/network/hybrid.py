@@ -316,9 +316,9 @@ def load_network_hybrid(directory: str | Path, scenario: NetworkScenario,
         On a missing, unlisted or altered file, another policy kind or feature version, a
         model of another shape, or a map or learner this version does not know.
     """
-    from hybridinv.rl.integrity import ModelFileError, check_unpacked_size, read_metadata, verify_model_files
+    from hybridinv.rl.integrity import ModelFileError, read_metadata, verify_model_files
     from hybridinv.rl.maps import MAP_KINDS
-    from hybridinv.rl.model_file import LEARNERS
+    from hybridinv.rl.model_file import LEARNERS, read_arrays
 
     directory = Path(directory)
     meta = read_metadata(directory)
@@ -330,9 +330,7 @@ def load_network_hybrid(directory: str | Path, scenario: NetworkScenario,
     if kind not in MAP_KINDS or learner not in LEARNERS:
         raise ModelFileError(f"{directory}: unknown parameter_map {kind!r} or learner {learner!r}")
     payload = verify_model_files(directory, meta, load=["policy.npz"])["policy.npz"]
-    check_unpacked_size(payload, directory / "policy.npz")
-    with np.load(io.BytesIO(payload), allow_pickle=False) as data:
-        arrays = {key: np.array(data[key]) for key in data.files}
+    arrays = read_arrays(payload, directory / "policy.npz")
     base = arrays.pop("base_levels", np.zeros(0))
     if base.shape != (scenario.n_locations, scenario.n_skus):
         raise ModelFileError(f"{directory}: base levels of shape {base.shape} do not fit the scenario "

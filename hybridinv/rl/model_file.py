@@ -23,6 +23,7 @@ installed environments, so a corrupted, tampered or stale model fails loudly wit
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ from hybridinv.rl.integrity import (
     ModelFileError,
     check_unpacked_size,
     hash_model_files,
+    read_member,
     read_metadata,
     verify_model_files,
     write_file_hashes,
@@ -57,6 +59,7 @@ __all__ = [
     "current_spec",
     "hash_model_files",
     "load_model",
+    "read_arrays",
     "save_model",
     "write_file_hashes",
     "write_metadata",
@@ -200,6 +203,48 @@ def save_model(
     return directory
 
 
+def read_arrays(payload: bytes, source: Path) -> dict[str, NDArray[Any]]:
+    """The arrays of the (already verified) bytes of an ``.npz``, read as ``numpy.load(allow_pickle=False)`` would.
+
+    Each member must be a ``.npy`` array (format 1.0 or 2.0) without Python objects whose
+    header declares no more data than the member holds: ``numpy.load`` allocates the
+    declared shape before reading, so a 100-byte member claiming ``(10**13,)`` float64
+    raised a ``MemoryError`` instead of being refused.
+
+    Raises
+    ------
+    ModelFileError
+        If the archive is oversized (:func:`~hybridinv.rl.integrity.check_unpacked_size`) or
+        corrupt, or a member is not such an array (the message says ``invalid weights``).
+    """
+    from numpy.lib import format as npy
+
+    archive = check_unpacked_size(payload, source)
+    arrays: dict[str, NDArray[Any]] = {}
+    for info in archive.infolist():
+        raw = read_member(archive, info.filename, source)
+        handle = io.BytesIO(raw)
+        try:
+            if not info.filename.endswith(".npy"):
+                raise ValueError(f"member {info.filename!r} is not a .npy array")
+            version = npy.read_magic(handle)
+            if version not in ((1, 0), (2, 0)):
+                raise ValueError(f"member {info.filename!r} has .npy format version {version}")
+            read_header = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
+            shape, _, dtype = read_header(handle)
+            if dtype.hasobject:
+                raise ValueError(f"member {info.filename!r} holds Python objects (pickled data is never loaded)")
+            declared = math.prod(shape) * dtype.itemsize
+            if declared > len(raw) - handle.tell():
+                raise ValueError(f"member {info.filename!r} declares {shape} {dtype} ({declared} bytes) but holds "
+                                 f"{len(raw) - handle.tell()} bytes of data")
+            handle.seek(0)
+            arrays[info.filename[: -len(".npy")]] = np.asarray(npy.read_array(handle, allow_pickle=False))
+        except (OSError, ValueError, TypeError) as exc:
+            raise ModelFileError(f"{source}: invalid weights ({exc})") from exc
+    return arrays
+
+
 def _check_spec(meta: dict[str, Any], path: Path) -> None:
     spec = current_spec()
     for key, current in (("observation_spec", spec["observation"]), ("action_spec", spec["action"])):
@@ -251,10 +296,8 @@ def load_model(path: str | Path, check_spec: bool = True) -> ModelFile:
     if check_spec:
         _check_spec(meta, directory)
     weights_path = directory / name
-    check_unpacked_size(payload, weights_path)
+    weights = read_arrays(payload, weights_path)
     try:
-        with np.load(io.BytesIO(payload), allow_pickle=False) as data:
-            weights = {key: np.array(data[key]) for key in data.files}
         network = None if meta.get("policy") in ARRAY_POLICIES else SharedPolicyNetwork(weights)
     except (OSError, ValueError, KeyError) as exc:
         raise ModelFileError(f"{weights_path}: invalid weights ({exc})") from exc

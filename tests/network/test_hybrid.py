@@ -134,6 +134,18 @@ def test_save_load_round_trip(tmp_path) -> None:
         load_network_hybrid(path, SCENARIO)
 
 
+def test_unreadable_weights_are_a_model_file_error(tmp_path) -> None:
+    """Object arrays (refused with allow_pickle=False) were numpy's bare ValueError, not a ModelFileError."""
+    hybrid = NetworkHybrid(SCENARIO, tiny_levels(), np.zeros(SHAPE))
+    path = save_network_hybrid(tmp_path / "model", hybrid)
+    objects = np.empty(1, dtype=object)
+    objects[0] = {"not": "an array"}
+    np.savez(path / "policy.npz", base_levels=tiny_levels(), weights=objects)
+    write_file_hashes(path)
+    with pytest.raises(ModelFileError, match="invalid weights .*Python objects"):
+        load_network_hybrid(path, SCENARIO)
+
+
 def _network_hybrid(seed: int = 0, squash: str = "clip") -> NetworkHybrid:
     """A hybrid with a random per-item network map (no torch)."""
     network = SharedPolicyNetwork.random(len(NETWORK_HYBRID_FEATURES), 0, 2, hidden=8, seed=seed)

@@ -145,6 +145,46 @@ def test_pickled_arrays_in_an_npz_are_never_loaded(tmp_path: Path) -> None:
     assert not marker.exists()
 
 
+def _npz_of_raw_members(path: Path, members: dict[str, bytes]) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+
+def _npy_header(shape: tuple[int, ...], descr: str = "<f8") -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buffer, {"descr": descr, "fortran_order": False, "shape": shape})
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("shape", [(10**13,), (10**6, 10**6)])
+def test_an_npz_member_declaring_more_data_than_it_holds_is_refused_before_allocating(
+    tmp_path: Path, shape: tuple[int, ...]
+) -> None:
+    """numpy.load allocates the header's shape first: (10**13,) float64 was a MemoryError for 73 TiB."""
+    directory = tmp_path / "m"
+    directory.mkdir()
+    _npz_of_raw_members(directory / "policy.npz", {"weights.npy": _npy_header(shape) + bytes(16)})
+    _write_meta(directory, {"format_version": 1, "policy": "adaptive", "weights_file": "policy.npz"})
+    write_file_hashes(directory)
+    with pytest.raises(ModelFileError, match=r"invalid weights .*declares"):
+        load_model(directory, check_spec=False)
+
+
+def test_an_npz_member_that_is_not_an_array_is_refused(tmp_path: Path) -> None:
+    directory = tmp_path / "m"
+    directory.mkdir()
+    _npz_of_raw_members(directory / "policy.npz", {"weights.npy": np.zeros(3).tobytes(), "notes.txt": b"hello"})
+    _write_meta(directory, {"format_version": 1, "policy": "adaptive", "weights_file": "policy.npz"})
+    write_file_hashes(directory)
+    with pytest.raises(ModelFileError, match="invalid weights"):
+        load_model(directory, check_spec=False)
+
+
 def test_legacy_metadata_loads_only_a_hash_checked_npz(model_dir: Path) -> None:
     """Without a 'files' map (models written before it): the .npz may load if its legacy hash matches."""
     (model_dir / "sb3.zip").unlink()
