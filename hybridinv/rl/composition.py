@@ -63,7 +63,12 @@ def _parameterization(model: ModelFile, kind: str, repair: str | None) -> Parame
         return SafetyStockTargets()
     if kind == "capped_base_stock":
         spec = meta.get("residual", {})
-        return CappedBaseStockTargets(CappedBaseStock(level=spec.get("level"), cap=spec.get("cap"), repair=repair))
+        try:
+            if not isinstance(spec, Mapping):
+                raise TypeError(f"residual must be a mapping of the base's level and cap, got {spec!r}")
+            return CappedBaseStockTargets(CappedBaseStock(level=spec.get("level"), cap=spec.get("cap"), repair=repair))
+        except (TypeError, ValueError) as exc:  # PlanningError is a ValueError
+            raise ModelFileError(f"{model.path}: invalid {kind} model ({exc})") from exc
     if kind in ("forecast_ss", "forecast_capped"):
         options = meta.get("base", {})
         try:
@@ -95,6 +100,8 @@ def _parameter_map(model: ModelFile, kind: str, parameterization: Parameterizati
     _check_adaptive_spec(model, parameterization.output_names)
     ranges = model.metadata.get("feature_range") or {}
     try:
+        if not isinstance(ranges, Mapping):
+            raise TypeError(f"feature_range must be a mapping, got {ranges!r}")
         if isinstance(parameterization, ForecastCappedTargets):
             return capped_map(weights, ranges.get("low"), ranges.get("high"),
                               float(ranges.get("trust_width", TRUST_WIDTH)))

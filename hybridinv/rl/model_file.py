@@ -257,7 +257,7 @@ def _check_spec(meta: dict[str, Any], path: Path) -> None:
                 f"the installed environments use version {current['version']}; retrain the model"
             )
     names = meta["observation_spec"].get("sku_features")
-    if names is not None and list(names) != spec["observation"]["sku_features"]:
+    if names is not None and names != spec["observation"]["sku_features"]:  # JSON gives a list, or junk
         raise ModelFileError(f"{path}: model's per-SKU features differ from the installed ones; retrain the model")
 
 

@@ -82,3 +82,32 @@ def test_a_shipped_model_loads_by_name(tmp_path: Path, monkeypatch: pytest.Monke
     (tmp_path / "hybrid_ppo_multi_50").mkdir()  # a path that exists wins over the shipped name
     with pytest.raises(ModelFileError, match="no metadata.json"):
         load_model("hybrid_ppo_multi_50")
+
+
+@pytest.mark.parametrize(
+    ("model", "key", "value", "message"),
+    [
+        ("hybrid_default", "feature_range", "abc", "feature_range must be a mapping"),
+        ("hybrid_residual", "residual", "abc", "residual must be a mapping"),
+        ("hybrid_residual", "residual", {"level": "x"}, "invalid capped_base_stock model .*'level'"),
+        ("hybrid_default", "sku_features", 5, "per-SKU features differ"),
+    ],
+)
+def test_malformed_metadata_entries_are_model_file_errors(
+    tmp_path: Path, model: str, key: str, value: object, message: str
+) -> None:
+    """Were AttributeError ('str' object has no attribute 'get'), TypeError or a PlanningError."""
+    import shutil
+
+    from hybridinv.rl import Hybrid, models_directory
+
+    directory = tmp_path / model
+    shutil.copytree(models_directory() / model, directory)
+    meta = json.loads((directory / METADATA_FILE).read_text())
+    if key == "sku_features":
+        meta["observation_spec"]["sku_features"] = value
+    else:
+        meta[key] = value
+    (directory / METADATA_FILE).write_text(json.dumps(meta))
+    with pytest.raises(ModelFileError, match=message):
+        Hybrid.load(directory)
