@@ -18,6 +18,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from hybridinv.bench import plots
@@ -30,17 +31,24 @@ __all__ = ["summary_markdown", "summary_table", "write_outputs"]
 
 
 def _gap(result: BenchResult, scenario: str, runs: pd.DataFrame) -> tuple[float, str]:
-    """Relative gap of the mean cost to the optimum or lower bound, and what it is measured against."""
+    """Relative gap of the mean cost to the optimum or lower bound, and what it is measured against.
+
+    The clairvoyant bound is per seed, so cost and bound are averaged over the same seeds: those
+    with both a cost and a finite bound (a bound that failed on some seeds used to be averaged over
+    the others while the cost kept every seed).
+    """
     cost = float(runs["avg_cost"].mean())
     if scenario in result.optima:
         method, optimum = result.optima[scenario]
         return (cost - optimum) / optimum if optimum > 0 else math.nan, method
     bounds = result.bounds[result.bounds["scenario"] == scenario] if len(result.bounds) else result.bounds
     if len(bounds):
-        merged = runs.merge(bounds, on="seed")
-        bound = float(merged["bound"].mean())
+        merged = runs[["seed", "avg_cost"]].merge(bounds[["seed", "bound"]], on="seed")
+        both = merged[np.isfinite(merged["bound"].to_numpy(dtype=float)) & merged["avg_cost"].notna()]
+        bound = float(both["bound"].mean()) if len(both) else math.nan
         if math.isfinite(bound) and bound > 0:
-            return (cost - bound) / bound, "clairvoyant bound"
+            paired_cost = float(both["avg_cost"].mean())
+            return (paired_cost - bound) / bound, "clairvoyant bound"
     return math.nan, "n/a"
 
 

@@ -65,3 +65,23 @@ def test_summary_states_the_cost_basis_it_ranks_on(result, tmp_path: Path) -> No
     frame = pd.read_csv(paths["results.csv"])
     parts = frame[["holding_cost", "shortage_cost", "ordering_cost", "waste_cost", "overflow_cost"]].sum(axis=1)
     assert np.allclose(frame["avg_cost"], parts, rtol=1e-12)  # the basis the summary states is the one ranked on
+
+
+def test_gap_to_the_clairvoyant_bound_uses_the_seeds_that_have_a_bound() -> None:
+    """The bound failed (NaN) on seeds 2 and 3: the gap compares seeds 0 and 1 only, (10 - 8) / 8.
+
+    It averaged the cost over all four seeds (15) against the bound of two: (15 - 8) / 8 = 87.5%.
+    """
+    from hybridinv.bench import BenchResult
+    from hybridinv.bench.report import summary_table
+
+    spec = ScenarioSpec("multi_10", label="multi")
+    suite = Suite("test", (spec,), ("p",), 4, baselines=("p",))
+    runs = pd.DataFrame({"scenario": "multi", "policy": "p", "seed": [0, 1, 2, 3], "avg_cost": [10.0, 10.0, 20.0, 20.0],
+                         "fill_rate": 0.9, "cycle_service_level": 0.8, "violations": 0.0,
+                         "repair_share_changed": 0.0, "decision_time": 0.001})
+    bounds = pd.DataFrame({"scenario": "multi", "seed": [0, 1, 2, 3], "bound": [8.0, 8.0, np.nan, np.nan]})
+    row = summary_table(BenchResult(suite, runs, bounds=bounds)).iloc[0]
+    assert row["gap_reference"] == "clairvoyant bound"
+    assert row["gap"] == pytest.approx(0.25)
+    assert row["cost"] == pytest.approx(15.0) and row["seeds"] == 4  # the cost column keeps every seed
