@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hybridinv.core._frame import ExtraColumns
+from hybridinv.core._frame import ExtraColumns, by_sku_labels
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
 from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, PlanningWarning, flag
@@ -200,7 +200,7 @@ def plan(
     if not no_gate:
         pol, gate = _gate(pol, validate, cat, cons, history, past_forecast, lost_sales)
     decide = getattr(pol, "decide", None)
-    proposed: Decision = decide(obs) if callable(decide) else _act(pol, obs)
+    proposed: Decision = decide(obs) if callable(decide) else _act(pol, obs, cat)
     decision, check, order_check = _checked(proposed, obs, cat, inv, cons)
     frame = _frame(cat, inv, obs, decision, check.orders, mean)
     notes = _notes(proposed, check, cat, cons, history is not None and past_forecast is None, lost_sales)
@@ -274,8 +274,9 @@ def _check_flags(lost_sales: object, period: object) -> None:
         raise PlanningError("must be a whole number >= 0", column="period", value=period)
 
 
-def _act(pol: Policy, obs: Observation) -> Decision:
-    raw = pol.act(obs)
+def _act(pol: Policy, obs: Observation, cat: Catalog) -> Decision:
+    """The policy's orders as a decision; a Series keyed by SKU is read by its labels (as the repair reads one)."""
+    raw = by_sku_labels(pol.act(obs), cat.sku, "order_qty")  # read by position, each SKU got another's order
     return Decision(raw, raw)  # type: ignore[arg-type]  # checked by _policy_orders
 
 

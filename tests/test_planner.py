@@ -647,3 +647,17 @@ def test_backorders_under_lost_sales_are_warned_about_and_counted() -> None:
         warnings.simplefilter("error")  # no word with backorders allowed, or with none owed
         hybridinv.plan(owed, catalog, policy="newsvendor", lost_sales=False)
         hybridinv.plan(owed.assign(backorders=0), catalog, policy="newsvendor")
+
+
+def test_custom_policy_orders_keyed_by_sku_are_read_by_label() -> None:
+    # a Series indexed by SKU in another order than the catalog: read by position, A got C's 30 units
+    catalog = pd.DataFrame({"sku": ["A", "B", "C"], "unit_cost": 1.0, "holding_cost": 1.0, "shortage_cost": 5.0,
+                            "lead_time": 0, "demand_mean": 3.0})
+    state = pd.DataFrame({"sku": ["A", "B", "C"], "on_hand": [0, 0, 0]})
+    orders = pd.Series([30.0, 2.0, 1.0], index=["C", "B", "A"])
+    out = plan(state, catalog, None, policy=Fixed(orders))
+    assert out["order_qty"].tolist() == [1, 2, 30]
+    assert out["desired_qty"].tolist() == [1.0, 2.0, 30.0]
+    with pytest.raises(PlanningError, match="one value per catalog SKU") as info:
+        plan(state, catalog, None, policy=Fixed(pd.Series([1.0, 2.0, 3.0], index=["A", "B", "X"])))
+    assert info.value.column == "order_qty"
