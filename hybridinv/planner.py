@@ -134,10 +134,10 @@ def plan(
         ``forecast_correction``, ``safety_factor``, ``safety_shift``, ``safety_stock``,
         ``capacity_price``, ``order_cap``, ``capped``, ``build_ahead`` (units bought ahead of a
         peak the budget cannot pay for), ``target_reason``; why the order
-        differs from the desired quantity: ``reason`` and, when the repair ran, one
-        boolean column per repair flag (``max_order``, ``moq``, ``lot_rounding``,
-        ``capacity``, ``budget``, ``supplier_capacity``, ``negative_desired``,
-        ``guardrail``). Every code of ``reason`` and ``target_reason`` is explained in
+        differs from the desired quantity: ``reason`` and one boolean column per repair flag
+        (``max_order``, ``moq``, ``lot_rounding``, ``capacity``, ``budget``, ``supplier_capacity``,
+        ``negative_desired``, ``guardrail``; present when no repair ran too, all false but
+        ``negative_desired``). Every code of ``reason`` and ``target_reason`` is explained in
         :data:`hybridinv.reasons.REASON_LEGEND` (docs/concepts.md). ``.attrs`` holds
         ``diagnostics``: policy, backend, objective, bound, gap, shadow prices,
         ``violations`` (rows no plan can meet), ``order_check``, ``warnings`` (every
@@ -415,8 +415,12 @@ def _frame(
         extra = [c for c in explain.columns if c not in frame.columns and c not in ("desired", "change")]
         for col in extra:
             frame[col] = explain[col].to_numpy()
-    else:
+    else:  # the same columns as a repaired plan: a plan.csv without them broke code that reads them
+        from hybridinv.repair.result import REASONS
+
         frame["reason"] = _unrepaired_reason(orders, desired)
+        for col in REASONS:
+            frame[col] = (desired < 0) if col == NEGATIVE_DESIRED else np.zeros(n, dtype=bool)
     return frame
 
 

@@ -69,3 +69,18 @@ def test_plan_builds_ahead_of_a_forecast_peak_the_budget_cannot_pay_for(policy: 
         off = plan(state, catalog, {"budget": 25.0}, forecast=forecast, policy=policy, build_ahead=False)
         assert (off["build_ahead"] == 0).all()
         assert off["order_qty"].sum() < out["order_qty"].sum()
+
+
+@pytest.mark.parametrize("constraints", [None, {"budget": 1e9}])
+def test_every_plan_has_the_repair_flag_columns(constraints: dict[str, float] | None) -> None:
+    # without lots, MOQs or limits no repair runs; docs/first_hour.md lists the flag columns in every plan.csv
+    from hybridinv.repair import REASONS
+
+    catalog = pd.DataFrame({"sku": ["A", "B"], "unit_cost": 1.0, "holding_cost": 1.0, "shortage_cost": 5.0,
+                            "lead_time": 1, "demand_mean": 3.0})
+    state = pd.DataFrame({"sku": ["A", "B"], "on_hand": [0, 50]})
+    out = plan(state, catalog, constraints, policy="forecast_ss")
+    assert list(out.columns[-len(REASONS):]) == list(REASONS)
+    for col in REASONS:
+        assert out[col].dtype == bool and not out[col].any()
+    assert list(out["reason"]) == ["unchanged", "unchanged"]
