@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from hybridinv.backtest.history import DemandHistory
 
-__all__ = ["cutoff_from_text", "emit_plan", "extra_columns_option", "plan_file_options", "read_csv",
+__all__ = ["cutoff_from_text", "emit_plan", "extra_columns_option", "json_safe", "plan_file_options", "read_csv",
            "rounded_table", "user_error"]
 
 _Command = TypeVar("_Command", bound=Callable[..., Any])
@@ -37,7 +37,8 @@ _PLAN_FILE_OPTIONS = (
                  help="Write the plan as CSV (every column, full precision) to this file, or '-' for stdout; "
                       "default: print a rounded table."),
     click.option("--diagnostics", "diag_path", type=click.Path(dir_okay=False),
-                 help="Write diagnostics JSON here ('-': print them after the plan)."),
+                 help="Write diagnostics JSON here ('-': print them after the plan); an unlimited budget or capacity "
+                      "and other infinite or undefined numbers are null."),
 )
 
 
@@ -223,7 +224,8 @@ def emit_plan(result: pd.DataFrame, out_path: str | None, diag_path: str | None,
     if diag_path == "-" and out_path == "-":
         raise click.BadParameter("stdout carries the plan (--output -); give the diagnostics a file",
                                  param_hint="'--diagnostics'")
-    diagnostics = json.dumps(result.attrs["diagnostics"], indent=2, default=str)
+    # standard JSON: Python's Infinity and NaN (no budget, budget_used without a budget) broke JSON.parse and jq
+    diagnostics = json.dumps(json_safe(result.attrs["diagnostics"]), indent=2, default=str, allow_nan=False)
     if diag_path and diag_path != "-":  # first: a path that cannot be written fails before anything is printed
         with open(diag_path, "w") as fh:
             fh.write(diagnostics)
@@ -238,6 +240,24 @@ def emit_plan(result: pd.DataFrame, out_path: str | None, diag_path: str | None,
         click.echo(table)
     if diag_path == "-":
         click.echo(diagnostics)
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with every infinite or NaN float (at any depth of dicts, lists and tuples) as None.
+
+    JSON has no Infinity or NaN: :func:`json.dumps` writes them by default, and JavaScript's
+    ``JSON.parse`` and most other readers then refuse the whole file (``jq`` turns Infinity into
+    1.8e308). An unlimited budget or capacity and an undefined ratio are ``null`` instead.
+    """
+    import math
+
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(item) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):  # np.float64 too (a float subclass)
+        return None
+    return value
 
 
 def rounded_table(result: pd.DataFrame, formats: dict[str, str | None]) -> str:

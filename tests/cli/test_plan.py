@@ -153,3 +153,17 @@ def test_a_semicolon_file_with_decimal_commas_gets_the_semicolon_hint(tmp_path: 
 def test_backtest_refuses_an_empty_policy_list(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["backtest", "--suite", "hospital", "--policies", ""])
     assert result.exit_code == 2 and "no policy named" in result.output  # it ran every default policy
+
+
+def test_diagnostics_are_standard_json_without_a_budget_or_capacity(tmp_path: Path) -> None:
+    # json.dumps wrote "budget": Infinity and "budget_used": NaN, which JSON.parse (and any strict reader) refuses
+    catalog, state = example_frames()
+    result = CliRunner().invoke(main, _files(tmp_path, catalog, state))
+    assert result.exit_code == 0, result.output
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"not JSON: {constant}")
+
+    diagnostics = json.loads((tmp_path / "d.json").read_text(), parse_constant=refuse)
+    assert diagnostics["budget"] is None and diagnostics["capacity"] is None and diagnostics["budget_used"] is None
+    assert diagnostics["spend"] > 0
