@@ -51,6 +51,7 @@ __all__ = [
     "TARGET_DEFAULTS",
     "TARGET_REASONS",
     "TargetExplanation",
+    "cut_by_cap",
     "implied_explanation",
     "target_explanation",
     "target_reasons",
@@ -180,6 +181,17 @@ def target_explanation(
         not_stocked=_full(not_stocked, n, bool),
         build_ahead=_full(build_ahead, n),
     )
+
+
+def cut_by_cap(gap: ArrayLike, cap: ArrayLike) -> NDArray[np.bool_]:
+    """Whether ``cap`` lowers the whole-unit order a ``gap`` calls for (the ``capped`` flag).
+
+    Orders are rounded up, ``ceil(min(gap, cap))``: a cap of 13.2 on a gap of 13.3 still orders
+    14 units, as the gap alone would, so nothing was cut (``gap > cap`` said "capped" there).
+    """
+    gap_arr = np.asarray(gap, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        return np.asarray(np.ceil(gap_arr - 1e-9) > np.ceil(np.minimum(gap_arr, cap) - 1e-9), dtype=bool)
 
 
 def implied_explanation(

@@ -166,10 +166,10 @@ class Targets:
     def explain(self, position: NDArray[np.float64], build_ahead: ArrayLike = 0.0) -> TargetExplanation:
         """Why the targets are what they are (``capped``: the cap cut an order the position called for;
         ``build_ahead``: units ordered ahead of a budget-bound peak)."""
-        from hybridinv.policies.explain import target_explanation
+        from hybridinv.policies.explain import cut_by_cap, target_explanation
 
         limit = np.maximum(self.cap, self.batch)
-        capped = (position <= self.reorder_point) & (self.order_up_to - position > limit + 1e-9)
+        capped = (position <= self.reorder_point) & cut_by_cap(self.order_up_to - position, limit)
         return target_explanation(
             self.level, self.mean, self.std, correction=self.multiplier, safety_shift=self.safety_shift,
             capacity_price=self.space_cost, cap=limit, capped=capped, not_stocked=self.not_stocked,

@@ -266,13 +266,13 @@ class CappedBaseStock(TargetPolicy):
         return level - 1.0, level
 
     def decide(self, obs: Observation) -> Decision:
-        from hybridinv.policies.explain import implied_explanation
+        from hybridinv.policies.explain import cut_by_cap, implied_explanation
 
         level, cap = self._fitted(obs)
         position = obs.inventory_position
         decision = self.finalize(capped_orders(level, position, cap), obs, ordering_point(level), level)
         decision.explanation = implied_explanation(level - 1.0, *obs.protection_forecast(), cap=cap,
-                                                   capped=level - position > cap + 1e-9)
+                                                   capped=cut_by_cap(level - position, cap))
         return decision
 
     def __repr__(self) -> str:
@@ -457,14 +457,14 @@ class ForecastCappedBaseStock(TargetPolicy):
 
     def decide_with(self, obs: Observation, level: NDArray[np.float64], cap: NDArray[np.float64]) -> Decision:
         """The decision for this period's ``level`` and ``cap`` per SKU (:meth:`parameters`, or corrected ones)."""
-        from hybridinv.policies.explain import target_explanation
+        from hybridinv.policies.explain import cut_by_cap, target_explanation
 
         position = obs.inventory_position
         desired = capped_orders(level, position, cap)
         decision = self.finalize(desired, obs, ordering_point(level), level, **self.repair_options(obs, desired))
         mean, std = obs.protection_forecast()
         decision.explanation = target_explanation(
-            level, mean, std, capacity_price=self.space_cost(obs), cap=cap, capped=level - position > cap + 1e-9
+            level, mean, std, capacity_price=self.space_cost(obs), cap=cap, capped=cut_by_cap(level - position, cap)
         )
         return decision
 

@@ -251,13 +251,13 @@ class CappedBaseStockTargets(_LevelAndCap, _ObservedFeatures):
     def decide(
         self, policy: TargetPolicy, obs: Observation, outputs: NDArray[np.float64], features: Features
     ) -> Decision:
-        from hybridinv.policies.explain import implied_explanation
+        from hybridinv.policies.explain import cut_by_cap, implied_explanation
 
         level, cap = self.parameters(obs, outputs)
         position = obs.inventory_position
         decision = policy.finalize(capped_orders(level, position, cap), obs, ordering_point(level), level)
         decision.explanation = implied_explanation(level - 1.0, *obs.protection_forecast(), cap=cap,
-                                                   capped=level - position > cap + 1e-9)
+                                                   capped=cut_by_cap(level - position, cap))
         return decision
 
     def metadata(self) -> dict[str, Any]:

@@ -137,3 +137,29 @@ def test_target_reasons_join_flags_in_order() -> None:
     assert np.isnan(explained.safety_factor[1])  # no spread: no factor
     codes = target_reasons(explained, position=np.array([0.0, 9.0]), reorder_point=np.array([4.0, 4.0]))
     assert list(codes) == ["forecast_corrected+capacity_priced+capped", "above_reorder_point"]
+
+
+@pytest.mark.parametrize(("cap_factor", "order", "capped"), [(0.98, 13, False), (0.9, 12, True)])
+def test_capped_means_the_whole_unit_order_was_cut(cap_factor: float, order: int, capped: bool) -> None:
+    # A: level 10 + 1 * 3 = 13 at position 0; cap 0.98 * 13 = 12.74 still orders ceil(12.74) = 13, the whole gap:
+    # nothing was cut, yet the flag compared the gap 13 with the cap 12.74 and said "capped"
+    catalog, state, forecast = _frames([0.0, 50.0, 500.0])
+    out = plan(state, catalog, None, forecast, policy=ForecastCappedBaseStock(safety_factor=1.0, cap_factor=cap_factor))
+    assert out["order_up_to"][0] == pytest.approx(13.0)
+    assert out["order_cap"][0] == pytest.approx(cap_factor * 13.0)
+    assert out["order_qty"][0] == order
+    assert bool(out["capped"][0]) is capped
+    assert ("capped" in out["target_reason"][0].split("+")) is capped
+
+
+def test_the_forecast_driven_policies_flag_capped_only_when_the_cap_lowered_the_order() -> None:
+    catalog = pd.DataFrame({"sku": [f"S{i}" for i in range(40)], "unit_cost": 10.0, "holding_cost": 1.0,
+                            "shortage_cost": 20.0, "lead_time": 1, "demand_mean": np.linspace(1.0, 30.0, 40),
+                            "demand_std": 2.0})
+    state = pd.DataFrame({"sku": catalog["sku"], "on_hand": np.arange(40) % 7})
+    for policy in ("hybrid", "forecast_ss", "forecast_capped_base_stock"):
+        out = plan(state, catalog, None, policy=policy)
+        ordering = out["inventory_position"] <= out["reorder_point"]
+        uncapped = np.ceil(out["order_up_to"] - out["inventory_position"] - 1e-9)  # the order without a cap
+        cut = ordering & (out["desired_qty"] < uncapped)
+        assert list(out["capped"]) == list(cut), policy
