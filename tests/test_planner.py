@@ -661,3 +661,20 @@ def test_custom_policy_orders_keyed_by_sku_are_read_by_label() -> None:
     with pytest.raises(PlanningError, match="one value per catalog SKU") as info:
         plan(state, catalog, None, policy=Fixed(pd.Series([1.0, 2.0, 3.0], index=["A", "B", "X"])))
     assert info.value.column == "order_qty"
+
+
+@pytest.mark.parametrize("policy", ["hybrid", "forecast_ss", "ss", "dynamic_ss", "rq"])
+@pytest.mark.parametrize(("order_cost", "holding_cost"), [(1e12, 0.0), (1e50, 1.0)])
+def test_batch_sizing_policies_plan_any_order_cost(policy: str, order_cost: float, holding_cost: float) -> None:
+    # the EOQ sqrt(2 K mu / h) went beyond MAX_ORDER (h = 0 is read as 1e-12) and plan() refused the policy's
+    # order ("the policy returned an order beyond 1e+15 units"), for a catalog within every documented bound
+    from hybridinv.core.limits import MAX_ORDER, MAX_QUANTITY
+
+    catalog = pd.DataFrame({"sku": ["A", "B"], "unit_cost": 1.0, "holding_cost": [holding_cost, 1.0],
+                            "shortage_cost": 5.0, "order_cost": [order_cost, 0.0], "lead_time": 1,
+                            "demand_mean": [1e6, 3.0]})
+    state = pd.DataFrame({"sku": ["A", "B"], "on_hand": [0, 0]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", hybridinv.PlanningWarning)  # holding_cost 0: the unbounded-batch note
+        out = plan(state, catalog, None, policy=policy)
+    assert MAX_QUANTITY <= out["order_qty"][0] <= MAX_ORDER  # the batch is the largest the bounds allow

@@ -12,7 +12,8 @@ as a 64-bit integer. These bounds keep both finite and exact:
   then stay below 2**53, where float64 still holds every whole number exactly.
 * :data:`MAX_ORDER` — an order a policy returns to :func:`hybridinv.plan` is at
   most 1e15 units (exact in float64, far inside int64); the built-in policies stay
-  below it for any input within the bounds above.
+  below it for any input within the bounds above (their batch, the economic order
+  quantity, is at most :data:`MAX_QUANTITY` whatever the order and holding costs).
 * :data:`MAX_SHELF_LIFE` — a shelf life is at most 1,000 periods (the simulator keeps one
   stock bucket per period of life and SKU: a shelf life of 1e9 asked for 15 GB); a longer
   life is not perishable within any horizon, so leave it 0.

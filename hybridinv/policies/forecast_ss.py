@@ -72,6 +72,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.errors import PlanningError, flag, number_in, scalar_or_array
+from hybridinv.core.limits import MAX_QUANTITY
 from hybridinv.policies.base import BatchTargetPolicy, Decision
 from hybridinv.policies.rq import check_repair_weights, shortfall_weights
 
@@ -382,8 +383,11 @@ class ForecastSS(BatchTargetPolicy):
 
     def _batch(self, obs: Observation, per_period: NDArray[np.float64],
                multiplier: ArrayLike = 1.0) -> NDArray[np.float64]:
-        """The batch: EOQ times ``batch_factor`` and ``multiplier``, at least 1, perishables' within the shelf life."""
-        batch = self.economic_batch(obs, per_period) * np.asarray(multiplier, dtype=np.float64)
+        """The batch: EOQ times ``batch_factor`` and ``multiplier``, at least 1, perishables' within the shelf life,
+        at most :data:`~hybridinv.core.limits.MAX_QUANTITY` (an order cost of 1e50 asked for 1e25 units, beyond
+        :data:`~hybridinv.core.limits.MAX_ORDER`)."""
+        batch = np.minimum(self.economic_batch(obs, per_period) * np.asarray(multiplier, dtype=np.float64),
+                           MAX_QUANTITY)
         shelf = obs.catalog.shelf_life
         return np.asarray(np.maximum(np.where(shelf > 0, np.minimum(batch, per_period * shelf), batch), 1.0),
                           dtype=np.float64)

@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.errors import PlanningError, number_in, scalar_or_array
+from hybridinv.core.limits import MAX_QUANTITY
 from hybridinv.policies.base import Decision, TargetPolicy, fitted_on, mark_fitted, per_sku
 from hybridinv.policies.newsvendor import DemandStatistics, critical_fractile, demand_statistics
 
@@ -55,7 +56,12 @@ def ordering_point(level: ArrayLike) -> NDArray[np.float64]:
 def economic_order_quantity(
     mean: ArrayLike, order_cost: ArrayLike, holding_cost: ArrayLike, lot_size: ArrayLike = 1.0
 ) -> NDArray[np.float64]:
-    """EOQ ``sqrt(2 K mu / h)`` rounded up to whole lots (at least one lot).
+    """EOQ ``sqrt(2 K mu / h)`` rounded up to whole lots (at least one lot), at most
+    :data:`~hybridinv.core.limits.MAX_QUANTITY` before the rounding.
+
+    The bound matters only for absurd ratios (an ``order_cost`` of 1e50, or ``holding_cost`` 0 —
+    read as 1e-12 — beside a large order cost and demand): the batch was then beyond
+    :data:`~hybridinv.core.limits.MAX_ORDER` and ``plan()`` refused the policy's order.
 
     Parameters
     ----------
@@ -82,7 +88,7 @@ def economic_order_quantity(
     fixed = np.asarray(order_cost, dtype=np.float64)
     hold = np.maximum(np.asarray(holding_cost, dtype=np.float64), 1e-12)
     lot = np.asarray(lot_size, dtype=np.float64)
-    eoq = np.sqrt(2.0 * fixed * np.maximum(mu, 0.0) / hold)
+    eoq = np.minimum(np.sqrt(2.0 * fixed * np.maximum(mu, 0.0) / hold), MAX_QUANTITY)
     return np.maximum(np.ceil(eoq / lot - 1e-9), 1.0) * lot
 
 
