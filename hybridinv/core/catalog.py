@@ -274,7 +274,8 @@ class Catalog:
         missing = out < 0
         if missing.any():
             sku = str(names[int(np.flatnonzero(missing)[0])])
-            raise PlanningError(f"{table} names a SKU that is not in the catalog", column=column, sku=sku)
+            raise PlanningError(f"{table} names a SKU that is not in the catalog{_near_sku(sku, self.sku)}",
+                                column=column, sku=sku)
         return out
 
     def subset(self, index: ArrayLike) -> Catalog:
@@ -288,6 +289,19 @@ class Catalog:
         if unknown:
             raise PlanningError(f"unknown catalog field(s) {sorted(unknown)}")
         return replace(self, **changes)
+
+
+def _near_sku(sku: str, known: NDArray[np.object_]) -> str:
+    """A hint naming the catalog SKU that ``sku`` matches but for spaces or case, else "".
+
+    SKUs are compared as text, spaces included: ``"A1 "`` from a padded spreadsheet cell is not
+    ``"A1"``, and the bare "not in the catalog" did not say which catalog SKU was meant.
+    """
+    key = sku.strip().casefold()
+    match = next((str(s) for s in known if str(s).strip().casefold() == key), None)
+    if match is None:
+        return ""
+    return f" (the catalog has {match!r}: SKUs are compared as text, spaces and case included)"
 
 
 def _all_str(values: NDArray[np.object_]) -> bool:

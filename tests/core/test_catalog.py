@@ -318,3 +318,18 @@ def test_supplier_columns_of_every_dtype_read_blank_cells_as_the_default_supplie
         supplier = Catalog.from_frame(frame).supplier
     assert list(supplier) == expected
     assert all(type(s) is str for s in supplier)
+
+
+def test_a_sku_that_differs_from_a_catalog_sku_in_spaces_or_case_is_named_with_it() -> None:
+    # "state names a SKU that is not in the catalog: sku 'A1'" did not say the catalog has ' A1 ' (a padded cell)
+    from hybridinv import InventoryState
+
+    catalog = Catalog.from_frame(pd.DataFrame({"sku": [" A1 ", "b2"], "unit_cost": 1.0, "holding_cost": 1.0,
+                                               "shortage_cost": 2.0, "lead_time": 0}))
+    with pytest.raises(PlanningError, match=r"sku 'A1'.*the catalog has ' A1 '") as info:
+        InventoryState.from_frame(pd.DataFrame({"sku": ["A1", "b2"], "on_hand": [1, 2]}), catalog=catalog)
+    assert info.value.sku == "A1"
+    with pytest.raises(PlanningError, match=r"the catalog has 'b2'"):
+        catalog.positions(["B2"], "forecast")
+    with pytest.raises(PlanningError, match=r"not in the catalog$"):
+        catalog.positions(["zz"], "forecast")
