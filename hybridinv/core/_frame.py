@@ -632,7 +632,8 @@ def date_column(values: pd.Series, column: str) -> pd.Series:
     first when some first field is above 12, month first when some second field is; when neither, the
     field that never changes is the day (a monthly log dated on the 1st: ``01/02/1998``,
     ``01/03/1998``); when both change, a :class:`PlanningError` asks for ISO dates. Anything else goes
-    to pandas as given.
+    to pandas as given. Dates with a time zone or UTC offset (``2024-03-31T00:30:00+02:00``, ``...Z``) are
+    read as the clock where they were recorded showed them, without the time zone.
 
     Raises
     ------
@@ -664,6 +665,26 @@ def date_column(values: pd.Series, column: str) -> pd.Series:
         return parsed.reindex(values.index)
     try:
         with quiet_date_parsing():
-            return pd.to_datetime(values)
+            parsed = pd.to_datetime(values)
     except (ValueError, TypeError) as exc:
-        raise PlanningError(f"unreadable date ({exc})", column=column) from None
+        if "timezone" not in str(exc).lower() and "time zone" not in str(exc).lower():
+            raise PlanningError(f"unreadable date ({exc})", column=column) from None
+        parsed = _each_on_its_clock(values, column)  # offsets that change with daylight saving time
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        # each date as the clock where it was recorded showed it (a UTC-stamped export failed in the twin's
+        # comparisons with a bare TypeError, "Cannot compare tz-naive and tz-aware timestamps")
+        parsed = parsed.dt.tz_localize(None)
+    return parsed
+
+
+def _each_on_its_clock(values: pd.Series, column: str) -> pd.Series:
+    """Dates with differing UTC offsets (``+01:00`` in winter, ``+02:00`` in summer) as the local clock showed
+    them; pandas reads them only when converted to one time zone, which moves a sale at 00:30 to the day before."""
+    stamps: dict[object, pd.Timestamp] = {}
+    for value in values.dropna().unique():
+        try:
+            stamp = pd.Timestamp(value)
+        except (ValueError, TypeError) as exc:
+            raise PlanningError(f"unreadable date ({exc})", column=column, value=value) from None
+        stamps[value] = stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
+    return pd.to_datetime(values.map(stamps))

@@ -249,3 +249,12 @@ def test_a_missing_wide_period_column_is_refused_and_freq_needs_dates() -> None:
     with pytest.raises(PlanningError, match="freq= applies to dated periods") as info:  # was one period in 1970
         read_history(numbers, freq="M")
     assert info.value.column == "period"
+
+
+def test_dated_periods_with_offsets_that_change_for_summer_time_are_read() -> None:
+    # daily stamps on the Berlin clock (+01:00 in March, +02:00 from the 31st) were "unreadable period"
+    days = pd.date_range("2024-03-25", periods=14, freq="D").tz_localize("Europe/Berlin")
+    frame = pd.DataFrame({"sku": "A", "period": days.strftime("%Y-%m-%dT%H:%M:%S%z"), "quantity": np.arange(14.0)})
+    history = read_history(frame)
+    assert list(history.periods) == [str(d) for d in pd.period_range("2024-03-25", periods=14, freq="D")]
+    np.testing.assert_array_equal(history.demand[:, 0], np.arange(14.0))

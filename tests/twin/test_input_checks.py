@@ -354,3 +354,19 @@ def test_a_sku_that_first_sells_late_in_the_log_is_named():
         matrix = aggregate_sales(log, "month")
     assert "'00003'" in str(caught[0].message) and "2001-11" in str(caught[0].message)
     np.testing.assert_array_equal(matrix.demand[:, list(matrix.sku).index("00003")], [0.0] * 22 + [5.0, 7.0])
+
+
+def test_dates_with_a_time_zone_are_read_on_the_local_clock():
+    # a UTC-stamped daily export failed with "Cannot compare tz-naive and tz-aware timestamps", and local
+    # stamps whose offset changes with daylight saving time (+01:00, +02:00) were unreadable
+    days = pd.date_range("2024-03-18", periods=28, freq="D")
+    quantity = np.arange(1, 29)
+    plain = aggregate_sales(pd.DataFrame({"date": days.strftime("%Y-%m-%d"), "sku": "A", "quantity": quantity}),
+                            "week")
+    np.testing.assert_array_equal(plain.demand[:, 0], [28, 77, 126, 175])  # Monday-to-Sunday sums by hand
+    local = (days + pd.Timedelta(minutes=30)).tz_localize("Europe/Berlin")  # the clocks change on 2024-03-31
+    for dates in (days.tz_localize("UTC"), days.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                  local.strftime("%Y-%m-%dT%H:%M:%S%z")):
+        matrix = aggregate_sales(pd.DataFrame({"date": dates, "sku": "A", "quantity": quantity}), "week")
+        assert list(matrix.periods) == list(plain.periods)
+        np.testing.assert_array_equal(matrix.demand, plain.demand)
