@@ -428,7 +428,8 @@ class DigitalTwin:
         (``unit_cost=1``, ``holding_cost=1``, ``shortage_cost=9``, ``lead_time=1``,
         overridable through ``defaults``); ``demand_mean``/``demand_std`` come from the
         fit, and with ``use_fitted_lead_times`` so do ``lead_time``
-        (rounded mean) and ``lead_time_std`` when receipts were fitted. ``extra_columns``
+        (rounded mean) and ``lead_time_std`` of the SKUs with receipts, and ``supplier`` where the
+        receipts log one (SKUs without receipts keep the catalog's). ``extra_columns``
         as in :meth:`hybridinv.Catalog.from_frame` (``"ignore"`` drops descriptive columns
         such as a product name).
         """
@@ -454,10 +455,18 @@ class DigitalTwin:
         process = self.demand_process()
         frame["demand_mean"] = process.mean
         frame["demand_std"] = process.base_std(process.mean)
-        if self.supply_fit_ is not None and use_fitted_lead_times:
-            frame["lead_time"] = np.rint(self.supply_fit_.lead_time_mean)
-            frame["lead_time_std"] = self.supply_fit_.lead_time_std
-            frame["supplier"] = self.supply_fit_.supplier
+        supply = self.supply_fit_
+        if supply is not None and use_fitted_lead_times:
+            # only SKUs with receipts have a fitted lead time, and only a logged supplier is one: the others
+            # keep the catalog's (a lead time of 4 became the default 1, every supplier "default")
+            fitted = supply.receipts > 0
+            frame["lead_time"] = np.where(fitted, np.rint(supply.lead_time_mean), frame["lead_time"].to_numpy())
+            std = frame["lead_time_std"].to_numpy() if "lead_time_std" in frame else np.zeros(skus.size)
+            frame["lead_time_std"] = np.where(fitted, supply.lead_time_std, std)
+            logged = fitted & (supply.supplier != "default")
+            supplier = frame["supplier"].to_numpy(dtype=object) if "supplier" in frame else np.full(
+                skus.size, "default", dtype=object)
+            frame["supplier"] = np.where(logged, supply.supplier, supplier)
         return Catalog.from_frame(frame, extra_columns=extra_columns)
 
     def scenario(

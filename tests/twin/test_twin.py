@@ -109,3 +109,27 @@ def test_seasonal_scenario_starts_after_the_log():
     forecast = obs.forecast(14)[0]
     truth = 30 * (1 + 0.4 * np.sin(2 * np.pi * (days + np.arange(14)) / 7))
     assert np.abs(forecast / truth - 1).max() < 0.08
+
+
+def test_skus_without_receipts_keep_the_catalogs_lead_time_and_supplier():
+    # receipts of A only: B's lead time of 4 became the default 1 and every supplier "default" (the
+    # receipts log no supplier), so the twin's scenario protected B over a quarter of its lead time
+    days = pd.date_range("2024-01-01", periods=140, freq="D").strftime("%Y-%m-%d")
+    sales = pd.DataFrame({"date": np.repeat(days, 2), "sku": np.tile(["A", "B"], len(days)), "quantity": 4})
+    orders = ["2024-01-01", "2024-02-01", "2024-03-01"]
+    arrivals = ["2024-01-15", "2024-02-19", "2024-03-15"]  # 14, 18 and 14 days: 2, 18/7 and 2 weeks
+    receipts = pd.DataFrame({"sku": "A", "order_date": orders, "promised_date": arrivals, "arrival_date": arrivals,
+                             "quantity_ordered": 10, "quantity_received": 10})
+    catalog = pd.DataFrame({"sku": ["A", "B"], "lead_time": [1, 4], "lead_time_std": [0.5, 1.5],
+                            "supplier": ["S1", "S2"]})
+    twin = DigitalTwin(period="week").fit(sales, receipts)
+    fitted = twin.catalog(catalog)
+    weeks = np.array([2.0, 18.0 / 7.0, 2.0])
+    assert fitted.lead_time.tolist() == [round(weeks.mean()), 4]
+    np.testing.assert_allclose(fitted.lead_time_std, [weeks.std(ddof=1), 1.5])
+    assert fitted.supplier.tolist() == ["S1", "S2"]
+    logged = twin.fit(sales, receipts.assign(supplier="S9")).catalog(catalog)
+    assert logged.supplier.tolist() == ["S9", "S2"]
+    scenario = twin.scenario(catalog)
+    assert scenario.catalog.lead_time.tolist() == [2, 4]
+    assert DigitalTwin(period="week").fit(sales, receipts).catalog().lead_time.tolist() == [2, 1]  # no catalog
