@@ -85,9 +85,12 @@ class SupplyFit:
     def disruptions(self, threshold: float = 0.01) -> Disruptions | None:
         """Short deliveries as a :class:`~hybridinv.demand.leadtime.Disruptions` model.
 
-        Each order is delivered short with the receipt-weighted share of short
-        receipts, at a delivered fraction spanning the observed short fractions;
-        ``None`` when fewer than ``threshold`` of receipts were short.
+        Each order is delivered short with the receipt-weighted share ``s`` of short
+        receipts, independently from period to period (a disruption starts with
+        probability ``s`` and lasts ``1 / (1 - s)`` periods on average, so the chain's
+        disrupted share is ``s``; a mean duration of 1 gave ``s / (1 + s)``: 23% short
+        orders for 30% short receipts), at a delivered fraction spanning the observed
+        short fractions; ``None`` when fewer than ``threshold`` of receipts were short.
         """
         total = self.receipts.sum()
         if total == 0:
@@ -98,7 +101,8 @@ class SupplyFit:
         shorted = self.short_share > 0
         low = float(np.clip(self.short_fraction[shorted].min(), 0.0, 1.0))
         high = float(np.clip(self.short_fraction[shorted].max(), low, 1.0))
-        return Disruptions(probability=share, mean_duration=1.0, extra_delay=0, fill_fraction=(low, high))
+        duration = 1.0 / max(1.0 - share, 1e-9)  # stays disrupted with probability share (every receipt short: ~always)
+        return Disruptions(probability=share, mean_duration=duration, extra_delay=0, fill_fraction=(low, high))
 
     def to_frame(self) -> pd.DataFrame:
         """One row per SKU."""

@@ -75,3 +75,22 @@ def test_arrival_before_order_raises():
     })
     with pytest.raises(PlanningError, match="arrival_date"):
         fit_supply(receipts)
+
+
+@pytest.mark.parametrize("short", [3, 12])
+def test_the_twin_delivers_short_as_often_as_the_receipts_did(short):
+    # the chain entered a disruption with the logged share s and always left it after one period, so its
+    # orders were short s / (1 + s) of the time: 23% for 30% of receipts short (12 of 20: 38% for 60%)
+    from hybridinv.demand.leadtime import LeadTimeProcess
+
+    received = [7] * short + [10] * (20 - short)
+    receipts = pd.DataFrame({"sku": "A", "order_date": "2024-01-01", "promised_date": "2024-01-08",
+                             "arrival_date": "2024-01-08", "quantity_ordered": 10, "quantity_received": received})
+    disruptions = fit_supply(receipts, period_days=7.0).disruptions()
+    process = LeadTimeProcess.from_catalog(np.array([1]), np.zeros(1), np.array(["default"], dtype=object),
+                                           disruptions)
+    path = process.sample(np.random.default_rng(0), 200_000)
+    shorted = path.delivered_fraction[:, 0] < 1.0
+    assert shorted.mean() == pytest.approx(short / 20, abs=0.005)  # 4.5 standard errors
+    # independent from period to period: short after a short order as often as after a full one
+    assert shorted[1:][shorted[:-1]].mean() == pytest.approx(short / 20, abs=0.01)
