@@ -72,8 +72,10 @@ def command(sales_path: str, receipts_path: str | None, catalog_path: str | None
     seasonal = [c for c in report.columns if c.endswith("_significant")]
     for column in seasonal:
         click.echo(f"{column.removesuffix('_significant')}: significant for {int(report[column].sum())} SKUs")
-    censored = int((report["censored_share"] > 0).sum())
-    click.echo(f"censored periods: {censored} SKUs affected ({report['censoring'].iloc[0] or 'none'})")
+    censored = (report["censored_share"] > 0).to_numpy()
+    # how the affected SKUs were treated (the first SKU's flag said "none" when it had no stock-out)
+    how = report["censoring"][censored].iloc[0] if censored.any() else report["censoring"].iloc[0] or "none"
+    click.echo(f"censored periods: {int(censored.sum())} SKUs affected ({how})")
     if "lead_time_mean" in report:
         click.echo(f"lead time: mean {report['lead_time_mean'].mean():.2f} {period}s, on-time rate "
                    f"{report['on_time_rate'].mean():.1%}, supplier fill rate {report['fill_rate'].mean():.1%}")

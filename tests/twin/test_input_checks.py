@@ -370,3 +370,17 @@ def test_dates_with_a_time_zone_are_read_on_the_local_clock():
         matrix = aggregate_sales(pd.DataFrame({"date": dates, "sku": "A", "quantity": quantity}), "week")
         assert list(matrix.periods) == list(plain.periods)
         np.testing.assert_array_equal(matrix.demand, plain.demand)
+
+
+def test_twin_command_names_how_the_censored_skus_were_treated(tmp_path):
+    # it printed the first SKU's flag: "2 SKUs affected (none)" when that SKU never ran out
+    days = pd.date_range("2024-01-01", periods=56, freq="D").strftime("%Y-%m-%d")
+    rows = [pd.DataFrame({"date": days, "sku": sku, "quantity": 3, "stockout": [sku != "A" and i % 9 == 0
+                                                                                for i in range(56)]})
+            for sku in ("A", "B", "C")]
+    pd.concat(rows).to_csv(tmp_path / "s.csv", index=False)
+    for censoring, treated in (("impute", "imputed"), ("exclude", "excluded")):
+        result = CliRunner().invoke(main, ["twin", "--sales", str(tmp_path / "s.csv"), "--censoring", censoring,
+                                           "--out", str(tmp_path / "o")])
+        assert result.exit_code == 0, result.output
+        assert f"censored periods: 2 SKUs affected ({treated})" in result.output
