@@ -77,8 +77,14 @@ def command(sales_path: str, receipts_path: str | None, catalog_path: str | None
     how = report["censoring"][censored].iloc[0] if censored.any() else report["censoring"].iloc[0] or "none"
     click.echo(f"censored periods: {int(censored.sum())} SKUs affected ({how})")
     if "lead_time_mean" in report:
-        click.echo(f"lead time: mean {report['lead_time_mean'].mean():.2f} {period}s, on-time rate "
-                   f"{report['on_time_rate'].mean():.1%}, supplier fill rate {report['fill_rate'].mean():.1%}")
+        # over the SKUs with arrived receipts: the others' defaults (1 period, always on time, in full) diluted it
+        logged = report[report["receipts"] > 0]
+        if logged.empty:
+            click.echo("lead time: no receipt has arrived (no lead time fitted)")
+        else:
+            click.echo(f"lead time: mean {logged['lead_time_mean'].mean():.2f} {period}s, on-time rate "
+                       f"{logged['on_time_rate'].mean():.1%}, supplier fill rate {logged['fill_rate'].mean():.1%} "
+                       f"({len(logged)} of {len(report)} SKUs with receipts)")
     if user_catalog is None:
         click.echo("costs: defaults (unit_cost 1, holding_cost 1, shortage_cost 9); pass --catalog for yours")
     click.echo(f"wrote {out / 'fit_report.csv'}, catalog.csv, history.csv and scenario.toml")

@@ -384,3 +384,19 @@ def test_twin_command_names_how_the_censored_skus_were_treated(tmp_path):
                                            "--out", str(tmp_path / "o")])
         assert result.exit_code == 0, result.output
         assert f"censored periods: 2 SKUs affected ({treated})" in result.output
+
+
+def test_twin_command_summarizes_lead_times_over_the_skus_with_receipts(tmp_path):
+    # the SKUs without receipts (1 week, on time, in full by default) were averaged in: 1.50 weeks, 75% on time
+    days = pd.date_range("2024-01-01", periods=56, freq="D").strftime("%Y-%m-%d")
+    pd.concat([pd.DataFrame({"date": days, "sku": sku, "quantity": 3}) for sku in "ABCD"]).to_csv(
+        tmp_path / "s.csv", index=False)
+    pd.DataFrame({"sku": "A", "order_date": ["2024-01-01", "2024-01-10"], "promised_date": ["2024-01-15", "2024-01-24"],
+                  "arrival_date": ["2024-01-22", "2024-01-31"], "quantity_ordered": 10,
+                  "quantity_received": [5, 10]}).to_csv(tmp_path / "r.csv", index=False)
+    result = CliRunner().invoke(main, ["twin", "--sales", str(tmp_path / "s.csv"), "--receipts",
+                                       str(tmp_path / "r.csv"), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    # both receipts 21 days = 3 weeks after the order, a week after the promise; 15 of 20 units received
+    assert ("lead time: mean 3.00 weeks, on-time rate 0.0%, supplier fill rate 75.0% (1 of 4 SKUs with receipts)"
+            in result.output)
