@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from hybridinv.core.errors import PlanningError
 from hybridinv.core.outputs import markdown_text as _md
 from hybridinv.core.outputs import plain_label as _tex
 from hybridinv.core.outputs import write_csv
@@ -128,23 +129,38 @@ class BacktestResult:
         """``static_ss`` when it ran, else the first policy."""
         return "static_ss" if "static_ss" in self.runs else self.policies[0]
 
+    def _ran(self, policy: str | None, column: str = "reference") -> str:
+        """``policy`` (None: the default reference), checked to be one this backtest ran.
+
+        Raises
+        ------
+        PlanningError
+            Naming ``column`` and the policy (a bare ``KeyError: 'static_SS'`` before; ``write``
+            had written two of its four files by then).
+        """
+        name = self.default_reference() if policy is None else policy
+        if not isinstance(name, str) or name not in self.runs:
+            raise PlanningError(f"not a policy of this backtest; it ran {self.policies}", column=column,
+                                value=policy)
+        return name
+
     def paired(self, policy: str, reference: str, over: str = "sku", seed: int = 0) -> PairedInterval:
         """Cost difference per period of ``policy - reference`` with a 95% bootstrap interval.
 
         ``over="sku"`` resamples SKUs (per-SKU total differences), ``over="period"``
         resamples test periods (per-period total differences).
         """
-        a, b = self.runs[policy].sku_costs, self.runs[reference].sku_costs
+        if over not in ("sku", "period"):  # was a bare ValueError
+            raise PlanningError("must be 'sku' or 'period'", column="over", value=over)
+        a, b = self.runs[self._ran(policy, "policy")].sku_costs, self.runs[self._ran(reference)].sku_costs
         periods, n = a.shape
         if over == "sku":
             mean, low, high = bootstrap_mean((a - b).sum(axis=0) / periods, seed=seed)
             mean, low, high = mean * n, low * n, high * n
             count = n
-        elif over == "period":
+        else:
             mean, low, high = bootstrap_mean((a - b).sum(axis=1), seed=seed)
             count = periods
-        else:
-            raise ValueError("over must be 'sku' or 'period'")
         return PairedInterval(mean, low, high, float(b.sum()) / periods, count)
 
     def sku_table(self) -> pd.DataFrame:
@@ -174,7 +190,7 @@ class BacktestResult:
 
     def table(self, reference: str | None = None) -> pd.DataFrame:
         """One row per policy: KPIs and the paired difference to ``reference`` over SKUs and periods."""
-        ref = reference or self.default_reference()
+        ref = self._ran(reference)
         rows = []
         for name, run in self.runs.items():
             by_sku = self.paired(name, ref, "sku")
@@ -203,7 +219,7 @@ class BacktestResult:
     # ------------------------------------------------------------------ outputs
     def summary_markdown(self, reference: str | None = None) -> str:
         """The summary page (markdown): setup, the policy table, and notes."""
-        ref = reference or self.default_reference()
+        ref = self._ran(reference)
         table = self.table(ref)
         cons = self.scenario.constraints
         n = self.history.demand.shape[1]
@@ -293,6 +309,7 @@ class BacktestResult:
     def write(self, out: str | Path, reference: str | None = None) -> dict[str, Path]:
         """Write ``results.csv`` (policy x SKU), ``periods.csv`` (policy x period), ``summary.md``
         and ``report.html`` into ``out`` (created if needed)."""
+        reference = self._ran(reference)  # before any file is written
         directory = Path(out)
         directory.mkdir(parents=True, exist_ok=True)
         paths = {name: directory / name for name in ("results.csv", "periods.csv", "summary.md", "report.html")}

@@ -211,3 +211,19 @@ def test_progress_shows_one_step_per_policy(capsys) -> None:  # type: ignore[no-
     assert "backtest" in err and "2/2" in err and "newsvendor" in err
     _run(history_frame(), policies=("static_ss",))
     assert "backtest" not in capsys.readouterr().err
+
+
+def test_a_reference_the_backtest_did_not_run_is_named(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # table/summary/write raised a bare KeyError: 'static_SS' (write after two of its files), paired a ValueError
+    result = _run(history_frame(), policies=("static_ss", "newsvendor"))
+    calls = [lambda: result.table("static_SS"), lambda: result.summary_markdown("nv"),
+             lambda: result.paired("nv", "static_ss"), lambda: result.write(tmp_path / "out", reference="nv")]
+    for call, column in zip(calls, ("reference", "reference", "policy", "reference"), strict=True):
+        with pytest.raises(PlanningError, match="ran \\['static_ss', 'newsvendor'\\]") as err:
+            call()
+        assert err.value.column == column
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(PlanningError, match="'sku' or 'period'") as err:
+        result.paired("newsvendor", "static_ss", over="skus")
+    assert err.value.column == "over"
+    assert result.table("newsvendor").set_index("policy").loc["newsvendor", "vs_newsvendor_pct"] == 0.0
