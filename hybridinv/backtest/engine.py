@@ -182,7 +182,7 @@ def resolve_constraints(
         values = {**given, **{k: getattr(derived, k) for k in derive}}
         limits = Constraints.coerce(values)  # first: a given limit "x" was a bare ValueError in the text below
         given_text = ", ".join(f"{k} {float(v):g} given" for k, v in given.items() if k not in derive)
-        return limits, f"{given_text}; {rule.describe(tuple(derive))}"
+        return limits, "; ".join(part for part in (given_text, rule.describe(tuple(derive))) if part)
     return Constraints.coerce(given), "given"
 
 
@@ -300,6 +300,9 @@ def backtest(
     if clash:
         raise PlanningError("an extra model's name is already a policy of this backtest; name it otherwise",
                             column="models", value=clash[0])
+    if training is not None and not _is_history_training(training):  # an AttributeError once the others had run
+        raise PlanningError("must be a HistoryTraining (hybridinv.rl.history) or None", column="training",
+                            value=training)
     y = hist.demand
     train = y[:split]
     limits, constraint_source = resolve_constraints(constraints, train, cat)
@@ -309,7 +312,7 @@ def backtest(
     ctx = BacktestContext(train, cat, limits, forecaster, scenario, lost_sales, season, training,
                           None if model_dir is None else Path(model_dir), progress)
     builders: dict[str, Callable[[BacktestContext], Any]] = {p: POLICIES[p] for p in policies}
-    for label, directory in (models or {}).items():
+    for label, directory in (models or {}).items():  # loaded now: a wrong directory failed after every policy ran
         builders[label] = _model_builder(label, directory)
     runs: dict[str, PolicyRun] = {}
     from tqdm.auto import tqdm
@@ -335,11 +338,18 @@ def backtest(
 
 
 def _model_builder(label: str, directory: str | Path) -> Callable[[BacktestContext], Any]:
-    def build(ctx: BacktestContext) -> Any:
-        from hybridinv.rl.hybrid import Hybrid
+    from hybridinv.rl.hybrid import Hybrid
 
-        policy = Hybrid.load(directory)
-        policy.name = label
+    policy = Hybrid.load(directory)
+    policy.name = label
+
+    def build(ctx: BacktestContext) -> Any:
         return policy
 
     return build
+
+
+def _is_history_training(value: object) -> bool:
+    from hybridinv.rl.history import HistoryTraining
+
+    return isinstance(value, HistoryTraining)

@@ -227,3 +227,26 @@ def test_a_reference_the_backtest_did_not_run_is_named(tmp_path) -> None:  # typ
         result.paired("newsvendor", "static_ss", over="skus")
     assert err.value.column == "over"
     assert result.table("newsvendor").set_index("policy").loc["newsvendor", "vs_newsvendor_pct"] == 0.0
+
+
+def test_bad_training_settings_and_model_directories_stop_the_backtest_before_any_policy_runs(
+        tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # both failed only when their row came up, after every policy before it had run (minutes of MPC or training)
+    from hybridinv.backtest import engine
+    from hybridinv.rl.integrity import ModelFileError
+
+    built: list[str] = []
+    monkeypatch.setitem(engine.POLICIES, "newsvendor", lambda ctx: built.append("newsvendor"))
+    with pytest.raises(PlanningError, match="HistoryTraining") as err:
+        backtest(history_frame(), catalog_frame(), 24, policies=("newsvendor", "hybrid_trained"),
+                 training={"time_limit": 1})
+    assert err.value.column == "training"
+    with pytest.raises(ModelFileError, match="not a model directory"):
+        backtest(history_frame(), catalog_frame(), 24, policies=("newsvendor",), models={"mine": tmp_path})
+    assert built == []
+
+
+def test_deriving_both_limits_by_name_reads_as_a_sentence() -> None:
+    result = _run(history_frame(), policies=("newsvendor",), constraints={"capacity": "derive", "budget": "derive"})
+    assert result.constraint_source.startswith("derived from the last 12 training periods")  # was "; derived ..."
+    assert result.scenario.constraints == _run(history_frame(), policies=("newsvendor",)).scenario.constraints
