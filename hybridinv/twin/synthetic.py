@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from hybridinv.core.errors import number_in, whole_number
+
 __all__ = ["SyntheticLog", "synthetic_log"]
 
 
@@ -59,7 +61,18 @@ def synthetic_log(
 
     Lead times are normal around 3–10 days (std 1–2.5), promised at mean − 0.5 std,
     and 10% of receipts of every other SKU arrive short at 50–90%.
+
+    Raises
+    ------
+    PlanningError
+        For a ``seed`` that is not a whole number >= 0, counts below 1 or a ``censor_probability``
+        outside [0, 1], naming the argument.
     """
+    # seed None drew an irreproducible log, -1 or 2.5 failed inside numpy; a probability of 2 was read as 1
+    seed = whole_number(seed, "seed")
+    n_skus, days = whole_number(n_skus, "n_skus", 1), whole_number(days, "days", 1)
+    orders_per_sku = whole_number(orders_per_sku, "orders_per_sku", 1)
+    censor_probability = number_in(censor_probability, "censor_probability", 0.0, 1.0)
     rng = np.random.default_rng(seed)
     demand_rng, stock_rng, lead_rng = rng.spawn(3)
     sku = np.array([f"SYN-{i:03d}" for i in range(n_skus)], dtype=object)

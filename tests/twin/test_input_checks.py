@@ -400,3 +400,16 @@ def test_twin_command_summarizes_lead_times_over_the_skus_with_receipts(tmp_path
     # both receipts 21 days = 3 weeks after the order, a week after the promise; 15 of 20 units received
     assert ("lead time: mean 3.00 weeks, on-time rate 0.0%, supplier fill rate 75.0% (1 of 4 SKUs with receipts)"
             in result.output)
+
+
+@pytest.mark.parametrize(("options", "column"), [
+    ({"seed": None}, "seed"), ({"seed": -1}, "seed"), ({"seed": 2.5}, "seed"), ({"n_skus": 0}, "n_skus"),
+    ({"days": 0}, "days"), ({"orders_per_sku": 0}, "orders_per_sku"), ({"censor_probability": 2}, "censor_probability"),
+])
+def test_synthetic_log_options_are_checked(options, column):
+    # seed None drew an irreproducible log, -1 and 2.5 failed inside numpy, a probability of 2 was read as 1
+    from hybridinv.twin import synthetic_log
+
+    with pytest.raises(PlanningError) as err:
+        synthetic_log(**{"n_skus": 3, "days": 30, **options})
+    assert err.value.column == column
