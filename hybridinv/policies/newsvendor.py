@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.errors import PlanningError, scalar_or_array, whole_number
-from hybridinv.policies.base import TargetPolicy, fitted_on, mark_fitted, per_sku
+from hybridinv.policies.base import Decision, TargetPolicy, fitted_on, mark_fitted, per_sku
 
 if TYPE_CHECKING:
     from hybridinv.sim.observation import Observation
@@ -251,13 +251,17 @@ class Newsvendor(TargetPolicy):
     Because it reads ``obs.forecast``/``obs.forecast_std`` every period it
     follows seasonality and announced promotions.
 
+    Orders are placed at reviews only: in simulation the first period of each episode
+    and every ``R``-th period after it (the periodic-review ``(R, S)`` policy; in the
+    other periods it orders nothing); each ``plan()`` call is a review.
+
     Parameters
     ----------
     service_level : float or array, optional
         Target cycle service level ``[alpha]`` in (0, 1), scalar or one per SKU (how
         :func:`hybridinv.reward.enforce_targets` drives it); None uses ``p / (p + h)`` per SKU.
     review_period : int
-        Periods between reviews ``[R]`` (1 = every period).
+        Periods between reviews ``[R]`` (1 = every period); orders are placed at reviews only.
     safety_factor : float or array
         Multiplier of the safety stock ``z sigma`` (1 = textbook; tuned by
         :mod:`hybridinv.policies.tuning`).
@@ -301,6 +305,34 @@ class Newsvendor(TargetPolicy):
         self.lead_time_std_ = np.asarray(catalog.lead_time_std, dtype=np.float64)
         mark_fitted(self, source)
         return self
+
+    def reset(self, scenario: Scenario | None = None) -> None:
+        """Start an episode: its first period is a review."""
+        self.periods_since_review_: int | None = None
+
+    def _is_review(self, obs: Observation) -> bool:
+        """Whether ``obs``'s period is a review (always outside simulation: a ``plan()`` call is one).
+
+        Until 2026-12-04 every period was a review, so with ``review_period = R > 1`` the policy
+        ordered every period up to a level covering ``L + R`` periods and held about ``R - 1``
+        periods of demand too much.
+        """
+        if not obs.simulated or self.review_period == 1:
+            return True
+        since: int | None = getattr(self, "periods_since_review_", None)
+        if since is None or since + 1 >= self.review_period:
+            self.periods_since_review_ = 0
+            return True
+        self.periods_since_review_ = since + 1
+        return False
+
+    def decide(self, obs: Observation) -> Decision:
+        """Order up to the level at a review; between reviews order nothing (targets still reported)."""
+        if self._is_review(obs):
+            return super().decide(obs)
+        reorder_point, order_up_to = self.targets(obs)
+        nothing = np.zeros(obs.n_skus)
+        return Decision(nothing, nothing.copy(), reorder_point, order_up_to)
 
     def targets(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         if not fitted_on(self, obs, getattr(self, "z_", None)):

@@ -111,3 +111,38 @@ def test_a_per_sku_service_level_is_each_skus_fractile() -> None:
         Newsvendor(service_level=np.array([0.5, 1.0]))
     with pytest.raises(PlanningError, match="one value per SKU"):
         Newsvendor(service_level=np.array([0.5, 0.9])).fit(scenario)
+
+
+def test_with_a_review_period_it_orders_only_at_reviews_up_to_the_lead_time_plus_review_quantile() -> None:
+    """(R, S) periodic review: orders every R periods; ordering every period up to the L + R level
+    held about R - 1 periods of demand too much (it ignored R between reviews)."""
+    from hybridinv.sim.runner import run_episode
+
+    scenario = scenarios.single_sku(mean=5.0, lead_time=1, lost_sales=False, periods=40)
+    target = stats.poisson.ppf(0.9, 5.0 * (1 + 4))  # p / (p + h) = 0.9; normal approximation below, close to it
+    seen: list[tuple[float, float, float]] = []
+
+    class Recording:
+        name = "recording"
+
+        def __init__(self) -> None:
+            self.inner = Newsvendor(review_period=4).fit(scenario)
+
+        def reset(self, scenario: object = None) -> None:
+            self.inner.reset(scenario)  # type: ignore[arg-type]
+
+        def act(self, obs):  # type: ignore[no-untyped-def]
+            decision = self.inner.decide(obs)
+            seen.append((float(obs.inventory_position[0]), float(decision.orders[0]), float(decision.order_up_to[0])))
+            return decision.orders
+
+    for _ in range(2):  # a second episode starts with a review again
+        seen.clear()
+        run_episode(Recording(), scenario, seed=3)
+        periods = len(seen)
+        ordering = [t for t, (_, qty, _) in enumerate(seen) if qty > 0]
+        assert set(ordering) <= set(range(0, periods, 4))
+        for t in range(0, periods, 4):  # at a review: up to the level of L + R = 5 periods
+            position, qty, level = seen[t]
+            assert qty == max(level - position, 0.0)
+            assert abs(level - target) <= 2
