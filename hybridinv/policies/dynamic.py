@@ -35,7 +35,8 @@ class DynamicSS(TargetPolicy):
     * ``method="exact"``: the zero-lead-time optimum ``(s_0, S_0)`` of
       Zheng & Federgruen (1991) for Poisson demand with the period's forecast mean
       (:func:`hybridinv.exact.optimal_ss`), shifted by the mean demand over the lead
-      time plus the normal safety stock of the lead-time demand; results are cached
+      time plus the normal safety stock of the lead-time demand (``(-1, 0)`` before the
+      shift where the period's forecast is 0: nothing is held for it); results are cached
       by (mean rounded to ``resolution``, costs), so a 104-period run with 50 SKUs
       makes a few hundred solver calls at most. Falls back to the heuristic when
       :mod:`hybridinv.exact` is unavailable.
@@ -104,6 +105,9 @@ class DynamicSS(TargetPolicy):
         columns = (rounded, cat.holding_cost, cat.shortage_cost, cat.order_cost)
         keys = zip(*(column.tolist() for column in columns), strict=True)
         for i, key in enumerate(keys):  # one cached solve per distinct (mean, h, p, K): not per SKU-period
+            if mean[i] <= 0.0:  # no demand this period: hold nothing (the grid's floor stocked a Poisson(0.5) SKU)
+                low[i], high[i] = -1.0, 0.0
+                continue
             hit = self.cache_.get(key)
             if hit is None:
                 s, big_s, _ = optimal_ss(key[0], max(key[1], 1e-9), max(key[2], 1e-9), key[3])

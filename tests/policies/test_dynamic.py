@@ -45,3 +45,15 @@ def test_levels_move_with_the_forecast() -> None:
 def test_unknown_method() -> None:
     with pytest.raises(PlanningError, match="method"):
         DynamicSS(method="magic").fit(scenarios.single_sku())
+
+
+@pytest.mark.parametrize("order_cost", [0.0, 64.0])
+def test_exact_method_holds_nothing_for_a_sku_without_demand(order_cost: float) -> None:
+    """A zero forecast was solved as Poisson(resolution): a dead SKU was stocked (1 unit, or 7 with K = 64)."""
+    obs = observation([0.0, 0.0], [0.0, 5.0], std=np.array([[0.0], [np.sqrt(5.0)]]), lost_sales=False,
+                      order_cost=np.full(2, order_cost))
+    policy = DynamicSS(method="exact")
+    reorder, up_to = policy.targets(obs)
+    s, big_s, _ = optimal_ss(5.0, 1.0, 9.0, order_cost)
+    assert (reorder.tolist(), up_to.tolist()) == ([-1.0, s], [0.0, big_s])
+    np.testing.assert_array_equal(policy.act(obs), [0.0, big_s])
