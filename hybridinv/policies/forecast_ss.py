@@ -257,6 +257,9 @@ class ForecastSS(BatchTargetPolicy):
             self.service_level = None
             return
         level = np.atleast_1d(scalar_or_array(service_level, "service_level"))  # text was a bare ValueError
+        if level.ndim > 1:  # a (1, n) table failed at the first decision in numpy's broadcasting
+            raise PlanningError(f"must be a number or one value per SKU, got shape {level.shape}",
+                                column="service_level")
         bad = ~((level > 0.0) & (level < 1.0))
         if bad.any():
             raise PlanningError("service levels must be in (0, 1)", column="service_level",

@@ -233,6 +233,9 @@ def demand_statistics(source: Scenario | Observation) -> DemandStatistics:
 def _service_level(value: object) -> float | NDArray[np.float64]:
     """A scalar or per-SKU service level, each in (0, 1) (PlanningError otherwise)."""
     level = scalar_or_array(value, "service_level", 0.0, open_low=True)
+    if np.ndim(level) > 1:  # a (1, n) table failed later in numpy's broadcasting
+        raise PlanningError(f"must be a number or one value per SKU, got shape {np.shape(level)}",
+                            column="service_level")
     if np.any(np.asarray(level) >= 1.0):
         raise PlanningError("must be in (0, 1)", column="service_level", value=float(np.max(level)))
     return level  # type: ignore[no-any-return]

@@ -146,3 +146,15 @@ def test_with_a_review_period_it_orders_only_at_reviews_up_to_the_lead_time_plus
             position, qty, level = seen[t]
             assert qty == max(level - position, 0.0)
             assert abs(level - target) <= 2
+
+
+@pytest.mark.parametrize("make", ["newsvendor", "forecast_ss"])
+def test_a_table_of_service_levels_is_refused_naming_them(make: str) -> None:
+    """A (1, n) array of service levels failed at the first decision with numpy's broadcasting ValueError."""
+    from hybridinv.policies.forecast_ss import ForecastSS
+
+    obs = observation([0.0, 0.0], [5.0, 3.0])
+    table = np.array([[0.9, 0.8]])
+    with pytest.raises(PlanningError, match="service_level.*shape \\(1, 2\\)"):
+        policy = Newsvendor(service_level=table) if make == "newsvendor" else ForecastSS(service_level=table)
+        policy.act(obs)
