@@ -30,7 +30,7 @@ def _fractiles(service_level: ArrayLike, n_skus: int) -> NDArray[np.float64]:
 
 
 class BaseStock(BatchTargetPolicy):
-    """Order up to ``level`` every period: ``q = max(0, S - IP)``.
+    """Order up to ``level`` every period: ``q = max(0, S - IP)``, rounded up to whole units.
 
     Parameters
     ----------
@@ -52,13 +52,19 @@ class BaseStock(BatchTargetPolicy):
         self.level = level
 
     def targets(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """``(ceil(S) - 1, S)``: every whole position below ``S`` orders (``S - 1`` skipped ``floor(S)`` for a
+        fractional ``S``: with ``S = 11.5`` a position of 11 ordered nothing, one of 10 ordered up to 12)."""
+        from hybridinv.policies.rq import ordering_point
+
         level = per_sku(self.level, obs.n_skus, "level")
-        return level - 1.0, level
+        return ordering_point(level), level
 
     def targets_batch(self, obs: BatchObservation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """The same levels for every episode, shape (1, n)."""
+        from hybridinv.policies.rq import ordering_point
+
         level = per_sku(self.level, obs.n_skus, "level")[None, :]
-        return level - 1.0, level
+        return ordering_point(level), level
 
     @classmethod
     def fit(

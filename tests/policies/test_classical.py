@@ -109,3 +109,22 @@ def test_an_unknown_repair_backend_is_refused_when_the_policy_is_made(repair: ob
             make()  # type: ignore[no-untyped-call]
         assert info.value.column == "repair"
     assert BaseStock(10, repair="highs").repair == "highs" and BaseStock(10, repair=None).repair is None
+
+
+def test_a_fractional_level_orders_from_every_whole_position_below_it() -> None:
+    """q = ceil(max(0, S - IP)): with S = 11.5 a position of 11 orders 1 (it ordered nothing, while 10 ordered 2)."""
+    from hybridinv.sim.batch import BatchSimulator
+
+    from ._helpers import observation
+
+    policy = BaseStock([11.5, 12.0], repair=None)
+    for position, expected in [(10.0, [2.0, 2.0]), (11.0, [1.0, 1.0]), (12.0, [0.0, 0.0])]:
+        obs = observation([position, position], [5.0, 5.0])
+        np.testing.assert_array_equal(policy.act(obs), expected)
+        assert policy.targets(obs)[0].tolist() == [11.0, 11.0]  # the largest whole position that orders
+    scenario = scenarios.get("multi_10")
+    batch = BatchSimulator(scenario).reset(seeds=[1, 2])
+    fractional = BaseStock(np.linspace(0.5, 30.5, 10))
+    rows = fractional.act_batch(batch)
+    for e in range(2):
+        np.testing.assert_array_equal(rows[e], fractional.act(batch.episode(e)))
