@@ -119,7 +119,8 @@ class SS(BatchTargetPolicy):
     s : float or array
         Reorder point ``[s]``.
     S : float or array
-        Order-up-to level ``[S]`` (``S >= s``).
+        Order-up-to level ``[S]`` (``S >= s``; a smaller ``S`` is a :class:`~hybridinv.PlanningError` naming
+        the SKU at the first decision).
     """
 
     name = "ss"
@@ -129,17 +130,28 @@ class SS(BatchTargetPolicy):
         self.s = s
         self.S = S
 
-    def targets(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    def _levels(self, obs: Observation | BatchObservation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """``(s, S)`` per SKU; an ``S`` below its ``s`` is refused (it was raised to ``s`` without a word,
+        so swapped arguments ran a base-stock policy at the intended ``S``'s place)."""
         n = obs.n_skus
         reorder = per_sku(self.s, n, "s")
         up_to = per_sku(self.S, n, "S")
-        return reorder, np.maximum(up_to, reorder)
+        below = up_to < reorder
+        if below.any():
+            from hybridinv.core.errors import PlanningError
+
+            i = int(np.flatnonzero(below)[0])
+            raise PlanningError(f"the order-up-to level must be >= the reorder point s ({reorder[i]:g})", column="S",
+                                sku=obs.catalog.sku[i], value=float(up_to[i]))
+        return reorder, up_to
+
+    def targets(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        return self._levels(obs)
 
     def targets_batch(self, obs: BatchObservation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """The same levels for every episode, shape (1, n)."""
-        n = obs.n_skus
-        reorder = per_sku(self.s, n, "s")
-        return reorder[None, :], np.maximum(per_sku(self.S, n, "S"), reorder)[None, :]
+        reorder, up_to = self._levels(obs)
+        return reorder[None, :], up_to[None, :]
 
     @classmethod
     def fit(

@@ -128,3 +128,19 @@ def test_a_fractional_level_orders_from_every_whole_position_below_it() -> None:
     rows = fractional.act_batch(batch)
     for e in range(2):
         np.testing.assert_array_equal(rows[e], fractional.act(batch.episode(e)))
+
+
+def test_an_order_up_to_level_below_the_reorder_point_is_refused_naming_the_sku() -> None:
+    """SS(s=20, S=10) (arguments swapped) was run as a base-stock policy at 20 without a word."""
+    from hybridinv.core.errors import PlanningError
+    from hybridinv.sim.batch import BatchSimulator
+
+    from ._helpers import observation
+
+    obs = observation([0.0, 0.0], [5.0, 5.0])
+    with pytest.raises(PlanningError, match="column 'S', sku 'S1', value 10.0"):
+        SS([5, 20], [9, 10], repair=None).act(obs)
+    np.testing.assert_array_equal(SS([5, 20], [9, 20], repair=None).act(obs), [9.0, 20.0])  # S = s is base-stock
+    batch = BatchSimulator(scenarios.single_sku()).reset(seeds=[1, 2])
+    with pytest.raises(PlanningError, match="column 'S', sku 'SKU-0'"):
+        SS(20, 10).act_batch(batch)
