@@ -130,6 +130,11 @@ def demand_quantile(
     raise PlanningError("unknown demand distribution", column="distribution", value=distribution)
 
 
+_STATISTICS = ("mean", "std", "lead_time", "lead_time_std", "holding_cost", "shortage_cost", "order_cost",
+               "lot_size", "moq")
+_DISTRIBUTIONS = ("normal", "poisson", "negative_binomial")
+
+
 @dataclass(frozen=True)
 class DemandStatistics:
     """Per-SKU inputs of the closed-form policies (arrays of shape (n,)).
@@ -155,6 +160,28 @@ class DemandStatistics:
     moq: NDArray[np.float64]
     lost_sales: bool = True
     distribution: str = "normal"
+
+    def __post_init__(self) -> None:
+        """Every field one finite value per SKU (``>= 0``; ``lot_size > 0``), a known distribution.
+
+        Statistics made by hand were not checked: lists failed with a ``TypeError``, arrays of another
+        length with numpy's broadcasting error, and a NaN mean gave NaN levels.
+        """
+        from hybridinv.core._frame import number_array
+
+        n = np.size(self.mean)
+        for name in _STATISTICS:
+            values = number_array(getattr(self, name), name)
+            if values.ndim != 1 or values.size != n:
+                raise PlanningError(f"needs one value per SKU ({n}, as mean), got shape {values.shape}", column=name)
+            bad = ~np.isfinite(values) | ((values <= 0.0) if name == "lot_size" else (values < 0.0))
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                raise PlanningError(f"must be finite and {'> 0' if name == 'lot_size' else '>= 0'} (SKU {i})",
+                                    column=name, value=float(values[i]))
+            object.__setattr__(self, name, values.astype(np.float64))
+        if self.distribution not in _DISTRIBUTIONS:
+            raise PlanningError(f"must be one of {_DISTRIBUTIONS}", column="distribution", value=self.distribution)
 
     def over_periods(self, periods: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Mean and std of demand over ``periods`` periods with the random lead time folded in.

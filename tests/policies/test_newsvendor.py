@@ -158,3 +158,24 @@ def test_a_table_of_service_levels_is_refused_naming_them(make: str) -> None:
     with pytest.raises(PlanningError, match="service_level.*shape \\(1, 2\\)"):
         policy = Newsvendor(service_level=table) if make == "newsvendor" else ForecastSS(service_level=table)
         policy.act(obs)
+
+
+@pytest.mark.parametrize(("field", "value", "match"), [
+    ("mean", np.array([5.0, np.nan]), "column 'mean', value nan"),
+    ("std", np.array([2.0, -1.0]), "column 'std', value -1.0"),
+    ("mean", np.array([5.0, 3.0, 1.0]), "column 'std': needs one value per SKU \\(3"),
+    ("lot_size", np.zeros(2), "column 'lot_size', value 0.0"),
+    ("distribution", "gamma", "column 'distribution'"),
+])
+def test_hand_made_demand_statistics_are_checked(field: str, value: object, match: str) -> None:
+    """A NaN mean gave NaN levels, another length numpy's broadcasting error, lot 0 NaN batches."""
+    from dataclasses import replace
+
+    from hybridinv.policies.classical import BaseStock
+
+    stats_ = demand_statistics(scenarios.get("multi_10"))
+    two = replace(stats_, **{name: getattr(stats_, name)[:2] for name in (
+        "mean", "std", "lead_time", "lead_time_std", "holding_cost", "shortage_cost", "order_cost", "lot_size", "moq")})
+    assert BaseStock.fit(replace(two, mean=[5.0, 3.0])).level.shape == (2,)  # type: ignore[union-attr]  # a list is fine
+    with pytest.raises(PlanningError, match=match):
+        BaseStock.fit(replace(two, **{field: value}))
