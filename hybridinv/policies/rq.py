@@ -118,7 +118,8 @@ class RQ(TargetPolicy):
     -----
     :meth:`fit` sets ``Q`` to the EOQ (Harris 1913), rounded up to whole lots and
     at least the MOQ, and ``r`` to the lead-time-plus-review demand quantile at the
-    fractile ``max(0.5, 1 - Q h / (p mu))`` minus one: the classical
+    fractile ``min(max(0.5, 1 - Q h / (p mu)), p / (p + h))`` minus one (so ``p / (p + h)``
+    itself where that is below 0.5, i.e. ``p < h``): the classical
     "expected shortage per cycle" approximation (Hadley & Whitin 1963; Zipkin
     2000, sec. 6.5), which lowers the service level as the cycle ``Q / mu`` grows.
 
