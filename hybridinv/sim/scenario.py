@@ -166,8 +166,22 @@ class Scenario:
         return self
 
     def sample(self, seed: int, periods: int | None = None) -> ScenarioPath:
-        """Draw the demand and lead-time path for ``seed`` (same seed, same path)."""
-        horizon = checked_horizon(periods, self.periods) + self.lookahead
+        """Draw the demand and lead-time path for ``seed`` (same seed, same path).
+
+        Raises
+        ------
+        PlanningError
+            Naming ``periods`` when the demand replays a record (``recorded_periods``, e.g.
+            :class:`~hybridinv.demand.replay.ForecastReplay`) shorter than the horizon: the
+            periods past the record had no demand, so a longer run reported the cost of
+            holding stock nobody asked for.
+        """
+        simulated = checked_horizon(periods, self.periods)
+        recorded = getattr(self.demand, "recorded_periods", None)
+        if recorded is not None and simulated > recorded:
+            raise PlanningError(f"this scenario replays {recorded} recorded periods; it cannot be simulated for "
+                                f"{simulated} (run at most {recorded})", column="periods", value=simulated)
+        horizon = simulated + self.lookahead
         seed = whole_number(seed, "seed")  # "1" or 1.5 were a TypeError from numpy, -1 a ValueError, True seed 1
         demand_rng, lead_rng = np.random.default_rng(seed).spawn(2)
         assert self.lead_times is not None

@@ -105,3 +105,26 @@ def test_an_observation_knows_the_rolling_forecast_horizon() -> None:
     obs = Simulator(scenario).reset(seed=0)
     assert obs.forecast_periods == 5
     np.testing.assert_array_equal(obs.forecast(7)[:, 5:], np.repeat(obs.forecast(5)[:, -1:], 2, axis=1))
+
+
+def test_a_replay_is_not_simulated_past_its_record() -> None:
+    """12 recorded periods: simulating 20 ran 8 periods without demand (their holding cost lowered the average)."""
+    from hybridinv import Catalog, Constraints
+    from hybridinv.policies import BaseStock
+    from hybridinv.sim import BatchSimulator, Scenario, Simulator, simulate
+
+    y = _history()
+    n = y.shape[1]
+    catalog = Catalog(sku=np.array([f"S{i}" for i in range(n)], dtype=object), unit_cost=np.ones(n),
+                      holding_cost=np.ones(n), shortage_cost=np.full(n, 5.0), lead_time=np.zeros(n, dtype=np.int64))
+    scenario = Scenario(name="replay", catalog=catalog, constraints=Constraints(), demand=_replay(y, 36), periods=12)
+    path = scenario.sample(0)  # the horizon itself, and the lookahead past it, are fine
+    np.testing.assert_array_equal(path.demand.realized[:12], y[36:])
+    assert simulate(BaseStock(25.0), scenario, seeds=1, periods=12)["periods"].iloc[0] == 12
+    for run in (lambda: scenario.sample(0, 20), lambda: Simulator(scenario, periods=13).reset(seed=0),
+                lambda: BatchSimulator(scenario, periods=20).reset(seeds=[0]),
+                lambda: simulate(BaseStock(25.0), scenario, seeds=1, periods=20),
+                lambda: Simulator(scenario.replace(periods=24)).reset(seed=1)):
+        with pytest.raises(PlanningError, match="replays 12 recorded periods") as err:
+            run()
+        assert err.value.column == "periods"
