@@ -278,7 +278,9 @@ class DemandProcess:
         assert promo is not None
         starts = rng.random((periods, self.n_skus)) < promo.probability
         active = np.zeros_like(starts)
-        for lag in range(promo.duration):
+        # a start lifts the periods it reaches inside the horizon (a promotion longer than the horizon
+        # failed with numpy's "operands could not be broadcast together")
+        for lag in range(min(promo.duration, periods)):
             active[lag:] |= starts[: periods - lag] if lag else starts
         return np.where(active, promo.lift, 1.0)
 

@@ -170,6 +170,17 @@ def test_promotion_duration_zero_is_refused_and_one_lifts_exactly_the_start_peri
     np.testing.assert_array_equal(_sample(no_promotions, 200).expected, 10.0)
 
 
+def test_a_promotion_longer_than_the_horizon_lifts_every_period_from_its_start() -> None:
+    # duration 12 over 5 periods failed with numpy's "operands could not be broadcast together"
+    process = DemandProcess(mean=np.full(3, 10.0), promotions=Promotions(probability=0.3, lift=2.0, duration=12))
+    for periods in (1, 5, 13, 40):
+        expected = _sample(process, periods, seed=4).expected
+        # truth: a period is lifted once any start at or before it is within 12 periods
+        starts = np.random.default_rng(4).spawn(4)[0].random((periods, 3)) < 0.3
+        active = np.array([[starts[max(0, t - 11): t + 1, i].any() for i in range(3)] for t in range(periods)])
+        np.testing.assert_array_equal(expected, np.where(active, 20.0, 10.0))
+
+
 def test_regime_shifts_move_realized_but_not_expected_demand() -> None:
     base = DemandProcess(mean=np.full(30, 20.0), distribution="normal", cv=0.1)
     shifted = DemandProcess(
