@@ -33,7 +33,10 @@ class Disruptions:
     def __post_init__(self) -> None:
         number_in(self.probability, "disruptions.probability", 0.0, 1.0)
         number_in(self.mean_duration, "disruptions.mean_duration", 1.0, math.inf)
-        whole_number(self.extra_delay, "disruptions.extra_delay", 0)
+        # like lead times, at most MAX_LEAD_TIME: 10**6 allocated a ring of a million periods per SKU
+        if whole_number(self.extra_delay, "disruptions.extra_delay", 0) > MAX_LEAD_TIME:
+            raise PlanningError(f"must be a whole number from 0 to {MAX_LEAD_TIME}", column="disruptions.extra_delay",
+                                value=self.extra_delay)
         low, high = self.fill_fraction
         if not 0.0 <= low <= high <= 1.0:
             raise PlanningError("must satisfy 0 <= low <= high <= 1", column="disruptions.fill_fraction",

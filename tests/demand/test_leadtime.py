@@ -90,12 +90,19 @@ def test_from_catalog_maps_supplier_names() -> None:
         ({"probability": 1.5}, "disruptions.probability"),
         ({"mean_duration": 0.5}, "disruptions.mean_duration"),
         ({"fill_fraction": (0.9, 0.4)}, "disruptions.fill_fraction"),
+        ({"extra_delay": 10**6}, "disruptions.extra_delay"),  # a ring of a million periods per SKU
+        ({"extra_delay": 521}, "disruptions.extra_delay"),
     ],
 )
 def test_invalid_disruptions(kwargs: dict[str, object], column: str) -> None:
     with pytest.raises(PlanningError) as info:
         Disruptions(**kwargs)  # type: ignore[arg-type]
     assert info.value.column == column
+
+
+def test_the_longest_disruption_delay_is_accepted() -> None:
+    process = LeadTimeProcess(np.array([2]), disruptions=Disruptions(probability=1.0, extra_delay=520))
+    assert process.max_lead_time.tolist() == [522]
 
 
 def test_invalid_lead_times() -> None:
