@@ -37,10 +37,16 @@ class Disruptions:
         if whole_number(self.extra_delay, "disruptions.extra_delay", 0) > MAX_LEAD_TIME:
             raise PlanningError(f"must be a whole number from 0 to {MAX_LEAD_TIME}", column="disruptions.extra_delay",
                                 value=self.extra_delay)
-        low, high = self.fill_fraction
+        fraction = self.fill_fraction
+        # (0.1, 0.2, 0.3) failed to unpack, ("a", 1) was a TypeError comparing text with a float
+        if (not isinstance(fraction, tuple | list) or len(fraction) != 2
+                or any(isinstance(v, bool) or not isinstance(v, int | float | np.number) for v in fraction)):
+            raise PlanningError("must be a pair of numbers (low, high)", column="disruptions.fill_fraction",
+                                value=fraction)
+        low, high = fraction
         if not 0.0 <= low <= high <= 1.0:
             raise PlanningError("must satisfy 0 <= low <= high <= 1", column="disruptions.fill_fraction",
-                                value=tuple(self.fill_fraction))
+                                value=tuple(fraction))
 
 
 @dataclass(frozen=True)
@@ -89,17 +95,27 @@ class LeadTimeProcess:
                                 value=float(lead[bad][0]))
         n = lead.size
         object.__setattr__(self, "lead_time", lead.astype(np.int64))
-        std = np.zeros(n) if self.std is None else np.broadcast_to(np.asarray(self.std, float), (n,)).copy()
+        std = np.zeros(n) if self.std is None else np.asarray(self.std, float)
+        if std.ndim > 0 and std.shape != (n,):  # was numpy's "operands could not be broadcast together"
+            raise PlanningError(f"expected a scalar or {n} per-SKU values, got shape {std.shape}",
+                                column="lead_time_std")
+        std = np.broadcast_to(std, (n,)).copy()
         bad = ~(std >= 0) | ~(std <= MAX_LEAD_TIME)
         if bad.any():
             raise PlanningError(f"lead-time std must be finite, >= 0 and at most {MAX_LEAD_TIME}",
                                 column="lead_time_std", value=float(std[bad][0]))
         object.__setattr__(self, "std", std)
-        sup = np.zeros(n, dtype=np.int64) if self.supplier is None else np.asarray(self.supplier, dtype=np.int64)
-        if sup.shape != (n,) or (sup < 0).any():  # -1 silently indexed the last supplier's disruptions
-            raise PlanningError("supplier indices must be whole numbers >= 0, one per SKU", column="supplier",
-                                value=int(sup.min()) if sup.size else None)
-        object.__setattr__(self, "supplier", sup)
+        raw = np.zeros(n) if self.supplier is None else np.asarray(self.supplier)
+        values = raw.astype(np.float64) if raw.dtype.kind in "iuf" else np.full(raw.shape, np.nan)
+        # -1 silently indexed the last supplier's disruptions; 1.5 was truncated to supplier 1
+        bad = ~(values >= 0) | (values != np.floor(values)) if values.shape == (n,) else np.ones(1, dtype=bool)
+        if bad.any():
+            first = raw.reshape(-1)[int(np.flatnonzero(bad)[0])] if values.shape == (n,) else None
+            raise PlanningError(f"supplier indices must be whole numbers >= 0, one per SKU ({n})", column="supplier",
+                                value=first.item() if isinstance(first, np.generic) else first)
+        object.__setattr__(self, "supplier", values.astype(np.int64))
+        if self.disruptions is not None and not isinstance(self.disruptions, Disruptions):
+            raise PlanningError("must be a Disruptions", column="disruptions", value=self.disruptions)
 
     @classmethod
     def from_catalog(

@@ -92,6 +92,9 @@ def test_from_catalog_maps_supplier_names() -> None:
         ({"fill_fraction": (0.9, 0.4)}, "disruptions.fill_fraction"),
         ({"extra_delay": 10**6}, "disruptions.extra_delay"),  # a ring of a million periods per SKU
         ({"extra_delay": 521}, "disruptions.extra_delay"),
+        ({"fill_fraction": (0.1, 0.2, 0.3)}, "disruptions.fill_fraction"),  # was a ValueError from unpacking
+        ({"fill_fraction": ("a", 0.5)}, "disruptions.fill_fraction"),  # was a TypeError comparing text
+        ({"fill_fraction": 0.5}, "disruptions.fill_fraction"),
     ],
 )
 def test_invalid_disruptions(kwargs: dict[str, object], column: str) -> None:
@@ -114,7 +117,13 @@ def test_invalid_lead_times() -> None:
     for kwargs, column, value in (({"lead_time": np.array([1e6])}, "lead_time", 1e6),
                                   ({"lead_time": np.array([1]), "std": np.array([1e6])}, "lead_time_std", 1e6),
                                   ({"lead_time": np.array([1]), "std": np.array([np.nan])}, "lead_time_std", None),
-                                  ({"lead_time": np.array([1, 2]), "supplier": np.array([0, -1])}, "supplier", -1)):
+                                  ({"lead_time": np.array([1, 2]), "supplier": np.array([0, -1])}, "supplier", -1),
+                                  # numpy's broadcast error; 1.5 was truncated to supplier 1; a float a TypeError
+                                  ({"lead_time": np.array([1, 2]), "std": np.array([0.1, 0.2, 0.3])},
+                                   "lead_time_std", None),
+                                  ({"lead_time": np.array([1, 2]), "supplier": np.array([0, 1.5])}, "supplier", 1.5),
+                                  ({"lead_time": np.array([1, 2]), "supplier": np.array([0, 1, 2])}, "supplier", None),
+                                  ({"lead_time": np.array([1]), "disruptions": 0.1}, "disruptions", 0.1)):
         with pytest.raises(PlanningError) as info:
             LeadTimeProcess(**kwargs)  # type: ignore[arg-type]
         assert info.value.column == column
