@@ -217,6 +217,18 @@ class DemandProcess:
             object.__setattr__(self, "history", hist)
 
     def _check_seasonality_shapes(self, n: int) -> None:
+        # components of the wrong type passed here and failed at the first draw ("'int' object has no
+        # attribute 'amplitude'", "'Seasonality' object is not iterable")
+        for name, kind in (("promotions", Promotions), ("regime_shifts", RegimeShifts),
+                           ("common_factor", CommonFactor)):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, kind):
+                raise PlanningError(f"must be a {kind.__name__} or None", column=name, value=value)
+        if not isinstance(self.seasonality, tuple | list) or not all(
+                isinstance(season, Seasonality) for season in self.seasonality):
+            raise PlanningError("must be a tuple of Seasonality cycles (one cycle: (Seasonality(...),))",
+                                column="seasonality", value=self.seasonality)
+        object.__setattr__(self, "seasonality", tuple(self.seasonality))
         # a per-SKU amplitude or phase of the wrong length passed here and failed at the first draw with
         # numpy's "operands could not be broadcast together"
         for k, season in enumerate(self.seasonality):

@@ -181,6 +181,30 @@ def test_a_promotion_longer_than_the_horizon_lifts_every_period_from_its_start()
         np.testing.assert_array_equal(expected, np.where(active, 20.0, 10.0))
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "column"),
+    [
+        ({"seasonality": Seasonality(7)}, "seasonality"),  # "'Seasonality' object is not iterable" at the draw
+        ({"seasonality": (7,)}, "seasonality"),  # "'int' object has no attribute 'amplitude'"
+        ({"promotions": 0.1}, "promotions"),
+        ({"regime_shifts": (0.01, 0.6, 1.6)}, "regime_shifts"),
+        ({"common_factor": 0.2}, "common_factor"),
+    ],
+)
+def test_pattern_components_of_the_wrong_type_are_refused_when_built(kwargs: dict[str, object], column: str) -> None:
+    with pytest.raises(PlanningError) as info:
+        DemandProcess(mean=np.ones(2), **kwargs)  # type: ignore[arg-type]
+    assert info.value.column == column
+
+
+def test_a_list_of_seasonal_cycles_is_a_tuple_of_them() -> None:
+    cycles = [Seasonality(7, 0.2), Seasonality(52, 0.3)]
+    as_list = DemandProcess(mean=np.full(2, 5.0), seasonality=cycles)  # type: ignore[arg-type]
+    assert as_list.seasonality == tuple(cycles)
+    np.testing.assert_array_equal(as_list.pattern(60), DemandProcess(mean=np.full(2, 5.0),
+                                                                     seasonality=tuple(cycles)).pattern(60))
+
+
 def test_regime_shifts_move_realized_but_not_expected_demand() -> None:
     base = DemandProcess(mean=np.full(30, 20.0), distribution="normal", cv=0.1)
     shifted = DemandProcess(
