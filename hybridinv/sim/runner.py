@@ -147,7 +147,8 @@ def simulate(
     Raises
     ------
     PlanningError
-        ``batch=True`` with a policy that has no ``act_batch``; ``seeds`` not a whole number
+        ``scenario`` neither a Scenario nor a registered name (or scenario file); ``batch=True``
+        with a policy that has no ``act_batch``; ``seeds`` not a whole number
         >= 1 or a non-empty list of whole numbers >= 0; ``periods`` not a whole number >= 1;
         orders from the policy that are not finite and >= 0 or have the wrong shape (naming
         the SKU).
@@ -156,6 +157,9 @@ def simulate(
         from hybridinv import scenarios
 
         scenario = scenarios.get(scenario)
+    elif not isinstance(scenario, Scenario):  # was AttributeError: 'int' object has no attribute 'periods'
+        raise PlanningError("must be a Scenario or a registered scenario name", column="scenario",
+                            value=type(scenario).__name__)
     if isinstance(policy, str):  # was AttributeError: 'str' object has no attribute 'act'
         from hybridinv.policies.registry import make
 

@@ -118,3 +118,11 @@ def test_a_policy_may_be_given_by_its_registered_name() -> None:
     with pytest.raises(PlanningError, match="must be a policy") as err:
         simulate(None, "multi_10", seeds=1, periods=3)  # type: ignore[arg-type]
     assert err.value.column == "policy"
+
+
+@pytest.mark.parametrize("bad", [5, None, {"name": "multi_10"}])
+def test_the_scenario_must_be_a_scenario_or_a_name(bad):
+    # was AttributeError: 'int' object has no attribute 'periods'
+    with pytest.raises(PlanningError, match="must be a Scenario") as err:
+        simulate(BaseStock(10), bad, seeds=1)
+    assert err.value.column == "scenario"
