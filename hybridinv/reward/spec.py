@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, whole_number
 from hybridinv.reward.outcome import PeriodOutcome, PeriodTerms, check_revenue, ledger_terms
 
 if TYPE_CHECKING:
@@ -250,6 +250,12 @@ class RewardSpec:
     def evaluate(self, ledger: Ledger, periods: int | None = None) -> dict[str, float]:
         """The spec's cost over the measured periods ``[warmup, periods)`` of an episode.
 
+        Raises
+        ------
+        PlanningError
+            Naming ``periods`` unless it is a whole number with ``warmup < periods <= ledger.periods``
+            (as :meth:`~hybridinv.sim.Ledger.summary`).
+
         Returns
         -------
         dict
@@ -257,10 +263,14 @@ class RewardSpec:
             (``-spec_cost / scale``), each weighted term as ``spec_<term>``, and
             ``carbon_kg`` / ``revenue`` / ``profit`` when the ledger records what they need.
         """
-        end = ledger.periods if periods is None else periods
+        end = ledger.periods if periods is None else whole_number(periods, "periods", 1)
+        if not ledger.warmup < end <= ledger.periods:  # as Ledger.summary: a spec cost of 0 (and NaN terms) for
+            # no measured period, a window past the end cut to the episode without a word
+            raise PlanningError(f"needs a period after the warm-up ({ledger.warmup}) and at most the "
+                                f"{ledger.periods} recorded", column="periods", value=periods)
         terms = self.period_terms(ledger, slice(ledger.warmup, end))
         parts = self.cost_terms(terms)
-        total = float(np.mean(sum(parts.values()))) if end > ledger.warmup else 0.0
+        total = float(np.mean(sum(parts.values())))
         out = {"spec_cost": total, "reward": -total / self.scale}
         out.update({f"spec_{name}": float(np.mean(value)) for name, value in parts.items()})
         carbon = self.carbon or CarbonTerm()

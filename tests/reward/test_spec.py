@@ -173,3 +173,19 @@ def test_outcome_ledger_terms_match_a_recount() -> None:
     recorded = record_episode(policy, scenario, seed=5)
     np.testing.assert_array_equal(recorded.costs, ledger.costs)
     assert math.isfinite(evaluation["carbon_kg"])
+
+
+def test_evaluate_measures_the_window_asked_for_and_refuses_an_empty_or_longer_one() -> None:
+    ledger = record_episode(BaseStock(15), scenarios.single_sku(periods=60), 0)
+    assert ledger.warmup == 6
+    spec = RewardSpec()
+    # truth: the plain mean of the period costs over [warmup, end)
+    for end in (7, 30, 60, None):
+        stop = 60 if end is None else end
+        assert spec.evaluate(ledger, periods=end)["spec_cost"] == pytest.approx(
+            float(ledger.costs[6:stop].sum(axis=1).mean()), rel=1e-12)
+    # periods=6 (the warm-up) gave a spec cost of 0 beside NaN terms; 100 was cut to the 60 recorded; 2.5 a TypeError
+    for bad in (6, 3, 0, 100, 2.5, "30", True):
+        with pytest.raises(PlanningError) as err:
+            spec.evaluate(ledger, periods=bad)  # type: ignore[arg-type]
+        assert err.value.column == "periods"
