@@ -108,6 +108,19 @@ def serve_fifo_and_age(
     return served, short, waste, cleared
 
 
+def track_positions(track: ArrayLike, n: int) -> NDArray[np.int64]:
+    """SKU positions to track as ints; a :class:`PlanningError` unless each is a whole number in ``[0, n)``.
+
+    100 of 10 SKUs was an IndexError at the first step, -1 tracked the last SKU and 1.5 the second.
+    """
+    values = np.ravel(number_array(track, "track"))
+    bad = ~((values >= 0) & (values < n) & (values == np.floor(values)))
+    if bad.any():
+        raise PlanningError(f"SKU positions must be whole numbers from 0 to {n - 1}", column="track",
+                            value=values[bad][0].item())
+    return values.astype(np.int64)
+
+
 def order_array(orders: ArrayLike, shape: tuple[int, ...], skus: NDArray[np.object_]) -> NDArray[np.float64]:
     """A policy's orders as whole numbers of ``shape``; a :class:`PlanningError` for text or a wrong shape."""
     if isinstance(orders, np.ndarray) and orders.dtype.kind in "iuf":  # the usual case: no scan of the values
@@ -237,7 +250,7 @@ class Simulator(ScenarioLayout):
     ) -> None:
         self._set_layout(scenario, periods, check_orders)
         self.per_sku_costs = per_sku_costs
-        self.track = None if track is None else np.asarray(track, dtype=np.int64)
+        self.track = None if track is None else track_positions(track, self.n)
         self.path: ScenarioPath | None = None
         self.t = 0
 

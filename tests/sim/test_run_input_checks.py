@@ -126,3 +126,22 @@ def test_the_scenario_must_be_a_scenario_or_a_name(bad):
     with pytest.raises(PlanningError, match="must be a Scenario") as err:
         simulate(BaseStock(10), bad, seeds=1)
     assert err.value.column == "scenario"
+
+
+@pytest.mark.parametrize("track", [[100], [-1], [1.5], ["a"], [True]])
+def test_tracked_positions_must_be_skus_of_the_scenario(scenario, track):
+    # 100 was an IndexError at the first step, -1 tracked the last SKU and 1.5 the second, without a word
+    with pytest.raises(PlanningError) as err:
+        Simulator(scenario, track=track)
+    assert err.value.column == "track"
+
+
+def test_tracked_positions_record_those_skus():
+    scenario = scenarios.get("multi_10")
+    sim = Simulator(scenario, periods=4, track=[2, 0])
+    obs = sim.reset(seed=1)
+    on_hand = []
+    while not sim.done:
+        obs = sim.step(np.zeros(scenario.n_skus))
+        on_hand.append(obs.on_hand[[2, 0]])
+    np.testing.assert_array_equal(sim.ledger.track_on_hand, np.array(on_hand))
