@@ -18,6 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core._frame import per_sku
 from hybridinv.core.errors import PlanningError, enum_member, number_in, whole_number
+from hybridinv.core.limits import MAX_QUANTITY
 
 __all__ = [
     "CommonFactor",
@@ -199,6 +200,10 @@ class DemandProcess:
         mean = np.atleast_1d(np.asarray(self.mean, dtype=np.float64))
         n = mean.size
         object.__setattr__(self, "mean", _per_sku(mean, n, "demand_mean"))
+        if (self.mean > MAX_QUANTITY).any():  # 1e20 failed in numpy's draw with "lam value too large"
+            i = int(np.flatnonzero(self.mean > MAX_QUANTITY)[0])
+            raise PlanningError(f"must be <= {MAX_QUANTITY:g} (MAX_QUANTITY)", column="demand_mean",
+                                value=float(self.mean[i]))
         object.__setattr__(self, "distribution", enum_member(DemandDistribution, self.distribution, "distribution"))
         object.__setattr__(self, "dispersion", _per_sku(self.dispersion, n, "dispersion"))
         object.__setattr__(self, "cv", _per_sku(self.cv, n, "cv"))
@@ -266,7 +271,8 @@ class DemandProcess:
         return np.maximum(factor, 0.0)
 
     def sample(self, rng: np.random.Generator, periods: int) -> DemandPath:
-        """Draw one demand path of ``periods`` periods.
+        """Draw one demand path of ``periods`` periods (each period's mean capped at
+        :data:`~hybridinv.core.limits.MAX_QUANTITY`).
 
         The draws are made in a fixed order (promotions, regime shifts, common
         factor, counts) so a change in one component's parameters leaves the
@@ -281,6 +287,9 @@ class DemandProcess:
             level = level * self._regime_multiplier(streams[1], periods)
         if self.common_factor is not None:
             level = level * self._factor_multiplier(streams[2], periods)
+        # patterns can compound past any count numpy draws (regime jumps over a long horizon, a trend):
+        # the mean of a period is capped at MAX_QUANTITY, like every other quantity
+        expected, level = np.minimum(expected, MAX_QUANTITY), np.minimum(level, MAX_QUANTITY)
         realized = self._draw(streams[3], level)
         return DemandPath(realized=realized, expected=expected, std=self.base_std(expected))
 

@@ -77,6 +77,25 @@ def test_negative_mean_is_rejected() -> None:
     assert info.value.column == "demand_mean" and info.value.value == -2.0
 
 
+def test_a_mean_above_max_quantity_is_rejected() -> None:
+    # 1e20 was accepted and failed at the first draw with numpy's "lam value too large"
+    with pytest.raises(PlanningError) as info:
+        DemandProcess(mean=np.array([5.0, 1e20]))
+    assert info.value.column == "demand_mean" and info.value.value == 1e20
+
+
+@pytest.mark.parametrize("distribution", list(DemandDistribution)[:3])
+def test_patterns_that_compound_past_any_count_are_capped_at_max_quantity(distribution) -> None:
+    # regime jumps of x1.5-2 in half the periods multiply a mean of 1e9 far past what numpy draws (ValueError)
+    process = DemandProcess(mean=[1e9, 3.0], distribution=distribution,
+                            regime_shifts=RegimeShifts(probability=0.5, low=1.5, high=2.0))
+    path = _sample(process, 200)
+    assert np.isfinite(path.realized).all()
+    # the level passes 1e12 within ~60 periods: the last 100 periods are draws around the capped mean
+    assert path.realized[-100:, 0].mean() == pytest.approx(1e12, rel=0.3)
+    assert path.realized[:3, 1].max() < 100  # the other SKU keeps its own level
+
+
 def test_unknown_distribution_is_rejected() -> None:
     with pytest.raises(ValueError, match="gamma"):
         DemandProcess(mean=np.ones(2), distribution="gamma")
