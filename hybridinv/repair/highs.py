@@ -17,6 +17,7 @@ optimum while the status still said ``optimal``.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -27,10 +28,16 @@ from hybridinv.repair.fast import solve_fast
 from hybridinv.repair.model import BackendSolution, MilpArrays, RepairProblem, VarKind, milp_arrays
 from hybridinv.repair.primal import breaks_a_row, make_feasible
 
-__all__ = ["TIGHT_FEASIBILITY", "available", "load_model", "lp_relaxation_prices", "solve_highs"]
+__all__ = [
+    "SEMI_UPPER_LIMIT", "TIGHT_FEASIBILITY", "available", "load_model", "lp_relaxation_prices", "solve_highs",
+    "start_values",
+]
 
 #: HiGHS's primal and MIP feasibility tolerances for the second solve of a plan that broke a row.
 TIGHT_FEASIBILITY = 1e-9
+#: Largest upper bound HiGHS keeps on a semi-integer column (its ``kMaxSemiVariableUpper``); a
+#: larger one is loaded as an integer column with a binary switch (:func:`load_model`).
+SEMI_UPPER_LIMIT = 1e5
 
 
 def available() -> bool:
@@ -65,10 +72,57 @@ def _to_lp(arrays: MilpArrays) -> Any:
     return lp
 
 
-def load_model(highs: Any, arrays: MilpArrays) -> None:
-    """Hand the arrays to ``highs``: one ``passModel`` and one ``changeColsIntegrality``."""
+def _switched(arrays: MilpArrays) -> tuple[MilpArrays, NDArray[np.int64]]:
+    """``arrays`` with every semi-integer column above :data:`SEMI_UPPER_LIMIT` given a binary switch.
+
+    Such a column ``m`` (``0`` or a whole number in ``[l, u]``) becomes an integer column on
+    ``[0, u]`` plus a binary column ``y`` appended after the others, with the rows
+    ``m - u y <= 0`` and ``m - l y >= 0`` appended after the others: the same set of values, and
+    every existing column and row keeps its index. Returns the arrays and the switched columns,
+    in the order of their binaries.
+    """
+    switched = np.flatnonzero((arrays.kind == VarKind.SEMI_INTEGER) & (arrays.col_upper > SEMI_UPPER_LIMIT))
+    if switched.size == 0:
+        return arrays, switched
+    k, n_cols = switched.size, arrays.n_cols
+    binary = n_cols + np.arange(k)
+    kind = arrays.kind.copy()
+    kind[switched] = VarKind.INTEGER
+    low, up = arrays.col_lower[switched], arrays.col_upper[switched]
+    lower = arrays.col_lower.copy()
+    lower[switched] = 0.0
+    indices = np.empty(4 * k, dtype=np.int32)
+    indices[0::2] = np.repeat(switched, 2)  # rows (m, y) with sorted indices: y comes after every column
+    indices[1::2] = np.repeat(binary, 2)
+    data = np.empty(4 * k)
+    data[0::2] = 1.0
+    data[1::4], data[3::4] = -up, -low
+    return replace(
+        arrays,
+        cost=np.concatenate([arrays.cost, np.zeros(k)]),
+        col_lower=np.concatenate([lower, np.zeros(k)]),
+        col_upper=np.concatenate([arrays.col_upper, np.ones(k)]),
+        kind=np.concatenate([kind, np.full(k, VarKind.INTEGER, dtype=np.int8)]),
+        indptr=np.concatenate([arrays.indptr, arrays.indptr[-1] + 2 * np.arange(1, 2 * k + 1)]),
+        indices=np.concatenate([arrays.indices, indices]),
+        data=np.concatenate([arrays.data, data]),
+        row_lower=np.concatenate([arrays.row_lower, np.tile([-np.inf, 0.0], k)]),
+        row_upper=np.concatenate([arrays.row_upper, np.tile([0.0, np.inf], k)]),
+    ), switched
+
+
+def load_model(highs: Any, arrays: MilpArrays) -> NDArray[np.int64]:
+    """Hand the arrays to ``highs``: one ``passModel`` and one ``changeColsIntegrality``.
+
+    A semi-integer column whose upper bound exceeds :data:`SEMI_UPPER_LIMIT` is loaded as an
+    integer column with a binary switch appended (:func:`_switched`): HiGHS cuts such a bound to
+    1e5 and stops with a solve error when the optimum lies above (a MOQ SKU wanting more than
+    100,000 lots had no HiGHS plan). Returns the switched columns, in the order of their
+    binaries (:func:`start_values` completes a start for the loaded model).
+    """
     import highspy
 
+    arrays, switched = _switched(arrays)
     highs.passModel(_to_lp(arrays))
     if (arrays.kind != VarKind.CONTINUOUS).any():
         codes = np.zeros(len(VarKind), dtype=np.uint8)
@@ -76,6 +130,12 @@ def load_model(highs: Any, arrays: MilpArrays) -> None:
         codes[VarKind.SEMI_INTEGER] = int(highspy.HighsVarType.kSemiInteger)
         index = np.arange(arrays.n_cols, dtype=np.int32)
         highs.changeColsIntegrality(arrays.n_cols, index, codes[arrays.kind])
+    return switched
+
+
+def start_values(start: NDArray[np.float64], switched: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Column values of the model :func:`load_model` loaded: ``start`` and a binary per switched column."""
+    return np.concatenate([start, (start[switched] > 0.5).astype(np.float64)])
 
 
 def _group_prices(problem: RepairProblem, row_dual: NDArray[np.float64]) -> tuple[NDArray[np.float64], ...]:
@@ -148,13 +208,14 @@ def solve_highs(
     began = time.perf_counter()
     arrays = milp_arrays(problem)
     highs = new_highs(time_limit, gap_tolerance)
-    load_model(highs, arrays)
+    switched = load_model(highs, arrays)
     n = problem.n_skus
     start = None
     # a feasible plan whose objective checks HiGHS's bound (see run_mip): the warm start, else the fast plan's
     known = np.asarray(warm_start, dtype=np.float64) if warm_start is not None else solve_fast(problem).lots
     if warm_start is not None:
-        start = np.concatenate([known, np.maximum(problem.lot_size * known - problem.desired, 0.0)])
+        start = start_values(np.concatenate([known, np.maximum(problem.lot_size * known - problem.desired, 0.0)]),
+                             switched)
     reference = problem.objective(known)
     solved = run_mip(highs, start, reference)
     if solved is None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+
 import highspy
 import numpy as np
 import pytest
 
+from hybridinv import SolverFallbackWarning
+from hybridinv.repair import repair_orders
 from hybridinv.repair.fast import solve_fast
 from hybridinv.repair.highs import load_model, lp_relaxation_prices, solve_highs
 from hybridinv.repair.inputs import build_problem
@@ -144,3 +148,23 @@ def test_large_quantities_do_not_fail_the_answer_checks() -> None:
                            backend="highs", gap_tolerance=1e-6)
     assert result.diagnostics.status == "optimal" and result.bound > 0.6
     assert result.objective == pytest.approx(min(0.5 * catalog.holding_cost[0], 0.5 * catalog.shortage_cost[0]))
+
+
+def test_moq_sku_wanting_more_than_100k_lots_is_solved_by_highs() -> None:
+    # HiGHS cuts a semi-integer column's upper bound to 1e5 and stops with a solve error when the
+    # optimum lies above it: a MOQ SKU wanting 150,000 lots had no HiGHS plan (fallback to fast)
+    case = make_case([150_000.0, 3.0], moq=10.0, budget=150_000.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SolverFallbackWarning)
+        result = repair_orders(*case.args, backend="highs", gap_tolerance=0.0)
+    # by hand: SKU 1 orders 0 (3 units short at 9 + 1e-6) or its MOQ of 10, which leaves SKU 0
+    # 10 short (90) and SKU 1 7 over (7): 27 is the optimum
+    assert result.diagnostics.backend == "highs" and result.diagnostics.status == "optimal"
+    assert list(result.orders) == [150_000.0, 0.0]
+    assert result.objective == pytest.approx(3 * (9 + 1e-6))
+    problem = build_problem(*case.args)
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    switched = load_model(highs, milp_arrays(problem))
+    assert list(switched) == [0]  # the 150,000-lot column got a binary; the 3-lot one stays semi-integer
+    assert list(highs.getLp().integrality_)[:2] == [highspy.HighsVarType.kInteger, highspy.HighsVarType.kSemiInteger]
