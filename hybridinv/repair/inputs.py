@@ -12,6 +12,7 @@ from numpy.typing import ArrayLike, NDArray
 from hybridinv.core import Catalog, Constraints, InventoryState, PlanningError, capacity_rows
 from hybridinv.core._frame import by_sku_labels, number_array
 from hybridinv.core.feasibility import expected_demand_array
+from hybridinv.core.limits import MAX_ORDER
 from hybridinv.repair.model import RepairProblem, RowGroup, RowKind
 
 __all__ = [
@@ -94,12 +95,16 @@ def _first_bad(mask: NDArray[np.bool_], arr: NDArray[np.float64], name: str, cat
 
 
 def desired_array(desired: ArrayLike, catalog: Catalog) -> NDArray[np.float64]:
-    """Desired order quantities as a float array; NaN or infinite values are errors.
+    """Desired order quantities as a float array; NaN, infinite or absurd values are errors.
 
-    Negative values are kept (they are treated as 0 by the formulation).
+    Negative values are kept (they are treated as 0 by the formulation). A quantity beyond
+    ``MAX_ORDER`` (1e15 units) is refused: above 2**53 float64 no longer holds every whole number,
+    and a desired 1e16 gave an order that is not a multiple of its lot size.
     """
     arr = _per_sku(desired, "desired", catalog)
     _first_bad(~np.isfinite(arr), arr, "desired", catalog, "desired order quantity is NaN or infinite")
+    _first_bad(np.abs(arr) > MAX_ORDER, arr, "desired", catalog,
+               f"desired order quantity must be at most {MAX_ORDER:g} units in size (hybridinv.core.limits.MAX_ORDER)")
     return arr
 
 

@@ -42,6 +42,22 @@ def test_desired_must_be_finite(bad: float) -> None:
     assert err.value.sku == "s1" and err.value.column == "desired"
 
 
+@pytest.mark.parametrize("huge", [1e16, -1e16, 1e300])
+def test_desired_beyond_max_order_is_refused(huge: float) -> None:
+    # a desired 1e16 with lot size 7 gave the order 1e16, not a multiple of 7 (float64 holds
+    # whole numbers exactly only up to 2**53), labelled optimal
+    case = make_case([3.0, huge], lot_size=7.0, moq=14.0)
+    with pytest.raises(PlanningError, match="at most 1e\\+15") as err:
+        repair_orders(*case.args, backend="fast")
+    assert err.value.sku == "s1" and err.value.column == "desired" and err.value.value == huge
+
+
+def test_desired_up_to_max_order_gives_whole_lots() -> None:
+    case = make_case([3.0, 1e15], lot_size=7.0, moq=14.0)
+    orders = np.asarray(repair_orders(*case.args, backend="fast").orders)
+    assert orders[1] == 7 * 142857142857143 and orders[1] % 7 == 0  # ceil(1e15 / 7) lots, exactly
+
+
 def test_desired_must_be_numeric() -> None:
     case = make_case([1.0, 1.0])
     with pytest.raises(PlanningError, match="must be numbers"):
