@@ -29,8 +29,8 @@ from hybridinv.repair.model import BackendSolution, MilpArrays, RepairProblem, V
 from hybridinv.repair.primal import breaks_a_row, make_feasible
 
 __all__ = [
-    "SEMI_UPPER_LIMIT", "TIGHT_FEASIBILITY", "available", "load_model", "lp_relaxation_prices", "solve_highs",
-    "start_values",
+    "LARGE_COST", "SEMI_UPPER_LIMIT", "TIGHT_FEASIBILITY", "available", "cost_scale", "load_model",
+    "lp_relaxation_prices", "solve_highs", "start_values",
 ]
 
 #: HiGHS's primal and MIP feasibility tolerances for the second solve of a plan that broke a row.
@@ -38,6 +38,8 @@ TIGHT_FEASIBILITY = 1e-9
 #: Largest upper bound HiGHS keeps on a semi-integer column (its ``kMaxSemiVariableUpper``); a
 #: larger one is loaded as an integer column with a binary switch (:func:`load_model`).
 SEMI_UPPER_LIMIT = 1e5
+#: Largest objective coefficient handed to HiGHS unscaled (see :func:`cost_scale`).
+LARGE_COST = 2.0**30
 
 
 def available() -> bool:
@@ -70,6 +72,25 @@ def _to_lp(arrays: MilpArrays) -> Any:
     matrix.index_ = arrays.indices.astype(np.int32)
     matrix.value_ = arrays.data
     return lp
+
+
+def cost_scale(arrays: MilpArrays) -> float:
+    """Power of two the objective is multiplied by before it goes to HiGHS.
+
+    1 unless the largest cost is below 1 or at least :data:`LARGE_COST`; then the power of two that
+    brings it to ``[1, 2)`` (exact: no rounding). HiGHS's optimality tolerances are absolute (dual
+    feasibility 1e-7, MIP gap 1e-6): with weights of 1e-7 they are the size of the costs themselves,
+    and HiGHS called plans up to 14 % above the optimum optimal, with a dual bound above the
+    optimum; and it takes a cost of 1e20 or more for infinite. The bound and the prices are scaled back.
+    """
+    top = float(np.abs(arrays.cost).max(initial=0.0))
+    if not (0.0 < top < 1.0 or LARGE_COST <= top < np.inf):
+        return 1.0
+    return float(2.0 ** -np.floor(np.log2(top)))
+
+
+def _scaled(arrays: MilpArrays, factor: float) -> MilpArrays:
+    return arrays if factor == 1.0 else replace(arrays, cost=arrays.cost * factor, offset=arrays.offset * factor)
 
 
 def _switched(arrays: MilpArrays) -> tuple[MilpArrays, NDArray[np.int64]]:
@@ -156,12 +177,14 @@ def lp_relaxation_prices(problem: RepairProblem) -> tuple[NDArray[np.float64], .
     if not problem.groups:
         return ()
     highs = new_highs()
-    load_model(highs, milp_arrays(problem, relax=True))
+    arrays = milp_arrays(problem, relax=True)
+    factor = cost_scale(arrays)
+    load_model(highs, _scaled(arrays, factor))
     highs.run()
     solution = highs.getSolution()
     if not solution.dual_valid:
         return tuple(np.zeros(g.n_rows) for g in problem.groups)
-    return _group_prices(problem, np.asarray(solution.row_dual, dtype=np.float64))
+    return _group_prices(problem, np.asarray(solution.row_dual, dtype=np.float64) / factor)
 
 
 def _status(highs: Any) -> str:
@@ -207,6 +230,8 @@ def solve_highs(
     """
     began = time.perf_counter()
     arrays = milp_arrays(problem)
+    factor = cost_scale(arrays)  # HiGHS sees the objective times factor; its bound is divided by it
+    arrays = _scaled(arrays, factor)
     highs = new_highs(time_limit, gap_tolerance)
     switched = load_model(highs, arrays)
     n = problem.n_skus
@@ -216,7 +241,7 @@ def solve_highs(
     if warm_start is not None:
         start = start_values(np.concatenate([known, np.maximum(problem.lot_size * known - problem.desired, 0.0)]),
                              switched)
-    reference = problem.objective(known)
+    reference = problem.objective(known) * factor
     solved = run_mip(highs, start, reference)
     if solved is None:
         return None
@@ -240,7 +265,7 @@ def solve_highs(
         feasible, proven = known, False
     return BackendSolution(
         lots=feasible,
-        bound=max(bound, 0.0),
+        bound=max(bound / factor, 0.0),
         # a plan cut back below HiGHS's, or one whose check failed, is no longer one HiGHS proved:
         # repair_orders judges it by its gap
         status=_status(highs) if proven and np.array_equal(feasible, lots) else "heuristic",

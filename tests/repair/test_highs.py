@@ -168,3 +168,23 @@ def test_moq_sku_wanting_more_than_100k_lots_is_solved_by_highs() -> None:
     switched = load_model(highs, milp_arrays(problem))
     assert list(switched) == [0]  # the 150,000-lot column got a binary; the 3-lot one stays semi-integer
     assert list(highs.getLp().integrality_)[:2] == [highspy.HighsVarType.kInteger, highspy.HighsVarType.kSemiInteger]
+
+
+@pytest.mark.parametrize("scale", [1e-7, 1.0, 1e25])
+def test_tiny_and_huge_weights_are_solved_to_the_brute_force_optimum(scale: float) -> None:
+    # HiGHS's tolerances are absolute (dual feasibility 1e-7, MIP gap 1e-6): with weights of 1e-7 it
+    # returned a plan 14 % above the optimum as "optimal" (and on other instances a dual bound above
+    # the optimum); weights of 1e25 it took for infinite costs. The same instance at scale 1 is fine.
+    case = make_case(
+        [14.98, 6.36, 8.0], lot_size=[3, 3, 2], moq=[3, 6, 2], volume=[1.94, 0.66, 1.97], capacity=36.34
+    )
+    under = np.array([0.577, 0.396, 0.574]) * scale
+    over = np.array([0.024, 0.075, 0.222]) * scale
+    best, _ = brute_force(case, under=under, over=over)
+    result = repair_orders(*case.args, under_weight=under, over_weight=over, backend="highs", gap_tolerance=0.0)
+    assert result.objective == pytest.approx(best, rel=1e-9)
+    assert result.bound <= best * (1 + 1e-9)
+    assert result.diagnostics.status == "optimal"
+    prices = lp_relaxation_prices(build_problem(*case.args, under_weight=under, over_weight=over))
+    unit = lp_relaxation_prices(build_problem(*case.args, under_weight=under / scale, over_weight=over / scale))
+    np.testing.assert_allclose(prices[0], unit[0] * scale, rtol=1e-6)  # prices scale with the weights
