@@ -33,7 +33,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hybridinv.core._frame import number_array
 from hybridinv.core.errors import PlanningError
+from hybridinv.core.limits import MAX_QUANTITY
 from hybridinv.exact._chain import StateSpace
 from hybridinv.exact._demand import check_costs, check_lead_time, demand_distribution
 from hybridinv.exact._rvi import MAX_DECISIONS, Solution, check_iteration, check_size, relative_value_iteration
@@ -137,23 +139,35 @@ class LostSalesResult:
             ``position_bound`` order nothing: the optimal position after ordering
             never exceeds the bound (see :func:`lost_sales_optimal`).
         """
-        stock = np.atleast_1d(np.asarray(on_hand, dtype=np.int64))
+        stock = np.atleast_1d(_units(on_hand, "on_hand"))
         width = max(self.lead_time - 1, 0)
         if pipeline is None:
             pipeline = np.zeros((stock.size, width), dtype=np.int64)
-        rest = np.asarray(pipeline, dtype=np.int64).reshape(stock.size, -1)
+        rest = _units(pipeline, "pipeline").reshape(stock.size, -1)
         if rest.shape[1] != width:
             raise ValueError(f"pipeline must have {width} entries per state for lead time {self.lead_time}")
         rows = np.column_stack((stock, rest))
-        if np.any(rows < 0):
-            raise ValueError("on-hand stock and pipeline orders must be >= 0")
         index = self._space.index(rows)
         return np.where(index >= 0, self.policy[np.maximum(index, 0)], 0)
 
     def order(self, on_hand: int, pipeline: ArrayLike = ()) -> int:
         """Optimal order in one state ``(on_hand, pipeline)``; see :meth:`orders`."""
-        rest = np.asarray(pipeline, dtype=np.int64).reshape(1, -1)
+        rest = _units(pipeline, "pipeline").reshape(1, -1)
         return int(self.orders([on_hand], rest if rest.size else None)[0])
+
+
+def _units(values: ArrayLike, name: str) -> NDArray[np.int64]:
+    """Whole non-negative unit counts as int64; anything else is a PlanningError naming ``name``.
+
+    ``1.5`` was read as 1 (the order of another state), NaN raised numpy's "cannot convert float NaN
+    to integer" and 1e30 overflowed int64 into a negative number.
+    """
+    arr = number_array(values, name)
+    bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.round(arr)) | (arr > MAX_QUANTITY)
+    if bad.any():
+        raise PlanningError(f"must be whole numbers of units >= 0 and at most {MAX_QUANTITY:g}", column=name,
+                            value=float(arr.reshape(-1)[np.flatnonzero(bad.reshape(-1))[0]]))
+    return arr.astype(np.int64)
 
 
 def lost_sales_optimal(

@@ -315,3 +315,20 @@ def test_lead_time_4_bound_insensitivity_and_long_simulation(shortage: float) ->
     assert larger.average_cost == pytest.approx(default.average_cost, abs=1e-8)
     simulated, half_width = _simulate_policy(default, 5, 1, shortage, periods=1_001_000, seed=7)
     assert abs(simulated - default.average_cost) < 2 * half_width
+
+
+@pytest.mark.parametrize(
+    ("on_hand", "pipeline", "column"),
+    [(1.5, [0], "on_hand"), (2, [0.5], "pipeline"), (float("nan"), [0], "on_hand"), (1e30, [0], "on_hand"),
+     (0, [1e30], "pipeline"), (-1, [0], "on_hand"), ("2", [0], "on_hand"), (True, [0], "on_hand")],
+)
+def test_order_look_up_refuses_states_that_are_not_whole_units(on_hand: object, pipeline: object, column: str) -> None:
+    # 1.5 on hand was read as 1 and 0.5 in the pipeline as 0 (the order of another state), NaN raised
+    # numpy's "cannot convert float NaN to integer" and 1e30 overflowed (OverflowError or a negative count)
+    result = lost_sales_optimal(2, 2, 1, 9)
+    with pytest.raises(PlanningError) as err:
+        result.order(on_hand, pipeline)
+    assert err.value.column == column
+    with pytest.raises(PlanningError):
+        result.orders([0, on_hand], [[0], pipeline])
+    assert result.order(2.0, [1.0]) == result.order(2, [1])  # whole floats are fine
