@@ -19,6 +19,8 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hybridinv.core._frame import number_array
+
 __all__ = [
     "MAX_SUPPORT",
     "TAIL_PROBABILITY",
@@ -102,7 +104,7 @@ def demand_distribution(mean: float | None, demand_pmf: ArrayLike | None = None)
         if mean is None:
             raise ValueError("either mean or demand_pmf must be given")
         return poisson_pmf(check_mean(mean))
-    pmf = np.asarray(demand_pmf, dtype=np.float64)
+    pmf = number_array(demand_pmf, "demand_pmf")  # ["0.5", "0.5"] was read as numbers
     if pmf.ndim != 1 or pmf.size == 0:
         raise ValueError(f"demand_pmf must be a non-empty 1-D array, got shape {pmf.shape}")
     _check_support(pmf.size, "demand_pmf")
@@ -117,6 +119,7 @@ def demand_distribution(mean: float | None, demand_pmf: ArrayLike | None = None)
     if last == 0:
         raise ValueError("demand_pmf puts all mass on zero demand; the mean must be positive")
     if mean is not None:
+        mean = check_mean(mean)  # "1" was reported as disagreeing with the pmf
         implied = pmf_mean(pmf)
         if not math.isclose(float(mean), implied, rel_tol=_MEAN_RELATIVE_TOLERANCE):
             raise ValueError(f"mean={mean!r} disagrees with the mean {implied:.6g} of demand_pmf; pass mean=None")
@@ -210,7 +213,8 @@ def newsvendor_cost(
 def check_costs(**costs: float) -> None:
     """Raise ValueError unless every named cost is a finite number ``>= 0``."""
     for name, value in costs.items():
-        if not (isinstance(value, (int, float, np.integer, np.floating)) and math.isfinite(value) and value >= 0):
+        number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+        if not (number and math.isfinite(value) and value >= 0):  # True was a cost of 1
             raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
 
 

@@ -35,6 +35,9 @@ MAX_DECISIONS = 6_000_000
 
 def check_iteration(tol: float, max_iter: int, aperiodicity: float) -> None:
     """Settings of :func:`relative_value_iteration` (``max_iter=0`` returned a NaN cost as a result)."""
+    for name, value in (("tol", tol), ("aperiodicity", aperiodicity)):  # "1e-6" raised a TypeError, True was 1
+        if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+            raise ValueError(f"{name} must be a number, got {value!r}")
     if not (tol > 0):
         raise ValueError(f"tol must be > 0, got {tol!r}")
     if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer) or max_iter < 1:

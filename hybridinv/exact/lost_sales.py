@@ -34,7 +34,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core._frame import number_array
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, flag
 from hybridinv.core.limits import MAX_QUANTITY
 from hybridinv.exact._chain import StateSpace
 from hybridinv.exact._demand import check_costs, check_lead_time, demand_distribution
@@ -272,6 +272,7 @@ def lost_sales_optimal(
     lead_time = check_lead_time(lead_time)
     check_costs(holding_cost=holding_cost, shortage_cost=shortage_cost)
     check_iteration(tol, max_iter, aperiodicity)
+    widen_bound = flag(widen_bound, "widen_bound")  # "no" was True
     pmf = demand_distribution(mean, demand_pmf)
     morton = critical_fractile_level(lead_time_demand(mean, lead_time, demand_pmf), holding_cost, shortage_cost)
     bound = morton + 2 if position_bound is None else position_bound

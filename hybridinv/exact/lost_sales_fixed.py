@@ -33,7 +33,7 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, flag
 from hybridinv.exact._chain import StateSpace, stationary_distribution, transition_matrix
 from hybridinv.exact._demand import check_costs, check_lead_time, demand_distribution, pmf_mean
 from hybridinv.exact._rvi import Solution, check_iteration, check_size, relative_value_iteration
@@ -145,6 +145,7 @@ def lost_sales_fixed_cost_optimal(
     """
     lead_time = _check_inputs(lead_time, holding_cost, shortage_cost, fixed_cost)
     check_iteration(tol, max_iter, aperiodicity)
+    widen_bound = flag(widen_bound, "widen_bound")  # "no" was True
     pmf = demand_distribution(mean, demand_pmf)
     first = (
         default_position_bound(mean, lead_time, holding_cost, shortage_cost, fixed_cost, demand_pmf)
@@ -295,6 +296,10 @@ def best_lost_sales_ss(
     if holding_cost <= 0:
         raise ValueError("holding_cost must be > 0, otherwise no finite order-up-to level is best")
     pmf = demand_distribution(mean, demand_pmf)
+    if max_order_up_to is not None and (  # 5.5 was read as 5 and True as 1
+        isinstance(max_order_up_to, bool) or not isinstance(max_order_up_to, int | np.integer)
+    ):
+        raise ValueError(f"max_order_up_to must be an integer >= 1, got {max_order_up_to!r}")
     limit = (
         default_position_bound(mean, lead_time, holding_cost, shortage_cost, fixed_cost, demand_pmf)
         if max_order_up_to is None

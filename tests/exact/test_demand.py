@@ -8,6 +8,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from hybridinv.exact import (
+    best_base_stock,
+    best_lost_sales_ss,
+    lost_sales_fixed_cost_optimal,
+    lost_sales_optimal,
+)
 from hybridinv.exact._demand import (
     TAIL_PROBABILITY,
     check_costs,
@@ -102,3 +108,23 @@ def test_check_costs_and_lead_time() -> None:
     for bad in (-1, 1.5, True):
         with pytest.raises(ValueError, match="lead_time"):
             check_lead_time(bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: best_base_stock(5, 0, True, 9, lost_sales=False), "holding_cost"),  # True was a cost of 1
+        (lambda: lost_sales_fixed_cost_optimal(2, 1, 1, 9, True), "fixed_cost"),
+        (lambda: best_base_stock(None, 0, 1, 9, demand_pmf=["0.5", "0.5"]), "demand_pmf"),  # text was read
+        (lambda: best_base_stock("1", 0, 1, 9, demand_pmf=[0.5, 0.5]), "demand mean must be"),  # "disagrees"
+        (lambda: lost_sales_optimal(2, 1, 1, 9, tol="1e-6"), "tol must be a number"),  # TypeError before
+        (lambda: lost_sales_optimal(2, 1, 1, 9, aperiodicity="0.5"), "aperiodicity must be a number"),
+        (lambda: lost_sales_optimal(2, 1, 1, 9, position_bound=2, widen_bound="no"), "True or False"),  # widened
+        (lambda: lost_sales_fixed_cost_optimal(2, 1, 1, 9, 5, widen_bound="no"), "True or False"),
+        (lambda: best_lost_sales_ss(2, 1, 1, 9, 5, max_order_up_to=5.5), "max_order_up_to"),  # read as 5
+        (lambda: best_lost_sales_ss(2, 1, 1, 9, 5, max_order_up_to=True), "max_order_up_to"),
+    ],
+)
+def test_exact_solvers_refuse_booleans_text_and_fractions(call, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        call()
