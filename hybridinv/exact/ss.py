@@ -1,11 +1,19 @@
 """Optimal periodic-review (s, S) policies for discrete demand: Zheng and Federgruen (1991).
 
-Model (one SKU, periodic review, backorders, zero lead time). At the start of each
+Model (one SKU, periodic review, backorders, zero lead time unless ``lead_time`` is given). At the start of each
 period the inventory position ``x`` is reviewed; if ``x <= s`` an order raises it to
 ``S`` at fixed cost ``K`` and the order is usable at once; then demand ``D`` (i.i.d.,
 discrete) is served or backordered; finally the end-of-period net stock ``y - D`` is
 charged ``h`` per unit held and ``p`` per unit backordered. With ``y`` the stock
 after ordering, the expected period cost is ``G(y) = h E[(y - D)^+] + p E[(D - y)^+]``.
+
+With a constant lead time ``L`` (``lead_time``) the same holds on the inventory position
+(on hand plus on order minus backorders): an order placed now arrives ``L`` periods later,
+and the net stock at the end of that period is ``y - D[L + 1]``, the position after ordering
+less the demand of ``L + 1`` periods. So ``G`` is taken over that demand while the position
+still falls by one period's demand a period; the (s, S) policy on the position stays optimal
+and the algorithm is unchanged (Zheng and Federgruen 1991, section 1; Snyder and Shen 2019,
+Chapter 4).
 
 Convention for ``s``: the reorder point is the largest inventory position at which an
 order is placed (order when ``x <= s``, never when ``x > s``), as in Zheng and
@@ -41,8 +49,13 @@ class _RenewalCosts:
     ``c(s, S) = (K + sum_{j=0}^{S-s-1} m(j) G(S - j)) / M(S - s)`` ([1]).
     """
 
-    def __init__(self, pmf: NDArray[np.float64], holding_cost: float, shortage_cost: float, fixed_cost: float):
+    def __init__(self, pmf: NDArray[np.float64], holding_cost: float, shortage_cost: float, fixed_cost: float,
+                 lead_time: int = 0):
         self.pmf = pmf
+        #: demand over the ``lead_time + 1`` periods up to the end of the period an order placed now arrives in
+        self.cost_pmf = pmf
+        for _ in range(lead_time):
+            self.cost_pmf = np.convolve(self.cost_pmf, pmf)
         self.holding_cost = holding_cost
         self.shortage_cost = shortage_cost
         self.fixed_cost = fixed_cost
@@ -70,8 +83,8 @@ class _RenewalCosts:
         self.cumulative = np.concatenate(([0.0], np.cumsum(mass)))
 
     def one_period(self, levels: ArrayLike) -> NDArray[np.float64]:
-        """``G(y)`` at integer levels."""
-        return newsvendor_cost(self.pmf, levels, self.holding_cost, self.shortage_cost)
+        """``G(y)`` at integer levels (with a lead time, over the demand of the ``L + 1`` periods)."""
+        return newsvendor_cost(self.cost_pmf, levels, self.holding_cost, self.shortage_cost)
 
     def average_cost(self, reorder_point: int, order_up_to: int) -> float:
         """``c(s, S)``, the long-run average cost per period of the (s, S) policy."""
@@ -98,6 +111,7 @@ def ss_cost(
     shortage_cost: float,
     fixed_cost: float,
     demand_pmf: ArrayLike | None = None,
+    lead_time: int = 0,
 ) -> float:
     """Exact long-run average cost per period of a given (s, S) policy.
 
@@ -117,6 +131,10 @@ def ss_cost(
         Cost per order placed [K], >= 0.
     demand_pmf : array_like, optional
         Demand pmf over ``0..len - 1`` instead of Poisson(``mean``).
+    lead_time : int
+        Periods ``L`` between placing an order and its arrival (whole number, 0 to 520). The
+        levels are then on the inventory position, and ``G`` charges the net stock at the end
+        of the period the order arrives in, against the demand of ``L + 1`` periods.
 
     Returns
     -------
@@ -141,7 +159,8 @@ def ss_cost(
     check_costs(holding_cost=holding_cost, shortage_cost=shortage_cost, fixed_cost=fixed_cost)
     _check_policy(s, S)
     pmf = demand_distribution(mean, demand_pmf)
-    return _RenewalCosts(pmf, holding_cost, shortage_cost, fixed_cost).average_cost(int(s), int(S))
+    lead = _lead_time(lead_time)
+    return _RenewalCosts(pmf, holding_cost, shortage_cost, fixed_cost, lead).average_cost(int(s), int(S))
 
 
 def optimal_ss(
@@ -150,6 +169,7 @@ def optimal_ss(
     shortage_cost: float,
     fixed_cost: float,
     demand_pmf: ArrayLike | None = None,
+    lead_time: int = 0,
 ) -> tuple[int, int, float]:
     """Optimal (s, S) policy by the Zheng and Federgruen (1991) algorithm.
 
@@ -165,6 +185,10 @@ def optimal_ss(
         Cost per order placed [K], >= 0.
     demand_pmf : array_like, optional
         Demand pmf over ``0..len - 1`` instead of Poisson(``mean``).
+    lead_time : int
+        Periods ``L`` between placing an order and its arrival (whole number, 0 to 520). The
+        levels are then on the inventory position, and ``G`` charges the net stock at the end
+        of the period the order arrives in, against the demand of ``L + 1`` periods.
 
     Returns
     -------
@@ -208,10 +232,10 @@ def optimal_ss(
             "without holding cost no finite policy is optimal"
         )
     pmf = demand_distribution(mean, demand_pmf)
-    costs = _RenewalCosts(pmf, holding_cost, shortage_cost, fixed_cost)
+    costs = _RenewalCosts(pmf, holding_cost, shortage_cost, fixed_cost, _lead_time(lead_time))
     one_period = costs.one_period
-    # G is convex; its minimiser lies in [0, len(pmf)] when holding and shortage cost are >= 0.
-    candidates = np.arange(pmf.size + 1)
+    # G is convex; its minimiser lies in [0, len(cost pmf)] when holding and shortage cost are >= 0.
+    candidates = np.arange(costs.cost_pmf.size + 1)
     best_level = int(candidates[np.argmin(one_period(candidates))])
 
     reorder = best_level - 1
@@ -228,3 +252,14 @@ def optimal_ss(
             best_cost = costs.average_cost(reorder, order_up_to)
         candidate += 1
     return int(reorder), int(order_up_to), float(best_cost)
+
+
+def _lead_time(value: object) -> int:
+    """``lead_time`` as a whole number of periods, 0 to :data:`~hybridinv.core.limits.MAX_LEAD_TIME`."""
+    from hybridinv.core.errors import whole_number
+    from hybridinv.core.limits import MAX_LEAD_TIME
+
+    lead = whole_number(value, "lead_time")
+    if lead > MAX_LEAD_TIME:
+        raise ValueError(f"lead_time must be at most {MAX_LEAD_TIME}, got {value!r}")
+    return lead

@@ -158,3 +158,57 @@ def test_ss_cost_rejects_reorder_point_not_below_order_up_to() -> None:
         ss_cost(5, 5, 6, 1, 4, 5)
     with pytest.raises(ValueError, match="integer"):
         ss_cost(4.5, 10, 6, 1, 4, 5)  # type: ignore[arg-type]
+
+
+def _lead_time_chain_cost(s: int, S: int, mean: float, lead: int, holding: float, shortage: float,
+                          fixed: float) -> float:
+    """Average cost of (s, S) on the inventory position with lead time ``lead`` (independent check).
+
+    The position after ordering moves as in :func:`_markov_chain_cost`; each period is charged the
+    expected end-of-period cost of the period its order arrives in, over Poisson(mean (L + 1)) demand
+    computed here with scipy, and K for every order.
+    """
+    from scipy import stats
+
+    demand = np.arange(int(mean * (lead + 1) * 6 + 60))
+    window = stats.poisson.pmf(demand, mean * (lead + 1))
+    period = stats.poisson.pmf(demand, mean)
+    levels = np.arange(s + 1, S + 1)
+    n = levels.size
+    matrix = np.zeros((n, n))
+    order_probability = np.zeros(n)
+    for i, level in enumerate(levels):
+        for d, probability in zip(demand, period, strict=True):
+            after = level - d
+            target = n - 1 if after <= s else after - s - 1
+            matrix[i, target] += probability
+            order_probability[i] += probability if after <= s else 0.0
+    system = np.vstack((matrix.T - np.eye(n), np.ones(n)))
+    stationary = np.linalg.lstsq(system, np.concatenate((np.zeros(n), [1.0])), rcond=None)[0]
+    net = levels[:, None] - demand[None, :]
+    expected = (window[None, :] * (holding * np.maximum(net, 0) + shortage * np.maximum(-net, 0))).sum(axis=1)
+    return float(stationary @ (expected + fixed * order_probability))
+
+
+@pytest.mark.parametrize(("mean", "lead", "holding", "shortage", "fixed"), [(5, 2, 1, 9, 64), (3, 1, 1, 9, 20),
+                                                                              (2, 3, 2, 7, 10)])
+def test_optimal_ss_with_a_lead_time_is_the_grid_optimum_of_an_independent_chain(
+    mean: float, lead: int, holding: float, shortage: float, fixed: float
+) -> None:
+    # DynamicSS(method="exact") shifted the zero-lead-time optimum by the lead-time demand plus a normal safety
+    # stock: for Poisson 5, L = 2, h = 1, p = 9, K = 64 that held (16, 42) at 27.65 against the optimum 26.25
+    s, big_s, cost = optimal_ss(mean, holding, shortage, fixed, lead_time=lead)
+    assert cost == pytest.approx(_lead_time_chain_cost(s, big_s, mean, lead, holding, shortage, fixed), rel=1e-8)
+    centre = int(mean * (lead + 1))
+    best = min(_lead_time_chain_cost(low, high, mean, lead, holding, shortage, fixed)
+               for low in range(centre - 8, centre + 8) for high in range(low + 1, low + 40))
+    assert cost == pytest.approx(best, rel=1e-9)
+    assert ss_cost(s, big_s, mean, holding, shortage, fixed, lead_time=lead) == pytest.approx(cost, rel=1e-12)
+    if (mean, lead) == (5, 2):
+        assert (s, big_s) == (12, 38)
+
+
+@pytest.mark.parametrize("lead", [-1, 1.5, True, "2", 521])
+def test_a_lead_time_that_is_not_a_whole_number_of_periods_is_refused(lead: object) -> None:
+    with pytest.raises(ValueError, match="lead_time"):
+        optimal_ss(5, 1, 9, 64, lead_time=lead)  # type: ignore[arg-type]

@@ -27,6 +27,26 @@ def test_exact_method_reproduces_zheng_federgruen_at_zero_lead_time() -> None:
     assert len(policy.cache_) == 1  # cached
 
 
+def test_exact_method_with_a_lead_time_is_the_optimum_on_the_position() -> None:
+    # it solved with lead time 0 and added the lead-time demand plus a normal safety stock: (16, 42), 5.3% above
+    # the optimum (12, 38) of Poisson 5, L = 2, h = 1, p = 9, K = 64 (the independent chain in tests/exact)
+    scenario = scenarios.single_sku(mean=5.0, lead_time=2, fixed_cost=64.0, lost_sales=False)
+    policy = DynamicSS(method="exact").fit(scenario)
+    reorder, up_to = policy.targets(Simulator(scenario).reset(seed=0))
+    assert (reorder[0], up_to[0]) == (12.0, 38.0)
+
+
+def test_exact_method_follows_a_forecast_that_is_not_flat() -> None:
+    # the levels move by how much the protection interval's forecast exceeds (L + 1) x this period's
+    flat = observation([0.0], [[4.0, 4.0]], std=2.0, lead_time=[1], lost_sales=False, order_cost=np.array([10.0]))
+    peak = observation([0.0], [[4.0, 10.0]], std=2.0, lead_time=[1], lost_sales=False, order_cost=np.array([10.0]))
+    s, big_s, _ = optimal_ss(4.0, 1.0, 9.0, 10.0, lead_time=1)
+    low, high = DynamicSS(method="exact").targets(flat)
+    assert (low[0], high[0]) == (s, big_s)
+    low, high = DynamicSS(method="exact").targets(peak)
+    assert (low[0], high[0]) == (s + 6, big_s + 6)
+
+
 def test_heuristic_levels_are_quantile_plus_eoq() -> None:
     obs = observation([0.0], [8.0], std=2.0, lead_time=[1], order_cost=np.array([16.0]))
     reorder, up_to = DynamicSS().targets(obs)
