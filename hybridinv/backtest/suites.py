@@ -89,7 +89,7 @@ def suite_catalog(spec: SuiteSpec, skus: np.ndarray) -> pd.DataFrame:
 
 
 def load_suite(
-    name: str, path: str | os.PathLike[str] | None = None, n_series: int | None = None
+    name: str, path: str | os.PathLike[str] | None = None, n_series: int | None = None, cutoff: int | None = None
 ) -> tuple[DemandHistory, Catalog, SuiteSpec]:
     """The history, catalog and spec of built-in suite ``name``.
 
@@ -101,6 +101,13 @@ def load_suite(
     n_series : int, optional
         Keep only the first ``n_series`` qualifying series (sorted by name), for
         quick runs; their catalog rows are the same as in the full suite.
+    cutoff : int, optional
+        Number of training months (default: the suite's, ``spec.cutoff``). Series qualify on
+        these months only (observed in at least ``min_observed`` of them), so a backtest with
+        another cutoff does not choose its series by months it tests on. Until 2026-12-04 they
+        were always chosen on the default window: car-part series that stop at months 12-14
+        were left out of a backtest cut at month 18 although they qualify on its training months.
+        The catalog is drawn over the chosen series, so another set of series gets other rows.
 
     Raises
     ------
@@ -115,7 +122,11 @@ def load_suite(
         raise PlanningError(f"unknown backtest suite; known: {sorted(SUITES)}", column="suite", value=name)
     spec = SUITES[name]
     wide = load_series(spec.dataset, path)
-    share = wide.iloc[: spec.cutoff].notna().mean(axis=0)
+    months = spec.cutoff if cutoff is None else whole_number(cutoff, "cutoff")
+    if not 1 <= months < len(wide):
+        raise PlanningError(f"cutoff must leave a test month: 1 to {len(wide) - 1} training months",
+                            column="cutoff", value=cutoff)
+    share = wide.iloc[:months].notna().mean(axis=0)
     chosen = sorted(share.index[share >= spec.min_observed].astype(str))
     wide = wide[chosen]
     catalog = Catalog.from_frame(suite_catalog(spec, np.array(chosen)))

@@ -88,6 +88,9 @@ def command(
     if suite is not None:
         demand, cat, spec = load_suite(suite, n_series=n_series)
         split: int | str = spec.cutoff if cutoff is None else cutoff_from_text(cutoff, demand)
+        training_months = demand.cutoff_index(split)
+        if training_months != spec.cutoff:  # series qualify on the training months only, not on months tested
+            demand, cat, spec = load_suite(suite, n_series=n_series, cutoff=training_months)
         name = suite
     else:
         if catalog is None or cutoff is None or history is None:

@@ -122,7 +122,8 @@ def real_data_backtest(
     n_series : int, optional
         The first ``n_series`` qualifying series (all when None).
     train_months : int, optional
-        Months used to fit (default: the suite's cutoff, 60 for hospital, 39 for car parts).
+        Months used to fit (default: the suite's cutoff, 60 for hospital, 39 for car parts). The
+        series qualify on these months only (:func:`~hybridinv.backtest.suites.load_suite`).
     path : path-like, optional
         Data folder (see :func:`data_dir`).
     level_window : int, optional
@@ -145,6 +146,8 @@ def real_data_backtest(
     if not 4 <= cutoff < history.n_periods:
         raise PlanningError(f"train_months must be in [4, {history.n_periods - 1}]", column="train_months",
                             value=train_months)
+    if cutoff != spec.cutoff:  # the series qualify on the training months only, not on months tested
+        history, catalog, spec = load_suite(name, path, n_series, cutoff=cutoff)
     y = history.demand
     matrix = DemandMatrix(
         sku=history.sku,

@@ -119,3 +119,33 @@ def test_cutoff_help_names_both_readings() -> None:
     for command in ("backtest", "train"):
         text = " ".join(CliRunner().invoke(main, [command, "--help"]).output.split())
         assert "count:28 or label:28" in text
+
+
+def test_backtest_suite_with_another_cutoff_chooses_its_series_on_those_training_months(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the suite's series were always chosen on its default 39 months, so --cutoff count:18 tested series picked
+    # by whether they were still sold in months 19-39
+    from hybridinv.backtest import suites
+    from hybridinv.twin.realdata import DATASETS, data_dir
+
+    if not (data_dir() / DATASETS["carparts"]).exists():
+        pytest.skip(f"real demand data not found in {data_dir()} (set HYBRIDINV_DATA)")
+    calls: list[object] = []
+    original = suites.load_suite
+
+    def recording(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(kwargs.get("cutoff"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(suites, "load_suite", recording)
+    result = CliRunner().invoke(main, ["backtest", "--suite", "carparts", "--cutoff", "count:18", "--n-series", "3",
+                                       "--policies", "newsvendor", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert calls == [None, 18]
+    skus = pd.read_csv(tmp_path / "out" / "results.csv", dtype={"sku": str})["sku"].tolist()
+    assert skus == list(original("carparts", n_series=3, cutoff=18)[0].sku)
+    calls.clear()
+    result = CliRunner().invoke(main, ["backtest", "--suite", "carparts", "--cutoff", "count:39", "--n-series", "3",
+                                       "--policies", "newsvendor"])
+    assert result.exit_code == 0 and calls == [None]  # the default window: loaded once

@@ -71,6 +71,27 @@ def test_suites_hold_every_qualifying_series():
     np.testing.assert_array_equal(small.unit_cost, catalog.unit_cost[:5])
 
 
+def test_series_qualify_on_the_training_months_of_the_cutoff_asked_for():
+    # the series were chosen on the default 39 months whatever the cutoff: at 18 training months, car-part
+    # series that stop at months 12-14 were left out although they qualify on those months
+    from hybridinv import PlanningError
+    from hybridinv.backtest.suites import load_suite
+
+    wide = load_series("carparts")
+    default, _, _ = load_suite("carparts")
+    early, _, _ = load_suite("carparts", cutoff=18)
+    observed = wide.iloc[:18].notna().mean(axis=0)
+    assert sorted(early.sku) == sorted(str(c) for c in observed.index[observed >= 0.75])  # by hand
+    stopped = [sku for sku in early.sku if wide[sku].iloc[18:].isna().all()]
+    assert stopped and not set(stopped) & set(default.sku)
+    same, _, _ = load_suite("carparts", cutoff=39)
+    np.testing.assert_array_equal(same.sku, default.sku)
+    assert real_data_backtest("carparts", n_series=20, train_months=18).train.columns.tolist() == list(early.sku[:20])
+    for bad in (0, 51, 2.5):
+        with pytest.raises(PlanningError, match="cutoff"):
+            load_suite("carparts", cutoff=bad)  # type: ignore[arg-type]
+
+
 def test_env_variable_points_to_data(monkeypatch, tmp_path):
     monkeypatch.setenv("HYBRIDINV_DATA", str(tmp_path))
     assert data_dir() == tmp_path
