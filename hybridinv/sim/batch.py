@@ -200,10 +200,13 @@ class BatchSimulator(ScenarioLayout):
         E, n = len(self.paths), self.n  # noqa: N806
         self.episodes = E
         self._episode_rows = np.arange(E)[:, None]
-        # time-major (T, E, n) so each period's slice is contiguous
-        self._demand = np.stack([p.demand.realized for p in self.paths], axis=1)
-        self._lead = np.stack([p.lead_times.lead_time for p in self.paths], axis=1)
-        fractions = [p.lead_times.delivered_fraction for p in self.paths]
+        # time-major (T, E, n) so each period's slice is contiguous; paths drawn longer than the run may differ
+        # in length (np.stack refused them): all are cut to the shortest, at least the run's periods
+        T = min(p.demand.realized.shape[0] for p in self.paths)  # noqa: N806
+        self._demand = np.stack([p.demand.realized[:T] for p in self.paths], axis=1)
+        self._lead = np.stack([p.lead_times.lead_time[:T] for p in self.paths], axis=1)
+        fractions = [None if p.lead_times.delivered_fraction is None else p.lead_times.delivered_fraction[:T]
+                     for p in self.paths]
         self._fraction: NDArray[np.float64] | None = None
         if any(f is not None for f in fractions):
             ones = np.ones_like(self._demand, dtype=np.float64)

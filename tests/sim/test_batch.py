@@ -139,6 +139,27 @@ def test_each_episode_sees_the_draws_of_its_seed() -> None:
         np.testing.assert_array_equal(sim._fraction[:, e], path.lead_times.delivered_fraction)
 
 
+def test_pre_drawn_paths_of_different_lengths_run_as_their_episodes() -> None:
+    # paths longer than the run but of different lengths failed in np.stack with numpy's own message
+    scenario = scenarios.get("multi_10")
+    paths = [scenario.sample(3, 20), scenario.sample(4, 35)]
+    batch = BatchSimulator(scenario, periods=15)
+    batch.reset(paths=paths)
+    policy = SS.fit(scenario)
+    singles = []
+    for path in paths:
+        single = Simulator(scenario, periods=15)
+        obs = single.reset(path=path)
+        while not single.done:
+            obs = single.step(policy.act(obs))
+        singles.append(single.ledger.summary()["avg_cost"])
+    obs = batch.reset(paths=paths)
+    while not batch.done:
+        obs = batch.step(policy.act_batch(obs))
+    costs = [batch.ledger(e).summary()["avg_cost"] for e in range(2)]
+    assert costs == pytest.approx(singles, rel=1e-12)
+
+
 def test_batch_observation_matches_the_per_episode_observation() -> None:
     scenario = scenarios.get("perishable").replace(lost_sales=False)
     policy = SS.fit(scenario)
