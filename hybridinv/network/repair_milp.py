@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hybridinv.network.repair_model import NetworkRepairProblem
-from hybridinv.repair.highs import _status, load_model
+from hybridinv.repair.highs import _status, load_model, start_values
 from hybridinv.repair.model import MilpArrays, VarKind
 
 __all__ = ["network_milp_arrays", "solve_network_highs", "solve_network_pulp"]
@@ -133,11 +133,14 @@ def solve_network_highs(problem: NetworkRepairProblem, *, time_limit: float | No
 
     arrays = network_milp_arrays(problem)
     highs = new_highs(time_limit, gap_tolerance)
-    load_model(highs, arrays)
+    switched = load_model(highs, arrays)
     start = None
     if warm_start is not None:
         lots = np.asarray(warm_start, dtype=np.float64) / problem.lot
-        start = np.concatenate([lots.reshape(-1), np.maximum(warm_start - problem.desired, 0.0).reshape(-1)])
+        # with the binary switches load_model appends for MOQ columns above SEMI_UPPER_LIMIT lots (a start
+        # without them has the wrong length and HiGHS ignored it)
+        start = start_values(
+            np.concatenate([lots.reshape(-1), np.maximum(warm_start - problem.desired, 0.0).reshape(-1)]), switched)
         if reference is None:
             reference = problem.objective(warm_start)
     solved = run_mip(highs, start, reference)

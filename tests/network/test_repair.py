@@ -335,3 +335,33 @@ def test_a_raw_state_with_fractional_open_orders_or_backorders_off_the_stores_is
     owed = State(on_hand=good.on_hand, pipeline=good.pipeline, backorders=np.array([[2.0], [0.0]]))
     with pytest.raises(PlanningError, match="column 'backorders'.*location 'dc'"):
         repair_network(net, costs, owed, [[1], [1]])
+
+
+def test_the_highs_warm_start_covers_the_moq_switches_of_large_orders(monkeypatch: pytest.MonkeyPatch) -> None:
+    # load_model appends a binary per MOQ column allowed more than SEMI_UPPER_LIMIT lots; the network start had
+    # the old length, so HiGHS ignored the polish's warm start
+    import hybridinv._highs as highs_module
+    from hybridinv.network.repair import build_network_problem
+    from hybridinv.network.repair_milp import solve_network_highs
+    from hybridinv.repair.highs import SEMI_UPPER_LIMIT
+
+    net = Network.serial(1, lead_times=0, budget=400_000.0)
+    costs = NetworkCosts.build(net, 2, unit_cost=[1.0, 1.0])
+    rules = OrderRules.build(2, moq=[10, 0])
+    state = NetworkState.zeros(net, 2)
+    desired = [[3.0 * SEMI_UPPER_LIMIT, 50.0]]
+    problem = build_network_problem(net, costs, state, desired, rules, None, None, None)
+    columns: list[tuple[int, int]] = []
+    original = highs_module._solve
+
+    def spy(highs, start):  # type: ignore[no-untyped-def]
+        if start is not None:
+            columns.append((len(start), highs.getNumCol()))
+        return original(highs, start)
+
+    monkeypatch.setattr(highs_module, "_solve", spy)
+    start = np.array([[350_000.0, 50.0]])
+    found = solve_network_highs(problem, warm_start=start)
+    assert found is not None and columns and columns[0][0] == columns[0][1]
+    x, _, _, _ = found
+    assert x[0, 0] >= 10 and x[0] @ [1.0, 1.0] <= 400_000 + 1e-6
