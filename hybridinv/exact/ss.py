@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.exact._demand import check_costs, demand_distribution, newsvendor_cost
+from hybridinv.exact._demand import check_costs, convolution_power, demand_distribution, newsvendor_cost
 
 __all__ = ["optimal_ss", "ss_cost"]
 
@@ -53,9 +53,7 @@ class _RenewalCosts:
                  lead_time: int = 0):
         self.pmf = pmf
         #: demand over the ``lead_time + 1`` periods up to the end of the period an order placed now arrives in
-        self.cost_pmf = pmf
-        for _ in range(lead_time):
-            self.cost_pmf = np.convolve(self.cost_pmf, pmf)
+        self.cost_pmf = convolution_power(pmf, lead_time + 1)
         self.holding_cost = holding_cost
         self.shortage_cost = shortage_cost
         self.fixed_cost = fixed_cost
