@@ -26,6 +26,7 @@ from hybridinv.core.errors import PlanningError, scalar_or_array, whole_number
 from hybridinv.policies.base import Decision, TargetPolicy, fitted_on, mark_fitted, per_sku
 
 if TYPE_CHECKING:
+    from hybridinv.demand.leadtime import Disruptions
     from hybridinv.sim.observation import Observation
     from hybridinv.sim.scenario import Scenario
 
@@ -35,6 +36,7 @@ __all__ = [
     "critical_fractile",
     "demand_quantile",
     "demand_statistics",
+    "disruption_delay_moments",
     "normal_quantile",
 ]
 
@@ -131,7 +133,7 @@ def demand_quantile(
 
 
 _STATISTICS = ("mean", "std", "lead_time", "lead_time_std", "holding_cost", "shortage_cost", "order_cost",
-               "lot_size", "moq")
+               "lot_size", "moq", "lead_time_delay")
 _DISTRIBUTIONS = ("normal", "poisson", "negative_binomial")
 
 
@@ -142,11 +144,14 @@ class DemandStatistics:
     Attributes
     ----------
     mean, std : one-period demand mean ``[mu]`` and standard deviation ``[sigma]``.
-    lead_time, lead_time_std : planned lead time ``[L]`` and its standard deviation.
+    lead_time, lead_time_std : planned lead time ``[L]`` and its standard deviation (the
+        disruption delay's included).
     holding_cost, shortage_cost, order_cost : ``[h]``, ``[p]``, ``[K]``.
     lot_size, moq : ordering rules.
     lost_sales : whether unmet demand is lost.
     distribution : ``"normal"``, ``"poisson"`` or ``"negative_binomial"``.
+    lead_time_delay : mean delay beyond the planned lead time ``[delta]`` (supplier
+        disruptions), scalar or per SKU; 0 by default.
     """
 
     mean: NDArray[np.float64]
@@ -160,6 +165,7 @@ class DemandStatistics:
     moq: NDArray[np.float64]
     lost_sales: bool = True
     distribution: str = "normal"
+    lead_time_delay: NDArray[np.float64] | float = 0.0
 
     def __post_init__(self) -> None:
         """Every field one finite value per SKU (``>= 0``; ``lot_size > 0``), a known distribution.
@@ -170,6 +176,8 @@ class DemandStatistics:
         from hybridinv.core._frame import number_array
 
         n = np.size(self.mean)
+        if np.ndim(self.lead_time_delay) == 0:  # a scalar applies to every SKU
+            object.__setattr__(self, "lead_time_delay", np.full(n, self.lead_time_delay, dtype=np.float64))
         for name in _STATISTICS:
             values = number_array(getattr(self, name), name)
             if values.ndim != 1 or values.size != n:
@@ -186,9 +194,12 @@ class DemandStatistics:
     def over_periods(self, periods: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Mean and std of demand over ``periods`` periods with the random lead time folded in.
 
-        ``var = periods * sigma^2 + mu^2 * sigma_L^2`` (Zipkin 2000, sec. 7.3 / Silver, Pyke & Peterson).
+        ``periods`` is a protection interval that contains the lead time; with the mean delay
+        ``delta`` it lasts ``N = periods + delta`` periods on average, and the demand over it has
+        ``mean = mu N`` and ``var = N sigma^2 + mu^2 sigma_L^2`` (a random sum of independent
+        periods; Zipkin 2000, sec. 7.3 / Silver, Pyke & Peterson).
         """
-        span = np.asarray(periods, dtype=np.float64)
+        span = np.asarray(periods, dtype=np.float64) + self.lead_time_delay
         mean = self.mean * span
         var = span * self.std**2 + self.mean**2 * self.lead_time_std**2
         return mean, np.sqrt(var)
@@ -211,6 +222,27 @@ def _distribution_name(scenario: Scenario) -> str:
     return name if name in ("poisson", "negative_binomial") else "normal"
 
 
+def disruption_delay_moments(disruptions: Disruptions) -> tuple[float, float]:
+    """Mean and variance of the delay supplier disruptions add to an order's lead time.
+
+    The supplier is disrupted a long-run share ``s = p D / (1 + p D)`` of the periods (the
+    stationary law of the two-state chain: entry probability ``p``, mean duration ``D``), and an
+    order placed while it is disrupted is late by ``U``, uniform on ``1..E`` (``E =
+    extra_delay``). The delay ``X = B U`` with ``B ~ Bernoulli(s)`` has ``E[X] = s (E + 1) / 2``
+    and ``Var[X] = s (E + 1)(2E + 1) / 6 - E[X]^2``. (Until 2026-12-04 the variance was taken as
+    ``s (1 - s) E^2``, as if every late order were ``E`` periods late: 0.62 instead of 0.32 on
+    ``disrupted``, and the mean delay was left out.) Delivered fractions below 1 are not
+    modelled here.
+    """
+    top = int(disruptions.extra_delay)
+    if top <= 0:
+        return 0.0, 0.0
+    rate = disruptions.probability * disruptions.mean_duration
+    share = rate / (1.0 + rate)
+    mean = share * (top + 1) / 2.0
+    return mean, share * (top + 1) * (2 * top + 1) / 6.0 - mean**2
+
+
 def demand_statistics(source: Scenario | Observation) -> DemandStatistics:
     """Demand statistics per SKU from a scenario (its demand process) or an observation.
 
@@ -220,6 +252,7 @@ def demand_statistics(source: Scenario | Observation) -> DemandStatistics:
     from hybridinv.sim.scenario import Scenario
 
     catalog = source.catalog
+    delay = 0.0
     if isinstance(source, Scenario):
         scenario = source
         mean = np.asarray(scenario.demand.mean, dtype=np.float64)
@@ -228,9 +261,8 @@ def demand_statistics(source: Scenario | Observation) -> DemandStatistics:
         assert lead is not None
         lead_std = np.asarray(lead.std, dtype=np.float64)
         if lead.disruptions is not None:
-            d = lead.disruptions
-            share = d.probability * d.mean_duration / (1.0 + d.probability * d.mean_duration)
-            lead_std = np.sqrt(lead_std**2 + share * (1 - share) * d.extra_delay**2)
+            delay, delay_var = disruption_delay_moments(lead.disruptions)
+            lead_std = np.sqrt(lead_std**2 + delay_var)
         lost_sales = bool(scenario.lost_sales)
         distribution = _distribution_name(scenario)
     else:
@@ -254,6 +286,7 @@ def demand_statistics(source: Scenario | Observation) -> DemandStatistics:
         moq=np.asarray(catalog.moq, dtype=np.float64),
         lost_sales=lost_sales,
         distribution=distribution,
+        lead_time_delay=delay,
     )
 
 

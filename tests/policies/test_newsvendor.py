@@ -175,7 +175,40 @@ def test_hand_made_demand_statistics_are_checked(field: str, value: object, matc
 
     stats_ = demand_statistics(scenarios.get("multi_10"))
     two = replace(stats_, **{name: getattr(stats_, name)[:2] for name in (
-        "mean", "std", "lead_time", "lead_time_std", "holding_cost", "shortage_cost", "order_cost", "lot_size", "moq")})
+        "mean", "std", "lead_time", "lead_time_std", "holding_cost", "shortage_cost", "order_cost", "lot_size", "moq",
+        "lead_time_delay")})
     assert BaseStock.fit(replace(two, mean=[5.0, 3.0])).level.shape == (2,)  # type: ignore[union-attr]  # a list is fine
     with pytest.raises(PlanningError, match=match):
         BaseStock.fit(replace(two, **{field: value}))
+
+
+def test_disruption_delay_moments_are_those_of_the_sampled_lead_times() -> None:
+    """The delay was taken as extra_delay on every late order: variance s (1 - s) E^2 (0.62 on disrupted, the
+    sampled delay's is 0.32), and its mean (0.15 periods) was left out of the protection interval."""
+    from hybridinv.demand.leadtime import Disruptions, LeadTimeProcess
+    from hybridinv.policies.newsvendor import disruption_delay_moments
+
+    for d in (Disruptions(probability=0.03, mean_duration=4.0, extra_delay=3), Disruptions(0.2, 2.0, 6)):
+        process = LeadTimeProcess(np.full(50, 2), supplier=np.arange(50) % 5, disruptions=d)
+        delay = process.sample(np.random.default_rng(0), 40_000).lead_time - 2
+        mean, var = disruption_delay_moments(d)
+        assert mean == pytest.approx(delay.mean(), rel=0.02)
+        assert var == pytest.approx(delay.var(), rel=0.03)
+    assert disruption_delay_moments(Disruptions(extra_delay=0)) == (0.0, 0.0)
+
+
+def test_demand_statistics_fold_the_disruption_delay_into_the_protection_interval() -> None:
+    from hybridinv.policies.newsvendor import disruption_delay_moments
+
+    scenario = scenarios.get("disrupted")
+    stats_ = demand_statistics(scenario)
+    delay, delay_var = disruption_delay_moments(scenario.lead_times.disruptions)
+    np.testing.assert_allclose(stats_.lead_time_delay, delay)
+    lead_std = np.asarray(scenario.lead_times.std, dtype=np.float64)
+    np.testing.assert_allclose(stats_.lead_time_std, np.sqrt(lead_std**2 + delay_var))
+    # demand over L + 1 periods plus the mean delay: a random sum's mean and variance
+    span = stats_.lead_time + 1.0 + delay
+    mean, std = stats_.over_periods(stats_.lead_time + 1.0)
+    np.testing.assert_allclose(mean, stats_.mean * span)
+    np.testing.assert_allclose(std**2, span * stats_.std**2 + stats_.mean**2 * stats_.lead_time_std**2)
+    assert (demand_statistics(scenarios.get("multi_10")).lead_time_delay == 0.0).all()
