@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridinv._highs import new_highs, run_mip
+from hybridinv._highs import new_highs, run_bounded, run_mip
 from hybridinv.repair.fast import solve_fast
 from hybridinv.repair.model import BackendSolution, MilpArrays, RepairProblem, VarKind, milp_arrays
 from hybridinv.repair.primal import breaks_a_row, make_feasible
@@ -187,7 +187,8 @@ def lp_relaxation_prices(
     arrays = milp_arrays(problem, relax=True)
     factor = cost_scale(arrays)
     load_model(highs, _scaled(arrays, factor))
-    highs.run()
+    if not run_bounded(highs):  # presolve ran past the limit (see run_bounded)
+        return None
     solution = highs.getSolution()
     if not solution.dual_valid:
         if time_limit is not None and _status(highs) == "time_limit":
@@ -224,7 +225,8 @@ def solve_highs(
     ----------
     problem : RepairProblem
     time_limit : float, optional
-        Seconds for the MILP (the best incumbent is returned when it is reached).
+        Seconds for the call (the best incumbent is returned when it is reached; a HiGHS run still in
+        presolve past it is abandoned, see :func:`hybridinv._highs.run_bounded`, and ``None`` returned).
     gap_tolerance : float
         HiGHS ``mip_rel_gap``.
     warm_start : array of float, optional
@@ -252,6 +254,8 @@ def solve_highs(
         start = start_values(np.concatenate([known, np.maximum(problem.lot_size * known - problem.desired, 0.0)]),
                              switched)
     reference = problem.objective(known) * factor
+    if time_limit is not None:  # the limit is the call's: building the model and the fast plan took part of it
+        highs.setOptionValue("time_limit", max(time_limit - (time.perf_counter() - began), 1e-3))
     solved = run_mip(highs, start, reference)
     if solved is None:
         return None

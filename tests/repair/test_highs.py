@@ -209,3 +209,63 @@ def test_tiny_and_huge_weights_are_solved_to_the_brute_force_optimum(scale: floa
     prices = lp_relaxation_prices(build_problem(*case.args, under_weight=under, over_weight=over))
     unit = lp_relaxation_prices(build_problem(*case.args, under_weight=under / scale, over_weight=over / scale))
     np.testing.assert_allclose(prices[0], unit[0] * scale, rtol=1e-6)  # prices scale with the weights
+
+
+class _SlowPresolve:
+    """A HiGHS whose ``run`` first ignores the clock for ``delay`` seconds (as 1.16's presolve does on large models)."""
+
+    def __init__(self, inner: object, delay: float) -> None:
+        self._inner, self._delay = inner, delay
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._inner, name)
+
+    def run(self) -> object:
+        import time
+
+        time.sleep(self._delay)
+        return self._inner.run()  # type: ignore[attr-defined]
+
+
+def test_a_highs_run_past_its_time_limit_is_abandoned_and_the_fast_plan_returned(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A 1 s limit took 2.9 s at 20,000 SKUs and a 4 s limit 56 s at 100,000: presolve does not look at the
+    clock. The call now returns at its limit with the fast plan (status fallback) however long HiGHS runs."""
+    import time
+
+    from hybridinv import _highs
+    from hybridinv.repair import highs as highs_backend
+
+    real = _highs.new_highs
+    monkeypatch.setattr(highs_backend, "new_highs", lambda *a, **k: _SlowPresolve(real(*a, **k), 3.0))
+    inst = random_instance(200, 3)
+    began = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SolverFallbackWarning)
+        result = repair_orders(inst.desired, inst.catalog, inst.state, inst.constraints, backend="highs",
+                               time_limit=0.3, **inst.weights)
+    assert time.perf_counter() - began < 1.5  # 3 s without the bound
+    assert result.diagnostics.status == "fallback"
+    fast = solve_fast(build_problem(inst.desired, inst.catalog, inst.state, inst.constraints, **inst.weights))
+    assert result.objective == pytest.approx(build_problem(
+        inst.desired, inst.catalog, inst.state, inst.constraints, **inst.weights).objective(fast.lots))
+    # the LP for shadow prices is bounded the same way: None (out of time) instead of waiting
+    problem = build_problem(inst.desired, inst.catalog, inst.state, inst.constraints, **inst.weights)
+    began = time.perf_counter()
+    assert lp_relaxation_prices(problem, 0.2) is None
+    assert time.perf_counter() - began < 1.5
+
+
+def test_a_bounded_highs_run_hands_its_failure_to_the_caller() -> None:
+    from hybridinv._highs import run_bounded
+
+    class Broken:
+        def getOptionValue(self, name: str) -> tuple[int, float]:  # noqa: N802 - highspy's name
+            return 0, 5.0
+
+        def run(self) -> None:
+            raise RuntimeError("solver crashed")
+
+    with pytest.raises(RuntimeError, match="solver crashed"):
+        run_bounded(Broken())
