@@ -11,7 +11,10 @@ one or four receipt periods; loose, binding or very tight rows; the
 fast path's median time and certified gap (max and median over seeds), and HiGHS
 on the same instances (time, objective) side by side. ``--full`` adds the older
 comparison on :func:`hybridinv.repair.instances.random_instance` (fractional
-desired orders, capacity and budget at 70 %) with PuLP + CBC.
+desired orders, capacity and budget at 70 %) with PuLP + CBC. The full run (not ``--quick``)
+and ``--time-limits`` (alone) write the ``repair_time_limits`` section: ``backend="highs"``
+with a time limit at 10,000-100,000 SKUs, HiGHS run plainly and through
+:func:`hybridinv._highs.run_bounded`, side by side.
 """
 
 from __future__ import annotations
@@ -246,13 +249,85 @@ def _small_section(repeats: int) -> list[str]:
     return lines
 
 
+#: (SKUs, seconds) of the time-limit check: sizes at which HiGHS 1.16's presolve overran the limit
+TIME_LIMIT_CASES = ((10_000, 0.3), (20_000, 1.0), (100_000, 4.0))
+
+
+def _wait_for_abandoned_runs() -> None:
+    """Let HiGHS runs abandoned by an earlier call finish, so they do not compete with the next timing."""
+    import threading
+
+    for thread in threading.enumerate():
+        if thread.name == "hybridinv-highs":
+            thread.join()
+
+
+def _time_limit_section() -> list[str]:
+    """``backend="highs"`` with a time limit on large instances, with and without ``run_bounded``, one run each."""
+    from hybridinv import _highs
+    from hybridinv.repair import highs as highs_backend
+
+    def unbounded(highs: Any) -> bool:
+        highs.run()
+        return True
+
+    lines = [
+        "### HiGHS time limits on large instances",
+        "",
+        "`repair_orders(..., backend=\"highs\", time_limit=T)` on `random_instance(n, 3)` with its weights, one "
+        "call each: HiGHS run as before (`highs.run()`, whose presolve does not look at the clock) and as now "
+        "(`hybridinv._highs.run_bounded`: abandoned 50 ms, or 5 % of the limit, past the time left). Wall seconds "
+        "of the whole call; the status and objective of the plan returned.",
+        "",
+        "| SKUs | time limit | before: wall | status | objective | now: wall | status | objective | now / limit |",
+        "|---:|---:|---:|---|---:|---:|---|---:|---:|",
+    ]
+    for n, limit in TIME_LIMIT_CASES:
+        args = _args(random_instance(n, 3))
+        weights = random_instance(n, 3).weights
+        cells = []
+        for bounded in (False, True):
+            _wait_for_abandoned_runs()
+            saved = _highs.run_bounded, highs_backend.run_bounded
+            if not bounded:
+                _highs.run_bounded = highs_backend.run_bounded = unbounded  # type: ignore[assignment]
+            try:
+                start = time.perf_counter()
+                result = repair_orders(*args, backend="highs", time_limit=limit, **weights)
+                wall = time.perf_counter() - start
+            finally:
+                _highs.run_bounded, highs_backend.run_bounded = saved
+            cells.append((wall, result.diagnostics.status, result.objective))
+        (w0, s0, o0), (w1, s1, o1) = cells
+        row = (f"| {n:,} | {limit:g} s | {w0:.2f} s | {s0} | {o0:,.1f} | {w1:.2f} s | {s1} | {o1:,.1f} | "
+               f"{w1 / limit:.2f} |")
+        print(row, flush=True)
+        lines.append(row)
+    _wait_for_abandoned_runs()
+    lines += ["", "A plan is returned in every case; past the limit it is the fast path's (`fallback`).", ""]
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short solver time limits and fewer repeats")
     parser.add_argument("--full", action="store_true", help="add the random-instance comparison with PuLP + CBC")
     parser.add_argument("--out", type=Path, default=None, help="write here instead of the RESULTS.md section")
+    parser.add_argument("--time-limits", action="store_true",
+                        help="only the HiGHS time-limit check (section repair_time_limits)")
     opts = parser.parse_args(argv)
     warnings.simplefilter("ignore", ConstraintViolationWarning)
+    if opts.time_limits or not opts.quick:
+        limits = "\n".join(["## Repair layer: HiGHS time limits", "", "`python benchmarks/bench_repair.py "
+                            "--time-limits`", "", *_machine(), "", *_time_limit_section()[2:]]) + "\n"
+        if opts.out is None:
+            sys.path.insert(0, str(ROOT / "benchmarks"))
+            from _report import update_results
+
+            update_results("repair_time_limits", limits)
+        if opts.time_limits:
+            print(limits)
+            return 0
     quick = opts.quick
     lines = ["## Repair layer benchmark", "", "`python benchmarks/bench_repair.py`", "", *_machine(), ""]
     lines += _family_section(quick)
