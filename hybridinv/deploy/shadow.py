@@ -52,9 +52,10 @@ class LoggedOrders:
         column name, in any order, as realized demand is (it was read by position, so
         reordered columns gave each SKU another SKU's logged orders).
     skus : array of str, optional
-        The catalog's SKUs: a DataFrame with SKU columns is put in this order at once (and
-        must name each of them once, no other). Without it the column names are kept and
-        matched to the catalog of each observation (:meth:`act`, :func:`shadow_replay`).
+        The SKUs of the columns: a DataFrame with SKU columns is put in this order at once (and
+        must name each of them once, no other) and keeps the labels. Without it the column
+        names are kept. Labelled columns are matched to the catalog of each observation by
+        label (:meth:`act`, :func:`shadow_replay`).
 
     Raises
     ------
@@ -70,9 +71,12 @@ class LoggedOrders:
         #: SKU of each column of :attr:`orders` when the orders came with SKU labels, else None (catalog order).
         self.skus: NDArray[np.str_] | None = None
         self._index: tuple[tuple[str, ...], NDArray[np.int64]] | None = None
+        labelled = isinstance(orders, pd.DataFrame) and not isinstance(orders.columns, pd.RangeIndex)
         if skus is not None:
             orders = by_sku_labels(orders, skus, "orders")  # an array stays in catalog order
-        elif isinstance(orders, pd.DataFrame) and not isinstance(orders.columns, pd.RangeIndex):
+            if labelled:  # the columns are the SKUs of `skus`: matched to each catalog by label, not position
+                self.skus = np.asarray(skus).astype(str)
+        elif labelled and isinstance(orders, pd.DataFrame):
             labels = orders.columns.astype(str)
             if labels.duplicated().any():
                 raise PlanningError("lists a SKU more than once", column="orders",
@@ -126,7 +130,8 @@ class LoggedOrders:
         """From a long frame ``period, sku, order_qty``: one row per period and SKU, ``period``
         a whole number (0 = the first replayed period); rows and periods not logged are 0.
         ``periods``: how many periods the log covers (default: the last logged period + 1;
-        give it when periods at the end have no row).
+        give it when periods at the end have no row). :attr:`orders` are in the order of ``skus``
+        and keep those labels, so a catalog in another SKU order reads each SKU's own orders.
 
         Raises
         ------
@@ -186,7 +191,9 @@ class LoggedOrders:
             rows = periods
         orders = np.zeros((rows, names.size))
         orders[row, column] = qty
-        return cls(orders)
+        # labelled by SKU: a `skus` list in another order than the replayed catalog (the sales log's, say) gave
+        # each SKU another's logged orders when the columns were read by position
+        return cls(pd.DataFrame(orders, columns=pd.Index(names, dtype=object)), skus=names)
 
 
 @dataclass(frozen=True)

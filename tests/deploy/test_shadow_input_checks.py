@@ -177,6 +177,31 @@ def test_logged_orders_with_sku_columns_follow_the_catalog_as_a_policy():
     pd.testing.assert_frame_equal(reordered.drop(columns="decision_time"), expected)
 
 
+def test_logged_orders_from_frame_keep_their_sku_labels():
+    # the finding: from_frame(frame, skus) placed the orders in the order of `skus` and dropped the labels, so
+    # a SKU list in another order than the replayed catalog (the sales log's, say) gave each SKU another's orders
+    scenario = _two_sku_scenario()
+    decisions = _decisions([(t, sku, qty) for t in range(20) for sku, qty in (("A", 6.0), ("B", 0.0))])
+    demand = np.column_stack([np.arange(20) % 7, np.full(20, 2.0)])
+    policy = BaseStock(np.array([12.0, 4.0]), repair=None)
+    results = [shadow_replay(scenario, policy, LoggedOrders.from_frame(decisions, skus), demand=demand,
+                             replications=1) for skus in (["A", "B"], ["B", "A"])]
+    for result in results:
+        units = result.disagreements.set_index("sku")["units_incumbent"]
+        assert (units["A"], units["B"]) == (120.0, 0.0)  # 20 periods of 6 units, all for A
+    pd.testing.assert_frame_equal(results[1].summary, results[0].summary)
+    assert LoggedOrders.from_frame(decisions, ["B", "A"]).orders[0].tolist() == [0.0, 6.0]  # in the order given
+    # as a policy too: each SKU of the catalog gets its own logged order
+    from hybridinv.core import Catalog
+
+    class _Obs:
+        period = 0
+        catalog = Catalog.from_frame(pd.DataFrame({"sku": ["A", "B"], "unit_cost": 1.0, "holding_cost": 1.0,
+                                                   "shortage_cost": 9.0, "lead_time": 1}))
+
+    assert LoggedOrders.from_frame(decisions, ["B", "A"]).act(_Obs()).tolist() == [6.0, 0.0]
+
+
 def _two_sku_scenario():
     from hybridinv.core import Catalog, Constraints
     from hybridinv.demand.processes import DemandProcess
