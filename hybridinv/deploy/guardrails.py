@@ -49,9 +49,11 @@ class Guardrails:
         The inventory position after ordering may not exceed this many periods of
         forecast demand (an order is capped at ``max(0, k * forecast - position)``).
     critical : array of bool, optional
-        SKUs that must always be ordered at least ``critical_min_order``.
+        SKUs that must always be ordered at least ``critical_min_order``: one flag per SKU in
+        catalog order, or a pandas Series indexed by SKU (read by its labels).
     critical_min_order : float or array
-        Minimum order of each critical SKU (wins over the other limits on conflict).
+        Minimum order of each critical SKU (wins over the other limits on conflict): one
+        number, one per SKU in catalog order, or a Series indexed by SKU (read by its labels).
     """
 
     max_change_units: float | None = None
@@ -148,11 +150,9 @@ def apply_guardrails(
         least, most = _allowed_range(catalog, lower, upper)
         lower = np.where((least > upper) & (least > supply), most, lower)
     if guardrails.critical is not None:
-        critical = np.asarray(guardrails.critical)
-        if critical.shape != (n,):
-            raise PlanningError(f"critical must have {n} values (one per SKU)", column="critical",
-                                value=f"shape {critical.shape}")
-        minimum = np.asarray(guardrails.critical_min_order, dtype=np.float64)
+        critical = _critical(guardrails, catalog)
+        minimum = np.asarray(by_sku_labels(guardrails.critical_min_order, catalog.sku, "critical_min_order"),
+                             dtype=np.float64)
         if minimum.ndim == 0:
             minimum = np.full(n, float(minimum))
         elif minimum.shape != (n,):
@@ -161,6 +161,16 @@ def apply_guardrails(
         lower = np.where(critical, np.maximum(lower, np.ceil(minimum - _TOL)), lower)
         upper = np.maximum(upper, lower)
     return lower + 0.0, upper + 0.0  # ceil(0 - tol) is -0.0: adding 0.0 makes every zero positive
+
+
+def _critical(guardrails: Guardrails, catalog: Catalog) -> NDArray[np.bool_]:
+    """``guardrails.critical`` as one flag per catalog SKU (a pandas Series indexed by SKU by its labels:
+    read by position, a Series in another SKU order gave the minimum to other SKUs than the critical ones)."""
+    critical = np.asarray(by_sku_labels(guardrails.critical, catalog.sku, "critical"))
+    if critical.shape != (catalog.n_skus,):
+        raise PlanningError(f"critical must have {catalog.n_skus} values (one per SKU)", column="critical",
+                            value=f"shape {critical.shape}")
+    return critical.astype(bool)
 
 
 def _sku_values(values: ArrayLike, column: str, catalog: Catalog, *, minimum: float | None = 0.0,
@@ -355,8 +365,7 @@ def guardrail_report(
               if guardrails.limits_change else apply_guardrails(unguarded, catalog, state, None, forecast))
     supply = apply_guardrails(Guardrails(max_periods_of_supply=guardrails.max_periods_of_supply),
                               catalog, state, None, forecast)
-    critical = (np.asarray(guardrails.critical, dtype=bool) if guardrails.critical is not None
-                else np.zeros(n, dtype=bool))
+    critical = _critical(guardrails, catalog) if guardrails.critical is not None else np.zeros(n, dtype=bool)
     raised = desired_arr < lower - _TOL
     cut = desired_arr > upper + _TOL
     active = np.full(n, "", dtype=object)

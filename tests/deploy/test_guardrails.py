@@ -396,6 +396,23 @@ def test_inputs_labelled_by_sku_are_read_by_label_and_a_misaligned_state_is_refu
         apply_guardrails(rails, catalog, _state(_catalog(2), [0, 0]), np.zeros(3), forecast)
 
 
+def test_critical_flags_and_minimums_keyed_by_sku_are_read_by_label():
+    # the finding: a Series of critical flags (or minimums) keyed by SKU was read by position, so in another SKU
+    # order the minimum went to a SKU that is not critical and the critical one got none, without a word
+    catalog = _catalog(3)
+    state = _state(catalog, [0, 0, 0])
+    rails = Guardrails(max_periods_of_supply=0, critical=pd.Series({"S2": False, "S1": False, "S0": True}),
+                       critical_min_order=pd.Series({"S2": 7.0, "S1": 5.0, "S0": 3.0}))
+    lower, upper = apply_guardrails(rails, catalog, state, None, np.full(3, 10.0))
+    assert lower.tolist() == [3.0, 0.0, 0.0] and upper.tolist() == [3.0, 0.0, 0.0]
+    report = guardrail_report(rails, catalog, state, None, np.full(3, 10.0), np.zeros(3), lower)
+    assert report["active"].tolist() == ["critical_minimum", "", ""]
+    with pytest.raises(PlanningError, match="one is missing") as err:
+        apply_guardrails(Guardrails(critical=pd.Series({"S0": True, "S1": False})), catalog, state, None,
+                         np.ones(3))
+    assert (err.value.column, err.value.sku) == ("critical", "S2")
+
+
 def test_report_names_the_tighter_cap_and_guarded_policy_checks_its_parts():
     catalog = _catalog(2)
     rails = Guardrails(max_change_units=5, max_periods_of_supply=2)
