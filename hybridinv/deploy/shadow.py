@@ -25,7 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core._frame import by_sku_labels, require_columns, require_frame
 from hybridinv.core.errors import PlanningError, number_in, whole_number
-from hybridinv.core.limits import MAX_PERIODS
+from hybridinv.core.limits import MAX_PERIODS, MAX_QUANTITY
 from hybridinv.sim.ledger import COST_COMPONENTS
 from hybridinv.sim.observation import Observation
 from hybridinv.sim.scenario import Scenario
@@ -83,13 +83,14 @@ class LoggedOrders:
                                     sku=labels[labels.duplicated()][0])
             self.skus = labels.to_numpy(dtype=str)
         raw = np.asarray(orders)
-        why = "logged orders must be a (periods, skus) array of numbers >= 0"
+        why = f"logged orders must be a (periods, skus) array of numbers from 0 to {MAX_QUANTITY:g}"
         if raw.dtype.kind not in "iuf":
             raise PlanningError(why, column="orders", value=f"{raw.dtype} array")
         self.orders = raw.astype(np.float64)
         if self.orders.ndim != 2 or self.orders.size == 0:
             raise PlanningError(why, column="orders", value=f"shape {self.orders.shape}")
-        bad = ~np.isfinite(self.orders) | (self.orders < 0)
+        # an absurd quantity (1e300) was replayed: the cost summary in 1e300s, as the limits refuse elsewhere
+        bad = ~np.isfinite(self.orders) | (self.orders < 0) | (self.orders > MAX_QUANTITY)
         if bad.any():
             period, sku = np.argwhere(bad)[0]
             raise PlanningError(f"{why}; period {period}, SKU column {sku}", column="orders",
@@ -177,10 +178,11 @@ class LoggedOrders:
             raise PlanningError(f"period {int(row[bad])} is logged more than once for this SKU", column="period",
                                 sku=sku[bad], value=int(row[bad]))
         qty = pd.to_numeric(df["order_qty"], errors="coerce").to_numpy(dtype=np.float64)
-        bad_qty = ~np.isfinite(qty) | (qty < 0)
+        bad_qty = ~np.isfinite(qty) | (qty < 0) | (qty > MAX_QUANTITY)
         if bad_qty.any():
             bad = int(np.flatnonzero(bad_qty)[0])
-            raise PlanningError(f"order quantity of period {int(row[bad])} must be a number >= 0",
+            raise PlanningError(f"order quantity of period {int(row[bad])} must be a number from 0 to "
+                                f"{MAX_QUANTITY:g}",
                                 column="order_qty", sku=sku[bad], value=df["order_qty"].iloc[bad])
         rows = int(row.max()) + 1
         if periods is not None:
@@ -271,11 +273,11 @@ def _demand_array(demand: ArrayLike, scenario: Scenario) -> NDArray[np.float64]:
     if realized.ndim != 2 or realized.shape[1] != n or realized.shape[0] == 0:
         raise PlanningError(f"demand must have shape (periods >= 1, {n})", column="demand",
                             value=f"shape {realized.shape}")
-    bad = ~np.isfinite(realized) | (realized < 0)
+    bad = ~np.isfinite(realized) | (realized < 0) | (realized > MAX_QUANTITY)
     if bad.any():
         period, sku = np.argwhere(bad)[0]
-        raise PlanningError(f"demand of period {period} must be a finite number >= 0", column="demand",
-                            sku=scenario.catalog.sku[sku], value=float(realized[period, sku]))
+        raise PlanningError(f"demand of period {period} must be a finite number from 0 to {MAX_QUANTITY:g}",
+                            column="demand", sku=scenario.catalog.sku[sku], value=float(realized[period, sku]))
     return realized
 
 

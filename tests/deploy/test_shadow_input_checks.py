@@ -202,6 +202,30 @@ def test_logged_orders_from_frame_keep_their_sku_labels():
     assert LoggedOrders.from_frame(decisions, ["B", "A"]).act(_Obs()).tolist() == [6.0, 0.0]
 
 
+def test_absurd_logged_orders_and_demand_are_refused_naming_period_and_sku():
+    # the finding: a logged order (or realized demand) of 1e300 was replayed and the summary came out in 1e300s;
+    # like the sales log, the decisions and the demand hold at most MAX_QUANTITY units per cell
+    from hybridinv.core.limits import MAX_QUANTITY
+
+    scenario = _two_sku_scenario()
+    policy = BaseStock(np.array([12.0, 4.0]), repair=None)
+    orders = np.ones((20, 2))
+    orders[3, 1] = 1e300
+    with pytest.raises(PlanningError, match="period 3, SKU column 1") as err:
+        shadow_replay(scenario, policy, orders, replications=1)
+    assert (err.value.column, err.value.value) == ("orders", 1e300)
+    with pytest.raises(PlanningError, match="order quantity of period 2") as err:
+        LoggedOrders.from_frame(_decisions([(0, "A", 3), (2, "B", 2e12)]), SKUS)
+    assert (err.value.column, err.value.sku) == ("order_qty", "B")
+    demand = np.ones((20, 2))
+    demand[5, 0] = 1e300
+    with pytest.raises(PlanningError, match="demand of period 5") as err:
+        shadow_replay(scenario, policy, np.ones((20, 2)), demand=demand, replications=1)
+    assert (err.value.column, err.value.sku) == ("demand", "A")
+    edge = np.full((20, 2), MAX_QUANTITY)  # the limit itself is allowed
+    assert LoggedOrders(edge).orders.max() == MAX_QUANTITY
+
+
 def _two_sku_scenario():
     from hybridinv.core import Catalog, Constraints
     from hybridinv.demand.processes import DemandProcess
