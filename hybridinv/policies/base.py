@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BatchPolicy", "BatchTargetPolicy", "Decision", "Policy", "TargetPolicy", "fitted_on", "mark_fitted",
-    "needs_repair", "per_sku",
+    "fitted_values", "needs_repair", "per_sku", "record_fit_skus",
 ]
 
 
@@ -127,6 +127,48 @@ def _same_catalog(a: object, b: object) -> bool:
 
 
 _ANY_CATALOG = object()
+
+
+def record_fit_skus(policy: object, source: object) -> None:
+    """Remember the SKUs whose per-SKU values a class-method ``fit`` (``BaseStock.fit``, ``SS.fit``) made.
+
+    Nothing is remembered for demand statistics given by hand (they carry no SKUs): their values
+    stay in catalog order, as values given to the constructor do.
+    """
+    catalog = getattr(source, "catalog", None)
+    policy.fit_skus_ = None if catalog is None else np.asarray(catalog.sku).copy()  # type: ignore[attr-defined]
+
+
+def fitted_values(policy: object, obs: Observation | BatchObservation, values: Any, name: str) -> Any:
+    """``values`` (one per SKU the policy was fitted on, see :func:`record_fit_skus`) in ``obs``'s SKU order.
+
+    Until 2026-12-04 they were applied by position: levels fitted on one catalog and used on
+    another with as many SKUs (another order, other SKUs) gave each SKU another SKU's level,
+    silently. A SKU the fit did not cover is a :class:`~hybridinv.PlanningError` naming it.
+    Values without a fit (given to the constructor) are returned as they are.
+    """
+    skus = getattr(policy, "fit_skus_", None)
+    if skus is None or np.ndim(values) != 1 or np.size(values) != skus.size:
+        return values
+    catalog = obs.catalog
+    cached = getattr(policy, "_fit_map_", None)
+    if cached is None or cached[0] is not catalog:
+        current = np.asarray(catalog.sku)
+        if current.shape == skus.shape and (current == skus).all():
+            index = None
+        else:
+            import pandas as pd
+
+            from hybridinv.core.errors import PlanningError
+
+            index = pd.Index(skus).get_indexer(current)
+            if (index < 0).any():
+                missing = current[int(np.flatnonzero(index < 0)[0])]
+                raise PlanningError(f"fitted on {skus.size} other SKUs (fit the policy on this catalog)",
+                                    column=name, sku=str(missing))
+        cached = (catalog, index)
+        policy._fit_map_ = cached  # type: ignore[attr-defined]
+    return values if cached[1] is None else np.asarray(values)[cached[1]]
 
 
 def needs_repair(obs: Observation) -> bool:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.policies.base import BatchTargetPolicy, per_sku
+from hybridinv.policies.base import BatchTargetPolicy, fitted_values, per_sku, record_fit_skus
 from hybridinv.sim.observation import Observation
 
 if TYPE_CHECKING:
@@ -56,14 +56,14 @@ class BaseStock(BatchTargetPolicy):
         fractional ``S``: with ``S = 11.5`` a position of 11 ordered nothing, one of 10 ordered up to 12)."""
         from hybridinv.policies.rq import ordering_point
 
-        level = per_sku(self.level, obs.n_skus, "level")
+        level = per_sku(fitted_values(self, obs, self.level, "level"), obs.n_skus, "level")
         return ordering_point(level), level
 
     def targets_batch(self, obs: BatchObservation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """The same levels for every episode, shape (1, n)."""
         from hybridinv.policies.rq import ordering_point
 
-        level = per_sku(self.level, obs.n_skus, "level")[None, :]
+        level = per_sku(fitted_values(self, obs, self.level, "level"), obs.n_skus, "level")[None, :]
         return ordering_point(level), level
 
     @classmethod
@@ -94,7 +94,9 @@ class BaseStock(BatchTargetPolicy):
         Returns
         -------
         BaseStock
-            With per-SKU ``level`` (whole units).
+            With per-SKU ``level`` (whole units). Fitted on a scenario or an observation, the
+            levels belong to its SKUs: on a catalog listing them in another order each SKU gets
+            its own level, and a SKU the fit did not cover is a ``PlanningError`` naming it.
         """
         from hybridinv.policies.newsvendor import DemandStatistics, demand_statistics
 
@@ -105,7 +107,9 @@ class BaseStock(BatchTargetPolicy):
         quantile = stats.quantile(periods, fractile)
         factor = per_sku(safety_factor, mean.size, "safety_factor")  # a wrong size was a numpy broadcast error
         level = np.maximum(np.ceil(mean + factor * (quantile - mean) - 1e-9), 0.0)
-        return cls(level, repair=repair)
+        policy = cls(level, repair=repair)
+        record_fit_skus(policy, source)  # the levels follow their SKUs to another catalog (fitted_values)
+        return policy
 
     def __repr__(self) -> str:
         return f"BaseStock(level={self.level!r})"
@@ -134,8 +138,8 @@ class SS(BatchTargetPolicy):
         """``(s, S)`` per SKU; an ``S`` below its ``s`` is refused (it was raised to ``s`` without a word,
         so swapped arguments ran a base-stock policy at the intended ``S``'s place)."""
         n = obs.n_skus
-        reorder = per_sku(self.s, n, "s")
-        up_to = per_sku(self.S, n, "S")
+        reorder = per_sku(fitted_values(self, obs, self.s, "s"), n, "s")
+        up_to = per_sku(fitted_values(self, obs, self.S, "S"), n, "S")
         below = up_to < reorder
         if below.any():
             from hybridinv.core.errors import PlanningError
@@ -172,7 +176,7 @@ class SS(BatchTargetPolicy):
         Returns
         -------
         SS
-            With per-SKU ``s`` and ``S``.
+            With per-SKU ``s`` and ``S``, which follow their SKUs as :meth:`BaseStock.fit`'s levels do.
         """
         from hybridinv.policies.newsvendor import DemandStatistics, demand_statistics
         from hybridinv.policies.rq import economic_order_quantity
@@ -183,7 +187,9 @@ class SS(BatchTargetPolicy):
         batch = np.maximum(
             economic_order_quantity(stats.mean, stats.order_cost, stats.holding_cost, stats.lot_size), stats.moq
         )
-        return cls(level - 1.0, level - 1.0 + batch, repair=repair)
+        policy = cls(level - 1.0, level - 1.0 + batch, repair=repair)
+        record_fit_skus(policy, source)  # the levels follow their SKUs to another catalog (fitted_values)
+        return policy
 
     def __repr__(self) -> str:
         return f"SS(s={self.s!r}, S={self.S!r})"
