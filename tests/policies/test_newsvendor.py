@@ -183,8 +183,8 @@ def test_hand_made_demand_statistics_are_checked(field: str, value: object, matc
 
 
 def test_disruption_delay_moments_are_those_of_the_sampled_lead_times() -> None:
-    """The delay was taken as extra_delay on every late order: variance s (1 - s) E^2 (0.62 on disrupted, the
-    sampled delay's is 0.32), and its mean (0.15 periods) was left out of the protection interval."""
+    """The delay was taken as extra_delay on every late order: variance s (1 - s) E^2 (0.86 on disrupted, the
+    sampled delay's is 0.45), and its mean (0.21 periods) was left out of the protection interval."""
     from hybridinv.demand.leadtime import Disruptions, LeadTimeProcess
     from hybridinv.policies.newsvendor import disruption_delay_moments
 
