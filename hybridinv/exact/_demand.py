@@ -219,7 +219,18 @@ def check_costs(**costs: float) -> None:
 
 
 def check_lead_time(lead_time: int) -> int:
-    """Return ``lead_time`` as an int, raising ValueError unless it is an integer ``>= 0``."""
-    if isinstance(lead_time, bool) or not isinstance(lead_time, (int, np.integer)) or lead_time < 0:
-        raise ValueError(f"lead_time must be an integer >= 0, got {lead_time!r}")
-    return int(lead_time)
+    """``lead_time`` as an int: a whole number (``3``, ``np.int64(3)``, ``3.0``) from 0 to
+    :data:`~hybridinv.core.limits.MAX_LEAD_TIME`, else a :class:`~hybridinv.PlanningError` (a
+    ``ValueError``) naming ``lead_time``.
+
+    The exact solvers shared this check with ``optimal_ss``'s own, which differed: this one refused
+    ``2.0`` and had no upper limit (a lead time of 10**6 convolved a million periods' demand).
+    """
+    from hybridinv.core.errors import PlanningError, whole_number
+    from hybridinv.core.limits import MAX_LEAD_TIME
+
+    lead = whole_number(lead_time, "lead_time")
+    if lead > MAX_LEAD_TIME:
+        raise PlanningError(f"must be a whole number from 0 to {MAX_LEAD_TIME}", column="lead_time",
+                            value=lead_time)
+    return lead

@@ -34,7 +34,13 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.exact._demand import check_costs, convolution_power, demand_distribution, newsvendor_cost
+from hybridinv.exact._demand import (
+    check_costs,
+    check_lead_time,
+    convolution_power,
+    demand_distribution,
+    newsvendor_cost,
+)
 
 __all__ = ["optimal_ss", "ss_cost"]
 
@@ -157,7 +163,7 @@ def ss_cost(
     check_costs(holding_cost=holding_cost, shortage_cost=shortage_cost, fixed_cost=fixed_cost)
     _check_policy(s, S)
     pmf = demand_distribution(mean, demand_pmf)
-    lead = _lead_time(lead_time)
+    lead = check_lead_time(lead_time)
     return _RenewalCosts(pmf, holding_cost, shortage_cost, fixed_cost, lead).average_cost(int(s), int(S))
 
 
@@ -230,7 +236,7 @@ def optimal_ss(
             "without holding cost no finite policy is optimal"
         )
     pmf = demand_distribution(mean, demand_pmf)
-    costs = _RenewalCosts(pmf, holding_cost, shortage_cost, fixed_cost, _lead_time(lead_time))
+    costs = _RenewalCosts(pmf, holding_cost, shortage_cost, fixed_cost, check_lead_time(lead_time))
     one_period = costs.one_period
     # G is convex; its minimiser lies in [0, len(cost pmf)] when holding and shortage cost are >= 0.
     candidates = np.arange(costs.cost_pmf.size + 1)
@@ -251,13 +257,3 @@ def optimal_ss(
         candidate += 1
     return int(reorder), int(order_up_to), float(best_cost)
 
-
-def _lead_time(value: object) -> int:
-    """``lead_time`` as a whole number of periods, 0 to :data:`~hybridinv.core.limits.MAX_LEAD_TIME`."""
-    from hybridinv.core.errors import whole_number
-    from hybridinv.core.limits import MAX_LEAD_TIME
-
-    lead = whole_number(value, "lead_time")
-    if lead > MAX_LEAD_TIME:
-        raise ValueError(f"lead_time must be at most {MAX_LEAD_TIME}, got {value!r}")
-    return lead

@@ -105,9 +105,29 @@ def test_check_costs_and_lead_time() -> None:
     with pytest.raises(ValueError, match="shortage_cost"):
         check_costs(shortage_cost=float("inf"))
     assert check_lead_time(np.int64(3)) == 3
-    for bad in (-1, 1.5, True):
+    assert check_lead_time(3.0) == 3  # a whole float, as optimal_ss accepted and the exact solvers refused
+    from hybridinv.core.limits import MAX_LEAD_TIME
+
+    assert check_lead_time(MAX_LEAD_TIME) == MAX_LEAD_TIME
+    for bad in (-1, 1.5, True, "3", MAX_LEAD_TIME + 1, 10**6):
         with pytest.raises(ValueError, match="lead_time"):
             check_lead_time(bad)  # type: ignore[arg-type]
+
+
+def test_exact_solvers_refuse_a_lead_time_beyond_the_limit_at_once() -> None:
+    """base_stock_cost with a lead time of 10**6 convolved a million periods' demand before anything failed."""
+    import time
+
+    from hybridinv import PlanningError
+    from hybridinv.exact import base_stock_cost, optimal_ss
+
+    for call in (lambda: base_stock_cost(10, 5.0, 10**6, 1.0, 9.0), lambda: optimal_ss(5.0, 1.0, 9.0, 64.0,
+                                                                                         lead_time=10**6)):
+        began = time.perf_counter()
+        with pytest.raises(PlanningError, match="lead_time"):
+            call()
+        assert time.perf_counter() - began < 1.0
+    assert base_stock_cost(10, 5.0, 2.0, 1.0, 9.0) == base_stock_cost(10, 5.0, 2, 1.0, 9.0)
 
 
 @pytest.mark.parametrize(
