@@ -397,12 +397,14 @@ def check_array(
     allow_inf: bool = False,
     integer: bool = False,
     maximum: float | None = None,
+    maximum_name: str | None = None,
 ) -> NDArray[np.float64]:
     """Check a float array column-wise and raise naming the first bad SKU and value.
 
     Booleans, complex numbers and dates are refused (they would be read as 0/1,
     lose their imaginary part, or become nanoseconds). ``maximum`` bounds the
-    finite values (an allowed ``inf`` stays allowed).
+    finite values (an allowed ``inf`` stays allowed); ``maximum_name`` (e.g. ``" (MAX_COST)"``)
+    follows the bound in the message, by default the unit and name of a quantity or lead-time limit.
     """
     raw = np.asarray(values)
     if raw.dtype.kind in _KIND_NAMES:
@@ -435,7 +437,8 @@ def check_array(
         if high.any():
             i = int(np.flatnonzero(high)[0])
             raise PlanningError(
-                f"{table}: value must be <= {maximum:g}{_LIMIT_NAMES.get(maximum, '')}",
+                f"{table}: value must be <= {maximum:g}"
+                f"{_LIMIT_NAMES.get(maximum, '') if maximum_name is None else maximum_name}",
                 column=column,
                 sku=skus[i],
                 value=float(arr[i]),

@@ -17,6 +17,11 @@ as a 64-bit integer. These bounds keep both finite and exact:
 * :data:`MAX_SHELF_LIFE` — a shelf life is at most 1,000 periods (the simulator keeps one
   stock bucket per period of life and SKU: a shelf life of 1e9 asked for 15 GB); a longer
   life is not perishable within any horizon, so leave it 0.
+* :data:`MAX_COST` — a money amount in one catalog cell (``unit_cost``, ``holding_cost``,
+  ``shortage_cost``, ``order_cost``, ``price``) is at most 1e12 (per unit or per order):
+  products with quantities up to :data:`MAX_QUANTITY` and their squares (safety stocks priced
+  against costs) then stay far from float64's overflow; a unit cost of 1e155 overflowed to
+  ``inf`` in the build-ahead of a budget-bound plan.
 * :data:`MAX_PERIODS` — a demand history or a log of decisions spans at most 100,000
   periods (arrays are allocated per period: a period written as 202401 for January
   2024 would otherwise ask for 202,402 rows per SKU).
@@ -24,12 +29,14 @@ as a 64-bit integer. These bounds keep both finite and exact:
 
 from __future__ import annotations
 
-__all__ = ["MAX_LEAD_TIME", "MAX_ORDER", "MAX_PERIODS", "MAX_QUANTITY", "MAX_SHELF_LIFE"]
+__all__ = ["MAX_COST", "MAX_LEAD_TIME", "MAX_ORDER", "MAX_PERIODS", "MAX_QUANTITY", "MAX_SHELF_LIFE"]
 
 #: Longest lead time, lead-time standard deviation and pipeline slot, in periods.
 MAX_LEAD_TIME: int = 520
 #: Largest quantity in one input cell, in units.
 MAX_QUANTITY: float = 1e12
+#: Largest money amount in one catalog cell (a cost or price per unit, or a fixed cost per order).
+MAX_COST: float = 1e12
 #: Largest order a policy may return to plan(), in units.
 MAX_ORDER: float = 1e15
 #: Longest shelf life, in periods.

@@ -333,3 +333,24 @@ def test_a_sku_that_differs_from_a_catalog_sku_in_spaces_or_case_is_named_with_i
         catalog.positions(["B2"], "forecast")
     with pytest.raises(PlanningError, match=r"not in the catalog$"):
         catalog.positions(["zz"], "forecast")
+
+
+@pytest.mark.parametrize("column", ["unit_cost", "holding_cost", "shortage_cost", "order_cost", "price"])
+def test_costs_above_max_cost_are_refused_naming_sku_and_value(column: str) -> None:
+    """Costs had no upper bound: a unit cost of 1e155 overflowed to inf in the build-ahead of a budget-bound plan."""
+    import warnings
+
+    import hybridinv
+    from hybridinv import scenarios
+    from hybridinv.core.limits import MAX_COST
+
+    frame = scenarios.get("multi_10").catalog.to_frame()
+    state = pd.DataFrame({"sku": frame["sku"], "on_hand": 0.0})
+    frame.loc[3, column] = 1e155
+    with pytest.raises(PlanningError, match=f"column '{column}', sku 'SKU-0003'.*MAX_COST"):
+        Catalog.from_frame(frame)
+    frame.loc[3, column] = MAX_COST  # the bound itself plans, with finite orders
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = hybridinv.plan(state, frame, hybridinv.Constraints(budget=1e6, capacity=1e5))
+    assert np.isfinite(out["order_qty"]).all()
