@@ -30,7 +30,14 @@ from hybridinv.sim.batch_ledger import BatchLedger
 from hybridinv.sim.ledger import Ledger, dot
 from hybridinv.sim.observation import Observation
 from hybridinv.sim.scenario import Scenario, ScenarioPath
-from hybridinv.sim.simulator import ScenarioLayout, excess_units, order_array, refuse_orders, serve_fifo_and_age
+from hybridinv.sim.simulator import (
+    ScenarioLayout,
+    excess_units,
+    order_array,
+    refuse_orders,
+    serve_fifo_and_age,
+    whole_units,
+)
 
 __all__ = ["BatchObservation", "BatchSimulator", "capacity_row_excess"]
 
@@ -230,6 +237,7 @@ class BatchSimulator(ScenarioLayout):
         if self._fraction is None and bool((self._lead == lead0).all()) and bool((lead0 == lead0[0]).all()):
             self._same_lead = int(lead0[0])
         self._demand_totals = self._demand.sum(axis=2)  # (T, E)
+        self._whole = whole_units(init.on_hand, self._backorders, pipe, self._demand[: self.periods])
         self.t = 0
         self._ledger = BatchLedger(self.scenario, self.periods, E)
         return BatchObservation(self)
@@ -309,6 +317,12 @@ class BatchSimulator(ScenarioLayout):
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         on_hand = self._on_hand
         on_hand += arrivals
+        if not self._whole:  # fractional units: served with serve_fifo_and_age's rounding tolerance
+            back = None if self.scenario.lost_sales else self._backorders
+            served, short, _, cleared = serve_fifo_and_age(self._stock, demand, back, self._perish_mask, 1)
+            if cleared is not None:
+                filled[:] = cleared.sum(axis=1)
+            return served, short
         if not self.scenario.lost_sales:
             cleared = np.minimum(on_hand, self._backorders)
             on_hand -= cleared
@@ -327,7 +341,8 @@ class BatchSimulator(ScenarioLayout):
         stock = self._stock
         stock[self._receipt_bucket[None, :], self._episode_rows, self._rows[None, :]] += arrivals
         backorders = None if self.scenario.lost_sales else self._backorders
-        served, short, waste, cleared = serve_fifo_and_age(stock, demand, backorders, self._perish_mask, self.buckets)
+        served, short, waste, cleared = serve_fifo_and_age(stock, demand, backorders, self._perish_mask, self.buckets,
+                                                           self._whole)
         if cleared is not None:
             filled[:] = cleared.sum(axis=1)
         return served, short, waste

@@ -32,7 +32,7 @@ from hybridinv.sim.ledger import TALLY_ROWS, Ledger, _einsum, dot
 from hybridinv.sim.observation import Observation
 from hybridinv.sim.scenario import Scenario, ScenarioPath
 
-__all__ = ["ScenarioLayout", "Simulator", "excess_units", "serve_fifo_and_age"]
+__all__ = ["ROUNDING", "ScenarioLayout", "Simulator", "excess_units", "serve_fifo_and_age", "whole_units"]
 
 
 def excess_units(arrivals: NDArray[np.float64], volume: NDArray[np.float64], excess: float) -> NDArray[np.float64]:
@@ -66,12 +66,34 @@ def excess_units(arrivals: NDArray[np.float64], volume: NDArray[np.float64], exc
     return rejected
 
 
+#: Relative rounding within which stock covers a need (0.7 + 0.1 units against a demand of 0.8: the float sum
+#: is 0.7999999999999999). Far above the rounding of a few sums, far below a whole unit up to 1e12 units.
+ROUNDING = 1e-12
+
+
+def whole_units(*arrays: NDArray[np.float64]) -> bool:
+    """Whether every value is a whole number (checked a million values at a time, without a full-size copy).
+
+    With whole stock, open orders and demand every quantity the simulator computes stays whole and exact,
+    so :func:`serve_fifo_and_age` can skip its rounding tolerance.
+    """
+    chunk = 1 << 20
+    for array in arrays:
+        flat = np.ravel(array)
+        for start in range(0, flat.size, chunk):
+            part = flat[start:start + chunk]
+            if not np.array_equal(part, np.floor(part)):
+                return False
+    return True
+
+
 def serve_fifo_and_age(
     stock: NDArray[np.float64],
     demand: NDArray[np.float64],
     backorders: NDArray[np.float64] | None,
     perishable: NDArray[np.bool_],
     buckets: int,
+    whole: bool = False,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64] | None]:
     """Serve demand from age-bucketed stock, oldest first, then age the stock (all in place).
 
@@ -79,11 +101,24 @@ def serve_fifo_and_age(
     ``backorders`` is None under lost sales, else the open backlog (served first, updated).
     Returns ``(served, short, waste, cleared)``: new demand served, new demand short, units
     expired (bucket 0 of the perishable SKUs) and the backlog cleared (None under lost sales).
+
+    Stock that covers the need (demand plus backlog) up to a relative :data:`ROUNDING` covers
+    it: the need is served in full and no stock is left (fractional stock of 0.1 and 0.2 units
+    in two age buckets against a demand of 0.3, or 0.7 and 0.1 against 0.8, was a stockout of
+    1e-16 units, a backlog of 1e-16 units kept for ever, or a residue that expired later).
+    ``whole=True`` (every quantity a whole number, so every sum exact) skips that test.
     """
     need = demand if backorders is None else demand + backorders
     cum = np.cumsum(stock, axis=0)  # FIFO: oldest (least life left) first
-    taken = np.minimum(need, cum[-1])
-    remaining = np.maximum(cum - taken, 0.0)
+    total = cum[-1]
+    if whole:
+        taken = np.minimum(need, total)
+        remaining = np.maximum(cum - taken, 0.0)
+    else:
+        exact = np.abs(need - total) <= ROUNDING * need
+        covered = exact | (total > need)
+        taken = np.where(covered, need, total)
+        remaining = np.where(exact, 0.0, np.maximum(cum - taken, 0.0))
     stock[0] = remaining[0]
     stock[1:] = np.diff(remaining, axis=0)
     cleared = None
@@ -92,9 +127,14 @@ def serve_fifo_and_age(
         short = demand - served
     else:
         cleared = np.minimum(taken, backorders)
-        served = taken - cleared
-        short = demand - served
-        backorders += short - cleared
+        if whole:
+            served = taken - cleared
+            short = demand - served
+            backorders += short - cleared
+        else:  # covered: demand served and backlog cleared exactly (need - backlog is not always demand)
+            served = np.where(covered, demand, taken - cleared)
+            short = np.where(covered, 0.0, demand - served)
+            backorders[...] = np.where(covered, 0.0, backorders + short - cleared)
     # age: perishable SKUs lose bucket 0 (expired) and shift down one bucket; a
     # non-perishable SKU keeps all its stock in bucket 0 and zeros above, so
     # shifting the upper buckets of every row leaves it unchanged
@@ -305,6 +345,8 @@ class Simulator(ScenarioLayout):
         if self._same_lead is not None and bool((self._ring == np.rint(self._ring)).all()):
             self._slot_units = self._ring.sum(axis=1)
         self._demand_totals = self._demand.sum(axis=1)
+        # whole stock, open orders and demand stay whole (orders are whole): no rounding tolerance needed
+        self._whole = whole_units(init.on_hand, self._backorders, pipe, self._demand[: self.periods])
         self.t = 0
         self.ledger = Ledger(self.scenario, self.periods, self.track, per_sku=self.per_sku_costs)
         return Observation(self)
@@ -407,6 +449,13 @@ class Simulator(ScenarioLayout):
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         on_hand, served, short = self._on_hand, self._served, self._short
         on_hand += arrivals
+        if not self._whole:  # fractional units: served with serve_fifo_and_age's rounding tolerance
+            back = None if self.scenario.lost_sales else self._backorders
+            served[:], short[:], _, cleared = serve_fifo_and_age(self._stock, demand, back, self._perish_mask, 1)
+            if cleared is not None:
+                self._filled = float(cleared.sum())
+            np.greater(short, 0.0, out=self._stockout)
+            return served, short
         if not self.scenario.lost_sales:
             back = self._backorders
             cleared = np.minimum(on_hand, back, out=short)  # ``short`` as scratch until demand is served
@@ -428,7 +477,8 @@ class Simulator(ScenarioLayout):
         stock = self._stock
         stock[self._receipt_bucket, self._rows] += arrivals
         backorders = None if self.scenario.lost_sales else self._backorders
-        served, short, waste, cleared = serve_fifo_and_age(stock, demand, backorders, self._perish_mask, self.buckets)
+        served, short, waste, cleared = serve_fifo_and_age(stock, demand, backorders, self._perish_mask, self.buckets,
+                                                           self._whole)
         if cleared is not None:
             self._filled = float(cleared.sum())
         return served, short, waste

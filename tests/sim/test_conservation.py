@@ -8,6 +8,8 @@ Pipeline balance: ``pipeline start + (ordered - cancelled) = pipeline end + rece
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from conftest import make_catalog
@@ -16,7 +18,7 @@ from hypothesis import strategies as st
 
 from hybridinv import Catalog, Constraints, InventoryState
 from hybridinv.demand import DemandProcess, Disruptions, LeadTimeProcess
-from hybridinv.sim import Scenario, Simulator
+from hybridinv.sim import BatchSimulator, Scenario, ScenarioPath, Simulator
 
 
 def _run_and_check(scenario: Scenario, seed: int, order_up_to: np.ndarray, noise: float = 0.0) -> dict[str, float]:
@@ -150,3 +152,72 @@ def test_valued_cost_from_flows_equals_the_change_of_position(instance: tuple[Sc
     np.testing.assert_allclose(by_flows, ledger.sku_stock_value_change(), rtol=1e-9, atol=1e-6)
     total = ledger.summary()["valued_cost"] * scenario.periods
     assert total == pytest.approx(ledger.sku_valued_costs.sum(), rel=1e-9, abs=1e-6)
+
+
+def _fractional_case(shelf_life: int, lost_sales: bool) -> tuple[Scenario, ScenarioPath]:
+    """0.7 units on hand and 0.1 arriving in period 1 (in another age bucket when perishable) against a
+    demand of 0.8 in period 1: the float sum 0.7 + 0.1 is 0.7999999999999999, a hair below the demand."""
+    catalog = make_catalog(1, shelf_life=np.array([shelf_life]))
+    state = InventoryState(sku=catalog.sku, on_hand=np.array([0.7]), pipeline=np.array([[0.0, 0.1]]))
+    scenario = Scenario(name="fractional", catalog=catalog, constraints=Constraints(),
+                        demand=DemandProcess(mean=np.ones(1)), periods=3, initial_state=state,
+                        lost_sales=lost_sales, warmup=0)
+    path = scenario.sample(0, 3)
+    realized = path.demand.realized.copy()
+    realized[:3, 0] = [0.0, 0.8, 0.0]
+    return scenario, dataclasses.replace(path, demand=dataclasses.replace(path.demand, realized=realized))
+
+
+@pytest.mark.parametrize("lost_sales", [True, False])
+@pytest.mark.parametrize("shelf_life", [0, 3])
+def test_fractional_stock_that_covers_demand_is_no_stockout(shelf_life: int, lost_sales: bool) -> None:
+    """Stock that covers the demand exactly (0.7 + 0.1 units against 0.8) serves it all: no stockout,
+    no backlog of 1e-16 units, no residue left to expire; units are conserved (to rounding)."""
+    scenario, path = _fractional_case(shelf_life, lost_sales)
+    sim = Simulator(scenario)
+    sim.reset(path=path)
+    while not sim.done:
+        sim.step(np.zeros(1))
+    summary, ledger = sim.ledger.summary(), sim.ledger
+    assert summary["stockout_sku_periods"] == 0 and summary["cycle_service_level"] == 1.0
+    assert summary["fill_rate"] == 1.0 and summary["shortage_cost"] == 0.0
+    assert sim.backorders()[0] == 0.0 and sim.on_hand()[0] == 0.0 and ledger.waste_units.sum() == 0.0
+    assert ledger.sku_stockouts[0] == 0
+    outflow = ledger.served.sum() + ledger.backorders_filled.sum() + ledger.waste_units.sum() + sim.on_hand().sum()
+    assert 0.7 + ledger.received_units.sum() == pytest.approx(outflow, abs=1e-12)
+    batch = BatchSimulator(scenario)
+    batch.reset(paths=[path, path])
+    while not batch.done:
+        batch.step(np.zeros((2, 1)))
+    for e in range(2):
+        assert batch.ledger(e).summary()["stockout_sku_periods"] == 0
+    assert (batch.position() == 0.0).all()
+
+
+@pytest.mark.parametrize("lost_sales", [True, False])
+def test_conservation_with_fractional_units(lost_sales: bool) -> None:
+    """Fractional demand and stock (kilograms, litres), perishable and not: start + receipts =
+    sales + backorders filled + expired + end stock, to rounding, and backorders = demand - served."""
+    rng = np.random.default_rng(5)
+    n, periods = 20, 60
+    catalog = make_catalog(n, shelf_life=rng.integers(0, 4, n), lead_time=rng.integers(0, 3, n))
+    state = InventoryState(sku=catalog.sku, on_hand=np.round(rng.uniform(0, 5, n), 1),
+                           pipeline=np.round(rng.uniform(0, 2, (n, 2)), 1))
+    scenario = Scenario(name="fractional", catalog=catalog, constraints=Constraints(),
+                        demand=DemandProcess(mean=np.full(n, 2.0)), periods=periods, initial_state=state,
+                        lost_sales=lost_sales, warmup=0)
+    path = scenario.sample(3, periods)
+    realized = np.round(rng.uniform(0, 4, path.demand.realized.shape), 1)
+    path = dataclasses.replace(path, demand=dataclasses.replace(path.demand, realized=realized))
+    sim = Simulator(scenario)
+    obs = sim.reset(path=path)
+    start = obs.on_hand.sum() + obs.pipeline.sum()
+    while not sim.done:
+        obs = sim.step(np.maximum(np.round(6 - obs.inventory_position), 0))
+    ledger = sim.ledger
+    outflow = ledger.served.sum() + ledger.backorders_filled.sum() + ledger.waste_units.sum()
+    assert start + ledger.ordered_units.sum() == pytest.approx(outflow + obs.on_hand.sum() + obs.pipeline.sum(),
+                                                              rel=1e-12)
+    owed = ledger.demand.sum() - ledger.served.sum() - ledger.backorders_filled.sum()
+    assert obs.backorders.sum() == pytest.approx(0.0 if lost_sales else owed, abs=1e-9)
+    assert obs.on_hand.min() >= 0 and obs.backorders.min() >= 0
