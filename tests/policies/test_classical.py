@@ -144,3 +144,25 @@ def test_an_order_up_to_level_below_the_reorder_point_is_refused_naming_the_sku(
     batch = BatchSimulator(scenarios.single_sku()).reset(seeds=[1, 2])
     with pytest.raises(PlanningError, match="column 'S', sku 'SKU-0'"):
         SS(20, 10).act_batch(batch)
+
+
+@pytest.mark.parametrize(("holding", "shortage"), [(1.0, 19.0), (1.0, 9.0), (1.0, 1.0), (2.0, 1.0)])
+def test_fit_under_lost_sales_against_the_exact_best_base_stock(holding: float, shortage: float) -> None:
+    """``p / (p + h)`` under lost sales, as documented: the exact best base-stock level at lead time 0
+    (a newsvendor every period), above it with a lead time, by a cost share that grows as ``p / h``
+    falls (the figures quoted in BaseStock.fit and docs/policies.md)."""
+    from hybridinv.exact import best_base_stock
+    from hybridinv.exact.base_stock import base_stock_cost
+
+    excess = {}
+    for lead_time in (0, 2):
+        scenario = scenarios.single_sku(mean=5.0, lead_time=lead_time, holding_cost=holding,
+                                        shortage_cost=shortage, lost_sales=True)
+        level = int(BaseStock.fit(scenario).level[0])
+        best, cost = best_base_stock(5.0, lead_time, holding, shortage, lost_sales=True)
+        assert level == stats.poisson.ppf(shortage / (shortage + holding), 5.0 * (lead_time + 1))
+        assert level >= best
+        excess[lead_time] = base_stock_cost(level, 5.0, lead_time, holding, shortage, lost_sales=True) / cost - 1
+    assert excess[0] == 0.0
+    quoted = {19.0: (0.03, 0.05), 9.0: (0.03, 0.05), 1.0: (0.2, 0.3)}[shortage]
+    assert quoted[0] < excess[2] < quoted[1]
