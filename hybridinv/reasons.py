@@ -21,7 +21,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from hybridinv.policies import explain
-from hybridinv.repair.result import OTHER, REASONS, UNCHANGED
+from hybridinv.repair.result import OTHER, REASONS, UNCHANGED, ZERO_WEIGHT
 
 __all__ = ["REASON_LEGEND", "LegendEntry", "emitted_codes", "legend_frame", "legend_text"]
 
@@ -97,6 +97,10 @@ REASON_LEGEND: dict[str, LegendEntry] = {
     "guardrail": LegendEntry(
         "reason", "a per-SKU guardrail bound (hybridinv.deploy.guardrails) changed the order",
         "review the guardrail limits"),
+    ZERO_WEIGHT: LegendEntry(
+        "reason", "the repair's weight for this change is 0 (under_weight for an order below the desired "
+        "quantity, over_weight above it): the change costs nothing in its objective, so it is not a trade-off",
+        "give the SKU a positive under_weight (repair_orders) if its desired quantity matters"),
     OTHER: LegendEntry(
         "reason", "the repair changed the order and no single rule explains it (a trade-off between "
         "SKUs)",
@@ -107,7 +111,7 @@ REASON_LEGEND: dict[str, LegendEntry] = {
 def emitted_codes() -> set[str]:
     """Every code ``plan()`` can put in ``reason`` or ``target_reason``, from the constants that define them."""
     return {
-        *REASONS, UNCHANGED, OTHER, explain.ROUNDING, explain.NEGATIVE_DESIRED,
+        *REASONS, UNCHANGED, OTHER, ZERO_WEIGHT, explain.ROUNDING, explain.NEGATIVE_DESIRED,
         *explain.TARGET_REASONS, *explain.TARGET_DEFAULTS,
     }
 

@@ -19,7 +19,10 @@ if TYPE_CHECKING:
 
     from hybridinv.core import Catalog
 
-__all__ = ["OTHER", "REASONS", "UNCHANGED", "RepairDiagnostics", "RepairResult", "RowViolation", "explain_reasons"]
+__all__ = [
+    "OTHER", "REASONS", "UNCHANGED", "ZERO_WEIGHT", "RepairDiagnostics", "RepairResult", "RowViolation",
+    "explain_reasons", "zero_weight",
+]
 
 #: Reason flags of :meth:`RepairResult.explain`, in the order they are joined.
 REASONS: tuple[str, ...] = (
@@ -37,6 +40,9 @@ REASONS: tuple[str, ...] = (
 UNCHANGED = "unchanged"
 #: ``reason`` of an order that differs from the desired quantity although no rule explains it.
 OTHER = "other"
+#: Added to ``reason`` (after the flags of :data:`REASONS`) where the order moved in a direction whose
+#: weight is 0 (below the desired quantity with ``under_weight`` 0, above it with ``over_weight`` 0).
+ZERO_WEIGHT = "zero_weight"
 
 _ROW_REASON = {RowKind.CAPACITY: "capacity", RowKind.BUDGET: "budget", RowKind.SUPPLIER: "supplier_capacity"}
 
@@ -183,7 +189,10 @@ class RepairResult:
         Columns ``sku``, ``desired``, ``order_qty``, ``change``, ``reason`` (flags
         joined by ``+``; ``unchanged`` when the order equals the desired quantity,
         ``other`` when no rule explains the difference) and one boolean column per
-        flag in :data:`REASONS`.
+        flag in :data:`REASONS`. ``zero_weight`` (:func:`zero_weight`) ends ``reason``
+        where the order moved in a direction that costs nothing: a SKU with
+        ``under_weight = 0`` cut to 0 without any binding row was ``other``, "a
+        trade-off between SKUs", though no other SKU gained anything from it.
 
         Raises
         ------
@@ -197,7 +206,9 @@ class RepairResult:
         flags = explain_reasons(self.problem, self.orders)
         desired = self.problem.desired_input
         same = np.abs(self.orders - desired) <= 1e-9
-        reason = join_flags(flags, REASONS, none=labels_where(same, UNCHANGED, OTHER))
+        flags[ZERO_WEIGHT] = zero_weight(self.problem, self.orders)
+        reason = join_flags(flags, (*REASONS, ZERO_WEIGHT), none=labels_where(same, UNCHANGED, OTHER))
+        del flags[ZERO_WEIGHT]
         frame = pd.DataFrame(
             {
                 "sku": catalog.sku,
@@ -227,6 +238,20 @@ def _free_optimum(problem: RepairProblem) -> NDArray[np.float64]:
     costs = np.stack([problem.deviation_cost(x) for x in options])
     best = np.argmin(costs, axis=0)
     return np.choose(best, options)
+
+
+def zero_weight(problem: RepairProblem, orders: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """Where the order moved from the desired quantity in a direction whose weight is 0.
+
+    Below ``max(desired, 0)`` with ``under_weight`` 0 or above it with ``over_weight`` 0:
+    the repair's objective does not see the change, so no rule, row or other SKU is needed
+    to explain it (``problem`` may be a bounded problem; ``orders`` are total orders).
+    """
+    base = problem.base if problem.base is not None else problem
+    target = base.desired
+    below = (orders < target - 1e-9) & (base.under_weight == 0.0)
+    above = (orders > target + 1e-9) & (base.over_weight == 0.0)
+    return np.asarray(below | above, dtype=bool)
 
 
 def explain_reasons(problem: RepairProblem, orders: NDArray[np.float64]) -> dict[str, NDArray[np.bool_]]:

@@ -133,3 +133,21 @@ def test_explain_needs_the_catalog_the_repair_was_run_with() -> None:
     shorter = make_case([10.0, 12.0]).catalog
     with pytest.raises(PlanningError, match="the catalog the repair was run with"):
         result.explain(shorter)
+
+
+@pytest.mark.parametrize("backend", ["fast", "highs"])
+def test_a_cut_that_costs_nothing_is_explained_by_its_zero_weight(backend: str) -> None:
+    """No binding row: s0 (under_weight 0) is cut to 0 because not ordering is free, which is no
+    trade-off between SKUs ('other'); s2 (both weights 0, lots of 5) too; s1 keeps its order; a
+    binding budget does not turn the free cut into one for the budget."""
+    weights = {"under_weight": [0.0, 1.0, 0.0], "over_weight": [1.0, 1.0, 0.0]}
+    for budget in (math.inf, 15.0):
+        case = make_case([10.0, 10.0, 7.0], lot_size=[1, 1, 5], budget=budget)
+        frame = repair_orders(*case.args, backend=backend, **weights).explain(case.catalog)
+        assert frame["order_qty"].tolist() == [0.0, 10.0, 0.0]
+        assert frame["reason"].tolist() == ["zero_weight", "unchanged", "lot_rounding+zero_weight"]
+        assert list(frame.columns) == ["sku", "desired", "order_qty", "change", "reason", *REASONS]
+    # a zero weight in the other direction says nothing about a cut
+    case = make_case([10.0, 10.0], capacity=15.0)
+    frame = repair_orders(*case.args, backend=backend, over_weight=0.0).explain(case.catalog)
+    assert sorted(frame["reason"]) == ["capacity", "unchanged"]
