@@ -23,14 +23,18 @@ from hybridinv.core.errors import PlanningError
 from hybridinv.core.projection import capacity_rows
 from hybridinv.core.state import InventoryState
 
-__all__ = ["RULES", "OrderCheck", "RowUse", "check_orders"]
+__all__ = ["RULES", "OrderCheck", "RowUse", "check_orders", "row_tolerance"]
 
 #: Per-SKU rules of :func:`check_orders`, in the order they are reported.
 RULES: tuple[str, ...] = ("not_finite", "negative", "fractional", "moq", "lot_size", "max_order")
 #: Absolute distance from a whole number still read as that whole number.
 _WHOLE_TOL = 1e-6
-#: Relative slack of a row before it counts as over-used.
-_ROW_TOL = 1e-9
+#: Relative slack of a row, of the size of the numbers it is computed from (the capacity and the stock
+#: volume it subtracts, the budget, the usage), before it counts as over-used: rounding noise, far below
+#: one unit at any scale the inputs allow.
+_ROW_TOL = 1e-12
+#: Plus this share of one lot's usage (the repair fills rows to ``floor(room / lot + 1e-9)`` lots).
+_LOT_TOL = 1e-9
 
 
 @dataclass(frozen=True)
@@ -192,10 +196,34 @@ def expected_demand_array(expected_demand: ArrayLike | None, catalog: Catalog) -
     return arr
 
 
-def _over(kind: str, names: list[str], limit: ArrayLike, usage: ArrayLike) -> list[RowUse]:
+def row_tolerance(scale: ArrayLike, usage: ArrayLike, lot_usage: ArrayLike) -> NDArray[np.float64]:
+    """Excess of a row's usage over its limit still read as rounding noise.
+
+    ``1e-12 * max(scale, usage) + 1e-9 * lot_usage``: ``scale`` is the size of the numbers the
+    limit was computed from (the capacity and the projected stock volume it subtracts, the budget,
+    a supplier's capacity), ``lot_usage`` the largest usage of one lot in the row. Until 2026-12-04
+    the slack was ``1e-9 * max(1, |limit|, usage)``: relative to what is left of a capacity, so an
+    exact fit beside 1e9 units of stock was a violation (the residual 1e9 + 0.3 - 1e9 carries 5e-8 of
+    rounding), and a billionth of a large row, so 1e9 units at 10 against a budget 5 short passed.
+    """
+    scale, usage = np.asarray(scale, dtype=np.float64), np.asarray(usage, dtype=np.float64)
+    return np.asarray(_ROW_TOL * np.maximum(scale, usage) + _LOT_TOL * np.asarray(lot_usage, dtype=np.float64),
+                      dtype=np.float64)
+
+
+def _over(
+    kind: str, names: list[str], limit: ArrayLike, usage: ArrayLike, scale: ArrayLike, lot_usage: ArrayLike
+) -> list[RowUse]:
     limit, usage = np.asarray(limit, dtype=np.float64), np.asarray(usage, dtype=np.float64)
-    tol = _ROW_TOL * np.maximum(1.0, np.maximum(np.abs(limit), usage))
+    tol = row_tolerance(np.maximum(scale, np.abs(limit)), usage, lot_usage)
     return [RowUse(kind, names[r], float(limit[r]), float(usage[r])) for r in np.flatnonzero(usage - limit > tol)]
+
+
+def _largest(rows: NDArray[np.int64], values: NDArray[np.float64], n_rows: int) -> NDArray[np.float64]:
+    """The largest of ``values`` per row (0 for a row without SKUs)."""
+    out = np.zeros(n_rows)
+    np.maximum.at(out, rows, values)
+    return out
 
 
 def _rows(
@@ -220,13 +248,18 @@ def _rows(
         )
         usage = np.bincount(rows.row, weights=catalog.volume * q, minlength=rows.residual.size)
         names = [f"capacity[k={k}]" for k in range(rows.residual.size)]
-        out += _over("capacity", names, rows.residual, usage)
+        # the residual is the capacity less the projected stock volume: rounding of the size of both
+        scale = constraints.capacity + np.abs(constraints.capacity - rows.residual)
+        lot = _largest(rows.row, catalog.volume * catalog.lot_size, rows.residual.size)
+        out += _over("capacity", names, rows.residual, usage, scale, lot)
     if constraints.has_budget:
         spend = np.array([float(catalog.unit_cost @ q)])
-        out += _over("budget", ["budget"], np.array([constraints.budget]), spend)
+        lot = np.array([float(np.max(catalog.unit_cost * catalog.lot_size, initial=0.0))])
+        out += _over("budget", ["budget"], np.array([constraints.budget]), spend, np.abs(spend), lot)
     if constraints.supplier_capacity:
         suppliers, member, limits = constraints.supplier_rows(catalog)
         inside = member >= 0
         units = np.bincount(member[inside], weights=q[inside], minlength=len(suppliers))
-        out += _over("supplier_capacity", [f"supplier[{s}]" for s in suppliers], limits, units)
+        lot = _largest(member[inside], catalog.lot_size[inside], len(suppliers))
+        out += _over("supplier_capacity", [f"supplier[{s}]" for s in suppliers], limits, units, units, lot)
     return tuple(out)

@@ -107,3 +107,20 @@ def test_check_orders_refuses_what_it_cannot_read_and_reads_labels() -> None:
             check_orders(orders, cat, state, cons, demand)
         assert info.value.column == column
     assert not check_orders([np.nan, 2.0], cat, state, cons).feasible  # NaN orders stay a reported break
+
+
+def test_row_slack_is_rounding_of_the_rows_scale_in_both_directions() -> None:
+    """1e9 units at 10 against a budget 5 short (half a unit) is a violation, the fit to the unit is
+    not; 3 units of 0.1 into the 0.3 left beside 1e9 of stock volume fit exactly (the float residual
+    1e9 + 0.3 - 1e9 is 5e-8 short of 0.3: rounding of the capacity's size, not an excess)."""
+    catalog = make_catalog(1, unit_cost=np.array([10.0]))
+    state = InventoryState.empty(catalog, np.zeros(1))
+    over = check_orders(np.array([1e9]), catalog, state, Constraints(budget=1e10 - 5.0)).rows
+    assert [(row.kind, row.amount) for row in over] == [("budget", 5.0)]
+    assert check_orders(np.array([1e9 - 1]), catalog, state, Constraints(budget=1e10 - 5.0)).feasible
+    catalog = make_catalog(1, volume=np.array([0.1]))
+    state = InventoryState.empty(catalog, np.array([1e10]))
+    capacity = 0.1 * 1e10 + 0.3
+    assert check_orders(np.array([3.0]), catalog, state, Constraints(capacity=capacity), np.zeros(1)).feasible
+    over = check_orders(np.array([4.0]), catalog, state, Constraints(capacity=capacity), np.zeros(1)).rows
+    assert [row.kind for row in over] == ["capacity"] and over[0].amount == pytest.approx(0.1, rel=1e-6)
