@@ -234,6 +234,8 @@ def evolve(
     def validate(generation: int) -> dict[str, float]:
         value = float(cost(theta[None, :], config.eval_seeds)[0])
         kpis = {"generation": float(generation), "avg_cost": value}
+        # a cost function with a training objective returns its Lagrangian: describe() then gives the real
+        # avg_cost per period, the objective's cost, score and Lagrangian under their own names
         kpis.update(describe() if callable(describe) else {})
         kpis["seconds"] = round(time.perf_counter() - start, 1)
         return kpis
@@ -272,7 +274,7 @@ def evolve(
         theta = theta - config.learning_rate * step
         if bar is not None:
             _advance(bar, generation, config, time.perf_counter() - start)
-            bar.set_postfix(train=f"{costs.mean():.2f}", best=f"{result.best['avg_cost']:.2f}")
+            bar.set_postfix(**_postfix(result.best, train=f"{costs.mean():.2f}"))
         if generation % config.eval_every == 0 or generation == config.generations:
             kpis = validate(generation)
             kpis["train_cost"] = float(costs.mean())
@@ -287,6 +289,14 @@ def evolve(
     result.generations = generation
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _postfix(best: dict[str, float], **entries: str) -> dict[str, str]:
+    """Progress-bar entries: the best evaluation's real average cost and, under an objective, its objective."""
+    out = {**entries, "best": f"{best['avg_cost']:.2f}"}
+    if "objective" in best:
+        out["objective"] = f"{best['objective']:.4g}"
+    return out
 
 
 def expected_generations(done: int, elapsed: float, config: ESConfig) -> int:
@@ -349,7 +359,9 @@ def policy_cost_function(
     relative to the baseline's as above) and the function returns the objective's
     Lagrangian per member; a call with more than one member (an ES generation) then
     takes one dual-ascent step of the multipliers. ``describe()`` on the returned
-    function gives the objective's validation entries of the last single-member call.
+    function gives the validation entries of the last single-member call: the real
+    ``avg_cost`` per period (the ledger's, never relative) and the objective's entries
+    (:meth:`~hybridinv.rl.objective.TrainingObjective.describe`: ``cost``, ``objective``, ...).
     """
     objective = None if objective is None or objective.trivial else objective
     context = _EpisodeContext(scenario.for_fitting(), make_policy, periods, baseline, harm_weight, objective)
@@ -377,15 +389,18 @@ def policy_cost_function(
         values = measured(thetas, seeds)
         if objective is None:
             return values
+        values, real = values[:, :-1], values[:, -1]  # the episodes' real avg_cost comes last
         scores = objective.score(values)
         if len(thetas) > 1:
             objective.update(values)
         else:
-            last[:] = [values[0]]
+            last[:] = [values[0], real[:1]]
         return scores
 
     def describe() -> dict[str, float]:
-        return {} if objective is None or not last else objective.describe(last[0])
+        if objective is None or not last:
+            return {}
+        return {**objective.describe(last[0]), "avg_cost": float(last[1][0])}
 
     cost.pool = pool  # type: ignore[attr-defined]
     cost.describe = describe  # type: ignore[attr-defined]
@@ -429,15 +444,16 @@ class _EpisodeContext:
         self._baseline_cost: dict[int, float] = {}
 
     def _measure(self, policy: Any, scenario: Any, seed: int) -> NDArray[np.float64]:
-        if self.objective is not None:
-            return self.objective.measure(policy, scenario, seed, self.periods)
+        if self.objective is not None:  # the objective's measurements, then the real avg_cost per period
+            values, summary = self.objective.measure_episode(policy, scenario, seed, self.periods)
+            return np.append(values, summary["avg_cost"])
         from hybridinv.sim.runner import run_episode
 
         ledger, _ = run_episode(policy, scenario, seed, self.periods)
         return np.array([ledger.summary()[scenario.cost_key]])
 
     def __call__(self, theta: NDArray[np.float64], seed: int) -> Any:
-        """The episode's cost (a float), or the objective's measurement vector."""
+        """The episode's cost (a float), or the objective's measurement vector and the real ``avg_cost``."""
         episode = getattr(self.scenario, "episode", None)
         scenario = episode(int(seed)) if callable(episode) else self.scenario
         values = self._measure(self.make_policy(theta), scenario, int(seed))

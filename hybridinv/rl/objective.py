@@ -162,6 +162,13 @@ class TrainingObjective:
     # ------------------------------------------------------------------ one episode
     def measure(self, policy: Any, scenario: Scenario, seed: int, periods: int | None = None) -> NDArray[np.float64]:
         """Simulate one episode of ``policy``: ``[cost, kpi_1, ..., kpi_k, deviation]``."""
+        return self.measure_episode(policy, scenario, seed, periods)[0]
+
+    def measure_episode(
+        self, policy: Any, scenario: Scenario, seed: int, periods: int | None = None
+    ) -> tuple[NDArray[np.float64], dict[str, float]]:
+        """:meth:`measure` and the episode's ``Ledger.summary()`` (its ``avg_cost`` is the real cost per period,
+        whatever the objective's cost is)."""
         from hybridinv.deploy.safe import IncumbentPenalty
         from hybridinv.sim.simulator import Simulator
 
@@ -184,15 +191,19 @@ class TrainingObjective:
                 deviation += float(np.mean(leash.deviation(orders, incumbent.act(obs), scale)))
                 measured += 1
             obs = sim.step(orders)
-        return self.measurements(sim.ledger, deviation / max(measured, 1))
+        summary = dict(sim.ledger.summary())
+        return self._values(sim.ledger, dict(summary), deviation / max(measured, 1)), summary
 
     def measurements(self, ledger: Any, deviation: float = 0.0) -> NDArray[np.float64]:
         """``[cost, kpi_1, ..., kpi_k, deviation]`` of a finished episode's ledger."""
+        return self._values(ledger, dict(ledger.summary()), deviation)
+
+    def _values(self, ledger: Any, kpis: dict[str, float], deviation: float) -> NDArray[np.float64]:
+        """:meth:`measurements` from the ledger's summary ``kpis`` (completed here)."""
         from hybridinv.reward.targets import check_kpis_defined
 
         scenario = ledger.scenario
         check_kpis_defined([t.kpi for t in self.goals if not t.kpi.endswith("_utilization")], scenario, self.spec)
-        kpis = dict(ledger.summary())
         # nothing of an unlimited budget or warehouse is used (a history family draws such episodes)
         for kpi, limit in (("budget_utilization", scenario.constraints.budget),
                            ("capacity_utilization", scenario.constraints.capacity)):
@@ -245,9 +256,18 @@ class TrainingObjective:
             self.multipliers = np.maximum(self.multipliers + self.multiplier_rate * self.violations(mean), 0.0)
 
     def describe(self, values: NDArray[np.float64]) -> dict[str, float]:
-        """Validation entries for one parameter vector's mean measurements."""
+        """Validation entries for one parameter vector's mean measurements.
+
+        ``cost`` is the objective's cost ``values[0]`` (the spec's ``spec_cost``, else the scenario's cost,
+        relative to a baseline's when the trainer scores relative costs); ``objective`` is
+        ``cost / c0 + w * deviation``, what :meth:`better` ranks feasible entries by; with targets also
+        ``violation``, ``lambda[target]`` and ``lagrangian`` (:meth:`score` at the current multipliers, the
+        ES fitness), and each targeted KPI under its own name. There is no ``avg_cost`` entry unless
+        ``avg_cost`` is targeted (then it is that KPI): a trainer adds the real average cost per period
+        next to these entries (before 2026-12-04 the cost was written as ``avg_cost`` and overwrote it).
+        """
         values = np.asarray(values, dtype=np.float64).ravel()
-        out = {"avg_cost": float(values[0])}
+        out = {"cost": float(values[0])}
         gaps = self.violations(values)
         for k, target in enumerate(self.goals):
             out[target.kpi] = float(values[1 + k])
@@ -256,19 +276,21 @@ class TrainingObjective:
             out.update({f"lambda[{t}]": float(m) for t, m in zip(self.targets, self.multipliers, strict=True)})
         if self.incumbent is not None:
             out["deviation"] = float(values[-1])
-        if not self.trivial:
-            self._set_scale(values)
-            out["objective"] = float(values[0] / self.scale + self.deviation_weight * values[-1])
+        self._set_scale(values)
+        out["objective"] = float(values[0] / self.scale + self.deviation_weight * values[-1])
+        if self.targets:
+            out["lagrangian"] = float(self.score(values)[0])
         return out
 
     @staticmethod
     def better(new: dict[str, float], old: dict[str, float]) -> bool:
-        """Feasible first, then ``objective`` (cost plus the deviation price; ``avg_cost`` without it);
-        among infeasible entries the smaller violation."""
+        """Feasible first, then ``objective`` (cost plus the deviation price; ``avg_cost`` in entries without it,
+        those of training without an objective); among infeasible entries the smaller violation."""
         def key(entry: dict[str, float]) -> tuple[bool, float, float]:
             violation = entry.get("violation", 0.0)
             infeasible = violation > FEASIBILITY_TOLERANCE
-            return infeasible, violation if infeasible else 0.0, entry.get("objective", entry["avg_cost"])
+            score = entry["objective"] if "objective" in entry else entry["avg_cost"]
+            return infeasible, violation if infeasible else 0.0, score
 
         return key(new) < key(old)
 
@@ -307,7 +329,7 @@ def objective_verdict(
         ``accepted`` (keep the trained weights, by :data:`OBJECTIVE_GATE_RULE`), ``reason``,
         and ``objective``: the rule, ``cost`` (``spec_cost`` or ``cost_key``), the targets,
         which of them each policy meets (``met``), each policy's entries
-        (:meth:`TrainingObjective.describe`: ``avg_cost`` is that cost, the spec's weighted
+        (:meth:`TrainingObjective.describe`: ``cost`` is that cost, the spec's weighted
         cost when there is a spec, the targeted KPIs, ``violation``, ``deviation`` and ``objective``,
         whose cost part is relative to the base's cost) and the ``decision``.
     """
@@ -339,7 +361,7 @@ def objective_verdict(
 def _verdict_reason(accepted: bool, met: dict[str, dict[str, bool]], entries: dict[str, dict[str, float]]) -> str:
     trained, base = entries["trained"], entries["base"]
     missed = {name: [t for t, ok in flags.items() if not ok] for name, flags in met.items()}
-    score = {name: entry.get("objective", entry["avg_cost"]) for name, entry in entries.items()}
+    score = {name: entry["objective"] for name, entry in entries.items()}
     compare = f"objective {score['trained']:.4g} against the base's {score['base']:.4g}"
     if not met["trained"]:
         verdict = "a lower" if accepted else "no lower"

@@ -406,6 +406,7 @@ class _Trainer:
         if self.objective is not None:
             measured = [self.objective.measure(policy, sc, seed, self.config.eval_periods)
                         for sc in self.eval_scenarios for seed in self.config.eval_seeds]
+            # the objective's cost is "cost" in these entries: avg_cost stays the simulated average cost
             kpis.update(self.objective.describe(np.mean(measured, axis=0)))
         kpis["timesteps"] = float(timesteps)
         kpis["seconds"] = round(time.perf_counter() - self.start, 1)
@@ -419,7 +420,10 @@ class _Trainer:
             self.save_checkpoint()
         self.write()
         if self.bar is not None:
-            self.bar.set_postfix(cost=f"{kpis['avg_cost']:.2f}", best=f"{self.best['avg_cost']:.2f}")
+            postfix = {"cost": f"{kpis['avg_cost']:.2f}", "best": f"{self.best['avg_cost']:.2f}"}
+            if "objective" in self.best:
+                postfix["objective"] = f"{self.best['objective']:.4g}"
+            self.bar.set_postfix(**postfix)
         return kpis
 
     def metadata(self) -> dict[str, Any]:

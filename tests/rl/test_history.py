@@ -196,7 +196,7 @@ def test_the_gate_judges_by_the_targets_first_then_by_cost(
     assert judged["targets"] == [target] and judged["met"] == {k: {target: v} for k, v in expected_met.items()}
     assert judged["trained"][goal.kpi] == pytest.approx(trained[goal.kpi])
     assert judged["base"][goal.kpi] == pytest.approx(base[goal.kpi])
-    assert judged["cost"] == "valued_cost" and judged["trained"]["avg_cost"] == pytest.approx(trained["valued_cost"])
+    assert judged["cost"] == "valued_cost" and judged["trained"]["cost"] == pytest.approx(trained["valued_cost"])
     np.testing.assert_array_equal(agent.weights, candidate if kept == "trained" else np.zeros_like(candidate))
     assert target in report["reason"] or "lower objective" in report["reason"]
 
@@ -227,7 +227,7 @@ def test_a_fill_rate_target_is_trained_for_and_the_metadata_records_objective_an
     assert judged["targets"] == ["fill_rate>=0.95"] and judged["cost"] == "valued_cost"
     assert judged["trained"]["fill_rate"] == pytest.approx(report["trained_fill_rate"])  # two separate replays
     assert judged["base"]["fill_rate"] == pytest.approx(report["base_fill_rate"])
-    assert judged["base"]["avg_cost"] == pytest.approx(report["base_cost_per_period"])
+    assert judged["base"]["cost"] == pytest.approx(report["base_cost_per_period"])
     for name in ("trained", "base"):
         assert judged["met"][name]["fill_rate>=0.95"] is (judged[name]["fill_rate"] >= 0.95)
     assert judged["decision"] == ("trained" if report["accepted"] else "base")
@@ -284,8 +284,8 @@ def test_a_profit_spec_is_scored_by_its_absolute_cost(monkeypatch) -> None:  # t
     objective = TrainingObjective(spec=RewardSpec(profit=ProfitTerm()), targets=["fill_rate>=0.9"])
     agent, report = train_on_history(y[:30], cat, None, LOOSE, TINY, objective=objective)
     assert seen["relative"] is False
-    costs = [h["avg_cost"] for h in agent.metadata["evaluation"]["history"]]
-    replay = report["objective"]["base"]["avg_cost"]  # the profit-making base: a negative spec cost per period
+    costs = [h["cost"] for h in agent.metadata["evaluation"]["history"]]
+    replay = report["objective"]["base"]["cost"]  # the profit-making base: a negative spec cost per period
     assert replay < 0 and all(np.isfinite(costs)) and max(abs(c) for c in costs) < 10 * abs(replay)
     assert report["objective"]["cost"] == "spec_cost"
 

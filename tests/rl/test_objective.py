@@ -273,6 +273,91 @@ def test_ppo_with_a_target_steps_the_multiplier_per_rollout(tmp_path: Path) -> N
     assert meta["reward_spec"]["multipliers"] == pytest.approx(list(objective.multipliers))
 
 
+# ---------------------------------------------------------------- evaluation entries: real avg_cost, own keys
+def _spec_costs(policy: object, scenario: object, spec: RewardSpec, seeds: tuple[int, ...], periods: int) -> dict:
+    """Mean real average cost, spec cost and fill rate over ``seeds``, from the ledgers (independent of training)."""
+    ledgers = [run_episode(policy, scenario, seed, periods)[0] for seed in seeds]
+    return {"avg_cost": float(np.mean([ledger.summary()["avg_cost"] for ledger in ledgers])),
+            "spec_cost": float(np.mean([spec.evaluate(ledger)["spec_cost"] for ledger in ledgers])),
+            "fill_rate": float(np.mean([ledger.summary()["fill_rate"] for ledger in ledgers]))}
+
+
+@pytest.mark.parametrize(("relative", "targets"), [(False, ["fill_rate>=0.9"]), (True, ["fill_rate>=0.9"]),
+                                                  (False, ["fill_rate>=0.9", "avg_cost<=1e6"])])
+def test_es_evaluations_keep_the_real_average_cost_and_the_objective_under_its_own_keys(relative: bool,
+                                                                                       targets: list[str]) -> None:
+    """The finding: ES validation stored the spec's cost (or the ratio to the base) as ``avg_cost`` in the history,
+    ``best``, the model metadata and the progress bar; the Lagrangian it had computed was lost."""
+    from hybridinv.sim.runner import simulate
+
+    scenario = scenarios.get("multi_10")
+    spec = RewardSpec(holding=3.0)
+    config = ESConfig(population=4, generations=2, seeds_per_generation=1, eval_every=1, eval_seeds=(11, 12))
+    objective = TrainingObjective(spec=spec, targets=targets, multiplier_rate=5.0)
+    policy, result = train_adaptive(scenario, None, config, periods=40, relative=relative, objective=objective)
+    truth = _spec_costs(policy, scenario, spec, (11, 12), 40)
+    best = result.best
+    assert best["avg_cost"] == pytest.approx(truth["avg_cost"], rel=1e-12)  # the ledger's, not the spec's
+    assert best["avg_cost"] == pytest.approx(simulate(policy, scenario, seeds=[11, 12], periods=40)["avg_cost"].mean())
+    base = _spec_costs(AdaptiveHybrid(zero_weights()), scenario, spec, (11, 12), 40)
+    # the objective's cost: the spec's, relative to the base's on each episode when ES scores relative costs
+    if relative:
+        base_policy = AdaptiveHybrid(zero_weights())
+        ratios = [_spec_costs(policy, scenario, spec, (s,), 40)["spec_cost"]
+                  / _spec_costs(base_policy, scenario, spec, (s,), 40)["spec_cost"] for s in (11, 12)]
+        assert best["cost"] == pytest.approx(np.mean(ratios), rel=1e-12)
+    else:
+        assert best["cost"] == pytest.approx(truth["spec_cost"], rel=1e-12)
+    start = result.history[0]  # generation 0 is the base: the scale c0 is its cost
+    assert start["avg_cost"] == pytest.approx(base["avg_cost"], rel=1e-12) and start["objective"] == pytest.approx(1.0)
+    assert start["cost"] != pytest.approx(start["avg_cost"])  # the spec weighs holding three times
+    for entry in result.history:  # the ES fitness at the validation, by hand: cost / c0 + lambda * shortfall
+        shortfall = np.clip([0.9 - entry["fill_rate"], (entry["avg_cost"] - 1e6) / objective.scale][:len(targets)],
+                            -1.0, None)
+        lambdas = [entry[f"lambda[{target}]"] for target in objective.targets]
+        assert entry["lagrangian"] == pytest.approx(entry["cost"] / objective.scale + np.dot(lambdas, shortfall))
+        assert entry["objective"] == pytest.approx(entry["cost"] / objective.scale)
+
+
+def test_the_es_progress_bar_shows_the_real_average_cost_and_the_objective() -> None:
+    from hybridinv.rl.es import _postfix
+
+    entry = {"avg_cost": 1536.26, "cost": 1604.46, "objective": 0.9731}
+    assert _postfix(entry, train="1.02") == {"train": "1.02", "best": "1536.26", "objective": "0.9731"}
+    assert _postfix({"avg_cost": 12.5}, train="13.00") == {"train": "13.00", "best": "12.50"}
+
+
+def test_describe_names_the_objective_cost_apart_from_a_targeted_avg_cost() -> None:
+    """With a spec and a target on avg_cost both the spec's cost and the real average cost are reported."""
+    spec = RewardSpec(holding=3.0)
+    verdict = _verdict([90.0, 120.0, 0.0], [100.0, 110.0, 0.0], spec=spec, targets=["avg_cost<=115"])
+    trained, base = verdict["objective"]["trained"], verdict["objective"]["base"]
+    assert (trained["cost"], trained["avg_cost"]) == (90.0, 120.0)
+    assert (base["cost"], base["avg_cost"]) == (100.0, 110.0)
+    assert verdict["accepted"] is False and "the trained weights miss avg_cost<=115" in verdict["reason"]
+    plain = objective_verdict(TrainingObjective(), np.array([95.0, 0.0]), np.array([100.0, 0.0]))
+    assert plain["accepted"] is True and plain["objective"]["trained"] == {"cost": 95.0, "objective": 0.95}
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_sb3_evaluations_keep_the_simulated_average_cost_under_an_objective(tmp_path: Path) -> None:
+    """The finding: PPO/SAC evaluations merged the objective's entries over evaluate()'s, so ``avg_cost`` became the
+    spec's cost (1847 where the policy cost 1752 per period on multi_10)."""
+    pytest.importorskip("stable_baselines3")
+    from hybridinv.rl.training import TrainConfig, train
+
+    config = TrainConfig(scenario="multi_10", algo="hybrid", timesteps=128, n_steps=64, batch_size=64, n_epochs=1,
+                         eval_every=64, eval_seeds=(1, 2), eval_periods=20, hidden=8)
+    spec = RewardSpec(holding=3.0)
+    result = train(config, tmp_path / "ppo", progress=False, objective=TrainingObjective(spec=spec))
+    truth = _spec_costs(result.policy, scenarios.get("multi_10"), spec, (1, 2), 20)  # the kept (best) policy
+    assert result.best["avg_cost"] == pytest.approx(truth["avg_cost"], rel=1e-9)
+    assert result.best["cost"] == pytest.approx(truth["spec_cost"], rel=1e-9)
+    assert result.best["cost"] != pytest.approx(result.best["avg_cost"])
+    meta = json.loads((tmp_path / "ppo" / "metadata.json").read_text())
+    assert meta["evaluation"]["best"]["avg_cost"] == pytest.approx(truth["avg_cost"], rel=1e-9)
+
+
 # ---------------------------------------------------------------- the training gate under an objective
 def _verdict(trained: list[float], base: list[float], **objective: object) -> dict:
     return objective_verdict(TrainingObjective(**objective), np.array(trained), np.array(base))  # type: ignore[arg-type]
