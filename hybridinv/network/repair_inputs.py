@@ -116,7 +116,7 @@ def build_network_problem(
     if costs.holding_cost.shape != (n_loc, n):
         raise LocationError(f"costs are for {costs.holding_cost.shape[0]} locations, the network has {n_loc}",
                             column="costs")
-    rules = rules if rules is not None else OrderRules.build(n, skus=skus)
+    rules = rules.aligned(skus) if rules is not None else OrderRules.build(n, skus=skus)  # by label, not position
     if rules.lot_size.shape != (n,):
         raise LocationError(f"order rules are for {rules.lot_size.size} SKUs, the costs for {n}", column="lot_size")
     target_in = number_array(desired, "desired")  # text, booleans (True was 1 unit) or ragged rows are named

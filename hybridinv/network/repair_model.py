@@ -43,11 +43,17 @@ class OrderRules:
 
     Build with :meth:`build` (numbers or one value per SKU) or :meth:`from_catalog`.
     Shipments between locations are whole units without these rules.
+
+    ``skus`` holds the SKU labels the rules were built for (``from_catalog``, or ``build(...,
+    skus=...)``; empty: unlabelled, taken in the costs' SKU order). Labelled rules are matched to
+    the costs' SKUs by label (:meth:`aligned`): a catalog listing its SKUs in another order gives
+    each SKU its own lot size, MOQ and max order.
     """
 
     lot_size: NDArray[np.float64]
     moq: NDArray[np.float64]
     max_order: NDArray[np.float64]
+    skus: tuple[str, ...] = ()
 
     @classmethod
     def build(cls, n_skus: int, *, lot_size: ArrayLike = 1.0, moq: ArrayLike = 0.0, max_order: ArrayLike = math.inf,
@@ -62,7 +68,13 @@ class OrderRules:
             size, a max order below the MOQ or the lot size (or NaN), a value above
             ``MAX_QUANTITY``.
         """
-        names = skus if skus is not None else tuple(str(i) for i in range(int(n_skus)))
+        labels = () if skus is None else tuple(str(s) for s in skus)
+        if skus is not None and len(labels) != int(n_skus):
+            raise PlanningError(f"expected {int(n_skus)} SKU labels, got {len(labels)}", column="sku")
+        if len(set(labels)) != len(labels):
+            dup = next(s for k, s in enumerate(labels) if s in labels[:k])
+            raise PlanningError("a SKU is listed more than once", column="sku", sku=dup, value=dup)
+        names = labels or tuple(str(i) for i in range(int(n_skus)))
         out = {}
         for column, value in (("lot_size", lot_size), ("moq", moq), ("max_order", max_order)):
             try:
@@ -93,7 +105,35 @@ class OrderRules:
                 j = int(np.flatnonzero(bad)[0])
                 raise PlanningError(f"{why} (lot_size {lot[j]:g}, moq {moq[j]:g})", column=column, sku=names[j],
                                     value=float(values[j]))
-        return cls(**out)
+        return cls(**out, skus=labels)
+
+    def aligned(self, skus: tuple[str, ...]) -> OrderRules:
+        """The rules in the order of ``skus`` (the costs' SKU labels).
+
+        Unlabelled rules are taken as they are (by position). Labelled rules are reordered by label;
+        a SKU of ``skus`` the rules do not name, or one the rules name that ``skus`` lacks, is a
+        :class:`PlanningError` naming it (until 2026-12-04 labelled rules were applied by position:
+        rules from a catalog in another SKU order put one SKU's lot size and MOQ on another).
+        """
+        wanted = tuple(str(s) for s in skus)
+        if not self.skus or self.skus == wanted:
+            return self
+        index = {s: k for k, s in enumerate(self.skus)}
+        missing = [s for s in wanted if s not in index]
+        if missing:
+            raise PlanningError("the order rules have no entry for this SKU of the costs (rules are matched to the "
+                                "costs' SKUs by label)", column="sku", sku=missing[0], value=missing[0])
+        extra = sorted(set(self.skus) - set(wanted))
+        if extra:
+            raise PlanningError("the order rules name a SKU the costs do not have", column="sku", sku=extra[0],
+                                value=extra[0])
+        order = np.array([index[s] for s in wanted], dtype=np.int64)
+        out = {}
+        for name in ("lot_size", "moq", "max_order"):
+            arr = getattr(self, name)[order]
+            arr.setflags(write=False)
+            out[name] = arr
+        return OrderRules(**out, skus=wanted)
 
     @classmethod
     def from_catalog(cls, catalog: object) -> OrderRules:

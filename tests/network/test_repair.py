@@ -365,3 +365,31 @@ def test_the_highs_warm_start_covers_the_moq_switches_of_large_orders(monkeypatc
     assert found is not None and columns and columns[0][0] == columns[0][1]
     x, _, _, _ = found
     assert x[0, 0] >= 10 and x[0] @ [1.0, 1.0] <= 400_000 + 1e-6
+
+
+def test_order_rules_from_a_catalog_in_another_sku_order_follow_their_skus() -> None:
+    """Rules carrying SKU labels are matched to the costs' SKUs by label: a catalog listing B before A gave
+    A the lot size of B (an order of 10 for a target of 3) and B none (until 2026-12-04)."""
+    import pandas as pd
+
+    from hybridinv import Catalog
+
+    net = Network.one_warehouse(1, warehouse_lead_time=1, store_lead_times=1)
+    costs = NetworkCosts.build(net, 2, unit_cost=1.0, skus=("A", "B"))
+    catalog = Catalog.from_frame(pd.DataFrame({
+        "sku": ["B", "A"], "unit_cost": [1.0, 1.0], "holding_cost": [1.0, 1.0], "shortage_cost": [9.0, 9.0],
+        "lead_time": [1, 1], "lot_size": [10, 1], "moq": [0, 0], "max_order": [math.inf, 5.0]}))
+    state = NetworkState.build(net, 2)
+    for backend in ("fast", "highs"):
+        result = repair_network(net, costs, state, [[7, 3], [0, 0]], rules=OrderRules.from_catalog(catalog),
+                                backend=backend)
+        # A: at most 5 (its max order), no lot; B: whole lots of 10
+        assert result.supplier_orders.tolist() == [[5.0, 10.0]]
+    unlabelled = OrderRules.build(2, lot_size=[10, 1])  # no labels: in the costs' order, as before
+    assert repair_network(net, costs, state, [[3, 3], [0, 0]], rules=unlabelled,
+                          backend="fast").supplier_orders.tolist() == [[10.0, 3.0]]
+    other = NetworkCosts.build(net, 2, unit_cost=1.0, skus=("A", "C"))
+    with pytest.raises(PlanningError, match=r"column 'sku', sku 'C'"):
+        repair_network(net, other, state, np.zeros((2, 2)), rules=OrderRules.from_catalog(catalog))
+    with pytest.raises(PlanningError, match=r"column 'sku', sku 'A'"):
+        OrderRules.build(2, skus=("A", "A"))
