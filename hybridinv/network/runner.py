@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hybridinv.core.errors import PlanningError, whole_number
 from hybridinv.network.ledger import NetworkLedger
 from hybridinv.network.scenarios import NetworkScenario, get
 from hybridinv.network.simulator import NetworkPolicy
@@ -109,11 +110,21 @@ def simulate_network(
     ------
     PlanningError
         ``seeds`` is not a positive number of seeds or a list of distinct whole numbers >= 0
-        (column ``seeds``), as in :func:`hybridinv.simulate`.
+        (column ``seeds``), ``periods`` not a whole number >= 1, ``scenario`` neither a network
+        scenario nor a registered name, ``policy`` without ``act``, as in :func:`hybridinv.simulate`.
     """
     seed_list = seed_numbers(seeds)  # as hybridinv.simulate: 0, "3", [1.5] or True were run (or not) silently
     if isinstance(scenario, str):
         scenario = get(scenario)
+    elif not isinstance(scenario, NetworkScenario):  # was AttributeError: ... has no attribute 'demand_path'
+        raise PlanningError("must be a NetworkScenario or a registered network scenario name", column="scenario",
+                            value=type(scenario).__name__)
+    if not callable(getattr(policy, "act", None)):  # was AttributeError: 'str' object has no attribute 'act'
+        raise PlanningError("must be a network policy (an object with act(observation)); build one by name with "
+                            "hybridinv.network.make_policy", column="policy", value=policy if isinstance(policy, str)
+                            else type(policy).__name__)
+    if periods is not None:  # 2.5 ran 2 periods, "30" 30, True 1, -4 was numpy's negative-dimensions error
+        periods = whole_number(periods, "periods", 1)
     rows = []
     for seed in seed_list:
         path = scenario.demand_path(seed, periods)

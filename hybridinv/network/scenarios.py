@@ -33,7 +33,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, whole_number
 from hybridinv.network.model import Network
 from hybridinv.network.simulator import NetworkSimulator
 from hybridinv.network.state import NetworkCosts
@@ -185,7 +185,10 @@ class NetworkScenario:
         if self.demand.mean.shape != shape:
             raise PlanningError(f"demand means must have shape (stores, SKUs) = {shape}, got "
                                 f"{self.demand.mean.shape}", column="demand_mean")
-        if int(self.periods) < 1 or not 0 <= int(self.warmup) < int(self.periods):
+        # 2.5 periods was kept and the paths cut to 2, "200" read as 200
+        object.__setattr__(self, "periods", whole_number(self.periods, "periods", 1))
+        object.__setattr__(self, "warmup", whole_number(self.warmup, "warmup", 0))
+        if not self.warmup < self.periods:
             raise PlanningError("need periods >= 1 and 0 <= warmup < periods", column="periods", value=self.periods)
 
     @property
@@ -201,12 +204,18 @@ class NetworkScenario:
         return replace(self, **changes)
 
     def demand_path(self, seed: int, periods: int | None = None) -> NDArray[np.float64]:
-        """Store demand (periods, stores, SKUs) drawn from ``numpy.random.default_rng(seed)``."""
-        return self.demand.sample(np.random.default_rng(int(seed)), self.periods if periods is None else periods)
+        """Store demand (periods, stores, SKUs) drawn from ``numpy.random.default_rng(seed)``.
+
+        ``seed`` is a whole number >= 0 and ``periods`` one >= 1 (a ``PlanningError`` naming it: until
+        2026-12-04 a seed of 1.5 drew seed 1's path, "2" seed 2's, and 2.5 periods were cut to 2).
+        """
+        seed = whole_number(seed, "seed")
+        horizon = self.periods if periods is None else whole_number(periods, "periods", 1)
+        return self.demand.sample(np.random.default_rng(seed), horizon)
 
     def simulator(self, periods: int | None = None, warmup: int | None = None) -> NetworkSimulator:
         """A :class:`NetworkSimulator` for this scenario (decisions above on-hand raise)."""
-        horizon = self.periods if periods is None else int(periods)
+        horizon = self.periods if periods is None else whole_number(periods, "periods", 1)  # 2.5 was cut to 2
         skip = min(self.warmup, horizon // 4) if warmup is None and periods is not None else self.warmup
         return NetworkSimulator(self.network, self.costs, horizon, lost_sales=self.lost_sales,
                                 warmup=skip if warmup is None else int(warmup))

@@ -59,3 +59,29 @@ def test_bad_seeds_raise_planning_error_naming_seeds_as_simulate_does() -> None:
         assert err.value.column == "seeds", seeds
     assert simulate_network(policy, scenario, seeds=np.int64(2))["seed"].tolist() == [0, 1]
     assert simulate_network(policy, scenario, seeds=(3, np.int64(1)))["seed"].tolist() == [3, 1]
+
+
+@pytest.mark.parametrize("periods", [2.5, "30", True, 0, -4])
+def test_bad_periods_raise_planning_error_naming_periods(periods: object) -> None:
+    """2.5 ran 2 periods, "30" 30 and True 1 (silently), -4 was numpy's negative-dimensions error."""
+    scenario = get("serial_3")
+    policy = EchelonBaseStock(scenario.network, [12.0, 8.0, 6.0])
+    with pytest.raises(PlanningError, match=r"column 'periods'"):
+        simulate_network(policy, scenario, seeds=1, periods=periods)  # type: ignore[arg-type]
+
+
+def test_a_policy_name_or_a_scenario_of_another_kind_is_a_planning_error() -> None:
+    scenario = get("serial_3")
+    with pytest.raises(PlanningError, match=r"column 'policy', value 'echelon_base_stock'"):
+        simulate_network("echelon_base_stock", scenario, seeds=1)  # type: ignore[arg-type]
+    with pytest.raises(PlanningError, match=r"column 'scenario'"):
+        simulate_network(EchelonBaseStock(scenario.network, 10.0), 5, seeds=1)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("kwargs", "column"), [
+    ({"seed": 1.5}, "seed"), ({"seed": "2"}, "seed"), ({"seed": -1}, "seed"), ({"seed": 0, "periods": 2.5}, "periods")])
+def test_demand_path_checks_its_seed_and_periods(kwargs: dict[str, object], column: str) -> None:
+    """A seed of 1.5 drew seed 1's path and "2" seed 2's, 2.5 periods were cut to 2, -1 was numpy's error."""
+    with pytest.raises(PlanningError, match=rf"column '{column}'"):
+        get("serial_3").demand_path(**kwargs)  # type: ignore[arg-type]
+    assert get("serial_3").demand_path(np.int64(3), 4.0).shape == (4, 1, 1)
