@@ -159,7 +159,10 @@ class NetworkSimulator:
         """Start an episode: ``demand`` has shape (periods, stores, SKUs), whole numbers >= 0.
 
         The demand path is drawn by the caller (the same array for every policy compared:
-        common random numbers). ``initial`` defaults to nothing anywhere.
+        common random numbers). ``initial`` defaults to nothing anywhere; it is checked as
+        :meth:`NetworkState.build` checks a state (whole numbers >= 0, backorders only at the
+        stores; until 2026-12-04 a state built directly with backorders at the warehouse had them
+        served from the warehouse's stock, and fractional stock was simulated).
         """
         network, n = self.network, self.n
         path = np.asarray(demand, dtype=np.float64)
@@ -170,8 +173,12 @@ class NetworkSimulator:
             raise LocationError("demand must be whole numbers >= 0", column="demand")
         self._demand = path
         state = initial if initial is not None else NetworkState.zeros(network, n)
-        if state.on_hand.shape != (network.n_locations, n) or state.pipeline.shape[2] > self.width:
+        shape = (network.n_locations, n)
+        if (np.shape(state.on_hand) != shape or np.shape(state.backorders) != shape or np.ndim(state.pipeline) != 3
+                or np.shape(state.pipeline)[:2] != shape or np.shape(state.pipeline)[2] > self.width):
             raise LocationError("initial state does not match the network and SKUs", column="initial")
+        if initial is not None:  # a state built directly: whole units >= 0, backorders only at the stores (as build)
+            state = NetworkState.build(network, n, state.on_hand, state.pipeline, state.backorders)
         self._on_hand = state.on_hand.astype(np.float64)
         self._backorders = state.backorders.astype(np.float64)
         self._ring = np.zeros((self.width, network.n_locations, n))

@@ -233,3 +233,27 @@ def test_poisson_demand_refuses_a_seed_that_is_not_a_whole_number(seed) -> None:
 def test_poisson_demand_takes_a_whole_float_or_numpy_number_of_periods() -> None:
     np.testing.assert_array_equal(poisson_demand([[1.0]], 3.0, 0), poisson_demand([[1.0]], np.int64(3), 0))
     assert poisson_demand([[1.0, 2.0]], 3.0, 0).shape == (3, 1, 2)
+
+
+def test_an_initial_state_built_directly_is_checked_as_build_checks_it() -> None:
+    """A NetworkState made with its constructor bypassed build(): backorders at the warehouse were served from its
+    stock (3 units gone without a store seeing them), 2.5 units were simulated, a wrong backorders shape was numpy's
+    broadcast error (until 2026-12-04)."""
+    net = Network.one_warehouse(1, warehouse_lead_time=1, store_lead_times=1)
+    sim = NetworkSimulator(net, NetworkCosts.build(net, 1), periods=2)
+    demand = np.zeros((2, 1, 1))
+    pipe = np.zeros((2, 1, 2))
+    cases = [
+        (NetworkState(np.array([[5.0], [0.0]]), pipe, np.array([[3.0], [0.0]])), "column 'backorders', value 3.0"),
+        (NetworkState(np.array([[2.5], [0.0]]), pipe, np.zeros((2, 1))), "column 'on_hand', value 2.5"),
+        (NetworkState(np.array([[-4.0], [0.0]]), pipe, np.zeros((2, 1))), "column 'on_hand', value -4.0"),
+        (NetworkState(np.array([[1.0], [0.0]]), pipe, np.zeros((3, 1))), "column 'initial'"),
+        (NetworkState(np.array([[1.0], [0.0]]), np.full((2, 1, 2), 0.5), np.zeros((2, 1))), "column 'pipeline'"),
+    ]
+    for state, match in cases:
+        with pytest.raises(PlanningError, match=match):
+            sim.reset(demand, state)
+    obs = sim.reset(demand, NetworkState(np.array([[5.0], [1.0]]), np.array([[[0.0, 2.0]], [[0.0, 0.0]]]),
+                                         np.array([[0.0], [1.0]])))
+    sim.step(np.zeros((1, 1)), np.zeros((1, 1)))
+    assert obs.on_hand.ravel().tolist() == [5.0, 1.0] and sim.ledger.units["backorders_filled"][0].tolist() == [0, 1]
