@@ -32,12 +32,13 @@ levels are the Clark–Scarf optimum of :func:`hybridinv.exact.serial_echelon_ba
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, number_in, whole_numbers
 from hybridinv.network.limits import WithinLimits
 from hybridinv.network.mpc import NetworkMPC
 from hybridinv.network.policies import (
@@ -155,9 +156,17 @@ def fit_levels(
     Raises
     ------
     PlanningError
-        For a metric that is not one of the three.
+        For a metric that is not one of the three, a service level of ``grid`` outside (0, 1), a
+        shift that is not a finite number, or ``grid``, ``store_shifts`` or ``seeds`` empty
+        (seeds are whole numbers >= 0).
     """
     check_fit_metric(metric)
+    # a service level of 1.5 was clipped to 0.999999 and reported as 1.5, "0.9" read as 0.9, no tuning seed
+    # returned the first candidate unsimulated, an empty grid or store_shifts an AssertionError
+    grid = [number_in(alpha, "grid", 0.0, 1.0, open_low=True, open_high=True) for alpha in _sequence(grid, "grid")]
+    store_shifts = [number_in(shift, "store_shifts", -math.inf, math.inf)
+                    for shift in _sequence(store_shifts, "store_shifts")]
+    seeds = whole_numbers(list(_sequence(seeds, "seeds")), "seeds", 0)
     network = scenario.network
     z = np.zeros((network.n_locations, scenario.n_skus))
     fractiles = store_safety_factors(scenario)
@@ -178,6 +187,13 @@ def fit_levels(
                 best = (cost, candidate, float(alpha))
     assert best is not None
     return best[1], best[2]
+
+
+def _sequence(values: object, column: str) -> Sequence[object]:
+    """``values`` as a non-empty sequence (a lone number or text is a caller's mistake, named)."""
+    if isinstance(values, str | bytes) or not isinstance(values, Sequence | np.ndarray) or len(values) == 0:
+        raise PlanningError("must be a non-empty list", column=column, value=values)
+    return list(values)
 
 
 def make_policy(name: str, scenario: NetworkScenario, tuning_periods: int | None = None) -> NetworkPolicy:

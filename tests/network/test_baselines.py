@@ -86,3 +86,19 @@ def test_make_policy_uses_the_exact_serial_optimum() -> None:
         make_policy("mpc", scenario)
     assert set(NETWORK_POLICIES) == {"echelon_base_stock", "installation_base_stock", "echelon_fair_share",
                                      "network_mpc"}
+
+
+@pytest.mark.parametrize(("kwargs", "column"), [
+    ({"grid": [1.5]}, "grid"), ({"grid": [0.0, 0.5]}, "grid"), ({"grid": ["0.9"]}, "grid"), ({"grid": []}, "grid"),
+    ({"seeds": ()}, "seeds"), ({"seeds": (1.5,)}, "seeds"), ({"store_shifts": ()}, "store_shifts"),
+    ({"store_shifts": [float("nan")]}, "store_shifts"), ({"grid": 0.9}, "grid"),
+])
+def test_fit_levels_refuses_a_bad_grid_seeds_or_shifts(kwargs: dict[str, object], column: str) -> None:
+    """A service level of 1.5 was clipped to 0.999999 and returned as 1.5, 0 gave z = -4.75, "0.9" was read, no
+    tuning seed returned the first candidate without simulating it, an empty grid was an AssertionError."""
+    scenario = one_warehouse_scenario(n_stores=2, n_skus=2, periods=12, warmup=2)
+    with pytest.raises(PlanningError, match=rf"column '{column}'"):
+        fit_levels(scenario, lambda lv: EchelonBaseStock(scenario.network, lv), **kwargs)  # type: ignore[arg-type]
+    levels, alpha = fit_levels(scenario, lambda lv: EchelonBaseStock(scenario.network, lv), grid=(np.float64(0.9),),
+                               seeds=[np.int64(3)], store_shifts=(0,))
+    assert alpha == 0.9 and levels.shape == (3, 2)
