@@ -276,6 +276,7 @@ def save_network_hybrid(directory: str | Path, hybrid: NetworkHybrid, metadata: 
         "policy": _POLICY_KIND, "version": NETWORK_HYBRID_VERSION, "weights_file": "policy.npz",
         "features": list(NETWORK_HYBRID_FEATURES), "outputs": list(NETWORK_HYBRID_OUTPUTS),
         "scenario": hybrid.scenario.name, "shape": [hybrid.scenario.n_locations, hybrid.scenario.n_skus],
+        "locations": list(hybrid.scenario.network.names), "skus": list(hybrid.scenario.costs.skus),
         "z_max": hybrid.z_max, "log_multiplier_max": hybrid.log_multiplier_max,
         "parameterization": "echelon_correction", "parameter_map": "linear" if network_map is None else "network",
         "learner": hybrid.learner,
@@ -306,6 +307,31 @@ def _network_map(arrays: dict[str, NDArray[np.float64]], meta: dict[str, Any], d
         raise ModelFileError(f"{directory}: invalid network weights ({exc})") from exc
 
 
+def _by_label(base: NDArray[np.float64], meta: dict[str, Any], scenario: NetworkScenario,
+              directory: Path) -> NDArray[np.float64]:
+    """The saved base levels in the scenario's location and SKU order, matched by the names the metadata records.
+
+    A model file written before 2026-12-04 records no names: its levels are taken by position (shape checked).
+    """
+    from hybridinv.rl.integrity import ModelFileError
+
+    for axis, key, names in ((0, "locations", scenario.network.names), (1, "skus", scenario.costs.skus)):
+        saved = meta.get(key)
+        if saved is None:
+            continue
+        saved = [str(v) for v in saved] if isinstance(saved, list) else []
+        wanted = [str(v) for v in names]
+        if saved == wanted:
+            continue
+        if len(set(saved)) != len(saved) or set(saved) != set(wanted):
+            missing = [v for v in wanted if v not in saved]
+            what = (f"{missing[0]!r} of the scenario is not in it" if missing else
+                    f"it names {sorted(set(saved) - set(wanted))[:1] or saved} the scenario does not have")
+            raise ModelFileError(f"{directory}: the model's base levels were saved for other {key} ({what})")
+        base = np.take(base, [saved.index(v) for v in wanted], axis=axis)
+    return base
+
+
 def load_network_hybrid(directory: str | Path, scenario: NetworkScenario,
                         repair: NetworkRepair | None = None) -> NetworkHybrid:
     """Load a network hybrid for ``scenario``, every file's SHA-256 checked before parsing.
@@ -314,7 +340,9 @@ def load_network_hybrid(directory: str | Path, scenario: NetworkScenario,
     ------
     hybridinv.rl.integrity.ModelFileError
         On a missing, unlisted or altered file, another policy kind or feature version, a
-        model of another shape, or a map or learner this version does not know.
+        model of another shape or saved for other locations or SKUs (the base levels follow the
+        names recorded in the metadata, so a scenario listing the SKUs in another order gets each
+        SKU its own levels), or a map or learner this version does not know.
     """
     from hybridinv.rl.integrity import ModelFileError, read_metadata, verify_model_files
     from hybridinv.rl.maps import MAP_KINDS
@@ -335,6 +363,8 @@ def load_network_hybrid(directory: str | Path, scenario: NetworkScenario,
     if base.shape != (scenario.n_locations, scenario.n_skus):
         raise ModelFileError(f"{directory}: base levels of shape {base.shape} do not fit the scenario "
                              f"({scenario.n_locations}, {scenario.n_skus})")
+    # by name: a scenario listing the same SKUs in another order got each SKU another SKU's levels (by position)
+    base = _by_label(base, meta, scenario, directory)
     if kind == "linear" and "weights" not in arrays:
         raise ModelFileError(f"{directory}: a linear network hybrid without weights")
     network_map = _network_map(arrays, meta, directory) if kind == "network" else None

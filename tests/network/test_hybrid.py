@@ -226,3 +226,41 @@ def test_network_model_plans_without_torch(tmp_path) -> None:
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parents[2]).stdout
     assert out.split() == ["ppo", "False", "False"]
+
+
+def _skus_permuted(scenario, perm):
+    """The same scenario with its SKUs listed in the order ``perm``."""
+    from dataclasses import replace as dc_replace
+
+    from hybridinv.network.scenarios import PoissonDemand
+
+    c = scenario.costs
+    costs = dc_replace(c, holding_cost=c.holding_cost[:, perm], transit_holding_cost=c.transit_holding_cost[:, perm],
+                       shortage_cost=c.shortage_cost[:, perm], unit_cost=c.unit_cost[perm],
+                       order_cost=c.order_cost[perm], shipment_cost=c.shipment_cost[:, perm], volume=c.volume[perm],
+                       skus=tuple(c.skus[k] for k in perm))
+    return scenario.replace(costs=costs, demand=PoissonDemand(scenario.demand.mean[:, perm]))
+
+
+def test_loaded_base_levels_follow_their_skus_and_locations(tmp_path) -> None:
+    """Base levels were applied by position: a scenario listing the same SKUs in another order gave each SKU another
+    SKU's levels (until 2026-12-04); a scenario with other SKUs or locations of the same shape is refused."""
+    weights = np.random.default_rng(5).normal(0.0, 0.3, SHAPE)
+    hybrid = NetworkHybrid(SCENARIO, tiny_levels(), weights)
+    path = save_network_hybrid(tmp_path / "model", hybrid)
+    perm = np.array([3, 0, 5, 1, 4, 2])
+    shuffled = _skus_permuted(SCENARIO, perm)
+    loaded = load_network_hybrid(path, shuffled)
+    np.testing.assert_array_equal(loaded.base_levels, hybrid.base_levels[:, perm])
+    obs = SCENARIO.simulator().reset(SCENARIO.demand_path(2))
+    obs_shuffled = shuffled.simulator().reset(SCENARIO.demand_path(2)[:, :, perm])
+    np.testing.assert_array_equal(loaded.act(obs_shuffled).supplier_orders, hybrid.act(obs).supplier_orders[:, perm])
+    renamed = shuffled.replace(costs=replace_skus(shuffled.costs, ("X", *shuffled.costs.skus[1:])))
+    with pytest.raises(ModelFileError, match="other skus \\('X' of the scenario"):
+        load_network_hybrid(path, renamed)
+
+
+def replace_skus(costs, skus):
+    from dataclasses import replace as dc_replace
+
+    return dc_replace(costs, skus=tuple(skus))
