@@ -132,6 +132,13 @@ def _policy(policy: object, network: Network, mean: NDArray[np.float64], std: ND
     if isinstance(own, Network) and own.names != network.names:
         raise PlanningError(f"the policy was built for locations {list(own.names)}, the locations table has "
                             f"{list(network.names)}", column="policy")
+    if isinstance(own, Network) and not np.array_equal(own.parent, network.parent):
+        # same names, another tree: its echelon levels and allocation were for other subtrees (planned silently)
+        k = int(np.flatnonzero(own.parent != network.parent)[0])
+        theirs, ours = (names[p] if p >= 0 else None for names, p in ((own.names, own.parent[k]),
+                                                                      (network.names, network.parent[k])))
+        raise PlanningError(f"the policy was built for a network where {network.names[k]!r} is fed by {theirs!r}; "
+                            f"in the locations table its parent is {ours!r}", column="policy")
     own_levels = getattr(policy, "levels", None)
     if isinstance(own, Network) and own_levels is not None:
         return policy, base_stock_levels(network, own_levels, n)

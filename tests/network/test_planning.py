@@ -136,6 +136,19 @@ def test_policy_object_with_own_levels() -> None:
         _plan(frames, policy=EchelonBaseStock(other, levels=10))
 
 
+def test_a_policy_built_for_the_same_names_in_another_tree_is_refused() -> None:
+    """Same location names, another tree (a chain where the table has a warehouse and two stores): its echelon levels
+    were planned against the table's positions, silently (until 2026-12-04)."""
+    frames = small_frames()
+    table = frames["locations"]
+    names = table["location"].tolist()
+    chain = Network.from_frame(pd.DataFrame({"location": names, "parent": [None, names[0], names[1]],
+                                             "lead_time": table["lead_time"].tolist()}))
+    assert chain.names == Network.from_frame(table).names
+    with pytest.raises(PlanningError, match=rf"column 'policy'.*{names[2]!r} is fed by {names[1]!r}"):
+        _plan(frames, policy=EchelonBaseStock(chain, levels=[40, 10, 8]))
+
+
 def test_a_location_over_capacity_is_reported_with_the_closest_plan() -> None:
     frames = small_frames()
     frames["state"].loc[4, "on_hand"] = 70  # s2/A: 70 units of volume 1 in a 60-unit store
