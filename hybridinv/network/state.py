@@ -197,15 +197,16 @@ class NetworkState:
         pipeline: ArrayLike | None = None,
         backorders: ArrayLike = 0.0,
     ) -> NetworkState:
-        """Broadcast and validate a state (whole numbers >= 0; backorders only at stores)."""
-        shape = (network.n_locations, int(n_skus))
+        """Broadcast and validate a state (whole numbers >= 0; backorders only at stores; ``n_skus`` >= 1, whole)."""
+        # 2.5 SKUs was cut to 2, "3" read as 3 and True as 1 (as NetworkCosts.build refuses them)
+        shape = (network.n_locations, whole_number(n_skus, "n_skus", 1, error=LocationError))
         stock = _whole(_broadcast(on_hand, shape, "on_hand", network.names), "on_hand", network.names)
         back = _whole(_broadcast(backorders, shape, "backorders", network.names), "backorders", network.names)
         network.check_backorders(back)
         slots = network.max_lead_time + 1
         pipe = np.zeros((*shape, slots))
         if pipeline is not None:
-            given = np.asarray(pipeline, dtype=np.float64)
+            given = number_array(pipeline, "pipeline")  # text was numpy's bare ValueError
             if given.ndim != 3 or given.shape[:2] != shape or given.shape[2] > slots:
                 raise LocationError(f"pipeline must have shape (locations, SKUs, <= {slots}), got {given.shape}",
                                     column="pipeline")

@@ -143,3 +143,13 @@ def test_cost_errors_name_the_sku_and_the_location() -> None:
     with pytest.raises(PlanningError) as info:
         NetworkCosts.build(net, 2, skus=("A", "B"), holding_cost=[[1.0, -2.0]])
     assert (info.value.column, info.value.location, info.value.sku) == ("holding_cost", "w", "B")
+
+
+@pytest.mark.parametrize(("kwargs", "column"), [({"n_skus": 2.5}, "n_skus"), ({"n_skus": "3"}, "n_skus"),
+                                                ({"n_skus": True}, "n_skus"),
+                                                ({"n_skus": 1, "pipeline": [[["a"]], [["b"]]]}, "pipeline")])
+def test_state_build_refuses_a_fractional_sku_count_and_text(kwargs: dict, column: str) -> None:
+    """2.5 SKUs was cut to 2, "3" read as 3 and True as 1; a pipeline of text was numpy's bare ValueError."""
+    net = Network.one_warehouse(1, 1, 1)
+    with pytest.raises(PlanningError, match=rf"column '{column}'"):
+        NetworkState.build(net, on_hand=1, **kwargs)
