@@ -59,7 +59,8 @@ class NetworkLedger:
         Units the decisions wanted to ship beyond the parents' on-hand (cut by the
         simulator when it runs with ``infeasible="clip"``).
     capacity_use : array (periods, locations)
-        Share of the capacity used after the period's receipts (NaN without a limit).
+        Share of the capacity used after the period's receipts (NaN without a limit); in a period
+        with a second receipt (lead time 0, after the decisions) the larger of the two.
     """
 
     def __init__(self, network: Network, periods: int, warmup: int = 0) -> None:
@@ -89,7 +90,10 @@ class NetworkLedger:
         self.units["overflow"][t] += overflow
         self.costs[t, :, 5] += overflow_cost
         if capacity_use is not None:
-            self.capacity_use[t] = capacity_use
+            # a period has a second receipt when quantities with lead time 0 arrive after the decisions: keep the
+            # fuller of the two (it overwrote the first, so a warehouse full after its receipt read as half full
+            # once it had shipped to a lead-time-0 store)
+            self.capacity_use[t] = np.fmax(self.capacity_use[t], capacity_use)
 
     # ------------------------------------------------------------------ reporting
     def _measured(self) -> slice:

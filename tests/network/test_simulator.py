@@ -257,3 +257,20 @@ def test_an_initial_state_built_directly_is_checked_as_build_checks_it() -> None
                                          np.array([[0.0], [1.0]])))
     sim.step(np.zeros((1, 1)), np.zeros((1, 1)))
     assert obs.on_hand.ravel().tolist() == [5.0, 1.0] and sim.ledger.units["backorders_filled"][0].tolist() == [0, 1]
+
+
+def test_capacity_use_keeps_the_receipt_before_a_lead_time_zero_shipment() -> None:
+    """A warehouse full after its receipt that ships 5 of its 10 units to a lead-time-0 store: the second receipt of
+    the period (the store's) overwrote the warehouse's use with its level after shipping (0.5, and the capacity did
+    not count as binding) until 2026-12-04."""
+    from hybridinv.network.runner import binding_rates
+
+    net = Network.one_warehouse(1, warehouse_lead_time=1, store_lead_times=0, warehouse_capacity=10, store_capacity=8)
+    costs = NetworkCosts.build(net, 1)
+    sim = NetworkSimulator(net, costs, periods=1)
+    sim.reset(np.zeros((1, 1, 1)), NetworkState.build(net, 1, on_hand=[[0], [2]], pipeline=[[[10, 0]], [[0, 0]]]))
+    sim.step(np.zeros((1, 1)), np.array([[5.0]]))
+    # warehouse: 10 / 10 after its receipt; store: 2 / 8 at the start, 7 / 8 after its lead-time-0 receipt
+    assert sim.ledger.capacity_use[0].tolist() == [1.0, 7 / 8]
+    assert sim.ledger.by_location()["capacity_utilization"].tolist() == [1.0, 7 / 8]
+    assert binding_rates(sim.ledger, costs)["capacity_binding"] == 1.0
