@@ -30,6 +30,7 @@ from typing import Literal, Protocol, runtime_checkable
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hybridinv.core._frame import number_array
 from hybridinv.core.errors import flag, whole_number
 from hybridinv.network.allocation import FairShare
 from hybridinv.network.ledger import NetworkLedger
@@ -252,7 +253,7 @@ class NetworkSimulator:
             if rows.size:
                 raise LocationError(f"{column} are required (shape {shape})", column=column)
             return np.zeros(shape)
-        qty = np.rint(np.asarray(values, dtype=np.float64))
+        qty = np.rint(number_array(values, column))  # as the single-location simulator: True was 1 unit
         if qty.shape != shape:
             raise LocationError(f"{column} must have shape {shape}, got {qty.shape}", column=column)
         bad = ~np.isfinite(qty) | (qty < 0)

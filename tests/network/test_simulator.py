@@ -274,3 +274,15 @@ def test_capacity_use_keeps_the_receipt_before_a_lead_time_zero_shipment() -> No
     assert sim.ledger.capacity_use[0].tolist() == [1.0, 7 / 8]
     assert sim.ledger.by_location()["capacity_utilization"].tolist() == [1.0, 7 / 8]
     assert binding_rates(sim.ledger, costs)["capacity_binding"] == 1.0
+
+
+@pytest.mark.parametrize(("orders", "shipments", "column"), [([[True]], [[0.0]], "supplier_orders"),
+                                                             ([["3"]], [[0.0]], "supplier_orders"),
+                                                             ([[1.0]], [[True]], "shipments")])
+def test_decisions_of_booleans_or_text_are_refused_naming_them(orders, shipments, column) -> None:
+    """True was shipped as 1 unit and "3" ordered as 3; the single-location simulator refuses them."""
+    net = Network.one_warehouse(1, 1, 1)
+    sim = NetworkSimulator(net, NetworkCosts.build(net, 1), periods=2)
+    sim.reset(np.zeros((2, 1, 1)), NetworkState.build(net, 1, on_hand=[[2], [0]]))
+    with pytest.raises(PlanningError, match=rf"column '{column}'"):
+        sim.step(orders, shipments)
