@@ -54,8 +54,9 @@ def default_network_weights(network: Network, costs: NetworkCosts) -> tuple[NDAr
 def _grid(values: ArrayLike, shape: tuple[int, int], column: str, network: Network,
           skus: tuple[str, ...]) -> NDArray[np.float64]:
     """A number, one value per SKU (n,), per location (L, 1) or per location and SKU (L, n), finite and >= 0."""
+    given = number_array(values, column)  # "2" was read as 2 and True as 1
     try:
-        arr = np.broadcast_to(np.asarray(values, dtype=np.float64), shape).copy()
+        arr = np.broadcast_to(given, shape).copy()
     except (TypeError, ValueError):
         raise LocationError(f"cannot read as (locations, SKUs) = {shape}: give a number, one value per SKU, "
                             "one per location (L, 1) or one per location and SKU", column=column) from None
@@ -130,8 +131,9 @@ def build_network_problem(
     if expected_demand is None:
         demand = np.zeros((stores.size, n))
     else:
+        given = number_array(expected_demand, "expected_demand")  # "1.5" was read as 1.5 and True as 1
         try:
-            demand = np.broadcast_to(np.asarray(expected_demand, dtype=np.float64), (stores.size, n)).copy()
+            demand = np.broadcast_to(given, (stores.size, n)).copy()
         except (TypeError, ValueError):
             raise LocationError(f"expected_demand must be (stores={stores.size}, SKUs={n}), a number or one per SKU",
                                 column="expected_demand") from None

@@ -393,3 +393,14 @@ def test_order_rules_from_a_catalog_in_another_sku_order_follow_their_skus() -> 
         repair_network(net, other, state, np.zeros((2, 2)), rules=OrderRules.from_catalog(catalog))
     with pytest.raises(PlanningError, match=r"column 'sku', sku 'A'"):
         OrderRules.build(2, skus=("A", "A"))
+
+
+@pytest.mark.parametrize(("kwargs", "column"), [
+    ({"under_weight": "2"}, "under_weight"), ({"over_weight": True}, "over_weight"),
+    ({"expected_demand": "1.5"}, "expected_demand"), ({"expected_demand": [True]}, "expected_demand")])
+def test_weights_and_expected_demand_of_text_or_booleans_are_refused(kwargs: dict, column: str) -> None:
+    """"2" was read as a weight of 2, True as 1 and "1.5" as an expected demand of 1.5 (as desired already refuses)."""
+    net = Network.one_warehouse(1, 1, 1)
+    state = NetworkState.build(net, 1, on_hand=[[3], [0]])
+    with pytest.raises(PlanningError, match=rf"column '{column}'"):
+        repair_network(net, NetworkCosts.build(net, 1), state, [[1], [1]], backend="fast", **kwargs)
