@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridinv.policies.base import TargetPolicy
+from hybridinv.policies.base import TargetPolicy, record_fit_skus
 from hybridinv.policies.classical import SS, BaseStock
 from hybridinv.policies.newsvendor import demand_statistics, normal_quantile
 from hybridinv.policies.rq import economic_order_quantity
@@ -203,12 +203,16 @@ def tune_base_stock(
     Returns
     -------
     TuningResult
-        ``.policy`` is a :class:`~hybridinv.policies.classical.BaseStock`.
+        ``.policy`` is a :class:`~hybridinv.policies.classical.BaseStock` whose levels follow the scenario's
+        SKUs, as :meth:`~hybridinv.policies.classical.BaseStock.fit`'s do (on a catalog listing them in another
+        order each SKU gets its own level; a SKU the tuning did not cover is a ``PlanningError``).
     """
     mean, std, z = _lead_time_moments(scenario)
 
     def build(factor: NDArray[np.float64]) -> TargetPolicy:
-        return BaseStock(np.maximum(np.ceil(mean + factor * std), 0.0), repair=repair)
+        policy = BaseStock(np.maximum(np.ceil(mean + factor * std), 0.0), repair=repair)
+        record_fit_skus(policy, scenario)  # the levels follow their SKUs to another catalog (as BaseStock.fit's)
+        return policy
 
     return tune_safety_factors(scenario, build, z, seeds, periods, step, rounds)
 
@@ -226,7 +230,8 @@ def tune_ss(
     Returns
     -------
     TuningResult
-        ``.policy`` is an :class:`~hybridinv.policies.classical.SS`.
+        ``.policy`` is an :class:`~hybridinv.policies.classical.SS` whose levels follow the scenario's SKUs,
+        as :meth:`~hybridinv.policies.classical.SS.fit`'s do.
     """
     mean, std, z = _lead_time_moments(scenario)
     cat = scenario.catalog
@@ -236,6 +241,8 @@ def tune_ss(
 
     def build(factor: NDArray[np.float64]) -> TargetPolicy:
         reorder = np.maximum(np.ceil(mean + factor * std), 0.0) - 1.0
-        return SS(reorder, reorder + batch, repair=repair)
+        policy = SS(reorder, reorder + batch, repair=repair)
+        record_fit_skus(policy, scenario)  # the levels follow their SKUs to another catalog (as SS.fit's)
+        return policy
 
     return tune_safety_factors(scenario, build, z, seeds, periods, step, rounds)
