@@ -34,7 +34,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.rl.integrity import ModelFileError, check_unpacked_size, read_member
 
-__all__ = ["SB3Actor", "actor_from_checkpoint"]
+__all__ = ["ORDER_ACTION_BOUNDS", "SB3Actor", "actor_from_checkpoint"]
 
 #: Plain ``policy_kwargs`` entries each algorithm's actor can be rebuilt with.
 _ALLOWED_KWARGS: dict[str, frozenset[str]] = {
@@ -90,14 +90,49 @@ def _relu(x: NDArray[np.float32]) -> NDArray[np.float32]:
     return np.maximum(x, np.float32(0.0))
 
 
+#: The action bounds of :class:`~hybridinv.envs.OrderEnv` (``Box(-1, 1)`` per SKU), the space pure RL trains in.
+ORDER_ACTION_BOUNDS: tuple[float, float] = (-1.0, 1.0)
+
+
+def _printed_array(text: object) -> tuple[NDArray[np.float32], bool]:
+    """The values of a numpy array as SB3 saved it (``str(array)``) and whether numpy abbreviated it.
+
+    Above 1,000 values numpy prints only the first and last three around ``...``.
+    """
+    parts = str(text).strip("[]").split()
+    return np.array([part for part in parts if part != "..."], dtype=np.float32), "..." in parts
+
+
 def _bounds(space: Any, source: Path) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-    """Action bounds from the plain (printed) fields of the saved action space."""
+    """Action bounds from the plain (printed) fields of the saved action space.
+
+    SB3 saves the bounds as numpy prints them, which above 1,000 values (pure RL on more than
+    1,000 SKUs) is abbreviated: ``[-1. -1. -1. ... -1. -1. -1.]``. Such bounds are read as
+    :data:`ORDER_ACTION_BOUNDS` over the saved ``_shape`` when every printed value is that bound
+    (the space of ``OrderEnv``, the only one pure RL trains in); other abbreviated bounds cannot be
+    read without unpickling and are refused. Until 2026-12-04 every checkpoint above 1,000 SKUs was
+    refused ("could not convert string to float: '...'"), so ``train`` failed at its end.
+    """
     if not isinstance(space, dict):
         raise ModelFileError(f"{source}: checkpoint has no readable action space")
     try:
-        low, high = (np.array(str(space[key]).strip("[]").split(), dtype=np.float32) for key in ("low", "high"))
+        (low, low_cut), (high, high_cut) = (_printed_array(space[key]) for key in ("low", "high"))
     except (KeyError, ValueError) as exc:
         raise ModelFileError(f"{source}: checkpoint's action bounds are unreadable ({exc})") from exc
+    shape = space.get("_shape")
+    if low_cut or high_cut:
+        lower, upper = ORDER_ACTION_BOUNDS
+        if not (isinstance(shape, list) and len(shape) == 1 and isinstance(shape[0], int)
+                and not isinstance(shape[0], bool) and shape[0] > max(low.size, high.size)):
+            raise ModelFileError(f"{source}: checkpoint's action bounds are abbreviated and its action shape "
+                                 f"{shape!r} is unreadable")
+        if not ((low == lower).all() and (high == upper).all()):
+            raise ModelFileError(f"{source}: checkpoint's action bounds are abbreviated and not OrderEnv's "
+                                 f"[{lower:g}, {upper:g}]; they cannot be read without unpickling")
+        low, high = np.full(shape[0], lower, dtype=np.float32), np.full(shape[0], upper, dtype=np.float32)
+    elif isinstance(shape, list) and shape != [low.size]:
+        raise ModelFileError(f"{source}: checkpoint's action bounds ({low.size} values) disagree with its action "
+                             f"shape {shape!r}")
     if low.shape != high.shape or not (np.isfinite(low).all() and np.isfinite(high).all() and (low < high).all()):
         raise ModelFileError(f"{source}: checkpoint's action bounds are not finite intervals")
     return low, high

@@ -225,3 +225,58 @@ def test_numpy_actor_matches_stable_baselines3(algo: str) -> None:
         expected, _ = reference.predict(obs, deterministic=True)
         got, _ = actor.predict(obs, deterministic=True)
         np.testing.assert_allclose(got, expected, atol=2e-5)
+
+
+def _big_scenario(n_skus: int) -> object:
+    from hybridinv.scenarios import _catalog, _seasonal_demand, _tight_constraints, _with_process_std
+    from hybridinv.sim.scenario import Scenario
+
+    rng = np.random.default_rng(1000)
+    catalog = _catalog(n_skus, rng, lead_times=(1, 4))
+    demand = _seasonal_demand(catalog, rng)
+    return Scenario(name=f"big_{n_skus}", catalog=_with_process_std(catalog, demand),
+                    constraints=_tight_constraints(catalog, 0.6, 1.1), demand=demand, periods=12, warmup=2)
+
+
+def test_a_pure_checkpoint_above_1000_skus_loads_and_a_mismatched_one_is_refused(tmp_path: Path) -> None:
+    """SB3 saves the action bounds as numpy prints them, abbreviated above 1,000 values ('[-1. -1. -1. ... -1.]'):
+    every pure-RL checkpoint above 1,000 SKUs was refused ('could not convert string to float'), so even train()
+    failed at its end, loading what it had written."""
+    sb3 = pytest.importorskip("stable_baselines3")
+    from hybridinv.rl.training import Algorithm, TrainConfig, train
+
+    n = 1001
+    config = TrainConfig(scenario=f"big_{n}", algo=Algorithm.PPO, timesteps=8, n_steps=8, batch_size=8, n_epochs=1,
+                         eval_every=0, eval_seeds=(1,), eval_periods=4, hidden=8)
+    directory = tmp_path / "big"
+    result = train(config, directory, scenario=_big_scenario(n), progress=False)  # type: ignore[arg-type]
+    actor = result.policy.model
+    assert actor.low.shape == actor.high.shape == (n,)
+    # independent truth: SB3's own load and predict (of a checkpoint this test wrote)
+    reference = sb3.PPO.load(str(directory / "sb3.zip"), device="cpu")
+    rng = np.random.default_rng(5)
+    for _ in range(3):
+        obs = rng.normal(0.0, 3.0, size=actor.n_inputs).astype(np.float32)
+        np.testing.assert_allclose(actor.predict(obs)[0], reference.predict(obs, deterministic=True)[0], atol=2e-5)
+
+    def with_action_space(**fields: object) -> Path:
+        copy = tmp_path / f"copy_{len(list(tmp_path.iterdir()))}"
+        shutil.copytree(directory, copy)
+
+        def change(data: bytes) -> bytes:
+            saved = json.loads(data)
+            saved["action_space"].update(fields)
+            return json.dumps(saved).encode()
+
+        _rewrite_entry(copy / "sb3.zip", "data", change)
+        _rehash(copy)
+        return copy
+
+    with pytest.raises(ModelFileError, match="not OrderEnv's"):  # bounds other than OrderEnv's cannot be read
+        PureRL.load(with_action_space(low="[-2. -2. -2. ... -2. -2. -2.]"))
+    with pytest.raises(ModelFileError, match="output layer disagree"):  # a shape other than the actor's
+        PureRL.load(with_action_space(_shape=[n + 1]))
+    with pytest.raises(ModelFileError, match="shape"):  # abbreviated bounds need the saved shape
+        PureRL.load(with_action_space(_shape=None))
+    with pytest.raises(ModelFileError, match="disagree with its action shape"):
+        PureRL.load(with_action_space(low="[-1. -1.]", high="[1. 1.]"))
