@@ -101,7 +101,7 @@ def run_bounded(highs: Any) -> bool:
     """``highs.run()`` that returns within its ``time_limit`` option; False when the run was abandoned.
 
     HiGHS checks its clock in the solvers, not in presolve, which on large models ran far past
-    the limit (a 1 s limit took 2.9 s at 20,000 SKUs, a 4 s limit 56 s at 100,000). With a finite
+    the limit (a 1 s limit took 2.9-5.0 s at 20,000 SKUs, a 4 s limit 6-56 s at 100,000). With a finite
     limit the run goes to a daemon thread (HiGHS releases the GIL while it solves) and is waited
     for up to ``limit + max(ABANDON_GRACE, 0.05 limit)``; past that it is abandoned: ``highs`` is left to the
     thread, which HiGHS's own limit stops after presolve, and must not be used again. Without a
