@@ -1,6 +1,6 @@
 """Benchmark of the repair layer: fast path vs HiGHS MILP (and PuLP objects with ``--full``).
 
-Run ``python benchmarks/bench_repair.py`` (about 2 minutes; ``--quick`` for fewer
+Run ``python benchmarks/bench_repair.py`` (about 6-8 minutes; ``--quick`` for fewer
 seeds and repeats, ``--full`` to add the PuLP comparison). Prints a markdown
 section and writes the ``repair`` section of ``benchmarks/RESULTS.md``.
 
