@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from hybridinv.core import Catalog, Constraints, InventoryState
 from hybridinv.sim.observation import Observation
+from hybridinv.sim.scenario import Scenario
 
 
 def observation(
@@ -37,3 +40,35 @@ def observation(
         state, catalog, constraints or Constraints(), mean, np.broadcast_to(np.asarray(std, float), mean.shape).copy(),
         lost_sales=lost_sales,
     )
+
+
+def assert_levels_follow_their_skus(policies: list[Any], scenario: Scenario) -> Observation:
+    """Each policy's order-up-to levels on ``scenario`` with its catalog listed in reverse are every SKU's own
+    (and differ by SKU, so the order matters), and a catalog of other SKUs is a PlanningError naming the first.
+
+    Returns the observation of the reversed catalog (for further checks).
+    """
+    import dataclasses
+
+    import pandas as pd
+    import pytest
+
+    from hybridinv import PlanningError
+    from hybridinv.sim.simulator import Simulator
+
+    catalog = scenario.catalog
+    reverse = Catalog.from_frame(catalog.to_frame().iloc[::-1].reset_index(drop=True))
+    obs = Simulator(scenario).reset(seed=0)
+    flipped_obs = Simulator(dataclasses.replace(scenario, catalog=reverse)).reset(seed=0)
+    frame = catalog.to_frame()
+    frame["sku"] = [f"X{i}" for i in range(len(frame))]
+    stranger = dataclasses.replace(scenario, catalog=Catalog.from_frame(frame), initial_state=None)
+    stranger_obs = Simulator(stranger).reset(seed=0)
+    for policy in policies:
+        own = pd.Series(policy.targets(obs)[1], index=catalog.sku)
+        other = pd.Series(policy.targets(flipped_obs)[1], index=reverse.sku)
+        pd.testing.assert_series_equal(other.sort_index(), own.sort_index())
+        assert not np.array_equal(other.to_numpy(), own.to_numpy())
+        with pytest.raises(PlanningError, match="X0"):
+            policy.targets(stranger_obs)
+    return flipped_obs

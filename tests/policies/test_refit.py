@@ -119,29 +119,16 @@ def test_the_residual_hybrid_reports_the_largest_ordering_position_as_its_reorde
 def test_levels_fitted_by_class_method_follow_their_skus_to_another_catalog() -> None:
     """BaseStock.fit / SS.fit levels were applied by position: on a catalog with the same SKUs in another order
     (or other SKUs, as many) each SKU got another SKU's level, silently."""
-    import dataclasses
-
     import numpy as np
 
-    from hybridinv import PlanningError, scenarios
-    from hybridinv.core.catalog import Catalog
+    from hybridinv import scenarios
     from hybridinv.policies.classical import SS, BaseStock
-    from hybridinv.sim.simulator import Simulator
+
+    from ._helpers import assert_levels_follow_their_skus
 
     scenario = scenarios.get("multi_10")
-    reverse = Catalog.from_frame(scenario.catalog.to_frame().iloc[::-1].reset_index(drop=True))
-    flipped = dataclasses.replace(scenario, catalog=reverse)
-    obs, flipped_obs = Simulator(scenario).reset(seed=0), Simulator(flipped).reset(seed=0)
-    for policy in (BaseStock.fit(scenario, repair=None), SS.fit(scenario, repair=None)):
-        own = pd.Series(policy.targets(obs)[1], index=scenario.catalog.sku)
-        other = pd.Series(policy.targets(flipped_obs)[1], index=reverse.sku)
-        pd.testing.assert_series_equal(other.sort_index(), own.sort_index())
-        assert not np.array_equal(other.to_numpy(), own.to_numpy())  # the levels differ by SKU: order matters
-    frame = scenario.catalog.to_frame()
-    frame["sku"] = [f"X{i}" for i in range(len(frame))]
-    stranger = dataclasses.replace(scenario, catalog=Catalog.from_frame(frame), initial_state=None)
-    with pytest.raises(PlanningError, match="X0"):
-        BaseStock.fit(scenario, repair=None).targets(Simulator(stranger).reset(seed=0))
+    flipped_obs = assert_levels_follow_their_skus([BaseStock.fit(scenario, repair=None),
+                                                   SS.fit(scenario, repair=None)], scenario)
     # levels given by hand stay in catalog order
     hand = BaseStock(np.arange(10.0), repair=None)
     np.testing.assert_array_equal(hand.targets(flipped_obs)[1], np.arange(10.0))

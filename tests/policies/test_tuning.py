@@ -54,27 +54,8 @@ def test_tune_ss_returns_an_ss_policy() -> None:
 def test_tuned_levels_follow_their_skus_to_another_catalog() -> None:
     """tune_base_stock / tune_ss levels were applied by position: on a catalog listing the same SKUs in another
     order each SKU got another SKU's tuned level, silently (BaseStock.fit's levels already followed their SKUs)."""
-    import dataclasses
-
-    import pandas as pd
-    import pytest
-
-    from hybridinv import PlanningError
-    from hybridinv.core.catalog import Catalog
-    from hybridinv.sim.simulator import Simulator
+    from ._helpers import assert_levels_follow_their_skus
 
     scenario = scenarios.get("multi_10")
-    reverse = Catalog.from_frame(scenario.catalog.to_frame().iloc[::-1].reset_index(drop=True))
-    flipped = dataclasses.replace(scenario, catalog=reverse)
-    obs, flipped_obs = Simulator(scenario).reset(seed=0), Simulator(flipped).reset(seed=0)
-    for tune in (tune_base_stock, tune_ss):
-        policy = tune(scenario, seeds=(0,), periods=20, rounds=1, repair=None).policy
-        own = pd.Series(policy.targets(obs)[1], index=scenario.catalog.sku)
-        other = pd.Series(policy.targets(flipped_obs)[1], index=reverse.sku)
-        pd.testing.assert_series_equal(other.sort_index(), own.sort_index())
-        assert not np.array_equal(other.to_numpy(), own.to_numpy())  # the levels differ by SKU: order matters
-        frame = scenario.catalog.to_frame()
-        frame["sku"] = [f"X{i}" for i in range(len(frame))]
-        stranger = dataclasses.replace(scenario, catalog=Catalog.from_frame(frame), initial_state=None)
-        with pytest.raises(PlanningError, match="X0"):
-            policy.targets(Simulator(stranger).reset(seed=0))
+    assert_levels_follow_their_skus([tune(scenario, seeds=(0,), periods=20, rounds=1, repair=None).policy
+                                     for tune in (tune_base_stock, tune_ss)], scenario)
