@@ -118,19 +118,16 @@ class OrderRules:
         wanted = tuple(str(s) for s in skus)
         if not self.skus or self.skus == wanted:
             return self
-        index = {s: k for k, s in enumerate(self.skus)}
-        missing = [s for s in wanted if s not in index]
-        if missing:
-            raise PlanningError("the order rules have no entry for this SKU of the costs (rules are matched to the "
-                                "costs' SKUs by label)", column="sku", sku=missing[0], value=missing[0])
-        extra = sorted(set(self.skus) - set(wanted))
-        if extra:
-            raise PlanningError("the order rules name a SKU the costs do not have", column="sku", sku=extra[0],
-                                value=extra[0])
-        order = np.array([index[s] for s in wanted], dtype=np.int64)
+        import pandas as pd
+
+        from hybridinv.core._frame import by_sku_labels
+
+        columns = pd.Index(self.skus, dtype=object)
+        table = pd.DataFrame([self.lot_size, self.moq, self.max_order], columns=columns)
+        rows = by_sku_labels(table, wanted, "sku")  # a SKU on one side only: PlanningError naming it
         out = {}
-        for name in ("lot_size", "moq", "max_order"):
-            arr = getattr(self, name)[order]
+        for name, row in zip(("lot_size", "moq", "max_order"), rows, strict=True):
+            arr = np.array(row, dtype=np.float64)
             arr.setflags(write=False)
             out[name] = arr
         return OrderRules(**out, skus=wanted)
