@@ -272,8 +272,6 @@ def _time_limit_section() -> list[str]:
         return True
 
     lines = [
-        "### HiGHS time limits on large instances",
-        "",
         "`repair_orders(..., backend=\"highs\", time_limit=T)` on `random_instance(n, 3)` with its weights, one "
         "call each: HiGHS run as before (`highs.run()`, whose presolve does not look at the clock) and as now "
         "(`hybridinv._highs.run_bounded`: abandoned 50 ms, or 5 % of the limit, past the time left). Wall seconds "
@@ -283,8 +281,8 @@ def _time_limit_section() -> list[str]:
         "|---:|---:|---:|---|---:|---:|---|---:|---:|",
     ]
     for n, limit in TIME_LIMIT_CASES:
-        args = _args(random_instance(n, 3))
-        weights = random_instance(n, 3).weights
+        inst = random_instance(n, 3)
+        args, weights = _args(inst), inst.weights
         cells = []
         for bounded in (False, True):
             _wait_for_abandoned_runs()
@@ -319,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.simplefilter("ignore", ConstraintViolationWarning)
     if opts.time_limits or not opts.quick:
         limits = "\n".join(["## Repair layer: HiGHS time limits", "", "`python benchmarks/bench_repair.py "
-                            "--time-limits`", "", *_machine(), "", *_time_limit_section()[2:]]) + "\n"
+                            "--time-limits`", "", *_machine(), "", *_time_limit_section()]) + "\n"
         if opts.out is None:
             sys.path.insert(0, str(ROOT / "benchmarks"))
             from _report import update_results
