@@ -94,7 +94,7 @@ def main() -> None:
         "",
         f"ES: {result.generations} generations in {result.seconds:.0f} s (time limit {args.train_seconds:.0f} s, "
         f"1 process, load average {os.getloadavg()[0]:.1f}); validation relative cost "
-        f"{result.start['avg_cost']:.4f} -> {result.best['avg_cost']:.4f} (generation "
+        f"{result.start['cost']:.4f} -> {result.best['cost']:.4f} (generation "
         f"{result.best['generation']:.0f}); levels fitted in {fitted:.0f} s. Held-out seeds 0..{args.seeds - 1}.",
         "",
         "| policy | avg_cost | valued_cost | cost_above_goods | operating_cost | fill rate | violations "

@@ -100,8 +100,8 @@ def main() -> None:
         "differences are PPO (best validated) minus the policy, paired over seeds, 95% t-intervals.".format(
             steps=result.timesteps, sec=result.seconds, limit=args.ppo_seconds, l0=load_start, l1=load_end,
             curve=curve, best=result.best["timesteps"], rel=result.best["relative_cost"],
-            gens=es_result.generations, es_sec=es_result.seconds, es0=es_result.start["avg_cost"],
-            es1=es_result.best["avg_cost"], fitted=fitted, last=args.seeds - 1),
+            gens=es_result.generations, es_sec=es_result.seconds, es0=es_result.start["cost"],
+            es1=es_result.best["cost"], fitted=fitted, last=args.seeds - 1),
         "",
         "| policy | avg_cost | operating_cost | fill rate | violations | rejected (units/seed) "
         "| PPO - policy, avg_cost | PPO - policy, operating |",

@@ -63,11 +63,10 @@ def repaired_echelon_levels(scenario: NetworkScenario, tuning_periods: int | Non
     return levels
 
 
-def _episode_cost(policy: Any, scenario: NetworkScenario, seed: int, periods: int | None,
-                  metric: str = "avg_cost") -> float:
+def _episode_summary(policy: Any, scenario: NetworkScenario, seed: int, periods: int | None) -> dict[str, float]:
     path = scenario.demand_path(seed, periods)
     ledger = scenario.simulator(periods=path.shape[0] if periods is not None else None).run(policy, path)
-    return float(ledger.summary()[metric])
+    return ledger.summary()
 
 
 class NetworkHybridCost:
@@ -101,6 +100,7 @@ class NetworkHybridCost:
         self.seed_offset = int(seed_offset)
         self.base = repaired_echelon_policy(hybrid.scenario, np.asarray(hybrid.base_levels))
         self._base_cost: dict[int, float] = {}
+        self._last: tuple[float, float] | None = None
 
     def relative(self, theta: NDArray[np.float64], seed: int) -> float:
         """Cost of ``theta`` on ``seed`` over the base's, plus the harm penalty."""
@@ -108,19 +108,33 @@ class NetworkHybridCost:
 
     def relative_cost(self, policy: Any, seed: int) -> float:
         """Cost of any network policy on ``seed`` over the base's, plus the harm penalty."""
+        return self._measure(policy, seed)[0]
+
+    def _measure(self, policy: Any, seed: int) -> tuple[float, float]:
+        """``(relative cost with the harm penalty, the policy's own avg_cost per period)`` on ``seed``."""
         scenario = self.hybrid.scenario
         path_seed = int(seed) if int(seed) in self.fixed_seeds else int(seed) + self.seed_offset
         if path_seed not in self._base_cost:
-            base = _episode_cost(self.base, scenario, path_seed, self.periods, self.metric)
+            base = float(_episode_summary(self.base, scenario, path_seed, self.periods)[self.metric])
             if base <= 0:
                 raise PlanningError("the base's cost must be positive to compare ratios", column="metric",
                                     value=f"{self.metric}={base:.6g} on seed {path_seed}")
             self._base_cost[path_seed] = base
-        ratio = _episode_cost(policy, scenario, path_seed, self.periods, self.metric) / self._base_cost[path_seed]
-        return ratio + self.harm_weight * max(ratio - 1.0, 0.0)
+        summary = _episode_summary(policy, scenario, path_seed, self.periods)
+        ratio = float(summary[self.metric]) / self._base_cost[path_seed]
+        return ratio + self.harm_weight * max(ratio - 1.0, 0.0), float(summary["avg_cost"])
 
     def __call__(self, thetas: NDArray[np.float64], seeds: Sequence[int]) -> NDArray[np.float64]:
-        return np.array([np.mean([self.relative(theta, int(s)) for s in seeds]) for theta in np.atleast_2d(thetas)])
+        members = np.atleast_2d(thetas)
+        measured = np.array([[self._measure(self.hybrid.with_weights(theta), int(s)) for s in seeds]
+                             for theta in members]).mean(axis=1)
+        if len(members) == 1:  # a validation: describe() reports it
+            self._last = (float(measured[0, 0]), float(measured[0, 1]))
+        return measured[:, 0]
+
+    def describe(self) -> dict[str, float]:
+        """The last single-member call: ``cost`` (relative, what ES minimizes) and the real ``avg_cost``."""
+        return {} if self._last is None else {"cost": self._last[0], "avg_cost": self._last[1]}
 
 
 def train_network_hybrid(

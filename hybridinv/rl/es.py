@@ -361,7 +361,8 @@ def policy_cost_function(
     takes one dual-ascent step of the multipliers. ``describe()`` on the returned
     function gives the validation entries of the last single-member call: the real
     ``avg_cost`` per period (the ledger's, never relative) and the objective's entries
-    (:meth:`~hybridinv.rl.objective.TrainingObjective.describe`: ``cost``, ``objective``, ...).
+    (:meth:`~hybridinv.rl.objective.TrainingObjective.describe`: ``cost``, ``objective``, ...);
+    without an objective ``cost``, the value returned (relative with a baseline).
     """
     objective = None if objective is None or objective.trivial else objective
     context = _EpisodeContext(scenario.for_fitting(), make_policy, periods, baseline, harm_weight, objective)
@@ -387,20 +388,22 @@ def policy_cost_function(
 
     def cost(thetas: NDArray[np.float64], seeds: Sequence[int]) -> NDArray[np.float64]:
         values = measured(thetas, seeds)
-        if objective is None:
-            return values
         values, real = values[:, :-1], values[:, -1]  # the episodes' real avg_cost comes last
-        scores = objective.score(values)
-        if len(thetas) > 1:
-            objective.update(values)
+        if objective is None:
+            scores = values[:, 0]
         else:
+            scores = objective.score(values)
+            if len(thetas) > 1:
+                objective.update(values)
+        if len(thetas) == 1:
             last[:] = [values[0], real[:1]]
         return scores
 
     def describe() -> dict[str, float]:
-        if objective is None or not last:
+        if not last:
             return {}
-        return {**objective.describe(last[0]), "avg_cost": float(last[1][0])}
+        entries = objective.describe(last[0]) if objective is not None else {"cost": float(last[0][0])}
+        return {**entries, "avg_cost": float(last[1][0])}
 
     cost.pool = pool  # type: ignore[attr-defined]
     cost.describe = describe  # type: ignore[attr-defined]
@@ -444,16 +447,18 @@ class _EpisodeContext:
         self._baseline_cost: dict[int, float] = {}
 
     def _measure(self, policy: Any, scenario: Any, seed: int) -> NDArray[np.float64]:
-        if self.objective is not None:  # the objective's measurements, then the real avg_cost per period
+        """The objective's measurements (without one: the scenario's cost), then the real avg_cost per period."""
+        if self.objective is not None:
             values, summary = self.objective.measure_episode(policy, scenario, seed, self.periods)
             return np.append(values, summary["avg_cost"])
         from hybridinv.sim.runner import run_episode
 
         ledger, _ = run_episode(policy, scenario, seed, self.periods)
-        return np.array([ledger.summary()[scenario.cost_key]])
+        summary = ledger.summary()
+        return np.array([summary[scenario.cost_key], summary["avg_cost"]])
 
-    def __call__(self, theta: NDArray[np.float64], seed: int) -> Any:
-        """The episode's cost (a float), or the objective's measurement vector and the real ``avg_cost``."""
+    def __call__(self, theta: NDArray[np.float64], seed: int) -> NDArray[np.float64]:
+        """The episode's measurements (the cost first, relative with a baseline), then the real ``avg_cost``."""
         episode = getattr(self.scenario, "episode", None)
         scenario = episode(int(seed)) if callable(episode) else self.scenario
         values = self._measure(self.make_policy(theta), scenario, int(seed))
@@ -463,7 +468,7 @@ class _EpisodeContext:
                 reference = float(self._measure(self.baseline, scenario, int(seed))[0])
                 self._baseline_cost[int(seed)] = reference
             values[0] = self._relative(values[0], reference)
-        return values if self.objective is not None else float(values[0])
+        return values
 
     def _relative(self, cost: float, reference: float) -> float:
         ratio = cost / max(reference, 1e-12)
@@ -477,7 +482,7 @@ class _EpisodeContext:
             return False
         return supports_batch(policy) and (self.baseline is None or supports_batch(self.baseline))
 
-    def many(self, theta: NDArray[np.float64], seeds: Sequence[int]) -> list[float] | None:
+    def many(self, theta: NDArray[np.float64], seeds: Sequence[int]) -> list[NDArray[np.float64]] | None:
         """The costs of all ``seeds`` in one batch (:func:`hybridinv.sim.runner.run_batch`), as ``__call__`` gives them.
 
         None when the batch does not apply: a scenario family (one scenario per seed), a
@@ -491,15 +496,15 @@ class _EpisodeContext:
         seed_list = [int(seed) for seed in seeds]
         ledgers, _ = run_batch(policy, self.scenario, seed_list, self.periods)
         key = self.scenario.cost_key
-        costs = [ledger.summary()[key] for ledger in ledgers]
-        if self.baseline is None:
-            return costs
-        missing = [seed for seed in seed_list if seed not in self._baseline_cost]
-        if missing:
-            references, _ = run_batch(self.baseline, self.scenario, missing, self.periods)
-            for seed, ledger in zip(missing, references, strict=True):
-                self._baseline_cost[seed] = ledger.summary()[key]
-        return [self._relative(cost, self._baseline_cost[seed]) for cost, seed in zip(costs, seed_list, strict=True)]
+        summaries = [ledger.summary() for ledger in ledgers]
+        if self.baseline is not None:
+            missing = [seed for seed in seed_list if seed not in self._baseline_cost]
+            if missing:
+                references, _ = run_batch(self.baseline, self.scenario, missing, self.periods)
+                for seed, ledger in zip(missing, references, strict=True):
+                    self._baseline_cost[seed] = ledger.summary()[key]
+        return [np.array([s[key] if self.baseline is None else self._relative(s[key], self._baseline_cost[seed]),
+                          s["avg_cost"]]) for s, seed in zip(summaries, seed_list, strict=True)]
 
 
 _WORKER_CONTEXT: _EpisodeContext | None = None
@@ -510,12 +515,12 @@ def _set_context(context: _EpisodeContext) -> None:
     _WORKER_CONTEXT = context
 
 
-def _run_in_worker(theta: NDArray[np.float64], seed: int) -> Any:
+def _run_in_worker(theta: NDArray[np.float64], seed: int) -> NDArray[np.float64]:
     assert _WORKER_CONTEXT is not None
     return _WORKER_CONTEXT(theta, seed)
 
 
-def _run_many_in_worker(theta: NDArray[np.float64], seeds: list[int]) -> list[float]:
+def _run_many_in_worker(theta: NDArray[np.float64], seeds: list[int]) -> list[NDArray[np.float64]]:
     assert _WORKER_CONTEXT is not None
     values = _WORKER_CONTEXT.many(theta, seeds)
     assert values is not None

@@ -284,12 +284,13 @@ class TrainingObjective:
 
     @staticmethod
     def better(new: dict[str, float], old: dict[str, float]) -> bool:
-        """Feasible first, then ``objective`` (cost plus the deviation price; ``avg_cost`` in entries without it,
-        those of training without an objective); among infeasible entries the smaller violation."""
+        """Feasible first, then ``objective`` (cost plus the deviation price; in entries without it, those of
+        training without an objective, ``cost``, the value trained on, else ``avg_cost``); among infeasible
+        entries the smaller violation."""
         def key(entry: dict[str, float]) -> tuple[bool, float, float]:
             violation = entry.get("violation", 0.0)
             infeasible = violation > FEASIBILITY_TOLERANCE
-            score = entry["objective"] if "objective" in entry else entry["avg_cost"]
+            score = next(entry[key] for key in ("objective", "cost", "avg_cost") if key in entry)
             return infeasible, violation if infeasible else 0.0, score
 
         return key(new) < key(old)

@@ -216,3 +216,33 @@ def test_es_config_refuses_bad_values_naming_the_field(field: str, value: object
     with pytest.raises(PlanningError) as info:
         ESConfig(**{field: value})  # type: ignore[arg-type]
     assert info.value.column == field
+
+
+def test_relative_training_records_the_real_average_cost_beside_the_ratio() -> None:
+    """With a baseline, ES scores a member by its cost over the baseline's on the same episode: that ratio is
+    ``cost``, and ``avg_cost`` stays the member's own average cost per period (it was the ratio before)."""
+    from hybridinv.policies import BaseStock
+    from hybridinv.rl.es import policy_cost_function
+    from hybridinv.sim.runner import run_episode
+
+    scenario = scenarios.get("multi_10")
+    baseline = BaseStock.fit(scenario)
+    fitted = np.asarray(baseline.level, dtype=np.float64)
+
+    def make(theta: np.ndarray) -> BaseStock:
+        return BaseStock(level=np.maximum(fitted * (1.0 + theta[0]), 0.0))
+
+    seeds, periods = (0, 1), 12
+    cost = policy_cost_function(scenario, make, periods, baseline=baseline)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConstraintViolationWarning)
+        result = evolve(cost, np.array([0.5]), ESConfig(population=2, generations=1, eval_seeds=seeds))
+
+        def own(policy: BaseStock) -> np.ndarray:
+            return np.array([run_episode(policy, scenario, seed, periods)[0].summary()["avg_cost"] for seed in seeds])
+
+        member, reference = own(make(np.array([0.5]))), own(baseline)
+    start = result.start
+    assert start["avg_cost"] == pytest.approx(member.mean(), rel=1e-12)
+    assert start["cost"] == pytest.approx((member / reference).mean(), rel=1e-12)
+    assert start["cost"] > 1.0 and start["avg_cost"] > 10 * start["cost"]  # a 50% higher level costs more
