@@ -135,8 +135,8 @@ def tune(
     policy: str = "base_stock",
     spec: RewardSpec | None = None,
     trials: int = 20,
-    seeds: int = 5,
-    eval_seeds: int | None = None,
+    seeds: int | Iterable[int] = 5,
+    eval_seeds: int | Iterable[int] | None = None,
     periods: int | None = None,
     backend: str = "process",
     jobs: int = 1,
@@ -161,9 +161,9 @@ def tune(
         ``"base_stock"`` or a registered policy taking ``service_level``.
     spec : RewardSpec, optional
         Base spec; its carbon term (if any) is priced into the policy and the KPIs.
-    trials, seeds, eval_seeds : int
-        Optuna trials, training seeds (CRN, ``0..seeds-1``) and held-out seeds
-        (after the training ones; default as many).
+    trials, seeds, eval_seeds : int (seeds and eval_seeds: or a list of distinct seeds)
+        Optuna trials, training seeds (CRN, ``0..seeds-1`` for a count) and held-out seeds
+        (a count ``k``: the ``k`` seeds after the largest training seed; default as many).
     periods : int, optional
         Shorter horizon for speed.
     backend : {"process", "ray"}
@@ -209,7 +209,9 @@ def tune(
         warnings.warn("parallel tuning needs a scenario registry name; evaluating serially", stacklevel=2)
         jobs, backend = 1, "process"
     train = seed_list(seeds, column="seeds")
-    held_out = seed_list(len(train) if eval_seeds is None else eval_seeds, start=len(train), column="eval_seeds")
+    # after the largest training seed, as in enforce_targets (from len(train), seeds=[1, 2, 3] were "held out"
+    # as 3, 4, 5 and refused for sharing seed 3, an eval_seeds option the caller never gave)
+    held_out = seed_list(len(train) if eval_seeds is None else eval_seeds, start=max(train) + 1, column="eval_seeds")
     if set(train) & set(held_out):  # the "held-out" report would score the seeds the search tuned on
         raise PlanningError("training and evaluation seeds must differ", column="eval_seeds",
                             value=sorted(set(train) & set(held_out))[0])

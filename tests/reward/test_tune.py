@@ -153,3 +153,19 @@ def test_tune_refuses_options_of_the_wrong_kind_before_searching(option: str, va
     with pytest.raises(PlanningError) as info:
         tune("single_sku", ["fill_rate>=0.5"], **{"trials": 1, "seeds": 1, "periods": 10, option: value})
     assert info.value.column == column
+
+
+def test_the_held_out_seeds_of_a_seed_list_follow_its_largest_seed(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """seeds=[1, 2, 3] held out 3, 4, 5 (from len(seeds)) and was refused for sharing seed 3 with training."""
+    import hybridinv.reward.tune as tune_module
+
+    evaluated: list[list[int]] = []
+    real = tune_module._evaluate
+
+    def recording(task):  # type: ignore[no-untyped-def]
+        evaluated.append(list(task["seeds"]))
+        return real(task)
+
+    monkeypatch.setattr(tune_module, "_evaluate", recording)
+    tune("single_sku", ["fill_rate>=0.5"], trials=1, seeds=[1, 2, 3], periods=10)
+    assert evaluated == [[1, 2, 3], [4, 5, 6]]  # the one trial on the training seeds, then the held-out report
