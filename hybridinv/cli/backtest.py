@@ -86,6 +86,12 @@ def command(
     if (suite is None) == (history is None):
         raise PlanningError("give either --suite or --history (with --catalog and --cutoff)", column="history")
     if suite is not None:
+        # a suite draws its own catalog: a --catalog given with it was ignored, the costs its user meant unused
+        ignored = [name for name, unused in (("catalog", catalog is not None), ("extra_columns",
+                                                                                 extra_columns != "error")) if unused]
+        if ignored:
+            raise PlanningError(f"--{ignored[0].replace('_', '-')} applies to --history only (a suite draws its "
+                                "own catalog, docs/backtest.md)", column=ignored[0])
         demand, cat, spec = load_suite(suite, n_series=n_series)
         split: int | str = spec.cutoff if cutoff is None else cutoff_from_text(cutoff, demand)
         training_months = demand.cutoff_index(split)

@@ -132,3 +132,17 @@ def test_twin_and_train_take_extra_columns_as_the_docs_say(tmp_path: Path) -> No
     no_history = CliRunner().invoke(main, ["train", "--scenario", "single_sku", "--extra-columns", "ignore",
                                            "--out", str(tmp_path / "m")])
     assert no_history.exit_code == 2 and "--extra-columns only apply with --history" in no_history.output
+
+
+@pytest.mark.parametrize(("option", "value", "column"), [
+    ("--catalog", "catalog.csv", "catalog"), ("--extra-columns", "ignore", "extra_columns"),
+])
+def test_backtest_refuses_a_catalog_with_a_suite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, option: str,
+                                                 value: str, column: str) -> None:
+    """A suite draws its own catalog: the planner's --catalog (its costs, lead times) was ignored without a word."""
+    _, catalog = _history(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["backtest", "--suite", "hospital", "--n-series", "2", "--policies",
+                                       "static_ss", option, value])
+    _planning_error(result, f"column '{column}'")
+    assert "applies to --history only" in result.output
