@@ -42,6 +42,8 @@ class Scenario:
         Registry name.
     catalog : Catalog
     constraints : Constraints
+        Or a dict of its fields (``{"capacity": 500.0}``) or None (no limits), read by
+        :meth:`Constraints.coerce <hybridinv.Constraints.coerce>`.
     demand : DemandProcess
         Must have one SKU per catalog row.
     lead_times : LeadTimeProcess, optional
@@ -100,6 +102,9 @@ class Scenario:
 
     def __post_init__(self) -> None:
         n = self.catalog.n_skus
+        # a dict was kept as given and failed at the first simulated period ("'dict' object has no attribute
+        # 'supplier_capacity'"), a capacity of -1 in it unchecked until then
+        object.__setattr__(self, "constraints", Constraints.coerce(self.constraints))
         if self.demand.n_skus != n:
             raise PlanningError(f"demand process has {self.demand.n_skus} SKUs, catalog has {n}", column="demand")
         derived_lead = self.lead_times is None

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -472,7 +473,7 @@ class DigitalTwin:
     def scenario(
         self,
         catalog: pd.DataFrame | None = None,
-        constraints: Constraints | None = None,
+        constraints: Constraints | Mapping[str, float] | None = None,
         periods: int | None = None,
         lost_sales: bool = True,
         name: str = "twin",
@@ -485,7 +486,8 @@ class DigitalTwin:
         ----------
         catalog : pandas.DataFrame, optional
             Catalog columns per SKU (see :meth:`catalog`; ``extra_columns`` as there).
-        constraints : Constraints, optional
+        constraints : Constraints or dict, optional
+            Capacity and budget (``{"capacity": 500.0}``); none by default.
         periods : int, optional
             Horizon (default: one year of planning periods).
         lost_sales : bool
@@ -497,7 +499,7 @@ class DigitalTwin:
         return Scenario(
             name=name,
             catalog=cat,
-            constraints=constraints or Constraints(),
+            constraints=Constraints.coerce(constraints),
             demand=self.demand_process(),
             lead_times=lead,
             periods=horizon(periods, self.period.per_year),

@@ -413,3 +413,23 @@ def test_synthetic_log_options_are_checked(options, column):
     with pytest.raises(PlanningError) as err:
         synthetic_log(**{"n_skus": 3, "days": 30, **options})
     assert err.value.column == column
+
+
+def test_the_twin_scenario_reads_constraints_given_as_a_dict():
+    """A dict was kept as the scenario's constraints and failed at the first simulated period with
+    "'dict' object has no attribute 'supplier_capacity'" (a negative capacity in it went unchecked until then)."""
+    from hybridinv import simulate
+    from hybridinv.policies import BaseStock
+
+    days = pd.date_range("2024-01-01", periods=70, freq="D")
+    sales = pd.DataFrame({"date": np.repeat(days, 2), "sku": np.tile(["A", "B"], 70), "quantity": 3})
+    twin = DigitalTwin(period="week").fit(sales)  # 21 units a week each; volume 1 per unit by default
+    scenario = twin.scenario(constraints={"capacity": 30.0}, periods=8)
+    assert scenario.constraints.capacity == 30.0 and scenario.constraints.budget == np.inf
+    frame = simulate(BaseStock(40), scenario, seeds=[0])
+    # order-up-to 40 per SKU is 80 units after a receipt: the warehouse of 30 turns units away
+    assert frame["overflow_units"].iloc[0] > 0
+    with pytest.raises(PlanningError) as info:
+        twin.scenario(constraints={"capacity": -1.0})
+    assert info.value.column == "capacity"
+    assert scenario.replace(constraints={"budget": 5.0}).constraints.budget == 5.0  # any Scenario, not only the twin's
