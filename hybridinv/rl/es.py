@@ -128,7 +128,7 @@ def check_es_settings(settings: Any) -> None:
 
     ``population`` an even whole number >= 2, ``sigma`` and ``learning_rate`` finite and > 0,
     ``generations``, ``seeds_per_generation`` and ``eval_every`` whole numbers >= 1,
-    ``eval_seeds`` a non-empty sequence of whole numbers >= 0, ``time_limit`` finite and >= 0
+    ``eval_seeds`` a non-empty sequence of distinct whole numbers >= 0, ``time_limit`` finite and >= 0
     (0: none), ``seed`` a whole number >= 0.
 
     Raises
@@ -144,7 +144,10 @@ def check_es_settings(settings: Any) -> None:
     for name in ("sigma", "learning_rate"):
         number_in(getattr(settings, name), name, 0.0, math.inf, open_low=True)
     number_in(settings.time_limit, "time_limit", 0.0, math.inf)
-    whole_numbers(settings.eval_seeds, "eval_seeds")
+    from hybridinv.sim.runner import seed_numbers
+
+    # a repeated seed counted one validation path twice in every evaluation
+    seed_numbers(list(whole_numbers(settings.eval_seeds, "eval_seeds")), "eval_seeds")
 
 
 @dataclass

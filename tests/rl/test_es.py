@@ -206,7 +206,8 @@ def test_policy_cost_function_batches_members_in_worker_processes() -> None:
     ("field", "value"),
     [("population", 5), ("population", 0), ("sigma", float("nan")), ("sigma", 0.0), ("learning_rate", -0.1),
      ("generations", 0), ("seeds_per_generation", 1.5), ("eval_every", 0), ("eval_seeds", ()),
-     ("eval_seeds", (-1,)), ("time_limit", -1.0), ("weight_decay", -0.5), ("seed", True)],
+     ("eval_seeds", (-1,)), ("eval_seeds", (3, 4, 3)), ("time_limit", -1.0), ("weight_decay", -0.5),
+     ("seed", True)],
 )
 def test_es_config_refuses_bad_values_naming_the_field(field: str, value: object) -> None:
     """A NaN sigma used to pass the check and fail later as 'weights must be finite'."""

@@ -400,7 +400,7 @@ def test_capped_settings_refuse_a_forecast_ss_warm_start_and_unknown_parameteriz
     [("population", 3), ("population", 0), ("sigma", -1.0), ("learning_rate", float("nan")), ("validation", 0),
      ("skus", 0), ("episode_periods", 2.5), ("workers", 0), ("fitted_share", 2.0), ("range_episodes", 0),
      ("time_limit", -5.0), ("generations", 0), ("seeds_per_generation", 0), ("eval_every", 0),
-     ("harm_weight", -1.0), ("eval_seeds", ()), ("eval_seeds", (1.5,)), ("seed", -1)],
+     ("harm_weight", -1.0), ("eval_seeds", ()), ("eval_seeds", (1.5,)), ("eval_seeds", (1, 1)), ("seed", -1)],
 )
 def test_settings_refuse_bad_values_naming_the_field(field: str, value: object) -> None:
     """Before: workers=0, fitted_share=2, time_limit=-5 or harm_weight=-1 trained silently; validation=0 was
