@@ -6,7 +6,9 @@
 - :class:`KPITarget` / :class:`LagrangianMultipliers`: KPI targets such as
   ``"fill_rate>=0.95"`` and the dual-ascent machinery for constrained RL.
 - :func:`enforce_targets`: meet targets with a classical policy by bisection.
-- :func:`tune`: Optuna search over reward weights under KPI targets.
+- :func:`hybridinv.reward.tune.tune`: Optuna search over reward weights under KPI targets
+  (``from hybridinv.reward.tune import tune``: it is not re-exported here, where
+  ``hybridinv.reward.tune`` names its module).
 """
 
 from __future__ import annotations
