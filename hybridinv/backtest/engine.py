@@ -218,12 +218,12 @@ def backtest(
     policies: Sequence[str] = DEFAULT_POLICIES,
     *,
     horizon: int | None = None,
-    season: int | None = 12,
+    season: int | str | None = "auto",
     lost_sales: bool = True,
     training: Any = None,
     models: Mapping[str, str | Path] | None = None,
     model_dir: str | Path | None = None,
-    periods_per_year: int = 12,
+    periods_per_year: int | str = "auto",
     name: str = "backtest",
     progress: bool = False,
     extra_columns: Any = "error",
@@ -249,8 +249,10 @@ def backtest(
         Names in :data:`POLICIES`.
     horizon : int, optional
         Test periods (default: all after the cutoff).
-    season : int or None
-        Seasonal cycle of the forecaster (12 for monthly data, 52 weekly, None none).
+    season : int, None or "auto"
+        Seasonal cycle of the forecaster (None: none). ``"auto"`` (default) reads it from the
+        history's period labels (:meth:`DemandHistory.calendar`): 12 for months, 52 for weeks,
+        4 for quarters, 7 for days; numbered periods (1, 2, 3, ...) are read as months.
     lost_sales : bool
     training : HistoryTraining, optional
         Settings of the hybrids trained on the window: each trained hybrid takes them with its
@@ -261,7 +263,8 @@ def backtest(
         Extra hybrid models to evaluate, ``{row name: model directory}``.
     model_dir : path, optional
         Where the trained hybrids are saved (``<model_dir>/hybrid_trained``, ``<model_dir>/capped_trained``).
-    periods_per_year : int
+    periods_per_year : int or "auto"
+        Planning periods a year (the scenario's per-year quantities); ``"auto"`` as ``season``.
     name : str
     progress : bool
         Show a tqdm bar over the policies (and the trained hybrids' training bars).
@@ -286,6 +289,7 @@ def backtest(
         raise PlanningError("no policy to backtest: name at least one policy or model", column="policies")
     cat = catalog if isinstance(catalog, Catalog) else Catalog.from_frame(catalog, extra_columns=extra_columns)
     hist = read_history(history).aligned(cat)
+    season, periods_per_year = hist.calendar(season, periods_per_year)
     split = hist.cutoff_index(cutoff)
     if not np.nansum(hist.demand) > 0:  # every cost 0: the comparisons in % were NaN
         raise PlanningError("the history records no demand (every quantity is 0)", column="quantity")

@@ -26,12 +26,19 @@ from numpy.typing import NDArray
 
 from hybridinv.core._frame import date_column, quiet_date_parsing, refuse_headerless, require_columns, require_frame
 from hybridinv.core.catalog import Catalog
-from hybridinv.core.errors import PlanningError, PlanningWarning
+from hybridinv.core.errors import PlanningError, PlanningWarning, whole_number
 from hybridinv.core.limits import MAX_PERIODS, MAX_QUANTITY
 
-__all__ = ["DemandHistory", "read_history"]
+__all__ = ["PERIODS_PER_YEAR", "YEAR_SEASON", "DemandHistory", "read_history"]
 
 _TABLE = "history"
+
+#: planning periods a year of each period kind (:attr:`DemandHistory.freq`)
+PERIODS_PER_YEAR: dict[str, int] = {"Y": 1, "Q": 4, "M": 12, "W": 52, "D": 365}
+#: the forecasters' seasonal cycle for each period kind: a year, except days (the week) and years (none)
+YEAR_SEASON: dict[str, int | None] = {"Y": None, "Q": 4, "M": 12, "W": 52, "D": 7}
+#: (shortest, longest step in days, period kind) of dated periods
+_STEPS = ((360, 367, "Y"), (85, 95, "Q"), (28, 32, "M"), (7, 7, "W"), (1, 1, "D"))
 
 
 @dataclass(frozen=True)
@@ -45,13 +52,19 @@ class DemandHistory:
         Period labels, oldest first.
     demand : array, shape (T, n)
         Units demanded (NaN: not observed).
+    freq : {"Y", "Q", "M", "W", "D"} or None
+        The period the labels are, when they are dates (set by :func:`read_history`); None for
+        numbered periods (1, 2, 3, ...), read as months by :meth:`calendar`.
     """
 
     sku: NDArray[np.object_]
     periods: NDArray[np.object_]
     demand: NDArray[np.float64]
+    freq: str | None = None
 
     def __post_init__(self) -> None:
+        if self.freq is not None and self.freq not in PERIODS_PER_YEAR:
+            raise PlanningError(f"must be one of {list(PERIODS_PER_YEAR)} or None", column="freq", value=self.freq)
         raw = np.asarray(self.demand)
         if raw.dtype.kind not in "iuf":  # text raised a bare ValueError, booleans were read as 0/1
             raise PlanningError(f"demand must be numbers, not {raw.dtype}", column="demand")
@@ -77,6 +90,36 @@ class DemandHistory:
     @property
     def n_periods(self) -> int:
         return int(self.demand.shape[0])
+
+    def calendar(
+        self, season: int | str | None = "auto", periods_per_year: int | str = "auto"
+    ) -> tuple[int | None, int]:
+        """``(season, periods_per_year)`` for this history: ``"auto"`` reads them from :attr:`freq`.
+
+        Dated periods give a seasonal cycle of a year (12 months, 52 weeks, 4 quarters; days: the
+        7-day week; years: none) and their count per year; numbered periods (``freq`` None) are
+        read as months (12, 12), the library's monthly default. A number (or None: no season) is
+        taken as given. Until 2026-12-04 backtests read every history as monthly, so a weekly one
+        was forecast with a 12-week season.
+
+        Raises
+        ------
+        PlanningError
+            For a value that is neither ``"auto"`` nor a whole number in range.
+        """
+        freq = self.freq or "M"
+        if isinstance(season, str):
+            if season != "auto":
+                raise PlanningError("must be 'auto', a whole number >= 1 or None", column="season", value=season)
+            season = YEAR_SEASON[freq]
+        elif season is not None:
+            season = whole_number(season, "season", 1)
+        if isinstance(periods_per_year, str):
+            if periods_per_year != "auto":
+                raise PlanningError("must be 'auto' or a whole number >= 1", column="periods_per_year",
+                                    value=periods_per_year)
+            periods_per_year = PERIODS_PER_YEAR[freq]
+        return season, whole_number(periods_per_year, "periods_per_year", 1)
 
     def cutoff_index(self, cutoff: int | str) -> int:
         """Number of training periods for ``cutoff``: an int, or the label of the first test period."""
@@ -114,15 +157,15 @@ class DemandHistory:
             raise PlanningError("catalog SKU has no demand history", column="sku", sku=missing)
         order = np.empty(catalog.n_skus, dtype=np.int64)
         order[position] = np.arange(len(self.sku))
-        return DemandHistory(catalog.sku.astype(object), self.periods, self.demand[:, order])
+        return DemandHistory(catalog.sku.astype(object), self.periods, self.demand[:, order], self.freq)
 
     def subset(self, columns: NDArray[np.int64]) -> DemandHistory:
         """The history of the SKUs at ``columns``."""
-        return DemandHistory(self.sku[columns], self.periods, self.demand[:, columns])
+        return DemandHistory(self.sku[columns], self.periods, self.demand[:, columns], self.freq)
 
 
-def _period_codes(values: pd.Series, freq: str | None) -> tuple[NDArray[np.int64], NDArray[np.object_]]:
-    """Consecutive integer codes and labels of the ``period`` column."""
+def _period_codes(values: pd.Series, freq: str | None) -> tuple[NDArray[np.int64], NDArray[np.object_], str | None]:
+    """Consecutive integer codes and labels of the ``period`` column, and the period kind of dated ones."""
     if values.map(lambda v: isinstance(v, (bool, np.bool_))).any():
         raise PlanningError(f"{_TABLE}: period must be a whole number or a date, not a bool", column="period")
     dated = pd.api.types.is_datetime64_any_dtype(values.dtype) or isinstance(values.dtype, pd.PeriodDtype)
@@ -157,7 +200,7 @@ def _period_codes(values: pd.Series, freq: str | None) -> tuple[NDArray[np.int64
                 "numbers such as 35796 saved as dates, YYYYMM numbers such as 199801 as 1998-01)",
                 column="period", value=int(distinct[1]))
         labels = np.array([str(p) for p in range(first, last + 1)], dtype=object)
-        return codes - first, labels
+        return codes - first, labels, None
     try:
         quarters = values.astype(str).str.fullmatch(r"\d{4}-?[Qq][1-4]").all() and freq in (None, "Q")
         if isinstance(values.dtype, pd.PeriodDtype):
@@ -178,7 +221,8 @@ def _period_codes(values: pd.Series, freq: str | None) -> tuple[NDArray[np.int64
                             value=str(periods.max()))
     span = pd.period_range(first, periods.max(), freq=periods.freq)
     codes = np.asarray((periods - first).map(lambda offset: offset.n), dtype=np.int64)
-    return codes, np.array([str(p) for p in span], dtype=object)
+    kind = str(periods.freqstr)[0].upper()  # "W-SUN", "Q-DEC", "Y-DEC", "M", "D"
+    return codes, np.array([str(p) for p in span], dtype=object), kind if kind in PERIODS_PER_YEAR else None
 
 
 def _same_date(labels: list[str], cutoff: object) -> int:
@@ -214,18 +258,22 @@ def _infer_freq(values: pd.Series, stamps: pd.Series) -> str:
         return "D"
     steps = np.diff(stamps.to_numpy()).astype("timedelta64[D]").astype(np.float64)
     step = float(np.median(steps))
-    known = ((360, 367, "Y"), (85, 95, "Q"), (28, 32, "M"), (7, 7, "W"), (1, 1, "D"))
     for candidate in (step, float(steps.min())):  # the shortest step: periods left out of a long history
-        for low, high, freq in known:
-            if low <= candidate <= high:
-                return freq
-    freq = next((f for low, _, f in known if step >= low), "D")
+        found = _step_kind(candidate)
+        if found is not None:
+            return found
+    freq = next((f for low, _, f in _STEPS if step >= low), "D")
     warnings.warn(PlanningWarning(
         f"{_TABLE}: the dates are {step:g} days apart (median), which is no whole period; they are read as "
         f"{_FREQ_NAMES[freq]}, so the {_FREQ_NAMES[freq]} between them count as periods without demand. "
         "Pass freq= (read_history) to read them otherwise, or aggregate the dates to one period each"),
         stacklevel=5)
     return freq
+
+
+def _step_kind(days: float) -> str | None:
+    """The period kind whose length is ``days``, or None."""
+    return next((kind for low, high, kind in _STEPS if low <= days <= high), None)
 
 
 _FREQ_NAMES = {"Y": "years", "Q": "quarters", "M": "months", "W": "weeks", "D": "days"}
@@ -299,7 +347,7 @@ def _from_long(df: pd.DataFrame, freq: str | None) -> DemandHistory:
         raise PlanningError(f"{_TABLE}: quantity is empty in period {df['period'].iloc[i]} (write 0 for a period "
                             "without sales, or leave the row out before a SKU existed)", column="quantity",
                             sku=skus.iloc[i], value=float("nan"))
-    codes, labels = _period_codes(df["period"], freq)
+    codes, labels, kind = _period_codes(df["period"], freq)
     sku_codes, names = pd.factorize(skus, sort=True)
     _warn_repeated_rows(df, skus)
     demand = np.full((len(labels), len(names)), np.nan)
@@ -309,7 +357,7 @@ def _from_long(df: pd.DataFrame, freq: str | None) -> DemandHistory:
     seen[codes, sku_codes] = True
     started = np.maximum.accumulate(seen, axis=0)
     demand = np.where(started, sums, np.nan)
-    return DemandHistory(np.asarray(names, dtype=object), labels, demand)
+    return DemandHistory(np.asarray(names, dtype=object), labels, demand, kind)
 
 
 def _warn_repeated_rows(df: pd.DataFrame, skus: pd.Series) -> None:
@@ -339,7 +387,7 @@ def _from_wide(df: pd.DataFrame) -> DemandHistory:
         if str(column).startswith("Unnamed: "):  # pandas's name for an empty header: a trailing comma
             raise PlanningError(f"{_TABLE} (wide layout): period column {position + 1} has no header; every "
                                 "column but sku is a period (remove empty or total columns)", column=str(column))
-    _in_order(columns)
+    kind = _in_order(columns)
     demand = np.column_stack([_quantities(df[c], skus, str(c)) for c in columns]).T
     started = np.maximum.accumulate(~np.isnan(demand), axis=0)
     gap = started & np.isnan(demand)
@@ -348,12 +396,13 @@ def _from_wide(df: pd.DataFrame) -> DemandHistory:
         raise PlanningError(f"{_TABLE}: empty cell after the SKU's first number (write 0 for a period without "
                             "sales; leave cells empty only before a SKU existed)", column=str(columns[t]),
                             sku=str(skus.iloc[i]), value=float("nan"))
-    return DemandHistory(skus.to_numpy(dtype=object), np.array([str(c) for c in columns], dtype=object), demand)
+    return DemandHistory(skus.to_numpy(dtype=object), np.array([str(c) for c in columns], dtype=object), demand,
+                         kind)
 
 
-def _in_order(columns: list[object]) -> None:
+def _in_order(columns: list[object]) -> str | None:
     """Refuse period columns that are all numbers or all dates but not oldest first (newest first trained
-    on the test periods and tested on the training ones, without a word)."""
+    on the test periods and tested on the training ones, without a word); the period kind of dated ones."""
     labels = pd.Series([str(c) for c in columns])
     keys = pd.to_numeric(labels, errors="coerce")
     if keys.isna().any() and keys.notna().sum() < 2:
@@ -364,13 +413,13 @@ def _in_order(columns: list[object]) -> None:
                 if keys.notna().all():  # day-first numeric labels (15/01/2024) told from month-first ones
                     keys = date_column(labels, "period")  # ambiguous ones (a PlanningError) go unchecked
         except (ValueError, TypeError, OverflowError):  # e.g. weeks "2024-01-01/2024-01-07" read as time zones
-            return
+            return None
     if keys.notna().sum() >= 2 and keys.isna().any():  # dates or numbers and a "Total": not a period
         odd = labels[keys.isna()].iloc[0]
         raise PlanningError(f"{_TABLE} (wide layout): column {odd!r} is not a period like the others (every "
                             "column but sku is a period; remove total or note columns)", column=odd)
     if keys.isna().any():
-        return  # labels such as "w1", "w2": their order is the columns' order
+        return None  # labels such as "w1", "w2": their order is the columns' order
     behind = np.flatnonzero(~(keys.iloc[1:].to_numpy() > keys.iloc[:-1].to_numpy()))
     if behind.size:
         i = int(behind[0]) + 1
@@ -388,3 +437,5 @@ def _in_order(columns: list[object]) -> None:
                 f"{_TABLE} (wide layout): a period column is missing: {labels[i]!r} comes {days[i - 1]:.0f} days "
                 f"after {labels[i - 1]!r}, where the columns are about {usual:.0f} days apart; add the missing "
                 "period (0 where nothing was sold)", column=labels[i])
+        return _step_kind(round(usual))
+    return None

@@ -140,6 +140,7 @@ def load_suite(
         np.asarray(wide.columns, dtype=object),
         np.array([str(m) for m in wide.index], dtype=object),
         wide.to_numpy(dtype=np.float64),
+        freq="M",  # the suites are monthly (their labels are month numbers)
     )
     return history, catalog, spec
 

@@ -194,6 +194,29 @@ def cutoff_from_text(text: str, history: DemandHistory) -> int | str:
         f"nor the label of a test period ({labels[2]} to {labels[-1]})", column="cutoff", value=given)
 
 
+def season_from_text(text: str) -> int | str | None:
+    """``--season``: ``auto`` (from the history's period labels), ``0`` (no season) or a cycle in periods.
+
+    Raises
+    ------
+    PlanningError
+        Naming ``season`` for anything else.
+    """
+    from hybridinv.core.errors import PlanningError
+
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        number = int(text)
+    except ValueError:
+        raise PlanningError("must be 'auto', 0 (no season) or a whole number of periods", column="season",
+                            value=text) from None
+    if number < 0:
+        raise PlanningError("must be 'auto', 0 (no season) or a whole number of periods", column="season",
+                            value=text)
+    return number or None
+
+
 def _one_line(text: str) -> str:
     return "; ".join(part.strip() for part in text.splitlines() if part.strip())
 

@@ -37,7 +37,9 @@ def _models(values: tuple[str, ...]) -> dict[str, str]:
                    "capped_base and capped_trained, the capped hybrid trained on the window).")
 @click.option("--model", "models", multiple=True, help="Extra hybrid model to compare, NAME=DIR (repeatable).")
 @click.option("--horizon", type=int, default=None, help="Test periods (default: all after the cutoff).")
-@click.option("--season", type=int, default=12, show_default=True, help="Seasonal cycle of the forecaster (0: none).")
+@click.option("--season", default="auto", show_default=True,
+              help="Seasonal cycle of the forecaster in periods (0: none; auto: a year of the history's periods, "
+                   "12 for months and numbered periods, 52 for weeks, 4 for quarters, 7 for days).")
 @click.option("--backorders", is_flag=True, help="Unmet demand is backordered (default: lost).")
 @click.option("--n-series", type=int, default=None, help="Suite: only the first N series (a quick run).")
 @click.option("--train-seconds", type=float, default=240.0, show_default=True,
@@ -57,7 +59,7 @@ def command(
     policies: str | None,
     models: tuple[str, ...],
     horizon: int | None,
-    season: int,
+    season: str,
     backorders: bool,
     n_series: int | None,
     train_seconds: float,
@@ -74,7 +76,7 @@ def command(
     from hybridinv.backtest import DEFAULT_POLICIES, backtest
     from hybridinv.backtest.history import read_history
     from hybridinv.backtest.suites import load_suite
-    from hybridinv.cli._io import cutoff_from_text, read_csv
+    from hybridinv.cli._io import cutoff_from_text, read_csv, season_from_text
     from hybridinv.cli.train import given_limits
     from hybridinv.core.catalog import Catalog
     from hybridinv.core.errors import PlanningError
@@ -110,7 +112,7 @@ def command(
     limits = given_limits(capacity, budget) or "derive"  # the one not given keeps the value derived from training
     chosen = tuple(p.strip() for p in policies.split(",") if p.strip()) if policies else DEFAULT_POLICIES
     result = backtest(
-        demand, cat, split, limits, chosen, horizon=horizon, season=season or None, lost_sales=not backorders,
+        demand, cat, split, limits, chosen, horizon=horizon, season=season_from_text(season), lost_sales=not backorders,
         training=HistoryTraining(time_limit=train_seconds, workers=workers), models=_models(models),
         model_dir=None if out is None else f"{out}/models", name=name, progress=True,
     )

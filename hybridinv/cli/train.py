@@ -49,7 +49,9 @@ __all__ = ["command"]
 @click.option("--validation", type=int, default=12, show_default=True,
               help="--history: last training periods held out for the keep-or-discard check (judged by the "
                    "objective when --reward/--target/--incumbent are given: targets first, then cost).")
-@click.option("--season", type=int, default=12, show_default=True, help="--history: seasonal cycle (0: none).")
+@click.option("--season", default="auto", show_default=True,
+              help="--history: seasonal cycle in periods (0: none; auto: a year of the history's periods, 12 for "
+                   "months and numbered periods, 52 for weeks, 4 for quarters, 7 for days).")
 @extra_columns_option
 @click.option("--timesteps", type=int, default=50_000, show_default=True, help="PPO/SAC: training periods.")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Model directory to write.")
@@ -121,7 +123,7 @@ def command(
     capacity: float | None,
     budget: float | None,
     validation: int,
-    season: int,
+    season: str,
     reward_path: str | None,
     targets: tuple[str, ...],
     multiplier_rate: float,
@@ -253,7 +255,7 @@ def _train_on_history(
     capacity: float | None,
     budget: float | None,
     validation: int,
-    season: int,
+    season: str,
     out: str,
     es_options: dict[str, Any],
     workers: int,
@@ -264,7 +266,7 @@ def _train_on_history(
 ) -> None:
     from hybridinv.backtest.engine import resolve_constraints
     from hybridinv.backtest.history import read_history
-    from hybridinv.cli._io import cutoff_from_text, read_csv
+    from hybridinv.cli._io import cutoff_from_text, read_csv, season_from_text
     from hybridinv.core.catalog import Catalog
     from hybridinv.core.errors import PlanningError
     from hybridinv.rl.history import HistoryTraining, train_on_history
@@ -273,6 +275,7 @@ def _train_on_history(
         raise PlanningError("--history needs --catalog", column="catalog")
     cat = Catalog.from_frame(read_csv(catalog), extra_columns=extra_columns)  # type: ignore[arg-type]
     demand = read_history(read_csv(history)).aligned(cat)
+    cycle, _ = demand.calendar(season_from_text(season))  # "auto": a year of the history's periods
     periods = demand.n_periods
     if cutoff is not None:
         periods = demand.cutoff_index(cutoff_from_text(cutoff, demand))
@@ -280,7 +283,7 @@ def _train_on_history(
     given = given_limits(capacity, budget)
     limits = None if given is None else resolve_constraints(given, window, cat)[0]
     settings = HistoryTraining(validation=validation, workers=workers, seed=seed, **es_options)  # type: ignore[arg-type]
-    _, report = train_on_history(window, cat, out, limits, settings, season=season or None,
+    _, report = train_on_history(window, cat, out, limits, settings, season=cycle,
                                  progress=not quiet, name="history", objective=objective)
     click.echo(f"wrote {out}: {report['reason']}")
     for line in _target_lines(report.get("objective")):

@@ -110,3 +110,35 @@ def test_backtest_runs_the_capped_hybrid_trained_on_the_window(tmp_path: Path) -
     assert "| capped_trained |" in result.output and "`capped_trained` − `capped_base`" in result.output
     assert "`capped_trained`: validation gate" in result.output
     assert isinstance(Hybrid.load(out / "models" / "capped_trained"), CappedHybrid)
+
+
+def test_season_option_reads_auto_none_or_a_cycle(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import hybridinv.backtest as package
+    from hybridinv.cli._io import season_from_text
+    from hybridinv.core.errors import PlanningError
+
+    assert [season_from_text(t) for t in ("auto", "AUTO", "0", "52")] == ["auto", "auto", None, 52]
+    for text in ("weekly", "-1", "2.5"):
+        try:
+            season_from_text(text)
+        except PlanningError as error:
+            assert error.column == "season"
+        else:
+            raise AssertionError(f"--season {text} was accepted")
+    history, catalog = _files(tmp_path)
+    common = ["backtest", "--history", str(history), "--catalog", str(catalog), "--cutoff", "24",
+              "--policies", "newsvendor"]
+    bad = CliRunner().invoke(main, [*common, "--season", "weekly"])
+    assert bad.exit_code == 1 and "season" in bad.output and "Traceback" not in bad.output
+    real, seen = package.backtest, []
+
+    def spy(*args, **options):  # type: ignore[no-untyped-def]
+        result = real(*args, **options)
+        seen.append((options["season"], result.forecaster.season))
+        return result
+
+    monkeypatch.setattr(package, "backtest", spy)
+    for extra in ([], ["--season", "0"], ["--season", "6"]):
+        outcome = CliRunner().invoke(main, [*common, *extra])
+        assert outcome.exit_code == 0, outcome.output
+    assert seen == [("auto", 12), (None, None), (6, 6)]  # monthly labels: auto is a 12-month season

@@ -250,3 +250,20 @@ def test_deriving_both_limits_by_name_reads_as_a_sentence() -> None:
     result = _run(history_frame(), policies=("newsvendor",), constraints={"capacity": "derive", "budget": "derive"})
     assert result.constraint_source.startswith("derived from the last 12 training periods")  # was "; derived ..."
     assert result.scenario.constraints == _run(history_frame(), policies=("newsvendor",)).scenario.constraints
+
+
+def test_a_weekly_history_is_forecast_with_a_yearly_season_of_52_weeks() -> None:
+    """Before, every history got season=12: a weekly one was forecast with a 12-week cycle."""
+    rng = np.random.default_rng(4)
+    weeks = [str(d.date()) for d in pd.date_range("2022-01-03", periods=120, freq="W-MON")]
+    rate = rng.uniform(20, 60, 12)[None, :] * (1 + 0.4 * np.sin(2 * np.pi * np.arange(120) / 52))[:, None]
+    demand = rng.poisson(rate).astype(float)
+    skus = catalog_frame()["sku"].tolist()
+    frame = pd.DataFrame({"sku": np.tile(skus, 120), "period": np.repeat(weeks, 12), "quantity": demand.ravel()})
+    auto = backtest(frame, catalog_frame(), 110, policies=("newsvendor",))
+    assert auto.forecaster.season == 52 and auto.scenario.periods_per_year == 52
+    given = backtest(frame, catalog_frame(), 110, policies=("newsvendor",), season=52, periods_per_year=52)
+    np.testing.assert_array_equal(auto.runs["newsvendor"].sku_costs, given.runs["newsvendor"].sku_costs)
+    monthly = backtest(frame, catalog_frame(), 110, policies=("newsvendor",), season=12, periods_per_year=12)
+    assert monthly.forecaster.season == 12  # as given
+    assert "holt_winters" in auto.forecaster.summary()

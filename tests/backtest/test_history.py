@@ -258,3 +258,42 @@ def test_dated_periods_with_offsets_that_change_for_summer_time_are_read() -> No
     history = read_history(frame)
     assert list(history.periods) == [str(d) for d in pd.period_range("2024-03-25", periods=14, freq="D")]
     np.testing.assert_array_equal(history.demand[:, 0], np.arange(14.0))
+
+
+def _weekly(long: bool, periods: int = 10) -> pd.DataFrame:
+    weeks = [str(d.date()) for d in pd.date_range("2024-01-01", periods=periods, freq="W-MON")]
+    if not long:
+        return pd.DataFrame({"sku": ["A", "B"], **{w: [1.0, 2.0] for w in weeks}})
+    return pd.DataFrame({"sku": np.repeat(["A", "B"], periods), "period": weeks * 2, "quantity": 1.0})
+
+
+@pytest.mark.parametrize(
+    ("frame", "expected"),
+    [
+        (history_frame(long=True), ("M", (12, 12))),
+        (history_frame(long=False), ("M", (12, 12))),
+        (_weekly(long=True), ("W", (52, 52))),
+        (_weekly(long=False), ("W", (52, 52))),
+        (pd.DataFrame({"sku": "A", "period": ["2020Q1", "2020Q2", "2020Q3"], "quantity": 1.0}), ("Q", (4, 4))),
+        (pd.DataFrame({"sku": "A", "period": ["2024-03-01", "2024-03-02", "2024-03-04"], "quantity": 1.0}),
+         ("D", (7, 365))),
+        (pd.DataFrame({"sku": "A", "period": ["2019-01-01", "2020-01-01", "2021-01-01"], "quantity": 1.0}),
+         ("Y", (None, 1))),
+        (pd.DataFrame({"sku": "A", "period": [1, 2, 3], "quantity": 1.0}), (None, (12, 12))),  # numbered: months
+    ],
+    ids=["monthly_long", "monthly_wide", "weekly_long", "weekly_wide", "quarters", "days", "years", "numbered"],
+)
+def test_the_calendar_is_read_from_the_period_labels(frame: pd.DataFrame, expected: tuple) -> None:
+    """Backtests read every history as monthly before (a 12-week season on weekly data)."""
+    hist = read_history(frame)
+    assert (hist.freq, hist.calendar()) == expected
+    assert hist.calendar(None, 6) == (None, 6) and hist.calendar(5) == (5, expected[1][1])  # given: as given
+    assert hist.aligned(Catalog.from_frame(catalog_frame(len(hist.sku)).assign(sku=hist.sku))).freq == hist.freq
+
+
+@pytest.mark.parametrize(("season", "per_year"), [("weekly", "auto"), (0, "auto"), (2.5, "auto"), ("auto", "x"),
+                                                  ("auto", 0)])
+def test_a_calendar_other_than_auto_or_a_whole_number_is_refused(season: object, per_year: object) -> None:
+    with pytest.raises(PlanningError) as info:
+        read_history(_weekly(long=True)).calendar(season, per_year)  # type: ignore[arg-type]
+    assert info.value.column == ("season" if per_year == "auto" else "periods_per_year")
