@@ -122,9 +122,10 @@ class DemandHistory:
         return season, whole_number(periods_per_year, "periods_per_year", 1)
 
     def cutoff_index(self, cutoff: int | str) -> int:
-        """Number of training periods for ``cutoff``: an int, or the label of the first test period."""
-        if isinstance(cutoff, (int, np.integer)) and not isinstance(cutoff, bool):
-            index = int(cutoff)
+        """Number of training periods for ``cutoff``: a whole number (``24.0`` is 24), or the label of the first
+        test period."""
+        if isinstance(cutoff, (int, np.integer, float, np.floating)) and not isinstance(cutoff, bool):
+            index = whole_number(cutoff, "cutoff")  # 24.0 was looked up as the label "24.0": "not a period"
         else:
             labels = [str(p) for p in self.periods]
             index = labels.index(str(cutoff)) if str(cutoff) in labels else _same_date(labels, cutoff)

@@ -69,6 +69,9 @@ def test_cutoff_by_count_or_label() -> None:
         hist.cutoff_index("2030-01")
     with pytest.raises(PlanningError, match="cutoff"):
         hist.cutoff_index(36)
+    assert hist.cutoff_index(24.0) == hist.cutoff_index(np.float64(24)) == 24  # was "not a period of the history"
+    with pytest.raises(PlanningError, match="whole number"):
+        hist.cutoff_index(24.5)
 
 
 def test_alignment_with_the_catalog() -> None:
