@@ -19,6 +19,7 @@ from hybridinv.core.errors import PlanningError
 from hybridinv.core.limits import MAX_LEAD_TIME, MAX_QUANTITY
 
 __all__ = [
+    "COST_LIMIT_NAME",
     "ExtraColumns",
     "RowSkus",
     "check_columns",
@@ -355,6 +356,9 @@ _LIMIT_NAMES = {
     float(MAX_LEAD_TIME): " periods (hybridinv.core.limits.MAX_LEAD_TIME)",
     MAX_QUANTITY: " units (hybridinv.core.limits.MAX_QUANTITY)",
 }
+#: How :data:`~hybridinv.core.limits.MAX_COST` is named in messages (its value equals MAX_QUANTITY's, so pass it
+#: as ``maximum_name``).
+COST_LIMIT_NAME = " (money per unit or per order, hybridinv.core.limits.MAX_COST)"
 
 _KIND_NAMES = {"b": "a boolean", "c": "a complex number", "M": "a date or time", "m": "a date or time"}
 

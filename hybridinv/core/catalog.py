@@ -10,7 +10,15 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core._frame import ExtraColumns, check_array, check_columns, numeric_column, require_frame, sku_codes
+from hybridinv.core._frame import (
+    COST_LIMIT_NAME,
+    ExtraColumns,
+    check_array,
+    check_columns,
+    numeric_column,
+    require_frame,
+    sku_codes,
+)
 from hybridinv.core.errors import PlanningError
 from hybridinv.core.limits import MAX_COST, MAX_LEAD_TIME, MAX_QUANTITY, MAX_SHELF_LIFE
 
@@ -34,8 +42,6 @@ CATALOG_OPTIONAL: dict[str, object] = {
 }
 
 _TABLE = "catalog"
-#: how the cost bound is named in messages
-_COST_LIMIT = " (money per unit or per order, hybridinv.core.limits.MAX_COST)"
 
 
 def _float(values: ArrayLike, n: int, default: float) -> NDArray[np.float64]:
@@ -143,7 +149,9 @@ class Catalog:
     def _validate(self) -> None:
         sku = self.sku
         for name in ("unit_cost", "holding_cost", "shortage_cost", "order_cost"):
-            check_array(getattr(self, name), name, sku, _TABLE, minimum=0.0, maximum=MAX_COST, maximum_name=_COST_LIMIT)
+            check_array(
+                getattr(self, name), name, sku, _TABLE, minimum=0.0, maximum=MAX_COST, maximum_name=COST_LIMIT_NAME
+            )
         check_array(self.lead_time_std, "lead_time_std", sku, _TABLE, minimum=0.0, maximum=MAX_LEAD_TIME)
         check_array(self.volume, "volume", sku, _TABLE, minimum=0.0)
         check_array(self.lead_time, "lead_time", sku, _TABLE, minimum=0.0, integer=True, maximum=MAX_LEAD_TIME)
@@ -156,7 +164,7 @@ class Catalog:
         for name in ("demand_mean", "demand_std", "price"):
             arr = getattr(self, name)
             known = ~np.isnan(arr)
-            limit, limit_name = (MAX_COST, _COST_LIMIT) if name == "price" else (MAX_QUANTITY, None)
+            limit, limit_name = (MAX_COST, COST_LIMIT_NAME) if name == "price" else (MAX_QUANTITY, None)
             check_array(arr[known], name, sku[known], _TABLE, minimum=0.0, maximum=limit, maximum_name=limit_name)
         not_multiple = (self.moq > 0) & (np.mod(self.moq, self.lot_size) != 0)
         if not_multiple.any():

@@ -18,7 +18,8 @@ as a 64-bit integer. These bounds keep both finite and exact:
   stock bucket per period of life and SKU: a shelf life of 1e9 asked for 15 GB); a longer
   life is not perishable within any horizon, so leave it 0.
 * :data:`MAX_COST` — a money amount in one catalog cell (``unit_cost``, ``holding_cost``,
-  ``shortage_cost``, ``order_cost``, ``price``) is at most 1e12 (per unit or per order):
+  ``shortage_cost``, ``order_cost``, ``price``) or one cost of a network's ``NetworkCosts.build``
+  (also ``transit_holding_cost``, ``shipment_cost``, ``overflow_cost``) is at most 1e12 (per unit or per order):
   products with quantities up to :data:`MAX_QUANTITY` and their squares (safety stocks priced
   against costs) then stay far from float64's overflow; a unit cost of 1e155 overflowed to
   ``inf`` in the build-ahead of a budget-bound plan.
@@ -35,7 +36,7 @@ __all__ = ["MAX_COST", "MAX_LEAD_TIME", "MAX_ORDER", "MAX_PERIODS", "MAX_QUANTIT
 MAX_LEAD_TIME: int = 520
 #: Largest quantity in one input cell, in units.
 MAX_QUANTITY: float = 1e12
-#: Largest money amount in one catalog cell (a cost or price per unit, or a fixed cost per order).
+#: Largest money amount in one catalog or network cost cell (a cost or price per unit, or a fixed cost per order).
 MAX_COST: float = 1e12
 #: Largest order a policy may return to plan(), in units.
 MAX_ORDER: float = 1e15

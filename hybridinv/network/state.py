@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core._frame import number_array
+from hybridinv.core._frame import COST_LIMIT_NAME, number_array
 from hybridinv.core.errors import number_in, whole_number
+from hybridinv.core.limits import MAX_COST
 from hybridinv.network.model import LocationError, Network
 
 __all__ = [
@@ -51,11 +52,14 @@ def echelon_position(network: Network, installation: NDArray[np.float64]) -> NDA
 
 
 def _broadcast(
-    values: ArrayLike, shape: tuple[int, int], column: str, names: tuple[str, ...] = (), skus: tuple[str, ...] = ()
+    values: ArrayLike, shape: tuple[int, int], column: str, names: tuple[str, ...] = (), skus: tuple[str, ...] = (),
+    maximum: float = math.inf,
 ) -> NDArray[np.float64]:
     """``values`` broadcast to (locations, SKUs): a number, per SKU (n,), per location (L, 1) or (L, n).
 
-    An error names the location (from ``names``; none for per-SKU values) and the SKU (from ``skus``).
+    Finite and >= 0; a finite ``maximum`` is a money bound (:data:`~hybridinv.core.limits.MAX_COST`, named
+    in the message). An error names the location (from ``names``; none for per-SKU values) and the SKU
+    (from ``skus``).
     """
     arr = number_array(values, column)  # "2" was read as 2, True as 1, "no" was a bare ValueError
     try:
@@ -70,6 +74,12 @@ def _broadcast(
     if bad.any():
         loc, sku = (int(v[0]) for v in np.nonzero(bad))
         raise LocationError("must be finite and >= 0" + ("" if skus else f" (sku index {sku})"), column=column,
+                            location=names[loc] if names else None, sku=skus[sku] if skus else None,
+                            value=float(out[loc, sku]))
+    high = out > maximum
+    if high.any():
+        loc, sku = (int(v[0]) for v in np.nonzero(high))
+        raise LocationError(f"must be <= {maximum:g}{COST_LIMIT_NAME}", column=column,
                             location=names[loc] if names else None, sku=skus[sku] if skus else None,
                             value=float(out[loc, sku]))
     out.setflags(write=False)
@@ -137,7 +147,11 @@ class NetworkCosts:
         overflow_cost: float = 0.0,
         skus: tuple[str, ...] | None = None,
     ) -> NetworkCosts:
-        """Broadcast the cost data to (locations, SKUs) and validate it (finite, >= 0)."""
+        """Broadcast the cost data to (locations, SKUs) and validate it.
+
+        Every value finite and >= 0, the costs (all but ``volume``) at most
+        :data:`~hybridinv.core.limits.MAX_COST` (1e12), as in a :class:`~hybridinv.Catalog`.
+        """
         shape = (network.n_locations, whole_number(n_skus, "n_skus", 1, error=LocationError))  # "3" read, 2.5 cut
         if skus is not None and (isinstance(skus, str) or not isinstance(skus, Sequence | np.ndarray)):
             raise LocationError("must be a list of SKU names", column="sku", value=skus)  # a TypeError, "AB" 2 SKUs
@@ -145,16 +159,19 @@ class NetworkCosts:
         if len(names) != shape[1]:
             raise LocationError(f"expected {shape[1]} SKU names, got {len(names)}", column="sku")
         per_sku = {
-            name: _broadcast(value, (1, shape[1]), name, skus=names)[0]
-            for name, value in (("unit_cost", unit_cost), ("order_cost", order_cost), ("volume", volume))
+            name: _broadcast(value, (1, shape[1]), name, skus=names, maximum=limit)[0]
+            for name, value, limit in (("unit_cost", unit_cost, MAX_COST), ("order_cost", order_cost, MAX_COST),
+                                       ("volume", volume, math.inf))
         }
         # text was a TypeError, True read as 1
-        overflow_cost = number_in(overflow_cost, "overflow_cost", 0.0, math.inf, error=LocationError)
+        overflow_cost = number_in(overflow_cost, "overflow_cost", 0.0, MAX_COST, error=LocationError)
+        per_cell = {
+            name: _broadcast(value, shape, name, network.names, names, maximum=MAX_COST)
+            for name, value in (("holding_cost", holding_cost), ("transit_holding_cost", transit_holding_cost),
+                                ("shortage_cost", shortage_cost), ("shipment_cost", shipment_cost))
+        }
         return cls(
-            holding_cost=_broadcast(holding_cost, shape, "holding_cost", network.names, names),
-            transit_holding_cost=_broadcast(transit_holding_cost, shape, "transit_holding_cost", network.names, names),
-            shortage_cost=_broadcast(shortage_cost, shape, "shortage_cost", network.names, names),
-            shipment_cost=_broadcast(shipment_cost, shape, "shipment_cost", network.names, names),
+            **per_cell,
             overflow_cost=overflow_cost,
             skus=names,
             **per_sku,

@@ -153,3 +153,38 @@ def test_state_build_refuses_a_fractional_sku_count_and_text(kwargs: dict, colum
     net = Network.one_warehouse(1, 1, 1)
     with pytest.raises(PlanningError, match=rf"column '{column}'"):
         NetworkState.build(net, on_hand=1, **kwargs)
+
+
+@pytest.mark.parametrize(("column", "per_location"), [
+    ("unit_cost", False), ("order_cost", False), ("holding_cost", True), ("transit_holding_cost", True),
+    ("shortage_cost", True), ("shipment_cost", True),
+])
+def test_costs_above_max_cost_are_refused_naming_location_sku_and_value(column: str, per_location: bool) -> None:
+    """Network costs had no upper bound (1e300 was accepted) while a catalog's stop at MAX_COST = 1e12."""
+    from hybridinv.core.limits import MAX_COST
+
+    net = Network.one_warehouse(2, 1, 1)  # warehouse, store_1, store_2
+    skus = ("A", "B", "C")
+    values = np.ones((3, 3)) if per_location else np.ones(3)
+    if per_location:
+        values[2, 1] = 1e155
+    else:
+        values[1] = 1e155
+    with pytest.raises(LocationError, match="MAX_COST") as info:
+        NetworkCosts.build(net, 3, skus=skus, **{column: values})
+    error = info.value
+    assert (error.column, error.sku, error.value) == (column, "B", 1e155)
+    assert error.location == ("store_2" if per_location else None)
+    values[values > 1] = MAX_COST  # the bound itself is a valid cost
+    costs = NetworkCosts.build(net, 3, skus=skus, **{column: values})
+    assert getattr(costs, column).max() == MAX_COST
+
+
+def test_overflow_cost_above_max_cost_is_refused() -> None:
+    from hybridinv.core.limits import MAX_COST
+
+    net = Network.one_warehouse(1, 1, 1)
+    with pytest.raises(LocationError, match="1e\\+12") as info:
+        NetworkCosts.build(net, 1, overflow_cost=1e13)
+    assert (info.value.column, info.value.value) == ("overflow_cost", 1e13)
+    assert NetworkCosts.build(net, 1, overflow_cost=MAX_COST).overflow_cost == MAX_COST
