@@ -59,6 +59,7 @@ from hybridinv.network.mpc_model import NetworkPlan, NetworkPlanProblem, solve_n
 from hybridinv.network.policies import echelon_levels_of
 from hybridinv.network.repair import NetworkRepair
 from hybridinv.network.repair_inputs import UPSTREAM_UNDER_SHARE
+from hybridinv.network.repair_model import bad_cell
 from hybridinv.network.scenarios import NetworkScenario
 from hybridinv.network.state import NetworkDecision, NetworkObservation
 
@@ -71,17 +72,14 @@ def default_horizon(scenario: NetworkScenario) -> int:
 
 
 def _demand(values: ArrayLike | None, default: NDArray[np.float64], column: str,
-            skus: tuple[str, ...]) -> NDArray[np.float64]:
+            stores: tuple[str, ...], skus: tuple[str, ...]) -> NDArray[np.float64]:
+    """A forecast (stores, SKUs), finite and >= 0; an error names the store and the SKU by their labels."""
     if values is None:
         return np.asarray(default, dtype=np.float64)
     arr = np.asarray(values, dtype=np.float64)
     if arr.shape != default.shape:
         raise PlanningError(f"must have shape (stores, SKUs) = {default.shape}, got {arr.shape}", column=column)
-    bad = ~np.isfinite(arr) | (arr < 0)
-    if bad.any():
-        store, sku = (int(v[0]) for v in np.nonzero(bad))
-        raise PlanningError(f"must be finite and >= 0 (store index {store})", column=column, sku=skus[sku],
-                            value=float(arr[store, sku]))
+    bad_cell(~np.isfinite(arr) | (arr < 0), arr, column, "must be finite and >= 0", stores, skus)
     return arr
 
 
@@ -118,7 +116,8 @@ class NetworkMPC:
     ------
     PlanningError
         For an option outside its range (naming the option and the value) or a forecast of
-        the wrong shape or with negative or non-finite values.
+        the wrong shape or with negative or non-finite values (a
+        :class:`~hybridinv.network.LocationError` naming the store and the SKU by their labels).
 
     Examples
     --------
@@ -158,8 +157,9 @@ class NetworkMPC:
         self.safety_penalty = number_in(self.safety_penalty, "safety_penalty", 0.0, 1.0, open_high=True)
         self.time_limit = number_in(self.time_limit, "time_limit", 0.0, 1e6, open_low=True)
         skus = scenario.costs.skus
-        self._mean = _demand(self.demand_mean, scenario.demand.mean, "demand_mean", skus)
-        self._std = _demand(self.demand_std, scenario.demand.std, "demand_std", skus)
+        stores = tuple(scenario.network.names[s] for s in scenario.network.stores)
+        self._mean = _demand(self.demand_mean, scenario.demand.mean, "demand_mean", stores, skus)
+        self._std = _demand(self.demand_std, scenario.demand.std, "demand_std", stores, skus)
         if self.repair is None:  # scenario_repair with this forecast as the expected demand
             self.repair = NetworkRepair(scenario.costs, expected_demand=self._mean, backend="fast")
         self._prepare()

@@ -10,7 +10,7 @@ import pytest
 
 from hybridinv.core.errors import PlanningError
 from hybridinv.network.baselines import NETWORK_POLICIES, make_policy
-from hybridinv.network.model import Network
+from hybridinv.network.model import LocationError, Network
 from hybridinv.network.mpc import NetworkMPC
 from hybridinv.network.policies import EchelonBaseStock
 from hybridinv.network.runner import simulate_network
@@ -325,6 +325,9 @@ def test_bad_forecasts_and_observations_raise_planning_error() -> None:
     with pytest.raises(PlanningError, match="demand_std") as info:
         NetworkMPC(SMALL, demand_std=bad)
     assert info.value.sku == SMALL.costs.skus[4]
+    # the second store row is the location called store_2 (was "store index 1", which is no location's name)
+    assert isinstance(info.value, LocationError) and info.value.location == "store_2"
+    assert "location 'store_2'" in str(info.value) and "index" not in str(info.value)
     obs = get("serial_3").simulator().reset(get("serial_3").demand_path(0))
     with pytest.raises(PlanningError, match="observation"):
         NetworkMPC(SMALL).act(obs)
