@@ -41,8 +41,13 @@ from hybridinv.network.limits import limit_supplier_orders
 from hybridinv.network.scenarios import NetworkScenario, get
 from hybridinv.network.state import NetworkDecision, NetworkObservation
 
-__all__ = ["NETWORK_FEATURES", "NetworkEnv", "default_reward_scale", "make_network_env", "period_outcome"]
+__all__ = [
+    "MAX_Z_RANGE", "NETWORK_FEATURES", "NetworkEnv", "default_reward_scale", "make_network_env", "period_outcome",
+]
 
+#: Largest ``z_range``: a safety factor of 1000 standard deviations is beyond any service level (as the
+#: bound of ``NetworkMPC.safety_factor``); 1e300 gave echelon levels of 5e300 units.
+MAX_Z_RANGE: float = 1e3
 #: Features per location and SKU, in the order of the observation.
 NETWORK_FEATURES: tuple[str, ...] = ("installation_position", "echelon_position", "forecast")
 
@@ -75,10 +80,18 @@ class NetworkEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
     periods : int, optional
         Episode length (default: the scenario's horizon).
     z_range : float
-        Safety factor at action ``+-1``.
+        Safety factor at action ``+-1``, a finite number in ``(0, 1000]`` (``MAX_Z_RANGE``; a negative
+        one mirrored the actions, NaN failed at the first step).
     reward_scale : float, optional
     obs_clip : float
-        Bound of the scaled features.
+        Bound of the scaled features, a finite number > 0 that float32 holds (a negative one or NaN
+        was gymnasium's bare ValueError, 0 an observation of zeros).
+
+    Raises
+    ------
+    PlanningError
+        Naming ``z_range``, ``reward_scale`` or ``obs_clip`` and the value when it is out of range
+        or not a number.
     """
 
     metadata: dict[str, Any] = {"render_modes": []}
@@ -88,8 +101,8 @@ class NetworkEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
         self.scenario = get(scenario) if isinstance(scenario, str) else scenario
         network = self.scenario.network
         self.periods = horizon(periods, self.scenario.periods)
-        self.z_range = float(z_range)
-        self.obs_clip = float(obs_clip)
+        self.z_range = number_in(z_range, "z_range", 0.0, MAX_Z_RANGE, open_low=True)
+        self.obs_clip = number_in(obs_clip, "obs_clip", 0.0, float(np.finfo(np.float32).max), open_low=True)
         self._sim = self.scenario.simulator(periods=self.periods, warmup=0)
         self._allocate = FairShare(network)
         self._mean = self.scenario.location_demand()[0]

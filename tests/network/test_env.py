@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-from hybridinv.network.env import NETWORK_FEATURES, NetworkEnv
+from hybridinv import PlanningError
+from hybridinv.network.baselines import echelon_levels
+from hybridinv.network.env import MAX_Z_RANGE, NETWORK_FEATURES, NetworkEnv
 from hybridinv.network.scenarios import get, one_warehouse_scenario
 
 
@@ -63,3 +65,31 @@ def test_registered_id_and_lazy_gymnasium() -> None:
     code = "import hybridinv.network, sys; print('gymnasium' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert out.strip() == "False"
+
+
+@pytest.mark.parametrize(("option", "value"), [
+    ("z_range", -3.0),  # mirrored the actions: a = +1 gave the lowest levels
+    ("z_range", 0.0),  # every action the same levels
+    ("z_range", float("nan")),  # accepted, then a LocationError about supplier_orders at the first step
+    ("z_range", float("inf")), ("z_range", 1e300),  # levels of 5e300 units
+    ("z_range", "3"),  # text read as 3
+    ("obs_clip", -1.0), ("obs_clip", float("nan")),  # gymnasium's bare ValueError about the Box
+    ("obs_clip", 0.0),  # every observation all zeros
+    ("obs_clip", 1e39),  # beyond float32: an infinite Box
+])
+def test_out_of_range_z_range_and_obs_clip_are_refused_naming_them(option: str, value: object) -> None:
+    with pytest.raises(PlanningError) as info:
+        NetworkEnv("serial_3", periods=4, **{option: value})
+    assert info.value.column == option
+
+
+def test_z_range_and_obs_clip_set_the_action_scale_and_the_observation_bound() -> None:
+    """At the edges of their ranges: z = z_range * a on the levels, features clipped to +-obs_clip."""
+    scenario = get("serial_3")
+    tight = NetworkEnv(scenario, periods=4, z_range=MAX_Z_RANGE, obs_clip=1e-3)
+    reference = NetworkEnv(scenario, periods=4)
+    action = np.full(3, 0.5, dtype=np.float32)
+    np.testing.assert_array_equal(tight.levels(action), echelon_levels(scenario, 0.5 * MAX_Z_RANGE))
+    np.testing.assert_array_equal(reference.levels(action), echelon_levels(scenario, 1.5))
+    obs, _ = tight.reset(seed=0)
+    assert np.abs(obs).max() <= np.float32(1e-3) and tight.observation_space.contains(obs)
