@@ -45,19 +45,30 @@ class InventoryState:
     sku : array of str
         SKU identifiers.
     on_hand : array of float
-        Usable units in stock now (whole numbers, >= 0).
+        Usable units in stock now, finite, >= 0 and at most ``MAX_QUANTITY`` (1e12).
     backorders : array of float, optional
-        Units owed to customers (backorder scenarios), >= 0.
+        Units owed to customers (backorder scenarios), as ``on_hand``.
     pipeline : array of float, shape (n_skus, W), optional
         Open orders: ``pipeline[i, k]`` units of SKU i arrive ``k`` periods from now.
         ``k = 0`` arrives this period before demand is served.
 
     Notes
     -----
+    Built directly, quantities may be fractional (goods counted in kilograms or litres):
+    the simulator serves such stock to a relative ``hybridinv.sim.simulator.ROUNDING``
+    (docs/simulator.md, "Fractional units"). :meth:`from_frame`, the planner's table
+    reader, requires whole numbers.
+
     From a frame, open orders come either as wide columns ``pipeline_0``,
     ``pipeline_1``, ... on the state frame or as a long ``open_orders`` frame
     with columns ``sku``, ``arrives_in`` and ``quantity`` (rows for the same SKU
     and arrival are added up).
+
+    Examples
+    --------
+    >>> state = InventoryState(["flour"], on_hand=[2.5], pipeline=[[0.0, 0.25]])
+    >>> state.on_hand.tolist(), state.pipeline.tolist()
+    ([2.5], [[0.0, 0.25]])
     """
 
     sku: NDArray[np.object_]
@@ -105,7 +116,7 @@ class InventoryState:
         For library code only, deriving a state from validated data: a state reordered
         to a catalog (:meth:`aligned`), read from a frame whose columns were checked
         (:meth:`from_frame`), or the simulator's and an observation's current state (the
-        simulator keeps stock, backorders and open orders whole and >= 0). ``sku`` must be
+        simulator keeps stock, backorders and open orders finite and >= 0). ``sku`` must be
         unique str, ``on_hand``/``backorders`` of shape (n,), ``pipeline`` of shape (n, W).
         The arrays are not copied: read-only arrays are stored as they are, writable ones as
         read-only views.

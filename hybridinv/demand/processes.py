@@ -132,7 +132,9 @@ class DemandPath:
     Attributes
     ----------
     realized : array, shape (periods, n)
-        Demand per period and SKU (whole numbers).
+        Demand per period and SKU, finite and >= 0: whole numbers when drawn by a
+        :class:`DemandProcess`; a replayed record may hold fractions (kilograms, litres),
+        which the simulator serves to a relative ``hybridinv.sim.simulator.ROUNDING``.
     expected : array, shape (periods, n)
         The forecastable mean: base level, seasonality, trend and announced
         promotions (not regime shifts or common-factor shocks).

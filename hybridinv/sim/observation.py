@@ -274,7 +274,7 @@ class Observation:
         """The state as an :class:`InventoryState` (for the repair layer).
 
         Not validated again: an observation holds a validated state (:meth:`from_state`)
-        or the simulator's, whose stock, backorders and open orders stay whole and >= 0.
+        or the simulator's, whose stock, backorders and open orders stay finite and >= 0.
         """
         if self._state is None:
             self._state = InventoryState._trusted(self.catalog.sku, self.on_hand, self.backorders, self.pipeline)
