@@ -23,7 +23,17 @@ from hybridinv.core.errors import PlanningError
 from hybridinv.core.projection import capacity_rows
 from hybridinv.core.state import InventoryState
 
-__all__ = ["RULES", "OrderCheck", "RowUse", "check_orders", "row_tolerance"]
+__all__ = [
+    "RULES",
+    "OrderCheck",
+    "RowUse",
+    "budget_tolerance",
+    "capacity_tolerance",
+    "check_orders",
+    "largest_per_row",
+    "row_tolerance",
+    "supplier_tolerance",
+]
 
 #: Per-SKU rules of :func:`check_orders`, in the order they are reported.
 RULES: tuple[str, ...] = ("not_finite", "negative", "fractional", "moq", "lot_size", "max_order")
@@ -211,19 +221,39 @@ def row_tolerance(scale: ArrayLike, usage: ArrayLike, lot_usage: ArrayLike) -> N
                       dtype=np.float64)
 
 
-def _over(
-    kind: str, names: list[str], limit: ArrayLike, usage: ArrayLike, scale: ArrayLike, lot_usage: ArrayLike
-) -> list[RowUse]:
-    limit, usage = np.asarray(limit, dtype=np.float64), np.asarray(usage, dtype=np.float64)
-    tol = row_tolerance(np.maximum(scale, np.abs(limit)), usage, lot_usage)
-    return [RowUse(kind, names[r], float(limit[r]), float(usage[r])) for r in np.flatnonzero(usage - limit > tol)]
+def capacity_tolerance(capacity: float, residual: ArrayLike, usage: ArrayLike,
+                       lot_usage: ArrayLike) -> NDArray[np.float64]:
+    """:func:`row_tolerance` of capacity rows (any shape; ``lot_usage`` broadcasts over them).
+
+    ``residual`` is the capacity less the projected stock volume (:func:`hybridinv.core.capacity_rows`), so its
+    rounding is of the size of both: the scale is ``capacity + |capacity - residual|``.
+    """
+    # with a capacity > 0 the scale is at least |residual| (the limit), as row_tolerance's scale must be
+    return row_tolerance(capacity + np.abs(capacity - np.asarray(residual, dtype=np.float64)), usage, lot_usage)
 
 
-def _largest(rows: NDArray[np.int64], values: NDArray[np.float64], n_rows: int) -> NDArray[np.float64]:
-    """The largest of ``values`` per row (0 for a row without SKUs)."""
+def budget_tolerance(budget: float, spend: float, lot_usage: float) -> float:
+    """:func:`row_tolerance` of the budget row, in scalars (the simulator checks it every period): scale the
+    budget or the spend, one lot the dearest lot's value."""
+    return _ROW_TOL * max(abs(spend), abs(budget)) + _LOT_TOL * lot_usage
+
+
+def supplier_tolerance(limit: ArrayLike, units: ArrayLike, lot_usage: ArrayLike) -> NDArray[np.float64]:
+    """:func:`row_tolerance` of supplier-capacity rows: scale the capacity or the units, one lot the largest lot."""
+    units = np.asarray(units, dtype=np.float64)
+    return row_tolerance(np.maximum(units, np.abs(np.asarray(limit, dtype=np.float64))), units, lot_usage)
+
+
+def largest_per_row(rows: NDArray[np.int64], values: NDArray[np.float64], n_rows: int) -> NDArray[np.float64]:
+    """The largest of ``values`` per row (0 for a row without SKUs): one lot's usage of each row."""
     out = np.zeros(n_rows)
     np.maximum.at(out, rows, values)
     return out
+
+
+def _over(kind: str, names: list[str], limit: ArrayLike, usage: ArrayLike, tol: ArrayLike) -> list[RowUse]:
+    limit, usage = np.asarray(limit, dtype=np.float64), np.asarray(usage, dtype=np.float64)
+    return [RowUse(kind, names[r], float(limit[r]), float(usage[r])) for r in np.flatnonzero(usage - limit > tol)]
 
 
 def _rows(
@@ -248,18 +278,19 @@ def _rows(
         )
         usage = np.bincount(rows.row, weights=catalog.volume * q, minlength=rows.residual.size)
         names = [f"capacity[k={k}]" for k in range(rows.residual.size)]
-        # the residual is the capacity less the projected stock volume: rounding of the size of both
-        scale = constraints.capacity + np.abs(constraints.capacity - rows.residual)
-        lot = _largest(rows.row, catalog.volume * catalog.lot_size, rows.residual.size)
-        out += _over("capacity", names, rows.residual, usage, scale, lot)
+        lot = largest_per_row(rows.row, catalog.volume * catalog.lot_size, rows.residual.size)
+        out += _over("capacity", names, rows.residual, usage,
+                     capacity_tolerance(constraints.capacity, rows.residual, usage, lot))
     if constraints.has_budget:
-        spend = np.array([float(catalog.unit_cost @ q)])
-        lot = np.array([float(np.max(catalog.unit_cost * catalog.lot_size, initial=0.0))])
-        out += _over("budget", ["budget"], np.array([constraints.budget]), spend, np.abs(spend), lot)
+        spend = float(catalog.unit_cost @ q)
+        lot_value = float(np.max(catalog.unit_cost * catalog.lot_size, initial=0.0))
+        out += _over("budget", ["budget"], np.array([constraints.budget]), np.array([spend]),
+                     budget_tolerance(constraints.budget, spend, lot_value))
     if constraints.supplier_capacity:
         suppliers, member, limits = constraints.supplier_rows(catalog)
         inside = member >= 0
         units = np.bincount(member[inside], weights=q[inside], minlength=len(suppliers))
-        lot = _largest(member[inside], catalog.lot_size[inside], len(suppliers))
-        out += _over("supplier_capacity", [f"supplier[{s}]" for s in suppliers], limits, units, units, lot)
+        lot = largest_per_row(member[inside], catalog.lot_size[inside], len(suppliers))
+        out += _over("supplier_capacity", [f"supplier[{s}]" for s in suppliers], limits, units,
+                     supplier_tolerance(limits, units, lot))
     return tuple(out)

@@ -32,6 +32,8 @@ from hybridinv.sim.observation import Observation
 from hybridinv.sim.scenario import Scenario, ScenarioPath
 from hybridinv.sim.simulator import (
     ScenarioLayout,
+    budget_excess_of,
+    capacity_excess_of,
     excess_units,
     order_array,
     refuse_orders,
@@ -370,8 +372,8 @@ class BatchSimulator(ScenarioLayout):
         ledger = self._ledger
         if math.isfinite(self._budget):
             for e in range(self.episodes):
-                spend = dot(cat.unit_cost, qty[e])
-                ledger.budget_excess[e, t] = spend - self._budget if spend > self._budget * (1 + 1e-9) else 0.0
+                ledger.budget_excess[e, t] = budget_excess_of(dot(cat.unit_cost, qty[e]), self._budget,
+                                                              self._budget_lot)
         if self._has_rules:
             positive = qty > 0
             ledger.rule_breaches[:, t] = (
@@ -385,7 +387,7 @@ class BatchSimulator(ScenarioLayout):
             obs = BatchObservation(self)
             ledger.capacity_excess[:, t] = capacity_row_excess(
                 cat.volume, cat.lead_time, obs.on_hand, obs.pipeline, obs.forecast(horizon), self._capacity,
-                obs.backorders, qty,
+                obs.backorders, qty, self._capacity_lot,
             )
 
 
@@ -398,13 +400,16 @@ def capacity_row_excess(
     capacity: float,
     backorders: NDArray[np.float64],
     orders: NDArray[np.float64],
+    lot_usage: NDArray[np.float64],
 ) -> NDArray[np.float64]:
-    """Volume by which each episode's orders exceed its capacity rows (beyond 1e-6 per row), shape (E,).
+    """Volume by which each episode's orders exceed its capacity rows, shape (E,).
 
     The rows of :func:`hybridinv.core.projection.capacity_rows` for every episode at once:
     ``on_hand``, ``backorders`` and ``orders`` have shape (E, n), ``pipeline`` (E, n, W) and
     ``expected_demand`` (E, n, >= horizon - 1); the same projection, term by term, with an
-    episode axis in front.
+    episode axis in front. A row's excess within its tolerance
+    (:func:`hybridinv.core.feasibility.capacity_tolerance`, with ``lot_usage`` one lot's volume
+    per row: ``largest_per_row(lead_time, volume * lot_size, horizon)``) counts as 0.
     """
     episodes, n = on_hand.shape
     horizon = int(lead_time.max()) + 1 if n else 1
@@ -418,5 +423,4 @@ def capacity_row_excess(
     residual = capacity - (volume[None, :, None] * projected).sum(axis=1)
     cell = (np.arange(episodes)[:, None] * horizon + np.asarray(lead_time, dtype=np.int64)[None, :]).ravel()
     new = np.bincount(cell, weights=(volume * orders).ravel(), minlength=episodes * horizon).reshape(episodes, horizon)
-    excess = new - np.maximum(residual, 0.0)
-    return np.asarray(np.maximum(excess - 1e-6, 0.0).sum(axis=1), dtype=np.float64)
+    return np.asarray(capacity_excess_of(new, residual, capacity, lot_usage).sum(axis=1), dtype=np.float64)

@@ -26,13 +26,17 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core._frame import number_array
 from hybridinv.core.errors import PlanningError, horizon
+from hybridinv.core.feasibility import budget_tolerance, capacity_tolerance, largest_per_row, supplier_tolerance
 from hybridinv.core.projection import capacity_rows
 from hybridinv.core.state import InventoryState
 from hybridinv.sim.ledger import TALLY_ROWS, Ledger, _einsum, dot
 from hybridinv.sim.observation import Observation
 from hybridinv.sim.scenario import Scenario, ScenarioPath
 
-__all__ = ["ROUNDING", "ScenarioLayout", "Simulator", "excess_units", "serve_fifo_and_age", "whole_units"]
+__all__ = [
+    "ROUNDING", "ScenarioLayout", "Simulator", "budget_excess_of", "capacity_excess_of", "excess_units",
+    "serve_fifo_and_age", "whole_units",
+]
 
 
 def excess_units(arrivals: NDArray[np.float64], volume: NDArray[np.float64], excess: float) -> NDArray[np.float64]:
@@ -64,6 +68,28 @@ def excess_units(arrivals: NDArray[np.float64], volume: NDArray[np.float64], exc
         count = min(int(np.searchsorted(covered, missing - 1e-9)) + 1, order.size)
         rejected[order[:count]] += 1.0
     return rejected
+
+
+def budget_excess_of(spend: float, budget: float, lot_value: float) -> float:
+    """``spend - budget`` when it is above the budget row's tolerance (rounding noise), else 0.
+
+    The tolerance is :func:`hybridinv.core.feasibility.budget_tolerance`, as ``check_orders`` uses it;
+    ``lot_value`` is the value of the dearest lot.
+    """
+    over = spend - budget
+    return over if over > budget_tolerance(budget, spend, lot_value) else 0.0
+
+
+def capacity_excess_of(usage: ArrayLike, residual: ArrayLike, capacity: float,
+                       lot_usage: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Volume by which orders exceed each capacity row (its room ``max(residual, 0)``), 0 within the row's
+    tolerance (:func:`hybridinv.core.feasibility.capacity_tolerance`, as ``check_orders``); any shape whose
+    last axis is the rows, ``lot_usage`` one lot's volume per row."""
+    usage, residual = np.asarray(usage, dtype=np.float64), np.asarray(residual, dtype=np.float64)
+    excess = usage - np.maximum(residual, 0.0)
+    if not excess.max(initial=0.0) > 0.0:  # the usual case, every row within its room: no tolerance to compute
+        return np.zeros_like(excess)
+    return np.where(excess > capacity_tolerance(capacity, residual, usage, lot_usage), excess, 0.0)
 
 
 #: Relative rounding within which stock covers a need (0.7 + 0.1 units against a demand of 0.8: the float sum
@@ -203,11 +229,17 @@ class ScenarioLayout:
         self._rows = np.arange(self.n)
         # supplier capacities: units ordered per supplier and period (the repair's supplier rows)
         self._supplier_onehot, self._supplier_limit = np.zeros((self.n, 0)), np.zeros(0)
+        self._supplier_lot = np.zeros(0)  # the largest lot per supplier, for the order check's row tolerance
         if scenario.constraints.supplier_capacity:  # one column per supplier with a capacity
             _, member, self._supplier_limit = scenario.constraints.supplier_rows(cat)
             self._supplier_onehot = (member[:, None] == np.arange(self._supplier_limit.size)[None, :]).astype(float)
+            inside = member >= 0
+            self._supplier_lot = largest_per_row(member[inside], cat.lot_size[inside], self._supplier_limit.size)
         self._has_rules = bool((cat.moq > 0).any() or (cat.lot_size > 1).any() or np.isfinite(cat.max_order).any()
                                or self._supplier_limit.size > 0)
+        # one lot's usage of each row, for the order check's row tolerance (as hybridinv.core.check_orders)
+        self._budget_lot = float(np.max(cat.unit_cost * cat.lot_size, initial=0.0))
+        self._capacity_lot = largest_per_row(cat.lead_time, cat.volume * cat.lot_size, int(cat.lead_time.max()) + 1)
         self._has_order_cost = bool((cat.order_cost > 0).any())
         # (units, purchase value) of an order in one pass over the SKUs
         self._order_weights = np.stack([np.ones(self.n), cat.unit_cost])
@@ -220,7 +252,7 @@ class ScenarioLayout:
         if self._supplier_limit.size == 0:
             return np.zeros(qty.shape[0], dtype=np.int64)
         units = _einsum("en,nr->er", qty, self._supplier_onehot)  # einsum's own loop, not a BLAS call
-        over = units > self._supplier_limit * (1 + 1e-9) + 1e-9
+        over = units - self._supplier_limit > supplier_tolerance(self._supplier_limit, units, self._supplier_lot)
         return np.count_nonzero(over, axis=1)
 
     def _check_path(self, path: ScenarioPath) -> None:
@@ -498,12 +530,16 @@ class Simulator(ScenarioLayout):
 
     # ------------------------------------------------------------------ checks
     def _violations(self, qty: NDArray[np.float64]) -> tuple[float, float, int]:
-        """Budget excess, capacity-row excess and rule breaches of one period's orders."""
+        """Budget excess, capacity-row excess and rule breaches of one period's orders.
+
+        A row counts when its excess is above :func:`hybridinv.core.feasibility.row_tolerance`, the
+        rounding noise ``check_orders`` (and so ``plan()``) allows.
+        """
         cat = self.scenario.catalog
         budget_excess = 0.0
         if math.isfinite(self._budget):
             spend = dot(cat.unit_cost, qty)
-            budget_excess = spend - self._budget if spend > self._budget * (1 + 1e-9) else 0.0
+            budget_excess = budget_excess_of(spend, self._budget, self._budget_lot)
         rules = 0
         if self._has_rules:
             positive = qty > 0
@@ -526,8 +562,7 @@ class Simulator(ScenarioLayout):
                 obs.backorders,
             )
             new = np.bincount(rows.row, weights=cat.volume * qty, minlength=rows.residual.size)
-            excess = new - np.maximum(rows.residual, 0.0)
-            capacity_excess = float(np.maximum(excess - 1e-6, 0.0).sum())
+            capacity_excess = float(capacity_excess_of(new, rows.residual, self._capacity, self._capacity_lot).sum())
         return budget_excess, capacity_excess, rules
 
     # ------------------------------------------------------------------ state access

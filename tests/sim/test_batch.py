@@ -117,11 +117,15 @@ def test_capacity_row_excess_is_capacity_rows_per_episode() -> None:
     orders = rng.integers(0, 25, (episodes, n)).astype(float)
     orders[0] = 0.0  # nothing ordered: no excess
     capacity = 900.0
-    got = capacity_row_excess(volume, lead_time, on_hand, pipeline, forecast, capacity, backorders, orders)
+    lot = np.array([max(volume[lead_time == k], default=0.0) for k in range(width)])  # lot sizes 1
+    got = capacity_row_excess(volume, lead_time, on_hand, pipeline, forecast, capacity, backorders, orders, lot)
     for e in range(episodes):
         rows = capacity_rows(volume, lead_time, on_hand[e], pipeline[e], forecast[e], capacity, backorders[e])
         new = np.bincount(rows.row, weights=volume * orders[e], minlength=rows.residual.size)
-        expected = np.maximum(new - np.maximum(rows.residual, 0.0) - 1e-6, 0.0).sum()
+        excess = new - np.maximum(rows.residual, 0.0)
+        # check_orders' row tolerance: 1e-12 of the row's scale (capacity + projected stock volume) + 1e-9 lot
+        tol = 1e-12 * np.maximum(capacity + np.abs(capacity - rows.residual), new) + 1e-9 * lot
+        expected = np.where(excess > tol, excess, 0.0).sum()
         assert got[e] == pytest.approx(expected, rel=1e-12, abs=1e-9)
     assert got[0] == 0.0 and (got[1:] > 0).all()
 

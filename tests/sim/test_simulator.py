@@ -9,9 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hybridinv import Constraints, InventoryState
+from hybridinv.core.feasibility import OrderCheck, check_orders
 from hybridinv.demand import LeadTimeProcess
 from hybridinv.sim import Scenario, Simulator
-from hybridinv.sim.ledger import COST_COMPONENTS
+from hybridinv.sim.batch import BatchSimulator
+from hybridinv.sim.ledger import COST_COMPONENTS, Ledger
 from hybridinv.sim.simulator import excess_units
 
 HOLDING, SHORTAGE = COST_COMPONENTS.index("holding"), COST_COMPONENTS.index("shortage")
@@ -442,3 +444,55 @@ def test_orders_above_a_supplier_capacity_are_rule_violations_in_both_simulators
         batch.step(np.array([q, [1.0, 1.0, 1.0]]))
     np.testing.assert_array_equal(batch.ledger(0).rule_breaches, [1, 0, 1])
     np.testing.assert_array_equal(batch.ledger(1).rule_breaches, [0, 0, 0])
+
+
+def _checked(scenario: Scenario, order: float) -> tuple[Ledger, Ledger, OrderCheck]:
+    """One period with ``order`` units of the single SKU: the simulator's ledger, the batched one's, and
+    check_orders on the same state and orders (the rule plan() applies)."""
+    sim = _run(scenario, [[0.0]], [[order]])
+    batch = BatchSimulator(scenario, periods=1)
+    batch.reset(paths=[hand_path([[0.0]], scenario.catalog.lead_time)])
+    batch.step(np.array([[order]]))
+    check = check_orders(np.array([order]), scenario.catalog, scenario.initial_state, scenario.constraints,
+                         expected_demand=np.zeros(1))
+    return sim.ledger, batch.ledger(0), check
+
+
+def test_order_check_uses_check_orders_row_tolerance_budget() -> None:
+    """1e10 + 5 units at 1 against a budget of 1e10 is 5 over: the simulator's slack of a billionth of the
+    budget (10) passed it, while check_orders (plan()) counts it; an exact fit passes both."""
+    catalog = make_catalog(1)
+    scenario = make_scenario(catalog, 1.0, constraints=Constraints(budget=1e10),
+                             initial_state=InventoryState.empty(catalog, 0.0))
+    for ledger in _checked(scenario, 1e10 + 5)[:2]:
+        assert ledger.budget_excess[0] == 5.0 and ledger.summary()["budget_violations"] == 1
+    assert [row.kind for row in _checked(scenario, 1e10 + 5)[2].rows] == ["budget"]
+    sim, batch, check = _checked(scenario, 1e10)
+    assert sim.budget_excess[0] == batch.budget_excess[0] == 0.0 and check.feasible
+
+
+def test_order_check_uses_check_orders_row_tolerance_capacity() -> None:
+    """103 units of 1e-7 volume into a capacity of 1e-5 (room for 100) are 3e-7 over: below the simulator's
+    absolute slack of 1e-6, so it passed, while check_orders counts it; the exact fit (100) passes both."""
+    catalog = make_catalog(1, volume=np.array([1e-7]))
+    scenario = make_scenario(catalog, 1.0, constraints=Constraints(capacity=1e-5),
+                             initial_state=InventoryState.empty(catalog, 0.0))
+    for ledger in _checked(scenario, 103)[:2]:
+        assert ledger.capacity_excess[0] == pytest.approx(3e-7, rel=1e-6)
+        assert ledger.summary()["capacity_violations"] == 1
+    assert [row.kind for row in _checked(scenario, 103)[2].rows] == ["capacity"]
+    sim, batch, check = _checked(scenario, 100)
+    assert sim.capacity_excess[0] == batch.capacity_excess[0] == 0.0 and check.feasible
+
+
+def test_order_check_uses_check_orders_row_tolerance_supplier() -> None:
+    """1e10 + 5 units from a supplier with a capacity of 1e10 are 5 over: the simulator's slack
+    (1e-9 of the capacity, 10 units) passed them; check_orders counts them; the exact fit passes."""
+    catalog = make_catalog(1)
+    scenario = make_scenario(catalog, 1.0, constraints=Constraints(supplier_capacity={"default": 1e10}),
+                             initial_state=InventoryState.empty(catalog, 0.0))
+    for ledger in _checked(scenario, 1e10 + 5)[:2]:
+        assert ledger.rule_breaches[0] == 1 and ledger.summary()["rule_violations"] == 1
+    assert [row.kind for row in _checked(scenario, 1e10 + 5)[2].rows] == ["supplier_capacity"]
+    sim, batch, check = _checked(scenario, 1e10)
+    assert sim.rule_breaches[0] == batch.rule_breaches[0] == 0 and check.feasible
