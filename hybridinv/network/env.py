@@ -34,6 +34,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core._frame import action_array
 from hybridinv.core.errors import horizon, number_in
+from hybridinv.core.limits import MAX_SAFETY_FACTOR
 from hybridinv.network.allocation import FairShare
 from hybridinv.network.baselines import echelon_levels
 from hybridinv.network.ledger import NetworkLedger
@@ -45,9 +46,9 @@ __all__ = [
     "MAX_Z_RANGE", "NETWORK_FEATURES", "NetworkEnv", "default_reward_scale", "make_network_env", "period_outcome",
 ]
 
-#: Largest ``z_range``: a safety factor of 1000 standard deviations is beyond any service level (as the
-#: bound of ``NetworkMPC.safety_factor``); 1e300 gave echelon levels of 5e300 units.
-MAX_Z_RANGE: float = 1e3
+#: Largest ``z_range``: a safety factor of 1000 standard deviations is beyond any service level
+#: (:data:`hybridinv.core.limits.MAX_SAFETY_FACTOR`); 1e300 gave echelon levels of 5e300 units.
+MAX_Z_RANGE: float = MAX_SAFETY_FACTOR
 #: Features per location and SKU, in the order of the observation.
 NETWORK_FEATURES: tuple[str, ...] = ("installation_position", "echelon_position", "forecast")
 

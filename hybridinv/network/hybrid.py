@@ -51,7 +51,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, number_in
+from hybridinv.core.limits import MAX_SAFETY_FACTOR
 from hybridinv.network.repair import NetworkRepair
 from hybridinv.network.scenarios import NetworkScenario
 from hybridinv.network.state import NetworkDecision, NetworkObservation
@@ -60,6 +61,7 @@ if TYPE_CHECKING:
     from hybridinv.rl.maps import NetworkMap
 
 __all__ = [
+    "MAX_LOG_MULTIPLIER",
     "NETWORK_HYBRID_FEATURES",
     "NETWORK_HYBRID_OUTPUTS",
     "NETWORK_HYBRID_VERSION",
@@ -76,6 +78,8 @@ NETWORK_HYBRID_FEATURES: tuple[str, ...] = (
 )
 #: Outputs of the map per location and SKU.
 NETWORK_HYBRID_OUTPUTS: tuple[str, ...] = ("safety_shift", "forecast_multiplier")
+#: Largest ``log_multiplier_max``: a forecast multiplier of at most e^20 (4.9e8).
+MAX_LOG_MULTIPLIER: float = 20.0
 #: Version of the features, outputs and decisions (stored in model files; bump on any change).
 #: 2: the repair's upstream capacity rows count the expected outflow (base decisions changed).
 NETWORK_HYBRID_VERSION = 2
@@ -114,7 +118,8 @@ class NetworkHybrid:
     repair : NetworkRepair, optional
         Default :func:`scenario_repair` (fast backend, the stores' mean demand as expected demand).
     z_max, log_multiplier_max : float
-        Bounds of the safety-factor shift and of ``log`` of the forecast multiplier.
+        Bounds of the safety-factor shift (in ``[0, 1000]``, ``MAX_SAFETY_FACTOR``) and of ``log`` of the
+        forecast multiplier (in ``[0, 20]``: a multiplier of at most ``e^20``, 4.9e8); 0 turns a correction off.
     name : str
     parameter_map : NetworkMap, optional
         A network map (``F`` features and 2 actions per item, no global features) used instead
@@ -135,6 +140,9 @@ class NetworkHybrid:
     _cache: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        # a negative bound mirrored the corrections, NaN or 1e300 gave NaN or 1e300-unit levels at the first period
+        self.z_max = number_in(self.z_max, "z_max", 0.0, MAX_SAFETY_FACTOR)
+        self.log_multiplier_max = number_in(self.log_multiplier_max, "log_multiplier_max", 0.0, MAX_LOG_MULTIPLIER)
         scenario = self.scenario
         network = scenario.network
         shape = (network.n_locations, scenario.n_skus)

@@ -55,6 +55,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.errors import PlanningError, number_in
+from hybridinv.core.limits import MAX_SAFETY_FACTOR
 from hybridinv.network.mpc_model import NetworkPlan, NetworkPlanProblem, solve_network_plan
 from hybridinv.network.policies import echelon_levels_of
 from hybridinv.network.repair import NetworkRepair
@@ -151,7 +152,7 @@ class NetworkMPC:
             raise PlanningError(f"horizon must be a whole number of periods > the longest cumulative lead time "
                                 f"({longest})", column="horizon", value=self.horizon)
         self.horizon = int(self.horizon)
-        self.safety_factor = number_in(self.safety_factor, "safety_factor", 0.0, 1e3)
+        self.safety_factor = number_in(self.safety_factor, "safety_factor", 0.0, MAX_SAFETY_FACTOR)
         self.upstream_service_level = number_in(self.upstream_service_level, "upstream_service_level", 0.0, 1.0,
                                               open_low=True, open_high=True)
         self.safety_penalty = number_in(self.safety_penalty, "safety_penalty", 0.0, 1.0, open_high=True)

@@ -111,6 +111,25 @@ def test_bad_weights_and_levels_raise() -> None:
         NetworkHybrid(SCENARIO, np.zeros((2, 2)))
 
 
+@pytest.mark.parametrize(("option", "value"), [
+    ("z_max", -1.0), ("z_max", float("nan")), ("z_max", 1e300), ("z_max", "1.5"), ("z_max", True),
+    ("log_multiplier_max", -0.5), ("log_multiplier_max", float("inf")), ("log_multiplier_max", 800.0),
+])
+def test_out_of_range_correction_bounds_are_refused_naming_them(option: str, value: object) -> None:
+    """A negative bound mirrored the corrections; NaN, 1e300 or exp(800) gave NaN or infinite levels."""
+    with pytest.raises(PlanningError) as info:
+        NetworkHybrid(SCENARIO, tiny_levels(), **{option: value})
+    assert info.value.column == option
+
+
+def test_correction_bounds_at_their_edges_scale_the_corrections() -> None:
+    u = np.array([[1.0, -1.0]])
+    for z_max, log_max in ((0.0, 0.0), (1000.0, 20.0)):
+        hybrid = NetworkHybrid(SCENARIO, tiny_levels(), z_max=z_max, log_multiplier_max=log_max)
+        shift, multiplier = hybrid.corrections(None, u)  # type: ignore[arg-type]  # an explicit action: no obs
+        assert shift[0] == z_max and multiplier[0] == pytest.approx(np.exp(-log_max), rel=1e-12)
+
+
 def test_save_load_round_trip(tmp_path) -> None:
     weights = np.random.default_rng(4).normal(0.0, 0.3, SHAPE)
     hybrid = NetworkHybrid(SCENARIO, tiny_levels(), weights, z_max=1.2)
