@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hybridinv.core._frame import number_array
 from hybridinv.core.errors import PlanningError, number_in
 from hybridinv.core.limits import MAX_SAFETY_FACTOR
 from hybridinv.network.mpc_model import NetworkPlan, NetworkPlanProblem, solve_network_plan
@@ -77,7 +78,7 @@ def _demand(values: ArrayLike | None, default: NDArray[np.float64], column: str,
     """A forecast (stores, SKUs), finite and >= 0; an error names the store and the SKU by their labels."""
     if values is None:
         return np.asarray(default, dtype=np.float64)
-    arr = np.asarray(values, dtype=np.float64)
+    arr = number_array(values, column)  # np.asarray read text "2" and True as numbers
     if arr.shape != default.shape:
         raise PlanningError(f"must have shape (stores, SKUs) = {default.shape}, got {arr.shape}", column=column)
     bad_cell(~np.isfinite(arr) | (arr < 0), arr, column, "must be finite and >= 0", stores, skus)

@@ -331,6 +331,12 @@ def test_bad_forecasts_and_observations_raise_planning_error() -> None:
     obs = get("serial_3").simulator().reset(get("serial_3").demand_path(0))
     with pytest.raises(PlanningError, match="observation"):
         NetworkMPC(SMALL).act(obs)
+    for cell in ("2", True):  # read as 2 and 1 units before
+        text = SMALL.demand.mean.astype(object)
+        text[0, 0] = cell
+        with pytest.raises(PlanningError) as info:
+            NetworkMPC(SMALL, demand_mean=text)
+        assert info.value.column == "demand_mean"
 
 
 def test_registered_in_the_network_suite() -> None:
