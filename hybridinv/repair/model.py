@@ -24,6 +24,8 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import NDArray
 
+from hybridinv.core.feasibility import largest_per_row, row_tolerance
+
 __all__ = [
     "ROW_TOLERANCE",
     "BackendSolution",
@@ -37,7 +39,8 @@ __all__ = [
 
 #: Relative tolerance used when turning a real-valued bound into whole lots.
 _FLOOR_TOL = 1e-9
-#: Relative feasibility tolerance of a coupling row (see :meth:`RowGroup.tolerance`).
+#: Relative feasibility tolerance of the network repair's coupling rows (:mod:`hybridinv.network.repair_model`);
+#: the single-site rows use check_orders' rule (:meth:`RowGroup.tolerance`).
 ROW_TOLERANCE = 1e-9
 
 
@@ -102,13 +105,23 @@ class RowGroup:
     def tolerance(self) -> NDArray[np.float64]:
         """Usage above :attr:`rhs` accepted as rounding noise, per row.
 
-        ``ROW_TOLERANCE * min(max(1, rhs), max(rhs, scale))``: relative to the
-        row's own size, so a capacity of ``1e-6`` is held to ``1e-15`` rather than
-        to an absolute ``1e-9`` (which let ``1.0005e-6`` pass), and never looser
-        than ``ROW_TOLERANCE * max(1, rhs)``.
+        :func:`hybridinv.core.feasibility.row_tolerance`, the rule :func:`~hybridinv.core.check_orders`
+        judges a plan by, with the row's scale (at least :attr:`rhs`) and one lot's usage (the largest
+        ``coef`` of the row): ``1e-12 * max(scale, rhs) + 1e-9 * lot``. The scale here is never larger
+        than check_orders' (which adds the stock volume to a capacity's), so every plan within this
+        tolerance passes check_orders. Until 2026-12-04 it was ``1e-9 * min(max(1, rhs), max(rhs,
+        scale))``, a thousand times looser on large rows: the add-back filled that band, so a budget
+        of 1e9 was overspent by 1 with two units at 0.5, and ``plan()`` at 1,000,000 SKUs stopped with
+        "the repaired orders still break budget" (0.21 over 264,194,030.35).
         """
         scale = np.abs(self.limit) if self.scale is None else self.scale
-        return ROW_TOLERANCE * np.minimum(np.maximum(1.0, self.rhs), np.maximum(self.rhs, scale))
+        return row_tolerance(np.maximum(scale, self.rhs), self.rhs, self._lot_usage)
+
+    @cached_property
+    def _lot_usage(self) -> NDArray[np.float64]:
+        """The largest usage of one lot in each row (0 for a row without SKUs)."""
+        inside = self.member >= 0
+        return largest_per_row(self.member[inside], np.abs(self.coef[inside]), self.n_rows)
 
     def usage(self, lots: NDArray[np.float64]) -> NDArray[np.float64]:
         """Resource used in each row by an order of ``lots``."""

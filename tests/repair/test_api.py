@@ -377,3 +377,24 @@ def test_auto_polish_gets_the_scaled_limit_only_above_the_tolerance(monkeypatch:
     assert limits == [pytest.approx(polish_time_limit(50))]
     result = repair_orders(*hard.args, backend="auto", time_limit=5.0)
     assert 4.0 < limits[-1] <= 5.0  # a caller's limit replaces the default: the rest of it
+
+
+@pytest.mark.parametrize("backend", ["fast", "highs", "auto", "pulp"])
+def test_a_large_row_is_not_overspent_within_a_billionth(backend: str) -> None:
+    """The repair's row tolerance was 1e-9 of the row and the add-back filled it: a budget of 1e9 met exactly by
+    A's million units got two more units of B at 0.5 (1 over), which check_orders refuses (plan() at 1,000,000
+    SKUs stopped with 'the repaired orders still break budget'). Every backend's plan now passes check_orders."""
+    from hybridinv import Catalog, Constraints
+    from hybridinv.core.feasibility import check_orders
+
+    if backend not in available_backends():
+        pytest.skip(f"{backend} not installed")
+    cat = Catalog(sku=np.array(["A", "B"], dtype=object), unit_cost=np.array([1000.0, 0.5]),
+                  holding_cost=np.array([1.0, 0.001]), shortage_cost=np.array([2000.0, 5.0]), lead_time=np.zeros(2))
+    state = InventoryState(sku=cat.sku, on_hand=np.zeros(2))
+    constraints = Constraints(budget=1e9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConstraintViolationWarning)
+        result = repair_orders(np.array([1e6, 10.0]), cat, state, constraints, backend=backend)
+    assert float(cat.unit_cost @ result.orders) <= 1e9  # the whole budget, not a unit more
+    assert check_orders(result.orders, cat, state, constraints).acceptable
