@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, whole_number
 from hybridinv.demand.forecasters import Forecaster, RollingForecast
 from hybridinv.demand.processes import DemandPath, DemandProcess
 
@@ -123,6 +123,13 @@ class ForecastReplay(DemandProcess):
         return _path(self.realized, self.forecast, self.past_realized, self.past_expected, periods)
 
 
+def _whole_fields(process: DemandProcess, names: tuple[str, ...], low: int) -> None:
+    """Store each named field of a frozen process as an int; a :class:`PlanningError` naming it unless it
+    is a whole number >= ``low``."""
+    for name in names:
+        object.__setattr__(process, name, whole_number(getattr(process, name), name, low))
+
+
 def seasonal_block_starts(
     rng: np.random.Generator, length: int, available: int, block: int, season: int
 ) -> NDArray[np.int64]:
@@ -162,14 +169,20 @@ class BlockBootstrap(DemandProcess):
     forecaster : Forecaster
         Fitted on the training window; rolled over every drawn path.
     block : int
-        Block length in periods.
+        Block length in periods, a whole number >= 1 (and at most ``T``).
     season : int
-        Blocks start at the phase of the target rows (1: no seasonal alignment).
+        Blocks start at the phase of the target rows (1: no seasonal alignment), a whole number >= 1.
     lead_in : int
         Drawn periods before period 0: they settle the forecaster and form the
-        pre-history the policy sees.
+        pre-history the policy sees; a whole number >= 1.
     horizon : int
-        Periods ahead of each forecast origin.
+        Periods ahead of each forecast origin, a whole number >= 1.
+
+    Raises
+    ------
+    PlanningError
+        Naming ``block``, ``season``, ``lead_in`` or ``horizon`` when it is not a whole number >= 1,
+        ``history`` or ``forecaster`` when they do not fit.
 
     Notes
     -----
@@ -186,13 +199,14 @@ class BlockBootstrap(DemandProcess):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        # block 0 was refused only at the first draw, 2.5 or NaN was a TypeError there, a season of 2.5
+        # truncated the block starts, and horizon=0 was reported as lead_in
+        _whole_fields(self, ("block", "season", "lead_in", "horizon"), 1)
         hist = np.asarray(self.history, dtype=np.float64)
         if hist.ndim != 2 or hist.shape[1] != self.n_skus or hist.shape[0] < self.block:
             raise PlanningError(f"history must have shape (T >= block, {self.n_skus})", column="history")
         if self.forecaster is None or not hasattr(self.forecaster, "method_"):
             raise PlanningError("a fitted forecaster is required", column="forecaster")
-        if self.lead_in < 1 or self.horizon < 1:
-            raise PlanningError("lead_in and horizon must be >= 1", column="lead_in", value=self.lead_in)
         object.__setattr__(self, "history", hist)
 
     def base_std(self, mean: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -239,7 +253,12 @@ class SimulatedHistory(DemandProcess):
     lead_in, horizon : int
         As in :class:`BlockBootstrap`.
     skip : int
-        Rows dropped at the start of every draw.
+        Rows dropped at the start of every draw, a whole number >= 0.
+
+    Raises
+    ------
+    PlanningError
+        Naming ``lead_in`` or ``horizon`` (whole numbers >= 1), ``skip``, ``columns`` or ``forecaster``.
     """
 
     process: DemandProcess = field(default=None, repr=False)  # type: ignore[assignment,arg-type]
@@ -251,6 +270,8 @@ class SimulatedHistory(DemandProcess):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        _whole_fields(self, ("lead_in", "horizon"), 1)
+        _whole_fields(self, ("skip",), 0)
         cols = np.asarray(self.columns, dtype=np.int64)
         if self.process is None or cols.shape != (self.n_skus,) or (cols >= self.process.n_skus).any():
             raise PlanningError(f"columns must pick {self.n_skus} series of the process", column="columns")
