@@ -184,7 +184,15 @@ class DemandProcess:
     promotions, regime_shifts, common_factor : optional
         Pattern components, see their classes.
     history : array, shape (n, h), optional
-        Past demand per SKU for the empirical distribution (bootstrap).
+        Past demand per SKU for the empirical distribution (bootstrap), finite and >= 0; each draw
+        is a past value times ``mean * pattern / mean of the SKU's history``, so a SKU with a
+        positive mean needs some demand in its history.
+
+    Raises
+    ------
+    PlanningError
+        For a negative, NaN or infinite mean, dispersion or cv, per-SKU values of the wrong length,
+        and an empirical history of the wrong shape, negative, or all zero for a SKU of positive mean.
     """
 
     mean: NDArray[np.float64]
@@ -221,6 +229,14 @@ class DemandProcess:
                 raise PlanningError(f"history must have shape ({n}, h>0), got {hist.shape}", column="history")
             if not np.isfinite(hist).all() or (hist < 0).any():
                 raise PlanningError("history must be finite and >= 0", column="history")
+            # an all-zero history cannot be scaled to a positive mean: the draws were 0 for ever while the
+            # expected demand (what policies plan for) was the mean
+            silent = (hist.max(axis=1) <= 0) & (self.mean > 0)
+            if silent.any():
+                i = int(np.flatnonzero(silent)[0])
+                raise PlanningError(f"SKU {i}: an all-zero history cannot be scaled to demand mean "
+                                    f"{self.mean[i]:g}; give a history with demand, or mean 0", column="history",
+                                    value=float(self.mean[i]))
             object.__setattr__(self, "history", hist)
 
     def _check_seasonality_shapes(self, n: int) -> None:

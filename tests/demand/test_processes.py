@@ -71,6 +71,18 @@ def test_empirical_needs_history() -> None:
         DemandProcess(mean=np.ones(2), distribution="empirical")
 
 
+def test_empirical_history_of_zeros_needs_a_mean_of_zero() -> None:
+    # the finding: a SKU whose history held no demand drew 0 every period while its expected demand, what
+    # policies plan for, was the mean (3 here): the scale mean / history mean had nothing to scale
+    history = np.array([[0.0, 2.0, 4.0], [0.0, 0.0, 0.0]])
+    with pytest.raises(PlanningError, match="all-zero history") as info:
+        DemandProcess(mean=np.array([2.0, 3.0]), distribution="empirical", history=history)
+    assert (info.value.column, info.value.value) == ("history", 3.0)
+    # with mean 0 the same history is consistent: no demand expected, none drawn
+    path = _sample(DemandProcess(mean=np.array([2.0, 0.0]), distribution="empirical", history=history), 50, seed=1)
+    assert (path.realized[:, 1] == 0).all() and (path.expected[:, 1] == 0).all()
+
+
 def test_negative_mean_is_rejected() -> None:
     with pytest.raises(PlanningError) as info:
         DemandProcess(mean=np.array([1.0, -2.0]))
