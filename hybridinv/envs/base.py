@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 import gymnasium as gym
@@ -102,8 +102,17 @@ class InventoryEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
         Raises
         ------
         PlanningError
-            For a ``path_seed`` that is not a whole number >= 0 (``3.7`` was cut to 3, ``None`` a TypeError).
+            For a ``path_seed`` that is not a whole number >= 0 (``3.7`` was cut to 3, ``None`` a TypeError),
+            ``options`` that are not a dict, or an option other than ``path_seed`` (a misspelled
+            ``{"pathseed": 3}`` was ignored: the episode ran on a drawn path).
         """
+        if options is not None:
+            if not isinstance(options, Mapping):  # a list was an AttributeError ('list' has no attribute 'get')
+                raise PlanningError("must be a dict such as {'path_seed': 3}", column="options",
+                                    value=type(options).__name__)
+            unknown = sorted(str(key) for key in options if key != "path_seed")
+            if unknown:
+                raise PlanningError("the only reset option is 'path_seed'", column="options", value=unknown[0])
         super().reset(seed=seed)
         rng = self.np_random
         scenario = self._draw(rng)

@@ -110,3 +110,16 @@ def test_switches_and_parameterizations_of_the_wrong_kind_are_refused() -> None:
     with pytest.raises(PlanningError) as info:  # 'str' object has no attribute 'for_repair'
         TargetEnv("multi_10", parameterization="forecast_ss")  # type: ignore[arg-type]
     assert info.value.column == "parameterization"
+
+
+@pytest.mark.parametrize("options", [{"pathseed": 3}, {"path_seed": 3, "seed": 4}, ["path_seed", 3]])
+@pytest.mark.parametrize("env_class", [OrderEnv, TargetEnv])
+def test_reset_refuses_options_it_does_not_know(env_class: type, options: object) -> None:
+    # the finding: a misspelled {"pathseed": 3} was ignored, so the episode ran on a path drawn from the
+    # generator instead of the path of seed 3; a list was an AttributeError
+    env = env_class("multi_10", periods=3)
+    with pytest.raises(PlanningError) as info:
+        env.reset(seed=0, options=options)
+    assert info.value.column == "options"
+    assert env.reset(seed=0, options={})[1] == env.reset(seed=0)[1]  # no option is the drawn path
+    assert env.reset(seed=0, options={"path_seed": 3})[1] == {"path_seed": 3}
