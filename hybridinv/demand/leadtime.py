@@ -58,7 +58,8 @@ class LeadTimePath:
     lead_time : array of int, shape (periods, n)
     delivered_fraction : array of float, shape (periods, n), or None when every
         order is delivered in full.
-    disrupted : array of bool, shape (periods, n_suppliers), or None.
+    disrupted : array of bool, shape (periods, n_suppliers), or None: one column per distinct supplier
+        index, in increasing order.
     """
 
     lead_time: NDArray[np.int64]
@@ -78,7 +79,8 @@ class LeadTimeProcess:
         Standard deviation; the realized lead time is
         ``clip(round(L + std * z), 0, L + ceil(3 std))`` with z standard normal.
     supplier : array of int, shape (n,)
-        Supplier index of each SKU (for disruptions).
+        Supplier index of each SKU (for disruptions), a whole number >= 0: SKUs with the same
+        index share their supplier's disruptions (the indices are labels; they need not be 0..k-1).
     disruptions : Disruptions, optional
     """
 
@@ -150,7 +152,11 @@ class LeadTimeProcess:
         if self.disruptions is None:
             return LeadTimePath(lead, None, None)
         d = self.disruptions
-        n_sup = int(self.supplier.max()) + 1
+        # one chain per supplier that has SKUs: the indices are labels (supplier 10**9 of one SKU drew a
+        # chain for every index below it, a MemoryError; from_catalog's indices 0..k-1 are unchanged)
+        _, supplier = np.unique(self.supplier, return_inverse=True)
+        supplier = supplier.reshape(-1)
+        n_sup = int(supplier.max()) + 1
         start = disrupt_rng.random((periods, n_sup)) < d.probability
         stop = disrupt_rng.random((periods, n_sup)) < 1.0 / d.mean_duration
         disrupted = np.zeros((periods, n_sup), dtype=bool)
@@ -158,7 +164,7 @@ class LeadTimeProcess:
         for t in range(periods):  # a Markov chain over time: loop over periods, vectorized over suppliers
             state = np.where(state, ~stop[t], start[t])
             disrupted[t] = state
-        per_sku = disrupted[:, self.supplier]
+        per_sku = disrupted[:, supplier]
         delay = disrupt_rng.integers(1, max(d.extra_delay, 1) + 1, size=(periods, n))
         lead = lead + np.where(per_sku, delay if d.extra_delay > 0 else 0, 0)
         low, high = d.fill_fraction

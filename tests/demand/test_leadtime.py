@@ -79,6 +79,25 @@ def test_same_seed_same_lead_times_and_disruptions_keep_the_noise() -> None:
     np.testing.assert_array_equal(c.lead_time[calm], a.lead_time[calm])
 
 
+def test_supplier_indices_are_labels_of_who_shares_a_disruption() -> None:
+    # the finding: one chain was drawn per index from 0 to the largest, so supplier 10**9 of a single SKU asked
+    # for 37 GiB (MemoryError); a SKU's labels now name its group only: [7, 7, 3] draws as [1, 1, 0]
+    disruptions = Disruptions(probability=0.3, mean_duration=3.0, extra_delay=2)
+    lead = np.array([1, 1, 2])
+    labelled = LeadTimeProcess(lead, supplier=np.array([7, 7, 3]), disruptions=disruptions)
+    dense = LeadTimeProcess(lead, supplier=np.array([1, 1, 0]), disruptions=disruptions)
+    a = labelled.sample(np.random.default_rng(4), 200)
+    b = dense.sample(np.random.default_rng(4), 200)
+    np.testing.assert_array_equal(a.lead_time, b.lead_time)
+    np.testing.assert_array_equal(a.delivered_fraction, b.delivered_fraction)
+    assert a.disrupted is not None and a.disrupted.shape == (200, 2)
+    late = a.lead_time > lead  # SKUs 0 and 1 share supplier 7: late together, SKU 2 on its own
+    np.testing.assert_array_equal(late[:, 0], late[:, 1])
+    assert late[:, 0].any() and (late[:, 0] != late[:, 2]).any()
+    huge = LeadTimeProcess(np.array([2]), supplier=np.array([10**9]), disruptions=disruptions)
+    assert huge.sample(np.random.default_rng(0), 5).disrupted.shape == (5, 1)  # type: ignore[union-attr]
+
+
 def test_from_catalog_maps_supplier_names() -> None:
     process = LeadTimeProcess.from_catalog([1, 2, 3], [0, 0, 0], ["b", "a", "b"])
     np.testing.assert_array_equal(process.supplier, [1, 0, 1])
