@@ -139,15 +139,22 @@ def flag(value: object, column: str) -> bool:
 
 
 def horizon(periods: object, default: int) -> int:
-    """``default`` when ``periods`` is None, else ``periods`` as a whole number >= 1 (0 is refused,
-    not read as "the default").
+    """``default`` when ``periods`` is None, else ``periods`` as a whole number in ``[1, MAX_PERIODS]``
+    (0 is refused, not read as "the default"; 10**9 was a MemoryError when the arrays were allocated).
 
     Raises
     ------
     PlanningError
         Naming ``periods`` and the value.
     """
-    return int(default) if periods is None else whole_number(periods, "periods", 1)
+    if periods is None:
+        return int(default)
+    from hybridinv.core.limits import MAX_PERIODS
+
+    count = whole_number(periods, "periods", 1)
+    if count > MAX_PERIODS:
+        raise PlanningError(f"must be at most {MAX_PERIODS:,} periods", column="periods", value=periods)
+    return count
 
 
 def whole_numbers(values: object, column: str, low: int = 0) -> tuple[int, ...]:

@@ -23,7 +23,8 @@ as a 64-bit integer. These bounds keep both finite and exact:
   products with quantities up to :data:`MAX_QUANTITY` and their squares (safety stocks priced
   against costs) then stay far from float64's overflow; a unit cost of 1e155 overflowed to
   ``inf`` in the build-ahead of a budget-bound plan.
-* :data:`MAX_PERIODS` — a demand history or a log of decisions spans at most 100,000
+* :data:`MAX_PERIODS` — a demand history, a log of decisions or a simulated horizon (a
+  scenario's, ``simulate``'s, an environment's ``periods``) spans at most 100,000
   periods (arrays are allocated per period: a period written as 202401 for January
   2024 would otherwise ask for 202,402 rows per SKU).
 * :data:`MAX_SAFETY_FACTOR` — a safety factor or its shift is at most 1,000 standard

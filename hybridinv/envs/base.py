@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hybridinv.core._frame import action_array
-from hybridinv.core.errors import PlanningError, number_in, whole_number
+from hybridinv.core.errors import PlanningError, horizon, number_in, whole_number
 from hybridinv.envs.features import GLOBAL_FEATURES, SKU_FEATURES, demand_scale, observe
 from hybridinv.sim.ledger import COST_COMPONENTS, Ledger
 from hybridinv.sim.observation import Observation
@@ -74,7 +74,7 @@ class InventoryEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
         self.n_sku_features = len(SKU_FEATURES)
         self.n_global_features = len(GLOBAL_FEATURES)
         # periods=0 fell back to the horizon; reward_scale=0 to the default and a negative one flipped the reward
-        self.periods = None if periods is None else whole_number(periods, "periods", 1)
+        self.periods = None if periods is None else horizon(periods, 1)  # at most MAX_PERIODS
         if reward_spec is not None and not callable(getattr(reward_spec, "period_reward", None)):
             # an AttributeError ('str' object has no attribute 'period_reward') at the first step
             raise PlanningError("must be a RewardSpec (or any object with period_reward(ledger, t))",

@@ -117,7 +117,8 @@ class Scenario:
             raise PlanningError(f"cost_basis must be one of {sorted(COST_BASES)}", column="cost_basis",
                                 value=self.cost_basis)
         # whole numbers and finite costs: periods=2.5, a NaN overflow cost or lost_sales="no" ran silently
-        object.__setattr__(self, "periods", whole_number(self.periods, "periods", 1))
+        # at most MAX_PERIODS (arrays are allocated per period: 10**9 was a MemoryError at the first reset)
+        object.__setattr__(self, "periods", checked_horizon(whole_number(self.periods, "periods", 1), 1))
         object.__setattr__(self, "warmup", whole_number(self.warmup, "warmup", 0))
         if self.warmup >= self.periods:
             raise PlanningError("need 0 <= warmup < periods", column="periods", value=self.periods)

@@ -123,3 +123,20 @@ def test_reset_refuses_options_it_does_not_know(env_class: type, options: object
     assert info.value.column == "options"
     assert env.reset(seed=0, options={})[1] == env.reset(seed=0)[1]  # no option is the drawn path
     assert env.reset(seed=0, options={"path_seed": 3})[1] == {"path_seed": 3}
+
+
+def test_a_horizon_beyond_max_periods_is_refused_before_anything_is_allocated() -> None:
+    """OrderEnv(periods=10**9), a Scenario of 10**9 periods and simulate(periods=10**9) were accepted and failed
+    with a MemoryError when the first reset allocated the arrays."""
+    from dataclasses import replace
+
+    from hybridinv import simulate
+    from hybridinv.core.limits import MAX_PERIODS
+
+    scenario = scenarios.get("multi_10")
+    for build in (lambda: OrderEnv(scenario, periods=MAX_PERIODS + 1), lambda: TargetEnv(scenario, periods=10**9),
+                  lambda: replace(scenario, periods=10**9), lambda: simulate("base_stock", scenario, 1, 10**9)):
+        with pytest.raises(PlanningError, match="at most 100,000") as info:
+            build()
+        assert info.value.column == "periods"
+    assert OrderEnv(scenario, periods=MAX_PERIODS).periods == MAX_PERIODS  # the bound itself is a horizon
