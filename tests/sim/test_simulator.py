@@ -458,41 +458,31 @@ def _checked(scenario: Scenario, order: float) -> tuple[Ledger, Ledger, OrderChe
     return sim.ledger, batch.ledger(0), check
 
 
-def test_order_check_uses_check_orders_row_tolerance_budget() -> None:
-    """1e10 + 5 units at 1 against a budget of 1e10 is 5 over: the simulator's slack of a billionth of the
-    budget (10) passed it, while check_orders (plan()) counts it; an exact fit passes both."""
-    catalog = make_catalog(1)
-    scenario = make_scenario(catalog, 1.0, constraints=Constraints(budget=1e10),
-                             initial_state=InventoryState.empty(catalog, 0.0))
-    for ledger in _checked(scenario, 1e10 + 5)[:2]:
-        assert ledger.budget_excess[0] == 5.0 and ledger.summary()["budget_violations"] == 1
-    assert [row.kind for row in _checked(scenario, 1e10 + 5)[2].rows] == ["budget"]
-    sim, batch, check = _checked(scenario, 1e10)
-    assert sim.budget_excess[0] == batch.budget_excess[0] == 0.0 and check.feasible
-
-
-def test_order_check_uses_check_orders_row_tolerance_capacity() -> None:
-    """103 units of 1e-7 volume into a capacity of 1e-5 (room for 100) are 3e-7 over: below the simulator's
-    absolute slack of 1e-6, so it passed, while check_orders counts it; the exact fit (100) passes both."""
-    catalog = make_catalog(1, volume=np.array([1e-7]))
-    scenario = make_scenario(catalog, 1.0, constraints=Constraints(capacity=1e-5),
-                             initial_state=InventoryState.empty(catalog, 0.0))
-    for ledger in _checked(scenario, 103)[:2]:
-        assert ledger.capacity_excess[0] == pytest.approx(3e-7, rel=1e-6)
-        assert ledger.summary()["capacity_violations"] == 1
-    assert [row.kind for row in _checked(scenario, 103)[2].rows] == ["capacity"]
-    sim, batch, check = _checked(scenario, 100)
-    assert sim.capacity_excess[0] == batch.capacity_excess[0] == 0.0 and check.feasible
-
-
-def test_order_check_uses_check_orders_row_tolerance_supplier() -> None:
-    """1e10 + 5 units from a supplier with a capacity of 1e10 are 5 over: the simulator's slack
-    (1e-9 of the capacity, 10 units) passed them; check_orders counts them; the exact fit passes."""
-    catalog = make_catalog(1)
-    scenario = make_scenario(catalog, 1.0, constraints=Constraints(supplier_capacity={"default": 1e10}),
-                             initial_state=InventoryState.empty(catalog, 0.0))
-    for ledger in _checked(scenario, 1e10 + 5)[:2]:
-        assert ledger.rule_breaches[0] == 1 and ledger.summary()["rule_violations"] == 1
-    assert [row.kind for row in _checked(scenario, 1e10 + 5)[2].rows] == ["supplier_capacity"]
-    sim, batch, check = _checked(scenario, 1e10)
-    assert sim.rule_breaches[0] == batch.rule_breaches[0] == 0 and check.feasible
+@pytest.mark.parametrize(
+    ("constraints", "volume", "over", "exact", "kind", "excess", "counted"),
+    [
+        # 1e10 + 5 units at 1 against a budget of 1e10: 5 over, within the simulator's slack of a billionth (10)
+        (Constraints(budget=1e10), 1.0, 1e10 + 5, 1e10, "budget", "budget_excess", "budget_violations"),
+        # 103 units of volume 1e-7 into room for 100: 3e-7 over, below the simulator's absolute slack of 1e-6
+        (Constraints(capacity=1e-5), 1e-7, 103, 100, "capacity", "capacity_excess", "capacity_violations"),
+        # 1e10 + 5 units from a supplier with a capacity of 1e10: 5 over, within a billionth of it
+        (Constraints(supplier_capacity={"default": 1e10}), 1.0, 1e10 + 5, 1e10, "supplier_capacity",
+         "rule_breaches", "rule_violations"),
+    ],
+    ids=["budget", "capacity", "supplier"],
+)
+def test_order_check_uses_check_orders_row_tolerance(constraints: Constraints, volume: float, over: float,
+                                                     exact: float, kind: str, excess: str, counted: str) -> None:
+    """The simulator's own order check passed these excesses while check_orders (plan()) counts them; the exact
+    fit passes both, in the per-episode and the batched simulator."""
+    catalog = make_catalog(1, volume=np.array([volume]))
+    scenario = make_scenario(catalog, 1.0, constraints=constraints, initial_state=InventoryState.empty(catalog, 0.0))
+    *ledgers, check = _checked(scenario, over)
+    for ledger in ledgers:
+        # money or volume over the row; a count of breached rules for the supplier row
+        assert getattr(ledger, excess)[0] == pytest.approx(1 if kind == "supplier_capacity" else
+                                                           (over - exact) * volume, rel=1e-6)
+        assert ledger.summary()[counted] == 1
+    assert [row.kind for row in check.rows] == [kind]
+    sim, batch, check = _checked(scenario, exact)
+    assert getattr(sim, excess)[0] == getattr(batch, excess)[0] == 0 and check.feasible
