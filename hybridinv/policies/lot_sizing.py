@@ -11,13 +11,15 @@ it from a realized path.
 
 Model (SKU ``i``, period ``t``; ``x`` end-of-period on-hand, ``u`` lost units
 (lost sales) or end-of-period backlog (backorders), ``z`` lots ordered,
-``y`` order indicator, ``w`` units disposed of, ``g`` safety-stock shortfall,
-``e`` capacity excess)::
+``y`` order indicator, ``w`` units disposed of, ``v`` units expired (perishables only),
+``g`` safety-stock shortfall, ``e`` capacity excess)::
 
-    min  sum_t weight_t sum_i [h x + p u + c q + K y + r w] + sum_i pi_i g_i + M sum_t e_t
+    min  sum_t weight_t sum_i [h x + p u + c q + K y + r w + r_e v] + sum_i pi_i g_i + M sum_t e_t
          - sum_i value_i (k_i [- u_i,T-1 if backorders] - start_i),  k_i <= x_i,T-1,  k_i <= limit_i
-    s.t. x_it - u_it - x_i,t-1 (+ u_i,t-1 if backorders) - sum_{s: s + L_is = t} q_is + w_it
+    s.t. x_it - u_it - x_i,t-1 (+ u_i,t-1 if backorders) - sum_{s: s + L_is = t} q_is + w_it + v_it
              = scheduled_it - demand_it                                  (balance)
+         x_it <= units on hand or received still in date at the end of t   (expiry, shelf_life_i > 0;
+                                                                            :mod:`hybridinv.policies.expiry`)
          q_it = lot_i z_it,  z_it integer,  q_it <= U_i y_it,  q_it >= moq_i y_it
          sum_i c_i q_it <= budget                                         (budget)
          sum_i v_i (x_i,t-1 + arrivals_it - w_it) - e_t <= capacity       (receipt capacity)
@@ -49,6 +51,7 @@ from scipy import sparse
 
 from hybridinv._highs import new_highs
 from hybridinv.core.errors import flag, number_in, whole_number
+from hybridinv.policies.expiry import add_expiry
 
 __all__ = ["LotSizingProblem", "LotSizingSolution", "solve_lot_sizing"]
 
@@ -79,7 +82,13 @@ class LotSizingProblem:
     of leading periods whose lots and order indicators are integer (None = all;
     MPC relaxes the later periods, which it never executes); ``cover_periods``
     the number of (l, S) valid-inequality families added for SKUs with fixed
-    costs or MOQs (0 = none).
+    costs or MOQs (0 = none). ``shelf_life`` (n,) the periods a unit is usable from its
+    receipt (0 = not perishable; None = nothing perishable): perishable stock expires with
+    oldest-first issuing as in the simulator (:mod:`hybridinv.policies.expiry`), each unit expired charged
+    ``waste_cost`` (n,) on top of its lost purchase; ``on_hand_life`` (n, B) the on hand by
+    periods of life left (column ``j``: usable this period and ``j`` more; None = all of it
+    with the full shelf life, as the simulator's initial stock). Non-perishable SKUs get no
+    expiry variable or row, so their model does not change.
     """
 
     demand: NDArray[np.float64]
@@ -113,6 +122,9 @@ class LotSizingProblem:
     first_period_rows: tuple[NDArray[np.int64], NDArray[np.float64]] | None = None
     integer_periods: int | None = None
     cover_periods: int = 4
+    shelf_life: NDArray[np.int64] | None = None
+    on_hand_life: NDArray[np.float64] | None = None
+    waste_cost: NDArray[np.float64] | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -296,8 +308,9 @@ def _build(p: LotSizingProblem, relax: bool) -> tuple[_Builder, dict[str, Any]]:
     incoming_col = (v["delivered"] if v["delivered"] is not None else v["lots"])[sku_index, order_period]
     incoming_val = -1.0 if v["delivered"] is not None else -p.lot_size[sku_index]
     b.entries(first + grid[sku_index, arrive], incoming_col, incoming_val)
+    expired = add_expiry(b, p, v, stock, rows, weight)
     _shared_rows(b, p, v, stock, disposal, sku_index, arrive, incoming_col, incoming_val)
-    _cover_rows(b, p, v, p.demand, stock, short, disposal)
+    _cover_rows(b, p, v, p.demand, stock, short, disposal, expired)
     if p.stock_value is not None:
         # the stock at the end is credited at its value up to the limit: k_i <= x_i,T-1, 0 <= k_i <= limit_i
         # (a backlog at the end is charged through its cost above; the start is charged: objective_offset).
@@ -337,12 +350,13 @@ def objective_offset(p: LotSizingProblem) -> float:
 def _cover_rows(
     b: _Builder, p: LotSizingProblem, v: dict[str, Any], demand: NDArray[np.float64],
     stock: NDArray[np.int64], short: NDArray[np.int64], disposal: NDArray[np.int64],
+    expired: tuple[NDArray[np.int64], NDArray[np.int64]] | None = None,
 ) -> None:
     """(l, S)-type valid inequalities that make the fixed-cost LP relaxation tight.
 
-    An order placed in ``t`` and arriving in ``a`` is served to demand, kept or
-    disposed of, so for ``k >= 0``:
-    ``q_t <= D(a..a+k) y_t + x_{a+k} + sum_{j=a}^{a+k} w_j (+ u_{a-1} with backorders)``,
+    An order placed in ``t`` and arriving in ``a`` is served to demand, kept,
+    disposed of or expires, so for ``k >= 0``:
+    ``q_t <= D(a..a+k) y_t + x_{a+k} + sum_{j=a}^{a+k} (w_j + v_j) (+ u_{a-1} with backorders)``,
     valid for ``y_t`` in {0, 1} (Barany, Van Roy & Wolsey 1984; Pochet & Wolsey 2006, ch. 7).
     """
     n, periods = p.shape
@@ -354,6 +368,9 @@ def _cover_rows(
     order_col = v["delivered"] if v["delivered"] is not None else v["lots"]
     order_val = np.ones(n) if v["delivered"] is not None else p.lot_size
     backlog0 = p.backorders if not p.lost_sales else np.zeros(n)
+    position = np.full(n, -1)  # row of each perishable SKU among the expiry columns
+    if expired is not None:
+        position[expired[0]] = np.arange(expired[0].size)
     for k in range(p.cover_periods):
         sku, t = np.nonzero(base & (v["arrival"] + k < periods))
         if sku.size == 0:
@@ -368,6 +385,9 @@ def _cover_rows(
         b.entries(rows, stock[sku, a + k], -1.0)
         for j in range(k + 1):
             b.entries(rows, disposal[sku, a + j], -1.0)
+            if expired is not None:
+                perishable = position[sku] >= 0
+                b.entries(rows[perishable], expired[1][position[sku[perishable]], a[perishable] + j], -1.0)
         if not p.lost_sales:
             later = a >= 1
             b.entries(rows[later], short[sku[later], a[later] - 1], -1.0)

@@ -88,7 +88,12 @@ class MPC(TargetPolicy):
     net of the warehouse's space price, no safety stock when ``m <= 0``) and the stock
     left at the horizon's end credited at
     ``w c`` (``w`` = ``purchase_cost_weight``), solves it with HiGHS and orders the
-    first period's quantities. Perishable expiry is not modeled.
+    first period's quantities. Perishable stock (``shelf_life > 0``) expires in the model as in
+    the simulator, oldest units issued first (:mod:`hybridinv.policies.expiry`): the units on hand
+    expire as their age says (:attr:`Observation.stock_by_life
+    <hybridinv.sim.observation.Observation.stock_by_life>`; when planning, where ages are unknown,
+    as if just received), orders after their shelf life, and each expired unit costs its purchase
+    plus the scenario's ``waste_cost``.
 
     The first period's orders are feasible by construction: lots, MOQ and max
     order are variable domains, the budget is a hard row, and the capacity rows
@@ -210,6 +215,7 @@ class MPC(TargetPolicy):
                                  cons.capacity, obs.backorders)
             first_rows = (rows.row, rows.residual)
         member, limits = None, None
+        perishable = bool(cat.perishable.any())
         if cons.supplier_capacity:
             _, member, limits = cons.supplier_rows(cat)
         return LotSizingProblem(
@@ -244,6 +250,10 @@ class MPC(TargetPolicy):
             # the (l, S) rows tighten the bound but slowed HiGHS's incumbent search at a 0.5 s limit;
             # measured on multi_50: fill rate 0.18 with them vs 0.81 without (benchmarks/bench_mpc.py)
             cover_periods=0,
+            # perishables expire with FIFO issuing, as in the simulator (None: nothing perishable, no expiry rows)
+            shelf_life=cat.shelf_life if perishable else None,
+            on_hand_life=obs.stock_by_life if perishable else None,
+            waste_cost=np.full(cat.n_skus, float(obs.waste_cost)) if perishable else None,
         )
 
     def safety_factors(self, obs: Observation) -> NDArray[np.float64]:

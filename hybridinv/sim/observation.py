@@ -38,6 +38,8 @@ class Observation:
             self.constraints: Constraints = sim.scenario.constraints
             self.lost_sales: bool = sim.scenario.lost_sales
             self.periods_per_year: int = sim.scenario.periods_per_year
+            #: cost per expired unit on top of its purchase (the scenario's; 0 when planning)
+            self.waste_cost: float = sim.scenario.waste_cost
 
     @classmethod
     def from_state(
@@ -66,6 +68,7 @@ class Observation:
         obs.constraints = constraints
         obs.lost_sales = lost_sales
         obs.periods_per_year = 52
+        obs.waste_cost = 0.0
         assert state.backorders is not None and state.pipeline is not None
         obs._cache = {
             "on_hand": np.asarray(state.on_hand, dtype=np.float64),
@@ -118,6 +121,24 @@ class Observation:
     def on_hand(self) -> NDArray[np.float64]:
         """Usable stock per SKU."""
         return self._get("on_hand")
+
+    @property
+    def stock_by_life(self) -> NDArray[np.float64] | None:
+        """On hand per SKU by periods of life left, shape (n, B), or None when unknown.
+
+        Column ``j`` holds the units usable in this period and the ``j`` after it (they expire at
+        the end of period ``j`` from now), as the simulator's age buckets; the rows sum to
+        :attr:`on_hand`. None without perishable SKUs and when planning (an
+        :class:`~hybridinv.InventoryState` records no ages).
+        """
+        sim = self._sim
+        if sim is None or not bool(self.catalog.perishable.any()):
+            return None
+        value = self._cache.get("stock_by_life")
+        if value is None:
+            value = np.asarray(sim._stock.T, dtype=np.float64).copy()
+            self._cache["stock_by_life"] = value
+        return value
 
     @property
     def backorders(self) -> NDArray[np.float64]:

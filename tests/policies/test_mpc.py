@@ -9,14 +9,19 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import hand_path
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from hybridinv import ConstraintViolationWarning, SolverFallbackWarning, plan, scenarios
-from hybridinv.core import Constraints
-from hybridinv.policies.lot_sizing import solve_lot_sizing
+from hybridinv.core import Catalog, Constraints, InventoryState
+from hybridinv.demand.processes import DemandDistribution, DemandProcess
+from hybridinv.policies.lot_sizing import LotSizingProblem, solve_lot_sizing
 from hybridinv.policies.mpc import MPC, plan_objective
+from hybridinv.sim.ledger import COST_COMPONENTS
 from hybridinv.sim.runner import simulate
+from hybridinv.sim.scenario import Scenario
+from hybridinv.sim.simulator import Simulator
 
 from ._helpers import observation
 
@@ -317,8 +322,6 @@ def test_tiny_budget_rows_are_scaled_without_overflow(budget: float) -> None:
 
 
 def _single(**changes: object):  # type: ignore[no-untyped-def]
-    from hybridinv.policies.lot_sizing import LotSizingProblem
-
     values: dict[str, object] = dict(
         demand=np.full((1, 4), 10.0), lead_time=np.zeros((1, 4), dtype=np.int64), on_hand=np.zeros(1),
         backorders=np.zeros(1), scheduled=np.zeros((1, 4)), holding_cost=np.array([0.1]),
@@ -449,3 +452,154 @@ def test_a_backlog_the_budget_cannot_clear_keeps_the_model_feasible() -> None:
     np.testing.assert_allclose(solution.orders, 0.0)
     # backlog 10, 20, 30, 40 at p = 5, the safety floor 20 short throughout at 2.5 (period 0 only), end backlog at 2
     assert solution.objective == pytest.approx(5.0 * (10 + 20 + 30 + 40) + 2.5 * 20.0 + 2.0 * 40.0)
+
+
+# ---------------------------------------------------------------------- perishables: expiry with FIFO issuing
+def _perishable_scenario(shelf_life: int, order_cost: float, lead_time: int, mean: float, on_hand: float) -> Scenario:
+    """One SKU, deterministic demand ``mean`` a period, c = 1, h = 0.1, p = 10, twelve periods."""
+    catalog = Catalog(sku=np.array(["A"], dtype=object), unit_cost=np.ones(1), holding_cost=np.array([0.1]),
+                      shortage_cost=np.array([10.0]), order_cost=np.array([order_cost]),
+                      lead_time=np.array([lead_time]), shelf_life=np.array([shelf_life]))
+    demand = DemandProcess(mean=np.array([mean]), distribution=DemandDistribution.NORMAL, cv=0.0)
+    return Scenario(name="perishable_by_hand", catalog=catalog, constraints=Constraints(), demand=demand, periods=12,
+                    initial_state=InventoryState(catalog.sku, np.array([on_hand])), waste_cost=1.0)
+
+
+def _run_mpc(scenario: Scenario) -> tuple[list[float], dict[str, float]]:
+    sim = Simulator(scenario)
+    obs = sim.reset(seed=0)
+    policy = MPC(safety_factor=0.0)
+    orders = []
+    while not sim.done:
+        decision = policy.decide(obs)
+        orders.append(float(decision.orders[0]))
+        obs = sim.step(decision.orders)
+    return orders, sim.ledger.summary()
+
+
+@pytest.mark.parametrize("shelf_life", [1, 2, 3])
+def test_a_perishable_is_batched_only_over_its_shelf_life(shelf_life: int) -> None:
+    """K = 50, c = 1, h = 0.1, p = 10, demand 5 a period, L = 0 (by hand).
+
+    An order of k periods' demand costs ``(K + 5 k c + h 5 k (k - 1) / 2) / k`` a period and can cover at
+    most the shelf life ``m`` (a larger one expires unsold); not ordering costs ``p 5 = 50``. Best: m = 1
+    order nothing (55 > 50), m = 2 order 10 every other period (30.25), m = 3 order 15 every third (22.17).
+    Without expiry the model ordered 20 (four periods, the horizon) whatever the shelf life and wasted the rest.
+    """
+    K, c, h, p, d = 50.0, 1.0, 0.1, 10.0, 5.0
+    per_period = {k: (K + d * k * c + h * d * k * (k - 1) / 2) / k for k in range(1, shelf_life + 1)}
+    best = min(per_period, key=per_period.__getitem__)
+    orders, summary = _run_mpc(_perishable_scenario(shelf_life, K, 0, d, 0.0))
+    if per_period[best] >= p * d:
+        assert orders == [0.0] * 12
+        assert summary["avg_cost"] == pytest.approx(p * d)
+    else:
+        assert orders == ([best * d] + [0.0] * (best - 1)) * (12 // best)
+        assert summary["avg_cost"] == pytest.approx(per_period[best])
+        assert summary["fill_rate"] == 1.0
+    assert summary["waste_units"] == 0.0
+
+
+def test_stock_about_to_expire_is_not_planned_on() -> None:
+    """12 units with a shelf life of 2, demand 4, L = 1, no fixed cost (by hand).
+
+    Periods 0 and 1 sell 8 of them and 4 expire at the end of period 1, so period 1 must order the 4 units
+    period 2 needs (the old model counted the 4 as stock and lost period 2's sales), then 4 every period.
+    """
+    orders, summary = _run_mpc(_perishable_scenario(2, 0.0, 1, 4.0, 12.0))
+    assert orders == [0.0] + [4.0] * 11
+    assert summary["waste_units"] == 4.0
+    assert summary["fill_rate"] == 1.0
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(shelf_life=st.integers(1, 4), lost_sales=st.booleans(), on_hand=st.integers(0, 12),
+       start=st.integers(0, 3), holding_cost=st.sampled_from([0.0, 0.5]), waste_cost=st.sampled_from([0.0, 2.0]),
+       flows=st.lists(st.tuples(st.integers(0, 8), st.integers(0, 10)), min_size=5, max_size=9))
+def test_the_models_expiry_is_the_simulators_fifo_expiry(
+    shelf_life: int, lost_sales: bool, on_hand: int, start: int, holding_cost: float, waste_cost: float,
+    flows: list[tuple[int, int]],
+) -> None:
+    """Receipts fixed: the model's optimum is the simulator's (FIFO) holding + shortage + waste cost.
+
+    The simulator runs ``start`` periods first, so the model starts from stock of mixed ages
+    (``Observation.stock_by_life``). Without holding cost the oldest-first issue of the simulator
+    is optimal (it loses and wastes the fewest units: Pierskalla & Roach 1972), so the model's optimum
+    is its cost. With a holding cost the model may throw away units that expire unsold anyway before
+    their expiry (saving their holding cost), so its optimum is at most the simulator's cost. A model
+    that let units be sold after their expiry or kept them would be below it without holding cost,
+    one that wasted units the simulator sells would be above it.
+    """
+    demand = np.array([[f[0]] for f in flows], dtype=float)
+    receipts = np.array([float(f[1]) for f in flows])
+    catalog = Catalog(sku=np.array(["A"], dtype=object), unit_cost=np.ones(1), holding_cost=np.array([holding_cost]),
+                      shortage_cost=np.array([4.0]), lead_time=np.zeros(1, dtype=np.int64),
+                      shelf_life=np.array([shelf_life]))
+    scenario = Scenario(name="fifo", catalog=catalog, constraints=Constraints(),
+                        demand=DemandProcess(mean=np.ones(1)), periods=len(flows), lost_sales=lost_sales,
+                        initial_state=InventoryState(catalog.sku, np.array([float(on_hand)])), waste_cost=waste_cost)
+    sim = Simulator(scenario)
+    obs = sim.reset(path=hand_path(demand, [0]))
+    start = min(start, len(flows) - 1)
+    for t in range(start):
+        obs = sim.step(receipts[t : t + 1])
+    by_life = obs.stock_by_life
+    assert by_life is not None
+    np.testing.assert_array_equal(by_life.sum(axis=1), obs.on_hand)
+    problem = LotSizingProblem(
+        demand=demand[start:].T, lead_time=np.zeros((1, len(flows) - start), dtype=np.int64), on_hand=obs.on_hand,
+        backorders=obs.backorders, scheduled=receipts[None, start:], holding_cost=np.array([holding_cost]),
+        shortage_cost=np.array([4.0]), unit_cost=np.zeros(1), order_cost=np.zeros(1), lot_size=np.ones(1),
+        moq=np.zeros(1), order_upper=np.zeros(1), volume=np.ones(1), lost_sales=lost_sales,
+        shelf_life=np.array([shelf_life]), on_hand_life=by_life, waste_cost=np.array([waste_cost]),
+    )
+    while not sim.done:
+        sim.step(receipts[sim.t : sim.t + 1])
+    holding, shortage, waste = (list(COST_COMPONENTS).index(name) for name in ("holding", "shortage", "waste"))
+    simulated = sim.ledger.costs[start:, [holding, shortage, waste]].sum()
+    solution = solve_lot_sizing(problem, mip_rel_gap=0.0)
+    assert solution.status == "Optimal"
+    if holding_cost == 0.0:
+        assert solution.objective == pytest.approx(simulated, abs=1e-4)  # HiGHS holds rows to 1e-7 each
+    else:
+        assert solution.objective <= simulated + 1e-4
+
+
+def test_expiry_adds_nothing_for_skus_that_do_not_perish() -> None:
+    """Shelf life 0 builds the model of no shelf life at all; a perishable SKU adds one waste column and one
+    in-date row a period, and nothing else."""
+    base = dict(
+        demand=np.full((3, 5), 4.0), lead_time=np.ones((3, 5), dtype=np.int64), on_hand=np.array([3.0, 8.0, 0.0]),
+        backorders=np.zeros(3), scheduled=np.zeros((3, 5)), holding_cost=np.full(3, 0.2),
+        shortage_cost=np.full(3, 5.0), unit_cost=np.ones(3), order_cost=np.array([6.0, 0.0, 3.0]),
+        lot_size=np.array([1.0, 5.0, 1.0]), moq=np.zeros(3), order_upper=np.full(3, 100.0), volume=np.ones(3),
+        capacity=40.0, budget=30.0,
+    )
+    plain = solve_lot_sizing(LotSizingProblem(**base))  # type: ignore[arg-type]
+    zero = solve_lot_sizing(LotSizingProblem(**base, shelf_life=np.zeros(3, dtype=np.int64),  # type: ignore[arg-type]
+                                             waste_cost=np.ones(3)))
+    for key in ("variables", "rows", "nonzeros"):
+        assert zero.diagnostics[key] == plain.diagnostics[key]
+    np.testing.assert_array_equal(zero.orders, plain.orders)
+    assert zero.objective == plain.objective
+    mixed = solve_lot_sizing(LotSizingProblem(**base, shelf_life=np.array([0, 2, 0]),  # type: ignore[arg-type]
+                                              waste_cost=np.ones(3)))
+    # the perishable SKU over 5 periods: a waste column and an in-date row a period
+    assert mixed.diagnostics["variables"] == plain.diagnostics["variables"] + 5
+    assert mixed.diagnostics["rows"] == plain.diagnostics["rows"] + 5
+
+
+def test_mpc_models_expiry_only_on_catalogs_with_perishables() -> None:
+    plain = MPC().problem(Simulator(scenarios.get("multi_10")).reset(seed=0))
+    assert plain.shelf_life is None and plain.on_hand_life is None and plain.waste_cost is None
+    scenario = scenarios.get("perishable")
+    obs = Simulator(scenario).reset(seed=0)
+    problem = MPC().problem(obs)
+    assert problem.shelf_life is not None and problem.waste_cost is not None and problem.on_hand_life is not None
+    np.testing.assert_array_equal(problem.shelf_life, scenario.catalog.shelf_life)
+    np.testing.assert_array_equal(problem.waste_cost, scenario.waste_cost)
+    np.testing.assert_array_equal(problem.on_hand_life.sum(axis=1), obs.on_hand)
+    solution = solve_lot_sizing(problem)
+    assert solution.status == "Optimal"
+    without = solve_lot_sizing(dataclasses.replace(problem, shelf_life=None))
+    assert solution.diagnostics["variables"] > without.diagnostics["variables"]
