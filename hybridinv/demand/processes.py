@@ -16,7 +16,7 @@ from enum import StrEnum
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core._frame import per_sku
+from hybridinv.core._frame import number_array, per_sku
 from hybridinv.core.errors import PlanningError, enum_member, number_in, whole_number
 from hybridinv.core.limits import MAX_QUANTITY
 
@@ -207,7 +207,7 @@ class DemandProcess:
     history: NDArray[np.float64] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        mean = np.atleast_1d(np.asarray(self.mean, dtype=np.float64))
+        mean = np.atleast_1d(number_array(self.mean, "demand_mean"))  # text was numpy's bare ValueError
         n = mean.size
         object.__setattr__(self, "mean", _per_sku(mean, n, "demand_mean"))
         if (self.mean > MAX_QUANTITY).any():  # 1e20 failed in numpy's draw with "lam value too large"

@@ -312,3 +312,11 @@ def test_removing_regime_shifts_keeps_the_count_noise() -> None:
     a = _sample(_full_process(regime_shifts=None, common_factor=None), 400, 15)
     b = _sample(_full_process(regime_shifts=RegimeShifts(0.0), common_factor=None), 400, 15)
     np.testing.assert_array_equal(a.realized, b.realized)
+
+
+@pytest.mark.parametrize("mean", [["a"], [1.0, "2"], [True, 3.0]])
+def test_a_mean_that_is_not_numbers_is_refused_naming_it(mean: list) -> None:
+    """Text was numpy's bare ValueError ("could not convert string to float"); True was read as 1."""
+    with pytest.raises(PlanningError) as info:
+        DemandProcess(mean=mean)
+    assert info.value.column == "demand_mean"
