@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core._frame import action_array
-from hybridinv.core.errors import horizon, number_in
+from hybridinv.core.errors import PlanningError, horizon, number_in
 from hybridinv.core.limits import MAX_SAFETY_FACTOR
 from hybridinv.network.allocation import FairShare
 from hybridinv.network.baselines import echelon_levels
@@ -141,6 +141,18 @@ class NetworkEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
 
     def reset(self, *, seed: int | None = None,
               options: dict[str, Any] | None = None) -> tuple[NDArray[np.float32], dict[str, Any]]:
+        """A new episode on a demand path drawn from the environment's generator (``seed`` reseeds it).
+
+        Raises
+        ------
+        PlanningError
+            For any ``options``: the network environment takes none (they were ignored without a word,
+            so ``{"path_seed": 3}``, which the single-site environments read, ran on a drawn path).
+        """
+        if options:
+            raise PlanningError("NetworkEnv.reset takes no options (seed= reseeds its demand paths)",
+                                column="options", value=sorted(str(key) for key in options)
+                                if isinstance(options, dict) else type(options).__name__)
         super().reset(seed=seed)
         demand = self.scenario.demand.sample(self.np_random, self.periods)
         self._obs = self._sim.reset(demand)

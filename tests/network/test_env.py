@@ -93,3 +93,14 @@ def test_z_range_and_obs_clip_set_the_action_scale_and_the_observation_bound() -
     np.testing.assert_array_equal(reference.levels(action), echelon_levels(scenario, 1.5))
     obs, _ = tight.reset(seed=0)
     assert np.abs(obs).max() <= np.float32(1e-3) and tight.observation_space.contains(obs)
+
+
+def test_reset_refuses_options_it_would_ignore() -> None:
+    """{"path_seed": 3}, which the single-site environments read, was ignored: the episode ran on a drawn path."""
+    env = NetworkEnv("serial_3")
+    with pytest.raises(PlanningError) as info:
+        env.reset(seed=0, options={"path_seed": 3})
+    assert info.value.column == "options"
+    first, _ = env.reset(seed=0, options={})
+    again, _ = env.reset(seed=0)
+    np.testing.assert_array_equal(first, again)  # no options (or none given) is a plain reset
