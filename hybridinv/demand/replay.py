@@ -165,7 +165,9 @@ class BlockBootstrap(DemandProcess):
     Parameters
     ----------
     history : array, shape (T, n)
-        The training window (NaN = not observed).
+        The training window (NaN = not observed). A drawn block that covers unobserved rows
+        replays them as zero demand (as :class:`ForecastReplay` reads them), so a series first
+        seen late gets zero-demand stretches at random places of its paths.
     forecaster : Forecaster
         Fitted on the training window; rolled over every drawn path.
     block : int
