@@ -102,10 +102,6 @@ class NetworkHybridCost:
         self._base_cost: dict[int, float] = {}
         self._last: tuple[float, float] | None = None
 
-    def relative(self, theta: NDArray[np.float64], seed: int) -> float:
-        """Cost of ``theta`` on ``seed`` over the base's, plus the harm penalty."""
-        return self.relative_cost(self.hybrid.with_weights(theta), seed)
-
     def relative_cost(self, policy: Any, seed: int) -> float:
         """Cost of any network policy on ``seed`` over the base's, plus the harm penalty."""
         return self._measure(policy, seed)[0]
