@@ -237,8 +237,8 @@ def evolve(
     def validate(generation: int) -> dict[str, float]:
         value = float(cost(theta[None, :], config.eval_seeds)[0])
         kpis = {"generation": float(generation), "avg_cost": value}
-        # a cost function with a training objective returns its Lagrangian: describe() then gives the real
-        # avg_cost per period, the objective's cost, score and Lagrangian under their own names
+        # the value returned is what ES minimizes (a Lagrangian, a ratio to a baseline, or the cost itself);
+        # describe() then gives the real avg_cost per period and that value's entries under their own names
         kpis.update(describe() if callable(describe) else {})
         kpis["seconds"] = round(time.perf_counter() - start, 1)
         return kpis
