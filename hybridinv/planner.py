@@ -14,7 +14,7 @@ import pandas as pd
 from hybridinv.core._frame import ExtraColumns, by_sku_labels
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, PlanningWarning, flag
+from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, PlanningWarning, flag, whole_number
 from hybridinv.core.feasibility import OrderCheck, check_orders
 from hybridinv.core.limits import MAX_ORDER, MAX_QUANTITY
 from hybridinv.core.state import InventoryState
@@ -54,6 +54,7 @@ def plan(
     forecast_history: pd.DataFrame | None = None,
     lost_sales: bool = True,
     period: int = 0,
+    periods_per_year: int = 52,
     extra_columns: ExtraColumns = "error",
     validate: bool | int = False,
     **options: Any,
@@ -106,6 +107,10 @@ def plan(
         Whether unmet demand is lost (True) or backordered.
     period : int
         Index of the planned period, a whole number >= 0 (seasonal context for learned policies).
+    periods_per_year : int
+        Periods in a year (52 for weeks, 12 for months, a whole number >= 1): where ``period``
+        falls in the year for learned policies that read the season, and how far ahead the
+        forecast-based policies build stock for a peak (at most a year).
     extra_columns : "error", "ignore" or list of str
         Columns the state, catalog, forecast and open-order frames do not know are
         an error naming the closest known column (a misspelled optional column
@@ -167,6 +172,7 @@ def plan(
     """
     started = time.perf_counter()
     _check_flags(lost_sales, period)
+    periods_per_year = whole_number(periods_per_year, "periods_per_year", 1)
     cat = catalog if isinstance(catalog, Catalog) else Catalog.from_frame(catalog, extra_columns=extra_columns)
     if isinstance(state, InventoryState):
         inv = state.aligned(cat)
@@ -191,6 +197,7 @@ def plan(
     obs = Observation.from_state(
         inv, cat, cons, mean, std, history, period=period, lost_sales=lost_sales, forecast_history=past_forecast,
         forecast_periods=min(given, horizon) if given else horizon,  # what repeats a last value is not a forecast
+        periods_per_year=periods_per_year,
     )
     pol = _as_policy(policy, options)
     gate = None

@@ -16,15 +16,23 @@ from hybridinv.sim.observation import Observation
 __all__ = [
     "GLOBAL_FEATURES",
     "OBSERVATION_VERSION",
+    "OBSERVATION_VERSIONS",
     "PIPELINE_SLOTS",
     "SKU_FEATURES",
     "demand_scale",
     "fold_pipeline",
     "observe",
+    "season_cycle",
 ]
 
-#: Bumped whenever the feature layout changes (stored in model metadata).
-OBSERVATION_VERSION = 1
+#: Bumped whenever the features change (stored in model metadata). Version 2: the season angle
+#: turns once per ``periods_per_year`` periods (version 1 turned once per 52 periods whatever the
+#: period length, so a monthly catalog saw a 52-month "year").
+OBSERVATION_VERSION = 2
+#: The versions this library computes, with the season cycle of each (None: ``periods_per_year``).
+#: The layout is the same, so models trained on version 1 load and see the features they were
+#: trained on.
+OBSERVATION_VERSIONS: dict[int, int | None] = {1: 52, 2: None}
 #: Pipeline slots reported one by one (later arrivals are summed into the last).
 PIPELINE_SLOTS = 5
 SKU_FEATURES: tuple[str, ...] = (
@@ -78,10 +86,23 @@ def demand_scale(obs: Observation) -> NDArray[np.float64]:
     return np.maximum(obs.forecast(_SCALE_WINDOW).mean(axis=1), 0.05)
 
 
+def season_cycle(version: object) -> int | None:
+    """The season cycle of observation ``version`` (None: the observation's ``periods_per_year``).
+
+    Raises ``KeyError`` for a version this library does not compute.
+    """
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise KeyError(version)
+    return OBSERVATION_VERSIONS[version]
+
+
 def observe(
-    obs: Observation, scale: NDArray[np.float64] | None = None
+    obs: Observation, scale: NDArray[np.float64] | None = None, cycle: int | None = None
 ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
     """Features of an observation.
+
+    ``season_sin``/``season_cos`` place ``obs.period`` on a circle of ``cycle`` periods
+    (default: ``obs.periods_per_year``, one turn a year; 52 reproduces observation version 1).
 
     Returns
     -------
@@ -126,7 +147,8 @@ def observe(
     if math.isfinite(cons.budget):
         glob[1] = float(cat.unit_cost @ (protect_mean / periods)) / cons.budget
         glob[6] = 1.0
-    angle = 2.0 * np.pi * (obs.period % 52) / 52.0
+    turn = obs.periods_per_year if cycle is None else cycle
+    angle = 2.0 * np.pi * (obs.period % turn) / turn
     glob[2] = np.sin(angle)
     glob[3] = np.cos(angle)
     glob[4] = float(np.mean(feats[:, c]))

@@ -60,13 +60,14 @@ def parts_of(model: ModelFile, repair: str | None = "fast") -> tuple[Parameteriz
 def _parameterization(model: ModelFile, kind: str, repair: str | None) -> Parameterization:
     meta = model.metadata
     if kind == "safety_stock":
-        return SafetyStockTargets()
+        return SafetyStockTargets(model.season_cycle)
     if kind == "capped_base_stock":
         spec = meta.get("residual", {})
         try:
             if not isinstance(spec, Mapping):
                 raise TypeError(f"residual must be a mapping of the base's level and cap, got {spec!r}")
-            return CappedBaseStockTargets(CappedBaseStock(level=spec.get("level"), cap=spec.get("cap"), repair=repair))
+            base = CappedBaseStock(level=spec.get("level"), cap=spec.get("cap"), repair=repair)
+            return CappedBaseStockTargets(base, model.season_cycle)
         except (TypeError, ValueError) as exc:  # PlanningError is a ValueError
             raise ModelFileError(f"{model.path}: invalid {kind} model ({exc})") from exc
     if kind in ("forecast_ss", "forecast_capped"):

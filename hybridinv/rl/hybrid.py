@@ -422,15 +422,6 @@ class ResidualHybrid(Hybrid):
     ) -> None:
         super().__init__(CappedBaseStockTargets(base), NetworkMap(network), "es", repair, metadata, name)
 
-    @classmethod
-    def from_metadata(
-        cls, network: SharedPolicyNetwork, metadata: dict[str, Any], repair: str | None, name: str
-    ) -> ResidualHybrid:
-        """Rebuild from a model file's ``residual`` metadata."""
-        spec = metadata.get("residual", {})
-        base = CappedBaseStock(level=spec.get("level"), cap=spec.get("cap"), repair=repair)
-        return cls(network, base=base, repair=repair, metadata=metadata, name=name)
-
     def base_parameters(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """The base policy's level and cap per SKU (fitted on ``obs`` if needed)."""
         assert isinstance(self.parameterization, CappedBaseStockTargets)

@@ -59,6 +59,7 @@ __all__ = [
     "current_spec",
     "hash_model_files",
     "load_model",
+    "observation_cycle",
     "read_arrays",
     "save_model",
     "write_file_hashes",
@@ -141,6 +142,11 @@ class ModelFile:
     def composition(self) -> dict[str, str]:
         """What the model is: :func:`composition` of its metadata."""
         return composition(self.metadata)
+
+    @property
+    def season_cycle(self) -> int | None:
+        """Season cycle of the observation the model was trained on (:func:`observation_cycle`)."""
+        return observation_cycle(self.metadata, self.path)
 
     @property
     def is_linear(self) -> bool:
@@ -245,13 +251,36 @@ def read_arrays(payload: bytes, source: Path) -> dict[str, NDArray[Any]]:
     return arrays
 
 
+def observation_cycle(meta: Mapping[str, Any], path: Path | None = None) -> int | None:
+    """The season cycle of the observation version ``meta`` records (None: ``periods_per_year``).
+
+    Metadata without an ``observation_spec`` reads as the current version.
+
+    Raises
+    ------
+    ModelFileError
+        For a version this library does not compute.
+    """
+    from hybridinv.envs.features import OBSERVATION_VERSION, season_cycle
+
+    spec = meta.get("observation_spec")
+    version = spec.get("version") if isinstance(spec, Mapping) else OBSERVATION_VERSION
+    try:
+        return season_cycle(version)
+    except KeyError:
+        raise ModelFileError(f"{path or 'model'}: observation_spec version {version!r} is not one this library "
+                             f"computes (it computes {OBSERVATION_VERSION}); retrain the model") from None
+
+
 def _check_spec(meta: dict[str, Any], path: Path) -> None:
     spec = current_spec()
     for key, current in (("observation_spec", spec["observation"]), ("action_spec", spec["action"])):
         stored = meta.get(key)
         if not isinstance(stored, dict):
             raise ModelFileError(f"{path}: metadata has no {key}")
-        if stored.get("version") != current["version"]:
+        if key == "observation_spec":  # every version this library computes (same layout)
+            observation_cycle(meta, path)
+        elif stored.get("version") != current["version"]:
             raise ModelFileError(
                 f"{path}: model was trained with {key} version {stored.get('version')}, "
                 f"the installed environments use version {current['version']}; retrain the model"

@@ -139,8 +139,12 @@ class Parameterization:
 class _ObservedFeatures(Parameterization):
     """A parameterization whose map reads the environment's observation (``envs.features.observe``).
 
-    ``context`` is the demand scale.
+    ``context`` is the demand scale. ``cycle``: the season cycle of the observation version the
+    map was trained on (:func:`hybridinv.envs.features.season_cycle`; None: the current one).
     """
+
+    def __init__(self, cycle: int | None = None) -> None:
+        self.cycle = cycle
 
     def feature_widths(self) -> tuple[int, int]:
         from hybridinv.envs.features import GLOBAL_FEATURES, SKU_FEATURES
@@ -151,7 +155,7 @@ class _ObservedFeatures(Parameterization):
         from hybridinv.envs.features import demand_scale, observe
 
         scale = demand_scale(obs)
-        sku_features, global_features = observe(obs, scale)
+        sku_features, global_features = observe(obs, scale, self.cycle)
         return Features(sku_features, global_features, scale)
 
 
@@ -217,12 +221,13 @@ class CappedBaseStockTargets(_LevelAndCap, _ObservedFeatures):
     kind = "capped_base_stock"
     n_outputs = 2
 
-    def __init__(self, base: CappedBaseStock | None = None) -> None:
+    def __init__(self, base: CappedBaseStock | None = None, cycle: int | None = None) -> None:
+        super().__init__(cycle)
         self._given = base is not None
         self.base = base if base is not None else CappedBaseStock(repair="fast")
 
     def for_repair(self, repair: str | None) -> CappedBaseStockTargets:
-        return self if self._given else CappedBaseStockTargets(CappedBaseStock(repair=repair))
+        return self if self._given else CappedBaseStockTargets(CappedBaseStock(repair=repair), self.cycle)
 
     def reset(self, scenario: Scenario | None = None) -> None:
         """Fit the base on ``scenario`` (unless its parameters are fixed); None forgets a fitted base."""

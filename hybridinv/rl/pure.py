@@ -44,12 +44,18 @@ class PureRL:
     scale_to_constraints : bool, default True
         Scale orders down to fit capacity and budget, as in training.
     name : str, default "ppo"
+    cycle : int, optional
+        Season cycle of the observation version the model was trained on
+        (:func:`hybridinv.envs.features.season_cycle`; None: the current version's,
+        ``periods_per_year``). :meth:`load` reads it from the model's metadata.
     """
 
-    def __init__(self, model: Any, scale_to_constraints: bool = True, name: str = "ppo") -> None:
+    def __init__(self, model: Any, scale_to_constraints: bool = True, name: str = "ppo",
+                 cycle: int | None = None) -> None:
         self.model = model
         self.scale_to_constraints = scale_to_constraints
         self.name = name
+        self.cycle = cycle
         n_inputs = getattr(model, "n_inputs", None)
         if n_inputs is None:
             shape = model.observation_space.shape
@@ -68,8 +74,10 @@ class PureRL:
         ------
         ModelFileError
             If the directory has no verified ``sb3.zip`` (missing, unlisted, hash
-            mismatch, no ``files`` hashes) or the checkpoint is not a plain PPO/SAC actor.
+            mismatch, no ``files`` hashes), the checkpoint is not a plain PPO/SAC actor, or
+            its observation version is not one this library computes.
         """
+        from hybridinv.rl.model_file import observation_cycle
         from hybridinv.rl.paths import resolve_model_path
         from hybridinv.rl.sb3_weights import actor_from_checkpoint
 
@@ -82,6 +90,7 @@ class PureRL:
                     f"{directory}: load the model directory, whose {METADATA_FILE} lists the checkpoint's SHA-256"
                 )
         meta = read_metadata(directory)
+        cycle = observation_cycle(meta, directory)
         listed = meta.get(FILES_KEY)
         if not (directory / SB3_FILE).exists() and not (isinstance(listed, dict) and SB3_FILE in listed):
             raise ModelFileError(f"{directory / SB3_FILE}: no stable-baselines3 checkpoint")
@@ -89,7 +98,7 @@ class PureRL:
         training = meta.get("training")
         algo = str(training.get("algo", "ppo")) if isinstance(training, dict) else "ppo"
         actor = actor_from_checkpoint(payload, algo, directory / SB3_FILE)
-        return cls(actor, name=name or algo)
+        return cls(actor, name=name or algo, cycle=cycle)
 
     def reset(self, scenario: Any = None) -> None:
         """Nothing to reset (the policy is Markov in the observation)."""
@@ -101,7 +110,7 @@ class PureRL:
         from hybridinv.policies.base import needs_repair
 
         scale = demand_scale(obs)
-        sku, glob = observe(obs, scale)
+        sku, glob = observe(obs, scale, self.cycle)
         flat = np.concatenate([sku.reshape(-1), glob])
         if flat.size != self.n_inputs:
             raise PlanningError(

@@ -54,20 +54,22 @@ class Observation:
         lost_sales: bool = True,
         forecast_history: NDArray[np.float64] | None = None,
         forecast_periods: int | None = None,
+        periods_per_year: int = 52,
     ) -> Observation:
         """An observation built from planning data (for :func:`hybridinv.plan`).
 
         ``forecast_mean`` and ``forecast_std`` have shape (n_skus, horizon), of which the
         first ``forecast_periods`` (default: all) were forecast rather than extended;
         ``demand_history`` and ``forecast_history`` (the forecasts that were made for
-        those past periods) have shape (n_skus, periods), oldest first.
+        those past periods) have shape (n_skus, periods), oldest first; ``periods_per_year``
+        (a whole number >= 1, checked by the caller) places ``period`` in the year.
         """
         obs = cls(None)
         obs.period = period
         obs.catalog = catalog
         obs.constraints = constraints
         obs.lost_sales = lost_sales
-        obs.periods_per_year = 52
+        obs.periods_per_year = periods_per_year
         obs.waste_cost = 0.0
         assert state.backorders is not None and state.pipeline is not None
         obs._cache = {
