@@ -192,13 +192,9 @@ def evaluation_scenario(
     (default: the test horizon).
     """
     y = np.asarray(history, dtype=np.float64)
-    cutoff = whole_number(cutoff, "cutoff")  # 18.0 failed as a slice index
-    if not 2 <= cutoff < y.shape[0]:
-        raise PlanningError(f"cutoff must be in [2, {y.shape[0] - 1}]", column="cutoff", value=cutoff)
+    cutoff = _in_range(cutoff, "cutoff", 2, y.shape[0] - 1)  # 18.0 failed as a slice index
     # a horizon of 2.5 (or True, or "3") was cut to int(horizon) without a word
-    test_periods = y.shape[0] - cutoff if horizon is None else whole_number(horizon, "horizon")
-    if not 1 <= test_periods <= y.shape[0] - cutoff:
-        raise PlanningError(f"horizon must be in [1, {y.shape[0] - cutoff}]", column="horizon", value=horizon)
+    test_periods = y.shape[0] - cutoff if horizon is None else _in_range(horizon, "horizon", 1, y.shape[0] - cutoff)
     # training_periods=0 meant "the test horizon"
     training_periods = test_periods if training_periods is None else whole_number(training_periods,
                                                                                   "training_periods", 1)
@@ -228,3 +224,14 @@ def evaluation_scenario(
         fit_on=fit_on,
         cost_basis="valued",
     )
+
+
+def _in_range(value: object, column: str, low: int, high: int) -> int:
+    """``value`` as a whole number in ``[low, high]``; one message for every way it is not (-1 and 10**9 alike)."""
+    try:
+        number = whole_number(value, column)
+    except PlanningError:
+        number = None
+    if number is None or not low <= number <= high:
+        raise PlanningError(f"must be a whole number in [{low}, {high}]", column=column, value=value)
+    return number

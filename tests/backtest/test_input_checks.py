@@ -96,6 +96,18 @@ def test_evaluation_scenario_refuses_periods_that_are_not_whole_numbers(options:
     assert info.value.column == column
 
 
+@pytest.mark.parametrize(("options", "column", "allowed"), [
+    ({"horizon": value}, "horizon", "[1, 6]") for value in (0, -1, 7, 10**9, 2.5)
+] + [({"cutoff": value}, "cutoff", "[2, 23]") for value in (1, -1, 24, 10**9, 18.5)])
+def test_a_horizon_or_cutoff_out_of_range_gets_one_message_with_the_range(options: dict[str, object], column: str,
+                                                                          allowed: str) -> None:
+    """-1 said "must be a whole number >= 0" where 0 and 7 said "horizon must be in [1, 6]"."""
+    with pytest.raises(PlanningError) as info:
+        _evaluation(**options)  # type: ignore[arg-type]
+    assert (info.value.column, info.value.value) == (column, options[column])
+    assert f"must be a whole number in {allowed}" in str(info.value)
+
+
 def test_evaluation_scenario_takes_whole_floats() -> None:
     assert _evaluation(cutoff=18.0, horizon=3.0, training_periods=4.0) == 304
 
