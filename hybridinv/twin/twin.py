@@ -428,8 +428,8 @@ class DigitalTwin:
         Columns of the user's ``catalog`` frame win over the defaults
         (``unit_cost=1``, ``holding_cost=1``, ``shortage_cost=9``, ``lead_time=1``,
         overridable through ``defaults``); ``demand_mean``/``demand_std`` come from the
-        fit, and with ``use_fitted_lead_times`` so do ``lead_time``
-        (rounded mean) and ``lead_time_std`` of the SKUs with receipts, and ``supplier`` where the
+        fit, and with ``use_fitted_lead_times`` so do ``lead_time`` (the mean in periods
+        rounded, halves up) and ``lead_time_std`` of the SKUs with receipts, and ``supplier`` where the
         receipts log one (SKUs without receipts keep the catalog's). ``extra_columns``
         as in :meth:`hybridinv.Catalog.from_frame` (``"ignore"`` drops descriptive columns
         such as a product name).
@@ -461,7 +461,8 @@ class DigitalTwin:
             # only SKUs with receipts have a fitted lead time, and only a logged supplier is one: the others
             # keep the catalog's (a lead time of 4 became the default 1, every supplier "default")
             fitted = supply.receipts > 0
-            frame["lead_time"] = np.where(fitted, np.rint(supply.lead_time_mean), frame["lead_time"].to_numpy())
+            # halves round up (np.rint took them to the even neighbour: 1.5 periods became 2, 2.5 also 2)
+            frame["lead_time"] = np.where(fitted, np.floor(supply.lead_time_mean + 0.5), frame["lead_time"].to_numpy())
             std = frame["lead_time_std"].to_numpy() if "lead_time_std" in frame else np.zeros(skus.size)
             frame["lead_time_std"] = np.where(fitted, supply.lead_time_std, std)
             logged = fitted & (supply.supplier != "default")

@@ -61,7 +61,7 @@ def test_scenario_from_fit(log, weekly):
     assert scenario.n_skus == 10 and scenario.periods == 30
     assert isinstance(scenario.demand, FittedDemand)
     # lead times in weeks from the receipts (3-10 days -> 0-1 weeks after rounding)
-    assert scenario.catalog.lead_time == pytest.approx(np.rint(log.truth["lead_time_mean"] / 7))
+    assert scenario.catalog.lead_time == pytest.approx(np.floor(log.truth["lead_time_mean"] / 7 + 0.5))
     assert scenario.lead_times.disruptions is not None  # short deliveries in the log
     result = simulate(BaseStock(np.rint(scenario.catalog.demand_mean * 3), repair=None), scenario, seeds=2)
     assert (result["fill_rate"] > 0.5).all()
@@ -133,3 +133,17 @@ def test_skus_without_receipts_keep_the_catalogs_lead_time_and_supplier():
     scenario = twin.scenario(catalog)
     assert scenario.catalog.lead_time.tolist() == [2, 4]
     assert DigitalTwin(period="week").fit(sales, receipts).catalog().lead_time.tolist() == [2, 1]  # no catalog
+
+
+@pytest.mark.parametrize(("lead_days", "weeks"), [(3.5, 1), (10.5, 2), (17.5, 3), (24.5, 4), (10.0, 1), (11.0, 2)])
+def test_a_fitted_lead_time_rounds_halves_of_a_period_up(lead_days: float, weeks: int) -> None:
+    """1.5 and 2.5 weeks both became 2 (np.rint goes to the even neighbour); halves now round up."""
+    days = pd.date_range("2024-01-01", periods=140, freq="D").strftime("%Y-%m-%d")
+    sales = pd.DataFrame({"date": days, "sku": "A", "quantity": 4})
+    ordered = pd.to_datetime(["2024-01-01", "2024-02-01"])
+    arrived = ordered + pd.to_timedelta(lead_days, unit="D")  # every receipt the same: the mean is lead_days
+    receipts = pd.DataFrame({"sku": "A", "order_date": ordered, "promised_date": arrived, "arrival_date": arrived,
+                             "quantity_ordered": 10, "quantity_received": 10})
+    twin = DigitalTwin(period="week").fit(sales, receipts)
+    assert twin.supply_fit_.lead_time_mean[0] == pytest.approx(lead_days / 7)
+    assert twin.catalog().lead_time.tolist() == [weeks]
