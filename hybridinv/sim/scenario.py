@@ -12,6 +12,7 @@ from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
 from hybridinv.core.errors import PlanningError, flag, number_in, whole_number
 from hybridinv.core.errors import horizon as checked_horizon
+from hybridinv.core.limits import MAX_QUANTITY
 from hybridinv.core.state import InventoryState
 from hybridinv.demand.leadtime import LeadTimePath, LeadTimeProcess
 from hybridinv.demand.processes import DemandPath, DemandProcess
@@ -130,6 +131,13 @@ class Scenario:
         derived_state = self.initial_state is None
         if self.initial_state is None:
             start = np.rint(self.demand.mean * (self.catalog.lead_time + 1))
+            if (start > MAX_QUANTITY).any():  # was refused as the 'on_hand' of a state the user never gave
+                i = int(np.flatnonzero(start > MAX_QUANTITY)[0])
+                raise PlanningError(
+                    f"the default initial stock, demand mean x (lead time + 1) = {start[i]:.6g} units, is above "
+                    f"{MAX_QUANTITY:.0e} units (hybridinv.core.limits.MAX_QUANTITY): count in larger units "
+                    "(cases, tonnes) or give an initial_state", column="demand_mean", sku=self.catalog.sku[i],
+                    value=float(np.asarray(self.demand.mean)[i]))
             state = InventoryState.empty(self.catalog, start)
         else:
             state = self.initial_state.aligned(self.catalog)

@@ -147,3 +147,17 @@ def test_a_fitted_lead_time_rounds_halves_of_a_period_up(lead_days: float, weeks
     twin = DigitalTwin(period="week").fit(sales, receipts)
     assert twin.supply_fit_.lead_time_mean[0] == pytest.approx(lead_days / 7)
     assert twin.catalog().lead_time.tolist() == [weeks]
+
+
+def test_a_twin_whose_default_initial_stock_is_above_the_limit_names_the_demand_mean() -> None:
+    """Sales of 1e11 a day: the scenario's default initial stock (demand mean x (lead time + 1)) is 1.33e12 units,
+    which was refused as column 'on_hand' of a state the user never gave."""
+    days = pd.date_range("2024-01-01", periods=63, freq="D").strftime("%Y-%m-%d")
+    twin = DigitalTwin(period="week").fit(pd.DataFrame({"date": days, "sku": "A", "quantity": 1e11}))
+    with pytest.raises(PlanningError, match="default initial stock") as info:
+        twin.scenario(periods=4)
+    assert (info.value.column, info.value.sku) == ("demand_mean", "A")
+    assert info.value.value == pytest.approx(7e11, rel=0.05)  # a week of 1e11 a day
+    # with a lead time of 0 the default stock, one period of demand, is within the limit
+    scenario = twin.scenario(periods=4, lead_time=0)
+    assert scenario.initial_state.on_hand[0] == pytest.approx(twin.demand_process().mean[0], rel=1e-9)
