@@ -261,7 +261,7 @@ def observation_cycle(meta: Mapping[str, Any], path: Path | None = None) -> int 
     ModelFileError
         For a version this library does not compute.
     """
-    from hybridinv.envs.features import OBSERVATION_VERSION, season_cycle
+    from hybridinv.envs.features import OBSERVATION_VERSION, OBSERVATION_VERSIONS, season_cycle
 
     spec = meta.get("observation_spec")
     version = spec.get("version") if isinstance(spec, Mapping) else OBSERVATION_VERSION
@@ -269,7 +269,7 @@ def observation_cycle(meta: Mapping[str, Any], path: Path | None = None) -> int 
         return season_cycle(version)
     except KeyError:
         raise ModelFileError(f"{path or 'model'}: observation_spec version {version!r} is not one this library "
-                             f"computes (it computes {OBSERVATION_VERSION}); retrain the model") from None
+                             f"computes (it computes {sorted(OBSERVATION_VERSIONS)}); retrain the model") from None
 
 
 def _check_spec(meta: dict[str, Any], path: Path) -> None:
