@@ -16,6 +16,7 @@ from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
 from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, PlanningWarning, flag, whole_number
 from hybridinv.core.feasibility import OrderCheck, check_orders
+from hybridinv.core.flags import text_full
 from hybridinv.core.limits import MAX_ORDER, MAX_QUANTITY
 from hybridinv.core.state import InventoryState
 from hybridinv.forecast import forecast_arrays, forecast_length
@@ -435,7 +436,7 @@ def _unrepaired_reason(orders: np.ndarray, desired: np.ndarray) -> np.ndarray:
     """``reason`` of orders no repair layer changed: unchanged, rounded up to a whole unit, or a negative desire."""
     from hybridinv.repair.result import OTHER, UNCHANGED
 
-    reason = np.full(orders.shape, OTHER, dtype=object)
+    reason = text_full(orders.shape, OTHER)
     reason[orders == np.ceil(desired - 1e-9)] = ROUNDING
     reason[np.abs(orders - desired) <= 1e-9] = UNCHANGED
     reason[(desired < 0) & (orders == 0)] = NEGATIVE_DESIRED

@@ -514,7 +514,10 @@ def numeric_column(
         return np.full(len(df), default, dtype=np.float64)
     series = df[column]
     _refuse_non_numbers(series, column, skus, table)
-    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iuf":
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iu":
+        # whole numbers: checked on their own (no NaN, no fractions), then one float copy in check_array
+        arr = series.to_numpy()
+    elif isinstance(series.dtype, np.dtype) and series.dtype.kind == "f":
         # plain numpy numbers: nothing to convert (NaN stays NaN); one plain copy, never a view of the caller's frame
         arr = series.to_numpy(dtype=np.float64, copy=True)
     else:

@@ -20,6 +20,7 @@ from hybridinv.core._frame import (
     sku_codes,
 )
 from hybridinv.core.errors import PlanningError
+from hybridinv.core.flags import text_full
 from hybridinv.core.limits import MAX_COST, MAX_LEAD_TIME, MAX_QUANTITY, MAX_SHELF_LIFE
 
 __all__ = ["Catalog", "CATALOG_REQUIRED", "CATALOG_OPTIONAL"]
@@ -132,7 +133,7 @@ class Catalog:
             object.__setattr__(self, f.name, arr)
         supplier = self.supplier
         if supplier is None:
-            supplier = np.full(n, "default", dtype=object)
+            supplier = text_full(n, "default")
         supplier = np.asarray(supplier, dtype=object)
         supplier = np.broadcast_to(supplier, (n,)).copy() if supplier.ndim == 0 else supplier
         if not checked_text:

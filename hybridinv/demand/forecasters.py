@@ -62,6 +62,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.errors import PlanningError, enum_member, number_in, whole_number
+from hybridinv.core.flags import text_full
 
 __all__ = ["ForecastMethod", "Forecaster", "RollingForecast"]
 
@@ -331,7 +332,7 @@ class Forecaster:
             else np.zeros(n, dtype=bool)
         )
         best_mse = np.full(n, np.inf)
-        method = np.full(n, ForecastMethod.SES.value, dtype=object)
+        method = text_full(n, ForecastMethod.SES.value)
         params = {name: np.full(n, _DEFAULTS[name]) for name in _PARAMS}
         for candidate in ForecastMethod:
             if candidate not in allowed:

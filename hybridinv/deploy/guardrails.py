@@ -22,6 +22,7 @@ from hybridinv.core._frame import by_sku_labels, check_array
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
 from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, number_in, scalar_or_array
+from hybridinv.core.flags import text_full
 from hybridinv.core.state import InventoryState
 
 if TYPE_CHECKING:
@@ -368,7 +369,7 @@ def guardrail_report(
     critical = _critical(guardrails, catalog) if guardrails.critical is not None else np.zeros(n, dtype=bool)
     raised = desired_arr < lower - _TOL
     cut = desired_arr > upper + _TOL
-    active = np.full(n, "", dtype=object)
+    active = text_full(n, "")
     # a cut order is named after the tighter cap (both may be below the desired quantity)
     by_change = cut & (desired_arr > change[1] + _TOL) & ~(supply[1] < change[1] - _TOL)
     active = np.where(by_change, "max_change", active)
