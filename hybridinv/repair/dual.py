@@ -43,6 +43,9 @@ DUAL_TOLERANCE = 5e-5
 _MAX_OUTER = 40  # budget multiplier trials
 _MAX_CYCLES = 6  # capacity/supplier alternations per budget trial
 _BUNDLE_ITERATIONS = 30  # cutting-plane steps when capacity and supplier rows overlap
+_SELECT_MIN = 4096  # from this many breakpoints a row's crossing is found in a band, not by a full sort
+_BAND = 160  # half-width of that band, in sample positions (of about 2,048)
+_BAND_ROWS = 16  # groups of up to this many rows are cut row by row; larger ones by one sort of all rows
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,9 +90,11 @@ class LagrangianDual:
         self.seg_weight: list[NDArray[np.float64]] = []
         #: per group, the segment at each row's breakpoint and the fraction of it that fills the row
         self.crossing: list[tuple[NDArray[np.int64], NDArray[np.float64]]] = []
-        for coef, row in zip(self.coef, self.row_of, strict=True):
+        for coef, row, rhs in zip(self.coef, self.row_of, self.rhs, strict=True):
             seg_coef = coef[segments.sku]
             idx = np.flatnonzero(seg_coef > 0)
+            if 1 < rhs.size <= _BAND_ROWS:  # each row's segments side by side: solve_group cuts them row by row
+                idx = idx[np.argsort(row[segments.sku[idx]].astype(np.uint8), kind="stable")]  # a radix sort
             self.items.append(idx)
             self.item_sku.append(segments.sku[idx])
             self.item_row.append(row[segments.sku[idx]])
@@ -148,7 +153,7 @@ class LagrangianDual:
         return np.concatenate(parts)
 
     def solve_group(self, k: int, lams: list[NDArray[np.float64]]) -> NDArray[np.float64]:
-        """Best multipliers of group ``k`` with the others fixed (exact, one sort).
+        """Best multipliers of group ``k`` with the others fixed (exact; one sort, or a band of one row).
 
         Segment ``e`` of a SKU in row ``r`` is used while ``λ_r < t_e`` with
         ``t_e = (-s_e - base_e) / coef_e``; the best ``λ_r`` is the breakpoint
@@ -166,34 +171,96 @@ class LagrangianDual:
         t, weight = t[pos], self.item_weight[k][pos]
         self.evaluations += 1
         if self.single[k]:
-            if weight.sum() <= limit[0]:
+            total = float(weight.sum())
+            if total <= limit[0]:
                 return out
-            order = np.argsort(-t)
-            csum = np.cumsum(weight[order])
-            cross = np.searchsorted(csum, limit, side="right")
-            before = np.zeros(1)
-            rows = np.zeros(1, dtype=np.int64)
-        else:
-            if t.size == 0:
+            cut, filled_before = descending_cut(t, weight, float(limit[0]), total)
+            out[0] = t[cut]
+            theta = np.clip((rhs[:1] - filled_before) / weight[cut], 0.0, 1.0)
+            self.crossing[k] = (self.items[k][pos[cut : cut + 1]], theta)
+            return out
+        if t.size == 0:
+            return out
+        row = self.item_row[k][pos]
+        if rhs.size <= _BAND_ROWS:  # rows side by side (see __init__): each row's crossing in its own band
+            bounds = np.searchsorted(row, np.arange(rhs.size + 1), side="left")
+            cuts, fills, full_rows = [], [], []
+            for r in range(rhs.size):
+                a, b = int(bounds[r]), int(bounds[r + 1])
+                total = float(weight[a:b].sum())
+                if total <= limit[r]:
+                    continue
+                cut, filled_before = descending_cut(t[a:b], weight[a:b], float(limit[r]), total)
+                cuts.append(a + cut)
+                fills.append(filled_before)
+                full_rows.append(r)
+            if not cuts:
                 return out
-            row = self.item_row[k][pos]
-            # one sort by (row ascending, t descending): rows are small integers, t / t_max in (0, 1]
-            order = np.argsort(row - 0.5 * t / (t.max() * (1 + 1e-9)))
-            row = row[order]
-            csum = np.cumsum(weight[order])
-            rows = np.arange(rhs.size)
-            first = np.searchsorted(row, rows, side="left")
-            before = np.where(first > 0, csum[np.maximum(first - 1, 0)], 0.0)
-            cross = np.searchsorted(csum, before + limit, side="right")
-            hit = cross < np.searchsorted(row, rows, side="right")
-            cross, before, rows = cross[hit], before[hit], rows[hit]
-            if cross.size == 0:
-                return out
+            at = np.asarray(cuts, dtype=np.int64)
+            hit_rows = np.asarray(full_rows, dtype=np.int64)
+            out[hit_rows] = t[at]
+            theta = np.clip((rhs[hit_rows] - np.asarray(fills)) / weight[at], 0.0, 1.0)
+            self.crossing[k] = (self.items[k][pos[at]], theta)
+            return out
+        # one sort by (row ascending, t descending): rows are small integers, t / t_max in (0, 1]
+        order = np.argsort(row - 0.5 * t / (t.max() * (1 + 1e-9)))
+        row = row[order]
+        csum = np.cumsum(weight[order])
+        rows = np.arange(rhs.size)
+        first = np.searchsorted(row, rows, side="left")
+        before = np.where(first > 0, csum[np.maximum(first - 1, 0)], 0.0)
+        cross = np.searchsorted(csum, before + limit, side="right")
+        hit = cross < np.searchsorted(row, rows, side="right")
+        cross, before, rows = cross[hit], before[hit], rows[hit]
+        if cross.size == 0:
+            return out
         at = order[cross]
         filled = csum[cross] - weight[at] - before
         out[rows] = t[at]
         self.crossing[k] = (self.items[k][pos[at]], np.clip((rhs[rows] - filled) / weight[at], 0.0, 1.0))
         return out
+
+
+def descending_cut(
+    t: NDArray[np.float64], weight: NDArray[np.float64], limit: float, total: float
+) -> tuple[int, float]:
+    """Where the weight summed in decreasing ``t`` first exceeds ``limit`` (< ``total``, the sum of ``weight``).
+
+    Returns the index of that element and the weight summed before it: the result of sorting all of
+    ``t`` in decreasing order, found by sorting only a band around the crossing. The band comes from a
+    strided sample of about 2,048 elements (its weighted quantiles, scaled to the whole); one pass over
+    ``t`` checks that the crossing lies inside it, and a full sort decides when it does not (an
+    unrepresentative sample costs time, never the result). Equal ``t`` may be summed in any order, as
+    with the sort.
+    """
+    size = t.size
+    if size > _SELECT_MIN:
+        stride = size // (_SELECT_MIN // 2)
+        sample_t, sample_w = t[::stride], weight[::stride]
+        order = np.argsort(-sample_t)
+        sample_total = float(sample_w.sum())
+        if sample_total > 0:
+            csum = np.cumsum(sample_w[order]) * (total / sample_total)
+            mid = int(np.searchsorted(csum, limit, side="right"))
+            last = order.size - 1
+            high = float(sample_t[order[mid - _BAND]]) if mid >= _BAND else np.inf
+            low = float(sample_t[order[mid + _BAND]]) if mid + _BAND <= last else -np.inf
+            above = t > high
+            filled = float(weight[above].sum()) if high < np.inf else 0.0
+            if filled <= limit:
+                band = np.flatnonzero(~above & (t >= low))
+                band_w = weight[band]
+                band_order = np.argsort(-t[band])
+                running = filled + np.cumsum(band_w[band_order])
+                j = int(np.searchsorted(running, limit, side="right"))
+                if j < band.size:
+                    at = int(band[band_order[j]])
+                    return at, float(running[j] - weight[at])
+    order = np.argsort(-t)
+    running = np.cumsum(weight[order])
+    j = min(int(np.searchsorted(running, limit, side="right")), size - 1)
+    at = int(order[j])
+    return at, float(running[j] - weight[at])
 
 
 def _inner(dual: LagrangianDual, lams: list[NDArray[np.float64]], others: list[int]) -> None:
