@@ -168,14 +168,15 @@ def sku_codes(
     values = raw.to_numpy(dtype=object)
     n = values.size
     # equal neighbours have equal text only within one type (1 == 1.0 == True, -0.0 == 0.0)
-    if raw.dtype.kind in "iuT" or isinstance(raw.dtype, pd.StringDtype) or (
-        raw.dtype.kind == "O" and pd.api.types.infer_dtype(values, skipna=False) == "string"
-    ):
+    all_str = raw.dtype.kind == "O" and pd.api.types.infer_dtype(values, skipna=False) == "string"
+    if raw.dtype.kind in "iuT" or isinstance(raw.dtype, pd.StringDtype) or all_str:
         heads = _run_heads(values)
     else:
         heads = np.arange(n, dtype=np.int64)
     text = raw.iloc[heads].astype(str).to_numpy(dtype=object)  # same conversion as the whole column
-    empty = pd.isna(values[heads]) | (text == "")
+    empty = text == ""
+    if not all_str:  # every cell a str: no NaN or None to look for
+        empty |= pd.isna(values[heads])
     if raw.dtype.kind == "f":
         empty |= np.isinf(raw.to_numpy(dtype=np.float64)[heads])
     if empty.any():

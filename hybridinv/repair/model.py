@@ -351,8 +351,14 @@ class RepairProblem:
     # ------------------------------------------------------------------ objective
     def deviation_cost(self, lots: NDArray[np.float64]) -> NDArray[np.float64]:
         """Per-SKU deviation cost ``f_i(m_i)`` of an order of ``lots``."""
-        gap = self.desired - self.lot_size * lots
-        return self.under_weight * np.maximum(gap, 0.0) + self.over_weight * np.maximum(-gap, 0.0)
+        gap = self.lot_size * lots
+        np.subtract(self.desired, gap, out=gap)  # units short (> 0) or over (< 0); in place: called often
+        cost = np.maximum(gap, 0.0)
+        cost *= self.under_weight
+        np.minimum(gap, 0.0, out=gap)
+        gap *= self.over_weight
+        cost -= gap
+        return cost
 
     def objective(self, lots: NDArray[np.float64]) -> float:
         """Total deviation cost of ``lots``."""

@@ -229,15 +229,19 @@ def _free_optimum(problem: RepairProblem) -> NDArray[np.float64]:
     active = upper >= 1
     ratio = problem.desired / lot
     lo = problem.min_lots
-    options = [
-        np.zeros_like(lot),
+    options = (
         np.where(active, np.minimum(lo, upper), 0.0),
         np.where(active, np.clip(np.floor(ratio + 1e-9), lo, upper), 0.0),
         np.where(active, np.clip(np.ceil(ratio - 1e-9), lo, upper), 0.0),
-    ]
-    costs = np.stack([problem.deviation_cost(x) for x in options])
-    best = np.argmin(costs, axis=0)
-    return np.choose(best, options)
+    )
+    best = np.zeros_like(lot)
+    best_cost = problem.deviation_cost(best)
+    for option in options:  # the first of equal costs wins, as with argmin over the stacked options
+        cost = problem.deviation_cost(option)
+        better = cost < best_cost
+        np.copyto(best, option, where=better)
+        np.copyto(best_cost, cost, where=better)
+    return best
 
 
 def zero_weight(problem: RepairProblem, orders: NDArray[np.float64]) -> NDArray[np.bool_]:
