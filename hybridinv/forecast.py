@@ -117,7 +117,8 @@ def forecast_arrays(
         )
         require_columns(df, ["sku", "period", "mean"], _TABLE)
         codes, names = sku_codes(df, _TABLE, unique=False, known=catalog.sku)
-        pos = catalog.positions(names, _TABLE)[codes]  # each distinct SKU looked up once
+        # each distinct SKU looked up once; none when they are the catalog's own (sku_codes recognized them)
+        pos = codes if names is catalog.sku else catalog.positions(names, _TABLE)[codes]
         skus = RowSkus(names, codes)
         step = _steps(df, skus, pos)
         values = numeric_column(df, "mean", skus, _TABLE, maximum=MAX_QUANTITY)
@@ -151,7 +152,9 @@ def forecast_arrays(
     fallback_std = np.where(np.isnan(catalog.demand_std), np.sqrt(np.nan_to_num(fallback_mean)), catalog.demand_std)
     std[from_catalog] = fallback_std[from_catalog, None]
     std = _fill_forward(std)
-    std = np.where(np.isnan(std), np.sqrt(mean), std)
+    unknown = np.isnan(std)
+    if unknown.any():  # in place: a forecast with a std column has none, and (n, horizon) temporaries cost page faults
+        std[unknown] = np.sqrt(mean[unknown])
     return mean, std, from_catalog
 
 

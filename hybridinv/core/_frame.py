@@ -168,9 +168,15 @@ def sku_codes(
     values = raw.to_numpy(dtype=object)
     n = values.size
     # equal neighbours have equal text only within one type (1 == 1.0 == True, -0.0 == 0.0)
-    all_str = raw.dtype.kind == "O" and pd.api.types.infer_dtype(values, skipna=False) == "string"
-    if raw.dtype.kind in "iuT" or isinstance(raw.dtype, pd.StringDtype) or all_str:
+    all_str = False
+    if raw.dtype.kind in "iuT" or isinstance(raw.dtype, pd.StringDtype):
         heads = _run_heads(values)
+    elif raw.dtype.kind == "O":
+        heads = _run_heads(values)
+        # a str equals only a str: when every run starts with one, every cell is one (the type is read per run)
+        all_str = pd.api.types.infer_dtype(values[heads], skipna=False) == "string"
+        if not all_str:
+            heads = np.arange(n, dtype=np.int64)
     else:
         heads = np.arange(n, dtype=np.int64)
     text = raw.iloc[heads].astype(str).to_numpy(dtype=object)  # same conversion as the whole column

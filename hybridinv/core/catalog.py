@@ -166,7 +166,10 @@ class Catalog:
             arr = getattr(self, name)
             known = ~np.isnan(arr)
             limit, limit_name = (MAX_COST, COST_LIMIT_NAME) if name == "price" else (MAX_QUANTITY, None)
-            check_array(arr[known], name, sku[known], _TABLE, minimum=0.0, maximum=limit, maximum_name=limit_name)
+            if known.all():  # the usual full column: no copies of it and of the SKUs
+                check_array(arr, name, sku, _TABLE, minimum=0.0, maximum=limit, maximum_name=limit_name)
+            elif known.any():
+                check_array(arr[known], name, sku[known], _TABLE, minimum=0.0, maximum=limit, maximum_name=limit_name)
         not_multiple = (self.moq > 0) & (np.mod(self.moq, self.lot_size) != 0)
         if not_multiple.any():
             i = int(np.flatnonzero(not_multiple)[0])
