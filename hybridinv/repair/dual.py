@@ -95,13 +95,16 @@ class LagrangianDual:
             idx = np.flatnonzero(seg_coef > 0)
             if 1 < rhs.size <= _BAND_ROWS:  # each row's segments side by side: solve_group cuts them row by row
                 idx = idx[np.argsort(row[segments.sku[idx]].astype(np.uint8), kind="stable")]  # a radix sort
+            every = idx.size == seg_coef.size and rhs.size == 1  # a budget: every segment, in order (no gathers)
+            item_sku = segments.sku if every else segments.sku[idx]
+            item_coef = seg_coef if every else seg_coef[idx]
             self.items.append(idx)
-            self.item_sku.append(segments.sku[idx])
-            self.item_row.append(row[segments.sku[idx]])
-            self.item_neg_slope.append(-segments.slope[idx])
-            self.item_inv_coef.append(1.0 / seg_coef[idx])
-            self.item_weight.append(seg_coef[idx] * segments.length[idx])
+            self.item_sku.append(item_sku)
+            self.item_row.append(np.zeros(idx.size, dtype=np.int64) if rhs.size == 1 else row[item_sku])
+            self.item_neg_slope.append(-(segments.slope if every else segments.slope[idx]))
+            self.item_inv_coef.append(1.0 / item_coef)
             self.seg_weight.append(seg_coef * segments.length)
+            self.item_weight.append(self.seg_weight[-1] if every else item_coef * segments.length[idx])
             self.crossing.append((np.zeros(0, dtype=np.int64), np.zeros(0)))
         self.evaluations = 0
 

@@ -85,16 +85,22 @@ def lower_hull(problem: RepairProblem) -> SegmentTable:
     with np.errstate(divide="ignore", invalid="ignore"):
         slope = np.stack([np.choose(first, [s1, s2, s3]), (f2 - f1) / (x2 - x1), f3 - f2])
     keep = (length > 0) & (slope < 0)
-    pos, local = np.nonzero(keep)
+    # flat indices into the (3, active) tables: position-major, as np.nonzero orders them, and 1-d gathers
+    flat = np.flatnonzero(keep)
+    pos = flat // max(act.size, 1)
+    local = flat - pos * act.size
     sku = act[local]
     start = np.stack([np.zeros(act.size), x1, x2])
-    full = np.zeros((3, n))
-    full[:, act] = np.stack([x1, x2, x3])
+    if act.size == n:
+        full = np.stack([x1, x2, x3])
+    else:
+        full = np.zeros((3, n))
+        full[:, act] = np.stack([x1, x2, x3])
     return SegmentTable(
         sku=sku.astype(np.int64),
-        start=start[pos, local],
-        length=length[pos, local],
-        slope=slope[pos, local],
+        start=start.reshape(-1)[flat],
+        length=length.reshape(-1)[flat],
+        slope=slope.reshape(-1)[flat],
         position=pos.astype(np.int64),
         divisible=(pos > 0) | (x1[local] <= 1),
         base_cost=float((problem.under_weight * problem.desired).sum()),
