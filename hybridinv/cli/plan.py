@@ -86,6 +86,11 @@ TABLE_COLUMNS: dict[str, str | None] = {
 @click.option("--validate", type=click.IntRange(min=0), default=0, show_default=True,
               help="Hybrid: replay the last N periods of --demand-history and fall back to the base if it lost.")
 @click.option("--backorders", is_flag=True, help="Unmet demand is backordered (default: lost sales).")
+@click.option("--period", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Index of the planned period (e.g. the week number), for the hybrid's season features and a "
+                   "monitor's schedule: give the next one on each run.")
+@click.option("--periods-per-year", type=click.IntRange(min=1), default=52, show_default=True,
+              help="Periods in a year (52 for weeks, 12 for months): where --period falls in the seasonal cycle.")
 @plan_file_options
 def command(
     catalog_path: str,
@@ -101,6 +106,8 @@ def command(
     backend: str | None,
     validate: int,
     backorders: bool,
+    period: int,
+    periods_per_year: int,
     extra_columns: str,
     out_path: str | None,
     diag_path: str | None,
@@ -132,6 +139,8 @@ def command(
             demand_history=read_csv(history_path) if history_path else None,
             forecast_history=read_csv(past_forecast_path) if past_forecast_path else None,
             lost_sales=not backorders,
+            period=period,
+            periods_per_year=periods_per_year,
             extra_columns=extra_columns,
             validate=validate if validate > 0 else False,
             **options,

@@ -167,3 +167,28 @@ def test_diagnostics_are_standard_json_without_a_budget_or_capacity(tmp_path: Pa
     diagnostics = json.loads((tmp_path / "d.json").read_text(), parse_constant=refuse)
     assert diagnostics["budget"] is None and diagnostics["capacity"] is None and diagnostics["budget_used"] is None
     assert diagnostics["spend"] > 0
+
+
+def test_period_and_periods_per_year_reach_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the finding: the command had no --period, so every run planned period 0 (the hybrid's season
+    # features and a monitor's schedule saw the same period week after week)
+    import hybridinv
+
+    seen: dict[str, object] = {}
+    real_plan = hybridinv.plan
+
+    def spy(*args: object, **kwargs: object) -> pd.DataFrame:
+        seen.update(kwargs)
+        return real_plan(*args, **kwargs)
+
+    monkeypatch.setattr(hybridinv, "plan", spy)
+    result = CliRunner().invoke(main, _example_args(tmp_path, "--period", "30", "--periods-per-year", "12"))
+    assert result.exit_code == 0, result.output
+    assert (seen["period"], seen["periods_per_year"]) == (30, 12)
+    result = CliRunner().invoke(main, _example_args(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert (seen["period"], seen["periods_per_year"]) == (0, 52)
+    for bad in (["--period", "-1"], ["--periods-per-year", "0"]):
+        result = CliRunner().invoke(main, _example_args(tmp_path, *bad))
+        assert result.exit_code == 2
+        assert bad[0] in result.output
