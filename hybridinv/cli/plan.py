@@ -87,8 +87,8 @@ TABLE_COLUMNS: dict[str, str | None] = {
               help="Hybrid: replay the last N periods of --demand-history and fall back to the base if it lost.")
 @click.option("--backorders", is_flag=True, help="Unmet demand is backordered (default: lost sales).")
 @click.option("--period", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Index of the planned period (e.g. the week number), for the hybrid's season features and a "
-                   "monitor's schedule: give the next one on each run.")
+              help="Index of the planned period (e.g. the week number; plan(..., period=N)), read by learned "
+                   "policies' season features: give the next one on each run.")
 @click.option("--periods-per-year", type=click.IntRange(min=1), default=52, show_default=True,
               help="Periods in a year (52 for weeks, 12 for months): where --period falls in the seasonal cycle.")
 @plan_file_options
