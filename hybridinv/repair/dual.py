@@ -90,10 +90,12 @@ class LagrangianDual:
         self.seg_weight: list[NDArray[np.float64]] = []
         #: per group, the segment at each row's breakpoint and the fraction of it that fills the row
         self.crossing: list[tuple[NDArray[np.int64], NDArray[np.float64]]] = []
-        for coef, row, rhs in zip(self.coef, self.row_of, self.rhs, strict=True):
+        #: per group: whether its items are sorted by row, so that solve_group cuts row by row
+        self.by_row = [1 < rhs.size <= _BAND_ROWS for rhs in self.rhs]
+        for coef, row, rhs, by_row in zip(self.coef, self.row_of, self.rhs, self.by_row, strict=True):
             seg_coef = coef[segments.sku]
             idx = np.flatnonzero(seg_coef > 0)
-            if 1 < rhs.size <= _BAND_ROWS:  # each row's segments side by side: solve_group cuts them row by row
+            if by_row:  # each row's segments side by side
                 idx = idx[np.argsort(row[segments.sku[idx]].astype(np.uint8), kind="stable")]  # a radix sort
             every = idx.size == seg_coef.size and rhs.size == 1  # a budget: every segment, in order (no gathers)
             item_sku = segments.sku if every else segments.sku[idx]
@@ -185,7 +187,7 @@ class LagrangianDual:
         if t.size == 0:
             return out
         row = self.item_row[k][pos]
-        if rhs.size <= _BAND_ROWS:  # rows side by side (see __init__): each row's crossing in its own band
+        if self.by_row[k]:  # rows side by side (see __init__): each row's crossing in its own band
             bounds = np.searchsorted(row, np.arange(rhs.size + 1), side="left")
             cuts, fills, full_rows = [], [], []
             for r in range(rhs.size):

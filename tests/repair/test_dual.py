@@ -126,13 +126,9 @@ def test_row_by_row_cuts_match_one_sort_of_all_rows(monkeypatch, seed: int, supp
     problem = _problem(random_instance(30_000, seed=seed, n_suppliers=suppliers, max_lead_time=lead))
     segments = lower_hull(problem)
     banded = LagrangianDual(problem, segments)
-    monkeypatch.setattr(dual_module, "_BAND_ROWS", 0)
+    monkeypatch.setattr(dual_module, "_BAND_ROWS", 0)  # read when a dual is built
     sorted_once = LagrangianDual(problem, segments)
-
-    def solve(dual: LagrangianDual, k: int, lams: list, band_rows: int) -> np.ndarray:
-        monkeypatch.setattr(dual_module, "_BAND_ROWS", band_rows)
-        return dual.solve_group(k, lams)
-
+    assert any(banded.by_row) and not any(sorted_once.by_row)
     multi = [k for k, g in enumerate(problem.groups) if g.n_rows > 1]
     assert multi, "the instance needs a group of several rows"
     rng = np.random.default_rng(seed)
@@ -140,7 +136,7 @@ def test_row_by_row_cuts_match_one_sort_of_all_rows(monkeypatch, seed: int, supp
     for scale in (0.1, 0.3, 1.0):
         lams = [rng.exponential(scale, g.n_rows) for g in problem.groups]
         for k in multi:
-            got, want = solve(banded, k, lams, 16), solve(sorted_once, k, lams, 0)
+            got, want = banded.solve_group(k, lams), sorted_once.solve_group(k, lams)
             np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)  # one sort's key rounds near-ties
             # every row's breakpoint by brute force over the segments of the row
             d = sorted_once
