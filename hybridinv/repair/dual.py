@@ -175,20 +175,11 @@ class LagrangianDual:
         pos = np.flatnonzero(t > 0)
         t, weight = t[pos], self.item_weight[k][pos]
         self.evaluations += 1
-        if self.single[k]:
-            total = float(weight.sum())
-            if total <= limit[0]:
-                return out
-            cut, filled_before = descending_cut(t, weight, float(limit[0]), total)
-            out[0] = t[cut]
-            theta = np.clip((rhs[:1] - filled_before) / weight[cut], 0.0, 1.0)
-            self.crossing[k] = (self.items[k][pos[cut : cut + 1]], theta)
-            return out
         if t.size == 0:
             return out
-        row = self.item_row[k][pos]
-        if self.by_row[k]:  # rows side by side (see __init__): each row's crossing in its own band
-            bounds = np.searchsorted(row, np.arange(rhs.size + 1), side="left")
+        row = None if self.single[k] else self.item_row[k][pos]
+        if row is None or self.by_row[k]:  # rows side by side (see __init__): each row's crossing in its own band
+            bounds = np.array([0, t.size]) if row is None else np.searchsorted(row, np.arange(rhs.size + 1))
             cuts, fills, full_rows = [], [], []
             for r in range(rhs.size):
                 a, b = int(bounds[r]), int(bounds[r + 1])
