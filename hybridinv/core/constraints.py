@@ -46,7 +46,8 @@ class Constraints:
     Raises
     ------
     PlanningError
-        For zero, negative or NaN limits.
+        For zero, negative or NaN limits, a limit that is not a number, and a
+        ``supplier_capacity`` that is not a mapping.
     """
 
     capacity: float = math.inf
@@ -56,8 +57,11 @@ class Constraints:
     def __post_init__(self) -> None:
         object.__setattr__(self, "capacity", _positive("capacity", self.capacity))
         object.__setattr__(self, "budget", _positive("budget", self.budget))
+        if not isinstance(self.supplier_capacity, Mapping):  # dict(5) or dict("10") failed with a TypeError
+            raise PlanningError(f"must map supplier names to limits, not {type(self.supplier_capacity).__name__}",
+                                column="supplier_capacity", value=self.supplier_capacity)
         caps: dict[str, float] = {}
-        for key, value in dict(self.supplier_capacity).items():
+        for key, value in self.supplier_capacity.items():
             if str(key) in caps:  # {1: 2, "1": 7} kept the last limit without a word
                 raise PlanningError("names a supplier twice (keys are compared as text)",
                                     column="supplier_capacity", value=str(key))

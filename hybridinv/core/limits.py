@@ -27,6 +27,9 @@ as a 64-bit integer. These bounds keep both finite and exact:
   scenario's, ``simulate``'s, an environment's ``periods``) spans at most 100,000
   periods (arrays are allocated per period: a period written as 202401 for January
   2024 would otherwise ask for 202,402 rows per SKU).
+* :data:`MAX_EPISODES` — a number of seeds (``simulate(seeds=k)``, the suites' and the
+  trainers' evaluation seeds) is at most 1,000,000 episodes (``seeds=10**30`` overflowed
+  when the seed list was built; a million episodes of a year of weeks is already days of work).
 * :data:`MAX_SAFETY_FACTOR` — a safety factor or its shift is at most 1,000 standard
   deviations (``NetworkMPC.safety_factor``, the network env's ``z_range``,
   ``NetworkHybrid.z_max``).
@@ -35,7 +38,8 @@ as a 64-bit integer. These bounds keep both finite and exact:
 from __future__ import annotations
 
 __all__ = [
-    "MAX_COST", "MAX_LEAD_TIME", "MAX_ORDER", "MAX_PERIODS", "MAX_QUANTITY", "MAX_SAFETY_FACTOR", "MAX_SHELF_LIFE",
+    "MAX_COST", "MAX_EPISODES", "MAX_LEAD_TIME", "MAX_ORDER", "MAX_PERIODS", "MAX_QUANTITY", "MAX_SAFETY_FACTOR",
+    "MAX_SHELF_LIFE",
 ]
 
 #: Longest lead time, lead-time standard deviation and pipeline slot, in periods.
@@ -50,6 +54,8 @@ MAX_ORDER: float = 1e15
 MAX_SHELF_LIFE: int = 1000
 #: Longest demand history or decision log, in periods (first to last).
 MAX_PERIODS: int = 100_000
+#: Most episodes (seeds) in one simulation call.
+MAX_EPISODES: int = 1_000_000
 #: Largest safety factor or safety-factor shift, in standard deviations (``NetworkMPC.safety_factor``, the network
 #: env's ``z_range``, ``NetworkHybrid.z_max``): beyond any service level; 1e300 gave levels of 5e300 units.
 MAX_SAFETY_FACTOR: float = 1e3

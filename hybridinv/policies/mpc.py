@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.errors import PlanningError, SolverFallbackWarning, number_in, whole_number
+from hybridinv.core.limits import MAX_PERIODS
 from hybridinv.core.projection import capacity_rows
 from hybridinv.policies.base import Decision, TargetPolicy, needs_repair
 from hybridinv.policies.lot_sizing import LotSizingProblem, LotSizingSolution, solve_lot_sizing
@@ -111,7 +112,8 @@ class MPC(TargetPolicy):
     Parameters
     ----------
     horizon : int, optional
-        Planning periods ``[H]`` (default: max lead time + 4).
+        Planning periods ``[H]``, at most :data:`~hybridinv.core.limits.MAX_PERIODS`
+        (default: max lead time + 4).
     safety_factor : float
         Multiplier of the safety-stock target (0 = plan on the mean only).
     safety_penalty : float
@@ -180,6 +182,8 @@ class MPC(TargetPolicy):
         self.capacity_utilization = None if capacity_utilization is None else number_in(
             capacity_utilization, "capacity_utilization", 0.0, 1.0, open_low=True)
         self.horizon = None if horizon is None else whole_number(horizon, "horizon", 1)
+        if self.horizon is not None and self.horizon > MAX_PERIODS:  # 1e308 overflowed np.arange in act()
+            raise PlanningError(f"must be at most {MAX_PERIODS:,} periods", column="horizon", value=horizon)
         self.safety_factor = number_in(safety_factor, "safety_factor", 0.0, math.inf)
         self.safety_penalty = number_in(safety_penalty, "safety_penalty", 0.0, math.inf)
         self.purchase_cost_weight = number_in(purchase_cost_weight, "purchase_cost_weight", 0.0, math.inf)

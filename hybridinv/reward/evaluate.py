@@ -15,7 +15,6 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from hybridinv.core.errors import horizon as checked_horizon
-from hybridinv.core.errors import whole_number
 from hybridinv.reward.outcome import record_episode
 from hybridinv.reward.spec import RewardSpec
 
@@ -33,13 +32,15 @@ def seed_list(seeds: int | Iterable[int], start: int = 0, column: str = "seeds")
     ------
     PlanningError
         Naming ``column``: a count below 1, text, booleans, fractions, negative or repeated seeds
-        (``"2"`` and 2.5 were TypeErrors, ``True`` one seed, a repeat counted one path twice).
+        (``"2"`` and 2.5 were TypeErrors, ``True`` one seed, a repeat counted one path twice), a count above
+        :data:`~hybridinv.core.limits.MAX_EPISODES`.
     """
     from hybridinv.sim.runner import seed_numbers
 
+    numbers = seed_numbers(seeds, column)
     if isinstance(seeds, int | np.integer) and not isinstance(seeds, bool):
-        return list(range(start, start + whole_number(seeds, column, 1)))
-    return seed_numbers(seeds, column)
+        return [start + seed for seed in numbers]
+    return numbers
 
 
 def resolve_scenario(scenario: Scenario | str, periods: int | None = None, fitting: bool = False) -> Scenario:

@@ -55,7 +55,7 @@ def hybrid(
         raise PlanningError(f"unknown hybrid options {sorted(options)}", column="options")
     if model is None and scenario is not None and service_level is None:
         model = _trained_for("single_sku/*", scenario)
-    policy = Hybrid.load(model or DEFAULT_HYBRID, repair=repair)
+    policy = Hybrid.load(DEFAULT_HYBRID if model is None else model, repair=repair)
     if service_level is not None:
         from hybridinv.policies.forecast_ss import ForecastSS
 

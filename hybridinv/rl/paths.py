@@ -1,13 +1,16 @@
 """Where the shipped models are: ``models/`` of a checkout, or where a wheel installs them.
 
-A leaf module (it imports nothing from :mod:`hybridinv`), so every loader of model
+A leaf module (it imports only :mod:`hybridinv.core.errors`), so every loader of model
 directories (:mod:`hybridinv.rl.hybrid`, :mod:`hybridinv.rl.pure`, the registry
 factories) can use it without importing one another.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+from hybridinv.core.errors import PlanningError
 
 __all__ = ["INSTALLED_MODELS", "PACKAGE_DIRECTORY", "models_directory", "resolve_model_path"]
 
@@ -39,7 +42,16 @@ def models_directory() -> Path:
 
 
 def resolve_model_path(path: str | Path) -> Path:
-    """``path`` itself if it exists, else ``models/<path>``."""
+    """``path`` itself if it exists, else ``models/<path>``.
+
+    Raises
+    ------
+    PlanningError
+        When ``path`` is not a str or path (a number or a list passed as ``model=``).
+    """
+    if not isinstance(path, str | os.PathLike):
+        raise PlanningError(f"must be a model name or directory, not {type(path).__name__}", column="model",
+                            value=path)
     candidate = Path(path)
     if candidate.exists():
         return candidate

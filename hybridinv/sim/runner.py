@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from hybridinv.core.errors import PlanningError, flag, whole_number, whole_numbers
+from hybridinv.core.limits import MAX_EPISODES
 from hybridinv.sim.ledger import Ledger
 from hybridinv.sim.scenario import Scenario
 from hybridinv.sim.simulator import Simulator
@@ -93,9 +94,15 @@ def run_batch(
 
 
 def seed_numbers(seeds: int | Iterable[int], column: str = "seeds") -> list[int]:
-    """``seeds`` as a list: an int ``k`` (>= 1) is ``0..k-1``, else each a whole number >= 0 (numpy's range)."""
+    """``seeds`` as a list: an int ``k`` (>= 1) is ``0..k-1``, else each a whole number >= 0 (numpy's range).
+
+    At most :data:`~hybridinv.core.limits.MAX_EPISODES` seeds.
+    """
     if isinstance(seeds, int | np.integer) and not isinstance(seeds, bool):
-        return list(range(whole_number(seeds, column, 1)))
+        count = whole_number(seeds, column, 1)
+        if count > MAX_EPISODES:  # list(range(10**30)) raised an OverflowError
+            raise PlanningError(f"must be at most {MAX_EPISODES:,} seeds", column=column, value=seeds)
+        return list(range(count))
     if isinstance(seeds, str | bytes | bool) or not isinstance(seeds, Iterable):
         raise PlanningError("must be a number of seeds or a list of seeds", column=column, value=seeds)
     numbers = list(whole_numbers(list(seeds), column, 0))

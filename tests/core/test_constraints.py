@@ -109,3 +109,11 @@ def test_a_supplier_named_twice_as_text_is_refused() -> None:
     with pytest.raises(PlanningError, match="names a supplier twice") as info:
         Constraints(supplier_capacity={1: 2.0, "1": 7.0})  # kept 7 and dropped the tighter 2
     assert info.value.column == "supplier_capacity" and info.value.value == "1"
+
+
+@pytest.mark.parametrize("value", [None, 0, 5.0, "10", [1, 2], (1,), np.float32(5)])
+def test_supplier_capacity_that_is_not_a_mapping_is_refused(value: object) -> None:
+    # dict(5) and dict("10") raised a TypeError or a plain ValueError from inside the dataclass
+    with pytest.raises(PlanningError, match="must map supplier names to limits") as info:
+        Constraints.coerce({"capacity": 10.0, "supplier_capacity": value})
+    assert info.value.column == "supplier_capacity"

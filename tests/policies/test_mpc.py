@@ -13,7 +13,7 @@ from conftest import hand_path
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from hybridinv import ConstraintViolationWarning, SolverFallbackWarning, plan, scenarios
+from hybridinv import ConstraintViolationWarning, PlanningError, SolverFallbackWarning, plan, scenarios
 from hybridinv.core import Catalog, Constraints, InventoryState
 from hybridinv.demand.processes import DemandDistribution, DemandProcess
 from hybridinv.policies.lot_sizing import LotSizingProblem, solve_lot_sizing
@@ -603,3 +603,12 @@ def test_mpc_models_expiry_only_on_catalogs_with_perishables() -> None:
     assert solution.status == "Optimal"
     without = solve_lot_sizing(dataclasses.replace(problem, shelf_life=None))
     assert solution.diagnostics["variables"] > without.diagnostics["variables"]
+
+
+@pytest.mark.parametrize("horizon", [1e308, 10**30, 100_001])
+def test_an_absurd_horizon_is_refused_when_the_policy_is_built(horizon: object) -> None:
+    # 1e308 passed as a whole number and overflowed np.arange in act()
+    with pytest.raises(PlanningError, match="at most 100,000") as info:
+        MPC(horizon=horizon)
+    assert info.value.column == "horizon"
+    assert MPC(horizon=100_000).horizon == 100_000

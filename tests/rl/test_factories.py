@@ -90,3 +90,13 @@ def test_pure_rl_of_a_registry_scenario_finds_the_model_shipped_for_the_same_ins
     assert orders.shape == (1,) and (orders >= 0).all()
     with pytest.raises(ModelFileError, match=f"{algo}_single_sku"):  # another instance: still no model
         registry.make(algo, scenarios.single_sku(shortage_cost=10.0))
+
+
+@pytest.mark.parametrize("model", [-1, 2.5, True, [1, 2], {"a": 1}, (1,)])
+def test_a_model_that_is_not_a_name_or_path_is_refused(model: object) -> None:
+    # a number or a list passed as model= was a TypeError from pathlib (pd.NA one from `model or default`)
+    with pytest.raises(PlanningError, match="must be a model name or directory") as info:
+        hybrid(model=model)  # type: ignore[arg-type]
+    assert info.value.column == "model"
+    with pytest.raises(PlanningError, match="must be a model name or directory"):
+        resolve_model_path(model)  # type: ignore[arg-type]

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hybridinv import scenarios
+from hybridinv import PlanningError, scenarios
 from hybridinv.policies import SS, BaseStock
+from hybridinv.reward.evaluate import seed_list
 from hybridinv.sim import run_episode, simulate
 
 
@@ -72,3 +73,14 @@ def test_simulation_leaves_global_warning_state_alone_and_is_quiet() -> None:
     assert not [w for w in caught if "cannot all be met" in str(w.message)]
     assert list(warnings.filters) == before
     assert ledger.summary()["violations"] == 0
+
+
+@pytest.mark.parametrize("seeds", [10**30, 1_000_001])
+def test_a_seed_count_above_the_bound_is_refused(seeds: int) -> None:
+    # list(range(10**30)) raised an OverflowError
+    with pytest.raises(PlanningError, match="at most 1,000,000 seeds") as info:
+        simulate("base_stock", "single_sku", seeds=seeds, periods=5)
+    assert info.value.column == "seeds"
+    with pytest.raises(PlanningError, match="at most 1,000,000 seeds"):
+        seed_list(seeds, start=7)
+    assert seed_list(3, start=7) == [7, 8, 9]
