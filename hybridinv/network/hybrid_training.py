@@ -30,7 +30,7 @@ from hybridinv.network.baselines import check_fit_metric, fit_levels
 from hybridinv.network.hybrid import NetworkHybrid, scenario_repair
 from hybridinv.network.policies import EchelonBaseStock
 from hybridinv.network.scenarios import NetworkScenario
-from hybridinv.rl.es import ESConfig, ESResult, evolve
+from hybridinv.rl.es import ESConfig, ESResult, evolve, harm_penalized
 
 __all__ = [
     "NetworkHybridCost",
@@ -118,7 +118,7 @@ class NetworkHybridCost:
             self._base_cost[path_seed] = base
         summary = _episode_summary(policy, scenario, path_seed, self.periods)
         ratio = float(summary[self.metric]) / self._base_cost[path_seed]
-        return ratio + self.harm_weight * max(ratio - 1.0, 0.0), float(summary["avg_cost"])
+        return harm_penalized(ratio, self.harm_weight), float(summary["avg_cost"])
 
     def __call__(self, thetas: NDArray[np.float64], seeds: Sequence[int]) -> NDArray[np.float64]:
         members = np.atleast_2d(thetas)

@@ -106,7 +106,7 @@ def _reduce_group(
 
 def _next_moves(
     problem: RepairProblem, segments: SegmentTable, lots: NDArray[np.float64]
-) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.float64]]:
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Next improving move of each SKU: (lots to add, fewest lots it may add, cost saved); see :func:`_target`."""
     target, least = _target(segments.x1, segments.x2, segments.x3, lots)
     saving = problem.deviation_cost(lots) - problem.deviation_cost(target)
@@ -115,7 +115,7 @@ def _next_moves(
 
 def _moves_at(
     problem: RepairProblem, segments: SegmentTable, sku: NDArray[np.int64], lots: NDArray[np.float64]
-) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.float64]]:
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """:func:`_next_moves` of the SKUs ``sku`` only, at their lots ``lots``."""
     target, least = _target(segments.x1[sku], segments.x2[sku], segments.x3[sku], lots)
     return target - lots, least, _cost_at(problem, sku, lots) - _cost_at(problem, sku, target)

@@ -55,6 +55,7 @@ __all__ = [
     "evolve_model",
     "expected_generations",
     "flatten",
+    "harm_penalized",
     "network_cost_function",
     "policy_cost_function",
     "unflatten",
@@ -424,6 +425,11 @@ class _NetworkPolicy:
         return self.make_policy(unflatten(self.template, theta))
 
 
+def harm_penalized(ratio: float, harm_weight: float) -> float:
+    """A cost ratio to a baseline plus ``harm_weight`` times its excess over 1 (the price of doing worse)."""
+    return ratio + harm_weight * max(ratio - 1.0, 0.0)
+
+
 class _EpisodeContext:
     """One (member, seed) episode; ``scenario`` is a Scenario or a family with ``episode(seed) -> Scenario``.
 
@@ -474,8 +480,7 @@ class _EpisodeContext:
         return values
 
     def _relative(self, cost: float, reference: float) -> float:
-        ratio = cost / max(reference, 1e-12)
-        return ratio + self.harm_weight * max(ratio - 1.0, 0.0)
+        return harm_penalized(cost / max(reference, 1e-12), self.harm_weight)
 
     def batchable(self, policy: Any) -> bool:
         """Whether the seeds of ``policy`` can run as one batch (see :meth:`many`)."""
