@@ -156,7 +156,8 @@ def simulate(
     PlanningError
         ``scenario`` neither a Scenario nor a registered name (or scenario file); ``batch=True``
         with a policy that has no ``act_batch``; ``seeds`` not a whole number
-        >= 1 or a non-empty list of whole numbers >= 0; ``periods`` not a whole number >= 1;
+        from 1 to :data:`~hybridinv.core.limits.MAX_EPISODES` or a non-empty list of distinct
+        whole numbers >= 0; ``periods`` not a whole number >= 1;
         orders from the policy that are not finite and >= 0 or have the wrong shape (naming
         the SKU).
     """
