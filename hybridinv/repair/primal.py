@@ -13,7 +13,9 @@ Vectorized phases (sorting and cumulative sums, no per-SKU loops):
    more lot to just above), ranked by deviation cost saved per unit of priced
    resource (the Lagrangian prices), and accept moves while each row's
    cumulative demand, counting every earlier candidate in full, fits its slack.
-   The acceptance is conservative, so rows never become over-used.
+   The acceptance is conservative, so rows never become over-used. A move's
+   follow-up that wants more than 5% of a row's limit (a large SKU's climb after
+   its minimum order) reserves its room at its own rank in the same pass.
    When the result is still not within the accepted gap (``good_enough``), a
    second plan is filled from nothing along the hull segments with row pressure
    in the ranking (:mod:`hybridinv.repair.greedy`, for degenerate prices) and
