@@ -108,34 +108,32 @@ def _reduce_group(
 
 def _next_moves(
     problem: RepairProblem, segments: SegmentTable, lots: NDArray[np.float64]
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """Next improving move of each SKU: (lots to add, fewest lots it may add, cost saved); see :func:`_target`."""
-    target, least = _target(segments.x1, segments.x2, segments.x3, lots)
+) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.float64]]:
+    """Next improving move of each SKU: (lots to add, divisible, cost saved); see :func:`_target`."""
+    target, divisible = _target(segments.x1, segments.x2, segments.x3, lots)
     saving = problem.deviation_cost(lots) - problem.deviation_cost(target)
-    return target - lots, least, saving
+    return target - lots, divisible, saving
 
 
 def _moves_at(
     problem: RepairProblem, segments: SegmentTable, sku: NDArray[np.int64], lots: NDArray[np.float64]
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.float64]]:
     """:func:`_next_moves` of the SKUs ``sku`` only, at their lots ``lots``."""
-    target, least = _target(segments.x1[sku], segments.x2[sku], segments.x3[sku], lots)
-    return target - lots, least, _cost_at(problem, sku, lots) - _cost_at(problem, sku, target)
+    target, divisible = _target(segments.x1[sku], segments.x2[sku], segments.x3[sku], lots)
+    return target - lots, divisible, _cost_at(problem, sku, lots) - _cost_at(problem, sku, target)
 
 
 def _target(
     x1: NDArray[np.float64], x2: NDArray[np.float64], x3: NDArray[np.float64], lots: NDArray[np.float64]
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Lots after each SKU's next move, and the fewest lots the move may add.
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """Lots after each SKU's next move, and whether the move may stop at any whole lot count on the way.
 
     The moves: 0 to the minimum order (whole, when there is one), then the climb to the lots below
-    the desired quantity, then one lot above; a climb may stop at any whole lot count on the way.
+    the desired quantity, then one lot above.
     """
     target = np.where(lots < x1, x1, np.where(lots < x2, x2, np.where(lots < x3, x3, lots)))
     target = np.where((lots == 0) & (x1 <= 1), x2, target)  # no minimum: climb the linear part directly
-    target = np.maximum(target, lots)
-    least = np.where((lots >= x1) | (x1 <= 1), np.minimum(target - lots, 1.0), target - lots)
-    return target, least
+    return np.maximum(target, lots), (lots >= x1) | (x1 <= 1)
 
 
 class _Rows:
@@ -160,10 +158,10 @@ class _Rows:
 
 def _room_for(
     rows: _Rows, slacks: list[NDArray[np.float64]], sku: NDArray[np.int64], want: NDArray[np.float64],
-    least: NDArray[np.float64],
+    divisible: NDArray[np.bool_],
 ) -> NDArray[np.float64]:
-    """Lots of each move (in rank order, at least ``least`` of it or none) that fit every row with the
-    moves before it counted in full."""
+    """Lots of each move (in rank order; all of it or none unless ``divisible``) that fit every row with
+    the moves before it counted in full."""
     allowed = want
     for (row, coef, _, n_rows), slack in zip(rows.groups, slacks, strict=True):
         r, c = row[sku], coef[sku]
@@ -171,7 +169,7 @@ def _room_for(
         room = slack[r] - (_cumsum_by_row(r, demand, n_rows) - demand)
         used = c > 0
         fit = np.floor(room / np.where(used, c, 1.0) + 1e-9)
-        cap = np.where(fit >= least, np.minimum(fit, want), 0.0)
+        cap = np.where(divisible, np.clip(fit, 0.0, want), np.where(room >= demand, want, 0.0))
         allowed = np.minimum(allowed, np.where(used, cap, want))
     return allowed
 
@@ -195,8 +193,9 @@ def _add_back(
     insertion in a nearly full plan, where it changed no plan measured and cost 10-15% of the
     repair at 50 SKUs.
     """
-    step, least, saving = _next_moves(problem, segments, lots)
+    step, divisible, saving = _next_moves(problem, segments, lots)
     slacks = rows.slacks(lots)
+    least = np.where(divisible, np.minimum(step, 1.0), step)
     ok = (step > 0) & (saving > _TOL * (1.0 + problem.under_weight))
     for (row, coef, _, _), slack in zip(rows.groups, slacks, strict=True):
         ok &= coef * least <= slack[row]
@@ -207,12 +206,12 @@ def _add_back(
     ratio = saving[cand] / (step[cand] * (mu[cand] + scale))
     rank = np.argsort(-ratio, kind="stable")
     order, ratio = cand[rank], ratio[rank]
-    want, fewest = step[order], least[order]
-    allowed = _room_for(rows, slacks, order, want, fewest)
+    want, div = step[order], divisible[order]
+    allowed = _room_for(rows, slacks, order, want, div)
     if not (allowed > 0).any():
         return lots, False
     if reserve:
-        moves = (order, ratio, want, fewest)
+        moves = (order, ratio, want, div)
         allowed = _reserve_follow_ups(problem, segments, rows, slacks, lots, mu, moves, allowed)
     lots = lots.copy()
     lots[order] += np.maximum(allowed, 0.0)
@@ -222,17 +221,17 @@ def _add_back(
 def _reserve_follow_ups(
     problem: RepairProblem, segments: SegmentTable, rows: _Rows, slacks: list[NDArray[np.float64]],
     lots: NDArray[np.float64], mu: NDArray[np.float64],
-    moves: tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
+    moves: tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]],
     allowed: NDArray[np.float64],
 ) -> NDArray[np.float64]:
     """``allowed`` cut where a large follow-up of a move taken, ranked above, needs the room (see :func:`_add_back`).
 
-    ``moves``: the candidate SKUs in rank order, their ranking ratios, lots wanted and fewest lots.
+    ``moves``: the candidate SKUs in rank order, their ranking ratios, lots wanted and divisibility.
     """
-    order, ratio, want, fewest = moves
+    order, ratio, want, div = moves
     scale = 1e-12 * (1.0 + mu.max(initial=0.0))
     taken = np.flatnonzero(allowed > 0)
-    after, after_least, after_saving = _moves_at(problem, segments, order[taken], lots[order[taken]] + want[taken])
+    after, after_div, after_saving = _moves_at(problem, segments, order[taken], lots[order[taken]] + want[taken])
     has = (after > 0) & (after_saving > 0)
     # only follow-ups that want a real share of some row's limit can be crowded out: among many
     # small orders (a catalog of thousands) the ranking's order is the right one without them, and
@@ -253,7 +252,7 @@ def _reserve_follow_ups(
         return allowed
     every = np.argsort(-np.r_[ratio, follow_ratio], kind="stable")
     skus, amounts = np.r_[order, follow][every], np.r_[want, after[has]][every]
-    reserved = _room_for(rows, slacks, skus, amounts, np.r_[fewest, after_least[has]][every])
+    reserved = _room_for(rows, slacks, skus, amounts, np.r_[div, after_div[has]][every])
     return np.minimum(allowed, reserved[every < order.size])  # the real moves keep their order
 
 
@@ -276,10 +275,10 @@ def _exchange(
     freed = lots[down_sku] - down
     keep = freed > 0
     down_sku, freed, loss = down_sku[keep], freed[keep], loss[keep]
-    # add moves: the next move, and a single lot where the move may stop after one
-    step, least, saving = _next_moves(problem, segments, lots)
+    # add moves: the next move, and a single lot where the move is divisible
+    step, divisible, saving = _next_moves(problem, segments, lots)
     grow = np.flatnonzero((step > 0) & (saving > 0))
-    one = grow[(least[grow] <= 1) & (step[grow] > 1)]
+    one = grow[divisible[grow] & (step[grow] > 1)]
     up_sku = np.concatenate([grow, one])
     need = np.concatenate([step[grow], np.ones(one.size)])
     gain = np.concatenate([saving[grow], now[one] - _cost_at(problem, one, lots[one] + 1.0)])
