@@ -202,8 +202,8 @@ def _add_back(
     cand = np.flatnonzero(ok)
     if cand.size == 0:
         return lots, False
-    scale = 1e-12 * (1.0 + mu.max(initial=0.0))
-    ratio = saving[cand] / (step[cand] * (mu[cand] + scale))
+    price = mu + 1e-12 * (1.0 + mu.max(initial=0.0))  # per lot, never 0
+    ratio = saving[cand] / (step[cand] * price[cand])
     rank = np.argsort(-ratio, kind="stable")
     order, ratio = cand[rank], ratio[rank]
     want, div = step[order], divisible[order]
@@ -212,7 +212,7 @@ def _add_back(
         return lots, False
     if reserve:
         moves = (order, ratio, want, div)
-        allowed = _reserve_follow_ups(problem, segments, rows, slacks, lots, mu, moves, allowed)
+        allowed = _reserve_follow_ups(problem, segments, rows, slacks, lots, price, moves, allowed)
     lots = lots.copy()
     lots[order] += np.maximum(allowed, 0.0)
     return lots, True
@@ -220,24 +220,24 @@ def _add_back(
 
 def _reserve_follow_ups(
     problem: RepairProblem, segments: SegmentTable, rows: _Rows, slacks: list[NDArray[np.float64]],
-    lots: NDArray[np.float64], mu: NDArray[np.float64],
+    lots: NDArray[np.float64], price: NDArray[np.float64],
     moves: tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]],
     allowed: NDArray[np.float64],
 ) -> NDArray[np.float64]:
     """``allowed`` cut where a large follow-up of a move taken, ranked above, needs the room (see :func:`_add_back`).
 
-    ``moves``: the candidate SKUs in rank order, their ranking ratios, lots wanted and divisibility.
+    ``price``: the per-lot price of each SKU the ranking divides by; ``moves``: the candidate SKUs in
+    rank order, their ranking ratios, lots wanted and divisibility.
     """
     order, ratio, want, div = moves
-    scale = 1e-12 * (1.0 + mu.max(initial=0.0))
     taken = np.flatnonzero(allowed > 0)
-    after, after_div, after_saving = _moves_at(problem, segments, order[taken], lots[order[taken]] + want[taken])
+    sku = order[taken]
+    after, after_div, after_saving = _moves_at(problem, segments, sku, lots[sku] + want[taken])
     has = (after > 0) & (after_saving > 0)
     # only follow-ups that want a real share of some row's limit can be crowded out: among many
     # small orders (a catalog of thousands) the ranking's order is the right one without them, and
     # reserving for every minimum order costs extra passes (up to 40% of the repair at 1,000 SKUs)
     big = np.zeros(has.size, dtype=bool)
-    sku = order[taken]
     for row, coef, limit, _ in rows.groups:
         big |= coef[sku] * after > _RESERVE_SHARE * np.maximum(limit[row[sku]], 0.0)
     has &= big
@@ -247,7 +247,7 @@ def _reserve_follow_ups(
     # above the hull's line is followed by a better climb) and after it at a tie (stable sort)
     own = taken[has]
     follow = order[own]
-    follow_ratio = np.minimum(after_saving[has] / (after[has] * (mu[follow] + scale)), ratio[own])
+    follow_ratio = np.minimum(after_saving[has] / (after[has] * price[follow]), ratio[own])
     if not (follow_ratio > ratio[taken[-1]]).any():  # only moves taken below a follow-up can lose room to it
         return allowed
     every = np.argsort(-np.r_[ratio, follow_ratio], kind="stable")
