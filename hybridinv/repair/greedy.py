@@ -62,10 +62,6 @@ def ranking_prices(problem: RepairProblem, mu: NDArray[np.float64], share: float
     return mu + scale * pressure
 
 
-def _cost_at(problem: RepairProblem, sku: NDArray[np.int64], lots: NDArray[np.float64]) -> NDArray[np.float64]:
-    gap = problem.desired[sku] - problem.lot_size[sku] * lots
-    return np.where(gap > 0, problem.under_weight[sku] * gap, -problem.over_weight[sku] * gap)
-
 
 def _group_cumsum(key: NDArray[np.int64], amount: NDArray[np.float64]) -> NDArray[np.float64]:
     """Inclusive cumulative sum of ``amount`` within runs of equal ``key`` (``key`` sorted)."""
@@ -101,7 +97,7 @@ def _candidates(
     length = seg.start + seg.length - start
     idx = np.flatnonzero(length > 0)
     sku, start, length = seg.sku[idx], start[idx], length[idx]
-    saving = _cost_at(problem, sku, start) - _cost_at(problem, sku, start + length)
+    saving = problem.deviation_cost_at(sku, start) - problem.deviation_cost_at(sku, start + length)
     divisible = seg.divisible[idx] | (start > seg.start[idx])
     return idx, start, length, divisible, saving
 

@@ -360,6 +360,11 @@ class RepairProblem:
         cost -= gap
         return cost
 
+    def deviation_cost_at(self, sku: NDArray[np.int64], lots: NDArray[np.float64]) -> NDArray[np.float64]:
+        """:meth:`deviation_cost` of the SKUs ``sku`` only, with ``lots[j]`` lots of SKU ``sku[j]``."""
+        gap = self.desired[sku] - self.lot_size[sku] * lots
+        return np.where(gap > 0, self.under_weight[sku] * gap, -self.over_weight[sku] * gap)
+
     def objective(self, lots: NDArray[np.float64]) -> float:
         """Total deviation cost of ``lots``."""
         return float(self.deviation_cost(lots).sum())

@@ -120,7 +120,7 @@ def _moves_at(
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.float64]]:
     """:func:`_next_moves` of the SKUs ``sku`` only, at their lots ``lots``."""
     target, divisible = _target(segments.x1[sku], segments.x2[sku], segments.x3[sku], lots)
-    return target - lots, divisible, _cost_at(problem, sku, lots) - _cost_at(problem, sku, target)
+    return target - lots, divisible, problem.deviation_cost_at(sku, lots) - problem.deviation_cost_at(sku, target)
 
 
 def _target(
@@ -271,7 +271,7 @@ def _exchange(
     held = np.flatnonzero(lots > 0)
     down = np.concatenate([np.where(lots[held] > x1[held], lots[held] - 1.0, 0.0), np.zeros(held.size)])
     down_sku = np.concatenate([held, held])
-    loss = _cost_at(problem, down_sku, down) - now[down_sku]
+    loss = problem.deviation_cost_at(down_sku, down) - now[down_sku]
     freed = lots[down_sku] - down
     keep = freed > 0
     down_sku, freed, loss = down_sku[keep], freed[keep], loss[keep]
@@ -281,7 +281,7 @@ def _exchange(
     one = grow[divisible[grow] & (step[grow] > 1)]
     up_sku = np.concatenate([grow, one])
     need = np.concatenate([step[grow], np.ones(one.size)])
-    gain = np.concatenate([saving[grow], now[one] - _cost_at(problem, one, lots[one] + 1.0)])
+    gain = np.concatenate([saving[grow], now[one] - problem.deviation_cost_at(one, lots[one] + 1.0)])
     if down_sku.size == 0 or up_sku.size == 0:
         return lots, False
     k = _EXCHANGE_POOL
@@ -340,10 +340,6 @@ def _insert(
             best_lots, best_cost = trial, cost
     return best_lots, best_cost < now
 
-
-def _cost_at(problem: RepairProblem, sku: NDArray[np.int64], lots: NDArray[np.float64]) -> NDArray[np.float64]:
-    gap = problem.desired[sku] - problem.lot_size[sku] * lots
-    return np.where(gap > 0, problem.under_weight[sku] * gap, -problem.over_weight[sku] * gap)
 
 
 def repair_lots(
