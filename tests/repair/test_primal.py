@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from hybridinv.repair import repair_orders
 from hybridinv.repair.hull import lower_hull, solution_lots
 from hybridinv.repair.inputs import build_problem
 from hybridinv.repair.instances import random_instance
 from hybridinv.repair.primal import improve_lots, make_feasible, repair_lots
+
+from ._cases import make_case
 
 
 def _setup(n: int, seed: int, **kwargs):
@@ -63,8 +66,6 @@ def test_make_feasible_rounds_clips_and_enforces_rows() -> None:
 
 def _big_sku_case(rng: np.random.Generator) -> tuple[object, np.ndarray, np.ndarray]:
     """A few small SKUs and one large SKU with a minimum order, competing for a binding budget."""
-    from ._cases import make_case
-
     n = int(rng.integers(4, 9))
     desired = np.round(rng.uniform(3, 30, n))
     big = int(rng.integers(n))
@@ -84,8 +85,6 @@ def test_a_minimum_order_keeps_the_room_its_climb_needs() -> None:
     # instances cost 0.71% above the optimum on average (now 0.08%, at most 2.1%), the 66 of 3,000 where the
     # fast plan was more than 5% off 19.7% (now 0.07%), one 50-SKU step of multi_50 35%. Now the climb
     # reserves its room. Truth: HiGHS on the same instances.
-    from hybridinv.repair import repair_orders
-
     rng = np.random.default_rng(7)
     ratios = []
     for _ in range(200):
