@@ -143,9 +143,10 @@ def sku_codes(
 
     Each row's SKU is ``names[codes[row]]``; ``names`` holds each distinct SKU once (as
     ``str``), in order of first appearance. SKU strings are hashed once per distinct SKU:
-    runs of equal neighbouring rows (a forecast sorted by SKU) are collapsed first, and
-    when the distinct SKUs are exactly ``known`` (a catalog's SKUs, in its order) they are
-    not hashed at all.
+    without ``unique``, runs of equal neighbouring rows (a forecast sorted by SKU) are
+    collapsed first; when the distinct SKUs are exactly ``known`` (a catalog's SKUs, in its
+    order) they are not hashed at all, and a missing cell (None, NaN, ``pd.NA``) is found by
+    the hashing itself rather than by a pass of its own.
 
     Parameters
     ----------
@@ -167,39 +168,43 @@ def sku_codes(
     raw = df["sku"]
     values = raw.to_numpy(dtype=object)
     n = values.size
-    # equal neighbours have equal text only within one type (1 == 1.0 == True, -0.0 == 0.0)
-    all_str = False
-    if raw.dtype.kind in "iuT" or isinstance(raw.dtype, pd.StringDtype):
-        heads = _run_heads(values)
-    elif raw.dtype.kind == "O":
-        heads = _run_heads(values)
+    # equal neighbours have equal text only within one type (1 == 1.0 == True, -0.0 == 0.0); in a table
+    # of unique SKUs equal neighbours are an error anyway, so its rows are not compared
+    text_only = raw.dtype.kind in "iuT" or isinstance(raw.dtype, pd.StringDtype)
+    runs = not unique and (text_only or raw.dtype.kind == "O")
+    heads = _run_heads(values) if runs else np.arange(n, dtype=np.int64)
+    if raw.dtype.kind == "O":
         # a str equals only a str: when every run starts with one, every cell is one (the type is read per run)
-        all_str = pd.api.types.infer_dtype(values[heads], skipna=False) == "string"
-        if not all_str:
+        text_only = pd.api.types.infer_dtype(values[heads], skipna=False) == "string"
+        if not text_only and heads.size < n:
             heads = np.arange(n, dtype=np.int64)
-    else:
-        heads = np.arange(n, dtype=np.int64)
-    text = raw.iloc[heads].astype(str).to_numpy(dtype=object)  # same conversion as the whole column
-    empty = text == ""
-    if not all_str:  # every cell a str: no NaN or None to look for
+    whole = heads.size == n
+    text = (raw if whole else raw.iloc[heads]).astype(str).to_numpy(dtype=object)  # same conversion as the column
+    lengths = None if whole else np.diff(np.append(heads, n))
+    if known is not None and text.size == known.size and (not unique or whole) and _same(text, known):
+        # equal to a catalog's SKUs: no cell is empty
+        codes = np.arange(text.size, dtype=np.int64)
+        return (codes if lengths is None else np.repeat(codes, lengths)), known
+    head_codes, names = pd.factorize(text)  # a missing cell (None, NaN, pd.NA: NaN as text) gets code -1
+    names = np.asarray(names, dtype=object)
+    empty = np.append(names == "", True)[head_codes]  # code -1 reads the appended True
+    if not text_only:  # a cell whose text is not missing though the cell is (pd.isna knows more kinds of gap)
         empty |= pd.isna(values[heads])
     if raw.dtype.kind == "f":
         empty |= np.isinf(raw.to_numpy(dtype=np.float64)[heads])
     if empty.any():
         value = raw.iloc[int(heads[int(np.flatnonzero(empty)[0])])]
         raise PlanningError(f"{table} has an empty SKU", column="sku", value=value)
-    lengths = np.diff(np.append(heads, n))
-    if known is not None and text.size == known.size and (not unique or text.size == n) and _same(text, known):
-        return np.repeat(np.arange(text.size, dtype=np.int64), lengths), known
-    head_codes, names = pd.factorize(text)
-    codes = np.repeat(np.asarray(head_codes, dtype=np.int64), lengths)
+    codes = np.asarray(head_codes, dtype=np.int64)
+    if lengths is not None:
+        codes = np.repeat(codes, lengths)
     if unique and names.size < n:
         # codes are numbered in order of first appearance: a row repeats an earlier SKU
         # exactly when its code is not above every code before it
         seen = np.maximum.accumulate(np.r_[np.int64(-1), codes[:-1]])
         dup = int(np.flatnonzero(codes <= seen)[0])
         raise PlanningError(f"{table} lists SKU more than once", column="sku", sku=str(names[codes[dup]]))
-    return codes, np.asarray(names, dtype=object)
+    return codes, names
 
 
 class RowSkus(Sequence[object]):
