@@ -38,16 +38,22 @@ def project_on_hand(
     n = on_hand.shape[0]
     demand = np.asarray(expected_demand, dtype=np.float64)
     if demand.ndim == 1:
-        demand = np.repeat(demand[:, None], max(horizon, 1), axis=1)
-    out = np.empty((n, horizon))
+        demand = demand[:, None]
+    # built period by period in contiguous rows (a column of an (n, horizon) array is a strided pass)
+    out = np.empty((horizon, n))
     width = pipeline.shape[1]
-    start = on_hand - (backorders if backorders is not None else 0.0)
-    out[:, 0] = np.maximum(start + pipeline[:, 0], 0.0)
+    if backorders is None:
+        np.add(on_hand, pipeline[:, 0], out=out[0])
+    else:
+        np.subtract(on_hand, backorders, out=out[0])
+        out[0] += pipeline[:, 0]
+    np.maximum(out[0], 0.0, out=out[0])
     for k in range(1, horizon):
-        arrivals = pipeline[:, k] if k < width else 0.0
-        prev_demand = demand[:, min(k - 1, demand.shape[1] - 1)]
-        out[:, k] = np.maximum(out[:, k - 1] - prev_demand, 0.0) + arrivals
-    return out
+        np.subtract(out[k - 1], demand[:, min(k - 1, demand.shape[1] - 1)], out=out[k])
+        np.maximum(out[k], 0.0, out=out[k])
+        if k < width:
+            out[k] += pipeline[:, k]
+    return out.T
 
 
 @dataclass(frozen=True)
@@ -90,5 +96,7 @@ def capacity_rows(
     row = np.asarray(lead_time, dtype=np.int64)
     horizon = int(row.max()) + 1 if row.size else 1
     projected = project_on_hand(on_hand, pipeline, expected_demand, horizon, backorders)
-    residual = capacity - (volume[:, None] * projected).sum(axis=0)  # not a BLAS gemv: no thread wake-ups
+    stock = np.empty(row.size)
+    volume_held = [float(np.multiply(volume, period, out=stock).sum()) for period in projected.T]  # no BLAS threads
+    residual = capacity - np.asarray(volume_held, dtype=np.float64).reshape(horizon)
     return CapacityRows(row=row, residual=np.asarray(residual, dtype=np.float64), projected=projected)
