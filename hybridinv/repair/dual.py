@@ -78,8 +78,8 @@ class LagrangianDual:
         self.limit = [g.rhs * (1 + 1e-12) + 1e-12 for g in problem.groups]
         self.single = [g.n_rows == 1 for g in problem.groups]
         #: per group and SKU: row (0 when outside, with a zero coefficient) and resource per lot
-        self.row_of = [np.maximum(g.member, 0) for g in problem.groups]
-        self.coef = [np.where(g.member >= 0, g.coef, 0.0) for g in problem.groups]
+        self.row_of = [g.dense[0] for g in problem.groups]
+        self.coef = [g.dense[1] for g in problem.groups]
         # per group: the segments that use one of its rows
         self.items: list[NDArray[np.int64]] = []
         self.item_sku: list[NDArray[np.int64]] = []

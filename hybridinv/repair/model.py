@@ -123,12 +123,22 @@ class RowGroup:
         inside = self.member >= 0
         return largest_per_row(self.member[inside], np.abs(self.coef[inside]), self.n_rows)
 
+    @cached_property
+    def dense(self) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """Every SKU's row (0 outside the group) and resource per lot (0 outside the group).
+
+        Arrays over all SKUs, so that a row's usage is one ``bincount`` without masked gathers
+        (those cost 5 times the product at a million SKUs).
+        """
+        inside = self.member >= 0
+        return np.where(inside, self.member, 0), np.where(inside, self.coef, 0.0)
+
     def usage(self, lots: NDArray[np.float64]) -> NDArray[np.float64]:
         """Resource used in each row by an order of ``lots``."""
-        inside = self.member >= 0
-        return np.bincount(self.member[inside], weights=self.coef[inside] * lots[inside], minlength=self.n_rows).astype(
-            np.float64
-        )
+        if self.n_rows == 0:
+            return np.zeros(0)
+        row, coef = self.dense  # a SKU outside adds 0.0 to row 0: the same sums as over the members alone
+        return np.bincount(row, weights=coef * lots, minlength=self.n_rows).astype(np.float64)
 
 
 @dataclass(frozen=True, eq=False)

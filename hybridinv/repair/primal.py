@@ -140,10 +140,7 @@ class _Rows:
     """Per-group arrays reused by every pass: row per SKU (0 outside) and resource per lot (0 outside)."""
 
     def __init__(self, problem: RepairProblem) -> None:
-        self.groups = [
-            (np.maximum(g.member, 0), np.where(g.member >= 0, g.coef, 0.0), g.rhs + g.tolerance(), g.n_rows)
-            for g in problem.groups
-        ]
+        self.groups = [(*g.dense, g.rhs + g.tolerance(), g.n_rows) for g in problem.groups]
 
     def slacks(self, lots: NDArray[np.float64]) -> list[NDArray[np.float64]]:
         """Room left in every row (with the feasibility tolerance)."""

@@ -229,18 +229,21 @@ def _free_optimum(problem: RepairProblem) -> NDArray[np.float64]:
     active = upper >= 1
     ratio = problem.desired / lot
     lo = problem.min_lots
+    # whole lot counts: a selection by multiplying with a mask is exact (and a random-mask copyto is slow)
     options = (
-        np.where(active, np.minimum(lo, upper), 0.0),
-        np.where(active, np.clip(np.floor(ratio + 1e-9), lo, upper), 0.0),
-        np.where(active, np.clip(np.ceil(ratio - 1e-9), lo, upper), 0.0),
+        np.minimum(lo, upper) * active,
+        np.clip(np.floor(ratio + 1e-9), lo, upper) * active,
+        np.clip(np.ceil(ratio - 1e-9), lo, upper) * active,
     )
     best = np.zeros_like(lot)
     best_cost = problem.deviation_cost(best)
     for option in options:  # the first of equal costs wins, as with argmin over the stacked options
         cost = problem.deviation_cost(option)
         better = cost < best_cost
-        np.copyto(best, option, where=better)
-        np.copyto(best_cost, cost, where=better)
+        np.minimum(best_cost, cost, out=best_cost)
+        cost = np.subtract(option, best, out=cost)
+        cost *= better
+        best += cost
     return best
 
 

@@ -203,9 +203,17 @@ class Observation:
         if mean is None or std is None:
             lead = self.catalog.lead_time
             horizon = int(lead.max()) + 1
-            within = np.arange(horizon)[None, :] <= lead[:, None]
-            mean = (self.forecast(horizon) * within).sum(axis=1)
-            std = np.sqrt((self.forecast_std(horizon) ** 2 * within).sum(axis=1))
+            forecast, spread = self.forecast(horizon), self.forecast_std(horizon)
+            n = lead.size
+            mean, variance, term = np.zeros(n), np.zeros(n), np.empty(n)
+            for k in range(horizon):  # period by period: the same sums as over a masked (n, horizon) array
+                within = lead >= k
+                np.multiply(forecast[:, k], within, out=term)
+                mean += term
+                np.multiply(spread[:, k], spread[:, k], out=term)
+                term *= within
+                variance += term
+            std = np.sqrt(variance)
             self._cache["protection_mean"], self._cache["protection_std"] = mean, std
         return mean, std
 
