@@ -175,7 +175,9 @@ def _steps(df: pd.DataFrame, skus: RowSkus, pos: NDArray[np.int64]) -> NDArray[n
     previous = np.empty_like(s_step)
     previous[:1] = -1
     previous[1:] = s_step[:-1]
-    if np.where(new_sku, s_step == 0, s_step == previous + 1).all():  # one check when nothing is wrong
+    expected = previous + 1  # 0 on a SKU's first row, the row before's step + 1 on the others
+    expected *= ~new_sku
+    if np.array_equal(s_step, expected):  # one check when nothing is wrong
         return step
     order = np.arange(step.size) if order is None else order
     duplicate = ~new_sku & (s_step == previous)

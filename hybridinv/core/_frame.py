@@ -539,16 +539,17 @@ def numeric_column(
             i = int(np.flatnonzero(not_numeric)[0])
             raise PlanningError(f"{table}: value is not a number", column=column, sku=skus[i], value=series.iloc[i])
         arr = numeric.to_numpy(dtype=np.float64, na_value=np.nan)
-    if blank is not None:
-        empty = series.isna().to_numpy()
+    empty = series.isna().to_numpy() if blank is not None else None
+    if empty is not None and empty.any():
         arr = np.where(empty, blank, arr)
         if np.isnan(blank):  # blank means "unknown": check only the filled cells
             known = ~empty
             out = arr.copy()
+            at = np.flatnonzero(known)
             out[known] = check_array(
                 arr[known],
                 column,
-                skus[known],
+                skus[at] if isinstance(skus, RowSkus) else RowSkus(np.asarray(skus, dtype=object), at),
                 table,
                 minimum=minimum,
                 strict=strict,
