@@ -120,7 +120,9 @@ def forecast_arrays(
         # each distinct SKU looked up once; none when they are the catalog's own (sku_codes recognized them)
         pos = codes if names is catalog.sku else catalog.positions(names, _TABLE)[codes]
         skus = RowSkus(names, codes)
-        step = _steps(df, skus, pos)
+        period = _period_column(df, skus)
+        per_sku = _regular_length(pos, period, n)
+        step = _steps(period, skus, pos) if per_sku is None else None
         values = numeric_column(df, "mean", skus, _TABLE, maximum=MAX_QUANTITY)
         if "std" in df.columns:
             quantiles = sorted(str(c) for c in df.columns if _QUANTILE.match(str(c)))
@@ -130,14 +132,20 @@ def forecast_arrays(
             spread: NDArray[np.float64] | None = numeric_column(df, "std", skus, _TABLE, maximum=MAX_QUANTITY)
         else:
             spread = _std_from_quantiles(df, skus)
-        inside = step < horizon
-        if not inside.all():
-            pos, step, values = pos[inside], step[inside], values[inside]
-            spread = None if spread is None else spread[inside]
-        cells = pos * horizon + step  # flat scatter: one index array instead of two
-        mean.reshape(-1)[cells] = values
-        if spread is not None:
-            std.reshape(-1)[cells] = spread
+        if step is None:  # every SKU's rows in catalog order, the same periods: a reshape, no scatter
+            used = min(per_sku or 0, horizon)
+            mean[:, :used] = values.reshape(n, -1)[:, :used]
+            if spread is not None:
+                std[:, :used] = spread.reshape(n, -1)[:, :used]
+        else:
+            inside = step < horizon
+            if not inside.all():
+                pos, step, values = pos[inside], step[inside], values[inside]
+                spread = None if spread is None else spread[inside]
+            cells = pos * horizon + step  # flat scatter: one index array instead of two
+            mean.reshape(-1)[cells] = values
+            if spread is not None:
+                std.reshape(-1)[cells] = spread
     from_catalog = np.isnan(mean).all(axis=1)
     fallback_mean = catalog.demand_mean
     missing = from_catalog & np.isnan(fallback_mean)
@@ -158,13 +166,29 @@ def forecast_arrays(
     return mean, std, from_catalog
 
 
-def _steps(df: pd.DataFrame, skus: RowSkus, pos: NDArray[np.int64]) -> NDArray[np.int64]:
+def _regular_length(pos: NDArray[np.int64], period: NDArray[np.float64], n: int) -> int | None:
+    """Rows per SKU when the frame is the usual layout, else None.
+
+    The usual layout: every catalog SKU has rows, in catalog order, each SKU's rows for the same
+    periods in order without gaps, starting at the frame's first period (what :func:`_steps`
+    checks row by row; here two comparisons).
+    """
+    rows = pos.size
+    if n == 0 or rows % n:
+        return None
+    per_sku = rows // n
+    if not bool((pos.reshape(n, per_sku) == np.arange(n)[:, None]).all()):
+        return None
+    first = float(period.min())
+    return per_sku if bool((period.reshape(n, per_sku) == first + np.arange(per_sku)).all()) else None
+
+
+def _steps(period: NDArray[np.float64], skus: RowSkus, pos: NDArray[np.int64]) -> NDArray[np.int64]:
     """Periods ahead of the planned period (the frame's first ``period``), checked per SKU.
 
     Every SKU's rows must start at the planned period and follow each other
     without gaps or duplicates.
     """
-    period = _period_column(df, skus)
     first = float(period.min())
     step = (period - first).astype(np.int64)
     order = _sku_period_order(pos, step)

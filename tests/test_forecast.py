@@ -142,6 +142,32 @@ def test_row_order_does_not_change_the_forecast_arrays() -> None:
     assert messages[0] == messages[1]
 
 
+@pytest.mark.parametrize("per_sku, horizon", [(4, 2), (4, 4), (4, 7), (1, 3)])
+def test_the_usual_layout_reads_as_the_row_by_row_path(per_sku: int, horizon: int) -> None:
+    """Every SKU with the same periods, in catalog order (read by a reshape) gives the arrays a
+    shuffled copy of the frame gives (read row by row), whatever the horizon; one row off the
+    layout (a SKU's period shifted) is still refused."""
+    rng = np.random.default_rng(per_sku * 10 + horizon)
+    n = 30
+    catalog = Catalog.from_frame(catalog_frame(n, sku=[f"S{i:02d}" for i in range(n)], demand_mean=np.ones(n)))
+    frame = pd.DataFrame({
+        "sku": np.repeat(catalog.sku, per_sku),
+        "period": np.tile(np.arange(per_sku), n) + 7,
+        "mean": rng.uniform(0, 9, n * per_sku),
+        "std": rng.uniform(0, 2, n * per_sku),
+    })
+    usual = forecast_arrays(catalog, frame, horizon)
+    for got, want in zip(usual, forecast_arrays(catalog, frame.sample(frac=1.0, random_state=1), horizon),
+                         strict=True):
+        np.testing.assert_array_equal(got, want)
+    used = min(per_sku, horizon)
+    np.testing.assert_array_equal(usual[0][:, :used], frame["mean"].to_numpy().reshape(n, per_sku)[:, :used])
+    shifted = frame.copy()
+    shifted.loc[per_sku * 5, "period"] = 7 + per_sku + 3  # SKU 5's first row moved past its last
+    with pytest.raises(PlanningError, match="S05"):
+        forecast_arrays(catalog, shifted, horizon)
+
+
 def test_fill_forward_matches_pandas_ffill_then_bfill() -> None:
     from hybridinv.forecast import _fill_forward
 
