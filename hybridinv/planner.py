@@ -411,25 +411,21 @@ def _frame(
     for column, values in columns.items():  # ceil(0 - 1e-9) and 0 * -x are -0.0: adding 0.0 makes every zero positive
         values = np.asarray(values)
         columns[column] = values + 0.0 if values.dtype.kind == "f" else values
-    frame = pd.DataFrame(columns)
     if decision.repair is not None:
-        explain = decision.repair.explain(cat)
+        reasons = decision.repair.reasons(cat)
         first = decision.extra.get("_first_repair")
         if first is not None:  # build-ahead's second repair: SKUs it gave nothing keep the first repair's reasons
             own = ~(np.asarray(decision.extra["build_ahead"], dtype=np.float64) > 0)
-            base = first.explain(cat)
-            for col in explain.columns:
-                explain[col] = np.where(own, base[col].to_numpy(), explain[col].to_numpy())
-        extra = [c for c in explain.columns if c not in frame.columns and c not in ("desired", "change")]
-        for col in extra:
-            frame[col] = explain[col].to_numpy()
+            base = first.reasons(cat)
+            reasons = {col: np.where(own, base[col], values) for col, values in reasons.items()}
     else:  # the same columns as a repaired plan: a plan.csv without them broke code that reads them
         from hybridinv.repair.result import REASONS
 
-        frame["reason"] = _unrepaired_reason(orders, desired)
+        reasons = {"reason": _unrepaired_reason(orders, desired)}
         for col in REASONS:
-            frame[col] = (desired < 0) if col == NEGATIVE_DESIRED else np.zeros(n, dtype=bool)
-    return frame
+            reasons[col] = (desired < 0) if col == NEGATIVE_DESIRED else np.zeros(n, dtype=bool)
+    columns.update({col: values for col, values in reasons.items() if col not in columns})
+    return pd.DataFrame(columns)
 
 
 def _unrepaired_reason(orders: np.ndarray, desired: np.ndarray) -> np.ndarray:

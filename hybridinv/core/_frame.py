@@ -539,8 +539,8 @@ def numeric_column(
             i = int(np.flatnonzero(not_numeric)[0])
             raise PlanningError(f"{table}: value is not a number", column=column, sku=skus[i], value=series.iloc[i])
         arr = numeric.to_numpy(dtype=np.float64, na_value=np.nan)
-    empty = series.isna().to_numpy() if blank is not None else None
-    if empty is not None and empty.any():
+    empty = series.isna().to_numpy() if blank is not None else np.zeros(0, dtype=bool)
+    if blank is not None and empty.any():
         arr = np.where(empty, blank, arr)
         if np.isnan(blank):  # blank means "unknown": check only the filled cells
             known = ~empty

@@ -45,11 +45,12 @@ CATALOG_OPTIONAL: dict[str, object] = {
 _TABLE = "catalog"
 
 
-def _float(values: ArrayLike, n: int, default: float) -> NDArray[np.float64]:
+def _float(values: ArrayLike, n: int, default: float, owned: bool = False) -> NDArray[np.float64]:
+    """A float copy of ``values`` (``default`` when None); ``owned``: the catalog's own float arrays, not copied."""
     if values is None:
         return np.full(n, default, dtype=np.float64)
     arr = np.asarray(values, dtype=np.float64)
-    return np.broadcast_to(arr, (n,)).copy() if arr.ndim == 0 else arr.astype(np.float64, copy=True)
+    return np.broadcast_to(arr, (n,)).copy() if arr.ndim == 0 else arr.astype(np.float64, copy=not owned)
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,7 +112,8 @@ class Catalog:
         self._finish(checked_text=False)
 
     def _finish(self, checked_text: bool) -> None:
-        """Convert and validate the fields; ``checked_text``: ``sku`` (unique) and ``supplier`` are str already."""
+        """Convert and validate the fields; ``checked_text``: ``sku`` (unique) and ``supplier`` are str already,
+        and the numeric fields are arrays the catalog owns (read from a frame: no caller holds them)."""
         if checked_text:
             sku = self.sku
         else:
@@ -127,7 +129,7 @@ class Catalog:
             if f.name in ("sku", "supplier"):
                 continue
             default = CATALOG_OPTIONAL.get(f.name, np.nan)
-            arr = _float(getattr(self, f.name), n, float(default))  # type: ignore[arg-type]
+            arr = _float(getattr(self, f.name), n, float(default), owned=checked_text)  # type: ignore[arg-type]
             if arr.shape != (n,):
                 raise PlanningError(f"catalog field has shape {arr.shape}, expected ({n},)", column=f.name)
             object.__setattr__(self, f.name, arr)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -201,26 +201,31 @@ class RepairResult:
         """
         import pandas as pd
 
+        reasons = self.reasons(catalog)  # first: it refuses another catalog
+        desired = self.problem.desired_input
+        columns: dict[str, NDArray[Any]] = {
+            "sku": catalog.sku,
+            "desired": desired,
+            "order_qty": self.orders,
+            "change": self.orders - desired,
+        }
+        return pd.DataFrame({**columns, **reasons})
+
+    def reasons(self, catalog: Catalog) -> dict[str, NDArray[Any]]:
+        """The ``reason`` column and the flag columns of :meth:`explain`, as arrays (no DataFrame).
+
+        Raises
+        ------
+        PlanningError
+            When ``catalog`` is not the catalog the repair was run with.
+        """
         if not hasattr(catalog, "sku") or not same_skus(catalog.sku, self.problem.sku):  # None: AttributeError
             raise PlanningError("explain() needs the catalog the repair was run with", column="sku")
         flags = explain_reasons(self.problem, self.orders)
-        desired = self.problem.desired_input
-        same = np.abs(self.orders - desired) <= 1e-9
+        same = np.abs(self.orders - self.problem.desired_input) <= 1e-9
         flags[ZERO_WEIGHT] = zero_weight(self.problem, self.orders)
         reason = join_flags(flags, (*REASONS, ZERO_WEIGHT), none=labels_where(same, UNCHANGED, OTHER))
-        del flags[ZERO_WEIGHT]
-        frame = pd.DataFrame(
-            {
-                "sku": catalog.sku,
-                "desired": desired,
-                "order_qty": self.orders,
-                "change": self.orders - desired,
-                "reason": reason,
-            }
-        )
-        for name in REASONS:
-            frame[name] = flags[name]
-        return frame
+        return {"reason": reason, **{name: flags[name] for name in REASONS}}
 
 
 def _free_optimum(problem: RepairProblem) -> NDArray[np.float64]:
