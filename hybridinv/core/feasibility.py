@@ -196,8 +196,8 @@ def expected_demand_array(expected_demand: ArrayLike | None, catalog: Catalog) -
         raise PlanningError(
             f"expected_demand has shape {arr.shape}, expected ({n},) or ({n}, H)", column="expected_demand"
         )
-    bad = ~np.isfinite(arr) | (arr < 0)
-    if bad.any():
+    if arr.size and not (float(arr.min()) >= 0.0 and float(arr.max()) < np.inf):  # NaN fails both: two reductions
+        bad = ~np.isfinite(arr) | (arr < 0)
         i = int(np.flatnonzero(bad.reshape(n, -1).any(axis=1))[0])
         value = float(arr.reshape(n, -1)[i][bad.reshape(n, -1)[i]][0])
         raise PlanningError(

@@ -182,12 +182,16 @@ class DemandStatistics:
             values = number_array(getattr(self, name), name)
             if values.ndim != 1 or values.size != n:
                 raise PlanningError(f"needs one value per SKU ({n}, as mean), got shape {values.shape}", column=name)
-            bad = ~np.isfinite(values) | ((values <= 0.0) if name == "lot_size" else (values < 0.0))
-            if bad.any():
+            low = float(values.min()) if values.size else 1.0
+            high = float(values.max()) if values.size else 0.0
+            if not (low > 0.0 if name == "lot_size" else low >= 0.0) or not high < np.inf:  # NaN fails both
+                bad = ~np.isfinite(values) | ((values <= 0.0) if name == "lot_size" else (values < 0.0))
                 i = int(np.flatnonzero(bad)[0])
                 raise PlanningError(f"must be finite and {'> 0' if name == 'lot_size' else '>= 0'} (SKU {i})",
                                     column=name, value=float(values[i]))
-            object.__setattr__(self, name, values.astype(np.float64))
+            # a read-only array (a catalog's) cannot change under the statistics: no copy needed
+            owned = values.dtype == np.float64 and not values.flags.writeable
+            object.__setattr__(self, name, values if owned else values.astype(np.float64))
         if self.distribution not in _DISTRIBUTIONS:
             raise PlanningError(f"must be one of {_DISTRIBUTIONS}", column="distribution", value=self.distribution)
 

@@ -170,8 +170,11 @@ class LagrangianDual:
         self.crossing[k] = (np.zeros(0, dtype=np.int64), np.zeros(0))
         if self.items[k].size == 0:
             return out
-        base = self.prices(lams, skip=k)
-        t = (self.item_neg_slope[k] - base[self.item_sku[k]]) * self.item_inv_coef[k]
+        if any(lam.any() for j, lam in enumerate(lams) if j != k):
+            base = self.prices(lams, skip=k)
+            t = (self.item_neg_slope[k] - base[self.item_sku[k]]) * self.item_inv_coef[k]
+        else:  # no other group priced: no gather of zero prices
+            t = self.item_neg_slope[k] * self.item_inv_coef[k]
         pos = np.flatnonzero(t > 0)
         t, weight = t[pos], self.item_weight[k][pos]
         self.evaluations += 1

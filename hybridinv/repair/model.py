@@ -403,11 +403,11 @@ def _lot_bounds(
     free_upper = np.where(target > 0, free_upper, 0.0)
     upper = free_upper.copy()
     for group in groups:
-        inside = (group.member >= 0) & (group.coef > 0)
-        room = group.rhs[np.maximum(group.member, 0)]
-        implied = np.full(lot.shape, np.inf)
-        implied[inside] = np.floor(room[inside] / group.coef[inside] * (1 + 1e-12) + _FLOOR_TOL)
-        upper = np.minimum(upper, implied)
+        row, coef = group.dense  # coef 0 outside the group: no bound there
+        implied = np.divide(group.rhs[row], coef, out=np.full(lot.shape, np.inf), where=coef > 0)
+        implied *= 1 + 1e-12
+        implied += _FLOOR_TOL
+        upper = np.minimum(upper, np.floor(implied, out=implied), out=upper)
     upper = np.where(upper >= min_lots, upper, 0.0)
     return free_upper, upper
 
