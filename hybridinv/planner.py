@@ -408,9 +408,6 @@ def _frame(
     if explanation is None:
         explanation = implied_explanation(decision.reorder_point, *obs.protection_forecast())
     columns.update(explanation.columns(obs.inventory_position, decision.reorder_point))
-    for column, values in columns.items():  # ceil(0 - 1e-9) and 0 * -x are -0.0: adding 0.0 makes every zero positive
-        values = np.asarray(values)
-        columns[column] = values + 0.0 if values.dtype.kind == "f" else values
     if decision.repair is not None:
         reasons = decision.repair.reasons(cat)
         first = decision.extra.get("_first_repair")
@@ -425,7 +422,13 @@ def _frame(
         for col in REASONS:
             reasons[col] = (desired < 0) if col == NEGATIVE_DESIRED else np.zeros(n, dtype=bool)
     columns.update({col: values for col, values in reasons.items() if col not in columns})
-    return pd.DataFrame(columns)
+    for column, values in columns.items():
+        values = np.asarray(values)
+        # ceil(0 - 1e-9) and 0 * -x are -0.0: adding 0.0 makes every zero positive. Every column is a
+        # new array, so the frame can take it without a copy of its own and shares nothing (the catalog's
+        # SKUs, the state's stock) with the caller or the policy
+        columns[column] = values + 0.0 if values.dtype.kind == "f" else values.copy()
+    return pd.DataFrame(columns, copy=False)
 
 
 def _unrepaired_reason(orders: np.ndarray, desired: np.ndarray) -> np.ndarray:

@@ -432,8 +432,9 @@ def check_array(
     if clean:
         rounded = np.rint(arr)
         with np.errstate(invalid="ignore"):  # an allowed inf gives inf - inf = NaN: the exact path below decides
-            off = float(np.abs(arr - rounded).max(initial=0.0))
-        if np.array_equal(rounded, arr) or off <= 1e-9:
+            diff = np.subtract(arr, rounded)
+            off = float(np.abs(diff, out=diff).max(initial=0.0))
+        if off <= 1e-9 or (math.isnan(off) and np.array_equal(rounded, arr)):
             return rounded
     finite = np.isfinite(arr)
     bad = ~finite if not allow_inf else np.isnan(arr) | np.isneginf(arr)

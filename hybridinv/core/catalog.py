@@ -172,7 +172,9 @@ class Catalog:
                 check_array(arr, name, sku, _TABLE, minimum=0.0, maximum=limit, maximum_name=limit_name)
             elif known.any():
                 check_array(arr[known], name, sku[known], _TABLE, minimum=0.0, maximum=limit, maximum_name=limit_name)
-        not_multiple = (self.moq > 0) & (np.mod(self.moq, self.lot_size) != 0)
+        # whole numbers below 2**53: moq / lot_size is a whole number exactly when moq is a multiple (np.mod is slow)
+        ratio = self.moq / self.lot_size
+        not_multiple = (self.moq > 0) & (ratio != np.floor(ratio))
         if not_multiple.any():
             i = int(np.flatnonzero(not_multiple)[0])
             raise PlanningError(
@@ -281,6 +283,8 @@ class Catalog:
         SKUs listed in catalog order (the usual case) are recognized in one comparison
         pass; others are looked up in the catalog's hash table, built on first use.
         """
+        if skus is self.sku:  # the catalog's own array (a frame read against it): nothing to compare
+            return np.arange(self.sku.size, dtype=np.int64)
         names = np.asarray(skus, dtype=object).reshape(-1)
         if names.size and not _all_str(names):
             names = np.array([str(s) for s in names], dtype=object)
