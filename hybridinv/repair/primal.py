@@ -188,6 +188,7 @@ def _add_back(
     lots: NDArray[np.float64],
     mu: NDArray[np.float64],
     reserve: bool = True,
+    moves: _Moves | None = None,
 ) -> tuple[NDArray[np.float64], bool]:
     """One conservative add-back pass; returns the new lots and whether any were added.
 
@@ -199,10 +200,16 @@ def _add_back(
     ``reserve=False`` skips the reservation: the local search's add-backs, after one exchange or
     insertion in a nearly full plan, where it changed no plan measured and cost 10-15% of the
     repair at 50 SKUs.
+
+    ``moves``: the next moves of every SKU at ``lots``, kept up to date across passes (only the
+    SKUs a pass adds to get new ones), instead of computed for every SKU in every pass.
     """
-    step, divisible, saving = _next_moves(problem, segments, lots)
+    step, divisible, saving = _next_moves(problem, segments, lots) if moves is None else moves.at(lots)
     slacks = rows.slacks(lots)
-    least = np.where(divisible, np.minimum(step, 1.0), step)
+    least = np.minimum(step, 1.0)  # one lot of a divisible move, all of the others (whole numbers: exact)
+    least -= step
+    least *= divisible
+    least += step
     ok = (step > 0) & (saving > _TOL * (1.0 + problem.under_weight))
     for (row, coef, _, _), slack in zip(rows.groups, slacks, strict=True):
         ok &= coef * least <= slack[row]
@@ -218,11 +225,34 @@ def _add_back(
     if not (allowed > 0).any():
         return lots, False
     if reserve:
-        moves = (order, ratio, want, div)
-        allowed = _reserve_follow_ups(problem, segments, rows, slacks, lots, price, moves, allowed)
+        ranked = (order, ratio, want, div)
+        allowed = _reserve_follow_ups(problem, segments, rows, slacks, lots, price, ranked, allowed)
     lots = lots.copy()
     lots[order] += np.maximum(allowed, 0.0)
+    if moves is not None:
+        moves.update(order[allowed > 0], lots)
     return lots, True
+
+
+class _Moves:
+    """Every SKU's next move (:func:`_next_moves`) at the lots of the last update, updated SKU by SKU."""
+
+    def __init__(self, problem: RepairProblem, segments: SegmentTable, lots: NDArray[np.float64]) -> None:
+        self.problem, self.segments = problem, segments
+        self.lots = lots
+        self.step, self.divisible, self.saving = _next_moves(problem, segments, lots)
+
+    def at(self, lots: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.float64]]:
+        """The moves at ``lots``, which must be the lots of the last update."""
+        if lots is not self.lots:
+            raise ValueError("the moves were kept for other lots")
+        return self.step, self.divisible, self.saving
+
+    def update(self, sku: NDArray[np.int64], lots: NDArray[np.float64]) -> None:
+        """``lots`` differ from the last ones at ``sku`` only: recompute those SKUs' moves."""
+        step, divisible, saving = _moves_at(self.problem, self.segments, sku, lots[sku])
+        self.step[sku], self.divisible[sku], self.saving[sku] = step, divisible, saving
+        self.lots = lots
 
 
 def _reserve_follow_ups(
@@ -382,8 +412,9 @@ def repair_lots(
     for group in problem.groups:
         lots = _reduce_group(group, segments, lots)
     rows = _Rows(problem)
+    moves = _Moves(problem, segments, lots)
     for _ in range(_ADD_PASSES):
-        lots, changed = _add_back(problem, segments, rows, lots, mu)
+        lots, changed = _add_back(problem, segments, rows, lots, mu, moves=moves)
         if not changed:
             break
     best_cost = problem.objective(lots)
