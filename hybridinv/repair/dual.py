@@ -175,12 +175,16 @@ class LagrangianDual:
             t = (self.item_neg_slope[k] - base[self.item_sku[k]]) * self.item_inv_coef[k]
         else:  # no other group priced: no gather of zero prices
             t = self.item_neg_slope[k] * self.item_inv_coef[k]
-        pos = np.flatnonzero(t > 0)
-        t, weight = t[pos], self.item_weight[k][pos]
+        weight = self.item_weight[k]
+        positive = t > 0
+        every = bool(positive.all())  # the usual case (no other row prices the segments out): no gathers
+        pos = None if every else np.flatnonzero(positive)
+        if pos is not None:
+            t, weight = t[pos], weight[pos]
         self.evaluations += 1
         if t.size == 0:
             return out
-        row = None if self.single[k] else self.item_row[k][pos]
+        row = None if self.single[k] else (self.item_row[k] if pos is None else self.item_row[k][pos])
         if row is None or self.by_row[k]:  # rows side by side (see __init__): each row's crossing in its own band
             bounds = np.array([0, t.size]) if row is None else np.searchsorted(row, np.arange(rhs.size + 1))
             cuts, fills, full_rows = [], [], []
@@ -199,7 +203,7 @@ class LagrangianDual:
             hit_rows = np.asarray(full_rows, dtype=np.int64)
             out[hit_rows] = t[at]
             theta = np.clip((rhs[hit_rows] - np.asarray(fills)) / weight[at], 0.0, 1.0)
-            self.crossing[k] = (self.items[k][pos[at]], theta)
+            self.crossing[k] = (self.items[k][at if pos is None else pos[at]], theta)
             return out
         # one sort by (row ascending, t descending): rows are small integers, t / t_max in (0, 1]
         order = np.argsort(row - 0.5 * t / (t.max() * (1 + 1e-9)))
@@ -216,7 +220,8 @@ class LagrangianDual:
         at = order[cross]
         filled = csum[cross] - weight[at] - before
         out[rows] = t[at]
-        self.crossing[k] = (self.items[k][pos[at]], np.clip((rhs[rows] - filled) / weight[at], 0.0, 1.0))
+        theta = np.clip((rhs[rows] - filled) / weight[at], 0.0, 1.0)
+        self.crossing[k] = (self.items[k][at if pos is None else pos[at]], theta)
         return out
 
 
