@@ -96,7 +96,9 @@ def capacity_rows(
     row = np.asarray(lead_time, dtype=np.int64)
     horizon = int(row.max()) + 1 if row.size else 1
     projected = project_on_hand(on_hand, pipeline, expected_demand, horizon, backorders)
-    stock = np.empty(row.size)
-    volume_held = [float(np.multiply(volume, period, out=stock).sum()) for period in projected.T]  # no BLAS threads
-    residual = capacity - np.asarray(volume_held, dtype=np.float64).reshape(horizon)
+    # the column sums of a C-ordered (n, horizon) product, as before the projection was built period by
+    # period: numpy adds those in an order of its own (pairwise for small arrays, SKU after SKU for large
+    # ones), and a residual a few ulps off flips ties in the repair and changes simulated paths. Not a
+    # BLAS gemv (no thread wake-ups)
+    residual = capacity - np.multiply(volume[:, None], projected, order="C").sum(axis=0)
     return CapacityRows(row=row, residual=np.asarray(residual, dtype=np.float64), projected=projected)
