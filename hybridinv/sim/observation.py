@@ -18,6 +18,10 @@ if TYPE_CHECKING:
 __all__ = ["Observation"]
 
 
+#: Row length from which numpy sums a row pairwise rather than one number after the other.
+_PAIRWISE_FROM = 8
+
+
 class Observation:
     """A read-only view of the simulator at the start of period ``period``.
 
@@ -204,15 +208,22 @@ class Observation:
             lead = self.catalog.lead_time
             horizon = int(lead.max()) + 1
             forecast, spread = self.forecast(horizon), self.forecast_std(horizon)
-            n = lead.size
-            mean, variance, term = np.zeros(n), np.zeros(n), np.empty(n)
-            for k in range(horizon):  # period by period: the same sums as over a masked (n, horizon) array
-                within = lead >= k
-                np.multiply(forecast[:, k], within, out=term)
-                mean += term
-                np.multiply(spread[:, k], spread[:, k], out=term)
-                term *= within
-                variance += term
+            if horizon < _PAIRWISE_FROM:
+                # period by period, fewer passes than over a masked (n, horizon) array, and the same sums: numpy
+                # adds fewer than 8 numbers of a row one after the other
+                n = lead.size
+                mean, variance, term = np.zeros(n), np.zeros(n), np.empty(n)
+                for k in range(horizon):
+                    within = lead >= k
+                    np.multiply(forecast[:, k], within, out=term)
+                    mean += term
+                    np.multiply(spread[:, k], spread[:, k], out=term)
+                    term *= within
+                    variance += term
+            else:  # numpy sums 8 or more pairwise: the masked array, so that the bits do not depend on the path
+                within = np.arange(horizon)[None, :] <= lead[:, None]
+                mean = (forecast * within).sum(axis=1)
+                variance = (spread**2 * within).sum(axis=1)
             std = np.sqrt(variance)
             self._cache["protection_mean"], self._cache["protection_std"] = mean, std
         return mean, std

@@ -486,3 +486,27 @@ def test_order_check_uses_check_orders_row_tolerance(constraints: Constraints, v
     assert [row.kind for row in check.rows] == [kind]
     sim, batch, check = _checked(scenario, exact)
     assert getattr(sim, excess)[0] == getattr(batch, excess)[0] == 0 and check.feasible
+
+
+@pytest.mark.parametrize("longest", [0, 3, 7, 8, 12])
+def test_protection_forecast_adds_up_as_the_masked_sum_to_the_last_bit(longest: int) -> None:
+    """Mean and std over each SKU's lead time + 1 periods: the same bits as summing the masked (n, horizon)
+    forecast row by row, whatever the horizon (numpy adds rows of 8 or more pairwise; a period-by-period
+    sum there differs in the last bits, and forecast_ss, rq and the hybrid's features decide on these)."""
+    from conftest import catalog_frame
+
+    from hybridinv import Catalog
+    from hybridinv.sim.observation import Observation
+
+    rng = np.random.default_rng(longest)
+    n = 500
+    lead = rng.integers(0, longest + 1, n)
+    lead[0] = longest
+    catalog = Catalog.from_frame(catalog_frame(n, sku=[f"S{i}" for i in range(n)], lead_time=lead))
+    horizon = longest + 1
+    mean, std = rng.uniform(0, 40, (n, horizon)), rng.uniform(0, 9, (n, horizon))
+    obs = Observation.from_state(InventoryState.empty(catalog), catalog, Constraints(), mean, std)
+    got_mean, got_std = obs.protection_forecast()
+    within = np.arange(horizon)[None, :] <= lead[:, None]
+    assert np.array_equal(got_mean, (mean * within).sum(axis=1))
+    assert np.array_equal(got_std, np.sqrt((std**2 * within).sum(axis=1)))
