@@ -68,29 +68,14 @@ def lower_hull(problem: RepairProblem) -> SegmentTable:
     ``np.choose`` costs 4-8 times a product at a million SKUs).
     """
     n = problem.n_skus
-    lot, target = problem.lot_size, problem.desired
-    under, over = problem.under_weight, problem.over_weight
+    lot, target, under = problem.lot_size, problem.desired, problem.under_weight
     upper, least_lots = problem.upper_lots, problem.min_lots  # upper is 0 or >= min_lots >= 1
     active = upper >= 1
     ratio = target / lot
     x2 = np.clip(np.floor(ratio + 1e-9), least_lots, upper)  # min_lots > upper = 0: clip gives 0
     x3 = np.clip(np.ceil(ratio - 1e-9), least_lots, upper)
-    gap = np.empty(n)
-    part = np.empty(n)
-
-    def cost(lots: NDArray[np.float64]) -> NDArray[np.float64]:
-        """``under * shortfall + over * surplus`` (the same numbers as a where on the gap's sign)."""
-        np.multiply(lot, lots, out=gap)
-        np.subtract(target, gap, out=gap)
-        out = np.maximum(gap, 0.0)
-        out *= under
-        np.minimum(gap, 0.0, out=part)
-        np.multiply(part, over, out=part)
-        out -= part
-        return out
-
     f0 = under * target
-    f1, f2, f3 = cost(least_lots), cost(x2), cost(x3)
+    f1, f2, f3 = (problem.deviation_cost(x) for x in (least_lots, x2, x3))
     with np.errstate(divide="ignore", invalid="ignore"):  # x2 = x3 = 0 where fixed at 0 (no segment kept)
         s1, s2, s3 = (f1 - f0) / least_lots, (f2 - f0) / x2, (f3 - f0) / x3
     # the first segment runs from 0 to the point of least slope (the leftmost at a tie)
@@ -101,7 +86,7 @@ def lower_hull(problem: RepairProblem) -> SegmentTable:
     slope = np.empty((3, n))
     np.subtract(least_lots, x3, out=length[0])
     length[0] *= to_x1
-    np.subtract(x2, x3, out=part)
+    part = np.subtract(x2, x3)
     part *= to_x2
     length[0] += part
     length[0] += x3
