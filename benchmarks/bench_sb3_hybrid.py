@@ -1,6 +1,7 @@
 """PPO and SAC on the shipped default's parameterization, against the ES-trained default (issue 16.3).
 
     python benchmarks/bench_sb3_hybrid.py [--time-limit 900] [--learners ppo sac es] [--eval-interval 150]
+        [--credit sku] [--n-steps N] [--batch-size B] [--n-epochs E] [--learning-rate R] [--clip-range C]
 
 Trains the SKU-shared network map of the ``forecast_ss`` parameterization (the shipped
 default's 15 per-SKU features in, its 4 bounded corrections out, the forecast-driven (s, S)
@@ -11,8 +12,10 @@ on the training evaluation seeds (10001-10005). Then compares on the held-out se
 against ``models/hybrid_default`` (ES) and against the base of each (zero corrections).
 ``es`` trains the shipped default's own form (the linear map, ``train_adaptive``, one worker)
 on the same base, scenario and wall-clock limit: the learner comparison at an equal budget.
-Writes benchmarks/out/sb3_hybrid/ (models, curves, summary.json, summary.md); it does not
-touch benchmarks/RESULTS.md.
+``--credit sku`` trains PPO/SAC on every SKU as its own environment rewarded with its own cost
+(:class:`hybridinv.envs.sku_vec.SkuVecEnv`); the PPO options then count per SKU environment.
+Writes benchmarks/out/sb3_hybrid/ (``sb3_hybrid_sku/`` with ``--credit sku``: models, curves,
+summary.json, summary.md); it does not touch benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -67,12 +70,22 @@ def main() -> None:
     parser.add_argument("--curriculum", action="store_true")
     parser.add_argument("--randomize", action="store_true")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--credit", choices=["catalog", "sku"], default="catalog")
+    defaults = TrainConfig()
+    for name in ("n_steps", "batch_size", "n_epochs"):
+        parser.add_argument("--" + name.replace("_", "-"), type=int, default=getattr(defaults, name))
+    for name in ("learning_rate", "clip_range"):
+        parser.add_argument("--" + name.replace("_", "-"), type=float, default=getattr(defaults, name))
     args = parser.parse_args()
+    out = OUT if args.credit == "catalog" else OUT.with_name(OUT.name + "_sku")
     warnings.simplefilter("ignore", ConstraintViolationWarning)
-    OUT.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     scenario = scenarios.get(args.scenario)
     summary: dict[str, Any] = {"scenario": args.scenario, "time_limit": args.time_limit, "held_out": HELD_OUT,
-                               "curriculum": args.curriculum, "randomize": args.randomize, "runs": {}}
+                               "curriculum": args.curriculum, "randomize": args.randomize, "credit": args.credit,
+                               "ppo": {name: getattr(args, name) for name in
+                                       ("n_steps", "batch_size", "n_epochs", "learning_rate", "clip_range")},
+                               "runs": {}}
     trained: dict[str, Hybrid] = {}
     for learner in args.learners:
         if learner == "es":
@@ -80,7 +93,7 @@ def main() -> None:
             start = time.perf_counter()
             es = ESConfig(generations=100_000, time_limit=args.time_limit, learning_rate=0.03, eval_every=5,
                           eval_seeds=tuple(range(10_001, 10_006)), seed=args.seed)
-            agent, es_result = train_adaptive(scenario, OUT / "es", es, base=ForecastSS().options(), workers=1,
+            agent, es_result = train_adaptive(scenario, out / "es", es, base=ForecastSS().options(), workers=1,
                                               scenario_name=args.scenario)
             seconds = time.perf_counter() - start
             curve = [{"seconds": e["seconds"], "generation": e["generation"], "eval_cost": e["avg_cost"]}
@@ -93,10 +106,12 @@ def main() -> None:
         config = TrainConfig(scenario=args.scenario, algo="hybrid", parameterization="forecast_ss",  # type: ignore[arg-type]
                              learner=learner, timesteps=50_000_000, time_limit=args.time_limit,
                              eval_every=0, eval_interval=args.eval_interval, seed=args.seed,
-                             curriculum=args.curriculum, randomize=args.randomize)
+                             curriculum=args.curriculum, randomize=args.randomize, credit=args.credit,
+                             n_steps=args.n_steps, batch_size=args.batch_size, n_epochs=args.n_epochs,
+                             learning_rate=args.learning_rate, clip_range=args.clip_range)
         load_before = _load()
         start = time.perf_counter()
-        result = train(config, OUT / learner, progress=False)
+        result = train(config, out / learner, progress=False)
         seconds = time.perf_counter() - start
         curve = [{"seconds": e["seconds"], "timesteps": e["timesteps"], "eval_cost": e["avg_cost"],
                   "fill_rate": e["fill_rate"]} for e in result.evaluations]
@@ -104,7 +119,7 @@ def main() -> None:
                                     "curve": curve, "best": result.best}
         trained[learner] = result.policy
         print(learner, f"{seconds:.0f} s", json.dumps(curve), flush=True)
-        (OUT / "summary.json").write_text(json.dumps(summary, indent=2))
+        (out / "summary.json").write_text(json.dumps(summary, indent=2))
     default = Hybrid.load("hybrid_default")
     assert default.base is not None
     policies: dict[str, Any] = {
@@ -127,12 +142,12 @@ def main() -> None:
             diff = paired_difference(mine, costs[ref])
             comparisons[f"{learner} - {ref}"] = [diff.mean, diff.mean - diff.half_width, diff.mean + diff.half_width]
     summary["paired_differences"] = comparisons
-    (OUT / "summary.json").write_text(json.dumps(summary, indent=2, default=float))
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=float))
     lines = ["| policy | held-out cost | fill rate |", "|---|---:|---:|"]
     lines += [f"| {r['policy']} | {r['cost']:,.0f} | {r['fill_rate']:.3f} |" for r in rows]
     lines += ["", "| difference | mean [95% CI] |", "|---|---|"]
     lines += [f"| {k} | {v[0]:+,.0f} [{v[1]:+,.0f}, {v[2]:+,.0f}] |" for k, v in comparisons.items()]
-    (OUT / "summary.md").write_text("\n".join(lines) + "\n")
+    (out / "summary.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 

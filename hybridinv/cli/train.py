@@ -39,6 +39,10 @@ __all__ = ["command"]
                    "(default) or forecast_capped (--history: from its base unless --warm-start names a capped model).")
 @click.option("--learner", type=click.Choice(["ppo", "sac"]), default="ppo", show_default=True,
               help="--algo hybrid: the stable-baselines3 algorithm that trains the network.")
+@click.option("--credit", type=click.Choice(["catalog", "sku"]), default="catalog", show_default=True,
+              help="--algo hybrid on forecast_ss or forecast_capped: reward the catalog's period cost (one "
+                   "environment per catalog) or each SKU's own cost (every SKU an environment; --timesteps and "
+                   "--n-steps then count SKU-periods per SKU).")
 @click.option("--history", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Train on your own demand history (CSV, long or wide) instead of a scenario; needs --catalog.")
 @click.option("--catalog", type=click.Path(exists=True, dir_okay=False), default=None, help="Catalog CSV (--history).")
@@ -131,6 +135,7 @@ def command(
     deviation_weight: float,
     parameterization: str | None,
     learner: str,
+    credit: str,
     extra_columns: str,
 ) -> None:
     """Train an RL agent (pure RL or hybrid) on a scenario and write a model directory.
@@ -208,6 +213,7 @@ def command(
             parameterization=parameterization,
             learner=learner,
             time_limit=None if is_es else time_limit,
+            credit=credit,
         )
         if is_es:
             from hybridinv.rl.es import ESConfig
@@ -298,11 +304,11 @@ _HISTORY_OPTIONS: tuple[str, ...] = ("catalog", "cutoff", "capacity", "budget", 
 
 #: Options of a --scenario run that --history has no use for.
 _SCENARIO_OPTIONS: tuple[str, ...] = ("scenario", "timesteps", "eval_every", "eval_seeds", "curriculum", "randomize",
-                                      "n_envs", "learning_rate", "n_steps", "hidden", "learner")
+                                      "n_envs", "learning_rate", "n_steps", "hidden", "learner", "credit")
 
 
 #: Options of the PPO/SAC trainer that evolution strategies (--algo es, adaptive) have no use for.
-_SB3_OPTIONS: tuple[str, ...] = ("timesteps", "curriculum", "randomize", "n_envs", "n_steps")
+_SB3_OPTIONS: tuple[str, ...] = ("timesteps", "curriculum", "randomize", "n_envs", "n_steps", "credit")
 
 #: Options of evolution strategies that the PPO/SAC trainer (--algo hybrid, ppo, sac) has no use for.
 _ES_OPTIONS: tuple[str, ...] = ("population", "sigma", "generations", "seeds_per_generation", "workers")

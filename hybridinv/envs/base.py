@@ -86,6 +86,8 @@ class InventoryEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
                              else number_in(reward_scale, "reward_scale", 0.0, math.inf, open_low=True, open_high=True))
         size = self.n_skus * self.n_sku_features + self.n_global_features
         self.observation_space = gym.spaces.Box(-50.0, 50.0, shape=(size,), dtype=np.float32)
+        #: record each period's cost per SKU (``simulator.ledger.sku_costs``) from the next reset on
+        self.per_sku_costs = False
         self._sim: Simulator | None = None
         self._obs: Observation | None = None
         self._scale: NDArray[np.float64] | None = None
@@ -121,7 +123,7 @@ class InventoryEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
         self.scenario = scenario
         given = None if options is None else options.get("path_seed")
         path_seed = int(rng.integers(2**31 - 1)) if given is None else whole_number(given, "path_seed", 0)
-        self._sim = Simulator(scenario, periods=self.periods)
+        self._sim = Simulator(scenario, periods=self.periods, per_sku_costs=self.per_sku_costs)
         self._obs = self._sim.reset(seed=path_seed)
         self._start_episode(scenario)
         return self._observe(), {"path_seed": path_seed}

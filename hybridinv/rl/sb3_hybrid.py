@@ -48,6 +48,7 @@ from hybridinv.rl.parameterizations import (
 __all__ = [
     "SB3_PARAMETERIZATIONS",
     "SB3_LEARNERS",
+    "fold_own_context",
     "hybrid_env",
     "hybrid_metadata",
     "hybrid_of",
@@ -109,13 +110,37 @@ def network_map(network: SharedPolicyNetwork, kind: str, learner: str) -> Networ
     return NetworkMap(network, None if bounds is None else bounds[0], None if bounds is None else bounds[1], squash)
 
 
+def fold_own_context(network: SharedPolicyNetwork) -> SharedPolicyNetwork:
+    """The network of a policy trained one SKU at a time, for any number of SKUs.
+
+    Trained on :class:`~hybridinv.envs.sku_vec.SkuVecEnv`, the shared network saw one SKU per
+    observation, so its pooled context was that SKU's own embedding: the actor's first layer
+    computed ``W_e e_i + W_c e_i + W_g g``. On a catalog the pooled context is the mean of every
+    SKU's embedding; this returns the same actor with ``W_e + W_c`` on the SKU's embedding and
+    zero on the pool, so each SKU's action is exactly the one the trained policy gives it alone
+    (the value head, unused in planning, keeps its weights).
+    """
+    weights = {key: value.copy() for key, value in network.weights.items()}
+    hidden = network.hidden
+    actor = weights["actor1.weight"]
+    actor[:, :hidden] += actor[:, hidden : 2 * hidden]
+    actor[:, hidden : 2 * hidden] = 0.0
+    return SharedPolicyNetwork(weights)
+
+
 def hybrid_of(model: BaseAlgorithm, kind: str, learner: str, base: dict[str, Any] | None = None,
-              name: str = "hybrid") -> Hybrid:
-    """The numpy hybrid of the SB3 model's current policy."""
+              name: str = "hybrid", credit: str = "catalog") -> Hybrid:
+    """The numpy hybrid of the SB3 model's current policy.
+
+    ``credit="sku"``: the policy was trained per SKU (:class:`~hybridinv.envs.sku_vec.SkuVecEnv`);
+    its network is folded by :func:`fold_own_context`.
+    """
     policy = model.policy
     assert isinstance(policy, SharedSkuPolicy | SharedSkuSACPolicy)
-    return Hybrid(parameterization(kind, base), network_map(export_weights(policy), kind, learner), learner,
-                  name=name)
+    network = export_weights(policy)
+    if credit == "sku":
+        network = fold_own_context(network)
+    return Hybrid(parameterization(kind, base), network_map(network, kind, learner), learner, name=name)
 
 
 def hybrid_metadata(agent: Hybrid) -> dict[str, Any]:

@@ -40,6 +40,7 @@ from hybridinv.core.errors import (
     whole_numbers,
 )
 from hybridinv.envs import OrderEnv
+from hybridinv.envs.sku_vec import SkuVecEnv
 from hybridinv.rl.hybrid import Hybrid
 from hybridinv.rl.model_file import save_model
 from hybridinv.rl.network import SharedSkuPolicy, SharedSkuSACPolicy, load_weights
@@ -131,6 +132,14 @@ class TrainConfig:
     eval_interval : float, optional
         PPO/SAC: also evaluate whenever this many seconds passed since the last evaluation
         (learning curves against wall clock).
+    credit : {"catalog", "sku"}
+        ``algo="hybrid"`` with ``forecast_ss`` or ``forecast_capped``: ``"catalog"`` (default) trains on
+        one environment per catalog rewarded with the catalog's period cost; ``"sku"`` on every SKU as
+        its own environment rewarded with its own period cost
+        (:class:`~hybridinv.envs.sku_vec.SkuVecEnv`; timesteps, ``n_steps`` and ``batch_size`` then
+        count SKU-periods per SKU environment as SB3 counts them), and the trained network is folded
+        for catalogs (:func:`~hybridinv.rl.sb3_hybrid.fold_own_context`). Not with a reward spec,
+        targets or an incumbent.
     """
 
     scenario: str = "multi_50"
@@ -158,6 +167,7 @@ class TrainConfig:
     learner: str = "ppo"
     time_limit: float | None = None
     eval_interval: float | None = None
+    credit: str = "catalog"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "algo", enum_member(Algorithm, self.algo, "algo"))
@@ -176,6 +186,12 @@ class TrainConfig:
             raise PlanningError("the SB3 learners are ppo and sac", column="learner", value=self.learner)
         if self.algo is not Algorithm.HYBRID and self.learner != "ppo":
             raise PlanningError("--learner chooses what trains --algo hybrid", column="algo", value=self.algo.value)
+        if self.credit not in ("catalog", "sku"):
+            raise PlanningError("credit is 'catalog' or 'sku'", column="credit", value=self.credit)
+        if self.credit == "sku" and (self.algo is not Algorithm.HYBRID
+                                     or self.parameterization not in ("forecast_ss", "forecast_capped")):
+            raise PlanningError("per-SKU credit trains --algo hybrid on the forecast_ss or forecast_capped "
+                                "parameterization", column="credit", value=self.credit)
         if self.time_limit is not None and not self.time_limit > 0:
             raise PlanningError("must be > 0 seconds", column="time_limit", value=self.time_limit)
         if self.warm_start is not None and (self.algo is not Algorithm.HYBRID or self.learner != "ppo"):
@@ -393,7 +409,8 @@ class _Trainer:
         if self.config.algo is Algorithm.HYBRID:
             from hybridinv.rl.sb3_hybrid import hybrid_of
 
-            return hybrid_of(self.model, str(self.config.parameterization), self.config.learner)
+            return hybrid_of(self.model, str(self.config.parameterization), self.config.learner,
+                             credit=self.config.credit)
         return PureRL(self.model, name=self.config.algo.value)
 
     def evaluate_now(self, timesteps: int) -> dict[str, float]:
@@ -594,18 +611,22 @@ def _train(
 
         scenario = scenarios.get(config.scenario)
     objective = None if objective is None or objective.trivial else objective
+    if objective is not None and config.credit == "sku":
+        raise PlanningError("per-SKU credit rewards each SKU's own cost; a reward spec, targets or an incumbent "
+                            "price the catalog's period", column="credit", value=config.credit)
     trainer = _Trainer(scenario, config, out, progress, objective)
     source, trainer.curriculum = _source(scenario, config)
     if mix:
         source = ScenarioMix(mix)
         trainer.eval_scenarios = single_sku_grid(periods=1000, warmup=50)
     env_fns = [lambda k=k: _make_env(source, config, env_seed(config.seed, k)) for k in range(config.n_envs)]
-    raw_env = DummyVecEnv(env_fns)  # type: ignore[arg-type]
+    raw_env: DummyVecEnv | SkuVecEnv = (SkuVecEnv([make() for make in env_fns]) if config.credit == "sku"
+                                        else DummyVecEnv(env_fns))  # type: ignore[arg-type]
     template: Any = raw_env.envs[0]
     if objective is not None:
         hook = ConstrainedReward(objective, template.reward_scale)
         for env in raw_env.envs:
-            env.unwrapped.reward_spec = hook  # type: ignore[attr-defined]
+            env.unwrapped.reward_spec = hook  # type: ignore[union-attr]
         trainer.hook = hook
     # returns are O(100) periods of cost: normalize rewards (not observations) for the critic
     vec_env = VecNormalize(raw_env, norm_obs=False, norm_reward=True, gamma=config.gamma)

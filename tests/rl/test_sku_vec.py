@@ -1,0 +1,176 @@
+"""Every SKU as its own environment (hybridinv/envs/sku_vec.py) and PPO trained on it."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("stable_baselines3")
+
+import torch  # noqa: E402
+from stable_baselines3 import PPO  # noqa: E402
+
+from hybridinv import scenarios  # noqa: E402
+from hybridinv.core.errors import ConstraintViolationWarning, PlanningError  # noqa: E402
+from hybridinv.envs import TargetEnv  # noqa: E402
+from hybridinv.envs.sku_vec import SkuVecEnv  # noqa: E402
+from hybridinv.rl import Hybrid  # noqa: E402
+from hybridinv.rl.adaptive_features import ADAPTIVE_FEATURES  # noqa: E402
+from hybridinv.rl.maps import NetworkMap  # noqa: E402
+from hybridinv.rl.numpy_policy import SharedPolicyNetwork  # noqa: E402
+from hybridinv.rl.objective import ConstrainedReward, TrainingObjective  # noqa: E402
+from hybridinv.rl.sb3_hybrid import fold_own_context, hybrid_env  # noqa: E402
+from hybridinv.rl.training import TrainConfig, train  # noqa: E402
+from hybridinv.sim.scenario import Scenario  # noqa: E402
+
+
+def _env(scenario: str | Scenario = "multi_10", kind: str = "forecast_ss", periods: int | None = None) -> TargetEnv:
+    env = hybrid_env(scenarios.get(scenario) if isinstance(scenario, str) else scenario, kind)
+    if periods is not None:
+        env.periods = periods
+    return env
+
+
+@pytest.mark.parametrize("basis", ["purchase", "valued"])
+def test_sku_rewards_are_each_skus_cost_on_the_catalogs_path(basis: str) -> None:
+    """Same seed, same actions: the SKU environments see the catalog's feature rows and place the same
+    orders; each SKU's reward is its own ledger cost, and on the purchase basis they add up to the
+    catalog environment's reward (conservation of cost)."""
+    catalog, per_sku = _env(), SkuVecEnv([_env()], basis=basis)
+    flat, _ = catalog.reset(seed=7)
+    per_sku.seed(7)
+    rows = per_sku.reset()
+    n, width = catalog.n_skus, catalog.n_sku_features
+    assert per_sku.num_envs == n and rows.shape == (n, width)
+    rng = np.random.default_rng(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConstraintViolationWarning)
+        for t in range(12):
+            np.testing.assert_array_equal(rows, flat.reshape(n, width))
+            action = rng.uniform(-1, 1, size=(n, catalog.n_actions)).astype(np.float32)
+            flat, reward, _, _, info = catalog.step(action.reshape(-1))
+            rows, rewards, dones, infos = per_sku.step(action)
+            assert rewards.shape == (n,) and not dones.any()
+            ledger = per_sku.envs[0].simulator.ledger
+            np.testing.assert_array_equal(ledger.costs, catalog.simulator.ledger.costs)
+            costs = ledger.sku_costs if basis == "purchase" else ledger.sku_valued_costs
+            assert costs is not None
+            np.testing.assert_allclose(rewards, -costs[t] / catalog.reward_scale, rtol=1e-6)
+            assert [i["cost"] for i in infos] == costs[t].tolist()
+            if basis == "purchase":
+                assert float(rewards.astype(np.float64).sum()) == pytest.approx(reward, rel=1e-5)
+                assert sum(i["cost"] for i in infos) == pytest.approx(info["cost"], rel=1e-12)
+    # the SKUs' costs differ: the credit is each SKU's own
+    assert np.ptp(rewards) > 0
+
+
+def test_episode_end_resets_every_sku_and_keeps_the_terminal_observation() -> None:
+    per_sku = SkuVecEnv([_env(periods=3), _env("multi_50", periods=3)])
+    assert per_sku.num_envs == 60 and per_sku.offsets.tolist() == [0, 10, 60]
+    per_sku.seed(1)
+    per_sku.reset()
+    zero = np.zeros((60, per_sku.n_actions), dtype=np.float32)
+    for _ in range(2):
+        _, _, dones, infos = per_sku.step(zero)
+        assert not dones.any() and "terminal_observation" not in infos[0]
+    last = np.concatenate([env._observe().reshape(env.n_skus, -1) for env in per_sku.envs])
+    rows, _, dones, infos = per_sku.step(zero)
+    assert dones.all()
+    assert all(info["TimeLimit.truncated"] for info in infos)
+    assert [env.simulator.t for env in per_sku.envs] == [0, 0]  # both reset
+    terminal = np.stack([info["terminal_observation"] for info in infos])
+    assert not np.array_equal(terminal, rows)  # the reset's first observation is returned, the last one kept
+    assert terminal.shape == last.shape
+    # attribute access by SKU index maps to the SKU's catalog environment
+    assert per_sku.get_attr("n_skus", [0, 9, 10, 59]) == [10, 10, 50, 50]
+
+
+def test_sku_environment_rejects_what_it_cannot_credit_per_sku() -> None:
+    with pytest.raises(PlanningError, match="parameterization"):
+        SkuVecEnv([TargetEnv(scenarios.get("multi_10"))])
+    with pytest.raises(PlanningError, match="at least one"):
+        SkuVecEnv([])
+    spec = TargetEnv(scenarios.get("multi_10"), parameterization=_env().parameterization,
+                     reward_spec=ConstrainedReward(TrainingObjective(targets=("fill_rate>=0.9",)), 1.0))
+    with pytest.raises(PlanningError, match="reward_spec"):
+        SkuVecEnv([spec])
+    with pytest.raises(PlanningError, match="widths"):
+        SkuVecEnv([_env(), _env(kind="forecast_capped")])
+    with pytest.raises(PlanningError, match="basis"):
+        SkuVecEnv([_env()], basis="delivered")
+
+
+def test_folded_network_acts_on_a_catalog_as_the_one_sku_network_on_each_sku() -> None:
+    """The fold is exact: every SKU's action on the whole catalog equals the unfolded network's on that SKU alone."""
+    net = SharedPolicyNetwork.random(len(ADAPTIVE_FEATURES), 2, n_actions=4, hidden=8, seed=5)
+    folded = fold_own_context(net)
+    rng = np.random.default_rng(3)
+    sku, glob = rng.normal(size=(30, len(ADAPTIVE_FEATURES))), rng.normal(size=2)
+    alone = np.concatenate([net.mean_action(sku[i : i + 1], glob) for i in range(30)])
+    np.testing.assert_allclose(folded.mean_action(sku, glob), alone, rtol=1e-12, atol=1e-12)
+    # unfolded, the pooled context makes the catalog's actions differ from the SKU-alone ones
+    assert not np.allclose(net.mean_action(sku, glob), alone)
+    assert np.array_equal(folded.weights["log_std"], net.weights["log_std"])
+
+
+def test_ppo_with_per_sku_credit_writes_a_hybrid_that_acts_as_its_sb3_policy(
+    tmp_path: Path, no_log_folders: None
+) -> None:
+    torch.set_num_threads(1)
+    config = TrainConfig(scenario="multi_10", algo="hybrid", parameterization="forecast_ss",  # type: ignore[arg-type]
+                         credit="sku", timesteps=640, n_steps=32, batch_size=160, n_epochs=2, eval_every=320,
+                         eval_seeds=(1, 2), eval_periods=15, hidden=16, learning_rate=3e-3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConstraintViolationWarning)
+        result = train(config, tmp_path / "sku", progress=False)
+    assert result.evaluations[-1]["timesteps"] == 640  # SKU-periods: 64 periods of 10 SKUs
+    meta = json.loads((tmp_path / "sku" / "metadata.json").read_text())
+    assert meta["training"]["credit"] == "sku" and meta["parameter_map"] == "network"
+    agent = Hybrid.load(tmp_path / "sku")
+    assert isinstance(agent.parameter_map, NetworkMap)
+    model = PPO.load(tmp_path / "sku" / "sb3.zip", device="cpu")  # our own file
+    env = _env()
+    env.reset(seed=4)
+    inputs = agent.inputs(env.observation)
+    per_sku_actions, _ = model.predict(np.asarray(inputs.sku, dtype=np.float32), deterministic=True)
+    np.testing.assert_allclose(agent.parameter_map.action(inputs.sku, inputs.glob), per_sku_actions, atol=1e-5)
+    assert np.abs(per_sku_actions).max() > 0  # trained: the corrections are not all zero
+
+
+def test_config_takes_per_sku_credit_only_where_it_applies(tmp_path: Path) -> None:
+    with pytest.raises(PlanningError, match="credit"):
+        TrainConfig(algo="hybrid", parameterization="forecast_ss", credit="skus")  # type: ignore[arg-type]
+    with pytest.raises(PlanningError, match="credit"):
+        TrainConfig(algo="hybrid", parameterization="safety_stock", credit="sku")  # type: ignore[arg-type]
+    with pytest.raises(PlanningError, match="credit"):
+        TrainConfig(algo="adaptive", credit="sku")  # type: ignore[arg-type]
+    config = TrainConfig(scenario="multi_10", algo="hybrid", parameterization="forecast_ss",  # type: ignore[arg-type]
+                         credit="sku", timesteps=20)
+    objective = TrainingObjective(targets=("fill_rate>=0.9",))
+    with pytest.raises(PlanningError, match="per-SKU credit"):
+        train(config, tmp_path / "refused", progress=False, objective=objective)
+
+
+def test_cli_trains_with_per_sku_credit_and_refuses_it_where_it_does_not_apply(
+    tmp_path: Path, no_log_folders: None
+) -> None:
+    from click.testing import CliRunner
+
+    from hybridinv.cli import main
+
+    out = tmp_path / "cli_sku"
+    args = ["train", "--scenario", "multi_10", "--algo", "hybrid", "--parameterization", "forecast_ss",
+            "--credit", "sku", "--timesteps", "200", "--n-steps", "10", "--eval-every", "0", "--eval-seeds", "1",
+            "--hidden", "8", "--out", str(out), "--quiet"]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    meta = json.loads((out / "metadata.json").read_text())
+    assert meta["training"]["credit"] == "sku" and meta["training"]["n_skus"] == 10
+    for bad_args in (["--algo", "adaptive", "--credit", "sku"],
+                     ["--algo", "hybrid", "--parameterization", "safety_stock", "--credit", "sku"]):
+        bad = CliRunner().invoke(main, ["train", *bad_args, "--out", str(tmp_path / "x"), "--quiet"])
+        assert bad.exit_code != 0 and "credit" in bad.output, bad.output
