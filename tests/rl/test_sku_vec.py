@@ -141,6 +141,25 @@ def test_ppo_with_per_sku_credit_writes_a_hybrid_that_acts_as_its_sb3_policy(
     assert np.abs(per_sku_actions).max() > 0  # trained: the corrections are not all zero
 
 
+def test_per_sku_training_is_reproducible_from_its_seed(tmp_path: Path, no_log_folders: None) -> None:
+    torch.set_num_threads(1)
+    weights = []
+    for run in ("a", "b"):
+        config = TrainConfig(scenario="multi_10", algo="hybrid", parameterization="forecast_capped",  # type: ignore[arg-type]
+                             credit="sku", timesteps=400, n_steps=20, batch_size=100, n_epochs=2, eval_every=0,
+                             eval_seeds=(1,), eval_periods=10, hidden=8, seed=3)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConstraintViolationWarning)
+            train(config, tmp_path / run, progress=False)
+        agent = Hybrid.load(tmp_path / run)
+        assert isinstance(agent.parameter_map, NetworkMap)
+        weights.append(agent.parameter_map.network.weights)
+    assert weights[0].keys() == weights[1].keys()
+    for key in weights[0]:
+        np.testing.assert_array_equal(weights[0][key], weights[1][key])
+    assert np.abs(weights[0]["actor2.weight"]).max() > 0
+
+
 def test_config_takes_per_sku_credit_only_where_it_applies(tmp_path: Path) -> None:
     with pytest.raises(PlanningError, match="credit"):
         TrainConfig(algo="hybrid", parameterization="forecast_ss", credit="skus")  # type: ignore[arg-type]
