@@ -6,10 +6,11 @@ credits every SKU's action with every other SKU's cost: with 50 SKUs, 49 fiftiet
 return's noise has nothing to do with the action being scored. :class:`SkuVecEnv` gives the
 same simulation to a learner as ``n`` environments, one per SKU: environment ``i`` observes SKU
 ``i``'s features (and the global ones), acts with SKU ``i``'s ``k`` outputs, and is rewarded with
-SKU ``i``'s own period cost (``Ledger.sku_costs``), so the per-SKU rewards add up to the
-catalog's. The SKUs still share one warehouse and budget through the repair: a SKU's reward is
-the cost it incurred under the plan the repair made of every SKU's targets (independent
-learners with shared parameters, the usual way to train one policy for many coupled agents).
+SKU ``i``'s own period cost (``Ledger.sku_valued_costs`` or, with ``basis="purchase"``,
+``Ledger.sku_costs``, whose per-SKU rewards add up to the catalog's). The SKUs still share one
+warehouse and budget through the repair: a SKU's reward is the cost it incurred under the plan
+the repair made of every SKU's targets (independent learners with shared parameters, the usual
+way to train one policy for many coupled agents).
 
 The learner sees ``num_envs = sum of the environments' SKU counts``; every SKU of an
 environment ends its episode in the same period, and the environment is reset then (the

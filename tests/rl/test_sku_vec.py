@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("stable_baselines3")
 
 import torch  # noqa: E402
-from stable_baselines3 import PPO  # noqa: E402
+from stable_baselines3 import PPO, SAC  # noqa: E402
 
 from hybridinv import scenarios  # noqa: E402
 from hybridinv.core.errors import ConstraintViolationWarning, PlanningError  # noqa: E402
@@ -117,13 +117,14 @@ def test_folded_network_acts_on_a_catalog_as_the_one_sku_network_on_each_sku() -
     assert np.array_equal(folded.weights["log_std"], net.weights["log_std"])
 
 
-def test_ppo_with_per_sku_credit_writes_a_hybrid_that_acts_as_its_sb3_policy(
-    tmp_path: Path, no_log_folders: None
+@pytest.mark.parametrize("learner", ["ppo", "sac"])
+def test_per_sku_credit_writes_a_hybrid_that_acts_as_its_sb3_policy(
+    learner: str, tmp_path: Path, no_log_folders: None
 ) -> None:
     torch.set_num_threads(1)
     config = TrainConfig(scenario="multi_10", algo="hybrid", parameterization="forecast_ss",  # type: ignore[arg-type]
-                         credit="sku", timesteps=640, n_steps=32, batch_size=160, n_epochs=2, eval_every=320,
-                         eval_seeds=(1, 2), eval_periods=15, hidden=16, learning_rate=3e-3)
+                         learner=learner, credit="sku", timesteps=640, n_steps=32, batch_size=160, n_epochs=2,
+                         eval_every=320, eval_seeds=(1, 2), eval_periods=15, hidden=16, learning_rate=3e-3)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConstraintViolationWarning)
         result = train(config, tmp_path / "sku", progress=False)
@@ -131,8 +132,8 @@ def test_ppo_with_per_sku_credit_writes_a_hybrid_that_acts_as_its_sb3_policy(
     meta = json.loads((tmp_path / "sku" / "metadata.json").read_text())
     assert meta["training"]["credit"] == "sku" and meta["parameter_map"] == "network"
     agent = Hybrid.load(tmp_path / "sku")
-    assert isinstance(agent.parameter_map, NetworkMap)
-    model = PPO.load(tmp_path / "sku" / "sb3.zip", device="cpu")  # our own file
+    assert isinstance(agent.parameter_map, NetworkMap) and agent.learner == learner
+    model = (SAC if learner == "sac" else PPO).load(tmp_path / "sku" / "sb3.zip", device="cpu")  # our own file
     env = _env()
     env.reset(seed=4)
     inputs = agent.inputs(env.observation)
