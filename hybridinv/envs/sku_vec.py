@@ -121,7 +121,7 @@ class SkuVecEnv(VecEnv):
             rows.append(self._rows(flat, env))
         self._reset_seeds()
         self._reset_options()
-        return np.concatenate(rows).astype(np.float32)
+        return np.concatenate(rows).astype(np.float32, copy=False)  # float32 already: no second copy
 
     def step_async(self, actions: np.ndarray) -> None:
         self._actions = np.asarray(actions, dtype=np.float32).reshape(self.num_envs, self.n_actions)
@@ -138,14 +138,15 @@ class SkuVecEnv(VecEnv):
             flat, _, terminated, truncated, info = env.step(actions[start:end].reshape(-1))
             ledger = env.simulator.ledger
             costs = ledger.sku_valued_costs if self.basis == "valued" else ledger.sku_costs
-            assert costs is not None  # per_sku_costs is set on every environment
+            if costs is None:  # an environment reset before it was wrapped records no per-SKU costs
+                raise RuntimeError("call reset() before step(): the episode was started without per-SKU costs")
             rewards.append(-costs[t] / env.reward_scale)
             done = terminated or truncated
             rows = self._rows(flat, env)
             sku_infos: list[dict[str, Any]] = [{"cost": float(costs[t, i])} for i in range(env.n_skus)]
             if done:
                 for i, sku_info in enumerate(sku_infos):
-                    sku_info["terminal_observation"] = rows[i].astype(np.float32)
+                    sku_info["terminal_observation"] = rows[i].copy()
                     sku_info["TimeLimit.truncated"] = bool(truncated and not terminated)
                 flat, reset_info = env.reset()
                 rows = self._rows(flat, env)
@@ -154,7 +155,7 @@ class SkuVecEnv(VecEnv):
             observations.append(rows)
             dones.append(np.full(env.n_skus, done))
             infos += sku_infos
-        return (np.concatenate(observations).astype(np.float32), np.concatenate(rewards).astype(np.float32),
+        return (np.concatenate(observations).astype(np.float32, copy=False), np.concatenate(rewards).astype(np.float32),
                 np.concatenate(dones), infos)
 
     def close(self) -> None:

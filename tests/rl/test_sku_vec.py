@@ -102,6 +102,13 @@ def test_sku_environment_rejects_what_it_cannot_credit_per_sku() -> None:
         SkuVecEnv([_env(), _env(kind="forecast_capped")])
     with pytest.raises(PlanningError, match="basis"):
         SkuVecEnv([_env()], basis="delivered")
+    started = _env()
+    started.reset(seed=1)  # an episode begun before the wrapper asked for per-SKU costs
+    wrapped = SkuVecEnv([started])
+    with pytest.raises(RuntimeError, match="reset"):
+        wrapped.step(np.zeros((started.n_skus, wrapped.n_actions), dtype=np.float32))
+    wrapped.reset()
+    assert wrapped.step(np.zeros((started.n_skus, wrapped.n_actions), dtype=np.float32))[1].shape == (10,)
 
 
 def test_folded_network_acts_on_a_catalog_as_the_one_sku_network_on_each_sku() -> None:
