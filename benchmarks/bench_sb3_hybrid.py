@@ -1,7 +1,7 @@
 """PPO and SAC on the shipped default's parameterization, against the ES-trained default (issue 16.3).
 
     python benchmarks/bench_sb3_hybrid.py [--time-limit 900] [--learners ppo sac es] [--eval-interval 150]
-        [--credit sku] [--n-steps N] [--batch-size B] [--n-epochs E] [--learning-rate R] [--clip-range C]
+        [--credit sku|priced] [--n-steps N] [--batch-size B] [--n-epochs E] [--learning-rate R] [--clip-range C]
 
 Trains the SKU-shared network map of the ``forecast_ss`` parameterization (the shipped
 default's 15 per-SKU features in, its 4 bounded corrections out, the forecast-driven (s, S)
@@ -14,8 +14,9 @@ against ``models/hybrid_default`` (ES) and against the base of each (zero correc
 on the same base, scenario and wall-clock limit: the learner comparison at an equal budget.
 ``--credit sku`` trains PPO/SAC on every SKU as its own environment rewarded with its own cost
 (:class:`hybridinv.envs.sku_vec.SkuVecEnv`); the PPO options then count per SKU environment.
-Writes benchmarks/out/sb3_hybrid/ (``sb3_hybrid_sku/`` with ``--credit sku``: models, curves,
-summary.json, summary.md); it does not touch benchmarks/RESULTS.md.
+``--credit priced`` adds each SKU's use of the warehouse and budget at the repair's prices to its cost.
+Writes benchmarks/out/sb3_hybrid/ (``sb3_hybrid_sku/``, ``sb3_hybrid_priced/`` with ``--credit sku``,
+``priced``: models, curves, summary.json, summary.md); it does not touch benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -70,14 +71,14 @@ def main() -> None:
     parser.add_argument("--curriculum", action="store_true")
     parser.add_argument("--randomize", action="store_true")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--credit", choices=["catalog", "sku"], default="catalog")
+    parser.add_argument("--credit", choices=["catalog", "sku", "priced"], default="catalog")
     defaults = TrainConfig()
     for name in ("n_steps", "batch_size", "n_epochs"):
         parser.add_argument("--" + name.replace("_", "-"), type=int, default=getattr(defaults, name))
     for name in ("learning_rate", "clip_range"):
         parser.add_argument("--" + name.replace("_", "-"), type=float, default=getattr(defaults, name))
     args = parser.parse_args()
-    out = OUT if args.credit == "catalog" else OUT.with_name(OUT.name + "_sku")
+    out = OUT if args.credit == "catalog" else OUT.with_name(f"{OUT.name}_{args.credit}")
     warnings.simplefilter("ignore", ConstraintViolationWarning)
     out.mkdir(parents=True, exist_ok=True)
     scenario = scenarios.get(args.scenario)

@@ -39,10 +39,11 @@ __all__ = ["command"]
                    "(default) or forecast_capped (--history: from its base unless --warm-start names a capped model).")
 @click.option("--learner", type=click.Choice(["ppo", "sac"]), default="ppo", show_default=True,
               help="--algo hybrid: the stable-baselines3 algorithm that trains the network.")
-@click.option("--credit", type=click.Choice(["catalog", "sku"]), default="catalog", show_default=True,
+@click.option("--credit", type=click.Choice(["catalog", "sku", "priced"]), default="catalog", show_default=True,
               help="--algo hybrid on forecast_ss or forecast_capped: reward the catalog's period cost (one "
-                   "environment per catalog) or each SKU's own cost (every SKU an environment; --timesteps and "
-                   "--n-steps then count SKU-periods per SKU).")
+                   "environment per catalog), each SKU's own cost (sku: every SKU an environment; --timesteps and "
+                   "--n-steps then count SKU-periods per SKU), or each SKU's own cost plus its use of the "
+                   "warehouse and budget at the repair's prices (priced).")
 @click.option("--history", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Train on your own demand history (CSV, long or wide) instead of a scenario; needs --catalog.")
 @click.option("--catalog", type=click.Path(exists=True, dir_okay=False), default=None, help="Catalog CSV (--history).")

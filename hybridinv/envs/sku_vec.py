@@ -10,7 +10,10 @@ SKU ``i``'s own period cost (``Ledger.sku_valued_costs`` or, with ``basis="purch
 ``Ledger.sku_costs``, whose per-SKU rewards add up to the catalog's). The SKUs still share one
 warehouse and budget through the repair: a SKU's reward is the cost it incurred under the plan
 the repair made of every SKU's targets (independent learners with shared parameters, the usual
-way to train one policy for many coupled agents).
+way to train one policy for many coupled agents). What a SKU's order takes from the others
+(warehouse space, budget) is in their costs, not its own; ``shared="priced"`` adds it to the
+SKU's cost at the repair's prices of the shared rows (:meth:`RepairResult.priced_use
+<hybridinv.repair.result.RepairResult.priced_use>`), the Lagrangian split of the coupled problem.
 
 The learner sees ``num_envs = sum of the environments' SKU counts``; every SKU of an
 environment ends its episode in the same period, and the environment is reset then (the
@@ -51,21 +54,31 @@ class SkuVecEnv(VecEnv):
         delivered (``Ledger.sku_costs``, the basis of the catalog's reward and of ``avg_cost``).
         Both charge every unit a SKU buys once it is used; they differ by the change of the stock's
         value. The lumpy delivery payments average out over a catalog but dominate one SKU's reward.
+    shared : {"none", "priced"}
+        ``"priced"``: a SKU's period cost also counts its order's use of the warehouse, budget and
+        supplier rows at the prices of that period's repair (``RepairResult.priced_use``; 0 in a
+        period where no row binds or no repair ran). ``"none"`` (default): its own cost alone.
 
     Notes
     -----
     SKU ``i``'s observation is its row of the parameterization's features followed by the
     global features (``F + G`` numbers), its action the ``k`` numbers in [-1, 1] of its row of
-    the environment's action; its reward is ``-cost_i / reward_scale`` with ``cost_i`` its period
-    cost on ``basis``. With ``basis="purchase"`` the rewards of an environment's SKUs add up to
-    that environment's own reward.
+    the environment's action; its reward is ``-(cost_i + charge_i) / reward_scale`` with ``cost_i``
+    its period cost on ``basis`` and ``charge_i`` its priced use of the shared rows (0 unless
+    ``shared="priced"``); both are in ``info`` (``cost``, ``shared_charge``). With
+    ``basis="purchase"`` and ``shared="none"`` the rewards of an environment's SKUs add up to that
+    environment's own reward.
     """
 
-    def __init__(self, envs: Sequence[TargetEnv], basis: str = "valued") -> None:
+    def __init__(self, envs: Sequence[TargetEnv], basis: str = "valued", shared: str = "none") -> None:
         if basis not in ("valued", "purchase"):
             raise PlanningError("the cost basis of a SKU's reward is 'valued' or 'purchase'", column="basis",
                                 value=basis)
+        if shared not in ("none", "priced"):
+            raise PlanningError("the shared rows enter a SKU's reward 'none' or 'priced'", column="shared",
+                                value=shared)
         self.basis = basis
+        self.shared = shared
         envs = list(envs)
         if not envs:
             raise PlanningError("needs at least one environment", column="envs", value=0)
@@ -140,10 +153,12 @@ class SkuVecEnv(VecEnv):
             costs = ledger.sku_valued_costs if self.basis == "valued" else ledger.sku_costs
             if costs is None:  # an environment reset before it was wrapped records no per-SKU costs
                 raise RuntimeError("call reset() before step(): the episode was started without per-SKU costs")
-            rewards.append(-costs[t] / env.reward_scale)
+            charge = self._charge(env)
+            rewards.append(-(costs[t] + charge) / env.reward_scale)
             done = terminated or truncated
             rows = self._rows(flat, env)
-            sku_infos: list[dict[str, Any]] = [{"cost": float(costs[t, i])} for i in range(env.n_skus)]
+            sku_infos: list[dict[str, Any]] = [{"cost": float(costs[t, i]), "shared_charge": float(charge[i])}
+                                               for i in range(env.n_skus)]
             if done:
                 for i, sku_info in enumerate(sku_infos):
                     sku_info["terminal_observation"] = rows[i].copy()
@@ -157,6 +172,12 @@ class SkuVecEnv(VecEnv):
             infos += sku_infos
         return (np.concatenate(observations).astype(np.float32, copy=False), np.concatenate(rewards).astype(np.float32),
                 np.concatenate(dones), infos)
+
+    def _charge(self, env: TargetEnv) -> NDArray[np.float64]:
+        """Each SKU's priced use of the shared rows in the period just stepped (zeros unless priced)."""
+        if self.shared == "none" or env.last_repair is None:
+            return np.zeros(env.n_skus)
+        return env.last_repair.priced_use()
 
     def close(self) -> None:
         for env in self.envs:

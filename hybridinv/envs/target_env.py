@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import gymnasium as gym
 import numpy as np
@@ -15,6 +15,9 @@ from hybridinv.envs.base import InventoryEnv, RewardHook, ScenarioSource
 from hybridinv.policies.base import Decision, TargetPolicy
 from hybridinv.sim.observation import Observation
 from hybridinv.sim.scenario import Scenario
+
+if TYPE_CHECKING:
+    from hybridinv.repair.result import RepairResult
 
 __all__ = ["RepairStep", "TargetEnv", "TargetParameterization"]
 
@@ -105,6 +108,8 @@ class TargetEnv(InventoryEnv):
         self._features: Any = None
         self.last_targets: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None
         self.last_desired: NDArray[np.float64] | None = None
+        #: the repair of the last period's orders (None: no repair ran, or a callable ``repair`` placed them)
+        self.last_repair: RepairResult | None = None
 
     def outputs(self, action: ArrayLike) -> NDArray[np.float64]:
         """The parameterization's per-SKU outputs ``(n, k)`` of a flat action."""
@@ -131,6 +136,7 @@ class TargetEnv(InventoryEnv):
             if decision.reorder_point is not None and decision.order_up_to is not None:
                 self.last_targets = (decision.reorder_point, decision.order_up_to)
             self.last_desired = decision.desired
+            self.last_repair = decision.repair
             return np.asarray(decision.orders, dtype=np.float64)
         assert self._scale is not None
         reorder, up_to = targets_from_action(action, obs, self._scale)
@@ -138,6 +144,9 @@ class TargetEnv(InventoryEnv):
         position = obs.inventory_position
         desired = np.ceil(np.where(position <= reorder, np.maximum(up_to - position, 0.0), 0.0) - 1e-9)
         self.last_desired = desired
+        self.last_repair = None
         if self._repair_fn is not None:
             return np.asarray(self._repair_fn(desired, obs), dtype=np.float64)
-        return self._target_policy.finalize(desired, obs, reorder, up_to).orders
+        decision = self._target_policy.finalize(desired, obs, reorder, up_to)
+        self.last_repair = decision.repair
+        return decision.orders

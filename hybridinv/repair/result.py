@@ -183,6 +183,33 @@ class RepairResult:
             return 0.0
         return diff / max(abs(self.objective), 1e-12)
 
+    def priced_use(self) -> NDArray[np.float64]:
+        """Each SKU's use of the coupling rows at the rows' prices, catalog order.
+
+        ``sum_r price_r * use_ir``: the resource SKU ``i``'s order takes from each capacity,
+        budget and supplier row times that row's price in :attr:`diagnostics`
+        (``capacity_price``, ``budget_price``, ``supplier_price``: what one more unit of the
+        resource is worth to the repair's objective). It is what the order costs the other SKUs
+        at the margin: 0 where no row binds, and 0 for a row whose backend gave no prices.
+        """
+        problem = self.problem.base if self.problem.base is not None else self.problem
+        lots = self.orders / problem.lot_size
+        charge = np.zeros_like(lots)
+        diagnostics = self.diagnostics
+        for group in problem.groups:
+            if group.kind is RowKind.CAPACITY:
+                price = np.asarray(diagnostics.capacity_price, dtype=np.float64)
+            elif group.kind is RowKind.BUDGET:
+                price = np.full(group.n_rows, diagnostics.budget_price)
+            else:
+                price = np.array([diagnostics.supplier_price.get(name[len("supplier["):-1], 0.0)
+                                  for name in group.names])
+            if price.size != group.n_rows:  # no prices from this backend
+                continue
+            inside = group.member >= 0
+            charge[inside] += price[group.member[inside]] * group.coef[inside] * lots[inside]
+        return charge
+
     def explain(self, catalog: Catalog) -> pd.DataFrame:
         """One row per SKU: why the order differs from the desired quantity.
 

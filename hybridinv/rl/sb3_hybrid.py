@@ -132,13 +132,13 @@ def hybrid_of(model: BaseAlgorithm, kind: str, learner: str, base: dict[str, Any
               name: str = "hybrid", credit: str = "catalog") -> Hybrid:
     """The numpy hybrid of the SB3 model's current policy.
 
-    ``credit="sku"``: the policy was trained per SKU (:class:`~hybridinv.envs.sku_vec.SkuVecEnv`);
-    its network is folded by :func:`fold_own_context`.
+    ``credit="sku"`` or ``"priced"``: the policy was trained per SKU
+    (:class:`~hybridinv.envs.sku_vec.SkuVecEnv`); its network is folded by :func:`fold_own_context`.
     """
     policy = model.policy
     assert isinstance(policy, SharedSkuPolicy | SharedSkuSACPolicy)
     network = export_weights(policy)
-    if credit == "sku":
+    if credit != "catalog":
         network = fold_own_context(network)
     return Hybrid(parameterization(kind, base), network_map(network, kind, learner), learner, name=name)
 

@@ -50,6 +50,7 @@ from hybridinv.rl.variants import Curriculum, DomainRandomization, ScenarioMix, 
 from hybridinv.sim.scenario import Scenario
 
 __all__ = [
+    "PER_SKU_CREDITS",
     "Algorithm",
     "TrainConfig",
     "TrainResult",
@@ -78,6 +79,10 @@ class Algorithm(StrEnum):
     SAC = "sac"
     ES = "es"
     ADAPTIVE = "adaptive"
+
+
+#: ``TrainConfig.credit`` values that train every SKU as its own environment (``envs.sku_vec.SkuVecEnv``).
+PER_SKU_CREDITS: tuple[str, ...] = ("sku", "priced")
 
 
 @dataclass(frozen=True)
@@ -132,14 +137,16 @@ class TrainConfig:
     eval_interval : float, optional
         PPO/SAC: also evaluate whenever this many seconds passed since the last evaluation
         (learning curves against wall clock).
-    credit : {"catalog", "sku"}
+    credit : {"catalog", "sku", "priced"}
         ``algo="hybrid"`` with ``forecast_ss`` or ``forecast_capped``: ``"catalog"`` (default) trains on
         one environment per catalog rewarded with the catalog's period cost; ``"sku"`` on every SKU as
         its own environment rewarded with its own period cost
         (:class:`~hybridinv.envs.sku_vec.SkuVecEnv`; timesteps, ``n_steps`` and ``batch_size`` then
         count SKU-periods per SKU environment as SB3 counts them), and the trained network is folded
-        for catalogs (:func:`~hybridinv.rl.sb3_hybrid.fold_own_context`). Not with a reward spec,
-        targets or an incumbent.
+        for catalogs (:func:`~hybridinv.rl.sb3_hybrid.fold_own_context`); ``"priced"`` as ``"sku"``
+        with each SKU's use of the warehouse, budget and supplier rows charged at the repair's prices
+        (``SkuVecEnv(shared="priced")``). The per-SKU credits (:data:`PER_SKU_CREDITS`) take no
+        reward spec, targets or incumbent.
     """
 
     scenario: str = "multi_50"
@@ -186,9 +193,9 @@ class TrainConfig:
             raise PlanningError("the SB3 learners are ppo and sac", column="learner", value=self.learner)
         if self.algo is not Algorithm.HYBRID and self.learner != "ppo":
             raise PlanningError("--learner chooses what trains --algo hybrid", column="algo", value=self.algo.value)
-        if self.credit not in ("catalog", "sku"):
-            raise PlanningError("credit is 'catalog' or 'sku'", column="credit", value=self.credit)
-        if self.credit == "sku" and (self.algo is not Algorithm.HYBRID
+        if self.credit not in ("catalog", *PER_SKU_CREDITS):
+            raise PlanningError("credit is 'catalog', 'sku' or 'priced'", column="credit", value=self.credit)
+        if self.credit in PER_SKU_CREDITS and (self.algo is not Algorithm.HYBRID
                                      or self.parameterization not in ("forecast_ss", "forecast_capped")):
             raise PlanningError("per-SKU credit trains --algo hybrid on the forecast_ss or forecast_capped "
                                 "parameterization", column="credit", value=self.credit)
@@ -611,7 +618,7 @@ def _train(
 
         scenario = scenarios.get(config.scenario)
     objective = None if objective is None or objective.trivial else objective
-    if objective is not None and config.credit == "sku":
+    if objective is not None and config.credit in PER_SKU_CREDITS:
         raise PlanningError("per-SKU credit rewards each SKU's own cost; a reward spec, targets or an incumbent "
                             "price the catalog's period", column="credit", value=config.credit)
     trainer = _Trainer(scenario, config, out, progress, objective)
@@ -620,7 +627,9 @@ def _train(
         source = ScenarioMix(mix)
         trainer.eval_scenarios = single_sku_grid(periods=1000, warmup=50)
     env_fns = [lambda k=k: _make_env(source, config, env_seed(config.seed, k)) for k in range(config.n_envs)]
-    raw_env: DummyVecEnv | SkuVecEnv = (SkuVecEnv([make() for make in env_fns]) if config.credit == "sku"
+    shared = "priced" if config.credit == "priced" else "none"
+    raw_env: DummyVecEnv | SkuVecEnv = (SkuVecEnv([make() for make in env_fns], shared=shared)
+                                        if config.credit in PER_SKU_CREDITS
                                         else DummyVecEnv(env_fns))  # type: ignore[arg-type]
     template: Any = raw_env.envs[0]
     if objective is not None:
