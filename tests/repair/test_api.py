@@ -240,6 +240,40 @@ def test_budget_price_is_the_marginal_value_of_money(backend: str) -> None:
     assert 2.0 - 1e-3 <= result.diagnostics.budget_price <= 3.0 + 1e-3
 
 
+def test_priced_use_is_each_skus_share_of_the_rows_at_their_prices(backend: str) -> None:
+    case = make_case([10.0, 10.0], shortage_cost=[4.0, 6.0], capacity=12.0, volume=[1.0, 1.0])
+    result = repair_orders(*case.args, backend=backend)
+    np.testing.assert_array_equal(result.orders, [2.0, 10.0])
+    # one capacity row at price ~4: SKU 0 takes 2 units of space, SKU 1 takes 10
+    np.testing.assert_allclose(result.priced_use(), [8.0, 40.0], rtol=1e-4)
+    unbound = make_case([10.0, 10.0], capacity=50.0, budget=1000.0)
+    assert not repair_orders(*unbound.args, backend=backend).priced_use().any()  # no row binds: no charge
+
+
+@pytest.mark.parametrize("backend", ["fast", "highs"])
+def test_priced_use_adds_up_to_the_rows_usage_times_their_prices(backend: str) -> None:
+    """Volumes, lots and unit costs differ; capacity, budget and a supplier bind: the SKUs' charges add up to
+    sum over rows of price x usage (the row usage the diagnostics compute on their own)."""
+    case = make_case([40.0, 30.0, 25.0, 18.0], volume=[0.5, 2.0, 1.0, 1.5], lot_size=[2, 1, 5, 3],
+                     unit_cost=[3.0, 1.0, 2.0, 4.0], shortage_cost=[9.0, 7.0, 5.0, 8.0], capacity=60.0,
+                     budget=110.0, supplier=["a", "b", "a", "b"], supplier_capacity={"b": 30.0})
+    result = repair_orders(*case.args, backend=backend)
+    diag = result.diagnostics
+    prices = {"budget": diag.budget_price, "supplier[b]": diag.supplier_price.get("b", 0.0)}
+    prices.update({name: float(p) for name, p in zip(
+        [n for n in diag.row_usage if n.startswith("capacity")], diag.capacity_price, strict=True)})
+    assert any(value > 0 for value in prices.values())
+    total = sum(price * diag.row_usage[name] for name, price in prices.items())
+    charge = result.priced_use()
+    assert charge.shape == (4,) and (charge >= 0).all()
+    assert float(charge.sum()) == pytest.approx(total, rel=1e-9)
+    # per SKU: space at the capacity price plus money at the budget price (and units at supplier b's price)
+    cat = case.catalog
+    own = (prices["capacity[k=0]"] * cat.volume + diag.budget_price * cat.unit_cost
+           + prices["supplier[b]"] * (cat.supplier == "b")) * result.orders
+    np.testing.assert_allclose(charge, own, rtol=1e-9)
+
+
 # ---------------------------------------------------------------- bad input
 @pytest.mark.parametrize(
     ("kwargs", "match"),

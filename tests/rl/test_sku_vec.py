@@ -68,6 +68,40 @@ def test_sku_rewards_are_each_skus_cost_on_the_catalogs_path(basis: str) -> None
     assert np.ptp(rewards) > 0
 
 
+def test_priced_credit_adds_each_skus_use_of_the_shared_rows_at_the_repairs_prices() -> None:
+    """multi_50's warehouse and budget bind in some periods: there the SKUs' charges add up to the priced row usage
+    of the period's repair, and the reward is the cost plus the charge; same seed, same costs as unpriced."""
+    plain, priced = SkuVecEnv([_env("multi_50")]), SkuVecEnv([_env("multi_50")], shared="priced")
+    for vec in (plain, priced):
+        vec.seed(3)
+        vec.reset()
+    rng = np.random.default_rng(1)
+    charged = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConstraintViolationWarning)
+        for _ in range(10):
+            action = rng.uniform(-1, 1, size=(50, plain.n_actions)).astype(np.float32)
+            _, plain_rewards, _, plain_infos = plain.step(action)
+            _, rewards, _, infos = priced.step(action)
+            cost = np.array([i["cost"] for i in infos])
+            charge = np.array([i["shared_charge"] for i in infos])
+            assert cost.tolist() == [i["cost"] for i in plain_infos]  # the same simulation
+            assert not any(i["shared_charge"] for i in plain_infos)
+            env = priced.envs[0]
+            np.testing.assert_allclose(rewards, -(cost + charge) / env.reward_scale, rtol=1e-5)
+            np.testing.assert_allclose(plain_rewards, -cost / env.reward_scale, rtol=1e-5)
+            assert env.last_repair is not None
+            diag = env.last_repair.diagnostics
+            capacity = [name for name in diag.row_usage if name.startswith("capacity")]
+            total = (sum(p * diag.row_usage[name] for name, p in zip(capacity, diag.capacity_price, strict=True))
+                     + diag.budget_price * diag.row_usage.get("budget", 0.0))
+            assert float(charge.sum()) == pytest.approx(total, rel=1e-9, abs=1e-9)
+            charged += bool(charge.sum() > 0)
+    assert charged > 0
+    with pytest.raises(PlanningError, match="shared"):
+        SkuVecEnv([_env()], shared="marginal")
+
+
 def test_episode_end_resets_every_sku_and_keeps_the_terminal_observation() -> None:
     per_sku = SkuVecEnv([_env(periods=3), _env("multi_50", periods=3)])
     assert per_sku.num_envs == 60 and per_sku.offsets.tolist() == [0, 10, 60]
@@ -175,15 +209,19 @@ def test_config_takes_per_sku_credit_only_where_it_applies(tmp_path: Path) -> No
         TrainConfig(algo="hybrid", parameterization="safety_stock", credit="sku")  # type: ignore[arg-type]
     with pytest.raises(PlanningError, match="credit"):
         TrainConfig(algo="adaptive", credit="sku")  # type: ignore[arg-type]
-    config = TrainConfig(scenario="multi_10", algo="hybrid", parameterization="forecast_ss",  # type: ignore[arg-type]
-                         credit="sku", timesteps=20)
-    objective = TrainingObjective(targets=("fill_rate>=0.9",))
-    with pytest.raises(PlanningError, match="per-SKU credit"):
-        train(config, tmp_path / "refused", progress=False, objective=objective)
+    with pytest.raises(PlanningError, match="credit"):
+        TrainConfig(algo="hybrid", parameterization="safety_stock", credit="priced")  # type: ignore[arg-type]
+    for credit in ("sku", "priced"):
+        config = TrainConfig(scenario="multi_10", algo="hybrid", parameterization="forecast_ss",  # type: ignore[arg-type]
+                             credit=credit, timesteps=20)
+        objective = TrainingObjective(targets=("fill_rate>=0.9",))
+        with pytest.raises(PlanningError, match="per-SKU credit"):
+            train(config, tmp_path / "refused", progress=False, objective=objective)
 
 
+@pytest.mark.parametrize("credit", ["sku", "priced"])
 def test_cli_trains_with_per_sku_credit_and_refuses_it_where_it_does_not_apply(
-    tmp_path: Path, no_log_folders: None
+    credit: str, tmp_path: Path, no_log_folders: None
 ) -> None:
     from click.testing import CliRunner
 
@@ -191,13 +229,15 @@ def test_cli_trains_with_per_sku_credit_and_refuses_it_where_it_does_not_apply(
 
     out = tmp_path / "cli_sku"
     args = ["train", "--scenario", "multi_10", "--algo", "hybrid", "--parameterization", "forecast_ss",
-            "--credit", "sku", "--timesteps", "200", "--n-steps", "10", "--eval-every", "0", "--eval-seeds", "1",
+            "--credit", credit, "--timesteps", "200", "--n-steps", "10", "--eval-every", "0", "--eval-seeds", "1",
             "--hidden", "8", "--out", str(out), "--quiet"]  # fmt: skip
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     meta = json.loads((out / "metadata.json").read_text())
-    assert meta["training"]["credit"] == "sku" and meta["training"]["n_skus"] == 10
-    for bad_args in (["--algo", "adaptive", "--credit", "sku"],
-                     ["--algo", "hybrid", "--parameterization", "safety_stock", "--credit", "sku"]):
+    assert meta["training"]["credit"] == credit and meta["training"]["n_skus"] == 10
+    agent = Hybrid.load(out)
+    assert isinstance(agent.parameter_map, NetworkMap)  # the written model loads as a network hybrid
+    for bad_args in (["--algo", "adaptive", "--credit", credit],
+                     ["--algo", "hybrid", "--parameterization", "safety_stock", "--credit", credit]):
         bad = CliRunner().invoke(main, ["train", *bad_args, "--out", str(tmp_path / "x"), "--quiet"])
         assert bad.exit_code != 0 and "credit" in bad.output, bad.output
