@@ -251,18 +251,23 @@ def test_priced_use_is_each_skus_share_of_the_rows_at_their_prices(backend: str)
 
 
 @pytest.mark.parametrize("backend", ["fast", "highs"])
-def test_priced_use_adds_up_to_the_rows_usage_times_their_prices(backend: str) -> None:
-    """Volumes, lots and unit costs differ; capacity, budget and a supplier bind: the SKUs' charges add up to
-    sum over rows of price x usage (the row usage the diagnostics compute on their own)."""
+@pytest.mark.parametrize(("binding", "shortage_b", "budget", "supplier_b"),
+                         [(("capacity[k=0]", "budget"), 7.0, 110.0, 30.0),
+                          (("capacity[k=0]", "supplier[b]"), 30.0, 200.0, 12.0)])
+def test_priced_use_adds_up_to_the_rows_usage_times_their_prices(
+    backend: str, binding: tuple[str, str], shortage_b: float, budget: float, supplier_b: float
+) -> None:
+    """Volumes, lots and unit costs differ; capacity and the budget, or capacity and a supplier, bind (priced): the
+    SKUs' charges add up to sum over rows of price x usage (the row usage the diagnostics compute on their own)."""
     case = make_case([40.0, 30.0, 25.0, 18.0], volume=[0.5, 2.0, 1.0, 1.5], lot_size=[2, 1, 5, 3],
-                     unit_cost=[3.0, 1.0, 2.0, 4.0], shortage_cost=[9.0, 7.0, 5.0, 8.0], capacity=60.0,
-                     budget=110.0, supplier=["a", "b", "a", "b"], supplier_capacity={"b": 30.0})
+                     unit_cost=[3.0, 2.0, 2.0, 4.0], shortage_cost=[9.0, shortage_b, 5.0, 8.0], capacity=60.0,
+                     budget=budget, supplier=["a", "b", "a", "b"], supplier_capacity={"b": supplier_b})
     result = repair_orders(*case.args, backend=backend)
     diag = result.diagnostics
     prices = {"budget": diag.budget_price, "supplier[b]": diag.supplier_price.get("b", 0.0)}
     prices.update({name: float(p) for name, p in zip(
         [n for n in diag.row_usage if n.startswith("capacity")], diag.capacity_price, strict=True)})
-    assert any(value > 0 for value in prices.values())
+    assert all(prices[name] > 0 for name in binding)
     total = sum(price * diag.row_usage[name] for name, price in prices.items())
     charge = result.priced_use()
     assert charge.shape == (4,) and (charge >= 0).all()

@@ -202,6 +202,24 @@ def test_per_sku_training_is_reproducible_from_its_seed(tmp_path: Path, no_log_f
     assert np.abs(weights[0]["actor2.weight"]).max() > 0
 
 
+def test_priced_credit_trains_on_the_priced_rewards(tmp_path: Path, no_log_folders: None) -> None:
+    """Same seed, same rollout: on multi_50, whose rows bind in the first periods, the priced rewards move the
+    weights elsewhere than the SKU's own cost alone (the trainer passes the credit on to the environment)."""
+    torch.set_num_threads(1)
+    weights = {}
+    for credit in ("sku", "priced"):
+        config = TrainConfig(scenario="multi_50", algo="hybrid", parameterization="forecast_ss",  # type: ignore[arg-type]
+                             credit=credit, timesteps=500, n_steps=10, batch_size=250, n_epochs=1, eval_every=0,
+                             eval_seeds=(1,), eval_periods=5, hidden=8, seed=2)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConstraintViolationWarning)
+            train(config, tmp_path / credit, progress=False)
+        agent = Hybrid.load(tmp_path / credit)
+        assert isinstance(agent.parameter_map, NetworkMap)
+        weights[credit] = agent.parameter_map.network.weights
+    assert not np.array_equal(weights["sku"]["actor2.weight"], weights["priced"]["actor2.weight"])
+
+
 def test_config_takes_per_sku_credit_only_where_it_applies(tmp_path: Path) -> None:
     with pytest.raises(PlanningError, match="credit"):
         TrainConfig(algo="hybrid", parameterization="forecast_ss", credit="skus")  # type: ignore[arg-type]
