@@ -183,19 +183,22 @@ def test_per_sku_credit_writes_a_hybrid_that_acts_as_its_sb3_policy(
     assert np.abs(per_sku_actions).max() > 0  # trained: the corrections are not all zero
 
 
-def test_per_sku_training_is_reproducible_from_its_seed(tmp_path: Path, no_log_folders: None) -> None:
+def _trained_weights(out: Path, **options: object) -> dict[str, np.ndarray]:
+    """The network weights of a per-SKU hybrid trained with ``options`` (tiny budget, no evaluations)."""
     torch.set_num_threads(1)
-    weights = []
-    for run in ("a", "b"):
-        config = TrainConfig(scenario="multi_10", algo="hybrid", parameterization="forecast_capped",  # type: ignore[arg-type]
-                             credit="sku", timesteps=400, n_steps=20, batch_size=100, n_epochs=2, eval_every=0,
-                             eval_seeds=(1,), eval_periods=10, hidden=8, seed=3)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConstraintViolationWarning)
-            train(config, tmp_path / run, progress=False)
-        agent = Hybrid.load(tmp_path / run)
-        assert isinstance(agent.parameter_map, NetworkMap)
-        weights.append(agent.parameter_map.network.weights)
+    config = TrainConfig(algo="hybrid", eval_every=0, eval_seeds=(1,), hidden=8, **options)  # type: ignore[arg-type]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConstraintViolationWarning)
+        train(config, out, progress=False)
+    agent = Hybrid.load(out)
+    assert isinstance(agent.parameter_map, NetworkMap)
+    return agent.parameter_map.network.weights
+
+
+def test_per_sku_training_is_reproducible_from_its_seed(tmp_path: Path, no_log_folders: None) -> None:
+    options = {"scenario": "multi_10", "parameterization": "forecast_capped", "credit": "sku", "timesteps": 400,
+               "n_steps": 20, "batch_size": 100, "n_epochs": 2, "eval_periods": 10, "seed": 3}
+    weights = [_trained_weights(tmp_path / run, **options) for run in ("a", "b")]
     assert weights[0].keys() == weights[1].keys()
     for key in weights[0]:
         np.testing.assert_array_equal(weights[0][key], weights[1][key])
@@ -205,18 +208,9 @@ def test_per_sku_training_is_reproducible_from_its_seed(tmp_path: Path, no_log_f
 def test_priced_credit_trains_on_the_priced_rewards(tmp_path: Path, no_log_folders: None) -> None:
     """Same seed, same rollout: on multi_50, whose rows bind in the first periods, the priced rewards move the
     weights elsewhere than the SKU's own cost alone (the trainer passes the credit on to the environment)."""
-    torch.set_num_threads(1)
-    weights = {}
-    for credit in ("sku", "priced"):
-        config = TrainConfig(scenario="multi_50", algo="hybrid", parameterization="forecast_ss",  # type: ignore[arg-type]
-                             credit=credit, timesteps=500, n_steps=10, batch_size=250, n_epochs=1, eval_every=0,
-                             eval_seeds=(1,), eval_periods=5, hidden=8, seed=2)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConstraintViolationWarning)
-            train(config, tmp_path / credit, progress=False)
-        agent = Hybrid.load(tmp_path / credit)
-        assert isinstance(agent.parameter_map, NetworkMap)
-        weights[credit] = agent.parameter_map.network.weights
+    options = {"scenario": "multi_50", "parameterization": "forecast_ss", "timesteps": 500, "n_steps": 10,
+               "batch_size": 250, "n_epochs": 1, "eval_periods": 5, "seed": 2}
+    weights = {credit: _trained_weights(tmp_path / credit, credit=credit, **options) for credit in ("sku", "priced")}
     assert not np.array_equal(weights["sku"]["actor2.weight"], weights["priced"]["actor2.weight"])
 
 
