@@ -23,7 +23,7 @@ from hybridinv.core import (
 from hybridinv.core.errors import flag, number_in
 from hybridinv.repair import fast, highs, pulp_backend
 from hybridinv.repair.inputs import build_problem
-from hybridinv.repair.model import BackendSolution, RepairProblem, RowKind
+from hybridinv.repair.model import BackendSolution, RepairProblem, RowKind, supplier_of
 from hybridinv.repair.primal import make_feasible
 from hybridinv.repair.result import RepairDiagnostics, RepairResult, RowViolation
 
@@ -227,7 +227,7 @@ def _diagnostics(
         elif group.kind is RowKind.BUDGET:
             budget = float(price[0])
         else:
-            supplier = {name[len("supplier[") : -1]: float(p) for name, p in zip(group.names, price, strict=True)}
+            supplier = {supplier_of(name): float(p) for name, p in zip(group.names, price, strict=True)}
         for name, used, lim in zip(group.names, group.usage(lots), group.limit, strict=True):
             usage[name] = float(used)
             limit[name] = float(lim)

@@ -13,7 +13,7 @@ from hybridinv.core import Catalog, Constraints, InventoryState, PlanningError, 
 from hybridinv.core._frame import by_sku_labels, number_array
 from hybridinv.core.feasibility import expected_demand_array
 from hybridinv.core.limits import MAX_ORDER
-from hybridinv.repair.model import RepairProblem, RowGroup, RowKind
+from hybridinv.repair.model import RepairProblem, RowGroup, RowKind, supplier_row
 
 __all__ = [
     "HOLDING_PERIODS",
@@ -208,7 +208,7 @@ def _row_groups(
         groups.append(
             RowGroup(
                 kind=RowKind.SUPPLIER,
-                names=tuple(f"supplier[{s}]" for s in names),
+                names=tuple(supplier_row(s) for s in names),
                 member=member,
                 coef=np.where(member >= 0, lot, 0.0),
                 limit=limits,

@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 from hybridinv.core import PlanningError
 from hybridinv.core.flags import join_flags, labels_where
 from hybridinv.repair.inputs import same_skus
-from hybridinv.repair.model import RepairProblem, RowKind
+from hybridinv.repair.model import RepairProblem, RowKind, supplier_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -202,8 +202,7 @@ class RepairResult:
             elif group.kind is RowKind.BUDGET:
                 price = np.full(group.n_rows, diagnostics.budget_price)
             else:
-                price = np.array([diagnostics.supplier_price.get(name[len("supplier["):-1], 0.0)
-                                  for name in group.names])
+                price = np.array([diagnostics.supplier_price.get(supplier_of(name), 0.0) for name in group.names])
             if price.size != group.n_rows:  # no prices from this backend
                 continue
             inside = group.member >= 0
