@@ -76,9 +76,11 @@ def main() -> None:
     seeds = list(range(FIRST_SEED, FIRST_SEED + args.seeds))
     env = hybrid_env(scenario, "forecast_ss")
     zero = np.zeros((n, env.n_actions), dtype=np.float32)
-    raised = zero.copy()
-    raised[0, 0] = args.shift
-    level = float(env.outputs(raised)[0, 0])  # the output a0 of the raised action
+
+    def level_output(shift: float) -> float:
+        """The output ``a0`` of a level action ``shift`` (the output bounds map the action to it; level x e^a0)."""
+        return float(env.outputs(np.full_like(zero, shift))[0, 0])
+
     valued0, purchase0 = per_sku_costs(scenario, zero, seeds)
     sample = np.sort(np.random.default_rng(0).choice(n, min(args.skus, n), replace=False))
     lines = [
@@ -86,7 +88,8 @@ def main() -> None:
         f"--seeds {args.seeds} --shift {args.shift}`; {machine()}.",
         "",
         f"The `forecast_ss` base on `{args.scenario}` (zero corrections) against the same with SKU i's level "
-        f"action raised by {args.shift} (output a0 = {level:.3f}: its level x {math.exp(level):.3f}), seeds "
+        f"action raised by {args.shift} (output a0 = {level_output(args.shift):.3f}: its level x "
+        f"{math.exp(level_output(args.shift)):.3f}), seeds "
         f"{seeds[0]}-{seeds[-1]} (common random numbers); cost per period, paired 95% intervals over the seeds.",
         "",
         "| SKU | own cost, valued basis (the per-SKU reward) | own cost, purchase basis | the other SKUs' cost |",
@@ -118,14 +121,14 @@ def main() -> None:
     free = scenario.replace(constraints=replace(scenario.constraints, capacity=math.inf, budget=math.inf))
     totals = {}
     for name, sc in (("limits", scenario), ("free", free)):
-        base = per_sku_costs(sc, zero, seeds)[1].sum(axis=1)
+        # the base with the limits was simulated above
+        base = (purchase0 if sc is scenario else per_sku_costs(sc, zero, seeds)[1]).sum(axis=1)
         for shift in (args.shift, -args.shift):
             actions = zero.copy()
             actions[:, 0] = shift
             totals[name, shift] = interval(per_sku_costs(sc, actions, seeds)[1].sum(axis=1), base)
     for shift in (args.shift, -args.shift):
-        output = float(env.outputs(np.full_like(zero, shift))[0, 0])
-        lines.append(f"| {shift:+g} for every SKU (level x {math.exp(output):.3f}) | "
+        lines.append(f"| {shift:+g} for every SKU (level x {math.exp(level_output(shift)):.3f}) | "
                      f"{totals['limits', shift]} | {totals['free', shift]} |")
     update_results("sku_externality", "### One SKU's larger target: its own cost and the others'\n\n"
                    + "\n".join(lines) + "\n")
