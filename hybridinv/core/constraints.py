@@ -13,7 +13,22 @@ from numpy.typing import NDArray
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.errors import PlanningError
 
-__all__ = ["Constraints"]
+__all__ = ["Constraints", "capacity_row", "supplier_of", "supplier_row"]
+
+
+def capacity_row(k: int) -> str:
+    """The name of the warehouse row of receipt period ``k`` (0: this period), ``capacity[k=<k>]``."""
+    return f"capacity[k={k}]"
+
+
+def supplier_row(supplier: str) -> str:
+    """The name of a supplier's capacity row, ``supplier[<name>]``."""
+    return f"supplier[{supplier}]"
+
+
+def supplier_of(row: str) -> str:
+    """The supplier a capacity row named by :func:`supplier_row` belongs to."""
+    return row[len("supplier[") : -1]
 
 
 def _positive(name: str, value: object, supplier: object | None = None) -> float:

@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core._frame import by_sku_labels, number_array
 from hybridinv.core.catalog import Catalog
-from hybridinv.core.constraints import Constraints
+from hybridinv.core.constraints import Constraints, capacity_row, supplier_row
 from hybridinv.core.errors import PlanningError
 from hybridinv.core.projection import capacity_rows
 from hybridinv.core.state import InventoryState
@@ -277,7 +277,7 @@ def _rows(
             state.backorders,
         )
         usage = np.bincount(rows.row, weights=catalog.volume * q, minlength=rows.residual.size)
-        names = [f"capacity[k={k}]" for k in range(rows.residual.size)]
+        names = [capacity_row(k) for k in range(rows.residual.size)]
         lot = largest_per_row(rows.row, catalog.volume * catalog.lot_size, rows.residual.size)
         out += _over("capacity", names, rows.residual, usage,
                      capacity_tolerance(constraints.capacity, rows.residual, usage, lot))
@@ -291,6 +291,6 @@ def _rows(
         inside = member >= 0
         units = np.bincount(member[inside], weights=q[inside], minlength=len(suppliers))
         lot = largest_per_row(member[inside], catalog.lot_size[inside], len(suppliers))
-        out += _over("supplier_capacity", [f"supplier[{s}]" for s in suppliers], limits, units,
+        out += _over("supplier_capacity", [supplier_row(s) for s in suppliers], limits, units,
                      supplier_tolerance(limits, units, lot))
     return tuple(out)

@@ -148,7 +148,7 @@ class SkuVecEnv(VecEnv):
         for j, env in enumerate(self.envs):
             start, end = int(self.offsets[j]), int(self.offsets[j + 1])
             t = env.simulator.t
-            flat, _, terminated, truncated, info = env.step(actions[start:end].reshape(-1))
+            flat, _, terminated, truncated, _ = env.step(actions[start:end].reshape(-1))
             ledger = env.simulator.ledger
             costs = ledger.sku_valued_costs if self.basis == "valued" else ledger.sku_costs
             if costs is None:  # an environment reset before it was wrapped records no per-SKU costs

@@ -20,10 +20,11 @@ from hybridinv.core import (
     PlanningError,
     SolverFallbackWarning,
 )
+from hybridinv.core.constraints import supplier_of
 from hybridinv.core.errors import flag, number_in
 from hybridinv.repair import fast, highs, pulp_backend
 from hybridinv.repair.inputs import build_problem
-from hybridinv.repair.model import BackendSolution, RepairProblem, RowKind, supplier_of
+from hybridinv.repair.model import BackendSolution, RepairProblem, RowKind
 from hybridinv.repair.primal import make_feasible
 from hybridinv.repair.result import RepairDiagnostics, RepairResult, RowViolation
 

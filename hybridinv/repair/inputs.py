@@ -11,9 +11,10 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core import Catalog, Constraints, InventoryState, PlanningError, capacity_rows
 from hybridinv.core._frame import by_sku_labels, number_array
+from hybridinv.core.constraints import capacity_row, supplier_row
 from hybridinv.core.feasibility import expected_demand_array
 from hybridinv.core.limits import MAX_ORDER
-from hybridinv.repair.model import RepairProblem, RowGroup, RowKind, supplier_row
+from hybridinv.repair.model import RepairProblem, RowGroup, RowKind
 
 __all__ = [
     "HOLDING_PERIODS",
@@ -184,7 +185,7 @@ def _row_groups(
         groups.append(
             RowGroup(
                 kind=RowKind.CAPACITY,
-                names=tuple(f"capacity[k={k}]" for k in range(rows.residual.size)),
+                names=tuple(capacity_row(k) for k in range(rows.residual.size)),
                 member=rows.row.astype(np.int64),
                 coef=catalog.volume * lot,
                 limit=rows.residual.astype(np.float64),

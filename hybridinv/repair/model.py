@@ -35,8 +35,6 @@ __all__ = [
     "RowKind",
     "VarKind",
     "milp_arrays",
-    "supplier_of",
-    "supplier_row",
 ]
 
 #: Relative tolerance used when turning a real-valued bound into whole lots.
@@ -52,16 +50,6 @@ class RowKind(StrEnum):
     CAPACITY = "capacity"
     BUDGET = "budget"
     SUPPLIER = "supplier_capacity"
-
-
-def supplier_row(supplier: str) -> str:
-    """The name of a supplier's capacity row, ``supplier[<name>]``."""
-    return f"supplier[{supplier}]"
-
-
-def supplier_of(row: str) -> str:
-    """The supplier a capacity row named by :func:`supplier_row` belongs to."""
-    return row[len("supplier[") : -1]
 
 
 class VarKind(IntEnum):

@@ -10,9 +10,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hybridinv.core import PlanningError
+from hybridinv.core.constraints import supplier_of
 from hybridinv.core.flags import join_flags, labels_where
 from hybridinv.repair.inputs import same_skus
-from hybridinv.repair.model import RepairProblem, RowKind, supplier_of
+from hybridinv.repair.model import RepairProblem, RowKind
 
 if TYPE_CHECKING:
     import pandas as pd
