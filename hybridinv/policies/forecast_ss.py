@@ -23,9 +23,9 @@ forecast ``f`` with standard deviation ``s``:
   period ``fbar`` (1 without a fixed order cost ``K``: a base-stock policy);
 * reorder point ``s = B - 1`` and order-up-to level ``S = B - 1 + Q``: when the
   inventory position ``IP <= s``, order ``S - IP``, at most ``max(r, Q)`` with the
-  cap ``r = cap_factor (f + s)`` under lost sales (no cap with backorders, where it
-  would only keep a backlog open), rounded up. Perishable SKUs order no batch larger than
-  their demand over the shelf life.
+  cap ``r = cap_factor (f + sigma)`` (``sigma`` the next period's forecast standard deviation) under lost
+  sales (no cap with backorders, where it would only keep a backlog open), rounded up. Perishable SKUs
+  order no batch larger than their demand over the shelf life.
 
 The desired orders pass the repair layer with shortfall-weighted priorities
 (:func:`~hybridinv.policies.rq.shortfall_weights`), so when capacity or budget bind

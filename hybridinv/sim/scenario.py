@@ -122,7 +122,8 @@ class Scenario:
         object.__setattr__(self, "periods", checked_horizon(whole_number(self.periods, "periods", 1), 1))
         object.__setattr__(self, "warmup", whole_number(self.warmup, "warmup", 0))
         if self.warmup >= self.periods:
-            raise PlanningError("need 0 <= warmup < periods", column="periods", value=self.periods)
+            raise PlanningError(f"need 0 <= warmup < periods (periods is {self.periods})", column="warmup",
+                                value=self.warmup)
         object.__setattr__(self, "periods_per_year", whole_number(self.periods_per_year, "periods_per_year", 1))
         object.__setattr__(self, "lookahead", whole_number(self.lookahead, "lookahead", 0))
         for name in ("waste_cost", "overflow_cost"):

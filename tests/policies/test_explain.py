@@ -11,7 +11,7 @@ from scipy.stats import norm
 
 from hybridinv import PlanningWarning, plan
 from hybridinv.policies.explain import TARGET_COLUMNS, target_explanation, target_reasons
-from hybridinv.policies.rq import ForecastCappedBaseStock
+from hybridinv.policies.rq import CappedBaseStock, ForecastCappedBaseStock
 
 LEAD = np.array([0, 2, 3])
 MEAN = np.array([10.0, 4.0, 25.0])
@@ -42,6 +42,15 @@ def test_safety_stock_of_a_base_stock_type_policy_is_z_sigma_sqrt_lead_time_plus
     np.testing.assert_allclose(out["order_up_to"], level)
     np.testing.assert_allclose(out["reorder_point"], np.ceil(level) - 1)  # the largest whole position that orders
     assert list(out["target_reason"]) == ["base_rule"] * 3
+
+
+def test_a_capped_base_stock_with_a_fractional_level_explains_from_the_level_not_the_reorder_point() -> None:
+    catalog, state, forecast = _frames([0.0, 0.0, 0.0])
+    level = np.array([11.5, 14.2, 130.0])
+    out = plan(state, catalog, None, forecast, policy=CappedBaseStock(level=level, cap=100.0))
+    np.testing.assert_allclose(out["order_up_to"], level)
+    np.testing.assert_allclose(out["reorder_point"], [11.0, 14.0, 129.0])  # ceil(S) - 1, not S - 1
+    np.testing.assert_allclose(out["safety_stock"], level - MEAN * (LEAD + 1))  # docs/concepts.md: S - mu_P
 
 
 def test_capacity_price_is_lambda_times_volume_and_sets_the_safety_factor() -> None:

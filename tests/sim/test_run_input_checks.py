@@ -145,3 +145,10 @@ def test_tracked_positions_record_those_skus():
         obs = sim.step(np.zeros(scenario.n_skus))
         on_hand.append(obs.on_hand[[2, 0]])
     np.testing.assert_array_equal(sim.ledger.track_on_hand, np.array(on_hand))
+
+
+@pytest.mark.parametrize("warmup", [52, 104])
+def test_a_warmup_as_long_as_the_run_names_the_warmup(scenario, warmup):
+    with pytest.raises(PlanningError, match="warmup < periods") as err:
+        scenario.replace(periods=52, warmup=warmup)
+    assert err.value.column == "warmup" and err.value.value == warmup
