@@ -137,6 +137,14 @@ class _File:
         except (pd.errors.ParserError, UnicodeDecodeError) as exc:
             raise self.error(f"{path}: not a readable CSV file ({exc})", key, value) from None
 
+    def build(self, cls: Any, spec: Mapping[str, Any], prefix: str) -> Any:
+        """``cls(**spec)``; a problem its constructor finds names this file and the key's full dotted path."""
+        try:
+            return cls(**spec)
+        except PlanningError as exc:
+            key = prefix + exc.column.rsplit(".", 1)[-1] if exc.column else prefix.rstrip(".")
+            raise self.error(exc.message, key, exc.value) from None
+
     def within(self, exc: PlanningError, what: str) -> PlanningError:
         """``exc`` (a catalog, state or history problem) with the file it came from in the message."""
         wrapped = PlanningError(f"{self.path.name}, {what}: {exc}")
@@ -282,7 +290,7 @@ def _lead_times(file: _File, data: Mapping[str, Any], catalog: Catalog) -> tuple
                 raise file.error("must be [low, high] with 0 <= low <= high <= 1", f"{prefix}fill_fraction",
                                  spec["fill_fraction"])
             spec["fill_fraction"] = (float(low), float(high))
-        disruptions = Disruptions(**spec)
+        disruptions = file.build(Disruptions, spec, prefix)
     process = LeadTimeProcess.from_catalog(catalog.lead_time, catalog.lead_time_std, catalog.supplier, disruptions)
     return process, catalog
 
@@ -318,7 +326,7 @@ def _process(file: _File, data: Mapping[str, Any], catalog: Catalog) -> DemandPr
         if "period" not in spec:
             raise file.error("the required key 'period' is missing", f"{prefix}period")
         _at_least(file, spec, "period", 1, prefix)
-        seasons.append(Seasonality(**spec))
+        seasons.append(file.build(Seasonality, spec, prefix))
     parts: dict[str, Any] = {}
     for key, cls, schema in (("promotions", Promotions, _PROMOTIONS), ("regime_shifts", RegimeShifts, _REGIME),
                              ("common_factor", CommonFactor, _FACTOR)):
@@ -330,7 +338,7 @@ def _process(file: _File, data: Mapping[str, Any], catalog: Catalog) -> DemandPr
             for bound in ("lift", "low", "high", "sigma"):
                 _at_least(file, spec, bound, 0, prefix)
             _at_least(file, spec, "duration", 1, prefix)
-            parts[key] = cls(**spec)
+            parts[key] = file.build(cls, spec, prefix)
     options = {key: float(table[key]) for key in ("dispersion", "cv", "trend") if key in table}
     return DemandProcess(mean=mean, distribution=name, seasonality=tuple(seasons), **options, **parts)  # type: ignore[arg-type]
 

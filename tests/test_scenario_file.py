@@ -270,6 +270,21 @@ def test_constraint_and_disruption_values_are_checked(full: Path) -> None:
     assert (error.column, error.value) == ("demand.promotions.duration", 0) and "must be >= 1" in str(error)
 
 
+@pytest.mark.parametrize(("old", "new", "column", "value"), [
+    ("extra_delay = 2", "extra_delay = 600", "lead_times.disruptions.extra_delay", 600),
+    ("amplitude = 0.3", "amplitude = 1.5", "demand.seasonality[0].amplitude", 1.5),
+    ("high = 1.4", "high = 0.5", "demand.regime_shifts.", None),
+])
+def test_a_value_only_its_process_refuses_names_the_file_and_the_full_key(
+    full: Path, old: str, new: str, column: str, value: object
+) -> None:
+    # the demand and lead-time constructors check these; their errors named neither the file nor the table
+    error = _error(full.parent, FULL.replace(old, new))
+    assert error.column is not None and error.column.startswith(column) and "bad.toml" in str(error)
+    if value is not None:
+        assert error.value == value
+
+
 def test_missing_catalog_file(single: Path) -> None:
     error = _error(single.parent, SINGLE.replace("single.csv", "nowhere.csv"))
     assert error.column == "catalog" and error.value == "nowhere.csv" and "file not found" in str(error)

@@ -33,6 +33,8 @@ class PlanningError(ValueError):
         self.column = column
         self.sku = sku
         self.value = value
+        #: the message without the column, SKU and value prefix (to re-raise it with more context)
+        self.message = message
         parts = [
             f"{label} {_shown(item)}" for label, item in (("column", column), ("sku", sku), ("value", value))
             if item is not None

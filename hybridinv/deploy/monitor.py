@@ -36,6 +36,10 @@ __all__ = ["LOG_COLUMNS", "Monitor", "MonitorEvent", "MonitorThresholds"]
 #: ``expected_unit_cost`` are optional.
 LOG_COLUMNS: tuple[str, ...] = ("period", "demand", "served", "cost")
 _OPTIONAL_LOG_COLUMNS: tuple[str, ...] = ("inventory_value", "cogs", "expected_unit_cost")
+#: what a plan() call that repeats the period it observes is told
+_REPEATED_PLAN_PERIOD = (" (the monitor observes the period of the previous plan() call itself: pass plan(..., "
+                         "period=t) increasing with each call (e.g. the week number), or build the monitor with "
+                         "auto_observe=False and feed the ERP's numbers through observe())")
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,8 @@ class Monitor:
         self._healthy_streak = 0
         self._baseline = self.expected_unit_cost
         self._previous: tuple[Any, ...] | None = None
+        #: the last observed period when a plan() call was refused for repeating it (None: none refused)
+        self._refused_after: int | None = None
         self._observing_itself = False
 
     @property
@@ -152,6 +158,11 @@ class Monitor:
 
     def act(self, obs: Observation) -> NDArray[np.float64]:
         """Update the KPIs with the last period's outcome, maybe switch, then decide."""
+        if self._refused_after is not None:  # a call refused for a repeated period: only a later one goes on
+            if obs.period <= self._refused_after:
+                raise PlanningError(f"must come after the last observed period {self._refused_after}"
+                                    + _REPEATED_PLAN_PERIOD, column="period", value=obs.period)
+            self._refused_after = None
         if self.auto_observe and self._previous is not None:
             self._observing_itself = True
             try:
@@ -159,6 +170,7 @@ class Monitor:
             except PlanningError as exc:
                 if exc.column == "period":  # a repeated period: the next call, with a later period, starts afresh
                     self._previous = None
+                    self._refused_after = int(self._records[-1]["period"])
                 raise
             finally:
                 self._observing_itself = False
@@ -239,9 +251,7 @@ class Monitor:
         period = whole_number(period, "period", 0)
         if self._records and period <= self._records[-1]["period"]:
             if self._observing_itself:  # plan() called again with the same (default 0) period: nobody fed numbers
-                hint = (" (the monitor observes the period of the previous plan() call itself: pass plan(..., "
-                        "period=t) increasing with each call (e.g. the week number), or build the monitor with "
-                        "auto_observe=False and feed the ERP's numbers through observe())")
+                hint = _REPEATED_PLAN_PERIOD
             elif self._records[-1].get("auto"):
                 hint = (" (the monitor observed it itself from the planning data: pass auto_observe=False when you "
                         "feed the ERP's numbers)")

@@ -361,6 +361,10 @@ def test_plan_with_the_same_period_twice_tells_to_pass_an_increasing_period():
             plan(state, catalog, Constraints(), policy=monitor, demand_history=history(2))
         assert "when you feed the ERP's numbers" not in str(err.value) and err.value.column == "period"
         assert len(monitor.history()) == 1  # nothing recorded by the refused call
+        # the same period again is refused again (it planned silently, observing nothing, every other call)
+        with pytest.raises(PlanningError, match=r"pass plan\(\.\.\., period=t\) increasing") as err:
+            plan(state, catalog, Constraints(), policy=monitor, demand_history=history(2))
+        assert err.value.column == "period" and len(monitor.history()) == 1
         for week in range(3, 6):  # as the message says: an increasing period
             plan(state, catalog, Constraints(), policy=monitor, period=week, demand_history=history(week))
     assert monitor.history()["period"].tolist() == [0, 3, 4]
