@@ -29,6 +29,8 @@ __all__ = ["plan"]
 #: Horizon of forecast periods handed to the policy (covers lead times and MPC windows).
 _MIN_HORIZON = 8
 _MAX_LOOKAHEAD = 52  # forecast periods used beyond the longest protection interval (plan() has 52 periods a year)
+#: ``unbounded_batch`` warns when a SKU's economic order quantity covers more periods of demand than this
+_FREE_HOLDING_PERIODS = 520
 
 
 def _as_policy(policy: Policy | str, options: dict[str, Any]) -> Policy:
@@ -38,6 +40,9 @@ def _as_policy(policy: Policy | str, options: dict[str, Any]) -> Policy:
         return registry.make(policy, None, **options)
     if options:
         raise PlanningError(f"policy options {sorted(options)} only apply when the policy is given by name")
+    if isinstance(policy, type):  # ForecastSS, not ForecastSS(): act() then missed its observation
+        raise PlanningError(f"policy is the class {policy.__name__}; pass an instance, e.g. {policy.__name__}(...)",
+                            column="policy", value=policy.__name__)
     if not callable(getattr(policy, "act", None)):
         raise PlanningError(f"policy must be a name or have act(observation); got {type(policy).__name__}")
     return policy
@@ -211,7 +216,8 @@ def plan(
     proposed: Decision = decide(obs) if callable(decide) else _act(pol, obs, cat)
     decision, check, order_check = _checked(proposed, obs, cat, inv, cons)
     frame = _frame(cat, inv, obs, decision, check.orders, mean)
-    notes = _notes(proposed, check, cat, cons, history is not None and past_forecast is None, lost_sales)
+    notes = _notes(proposed, check, cat, cons, history is not None and past_forecast is None, lost_sales,
+                   mean.mean(axis=1))
     if gate is not None and not gate.use_hybrid:
         notes["validation_gate"] = gate.reason
     backorders = np.asarray(obs.backorders, dtype=np.float64)
@@ -448,9 +454,13 @@ def _violation_message(check: OrderCheck) -> str:
 
 
 def _notes(
-    proposed: Decision, check: OrderCheck, cat: Catalog, cons: Constraints, history_alone: bool, lost_sales: bool
+    proposed: Decision, check: OrderCheck, cat: Catalog, cons: Constraints, history_alone: bool, lost_sales: bool,
+    demand: np.ndarray,
 ) -> dict[str, str]:
-    """Plan-level warnings, by topic: what the plan could not use or do as the input asked."""
+    """Plan-level warnings, by topic: what the plan could not use or do as the input asked.
+
+    ``demand`` is the mean forecast per period of every SKU (for the batch a holding cost implies).
+    """
     notes: dict[str, str] = {}
     if check.rows:
         notes["violations"] = _violation_message(check)
@@ -477,14 +487,23 @@ def _notes(
             "rules (newsvendor, base_stock, ss, rq, dynamic_ss, capped_base_stock) use shortage_cost alone and do; "
             "shortage_cost should be the price plus goodwill (docs/concepts.md)"
         )
-    free = (cat.holding_cost <= 0) & (cat.order_cost > 0) & ~np.isfinite(cat.max_order)
+    # the economic order quantity sqrt(2 K mu / h) covers sqrt(2 K / (h mu)) periods of demand: more than
+    # _FREE_HOLDING_PERIODS when h is 0 or nearly (1e-6 was not warned about, and under a capacity its batch
+    # priced the warehouse so high that no SKU ordered at all)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cover = np.sqrt(2.0 * cat.order_cost / (cat.holding_cost * np.maximum(demand, 1e-12)))
+    cheap = (cat.holding_cost <= 0) | (cover > _FREE_HOLDING_PERIODS)
+    free = (cat.order_cost > 0) & ~np.isfinite(cat.max_order) & cheap
     if free.any():
         i = int(np.flatnonzero(free)[np.argmax(check.orders[free])])
+        space = (" and, under a capacity, their batch prices the warehouse's space for every SKU (the others' "
+                 "targets fall)") if cons.has_capacity else ""
         notes["unbounded_batch"] = (
-            f"{int(free.sum())} SKU(s) (largest order: {str(cat.sku[i])!r}, {check.orders[i]:,.0f} units) have "
-            "holding_cost 0 and an order_cost: nothing limits their batch size (the economic order quantity is "
-            "infinite), so batch-sizing policies order as much as the other rules allow; give a holding_cost "
-            "or a max_order"
+            f"{int(free.sum())} SKU(s) (largest order: {str(cat.sku[i])!r}, {check.orders[i]:,.0f} units; "
+            f"holding_cost {cat.holding_cost[i]:g}) have an order_cost and a holding_cost of 0 or so small that "
+            f"the economic order quantity covers more than {_FREE_HOLDING_PERIODS} periods of demand (infinite at "
+            "0): nothing practical limits their batch size, so batch-sizing policies order as much as the other "
+            f"rules allow{space}; give a holding_cost or a max_order"
         )
     if history_alone:
         notes["drift_correction"] = (

@@ -135,6 +135,16 @@ def test_policy_object_without_act(frames: tuple[pd.DataFrame, pd.DataFrame]) ->
         plan(state, catalog, None, policy=object())  # type: ignore[arg-type]
 
 
+def test_a_policy_class_instead_of_an_instance_says_so(frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    # plan(policy=ForecastSS) was a TypeError from act(): "missing 1 required positional argument: 'obs'"
+    from hybridinv.policies.forecast_ss import ForecastSS
+
+    catalog, state = frames
+    with pytest.raises(PlanningError, match=r"pass an instance, e\.g\. ForecastSS\(\.\.\.\)") as err:
+        plan(state, catalog, None, policy=ForecastSS)  # type: ignore[arg-type]
+    assert err.value.column == "policy"
+
+
 def test_unknown_constraint_key(frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     catalog, state = frames
     with pytest.raises(PlanningError, match="capacty"):
@@ -550,7 +560,7 @@ def test_a_free_to_hold_sku_with_an_order_cost_is_warned_about() -> None:
     catalog, state = example_frames()
     catalog.loc[0, "holding_cost"] = 0.0
     assert catalog.loc[0, "order_cost"] > 0
-    with pytest.warns(hybridinv.PlanningWarning, match="holding_cost 0 and an order_cost") as record:
+    with pytest.warns(hybridinv.PlanningWarning, match="an order_cost and a holding_cost of 0 or so small") as record:
         frame = hybridinv.plan(state, catalog, policy="ss")
     assert frame["order_qty"].iloc[0] > 1_000 * catalog.loc[0, "demand_mean"]  # what the warning is about
     assert f"{frame['order_qty'].iloc[0]:,.0f} units" in str(record[0].message)
@@ -560,6 +570,35 @@ def test_a_free_to_hold_sku_with_an_order_cost_is_warned_about() -> None:
         warnings.simplefilter("error", hybridinv.PlanningWarning)
         limited = hybridinv.plan(state, catalog, policy="ss")
     assert limited.attrs["diagnostics"]["unbounded_batch"] is False
+
+
+def test_a_nearly_free_to_hold_sku_under_a_capacity_is_warned_about() -> None:
+    """The finding: holding_cost 1e-6 on one SKU priced the warehouse so high that no SKU ordered, without a word."""
+    from hybridinv.examples import example_frames
+
+    catalog, state = example_frames()
+    catalog.loc[0, "holding_cost"] = 1e-6
+    assert catalog.loc[0, "order_cost"] > 0
+    with pytest.warns(hybridinv.PlanningWarning, match="prices the warehouse's space for every SKU") as record:
+        frame = hybridinv.plan(state, catalog, {"capacity": 150.0}, policy="forecast_ss")
+    assert any("holding_cost 1e-06" in str(r.message) for r in record)
+    assert frame.attrs["diagnostics"]["unbounded_batch"] is True
+    with warnings.catch_warnings():  # the catalog as shipped: no such SKU, no warning
+        warnings.simplefilter("error", hybridinv.PlanningWarning)
+        usual = hybridinv.plan(state, example_frames()[0], {"capacity": 150.0}, policy="forecast_ss")
+    assert usual.attrs["diagnostics"]["unbounded_batch"] is False
+
+
+def test_a_budget_near_the_float_range_plans_without_numpy_warnings() -> None:
+    # budget=1.7e308 leaked "overflow encountered in accumulate" from the build-ahead
+    from hybridinv.examples import example_frames
+
+    catalog, state = example_frames()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", hybridinv.PlanningWarning)
+        frame = hybridinv.plan(state, catalog, {"budget": 1.7e308}, policy="forecast_ss")
+    assert (frame["order_qty"] >= 0).all()
 
 
 # --------------------------------------------------------------------------- input handling is linear

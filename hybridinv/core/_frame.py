@@ -371,6 +371,8 @@ _LIMIT_NAMES = {
 #: How :data:`~hybridinv.core.limits.MAX_COST` is named in messages (its value equals MAX_QUANTITY's, so pass it
 #: as ``maximum_name``).
 COST_LIMIT_NAME = " (money per unit or per order, hybridinv.core.limits.MAX_COST)"
+#: How :data:`~hybridinv.core.limits.MAX_VOLUME` is named in messages.
+VOLUME_LIMIT_NAME = " (space per unit, hybridinv.core.limits.MAX_VOLUME)"
 
 _KIND_NAMES = {"b": "a boolean", "c": "a complex number", "M": "a date or time", "m": "a date or time"}
 

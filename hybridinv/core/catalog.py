@@ -12,6 +12,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core._frame import (
     COST_LIMIT_NAME,
+    VOLUME_LIMIT_NAME,
     ExtraColumns,
     check_array,
     check_columns,
@@ -21,7 +22,7 @@ from hybridinv.core._frame import (
 )
 from hybridinv.core.errors import PlanningError
 from hybridinv.core.flags import text_full
-from hybridinv.core.limits import MAX_COST, MAX_LEAD_TIME, MAX_QUANTITY, MAX_SHELF_LIFE
+from hybridinv.core.limits import MAX_COST, MAX_LEAD_TIME, MAX_QUANTITY, MAX_SHELF_LIFE, MAX_VOLUME
 
 __all__ = ["Catalog", "CATALOG_REQUIRED", "CATALOG_OPTIONAL"]
 
@@ -156,14 +157,24 @@ class Catalog:
                 getattr(self, name), name, sku, _TABLE, minimum=0.0, maximum=MAX_COST, maximum_name=COST_LIMIT_NAME
             )
         check_array(self.lead_time_std, "lead_time_std", sku, _TABLE, minimum=0.0, maximum=MAX_LEAD_TIME)
-        check_array(self.volume, "volume", sku, _TABLE, minimum=0.0)
-        check_array(self.lead_time, "lead_time", sku, _TABLE, minimum=0.0, integer=True, maximum=MAX_LEAD_TIME)
-        check_array(self.shelf_life, "shelf_life", sku, _TABLE, minimum=0.0, integer=True, maximum=MAX_SHELF_LIFE)
-        check_array(self.lot_size, "lot_size", sku, _TABLE, minimum=1.0, integer=True, maximum=MAX_QUANTITY)
-        check_array(self.moq, "moq", sku, _TABLE, minimum=0.0, integer=True, maximum=MAX_QUANTITY)
-        check_array(
-            self.max_order, "max_order", sku, _TABLE, minimum=0.0, allow_inf=True, integer=True, maximum=MAX_QUANTITY
-        )
+        # 1.7e308 overflowed the capacity rows to inf and NaN: the plan reported no violation
+        check_array(self.volume, "volume", sku, _TABLE, minimum=0.0, maximum=MAX_VOLUME, maximum_name=VOLUME_LIMIT_NAME)
+        # whole-number columns keep the rounded values: a lot size of 6.000000000001 passes the 1e-9 check, and
+        # kept as given its lots were never whole units (the repair's own check then failed)
+        whole = {
+            "lead_time": check_array(self.lead_time, "lead_time", sku, _TABLE, minimum=0.0, integer=True,
+                                     maximum=MAX_LEAD_TIME),
+            "shelf_life": check_array(self.shelf_life, "shelf_life", sku, _TABLE, minimum=0.0, integer=True,
+                                      maximum=MAX_SHELF_LIFE),
+            "lot_size": check_array(self.lot_size, "lot_size", sku, _TABLE, minimum=1.0, integer=True,
+                                    maximum=MAX_QUANTITY),
+            "moq": check_array(self.moq, "moq", sku, _TABLE, minimum=0.0, integer=True, maximum=MAX_QUANTITY),
+            "max_order": check_array(self.max_order, "max_order", sku, _TABLE, minimum=0.0, allow_inf=True,
+                                     integer=True, maximum=MAX_QUANTITY),
+        }
+        for name, values in whole.items():
+            if values is not getattr(self, name):
+                object.__setattr__(self, name, np.asarray(values, dtype=np.float64))
         for name in ("demand_mean", "demand_std", "price"):
             arr = getattr(self, name)
             known = ~np.isnan(arr)

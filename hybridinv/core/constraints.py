@@ -39,6 +39,9 @@ def _positive(name: str, value: object, supplier: object | None = None) -> float
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise PlanningError(f"{where}must be a number", column=name, value=value) from None
+    except OverflowError:  # an int beyond float's range (10**400) is no finite limit
+        raise PlanningError(f"{where}must be a number below 1.8e308 (use inf for no limit)", column=name,
+                            value=value) from None
     if math.isnan(number) or number <= 0:
         raise PlanningError(f"{where}must be > 0 (use inf for no limit)", column=name, value=value)
     return number

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 __all__ = [
     "MAX_COST", "MAX_EPISODES", "MAX_LEAD_TIME", "MAX_ORDER", "MAX_PERIODS", "MAX_QUANTITY", "MAX_SAFETY_FACTOR",
-    "MAX_SHELF_LIFE",
+    "MAX_SHELF_LIFE", "MAX_VOLUME",
 ]
 
 #: Longest lead time, lead-time standard deviation and pipeline slot, in periods.
@@ -48,6 +48,8 @@ MAX_LEAD_TIME: int = 520
 MAX_QUANTITY: float = 1e12
 #: Largest money amount in one catalog or network cost cell (a cost or price per unit, or a fixed cost per order).
 MAX_COST: float = 1e12
+#: Largest space one unit takes (a catalog's ``volume``), in the capacity's units.
+MAX_VOLUME: float = 1e12
 #: Largest order a policy may return to plan(), in units.
 MAX_ORDER: float = 1e15
 #: Longest shelf life, in periods.

@@ -479,7 +479,8 @@ class ForecastSS(BatchTargetPolicy):
         value = np.zeros(horizon)  # V_j, j = 1..H: one matrix-vector product per lead time
         for lag in lags:
             value += forecast[lag + 1 : lag + 1 + horizon] @ np.where(lead == lag, weight, 0.0)
-        excess = np.cumsum(value - budget)
+        with np.errstate(over="ignore"):  # a budget near the float range (1e308) sums to -inf: no peak
+            excess = np.cumsum(value - budget)
         peak = int(np.argmax(excess))
         need = float(excess[peak])
         if need <= 0.0:

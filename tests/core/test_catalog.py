@@ -354,3 +354,28 @@ def test_costs_above_max_cost_are_refused_naming_sku_and_value(column: str) -> N
         warnings.simplefilter("ignore")
         out = hybridinv.plan(state, frame, hybridinv.Constraints(budget=1e6, capacity=1e5))
     assert np.isfinite(out["order_qty"]).all()
+
+
+@pytest.mark.parametrize("lot, max_order", [(6.000000000001, 12.0), (5.999999999999, 11.999999999999)])
+def test_whole_number_columns_within_the_tolerance_are_kept_rounded_and_plan(lot, max_order):
+    # a lot size a hair off 6 passed the check but stayed fractional: plan() then failed its own order check
+    from hybridinv import plan
+
+    catalog = pd.DataFrame({"sku": ["A", "B"], "unit_cost": 2.0, "holding_cost": 0.1, "shortage_cost": 9.0,
+                            "lead_time": 1, "demand_mean": [10.0, 4.0], "lot_size": [lot, 1.000000000001],
+                            "max_order": [max_order, np.inf]})
+    cat = Catalog.from_frame(catalog)
+    np.testing.assert_array_equal(cat.lot_size, [6.0, 1.0])
+    np.testing.assert_array_equal(cat.max_order, [12.0, np.inf])
+    out = plan(pd.DataFrame({"sku": ["A", "B"], "on_hand": [0, 0]}), catalog, {"budget": 50.0}, policy="base_stock")
+    assert (out["order_qty"] % [6, 1] == 0).all() and out["order_qty"].iloc[0] <= 12
+
+
+@pytest.mark.parametrize("volume", [1.7e308, 1e13])
+def test_a_volume_beyond_max_volume_is_refused_naming_sku_and_value(volume):
+    # 1.7e308 overflowed the capacity rows to inf/NaN: numpy warnings and a plan that reported no violation
+    frame = catalog_frame(5)
+    frame.loc[2, "volume"] = volume
+    with pytest.raises(PlanningError, match="MAX_VOLUME") as err:
+        Catalog.from_frame(frame)
+    assert (err.value.column, err.value.sku, err.value.value) == ("volume", "C", volume)

@@ -41,6 +41,16 @@ def test_non_numeric_limit() -> None:
         Constraints(budget="plenty")  # type: ignore[arg-type]
 
 
+def test_an_integer_beyond_the_float_range_is_refused_by_name() -> None:
+    # Constraints(budget=10**400) was a bare OverflowError
+    for name in ("capacity", "budget"):
+        with pytest.raises(PlanningError, match="below 1.8e308") as info:
+            Constraints(**{name: 10**400})
+        assert info.value.column == name
+    with pytest.raises(PlanningError, match="below 1.8e308"):
+        Constraints(supplier_capacity={"west": 10**400})
+
+
 @pytest.mark.parametrize("value", [True, np.True_])
 def test_boolean_limit_is_refused(value: object) -> None:
     # Constraints(capacity=True) was a capacity of 1.0
