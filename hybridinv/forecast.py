@@ -34,7 +34,15 @@ _HINTS = {"sd": "std", "stdev": "std", "std_dev": "std", "sigma": "std", "foreca
 
 def _std_from_quantiles(df: pd.DataFrame, skus: RowSkus) -> NDArray[np.float64] | None:
     """Normal-equivalent std from the widest symmetric pair of quantile columns."""
-    levels = {float(m.group(1)): c for c in df.columns if (m := _QUANTILE.match(str(c))) is not None}
+    levels: dict[float, str] = {}
+    for c in df.columns:
+        if (m := _QUANTILE.match(str(c))) is None:
+            continue
+        level = float(m.group(1))
+        if level in levels:  # q0.1 and q0.10: one of the two was used without a word
+            raise PlanningError(f"two quantile columns for the level {level:g} ({levels[level]!s} and {c!s}); "
+                                "keep one", column=str(c), value=level)
+        levels[level] = str(c)
     pairs = [(lo, 1.0 - lo) for lo in levels if lo < 0.5 and any(abs(hi - (1.0 - lo)) < 1e-9 for hi in levels)]
     if not pairs:
         if levels:  # quantiles were given but give no spread: refuse rather than fall back to sqrt(mean)

@@ -98,6 +98,14 @@ def test_quantiles_without_a_symmetric_pair_are_refused(catalog: Catalog) -> Non
         forecast_arrays(catalog, frame, 4)
 
 
+def test_two_columns_for_one_quantile_level_are_refused(catalog: Catalog) -> None:
+    # q0.1 and q0.10: the later one was used without a word
+    frame = _frame({"A": [0]}).assign(**{"q0.1": 8.0, "q0.10": 0.0, "q0.9": 16.0})
+    with pytest.raises(PlanningError, match="two quantile columns for the level 0.1") as err:
+        forecast_arrays(catalog, frame, 4)
+    assert err.value.column == "q0.10"
+
+
 def test_std_and_quantiles_together_are_refused(catalog: Catalog) -> None:
     # the quantiles were silently ignored (even crossing ones) when a std column was there too
     frame = _frame({"A": [0, 1]}).assign(std=3.0, **{"q0.1": 14.0, "q0.9": 6.0})

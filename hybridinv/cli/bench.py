@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 __all__ = ["command"]
@@ -76,10 +78,15 @@ def command(
         if network and unknown:
             raise click.BadParameter(f"unknown network scenario {unknown[0]!r}; known: {sorted(by_key)}",
                                      param_hint="--scenarios")
-        try:
-            specs = tuple(by_key[name] if name in by_key else spec_from_name(name) for name in selected)
-        except PlanningError as exc:
-            raise click.BadParameter(str(exc), param_hint="--scenarios") from exc
+        built = []
+        for name in selected:
+            try:
+                built.append(by_key[name] if name in by_key else spec_from_name(name))
+            except PlanningError as exc:
+                if name.endswith(".toml") and Path(name).is_file():
+                    raise  # a scenario file's contents are data: a one-line error (exit 1), not a usage error
+                raise click.BadParameter(str(exc), param_hint="--scenarios") from exc
+        specs = tuple(built)
         keys = [spec.key for spec in specs]
         repeated = [(name, key) for k, (name, key) in enumerate(zip(selected, keys, strict=True)) if key in keys[:k]]
         if repeated:  # two spellings of one scenario (a file and its path, ...)

@@ -59,15 +59,19 @@ def command(
     and OUT/summary.json (held-out check of each target with 95% CIs); with several
     --policy options one such folder per policy plus OUT/pareto.png and OUT/comparison.csv.
     """
+    from hybridinv import scenarios
     from hybridinv.core.errors import PlanningError
     from hybridinv.reward.spec import RewardSpec
     from hybridinv.reward.tune import tune
 
+    # the scenario (a file's contents) and the spec file are data: their problems are one-line errors (exit 1,
+    # the group's handler), not usage errors with the usage banner (exit 2) as the options' values are below
+    scenarios.get(scenario)
+    spec = None
+    if spec_path is not None:
+        text = spec_path.read_text()
+        spec = RewardSpec.from_json(text) if spec_path.suffix == ".json" else RewardSpec.from_toml(text)
     try:
-        spec = None
-        if spec_path is not None:
-            text = spec_path.read_text()
-            spec = RewardSpec.from_json(text) if spec_path.suffix == ".json" else RewardSpec.from_toml(text)
         options: dict[str, Any] = {
             "minimize": minimize, "spec": spec, "trials": trials, "seeds": seeds, "eval_seeds": eval_seeds,
             "periods": periods, "backend": backend, "jobs": jobs, "seed": seed, "repair": None if no_repair else "auto",

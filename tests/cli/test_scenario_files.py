@@ -71,5 +71,6 @@ def test_train_on_a_scenario_file_matches_the_registered_scenario(single: Path, 
 def test_a_bad_scenario_file_is_one_line_naming_the_key(single: Path, command: list[str]) -> None:
     single.write_text(SINGLE.replace("warmup", "warmpu"))
     result = CliRunner().invoke(main, [*command, str(single)])
-    assert result.exit_code != 0 and "Traceback" not in result.output
+    # one line, exit 1, as for every data error (tune printed the usage banner and exited 2)
+    assert result.exit_code == 1 and "Traceback" not in result.output and "Usage:" not in result.output
     assert "'warmpu'" in result.output and "did you mean 'warmup'" in result.output
