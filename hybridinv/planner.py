@@ -153,7 +153,8 @@ def plan(
         ``diagnostics``: policy, backend, objective, bound, gap, shadow prices,
         ``violations`` (rows no plan can meet), ``order_check``, ``warnings`` (every
         message of this call: violations, a budget too small for any order, SKUs whose
-        batch nothing limits, ``demand_history`` without ``forecast_history``),
+        batch nothing limits, ``demand_history`` without ``forecast_history``, SKUs in only one of
+        the two histories: ``history_gaps``, their drift correction off),
         ``budget_too_small``, ``unbounded_batch``,
         ``drift_correction``, budget and capacity use, timing.
 
@@ -192,8 +193,22 @@ def plan(
     protection = int(cat.lead_time.max()) + 1
     horizon = max(_MIN_HORIZON, protection + 1, min(given, protection + _MAX_LOOKAHEAD))
     mean, std, from_catalog = forecast_arrays(cat, forecast, horizon, extra_columns=extra_columns)
-    history = _history_array(cat, demand_history)
-    past_forecast = _history_array(cat, _same_periods(forecast_history, demand_history), "forecast_history")
+    history, no_demand = _history_array(cat, demand_history)
+    past_forecast, no_forecast = _history_array(cat, _same_periods(forecast_history, demand_history),
+                                                "forecast_history")
+    history_gaps = None
+    if history is not None and past_forecast is not None and (lone := no_demand ^ no_forecast).any():
+        # a SKU in one history and not the other: its drift would compare real numbers with the catalog's
+        # demand_mean; the missing history copies the given one instead, so its drift is 0 (no correction)
+        given_demand, given_forecast = history, past_forecast
+        history = np.where(no_demand[:, None], given_forecast, given_demand)
+        past_forecast = np.where(no_forecast[:, None], given_demand, given_forecast)
+        first = int(np.flatnonzero(lone)[0])
+        table = "demand_history" if no_demand[first] else "forecast_history"
+        history_gaps = (
+            f"{int(lone.sum())} SKU(s) are in only one of demand_history and forecast_history (first: "
+            f"{str(cat.sku[first])!r}, missing from {table}): their forecast-drift correction is off"
+        )
     if past_forecast is not None and (history is None or past_forecast.shape != history.shape):
         raise PlanningError(
             "forecast_history needs a demand_history with the same period columns",
@@ -229,6 +244,8 @@ def plan(
             "inventory position and are ordered for; if demand waits for stock, plan with lost_sales=False "
             "(CLI: --backorders), which also changes the cost rules"
         )
+    if history_gaps is not None:
+        notes["history_gaps"] = history_gaps
     if forecast is not None and from_catalog.any():  # only in diagnostics before: easy to miss
         notes["catalog_forecast"] = (
             f"{int(from_catalog.sum())} SKU(s) have no rows in the forecast (first: {str(cat.sku[from_catalog][0])!r}) "
@@ -372,9 +389,13 @@ def _same_periods(forecast_history: pd.DataFrame | None, demand_history: pd.Data
     return forecast_history[[c for c in forecast_history.columns if c == "sku"] + periods]
 
 
-def _history_array(cat: Catalog, history: pd.DataFrame | None, name: str = "demand_history") -> np.ndarray | None:
+def _history_array(
+    cat: Catalog, history: pd.DataFrame | None, name: str = "demand_history"
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """The history as (SKUs, periods) in catalog order, and which SKUs it has no row for (filled with
+    ``demand_mean``, 0 where unknown)."""
     if history is None:
-        return None
+        return None, np.zeros(cat.n_skus, dtype=bool)
     from hybridinv.core._frame import numeric_column, require_frame, sku_column
 
     history = require_frame(history, name)
@@ -384,8 +405,10 @@ def _history_array(cat: Catalog, history: pd.DataFrame | None, name: str = "dema
     out = np.full((cat.n_skus, len(cols)), np.nan)
     for k, col in enumerate(cols):
         out[pos, k] = numeric_column(history, col, skus, name, maximum=MAX_QUANTITY)
+    missing = np.ones(cat.n_skus, dtype=bool)
+    missing[pos] = False
     fill = np.where(np.isnan(cat.demand_mean), 0.0, cat.demand_mean)
-    return np.where(np.isnan(out), fill[:, None], out)
+    return np.where(np.isnan(out), fill[:, None], out), missing
 
 
 def _frame(

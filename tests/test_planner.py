@@ -601,6 +601,27 @@ def test_a_budget_near_the_float_range_plans_without_numpy_warnings() -> None:
     assert (frame["order_qty"] >= 0).all()
 
 
+def test_a_sku_in_only_one_history_gets_no_drift_correction_and_a_warning() -> None:
+    """The finding: a SKU missing from demand_history got the catalog's demand_mean as its past demand, and
+    the hybrid corrected its forecast for a drift nobody observed (1.0 -> 1.0625), without a word."""
+    catalog = pd.DataFrame({"sku": ["A", "B"], "unit_cost": 4.0, "holding_cost": 0.1, "shortage_cost": 9.0,
+                            "lead_time": 1})
+    state = pd.DataFrame({"sku": ["A", "B"], "on_hand": [0, 0]})
+    forecast = pd.DataFrame({"sku": np.repeat(["A", "B"], 8), "period": np.tile(np.arange(8), 2), "mean": 12.0})
+    weeks = [str(w) for w in range(12)]
+    past = pd.DataFrame({"sku": ["A", "B"], **{w: [12.0, 12.0] for w in weeks}})
+    demand = pd.DataFrame({"sku": ["A", "B"], **{w: [18.0, 12.0] for w in weeks}})
+    full = hybridinv.plan(state, catalog, None, forecast, policy="hybrid", demand_history=demand,
+                          forecast_history=past)
+    assert full["forecast_correction"].iloc[1] == pytest.approx(1.0)  # B's demand met its forecast
+    for missing, kept in (("demand_history", (demand.iloc[:1], past)), ("forecast_history", (demand, past.iloc[:1]))):
+        with pytest.warns(hybridinv.PlanningWarning, match=f"first: 'B', missing from {missing}"):
+            out = hybridinv.plan(state, catalog, None, forecast, policy="hybrid", demand_history=kept[0],
+                                 forecast_history=kept[1])
+        assert out["forecast_correction"].iloc[1] == pytest.approx(1.0)  # no drift made up for B
+        assert out["forecast_correction"].iloc[0] == pytest.approx(full["forecast_correction"].iloc[0])
+
+
 # --------------------------------------------------------------------------- input handling is linear
 
 
