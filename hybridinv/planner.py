@@ -196,6 +196,12 @@ def plan(
     history, no_demand = _history_array(cat, demand_history)
     past_forecast, no_forecast = _history_array(cat, _same_periods(forecast_history, demand_history),
                                                 "forecast_history")
+    if past_forecast is not None and (history is None or past_forecast.shape != history.shape):
+        raise PlanningError(
+            "forecast_history needs a demand_history with the same period columns",
+            column="forecast_history",
+            value=None if forecast_history is None else [c for c in forecast_history.columns if c != "sku"],
+        )
     history_gaps = None
     if history is not None and past_forecast is not None and (lone := no_demand ^ no_forecast).any():
         # a SKU in one history and not the other: its drift would compare real numbers with the catalog's
@@ -208,12 +214,6 @@ def plan(
         history_gaps = (
             f"{int(lone.sum())} SKU(s) are in only one of demand_history and forecast_history (first: "
             f"{str(cat.sku[first])!r}, missing from {table}): their forecast-drift correction is off"
-        )
-    if past_forecast is not None and (history is None or past_forecast.shape != history.shape):
-        raise PlanningError(
-            "forecast_history needs a demand_history with the same period columns",
-            column="forecast_history",
-            value=None if forecast_history is None else [c for c in forecast_history.columns if c != "sku"],
         )
     obs = Observation.from_state(
         inv, cat, cons, mean, std, history, period=period, lost_sales=lost_sales, forecast_history=past_forecast,
@@ -515,7 +515,7 @@ def _notes(
     # priced the warehouse so high that no SKU ordered at all)
     with np.errstate(divide="ignore", invalid="ignore"):
         cover = np.sqrt(2.0 * cat.order_cost / (cat.holding_cost * np.maximum(demand, 1e-12)))
-    cheap = (cat.holding_cost <= 0) | (cover > _FREE_HOLDING_PERIODS)
+    cheap = (cat.holding_cost <= 0) | ((demand > 0) & (cover > _FREE_HOLDING_PERIODS))  # no demand: EOQ 0
     free = (cat.order_cost > 0) & ~np.isfinite(cat.max_order) & cheap
     if free.any():
         i = int(np.flatnonzero(free)[np.argmax(check.orders[free])])
