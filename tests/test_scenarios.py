@@ -116,7 +116,7 @@ def test_register_refuses_a_duplicate_name() -> None:
 
 def test_invalid_scenario_horizon() -> None:
     base = scenarios.single_sku()
-    with pytest.raises(PlanningError, match="'periods'"):
+    with pytest.raises(PlanningError, match=r"column 'warmup', value 10: need 0 <= warmup < periods \(periods is 10\)"):
         base.replace(periods=10, warmup=10)
 
 
