@@ -217,6 +217,17 @@ def season_from_text(text: str) -> int | str | None:
     return number or None
 
 
+def is_scenario_file(name: str) -> bool:
+    """Whether a ``--scenario``/``--scenarios`` name is a scenario file that exists.
+
+    Its contents are data: a problem in them is a one-line error (exit 1), where an unknown name is
+    a usage error (exit 2).
+    """
+    from pathlib import Path
+
+    return name.endswith(".toml") and Path(name).is_file()
+
+
 def _one_line(text: str) -> str:
     return "; ".join(part.strip() for part in text.splitlines() if part.strip())
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 __all__ = ["command"]
@@ -51,6 +49,7 @@ def command(
 ) -> None:
     """Run each policy on each scenario on the same seeds and write a report to OUT."""
     from hybridinv.bench import get_suite, run_suite, spec_from_name, write_outputs
+    from hybridinv.cli._io import is_scenario_file
     from hybridinv.core.errors import PlanningError
     from hybridinv.policies import registry
     from hybridinv.scenarios import names as scenario_names
@@ -83,8 +82,8 @@ def command(
             try:
                 built.append(by_key[name] if name in by_key else spec_from_name(name))
             except PlanningError as exc:
-                if name.endswith(".toml") and Path(name).is_file():
-                    raise  # a scenario file's contents are data: a one-line error (exit 1), not a usage error
+                if is_scenario_file(name):
+                    raise  # a one-line data error, not a usage error
                 raise click.BadParameter(str(exc), param_hint="--scenarios") from exc
         specs = tuple(built)
         keys = [spec.key for spec in specs]

@@ -60,13 +60,15 @@ def command(
     --policy options one such folder per policy plus OUT/pareto.png and OUT/comparison.csv.
     """
     from hybridinv import scenarios
+    from hybridinv.cli._io import is_scenario_file
     from hybridinv.core.errors import PlanningError
     from hybridinv.reward.spec import RewardSpec
     from hybridinv.reward.tune import tune
 
-    # the scenario (a file's contents) and the spec file are data: their problems are one-line errors (exit 1,
-    # the group's handler), not usage errors with the usage banner (exit 2) as the options' values are below
-    scenarios.get(scenario)
+    # a scenario file's contents and the spec file are data: their problems are one-line errors (exit 1, the
+    # group's handler), not usage errors with the usage banner (exit 2) as an unknown name and the options' values
+    if is_scenario_file(scenario):
+        scenarios.get(scenario)
     spec = None
     if spec_path is not None:
         text = spec_path.read_text()

@@ -92,6 +92,12 @@ def test_tune_refuses_bad_counts_and_seeds(tmp_path: Path, option: str, value: s
     assert not (tmp_path / "t").exists()
 
 
+def test_tune_with_an_unknown_scenario_name_is_a_usage_error(tmp_path: Path) -> None:
+    # a scenario file's contents are data (exit 1, tests/cli/test_scenario_files.py); an unknown name is usage
+    args = ["tune", "--scenario", "no_such_scenario", "--target", "fill_rate>=0.9", "--out", str(tmp_path / "t")]
+    _usage_error(CliRunner().invoke(main, args), "no_such_scenario")
+
+
 def test_tune_policy_ss_runs(tmp_path: Path) -> None:
     # the finding: tune --policy ss always failed: BaseStock.fit did float() of the per-SKU service levels
     result = CliRunner().invoke(main, [*_TUNE, "--policy", "ss", "--out", str(tmp_path / "t")])
