@@ -173,8 +173,7 @@ class Catalog:
                                      integer=True, maximum=MAX_QUANTITY),
         }
         for name, values in whole.items():
-            if values is not getattr(self, name):
-                object.__setattr__(self, name, np.asarray(values, dtype=np.float64))
+            object.__setattr__(self, name, np.asarray(values, dtype=np.float64))
         for name in ("demand_mean", "demand_std", "price"):
             arr = getattr(self, name)
             known = ~np.isnan(arr)

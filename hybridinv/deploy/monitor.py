@@ -36,10 +36,15 @@ __all__ = ["LOG_COLUMNS", "Monitor", "MonitorEvent", "MonitorThresholds"]
 #: ``expected_unit_cost`` are optional.
 LOG_COLUMNS: tuple[str, ...] = ("period", "demand", "served", "cost")
 _OPTIONAL_LOG_COLUMNS: tuple[str, ...] = ("inventory_value", "cogs", "expected_unit_cost")
-#: what a plan() call that repeats the period it observes is told
+#: what a plan() call that repeats the period it observes is told, after :func:`_not_after`'s message
 _REPEATED_PLAN_PERIOD = (" (the monitor observes the period of the previous plan() call itself: pass plan(..., "
                          "period=t) increasing with each call (e.g. the week number), or build the monitor with "
                          "auto_observe=False and feed the ERP's numbers through observe())")
+
+
+def _not_after(last: int, period: int, hint: str = "") -> PlanningError:
+    """The error for a ``period`` that does not come after the ``last`` observed one."""
+    return PlanningError(f"must come after the last observed period {last}{hint}", column="period", value=period)
 
 
 @dataclass(frozen=True)
@@ -160,8 +165,7 @@ class Monitor:
         """Update the KPIs with the last period's outcome, maybe switch, then decide."""
         if self._refused_after is not None:  # a call refused for a repeated period: only a later one goes on
             if obs.period <= self._refused_after:
-                raise PlanningError(f"must come after the last observed period {self._refused_after}"
-                                    + _REPEATED_PLAN_PERIOD, column="period", value=obs.period)
+                raise _not_after(self._refused_after, obs.period, _REPEATED_PLAN_PERIOD)
             self._refused_after = None
         if self.auto_observe and self._previous is not None:
             self._observing_itself = True
@@ -257,8 +261,7 @@ class Monitor:
                         "feed the ERP's numbers)")
             else:
                 hint = ""
-            raise PlanningError(f"must come after the last observed period {int(self._records[-1]['period'])}"
-                                + hint, column="period", value=period)
+            raise _not_after(int(self._records[-1]["period"]), period, hint)
         demand = number_in(demand, "demand", 0.0, math.inf)
         served = number_in(served, "served", 0.0, math.inf)
         if served > demand * (1 + 1e-9) + 1e-9:
