@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hybridinv.core._frame import keys_as_text, leading_comment_rows
+from hybridinv.core._frame import leading_comment_rows, read_csv_file
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
 from hybridinv.core.errors import PlanningError, PlanningWarning
@@ -131,11 +131,13 @@ class _File:
         try:
             options = {"skiprows": leading_comment_rows(path)}  # '#' inside a SKU code is text
             # codes as text: the catalog.csv `hybridinv twin` writes kept '007', which was read back as 7
-            return keys_as_text(path, pd.read_csv(path, **options), options)
+            return read_csv_file(path, options)
         except pd.errors.EmptyDataError:
             raise self.error(f"{path}: the file is empty (no header row)", key, value) from None
         except (pd.errors.ParserError, UnicodeDecodeError) as exc:
             raise self.error(f"{path}: not a readable CSV file ({exc})", key, value) from None
+        except PlanningError as exc:  # a value beyond the header's columns
+            raise self.error(exc.message, key, value) from None
 
     def build(self, cls: Any, spec: Mapping[str, Any], prefix: str) -> Any:
         """``cls(**spec)``; a problem its constructor finds names this file and the key's full dotted path."""

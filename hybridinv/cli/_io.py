@@ -61,7 +61,9 @@ _INPUT_ERRORS: tuple[tuple[str, str], ...] = (
 
 def read_csv(path: str, **options: Any) -> pd.DataFrame:
     """``pandas.read_csv(path, **options)`` with the code columns read as text
-    (:func:`hybridinv.core._frame.keys_as_text`: ``007`` keeps its zeros, ``NA`` is a name).
+    (:func:`hybridinv.core._frame.keys_as_text`: ``007`` keeps its zeros, ``NA`` is a name) and
+    no column taken for an index (:func:`hybridinv.core._frame.read_csv_file`: a cell beyond the
+    header's columns is refused naming its line).
 
     ``comment="#"`` skips the ``#`` lines that open the file, and only those
     (:func:`hybridinv.core._frame.leading_comment_rows`).
@@ -71,7 +73,7 @@ def read_csv(path: str, **options: Any) -> pd.DataFrame:
     """
     import pandas as pd  # imported here so that ``hybridinv <command> --help`` stays light
 
-    from hybridinv.core._frame import keys_as_text
+    from hybridinv.core._frame import read_csv_file
     from hybridinv.core.errors import PlanningError
 
     if options.get("comment") == "#":  # only leading comment lines: a '#' inside a SKU code is text
@@ -80,10 +82,10 @@ def read_csv(path: str, **options: Any) -> pd.DataFrame:
         options = {key: value for key, value in options.items() if key != "comment"}
         options["skiprows"] = leading_comment_rows(path)
     try:
-        frame = pd.read_csv(path, **options)
+        frame = read_csv_file(path, options)
         _refuse_other_separator(path, frame)
         _refuse_repeated_header(path, frame, options)
-        return keys_as_text(path, frame, options)
+        return frame
     except pd.errors.EmptyDataError:
         raise PlanningError(f"{path}: the file is empty (no header row)") from None
     except UnicodeDecodeError as exc:  # e.g. a spreadsheet's "CSV" in its local code page

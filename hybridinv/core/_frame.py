@@ -93,6 +93,49 @@ def leading_comment_rows(path: object) -> int:
 KEY_COLUMNS = ("sku", "location", "parent", "supplier")
 
 
+def read_csv_file(path: object, options: dict[str, Any]) -> pd.DataFrame:
+    """``pandas.read_csv(path, **options)`` that never takes the first column for an index; codes as text.
+
+    When the first data row has one cell more than the header, pandas made the first column
+    the index and shifted every name one column left (a catalog's unit costs were read as
+    its SKUs, and the error named SKU ``'21.31'``). Read with ``index_col=False``, trailing
+    empty cells (a comma closing each line) are dropped; a row whose extra cell holds a value
+    is a :class:`PlanningError` naming its line. Then :func:`keys_as_text`.
+    """
+    options = {"index_col": False, **options}
+    with warnings.catch_warnings():
+        # pandas' only signal that index_col=False drops a value: "Length of header or names does not match ..."
+        warnings.filterwarnings("error", message="Length of header", category=pd.errors.ParserWarning)
+        try:
+            frame = pd.read_csv(str(path), **options)
+        except pd.errors.ParserWarning:
+            raise PlanningError(f"{path}: {_longer_row(path, options)}") from None
+    return keys_as_text(path, frame, options)
+
+
+def _longer_row(path: object, options: dict[str, Any]) -> str:
+    """Which line holds a value beyond the header's columns (found by the :mod:`csv` module)."""
+    import csv
+
+    skip = options.get("skiprows")
+    skip = skip if isinstance(skip, int) else 0
+    separator = options.get("sep") or ","
+    encoding = options.get("encoding") or "utf-8-sig"
+    with open(str(path), encoding=encoding, errors="replace", newline="") as handle:
+        rows = csv.reader(handle, delimiter=separator)
+        header: list[str] | None = None
+        for number, row in enumerate(rows, start=1):
+            if number <= skip or not any(cell.strip() for cell in row):  # pandas skips blank lines too
+                continue
+            if header is None:
+                header = row
+            elif len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
+                return (f"line {number} has {len(row)} cells but the header names {len(header)} columns "
+                        f"(value {row[len(header)]!r} has no column name): name its column in the header "
+                        "or remove the cell")
+    return "a row has more cells than the header names columns"
+
+
 def keys_as_text(path: object, frame: pd.DataFrame, options: dict[str, Any] | None = None) -> pd.DataFrame:
     """``frame`` (read from the CSV file ``path`` with ``options``) with its :data:`KEY_COLUMNS` read again as text.
 

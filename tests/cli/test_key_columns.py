@@ -101,3 +101,39 @@ def test_a_trailing_comma_names_the_column_without_a_header(tmp_path: Path) -> N
     assert "catalog: column 7 has no header" in result.output, result.output
     code, out = _plan(tmp_path, "sku,on_hand,Unnamed\n00042,3,0\nNA,1,0\n")  # a column named so is only unknown
     assert code == 1 and "unknown column 'Unnamed'" in out, out
+
+
+def test_a_row_with_one_cell_more_than_the_header_keeps_the_sku_column(tmp_path: Path) -> None:
+    # the finding: a trailing comma on the first data row only made pandas take the SKUs for the index and
+    # shift every name one column left: the error named "sku '1'" (a unit cost) and column 'lot_size'
+    code, out = _plan(tmp_path, "sku,on_hand\n00042,3,\nNA,1\n")
+    assert code == 0, out
+    plan = pd.read_csv(io.StringIO(out), dtype={"sku": str}, keep_default_na=False)
+    assert plan["sku"].tolist() == ["00042", "NA"] and plan["on_hand"].tolist() == [3.0, 1.0]
+    # a value in the extra cell of every row: pandas would drop it (index_col=False) or shift the columns
+    code, out = _plan(tmp_path, "sku,on_hand\n00042,3,7\nNA,1,8\n")
+    assert code == 1 and "Traceback" not in out, out
+    assert "state.csv: line 2 has 3 cells but the header names 2 columns (value '7' has no column name)" in out
+    frame = tmp_path / "commented.csv"
+    frame.write_text("# exported\n\nsku,on_hand\n\nA,3,x\nB,1,y\n")
+    try:
+        read_csv(str(frame), comment="#")
+    except ValueError as exc:
+        assert "line 5 has 3 cells" in str(exc) and "'x'" in str(exc)
+    else:
+        raise AssertionError("a value without a column name was read")
+
+
+def test_a_scenario_file_csv_with_a_value_beyond_the_header_names_key_and_line(tmp_path: Path) -> None:
+    from hybridinv.scenario_file import load_scenario
+
+    (tmp_path / "catalog.csv").write_text(CATALOG.replace("00042,1,0.1,5,1,10\n", "00042,1,0.1,5,1,10,3\n"))
+    (tmp_path / "s.toml").write_text('name = "s"\ncatalog = "catalog.csv"\n[demand]\nprocess = "poisson"\n')
+    try:
+        load_scenario(tmp_path / "s.toml")
+    except ValueError as exc:
+        text = str(exc)
+        assert text.startswith("column 'catalog', value 'catalog.csv': s.toml: "), text
+        assert "line 2 has 7 cells but the header names 6 columns (value '3'" in text, text
+    else:
+        raise AssertionError("a value without a column name was read")
