@@ -258,15 +258,17 @@ def _sku_period_order(pos: NDArray[np.int64], step: NDArray[np.int64]) -> NDArra
 def _period_column(df: pd.DataFrame, skus: RowSkus) -> NDArray[np.float64]:
     """The ``period`` column as whole numbers; dates are refused with a hint."""
     series = df["period"]
-    dates = series.dtype.kind == "M"
-    if not dates and series.dtype.kind == "O":
+    date_row = None  # the first row holding a date (not the first row: a column may mix numbers and dates)
+    if series.dtype.kind == "M":
+        date_row = int(np.flatnonzero(series.notna().to_numpy())[0]) if series.notna().any() else 0
+    elif series.dtype.kind == "O":
         numeric = pd.to_numeric(series, errors="coerce")
         odd = (numeric.isna() & series.notna()).to_numpy()
         if odd.any():
             i = int(np.flatnonzero(odd)[0])
-            dates = _is_date(series.iloc[i])
-    if dates:
-        i = int(np.flatnonzero(series.notna().to_numpy())[0]) if series.notna().any() else 0
+            date_row = i if _is_date(series.iloc[i]) else None
+    if date_row is not None:
+        i = date_row
         raise PlanningError(
             "period must be a whole number of periods, not a date: number the periods 0, 1, 2, ... from the "
             "period being planned (e.g. (date - first_date) // pd.Timedelta(weeks=1) for weekly data)",

@@ -73,6 +73,15 @@ def test_dates_in_period_are_refused(catalog: Catalog, periods: pd.Series) -> No
     assert info.value.column == "period" and "2024-01-07" in str(info.value.value)
 
 
+def test_a_period_column_mixing_numbers_and_dates_names_the_date(catalog: Catalog) -> None:
+    # the finding: the error said "not a date" of the first row's number, 0
+    frame = pd.DataFrame({"sku": ["A", "A", "B", "B"], "period": [0, 1, "2024-01-07", "2024-01-14"],
+                          "mean": [1.0, 2.0, 3.0, 4.0]})
+    with pytest.raises(PlanningError, match="not a date") as info:
+        forecast_arrays(catalog, frame, 2)
+    assert info.value.sku == "B" and info.value.value == "2024-01-07"
+
+
 def test_period_must_be_whole_and_bounded(catalog: Catalog) -> None:
     with pytest.raises(PlanningError, match="whole number"):
         forecast_arrays(catalog, pd.DataFrame({"sku": ["A"], "period": [0.5], "mean": [1.0]}), 4)
