@@ -622,6 +622,23 @@ def test_a_sku_in_only_one_history_gets_no_drift_correction_and_a_warning() -> N
         assert out["forecast_correction"].iloc[0] == pytest.approx(full["forecast_correction"].iloc[0])
 
 
+@pytest.mark.parametrize(("periods", "follows"), [(26, True), (4, False)])
+def test_the_shipped_hybrid_follows_a_sustained_drift_and_reverts_a_short_one(periods: int, follows: bool) -> None:
+    """docs/rl.md, 'How it reads a drift': demand 1.5x (0.5x) the forecast over 26 periods raises (lowers) the
+    forecast; over only the last 4 periods the learned weights read it as noise and move the other way (a
+    limit of the shipped model, documented; this test fails when a new model changes it, for the docs to follow)."""
+    catalog, state = example_frames()
+    skus = catalog["sku"].tolist()
+    past = pd.DataFrame({"sku": skus, **{f"p{i}": catalog["demand_mean"] for i in range(periods)}})
+    corrections = {}
+    for ratio in (0.5, 1.5):
+        demand = pd.DataFrame({"sku": skus, **{f"p{i}": ratio * catalog["demand_mean"] for i in range(periods)}})
+        frame = hybridinv.plan(state, catalog, policy="hybrid", demand_history=demand, forecast_history=past)
+        corrections[ratio] = frame["forecast_correction"].to_numpy()
+    up, down = (corrections[1.5] > 1.0).all(), (corrections[0.5] < 1.0).all()
+    assert (up and down) if follows else ((corrections[1.5] < 1.0).all() and (corrections[0.5] > 1.0).all())
+
+
 # --------------------------------------------------------------------------- input handling is linear
 
 
