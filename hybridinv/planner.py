@@ -14,7 +14,14 @@ import pandas as pd
 from hybridinv.core._frame import ExtraColumns, by_sku_labels
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, PlanningWarning, flag, whole_number
+from hybridinv.core.errors import (
+    ConstraintViolationWarning,
+    PlanningError,
+    PlanningWarning,
+    flag,
+    require_policy,
+    whole_number,
+)
 from hybridinv.core.feasibility import OrderCheck, check_orders
 from hybridinv.core.flags import text_full
 from hybridinv.core.limits import MAX_ORDER, MAX_QUANTITY
@@ -40,11 +47,7 @@ def _as_policy(policy: Policy | str, options: dict[str, Any]) -> Policy:
         return registry.make(policy, None, **options)
     if options:
         raise PlanningError(f"policy options {sorted(options)} only apply when the policy is given by name")
-    if isinstance(policy, type):  # ForecastSS, not ForecastSS(): act() then missed its observation
-        raise PlanningError(f"policy is the class {policy.__name__}; pass an instance, e.g. {policy.__name__}(...)",
-                            column="policy", value=policy.__name__)
-    if not callable(getattr(policy, "act", None)):
-        raise PlanningError(f"policy must be a name or have act(observation); got {type(policy).__name__}")
+    require_policy(policy, "policy", "must be a policy name or an object with act(observation)")
     return policy
 
 

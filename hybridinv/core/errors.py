@@ -140,6 +140,24 @@ def flag(value: object, column: str) -> bool:
     return bool(value)
 
 
+def require_policy(value: object, column: str, refusal: str = "must be a policy (an object with act(obs))") -> None:
+    """Refuse ``value`` unless it is a policy object: something with a callable ``act``, and not a class.
+
+    A class passed for its instance (``BaseStock`` for ``BaseStock(...)``) has ``act`` too; it failed at
+    the first decision with "act() missing 1 required positional argument".
+
+    Raises
+    ------
+    PlanningError
+        ``refusal`` naming ``column`` and the type, or the class with the hint to pass an instance.
+    """
+    if isinstance(value, type):
+        raise PlanningError(f"is the class {value.__name__}; pass an instance, e.g. {value.__name__}(...)",
+                            column=column, value=value.__name__)
+    if not callable(getattr(value, "act", None)):  # a text is shown as given (a name where none is read)
+        raise PlanningError(refusal, column=column, value=value if isinstance(value, str) else type(value).__name__)
+
+
 def horizon(periods: object, default: int) -> int:
     """``default`` when ``periods`` is None, else ``periods`` as a whole number in ``[1, MAX_PERIODS]``
     (0 is refused, not read as "the default"; 10**9 was a MemoryError when the arrays were allocated).

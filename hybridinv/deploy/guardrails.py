@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike, NDArray
 from hybridinv.core._frame import by_sku_labels, check_array
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, number_in, scalar_or_array
+from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, number_in, require_policy, scalar_or_array
 from hybridinv.core.flags import text_full
 from hybridinv.core.state import InventoryState
 
@@ -415,9 +415,8 @@ class GuardedPolicy:
     def __init__(self, policy: Policy, guardrails: Guardrails, incumbent: Policy | None = None,
                  repair: str = "auto") -> None:
         for role, member in (("policy", policy), ("incumbent", incumbent)):
-            if (member is not None or role == "policy") and not callable(getattr(member, "act", None)):
-                raise PlanningError("must be a policy (an object with act(obs))", column=role,
-                                    value=type(member).__name__)
+            if member is not None or role == "policy":
+                require_policy(member, role)
         if not isinstance(guardrails, Guardrails):
             raise PlanningError("must be a Guardrails", column="guardrails", value=type(guardrails).__name__)
         if guardrails.limits_change and incumbent is None:  # refused at the first decision before

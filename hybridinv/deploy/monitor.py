@@ -27,7 +27,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from hybridinv.core._frame import _KIND_NAMES, _cell_kind, require_columns, require_frame
-from hybridinv.core.errors import PlanningError, flag, number_in, whole_number
+from hybridinv.core.errors import PlanningError, flag, number_in, require_policy, whole_number
 from hybridinv.sim.observation import Observation
 
 __all__ = ["LOG_COLUMNS", "Monitor", "MonitorEvent", "MonitorThresholds"]
@@ -121,9 +121,8 @@ class Monitor:
                  expected_unit_cost: float | None = None, periods_per_year: int | None = None,
                  auto_observe: bool = True) -> None:
         for role, member in (("primary", primary), ("fallback", fallback)):
-            if member is not None and not callable(getattr(member, "act", None)):  # None: KPI tracking only
-                raise PlanningError("must be a policy (an object with act(obs)) or None", column=role,
-                                    value=type(member).__name__)
+            if member is not None:  # None: KPI tracking only
+                require_policy(member, role, "must be a policy (an object with act(obs)) or None")
         if thresholds is not None and not isinstance(thresholds, MonitorThresholds):
             raise PlanningError("must be a MonitorThresholds", column="thresholds", value=type(thresholds).__name__)
         self.primary = primary

@@ -24,7 +24,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core._frame import by_sku_labels, require_columns, require_frame
-from hybridinv.core.errors import PlanningError, number_in, whole_number
+from hybridinv.core.errors import PlanningError, number_in, require_policy, whole_number
 from hybridinv.core.limits import MAX_PERIODS, MAX_QUANTITY
 from hybridinv.sim.ledger import COST_COMPONENTS
 from hybridinv.sim.observation import Observation
@@ -342,11 +342,11 @@ def shadow_replay(
     confidence = number_in(confidence, "confidence", 0.0, 1.0, open_low=True, open_high=True)
     resamples = whole_number(resamples, "resamples", 1)
     block = whole_number(block, "block", 1)
-    if not callable(getattr(recommended, "act", None)):
-        raise PlanningError("must be a policy (an object with act(obs))", column="recommended",
-                            value=type(recommended).__name__)
+    require_policy(recommended, "recommended")
     if incumbent is None:
         raise PlanningError("give the incumbent policy or the logged orders", column="incumbent")
+    if isinstance(incumbent, type):
+        require_policy(incumbent, "incumbent")
     if not isinstance(incumbent, LoggedOrders) and not hasattr(incumbent, "act"):
         # a frame with SKU columns is read by name, as the demand is (it was read by position)
         incumbent = LoggedOrders(incumbent, skus=scenario.catalog.sku)

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from hybridinv.core._frame import ExtraColumns
 from hybridinv.core.catalog import Catalog
-from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, number_in
+from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, number_in, require_policy
 from hybridinv.network.model import Network
 from hybridinv.network.plan_inputs import read_catalog, read_forecast, read_state
 from hybridinv.network.policies import (
@@ -125,9 +125,7 @@ def _policy(policy: object, network: Network, mean: NDArray[np.float64], std: ND
     if service_level is not None:
         raise PlanningError("service_level applies to a policy given by name", column="service_level",
                             value=service_level)
-    if not callable(getattr(policy, "act", None)):
-        raise PlanningError(f"policy must be a name or have act(observation); got {type(policy).__name__}",
-                            column="policy")
+    require_policy(policy, "policy", "must be a policy name or an object with act(observation)")
     own = getattr(policy, "network", None)
     if isinstance(own, Network) and own.names != network.names:
         raise PlanningError(f"the policy was built for locations {list(own.names)}, the locations table has "

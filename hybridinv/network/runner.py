@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hybridinv.core.errors import PlanningError, whole_number
+from hybridinv.core.errors import PlanningError, require_policy, whole_number
 from hybridinv.network.ledger import NetworkLedger
 from hybridinv.network.scenarios import NetworkScenario, get
 from hybridinv.network.simulator import NetworkPolicy
@@ -119,10 +119,9 @@ def simulate_network(
     elif not isinstance(scenario, NetworkScenario):  # was AttributeError: ... has no attribute 'demand_path'
         raise PlanningError("must be a NetworkScenario or a registered network scenario name", column="scenario",
                             value=type(scenario).__name__)
-    if not callable(getattr(policy, "act", None)):  # was AttributeError: 'str' object has no attribute 'act'
-        raise PlanningError("must be a network policy (an object with act(observation)); build one by name with "
-                            "hybridinv.network.make_policy", column="policy", value=policy if isinstance(policy, str)
-                            else type(policy).__name__)
+    # a name was AttributeError: 'str' object has no attribute 'act'
+    require_policy(policy, "policy", "must be a network policy (an object with act(observation)); build one by name "
+                   "with hybridinv.network.make_policy")
     if periods is not None:  # 2.5 ran 2 periods, "30" 30, True 1, -4 was numpy's negative-dimensions error
         periods = whole_number(periods, "periods", 1)
     rows = []

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from hybridinv.core.errors import PlanningError, flag, whole_number, whole_numbers
+from hybridinv.core.errors import PlanningError, flag, require_policy, whole_number, whole_numbers
 from hybridinv.core.limits import MAX_EPISODES
 from hybridinv.sim.ledger import Ledger
 from hybridinv.sim.scenario import Scenario
@@ -172,9 +172,9 @@ def simulate(
         from hybridinv.policies.registry import make
 
         policy = make(policy, scenario)
-    elif not callable(getattr(policy, "act", None)):
-        raise PlanningError("must be a policy (an object with act(observation)) or a registered policy name",
-                            column="policy", value=type(policy).__name__)
+    else:
+        require_policy(policy, "policy",
+                       "must be a policy (an object with act(observation)) or a registered policy name")
     seed_list = seed_numbers(seeds)
     batched = supports_batch(policy) if batch is None else flag(batch, "batch")  # batch="no" batched
     if batched and not supports_batch(policy):
