@@ -33,13 +33,16 @@ as a 64-bit integer. These bounds keep both finite and exact:
 * :data:`MAX_SAFETY_FACTOR` — a safety factor or its shift is at most 1,000 standard
   deviations (``NetworkMPC.safety_factor``, the network env's ``z_range``,
   ``NetworkHybrid.z_max``).
+* :data:`MAX_WEIGHT` — a number of a reward spec (a cost weight, ``scale``, a carbon, profit or
+  service term) is at most 1e12: weighted costs of quantities and costs within the bounds above
+  then stay finite (a holding weight of 1e308 overflowed to ``inf`` in the rewards).
 """
 
 from __future__ import annotations
 
 __all__ = [
     "MAX_COST", "MAX_EPISODES", "MAX_LEAD_TIME", "MAX_ORDER", "MAX_PERIODS", "MAX_QUANTITY", "MAX_SAFETY_FACTOR",
-    "MAX_SHELF_LIFE", "MAX_VOLUME",
+    "MAX_SHELF_LIFE", "MAX_VOLUME", "MAX_WEIGHT",
 ]
 
 #: Longest lead time, lead-time standard deviation and pipeline slot, in periods.
@@ -61,3 +64,5 @@ MAX_EPISODES: int = 1_000_000
 #: Largest safety factor or safety-factor shift, in standard deviations (``NetworkMPC.safety_factor``, the network
 #: env's ``z_range``, ``NetworkHybrid.z_max``): beyond any service level; 1e300 gave levels of 5e300 units.
 MAX_SAFETY_FACTOR: float = 1e3
+#: Largest number in a reward spec (a weight, the scale, a carbon, profit or service term).
+MAX_WEIGHT: float = 1e12

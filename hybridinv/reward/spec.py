@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hybridinv.core.errors import PlanningError, whole_number
+from hybridinv.core.limits import MAX_WEIGHT
 from hybridinv.reward.outcome import PeriodOutcome, PeriodTerms, check_revenue, ledger_terms
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ WEIGHTS: tuple[str, ...] = ("holding", "shortage", "fixed_ordering", "unit_order
 SPEC_VERSION = 1
 
 
-def _number(section: str, name: str, value: Any, minimum: float = 0.0, maximum: float = math.inf) -> float:
+def _number(section: str, name: str, value: Any, minimum: float = 0.0, maximum: float = MAX_WEIGHT) -> float:
     where = f"{section}.{name}" if section else name
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise PlanningError("must be a number", column=where, value=value)
@@ -47,14 +48,14 @@ def _number(section: str, name: str, value: Any, minimum: float = 0.0, maximum: 
     if math.isnan(number) or math.isinf(number):
         raise PlanningError("must be finite (not NaN or inf)", column=where, value=value)
     if not minimum <= number <= maximum:
-        bound = f">= {minimum:g}" if math.isinf(maximum) else f"in [{minimum:g}, {maximum:g}]"
-        raise PlanningError(f"must be {bound}", column=where, value=value)
+        limit = " (MAX_WEIGHT)" if maximum == MAX_WEIGHT else ""
+        raise PlanningError(f"must be in [{minimum:g}, {maximum:g}]{limit}", column=where, value=value)
     return number
 
 
 def _validate_fields(obj: Any, section: str, bounds: Mapping[str, tuple[float, float]] | None = None) -> None:
     for f in fields(obj):
-        low, high = (bounds or {}).get(f.name, (0.0, math.inf))
+        low, high = (bounds or {}).get(f.name, (0.0, MAX_WEIGHT))
         object.__setattr__(obj, f.name, _number(section, f.name, getattr(obj, f.name), low, high))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -80,12 +81,26 @@ def test_invalid_json_and_constructor_arguments() -> None:
         RewardSpec.from_json('{"weights": {"holding": NaN}}')
     with pytest.raises(PlanningError, match="invalid JSON"):
         RewardSpec.from_json("{")
-    with pytest.raises(PlanningError, match=">= 0"):
+    with pytest.raises(PlanningError, match=r"must be in \[0, 1e\+12\]"):
         RewardSpec(waste=-2.0)
     with pytest.raises(PlanningError, match="CarbonTerm"):
         RewardSpec(carbon={"price": 1.0})  # type: ignore[arg-type]
     with pytest.raises(PlanningError, match="unknown field"):
         RewardSpec().replace(shortage_weight=2.0)
+
+
+@pytest.mark.parametrize("text", ["[weights]\nholding = 1e308\n", "scale = 1e13\n", "[carbon]\nprice = 1e200\n",
+                                  "[profit]\nrevenue_weight = 1e13\n", "[service]\nfill_rate = 0.9\npenalty = 1e300\n"])
+def test_a_reward_number_above_max_weight_is_refused(text: str) -> None:
+    """The finding: a holding weight of 1e308 was accepted and overflowed to inf in the rewards (a RuntimeWarning)."""
+    with pytest.raises(PlanningError, match=r"MAX_WEIGHT"):
+        RewardSpec.from_toml(text)
+    spec = RewardSpec.from_toml("[weights]\nholding = 1e12\nshortage = 1e12\n")  # the largest weight allowed
+    scenario = scenarios.get("multi_10").replace(periods=12, warmup=2)
+    ledger, _ = run_episode(BaseStock(np.full(scenario.n_skus, 1e12), repair=None), scenario, seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        assert np.isfinite(spec.episode_rewards(ledger)).all()
 
 
 @pytest.mark.parametrize("name", ["single_sku", "multi_10", "perishable", "disrupted"])
