@@ -689,49 +689,92 @@ def quiet_date_parsing() -> Iterator[None]:
         yield
 
 
-#: A numeric date with a four-digit year last: ``01/02/1998``, ``1.2.1998``, ``01-02-1998``.
-_NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})\s*$")
+#: A numeric date with the year last (four or two digits), perhaps with a time of day: ``01/02/1998``,
+#: ``1.2.98``, ``01-02-1998 14:30``.
+_NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})"
+                           r"((?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?)\s*$")
+#: Two-digit years: below this one 20yy, else 19yy (the POSIX ``%y`` rule: 68 is 2068, 69 is 1969).
+_CENTURY_PIVOT = 69
 
 
 def date_column(values: pd.Series, column: str) -> pd.Series:
     """``values`` read as dates (:func:`pandas.to_datetime`), with day-first dates told from month-first.
 
     pandas reads ``01/02/1998`` month first, so a log written day first (most of the world) moved each
-    day 1-12 of a month to another month without a word. Numeric dates with the year last are read day
-    first when some first field is above 12, month first when some second field is; when neither, the
-    field that never changes is the day (a monthly log dated on the 1st: ``01/02/1998``,
-    ``01/03/1998``); when both change, a :class:`PlanningError` asks for ISO dates. Anything else goes
-    to pandas as given. Dates with a time zone or UTC offset (``2024-03-31T00:30:00+02:00``, ``...Z``) are
-    read as the clock where they were recorded showed them, without the time zone.
+    day 1-12 of a month to another month without a word. Numeric dates with the year last (four digits,
+    or two: ``98`` is 1998, ``24`` is 2024, the POSIX ``%y`` rule) are read day first when some first field
+    is above 12, month first when some second field is; when neither, the field that never changes is the
+    day (a monthly log dated on the 1st: ``01/02/1998``, ``01/03/1998``); when both change, a
+    :class:`PlanningError` asks for ISO dates, as it does for a column mixing such dates with others.
+    Anything else goes to pandas as given. Dates with a time zone or UTC offset
+    (``2024-03-31T00:30:00+02:00``, ``...Z``) are read as the clock where they were recorded showed them,
+    without the time zone. :func:`date_columns` reads the date columns of one file with one order.
 
     Raises
     ------
     PlanningError
         Ambiguous numeric dates, or text pandas cannot read, naming ``column``.
     """
-    text = values.dropna().astype(str)
-    parts = text.str.extract(_NUMERIC_DATE) if len(text) and _NUMERIC_DATE.match(text.iloc[0]) else None
-    if parts is not None and parts[0].notna().all():
-        first, second = parts[0].astype(int), parts[2].astype(int)
-        if (first > 12).any() and (second > 12).any():
-            raise PlanningError("numeric dates are day first in some rows and month first in others; write them "
-                                "as YYYY-MM-DD", column=column, value=text.iloc[int(np.argmax(second > 12))])
-        if (first > 12).any():
-            day_first = True
-        elif (second > 12).any():
-            day_first = False
-        elif first.nunique() == 1 < second.nunique() or second.nunique() == 1 < first.nunique():
-            day_first = first.nunique() == 1  # the constant field is the day
-        else:
-            raise PlanningError("ambiguous dates: day/month or month/day? (no day above 12 tells); write them as "
-                                "YYYY-MM-DD", column=column, value=text.iloc[0])
-        day, month = (first, second) if day_first else (second, first)
-        iso = parts[3] + "-" + month.map("{:02d}".format) + "-" + day.map("{:02d}".format)
-        try:
-            parsed = pd.to_datetime(iso, format="%Y-%m-%d")
-        except ValueError as exc:
-            raise PlanningError(f"unreadable date ({exc})", column=column) from None
-        return parsed.reindex(values.index)
+    return date_columns({column: values})[column]
+
+
+def date_columns(columns: Mapping[str, pd.Series]) -> dict[str, pd.Series]:
+    """Each of ``columns`` (name -> values) read as :func:`date_column` does, the numeric ones with **one**
+    day/month order decided from all of them: a receipts log read ``order_date`` day first (a day above 12)
+    and ``promised_date`` month first (its second field never changed), 24 days apart became 24 weeks."""
+    numeric: dict[str, pd.DataFrame] = {}
+    for column, values in columns.items():
+        text = values.dropna().astype(str)
+        parts = text.str.extract(_NUMERIC_DATE)
+        matched = parts[0].notna()
+        if matched.any() and not matched.all():
+            raise PlanningError(f"dates written in two ways ({text[matched].iloc[0]!r} and {text[~matched].iloc[0]!r});"
+                                " write them all as YYYY-MM-DD", column=column, value=text[~matched].iloc[0])
+        if len(text) and matched.all():
+            numeric[column] = parts
+    out: dict[str, pd.Series] = {}
+    if numeric:
+        day_first = _day_first({c: (p[0].astype(int), p[2].astype(int), columns[c].dropna().astype(str))
+                                for c, p in numeric.items()})
+        for column, parts in numeric.items():
+            first, second = parts[0].astype(int), parts[2].astype(int)
+            day, month = (first, second) if day_first else (second, first)
+            year = parts[3].astype(int)
+            year = year.where(parts[3].str.len() == 4, year + np.where(year < _CENTURY_PIVOT, 2000, 1900))
+            iso = (year.map("{:04d}".format) + "-" + month.map("{:02d}".format) + "-" + day.map("{:02d}".format)
+                   + parts[4].str.replace("T", " ", regex=False))
+            try:
+                parsed = pd.to_datetime(iso, format="ISO8601")
+            except ValueError as exc:
+                raise PlanningError(f"unreadable date ({exc})", column=column) from None
+            out[column] = parsed.reindex(columns[column].index)
+    for column, values in columns.items():
+        if column not in out:
+            out[column] = _pandas_dates(values, column)
+    return out
+
+
+def _day_first(fields: Mapping[str, tuple[pd.Series, pd.Series, pd.Series]]) -> bool:
+    """Whether the numeric dates of ``fields`` (column -> first field, second field, text) are day first."""
+    day_evidence = [(c, t[f > 12]) for c, (f, _, t) in fields.items() if (f > 12).any()]
+    month_evidence = [(c, t[s > 12]) for c, (_, s, t) in fields.items() if (s > 12).any()]
+    if day_evidence and month_evidence:
+        column, text = month_evidence[0]
+        raise PlanningError("numeric dates are day first in some rows and month first in others; write them "
+                            "as YYYY-MM-DD", column=column, value=text.iloc[0])
+    if day_evidence or month_evidence:
+        return bool(day_evidence)
+    first = pd.concat([f for f, _, _ in fields.values()])
+    second = pd.concat([s for _, s, _ in fields.values()])
+    if first.nunique() == 1 < second.nunique() or second.nunique() == 1 < first.nunique():
+        return bool(first.nunique() == 1)  # the constant field is the day
+    column, (_, _, text) = next(iter(fields.items()))
+    raise PlanningError("ambiguous dates: day/month or month/day? (no day above 12 tells); write them as "
+                        "YYYY-MM-DD", column=column, value=text.iloc[0])
+
+
+def _pandas_dates(values: pd.Series, column: str) -> pd.Series:
+    """``values`` read by :func:`pandas.to_datetime`; a time zone dropped (the local clock kept)."""
     try:
         with quiet_date_parsing():
             parsed = pd.to_datetime(values)

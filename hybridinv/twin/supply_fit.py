@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from hybridinv.core._frame import date_column, numeric_column, require_columns, require_frame, sku_column
+from hybridinv.core._frame import date_columns, numeric_column, require_columns, require_frame, sku_column
 from hybridinv.core.errors import PlanningError, number_in
 from hybridinv.core.limits import MAX_QUANTITY
 from hybridinv.demand.leadtime import Disruptions
@@ -138,12 +138,14 @@ def fit_supply(receipts: pd.DataFrame, period_days: float = 7.0) -> SupplyFit:
     require_columns(df, RECEIPT_COLUMNS, _TABLE)
     period_days = number_in(period_days, "period_days", 0.0, np.inf, open_low=True)
     skus = sku_column(df, _TABLE, unique=False)  # a NaN SKU was dropped without a word, "" became a SKU
-    dates = {}
-    for column in ("order_date", "promised_date", "arrival_date"):
+    date_names = ("order_date", "promised_date", "arrival_date")
+    for column in date_names:
         if pd.api.types.is_numeric_dtype(df[column]) and df[column].notna().any():  # read as nanoseconds
             raise PlanningError("dates must be dates or date text (such as 2024-01-31), not numbers",
                                 column=column, sku=skus[0], value=df[column].iloc[0])
-        dates[column] = date_column(df[column], column)  # 01/02/1998 day first was read as January 2
+    # one day/month order for the file: 01/02/1998 day first was read as January 2, and a column whose
+    # second field never changed was read month first beside one read day first
+    dates = date_columns({column: df[column] for column in date_names})
     received = dates["arrival_date"].notna().to_numpy()
     for column in ("order_date", "promised_date"):  # an empty one dropped the lead time or counted as on time
         undated = received & dates[column].isna().to_numpy()

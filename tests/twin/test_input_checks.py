@@ -325,6 +325,40 @@ def test_day_first_dates_are_read_day_first():
     assert list(monthly.periods.astype(str)) == ["1998-02", "1998-03", "1998-04"]
 
 
+def test_two_digit_years_and_times_of_day_keep_the_day_first_reading():
+    # the finding: 13/02/98-style dates went to pandas, which read days 1-12 month first and the others day
+    # first: four weeks of sales were fitted over 48 weeks
+    days = pd.date_range("2024-01-01", "2024-01-28")
+    iso = aggregate_sales(pd.DataFrame({"date": days.strftime("%Y-%m-%d"), "sku": "A", "quantity": 1}), "week")
+    np.testing.assert_array_equal(iso.demand[:, 0], [7, 7, 7, 7])
+    for written in ("%d/%m/%y", "%m/%d/%y", "%d.%m.%y %H:%M", "%d-%m-%Y %H:%M:%S"):
+        matrix = aggregate_sales(pd.DataFrame({"date": days.strftime(written), "sku": "A", "quantity": 1}), "week")
+        assert list(matrix.periods) == list(iso.periods), written
+        np.testing.assert_array_equal(matrix.demand, iso.demand)
+    # two-digit years: 69 and later are 19yy, earlier ones 20yy (as Python's %y)
+    old = aggregate_sales(_log(["13/02/69", "14/02/68"]), "month")
+    assert [str(old.periods[0]), str(old.periods[-1])] == ["1969-02", "2068-02"]
+
+
+def test_the_receipts_date_columns_are_read_in_one_day_month_order():
+    # the finding: order_date was read day first (13 > 12) and promised/arrival month first (their second
+    # field never changed): lead times of 24 and 19 days became 24 weeks
+    receipts = pd.DataFrame({"sku": ["A", "A"], "order_date": ["13/01/2024", "20/01/2024"],
+                             "promised_date": ["05/02/2024", "09/02/2024"], "arrival_date": ["06/02/2024", "08/02/2024"],
+                             "quantity_ordered": [10, 10], "quantity_received": [10, 10]})
+    fit = fit_supply(receipts, period_days=1.0)
+    assert fit.lead_time_mean[0] == pytest.approx((24 + 19) / 2)  # 13 Jan -> 6 Feb, 20 Jan -> 8 Feb
+    assert fit.on_time_rate[0] == pytest.approx(0.5)  # 6 Feb after 5 Feb, 8 Feb before 9 Feb
+    with pytest.raises(PlanningError, match="ambiguous"):  # no column tells: refused, not guessed per column
+        fit_supply(receipts.assign(order_date=["01/02/2024", "02/03/2024"]))
+
+
+def test_a_date_column_mixing_two_ways_of_writing_is_refused():
+    with pytest.raises(PlanningError, match="dates written in two ways") as err:
+        aggregate_sales(_log(["2024-01-01", "02/01/2024", "03/01/2024"]), "month")
+    assert err.value.column == "date"
+
+
 @pytest.mark.parametrize(("dates", "words"), [
     (["01/02/1998", "03/04/1998"], "ambiguous"),
     (["13/02/1998", "02/13/1998"], "day first in some rows"),
