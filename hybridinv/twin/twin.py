@@ -277,6 +277,8 @@ def _flags(values: pd.Series, skus: pd.Series, column: str) -> NDArray[np.bool_]
             raise PlanningError("must be a flag: true/false, yes/no, y/n, t/f or 1/0 (empty is false)",
                                 column=column, sku=skus.iloc[bad], value=value)
         known[i] = flag
+    if not len(uniques):  # every cell empty (known[...] was an IndexError on the empty array)
+        return np.zeros(len(values), dtype=bool)
     return np.where(codes >= 0, known[np.maximum(codes, 0)], False)
 
 

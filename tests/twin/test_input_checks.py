@@ -46,6 +46,15 @@ def test_stockout_written_as_yes_no_fits_like_booleans():
     assert fit_words["censored_share"].iloc[0] == pytest.approx(0.5)  # "no" is not a stock-out
 
 
+@pytest.mark.parametrize("empty", [None, np.nan])
+def test_a_stockout_column_with_every_cell_empty_means_no_stock_out(empty):
+    # the finding: an IndexError (the CLI printed a traceback); twin.md: "an empty cell is false"
+    fit = DigitalTwin(period="week").fit(_sales([empty] * 28)).report_
+    plain = DigitalTwin(period="week").fit(_sales(["no"] * 28)).report_
+    assert fit["censored_share"].tolist() == plain["censored_share"].tolist() == [0.0]
+    assert fit["mean"].tolist() == plain["mean"].tolist() == [21.0]
+
+
 @pytest.mark.parametrize("bad", ["maybe", 2, -1, "out"])
 def test_unknown_stockout_value_names_column_sku_and_value(bad):
     sales = _sales(["no", "no", bad, "yes"])
