@@ -80,7 +80,7 @@ def command(
     if decisions_path and given is not None and given != click.core.ParameterSource.DEFAULT:
         raise click.UsageError("--periods does not apply with --decisions (the replay covers the periods the "
                                "logged decisions cover; set --window if the log leaves out later ones)")
-    twin = fit_twin_from_files(sales_path, receipts_path, period, "impute")
+    twin = fit_twin_from_files(sales_path, receipts_path, period, "impute", extra_columns)
     catalog = read_csv(catalog_path, comment="#") if catalog_path else None
     demand = None
     if decisions_path:

@@ -17,13 +17,14 @@ if TYPE_CHECKING:
 __all__ = ["command", "fit_twin_from_files", "history_frame", "scenario_text"]
 
 
-def fit_twin_from_files(sales_path: str, receipts_path: str | None, period: str, censoring: str) -> DigitalTwin:
+def fit_twin_from_files(sales_path: str, receipts_path: str | None, period: str, censoring: str,
+                        extra_columns: str = "error") -> DigitalTwin:
     """Read the CSV logs and fit a :class:`~hybridinv.twin.DigitalTwin` (shared with ``shadow``)."""
     from hybridinv.twin import DigitalTwin
 
     sales = read_csv(sales_path, comment="#")
     receipts = read_csv(receipts_path, comment="#") if receipts_path else None
-    return DigitalTwin(period=period, censoring=censoring).fit(sales, receipts)
+    return DigitalTwin(period=period, censoring=censoring).fit(sales, receipts, extra_columns)  # type: ignore[arg-type]
 
 
 @click.command(name="twin")
@@ -57,7 +58,7 @@ def command(sales_path: str, receipts_path: str | None, catalog_path: str | None
 
     # first: a capacity of -1 or nan was written to scenario.toml, to fail only where the file was used
     Constraints.coerce({key: value for key, value in (("capacity", capacity), ("budget", budget)) if value is not None})
-    twin = fit_twin_from_files(sales_path, receipts_path, period, censoring)
+    twin = fit_twin_from_files(sales_path, receipts_path, period, censoring, extra_columns)
     user_catalog = read_csv(catalog_path, comment="#") if catalog_path else None
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

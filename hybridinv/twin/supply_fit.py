@@ -8,7 +8,15 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from hybridinv.core._frame import date_columns, numeric_column, require_columns, require_frame, sku_column
+from hybridinv.core._frame import (
+    ExtraColumns,
+    check_columns,
+    date_columns,
+    numeric_column,
+    require_columns,
+    require_frame,
+    sku_column,
+)
 from hybridinv.core.errors import PlanningError, number_in
 from hybridinv.core.limits import MAX_QUANTITY
 from hybridinv.demand.leadtime import Disruptions
@@ -109,7 +117,7 @@ class SupplyFit:
         return pd.DataFrame({name: getattr(self, name) for name in self.__dataclass_fields__})
 
 
-def fit_supply(receipts: pd.DataFrame, period_days: float = 7.0) -> SupplyFit:
+def fit_supply(receipts: pd.DataFrame, period_days: float = 7.0, extra_columns: ExtraColumns = "error") -> SupplyFit:
     """Fit lead times and supplier reliability per SKU.
 
     Parameters
@@ -135,6 +143,7 @@ def fit_supply(receipts: pd.DataFrame, period_days: float = 7.0) -> SupplyFit:
         received than ordered.
     """
     df = require_frame(receipts, _TABLE)
+    check_columns(df, (*RECEIPT_COLUMNS, "supplier"), _TABLE, extra_columns)  # a misspelled 'suplier' was dropped
     require_columns(df, RECEIPT_COLUMNS, _TABLE)
     period_days = number_in(period_days, "period_days", 0.0, np.inf, open_low=True)
     skus = sku_column(df, _TABLE, unique=False)  # a NaN SKU was dropped without a word, "" became a SKU

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from hybridinv.core._frame import (
     ExtraColumns,
+    check_columns,
     date_column,
     numeric_column,
     require_columns,
@@ -43,6 +44,8 @@ __all__ = [
 
 #: Columns a sales log must have; optional: ``on_hand`` (stock after the sale) and ``stockout`` (bool).
 SALES_COLUMNS: tuple[str, ...] = ("date", "sku", "quantity")
+#: Every column a sales log may have.
+SALES_KNOWN: tuple[str, ...] = (*SALES_COLUMNS, "on_hand", "stockout")
 #: Fewest planning periods a sales log must span to be fitted (the demand fit's minimum).
 MIN_FIT_PERIODS = 4
 
@@ -111,18 +114,23 @@ class DemandMatrix:
     has_stock_info: bool
 
 
-def aggregate_sales(sales: pd.DataFrame, period: PlanningPeriod | str = PlanningPeriod.WEEK) -> DemandMatrix:
+def aggregate_sales(sales: pd.DataFrame, period: PlanningPeriod | str = PlanningPeriod.WEEK,
+                    extra_columns: ExtraColumns = "error") -> DemandMatrix:
     """Sum a transaction log per SKU and planning period (days without a row count as 0).
 
     A period is censored when any of its rows has ``stockout`` true or ``on_hand <= 0``.
+    ``extra_columns`` treats columns other than :data:`SALES_COLUMNS`, ``on_hand`` and
+    ``stockout`` as a catalog does (by default an error naming the closest known column: a
+    misspelled ``onhand`` dropped the stock-out information without a word).
 
     Raises
     ------
     PlanningError
-        For a missing or repeated column, an unknown ``period``, unreadable dates, or quantities that are
-        empty, negative, infinite, booleans or not numbers (and such ``on_hand`` values).
+        For a missing, repeated or unknown column, an unknown ``period``, unreadable dates, or quantities
+        that are empty, negative, infinite, booleans or not numbers (and such ``on_hand`` values).
     """
     df = require_frame(sales, "sales")
+    check_columns(df, SALES_KNOWN, "sales", extra_columns)
     require_columns(df, SALES_COLUMNS, "sales")
     period = PlanningPeriod(enum_member(PlanningPeriod, period, "period"))
     if df.empty:
@@ -321,13 +329,19 @@ class DigitalTwin:
         self.censoring = enum_member(Censoring, censoring, "censoring")
         self.level_window = None if level_window is None else whole_number(level_window, "level_window", 1)
 
-    def fit(self, sales: pd.DataFrame, receipts: pd.DataFrame | None = None) -> DigitalTwin:
-        """Fit demand from ``sales`` and, when given, lead times and reliability from ``receipts``."""
-        matrix = aggregate_sales(sales, self.period)
-        return self.fit_matrix(matrix, receipts)
+    def fit(self, sales: pd.DataFrame, receipts: pd.DataFrame | None = None,
+            extra_columns: ExtraColumns = "error") -> DigitalTwin:
+        """Fit demand from ``sales`` and, when given, lead times and reliability from ``receipts``.
 
-    def fit_matrix(self, matrix: DemandMatrix, receipts: pd.DataFrame | None = None) -> DigitalTwin:
-        """Fit from an already aggregated :class:`DemandMatrix`.
+        ``extra_columns`` treats columns neither log knows (see :func:`aggregate_sales` and
+        :func:`~hybridinv.twin.fit_supply`): ``"error"`` (the default), ``"ignore"`` or names to allow.
+        """
+        matrix = aggregate_sales(sales, self.period, extra_columns)
+        return self.fit_matrix(matrix, receipts, extra_columns)
+
+    def fit_matrix(self, matrix: DemandMatrix, receipts: pd.DataFrame | None = None,
+                   extra_columns: ExtraColumns = "error") -> DigitalTwin:
+        """Fit from an already aggregated :class:`DemandMatrix` (``extra_columns`` for ``receipts``).
 
         Raises
         ------
@@ -348,7 +362,7 @@ class DigitalTwin:
         )
         self.supply_fit_: SupplyFit | None = None
         if receipts is not None:
-            supply = fit_supply(receipts, self.period.days)
+            supply = fit_supply(receipts, self.period.days, extra_columns)
             receipt_skus = receipts["sku"].astype(str)
             unknown = ~receipt_skus.isin(set(matrix.sku)).to_numpy()
             if unknown.any():

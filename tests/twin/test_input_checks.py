@@ -476,3 +476,26 @@ def test_the_twin_scenario_reads_constraints_given_as_a_dict():
         twin.scenario(constraints={"capacity": -1.0})
     assert info.value.column == "capacity"
     assert scenario.replace(constraints={"budget": 5.0}).constraints.budget == 5.0  # any Scenario, not only the twin's
+
+
+def test_an_unknown_column_of_either_log_is_refused_unless_allowed(tmp_path):
+    # the finding: a misspelled 'onhand' was ignored, so the stock-outs it showed were lost without a word
+    sales = _sales(["no"] * 28).drop(columns="stockout").assign(onhand=[0, 5, 5] * 9 + [5])
+    with pytest.raises(PlanningError, match=r"sales has unknown column 'onhand' \(did you mean 'on_hand'\?\)") as err:
+        DigitalTwin(period="week").fit(sales)
+    assert err.value.column == "onhand"
+    fit = DigitalTwin(period="week").fit(sales.rename(columns={"onhand": "on_hand"})).report_
+    assert fit["censored_share"].iloc[0] > 0  # what the misspelled column meant
+    ignored = DigitalTwin(period="week").fit(sales, extra_columns="ignore").report_
+    assert ignored["censored_share"].iloc[0] == 0
+    with pytest.raises(PlanningError, match="receipts has unknown column 'suplier'"):
+        DigitalTwin(period="week").fit(sales.drop(columns="onhand"), _receipts(suplier=["S1", "S1"]))
+    assert DigitalTwin(period="week").fit(sales.drop(columns="onhand"), _receipts(po=["1", "2"]),
+                                          extra_columns=["po"]).supply_fit_ is not None
+    # the command line: --extra-columns error (the default) refuses, ignore reads the log
+    sales.to_csv(tmp_path / "s.csv", index=False)
+    refused = CliRunner().invoke(main, ["twin", "--sales", str(tmp_path / "s.csv"), "--out", str(tmp_path / "o")])
+    assert refused.exit_code == 1 and "unknown column 'onhand'" in refused.output and "Traceback" not in refused.output
+    read = CliRunner().invoke(main, ["twin", "--sales", str(tmp_path / "s.csv"), "--out", str(tmp_path / "o"),
+                                     "--extra-columns", "ignore"])
+    assert read.exit_code == 0, read.output
