@@ -209,16 +209,20 @@ def expected_demand_array(expected_demand: ArrayLike | None, catalog: Catalog) -
 def row_tolerance(scale: ArrayLike, usage: ArrayLike, lot_usage: ArrayLike) -> NDArray[np.float64]:
     """Excess of a row's usage over its limit still read as rounding noise.
 
-    ``1e-12 * max(scale, usage) + 1e-9 * lot_usage``: ``scale`` is the size of the numbers the
-    limit was computed from (the capacity and the projected stock volume it subtracts, the budget,
-    a supplier's capacity), ``lot_usage`` the largest usage of one lot in the row. Until 2026-12-04
-    the slack was ``1e-9 * max(1, |limit|, usage)``: relative to what is left of a capacity, so an
-    exact fit beside 1e9 units of stock was a violation (the residual 1e9 + 0.3 - 1e9 carries 5e-8 of
-    rounding), and a billionth of a large row, so 1e9 units at 10 against a budget 5 short passed.
+    ``1e-12 * s + 1e-9 * min(lot_usage, s)`` with ``s = max(scale, usage)``: ``scale`` is the size of
+    the numbers the limit was computed from (the capacity and the projected stock volume it subtracts,
+    the budget, a supplier's capacity), ``lot_usage`` the largest usage of one lot in the row. Until
+    2026-12-04 the slack was ``1e-9 * max(1, |limit|, usage)``: relative to what is left of a capacity,
+    so an exact fit beside 1e9 units of stock was a violation (the residual 1e9 + 0.3 - 1e9 carries 5e-8
+    of rounding), and a billionth of a large row, so 1e9 units at 10 against a budget 5 short passed.
+    Until 2026-12-06 the lot term was not capped by ``s``: one SKU whose lot was worth 1e12, which no
+    plan within a budget of 1,000 can hold, let the plan spend 2,000 (a lot larger than the row and its
+    usage is not in the plan, so it adds no rounding).
     """
     scale, usage = np.asarray(scale, dtype=np.float64), np.asarray(usage, dtype=np.float64)
-    return np.asarray(_ROW_TOL * np.maximum(scale, usage) + _LOT_TOL * np.asarray(lot_usage, dtype=np.float64),
-                      dtype=np.float64)
+    size = np.maximum(scale, usage)
+    lot = np.minimum(np.asarray(lot_usage, dtype=np.float64), size)
+    return np.asarray(_ROW_TOL * size + _LOT_TOL * lot, dtype=np.float64)
 
 
 def capacity_tolerance(capacity: float, residual: ArrayLike, usage: ArrayLike,
@@ -235,7 +239,8 @@ def capacity_tolerance(capacity: float, residual: ArrayLike, usage: ArrayLike,
 def budget_tolerance(budget: float, spend: float, lot_usage: float) -> float:
     """:func:`row_tolerance` of the budget row, in scalars (the simulator checks it every period): scale the
     budget or the spend, one lot the dearest lot's value."""
-    return _ROW_TOL * max(abs(spend), abs(budget)) + _LOT_TOL * lot_usage
+    size = max(abs(spend), abs(budget))
+    return _ROW_TOL * size + _LOT_TOL * min(lot_usage, size)
 
 
 def supplier_tolerance(limit: ArrayLike, units: ArrayLike, lot_usage: ArrayLike) -> NDArray[np.float64]:

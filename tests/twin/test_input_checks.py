@@ -353,7 +353,8 @@ def test_the_receipts_date_columns_are_read_in_one_day_month_order():
     # the finding: order_date was read day first (13 > 12) and promised/arrival month first (their second
     # field never changed): lead times of 24 and 19 days became 24 weeks
     receipts = pd.DataFrame({"sku": ["A", "A"], "order_date": ["13/01/2024", "20/01/2024"],
-                             "promised_date": ["05/02/2024", "09/02/2024"], "arrival_date": ["06/02/2024", "08/02/2024"],
+                             "promised_date": ["05/02/2024", "09/02/2024"],
+                             "arrival_date": ["06/02/2024", "08/02/2024"],
                              "quantity_ordered": [10, 10], "quantity_received": [10, 10]})
     fit = fit_supply(receipts, period_days=1.0)
     assert fit.lead_time_mean[0] == pytest.approx((24 + 19) / 2)  # 13 Jan -> 6 Feb, 20 Jan -> 8 Feb
