@@ -19,6 +19,7 @@ period KPIs come from the ERP instead: call :meth:`Monitor.observe` directly (or
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -27,7 +28,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from hybridinv.core._frame import _KIND_NAMES, _cell_kind, require_columns, require_frame
-from hybridinv.core.errors import PlanningError, flag, number_in, require_policy, whole_number
+from hybridinv.core.errors import PlanningError, PlanningWarning, flag, number_in, require_policy, whole_number
 from hybridinv.sim.observation import Observation
 
 __all__ = ["LOG_COLUMNS", "Monitor", "MonitorEvent", "MonitorThresholds"]
@@ -183,7 +184,7 @@ class Monitor:
         orders = np.asarray(self.active.act(obs), dtype=np.float64)
         ledger = obs.ledger
         self._previous = (obs.on_hand.copy(), obs.backorders.copy(), obs.pipeline[:, 0].copy(), orders.copy(),
-                          obs.period, ledger, None if ledger is None else ledger.sku_served.copy())
+                          obs.period, ledger, None if ledger is None else ledger.sku_served.copy(), obs.catalog.sku)
         if self.periods_per_year is None:
             self.periods_per_year = obs.periods_per_year
         return orders
@@ -202,7 +203,7 @@ class Monitor:
         backorders, 0), demand)``, costs at the catalog's rates; this is exact only
         without capacity rejections, short deliveries, waste or random lead times.
         """
-        on_hand, backorders, due, orders, period, ledger, sku_served = self._previous  # type: ignore[misc]
+        on_hand, backorders, due, orders, period, ledger, sku_served, skus = self._previous  # type: ignore[misc]
         cat = obs.catalog
         inventory_value = float(cat.unit_cost @ obs.on_hand)
         if ledger is obs.ledger and ledger is not None:
@@ -213,11 +214,25 @@ class Monitor:
             return
         if obs.observed_periods == 0:  # no realized demand to observe: the forecast would be recorded as demand
             return
-        demand = obs.demand_history(1)[:, 0]
+        now_on_hand, now_backorders, demand = obs.on_hand, obs.backorders, obs.demand_history(1)[:, 0]
+        if skus is not cat.sku and not np.array_equal(skus, cat.sku):
+            # plan() calls with the rows in another order, or other SKUs: match the two calls by SKU (by position,
+            # the KPIs mixed SKUs up, and a call with fewer SKUs failed with numpy's broadcast error)
+            before = pd.Index(skus).get_indexer(cat.sku)
+            now = np.flatnonzero(before >= 0)
+            before = before[now]
+            only = len(cat.sku) - now.size + len(skus) - now.size
+            if only:
+                first = next(iter([*np.setdiff1d(cat.sku, skus), *np.setdiff1d(skus, cat.sku)]))
+                warnings.warn(f"period {period}: {only} SKU(s) planned in only one of the last two plan() calls "
+                              f"(first {first!r}) are left out of the period's KPIs", PlanningWarning, stacklevel=3)
+            on_hand, backorders, due, orders = on_hand[before], backorders[before], due[before], orders[before]
+            now_on_hand, now_backorders, demand = now_on_hand[now], now_backorders[now], demand[now]
+            cat = cat.subset(now)
         available = on_hand + due + np.where(cat.lead_time == 0, orders, 0.0)
         served = np.minimum(np.maximum(available - backorders, 0.0), demand)
-        shortage = obs.backorders if not obs.lost_sales else demand - served
-        cost = (cat.holding_cost @ obs.on_hand + cat.shortage_cost @ shortage + cat.unit_cost @ orders
+        shortage = now_backorders if not obs.lost_sales else demand - served
+        cost = (cat.holding_cost @ now_on_hand + cat.shortage_cost @ shortage + cat.unit_cost @ orders
                 + cat.order_cost @ (orders > 0))
         self.observe(period, float(demand.sum()), float(served.sum()), float(cost),
                      inventory_value=inventory_value, cogs=float(cat.unit_cost @ served))

@@ -368,3 +368,40 @@ def test_plan_with_the_same_period_twice_tells_to_pass_an_increasing_period():
         for week in range(3, 6):  # as the message says: an increasing period
             plan(state, catalog, Constraints(), policy=monitor, period=week, demand_history=history(week))
     assert monitor.history()["period"].tolist() == [0, 3, 4]
+
+
+def test_plan_calls_with_rows_in_another_order_or_other_skus_are_matched_by_sku():
+    """The finding: the monitor matched the previous plan() call's SKUs by row position: the same data with the
+    rows rotated recorded served 65 and cost 6,406.54 instead of 63 and 6,538.97, and a call with fewer SKUs
+    failed with numpy's broadcast error on every later call."""
+    import warnings
+
+    from hybridinv import plan
+    from hybridinv.examples import example_frames, example_scenario
+
+    catalog, state = example_frames()
+    scenario = example_scenario()
+    history = pd.DataFrame({"sku": catalog["sku"], "w0": 5.0, "w1": 5.0})
+    history.loc[0, "w1"] = 50.0
+    records = []
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="demand_history was given without", category=PlanningWarning)
+        for order in (np.arange(12), np.r_[1:12, 0], np.arange(12)[::-1]):
+            monitor = Monitor(BaseStock.fit(scenario), BaseStock.fit(scenario))
+            plan(state, catalog, policy=monitor, demand_history=history, period=0)
+            plan(state.iloc[order], catalog.iloc[order], policy=monitor, demand_history=history.iloc[order], period=1)
+            records.append(monitor.history().iloc[0])
+        for record in records[1:]:
+            for column in ("demand", "served", "cost", "cogs"):
+                assert record[column] == pytest.approx(records[0][column], rel=1e-12), column
+        # fewer SKUs on the next call: the shared ones are recorded, and a warning names the first one left out
+        monitor = Monitor(BaseStock.fit(scenario), BaseStock.fit(scenario))
+        plan(state, catalog, policy=monitor, demand_history=history, period=0)
+        kept = catalog["sku"].iloc[:8]
+        with pytest.warns(PlanningWarning, match=r"4 SKU\(s\) planned in only one of the last two plan\(\) calls "
+                                                 r"\(first 'P-108'\)"):
+            plan(state.iloc[:8], catalog.iloc[:8], policy=monitor, demand_history=history.iloc[:8], period=1)
+        plan(state.iloc[:8], catalog.iloc[:8], policy=monitor, demand_history=history.iloc[:8], period=2)
+    rows = monitor.history()
+    assert rows["period"].tolist() == [0, 1]
+    assert rows["demand"].iloc[0] == pytest.approx(history.set_index("sku").loc[kept, "w1"].sum())
