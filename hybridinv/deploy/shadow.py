@@ -281,6 +281,12 @@ def _demand_array(demand: ArrayLike, scenario: Scenario) -> NDArray[np.float64]:
     return realized
 
 
+def _fill_rate(served: NDArray[np.float64], demanded: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Served over demanded; 1 without demand, as the ledger's ``fill_rate`` (it was 0: no demand read as none
+    served, in the KPI and in every bootstrap resample of blocks without demand)."""
+    return np.where(demanded > 0, served / np.where(demanded > 0, demanded, 1.0), 1.0)
+
+
 def _block_indices(rng: np.random.Generator, periods: int, block: int, resamples: int) -> NDArray[np.int64]:
     block = max(1, min(block, periods))
     starts = rng.integers(0, periods - block + 1, size=(resamples, -(-periods // block)))
@@ -416,10 +422,9 @@ def shadow_replay(
         boot = diff[index].mean(axis=1)
         rows.append((name, values[0].mean(), values[1].mean(), diff.mean(), *np.quantile(boot, [alpha, 1 - alpha])))
     s, d = served[:, measured], demanded[:, measured]
-    fill = s.sum(axis=1) / np.maximum(d.sum(axis=1), 1e-12)
-    boot_fill = s[0][index].sum(axis=1) / np.maximum(d[0][index].sum(axis=1), 1e-12) - (
-        s[1][index].sum(axis=1) / np.maximum(d[1][index].sum(axis=1), 1e-12)
-    )
+    fill = _fill_rate(s.sum(axis=1), d.sum(axis=1))
+    boot_fill = (_fill_rate(s[0][index].sum(axis=1), d[0][index].sum(axis=1))
+                 - _fill_rate(s[1][index].sum(axis=1), d[1][index].sum(axis=1)))
     rows.append(("fill_rate", fill[0], fill[1], fill[0] - fill[1], *np.quantile(boot_fill, [alpha, 1 - alpha])))
     summary = pd.DataFrame(rows, columns=["kpi", "recommended", "incumbent", "difference", "ci_low", "ci_high"])
     disagreements = pd.DataFrame({

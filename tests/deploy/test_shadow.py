@@ -137,3 +137,13 @@ def test_logged_fractional_orders_round_as_the_simulator_rounds_a_policys_orders
 
     result = shadow_replay(scenario, _Fixed(), LoggedOrders(np.full((6, 1), 2.5)), replications=1)
     assert result.disagreements["mean_abs_order_difference"].iloc[0] == 0.0
+
+
+def test_fill_rate_without_demand_is_one_as_in_the_ledger():
+    """The finding: no demand in the measured periods gave a fill rate of 0.0 (the ledger's is 1.0), and resampled
+    blocks without demand pulled the interval towards 0."""
+    scenario = scenarios.get("multi_10").replace(periods=12, warmup=0)
+    zero = np.zeros((12, scenario.n_skus))
+    policy = BaseStock.fit(scenario)
+    summary = shadow_replay(scenario, policy, zero, demand=zero, replications=2).summary.set_index("kpi")
+    assert summary.loc["fill_rate", ["recommended", "incumbent", "ci_low", "ci_high"]].tolist() == [1.0, 1.0, 0.0, 0.0]
