@@ -73,6 +73,7 @@ class LoggedOrders:
         self._index: tuple[tuple[str, ...], NDArray[np.int64]] | None = None
         labelled = isinstance(orders, pd.DataFrame) and not isinstance(orders.columns, pd.RangeIndex)
         if skus is not None:
+            skus = _sku_list(skus)
             orders = by_sku_labels(orders, skus, "orders")  # an array stays in catalog order
             if labelled:  # the columns are the SKUs of `skus`: matched to each catalog by label, not position
                 self.skus = np.asarray(skus).astype(str)
@@ -145,7 +146,7 @@ class LoggedOrders:
         require_columns(df, _DECISION_COLUMNS, _DECISIONS)
         if df.empty:
             raise PlanningError(f"{_DECISIONS} has no rows", column="period")
-        names = np.asarray(skus, dtype=str)
+        names = _sku_list(skus)
         repeated = pd.Index(names).duplicated()
         if repeated.any():
             raise PlanningError("the SKU list names a SKU twice", column="sku", sku=names[int(np.argmax(repeated))])
@@ -279,6 +280,16 @@ def _demand_array(demand: ArrayLike, scenario: Scenario) -> NDArray[np.float64]:
         raise PlanningError(f"demand of period {period} must be a finite number from 0 to {MAX_QUANTITY:g}",
                             column="demand", sku=scenario.catalog.sku[sku], value=float(realized[period, sku]))
     return realized
+
+
+def _sku_list(skus: object) -> NDArray[np.str_]:
+    """``skus`` as a 1-D array of SKU codes; one code, a number or None is a PlanningError (``"A"`` was a
+    TypeError from pandas, None the SKU ``'None'``)."""
+    if skus is None or isinstance(skus, (str, bytes)) or np.ndim(skus) != 1:  # type: ignore[arg-type]
+        raise PlanningError("must be a list of SKU codes (one per column of the orders)", column="skus",
+                            value=skus if skus is None or isinstance(skus, (str, bytes, int, float)) else
+                            type(skus).__name__)
+    return np.asarray(skus).astype(str)
 
 
 def _fill_rate(served: NDArray[np.float64], demanded: NDArray[np.float64]) -> NDArray[np.float64]:

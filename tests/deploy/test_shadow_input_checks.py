@@ -292,3 +292,16 @@ def test_incumbent_penalty_steps_are_whole_numbers():
     for step in (np.nan, -5, "10", 2.5):  # NaN made the reward NaN, -5 was read as 0, "10" a TypeError
         with pytest.raises(PlanningError, match="column 'step'"):
             penalty.weight_at(step)
+
+
+@pytest.mark.parametrize("skus", ["A", None, 3, np.array([["A"]])])
+def test_skus_must_be_a_list_of_codes(skus: object) -> None:
+    # the finding: "A" was pandas' TypeError ("Index(...) must be called with a collection"), None the SKU 'None'
+    frame = pd.DataFrame({"period": [0], "sku": ["A"], "order_qty": [1.0]})
+    with pytest.raises(PlanningError, match="must be a list of SKU codes") as err:
+        LoggedOrders.from_frame(frame, skus)  # type: ignore[arg-type]
+    assert err.value.column == "skus"
+    if skus is not None:  # without skus the constructor keeps the frame's column names
+        with pytest.raises(PlanningError, match="must be a list of SKU codes"):
+            LoggedOrders(pd.DataFrame({"A": [1.0]}), skus=skus)  # type: ignore[arg-type]
+    assert LoggedOrders.from_frame(frame, ("A",)).orders.tolist() == [[1.0]]
