@@ -9,7 +9,6 @@ the plan still satisfies MOQ, lot sizes, capacity and budget.
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -23,6 +22,7 @@ from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
 from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, number_in, require_policy, scalar_or_array
 from hybridinv.core.flags import text_full
+from hybridinv.core.limits import MAX_PERIODS, MAX_QUANTITY
 from hybridinv.core.state import InventoryState
 
 if TYPE_CHECKING:
@@ -64,9 +64,12 @@ class Guardrails:
     critical_min_order: float | NDArray[np.float64] = 0.0
 
     def __post_init__(self) -> None:
-        for name in ("max_change_units", "max_change_fraction", "max_periods_of_supply"):
+        # at most MAX_QUANTITY units or times the incumbent, MAX_PERIODS periods (None: no limit): 1e308 passed and
+        # overflowed in the bounds (numpy RuntimeWarnings)
+        for name, high in (("max_change_units", MAX_QUANTITY), ("max_change_fraction", MAX_QUANTITY),
+                           ("max_periods_of_supply", float(MAX_PERIODS))):
             if getattr(self, name) is not None:
-                number_in(getattr(self, name), name, 0.0, math.inf)
+                number_in(getattr(self, name), name, 0.0, high)
         minimum = scalar_or_array(self.critical_min_order, "critical_min_order", 0.0)
         if np.ndim(minimum) > 1:
             raise PlanningError("must be one number or one per SKU", column="critical_min_order",

@@ -77,6 +77,20 @@ def test_change_limit_needs_incumbent():
         Guardrails(max_change_fraction=-1)
 
 
+@pytest.mark.parametrize(("name", "high"), [("max_change_units", 1e12), ("max_change_fraction", 1e12),
+                                            ("max_periods_of_supply", 1e5)])
+def test_limits_are_bounded_so_the_bounds_stay_finite(name: str, high: float) -> None:
+    # the finding: 1e308 passed the check and overflowed in the bounds (a numpy RuntimeWarning); None is no limit
+    with pytest.raises(PlanningError, match=rf"column '{name}', value 1e\+308: must be a finite number in \[0, "):
+        Guardrails(**{name: 1e308})
+    catalog = _catalog()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        lower, upper = apply_guardrails(Guardrails(**{name: high}), catalog, _state(catalog, [0] * 4), np.ones(4),
+                                        np.ones(4))
+    assert np.isfinite(lower).all() and (upper >= lower).all()
+
+
 def test_guarded_repair_without_rules_clips():
     catalog = _catalog()
     state = _state(catalog, [0] * 4)
