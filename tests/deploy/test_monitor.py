@@ -405,3 +405,14 @@ def test_plan_calls_with_rows_in_another_order_or_other_skus_are_matched_by_sku(
     rows = monitor.history()
     assert rows["period"].tolist() == [0, 1]
     assert rows["demand"].iloc[0] == pytest.approx(history.set_index("sku").loc[kept, "w1"].sum())
+
+
+@pytest.mark.parametrize(("served", "falls_back"), [(2.7, False), (2.6999, True)])
+def test_a_fill_rate_at_the_threshold_is_not_below_it(served: float, falls_back: bool):
+    # the finding: 8 periods of 2.7 served of 3 summed row by row gave 0.8999999999999999 and a fallback
+    # "below" 0.9; the exactly rounded sum is 0.9, and only a rate below by more than rounding falls back
+    monitor = Monitor(None, None, MonitorThresholds(window=8, min_fill_rate=0.9, max_cost_ratio=None))
+    for t in range(8):
+        monitor.observe(t, 3.0, served, 1.0)
+    assert bool(monitor.events) is falls_back
+    assert monitor.history()["fill_rate"].iloc[-1] == pytest.approx(served / 3.0, rel=1e-15)
