@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from hybridinv.core._frame import ExtraColumns
+from hybridinv.core._frame import ExtraColumns, number_array
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, number_in, require_policy
 from hybridinv.network.model import Network
@@ -151,7 +151,7 @@ def _desired(decision: object, network: Network, n: int) -> NDArray[np.float64]:
     shipments = decision.requested if decision.requested is not None else decision.shipments
     for rows, values, name in ((network.roots, decision.supplier_orders, "supplier_orders"),
                                (network.non_roots, shipments, "shipments")):
-        arr = np.asarray(values, dtype=np.float64)
+        arr = number_array(values, name)  # text or ragged rows were numpy's bare ValueError
         if arr.shape != (rows.size, n):
             raise PlanningError(f"the policy returned {name} of shape {arr.shape}, expected {(rows.size, n)}",
                                 column=name)

@@ -188,3 +188,26 @@ def test_public_name_and_no_torch() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize(("orders", "words"), [
+    ([["a", 1.0]], "must be numbers, not booleans or text"),
+    ([[1.0], [2.0, 3.0]], "must be numbers"),
+    ([[True, 1.0]], "must be numbers, not booleans or text"),
+    (np.ones((3, 3)), r"the policy returned supplier_orders of shape \(3, 3\), expected \(1, 2\)"),
+])
+def test_a_custom_policy_returning_bad_quantities_is_named(orders: object, words: str) -> None:
+    """The finding: text or ragged rows from a custom policy were numpy's bare ValueError ("could not convert
+    string to float"), naming nothing."""
+    from hybridinv.network.state import NetworkDecision
+
+    frames = small_frames()
+    net = Network.from_frame(frames["locations"])
+
+    class Custom:
+        def act(self, obs: object) -> NetworkDecision:
+            return NetworkDecision(orders, np.ones((net.non_roots.size, 2)))  # type: ignore[arg-type]
+
+    with pytest.raises(PlanningError, match=words) as err:
+        _plan(frames, policy=Custom())
+    assert err.value.column == "supplier_orders"
