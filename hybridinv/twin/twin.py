@@ -44,6 +44,8 @@ __all__ = [
 
 #: Columns a sales log must have; optional: ``on_hand`` (stock after the sale) and ``stockout`` (bool).
 SALES_COLUMNS: tuple[str, ...] = ("date", "sku", "quantity")
+#: Sales before this day are refused as date typos (1024 for 2024).
+_EARLIEST_DATE = pd.Timestamp("1900-01-01")
 #: Every column a sales log may have.
 SALES_KNOWN: tuple[str, ...] = (*SALES_COLUMNS, "on_hand", "stockout")
 #: Fewest planning periods a sales log must span to be fitted (the demand fit's minimum).
@@ -148,6 +150,11 @@ def aggregate_sales(sales: pd.DataFrame, period: PlanningPeriod | str = Planning
     if dates.isna().any():
         bad = int(np.flatnonzero(dates.isna().to_numpy())[0])
         raise PlanningError("date is missing", column="date", sku=df["sku"].iloc[bad], value=df["date"].iloc[bad])
+    early = (dates < _EARLIEST_DATE).to_numpy()
+    if early.any():  # a typo such as 1024 for 2024: at weekly periods within MAX_PERIODS, so it was fitted
+        bad = int(np.flatnonzero(early)[0])
+        raise PlanningError(f"a date before {_EARLIEST_DATE.year} (a typo for a recent year?)", column="date",
+                            sku=df["sku"].iloc[bad], value=str(df["date"].iloc[bad]))
     row_skus = df["sku"].to_numpy(dtype=object)
     # booleans (True was one unit sold, also among numbers), complex numbers, empty cells, infinite or absurd
     # quantities (1e15 units exhausted memory in the fit) are refused like negative ones

@@ -190,11 +190,16 @@ def test_a_date_typo_that_spans_centuries_is_named():
     # 1024 for 2024 allocated every day in between for every SKU
     sales = pd.DataFrame({"date": ["1024-01-05", "2024-01-01", "2024-01-02"], "sku": ["A", "A", "B"],
                           "quantity": [1, 2, 3]})
-    with pytest.raises(PlanningError, match="more than 100,000 day periods") as info:
-        aggregate_sales(sales, "day")
-    assert info.value.column == "date" and info.value.value == "1024-01-05"
-    with pytest.warns(PlanningWarning, match="second half"):  # SKU B first sells 1,000 years in
-        assert aggregate_sales(sales, "month").demand.shape == (12_001, 2)  # the same span in months is allowed
+    # refused at every period length: at weeks and months the span was within MAX_PERIODS and 1,000 years
+    # of empty periods were fitted (52,190 weeks), with only warnings
+    for period in ("day", "week", "month"):
+        with pytest.raises(PlanningError, match="a date before 1900") as info:
+            aggregate_sales(sales, period)
+        assert (info.value.column, info.value.sku, info.value.value) == ("date", "A", "1024-01-05")
+    long = sales.assign(date=["1901-01-05", "2200-01-01", "2200-01-02"])
+    with pytest.raises(PlanningError, match="more than 100,000 day periods") as info:  # 109,000 days
+        aggregate_sales(long, "day")
+    assert info.value.column == "date" and info.value.value == "1901-01-05"
 
 
 # ---------------------------------------------------------------- audit of bad sales, catalogs and receipts
