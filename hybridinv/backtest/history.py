@@ -230,13 +230,22 @@ def _same_date(labels: list[str], cutoff: object) -> int:
     """Position of the label that is the same date as ``cutoff`` written another way, or -1.
 
     A long history's labels are normalized (``Apr 2001`` is stored as ``2001-04``) and a wide one's are
-    kept as written, so the same ``--cutoff`` was refused in one layout and accepted in the other.
+    kept as written, so the same ``--cutoff`` was refused in one layout and accepted in the other. Week
+    labels (``2024-07-15/2024-07-21``) match any day of their week (the Monday was refused).
     """
     with quiet_date_parsing():
         try:
             wanted = pd.Timestamp(str(cutoff))
+        except (ValueError, TypeError, OverflowError):
+            return -1
+        ranges = pd.Series(labels).str.extract(r"^(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})$")
+        if ranges[0].notna().all():
+            start, end = pd.to_datetime(ranges[0]), pd.to_datetime(ranges[1])
+            matches = np.flatnonzero(((start <= wanted) & (wanted <= end)).to_numpy())
+            return int(matches[0]) if matches.size == 1 else -1
+        try:
             dates = pd.to_datetime(pd.Series(labels), errors="coerce", format="mixed")
-        except (ValueError, TypeError, OverflowError):  # e.g. week labels "2024-07-15/2024-07-21": time zones
+        except (ValueError, TypeError, OverflowError):
             return -1
     matches = np.flatnonzero((dates == wanted).to_numpy())
     return int(matches[0]) if matches.size == 1 else -1

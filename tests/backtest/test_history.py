@@ -168,7 +168,8 @@ def test_wide_layout_refuses_headerless_and_total_columns_and_gaps_after_the_fir
 def test_a_cutoff_date_against_week_labels_is_not_a_traceback() -> None:
     from hybridinv.backtest.history import _same_date
 
-    assert _same_date(["2024-07-08/2024-07-14", "2024-07-15/2024-07-21"], "2024-07-15") == -1
+    assert _same_date(["2024-07-08/2024-07-14", "2024-07-15/2024-07-21"], "2024-07-15") == 1  # the week it opens
+    assert _same_date(["2024-07-08/2024-07-14", "2024-07-15/2024-07-21"], "not a date") == -1
 
 
 @pytest.mark.parametrize("periods", [[35796, 35827, 35855, 35886], [199811, 199812, 199901, 199902]])
@@ -300,3 +301,15 @@ def test_a_calendar_other_than_auto_or_a_whole_number_is_refused(season: object,
     with pytest.raises(PlanningError) as info:
         read_history(_weekly(long=True)).calendar(season, per_year)  # type: ignore[arg-type]
     assert info.value.column == ("season" if per_year == "auto" else "periods_per_year")
+
+
+def test_a_weekly_cutoff_may_name_any_day_of_its_week():
+    # the finding: '--cutoff 2023-07-17' (the week's Monday) was "not a period of the history"; only the label
+    # '2023-07-17/2023-07-23' was found
+    weeks = pd.date_range("2023-01-02", periods=40, freq="W-MON")
+    history = read_history(pd.DataFrame({"sku": "A", "period": weeks.strftime("%Y-%m-%d"), "quantity": 1.0}))
+    for day in ("2023-07-17", "2023-07-19", "2023-07-23", "2023-07-17/2023-07-23"):
+        assert history.cutoff_index(day) == 28, day
+    assert history.cutoff_index("2023-07-24") == 29  # the next Monday opens the next week
+    with pytest.raises(PlanningError, match="not a period of the history"):
+        history.cutoff_index("2030-01-01")
