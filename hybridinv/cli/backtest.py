@@ -85,6 +85,16 @@ def command(
     if policies is not None and not policies.strip(", "):  # "" ran every default policy, 240 s of training included
         raise click.BadParameter("no policy named; leave the option out for the default policies",
                                  param_hint="--policies")
+    chosen = tuple(p.strip() for p in policies.split(",") if p.strip()) if policies else DEFAULT_POLICIES
+    extra = _models(models)
+    # usage errors (exit 2), as docs/backtest.md says, and before a suite or history is read
+    repeated = sorted({p for p in chosen if chosen.count(p) > 1})
+    if repeated:
+        raise click.BadParameter(f"{repeated[0]!r} is listed twice", param_hint="--policies")
+    clash = sorted(set(extra) & set(chosen))
+    if clash:
+        raise click.BadParameter(f"the name {clash[0]!r} is already a policy of this backtest; name it otherwise",
+                                 param_hint="--model")
     if (suite is None) == (history is None):
         raise PlanningError("give either --suite or --history (with --catalog and --cutoff)", column="history")
     if suite is not None:
@@ -110,10 +120,9 @@ def command(
         demand = read_history(read_csv(history))  # read here: a whole-number cutoff is read against its labels
         split, name = cutoff_from_text(cutoff, demand), Path(history).stem  # the report's title names the file
     limits = given_limits(capacity, budget) or "derive"  # the one not given keeps the value derived from training
-    chosen = tuple(p.strip() for p in policies.split(",") if p.strip()) if policies else DEFAULT_POLICIES
     result = backtest(
         demand, cat, split, limits, chosen, horizon=horizon, season=season_from_text(season), lost_sales=not backorders,
-        training=HistoryTraining(time_limit=train_seconds, workers=workers), models=_models(models),
+        training=HistoryTraining(time_limit=train_seconds, workers=workers), models=extra,
         model_dir=None if out is None else f"{out}/models", name=name, progress=True,
     )
     click.echo(result.summary_markdown())

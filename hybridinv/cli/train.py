@@ -171,6 +171,8 @@ def command(
                            ("seeds_per_generation", seeds_per_generation), ("time_limit", time_limit))
         if value is not None
     }
+    if history is not None and catalog is None:  # a usage error, as --catalog without --history is
+        raise click.UsageError("--history needs --catalog (the costs and lead times of its SKUs)")
     objective = _objective(reward_path, targets, multiplier_rate, incumbent, deviation_weight)
     if history is None:
         _refuse_history_options()
@@ -244,9 +246,15 @@ def _objective(
 ) -> Any:
     from pathlib import Path
 
+    from hybridinv.core.errors import PlanningError
     from hybridinv.reward.spec import RewardSpec
+    from hybridinv.reward.targets import parse_targets
     from hybridinv.rl.objective import TrainingObjective
 
+    try:  # an option's value: a usage error (exit 2), as tune reports it
+        parse_targets(targets)
+    except PlanningError as exc:
+        raise click.BadParameter(str(exc), param_hint="--target") from None
     spec = None
     if reward_path is not None:
         text = Path(reward_path).read_text()

@@ -65,6 +65,9 @@ def command(
     from hybridinv.reward.spec import RewardSpec
     from hybridinv.reward.tune import tune
 
+    repeated = sorted({p for p in policies if policies.count(p) > 1})
+    if repeated:  # tuned twice into the same OUT/<policy> folder
+        raise click.BadParameter(f"{repeated[0]!r} is given twice", param_hint="--policy")
     # a scenario file's contents and the spec file are data: their problems are one-line errors (exit 1, the
     # group's handler), not usage errors with the usage banner (exit 2) as an unknown name and the options' values
     if is_scenario_file(scenario):

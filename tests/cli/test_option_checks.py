@@ -92,6 +92,14 @@ def test_tune_refuses_bad_counts_and_seeds(tmp_path: Path, option: str, value: s
     assert not (tmp_path / "t").exists()
 
 
+def test_tune_refuses_a_policy_given_twice(tmp_path: Path) -> None:
+    # the finding: accepted, and tuned twice into the same OUT/base_stock folder
+    args = ["tune", "--scenario", "multi_10", "--target", "fill_rate>=0.9", "--policy", "base_stock", "--policy",
+            "base_stock", "--out", str(tmp_path / "t")]
+    assert "'base_stock' is given twice" in _usage_error(CliRunner().invoke(main, args), "--policy")
+    assert not (tmp_path / "t").exists()
+
+
 def test_tune_with_an_unknown_scenario_name_is_a_usage_error(tmp_path: Path) -> None:
     # a scenario file's contents are data (exit 1, tests/cli/test_scenario_files.py); an unknown name is usage
     args = ["tune", "--scenario", "no_such_scenario", "--target", "fill_rate>=0.9", "--out", str(tmp_path / "t")]
@@ -132,6 +140,18 @@ def test_train_refuses_a_ppo_rollout_of_one_step(tmp_path: Path, algo: list[str]
     args = [*_TRAIN_PPO, *algo, "--n-steps", "1", "--out", str(tmp_path / "m")]
     output = _usage_error(CliRunner().invoke(main, args), "--n-steps")
     assert "at least 2 steps per rollout" in output
+    assert not (tmp_path / "m").exists()
+
+
+def test_train_reports_a_bad_target_and_a_history_without_catalog_as_usage_errors(tmp_path: Path) -> None:
+    # the finding: both exited 1 as data errors, where tune's bad --target and train's --catalog without
+    # --history exit 2
+    out = _usage_error(CliRunner().invoke(main, ["train", "--scenario", "multi_10", "--target", "fill>=0.9",
+                                                 "--out", str(tmp_path / "m")]), "--target")
+    assert "unknown KPI" in out
+    history, _ = _history(tmp_path)
+    _usage_error(CliRunner().invoke(main, ["train", "--history", str(history), "--out", str(tmp_path / "m")]),
+                 "--history needs --catalog")
     assert not (tmp_path / "m").exists()
 
 

@@ -87,6 +87,20 @@ def test_backtest_refuses_n_series_with_a_history(tmp_path: Path) -> None:
     assert CliRunner().invoke(main, args).exit_code == 0
 
 
+@pytest.mark.parametrize(("extra", "words"), [
+    (["--policies", "newsvendor,newsvendor"], "Invalid value for --policies: 'newsvendor' is listed twice"),
+    (["--policies", "newsvendor", "--model", "newsvendor=m"], "Invalid value for --model: the name 'newsvendor'"),
+])
+def test_backtest_policy_lists_that_repeat_a_name_are_usage_errors(tmp_path: Path, extra: list[str],
+                                                                   words: str) -> None:
+    # docs/backtest.md: "a usage error in the CLI"; the repeated policy exited 1 as a data error, after the
+    # history was read
+    history, catalog = _history(tmp_path)
+    result = CliRunner().invoke(main, ["backtest", "--history", str(history), "--catalog", str(catalog),
+                                       "--cutoff", "18", *extra])
+    assert result.exit_code == 2 and words in result.output, result.output
+
+
 def test_a_hash_inside_a_sku_code_is_text_and_leading_hash_lines_are_comments(tmp_path: Path) -> None:
     days = pd.date_range("2024-01-01", periods=42, freq="D")
     frame = pd.DataFrame({"date": days, "quantity": 2, "sku": np.array(["PART#12", "PART#13", "BOLT-7"])[
