@@ -59,7 +59,8 @@ class Constraints:
     budget : float
         Purchase budget per period (``sum(unit_cost * order) <= budget``).
     supplier_capacity : mapping of str to float
-        Optional maximum units ordered per period from each supplier.
+        Optional maximum units ordered per period from each supplier; ``inf`` is no limit (the
+        supplier is left out of the mapping).
 
     Raises
     ------
@@ -84,7 +85,9 @@ class Constraints:
                 raise PlanningError("names a supplier twice (keys are compared as text)",
                                     column="supplier_capacity", value=str(key))
             caps[str(key)] = _positive("supplier_capacity", value, supplier=key)
-        object.__setattr__(self, "supplier_capacity", MappingProxyType(caps))
+        # inf is no limit: left out (it was kept as a row, 0 x inf in the repair's prices gave NaN and changed plans)
+        finite = {name: limit for name, limit in caps.items() if math.isfinite(limit)}
+        object.__setattr__(self, "supplier_capacity", MappingProxyType(finite))
 
     def __reduce__(self) -> tuple[type[Constraints], tuple[float, float, dict[str, float]]]:
         # the read-only supplier mapping cannot be pickled; rebuild from a plain dict

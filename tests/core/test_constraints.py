@@ -127,3 +127,23 @@ def test_supplier_capacity_that_is_not_a_mapping_is_refused(value: object) -> No
     with pytest.raises(PlanningError, match="must map supplier names to limits") as info:
         Constraints.coerce({"capacity": 10.0, "supplier_capacity": value})
     assert info.value.column == "supplier_capacity"
+
+
+def test_an_infinite_supplier_capacity_is_no_limit():
+    """The finding: an infinite supplier capacity ("use inf for no limit") stayed a row: 0 x inf in the repair's
+    prices gave thousands of numpy warnings and other plans than without the row."""
+    import warnings
+
+    from hybridinv import scenarios, simulate
+    from hybridinv.policies import BaseStock
+
+    assert dict(Constraints(supplier_capacity={"S0": math.inf, "S1": 5.0}).supplier_capacity) == {"S1": 5.0}
+    scenario = scenarios.get("multi_10")
+    limits = scenario.constraints
+    unlimited = scenario.replace(constraints=Constraints(capacity=limits.capacity, budget=limits.budget,
+                                                         supplier_capacity={"S0": math.inf}))
+    policy = BaseStock.fit(scenario)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with_inf = simulate(policy, unlimited, seeds=2, periods=20)["avg_cost"].tolist()
+    assert with_inf == simulate(policy, scenario, seeds=2, periods=20)["avg_cost"].tolist()
