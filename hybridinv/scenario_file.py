@@ -85,6 +85,11 @@ _PROCESS = {
     "process": "str", "mean": "number", "dispersion": "number", "cv": "number", "trend": "number",
     "seasonality": "tables", "promotions": "table", "regime_shifts": "table", "common_factor": "table",
 }
+#: The file's key for a constructor argument named in an error (the others are the same name).
+_FILE_KEYS = {"demand_mean": "demand.mean", "dispersion": "demand.dispersion", "cv": "demand.cv",
+              "lead_time_std": "lead_times.std", "supplier_capacity": "constraints.supplier_capacity",
+              "capacity": "constraints.capacity", "budget": "constraints.budget",
+              "supplier": "constraints.supplier_capacity"}
 _SEASONALITY = {"period": "int", "amplitude": "number", "phase": "number"}
 _PROMOTIONS = {"probability": "number", "lift": "number", "duration": "int"}
 _REGIME = {"probability": "number", "low": "number", "high": "number"}
@@ -147,6 +152,14 @@ class _File:
             key = prefix + exc.column.rsplit(".", 1)[-1] if exc.column else prefix.rstrip(".")
             raise self.error(exc.message, key, exc.value) from None
 
+    def named(self, exc: PlanningError) -> PlanningError:
+        """``exc`` naming this file and the file's key for the constructor argument it names (``demand_mean`` is
+        ``demand.mean``); unchanged when it names the file already."""
+        if exc.message.startswith(self.path.name):
+            return exc
+        key = _FILE_KEYS.get(exc.column, exc.column) if exc.column else None
+        return PlanningError(f"{self.path.name}: {exc.message}", column=key, sku=exc.sku, value=exc.value)
+
     def within(self, exc: PlanningError, what: str) -> PlanningError:
         """``exc`` (a catalog, state or history problem) with the file it came from in the message."""
         wrapped = PlanningError(f"{self.path.name}, {what}: {exc}")
@@ -201,6 +214,14 @@ def load_scenario(path: str | Path) -> Scenario:
     for key in ("catalog", "demand"):
         if key not in data:
             raise file.error(f"the required key '{key}' is missing", key)
+    try:
+        return _build(file, data)
+    except PlanningError as exc:  # e.g. a mean of inf was "column 'demand_mean'", naming neither file nor key
+        raise file.named(exc) from None
+
+
+def _build(file: _File, data: Mapping[str, Any]) -> Scenario:
+    """The scenario of the checked top-level table ``data``."""
     catalog = _catalog(file, data)
     constraints = _constraints(file, data.get("constraints", {}))
     lead_times, catalog = _lead_times(file, data.get("lead_times", {}), catalog)

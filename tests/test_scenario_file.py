@@ -372,3 +372,26 @@ def test_sku_codes_in_the_catalog_file_are_read_as_written(single: Path) -> None
     pd.DataFrame({"sku": ["007", "7", "NA"], "unit_cost": 0.0, "holding_cost": 1.0, "shortage_cost": 9.0,
                   "lead_time": 2}).to_csv(single.parent / "single.csv", index=False)
     assert list(load_scenario(single).catalog.sku) == ["007", "7", "NA"]
+
+
+@pytest.mark.parametrize(("line", "key", "words"), [
+    ("lookahead = 100000000", "lookahead", "MAX_PERIODS"),
+    ("periods = 1000000000", "periods", "100,000 periods"),
+    ("waste_cost = inf", "waste_cost", "finite"),
+    ("[demand]\nprocess = 'poisson'\nmean = inf", "demand.mean", "finite"),
+    ("[demand]\nprocess = 'negative_binomial'\ndispersion = inf", "demand.dispersion", "finite"),
+    ("[lead_times]\nstd = inf", "lead_times.std", "NaN or infinite"),
+    ("[constraints]\nsupplier_capacity = { X = -5.0 }", "constraints.supplier_capacity", "must be > 0"),
+    ("[constraints]\nsupplier_capacity = { Z = 10.0 }", "constraints.supplier_capacity", "no SKU in the catalog"),
+])
+def test_constructor_errors_name_the_file_and_its_key(tmp_path: Path, line: str, key: str, words: str) -> None:
+    """The finding: these named the constructor argument ('demand_mean', 'lead_time_std') and not the file, and a
+    supplier capacity for a supplier without SKUs loaded and failed at the first simulated period."""
+    (tmp_path / "data").mkdir()
+    catalog_frame(4, demand_mean=[3.0, 6.0, 9.0, 12.0], supplier=["X", "X", "Y", "Y"]).to_csv(
+        tmp_path / "data" / "catalog.csv", index=False)
+    demand = "" if "[demand]" in line else "\n[demand]\nprocess = 'poisson'\n"
+    path = _write(tmp_path, f'name = "mine"\ncatalog = "data/catalog.csv"\n{line}\n{demand}')
+    with pytest.raises(PlanningError, match=words) as err:
+        load_scenario(path)
+    assert err.value.column == key and "my.toml: " in str(err.value), str(err.value)

@@ -142,3 +142,22 @@ def test_unknown_demand_distribution_is_named() -> None:
     with pytest.raises(PlanningError, match="must be one of") as info:  # was the enum's bare ValueError
         scenarios.single_sku(demand="gamma")  # type: ignore[arg-type]
     assert info.value.column == "demand"
+
+
+def test_lookahead_is_bounded_by_max_periods(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The finding: lookahead=10**9 built, and the first draw asked for 7.45 GiB (from a scenario file the
+    process was killed)."""
+    from hybridinv.core.limits import MAX_PERIODS
+    from hybridinv.scenario_file import load_scenario
+
+    base = scenarios.get("multi_10")
+    with pytest.raises(PlanningError, match="must be at most MAX_PERIODS") as err:
+        base.replace(lookahead=10**9)
+    assert err.value.column == "lookahead" and err.value.value == 10**9
+    assert base.replace(lookahead=MAX_PERIODS).lookahead == MAX_PERIODS
+    (tmp_path / "catalog.csv").write_text("sku,unit_cost,holding_cost,shortage_cost,lead_time,demand_mean\n"
+                                          "A,1,0.1,5,1,10\n")
+    (tmp_path / "s.toml").write_text('name = "s"\ncatalog = "catalog.csv"\nlookahead = 100000000\n'
+                                     '[demand]\nprocess = "poisson"\n')
+    with pytest.raises(PlanningError, match="lookahead"):
+        load_scenario(tmp_path / "s.toml")

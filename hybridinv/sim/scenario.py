@@ -12,7 +12,7 @@ from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
 from hybridinv.core.errors import PlanningError, flag, number_in, whole_number
 from hybridinv.core.errors import horizon as checked_horizon
-from hybridinv.core.limits import MAX_QUANTITY
+from hybridinv.core.limits import MAX_PERIODS, MAX_QUANTITY
 from hybridinv.core.state import InventoryState
 from hybridinv.demand.leadtime import LeadTimePath, LeadTimeProcess
 from hybridinv.demand.processes import DemandPath, DemandProcess
@@ -106,6 +106,8 @@ class Scenario:
         # a dict was kept as given and failed at the first simulated period ("'dict' object has no attribute
         # 'supplier_capacity'"), a capacity of -1 in it unchecked until then
         object.__setattr__(self, "constraints", Constraints.coerce(self.constraints))
+        if self.constraints.supplier_capacity:  # a supplier without SKUs failed only at the first simulated period
+            self.constraints.supplier_rows(self.catalog)
         if self.demand.n_skus != n:
             raise PlanningError(f"demand process has {self.demand.n_skus} SKUs, catalog has {n}", column="demand")
         derived_lead = self.lead_times is None
@@ -125,7 +127,10 @@ class Scenario:
             raise PlanningError(f"need 0 <= warmup < periods (periods is {self.periods})", column="warmup",
                                 value=self.warmup)
         object.__setattr__(self, "periods_per_year", whole_number(self.periods_per_year, "periods_per_year", 1))
-        object.__setattr__(self, "lookahead", whole_number(self.lookahead, "lookahead", 0))
+        lookahead = whole_number(self.lookahead, "lookahead", 0)
+        if lookahead > MAX_PERIODS:  # 10**9: a MemoryError at the first draw (7.45 GiB)
+            raise PlanningError(f"must be at most MAX_PERIODS = {MAX_PERIODS:,}", column="lookahead", value=lookahead)
+        object.__setattr__(self, "lookahead", lookahead)
         for name in ("waste_cost", "overflow_cost"):
             object.__setattr__(self, name, number_in(getattr(self, name), name, 0.0, math.inf, open_high=True))
         object.__setattr__(self, "lost_sales", flag(self.lost_sales, "lost_sales"))
