@@ -200,12 +200,12 @@ def scalar_or_array(value: object, column: str, low: float = -math.inf, *, open_
     PlanningError
         Naming ``column`` and the first bad value.
     """
+    from hybridinv.core._frame import number_array  # here: core._frame imports this module
+
     if isinstance(value, bool | str):
         raise PlanningError("must be a number or an array of numbers", column=column, value=value)
-    try:
-        number = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise PlanningError("must be a number or an array of numbers", column=column, value=value) from None
+    # numpy booleans and text inside arrays too (np.array([True] * 10) was read as ones, ["5"] as 5)
+    number = number_array(value, column)
     flat = number.reshape(-1)
     bad = ~np.isfinite(flat) | ((flat <= low) if open_low else (flat < low))
     if bad.any():

@@ -108,3 +108,22 @@ def test_flag_refuses_what_is_not_a_bool(value: object) -> None:
 
 def test_flag_accepts_python_and_numpy_bools() -> None:
     assert flag(True, "x") is True and flag(np.bool_(False), "x") is False
+
+
+@pytest.mark.parametrize("value", [np.array([True, False]), np.bool_(True), np.array(["5", "6"]), [1.0, "x"],
+                                   np.array([1 + 0j]), [True, 2.0]])
+def test_scalar_or_array_refuses_booleans_text_and_complex_inside_arrays(value: object) -> None:
+    # the finding: RQ(reorder_point=np.array([True] * 10)) and Newsvendor(safety_factor=np.array(["1"] * 10))
+    # were read as numbers (only a plain bool or str was refused)
+    from hybridinv.core.errors import scalar_or_array
+
+    with pytest.raises(PlanningError, match="must be numbers") as err:
+        scalar_or_array(value, "reorder_point")
+    assert err.value.column == "reorder_point"
+
+
+def test_scalar_or_array_reads_numbers_and_numeric_arrays() -> None:
+    from hybridinv.core.errors import scalar_or_array
+
+    assert scalar_or_array(np.int64(3), "x") == 3.0 and isinstance(scalar_or_array(2, "x"), float)
+    np.testing.assert_array_equal(scalar_or_array([1, 2.5], "x", 0.0), [1.0, 2.5])
