@@ -612,15 +612,12 @@ def numeric_column(
 def action_array(action: object, size: int, sku_of: Callable[[int], str] | None = None) -> NDArray[np.float64]:
     """An environment's action as a flat float array of ``size`` finite values.
 
-    The wrong size, text or a NaN/inf entry (a diverged policy) is a :class:`PlanningError`
-    naming ``action`` (and the SKU of the first bad entry, ``sku_of(index)``): a NaN action
-    used to order nothing, a comparison with NaN being false, and a short one to be indexed
-    without a word.
+    The wrong size, text, booleans, complex numbers or a NaN/inf entry (a diverged policy) is a
+    :class:`PlanningError` naming ``action`` (and the SKU of the first bad entry, ``sku_of(index)``):
+    a NaN action used to order nothing, a comparison with NaN being false, and a short one to be
+    indexed without a word; ``"0.5"`` and ``True`` were read as numbers (:func:`number_array`).
     """
-    try:
-        arr = np.asarray(action, dtype=np.float64).reshape(-1)
-    except (TypeError, ValueError):
-        raise PlanningError("the action must be numbers", column="action") from None
+    arr = number_array(action, "action").reshape(-1)
     if arr.size != size:
         raise PlanningError(f"the action has {arr.size} values, the action space {size}", column="action")
     bad = np.flatnonzero(~np.isfinite(arr))

@@ -65,6 +65,19 @@ def test_bad_actions_name_the_sku(env_class: type) -> None:
     env.step(np.zeros(env.action_space.shape))  # a good action still runs
 
 
+@pytest.mark.parametrize("env_class", [OrderEnv, TargetEnv])
+def test_text_boolean_and_complex_actions_are_refused(env_class: type) -> None:
+    # the finding: np.array(["0.5"] * n), booleans and [True] * n stepped as numbers; complex ones a ComplexWarning
+    env = env_class("multi_10", periods=3)
+    env.reset(seed=0)
+    shape = env.action_space.shape
+    for action in (np.full(shape, "0.5"), np.ones(shape, bool), [True] * int(np.prod(shape)), np.full(shape, 1 + 0j)):
+        with pytest.raises(PlanningError, match="must be numbers, not booleans or text") as info:
+            env.step(action)
+        assert info.value.column == "action"
+    env.step(np.zeros(shape, dtype=np.float32))  # SB3's float32 actions still step
+
+
 @pytest.mark.parametrize("path_seed", ["x", 3.7, -1, True, "3"])
 @pytest.mark.parametrize("env_class", [OrderEnv, TargetEnv])
 def test_a_path_seed_must_be_a_whole_number(env_class: type, path_seed: object) -> None:
