@@ -86,7 +86,7 @@ class Promotions:
 
     def __post_init__(self) -> None:
         number_in(self.probability, "promotions.probability", 0.0, 1.0)
-        number_in(self.lift, "promotions.lift", 0.0, math.inf)
+        number_in(self.lift, "promotions.lift", 0.0, MAX_MULTIPLIER)  # 1e308 x the mean overflowed
         # duration 0 was accepted yet every start still lifted one period; "no promotions" is probability 0
         whole_number(self.duration, "promotions.duration", 1)
 
@@ -121,7 +121,8 @@ class CommonFactor:
     rho: float = 0.6
 
     def __post_init__(self) -> None:
-        number_in(self.sigma, "common_factor.sigma", 0.0, math.inf)
+        # a log-scale spread: 3 already spreads a period's demand over factors of e^-9 to e^9 (1e300 overflowed)
+        number_in(self.sigma, "common_factor.sigma", 0.0, MAX_FACTOR_SIGMA)
         number_in(self.rho, "common_factor.rho", 0.0, 1.0)
 
 
@@ -157,6 +158,16 @@ class DemandPath:
     forecast_std: NDArray[np.float64] | None = None
     past_realized: NDArray[np.float64] | None = None
     past_expected: NDArray[np.float64] | None = None
+
+
+#: Smallest negative binomial size ``k`` (variance ``m + 1000 m^2`` at 1e-3; numpy's sampler fails far below).
+MIN_DISPERSION = 1e-3
+#: Largest promotion lift (a multiplier of the mean).
+MAX_MULTIPLIER = 1e6
+#: Largest spread of the common factor's log multiplier.
+MAX_FACTOR_SIGMA = 3.0
+#: Log multipliers are clipped to +-this before exp (the level is capped at MAX_QUANTITY afterwards).
+_MAX_LOG = 700.0
 
 
 def _per_sku(value: ArrayLike, n: int, name: str) -> NDArray[np.float64]:
@@ -219,8 +230,12 @@ class DemandProcess:
         object.__setattr__(self, "cv", _per_sku(self.cv, n, "cv"))
         object.__setattr__(self, "trend", per_sku(self.trend, n, "trend"))  # any sign, finite
         self._check_seasonality_shapes(n)
-        if self.distribution is DemandDistribution.NEGATIVE_BINOMIAL and bool(np.any(np.asarray(self.dispersion) <= 0)):
-            raise PlanningError("negative binomial dispersion must be > 0", column="dispersion")
+        if self.distribution is DemandDistribution.NEGATIVE_BINOMIAL and bool(
+                np.any(np.asarray(self.dispersion) < MIN_DISPERSION)):
+            # 1e-300 was numpy's "n too large or p too small" at the first draw
+            raise PlanningError(f"negative binomial dispersion must be >= {MIN_DISPERSION:g} (MIN_DISPERSION: a "
+                                "variance of 1,000 x the squared mean)", column="dispersion",
+                                value=float(np.min(self.dispersion)))
         if self.distribution is DemandDistribution.EMPIRICAL:
             if self.history is None:
                 raise PlanningError("the empirical distribution needs a history", column="history")
@@ -328,7 +343,8 @@ class DemandProcess:
         assert shifts is not None
         happens = rng.random((periods, self.n_skus)) < shifts.probability
         log_jump = rng.uniform(np.log(shifts.low), np.log(shifts.high), size=(periods, self.n_skus))
-        return np.exp(np.cumsum(np.where(happens, log_jump, 0.0), axis=0))
+        # clipped where exp overflows (jumps of 1e300 did, a numpy warning); the level is capped at MAX_QUANTITY
+        return np.exp(np.clip(np.cumsum(np.where(happens, log_jump, 0.0), axis=0), -_MAX_LOG, _MAX_LOG))
 
     def _factor_multiplier(self, rng: np.random.Generator, periods: int) -> NDArray[np.float64]:
         cf = self.common_factor
@@ -336,7 +352,7 @@ class DemandProcess:
         common = rng.standard_normal((periods, 1))
         own = rng.standard_normal((periods, self.n_skus))
         z = np.sqrt(cf.rho) * common + np.sqrt(1.0 - cf.rho) * own
-        return np.exp(cf.sigma * z - 0.5 * cf.sigma**2)
+        return np.exp(np.clip(cf.sigma * z - 0.5 * cf.sigma**2, -_MAX_LOG, _MAX_LOG))
 
     def _draw(self, rng: np.random.Generator, level: NDArray[np.float64]) -> NDArray[np.float64]:
         dist = self.distribution

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -320,3 +322,31 @@ def test_a_mean_that_is_not_numbers_is_refused_naming_it(mean: list) -> None:
     with pytest.raises(PlanningError) as info:
         DemandProcess(mean=mean)
     assert info.value.column == "demand_mean"
+
+
+@pytest.mark.parametrize(("build", "column"), [
+    (lambda m: DemandProcess(mean=m, distribution="negative_binomial", dispersion=1e-300), "dispersion"),
+    (lambda m: DemandProcess(mean=m, common_factor=CommonFactor(sigma=1e300)), "common_factor.sigma"),
+    (lambda m: DemandProcess(mean=m, promotions=Promotions(probability=0.5, lift=1e308)), "promotions.lift"),
+])
+def test_parameters_beyond_what_can_be_drawn_are_refused(build, column) -> None:  # type: ignore[no-untyped-def]
+    # the finding: each built, then failed at the first draw with numpy's own error (n too large or p too
+    # small; OverflowError (34); overflow in multiply)
+    with pytest.raises(PlanningError) as err:
+        build(np.full(3, 5.0))
+    assert err.value.column == column
+
+
+def test_regime_jumps_that_compound_past_floats_are_capped_without_warnings() -> None:
+    # jumps of 1e300 overflowed in exp (a RuntimeWarning); the period's mean is capped at MAX_QUANTITY
+    from hybridinv.core.limits import MAX_QUANTITY
+
+    process = DemandProcess(mean=np.full(3, 5.0), regime_shifts=RegimeShifts(probability=0.5, low=1e300, high=1e300))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        path = process.sample(np.random.default_rng(0), 50)
+    assert np.isfinite(path.realized).all() and path.realized.max() <= 2 * MAX_QUANTITY
+    sigma_three = DemandProcess(mean=np.full(3, 5.0), common_factor=CommonFactor(sigma=3.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        assert np.isfinite(sigma_three.sample(np.random.default_rng(1), 500).realized).all()
