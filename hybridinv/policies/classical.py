@@ -102,8 +102,9 @@ class BaseStock(BatchTargetPolicy):
             levels belong to its SKUs: on a catalog listing them in another order each SKU gets
             its own level, and a SKU the fit did not cover is a ``PlanningError`` naming it.
         """
-        from hybridinv.policies.newsvendor import DemandStatistics, demand_statistics
+        from hybridinv.policies.newsvendor import DemandStatistics, demand_statistics, fit_source
 
+        source = fit_source(source, statistics=True)
         stats = source if isinstance(source, DemandStatistics) else demand_statistics(source)
         fractile = stats.fractile() if service_level is None else _fractiles(service_level, stats.mean.size)
         periods = stats.lead_time + 1.0
@@ -182,9 +183,10 @@ class SS(BatchTargetPolicy):
         SS
             With per-SKU ``s`` and ``S``, which follow their SKUs as :meth:`BaseStock.fit`'s levels do.
         """
-        from hybridinv.policies.newsvendor import DemandStatistics, demand_statistics
+        from hybridinv.policies.newsvendor import DemandStatistics, demand_statistics, fit_source
         from hybridinv.policies.rq import economic_order_quantity
 
+        source = fit_source(source, statistics=True)
         stats = source if isinstance(source, DemandStatistics) else demand_statistics(source)
         base = BaseStock.fit(stats, service_level, safety_factor)
         level = np.asarray(base.level, dtype=np.float64)

@@ -87,6 +87,9 @@ class DynamicSS(TargetPolicy):
         """Learn the per-SKU z-scores ``z_`` from costs; returns self."""
         if self.method not in _METHODS:
             raise PlanningError(f"method must be one of {_METHODS}", column="method", value=self.method)
+        from hybridinv.policies.newsvendor import fit_source
+
+        source = fit_source(source)
         catalog = source.catalog
         self.fractile_ = critical_fractile(catalog.holding_cost, catalog.shortage_cost)
         self.z_ = normal_quantile(self.fractile_) * per_sku(self.safety_factor, catalog.n_skus, "safety_factor")

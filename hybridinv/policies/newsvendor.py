@@ -17,7 +17,7 @@ follows seasonality and announced promotions.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -247,18 +247,43 @@ def disruption_delay_moments(disruptions: Disruptions) -> tuple[float, float]:
     return mean, share * (top + 1) * (2 * top + 1) / 6.0 - mean**2
 
 
-def demand_statistics(source: Scenario | Observation) -> DemandStatistics:
-    """Demand statistics per SKU from a scenario (its demand process) or an observation.
+def fit_source(source: object, *, statistics: bool = False) -> Any:
+    """What a policy's ``fit`` reads: a Scenario or an Observation (or :class:`DemandStatistics` where
+    ``statistics``); a scenario name is the registered scenario (or scenario file), as ``simulate`` reads it.
+
+    Raises
+    ------
+    PlanningError
+        Naming ``source`` and its type (``fit(5)`` was an AttributeError: "'int' object has no attribute
+        'catalog'"), and saying that statistics carry no costs where they are not enough.
+    """
+    from hybridinv.sim.observation import Observation
+    from hybridinv.sim.scenario import Scenario
+
+    if isinstance(source, str):
+        from hybridinv import scenarios
+
+        return scenarios.get(source)
+    if isinstance(source, Scenario | Observation) or (statistics and isinstance(source, DemandStatistics)):
+        return source
+    kinds = "a Scenario, a scenario name or an Observation" + (" or DemandStatistics" if statistics else "")
+    hint = " (DemandStatistics carry no costs: fit on the scenario)" if isinstance(source, DemandStatistics) else ""
+    raise PlanningError(f"must be {kinds}{hint}", column="source", value=type(source).__name__)
+
+
+def demand_statistics(source: Scenario | Observation | str) -> DemandStatistics:
+    """Demand statistics per SKU from a scenario (its demand process, or its name) or an observation.
 
     From an observation the catalog's ``demand_mean``/``demand_std`` are used
     where known, else the one-period forecast and its standard deviation.
     """
     from hybridinv.sim.scenario import Scenario
 
-    catalog = source.catalog
+    read: Scenario | Observation = fit_source(source)
+    catalog = read.catalog
     delay = 0.0
-    if isinstance(source, Scenario):
-        scenario = source
+    if isinstance(read, Scenario):
+        scenario = read
         mean = np.asarray(scenario.demand.mean, dtype=np.float64)
         std = np.asarray(scenario.demand.base_std(mean), dtype=np.float64)
         lead = scenario.lead_times
@@ -270,7 +295,7 @@ def demand_statistics(source: Scenario | Observation) -> DemandStatistics:
         lost_sales = bool(scenario.lost_sales)
         distribution = _distribution_name(scenario)
     else:
-        obs = source
+        obs = read
         forecast = obs.forecast(1)[:, 0]
         forecast_std = obs.forecast_std(1)[:, 0]
         mean = np.where(np.isnan(catalog.demand_mean), forecast, catalog.demand_mean)
@@ -358,6 +383,7 @@ class Newsvendor(TargetPolicy):
     def fit(self, source: Scenario | Observation) -> Newsvendor:
         """Learn the per-SKU fractile ``fractile_`` (and z-score ``z_``) from costs; returns self."""
         whole_number(self.review_period, "review_period", 1)  # the attributes may have been set since
+        source = fit_source(source)
         catalog = source.catalog
         if self.service_level is None:
             fractile = critical_fractile(catalog.holding_cost, catalog.shortage_cost)

@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike, NDArray
 from hybridinv.core.errors import PlanningError, number_in, scalar_or_array
 from hybridinv.core.limits import MAX_QUANTITY
 from hybridinv.policies.base import Decision, TargetPolicy, fitted_on, mark_fitted, per_sku
-from hybridinv.policies.newsvendor import DemandStatistics, critical_fractile, demand_statistics
+from hybridinv.policies.newsvendor import DemandStatistics, critical_fractile, demand_statistics, fit_source
 
 if TYPE_CHECKING:
     from hybridinv.sim.observation import Observation
@@ -145,6 +145,7 @@ class RQ(TargetPolicy):
 
     def fit(self, source: Scenario | Observation | DemandStatistics) -> RQ:
         """Learn ``reorder_point_`` and ``batch_size_`` from demand statistics; returns self."""
+        source = fit_source(source, statistics=True)
         st = _statistics(source)
         n = st.mean.size
         if self.batch_size is None:
@@ -241,6 +242,7 @@ class CappedBaseStock(TargetPolicy):
 
     def fit(self, source: Scenario | Observation | DemandStatistics) -> CappedBaseStock:
         """Learn ``level_`` and ``cap_`` from demand statistics; returns self."""
+        source = fit_source(source, statistics=True)
         st = _statistics(source)
         n = st.mean.size
         if self.cap is None:

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import hybridinv
-from hybridinv.policies import DynamicSS, Newsvendor, registry
+from hybridinv.policies import SS, BaseStock, DynamicSS, Newsvendor, registry
 from hybridinv.policies.rq import RQ, CappedBaseStock
 
 CATALOG = pd.DataFrame({
@@ -132,3 +132,36 @@ def test_levels_fitted_by_class_method_follow_their_skus_to_another_catalog() ->
     # levels given by hand stay in catalog order
     hand = BaseStock(np.arange(10.0), repair=None)
     np.testing.assert_array_equal(hand.targets(flipped_obs)[1], np.arange(10.0))
+
+
+FITS = {
+    "BaseStock": BaseStock.fit,
+    "SS": SS.fit,
+    "RQ": lambda source: RQ().fit(source),
+    "CappedBaseStock": lambda source: CappedBaseStock().fit(source),
+    "Newsvendor": lambda source: Newsvendor().fit(source),
+    "DynamicSS": lambda source: DynamicSS().fit(source),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FITS))
+def test_fit_reads_a_scenario_name_and_refuses_other_sources_naming_them(name: str) -> None:
+    """The finding: fit("multi_10"), fit(5) or fit(None) were AttributeErrors ("'str' object has no attribute
+    'catalog'"), and Newsvendor/DynamicSS fitted on DemandStatistics too (which carry no costs)."""
+    from hybridinv import PlanningError, scenarios, simulate
+    from hybridinv.policies.newsvendor import demand_statistics
+
+    by_name, by_object = FITS[name]("multi_10"), FITS[name](scenarios.get("multi_10"))
+    run = {"seeds": [3], "periods": 8}
+    assert simulate(by_name, "multi_10", **run)["avg_cost"].tolist() == simulate(by_object, "multi_10", **run)[
+        "avg_cost"].tolist()
+    for bad in (5, None, {}, [1.0]):
+        with pytest.raises(PlanningError, match="must be a Scenario, a scenario name or an Observation") as err:
+            FITS[name](bad)
+        assert err.value.column == "source" and err.value.value == type(bad).__name__
+    statistics = demand_statistics(scenarios.get("multi_10"))
+    if name in ("Newsvendor", "DynamicSS"):
+        with pytest.raises(PlanningError, match="DemandStatistics carry no costs"):
+            FITS[name](statistics)
+    else:
+        FITS[name](statistics)
