@@ -77,7 +77,7 @@ class DynamicSS(TargetPolicy):
         repair: str | None = "auto",
     ) -> None:
         super().__init__(repair)
-        if method not in _METHODS:
+        if not isinstance(method, str) or method not in _METHODS:  # an array was "truth value ... ambiguous"
             raise PlanningError(f"method must be one of {_METHODS}", column="method", value=method)
         self.method = method
         self.safety_factor = scalar_or_array(safety_factor, "safety_factor")
@@ -85,7 +85,7 @@ class DynamicSS(TargetPolicy):
 
     def fit(self, source: Scenario | Observation) -> DynamicSS:
         """Learn the per-SKU z-scores ``z_`` from costs; returns self."""
-        if self.method not in _METHODS:
+        if not isinstance(self.method, str) or self.method not in _METHODS:
             raise PlanningError(f"method must be one of {_METHODS}", column="method", value=self.method)
         from hybridinv.policies.newsvendor import fit_source
 

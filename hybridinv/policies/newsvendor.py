@@ -247,6 +247,18 @@ def disruption_delay_moments(disruptions: Disruptions) -> tuple[float, float]:
     return mean, share * (top + 1) * (2 * top + 1) / 6.0 - mean**2
 
 
+def _review_period(value: object) -> int:
+    """A whole number of periods from 1 to MAX_LEAD_TIME (10**30 passed, then numpy's "Maximum allowed size
+    exceeded" at the first decision: the protection window is allocated per period)."""
+    from hybridinv.core.limits import MAX_LEAD_TIME
+
+    periods = whole_number(value, "review_period", 1)
+    if periods > MAX_LEAD_TIME:
+        raise PlanningError(f"must be at most MAX_LEAD_TIME = {MAX_LEAD_TIME} periods", column="review_period",
+                            value=value)
+    return periods
+
+
 def fit_source(source: object, *, statistics: bool = False) -> Any:
     """What a policy's ``fit`` reads: a Scenario or an Observation (or :class:`DemandStatistics` where
     ``statistics``); a scenario name is the registered scenario (or scenario file), as ``simulate`` reads it.
@@ -377,12 +389,12 @@ class Newsvendor(TargetPolicy):
     ) -> None:
         super().__init__(repair)
         self.service_level = None if service_level is None else _service_level(service_level)
-        self.review_period = whole_number(review_period, "review_period", 1)
+        self.review_period = _review_period(review_period)
         self.safety_factor = scalar_or_array(safety_factor, "safety_factor")
 
     def fit(self, source: Scenario | Observation) -> Newsvendor:
         """Learn the per-SKU fractile ``fractile_`` (and z-score ``z_``) from costs; returns self."""
-        whole_number(self.review_period, "review_period", 1)  # the attributes may have been set since
+        _review_period(self.review_period)  # the attributes may have been set since
         source = fit_source(source)
         catalog = source.catalog
         if self.service_level is None:

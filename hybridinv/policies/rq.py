@@ -290,7 +290,7 @@ class CappedBaseStock(TargetPolicy):
 
 def check_repair_weights(value: object) -> None:
     """Raise unless ``value`` names a repair-priority rule: ``"shortfall"`` or None (the repair defaults)."""
-    if value not in (None, "shortfall"):
+    if not (value is None or (isinstance(value, str) and value == "shortfall")):  # an array: "truth value ambiguous"
         raise PlanningError("repair_weights must be 'shortfall' or None", column="repair_weights", value=value)
 
 

@@ -86,6 +86,7 @@ def _more() -> list[tuple[Callable[..., Any], str, object]]:
     from hybridinv.demand.leadtime import Disruptions
     from hybridinv.demand.processes import CommonFactor, Promotions, RegimeShifts
     from hybridinv.policies.dynamic import DynamicSS
+    from hybridinv.policies.forecast_ss import ForecastSS
     from hybridinv.policies.newsvendor import Newsvendor
     from hybridinv.policies.rq import RQ, CappedBaseStock
     from hybridinv.rl.objective import TrainingObjective
@@ -104,6 +105,12 @@ def _more() -> list[tuple[Callable[..., Any], str, object]]:
         (CommonFactor, "common_factor.sigma", NAN), (CommonFactor, "common_factor.rho", 1.5),
         (Disruptions, "disruptions.mean_duration", NAN), (Disruptions, "disruptions.extra_delay", -1),
         (TrainingObjective, "scale", NAN),
+        # bounds found 2026-12-06: each built and failed later with numpy's error (a 1e30-period window, an
+        # array compared with a name: "truth value ... ambiguous")
+        (Newsvendor, "review_period", 10**30), (DynamicSS, "method", np.array(["exact", "x"])),
+        (CappedBaseStock, "cap", np.array([True, False])), (RQ, "reorder_point", np.array(["5", "6"])),
+        (Promotions, "promotions.lift", 1e308), (CommonFactor, "common_factor.sigma", 1e300),
+        (ForecastSS, "repair_weights", np.ones(2)),
     ]
 
 
