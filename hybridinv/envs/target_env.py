@@ -9,6 +9,7 @@ import gymnasium as gym
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hybridinv.core._frame import number_array
 from hybridinv.core.errors import PlanningError
 from hybridinv.envs.actions import bounded_outputs, targets_from_action
 from hybridinv.envs.base import InventoryEnv, RewardHook, ScenarioSource
@@ -99,11 +100,7 @@ class TargetEnv(InventoryEnv):
             size = self.n_skus * self.n_sku_features + self.n_global_features
             self.observation_space = gym.spaces.Box(-50.0, 50.0, shape=(size,), dtype=np.float32)
             if output_bounds is not None:
-                low, high = (np.asarray(bound, dtype=np.float64).reshape(-1) for bound in output_bounds)
-                if low.size != self.n_actions or high.size != self.n_actions:
-                    raise PlanningError(f"output bounds need {self.n_actions} values each", column="output_bounds")
-                bounded_outputs(np.zeros(self.n_actions), low, high)  # validates low <= 0 <= high
-                self.output_bounds = (low, high)
+                self.output_bounds = _output_bounds(output_bounds, self.n_actions)
         self.action_space = gym.spaces.Box(-1.0, 1.0, shape=(self.n_skus * self.n_actions,), dtype=np.float32)
         self._features: Any = None
         self.last_targets: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None
@@ -150,3 +147,21 @@ class TargetEnv(InventoryEnv):
         decision = self._target_policy.finalize(desired, obs, reorder, up_to)
         self.last_repair = decision.repair
         return decision.orders
+
+
+def _output_bounds(value: object, n: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """``(low, high)``: two sequences of ``n`` finite numbers with ``low <= 0 <= high``.
+
+    Infinite bounds turned the zero action (the base) into NaN outputs (0 x inf), swapped ones were a bare
+    ValueError, and a single number or one bound a TypeError or an unpacking error.
+    """
+    why = f"must be (low, high): two lists of {n} finite numbers with low <= 0 <= high"
+    if not isinstance(value, tuple | list | np.ndarray) or len(value) != 2:
+        raise PlanningError(why, column="output_bounds",
+                            value=value if isinstance(value, str | int | float) else type(value).__name__)
+    low, high = (number_array(bound, "output_bounds").reshape(-1) for bound in value)
+    if low.size != n or high.size != n:
+        raise PlanningError(f"output bounds need {n} values each", column="output_bounds")
+    if not (np.isfinite(low).all() and np.isfinite(high).all()) or (low > 0).any() or (high < 0).any():
+        raise PlanningError(why, column="output_bounds", value=f"low {low.tolist()}, high {high.tolist()}")
+    return low, high

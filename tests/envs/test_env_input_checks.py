@@ -153,3 +153,17 @@ def test_a_horizon_beyond_max_periods_is_refused_before_anything_is_allocated() 
             build()
         assert info.value.column == "periods"
     assert OrderEnv(scenario, periods=MAX_PERIODS).periods == MAX_PERIODS  # the bound itself is a horizon
+
+
+@pytest.mark.parametrize("bounds", [([-np.inf] * 4, [np.inf] * 4), ([1.0] * 4, [-1.0] * 4), ([-1.0] * 4,), 5,
+                                    ([-1.0] * 3, [1.0] * 3), ([np.nan] * 4, [1.0] * 4)])
+def test_output_bounds_are_two_finite_vectors_around_zero(bounds: object) -> None:
+    # the finding: infinite bounds made the zero action (the base) NaN outputs, refused later as 'under_weight';
+    # swapped ones were a bare ValueError, one bound an unpacking error and 5 a TypeError
+    from hybridinv.rl.parameterizations import ForecastSSTargets
+
+    with pytest.raises(PlanningError) as info:
+        TargetEnv("multi_10", parameterization=ForecastSSTargets(), output_bounds=bounds)  # type: ignore[arg-type]
+    assert info.value.column == "output_bounds"
+    env = TargetEnv("multi_10", parameterization=ForecastSSTargets(), output_bounds=np.array([[-1.0] * 4, [1.0] * 4]))
+    assert env.output_bounds is not None and env.output_bounds[1].tolist() == [1.0] * 4
