@@ -261,6 +261,9 @@ class ScenarioLayout:
         Lead times outside the ring would land in the wrong period, and NaN or negative demand would
         give NaN costs next to a fill rate of 1, so each is named rather than simulated.
         """
+        if not isinstance(path, ScenarioPath):  # a text was "'str' object has no attribute 'demand'"
+            raise PlanningError("must be a ScenarioPath (scenario.sample(seed, periods))", column="path",
+                                value=type(path).__name__)
         sku = self.scenario.catalog.sku
         arrays = {"demand": path.demand.realized, "lead_time": path.lead_times.lead_time}
         if path.lead_times.delivered_fraction is not None:

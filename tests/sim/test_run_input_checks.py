@@ -152,3 +152,11 @@ def test_a_warmup_as_long_as_the_run_names_the_warmup(scenario, warmup):
     with pytest.raises(PlanningError, match="warmup < periods") as err:
         scenario.replace(periods=52, warmup=warmup)
     assert err.value.column == "warmup" and err.value.value == warmup
+
+
+@pytest.mark.parametrize("path", ["x", 5, {}])
+def test_reset_refuses_a_path_that_is_not_a_scenario_path(path):
+    # the finding: reset(path="x") was "'str' object has no attribute 'demand'"
+    with pytest.raises(PlanningError, match="must be a ScenarioPath") as info:
+        Simulator(scenarios.get("multi_10"), periods=5).reset(path=path)
+    assert info.value.column == "path"
