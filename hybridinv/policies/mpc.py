@@ -202,6 +202,14 @@ class MPC(TargetPolicy):
         if horizon <= int(lead.max()):
             raise PlanningError("horizon must exceed the longest lead time", column="horizon", value=horizon)
         demand = obs.forecast(horizon)
+        backorders = obs.backorders
+        if obs.lost_sales and bool((backorders > 0).any()):
+            # owed units under lost sales (plan() warns about them) are first-period demand that may be lost: as
+            # a negative starting stock no lost sale could cover them before the first arrival, the model was
+            # infeasible and MPC ordered nothing for every SKU
+            demand = demand.copy()
+            demand[:, 0] += backorders
+            backorders = np.zeros_like(backorders)
         sigma = obs.forecast_std(horizon)
         z = self.safety_factors(obs)
         protection = np.arange(horizon)[None, :] <= lead[:, None]
@@ -226,7 +234,7 @@ class MPC(TargetPolicy):
             demand=demand,
             lead_time=np.broadcast_to(lead[:, None], (cat.n_skus, horizon)),
             on_hand=obs.on_hand,
-            backorders=obs.backorders,
+            backorders=backorders,
             scheduled=scheduled,
             holding_cost=cat.holding_cost,
             shortage_cost=cat.shortage_cost,

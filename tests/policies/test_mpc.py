@@ -612,3 +612,19 @@ def test_an_absurd_horizon_is_refused_when_the_policy_is_built(horizon: object) 
         MPC(horizon=horizon)
     assert info.value.column == "horizon"
     assert MPC(horizon=100_000).horizon == 100_000
+
+
+def test_backorders_owed_under_lost_sales_do_not_stop_every_order() -> None:
+    """The finding: one SKU owing more than it had on hand (lost sales, lead time >= 1) made the model infeasible,
+    and MPC ordered nothing for every SKU with a warning blaming the time limit."""
+    catalog = pd.DataFrame({"sku": ["A", "C"], "unit_cost": 10.0, "holding_cost": 1.0, "shortage_cost": 30.0,
+                            "lead_time": 1, "demand_mean": 10.0})
+    plans = {}
+    for owed in (0, 1, 5):
+        state = pd.DataFrame({"sku": ["A", "C"], "on_hand": [0, 0], "backorders": [owed, 0]})
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            plans[owed] = plan(state, catalog, policy="mpc")["order_qty"].tolist()
+        assert not any("found no plan" in str(w.message) for w in caught), owed
+    # the owed units cannot be served before the first arrival: they are lost, and the orders are those without
+    assert plans[1] == plans[5] == plans[0] and min(plans[0]) > 0
