@@ -27,7 +27,8 @@ def _names(value: str | None, option: str, known: list[str]) -> tuple[str, ...] 
               help="Comma-separated scenarios to run (suite keys, registry names, scenario files *.toml, "
                    "or <name>_heldout_<kind>).")
 @click.option("--policies", default=None, help="Comma-separated policy registry names (default: the suite's).")
-@click.option("--seeds", type=click.IntRange(min=1), default=None, help="Number of seeds (default: the suite's).")
+@click.option("--seeds", type=click.IntRange(min=1, max=1_000_000), default=None,  # core.limits.MAX_EPISODES
+              help="Number of seeds (default: the suite's).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="bench-out", show_default=True,
               help="Output directory.")
 @click.option("--backend", type=click.Choice(["process", "ray"]), default="process", show_default=True,

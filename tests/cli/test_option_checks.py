@@ -71,6 +71,19 @@ def test_bench_refuses_repeated_empty_and_unknown_selections(
     assert not out.exists()  # refused before any run
 
 
+def test_bench_refuses_more_seeds_than_max_episodes(tmp_path: Path) -> None:
+    # the finding: --seeds 99999999999 was accepted and the task list grew by 70 MB a second
+    from hybridinv.bench import QUICK
+    from hybridinv.core.errors import PlanningError
+
+    args = ["bench", "--scenarios", "single_sku_L2_p9", "--policies", "base_stock", "--seeds", "1000001",
+            "--out", str(tmp_path / "b")]
+    _usage_error(CliRunner().invoke(main, args), "--seeds")
+    with pytest.raises(PlanningError, match="MAX_EPISODES") as err:
+        QUICK.with_options(seeds=10**11)
+    assert err.value.column == "seeds"
+
+
 def test_bench_runs_a_selection_of_distinct_names(tmp_path: Path) -> None:
     args = [*_BENCH, "--scenarios", "single_sku", "--policies", "ss,base_stock", "--out", str(tmp_path / "b")]
     result = CliRunner().invoke(main, args)
