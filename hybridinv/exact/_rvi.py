@@ -16,12 +16,13 @@ References
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, PlanningWarning
 from hybridinv.exact._chain import StateSpace, segments, transition_matrix
 from hybridinv.exact._demand import newsvendor_cost
 
@@ -122,6 +123,11 @@ def relative_value_iteration(
         if upper - lower <= tol:
             converged = True
             break
+    if not converged:  # was only converged=False: at a mean of 1e-4 the cost returned was 650 x the optimum
+        warnings.warn(
+            f"relative value iteration stopped at max_iter={max_iter} with the optimal average cost only bracketed "
+            f"in [{lower:.6g}, {upper:.6g}] (tol {tol:g}): the result is not the optimum; raise max_iter "
+            "(slow mixing: very small demand means need many more iterations)", PlanningWarning, stacklevel=4)
 
     totals = decision_cost + expected_next @ values
     best = np.minimum.reduceat(totals, starts)
