@@ -210,12 +210,27 @@ def newsvendor_cost(
     return np.asarray(holding_cost * over + shortage_cost * under, dtype=np.float64)
 
 
+#: Largest ratio of a cost to ``holding_cost`` the exact solvers take: beyond it the best levels lie past the
+#: states they enumerate (h = 1e-9 ran for minutes) and the costs past float precision (p = 1e14 returned an
+#: "optimum" dearer than a base-stock policy, p = 1e300 a negative cost, K = 1e100 a ZeroDivisionError).
+MAX_COST_RATIO = 1e6
+
+
 def check_costs(**costs: float) -> None:
-    """Raise ValueError unless every named cost is a finite number ``>= 0``."""
+    """Raise ValueError unless every named cost is a finite number from 0 to ``MAX_COST`` (1e12) and, when
+    ``holding_cost`` is one of them and above 0, every other is at most :data:`MAX_COST_RATIO` times it."""
+    from hybridinv.core.limits import MAX_COST
+
     for name, value in costs.items():
         number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-        if not (number and math.isfinite(value) and value >= 0):  # True was a cost of 1
-            raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+        if not (number and math.isfinite(value) and 0 <= value <= MAX_COST):  # True was a cost of 1
+            raise ValueError(f"{name} must be a finite number from 0 to {MAX_COST:g} (MAX_COST), got {value!r}")
+    holding = costs.get("holding_cost", 0.0)
+    for name, value in costs.items():
+        if holding > 0 and name != "holding_cost" and value > MAX_COST_RATIO * holding:
+            raise ValueError(f"{name} / holding_cost = {value / holding:.3g} is above {MAX_COST_RATIO:g} "
+                             "(MAX_COST_RATIO): the best levels lie beyond what the exact solvers enumerate; "
+                             "measure the costs in units that keep their ratio smaller")
 
 
 def check_lead_time(lead_time: int) -> int:

@@ -334,3 +334,21 @@ def test_order_look_up_refuses_states_that_are_not_whole_units(on_hand: object, 
     with pytest.raises(PlanningError):
         result.orders([0, on_hand], [[0], pipeline])
     assert result.order(2.0, [1.0]) == result.order(2, [1])  # whole floats are fine
+
+
+@pytest.mark.parametrize("call", [
+    lambda: lost_sales_optimal(5, 1, 1, 1e14),      # returned 36.69 where a base-stock policy costs 34.22
+    lambda: lost_sales_optimal(5, 1, 1e-9, 9),      # a ratio of 9e9: beyond the states the solver enumerates
+    lambda: lost_sales_optimal(5, 1, 1, 1e300),
+])
+def test_cost_ratios_beyond_max_cost_ratio_are_refused(call) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match="MAX_COST"):
+        call()
+
+
+def test_the_largest_allowed_ratio_still_solves_to_below_the_best_ss_policy() -> None:
+    from hybridinv.exact import best_lost_sales_ss
+
+    optimum = lost_sales_optimal(5, 1, 1, 1e6, tol=1e-9)
+    assert optimum.converged
+    assert optimum.average_cost <= best_lost_sales_ss(5, 1, 1, 1e6, 0.0)[2] + 1e-6

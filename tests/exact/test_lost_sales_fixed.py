@@ -259,3 +259,12 @@ def test_base_case_converges() -> None:
 def test_rejects_invalid_input(call: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()  # type: ignore[operator]
+
+
+def test_a_shortage_cost_of_1e300_is_refused_not_a_negative_cost() -> None:
+    # the finding: lost_sales_fixed_cost_optimal(5, 1, 1, 1e300, 5) and best_lost_sales_ss returned about -4e285
+    from hybridinv.exact import best_lost_sales_ss, lost_sales_fixed_cost_optimal
+
+    for call in (lost_sales_fixed_cost_optimal, best_lost_sales_ss):
+        with pytest.raises(ValueError, match="MAX_COST"):
+            call(5, 1, 1, 1e300, 5)

@@ -212,3 +212,11 @@ def test_optimal_ss_with_a_lead_time_is_the_grid_optimum_of_an_independent_chain
 def test_a_lead_time_that_is_not_a_whole_number_of_periods_is_refused(lead: object) -> None:
     with pytest.raises(ValueError, match="lead_time"):
         optimal_ss(5, 1, 9, 64, lead_time=lead)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("args", "words"), [((5, 1, 1e100, 5), "MAX_COST"), ((5, 1e-9, 1, 5), "MAX_COST_RATIO"),
+                                             ((5, 1, 9, 1e7), "fixed_cost / holding_cost")])
+def test_costs_beyond_the_solvers_reach_are_refused(args: tuple[float, ...], words: str) -> None:
+    # the finding: p = 1e100 was a ZeroDivisionError, h = 1e-9 ran for more than 40 s
+    with pytest.raises(ValueError, match=words):
+        optimal_ss(*args)
