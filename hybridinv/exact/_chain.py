@@ -166,12 +166,15 @@ def stationary_distribution(
     successive iterates differ by less than ``tolerance`` in total variation. The lazy
     chain ``(P + I) / 2`` has the same stationary distribution and is aperiodic, so the
     iteration converges even for periodic demand (e.g. a deterministic pmf). The chains
-    built here forget their start within a few lead times: a few hundred products.
+    built here forget their start within a few lead times: a few hundred products. A chain
+    that mixes too slowly for ``max_iter`` steps (a demand mean of 1e-9: almost never a
+    sale) is solved directly, ``pi (P - I) = 0`` with ``sum(pi) = 1`` (a sparse LU); until
+    2026-12-06 it was a ``RuntimeError``.
 
     Raises
     ------
     RuntimeError
-        If the iteration has not converged after ``max_iter`` steps.
+        If neither the iteration nor the direct solve gives a distribution.
     """
     transposed = matrix.T.tocsr()
     distribution = np.full(matrix.shape[0], 1.0 / matrix.shape[0])
@@ -181,4 +184,20 @@ def stationary_distribution(
         if np.abs(updated - distribution).sum() < tolerance:
             return np.asarray(updated)
         distribution = updated
-    raise RuntimeError("stationary distribution did not converge; the chain may be periodic")
+    return _solved_distribution(transposed)
+
+
+def _solved_distribution(transposed: sp.csr_matrix) -> NDArray[np.float64]:
+    """``pi`` with ``(P^T - I) pi = 0`` and ``sum(pi) = 1``: the last balance row replaced by the sum."""
+    from scipy.sparse.linalg import spsolve
+
+    n = transposed.shape[0]
+    system = (transposed - sp.identity(n, format="csr")).tolil()
+    system[n - 1, :] = np.ones(n)
+    rhs = np.zeros(n)
+    rhs[n - 1] = 1.0
+    solution = np.asarray(spsolve(system.tocsc(), rhs), dtype=np.float64)
+    solution = np.maximum(solution, 0.0)
+    if not (np.isfinite(solution).all() and solution.sum() > 0):
+        raise RuntimeError("stationary distribution not found: the chain may have several closed classes")
+    return solution / solution.sum()

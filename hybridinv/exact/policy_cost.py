@@ -123,6 +123,11 @@ def lost_sales_policy_cost(
     lead_time = check_lead_time(lead_time)
     check_costs(holding_cost=holding_cost, shortage_cost=shortage_cost, fixed_cost=fixed_cost)
     pmf = demand_distribution(mean, demand_pmf)
+    if not callable(policy):  # None was "'NoneType' object is not callable" at the first state
+        raise ValueError(f"policy must be a function of the states (an array, one row per state), got {policy!r}")
+    whole = isinstance(position_bound, int | np.integer) and not isinstance(position_bound, bool)
+    if position_bound is not None and not (whole and position_bound >= 0):  # 2.5 was 2, True 1, -1 numpy's error
+        raise ValueError(f"position_bound must be an integer >= 0, got {position_bound!r}")
     bound = (
         critical_fractile_level(lead_time_demand(mean, lead_time, demand_pmf), holding_cost, shortage_cost) + 2
         if position_bound is None
@@ -162,7 +167,7 @@ def evaluation_from_distribution(
     """
     over = float(distribution @ expected_overage(pmf, stock))
     demand = pmf_mean(pmf)
-    lost = float(distribution @ (expected_overage(pmf, stock) - stock)) + demand
+    lost = max(float(distribution @ (expected_overage(pmf, stock) - stock)) + demand, 0.0)  # -8e-17: rounding
     frequency = float(distribution @ (orders > 0))
     return PolicyEvaluation(
         average_cost=holding_cost * over + shortage_cost * lost + fixed_cost * frequency,

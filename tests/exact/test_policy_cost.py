@@ -80,3 +80,24 @@ def test_cost_parts_fill_rate_and_closure() -> None:
 def test_invalid_orders_are_rejected(policy: object, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         lost_sales_policy_cost(policy, 5.0, 2, 1.0, 9.0)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bound", [-1, 2.5, True])
+def test_policy_cost_checks_its_position_bound_and_policy(bound: object) -> None:
+    # the finding: -1 was numpy's "zero-size array to reduction operation", 2.5 and True were read as 2 and 1,
+    # and policy=None a TypeError
+    with pytest.raises(ValueError, match="position_bound must be an integer >= 0"):
+        lost_sales_policy_cost(lambda s: np.maximum(12 - s.sum(axis=1), 0), 5, 1, 1, 9, position_bound=bound)
+    with pytest.raises(ValueError, match="policy must be a function"):
+        lost_sales_policy_cost(None, 5, 1, 1, 9)  # type: ignore[arg-type]
+
+
+def test_a_chain_too_slow_for_the_power_iteration_is_solved_directly() -> None:
+    # the finding: a mean of 1e-9 (a sale every billion periods) was "stationary distribution did not converge".
+    # Each rare sale moves the position one unit down from S = 8 until it reaches s = 3 and is ordered back up,
+    # so the stock spends equal time at 4, 5, 6, 7 and 8: holding 6 a period, lost sales and orders ~0
+    from hybridinv.exact import lost_sales_ss_cost
+
+    result = lost_sales_ss_cost(3, 8, 1e-9, 1, 1, 9, 3)
+    assert result.average_cost == pytest.approx(6.0, rel=1e-6) and 0.0 <= result.lost_sales < 1e-8
+    assert result.fill_rate <= 1.0
