@@ -55,6 +55,8 @@ def command(
     from hybridinv.policies import registry
     from hybridinv.scenarios import names as scenario_names
 
+    if address is not None and backend != "ray":  # it was ignored without a word
+        raise click.BadParameter("applies to --backend ray only", param_hint="--address")
     network = suite_name == "network"
     if network:
         from hybridinv.bench.network import NETWORK, run_network_suite

@@ -84,6 +84,12 @@ def test_bench_refuses_more_seeds_than_max_episodes(tmp_path: Path) -> None:
     assert err.value.column == "seeds"
 
 
+def test_bench_refuses_an_address_without_the_ray_backend(tmp_path: Path) -> None:
+    args = ["bench", "--scenarios", "single_sku_L2_p9", "--policies", "base_stock", "--address", "foo",
+            "--out", str(tmp_path / "b")]
+    assert "applies to --backend ray only" in _usage_error(CliRunner().invoke(main, args), "--address")
+
+
 def test_bench_runs_a_selection_of_distinct_names(tmp_path: Path) -> None:
     args = [*_BENCH, "--scenarios", "single_sku", "--policies", "ss,base_stock", "--out", str(tmp_path / "b")]
     result = CliRunner().invoke(main, args)
