@@ -73,11 +73,19 @@ def forecast_length(forecast: object) -> int:
     if not isinstance(forecast, pd.DataFrame) or len(forecast) == 0 or "period" not in forecast.columns:
         return 0
     column = forecast["period"]
-    if isinstance(column, pd.DataFrame) or not pd.api.types.is_numeric_dtype(column) or column.dtype == bool:
-        return 0
+    if isinstance(column, pd.DataFrame) or column.dtype == bool or column.dtype.kind in "mM":
+        return 0  # dates and durations are refused by forecast_arrays
     if pd.api.types.is_integer_dtype(column) and not column.hasnans:  # one pass each, no float copy
         values = column.to_numpy()
         return int(min(float(values.max()) - float(values.min()), 1e6)) + 1
+    if not pd.api.types.is_numeric_dtype(column):
+        # periods written as text ('1', '2', ...), categories or Decimals, which forecast_arrays reads as numbers:
+        # they were 0 here, so the horizon ignored the rows past max(8, L + 2) and build-ahead read the repeated
+        # last value as forecast (an order of 500 became 0 without a word)
+        try:
+            column = pd.Series(np.asarray(column, dtype=object))
+        except (TypeError, ValueError):
+            return 0
     period = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     finite = period[np.isfinite(period)]
     if finite.size == 0:

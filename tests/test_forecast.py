@@ -204,3 +204,27 @@ def test_forecast_length_counts_the_periods_the_rows_cover_and_never_raises() ->
     assert forecast_length(pd.DataFrame({"sku": ["A", "A", "B"], "period": [37, 38, 37], "mean": 1.0})) == 2
     assert forecast_length(pd.DataFrame({"sku": ["A"], "period": ["soon"], "mean": [1.0]})) == 0  # named later
     assert forecast_length(pd.DataFrame({"sku": ["A"], "mean": [1.0]})) == 0
+
+
+@pytest.mark.parametrize("written", ["str", "category", "mixed"])
+def test_periods_written_as_text_plan_as_numbers_do(written: str) -> None:
+    """The finding: a text or categorical period column gave forecast_length 0, so plan() cut the horizon to
+    max(8, L + 2) and build-ahead read the repeated last value as forecast: an order of 500 became 0."""
+    import hybridinv
+
+    catalog = pd.DataFrame({"sku": ["A", "B"], "unit_cost": [2.0, 3.0], "holding_cost": 0.1, "shortage_cost": 20.0,
+                            "lead_time": 1})
+    state = pd.DataFrame({"sku": ["A", "B"], "on_hand": [100, 100]})
+    mean = [20.0 + (400.0 if 10 <= p < 20 else 0.0) for p in range(30)]
+    forecast = pd.DataFrame({"sku": ["A"] * 30 + ["B"] * 30, "period": list(range(30)) * 2, "mean": mean * 2,
+                             "std": 3.0})
+    if written == "mixed":
+        text = forecast.astype({"period": object})
+        text["period"] = [p if i % 2 else str(p) for i, p in enumerate(forecast["period"])]
+    else:
+        text = forecast.astype({"period": written})
+    constraints = hybridinv.Constraints(budget=1000)
+    assert hybridinv.forecast.forecast_length(text) == hybridinv.forecast.forecast_length(forecast) == 30
+    as_numbers = hybridinv.plan(state, catalog, constraints, forecast, policy="forecast_ss")
+    as_text = hybridinv.plan(state, catalog, constraints, text, policy="forecast_ss")
+    assert as_text["order_qty"].tolist() == as_numbers["order_qty"].tolist() == [500, 0]
