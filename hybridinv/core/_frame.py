@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, number_array
 from hybridinv.core.limits import MAX_LEAD_TIME, MAX_QUANTITY
 
 __all__ = [
@@ -626,35 +626,6 @@ def action_array(action: object, size: int, sku_of: Callable[[int], str] | None 
         raise PlanningError("the action is NaN or infinite", column="action",
                             sku=None if sku_of is None else sku_of(i), value=float(arr[i]))
     return arr
-
-
-def number_array(value: object, name: str) -> NDArray[np.float64]:
-    """``value`` (a number or an array of numbers, any shape) as a float array.
-
-    Booleans, text and complex numbers are refused, not converted (``True`` was 1 unit, ``"10"``
-    10 units, ``1+2j`` a numpy ComplexWarning).
-
-    Raises
-    ------
-    PlanningError
-        Naming ``name`` and the first value that is not a number.
-    """
-    try:
-        raw = np.asarray(value)
-    except (TypeError, ValueError):  # a ragged list
-        raise PlanningError("must be numbers (a scalar or a regular array)", column=name) from None
-    # a list or tuple is scanned as given: numpy reads (True, 2) as the integers (1, 2) and [1.0, "x"] as text
-    listed = isinstance(value, list | tuple)
-    if raw.dtype.kind in "bUScOc" or listed:
-        not_numbers = (bool, np.bool_, str, bytes, complex, np.complexfloating)
-        items = np.asarray(value, dtype=object).reshape(-1) if listed or raw.dtype.kind in "US" else raw.reshape(-1)
-        first = next((v for v in items if isinstance(v, not_numbers)), None)
-        if first is not None:
-            raise PlanningError("must be numbers, not booleans or text", column=name, value=first)
-    try:
-        return np.asarray(raw, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise PlanningError("must be numbers", column=name, value=value) from None
 
 
 def per_sku(value: ArrayLike, n: int, name: str, *, minimum: float | None = None) -> NDArray[np.float64]:

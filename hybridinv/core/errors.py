@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 __all__ = [
     "ConstraintViolationWarning", "PlanningError", "PlanningWarning", "SolverFallbackWarning", "horizon", "number_in",
@@ -190,6 +191,35 @@ def whole_numbers(values: object, column: str, low: int = 0) -> tuple[int, ...]:
     return tuple(whole_number(value, column, low) for value in values)
 
 
+def number_array(value: object, name: str) -> NDArray[np.float64]:
+    """``value`` (a number or an array of numbers, any shape) as a float array.
+
+    Booleans, text and complex numbers are refused, not converted (``True`` was 1 unit, ``"10"``
+    10 units, ``1+2j`` a numpy ComplexWarning).
+
+    Raises
+    ------
+    PlanningError
+        Naming ``name`` and the first value that is not a number.
+    """
+    try:
+        raw = np.asarray(value)
+    except (TypeError, ValueError):  # a ragged list
+        raise PlanningError("must be numbers (a scalar or a regular array)", column=name) from None
+    # a list or tuple is scanned as given: numpy reads (True, 2) as the integers (1, 2) and [1.0, "x"] as text
+    listed = isinstance(value, list | tuple)
+    if raw.dtype.kind in "bUScOc" or listed:
+        not_numbers = (bool, np.bool_, str, bytes, complex, np.complexfloating)
+        items = np.asarray(value, dtype=object).reshape(-1) if listed or raw.dtype.kind in "US" else raw.reshape(-1)
+        first = next((v for v in items if isinstance(v, not_numbers)), None)
+        if first is not None:
+            raise PlanningError("must be numbers, not booleans or text", column=name, value=first)
+    try:
+        return np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise PlanningError("must be numbers", column=name, value=value) from None
+
+
 def scalar_or_array(value: object, column: str, low: float = -math.inf, *, open_low: bool = False) -> Any:
     """A number or an array of numbers (e.g. one per SKU), each finite and ``>= low`` (``> low`` when ``open_low``).
 
@@ -200,8 +230,6 @@ def scalar_or_array(value: object, column: str, low: float = -math.inf, *, open_
     PlanningError
         Naming ``column`` and the first bad value.
     """
-    from hybridinv.core._frame import number_array  # here: core._frame imports this module
-
     if isinstance(value, bool | str):
         raise PlanningError("must be a number or an array of numbers", column=column, value=value)
     # numpy booleans and text inside arrays too (np.array([True] * 10) was read as ones, ["5"] as 5)

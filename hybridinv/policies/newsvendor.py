@@ -261,30 +261,31 @@ def _review_period(value: object) -> int:
 
 def fit_source(source: object, *, statistics: bool = False) -> Any:
     """What a policy's ``fit`` reads: a Scenario or an Observation (or :class:`DemandStatistics` where
-    ``statistics``); a scenario name is the registered scenario (or scenario file), as ``simulate`` reads it.
+    ``statistics``).
 
     Raises
     ------
     PlanningError
-        Naming ``source`` and its type (``fit(5)`` was an AttributeError: "'int' object has no attribute
-        'catalog'"), and saying that statistics carry no costs where they are not enough.
+        Naming ``source`` and its type (``fit(5)`` and ``fit("multi_10")`` were AttributeErrors: "'str' object
+        has no attribute 'catalog'"), with the call that turns a scenario name into a scenario (the policies
+        do not import the registry, which imports them), and saying that statistics carry no costs where they
+        are not enough.
     """
     from hybridinv.sim.observation import Observation
     from hybridinv.sim.scenario import Scenario
 
-    if isinstance(source, str):
-        from hybridinv import scenarios
-
-        return scenarios.get(source)
     if isinstance(source, Scenario | Observation) or (statistics and isinstance(source, DemandStatistics)):
         return source
-    kinds = "a Scenario, a scenario name or an Observation" + (" or DemandStatistics" if statistics else "")
+    kinds = "a Scenario or an Observation" + (" or DemandStatistics" if statistics else "")
+    if isinstance(source, str):
+        raise PlanningError(f"must be {kinds}: for a scenario name pass hybridinv.scenarios.get({source!r})",
+                            column="source", value=source)
     hint = " (DemandStatistics carry no costs: fit on the scenario)" if isinstance(source, DemandStatistics) else ""
     raise PlanningError(f"must be {kinds}{hint}", column="source", value=type(source).__name__)
 
 
-def demand_statistics(source: Scenario | Observation | str) -> DemandStatistics:
-    """Demand statistics per SKU from a scenario (its demand process, or its name) or an observation.
+def demand_statistics(source: Scenario | Observation) -> DemandStatistics:
+    """Demand statistics per SKU from a scenario (its demand process) or an observation.
 
     From an observation the catalog's ``demand_mean``/``demand_std`` are used
     where known, else the one-period forecast and its standard deviation.
