@@ -156,6 +156,9 @@ def require_frame(df: object, table: str) -> pd.DataFrame:
     """Return ``df`` if it is a DataFrame with distinct column names, else raise :class:`PlanningError`."""
     if not isinstance(df, pd.DataFrame):
         raise PlanningError(f"{table} must be a pandas DataFrame, got {type(df).__name__}")
+    if isinstance(df.columns, pd.MultiIndex):  # df["sku"] was a frame: an AttributeError deep in the checks
+        raise PlanningError(f"{table} has column labels of {df.columns.nlevels} levels (e.g. from pivot_table); give "
+                            "one name per column (df.columns = [...]: 'sku', ...)", column=str(df.columns[0]))
     distinct_columns(df, table)
     return df
 

@@ -219,3 +219,22 @@ def test_numeric_column_reads_nullable_and_text_numbers_and_names_a_missing_one(
     with pytest.raises(PlanningError, match="not a number") as info:
         numeric_column(frame, "y", skus, "t")
     assert info.value.sku == "C"
+
+
+def test_multi_level_column_labels_are_refused_naming_the_table() -> None:
+    # the finding: "sku" in df.columns matched the first level, df["sku"] was a frame, and the checks failed with
+    # "AttributeError: 'DataFrame' object has no attribute 'dtype'" (pivot_table(...).reset_index() makes them)
+    import hybridinv
+    from hybridinv import PlanningError
+
+    catalog = pd.DataFrame({"sku": ["A"], "unit_cost": [2.0], "holding_cost": 0.1, "shortage_cost": 20.0,
+                            "lead_time": 1, "demand_mean": 3.0})
+    state = pd.DataFrame({"sku": ["A"], "on_hand": [3]})
+    leveled = state.copy()
+    leveled.columns = pd.MultiIndex.from_arrays([state.columns, ["x", "x"]])
+    with pytest.raises(PlanningError, match="state has column labels of 2 levels"):
+        hybridinv.plan(leveled, catalog, extra_columns="ignore")
+    history = pd.DataFrame({"sku": ["A"], "w0": [3.0]})
+    history.columns = pd.MultiIndex.from_arrays([history.columns, ["", ""]])
+    with pytest.raises(PlanningError, match="demand_history has column labels of 2 levels"):
+        hybridinv.plan(state, catalog, demand_history=history, forecast_history=history)
