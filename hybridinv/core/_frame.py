@@ -406,6 +406,8 @@ def _cell_kind(value: object) -> str:
         return "a complex number"
     if isinstance(value, (_dt.date, _dt.timedelta, np.datetime64, np.timedelta64)):
         return "a date or time"
+    if isinstance(value, np.ndarray):  # np.array(3) in a cell: pandas' "TypeError: len() of unsized object"
+        return "an array"
     return ""
 
 

@@ -238,3 +238,20 @@ def test_multi_level_column_labels_are_refused_naming_the_table() -> None:
     history.columns = pd.MultiIndex.from_arrays([history.columns, ["", ""]])
     with pytest.raises(PlanningError, match="demand_history has column labels of 2 levels"):
         hybridinv.plan(state, catalog, demand_history=history, forecast_history=history)
+
+
+def test_an_array_in_a_cell_is_refused_naming_column_and_sku() -> None:
+    # the finding: np.array(3) in a numeric cell was pandas' "TypeError: len() of unsized object"
+    import hybridinv
+    from hybridinv import PlanningError
+
+    catalog = pd.DataFrame({"sku": ["A", "B"], "unit_cost": [2.0, 3.0], "holding_cost": 0.1, "shortage_cost": 20.0,
+                            "lead_time": 1, "demand_mean": 3.0})
+    state = pd.DataFrame({"sku": ["A", "B"], "on_hand": [np.array(3), 4]})
+    with pytest.raises(PlanningError, match="state: value is an array, not a number") as err:
+        hybridinv.plan(state, catalog)
+    assert (err.value.column, err.value.sku) == ("on_hand", "A")
+    forecast = pd.DataFrame({"sku": ["A", "B"], "period": [0, 0], "mean": [4.0, np.array([3.0])]})
+    with pytest.raises(PlanningError, match="forecast: value is an array") as err:
+        hybridinv.plan(state.assign(on_hand=[3, 4]), catalog, None, forecast)
+    assert (err.value.column, err.value.sku) == ("mean", "B")
