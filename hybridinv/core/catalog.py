@@ -139,6 +139,8 @@ class Catalog:
             supplier = text_full(n, "default")
         supplier = np.asarray(supplier, dtype=object)
         supplier = np.broadcast_to(supplier, (n,)).copy() if supplier.ndim == 0 else supplier
+        if supplier.shape != (n,):  # 7 names for 6 SKUs failed later, in plan() or to_frame()
+            raise PlanningError(f"supplier has shape {supplier.shape}, expected ({n},)", column="supplier")
         if not checked_text:
             supplier = np.array([str(s) for s in supplier], dtype=object)
         object.__setattr__(self, "supplier", supplier)

@@ -81,18 +81,22 @@ class InventoryState:
         n = sku.size
         uniq, counts = np.unique(sku.astype(str), return_counts=True)
         if (counts > 1).any():
-            raise PlanningError("state lists SKU more than once", column="sku", sku=uniq[counts > 1][0])
+            raise PlanningError("state lists SKU more than once", column="sku", sku=str(uniq[counts > 1][0]))
+        # lengths first: one backorder value was applied to every SKU, and a value past the SKUs named none
         on_hand = np.asarray(self.on_hand, dtype=np.float64).reshape(-1)
-        on_hand = check_array(on_hand, "on_hand", sku, _TABLE, maximum=MAX_QUANTITY)
         if on_hand.shape != (n,):
             raise PlanningError(f"on_hand has {on_hand.size} values for {n} SKUs", column="on_hand")
-        back = np.zeros(n) if self.backorders is None else np.asarray(self.backorders, dtype=np.float64)
-        back = check_array(back.reshape(-1), "backorders", sku, _TABLE, maximum=MAX_QUANTITY)
+        on_hand = check_array(on_hand, "on_hand", sku, _TABLE, maximum=MAX_QUANTITY)
+        back = np.zeros(n) if self.backorders is None else np.asarray(self.backorders, dtype=np.float64).reshape(-1)
+        if back.shape != (n,):
+            raise PlanningError(f"backorders has {back.size} values for {n} SKUs", column="backorders")
+        back = check_array(back, "backorders", sku, _TABLE, maximum=MAX_QUANTITY)
         pipe = np.zeros((n, 1)) if self.pipeline is None else np.asarray(self.pipeline, dtype=np.float64)
-        if pipe.ndim == 1:
+        if pipe.ndim == 1 and n and pipe.size % n == 0:
             pipe = pipe.reshape(n, -1)
-        if pipe.shape[0] != n:
-            raise PlanningError(f"pipeline has {pipe.shape[0]} rows for {n} SKUs", column="pipeline")
+        if pipe.ndim != 2 or pipe.shape[0] != n:  # 3 values for 2 SKUs was numpy's reshape error, 3-D accepted
+            raise PlanningError(f"pipeline has shape {pipe.shape}; it needs one row per SKU ({n}) and one column per "
+                                "period of arrival", column="pipeline")
         _check_slot(pipe.shape[1] - 1, f"pipeline_{pipe.shape[1] - 1}")
         bad = ~np.isfinite(pipe) | (pipe < 0) | (pipe > MAX_QUANTITY)
         if bad.any():  # one check of the whole matrix; the message names the first bad cell's column

@@ -215,6 +215,14 @@ def test_direct_construction_validates_shapes() -> None:
         )
 
 
+def test_direct_construction_checks_the_supplier_length() -> None:
+    # the finding: 3 supplier names for 2 SKUs were accepted and failed later in plan() and to_frame()
+    with pytest.raises(PlanningError, match=r"supplier has shape \(3,\), expected \(2,\)") as err:
+        Catalog(sku=np.array(["A", "B"], dtype=object), unit_cost=np.ones(2), holding_cost=np.ones(2),
+                shortage_cost=np.ones(2), lead_time=np.zeros(2), supplier=np.array(["S", "T", "U"], dtype=object))
+    assert err.value.column == "supplier"
+
+
 # ---------------------------------------------------------------------- unknown columns, cell types, bounds
 @pytest.mark.parametrize(("wrong", "right"), [("volumne", "volume"), ("MOQ", "moq"), ("lotsize", "lot_size")])
 def test_misspelled_optional_column_names_the_closest(frame: pd.DataFrame, wrong: str, right: str) -> None:

@@ -278,3 +278,17 @@ def test_a_zero_padded_pipeline_column_is_refused_not_read_as_slot_zero() -> Non
     with pytest.raises(PlanningError, match="pipeline_00"):
         InventoryState.from_frame(frame)
     assert InventoryState.from_frame(frame.drop(columns="pipeline_00")).pipeline[0, 0] == 2
+
+
+@pytest.mark.parametrize(("options", "column"), [({"backorders": [5]}, "backorders"),
+                                                 ({"backorders": [1, 2, 3]}, "backorders"),
+                                                 ({"pipeline": [1, 2, 3]}, "pipeline"),
+                                                 ({"pipeline": np.zeros((2, 1, 1))}, "pipeline"),
+                                                 ({"on_hand": [1, 2, 3]}, "on_hand")])
+def test_the_constructor_checks_every_length(options: dict, column: str) -> None:
+    # the finding: one backorder value was applied to every SKU, seven to six SKUs failed in plan() with numpy's
+    # broadcast error, a 3-D pipeline was accepted and 3 pipeline values for 2 SKUs were numpy's reshape error
+    with pytest.raises(PlanningError, match="SKU") as err:
+        InventoryState(**{"sku": ["A", "B"], "on_hand": [3, 4], **options})
+    assert err.value.column == column
+    assert InventoryState(["A", "B"], on_hand=[3, 4], pipeline=[1, 2, 3, 4]).pipeline.tolist() == [[1, 2], [3, 4]]
