@@ -267,7 +267,7 @@ def _period_column(df: pd.DataFrame, skus: RowSkus) -> NDArray[np.float64]:
     """The ``period`` column as whole numbers; dates are refused with a hint."""
     series = df["period"]
     date_row = None  # the first row holding a date (not the first row: a column may mix numbers and dates)
-    if series.dtype.kind == "M":
+    if series.dtype.kind == "M" or isinstance(series.dtype, pd.PeriodDtype):  # periods were read as their ordinals
         date_row = int(np.flatnonzero(series.notna().to_numpy())[0]) if series.notna().any() else 0
     elif series.dtype.kind == "O":
         numeric = pd.to_numeric(series, errors="coerce")

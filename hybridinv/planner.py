@@ -304,8 +304,9 @@ def _gate(
 
 def _check_flags(lost_sales: object, period: object) -> None:
     flag(lost_sales, "lost_sales")
-    if isinstance(period, (bool, np.bool_)) or not isinstance(period, (int, np.integer)) or period < 0:
-        raise PlanningError("must be a whole number >= 0", column="period", value=period)
+    if (isinstance(period, (bool, np.bool_)) or not isinstance(period, (int, np.integer)) or period < 0
+            or period > MAX_QUANTITY):  # 10**30 was accepted: period numbers lie within MAX_QUANTITY
+        raise PlanningError(f"must be a whole number from 0 to {MAX_QUANTITY:g}", column="period", value=period)
 
 
 def _act(pol: Policy, obs: Observation, cat: Catalog) -> Decision:

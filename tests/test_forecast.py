@@ -73,6 +73,14 @@ def test_dates_in_period_are_refused(catalog: Catalog, periods: pd.Series) -> No
     assert info.value.column == "period" and "2024-01-07" in str(info.value.value)
 
 
+def test_a_pandas_period_column_is_refused_as_dates(catalog: Catalog) -> None:
+    # the finding: pd.period_range(...) periods were read as their ordinals (648, 649, ...)
+    frame = pd.DataFrame({"sku": "A", "period": pd.period_range("2024-01", periods=3, freq="M"), "mean": 3.0})
+    with pytest.raises(PlanningError, match="not a date") as info:
+        forecast_arrays(catalog, frame, 3)
+    assert info.value.value == "2024-01"
+
+
 def test_a_period_column_mixing_numbers_and_dates_names_the_date(catalog: Catalog) -> None:
     # the finding: the error said "not a date" of the first row's number, 0
     frame = pd.DataFrame({"sku": ["A", "A", "B", "B"], "period": [0, 1, "2024-01-07", "2024-01-14"],
