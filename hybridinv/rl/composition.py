@@ -52,9 +52,27 @@ def parts_of(model: ModelFile, repair: str | None = "fast") -> tuple[Parameteriz
                          ("learner", LEARNERS)):
         if composition[key] not in allowed:
             raise ModelFileError(f"{model.path}: unknown {key} {composition[key]!r} (this version reads {allowed})")
-    parameterization = _parameterization(model, composition["parameterization"], repair)
-    return parameterization, _parameter_map(model, composition["parameter_map"], parameterization), \
-        composition["learner"]
+    try:  # a 0-d, empty, NaN or structured weights array was a bare IndexError/ValueError/TypeError
+        parameterization = _parameterization(model, composition["parameterization"], repair)
+        parameter_map = _parameter_map(model, composition["parameter_map"], parameterization)
+    except (TypeError, ValueError, IndexError) as exc:
+        if isinstance(exc, ModelFileError):
+            raise
+        raise ModelFileError(f"{model.path}: invalid arrays for a {composition['parameter_map']} map of the "
+                             f"{composition['parameterization']} parameterization ({exc})") from exc
+    if isinstance(parameter_map, LinearMap):
+        _check_linear_widths(model, parameter_map, parameterization)
+    return parameterization, parameter_map, composition["learner"]
+
+
+def _check_linear_widths(model: ModelFile, linear: LinearMap, parameterization: Parameterization) -> None:
+    """A linear map reads the parameterization's per-SKU features and gives its outputs: widths that differ (a
+    metadata naming another parameterization) loaded and failed at the first plan() with numpy's matmul error."""
+    features, outputs = parameterization.feature_widths()[0], parameterization.n_outputs
+    if linear.n_features != features or (outputs and linear.n_outputs != outputs):
+        raise ModelFileError(f"{model.path}: weights of shape {linear.weights.shape} do not fit the "
+                             f"{parameterization.kind} parameterization ({outputs} output(s) from {features} "
+                             "per-SKU features)")
 
 
 def _parameterization(model: ModelFile, kind: str, repair: str | None) -> Parameterization:

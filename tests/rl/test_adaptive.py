@@ -381,3 +381,41 @@ def test_the_docs_count_the_weights_the_shipped_default_searched() -> None:
     text = (Path(__file__).resolve().parents[2] / "docs" / "rl.md").read_text()
     quoted = re.search(r"Only (\d+) interpretable weights are searched", text)
     assert quoted is not None and int(quoted.group(1)) == int(searched.sum())
+
+
+@pytest.mark.parametrize("weights", [np.full(SHAPE, np.nan), np.zeros(()), np.zeros((0, SHAPE[1])),
+                                     np.zeros(SHAPE[::-1]), np.zeros((SHAPE[0], SHAPE[1] + 6))])
+def test_weights_that_do_not_fit_are_a_model_file_error_naming_the_file(tmp_path: Path, weights) -> None:  # type: ignore[no-untyped-def]
+    """The finding: a (re-hashed) file whose weights were NaN, 0-d, empty or transposed, or metadata naming a
+    parameterization of other widths, raised bare ValueError/IndexError (or loaded and failed at the first
+    plan() with numpy's matmul error); the CLI printed tracebacks."""
+    from hybridinv.rl.adaptive import action_spec
+
+    meta = {"policy": "adaptive", "action_spec": action_spec(), "base": AdaptiveHybrid(np.zeros(SHAPE)).base_metadata()}
+    directory = save_model(tmp_path / "m", {"weights": weights}, meta)
+    with pytest.raises(ModelFileError, match=str(directory.name)):
+        Hybrid.load(directory)
+
+
+@pytest.mark.parametrize("weights", [np.array([np.nan, 1.0]), np.zeros(()), np.zeros((0,))])
+def test_bad_weights_of_a_linear_single_sku_model_name_the_file(tmp_path: Path, weights) -> None:  # type: ignore[no-untyped-def]
+    source = models_directory() / "single_sku" / "p4_L2"
+    meta = json.loads((source / "metadata.json").read_text())
+    meta = {k: v for k, v in meta.items() if k not in ("files", "weights_sha256", "format_version")}
+    with np.load(source / "policy.npz") as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    directory = save_model(tmp_path / "linear", {**arrays, "weights": weights}, meta)
+    with pytest.raises(ModelFileError, match="linear: invalid arrays for a linear map"):
+        Hybrid.load(directory)
+
+
+def test_metadata_naming_a_parameterization_of_other_widths_is_refused_at_load(tmp_path: Path) -> None:
+    import shutil
+
+    directory = tmp_path / "m"
+    shutil.copytree(models_directory() / "hybrid_default", directory)
+    meta = json.loads((directory / "metadata.json").read_text())
+    meta["parameterization"] = "safety_stock"
+    (directory / "metadata.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelFileError, match=r"weights of shape \(4, 15\) do not fit the safety_stock"):
+        Hybrid.load(directory)
