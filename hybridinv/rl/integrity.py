@@ -160,15 +160,15 @@ def read_metadata(directory: str | Path) -> dict[str, Any]:
             raw = handle.read(MAX_METADATA_BYTES + 1)
     except FileNotFoundError:
         raise ModelFileError(f"{Path(directory)}: no {METADATA_FILE} (not a model directory)") from None
-    except OSError as exc:
-        raise ModelFileError(f"{path}: unreadable metadata ({exc})") from exc
+    except (OSError, ValueError) as exc:  # ValueError: a path with a NUL byte
+        raise ModelFileError(f"{path!r}: unreadable metadata ({exc})") from exc
     if len(raw) > MAX_METADATA_BYTES:
         raise ModelFileError(f"{path}: unreadable metadata (larger than {MAX_METADATA_BYTES} bytes)")
     try:
         meta = json.loads(raw.decode("utf-8"))
     except RecursionError:
         raise ModelFileError(f"{path}: unreadable metadata (nested too deeply)") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError, and a 5,000-digit integer (int's limit)
         raise ModelFileError(f"{path}: unreadable metadata ({exc})") from exc
     if not isinstance(meta, dict):
         raise ModelFileError(f"{path}: metadata is not a JSON object")
@@ -359,6 +359,8 @@ def verify_model_files(
             "(remove it, or re-hash a directory you trust with hybridinv.rl.write_file_hashes)"
         )
     weights = meta.get("weights_file")
+    if weights is not None and not isinstance(weights, str):  # a list was "unhashable type" (a bare TypeError)
+        raise ModelFileError(f"{meta_path}: 'weights_file' must be a file name, got {type(weights).__name__}")
     if weights in files and meta.get("weights_sha256") not in (None, files[weights]):
         raise ModelFileError(f"{meta_path}: 'weights_sha256' disagrees with '{FILES_KEY}'")
     loaded: dict[str, bytes] = {}

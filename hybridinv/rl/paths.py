@@ -52,8 +52,14 @@ def resolve_model_path(path: str | Path) -> Path:
     if not isinstance(path, str | os.PathLike):
         raise PlanningError(f"must be a model name or directory, not {type(path).__name__}", column="model",
                             value=path)
+    if "\x00" in str(path):  # was a bare "embedded null byte" ValueError
+        raise PlanningError("a model path cannot hold a NUL character", column="model", value=str(path)[:200])
     candidate = Path(path)
-    if candidate.exists():
-        return candidate
     shipped = models_directory() / str(path)
-    return shipped if shipped.exists() else candidate
+    try:
+        if candidate.exists():
+            return candidate
+        return shipped if shipped.exists() else candidate
+    except OSError as exc:  # a name longer than the file system allows: a bare OSError (Errno 36)
+        raise PlanningError(f"not a usable model path ({exc.strerror})", column="model",
+                            value=str(path)[:200]) from None

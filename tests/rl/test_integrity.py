@@ -349,3 +349,31 @@ def test_a_replaced_model_file_keeps_its_permissions(tmp_path: Path) -> None:
     write_model_file(tmp_path, "sb3.zip", b"new")
     assert target.read_bytes() == b"new"
     assert target.stat().st_mode & 0o777 == 0o600
+
+
+def test_unusual_paths_and_metadata_values_are_model_errors_not_bare_exceptions(tmp_path: Path) -> None:
+    """The finding: a NUL byte in the path was a bare ValueError, a 5,000-character path a bare OSError, a
+    5,000-digit integer in metadata.json int's digit-limit ValueError, and a list as weights_file a TypeError."""
+    import shutil
+
+    from hybridinv import PlanningError
+    from hybridinv.rl import ModelFileError
+    from hybridinv.rl.pure import PureRL
+
+    for path in ("hybrid_default\x00x", "x" * 5000):
+        with pytest.raises(PlanningError, match="model") as err:
+            Hybrid.load(path)
+        assert err.value.column == "model"
+    digits = tmp_path / "digits"
+    shutil.copytree(models_directory() / "hybrid_default", digits)
+    text = (digits / "metadata.json").read_text()
+    (digits / "metadata.json").write_text(text.rstrip().rstrip("}") + ', "extra": ' + "9" * 5000 + "}")
+    with pytest.raises(ModelFileError, match="unreadable metadata"):
+        Hybrid.load(digits)
+    listed = tmp_path / "listed"
+    shutil.copytree(models_directory() / "ppo_multi_10", listed)
+    meta = json.loads((listed / "metadata.json").read_text())
+    meta["weights_file"] = ["sb3.zip"]
+    (listed / "metadata.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelFileError, match="'weights_file' must be a file name, got list"):
+        PureRL.load(listed)
