@@ -219,6 +219,9 @@ class NetworkMap:
 
             if self.output_low.shape != (network.n_actions,) or self.output_high.shape != (network.n_actions,):
                 raise ValueError(f"output bounds need {network.n_actions} values each (the network's outputs)")
+            if not (np.isfinite(self.output_low).all() and np.isfinite(self.output_high).all()):
+                # NaN bounds loaded and silently ordered nothing for some SKUs
+                raise ValueError("output bounds must be finite")
             bounded_outputs(np.zeros(network.n_actions), self.output_low, self.output_high)  # low <= 0 <= high
 
     def action(

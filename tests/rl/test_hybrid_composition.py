@@ -224,3 +224,13 @@ def test_shipped_pure_rl_models_plan_as_before_the_refactor(model: str, cost: fl
     """Same pin (main at 3fe06dd) for the pure-RL models, whose loader now finds models via rl/paths.py."""
     frame = simulate(PureRL.load(model), scenarios.get("multi_50"), seeds=[3], periods=40)
     assert frame["avg_cost"].iloc[0] == pytest.approx(cost, rel=1e-9)
+
+
+def test_network_output_bounds_must_be_finite() -> None:
+    # the finding: NaN bounds in a model's network_output loaded, and the hybrid ordered nothing for some SKUs
+    network = SharedPolicyNetwork.random(len(ADAPTIVE_FEATURES), 0, hidden=8, n_actions=4, seed=1)
+    low, high = OUTPUT_BOUNDS[0].copy(), OUTPUT_BOUNDS[1].copy()
+    NetworkMap(network, low, high)
+    low[1] = np.nan
+    with pytest.raises(ValueError, match="output bounds must be finite"):
+        NetworkMap(network, low, high)
