@@ -114,7 +114,10 @@ class LinearMap:
         for bound in (self.feature_low, self.feature_high):
             if bound is not None and (bound.shape != (self.n_features,) or not np.isfinite(bound).all()):
                 raise ValueError(f"feature ranges must be {self.n_features} finite values")
-        if not trust_width > 0:
+        low, high = self.feature_low, self.feature_high
+        if low is not None and high is not None and (low > high).any():  # a swapped range shrank the outputs
+            raise ValueError("feature ranges need low <= high")
+        if isinstance(trust_width, bool) or not trust_width > 0:
             raise ValueError("trust_width must be > 0")
         self.trust_width = float(trust_width)
         self.regime_trust = {int(j): float(v) for j, v in (regime_trust or {}).items()}

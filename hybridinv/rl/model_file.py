@@ -314,7 +314,8 @@ def load_model(path: str | Path, check_spec: bool = True) -> ModelFile:
     directory = path.parent if path.name == METADATA_FILE else path
     meta = read_metadata(directory)
     meta_path = directory / METADATA_FILE
-    if meta.get("format_version") != FORMAT_VERSION:
+    version = meta.get("format_version")
+    if isinstance(version, bool) or version != FORMAT_VERSION:  # true == 1 was read as version 1
         raise ModelFileError(
             f"{meta_path}: model format version {meta.get('format_version')}, this library reads {FORMAT_VERSION}"
         )

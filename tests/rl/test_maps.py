@@ -104,3 +104,16 @@ def test_tanh_squash_maps_tanh_of_w_x_to_the_bounds_keeping_zero() -> None:
         LinearMap(weights, squash="sigmoid")
     with pytest.raises(ValueError, match="low <= 0 <= high"):
         LinearMap(weights, output_low=[0.5, -1.0], output_high=[1.0, 1.0], squash="tanh")
+
+
+def test_a_swapped_feature_range_and_a_boolean_trust_width_are_refused() -> None:
+    # the finding: a feature_range with low > high (metadata edited by hand) loaded and changed the plan;
+    # trust_width true was read as 1
+    from hybridinv.rl.maps import LinearMap
+
+    weights = np.ones((1, 2))
+    LinearMap(weights, feature_low=[0.0, 0.0], feature_high=[1.0, 1.0])
+    with pytest.raises(ValueError, match="low <= high"):
+        LinearMap(weights, feature_low=[0.0, 2.0], feature_high=[1.0, 1.0])
+    with pytest.raises(ValueError, match="trust_width"):
+        LinearMap(weights, trust_width=True)  # type: ignore[arg-type]

@@ -111,3 +111,20 @@ def test_malformed_metadata_entries_are_model_file_errors(
     (directory / METADATA_FILE).write_text(json.dumps(meta))
     with pytest.raises(ModelFileError, match=message):
         Hybrid.load(directory)
+
+
+def test_a_boolean_format_version_is_not_version_one(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # the finding: "format_version": true was accepted (True == 1)
+    import json
+    import shutil
+
+    from hybridinv.rl import Hybrid, ModelFileError
+    from hybridinv.rl.paths import models_directory
+
+    directory = tmp_path / "m"
+    shutil.copytree(models_directory() / "hybrid_default", directory)
+    meta = json.loads((directory / "metadata.json").read_text())
+    meta["format_version"] = True
+    (directory / "metadata.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelFileError, match="model format version True"):
+        Hybrid.load(directory)
