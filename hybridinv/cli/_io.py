@@ -10,7 +10,7 @@ traceback. CSV outputs go through :func:`hybridinv.core.outputs.write_csv`.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 
     from hybridinv.backtest.history import DemandHistory
 
-__all__ = ["cutoff_from_text", "emit_plan", "extra_columns_option", "json_safe", "plan_file_options", "read_csv",
-           "rounded_table", "user_error"]
+__all__ = ["cutoff_from_text", "distinct_names", "emit_plan", "extra_columns_option", "json_safe", "plan_file_options",
+           "read_csv", "rounded_table", "user_error"]
 
 _Command = TypeVar("_Command", bound=Callable[..., Any])
 
@@ -217,6 +217,13 @@ def season_from_text(text: str) -> int | str | None:
         raise PlanningError("must be 'auto', 0 (no season) or a whole number of periods", column="season",
                             value=text)
     return number or None
+
+
+def distinct_names(names: Sequence[str], option: str) -> None:
+    """Refuse a name given more than once in ``option``: a usage error (each would run, or be written, twice)."""
+    repeated = [name for k, name in enumerate(names) if name in names[:k]]
+    if repeated:
+        raise click.BadParameter(f"{repeated[0]!r} is given more than once", param_hint=option)
 
 
 def is_scenario_file(name: str) -> bool:

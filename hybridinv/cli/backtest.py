@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hybridinv.cli._io import CUTOFF_READINGS
+from hybridinv.cli._io import CUTOFF_READINGS, distinct_names
 
 __all__ = ["command"]
 
@@ -88,9 +88,7 @@ def command(
     chosen = tuple(p.strip() for p in policies.split(",") if p.strip()) if policies else DEFAULT_POLICIES
     extra = _models(models)
     # usage errors (exit 2), as docs/backtest.md says, and before a suite or history is read
-    repeated = sorted({p for p in chosen if chosen.count(p) > 1})
-    if repeated:
-        raise click.BadParameter(f"{repeated[0]!r} is listed twice", param_hint="--policies")
+    distinct_names(chosen, "--policies")
     clash = sorted(set(extra) & set(chosen))
     if clash:
         raise click.BadParameter(f"the name {clash[0]!r} is already a policy of this backtest; name it otherwise",

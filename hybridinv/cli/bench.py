@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from hybridinv.cli._io import distinct_names
+
 __all__ = ["command"]
 
 
@@ -14,9 +16,7 @@ def _names(value: str | None, option: str, known: list[str]) -> tuple[str, ...] 
     names = tuple(part.strip() for part in value.split(",") if part.strip())
     if not names:
         raise click.BadParameter(f"no names in {value!r}; known: {', '.join(known)}", param_hint=option)
-    repeated = [name for k, name in enumerate(names) if name in names[:k]]
-    if repeated:
-        raise click.BadParameter(f"{repeated[0]!r} is given more than once", param_hint=option)
+    distinct_names(names, option)
     return names
 
 

@@ -60,14 +60,12 @@ def command(
     --policy options one such folder per policy plus OUT/pareto.png and OUT/comparison.csv.
     """
     from hybridinv import scenarios
-    from hybridinv.cli._io import is_scenario_file
+    from hybridinv.cli._io import distinct_names, is_scenario_file
     from hybridinv.core.errors import PlanningError
     from hybridinv.reward.spec import RewardSpec
     from hybridinv.reward.tune import tune
 
-    repeated = sorted({p for p in policies if policies.count(p) > 1})
-    if repeated:  # tuned twice into the same OUT/<policy> folder
-        raise click.BadParameter(f"{repeated[0]!r} is given twice", param_hint="--policy")
+    distinct_names(policies, "--policy")  # each was tuned into the same OUT/<policy> folder
     # a scenario file's contents and the spec file are data: their problems are one-line errors (exit 1, the
     # group's handler), not usage errors with the usage banner (exit 2) as an unknown name and the options' values
     if is_scenario_file(scenario):

@@ -115,7 +115,7 @@ def test_tune_refuses_a_policy_given_twice(tmp_path: Path) -> None:
     # the finding: accepted, and tuned twice into the same OUT/base_stock folder
     args = ["tune", "--scenario", "multi_10", "--target", "fill_rate>=0.9", "--policy", "base_stock", "--policy",
             "base_stock", "--out", str(tmp_path / "t")]
-    assert "'base_stock' is given twice" in _usage_error(CliRunner().invoke(main, args), "--policy")
+    assert "'base_stock' is given more than once" in _usage_error(CliRunner().invoke(main, args), "--policy")
     assert not (tmp_path / "t").exists()
 
 

@@ -88,7 +88,7 @@ def test_backtest_refuses_n_series_with_a_history(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("extra", "words"), [
-    (["--policies", "newsvendor,newsvendor"], "Invalid value for --policies: 'newsvendor' is listed twice"),
+    (["--policies", "newsvendor,newsvendor"], "Invalid value for --policies: 'newsvendor' is given more than once"),
     (["--policies", "newsvendor", "--model", "newsvendor=m"], "Invalid value for --model: the name 'newsvendor'"),
 ])
 def test_backtest_policy_lists_that_repeat_a_name_are_usage_errors(tmp_path: Path, extra: list[str],
