@@ -15,9 +15,9 @@ from typing import Any
 from hybridinv import scenarios
 from hybridinv.bench.heldout import HELDOUT_KINDS, heldout
 from hybridinv.core.errors import PlanningError, whole_number
-from hybridinv.core.limits import MAX_EPISODES
 from hybridinv.policies.registry import FACTORIES
 from hybridinv.scenario_file import is_scenario_file
+from hybridinv.sim.runner import episode_count
 from hybridinv.sim.scenario import Scenario
 
 __all__ = [
@@ -201,10 +201,8 @@ class Suite:
     track: int = 3
 
     def __post_init__(self) -> None:
-        seeds = whole_number(self.seeds, "seeds", 1)  # 2.5 seeds was accepted
-        if seeds > MAX_EPISODES:  # 99,999,999,999 seeds grew the task list by 70 MB a second
-            raise PlanningError(f"must be at most MAX_EPISODES = {MAX_EPISODES:,}", column="seeds", value=seeds)
-        object.__setattr__(self, "seeds", seeds)
+        # 2.5 seeds was accepted, and 99,999,999,999 seeds grew the task list by 70 MB a second
+        object.__setattr__(self, "seeds", episode_count(self.seeds))
         object.__setattr__(self, "track", whole_number(self.track, "track", 0))
         if not self.scenarios or not self.policies:  # an empty suite ran nothing and reported nothing
             raise PlanningError("a suite needs at least one scenario and one policy",

@@ -93,16 +93,21 @@ def run_batch(
     return [sim.ledger(e) for e in range(len(seed_list))], decide_time / (sim.periods * len(seed_list))
 
 
+def episode_count(seeds: object, column: str = "seeds") -> int:
+    """A number of seeds: a whole number from 1 to :data:`~hybridinv.core.limits.MAX_EPISODES`."""
+    count = whole_number(seeds, column, 1)
+    if count > MAX_EPISODES:  # list(range(10**30)) raised an OverflowError
+        raise PlanningError(f"must be at most {MAX_EPISODES:,} seeds (MAX_EPISODES)", column=column, value=seeds)
+    return count
+
+
 def seed_numbers(seeds: int | Iterable[int], column: str = "seeds") -> list[int]:
     """``seeds`` as a list: an int ``k`` (>= 1) is ``0..k-1``, else each a whole number >= 0 (numpy's range).
 
     At most :data:`~hybridinv.core.limits.MAX_EPISODES` seeds.
     """
     if isinstance(seeds, int | np.integer) and not isinstance(seeds, bool):
-        count = whole_number(seeds, column, 1)
-        if count > MAX_EPISODES:  # list(range(10**30)) raised an OverflowError
-            raise PlanningError(f"must be at most {MAX_EPISODES:,} seeds", column=column, value=seeds)
-        return list(range(count))
+        return list(range(episode_count(seeds, column)))
     if isinstance(seeds, str | bytes | bool) or not isinstance(seeds, Iterable):
         raise PlanningError("must be a number of seeds or a list of seeds", column=column, value=seeds)
     numbers = list(whole_numbers(list(seeds), column, 0))
