@@ -56,7 +56,8 @@ def bounded_outputs(action: NDArray[np.floating], low: ArrayLike, high: ArrayLik
     """
     lower = np.asarray(low, dtype=np.float64)
     upper = np.asarray(high, dtype=np.float64)
-    if lower.shape != upper.shape or lower.ndim != 1 or np.any(lower > 0) or np.any(upper < 0):
-        raise ValueError("output bounds must be two vectors of one length with low <= 0 <= high")
+    if (lower.shape != upper.shape or lower.ndim != 1 or not (np.isfinite(lower).all() and np.isfinite(upper).all())
+            or np.any(lower > 0) or np.any(upper < 0)):  # infinite bounds made the zero action (the base) NaN
+        raise ValueError("output bounds must be finite: two vectors of one length with low <= 0 <= high")
     a = np.clip(np.asarray(action, dtype=np.float64).reshape(-1, lower.size), -1.0, 1.0)
     return np.where(a >= 0.0, a * upper, -a * lower)

@@ -162,6 +162,8 @@ def _output_bounds(value: object, n: int) -> tuple[NDArray[np.float64], NDArray[
     low, high = (number_array(bound, "output_bounds").reshape(-1) for bound in value)
     if low.size != n or high.size != n:
         raise PlanningError(f"output bounds need {n} values each", column="output_bounds")
-    if not (np.isfinite(low).all() and np.isfinite(high).all()) or (low > 0).any() or (high < 0).any():
-        raise PlanningError(why, column="output_bounds", value=f"low {low.tolist()}, high {high.tolist()}")
+    try:
+        bounded_outputs(np.zeros(n), low, high)  # finite, low <= 0 <= high
+    except ValueError:
+        raise PlanningError(why, column="output_bounds", value=f"low {low.tolist()}, high {high.tolist()}") from None
     return low, high

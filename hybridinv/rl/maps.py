@@ -222,10 +222,8 @@ class NetworkMap:
 
             if self.output_low.shape != (network.n_actions,) or self.output_high.shape != (network.n_actions,):
                 raise ValueError(f"output bounds need {network.n_actions} values each (the network's outputs)")
-            if not (np.isfinite(self.output_low).all() and np.isfinite(self.output_high).all()):
-                # NaN bounds loaded and silently ordered nothing for some SKUs
-                raise ValueError("output bounds must be finite")
-            bounded_outputs(np.zeros(network.n_actions), self.output_low, self.output_high)  # low <= 0 <= high
+            # finite, low <= 0 <= high (NaN bounds loaded and silently ordered nothing for some SKUs)
+            bounded_outputs(np.zeros(network.n_actions), self.output_low, self.output_high)
 
     def action(
         self, sku_features: NDArray[np.float64], global_features: NDArray[np.float64] | None = None
