@@ -113,6 +113,8 @@ def _parameter_map(model: ModelFile, kind: str, parameterization: Parameterizati
         raise ModelFileError(f"{model.path}: {model.policy} model without the array 'weights'")
     weights = model.arrays["weights"]
     if isinstance(parameterization, WeightedBaseStockTargets):  # (K,) shared, or (n, K) one row per SKU
+        if weights.ndim == 2:
+            parameterization.check_skus(weights.shape[0], "the per-SKU weights have rows for")
         return LinearMap(weights, per_sku=weights.ndim == 2)
     if parameterization.output_names is None:
         return LinearMap(weights)

@@ -472,6 +472,8 @@ class LinearHybrid(Hybrid):
         if np.any(np.isnan(values)):
             raise ValueError("weights must not contain NaN")
         parameterization = WeightedBaseStockTargets(level, cap, values.shape[-1])
+        if values.ndim == 2:
+            parameterization.check_skus(values.shape[0], "the per-SKU weights have rows for")
         super().__init__(parameterization, LinearMap(values, per_sku=values.ndim == 2), "es", repair, metadata, name)
 
     @property

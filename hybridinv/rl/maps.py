@@ -26,6 +26,7 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hybridinv.core.errors import PlanningError
 from hybridinv.rl.numpy_policy import SharedPolicyNetwork
 
 __all__ = ["MAP_KINDS", "SQUASHES", "LinearMap", "NetworkMap", "ParameterMap"]
@@ -155,6 +156,9 @@ class LinearMap:
     ) -> NDArray[np.float64]:
         """Outputs ``(n, k)``; global features are not used by a linear map."""
         x = sku_features
+        if self.per_sku and self.weights.shape[0] != x.shape[0]:  # numpy broadcast one row, or failed with 3
+            raise PlanningError(f"the map has per-SKU weights for {self.weights.shape[0]} SKUs; this plan has "
+                                f"{x.shape[0]} (per-SKU weights plan the catalog they were trained on)")
         one_output = self.weights.ndim == 1 or self.per_sku
         a = np.sum(self.weights * x, axis=1)[:, None] if one_output else x @ self.weights.T
         if self.squash == "tanh":

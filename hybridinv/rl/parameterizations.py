@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hybridinv.core.errors import PlanningError
 from hybridinv.policies.base import Decision, TargetPolicy, fitted_on
 from hybridinv.policies.forecast_ss import ForecastSS
 from hybridinv.policies.rq import CappedBaseStock, ForecastCappedBaseStock, capped_orders, ordering_point
@@ -419,12 +420,21 @@ class WeightedBaseStockTargets(Parameterization):
             raise ValueError("weights must have shape (K,) or (n, K) with K >= 1")
         self.slots = int(slots)
 
+    def check_skus(self, n: int, against: str) -> None:
+        """Refuse a level or cap with one value per SKU of another count than ``n`` (numpy broadcast a 2-SKU
+        level onto 1 SKU, and failed with 3)."""
+        for label, value in (("level", self.level), ("cap", self.cap)):
+            if value.size not in (1, n):
+                raise PlanningError(f"the {label} has {value.size} values (one per SKU of its catalog); {against} "
+                                    f"{n} SKUs")
+
     def feature_widths(self) -> tuple[int, int]:
         return self.slots, 0
 
     def features(self, obs: Observation) -> Features:
         from hybridinv.envs.features import demand_scale
 
+        self.check_skus(obs.n_skus, "this plan has")
         scale = demand_scale(obs)
         net = obs.on_hand - obs.backorders  # backorders are served first from what becomes usable
         return Features(stock_by_arrival(net, obs.pipeline, self.slots), None, scale)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hybridinv import scenarios
+from hybridinv import PlanningError, scenarios
 from hybridinv.exact import lost_sales_optimal, lost_sales_policy_cost
 from hybridinv.policies.rq import CappedBaseStock
 from hybridinv.rl import Hybrid, LinearHybrid, ModelFileError, load_model, save_model
@@ -116,6 +116,22 @@ def test_parameters_are_validated() -> None:
         LinearHybrid(np.nan, 1.0, [1.0])
     with pytest.raises(ValueError, match="weights"):
         LinearHybrid(1.0, 1.0, np.ones((2, 2, 2)))
+
+
+def test_per_sku_arrays_must_fit_each_other_and_the_planned_catalog(tmp_path: Path) -> None:
+    """Per-SKU weights or levels of another SKU count: numpy broadcast 2 rows onto a 1-SKU plan (two orders for
+    one SKU) or failed with a bare shape error; now refused, naming both counts."""
+    with pytest.raises(PlanningError, match="level has 2 values .* weights have rows for 1 SKUs"):
+        LinearHybrid([1.0, 2.0], 2.0, np.ones((1, 2)))
+    save_model(tmp_path / "m", {"level": np.ones(3), "cap": np.ones(1), "weights": np.ones((2, 1))},
+               {"policy": "linear"})
+    with pytest.raises(ModelFileError, match="level has 3 values"):
+        Hybrid.load(tmp_path / "m")
+    one_sku = scenarios.single_sku(mean=5.0, lead_time=1, shortage_cost=9.0, periods=5)
+    for agent, message in ((LinearHybrid(1.0, 2.0, np.ones((2, 2))), "per-SKU weights for 2 SKUs; this plan has 1"),
+                           (LinearHybrid([1.0, 2.0], 2.0, [1.0, 1.0]), "level has 2 values .* this plan has 1 SKUs")):
+        with pytest.raises(PlanningError, match=message):
+            simulate(agent, one_sku, seeds=1)
 
 
 SHIPPED = models_directory() / "single_sku"
