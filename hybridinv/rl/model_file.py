@@ -86,7 +86,8 @@ def composition(meta: Mapping[str, Any]) -> dict[str, str]:
     base-stock with a linear map, ``"adaptive"`` the forecast-driven (s, S) with a linear
     map (both trained by ES), a network with a ``residual`` entry the capped base-stock
     with a network map (ES), any other network the safety-stock (s, S) with a network
-    map, its learner from ``training.algo`` (``hybrid``: PPO). Recorded entries win.
+    map, its learner from ``training.algo`` (``hybrid``: PPO). Recorded entries win; one that is
+    not text raises :class:`ModelFileError`.
     """
     kind = meta.get("policy")
     if kind == "linear":
@@ -100,7 +101,10 @@ def composition(meta: Mapping[str, Any]) -> dict[str, str]:
         algo = training.get("algo") if isinstance(training, Mapping) else None
         derived = {"parameterization": "safety_stock", "parameter_map": "network",
                    "learner": _ALGO_LEARNER.get(str(algo), "ppo")}
-    recorded = {key: str(meta[key]) for key in COMPOSITION_KEYS if isinstance(meta.get(key), str)}
+    recorded = {key: meta[key] for key in COMPOSITION_KEYS if key in meta}
+    for key, value in recorded.items():  # a number or null was replaced by the derived entry, unsaid
+        if not isinstance(value, str):
+            raise ModelFileError(f"metadata {key!r} must be text naming the model's {key}, got {value!r}")
     return {**derived, **recorded}
 
 
@@ -141,7 +145,10 @@ class ModelFile:
     @property
     def composition(self) -> dict[str, str]:
         """What the model is: :func:`composition` of its metadata."""
-        return composition(self.metadata)
+        try:
+            return composition(self.metadata)
+        except ModelFileError as exc:
+            raise ModelFileError(f"{self.path}: {exc}") from None
 
     @property
     def season_cycle(self) -> int | None:

@@ -140,16 +140,22 @@ def test_new_model_files_record_the_composition(tmp_path: Path) -> None:
     assert composition({"policy": "adaptive", "learner": "ppo"})["learner"] == "ppo"  # recorded entries win
 
 
-def test_unknown_composition_is_a_model_file_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("key", "value", "message"), [
+    ("parameterization", "newsvendor", "unknown parameterization 'newsvendor'"),
+    ("parameter_map", 3, "'parameter_map' must be text .* got 3"),  # was replaced by the derived "linear"
+    ("learner", None, "'learner' must be text .* got None"),
+])
+def test_unknown_composition_is_a_model_file_error(tmp_path: Path, key: str, value: object, message: str) -> None:
     model = tmp_path / "m"
     shutil.copytree(models_directory() / "hybrid_default", model)
     meta_path = model / "metadata.json"
     meta = json.loads(meta_path.read_text())
-    meta["parameterization"] = "newsvendor"
+    meta[key] = value
     meta_path.write_text(json.dumps(meta))
     write_file_hashes(model)
-    with pytest.raises(ModelFileError, match="unknown parameterization 'newsvendor'"):
+    with pytest.raises(ModelFileError, match=message) as raised:
         Hybrid.load(model)
+    assert str(model) in str(raised.value)
 
 
 def test_loaded_configuration_equals_the_one_built_by_hand() -> None:
