@@ -55,6 +55,7 @@ __all__ = [
     "WEIGHTS_FILE",
     "ModelFile",
     "ModelFileError",
+    "check_model_spec",
     "composition",
     "current_spec",
     "hash_model_files",
@@ -279,7 +280,9 @@ def observation_cycle(meta: Mapping[str, Any], path: Path | None = None) -> int 
                              f"computes (it computes {sorted(OBSERVATION_VERSIONS)}); retrain the model") from None
 
 
-def _check_spec(meta: dict[str, Any], path: Path) -> None:
+def check_model_spec(meta: dict[str, Any], path: Path) -> None:
+    """Refuse metadata whose observation or action specification this library does not compute (versions, the
+    names and order of the per-SKU and global features)."""
     spec = current_spec()
     for key, current in (("observation_spec", spec["observation"]), ("action_spec", spec["action"])):
         stored = meta.get(key)
@@ -292,9 +295,10 @@ def _check_spec(meta: dict[str, Any], path: Path) -> None:
                 f"{path}: model was trained with {key} version {stored.get('version')}, "
                 f"the installed environments use version {current['version']}; retrain the model"
             )
-    names = meta["observation_spec"].get("sku_features")
-    if names is not None and names != spec["observation"]["sku_features"]:  # JSON gives a list, or junk
-        raise ModelFileError(f"{path}: model's per-SKU features differ from the installed ones; retrain the model")
+    for key, label in (("sku_features", "per-SKU"), ("global_features", "global")):  # reordered globals loaded
+        names = meta["observation_spec"].get(key)
+        if names is not None and names != spec["observation"][key]:  # JSON gives a list, or junk
+            raise ModelFileError(f"{path}: model's {label} features differ from the installed ones; retrain the model")
 
 
 def load_model(path: str | Path, check_spec: bool = True) -> ModelFile:
@@ -331,7 +335,7 @@ def load_model(path: str | Path, check_spec: bool = True) -> ModelFile:
         raise ModelFileError(f"{meta_path}: weights file {name!r} is not a numpy .npz archive")
     payload = verify_model_files(directory, meta, load=[name])[name]
     if check_spec:
-        _check_spec(meta, directory)
+        check_model_spec(meta, directory)
     weights_path = directory / name
     weights = read_arrays(payload, weights_path)
     try:

@@ -75,9 +75,10 @@ class PureRL:
         ModelFileError
             If the directory has no verified ``sb3.zip`` (missing, unlisted, hash
             mismatch, no ``files`` hashes), the checkpoint is not a plain PPO/SAC actor, or
-            its observation version is not one this library computes.
+            its observation or action specification is not one this library computes
+            (:func:`~hybridinv.rl.model_file.check_model_spec`).
         """
-        from hybridinv.rl.model_file import observation_cycle
+        from hybridinv.rl.model_file import check_model_spec, observation_cycle
         from hybridinv.rl.paths import resolve_model_path
         from hybridinv.rl.sb3_weights import actor_from_checkpoint
 
@@ -90,6 +91,7 @@ class PureRL:
                     f"{directory}: load the model directory, whose {METADATA_FILE} lists the checkpoint's SHA-256"
                 )
         meta = read_metadata(directory)
+        check_model_spec(meta, directory)  # the features' names and order were never compared
         cycle = observation_cycle(meta, directory)
         listed = meta.get(FILES_KEY)
         if not (directory / SB3_FILE).exists() and not (isinstance(listed, dict) and SB3_FILE in listed):

@@ -91,6 +91,8 @@ def test_a_shipped_model_loads_by_name(tmp_path: Path, monkeypatch: pytest.Monke
         ("hybrid_residual", "residual", "abc", "residual must be a mapping"),
         ("hybrid_residual", "residual", {"level": "x"}, "invalid capped_base_stock model .*'level'"),
         ("hybrid_default", "sku_features", 5, "per-SKU features differ"),
+        # the same number of global features in another order loaded and fed the network the wrong inputs
+        ("hybrid_ppo_multi_50", "global_features", "reversed", "global features differ"),
     ],
 )
 def test_malformed_metadata_entries_are_model_file_errors(
@@ -104,8 +106,9 @@ def test_malformed_metadata_entries_are_model_file_errors(
     directory = tmp_path / model
     shutil.copytree(models_directory() / model, directory)
     meta = json.loads((directory / METADATA_FILE).read_text())
-    if key == "sku_features":
-        meta["observation_spec"]["sku_features"] = value
+    if key in ("sku_features", "global_features"):
+        names = meta["observation_spec"][key]
+        meta["observation_spec"][key] = names[::-1] if value == "reversed" else value
     else:
         meta[key] = value
     (directory / METADATA_FILE).write_text(json.dumps(meta))

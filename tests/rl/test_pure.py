@@ -280,3 +280,15 @@ def test_a_pure_checkpoint_above_1000_skus_loads_and_a_mismatched_one_is_refused
         PureRL.load(with_action_space(_shape=None))
     with pytest.raises(ModelFileError, match="disagree with its action shape"):
         PureRL.load(with_action_space(low="[-1. -1.]", high="[1. 1.]"))
+
+
+@pytest.mark.parametrize("key", ["sku_features", "global_features"])
+def test_a_checkpoint_for_other_features_is_refused(tmp_path: Path, key: str) -> None:
+    """PureRL.load compared only the observation version: features renamed or reordered loaded and fed the actor
+    the wrong inputs."""
+    directory = _copy("ppo_multi_10", tmp_path)
+    meta = json.loads((directory / "metadata.json").read_text())
+    meta["observation_spec"][key] = meta["observation_spec"][key][::-1]
+    (directory / "metadata.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelFileError, match="features differ from the installed ones"):
+        PureRL.load(directory)
