@@ -10,6 +10,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core._frame import number_array
 from hybridinv.core.limits import MAX_ORDER
+from hybridinv.core.lots import lots_covering, lots_within
 from hybridinv.network.model import LocationError, Network
 from hybridinv.network.repair_model import NetworkRepairProblem, OrderRules, bad_cell, projected_stock
 from hybridinv.network.state import NetworkCosts
@@ -150,10 +151,9 @@ def build_network_problem(
     min_lots[roots] = np.maximum(np.round(rules.moq / rules.lot_size), 1.0)
     max_lots = np.full((n_loc, n), np.inf)
     finite_max = np.isfinite(rules.max_order)
-    max_lots[roots] = np.where(finite_max, np.floor(rules.max_order / rules.lot_size + 1e-9), np.inf)
+    max_lots[roots] = np.where(finite_max, lots_within(rules.max_order, rules.lot_size), np.inf)
     upper = np.zeros((n_loc, n))
-    root_target = target[roots] / lot[roots]
-    free = np.minimum(max_lots[roots], np.maximum(min_lots[roots], np.ceil(root_target - 1e-9)))
+    free = np.minimum(max_lots[roots], np.maximum(min_lots[roots], lots_covering(target[roots], lot[roots])))
     free = np.where(target[roots] > 0, free, 0.0)
     step_cost = costs.unit_cost * rules.lot_size
     if math.isfinite(network.budget):

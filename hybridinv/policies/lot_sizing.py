@@ -51,6 +51,7 @@ from scipy import sparse
 
 from hybridinv._highs import new_highs
 from hybridinv.core.errors import flag, number_in, whole_number
+from hybridinv.core.lots import lots_covering, lots_within
 from hybridinv.policies.expiry import add_expiry
 
 __all__ = ["LotSizingProblem", "LotSizingSolution", "solve_lot_sizing"]
@@ -191,7 +192,7 @@ def _order_blocks(b: _Builder, p: LotSizingProblem, weight: NDArray[np.float64],
     possible = arrival < periods
     lot = p.lot_size[:, None]
     order_upper = p.order_upper if p.order_upper.ndim == 2 else np.repeat(p.order_upper[:, None], periods, axis=1)
-    lots_upper = np.where(possible, np.floor(order_upper / lot + 1e-9), 0.0)
+    lots_upper = np.where(possible, lots_within(order_upper, lot), 0.0)
     lots_upper = _row_bounded_lots(p, lots_upper)
     unit_weight = p.purchase_weight * p.unit_cost[:, None] * weight[None, :]
     lots = b.block(np.zeros((n, periods)), lots_upper, 0.0 if p.delivered_fraction is not None else unit_weight * lot)
@@ -257,7 +258,7 @@ def _row_bounded_lots(p: LotSizingProblem, lots_upper: NDArray[np.float64]) -> N
         upper = np.minimum(upper, fit(coef, room)[:, None])
     for coef, room in first:
         upper[:, 0] = np.minimum(upper[:, 0], fit(coef, room))
-    min_lots = np.maximum(np.ceil(p.moq / lot - 1e-9), 1.0)
+    min_lots = np.maximum(lots_covering(p.moq, lot), 1.0)
     return np.where(upper >= min_lots[:, None], upper, 0.0)
 
 

@@ -16,6 +16,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.errors import PlanningError, number_in, scalar_or_array
 from hybridinv.core.limits import MAX_QUANTITY
+from hybridinv.core.lots import lots_covering
 from hybridinv.policies.base import Decision, TargetPolicy, fitted_on, mark_fitted, per_sku
 from hybridinv.policies.newsvendor import DemandStatistics, critical_fractile, demand_statistics, fit_source
 
@@ -89,7 +90,7 @@ def economic_order_quantity(
     hold = np.maximum(np.asarray(holding_cost, dtype=np.float64), 1e-12)
     lot = np.asarray(lot_size, dtype=np.float64)
     eoq = np.minimum(np.sqrt(2.0 * fixed * np.maximum(mu, 0.0) / hold), MAX_QUANTITY)
-    return np.maximum(np.ceil(eoq / lot - 1e-9), 1.0) * lot
+    return np.maximum(lots_covering(eoq, lot), 1.0) * lot
 
 
 def _statistics(source: Scenario | Observation | DemandStatistics) -> DemandStatistics:

@@ -14,6 +14,7 @@ from hybridinv.core._frame import by_sku_labels, number_array
 from hybridinv.core.constraints import capacity_row, supplier_row
 from hybridinv.core.feasibility import expected_demand_array
 from hybridinv.core.limits import MAX_ORDER
+from hybridinv.core.lots import lots_covering, lots_within
 from hybridinv.repair.model import RepairProblem, RowGroup, RowKind
 
 __all__ = [
@@ -134,10 +135,10 @@ def _bounded(
     lot = problem.lot_size
     low = np.zeros(catalog.n_skus) if lower is None else bound_array(lower, "lower", catalog)
     high = np.full(catalog.n_skus, np.inf) if upper is None else bound_array(upper, "upper", catalog)
-    high_lots = np.where(np.isfinite(high), np.floor(high / lot + 1e-9), np.inf)
+    high_lots = np.where(np.isfinite(high), lots_within(high, lot), np.inf)
     cap = np.minimum(problem.max_lots, high_lots)
     cap = np.where(cap >= problem.min_lots, cap, 0.0)  # no whole-lot order >= MOQ fits: only 0
-    reserved = np.where(low > 0, np.maximum(np.ceil(low / lot - 1e-9), problem.min_lots), 0.0)
+    reserved = np.where(low > 0, np.maximum(lots_covering(low, lot), problem.min_lots), 0.0)
     conflict = reserved > cap
     if conflict.any():
         i = int(np.flatnonzero(conflict)[0])

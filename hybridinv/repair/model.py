@@ -25,6 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hybridinv.core.feasibility import largest_per_row, row_tolerance
+from hybridinv.core.lots import lots_covering, lots_within
 
 __all__ = [
     "ROW_TOLERANCE",
@@ -215,7 +216,7 @@ class RepairProblem:
         target = np.maximum(desired, 0.0)
         lot = np.asarray(lot_size, dtype=np.float64)
         min_lots = np.maximum(np.round(moq / lot), 1.0)
-        max_lots = np.where(np.isfinite(max_order), np.floor(max_order / lot + _FLOOR_TOL), np.inf)
+        max_lots = np.where(np.isfinite(max_order), lots_within(max_order, lot), np.inf)
         free_upper, upper = _lot_bounds(target, lot, min_lots, max_lots, groups)
         return cls(
             sku=sku,
@@ -398,7 +399,7 @@ def _lot_bounds(
     groups: tuple[RowGroup, ...],
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """``(free_upper_lots, upper_lots)`` (see :class:`RepairProblem`)."""
-    ceil_lots = np.ceil(target / lot - _FLOOR_TOL)
+    ceil_lots = lots_covering(target, lot)
     free_upper = np.minimum(max_lots, np.maximum(min_lots, ceil_lots))
     free_upper = np.where(target > 0, free_upper, 0.0)
     upper = free_upper.copy()

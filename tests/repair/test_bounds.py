@@ -323,3 +323,34 @@ def test_explain_capacity_vs_guardrail() -> None:
     frame = result.explain(case.catalog)
     assert frame["order_qty"].tolist() == [10.0, 8.0]
     assert frame["reason"].tolist() == ["guardrail", "budget+guardrail"]
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_lots_of_a_billion_units_keep_max_order_and_the_bounds_to_the_unit(backend: str) -> None:
+    """A billionth of a lot was forgiven in rounding: with lots of 1e9 units an order of 2e9 passed a max_order
+    (or upper bound) of 2e9 - 1 and a lower bound of 2e9 + 1, reported optimal and feasible."""
+    from hybridinv.core import Catalog, Constraints, InventoryState
+    from hybridinv.core.feasibility import check_orders
+
+    def catalog(**extra: list[float]) -> Catalog:
+        return Catalog(sku=["a"], unit_cost=[1e-3], holding_cost=[0.1], shortage_cost=[1.0], lead_time=[0],
+                       lot_size=[1e9], **extra)
+
+    state, constraints = InventoryState(["a"], on_hand=[0.0]), Constraints(budget=1e12)
+    capped = catalog(max_order=[2e9 - 1])
+    result = repair_orders([3e9], capped, state, constraints, backend=backend)
+    assert result.orders.tolist() == [1e9]
+    assert check_orders(result.orders, capped, state, constraints).feasible
+    plain = catalog()
+    assert repair_orders([3e9], plain, state, constraints, backend=backend, upper=[2e9 - 1]).orders.tolist() == [1e9]
+    assert repair_orders([3e9], plain, state, constraints, backend=backend, lower=[2e9 + 1],
+                         upper=[4e9]).orders.tolist() == [3e9]
+
+
+def test_whole_lots_forgive_rounding_but_not_a_unit() -> None:
+    from hybridinv.core.lots import lots_covering, lots_within
+
+    assert lots_within([0.7, 6.0, 2e9 - 1, 2e9, 1e12 - 1, math.inf], [0.1, 0.2, 1e9, 1e9, 1.0, 3.0]).tolist() == [
+        7.0, 30.0, 1.0, 2.0, 1e12 - 1, math.inf]
+    assert lots_covering([0.3, 6.0, 2e9 + 1, 2e9, 1e12 - 1], [0.1, 0.2, 1e9, 1e9, 1.0]).tolist() == [
+        3.0, 30.0, 3.0, 2.0, 1e12 - 1]
