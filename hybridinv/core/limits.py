@@ -34,8 +34,9 @@ as a 64-bit integer. These bounds keep both finite and exact:
   deviations (``NetworkMPC.safety_factor``, the network env's ``z_range``,
   ``NetworkHybrid.z_max``).
 * :data:`MAX_WEIGHT` — a number of a reward spec (a cost weight, ``scale``, a carbon, profit or
-  service term) is at most 1e12: weighted costs of quantities and costs within the bounds above
-  then stay finite (a holding weight of 1e308 overflowed to ``inf`` in the rewards).
+  service term) and a repair's ``under_weight`` / ``over_weight`` are at most 1e12: weighted costs
+  of quantities and costs within the bounds above then stay finite (a holding weight of 1e308
+  overflowed to ``inf`` in the rewards, a repair weight of 1e300 the repair's objective).
 """
 
 from __future__ import annotations
@@ -64,5 +65,5 @@ MAX_EPISODES: int = 1_000_000
 #: Largest safety factor or safety-factor shift, in standard deviations (``NetworkMPC.safety_factor``, the network
 #: env's ``z_range``, ``NetworkHybrid.z_max``): beyond any service level; 1e300 gave levels of 5e300 units.
 MAX_SAFETY_FACTOR: float = 1e3
-#: Largest number in a reward spec (a weight, the scale, a carbon, profit or service term).
+#: Largest number in a reward spec (a weight, the scale, a carbon, profit or service term) and repair weight.
 MAX_WEIGHT: float = 1e12

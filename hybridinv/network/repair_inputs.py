@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core._frame import number_array
-from hybridinv.core.limits import MAX_ORDER
+from hybridinv.core.limits import MAX_ORDER, MAX_WEIGHT
 from hybridinv.core.lots import lots_covering, lots_within
 from hybridinv.network.model import LocationError, Network
 from hybridinv.network.repair_model import NetworkRepairProblem, OrderRules, bad_cell, projected_stock
@@ -62,6 +62,16 @@ def _grid(values: ArrayLike, shape: tuple[int, int], column: str, network: Netwo
         raise LocationError(f"cannot read as (locations, SKUs) = {shape}: give a number, one value per SKU, "
                             "one per location (L, 1) or one per location and SKU", column=column) from None
     bad_cell(~np.isfinite(arr) | (arr < 0), arr, column, "must be finite and >= 0", network.names, skus)
+    return arr
+
+
+def _weights(values: ArrayLike, shape: tuple[int, int], column: str, network: Network,
+             skus: tuple[str, ...]) -> NDArray[np.float64]:
+    """Deviation weights: :func:`_grid` and at most :data:`~hybridinv.core.limits.MAX_WEIGHT` (1e300 overflowed the
+    objective)."""
+    arr = _grid(values, shape, column, network, skus)
+    bad_cell(arr > MAX_WEIGHT, arr, column, f"must be at most {MAX_WEIGHT:g} (hybridinv.core.limits.MAX_WEIGHT)",
+             network.names, skus)
     return arr
 
 
@@ -141,8 +151,8 @@ def build_network_problem(
         bad_cell(~np.isfinite(demand) | (demand < 0), demand, "expected_demand", "must be finite and >= 0",
                  tuple(network.names[s] for s in stores), skus)
     default_under, default_over = default_network_weights(network, costs)
-    under = default_under if under_weight is None else _grid(under_weight, (n_loc, n), "under_weight", network, skus)
-    over = default_over if over_weight is None else _grid(over_weight, (n_loc, n), "over_weight", network, skus)
+    under = default_under if under_weight is None else _weights(under_weight, (n_loc, n), "under_weight", network, skus)
+    over = default_over if over_weight is None else _weights(over_weight, (n_loc, n), "over_weight", network, skus)
     target = np.maximum(target_in, 0.0)
     roots, non_roots = network.roots, network.non_roots
     lot = np.ones((n_loc, n))

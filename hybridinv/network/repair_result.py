@@ -34,7 +34,10 @@ NETWORK_REASONS: tuple[str, ...] = (
 
 
 def relative_gap(objective: float, bound: float) -> float:
-    """``(objective - bound) / |bound|``; 0 when they agree, ``inf`` when the bound is 0 and the objective is not."""
+    """``(objective - bound) / |bound|``; 0 when they agree, ``inf`` when the bound is 0 and the objective is not,
+    or the objective is not finite."""
+    if not math.isfinite(objective):
+        return math.inf
     diff = objective - bound
     if diff <= 1e-12 * max(1.0, abs(objective)):
         return 0.0

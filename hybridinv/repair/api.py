@@ -26,7 +26,7 @@ from hybridinv.repair import fast, highs, pulp_backend
 from hybridinv.repair.inputs import build_problem
 from hybridinv.repair.model import BackendSolution, RepairProblem, RowKind
 from hybridinv.repair.primal import make_feasible
-from hybridinv.repair.result import RepairDiagnostics, RepairResult, RowViolation
+from hybridinv.repair.result import RepairDiagnostics, RepairResult, RowViolation, certified_gap
 
 __all__ = [
     "DEFAULT_GAP_TOLERANCE",
@@ -114,11 +114,6 @@ def certified_status(status: str, gap: float, tolerance: float, backend: str | N
     return "heuristic" if status == "optimal" and backend == "pulp" else status
 
 
-def _gap_of(objective: float, bound: float) -> float:
-    diff = objective - bound
-    return 0.0 if diff <= 1e-12 * max(1.0, abs(objective)) else diff / max(abs(objective), 1e-12)
-
-
 def _fault(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
@@ -126,7 +121,7 @@ def _fault(exc: BaseException) -> str:
 def _run_auto(problem: RepairProblem, time_limit: float | None, gap_tolerance: float, start: float) -> BackendSolution:
     first = fast.solve_fast(problem, time_limit, gap_tolerance)
     objective = problem.objective(first.lots)
-    if _gap_of(objective, first.bound) <= gap_tolerance or not highs.available():
+    if certified_gap(objective, first.bound) <= gap_tolerance or not highs.available():
         return first
     elapsed = time.perf_counter() - start
     remaining = polish_time_limit(problem.n_skus) if time_limit is None else time_limit - elapsed
@@ -349,7 +344,7 @@ def repair_orders(
     # the backends solve the residual problem; the offset is a constant, so the bound stays valid
     objective = problem.total_objective(lots)
     bound = min(max(solution.bound, 0.0) + problem.objective_offset, objective)
-    gap = _gap_of(objective, bound)
+    gap = certified_gap(objective, bound)
     status = certified_status(solution.status, gap, tolerance, solution.backend)
     diagnostics = _diagnostics(problem, solution, lots, status, time.perf_counter() - start)
     if solution.fallback_reason is not None:

@@ -13,7 +13,7 @@ from hybridinv.core import Catalog, Constraints, InventoryState, PlanningError, 
 from hybridinv.core._frame import by_sku_labels, number_array
 from hybridinv.core.constraints import capacity_row, supplier_row
 from hybridinv.core.feasibility import expected_demand_array
-from hybridinv.core.limits import MAX_ORDER
+from hybridinv.core.limits import MAX_ORDER, MAX_WEIGHT
 from hybridinv.core.lots import lots_covering, lots_within
 from hybridinv.repair.model import RepairProblem, RowGroup, RowKind
 
@@ -111,10 +111,13 @@ def desired_array(desired: ArrayLike, catalog: Catalog) -> NDArray[np.float64]:
 
 
 def weight_array(values: ArrayLike, name: str, catalog: Catalog) -> NDArray[np.float64]:
-    """A per-SKU deviation weight: finite and non-negative (a scalar is broadcast)."""
+    """A per-SKU deviation weight: finite, non-negative and at most :data:`~hybridinv.core.limits.MAX_WEIGHT` (a
+    scalar is broadcast; 1e300 overflowed the objective to ``inf``, reported as a gap of 0)."""
     arr = _per_sku(values, name, catalog)
     _first_bad(~np.isfinite(arr), arr, name, catalog, "weight is NaN or infinite")
     _first_bad(arr < 0, arr, name, catalog, "weight must be >= 0")
+    _first_bad(arr > MAX_WEIGHT, arr, name, catalog, f"weight must be at most {MAX_WEIGHT:g} "
+               "(hybridinv.core.limits.MAX_WEIGHT)")
     return arr
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "OTHER", "REASONS", "UNCHANGED", "ZERO_WEIGHT", "RepairDiagnostics", "RepairResult", "RowViolation",
-    "explain_reasons", "zero_weight",
+    "certified_gap", "explain_reasons", "zero_weight",
 ]
 
 #: Reason flags of :meth:`RepairResult.explain`, in the order they are joined.
@@ -46,6 +47,17 @@ OTHER = "other"
 ZERO_WEIGHT = "zero_weight"
 
 _ROW_REASON = {RowKind.CAPACITY: "capacity", RowKind.BUDGET: "budget", RowKind.SUPPLIER: "supplier_capacity"}
+
+
+def certified_gap(objective: float, bound: float) -> float:
+    """``(objective - bound) / objective``: 0 when they agree (or both are 0), ``inf`` for an objective that is
+    not finite (``inf - bound`` passed the "they agree" test and read as a gap of 0)."""
+    if not math.isfinite(objective):
+        return math.inf
+    diff = objective - bound
+    if diff <= 1e-12 * max(1.0, abs(objective)):
+        return 0.0
+    return diff / max(abs(objective), 1e-12)
 
 
 @dataclass(frozen=True)
@@ -178,11 +190,8 @@ class RepairResult:
 
     @property
     def gap(self) -> float:
-        """Certified relative gap ``(objective - bound) / objective`` (0 when both are 0)."""
-        diff = self.objective - self.bound
-        if diff <= 1e-12 * max(1.0, abs(self.objective)):
-            return 0.0
-        return diff / max(abs(self.objective), 1e-12)
+        """Certified relative gap ``(objective - bound) / objective`` (:func:`certified_gap`)."""
+        return certified_gap(self.objective, self.bound)
 
     def priced_use(self) -> NDArray[np.float64]:
         """Each SKU's use of the coupling rows at the rows' prices, catalog order.

@@ -233,6 +233,8 @@ def test_a_failing_solver_falls_back_to_the_fast_plan_with_a_warning():
         ({"desired": [[1.0, 2.0]]}, r"column 'desired'"),
         ({"under_weight": [[1.0], [-1.0], [1.0]]}, r"column 'under_weight', sku '0', value -1.0: location 'store_1'"),
         ({"over_weight": np.nan}, r"column 'over_weight'"),
+        # 1e300 overflowed the objective to inf
+        ({"under_weight": [[1.0], [1e300], [1.0]]}, r"column 'under_weight', sku '0', value 1e\+300: .*at most 1e\+12"),
         ({"backend": "gurobi"}, r"column 'backend', value 'gurobi'"),
         ({"gap_tolerance": 1.5}, r"column 'gap_tolerance', value 1.5"),
         ({"time_limit": -1}, r"column 'time_limit', value -1"),

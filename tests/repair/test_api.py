@@ -437,3 +437,20 @@ def test_a_large_row_is_not_overspent_within_a_billionth(backend: str) -> None:
         result = repair_orders(np.array([1e6, 10.0]), cat, state, constraints, backend=backend)
     assert float(cat.unit_cost @ result.orders) <= 1e9  # the whole budget, not a unit more
     assert check_orders(result.orders, cat, state, constraints).acceptable
+
+
+def test_weights_above_max_weight_are_refused_and_an_infinite_objective_is_no_zero_gap() -> None:
+    """A weight of 1e300 overflowed the objective to inf: fast ordered nothing with a NaN gap, HiGHS reported
+    `optimal` with a certified gap of 0."""
+    from hybridinv.core import Catalog, Constraints, InventoryState
+    from hybridinv.repair.result import certified_gap
+
+    catalog = Catalog(sku=["a", "b"], unit_cost=[1.0, 2.0], holding_cost=[0.1, 0.1], shortage_cost=[1.0, 1.0],
+                      lead_time=[0, 0])
+    state = InventoryState(["a", "b"], on_hand=[0.0, 0.0])
+    for option in ("under_weight", "over_weight"):
+        with pytest.raises(PlanningError, match="at most 1e\\+12") as raised:
+            repair_orders([5.0, 5.0], catalog, state, Constraints(budget=7.5), backend="fast", **{option: 1e300})
+        assert raised.value.column == option
+    assert repair_orders([5.0, 5.0], catalog, state, Constraints(budget=7.5), under_weight=1e12).orders.sum() > 0
+    assert certified_gap(math.inf, 0.0) == math.inf and certified_gap(5.0, 5.0) == 0.0
