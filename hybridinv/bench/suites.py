@@ -17,8 +17,8 @@ from hybridinv.bench.heldout import HELDOUT_KINDS, heldout
 from hybridinv.core.errors import PlanningError, whole_number
 from hybridinv.policies.registry import FACTORIES
 from hybridinv.scenario_file import is_scenario_file
-from hybridinv.sim.runner import episode_count
 from hybridinv.sim.scenario import Scenario
+from hybridinv.sim.seeds import episode_count
 
 __all__ = [
     "BASELINES",

@@ -25,11 +25,12 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import PlanningError, whole_numbers
+from hybridinv.core.errors import PlanningError, whole_number
 from hybridinv.sim.batch_ledger import BatchLedger
 from hybridinv.sim.ledger import Ledger, dot
 from hybridinv.sim.observation import Observation
 from hybridinv.sim.scenario import Scenario, ScenarioPath
+from hybridinv.sim.seeds import seed_numbers
 from hybridinv.sim.simulator import (
     ScenarioLayout,
     budget_excess_of,
@@ -112,6 +113,7 @@ class BatchObservation:
 
     def episode(self, e: int) -> Observation:
         """Episode ``e``'s observation (the one the per-episode simulator would give)."""
+        e = self._batch.episode_index(e)
         obs = self._episodes.get(e)
         if obs is None:
             obs = Observation(_EpisodeView(self._batch, e))
@@ -195,11 +197,18 @@ class BatchSimulator(ScenarioLayout):
     def reset(
         self, seeds: Sequence[int] | None = None, paths: Sequence[ScenarioPath] | None = None
     ) -> BatchObservation:
-        """Start one episode per seed (or per pre-drawn path) from the scenario's initial state."""
+        """Start one episode per seed (or per pre-drawn path) from the scenario's initial state.
+
+        ``seeds`` reads as in :func:`~hybridinv.sim.runner.simulate`: a count ``k`` is the seeds
+        ``0..k-1`` (until 2026-12-06 ``seeds=3`` here was one episode of seed 3), a list is taken
+        as given (whole numbers >= 0, each once).
+        """
         if paths is None:
             if seeds is None:
                 raise PlanningError("give seeds or paths", column="seeds")
-            paths = [self.scenario.sample(s, self.periods) for s in whole_numbers(np.ravel(seeds).tolist(), "seeds")]
+            counted = isinstance(seeds, int | np.integer)
+            listed = seeds if counted else np.ravel(np.asarray(seeds, dtype=object)).tolist()
+            paths = [self.scenario.sample(s, self.periods) for s in seed_numbers(listed)]
         else:
             if not len(paths):
                 raise PlanningError("need at least one path", column="paths")
@@ -251,7 +260,17 @@ class BatchSimulator(ScenarioLayout):
 
     def ledger(self, e: int) -> Ledger:
         """Episode ``e``'s ledger (its KPIs through :meth:`Ledger.summary`)."""
-        return self._ledger.episode(e)
+        if not self.paths:
+            raise RuntimeError("call reset() before ledger()")
+        return self._ledger.episode(self.episode_index(e))
+
+    def episode_index(self, e: object) -> int:
+        """``e`` as an episode of this batch: a whole number ``0 <= e < episodes`` (5 of 2 was a bare IndexError,
+        -1 the last episode)."""
+        index = whole_number(e, "e")
+        if index >= self.episodes:
+            raise PlanningError(f"this batch has {self.episodes} episode(s), numbered from 0", column="e", value=e)
+        return index
 
     # ------------------------------------------------------------------ one period
     def step(self, orders: ArrayLike) -> BatchObservation:

@@ -395,6 +395,24 @@ def test_batch_seeds_must_be_whole_numbers() -> None:
     with pytest.raises(PlanningError, match="column 'seeds'"):
         batch.reset(seeds=[])
     assert batch.reset(seeds=np.array([3, 4])).episodes == 2
+    # read as simulate reads them: 3 was one episode of seed 3, a repeated seed ran twice
+    assert [path.seed for path in (batch.reset(seeds=3), batch)[1].paths] == [0, 1, 2]
+    with pytest.raises(PlanningError, match="more than once"):
+        batch.reset(seeds=[1, 1])
+
+
+def test_batch_episode_numbers_are_checked() -> None:
+    from hybridinv.core.errors import PlanningError
+    from hybridinv.sim.batch import BatchSimulator
+
+    batch = BatchSimulator(make_scenario(make_catalog(1), 1.0), periods=2)
+    with pytest.raises(RuntimeError, match="reset"):  # was an AttributeError
+        batch.ledger(0)
+    obs = batch.reset(seeds=[1, 2])
+    for call, e in ((obs.episode, 5), (batch.ledger, 2), (batch.ledger, -1)):  # IndexError, IndexError, last one
+        with pytest.raises(PlanningError, match="column 'e'"):
+            call(e)
+    assert batch.ledger(1).periods == 2
 
 
 def test_replace_with_another_catalog_derives_the_lead_times_again_unless_they_were_given() -> None:
