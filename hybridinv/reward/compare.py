@@ -80,4 +80,5 @@ def _plot(path: Path, results: dict[str, TuneResult], targets: list[KPITarget]) 
         for k, (name, result) in enumerate(results.items()):
             x, y = trial_points(result.trials, target)
             ax.scatter(x, y, s=14, c=f"C{k}", alpha=0.35)
-            draw_front(ax, x, y, target, c=f"C{k}", marker="o", label=f"{name} (front)")
+            draw_front(ax, x, y, target, y_larger_better=result.direction == "maximize", c=f"C{k}", marker="o",
+                       label=f"{name} (front)")

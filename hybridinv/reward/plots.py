@@ -23,14 +23,21 @@ if TYPE_CHECKING:
 __all__ = ["draw_front", "figure", "front_target", "pareto_front", "trial_points"]
 
 
-def pareto_front(x: ArrayLike, y: ArrayLike, x_larger_better: bool = True) -> NDArray[np.bool_]:
-    """Mask of points not dominated when ``y`` is minimized and ``x`` maximized (or minimized)."""
+def pareto_front(x: ArrayLike, y: ArrayLike, x_larger_better: bool = True,
+                 y_larger_better: bool = False) -> NDArray[np.bool_]:
+    """Mask of the points no other point dominates.
+
+    ``x`` is maximized (minimized when ``x_larger_better`` is False) and ``y`` minimized (maximized when
+    ``y_larger_better``, e.g. a tuner run with ``minimize="-fill_rate"``; until 2026-12-06 ``y`` was always
+    minimized, so such a run drew its worst trials as the front). A point with a NaN coordinate (an
+    unmeasured KPI) is never on the front and dominates nothing (it was marked non-dominated).
+    """
     xs = np.asarray(x, dtype=np.float64) * (1.0 if x_larger_better else -1.0)
-    ys = np.asarray(y, dtype=np.float64)
+    ys = np.asarray(y, dtype=np.float64) * (-1.0 if y_larger_better else 1.0)
     better_or_equal = (xs[None, :] >= xs[:, None]) & (ys[None, :] <= ys[:, None])
     strictly = (xs[None, :] > xs[:, None]) | (ys[None, :] < ys[:, None])
     dominated = np.asarray((better_or_equal & strictly).any(axis=1), dtype=bool)
-    return ~dominated
+    return ~dominated & ~np.isnan(xs) & ~np.isnan(ys)
 
 
 @contextmanager
@@ -68,8 +75,12 @@ def trial_points(trials: pd.DataFrame, target: KPITarget) -> tuple[NDArray[np.fl
     return trials[target.kpi].to_numpy(dtype=np.float64), trials["objective"].to_numpy(dtype=np.float64)
 
 
-def draw_front(ax: Any, x: NDArray[np.float64], y: NDArray[np.float64], target: KPITarget, **style: Any) -> None:
-    """The Pareto front of the points as a step line (``style``: matplotlib line options)."""
-    front = pareto_front(x, y, x_larger_better=target.op == ">=")
+def draw_front(ax: Any, x: NDArray[np.float64], y: NDArray[np.float64], target: KPITarget,
+               y_larger_better: bool = False, **style: Any) -> None:
+    """The Pareto front of the points as a step line (``style``: matplotlib line options).
+
+    ``y_larger_better``: the objective on the y axis is maximized (the tuner's ``direction`` is ``"maximize"``).
+    """
+    front = pareto_front(x, y, x_larger_better=target.op == ">=", y_larger_better=y_larger_better)
     order = np.argsort(x[front])
     ax.plot(x[front][order], y[front][order], drawstyle="steps-pre", **style)

@@ -116,6 +116,8 @@ class TuneResult:
     held_out : dict
         Mean KPIs of the chosen spec on the held-out seeds (including the constraint
         violation counts ``violations``, ``budget_violations``, ``capacity_violations``).
+    direction : {"minimize", "maximize"}
+        How ``objective`` was optimized (``"maximize"`` for ``minimize="-kpi"``).
     """
 
     spec: RewardSpec
@@ -126,6 +128,7 @@ class TuneResult:
     objective: str
     paths: dict[str, Path] = field(default_factory=dict)
     held_out: dict[str, float] = field(default_factory=dict)
+    direction: str = "minimize"
 
 
 def tune(
@@ -252,7 +255,8 @@ def tune(
     chosen_spec = _candidate_spec(spec, chosen)
     final = _evaluate({**task_base, "params": chosen, "seeds": held_out})
     report = target_report(parsed, pd.DataFrame(final["per_seed"]))
-    result = TuneResult(chosen_spec, chosen, feasible, table, report, kpi, held_out=final["means"])
+    result = TuneResult(chosen_spec, chosen, feasible, table, report, kpi, held_out=final["means"],
+                        direction=direction)
     if out is not None:
         result.paths.update(_write(Path(out), result, parsed, final["means"], int(best.trial)))
     return result
@@ -346,6 +350,7 @@ def _plot(path: Path, result: TuneResult, targets: list[KPITarget], best_trial: 
         feasible = trials.feasible.to_numpy(dtype=bool)
         ax.scatter(x[~feasible], y[~feasible], c="lightgray", label="misses a target")
         ax.scatter(x[feasible], y[feasible], c="tab:blue", label="meets targets")
-        draw_front(ax, x, y, target, c="tab:orange", label="Pareto front")
+        draw_front(ax, x, y, target, y_larger_better=result.direction == "maximize", c="tab:orange",
+                   label="Pareto front")
         best = trials.trial.to_numpy() == best_trial
         ax.scatter(x[best], y[best], marker="*", s=200, c="tab:red", label="chosen", zorder=3)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hybridinv.reward.plots import draw_front, figure, front_target, trial_points
+from hybridinv.reward.plots import draw_front, figure, front_target, pareto_front, trial_points
 from hybridinv.reward.targets import KPITarget
 
 
@@ -39,3 +39,46 @@ def test_trial_points_and_the_default_axis() -> None:
     np.testing.assert_array_equal(y, [10.0, 12.0])
     assert front_target([]).kpi == "fill_rate"
     assert front_target([KPITarget("waste_rate", "<=", 0.01)]).kpi == "waste_rate"
+
+
+def _dominated_when(x: np.ndarray, y: np.ndarray, i: int, y_larger_better: bool) -> bool:
+    return _dominated(x, -y if y_larger_better else y, i)
+
+
+def test_a_maximized_objective_has_its_own_front_and_nan_points_are_never_on_it() -> None:
+    """The finding: tune(minimize="-fill_rate") drew the front of its *lowest* fill rates (y always minimized),
+    and a trial with a NaN KPI was marked non-dominated."""
+    rng = np.random.default_rng(5)
+    x, y = rng.uniform(0.8, 1.0, 30), rng.uniform(100.0, 200.0, 30)
+    front = pareto_front(x, y, y_larger_better=True)
+    np.testing.assert_array_equal(front, [not _dominated_when(x, y, i, True) for i in range(x.size)])
+    assert not np.array_equal(front, pareto_front(x, y))
+    x[3], y[7] = np.nan, np.nan
+    for larger in (False, True):
+        mask = pareto_front(x, y, y_larger_better=larger)
+        assert not mask[3] and not mask[7]
+        finite = np.isfinite(x) & np.isfinite(y)
+        expected = pareto_front(x[finite], y[finite], y_larger_better=larger)
+        np.testing.assert_array_equal(mask[finite], expected)
+
+
+def test_tune_and_compare_draw_the_front_in_the_tuned_direction(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import hybridinv.reward.plots as plots
+    from hybridinv.reward.compare import compare_policies
+    from hybridinv.reward.tune import tune
+
+    seen: list[bool] = []
+    real = plots.draw_front
+
+    def recording(ax, x, y, target, y_larger_better=False, **style):  # type: ignore[no-untyped-def]
+        seen.append(y_larger_better)
+        real(ax, x, y, target, y_larger_better=y_larger_better, **style)
+
+    monkeypatch.setattr(plots, "draw_front", recording)
+    options = {"trials": 2, "seeds": 1, "periods": 20, "minimize": "-fill_rate"}
+    result = tune("single_sku", ["avg_cost<=1000"], out=tmp_path / "one", **options)
+    assert result.direction == "maximize" and seen == [True]
+    compare_policies("single_sku", ["avg_cost<=1000"], ["base_stock", "ss"], tmp_path / "two", **options)
+    assert seen == [True] * 5  # the first run, each policy's pareto.png, then the comparison's two fronts
+    tune("single_sku", ["fill_rate>=0.5"], trials=1, seeds=1, periods=20, out=tmp_path / "three")
+    assert seen[-1] is False and len(seen) == 6
