@@ -43,6 +43,7 @@ __all__ = [
     "critical_ratio",
     "enforce_targets",
     "policy_family",
+    "searched_spec",
     "target_report",
 ]
 
@@ -64,6 +65,24 @@ def critical_ratio(catalog: Catalog, spec: RewardSpec) -> NDArray[np.float64]:
     total = shortage + holding
     ratio = np.where(total > 0, shortage / np.where(total > 0, total, 1.0), 0.5)
     return np.clip(ratio, 0.01, 0.9999)
+
+
+def searched_spec(spec: RewardSpec | None) -> RewardSpec:
+    """The base spec of a search over the shortage weight (all weights 1 when None).
+
+    :func:`enforce_targets` and :func:`~hybridinv.reward.tune.tune` try multiples of its ``shortage`` weight.
+
+    Raises
+    ------
+    PlanningError
+        Naming ``weights.shortage`` when it is 0: every multiple is 0, so every candidate was the same spec
+        (the searches tried one policy over and over and reported its weight as chosen).
+    """
+    spec = RewardSpec() if spec is None else spec
+    if spec.shortage == 0:
+        raise PlanningError("the search scales the base spec's shortage weight; at 0 every candidate is the same "
+                            "spec (give a weight > 0)", column="weights.shortage", value=spec.shortage)
+    return spec
 
 
 def base_stock_levels(scenario: Scenario, service_level: ArrayLike) -> NDArray[np.float64]:
@@ -250,7 +269,8 @@ def enforce_targets(
         ``"base_stock"``, a registered policy taking ``service_level``, or a
         callable mapping per-SKU service levels to a policy.
     spec : RewardSpec, optional
-        Base weights (default all 1); the result changes only ``shortage``.
+        Base weights (default all 1); the result changes only ``shortage`` (a multiple of the base's, which
+        must be > 0).
     train_seeds, eval_seeds : int or iterable of int
         Seeds for the search and disjoint held-out seeds for the report (an int
         ``k`` for eval means ``k`` seeds after the training ones; default as many).
@@ -283,9 +303,9 @@ def enforce_targets(
     iterations = whole_number(iterations, "iterations", 1)  # 2.5 was a TypeError from range()
     z = number_in(z, "z", 0.0, math.inf)
     margin = number_in(margin, "margin", -math.inf, math.inf)
+    spec = searched_spec(spec)
     scenario = resolve_scenario(scenario, periods, fitting=True)
     check_kpis_defined([t.kpi for t in parsed], scenario, spec)
-    spec = spec or RewardSpec()
     train = seed_list(train_seeds, column="train_seeds")
     held_out = seed_list(len(train) if eval_seeds is None else eval_seeds, start=max(train) + 1, column="eval_seeds")
     if set(train) & set(held_out):

@@ -28,7 +28,7 @@ import pandas as pd
 
 from hybridinv.core.errors import PlanningError, number_pair, whole_number
 from hybridinv.core.outputs import write_csv
-from hybridinv.reward.enforce import critical_ratio, policy_family, target_report
+from hybridinv.reward.enforce import critical_ratio, policy_family, searched_spec, target_report
 from hybridinv.reward.evaluate import evaluate_policy, resolve_scenario, seed_list
 from hybridinv.reward.plots import pareto_front
 from hybridinv.reward.spec import CarbonTerm, RewardSpec
@@ -163,7 +163,8 @@ def tune(
     policy : str
         ``"base_stock"`` or a registered policy taking ``service_level``.
     spec : RewardSpec, optional
-        Base spec; its carbon term (if any) is priced into the policy and the KPIs.
+        Base spec; its carbon term (if any) is priced into the policy and the KPIs. Its shortage weight
+        is the one the trials multiply (so it must be > 0).
     trials, seeds, eval_seeds : int (seeds and eval_seeds: or a list of distinct seeds)
         Optuna trials, training seeds (CRN, ``0..seeds-1`` for a count) and held-out seeds
         (a count ``k``: the ``k`` seeds after the largest training seed; default as many).
@@ -202,7 +203,7 @@ def tune(
         from hybridinv.repair.api import repair_backend
 
         repair = repair_backend(repair, "repair").value
-    spec = spec or RewardSpec()
+    spec = searched_spec(spec)
     resolved = resolve_scenario(scenario, periods, fitting=True)
     check_kpis_defined([kpi, *(t.kpi for t in parsed)], resolved, spec, "target")
     if kpi == "avg_cost" and minimize.strip().lstrip("-") == "cost":

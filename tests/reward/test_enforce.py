@@ -113,3 +113,17 @@ def test_enforce_targets_refuses_options_of_the_wrong_kind(option: str, value: o
     with pytest.raises(PlanningError) as info:
         enforce_targets("single_sku", ["fill_rate>=0.5"], **{"train_seeds": 1, "periods": 10, option: value})
     assert info.value.column == column
+
+
+def test_a_base_spec_without_a_shortage_weight_is_refused_by_both_searches() -> None:
+    """The finding: weights.shortage = 0 made every multiple 0, so tune and enforce_targets tried one spec over
+    and over and reported a "chosen" weight that changed nothing."""
+    from hybridinv.reward import RewardSpec
+    from hybridinv.reward.tune import tune
+
+    spec = RewardSpec.from_toml("[weights]\nshortage = 0.0\n")
+    for search in (lambda: enforce_targets("single_sku", ["fill_rate>=0.9"], spec=spec, train_seeds=1, periods=10),
+                   lambda: tune("single_sku", ["fill_rate>=0.9"], spec=spec, trials=1, seeds=1, periods=10)):
+        with pytest.raises(PlanningError, match="shortage weight") as info:
+            search()
+        assert info.value.column == "weights.shortage" and info.value.value == 0.0
