@@ -100,14 +100,29 @@ def _report(result: object) -> None:
     from hybridinv.reward.tune import TuneResult
 
     assert isinstance(result, TuneResult)
-    chosen = ", ".join(f"{name} {value:.4g}" for name, value in result.params.items())
-    click.echo(f"chosen {chosen} ({'meets' if result.feasible else 'MISSES'} the targets on training seeds)")
+    click.echo(f"chosen {chosen_weights(result)} ({'meets' if result.feasible else 'MISSES'} the targets on "
+               "training seeds)")
     for row in result.report.itertuples():
         verdict = "met" if row.met else "NOT met"
         click.echo(f"  {row.target}: held-out {row.mean:.4g} [95% CI {row.ci_low:.4g}, {row.ci_high:.4g}] {verdict}")
     click.echo(violation_line(result.held_out))
     for name, path in result.paths.items():
         click.echo(f"  {name}: {path}")
+
+
+def chosen_weights(result: object) -> str:
+    """The chosen spec's weights: the shortage weight as written to spec.toml, with the multiplier of the base
+    spec's that the trials searched (it was printed alone, as "shortage_weight 5.547", beside a spec.toml holding
+    16.64 for a base weight of 3), and the carbon price."""
+    from hybridinv.reward.tune import TuneResult
+
+    assert isinstance(result, TuneResult)
+    multiplier = result.params["shortage_weight"]
+    base = result.spec.shortage / multiplier
+    parts = [f"shortage weight {result.spec.shortage:.4g} ({multiplier:.4g} x the base spec's {base:.4g})"]
+    if "carbon_price" in result.params:
+        parts.append(f"carbon price {result.params['carbon_price']:.4g}")
+    return ", ".join(parts)
 
 
 def violation_line(held_out: dict[str, float]) -> str:

@@ -132,7 +132,7 @@ class EnforcementResult:
     Attributes
     ----------
     shortage_weight : float
-        Chosen multiplier of the shortage cost (``spec.shortage``).
+        Chosen multiplier of the base spec's shortage weight (``spec.shortage`` holds the product).
     spec : RewardSpec
         The base spec with the chosen shortage weight.
     service_level : array

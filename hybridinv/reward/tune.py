@@ -102,7 +102,9 @@ class TuneResult:
     spec : RewardSpec
         The chosen spec (base spec with the tuned weights).
     params : dict
-        Chosen trial parameters (``shortage_weight``, optionally ``carbon_price``).
+        Chosen trial parameters: ``shortage_weight``, the **multiplier** of the base spec's shortage
+        weight (``spec.shortage`` holds the product, as ``spec.toml`` does; the same in ``trials``), and,
+        when tuned, ``carbon_price``, the price itself.
     feasible : bool
         Whether the chosen trial met every target on the training seeds.
     trials : DataFrame

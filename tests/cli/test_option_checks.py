@@ -129,7 +129,8 @@ def test_tune_policy_ss_runs(tmp_path: Path) -> None:
     # the finding: tune --policy ss always failed: BaseStock.fit did float() of the per-SKU service levels
     result = CliRunner().invoke(main, [*_TUNE, "--policy", "ss", "--out", str(tmp_path / "t")])
     assert result.exit_code == 0, result.output
-    assert re.search(r"chosen shortage_weight [0-9.e+-]+ \((meets|MISSES)", result.output), result.output
+    assert re.search(r"chosen shortage weight [0-9.e+-]+ \([0-9.e+-]+ x the base spec's 1\) \((meets|MISSES)",
+                     result.output), result.output
     assert (tmp_path / "t" / "spec.toml").is_file() and (tmp_path / "t" / "summary.json").is_file()
 
 

@@ -169,3 +169,19 @@ def test_the_held_out_seeds_of_a_seed_list_follow_its_largest_seed(monkeypatch) 
     monkeypatch.setattr(tune_module, "_evaluate", recording)
     tune("single_sku", ["fill_rate>=0.5"], trials=1, seeds=[1, 2, 3], periods=10)
     assert evaluated == [[1, 2, 3], [4, 5, 6]]  # the one trial on the training seeds, then the held-out report
+
+
+def test_cli_prints_the_shortage_weight_written_to_spec_toml_and_its_multiplier(tmp_path: Path) -> None:
+    """The finding: with a base shortage weight of 3 the CLI said "chosen shortage_weight 5.547" while spec.toml
+    held 16.64 (params are multipliers of the base spec's weight)."""
+    spec_file = tmp_path / "base.toml"
+    spec_file.write_text(RewardSpec(shortage=3.0).to_toml())
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        command, ["--scenario", "single_sku", "--target", "fill_rate>=0.9", "--trials", "2", "--seeds", "1",
+                  "--periods", "30", "--spec", str(spec_file), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    written = RewardSpec.from_toml((out / "spec.toml").read_text()).shortage
+    multiplier = json.loads((out / "summary.json").read_text())["params"]["shortage_weight"]
+    assert written == pytest.approx(3.0 * multiplier)
+    assert f"chosen shortage weight {written:.4g} ({multiplier:.4g} x the base spec's 3) (" in result.output
