@@ -45,6 +45,7 @@ __all__ = [
     "policy_family",
     "searched_spec",
     "target_report",
+    "weight_bracket",
 ]
 
 #: A family of policies indexed by per-SKU service levels in (0, 1).
@@ -83,6 +84,21 @@ def searched_spec(spec: RewardSpec | None) -> RewardSpec:
         raise PlanningError("the search scales the base spec's shortage weight; at 0 every candidate is the same "
                             "spec (give a weight > 0)", column="weights.shortage", value=spec.shortage)
     return spec
+
+
+def weight_bracket(weight_range: object) -> tuple[float, float]:
+    """``weight_range`` (the searched multipliers of the shortage weight) as ``(low, high)`` with ``0 < low < high``.
+
+    Raises
+    ------
+    PlanningError
+        Naming ``weight_range``: not a pair of finite numbers, ``low <= 0`` or ``low >= high`` (an empty range,
+        nothing to search: ``tune`` accepted ``(1, 1)`` and tried weight 1 in every trial).
+    """
+    low, high = number_pair(weight_range, "weight_range", 0.0, math.inf, open_low=True)
+    if not low < high:
+        raise PlanningError("need 0 < low < high < inf", column="weight_range", value=weight_range)
+    return low, high
 
 
 def base_stock_levels(scenario: Scenario, service_level: ArrayLike) -> NDArray[np.float64]:
@@ -297,9 +313,7 @@ def enforce_targets(
     parsed = parse_targets(targets)
     if not parsed:
         raise PlanningError("give at least one target", column="target")
-    low_weight, high_weight = number_pair(weight_range, "weight_range", 0.0, math.inf, open_low=True)
-    if not low_weight < high_weight:
-        raise PlanningError("need 0 < low < high < inf", column="weight_range", value=weight_range)
+    low_weight, high_weight = weight_bracket(weight_range)
     iterations = whole_number(iterations, "iterations", 1)  # 2.5 was a TypeError from range()
     z = number_in(z, "z", 0.0, math.inf)
     margin = number_in(margin, "margin", -math.inf, math.inf)

@@ -28,7 +28,7 @@ import pandas as pd
 
 from hybridinv.core.errors import PlanningError, number_pair, whole_number
 from hybridinv.core.outputs import write_csv
-from hybridinv.reward.enforce import critical_ratio, policy_family, searched_spec, target_report
+from hybridinv.reward.enforce import critical_ratio, policy_family, searched_spec, target_report, weight_bracket
 from hybridinv.reward.evaluate import evaluate_policy, resolve_scenario, seed_list
 from hybridinv.reward.plots import pareto_front
 from hybridinv.reward.spec import CarbonTerm, RewardSpec
@@ -178,7 +178,7 @@ def tune(
     seed : int
         Seed of the TPE sampler.
     weight_range : (float, float)
-        Log-uniform range of the shortage weight.
+        Log-uniform range of the shortage weight's multiplier, ``0 < low < high``.
     carbon_price_range : (float, float), optional
         Range of the carbon price, tuned when the spec has a carbon term with
         ``held_kg > 0`` (default ``(0, 10 * max(holding_cost) / held_kg)``).
@@ -198,7 +198,7 @@ def tune(
         raise PlanningError(f"backend must be one of {BACKENDS}", column="backend", value=backend)
     # text, booleans, fractions and NaN were TypeErrors (or a KeyError) deep in Optuna or numpy
     trials, jobs, seed = whole_number(trials, "trials", 1), whole_number(jobs, "jobs", 1), whole_number(seed, "seed")
-    weight_range = number_pair(weight_range, "weight_range", 0.0, math.inf, open_low=True)
+    weight_range = weight_bracket(weight_range)  # (1, 1) was accepted: every trial tried weight 1
     if carbon_price_range is not None:
         carbon_price_range = number_pair(carbon_price_range, "carbon_price_range", 0.0, math.inf)
     if repair is not None:

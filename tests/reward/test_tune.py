@@ -146,6 +146,7 @@ def test_cli_tune_compares_the_hybrid_with_base_stock(tmp_path: Path) -> None:
     ("eval_seeds", [0], "eval_seeds"),  # seed 0 is a training seed: the "held-out" report scored it
     ("periods", "10", "periods"), ("periods", 2.5, "periods"),
     ("weight_range", (2.0, 1.0), "weight_range"), ("weight_range", (0.0, 1.0), "weight_range"),  # Optuna errors
+    ("weight_range", (1.0, 1.0), "weight_range"),  # accepted, though reward.md says 0 < low < high
     ("carbon_price_range", (-1.0, 1.0), "carbon_price_range"), ("repair", "FAST", "repair"),
     ("minimize", True, "minimize"),  # 'bool' object has no attribute 'strip'
 ])
