@@ -181,7 +181,9 @@ def tune(
         Log-uniform range of the shortage weight's multiplier, ``0 < low < high``.
     carbon_price_range : (float, float), optional
         Range of the carbon price, tuned when the spec has a carbon term with
-        ``held_kg > 0`` (default ``(0, 10 * max(holding_cost) / held_kg)``).
+        ``held_kg > 0`` (default ``(0, 10 * max(holding_cost) / held_kg)``). Refused without one: the
+        price reaches the policy only through the critical ratio's ``price * held_kg`` (it was tuned
+        anyway, each trial's price changing nothing the policy does).
     repair : str or None
     out : path, optional
         Directory for ``spec.toml``, ``trials.csv``, ``pareto.png`` and ``summary.json``.
@@ -221,9 +223,13 @@ def tune(
     if set(train) & set(held_out):  # the "held-out" report would score the seeds the search tuned on
         raise PlanningError("training and evaluation seeds must differ", column="eval_seeds",
                             value=sorted(set(train) & set(held_out))[0])
+    held_kg = 0.0 if spec.carbon is None else spec.carbon.held_kg
     carbon_range = carbon_price_range
-    if carbon_range is None and spec.carbon is not None and spec.carbon.held_kg > 0:
-        carbon_range = (0.0, 10.0 * float(resolved.catalog.holding_cost.max()) / spec.carbon.held_kg)
+    if carbon_range is not None and held_kg == 0:  # the price moves the policy only through held_kg
+        raise PlanningError("a carbon price is tuned only through the carbon of units held: give a base spec with "
+                            "[carbon] held_kg > 0", column="carbon_price_range", value=carbon_price_range)
+    if carbon_range is None and held_kg > 0:
+        carbon_range = (0.0, 10.0 * float(resolved.catalog.holding_cost.max()) / held_kg)
     task_base = {"scenario": name, "periods": periods, "spec": spec.to_dict(), "policy": policy,
                  "repair": repair, "seeds": train}
 

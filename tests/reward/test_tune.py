@@ -148,6 +148,7 @@ def test_cli_tune_compares_the_hybrid_with_base_stock(tmp_path: Path) -> None:
     ("weight_range", (2.0, 1.0), "weight_range"), ("weight_range", (0.0, 1.0), "weight_range"),  # Optuna errors
     ("weight_range", (1.0, 1.0), "weight_range"),  # accepted, though reward.md says 0 < low < high
     ("carbon_price_range", (-1.0, 1.0), "carbon_price_range"), ("repair", "FAST", "repair"),
+    ("carbon_price_range", (0.0, 5.0), "carbon_price_range"),  # tuned without a held_kg: the price moved nothing
     ("minimize", True, "minimize"),  # 'bool' object has no attribute 'strip'
 ])
 def test_tune_refuses_options_of_the_wrong_kind_before_searching(option: str, value: object, column: str) -> None:
@@ -186,3 +187,15 @@ def test_cli_prints_the_shortage_weight_written_to_spec_toml_and_its_multiplier(
     multiplier = json.loads((out / "summary.json").read_text())["params"]["shortage_weight"]
     assert written == pytest.approx(3.0 * multiplier)
     assert f"chosen shortage weight {written:.4g} ({multiplier:.4g} x the base spec's 3) (" in result.output
+
+
+def test_a_carbon_price_range_needs_carbon_on_units_held() -> None:
+    shipped_only = RewardSpec(carbon=CarbonTerm(shipped_kg=0.5))
+    with pytest.raises(PlanningError, match="held_kg") as info:
+        tune("single_sku", ["fill_rate>=0.5"], spec=shipped_only, carbon_price_range=(0.0, 5.0), trials=1, seeds=1,
+             periods=10)
+    assert info.value.column == "carbon_price_range"
+    held = RewardSpec(carbon=CarbonTerm(held_kg=1.0))
+    result = tune("single_sku", ["fill_rate>=0.5"], spec=held, carbon_price_range=(2.0, 2.0), trials=1, seeds=1,
+                  periods=10)
+    assert result.params["carbon_price"] == 2.0
