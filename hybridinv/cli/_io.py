@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from hybridinv.backtest.history import DemandHistory
 
-__all__ = ["cutoff_from_text", "distinct_names", "emit_plan", "extra_columns_option", "json_safe", "plan_file_options",
+__all__ = ["cutoff_from_text", "distinct_names", "emit_plan", "extra_columns_option", "plan_file_options",
            "read_csv", "rounded_table", "user_error"]
 
 _Command = TypeVar("_Command", bound=Callable[..., Any])
@@ -262,7 +262,7 @@ def emit_plan(result: pd.DataFrame, out_path: str | None, diag_path: str | None,
 
     import click
 
-    from hybridinv.core.outputs import write_csv
+    from hybridinv.core.outputs import json_safe, write_csv
 
     if diag_path == "-" and out_path == "-":
         raise click.BadParameter("stdout carries the plan (--output -); give the diagnostics a file",
@@ -283,24 +283,6 @@ def emit_plan(result: pd.DataFrame, out_path: str | None, diag_path: str | None,
         click.echo(table)
     if diag_path == "-":
         click.echo(diagnostics)
-
-
-def json_safe(value: Any) -> Any:
-    """``value`` with every infinite or NaN float (at any depth of dicts, lists and tuples) as None.
-
-    JSON has no Infinity or NaN: :func:`json.dumps` writes them by default, and JavaScript's
-    ``JSON.parse`` and most other readers then refuse the whole file (``jq`` turns Infinity into
-    1.8e308). An unlimited budget or capacity and an undefined ratio are ``null`` instead.
-    """
-    import math
-
-    if isinstance(value, dict):
-        return {key: json_safe(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(item) for item in value]
-    if isinstance(value, float) and not math.isfinite(value):  # np.float64 too (a float subclass)
-        return None
-    return value
 
 
 def rounded_table(result: pd.DataFrame, formats: dict[str, str | None]) -> str:

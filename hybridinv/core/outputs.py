@@ -10,22 +10,43 @@ that shows them escapes them:
   are never touched;
 - :func:`plain_label`: ``$`` is escaped so matplotlib does not parse ``$...$`` as mathtext
   (which raises on input like ``$x^$``);
-- :func:`markdown_text`: HTML special characters, backticks and table pipes are escaped.
+- :func:`markdown_text`: HTML special characters, backticks and table pipes are escaped;
+- :func:`json_safe`: infinite and NaN numbers become ``null`` (JSON has neither).
 """
 
 from __future__ import annotations
 
 import html
+import math
 import re
 from typing import IO, Any
 
 import pandas as pd
 
-__all__ = ["FORMULA_PREFIXES", "escape_formula", "escape_formulas", "markdown_text", "plain_label", "write_csv"]
+__all__ = [
+    "FORMULA_PREFIXES", "escape_formula", "escape_formulas", "json_safe", "markdown_text", "plain_label", "write_csv",
+]
 
 #: First characters that make a spreadsheet evaluate a cell (OWASP "CSV injection").
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with every infinite or NaN float (at any depth of dicts, lists and tuples) as None.
+
+    JSON has no Infinity or NaN: :func:`json.dumps` writes them by default, and JavaScript's
+    ``JSON.parse`` and most other readers then refuse the whole file (``jq`` turns Infinity into
+    1.8e308). An unlimited budget or capacity and an undefined ratio are ``null`` instead; dump the
+    result with ``allow_nan=False`` so that none slips through.
+    """
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(item) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):  # np.float64 too (a float subclass)
+        return None
+    return value
 
 
 def escape_formula(value: Any) -> Any:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from hybridinv.core.errors import PlanningError, number_pair, whole_number
-from hybridinv.core.outputs import write_csv
+from hybridinv.core.outputs import json_safe, write_csv
 from hybridinv.reward.enforce import critical_ratio, policy_family, searched_spec, target_report, weight_bracket
 from hybridinv.reward.evaluate import evaluate_policy, resolve_scenario, seed_list
 from hybridinv.reward.plots import pareto_front
@@ -340,7 +340,8 @@ def _write(out: Path, result: TuneResult, targets: list[KPITarget], held_out: di
         "held_out_targets": result.report.to_dict(orient="records"),
         "spec": result.spec.to_dict(),
     }
-    paths["summary"].write_text(json.dumps(summary, indent=2, default=_jsonable))
+    # standard JSON: an unbounded interval (ci_high inf for one seed of a cost) was written as Infinity
+    paths["summary"].write_text(json.dumps(json_safe(summary), indent=2, default=_jsonable, allow_nan=False))
     _plot(paths["pareto"], result, targets, best_trial)
     return paths
 

@@ -199,3 +199,21 @@ def test_a_carbon_price_range_needs_carbon_on_units_held() -> None:
     result = tune("single_sku", ["fill_rate>=0.5"], spec=held, carbon_price_range=(2.0, 2.0), trials=1, seeds=1,
                   periods=10)
     assert result.params["carbon_price"] == 2.0
+
+
+def test_summary_json_is_standard_json_with_null_for_unbounded_interval_ends(tmp_path: Path) -> None:
+    """The finding: one held-out seed of a cost target has the interval (0, inf), written as Infinity."""
+    def refuse(name: str) -> None:
+        raise AssertionError(f"not standard JSON: {name}")
+
+    tune("single_sku", ["avg_cost<=1000"], trials=1, seeds=1, eval_seeds=1, periods=20, out=tmp_path)
+    summary = json.loads((tmp_path / "summary.json").read_text(), parse_constant=refuse)
+    (row,) = summary["held_out_targets"]
+    assert row["ci_low"] == 0.0 and row["ci_high"] is None and row["mean"] > 0
+
+
+def test_json_safe_turns_non_finite_numbers_into_null() -> None:
+    from hybridinv.core.outputs import json_safe
+
+    value = {"a": [1.0, np.inf, (np.float64("nan"), "x")], "b": -np.inf, "c": 2}
+    assert json_safe(value) == {"a": [1.0, None, [None, "x"]], "b": None, "c": 2}
