@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, number_in
 
 if TYPE_CHECKING:
     from hybridinv.reward.spec import CarbonTerm, RewardSpec
@@ -80,7 +80,8 @@ class KPITarget:
     Raises
     ------
     PlanningError
-        For an unknown KPI, operator, or a level that is NaN, infinite or outside the KPI's range.
+        For an unknown KPI, operator, or a level that is not a number (booleans and text included), NaN,
+        infinite or outside the KPI's range.
 
     Examples
     --------
@@ -94,19 +95,14 @@ class KPITarget:
     level: float
 
     def __post_init__(self) -> None:
-        if self.kpi not in KPI_RANGES:
+        if not isinstance(self.kpi, str) or self.kpi not in KPI_RANGES:  # a list was "unhashable type: 'list'"
             raise PlanningError(f"unknown KPI; known: {sorted(KPI_RANGES)}", column="target", value=self.kpi)
-        if self.op not in (">=", "<="):
+        if not isinstance(self.op, str) or self.op not in (">=", "<="):
             raise PlanningError("operator must be '>=' or '<='", column="target", value=self.op)
-        try:
-            level = float(self.level)
-        except (TypeError, ValueError):
-            raise PlanningError("target level must be a number", column=self.kpi, value=self.level) from None
-        if not math.isfinite(level):  # an infinite floor or ceiling can never be met (or always is)
-            raise PlanningError("target level must be a finite number", column=self.kpi, value=self.level)
         low, high = KPI_RANGES[self.kpi]
-        if not low <= level <= high:
-            raise PlanningError(f"target level must lie in [{low:g}, {high:g}]", column=self.kpi, value=self.level)
+        # a finite number (an infinite floor or ceiling can never be met, or always is); True and "0.9" are refused
+        # rather than read as 1 and 0.9; -0 is 0 (it printed as "fill_rate>=-0")
+        level = number_in(self.level, self.kpi, low, high) + 0.0
         object.__setattr__(self, "level", level)
 
     @classmethod
@@ -137,7 +133,19 @@ class KPITarget:
         return bool(self.slack(value) >= margin - 1e-12)
 
     def __str__(self) -> str:
-        return f"{self.kpi}{self.op}{self.level:g}"
+        """``kpi op level`` with the level exact: ``KPITarget.parse(str(target)) == target``."""
+        return f"{self.kpi}{self.op}{level_text(self.level)}"
+
+
+def level_text(level: float) -> str:
+    """``level`` written exactly: the shortest text that reads back as the same float, without a trailing ``.0``
+    (``0.9999995``, ``300``, ``1e+20``).
+
+    Until 2026-12-06 targets printed their level with 6 significant digits: ``fill_rate>=0.9999995`` was
+    ``fill_rate>=1`` in every report, CSV column, Optuna constraint name and model metadata.
+    """
+    text = repr(float(level))
+    return text[:-2] if text.endswith(".0") else text
 
 
 def slack_unit(target: KPITarget, cost_scale: float) -> float:
@@ -174,8 +182,8 @@ def parse_targets(targets: str | KPITarget | Iterable[str | KPITarget]) -> list[
     floors = {t.kpi: t.level for t in parsed if t.op == ">="}
     for target in parsed:  # fill_rate>=0.9 with fill_rate<=0.8: no plan meets both, training chased both
         if target.op == "<=" and target.kpi in floors and floors[target.kpi] > target.level:
-            raise PlanningError(f"the targets contradict each other: {target.kpi}>={floors[target.kpi]:g} and "
-                                f"{target.kpi}<={target.level:g}", column="target", value=target.kpi)
+            raise PlanningError(f"the targets contradict each other: {target.kpi}>={level_text(floors[target.kpi])} "
+                                f"and {target}", column="target", value=target.kpi)
     return parsed
 
 

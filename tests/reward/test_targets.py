@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hybridinv import PlanningError, scenarios
 from hybridinv.policies import BaseStock
-from hybridinv.reward import KPITarget, LagrangianMultipliers, parse_targets, period_kpis
+from hybridinv.reward import KPI_RANGES, KPITarget, LagrangianMultipliers, parse_targets, period_kpis
 from hybridinv.sim import run_episode
 
 
@@ -160,3 +162,42 @@ def test_one_target_string_is_one_target_not_a_list_of_letters() -> None:
         with pytest.raises(PlanningError, match="targets are strings") as info:
             parse_targets(bad)  # type: ignore[arg-type]
         assert info.value.column == "target"
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("fill_rate>=0.9999995", "fill_rate>=0.9999995"),  # the finding: printed as fill_rate>=1
+    ("avg_cost<=1234567.5", "avg_cost<=1234567.5"),  # was avg_cost<=1.23457e+06
+    ("waste_rate<=0.0000123456789", "waste_rate<=1.23456789e-05"),
+    ("carbon_kg<=300.0", "carbon_kg<=300"), ("avg_cost<=1e20", "avg_cost<=1e+20"),
+    ("fill_rate>=-0", "fill_rate>=0"), ("spec_cost<=-0.0", "spec_cost<=0"),  # -0 is 0 (it printed as -0)
+])
+def test_a_target_prints_its_level_exactly(text: str, shown: str) -> None:
+    target = KPITarget.parse(text)
+    assert str(target) == shown and KPITarget.parse(str(target)) == target
+    assert str(target.level) != "-0.0"
+    assert list(LagrangianMultipliers([target]).as_dict()) == [shown]
+
+
+@given(kpi=st.sampled_from(sorted(KPI_RANGES)), op=st.sampled_from([">=", "<="]),
+       fraction=st.floats(0.0, 1.0), big=st.floats(-1e300, 1e300))
+@settings(max_examples=300, deadline=None)
+def test_str_and_parse_round_trip(kpi: str, op: str, fraction: float, big: float) -> None:
+    low, high = KPI_RANGES[kpi]
+    level = fraction if high == 1.0 else (abs(big) if low == 0.0 else big)
+    target = KPITarget(kpi, op, level)
+    assert KPITarget.parse(str(target)) == target
+    assert not str(target).endswith(".0")
+
+
+@pytest.mark.parametrize(("kpi", "op", "level", "column"), [
+    (["fill_rate"], ">=", 0.9, "target"),  # the finding: TypeError unhashable type: 'list'
+    ("fill_rate", [">="], 0.9, "target"),
+    ("fill_rate", ">=", True, "fill_rate"),  # read as the level 1
+    ("fill_rate", ">=", "0.9", "fill_rate"),  # text read as a number
+    ("fill_rate", ">=", 1j, "fill_rate"),
+    ("fill_rate", ">=", np.array([0.9, 0.8]), "fill_rate"),
+])
+def test_a_target_of_the_wrong_kind_is_refused(kpi: object, op: object, level: object, column: str) -> None:
+    with pytest.raises(PlanningError) as info:
+        KPITarget(kpi, op, level)  # type: ignore[arg-type]
+    assert info.value.column == column
