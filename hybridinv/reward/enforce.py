@@ -228,8 +228,10 @@ class _Search:
             }
             for target in self.targets:
                 values = frame[target.kpi].to_numpy(dtype=np.float64)
-                se = float(values.std(ddof=1) / math.sqrt(values.size)) if values.size > 1 else 0.0
-                row[target.kpi] = float(values.mean())
+                mean = float(values.mean())
+                spread = values.size > 1 and math.isfinite(mean)  # an infinite mean is certain (NaN spread)
+                se = float(values.std(ddof=1) / math.sqrt(values.size)) if spread else 0.0
+                row[target.kpi] = mean
                 row[f"{target.kpi}_se"] = se
             self.cache[key] = row
         return self.cache[key]

@@ -96,7 +96,11 @@ def confidence_interval(
     Parameters
     ----------
     values : array_like
-        One KPI value per run (seed); non-finite values are dropped.
+        One KPI value per run (seed); NaN values (runs that did not measure the KPI) are dropped, as
+        pandas' ``mean`` (the tuner's training means) drops them. An infinite value is kept: the mean is then
+        infinite (NaN with both signs) and so is the whole interval, ``(mean, mean)``, as the tuner's
+        training means say (until 2026-12-06 infinities were dropped, so ``inventory_turns`` of ``inf`` on every
+        seed was feasible in training and NaN, not met, in the held-out report).
     level : float, default 0.95
         Coverage.
     bounds : (low, high), optional
@@ -119,12 +123,15 @@ def confidence_interval(
     from scipy import stats
 
     arr = np.asarray(values, dtype=np.float64)
-    arr = arr[np.isfinite(arr)]
+    arr = arr[~np.isnan(arr)]  # a run that did not measure the KPI; an infinite value is a value
     if arr.size == 0:
         return math.nan, math.nan, math.nan
-    mean = float(arr.mean())
+    with np.errstate(invalid="ignore"):  # +inf and -inf together: NaN
+        mean = float(arr.mean())
     if arr.size < 2:
         return (mean, -math.inf, math.inf) if bounds is None else (mean, bounds[0], bounds[1])
+    if not math.isfinite(mean):  # an infinite run makes the mean infinite, whatever the others are
+        return mean, mean, mean
     quantile = float(stats.t.ppf(0.5 + level / 2, arr.size - 1))
     half = quantile * float(arr.std(ddof=1)) / math.sqrt(arr.size)
     low, high = mean - half, mean + half

@@ -193,7 +193,9 @@ def check_kpis_defined(
     """Refuse KPIs that the scenario or the spec cannot measure, before anything is simulated.
 
     ``budget_utilization`` / ``capacity_utilization`` need a finite budget / capacity,
-    ``revenue`` / ``profit`` a selling price for every SKU (catalog column ``price``), and
+    ``revenue`` / ``profit`` a selling price for every SKU (catalog column ``price``),
+    ``inventory_turns`` a SKU with a unit cost above 0 (stock without value turns infinitely often: the
+    training trials were feasible with a mean of ``inf``, the held-out report NaN and not met), and
     ``carbon_kg`` a reward spec with a non-zero emission factor (without one every plan emits
     0 kg and a carbon target would be met by anything).
 
@@ -212,6 +214,9 @@ def check_kpis_defined(
         elif kpi in ("revenue", "profit") and np.isnan(scenario.catalog.price).any():
             missing = scenario.catalog.sku[int(np.flatnonzero(np.isnan(scenario.catalog.price))[0])]
             reason = f"the catalog has no selling price (column 'price') for SKU {missing!r} and others"
+        elif kpi == "inventory_turns" and not (scenario.catalog.unit_cost > 0).any():
+            reason = ("every SKU's unit_cost is 0: the stock has no value, so the turns are infinite whatever "
+                      "is held")
         elif kpi == "carbon_kg" and emission_factors(spec) is None:
             reason = "no emission factors: give a reward spec with a [carbon] table (shipped_kg, held_kg)"
         if reason is not None:

@@ -20,7 +20,7 @@ from hybridinv.reward import (
     evaluate_policy,
 )
 from hybridinv.reward.enforce import target_report
-from hybridinv.reward.targets import parse_targets
+from hybridinv.reward.targets import KPITarget, parse_targets
 
 
 def test_critical_ratio_and_levels_follow_the_newsvendor_formula() -> None:
@@ -127,3 +127,34 @@ def test_a_base_spec_without_a_shortage_weight_is_refused_by_both_searches() -> 
         with pytest.raises(PlanningError, match="shortage weight") as info:
             search()
         assert info.value.column == "weights.shortage" and info.value.value == 0.0
+
+
+def test_infinite_runs_make_an_infinite_mean_and_interval() -> None:
+    """The finding: infinities were dropped, so inventory_turns of inf on every seed were feasible in training
+    (pandas' mean: inf) and NaN, not met, in the held-out report."""
+    assert confidence_interval([2.0, math.inf, 3.0], bounds=(0.0, math.inf)) == (math.inf, math.inf, math.inf)
+    assert confidence_interval([math.inf, math.inf]) == (math.inf, math.inf, math.inf)
+    mean, low, high = confidence_interval([math.inf, -math.inf])
+    assert math.isnan(mean) and math.isnan(low) and math.isnan(high)
+    assert confidence_interval([math.inf], bounds=(0.0, math.inf)) == (math.inf, 0.0, math.inf)  # one seed
+    # a run that did not measure the KPI is left out, as pandas' mean leaves it out
+    assert confidence_interval([0.5, math.nan, 0.7])[0] == pytest.approx(0.6)
+    report = target_report([KPITarget.parse("inventory_turns>=3")],
+                           pd.DataFrame({"inventory_turns": [math.inf, math.inf, 4.0]}))
+    assert report.met.iloc[0] and report.confident.iloc[0] and report["mean"].iloc[0] == math.inf
+
+
+def test_inventory_turns_without_any_unit_cost_is_refused() -> None:
+    from hybridinv.reward import check_kpis_defined
+    from hybridinv.reward.tune import tune
+
+    free = scenarios.get("single_sku")  # unit_cost 0: the audit's tune run was feasible (inf) and not met (NaN)
+    assert (free.catalog.unit_cost == 0).all()
+    with pytest.raises(PlanningError, match="unit_cost") as info:
+        check_kpis_defined(["inventory_turns"], free, None)
+    assert info.value.value == "inventory_turns"
+    with pytest.raises(PlanningError, match="unit_cost"):
+        tune(free, ["inventory_turns>=3"], trials=1, seeds=1, periods=10)
+    with pytest.raises(PlanningError, match="unit_cost"):
+        enforce_targets(free, ["inventory_turns>=3"], train_seeds=1, periods=10)
+    check_kpis_defined(["inventory_turns"], scenarios.get("multi_10"), None)
