@@ -30,7 +30,7 @@ from numpy.typing import ArrayLike, NDArray
 from hybridinv.core.errors import PlanningError, number_in, number_pair, whole_number
 from hybridinv.reward.evaluate import confidence_interval, evaluate_policy, resolve_scenario, seed_list
 from hybridinv.reward.spec import RewardSpec
-from hybridinv.reward.targets import KPI_RANGES, KPITarget, check_kpis_defined, parse_targets
+from hybridinv.reward.targets import KPI_RANGES, KPITarget, check_kpis_defined, normalized_violation, parse_targets
 
 if TYPE_CHECKING:
     from hybridinv.core.catalog import Catalog
@@ -241,8 +241,7 @@ class _Search:
         return target.satisfied(row[target.kpi], self.margin + self.z * row[f"{target.kpi}_se"])
 
     def violation(self, log_weight: float) -> float:
-        row = self.stats(log_weight)
-        return float(sum(max(0.0, -float(t.slack(row[t.kpi]))) / max(abs(t.level), 1e-9) for t in self.targets))
+        return normalized_violation(self.targets, self.stats(log_weight))
 
     def bound(self, target: KPITarget, low: float, high: float, iterations: int) -> tuple[str, float] | None:
         """('lower'|'upper', log weight) of the feasible side, None if no bound; raises if never feasible."""

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "KPI_RANGES", "MONEY_KPIS", "KPITarget", "LagrangianMultipliers", "check_kpis_defined", "emission_factors",
-    "parse_targets", "period_kpis", "slack_unit",
+    "normalized_violation", "parse_targets", "period_kpis", "slack_unit",
 ]
 
 _RATE = (0.0, 1.0)
@@ -161,6 +161,21 @@ def slack_unit(target: KPITarget, cost_scale: float) -> float:
     if KPI_RANGES[target.kpi] == _RATE:
         return 1.0
     return max(abs(target.level), 1.0)
+
+
+def normalized_violation(targets: Iterable[KPITarget], achieved: Mapping[str, Any]) -> float:
+    """How far ``achieved`` (KPI means) is from meeting all ``targets``: the sum of each target's shortfall relative
+    to its level, ``max(0, -slack) / max(|level|, 1e-9)`` (a KPI that was not measured, NaN, counts as infinitely
+    far).
+
+    Relative, so that a fill rate 0.01 short and a cost 1% over count alike: the searches pick the trial closest
+    to feasible by it when none meets every target (``tune`` added raw shortfalls, in which money swamped rates).
+    """
+    total = 0.0
+    for target in targets:
+        shortfall = -float(target.slack(float(achieved[target.kpi])))
+        total += math.inf if math.isnan(shortfall) else max(0.0, shortfall) / max(abs(target.level), 1e-9)
+    return total
 
 
 def parse_targets(targets: str | KPITarget | Iterable[str | KPITarget]) -> list[KPITarget]:

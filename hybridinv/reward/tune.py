@@ -32,7 +32,7 @@ from hybridinv.reward.enforce import critical_ratio, policy_family, searched_spe
 from hybridinv.reward.evaluate import evaluate_policy, resolve_scenario, seed_list
 from hybridinv.reward.plots import pareto_front
 from hybridinv.reward.spec import CarbonTerm, RewardSpec
-from hybridinv.reward.targets import KPI_RANGES, KPITarget, check_kpis_defined, parse_targets
+from hybridinv.reward.targets import KPI_RANGES, KPITarget, check_kpis_defined, normalized_violation, parse_targets
 
 if TYPE_CHECKING:
     from hybridinv.sim.scenario import Scenario
@@ -106,7 +106,8 @@ class TuneResult:
         weight (``spec.shortage`` holds the product, as ``spec.toml`` does; the same in ``trials``), and,
         when tuned, ``carbon_price``, the price itself.
     feasible : bool
-        Whether the chosen trial met every target on the training seeds.
+        Whether the chosen trial met every target on the training seeds (when no trial did, the chosen one
+        has the smallest :func:`~hybridinv.reward.targets.normalized_violation`).
     trials : DataFrame
         One row per trial: parameters, training KPI means, violations, feasibility.
     report : DataFrame
@@ -256,7 +257,9 @@ def tune(
     if feasible:
         best = table[table.feasible].sort_values("objective", key=lambda s: sign * s).iloc[0]
     else:
-        total = table[[c for c in table.columns if c.startswith("violation[")]].clip(lower=0).sum(axis=1)
+        # the same relative shortfall as enforce_targets: raw shortfalls added money to rates (a cost 50 over its
+        # ceiling outweighed a fill rate 0.5 short)
+        total = table.apply(lambda row: normalized_violation(parsed, row), axis=1)
         best = table.loc[total.idxmin()]
     chosen = {"shortage_weight": float(best.shortage_weight)}
     if carbon_range is not None:

@@ -217,3 +217,27 @@ def test_json_safe_turns_non_finite_numbers_into_null() -> None:
 
     value = {"a": [1.0, np.inf, (np.float64("nan"), "x")], "b": -np.inf, "c": 2}
     assert json_safe(value) == {"a": [1.0, None, [None, "x"]], "b": None, "c": 2}
+
+
+def test_without_a_feasible_trial_tune_picks_the_smallest_relative_shortfall(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The finding: the fallback added raw shortfalls, so a cost 2 over its ceiling outweighed a fill rate 0.89
+    short and the trial filling 10% was "closest to feasible". Now as enforce_targets: relative to each level."""
+    import hybridinv.reward.tune as tune_module
+    from hybridinv.reward.targets import normalized_violation, parse_targets
+
+    targets = parse_targets(["fill_rate>=0.99", "avg_cost<=10"])
+
+    def fake_search(*args, **kwargs):  # type: ignore[no-untyped-def]
+        rows = []
+        for number, (weight, fill, cost) in enumerate([(2.0, 0.98, 12.0), (0.5, 0.10, 10.5)]):
+            row = {"trial": number, "shortage_weight": weight, "objective": cost, "avg_cost": cost, "fill_rate": fill,
+                   "carbon_kg": 0.0, "violation_periods": 0.0}
+            row.update({f"violation[{t}]": float(-t.slack(row[t.kpi])) for t in targets})
+            rows.append({**row, "feasible": False})
+        return rows
+
+    monkeypatch.setattr(tune_module, "_search", fake_search)
+    result = tune("single_sku", targets, trials=2, seeds=1, periods=10)
+    assert not result.feasible and result.params["shortage_weight"] == 2.0
+    assert normalized_violation(targets, {"fill_rate": 0.98, "avg_cost": 12.0}) == pytest.approx(0.01 / 0.99 + 0.2)
+    assert normalized_violation(targets, {"fill_rate": np.nan, "avg_cost": 1.0}) == np.inf
