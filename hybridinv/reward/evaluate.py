@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from hybridinv.core.errors import PlanningError, number_array, number_in
 from hybridinv.core.errors import horizon as checked_horizon
 from hybridinv.reward.outcome import record_episode
 from hybridinv.reward.spec import RewardSpec
@@ -102,7 +103,7 @@ def confidence_interval(
         training means say (until 2026-12-06 infinities were dropped, so ``inventory_turns`` of ``inf`` on every
         seed was feasible in training and NaN, not met, in the held-out report).
     level : float, default 0.95
-        Coverage.
+        Coverage, in (0, 1).
     bounds : (low, high), optional
         The range the KPI lives in (e.g. ``(0, 1)`` for a fill rate, see
         :data:`hybridinv.reward.targets.KPI_RANGES`). The Student-t interval is clipped
@@ -111,7 +112,14 @@ def confidence_interval(
         it is the whole of [0, 1], which is what two runs tell). Until 2026-12-04 the
         interval was computed on the logit scale with values on the bounds moved 1e-6
         inside: one run at a fill rate of exactly 1 then became an outlier that widened
-        the interval of [0.98, 0.99, 1.0, 0.995, 0.99] to [0.78, 1.0].
+        the interval of [0.98, 0.99, 1.0, 0.995, 0.99] to [0.78, 1.0]. A pair ``low < high`` (either may be
+        infinite).
+
+    Raises
+    ------
+    PlanningError
+        Naming ``level`` (not a number in (0, 1): 95 gave a NaN interval), ``bounds`` (not a pair with
+        ``low < high``) or ``values`` (text or booleans).
 
     Returns
     -------
@@ -122,7 +130,15 @@ def confidence_interval(
     """
     from scipy import stats
 
-    arr = np.asarray(values, dtype=np.float64)
+    level = number_in(level, "level", 0.0, 1.0, open_low=True, open_high=True)  # 95 or "0.95": a NaN interval
+    if bounds is not None:
+        if not isinstance(bounds, tuple | list) or len(bounds) != 2:
+            raise PlanningError("must be a pair (low, high)", column="bounds", value=bounds)
+        low_bound, high_bound = (number_in(b, "bounds", -math.inf, math.inf, allow_inf=True) for b in bounds)
+        if not low_bound < high_bound:  # (1, 0) clipped every interval to the point (1, 0)
+            raise PlanningError("need low < high", column="bounds", value=bounds)
+        bounds = (low_bound, high_bound)
+    arr = number_array(values, "values").reshape(-1)
     arr = arr[~np.isnan(arr)]  # a run that did not measure the KPI; an infinite value is a value
     if arr.size == 0:
         return math.nan, math.nan, math.nan

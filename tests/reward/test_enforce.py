@@ -158,3 +158,27 @@ def test_inventory_turns_without_any_unit_cost_is_refused() -> None:
     with pytest.raises(PlanningError, match="unit_cost"):
         enforce_targets(free, ["inventory_turns>=3"], train_seeds=1, periods=10)
     check_kpis_defined(["inventory_turns"], scenarios.get("multi_10"), None)
+
+
+@pytest.mark.parametrize(("options", "column"), [
+    ({"level": 95}, "level"), ({"level": 0.0}, "level"), ({"level": 1.0}, "level"),  # 95 gave a NaN interval
+    ({"level": float("nan")}, "level"), ({"level": "0.95"}, "level"), ({"level": True}, "level"),
+    ({"bounds": (1.0, 0.0)}, "bounds"), ({"bounds": (0.0, 0.0)}, "bounds"),  # (1, 0): every interval (1, 0)
+    ({"bounds": (0.0, 1.0, 2.0)}, "bounds"), ({"bounds": 1.0}, "bounds"), ({"bounds": ("0", 1.0)}, "bounds"),
+    ({"bounds": (math.nan, 1.0)}, "bounds"),
+])
+def test_confidence_interval_refuses_a_bad_level_or_bounds(options: dict, column: str) -> None:
+    with pytest.raises(PlanningError) as info:
+        confidence_interval([0.9, 0.95, 0.97], **options)
+    assert info.value.column == column
+
+
+def test_confidence_interval_takes_infinite_bounds_and_target_report_checks_its_level() -> None:
+    assert confidence_interval([1.0, 3.0], bounds=(-math.inf, math.inf)) == confidence_interval([1.0, 3.0])
+    assert confidence_interval([1.0, 3.0], bounds=[0, math.inf])[1] == 0.0
+    with pytest.raises(PlanningError) as info:
+        target_report(parse_targets(["fill_rate>=0.9"]), pd.DataFrame({"fill_rate": [0.9, 0.95]}), level="0.9")
+    assert info.value.column == "level"
+    with pytest.raises(PlanningError) as info:
+        confidence_interval(["a", "b"])
+    assert info.value.column == "values"
