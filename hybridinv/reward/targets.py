@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridinv.core.errors import PlanningError, number_in
+from hybridinv.core.errors import PlanningError, number_in, scalar_or_array
 
 if TYPE_CHECKING:
     from hybridinv.reward.spec import CarbonTerm, RewardSpec
@@ -278,7 +278,7 @@ class LagrangianMultipliers:
 
     The trainer shapes each reward as ``r + sum_k lambda_k * slack_k`` (see
     :meth:`shape`) and, after each batch, calls :meth:`update` with the KPIs
-    the batch achieved: ``lambda_k <- clip(lambda_k + lr * (level_k - achieved_k) * sign_k, 0, max_value)``,
+    the batch achieved: ``lambda_k <- clip(lambda_k + lr_k * (level_k - achieved_k) * sign_k / scale_k, 0, max_value)``,
     i.e. ``lambda`` grows while the target is missed and shrinks back to 0 once
     it is met with room to spare (dual gradient ascent).
 
@@ -286,14 +286,23 @@ class LagrangianMultipliers:
     ----------
     targets : sequence of str or KPITarget
     learning_rate : float or sequence of float
-        Step size of the dual update (per target or shared).
+        Step size (> 0) of the dual update: one shared, or one per target.
     initial : float
-        Starting multiplier.
+        Starting multiplier (>= 0).
     max_value : float
-        Upper clip of each multiplier (keeps early training stable).
+        Upper clip of each multiplier, at least ``initial`` (keeps early training stable; ``inf`` for none).
     scale : mapping of str to float, optional
         Divides each KPI's slack (e.g. a typical value of a cost KPI), so
-        multipliers of rates and costs live on comparable scales.
+        multipliers of rates and costs live on comparable scales. Keys are KPIs the targets name; a
+        finite scale > 0 each (default 1).
+
+    Raises
+    ------
+    PlanningError
+        Naming the argument: a learning rate that is not a number > 0 or not one per target, ``initial``
+        or ``max_value`` not numbers with ``0 <= initial <= max_value``, a scale of a KPI no target names
+        (it was ignored), and, in :meth:`update`, :meth:`bonus` and :meth:`shape`, an achieved KPI that is
+        missing, not a number, NaN or infinite (naming the KPI: one NaN poisoned the multipliers for good).
 
     References
     ----------
@@ -310,24 +319,42 @@ class LagrangianMultipliers:
     ) -> None:
         self.targets = parse_targets(targets)
         k = len(self.targets)
-        rate = np.broadcast_to(np.asarray(learning_rate, dtype=np.float64), (k,)).copy()
-        if not (np.isfinite(rate).all() and (rate > 0).all()):
-            raise PlanningError("learning rates must be finite and > 0", column="learning_rate", value=learning_rate)
-        if not (math.isfinite(initial) and initial >= 0) or not max_value >= initial:
+        rate = scalar_or_array(learning_rate, "learning_rate", 0.0, open_low=True)  # text was a numpy ValueError
+        if np.shape(rate) not in ((), (1,), (k,)):
+            # three rates for two targets was numpy's "could not broadcast" error
+            raise PlanningError(f"give one learning rate, or one per target ({k})", column="learning_rate",
+                                value=learning_rate)
+        initial = number_in(initial, "initial", 0.0, math.inf)
+        max_value = number_in(max_value, "max_value", 0.0, math.inf, allow_inf=True)
+        if not max_value >= initial:
             raise PlanningError("need 0 <= initial <= max_value", column="initial", value=initial)
-        self.learning_rate = rate
-        self.max_value = float(max_value)
-        self.scale = np.array([float((scale or {}).get(t.kpi, 1.0)) for t in self.targets])
-        if not (self.scale > 0).all():
-            raise PlanningError("KPI scales must be > 0", column="scale")
-        self.values = np.full(k, float(initial))
+        scale = {} if scale is None else scale
+        if not isinstance(scale, Mapping):
+            raise PlanningError("must map a target's KPI to its scale", column="scale", value=scale)
+        unknown = sorted(set(scale) - {t.kpi for t in self.targets}, key=str)
+        if unknown:  # a misspelled KPI's scale was ignored without a word
+            raise PlanningError(f"scales of KPIs that no target names: {unknown}; targets: "
+                                f"{[t.kpi for t in self.targets]}", column="scale", value=unknown[0])
+        self.learning_rate = np.broadcast_to(np.asarray(rate, dtype=np.float64), (k,)).copy()
+        self.max_value = max_value
+        self.scale = np.array([number_in(scale.get(t.kpi, 1.0), "scale", 0.0, math.inf, open_low=True)
+                               for t in self.targets])
+        self.values = np.full(k, initial)
         self.history: list[NDArray[np.float64]] = [self.values.copy()]
 
     def _achieved(self, achieved: Mapping[str, float]) -> NDArray[np.float64]:
         missing = [t.kpi for t in self.targets if t.kpi not in achieved]
         if missing:
             raise PlanningError(f"achieved KPIs lack {missing}", column="achieved")
-        return np.array([float(achieved[t.kpi]) for t in self.targets])
+        values = []
+        for target in self.targets:
+            value = achieved[target.kpi]
+            number = None if isinstance(value, bool) or not isinstance(value, int | float | np.number) else value
+            if number is None or not math.isfinite(number):  # a NaN made the multiplier NaN for good, inf its cap
+                raise PlanningError("an achieved KPI must be a finite number (a NaN or infinite one would set the "
+                                    "multiplier to NaN or its cap for good)", column=target.kpi, value=value)
+            values.append(float(number))
+        return np.array(values, dtype=np.float64)
 
     def slack(self, achieved: Mapping[str, float]) -> NDArray[np.float64]:
         """Scaled slack of each target (negative when violated)."""

@@ -97,7 +97,7 @@ def test_lagrangian_converges_on_a_toy_constrained_problem() -> None:
 
 
 def test_lagrangian_validation() -> None:
-    with pytest.raises(PlanningError, match="learning rates"):
+    with pytest.raises(PlanningError, match="learning_rate.*> 0"):
         LagrangianMultipliers(["fill_rate>=0.9"], learning_rate=0.0)
     with pytest.raises(PlanningError, match="initial"):
         LagrangianMultipliers(["fill_rate>=0.9"], initial=-1.0)
@@ -201,3 +201,40 @@ def test_a_target_of_the_wrong_kind_is_refused(kpi: object, op: object, level: o
     with pytest.raises(PlanningError) as info:
         KPITarget(kpi, op, level)  # type: ignore[arg-type]
     assert info.value.column == column
+
+
+@pytest.mark.parametrize(("options", "column"), [
+    ({"learning_rate": [0.1, 0.2, 0.3]}, "learning_rate"),  # numpy's broadcast error for two targets
+    ({"learning_rate": "x"}, "learning_rate"), ({"learning_rate": [[0.1, 0.2]]}, "learning_rate"),
+    ({"learning_rate": True}, "learning_rate"),
+    ({"initial": "1"}, "initial"), ({"max_value": "1"}, "max_value"),  # TypeErrors from math.isfinite / >=
+    ({"initial": 2.0, "max_value": 1.0}, "initial"), ({"max_value": np.nan}, "max_value"),
+    ({"scale": {"fill_rte": 5.0}}, "scale"),  # the finding: a scale of no target's KPI was ignored
+    ({"scale": {"fill_rate": "x"}}, "scale"), ({"scale": {"fill_rate": np.inf}}, "scale"),
+    ({"scale": {"fill_rate": 0.0}}, "scale"), ({"scale": [("fill_rate", 2.0)]}, "scale"),
+])
+def test_lagrangian_multipliers_refuse_bad_arguments(options: dict, column: str) -> None:
+    with pytest.raises(PlanningError) as info:
+        LagrangianMultipliers(["fill_rate>=0.9", "waste_rate<=0.1"], **options)
+    assert info.value.column == column
+
+
+def test_lagrangian_multipliers_take_one_rate_per_target_and_an_unbounded_cap() -> None:
+    both = LagrangianMultipliers(["fill_rate>=0.9", "waste_rate<=0.1"], learning_rate=[0.1, 0.2],
+                                 max_value=np.inf, scale={"waste_rate": 2.0})
+    np.testing.assert_array_equal(both.learning_rate, [0.1, 0.2])
+    np.testing.assert_array_equal(both.scale, [1.0, 2.0])
+    assert both.max_value == np.inf
+    np.testing.assert_array_equal(LagrangianMultipliers(["fill_rate>=0.9"], learning_rate=[0.3]).learning_rate, [0.3])
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf, "x", None, True])
+def test_an_unmeasured_achieved_kpi_is_refused_and_does_not_poison_the_multipliers(value: object) -> None:
+    """The finding: update({"fill_rate": nan}) set the multiplier to NaN, and every later update kept it NaN."""
+    multipliers = LagrangianMultipliers(["fill_rate>=0.9"], initial=1.0)
+    for step in (multipliers.update, multipliers.bonus, multipliers.slack):
+        with pytest.raises(PlanningError, match="finite") as info:
+            step({"fill_rate": value})  # type: ignore[dict-item]
+        assert info.value.column == "fill_rate"
+    assert multipliers.update({"fill_rate": 0.5}) == pytest.approx([1.0 + 0.05 * 0.4])
+    assert len(multipliers.history) == 2
