@@ -38,7 +38,7 @@ def compare_policies(
         As in :func:`~hybridinv.reward.tune.tune`.
     policies : sequence of str
         At least two distinct policy names (``"hybrid"``, ``"base_stock"``, any registered
-        policy taking ``service_level``).
+        policy taking ``service_level``); one name alone is one policy, and refused.
     out : path
         Output directory (see the module notes).
     **options
@@ -49,9 +49,13 @@ def compare_policies(
     dict
         The :class:`TuneResult` of each policy.
     """
-    names = list(dict.fromkeys(policies))
+    # one name is one policy ("base_stock" was read letter by letter: policies 'b', 'a', 's', ...)
+    listed = [policies] if isinstance(policies, str) else policies
+    if not isinstance(listed, Iterable) or not all(isinstance(name, str) for name in listed):
+        raise PlanningError("must be policy names (a list of text)", column="policy", value=policies)
+    names = list(dict.fromkeys(listed))
     if len(names) < 2:
-        raise PlanningError("compare at least two distinct policies", column="policy", value=list(policies))
+        raise PlanningError("compare at least two distinct policies", column="policy", value=names)
     parsed = parse_targets(targets)
     root = Path(out)
     results = {name: tune(scenario, parsed, policy=name, out=root / name, **options) for name in names}

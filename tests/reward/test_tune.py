@@ -241,3 +241,17 @@ def test_without_a_feasible_trial_tune_picks_the_smallest_relative_shortfall(mon
     assert not result.feasible and result.params["shortage_weight"] == 2.0
     assert normalized_violation(targets, {"fill_rate": 0.98, "avg_cost": 12.0}) == pytest.approx(0.01 / 0.99 + 0.2)
     assert normalized_violation(targets, {"fill_rate": np.nan, "avg_cost": 1.0}) == np.inf
+
+
+@pytest.mark.parametrize("policies", ["base_stock", ["base_stock"], ["ss", "ss"], [1, 2], None])
+def test_compare_policies_needs_two_distinct_policy_names(tmp_path: Path, policies: object) -> None:
+    """The finding: the string "base_stock" was read letter by letter, tuning policies 'b', 'a', 's', ..."""
+    from hybridinv.reward.compare import compare_policies
+
+    with pytest.raises(PlanningError) as info:
+        compare_policies("single_sku", ["fill_rate>=0.9"], policies, tmp_path, trials=1, seeds=1,  # type: ignore[arg-type]
+                         periods=10)
+    assert info.value.column == "policy"
+    if isinstance(policies, str):
+        assert info.value.value == ["base_stock"] and "two distinct" in str(info.value)
+    assert not any(tmp_path.iterdir())  # nothing tuned
