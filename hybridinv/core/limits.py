@@ -33,6 +33,9 @@ as a 64-bit integer. These bounds keep both finite and exact:
 * :data:`MAX_SAFETY_FACTOR` — a safety factor or its shift is at most 1,000 standard
   deviations (``NetworkMPC.safety_factor``, the network env's ``z_range``,
   ``NetworkHybrid.z_max``).
+* :data:`MAX_SEED` — a seed of a sampler (``tune(seed=...)``, ``hybridinv tune --seed``) is at most
+  2**32 − 1, what numpy's legacy ``RandomState`` (Optuna's samplers) takes (``seed=2**40`` was numpy's raw
+  "Seed must be between 0 and 2**32 - 1").
 * :data:`MAX_WEIGHT` — a number of a reward spec (a cost weight, ``scale``, a carbon, profit or
   service term) and a repair's ``under_weight`` / ``over_weight`` are at most 1e12: weighted costs
   of quantities and costs within the bounds above then stay finite (a holding weight of 1e308
@@ -43,7 +46,7 @@ from __future__ import annotations
 
 __all__ = [
     "MAX_COST", "MAX_EPISODES", "MAX_LEAD_TIME", "MAX_ORDER", "MAX_PERIODS", "MAX_QUANTITY", "MAX_SAFETY_FACTOR",
-    "MAX_SHELF_LIFE", "MAX_VOLUME", "MAX_WEIGHT",
+    "MAX_SEED", "MAX_SHELF_LIFE", "MAX_VOLUME", "MAX_WEIGHT",
 ]
 
 #: Longest lead time, lead-time standard deviation and pipeline slot, in periods.
@@ -65,5 +68,7 @@ MAX_EPISODES: int = 1_000_000
 #: Largest safety factor or safety-factor shift, in standard deviations (``NetworkMPC.safety_factor``, the network
 #: env's ``z_range``, ``NetworkHybrid.z_max``): beyond any service level; 1e300 gave levels of 5e300 units.
 MAX_SAFETY_FACTOR: float = 1e3
+#: Largest seed of a sampler (numpy's legacy RandomState, which Optuna's samplers use, takes seeds below 2**32).
+MAX_SEED: int = 2**32 - 1
 #: Largest number in a reward spec (a weight, the scale, a carbon, profit or service term) and repair weight.
 MAX_WEIGHT: float = 1e12

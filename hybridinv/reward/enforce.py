@@ -19,7 +19,7 @@ Management in Supply Chains*, 4th ed., ch. 6 (service-level driven safety stock)
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +29,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.errors import PlanningError, number_in, number_pair, whole_number
 from hybridinv.reward.evaluate import confidence_interval, evaluate_policy, resolve_scenario, seed_list
-from hybridinv.reward.spec import RewardSpec
+from hybridinv.reward.spec import RewardSpec, as_spec
 from hybridinv.reward.targets import KPI_RANGES, KPITarget, check_kpis_defined, normalized_violation, parse_targets
 
 if TYPE_CHECKING:
@@ -68,18 +68,20 @@ def critical_ratio(catalog: Catalog, spec: RewardSpec) -> NDArray[np.float64]:
     return np.clip(ratio, 0.01, 0.9999)
 
 
-def searched_spec(spec: RewardSpec | None) -> RewardSpec:
-    """The base spec of a search over the shortage weight (all weights 1 when None).
+def searched_spec(spec: RewardSpec | Mapping[str, Any] | None) -> RewardSpec:
+    """The base spec of a search over the shortage weight (:func:`~hybridinv.reward.spec.as_spec`: all weights 1
+    when None, a mapping read as a spec file).
 
     :func:`enforce_targets` and :func:`~hybridinv.reward.tune.tune` try multiples of its ``shortage`` weight.
 
     Raises
     ------
     PlanningError
-        Naming ``weights.shortage`` when it is 0: every multiple is 0, so every candidate was the same spec
-        (the searches tried one policy over and over and reported its weight as chosen).
+        Naming ``spec`` when it is not a spec, or ``weights.shortage`` when it is 0: every multiple is 0, so
+        every candidate was the same spec (the searches tried one policy over and over and reported its weight
+        as chosen).
     """
-    spec = RewardSpec() if spec is None else spec
+    spec = as_spec(spec)
     if spec.shortage == 0:
         raise PlanningError("the search scales the base spec's shortage weight; at 0 every candidate is the same "
                             "spec (give a weight > 0)", column="weights.shortage", value=spec.shortage)
@@ -285,9 +287,9 @@ def enforce_targets(
     policy : str or callable
         ``"base_stock"``, a registered policy taking ``service_level``, or a
         callable mapping per-SKU service levels to a policy.
-    spec : RewardSpec, optional
-        Base weights (default all 1); the result changes only ``shortage`` (a multiple of the base's, which
-        must be > 0).
+    spec : RewardSpec or mapping, optional
+        Base weights (default all 1; a mapping as :meth:`RewardSpec.to_dict` gives); the result changes only
+        ``shortage`` (a multiple of the base's, which must be > 0).
     train_seeds, eval_seeds : int or iterable of int
         Seeds for the search and disjoint held-out seeds for the report (an int
         ``k`` for eval means ``k`` seeds after the training ones; default as many).

@@ -17,11 +17,11 @@ from numpy.typing import ArrayLike
 from hybridinv.core.errors import PlanningError, number_array, number_in
 from hybridinv.core.errors import horizon as checked_horizon
 from hybridinv.reward.outcome import record_episode
-from hybridinv.reward.spec import RewardSpec
+from hybridinv.reward.spec import RewardSpec, as_spec
+from hybridinv.sim.scenario import Scenario
 
 if TYPE_CHECKING:
     from hybridinv.policies.base import Policy
-    from hybridinv.sim.scenario import Scenario
 
 __all__ = ["confidence_interval", "evaluate_policy", "resolve_scenario", "seed_list"]
 
@@ -47,6 +47,8 @@ def seed_list(seeds: int | Iterable[int], start: int = 0, column: str = "seeds")
 def resolve_scenario(scenario: Scenario | str, periods: int | None = None, fitting: bool = False) -> Scenario:
     """A scenario object from a registry name, with the horizon shortened to ``periods`` when given.
 
+    Anything but a :class:`~hybridinv.sim.Scenario` or a name is a :class:`PlanningError` naming ``scenario``.
+
     ``fitting=True`` (tuners) returns the scenario to fit on
     (:meth:`~hybridinv.sim.Scenario.for_fitting`): a replay of held-out periods is
     replaced by the bootstrap of its training window.
@@ -55,6 +57,9 @@ def resolve_scenario(scenario: Scenario | str, periods: int | None = None, fitti
         from hybridinv import scenarios
 
         scenario = scenarios.get(scenario)
+    elif not isinstance(scenario, Scenario):  # tune(None, ...) was "'NoneType' object has no attribute ..."
+        raise PlanningError("must be a Scenario or a registered scenario name", column="scenario",
+                            value=type(scenario).__name__)
     if fitting:
         scenario = scenario.for_fitting()
     if periods is not None:
@@ -78,7 +83,7 @@ def evaluate_policy(
     ``revenue``, ``profit``, ``spec_<term>``) and ``seed``.
     """
     scenario = resolve_scenario(scenario, periods)
-    spec = spec or RewardSpec()
+    spec = as_spec(spec)  # a dict was an AttributeError in the first episode's evaluation
     rows: list[dict[str, Any]] = []
     for seed in seed_list(seeds):
         ledger = record_episode(policy, scenario, seed)

@@ -33,7 +33,7 @@ from hybridinv.reward.outcome import PeriodOutcome, PeriodTerms, check_revenue, 
 if TYPE_CHECKING:
     from hybridinv.sim.ledger import Ledger
 
-__all__ = ["WEIGHTS", "CarbonTerm", "ProfitTerm", "RewardSpec", "ServicePenalty"]
+__all__ = ["WEIGHTS", "CarbonTerm", "ProfitTerm", "RewardSpec", "ServicePenalty", "as_spec"]
 
 #: Cost weights of a RewardSpec, in the order of the cost terms.
 WEIGHTS: tuple[str, ...] = ("holding", "shortage", "fixed_ordering", "unit_ordering", "waste", "overflow")
@@ -358,6 +358,26 @@ class RewardSpec:
             raise PlanningError(f"unknown field(s) {unknown}; known: {sorted(data)}", column="reward spec")
         data.update(changes)
         return RewardSpec(**data)
+
+
+def as_spec(spec: RewardSpec | Mapping[str, Any] | None, column: str = "spec") -> RewardSpec:
+    """``spec`` as a :class:`RewardSpec`: all weights 1 for None, :meth:`RewardSpec.from_dict` for a mapping
+    (the form of ``to_dict`` and of a spec file).
+
+    Raises
+    ------
+    PlanningError
+        Naming ``column`` for anything else (a dict was an AttributeError deep inside ``tune`` and
+        ``evaluate_policy``), or the key of a mapping that is not a valid spec.
+    """
+    if spec is None:
+        return RewardSpec()
+    if isinstance(spec, RewardSpec):
+        return spec
+    if isinstance(spec, Mapping):
+        return RewardSpec.from_dict(spec)
+    raise PlanningError("must be a RewardSpec or a mapping like RewardSpec.to_dict()", column=column,
+                        value=type(spec).__name__)
 
 
 def asdict_shallow(terms: PeriodTerms) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from hybridinv.core.errors import PlanningError, number_pair, whole_number
+from hybridinv.core.limits import MAX_SEED
 from hybridinv.core.outputs import json_safe, write_csv
 from hybridinv.reward.enforce import critical_ratio, policy_family, searched_spec, target_report, weight_bracket
 from hybridinv.reward.evaluate import evaluate_policy, resolve_scenario, seed_list
@@ -165,9 +166,9 @@ def tune(
         any KPI name, or ``"-kpi"`` to maximize.
     policy : str
         ``"base_stock"`` or a registered policy taking ``service_level``.
-    spec : RewardSpec, optional
-        Base spec; its carbon term (if any) is priced into the policy and the KPIs. Its shortage weight
-        is the one the trials multiply (so it must be > 0).
+    spec : RewardSpec or mapping, optional
+        Base spec (a mapping as :meth:`RewardSpec.to_dict` gives); its carbon term (if any) is priced into
+        the policy and the KPIs. Its shortage weight is the one the trials multiply (so it must be > 0).
     trials, seeds, eval_seeds : int (seeds and eval_seeds: or a list of distinct seeds)
         Optuna trials, training seeds (CRN, ``0..seeds-1`` for a count) and held-out seeds
         (a count ``k``: the ``k`` seeds after the largest training seed; default as many).
@@ -177,7 +178,7 @@ def tune(
     jobs : int
         Candidates evaluated at once (worker processes or Ray CPUs).
     seed : int
-        Seed of the TPE sampler.
+        Seed of the TPE sampler, in ``[0, MAX_SEED]`` (2**32 - 1).
     weight_range : (float, float)
         Log-uniform range of the shortage weight's multiplier, ``0 < low < high``.
     carbon_price_range : (float, float), optional
@@ -201,6 +202,8 @@ def tune(
         raise PlanningError(f"backend must be one of {BACKENDS}", column="backend", value=backend)
     # text, booleans, fractions and NaN were TypeErrors (or a KeyError) deep in Optuna or numpy
     trials, jobs, seed = whole_number(trials, "trials", 1), whole_number(jobs, "jobs", 1), whole_number(seed, "seed")
+    if seed > MAX_SEED:  # numpy's raw "Seed must be between 0 and 2**32 - 1" from the sampler
+        raise PlanningError(f"must be at most {MAX_SEED} (2**32 - 1)", column="seed", value=seed)
     weight_range = weight_bracket(weight_range)  # (1, 1) was accepted: every trial tried weight 1
     if carbon_price_range is not None:
         carbon_price_range = number_pair(carbon_price_range, "carbon_price_range", 0.0, math.inf)

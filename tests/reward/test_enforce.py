@@ -19,7 +19,7 @@ from hybridinv.reward import (
     enforce_targets,
     evaluate_policy,
 )
-from hybridinv.reward.enforce import target_report
+from hybridinv.reward.enforce import policy_family, target_report
 from hybridinv.reward.targets import KPITarget, parse_targets
 
 
@@ -182,3 +182,24 @@ def test_confidence_interval_takes_infinite_bounds_and_target_report_checks_its_
     with pytest.raises(PlanningError) as info:
         confidence_interval(["a", "b"])
     assert info.value.column == "values"
+
+
+def test_enforce_and_evaluate_policy_read_a_spec_mapping_and_refuse_other_specs() -> None:
+    """The finding: evaluate_policy(spec={...}) was an AttributeError (so was enforce_targets with a dict)."""
+    scenario = scenarios.get("multi_10")
+    policy = policy_family("base_stock", scenario, None)(np.full(10, 0.9))
+    as_dict = evaluate_policy(policy, scenario, 1, spec={"weights": {"holding": 2.0}}, periods=20)
+    as_spec = evaluate_policy(policy, scenario, 1, spec=RewardSpec(holding=2.0), periods=20)
+    pd.testing.assert_frame_equal(as_dict, as_spec)
+    for call in (lambda: evaluate_policy(policy, scenario, 1, spec=[1], periods=20),  # type: ignore[arg-type]
+                 lambda: enforce_targets("single_sku", ["fill_rate>=0.5"], spec=2.0, train_seeds=1,  # type: ignore[arg-type]
+                                         periods=10)):
+        with pytest.raises(PlanningError) as info:
+            call()
+        assert info.value.column == "spec"
+    with pytest.raises(PlanningError) as info:
+        evaluate_policy(policy, None, 1)  # type: ignore[arg-type]
+    assert info.value.column == "scenario"
+    result = enforce_targets("single_sku", ["fill_rate>=0.5"], spec={"weights": {"shortage": 2.0}}, train_seeds=1,
+                             periods=10, iterations=1)
+    assert result.spec.shortage == pytest.approx(2.0 * result.shortage_weight)

@@ -150,6 +150,9 @@ def test_cli_tune_compares_the_hybrid_with_base_stock(tmp_path: Path) -> None:
     ("carbon_price_range", (-1.0, 1.0), "carbon_price_range"), ("repair", "FAST", "repair"),
     ("carbon_price_range", (0.0, 5.0), "carbon_price_range"),  # tuned without a held_kg: the price moved nothing
     ("minimize", True, "minimize"),  # 'bool' object has no attribute 'strip'
+    ("seed", 2**40, "seed"),  # numpy's raw "Seed must be between 0 and 2**32 - 1"
+    ("spec", 3.0, "spec"), ("spec", "spec.toml", "spec"),  # AttributeErrors
+    ("spec", {"weights": {"shortage": -1.0}}, "weights.shortage"),
 ])
 def test_tune_refuses_options_of_the_wrong_kind_before_searching(option: str, value: object, column: str) -> None:
     with pytest.raises(PlanningError) as info:
@@ -255,3 +258,14 @@ def test_compare_policies_needs_two_distinct_policy_names(tmp_path: Path, polici
     if isinstance(policies, str):
         assert info.value.value == ["base_stock"] and "two distinct" in str(info.value)
     assert not any(tmp_path.iterdir())  # nothing tuned
+
+
+def test_tune_reads_a_spec_mapping_and_refuses_what_is_no_scenario() -> None:
+    """The finding: tune(spec={...}) and tune(None, ...) were AttributeErrors."""
+    result = tune("single_sku", ["fill_rate>=0.5"], spec={"weights": {"shortage": 2.0}}, trials=1, seeds=1, periods=10)
+    assert result.spec.shortage == pytest.approx(2.0 * result.params["shortage_weight"])
+    for scenario in (None, 3):
+        with pytest.raises(PlanningError, match="Scenario") as info:
+            tune(scenario, ["fill_rate>=0.5"], trials=1, seeds=1, periods=10)  # type: ignore[arg-type]
+        assert info.value.column == "scenario"
+    tune("single_sku", ["fill_rate>=0.5"], seed=2**32 - 1, trials=1, seeds=1, periods=10)
