@@ -183,9 +183,17 @@ def target_report(targets: Sequence[KPITarget], evaluation: pd.DataFrame, level:
     """Per-target mean, confidence interval and verdict from per-seed KPIs.
 
     Intervals of KPIs with a bounded range (rates) stay inside it (:func:`confidence_interval`).
+
+    Raises
+    ------
+    PlanningError
+        Naming ``evaluation`` and the KPI when it has no column for a target's KPI, or ``level``.
     """
     rows = []
     for target in targets:
+        if target.kpi not in evaluation.columns:  # a KeyError
+            raise PlanningError(f"the evaluation has no column for the target's KPI (columns: "
+                                f"{sorted(map(str, evaluation.columns))})", column="evaluation", value=target.kpi)
         mean, low, high = confidence_interval(evaluation[target.kpi], level, KPI_RANGES.get(target.kpi))
         worst = low if target.op == ">=" else high
         rows.append(

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from hybridinv.core.errors import PlanningError, number_array, number_in
+from hybridinv.core.errors import PlanningError, number_array, number_in, require_policy
 from hybridinv.core.errors import horizon as checked_horizon
 from hybridinv.reward.outcome import record_episode
 from hybridinv.reward.spec import RewardSpec, as_spec
@@ -70,7 +70,7 @@ def resolve_scenario(scenario: Scenario | str, periods: int | None = None, fitti
 
 
 def evaluate_policy(
-    policy: Policy,
+    policy: Policy | str,
     scenario: Scenario | str,
     seeds: int | Iterable[int] = 10,
     spec: RewardSpec | None = None,
@@ -78,12 +78,23 @@ def evaluate_policy(
 ) -> pd.DataFrame:
     """Simulate ``policy`` once per seed; one row per seed.
 
+    ``policy`` is an object with ``act(observation)`` or a registered policy name (fitted to ``scenario`` by
+    :func:`hybridinv.policies.registry.make`, as :func:`hybridinv.sim.simulate` does); ``spec`` a
+    :class:`RewardSpec` or a mapping (:meth:`RewardSpec.from_dict`), all weights 1 by default.
+
     Columns are the KPIs of :meth:`hybridinv.sim.Ledger.summary` plus those of
     :meth:`RewardSpec.evaluate` (``spec_cost``, ``reward``, ``carbon_kg``,
     ``revenue``, ``profit``, ``spec_<term>``) and ``seed``.
     """
     scenario = resolve_scenario(scenario, periods)
     spec = as_spec(spec)  # a dict was an AttributeError in the first episode's evaluation
+    if isinstance(policy, str):  # as simulate: was "'str' object has no attribute 'act'"
+        from hybridinv.policies.registry import make
+
+        policy = make(policy, scenario)
+    else:
+        require_policy(policy, "policy",
+                       "must be a policy (an object with act(observation)) or a registered policy name")
     rows: list[dict[str, Any]] = []
     for seed in seed_list(seeds):
         ledger = record_episode(policy, scenario, seed)

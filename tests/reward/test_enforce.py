@@ -203,3 +203,25 @@ def test_enforce_and_evaluate_policy_read_a_spec_mapping_and_refuse_other_specs(
     result = enforce_targets("single_sku", ["fill_rate>=0.5"], spec={"weights": {"shortage": 2.0}}, train_seeds=1,
                              periods=10, iterations=1)
     assert result.spec.shortage == pytest.approx(2.0 * result.shortage_weight)
+
+
+def test_evaluate_policy_takes_a_registered_policy_name() -> None:
+    """The finding: evaluate_policy("base_stock", ...) was "'str' object has no attribute 'act'"."""
+    from hybridinv.policies.classical import BaseStock
+    from hybridinv.policies.registry import make
+
+    scenario = scenarios.get("multi_10")
+    by_name = evaluate_policy("base_stock", scenario, [1], periods=20)
+    pd.testing.assert_frame_equal(by_name, evaluate_policy(make("base_stock", scenario), scenario, [1], periods=20))
+    for policy in (3, BaseStock):  # the class for an instance
+        with pytest.raises(PlanningError) as info:
+            evaluate_policy(policy, scenario, 1, periods=20)  # type: ignore[arg-type]
+        assert info.value.column == "policy"
+    with pytest.raises(PlanningError):
+        evaluate_policy("no_such_policy", scenario, 1, periods=20)
+
+
+def test_target_report_names_a_missing_kpi_column() -> None:
+    with pytest.raises(PlanningError) as info:  # a KeyError
+        target_report(parse_targets(["fill_rate>=0.9", "avg_cost<=100"]), pd.DataFrame({"fill_rate": [0.9, 0.95]}))
+    assert info.value.column == "evaluation" and info.value.value == "avg_cost"
