@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridinv.core.errors import PlanningError, whole_number
+from hybridinv.core.errors import PlanningError, number_array, scalar_or_array, whole_number
 from hybridinv.core.limits import MAX_WEIGHT
 from hybridinv.reward.outcome import PeriodOutcome, PeriodTerms, check_revenue, ledger_terms
 
@@ -226,23 +226,52 @@ class RewardSpec:
         """:class:`PeriodTerms` of period(s) ``index`` from a ledger, overridden by ``extra``.
 
         ``extra`` may give ``held_units``, ``ordered_units`` or ``revenue`` for
-        ledgers that do not record them.
+        ledgers that do not record them: for each period the total, or one value per SKU (summed).
+
+        Raises
+        ------
+        PlanningError
+            Naming the ``extra`` field: unknown, not numbers, negative or not finite units, or of another
+            shape (three held units for a ten-SKU period were a TypeError when the reward was computed).
         """
         terms = ledger_terms(ledger, index)
         if extra:
             allowed = {"held_units", "ordered_units", "revenue"}
-            unknown = sorted(set(extra) - allowed)
+            unknown = sorted(set(extra) - allowed, key=str)
             if unknown:
                 raise PlanningError(f"unknown extra field(s) {unknown}; known: {sorted(allowed)}", column="extra")
-            values = {k: np.asarray(v, dtype=np.float64) for k, v in extra.items()}
+            shape, skus = np.shape(terms.demand), ledger.scenario.n_skus
+            values = {}
+            for name, value in extra.items():
+                column = f"extra.{name}"
+                number = number_array(value, column) if name == "revenue" else scalar_or_array(value, column, 0.0)
+                number = np.asarray(number, dtype=np.float64)
+                if number.shape == (*shape, skus) and number.shape != shape:
+                    number = number.sum(axis=-1)
+                elif number.shape != shape:
+                    raise PlanningError(f"must be the total of each period (shape {shape}) or one value per SKU "
+                                        f"(shape {(*shape, skus)})", column=column, value=list(number.shape))
+                values[name] = number
             terms = PeriodTerms(**{**asdict_shallow(terms), **values})
         if self.profit is not None:
             check_revenue(terms.revenue, ledger.scenario.catalog)
         return terms
 
     def period_reward(self, ledger: Ledger, t: int, extra: Mapping[str, Any] | None = None) -> float:
-        """Reward of period ``t`` recorded in ``ledger`` (the environments' reward hook)."""
-        return float(-self.cost(self.period_terms(ledger, t, extra)) / self.scale)
+        """Reward of period ``t`` recorded in ``ledger`` (the environments' reward hook).
+
+        Raises
+        ------
+        PlanningError
+            Naming ``t`` unless it is a whole number with ``0 <= t < ledger.periods`` (``-1`` was silently
+            the last period, 30 of a 30-period ledger an IndexError, 1.5 and ``"3"`` IndexErrors), or the
+            ``extra`` field that does not fit (:meth:`period_terms`).
+        """
+        periods = len(ledger.costs)
+        period = whole_number(t, "t")
+        if period >= periods:
+            raise PlanningError(f"must be a period of the ledger: 0 <= t < {periods}", column="t", value=t)
+        return float(-self.cost(self.period_terms(ledger, period, extra)) / self.scale)
 
     def episode_rewards(self, ledger: Ledger) -> NDArray[np.float64]:
         """Reward of every period of an episode, shape (periods,)."""

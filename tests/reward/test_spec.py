@@ -204,3 +204,33 @@ def test_evaluate_measures_the_window_asked_for_and_refuses_an_empty_or_longer_o
         with pytest.raises(PlanningError) as err:
             spec.evaluate(ledger, periods=bad)  # type: ignore[arg-type]
         assert err.value.column == "periods"
+
+
+@pytest.fixture(scope="module")
+def short_ledger() -> Ledger:
+    scenario = scenarios.get("multi_10")
+    return record_episode(BaseStock(np.full(10, 60.0)), scenario, 0, periods=30)
+
+
+@pytest.mark.parametrize("t", [-1, 30, 1.5, "3", True, np.nan])
+def test_period_reward_needs_a_period_of_the_ledger(short_ledger: Ledger, t: object) -> None:
+    """The finding: t=-1 was silently the last period, 30 (of 30) an IndexError, 1.5 and '3' IndexErrors."""
+    with pytest.raises(PlanningError) as info:
+        RewardSpec().period_reward(short_ledger, t)  # type: ignore[arg-type]
+    assert info.value.column == "t"
+
+
+def test_period_reward_reads_any_period_and_extra_totals_or_per_sku_values(short_ledger: Ledger) -> None:
+    spec = RewardSpec(carbon=CarbonTerm(held_kg=1.0, price=1.0))
+    rewards = [spec.period_reward(short_ledger, t) for t in (0, np.int64(29), 3.0)]
+    assert rewards == pytest.approx(spec.episode_rewards(short_ledger)[[0, 29, 3]])
+    per_sku = np.arange(10.0)
+    assert spec.period_reward(short_ledger, 3, extra={"held_units": per_sku}) == pytest.approx(
+        spec.period_reward(short_ledger, 3, extra={"held_units": per_sku.sum()}))
+    for value in ([1, 2, 3], np.ones((2, 10)), "x", -1.0, np.inf):  # [1, 2, 3] was a TypeError
+        with pytest.raises(PlanningError) as info:
+            spec.period_reward(short_ledger, 3, extra={"held_units": value})
+        assert info.value.column == "extra.held_units"
+    with pytest.raises(PlanningError) as info:
+        spec.period_reward(short_ledger, 3, extra={"revenue": "x"})  # a numpy ValueError
+    assert info.value.column == "extra.revenue"
