@@ -11,6 +11,7 @@ that also keeps the per-period totals the carbon and profit terms need
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.catalog import Catalog
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, number_array, number_in, scalar_or_array
 from hybridinv.sim.ledger import Ledger
 
 if TYPE_CHECKING:
@@ -85,12 +86,14 @@ class PeriodOutcome:
         SKUs with an order this period (defaults to ``ordered > 0``); each pays ``order_cost``.
     lost_sales : bool
     waste_cost, overflow_cost : float
-        Cost per expired / rejected unit (the scenario's).
+        Cost per expired / rejected unit (the scenario's), finite and >= 0.
 
     Raises
     ------
     PlanningError
-        When an array does not have one value per SKU, or has negative or NaN values.
+        Naming the field: an array (``order_placed`` and a per-SKU ``overflow`` too) that does not have one
+        value per SKU, a negative, NaN or infinite quantity (each SKU's overflow, before they are summed) or
+        cost, text or booleans for numbers, numbers for ``order_placed``, or a ``catalog`` that is not one.
     """
 
     catalog: Catalog
@@ -109,23 +112,25 @@ class PeriodOutcome:
     overflow_cost: float = 0.0
 
     def __post_init__(self) -> None:
+        if not isinstance(self.catalog, Catalog):  # None was "'NoneType' object has no attribute 'n_skus'"
+            raise PlanningError("must be a Catalog", column="catalog", value=type(self.catalog).__name__)
         n = self.catalog.n_skus
         defaults: dict[str, ArrayLike] = {"delivered": self.ordered, "waste": 0.0, "backorders": 0.0}
         for name in _PER_SKU:
             value = getattr(self, name)
-            arr = np.asarray(defaults[name] if value is None else value, dtype=np.float64)
-            arr = np.broadcast_to(arr, (n,)).copy() if arr.ndim == 0 else arr
-            if arr.shape != (n,):
-                raise PlanningError(f"outcome has shape {arr.shape}, expected ({n},)", column=name)
-            if not (arr >= 0).all():
-                raise PlanningError("outcome values must be >= 0 and not NaN", column=name)
-            object.__setattr__(self, name, arr)
-        placed = self.ordered > 0 if self.order_placed is None else np.asarray(self.order_placed, dtype=bool)
+            object.__setattr__(self, name, _per_sku(defaults[name] if value is None else value, name, n))
+        placed = self.ordered > 0 if self.order_placed is None else np.asarray(self.order_placed)
+        if placed.dtype != np.bool_:  # "no" or 2 read as True
+            raise PlanningError("must be True or False per SKU", column="order_placed", value=self.order_placed)
+        if placed.shape not in ((), (n,)):  # two flags for ten SKUs were numpy's broadcast error
+            raise PlanningError(f"outcome has shape {placed.shape}, expected ({n},)", column="order_placed")
         object.__setattr__(self, "order_placed", np.broadcast_to(placed, (n,)).copy())
-        overflow = float(np.sum(self.overflow))
-        if not overflow >= 0:
-            raise PlanningError("outcome values must be >= 0 and not NaN", column="overflow", value=overflow)
-        object.__setattr__(self, "overflow", overflow)
+        overflow = scalar_or_array(self.overflow, "overflow", 0.0)  # each SKU's, before the sum ([1, -1] was 0)
+        if np.ndim(overflow) and np.shape(overflow) != (n,):
+            raise PlanningError(f"outcome has shape {np.shape(overflow)}, expected () or ({n},)", column="overflow")
+        object.__setattr__(self, "overflow", float(np.sum(overflow)))
+        for name in ("waste_cost", "overflow_cost"):  # NaN or negative costs were charged as given
+            object.__setattr__(self, name, number_in(getattr(self, name), name, 0.0, math.inf))
 
     def terms(self) -> PeriodTerms:
         """Unweighted cost components and unit totals of this period (the simulator's accounting)."""
@@ -144,6 +149,25 @@ class PeriodOutcome:
             demand=np.asarray(self.demand.sum()),
             served=np.asarray(self.served.sum()),
         )
+
+
+def _per_sku(value: object, name: str, n: int) -> NDArray[np.float64]:
+    """``value`` (a number for every SKU, or one per SKU) as a float array of shape ``(n,)``, each finite and >= 0.
+
+    Raises
+    ------
+    PlanningError
+        Naming ``name``: another shape, text or booleans, a negative, NaN or infinite value.
+    """
+    arr = np.asarray(number_array(value, name), dtype=np.float64)
+    arr = np.broadcast_to(arr, (n,)).copy() if arr.ndim == 0 else arr
+    if arr.shape != (n,):
+        raise PlanningError(f"outcome has shape {arr.shape}, expected ({n},)", column=name)
+    bad = ~np.isfinite(arr) | (arr < 0)
+    if bad.any():  # an infinite stock was an infinite reward
+        raise PlanningError("outcome values must be finite and >= 0 (not NaN)", column=name,
+                            value=float(arr[int(np.argmax(bad))]))
+    return arr
 
 
 def _revenue(catalog: Catalog, served: NDArray[np.float64]) -> float:

@@ -102,3 +102,33 @@ def test_kept_outcome_is_not_overwritten_by_the_next_period() -> None:
     for outcome, served, short in kept:
         assert np.array_equal(outcome.served, served)
         assert np.array_equal(outcome.short, short)
+
+
+def _base(catalog: Catalog) -> dict:
+    ones, zeros = np.ones(2), np.zeros(2)
+    return {"catalog": catalog, "on_hand": ones, "served": ones, "short": zeros, "ordered": ones, "demand": ones}
+
+
+@pytest.mark.parametrize(("changes", "column"), [
+    ({"order_placed": [True, False, True]}, "order_placed"),  # numpy's broadcast error (three flags, two SKUs)
+    ({"order_placed": ["no", "yes"]}, "order_placed"), ({"order_placed": [1, 0]}, "order_placed"),
+    ({"overflow": np.array([1.0, -1.0])}, "overflow"),  # the finding: summed to an overflow of 0
+    ({"overflow": np.array([1.0, 2.0, 3.0])}, "overflow"), ({"overflow": -1.0}, "overflow"),
+    ({"overflow": np.nan}, "overflow"),
+    ({"waste_cost": -5.0}, "waste_cost"), ({"waste_cost": np.nan}, "waste_cost"),  # charged as given
+    ({"overflow_cost": np.inf}, "overflow_cost"), ({"overflow_cost": "1"}, "overflow_cost"),
+    ({"on_hand": np.full(2, np.inf)}, "on_hand"),  # an infinite reward
+    ({"served": ["a", "b"]}, "served"), ({"catalog": None}, "catalog"),
+])
+def test_an_outcome_refuses_what_it_cannot_charge(catalog: Catalog, changes: dict, column: str) -> None:
+    with pytest.raises(PlanningError) as info:
+        PeriodOutcome(**{**_base(catalog), **changes})
+    assert info.value.column == column
+
+
+def test_an_outcome_takes_flags_and_overflow_per_sku_or_for_all(catalog: Catalog) -> None:
+    outcome = PeriodOutcome(**_base(catalog), order_placed=np.array([True, False]), overflow=np.array([1.0, 2.0]),
+                            waste_cost=1.0)
+    np.testing.assert_array_equal(outcome.order_placed, [True, False])
+    assert outcome.overflow == 3.0
+    assert PeriodOutcome(**_base(catalog), order_placed=False, overflow=2).order_placed.tolist() == [False, False]
