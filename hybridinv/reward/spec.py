@@ -335,7 +335,7 @@ class RewardSpec:
         if unknown:
             raise PlanningError(f"unknown key(s) {unknown}; known: {sorted(known)}", column="reward spec")
         version = data.get("version", SPEC_VERSION)
-        if version != SPEC_VERSION:
+        if isinstance(version, bool) or version != SPEC_VERSION:  # true == 1 was read as version 1
             raise PlanningError(f"unsupported spec version (this library reads {SPEC_VERSION})", column="version",
                                 value=version)
         weights = data.get("weights", {})

@@ -1,11 +1,11 @@
 """KPI targets ("fill_rate>=0.95") and Lagrangian multipliers for constrained RL.
 
-A :class:`KPITarget` names a KPI of :meth:`hybridinv.sim.Ledger.summary` (or one
-the reward spec adds: ``carbon_kg``, ``spec_cost``, ``revenue``, ``profit``), an
-operator and a level. Classical policies meet targets by bisection on their
-service level (:mod:`hybridinv.reward.enforce`); RL agents by Lagrangian
-relaxation: the trainer adds ``lambda * slack`` to the reward and updates
-``lambda <- max(0, lambda + lr * violation)`` after each batch of episodes.
+A :class:`KPITarget` names a KPI of :data:`KPI_RANGES` (most of :meth:`hybridinv.sim.Ledger.summary`,
+and ``carbon_kg``, ``spec_cost``, ``revenue``, ``profit`` of the reward spec's evaluation; not
+``stock_value_change``, ``periods``, ``reward`` or ``spec_<term>``), an operator and a level.
+Classical policies meet targets by bisection on their service level (:mod:`hybridinv.reward.enforce`);
+RL agents by Lagrangian relaxation: the trainer adds ``lambda * slack / scale`` to the reward and updates
+``lambda <- clip(lambda + lr * violation / scale, 0, max_value)`` after each batch of episodes.
 
 References
 ----------

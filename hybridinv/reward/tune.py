@@ -213,7 +213,8 @@ def tune(
         repair = repair_backend(repair, "repair").value
     spec = searched_spec(spec)
     resolved = resolve_scenario(scenario, periods, fitting=True)
-    check_kpis_defined([kpi, *(t.kpi for t in parsed)], resolved, spec, "target")
+    check_kpis_defined([kpi], resolved, spec, "minimize")  # the objective was reported as a 'target'
+    check_kpis_defined([t.kpi for t in parsed], resolved, spec, "target")
     if kpi == "avg_cost" and minimize.strip().lstrip("-") == "cost":
         kpi = resolved.cost_key
     name = scenario if isinstance(scenario, str) else resolved

@@ -67,6 +67,7 @@ def test_toml_written_by_hand_is_read() -> None:
         ("[carbon]\nkg = 1.0", "carbon"),
         ("[service]\nfill_rate = 1.2", "service.fill_rate"),
         ("version = 7", "version"),
+        ("version = true", "version"),  # the finding: true == 1 was read as version 1
         ("[weights\n", "reward spec"),
     ],
 )

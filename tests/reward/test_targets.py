@@ -146,8 +146,12 @@ def test_kpis_the_scenario_cannot_measure_are_refused_before_anything_runs() -> 
     check_kpis_defined(["budget_utilization", "capacity_utilization"], scenarios.get("multi_10"), None)
     with pytest.raises(PlanningError, match="selling price"):
         tune("single_sku", ["profit>=0"], trials=1, seeds=1)
-    with pytest.raises(PlanningError, match="selling price"):
+    with pytest.raises(PlanningError, match="selling price") as info:
         tune("single_sku", [], minimize="-profit", trials=1, seeds=1)
+    assert info.value.column == "minimize"  # the objective, not a target (it said 'target')
+    with pytest.raises(PlanningError, match="capacity") as info:
+        tune("single_sku", ["capacity_utilization<=0.9"], minimize="-fill_rate", trials=1, seeds=1)
+    assert info.value.column == "target"
     with pytest.raises(PlanningError, match="capacity"):
         enforce_targets("single_sku", ["capacity_utilization<=0.9"])
 
@@ -238,3 +242,17 @@ def test_an_unmeasured_achieved_kpi_is_refused_and_does_not_poison_the_multiplie
         assert info.value.column == "fill_rate"
     assert multipliers.update({"fill_rate": 0.5}) == pytest.approx([1.0 + 0.05 * 0.4])
     assert len(multipliers.history) == 2
+
+
+def test_docs_list_exactly_the_kpis_a_target_may_name() -> None:
+    """The finding: reward.md said "any KPI of Ledger.summary() or RewardSpec.evaluate", but stock_value_change,
+    periods, reward and spec_<term> are refused."""
+    import re
+    from pathlib import Path
+
+    docs = " ".join((Path(__file__).parents[2] / "docs" / "reward.md").read_text().split())
+    listed = docs.split("a KPI of `KPI_RANGES`", 1)[1].split("(not `stock_value_change`", 1)[0]
+    assert set(re.findall(r"`([a-z_]+)`", listed)) == set(KPI_RANGES)
+    for refused in ("stock_value_change<=0", "periods>=10", "reward>=0", "spec_holding<=5"):
+        with pytest.raises(PlanningError, match="unknown KPI"):
+            KPITarget.parse(refused)
