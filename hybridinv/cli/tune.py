@@ -7,8 +7,6 @@ from typing import Any
 
 import click
 
-from hybridinv.core.limits import MAX_SEED
-
 __all__ = ["command"]
 
 
@@ -35,7 +33,7 @@ __all__ = ["command"]
               help="Candidates evaluated in parallel.")
 @click.option("--spec", "spec_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Base reward spec (TOML or JSON), e.g. with a [carbon] table.")
-@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0, max=MAX_SEED),
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0, max=2**32 - 1),  # core.limits.MAX_SEED
               help="Seed of the TPE sampler.")
 @click.option("--no-repair", is_flag=True, help="Skip the repair layer (raw policy orders).")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output directory.")
