@@ -269,3 +269,10 @@ def test_tune_reads_a_spec_mapping_and_refuses_what_is_no_scenario() -> None:
             tune(scenario, ["fill_rate>=0.5"], trials=1, seeds=1, periods=10)  # type: ignore[arg-type]
         assert info.value.column == "scenario"
     tune("single_sku", ["fill_rate>=0.5"], seed=2**32 - 1, trials=1, seeds=1, periods=10)
+
+
+def test_the_cli_seed_bound_is_max_seed() -> None:
+    from hybridinv.core.limits import MAX_SEED
+
+    (seed,) = [p for p in command.params if p.name == "seed"]
+    assert seed.type.max == MAX_SEED  # type: ignore[attr-defined]
