@@ -19,13 +19,14 @@ tuning seeds of the levels (``1000, 1001``) are never trained on.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, number_in
 from hybridinv.network.baselines import check_fit_metric, fit_levels
 from hybridinv.network.hybrid import NetworkHybrid, scenario_repair
 from hybridinv.network.policies import EchelonBaseStock
@@ -79,7 +80,8 @@ class NetworkHybridCost:
     periods : int, optional
         Episode horizon (default the scenario's; a shorter one keeps at most a quarter as warm-up).
     harm_weight : float
-        Penalty per unit of relative cost above the base.
+        Penalty per unit of relative cost above the base, a finite number >= 0 (a negative one or NaN
+        rewarded harm: a policy worse than the base scored better than it; PlanningError).
     seed_offset : int
         Added to every seed not in ``fixed_seeds`` (training seeds are drawn from ``[0, 2^31)``).
     fixed_seeds : sequence of int
@@ -96,7 +98,7 @@ class NetworkHybridCost:
         self.hybrid = hybrid
         self.fixed_seeds = frozenset(int(s) for s in fixed_seeds)
         self.periods = periods
-        self.harm_weight = float(harm_weight)
+        self.harm_weight = number_in(harm_weight, "harm_weight", 0.0, math.inf)  # as rl.history's ESConfig
         self.seed_offset = int(seed_offset)
         self.base = repaired_echelon_policy(hybrid.scenario, np.asarray(hybrid.base_levels))
         self._base_cost: dict[int, float] = {}
@@ -153,6 +155,7 @@ def train_network_hybrid(
     periods : int, optional
         Training horizon.
     harm_weight : float
+        Penalty per unit of relative cost above the base, a finite number >= 0.
     metric : str
         The cost whose ratio to the base's is minimised (:class:`NetworkHybridCost`).
 

@@ -46,6 +46,19 @@ def test_relative_cost_is_one_at_zero_and_penalises_harm() -> None:
     assert min(ratios) < 1.0 < max(ratios)                              # both branches of the penalty seen
 
 
+@pytest.mark.parametrize("harm_weight", [-5.0, float("nan"), float("inf"), "1", True])
+def test_harm_weight_must_be_a_finite_number_at_least_zero(harm_weight: object) -> None:
+    # a negative or NaN weight reversed the penalty: a policy worse than the base scored better than the base
+    hybrid = NetworkHybrid(SCENARIO, _levels())
+    with pytest.raises(PlanningError, match="harm_weight") as error:
+        NetworkHybridCost(hybrid, harm_weight=harm_weight)  # type: ignore[arg-type]
+    assert error.value.column == "harm_weight"
+    with pytest.raises(PlanningError, match="harm_weight"):
+        train_network_hybrid(SCENARIO, _levels(), ESConfig(population=2, generations=1), periods=12,
+                             harm_weight=harm_weight)  # type: ignore[arg-type]
+    assert NetworkHybridCost(hybrid, harm_weight=0).harm_weight == 0.0
+
+
 def test_relative_cost_on_the_cost_above_the_goods() -> None:
     levels = _levels()
     hybrid = NetworkHybrid(SCENARIO, levels)
