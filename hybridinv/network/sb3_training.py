@@ -29,6 +29,7 @@ importing this module imports torch.
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -43,7 +44,7 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.vec_env import DummyVecEnv, VecNormalize
 from torch import nn
 
-from hybridinv.core.errors import ConstraintViolationWarning, PlanningError
+from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, number_in, whole_number
 from hybridinv.network.hybrid import NetworkHybrid
 from hybridinv.network.hybrid_env import NetworkHybridEnv
 from hybridinv.network.hybrid_training import TRAIN_SEED_OFFSET, VALIDATION_SEEDS, NetworkHybridCost
@@ -57,6 +58,7 @@ __all__ = [
     "PPO_DEFAULTS",
     "SAC_DEFAULTS",
     "SB3NetworkResult",
+    "TRAINER_ARGUMENTS",
     "hybrid_of_model",
     "make_model",
     "train_network_hybrid_sb3",
@@ -69,6 +71,9 @@ PPO_DEFAULTS: dict[str, Any] = {"n_steps": 200, "batch_size": 50, "n_epochs": 5,
 #: ``F`` floats per location and SKU: 48 kB on ``owmr_10x50``, so the buffer is kept small).
 SAC_DEFAULTS: dict[str, Any] = {"buffer_size": 10_000, "batch_size": 64, "learning_rate": 3e-4, "gamma": 0.99,
                                 "learning_starts": 200}
+#: Arguments of ``PPO``/``SAC`` the trainer sets itself; ``algo_kwargs`` naming one is refused (``seed`` was
+#: "got multiple values for keyword argument", a TypeError).
+TRAINER_ARGUMENTS: tuple[str, ...] = ("policy", "env", "policy_kwargs", "seed", "device", "verbose")
 
 
 @dataclass
@@ -124,9 +129,26 @@ def make_model(env: NetworkHybridEnv, algo: str = "ppo", hidden: int = 32, log_s
 
     The environment is wrapped in a ``DummyVecEnv`` and a ``VecNormalize`` of the rewards; the
     model writes no logs; its mean action is 0 everywhere (the base's decisions) until it learns.
+
+    Raises
+    ------
+    PlanningError
+        For an unknown ``algo``, ``hidden`` not a whole number >= 1, ``log_std_init`` not a finite
+        number, ``seed`` not a whole number >= 0, ``algo_kwargs`` not a dict or naming one of
+        :data:`TRAINER_ARGUMENTS` (the trainer sets those; ``seed`` and ``verbose`` were a TypeError).
     """
     if algo not in SB3_LEARNERS:
         raise PlanningError(f"the SB3 learners are {SB3_LEARNERS}", column="algo", value=algo)
+    hidden = whole_number(hidden, "hidden", 1)  # 0 was a reshape error, -3 a torch RuntimeError
+    log_std_init = number_in(log_std_init, "log_std_init", -math.inf, math.inf)
+    seed = whole_number(seed, "seed")
+    if algo_kwargs is not None and not isinstance(algo_kwargs, dict):
+        raise PlanningError("must be a dict of PPO/SAC arguments", column="algo_kwargs",
+                            value=type(algo_kwargs).__name__)
+    taken = sorted(str(key) for key in (algo_kwargs or {}) if key in TRAINER_ARGUMENTS)
+    if taken:
+        raise PlanningError(f"sets arguments the trainer sets itself ({list(TRAINER_ARGUMENTS)}); pass seed= to "
+                            "the trainer", column="algo_kwargs", value=taken)
     torch.set_num_threads(1)
     settings = {**(SAC_DEFAULTS if algo == "sac" else PPO_DEFAULTS), **(algo_kwargs or {})}
     vec_env = VecNormalize(DummyVecEnv([lambda: env]), norm_obs=False, norm_reward=True,
@@ -147,7 +169,7 @@ class _Validation(BaseCallback):
                  time_limit: float | None, result: SB3NetworkResult) -> None:
         super().__init__(verbose=0)
         self.template, self.learner, self.cost = template, learner, cost
-        self.eval_every = int(eval_every)
+        self.eval_every = eval_every  # a whole number >= 0 (checked by the trainer; -5 looped forever)
         self.next_eval = self.eval_every or None
         self.time_limit = time_limit
         self.result = result
@@ -194,25 +216,28 @@ def train_network_hybrid_sb3(
         Echelon levels of the base (e.g. :func:`~hybridinv.network.hybrid_training.repaired_echelon_levels`).
     algo : {"ppo", "sac"}
     timesteps : int
-        Environment steps (periods) of training at most.
+        Environment steps (periods) of training at most, a whole number >= 1.
     time_limit : float, optional
-        Stop learning after this many seconds of wall clock (evaluations included).
+        Stop learning after this many seconds of wall clock (evaluations included), a number > 0
+        (``inf``: no limit, as None).
     seed : int
-        The model and its environment use ``TRAIN_SEED_OFFSET + seed``.
+        A whole number >= 0; the model and its environment use ``TRAIN_SEED_OFFSET + seed``.
     periods : int
         Episode length of training and of the validation runs.
     eval_every : int
-        Validate every this many steps (0: only at the start and the end).
+        Validate every this many steps, a whole number >= 0 (0: only at the start and the end).
     hidden : int
-        Hidden width of the shared network.
+        Hidden width of the shared network, a whole number >= 1.
     log_std_init : float
         Initial log standard deviation of the Gaussian policy (one per output, shared by all items).
     subtract_base : bool
         Reward relative to the base on the same demand path (:class:`NetworkHybridEnv`).
     harm_weight : float
-        Penalty per unit of validation relative cost above the base.
+        Penalty per unit of validation relative cost above the base, a finite number >= 0.
     algo_kwargs : dict, optional
-        Passed to ``PPO``/``SAC`` over :data:`PPO_DEFAULTS`/:data:`SAC_DEFAULTS`.
+        Passed to ``PPO``/``SAC`` over :data:`PPO_DEFAULTS`/:data:`SAC_DEFAULTS`; it may not name
+        :data:`TRAINER_ARGUMENTS` (``policy``, ``env``, ``policy_kwargs``, ``seed``, ``device``,
+        ``verbose``), which the trainer sets.
 
     Returns
     -------
@@ -221,21 +246,27 @@ def train_network_hybrid_sb3(
     Raises
     ------
     PlanningError
-        For an unknown ``algo`` or ``timesteps < 1``.
+        Naming the argument: an unknown ``algo``, ``timesteps`` not a whole number >= 1 (None was a
+        TypeError), ``eval_every`` not a whole number >= 0 (-5 trained forever, 2.5 validated every 2
+        steps), ``time_limit`` not a number > 0 (NaN stopped after one step), a negative or NaN
+        ``harm_weight`` (it rewarded harm), and the refusals of :func:`make_model`.
     """
-    if int(timesteps) < 1:
-        raise PlanningError("must be >= 1", column="timesteps", value=timesteps)
+    timesteps = whole_number(timesteps, "timesteps", 1)
+    eval_every = whole_number(eval_every, "eval_every", 0)
+    if time_limit is not None:
+        time_limit = number_in(time_limit, "time_limit", 0.0, math.inf, open_low=True, allow_inf=True)
+    seed = whole_number(seed, "seed")
     template = NetworkHybrid(scenario, base_levels)
     env = NetworkHybridEnv(template, periods, subtract_base=subtract_base)
-    model = make_model(env, algo, hidden, log_std_init, TRAIN_SEED_OFFSET + int(seed), algo_kwargs)
-    result = SB3NetworkResult(algo)
     cost = NetworkHybridCost(template, periods, harm_weight, fixed_seeds=VALIDATION_SEEDS)
+    model = make_model(env, algo, hidden, log_std_init, TRAIN_SEED_OFFSET + seed, algo_kwargs)
+    result = SB3NetworkResult(algo)
     callback = _Validation(template, algo, cost, eval_every, time_limit, result)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConstraintViolationWarning)
         callback.init_callback(model)
         callback.evaluate(0)
-        model.learn(total_timesteps=int(timesteps), callback=callback)
+        model.learn(total_timesteps=timesteps, callback=callback)
         if result.evaluations[-1]["timesteps"] < model.num_timesteps:
             callback.evaluate(model.num_timesteps)
     model.get_env().close()  # type: ignore[union-attr]

@@ -114,3 +114,35 @@ def test_bad_arguments_raise() -> None:
         train_network_hybrid_sb3(SCENARIO, tiny_levels(), algo="a2c")
     with pytest.raises(PlanningError, match="timesteps"):
         train_network_hybrid_sb3(SCENARIO, tiny_levels(), timesteps=0)
+
+
+@pytest.mark.parametrize(("argument", "value"), [
+    ("timesteps", None), ("timesteps", 2.5),           # None was a TypeError
+    ("eval_every", -5), ("eval_every", 2.5),           # -5 trained forever, 2.5 validated every 2 steps
+    ("time_limit", float("nan")), ("time_limit", 0.0), ("time_limit", -1.0), ("time_limit", "10"),  # NaN: one step
+    ("hidden", 0), ("hidden", -3), ("hidden", 2.5),    # a reshape error, a torch RuntimeError
+    ("harm_weight", -5.0), ("harm_weight", float("nan")),
+    ("seed", -1), ("log_std_init", float("nan")),
+])
+def test_bad_settings_are_refused_before_training(argument: str, value: object, no_log_folders: None) -> None:
+    with pytest.raises(PlanningError, match=argument) as error:
+        settings: dict[str, object] = {"timesteps": 20, "periods": 10, "eval_every": 10, "hidden": 8}
+        train_network_hybrid_sb3(SCENARIO, tiny_levels(), algo_kwargs=TINY_PPO, **{**settings, argument: value})
+    assert error.value.column == argument
+
+
+@pytest.mark.parametrize("key", ["seed", "verbose", "policy_kwargs", "device", "env", "policy"])
+def test_algo_kwargs_naming_a_trainer_argument_is_refused(key: str, no_log_folders: None) -> None:
+    # seed and verbose were "got multiple values for keyword argument" (TypeError) from PPO
+    with pytest.raises(PlanningError, match=f"'{key}'") as error:
+        train_network_hybrid_sb3(SCENARIO, tiny_levels(), timesteps=20, periods=10, hidden=8,
+                                 algo_kwargs={**TINY_PPO, key: 1})
+    assert error.value.column == "algo_kwargs"
+    with pytest.raises(PlanningError, match="algo_kwargs"):
+        make_model(NetworkHybridEnv(NetworkHybrid(SCENARIO, tiny_levels()), periods=10), algo_kwargs=[("n_steps", 10)])
+
+
+def test_time_limit_infinity_is_no_limit(no_log_folders: None) -> None:
+    _, result = train_network_hybrid_sb3(SCENARIO, tiny_levels(), timesteps=60, time_limit=float("inf"), periods=10,
+                                         eval_every=0, hidden=8, algo_kwargs=TINY_PPO)
+    assert result.timesteps == 60
