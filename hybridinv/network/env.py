@@ -39,11 +39,12 @@ from hybridinv.network.allocation import FairShare
 from hybridinv.network.baselines import echelon_levels
 from hybridinv.network.ledger import NetworkLedger
 from hybridinv.network.limits import limit_supplier_orders
-from hybridinv.network.scenarios import NetworkScenario, get
+from hybridinv.network.scenarios import NetworkScenario, network_scenario
 from hybridinv.network.state import NetworkDecision, NetworkObservation
 
 __all__ = [
     "MAX_Z_RANGE", "NETWORK_FEATURES", "NetworkEnv", "default_reward_scale", "make_network_env", "period_outcome",
+    "refuse_options",
 ]
 
 #: Largest ``z_range``: a safety factor of 1000 standard deviations is beyond any service level
@@ -61,6 +62,23 @@ def default_reward_scale(scenario: NetworkScenario) -> float:
     if value <= 0:
         value = float(np.einsum("sn,sn->", costs.holding_cost[network.stores], mean[network.stores]))
     return max(value, 1e-6)
+
+
+def refuse_options(options: object, env: str) -> None:
+    """Raise for any reset ``options``: the network environments take none (``seed=`` reseeds their paths).
+
+    They were ignored without a word, so ``{"path_seed": 3}``, which the single-site environments
+    read, ran on a drawn path.
+
+    Raises
+    ------
+    PlanningError
+        Naming ``options`` and its keys (or its type, when it is not a dict).
+    """
+    if options:
+        raise PlanningError(f"{env}.reset takes no options (seed= reseeds its demand paths)", column="options",
+                            value=sorted(str(key) for key in options) if isinstance(options, dict)
+                            else type(options).__name__)
 
 
 def period_outcome(ledger: NetworkLedger, t: int) -> dict[str, float]:
@@ -92,14 +110,15 @@ class NetworkEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
     ------
     PlanningError
         Naming ``z_range``, ``reward_scale`` or ``obs_clip`` and the value when it is out of range
-        or not a number.
+        or not a number; naming ``scenario`` when it is neither a network scenario nor a registered
+        name (a single-site scenario or None was an AttributeError).
     """
 
     metadata: dict[str, Any] = {"render_modes": []}
 
     def __init__(self, scenario: NetworkScenario | str, periods: int | None = None, z_range: float = 3.0,
                  reward_scale: float | None = None, obs_clip: float = 20.0) -> None:
-        self.scenario = get(scenario) if isinstance(scenario, str) else scenario
+        self.scenario = network_scenario(scenario)
         network = self.scenario.network
         self.periods = horizon(periods, self.scenario.periods)
         self.z_range = number_in(z_range, "z_range", 0.0, MAX_Z_RANGE, open_low=True)
@@ -149,10 +168,7 @@ class NetworkEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
             For any ``options``: the network environment takes none (they were ignored without a word,
             so ``{"path_seed": 3}``, which the single-site environments read, ran on a drawn path).
         """
-        if options:
-            raise PlanningError("NetworkEnv.reset takes no options (seed= reseeds its demand paths)",
-                                column="options", value=sorted(str(key) for key in options)
-                                if isinstance(options, dict) else type(options).__name__)
+        refuse_options(options, "NetworkEnv")
         super().reset(seed=seed)
         demand = self.scenario.demand.sample(self.np_random, self.periods)
         self._obs = self._sim.reset(demand)

@@ -37,8 +37,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hybridinv.core._frame import action_array
-from hybridinv.core.errors import flag, horizon, number_in
-from hybridinv.network.env import default_reward_scale, period_outcome
+from hybridinv.core.errors import PlanningError, flag, horizon, number_in
+from hybridinv.network.env import default_reward_scale, period_outcome, refuse_options
 from hybridinv.network.hybrid import NETWORK_HYBRID_FEATURES, NETWORK_HYBRID_OUTPUTS, NetworkHybrid
 from hybridinv.network.state import NetworkObservation
 
@@ -61,6 +61,13 @@ class NetworkHybridEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
     subtract_base : bool
         Subtract the base policy's cost of the period on the same demand path from the cost.
 
+    Raises
+    ------
+    PlanningError
+        Naming ``hybrid`` when it is not a :class:`NetworkHybrid` (a scenario was an AttributeError;
+        build one with ``NetworkHybrid(scenario, base_levels)``), or ``periods``, ``reward_scale``,
+        ``subtract_base`` out of range.
+
     Attributes
     ----------
     n_sku_features, n_global_features, n_actions : int
@@ -74,6 +81,9 @@ class NetworkHybridEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
 
     def __init__(self, hybrid: NetworkHybrid, periods: int | None = None, reward_scale: float | None = None,
                  subtract_base: bool = False) -> None:
+        if not isinstance(hybrid, NetworkHybrid):
+            raise PlanningError("must be a NetworkHybrid (its scenario, base levels and repair): build one with "
+                                "NetworkHybrid(scenario, base_levels)", column="hybrid", value=type(hybrid).__name__)
         self.hybrid = hybrid
         scenario = hybrid.scenario
         self.periods = horizon(periods, scenario.periods)
@@ -105,6 +115,15 @@ class NetworkHybridEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
 
     def reset(self, *, seed: int | None = None,
               options: dict[str, Any] | None = None) -> tuple[NDArray[np.float32], dict[str, Any]]:
+        """A new episode on a demand path drawn from the environment's generator (``seed`` reseeds it).
+
+        Raises
+        ------
+        PlanningError
+            For any ``options``, as :meth:`NetworkEnv.reset <hybridinv.network.env.NetworkEnv.reset>`
+            (they were ignored without a word: ``{"path_seed": 3}`` ran on a drawn path).
+        """
+        refuse_options(options, "NetworkHybridEnv")
         super().reset(seed=seed)
         demand = self.hybrid.scenario.demand.sample(self.np_random, self.periods)
         self._obs = self._sim.reset(demand)

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hybridinv.core.errors import PlanningError, require_policy, whole_number
+from hybridinv.core.errors import require_policy, whole_number
 from hybridinv.network.ledger import NetworkLedger
-from hybridinv.network.scenarios import NetworkScenario, get
+from hybridinv.network.scenarios import NetworkScenario, network_scenario
 from hybridinv.network.simulator import NetworkPolicy
 from hybridinv.network.state import NetworkCosts, NetworkObservation
 from hybridinv.sim.runner import seed_numbers
@@ -114,11 +114,7 @@ def simulate_network(
         scenario nor a registered name, ``policy`` without ``act``, as in :func:`hybridinv.simulate`.
     """
     seed_list = seed_numbers(seeds)  # as hybridinv.simulate: 0, "3", [1.5] or True were run (or not) silently
-    if isinstance(scenario, str):
-        scenario = get(scenario)
-    elif not isinstance(scenario, NetworkScenario):  # was AttributeError: ... has no attribute 'demand_path'
-        raise PlanningError("must be a NetworkScenario or a registered network scenario name", column="scenario",
-                            value=type(scenario).__name__)
+    scenario = network_scenario(scenario)  # another object was AttributeError: ... has no attribute 'demand_path'
     # a name was AttributeError: 'str' object has no attribute 'act'
     require_policy(policy, "policy", "must be a network policy (an object with act(observation)); build one by name "
                    "with hybridinv.network.make_policy")

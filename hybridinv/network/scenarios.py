@@ -46,6 +46,7 @@ __all__ = [
     "StoreDemand",
     "get",
     "names",
+    "network_scenario",
     "one_warehouse_scenario",
     "real_data_network",
     "register",
@@ -269,6 +270,23 @@ def get(name: str) -> NetworkScenario:
     except KeyError:
         raise PlanningError(f"unknown network scenario; known: {names()}", column="scenario", value=name) from None
     return factory()
+
+
+def network_scenario(scenario: object) -> NetworkScenario:
+    """``scenario`` itself, or the registered network scenario of that name.
+
+    Raises
+    ------
+    PlanningError
+        Naming ``scenario`` and its type when it is neither (a single-site scenario or None was an
+        AttributeError), or an unknown name.
+    """
+    if isinstance(scenario, str):
+        return get(scenario)
+    if not isinstance(scenario, NetworkScenario):
+        raise PlanningError("must be a NetworkScenario or a registered network scenario name (single-site "
+                            "scenarios run in hybridinv.envs)", column="scenario", value=type(scenario).__name__)
+    return scenario
 
 
 # ---------------------------------------------------------------------- builders

@@ -104,3 +104,18 @@ def test_reset_refuses_options_it_would_ignore() -> None:
     first, _ = env.reset(seed=0, options={})
     again, _ = env.reset(seed=0)
     np.testing.assert_array_equal(first, again)  # no options (or none given) is a plain reset
+
+
+@pytest.mark.parametrize("scenario", [None, 3, "single_sku_object"])
+def test_a_scenario_that_is_not_a_network_scenario_is_refused(scenario: object) -> None:
+    """A single-site scenario or None was an AttributeError ('Scenario' object has no attribute 'network')."""
+    if scenario == "single_sku_object":
+        from hybridinv import scenarios
+
+        scenario = scenarios.get("single_sku")
+    with pytest.raises(PlanningError, match="NetworkScenario") as info:
+        NetworkEnv(scenario)  # type: ignore[arg-type]
+    assert info.value.column == "scenario"
+    assert info.value.value == type(scenario).__name__
+    with pytest.raises(PlanningError, match="unknown network scenario"):
+        NetworkEnv("serial3")

@@ -104,3 +104,23 @@ def test_subtract_base_must_be_a_switch() -> None:
     with pytest.raises(PlanningError) as info:  # bool("no") subtracted the base
         _serial_env(periods=4, subtract_base="no")
     assert info.value.column == "subtract_base"
+
+
+def test_reset_refuses_options_it_would_ignore() -> None:
+    """As NetworkEnv.reset: {"path_seed": 3} was ignored without a word, the episode ran on a drawn path."""
+    env = NetworkHybridEnv(NetworkHybrid(SCENARIO, tiny_levels()), periods=4)
+    with pytest.raises(PlanningError, match="NetworkHybridEnv.reset takes no options") as info:
+        env.reset(seed=0, options={"path_seed": 3})
+    assert info.value.column == "options" and info.value.value == ["path_seed"]
+    first, _ = env.reset(seed=0, options={})
+    again, _ = env.reset(seed=0)
+    np.testing.assert_array_equal(first, again)  # no options (or none given) is a plain reset
+
+
+@pytest.mark.parametrize("hybrid", [None, "serial_3", "scenario"])
+def test_hybrid_that_is_not_a_network_hybrid_is_refused(hybrid: object) -> None:
+    """A scenario (the NetworkEnv argument) was an AttributeError: no attribute 'scenario'."""
+    hybrid = SCENARIO if hybrid == "scenario" else hybrid
+    with pytest.raises(PlanningError, match=r"NetworkHybrid\(scenario, base_levels\)") as info:
+        NetworkHybridEnv(hybrid)  # type: ignore[arg-type]
+    assert info.value.column == "hybrid" and info.value.value == type(hybrid).__name__
