@@ -10,7 +10,19 @@
   demand. Each location wants ``max(0, S - echelon position)``; a parent's stock is shared
   among its children by fair share (:class:`~hybridinv.network.allocation.FairShare`) and the
   supplier orders are cut to the budget and the warehouse's projected space
-  (:func:`~hybridinv.network.limits.limit_supplier_orders`), so every decision is feasible.
+  (:func:`~hybridinv.network.limits.limit_supplier_orders`).
+
+  What every decision keeps: whole, non-negative orders and shipments; shipments within each
+  parent's on-hand; the purchase value of the supplier orders within the budget (no budget or
+  shipment violation, ``ledger.summary()["violations"] == 0``). What it does not: capacities.
+  The warehouse's space is checked against a *projection* of its on-hand at the receipt that
+  subtracts the stores' mean demand over its lead time; when the stores pull less than that, the
+  receipt does not fit and the excess is rejected at receipt. Store capacities are not looked
+  at (rejection at receipt only). Rejected units are bought, counted in the ledger
+  (``units["overflow"]``, ``summary()["overflow_units"]``) and charged ``overflow_cost``; they
+  are not counted as ``violations``. On ``owmr_10x50`` (60 periods, ``reset(seed=0)``, no
+  warm-up), a constant action -1 had 9,879 of its 27,458 ordered units rejected at the
+  warehouse (28 of 60 periods), 0 had 6,117 of 91,327 (49 periods), +1 none.
 - **Observation** (flattened ``Box``, float32): per location and SKU the installation
   position, the echelon position and the forecast (mean demand per period below the
   location), each divided by the location's mean demand over its lead time plus two periods
@@ -149,7 +161,9 @@ class NetworkEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
         return echelon_levels(self.scenario, self.z_range * a[self.scenario.network.depth])
 
     def decide(self, obs: NetworkObservation, action: ArrayLike) -> NetworkDecision:
-        """Supplier orders and shipments of an action: echelon base-stock, fair share, orders within limits."""
+        """Supplier orders and shipments of an action: echelon base-stock, fair share, orders cut to the budget
+        and the warehouse's projected space (its receipts can still be partly rejected: see the module docstring).
+        """
         network = self.scenario.network
         self.last_levels = self.levels(action)
         wanted = np.maximum(np.ceil(self.last_levels - obs.echelon_position - 1e-9), 0.0)

@@ -12,7 +12,9 @@ per step in the parameterization of a :class:`~hybridinv.network.hybrid.NetworkH
   ``dz = z_max u_0`` and the forecast multiplier ``m = exp(log_multiplier_max u_1)``; the decision
   is :meth:`NetworkHybrid.decide` — the corrected echelon levels, the wanted units
   ``max(0, ceil(level - echelon position))`` and the hybrid's network repair — so every
-  decision is feasible and a zero action is exactly the base policy.
+  decision keeps the budget and the parents' on-hand, and a zero action is exactly the base
+  policy. The warehouse's capacity row projects its stock with the stores' mean demand, so part
+  of a receipt can be rejected (counted as ``overflow`` in the ledger, not as a violation).
 - **Reward**: minus the network's cost of the period divided by ``reward_scale`` (default
   :func:`~hybridinv.network.env.default_reward_scale`, the purchase value of one period of
   mean demand). With ``subtract_base=True`` the base policy runs alongside on the same demand
