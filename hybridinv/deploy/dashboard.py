@@ -1,4 +1,9 @@
-"""A static HTML monitoring dashboard (matplotlib PNGs embedded as base64)."""
+"""A static HTML monitoring dashboard (matplotlib PNGs embedded as base64).
+
+The charts are drawn on :class:`matplotlib.figure.Figure` objects, not through ``pyplot``: rendering
+changes neither the session's backend (it called ``matplotlib.use("Agg")``, so a notebook's inline
+plots stopped showing) nor pyplot's list of open figures (one was left open on every failed call).
+"""
 
 from __future__ import annotations
 
@@ -9,24 +14,47 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
+from hybridinv.core.errors import PlanningError
 from hybridinv.deploy.monitor import MonitorThresholds
 
-__all__ = ["render_dashboard"]
+__all__ = ["DASHBOARD_COLUMNS", "render_dashboard"]
+
+#: Columns of the history the dashboard cannot do without (:meth:`Monitor.history` has them).
+DASHBOARD_COLUMNS: tuple[str, ...] = ("period", "fallback")
 
 
-def _figure_png(history: pd.DataFrame, column: str, label: str, threshold: float | None, kind: str) -> str:
-    import matplotlib
+def _fallback_flags(history: pd.DataFrame) -> NDArray[np.bool_]:
+    """The ``fallback`` column as booleans, a missing cell (NaN, None) as False: not known to be on the fallback.
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    One reading for the shading, the share and the status (``to_numpy(dtype=bool)`` read NaN as True
+    while ``mean()`` skipped it).
 
-    fig, ax = plt.subplots(figsize=(9, 2.6))
-    periods = history["period"].to_numpy()
-    ax.plot(periods, history[column].to_numpy(dtype=float), color="#1f77b4", lw=1.5, label=label)
+    Raises
+    ------
+    PlanningError
+        Naming ``fallback`` and the first value that is neither a boolean (0 or 1) nor missing.
+    """
+    column = history["fallback"]
+    missing = column.isna().to_numpy()
+    values = column.to_numpy(dtype=object)
+    for value in values[~missing]:
+        if isinstance(value, str) or value not in (True, False):  # True == 1 == 1.0: a 0/1 column passes
+            raise PlanningError("must be True or False (a missing cell reads as False)", column="fallback",
+                                value=value)
+    return np.array([bool(v) for v in values], dtype=bool) & ~missing
+
+
+def _figure_png(periods: NDArray[np.generic], values: NDArray[np.float64], fallback: NDArray[np.bool_],
+                label: str, threshold: float | None, kind: str) -> str:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(9, 2.6))  # not registered with pyplot: nothing to close, no backend to set
+    ax = fig.subplots()
+    ax.plot(periods, values, color="#1f77b4", lw=1.5, label=label)
     if threshold is not None:
         ax.axhline(threshold, color="#d62728", ls="--", lw=1, label=f"{kind} {threshold:g}")
-    fallback = history["fallback"].to_numpy(dtype=bool)
     if fallback.any():
         ax.fill_between(periods, 0, 1, where=fallback, transform=ax.get_xaxis_transform(), color="#ff7f0e",
                         alpha=0.2, step="mid", label="fallback active")
@@ -37,7 +65,6 @@ def _figure_png(history: pd.DataFrame, column: str, label: str, threshold: float
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90)
-    plt.close(fig)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
@@ -60,6 +87,8 @@ def render_dashboard(
     history : pandas.DataFrame
         :meth:`Monitor.history` (rolling ``fill_rate``, ``cost_ratio``,
         ``inventory_turns`` and the ``fallback`` flag per period).
+        It needs ``period`` and ``fallback`` (:data:`DASHBOARD_COLUMNS`); a missing ``fallback``
+        cell reads as False (not on the fallback) in the charts, the share and the status alike.
     events : pandas.DataFrame
         :meth:`Monitor.events_frame`.
     thresholds : MonitorThresholds
@@ -69,8 +98,21 @@ def render_dashboard(
     Returns
     -------
     pathlib.Path
-        The HTML file (self-contained: images are embedded).
+        The HTML file (self-contained: images are embedded). Drawn without ``pyplot``: the
+        caller's matplotlib backend and open figures are left as they were.
+
+    Raises
+    ------
+    PlanningError
+        Naming the column when ``history`` lacks ``period`` or ``fallback`` (a bare KeyError
+        before), or a ``fallback`` value that is neither True/False (0/1) nor missing.
     """
+    for name in DASHBOARD_COLUMNS:
+        if name not in history:
+            raise PlanningError(f"the history has no {name!r} column (render Monitor.history(); it has "
+                                f"{list(DASHBOARD_COLUMNS)})", column=name)
+    fallback = _fallback_flags(history)
+    periods = history["period"].to_numpy()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     panels = [
@@ -81,12 +123,11 @@ def render_dashboard(
     images = []
     for column, label, threshold, kind in panels:
         if column in history and np.isfinite(history[column].to_numpy(dtype=float)).any():
-            png = _figure_png(history, column, label, threshold, kind)
+            png = _figure_png(periods, history[column].to_numpy(dtype=float), fallback, label, threshold, kind)
             images.append(f'<h2>{html.escape(label)}</h2><img alt="{html.escape(label)}" '
                           f'src="data:image/png;base64,{png}">')
-    share = float(history["fallback"].mean()) if len(history) else 0.0
-    last = history.iloc[-1] if len(history) else None
-    status = "no data" if last is None else ("FALLBACK active" if bool(last["fallback"]) else "primary active")
+    share = float(fallback.mean()) if len(history) else 0.0
+    status = "no data" if not len(history) else ("FALLBACK active" if fallback[-1] else "primary active")
     summary = (
         f"<p>Periods: {len(history)} &middot; status: <b>{status}</b> &middot; "
         f"share of periods on fallback: {share:.1%} &middot; switches: {len(events)}</p>"

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from hybridinv.core.errors import PlanningError
 from hybridinv.deploy import Monitor, MonitorThresholds, render_dashboard
 
 
@@ -35,3 +39,63 @@ def test_disabled_checks_read_off_not_none(tmp_path: Path) -> None:
         assert (f"min turns {turns:g}" if turns is not None else "min turns off") in text
         fill = thresholds.min_fill_rate
         assert (f"min fill rate {fill:g}" if fill is not None else "min fill rate off") in text
+
+
+def _history(fallback: list[object]) -> pd.DataFrame:
+    n = len(fallback)
+    return pd.DataFrame({"period": np.arange(1, n + 1), "fill_rate": np.linspace(0.95, 0.8, n),
+                         "cost_ratio": np.linspace(1.0, 1.2, n), "fallback": fallback})
+
+
+def _events() -> pd.DataFrame:
+    return pd.DataFrame(columns=["period", "kind", "reason", "fill_rate", "cost_ratio", "inventory_turns"])
+
+
+def _images(page: Path) -> list[str]:
+    return re.findall(r'src="data:image/png;base64,([^"]*)"', page.read_text())
+
+
+@pytest.mark.parametrize("missing", ["fallback", "period"])
+def test_a_history_without_a_needed_column_is_refused_naming_it(missing: str, tmp_path: Path) -> None:
+    # a raw KPI log has no 'fallback' column: the page failed with a bare KeyError, leaving a pyplot figure open
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    with pytest.raises(PlanningError, match=f"no '{missing}' column") as info:
+        render_dashboard(_history([False, True, False]).drop(columns=missing), _events(), MonitorThresholds(),
+                         tmp_path / "d")
+    assert info.value.column == missing
+    assert plt.get_fignums() == before
+    render_dashboard(_history([False, True, False]), _events(), MonitorThresholds(), tmp_path / "d")
+    assert plt.get_fignums() == before                     # nor does a page that is written
+
+
+def test_a_missing_fallback_cell_reads_as_false_everywhere(tmp_path: Path) -> None:
+    # the shading read NaN as True (to_numpy(dtype=bool)) while the share skipped it (mean()): now False for both
+    thresholds = MonitorThresholds()
+    known = render_dashboard(_history([False, True, False, False]), _events(), thresholds, tmp_path / "a")
+    gaps = render_dashboard(_history([False, True, np.nan, None]), _events(), thresholds, tmp_path / "b")
+    assert _images(gaps) == _images(known)               # the same charts: no shading for the missing cells
+    text = _visible_text(gaps)
+    assert "share of periods on fallback: 25.0%" in text  # 1 of 4 periods (mean() said 1 of 2: 50.0%)
+    assert "status:  primary active" in text              # the last cell is missing: not on the fallback
+    with pytest.raises(PlanningError, match="fallback") as info:
+        render_dashboard(_history([False, "yes"]), _events(), thresholds, tmp_path / "c")
+    assert info.value.value == "yes"
+
+
+def test_rendering_leaves_the_callers_backend_and_pyplot_alone(tmp_path: Path) -> None:
+    # render_dashboard called matplotlib.use("Agg"): a notebook's inline backend was switched for the session
+    code = f"""
+import matplotlib
+matplotlib.use("svg")
+import sys
+import pandas as pd
+from hybridinv.deploy import MonitorThresholds, render_dashboard
+history = pd.DataFrame({{"period": [1, 2], "fill_rate": [0.9, 0.8], "fallback": [False, True]}})
+page = render_dashboard(history, pd.DataFrame(), MonitorThresholds(), {str(tmp_path / "d")!r})
+assert page.read_text().count("data:image/png;base64,") == 1
+print(matplotlib.get_backend(), "matplotlib.pyplot" in sys.modules)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["svg", "False"]
