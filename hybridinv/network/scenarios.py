@@ -33,7 +33,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError, whole_number
+from hybridinv.core.errors import PlanningError, number_in, whole_number
 from hybridinv.network.model import Network
 from hybridinv.network.simulator import NetworkSimulator
 from hybridinv.network.state import NetworkCosts
@@ -93,6 +93,8 @@ class BootstrapDemand:
     A path is made of blocks of ``block`` consecutive months starting at uniformly drawn
     months; every store and SKU takes the same months, so the correlation between series
     (and within a block, over time) is kept. ``mean`` and ``std`` are those of the history.
+    ``block`` is a whole number in ``[1, months]`` (a PlanningError naming it: 2.9 was cut to 2
+    and ``"3"`` kept as text).
     """
 
     history: NDArray[np.float64]
@@ -102,8 +104,10 @@ class BootstrapDemand:
         history = np.asarray(self.history, dtype=np.float64)
         if history.ndim != 3 or not (np.isfinite(history).all() and (history >= 0).all()):
             raise PlanningError("history must be a finite array (months, stores, SKUs) >= 0", column="demand")
-        if not 1 <= int(self.block) <= history.shape[0]:
+        block = whole_number(self.block, "block", 1)
+        if not block <= history.shape[0]:
             raise PlanningError(f"block must be in [1, {history.shape[0]}] months", column="block", value=self.block)
+        object.__setattr__(self, "block", block)
         object.__setattr__(self, "history", np.round(history))
 
     @property
@@ -215,11 +219,15 @@ class NetworkScenario:
         return self.demand.sample(np.random.default_rng(seed), horizon)
 
     def simulator(self, periods: int | None = None, warmup: int | None = None) -> NetworkSimulator:
-        """A :class:`NetworkSimulator` for this scenario (decisions above on-hand raise)."""
+        """A :class:`NetworkSimulator` for this scenario (decisions above on-hand raise).
+
+        ``periods`` (>= 1) and ``warmup`` (>= 0, below ``periods``) are whole numbers, else a
+        PlanningError naming them (a warm-up of 2.5 was cut to 2, as 2.5 periods were).
+        """
         horizon = self.periods if periods is None else whole_number(periods, "periods", 1)  # 2.5 was cut to 2
         skip = min(self.warmup, horizon // 4) if warmup is None and periods is not None else self.warmup
         return NetworkSimulator(self.network, self.costs, horizon, lost_sales=self.lost_sales,
-                                warmup=skip if warmup is None else int(warmup))
+                                warmup=skip if warmup is None else whole_number(warmup, "warmup", 0))
 
     def location_demand(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Mean and standard deviation per period of the demand below each location, (locations, SKUs).
@@ -307,7 +315,15 @@ def serial_chain(
     of that location; 0 into stage ``N``). The simulated cost per period is then the
     Clark–Scarf echelon cost, ``SerialBaseStockResult.total_cost`` (on-hand, backorders and
     the pipeline constant). ``n_skus`` identical SKUs are independent copies of the chain.
+
+    ``lead_time`` and ``holding_cost`` give one value per stage and fix the number of stages, so
+    a single number is refused, not broadcast (a PlanningError naming it; it was a TypeError
+    ``len()``): write ``lead_time=(2,), holding_cost=(1.0,)`` for one stage.
     """
+    for argument, values in (("lead_time", lead_time), ("holding_cost", holding_cost)):
+        if not isinstance(values, tuple | list | np.ndarray) or np.ndim(values) != 1:
+            raise PlanningError("must be a sequence with one value per stage, stage 1 first (e.g. (1, 1, 2)); "
+                                "the number of stages is its length", column=argument, value=values)
     stages = len(lead_time)
     if len(holding_cost) != stages:
         raise PlanningError("one holding cost per stage", column="holding_cost", value=holding_cost)
@@ -350,7 +366,16 @@ def one_warehouse_scenario(
     period of mean network demand (an uncapped echelon base-stock warehouse holds about
     that right after its receipt, the stores pulling its stock each period); the budget is
     ``budget_factor`` times the mean purchase value per period.
+
+    ``n_stores`` and ``n_skus`` are whole numbers >= 1, ``seed`` one >= 0, the factors numbers > 0
+    (``inf``: no limit); else a PlanningError naming the argument (``n_stores=2.5`` was numpy's
+    TypeError, ``seed=-1`` a bare ValueError, ``n_skus=0`` an error naming the capacity).
     """
+    n_stores = whole_number(n_stores, "n_stores", 1)
+    n_skus = whole_number(n_skus, "n_skus", 1)
+    seed = whole_number(seed, "seed")
+    capacity_factor = number_in(capacity_factor, "capacity_factor", 0.0, math.inf, open_low=True, allow_inf=True)
+    budget_factor = number_in(budget_factor, "budget_factor", 0.0, math.inf, open_low=True, allow_inf=True)
     rng = np.random.default_rng(seed)
     network_shape = (n_stores, n_skus)
     rate = np.exp(rng.normal(math.log(2.0), 0.6, n_skus))
@@ -405,10 +430,15 @@ def real_data_network(
     Raises
     ------
     PlanningError
-        When the data folder does not hold the data set (set ``HYBRIDINV_DATA``), or for
-        more series than the data set has.
+        When the data folder does not hold the data set (set ``HYBRIDINV_DATA``), for more
+        series than the data set has, or naming ``n_stores``, ``n_skus`` or ``block`` when it is
+        not a whole number >= 1 (``n_skus=0`` was numpy's reshape error).
     """
     from hybridinv.backtest.suites import load_suite
+
+    n_stores = whole_number(n_stores, "n_stores", 1)
+    n_skus = whole_number(n_skus, "n_skus", 1)
+    whole_number(block, "block", 1)  # before the data are read (BootstrapDemand checks it against the months)
 
     try:
         history, catalog, spec = load_suite(dataset, path)

@@ -141,3 +141,56 @@ def test_serial_3_exact_levels_and_cost_are_reproduced_by_the_network_simulator(
             assert difference.mean() > 0, levels
             low, high = _interval(difference)
             assert low <= worse - exact.cost <= high, (levels, low, high, worse - exact.cost)
+
+
+@pytest.mark.parametrize(("argument", "value"), [
+    ("n_stores", 2.5), ("n_stores", 0), ("n_skus", 0), ("n_skus", "3"), ("seed", -1), ("seed", 1.5),
+    ("capacity_factor", 0.0), ("capacity_factor", float("nan")), ("budget_factor", -1.0),
+])
+def test_one_warehouse_scenario_refuses_bad_arguments_naming_them(argument: str, value: object) -> None:
+    # n_stores=2.5 was numpy's TypeError, seed=-1 a bare ValueError, n_skus=0 an error naming 'capacity'
+    from hybridinv.network.scenarios import one_warehouse_scenario
+
+    with pytest.raises(PlanningError) as info:
+        one_warehouse_scenario(**{"n_stores": 2, "n_skus": 2, argument: value})  # type: ignore[arg-type]
+    assert info.value.column == argument
+    no_limits = one_warehouse_scenario(n_stores=2, n_skus=2, capacity_factor=float("inf"), budget_factor=float("inf"))
+    assert np.isinf(no_limits.network.budget) and np.isinf(no_limits.network.capacity[no_limits.network.roots]).all()
+
+
+@pytest.mark.parametrize(("argument", "value"), [("n_skus", 0), ("n_stores", 1.5), ("block", 0), ("block", "3")])
+def test_real_data_network_refuses_bad_sizes_before_reading_data(argument: str, value: object, tmp_path) -> None:
+    # n_skus=0 was numpy's reshape error (with the data); the check now comes first, so no data are needed
+    from hybridinv.network.scenarios import real_data_network
+
+    with pytest.raises(PlanningError) as info:
+        real_data_network("hospital", path=str(tmp_path), **{argument: value})  # type: ignore[arg-type]
+    assert info.value.column == argument
+
+
+@pytest.mark.parametrize("per_stage", ["lead_time", "holding_cost"])
+def test_serial_chain_refuses_a_single_number_for_a_per_stage_argument(per_stage: str) -> None:
+    # serial_chain(lead_time=2, holding_cost=1.0) was TypeError: object of type 'int' has no len()
+    with pytest.raises(PlanningError, match="one value per stage") as info:
+        serial_chain(**{per_stage: 2})  # type: ignore[arg-type]
+    assert info.value.column == per_stage
+    one_stage = serial_chain(lead_time=(2,), holding_cost=(1.0,), periods=10, warmup=0, name="one")
+    assert one_stage.n_locations == 1 and one_stage.name == "one"
+
+
+@pytest.mark.parametrize("block", [2.9, "3", True, 0])
+def test_bootstrap_block_must_be_a_whole_number(block: object) -> None:
+    # 2.9 was silently 2 and "3" kept as text
+    with pytest.raises(PlanningError) as info:
+        BootstrapDemand(np.ones((5, 1, 1)), block=block)  # type: ignore[arg-type]
+    assert info.value.column == "block"
+    assert BootstrapDemand(np.ones((5, 1, 1)), block=3.0).block == 3
+
+
+@pytest.mark.parametrize("warmup", [2.5, -1, "2"])
+def test_simulator_warmup_must_be_a_whole_number(warmup: object) -> None:
+    # scenario.simulator(warmup=2.5) ran with a warm-up of 2 (NetworkSimulator(warmup=2.5) raises)
+    with pytest.raises(PlanningError) as info:
+        get("serial_3").simulator(periods=30, warmup=warmup)  # type: ignore[arg-type]
+    assert info.value.column == "warmup"
+    assert get("serial_3").simulator(periods=30, warmup=2.0).warmup == 2
