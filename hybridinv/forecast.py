@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -23,7 +24,7 @@ from hybridinv.core.catalog import Catalog
 from hybridinv.core.errors import PlanningError
 from hybridinv.core.limits import MAX_QUANTITY
 
-__all__ = ["forecast_arrays", "forecast_length"]
+__all__ = ["Forecast", "forecast_arrays", "forecast_length", "read_forecast"]
 
 _TABLE = "forecast"
 _QUANTILE = re.compile(r"^q(0?\.\d+)$")
@@ -93,10 +94,34 @@ def forecast_length(forecast: object) -> int:
     return int(min(finite.max() - finite.min(), 1e6)) + 1
 
 
+class Forecast(NamedTuple):
+    """A forecast frame read for planning (:func:`read_forecast`)."""
+
+    #: expected demand, shape (n_skus, horizon), catalog order
+    mean: NDArray[np.float64]
+    #: its standard deviation, same shape
+    std: NDArray[np.float64]
+    #: which SKUs used the catalog fallback, shape (n_skus,)
+    from_catalog: NDArray[np.bool_]
+    #: periods each SKU's forecast is known rather than extended (at most ``horizon``), shape (n_skus,)
+    known: NDArray[np.int64]
+
+
 def forecast_arrays(
     catalog: Catalog, forecast: pd.DataFrame | None, horizon: int, *, extra_columns: ExtraColumns = "error"
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
     """Per-SKU forecast mean and std for the next ``horizon`` periods, in catalog order.
+
+    The first three fields of :func:`read_forecast`, which documents the frame's rules.
+    """
+    read = read_forecast(catalog, forecast, horizon, extra_columns=extra_columns)
+    return read.mean, read.std, read.from_catalog
+
+
+def read_forecast(
+    catalog: Catalog, forecast: pd.DataFrame | None, horizon: int, *, extra_columns: ExtraColumns = "error"
+) -> Forecast:
+    """Per-SKU forecast mean and std for the next ``horizon`` periods, in catalog order, and how far each is known.
 
     ``period`` holds whole numbers. The frame's smallest ``period`` is the period
     being planned (its orders are placed now), and every SKU with forecast rows
@@ -109,9 +134,12 @@ def forecast_arrays(
 
     Returns
     -------
-    mean, std : arrays, shape (n_skus, horizon)
-    from_catalog : bool array, shape (n_skus,)
-        Which SKUs used the catalog fallback.
+    Forecast
+        ``mean`` and ``std``, shape (n_skus, horizon); ``from_catalog``, shape (n_skus,): which SKUs
+        used the catalog fallback; ``known``, shape (n_skus,): the periods of each SKU's own rows
+        (at most ``horizon``): the values past them repeat its last row and are not a forecast. A SKU
+        on the catalog fallback counts as known as far as the longest SKU's rows, every SKU as far as
+        ``horizon`` without forecast rows.
 
     Raises
     ------
@@ -125,6 +153,7 @@ def forecast_arrays(
     n = catalog.n_skus
     mean = np.full((n, horizon), np.nan)
     std = np.full((n, horizon), np.nan)
+    rows = np.zeros(n, dtype=np.int64)  # each SKU's forecast rows (steps 0, 1, ... without gaps: the last step + 1)
     if forecast is not None and len(require_frame(forecast, _TABLE)) > 0:
         df = forecast
         check_columns(
@@ -150,10 +179,12 @@ def forecast_arrays(
             spread = _std_from_quantiles(df, skus)
         if step is None:  # every SKU's rows in catalog order, the same periods: a reshape, no scatter
             used = min(per_sku or 0, horizon)
+            rows[:] = per_sku or 0
             mean[:, :used] = values.reshape(n, -1)[:, :used]
             if spread is not None:
                 std[:, :used] = spread.reshape(n, -1)[:, :used]
         else:
+            rows = np.bincount(pos, minlength=n).astype(np.int64)
             inside = step < horizon
             if not inside.all():
                 pos, step, values = pos[inside], step[inside], values[inside]
@@ -163,6 +194,8 @@ def forecast_arrays(
             if spread is not None:
                 std.reshape(-1)[cells] = spread
     from_catalog = np.isnan(mean).all(axis=1)
+    # the catalog's demand_mean is known as far as the longest forecast (everything without one)
+    known = np.minimum(np.where(from_catalog, int(rows.max()) if rows.any() else horizon, rows), horizon)
     fallback_mean = catalog.demand_mean
     missing = from_catalog & np.isnan(fallback_mean)
     if missing.any():
@@ -179,7 +212,7 @@ def forecast_arrays(
     unknown = np.isnan(std)
     if unknown.any():  # in place: a forecast with a std column has none, and (n, horizon) temporaries cost page faults
         std[unknown] = np.sqrt(mean[unknown])
-    return mean, std, from_catalog
+    return Forecast(mean, std, from_catalog, known.astype(np.int64))
 
 
 def _regular_length(pos: NDArray[np.int64], period: NDArray[np.float64], n: int) -> int | None:

@@ -26,7 +26,7 @@ from hybridinv.core.feasibility import OrderCheck, check_orders
 from hybridinv.core.flags import text_full
 from hybridinv.core.limits import MAX_ORDER, MAX_QUANTITY
 from hybridinv.core.state import InventoryState
-from hybridinv.forecast import forecast_arrays, forecast_length
+from hybridinv.forecast import forecast_length, read_forecast
 from hybridinv.policies.base import Decision, Policy
 from hybridinv.policies.explain import NEGATIVE_DESIRED, ROUNDING, implied_explanation
 from hybridinv.sim.observation import Observation
@@ -195,7 +195,7 @@ def plan(
     given = forecast_length(forecast)
     protection = int(cat.lead_time.max()) + 1
     horizon = max(_MIN_HORIZON, protection + 1, min(given, protection + _MAX_LOOKAHEAD))
-    mean, std, from_catalog = forecast_arrays(cat, forecast, horizon, extra_columns=extra_columns)
+    mean, std, from_catalog, known = read_forecast(cat, forecast, horizon, extra_columns=extra_columns)
     history, no_demand = _history_array(cat, demand_history)
     past_forecast, no_forecast = _history_array(cat, _same_periods(forecast_history, demand_history),
                                                 "forecast_history")
@@ -220,7 +220,7 @@ def plan(
         )
     obs = Observation.from_state(
         inv, cat, cons, mean, std, history, period=period, lost_sales=lost_sales, forecast_history=past_forecast,
-        forecast_periods=min(given, horizon) if given else horizon,  # what repeats a last value is not a forecast
+        forecast_periods=known,  # per SKU: what repeats a SKU's last row is not a forecast
         periods_per_year=periods_per_year,
     )
     pol = _as_policy(policy, options)

@@ -449,8 +449,9 @@ class ForecastSS(BatchTargetPolicy):
         """Stock to hold ahead of a coming peak the budget cannot pay for, per SKU (units, >= 0).
 
         With budget ``B`` and the forecast ``f``, ``V_j = sum_i c_i f_i(t + L_i + j)`` for
-        ``j = 1..H`` (``H = periods_per_year``, at most as far as the forecast is known rather than
-        extended, :attr:`Observation.forecast_periods`; SKUs that are not stocked count 0) and
+        ``j = 1..H`` (``H = periods_per_year``, at most as far as the longest forecast is known rather
+        than extended, :attr:`Observation.forecast_periods`; SKUs that are not stocked count 0, and so
+        does a SKU in the periods past its own forecast, :attr:`Observation.forecast_periods_by_sku`) and
         ``A = max(0, max_k sum_{j<=k} (V_j - B))``. ``A`` is split among the SKUs in proportion
         to ``c_i sum_{j<=k*} f_i(t + L_i + j)`` (``k*`` the peak), counting only the periods
         ``j`` it pays SKU ``i`` to hold a unit for (``h_i j < m_i`` with ``m_i`` :func:`net_margin`,
@@ -466,11 +467,15 @@ class ForecastSS(BatchTargetPolicy):
         if not self.build_ahead or not np.isfinite(budget) or n == 0:
             return np.zeros(n)
         lead = cat.lead_time.astype(np.int64)
-        horizon = min(obs.periods_per_year, obs.forecast_periods - int(lead.max()) - 1)
+        known = obs.forecast_periods_by_sku
+        horizon = min(obs.periods_per_year, int(known.max()) - int(lead.max()) - 1)
         if horizon <= 0:  # no forecast past the protection intervals: no peak to build for
             return np.zeros(n)
         # periods x SKUs (the layout the forecast is stored in: contiguous sums over periods)
-        forecast = np.maximum(obs.forecast(int(lead.max()) + 1 + horizon).T, 0.0)
+        width = int(lead.max()) + 1 + horizon
+        forecast = np.maximum(obs.forecast(width).T, 0.0)
+        if int(known.min()) < width:  # a SKU's repeated last row is not a forecast: it counts nothing
+            forecast = np.where(np.arange(width)[:, None] < known[None, :], forecast, 0.0)
         margin = net_margin(cat, obs.lost_sales)
         weight = np.where(margin > 0.0, cat.unit_cost, 0.0)  # purchase value per unit of stocked SKUs
         if plan is not None:

@@ -35,7 +35,7 @@ class Observation:
         self._sim = sim
         self._cache: dict[str, NDArray[np.float64]] = {}
         self._state: InventoryState | None = None
-        self._known = 0  # planning: forecast periods given (from_state)
+        self._known: NDArray[np.int64] = np.zeros(0, dtype=np.int64)  # planning: forecast periods per SKU (from_state)
         if sim is not None:
             self.period = sim.t
             self.catalog: Catalog = sim.scenario.catalog
@@ -57,13 +57,14 @@ class Observation:
         period: int = 0,
         lost_sales: bool = True,
         forecast_history: NDArray[np.float64] | None = None,
-        forecast_periods: int | None = None,
+        forecast_periods: int | NDArray[np.int64] | None = None,
         periods_per_year: int = 52,
     ) -> Observation:
         """An observation built from planning data (for :func:`hybridinv.plan`).
 
         ``forecast_mean`` and ``forecast_std`` have shape (n_skus, horizon), of which the
-        first ``forecast_periods`` (default: all) were forecast rather than extended;
+        first ``forecast_periods`` (default: all; one number for every SKU or one per SKU) were
+        forecast rather than extended;
         ``demand_history`` and ``forecast_history`` (the forecasts that were made for
         those past periods) have shape (n_skus, periods), oldest first; ``periods_per_year``
         (a whole number >= 1, checked by the caller) places ``period`` in the year.
@@ -84,7 +85,8 @@ class Observation:
             "forecast_std": np.asarray(forecast_std, dtype=np.float64),
         }
         width = obs._cache["forecast_mean"].shape[1]
-        obs._known = width if forecast_periods is None else max(min(int(forecast_periods), width), 0)
+        known = np.broadcast_to(np.asarray(width if forecast_periods is None else forecast_periods), (catalog.n_skus,))
+        obs._known = np.clip(known.astype(np.int64), 0, width)
         if demand_history is not None:
             obs._cache["history"] = np.asarray(demand_history, dtype=np.float64)
         if forecast_history is not None:
@@ -180,20 +182,32 @@ class Observation:
 
     @property
     def forecast_periods(self) -> int:
-        """How many periods ahead (this one included) the forecast is known rather than extended.
+        """How many periods ahead (this one included) the longest SKU's forecast is known rather than extended.
 
-        Planning: the columns of the forecast given; simulation: the rolling forecast's horizon,
-        or the periods left in the drawn demand path for a forecastable mean. :meth:`forecast`
-        repeats the last known period beyond it.
+        Planning: the periods of the longest SKU's forecast rows (:attr:`forecast_periods_by_sku` has
+        each SKU's); simulation: the rolling forecast's horizon, or the periods left in the drawn demand
+        path for a forecastable mean. :meth:`forecast` repeats the last known period beyond it.
         """
         sim = self._sim
         if sim is None:
-            return self._known
+            return int(self._known.max()) if self._known.size else 0
         assert sim.path is not None
         demand = sim.path.demand
         if demand.forecast_mean is not None:
             return int(demand.forecast_mean[min(sim.t, demand.forecast_mean.shape[0] - 1)].shape[0])
         return max(int(demand.expected.shape[0]) - sim.t, 0)
+
+    @property
+    def forecast_periods_by_sku(self) -> NDArray[np.int64]:
+        """How many periods ahead each SKU's forecast is known rather than extended, shape (n,).
+
+        Planning: the periods of each SKU's own forecast rows (a SKU on the catalog's ``demand_mean``
+        counts as far as the longest forecast); :meth:`forecast` repeats a SKU's last row past its
+        count. Simulation: :attr:`forecast_periods` for every SKU.
+        """
+        if self._sim is None:
+            return self._known
+        return np.full(self.n_skus, self.forecast_periods, dtype=np.int64)
 
     def protection_forecast(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Forecast mean and standard deviation of demand over each SKU's protection interval.

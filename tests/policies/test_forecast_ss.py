@@ -388,6 +388,51 @@ def test_plan_builds_ahead_for_the_forecast_given_not_for_its_padding_and_reads_
     assert built([20.0] + [44.0] * 8) == 0.0
 
 
+def test_build_ahead_reads_each_skus_own_forecast_length_not_the_longest_skus() -> None:
+    """The finding: B's one row (50) was repeated as a forecast as far as A's 20 rows went, so B built
+    12 units ahead for a peak that existed only in its repeated last value."""
+    cat = pd.DataFrame({"sku": ["A", "B"], "unit_cost": [1.0, 10.0], "holding_cost": [0.01, 0.1],
+                        "shortage_cost": [5.0, 50.0], "lead_time": [1, 1]})
+    state = pd.DataFrame({"sku": ["A", "B"], "on_hand": [5, 60], "pipeline_1": [0, 50]})
+
+    def plan_b(rows_a: int, rows_b: int) -> list[float]:
+        forecast = pd.concat([pd.DataFrame({"sku": "A", "period": range(rows_a), "mean": 2.0}),
+                              pd.DataFrame({"sku": "B", "period": range(rows_b), "mean": 50.0})])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = hybridinv.plan(state, cat, {"budget": 500.0}, forecast=forecast, policy="forecast_ss")
+        return out.set_index("sku").loc["B", ["order_qty", "build_ahead"]].tolist()
+
+    alone = plan_b(1, 1)
+    assert alone[1] == 0.0
+    assert plan_b(20, 1) == alone  # A's longer forecast does not lengthen B's
+    assert plan_b(20, 20)[1] > 0.0  # B's own 20 rows of 50 are a peak the budget of 500 cannot pay for
+    frame = pd.concat([pd.DataFrame({"sku": "A", "period": range(20), "mean": 2.0}),
+                       pd.DataFrame({"sku": "B", "period": range(3), "mean": 50.0})])
+    from hybridinv.forecast import read_forecast
+
+    read = read_forecast(Catalog.from_frame(cat), frame, 30)
+    np.testing.assert_array_equal(read.known, [20, 3])
+
+
+def test_observation_forecast_periods_per_sku() -> None:
+    """One number is every SKU's; an array gives each its own; the longest is forecast_periods."""
+    cat = Catalog(sku=np.array(["A", "B"], dtype=object), unit_cost=np.array([1.0, 2.0]),
+                  holding_cost=np.array([0.01, 0.01]), shortage_cost=np.array([3.0, 6.0]), lead_time=np.array([0, 0]))
+    state = InventoryState(cat.sku, np.zeros(2), np.zeros(2), np.zeros((2, 1)))
+    mean = np.array([[10.0, 30.0, 30.0, 10.0], [5.0, 5.0, 5.0, 5.0]])
+    same = Observation.from_state(state, cat, Constraints(budget=25.0), mean, np.ones_like(mean), forecast_periods=3)
+    np.testing.assert_array_equal(same.forecast_periods_by_sku, [3, 3])
+    each = Observation.from_state(state, cat, Constraints(budget=25.0), mean, np.ones_like(mean),
+                                  forecast_periods=np.array([3, 1]))
+    assert each.forecast_periods == 3
+    np.testing.assert_array_equal(each.forecast_periods_by_sku, [3, 1])
+    # periods t+1, t+2: A 30, 30 at 1 and B (known for period t only) nothing: 5 and 10 over the budget, all A's
+    np.testing.assert_allclose(ForecastSS().build_ahead_units(each), [10.0, 0.0])
+    # B's 5s at 2 counted as forecast: 40 a period, 30 over the budget, shared 60 : 20 by value
+    np.testing.assert_allclose(ForecastSS().build_ahead_units(same), [22.5, 7.5 / 2.0])
+
+
 def test_a_sku_the_build_ahead_gave_nothing_is_explained_by_its_own_rule() -> None:
     """Its desired quantity and reason used to be the build-ahead target cut by the budget."""
     cat = pd.DataFrame({"sku": ["A", "B"], "unit_cost": [1.5, 1.0], "holding_cost": [0.01, 0.01],
