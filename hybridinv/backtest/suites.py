@@ -20,7 +20,9 @@ fit / test         months 1-60 / 61-84                      months 1-39 / 40-51
 Capacity and budget follow :class:`~hybridinv.backtest.setup.ConstraintRule` (from
 the last 12 training months). Car-part series observed in fewer than 75% of the
 training months are left out (2,509 of 2,674 remain), as are none of the hospital
-series. Sales are lost when out of stock.
+series. A month without a number after a series' first one (car-part series that stop
+at month 14) is a month without demand, as in :func:`~hybridinv.backtest.history.read_history`'s
+long layout, for the forecasters and the replay alike. Sales are lost when out of stock.
 """
 
 from __future__ import annotations
@@ -108,6 +110,9 @@ def load_suite(
         were always chosen on the default window: car-part series that stop at months 12-14
         were left out of a backtest cut at month 18 although they qualify on its training months.
         The catalog is drawn over the chosen series, so another set of series gets other rows.
+        Months without a number after a chosen series' first one are 0 demand (car-part series that
+        stop at month 14 qualify on 18 training months); until 2026-12-06 they stayed NaN, which the
+        forecasters skipped (forecasts stayed at the last months' level) while the replay read 0.
 
     Raises
     ------
@@ -136,10 +141,16 @@ def load_suite(
             raise PlanningError(f"n_series must be in [1, {len(chosen)}]", column="n_series", value=n_series)
         catalog = catalog.subset(np.arange(count))
         wide = wide.iloc[:, :count]
+    demand = wide.to_numpy(dtype=np.float64, copy=True)
+    # read_history's rule: a month without a number after a series' first one sold nothing (its long layout
+    # counts it 0, its wide layout refuses the empty cell); NaN was skipped by the forecasters and read as 0 sold
+    # by the replay, so a series that stopped at month 14 kept its forecast while its demand replayed 0
+    started = np.maximum.accumulate(~np.isnan(demand), axis=0)
+    demand[started & np.isnan(demand)] = 0.0
     history = DemandHistory(
         np.asarray(wide.columns, dtype=object),
         np.array([str(m) for m in wide.index], dtype=object),
-        wide.to_numpy(dtype=np.float64),
+        demand,
         freq="M",  # the suites are monthly (their labels are month numbers)
     )
     return history, catalog, spec

@@ -92,6 +92,27 @@ def test_series_qualify_on_the_training_months_of_the_cutoff_asked_for():
             load_suite("carparts", cutoff=bad)  # type: ignore[arg-type]
 
 
+def test_a_suite_series_that_stops_sells_nothing_for_the_forecaster_and_the_replay_alike():
+    """The finding: car-part series that stop at month 14 qualify on 18 training months; their later months
+    stayed NaN, which the forecasters skipped (forecasts stayed at 2.35) while the replay read 0 sold."""
+    from hybridinv.backtest import backtest
+    from hybridinv.backtest.suites import load_suite
+
+    wide = load_series("carparts")
+    early, catalog, _ = load_suite("carparts", cutoff=18)
+    stopped = np.array([i for i, sku in enumerate(early.sku) if wide[sku].iloc[18:].isna().all()])
+    assert stopped.size == 155
+    demand = early.demand[:, stopped]
+    started = np.maximum.accumulate(~np.isnan(early.demand), axis=0)
+    assert not np.isnan(early.demand[started]).any()  # read_history's rule: 0 after a series' first number
+    assert (demand[18:] == 0).all()
+    given = wide[list(early.sku)].iloc[: early.n_periods].to_numpy()
+    np.testing.assert_array_equal(early.demand[~np.isnan(given)], given[~np.isnan(given)])  # the numbers are kept
+    result = backtest(early.subset(stopped[:3]), catalog.subset(stopped[:3]), 18, policies=["newsvendor"])
+    forecast = result.scenario.demand.forecast.mean[:, 0, :]  # next month's forecast at each test origin
+    assert (np.diff(forecast, axis=0) <= 1e-12).all() and (forecast[-1] < forecast[0]).any()  # they fall
+
+
 def test_env_variable_points_to_data(monkeypatch, tmp_path):
     monkeypatch.setenv("HYBRIDINV_DATA", str(tmp_path))
     assert data_dir() == tmp_path
