@@ -161,14 +161,26 @@ def run_suite(
     policies: tuple[str, ...] | None = None,
     path: str | os.PathLike[str] | None = None,
     n_series: int | None = None,
+    cutoff: int | str | None = None,
     **options: object,
 ) -> BacktestResult:
     """Backtest the built-in suite ``name`` (all series unless ``n_series``); options go to
-    :func:`~hybridinv.backtest.engine.backtest` (``training=``, ``models=``, ``model_dir=``, ...)."""
+    :func:`~hybridinv.backtest.engine.backtest` (``training=``, ``models=``, ``model_dir=``, ...).
+
+    ``cutoff`` (default: the suite's) is read as :func:`~hybridinv.backtest.engine.backtest` reads it
+    (a number of training months or a month label); the series are chosen on those training months,
+    as ``hybridinv backtest --suite ... --cutoff`` does (:func:`load_suite`). Until 2026-12-06 a
+    ``cutoff`` was a TypeError (given twice to the backtest).
+    """
     from hybridinv.backtest.engine import DEFAULT_POLICIES, backtest
 
     history, catalog, spec = load_suite(name, path, n_series)
+    months = spec.cutoff
+    if cutoff is not None:
+        months = history.cutoff_index(cutoff)
+        if months != spec.cutoff:  # series qualify on the training months only, not on the months tested
+            history, catalog, spec = load_suite(name, path, n_series, cutoff=months)
     return backtest(
-        history, catalog, spec.cutoff, policies=policies or DEFAULT_POLICIES, name=name,
+        history, catalog, months, policies=policies or DEFAULT_POLICIES, name=name,
         periods_per_year=spec.periods_per_year, **options,  # type: ignore[arg-type]
     )

@@ -113,6 +113,18 @@ def test_a_suite_series_that_stops_sells_nothing_for_the_forecaster_and_the_repl
     assert (np.diff(forecast, axis=0) <= 1e-12).all() and (forecast[-1] < forecast[0]).any()  # they fall
 
 
+def test_run_suite_takes_a_cutoff_and_chooses_the_series_on_its_training_months():
+    """The finding: run_suite(..., cutoff=50) was a TypeError (cutoff given twice to backtest)."""
+    from hybridinv.backtest.suites import load_suite, run_suite
+
+    result = run_suite("hospital", policies=("static_ss",), n_series=2, cutoff=50)
+    assert result.cutoff == 50 and result.test_periods == 84 - 50
+    chosen, _, _ = load_suite("hospital", n_series=2, cutoff=50)
+    np.testing.assert_array_equal(result.history.sku, chosen.sku)
+    label = run_suite("hospital", policies=("static_ss",), n_series=2, cutoff=str(load_series("hospital").index[50]))
+    assert label.test_periods == 84 - 50
+
+
 def test_env_variable_points_to_data(monkeypatch, tmp_path):
     monkeypatch.setenv("HYBRIDINV_DATA", str(tmp_path))
     assert data_dir() == tmp_path
