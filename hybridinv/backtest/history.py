@@ -5,7 +5,9 @@ Two layouts are accepted (both pandas frames):
 * **long**: columns ``sku``, ``period``, ``quantity`` — one row per SKU and period
   (rows of the same SKU and period are added up; rows that repeat another row
   exactly get a :class:`~hybridinv.PlanningWarning`, as a file exported twice would);
-* **wide**: a ``sku`` column and one column per period, oldest first.
+* **wide**: a ``sku`` column and one column per period, oldest first, none skipped (numbered
+  columns count up by 1, dated ones are a period apart: a missing column is an error naming the
+  column after it, where the long layout reads the periods between as periods without sales).
 
 ``period`` values are whole numbers (consecutive periods; a missing number is a
 period without any row) or dates / period strings (``"2001-03"``), which are mapped
@@ -296,7 +298,7 @@ def read_history(frame: pd.DataFrame | DemandHistory, freq: str | None = None) -
     ------
     PlanningError
         For a missing ``sku`` column, unreadable periods or quantities, negative
-        quantities, or an empty history.
+        quantities, wide period columns out of order or skipping a period, or an empty history.
     """
     if isinstance(frame, DemandHistory):
         return frame
@@ -412,7 +414,8 @@ def _from_wide(df: pd.DataFrame) -> DemandHistory:
 
 def _in_order(columns: list[object]) -> str | None:
     """Refuse period columns that are all numbers or all dates but not oldest first (newest first trained
-    on the test periods and tested on the training ones, without a word); the period kind of dated ones."""
+    on the test periods and tested on the training ones, without a word) or that skip a period (numbers
+    that do not count up by 1, dates further apart than the others); the period kind of dated ones."""
     labels = pd.Series([str(c) for c in columns])
     keys = pd.to_numeric(labels, errors="coerce")
     if keys.isna().any() and keys.notna().sum() < 2:
@@ -448,4 +451,14 @@ def _in_order(columns: list[object]) -> str | None:
                 f"after {labels[i - 1]!r}, where the columns are about {usual:.0f} days apart; add the missing "
                 "period (0 where nothing was sold)", column=labels[i])
         return _step_kind(round(usual))
+    if not pd.api.types.is_numeric_dtype(keys.dtype):
+        return None
+    skipped = np.flatnonzero(np.diff(keys.to_numpy(dtype=np.float64)) != 1.0)
+    if skipped.size:  # numbered columns count periods: a missing one shifted every later one, as a missing month
+        i = int(skipped[0]) + 1
+        raise PlanningError(
+            f"{_TABLE} (wide layout): a period column is missing: {labels[i]!r} follows {labels[i - 1]!r}, where "
+            "numbered period columns count 1, 2, 3, ... (the long layout reads the periods between as periods "
+            "without demand); add the missing period (0 where nothing was sold), or label the columns with dates",
+            column=labels[i])
     return None

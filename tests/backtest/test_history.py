@@ -255,6 +255,26 @@ def test_a_missing_wide_period_column_is_refused_and_freq_needs_dates() -> None:
     assert info.value.column == "period"
 
 
+def test_a_missing_numbered_wide_period_column_is_refused_naming_the_column_after_the_gap() -> None:
+    """The finding: columns 1..12, 14..30 gave 29 periods (the long layout 30, period 13 without demand), so
+    every period after 12 moved one place earlier and the seasonal phase shifted without a word."""
+    rng = np.random.default_rng(0)
+    periods = [p for p in range(1, 31) if p != 13]
+    demand = rng.poisson(5.0, (2, len(periods))).astype(float)
+    long = pd.DataFrame({"sku": np.repeat(["A", "B"], len(periods)), "period": periods * 2,
+                         "quantity": demand.ravel()})
+    assert read_history(long).n_periods == 30  # period 13: a period without demand
+    wide = pd.DataFrame({"sku": ["A", "B"], **{str(p): demand[:, k] for k, p in enumerate(periods)}})
+    with pytest.raises(PlanningError, match="period column is missing: '14' follows '12'") as info:
+        read_history(wide)
+    assert info.value.column == "14"
+    numbered = wide.rename(columns={str(p): p for p in periods})  # numbers as headers, not text
+    with pytest.raises(PlanningError, match="'14' follows '12'"):
+        read_history(numbered)
+    whole = wide.assign(**{"13": 0.0})[["sku", *[str(p) for p in range(1, 31)]]]
+    np.testing.assert_array_equal(read_history(whole).demand, read_history(long).demand)  # the layouts agree
+
+
 def test_dated_periods_with_offsets_that_change_for_summer_time_are_read() -> None:
     # daily stamps on the Berlin clock (+01:00 in March, +02:00 from the 31st) were "unreadable period"
     days = pd.date_range("2024-03-25", periods=14, freq="D").tz_localize("Europe/Berlin")
