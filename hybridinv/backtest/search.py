@@ -24,7 +24,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hybridinv.core.catalog import Catalog
-from hybridinv.core.errors import PlanningError, whole_number
+from hybridinv.core.errors import PlanningError, number_array, scalar_or_array, whole_number, whole_numbers
+from hybridinv.core.limits import MAX_QUANTITY
 
 __all__ = ["StaticFit", "fit_static_base_stock", "fit_static_ss", "replay_costs"]
 
@@ -76,13 +77,21 @@ def replay_costs(
     Returns
     -------
     array, shape (n, G)
+
+    Raises
+    ------
+    PlanningError
+        Naming ``demand`` (not of shape (T, n) for the catalog's ``n`` series, negative, infinite
+        or above :data:`~hybridinv.core.limits.MAX_QUANTITY`), ``reorder_point`` or ``order_up_to``
+        (NaN, infinite, not of shape (n, G) or of different shapes) or ``warmup``.
     """
-    y = np.nan_to_num(np.asarray(demand, dtype=np.float64), nan=0.0)
+    y = np.nan_to_num(_demand_array(demand, catalog), nan=0.0)
     periods, n = y.shape
-    low = np.asarray(reorder_point, dtype=np.float64)
-    high = np.asarray(order_up_to, dtype=np.float64)
+    low = np.asarray(scalar_or_array(reorder_point, "reorder_point"), dtype=np.float64)
+    high = np.asarray(scalar_or_array(order_up_to, "order_up_to"), dtype=np.float64)
     if low.shape != high.shape or low.ndim != 2 or low.shape[0] != n:
-        raise PlanningError(f"candidates must have shape ({n}, G)", column="order_up_to")
+        raise PlanningError(f"candidates must have shape ({n}, G), both reorder_point {low.shape} and order_up_to "
+                            f"{high.shape}", column="order_up_to")
     lead = catalog.lead_time.astype(np.int64)
     width = int(lead.max()) + 1
     skip = width if warmup is None else whole_number(warmup, "warmup")  # -1 divided by periods + 1
@@ -119,6 +128,32 @@ def replay_costs(
             total += hold * on_hand + short_cost * penalty + unit * order + fixed * (order > 0)
     result: NDArray[np.float64] = total / (periods - skip)
     return result
+
+
+def _demand_array(demand: object, catalog: Catalog) -> NDArray[np.float64]:
+    """``demand`` as a float array of shape (T, n) for the catalog's ``n`` series: NaN (not observed) or
+    finite numbers from 0 to :data:`~hybridinv.core.limits.MAX_QUANTITY` (negative demand gave NaN levels,
+    infinite demand overflowed, a width other than the catalog's failed in a numpy broadcast)."""
+    y = number_array(demand, "demand")
+    if y.ndim != 2 or y.shape[1] != catalog.n_skus:
+        raise PlanningError(f"demand must have shape (T, {catalog.n_skus}): periods x the catalog's series",
+                            column="demand", value=y.shape)
+    bad = ~np.isnan(y) & ~((y >= 0.0) & (y <= MAX_QUANTITY))
+    if bad.any():
+        period, series = (int(k) for k in np.argwhere(bad)[0])
+        raise PlanningError(f"demand must be finite, >= 0 and at most {MAX_QUANTITY:g} (NaN: not observed; "
+                            f"period {period})", column="demand", sku=str(catalog.sku[series]),
+                            value=float(y[period, series]))
+    return y
+
+
+def _grid_points(value: object, column: str) -> tuple[int, int]:
+    """``value`` as a pair of whole numbers >= 1 (grid points: 0 left nothing to choose from, 2.5 was a
+    TypeError inside numpy)."""
+    if not isinstance(value, tuple | list) or len(value) != 2:
+        raise PlanningError("must be a pair of whole numbers >= 1 (grid points)", column=column, value=value)
+    first, second = whole_numbers(value, column, 1)
+    return first, second
 
 
 def _span(demand: NDArray[np.float64], lead: NDArray[np.int64]) -> NDArray[np.float64]:
@@ -185,15 +220,27 @@ def fit_static_ss(
     Returns
     -------
     StaticFit
+
+    Raises
+    ------
+    PlanningError
+        Naming ``demand`` (not of shape (T, n), negative or infinite; NaN is "not observed"), or
+        ``coarse`` or ``fine`` when not a pair of whole numbers >= 1.
     """
-    return _fit(demand, catalog, lost_sales, coarse, fine, batches=True)
+    return _fit(demand, catalog, lost_sales, _grid_points(coarse, "coarse"), _grid_points(fine, "fine"),
+                batches=True)
 
 
 def fit_static_base_stock(
     demand: NDArray[np.float64], catalog: Catalog, lost_sales: bool = True, points: tuple[int, int] = (121, 21)
 ) -> StaticFit:
-    """Best static base-stock level per series on the recorded ``demand`` (coarse, fine grid points)."""
-    return _fit(demand, catalog, lost_sales, (points[0], 1), (points[1], 1), batches=False)
+    """Best static base-stock level per series on the recorded ``demand`` (coarse, fine grid points).
+
+    ``demand`` and ``points`` are checked as :func:`fit_static_ss` checks ``demand`` and ``coarse``
+    (a PlanningError naming them).
+    """
+    first, second = _grid_points(points, "points")
+    return _fit(demand, catalog, lost_sales, (first, 1), (second, 1), batches=False)
 
 
 def _fit(
@@ -204,9 +251,7 @@ def _fit(
     fine: tuple[int, int],
     batches: bool,
 ) -> StaticFit:
-    y = np.asarray(demand, dtype=np.float64)
-    if y.ndim != 2 or y.shape[1] != catalog.n_skus:
-        raise PlanningError(f"demand must have shape (T, {catalog.n_skus})", column="demand")
+    y = _demand_array(demand, catalog)
     lead = catalog.lead_time.astype(np.int64)
     top = np.ceil(1.3 * _span(y, lead)) + 1.0
     n = y.shape[1]

@@ -9,6 +9,7 @@ import pytest
 
 from hybridinv import Catalog, Constraints, InventoryState
 from hybridinv.backtest.search import fit_static_base_stock, fit_static_ss, replay_costs
+from hybridinv.core.errors import PlanningError
 from hybridinv.demand.processes import DemandPath, DemandProcess
 from hybridinv.exact import best_base_stock
 from hybridinv.policies.classical import SS
@@ -82,3 +83,38 @@ def test_base_stock_search_recovers_the_exact_optimum_on_a_long_replay() -> None
     assert abs(fit.order_up_to[0] - level) <= 1
     assert fit.train_cost[0] == pytest.approx(cost, rel=0.03)
     np.testing.assert_array_equal(fit.order_up_to - fit.reorder_point, [1.0])
+
+
+def test_bad_demand_grids_and_candidates_are_refused_naming_them() -> None:
+    """The finding: negative or infinite demand gave NaN levels with RuntimeWarnings, an empty grid a bare
+    "argmin of an empty sequence", coarse=(2.5, 16) a bare TypeError, demand of another width than the
+    catalog a numpy broadcast error, and NaN reorder points a cost."""
+    catalog = _catalog(2, np.array([1, 2]), order_cost=5.0)
+    y = np.random.default_rng(0).poisson(5, (20, 2)).astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning before the refusal
+        for demand in (-y, np.where(y > 8, np.inf, y)):
+            for fit in (fit_static_ss, fit_static_base_stock):
+                with pytest.raises(PlanningError, match="demand must be finite, >= 0") as info:
+                    fit(demand, catalog)
+                assert info.value.column == "demand" and info.value.sku == catalog.sku[0]
+    for column, call in (
+        ("coarse", lambda v: fit_static_ss(y, catalog, coarse=v)),
+        ("fine", lambda v: fit_static_ss(y, catalog, fine=v)),
+        ("points", lambda v: fit_static_base_stock(y, catalog, points=v)),
+    ):
+        for bad in ((0, 16), (2.5, 16), (4,), 5):
+            with pytest.raises(PlanningError) as info:
+                call(bad)
+            assert info.value.column == column
+    candidates = np.zeros((2, 1)), np.ones((2, 1))
+    with pytest.raises(PlanningError, match=r"shape \(T, 2\)") as info:
+        replay_costs(y[:, :1], catalog, *candidates)
+    assert info.value.column == "demand"
+    with pytest.raises(PlanningError, match="finite") as info:
+        replay_costs(y, catalog, np.full((2, 1), np.nan), candidates[1])
+    assert info.value.column == "reorder_point"
+    with pytest.raises(PlanningError, match="finite") as info:
+        replay_costs(y, catalog, candidates[0], np.full((2, 1), np.inf))
+    assert info.value.column == "order_up_to"
+    assert fit_static_ss(y.tolist(), catalog, coarse=[5, 3], fine=(3.0, 3)).candidates == 24  # lists, 3.0 are fine
