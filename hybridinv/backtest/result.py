@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, whole_number
 from hybridinv.core.outputs import markdown_text as _md
 from hybridinv.core.outputs import plain_label as _tex
 from hybridinv.core.outputs import write_csv
@@ -148,10 +148,18 @@ class BacktestResult:
         """Cost difference per period of ``policy - reference`` with a 95% bootstrap interval.
 
         ``over="sku"`` resamples SKUs (per-SKU total differences), ``over="period"``
-        resamples test periods (per-period total differences).
+        resamples test periods (per-period total differences); ``seed`` (a whole number >= 0, as a
+        simulation's seeds) seeds the bootstrap.
+
+        Raises
+        ------
+        PlanningError
+            Naming ``policy``, ``reference``, ``over`` or ``seed`` (``"x"``, ``1.5`` or ``-1`` were bare
+            numpy errors).
         """
         if over not in ("sku", "period"):  # was a bare ValueError
             raise PlanningError("must be 'sku' or 'period'", column="over", value=over)
+        seed = whole_number(seed, "seed")
         a, b = self.runs[self._ran(policy, "policy")].sku_costs, self.runs[self._ran(reference)].sku_costs
         periods, n = a.shape
         if over == "sku":

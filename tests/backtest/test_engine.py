@@ -227,6 +227,12 @@ def test_a_reference_the_backtest_did_not_run_is_named(tmp_path) -> None:  # typ
         result.paired("newsvendor", "static_ss", over="skus")
     assert err.value.column == "over"
     assert result.table("newsvendor").set_index("policy").loc["newsvendor", "vs_newsvendor_pct"] == 0.0
+    for seed in ("x", 1.5, -1, True, None):  # bare TypeError / ValueError from numpy's default_rng
+        with pytest.raises(PlanningError, match="whole number|must be a number") as err:
+            result.paired("newsvendor", "static_ss", seed=seed)  # type: ignore[arg-type]
+        assert err.value.column == "seed"
+    same = result.paired("newsvendor", "static_ss", seed=3.0)  # type: ignore[arg-type]
+    assert same == result.paired("newsvendor", "static_ss", seed=np.int64(3))
 
 
 def test_bad_training_settings_and_model_directories_stop_the_backtest_before_any_policy_runs(
