@@ -293,6 +293,9 @@ def backtest(
     split = hist.cutoff_index(cutoff)
     if not np.nansum(hist.demand) > 0:  # every cost 0: the comparisons in % were NaN
         raise PlanningError("the history records no demand (every quantity is 0)", column="quantity")
+    named = [p for p in policies if not isinstance(p, str)]
+    if named:  # a list inside the list was a bare "unhashable type" TypeError
+        raise PlanningError("must be a list of policy names (text)", column="policies", value=named[0])
     unknown = [p for p in policies if p not in POLICIES]
     if unknown:
         raise PlanningError(f"unknown backtest policy; known: {sorted(POLICIES)}", column="policies",

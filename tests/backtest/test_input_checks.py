@@ -128,9 +128,10 @@ def test_constraint_rule_factors_must_be_numbers(factor: object) -> None:
     assert (info.value.column, info.value.value) == ("capacity_factor", factor)
 
 
-@pytest.mark.parametrize("policies", ["newsvendor", None, []])
+@pytest.mark.parametrize("policies", ["newsvendor", None, [], [["static_ss"]], ["static_ss", 3]])
 def test_policies_must_be_a_non_empty_list_of_names(policies: object) -> None:
-    # a name was read letter by letter ('n'), None a TypeError, [] an IndexError in the result
+    # a name was read letter by letter ('n'), None a TypeError, [] an IndexError in the result, a list inside
+    # the list an "unhashable type: 'list'" TypeError
     with pytest.raises(PlanningError) as info:
         backtest(history_frame(3, 24), catalog_frame(3), 18, policies=policies)  # type: ignore[arg-type]
     assert info.value.column == "policies"
