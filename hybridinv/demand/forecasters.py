@@ -63,6 +63,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.errors import PlanningError, enum_member, number_in, whole_number
 from hybridinv.core.flags import text_full
+from hybridinv.core.limits import MAX_PERIODS
 
 __all__ = ["ForecastMethod", "Forecaster", "RollingForecast"]
 
@@ -375,6 +376,13 @@ class Forecaster:
         uses ``history[:t]`` (and the training window) only; until 2026-12-04 the starting
         states were taken from the rolled history's own first 12 rows (two seasons for
         Holt-Winters), so its early origins saw later demand.
+
+        Raises
+        ------
+        PlanningError
+            Before :meth:`fit`, for a history of another number of series, or naming ``start`` (not a
+            whole number from 0 to the history's periods) or ``horizon`` (not a whole number from 1 to
+            :data:`~hybridinv.core.limits.MAX_PERIODS`).
         """
         y = _as_history(history)
         if not hasattr(self, "method_"):
@@ -382,8 +390,13 @@ class Forecaster:
         if y.shape[1] != self.n_series_:
             raise PlanningError(f"history has {y.shape[1]} series, the forecaster {self.n_series_}", column="history")
         periods = y.shape[0]
-        if not 0 <= start <= periods or horizon < 1:
-            raise PlanningError(f"need 0 <= start <= {periods} and horizon >= 1", column="start", value=start)
+        start = whole_number(start, "start")  # 2.5 was a bare TypeError
+        if start > periods:
+            raise PlanningError(f"need 0 <= start <= {periods} (the history's periods)", column="start", value=start)
+        horizon = whole_number(horizon, "horizon", 1)  # 0 was refused naming start and its value
+        if horizon > MAX_PERIODS:
+            raise PlanningError(f"must be at most {MAX_PERIODS:,} periods (MAX_PERIODS)", column="horizon",
+                                value=horizon)
         origins = periods - start + 1
         mean = np.zeros((origins, horizon, y.shape[1]))
         std = np.zeros_like(mean)

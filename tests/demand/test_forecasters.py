@@ -178,6 +178,13 @@ def test_bad_input_is_refused() -> None:
     fc = Forecaster(season=None).fit(np.ones((10, 2)))
     with pytest.raises(PlanningError, match="series"):
         fc.roll(np.ones((10, 3)), start=1, horizon=1)
+    # horizon 0 was refused naming start (and start's value); 2.5 for either was a bare TypeError
+    for start, horizon, column, value in ((1, 0, "horizon", 0), (1, 2.5, "horizon", 2.5), (2.5, 1, "start", 2.5),
+                                          (-1, 1, "start", -1), (11, 1, "start", 11), (1, "3", "horizon", "3")):
+        with pytest.raises(PlanningError) as info:
+            fc.roll(np.ones((10, 2)), start=start, horizon=horizon)  # type: ignore[arg-type]
+        assert (info.value.column, info.value.value) == (column, value)
+    assert fc.roll(np.ones((10, 2)), start=10.0, horizon=np.int64(2)).mean.shape == (1, 2, 2)  # type: ignore[arg-type]
     with pytest.raises(PlanningError, match="holdout"):
         Forecaster(holdout=1.5).fit(np.ones((10, 1)))
     with pytest.raises(PlanningError, match="at least one method") as info:  # () silently meant every method
