@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 from hybridinv.backtest.history import DemandHistory, read_history
 from hybridinv.backtest.result import BacktestResult, PolicyRun
 from hybridinv.backtest.search import StaticFit, fit_static_base_stock, fit_static_ss
-from hybridinv.backtest.setup import ConstraintRule, evaluation_scenario
+from hybridinv.backtest.setup import evaluation_scenario, resolve_constraints
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
 from hybridinv.core.errors import PlanningError
@@ -66,6 +66,9 @@ class BacktestContext:
     model_dir: Path | None = None
     progress: bool = False
     fitted: dict[str, Any] = field(default_factory=dict)
+    #: the constraints as the backtest was given them (``"derive"``, a dict, a Constraints): a trained hybrid
+    #: resolves them on the months it fits on, while every policy is evaluated under :attr:`constraints`
+    given_constraints: Any = "derive"
 
     def static(self, kind: str) -> StaticFit:
         """The best static ``"ss"`` or ``"base_stock"`` levels per series (fitted once, on the training window)."""
@@ -128,8 +131,10 @@ def _trained(label: str, parameterization: str) -> Callable[[BacktestContext], A
             warm = "hybrid_default" if parameterization == "forecast_ss" else None
             settings = replace(settings, parameterization=parameterization, warm_start=warm)
         out = None if ctx.model_dir is None else ctx.model_dir / label
+        # the given constraints, not ctx.constraints: derived ones come from the last 12 training months, the
+        # months train_on_history holds out for its gate; it derives its own from the months ES fits on
         agent, report = train_on_history(
-            ctx.train, ctx.catalog, out, ctx.constraints, settings, ctx.lost_sales, ctx.season, ctx.progress,
+            ctx.train, ctx.catalog, out, ctx.given_constraints, settings, ctx.lost_sales, ctx.season, ctx.progress,
             name=ctx.scenario.name,
         )
         ctx.fitted[label] = report
@@ -153,37 +158,6 @@ POLICIES: dict[str, Callable[[BacktestContext], Any]] = {
     "capped_base": _capped_base,
     "capped_trained": _trained("capped_trained", "forecast_capped"),
 }
-
-
-def resolve_constraints(
-    given: Constraints | Mapping[str, Any] | str | None, train: NDArray[np.float64], catalog: Catalog
-) -> tuple[Constraints, str]:
-    """The limits of a backtest or of training on history, and where they came from.
-
-    ``"derive"`` sizes both from the training window ``train`` (periods x SKUs, catalog
-    order) by :class:`~hybridinv.backtest.setup.ConstraintRule`; a dict may say
-    ``"derive"`` for one limit only; a :class:`Constraints` or a dict of numbers is taken
-    as given (each > 0, ``inf`` for no limit: :class:`PlanningError` otherwise). ``None`` is
-    ``"derive"``, as in :func:`~hybridinv.rl.history.train_on_history` (it meant no limits here,
-    silently; ``Constraints()`` says that).
-    """
-    if given is None:
-        given = "derive"
-    if isinstance(given, str):
-        if given != "derive":
-            raise PlanningError("constraints must be 'derive', a Constraints or a dict", column="constraints",
-                                value=given)
-        rule = ConstraintRule()
-        return rule.derive(train, catalog), rule.describe()
-    derive = [k for k in ("capacity", "budget") if isinstance(given, Mapping) and given.get(k) == "derive"]
-    if derive and isinstance(given, Mapping):  # {"capacity": 500.0, "budget": "derive"}: the other one derived
-        rule = ConstraintRule()
-        derived = rule.derive(train, catalog)
-        values = {**given, **{k: getattr(derived, k) for k in derive}}
-        limits = Constraints.coerce(values)  # first: a given limit "x" was a bare ValueError in the text below
-        given_text = ", ".join(f"{k} {float(v):g} given" for k, v in given.items() if k not in derive)
-        return limits, "; ".join(part for part in (given_text, rule.describe(tuple(derive))) if part)
-    return Constraints.coerce(given), "given"
 
 
 def _run(name: str, policy: Any, scenario: Scenario, build_seconds: float) -> PolicyRun:
@@ -317,7 +291,7 @@ def backtest(
     scenario = evaluation_scenario(y, split, cat, limits, forecaster, horizon, lost_sales, name, season,
                                    periods_per_year)
     ctx = BacktestContext(train, cat, limits, forecaster, scenario, lost_sales, season, training,
-                          None if model_dir is None else Path(model_dir), progress)
+                          None if model_dir is None else Path(model_dir), progress, given_constraints=constraints)
     builders: dict[str, Callable[[BacktestContext], Any]] = {p: POLICIES[p] for p in policies}
     for label, directory in (models or {}).items():  # loaded now: a wrong directory failed after every policy ran
         builders[label] = _model_builder(label, directory)

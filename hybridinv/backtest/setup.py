@@ -16,7 +16,9 @@ parameters and the bootstrap all come from ``history[:cutoff]``.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,6 +38,7 @@ __all__ = [
     "evaluation_scenario",
     "initial_state",
     "recent_moments",
+    "resolve_constraints",
     "training_scenario",
 ]
 
@@ -235,3 +238,34 @@ def _in_range(value: object, column: str, low: int, high: int) -> int:
     if number is None or not low <= number <= high:
         raise PlanningError(f"must be a whole number in [{low}, {high}]", column=column, value=value)
     return number
+
+
+def resolve_constraints(
+    given: Constraints | Mapping[str, Any] | str | None, train: NDArray[np.float64], catalog: Catalog
+) -> tuple[Constraints, str]:
+    """The limits of a backtest or of training on history, and where they came from.
+
+    ``"derive"`` sizes both from the training window ``train`` (periods x SKUs, catalog
+    order) by :class:`~hybridinv.backtest.setup.ConstraintRule`; a dict may say
+    ``"derive"`` for one limit only; a :class:`Constraints` or a dict of numbers is taken
+    as given (each > 0, ``inf`` for no limit: :class:`PlanningError` otherwise). ``None`` is
+    ``"derive"``, as in :func:`~hybridinv.rl.history.train_on_history` (it meant no limits here,
+    silently; ``Constraints()`` says that).
+    """
+    if given is None:
+        given = "derive"
+    if isinstance(given, str):
+        if given != "derive":
+            raise PlanningError("constraints must be 'derive', a Constraints or a dict", column="constraints",
+                                value=given)
+        rule = ConstraintRule()
+        return rule.derive(train, catalog), rule.describe()
+    derive = [k for k in ("capacity", "budget") if isinstance(given, Mapping) and given.get(k) == "derive"]
+    if derive and isinstance(given, Mapping):  # {"capacity": 500.0, "budget": "derive"}: the other one derived
+        rule = ConstraintRule()
+        derived = rule.derive(train, catalog)
+        values = {**given, **{k: getattr(derived, k) for k in derive}}
+        limits = Constraints.coerce(values)  # first: a given limit "x" was a bare ValueError in the text below
+        given_text = ", ".join(f"{k} {float(v):g} given" for k, v in given.items() if k not in derive)
+        return limits, "; ".join(part for part in (given_text, rule.describe(tuple(derive))) if part)
+    return Constraints.coerce(given), "given"

@@ -279,8 +279,8 @@ def _train_on_history(
     objective: Any = None,
     extra_columns: str = "error",
 ) -> None:
-    from hybridinv.backtest.engine import resolve_constraints
     from hybridinv.backtest.history import read_history
+    from hybridinv.backtest.setup import resolve_constraints
     from hybridinv.cli._io import cutoff_from_text, read_csv, season_from_text
     from hybridinv.core.catalog import Catalog
     from hybridinv.core.errors import PlanningError
@@ -296,9 +296,10 @@ def _train_on_history(
         periods = demand.cutoff_index(cutoff_from_text(cutoff, demand))
     window = demand.demand[:periods]
     given = given_limits(capacity, budget)
-    limits = None if given is None else resolve_constraints(given, window, cat)[0]
+    if given is not None:  # checked now, resolved by train_on_history on the months ES fits on
+        resolve_constraints(given, window, cat)
     settings = HistoryTraining(validation=validation, workers=workers, seed=seed, **es_options)  # type: ignore[arg-type]
-    _, report = train_on_history(window, cat, out, limits, settings, season=cycle,
+    _, report = train_on_history(window, cat, out, given, settings, season=cycle,
                                  progress=not quiet, name="history", objective=objective)
     click.echo(f"wrote {out}: {report['reason']}")
     for line in _target_lines(report.get("objective")):
@@ -353,10 +354,11 @@ def _refuse_options(names: tuple[str, ...], why: str) -> None:
 
 
 def given_limits(capacity: float | None, budget: float | None) -> dict[str, float | str] | None:
-    """--capacity/--budget as :func:`hybridinv.backtest.engine.resolve_constraints` takes them.
+    """--capacity/--budget as :func:`hybridinv.backtest.setup.resolve_constraints` takes them.
 
     None when neither is given (the library derives both); otherwise a dict whose limit not
-    given says ``"derive"``, so that it keeps the value derived from the training window.
+    given says ``"derive"``, so that it keeps a derived value (:func:`~hybridinv.rl.history.train_on_history`
+    derives it from the months ES fits on, a backtest from its training window).
     """
     if capacity is None and budget is None:
         return None

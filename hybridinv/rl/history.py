@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,7 +51,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridinv.backtest.setup import ConstraintRule, evaluation_scenario, forecast_horizon, training_scenario
+from hybridinv.backtest.setup import (
+    ConstraintRule,
+    evaluation_scenario,
+    forecast_horizon,
+    resolve_constraints,
+    training_scenario,
+)
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
 from hybridinv.core.errors import PlanningError, number_in, whole_number
@@ -402,7 +409,7 @@ def train_on_history(
     train: NDArray[np.float64],
     catalog: Catalog,
     out: str | Path | None,
-    constraints: Constraints | None = None,
+    constraints: Constraints | Mapping[str, Any] | str | None = None,
     settings: HistoryTraining | None = None,
     lost_sales: bool = True,
     season: int | None = 12,
@@ -419,9 +426,13 @@ def train_on_history(
     catalog : Catalog
     out : path, optional
         Model directory to write.
-    constraints : Constraints, optional
-        The planner's capacity and budget; None derives them by
-        :class:`~hybridinv.backtest.setup.ConstraintRule` from the window.
+    constraints : Constraints, dict, "derive" or None
+        The planner's capacity and budget, as :func:`~hybridinv.backtest.setup.resolve_constraints`
+        takes them: given limits are used as given; ``None``, ``"derive"`` or a dict entry
+        ``"derive"`` sizes that limit by :class:`~hybridinv.backtest.setup.ConstraintRule` from the
+        months ES fits on, the window without its held-out periods (until 2026-12-06 from the whole
+        window: the last 12 months the rule reads were the months the gate holds out, so their demand
+        set the limits ES trained under). ES and the gate use the same limits.
     settings : HistoryTraining, optional
     lost_sales : bool
     season : int or None
@@ -463,7 +474,8 @@ def train_on_history(
         )
     start = time.perf_counter()
     inner = y[: periods - hold]
-    limits = constraints if constraints is not None else ConstraintRule().derive(y, catalog)
+    # limits derived from the months ES fits on: the held-out months judge the result and must not shape it
+    limits, _ = resolve_constraints(constraints, inner, catalog)
     forecaster = Forecaster(season=season).fit(inner)
     family = HistoryFamily(
         inner, catalog, forecaster, limits, periods=min(settings.episode_periods, inner.shape[0]),

@@ -6,8 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hybridinv import Constraints
+from hybridinv import Catalog, Constraints
 from hybridinv.backtest import backtest
+from hybridinv.backtest.history import read_history
+from hybridinv.backtest.setup import ConstraintRule
 from hybridinv.core.errors import PlanningError
 from hybridinv.rl.history import HistoryTraining
 
@@ -194,6 +196,28 @@ def test_each_trained_hybrid_gets_a_warm_start_of_its_own_parameterization(monke
                 POLICIES[name](ctx)
     assert seen == [("forecast_ss", "hybrid_default"), ("forecast_capped", None),  # capped: from its base
                     ("forecast_ss", "hybrid_default"), ("forecast_capped", "/my/capped")]
+
+
+def test_the_trained_hybrid_gets_the_constraints_as_given_and_every_policy_is_evaluated_under_the_derived_ones(
+        monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # the backtest passed the limits derived from the last 12 training months, the months train_on_history
+    # holds out for its gate; it now passes what it was given and train_on_history derives on the months it fits on
+    import hybridinv.rl.history as history
+
+    seen: list[object] = []
+
+    def fake(train, catalog, out, constraints, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(constraints)
+        raise RuntimeError("stop")
+
+    monkeypatch.setattr(history, "train_on_history", fake)
+    for given in (None, "derive", {"capacity": 500.0, "budget": "derive"}):
+        with pytest.raises(RuntimeError, match="stop"):
+            _run(history_frame(), policies=("hybrid_trained",), constraints=given)
+    assert seen == [None, "derive", {"capacity": 500.0, "budget": "derive"}]
+    derived = _run(history_frame(), policies=("static_ss",)).scenario.constraints
+    train = read_history(history_frame()).aligned(Catalog.from_frame(catalog_frame())).demand[:24]
+    assert derived == ConstraintRule().derive(train, Catalog.from_frame(catalog_frame()))  # evaluation: unchanged
 
 
 def test_constraints_none_derives_them_as_training_on_history_does() -> None:

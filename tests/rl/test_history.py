@@ -234,6 +234,30 @@ def test_a_fill_rate_target_is_trained_for_and_the_metadata_records_objective_an
     assert (agent.weights != 0).any() == report["accepted"]  # a rejected model is its base: zero weights
 
 
+def test_derived_limits_come_from_the_months_es_fits_on_not_the_held_out_ones(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The finding: ConstraintRule read the window's last 12 months, the months the gate holds out, so their
+    demand set the capacity and budget ES trained under (and the backtest's hybrid_trained got the same)."""
+    import hybridinv.rl.history as history
+
+    seen: list[Constraints] = []
+
+    def stop(family, *args, **options):  # type: ignore[no-untyped-def]
+        seen.append(family.constraints)
+        raise RuntimeError("stop")
+
+    monkeypatch.setattr(history, "train_adaptive", stop)
+    y, cat = _data()
+    window = y[:30].copy()
+    window[24:] *= 10.0  # the 6 held-out months sell ten times as much
+    for given in (None, "derive", {"capacity": 500.0, "budget": "derive"}, Constraints(capacity=7.0, budget=9.0)):
+        with pytest.raises(RuntimeError, match="stop"):
+            train_on_history(window, cat, None, given, TINY)  # type: ignore[arg-type]
+    fitted_on = ConstraintRule().derive(window[:24], cat)
+    assert seen[0] == seen[1] == fitted_on != ConstraintRule().derive(window, cat)
+    assert (seen[2].capacity, seen[2].budget) == (500.0, fitted_on.budget)
+    assert seen[3] == Constraints(capacity=7.0, budget=9.0)  # given limits are used as given
+
+
 def test_without_an_objective_training_and_gate_are_those_of_cost_only(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import hybridinv.rl.history as history
     from hybridinv.rl.es import ES_REWARD_SPEC
