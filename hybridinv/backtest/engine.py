@@ -73,15 +73,31 @@ class BacktestContext:
     def static(self, kind: str) -> StaticFit:
         """The best static ``"ss"`` or ``"base_stock"`` levels per series (fitted once, on the training window)."""
         key = f"static_{kind}"
-        needed = int(self.catalog.lead_time.max()) + 1
-        if self.train.shape[0] <= needed:  # was named "column 'demand'", a column the planner never wrote
-            raise PlanningError(f"the static policies need more than {needed} training periods (the longest "
-                                "lead time + 1)", column="cutoff", value=self.train.shape[0])
+        _check_static_window(self.train.shape[0], self.catalog)
         if key not in self.fitted:
             fit = fit_static_ss if kind == "ss" else fit_static_base_stock
             self.fitted[key] = fit(self.train, self.catalog, self.lost_sales)
         result: StaticFit = self.fitted[key]
         return result
+
+
+def _check_static_window(periods: int, catalog: Catalog) -> None:
+    """Refuse a training window too short for the static search's replay (more than the longest lead time + 1)."""
+    needed = int(catalog.lead_time.max()) + 1
+    if periods <= needed:  # was named "column 'demand'", a column the planner never wrote
+        raise PlanningError(f"the static policies need more than {needed} training periods (the longest "
+                            "lead time + 1)", column="cutoff", value=periods)
+
+
+def _check_windows(policies: Sequence[str], periods: int, catalog: Catalog) -> None:
+    """Every policy's need of training periods, checked before any policy runs (a too-short window for the
+    trained hybrids or the static policies was found only at their turn, after the others had run)."""
+    if {"static_ss", "static_base_stock"} & set(policies):
+        _check_static_window(periods, catalog)
+    if {"hybrid_trained", "capped_trained"} & set(policies):
+        from hybridinv.rl.history import check_training_window
+
+        check_training_window(periods)
 
 
 def _static_ss(ctx: BacktestContext) -> Any:
@@ -277,6 +293,7 @@ def backtest(
     repeated = sorted({p for p in policies if list(policies).count(p) > 1})
     if repeated:
         raise PlanningError("a policy is listed twice", column="policies", value=repeated[0])
+    _check_windows(policies, split, cat)
     clash = sorted(set(models or {}) & set(policies))
     if clash:
         raise PlanningError("an extra model's name is already a policy of this backtest; name it otherwise",

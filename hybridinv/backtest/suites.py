@@ -104,7 +104,8 @@ def load_suite(
         Keep only the first ``n_series`` qualifying series (sorted by name), for
         quick runs; their catalog rows are the same as in the full suite.
     cutoff : int, optional
-        Number of training months (default: the suite's, ``spec.cutoff``). Series qualify on
+        Number of training months, from 2 to the months less one (default: the suite's,
+        ``spec.cutoff``; 1 was accepted until 2026-12-06 and then refused by the backtest). Series qualify on
         these months only (observed in at least ``min_observed`` of them), so a backtest with
         another cutoff does not choose its series by months it tests on. Until 2026-12-04 they
         were always chosen on the default window: car-part series that stop at months 12-14
@@ -128,9 +129,9 @@ def load_suite(
     spec = SUITES[name]
     wide = load_series(spec.dataset, path)
     months = spec.cutoff if cutoff is None else whole_number(cutoff, "cutoff")
-    if not 1 <= months < len(wide):
-        raise PlanningError(f"cutoff must leave a test month: 1 to {len(wide) - 1} training months",
-                            column="cutoff", value=cutoff)
+    if not 2 <= months < len(wide):  # 1 was accepted here and refused by the backtest (DemandHistory.cutoff_index)
+        raise PlanningError(f"cutoff must leave at least 2 training months and 1 test month: 2 to {len(wide) - 1} "
+                            "training months", column="cutoff", value=cutoff)
     share = wide.iloc[:months].notna().mean(axis=0)
     chosen = sorted(share.index[share >= spec.min_observed].astype(str))
     wide = wide[chosen]

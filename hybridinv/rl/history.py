@@ -71,7 +71,14 @@ from hybridinv.sim.scenario import Scenario
 if TYPE_CHECKING:
     from hybridinv.rl.objective import TrainingObjective
 
-__all__ = ["MIN_TRAINING_PERIODS", "HistoryFamily", "HistoryTraining", "feature_range", "train_on_history"]
+__all__ = [
+    "MIN_TRAINING_PERIODS",
+    "HistoryFamily",
+    "HistoryTraining",
+    "check_training_window",
+    "feature_range",
+    "train_on_history",
+]
 
 #: Shortest training window: the forecaster starts from 12 periods and a third is held out.
 MIN_TRAINING_PERIODS = 12
@@ -405,6 +412,23 @@ def fitted_process(train: NDArray[np.float64], catalog: Catalog, season: int | N
         return None
 
 
+def check_training_window(periods: int) -> None:
+    """Refuse a training window too short for :func:`train_on_history`'s validation split.
+
+    Raises
+    ------
+    PlanningError
+        Naming ``cutoff`` and the window's periods when fewer than :data:`MIN_TRAINING_PERIODS`.
+    """
+    if periods < MIN_TRAINING_PERIODS:
+        raise PlanningError(
+            f"the training window needs at least {MIN_TRAINING_PERIODS} periods for a validation split "
+            f"(it has {periods})",
+            column="cutoff",
+            value=periods,
+        )
+
+
 def train_on_history(
     train: NDArray[np.float64],
     catalog: Catalog,
@@ -465,13 +489,7 @@ def train_on_history(
     y = np.asarray(train, dtype=np.float64)
     periods = y.shape[0]
     hold = min(settings.validation, periods // 3)
-    if periods < MIN_TRAINING_PERIODS:
-        raise PlanningError(
-            f"the training window needs at least {MIN_TRAINING_PERIODS} periods for a validation split "
-            f"(it has {periods})",
-            column="cutoff",
-            value=periods,
-        )
+    check_training_window(periods)
     start = time.perf_counter()
     inner = y[: periods - hold]
     # limits derived from the months ES fits on: the held-out months judge the result and must not shape it

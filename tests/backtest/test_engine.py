@@ -276,6 +276,23 @@ def test_bad_training_settings_and_model_directories_stop_the_backtest_before_an
     assert built == []
 
 
+def test_a_training_window_too_short_for_any_policy_stops_the_backtest_before_any_policy_runs(
+        monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # the trained hybrids' 12 periods and the static policies' lead time + 2 were checked only at their turn
+    from hybridinv.backtest import engine
+
+    built: list[str] = []
+    monkeypatch.setitem(engine.POLICIES, "newsvendor", lambda ctx: built.append("newsvendor"))
+    catalog = catalog_frame().assign(lead_time=2)
+    for policies, cutoff, message in ((("newsvendor", "hybrid_trained"), 11, "at least 12 periods"),
+                                      (("newsvendor", "capped_trained"), 5, "at least 12 periods"),
+                                      (("newsvendor", "static_base_stock"), 3, "more than 3 training periods")):
+        with pytest.raises(PlanningError, match=message) as err:
+            backtest(history_frame(), catalog, cutoff, policies=policies, training=TINY)
+        assert (err.value.column, err.value.value) == ("cutoff", cutoff)
+    assert built == []
+
+
 def test_deriving_both_limits_by_name_reads_as_a_sentence() -> None:
     result = _run(history_frame(), policies=("newsvendor",), constraints={"capacity": "derive", "budget": "derive"})
     assert result.constraint_source.startswith("derived from the last 12 training periods")  # was "; derived ..."

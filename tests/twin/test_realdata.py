@@ -87,9 +87,10 @@ def test_series_qualify_on_the_training_months_of_the_cutoff_asked_for():
     same, _, _ = load_suite("carparts", cutoff=39)
     np.testing.assert_array_equal(same.sku, default.sku)
     assert real_data_backtest("carparts", n_series=20, train_months=18).train.columns.tolist() == list(early.sku[:20])
-    for bad in (0, 51, 2.5):
+    for bad in (0, 1, 51, 2.5):  # 1 was accepted here and refused by the backtest
         with pytest.raises(PlanningError, match="cutoff"):
             load_suite("carparts", cutoff=bad)  # type: ignore[arg-type]
+    assert load_suite("carparts", cutoff=2)[0].cutoff_index(2) == 2
 
 
 def test_a_suite_series_that_stops_sells_nothing_for_the_forecaster_and_the_replay_alike():
