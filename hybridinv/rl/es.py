@@ -14,7 +14,8 @@ on the *same* scenario seeds (common random numbers), so the ranks compare
 policies, not demand paths. Fitness is minus the average simulated cost
 (:class:`hybridinv.sim.Simulator`, the repair layer in the loop).
 
-Every ``eval_every`` generations the mean ``theta`` is evaluated on fixed
+Every ``eval_every`` generations (and after the last one, also when the time limit
+stops the run) the mean ``theta`` is evaluated on fixed
 validation seeds and the best evaluated parameters are kept; generation 0 is
 the starting point, so with a correcting parameterization (zero output = the base
 policy, :mod:`hybridinv.rl.parameterizations`) a trained model is never worse than its
@@ -86,7 +87,8 @@ class ESConfig:
     seeds_per_generation : int
         Scenario seeds shared by all members of a generation (common random numbers).
     eval_every : int
-        Evaluate the mean on ``eval_seeds`` every this many generations.
+        Evaluate the mean on ``eval_seeds`` every this many generations, and after the last generation
+        run (the last of ``generations`` or the last the time limit let start).
     eval_seeds : tuple of int
         Fixed validation seeds (best evaluated parameters are kept).
     time_limit : float
@@ -94,7 +96,8 @@ class ESConfig:
         limit at the pace of the generations so far (the first starts if the limit has not passed;
         the check was only that the limit had not
         passed yet, so a run overshot by up to a generation and its evaluation: 12 s for a limit
-        of 5 on ``multi_10``). A run stopped by the clock depends on the
+        of 5 on ``multi_10``); the mean after the last generation run is then evaluated (so the
+        run ends past the limit by that one evaluation). A run stopped by the clock depends on the
         machine's speed and load (how many generations fit), not on ``seed`` alone; for a run the
         seed reproduces, bound it by ``generations`` with ``time_limit=0``.
     weight_decay : float
@@ -254,7 +257,20 @@ def evolve(
 
         bar = tqdm(total=config.generations, desc="es", unit="gen")
     generation = 0
+    evaluated = 0  # the last generation whose mean was evaluated
+    train_cost = math.nan
     ready = time.perf_counter() - start  # the first evaluation's time: not part of the pace per generation
+
+    def keep_if_better(generation: int) -> None:
+        kpis = validate(generation)
+        kpis["train_cost"] = train_cost
+        result.history.append(kpis)
+        if TrainingObjective.better(kpis, result.best):
+            result.best = dict(kpis)
+            result.theta = theta.copy()
+            if on_eval is not None:
+                on_eval(result.theta, result.best)
+
     for generation in range(1, config.generations + 1):
         if config.time_limit:
             # the first generation starts while the limit has not passed (nothing measures its time yet: a
@@ -279,15 +295,14 @@ def evolve(
         if bar is not None:
             _advance(bar, generation, config, time.perf_counter() - start)
             bar.set_postfix(**_postfix(result.best, train=f"{costs.mean():.2f}"))
+        train_cost = float(costs.mean())
         if generation % config.eval_every == 0 or generation == config.generations:
-            kpis = validate(generation)
-            kpis["train_cost"] = float(costs.mean())
-            result.history.append(kpis)
-            if TrainingObjective.better(kpis, result.best):
-                result.best = dict(kpis)
-                result.theta = theta.copy()
-                if on_eval is not None:
-                    on_eval(result.theta, result.best)
+            keep_if_better(generation)
+            evaluated = generation
+    if generation > evaluated:
+        # the time limit stopped the run between evaluations: the generations since the last one are
+        # evaluated too (they were dropped: 3 generations with eval_every=5 returned the starting point)
+        keep_if_better(generation)
     if bar is not None:
         bar.close()
     result.generations = generation

@@ -247,3 +247,19 @@ def test_relative_training_records_the_real_average_cost_beside_the_ratio() -> N
     assert start["avg_cost"] == pytest.approx(member.mean(), rel=1e-12)
     assert start["cost"] == pytest.approx((member / reference).mean(), rel=1e-12)
     assert start["cost"] > 1.0 and start["avg_cost"] > 10 * start["cost"]  # a 50% higher level costs more
+
+
+def test_a_time_limit_stop_evaluates_the_generations_since_the_last_evaluation() -> None:
+    """3 generations with eval_every=5 returned the starting point: only generation 0 was ever evaluated."""
+
+    def cost(thetas: np.ndarray, seeds: object) -> np.ndarray:
+        time.sleep(0.02 * thetas.shape[0])
+        return ((thetas - 3.0) ** 2).sum(axis=1)
+
+    config = ESConfig(population=4, generations=1000, eval_every=1000, learning_rate=0.3, time_limit=0.5,
+                      eval_seeds=(0,), seeds_per_generation=1)
+    result = evolve(cost, np.zeros(2), config)
+    assert 1 <= result.generations < 1000
+    assert [entry["generation"] for entry in result.history] == [0.0, float(result.generations)]
+    assert result.best["generation"] == result.generations  # the moved mean is closer to 3 than the start
+    assert not np.array_equal(result.theta, np.zeros(2))
