@@ -128,12 +128,15 @@ class ESConfig:
 
 
 def check_es_settings(settings: Any) -> None:
-    """Check the ES fields of ``settings`` (an :class:`ESConfig` or settings that build one).
+    """Check the ES fields of ``settings`` (a frozen :class:`ESConfig` or settings that build one) and
+    store the counts as ``int`` and the seeds as a tuple of ``int``.
 
     ``population`` an even whole number >= 2, ``sigma`` and ``learning_rate`` finite and > 0,
     ``generations``, ``seeds_per_generation`` and ``eval_every`` whole numbers >= 1,
     ``eval_seeds`` a non-empty sequence of distinct whole numbers >= 0, ``time_limit`` finite and >= 0
-    (0: none), ``seed`` a whole number >= 0.
+    (0: none), ``seed`` a whole number >= 0. A whole-number float (``generations=3.0``,
+    ``np.float64(3)``) is stored as the int (it passed the check, then :func:`evolve` failed on it
+    with a TypeError).
 
     Raises
     ------
@@ -142,7 +145,7 @@ def check_es_settings(settings: Any) -> None:
     """
     for name, low in (("population", 2), ("generations", 1), ("seeds_per_generation", 1), ("eval_every", 1),
                       ("seed", 0)):
-        whole_number(getattr(settings, name), name, low)
+        object.__setattr__(settings, name, whole_number(getattr(settings, name), name, low))
     if settings.population % 2:
         raise PlanningError("must be even (antithetic pairs)", column="population", value=settings.population)
     for name in ("sigma", "learning_rate"):
@@ -151,7 +154,9 @@ def check_es_settings(settings: Any) -> None:
     from hybridinv.sim.runner import seed_numbers
 
     # a repeated seed counted one validation path twice in every evaluation
-    seed_numbers(list(whole_numbers(settings.eval_seeds, "eval_seeds")), "eval_seeds")
+    seeds = whole_numbers(settings.eval_seeds, "eval_seeds")
+    seed_numbers(list(seeds), "eval_seeds")
+    object.__setattr__(settings, "eval_seeds", seeds)
 
 
 @dataclass

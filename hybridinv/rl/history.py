@@ -260,7 +260,7 @@ class HistoryTraining:
 
         check_es_settings(self)
         for name in ("validation", "episode_periods", "skus", "workers", "range_episodes"):
-            whole_number(getattr(self, name), name, 1)
+            object.__setattr__(self, name, whole_number(getattr(self, name), name, 1))  # 12.0 is stored as 12
         number_in(self.harm_weight, "harm_weight", 0.0, math.inf)
         number_in(self.fitted_share, "fitted_share", 0.0, 1.0)
         if self.parameterization not in ES_PARAMETERIZATIONS:

@@ -263,3 +263,17 @@ def test_a_time_limit_stop_evaluates_the_generations_since_the_last_evaluation()
     assert [entry["generation"] for entry in result.history] == [0.0, float(result.generations)]
     assert result.best["generation"] == result.generations  # the moved mean is closer to 3 than the start
     assert not np.array_equal(result.theta, np.zeros(2))
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("population", 4.0), ("generations", 3.0), ("generations", np.float64(3)), ("seeds_per_generation", 2.0),
+     ("eval_every", 2.0), ("seed", 1.0), ("population", np.int64(4))],
+)
+def test_es_config_stores_whole_number_floats_as_ints_that_evolve_runs_with(field: str, value: object) -> None:
+    """ESConfig(generations=3.0) passed the check, then evolve failed on range(1, 4.0) with a TypeError."""
+    config = ESConfig(**{"population": 4, "generations": 3, "eval_seeds": (0,), field: value})  # type: ignore[arg-type]
+    assert type(getattr(config, field)) is int and getattr(config, field) == value
+    assert config.eval_seeds == (0,) and type(config.eval_seeds) is tuple
+    result = evolve(lambda thetas, seeds: (thetas**2).sum(axis=1), np.ones(2), config)
+    assert result.generations == config.generations

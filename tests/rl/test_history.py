@@ -432,3 +432,18 @@ def test_settings_refuse_bad_values_naming_the_field(field: str, value: object) 
     with pytest.raises(PlanningError) as info:
         replace(TINY, **{field: value})
     assert info.value.column == field
+
+
+def test_settings_store_whole_number_floats_as_ints() -> None:
+    """HistoryTraining(validation=6.0, generations=2.0) passed the checks and failed later (slicing, evolve)."""
+    settings = replace(TINY, validation=6.0, episode_periods=8.0, skus=6.0, workers=1.0, range_episodes=2.0,
+                       population=4.0, generations=np.float64(2), seeds_per_generation=1.0, eval_every=1.0,
+                       seed=1.0, eval_seeds=[1.0, 2.0])
+    for name in ("validation", "episode_periods", "skus", "workers", "range_episodes", "population", "generations",
+                 "seeds_per_generation", "eval_every", "seed"):
+        assert type(getattr(settings, name)) is int, name
+    assert settings.eval_seeds == (1, 2) and all(type(seed) is int for seed in settings.eval_seeds)
+    assert settings.es_config().generations == 2
+    y, cat = _data()
+    agent, report = train_on_history(y[:30], cat, None, Constraints(capacity=1e9, budget=1e9), settings)
+    assert report["held_out_periods"] == 6
