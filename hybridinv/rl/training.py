@@ -18,7 +18,7 @@ import io
 import math
 import time
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,7 @@ from hybridinv.sim.scenario import Scenario
 
 __all__ = [
     "PER_SKU_CREDITS",
+    "SB3_FIELDS",
     "Algorithm",
     "TrainConfig",
     "TrainResult",
@@ -81,6 +82,10 @@ class Algorithm(StrEnum):
     ADAPTIVE = "adaptive"
 
 
+#: :class:`TrainConfig` fields only the PPO/SAC trainer reads (refused, unless at their defaults, for ES).
+SB3_FIELDS: tuple[str, ...] = ("timesteps", "curriculum", "randomize", "n_envs", "n_steps", "batch_size", "n_epochs",
+                               "gamma", "gae_lambda", "ent_coef", "clip_range", "log_std_init", "eval_interval")
+
 #: ``TrainConfig.credit`` values that train every SKU as its own environment (``envs.sku_vec.SkuVecEnv``).
 PER_SKU_CREDITS: tuple[str, ...] = ("sku", "priced")
 
@@ -93,7 +98,7 @@ class TrainConfig:
     ----------
     scenario : str
         Scenario registry name, or ``"single_sku_grid"`` (one network trained across the
-        16 single-SKU lost-sales instances of :func:`~hybridinv.rl.variants.single_sku_grid`).
+        16 single-SKU lost-sales instances of :func:`~hybridinv.rl.variants.single_sku_grid`)).
     algo : Algorithm
         Default ``adaptive``: the adaptive hybrid trained by evolution strategies, the kind of
         the shipped default (``models/hybrid_default``); ``hybrid`` is the PPO-trained network.
@@ -134,6 +139,9 @@ class TrainConfig:
     time_limit : float, optional
         PPO/SAC: stop learning after this many seconds of wall clock (then evaluate once more);
         the curriculum then advances with the larger of the timesteps' and the time's fraction.
+        ``algo="es"`` or ``"adaptive"``: the ES time limit (:attr:`~hybridinv.rl.es.ESConfig.time_limit`,
+        recorded in the model's ``training`` metadata) when :func:`train_es` builds the ES settings; given
+        with other ES settings (``es=``), it must agree with theirs.
     eval_interval : float, optional
         PPO/SAC: also evaluate whenever this many seconds passed since the last evaluation
         (learning curves against wall clock).
@@ -147,6 +155,10 @@ class TrainConfig:
         with each SKU's use of the warehouse, budget and supplier rows charged at the repair's prices
         (``SkuVecEnv(shared="priced")``). The per-SKU credits (:data:`PER_SKU_CREDITS`) take no
         reward spec, targets or incumbent.
+
+    The PPO/SAC options (:data:`SB3_FIELDS`: ``timesteps``, ``curriculum``, ``randomize``, ``n_envs``,
+    ``n_steps``, ...) are refused with ``algo="es"`` or ``"adaptive"`` when they differ from their
+    defaults (evolution strategies are bounded by generations and ``time_limit``; the options were ignored).
     """
 
     scenario: str = "multi_50"
@@ -201,6 +213,8 @@ class TrainConfig:
                                 "parameterization", column="credit", value=self.credit)
         if self.time_limit is not None and not self.time_limit > 0:
             raise PlanningError("must be > 0 seconds", column="time_limit", value=self.time_limit)
+        if self.algo in (Algorithm.ES, Algorithm.ADAPTIVE):
+            self._refuse_sb3_options()
         if self.warm_start is not None and (self.algo is not Algorithm.HYBRID or self.learner != "ppo"):
             # the ES trainers start from zero weights and SAC from its own initialization: refuse, do not ignore
             raise PlanningError("--warm-start initializes the network of --algo hybrid --learner ppo "
@@ -224,6 +238,18 @@ class TrainConfig:
         if self.eval_interval is not None:
             number_in(self.eval_interval, "eval_interval", 0.0, math.inf, open_low=True)
         whole_numbers(self.eval_seeds, "eval_seeds")
+
+    def _refuse_sb3_options(self) -> None:
+        """A PPO/SAC option set on an ES run would be ignored (``timesteps=100`` trained for the ES default
+        generations and time): PlanningError naming the first, as the command line refuses them."""
+        defaults = {item.name: item.default for item in fields(self)}
+        given = [name for name in SB3_FIELDS if getattr(self, name) != defaults[name]]
+        if given:
+            raise PlanningError(
+                f"{', '.join(given)} only apply with algo hybrid, ppo or sac; evolution strategies (algo "
+                f"{self.algo.value}) are bounded by the ES generations and time_limit",
+                column=given[0], value=getattr(self, given[0]),
+            )
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -553,15 +579,16 @@ def train_es(
 ) -> TrainResult:
     """Train the residual (``--algo es``) or adaptive (``--algo adaptive``) hybrid agent by evolution strategies.
 
-    ``config`` supplies the algorithm, scenario, seed, evaluation seeds and hidden width; ``es``
+    ``config`` supplies the algorithm, scenario, seed, evaluation seeds, time limit and hidden width; ``es``
     (an :class:`~hybridinv.rl.es.ESConfig`) the ES hyperparameters (default: ESConfig
-    with ``config``'s seed and evaluation seeds). ``workers`` processes simulate the
+    with ``config``'s seed, evaluation seeds and time limit). ``workers`` processes simulate the
     population in parallel (1 runs them inline); ``objective`` as in :func:`train`.
 
     Raises
     ------
     PlanningError
-        If ``workers`` is not a whole number >= 1, or an objective is given with ``--algo es``.
+        If ``workers`` is not a whole number >= 1, an objective is given with ``--algo es``, or
+        ``config.time_limit`` is given with an ``es`` whose time limit differs (the config's was ignored).
     """
     from hybridinv.rl.es import ESConfig
     from hybridinv.rl.residual import train_residual
@@ -572,7 +599,11 @@ def train_es(
         from hybridinv import scenarios
 
         scenario = scenarios.get(config.scenario)
-    es_config = es if es is not None else ESConfig(seed=config.seed, eval_seeds=config.eval_seeds)
+    es_config = es if es is not None else ESConfig(seed=config.seed, eval_seeds=config.eval_seeds,
+                                                   time_limit=config.time_limit or 0.0)
+    if config.time_limit is not None and es_config.time_limit != config.time_limit:
+        raise PlanningError(f"differs from the ES settings' time_limit={es_config.time_limit:g}; give it in one "
+                            "place", column="time_limit", value=config.time_limit)
     if config.algo is Algorithm.ADAPTIVE:
         from hybridinv.rl.adaptive import train_adaptive
 

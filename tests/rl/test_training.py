@@ -250,3 +250,44 @@ def test_runs_with_neighbouring_seeds_train_on_separate_streams(tmp_path: Path, 
     assert streams[0] == {3000, 3001, 3002} and streams[1] == {4000, 4001, 4002}
     with pytest.raises(PlanningError, match="at most"):
         _tiny("ppo", n_envs=1001)
+
+
+def test_es_training_takes_the_config_time_limit_and_records_it(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """train(TrainConfig(algo="adaptive", time_limit=5)) ran under ESConfig's default (no limit): it was ignored."""
+    import hybridinv.rl.adaptive as adaptive
+    import hybridinv.rl.residual as residual
+    from hybridinv.rl.es import ESConfig
+
+    seen: list[ESConfig] = []
+
+    def record(scenario, out, es_config, **_):  # type: ignore[no-untyped-def]
+        seen.append(es_config)
+        raise SystemExit
+
+    monkeypatch.setattr(adaptive, "train_adaptive", record)
+    monkeypatch.setattr(residual, "train_residual", record)
+    for algo in ("adaptive", "es"):
+        with pytest.raises(SystemExit):
+            train(TrainConfig(algo=algo, time_limit=5.0, eval_periods=10), tmp_path / algo,  # type: ignore[arg-type]
+                  progress=False)
+    assert [config.time_limit for config in seen] == [5.0, 5.0]
+    assert seen[0].to_dict()["time_limit"] == 5.0  # what the model's training metadata records
+    from hybridinv.rl.training import train_es
+
+    with pytest.raises(PlanningError, match="differs from the ES settings' time_limit=0") as info:
+        train_es(TrainConfig(algo="adaptive", time_limit=5.0), tmp_path / "both", progress=False,  # type: ignore[arg-type]
+                 es=ESConfig(population=2, generations=1))
+    assert info.value.column == "time_limit"
+
+
+@pytest.mark.parametrize(("field", "value"), [("timesteps", 100), ("curriculum", True), ("randomize", True),
+                                              ("n_envs", 2), ("n_steps", 64), ("eval_interval", 5.0)])
+@pytest.mark.parametrize("algo", ["es", "adaptive"])
+def test_es_refuses_the_ppo_options_it_would_ignore(algo: str, field: str, value: object) -> None:
+    """docs/rl.md: options an algorithm ignores are refused; in Python, timesteps=100 trained the ES default."""
+    with pytest.raises(PlanningError, match="only apply with algo hybrid, ppo or sac") as info:
+        TrainConfig(algo=algo, **{field: value})  # type: ignore[arg-type]
+    assert info.value.column == field
+    assert TrainConfig(algo="hybrid", **{field: value}).algo == "hybrid"  # type: ignore[arg-type]
+
