@@ -98,7 +98,8 @@ class TrainConfig:
     ----------
     scenario : str
         Scenario registry name, or ``"single_sku_grid"`` (one network trained across the
-        16 single-SKU lost-sales instances of :func:`~hybridinv.rl.variants.single_sku_grid`)).
+        16 single-SKU lost-sales instances of :func:`~hybridinv.rl.variants.single_sku_grid`); not used
+        when :func:`train` is given a scenario (the model's ``training.scenario`` records that one's name).
     algo : Algorithm
         Default ``adaptive``: the adaptive hybrid trained by evolution strategies, the kind of
         the shipped default (``models/hybrid_default``); ``hybrid`` is the PPO-trained network.
@@ -435,6 +436,9 @@ class _Trainer:
         self.curriculum: Curriculum | None = None
         self.reward_scale: float | None = None
         self.eval_scenarios: list[Scenario] = [scenario]
+        #: recorded as the metadata's training.scenario (config.scenario is only the registry default's name
+        #: when a scenario object is trained on)
+        self.scenario_name = scenario.name
         self.start = time.perf_counter()
 
     def current_policy(self) -> Any:
@@ -493,6 +497,7 @@ class _Trainer:
             },
             "training": {
                 **self.config.to_dict(),
+                "scenario": self.scenario_name,
                 "seconds": round(time.perf_counter() - self.start, 1),
                 "n_skus": self.scenario.n_skus,
                 "torch_threads": 1,
@@ -582,7 +587,8 @@ def train_es(
     ``config`` supplies the algorithm, scenario, seed, evaluation seeds, time limit and hidden width; ``es``
     (an :class:`~hybridinv.rl.es.ESConfig`) the ES hyperparameters (default: ESConfig
     with ``config``'s seed, evaluation seeds and time limit). ``workers`` processes simulate the
-    population in parallel (1 runs them inline); ``objective`` as in :func:`train`.
+    population in parallel (1 runs them inline); ``objective`` as in :func:`train`. The model's
+    ``training.scenario`` is the name of the scenario trained on (``scenario``'s when given).
 
     Raises
     ------
@@ -614,7 +620,7 @@ def train_es(
             periods=config.eval_periods,
             workers=workers,
             progress=progress,
-            scenario_name=config.scenario,
+            scenario_name=scenario.name,
             objective=objective,
             parameterization=str(config.parameterization),
         )
@@ -630,7 +636,7 @@ def train_es(
         periods=config.eval_periods,
         workers=workers,
         progress=progress,
-        scenario_name=config.scenario,
+        scenario_name=scenario.name,
     )
     return TrainResult(Path(out), policy, result.history, result.best, time.perf_counter() - start)
 
@@ -656,6 +662,7 @@ def _train(
     source, trainer.curriculum = _source(scenario, config)
     if mix:
         source = ScenarioMix(mix)
+        trainer.scenario_name = config.scenario  # "single_sku_grid", not its first instance
         trainer.eval_scenarios = single_sku_grid(periods=1000, warmup=50)
     env_fns = [lambda k=k: _make_env(source, config, env_seed(config.seed, k)) for k in range(config.n_envs)]
     shared = "priced" if config.credit == "priced" else "none"

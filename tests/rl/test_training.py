@@ -291,3 +291,22 @@ def test_es_refuses_the_ppo_options_it_would_ignore(algo: str, field: str, value
     assert info.value.column == field
     assert TrainConfig(algo="hybrid", **{field: value}).algo == "hybrid"  # type: ignore[arg-type]
 
+
+def test_es_model_records_the_scenario_it_trained_on(tmp_path: Path) -> None:
+    """training.scenario said "multi_50" (the config default) for a model trained on a passed scenario."""
+    from hybridinv.rl.es import ESConfig
+    from hybridinv.rl.training import train_es
+
+    scenario = scenarios.get("multi_10").replace(name="my_catalog", periods=12)
+    es = ESConfig(population=2, generations=1, seeds_per_generation=1, eval_every=1, eval_seeds=(3,))
+    train_es(TrainConfig(algo="adaptive", eval_seeds=(3,), eval_periods=8), tmp_path / "m", scenario,  # type: ignore[arg-type]
+             progress=False, es=es)
+    assert load_model(tmp_path / "m").metadata["training"]["scenario"] == "my_catalog"
+
+
+def test_ppo_model_records_the_scenario_it_trained_on(tmp_path: Path, no_log_folders: None) -> None:
+    scenario = scenarios.get("multi_10").replace(name="my_catalog", periods=12)
+    config = _tiny("hybrid", timesteps=32, n_steps=32, batch_size=32, n_epochs=1, eval_every=0, eval_seeds=(1,),
+                   eval_periods=8, hidden=8)
+    train(config, tmp_path / "m", scenario, progress=False)
+    assert load_model(tmp_path / "m").metadata["training"]["scenario"] == "my_catalog"
