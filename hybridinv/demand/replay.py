@@ -26,16 +26,18 @@ Data Mining and Bioinformatics* (seasonal block bootstrap: blocks start at the s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridinv.core.errors import PlanningError, whole_number
+from hybridinv.core.errors import PlanningError, number_in, whole_number
 from hybridinv.demand.forecasters import Forecaster, RollingForecast
 from hybridinv.demand.processes import DemandPath, DemandProcess
 
-__all__ = ["BlockBootstrap", "ForecastReplay", "SimulatedHistory", "seasonal_block_starts"]
+__all__ = ["REPLAYS", "BlockBootstrap", "ForecastReplay", "ScaledReplay", "SimulatedHistory", "seasonal_block_starts"]
 
 
 def _path(
@@ -290,3 +292,57 @@ class SimulatedHistory(DemandProcess):
         total = self.skip + self.lead_in + periods
         drawn = self.process.sample(rng, total).realized[self.skip :, self.columns]
         return _drawn_path(drawn, self.forecaster, self.lead_in, self.horizon, periods)
+
+
+@dataclass(frozen=True)
+class ScaledReplay(DemandProcess):
+    """A replayed or drawn history whose every path is scaled by ``factor`` (domain randomization).
+
+    A :class:`BlockBootstrap`, :class:`ForecastReplay` or :class:`SimulatedHistory` draws its paths
+    from a record (or a fitted process), not from ``mean``: scaling ``mean`` changed nothing that
+    was simulated. This scales what is: the realized demand (fractions where ``factor`` is not
+    whole), the forecasts, their standard deviations and the pre-history.
+
+    Parameters
+    ----------
+    mean : array
+        ``process.mean * factor`` (what planners read as the expected demand).
+    process : DemandProcess
+        The replay whose paths are scaled.
+    factor : float
+        Finite and > 0.
+
+    Raises
+    ------
+    PlanningError
+        Naming ``factor``, or ``process`` when it does not have one series per SKU.
+    """
+
+    process: DemandProcess = field(default=None, repr=False)  # type: ignore[assignment,arg-type]
+    factor: float = 1.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "factor", number_in(self.factor, "factor", 0.0, math.inf, open_low=True))
+        if not isinstance(self.process, DemandProcess) or self.process.n_skus != self.n_skus:
+            raise PlanningError(f"must be a demand process of {self.n_skus} series", column="process")
+
+    @property
+    def recorded_periods(self) -> int | None:
+        """The replay's number of recorded periods (an exact replay's), else None."""
+        return getattr(self.process, "recorded_periods", None)
+
+    def base_std(self, mean: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The replay's standard deviation at ``mean``."""
+        return self.process.base_std(mean)
+
+    def sample(self, rng: np.random.Generator, periods: int) -> DemandPath:
+        """The replay's path for ``rng`` with every quantity times ``factor``."""
+        path = self.process.sample(rng, periods)
+        scaled: dict[str, Any] = {name: None if value is None else value * self.factor
+                                  for name, value in vars(path).items()}
+        return replace(path, **scaled)
+
+
+#: Demand processes that replay a record (or draw from a fitted one) rather than from their ``mean``.
+REPLAYS: tuple[type[DemandProcess], ...] = (BlockBootstrap, ForecastReplay, SimulatedHistory, ScaledReplay)

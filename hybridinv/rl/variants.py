@@ -10,9 +10,10 @@ environment's seed and independent across parallel copies.
   stage 1 adds seasonality and trend, stage 2 is the full scenario.
   :meth:`Curriculum.advance` is called by the trainer as timesteps pass.
 - :class:`DomainRandomization`: per episode, every demand mean is scaled by a
-  common factor drawn log-uniformly from ``demand_range`` and lead times are
-  shifted by an integer from ``lead_time_shift`` (floored at 0), so the policy
-  sees more operating points than the one scenario (Tobin et al. [1]_).
+  common factor drawn log-uniformly from ``demand_range`` (a replayed history's
+  demand and forecasts too) and lead times are shifted by an integer from
+  ``lead_time_shift`` (floored at 0; lead-time noise and supplier disruptions are
+  kept), so the policy sees more operating points than the one scenario (Tobin et al. [1]_).
 
 References
 ----------
@@ -30,6 +31,8 @@ import numpy as np
 
 from hybridinv.core.errors import PlanningError, number_pair, whole_number
 from hybridinv.core.limits import MAX_LEAD_TIME
+from hybridinv.demand.processes import DemandProcess
+from hybridinv.demand.replay import REPLAYS, ScaledReplay
 from hybridinv.sim.scenario import Scenario
 
 __all__ = [
@@ -64,22 +67,41 @@ def curriculum_stage(scenario: Scenario, stage: int) -> Scenario:
 def randomized(
     scenario: Scenario, rng: np.random.Generator, demand_range: tuple[float, float], lead_time_shift: tuple[int, int]
 ) -> Scenario:
-    """One randomized copy of ``scenario`` (demand means scaled, lead times shifted)."""
+    """One randomized copy of ``scenario`` (demand scaled, lead times shifted).
+
+    The demand is scaled by one factor: a parametric process's means, or every path of a replay
+    (:data:`~hybridinv.demand.replay.REPLAYS`, e.g. the block bootstrap of a backtest's
+    :meth:`~hybridinv.sim.Scenario.for_fitting` scenario) through
+    :class:`~hybridinv.demand.replay.ScaledReplay` (scaling its ``mean`` changed the catalog's
+    means but not the demand simulated). The shift moves the planned lead times of the catalog and of
+    the scenario's lead-time process, keeping the process's noise, suppliers and disruptions (the
+    process was rebuilt from the catalog, which dropped the disruptions of ``disrupted``).
+    """
     low, high = demand_range
     factor = float(np.exp(rng.uniform(np.log(low), np.log(high))))
     shift = int(rng.integers(lead_time_shift[0], lead_time_shift[1] + 1))
     catalog = scenario.catalog
     lead_time = np.maximum(catalog.lead_time + shift, 0)
     catalog = catalog.with_values(demand_mean=catalog.demand_mean * factor, lead_time=lead_time)
-    demand = replace(scenario.demand, mean=scenario.demand.mean * factor)
-    keep_lead_process = shift == 0
+    process = scenario.lead_times
+    assert process is not None  # a Scenario derives it from the catalog when not given
+    lead_times = process if shift == 0 else replace(process, lead_time=np.maximum(process.lead_time + shift, 0))
     return scenario.replace(
         catalog=catalog,
-        demand=demand,
-        lead_times=scenario.lead_times if keep_lead_process else None,
+        demand=_scaled_demand(scenario.demand, factor),
+        lead_times=lead_times,
         initial_state=None,
         name=f"{scenario.name}[x{factor:.2f},L{shift:+d}]",
     )
+
+
+def _scaled_demand(demand: DemandProcess, factor: float) -> DemandProcess:
+    """``demand`` with its means times ``factor``; a replay's paths too (:class:`ScaledReplay`)."""
+    if isinstance(demand, ScaledReplay):
+        return replace(demand, mean=demand.mean * factor, factor=demand.factor * factor)
+    if isinstance(demand, REPLAYS):
+        return ScaledReplay(mean=demand.mean * factor, process=demand, factor=factor)
+    return replace(demand, mean=demand.mean * factor)
 
 
 @dataclass

@@ -80,3 +80,45 @@ def test_valid_ranges_are_kept_as_numbers() -> None:
     drawn = source(np.random.default_rng(3))
     factor = drawn.demand.mean / scenarios.get("multi_10").demand.mean
     assert 0.8 <= factor[0] <= 1.25 and np.allclose(factor, factor[0])
+
+
+def test_a_lead_time_shift_keeps_the_supplier_disruptions_and_noise() -> None:
+    """The shifted process was rebuilt from the catalog: only 11 of 30 draws of "disrupted" kept its disruptions."""
+    base = scenarios.get("disrupted")
+    assert base.lead_times is not None and base.lead_times.disruptions is not None
+    source = DomainRandomization(base, lead_time_shift=(1, 1))
+    drawn = source(np.random.default_rng(0))
+    assert drawn.lead_times is not None
+    assert drawn.lead_times.disruptions == base.lead_times.disruptions
+    np.testing.assert_array_equal(drawn.lead_times.lead_time, base.lead_times.lead_time + 1)
+    np.testing.assert_array_equal(drawn.lead_times.std, base.lead_times.std)
+    np.testing.assert_array_equal(drawn.lead_times.supplier, base.lead_times.supplier)
+    np.testing.assert_array_equal(drawn.catalog.lead_time, base.catalog.lead_time + 1)
+    assert all(source(np.random.default_rng(k)).lead_times.disruptions is not None  # type: ignore[union-attr]
+               for k in range(30))
+
+
+def test_randomization_scales_the_demand_a_replay_simulates() -> None:
+    """A backtest's training bootstrap draws from its record: scaling its mean moved the catalog's means only."""
+    from backtest._data import catalog_frame, history_frame
+
+    from hybridinv import Catalog
+    from hybridinv.backtest.setup import ConstraintRule, evaluation_scenario
+    from hybridinv.demand.forecasters import Forecaster
+    from hybridinv.demand.replay import BlockBootstrap, ScaledReplay
+    from hybridinv.rl.variants import randomized
+
+    y = history_frame(long=False).drop(columns="sku").to_numpy(dtype=float).T
+    cat = Catalog.from_frame(catalog_frame())
+    limits = ConstraintRule().derive(y[:24], cat)
+    fitting = evaluation_scenario(y, 24, cat, limits, Forecaster().fit(y[:24])).for_fitting()
+    assert isinstance(fitting.demand, BlockBootstrap)
+    doubled = randomized(fitting, np.random.default_rng(0), (2.0, 2.0), (0, 0))
+    assert isinstance(doubled.demand, ScaledReplay)
+    before, after = fitting.sample(3, 12).demand, doubled.sample(3, 12).demand
+    np.testing.assert_allclose(after.realized, 2.0 * before.realized)
+    np.testing.assert_allclose(after.forecast_mean, 2.0 * before.forecast_mean)  # type: ignore[operator]
+    np.testing.assert_allclose(after.past_realized, 2.0 * before.past_realized)  # type: ignore[operator]
+    np.testing.assert_allclose(doubled.catalog.demand_mean, 2.0 * fitting.catalog.demand_mean)
+    again = randomized(doubled, np.random.default_rng(0), (1.5, 1.5), (0, 0))
+    np.testing.assert_allclose(again.sample(3, 12).demand.realized, 3.0 * before.realized)
