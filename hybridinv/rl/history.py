@@ -510,17 +510,19 @@ def train_on_history(
     )
     gate = evaluation_scenario(y, periods - hold, catalog, limits, forecaster, lost_sales=lost_sales,
                                name=f"{name}_validation", season=season)
+    seeds = [*settings.eval_seeds, *range(1000, 1000 + settings.range_episodes)][: settings.range_episodes]
+    episodes = [(family.episode(seed), seed) for seed in seeds] + [(gate, 0)]
+    # the gate judges the model that is saved: with its trust region (it judged the agent without one,
+    # whose orders differ from the saved model's)
+    agent = agent.with_ranges(*feature_range(agent, episodes))
     base = agent.base_configuration()
     trained_costs, trained_kpis = _replay_costs(agent, gate)
     base_costs, base_kpis = _replay_costs(base, gate)
     mean, low, high = paired_sku_interval(trained_costs, base_costs)
     verdict = _verdict(objective, trained_costs, base_costs, agent, base, gate)
     accepted = bool(verdict["accepted"])
-    kept = agent if accepted else base
-    seeds = [*settings.eval_seeds, *range(1000, 1000 + settings.range_episodes)][: settings.range_episodes]
-    episodes = [(family.episode(seed), seed) for seed in seeds] + [(gate, 0)]
-    low_range, high_range = feature_range(kept, episodes)
-    kept = kept.with_ranges(low_range, high_range)
+    # the base's orders do not depend on a trust region (zero weights correct nothing); its range is recorded
+    kept = agent if accepted else base.with_ranges(*feature_range(base, episodes))
     report = {
         **verdict,
         "held_out_periods": hold,

@@ -128,6 +128,21 @@ def _held_out(policy: AdaptiveHybrid, y: np.ndarray, cat: Catalog, hold: int) ->
 LOOSE = Constraints(capacity=1e9, budget=1e9)
 
 
+def _recorded_gate(monkeypatch: pytest.MonkeyPatch) -> list:
+    """The policies the validation gate replays (trained, then base), in order."""
+    import hybridinv.rl.history as history
+
+    replayed: list = []
+    original = history._replay_costs
+
+    def recording(policy, scenario):  # type: ignore[no-untyped-def]
+        replayed.append(policy)
+        return original(policy, scenario)
+
+    monkeypatch.setattr(history, "_replay_costs", recording)
+    return replayed
+
+
 def _leaner() -> np.ndarray:
     from hybridinv.rl.adaptive import zero_weights
 
@@ -190,7 +205,12 @@ def test_the_gate_judges_by_the_targets_first_then_by_cost(
     assert (expected_met["trained"], expected_met["base"], trained["valued_cost"] < base["valued_cost"]) == construction
 
     fixed_candidate(monkeypatch, candidate)
+    gated = _recorded_gate(monkeypatch)
     agent, report = train_on_history(y[:30], cat, None, LOOSE, TINY, objective=TrainingObjective(targets=[target]))
+    # the gate replays the candidate with the trust region it is saved with
+    trained = _held_out(gated[0], y[:30], cat, 6)
+    expected_met["trained"] = goal.satisfied(trained[goal.kpi])
+    assert (expected_met["trained"], expected_met["base"], trained["valued_cost"] < base["valued_cost"]) == construction
     judged = report["objective"]
     assert judged["decision"] == kept and report["accepted"] is (kept == "trained")
     assert judged["targets"] == [target] and judged["met"] == {k: {target: v} for k, v in expected_met.items()}
@@ -447,3 +467,21 @@ def test_settings_store_whole_number_floats_as_ints() -> None:
     y, cat = _data()
     agent, report = train_on_history(y[:30], cat, None, Constraints(capacity=1e9, budget=1e9), settings)
     assert report["held_out_periods"] == 6
+
+
+def test_the_gate_replays_the_model_that_is_saved(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The gate replayed the agent without its trust region; the saved model got with_ranges(...) afterwards."""
+    from hybridinv.rl.adaptive import zero_weights
+
+    weights = zero_weights()
+    weights[0, 0] = 0.05  # a small correction: accepted or not, the gated agent must be the saved one
+    fixed_candidate(monkeypatch, weights)
+    replayed = _recorded_gate(monkeypatch)
+    y, cat = _data()
+    agent, report = train_on_history(y[:30], cat, None, Constraints(capacity=1e9, budget=1e9), TINY)
+    gated = replayed[0]  # the trained weights, then the base
+    np.testing.assert_array_equal(gated.weights, weights)
+    assert gated.range_metadata() is not None  # was None: replayed without the trust region
+    assert agent.range_metadata() is not None and agent.metadata["feature_range"] == agent.range_metadata()
+    if report["accepted"]:
+        assert gated.range_metadata() == agent.range_metadata()
