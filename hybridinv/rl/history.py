@@ -60,7 +60,7 @@ from hybridinv.backtest.setup import (
 )
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import PlanningError, number_in, whole_number
+from hybridinv.core.errors import PlanningError, number_array, number_in, whole_number
 from hybridinv.demand.forecasters import Forecaster
 from hybridinv.demand.processes import DemandProcess
 from hybridinv.demand.replay import SimulatedHistory
@@ -429,6 +429,21 @@ def check_training_window(periods: int) -> None:
         )
 
 
+def _training_window(train: object, catalog: object) -> NDArray[np.float64]:
+    """``train`` as a float array of shape (periods, catalog SKUs), or PlanningError naming ``train`` or ``catalog``.
+
+    A window of 8 columns for a 4-SKU catalog was numpy's broadcast error in the constraint rule, a 1-D one
+    a matmul error.
+    """
+    if not isinstance(catalog, Catalog):
+        raise PlanningError("must be a Catalog", column="catalog", value=type(catalog).__name__)
+    y = number_array(train, "train")
+    if y.ndim != 2 or y.shape[1] != catalog.n_skus:
+        raise PlanningError(f"must be a (periods x SKUs) array with one column per catalog SKU "
+                            f"({catalog.n_skus}), got shape {y.shape}", column="train")
+    return y
+
+
 def train_on_history(
     train: NDArray[np.float64],
     catalog: Catalog,
@@ -483,10 +498,13 @@ def train_on_history(
     Raises
     ------
     PlanningError
-        When the window is too short for a validation split.
+        When the window is too short for a validation split; naming ``train`` when it is not a
+        (periods x SKUs) array of numbers with one column per catalog SKU, ``catalog`` when it is not
+        a :class:`~hybridinv.Catalog`, ``constraints`` when
+        :func:`~hybridinv.backtest.setup.resolve_constraints` does not read it.
     """
     settings = settings or HistoryTraining()
-    y = np.asarray(train, dtype=np.float64)
+    y = _training_window(train, catalog)
     periods = y.shape[0]
     hold = min(settings.validation, periods // 3)
     check_training_window(periods)

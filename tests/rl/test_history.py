@@ -485,3 +485,39 @@ def test_the_gate_replays_the_model_that_is_saved(monkeypatch) -> None:  # type:
     assert agent.range_metadata() is not None and agent.metadata["feature_range"] == agent.range_metadata()
     if report["accepted"]:
         assert gated.range_metadata() == agent.range_metadata()
+
+
+@pytest.mark.parametrize(
+    ("change", "column"),
+    [("wide", "train"), ("flat", "train"), ("text", "train"), ("catalog", "catalog"), ("constraints", "constraints")],
+)
+def test_training_input_that_does_not_fit_is_refused_naming_it(change: str, column: str) -> None:
+    """A window of twice the catalog's columns was numpy's broadcast error in the constraint rule, a 1-D window a
+    matmul error, a catalog frame or a constraints dict with an unknown key an AttributeError."""
+    y, cat = _data()
+    window: object = y[:30]
+    catalog: object = cat
+    constraints: object = None
+    if change == "wide":
+        window = np.hstack([y[:30], y[:30]])
+    elif change == "flat":
+        window = y[:30, 0]
+    elif change == "text":
+        window = y[:30].astype(str)
+    elif change == "catalog":
+        catalog = catalog_frame()
+    else:
+        constraints = {"capacity": 100.0, "space": 3.0}
+    with pytest.raises(PlanningError) as info:
+        train_on_history(window, catalog, None, constraints, TINY)  # type: ignore[arg-type]
+    assert info.value.column == column
+
+
+def test_constraints_given_as_a_dict_are_read_as_constraints(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """{"capacity": 100.0} was an AttributeError ('dict' object has no attribute 'capacity')."""
+    from hybridinv.rl.adaptive import zero_weights
+
+    fixed_candidate(monkeypatch, zero_weights())
+    y, cat = _data()
+    agent, report = train_on_history(y[:30], cat, None, {"capacity": 1e9, "budget": 1e9}, TINY)  # type: ignore[arg-type]
+    assert agent.metadata["scenario"]["constraints"]["capacity"] == 1e9 and report["held_out_periods"] == 6
