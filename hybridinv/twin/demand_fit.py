@@ -309,11 +309,30 @@ def _loglik(
     return np.column_stack([poisson, negbin, empirical])
 
 
+def _cycles(seasonal_cycles: object) -> tuple[int, ...]:
+    """``seasonal_cycles`` as a tuple of whole numbers >= 2; one number is one cycle (``7`` is ``(7,)``).
+
+    A cycle of 0 or 2.5 failed in numpy indexing, 1 gave a NaN p-value, and ``7`` was a TypeError
+    ("'int' object is not iterable").
+
+    Raises
+    ------
+    PlanningError
+        Naming ``seasonal_cycles`` and the first bad value.
+    """
+    if isinstance(seasonal_cycles, int | float | np.number):  # a boolean is refused by whole_number below
+        seasonal_cycles = (seasonal_cycles,)
+    if not isinstance(seasonal_cycles, tuple | list | np.ndarray):
+        raise PlanningError("must be a whole number or a sequence of them (cycle lengths in periods)",
+                            column="seasonal_cycles", value=seasonal_cycles)
+    return tuple(whole_number(cycle, "seasonal_cycles", 2) for cycle in seasonal_cycles)
+
+
 def fit_demand(
     demand: NDArray[np.float64],
     observed: NDArray[np.bool_] | None = None,
     censored: NDArray[np.bool_] | None = None,
-    seasonal_cycles: tuple[int, ...] = (),
+    seasonal_cycles: int | tuple[int, ...] = (),
     holdout: float = 0.25,
     alpha: float = 0.01,
     censoring: Censoring | str = Censoring.IMPUTE,
@@ -329,8 +348,9 @@ def fit_demand(
         Cells to use (default: finite cells).
     censored : array of bool, optional
         Cells where sales were capped by a stock-out (demand >= recorded sales).
-    seasonal_cycles : tuple of int
-        Cycle lengths to test, outermost last (e.g. ``(7, 365)`` for days). A cycle is
+    seasonal_cycles : int or tuple of int
+        Cycle lengths to test, outermost last (e.g. ``(7, 365)`` for days; one number is one cycle,
+        ``7`` is ``(7,)``); whole numbers >= 2, others refused. A cycle is
         tested only for smooth/erratic SKUs with at least two full cycles of data; cycles longer
         than 24 periods are smoothed to three harmonics.
     holdout : float
@@ -375,8 +395,7 @@ def fit_demand(
     holdout = number_in(holdout, "holdout", 0.0, 1.0, open_low=True, open_high=True)  # NaN failed in round()
     alpha = number_in(alpha, "alpha", 0.0, 1.0, open_low=True, open_high=True)
     level_window = None if level_window is None else whole_number(level_window, "level_window", 1)
-    # a cycle of 0 or 2.5 failed in numpy indexing, 1 gave a NaN p-value
-    seasonal_cycles = tuple(whole_number(cycle, "seasonal_cycles", 2) for cycle in seasonal_cycles)
+    seasonal_cycles = _cycles(seasonal_cycles)
     periods, n = y.shape
     clean = observed & ~censored if censoring is not Censoring.IGNORE else observed
     adi, cv2, pattern = classify_demand(y, clean)

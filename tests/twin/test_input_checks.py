@@ -314,11 +314,23 @@ _DEMAND = np.random.default_rng(0).poisson(4.0, (20, 2)).astype(float)
     (lambda: fit_demand(_DEMAND, level_window=-3), "level_window"),  # every period used
     (lambda: fit_demand(_DEMAND, seasonal_cycles=(0,)), "seasonal_cycles"),  # an IndexError
     (lambda: fit_demand(_DEMAND, seasonal_cycles=(2.5,)), "seasonal_cycles"),
+    (lambda: fit_demand(_DEMAND, seasonal_cycles="7"), "seasonal_cycles"),  # a TypeError ('str' read as digits)
+    (lambda: fit_demand(_DEMAND, seasonal_cycles=True), "seasonal_cycles"),
+    (lambda: fit_demand(_DEMAND, seasonal_cycles=1), "seasonal_cycles"),
 ])
 def test_fit_demand_refuses_bad_arrays_and_options(call, column):
     with pytest.raises(PlanningError) as info:
         call()
     assert info.value.column == column
+
+
+def test_one_seasonal_cycle_may_be_given_as_a_number():
+    """fit_demand(seasonal_cycles=7) was a TypeError ("'int' object is not iterable")."""
+    weekly = np.random.default_rng(1).poisson(5.0 * (1 + 0.8 * (np.arange(84) % 7 == 5)), (2, 84)).T.astype(float)
+    one = fit_demand(weekly, seasonal_cycles=7)
+    again = fit_demand(weekly, seasonal_cycles=(7,))
+    assert one.season_period == again.season_period == (7,)
+    np.testing.assert_array_equal(one.mean, again.mean)
 
 
 def _log(dates: list[str]) -> pd.DataFrame:
