@@ -28,7 +28,15 @@ from hybridinv.core._frame import (
 )
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import PlanningError, PlanningWarning, enum_member, horizon, number_in, whole_number
+from hybridinv.core.errors import (
+    PlanningError,
+    PlanningWarning,
+    enum_member,
+    flag,
+    horizon,
+    number_in,
+    whole_number,
+)
 from hybridinv.core.limits import MAX_PERIODS, MAX_QUANTITY
 from hybridinv.demand.leadtime import LeadTimeProcess
 from hybridinv.demand.processes import Seasonality
@@ -455,8 +463,15 @@ class DigitalTwin:
         rounded, halves up) and ``lead_time_std`` of the SKUs with receipts, and ``supplier`` where the
         receipts log one (SKUs without receipts keep the catalog's). ``extra_columns``
         as in :meth:`hybridinv.Catalog.from_frame` (``"ignore"`` drops descriptive columns
-        such as a product name).
+        such as a product name). ``use_fitted_lead_times`` must be True or False (``"no"`` was read as
+        True).
+
+        Raises
+        ------
+        PlanningError
+            Naming ``use_fitted_lead_times`` when it is not a boolean, or the catalog's column, SKU and value.
         """
+        use_fitted_lead_times = flag(use_fitted_lead_times, "use_fitted_lead_times")
         self._fitted()
         skus = self.matrix_.sku
         base: dict[str, Any] = {"unit_cost": 1.0, "holding_cost": 1.0, "shortage_cost": 9.0, "lead_time": 1}

@@ -333,6 +333,22 @@ def test_one_seasonal_cycle_may_be_given_as_a_number():
     np.testing.assert_array_equal(one.mean, again.mean)
 
 
+def test_use_fitted_lead_times_must_be_a_boolean():
+    """catalog(use_fitted_lead_times="no") used the fitted lead times: "no" is true."""
+    days = pd.date_range("2024-01-01", periods=140, freq="D")
+    sales = pd.DataFrame({"date": days, "sku": "A", "quantity": np.random.default_rng(0).poisson(3, days.size)})
+    receipts = pd.DataFrame({"sku": ["A"], "order_date": ["2024-01-01"], "promised_date": ["2024-01-29"],
+                             "arrival_date": ["2024-01-29"], "quantity_ordered": [10], "quantity_received": [10]})
+    twin = DigitalTwin().fit(sales, receipts)
+    catalog = pd.DataFrame({"sku": ["A"], "lead_time": [1]})
+    assert twin.catalog(catalog, use_fitted_lead_times=False).lead_time[0] == 1
+    assert twin.catalog(catalog, use_fitted_lead_times=True).lead_time[0] == 4
+    for value in ("no", "False", 0, None):
+        with pytest.raises(PlanningError) as info:
+            twin.catalog(catalog, use_fitted_lead_times=value)
+        assert info.value.column == "use_fitted_lead_times"
+
+
 def _log(dates: list[str]) -> pd.DataFrame:
     return pd.DataFrame({"date": dates, "sku": "A", "quantity": np.arange(1, len(dates) + 1)})
 
