@@ -8,6 +8,8 @@ binomial, empirical) by held-out log-likelihood.
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -15,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import special, stats
 
-from hybridinv.core.errors import PlanningError, enum_member, number_in, whole_number
+from hybridinv.core.errors import PlanningError, PlanningWarning, enum_member, number_in, whole_number
 from hybridinv.twin.processes import DemandFamily
 
 __all__ = [
@@ -328,6 +330,30 @@ def _cycles(seasonal_cycles: object) -> tuple[int, ...]:
     return tuple(whole_number(cycle, "seasonal_cycles", 2) for cycle in seasonal_cycles)
 
 
+def _sales_when_always_censored(
+    mean: NDArray[np.float64], y: NDArray[np.float64], factor: NDArray[np.float64], observed: NDArray[np.bool_],
+    censored: NDArray[np.bool_], skus: Sequence[object] | None,
+) -> NDArray[np.float64]:
+    """``mean``, with the (deseasonalized) mean sold for SKUs censored in every observed period, and a
+    :class:`~hybridinv.PlanningWarning` naming them.
+
+    No period shows such a SKU's demand: ``"exclude"`` left it no period (mean 0) and ``"impute"``'s EM
+    has no uncensored period to anchor it (the level grows with every iteration, and stopped wherever the
+    iterations ran out). The sales are a lower bound of the demand.
+    """
+    always = (observed.sum(axis=0) > 0) & ~(observed & ~censored).any(axis=0)
+    if not always.any():
+        return mean
+    names = list(skus) if skus is not None else list(range(mean.size))
+    flagged = [names[i] for i in np.flatnonzero(always)]
+    others = f" (and {len(flagged) - 1} more SKU(s))" if len(flagged) > 1 else ""
+    warnings.warn(PlanningWarning(
+        f"SKU {flagged[0]!r}{others} ran out of stock in every period of the log: its demand cannot be estimated "
+        "above its sales, so the mean sold is used, a lower bound of its demand (give periods in stock, or plan "
+        "it with a demand estimate of your own)"), stacklevel=4)
+    return np.where(always, _ratio_mean(y, factor, observed), mean)
+
+
 def fit_demand(
     demand: NDArray[np.float64],
     observed: NDArray[np.bool_] | None = None,
@@ -337,6 +363,7 @@ def fit_demand(
     alpha: float = 0.01,
     censoring: Censoring | str = Censoring.IMPUTE,
     level_window: int | None = None,
+    skus: Sequence[object] | None = None,
 ) -> DemandFit:
     """Fit a demand model to each column of ``demand`` (periods x SKUs).
 
@@ -358,13 +385,23 @@ def fit_demand(
     alpha : float
         Significance level of the seasonality test.
     censoring : Censoring
-        How censored cells are treated.
+        How censored cells are treated. A SKU censored in every observed period (it ran out in each)
+        has no period that shows its demand: with ``"impute"`` or ``"exclude"`` its mean is the mean
+        sold, a lower bound, with a :class:`~hybridinv.PlanningWarning` naming it (it was 0 with
+        ``"exclude"``, and wherever the non-converging EM stopped with ``"impute"``).
     level_window : int, optional
         Estimate the mean from the last ``level_window`` periods only (default: all).
+    skus : sequence, optional
+        SKU names of the columns, for warnings (default: the column numbers).
 
     Returns
     -------
     DemandFit
+
+    Warns
+    -----
+    PlanningWarning
+        Naming the SKUs censored in every observed period.
 
     Raises
     ------
@@ -424,6 +461,8 @@ def fit_demand(
     level_use: NDArray[np.bool_] = np.asarray(use & window[:, None], dtype=bool)
     level_use = np.where((level_use.sum(axis=0) > 0)[None, :], level_use, use)
     mean = _ratio_mean(completed, factor, level_use)
+    if censoring is not Censoring.IGNORE:
+        mean = _sales_when_always_censored(mean, y, factor, observed, censored, skus)
     dispersion_use = observed & ~censored
     size = _nb_size(y, mean[None, :] * factor, dispersion_use)
     # family choice on a held-out tail, fitted on the head

@@ -373,7 +373,8 @@ class DigitalTwin:
         cycles = tuple(c for c in self.period.cycles if span >= 2 * c)
         self.matrix_ = matrix
         self.demand_fit_: DemandFit = fit_demand(
-            matrix.demand, None, matrix.censored, cycles, self.holdout, self.alpha, self.censoring, self.level_window
+            matrix.demand, None, matrix.censored, cycles, self.holdout, self.alpha, self.censoring, self.level_window,
+            skus=list(matrix.sku),
         )
         self.supply_fit_: SupplyFit | None = None
         if receipts is not None:
@@ -430,6 +431,10 @@ class DigitalTwin:
         flag = {Censoring.IMPUTE: "imputed", Censoring.EXCLUDE: "excluded", Censoring.IGNORE: "ignored (biased low)"}
         out["censored_share"] = fit.censored_share
         out["censoring"] = np.where(censored, flag[self.censoring], "")
+        if self.censoring is not Censoring.IGNORE:  # no period shows the demand: the mean sold (fit_demand)
+            always = fit.censored_share >= 1.0
+            out["censoring"] = np.where(always, "sales used (censored in every period: a lower bound)",
+                                        out["censoring"])
         if not self.matrix_.has_stock_info:
             out["censoring"] = np.full(y.shape[1], "unknown (no stock data)", dtype=object)
         supply = self.supply_fit_

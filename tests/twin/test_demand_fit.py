@@ -125,6 +125,30 @@ def test_exclude_censoring_drops_flagged_periods():
     assert fit.censored_share[0] == pytest.approx(1 / 6)
 
 
+@pytest.mark.parametrize("censoring", ["impute", "exclude"])
+def test_a_sku_censored_in_every_period_falls_back_to_its_sales_with_a_warning(censoring):
+    """Its mean was 0 with "exclude" and wherever the non-converging EM stopped with "impute"."""
+    import pandas as pd
+
+    from hybridinv.core.errors import PlanningWarning
+
+    rng = np.random.default_rng(0)
+    demand = rng.poisson(10.0, (30, 2)).astype(float)
+    censored = np.zeros_like(demand, dtype=bool)
+    censored[:, 0] = True
+    with pytest.warns(PlanningWarning, match="SKU 'A' ran out of stock in every period"):
+        fit = fit_demand(demand, censored=censored, censoring=censoring, skus=["A", "B"])
+    assert fit.mean[0] == pytest.approx(demand[:, 0].mean())  # the sales: a lower bound
+    days = pd.date_range("2024-01-01", periods=7 * 30, freq="D")
+    sales = pd.concat([pd.DataFrame({"date": days, "sku": sku, "quantity": rng.poisson(10, days.size),
+                                     "stockout": sku == "A"}) for sku in ("A", "B")])
+    with pytest.warns(PlanningWarning, match="SKU 'A' ran out of stock in every period"):
+        report = DigitalTwin(period="week", censoring=censoring).fit(sales).report_
+    row = report.set_index("sku").loc["A"]
+    assert row["mean"] == pytest.approx(row["sales_mean"]) and row["mean"] > 0
+    assert row["censoring"].startswith("sales used")
+
+
 def test_missing_periods_are_not_zero():
     demand = np.array([[np.nan], [np.nan], [4.0], [6.0], [4.0], [6.0]])
     fit = fit_demand(demand)
