@@ -13,7 +13,8 @@ function of that state, an order-up-to target on the weighted position:
 
 with parameters ``theta = (level l, cap c, weights w_0..w_{K-1})`` in demand-scale units.
 All weights equal to one give the capped base-stock policy (Xin 2021), and additionally
-``c = inf`` gives base-stock. With lost sales, stock on hand now may be partly
+``c = inf`` gives base-stock (a policy :class:`LinearHybrid` takes; :func:`train_linear` searches
+a finite cap). With lost sales, stock on hand now may be partly
 wasted on demand that would have been lost anyway, so the learned weights on the oldest
 slots are below one: the order reacts less to stock that arrives early than to stock
 that arrives late. The orders then pass the repair layer like every target policy.
@@ -43,6 +44,7 @@ inventory models. *Operations Research* 69(1), 61-70.
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -51,7 +53,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import horizon
+from hybridinv.core.errors import PlanningError, horizon, number_array, number_in, whole_number
 from hybridinv.rl.es import evolve
 from hybridinv.rl.hybrid import LinearHybrid
 from hybridinv.rl.model_file import save_model
@@ -137,6 +139,24 @@ def tile_paths(paths: Sequence[Any], copies: int) -> Any:
     return dataclasses.replace(first, demand=demand, lead_times=leads)
 
 
+def _measured_periods(scenario: Scenario, periods: int | None) -> int:
+    """``periods`` (None: the scenario's) as a whole number past the scenario's warm-up.
+
+    With ``periods <= warmup`` the ledger cuts the warm-up to ``periods - 1``: the cost was that of
+    the last period alone.
+
+    Raises
+    ------
+    PlanningError
+        Naming ``periods``.
+    """
+    count = horizon(periods, scenario.periods)
+    if count <= scenario.warmup:
+        raise PlanningError(f"must be more than the scenario's warm-up ({scenario.warmup} periods): the cost is "
+                            "measured after it", column="periods", value=periods)
+    return count
+
+
 def tiled_costs(
     scenario: Scenario, seeds: Sequence[int], policy: LinearHybrid, periods: int | None = None
 ) -> NDArray[np.float64]:
@@ -147,14 +167,15 @@ def tiled_costs(
     every member on every seed's demand path (``scenario.sample(seed)``), so all members
     see the same demand. The cost is the lost-sales ledger's, ``h`` on end-of-period stock
     plus ``p`` per lost unit after the warm-up (equal to ``simulate``'s ``avg_cost``,
-    tested), averaged over the seeds.
+    tested), averaged over the seeds. ``periods`` (None: the scenario's) must exceed the
+    scenario's warm-up (a :class:`PlanningError` naming it).
     """
     from hybridinv.sim.simulator import Simulator
 
     members = int(np.size(policy.level))
     seeds = [int(s) for s in seeds]
     copies = members * len(seeds)
-    periods = horizon(periods, scenario.periods)
+    periods = _measured_periods(scenario, periods)
     tiled = tile_scenario(scenario, copies)
     everyone = LinearHybrid(
         np.tile(policy.level, len(seeds)),
@@ -233,14 +254,33 @@ def train_linear(
     generation), keeps the parameters with the best cost on
     ``config.eval_seeds``. ``evaluate(policy)`` adds KPIs to the metadata (e.g. the
     exact cost of :func:`hybridinv.exact.lost_sales_policy_cost`).
+
+    ``level`` must be a finite number >= 0 and ``cap`` a finite number > 0: ES searches the cap,
+    so a base-stock start (``cap=inf``, which :class:`LinearHybrid` itself takes) cannot be
+    trained; start from a cap well above the level instead. ``slots`` (None: the default) is a
+    whole number >= 1, ``periods`` more than the scenario's warm-up (the cost is measured after it).
+
+    Raises
+    ------
+    PlanningError
+        Naming ``scenario`` (not single-SKU), ``level``, ``cap``, ``slots``, ``weights`` or ``periods``.
     """
     if scenario.n_skus != 1:
-        raise ValueError("train_linear expects a single-SKU scenario")
+        raise PlanningError("train_linear expects a single-SKU scenario", column="scenario", value=scenario.name)
+    # a cap of -5 trained nothing (every order 0) and saved cap -1; inf failed as "cap must not contain NaN"
+    # (ES perturbs it); level "15" was a TypeError; slots 2.5 was cut to 2 and 0 read as the default
+    level = number_in(level, "level", 0.0, math.inf)
+    if isinstance(cap, float | np.floating) and math.isinf(cap):
+        raise PlanningError("ES searches the cap, so a base-stock start (no cap) cannot be trained; give a finite cap "
+                            "(e.g. a few times the level)", column="cap", value=cap)
+    cap = number_in(cap, "cap", 0.0, math.inf, open_low=True)
+    periods = _measured_periods(scenario, periods)
     mean = float(np.mean(scenario.demand.mean))
-    slots = int(slots or max(int(scenario.catalog.lead_time[0]), 1))
-    start_weights = np.ones(slots) if weights is None else np.asarray(weights, dtype=np.float64).reshape(-1)
+    slots = max(int(scenario.catalog.lead_time[0]), 1) if slots is None else whole_number(slots, "slots", 1)
+    start_weights = np.ones(slots) if weights is None else number_array(weights, "weights").reshape(-1)
     if start_weights.shape != (slots,):
-        raise ValueError(f"weights must have {slots} entries (one per stock slot), got {start_weights.size}")
+        raise PlanningError(f"must have {slots} entries (one per stock slot), got {start_weights.size}",
+                            column="weights")
     begin = LinearHybrid(level / mean, cap / mean, start_weights, repair=None)
     centers = slot_means(scenario, begin, config.seed, periods)
     theta0 = np.concatenate([[level / mean + (1.0 - start_weights) @ centers, cap / mean], start_weights])

@@ -161,3 +161,41 @@ def test_the_weights_quoted_in_the_docs_are_the_shipped_models() -> None:
     for p, lead, values in quoted:
         weights = load_model(models_directory() / "single_sku" / f"p{p}_L{lead}").arrays["weights"]
         assert [float(v) for v in values.split(",")] == [round(float(w), 2) for w in weights], (p, lead)
+
+
+_TINY = ESConfig(population=2, generations=1, eval_every=1, eval_seeds=(1,), seeds_per_generation=1)
+
+
+@pytest.mark.parametrize(
+    ("options", "column"),
+    [({"cap": -5.0}, "cap"),  # trained nothing (every order 0) and saved cap -1
+     ({"cap": float("inf")}, "cap"),  # "cap must not contain NaN" (ES perturbed the infinite cap)
+     ({"cap": 0.0}, "cap"), ({"level": "15"}, "level"),  # a TypeError
+     ({"level": float("nan")}, "level"), ({"slots": 2.5}, "slots"),  # cut to 2
+     ({"slots": 0}, "slots"),  # read as the default
+     ({"weights": [1.0, 1.0, 1.0]}, "weights"), ({"periods": 30}, "periods"),  # the last period's cost only
+     ({"periods": 50}, "periods")],
+)
+def test_training_options_are_refused_naming_them(options: dict, column: str) -> None:
+    scenario = scenarios.get("single_sku")  # warm-up 50, lead time 2
+    values = {"level": 15.0, "cap": 8.0, "periods": 300, **options}
+    with pytest.raises(PlanningError) as info:
+        train_linear(scenario, None, _TINY, **values)
+    assert info.value.column == column
+    if column == "cap" and options["cap"] == float("inf"):
+        assert "base-stock" in str(info.value)
+
+
+def test_tiled_costs_refuse_episodes_within_the_warm_up() -> None:
+    """periods <= warmup measured the last period alone (the ledger cuts the warm-up to periods - 1)."""
+    policy = LinearHybrid(np.array([3.0]), np.array([1.6]), np.array([[1.0, 1.0]]), repair=None)
+    with pytest.raises(PlanningError) as info:
+        tiled_costs(scenarios.get("single_sku"), [1], policy, 50)
+    assert info.value.column == "periods"
+    assert tiled_costs(scenarios.get("single_sku"), [1], policy, 51).shape == (1,)
+
+
+def test_a_multi_sku_scenario_is_refused_naming_it() -> None:
+    with pytest.raises(PlanningError) as info:
+        train_linear(scenarios.get("multi_10"), None, _TINY, 10.0, 5.0)
+    assert info.value.column == "scenario"
