@@ -285,11 +285,11 @@ class BacktestResult:
 
     def figures(self) -> list[tuple[str, str]]:
         """(title, base64 PNG) of the report's plots: cost over time and fill-rate distribution."""
-        from hybridinv.bench.plots import _encode, _pyplot
+        from hybridinv.bench.plots import _encode
+        from hybridinv.plotting import new_figure
 
-        plt = _pyplot()
         labels = [str(p) for p in self.history.periods[self.cutoff : self.cutoff + self.test_periods]]
-        figure, axis = plt.subplots(figsize=(9, 4))
+        figure, axis = new_figure((9, 4))
         for name, run in self.runs.items():
             axis.plot(range(len(labels)), run.sku_costs.sum(axis=1), marker=".", label=_tex(name))
         axis.set_xticks(range(len(labels)))
@@ -298,7 +298,7 @@ class BacktestResult:
         axis.legend(fontsize=7)
         cost = _encode(figure)
         skus = self.sku_table()
-        figure, axis = plt.subplots(figsize=(9, 4))
+        figure, axis = new_figure((9, 4))
         names = list(self.runs)
         data = [skus.loc[skus["policy"] == name, "fill_rate"].to_numpy() for name in names]
         axis.boxplot(data, showfliers=False)

@@ -1,4 +1,4 @@
-"""Plots of a benchmark run, rendered with matplotlib's Agg backend to base64 PNGs.
+"""Plots of a benchmark run, rendered to base64 PNGs without pyplot (:func:`hybridinv.plotting.new_figure`).
 
 * cost by policy with confidence intervals, one panel per scenario;
 * the cost vs fill-rate frontier;
@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from hybridinv.core.outputs import plain_label
+from hybridinv.plotting import new_figure
 
 if TYPE_CHECKING:
     from hybridinv.bench.benchmark import BenchResult
@@ -30,28 +31,17 @@ _MAX_TRAJECTORY_SCENARIOS = 3
 _TRAJECTORY_PERIODS = 60
 
 
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def _encode(figure: Any) -> str:
     buffer = io.BytesIO()
     figure.tight_layout()
     figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
-    _pyplot().close(figure)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def _grid(count: int, width: float = 4.0, height: float = 3.0) -> tuple[Any, list[Any]]:
-    plt = _pyplot()
     columns = min(count, 3)
     rows = math.ceil(count / columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(width * columns, height * rows), squeeze=False)
+    figure, axes = new_figure((width * columns, height * rows), rows, columns, squeeze=False)
     flat = list(axes.ravel())
     for axis in flat[count:]:
         axis.set_visible(False)
@@ -117,8 +107,7 @@ def repair_figure(table: pd.DataFrame) -> str:
     pivot = table.pivot(index="scenario", columns="policy", values="repair_share_changed")
     pivot = pivot.loc[list(dict.fromkeys(table["scenario"]))]
     pivot = pivot.rename(index=plain_label, columns=plain_label)
-    plt = _pyplot()
-    figure, axis = plt.subplots(figsize=(max(6.0, 1.2 * len(pivot)), 3.5))
+    figure, axis = new_figure((max(6.0, 1.2 * len(pivot)), 3.5))
     pivot.plot.bar(ax=axis, rot=30)
     axis.set_ylabel("share of SKU-periods changed")
     axis.legend(fontsize=7, ncol=2)

@@ -48,10 +48,9 @@ def _fallback_flags(history: pd.DataFrame) -> NDArray[np.bool_]:
 
 def _figure_png(periods: NDArray[np.generic], values: NDArray[np.float64], fallback: NDArray[np.bool_],
                 label: str, threshold: float | None, kind: str) -> str:
-    from matplotlib.figure import Figure
+    from hybridinv.plotting import new_figure
 
-    fig = Figure(figsize=(9, 2.6))  # not registered with pyplot: nothing to close, no backend to set
-    ax = fig.subplots()
+    fig, ax = new_figure((9, 2.6))  # not registered with pyplot: nothing to close, no backend to set
     ax.plot(periods, values, color="#1f77b4", lw=1.5, label=label)
     if threshold is not None:
         ax.axhline(threshold, color="#d62728", ls="--", lw=1, label=f"{kind} {threshold:g}")

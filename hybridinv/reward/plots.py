@@ -43,24 +43,19 @@ def pareto_front(x: ArrayLike, y: ArrayLike, x_larger_better: bool = True,
 @contextmanager
 def figure(path: Path, size: tuple[float, float], target: KPITarget, xlabel: str, ylabel: str,
            title: str) -> Iterator[Any]:
-    """A matplotlib axes (Agg backend) saved to ``path`` on exit, with the target's line, labels and legend."""
-    import matplotlib
+    """A matplotlib axes saved to ``path`` on exit, with the target's line, labels and legend (drawn without pyplot,
+    :func:`hybridinv.plotting.new_figure`: the session's backend is left as it was)."""
+    from hybridinv.plotting import new_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=size)
-    try:
-        yield ax
-        ax.axvline(target.level, ls="--", c="k", lw=0.8, label=str(target))
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel(ylabel)
-        ax.set_title(title)
-        ax.legend(fontsize=8)
-        fig.tight_layout()
-        fig.savefig(path, dpi=100)
-    finally:
-        plt.close(fig)
+    fig, ax = new_figure(size)
+    yield ax
+    ax.axvline(target.level, ls="--", c="k", lw=0.8, label=str(target))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
 
 
 def front_target(targets: list[KPITarget]) -> KPITarget:

@@ -229,13 +229,10 @@ def plot_policy(
     ``policies`` maps a label to ``f(state) -> order`` with ``state`` the integer
     vector ``(on_hand + pipeline[0], pipeline[1..L-1])``.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from hybridinv.plotting import new_figure
 
     stock = np.arange(max_stock + 1)
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = new_figure((6, 4))
     for label, order in policies.items():
         states = [np.concatenate([[x], np.zeros(max(lead_time - 1, 0), dtype=np.int64)]) for x in stock]
         ax.step(stock, [order(s) for s in states], where="mid", label=label)
@@ -247,5 +244,4 @@ def plot_policy(
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
     return path
