@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, number_array
 from hybridinv.deploy.monitor import MonitorThresholds
 
 __all__ = ["DASHBOARD_COLUMNS", "render_dashboard"]
@@ -104,7 +104,8 @@ def render_dashboard(
     ------
     PlanningError
         Naming the column when ``history`` lacks ``period`` or ``fallback`` (a bare KeyError
-        before), or a ``fallback`` value that is neither True/False (0/1) nor missing.
+        before), a ``fallback`` value that is neither True/False (0/1) nor missing, or a KPI value
+        that is not a number.
     """
     for name in DASHBOARD_COLUMNS:
         if name not in history:
@@ -121,8 +122,10 @@ def render_dashboard(
     ]
     images = []
     for column, label, threshold, kind in panels:
-        if column in history and np.isfinite(history[column].to_numpy(dtype=float)).any():
-            png = _figure_png(periods, history[column].to_numpy(dtype=float), fallback, label, threshold, kind)
+        # text in a KPI column was numpy's bare "could not convert string to float"
+        values = number_array(history[column].to_numpy(), column) if column in history else np.zeros(0)
+        if np.isfinite(values).any():
+            png = _figure_png(periods, values, fallback, label, threshold, kind)
             images.append(f'<h2>{html.escape(label)}</h2><img alt="{html.escape(label)}" '
                           f'src="data:image/png;base64,{png}">')
     share = float(fallback.mean()) if len(history) else 0.0

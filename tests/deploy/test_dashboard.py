@@ -99,3 +99,11 @@ print(matplotlib.get_backend(), "matplotlib.pyplot" in sys.modules)
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["svg", "False"]
+
+
+def test_text_in_a_kpi_column_is_refused_naming_it(tmp_path: Path) -> None:
+    # numpy's bare "could not convert string to float: 'x'"
+    history = _history([False, False]).assign(fill_rate=["0.9", "x"])
+    with pytest.raises(PlanningError, match="not booleans or text") as info:
+        render_dashboard(history, _events(), MonitorThresholds(), tmp_path / "d")
+    assert info.value.column == "fill_rate"
