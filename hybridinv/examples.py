@@ -9,6 +9,7 @@ import pandas as pd
 
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
+from hybridinv.core.errors import whole_number
 from hybridinv.core.state import InventoryState
 from hybridinv.demand.processes import DemandDistribution, DemandProcess, Promotions, Seasonality
 from hybridinv.sim.scenario import Scenario
@@ -31,7 +32,9 @@ def example_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def example_scenario(periods: int = 52) -> Scenario:
     """A weekly scenario on the example catalog: seasonal negative-binomial demand
-    with promotions, the example capacity and budget, starting from the example state."""
+    with promotions, the example capacity and budget, starting from the example state (a warm-up of 2
+    periods, fewer in a shorter run)."""
+    periods = whole_number(periods, "periods", 1)
     catalog_df, state_df = example_frames()
     catalog = Catalog.from_frame(catalog_df)
     state = InventoryState.from_frame(state_df, catalog=catalog)
@@ -50,6 +53,6 @@ def example_scenario(periods: int = 52) -> Scenario:
         demand=demand,
         periods=periods,
         initial_state=state,
-        warmup=2,
+        warmup=min(2, periods - 1),  # periods=1 or 2 failed naming a warmup the caller never gave
         description="bundled 12-SKU example catalog, weekly",
     )

@@ -19,6 +19,7 @@ from hybridinv.core.errors import (
     PlanningError,
     PlanningWarning,
     flag,
+    number_array,
     require_policy,
     whole_number,
 )
@@ -27,7 +28,7 @@ from hybridinv.core.flags import text_full
 from hybridinv.core.limits import MAX_ORDER, MAX_QUANTITY
 from hybridinv.core.state import InventoryState
 from hybridinv.forecast import forecast_length, read_forecast
-from hybridinv.policies.base import Decision, Policy
+from hybridinv.policies.base import GUARDRAIL_BOUND, Decision, Policy
 from hybridinv.policies.explain import NEGATIVE_DESIRED, ROUNDING, implied_explanation
 from hybridinv.sim.observation import Observation
 
@@ -230,8 +231,7 @@ def plan(
     )  # 0 (== False) raised "must be True, False or a number of periods >= 1"
     if not no_gate:
         pol, gate = _gate(pol, validate, cat, cons, history, past_forecast, lost_sales)
-    decide = getattr(pol, "decide", None)
-    proposed: Decision = decide(obs) if callable(decide) else _act(pol, obs, cat)
+    proposed = _proposed(pol, obs, cat)
     decision, check, order_check = _checked(proposed, obs, cat, inv, cons)
     frame = _frame(cat, inv, obs, decision, check.orders, mean)
     notes = _notes(proposed, check, cat, cons, history is not None and past_forecast is None, lost_sales,
@@ -263,7 +263,7 @@ def plan(
     diag["order_check"] = order_check
     diag["drift_correction"] = history is not None and past_forecast is not None
     frame.attrs["diagnostics"] = diag
-    _warn(decision, check, notes)
+    _warn(decision, check, notes, quiet_repair=bool(order_check.get("policy_bounds_kept")))
     return frame
 
 
@@ -307,6 +307,32 @@ def _check_flags(lost_sales: object, period: object) -> None:
     if (isinstance(period, (bool, np.bool_)) or not isinstance(period, (int, np.integer)) or period < 0
             or period > MAX_QUANTITY):  # 10**30 was accepted: period numbers lie within MAX_QUANTITY
         raise PlanningError(f"must be a whole number from 0 to {MAX_QUANTITY:g}", column="period", value=period)
+
+
+def _proposed(pol: Policy, obs: Observation, cat: Catalog) -> Decision:
+    """The policy's decision: ``decide(obs)`` when it gives a :class:`Decision` (checked), else ``act(obs)``.
+
+    A policy of the user's own with a ``decide`` method that returns orders was an AttributeError ('numpy.ndarray'
+    object has no attribute 'orders'); a Decision whose desired quantities were not one finite number per SKU
+    failed later with numpy's broadcast error, or (NaN) was explained as ``other``.
+    """
+    decide = getattr(pol, "decide", None)
+    decision = decide(obs) if callable(decide) else None
+    if not isinstance(decision, Decision):
+        return _act(pol, obs, cat)
+    for name, values in (("desired_qty", decision.desired), ("reorder_point", decision.reorder_point),
+                         ("order_up_to", decision.order_up_to)):
+        if values is None and name != "desired_qty":
+            continue
+        arr = number_array(values, name)
+        if arr.shape != (cat.n_skus,):
+            raise PlanningError(f"the policy's decision has {name} of shape {arr.shape} for {cat.n_skus} SKUs",
+                                column=name)
+        if name == "desired_qty" and not np.isfinite(arr).all():
+            i = int(np.flatnonzero(~np.isfinite(arr))[0])
+            raise PlanningError("the policy's desired quantity is NaN or infinite", column=name, sku=cat.sku[i],
+                                value=float(arr[i]))
+    return decision
 
 
 def _act(pol: Policy, obs: Observation, cat: Catalog) -> Decision:
@@ -355,6 +381,13 @@ def _checked(
     check = check_orders(raw, cat, inv, cons, expected)
     if check.acceptable:
         return proposed, check, {"policy_orders_accepted": True, "repaired": False, "problems": []}
+    own = proposed.repair
+    bounded = own is not None and own.problem.base is not None
+    if own is not None and bounded and check.rules_hold and np.array_equal(raw, np.asarray(own.orders, dtype=float)):
+        # the policy's own repair within per-SKU bounds (a guardrail's critical minimum) may have to break a row; it
+        # reported the row, and a second repair without the bounds dropped the minimum without a word
+        return proposed, check, {"policy_orders_accepted": True, "repaired": False,
+                                 "problems": check.problems(cat.sku), "policy_bounds_kept": True}
     from hybridinv.repair import repair_orders
 
     result = repair_orders(raw, cat, inv, cons, expected_demand=expected)
@@ -449,11 +482,16 @@ def _frame(
             base = first.reasons(cat)
             reasons = {col: np.where(own, base[col], values) for col, values in reasons.items()}
     else:  # the same columns as a repaired plan: a plan.csv without them broke code that reads them
-        from hybridinv.repair.result import REASONS
+        from hybridinv.repair.result import REASONS, UNCHANGED
 
         reasons = {"reason": _unrepaired_reason(orders, desired)}
         for col in REASONS:
             reasons[col] = (desired < 0) if col == NEGATIVE_DESIRED else np.zeros(n, dtype=bool)
+        bound = decision.extra.get(GUARDRAIL_BOUND)  # a guarded policy's bounds without a repair (no rules, no rows)
+        if bound is not None:
+            moved = np.asarray(bound, dtype=bool) & (reasons["reason"] != UNCHANGED)
+            reasons["reason"] = np.where(moved, "guardrail", reasons["reason"])
+            reasons["guardrail"] = moved
     columns.update({col: values for col, values in reasons.items() if col not in columns})
     for column, values in columns.items():
         values = np.asarray(values)
@@ -499,12 +537,20 @@ def _notes(
         if wanted.any() and (cheapest[wanted] > cons.budget).all():
             i = int(np.flatnonzero(wanted)[np.argmin(cheapest[wanted])])
             notes["budget_too_small"] = (
-                f"budget {cons.budget:g} is below the cheapest order of every SKU that needs stock "
+                f"budget {cons.budget:.15g} is below the cheapest order of every SKU that needs stock "
                 f"({int(wanted.sum())} SKU(s); cheapest: {str(cat.sku[i])!r}, "
-                f"{max(cat.moq[i], cat.lot_size[i]):g} units at {cat.unit_cost[i]:g} = {cheapest[i]:g}): "
+                f"{max(cat.moq[i], cat.lot_size[i]):.15g} units at {cat.unit_cost[i]:.15g} = {cheapest[i]:.15g}): "
                 "nothing is ordered"
             )
     unpaid = cat.shortage_cost <= cat.unit_cost
+    waits_free = cat.shortage_cost <= 0
+    if not lost_sales and waits_free.any():  # such a plan stocked nothing for them without a word
+        first = str(cat.sku[int(np.flatnonzero(waits_free)[0])])
+        notes["no_margin"] = (
+            f"{int(waits_free.sum())} SKU(s) (first {first!r}) have shortage_cost 0: with backorders a unit that waits "
+            "then costs nothing, so the policies that protect the margin (forecast_ss, the hybrid, mpc) do not "
+            "stock them; give shortage_cost the cost of a unit waiting one period (docs/concepts.md)"
+        )
     if lost_sales and unpaid.any():
         first = str(cat.sku[int(np.flatnonzero(unpaid)[0])])
         notes["no_margin"] = (
@@ -540,12 +586,13 @@ def _notes(
     return notes
 
 
-def _warn(decision: Decision, check: OrderCheck, notes: dict[str, str]) -> None:
-    """Issue this call's warnings; a repair that already warned about the same violations is not repeated."""
+def _warn(decision: Decision, check: OrderCheck, notes: dict[str, str], quiet_repair: bool = False) -> None:
+    """Issue this call's warnings; a repair that already warned about the same violations is not repeated
+    (``quiet_repair``: the decision's repair did not warn, as a guarded policy's bounded repair does not)."""
     for topic, message in notes.items():
         if topic == "violations":
             repaired = decision.repair is not None and bool(decision.repair.diagnostics.violations)
-            if not repaired:
+            if quiet_repair or not repaired:
                 warnings.warn(message, ConstraintViolationWarning, stacklevel=3)
         elif topic == "solver_fallback":
             continue  # the repair issued its SolverFallbackWarning already

@@ -53,12 +53,12 @@ REASON_LEGEND: dict[str, LegendEntry] = {
         "period): less safety stock for bulky, low-margin SKUs",
         "more capacity (--capacity) or a smaller volume lowers the price and raises the safety stock"),
     explain.CAPPED: LegendEntry(
-        "target_reason", "the order was cut to order_cap (a multiple of next period's forecast); the rest "
-        "follows in later periods",
+        "target_reason", "the order was cut to order_cap (a multiple of next period's forecast, or for "
+        "capped_base_stock a fixed cap from the catalog's demand); the rest follows in later periods",
         "if demand really jumped, update the forecast; the policy's cap_factor sets the cap"),
     explain.NOT_STOCKED: LegendEntry(
-        "target_reason", "target 0: with lost sales, shortage_cost <= unit_cost (a lost sale costs less than "
-        "buying the unit)",
+        "target_reason", "target 0: stocking does not pay (with lost sales shortage_cost <= unit_cost: a lost "
+        "sale costs less than buying the unit; with backorders shortage_cost 0: a wait costs nothing)",
         "set shortage_cost to the price plus goodwill, not the margin (docs/concepts.md)"),
     explain.ABOVE_REORDER_POINT: LegendEntry(
         "target_reason", "inventory position above the reorder point: nothing to order this period",
@@ -74,7 +74,8 @@ REASON_LEGEND: dict[str, LegendEntry] = {
         "reason", "no rule or limit applies; the desired quantity was rounded up to a whole unit",
         "nothing"),
     "max_order": LegendEntry(
-        "reason", "the desired quantity is above max_order (the largest whole-lot order)",
+        "reason", "the desired quantity is above the largest whole-lot order max_order allows (lot_size 5 and "
+        "max_order 7: 5)",
         "raise max_order in the catalog if the supplier allows; the rest is ordered in later periods"),
     "moq": LegendEntry(
         "reason", "the desired quantity is below the moq: ordered as 0 or as the moq",

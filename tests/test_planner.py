@@ -755,3 +755,69 @@ def test_batch_sizing_policies_plan_any_order_cost(policy: str, order_cost: floa
         warnings.simplefilter("ignore", hybridinv.PlanningWarning)  # holding_cost 0: the unbounded-batch note
         out = plan(state, catalog, None, policy=policy)
     assert MAX_QUANTITY <= out["order_qty"][0] <= MAX_ORDER  # the batch is the largest the bounds allow
+
+
+def _two_skus(**columns: list[float]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    catalog = pd.DataFrame({"sku": ["A", "B"], "unit_cost": [10.0, 10.0], "holding_cost": [1.0, 1.0],
+                            "shortage_cost": [20.0, 20.0], "lead_time": [1, 1], "demand_mean": [10.0, 10.0],
+                            "demand_std": [3.0, 3.0], **columns})
+    return catalog, pd.DataFrame({"sku": ["A", "B"], "on_hand": [0.0, 0.0]})
+
+
+def test_a_policy_of_ones_own_with_a_decide_method_is_planned_through_act() -> None:
+    # plan() took any decide() for the library's Decision protocol: 'numpy.ndarray' object has no attribute 'orders'
+    class Mine:
+        name = "mine"
+
+        def decide(self, obs: object) -> np.ndarray:
+            return np.full(2, 5.0)
+
+        def act(self, obs: object) -> np.ndarray:
+            return self.decide(obs)
+
+    catalog, state = _two_skus()
+    assert plan(state, catalog, policy=Mine())["order_qty"].tolist() == [5, 5]
+
+
+@pytest.mark.parametrize(("desired", "message"), [([1.0, 2.0, 3.0], "shape"), ([1.0, np.nan], "NaN or infinite")])
+def test_a_decision_with_desired_quantities_that_do_not_fit_is_refused(desired: list[float], message: str) -> None:
+    # a broadcast ValueError in the output frame, or NaN explained as 'other'
+    from hybridinv.policies.base import Decision
+
+    class Odd:
+        name = "odd"
+
+        def decide(self, obs: object) -> Decision:
+            return Decision(np.array([1.0, 2.0]), np.array(desired))
+
+        def act(self, obs: object) -> np.ndarray:
+            return np.array([1.0, 2.0])
+
+    catalog, state = _two_skus()
+    with pytest.raises(PlanningError, match=message) as info:
+        plan(state, catalog, policy=Odd())
+    assert info.value.column == "desired_qty"
+
+
+def test_backorders_without_a_shortage_cost_are_warned_about() -> None:
+    # forecast_ss stocks nothing for them (no margin under backorders) and nothing said so: the note was lost-sales only
+    catalog, state = _two_skus(shortage_cost=[0.0, 5.0])
+    with pytest.warns(hybridinv.PlanningWarning, match="shortage_cost 0: with backorders"):
+        out = plan(state, catalog, policy="forecast_ss", lost_sales=False)
+    assert out["order_qty"].tolist()[0] == 0 and out["target_reason"].iloc[0] == "not_stocked"
+
+
+def test_the_budget_note_quotes_numbers_that_differ_as_they_differ() -> None:
+    # 'budget 1.23457e+06 is below ... 1.23457e+06'
+    catalog, state = _two_skus(unit_cost=[1234567.5, 1234567.5], shortage_cost=[5e6, 5e6])
+    with pytest.warns(hybridinv.PlanningWarning, match=r"budget 1234567 is below .* at 1234567\.5 = 1234567\.5"):
+        plan(state, catalog, {"budget": 1234567.0}, policy="base_stock")
+
+
+def test_the_example_scenario_runs_for_one_or_two_periods() -> None:
+    # a warm-up of 2 was fixed: 'column warmup, value 2: need 0 <= warmup < periods', an option never given
+    from hybridinv.examples import example_scenario
+
+    assert [example_scenario(p).warmup for p in (1, 2, 3)] == [0, 1, 2]
+    with pytest.raises(PlanningError, match="periods"):
+        example_scenario(0)

@@ -26,7 +26,8 @@ from hybridinv.core.limits import MAX_PERIODS, MAX_QUANTITY
 from hybridinv.core.state import InventoryState
 
 if TYPE_CHECKING:
-    from hybridinv.policies.base import Policy
+    from hybridinv.policies.base import Decision, Policy
+    from hybridinv.repair.result import RepairResult
     from hybridinv.sim.observation import Observation
 
 __all__ = ["GuardedPolicy", "Guardrails", "apply_guardrails", "guarded_repair", "guardrail_report", "repair_bounds"]
@@ -293,6 +294,19 @@ def guarded_repair(
     RuntimeError
         If the repair returned an order outside the bounds (defensive check).
     """
+    return _guarded(desired, catalog, state, constraints, lower, upper, **repair_options)[0]
+
+
+def _guarded(
+    desired: ArrayLike,
+    catalog: Catalog,
+    state: InventoryState,
+    constraints: Constraints,
+    lower: NDArray[np.float64],
+    upper: NDArray[np.float64],
+    **repair_options: Any,
+) -> tuple[NDArray[np.float64], RepairResult | None]:
+    """:func:`guarded_repair`'s orders and the repair's result (None without catalog rules or shared rows)."""
     from hybridinv.repair.inputs import check_state
 
     check_state(catalog, state)
@@ -309,7 +323,7 @@ def guarded_repair(
     if not _has_rules(catalog, constraints):
         wanted = np.maximum(_sku_values(desired, "desired", catalog, minimum=None), 0.0)
         least, most = _allowed_range(catalog, low, high)
-        return np.clip(np.ceil(wanted - _TOL), least, np.maximum(most, least))
+        return np.clip(np.ceil(wanted - _TOL), least, np.maximum(most, least)), None
     from hybridinv.repair import repair_orders
 
     result = repair_orders(desired, catalog, state, constraints, lower=low, upper=high, **repair_options)
@@ -320,7 +334,7 @@ def guarded_repair(
         raise RuntimeError(
             f"repair returned {orders[i]:g} for SKU {catalog.sku[i]!r} outside [{low[i]:g}, {high[i]:g}]"
         )
-    return orders
+    return orders, result
 
 
 def guardrail_report(
@@ -401,7 +415,11 @@ class GuardedPolicy:
     Each period the incumbent's orders and the forecast give per-SKU bounds
     (:func:`apply_guardrails`); the policy's desired orders are repaired within
     them (:func:`guarded_repair`). Implements the policy interface (``act``), so it
-    runs in :func:`hybridinv.simulate`, the shadow replay and ``plan()``.
+    runs in :func:`hybridinv.simulate` and the shadow replay, and ``decide``, so ``plan()`` shows the
+    policy's own desired quantities, says ``guardrail`` where a bound moved an order, and keeps the
+    bounds (a critical minimum the budget cannot pay for is placed and the broken row reported; until
+    2026-12-06 ``plan()`` saw only the guarded orders: every SKU read ``unchanged``, and such a
+    minimum was repaired away without a word).
 
     Parameters
     ----------
@@ -438,16 +456,31 @@ class GuardedPolicy:
                 reset(scenario)
 
     def act(self, obs: Observation) -> NDArray[np.float64]:
+        return self.decide(obs).orders
+
+    def decide(self, obs: Observation) -> Decision:
+        """The guarded orders with the policy's desired quantities, targets and the bounded repair's result."""
+        from hybridinv.policies.base import GUARDRAIL_BOUND, Decision
+
         decide = getattr(self.policy, "decide", None)
-        desired = decide(obs).desired if callable(decide) else self.policy.act(obs)
+        inner = decide(obs) if callable(decide) else None
+        inner = inner if isinstance(inner, Decision) else None
+        desired = inner.desired if inner is not None else self.policy.act(obs)
         incumbent = self.incumbent.act(obs) if self.incumbent is not None else None
         forecast = obs.forecast(1)[:, 0]
         state = obs.state()
         lower, upper = apply_guardrails(self.guardrails, obs.catalog, state, incumbent, forecast)
-        orders = guarded_repair(desired, obs.catalog, state, obs.constraints, lower, upper, backend=self.repair,
-                                expected_demand=obs.forecast(int(obs.catalog.lead_time.max()) + 1), warn=False)
+        orders, result = _guarded(desired, obs.catalog, state, obs.constraints, lower, upper, backend=self.repair,
+                                  expected_demand=obs.forecast(int(obs.catalog.lead_time.max()) + 1), warn=False)
         self._last = (obs.catalog, state, incumbent, forecast, desired, orders)
-        return orders
+        extra = {} if inner is None else dict(inner.extra)
+        if result is None:  # no repair to flag what the bounds moved: the bounds against the rounded-up desire
+            wanted = np.ceil(np.maximum(np.asarray(desired, dtype=np.float64), 0.0) - _TOL)
+            extra[GUARDRAIL_BOUND] = np.abs(orders - wanted) > _TOL
+        if inner is None:
+            return Decision(orders, np.asarray(desired, dtype=np.float64), repair=result, extra=extra)
+        return Decision(orders, inner.desired, inner.reorder_point, inner.order_up_to, result, extra,
+                        inner.explanation)
 
     def report(self) -> pd.DataFrame:
         """Guardrail report (:func:`guardrail_report`) of the last period's decision."""

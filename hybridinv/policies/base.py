@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     from hybridinv.sim.scenario import Scenario
 
 __all__ = [
-    "BatchPolicy", "BatchTargetPolicy", "Decision", "Policy", "TargetPolicy", "fitted_on", "mark_fitted",
-    "fitted_values", "needs_repair", "per_sku", "record_fit_skus",
+    "GUARDRAIL_BOUND", "BatchPolicy", "BatchTargetPolicy", "Decision", "Policy", "TargetPolicy", "fitted_on",
+    "mark_fitted", "fitted_values", "needs_repair", "per_sku", "record_fit_skus",
 ]
 
 
@@ -60,6 +60,11 @@ class BatchPolicy(Protocol):
     def act(self, obs: Observation) -> NDArray[np.float64]: ...
 
     def act_batch(self, obs: BatchObservation) -> NDArray[np.float64]: ...
+
+
+#: ``Decision.extra`` key of a guarded policy planned without a repair (no catalog rule, no shared row): per SKU,
+#: whether a guardrail bound moved the order (``plan()`` then says ``guardrail``; with a repair, the repair's flags do).
+GUARDRAIL_BOUND = "guardrail_bound"
 
 
 @dataclass

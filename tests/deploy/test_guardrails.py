@@ -454,3 +454,32 @@ def test_guarded_repair_reads_a_desired_series_by_label_with_or_without_shared_r
     lower, upper = np.zeros(2), np.full(2, np.inf)
     for constraints in (Constraints(), Constraints(capacity=1000.0)):  # the repair read it by position
         assert guarded_repair(desired, catalog, state, constraints, lower, upper).tolist() == [0.0, 10.0]
+
+
+def _three_sku_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
+    catalog = pd.DataFrame({"sku": ["S0", "S1", "S2"], "unit_cost": [10.0] * 3, "holding_cost": [1.0] * 3,
+                            "shortage_cost": [20.0] * 3, "lead_time": [1] * 3, "demand_mean": [10.0] * 3,
+                            "demand_std": [3.0] * 3})
+    return catalog, pd.DataFrame({"sku": ["S0", "S1", "S2"], "on_hand": [0.0, 0.0, 100.0]})
+
+
+def test_plan_shows_what_the_guardrails_changed_and_keeps_a_critical_minimum() -> None:
+    """plan() saw a guarded policy's orders as its desired quantities: every SKU read 'unchanged' (or 'other'), and
+    under a budget the critical minimum was repaired away by a second repair without the bounds, without a word."""
+    from hybridinv import plan
+    from hybridinv.policies.registry import make
+
+    catalog, state = _three_sku_frames()
+    rails = Guardrails(max_periods_of_supply=1.0, critical=np.array([False, False, True]), critical_min_order=30)
+    guarded = GuardedPolicy(make("base_stock", None), rails)
+    free = plan(state, catalog, None, policy=guarded)
+    desired = plan(state, catalog, None, policy="base_stock")["desired_qty"].to_numpy()
+    assert free["desired_qty"].tolist() == desired.tolist() and desired[0] > 10  # base-stock's own wish
+    assert free["order_qty"].tolist() == [10, 10, 30]  # one period of supply; the critical minimum
+    assert free["reason"].tolist() == ["guardrail"] * 3 and free["guardrail"].all()
+    with pytest.warns(ConstraintViolationWarning, match="budget over by 50"):
+        tight = plan(state, catalog, {"budget": 250.0}, policy=guarded)
+    assert tight["order_qty"].tolist() == [0, 0, 30]  # the minimum is placed (300 > 250) and the row reported
+    check = tight.attrs["diagnostics"]["order_check"]
+    assert check["policy_bounds_kept"] and check["problems"] == ["budget: orders use 300, the row allows 250"]
+    assert tight["guardrail"].all() and tight["budget"].tolist() == [True, True, False]
