@@ -4,7 +4,8 @@
 1e9 units or more (the catalog allows lot sizes to 1e12), so an order one unit above a
 ``max_order`` of ``2e9 - 1`` with lots of 1e9 was taken as two lots. These functions forgive
 the rounding of the division and its inputs (four units in the last place of the quotient), or a
-billionth of a lot or of a unit (the smaller of the two) where that is more.
+billionth of a lot but at most a thousandth of a unit where that is more: as before for lots of up
+to a million units (a bound computed as 29.99999999 still holds 3 lots of 10), never a whole unit.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ _ULPS = 4 * float(np.finfo(np.float64).eps)
 
 
 def _slack(quotient: NDArray[np.float64], lot: NDArray[np.float64]) -> NDArray[np.float64]:
-    return np.maximum(_ULPS * np.abs(quotient), np.minimum(1e-9, 1e-9 / lot))
+    return np.maximum(_ULPS * np.abs(quotient), np.minimum(1e-9, 1e-3 / lot))
 
 
 def lots_within(units: ArrayLike, lot: ArrayLike) -> NDArray[np.float64]:

@@ -352,5 +352,7 @@ def test_whole_lots_forgive_rounding_but_not_a_unit() -> None:
 
     assert lots_within([0.7, 6.0, 2e9 - 1, 2e9, 1e12 - 1, math.inf], [0.1, 0.2, 1e9, 1e9, 1.0, 3.0]).tolist() == [
         7.0, 30.0, 1.0, 2.0, 1e12 - 1, math.inf]
+    # as before for lots up to a million units: a bound computed as 29.99999999 still holds 3 lots of 10
+    assert lots_within([29.99999999, 29.9999], [10.0, 10.0]).tolist() == [3.0, 2.0]
     assert lots_covering([0.3, 6.0, 2e9 + 1, 2e9, 1e12 - 1], [0.1, 0.2, 1e9, 1e9, 1.0]).tolist() == [
         3.0, 30.0, 3.0, 2.0, 1e12 - 1]
