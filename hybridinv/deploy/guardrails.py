@@ -294,22 +294,18 @@ def guarded_repair(
     RuntimeError
         If the repair returned an order outside the bounds (defensive check).
     """
-    return _guarded(desired, catalog, state, constraints, lower, upper, **repair_options)[0]
+    return _guarded(desired, catalog, state, constraints, (lower, upper), repair_options)[0]
 
 
 def _guarded(
-    desired: ArrayLike,
-    catalog: Catalog,
-    state: InventoryState,
-    constraints: Constraints,
-    lower: NDArray[np.float64],
-    upper: NDArray[np.float64],
-    **repair_options: Any,
+    desired: ArrayLike, catalog: Catalog, state: InventoryState, constraints: Constraints,
+    bounds: tuple[ArrayLike, ArrayLike], repair_options: dict[str, Any],
 ) -> tuple[NDArray[np.float64], RepairResult | None]:
     """:func:`guarded_repair`'s orders and the repair's result (None without catalog rules or shared rows)."""
     from hybridinv.repair.inputs import check_state
 
     check_state(catalog, state)
+    lower, upper = bounds
     lower = _sku_values(lower, "lower", catalog)
     upper = _sku_values(upper, "upper", catalog, allow_inf=True)
     low, high, capped = repair_bounds(catalog, lower, upper)
@@ -470,8 +466,9 @@ class GuardedPolicy:
         forecast = obs.forecast(1)[:, 0]
         state = obs.state()
         lower, upper = apply_guardrails(self.guardrails, obs.catalog, state, incumbent, forecast)
-        orders, result = _guarded(desired, obs.catalog, state, obs.constraints, lower, upper, backend=self.repair,
-                                  expected_demand=obs.forecast(int(obs.catalog.lead_time.max()) + 1), warn=False)
+        options = {"backend": self.repair, "expected_demand": obs.forecast(int(obs.catalog.lead_time.max()) + 1),
+                   "warn": False}
+        orders, result = _guarded(desired, obs.catalog, state, obs.constraints, (lower, upper), options)
         self._last = (obs.catalog, state, incumbent, forecast, desired, orders)
         extra = {} if inner is None else dict(inner.extra)
         if result is None:  # no repair to flag what the bounds moved: the bounds against the rounded-up desire
