@@ -435,7 +435,9 @@ def fit_demand(
     seasonal_cycles = _cycles(seasonal_cycles)
     periods, n = y.shape
     clean = observed & ~censored if censoring is not Censoring.IGNORE else observed
-    adi, cv2, pattern = classify_demand(y, clean)
+    # a SKU censored in every period is classified on its sales, as its mean is (it had no period: ADI inf, read
+    # as "intermittent" whatever it sold)
+    adi, cv2, pattern = classify_demand(y, np.where(clean.any(axis=0)[None, :], clean, observed))
     smooth = adi < ADI_CUTOFF
     factor = np.ones_like(y)
     indices, pvalues, amplitudes, phases = [], [], [], []

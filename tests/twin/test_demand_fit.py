@@ -139,6 +139,7 @@ def test_a_sku_censored_in_every_period_falls_back_to_its_sales_with_a_warning(c
     with pytest.warns(PlanningWarning, match="SKU 'A' ran out of stock in every period"):
         fit = fit_demand(demand, censored=censored, censoring=censoring, skus=["A", "B"])
     assert fit.mean[0] == pytest.approx(demand[:, 0].mean())  # the sales: a lower bound
+    assert list(fit.pattern) == ["smooth", "smooth"]  # classified on the sales too (it was "intermittent")
     days = pd.date_range("2024-01-01", periods=7 * 30, freq="D")
     sales = pd.concat([pd.DataFrame({"date": days, "sku": sku, "quantity": rng.poisson(10, days.size),
                                      "stockout": sku == "A"}) for sku in ("A", "B")])
