@@ -437,7 +437,8 @@ def fit_demand(
     clean = observed & ~censored if censoring is not Censoring.IGNORE else observed
     # a SKU censored in every period is classified on its sales, as its mean is (it had no period: ADI inf, read
     # as "intermittent" whatever it sold)
-    adi, cv2, pattern = classify_demand(y, np.where(clean.any(axis=0)[None, :], clean, observed))
+    seen = np.asarray(clean.sum(axis=0) > 0, dtype=bool)
+    adi, cv2, pattern = classify_demand(y, np.where(seen[None, :], clean, observed))
     smooth = adi < ADI_CUTOFF
     factor = np.ones_like(y)
     indices, pvalues, amplitudes, phases = [], [], [], []
