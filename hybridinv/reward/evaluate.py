@@ -14,14 +14,15 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from hybridinv.core.errors import PlanningError, number_array, number_in, require_policy
+from hybridinv.core.errors import PlanningError, number_array, number_in
 from hybridinv.core.errors import horizon as checked_horizon
 from hybridinv.reward.outcome import record_episode
 from hybridinv.reward.spec import RewardSpec, as_spec
-from hybridinv.sim.scenario import Scenario
+from hybridinv.sim.runner import policy_for, scenario_of
 
 if TYPE_CHECKING:
     from hybridinv.policies.base import Policy
+    from hybridinv.sim.scenario import Scenario
 
 __all__ = ["confidence_interval", "evaluate_policy", "resolve_scenario", "seed_list"]
 
@@ -53,13 +54,7 @@ def resolve_scenario(scenario: Scenario | str, periods: int | None = None, fitti
     (:meth:`~hybridinv.sim.Scenario.for_fitting`): a replay of held-out periods is
     replaced by the bootstrap of its training window.
     """
-    if isinstance(scenario, str):
-        from hybridinv import scenarios
-
-        scenario = scenarios.get(scenario)
-    elif not isinstance(scenario, Scenario):  # tune(None, ...) was "'NoneType' object has no attribute ..."
-        raise PlanningError("must be a Scenario or a registered scenario name", column="scenario",
-                            value=type(scenario).__name__)
+    scenario = scenario_of(scenario)  # tune(None, ...) was "'NoneType' object has no attribute ..."
     if fitting:
         scenario = scenario.for_fitting()
     if periods is not None:
@@ -88,13 +83,7 @@ def evaluate_policy(
     """
     scenario = resolve_scenario(scenario, periods)
     spec = as_spec(spec)  # a dict was an AttributeError in the first episode's evaluation
-    if isinstance(policy, str):  # as simulate: was "'str' object has no attribute 'act'"
-        from hybridinv.policies.registry import make
-
-        policy = make(policy, scenario)
-    else:
-        require_policy(policy, "policy",
-                       "must be a policy (an object with act(observation)) or a registered policy name")
+    policy = policy_for(policy, scenario)  # as simulate: a name was "'str' object has no attribute 'act'"
     rows: list[dict[str, Any]] = []
     for seed in seed_list(seeds):
         ledger = record_episode(policy, scenario, seed)

@@ -92,6 +92,35 @@ def run_batch(
     return [sim.ledger(e) for e in range(len(seed_list))], decide_time / (sim.periods * len(seed_list))
 
 
+def scenario_of(scenario: Scenario | str) -> Scenario:
+    """``scenario`` itself, or the registered scenario (or scenario file) of that name.
+
+    Raises
+    ------
+    PlanningError
+        Naming ``scenario`` when it is neither (an int was "'int' object has no attribute 'periods'").
+    """
+    if isinstance(scenario, str):
+        from hybridinv import scenarios
+
+        return scenarios.get(scenario)
+    if not isinstance(scenario, Scenario):
+        raise PlanningError("must be a Scenario or a registered scenario name", column="scenario",
+                            value=type(scenario).__name__)
+    return scenario
+
+
+def policy_for(policy: Policy | str, scenario: Scenario) -> Policy:
+    """``policy`` itself (checked: an object with ``act``), or the registered policy of that name made for
+    ``scenario`` (a name was "'str' object has no attribute 'act'")."""
+    if isinstance(policy, str):
+        from hybridinv.policies.registry import make
+
+        return make(policy, scenario)
+    require_policy(policy, "policy", "must be a policy (an object with act(observation)) or a registered policy name")
+    return policy
+
+
 def simulate(
     policy: Policy | str,
     scenario: Scenario | str,
@@ -139,20 +168,8 @@ def simulate(
         orders from the policy that are not finite and >= 0 or have the wrong shape (naming
         the SKU).
     """
-    if isinstance(scenario, str):
-        from hybridinv import scenarios
-
-        scenario = scenarios.get(scenario)
-    elif not isinstance(scenario, Scenario):  # was AttributeError: 'int' object has no attribute 'periods'
-        raise PlanningError("must be a Scenario or a registered scenario name", column="scenario",
-                            value=type(scenario).__name__)
-    if isinstance(policy, str):  # was AttributeError: 'str' object has no attribute 'act'
-        from hybridinv.policies.registry import make
-
-        policy = make(policy, scenario)
-    else:
-        require_policy(policy, "policy",
-                       "must be a policy (an object with act(observation)) or a registered policy name")
+    scenario = scenario_of(scenario)
+    policy = policy_for(policy, scenario)
     seed_list = seed_numbers(seeds)
     batched = supports_batch(policy) if batch is None else flag(batch, "batch")  # batch="no" batched
     if batched and not supports_batch(policy):
