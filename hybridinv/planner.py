@@ -19,7 +19,6 @@ from hybridinv.core.errors import (
     PlanningError,
     PlanningWarning,
     flag,
-    number_array,
     require_policy,
     whole_number,
 )
@@ -320,18 +319,10 @@ def _proposed(pol: Policy, obs: Observation, cat: Catalog) -> Decision:
     decision = decide(obs) if callable(decide) else None
     if not isinstance(decision, Decision):
         return _act(pol, obs, cat)
-    for name, values in (("desired_qty", decision.desired), ("reorder_point", decision.reorder_point),
-                         ("order_up_to", decision.order_up_to)):
-        if values is None and name != "desired_qty":
-            continue
-        arr = number_array(values, name)
-        if arr.shape != (cat.n_skus,):
-            raise PlanningError(f"the policy's decision has {name} of shape {arr.shape} for {cat.n_skus} SKUs",
-                                column=name)
-        if name == "desired_qty" and not np.isfinite(arr).all():
-            i = int(np.flatnonzero(~np.isfinite(arr))[0])
-            raise PlanningError("the policy's desired quantity is NaN or infinite", column=name, sku=cat.sku[i],
-                                value=float(arr[i]))
+    _sku_numbers(decision.desired, cat, "desired_qty", "desired quantities")
+    for name, values in (("reorder_point", decision.reorder_point), ("order_up_to", decision.order_up_to)):
+        if values is not None:  # NaN: no target
+            _sku_numbers(values, cat, name, f"{name} values", finite=False)
     return decision
 
 
@@ -341,25 +332,30 @@ def _act(pol: Policy, obs: Observation, cat: Catalog) -> Decision:
     return Decision(raw, raw)  # type: ignore[arg-type]  # checked by _policy_orders
 
 
+def _sku_numbers(values: object, cat: Catalog, column: str, noun: str, finite: bool = True) -> np.ndarray:
+    """A policy's per-SKU ``values`` (its ``noun``) as floats, refusing non-numbers, the wrong shape and (``finite``)
+    NaN and inf, naming ``column`` (and the SKU)."""
+    arr = np.asarray(values)
+    if arr.dtype.kind not in "iuf" and arr.dtype.kind != "O":
+        raise PlanningError(f"the policy returned {noun} of type {arr.dtype}, not numbers", column=column)
+    try:
+        numbers = arr.astype(np.float64)
+    except (TypeError, ValueError):
+        raise PlanningError(f"the policy returned {noun} that are not numbers", column=column) from None
+    if numbers.shape != (cat.n_skus,):
+        raise PlanningError(f"the policy returned {noun} of shape {numbers.shape} for {cat.n_skus} SKUs",
+                            column=column)
+    bad = ~np.isfinite(numbers)
+    if finite and bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise PlanningError(f"the policy returned {noun} with a NaN or infinite value", column=column,
+                            sku=cat.sku[i], value=float(numbers[i]))
+    return numbers
+
+
 def _policy_orders(orders: object, cat: Catalog) -> np.ndarray:
     """The policy's orders as floats, refusing non-numbers, the wrong shape, NaN, inf and absurd sizes."""
-    arr = np.asarray(orders)
-    if arr.dtype.kind not in "iuf" and arr.dtype.kind != "O":
-        raise PlanningError(f"the policy returned orders of type {arr.dtype}, not numbers", column="order_qty")
-    try:
-        values = arr.astype(np.float64)
-    except (TypeError, ValueError):
-        raise PlanningError("the policy returned orders that are not numbers", column="order_qty") from None
-    if values.shape != (cat.n_skus,):
-        raise PlanningError(
-            f"the policy returned orders of shape {values.shape} for {cat.n_skus} SKUs", column="order_qty"
-        )
-    bad = ~np.isfinite(values)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise PlanningError(
-            "the policy returned a NaN or infinite order", column="order_qty", sku=cat.sku[i], value=float(values[i])
-        )
+    values = _sku_numbers(orders, cat, "order_qty", "orders")
     huge = np.abs(values) > MAX_ORDER
     if huge.any():
         i = int(np.flatnonzero(huge)[0])
