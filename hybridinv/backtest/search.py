@@ -27,7 +27,7 @@ from hybridinv.core.catalog import Catalog
 from hybridinv.core.errors import PlanningError, number_array, scalar_or_array, whole_number, whole_numbers
 from hybridinv.core.limits import MAX_QUANTITY
 
-__all__ = ["StaticFit", "fit_static_base_stock", "fit_static_ss", "replay_costs"]
+__all__ = ["StaticFit", "demand_window", "fit_static_base_stock", "fit_static_ss", "replay_costs"]
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def replay_costs(
         or above :data:`~hybridinv.core.limits.MAX_QUANTITY`), ``reorder_point`` or ``order_up_to``
         (NaN, infinite, not of shape (n, G) or of different shapes) or ``warmup``.
     """
-    y = np.nan_to_num(_demand_array(demand, catalog), nan=0.0)
+    y = np.nan_to_num(demand_window(demand, catalog), nan=0.0)
     periods, n = y.shape
     low = np.asarray(scalar_or_array(reorder_point, "reorder_point"), dtype=np.float64)
     high = np.asarray(scalar_or_array(order_up_to, "order_up_to"), dtype=np.float64)
@@ -130,19 +130,25 @@ def replay_costs(
     return result
 
 
-def _demand_array(demand: object, catalog: Catalog) -> NDArray[np.float64]:
+def demand_window(demand: object, catalog: Catalog, column: str = "demand") -> NDArray[np.float64]:
     """``demand`` as a float array of shape (T, n) for the catalog's ``n`` series: NaN (not observed) or
     finite numbers from 0 to :data:`~hybridinv.core.limits.MAX_QUANTITY` (negative demand gave NaN levels,
-    infinite demand overflowed, a width other than the catalog's failed in a numpy broadcast)."""
-    y = number_array(demand, "demand")
+    infinite demand overflowed, a width other than the catalog's failed in a numpy broadcast).
+
+    Raises
+    ------
+    PlanningError
+        Naming ``column``, and for a bad number the series (as ``sku``), the period and the value.
+    """
+    y = number_array(demand, column)
     if y.ndim != 2 or y.shape[1] != catalog.n_skus:
-        raise PlanningError(f"demand must have shape (T, {catalog.n_skus}): periods x the catalog's series",
-                            column="demand", value=y.shape)
+        raise PlanningError(f"{column} must have shape (T, {catalog.n_skus}): periods x the catalog's series",
+                            column=column, value=y.shape)
     bad = ~np.isnan(y) & ~((y >= 0.0) & (y <= MAX_QUANTITY))
     if bad.any():
         period, series = (int(k) for k in np.argwhere(bad)[0])
-        raise PlanningError(f"demand must be finite, >= 0 and at most {MAX_QUANTITY:g} (NaN: not observed; "
-                            f"period {period})", column="demand", sku=str(catalog.sku[series]),
+        raise PlanningError(f"{column} must be finite, >= 0 and at most {MAX_QUANTITY:g} (NaN: not observed; "
+                            f"period {period})", column=column, sku=str(catalog.sku[series]),
                             value=float(y[period, series]))
     return y
 
@@ -251,7 +257,7 @@ def _fit(
     fine: tuple[int, int],
     batches: bool,
 ) -> StaticFit:
-    y = _demand_array(demand, catalog)
+    y = demand_window(demand, catalog)
     lead = catalog.lead_time.astype(np.int64)
     top = np.ceil(1.3 * _span(y, lead)) + 1.0
     n = y.shape[1]

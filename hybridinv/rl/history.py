@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from hybridinv.backtest.search import demand_window
 from hybridinv.backtest.setup import (
     ConstraintRule,
     evaluation_scenario,
@@ -60,7 +61,7 @@ from hybridinv.backtest.setup import (
 )
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import PlanningError, number_array, number_in, whole_number
+from hybridinv.core.errors import PlanningError, number_in, whole_number
 from hybridinv.demand.forecasters import Forecaster
 from hybridinv.demand.processes import DemandProcess
 from hybridinv.demand.replay import SimulatedHistory
@@ -433,15 +434,12 @@ def _training_window(train: object, catalog: object) -> NDArray[np.float64]:
     """``train`` as a float array of shape (periods, catalog SKUs), or PlanningError naming ``train`` or ``catalog``.
 
     A window of 8 columns for a 4-SKU catalog was numpy's broadcast error in the constraint rule, a 1-D one
-    a matmul error.
+    a matmul error; demand of 1e300 trained on overflowing features (the same check as the backtest's
+    level search: NaN or a finite number from 0 to MAX_QUANTITY, naming the series and period).
     """
     if not isinstance(catalog, Catalog):
         raise PlanningError("must be a Catalog", column="catalog", value=type(catalog).__name__)
-    y = number_array(train, "train")
-    if y.ndim != 2 or y.shape[1] != catalog.n_skus:
-        raise PlanningError(f"must be a (periods x SKUs) array with one column per catalog SKU "
-                            f"({catalog.n_skus}), got shape {y.shape}", column="train")
-    return y
+    return demand_window(train, catalog, "train")
 
 
 def train_on_history(

@@ -513,6 +513,18 @@ def test_training_input_that_does_not_fit_is_refused_naming_it(change: str, colu
     assert info.value.column == column
 
 
+@pytest.mark.parametrize("bad", [1e300, -3.0, np.inf])
+def test_training_demand_out_of_range_is_named_with_series_and_period(bad: float) -> None:
+    """Demand of 1e300 trained on overflowing features without a word; -3 and inf were refused as a bad
+    "history" without the series or period."""
+    y, cat = _data()
+    window = y[:30].copy()
+    window[4, 1] = bad
+    with pytest.raises(PlanningError, match="period 4") as info:
+        train_on_history(window, cat, None, None, TINY)
+    assert info.value.column == "train" and info.value.sku == str(cat.sku[1]) and info.value.value == bad
+
+
 def test_constraints_given_as_a_dict_are_read_as_constraints(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """{"capacity": 100.0} was an AttributeError ('dict' object has no attribute 'capacity')."""
     from hybridinv.rl.adaptive import zero_weights
