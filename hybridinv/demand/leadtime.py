@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError, number_in, whole_number
+from hybridinv.core.errors import PlanningError, number_array, number_in, whole_number
 from hybridinv.core.limits import MAX_LEAD_TIME
 
 __all__ = ["Disruptions", "LeadTimePath", "LeadTimeProcess"]
@@ -90,14 +90,14 @@ class LeadTimeProcess:
     disruptions: Disruptions | None = None
 
     def __post_init__(self) -> None:
-        lead = np.atleast_1d(np.asarray(self.lead_time, dtype=np.float64))
+        lead = np.atleast_1d(number_array(self.lead_time, "lead_time"))  # [True] was 1 period, ["3"] 3
         bad = ~(lead >= 0) | ~(lead <= MAX_LEAD_TIME) | (lead != np.round(lead))
         if bad.any():  # 1e6 allocated a ring of a million periods per SKU
             raise PlanningError(f"lead times must be whole numbers from 0 to {MAX_LEAD_TIME}", column="lead_time",
                                 value=float(lead[bad][0]))
         n = lead.size
         object.__setattr__(self, "lead_time", lead.astype(np.int64))
-        std = np.zeros(n) if self.std is None else np.asarray(self.std, float)
+        std = np.zeros(n) if self.std is None else number_array(self.std, "lead_time_std")
         if std.ndim > 0 and std.shape != (n,):  # was numpy's "operands could not be broadcast together"
             raise PlanningError(f"expected a scalar or {n} per-SKU values, got shape {std.shape}",
                                 column="lead_time_std")

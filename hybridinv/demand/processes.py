@@ -58,7 +58,7 @@ class Seasonality:
         # above 1 made the factor negative, clipped to 0 (a different mean than the one written)
         number_in(self.period, "seasonality.period", 0.0, math.inf, open_low=True)
         for name, low, high in (("amplitude", 0.0, 1.0), ("phase", -math.inf, math.inf)):
-            values = np.asarray(getattr(self, name), dtype=np.float64)
+            values = number_array(getattr(self, name), f"seasonality.{name}")  # "0.3" was read as 0.3
             bad = ~np.isfinite(values) | (values < low) | (values > high)
             if bad.any():
                 raise PlanningError(f"must be finite and in [{low:g}, {high:g}]", column=f"seasonality.{name}",
@@ -162,6 +162,10 @@ class DemandPath:
 
 #: Smallest negative binomial size ``k`` (variance ``m + 1000 m^2`` at 1e-3; numpy's sampler fails far below).
 MIN_DISPERSION = 1e-3
+#: From ``k > POISSON_LIMIT * m`` a negative binomial draw is a Poisson draw: its variance differs from
+#: Poisson's by a share below 1e-9 there, while ``p = k / (k + m)`` loses digits (it rounds to 1 near 1e16,
+#: where numpy's sampler returns zeros).
+POISSON_LIMIT = 1e9
 #: Largest promotion lift (a multiplier of the mean).
 MAX_MULTIPLIER = 1e6
 #: Largest spread of the common factor's log multiplier.
@@ -185,13 +189,14 @@ class DemandProcess:
     distribution : DemandDistribution
         Count distribution around the pattern-adjusted mean.
     dispersion : float or array
-        Negative binomial size ``k`` (variance ``m + m^2 / k``); ignored otherwise.
+        Negative binomial size ``k`` (variance ``m + m^2 / k``), at least ``MIN_DISPERSION``; where
+        ``k > POISSON_LIMIT * m`` (1e9) the draw is Poisson, the distribution's limit. Ignored otherwise.
     cv : float or array
         Coefficient of variation of the integer-normal distribution.
     seasonality : tuple of Seasonality
         Multiplicative cycles (weekly, yearly, ...).
     trend : float or array
-        Relative growth per period (0.01 = +1% per period, linear).
+        Relative growth per period (0.01 = +1% per period, linear): the mean times ``max(1 + trend * t, 0)``.
     promotions, regime_shifts, common_factor : optional
         Pattern components, see their classes.
     history : array, shape (n, h), optional
@@ -360,8 +365,15 @@ class DemandProcess:
             return rng.poisson(level).astype(np.float64)
         if dist is DemandDistribution.NEGATIVE_BINOMIAL:
             k = np.broadcast_to(self.dispersion, level.shape)
-            p = k / (k + np.maximum(level, 1e-12))
-            return rng.negative_binomial(k, p).astype(np.float64)
+            m = np.maximum(level, 1e-12)
+            poisson = k > POISSON_LIMIT * m  # p = k / (k + m) would round to 1: numpy drew zeros
+            if poisson.any():
+                out = np.empty(level.shape)
+                out[poisson] = rng.poisson(level[poisson])
+                rest = ~poisson
+                out[rest] = rng.negative_binomial(k[rest], k[rest] / (k[rest] + m[rest]))
+                return out
+            return rng.negative_binomial(k, k / (k + m)).astype(np.float64)
         if dist is DemandDistribution.NORMAL:
             return np.maximum(np.rint(rng.normal(level, self.cv * level)), 0.0)
         hist = self.history

@@ -34,6 +34,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hybridinv.core.errors import PlanningError, number_in, whole_number
+from hybridinv.core.limits import MAX_QUANTITY
 from hybridinv.demand.forecasters import Forecaster, RollingForecast
 from hybridinv.demand.processes import DemandPath, DemandProcess
 
@@ -100,6 +101,12 @@ class ForecastReplay(DemandProcess):
         realized = np.asarray(self.realized, dtype=np.float64)
         if realized.ndim != 2 or realized.shape[1] != n or realized.shape[0] == 0:
             raise PlanningError(f"realized demand must have shape (periods, {n})", column="realized")
+        bad = ~np.isnan(realized) & ~((realized >= 0.0) & (realized <= MAX_QUANTITY))
+        if bad.any():  # the simulator trusts a process's paths: -7 grew the stock by 7, inf made the cost inf
+            period, series = (int(k) for k in np.argwhere(bad)[0])
+            raise PlanningError(f"realized demand must be NaN (not observed) or finite, >= 0 and at most "
+                                f"{MAX_QUANTITY:g} (period {period}, series {series})", column="realized",
+                                value=float(realized[period, series]))
         if self.forecast is None or self.forecast.mean.shape[0] < realized.shape[0]:
             raise PlanningError("need a rolling forecast for every replayed period", column="forecast")
         if self.forecast.mean.shape[2] != n:
@@ -207,8 +214,11 @@ class BlockBootstrap(DemandProcess):
         # truncated the block starts, and horizon=0 was reported as lead_in
         _whole_fields(self, ("block", "season", "lead_in", "horizon"), 1)
         hist = np.asarray(self.history, dtype=np.float64)
-        if hist.ndim != 2 or hist.shape[1] != self.n_skus or hist.shape[0] < self.block:
-            raise PlanningError(f"history must have shape (T >= block, {self.n_skus})", column="history")
+        if hist.ndim != 2 or hist.shape[1] != self.n_skus:
+            raise PlanningError(f"history must have shape (T, {self.n_skus})", column="history", value=hist.shape)
+        if hist.shape[0] < self.block:
+            raise PlanningError(f"block must be at most the history's {hist.shape[0]} periods", column="block",
+                                value=self.block)
         if self.forecaster is None or not hasattr(self.forecaster, "method_"):
             raise PlanningError("a fitted forecaster is required", column="forecaster")
         object.__setattr__(self, "history", hist)

@@ -161,3 +161,15 @@ def test_a_shelf_life_beyond_the_limit_is_refused_up_front() -> None:
     with pytest.raises(PlanningError, match="column 'shelf_life', sku 'A', value 1000000000.0: .* <= 1000"):
         Catalog.from_frame(pd.DataFrame({"sku": ["A"], "unit_cost": 1.0, "holding_cost": 0.1, "shortage_cost": 2.0,
                                          "lead_time": 1, "shelf_life": 1e9}))
+
+
+@pytest.mark.parametrize(("kwargs", "column"), [
+    ({"lead_time": [True]}, "lead_time"),
+    ({"lead_time": ["3"]}, "lead_time"),
+    ({"lead_time": [2], "std": ["1"]}, "lead_time_std"),
+])
+def test_lead_times_that_are_booleans_or_text_are_refused(kwargs: dict, column: str) -> None:
+    """[True] was a lead time of 1 period, ["3"] of 3."""
+    with pytest.raises(PlanningError, match="not booleans or text") as info:
+        LeadTimeProcess(**kwargs)
+    assert info.value.column == column

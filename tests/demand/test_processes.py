@@ -49,6 +49,15 @@ def test_negative_binomial_variance_is_m_plus_m2_over_k(mean: float, dispersion:
     np.testing.assert_allclose(path.std, np.sqrt(variance))
 
 
+@pytest.mark.parametrize("dispersion", [1e12, 1e17, 1e300])
+def test_negative_binomial_of_huge_dispersion_draws_its_poisson_limit(dispersion: float) -> None:
+    """p = k / (k + m) rounded to 1 from k/m near 1e16, and numpy drew zeros (fill rate 1 on no demand)."""
+    process = DemandProcess(mean=np.array([5.0, 0.002]), distribution="negative_binomial", dispersion=dispersion)
+    path = _sample(process, 50_000, seed=3)
+    _within(path.realized[:, 0], 5.0, 5.0)
+    _within(path.realized[:, 1], 0.002, 0.002)
+
+
 def test_integer_normal_mean_and_variance() -> None:
     mean, cv = 30.0, 0.2
     process = DemandProcess(mean=np.full(4, mean), distribution=DemandDistribution.NORMAL, cv=cv)
@@ -147,6 +156,13 @@ def test_per_sku_seasonality_of_the_wrong_length_is_refused_at_construction(name
 
 
 # ---------------------------------------------------------------------- patterns
+def test_a_seasonal_amplitude_given_as_text_is_refused() -> None:
+    """"0.3" was read as 0.3 (a period of "7" was refused)."""
+    with pytest.raises(PlanningError, match="not booleans or text") as info:
+        Seasonality(12, amplitude="0.3")  # type: ignore[arg-type]
+    assert info.value.column == "seasonality.amplitude"
+
+
 @pytest.mark.parametrize("period", [7, 52])
 def test_seasonality_in_expected_path(period: int) -> None:
     amplitude, phase = np.array([0.3, 0.5]), np.array([0.0, 2.0])

@@ -45,6 +45,35 @@ def test_replay_refuses_too_few_forecast_origins() -> None:
         ForecastReplay(mean=np.ones(4), realized=y[36:], forecast=short, past_realized=y[:36], past_expected=y[:36])
 
 
+@pytest.mark.parametrize("bad", [-7.0, np.inf, 1e300])
+def test_replay_refuses_recorded_demand_out_of_range(bad: float) -> None:
+    """The simulator trusts a process's paths: a recorded -7 grew the stock by 7, inf made the cost inf."""
+    y = _history()
+    fc = Forecaster(season=12).fit(y[:36])
+    record = y[36:].copy()
+    record[2, 1] = bad
+    with pytest.raises(PlanningError, match="period 2, series 1") as info:
+        ForecastReplay(mean=np.ones(4), realized=record, forecast=fc.roll(y, start=36, horizon=2),
+                       past_realized=y[:36], past_expected=y[:36])
+    assert info.value.column == "realized" and info.value.value == bad
+
+
+def test_replay_reads_unobserved_recorded_demand_as_zero() -> None:
+    y = _history()
+    record = y.copy()
+    record[38, 0] = np.nan
+    path = _replay(record, 36).sample(np.random.default_rng(0), 12)
+    assert path.realized[2, 0] == 0.0 and path.realized[2, 1] == y[38, 1]
+
+
+def test_bootstrap_block_longer_than_the_history_is_named_as_the_block() -> None:
+    """block=49 on 48 periods was reported as a bad history."""
+    y = _history()
+    with pytest.raises(PlanningError, match="at most the history's 48 periods") as info:
+        BlockBootstrap(mean=np.ones(4), history=y, forecaster=Forecaster(season=12).fit(y), block=49)
+    assert info.value.column == "block" and info.value.value == 49
+
+
 def test_seasonal_blocks_keep_the_phase() -> None:
     rows = seasonal_block_starts(np.random.default_rng(3), 60, 48, 6, 12)
     assert ((rows % 12) == (np.arange(60) % 12)).all()
