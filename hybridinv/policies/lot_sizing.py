@@ -80,8 +80,9 @@ class LotSizingProblem:
     ``capacity_penalty`` None for a
     hard capacity row; ``first_period_rows`` ``(row, residual)`` for the
     simulator's capacity check on period-0 orders; ``integer_periods`` the number
-    of leading periods whose lots and order indicators are integer (None = all;
-    MPC relaxes the later periods, which it never executes); ``cover_periods``
+    of leading periods whose lots and order indicators are integer, for all SKUs or per SKU (n,)
+    (None = all; MPC relaxes the later periods, which it never executes, except for SKUs whose
+    smallest order exceeds the horizon's demand); ``cover_periods``
     the number of (l, S) valid-inequality families added for SKUs with fixed
     costs or MOQs (0 = none). ``shelf_life`` (n,) the periods a unit is usable from its
     receipt (0 = not perishable; None = nothing perishable): perishable stock expires with
@@ -121,7 +122,7 @@ class LotSizingProblem:
     stock_value_limit: NDArray[np.float64] | None = None
     capacity_penalty: float | None = None
     first_period_rows: tuple[NDArray[np.int64], NDArray[np.float64]] | None = None
-    integer_periods: int | None = None
+    integer_periods: int | NDArray[np.int64] | None = None
     cover_periods: int = 4
     shelf_life: NDArray[np.int64] | None = None
     on_hand_life: NDArray[np.float64] | None = None
@@ -222,8 +223,9 @@ def _order_blocks(b: _Builder, p: LotSizingProblem, weight: NDArray[np.float64],
             rows = first + np.arange(k).reshape(sku_moq.size, periods)
             b.entries(rows, lots[sku_moq], lot[sku_moq])
             b.entries(rows, indicator[sku_moq], -p.moq[sku_moq, None])
-    integer_periods = periods if p.integer_periods is None else min(p.integer_periods, periods)
-    integer = [] if relax else [lots[:, :integer_periods].ravel(), indicator[:, :integer_periods].ravel()]
+    integer_periods = np.full(n, periods) if p.integer_periods is None else np.broadcast_to(p.integer_periods, (n,))
+    leading = t_index < np.minimum(integer_periods, periods)[:, None]
+    integer = [] if relax else [lots[leading], indicator[leading]]
     return {"lots": lots, "indicator": indicator, "delivered": delivered, "possible": possible,
             "arrival": arrival, "integer": integer, "lots_upper": lots_upper}
 

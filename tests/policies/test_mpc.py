@@ -628,3 +628,37 @@ def test_backorders_owed_under_lost_sales_do_not_stop_every_order() -> None:
         assert not any("found no plan" in str(w.message) for w in caught), owed
     # the owed units cannot be served before the first arrival: they are lost, and the orders are those without
     assert plans[1] == plans[5] == plans[0] and min(plans[0]) > 0
+
+
+def _lumpy_scenario(lot_size: float, moq: float) -> Scenario:
+    """One SKU, Poisson demand 10 a period, c = 1, h = 0.1, p = 5, lead time 0, no stock, 30 periods."""
+    catalog = Catalog(sku=np.array(["A"], dtype=object), unit_cost=np.ones(1), holding_cost=np.array([0.1]),
+                      shortage_cost=np.array([5.0]), lead_time=np.zeros(1, dtype=np.int64),
+                      lot_size=np.array([lot_size]), moq=np.array([moq]), demand_mean=np.array([10.0]),
+                      demand_std=np.array([3.0]))
+    return Scenario(name="lumpy_by_hand", catalog=catalog, constraints=Constraints(),
+                    demand=DemandProcess(mean=np.array([10.0])), periods=30,
+                    initial_state=InventoryState(catalog.sku, np.zeros(1)))
+
+
+@pytest.mark.parametrize(("lot_size", "moq"), [(100.0, 0.0), (1.0, 100.0)])
+def test_a_lot_or_moq_above_the_horizons_demand_is_ordered(lot_size: float, moq: float) -> None:
+    """Relaxed after the first period, the model planned a tenth of a lot for the next period in every plan, so
+    MPC never ordered (fill rate 0, 48.4 a period, where an (s, S) rule with S = lot + 5 filled 99.7%)."""
+    result = simulate(MPC(), _lumpy_scenario(lot_size, moq), seeds=2)
+    assert (result["fill_rate"] > 0.95).all()
+    assert (result["avg_cost"] < 20.0).all()  # a lot of 100 covers ten periods: ~15 a period with the whole horizon
+
+
+def test_integer_periods_per_sku_make_only_those_skus_whole_over_the_horizon() -> None:
+    """Per-SKU leading integer periods: the lumpy SKU's objective is the all-integer one, the other's stays relaxed."""
+    lumpy = {"lot_size": np.array([100.0]), "order_upper": np.array([1000.0])}
+    relaxed = solve_lot_sizing(_single(**lumpy, integer_periods=1))
+    whole = solve_lot_sizing(_single(**lumpy, integer_periods=None))
+    by_sku = solve_lot_sizing(_single(**lumpy, integer_periods=np.array([4])))
+    assert relaxed.objective < whole.objective - 1.0  # fractions of a lot after the first period are cheaper
+    assert by_sku.objective == pytest.approx(whole.objective, rel=1e-9)
+    policy = MPC()
+    demand = np.array([[10.0] * 4, [10.0] * 4])
+    assert policy.integer_periods_by_sku(demand, np.array([100.0, 5.0]), np.array([0.0, 20.0])).tolist() == [4, 1]
+    assert policy.integer_periods_by_sku(demand, np.array([1.0, 1.0]), np.array([41.0, 40.0])).tolist() == [4, 1]
