@@ -50,13 +50,21 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import sparse
 
 from hybridinv._highs import new_highs
-from hybridinv.core.errors import flag, number_in, whole_number
+from hybridinv.core.errors import PlanningError, flag, number_array, number_in, whole_number
 from hybridinv.core.lots import lots_covering, lots_within
 from hybridinv.policies.expiry import add_expiry
 
 __all__ = ["LotSizingProblem", "LotSizingSolution", "solve_lot_sizing"]
 
 _BIG = 1e9
+#: Kinds of values of the problem's arrays: a test of every entry and how the error names it.
+_KINDS: dict[str, tuple[Any, str]] = {
+    "amount": (lambda a: np.isfinite(a) & (a >= 0), "finite and >= 0"),
+    "positive": (lambda a: np.isfinite(a) & (a > 0), "finite and > 0"),
+    "whole": (lambda a: np.isfinite(a) & (a >= 0) & (a == np.round(a)), "whole numbers >= 0"),
+    "bound": (lambda a: a >= 0, ">= 0 (inf: no bound)"),
+    "share": (lambda a: (a >= 0) & (a <= 1), "in [0, 1]"),
+}
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,12 @@ class LotSizingProblem:
     periods of life left (column ``j``: usable this period and ``j`` more; None = all of it
     with the full shelf life, as the simulator's initial stock). Non-perishable SKUs get no
     expiry variable or row, so their model does not change.
+
+    Every array is checked when the problem is built: its shape, and finite numbers >= 0 (lot sizes
+    > 0; lead times, safety periods and shelf lives whole; ``order_upper``, ``disposal_cost`` and
+    ``stock_value_limit`` may be inf; ``delivered_fraction`` in [0, 1]); ``capacity`` and ``budget``
+    are numbers >= 0 or inf. A bad one is a :class:`~hybridinv.PlanningError` naming the field, the
+    SKU index and the value.
     """
 
     demand: NDArray[np.float64]
@@ -127,6 +141,48 @@ class LotSizingProblem:
     shelf_life: NDArray[np.int64] | None = None
     on_hand_life: NDArray[np.float64] | None = None
     waste_cost: NDArray[np.float64] | None = None
+
+    def __post_init__(self) -> None:
+        # the model is public: a NaN holding cost solved 'Optimal' with orders of 1e6 every period, a NaN
+        # stock or an infinite demand 'Optimal' with no orders, a negative lead time wrapped to the last period,
+        # a lot of 0 divided by zero and a NaN budget or capacity was ignored
+        demand = np.asarray(self.demand, dtype=np.float64)
+        if demand.ndim != 2:
+            raise PlanningError("must be an (SKUs x periods) array", column="demand", value=demand.shape)
+        n, periods = demand.shape
+        # field, allowed shapes, kind of value (_KINDS)
+        rules = (("demand", "nt", "amount"), ("scheduled", "nt", "amount"), ("lead_time", "nt", "whole"),
+                 ("on_hand", "n", "amount"), ("backorders", "n", "amount"), ("holding_cost", "n", "amount"),
+                 ("shortage_cost", "n", "amount"), ("unit_cost", "n", "amount"), ("order_cost", "n", "amount"),
+                 ("lot_size", "n", "positive"), ("moq", "n", "amount"), ("order_upper", "n|nt", "bound"),
+                 ("volume", "n", "amount"), ("delivered_fraction", "nt", "share"), ("period_weight", "t", "amount"),
+                 ("disposal_cost", "n", "bound"), ("safety_stock", "n", "amount"), ("safety_period", "n", "whole"),
+                 ("safety_penalty", "n", "amount"), ("stock_value", "n", "amount"),
+                 ("stock_value_limit", "n", "bound"), ("shelf_life", "n", "whole"), ("waste_cost", "n", "amount"))
+        shapes = {"n": (n,), "nt": (n, periods), "t": (periods,)}
+        for name, allowed, kind in rules:
+            raw = getattr(self, name)
+            if raw is None:
+                continue
+            arr = number_array(raw, name)
+            wanted = [shapes[k] for k in allowed.split("|")]
+            if arr.shape not in wanted:
+                raise PlanningError(f"must have shape {' or '.join(map(str, wanted))} for {n} SKUs and {periods} "
+                                    "periods", column=name, value=arr.shape)
+            good, text = _KINDS[kind]
+            bad = ~good(arr)
+            if bad.any():
+                where = tuple(np.argwhere(bad)[0])
+                place = f"period {where[0]}" if allowed == "t" else f"SKU index {where[0]}"
+                raise PlanningError(f"must be {text} ({place})", column=name, value=float(arr[where]))
+        for name in ("capacity", "budget"):
+            number_in(getattr(self, name), name, 0.0, math.inf, allow_inf=True)
+        number_in(self.purchase_weight, "purchase_weight", 0.0, math.inf)
+        if self.integer_periods is not None:
+            arr = np.asarray(self.integer_periods, dtype=np.float64)
+            if arr.shape not in ((), (n,)) or bool((~(arr >= 0) | (arr != np.round(arr))).any()):
+                raise PlanningError(f"must be a whole number >= 0 or {n} of them", column="integer_periods",
+                                    value=self.integer_periods)
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -662,3 +662,20 @@ def test_integer_periods_per_sku_make_only_those_skus_whole_over_the_horizon() -
     demand = np.array([[10.0] * 4, [10.0] * 4])
     assert policy.integer_periods_by_sku(demand, np.array([100.0, 5.0]), np.array([0.0, 20.0])).tolist() == [4, 1]
     assert policy.integer_periods_by_sku(demand, np.array([1.0, 1.0]), np.array([41.0, 40.0])).tolist() == [4, 1]
+
+
+@pytest.mark.parametrize(("changes", "column"), [
+    ({"holding_cost": np.array([np.nan])}, "holding_cost"),  # 'Optimal', orders of 1e6 every period
+    ({"on_hand": np.array([np.nan])}, "on_hand"),  # 'Optimal', no orders
+    ({"demand": np.array([[10.0, np.inf, 10.0, 10.0]])}, "demand"),  # 'Optimal', objective 0
+    ({"lead_time": np.full((1, 4), -1)}, "lead_time"),  # arrivals wrapped to the last period
+    ({"lot_size": np.zeros(1)}, "lot_size"),  # divide-by-zero warnings, then 'Optimal'
+    ({"scheduled": np.zeros((1, 2))}, "scheduled"),  # numpy's broadcast error
+    ({"budget": math.nan}, "budget"),  # ignored
+    ({"capacity": math.nan}, "capacity"),  # ignored
+    ({"integer_periods": np.array([1, 2])}, "integer_periods"),
+])
+def test_a_lot_sizing_problem_with_bad_data_is_refused_naming_the_field(changes: dict, column: str) -> None:
+    with pytest.raises(PlanningError) as info:
+        _single(**changes)
+    assert info.value.column == column
