@@ -22,6 +22,7 @@ from hybridinv.bench.runner import Task, TaskResult, bound_available, map_tasks
 from hybridinv.bench.suites import Suite
 from hybridinv.core.errors import PlanningError
 from hybridinv.policies import registry
+from hybridinv.scenario_file import is_scenario_file
 
 __all__ = ["RESULT_COLUMNS", "BenchResult", "resolve_policies", "run_suite"]
 
@@ -140,6 +141,12 @@ def run_suite(
     BenchResult
     """
     start = time.perf_counter()
+    for spec in suite.scenarios:  # a scenario file's warnings once, here; its tasks do not repeat them
+        if is_scenario_file(spec.name):
+            try:
+                spec.test_scenario()
+            except Exception:  # noqa: BLE001, S112 - its tasks report it as failed runs
+                continue
     available, missing = resolve_policies(suite.policies)
     with_bounds = bound_available()
     results = map_tasks(_tasks(suite, available, with_bounds), backend, workers, address, progress)

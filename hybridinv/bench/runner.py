@@ -15,7 +15,9 @@ import importlib.util
 import math
 import os
 import sys
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -24,8 +26,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hybridinv.bench.suites import ScenarioSpec
-from hybridinv.core.errors import PlanningError, whole_number
+from hybridinv.core.errors import PlanningError, PlanningWarning, whole_number
 from hybridinv.policies import registry
+from hybridinv.scenario_file import is_scenario_file
 from hybridinv.sim.runner import run_episode
 
 __all__ = ["Task", "TaskResult", "execute", "exact_optimum", "map_tasks"]
@@ -128,13 +131,26 @@ def _tracked(scenario: Any, count: int) -> NDArray[np.int64]:
     return np.sort(np.argsort(-mean, kind="stable")[: min(count, mean.size)])
 
 
+@contextmanager
+def _file_warnings_shown(spec: ScenarioSpec) -> Iterator[None]:
+    """Within it a scenario file's own warnings are not shown again: :func:`~hybridinv.bench.run_suite` read
+    each file once before the tasks and showed them there (every task read the file again and repeated them,
+    16 times for 6 runs, and in worker processes as raw Python warnings)."""
+    with warnings.catch_warnings():
+        if is_scenario_file(spec.name):
+            warnings.simplefilter("ignore", PlanningWarning)
+        yield
+
+
 def _run_episode(task: Task) -> TaskResult:
     spec = task.scenario
     try:
-        policy = _policy(task, spec.train_scenario())
+        with _file_warnings_shown(spec):
+            policy = _policy(task, spec.train_scenario())
     except Exception as exc:  # noqa: BLE001 - any build failure is reported, not raised
         return TaskResult(task, error=f"build failed: {type(exc).__name__}: {exc}")
-    scenario = spec.test_scenario()
+    with _file_warnings_shown(spec):
+        scenario = spec.test_scenario()
     runner: Any = _RepairRecorder(policy) if callable(getattr(policy, "decide", None)) else policy
     track = _tracked(scenario, task.track) if task.track else None
     try:
@@ -182,7 +198,9 @@ def _bound(task: Task) -> TaskResult:
     except ImportError as exc:
         return TaskResult(task, error=f"no clairvoyant bound: {exc}")
     try:
-        value = clairvoyant_bound(task.scenario.test_scenario(), task.seed)
+        with _file_warnings_shown(task.scenario):
+            scenario = task.scenario.test_scenario()
+        value = clairvoyant_bound(scenario, task.seed)
     except Exception as exc:  # noqa: BLE001
         return TaskResult(task, error=f"bound failed: {type(exc).__name__}: {exc}")
     for attribute in ("average_cost", "bound", "value"):

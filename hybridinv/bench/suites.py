@@ -8,13 +8,14 @@ picklable values and the scenario is rebuilt where it runs.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from hybridinv import scenarios
 from hybridinv.bench.heldout import HELDOUT_KINDS, heldout
-from hybridinv.core.errors import PlanningError, whole_number
+from hybridinv.core.errors import PlanningError, PlanningWarning, whole_number
 from hybridinv.policies.registry import FACTORIES
 from hybridinv.scenario_file import is_scenario_file
 from hybridinv.sim.scenario import Scenario
@@ -159,7 +160,8 @@ def spec_from_name(name: str) -> ScenarioSpec:
     optionally ``<name>_heldout_<kind>``.
 
     A scenario file is read once here (so a bad file fails before any run) and kept
-    by its absolute path, so worker processes find it from any directory.
+    by its absolute path, so worker processes find it from any directory; its warnings are
+    shown once when the suite runs (:func:`~hybridinv.bench.run_suite`), not here too.
     """
     for kind in HELDOUT_KINDS:
         suffix = f"_heldout_{kind}"
@@ -167,7 +169,9 @@ def spec_from_name(name: str) -> ScenarioSpec:
             return replace(spec_from_name(name[: -len(suffix)]), heldout=kind)
     if is_scenario_file(name):
         path = str(Path(name).expanduser().resolve())
-        scenarios.get(path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PlanningWarning)
+            scenarios.get(path)
         return ScenarioSpec(path)
     if name not in scenarios.names():
         raise PlanningError(f"unknown scenario; known: {scenarios.names()}", column="scenario", value=name)

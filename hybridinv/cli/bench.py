@@ -90,10 +90,14 @@ def command(
                 raise click.BadParameter(str(exc), param_hint="--scenarios") from exc
         specs = tuple(built)
         keys = [spec.key for spec in specs]
-        repeated = [(name, key) for k, (name, key) in enumerate(zip(selected, keys, strict=True)) if key in keys[:k]]
-        if repeated:  # two spellings of one scenario (a file and its path, ...)
-            name, key = repeated[0]
-            raise click.BadParameter(f"{name!r} is scenario {key!r} again", param_hint="--scenarios")
+        repeated = [(k, keys.index(key)) for k, key in enumerate(keys) if key in keys[:k]]
+        if repeated:  # two spellings of one scenario (a file and its path, ...), or two files of one file name
+            k, first = repeated[0]
+            if specs[k] == specs[first]:
+                raise click.BadParameter(f"{selected[k]!r} is scenario {keys[k]!r} again", param_hint="--scenarios")
+            raise click.BadParameter(f"{selected[first]!r} and {selected[k]!r} are both named {keys[k]!r} in the "
+                                     "results (a scenario file is named by its file name); rename one",
+                                     param_hint="--scenarios")
     suite = suite.with_options(scenarios=specs, policies=chosen, seeds=seeds)
     if network:
         result = run_network_suite(suite, progress=not quiet)
@@ -105,3 +109,6 @@ def command(
         click.echo("missing policies: " + ", ".join(sorted(result.missing)))
     if result.failures:
         click.echo("failed runs: " + ", ".join(f"{policy} on {scenario}" for scenario, policy in result.failures))
+        # the outputs are written; the exit code tells a script (a suite where every run failed exited 0)
+        raise click.ClickException(f"{len(result.failures)} scenario x policy cell(s) failed (listed above and in "
+                                   f"summary.md; {len(result.runs)} runs succeeded)")

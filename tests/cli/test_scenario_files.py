@@ -74,3 +74,45 @@ def test_a_bad_scenario_file_is_one_line_naming_the_key(single: Path, command: l
     # one line, exit 1, as for every data error (tune printed the usage banner and exited 2)
     assert result.exit_code == 1 and "Traceback" not in result.output and "Usage:" not in result.output
     assert "'warmpu'" in result.output and "did you mean 'warmup'" in result.output
+
+
+def test_bench_exits_1_when_a_run_fails_after_writing_its_outputs(single: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A suite where every run failed printed "0 runs" and exited 0: a script could not tell it from a good one."""
+    from hybridinv.policies import registry
+
+    monkeypatch.setitem(registry.FACTORIES, "toy_broken", "tests.bench._toy:broken")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["bench", "--scenarios", str(single), "--policies", "base_stock,toy_broken",
+                                       "--seeds", "1", "--workers", "1", "--quiet", "--out", str(out)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "failed runs: toy_broken on single" in result.output and "1 runs succeeded" in result.output
+    assert list(pd.read_csv(out / "results.csv")["policy"]) == ["base_stock"]
+
+
+def test_bench_names_two_scenario_files_of_one_file_name_as_such(single: Path, tmp_path: Path) -> None:
+    """Two different files called p.toml were refused as "'other/p.toml' is scenario 'p' again"."""
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "single.csv").write_text((tmp_path / "single.csv").read_text())
+    (other / "single.toml").write_text(SINGLE.replace("mean = 5.0", "mean = 6.0"))
+    result = CliRunner().invoke(main, ["bench", "--scenarios", f"{single},{other / 'single.toml'}", "--policies",
+                                       "base_stock", "--seeds", "1", "--workers", "1", "--quiet"])
+    assert result.exit_code == 2 and "are both named 'single' in the results" in result.output
+    same = CliRunner().invoke(main, ["bench", "--scenarios", f"{single},{tmp_path}/./single.toml",
+                                     "--policies", "base_stock", "--seeds", "1", "--workers", "1", "--quiet"])
+    assert same.exit_code == 2 and "is scenario 'single' again" in same.output
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_scenario_files_warning_is_shown_once_per_bench(single: Path, tmp_path: Path, workers: str,
+                                                          capfd: pytest.CaptureFixture[str]) -> None:
+    """The file's warning was repeated by every task (16 times for 6 runs; raw Python warnings in workers)."""
+    pd.DataFrame({"sku": ["SKU-0"], "unit_cost": [0.0], "holding_cost": [1.0], "shortage_cost": [9.0],
+                  "lead_time": [2], "demand_mean": [4.0]}).to_csv(tmp_path / "single.csv", index=False)
+    result = CliRunner().invoke(main, ["bench", "--scenarios", str(single), "--policies", "base_stock,ss",
+                                       "--seeds", "2", "--workers", workers, "--quiet", "--out",
+                                       str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    captured = capfd.readouterr()  # worker processes write to the inherited stderr
+    assert (result.output + captured.out + captured.err).count("replaces the catalog's demand_mean") == 1
