@@ -89,7 +89,7 @@ _PROCESS = {
 _FILE_KEYS = {"demand_mean": "demand.mean", "dispersion": "demand.dispersion", "cv": "demand.cv",
               "lead_time_std": "lead_times.std", "supplier_capacity": "constraints.supplier_capacity",
               "capacity": "constraints.capacity", "budget": "constraints.budget",
-              "supplier": "constraints.supplier_capacity"}
+              "supplier": "constraints.supplier_capacity", "trend": "demand.trend"}
 _SEASONALITY = {"period": "int", "amplitude": "number", "phase": "number"}
 _PROMOTIONS = {"probability": "number", "lift": "number", "duration": "int"}
 _REGIME = {"probability": "number", "low": "number", "high": "number"}
@@ -229,8 +229,10 @@ def _build(file: _File, data: Mapping[str, Any]) -> Scenario:
     demand = data["demand"]
     state = None
     if "state" in data:
+        frame = file.csv("state", data["state"])  # its errors name the file (a missing file was named twice)
         try:
-            state = InventoryState.from_frame(file.csv("state", data["state"]), catalog=catalog)
+            # extra_columns covers the state too: its message advised the key that the file already set
+            state = InventoryState.from_frame(frame, catalog=catalog, extra_columns=data.get("extra_columns", "error"))
         except PlanningError as exc:
             raise file.within(exc, f"state {data['state']}") from None
     if "history" in demand:

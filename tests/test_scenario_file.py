@@ -205,6 +205,30 @@ def test_relative_paths_resolve_against_the_file_and_a_state_file_is_the_start(
     np.testing.assert_array_equal(scenario.initial_state.pipeline, expected.pipeline)
 
 
+def test_extra_columns_cover_the_state_file_and_a_missing_state_file_is_named_once(full: Path, tmp_path: Path) -> None:
+    """A state column 'note' was refused with advice to set extra_columns = "ignore", which the file had set; a
+    missing state file read 'my.toml, state x.csv: column ..., value ...: my.toml: file not found'."""
+    pd.DataFrame({"sku": list("ABCD"), "on_hand": [1, 2, 3, 4], "note": list("wxyz")}).to_csv(
+        tmp_path / "data" / "state.csv", index=False)
+    with_state = FULL.replace('periods = 40', 'periods = 40\nstate = "data/state.csv"')
+    _write(tmp_path, with_state)
+    with pytest.raises(PlanningError, match="unknown column 'note'"):
+        scenarios.get(str(full))
+    _write(tmp_path, with_state.replace('periods = 40', 'periods = 40\nextra_columns = "ignore"'))
+    np.testing.assert_array_equal(scenarios.get(str(full)).initial_state.on_hand, [1, 2, 3, 4])
+    _write(tmp_path, FULL.replace('periods = 40', 'periods = 40\nstate = "data/none.csv"'))
+    with pytest.raises(PlanningError) as info:
+        scenarios.get(str(full))
+    assert info.value.column == "state" and info.value.message.count("my.toml") == 1
+
+
+def test_a_bad_trend_names_the_files_dotted_key(full: Path, tmp_path: Path) -> None:
+    _write(tmp_path, FULL.replace("trend = 0.01", "trend = nan"))
+    with pytest.raises(PlanningError) as info:
+        scenarios.get(str(full))
+    assert info.value.column == "demand.trend"
+
+
 def test_bench_spec_keeps_the_absolute_path_and_names_the_file(full: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(full.parent)
     spec = spec_from_name("my.toml")
