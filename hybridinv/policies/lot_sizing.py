@@ -550,8 +550,14 @@ def solve_lot_sizing(
     if node_limit is not None:
         h.setOptionValue("mip_max_nodes", int(node_limit))
     h.addVars(b.size, np.concatenate(b.lower), np.concatenate(b.upper))
-    h.changeColsCost(b.size, np.arange(b.size, dtype=np.int32), np.concatenate(b.cost))
-    h.changeObjectiveOffset(objective_offset(problem))
+    cost = np.concatenate(b.cost)
+    # HiGHS's gap and cost tolerances are absolute: with every cost below 1 (all of a catalog's costs x 1e-9)
+    # it stopped at once and the plan depended on the money unit; such a model is solved in units of its
+    # largest cost (none is rescaled from 1 up, so other plans do not change)
+    largest = float(np.max(np.abs(cost), initial=0.0))
+    money = largest if 0.0 < largest < 1.0 else 1.0
+    h.changeColsCost(b.size, np.arange(b.size, dtype=np.int32), cost / money)
+    h.changeObjectiveOffset(objective_offset(problem) / money)
     h.addRows(
         b.n_rows, np.concatenate(b.row_lower), np.concatenate(b.row_upper), matrix.nnz,
         matrix.indptr[:-1].astype(np.int32), matrix.indices.astype(np.int32), matrix.data,
@@ -570,13 +576,13 @@ def solve_lot_sizing(
         lots = values[v["lots"]]
         lots = lots if relax else np.rint(lots)
         orders = np.maximum(lots, 0.0) * problem.lot_size[:, None]
-        objective = float(info.objective_function_value)
+        objective = float(info.objective_function_value) * money
     else:
         orders, objective = np.zeros((n, periods)), math.inf
     if relax or not v["integer"]:
         bound = objective if status == "Optimal" else -math.inf
     else:
-        bound = float(info.mip_dual_bound)
+        bound = float(info.mip_dual_bound) * money
     diagnostics = {"variables": b.size, "rows": b.n_rows, "nonzeros": matrix.nnz, "build_seconds": built,
                    "mip_gap": float(getattr(info, "mip_gap", 0.0)), "nodes": int(getattr(info, "mip_node_count", 0))}
     return LotSizingSolution(orders, objective, bound, status, time.perf_counter() - start, diagnostics)
