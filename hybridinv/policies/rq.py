@@ -28,6 +28,7 @@ __all__ = [
     "RQ",
     "CappedBaseStock",
     "ForecastCappedBaseStock",
+    "backorder_reorder_point",
     "capped_orders",
     "check_repair_weights",
     "economic_order_quantity",
@@ -97,6 +98,43 @@ def _statistics(source: Scenario | Observation | DemandStatistics) -> DemandStat
     return source if isinstance(source, DemandStatistics) else demand_statistics(source)
 
 
+#: Points of the order-up-to window at which :func:`backorder_reorder_point` averages the demand distribution.
+_WINDOW_POINTS = 64
+
+
+def backorder_reorder_point(st: DemandStatistics, batch: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The cost-minimizing reorder point of (r, Q) with backorders charged ``p`` per unit and period.
+
+    After ordering the position is uniform on ``r+1..r+Q``, so the cost per period is
+    ``(1/Q) sum_{y=r+1}^{r+Q} G(y)`` plus ordering, with ``G`` the newsvendor cost of the demand over
+    ``L+1`` periods; as ``G(y+1) - G(y) = (h + p) F(y) - p`` it is least at the smallest ``r`` whose window
+    has ``mean F >= p / (p + h)`` (Zipkin 2000, sec. 6.5). ``r`` lies between the base-stock level less
+    ``Q + 1`` and the base-stock level less 1 and is found by bisection, the window's mean from at most
+    :data:`_WINDOW_POINTS` evenly spread levels.
+    """
+    periods = st.lead_time + 1.0
+    target = critical_fractile(st.holding_cost, st.shortage_cost)
+    top = np.ceil(st.quantile(periods, target)) - 1.0  # its window starts at the base-stock level: mean F >= target
+    size = np.maximum(np.ceil(batch), 1.0)
+    low, high = top - size - 1.0, top  # the window ending below the level: mean F < target
+    points = int(min(float(size.max(initial=1.0)), _WINDOW_POINTS))
+    k = np.arange(points, dtype=np.float64)[None, :]
+    small = size[:, None] <= points  # every level of the window, else evenly spread ones
+    offsets = np.where(small, k, np.floor(k * (size[:, None] - 1.0) / max(points - 1, 1)))
+    counted = np.where(small, k < size[:, None], True)
+
+    def window_mean(r: NDArray[np.float64]) -> NDArray[np.float64]:
+        cdf = st.cdf(periods, r[:, None] + 1.0 + offsets)
+        return np.asarray((cdf * counted).sum(axis=1) / counted.sum(axis=1), dtype=np.float64)
+
+    while bool(np.any(high - low > 1.0)):
+        middle = np.floor((low + high) / 2.0)
+        enough = window_mean(middle) >= target
+        high = np.where(enough, middle, high)
+        low = np.where(enough, low, middle)
+    return high
+
+
 class RQ(TargetPolicy):
     """(R, Q) policy, periodic review (the (s, nQ) policy).
 
@@ -122,7 +160,9 @@ class RQ(TargetPolicy):
     fractile ``min(max(0.5, 1 - Q h / (p mu)), p / (p + h))`` minus one (so ``p / (p + h)``
     itself where that is below 0.5, i.e. ``p < h``): the classical
     "expected shortage per cycle" approximation (Hadley & Whitin 1963; Zipkin
-    2000, sec. 6.5), which lowers the service level as the cycle ``Q / mu`` grows.
+    2000, sec. 6.5), which lowers the service level as the cycle ``Q / mu`` grows; this is
+    for lost sales (``p`` per unit short). With backorders (``p`` per unit and period) ``r`` is
+    the exact optimum for the fitted ``Q``, :func:`backorder_reorder_point`.
 
     References
     ----------
@@ -157,10 +197,13 @@ class RQ(TargetPolicy):
         if (batch <= 0).any():
             raise PlanningError("batch_size must be > 0", column="batch_size")
         if self.reorder_point is None:
-            cycle_fractile = 1.0 - batch * st.holding_cost / np.maximum(st.shortage_cost * st.mean, 1e-12)
-            fractile = np.clip(cycle_fractile, 0.5, critical_fractile(st.holding_cost, st.shortage_cost))
             mean, _ = st.over_periods(st.lead_time + 1.0)
-            level = st.quantile(st.lead_time + 1.0, fractile)
+            if st.lost_sales:
+                cycle_fractile = 1.0 - batch * st.holding_cost / np.maximum(st.shortage_cost * st.mean, 1e-12)
+                fractile = np.clip(cycle_fractile, 0.5, critical_fractile(st.holding_cost, st.shortage_cost))
+                level = st.quantile(st.lead_time + 1.0, fractile)
+            else:
+                level = backorder_reorder_point(st, batch) + 1.0
             factor = per_sku(self.safety_factor, n, "safety_factor")
             reorder = np.ceil(mean + factor * (level - mean)) - 1.0
         else:

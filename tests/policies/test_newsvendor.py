@@ -11,7 +11,13 @@ from scipy import stats
 from hybridinv import scenarios
 from hybridinv.core.errors import PlanningError
 from hybridinv.demand.processes import DemandProcess, Seasonality
-from hybridinv.policies.newsvendor import Newsvendor, critical_fractile, demand_quantile, demand_statistics
+from hybridinv.policies.newsvendor import (
+    Newsvendor,
+    critical_fractile,
+    demand_cdf,
+    demand_quantile,
+    demand_statistics,
+)
 from hybridinv.sim.simulator import Simulator
 
 from ._helpers import observation
@@ -212,3 +218,14 @@ def test_demand_statistics_fold_the_disruption_delay_into_the_protection_interva
     np.testing.assert_allclose(mean, stats_.mean * span)
     np.testing.assert_allclose(std**2, span * stats_.std**2 + stats_.mean**2 * stats_.lead_time_std**2)
     assert (demand_statistics(scenarios.get("multi_10")).lead_time_delay == 0.0).all()
+
+
+@pytest.mark.parametrize("distribution", ["poisson", "negative_binomial"])
+def test_demand_cdf_is_the_distribution_demand_quantile_inverts(distribution: str) -> None:
+    mean, std = np.array([0.5, 4.0, 30.0]), np.array([1.0, 3.0, 8.0])
+    for fractile in (0.1, 0.5, 0.9, 0.99):
+        level = demand_quantile(mean, std, fractile, distribution)
+        assert (demand_cdf(level, mean, std, distribution) >= fractile - 1e-12).all()
+        assert (demand_cdf(level - 1.0, mean, std, distribution) < fractile).all()
+    np.testing.assert_allclose(demand_cdf(mean + std, mean, std, "normal"), stats.norm.cdf(1.0))
+    assert demand_cdf(np.array([3.9, 4.0]), np.array([4.0, 4.0]), np.zeros(2), "normal").tolist() == [0.0, 1.0]
