@@ -36,10 +36,11 @@ relaxation) cannot exceed that policy's cost:
   budget, MOQ, lots and max order, giving a bound for *any* policy); the
   simulator's forward-looking capacity check is not imposed (it would only
   raise the bound). An order is capped at the demand still to come from its
-  arrival on (divided by the smallest delivered fraction, plus any backlog,
-  one MOQ and one lot): the capped order alone covers all remaining demand, so
-  cutting a larger one keeps the plan feasible (less stock, same rules) and
-  only saves cost. This tight big-M is what lets the fixed-cost MILP solve fast;
+  arrival on (with backorders: all the horizon's demand plus the initial backlog,
+  since a backlog built up before the arrival is due too), divided by the smallest
+  delivered fraction, plus one MOQ and one lot: the capped order alone covers all
+  demand it can serve, so cutting a larger one keeps the plan feasible (less stock,
+  same rules) and only saves cost. This tight big-M is what lets the fixed-cost MILP solve fast;
 * orders arriving after the horizon are left out (they only add cost).
 
 References
@@ -125,7 +126,10 @@ def clairvoyant_problem(
     arrival = np.minimum(np.arange(horizon)[None, :] + lead, horizon - 1)
     still_due = np.take_along_axis(remaining, arrival, axis=1)
     if not scenario.lost_sales:
-        still_due = still_due + sim.backorders()[:, None]
+        # a backlog built up before the arrival is due too: capped at the demand from the arrival on plus the
+        # *initial* backlog, one order could not clear it, the model was tighter than the simulator and its
+        # "bound" above a policy's cost (114.7 where ordering the whole demand at once cost 111.9)
+        still_due = np.broadcast_to(remaining[:, :1] + sim.backorders()[:, None], still_due.shape)
     lot_size, moq = cat.lot_size[:, None], cat.moq[:, None]
     upper = np.ceil((still_due / min_fraction[:, None] + moq + lot_size) / lot_size) * lot_size
     capacity = scenario.constraints.capacity

@@ -173,3 +173,29 @@ def test_solver_options_of_the_wrong_kind_are_refused(options: dict, column: str
     with pytest.raises(PlanningError) as info:
         clairvoyant_bound(scenarios.get("multi_10"), seed=0, periods=6, **options)
     assert info.value.column == column
+
+
+def test_with_backorders_one_order_may_clear_the_backlog_built_before_it_arrives() -> None:
+    """Orders were capped at the demand from their arrival on plus the *initial* backlog, so one order could not
+    clear the backlog built up before it arrived: the "bound" was 114.7 where one order of the whole demand cost
+    111.9. With a fixed cost of 1,000 over 12 periods the optimum is one order; enumerated here by hand."""
+    from hybridinv.core.state import InventoryState
+
+    periods, lead = 12, 2
+    sc = scenarios.single_sku(mean=5, lead_time=lead, holding_cost=1, shortage_cost=20, fixed_cost=1000,
+                              lost_sales=False, periods=periods, warmup=0)
+    sc = sc.replace(initial_state=InventoryState(sku=sc.catalog.sku, on_hand=np.array([0.0])))
+    demand = sc.sample(0, periods).demand.realized[:periods, 0]
+    cat = sc.catalog
+
+    def cost(when: int, units: float) -> float:
+        arrivals = np.zeros(periods)
+        if when + lead < periods:
+            arrivals[when + lead] = units
+        net = np.cumsum(arrivals - demand)
+        total = cat.holding_cost[0] * np.maximum(net, 0).sum() + cat.shortage_cost[0] * np.maximum(-net, 0).sum()
+        return float(total + (cat.order_cost[0] + cat.unit_cost[0] * units) * (units > 0)) / periods
+
+    best = min(cost(t, q) for t in range(periods) for q in range(int(2 * demand.sum()) + 1))
+    result = clairvoyant_solve(sc, 0, time_limit=30)
+    assert result.bound == pytest.approx(best, rel=1e-9)
