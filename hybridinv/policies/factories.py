@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hybridinv.core.errors import PlanningError
 from hybridinv.policies.base import Decision, TargetPolicy, fitted_on, mark_fitted
 from hybridinv.policies.classical import SS, BaseStock
 from hybridinv.policies.dynamic import DynamicSS
@@ -83,6 +84,16 @@ class FitOnFirstUse:
         return f"FitOnFirstUse({self.name!r}, fitted={self.policy_!r})"
 
 
+def _no_fit_options(given: str, service_level: float | None, safety_factor: ArrayLike) -> None:
+    """Refuse fit options beside given levels (they were dropped without a word)."""
+    if service_level is not None:
+        raise PlanningError(f"applies to fitted levels only; {given} given", column="service_level",
+                            value=service_level)
+    if not (np.ndim(safety_factor) == 0 and safety_factor == 1.0):
+        raise PlanningError(f"applies to fitted levels only; {given} given", column="safety_factor",
+                            value=safety_factor)
+
+
 def base_stock(
     scenario: Scenario | None = None,
     level: ArrayLike | None = None,
@@ -95,6 +106,7 @@ def base_stock(
     See :meth:`hybridinv.policies.classical.BaseStock.fit`.
     """
     if level is not None:
+        _no_fit_options("level", service_level, safety_factor)
         return BaseStock(level, repair=repair)
     if scenario is not None:
         return BaseStock.fit(scenario, service_level, safety_factor, repair)
@@ -113,7 +125,11 @@ def ss(
 
     See :meth:`hybridinv.policies.classical.SS.fit`.
     """
+    if (s is None) != (S is None):  # one level alone was dropped and both were fitted
+        raise PlanningError("give both s and S, or neither (fitted)", column="s" if S is None else "S",
+                            value=s if S is None else S)
     if s is not None and S is not None:
+        _no_fit_options("s and S", service_level, safety_factor)
         return SS(s, S, repair=repair)
     if scenario is not None:
         return SS.fit(scenario, service_level, safety_factor, repair)

@@ -66,3 +66,17 @@ def test_explicit_parameters_and_unknown_options() -> None:
     assert (policy.s, policy.S) == (3.0, 9.0)
     with pytest.raises(PlanningError, match="reorder_pont"):  # a misspelled option, named
         make("rq", scenarios.single_sku(), reorder_pont=3.0)
+
+
+@pytest.mark.parametrize(("name", "options", "column"), [
+    ("ss", {"s": 3.0}, "s"),
+    ("ss", {"S": 50.0}, "S"),
+    ("ss", {"s": 3.0, "S": 9.0, "service_level": 0.9}, "service_level"),
+    ("base_stock", {"level": 10.0, "service_level": 0.5}, "service_level"),
+    ("base_stock", {"level": 10.0, "safety_factor": 3.0}, "safety_factor"),
+])
+def test_options_the_factory_would_drop_are_refused(name: str, options: dict, column: str) -> None:
+    """make("ss", sc, s=3) fitted both levels (s=19); fit options beside given levels were dropped."""
+    with pytest.raises(PlanningError) as info:
+        make(name, scenarios.single_sku(mean=5.0, lead_time=2), **options)
+    assert info.value.column == column
