@@ -41,7 +41,10 @@ from hybridinv.exact.base_stock import MAX_CHAIN_STATES, critical_fractile_level
 from hybridinv.exact.lost_sales import LostSalesResult
 from hybridinv.exact.policy_cost import PolicyEvaluation, evaluation_from_distribution
 
-__all__ = ["best_lost_sales_ss", "lost_sales_fixed_cost_optimal", "lost_sales_ss_cost"]
+__all__ = ["MAX_SS_CHAINS", "best_lost_sales_ss", "lost_sales_fixed_cost_optimal", "lost_sales_ss_cost"]
+
+#: Most (s, S) chains :func:`best_lost_sales_ss` evaluates in its first range (``S_max = 999``).
+MAX_SS_CHAINS = 500_000
 
 
 def _check_inputs(lead_time: int, holding_cost: float, shortage_cost: float, fixed_cost: float) -> int:
@@ -288,9 +291,9 @@ def best_lost_sales_ss(
 
     Notes
     -----
-    ``S_max (S_max + 1) / 2`` chains; mean 5, ``L = 2``, ``p = 14``, ``K = 5``: 496 chains of
-    at most 528 states, about 0.6 s (``L = 3``: about 6 s). Never ordering (cost
-    ``p * mean``) is not an (s, S) policy here; compare it separately when ``K`` is large.
+    ``S_max (S_max + 1) / 2`` chains, at most :data:`MAX_SS_CHAINS` (a ``ValueError`` beyond); mean 5,
+    ``L = 2``, ``p = 14``, ``K = 5``: 496 chains of at most 528 states, about 0.6 s (``L = 3``: about 6 s).
+    Never ordering (cost ``p * mean``) is not an (s, S) policy here; compare it separately when ``K`` is large.
     """
     lead_time = _check_inputs(lead_time, holding_cost, shortage_cost, fixed_cost)
     if holding_cost <= 0:
@@ -307,6 +310,9 @@ def best_lost_sales_ss(
     )
     if limit < 1:
         raise ValueError(f"max_order_up_to must be >= 1, got {max_order_up_to!r}")
+    if limit * (limit + 1) // 2 > MAX_SS_CHAINS:  # 10**4 was 5e7 chains: it ran for hours without a word
+        raise ValueError(f"max_order_up_to {limit} means {limit * (limit + 1) // 2:,} (s, S) chains to evaluate, more "
+                         f"than MAX_SS_CHAINS ({MAX_SS_CHAINS:,}); search a smaller range")
     chains = _SSChains(pmf, lead_time, holding_cost, shortage_cost, fixed_cost)
     best = (0, 1, math.inf)
     searched = 0

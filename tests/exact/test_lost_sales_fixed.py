@@ -268,3 +268,25 @@ def test_a_shortage_cost_of_1e300_is_refused_not_a_negative_cost() -> None:
     for call in (lost_sales_fixed_cost_optimal, best_lost_sales_ss):
         with pytest.raises(ValueError, match="MAX_COST"):
             call(5, 1, 1, 1e300, 5)
+
+
+@pytest.mark.parametrize(("s", "S"), [(3, 12), (17, 23), (5, 60)])
+def test_the_direct_stationary_solve_equals_the_power_iteration(s: int, S: int,  # noqa: N803
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The direct solve (a chain that mixes too slowly) replaced a balance row by a dense row of ones, which filled
+    the LU factors: 100,000 states ran out of memory. Now one state's balance is dropped; both give one answer."""
+    from hybridinv.exact import _chain, lost_sales_fixed
+
+    pmf = stats.poisson.pmf(np.arange(40), 5.0)
+    pmf[-1] += 1.0 - pmf.sum()
+    chains = lost_sales_fixed._SSChains(pmf, 2, 1.0, 9.0, 5.0)
+    iterated = chains.evaluate(s, S).average_cost
+    monkeypatch.setattr(lost_sales_fixed, "stationary_distribution",
+                        lambda matrix: _chain.stationary_distribution(matrix, max_iter=1))
+    assert chains.evaluate(s, S).average_cost == pytest.approx(iterated, rel=1e-9)
+
+
+def test_an_enumeration_beyond_the_chain_limit_is_refused() -> None:
+    """max_order_up_to=10**4 meant 5e7 chains: it ran for hours without a word."""
+    with pytest.raises(ValueError, match="MAX_SS_CHAINS"):
+        best_lost_sales_ss(5.0, 1, 1.0, 9.0, 5.0, max_order_up_to=10**4)
