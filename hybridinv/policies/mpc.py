@@ -47,7 +47,9 @@ def plan_objective(problem: LotSizingProblem, first_orders: ArrayLike, time_limi
     The fixed orders become open orders arriving at their lead time and period 0 may order
     nothing more; their purchase and fixed order costs are added. With MPC's
     ``integer_periods=1`` the rest is a linear program, so this is the exact optimum of the
-    MILP restricted to those period-0 orders. ``inf`` when the LP does not solve in time.
+    MILP restricted to those period-0 orders (for a SKU whose later lots MPC keeps integer,
+    :meth:`MPC.integer_periods_by_sku`, its relaxation: a lower bound). ``inf`` when the LP does
+    not solve in time.
     """
     orders = np.maximum(np.asarray(first_orders, dtype=np.float64), 0.0)
     n, periods = problem.shape
