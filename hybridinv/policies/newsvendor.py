@@ -88,6 +88,18 @@ def critical_fractile(holding_cost: ArrayLike, shortage_cost: ArrayLike) -> NDAr
     return np.clip(ratio, 1e-4, 0.9999)
 
 
+def _negative_binomial(
+    mean: NDArray[np.float64], std: NDArray[np.float64]
+) -> tuple[NDArray[np.bool_], NDArray[np.float64], NDArray[np.float64]]:
+    """Moment-matched negative binomial ``(over, size, success)``; ``over`` False where ``sigma^2 <= mu`` (Poisson)."""
+    variance = std**2
+    over = variance > mean * (1.0 + 1e-9)
+    safe_var = np.where(over, variance, mean + 1.0)
+    success = np.where(over, mean / safe_var, 0.5)
+    size = np.where(over, mean**2 / np.maximum(safe_var - mean, 1e-12), 1.0)
+    return over, np.maximum(size, 1e-9), np.clip(success, 1e-12, 1.0)
+
+
 def demand_quantile(
     mean: ArrayLike,
     std: ArrayLike,
@@ -122,12 +134,8 @@ def demand_quantile(
     if distribution == "poisson":
         return np.asarray(stats.poisson.ppf(prob, np.maximum(mean_arr, 1e-9)), dtype=np.float64)
     if distribution == "negative_binomial":
-        variance = std_arr**2
-        over = variance > mean_arr * (1.0 + 1e-9)
-        safe_var = np.where(over, variance, mean_arr + 1.0)
-        success = np.where(over, mean_arr / safe_var, 0.5)
-        size = np.where(over, mean_arr**2 / np.maximum(safe_var - mean_arr, 1e-12), 1.0)
-        nb = stats.nbinom.ppf(prob, np.maximum(size, 1e-9), np.clip(success, 1e-12, 1.0))
+        over, size, success = _negative_binomial(mean_arr, std_arr)
+        nb = stats.nbinom.ppf(prob, size, success)
         poisson = stats.poisson.ppf(prob, np.maximum(mean_arr, 1e-9))
         return np.asarray(np.where(over, nb, poisson), dtype=np.float64)
     raise PlanningError("unknown demand distribution", column="distribution", value=distribution)
@@ -157,13 +165,8 @@ def demand_cdf(
     if distribution == "poisson":
         return np.asarray(poisson, dtype=np.float64)
     if distribution == "negative_binomial":
-        variance = std_arr**2
-        over = variance > mean_arr * (1.0 + 1e-9)
-        safe_var = np.where(over, variance, mean_arr + 1.0)
-        success = np.where(over, mean_arr / safe_var, 0.5)
-        size = np.where(over, mean_arr**2 / np.maximum(safe_var - mean_arr, 1e-12), 1.0)
-        nb = stats.nbinom.cdf(y, np.maximum(size, 1e-9), np.clip(success, 1e-12, 1.0))
-        return np.asarray(np.where(over, nb, poisson), dtype=np.float64)
+        over, size, success = _negative_binomial(mean_arr, std_arr)
+        return np.asarray(np.where(over, stats.nbinom.cdf(y, size, success), poisson), dtype=np.float64)
     raise PlanningError("unknown demand distribution", column="distribution", value=distribution)
 
 
