@@ -418,11 +418,15 @@ def _in_order(columns: list[object]) -> str | None:
     that do not count up by 1, dates further apart than the others); the period kind of dated ones."""
     labels = pd.Series([str(c) for c in columns])
     keys = pd.to_numeric(labels, errors="coerce")
-    if keys.isna().any() and keys.notna().sum() < 2:
+    # pandas' "mixed" parser reads text labels such as t01 or m01 as times of day (t01..t30 became daily
+    # periods of year 1 with a 7-period season; m01..m84 failed at m60): only labels with a year or a day/month
+    # date are dates
+    dated = labels.str.contains(r"\d{4}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2}")
+    if keys.isna().any() and keys.notna().sum() < 2 and dated.sum() >= 2:
         try:
             with warnings.catch_warnings():  # pandas' notes on quarters such as "2019Q1"
                 warnings.simplefilter("ignore")
-                keys = pd.to_datetime(labels, errors="coerce", format="mixed")
+                keys = pd.to_datetime(labels, errors="coerce", format="mixed").where(dated)
                 if keys.notna().all():  # day-first numeric labels (15/01/2024) told from month-first ones
                     keys = date_column(labels, "period")  # ambiguous ones (a PlanningError) go unchecked
         except (ValueError, TypeError, OverflowError):  # e.g. weeks "2024-01-01/2024-01-07" read as time zones

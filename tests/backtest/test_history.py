@@ -333,3 +333,15 @@ def test_a_weekly_cutoff_may_name_any_day_of_its_week():
     assert history.cutoff_index("2023-07-24") == 29  # the next Monday opens the next week
     with pytest.raises(PlanningError, match="not a period of the history"):
         history.cutoff_index("2030-01-01")
+
+
+@pytest.mark.parametrize("prefix", ["t", "m", "p"])
+def test_text_period_labels_are_not_read_as_times_of_day(prefix: str) -> None:
+    """pandas' mixed date parser read t01..t30 as daily periods of year 1 (a 7-period season, 365 periods a year)
+    and m01..m84 as seconds (refused at m60 as "not a period like the others")."""
+    values = np.arange(84 * 2).reshape(2, 84) % 7
+    wide = pd.DataFrame(values, columns=[f"{prefix}{i:02d}" for i in range(1, 85)]).assign(sku=["A", "B"])
+    history = read_history(wide)
+    assert list(history.periods) == [f"{prefix}{i:02d}" for i in range(1, 85)]
+    assert history.freq is None and history.calendar("auto", "auto") == (12, 12)
+    np.testing.assert_array_equal(history.demand[:, 1], values[1])
