@@ -232,6 +232,9 @@ def plan(
         pol, gate = _gate(pol, validate, cat, cons, history, past_forecast, lost_sales)
     proposed = _proposed(pol, obs, cat)
     decision, check, order_check = _checked(proposed, obs, cat, inv, cons)
+    placed = getattr(pol, "placed", None)
+    if callable(placed):  # a Monitor rebuilds the next period's KPIs from the orders placed, not the wanted ones
+        placed(np.asarray(check.orders, dtype=np.float64))
     frame = _frame(cat, inv, obs, decision, check.orders, mean)
     notes = _notes(proposed, check, cat, cons, history is not None and past_forecast is None, lost_sales,
                    mean.mean(axis=1))

@@ -193,6 +193,21 @@ class Monitor:
             self.periods_per_year = obs.periods_per_year
         return orders
 
+    def placed(self, orders: NDArray[np.float64]) -> None:
+        """The orders actually placed for the last :meth:`act` (``plan()`` calls it after its check).
+
+        ``plan()`` repairs orders that break the budget, capacity, MOQ or lots; without a ledger the next
+        period's KPIs are rebuilt from the orders placed, so they must be these, not the wanted ones (a
+        budget that cut [8, 17] to [7, 3] was recorded as fill rate 1.0 where it was 0.857, and the
+        fallback did not fire).
+        """
+        if self._previous is not None:
+            placed = np.asarray(orders, dtype=np.float64)
+            if placed.shape != self._previous[3].shape:
+                raise PlanningError(f"expected {self._previous[3].size} orders, one per SKU of the last act()",
+                                    column="orders", value=placed.shape)
+            self._previous = (*self._previous[:3], placed.copy(), *self._previous[4:])
+
     def _observe_from(self, obs: Observation) -> None:
         """Record the last period's KPIs.
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -416,3 +418,36 @@ def test_a_fill_rate_at_the_threshold_is_not_below_it(served: float, falls_back:
         monitor.observe(t, 3.0, served, 1.0)
     assert bool(monitor.events) is falls_back
     assert monitor.history()["fill_rate"].iloc[-1] == pytest.approx(served / 3.0, rel=1e-15)
+
+
+def test_through_plan_the_monitor_records_the_orders_placed_not_the_ones_wanted() -> None:
+    """plan() cut the wanted [8, 17] to [7, 3] for the budget, but the monitor rebuilt the period from [8, 17]:
+    fill rate 1.0 and cost 107 where the placed orders gave 12 of 14 units (0.857) and 57, so it did not fall back.
+    The truth is worked out by hand below from the orders plan() returned."""
+    from hybridinv import plan
+
+    cat = pd.DataFrame({"sku": ["A", "B"], "unit_cost": [2.0, 5.0], "holding_cost": [0.5, 1.0],
+                        "shortage_cost": [7.0, 11.0], "lead_time": [1, 0], "order_cost": [3.0, 0.0],
+                        "demand_mean": [5.0, 4.0]})
+    monitor = Monitor(BaseStock(20, repair=None), SS(0, 0, repair=None),
+                      MonitorThresholds(window=1, min_fill_rate=0.9, max_cost_ratio=None))
+    budget = Constraints(budget=30.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        first = plan(pd.DataFrame({"sku": ["A", "B"], "on_hand": [10, 3]}), cat, budget, policy=monitor, period=0,
+                     open_orders=pd.DataFrame({"sku": ["A"], "arrives_in": [0], "quantity": [2]}),
+                     demand_history=pd.DataFrame({"sku": ["A", "B"], "h1": [5, 4]}))
+        placed = first.set_index("sku")["order_qty"].reindex(["A", "B"]).to_numpy(dtype=float)
+        assert placed.tolist() != first.set_index("sku")["desired_qty"].reindex(["A", "B"]).tolist()
+        demand = np.array([6.0, 8.0])  # the period's demand; A: 10 on hand + 2 due, B: 3 + its lead-time-0 order
+        served = np.minimum([12.0, 3.0 + placed[1]], demand)
+        end = np.array([12.0, 3.0 + placed[1]]) - served
+        plan(pd.DataFrame({"sku": ["A", "B"], "on_hand": end}), cat, budget, policy=monitor, period=1,
+             open_orders=pd.DataFrame({"sku": ["A"], "arrives_in": [0], "quantity": [placed[0]]}),
+             demand_history=pd.DataFrame({"sku": ["A", "B"], "h1": [5, 4], "h2": demand}))
+    record = monitor.history().iloc[0]
+    cost = (0.5 * end[0] + 1.0 * end[1] + 7.0 * (demand[0] - served[0]) + 11.0 * (demand[1] - served[1])
+            + 2.0 * placed[0] + 5.0 * placed[1] + 3.0 * (placed[0] > 0))
+    assert record["served"] == served.sum() and record["cost"] == pytest.approx(cost)
+    fill = served.sum() / demand.sum()
+    assert fill < 0.9 and [e.kind for e in monitor.events] == ["fallback"]
