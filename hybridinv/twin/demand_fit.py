@@ -261,8 +261,8 @@ def _nb_size(y: NDArray[np.float64], level: NDArray[np.float64], use: NDArray[np
     """Maximum-likelihood NB2 size ``k`` per column with the means ``level`` held fixed.
 
     Profile likelihood on a log grid of ``k`` (``0.02 .. 1e5``, 4% steps), one
-    vectorized pass per grid point; ``inf`` when the best size is at the top (Poisson)
-    or the data are not over-dispersed.
+    vectorized pass per grid point; ``inf`` when the best size is at the top (Poisson),
+    the data are not over-dispersed or there is no demand at all.
     """
     level = np.maximum(level, 1e-9)
     grid = np.exp(np.linspace(np.log(0.02), np.log(_NB_SIZE_CAP / 10), 300))
@@ -276,7 +276,9 @@ def _nb_size(y: NDArray[np.float64], level: NDArray[np.float64], use: NDArray[np
         best = np.where(better, value, best)
         size = np.where(better, k, size)
     poisson = np.where(use, stats.poisson.logpmf(y, level), 0.0).sum(axis=0)
-    return np.where((size >= grid[-1] * 0.999) | (poisson >= best - 1e-9), np.inf, size)
+    # no demand in any used period: every size fits a mean of 0 alike, and rounding picked one (27,535)
+    quiet = ~(np.where(use, y, 0.0) > 0).any(axis=0)
+    return np.where((size >= grid[-1] * 0.999) | (poisson >= best - 1e-9) | quiet, np.inf, size)
 
 
 def _loglik(
