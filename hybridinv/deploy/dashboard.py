@@ -103,10 +103,17 @@ def render_dashboard(
     Raises
     ------
     PlanningError
-        Naming the column when ``history`` lacks ``period`` or ``fallback`` (a bare KeyError
+        Naming the argument when ``history``, ``events`` or ``thresholds`` is of another type (None
+        was a bare TypeError), the column when ``history`` lacks ``period`` or ``fallback`` (a bare KeyError
         before), a ``fallback`` value that is neither True/False (0/1) nor missing, or a KPI value
         that is not a number.
     """
+    # None or another object was a bare TypeError or AttributeError deep inside
+    for name, value, kind in (("history", history, pd.DataFrame), ("events", events, pd.DataFrame),
+                              ("thresholds", thresholds, MonitorThresholds)):
+        if not isinstance(value, kind):
+            raise PlanningError(f"must be a {kind.__name__} (Monitor.history(), Monitor.events_frame(), "
+                                "MonitorThresholds)", column=name, value=type(value).__name__)
     for name in DASHBOARD_COLUMNS:
         if name not in history:
             raise PlanningError(f"the history has no {name!r} column (render Monitor.history(); it has "

@@ -107,3 +107,16 @@ def test_text_in_a_kpi_column_is_refused_naming_it(tmp_path: Path) -> None:
     with pytest.raises(PlanningError, match="not booleans or text") as info:
         render_dashboard(history, _events(), MonitorThresholds(), tmp_path / "d")
     assert info.value.column == "fill_rate"
+
+
+@pytest.mark.parametrize("missing", ["history", "events", "thresholds"])
+def test_an_argument_of_another_type_is_named(missing: str, tmp_path: Path) -> None:
+    """None was a bare TypeError (events) or AttributeError (thresholds) deep inside."""
+    monitor = Monitor(None, None, MonitorThresholds(window=2))
+    for period in range(4):
+        monitor.observe(period, 10.0, 9.0, 5.0)
+    arguments = {"history": monitor.history(), "events": monitor.events_frame(), "thresholds": monitor.thresholds}
+    arguments[missing] = None
+    with pytest.raises(PlanningError) as info:
+        render_dashboard(arguments["history"], arguments["events"], arguments["thresholds"], tmp_path)
+    assert info.value.column == missing
