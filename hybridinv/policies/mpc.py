@@ -158,6 +158,12 @@ class MPC(TargetPolicy):
     repair : str or None
         Backend of the repair check of the MILP's orders (None, the default:
         ``"fast"``, which returns feasible orders unchanged).
+    cover_periods : int
+        Families of (l, S) valid inequalities for SKUs with fixed costs or MOQs (0, the default:
+        none). They make the relaxed later periods charge a fixed cost the way whole orders do,
+        so a SKU whose fixed cost the relaxation spread thin is ordered: one SKU with ``K = 150``,
+        demand 10, ``p = 5`` and ``horizon=8`` cost 48.4 a period unordered and 34.9 with 4
+        (an (s, S) rule 39.4), but ``multi_10`` cost 2.3% more at twice the time (docs/policies.md).
     capacity_utilization : float or None
         Share of the warehouse the safety stock, next period's demand and half a batch may
         plan to fill (:meth:`safety_factors`); None prices no space (docs/policies.md has
@@ -182,8 +188,10 @@ class MPC(TargetPolicy):
         integer_periods: int = 1,
         repair: str | None = None,
         capacity_utilization: float | None = 0.7,
+        cover_periods: int = 0,
     ) -> None:
         super().__init__(repair)
+        self.cover_periods = whole_number(cover_periods, "cover_periods", 0)
         self.capacity_utilization = None if capacity_utilization is None else number_in(
             capacity_utilization, "capacity_utilization", 0.0, 1.0, open_low=True)
         self.horizon = None if horizon is None else whole_number(horizon, "horizon", 1)
@@ -266,7 +274,7 @@ class MPC(TargetPolicy):
             integer_periods=self.integer_periods_by_sku(demand, cat.lot_size, cat.moq),
             # the (l, S) rows tighten the bound but slowed HiGHS's incumbent search at a 0.5 s limit;
             # measured on multi_50: fill rate 0.18 with them vs 0.81 without (benchmarks/bench_mpc.py)
-            cover_periods=0,
+            cover_periods=self.cover_periods,
             # perishables expire with FIFO issuing, as in the simulator (None: nothing perishable, no expiry rows)
             shelf_life=cat.shelf_life if perishable else None,
             on_hand_life=obs.stock_by_life if perishable else None,

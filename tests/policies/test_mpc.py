@@ -697,3 +697,20 @@ def test_the_plan_does_not_depend_on_the_money_unit() -> None:
         objective = out.attrs["diagnostics"]["mpc"]["objective"]
         assert objective == pytest.approx(124.0 * unit, rel=0.02)
     assert orders[0] == orders[1]
+
+
+def test_cover_inequalities_order_a_fixed_cost_the_relaxation_spread_thin() -> None:
+    """With every later period relaxed, a fixed cost of 150 looked cheaper next period in every plan: never ordered.
+    MPC(cover_periods=4) charges it as whole orders do and orders (documented trade-off: off by default)."""
+    catalog = Catalog(sku=np.array(["A"], dtype=object), unit_cost=np.ones(1), holding_cost=np.array([0.1]),
+                      shortage_cost=np.array([5.0]), lead_time=np.zeros(1, dtype=np.int64),
+                      order_cost=np.array([150.0]), demand_mean=np.array([10.0]), demand_std=np.array([3.0]))
+    sc = Scenario(name="fixed_cost_by_hand", catalog=catalog, constraints=Constraints(),
+                  demand=DemandProcess(mean=np.array([10.0])), periods=30,
+                  initial_state=InventoryState(catalog.sku, np.zeros(1)))
+    relaxed = simulate(MPC(horizon=8), sc, seeds=2)
+    covered = simulate(MPC(horizon=8, cover_periods=4), sc, seeds=2)
+    assert (relaxed["fill_rate"] == 0.0).all()
+    assert (covered["fill_rate"] > 0.95).all() and (covered["avg_cost"] < relaxed["avg_cost"]).all()
+    with pytest.raises(PlanningError):
+        MPC(cover_periods=-1)
