@@ -55,7 +55,9 @@ def hybrid(
         raise PlanningError(f"unknown hybrid options {sorted(options)}", column="options")
     if model is None and scenario is not None and service_level is None:
         model = _trained_for("single_sku/*", scenario)
-    policy = Hybrid.load(DEFAULT_HYBRID if model is None else model, repair=repair)
+    # the default is the shipped model, never a folder of that name in the working directory (a path that
+    # exists wins for a named model: ./hybrid_default planned with whatever it held, without a word)
+    policy = Hybrid.load(models_directory() / DEFAULT_HYBRID if model is None else model, repair=repair)
     if service_level is not None:
         from hybridinv.policies.forecast_ss import ForecastSS
 

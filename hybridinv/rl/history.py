@@ -223,7 +223,8 @@ class HistoryTraining:
         hospital model met the 1.5x-capacity replay outside its ``capacity_load`` range and
         fell back to its base on every SKU).
     warm_start : str or None
-        A shipped model name or an adaptive model directory (hash-checked like any model)
+        A shipped model name or an adaptive model directory (hash-checked like any model; the default
+        name "hybrid_default" always means the shipped model, never a folder of that name here)
         whose weights start the search; only the weights its metadata lists as searched
         (``training.searched``) move. None starts from zero and searches all weights. The
         model must be of the trained ``parameterization`` (no ``forecast_capped`` model is
@@ -280,8 +281,11 @@ class HistoryTraining:
             return None, None, None
         from hybridinv.rl.hybrid import Hybrid
         from hybridinv.rl.integrity import ModelFileError
+        from hybridinv.rl.paths import models_directory
 
-        agent = Hybrid.load(self.warm_start)
+        # the default warm start is the shipped model, not a folder of that name in the working directory
+        shipped = self.warm_start == "hybrid_default"
+        agent = Hybrid.load(models_directory() / self.warm_start if shipped else self.warm_start)
         wanted = CappedHybrid if self.parameterization == "forecast_capped" else AdaptiveHybrid
         if not isinstance(agent, wanted):
             raise ModelFileError(

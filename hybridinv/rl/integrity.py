@@ -303,7 +303,8 @@ def write_file_hashes(directory: str | Path) -> Path:
 
 def _is_plain_file_name(name: str) -> bool:
     """Whether ``name`` names a file directly inside a model directory (no separator, ``..`` or absolute path)."""
-    return bool(name) and Path(name).name == name and name not in (".", "..", METADATA_FILE)
+    # a NUL was a bare "embedded null byte" ValueError from the file system, a traceback in the CLI
+    return bool(name) and "\x00" not in name and Path(name).name == name and name not in (".", "..", METADATA_FILE)
 
 
 def _listed(meta: Mapping[str, Any], meta_path: Path) -> dict[str, str]:

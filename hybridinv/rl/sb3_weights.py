@@ -103,7 +103,7 @@ def _printed_array(text: object) -> tuple[NDArray[np.float32], bool]:
     return np.array([part for part in parts if part != "..."], dtype=np.float32), "..." in parts
 
 
-def _bounds(space: Any, source: Path) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+def _bounds(space: Any, source: Path, size: int) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
     """Action bounds from the plain (printed) fields of the saved action space.
 
     SB3 saves the bounds as numpy prints them, which above 1,000 values (pure RL on more than
@@ -111,7 +111,9 @@ def _bounds(space: Any, source: Path) -> tuple[NDArray[np.float32], NDArray[np.f
     :data:`ORDER_ACTION_BOUNDS` over the saved ``_shape`` when every printed value is that bound
     (the space of ``OrderEnv``, the only one pure RL trains in); other abbreviated bounds cannot be
     read without unpickling and are refused. Until 2026-12-04 every checkpoint above 1,000 SKUs was
-    refused ("could not convert string to float: '...'"), so ``train`` failed at its end.
+    refused ("could not convert string to float: '...'"), so ``train`` failed at its end. ``size`` is the
+    output layer's: an abbreviated space of another ``_shape`` is refused before anything is allocated
+    (a ``_shape`` of 2**45 was a MemoryError).
     """
     if not isinstance(space, dict):
         raise ModelFileError(f"{source}: checkpoint has no readable action space")
@@ -126,6 +128,9 @@ def _bounds(space: Any, source: Path) -> tuple[NDArray[np.float32], NDArray[np.f
                 and not isinstance(shape[0], bool) and shape[0] > max(low.size, high.size)):
             raise ModelFileError(f"{source}: checkpoint's action bounds are abbreviated and its action shape "
                                  f"{shape!r} is unreadable")
+        if shape[0] != size:  # checked before allocating: a _shape of 2**45 was a MemoryError
+            raise ModelFileError(f"{source}: action bounds and the output layer disagree on the action size "
+                                 f"(_shape {shape[0]}, output layer {size})")
         if not ((low == lower).all() and (high == upper).all()):
             raise ModelFileError(f"{source}: checkpoint's action bounds are abbreviated and not OrderEnv's "
                                  f"[{lower:g}, {upper:g}]; they cannot be read without unpickling")
@@ -206,13 +211,15 @@ def actor_from_checkpoint(payload: bytes, algo: str, source: Path) -> SB3Actor:
         data = json.loads(read_member(archive, "data", source).decode("utf-8"))
     except KeyError:
         raise ModelFileError(f"{source}: checkpoint has no data entry") from None
-    except (UnicodeDecodeError, RecursionError, json.JSONDecodeError) as exc:
+    except ModelFileError:  # the member's own check (a ValueError too): its message names the member
+        raise
+    except (UnicodeDecodeError, RecursionError, ValueError) as exc:  # ValueError: JSON errors, a 5,000-digit int
         raise ModelFileError(f"{source}: checkpoint's data entry is unreadable ({type(exc).__name__})") from None
     if not isinstance(data, dict):
         raise ModelFileError(f"{source}: checkpoint's data entry is not a JSON object")
     _plain_settings(data, algo, source)
-    low, high = _bounds(data.get("action_space"), source)
     hidden, output = _layers(_state_dict(archive, source), algo, source)
+    low, high = _bounds(data.get("action_space"), source, output[0].shape[0])
     if low.shape != (output[0].shape[0],):
         raise ModelFileError(f"{source}: action bounds and the output layer disagree on the action size")
     return SB3Actor(algo, tuple(hidden), output, low, high)

@@ -100,3 +100,21 @@ def test_a_model_that_is_not_a_name_or_path_is_refused(model: object) -> None:
     assert info.value.column == "model"
     with pytest.raises(PlanningError, match="must be a model name or directory"):
         resolve_model_path(model)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("planted", ["folder", "file"])
+def test_the_default_hybrid_is_the_shipped_one_whatever_the_working_directory_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, planted: str
+) -> None:
+    """A ./hybrid_default folder (here a copy of another shipped model) was planned with instead of the shipped
+    default, without a word; a file of that name made every default plan fail."""
+    import shutil
+
+    if planted == "folder":
+        shutil.copytree(models_directory() / "hybrid_residual", tmp_path / "hybrid_default")
+    else:
+        (tmp_path / "hybrid_default").write_text("not a model")
+    monkeypatch.chdir(tmp_path)
+    policy = hybrid()
+    shipped = Hybrid.load(models_directory() / "hybrid_default")
+    assert type(policy) is type(shipped) and policy.metadata == shipped.metadata

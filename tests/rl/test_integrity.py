@@ -93,7 +93,7 @@ def test_an_extra_file_is_refused(model_dir: Path) -> None:
     assert load_model(model_dir).network is not None
 
 
-@pytest.mark.parametrize("name", ["../policy.npz", "metadata.json", "sub/x", ""])
+@pytest.mark.parametrize("name", ["../policy.npz", "metadata.json", "sub/x", "", "x\x00y"])  # NUL: a bare ValueError
 def test_listed_names_must_be_files_of_the_directory(model_dir: Path, name: str) -> None:
     meta = _meta(model_dir)
     meta["files"][name] = "0" * 64

@@ -292,3 +292,23 @@ def test_a_checkpoint_for_other_features_is_refused(tmp_path: Path, key: str) ->
     (directory / "metadata.json").write_text(json.dumps(meta))
     with pytest.raises(ModelFileError, match="features differ from the installed ones"):
         PureRL.load(directory)
+
+
+@pytest.mark.parametrize("change", ["huge_shape", "long_integer"])
+def test_a_rehashed_checkpoint_with_absurd_data_is_a_model_file_error(tmp_path: Path, change: str) -> None:
+    """Abbreviated bounds with a _shape of 2**45 were allocated before any check (a MemoryError asking for 128 TiB);
+    a 5,000-digit integer in the data entry was a bare ValueError (a traceback in the CLI)."""
+    directory = _copy("ppo_multi_10", tmp_path)
+
+    def edit(data: bytes) -> bytes:
+        if change == "long_integer":
+            return data.replace(b"{", b'{"huge": ' + b"9" * 5000 + b", ", 1)
+        saved = json.loads(data)
+        saved["action_space"].update(low="[-1. -1. -1. ... -1. -1. -1.]", high="[1. 1. 1. ... 1. 1. 1.]",
+                                     _shape=[2**45])
+        return json.dumps(saved).encode()
+
+    _rewrite_entry(directory / "sb3.zip", "data", edit)
+    _rehash(directory)
+    with pytest.raises(ModelFileError, match="output layer disagree" if change == "huge_shape" else "unreadable"):
+        PureRL.load(directory)
