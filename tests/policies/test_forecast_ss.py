@@ -138,6 +138,15 @@ def test_perishables_order_no_batch_past_their_shelf_life() -> None:
     assert plan.batch[0] == 2 * 10.0 and plan.batch[1] == pytest.approx(math.sqrt(2 * 50 * 10))
 
 
+def test_a_shelf_life_of_one_orders_no_batch() -> None:
+    """The batch covers the periods after the arrival, which a unit of shelf life 1 never sees: a batch of one
+    period's forecast all expired (one SKU, Poisson 5, K = 50: waste 10.1 a period where 6.1 is unavoidable)."""
+    cat = _catalog(shortage_cost=np.array([13.0, 13.0]), order_cost=np.array([50.0, 50.0]),
+                   shelf_life=np.array([1, 3]))
+    plan = ForecastSS(batch_factor=1.0).parameters(_obs(cat))
+    assert plan.batch[0] == 1.0 and plan.batch[1] == 3 * 10.0
+
+
 def test_a_service_level_replaces_the_cost_fractile() -> None:
     obs = _obs(_catalog())
     np.testing.assert_allclose(ForecastSS(service_level=0.8).safety(obs), [norm.ppf(0.8)] * 2)
