@@ -20,7 +20,7 @@ from hybridinv.core._frame import (
     require_frame,
     sku_codes,
 )
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, number_array
 from hybridinv.core.flags import text_full
 from hybridinv.core.limits import MAX_COST, MAX_LEAD_TIME, MAX_QUANTITY, MAX_SHELF_LIFE, MAX_VOLUME
 
@@ -46,11 +46,16 @@ CATALOG_OPTIONAL: dict[str, object] = {
 _TABLE = "catalog"
 
 
-def _float(values: ArrayLike, n: int, default: float, owned: bool = False) -> NDArray[np.float64]:
-    """A float copy of ``values`` (``default`` when None); ``owned``: the catalog's own float arrays, not copied."""
+def _float(values: ArrayLike, n: int, default: float, owned: bool = False, name: str = "value") -> NDArray[np.float64]:
+    """A float copy of ``values`` (``default`` when None); ``owned``: the catalog's own float arrays, not copied.
+
+    Values given to the constructor pass :func:`~hybridinv.core.errors.number_array`: booleans and text are refused
+    naming the field (``shelf_life=[True]`` was a shelf life of 1, ``unit_cost=True`` a cost of 1), as
+    :meth:`Catalog.from_frame` refuses them in every numeric column.
+    """
     if values is None:
         return np.full(n, default, dtype=np.float64)
-    arr = np.asarray(values, dtype=np.float64)
+    arr = np.asarray(values, dtype=np.float64) if owned else number_array(values, name)
     return np.broadcast_to(arr, (n,)).copy() if arr.ndim == 0 else arr.astype(np.float64, copy=not owned)
 
 
@@ -130,7 +135,8 @@ class Catalog:
             if f.name in ("sku", "supplier"):
                 continue
             default = CATALOG_OPTIONAL.get(f.name, np.nan)
-            arr = _float(getattr(self, f.name), n, float(default), owned=checked_text)  # type: ignore[arg-type]
+            arr = _float(getattr(self, f.name), n, float(default), owned=checked_text,  # type: ignore[arg-type]
+                         name=f.name)
             if arr.shape != (n,):
                 raise PlanningError(f"catalog field has shape {arr.shape}, expected ({n},)", column=f.name)
             object.__setattr__(self, f.name, arr)

@@ -387,3 +387,16 @@ def test_a_volume_beyond_max_volume_is_refused_naming_sku_and_value(volume):
     with pytest.raises(PlanningError, match="MAX_VOLUME") as err:
         Catalog.from_frame(frame)
     assert (err.value.column, err.value.sku, err.value.value) == ("volume", "C", volume)
+
+
+@pytest.mark.parametrize(("field", "value"), [("shelf_life", np.array([True])), ("unit_cost", True),
+                                              ("holding_cost", ["3"])])
+def test_the_constructor_refuses_booleans_and_text_as_from_frame_does(field: str, value: object) -> None:
+    """shelf_life=[True] made a perishable of life 1 (all its stock expired on arrival), unit_cost=True a cost of 1,
+    where Catalog.from_frame refuses both."""
+    fields = dict(sku=np.array(["A"]), unit_cost=np.array([1.0]), holding_cost=np.array([0.1]),
+                  shortage_cost=np.array([5.0]), lead_time=np.array([0]))
+    fields[field] = value
+    with pytest.raises(PlanningError, match="not booleans or text") as info:
+        Catalog(**fields)  # type: ignore[arg-type]
+    assert info.value.column == field
