@@ -16,7 +16,7 @@ from hybridinv.envs.features import GLOBAL_FEATURES, SKU_FEATURES, demand_scale,
 from hybridinv.sim.ledger import COST_COMPONENTS, Ledger
 from hybridinv.sim.observation import Observation
 from hybridinv.sim.scenario import Scenario
-from hybridinv.sim.simulator import Simulator
+from hybridinv.sim.simulator import Simulator, order_array
 
 __all__ = ["InventoryEnv", "RewardHook", "ScenarioSource"]
 
@@ -118,8 +118,11 @@ class InventoryEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
         super().reset(seed=seed)
         rng = self.np_random
         scenario = self._draw(rng)
-        if scenario.n_skus != self.n_skus:
-            raise ValueError(f"scenario source changed the SKU count from {self.n_skus} to {scenario.n_skus}")
+        if scenario.n_skus != self.n_skus:  # a bare ValueError, and step() went on with the old episode
+            self._sim, self._obs = None, None
+            raise PlanningError(f"the scenario source changed the SKU count from {self.n_skus} to {scenario.n_skus} "
+                                "(the spaces are sized for the first); reset() again", column="scenario",
+                                value=scenario.n_skus)
         self.scenario = scenario
         given = None if options is None else options.get("path_seed")
         path_seed = int(rng.integers(2**31 - 1)) if given is None else whole_number(given, "path_seed", 0)
@@ -133,6 +136,9 @@ class InventoryEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
         if sim is None or obs is None:
             raise RuntimeError("call reset() before step()")
         orders = self._orders(self._checked_action(action), obs)  # simulated: the repair does not warn
+        # whole units, as the simulator executes them: info["orders"] (and a reward hook) saw a callable repair's
+        # 42.4 where 42 was bought
+        orders = order_array(orders, (obs.catalog.n_skus,), obs.catalog.sku)
         observe = getattr(self.reward_spec, "observe", None)
         if callable(observe):  # a hook that prices the orders themselves (hybridinv.rl.objective.ConstrainedReward)
             observe(self.scenario, obs, orders)

@@ -195,7 +195,15 @@ class SkuVecEnv(VecEnv):
 
     def env_method(self, method_name: str, *method_args: Any, indices: VecEnvIndices = None,
                    **method_kwargs: Any) -> list[Any]:
-        return [getattr(self._env_of(i), method_name)(*method_args, **method_kwargs) for i in self._indices(indices)]
+        # once per environment, its result for each of its SKUs' indices (a reset or a random draw ran once per SKU)
+        results: dict[int, Any] = {}
+        out = []
+        for i in self._indices(indices):
+            env = self._env_of(i)
+            if id(env) not in results:
+                results[id(env)] = getattr(env, method_name)(*method_args, **method_kwargs)
+            out.append(results[id(env)])
+        return out
 
     def env_is_wrapped(self, wrapper_class: type[gym.Wrapper], indices: VecEnvIndices = None) -> list[bool]:
         return [isinstance(self._env_of(i), wrapper_class) for i in self._indices(indices)]

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 __all__ = ["RepairStep", "TargetEnv", "TargetParameterization"]
 
+#: Bounds of a parameterization's observation: its features are clipped to them (the declared space).
+_FEATURE_BOUND = (-50.0, 50.0)
+
 #: ``repair(desired, obs) -> orders``: turns desired orders into executable ones.
 RepairStep = Callable[[NDArray[np.float64], Observation], NDArray[np.float64]]
 
@@ -98,7 +101,7 @@ class TargetEnv(InventoryEnv):
             self.n_actions = int(parameterization.n_outputs)
             self.n_sku_features, self.n_global_features = parameterization.feature_widths()
             size = self.n_skus * self.n_sku_features + self.n_global_features
-            self.observation_space = gym.spaces.Box(-50.0, 50.0, shape=(size,), dtype=np.float32)
+            self.observation_space = gym.spaces.Box(*_FEATURE_BOUND, shape=(size,), dtype=np.float32)
             if output_bounds is not None:
                 self.output_bounds = _output_bounds(output_bounds, self.n_actions)
         self.action_space = gym.spaces.Box(-1.0, 1.0, shape=(self.n_skus * self.n_actions,), dtype=np.float32)
@@ -125,7 +128,10 @@ class TargetEnv(InventoryEnv):
         assert self._obs is not None
         self._features = self.parameterization.features(self._obs)
         glob = np.zeros(0) if self._features.glob is None else np.asarray(self._features.glob).reshape(-1)
-        return np.concatenate([np.asarray(self._features.sku).reshape(-1), glob]).astype(np.float32)
+        flat = np.concatenate([np.asarray(self._features.sku).reshape(-1), glob])
+        # inside the declared Box(-50, 50): WeightedBaseStockTargets' features are stock in units (88 on multi_10),
+        # outside the space the learner was promised (gymnasium's check_env failed on disrupted)
+        return np.clip(flat, _FEATURE_BOUND[0], _FEATURE_BOUND[1]).astype(np.float32)
 
     def _orders(self, action: NDArray[np.float64], obs: Observation) -> NDArray[np.float64]:
         if self.parameterization is not None:

@@ -11,7 +11,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import hybridinv.envs as envs
-from hybridinv import scenarios
+from hybridinv import PlanningError, scenarios
 from hybridinv.envs.actions import MAX_ORDER_PERIODS, bounded_outputs, orders_from_action, targets_from_action
 from hybridinv.envs.features import GLOBAL_FEATURES, SKU_FEATURES, observe
 from hybridinv.policies import BaseStock
@@ -226,3 +226,39 @@ def test_forecast_ss_env_checks_its_arguments() -> None:
         envs.TargetEnv(scenarios.get("multi_10"), parameterization=ForecastSSTargets(), output_bounds=([-1], [1]))
     with pytest.raises(ValueError, match="backend name"):
         envs.TargetEnv(scenarios.get("multi_10"), parameterization=ForecastSSTargets(), repair=lambda d, o: d)
+
+
+def test_a_parameterizations_observation_stays_inside_the_declared_space() -> None:
+    """WeightedBaseStockTargets' features are stock in units (88 on multi_10), outside Box(-50, 50): gymnasium's
+    check_env failed on disrupted and a learner got values its space says cannot happen."""
+    from hybridinv.rl.parameterizations import WeightedBaseStockTargets
+
+    env = envs.TargetEnv("multi_10", periods=10, parameterization=WeightedBaseStockTargets(2.0, 3.0, 3))
+    obs, _ = env.reset(seed=0)
+    assert env.observation_space.contains(obs)
+    for _ in range(10):
+        obs, *_ = env.step(np.zeros(env.action_space.shape, dtype=np.float32))
+        assert env.observation_space.contains(obs)
+    check_env(envs.TargetEnv("disrupted", periods=10, parameterization=WeightedBaseStockTargets(2.0, 3.0, 3)),
+              skip_render_check=True)
+
+
+def test_info_orders_are_the_whole_units_bought() -> None:
+    """A callable repair's 42.4 was reported in info["orders"] while the simulator bought 42."""
+    env = envs.TargetEnv("single_sku", periods=5, repair=lambda desired, obs: desired + 0.4)
+    env.reset(seed=0)
+    _, _, _, _, info = env.step(np.array([1.0, 1.0], dtype=np.float32))
+    assert info["orders"][0] == np.rint(info["orders"][0]) and info["orders"][0] > 0
+
+
+def test_a_scenario_source_that_changes_the_sku_count_is_named_and_ends_the_episode() -> None:
+    """It was a bare ValueError, and step() went on with the previous episode."""
+    draw = {"name": "single_sku"}
+    env = envs.OrderEnv(lambda rng: scenarios.get(draw["name"]), periods=5)
+    env.reset(seed=0)
+    draw["name"] = "multi_10"
+    with pytest.raises(PlanningError, match="changed the SKU count") as info:
+        env.reset(seed=1)
+    assert info.value.column == "scenario"
+    with pytest.raises(RuntimeError, match="reset"):
+        env.step(np.zeros(env.action_space.shape, dtype=np.float32))

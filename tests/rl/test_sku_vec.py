@@ -253,3 +253,12 @@ def test_cli_trains_with_per_sku_credit_and_refuses_it_where_it_does_not_apply(
                      ["--algo", "hybrid", "--parameterization", "safety_stock", "--credit", credit]):
         bad = CliRunner().invoke(main, ["train", *bad_args, "--out", str(tmp_path / "x"), "--quiet"])
         assert bad.exit_code != 0 and "credit" in bad.output, bad.output
+
+
+def test_env_method_runs_once_per_environment() -> None:
+    """env_method("reset") on one 10-SKU env called its reset 10 times (set_attr already ran once per env)."""
+    env = _env()
+    calls = []
+    env.count_me = lambda: calls.append(1) or len(calls)  # type: ignore[attr-defined]
+    vec = SkuVecEnv([env])
+    assert vec.env_method("count_me") == [1] * vec.num_envs and len(calls) == 1
