@@ -262,3 +262,15 @@ def test_a_scenario_source_that_changes_the_sku_count_is_named_and_ends_the_epis
     assert info.value.column == "scenario"
     with pytest.raises(RuntimeError, match="reset"):
         env.step(np.zeros(env.action_space.shape, dtype=np.float32))
+
+
+def test_an_episode_longer_than_a_replayed_record_is_refused_when_the_env_is_built() -> None:
+    """periods=20 on a 12-month record was accepted and refused only at the first reset()."""
+    from conftest import scenario_or_skip
+
+    scenario = scenario_or_skip("carparts_backtest")
+    recorded = scenario.demand.recorded_periods
+    with pytest.raises(PlanningError, match="replays") as info:
+        envs.OrderEnv(scenario, periods=recorded + 1)
+    assert info.value.column == "periods"
+    envs.OrderEnv(scenario, periods=recorded).reset(seed=0)
