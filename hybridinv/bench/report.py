@@ -53,11 +53,18 @@ def _gap(result: BenchResult, scenario: str, runs: pd.DataFrame) -> tuple[float,
 
 
 def best_baseline(result: BenchResult, scenario: str) -> str | None:
-    """The baseline policy with the lowest mean cost on ``scenario`` (None when no baseline ran)."""
+    """The baseline policy with the lowest mean cost on ``scenario`` (None when no baseline ran).
+
+    Means are taken over the seeds every baseline that ran has (common random numbers): a baseline that
+    failed its worst seed was ranked on the others and called best while the paired differences beside
+    it showed another baseline cheaper. Without a seed they all share, over each one's own seeds.
+    """
     runs = result.runs[(result.runs["scenario"] == scenario) & result.runs["policy"].isin(result.suite.baselines)]
     if not len(runs):
         return None
-    return str(runs.groupby("policy")["avg_cost"].mean().idxmin())
+    shared = runs.pivot_table(index="seed", columns="policy", values="avg_cost", aggfunc="mean").dropna()
+    means = shared.mean() if len(shared) else runs.groupby("policy")["avg_cost"].mean()
+    return str(means.idxmin())
 
 
 def summary_table(result: BenchResult, confidence: float = 0.95) -> pd.DataFrame:

@@ -85,3 +85,20 @@ def test_gap_to_the_clairvoyant_bound_uses_the_seeds_that_have_a_bound() -> None
     assert row["gap_reference"] == "clairvoyant bound"
     assert row["gap"] == pytest.approx(0.25)
     assert row["cost"] == pytest.approx(15.0) and row["seeds"] == 4  # the cost column keeps every seed
+
+
+def test_the_best_baseline_is_ranked_on_the_seeds_all_baselines_share() -> None:
+    """A baseline that failed its worst seed was ranked on the others and called best, while the paired differences
+    beside it showed another baseline significantly cheaper."""
+    from hybridinv.bench.benchmark import RESULT_COLUMNS, BenchResult
+    from hybridinv.bench.report import best_baseline
+
+    common = np.array([90.0, 100.0, 95.0, 130.0, 105.0])  # seed 3 is the costly one
+    costs = {"base_stock": common, "ss": common + 2.0}
+    rows = [{c: 0.0 for c in RESULT_COLUMNS} | {"scenario": "multi_10", "policy": policy, "seed": seed,
+                                                   "avg_cost": float(cost[seed])}
+            for policy, cost in costs.items() for seed in range(5) if not (policy == "ss" and seed == 3)]
+    frame = pd.DataFrame(rows, columns=list(RESULT_COLUMNS)).astype({"seed": np.int64})
+    result = BenchResult(Suite("t", (ScenarioSpec("multi_10"),), ("base_stock", "ss"), 5), frame)
+    assert frame[frame["policy"] == "ss"]["avg_cost"].mean() < common.mean()  # ss looks cheaper on its own seeds
+    assert best_baseline(result, "multi_10") == "base_stock"
