@@ -19,6 +19,7 @@ Management in Supply Chains*, 4th ed., ch. 6 (service-level driven safety stock)
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -27,7 +28,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError, number_in, number_pair, whole_number
+from hybridinv.core.errors import PlanningError, PlanningWarning, number_in, number_pair, whole_number
 from hybridinv.reward.evaluate import confidence_interval, evaluate_policy, resolve_scenario, seed_list
 from hybridinv.reward.spec import RewardSpec, as_spec
 from hybridinv.reward.targets import KPI_RANGES, KPITarget, check_kpis_defined, normalized_violation, parse_targets
@@ -238,7 +239,8 @@ class _Search:
             }
             for target in self.targets:
                 values = frame[target.kpi].to_numpy(dtype=np.float64)
-                mean = float(values.mean())
+                values = values[~np.isnan(values)]  # NaN seeds are left out, as in the tuner (one made the mean NaN)
+                mean = float(values.mean()) if values.size else math.nan
                 spread = values.size > 1 and math.isfinite(mean)  # an infinite mean is certain (NaN spread)
                 se = float(values.std(ddof=1) / math.sqrt(values.size)) if spread else 0.0
                 row[target.kpi] = mean
@@ -308,7 +310,9 @@ def enforce_targets(
     iterations : int
         Bisection steps per target (``log`` precision ``range / 2**iterations``).
     z, margin : float
-        On training seeds a target counts as met when ``slack >= margin + z * standard error``.
+        On training seeds a target counts as met when ``slack >= margin + z * standard error``; with
+        ``z > 0`` and one training seed (no standard error) a :class:`~hybridinv.PlanningWarning` says the
+        targets are judged on that seed's value alone.
     repair : str or None
         Repair backend passed to the policy family.
 
@@ -332,6 +336,9 @@ def enforce_targets(
     scenario = resolve_scenario(scenario, periods, fitting=True)
     check_kpis_defined([t.kpi for t in parsed], scenario, spec)
     train = seed_list(train_seeds, column="train_seeds")
+    if z > 0 and len(train) < 2:  # one seed has no standard error: it is taken as 0, without a word until 2026-12-06
+        warnings.warn("one training seed has no standard error: targets are judged on its value alone, as with z=0 "
+                      "(give at least 2 train_seeds for the z standard-error rule)", PlanningWarning, stacklevel=2)
     held_out = seed_list(len(train) if eval_seeds is None else eval_seeds, start=max(train) + 1, column="eval_seeds")
     if set(train) & set(held_out):
         raise PlanningError("training and evaluation seeds must differ", column="eval_seeds")

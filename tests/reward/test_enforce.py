@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from hybridinv import PlanningError, scenarios
+from hybridinv import PlanningError, PlanningWarning, scenarios
 from hybridinv.reward import (
     CarbonTerm,
     RewardSpec,
@@ -81,6 +81,13 @@ def test_enforce_validation() -> None:
         enforce_targets("single_sku", ["fill_rate>=0.9"], weight_range=(5.0, 1.0))
     with pytest.raises(PlanningError, match="low < high"):  # an empty range: nothing to bisect
         enforce_targets("single_sku", ["fill_rate>=0.9"], weight_range=(2.0, 2.0))
+
+
+def test_one_training_seed_says_its_targets_are_judged_without_a_standard_error() -> None:
+    """With one training seed the standard error was taken as 0 without a word: every target judged on one value as
+    if certain, against the documented z standard-error rule."""
+    with pytest.warns(PlanningWarning, match="one training seed has no standard error"):
+        enforce_targets("single_sku", ["fill_rate>=0.9"], train_seeds=1, eval_seeds=1, periods=50, iterations=2)
 
 
 def test_rate_interval_is_the_t_interval_clipped_to_the_range() -> None:
