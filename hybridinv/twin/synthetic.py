@@ -59,7 +59,7 @@ def synthetic_log(
     > 0, on that share of days the stock on hand before demand is uniform on
     ``[0, mean]`` and sales are capped by it (``stockout`` marks days ending at 0).
 
-    Lead times are normal around 3–10 days (std 1–2.5), promised at mean − 0.5 std,
+    Lead times are normal around 3–10 days (std 1–2.5), promised at floor(mean − 0.5 std) days,
     and 10% of receipts of every other SKU arrive short at 50–90%.
 
     Raises
