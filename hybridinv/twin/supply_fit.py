@@ -178,7 +178,8 @@ def fit_supply(receipts: pd.DataFrame, period_days: float = 7.0, extra_columns: 
     if (days[received] < 0).any():
         bad = int(np.flatnonzero(received & (days < 0))[0])
         raise PlanningError("arrival before the order date", column="arrival_date", sku=skus[bad])
-    late = (dates["arrival_date"] > dates["promised_date"]).to_numpy()
+    # on or before the promised *day*: an arrival at 15:00 on the promised date was counted late
+    late = (dates["arrival_date"].dt.normalize() > dates["promised_date"].dt.normalize()).to_numpy()
     fraction = np.minimum(got / ordered, 1.0)
     frame = pd.DataFrame({
         "sku": skus,

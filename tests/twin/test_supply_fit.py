@@ -94,3 +94,13 @@ def test_the_twin_delivers_short_as_often_as_the_receipts_did(short):
     assert shorted.mean() == pytest.approx(short / 20, abs=0.005)  # 4.5 standard errors
     # independent from period to period: short after a short order as often as after a full one
     assert shorted[1:][shorted[:-1]].mean() == pytest.approx(short / 20, abs=0.01)
+
+
+def test_an_arrival_during_the_promised_day_is_on_time() -> None:
+    """On time means on or before the promised date: an arrival at 15:00 on that date was counted late."""
+    receipts = pd.DataFrame({"sku": ["A", "A"], "order_date": ["2024-01-01", "2024-01-01"],
+                             "promised_date": ["2024-01-08", "2024-01-08"],
+                             "arrival_date": ["2024-01-08 15:00", "2024-01-09 08:00"],
+                             "quantity_ordered": [10, 10], "quantity_received": [10, 10]})
+    fit = fit_supply(receipts, period_days=7.0)
+    assert fit.on_time_rate.tolist() == [0.5]
