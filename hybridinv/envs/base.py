@@ -75,10 +75,8 @@ class InventoryEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
         self.n_global_features = len(GLOBAL_FEATURES)
         # periods=0 fell back to the horizon; reward_scale=0 to the default and a negative one flipped the reward
         self.periods = None if periods is None else horizon(periods, 1)  # at most MAX_PERIODS
-        recorded = getattr(first.demand, "recorded_periods", None)
-        if self.periods is not None and recorded is not None and self.periods > recorded:  # was refused at reset()
-            raise PlanningError(f"this scenario replays {recorded} recorded periods; an episode cannot run "
-                                f"{self.periods} (at most {recorded})", column="periods", value=self.periods)
+        if self.periods is not None:  # a replay shorter than the episode was refused only at reset()
+            first.simulated_periods(self.periods)
         if reward_spec is not None and not callable(getattr(reward_spec, "period_reward", None)):
             # an AttributeError ('str' object has no attribute 'period_reward') at the first step
             raise PlanningError("must be a RewardSpec (or any object with period_reward(ledger, t))",

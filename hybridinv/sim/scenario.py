@@ -185,15 +185,15 @@ class Scenario:
             )
         return self
 
-    def sample(self, seed: int, periods: int | None = None) -> ScenarioPath:
-        """Draw the demand and lead-time path for ``seed`` (same seed, same path).
+    def simulated_periods(self, periods: int | None = None) -> int:
+        """The periods a run of ``periods`` (None: the scenario's) simulates.
 
         Raises
         ------
         PlanningError
-            Naming ``periods`` when the demand replays a record (``recorded_periods``, e.g.
-            :class:`~hybridinv.demand.replay.ForecastReplay`) shorter than the horizon: the
-            periods past the record had no demand, so a longer run reported the cost of
+            Naming ``periods`` when it is not a whole number >= 1, or when the demand replays a record
+            (``recorded_periods``, e.g. :class:`~hybridinv.demand.replay.ForecastReplay`) shorter than
+            it: the periods past the record had no demand, so a longer run reported the cost of
             holding stock nobody asked for.
         """
         simulated = checked_horizon(periods, self.periods)
@@ -201,7 +201,17 @@ class Scenario:
         if recorded is not None and simulated > recorded:
             raise PlanningError(f"this scenario replays {recorded} recorded periods; it cannot be simulated for "
                                 f"{simulated} (run at most {recorded})", column="periods", value=simulated)
-        horizon = simulated + self.lookahead
+        return simulated
+
+    def sample(self, seed: int, periods: int | None = None) -> ScenarioPath:
+        """Draw the demand and lead-time path for ``seed`` (same seed, same path).
+
+        Raises
+        ------
+        PlanningError
+            Naming ``periods`` as :meth:`simulated_periods` does.
+        """
+        horizon = self.simulated_periods(periods) + self.lookahead
         seed = whole_number(seed, "seed")  # "1" or 1.5 were a TypeError from numpy, -1 a ValueError, True seed 1
         demand_rng, lead_rng = np.random.default_rng(seed).spawn(2)
         assert self.lead_times is not None
