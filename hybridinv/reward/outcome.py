@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hybridinv.core._frame import per_sku
 from hybridinv.core.catalog import Catalog
-from hybridinv.core.errors import PlanningError, number_array, number_in, scalar_or_array
+from hybridinv.core.errors import PlanningError, number_in, scalar_or_array
 from hybridinv.sim.ledger import Ledger
 
 if TYPE_CHECKING:
@@ -118,7 +119,7 @@ class PeriodOutcome:
         defaults: dict[str, ArrayLike] = {"delivered": self.ordered, "waste": 0.0, "backorders": 0.0}
         for name in _PER_SKU:
             value = getattr(self, name)
-            object.__setattr__(self, name, _per_sku(defaults[name] if value is None else value, name, n))
+            object.__setattr__(self, name, per_sku(defaults[name] if value is None else value, n, name, minimum=0.0))
         placed = self.ordered > 0 if self.order_placed is None else np.asarray(self.order_placed)
         if placed.dtype != np.bool_:  # "no" or 2 read as True
             raise PlanningError("must be True or False per SKU", column="order_placed", value=self.order_placed)
@@ -149,25 +150,6 @@ class PeriodOutcome:
             demand=np.asarray(self.demand.sum()),
             served=np.asarray(self.served.sum()),
         )
-
-
-def _per_sku(value: object, name: str, n: int) -> NDArray[np.float64]:
-    """``value`` (a number for every SKU, or one per SKU) as a float array of shape ``(n,)``, each finite and >= 0.
-
-    Raises
-    ------
-    PlanningError
-        Naming ``name``: another shape, text or booleans, a negative, NaN or infinite value.
-    """
-    arr = np.asarray(number_array(value, name), dtype=np.float64)
-    arr = np.broadcast_to(arr, (n,)).copy() if arr.ndim == 0 else arr
-    if arr.shape != (n,):
-        raise PlanningError(f"outcome has shape {arr.shape}, expected ({n},)", column=name)
-    bad = ~np.isfinite(arr) | (arr < 0)
-    if bad.any():  # an infinite stock was an infinite reward
-        raise PlanningError("outcome values must be finite and >= 0 (not NaN)", column=name,
-                            value=float(arr[int(np.argmax(bad))]))
-    return arr
 
 
 def _revenue(catalog: Catalog, served: NDArray[np.float64]) -> float:
