@@ -204,8 +204,9 @@ def _solved_distribution(transposed: sp.csr_matrix, guess: NDArray[np.float64]) 
     keep = np.flatnonzero(np.arange(n) != k)
     solution = np.ones(n)
     if keep.size:
-        reduced = system[keep][:, keep]
-        rhs = -np.asarray(system[keep][:, [k]].toarray()).ravel()
+        rows = system[keep]
+        reduced = rows[:, keep]
+        rhs = -np.asarray(rows[:, [k]].toarray()).ravel()
         solution[keep] = np.asarray(spsolve(reduced.tocsc(), rhs), dtype=np.float64)
     solution = np.maximum(solution, 0.0)
     if not (np.isfinite(solution).all() and solution.sum() > 0):
