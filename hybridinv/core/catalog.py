@@ -291,6 +291,16 @@ class Catalog:
         return self.shelf_life > 0
 
     @cached_property
+    def holding_per_volume(self) -> float:
+        """The median holding cost per unit of volume over the SKUs with a volume (0 when none has one).
+
+        The scale of a relative space price (:func:`hybridinv.policies.forecast_ss.space_cost`),
+        computed once per catalog (its arrays are read-only).
+        """
+        bulky = self.volume > 0
+        return float(np.median(self.holding_cost[bulky] / self.volume[bulky])) if bulky.any() else 0.0
+
+    @cached_property
     def _index(self) -> pd.Index:
         """The SKUs as a pandas index, built once per catalog (with its hash table) for :meth:`positions`."""
         return pd.Index(self.sku, dtype=object)

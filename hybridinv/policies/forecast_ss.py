@@ -111,11 +111,9 @@ def space_cost(catalog: Catalog, space_price: float) -> NDArray[np.float64]:
     ``space_price`` is relative to the catalog's typical holding cost per unit of volume, so
     the same value means the same for any currency, period length or volume unit.
     """
-    bulky = catalog.volume > 0
-    if space_price <= 0 or not bulky.any():
+    if space_price <= 0 or not (catalog.volume > 0).any():
         return np.zeros(catalog.n_skus)
-    typical = float(np.median(catalog.holding_cost[bulky] / catalog.volume[bulky]))
-    return np.asarray(space_price * typical * catalog.volume, dtype=np.float64)
+    return np.asarray(space_price * catalog.holding_per_volume * catalog.volume, dtype=np.float64)
 
 
 def safety_fractile(catalog: Catalog, space_price: float = 0.0, lost_sales: bool = True,

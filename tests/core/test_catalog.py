@@ -400,3 +400,12 @@ def test_the_constructor_refuses_booleans_and_text_as_from_frame_does(field: str
     with pytest.raises(PlanningError, match="not booleans or text") as info:
         Catalog(**fields)  # type: ignore[arg-type]
     assert info.value.column == field
+
+
+def test_holding_per_volume_is_the_median_over_bulky_skus_and_follows_new_values(frame: pd.DataFrame) -> None:
+    catalog = Catalog.from_frame(frame).with_values(holding_cost=np.array([1.0, 4.0, 9.0]),
+                                                   volume=np.array([1.0, 0.0, 3.0]))
+    assert catalog.holding_per_volume == pytest.approx(2.0)  # median of 1/1 and 9/3; the SKU without volume left out
+    doubled = catalog.with_values(holding_cost=np.array([2.0, 8.0, 18.0]))
+    assert doubled.holding_per_volume == pytest.approx(4.0)  # a derived catalog does not inherit the cached value
+    assert catalog.with_values(volume=np.zeros(3)).holding_per_volume == 0.0
