@@ -54,12 +54,20 @@ def _std_from_quantiles(df: pd.DataFrame, skus: RowSkus) -> NDArray[np.float64] 
             )
         return None
     lo, hi_level = min(pairs)
-    hi_col = next(c for level, c in levels.items() if abs(level - hi_level) < 1e-9)
-    low = numeric_column(df, levels[lo], skus, _TABLE, minimum=-MAX_QUANTITY, maximum=MAX_QUANTITY)
-    high = numeric_column(df, hi_col, skus, _TABLE, minimum=-MAX_QUANTITY, maximum=MAX_QUANTITY)
-    if (high < low).any():
-        i = int(np.flatnonzero(high < low)[0])
-        raise PlanningError("upper quantile below lower quantile", column=hi_col, sku=skus[i], value=float(high[i]))
+    hi = next(level for level in levels if abs(level - hi_level) < 1e-9)
+    # every quantile column is read and checked, not only the pair that gives the spread: a median above the
+    # upper quantile, or text in an inner column, says the row is not one distribution's quantiles
+    values = {level: numeric_column(df, levels[level], skus, _TABLE, minimum=-MAX_QUANTITY, maximum=MAX_QUANTITY)
+              for level in sorted(levels)}
+    ordered = list(values)
+    for below, above in zip(ordered, ordered[1:]):
+        crossed = values[above] < values[below]
+        if crossed.any():
+            i = int(np.flatnonzero(crossed)[0])
+            raise PlanningError(f"quantile below the lower quantile {levels[below]} ({float(values[below][i]):g}); "
+                                "quantiles must not fall as the level rises",
+                                column=levels[above], sku=skus[i], value=float(values[above][i]))
+    low, high = values[lo], values[hi]
     from scipy.special import ndtri  # the normal quantile (scipy.stats.norm.ppf), imported when used
 
     return (high - low) / (2.0 * float(ndtri(hi_level)))

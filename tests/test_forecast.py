@@ -236,3 +236,20 @@ def test_periods_written_as_text_plan_as_numbers_do(written: str) -> None:
     as_numbers = hybridinv.plan(state, catalog, constraints, forecast, policy="forecast_ss")
     as_text = hybridinv.plan(state, catalog, constraints, text, policy="forecast_ss")
     assert as_text["order_qty"].tolist() == as_numbers["order_qty"].tolist() == [500, 0]
+
+
+def test_every_quantile_column_is_checked_not_only_the_pair_that_gives_the_spread(catalog: Catalog) -> None:
+    # an inner column was never read: a median above q0.9, crossed inner quantiles and text all gave the outer
+    # pair's spread without a word
+    frame = _frame({"A": [0, 1]}).assign(**{"q0.1": 8.0, "q0.9": 12.0})
+    _, std, _ = forecast_arrays(catalog, frame.assign(**{"q0.5": 10.0, "q0.25": 9.0, "q0.75": 11.0}), 4)
+    np.testing.assert_allclose(std[0, :2], 4.0 / (2 * 1.2815515655446004))  # (q0.9 - q0.1) / (2 z_0.9)
+    with pytest.raises(PlanningError, match="below the lower quantile q0.5") as err:
+        forecast_arrays(catalog, frame.assign(**{"q0.5": [10.0, 13.0]}), 4)
+    assert (err.value.column, err.value.sku, err.value.value) == ("q0.9", "A", 12.0)
+    with pytest.raises(PlanningError) as err:
+        forecast_arrays(catalog, frame.assign(**{"q0.25": [11.5, 9.0], "q0.75": [8.5, 11.0]}), 4)
+    assert (err.value.column, err.value.sku, err.value.value) == ("q0.75", "A", 8.5)
+    with pytest.raises(PlanningError) as err:
+        forecast_arrays(catalog, frame.assign(**{"q0.25": [9.0, "abc"], "q0.75": [11.0, 11.0]}), 4)
+    assert err.value.column == "q0.25" and err.value.sku == "A"
