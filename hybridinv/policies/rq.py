@@ -385,8 +385,8 @@ class ForecastCappedBaseStock(TargetPolicy):
 
     The safety factor is ``z_i = safety_factor`` or, with a ``capacity_price``
     ``lambda`` on a catalog with a capacity, the capacity-priced critical fractile
-    ``z_i = s * Phi^{-1}(m_i / (m_i + h_i + lambda * v_i))`` with ``m_i = p_i - c_i``
-    and ``s = safety_factor``, which keeps less safety stock of bulky, low-margin
+    ``z_i = s * Phi^{-1}(m_i / (m_i + h_i + lambda * v_i))`` with ``m_i = p_i - c_i`` under lost sales,
+    ``p_i`` with backorders (:func:`~hybridinv.policies.forecast_ss.net_margin`), and ``s = safety_factor``, which keeps less safety stock of bulky, low-margin
     SKUs (``v`` volume, ``p`` shortage cost, ``c`` unit cost, ``h`` holding cost): a
     unit of stock costs its holding cost plus the shadow price of the space it takes.
 
@@ -438,8 +438,12 @@ class ForecastCappedBaseStock(TargetPolicy):
             return factor
         from scipy.stats import norm
 
+        from hybridinv.policies.forecast_ss import net_margin
+
         cat = obs.catalog
-        margin = np.maximum(cat.shortage_cost - cat.unit_cost, 1e-9)
+        # p - c with lost sales, p with backorders (a backordered unit is bought anyway): p - c under backorders
+        # cut a cheap-to-wait SKU's level by ~4 sigma (p 5, c 40: z -3.72 where p / (p + h) gives 1.34)
+        margin = np.maximum(net_margin(cat, obs.lost_sales), 1e-9)
         fractile = margin / (margin + cat.holding_cost + float(self.capacity_price) * cat.volume)
         z: NDArray[np.float64] = factor * norm.ppf(np.clip(fractile, 1e-4, 1 - 1e-4))
         return z

@@ -132,3 +132,20 @@ def test_the_backorder_reorder_point_is_the_exact_optimum_for_its_batch(mean: fl
     costs = {x: _exact_rq_cost(x, q, mean * (lead + 1), h, p, k) for x in range(r - 15, r + 16)}
     best = min(costs, key=costs.__getitem__)
     assert costs[r] == pytest.approx(costs[best], rel=1e-12)
+
+
+def test_forecast_capped_base_stock_prices_a_backordered_unit_at_its_shortage_cost_not_p_minus_c() -> None:
+    """With backorders a unit short costs p (it is bought anyway): p = 5 < c = 40 kept z = -3.72, not 1.335."""
+    import pandas as pd
+
+    import hybridinv
+
+    cat = pd.DataFrame({"sku": ["A"], "unit_cost": [40.0], "holding_cost": [0.5], "shortage_cost": [5.0],
+                        "lead_time": [2]})
+    forecast = pd.DataFrame({"sku": ["A"] * 3, "period": [0, 1, 2], "mean": [100.0] * 3, "std": [20.0] * 3})
+    state = pd.DataFrame({"sku": ["A"], "on_hand": [0]})
+    plan = hybridinv.plan(state, cat, {"capacity": 1e6}, forecast=forecast, policy="forecast_capped_base_stock",
+                          lost_sales=False, safety_factor=1.0, capacity_price=0.0)
+    z = stats.norm.ppf(5.0 / 5.5)
+    assert plan["safety_factor"].iloc[0] == pytest.approx(z)
+    assert plan["order_up_to"].iloc[0] == pytest.approx(300.0 + z * 20.0 * np.sqrt(3.0))
