@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from itertools import pairwise
 from typing import NamedTuple
 
 import numpy as np
@@ -59,8 +60,7 @@ def _std_from_quantiles(df: pd.DataFrame, skus: RowSkus) -> NDArray[np.float64] 
     # upper quantile, or text in an inner column, says the row is not one distribution's quantiles
     values = {level: numeric_column(df, levels[level], skus, _TABLE, minimum=-MAX_QUANTITY, maximum=MAX_QUANTITY)
               for level in sorted(levels)}
-    ordered = list(values)
-    for below, above in zip(ordered, ordered[1:]):
+    for below, above in pairwise(values):
         crossed = values[above] < values[below]
         if crossed.any():
             i = int(np.flatnonzero(crossed)[0])

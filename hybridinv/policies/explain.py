@@ -114,7 +114,7 @@ class TargetExplanation:
     not_stocked : array of bool
         Whether the target is 0 because stocking does not pay (lost sales with
         ``shortage_cost <= unit_cost``, backorders with ``shortage_cost`` 0:
-        :func:`~hybridinv.policies.forecast_ss.net_margin` <= 0).
+        :func:`~hybridinv.policies.rq.net_margin` <= 0).
     build_ahead : array
         Units of the order bought ahead of a coming peak the budget cannot pay for
         (:meth:`~hybridinv.policies.forecast_ss.ForecastSS.build_ahead_units`; 0 for the other

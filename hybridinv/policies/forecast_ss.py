@@ -75,7 +75,7 @@ from numpy.typing import ArrayLike, NDArray
 from hybridinv.core.errors import PlanningError, flag, number_in, scalar_or_array
 from hybridinv.core.limits import MAX_QUANTITY
 from hybridinv.policies.base import BatchTargetPolicy, Decision
-from hybridinv.policies.rq import check_repair_weights, shortfall_weights
+from hybridinv.policies.rq import check_repair_weights, net_margin, shortfall_weights
 
 if TYPE_CHECKING:
     from hybridinv.core.catalog import Catalog
@@ -90,19 +90,6 @@ FRACTILE_BOUNDS = (1e-3, 1.0 - 1e-3)
 #: of Brent's method on its logarithm (the price is found to within 1e-9 of itself).
 PRICE_BRACKET = (1e-3, 1e4)
 PRICE_XTOL = 1e-9
-
-
-def net_margin(catalog: Catalog, lost_sales: bool = True) -> NDArray[np.float64]:
-    """What a unit short costs once purchases are charged: ``p - c`` with lost sales, ``p`` with backorders.
-
-    The ledger charges the unit cost of every unit bought and the shortage cost of
-    every unit lost, so under lost sales stocking a unit that sells saves ``p`` and
-    costs ``c``; a backordered unit is bought anyway, later, so its shortage cost ``p``
-    (per period it waits) is the whole saving.
-    """
-    if not lost_sales:
-        return np.asarray(catalog.shortage_cost, dtype=np.float64)
-    return np.asarray(catalog.shortage_cost - catalog.unit_cost, dtype=np.float64)
 
 
 def space_cost(catalog: Catalog, space_price: float) -> NDArray[np.float64]:

@@ -21,6 +21,7 @@ from hybridinv.policies.base import Decision, TargetPolicy, fitted_on, mark_fitt
 from hybridinv.policies.newsvendor import DemandStatistics, critical_fractile, demand_statistics, fit_source
 
 if TYPE_CHECKING:
+    from hybridinv.core.catalog import Catalog
     from hybridinv.sim.observation import Observation
     from hybridinv.sim.scenario import Scenario
 
@@ -32,6 +33,7 @@ __all__ = [
     "capped_orders",
     "check_repair_weights",
     "economic_order_quantity",
+    "net_margin",
     "shortfall_weights",
 ]
 
@@ -338,6 +340,19 @@ def check_repair_weights(value: object) -> None:
         raise PlanningError("repair_weights must be 'shortfall' or None", column="repair_weights", value=value)
 
 
+def net_margin(catalog: Catalog, lost_sales: bool = True) -> NDArray[np.float64]:
+    """What a unit short costs once purchases are charged: ``p - c`` with lost sales, ``p`` with backorders.
+
+    The ledger charges the unit cost of every unit bought and the shortage cost of
+    every unit lost, so under lost sales stocking a unit that sells saves ``p`` and
+    costs ``c``; a backordered unit is bought anyway, later, so its shortage cost ``p``
+    (per period it waits) is the whole saving.
+    """
+    if not lost_sales:
+        return np.asarray(catalog.shortage_cost, dtype=np.float64)
+    return np.asarray(catalog.shortage_cost - catalog.unit_cost, dtype=np.float64)
+
+
 def shortfall_weights(
     obs: Observation,
     desired: ArrayLike,
@@ -385,9 +400,9 @@ class ForecastCappedBaseStock(TargetPolicy):
 
     The safety factor is ``z_i = safety_factor`` or, with a ``capacity_price``
     ``lambda`` on a catalog with a capacity, the capacity-priced critical fractile
-    ``z_i = s * Phi^{-1}(m_i / (m_i + h_i + lambda * v_i))`` with ``m_i = p_i - c_i`` under lost sales,
-    ``p_i`` with backorders (:func:`~hybridinv.policies.forecast_ss.net_margin`), and ``s = safety_factor``, which keeps less safety stock of bulky, low-margin
-    SKUs (``v`` volume, ``p`` shortage cost, ``c`` unit cost, ``h`` holding cost): a
+    ``z_i = s * Phi^{-1}(m_i / (m_i + h_i + lambda * v_i))`` with ``m_i = p_i - c_i`` under lost
+    sales, ``p_i`` with backorders (:func:`net_margin`), and ``s = safety_factor``, which keeps less
+    safety stock of bulky, low-margin SKUs (``v`` volume, ``p`` shortage cost, ``c`` unit cost, ``h`` holding cost): a
     unit of stock costs its holding cost plus the shadow price of the space it takes.
 
     Parameters
@@ -438,8 +453,6 @@ class ForecastCappedBaseStock(TargetPolicy):
             return factor
         from scipy.stats import norm
 
-        from hybridinv.policies.forecast_ss import net_margin
-
         cat = obs.catalog
         # p - c with lost sales, p with backorders (a backordered unit is bought anyway): p - c under backorders
         # cut a cheap-to-wait SKU's level by ~4 sigma (p 5, c 40: z -3.72 where p / (p + h) gives 1.34)
@@ -476,7 +489,7 @@ class ForecastCappedBaseStock(TargetPolicy):
     def repair_options(self, obs: Observation, desired: NDArray[np.float64]) -> dict[str, NDArray[np.float64]]:
         """Extra arguments of the repair call (the ``under_weight`` of ``repair_weights``)."""
         if self.repair_weights == "shortfall":
-            return {"under_weight": shortfall_weights(obs, desired)}
+            return {"under_weight": shortfall_weights(obs, desired, net=obs.lost_sales)}
         return {}
 
     def space_cost(self, obs: Observation) -> NDArray[np.float64]:

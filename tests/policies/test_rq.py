@@ -149,3 +149,14 @@ def test_forecast_capped_base_stock_prices_a_backordered_unit_at_its_shortage_co
     z = stats.norm.ppf(5.0 / 5.5)
     assert plan["safety_factor"].iloc[0] == pytest.approx(z)
     assert plan["order_up_to"].iloc[0] == pytest.approx(300.0 + z * 20.0 * np.sqrt(3.0))
+
+
+def test_forecast_capped_base_stock_weights_a_backordered_shortfall_by_its_shortage_cost() -> None:
+    """The repair's under_weight used p - c under backorders too: p 5 < c 40 weighed 1e-3, as if never short."""
+    from hybridinv.policies.rq import ForecastCappedBaseStock
+
+    obs = observation([0.0, 0.0], [10.0, 10.0], lost_sales=False, unit_cost=np.array([40.0, 1.0]),
+                      shortage_cost=np.array([5.0, 5.0]))
+    weights = ForecastCappedBaseStock().repair_options(obs, np.array([10.0, 10.0]))["under_weight"]
+    # both SKUs are equally far from a stockout and a backordered unit costs p = 5 whatever it costs to buy
+    assert weights[0] == pytest.approx(weights[1]) and weights[0] > 1.0
