@@ -10,8 +10,8 @@ forecast ``f`` with standard deviation ``s``:
   backorders), ``h`` the holding cost, ``v`` the volume and ``lambda`` the price of
   warehouse space (:func:`space_cost`). ``lambda`` is a Lagrange multiplier of the
   capacity (:meth:`ForecastSS.space_price_for`): 0 (or the floor ``space_price``) while
-  the stock the levels plan — ``z sigma_P`` of safety stock, next period's demand and
-  half a batch per SKU — fits into ``capacity_utilization`` of the warehouse, else
+  the stock the levels plan — ``z sigma_P`` of safety stock, a period's demand ``mu_P / (L + 1)``
+  and half a batch per SKU — fits into ``capacity_utilization`` of the warehouse, else
   the smallest price at which it fits (Brent's method). In the fractile the price is a cost
   on the space of each unit left over, so the levels are those of the multi-item
   newsvendor under a storage constraint (Hadley and Whitin) on the volume they leave over,
@@ -314,7 +314,7 @@ class ForecastSS(BatchTargetPolicy):
 
         With ``capacity_utilization = u`` it is the smallest price ``>= space_price`` at which
         the planned stock ``sum_i v_i max(z_i sigma_P,i + f_i + (Q_i - 1) / 2, 0)`` (safety
-        stock, next period's demand ``f_i`` and half a batch, SKUs that are stocked only)
+        stock, a period's demand ``f_i = mu_P,i / (L_i + 1)`` and half a batch, SKUs that are stocked only)
         fits into ``u`` times the capacity. At that price the levels minimise the expected
         holding and shortage costs of the multi-item newsvendor under a limit on the volume
         left over (the price is that limit's Lagrange multiplier; tested against SLSQP).
@@ -503,7 +503,8 @@ class ForecastSS(BatchTargetPolicy):
         """The share of ``units`` that fits beside the planned stock in the room the levels may fill.
 
         The planned stock is the safety stock, next period's demand and half a batch per SKU
-        (as in :meth:`space_price_for`); the room is ``capacity_utilization`` (1 when
+        (:meth:`space_price_for` takes the mean demand per period over the protection interval
+        instead of next period's); the room is ``capacity_utilization`` (1 when
         ``None``) times the capacity. Stock built ahead must not crowd out the stock the
         levels plan, or the regular orders of the next periods would find the warehouse full.
         """

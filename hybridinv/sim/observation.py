@@ -213,8 +213,10 @@ class Observation:
         """Forecast mean and standard deviation of demand over each SKU's protection interval.
 
         The protection interval of SKU ``i`` is its next ``L_i + 1`` periods (lead time
-        plus the review period); the standard deviation adds the per-period variances
-        (independent periods). Shapes (n,), (n,); computed once per observation.
+        plus the review period); the variance adds the per-period variances (independent
+        periods) and, for a SKU with a ``lead_time_std`` ``s_L``, the lead time's share
+        ``(mu_P / (L_i + 1))^2 s_L^2`` (the textbook ``sum sigma^2 + mu^2 sigma_L^2``, as in
+        the newsvendor). Shapes (n,), (n,); computed once per observation.
         """
         mean = self._cache.get("protection_mean")
         std = self._cache.get("protection_std")
@@ -238,6 +240,9 @@ class Observation:
                 within = np.arange(horizon)[None, :] <= lead[:, None]
                 mean = (forecast * within).sum(axis=1)
                 variance = (spread**2 * within).sum(axis=1)
+            spread_of_lead = self.catalog.lead_time_std
+            if spread_of_lead.any():  # uncertain lead times: their spread (was left out: disrupted's levels ignored it)
+                variance = variance + (mean / (lead + 1.0)) ** 2 * spread_of_lead**2
             std = np.sqrt(variance)
             self._cache["protection_mean"], self._cache["protection_std"] = mean, std
         return mean, std

@@ -528,3 +528,24 @@ def test_protection_forecast_adds_up_as_the_masked_sum_to_the_last_bit(longest: 
     within = np.arange(horizon)[None, :] <= lead[:, None]
     assert np.array_equal(got_mean, (mean * within).sum(axis=1))
     assert np.array_equal(got_std, np.sqrt((std**2 * within).sum(axis=1)))
+
+
+def test_protection_forecast_adds_the_lead_times_spread() -> None:
+    """sigma_P^2 = sum sigma_k^2 + mu^2 sigma_L^2 (mu the mean per period): the lead time's spread was left out,
+    so the forecast-driven levels of a SKU with lead_time_std 2 were those of a certain lead time (337.6, not
+    736.0); on `disrupted` (lead_time_std 0.8) adding it made forecast_ss 0.9% and the hybrid 1.3% cheaper."""
+    import pandas as pd
+    from scipy.special import ndtri
+
+    import hybridinv
+
+    cat = pd.DataFrame({"sku": ["A", "B"], "unit_cost": [40.0] * 2, "holding_cost": [1.0] * 2,
+                        "shortage_cost": [66.0] * 2, "lead_time": [2, 2], "lead_time_std": [2.0, 0.0]})
+    forecast = pd.DataFrame({"sku": ["A"] * 3 + ["B"] * 3, "period": [0, 1, 2] * 2, "mean": [100.0] * 6,
+                             "std": [10.0] * 6})
+    state = pd.DataFrame({"sku": ["A", "B"], "on_hand": [0, 0]})
+    plan = hybridinv.plan(state, cat, forecast=forecast, policy="forecast_ss", lost_sales=False)
+    z = ndtri(66.0 / 67.0)  # the backorder fractile p / (p + h)
+    level = plan["reorder_point"].to_numpy() + 1.0
+    np.testing.assert_allclose(level, [300.0 + z * np.sqrt(3 * 10.0**2 + 100.0**2 * 2.0**2),
+                                       300.0 + z * np.sqrt(3 * 10.0**2)])
