@@ -35,7 +35,8 @@ __all__ = ["plan"]
 
 #: Horizon of forecast periods handed to the policy (covers lead times and MPC windows).
 _MIN_HORIZON = 8
-_MAX_LOOKAHEAD = 52  # forecast periods used beyond the longest protection interval (plan() has 52 periods a year)
+# forecast periods used beyond the longest protection interval: a year (periods_per_year), at least 52
+_MAX_LOOKAHEAD = 52
 #: ``unbounded_batch`` warns when a SKU's economic order quantity covers more periods of demand than this
 _FREE_HOLDING_PERIODS = 520
 
@@ -119,7 +120,8 @@ def plan(
     periods_per_year : int
         Periods in a year (52 for weeks, 12 for months, a whole number >= 1): where ``period``
         falls in the year for learned policies that read the season, and how far ahead the
-        forecast-based policies build stock for a peak (at most a year).
+        forecast-based policies build stock for a peak (a year: the forecast is read up to
+        ``max(52, periods_per_year)`` periods past the longest lead time + 1).
     extra_columns : "error", "ignore" or list of str
         Columns the state, catalog, forecast and open-order frames do not know are
         an error naming the closest known column (a misspelled optional column
@@ -194,7 +196,7 @@ def plan(
     # the forecast is used as far as it goes, up to a year past the longest lead time (build-ahead)
     given = forecast_length(forecast)
     protection = int(cat.lead_time.max()) + 1
-    horizon = max(_MIN_HORIZON, protection + 1, min(given, protection + _MAX_LOOKAHEAD))
+    horizon = max(_MIN_HORIZON, protection + 1, min(given, protection + max(_MAX_LOOKAHEAD, periods_per_year)))
     mean, std, from_catalog, known = read_forecast(cat, forecast, horizon, extra_columns=extra_columns)
     history, no_demand = _history_array(cat, demand_history)
     past_forecast, no_forecast = _history_array(cat, _same_periods(forecast_history, demand_history),

@@ -397,6 +397,27 @@ def test_plan_builds_ahead_for_the_forecast_given_not_for_its_padding_and_reads_
     assert built([20.0] + [44.0] * 8) == 0.0
 
 
+def test_plan_reads_a_daily_forecast_a_year_ahead_for_building_ahead() -> None:
+    """periods_per_year=365 said to look a year ahead, but plan() read no more than 52 periods past the
+    longest protection interval: a peak 100 days away was never built for."""
+    cat = pd.DataFrame({"sku": ["A", "B"], "unit_cost": [10.0, 20.0], "holding_cost": [0.1, 0.1],
+                        "shortage_cost": [30.0, 50.0], "lead_time": [1, 0]})
+    state = pd.DataFrame({"sku": ["A", "B"], "on_hand": [15, 5]})
+    daily = {"A": [10.0] * 100 + [200.0] * 20 + [10.0] * 80, "B": [5.0] * 200}
+    forecast = pd.DataFrame([(sku, k, m, 1.0) for sku, means in daily.items() for k, m in enumerate(means)],
+                            columns=["sku", "period", "mean", "std"])
+
+    def built(per_year: int) -> float:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = hybridinv.plan(state, cat, {"budget": 400.0}, forecast=forecast, policy="forecast_ss",
+                                 lost_sales=False, periods_per_year=per_year)
+        return float(out["build_ahead"].sum())
+
+    assert built(365) > 0.0
+    assert built(52) == 0.0  # a year of weeks does not reach the peak 100 periods away
+
+
 def test_build_ahead_reads_each_skus_own_forecast_length_not_the_longest_skus() -> None:
     """The finding: B's one row (50) was repeated as a forecast as far as A's 20 rows went, so B built
     12 units ahead for a peak that existed only in its repeated last value."""
