@@ -25,8 +25,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core._frame import number_array
-from hybridinv.core.errors import PlanningError, horizon
+from hybridinv.core.errors import PlanningError
 from hybridinv.core.feasibility import budget_tolerance, capacity_tolerance, largest_per_row, supplier_tolerance
+from hybridinv.core.limits import MAX_ORDER
 from hybridinv.core.projection import capacity_rows
 from hybridinv.core.state import InventoryState
 from hybridinv.sim.ledger import TALLY_ROWS, Ledger, _einsum, dot
@@ -44,7 +45,8 @@ def excess_units(arrivals: NDArray[np.float64], volume: NDArray[np.float64], exc
 
     Each SKU that takes space gives up ``floor(share * arrivals)`` units, ``share = excess /
     incoming volume``; the volume still missing is taken one unit at a time from the SKUs with
-    the largest remainders ``share * arrivals - floor(...)`` until it is covered. The rejected
+    the largest remainders ``share * arrivals - floor(...)`` until it is covered (a SKU with less
+    than one unit left arriving, a fractional open order, gives what it has left). The rejected
     volume is at least ``excess`` and exceeds it by less than the volume of one unit; SKUs
     without volume are never rejected.
 
@@ -62,11 +64,14 @@ def excess_units(arrivals: NDArray[np.float64], volume: NDArray[np.float64], exc
     rejected = np.minimum(np.floor(exact + 1e-9), arrivals)
     missing = excess - dot(volume, rejected)
     if missing > 1e-9:
-        candidates = np.flatnonzero(spacious & (arrivals - rejected >= 1.0))
+        # a whole unit from each, or what is left of a fractional arrival (0.5 arriving into a full warehouse
+        # was kept: stock 5.5 against a capacity of 5, nothing rejected)
+        give = np.minimum(arrivals - rejected, 1.0)
+        candidates = np.flatnonzero(spacious & (give > 0.0))
         order = candidates[np.argsort(-(exact - rejected)[candidates], kind="stable")]
-        covered = np.cumsum(volume[order])
+        covered = np.cumsum(volume[order] * give[order])
         count = min(int(np.searchsorted(covered, missing - 1e-9)) + 1, order.size)
-        rejected[order[:count]] += 1.0
+        rejected[order[:count]] += give[order[:count]]
     return rejected
 
 
@@ -200,8 +205,15 @@ def order_array(orders: ArrayLike, shape: tuple[int, ...], skus: NDArray[np.obje
 
 
 def refuse_orders(qty: NDArray[np.float64], skus: NDArray[np.object_]) -> None:
-    """Raise the :class:`PlanningError` for orders that are not finite and >= 0, naming the first SKU."""
+    """Raise the :class:`PlanningError` for orders that are not finite and >= 0, naming the first SKU.
+
+    Orders that are each finite but whose total overflows (two orders of 1e308) name the largest.
+    """
     bad = ~np.isfinite(qty) | (qty < 0)
+    if not bad.any():
+        index = np.unravel_index(int(np.argmax(qty)), qty.shape)
+        raise PlanningError(f"the policy's orders add up beyond any float (at most {MAX_ORDER:g} an order)",
+                            column="orders", sku=skus[index[-1]], value=float(qty[index]))
     index = np.argwhere(bad)[0]
     raise PlanningError("the policy's orders must be finite and >= 0", column="orders", sku=skus[index[-1]],
                         value=float(qty[tuple(index)]))
@@ -212,7 +224,8 @@ class ScenarioLayout:
 
     def _set_layout(self, scenario: Scenario, periods: int | None, check_orders: bool) -> None:
         self.scenario = scenario
-        self.periods = horizon(periods, scenario.periods)
+        # a replay runs no longer than its record (a path given to reset() past it had zero-demand periods)
+        self.periods = scenario.simulated_periods(periods)
         cat = scenario.catalog
         self.n = cat.n_skus
         lead = scenario.lead_times
@@ -272,7 +285,10 @@ class ScenarioLayout:
             if array.ndim != 2 or array.shape[1] != self.n or array.shape[0] < self.periods:
                 raise PlanningError(f"the path's {name} has shape {array.shape}; this simulator needs "
                                     f"({self.periods} periods or more, {self.n} SKUs)", column=name)
-        limits = {"demand": (0.0, math.inf), "lead_time": (0, self.width - 1), "delivered_fraction": (0.0, 1.0)}
+        # the ring may be wider than the longest lead time (an initial open order due later): the scenario's
+        # longest is the bound, as the message says
+        longest = int(self.scenario.lead_times.max_lead_time.max())  # type: ignore[union-attr]
+        limits = {"demand": (0.0, math.inf), "lead_time": (0, longest), "delivered_fraction": (0.0, 1.0)}
         for name, array in arrays.items():
             low, high = limits[name]
             part = array[: self.periods]

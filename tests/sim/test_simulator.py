@@ -8,7 +8,7 @@ from conftest import hand_path, make_catalog, make_scenario
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hybridinv import Constraints, InventoryState
+from hybridinv import Constraints, InventoryState, PlanningError
 from hybridinv.core.feasibility import OrderCheck, check_orders
 from hybridinv.demand import LeadTimeProcess
 from hybridinv.sim import Scenario, Simulator
@@ -189,6 +189,39 @@ def test_excess_units_frees_the_excess_volume_with_less_than_one_unit_to_spare(a
         assert freed == 0.0
 
 
+def test_a_fractional_arrival_into_a_full_warehouse_is_rejected_too() -> None:
+    """0.5 of a fractional open order arriving into a warehouse full at 5 was kept (stock 5.5, capacity 5,
+    nothing rejected, utilization reported 1.0): only whole units were given up."""
+    from hybridinv.sim.batch import BatchSimulator
+
+    catalog = make_catalog(1, lead_time=np.array([1]))
+    scenario = make_scenario(catalog, 0.0, constraints=Constraints(capacity=5.0),
+                             initial_state=InventoryState(catalog.sku, on_hand=[5.0], pipeline=[[0.5]]))
+    sim = Simulator(scenario, periods=2)
+    sim.reset(seed=0)
+    sim.step(np.zeros(1))
+    batch = BatchSimulator(scenario, periods=2)
+    batch.reset(seeds=[0])
+    batch.step(np.zeros((1, 1)))
+    assert sim.on_hand()[0] == 5.0 and sim.ledger.overflow_units[0] == 0.5
+    assert batch.ledger(0).overflow_units[0] == 0.5
+    np.testing.assert_array_equal(excess_units(np.array([0.5, 2.0]), np.ones(2), 2.25), [0.5, 2.0])
+
+
+def test_a_replay_cannot_be_simulated_past_its_record_through_a_given_path() -> None:
+    """Simulator(replay, periods=30) was accepted and reset(path=...) ran months 25-30 with no demand."""
+    from hybridinv import scenarios
+    from hybridinv.sim.batch import BatchSimulator
+
+    scenario = scenarios.get("hospital_backtest")
+    recorded = scenario.demand.recorded_periods
+    for build in (Simulator, BatchSimulator):
+        with pytest.raises(PlanningError, match="recorded periods") as err:
+            build(scenario, periods=recorded + 6)
+        assert err.value.column == "periods" and err.value.value == recorded + 6
+    assert Simulator(scenario, periods=recorded).periods == recorded
+
+
 def test_budget_violation_is_recorded() -> None:
     catalog = make_catalog(2, unit_cost=np.array([3.0, 1.0]))
     scenario = make_scenario(catalog, 1.0, constraints=Constraints(budget=10.0))
@@ -266,6 +299,9 @@ def test_step_refuses_infinite_orders() -> None:
         with pytest.raises(ValueError, match="finite"):
             sim.step(np.array(orders))
     assert sim.t == 0  # nothing was simulated
+    with pytest.raises(ValueError, match="add up beyond any float") as err:  # was an IndexError
+        sim.step(np.array([1e308, 1e308]))
+    assert err.value.column == "orders" and err.value.value == 1e308
     sim.step(np.array([1.0, 2.0]))
     assert sim.t == 1
 
@@ -383,6 +419,23 @@ def test_a_path_that_does_not_fit_the_simulator_is_refused_naming_field_and_sku(
             assert info.value.value == value
     with pytest.raises(PlanningError, match="column 'demand'.*shape"):
         Simulator(scenario, periods=30).reset(path=hand_path([[1, 1]] * 4, catalog.lead_time))
+
+
+def test_a_paths_lead_time_beyond_the_scenarios_longest_is_refused_though_an_open_order_widens_the_ring() -> None:
+    """An initial open order due in 5 periods widens the ring; a path's lead time of 4 (longest 1) passed."""
+    from hybridinv.sim.batch import BatchSimulator
+
+    catalog = make_catalog(2, lead_time=np.array([1, 1]))
+    scenario = make_scenario(catalog, 1.0, initial_state=InventoryState(catalog.sku, on_hand=[0.0, 0.0],
+                                                                        pipeline=[[0, 0, 0, 0, 0, 3.0], [0] * 6]))
+    path = hand_path([[1, 1]] * 4, catalog.lead_time)
+    object.__setattr__(path.lead_times, "lead_time", path.lead_times.lead_time.copy())
+    path.lead_times.lead_time[0, 0] = 4
+    for reset in (lambda: Simulator(scenario, periods=4).reset(path=path),
+                  lambda: BatchSimulator(scenario, periods=4).reset(paths=[path])):
+        with pytest.raises(PlanningError, match="column 'lead_time'") as info:
+            reset()
+        assert info.value.value == 4
 
 
 def test_batch_seeds_must_be_whole_numbers() -> None:
