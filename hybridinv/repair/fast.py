@@ -20,7 +20,7 @@ import numpy as np
 from hybridinv.repair.dual import maximize_dual
 from hybridinv.repair.hull import lower_hull, solution_lots
 from hybridinv.repair.model import BackendSolution, RepairProblem
-from hybridinv.repair.primal import improve_lots, repair_lots
+from hybridinv.repair.primal import improve_lots, make_feasible, repair_lots
 
 __all__ = ["EXCHANGE_ROUNDS", "IMPROVE_SHARE", "dual_bound", "solve_fast"]
 
@@ -76,6 +76,10 @@ def solve_fast(
     if best_cost - bound > aim * best_cost and exchange_rounds > 0 and time.perf_counter() < deadline:
         good_enough, insert_above = bound / (1.0 - aim), bound / (1.0 - gap_tolerance)
         best_lots = improve_lots(problem, segments, best_lots, mu, exchange_rounds, good_enough, insert_above)
+    below_minimum = (best_lots > 0.0) & (best_lots < problem.min_lots)
+    if below_minimum.any():  # a safety net: the plan is judged (auto's polish, HiGHS's check) on its cost
+        best_lots = make_feasible(problem, best_lots)
+        bound = min(max(result.value, 0.0), problem.objective(best_lots))
     return BackendSolution(
         lots=best_lots,
         bound=bound,

@@ -24,13 +24,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hybridinv._highs import new_highs, run_bounded, run_mip
-from hybridinv.repair.fast import solve_fast
+from hybridinv.repair.fast import dual_bound, solve_fast
 from hybridinv.repair.model import BackendSolution, MilpArrays, RepairProblem, VarKind, milp_arrays
 from hybridinv.repair.primal import breaks_a_row, make_feasible
 
 __all__ = [
-    "LARGE_COST", "SEMI_UPPER_LIMIT", "TIGHT_FEASIBILITY", "available", "cost_scale", "load_model",
-    "lp_relaxation_prices", "solve_highs", "start_values",
+    "BLIND_COST", "LARGE_COST", "SEMI_UPPER_LIMIT", "TIGHT_FEASIBILITY", "available", "cost_scale", "load_model",
+    "lp_relaxation_prices", "solve_highs", "start_values", "tolerance_blind",
 ]
 
 #: HiGHS's primal and MIP feasibility tolerances for the second solve of a plan that broke a row.
@@ -38,6 +38,9 @@ TIGHT_FEASIBILITY = 1e-9
 #: Largest upper bound HiGHS keeps on a semi-integer column (its ``kMaxSemiVariableUpper``); a
 #: larger one is loaded as an integer column with a binary switch (:func:`load_model`).
 SEMI_UPPER_LIMIT = 1e5
+#: Objective coefficients below this (after :func:`cost_scale`) are near HiGHS's absolute dual feasibility
+#: tolerance of 1e-7 (see :func:`tolerance_blind`).
+BLIND_COST = 1e-6
 #: Largest objective coefficient handed to HiGHS unscaled (see :func:`cost_scale`).
 LARGE_COST = 2.0**30
 
@@ -87,6 +90,23 @@ def cost_scale(arrays: MilpArrays) -> float:
     if not (0.0 < top < 1.0 or LARGE_COST <= top < np.inf):
         return 1.0
     return float(2.0 ** -np.floor(np.log2(top)))
+
+
+def tolerance_blind(arrays: MilpArrays, reference: float, gap_tolerance: float) -> bool:
+    """Whether HiGHS's optimality tolerances can hide a share of the objective that matters (the scaled arrays).
+
+    HiGHS judges reduced costs to an absolute 1e-7: a column whose cost is below :data:`BLIND_COST` (after
+    :func:`cost_scale`) is nearly free to it. When such columns, each at its upper bound, could add more than a
+    tenth of the accepted gap (at least 1e-7) of ``reference`` — the objective of a plan known to be feasible —
+    HiGHS's "optimal" and its dual bound are not a certificate: a 2-SKU instance whose costs spanned 1e17 came
+    back "optimal" at 8.48 with a bound of 8.48 where a feasible plan costs 5.42.
+    """
+    cost = np.abs(arrays.cost)
+    small = (cost > 0.0) & (cost < BLIND_COST)
+    if not small.any():
+        return False
+    hidden = float(cost[small] @ np.abs(arrays.col_upper[small]))
+    return hidden > 0.1 * max(gap_tolerance, 1e-6) * abs(reference)
 
 
 def _scaled(arrays: MilpArrays, factor: float) -> MilpArrays:
@@ -283,9 +303,13 @@ def solve_highs(
     feasible = make_feasible(problem, lots)  # a no-op unless even the second solve broke a row (or had no time)
     if problem.objective(known) < problem.objective(feasible):  # HiGHS did worse than the plan it was checked on
         feasible, proven = known, False
+    certified = max(bound / factor, 0.0)
+    if tolerance_blind(arrays, min(reference, problem.objective(feasible) * factor), gap_tolerance):
+        # HiGHS's bound may lie above the optimum: the Lagrangian bound certifies instead
+        certified, proven = (fast_plan.bound if fast_plan is not None else dual_bound(problem)), False
     return BackendSolution(
         lots=feasible,
-        bound=max(bound / factor, 0.0),
+        bound=certified,
         # a plan cut back below HiGHS's, or one whose check failed, is no longer one HiGHS proved:
         # repair_orders judges it by its gap
         status=_status(highs) if proven and np.array_equal(feasible, lots) else "heuristic",

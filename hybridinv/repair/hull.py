@@ -99,6 +99,13 @@ def lower_hull(problem: RepairProblem) -> SegmentTable:
         np.subtract(f2, f1, out=slope[1])
         slope[1] /= x2 - least_lots
     np.subtract(f3, f2, out=slope[2])
+    # the slopes of one SKU rise left to right in exact arithmetic; rounding can make a later one a hair steeper
+    # (-17.547 after -17.546999999999997 on the linear stretch past a MOQ), and at a price between the two the
+    # subproblem took the second segment without the first: 1 lot against a minimum of 2. Lowering the earlier
+    # slope to the later one keeps the hull below the points, so the bound stays a bound.
+    later = np.where(length[2] > 0, slope[2], np.inf)
+    np.minimum(slope[1], later, out=slope[1])
+    np.minimum(slope[0], np.where(length[1] > 0, slope[1], later), out=slope[0])
     keep = (length > 0) & (slope < 0)
     keep &= active
     # segments position-major (all first segments, then the second ones, ...), SKUs ascending within

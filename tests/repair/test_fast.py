@@ -86,3 +86,46 @@ def test_issue15_plan_with_user_base_stock_is_certified_by_the_fast_path() -> No
     assert diag["repair"]["backend"] == "fast"
     np.testing.assert_array_equal(out["desired_qty"].to_numpy(), inst.desired)
     assert diag["gap"] <= 0.005, diag["gap"]
+
+
+def test_a_rounding_steeper_second_slope_no_longer_plans_below_the_moq() -> None:
+    """The hull's slope past the MOQ came out -17.547 after -17.546999999999997: at a price between the two the
+    fast plan held 1 lot against a minimum of 2; auto then judged its gap on that infeasible plan's cost and
+    skipped the polish, and highs threw away its own optimum (bound 0). Truth by enumeration: [9, 0] at 75.032."""
+    import itertools
+    import warnings
+
+    from hybridinv import Catalog, Constraints, InventoryState
+    from hybridinv.repair import repair_orders
+    from hybridinv.repair.inputs import build_problem
+
+    cat = Catalog(sku=["a", "b"], unit_cost=[4.1, 1.4], holding_cost=[0.0, 0.0], shortage_cost=[0.0, 0.0],
+                  lead_time=[0, 0], moq=[6.0, 15.0], lot_size=[3.0, 5.0], demand_mean=[0.0, 0.0])
+    state, cons = InventoryState(cat.sku, [0.0, 0.0]), Constraints(budget=38.0)
+    desired, under, over = [14.0, 7.0], [5.849, 6.541], [1.0, 1.0]
+
+    def cost(a: float, b: float) -> float:
+        return 5.849 * max(14 - a, 0) + max(a - 14, 0) + 6.541 * max(7 - b, 0) + max(b - 7, 0)
+
+    best = min(cost(a, b) for a, b in itertools.product([0, 6, 9, 12, 15], [0, 15]) if 4.1 * a + 1.4 * b <= 38)
+    problem = build_problem(desired, cat, state, cons, under_weight=under, over_weight=over)
+    lots = solve_fast(problem).lots
+    assert ((lots == 0) | (lots >= problem.min_lots)).all()
+    for backend in ("fast", "auto", "highs"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = repair_orders(desired, cat, state, cons, under_weight=under, over_weight=over, backend=backend,
+                                   gap_tolerance=0.0)
+        assert result.bound <= best + 1e-9
+        if backend != "fast":
+            assert result.objective == pytest.approx(best) and result.bound == pytest.approx(best)
+
+
+def test_auto_polishes_the_moq_all_instance_the_infeasible_plan_hid() -> None:
+    from hybridinv.repair import repair_orders
+    from hybridinv.repair.instances import family_instance
+
+    instance = family_instance("moq_all", 10, 2)
+    auto = repair_orders(*instance.args, **instance.weights, backend="auto")
+    exact = repair_orders(*instance.args, **instance.weights, backend="highs", gap_tolerance=0.0)
+    assert auto.gap <= 0.005 and auto.objective <= exact.objective * 1.005  # was 429.21 against 340.69

@@ -270,3 +270,30 @@ def test_a_bounded_highs_run_hands_its_failure_to_the_caller() -> None:
 
     with pytest.raises(RuntimeError, match="solver crashed"):
         run_bounded(Broken())
+
+
+def test_highs_is_not_trusted_where_its_tolerances_cannot_see_the_smallest_costs() -> None:
+    """Costs spanning 1e17: HiGHS said optimal at 8.48 with a bound of 8.48, but the plan q below fits and costs
+    5.42; the bound is now the Lagrangian one and the status heuristic."""
+    import warnings
+
+    from hybridinv import Catalog, Constraints, InventoryState
+    from hybridinv.repair import repair_orders
+
+    cat = Catalog(sku=["a", "b"], unit_cost=[0.002274738375090286, 28742.8927211694], holding_cost=[0.0, 0.0],
+                  shortage_cost=[0.0, 0.0], lead_time=[0, 0], volume=[143.0423871536001, 0.00018380011882145836],
+                  lot_size=[7.0, 3.0], demand_mean=[0.0, 0.0])
+    cons = Constraints(capacity=13853438564.09072, budget=3449396691825.609)
+    desired = np.array([133343892.5, 190373919.5])
+    under = np.array([9.723299300282145e-08, 2.6621417974952804e-08])
+    over = np.array([689272452.3979414, 81382412353.76038])
+    q = np.array([7 * 13835475, 3 * 40002891])
+    assert cat.volume @ q <= cons.capacity and cat.unit_cost @ q <= cons.budget
+    feasible_cost = float(under @ np.maximum(desired - q, 0) + over @ np.maximum(q - desired, 0))
+    for backend in ("auto", "highs"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = repair_orders(desired, cat, InventoryState(cat.sku, [0.0, 0.0]), cons, under_weight=under,
+                                   over_weight=over, backend=backend, gap_tolerance=0.0)
+        assert result.bound <= feasible_cost * (1 + 1e-9)
+        assert result.diagnostics.status == "heuristic"
