@@ -44,7 +44,12 @@ def _number(section: str, name: str, value: Any, minimum: float = 0.0, maximum: 
     where = f"{section}.{name}" if section else name
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise PlanningError("must be a number", column=where, value=value)
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # a whole number of 400 digits: an OverflowError traceback from train and tune
+        digits = int(abs(int(value)).bit_length() * math.log10(2)) + 1  # no str(): over 4,300 digits it raises
+        raise PlanningError(f"must be in [{minimum:g}, {maximum:g}]: a whole number of about {digits} digits",
+                            column=where, value=f"{'-' if value < 0 else ''}~1e{digits - 1}") from None
     if math.isnan(number) or math.isinf(number):
         raise PlanningError("must be finite (not NaN or inf)", column=where, value=value)
     if not minimum <= number <= maximum:

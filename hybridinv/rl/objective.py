@@ -304,8 +304,19 @@ class TrainingObjective:
             "multipliers": self.multipliers.tolist(),
             "incumbent": self.incumbent,
             "deviation_weight": self.deviation_weight,
-            "scale": self.scale,
+            # c_0, the cost a slack is measured in; not "scale", which in a PPO/SAC model's reward_spec is the
+            # divisor of the period reward (this entry overwrote it: 15.68 recorded for a reward scale of 5)
+            "cost_scale": self.scale,
         }
+
+    def check_scenario(self, scenario: Any) -> None:
+        """Refuse targets on KPIs ``scenario`` cannot measure, before training on it
+        (:func:`~hybridinv.reward.targets.check_kpis_defined`; a budget target without a budget trained on,
+        its multiplier rising every generation, while ``tune`` refused it). Episodes of a history family, with
+        and without a budget, skip the check: there an unlimited budget counts as none used."""
+        from hybridinv.reward.targets import check_kpis_defined
+
+        check_kpis_defined([t.kpi for t in self.goals], scenario, self.spec)
 
 
 def objective_verdict(

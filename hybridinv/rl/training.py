@@ -605,6 +605,8 @@ def train_es(
         from hybridinv import scenarios
 
         scenario = scenarios.get(config.scenario)
+    if objective is not None:
+        objective.check_scenario(scenario)
     es_config = es if es is not None else ESConfig(seed=config.seed, eval_seeds=config.eval_seeds,
                                                    time_limit=config.time_limit or 0.0)
     if config.time_limit is not None and es_config.time_limit != config.time_limit:
@@ -658,6 +660,9 @@ def _train(
     if objective is not None and config.credit in PER_SKU_CREDITS:
         raise PlanningError("per-SKU credit rewards each SKU's own cost; a reward spec, targets or an incumbent "
                             "price the catalog's period", column="credit", value=config.credit)
+    if objective is not None:
+        for each in mix or [scenario]:
+            objective.check_scenario(each)
     trainer = _Trainer(scenario, config, out, progress, objective)
     source, trainer.curriculum = _source(scenario, config)
     if mix:

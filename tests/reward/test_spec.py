@@ -235,3 +235,15 @@ def test_period_reward_reads_any_period_and_extra_totals_or_per_sku_values(short
     with pytest.raises(PlanningError) as info:
         spec.period_reward(short_ledger, 3, extra={"revenue": "x"})  # a numpy ValueError
     assert info.value.column == "extra.revenue"
+
+
+@pytest.mark.parametrize("loader", ["toml", "json"])
+def test_a_whole_number_beyond_any_float_names_its_key(loader: str) -> None:
+    """shortage = 1 followed by 400 zeros ended train and tune with an OverflowError traceback."""
+    big = "1" + "0" * 400
+    with pytest.raises(PlanningError, match="about 401 digits") as info:
+        if loader == "toml":
+            RewardSpec.from_toml(f"[weights]\nshortage = {big}\n")
+        else:
+            RewardSpec.from_json(f'{{"weights": {{"shortage": {big}}}}}')
+    assert info.value.column == "weights.shortage"

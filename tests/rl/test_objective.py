@@ -271,6 +271,25 @@ def test_ppo_with_a_target_steps_the_multiplier_per_rollout(tmp_path: Path) -> N
     meta = json.loads((tmp_path / "ppo" / "metadata.json").read_text())
     assert meta["reward_spec"]["kind"] == "constrained_period_reward"
     assert meta["reward_spec"]["multipliers"] == pytest.approx(list(objective.multipliers))
+    # "scale" is the period reward's divisor, the objective's c_0 is its own entry (c_0 overwrote it)
+    assert meta["reward_spec"]["cost_scale"] == pytest.approx(objective.scale)
+    assert meta["reward_spec"]["scale"] != pytest.approx(objective.scale)
+
+
+def test_training_refuses_a_target_the_scenario_cannot_measure(tmp_path: Path) -> None:
+    """A budget target on single_sku (no budget) trained on, its multiplier rising every generation; tune refused
+    the same target."""
+    from hybridinv.rl.training import TrainConfig, train
+
+    objective = TrainingObjective(targets=["budget_utilization>=0.5"])
+    for algo in ("adaptive", "hybrid"):
+        # small budgets: without the check this trains (briefly) and fails the raises below instead of hanging
+        sizes = {"timesteps": 64, "n_steps": 32, "batch_size": 32, "eval_every": 64} if algo == "hybrid" else {}
+        config = TrainConfig(scenario="single_sku", algo=algo, eval_seeds=(1,), eval_periods=10,  # type: ignore[arg-type]
+                             time_limit=2.0, **sizes)
+        with pytest.raises(PlanningError, match="no budget"):
+            train(config, tmp_path / algo, progress=False, objective=objective)
+    assert not (tmp_path / "adaptive").exists()
 
 
 # ---------------------------------------------------------------- evaluation entries: real avg_cost, own keys
