@@ -101,8 +101,12 @@ def read_csv_file(path: object, options: dict[str, Any]) -> pd.DataFrame:
     its SKUs, and the error named SKU ``'21.31'``). Read with ``index_col=False``, trailing
     empty cells (a comma closing each line) are dropped; a row whose extra cell holds a value
     is a :class:`PlanningError` naming its line. Then :func:`keys_as_text`.
+
+    Only an empty cell is missing (``keep_default_na=False, na_values=[""]``, as the README reads files): a
+    spreadsheet's ``#N/A`` or ``NA`` in a number column is text the table's checks refuse by name, not a blank
+    (``#N/A`` in ``max_order`` planned without a cap, in ``shelf_life`` as not perishable, without a word).
     """
-    options = {"index_col": False, **options}
+    options = {"index_col": False, "keep_default_na": False, "na_values": [""], **options}
     with warnings.catch_warnings():
         # pandas' only signal that index_col=False drops a value: "Length of header or names does not match ..."
         warnings.filterwarnings("error", message="Length of header", category=pd.errors.ParserWarning)
@@ -551,6 +555,10 @@ def _within(
     return maximum is None or high <= maximum
 
 
+#: Texts pandas reads as missing by default; files are read with only the empty cell missing (read_csv_file).
+_MISSING_MARKERS = frozenset({"na", "n/a", "#n/a", "#na", "nan", "-nan", "null", "none", "<na>"})
+
+
 def numeric_column(
     df: pd.DataFrame,
     column: str,
@@ -588,7 +596,10 @@ def numeric_column(
         not_numeric = (numeric.isna() & series.notna()).to_numpy()
         if not_numeric.any():
             i = int(np.flatnonzero(not_numeric)[0])
-            raise PlanningError(f"{table}: value is not a number", column=column, sku=skus[i], value=series.iloc[i])
+            value = series.iloc[i]
+            hint = (" (only an empty cell means 'not set'; a missing-value marker is refused, since #N/A is also "
+                    "a spreadsheet's failed lookup)" if str(value).strip().lower() in _MISSING_MARKERS else "")
+            raise PlanningError(f"{table}: value is not a number{hint}", column=column, sku=skus[i], value=value)
         arr = numeric.to_numpy(dtype=np.float64, na_value=np.nan)
     empty = series.isna().to_numpy() if blank is not None else np.zeros(0, dtype=bool)
     if blank is not None and empty.any():

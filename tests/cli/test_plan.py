@@ -192,3 +192,21 @@ def test_period_and_periods_per_year_reach_plan(tmp_path: Path, monkeypatch: pyt
         result = CliRunner().invoke(main, _example_args(tmp_path, *bad))
         assert result.exit_code == 2
         assert bad[0] in result.output
+
+
+@pytest.mark.parametrize("column, marker", [("max_order", "#N/A"), ("shelf_life", "NA"), ("demand_std", "N/A"),
+                                            ("lead_time_std", "nan")])
+def test_a_missing_value_marker_in_a_number_column_is_refused_not_read_as_blank(tmp_path: Path, column: str,
+                                                                                 marker: str) -> None:
+    """#N/A in max_order planned the SKU without a cap (pandas' default markers read it as a blank cell)."""
+    catalog, state = example_frames()
+    catalog = catalog.astype({column: object}) if column in catalog else catalog.assign(**{column: ""})
+    catalog[column] = catalog[column].astype(object)
+    catalog.loc[0, column] = marker
+    result = CliRunner().invoke(main, _files(tmp_path, catalog, state))
+    assert result.exit_code == 1, result.output
+    assert f"column '{column}'" in result.output and f"sku '{catalog['sku'][0]}'" in result.output
+    assert marker in result.output and "only an empty cell means 'not set'" in result.output
+    blank = catalog.copy()
+    blank.loc[0, column] = ""  # an empty cell is the column's default
+    assert CliRunner().invoke(main, _files(tmp_path, blank, state)).exit_code == 0
