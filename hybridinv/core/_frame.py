@@ -362,6 +362,7 @@ def check_columns(
     distinct_columns(df, table)
     allowed = _allowed_extra(extra_columns)
     if allowed is None:
+        _refuse_hidden_known(df, known, table, pattern)
         return
     names = set(known) | allowed
     unknown = [c for c in df.columns if str(c) not in names and (pattern is None or not pattern.match(str(c)))]
@@ -384,6 +385,32 @@ def check_columns(
         "allow other columns",
         column=column,
     )
+
+
+def _refuse_hidden_known(df: pd.DataFrame, known: Sequence[str], table: str,
+                         pattern: re.Pattern[str] | None) -> None:
+    """With other columns ignored, still refuse two that hide data a plan needs.
+
+    A known column written in other case or with spaces (``MOQ``, ``'pipeline_2 '``): ignored, the MOQ was 0 and
+    50 units in transit vanished, without a word. A column without a header that holds values after the first
+    (an unquoted thousands separator, ``1,234``, splits a number into two cells): ignored, on hand read 1.
+    """
+    lower = {name.lower(): name for name in known}
+    for position, column in enumerate(df.columns):
+        name = str(column)
+        if name in lower.values() or (pattern is not None and pattern.match(name)):
+            continue
+        key = name.strip().lower()
+        if key in lower or (pattern is not None and pattern.match(key)):
+            raise PlanningError(f"{table} column {name!r} is {lower.get(key, key)!r} written in other case or with "
+                                "spaces; name it exactly (other columns are ignored, this one would have been "
+                                "dropped without a word)", column=name)
+        if position > 0 and headerless_position(column) is not None and df[column].notna().any():
+            value = df[column][df[column].notna()].iloc[0]
+            value = value.item() if isinstance(value, np.generic) else value
+            raise PlanningError(f"{table}: column {position + 1} has no header but holds values, such as {value!r} "
+                                "(a number written with a thousands separator, 1,234, splits into two cells); "
+                                "remove the separators or name the column", column=name)
 
 
 def _allowed_extra(extra_columns: ExtraColumns) -> set[str] | None:

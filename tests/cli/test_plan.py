@@ -45,6 +45,26 @@ def test_unknown_column_is_an_error_unless_ignored(tmp_path: Path) -> None:
     assert "Warning" not in result.output
 
 
+def test_ignoring_other_columns_still_refuses_a_known_one_written_differently_or_a_headerless_one(
+        tmp_path: Path) -> None:
+    """With --extra-columns ignore, 'pipeline_2 ' (a trailing space) and 'MOQ' were dropped without a word (50 units
+    in transit vanished, the MOQ was 0), and so was the cell an unquoted thousands separator split off."""
+    catalog, state = example_frames()
+    for frame_catalog, frame_state, column in (
+        (catalog, state.rename(columns={"pipeline_1": "pipeline_1 "}), "pipeline_1 "),
+        (catalog.rename(columns={"moq": "MOQ"}), state, "MOQ"),
+    ):
+        result = CliRunner().invoke(main, [*_files(tmp_path, frame_catalog, frame_state), "--extra-columns", "ignore"])
+        assert result.exit_code == 1 and f"column '{column}'" in result.output
+        assert "written in other case" in result.output
+    (tmp_path / "split.csv").write_text("sku,on_hand,\n" + "".join(f"{sku},1,234\n" if i == 0 else f"{sku},3,\n"
+                                                                   for i, sku in enumerate(state["sku"])))
+    args = _files(tmp_path, catalog, state)
+    args[args.index(str(tmp_path / "state.csv"))] = str(tmp_path / "split.csv")
+    result = CliRunner().invoke(main, [*args, "--extra-columns", "ignore"])
+    assert result.exit_code == 1 and "no header but holds values, such as 234" in result.output, result.output
+
+
 def _example_args(tmp_path: Path, *extra: str) -> list[str]:
     catalog, state = example_frames()
     catalog.to_csv(tmp_path / "catalog.csv", index=False)
