@@ -147,14 +147,22 @@ def summary_markdown(result: BenchResult, confidence: float = 0.95) -> str:
                   "| policy | cost | fill rate | service level | violations | gap | Δ vs baseline | repair changed "
                   "| decision ms |",
                   "|---|---|---|---|---|---|---|---|---|"]
+        partial = part[part["seeds"] < result.suite.seeds]
         for row in part.itertuples():
+            # a policy that failed on some seeds: its cost and gap are over fewer seeds than the others' (the
+            # paired difference is on the seeds it shares with the baseline); the row says so
+            seeds = f" ({row.seeds} of {result.suite.seeds} seeds)" if row.seeds < result.suite.seeds else ""
             lines.append(
-                f"| {_md(row.policy)} | {_interval(row.cost, row.cost_half_width)} "
+                f"| {_md(row.policy)}{seeds} | {_interval(row.cost, row.cost_half_width)} "
                 f"| {_number(row.fill_rate, percent=True)} "
                 f"| {_number(row.service_level, percent=True)} | {row.violations:.3g} "
                 f"| {_number(row.gap, percent=True)} | {_interval(row.paired_difference, row.paired_half_width)} "
                 f"| {_number(row.repair_share_changed, percent=True)} | {row.decision_ms:.3g} |"
             )
+        if len(partial):
+            lines += ["", f"Rows marked (n of {result.suite.seeds} seeds) lost runs (see *Failed runs*): their cost, "
+                      "fill rate and gap are over those seeds only, not comparable with the other rows; Δ vs "
+                      "baseline is paired on the seeds they share."]
     if result.missing:
         lines += ["", "**Missing policies** (skipped):", ""]
         lines += [f"- `{_md(name)}`: {_md(reason)}" for name, reason in result.missing.items()]

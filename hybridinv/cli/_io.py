@@ -9,6 +9,7 @@ traceback. CSV outputs go through :func:`hybridinv.core.outputs.write_csv`.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from hybridinv.backtest.history import DemandHistory
 
 __all__ = ["cutoff_from_text", "distinct_names", "emit_plan", "extra_columns_option", "plan_file_options",
-           "read_csv", "rounded_table", "user_error"]
+           "read_csv", "rounded_table", "user_error", "writable_directory"]
 
 _Command = TypeVar("_Command", bound=Callable[..., Any])
 
@@ -224,6 +225,27 @@ def distinct_names(names: Sequence[str], option: str) -> None:
     repeated = [name for k, name in enumerate(names) if name in names[:k]]
     if repeated:
         raise click.BadParameter(f"{repeated[0]!r} is given more than once", param_hint=option)
+
+
+def writable_directory(path: str | os.PathLike[str], option: str = "--out") -> None:
+    """Create the output directory now and check that a file can be written in it, before the run.
+
+    A bench suite (hours) or a tuning run first found ``--out afile/sub`` unwritable when it wrote its results.
+
+    Raises
+    ------
+    click.BadParameter
+        Naming the option and the path (a usage error, exit code 2).
+    """
+    import tempfile
+    from pathlib import Path
+
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        raise click.BadParameter(f"cannot write to {str(path)!r}: {exc.strerror or exc}", param_hint=option) from None
 
 
 def is_scenario_file(name: str) -> bool:

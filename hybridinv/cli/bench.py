@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from hybridinv.cli._io import distinct_names
+from hybridinv.cli._io import distinct_names, writable_directory
 
 __all__ = ["command"]
 
@@ -99,6 +99,7 @@ def command(
                                      "results (a scenario file is named by its file name); rename one",
                                      param_hint="--scenarios")
     suite = suite.with_options(scenarios=specs, policies=chosen, seeds=seeds)
+    writable_directory(out_dir)  # before the suite runs, not after
     if network:
         result = run_network_suite(suite, progress=not quiet)
     else:

@@ -30,7 +30,8 @@ __all__ = ["command"]
 @click.option("--periods", default=None, type=click.IntRange(min=2), help="Shorter horizon for speed.")
 @click.option("--backend", type=click.Choice(["process", "ray"]), default="process", show_default=True)
 @click.option("--jobs", default=1, show_default=True, type=click.IntRange(min=1),
-              help="Candidates evaluated in parallel.")
+              help="Candidates evaluated in parallel. Optuna proposes them in batches of this size before "
+                   "scoring any, so --seed with another --jobs gives other trials (the same --jobs, the same).")
 @click.option("--spec", "spec_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Base reward spec (TOML or JSON), e.g. with a [carbon] table.")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0, max=2**32 - 1),  # core.limits.MAX_SEED
@@ -60,12 +61,13 @@ def command(
     --policy options one such folder per policy plus OUT/pareto.png and OUT/comparison.csv.
     """
     from hybridinv import scenarios
-    from hybridinv.cli._io import distinct_names, is_scenario_file
+    from hybridinv.cli._io import distinct_names, is_scenario_file, writable_directory
     from hybridinv.core.errors import PlanningError
     from hybridinv.reward.spec import RewardSpec
     from hybridinv.reward.tune import tune
 
     distinct_names(policies, "--policy")  # each was tuned into the same OUT/<policy> folder
+    writable_directory(out)  # before the trials, not after
     # a scenario file's contents and the spec file are data: their problems are one-line errors (exit 1, the
     # group's handler), not usage errors with the usage banner (exit 2) as an unknown name and the options' values
     if is_scenario_file(scenario):

@@ -41,3 +41,21 @@ def test_bench_help() -> None:
     assert result.exit_code == 0
     for option in ("--suite", "--scenarios", "--policies", "--seeds", "--out", "--backend", "--address", "--workers"):
         assert option in result.output
+
+
+def test_an_unwritable_out_is_refused_before_anything_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--out afile/sub ran the whole suite (and tune its trials), then failed with 'Not a directory'."""
+    import hybridinv.bench as bench_module
+    import hybridinv.reward.tune as tune_module
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("ran before the output directory was checked")
+
+    monkeypatch.setattr(bench_module, "run_suite", never)
+    monkeypatch.setattr(tune_module, "tune", never)
+    (tmp_path / "afile").write_text("")
+    out = str(tmp_path / "afile" / "sub")
+    for args in (["bench", "--scenarios", "single_sku", "--policies", "base_stock", "--seeds", "1", "--out", out],
+                 ["tune", "--scenario", "single_sku", "--target", "fill_rate>=0.9", "--out", out]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2 and "cannot write to" in result.output and "--out" in result.output, result.output
