@@ -43,7 +43,7 @@ BROKEN_POOL_HINT = (
 )
 
 _CACHE_SIZE = 4
-_POLICIES: dict[tuple[str, str, str], Any] = {}
+_POLICIES: dict[tuple[str, str, Any], Any] = {}
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,9 @@ class _RepairRecorder:
 
 
 def _policy(task: Task, scenario: Any) -> Any:
-    key = (task.policy, task.factory, task.scenario.key)
+    # the whole spec, not its report name: two specs of one name (another horizon, a file of the same file name)
+    # reused the policy built for the first within a worker
+    key = (task.policy, task.factory, task.scenario)
     policy = _POLICIES.get(key)
     if policy is None:
         if task.factory and registry.FACTORIES.get(task.policy) != task.factory:

@@ -20,6 +20,14 @@ def _names(value: str | None, option: str, known: list[str]) -> tuple[str, ...] 
     return names
 
 
+def _refuse_given(names: tuple[str, ...], why: str) -> None:
+    """A usage error for the first of the options ``names`` given on the command line (not left at its default)."""
+    source = click.get_current_context().get_parameter_source
+    for name in names:
+        if source(name) is not click.core.ParameterSource.DEFAULT:  # the network suite ignored them without a word
+            raise click.BadParameter(why, param_hint="--" + name)
+
+
 @click.command("bench")
 @click.option("--suite", "suite_name", type=click.Choice(["quick", "full", "network"]), default="quick",
               show_default=True, help="Which suite to run (network: multi-echelon scenarios, run inline).")
@@ -59,6 +67,7 @@ def command(
         raise click.BadParameter("applies to --backend ray only", param_hint="--address")
     network = suite_name == "network"
     if network:
+        _refuse_given(("backend", "workers"), "does not apply to --suite network (it runs inline)")
         from hybridinv.bench.network import NETWORK, run_network_suite
         from hybridinv.network.baselines import NETWORK_POLICIES
 

@@ -59,3 +59,9 @@ def test_an_unwritable_out_is_refused_before_anything_runs(tmp_path: Path, monke
                  ["tune", "--scenario", "single_sku", "--target", "fill_rate>=0.9", "--out", out]):
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 2 and "cannot write to" in result.output and "--out" in result.output, result.output
+
+
+@pytest.mark.parametrize("option", [["--backend", "ray"], ["--workers", "2"]])
+def test_the_network_suite_refuses_the_options_it_ignored(option: list[str], tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["bench", "--suite", "network", *option, "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "does not apply to --suite network" in result.output

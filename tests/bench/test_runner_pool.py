@@ -39,3 +39,19 @@ def test_the_guarded_script_runs(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["2", "0"]  # one run per seed, none failed
+
+
+def test_the_worker_policy_cache_tells_specs_of_one_name_apart() -> None:
+    """The cache key was the spec's report name, which leaves out the horizon: a second suite in the same worker
+    with another horizon reused the policy built for the first."""
+    from hybridinv import scenarios
+    from hybridinv.bench import ScenarioSpec
+    from hybridinv.bench.runner import _POLICIES, Task, _policy
+
+    short, long = ScenarioSpec("single_sku", (("periods", 40),)), ScenarioSpec("single_sku", (("periods", 80),))
+    assert short.key == long.key
+    _POLICIES.clear()
+    built = [_policy(Task("episode", spec, policy="base_stock"), scenarios.get("single_sku")) for spec in (short, long)]
+    assert built[0] is not built[1] and len(_POLICIES) == 2
+    assert _policy(Task("episode", short, policy="base_stock"), scenarios.get("single_sku")) is built[0]
+    _POLICIES.clear()
