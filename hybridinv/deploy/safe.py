@@ -123,6 +123,8 @@ class IncumbentPenalty:
                                     column="targets", value=a.shape)
             if unit is None:
                 unit = np.ones_like(a) if scale is None else _per_sku_factor(scale, "scale", a.shape, positive=True)
+                # one number for every SKU: a 0-d unit failed the next target's shape check, blaming the targets
+                unit = np.broadcast_to(unit, a.shape)
             gap = np.maximum(np.abs(a - b) / unit - self.tolerance, 0.0)
             part = gap if self.norm is DeviationNorm.ABSOLUTE else gap**2
             total = part if total is None else total + part

@@ -26,6 +26,16 @@ def test_absolute_penalty_hand_computed():
     assert penalty(agent, incumbent, scale=np.array([1.0, 2.0])) == pytest.approx(4.0)
 
 
+def test_one_scale_for_every_sku_with_several_target_arrays():
+    """scale=2.0 with (reorder_point, order_up_to) was a PlanningError blaming the targets' shapes."""
+    penalty = IncumbentPenalty(weight=2.0)
+    agent = (np.array([4.0, 5.0]), np.array([10.0, 26.0]))
+    incumbent = (np.array([3.0, 5.0]), np.array([10.0, 20.0]))
+    # deviations / 2: sku0 0.5 + 0 = 0.5, sku1 0 + 3 = 3; mean 1.75; weight 2 -> 3.5
+    assert penalty(agent, incumbent, scale=2.0) == pytest.approx(3.5)
+    assert penalty(agent, incumbent, scale=2.0) == penalty(agent, incumbent, scale=np.array([2.0, 2.0]))
+
+
 def test_squared_norm_and_tolerance():
     agent, incumbent = np.array([0.0, 3.0]), np.array([2.0, 3.0])
     assert IncumbentPenalty(norm="squared")(agent, incumbent) == pytest.approx((4.0 + 0.0) / 2)
