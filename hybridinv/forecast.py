@@ -271,6 +271,19 @@ def _steps(period: NDArray[np.float64], skus: RowSkus, pos: NDArray[np.int64]) -
     if late.any():
         i = int(order[np.flatnonzero(late)[0]])
         origin = int(np.flatnonzero(step == 0)[0])
+        starts = s_step[new_sku]
+        own = np.sort(step[pos == pos[origin]])
+        skips = own.size > 1 and own[1] != 1  # the earliest SKU's next row is not the period after: a stray row
+        early, later = int((starts == 0).sum()), int((starts != 0).sum())
+        if early < later or (early == later and skips):
+            # fewer SKUs start at the smallest period than later: the stray is that early row (period -1 typed for
+            # one SKU), not the SKUs that start where most do (the error named a correct row)
+            common = _whole(first + float(np.bincount(starts[starts != 0]).argmax()))
+            raise PlanningError(
+                f"this SKU's forecast starts at period {_whole(first)}, before the period most SKUs start at "
+                f"({common}); every SKU's rows must start at the period planned now",
+                column="period", sku=skus[origin], value=_whole(first),
+            )
         raise PlanningError(
             f"the forecast of every SKU must start at the planned period {_whole(first)} (the smallest period in "
             f"the frame, given for SKU {skus[origin]!r}), but this SKU's rows start later; periods count whole "

@@ -39,9 +39,10 @@ def test_rows_beyond_the_horizon_are_not_used(catalog: Catalog) -> None:
 def test_stray_earlier_row_is_refused_instead_of_shifting_every_sku(catalog: Catalog) -> None:
     # the finding: one row with period -1 became "now" and shifted the forecast of every SKU
     frame = pd.concat([_frame({"A": [0, 1], "B": [0, 1], "C": [0, 1]}), _frame({"B": [-1]})])
-    with pytest.raises(PlanningError, match=r"must start at the planned period -1 .*SKU 'B'") as info:
+    with pytest.raises(PlanningError, match=r"starts at period -1, before the period most SKUs start at \(0\)") as info:
         forecast_arrays(catalog, frame, 4)
-    assert info.value.column == "period" and info.value.sku == "A" and info.value.value == 0
+    # the stray row is named (until 2026-12-06 the error named A and period 0, a correct row)
+    assert info.value.column == "period" and info.value.sku == "B" and info.value.value == -1
 
 
 def test_gap_in_a_sku_forecast_is_refused(catalog: Catalog) -> None:
@@ -253,3 +254,19 @@ def test_every_quantile_column_is_checked_not_only_the_pair_that_gives_the_sprea
     with pytest.raises(PlanningError) as err:
         forecast_arrays(catalog, frame.assign(**{"q0.25": [9.0, "abc"], "q0.75": [11.0, 11.0]}), 4)
     assert err.value.column == "q0.25" and err.value.sku == "A"
+
+
+def test_a_stray_early_row_is_blamed_not_the_skus_that_start_where_most_do(catalog: Catalog) -> None:
+    """B's row typed as period -1 made the error name A and period 0, a correct row."""
+    stray = pd.DataFrame({"sku": ["A", "A", "B", "B"], "period": [0, 1, -1, 1], "mean": 10.0})
+    with pytest.raises(PlanningError, match="starts at period -1, before the period most SKUs start at") as err:
+        forecast_arrays(catalog, stray, 4)
+    assert (err.value.sku, err.value.value) == ("B", -1)
+    most = pd.DataFrame({"sku": ["A", "A", "B", "B", "C", "C"], "period": [0, 1, -1, 0, 0, 1], "mean": 10.0})
+    with pytest.raises(PlanningError) as err:
+        forecast_arrays(catalog, most, 4)
+    assert (err.value.sku, err.value.value) == ("B", -1)
+    late = pd.DataFrame({"sku": ["A", "A", "B", "B"], "period": [0, 1, 1, 2], "mean": 10.0})
+    with pytest.raises(PlanningError, match="rows start later") as err:  # a SKU that starts late is still named
+        forecast_arrays(catalog, late, 4)
+    assert (err.value.sku, err.value.value) == ("B", 1)
