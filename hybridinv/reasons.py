@@ -71,7 +71,8 @@ REASON_LEGEND: dict[str, LegendEntry] = {
     UNCHANGED: LegendEntry(
         "reason", "the order equals the desired quantity", "nothing"),
     explain.ROUNDING: LegendEntry(
-        "reason", "no rule or limit applies; the desired quantity was rounded up to a whole unit",
+        "reason", "no rule or limit applies; the desired quantity was rounded to a whole unit (up when no repair "
+        "runs, to the cheaper neighbour after one)",
         "nothing"),
     "max_order": LegendEntry(
         "reason", "the desired quantity is above the largest whole-lot order max_order allows (lot_size 5 and "
@@ -81,7 +82,8 @@ REASON_LEGEND: dict[str, LegendEntry] = {
         "reason", "the desired quantity is below the moq: ordered as 0 or as the moq",
         "negotiate a smaller moq, or accept the larger or skipped order"),
     "lot_rounding": LegendEntry(
-        "reason", "rounded to a whole number of lots",
+        "reason", "rounded to a whole number of lots (a lot_size above 1; until 2026-12-06 also whole units "
+        "after a repair)",
         "a smaller lot_size follows the desired quantity more closely"),
     "capacity": LegendEntry(
         "reason", "no room in the warehouse for the next lot in the SKU's receipt period",

@@ -84,3 +84,20 @@ def test_every_plan_has_the_repair_flag_columns(constraints: dict[str, float] | 
     for col in REASONS:
         assert out[col].dtype == bool and not out[col].any()
     assert list(out["reason"]) == ["unchanged", "unchanged"]
+
+
+def test_whole_unit_rounding_after_a_repair_is_rounding_not_lot_rounding() -> None:
+    """A custom policy's 2.5 on a SKU without a lot size: 'rounding' without a repair, 'lot_rounding' after one."""
+    class Half:
+        name = "half"
+
+        def act(self, obs: object) -> np.ndarray:
+            return np.array([2.5])
+
+    cat = pd.DataFrame({"sku": ["A"], "unit_cost": [10.0], "holding_cost": [1.0], "shortage_cost": [30.0],
+                        "lead_time": [1]})
+    state = pd.DataFrame({"sku": ["A"], "on_hand": [0]})
+    forecast = pd.DataFrame({"sku": ["A"], "period": [0], "mean": [10.0]})
+    for constraints in (None, {"budget": 1e6}):
+        row = plan(state, cat, constraints, forecast=forecast, policy=Half()).iloc[0]
+        assert (row["order_qty"], row["reason"], bool(row["lot_rounding"])) == (3.0, "rounding", False)

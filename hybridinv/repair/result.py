@@ -42,6 +42,9 @@ REASONS: tuple[str, ...] = (
 UNCHANGED = "unchanged"
 #: ``reason`` of an order that differs from the desired quantity although no rule explains it.
 OTHER = "other"
+#: ``reason`` of an order that only rounds the desired quantity to whole units (the code
+#: :data:`hybridinv.policies.explain.ROUNDING` gives when no repair runs).
+ROUNDING = "rounding"
 #: Added to ``reason`` (after the flags of :data:`REASONS`) where the order moved in a direction whose
 #: weight is 0 (below the desired quantity with ``under_weight`` 0, above it with ``over_weight`` 0).
 ZERO_WEIGHT = "zero_weight"
@@ -260,7 +263,12 @@ class RepairResult:
         flags = explain_reasons(self.problem, self.orders)
         same = np.abs(self.orders - self.problem.desired_input) <= 1e-9
         flags[ZERO_WEIGHT] = zero_weight(self.problem, self.orders)
-        reason = join_flags(flags, (*REASONS, ZERO_WEIGHT), none=labels_where(same, UNCHANGED, OTHER))
+        # an order that only rounds a fractional desired quantity to whole units (no lot size): as when no repair
+        # runs, "rounding" (it was lot_rounding, naming a lot size the SKU does not have)
+        whole = (np.abs(self.orders - self.problem.desired_input) < 1.0) & (self.problem.lot_size == 1.0)
+        none = labels_where(same, UNCHANGED, OTHER)
+        none[~same & whole] = ROUNDING
+        reason = join_flags(flags, (*REASONS, ZERO_WEIGHT), none=none)
         return {"reason": reason, **{name: flags[name] for name in REASONS}}
 
 
@@ -344,7 +352,9 @@ def _rule_flags(
     flags: dict[str, NDArray[np.bool_]] = {
         "max_order": changed & (target > max_units + 1e-9),
         "moq": changed & (target > 0) & (target < moq_units - 1e-9),
-        "lot_rounding": changed & off_grid & (target >= moq_units - 1e-9) & (target <= max_units + 1e-9),
+        # a lot of one unit is no lot rule: rounding to whole units is reason "rounding" (reasons()), not a
+        # lot_size a planner could lower
+        "lot_rounding": changed & off_grid & (lot > 1) & (target >= moq_units - 1e-9) & (target <= max_units + 1e-9),
         "negative_desired": desired < 0,
     }
     reduced = lots < best - 1e-9
