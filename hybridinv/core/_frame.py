@@ -211,7 +211,7 @@ def sku_codes(
     Raises
     ------
     PlanningError
-        Naming the first empty SKU (NaN, None, "" or an infinite number) or, with
+        Naming the first empty SKU (NaN, None, "", only spaces or an infinite number) or, with
         ``unique``, the first SKU listed twice.
     """
     require_columns(df, ["sku"], table)
@@ -237,7 +237,10 @@ def sku_codes(
         return (codes if lengths is None else np.repeat(codes, lengths)), known
     head_codes, names = pd.factorize(text)  # a missing cell (None, NaN, pd.NA: NaN as text) gets code -1
     names = np.asarray(names, dtype=object)
-    empty = np.append(names == "", True)[head_codes]  # code -1 reads the appended True
+    # spaces alone are empty too ("   " was planned as a SKU where "" was refused): one pass over the distinct
+    # names (~90 ms at a million; the state and forecast of a plan take the catalog's fast path above)
+    blank = np.fromiter((not name.strip() for name in names), dtype=bool, count=names.size)
+    empty = np.append(blank, True)[head_codes]  # code -1 reads the appended True
     if not text_only:  # a cell whose text is not missing though the cell is (pd.isna knows more kinds of gap)
         empty |= pd.isna(values[heads])
     if raw.dtype.kind == "f":

@@ -62,7 +62,9 @@ def test_bench_refuses_repeated_empty_and_unknown_selections(
     # the finding: --policies ss,ss failed in the plots after every run; --scenarios "" ran the whole suite;
     # --scenarios "," and --policies foo wrote "0 runs" and exited 0
     out = tmp_path / "b"
-    output = _usage_error(CliRunner().invoke(main, [*_BENCH, *selection, "--out", str(out)]), option)
+    # the network suite runs inline and refuses --workers (it ignored it)
+    bench = ["bench", "--seeds", "1", "--quiet"] if "network" in selection else _BENCH
+    output = _usage_error(CliRunner().invoke(main, [*bench, *selection, "--out", str(out)]), option)
     assert message in " ".join(output.split())
     if "known: " in message and option == "--policies" and "network" not in selection:
         assert "base_stock" in output and "newsvendor" in output

@@ -409,3 +409,12 @@ def test_holding_per_volume_is_the_median_over_bulky_skus_and_follows_new_values
     doubled = catalog.with_values(holding_cost=np.array([2.0, 8.0, 18.0]))
     assert doubled.holding_per_volume == pytest.approx(4.0)  # a derived catalog does not inherit the cached value
     assert catalog.with_values(volume=np.zeros(3)).holding_per_volume == 0.0
+
+
+def test_a_sku_of_spaces_only_is_an_empty_sku(frame: pd.DataFrame) -> None:
+    """'   ' was planned as a SKU (25 units ordered for a blank code) while '' was refused."""
+    for blank in ("   ", "\t"):
+        with pytest.raises(PlanningError, match="empty SKU") as info:
+            Catalog.from_frame(frame.assign(sku=["A", blank, "C"]))
+        assert info.value.column == "sku" and info.value.value == blank
+    assert list(Catalog.from_frame(frame.assign(sku=["A", " B", "C"])).sku) == ["A", " B", "C"]  # text is kept
