@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from hybridinv.cli._io import emit_plan, plan_file_options, read_csv, rounded_table
+from hybridinv.cli._io import emit_plan, plan_file_options, positive_limit, read_csv, rounded_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -68,9 +68,11 @@ TABLE_COLUMNS: dict[str, str | None] = {
     help="The forecasts made for those past periods (same columns); lets the hybrid correct forecast drift.",
 )
 @click.option(
-    "--capacity", type=float, default=float("inf"), show_default=True, help="Warehouse capacity (volume units)."
+    "--capacity", type=float, default=float("inf"), show_default=True, callback=positive_limit,
+    help="Warehouse capacity (volume units)."
 )
-@click.option("--budget", type=float, default=float("inf"), show_default=True, help="Purchase budget for this period.")
+@click.option("--budget", type=float, default=float("inf"), show_default=True, callback=positive_limit,
+              help="Purchase budget for this period.")
 @click.option(
     "--policy",
     default="hybrid",
@@ -122,7 +124,11 @@ def command(
     lines and kept in the diagnostics.
     """
     from hybridinv import Constraints, ConstraintViolationWarning, PlanningWarning, plan
+    from hybridinv.policies.registry import FACTORIES
 
+    if policy not in FACTORIES:  # a usage error before the files are read (was exit 1 after reading them)
+        raise click.BadParameter(f"unknown policy {policy!r}; known: {', '.join(sorted(FACTORIES))}",
+                                 param_hint="--policy")
     options: dict[str, Any] = {} if model is None else {"model": model}
     if backend is not None:
         options["repair"] = backend

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from hybridinv.cli._io import emit_plan, plan_file_options, read_csv, rounded_table
+from hybridinv.cli._io import emit_plan, plan_file_options, positive_limit, read_csv, rounded_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -43,7 +43,7 @@ _EXISTING = click.Path(exists=True, dir_okay=False)
               help="Catalog CSV (the single-location columns without lead_time).")
 @click.option("--forecast", "forecast_path", type=_EXISTING,
               help="Forecast CSV per store (location, sku, mean[, std, period]); default: the catalog's demand_mean.")
-@click.option("--budget", type=float, default=float("inf"), show_default=True,
+@click.option("--budget", type=float, default=float("inf"), show_default=True, callback=positive_limit,
               help="Purchase budget of this period's supplier orders.")
 @click.option("--policy", type=click.Choice(["echelon_base_stock", "installation_base_stock"]),
               default="echelon_base_stock", show_default=True, help="Base-stock policy (levels from the forecast).")

@@ -230,3 +230,13 @@ def test_a_missing_value_marker_in_a_number_column_is_refused_not_read_as_blank(
     blank = catalog.copy()
     blank.loc[0, column] = ""  # an empty cell is the column's default
     assert CliRunner().invoke(main, _files(tmp_path, blank, state)).exit_code == 0
+
+
+@pytest.mark.parametrize("args, option", [(["--capacity", "0"], "--capacity"), (["--budget", "-5"], "--budget"),
+                                          (["--capacity", "nan"], "--capacity"), (["--policy", "foo"], "--policy")])
+def test_bad_option_values_are_usage_errors_before_the_files_are_read(tmp_path: Path, args: list[str],
+                                                                      option: str) -> None:
+    """--capacity 0 and --policy foo were PlanningErrors naming a 'column', exit 1, after both files were read."""
+    catalog, state = example_frames()
+    result = CliRunner().invoke(main, [*_files(tmp_path, catalog, state), *args])
+    assert result.exit_code == 2 and option in result.output, result.output
