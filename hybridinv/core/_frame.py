@@ -114,7 +114,19 @@ def read_csv_file(path: object, options: dict[str, Any]) -> pd.DataFrame:
             frame = pd.read_csv(str(path), **options)
         except pd.errors.ParserWarning:
             raise PlanningError(f"{path}: {_longer_row(path, options)}") from None
-    return keys_as_text(path, frame, options)
+    frame = keys_as_text(path, frame, options)
+    # a row of empty cells only (",,,": a spreadsheet's formatted but empty row) is skipped like a blank line; it was
+    # "state has an empty SKU", naming neither the file nor the line
+    if len(frame) and len(frame.columns):
+        keys = [c for c in frame.columns if c in KEY_COLUMNS]  # read as text: an empty cell is ""
+        empty = frame.drop(columns=keys).isna().all(axis=1).to_numpy().copy()
+        for key in keys:
+            if not empty.any():
+                break
+            empty &= frame[key].to_numpy(dtype=object) == ""
+        if empty.any():
+            frame = frame.loc[~empty].reset_index(drop=True)
+    return frame
 
 
 def _longer_row(path: object, options: dict[str, Any]) -> str:

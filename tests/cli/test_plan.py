@@ -240,3 +240,19 @@ def test_bad_option_values_are_usage_errors_before_the_files_are_read(tmp_path: 
     catalog, state = example_frames()
     result = CliRunner().invoke(main, [*_files(tmp_path, catalog, state), *args])
     assert result.exit_code == 2 and option in result.output, result.output
+
+
+def test_rows_of_empty_cells_are_skipped_like_blank_lines(tmp_path: Path) -> None:
+    """A spreadsheet's formatted-but-empty rows (',,') ended the plan with 'state has an empty SKU'."""
+    catalog, state = example_frames()
+    clean = CliRunner().invoke(main, _files(tmp_path, catalog, state))
+    assert clean.exit_code == 0, clean.output
+    expected = pd.read_csv(tmp_path / "plan.csv")
+    args = _files(tmp_path, catalog, state)
+    for name in ("catalog.csv", "state.csv"):
+        path = tmp_path / name
+        columns = path.read_text().splitlines()[0].count(",")
+        path.write_text(path.read_text() + ("," * columns + "\n") * 2)
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "plan.csv"), expected)
