@@ -286,6 +286,8 @@ def evolve(
             if elapsed + pace > config.time_limit:
                 generation -= 1
                 break
+            if bar is not None and generation > 1:  # the total at the stop rule's own pace and moment
+                _retotal(bar, expected_generations(generation - 1, elapsed, config, ready))
         seeds = [int(s) for s in rng.integers(0, 2**31 - 1, size=config.seeds_per_generation)]
         noise = rng.standard_normal((pairs, theta.size))
         members = theta[None, :] + config.sigma * np.concatenate([noise, -noise])
@@ -298,7 +300,7 @@ def evolve(
         step = moment1 / (1 - 0.9**generation) / (np.sqrt(moment2 / (1 - 0.999**generation)) + 1e-8)
         theta = theta - config.learning_rate * step
         if bar is not None:
-            _advance(bar, generation, config, time.perf_counter() - start)
+            bar.update(1)
             bar.set_postfix(**_postfix(result.best, train=f"{costs.mean():.2f}"))
         train_cost = float(costs.mean())
         if generation % config.eval_every == 0 or generation == config.generations:
@@ -309,6 +311,7 @@ def evolve(
         # evaluated too (they were dropped: 3 generations with eval_every=5 returned the starting point)
         keep_if_better(generation)
     if bar is not None:
+        _retotal(bar, generation)  # the generations made: the bar ends full
         bar.close()
     result.generations = generation
     result.seconds = time.perf_counter() - start
@@ -323,23 +326,27 @@ def _postfix(best: dict[str, float], **entries: str) -> dict[str, str]:
     return out
 
 
-def expected_generations(done: int, elapsed: float, config: ESConfig) -> int:
+def expected_generations(done: int, elapsed: float, config: ESConfig, ready: float = 0.0) -> int:
     """How many generations the run will make: ``config.generations``, or fewer when the time limit binds.
 
-    After ``done`` generations in ``elapsed`` seconds, the remaining time of the limit at
-    the rate so far (so a progress bar's total and ETA end with the time limit).
+    After ``done`` generations in ``elapsed`` seconds, ``ready`` of them before the first generation (the
+    first evaluation), the generations that still end before the limit at the pace ``(elapsed - ready) /
+    done`` — the rule that stops the run (so a progress bar's total and ETA end with it; with the first
+    evaluation counted in the pace the bar said one generation more than the run made).
     """
-    if not config.time_limit or done <= 0 or elapsed <= 0:
+    if not config.time_limit or done <= 0 or elapsed <= ready:
         return config.generations
-    fits = done + int(max(config.time_limit - elapsed, 0.0) / (elapsed / done))
+    pace = (elapsed - ready) / done
+    fits = done + int(max(config.time_limit - elapsed, 0.0) / pace)
     return max(done, min(config.generations, fits))
 
 
-def _advance(bar: Any, done: int, config: ESConfig, elapsed: float) -> None:
-    total = expected_generations(done, elapsed, config)
+def _retotal(bar: Any, total: int) -> None:
     if total != bar.total:
         bar.total = total
-    bar.update(1)
+        refresh = getattr(bar, "refresh", None)
+        if callable(refresh):
+            refresh()
 
 
 def network_cost_function(

@@ -108,6 +108,38 @@ def test_es_progress_bar_ends_at_the_generations_run_under_a_time_limit(monkeypa
     assert abs(bar.total - result.generations) <= 2  # the total tracks the limit instead of 1000
 
 
+def test_es_bar_total_follows_the_stop_rules_pace_with_a_slow_first_evaluation(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bar's pace counted the first evaluation (slow here) and not the evaluations between generations: its
+    total said one generation more than the run made at every step. Now the total is set where the stop rule
+    decides, at its pace: the total shown while the last generation runs is the generations made."""
+    import tqdm.auto
+
+    seen: list[tuple[int, int]] = []
+
+    class Bar(_RecordingBar):
+        def update(self, n: int = 1) -> None:
+            super().update(n)
+            seen.append((self.n, self.total))
+
+    import hybridinv.rl.es as es_module
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Bar)
+    _RecordingBar.made.clear()
+    clock = [0.0]  # a fake clock: the test does not depend on the machine's speed
+    monkeypatch.setattr(es_module.time, "perf_counter", lambda: clock[0])
+
+    def cost(thetas: np.ndarray, seeds: object) -> np.ndarray:
+        clock[0] += 0.12 if thetas.shape[0] == 1 else 0.04  # an evaluation, a generation
+        return (thetas**2).sum(axis=1)
+
+    config = ESConfig(population=4, generations=1000, eval_every=1, time_limit=1.0, eval_seeds=(0,))
+    result = evolve(cost, np.ones(3), config, progress=True)
+    assert 2 < result.generations < 1000
+    assert seen[-1] == (result.generations, result.generations)
+    assert all(total >= n for n, total in seen)
+
+
 def test_no_generation_starts_that_would_end_past_the_time_limit() -> None:
     def cost(thetas: np.ndarray, seeds: object) -> np.ndarray:
         time.sleep(0.05 * thetas.shape[0])  # 0.05 s per member: 0.2 s a generation, 0.05 s an evaluation

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -175,6 +176,37 @@ def test_ppo_progress_bar_total_is_the_steps_ppo_takes(
     (bar,) = bars
     assert result.policy is not None
     assert bar["n"] == bar["total"] == 256
+
+
+def test_ppo_progress_bar_total_follows_the_time_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_log_folders: None
+) -> None:
+    """Under --time-limit 8 the bar read 4014/100352 [00:06<02:28]: its total was the steps asked, not those
+    that fit in the limit; now it shrinks to them and ends full at the steps taken."""
+    import tqdm.auto
+
+    bars: list[Any] = []
+
+    class Bar:
+        def __init__(self, total: int, **_: object) -> None:
+            self.total, self.n, self.totals = total, 0, [total]
+            bars.append(self)
+
+        def update(self, n: int = 1) -> None:
+            self.n += n
+            self.totals.append(self.total)
+
+        def set_postfix(self, **_: object) -> None:
+            pass
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Bar)
+    train(_tiny("hybrid", timesteps=1_000_000, eval_every=0, time_limit=1.5), tmp_path / "bar", progress=True)
+    (bar,) = bars
+    assert bar.n < 1_000_000 and bar.total == bar.n  # stopped by the limit, full at the end
+    assert min(bar.totals[1:]) < 1_000_000 / 10  # the total followed the limit while it ran
 
 
 @pytest.mark.parametrize(
