@@ -235,7 +235,9 @@ def command(
         raise click.ClickException(str(exc)) from exc
     best = {key: round(value, 4) for key, value in result.best.items()}
     click.echo(f"wrote {result.path} in {result.seconds:.0f} s")
-    if result.best.get("violation", 0.0) > 0:
+    from hybridinv.rl.objective import FEASIBILITY_TOLERANCE
+
+    if result.best.get("violation", 0.0) > FEASIBILITY_TOLERANCE:  # the tolerance model selection counts as met
         click.echo(f"targets NOT met on the evaluation seeds (total violation {result.best['violation']:.4g}): "
                    "train longer or raise --multiplier-rate")
     click.echo(json.dumps({"best_evaluation": best}, indent=2))
@@ -259,8 +261,15 @@ def _objective(
     if reward_path is not None:
         text = Path(reward_path).read_text()
         spec = RewardSpec.from_json(text) if reward_path.endswith(".json") else RewardSpec.from_toml(text)
-    return TrainingObjective(spec=spec, targets=targets, multiplier_rate=rate, incumbent=incumbent,
-                             deviation_weight=weight)
+    try:  # the options' values: usage errors naming the option, as --target is (they were exit 1)
+        return TrainingObjective(spec=spec, targets=targets, multiplier_rate=rate, incumbent=incumbent,
+                                 deviation_weight=weight)
+    except PlanningError as exc:
+        option = {"deviation_weight": "--deviation-weight", "multiplier_rate": "--multiplier-rate",
+                  "incumbent": "--incumbent"}.get(str(exc.column))
+        if option is None:
+            raise
+        raise click.BadParameter(str(exc), param_hint=option) from None
 
 
 def _train_on_history(

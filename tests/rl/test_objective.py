@@ -254,7 +254,12 @@ def test_cli_train_with_reward_spec_and_target(tmp_path: Path) -> None:
     assert meta["reward_spec"]["spec"]["weights"]["shortage"] == 2.0
     bad = CliRunner().invoke(main, ["train", "--algo", "adaptive", "--deviation-weight", "1", "--out",
                                     str(tmp_path / "x"), "--quiet"])
-    assert bad.exit_code == 1 and "incumbent" in bad.output
+    # an option's value: a usage error naming the option (exit 2; until 2026-12-06 exit 1, unlike --target)
+    assert bad.exit_code == 2 and "--deviation-weight" in bad.output and "incumbent" in bad.output
+    for option, value in (("--multiplier-rate", "-1"), ("--incumbent", "nosuch")):
+        bad = CliRunner().invoke(main, ["train", "--algo", "adaptive", option, value, "--deviation-weight", "1",
+                                        "--out", str(tmp_path / "x"), "--quiet"])
+        assert bad.exit_code == 2 and option in bad.output, bad.output
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
