@@ -123,8 +123,20 @@ class Constraints:
         names = list(self.supplier_capacity)
         known = set(catalog.supplier)
         for name in names:
+            # a catalog name that differs only in spaces or case (' ACME' from a padded cell) escaped the limit
+            # without a word: 35 units ordered from a supplier capped at 10
+            variants = sorted(str(s) for s in known if s != name and _same_name(s, name))
+            if variants:
+                raise PlanningError(f"the catalog also names supplier {variants[0]!r}, which differs from it only in "
+                                    "spaces or case: the capacity would bind only the SKUs written exactly "
+                                    f"{name!r}; write the supplier the same in every row", column="supplier",
+                                    value=name)
             if name not in known:
-                raise PlanningError("supplier has a capacity but no SKU in the catalog", column="supplier", value=name)
+                shown = sorted(str(s) for s in known if s)[:5]
+                raise PlanningError("supplier has a capacity but no SKU in the catalog"
+                                    + (f" (its suppliers include {shown}; codes are compared as text: 7 in a "
+                                       "column of numbers with a blank cell reads '7.0')" if shown else ""),
+                                    column="supplier", value=name)
         index = {name: k for k, name in enumerate(names)}
         member = np.array([index.get(s, -1) for s in catalog.supplier], dtype=np.int64)
         limits = np.array([self.supplier_capacity[n] for n in names], dtype=np.float64)
@@ -153,3 +165,8 @@ class Constraints:
     def to_dict(self) -> dict[str, object]:
         """Plain-dict form (for metadata and reports)."""
         return {"capacity": self.capacity, "budget": self.budget, "supplier_capacity": dict(self.supplier_capacity)}
+
+
+def _same_name(a: object, b: object) -> bool:
+    """Whether two supplier names are equal once surrounding spaces and case are ignored."""
+    return str(a).strip().casefold() == str(b).strip().casefold()

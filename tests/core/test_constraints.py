@@ -147,3 +147,21 @@ def test_an_infinite_supplier_capacity_is_no_limit():
         warnings.simplefilter("error", RuntimeWarning)
         with_inf = simulate(policy, unlimited, seeds=2, periods=20)["avg_cost"].tolist()
     assert with_inf == simulate(policy, scenario, seeds=2, periods=20)["avg_cost"].tolist()
+
+
+def test_a_supplier_written_with_other_spaces_or_case_is_refused_not_left_outside_its_capacity() -> None:
+    """' ACME' (a padded cell) escaped the limit of 'ACME': 35 units ordered from a supplier capped at 10."""
+    import pandas as pd
+
+    import hybridinv
+
+    cat = pd.DataFrame({"sku": ["A", "B"], "unit_cost": [10.0] * 2, "holding_cost": [1.0] * 2,
+                        "shortage_cost": [30.0] * 2, "lead_time": [1] * 2, "demand_mean": [10.0] * 2,
+                        "supplier": [" ACME", "ACME"]})
+    state = pd.DataFrame({"sku": ["A", "B"], "on_hand": [0, 0]})
+    for key in ("ACME", "acme"):
+        with pytest.raises(PlanningError, match="differs from it only in spaces or case") as info:
+            hybridinv.plan(state, cat, {"supplier_capacity": {key: 10}})
+        assert info.value.column == "supplier" and info.value.value == key
+    plan = hybridinv.plan(state, cat.assign(supplier="ACME"), {"supplier_capacity": {"ACME": 10}})
+    assert plan["order_qty"].sum() <= 10
