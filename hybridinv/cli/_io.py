@@ -91,8 +91,7 @@ def read_csv(path: str, **options: Any) -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         raise PlanningError(f"{path}: the file is empty (no header row)") from None
     except UnicodeDecodeError as exc:  # e.g. a spreadsheet's "CSV" in its local code page
-        raise PlanningError(f"{path}: not UTF-8 text (byte {exc.object[exc.start:exc.start + 1]!r} at position "
-                            f"{exc.start}); save it as 'CSV UTF-8'") from None
+        raise PlanningError(f"{path}: not UTF-8 text ({_first_bad_byte(path, exc)}); save it as 'CSV UTF-8'") from None
     except pd.errors.ParserError as exc:
         # ';' with decimal commas: the commas split the cells unevenly before the header check could name ';'
         try:
@@ -105,6 +104,20 @@ def read_csv(path: str, **options: Any) -> pd.DataFrame:
             except PlanningError as refused:
                 raise refused from None
         raise PlanningError(f"{path}: not a readable CSV file ({_one_line(str(exc))})") from None
+
+
+def _first_bad_byte(path: str, exc: UnicodeDecodeError) -> str:
+    """Where the file stops being UTF-8: the byte and its line (the decoder's position is within a cell or chunk)."""
+    try:
+        with open(path, "rb") as handle:
+            for number, line in enumerate(handle, start=1):
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError as bad:
+                    return f"byte {line[bad.start:bad.start + 1]!r} on line {number}, column {bad.start + 1}"
+    except OSError:
+        pass
+    return f"byte {exc.object[exc.start:exc.start + 1]!r}"
 
 
 def _refuse_other_separator(path: str, frame: pd.DataFrame) -> None:

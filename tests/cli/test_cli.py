@@ -163,6 +163,8 @@ def test_a_csv_in_another_code_page_is_named_with_the_fix(tmp_path: Path) -> Non
     args = ["monitor", "--log", str(tmp_path / "log.csv"), "--out", str(tmp_path)]
     line = _error_line(CliRunner().invoke(main, args))
     assert "log.csv: not UTF-8 text" in line and "save it as 'CSV UTF-8'" in line
+    # the line and column of the byte ('position 3' was its offset within the cell)
+    assert "byte b'\\xf6' on line 2, column 11" in line, line
 
 
 @pytest.mark.parametrize("option", [["--expected-unit-cost", "0"], ["--expected-unit-cost", "-1"],
