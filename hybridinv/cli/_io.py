@@ -124,6 +124,9 @@ def _refuse_other_separator(path: str, frame: pd.DataFrame) -> None:
     """A file whose one header cell holds the names joined by ``;``, a tab or ``|`` was not written with commas."""
     from hybridinv.core.errors import PlanningError
 
+    if len(frame.columns) and str(frame.columns[0]).strip().lower().startswith("sep="):
+        raise PlanningError(f"{path}: its first line starts {str(frame.columns[0])!r}, a spreadsheet's separator hint, "
+                            "not the header: remove that line", column=str(frame.columns[0]))
     if len(frame.columns) != 1:
         return
     header = str(frame.columns[0])

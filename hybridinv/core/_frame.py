@@ -145,6 +145,15 @@ def _longer_row(path: object, options: dict[str, Any]) -> str:
                 continue
             if header is None:
                 header = row
+                if row and row[0].strip().lower().startswith("sep="):  # Excel's separator hint line
+                    return (f"its first line {separator.join(row)!r} is a spreadsheet's separator hint, not the "
+                            "header: remove that line")
+                joined = separator.join(row)
+                other = next((label for sep, label in ((";", "';'"), ("\t", "tabs"), ("|", "'|'")) if sep in joined),
+                             None)
+                if len(row) == 1 and other is not None:  # ';' with decimal commas splits rows evenly
+                    return (f"the header is one column; the file looks separated by {other}, not commas (save it "
+                            "as comma-separated CSV, with '.' as the decimal point)")
             elif len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
                 return (f"line {number} has {len(row)} cells but the header names {len(header)} columns "
                         f"(value {row[len(header)]!r} has no column name): name its column in the header "

@@ -256,3 +256,18 @@ def test_rows_of_empty_cells_are_skipped_like_blank_lines(tmp_path: Path) -> Non
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "plan.csv"), expected)
+
+
+def test_a_semicolon_file_with_decimal_commas_and_an_excel_separator_line_are_named(tmp_path: Path) -> None:
+    """';' with decimal commas splits every row evenly: the error said 'line 2 has 3 cells but the header names 1
+    columns'; a 'sep=,' first line was reported as an unknown column 'sep='."""
+    catalog, state = example_frames()
+    args = _files(tmp_path, catalog, state)
+    forecast = tmp_path / "forecast.csv"
+    forecast.write_text("sku;period;mean;std\n" + "".join(f"{sku};0;12,5;4,4\n" for sku in catalog["sku"]))
+    result = CliRunner().invoke(main, [*args, "--forecast", str(forecast)])
+    assert result.exit_code == 1 and "looks separated by ';'" in result.output, result.output
+    state_file = tmp_path / "state.csv"
+    state_file.write_text("sep=,\n" + state_file.read_text())
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1 and "separator hint" in result.output, result.output
