@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -21,9 +22,8 @@ if TYPE_CHECKING:
 
     from hybridinv.backtest.history import DemandHistory
 
-__all__ = ["cutoff_from_text", "distinct_names", "emit_plan", "extra_columns_option", "plan_file_options",
-           "positive_limit", "read_csv", "rounded_table", "user_error",
-           "writable_directory"]
+__all__ = ["check_outputs", "cutoff_from_text", "distinct_names", "emit_plan", "extra_columns_option",
+           "plan_file_options", "positive_limit", "read_csv", "rounded_table", "user_error", "writable_directory"]
 
 _Command = TypeVar("_Command", bound=Callable[..., Any])
 
@@ -299,13 +299,45 @@ def user_error(exc: BaseException) -> str | None:
     return None
 
 
+def check_outputs(out_path: str | None, diag_path: str | None, inputs: Sequence[str | None]) -> None:
+    """Refuse output files that cannot be written, or that are input files, before anything is planned.
+
+    ``--out`` naming the ``--state`` file overwrote the input without a word; a missing folder for ``--out``
+    failed after ``--diagnostics`` was written, leaving the diagnostics of a plan never written.
+
+    Raises
+    ------
+    click.BadParameter
+        Naming the option and the path (exit code 2).
+    """
+    read = {os.path.realpath(path) for path in inputs if path}
+    for path, option in ((out_path, "--output"), (diag_path, "--diagnostics")):
+        if not path or path == "-":
+            continue
+        if os.path.realpath(path) in read:
+            raise click.BadParameter(f"{path!r} is one of the input files; write to another file", param_hint=option)
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            raise click.BadParameter(f"the folder of {path!r} does not exist", param_hint=option)
+        if os.path.isdir(path):
+            raise click.BadParameter(f"{path!r} is a folder; give a file name", param_hint=option)
+
+
+def _write(path: str, write: Callable[[], object]) -> None:
+    """Run ``write`` (to ``path``); an OSError names the path (``/proc/version``: a bare 'Input/output error')."""
+    try:
+        write()
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path!r}: {exc.strerror or exc}") from None
+
+
 def emit_plan(result: pd.DataFrame, out_path: str | None, diag_path: str | None, table: str) -> None:
     """What ``plan`` and ``plan-network`` print: the diagnostics' warnings to stderr, then the plan.
 
     ``out_path`` ``-`` writes the CSV to stdout, another path to that file (full precision);
     without one ``table`` (the rounded table for people) is printed. ``diag_path`` receives the
-    diagnostics as JSON (written first, so that a path that cannot be written fails before the
-    plan is printed; ``-`` prints them after the plan, unless the plan goes to stdout).
+    diagnostics as JSON (after the plan's file, before anything is printed; ``-`` prints them after
+    the plan, unless the plan goes to stdout). :func:`check_outputs` checked both paths before planning.
     """
     import json
 
@@ -318,15 +350,15 @@ def emit_plan(result: pd.DataFrame, out_path: str | None, diag_path: str | None,
                                  param_hint="'--diagnostics'")
     # standard JSON: Python's Infinity and NaN (no budget, budget_used without a budget) broke JSON.parse and jq
     diagnostics = json.dumps(json_safe(result.attrs["diagnostics"]), indent=2, default=str, allow_nan=False)
-    if diag_path and diag_path != "-":  # first: a path that cannot be written fails before anything is printed
-        with open(diag_path, "w") as fh:
-            fh.write(diagnostics)
+    if out_path and out_path != "-":  # the plan first: diagnostics are never left beside a plan not written
+        _write(out_path, lambda: write_csv(result, out_path))
+    if diag_path and diag_path != "-":
+        _write(diag_path, lambda: Path(diag_path).write_text(diagnostics))
     for message in result.attrs["diagnostics"]["warnings"]:
         click.echo(f"Warning: {message}", err=True)
     if out_path == "-":
         write_csv(result, sys.stdout)
     elif out_path:
-        write_csv(result, out_path)
         click.echo(f"wrote {len(result)} rows to {out_path}")
     else:
         click.echo(table)

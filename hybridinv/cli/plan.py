@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from hybridinv.cli._io import emit_plan, plan_file_options, positive_limit, read_csv, rounded_table
+from hybridinv.cli._io import check_outputs, emit_plan, plan_file_options, positive_limit, read_csv, rounded_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -129,6 +129,8 @@ def command(
     if policy not in FACTORIES:  # a usage error before the files are read (was exit 1 after reading them)
         raise click.BadParameter(f"unknown policy {policy!r}; known: {', '.join(sorted(FACTORIES))}",
                                  param_hint="--policy")
+    check_outputs(out_path, diag_path, (catalog_path, state_path, forecast_path, orders_path, history_path,
+                                        past_forecast_path))
     options: dict[str, Any] = {} if model is None else {"model": model}
     if backend is not None:
         options["repair"] = backend

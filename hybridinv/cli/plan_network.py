@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from hybridinv.cli._io import emit_plan, plan_file_options, positive_limit, read_csv, rounded_table
+from hybridinv.cli._io import check_outputs, emit_plan, plan_file_options, positive_limit, read_csv, rounded_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -75,6 +75,7 @@ def command(
     from hybridinv import ConstraintViolationWarning
     from hybridinv.network.planning import plan_network
 
+    check_outputs(out_path, diag_path, (locations_path, state_path, catalog_path, forecast_path))
     with warnings.catch_warnings():  # printed once below, from the diagnostics
         warnings.simplefilter("ignore", ConstraintViolationWarning)
         result = plan_network(

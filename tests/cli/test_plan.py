@@ -271,3 +271,20 @@ def test_a_semicolon_file_with_decimal_commas_and_an_excel_separator_line_are_na
     state_file.write_text("sep=,\n" + state_file.read_text())
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 1 and "separator hint" in result.output, result.output
+
+
+def test_output_files_are_checked_before_planning(tmp_path: Path) -> None:
+    """--out onto the --state file overwrote the input without a word; --out into a missing folder failed after
+    --diagnostics was written (diagnostics of a plan never written)."""
+    catalog, state = example_frames()
+    args = _files(tmp_path, catalog, state)
+    before = (tmp_path / "state.csv").read_text()
+    out = args.index("--out") + 1
+    for target, message in ((str(tmp_path / "state.csv"), "is one of the input files"),
+                            (str(tmp_path / "nodir" / "x.csv"), "does not exist"), (str(tmp_path), "is a directory")):
+        (tmp_path / "d.json").unlink(missing_ok=True)
+        run = [*args[:out], target, *args[out + 1:]]
+        result = CliRunner().invoke(main, run)
+        assert result.exit_code == 2 and message in result.output, result.output
+        assert not (tmp_path / "d.json").exists()
+    assert (tmp_path / "state.csv").read_text() == before
