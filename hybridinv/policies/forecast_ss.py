@@ -419,8 +419,9 @@ class ForecastSS(BatchTargetPolicy):
             price = self.space_price_for(obs)
         z = safety
         level = mean + (z + np.asarray(safety_shift, dtype=np.float64)) * std
-        unpaid = net_margin(obs.catalog, obs.lost_sales) <= 0.0
-        level = np.where(unpaid, 0.0, level)  # a sale that does not pay
+        # a sale that does not pay is not stocked, unless a service level was asked for (it was 0 regardless)
+        unpaid = (net_margin(obs.catalog, obs.lost_sales) <= 0.0) & (self.service_level is None)
+        level = np.where(unpaid, 0.0, level)
         per_period = mean / (obs.catalog.lead_time + 1.0)
         batch = self._batch(obs, per_period, batch_multiplier)
         nxt = obs.forecast(1)[:, 0] * m + obs.forecast_std(1)[:, 0] * root

@@ -147,6 +147,15 @@ def test_a_shelf_life_of_one_orders_no_batch() -> None:
     assert plan.batch[0] == 1.0 and plan.batch[1] == 3 * 10.0
 
 
+def test_a_service_level_stocks_a_sku_whose_sale_does_not_pay() -> None:
+    """p <= c under lost sales is not stocked by the cost rule; a service level asked for it was ignored (level 0)."""
+    cat = _catalog(shortage_cost=np.array([0.5, 0.5]))  # below the unit cost
+    obs = _obs(cat)
+    assert (ForecastSS().parameters(obs).level == 0.0).all()
+    plan = ForecastSS(service_level=0.9).parameters(obs)
+    np.testing.assert_allclose(plan.level, plan.mean + norm.ppf(0.9) * plan.std)
+
+
 def test_a_service_level_replaces_the_cost_fractile() -> None:
     obs = _obs(_catalog())
     np.testing.assert_allclose(ForecastSS(service_level=0.8).safety(obs), [norm.ppf(0.8)] * 2)
