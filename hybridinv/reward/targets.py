@@ -114,6 +114,8 @@ class KPITarget:
                                 value=text)
         kpi, op, number = match.groups()
         try:
+            if not number.isascii() or "_" in number:  # float() reads 0.9_5 as 0.95 and a full-width 1 as 1
+                raise ValueError(number)
             level = float(number)
         except ValueError:
             raise PlanningError("target level must be a number", column=kpi, value=number) from None

@@ -35,6 +35,9 @@ def test_parse(text: str, kpi: str, op: str, level: float) -> None:
         ("fill_rate>0.95", "operators"),
         ("fill_rate=>0.95", "operators"),
         ("fill_rate>=high", "number"),
+        # float() reads these: 0.9_5 as 0.95, a full-width digit as 1
+        ("fill_rate>=0.9_5", "number"),
+        ("fill_rate>=\uff11", "number"),
         ("fill_rate>=1.2", r"\[0, 1\]"),
         ("waste_rate<=-0.1", r"\[0, 1\]"),
         ("fill_rate>=nan", "finite"),
