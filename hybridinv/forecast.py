@@ -278,7 +278,8 @@ def _steps(period: NDArray[np.float64], skus: RowSkus, pos: NDArray[np.int64]) -
         if early < later or (early == later and skips):
             # fewer SKUs start at the smallest period than later: the stray is that early row (period -1 typed for
             # one SKU), not the SKUs that start where most do (the error named a correct row)
-            common = _whole(first + float(np.bincount(starts[starts != 0]).argmax()))
+            values, counts = np.unique(starts[starts != 0], return_counts=True)  # steps may be huge: no bincount
+            common = _whole(first + float(values[int(np.argmax(counts))]))
             raise PlanningError(
                 f"this SKU's forecast starts at period {_whole(first)}, before the period most SKUs start at "
                 f"({common}); every SKU's rows must start at the period planned now",

@@ -266,6 +266,10 @@ def test_a_stray_early_row_is_blamed_not_the_skus_that_start_where_most_do(catal
     with pytest.raises(PlanningError) as err:
         forecast_arrays(catalog, most, 4)
     assert (err.value.sku, err.value.value) == ("B", -1)
+    far = most.assign(period=[0, 1, -10**11, 0, 0, 1])  # steps of 1e11: counted without an array that long
+    with pytest.raises(PlanningError) as err:
+        forecast_arrays(catalog, far, 4)
+    assert (err.value.sku, err.value.value) == ("B", -10**11)
     late = pd.DataFrame({"sku": ["A", "A", "B", "B"], "period": [0, 1, 1, 2], "mean": 10.0})
     with pytest.raises(PlanningError, match="rows start later") as err:  # a SKU that starts late is still named
         forecast_arrays(catalog, late, 4)

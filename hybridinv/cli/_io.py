@@ -265,7 +265,6 @@ def writable_directory(path: str | os.PathLike[str], option: str = "--out") -> N
         Naming the option and the path (a usage error, exit code 2).
     """
     import tempfile
-    from pathlib import Path
 
     try:
         Path(path).mkdir(parents=True, exist_ok=True)
