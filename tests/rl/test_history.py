@@ -46,6 +46,18 @@ def test_episodes_are_seeded_subsets_with_scaled_limits() -> None:
     assert any(np.isinf(c) for c in finite)  # some episodes drop the capacity
 
 
+def test_the_trust_region_is_measured_without_the_held_out_periods() -> None:
+    """The gate's replay fed the trust region's quantiles, so the gate judged a model partly fitted on the periods
+    it holds out: scaling the held-out demand moved the saved feature range."""
+    y, cat = _data()
+    limits = Constraints(capacity=1e9, budget=1e9)
+    scaled = y[:30].copy()
+    scaled[-TINY.validation:] *= 3.0  # only the held-out periods differ
+    ranges = [train_on_history(history, cat, None, limits, TINY)[0].range_metadata() for history in (y[:30], scaled)]
+    np.testing.assert_array_equal(ranges[0]["low"], ranges[1]["low"])
+    np.testing.assert_array_equal(ranges[0]["high"], ranges[1]["high"])
+
+
 def test_training_writes_a_gated_model_whose_base_is_the_fallback(tmp_path: Path) -> None:
     y, cat = _data()
     agent, report = train_on_history(y[:30], cat, tmp_path / "m", Constraints(capacity=1e9, budget=1e9), TINY)
