@@ -28,6 +28,7 @@ long layout, for the forecasters and the replay alike. Sales are lost when out o
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,9 +37,10 @@ import pandas as pd
 from hybridinv.backtest.history import DemandHistory
 from hybridinv.backtest.result import BacktestResult
 from hybridinv.core.catalog import Catalog
-from hybridinv.core.errors import PlanningError, whole_number
+from hybridinv.core.errors import PlanningError, PlanningWarning, whole_number
 
-__all__ = ["SUITES", "SuiteSpec", "load_suite", "run_suite", "suite_catalog"]
+__all__ = ["FROM_SHIPPED_DEFAULT", "SUITES", "SuiteSpec", "load_suite", "run_suite", "suite_catalog",
+           "warn_if_shipped_default_saw"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,28 @@ SUITES: dict[str, SuiteSpec] = {
     "hospital": SuiteSpec("hospital", 60, 10.0, 10.0, (1, 2), (0.7, 0.3)),
     "carparts": SuiteSpec("carparts", 39, 40.0, 20.0, (1, 2, 3), (0.5, 0.35, 0.15)),
 }
+
+
+#: Policies whose weights start from the shipped default, which was trained on each suite's default training
+#: months (:mod:`hybridinv.rl.family`): with an earlier cutoff they have seen months the backtest tests on.
+FROM_SHIPPED_DEFAULT = ("hybrid", "hybrid_trained")
+
+
+def warn_if_shipped_default_saw(name: str, months: int, policies: tuple[str, ...] | list[str]) -> None:
+    """A :class:`~hybridinv.PlanningWarning` when ``policies`` include one built on the shipped default and
+    ``months`` training months of suite ``name`` end before the default's own training window does.
+
+    The rows of ``hybrid`` and ``hybrid_trained`` were reported as held out while the shipped default had been
+    trained on months 19-39 of a car-parts backtest cut at 18.
+    """
+    spec = SUITES.get(name)
+    seen = [policy for policy in policies if policy in FROM_SHIPPED_DEFAULT]
+    if spec is None or months >= spec.cutoff or not seen:
+        return
+    warnings.warn(f"{', '.join(seen)} start from the shipped default, trained on months 1-{spec.cutoff} of "
+                  f"{name!r}; with {months} training months the test months {months + 1}-{spec.cutoff} are among "
+                  "them, so those rows are not held out (compare the other policies, or keep the suite's cutoff)",
+                  PlanningWarning, stacklevel=3)
 
 
 def suite_catalog(spec: SuiteSpec, skus: np.ndarray) -> pd.DataFrame:
@@ -181,6 +205,7 @@ def run_suite(
         months = history.cutoff_index(cutoff)
         if months != spec.cutoff:  # series qualify on the training months only, not on the months tested
             history, catalog, spec = load_suite(name, path, n_series, cutoff=months)
+    warn_if_shipped_default_saw(name, months, policies or DEFAULT_POLICIES)
     return backtest(
         history, catalog, months, policies=policies or DEFAULT_POLICIES, name=name,
         periods_per_year=spec.periods_per_year, **options,  # type: ignore[arg-type]

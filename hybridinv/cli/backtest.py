@@ -75,7 +75,7 @@ def command(
     """
     from hybridinv.backtest import DEFAULT_POLICIES, backtest
     from hybridinv.backtest.history import read_history
-    from hybridinv.backtest.suites import load_suite
+    from hybridinv.backtest.suites import load_suite, warn_if_shipped_default_saw
     from hybridinv.cli._io import cutoff_from_text, read_csv, season_from_text
     from hybridinv.cli.train import given_limits
     from hybridinv.core.catalog import Catalog
@@ -107,6 +107,7 @@ def command(
         training_months = demand.cutoff_index(split)
         if training_months != spec.cutoff:  # series qualify on the training months only, not on months tested
             demand, cat, spec = load_suite(suite, n_series=n_series, cutoff=training_months)
+        warn_if_shipped_default_saw(suite, training_months, chosen)
         name = suite
     else:
         if catalog is None or cutoff is None or history is None:

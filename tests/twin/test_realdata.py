@@ -131,3 +131,24 @@ def test_env_variable_points_to_data(monkeypatch, tmp_path):
     assert data_dir() == tmp_path
     with pytest.raises(FileNotFoundError, match="HYBRIDINV_DATA"):
         load_series("hospital")
+
+
+def test_a_cutoff_before_the_shipped_defaults_training_months_warns_for_the_rows_built_on_it(monkeypatch):
+    """The shipped default was trained on months 1-60 of hospital (1-39 of car parts): a backtest cut earlier
+    reported the hybrid and hybrid_trained rows as held out while their weights had seen its test months."""
+    import warnings
+
+    import hybridinv.backtest.engine as engine
+    from hybridinv import PlanningWarning
+    from hybridinv.backtest.suites import run_suite, warn_if_shipped_default_saw
+
+    monkeypatch.setattr(engine, "backtest", lambda *args, **kwargs: None)  # the split is the point, not the replay
+    with pytest.warns(PlanningWarning, match=r"months 1-60 of 'hospital'.*test months 51-60"):
+        run_suite("hospital", policies=("static_ss", "hybrid"), n_series=2, cutoff=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PlanningWarning)
+        run_suite("hospital", policies=("static_ss", "hybrid"), n_series=2)  # the suite's own cutoff
+        run_suite("hospital", policies=("static_ss",), n_series=2, cutoff=50)  # nothing built on the default
+        warn_if_shipped_default_saw("carparts", 39, ("hybrid_trained",))
+    with pytest.warns(PlanningWarning, match="hybrid_trained"):
+        warn_if_shipped_default_saw("carparts", 18, ("hybrid_trained",))
