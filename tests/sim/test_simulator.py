@@ -210,11 +210,19 @@ def test_a_fractional_arrival_into_a_full_warehouse_is_rejected_too() -> None:
 
 def test_a_replay_cannot_be_simulated_past_its_record_through_a_given_path() -> None:
     """Simulator(replay, periods=30) was accepted and reset(path=...) ran months 25-30 with no demand."""
-    from hybridinv import scenarios
+    from dataclasses import replace
+
+    from hybridinv.demand.forecasters import Forecaster
+    from hybridinv.demand.replay import ForecastReplay
     from hybridinv.sim.batch import BatchSimulator
 
-    scenario = scenarios.get("hospital_backtest")
+    y = np.random.default_rng(0).poisson(20.0, size=(48, 2)).astype(float)  # 36 training, 12 recorded periods
+    fitted = Forecaster(season=12).fit(y[:36])
+    replay = ForecastReplay(mean=y[:36].mean(axis=0), realized=y[36:], forecast=fitted.roll(y, start=36, horizon=5),
+                            past_realized=y[:36], past_expected=fitted.roll(y[:36], start=0, horizon=1).one_step[:36])
+    scenario = replace(make_scenario(make_catalog(2), 20.0), demand=replay, periods=12)
     recorded = scenario.demand.recorded_periods
+    assert recorded == 12
     for build in (Simulator, BatchSimulator):
         with pytest.raises(PlanningError, match="recorded periods") as err:
             build(scenario, periods=recorded + 6)
