@@ -121,22 +121,14 @@ def _first_bad_byte(path: str, exc: UnicodeDecodeError) -> str:
 
 
 def _refuse_other_separator(path: str, frame: pd.DataFrame) -> None:
-    """A file whose one header cell holds the names joined by ``;``, a tab or ``|`` was not written with commas."""
+    """A file written with another separator than commas, or opening with a ``sep=,`` line
+    (:func:`hybridinv.core._frame.header_problem`)."""
+    from hybridinv.core._frame import header_problem
     from hybridinv.core.errors import PlanningError
 
-    if len(frame.columns) and str(frame.columns[0]).strip().lower().startswith("sep="):
-        raise PlanningError(f"{path}: its first line starts {str(frame.columns[0])!r}, a spreadsheet's separator hint, "
-                            "not the header: remove that line", column=str(frame.columns[0]))
-    if len(frame.columns) != 1:
-        return
-    header = str(frame.columns[0])
-    for separator, label in ((";", "';'"), ("\t", "tabs"), ("|", "'|'")):
-        if separator in header:
-            raise PlanningError(
-                f"{path}: the header is one column; the file looks separated by {label}, not commas "
-                "(save it as comma-separated CSV, with '.' as the decimal point)",
-                column=header,
-            )
+    problem = header_problem(frame.columns)
+    if problem is not None:
+        raise PlanningError(f"{path}: {problem}", column=str(frame.columns[0]))
 
 
 def _refuse_repeated_header(path: str, frame: pd.DataFrame, options: dict[str, Any]) -> None:

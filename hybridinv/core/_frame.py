@@ -145,20 +145,28 @@ def _longer_row(path: object, options: dict[str, Any]) -> str:
                 continue
             if header is None:
                 header = row
-                if row and row[0].strip().lower().startswith("sep="):  # Excel's separator hint line
-                    return (f"its first line {separator.join(row)!r} is a spreadsheet's separator hint, not the "
-                            "header: remove that line")
-                joined = separator.join(row)
-                other = next((label for sep, label in ((";", "';'"), ("\t", "tabs"), ("|", "'|'")) if sep in joined),
-                             None)
-                if len(row) == 1 and other is not None:  # ';' with decimal commas splits rows evenly
-                    return (f"the header is one column; the file looks separated by {other}, not commas (save it "
-                            "as comma-separated CSV, with '.' as the decimal point)")
+                problem = header_problem(row)  # ';' with decimal commas splits every row evenly
+                if problem is not None:
+                    return problem
             elif len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
                 return (f"line {number} has {len(row)} cells but the header names {len(header)} columns "
                         f"(value {row[len(header)]!r} has no column name): name its column in the header "
                         "or remove the cell")
     return "a row has more cells than the header names columns"
+
+
+def header_problem(header: Sequence[object]) -> str | None:
+    """Why a CSV header read with commas is not a header, or None: a spreadsheet's ``sep=,`` line, or one
+    column whose name holds ``;``, a tab or ``|`` (the file was written with another separator)."""
+    cells = [str(cell) for cell in header]
+    if cells and cells[0].strip().lower().startswith("sep="):
+        return f"its first line starts {cells[0]!r}, a spreadsheet's separator hint, not the header: remove that line"
+    if len(cells) == 1:
+        for separator, label in ((";", "';'"), ("\t", "tabs"), ("|", "'|'")):
+            if separator in cells[0]:
+                return (f"the header is one column; the file looks separated by {label}, not commas (save it as "
+                        "comma-separated CSV, with '.' as the decimal point)")
+    return None
 
 
 def keys_as_text(path: object, frame: pd.DataFrame, options: dict[str, Any] | None = None) -> pd.DataFrame:
