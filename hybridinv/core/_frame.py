@@ -155,6 +155,17 @@ def _longer_row(path: object, options: dict[str, Any]) -> str:
     return "a row has more cells than the header names columns"
 
 
+def text_variant(name: object, candidates: Iterable[object]) -> str | None:
+    """The first of ``candidates`` that is ``name`` written with other spaces at its ends or other case, else None.
+
+    Codes and names are compared as text, so a padded spreadsheet cell (``"A1 "``, ``" ACME"``) or another case
+    (``MOQ``) is another value; the checks that name the one meant use this one rule.
+    """
+    text = str(name)
+    key = text.strip().casefold()
+    return next((str(c) for c in candidates if str(c) != text and str(c).strip().casefold() == key), None)
+
+
 def header_problem(header: Sequence[object]) -> str | None:
     """Why a CSV header read with commas is not a header, or None: a spreadsheet's ``sep=,`` line, or one
     column whose name holds ``;``, a tab or ``|`` (the file was written with another separator)."""
@@ -427,14 +438,15 @@ def _refuse_hidden_known(df: pd.DataFrame, known: Sequence[str], table: str,
     50 units in transit vanished, without a word. A column without a header that holds values after the first
     (an unquoted thousands separator, ``1,234``, splits a number into two cells): ignored, on hand read 1.
     """
-    lower = {name.lower(): name for name in known}
     for position, column in enumerate(df.columns):
         name = str(column)
-        if name in lower.values() or (pattern is not None and pattern.match(name)):
+        if name in known or (pattern is not None and pattern.match(name)):
             continue
-        key = name.strip().lower()
-        if key in lower or (pattern is not None and pattern.match(key)):
-            raise PlanningError(f"{table} column {name!r} is {lower.get(key, key)!r} written in other case or with "
+        meant = text_variant(name, known)
+        if meant is None and pattern is not None and pattern.match(name.strip().lower()):
+            meant = name.strip().lower()
+        if meant is not None:
+            raise PlanningError(f"{table} column {name!r} is {meant!r} written in other case or with "
                                 "spaces; name it exactly (other columns are ignored, this one would have been "
                                 "dropped without a word)", column=name)
         if position > 0 and headerless_position(column) is not None and df[column].notna().any():

@@ -19,6 +19,7 @@ from hybridinv.core._frame import (
     numeric_column,
     require_frame,
     sku_codes,
+    text_variant,
 )
 from hybridinv.core.errors import PlanningError, number_array
 from hybridinv.core.flags import text_full
@@ -345,8 +346,7 @@ def _near_sku(sku: str, known: NDArray[np.object_]) -> str:
     SKUs are compared as text, spaces included: ``"A1 "`` from a padded spreadsheet cell is not
     ``"A1"``, and the bare "not in the catalog" did not say which catalog SKU was meant.
     """
-    key = sku.strip().casefold()
-    match = next((str(s) for s in known if str(s).strip().casefold() == key), None)
+    match = text_variant(sku, known)
     if match is None:
         return ""
     return f" (the catalog has {match!r}: SKUs are compared as text, spaces and case included)"

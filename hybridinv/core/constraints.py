@@ -10,6 +10,7 @@ from types import MappingProxyType
 import numpy as np
 from numpy.typing import NDArray
 
+from hybridinv.core._frame import text_variant
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.errors import PlanningError
 
@@ -125,9 +126,9 @@ class Constraints:
         for name in names:
             # a catalog name that differs only in spaces or case (' ACME' from a padded cell) escaped the limit
             # without a word: 35 units ordered from a supplier capped at 10
-            variants = sorted(str(s) for s in known if s != name and _same_name(s, name))
-            if variants:
-                raise PlanningError(f"the catalog also names supplier {variants[0]!r}, which differs from it only in "
+            variant = text_variant(name, sorted(str(s) for s in known))
+            if variant is not None:
+                raise PlanningError(f"the catalog also names supplier {variant!r}, which differs from it only in "
                                     "spaces or case: the capacity would bind only the SKUs written exactly "
                                     f"{name!r}; write the supplier the same in every row", column="supplier",
                                     value=name)
@@ -165,8 +166,3 @@ class Constraints:
     def to_dict(self) -> dict[str, object]:
         """Plain-dict form (for metadata and reports)."""
         return {"capacity": self.capacity, "budget": self.budget, "supplier_capacity": dict(self.supplier_capacity)}
-
-
-def _same_name(a: object, b: object) -> bool:
-    """Whether two supplier names are equal once surrounding spaces and case are ignored."""
-    return str(a).strip().casefold() == str(b).strip().casefold()
