@@ -240,9 +240,15 @@ def positive_limit(ctx: click.Context, param: click.Parameter, value: float) -> 
     """A click callback: a capacity or budget must be > 0 (inf: none), a usage error naming the option otherwise.
 
     ``--capacity 0`` was a PlanningError naming "column 'capacity'" with exit code 1, after both files were read.
+    The rule is :class:`~hybridinv.Constraints`'s own, checked here as the option is read.
     """
-    if not value > 0:  # NaN too
-        raise click.BadParameter(f"must be > 0 (leave it out for no limit), got {value:g}")
+    from hybridinv.core.constraints import Constraints
+    from hybridinv.core.errors import PlanningError
+
+    try:
+        Constraints(**{str(param.name): value})
+    except PlanningError as exc:
+        raise click.BadParameter(f"{exc.message}, got {value:g}") from None
     return value
 
 
