@@ -246,7 +246,7 @@ def positive_limit(ctx: click.Context, param: click.Parameter, value: float) -> 
     from hybridinv.core.errors import PlanningError
 
     try:
-        Constraints(**{str(param.name): value})
+        Constraints(capacity=value) if param.name == "capacity" else Constraints(budget=value)
     except PlanningError as exc:
         raise click.BadParameter(f"{exc.message}, got {value:g}") from None
     return value
