@@ -313,11 +313,9 @@ def check_outputs(out_path: str | None, diag_path: str | None, inputs: Sequence[
             continue
         if os.path.realpath(path) in read:
             raise click.BadParameter(f"{path!r} is one of the input files; write to another file", param_hint=option)
-        folder = os.path.dirname(os.path.abspath(path))
+        folder = os.path.dirname(os.path.abspath(path))  # (a folder as the file: click's Path(dir_okay=False))
         if not os.path.isdir(folder):
             raise click.BadParameter(f"the folder of {path!r} does not exist", param_hint=option)
-        if os.path.isdir(path):
-            raise click.BadParameter(f"{path!r} is a folder; give a file name", param_hint=option)
 
 
 def _write(path: str, write: Callable[[], object]) -> None:
