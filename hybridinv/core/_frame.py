@@ -117,16 +117,16 @@ def read_csv_file(path: object, options: dict[str, Any]) -> pd.DataFrame:
     frame = keys_as_text(path, frame, options)
     # a row of empty cells only (",,,": a spreadsheet's formatted but empty row) is skipped like a blank line; it was
     # "state has an empty SKU", naming neither the file nor the line
-    if len(frame) and len(frame.columns):
-        keys = [c for c in frame.columns if c in KEY_COLUMNS]  # read as text: an empty cell is ""
-        empty = frame.drop(columns=keys).isna().all(axis=1).to_numpy().copy()
-        for key in keys:
-            if not empty.any():
-                break
-            empty &= frame[key].to_numpy(dtype=object) == ""
-        if empty.any():
-            frame = frame.loc[~empty].reset_index(drop=True)
-    return frame
+    # column by column, stopping at the first that leaves no row empty (the SKU column, in a file without such rows):
+    # no copy of the frame on every read
+    empty = np.ones(len(frame), dtype=bool)
+    for column in frame.columns:
+        values = frame[column]
+        # a code column was read as text, where an empty cell is ""
+        empty &= values.to_numpy(dtype=object) == "" if column in KEY_COLUMNS else values.isna().to_numpy()
+        if not empty.any():
+            return frame
+    return frame.loc[~empty].reset_index(drop=True) if len(frame.columns) else frame
 
 
 def _longer_row(path: object, options: dict[str, Any]) -> str:
