@@ -273,7 +273,8 @@ def solve_highs(
     if warm_start is not None:
         start = start_values(np.concatenate([known, np.maximum(problem.lot_size * known - problem.desired, 0.0)]),
                              switched)
-    reference = problem.objective(known) * factor
+    known_cost = problem.objective(known)
+    reference = known_cost * factor
     if time_limit is not None:  # the limit is the call's: building the model and the fast plan took part of it
         highs.setOptionValue("time_limit", max(time_limit - (time.perf_counter() - began), 1e-3))
     solved = run_mip(highs, start, reference)
@@ -301,10 +302,11 @@ def solve_highs(
         lp_prices = lp_relaxation_prices(problem, left)
         row_prices = lp_prices if lp_prices is not None else (fast_plan or solve_fast(problem)).prices
     feasible = make_feasible(problem, lots)  # a no-op unless even the second solve broke a row (or had no time)
-    if problem.objective(known) < problem.objective(feasible):  # HiGHS did worse than the plan it was checked on
-        feasible, proven = known, False
+    cost = problem.objective(feasible)
+    if known_cost < cost:  # HiGHS did worse than the plan it was checked on
+        feasible, proven, cost = known, False, known_cost
     certified = max(bound / factor, 0.0)
-    if tolerance_blind(arrays, min(reference, problem.objective(feasible) * factor), gap_tolerance):
+    if tolerance_blind(arrays, cost * factor, gap_tolerance):  # the kept plan's cost, never above the known one
         # HiGHS's bound may lie above the optimum: the Lagrangian bound certifies instead
         certified, proven = (fast_plan.bound if fast_plan is not None else dual_bound(problem)), False
     return BackendSolution(
