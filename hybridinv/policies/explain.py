@@ -32,6 +32,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.flags import join_flags
+from hybridinv.repair.result import ROUNDING  # one code whether a repair ran or not
 
 __all__ = [
     "ABOVE_REORDER_POINT",
@@ -68,8 +69,6 @@ BUILD_AHEAD = "build_ahead"
 TARGET_REASONS: tuple[str, ...] = (
     FORECAST_CORRECTED, SAFETY_SHIFTED, CAPACITY_PRICED, CAPPED, NOT_STOCKED, ABOVE_REORDER_POINT, BUILD_AHEAD,
 )
-#: ``reason`` of an order no repair layer saw (no rule or constraint applies): the desired quantity rounded up.
-ROUNDING = "rounding"
 #: ``reason`` of a negative desired quantity, ordered as 0 (the repair layer's flag of the same name).
 NEGATIVE_DESIRED = "negative_desired"
 BASE_RULE = "base_rule"

@@ -42,8 +42,8 @@ REASONS: tuple[str, ...] = (
 UNCHANGED = "unchanged"
 #: ``reason`` of an order that differs from the desired quantity although no rule explains it.
 OTHER = "other"
-#: ``reason`` of an order that only rounds the desired quantity to whole units (the code
-#: :data:`hybridinv.policies.explain.ROUNDING` gives when no repair runs).
+#: ``reason`` of an order that only rounds the desired quantity to whole units: up when no repair layer saw it
+#: (no rule or constraint applies; :mod:`hybridinv.policies.explain`), to the cheaper neighbour after a repair.
 ROUNDING = "rounding"
 #: Added to ``reason`` (after the flags of :data:`REASONS`) where the order moved in a direction whose
 #: weight is 0 (below the desired quantity with ``under_weight`` 0, above it with ``over_weight`` 0).
