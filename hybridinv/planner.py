@@ -155,7 +155,8 @@ def plan(
         ``negative_desired``, ``guardrail``; present when no repair ran too, all false but
         ``negative_desired``). Every code of ``reason`` and ``target_reason`` is explained in
         :data:`hybridinv.reasons.REASON_LEGEND` (docs/concepts.md). ``.attrs`` holds
-        ``diagnostics``: policy, backend, objective, bound, gap, shadow prices,
+        ``diagnostics``: policy, objective, bound, gap, ``repair`` (backend, status, the shadow prices
+        ``capacity_price``/``budget_price``/``supplier_price``, row use and limits),
         ``violations`` (rows no plan can meet), ``order_check``, ``warnings`` (every
         message of this call: violations, a budget too small for any order, SKUs whose
         batch nothing limits, ``demand_history`` without ``forecast_history``, SKUs in only one of

@@ -119,6 +119,26 @@ def test_feature_matrix_layout() -> None:
     assert np.isfinite(x).all()
 
 
+def test_a_missing_limit_reads_as_load_zero_and_a_loose_one_sends_the_default_to_its_base() -> None:
+    """Feature version 2 (docs/rl.md, "A missing limit is not the same as a loose one")."""
+    from hybridinv.examples import example_frames
+
+    catalog, state = example_frames()
+    free = hybridinv.plan(state, catalog)
+    loose = hybridinv.plan(state, catalog, {"budget": 1e9, "capacity": 1e12})
+    assert (free["safety_shift"] < -0.2).all()  # corrections as at a budget exactly used
+    assert (loose["safety_shift"] == 0.0).all()  # load ~ -1: outside the trained range, the base
+    base = hybridinv.plan(state, catalog, {"budget": 1e9, "capacity": 1e12}, policy="forecast_ss")
+    np.testing.assert_array_equal(loose["desired_qty"], base["desired_qty"])
+    planning = _planning_observation(demand=10.0, forecast=10.0)
+    for constraints, expected in ((Constraints(), 0.0), (Constraints(capacity=1e12, budget=1e12), -1.0)):
+        obs = Observation.from_state(planning.state(), planning.catalog, constraints, planning.forecast(6),
+                                     planning.forecast_std(6))
+        x = adaptive_features(obs, ForecastSS(), np.zeros(obs.n_skus))
+        for name in ("capacity_load", "budget_load"):
+            np.testing.assert_allclose(x[:, ADAPTIVE_FEATURES.index(name)], expected, atol=1e-3)
+
+
 def test_intermittency_counts_zero_periods_and_pads_with_the_poisson_zero_probability() -> None:
     obs = _planning_observation(demand=0.0, forecast=5.0, periods=13)
     np.testing.assert_array_equal(intermittency(obs), 1.0)
