@@ -199,6 +199,7 @@ def aggregate_sales(sales: pd.DataFrame, period: PlanningPeriod | str = Planning
     wide = grouped["quantity"].unstack("sku").reindex(index=span, columns=skus).fillna(0.0)
     flags = grouped["stockout"].astype(float).unstack("sku").reindex(index=span, columns=skus).fillna(0.0)
     _warn_late_starters(frame.groupby("sku")["period"].min().reindex(skus), first, span.size)
+    _warn_fractional(wide)
     _warn_coarse_or_partial(dates, period, last)
     return DemandMatrix(
         sku=skus,
@@ -207,6 +208,20 @@ def aggregate_sales(sales: pd.DataFrame, period: PlanningPeriod | str = Planning
         censored=flags.to_numpy(dtype=np.float64) > 0,
         has_stock_info=has_stock_info,
     )
+
+
+def _warn_fractional(wide: pd.DataFrame) -> None:
+    """Warn when a period's total is not a whole number of units: the demand families are counts."""
+    values = wide.to_numpy(dtype=np.float64)
+    fractional = np.abs(values - np.round(values)) > 1e-9
+    if not fractional.any():
+        return
+    t, i = np.argwhere(fractional)[0]
+    warnings.warn(PlanningWarning(
+        f"{int(fractional.any(axis=0).sum())} SKU(s) sold fractional quantities in a period (first: SKU "
+        f"{wide.columns[i]!r}, {values[t, i]:g} in {wide.index[t]}); the twin fits counts (Poisson, negative "
+        "binomial, the observed counts), so the fit depends on the unit: write the quantities in a whole unit "
+        "(grams rather than kilograms, packs rather than cartons)"), stacklevel=3)
 
 
 def _warn_coarse_or_partial(dates: pd.Series, period: PlanningPeriod, last: pd.Period) -> None:
@@ -221,6 +236,10 @@ def _warn_coarse_or_partial(dates: pd.Series, period: PlanningPeriod, last: pd.P
             f"the sales log has about one date per month, but it is aggregated per {period.value}: most "
             f"{period.value}s read as 0 sold (aggregate per month: --period month, DigitalTwin(period='month'))"),
             stacklevel=3)
+    elif 7 <= step < 8 and period is PlanningPeriod.DAY:  # a weekly log fitted per day: 6 days in 7 read as 0
+        warnings.warn(PlanningWarning(
+            "the sales log has about one date per week, but it is aggregated per day: most days read as 0 sold "
+            "(aggregate per week: --period week, DigitalTwin(period='week'))"), stacklevel=3)
     elif step <= 1 and period is not PlanningPeriod.DAY:
         # days with sales per period: a log of weekdays only ends each week on Friday, which is no short week
         per_period = pd.Series(pd.DatetimeIndex(days).to_period(period.freq)).value_counts(sort=False)

@@ -533,3 +533,21 @@ def test_an_unknown_column_of_either_log_is_refused_unless_allowed(tmp_path):
     read = CliRunner().invoke(main, ["twin", "--sales", str(tmp_path / "s.csv"), "--out", str(tmp_path / "o"),
                                      "--extra-columns", "ignore"])
     assert read.exit_code == 0, read.output
+
+
+def test_a_weekly_log_fitted_per_day_and_fractional_quantities_are_warned_about():
+    import warnings
+
+    weeks = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=52, freq="W-MON"), "sku": "A",
+                          "quantity": np.random.default_rng(0).poisson(70, 52)})
+    with pytest.warns(PlanningWarning, match="about one date per week, but it is aggregated per day"):
+        aggregate_sales(weeks, "day")  # six days in seven read as 0 sold: fitted as intermittent
+    flour = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=28, freq="D"), "sku": ["KG"] * 27 + ["KG"],
+                          "quantity": [1.0] * 27 + [0.5]})
+    with pytest.warns(PlanningWarning, match=r"1 SKU\(s\) sold fractional quantities .* 'KG', 0.5 in 2024-01-28"):
+        aggregate_sales(flour, "day")  # a count family fitted to kilograms depends on the unit
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        aggregate_sales(weeks, "week")
+        halves = flour.iloc[:14].assign(quantity=0.5)  # two rows of half a unit a day: whole units a day
+        aggregate_sales(pd.concat([halves, halves]), "day")
