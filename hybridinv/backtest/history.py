@@ -167,8 +167,10 @@ class DemandHistory:
         return DemandHistory(self.sku[columns], self.periods, self.demand[:, columns], self.freq)
 
 
-def _period_codes(values: pd.Series, freq: str | None) -> tuple[NDArray[np.int64], NDArray[np.object_], str | None]:
-    """Consecutive integer codes and labels of the ``period`` column, and the period kind of dated ones."""
+def _period_codes(values: pd.Series, freq: str | None,
+                  skus: pd.Series | None = None) -> tuple[NDArray[np.int64], NDArray[np.object_], str | None]:
+    """Consecutive integer codes and labels of the ``period`` column, and the period kind of dated ones
+    (``skus``, the rows' SKUs, tell the period from each SKU's own dates when SKUs are dated differently)."""
     if values.map(lambda v: isinstance(v, (bool, np.bool_))).any():
         raise PlanningError(f"{_TABLE}: period must be a whole number or a date, not a bool", column="period")
     dated = pd.api.types.is_datetime64_any_dtype(values.dtype) or isinstance(values.dtype, pd.PeriodDtype)
@@ -206,15 +208,18 @@ def _period_codes(values: pd.Series, freq: str | None) -> tuple[NDArray[np.int64
         return codes - first, labels, None
     try:
         quarters = values.astype(str).str.fullmatch(r"\d{4}-?[Qq][1-4]").all() and freq in (None, "Q")
+        weeks = None if dated or freq not in (None, "W") else _week_starts(values.astype(str))
         if isinstance(values.dtype, pd.PeriodDtype):
             periods = pd.PeriodIndex(values)
+        elif weeks is not None:  # 2024-01-01/2024-01-07, as pandas and hybridinv twin's history.csv write a week
+            periods = pd.PeriodIndex(weeks[0], freq=weeks[1])
         elif quarters:  # 2020Q1 (was read as 2020-01 with two empty months after it; pandas deprecates the parse)
             periods = pd.PeriodIndex(values.astype(str).str.replace("-", "", regex=False).str.upper(), freq="Q")
         else:
             with quiet_date_parsing():
                 # day-first numeric dates (15/01/2024) are told from month-first ones, as in the twin
                 stamps = date_column(values.astype(str), "period") if freq is None else pd.to_datetime(values)
-                inferred = freq or _infer_freq(values, stamps)
+                inferred = freq or _infer_freq(values, stamps, skus)
             periods = pd.PeriodIndex(stamps, freq=inferred)
     except (ValueError, TypeError) as exc:
         raise PlanningError(f"{_TABLE}: unreadable period ({exc})", column="period") from None
@@ -233,47 +238,124 @@ def _same_date(labels: list[str], cutoff: object) -> int:
 
     A long history's labels are normalized (``Apr 2001`` is stored as ``2001-04``) and a wide one's are
     kept as written, so the same ``--cutoff`` was refused in one layout and accepted in the other. Week
-    labels (``2024-07-15/2024-07-21``) match any day of their week (the Monday was refused).
+    labels (``2024-07-15/2024-07-21``) match any day of their week (the Monday was refused). A cutoff that
+    reads as two periods of the history, month first and day first (``03/11/2024``), is a
+    :class:`PlanningError` asking for ``YYYY-MM-DD`` (it was read month first, also in a day-first file).
     """
     with quiet_date_parsing():
-        try:
-            wanted = pd.Timestamp(str(cutoff))
-        except (ValueError, TypeError, OverflowError):
-            return -1
+        readings = set()
+        for day_first in (False, True):  # 03/11/2024 is 11 March month first, 3 November day first
+            try:
+                readings.add(pd.to_datetime(str(cutoff), dayfirst=day_first))
+            except (ValueError, TypeError, OverflowError):
+                continue
         ranges = pd.Series(labels).str.extract(r"^(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})$")
         if ranges[0].notna().all():
             start, end = pd.to_datetime(ranges[0]), pd.to_datetime(ranges[1])
-            matches = np.flatnonzero(((start <= wanted) & (wanted <= end)).to_numpy())
-            return int(matches[0]) if matches.size == 1 else -1
-        try:
-            dates = pd.to_datetime(pd.Series(labels), errors="coerce", format="mixed")
-        except (ValueError, TypeError, OverflowError):
-            return -1
-    matches = np.flatnonzero((dates == wanted).to_numpy())
-    return int(matches[0]) if matches.size == 1 else -1
+            found = {}
+            for wanted in readings:
+                matches = np.flatnonzero(((start <= wanted) & (wanted <= end)).to_numpy())
+                if matches.size == 1:
+                    found[wanted] = int(matches[0])
+        else:
+            try:
+                dates = pd.to_datetime(pd.Series(labels), errors="coerce", format="mixed")
+            except (ValueError, TypeError, OverflowError):
+                return -1
+            found = {}
+            for wanted in readings:
+                matches = np.flatnonzero((dates == wanted).to_numpy())
+                if matches.size == 1:
+                    found[wanted] = int(matches[0])
+    if len(set(found.values())) > 1:  # read month first it was always taken, whichever order the file has
+        first, second = sorted(found)
+        raise PlanningError(f"cutoff is {first:%Y-%m-%d} read month first and {second:%Y-%m-%d} read day first, "
+                            "both periods of the history; write it as YYYY-MM-DD", column="cutoff", value=cutoff)
+    return next(iter(found.values()), -1)
 
 
-def _infer_freq(values: pd.Series, stamps: pd.Series) -> str:
+def _week_starts(text: pd.Series) -> tuple[pd.DatetimeIndex, str] | None:
+    """The first days and the pandas frequency (``W-SUN``, ...) of week labels ``2024-01-01/2024-01-07``, or None
+    when the labels are not all of that form (pandas read them as a date and a time zone: "invalid tzoffset")."""
+    parts = text.str.extract(r"^(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})$")
+    if len(text) == 0 or not parts[0].notna().all():
+        return None
+    start, end = pd.DatetimeIndex(pd.to_datetime(parts[0])), pd.DatetimeIndex(pd.to_datetime(parts[1]))
+    wrong = (end - start) != pd.Timedelta(days=6)
+    if wrong.any():
+        raise PlanningError(f"{_TABLE}: a period written first/last day must be one week (7 days)", column="period",
+                            value=text[wrong].iloc[0])
+    ends = pd.Series(end.day_name().str[:3].str.upper())
+    if ends.nunique() > 1:
+        raise PlanningError(f"{_TABLE}: weeks written first/last day end on different weekdays "
+                            f"({ends.iloc[0]} and {ends[ends != ends.iloc[0]].iloc[0]})", column="period",
+                            value=text[(ends != ends.iloc[0]).to_numpy()].iloc[0])
+    return start, f"W-{ends.iloc[0]}"
+
+
+#: coarseness of the period kinds, finest first
+_COARSENESS = {"D": 0, "W": 1, "M": 2, "Q": 3, "Y": 4}
+
+
+def _per_sku_kind(stamps: pd.Series, skus: pd.Series | None) -> str | None:
+    """The period each SKU's own dates imply when SKUs are dated on different days of one period, or None.
+
+    A monthly history dated on the 1st for some SKUs and on the last day for others has dates a day apart
+    (31 January, 1 February): the steps between all distinct dates read it as daily, 731 days of which 24
+    had demand. Each SKU's own dates are a month apart, on a fixed day of the month (or its last day): those
+    are read as months. The same for weeks (a fixed weekday per SKU), quarters and years.
+    """
+    if skus is None:
+        return None
+    frame = pd.DataFrame({"sku": skus.to_numpy(), "stamp": pd.Series(stamps).to_numpy()}).drop_duplicates()
+    frame = frame.sort_values(["sku", "stamp"], kind="stable")
+    same = frame["sku"].to_numpy()[1:] == frame["sku"].to_numpy()[:-1]
+    steps = np.diff(frame["stamp"].to_numpy()).astype("timedelta64[s]").astype(np.float64)[same] / 86400.0
+    if not steps.size:
+        return None
+    kind = _step_kind(round(float(np.median(steps))))
+    low = next((low for low, _, k in _STEPS if k == kind), None)
+    if kind is None or low is None or float(steps.min()) < low:  # some SKU has two dates inside one such period
+        return None
+    stamp = pd.DatetimeIndex(frame["stamp"])
+    by_sku = pd.DataFrame({"sku": frame["sku"].to_numpy(), "weekday": stamp.day_of_week, "day": stamp.day,
+                           "end": stamp.is_month_end}).groupby("sku")
+    if kind == "W":
+        fixed = bool((by_sku["weekday"].nunique() == 1).all())
+    else:
+        fixed = bool(((by_sku["day"].nunique() == 1) | by_sku["end"].all()).all())
+    return kind if fixed else None
+
+
+def _infer_freq(values: pd.Series, stamps: pd.Series, skus: pd.Series | None = None) -> str:
     """The period the dates imply: from the labels' form, else from the median step between distinct dates.
 
     When the median step fits no period, the shortest step may (a long history leaves out periods
     without sales); when neither does (two weeks, ...) the dates are read as the nearest shorter
     period, so the periods between count as periods without demand, with a :class:`PlanningWarning`.
+    When each SKU's own dates imply a longer period than all dates together (SKUs dated on different
+    days of a month, :func:`_per_sku_kind`), that period is taken, with a :class:`PlanningWarning`.
     """
     text = values.astype(str)
     if text.str.fullmatch(r"\d{4}-\d{2}").all():
         return "M"
     if text.str.fullmatch(r"\d{4}").all():
         return "Y"
-    stamps = pd.Series(stamps).drop_duplicates().sort_values()
-    if len(stamps) < 2:
+    distinct = pd.Series(stamps).drop_duplicates().sort_values()
+    if len(distinct) < 2:
         return "D"
-    steps = np.diff(stamps.to_numpy()).astype("timedelta64[D]").astype(np.float64)
+    steps = np.diff(distinct.to_numpy()).astype("timedelta64[D]").astype(np.float64)
     step = float(np.median(steps))
-    for candidate in (step, float(steps.min())):  # the shortest step: periods left out of a long history
-        found = _step_kind(candidate)
-        if found is not None:
-            return found
+    pooled = next((k for k in (_step_kind(step), _step_kind(float(steps.min()))) if k is not None), None)
+    own = _per_sku_kind(stamps, skus)
+    if own is not None and _COARSENESS[own] > _COARSENESS.get(pooled or "D", 0):
+        warnings.warn(PlanningWarning(
+            f"{_TABLE}: the SKUs are dated on different days (all dates together are {step:g} days apart, "
+            f"median), but each SKU's own dates are a {_FREQ_NAMES[own][:-1]} apart: read as {_FREQ_NAMES[own]}. "
+            f"Pass freq= (read_history) to read them otherwise"), stacklevel=5)
+        return own
+    if pooled is not None:  # the shortest step: periods left out of a long history
+        return pooled
     freq = next((f for low, _, f in _STEPS if step >= low), "D")
     warnings.warn(PlanningWarning(
         f"{_TABLE}: the dates are {step:g} days apart (median), which is no whole period; they are read as "
@@ -359,7 +441,7 @@ def _from_long(df: pd.DataFrame, freq: str | None) -> DemandHistory:
         raise PlanningError(f"{_TABLE}: quantity is empty in period {df['period'].iloc[i]} (write 0 for a period "
                             "without sales, or leave the row out before a SKU existed)", column="quantity",
                             sku=skus.iloc[i], value=float("nan"))
-    codes, labels, kind = _period_codes(df["period"], freq)
+    codes, labels, kind = _period_codes(df["period"], freq, skus)
     sku_codes, names = pd.factorize(skus, sort=True)
     _warn_repeated_rows(df, skus)
     demand = np.full((len(labels), len(names)), np.nan)
@@ -422,7 +504,10 @@ def _in_order(columns: list[object]) -> str | None:
     # periods of year 1 with a 7-period season; m01..m84 failed at m60): only labels with a year or a day/month
     # date are dates
     dated = labels.str.contains(r"\d{4}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2}")
-    if keys.isna().any() and keys.notna().sum() < 2 and dated.sum() >= 2:
+    weeks = _week_starts(labels)
+    if weeks is not None:  # 2024-01-01/2024-01-07 (pandas read it as a date and a time zone): weeks
+        keys = pd.Series(weeks[0])
+    elif keys.isna().any() and keys.notna().sum() < 2 and dated.sum() >= 2:
         try:
             with warnings.catch_warnings():  # pandas' notes on quarters such as "2019Q1"
                 warnings.simplefilter("ignore")

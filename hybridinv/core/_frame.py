@@ -738,9 +738,11 @@ def per_sku(value: ArrayLike, n: int, name: str, *, minimum: float | None = None
 @contextmanager
 def quiet_date_parsing() -> Iterator[None]:
     """Silence pandas's "Could not infer format" note (dates such as ``Jan 1998`` parsed one by one): it is
-    about pandas's own speed, not the user's data, and leaked into normal output."""
+    about pandas's own speed, not the user's data, and leaked into normal output; and its "Parsing dates in
+    %d/%m/%Y format when dayfirst=False" note, where the caller reads a date both ways on purpose."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Could not infer format", category=UserWarning)
+        warnings.filterwarnings("ignore", message="Parsing dates in .* format when dayfirst", category=UserWarning)
         yield
 
 

@@ -345,3 +345,52 @@ def test_text_period_labels_are_not_read_as_times_of_day(prefix: str) -> None:
     assert list(history.periods) == [f"{prefix}{i:02d}" for i in range(1, 85)]
     assert history.freq is None and history.calendar("auto", "auto") == (12, 12)
     np.testing.assert_array_equal(history.demand[:, 1], values[1])
+
+
+def test_skus_dated_on_different_days_of_their_month_are_read_as_months() -> None:
+    rows = []
+    for month in pd.period_range("2023-01", "2024-12", freq="M"):  # A on the 1st, B on the month's last day
+        rows += [("A", month.start_time.strftime("%Y-%m-%d"), 10), ("B", month.end_time.strftime("%Y-%m-%d"), 20)]
+    frame = pd.DataFrame(rows, columns=["sku", "period", "quantity"])
+    with pytest.warns(PlanningWarning, match="dated on different days .* each SKU's own dates are a month apart"):
+        history = read_history(frame)  # was 731 daily periods, 24 of them with demand, and a 7-day season
+    assert history.freq == "M" and history.n_periods == 24 and history.calendar() == (12, 12)
+    np.testing.assert_array_equal(history.demand, np.tile([10.0, 20.0], (24, 1)))
+    rows = []
+    for week in pd.period_range("2024-01-01", periods=10, freq="W"):  # Mondays and Sundays
+        rows += [("A", week.start_time.strftime("%Y-%m-%d"), 5), ("B", week.end_time.strftime("%Y-%m-%d"), 7)]
+    with pytest.warns(PlanningWarning, match="a week apart: read as weeks"):
+        weekly = read_history(pd.DataFrame(rows, columns=["sku", "period", "quantity"]))
+    assert weekly.freq == "W" and weekly.n_periods == 10
+    rows = [(f"S{i}", day.strftime("%Y-%m-%d"), 1)  # sparse weekly sales: each SKU every 4th Monday
+            for i in range(4) for day in pd.date_range("2024-01-01", periods=40, freq="W-MON")[i::4]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sparse = read_history(pd.DataFrame(rows, columns=["sku", "period", "quantity"]))
+        daily = read_history(pd.DataFrame({"sku": ["A", "B"] * 30, "quantity": 1,  # A and B a day apart, daily
+                                           "period": pd.date_range("2024-01-01", periods=60).strftime("%Y-%m-%d")}))
+    assert sparse.freq == "W" and sparse.n_periods == 40
+    assert daily.freq == "D"
+
+
+@pytest.mark.parametrize("long", [True, False])
+def test_week_labels_as_pandas_and_the_twin_write_them_are_weeks(long: bool) -> None:
+    weeks = pd.period_range("2024-01-01", periods=8, freq="W").astype(str)  # 2024-01-01/2024-01-07, ...
+    if long:
+        frame = pd.DataFrame({"sku": "A", "period": weeks, "quantity": np.arange(8)})
+    else:
+        frame = pd.DataFrame([["A", *range(8)]], columns=["sku", *weeks])
+    history = read_history(frame)  # wide: numbered months (12, 12); long: "invalid tzoffset" from 4 weeks on
+    assert history.freq == "W" and history.calendar() == (52, 52)
+    assert list(history.periods[:2]) == ["2024-01-01/2024-01-07", "2024-01-08/2024-01-14"]
+    np.testing.assert_array_equal(history.demand[:, 0], np.arange(8))
+    assert history.cutoff_index("2024-01-17") == 2  # any day of the third week
+
+
+def test_a_cutoff_date_that_reads_as_two_periods_is_refused() -> None:
+    days = pd.date_range("2024-01-01", "2024-12-31", freq="D")
+    history = read_history(pd.DataFrame({"sku": "A", "period": days.strftime("%d/%m/%Y"), "quantity": 1}))
+    with pytest.raises(PlanningError, match="2024-03-11 read month first and 2024-11-03 read day first"):
+        history.cutoff_index("03/11/2024")  # was 11 March in this day-first file, without a word
+    assert history.cutoff_index("2024-11-03") == 307
+    assert history.cutoff_index("25/11/2024") == history.cutoff_index("2024-11-25") == 329  # one reading only
