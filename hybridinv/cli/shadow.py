@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from hybridinv.cli._io import extra_columns_option, read_csv
+from hybridinv.cli._io import extra_columns_option, read_csv, writable_directory
 from hybridinv.cli.twin import fit_twin_from_files
 
 __all__ = ["command"]
@@ -76,6 +76,8 @@ def command(
     if window is not None and not decisions_path:  # it was silently ignored (--periods sets the horizon without)
         raise click.UsageError("--window needs --decisions (it is the number of periods the logged decisions "
                                "cover; without them --periods sets the replay)")
+    if out_dir:
+        writable_directory(out_dir)  # before the replay, not after it printed its results
     given = click.get_current_context().get_parameter_source("periods")
     if decisions_path and given is not None and given != click.core.ParameterSource.DEFAULT:
         raise click.UsageError("--periods does not apply with --decisions (the replay covers the periods the "
@@ -123,7 +125,6 @@ def command(
     click.echo(result.verdict("valued_cost") + " (stock left at the end valued at unit cost)")
     if out_dir:
         out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
         write_csv(result.summary, out / "summary.csv")
         write_csv(result.disagreements, out / "disagreements.csv")
         write_csv(result.per_period, out / "per_period.csv")

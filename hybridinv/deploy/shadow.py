@@ -222,7 +222,13 @@ class ShadowResult:
         order costs, waste, overflow and the unit cost of the units sold, expired or
         rejected. Summed over the SKUs it is ``valued_cost`` times the measured periods.
     per_period : pandas.DataFrame
-        Mean cost per period of each policy over the replications.
+        Mean cost per period of each policy over the replications, every period of the replay: ``measured``
+        is false in the warm-up, which the summary leaves out (so the summary's ``avg_cost`` is the mean of
+        the measured rows).
+    measured_periods, block : int
+        Periods after the warm-up, and the bootstrap's block length. With fewer than two blocks of measured
+        periods the intervals are NaN: every resample of one block is the series itself, so the interval
+        was the point estimate and the verdict called any difference significant.
     """
 
     summary: pd.DataFrame
@@ -231,6 +237,8 @@ class ShadowResult:
     replications: int
     periods: int
     confidence: float
+    measured_periods: int = 0
+    block: int = 0
 
     def verdict(self, kpi: str = "avg_cost") -> str:
         """One line: the ``kpi`` difference with its interval and whether it is significant."""
@@ -238,10 +246,15 @@ class ShadowResult:
         if kpi not in table.index:
             raise PlanningError(f"unknown KPI; the summary has {list(table.index)}", column="kpi", value=kpi)
         row = table.loc[kpi]
+        # a fill rate is a share of the demand over the replay, not an amount per period: four decimals
+        digits, unit = (4, "") if kpi == "fill_rate" else (2, " per period")
+        head = (f"{kpi}: recommended {row.recommended:.{digits}f} vs incumbent {row.incumbent:.{digits}f}{unit}: "
+                f"difference {row.difference:+.{digits}f}")
+        if not (np.isfinite(row.ci_low) and np.isfinite(row.ci_high)):
+            return (f"{head} -> no interval: {self.measured_periods} measured period(s), fewer than two "
+                    f"bootstrap blocks of {self.block} (replay more periods or pass a shorter block)")
         sign = "lower" if row.ci_high < 0 else "higher" if row.ci_low > 0 else "not significantly different"
-        return (f"{kpi}: recommended {row.recommended:.2f} vs incumbent {row.incumbent:.2f} per period: "
-                f"difference {row.difference:+.2f} [{row.ci_low:+.2f}, {row.ci_high:+.2f}] "
-                f"({self.confidence:.0%} CI) -> {sign}")
+        return f"{head} [{row.ci_low:+.{digits}f}, {row.ci_high:+.{digits}f}] ({self.confidence:.0%} CI) -> {sign}"
 
 
 def _run(policy: Any, scenario: Scenario, path: Any, periods: int) -> tuple[Any, NDArray[np.float64]]:
@@ -428,15 +441,20 @@ def shadow_replay(
     series = {"avg_cost": total, "valued_cost": valued[:, measured],
               "cost_excluding_purchases": total - purchases[:, measured],
               **{f"{k}_cost": v for k, v in series.items()}}
+    # one block (or less than two) resamples the series itself: an interval of zero width, "significant"
+    intervals = horizon - warmup >= 2 * block
+
+    def interval(boot: NDArray[np.float64]) -> tuple[float, float]:
+        return (float(np.quantile(boot, alpha)), float(np.quantile(boot, 1 - alpha))) if intervals else (np.nan, np.nan)
+
     for name, values in series.items():
         diff = values[0] - values[1]
-        boot = diff[index].mean(axis=1)
-        rows.append((name, values[0].mean(), values[1].mean(), diff.mean(), *np.quantile(boot, [alpha, 1 - alpha])))
+        rows.append((name, values[0].mean(), values[1].mean(), diff.mean(), *interval(diff[index].mean(axis=1))))
     s, d = served[:, measured], demanded[:, measured]
     fill = _fill_rate(s.sum(axis=1), d.sum(axis=1))
     boot_fill = (_fill_rate(s[0][index].sum(axis=1), d[0][index].sum(axis=1))
                  - _fill_rate(s[1][index].sum(axis=1), d[1][index].sum(axis=1)))
-    rows.append(("fill_rate", fill[0], fill[1], fill[0] - fill[1], *np.quantile(boot_fill, [alpha, 1 - alpha])))
+    rows.append(("fill_rate", fill[0], fill[1], fill[0] - fill[1], *interval(boot_fill)))
     summary = pd.DataFrame(rows, columns=["kpi", "recommended", "incumbent", "difference", "ci_low", "ci_high"])
     disagreements = pd.DataFrame({
         "sku": cat.sku,
@@ -451,7 +469,9 @@ def shadow_replay(
     disagreements = disagreements.sort_values("mean_abs_order_difference", ascending=False, kind="stable")
     per_period = pd.DataFrame({
         "period": np.arange(horizon),
+        "measured": np.arange(horizon) >= warmup,
         "cost_recommended": cost[0].sum(axis=1),
         "cost_incumbent": cost[1].sum(axis=1),
     })
-    return ShadowResult(summary, disagreements.reset_index(drop=True), per_period, replications, horizon, confidence)
+    return ShadowResult(summary, disagreements.reset_index(drop=True), per_period, replications, horizon, confidence,
+                        measured_periods=horizon - warmup, block=block)

@@ -201,3 +201,12 @@ def test_shadow_periods_with_decisions_is_a_usage_error(files):
                                        str(files / "decisions.csv"), "--periods", "6", "--replications", "1"])
     assert result.exit_code == 2, result.output
     assert "--periods does not apply with --decisions" in result.output
+
+
+def test_shadow_out_is_checked_before_the_replay(files, tmp_path):
+    (tmp_path / "afile").write_text("x")
+    result = CliRunner().invoke(main, ["shadow", "--sales", str(files / "sales.csv"), "--policy", "base_stock",
+                                       "--incumbent", "ss", "--periods", "12", "--replications", "1",
+                                       "--out", str(tmp_path / "afile" / "sub")])
+    assert result.exit_code == 2 and "cannot write to" in result.output
+    assert "recommended" not in result.output  # the replay did not run (it printed its results, then failed)

@@ -147,3 +147,21 @@ def test_fill_rate_without_demand_is_one_as_in_the_ledger():
     policy = BaseStock.fit(scenario)
     summary = shadow_replay(scenario, policy, zero, demand=zero, replications=2).summary.set_index("kpi")
     assert summary.loc["fill_rate", ["recommended", "incumbent", "ci_low", "ci_high"]].tolist() == [1.0, 1.0, 0.0, 0.0]
+
+
+def test_a_replay_of_fewer_than_two_blocks_has_no_interval_and_no_verdict(scenario):
+    good, bad = BaseStock(16, repair=None), BaseStock(8, repair=None)
+    short = shadow_replay(scenario, good, bad, periods=27, replications=1)  # warm-up 20: 7 measured, block 4
+    assert short.measured_periods == 7 and short.block == 4
+    assert short.summary[["ci_low", "ci_high"]].isna().all().all()  # were both the point estimate
+    assert "no interval: 7 measured period(s)" in short.verdict() and "lower" not in short.verdict()
+    enough = shadow_replay(scenario, good, bad, periods=28, replications=1, block=4)
+    assert enough.summary[["ci_low", "ci_high"]].notna().all().all()
+    assert enough.verdict().endswith("-> lower")
+    fill = enough.verdict("fill_rate")
+    assert "per period" not in fill and f"{enough.summary.set_index('kpi').loc['fill_rate', 'recommended']:.4f}" in fill
+    frame = enough.per_period
+    assert list(frame["measured"]) == [False] * 20 + [True] * 8
+    summary = enough.summary.set_index("kpi")
+    assert frame.loc[frame["measured"], "cost_recommended"].mean() == pytest.approx(summary.loc["avg_cost",
+                                                                                                "recommended"])
