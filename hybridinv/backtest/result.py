@@ -13,8 +13,8 @@ from numpy.typing import NDArray
 
 from hybridinv.core.errors import PlanningError, whole_number
 from hybridinv.core.outputs import markdown_text as _md
+from hybridinv.core.outputs import output_directory, write_csv
 from hybridinv.core.outputs import plain_label as _tex
-from hybridinv.core.outputs import write_csv
 
 if TYPE_CHECKING:
     from hybridinv.backtest.history import DemandHistory
@@ -318,12 +318,11 @@ class BacktestResult:
         """Write ``results.csv`` (policy x SKU), ``periods.csv`` (policy x period), ``summary.md``
         and ``report.html`` into ``out`` (created if needed)."""
         reference = self._ran(reference)  # before any file is written
-        directory = Path(out)
-        directory.mkdir(parents=True, exist_ok=True)
+        directory = output_directory(out)
         paths = {name: directory / name for name in ("results.csv", "periods.csv", "summary.md", "report.html")}
         write_csv(self.sku_table(), paths["results.csv"])
         write_csv(self.period_table(), paths["periods.csv"])
-        paths["summary.md"].write_text(self.summary_markdown(reference))
-        paths["report.html"].write_text(self.report_html(reference))
+        paths["summary.md"].write_text(self.summary_markdown(reference), encoding="utf-8")
+        paths["report.html"].write_text(self.report_html(reference), encoding="utf-8")
         return paths
 

@@ -38,6 +38,23 @@ def _encode(figure: Any) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def _colors(count: int) -> list[Any]:
+    """``count`` distinct colours: matplotlib's 10-colour cycle repeated its colours from the 11th policy on (the
+    full suite's 12: ``ss`` drawn as ``capped_base_stock``)."""
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab10" if count <= 10 else "tab20"]
+    return [cmap(i % cmap.N) for i in range(count)]
+
+
+def _legend(axis: Any, entries: int, fontsize: float = 6) -> None:
+    """A legend inside the axes, or beside them when it has more than 8 entries (it covered the data)."""
+    if entries > 8:
+        axis.legend(fontsize=fontsize, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    else:
+        axis.legend(fontsize=fontsize)
+
+
 def _grid(count: int, width: float = 4.0, height: float = 3.0) -> tuple[Any, list[Any]]:
     columns = min(count, 3)
     rows = math.ceil(count / columns)
@@ -49,14 +66,23 @@ def _grid(count: int, width: float = 4.0, height: float = 3.0) -> tuple[Any, lis
 
 
 def cost_figure(table: pd.DataFrame) -> str:
-    """Mean cost per period by policy with t-interval error bars, one panel per scenario."""
+    """Mean cost per period by policy with t-interval error bars, one panel per scenario; a policy without an
+    interval (one seed) is hatched, not drawn with a zero-width bar that looks exact."""
     scenarios = list(dict.fromkeys(table["scenario"]))
     figure, axes = _grid(len(scenarios))
     for axis, scenario in zip(axes, scenarios, strict=True):
         part = table[table["scenario"] == scenario]
         positions = np.arange(len(part))
-        errors = np.nan_to_num(part["cost_half_width"].to_numpy(), nan=0.0)
-        axis.bar(positions, part["cost"], yerr=errors, capsize=3, color="tab:blue", alpha=0.8)
+        half = part["cost_half_width"].to_numpy(dtype=np.float64)
+        errors = np.nan_to_num(half, nan=0.0)
+        bars = axis.bar(positions, part["cost"], yerr=errors, capsize=3, color="tab:blue", alpha=0.8)
+        for bar, known in zip(bars, np.isfinite(half), strict=True):
+            if not known:
+                bar.set_hatch("//")
+                bar.set_alpha(0.4)
+        if not np.isfinite(half).all():
+            axis.text(0.99, 0.99, "hatched: no interval", transform=axis.transAxes, ha="right", va="top",
+                      fontsize=7)
         axis.set_xticks(positions, [plain_label(p) for p in part["policy"]], rotation=45, ha="right", fontsize=8)
         axis.set_title(plain_label(scenario), fontsize=9)
         axis.set_ylabel("cost per period")
@@ -90,15 +116,18 @@ def trajectory_figure(result: BenchResult, scenario: str) -> str:
     for axis, policy in zip(axes, policies, strict=True):
         track = result.trajectories[(scenario, policy)]
         shown = slice(0, min(_TRAJECTORY_PERIODS, track["on_hand"].shape[0]))
+        colors = _colors(len(track["sku"]))
         for column, sku in enumerate(track["sku"]):
             name = plain_label(sku)
-            line = axis.plot(track["on_hand"][shown, column], linewidth=1, label=f"{name} on-hand")[0]
+            on_hand = track["on_hand"][shown, column]
+            marker = "o" if on_hand.size <= 2 else None  # a line through one point is not drawn
+            axis.plot(on_hand, linewidth=1, marker=marker, color=colors[column], label=f"{name} on-hand")
             orders = track["orders"][shown, column]
-            axis.step(np.arange(orders.size), orders, where="post",
-                      linewidth=0.8, linestyle=":", color=line.get_color(), label=f"{name} orders")
+            axis.step(np.arange(orders.size), orders, where="post", marker=marker,
+                      linewidth=0.8, linestyle=":", color=colors[column], label=f"{name} orders")
         axis.set_title(plain_label(f"{scenario}: {policy}"), fontsize=9)
         axis.set_xlabel("period")
-        axis.legend(fontsize=6)
+        _legend(axis, 2 * len(track["sku"]))
     return _encode(figure)
 
 
@@ -108,18 +137,21 @@ def repair_figure(table: pd.DataFrame) -> str:
     pivot = pivot.loc[list(dict.fromkeys(table["scenario"]))]
     pivot = pivot.rename(index=plain_label, columns=plain_label)
     figure, axis = new_figure((max(6.0, 1.2 * len(pivot)), 3.5))
-    pivot.plot.bar(ax=axis, rot=30)
+    pivot.plot.bar(ax=axis, rot=30, color=_colors(pivot.shape[1]))
     axis.set_ylabel("share of SKU-periods changed")
-    axis.legend(fontsize=7, ncol=2)
+    if pivot.shape[1] > 8:
+        axis.legend(fontsize=7, ncol=2, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    else:
+        axis.legend(fontsize=7, ncol=2)
     return _encode(figure)
 
 
-def all_figures(result: BenchResult, table: pd.DataFrame) -> list[tuple[str, str]]:
-    """``(title, base64 PNG)`` of every plot of the report."""
+def all_figures(result: BenchResult, table: pd.DataFrame, confidence: float = 0.95) -> list[tuple[str, str]]:
+    """``(title, base64 PNG)`` of every plot of the report (``confidence``: the level of ``table``'s intervals)."""
     if not len(table):
         return []
     figures = [
-        ("Cost per period by policy (95% CI)", cost_figure(table)),
+        (f"Cost per period by policy ({confidence:.0%} CI)", cost_figure(table)),
         ("Cost vs fill rate", frontier_figure(table)),
     ]
     scenarios = [key for key in result.scenarios if any((key, p) in result.trajectories for p in result.policies)]

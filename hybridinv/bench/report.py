@@ -25,7 +25,7 @@ from hybridinv.bench import plots
 from hybridinv.bench.benchmark import BenchResult
 from hybridinv.bench.stats import paired_difference, t_interval
 from hybridinv.core.outputs import markdown_text as _md
-from hybridinv.core.outputs import write_csv
+from hybridinv.core.outputs import output_directory, write_csv
 
 __all__ = ["summary_markdown", "summary_table", "write_outputs"]
 
@@ -227,7 +227,7 @@ def html_page(kind: str, name: str, markdown: str, figures: list[tuple[str, str]
 
 def report_html(result: BenchResult, confidence: float = 0.95) -> str:
     """A self-contained HTML page: the summary tables and the plots as base64 PNGs."""
-    figures = plots.all_figures(result, summary_table(result, confidence))
+    figures = plots.all_figures(result, summary_table(result, confidence), confidence)
     return html_page("benchmark", result.suite.name, summary_markdown(result, confidence), figures)
 
 
@@ -239,12 +239,11 @@ def write_outputs(result: BenchResult, out: str | Path, confidence: float = 0.95
     dict of str to Path
         The written files by name.
     """
-    directory = Path(out)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = output_directory(out)
     paths = {name: directory / name for name in ("results.csv", "summary.md", "report.html")}
     write_csv(result.runs, paths["results.csv"])
-    paths["summary.md"].write_text(summary_markdown(result, confidence))
-    paths["report.html"].write_text(report_html(result, confidence))
+    paths["summary.md"].write_text(summary_markdown(result, confidence), encoding="utf-8")
+    paths["report.html"].write_text(report_html(result, confidence), encoding="utf-8")
     return paths
 
 

@@ -348,7 +348,7 @@ def emit_plan(result: pd.DataFrame, out_path: str | None, diag_path: str | None,
     if out_path and out_path != "-":  # the plan first: diagnostics are never left beside a plan not written
         _write(out_path, lambda: write_csv(result, out_path))
     if diag_path and diag_path != "-":
-        _write(diag_path, lambda: Path(diag_path).write_text(diagnostics))
+        _write(diag_path, lambda: Path(diag_path).write_text(diagnostics, encoding="utf-8"))
     for message in result.attrs["diagnostics"]["warnings"]:
         click.echo(f"Warning: {message}", err=True)
     if out_path == "-":

@@ -259,7 +259,7 @@ def _objective(
         raise click.BadParameter(str(exc), param_hint="--target") from None
     spec = None
     if reward_path is not None:
-        text = Path(reward_path).read_text()
+        text = Path(reward_path).read_text(encoding="utf-8")
         spec = RewardSpec.from_json(text) if reward_path.endswith(".json") else RewardSpec.from_toml(text)
     try:  # the options' values: usage errors naming the option, as --target is (they were exit 1)
         return TrainingObjective(spec=spec, targets=targets, multiplier_rate=rate, incumbent=incumbent,

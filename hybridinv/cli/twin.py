@@ -66,7 +66,7 @@ def command(sales_path: str, receipts_path: str | None, catalog_path: str | None
     write_csv(report, out / "fit_report.csv")
     write_csv(twin.catalog(user_catalog, extra_columns=extra_columns).to_frame(), out / "catalog.csv")  # type: ignore[arg-type]
     write_csv(history_frame(twin), out / "history.csv")
-    (out / "scenario.toml").write_text(scenario_text(twin, sales_path, capacity, budget))
+    (out / "scenario.toml").write_text(scenario_text(twin, sales_path, capacity, budget), encoding="utf-8")
     click.echo(f"fitted {len(report)} SKUs over {twin.matrix_.demand.shape[0]} {period}s")
     click.echo("demand classes: " + ", ".join(f"{k} {v}" for k, v in report["pattern"].value_counts().items()))
     click.echo("families:       " + ", ".join(f"{k} {v}" for k, v in report["family"].value_counts().items()))

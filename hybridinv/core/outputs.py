@@ -9,9 +9,14 @@ that shows them escapes them:
   plain numbers written as text (``-5``, ``+1.5e3``) are left alone, numeric columns
   are never touched;
 - :func:`plain_label`: ``$`` is escaped so matplotlib does not parse ``$...$`` as mathtext
-  (which raises on input like ``$x^$``);
+  (which raises on input like ``$x^$``), and a leading ``_`` is kept visible (matplotlib leaves
+  labels starting with ``_`` out of legends);
 - :func:`markdown_text`: HTML special characters, backticks and table pipes are escaped;
 - :func:`json_safe`: infinite and NaN numbers become ``null`` (JSON has neither).
+
+:func:`output_directory` creates a report's folder or names why it cannot (a :class:`PlanningError`),
+and the reports are written as UTF-8 whatever the locale (their ``±``, ``Δ`` and ``−`` failed under an
+ASCII or cp1252 locale after ``results.csv`` was written).
 """
 
 from __future__ import annotations
@@ -19,12 +24,16 @@ from __future__ import annotations
 import html
 import math
 import re
+from pathlib import Path
 from typing import IO, Any
 
 import pandas as pd
 
+from hybridinv.core.errors import PlanningError
+
 __all__ = [
-    "FORMULA_PREFIXES", "escape_formula", "escape_formulas", "json_safe", "markdown_text", "plain_label", "write_csv",
+    "FORMULA_PREFIXES", "escape_formula", "escape_formulas", "json_safe", "markdown_text", "output_directory",
+    "plain_label", "write_csv",
 ]
 
 #: First characters that make a spreadsheet evaluate a cell (OWASP "CSV injection").
@@ -74,8 +83,31 @@ def write_csv(frame: pd.DataFrame, target: str | Any | IO[str], **options: Any) 
 
 
 def plain_label(text: object) -> str:
-    """``text`` as a matplotlib label shown literally (``$`` escaped, so no mathtext is parsed)."""
-    return str(text).replace("$", r"\$")
+    """``text`` as a matplotlib label shown literally (``$`` escaped, so no mathtext is parsed; a leading ``_``
+    behind a zero-width space, or the legend leaves the line out)."""
+    label = str(text).replace("$", r"\$")
+    return "\u200b" + label if label.startswith("_") else label
+
+
+def output_directory(out: str | Path, column: str = "out") -> Path:
+    """``out`` created (with its parents) as the folder a report is written into.
+
+    Raises
+    ------
+    PlanningError
+        For an empty path (it wrote into the working folder) or one that cannot be a folder (a file, a
+        folder without write permission), naming ``column`` and the path (it was a bare ``FileExistsError``).
+    """
+    if str(out).strip() == "":
+        raise PlanningError("must name a folder (an empty path wrote into the working folder)", column=column,
+                            value=str(out))
+    directory = Path(out)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = "is a file" if directory.is_file() else (exc.strerror or str(exc))
+        raise PlanningError(f"cannot be the output folder: {reason}", column=column, value=str(out)) from None
+    return directory
 
 
 def markdown_text(text: object) -> str:

@@ -17,6 +17,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from hybridinv.core.errors import PlanningError, number_array
+from hybridinv.core.outputs import output_directory
 from hybridinv.deploy.monitor import MonitorThresholds
 
 __all__ = ["DASHBOARD_COLUMNS", "render_dashboard"]
@@ -51,12 +52,16 @@ def _figure_png(periods: NDArray[np.generic], values: NDArray[np.float64], fallb
     from hybridinv.plotting import new_figure
 
     fig, ax = new_figure((9, 2.6))  # not registered with pyplot: nothing to close, no backend to set
-    ax.plot(periods, values, color="#1f77b4", lw=1.5, label=label)
+    # a marker when there are few points: a line through one point is not drawn
+    ax.plot(periods, values, color="#1f77b4", lw=1.5, marker="o" if len(values) <= 2 else None, label=label)
     if threshold is not None:
         ax.axhline(threshold, color="#d62728", ls="--", lw=1, label=f"{kind} {threshold:g}")
-    if fallback.any():
-        ax.fill_between(periods, 0, 1, where=fallback, transform=ax.get_xaxis_transform(), color="#ff7f0e",
-                        alpha=0.2, step="mid", label="fallback active")
+    # each run of fallback periods shaded from half a period before its first to half a period after its last
+    # (fill_between(where=...) shaded between the run's points: one period short, a one-period run not at all)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], fallback.astype(np.int8), [0]])))
+    for k, (start, stop) in enumerate(zip(edges[::2], edges[1::2], strict=True)):
+        ax.axvspan(float(periods[start]) - 0.5, float(periods[stop - 1]) + 0.5, color="#ff7f0e", alpha=0.2,
+                   label="fallback active" if k == 0 else None)
     ax.set_xlabel("period")
     ax.set_ylabel(label)
     ax.legend(loc="best", fontsize=8)
@@ -120,8 +125,7 @@ def render_dashboard(
                                 f"{list(DASHBOARD_COLUMNS)})", column=name)
     fallback = _fallback_flags(history)
     periods = history["period"].to_numpy()
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_directory(out_dir, "out_dir")
     panels = [
         ("fill_rate", "rolling fill rate", thresholds.min_fill_rate, "minimum"),
         ("cost_ratio", "cost per unit / expected", thresholds.max_cost_ratio, "maximum"),

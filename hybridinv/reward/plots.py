@@ -78,4 +78,6 @@ def draw_front(ax: Any, x: NDArray[np.float64], y: NDArray[np.float64], target: 
     """
     front = pareto_front(x, y, x_larger_better=target.op == ">=", y_larger_better=y_larger_better)
     order = np.argsort(x[front])
+    if np.unique(np.column_stack([x[front], y[front]]), axis=0).shape[0] <= 1:
+        style = {"marker": "o", **style}  # a line through one point is not drawn: the legend named nothing
     ax.plot(x[front][order], y[front][order], drawstyle="steps-pre", **style)

@@ -335,7 +335,7 @@ def _write(out: Path, result: TuneResult, targets: list[KPITarget], held_out: di
     out.mkdir(parents=True, exist_ok=True)
     paths = {"spec": out / "spec.toml", "trials": out / "trials.csv", "pareto": out / "pareto.png",
              "summary": out / "summary.json"}
-    paths["spec"].write_text(result.spec.to_toml())
+    paths["spec"].write_text(result.spec.to_toml(), encoding="utf-8")
     write_csv(result.trials, paths["trials"])
     summary = {
         "objective": result.objective,
@@ -348,7 +348,8 @@ def _write(out: Path, result: TuneResult, targets: list[KPITarget], held_out: di
         "spec": result.spec.to_dict(),
     }
     # standard JSON: an unbounded interval (ci_high inf for one seed of a cost) was written as Infinity
-    paths["summary"].write_text(json.dumps(json_safe(summary), indent=2, default=_jsonable, allow_nan=False))
+    text = json.dumps(json_safe(summary), indent=2, default=_jsonable, allow_nan=False)
+    paths["summary"].write_text(text, encoding="utf-8")
     _plot(paths["pareto"], result, targets, best_trial)
     return paths
 
@@ -365,8 +366,10 @@ def _plot(path: Path, result: TuneResult, targets: list[KPITarget], best_trial: 
     x, y = trial_points(trials, target)
     with figure(path, (6, 4), target, target.kpi, result.objective, f"{len(trials)} trials") as ax:
         feasible = trials.feasible.to_numpy(dtype=bool)
-        ax.scatter(x[~feasible], y[~feasible], c="lightgray", label="misses a target")
-        ax.scatter(x[feasible], y[feasible], c="tab:blue", label="meets targets")
+        groups = ((~feasible, "lightgray", "misses a target"), (feasible, "tab:blue", "meets targets"))
+        for chosen, color, label in groups:
+            if chosen.any():  # an empty group was still listed in the legend
+                ax.scatter(x[chosen], y[chosen], c=color, label=label)
         draw_front(ax, x, y, target, y_larger_better=result.direction == "maximize", c="tab:orange",
                    label="Pareto front")
         best = trials.trial.to_numpy() == best_trial

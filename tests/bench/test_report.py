@@ -120,3 +120,88 @@ def test_a_policy_that_lost_seeds_is_marked_in_the_summary() -> None:
     text = summary_markdown(result)
     assert "| flaky (2 of 3 seeds) | 6.5" in text and "| base_stock | 7.333" in text
     assert "Rows marked (n of 3 seeds) lost runs" in text
+
+
+def _captured_axes(monkeypatch: pytest.MonkeyPatch, module: object) -> list:  # type: ignore[type-arg]
+    """Every axes the plots of ``module`` draw on (``new_figure`` wrapped to keep them)."""
+    from hybridinv import plotting
+
+    axes: list = []  # type: ignore[type-arg]
+    original = plotting.new_figure
+
+    def keep(*args, **kwargs):  # type: ignore[no-untyped-def]
+        figure, axis = original(*args, **kwargs)
+        axes.extend(np.ravel(axis))
+        return figure, axis
+
+    monkeypatch.setattr(module, "new_figure", keep)
+    return axes
+
+
+def test_plots_keep_underscore_names_use_distinct_colours_and_name_the_interval_level(
+        result, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from hybridinv.bench import plots
+    from hybridinv.bench.report import summary_table
+
+    axes = _captured_axes(monkeypatch, plots)
+    table = summary_table(result, 0.8)
+    titles = [title for title, _ in plots.all_figures(result, table, 0.8)]
+    assert titles[0] == "Cost per period by policy (80% CI)"  # said 95% over 80% error bars
+    wide = pd.concat([table.iloc[[0]].assign(policy=f"_p{k}") for k in range(12)], ignore_index=True)
+    plots.repair_figure(wide)
+    legend = axes[-1].get_legend()
+    assert [t.get_text().lstrip("\u200b") for t in legend.get_texts()] == sorted(f"_p{k}" for k in range(12))
+    colours = {tuple(patch.get_facecolor()) for patch in axes[-1].patches}
+    assert len(colours) == 12  # the 11th and 12th policies took the 1st and 2nd colours
+
+
+def test_a_one_period_fallback_is_shaded_over_its_period(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from hybridinv.deploy import Monitor, MonitorThresholds, dashboard, render_dashboard
+
+    from hybridinv import plotting
+
+    axes = _captured_axes(monkeypatch, plotting)  # the dashboard imports it from there when it draws
+    thresholds = MonitorThresholds(window=1, recovery_periods=1, max_cost_ratio=None)
+    log = pd.DataFrame({"period": range(10), "demand": [10] * 10, "served": [10] * 5 + [5] + [10] * 4,
+                        "cost": [10] * 10})
+    monitor = Monitor.replay_log(log, thresholds)
+    history = monitor.history()
+    on = history.loc[history["fallback"].astype(bool), "period"].to_list()
+    assert on and on == list(range(on[0], on[-1] + 1))
+    render_dashboard(history, monitor.events_frame(), thresholds, tmp_path / "dash")
+    assert len(axes) >= 2 and dashboard.__name__
+    for axis in axes:
+        spans = [patch.get_x() for patch in axis.patches], [patch.get_x() + patch.get_width() for patch in axis.patches]
+        assert spans == ([on[0] - 0.5], [on[-1] + 0.5])  # fill_between shaded nothing for one period
+
+
+@pytest.mark.parametrize("bad", ["", "afile", "afile/sub"])
+def test_report_folders_that_cannot_be_made_are_planning_errors(result, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                bad: str) -> None:  # type: ignore[no-untyped-def]
+    from hybridinv import PlanningError
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(PlanningError, match="out"):
+        write_outputs(result, bad)  # FileExistsError / NotADirectoryError, or the working folder for ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
+def test_reports_are_utf8_under_an_ascii_locale(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; from hybridinv.bench import Suite, ScenarioSpec, run_suite, write_outputs\n"
+        "suite = Suite('t', (ScenarioSpec('single_sku', (('periods', 30),)),), ('base_stock', 'ss'), 2,"
+        " baselines=('ss',))\n"
+        "write_outputs(run_suite(suite, workers=1, progress=False), sys.argv[1])\n"
+    )
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0",
+           "PYTHONIOENCODING": "ascii:backslashreplace"}
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "out")], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    text = (tmp_path / "out" / "summary.md").read_text(encoding="utf-8")
+    assert "±" in text or "Δ" in text  # the characters an ASCII or cp1252 locale could not encode
