@@ -113,13 +113,21 @@ def summary_table(result: BenchResult, confidence: float = 0.95) -> pd.DataFrame
 def _number(value: float, digits: int = 4, percent: bool = False) -> str:
     if not math.isfinite(value):
         return "n/a"
-    return f"{100 * value:.1f}%" if percent else f"{value:.{digits}g}"
+    if percent:  # 0.9996 read 100.0%, as if nothing was short
+        return f"{100 * value:.2f}%" if 0.999 < value < 1.0 else f"{100 * value:.1f}%"
+    return _plain(value, digits)
+
+
+def _plain(value: float, digits: int = 4) -> str:
+    """``value`` without an exponent: whole with thousands separators from 1,000 on (``.4g`` printed 12,345.6 as
+    ``1.235e+04``), else ``digits`` significant digits."""
+    return f"{value:,.0f}" if abs(value) >= 10 ** (digits - 1) else f"{value:.{digits}g}"
 
 
 def _interval(mean: float, half_width: float) -> str:
     if not math.isfinite(mean):
         return "n/a"
-    return f"{mean:.4g}" if not math.isfinite(half_width) else f"{mean:.4g} ± {half_width:.2g}"
+    return _plain(mean) if not math.isfinite(half_width) else f"{_plain(mean)} ± {_plain(half_width, 2)}"
 
 
 def summary_markdown(result: BenchResult, confidence: float = 0.95) -> str:

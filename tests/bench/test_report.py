@@ -156,9 +156,8 @@ def test_plots_keep_underscore_names_use_distinct_colours_and_name_the_interval_
 
 
 def test_a_one_period_fallback_is_shaded_over_its_period(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from hybridinv.deploy import Monitor, MonitorThresholds, dashboard, render_dashboard
-
     from hybridinv import plotting
+    from hybridinv.deploy import Monitor, MonitorThresholds, dashboard, render_dashboard
 
     axes = _captured_axes(monkeypatch, plotting)  # the dashboard imports it from there when it draws
     thresholds = MonitorThresholds(window=1, recovery_periods=1, max_cost_ratio=None)
@@ -205,3 +204,14 @@ def test_reports_are_utf8_under_an_ascii_locale(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     text = (tmp_path / "out" / "summary.md").read_text(encoding="utf-8")
     assert "±" in text or "Δ" in text  # the characters an ASCII or cp1252 locale could not encode
+
+
+def test_summary_numbers_have_no_exponent_and_a_fill_rate_short_of_one_is_not_100_percent() -> None:
+    from hybridinv.bench.report import _interval, _number
+
+    assert _interval(12345.678, 234.5) == "12,346 ± 234"  # was "1.235e+04 ± 2.3e+02"
+    assert _interval(1726.9, 6.5) == "1,727 ± 6.5"
+    assert _interval(0.3, 0.012) == "0.3 ± 0.012"
+    assert _interval(5.4, float("nan")) == "5.4"
+    assert _number(0.9996, percent=True) == "99.96%"  # was "100.0%"
+    assert _number(1.0, percent=True) == "100.0%" and _number(0.95, percent=True) == "95.0%"
