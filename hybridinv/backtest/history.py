@@ -444,6 +444,7 @@ def _from_long(df: pd.DataFrame, freq: str | None) -> DemandHistory:
     codes, labels, kind = _period_codes(df["period"], freq, skus)
     sku_codes, names = pd.factorize(skus, sort=True)
     _warn_repeated_rows(df, skus)
+    _warn_empty_periods(codes, labels, kind)
     demand = np.full((len(labels), len(names)), np.nan)
     sums = np.zeros_like(demand)
     np.add.at(sums, (codes, sku_codes), quantity)
@@ -452,6 +453,20 @@ def _from_long(df: pd.DataFrame, freq: str | None) -> DemandHistory:
     started = np.maximum.accumulate(seen, axis=0)
     demand = np.where(started, sums, np.nan)
     return DemandHistory(np.asarray(names, dtype=object), labels, demand, kind)
+
+
+def _warn_empty_periods(codes: NDArray[np.int64], labels: NDArray[np.object_], kind: str | None) -> None:
+    """Warn when a period inside the history has no row of any SKU (not for days: weekday logs leave out every
+    weekend). It is read as a period without sales for every SKU, as documented, but a whole month missing from
+    an export looks the same, and it then lowered every SKU's demand without a word."""
+    if kind == "D":
+        return
+    empty = np.flatnonzero(np.bincount(codes, minlength=len(labels)) == 0)
+    if empty.size:
+        warnings.warn(PlanningWarning(
+            f"{_TABLE}: {empty.size} period(s) have no row for any SKU (first: {labels[empty[0]]}); they are read as "
+            "periods without sales for every SKU. If the export left them out, add them or cut the history"),
+            stacklevel=4)
 
 
 def _warn_repeated_rows(df: pd.DataFrame, skus: pd.Series) -> None:

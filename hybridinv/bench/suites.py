@@ -97,7 +97,7 @@ class ScenarioSpec:
         single = self.name == "single_sku"
         scenario = scenarios.single_sku(**dict(self.options)) if single else scenarios.get(self.name)
         if self.periods is not None:
-            scenario = scenario.replace(periods=self.periods, warmup=min(scenario.warmup, self.periods // 4))
+            scenario = scenario.replace(periods=self.periods, warmup=scenario.warmup_for(self.periods))
         base_key = ScenarioSpec(self.name, self.options, self.periods).key if self.heldout else self.key
         return scenario.replace(name=base_key)
 

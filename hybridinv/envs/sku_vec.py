@@ -50,10 +50,11 @@ class SkuVecEnv(VecEnv):
     basis : {"valued", "purchase"}
         How a SKU's purchases enter its reward. ``"valued"`` (default): at unit cost when the units
         leave the stock (sold, expired, turned away: ``Ledger.sku_valued_costs``), so a period's
-        purchase cost is the smooth cost of what the SKU sold; ``"purchase"``: at unit cost when
-        delivered (``Ledger.sku_costs``, the basis of the catalog's reward and of ``avg_cost``).
-        Both charge every unit a SKU buys once it is used; they differ by the change of the stock's
-        value. The lumpy delivery payments average out over a catalog but dominate one SKU's reward.
+        purchase cost is the smooth cost of what the SKU sold; ``"purchase"``: at unit cost in the period
+        the order is placed, for the units that will be delivered (``Ledger.sku_costs``, the basis of the
+        catalog's reward and of ``avg_cost``). Both charge every unit a SKU buys once it is used; they differ
+        by the change of the stock's value. The lumpy purchase payments average out over a catalog but
+        dominate one SKU's reward.
     shared : {"none", "priced"}
         ``"priced"``: a SKU's period cost also counts its order's use of the warehouse, budget and
         supplier rows at the prices of that period's repair (``RepairResult.priced_use``; 0 in a

@@ -60,7 +60,7 @@ def resolve_scenario(scenario: Scenario | str, periods: int | None = None, fitti
     if periods is not None:
         horizon = checked_horizon(periods, scenario.periods)  # "2", True or 2.5 were read (or a bare int() error)
         if horizon != scenario.periods:
-            scenario = scenario.replace(periods=horizon, warmup=min(scenario.warmup, horizon // 4))
+            scenario = scenario.replace(periods=horizon, warmup=scenario.warmup_for(horizon))
     return scenario
 
 

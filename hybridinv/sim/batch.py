@@ -377,11 +377,13 @@ class BatchSimulator(ScenarioLayout):
             used = dot(volume, stock[e])
             incoming = dot(volume, arrivals[e])
             excess = used + incoming - self._capacity
-            self._ledger.capacity_util[e, t] = min(used + incoming, self._capacity) / self._capacity
+            held = used + incoming
             if excess > 1e-9 and incoming > 0.0:
                 rejected = excess_units(arrivals[e], volume, excess)
                 arrivals[e] -= rejected
                 overflow[e] = float(rejected.sum())
+                held -= dot(volume, rejected)
+            self._ledger.capacity_util[e, t] = held / self._capacity  # after the receipt (Simulator's rule)
         return overflow
 
     # ------------------------------------------------------------------ checks

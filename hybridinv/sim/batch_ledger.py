@@ -28,7 +28,7 @@ class BatchLedger:
     def __init__(self, scenario: Scenario, periods: int, episodes: int) -> None:
         self.scenario = scenario
         self.periods = periods
-        self.warmup = min(scenario.warmup, periods - 1)
+        self.warmup = scenario.warmup_for(periods)
         n, E = scenario.n_skus, episodes  # noqa: N806
         self.costs = np.zeros((E, periods, len(COST_COMPONENTS)))
         names = (

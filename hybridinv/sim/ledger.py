@@ -6,7 +6,8 @@ Definitions (all over the measured periods, i.e. after the warm-up):
 - ``holding_cost``: ``sum_i h_i * end-of-period on-hand``, per period.
 - ``shortage_cost``: ``p_i`` per unit lost (lost sales) or per unit backordered
   at the end of a period (backorders), per period.
-- ``ordering_cost``: fixed cost per order placed plus unit cost per unit delivered, per period.
+- ``ordering_cost``: fixed cost per order placed plus unit cost per unit delivered (charged in the period the
+  order is placed), per period.
 - ``waste_cost``, ``overflow_cost``: per unit expired / rejected at receipt, per period.
 - ``fill_rate``: units served from stock in the period they were demanded / units demanded.
 - ``cycle_service_level``: share of SKU-periods in which demand was met in full
@@ -15,7 +16,8 @@ Definitions (all over the measured periods, i.e. after the warm-up):
 - ``inventory_turns``: annualized cost of goods served from stock in the period they were
   demanded / average inventory value (backorders filled in a later period are not counted, as
   in ``fill_rate``).
-- ``capacity_utilization``: mean share of warehouse volume used after receipts.
+- ``capacity_utilization``: mean share of warehouse volume used after receipts (after the rejection of the
+  whole units that do not fit; above 1 while a stock already above the capacity is sold down).
 - ``budget_utilization``: mean share of the period budget spent.
 - ``waste_rate``: units expired / units available, where units available are the
   on-hand at the start of the first measured period plus the units received in the
@@ -29,13 +31,12 @@ Definitions (all over the measured periods, i.e. after the warm-up):
 from __future__ import annotations
 
 import math
-import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridinv.core.errors import PlanningError, PlanningWarning, whole_number
+from hybridinv.core.errors import PlanningError, whole_number
 
 try:  # einsum's C entry point: the same loop without the Python wrapper (~0.5 µs a call)
     from numpy._core.multiarray import c_einsum as _einsum
@@ -85,7 +86,7 @@ class Ledger:
         self.scenario = scenario
         self.periods = periods
         n = scenario.n_skus
-        self.warmup = min(scenario.warmup, periods - 1)
+        self.warmup = scenario.warmup_for(periods)
         #: cost per period and component, shape (periods, 5)
         self.costs = np.zeros((periods, len(COST_COMPONENTS)))
         # the series written every period are columns of one array, so that a period is
@@ -306,8 +307,8 @@ class Ledger:
     def summary(self, periods: int | None = None) -> dict[str, float]:
         """KPIs over the measured periods ``[warmup, periods)``.
 
-        A run of at most ``scenario.warmup`` periods measures only its last period (the warm-up
-        is cut to ``periods - 1``), with a :class:`~hybridinv.PlanningWarning` saying so.
+        A run shorter than the scenario skips at most a quarter of its periods
+        (:meth:`Scenario.warmup_for <hybridinv.sim.scenario.Scenario.warmup_for>`).
 
         ``avg_cost`` charges every unit when it is bought. ``valued_cost`` is ``avg_cost``
         minus ``stock_value_change``: the unit cost of the change of the inventory position
@@ -322,13 +323,6 @@ class Ledger:
         if not self.warmup < end <= self.periods:  # an empty window averaged zero periods: costs of 0
             raise PlanningError(f"a summary needs a period after the warm-up ({self.warmup}) and at most the "
                                 f"{self.periods} recorded", column="periods", value=periods)
-        if self.warmup < self.scenario.warmup:  # clamped in __init__: the run is no longer than the warm-up
-            # a run no longer than the warm-up measured only its last period without a word
-            warnings.warn(PlanningWarning(
-                f"a run of {self.periods} period(s) does not reach past the scenario's warm-up of "
-                f"{self.scenario.warmup}: the KPIs measure only its last period (warm-up cut to {self.warmup}); "
-                f"run more than {self.scenario.warmup} periods, or lower it with scenario.replace(warmup=...)"),
-                stacklevel=2)
         sl = slice(self.warmup, end)
         measured = max(end - self.warmup, 1)
         costs = self.costs[sl].sum(axis=0) / measured

@@ -540,11 +540,14 @@ class Simulator(ScenarioLayout):
         used = dot(volume, self._stock.sum(axis=0)) if self._perishable else dot(volume, self._on_hand)
         incoming = dot(volume, arrivals)
         excess = used + incoming - self._capacity
-        self.ledger.capacity_use(self.t, min(used + incoming, self._capacity) / self._capacity)
         if excess <= 1e-9 or incoming <= 0.0:
+            self.ledger.capacity_use(self.t, (used + incoming) / self._capacity)
             return None
         rejected = excess_units(arrivals, volume, excess)
         arrivals -= rejected
+        # the volume held after the receipt: whole units are rejected, so it may stay below the capacity (it was
+        # recorded as 1), and a stock already above the capacity shows as above 1 (it was clamped to 1)
+        self.ledger.capacity_use(self.t, (used + incoming - dot(volume, rejected)) / self._capacity)
         return rejected
 
     # ------------------------------------------------------------------ checks

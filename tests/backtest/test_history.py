@@ -394,3 +394,16 @@ def test_a_cutoff_date_that_reads_as_two_periods_is_refused() -> None:
         history.cutoff_index("03/11/2024")  # was 11 March in this day-first file, without a word
     assert history.cutoff_index("2024-11-03") == 307
     assert history.cutoff_index("25/11/2024") == history.cutoff_index("2024-11-25") == 329  # one reading only
+
+
+def test_a_period_without_a_row_of_any_sku_is_warned_about() -> None:
+    months = [m for m in pd.period_range("2023-01", "2024-12", freq="M").astype(str) if m != "2024-03"]
+    frame = pd.DataFrame({"sku": np.repeat(["A", "B"], len(months)), "period": months * 2, "quantity": 5})
+    with pytest.warns(PlanningWarning, match=r"1 period\(s\) have no row for any SKU \(first: 2024-03\)"):
+        history = read_history(frame)  # an export that left a month out lowered every SKU's demand silently
+    assert history.n_periods == 24 and (history.demand[14] == 0).all()
+    days = pd.bdate_range("2024-01-01", periods=40).strftime("%Y-%m-%d")  # weekdays only: weekends are days
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        read_history(pd.DataFrame({"sku": "A", "period": days, "quantity": 1}))
+        read_history(frame[frame["sku"] == "A"].iloc[:12])  # no month missing before 2024-03

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from conftest import hand_path, make_catalog, make_scenario
 
-from hybridinv import Constraints, InventoryState, PlanningWarning
+from hybridinv import Constraints, InventoryState
 from hybridinv.sim import BatchSimulator, Simulator
 
 
@@ -57,8 +57,9 @@ def test_warmup_excludes_early_periods() -> None:
 
 
 @pytest.mark.parametrize("batched", [False, True])
-def test_a_run_no_longer_than_the_warmup_says_it_measures_only_its_last_period(batched: bool) -> None:
-    # a 2-period run of a scenario with warm-up 2 silently reported period 1 alone (warm-up cut to 1)
+def test_a_run_shorter_than_the_scenario_skips_at_most_a_quarter_of_it(batched: bool) -> None:
+    # one rule with tune and the suites (Scenario.warmup_for): a 2-period run of a scenario with warm-up 2 measured
+    # period 1 alone (warm-up cut to 1) where tuning the same run measured both periods
     scenario = _tiny_scenario(warmup=2)
     path = hand_path([[2, 1], [2, 0], [0, 3]], [0, 0])
     if batched:
@@ -73,15 +74,32 @@ def test_a_run_no_longer_than_the_warmup_says_it_measures_only_its_last_period(b
         for q in ([0, 2], [1, 0]):
             sim.step(np.array(q, dtype=float))
         ledger = sim.ledger
-    said = r"2 period\(s\) .* warm-up of 2: .* only its last period \(warm-up cut to 1\)"
-    with pytest.warns(PlanningWarning, match=said):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         summary = ledger.summary()
-    # by hand, period 1 alone: SKU 0 starts with 1 unit, receives 1 and sells its demand of 2; SKU 1 holds 1
-    assert summary["periods"] == 1 and summary["fill_rate"] == 1.0 and summary["holding_cost"] == 1.0
-    # a run one period past the warm-up measures that period without a warning
+    # by hand, periods 0 and 1: end-of-period on-hand [1, 1] and [0, 1]; every unit demanded (3, then 2) is served
+    assert ledger.warmup == 0 and summary["periods"] == 2
+    assert summary["fill_rate"] == 1.0 and summary["holding_cost"] == pytest.approx(1.5)
+    assert [scenario.warmup_for(k) for k in (1, 2, 3, 4)] == [0, 0, 2, 2]  # the scenario's own 3 periods: 2
+    # the run as long as the scenario keeps its warm-up of 2: period 2 alone
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert _tiny(warmup=2).ledger.summary()["periods"] == 1
+
+
+def test_tuning_the_suites_and_simulate_measure_a_short_run_alike() -> None:
+    from hybridinv import scenarios, simulate
+    from hybridinv.bench.suites import ScenarioSpec
+    from hybridinv.policies import BaseStock
+    from hybridinv.reward import evaluate_policy
+
+    scenario = scenarios.get("multi_10")  # warm-up 4 of 104 periods
+    policy = BaseStock.fit(scenario)
+    ran = simulate(policy, scenario, seeds=[0], periods=12).iloc[0]
+    tuned = evaluate_policy(policy, scenario, seeds=[0], periods=12).iloc[0]
+    assert ran["periods"] == tuned["periods"] == 9  # simulate measured 8 periods, tuning 9
+    assert ran["fill_rate"] == pytest.approx(tuned["fill_rate"]) and ran["avg_cost"] == pytest.approx(tuned["avg_cost"])
+    assert ScenarioSpec("multi_10", periods=12).train_scenario().warmup == 3
 
 
 def test_valued_cost_by_hand() -> None:
@@ -204,9 +222,33 @@ def test_a_summary_window_must_reach_past_the_warmup_and_stay_within_the_run() -
     from hybridinv.sim.runner import run_episode
 
     scenario = scenarios.get("multi_10")  # warm-up 4
-    ledger, _ = run_episode(BaseStock.fit(scenario), scenario, seed=0, periods=10)
+    ledger, _ = run_episode(BaseStock.fit(scenario), scenario, seed=0, periods=20)  # keeps the warm-up of 4
     assert ledger.summary(periods=5)["avg_cost"] > 0  # one measured period
-    for bad in (4, 0, 11, 2.5, True):
+    for bad in (4, 0, 21, 2.5, True):
         with pytest.raises(PlanningError) as info:
             ledger.summary(periods=bad)
         assert info.value.column == "periods"
+
+
+def test_capacity_utilization_is_the_volume_held_after_the_whole_units_rejected() -> None:
+    catalog = make_catalog(1, volume=np.array([0.6]))
+    scenario = make_scenario(catalog, 1.0, constraints=Constraints(capacity=5.0),
+                             initial_state=InventoryState.empty(catalog, [9.0]), periods=3)
+    for batched in (False, True):
+        path = hand_path([[0], [3], [0]], [0])
+        if batched:
+            sim = BatchSimulator(scenario)
+            sim.reset(paths=[path])
+            for q in ([0], [0], [3]):
+                sim.step(np.array([q], dtype=float))
+            ledger = sim.ledger(0)
+        else:
+            sim = Simulator(scenario)
+            sim.reset(path=path)
+            for q in ([0], [0], [3]):
+                sim.step(np.array(q, dtype=float))
+            ledger = sim.ledger
+        # 9 units of 0.6 = 5.4 of a capacity of 5 (was cut to 1); 6 units (3.6) after period 1's demand of 3;
+        # then 3 arrive (5.4 again), 1 whole unit is rejected: 8 units (4.8) held, which was recorded as 1
+        np.testing.assert_allclose(ledger.capacity_util, [5.4 / 5, 5.4 / 5, 4.8 / 5])
+        assert ledger.overflow_units[2] == 1.0

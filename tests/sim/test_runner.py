@@ -54,7 +54,7 @@ def test_simulate_accepts_a_registry_name_and_an_int_seed_count() -> None:
     frame = simulate(BaseStock(12, repair=None), "single_sku", seeds=2, periods=80)
     assert list(frame["seed"]) == [0, 1]
     assert (frame["scenario"] == "single_sku").all() and (frame["policy"] == "base_stock").all()
-    assert (frame["periods"] == 30).all()  # 80 periods minus 50 of warm-up
+    assert (frame["periods"] == 60).all()  # 80 periods minus a quarter of them (the scenario's warm-up is 50)
 
 
 def test_simulation_leaves_global_warning_state_alone_and_is_quiet() -> None:
