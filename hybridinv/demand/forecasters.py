@@ -146,11 +146,18 @@ class _State:
         if method is ForecastMethod.HOLT_WINTERS:
             self.index = np.broadcast_to(_initial_index(y, season)[:, None, :], (season, *shape)).copy()
             self.level = np.broadcast_to(_initial_level(y, season), shape).copy()
+        #: series without any observation yet: their level starts at their first observation (it started at 0
+        #: and climbed to it at the default alpha of 0.1: 0, 10, 19, ... for a new SKU selling 100 a period)
+        self.unseen = np.broadcast_to(np.isnan(y).all(axis=0), shape).copy()
         if method in (ForecastMethod.CROSTON_SBA, ForecastMethod.TSB):
-            positive = np.where(np.isnan(y[:_INIT]), 0.0, y[:_INIT]) > 0
-            seen = (~np.isnan(y[:_INIT])).sum(axis=0)
+            # the first 12 *observed* values, as the other methods' start (rows 0-11 gave a SKU first observed
+            # after them a size of 1 and an interval of 2 whatever it sold)
+            observed = ~np.isnan(y)
+            first = observed & (np.cumsum(observed, axis=0) <= _INIT)
+            positive = first & (np.where(observed, y, 0.0) > 0)
+            seen = first.sum(axis=0)
             hits = positive.sum(axis=0)
-            size = np.where(hits > 0, np.where(positive, y[:_INIT], 0.0).sum(axis=0) / np.maximum(hits, 1), 1.0)
+            size = np.where(hits > 0, np.where(positive, y, 0.0).sum(axis=0) / np.maximum(hits, 1), 1.0)
             self.level = np.broadcast_to(size, shape).copy()  # demand size z
             prob = np.where(seen > 0, (hits + 0.5) / (seen + 1.0), 0.5)
             if method is ForecastMethod.CROSTON_SBA:
@@ -186,18 +193,31 @@ class _State:
         value = np.where(seen, y, 0.0)
         err = np.where(seen, value - forecast, 0.0)
         m, p = self.method, self.p
+        starting = seen & self.unseen
+        if starting.any() and m in (ForecastMethod.SES, ForecastMethod.DAMPED):
+            self.level = np.where(starting, value, self.level)  # and no error to learn from in this period
+            err = np.where(starting, 0.0, err)
+        self.unseen = self.unseen & ~seen
         if m is ForecastMethod.SES:
             self.level = self.level + p["alpha"] * err
         elif m is ForecastMethod.DAMPED:
             phi = p["phi"]
+            # the error against the model's own forecast l + phi b, not the one clipped at 0 for use: with the
+            # clipped one a level below 0 kept falling through months without demand
+            err = np.where(seen, value - (self.level + phi * self.trend), 0.0)
             self.level = np.where(seen, self.level + phi * self.trend + p["alpha"] * err, self.level)
             self.trend = np.where(seen, phi * self.trend + p["alpha"] * p["beta"] * err, self.trend)
         elif m is ForecastMethod.HOLT_WINTERS:
             phase = t % self.season
             index = self.index[phase]
-            level = np.maximum(self.level, 1e-9)
             self.level = np.maximum(self.level + p["alpha"] * err / np.maximum(index, 1e-9), 0.0)
-            self.index[phase] = np.clip(index + p["gamma"] * err / level, *_SEASON_CLIP)
+            # Winters' index update, gamma y / l_t + (1 - gamma) s, over the *updated* level l_t: over the level
+            # before it (the additive-error form), months without demand shrank the level and the first sale
+            # after them set the index to y / l_{t-1}, up to the 20x clip, for a year of forecasts
+            self.index[phase] = np.where(
+                seen & (self.level > 1e-9),
+                np.clip(index + p["gamma"] * (value / np.maximum(self.level, 1e-9) - index), *_SEASON_CLIP),
+                index)
         else:
             hit = seen & (value > 0)
             self.level = np.where(hit, self.level + p["alpha"] * (value - self.level), self.level)
@@ -409,7 +429,10 @@ class Forecaster:
             params = {name: self.params_[name][cols][None, :] for name in _PARAMS}
             state = _State(candidate, init, params, self.season or 1)
             first, var0 = _first_values(init, _INIT)
-            var = np.maximum(var0, 0.25 * np.maximum(first, 0.0)) + 1e-9
+            # a floor of a quarter of the Poisson variance, for counts only: in other units (kilograms, thousands)
+            # the same floor made the std depend on the unit (x 0.001: 12 x the noise)
+            counts = np.all(np.isnan(init) | (np.abs(init - np.round(init)) < 1e-9), axis=0)
+            var = np.where(counts, np.maximum(var0, 0.25 * np.maximum(first, 0.0)), var0) + 1e-9
             for t in range(periods + 1):
                 ahead = state.predict(t, horizon)[:, 0, :]
                 if t >= start:

@@ -69,6 +69,33 @@ def test_tsb_by_hand() -> None:
             size += alpha * (value - size)
 
 
+def test_holt_winters_follows_winters_recursions_and_stays_bounded_after_months_without_demand() -> None:
+    """Winters (1960): l_t = l + a (y - l s) / s, s <- g y / l_t + (1 - g) s (the index over the updated level)."""
+    t = np.arange(72)
+    y = np.random.default_rng(3).poisson(20 + 10 * np.sin(2 * np.pi * t / 12)).astype(float)
+    y[48:52] = 0.0  # four months without sales, then demand as before
+    saved = GRIDS[ForecastMethod.HOLT_WINTERS]
+    GRIDS[ForecastMethod.HOLT_WINTERS] = {"alpha": (0.4,), "gamma": (0.3,)}
+    try:
+        fc = Forecaster(season=12, methods=(ForecastMethod.HOLT_WINTERS,)).fit(y[:48, None])
+    finally:
+        GRIDS[ForecastMethod.HOLT_WINTERS] = saved
+    assert fc.method_[0] == "holt_winters"
+    rolled = fc.roll(y[:, None], start=0, horizon=1)
+    level = y[:12].mean()
+    index = list(np.clip(y[:24].reshape(2, 12).mean(axis=0) / y[:24].mean(), 0.05, 20.0))
+    expected = []
+    for k, value in enumerate(y):
+        expected.append(level * index[k % 12])
+        new_level = max(level + 0.4 * (value - level * index[k % 12]) / index[k % 12], 0.0)
+        if new_level > 1e-9:
+            index[k % 12] = float(np.clip(index[k % 12] + 0.3 * (value / new_level - index[k % 12]), 0.05, 20.0))
+        level = new_level
+    np.testing.assert_allclose(rolled.mean[:72, 0, 0], expected, rtol=1e-9)
+    # the first sale after the zeros set its index to y / l_(t-1): 153.7 forecast in period 64 for a mean of 28.7
+    assert rolled.mean[52:, 0, 0].max() < 2.5 * y[:48].max()
+
+
 def test_damped_trend_extrapolates_a_rising_series_less_than_linearly() -> None:
     y = (50.0 + 3.0 * np.arange(40))[:, None]
     fc = _fit_only(y, ForecastMethod.DAMPED, alpha=0.4, beta=0.3, phi=0.9)
@@ -195,3 +222,46 @@ def test_bad_input_is_refused() -> None:
         with pytest.raises(PlanningError, match="list of method names") as info:
             Forecaster(methods=bad)  # type: ignore[arg-type]
         assert info.value.column == "methods"
+
+
+def test_damped_trend_learns_from_its_own_forecast_not_the_one_clipped_at_zero() -> None:
+    y = np.r_[np.linspace(40, 4, 30), np.zeros(6), np.full(10, 15.0)]
+    fc = _fit_only(y[:36, None], ForecastMethod.DAMPED, alpha=0.4, beta=0.3, phi=0.98)
+    rolled = fc.roll(y[:, None], start=0, horizon=1)
+    level, trend, expected = y[:12].mean(), 0.0, []
+    for value in y:
+        forecast = level + 0.98 * trend
+        expected.append(max(forecast, 0.0))
+        level, trend = forecast + 0.4 * (value - forecast), 0.98 * trend + 0.4 * 0.3 * (value - forecast)
+    np.testing.assert_allclose(rolled.mean[: len(y), 0, 0], expected, rtol=1e-9, atol=1e-9)
+    assert min(expected[30:37]) == 0.0  # the model's forecast went below 0 in the months without demand
+
+
+def test_a_series_first_seen_after_the_training_window_starts_at_its_first_value() -> None:
+    train = np.c_[np.full(24, 50.0), np.full(24, np.nan)]  # the second SKU is new: no training row
+    history = np.r_[train, np.c_[np.full(10, 50.0), np.full(10, 100.0)]]
+    rolled = Forecaster(season=None).fit(train).roll(history, start=24, horizon=1)
+    np.testing.assert_allclose(rolled.mean[1:, 0, 1], 100.0)  # was 10, 19, 27.1, ... at alpha 0.1
+
+
+def test_croston_starts_from_the_first_observed_values_of_a_late_series() -> None:
+    pattern = np.tile([0.0, 0.0, 100.0, 0.0], 10)
+    early = _fit_only(pattern[:, None], ForecastMethod.CROSTON_SBA, alpha=0.1)
+    late_history = np.r_[np.full(24, np.nan), pattern][:, None]
+    late = _fit_only(late_history, ForecastMethod.CROSTON_SBA, alpha=0.1)
+    np.testing.assert_allclose(late.roll(late_history, start=24, horizon=1).mean[:, 0, 0],
+                               early.roll(pattern[:, None], start=0, horizon=1).mean[:, 0, 0], rtol=1e-12)
+
+
+def test_the_forecast_std_of_quantities_that_are_not_counts_does_not_depend_on_the_unit() -> None:
+    y = 100.0 + np.random.default_rng(0).normal(0.0, 2.0, 48)
+    spreads = []
+    for unit in (1e-3, 1.0, 1e3):
+        fc = Forecaster(season=None).fit(unit * y[:36, None])
+        spreads.append(fc.roll(unit * y[:, None], start=36, horizon=1).std[:, 0, 0] / unit)
+    np.testing.assert_allclose(spreads[0], spreads[2], rtol=1e-4)  # was 12 x the noise in thousandths
+    np.testing.assert_allclose(spreads[1], spreads[2], rtol=1e-4)
+    assert spreads[0].max() < 4.0  # the noise's sd is 2
+    counts = np.random.default_rng(1).poisson(100.0, 48).astype(float)  # counts keep the Poisson floor
+    fc = Forecaster(season=None).fit(counts[:36, None])
+    assert fc.roll(counts[:, None], start=36, horizon=1).std[0, 0, 0] >= np.sqrt(0.25 * counts[:12].mean())
