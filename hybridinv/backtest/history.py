@@ -39,6 +39,8 @@ _TABLE = "history"
 PERIODS_PER_YEAR: dict[str, int] = {"Y": 1, "Q": 4, "M": 12, "W": 52, "D": 365}
 #: the forecasters' seasonal cycle for each period kind: a year, except days (the week) and years (none)
 YEAR_SEASON: dict[str, int | None] = {"Y": None, "Q": 4, "M": 12, "W": 52, "D": 7}
+#: a week written by its first and last day, as pandas writes a weekly period: 2024-01-01/2024-01-07
+_WEEK_LABEL = r"^(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})$"
 #: (shortest, longest step in days, period kind) of dated periods
 _STEPS = ((360, 367, "Y"), (85, 95, "Q"), (28, 32, "M"), (7, 7, "W"), (1, 1, "D"))
 
@@ -243,32 +245,27 @@ def _same_date(labels: list[str], cutoff: object) -> int:
     :class:`PlanningError` asking for ``YYYY-MM-DD`` (it was read month first, also in a day-first file).
     """
     with quiet_date_parsing():
-        readings = set()
+        readings: list[pd.Timestamp] = []
         for day_first in (False, True):  # 03/11/2024 is 11 March month first, 3 November day first
             try:
-                readings.add(pd.to_datetime(str(cutoff), dayfirst=day_first))
+                reading = pd.to_datetime(str(cutoff), dayfirst=day_first)
             except (ValueError, TypeError, OverflowError):
                 continue
-        ranges = pd.Series(labels).str.extract(r"^(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})$")
+            if reading not in readings:
+                readings.append(reading)
+        ranges = pd.Series(labels).str.extract(_WEEK_LABEL)
         if ranges[0].notna().all():
             start, end = pd.to_datetime(ranges[0]), pd.to_datetime(ranges[1])
-            found = {}
-            for wanted in readings:
-                matches = np.flatnonzero(((start <= wanted) & (wanted <= end)).to_numpy())
-                if matches.size == 1:
-                    found[wanted] = int(matches[0])
+            hits = [np.flatnonzero(((start <= wanted) & (wanted <= end)).to_numpy()) for wanted in readings]
         else:
             try:
                 dates = pd.to_datetime(pd.Series(labels), errors="coerce", format="mixed")
             except (ValueError, TypeError, OverflowError):
                 return -1
-            found = {}
-            for wanted in readings:
-                matches = np.flatnonzero((dates == wanted).to_numpy())
-                if matches.size == 1:
-                    found[wanted] = int(matches[0])
+            hits = [np.flatnonzero((dates == wanted).to_numpy()) for wanted in readings]
+    found = {wanted: int(hit[0]) for wanted, hit in zip(readings, hits, strict=True) if hit.size == 1}
     if len(set(found.values())) > 1:  # read month first it was always taken, whichever order the file has
-        first, second = sorted(found)
+        first, second = found  # in the order read: month first, then day first
         raise PlanningError(f"cutoff is {first:%Y-%m-%d} read month first and {second:%Y-%m-%d} read day first, "
                             "both periods of the history; write it as YYYY-MM-DD", column="cutoff", value=cutoff)
     return next(iter(found.values()), -1)
@@ -277,7 +274,7 @@ def _same_date(labels: list[str], cutoff: object) -> int:
 def _week_starts(text: pd.Series) -> tuple[pd.DatetimeIndex, str] | None:
     """The first days and the pandas frequency (``W-SUN``, ...) of week labels ``2024-01-01/2024-01-07``, or None
     when the labels are not all of that form (pandas read them as a date and a time zone: "invalid tzoffset")."""
-    parts = text.str.extract(r"^(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})$")
+    parts = text.str.extract(_WEEK_LABEL)
     if len(text) == 0 or not parts[0].notna().all():
         return None
     start, end = pd.DatetimeIndex(pd.to_datetime(parts[0])), pd.DatetimeIndex(pd.to_datetime(parts[1]))

@@ -392,6 +392,8 @@ def test_a_cutoff_date_that_reads_as_two_periods_is_refused() -> None:
     history = read_history(pd.DataFrame({"sku": "A", "period": days.strftime("%d/%m/%Y"), "quantity": 1}))
     with pytest.raises(PlanningError, match="2024-03-11 read month first and 2024-11-03 read day first"):
         history.cutoff_index("03/11/2024")  # was 11 March in this day-first file, without a word
+    with pytest.raises(PlanningError, match="2024-11-03 read month first and 2024-03-11 read day first"):
+        history.cutoff_index("11/03/2024")
     assert history.cutoff_index("2024-11-03") == 307
     assert history.cutoff_index("25/11/2024") == history.cutoff_index("2024-11-25") == 329  # one reading only
 
