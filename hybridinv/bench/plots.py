@@ -47,12 +47,10 @@ def _colors(count: int) -> list[Any]:
     return [cmap(i % cmap.N) for i in range(count)]
 
 
-def _legend(axis: Any, entries: int, fontsize: float = 6) -> None:
+def _legend(axis: Any, entries: int, fontsize: float = 6, ncol: int = 1) -> None:
     """A legend inside the axes, or beside them when it has more than 8 entries (it covered the data)."""
-    if entries > 8:
-        axis.legend(fontsize=fontsize, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
-    else:
-        axis.legend(fontsize=fontsize)
+    outside = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "borderaxespad": 0.0} if entries > 8 else {}
+    axis.legend(fontsize=fontsize, ncol=ncol, **outside)
 
 
 def _grid(count: int, width: float = 4.0, height: float = 3.0) -> tuple[Any, list[Any]]:
@@ -139,10 +137,7 @@ def repair_figure(table: pd.DataFrame) -> str:
     figure, axis = new_figure((max(6.0, 1.2 * len(pivot)), 3.5))
     pivot.plot.bar(ax=axis, rot=30, color=_colors(pivot.shape[1]))
     axis.set_ylabel("share of SKU-periods changed")
-    if pivot.shape[1] > 8:
-        axis.legend(fontsize=7, ncol=2, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
-    else:
-        axis.legend(fontsize=7, ncol=2)
+    _legend(axis, pivot.shape[1], fontsize=7, ncol=2)
     return _encode(figure)
 
 
