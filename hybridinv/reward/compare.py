@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from hybridinv.core.errors import PlanningError
+from hybridinv.core.outputs import output_directory, write_csv
 from hybridinv.reward.targets import KPITarget, parse_targets
 from hybridinv.reward.tune import TuneResult, tune
 
@@ -68,8 +69,8 @@ def compare_policies(
             row[f"{item.target} ci"] = f"[{item.ci_low:.4g}, {item.ci_high:.4g}]"
             row[f"{item.target} met"] = bool(item.met)
         rows.append(row)
-    root.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame(rows).to_csv(root / "comparison.csv", index=False)
+    root = output_directory(root)
+    write_csv(pd.DataFrame(rows), root / "comparison.csv")  # policy names escaped as in every CSV written
     _plot(root / "pareto.png", results, parsed)
     return results
 

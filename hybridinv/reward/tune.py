@@ -28,7 +28,7 @@ import pandas as pd
 
 from hybridinv.core.errors import PlanningError, number_pair, whole_number
 from hybridinv.core.limits import MAX_SEED
-from hybridinv.core.outputs import json_safe, write_csv
+from hybridinv.core.outputs import json_safe, output_directory, write_csv
 from hybridinv.reward.enforce import critical_ratio, policy_family, searched_spec, target_report, weight_bracket
 from hybridinv.reward.evaluate import evaluate_policy, resolve_scenario, seed_list
 from hybridinv.reward.plots import pareto_front
@@ -332,7 +332,7 @@ def _kpis(targets: list[KPITarget], objective: str) -> list[str]:
 
 def _write(out: Path, result: TuneResult, targets: list[KPITarget], held_out: dict[str, float],
            best_trial: int) -> dict[str, Path]:
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_directory(out)
     paths = {"spec": out / "spec.toml", "trials": out / "trials.csv", "pareto": out / "pareto.png",
              "summary": out / "summary.json"}
     paths["spec"].write_text(result.spec.to_toml(), encoding="utf-8")
