@@ -54,6 +54,8 @@ class PeriodTerms:
     revenue: NDArray[np.float64] | None
     demand: NDArray[np.float64]
     served: NDArray[np.float64]
+    #: units that ship: ordered less a disrupted supplier's cancelled share (None: ``ordered_units``)
+    shipped_units: NDArray[np.float64] | None = None
 
     @property
     def fill_rate(self) -> NDArray[np.float64]:
@@ -149,6 +151,7 @@ class PeriodOutcome:
             revenue=np.asarray(_revenue(cat, self.served)),
             demand=np.asarray(self.demand.sum()),
             served=np.asarray(self.served.sum()),
+            shipped_units=np.asarray(self.delivered.sum()),
         )
 
 
@@ -269,7 +272,17 @@ def ledger_terms(ledger: Ledger, index: int | slice) -> PeriodTerms:
         revenue=None if revenue is None else np.asarray(revenue[index]),
         demand=np.asarray(ledger.demand[index]),
         served=np.asarray(ledger.served[index]),
+        shipped_units=_shipped(ledger, index),
     )
+
+
+def _shipped(ledger: Ledger, index: int | slice) -> NDArray[np.float64] | None:
+    """Units ordered less the cancelled share, per period; None for a ledger-like object without
+    ``cancelled_units`` (its orders are taken as shipped)."""
+    cancelled = getattr(ledger, "cancelled_units", None)
+    if cancelled is None:
+        return None
+    return np.asarray(ledger.ordered_units[index] - cancelled[index], dtype=np.float64)
 
 
 def record_episode(

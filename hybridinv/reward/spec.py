@@ -81,7 +81,8 @@ class CarbonTerm:
     Parameters
     ----------
     shipped_kg : float
-        kg CO2 per unit ordered (transport) ``[e_s]``.
+        kg CO2 per unit shipped (transport) ``[e_s]``: units ordered less the share a disrupted
+        supplier cancels, which never ships (and is not paid for).
     held_kg : float
         kg CO2 per unit held per period (storage, refrigeration) ``[e_h]``.
     price : float
@@ -104,7 +105,8 @@ class CarbonTerm:
                 column="carbon.held_kg",
             )
         held = 0.0 if terms.held_units is None else self.held_kg * terms.held_units
-        return np.asarray(self.shipped_kg * terms.ordered_units + held, dtype=np.float64)
+        shipped = terms.ordered_units if terms.shipped_units is None else terms.shipped_units
+        return np.asarray(self.shipped_kg * shipped + held, dtype=np.float64)
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,15 @@ def test_carbon_profit_and_service_terms_by_hand(outcome: PeriodOutcome) -> None
     assert spec.cost_terms(outcome.terms())["carbon"] == pytest.approx(2.0 * carbon_kg)
 
 
+def test_carbon_of_shipping_counts_the_delivered_units_only(outcome: PeriodOutcome) -> None:
+    # a disrupted supplier delivers 7 of A's 12 units: 7 ship (and are paid), 5 are cancelled
+    partial = PeriodOutcome(outcome.catalog, outcome.on_hand, outcome.served, outcome.short, outcome.ordered,
+                            outcome.demand, delivered=np.array([7.0, 0.0]))
+    spec = RewardSpec(carbon=CarbonTerm(shipped_kg=0.5, price=1.0))
+    assert spec.cost_terms(partial.terms())["carbon"] == pytest.approx(0.5 * 7)
+    assert spec.cost_terms(outcome.terms())["carbon"] == pytest.approx(0.5 * 12)
+
+
 def test_backorders_are_charged_on_the_end_of_period_backlog(catalog: Catalog) -> None:
     outcome = PeriodOutcome(
         catalog=catalog, on_hand=np.zeros(2), served=np.zeros(2), short=np.array([1.0, 1.0]),

@@ -279,6 +279,14 @@ def test_partial_deliveries_cancel_the_rest() -> None:
     np.testing.assert_array_equal(ledger.cancelled_units, [5, 0, 0])  # floor(10 * 0.55) = 5 delivered
     assert ledger.spend[0] == 10.0  # only delivered units are paid for
     np.testing.assert_array_equal(sim.pipeline()[0, :3], [5, 0, 0])  # late: arrives in period 3
+    # the cancelled half never ships: carbon per unit shipped counts the 5 delivered units, not the 10 ordered
+    from hybridinv.reward import CarbonTerm, RewardSpec
+    from hybridinv.reward.targets import period_kpis
+
+    carbon = CarbonTerm(shipped_kg=2.0)
+    assert period_kpis(ledger, 0, carbon)["carbon_kg"] == pytest.approx(2.0 * 5)
+    spec = RewardSpec(carbon=CarbonTerm(shipped_kg=2.0, price=1.0))
+    assert spec.evaluate(ledger)["carbon_kg"] == pytest.approx(2.0 * 5 / 3)  # mean over the 3 periods
 
 
 def test_step_validates_orders_and_episode_end() -> None:
