@@ -110,21 +110,24 @@ class WithinLimits:
 
     def reset(self) -> None:
         """Forget the cut counts (called by :func:`~hybridinv.network.runner.simulate_network` per seed)."""
-        self._cuts = np.zeros(2)
-        self._periods = 0
+        self._cuts: list[tuple[bool, bool]] = []
 
     def statistics(self) -> dict[str, float]:
-        """Shares of the periods after warm-up in which the budget or the space cut the orders."""
-        share = self._cuts / max(self._periods, 1)
+        """Shares of the periods after warm-up in which the budget or the space cut the orders.
+
+        The warm-up is the run's (:meth:`NetworkScenario.warmup_for` the periods decided since :meth:`reset`),
+        as the ledger's KPIs measure it: until 2026-12-06 the scenario's own warm-up was skipped whatever the
+        run's length, so a run shorter than it reported shares of 0.
+        """
+        cuts = np.asarray(self._cuts, dtype=np.float64).reshape(-1, 2)[self.scenario.warmup_for(len(self._cuts)):]
+        share = cuts.sum(axis=0) / max(len(cuts), 1)
         return {"budget_cut_share": float(share[0]), "capacity_cut_share": float(share[1])}
 
     def act(self, obs: NetworkObservation) -> NetworkDecision:
         decision = self.policy.act(obs)
         wanted = np.maximum(np.floor(np.asarray(decision.supplier_orders, dtype=np.float64) + 1e-9), 0.0)
         budget, space = supplier_order_ratios(self.scenario, obs, wanted)
-        if obs.t >= self.scenario.warmup:
-            self._periods += 1
-            self._cuts += [(budget < 1.0).any(), (space < 1.0).any()]
+        self._cuts.append((bool((budget < 1.0).any()), bool((space < 1.0).any())))
         ratio = np.minimum(budget, space)
         orders = wanted if (ratio >= 1.0).all() else np.floor(wanted * ratio[:, None] + 1e-9)
         return NetworkDecision(orders, decision.shipments, decision.requested)

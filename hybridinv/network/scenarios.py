@@ -218,16 +218,26 @@ class NetworkScenario:
         horizon = self.periods if periods is None else whole_number(periods, "periods", 1)
         return self.demand.sample(np.random.default_rng(seed), horizon)
 
+    def warmup_for(self, periods: int) -> int:
+        """The warm-up of a run of ``periods`` periods: :attr:`warmup`, but at most a quarter of a run shorter
+        than the scenario -- the rule of :meth:`hybridinv.sim.Scenario.warmup_for`.
+
+        Until 2026-12-06 any explicit ``periods`` cut the warm-up to a quarter, so ``simulator(periods=200)``
+        of ``owmr_10x50`` (200 periods, warm-up 20) measured from period 50 while ``simulator()`` measured
+        from period 20.
+        """
+        return self.warmup if periods >= self.periods else min(self.warmup, periods // 4)
+
     def simulator(self, periods: int | None = None, warmup: int | None = None) -> NetworkSimulator:
         """A :class:`NetworkSimulator` for this scenario (decisions above on-hand raise).
 
         ``periods`` (>= 1) and ``warmup`` (>= 0, below ``periods``) are whole numbers, else a
-        PlanningError naming them (a warm-up of 2.5 was cut to 2, as 2.5 periods were).
+        PlanningError naming them (a warm-up of 2.5 was cut to 2, as 2.5 periods were). Without
+        ``warmup`` the run's is :meth:`warmup_for` its periods.
         """
         horizon = self.periods if periods is None else whole_number(periods, "periods", 1)  # 2.5 was cut to 2
-        skip = min(self.warmup, horizon // 4) if warmup is None and periods is not None else self.warmup
-        return NetworkSimulator(self.network, self.costs, horizon, lost_sales=self.lost_sales,
-                                warmup=skip if warmup is None else whole_number(warmup, "warmup", 0))
+        skip = self.warmup_for(horizon) if warmup is None else whole_number(warmup, "warmup", 0)
+        return NetworkSimulator(self.network, self.costs, horizon, lost_sales=self.lost_sales, warmup=skip)
 
     def location_demand(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Mean and standard deviation per period of the demand below each location, (locations, SKUs).

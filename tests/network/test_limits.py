@@ -39,3 +39,19 @@ def test_echelon_base_stock_within_limits_has_no_budget_violation_and_counts_its
     assert (capped["overflow_units"] < 0.1 * free["overflow_units"]).all()
     assert (capped["budget_cut_share"] > 0).all() and (capped["capacity_cut_share"] > 0).all()
     assert capped["policy"].iloc[0] == "echelon_base_stock_within_limits"
+
+
+def test_cut_shares_and_kpis_skip_the_runs_warm_up() -> None:
+    """One warm-up rule (Scenario.warmup_for): a run shorter than the scenario skips at most a quarter of it. The
+    cut shares skipped the scenario's own warm-up (8 here), so a 6-period run reported 0 in periods that were cut;
+    and any explicit ``periods``, even the scenario's own, cut the ledger's warm-up to a quarter."""
+    from hybridinv.network.baselines import make_policy
+    from hybridinv.network.scenarios import one_warehouse_scenario
+
+    scenario = one_warehouse_scenario(n_stores=2, n_skus=3, periods=40, warmup=12, seed=1, capacity_factor=0.5,
+                                      budget_factor=0.5)
+    assert [scenario.simulator(periods=p).warmup for p in (40, 80, 20, 6)] == [12, 12, 5, 1]
+    assert scenario.simulator().warmup == 12 and scenario.simulator(periods=6, warmup=0).warmup == 0
+    policy = make_policy("echelon_fair_share", scenario)
+    short = simulate_network(policy, scenario, seeds=1, periods=6).iloc[0]
+    assert short["budget_cut_share"] > 0 and short["capacity_cut_share"] > 0  # half the budget binds every period
