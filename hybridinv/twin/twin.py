@@ -225,8 +225,10 @@ def _warn_fractional(wide: pd.DataFrame) -> None:
 
 
 def _warn_coarse_or_partial(dates: pd.Series, period: PlanningPeriod, last: pd.Period) -> None:
-    """Warn when a log with one date per month is cut into days or weeks, or a daily log ends inside its
-    last period (that period then counts only some of its days, and its demand looks low)."""
+    """Warn when a log with one date per month is cut into days or weeks, or a log finer than the period
+    (daily per week or month, weekly per month) starts or ends inside its first or last period (that period
+    then counts only some of its days, and its demand looks low). A dated row stands for the ``step`` days
+    from its date (a weekly log dated on Mondays covers each Monday's week)."""
     days = np.unique(dates.dt.normalize().to_numpy())
     if days.size < 3:
         return
@@ -240,8 +242,9 @@ def _warn_coarse_or_partial(dates: pd.Series, period: PlanningPeriod, last: pd.P
         warnings.warn(PlanningWarning(
             "the sales log has about one date per week, but it is aggregated per day: most days read as 0 sold "
             "(aggregate per week: --period week, DigitalTwin(period='week'))"), stacklevel=3)
-    elif step <= 1 and period is not PlanningPeriod.DAY:
-        # days with sales per period: a log of weekdays only ends each week on Friday, which is no short week
+    elif step <= period.days / 2:
+        # dates with sales per period: a log of weekdays only ends each week on Friday, which is no short week;
+        # a weekly log has 4 or 5 dates a month, so a last month with 1 or 2 of them is a cut month
         per_period = pd.Series(pd.DatetimeIndex(days).to_period(period.freq)).value_counts(sort=False)
         if per_period.size < 2:
             return
@@ -254,12 +257,14 @@ def _warn_coarse_or_partial(dates: pd.Series, period: PlanningPeriod, last: pd.P
         edges = (
             (pd.Timestamp(days[0]) > start and per_period.iloc[0] < 0.75 * usual_first, "starts", days[0], first,
              (first.end_time.normalize() - pd.Timestamp(days[0])).days + 1, "first"),
-            (pd.Timestamp(days[-1]) < end and per_period.iloc[-1] < 0.75 * usual_last, "ends", days[-1], last,
-             (pd.Timestamp(days[-1]) - last.start_time.normalize()).days + 1, "last"),
+            (pd.Timestamp(days[-1]) + pd.Timedelta(days=round(step) - 1) < end
+             and per_period.iloc[-1] < 0.75 * usual_last, "ends", days[-1], last,
+             (pd.Timestamp(days[-1]) - last.start_time.normalize()).days + round(step), "last"),
         )
         for short, verb, day, cut, covered, which in edges:
             if short:
                 total = (cut.end_time.normalize() - cut.start_time.normalize()).days + 1
+                covered = min(covered, total)
                 warnings.warn(PlanningWarning(
                     f"the sales log {verb} on {pd.Timestamp(day).date()}, inside its {which} {period.value} {cut} "
                     f"({covered} of its {total} days): that {period.value}'s demand is understated; {verb[:-1]} the "

@@ -179,6 +179,20 @@ def test_twin_warns_about_a_monthly_log_cut_into_weeks_and_a_last_week_cut_short
     two = pd.DataFrame({"date": pd.date_range("2024-01-01", "2024-02-10", freq="D"), "sku": "A", "quantity": 1})
     with pytest.warns(PlanningWarning, match="ends on 2024-02-10, inside its last month"):
         aggregate_sales(two, "month")  # two periods: the other one is the usual one (was dropped for a while)
+    # a weekly log (dated on Mondays) per month: its last month held 2 of June's weeks and read as a slow month
+    weeks = pd.DataFrame({"date": pd.date_range("2024-01-22", "2024-06-10", freq="W-MON"), "sku": "A",
+                          "quantity": 70})
+    with pytest.warns(PlanningWarning) as caught:
+        matrix = aggregate_sales(weeks, "month")
+    said = [str(w.message) for w in caught]
+    assert any("starts on 2024-01-22, inside its first month 2024-01 (10 of its 31 days)" in m for m in said), said
+    assert any("ends on 2024-06-10, inside its last month 2024-06 (16 of its 30 days)" in m for m in said), said
+    np.testing.assert_array_equal(matrix.demand[:, 0], [140, 280, 280, 350, 280, 140])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # whole months of weeks: the last Monday's week ends on June 30
+        whole = pd.DataFrame({"date": pd.date_range("2024-01-01", "2024-06-24", freq="W-MON"), "sku": "A",
+                              "quantity": 70})
+        aggregate_sales(whole, "month")
 
 
 def test_monitor_command_turns_a_check_off(tmp_path):
