@@ -69,15 +69,16 @@ def command(
 
     One row per location and SKU; ``reason`` says why the quantity differs from the desired
     one (docs/multi_echelon.md, 'Planning a network period'). Warnings (constraints that
-    cannot all be met) are printed to stderr as ``Warning: ...`` lines and kept in the
-    diagnostics.
+    cannot all be met, catalog columns the network plan does not model) are printed to stderr
+    as ``Warning: ...`` lines and kept in the diagnostics.
     """
-    from hybridinv import ConstraintViolationWarning
+    from hybridinv import ConstraintViolationWarning, PlanningWarning
     from hybridinv.network.planning import plan_network
 
     check_outputs(out_path, diag_path, (locations_path, state_path, catalog_path, forecast_path))
     with warnings.catch_warnings():  # printed once below, from the diagnostics
         warnings.simplefilter("ignore", ConstraintViolationWarning)
+        warnings.filterwarnings("ignore", "the network plan does not model", PlanningWarning)
         result = plan_network(
             read_csv(locations_path, dtype={"location": str, "parent": str}),
             read_csv(state_path, dtype={"location": str, "sku": str}),

@@ -38,7 +38,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError, number_in, whole_numbers
+from hybridinv.core.errors import PlanningError, number_in, whole_number, whole_numbers
 from hybridinv.network.limits import WithinLimits
 from hybridinv.network.mpc import NetworkMPC
 from hybridinv.network.policies import (
@@ -47,7 +47,7 @@ from hybridinv.network.policies import (
     echelon_levels_of,
     installation_levels_of,
 )
-from hybridinv.network.scenarios import NetworkScenario
+from hybridinv.network.scenarios import NetworkScenario, network_scenario
 from hybridinv.network.simulator import NetworkPolicy
 
 __all__ = [
@@ -196,7 +196,7 @@ def _sequence(values: object, column: str) -> Sequence[object]:
     return list(values)
 
 
-def make_policy(name: str, scenario: NetworkScenario, tuning_periods: int | None = None) -> NetworkPolicy:
+def make_policy(name: str, scenario: NetworkScenario | str, tuning_periods: int | None = None) -> NetworkPolicy:
     """A policy of the ``network`` suite, with levels for ``scenario``.
 
     - ``echelon_base_stock``: :class:`EchelonBaseStock` with the exact optimal levels of a
@@ -209,11 +209,18 @@ def make_policy(name: str, scenario: NetworkScenario, tuning_periods: int | None
     - ``network_mpc``: :class:`~hybridinv.network.mpc.NetworkMPC` with its default options (no
       fitting: its safety floors come from the costs and the demand's standard deviation).
 
+    ``scenario`` is a :class:`NetworkScenario` or a registered name, as :func:`simulate_network` takes.
+
     Raises
     ------
     PlanningError
-        For an unknown name.
+        For an unknown name, a ``scenario`` that is neither a network scenario nor a registered name,
+        ``tuning_periods`` not a whole number >= 1 (until 2026-12-06 the scenario's name was an
+        AttributeError, and a bad ``tuning_periods`` an error naming ``periods``).
     """
+    scenario = network_scenario(scenario)
+    if tuning_periods is not None:
+        tuning_periods = whole_number(tuning_periods, "tuning_periods", 1)
     network = scenario.network
     if name not in NETWORK_POLICIES:
         raise PlanningError(f"unknown network policy; known: {list(NETWORK_POLICIES)}", column="policy", value=name)

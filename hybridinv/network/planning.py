@@ -22,7 +22,13 @@ from numpy.typing import NDArray
 
 from hybridinv.core._frame import ExtraColumns, number_array
 from hybridinv.core.catalog import Catalog
-from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, number_in, require_policy
+from hybridinv.core.errors import (
+    ConstraintViolationWarning,
+    PlanningError,
+    PlanningWarning,
+    number_in,
+    require_policy,
+)
 from hybridinv.network.model import Network
 from hybridinv.network.plan_inputs import read_catalog, read_forecast, read_state
 from hybridinv.network.policies import (
@@ -256,14 +262,47 @@ def plan_network(
     result = repair_network(network, costs, obs, desired, rules=rules, expected_demand=mean, backend=backend,
                             time_limit=time_limit, warn=False)
     frame = _frame(network, cat, obs, result, levels, mean)
-    notes = []
+    notes: list[tuple[str, type[Warning]]] = []
+    unused = unused_catalog_columns(cat)
+    if unused:
+        notes.append((unused, PlanningWarning))
     if result.violations:
         rows = ", ".join(f"{v.name} over by {v.amount:g}" for v in result.violations)
-        notes.append(f"constraints cannot all be met; returning the closest plan ({rows})")
-    frame.attrs["diagnostics"] = _diagnostics(pol, result, network, frame, notes, started)
-    for message in notes:
-        warnings.warn(message, ConstraintViolationWarning, stacklevel=2)
+        notes.append((f"constraints cannot all be met; returning the closest plan ({rows})",
+                      ConstraintViolationWarning))
+    frame.attrs["diagnostics"] = _diagnostics(pol, result, network, frame, [m for m, _ in notes], started)
+    for message, category in notes:
+        warnings.warn(message, category, stacklevel=2)
     return frame
+
+
+#: Catalog columns a network period's plan does not use, with what their values would have needed.
+_UNUSED_COLUMNS = {
+    "order_cost": "fixed order costs (the echelon levels and the repair charge none)",
+    "shelf_life": "expiry",
+    "lead_time_std": "random lead times (the locations table's lead times are taken as fixed)",
+    "supplier": "several suppliers (one supplier feeds every root)",
+}
+
+
+def unused_catalog_columns(catalog: Catalog) -> str:
+    """A note naming the catalog columns set to values the network planner does not model, or "".
+
+    ``plan_network`` reads the single-location catalog, but plans without fixed order costs, expiry,
+    random lead times or several suppliers: until 2026-12-06 a shelf life of 1 or a fixed cost of 1,000 a
+    line gave the same plan as none, without a word.
+    """
+    used = {
+        "order_cost": bool((catalog.order_cost > 0).any()),
+        "shelf_life": bool((catalog.shelf_life > 0).any()),
+        "lead_time_std": bool((catalog.lead_time_std > 0).any()),
+        "supplier": np.unique(catalog.supplier.astype(str)).size > 1,
+    }
+    named = [f"{name} ({_UNUSED_COLUMNS[name]})" for name, set_ in used.items() if set_]
+    if not named:
+        return ""
+    return ("the network plan does not model the catalog's " + "; ".join(named)
+            + ": those columns are ignored (plan such SKUs with hybridinv.plan at one location)")
 
 
 def _frame(network: Network, cat: Catalog, obs: NetworkObservation, result: NetworkRepairResult,

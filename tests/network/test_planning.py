@@ -6,6 +6,7 @@ import io
 import math
 import subprocess
 import sys
+import warnings
 from statistics import NormalDist
 
 import numpy as np
@@ -211,3 +212,32 @@ def test_a_custom_policy_returning_bad_quantities_is_named(orders: object, words
     with pytest.raises(PlanningError, match=words) as err:
         _plan(frames, policy=Custom())
     assert err.value.column == "supplier_orders"
+
+
+@pytest.mark.parametrize(("column", "values"), [("order_cost", [1000.0, 0.0]), ("shelf_life", [1, 0]),
+                                                ("lead_time_std", [5.0, 5.0]), ("supplier", ["x", "y"])])
+def test_catalog_columns_the_network_plan_does_not_model_are_named(column: str, values: list[object]) -> None:
+    """A shelf life of 1 or a fixed cost of 1,000 a line gave the plan of a catalog without them, silently."""
+    frames = small_frames()
+    plain = plan_network(frames["locations"], frames["state"], frames["catalog"], forecast=frames["forecast"])
+    assert plain.attrs["diagnostics"]["warnings"] == []
+    catalog = frames["catalog"].assign(**{column: values})
+    with pytest.warns(hybridinv.PlanningWarning, match=rf"does not model the catalog's {column} "):
+        plan = plan_network(frames["locations"], frames["state"], catalog, forecast=frames["forecast"])
+    assert any(column in note for note in plan.attrs["diagnostics"]["warnings"])
+    assert plan["quantity"].tolist() == plain["quantity"].tolist()  # planned without it, as the note says
+    one_supplier = frames["catalog"].assign(supplier="x", shelf_life=0, order_cost=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plan_network(frames["locations"], frames["state"], one_supplier, forecast=frames["forecast"])
+
+
+def test_make_policy_takes_a_scenario_name_and_names_its_arguments() -> None:
+    from hybridinv.network import make_policy
+
+    by_name = make_policy("echelon_base_stock", "serial_3")
+    assert np.asarray(by_name.levels).tolist() == [12, 8, 6]  # the exact serial optimum, as for the object
+    with pytest.raises(PlanningError, match="column 'scenario'"):
+        make_policy("echelon_base_stock", None)  # was AttributeError: 'NoneType' object has no attribute 'network'
+    with pytest.raises(PlanningError, match="column 'tuning_periods', value -1"):
+        make_policy("echelon_base_stock", "serial_3", tuning_periods=-1)  # named 'periods'
