@@ -128,8 +128,8 @@ def main() -> None:
     while not sim.done:
         obs = sim.step(monitor.act(obs))
     history = monitor.history()
-    print(f"fill rate {sim.ledger.summary()['fill_rate']:.3f}; fallback active in {history['fallback'].mean():.0%} "
-          f"of weeks; events:")
+    print(f"fill rate {sim.ledger.summary()['fill_rate']:.3f}; the fallback planned "
+          f"{history['decided_by_fallback'].mean():.0%} of the weeks; events:")
     print(monitor.events_frame().round(3).to_string(index=False) if monitor.events else "  none")
     log_path = workdir / "monitoring_log.csv"
     history.to_csv(log_path, index=False)

@@ -28,6 +28,11 @@ def _threshold(_context: click.Context, _parameter: click.Parameter, value: str 
         raise click.BadParameter(f"must be a number or 'off', got {value!r}") from None
 
 
+#: MonitorThresholds fields and the options that set them.
+_OPTIONS = {"window": "--window", "min_fill_rate": "--min-fill-rate", "max_cost_ratio": "--max-cost-ratio",
+            "min_inventory_turns": "--min-turns", "recovery_periods": "--recovery-periods"}
+
+
 @click.command(name="monitor")
 @click.option("--log", "log_path", required=True, type=click.Path(exists=True, dir_okay=False),
               help="Monitoring log CSV, one row per period: period, demand, served, cost "
@@ -50,10 +55,16 @@ def command(log_path: str, out_dir: str, window: int, min_fill_rate: float | Non
             min_turns: float | None, recovery_periods: int, expected_unit_cost: float | None,
             periods_per_year: int) -> None:
     """Replay the monitoring rules over a KPI log and write DIR/index.html."""
+    from hybridinv.core.errors import PlanningError
     from hybridinv.deploy import Monitor, MonitorThresholds, render_dashboard
 
-    thresholds = MonitorThresholds(window=window, min_fill_rate=min_fill_rate, max_cost_ratio=max_cost_ratio,
-                                   min_inventory_turns=min_turns, recovery_periods=recovery_periods)
+    try:
+        thresholds = MonitorThresholds(window=window, min_fill_rate=min_fill_rate, max_cost_ratio=max_cost_ratio,
+                                       min_inventory_turns=min_turns, recovery_periods=recovery_periods)
+    except PlanningError as exc:  # named the Python field ('window'), not the option the user typed
+        option = _OPTIONS.get(str(exc.column), str(exc.column))
+        raise click.BadParameter(f"{exc.message} (got {exc.value!r})" if exc.value is not None else exc.message,
+                                 param_hint=option) from None
     log = read_csv(log_path, comment="#")
     if log.empty:
         raise click.ClickException(f"{log_path}: the monitoring log has no rows")
@@ -62,8 +73,8 @@ def command(log_path: str, out_dir: str, window: int, min_fill_rate: float | Non
     monitor = Monitor.replay_log(log, thresholds, expected_unit_cost, periods_per_year)
     page = render_dashboard(monitor.history(), monitor.events_frame(), thresholds, out_dir)
     events = monitor.events_frame()
-    click.echo(f"{len(log)} periods, {len(events)} switch(es), fallback active in "
-               f"{monitor.history()['fallback'].mean():.1%} of periods")
+    click.echo(f"{len(log)} periods, {len(events)} switch(es), the fallback planned "
+               f"{monitor.history()['decided_by_fallback'].mean():.1%} of the periods")
     for row in events.itertuples(index=False):
         click.echo(f"  period {row.period}: {row.kind} ({row.reason})")
     click.echo(f"wrote {page}")

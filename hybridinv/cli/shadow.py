@@ -101,6 +101,7 @@ def command(
         twin = DigitalTwin(period=period).fit_matrix(history)
         twin.supply_fit_ = supply
         demand = matrix.demand[-horizon:]
+        _warn_censored(matrix.censored[-horizon:], matrix.sku, matrix.periods[-horizon:])
         scenario = twin.scenario(catalog, periods=horizon, extra_columns=extra_columns)  # type: ignore[arg-type]
         baseline: Any = LoggedOrders.from_frame(decisions, scenario.catalog.sku, periods=horizon)
         periods = horizon
@@ -129,3 +130,27 @@ def command(
         write_csv(result.disagreements, out / "disagreements.csv")
         write_csv(result.per_period, out / "per_period.csv")
         click.echo(f"wrote {out}/summary.csv, disagreements.csv, per_period.csv")
+
+
+def _warn_censored(censored: Any, skus: Any, periods: Any) -> None:
+    """Warn when the replayed window has stock-out periods: their sales are replayed as the demand.
+
+    Sales in a stock-out are a lower bound on the demand, so the replay understates the shortages of the
+    logged decisions there (the incumbent served all of that "demand" in the log) and the difference leans
+    towards the incumbent. The twin's fit imputes such periods; the replay cannot know the demand a
+    stock-out hid, so it says how many there are (until 2026-12-06 it said nothing).
+    """
+    import warnings
+
+    import numpy as np
+
+    from hybridinv.core.errors import PlanningWarning
+
+    flags = np.asarray(censored, dtype=bool)
+    if not flags.any():
+        return
+    t, i = (int(v[0]) for v in np.nonzero(flags))
+    warnings.warn(PlanningWarning(
+        f"{int(flags.sum())} of the {flags.size} replayed SKU-periods were stock-outs (first: SKU {skus[i]!r} in "
+        f"{periods[t]}): their sales are replayed as the demand, a lower bound, so the logged decisions' shortages "
+        "there are understated and the difference leans towards them"), stacklevel=2)

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from hybridinv.core.errors import PlanningError, number_array
 from hybridinv.core.outputs import output_directory
-from hybridinv.deploy.monitor import MonitorThresholds
+from hybridinv.deploy.monitor import MonitorThresholds, decided_by_fallback
 
 __all__ = ["DASHBOARD_COLUMNS", "render_dashboard"]
 
@@ -61,7 +61,7 @@ def _figure_png(periods: NDArray[np.generic], values: NDArray[np.float64], fallb
     edges = np.flatnonzero(np.diff(np.concatenate([[0], fallback.astype(np.int8), [0]])))
     for k, (start, stop) in enumerate(zip(edges[::2], edges[1::2], strict=True)):
         ax.axvspan(float(periods[start]) - 0.5, float(periods[stop - 1]) + 0.5, color="#ff7f0e", alpha=0.2,
-                   label="fallback active" if k == 0 else None)
+                   label="planned by the fallback" if k == 0 else None)
     ax.set_xlabel("period")
     ax.set_ylabel(label)
     ax.legend(loc="best", fontsize=8)
@@ -124,6 +124,7 @@ def render_dashboard(
             raise PlanningError(f"the history has no {name!r} column (render Monitor.history(); it has "
                                 f"{list(DASHBOARD_COLUMNS)})", column=name)
     fallback = _fallback_flags(history)
+    decided = decided_by_fallback(fallback)  # the periods the fallback planned: the row after each "on"
     periods = history["period"].to_numpy()
     out = output_directory(out_dir, "out_dir")
     panels = [
@@ -136,14 +137,14 @@ def render_dashboard(
         # text in a KPI column was numpy's bare "could not convert string to float"
         values = number_array(history[column].to_numpy(), column) if column in history else np.zeros(0)
         if np.isfinite(values).any():
-            png = _figure_png(periods, values, fallback, label, threshold, kind)
+            png = _figure_png(periods, values, decided, label, threshold, kind)
             images.append(f'<h2>{html.escape(label)}</h2><img alt="{html.escape(label)}" '
                           f'src="data:image/png;base64,{png}">')
-    share = float(fallback.mean()) if len(history) else 0.0
+    share = float(decided.mean()) if len(history) else 0.0
     status = "no data" if not len(history) else ("FALLBACK active" if fallback[-1] else "primary active")
     summary = (
         f"<p>Periods: {len(history)} &middot; status: <b>{status}</b> &middot; "
-        f"share of periods on fallback: {share:.1%} &middot; switches: {len(events)}</p>"
+        f"share of periods planned by the fallback: {share:.1%} &middot; switches: {len(events)}</p>"
         f"<p>Thresholds: window {thresholds.window}, min fill rate {_limit(thresholds.min_fill_rate)}, "
         f"max cost ratio {_limit(thresholds.max_cost_ratio)}, min turns {_limit(thresholds.min_inventory_turns)}, "
         f"recovery after {thresholds.recovery_periods} healthy periods.</p>"

@@ -72,6 +72,9 @@ class Guardrails:
             if getattr(self, name) is not None:
                 number_in(getattr(self, name), name, 0.0, high)
         minimum = scalar_or_array(self.critical_min_order, "critical_min_order", 0.0)
+        if np.any(np.asarray(minimum) > MAX_QUANTITY):  # 1e13 was placed over the budget, 1e300 a RuntimeError
+            raise PlanningError(f"must be at most {MAX_QUANTITY:g} units (MAX_QUANTITY)", column="critical_min_order",
+                                value=float(np.max(minimum)))
         if np.ndim(minimum) > 1:
             raise PlanningError("must be one number or one per SKU", column="critical_min_order",
                                 value=f"shape {np.shape(minimum)}")
@@ -194,7 +197,10 @@ def _sku_values(values: ArrayLike, column: str, catalog: Catalog, *, minimum: fl
     if arr.shape != (catalog.n_skus,):
         raise PlanningError(f"must have {catalog.n_skus} values (one per SKU), got shape {arr.shape}",
                             column=column)
-    return check_array(arr, column, catalog.sku, "guardrails", minimum=minimum, allow_inf=allow_inf)
+    # at most MAX_QUANTITY units (an allowed inf stays allowed): an incumbent or forecast of 1e300 gave bounds the
+    # repair could not place, a RuntimeError
+    return check_array(arr, column, catalog.sku, "guardrails", minimum=minimum, allow_inf=allow_inf,
+                       maximum=MAX_QUANTITY)
 
 
 def _forecast_per_period(forecast: ArrayLike, catalog: Catalog) -> NDArray[np.float64]:

@@ -111,7 +111,7 @@ class Monitor:
     expected_unit_cost : float, optional
         Expected total cost per unit demanded (e.g. from the twin's simulation of
         the primary: ``avg_cost / mean demand``). When None, the cost per unit of
-        the first ``window`` periods.
+        the first full window in which every period has a cost above 0.
     periods_per_year : int, optional
         For annualized turns (default: the observation's).
     auto_observe : bool
@@ -286,6 +286,9 @@ class Monitor:
         """
         th = self.thresholds
         period = whole_number(period, "period", 0)
+        if period > MAX_LOG_PERIOD:
+            raise PlanningError(f"must be at most {MAX_LOG_PERIOD} (2**53: whole floats above it alias)",
+                                column="period", value=period)
         if self._records and period <= self._records[-1]["period"]:
             if self._observing_itself:  # plan() called again with the same (default 0) period: nobody fed numbers
                 hint = _REPEATED_PLAN_PERIOD
@@ -295,11 +298,11 @@ class Monitor:
             else:
                 hint = ""
             raise _not_after(int(self._records[-1]["period"]), period, hint)
-        demand = number_in(demand, "demand", 0.0, math.inf)
-        served = number_in(served, "served", 0.0, math.inf)
+        demand = number_in(demand, "demand", 0.0, MAX_LOG_VALUE)
+        served = number_in(served, "served", 0.0, MAX_LOG_VALUE)
         if served > demand * (1 + 1e-9) + 1e-9:
             raise PlanningError(f"must not exceed the demand {demand:g}", column="served", value=served)
-        cost = number_in(cost, "cost", 0.0, math.inf)
+        cost = number_in(cost, "cost", 0.0, MAX_LOG_VALUE)
         inventory_value, cogs = (_unknown_or_number(inventory_value, "inventory_value"),
                                  _unknown_or_number(cogs, "cogs"))
         if expected_unit_cost is not None:
@@ -311,8 +314,12 @@ class Monitor:
         # 0.8999999999999999 and a fallback "below" a threshold of 0.9
         demand_sum = math.fsum(r["demand"] for r in recent)
         unit_cost = math.fsum(r["cost"] for r in recent) / demand_sum if demand_sum > 0 else np.nan
-        if self._baseline is None and len(self._records) >= th.window and np.isfinite(unit_cost) and unit_cost > 0:
-            self._baseline = unit_cost  # a window without cost is no baseline: it turned the cost check off for good
+        # the first full window in which every period cost something: a window without cost turned the cost check
+        # off for good, and one that was mostly empty (costs 0, 0, 0, 10) set a baseline a quarter of the steady
+        # cost, so every later window read a cost ratio of 4 and fell back
+        if (self._baseline is None and len(self._records) >= th.window and np.isfinite(unit_cost)
+                and all(r["cost"] > 0 for r in recent)):
+            self._baseline = unit_cost
         fill = math.fsum(r["served"] for r in recent) / demand_sum if demand_sum > 0 else 1.0
         ratio = unit_cost / self._baseline if self._baseline else np.nan
         stock = float(np.mean([r["inventory_value"] for r in recent]))
@@ -347,12 +354,20 @@ class Monitor:
 
     # ------------------------------------------------------------------ reports
     def history(self) -> pd.DataFrame:
-        """One row per observed period: raw KPIs, rolling KPIs, health and mode (a monitoring log)."""
+        """One row per observed period: raw KPIs, rolling KPIs, health and mode (a monitoring log).
+
+        ``decided_by_fallback``: the fallback decided this period (it was on when the period was planned);
+        ``fallback``: the fallback is on after this period's outcome, so it decides the next period. A switch
+        recorded at period ``t`` (an event) therefore shows as ``fallback`` from row ``t`` and as
+        ``decided_by_fallback`` from row ``t + 1``. In a simulation each period is observed when the next one
+        is planned, so the episode's last period has no row.
+        """
         columns = [*LOG_COLUMNS, "inventory_value", "cogs", "expected_unit_cost", "fill_rate", "cost_ratio",
-                   "inventory_turns", "healthy", "fallback"]
+                   "inventory_turns", "healthy", "decided_by_fallback", "fallback"]
         frame = pd.DataFrame(self._records, columns=columns)
         for name in ("healthy", "fallback"):
             frame[name] = frame[name].astype(bool)
+        frame["decided_by_fallback"] = decided_by_fallback(frame["fallback"].to_numpy(dtype=bool))
         return frame
 
     def events_frame(self) -> pd.DataFrame:
@@ -397,12 +412,27 @@ class Monitor:
         return monitor
 
 
+def decided_by_fallback(fallback: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Which periods the fallback decided, from the mode after each period (``fallback`` of the row before).
+
+    Until 2026-12-06 the dashboard shaded and counted the ``fallback`` column itself, one period early: the
+    period whose outcome triggered the switch was planned by the primary.
+    """
+    flags = np.asarray(fallback, dtype=bool)
+    return np.concatenate([np.zeros(min(flags.size, 1), dtype=bool), flags[:-1]])
+
+
 def _unknown_or_number(value: object, column: str) -> float:
     """NaN (unknown) or a finite number >= 0."""
     if isinstance(value, float | np.floating) and math.isnan(value):
         return math.nan
-    return number_in(value, column, 0.0, math.inf)
+    return number_in(value, column, 0.0, MAX_LOG_VALUE)
 
+
+#: Largest period number and value of a monitoring log or an observation: 1e308 demand or a period of 1e300 were
+#: accepted (sums overflowed to inf). The values are totals over all SKUs, so above the per-SKU MAX_QUANTITY.
+MAX_LOG_PERIOD: int = 2**53
+MAX_LOG_VALUE: float = 1e15
 
 #: Smallest value of each column of a monitoring log (``>`` where the flag is True).
 _LOG_MINIMUM: dict[str, tuple[float, bool]] = {
@@ -439,8 +469,10 @@ def _numeric_log(log: pd.DataFrame) -> pd.DataFrame:
             _refuse_rows(text, raw, column, "must be a number")
             _refuse_rows(np.isinf(arr), raw, column, "must be blank or a finite number")
         low, strict = _LOG_MINIMUM[column]
+        high = MAX_LOG_PERIOD if column == "period" else MAX_LOG_VALUE
         with np.errstate(invalid="ignore"):
             _refuse_rows((arr <= low) if strict else (arr < low), raw, column, f"must be {'>' if strict else '>='} 0")
+            _refuse_rows(arr > high, raw, column, f"must be at most {high:g}")
         if column == "period":
             _refuse_rows(np.r_[False, np.diff(arr) <= 0], raw, column, "must be above the previous row's period")
         out[column] = values

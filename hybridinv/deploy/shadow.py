@@ -16,6 +16,7 @@ Analysis*, 5th ed., §10.2 (common random numbers).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -311,6 +312,10 @@ def _fill_rate(served: NDArray[np.float64], demanded: NDArray[np.float64]) -> ND
     return np.where(demanded > 0, served / np.where(demanded > 0, demanded, 1.0), 1.0)
 
 
+#: Fewest bootstrap resamples beyond each end of a shadow interval (``resamples * (1 - confidence) / 2``).
+MIN_TAIL_RESAMPLES = 5
+
+
 def _block_indices(rng: np.random.Generator, periods: int, block: int, resamples: int) -> NDArray[np.int64]:
     block = max(1, min(block, periods))
     starts = rng.integers(0, periods - block + 1, size=(resamples, -(-periods // block)))
@@ -352,7 +357,9 @@ def shadow_replay(
     confidence : float
         Level of the bootstrap intervals.
     resamples, block : int
-        Moving-block bootstrap: number of resamples and block length in periods.
+        Moving-block bootstrap: number of resamples and block length in periods. At least
+        :data:`MIN_TAIL_RESAMPLES` resamples must fall beyond each end of the interval (200 for a 95%
+        interval, 1,000 for 99%): the ends are percentiles of the resamples.
 
     Returns
     -------
@@ -361,7 +368,8 @@ def shadow_replay(
     Raises
     ------
     PlanningError
-        For ``replications``, ``periods``, ``resamples`` or ``block`` below 1, a negative
+        For ``replications``, ``periods`` or ``block`` below 1, fewer ``resamples`` than the
+        ``confidence`` needs (above), a negative
         ``seed``, ``confidence`` outside (0, 1), a demand array of the wrong shape, shorter
         than the horizon or holding a value that is not a finite number >= 0 (naming the
         period and SKU), or logged orders with the wrong number of SKUs or fewer periods
@@ -370,7 +378,8 @@ def shadow_replay(
     replications = whole_number(replications, "replications", 1)
     seed = whole_number(seed, "seed", 0)
     confidence = number_in(confidence, "confidence", 0.0, 1.0, open_low=True, open_high=True)
-    resamples = whole_number(resamples, "resamples", 1)
+    # a percentile interval needs resamples beyond each end: 1 resample gave "+305.06 [+24.98, +24.98] -> higher"
+    resamples = whole_number(resamples, "resamples", math.ceil(2 * MIN_TAIL_RESAMPLES / (1 - confidence) - 1e-9))
     block = whole_number(block, "block", 1)
     require_policy(recommended, "recommended")
     if incumbent is None:

@@ -144,6 +144,22 @@ def test_shadow_window_replays_a_log_that_leaves_out_its_last_periods_like_one_t
     assert result.exit_code == 2 and "outside a window of 5 periods" in result.output
 
 
+def test_shadow_says_when_the_replayed_window_holds_stock_outs(files, tmp_path):
+    """Stock-out sales (a lower bound on demand) were replayed as the demand without a word."""
+    sales = pd.read_csv(files / "sales.csv", dtype={"sku": str})
+    args = ["shadow", "--decisions", str(files / "decisions.csv"), "--policy", "base_stock", "--replications", "2"]
+    clean = CliRunner().invoke(main, [*args, "--sales", str(files / "sales.csv")])
+    assert clean.exit_code == 0 and "stock-out" not in clean.output
+    dates = pd.to_datetime(sales["date"])
+    # SKU-000 out of stock on two days of the last week and one day of week 40 (outside the 8 replayed weeks)
+    out = (sales["sku"] == "SYN-000") & dates.isin(pd.to_datetime(["2024-12-26", "2024-12-27", "2024-10-01"]))
+    sales.assign(stockout=out).to_csv(tmp_path / "sales.csv", index=False)
+    result = CliRunner().invoke(main, [*args, "--sales", str(tmp_path / "sales.csv")])
+    assert result.exit_code == 0, result.output
+    assert ("Warning: 1 of the 32 replayed SKU-periods were stock-outs (first: SKU 'SYN-000' in "
+            "2024-12-23/2024-12-29)") in result.output
+
+
 def test_shadow_window_without_decisions_is_a_usage_error(files):
     # the finding: --window without --decisions was silently ignored
     result = CliRunner().invoke(main, ["shadow", "--sales", str(files / "sales.csv"), "--policy", "base_stock",
@@ -207,6 +223,18 @@ def test_monitor_command_turns_a_check_off(tmp_path):
     assert "off" in (tmp_path / "d" / "index.html").read_text()
     bad = CliRunner().invoke(main, [*args, "--max-cost-ratio", "high"])
     assert bad.exit_code == 2 and "must be a number or 'off'" in bad.output
+
+
+@pytest.mark.parametrize(("option", "value"), [("--window", "0"), ("--max-cost-ratio", "0"),
+                                             ("--min-fill-rate", "1.5"), ("--recovery-periods", "0")])
+def test_monitor_names_the_option_of_a_bad_threshold(tmp_path, option, value):
+    """The error named the Python field ('column 'window'') where the user typed --window."""
+    pd.DataFrame({"period": [0, 1], "demand": 1.0, "served": 1.0, "cost": 1.0}).to_csv(tmp_path / "log.csv",
+                                                                                         index=False)
+    result = CliRunner().invoke(main, ["monitor", "--log", str(tmp_path / "log.csv"), "--out", str(tmp_path / "d"),
+                                       option, value])
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for {option}: must be" in result.output and "column" not in result.output
 
 
 def test_shadow_periods_with_decisions_is_a_usage_error(files):

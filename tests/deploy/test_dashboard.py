@@ -77,7 +77,7 @@ def test_a_missing_fallback_cell_reads_as_false_everywhere(tmp_path: Path) -> No
     gaps = render_dashboard(_history([False, True, np.nan, None]), _events(), thresholds, tmp_path / "b")
     assert _images(gaps) == _images(known)               # the same charts: no shading for the missing cells
     text = _visible_text(gaps)
-    assert "share of periods on fallback: 25.0%" in text  # 1 of 4 periods (mean() said 1 of 2: 50.0%)
+    assert "share of periods planned by the fallback: 25.0%" in text  # 1 of 4 (mean() said 1 of 2)
     assert "status:  primary active" in text              # the last cell is missing: not on the fallback
     with pytest.raises(PlanningError, match="fallback") as info:
         render_dashboard(_history([False, "yes"]), _events(), thresholds, tmp_path / "c")

@@ -483,3 +483,18 @@ def test_plan_shows_what_the_guardrails_changed_and_keeps_a_critical_minimum() -
     check = tight.attrs["diagnostics"]["order_check"]
     assert check["policy_bounds_kept"] and check["problems"] == ["budget: orders use 300, the row allows 250"]
     assert tight["guardrail"].all() and tight["budget"].tolist() == [True, True, False]
+
+
+def test_quantities_above_the_library_limit_are_refused_naming_them():
+    """A critical minimum, an incumbent or a forecast of 1e300 gave bounds the repair could not place (a bare
+    RuntimeError), and a minimum of 1e13 was placed 1e13 over the budget."""
+    catalog = _catalog(2, lot_size=np.array([5.0, 1.0]))
+    state = InventoryState.empty(catalog, 0.0)
+    with pytest.raises(PlanningError, match="column 'critical_min_order', value 10000000000000.0: must be at most"):
+        Guardrails(critical=np.array([True, False]), critical_min_order=1e13)
+    with pytest.raises(PlanningError, match="column 'incumbent_orders', sku '.*', value 1e\\+300"):
+        apply_guardrails(Guardrails(max_change_units=5), catalog, state, [1e300, 1.0], [1.0, 1.0])
+    with pytest.raises(PlanningError, match="column 'forecast', sku '.*', value 1e\\+300"):
+        apply_guardrails(Guardrails(max_periods_of_supply=3), catalog, state, None, [1e300, 1.0])
+    lower, upper = apply_guardrails(Guardrails(max_change_units=5), catalog, state, [1e12, 1.0], [1.0, 1.0])
+    assert lower[0] == 1e12 - 5 and upper[0] == 1e12 + 5  # the limit itself is accepted

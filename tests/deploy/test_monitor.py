@@ -160,6 +160,37 @@ def test_degradation_triggers_fallback_and_recovery_switches_back(scenario):
     assert not history.loc[recover.period + 1:, "fallback"].any() or len(monitor.events) > 2
 
 
+class Recording:
+    """A policy that notes the periods it decided."""
+
+    def __init__(self, policy) -> None:
+        self.policy, self.periods, self.name = policy, [], "recording"
+
+    def act(self, obs):
+        self.periods.append(obs.period)
+        return self.policy.act(obs)
+
+
+def test_history_says_which_periods_the_fallback_planned_and_the_dashboard_shades_those(scenario, tmp_path):
+    """The ``fallback`` flag of period t is the mode after t's outcome (it decides t + 1); the dashboard shaded and
+    counted it as the periods the fallback planned, one period early."""
+    fallback = Recording(SS(15, 30, repair=None))
+    monitor = Monitor(BrokenBetween(60, 80), fallback, THRESHOLDS)
+    simulate(monitor, scenario, seeds=1)
+    history = monitor.history()
+    switched, back = monitor.events[0].period, monitor.events[1].period
+    assert history.loc[history["period"] == switched, ["fallback", "decided_by_fallback"]].values.tolist() == [
+        [True, False]]  # the primary planned the period whose outcome triggered the switch
+    planned = set(history.loc[history["decided_by_fallback"], "period"])
+    observed = set(history["period"])
+    assert planned == set(fallback.periods) & observed  # exactly the periods the fallback decided
+    assert min(planned) == switched + 1 and back in planned and back + 1 not in planned
+    assert len(history) == scenario.periods - 1  # the last period is observed by no later call
+    page = render_dashboard(history, monitor.events_frame(), THRESHOLDS, tmp_path / "d").read_text()
+    share = len(planned) / len(history)
+    assert f"share of periods planned by the fallback: {share:.1%}" in page
+
+
 def test_recovery_needs_consecutive_healthy_periods():
     monitor = Monitor(None, None, MonitorThresholds(window=1, min_fill_rate=0.9, max_cost_ratio=None,
                                                     recovery_periods=3), expected_unit_cost=1.0)
@@ -290,10 +321,10 @@ def test_monitor_options_are_checked_where_they_are_given(options, column):
 
 def test_a_first_window_without_cost_is_not_the_cost_baseline():
     monitor = Monitor(None, None, MonitorThresholds(window=2, min_fill_rate=None, max_cost_ratio=1.5))
-    for period, cost in enumerate([0.0, 0.0, 500.0, 900.0, 900.0]):
+    for period, cost in enumerate([0.0, 0.0, 500.0, 500.0, 900.0, 900.0]):
         monitor.observe(period, 10.0, 10.0, cost)
-    # the zero baseline made every later cost ratio NaN; now the first window with a cost is the baseline
-    assert monitor.history()["expected_unit_cost"].iloc[-1] == pytest.approx(25.0)  # (0 + 500) / 20 units
+    # the zero baseline made every later cost ratio NaN; now the first window whose periods all cost is the baseline
+    assert monitor.history()["expected_unit_cost"].iloc[-1] == pytest.approx(50.0)  # (500 + 500) / 20 units
     assert monitor.using_fallback and "cost ratio" in monitor.events[0].reason
 
 
@@ -451,3 +482,36 @@ def test_through_plan_the_monitor_records_the_orders_placed_not_the_ones_wanted(
     assert record["served"] == served.sum() and record["cost"] == pytest.approx(cost)
     fill = served.sum() / demand.sum()
     assert fill < 0.9 and [e.kind for e in monitor.events] == ["fallback"]
+
+
+@pytest.mark.parametrize(("column", "value"), [("period", 1e300), ("period", 2.0**70), ("demand", 1e308),
+                                               ("cost", 1e16), ("inventory_value", 1e300)])
+def test_absurd_magnitudes_in_a_monitoring_log_are_refused(column, value):
+    """A period of 1e300 or 2**70 and a demand of 1e308 were accepted (sums overflowed)."""
+    log = pd.DataFrame({"period": [0.0, 1.0, 2.0], "demand": [1.0, 2.0, 3.0], "served": [1.0, 2.0, 3.0],
+                        "cost": [1.0, 1.0, 1.0], "inventory_value": [5.0, 5.0, 5.0]})
+    log.loc[2, column] = value
+    if column == "demand":
+        log.loc[2, "served"] = 1.0
+    with pytest.raises(PlanningError, match=f"column '{column}'.*must be at most"):
+        Monitor.replay_log(log)
+    monitor = Monitor(None, None, MonitorThresholds())
+    row = {"period": 0, "demand": 1.0, "served": 1.0, "cost": 1.0, "inventory_value": 5.0} | {column: value}
+    if column == "demand":
+        row["served"] = 1.0
+    with pytest.raises(PlanningError, match=f"column '{column}'"):
+        monitor.observe(**row)
+    Monitor.replay_log(log.assign(**{column: [0.0, 1.0, 1e12] if column == "period" else 3.0}))  # large is fine
+
+
+def test_the_cost_baseline_waits_for_a_window_in_which_every_period_cost_something():
+    """Costs 0, 0, 0, 10 and then 10 a period: the mostly empty first window set a baseline of 0.25 a unit, so the
+    steady state read a cost ratio of 4 and fell back."""
+    thresholds = MonitorThresholds(window=4, min_fill_rate=None, max_cost_ratio=1.3, recovery_periods=2)
+    costs = [0.0, 0.0, 0.0, 10.0] + [10.0] * 12
+    log = pd.DataFrame({"period": range(len(costs)), "demand": 10.0, "served": 10.0, "cost": costs})
+    monitor = Monitor.replay_log(log, thresholds)
+    assert monitor.events == []
+    history = monitor.history()
+    assert history["expected_unit_cost"].dropna().unique().tolist() == [1.0]  # 40 / 40 units, periods 3-6
+    assert history["expected_unit_cost"].isna().sum() == 6  # no baseline before the first such window

@@ -165,3 +165,15 @@ def test_a_replay_of_fewer_than_two_blocks_has_no_interval_and_no_verdict(scenar
     summary = enough.summary.set_index("kpi")
     assert frame.loc[frame["measured"], "cost_recommended"].mean() == pytest.approx(summary.loc["avg_cost",
                                                                                                 "recommended"])
+
+
+def test_too_few_resamples_for_the_confidence_are_refused(scenario):
+    """One resample gave an interval of one bootstrap draw, away from its own estimate, and a verdict on it."""
+    good, bad = BaseStock(16, repair=None), BaseStock(8, repair=None)
+    for resamples, confidence in ((1, 0.95), (199, 0.95), (999, 0.99)):
+        with pytest.raises(PlanningError, match="column 'resamples'"):
+            shadow_replay(scenario, good, bad, periods=28, replications=1, resamples=resamples,
+                          confidence=confidence)
+    fine = shadow_replay(scenario, good, bad, periods=28, replications=1, resamples=200)
+    low, high = fine.summary.set_index("kpi").loc["avg_cost", ["ci_low", "ci_high"]]
+    assert low <= fine.summary.set_index("kpi").loc["avg_cost", "difference"] <= high
