@@ -156,7 +156,9 @@ def plan(
         ``negative_desired``). Every code of ``reason`` and ``target_reason`` is explained in
         :data:`hybridinv.reasons.REASON_LEGEND` (docs/concepts.md). ``.attrs`` holds
         ``diagnostics``: policy, objective, bound, gap, ``repair`` (backend, status, the shadow prices
-        ``capacity_price``/``budget_price``/``supplier_price``, row use and limits),
+        ``capacity_price``/``budget_price``/``supplier_price``, row use and limits; after a build-ahead
+        those of its second repair, and ``rule_repair`` the same of the first, which repaired the rule's
+        orders),
         ``violations`` (rows no plan can meet), ``order_check``, ``warnings`` (every
         message of this call: violations, a budget too small for any order, SKUs whose
         batch nothing limits, ``demand_history`` without ``forecast_history``, SKUs in only one of
@@ -636,5 +638,9 @@ def _diagnostics(
         diag["bound"] = float(rep.bound)
         diag["gap"] = float(rep.gap)
         diag["repair"] = rep.diagnostics.to_dict()
+        first = decision.extra.get("_first_repair")
+        if first is not None:  # after a build-ahead: the repair above placed it; this one cut the rule's orders
+            diag["rule_repair"] = {"objective": float(first.objective), "bound": float(first.bound),
+                                   "gap": float(first.gap), **first.diagnostics.to_dict()}
     diag.update({key: value for key, value in decision.extra.items() if not key.startswith("_")})  # "_": internal
     return diag

@@ -71,6 +71,33 @@ def test_plan_builds_ahead_of_a_forecast_peak_the_budget_cannot_pay_for(policy: 
         assert off["order_qty"].sum() < out["order_qty"].sum()
 
 
+def test_a_build_ahead_plan_reports_both_repairs_with_their_own_prices() -> None:
+    """After a build-ahead the diagnostics were the second repair's alone, and it priced a binding budget at 0;
+    the first repair, which cut the rule's orders (reason 'budget'), was not reported."""
+    import warnings
+
+    catalog = pd.DataFrame({"sku": ["A", "B", "C"], "unit_cost": [1.0, 10.0, 10.0], "holding_cost": [0.01, 0.1, 0.1],
+                            "shortage_cost": [30.0, 25.0, 20.0], "lead_time": 1, "volume": 1.0,
+                            "demand_mean": 20.0, "demand_std": 5.0})
+    state = pd.DataFrame({"sku": ["A", "B", "C"], "on_hand": 30})
+    peak = [1, 1, 1, 1, 1, 3, 3, 3, 1, 1, 1, 1]
+    forecast = pd.DataFrame([{"sku": s, "period": k, "mean": 20.0 * m, "std": 5.0}
+                             for s in catalog["sku"] for k, m in enumerate(peak)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = plan(state, catalog, {"budget": 455}, forecast=forecast, policy="forecast_ss", lost_sales=False)
+        rule = plan(state, catalog, {"budget": 455}, forecast=forecast, policy="forecast_ss", lost_sales=False,
+                    build_ahead=False)
+    diag = out.attrs["diagnostics"]
+    assert out["build_ahead"].sum() > 0 and diag["spend"] == 455.0  # the budget binds
+    assert diag["repair"]["budget_price"] > 1.0  # what one more unit of budget buys ahead (it said 0.0)
+    first = diag["rule_repair"]  # the rule's own repair: the plan without the build-ahead repaired the same
+    expected = rule.attrs["diagnostics"]
+    assert first["budget_price"] == pytest.approx(expected["repair"]["budget_price"], rel=1e-9)
+    assert first["objective"] == pytest.approx(expected["objective"], rel=1e-9)
+    assert "rule_repair" not in expected
+
+
 @pytest.mark.parametrize("constraints", [None, {"budget": 1e9}])
 def test_every_plan_has_the_repair_flag_columns(constraints: dict[str, float] | None) -> None:
     # without lots, MOQs or limits no repair runs; docs/first_hour.md lists the flag columns in every plan.csv

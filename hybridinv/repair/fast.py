@@ -80,11 +80,15 @@ def solve_fast(
     if below_minimum.any():  # a safety net: the plan is judged (auto's polish, HiGHS's check) on its cost
         best_lots = make_feasible(problem, best_lots)
         bound = min(max(result.value, 0.0), problem.objective(best_lots))
+    prices = result.multipliers
+    free = problem.for_prices()
+    if free is not problem and time.perf_counter() < deadline:  # a row-implied bound held a SKU: price the rows
+        prices = maximize_dual(free, lower_hull(free), deadline, min(max(0.01 * gap_tolerance, 1e-7), 1e-3)).multipliers
     return BackendSolution(
         lots=best_lots,
         bound=bound,
         status="heuristic",
-        prices=result.multipliers,
+        prices=prices,
         iterations=result.evaluations,
         backend="fast",
     )

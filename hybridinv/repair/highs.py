@@ -204,6 +204,7 @@ def lp_relaxation_prices(
     if time_limit is not None and time_limit <= 1e-3:
         return None
     highs = new_highs(time_limit)
+    problem = problem.for_prices()  # without the row-implied column bounds, which take the rows' prices
     arrays = milp_arrays(problem, relax=True)
     factor = cost_scale(arrays)
     load_model(highs, _scaled(arrays, factor))

@@ -289,6 +289,19 @@ class RepairProblem:
         """Deviation cost of the total order from the original desired quantities."""
         return self.objective(lots) + self.objective_offset
 
+    def for_prices(self) -> RepairProblem:
+        """This problem without the bounds each coupling row implies alone (``upper_lots = free_upper_lots``).
+
+        The implied bounds tighten the Lagrangian bound and the MILP, but a SKU held at a bound that a row
+        implies carries the row's price on that bound, which is degenerate: one more unit of the row raises the
+        bound too. Shadow prices are read from this problem: until 2026-12-06 a repair whose lower bounds left
+        3 units of budget, which the one SKU that could use them took to its implied bound of 3 lots, priced
+        the budget at 0 where one more unit was worth 105 (``plan()`` after a build-ahead, both backends).
+        """
+        if np.array_equal(self.upper_lots, self.free_upper_lots):
+            return self
+        return replace(self, upper_lots=self.free_upper_lots)
+
     # ------------------------------------------------------------------ sizes and rows
     @property
     def n_skus(self) -> int:

@@ -228,7 +228,8 @@ def solve_pulp(
     # own (partly absolute) gaps: certify with the Lagrangian bound, which is always valid.
     bound = dual_bound(problem)
     if prices and problem.groups:
-        row_prices = _prices(model, solver)
+        free = problem.for_prices()  # without the row-implied bounds, which take the rows' prices
+        row_prices = _prices(model if free is problem else PulpModel(free), solver)
     else:
         row_prices = tuple(np.zeros(g.n_rows) for g in problem.groups)
     return BackendSolution(

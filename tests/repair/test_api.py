@@ -240,6 +240,26 @@ def test_budget_price_is_the_marginal_value_of_money(backend: str) -> None:
     assert 2.0 - 1e-3 <= result.diagnostics.budget_price <= 3.0 + 1e-3
 
 
+@pytest.mark.parametrize("row", ["budget", "capacity"])
+def test_a_row_is_priced_when_the_sku_it_limits_sits_at_the_bound_the_row_implies(backend: str, row: str) -> None:
+    """Lower bounds leave 3 units of the row, which the one SKU that can use them takes to its row-implied bound
+    of 3 lots: the price went on that bound and the row was priced 0 (plan() after a build-ahead)."""
+    limit = {"budget": {"budget": 455.0}, "capacity": {"capacity": 455.0}}[row]
+    case = make_case([142.0, 29.0, 29.0], unit_cost=[1.0, 10.0, 10.0], volume=[1.0, 10.0, 10.0],
+                     shortage_cost=[30.0, 25.0, 20.0], **limit)
+    lower = np.array([32.0, 29.0, 13.0])
+    result = repair_orders(*case.args, lower=lower, backend=backend)
+    assert result.orders.tolist() == [35.0, 29.0, 13.0]
+    diag = result.diagnostics
+    price = diag.budget_price if row == "budget" else float(diag.capacity_price[0])
+    # one more unit of the row: one more unit of the first SKU, 30 less shortfall (independent: re-solved)
+    more = {key: value + 1.0 for key, value in limit.items()}
+    wider = repair_orders(*make_case([142.0, 29.0, 29.0], unit_cost=[1.0, 10.0, 10.0], volume=[1.0, 10.0, 10.0],
+                                     shortage_cost=[30.0, 25.0, 20.0], **more).args, lower=lower, backend=backend)
+    assert result.objective - wider.objective == pytest.approx(30.0, rel=1e-6)
+    assert price == pytest.approx(30.0, rel=1e-3)
+
+
 def test_priced_use_is_each_skus_share_of_the_rows_at_their_prices(backend: str) -> None:
     case = make_case([10.0, 10.0], shortage_cost=[4.0, 6.0], capacity=12.0, volume=[1.0, 1.0])
     result = repair_orders(*case.args, backend=backend)
