@@ -662,6 +662,11 @@ def test_integer_periods_per_sku_make_only_those_skus_whole_over_the_horizon() -
     demand = np.array([[10.0] * 4, [10.0] * 4])
     assert policy.integer_periods_by_sku(demand, np.array([100.0, 5.0]), np.array([0.0, 20.0])).tolist() == [4, 1]
     assert policy.integer_periods_by_sku(demand, np.array([1.0, 1.0]), np.array([41.0, 40.0])).tolist() == [4, 1]
+    # a unit lot is no batch: a SKU selling less than one unit over the horizon stays relaxed (whole over the
+    # horizon, 2,509 intermittent car parts cost 3.4% more: 89,370.7 a month against 86,416.3, RESULTS.md)
+    slow = np.array([[0.2] * 4, [0.2] * 4])
+    assert policy.integer_periods_by_sku(slow, np.array([1.0, 2.0]), np.array([0.0, 0.0])).tolist() == [1, 4]
+    assert policy.integer_periods_by_sku(slow, np.array([1.0, 1.0]), np.array([1.0, 2.0])).tolist() == [1, 4]
 
 
 @pytest.mark.parametrize(("changes", "column"), [
