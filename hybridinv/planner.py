@@ -561,8 +561,9 @@ def _notes(
             f"{int(unpaid.sum())} SKU(s) (first {first!r}) have shortage_cost <= unit_cost: with lost sales a lost "
             "sale then costs less than buying the unit (purchases are charged), so the policies that protect the "
             "margin shortage_cost - unit_cost (forecast_ss, the hybrid, mpc) do not stock them, while the textbook "
-            "rules (newsvendor, base_stock, ss, rq, dynamic_ss, capped_base_stock) use shortage_cost alone and do; "
-            "shortage_cost should be the price plus goodwill (docs/concepts.md)"
+            "rules (newsvendor, base_stock, ss, rq, dynamic_ss, capped_base_stock) use shortage_cost alone and do, "
+            "and forecast_capped_base_stock (a fixed safety factor unless given a capacity_price) uses no cost at "
+            "all; shortage_cost should be the price plus goodwill (docs/concepts.md)"
         )
     # the economic order quantity sqrt(2 K mu / h) covers sqrt(2 K / (h mu)) periods of demand: more than
     # _FREE_HOLDING_PERIODS when h is 0 or nearly (1e-6 was not warned about, and under a capacity its batch

@@ -56,7 +56,6 @@ from hybridinv.policies.expiry import add_expiry
 
 __all__ = ["LotSizingProblem", "LotSizingSolution", "solve_lot_sizing"]
 
-_BIG = 1e9
 #: Kinds of values of the problem's arrays: a test of every entry and how the error names it.
 _KINDS: dict[str, tuple[Any, str]] = {
     "amount": (lambda a: np.isfinite(a) & (a >= 0), "finite and >= 0"),
@@ -259,7 +258,7 @@ def _order_blocks(b: _Builder, p: LotSizingProblem, weight: NDArray[np.float64],
     )
     delivered = None
     if p.delivered_fraction is not None:
-        delivered = b.block(np.zeros((n, periods)), np.where(possible, _BIG, 0.0), unit_weight)
+        delivered = b.block(np.zeros((n, periods)), np.where(possible, lots_upper * lot, 0.0), unit_weight)
         first = b.add_rows(n * periods, -np.inf, 0.0)
         rows = first + np.arange(n * periods).reshape(n, periods)
         b.entries(rows, delivered, 1.0)
@@ -267,7 +266,8 @@ def _order_blocks(b: _Builder, p: LotSizingProblem, weight: NDArray[np.float64],
     sku_binary = np.flatnonzero(needs_binary)
     if sku_binary.size:
         k = sku_binary.size * periods
-        upper_units = np.minimum(lots_upper * lot, _BIG)[sku_binary]
+        # the tightest big-M is the SKU's own order bound (a fixed 1e9 capped every order at 1e9 units, silently)
+        upper_units = (lots_upper * lot)[sku_binary]
         first = b.add_rows(k, -np.inf, 0.0)
         rows = first + np.arange(k).reshape(sku_binary.size, periods)
         b.entries(rows, lots[sku_binary], lot[sku_binary])

@@ -40,6 +40,10 @@ __all__ = ["FALLBACK_GAP", "MPC", "LotSizingProblem", "LotSizingSolution", "plan
 #: Relative gap of the MILP incumbent above which (or without an incumbent) MPC orders the LP
 #: relaxation's period-0 quantities made whole and feasible by the repair layer instead.
 FALLBACK_GAP = 0.05
+#: Most SKU-periods (SKUs x horizon) one MPC model may have. The horizon is the longest lead time + 4 for every
+#: SKU, so one SKU with a lead time of 520 made a 1,000-SKU model of 524,000 SKU-periods that grew past 3.5 GB
+#: and ran for minutes (10,000 SKUs: killed at 23 GB); 10,000 SKUs at lead time 8 (120,000) take about 2 minutes.
+MAX_SKU_PERIODS = 250_000
 
 
 def plan_objective(problem: LotSizingProblem, first_orders: ArrayLike, time_limit: float | None = None) -> float:
@@ -116,7 +120,8 @@ class MPC(TargetPolicy):
     ----------
     horizon : int, optional
         Planning periods ``[H]``, at most :data:`~hybridinv.core.limits.MAX_PERIODS`
-        (default: max lead time + 4).
+        (default: max lead time + 4). A model of more than :data:`MAX_SKU_PERIODS` SKUs x
+        periods is refused (a ``PlanningError`` naming the longest-lead SKU).
     safety_factor : float
         Multiplier of the safety-stock target (0 = plan on the mean only).
     safety_penalty : float
@@ -215,6 +220,15 @@ class MPC(TargetPolicy):
         horizon = int(self.horizon or int(lead.max()) + 4)
         if horizon <= int(lead.max()):
             raise PlanningError("horizon must exceed the longest lead time", column="horizon", value=horizon)
+        if cat.n_skus * horizon > MAX_SKU_PERIODS:
+            longest = int(np.argmax(lead))
+            raise PlanningError(
+                f"an MPC model of {cat.n_skus:,} SKUs x {horizon} periods ({cat.n_skus * horizon:,} SKU-periods) is "
+                f"above {MAX_SKU_PERIODS:,} (MAX_SKU_PERIODS: memory and minutes of solving); the horizon is set by "
+                f"the longest lead time ({int(lead[longest])}, SKU {str(cat.sku[longest])!r}) for every SKU: plan "
+                "long-lead SKUs in a call of their own, split the catalog, or use another policy",
+                column="lead_time" if self.horizon is None else "horizon", sku=str(cat.sku[longest]),
+                value=int(lead[longest]) if self.horizon is None else horizon)
         demand = obs.forecast(horizon)
         backorders = obs.backorders
         if obs.lost_sales and bool((backorders > 0).any()):
@@ -233,7 +247,9 @@ class MPC(TargetPolicy):
         width = min(pipeline.shape[1], horizon)
         scheduled[:, :width] = pipeline[:, :width]
         scheduled[:, horizon - 1] += pipeline[:, width:].sum(axis=1)
-        upper = np.ceil((demand.sum(axis=1) + safety + cat.moq + cat.lot_size) / cat.lot_size)
+        # a backlog (backorders) is owed on top of the horizon's demand: without it a backlog of 10,000 units
+        # could be worked down by at most the horizon's demand (1,045 units ordered, 14,507 of a 100,000 budget)
+        upper = np.ceil((demand.sum(axis=1) + backorders + safety + cat.moq + cat.lot_size) / cat.lot_size)
         order_upper = np.minimum(cat.max_order, upper * cat.lot_size)
         first_rows = None
         if cons.has_capacity:

@@ -719,3 +719,51 @@ def test_cover_inequalities_order_a_fixed_cost_the_relaxation_spread_thin() -> N
     assert (covered["fill_rate"] > 0.95).all() and (covered["avg_cost"] < relaxed["avg_cost"]).all()
     with pytest.raises(PlanningError):
         MPC(cover_periods=-1)
+
+
+def test_orders_above_a_billion_units_are_not_capped() -> None:
+    """A fixed big-M of 1e9 capped the order of every SKU with a fixed cost or MOQ at 1e9 units, silently."""
+    from hybridinv.examples import example_frames
+
+    catalog, state = example_frames()
+    huge = catalog.assign(demand_mean=1e10, demand_std=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = plan(state, huge, None, policy="mpc")
+    fixed = (huge["order_cost"] > 0) | (huge["moq"] > 0)
+    assert fixed.any()
+    # at least the next period's demand less the stock on hand and on order (every order is above 1e9)
+    assert (out["order_qty"] >= 1e10 - state["on_hand"].max() - 1e6).all(), out["order_qty"].tolist()
+
+
+def test_a_backlog_is_worked_down_within_the_limits() -> None:
+    """With backorders the order bound left the backlog out: a backlog of 10,000 units a SKU got 1,045 units in
+    all (14,507 of a budget of 100,000), and under a warehouse limit that did not bind MPC ordered nothing."""
+    from hybridinv.examples import example_frames
+
+    catalog, state = example_frames()
+    owed = state.assign(on_hand=0, backorders=10_000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        budget = plan(owed, catalog, {"budget": 1e5}, policy="mpc", lost_sales=False)
+        space = plan(owed, catalog, {"capacity": 500}, policy="mpc", lost_sales=False)
+    # the backlog's purchase value (12 SKUs x 10,000 units) is far above the budget: all of it is worth spending
+    assert budget.attrs["diagnostics"]["spend"] >= 0.99 * 1e5
+    assert space["order_qty"].sum() > 0 and space.attrs["diagnostics"]["violations"] == []
+
+
+def test_a_model_too_large_for_memory_is_refused_naming_the_longest_lead_time() -> None:
+    """The horizon is the longest lead time + 4 for every SKU: one SKU at 520 periods made 1,200 SKUs a model of
+    628,800 SKU-periods that ran out of memory (23 GB at 10,000 SKUs) without a word."""
+    from hybridinv.examples import example_frames
+    from hybridinv.policies.mpc import MAX_SKU_PERIODS
+
+    catalog, state = example_frames()
+    copies = 100
+    big = pd.concat([catalog.assign(sku=catalog["sku"] + f"-{k}") for k in range(copies)], ignore_index=True)
+    stock = pd.concat([state.assign(sku=state["sku"] + f"-{k}") for k in range(copies)], ignore_index=True)
+    big.loc[7, "lead_time"] = 520
+    assert len(big) * 524 > MAX_SKU_PERIODS
+    with pytest.raises(PlanningError, match="1,200 SKUs x 524 periods") as info:
+        plan(stock, big, {"budget": 1e6}, policy="mpc")
+    assert info.value.column == "lead_time" and info.value.sku == big.loc[7, "sku"] and info.value.value == 520
