@@ -86,13 +86,16 @@ REASON_LEGEND: dict[str, LegendEntry] = {
         "after a repair)",
         "a smaller lot_size follows the desired quantity more closely"),
     "capacity": LegendEntry(
-        "reason", "no room in the warehouse for the next lot in the SKU's receipt period",
+        "reason", "no room in the warehouse for the next lot in the SKU's receipt period, or the space is scarce "
+        "(priced) and went to SKUs that needed it more",
         "more capacity; diagnostics['repair']['capacity_price'] is what one more unit of volume is worth"),
     "budget": LegendEntry(
-        "reason", "the period's budget ran out before the SKU's next lot",
+        "reason", "the period's budget ran out before the SKU's next lot, or is scarce (priced) and went to SKUs "
+        "that needed it more",
         "a larger budget; diagnostics['repair']['budget_price'] is what one more unit of budget is worth"),
     "supplier_capacity": LegendEntry(
-        "reason", "the supplier's capacity per period ran out",
+        "reason", "the supplier's capacity per period ran out, or is scarce (priced) and went to other SKUs of "
+        "the supplier",
         "a second supplier or more supplier capacity; see diagnostics['repair']['supplier_price']"),
     explain.NEGATIVE_DESIRED: LegendEntry(
         "reason", "the policy wanted a negative order (stock above its target): ordered as 0",

@@ -208,15 +208,8 @@ class RepairResult:
         problem = self.problem.base if self.problem.base is not None else self.problem
         lots = self.orders / problem.lot_size
         charge = np.zeros_like(lots)
-        diagnostics = self.diagnostics
-        for group in problem.groups:
-            if group.kind is RowKind.CAPACITY:
-                price = np.asarray(diagnostics.capacity_price, dtype=np.float64)
-            elif group.kind is RowKind.BUDGET:
-                price = np.full(group.n_rows, diagnostics.budget_price)
-            else:
-                price = np.array([diagnostics.supplier_price.get(supplier_of(name), 0.0) for name in group.names])
-            if price.size != group.n_rows:  # no prices from this backend
+        for group, price in zip(problem.groups, row_prices(problem, self.diagnostics), strict=True):
+            if price is None:  # no prices from this backend
                 continue
             inside = group.member >= 0
             charge[inside] += price[group.member[inside]] * group.coef[inside] * lots[inside]
@@ -260,7 +253,8 @@ class RepairResult:
         """
         if not hasattr(catalog, "sku") or not same_skus(catalog.sku, self.problem.sku):  # None: AttributeError
             raise PlanningError("explain() needs the catalog the repair was run with", column="sku")
-        flags = explain_reasons(self.problem, self.orders)
+        base = self.problem.base if self.problem.base is not None else self.problem
+        flags = explain_reasons(self.problem, self.orders, row_prices(base, self.diagnostics))
         same = np.abs(self.orders - self.problem.desired_input) <= 1e-9
         flags[ZERO_WEIGHT] = zero_weight(self.problem, self.orders)
         # an order that only rounds a fractional desired quantity to whole units (no lot size): as when no repair
@@ -310,7 +304,23 @@ def zero_weight(problem: RepairProblem, orders: NDArray[np.float64]) -> NDArray[
     return np.asarray(below | above, dtype=bool)
 
 
-def explain_reasons(problem: RepairProblem, orders: NDArray[np.float64]) -> dict[str, NDArray[np.bool_]]:
+def row_prices(problem: RepairProblem, diagnostics: RepairDiagnostics) -> list[NDArray[np.float64] | None]:
+    """The shadow price of every row of each of ``problem``'s groups (None where the backend gave none)."""
+    out: list[NDArray[np.float64] | None] = []
+    for group in problem.groups:
+        if group.kind is RowKind.CAPACITY:
+            price = np.asarray(diagnostics.capacity_price, dtype=np.float64)
+        elif group.kind is RowKind.BUDGET:
+            price = np.full(group.n_rows, diagnostics.budget_price)
+        else:
+            price = np.array([diagnostics.supplier_price.get(supplier_of(name), 0.0) for name in group.names])
+        out.append(price if price.size == group.n_rows else None)
+    return out
+
+
+def explain_reasons(
+    problem: RepairProblem, orders: NDArray[np.float64], prices: list[NDArray[np.float64] | None] | None = None,
+) -> dict[str, NDArray[np.bool_]]:
     """Boolean reason flags per SKU (see :data:`REASONS`).
 
     * ``max_order``: the desired quantity exceeds the largest whole-lot order.
@@ -319,7 +329,10 @@ def explain_reasons(problem: RepairProblem, orders: NDArray[np.float64]) -> dict
       a whole number of lots.
     * ``capacity`` / ``budget`` / ``supplier_capacity``: the order is below the
       best order under the rules alone and the SKU's row of that kind has no room
-      for the SKU's next lot (or the minimum order), or is over-used.
+      for the SKU's next lot (or the minimum order), is over-used, or has a shadow price above 0
+      in ``prices`` (one array per group of the base problem, as :func:`row_prices` gives): a priced row is
+      scarce even when the plan, within its gap, left a sliver of it (until 2026-12-06 such a cut read
+      ``other``, and the label flipped with the backend for the same order).
     * ``negative_desired``: the desired quantity was negative (treated as 0).
     * ``guardrail``: a per-SKU bound (``lower``/``upper`` of
       :func:`~hybridinv.repair.repair_orders`) changed the best order under the
@@ -330,14 +343,15 @@ def explain_reasons(problem: RepairProblem, orders: NDArray[np.float64]) -> dict
     base = problem.base if problem.base is not None else problem
     bounded_best = problem.total_lots(_free_optimum(problem))
     rules_best = bounded_best if base is problem and problem.reserved_lots is None else _free_optimum(base)
-    flags = _rule_flags(base, orders, bounded_best)
+    flags = _rule_flags(base, orders, bounded_best, prices)
     changed = np.abs(orders - base.desired_input) > 1e-9
     flags["guardrail"] = changed & (np.abs(bounded_best - rules_best) > 1e-9)
     return flags
 
 
 def _rule_flags(
-    problem: RepairProblem, orders: NDArray[np.float64], best: NDArray[np.float64]
+    problem: RepairProblem, orders: NDArray[np.float64], best: NDArray[np.float64],
+    prices: list[NDArray[np.float64] | None] | None = None,
 ) -> dict[str, NDArray[np.bool_]]:
     """Flags of :func:`explain_reasons` except ``guardrail`` (``best``: best lots without rows)."""
     lot = problem.lot_size
@@ -361,12 +375,15 @@ def _rule_flags(
     next_step = np.where(lots < 0.5, problem.min_lots, 1.0)
     for name in ("capacity", "budget", "supplier_capacity"):
         flags[name] = np.zeros(problem.n_skus, dtype=bool)
-    for group in problem.groups:
+    for k, group in enumerate(problem.groups):
         inside = (group.member >= 0) & (group.coef > 0)
         row = np.maximum(group.member, 0)
         usage = group.usage(lots)
         slack = group.limit - usage
         tol = 1e-9 * np.maximum(1.0, np.abs(group.limit))
         full = slack[row] < group.coef * next_step - tol[row]
+        price = None if prices is None else prices[k]
+        if price is not None:
+            full |= price[row] > 1e-9
         flags[_ROW_REASON[group.kind]] |= reduced & inside & full
     return flags
