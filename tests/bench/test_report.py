@@ -165,7 +165,7 @@ def test_a_one_period_fallback_is_shaded_over_its_period(monkeypatch: pytest.Mon
                         "cost": [10] * 10})
     monitor = Monitor.replay_log(log, thresholds)
     history = monitor.history()
-    on = history.loc[history["fallback"].astype(bool), "period"].to_list()
+    on = history.loc[history["decided_by_fallback"], "period"].to_list()  # the periods the fallback planned
     assert on and on == list(range(on[0], on[-1] + 1))
     render_dashboard(history, monitor.events_frame(), thresholds, tmp_path / "dash")
     assert len(axes) >= 2 and dashboard.__name__
