@@ -164,7 +164,9 @@ def plan(
         batch nothing limits, ``demand_history`` without ``forecast_history``, SKUs in only one of
         the two histories: ``history_gaps``, their drift correction off),
         ``budget_too_small``, ``unbounded_batch``,
-        ``drift_correction``, budget and capacity use, timing.
+        ``drift_correction`` (true when some SKU's forecast was corrected for drift), ``spend`` and
+        ``budget_used`` (the capacity rows' use of the new orders is in ``repair.row_usage`` when a repair
+        ran), timing.
 
     Raises
     ------
@@ -268,7 +270,11 @@ def plan(
     if gate is not None:
         diag["validation_gate"] = gate.to_dict()
     diag["order_check"] = order_check
-    diag["drift_correction"] = history is not None and past_forecast is not None
+    # whether the forecast was corrected for drift: histories given and some SKU's forecast moved (it was True for
+    # every policy given both histories, also those that never correct and a hybrid whose loose limits turn it off)
+    correction = frame["forecast_correction"].to_numpy(dtype=np.float64) if "forecast_correction" in frame else None
+    diag["drift_correction"] = bool(history is not None and past_forecast is not None and correction is not None
+                                    and (np.abs(np.nan_to_num(correction, nan=1.0) - 1.0) > 1e-12).any())
     frame.attrs["diagnostics"] = diag
     _warn(decision, check, notes, quiet_repair=bool(order_check.get("policy_bounds_kept")))
     return frame

@@ -461,8 +461,15 @@ def test_demand_history_without_forecast_history_warns(frames: tuple[pd.DataFram
     assert out.attrs["diagnostics"]["drift_correction"] is False
     assert any("forecast_history" in w for w in out.attrs["diagnostics"]["warnings"])
     both = plan(state, catalog, None, policy=Recorder(), demand_history=history, forecast_history=history)
-    assert both.attrs["diagnostics"]["drift_correction"] is True
+    assert both.attrs["diagnostics"]["drift_correction"] is False  # a policy that never corrects (it said True)
     assert both.attrs["diagnostics"]["warnings"] == []
+    # the hybrid corrects a forecast demand has run above for half a year: the flag says so
+    ran = pd.DataFrame({"sku": catalog["sku"], **{f"p{k}": 1.5 * catalog["demand_mean"] for k in range(26)}})
+    said = pd.DataFrame({"sku": catalog["sku"], **{f"p{k}": catalog["demand_mean"] for k in range(26)}})
+    hybrid = plan(state, catalog, None, policy="hybrid", demand_history=ran, forecast_history=said)
+    assert hybrid.attrs["diagnostics"]["drift_correction"] is True and (hybrid["forecast_correction"] > 1).any()
+    same = plan(state, catalog, None, policy="forecast_ss", demand_history=ran, forecast_history=said)
+    assert same.attrs["diagnostics"]["drift_correction"] is False
 
 
 # --------------------------------------------------------------------------- bounded work on absurd input
