@@ -484,12 +484,20 @@ class Newsvendor(TargetPolicy):
     def decide(self, obs: Observation) -> Decision:
         """Order up to the level at a review; between reviews order nothing (targets still reported)."""
         if self._is_review(obs):
-            return super().decide(obs)
-        reorder_point, order_up_to = self.targets(obs)
-        nothing = np.zeros(obs.n_skus)
-        return Decision(nothing, nothing.copy(), reorder_point, order_up_to)
+            decision = super().decide(obs)
+        else:
+            reorder_point, order_up_to = self.targets(obs)
+            nothing = np.zeros(obs.n_skus)
+            decision = Decision(nothing, nothing.copy(), reorder_point, order_up_to)
+        # the explanation over the window the level covers, L + R periods: plan() explained it over L + 1, so with
+        # R > 1 the protection demand left R - 1 periods out and the safety stock counted them
+        from hybridinv.policies.explain import implied_explanation
 
-    def targets(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        decision.explanation = implied_explanation(decision.reorder_point, *self.window(obs))
+        return decision
+
+    def window(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Mean and standard deviation of the demand over the lead time plus the review period, per SKU."""
         if not fitted_on(self, obs, getattr(self, "z_", None)):
             self.fit(obs)
         lead = obs.catalog.lead_time
@@ -499,7 +507,11 @@ class Newsvendor(TargetPolicy):
         var = (obs.forecast_std(span) ** 2 * mask).sum(axis=1)
         per_period = mean / (lead + self.review_period)
         var = var + per_period**2 * self.lead_time_std_**2
-        order_up_to = np.maximum(np.ceil(mean + self.z_ * np.sqrt(var) - 1e-9), 0.0)
+        return mean, np.sqrt(var)
+
+    def targets(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        mean, std = self.window(obs)
+        order_up_to = np.maximum(np.ceil(mean + self.z_ * std - 1e-9), 0.0)
         return order_up_to - 1.0, order_up_to
 
     def __repr__(self) -> str:

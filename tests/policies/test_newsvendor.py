@@ -229,3 +229,24 @@ def test_demand_cdf_is_the_distribution_demand_quantile_inverts(distribution: st
         assert (demand_cdf(level - 1.0, mean, std, distribution) < fractile).all()
     np.testing.assert_allclose(demand_cdf(mean + std, mean, std, "normal"), stats.norm.cdf(1.0))
     assert demand_cdf(np.array([3.9, 4.0]), np.array([4.0, 4.0]), np.zeros(2), "normal").tolist() == [0.0, 1.0]
+
+
+@pytest.mark.parametrize("review", [1, 2, 3])
+def test_plan_explains_the_level_over_the_lead_time_plus_the_review_period(review: int) -> None:
+    """The explanation columns used the L + 1 window whatever R: with R = 2 the protection demand was 60 where the
+    level covers 80, and the safety stock counted a period of cycle demand."""
+    import pandas as pd
+
+    import hybridinv
+    from hybridinv.policies import Newsvendor
+
+    catalog = pd.DataFrame({"sku": ["S0"], "unit_cost": 10.0, "holding_cost": 1.0, "shortage_cost": 20.0,
+                            "lead_time": 2})
+    forecast = pd.DataFrame({"sku": "S0", "period": range(8), "mean": 20.0, "std": 5.0})
+    row = hybridinv.plan(pd.DataFrame({"sku": ["S0"], "on_hand": [0]}), catalog, None, forecast,
+                         policy=Newsvendor(review_period=review)).iloc[0]
+    periods = 2 + review
+    z = stats.norm.ppf(20.0 / 21.0)  # p / (p + h)
+    assert row["protection_demand"] == pytest.approx(20.0 * periods)
+    assert row["order_up_to"] == math.ceil(20.0 * periods + z * 5.0 * math.sqrt(periods) - 1e-9)
+    assert row["safety_stock"] == pytest.approx(row["order_up_to"] - 20.0 * periods)
