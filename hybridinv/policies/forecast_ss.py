@@ -23,7 +23,8 @@ forecast ``f`` with standard deviation ``s``:
   period ``fbar`` (1 without a fixed order cost ``K``: a base-stock policy);
 * reorder point ``s = B - 1`` and order-up-to level ``S = B - 1 + Q``: when the
   inventory position ``IP <= s``, order ``S - IP``, at most ``max(r, Q)`` with the
-  cap ``r = cap_factor (f + sigma)`` (``sigma`` the next period's forecast standard deviation) under lost
+  cap ``r = cap_factor (f + sigma)`` (``f``, ``sigma``: the forecast mean and standard deviation of the period
+  the order arrives in, ``L`` periods ahead) under lost
   sales (no cap with backorders, where it would only keep a backlog open), rounded up. Perishable SKUs
   order no batch larger than their demand over the shelf life, and with a shelf life of 1 no batch
   at all (the batch covers the periods after the arrival, which such a unit never sees).
@@ -172,7 +173,7 @@ class ForecastSS(BatchTargetPolicy):
     safety_factor : float
         ``k``, multiplier of the cost-based safety factor.
     cap_factor : float
-        Largest order (beyond one batch) in units of next period's forecast plus one
+        Largest order (beyond one batch) in units of the arrival period's forecast plus one
         standard deviation (``inf``: no cap).
     batch_factor : float
         ``b``, multiplier of the EOQ batch.
@@ -424,8 +425,15 @@ class ForecastSS(BatchTargetPolicy):
         level = np.where(unpaid, 0.0, level)
         per_period = mean / (obs.catalog.lead_time + 1.0)
         batch = self._batch(obs, per_period, batch_multiplier)
-        nxt = obs.forecast(1)[:, 0] * m + obs.forecast_std(1)[:, 0] * root
-        cap = self.cap_factor * nxt * np.asarray(cap_multiplier, dtype=np.float64)
+        # the cap scales with the forecast of the period the order arrives in (L periods ahead), which it serves:
+        # from next period's forecast, an announced promotion or a launch at the arrival was cut to twice the
+        # forecast before it (27 units of a protection of 120), and a product whose demand ends before the
+        # arrival was still ordered twice its last demand
+        lead = obs.catalog.lead_time
+        ahead = int(lead.max()) + 1 if lead.size else 1
+        rows = np.arange(obs.n_skus)
+        arrival = obs.forecast(ahead)[rows, lead] * m + obs.forecast_std(ahead)[rows, lead] * root
+        cap = self.cap_factor * arrival * np.asarray(cap_multiplier, dtype=np.float64)
         if not obs.lost_sales:  # backorders: a cap would only keep a backlog open
             cap = np.full_like(cap, np.inf)
         priced = space_cost(obs.catalog, price) if obs.constraints.has_capacity else 0.0
