@@ -429,11 +429,8 @@ class ForecastSS(BatchTargetPolicy):
         # from next period's forecast, an announced promotion or a launch at the arrival was cut to twice the
         # forecast before it (27 units of a protection of 120), and a product whose demand ends before the
         # arrival was still ordered twice its last demand
-        lead = obs.catalog.lead_time
-        ahead = int(lead.max()) + 1 if lead.size else 1
-        rows = np.arange(obs.n_skus)
-        arrival = obs.forecast(ahead)[rows, lead] * m + obs.forecast_std(ahead)[rows, lead] * root
-        cap = self.cap_factor * arrival * np.asarray(cap_multiplier, dtype=np.float64)
+        arrival_mean, arrival_std = obs.arrival_forecast()
+        cap = self.cap_factor * (arrival_mean * m + arrival_std * root) * np.asarray(cap_multiplier, dtype=np.float64)
         if not obs.lost_sales:  # backorders: a cap would only keep a backlog open
             cap = np.full_like(cap, np.inf)
         priced = space_cost(obs.catalog, price) if obs.constraints.has_capacity else 0.0

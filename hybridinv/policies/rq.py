@@ -394,8 +394,8 @@ class ForecastCappedBaseStock(TargetPolicy):
 
     ``S_it = mu_i(L_i+1) + z_i * sigma_i(L_i+1)`` (forecast mean and
     standard deviation over the lead time plus one period, seasonality and
-    announced promotions included), ``r_it = cap_factor * (f_it + cap_std * s_it)``
-    (next period's forecast and its standard deviation) and
+    announced promotions included), ``r_it = cap_factor * (f_it + cap_std * s_it)`` (``f``, ``s``: the forecast
+    of the period the order arrives in, ``L_i`` periods ahead) and
     ``q_it = ceil(min(max(S_it - IP_it, 0), r_it))``.
 
     The safety factor is ``z_i = safety_factor`` or, with a ``capacity_price``
@@ -477,8 +477,11 @@ class ForecastCappedBaseStock(TargetPolicy):
         mean, std = obs.protection_forecast()
         z = self.safety(obs) if safety is None else safety
         level = mean + (z + np.asarray(safety_shift, dtype=np.float64)) * std
+        # the arrival period's forecast (L periods ahead), which the order serves first: next period's cut an
+        # announced promotion at the arrival to 1.6 times the forecast before it, and ordered nothing for a launch
+        arrival_mean, arrival_std = obs.arrival_forecast()
         cap = np.asarray(cap_multiplier, dtype=np.float64) * per_sku(self.cap_factor, obs.n_skus, "cap_factor") * (
-            obs.forecast(1)[:, 0] + self.cap_std * obs.forecast_std(1)[:, 0]
+            arrival_mean + self.cap_std * arrival_std
         )
         return level, cap
 

@@ -247,6 +247,17 @@ class Observation:
             self._cache["protection_mean"], self._cache["protection_std"] = mean, std
         return mean, std
 
+    def arrival_forecast(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Forecast mean and standard deviation of the period an order placed now arrives in (``L_i`` periods
+        ahead), per SKU: the period the order serves first (the order caps of ``forecast_ss`` and
+        ``forecast_capped_base_stock`` scale with it)."""
+        lead = self.catalog.lead_time
+        if lead.size == 0:
+            return np.zeros(0), np.zeros(0)
+        horizon = int(lead.max()) + 1
+        rows = np.arange(lead.size)
+        return self.forecast(horizon)[rows, lead], self.forecast_std(horizon)[rows, lead]
+
     def _window(self, key: str, horizon: int) -> NDArray[np.float64]:
         sim = self._sim
         if sim is None:

@@ -70,7 +70,9 @@ def test_forecast_capped_base_stock_follows_the_forecast_and_prices_capacity() -
     mean, std = obs.protection_forecast()
     level, cap = ForecastCappedBaseStock(safety_factor=0.5).parameters(obs)
     np.testing.assert_allclose(level, mean + 0.5 * std)
-    np.testing.assert_allclose(cap, 1.6 * (obs.forecast(1)[:, 0] + obs.forecast_std(1)[:, 0]))
+    lead, rows = obs.catalog.lead_time, np.arange(obs.n_skus)  # the cap: the arrival period's forecast
+    horizon = int(lead.max()) + 1
+    np.testing.assert_allclose(cap, 1.6 * (obs.forecast(horizon)[rows, lead] + obs.forecast_std(horizon)[rows, lead]))
     cat = obs.catalog
     free = ForecastCappedBaseStock(safety_factor=1.0, capacity_price=0.0).safety(obs)
     priced = ForecastCappedBaseStock(safety_factor=1.0, capacity_price=5.0).safety(obs)
