@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from hybridinv.core._observed import observed_mean, observed_std
 from hybridinv.core.errors import PlanningError, number_in, whole_number
 from hybridinv.core.limits import MAX_QUANTITY
 from hybridinv.demand.forecasters import Forecaster, RollingForecast
@@ -225,8 +226,8 @@ class BlockBootstrap(DemandProcess):
 
     def base_std(self, mean: NDArray[np.float64]) -> NDArray[np.float64]:
         """Standard deviation of demand in the training window, scaled to ``mean``."""
-        level = np.nanmean(self.history, axis=0)
-        spread = np.nanstd(self.history, axis=0)
+        level = observed_mean(self.history, empty=0.0)
+        spread = observed_std(self.history, empty=0.0)
         ratio = np.where(level > 0, spread / np.maximum(level, 1e-12), 1.0)
         return np.asarray(ratio * mean, dtype=np.float64)
 

@@ -35,6 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hybridinv.backtest.setup import ConstraintRule, training_scenario
+from hybridinv.core._observed import observed_mean
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
 from hybridinv.demand.forecasters import Forecaster
@@ -168,7 +169,7 @@ class BroadFamily:
         n = self._count(rng, train.shape[1])
         cols = np.sort(rng.choice(train.shape[1], size=n, replace=False))
         part = train[:, cols]
-        mean = np.nan_to_num(np.nanmean(part[-12:], axis=0), nan=0.0)
+        mean = observed_mean(part[-12:], empty=0.0)
         catalog = random_economics(rng, mean, 12, skus[cols])
         rule = ConstraintRule(_factor(rng, 0.8, 2.5, 0.2), _factor(rng, 0.9, 2.5, 0.2))
         return training_scenario(

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -60,9 +61,10 @@ from hybridinv.backtest.setup import (
     resolve_constraints,
     training_scenario,
 )
+from hybridinv.core._observed import observed_mean
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import PlanningError, number_in, whole_number
+from hybridinv.core.errors import PlanningError, PlanningWarning, number_in, whole_number
 from hybridinv.demand.forecasters import Forecaster
 from hybridinv.demand.processes import DemandProcess
 from hybridinv.demand.replay import SimulatedHistory
@@ -154,7 +156,7 @@ class HistoryFamily:
         if self.fitted is not None and rng.random() < self.fitted_share:
             season = self.season or 1
             demand = SimulatedHistory(
-                mean=np.maximum(np.nan_to_num(np.nanmean(train[-12:], axis=0)), 1e-9), process=self.fitted,
+                mean=np.maximum(observed_mean(train[-12:], empty=0.0), 1e-9), process=self.fitted,
                 columns=cols, forecaster=forecaster, lead_in=min(24, train.shape[0]),
                 horizon=forecast_horizon(catalog), skip=(-self.train.shape[0]) % season,
             )
@@ -418,21 +420,49 @@ def fitted_process(train: NDArray[np.float64], catalog: Catalog, season: int | N
         return None
 
 
-def check_training_window(periods: int) -> None:
+def check_training_window(periods: int, column: str = "cutoff") -> None:
     """Refuse a training window too short for :func:`train_on_history`'s validation split.
 
     Raises
     ------
     PlanningError
-        Naming ``cutoff`` and the window's periods when fewer than :data:`MIN_TRAINING_PERIODS`.
+        Naming ``column`` (``cutoff`` when a cutoff shortened the window; ``history`` or ``train``
+        when the window is all there is: a short history without a cutoff blamed ``cutoff``) and the
+        window's periods when fewer than :data:`MIN_TRAINING_PERIODS`.
     """
     if periods < MIN_TRAINING_PERIODS:
         raise PlanningError(
             f"the training window needs at least {MIN_TRAINING_PERIODS} periods for a validation split "
             f"(it has {periods})",
-            column="cutoff",
+            column=column,
             value=periods,
         )
+
+
+def held_out_periods(validation: int, periods: int) -> int:
+    """Periods the gate holds out of a ``periods``-long window: ``validation``, at most a third of the window
+    (ES needs the rest). Warns when that cuts ``validation`` (it was cut without a word)."""
+    hold = min(validation, periods // 3)
+    if hold < validation:
+        warnings.warn(PlanningWarning(
+            f"validation: {validation} held-out periods asked, {hold} held out (at most a third of the "
+            f"{periods}-period training window, so that ES keeps two thirds to fit on)"), stacklevel=3)
+    return hold
+
+
+def _warn_unobserved(inner: NDArray[np.float64], catalog: Catalog) -> None:
+    """Warn about SKUs with no demand observed in the periods ES fits on (first sold later, or not at all), and
+    refuse a window without any demand (every episode cost 0: the gate compared nothing)."""
+    if not np.nansum(inner) > 0:
+        raise PlanningError("the training window records no demand before its held-out periods (every quantity "
+                            "is 0 or not observed)", column="train")
+    unseen = np.flatnonzero(np.isnan(inner).all(axis=0))
+    if unseen.size:
+        names = ", ".join(str(s) for s in catalog.sku[unseen[:5]]) + (", ..." if unseen.size > 5 else "")
+        warnings.warn(PlanningWarning(
+            f"{unseen.size} SKU(s) have no demand observed in the {inner.shape[0]} periods ES fits on ({names}): "
+            "training episodes read them as not sold; a plan forecasts them from the history it is "
+            "given"), stacklevel=3)
 
 
 def _training_window(train: object, catalog: object) -> NDArray[np.float64]:
@@ -509,10 +539,11 @@ def train_on_history(
     settings = settings or HistoryTraining()
     y = _training_window(train, catalog)
     periods = y.shape[0]
-    hold = min(settings.validation, periods // 3)
-    check_training_window(periods)
+    check_training_window(periods, column="train")
+    hold = held_out_periods(settings.validation, periods)
     start = time.perf_counter()
     inner = y[: periods - hold]
+    _warn_unobserved(inner, catalog)
     # limits derived from the months ES fits on: the held-out months judge the result and must not shape it
     limits, _ = resolve_constraints(constraints, inner, catalog)
     forecaster = Forecaster(season=season).fit(inner)

@@ -26,6 +26,7 @@ from hybridinv.core._frame import (
     require_frame,
     sku_column,
 )
+from hybridinv.core._observed import observed_mean
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
 from hybridinv.core.errors import (
@@ -435,7 +436,7 @@ class DigitalTwin:
             "sku": self.matrix_.sku,
             "periods": fit.observed,
             "mean": fit.mean,
-            "sales_mean": np.nanmean(y, axis=0),
+            "sales_mean": observed_mean(y),
             "pattern": fit.pattern,
             "adi": fit.adi,
             "cv2": fit.cv2,

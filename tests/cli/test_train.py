@@ -186,3 +186,30 @@ def test_train_es_refuses_fewer_than_one_worker(
     with pytest.raises(PlanningError) as info:
         train_es(TrainConfig(algo="adaptive"), tmp_path / "m", workers=workers)  # type: ignore[arg-type]
     assert info.value.column == "workers"
+
+
+def test_a_short_history_without_cutoff_names_the_history_not_cutoff(tmp_path: Path) -> None:
+    import pandas as pd
+
+    history, catalog = _history_files(tmp_path)
+    frame = pd.read_csv(history)
+    frame.iloc[:, :9].to_csv(history, index=False)  # sku + 8 months
+    result = CliRunner().invoke(main, ["train", "--history", str(history), "--catalog", str(catalog),
+                                       "--out", str(tmp_path / "m"), "--quiet"])
+    assert result.exit_code != 0
+    assert "column 'history'" in result.output and "at least 12 periods" in result.output, result.output
+    assert "cutoff" not in result.output
+
+
+def test_a_history_of_zeros_is_refused_before_training(tmp_path: Path) -> None:
+    # train --history trained on it and wrote a base model with a report of zeros; backtest refused it
+    import pandas as pd
+
+    history, catalog = _history_files(tmp_path)
+    frame = pd.read_csv(history)
+    frame.iloc[:, 1:] = 0
+    frame.to_csv(history, index=False)
+    result = CliRunner().invoke(main, ["train", "--history", str(history), "--catalog", str(catalog),
+                                       "--out", str(tmp_path / "m"), "--quiet"])
+    assert result.exit_code != 0 and "records no demand" in result.output, result.output
+    assert not (tmp_path / "m").exists()

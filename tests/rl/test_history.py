@@ -121,8 +121,46 @@ def test_a_warm_start_that_is_not_an_adaptive_model_is_refused() -> None:
 
 def test_too_short_a_window_is_refused() -> None:
     y, cat = _data()
-    with pytest.raises(PlanningError, match="at least 12 periods"):
+    with pytest.raises(PlanningError, match="at least 12 periods") as info:
         train_on_history(y[:8], cat, None, None, TINY)
+    assert info.value.column == "train"  # it named 'cutoff', which the API does not have
+
+
+def test_a_window_without_demand_before_its_held_out_periods_is_refused() -> None:
+    # it trained on episodes that all cost 0 and kept the base, with a report of zeros
+    y, cat = _data()
+    window = y[:30].copy()
+    window[: 30 - TINY.validation] = 0.0
+    with pytest.raises(PlanningError, match="records no demand") as info:
+        train_on_history(window, cat, None, None, TINY)
+    assert info.value.column == "train"
+
+
+def test_a_sku_first_sold_in_the_held_out_periods_is_warned_about_once_without_numpy_warnings() -> None:
+    # a launch: numpy's "Mean of empty slice" RuntimeWarning came once per training episode instead
+    import warnings
+
+    from hybridinv.core.errors import PlanningWarning
+
+    y, cat = _data()
+    window = y[:30].copy()
+    window[: 30 - TINY.validation, 3] = np.nan
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        train_on_history(window, cat, None, Constraints(capacity=1e9, budget=1e9), TINY)
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    named = [str(w.message) for w in caught if issubclass(w.category, PlanningWarning)]
+    assert any("1 SKU(s) have no demand observed" in m and str(cat.sku[3]) in m for m in named), named
+
+
+def test_a_validation_longer_than_a_third_of_the_window_is_cut_with_a_warning() -> None:
+    from hybridinv.core.errors import PlanningWarning
+
+    y, cat = _data()
+    with pytest.warns(PlanningWarning, match="12 held-out periods asked, 6 held out"):
+        _, report = train_on_history(y[:18], cat, None, Constraints(capacity=1e9, budget=1e9),
+                                     replace(TINY, validation=12))
+    assert report["held_out_periods"] == 6
 
 
 # ---------------------------------------------------------------- training for an objective
