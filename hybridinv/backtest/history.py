@@ -223,6 +223,8 @@ def _period_codes(values: pd.Series, freq: str | None,
                 stamps = date_column(values.astype(str), "period") if freq is None else pd.to_datetime(values)
                 inferred = freq or _infer_freq(values, stamps, skus)
             periods = pd.PeriodIndex(stamps, freq=inferred)
+    except PlanningError as exc:  # named the value; it was wrapped in a second "unreadable period (...)"
+        raise PlanningError(f"{_TABLE}: {exc.message}", column="period", value=exc.value) from None
     except (ValueError, TypeError) as exc:
         raise PlanningError(f"{_TABLE}: unreadable period ({exc})", column="period") from None
     first = periods.min()

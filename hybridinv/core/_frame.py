@@ -837,13 +837,28 @@ def _pandas_dates(values: pd.Series, column: str) -> pd.Series:
             parsed = pd.to_datetime(values)
     except (ValueError, TypeError) as exc:
         if "timezone" not in str(exc).lower() and "time zone" not in str(exc).lower():
-            raise PlanningError(f"unreadable date ({exc})", column=column) from None
+            raise _unreadable(values, column, exc) from None
         parsed = _each_on_its_clock(values, column)  # offsets that change with daylight saving time
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
         # each date as the clock where it was recorded showed it (a UTC-stamped export failed in the twin's
         # comparisons with a bare TypeError, "Cannot compare tz-naive and tz-aware timestamps")
         parsed = parsed.dt.tz_localize(None)
     return parsed
+
+
+def _unreadable(values: pd.Series, column: str, exc: Exception) -> PlanningError:
+    """The error for dates pandas does not read: the first value that is no date on its own (``2020-13``), else
+    pandas' reason without its advice on ``to_datetime`` arguments a planner cannot pass (it was the message)."""
+    for value in values.dropna().unique():
+        try:
+            with quiet_date_parsing():
+                pd.Timestamp(str(value))
+        except (ValueError, TypeError):
+            return PlanningError("unreadable date (write dates as YYYY-MM-DD, months as YYYY-MM)", column=column,
+                                 value=value)
+    reason = str(exc).split(" You might want to try")[0].rstrip(". ")
+    return PlanningError(f"dates written in more than one way ({reason}); write them all as YYYY-MM-DD",
+                         column=column)
 
 
 def _each_on_its_clock(values: pd.Series, column: str) -> pd.Series:

@@ -409,3 +409,16 @@ def test_a_period_without_a_row_of_any_sku_is_warned_about() -> None:
         warnings.simplefilter("error")
         read_history(pd.DataFrame({"sku": "A", "period": days, "quantity": 1}))
         read_history(frame[frame["sku"] == "A"].iloc[:12])  # no month missing before 2024-03
+
+
+def test_an_unreadable_period_is_named_without_pandas_advice() -> None:
+    # "2020-13" gave pandas' "You might want to try: passing `format` ..." inside two "unreadable (...)" wrappers
+    frame = pd.DataFrame({"sku": ["A"] * 3, "period": ["2020-11", "2020-12", "2020-13"], "quantity": [1, 2, 3]})
+    with pytest.raises(PlanningError, match="unreadable date") as info:
+        read_history(frame)
+    assert info.value.column == "period" and info.value.value == "2020-13"
+    assert "might want" not in str(info.value) and "unreadable period (" not in str(info.value)
+    frame["period"] = ["2020-11", "2020-12", "Jan 2021"]  # each a date, written two ways
+    with pytest.raises(PlanningError, match="dates written in more than one way") as info:
+        read_history(frame)
+    assert "might want" not in str(info.value)
