@@ -155,6 +155,8 @@ def read_metadata(directory: str | Path) -> dict[str, Any]:
         or not a JSON object.
     """
     path = Path(directory) / METADATA_FILE
+    if Path(directory).is_file():  # was "unreadable metadata ([Errno 20] Not a directory: 'x.csv/metadata.json')"
+        raise ModelFileError(f"{Path(directory)}: a file, not a model directory")
     try:
         with _open_regular(path, MAX_METADATA_BYTES) as handle:
             raw = handle.read(MAX_METADATA_BYTES + 1)

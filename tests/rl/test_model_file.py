@@ -67,6 +67,10 @@ def test_format_version_and_missing_files(model_dir: Path, tmp_path: Path) -> No
         load_model(model_dir)
     with pytest.raises(ModelFileError, match="not a model directory"):
         load_model(tmp_path / "nowhere")
+    a_file = tmp_path / "catalog.csv"
+    a_file.write_text("sku\n")
+    with pytest.raises(ModelFileError, match="a file, not a model directory"):  # was "[Errno 20] Not a directory"
+        load_model(a_file)
     meta_path.write_text("{not json")
     with pytest.raises(ModelFileError, match="unreadable"):
         load_model(model_dir)
