@@ -221,7 +221,13 @@ class TargetPolicy:
 
     def decide(self, obs: Observation) -> Decision:
         """Targets → desired orders → repaired orders."""
-        reorder_point, order_up_to = self.targets(obs)
+        return self.order_to(obs, *self.targets(obs))
+
+    def order_to(
+        self, obs: Observation, reorder_point: NDArray[np.float64], order_up_to: NDArray[np.float64]
+    ) -> Decision:
+        """The repaired decision of the levels ``(reorder_point, order_up_to)``: order up to ``order_up_to``
+        where the inventory position is at or below ``reorder_point``."""
         position = obs.inventory_position
         desired = np.where(position <= reorder_point, np.maximum(order_up_to - position, 0.0), 0.0)
         desired = np.ceil(desired - 1e-9)

@@ -483,17 +483,18 @@ class Newsvendor(TargetPolicy):
 
     def decide(self, obs: Observation) -> Decision:
         """Order up to the level at a review; between reviews order nothing (targets still reported)."""
+        mean, std = self.window(obs)  # once a period: the levels and the explanation both read it
+        reorder_point, order_up_to = self._levels(mean, std)
         if self._is_review(obs):
-            decision = super().decide(obs)
+            decision = self.order_to(obs, reorder_point, order_up_to)
         else:
-            reorder_point, order_up_to = self.targets(obs)
             nothing = np.zeros(obs.n_skus)
             decision = Decision(nothing, nothing.copy(), reorder_point, order_up_to)
         # the explanation over the window the level covers, L + R periods: plan() explained it over L + 1, so with
         # R > 1 the protection demand left R - 1 periods out and the safety stock counted them
         from hybridinv.policies.explain import implied_explanation
 
-        decision.explanation = implied_explanation(decision.reorder_point, *self.window(obs))
+        decision.explanation = implied_explanation(decision.reorder_point, mean, std)
         return decision
 
     def window(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -510,7 +511,12 @@ class Newsvendor(TargetPolicy):
         return mean, np.sqrt(var)
 
     def targets(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        mean, std = self.window(obs)
+        return self._levels(*self.window(obs))
+
+    def _levels(
+        self, mean: NDArray[np.float64], std: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """``(reorder_point, order_up_to)`` of the window's demand ``mean`` and ``std``."""
         order_up_to = np.maximum(np.ceil(mean + self.z_ * std - 1e-9), 0.0)
         return order_up_to - 1.0, order_up_to
 

@@ -250,3 +250,17 @@ def test_plan_explains_the_level_over_the_lead_time_plus_the_review_period(revie
     assert row["protection_demand"] == pytest.approx(20.0 * periods)
     assert row["order_up_to"] == math.ceil(20.0 * periods + z * 5.0 * math.sqrt(periods) - 1e-9)
     assert row["safety_stock"] == pytest.approx(row["order_up_to"] - 20.0 * periods)
+
+
+@pytest.mark.parametrize("review", [1, 3])
+def test_a_decision_reads_the_demand_window_once(review: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The levels and the explanation each computed the L + R window: the forecast sums twice a simulated period."""
+    policy = Newsvendor(review_period=review)
+    obs = observation([0.0, 5.0], [10.0, 4.0], lead_time=[1, 2])
+    policy.fit(obs)
+    calls = []
+    window = Newsvendor.window
+    monkeypatch.setattr(Newsvendor, "window", lambda self, o: calls.append(1) or window(self, o))
+    decision = policy.decide(obs)
+    assert len(calls) == 1
+    np.testing.assert_array_equal(decision.order_up_to, policy.targets(obs)[1])  # the levels targets() reports
