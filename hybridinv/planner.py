@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+import threading
 import time
 import warnings
+import weakref
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext, suppress
 from typing import Any
 
 import numpy as np
@@ -39,6 +42,25 @@ _MIN_HORIZON = 8
 _MAX_LOOKAHEAD = 52
 #: ``unbounded_batch`` warns when a SKU's economic order quantity covers more periods of demand than this
 _FREE_HOLDING_PERIODS = 520
+
+
+_POLICY_LOCKS: dict[int, threading.RLock] = {}
+_POLICY_LOCKS_GUARD = threading.Lock()
+
+
+def _policy_lock(policy: object) -> AbstractContextManager[Any]:
+    """The lock of a policy object given to plan() (a name makes a new policy: no lock). Its fitted values are
+    the object's state, so two threads planning with one object must take turns; other objects plan at once."""
+    if isinstance(policy, str):
+        return nullcontext()
+    key = id(policy)
+    with _POLICY_LOCKS_GUARD:
+        lock = _POLICY_LOCKS.get(key)
+        if lock is None:
+            lock = _POLICY_LOCKS[key] = threading.RLock()
+            with suppress(TypeError):  # an object without weak references keeps its lock
+                weakref.finalize(policy, _POLICY_LOCKS.pop, key, None)
+        return lock
 
 
 def _as_policy(policy: Policy | str, options: dict[str, Any]) -> Policy:
@@ -185,7 +207,8 @@ def plan(
     Notes
     -----
     ``plan()`` changes no global state (no warning filters), so it can run in
-    several threads at once.
+    several threads at once. Calls that share one policy *object* take turns (its
+    fitted values are its state); a policy given by name is made for the call.
     """
     started = time.perf_counter()
     _check_flags(lost_sales, period)
@@ -230,18 +253,21 @@ def plan(
         forecast_periods=known,  # per SKU: what repeats a SKU's last row is not a forecast
         periods_per_year=periods_per_year,
     )
-    pol = _as_policy(policy, options)
-    gate = None
-    no_gate = validate is False or (
-        isinstance(validate, int | np.integer) and not isinstance(validate, bool | np.bool_) and validate == 0
-    )  # 0 (== False) raised "must be True, False or a number of periods >= 1"
-    if not no_gate:
-        pol, gate = _gate(pol, validate, cat, cons, history, past_forecast, lost_sales)
-    proposed = _proposed(pol, obs, cat)
-    decision, check, order_check = _checked(proposed, obs, cat, inv, cons)
-    placed = getattr(pol, "placed", None)
-    if callable(placed):  # a Monitor rebuilds the next period's KPIs from the orders placed, not the wanted ones
-        placed(np.asarray(check.orders, dtype=np.float64))
+    # one plan() at a time per policy object: a policy shared by threads refits on each catalog, and another
+    # thread's fit read mid-decision planned one catalog with another's levels (wrong orders, no error)
+    with _policy_lock(policy):
+        pol = _as_policy(policy, options)
+        gate = None
+        no_gate = validate is False or (
+            isinstance(validate, int | np.integer) and not isinstance(validate, bool | np.bool_) and validate == 0
+        )  # 0 (== False) raised "must be True, False or a number of periods >= 1"
+        if not no_gate:
+            pol, gate = _gate(pol, validate, cat, cons, history, past_forecast, lost_sales)
+        proposed = _proposed(pol, obs, cat)
+        decision, check, order_check = _checked(proposed, obs, cat, inv, cons)
+        placed = getattr(pol, "placed", None)
+        if callable(placed):  # a Monitor rebuilds the next period's KPIs from the orders placed, not the wanted ones
+            placed(np.asarray(check.orders, dtype=np.float64))
     frame = _frame(cat, inv, obs, decision, check.orders, mean)
     notes = _notes(proposed, check, cat, cons, history is not None and past_forecast is None, lost_sales,
                    mean.mean(axis=1))

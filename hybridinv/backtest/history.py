@@ -27,6 +27,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from hybridinv.core._frame import date_column, quiet_date_parsing, refuse_headerless, require_columns, require_frame
+from hybridinv.core._quiet import warnings_filtered
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.errors import PlanningError, PlanningWarning, whole_number
 from hybridinv.core.limits import MAX_PERIODS, MAX_QUANTITY
@@ -523,8 +524,7 @@ def _in_order(columns: list[object]) -> str | None:
         keys = pd.Series(weeks[0])
     elif keys.isna().any() and keys.notna().sum() < 2 and dated.sum() >= 2:
         try:
-            with warnings.catch_warnings():  # pandas' notes on quarters such as "2019Q1"
-                warnings.simplefilter("ignore")
+            with warnings_filtered(("ignore", "Parsing '.*' as a quarterly string", Warning, "")):  # "2019Q1"
                 keys = pd.to_datetime(labels, errors="coerce", format="mixed").where(dated)
                 if keys.notna().all():  # day-first numeric labels (15/01/2024) told from month-first ones
                     keys = date_column(labels, "period")  # ambiguous ones (a PlanningError) go unchecked

@@ -6,7 +6,6 @@ import datetime as _dt
 import difflib
 import math
 import re
-import warnings
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal, TypeAlias
@@ -15,6 +14,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from hybridinv.core._quiet import warnings_filtered
 from hybridinv.core.errors import PlanningError, number_array
 from hybridinv.core.limits import MAX_LEAD_TIME, MAX_QUANTITY
 
@@ -107,9 +107,8 @@ def read_csv_file(path: object, options: dict[str, Any]) -> pd.DataFrame:
     (``#N/A`` in ``max_order`` planned without a cap, in ``shelf_life`` as not perishable, without a word).
     """
     options = {"index_col": False, "keep_default_na": False, "na_values": [""], **options}
-    with warnings.catch_warnings():
-        # pandas' only signal that index_col=False drops a value: "Length of header or names does not match ..."
-        warnings.filterwarnings("error", message="Length of header", category=pd.errors.ParserWarning)
+    # pandas' only signal that index_col=False drops a value: "Length of header or names does not match ..."
+    with warnings_filtered(("error", "Length of header", pd.errors.ParserWarning, "")):
         try:
             frame = pd.read_csv(str(path), **options)
         except pd.errors.ParserWarning:
@@ -740,9 +739,8 @@ def quiet_date_parsing() -> Iterator[None]:
     """Silence pandas's "Could not infer format" note (dates such as ``Jan 1998`` parsed one by one): it is
     about pandas's own speed, not the user's data, and leaked into normal output; and its "Parsing dates in
     %d/%m/%Y format when dayfirst=False" note, where the caller reads a date both ways on purpose."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Could not infer format", category=UserWarning)
-        warnings.filterwarnings("ignore", message="Parsing dates in .* format when dayfirst", category=UserWarning)
+    with warnings_filtered(("ignore", "Could not infer format", UserWarning, ""),
+                           ("ignore", "Parsing dates in .* format when dayfirst", UserWarning, "")):
         yield
 
 

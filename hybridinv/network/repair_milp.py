@@ -14,7 +14,6 @@ in ``(0, 1)`` are divided by it (solvers hold rows to an absolute tolerance).
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Any
 
 import numpy as np
@@ -202,9 +201,7 @@ def solve_network_pulp(problem: NetworkRepairProblem, *, solver: Any | None = No
             model += pulp.LpConstraint(expr, sense=pulp.LpConstraintLE, name=f"r{r}u", rhs=float(arrays.row_upper[r]))
         if math.isfinite(arrays.row_lower[r]):
             model += pulp.LpConstraint(expr, sense=pulp.LpConstraintGE, name=f"r{r}l", rhs=float(arrays.row_lower[r]))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model.solve(solver)
+    model.solve(solver)
     if model.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
         return None
     values = np.array([0.0 if v.varValue is None else float(v.varValue) for v in columns])

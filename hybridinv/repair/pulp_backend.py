@@ -16,13 +16,13 @@ relaxation solved with the same solver.
 from __future__ import annotations
 
 import contextlib
-import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from hybridinv.core._quiet import warnings_filtered
 from hybridinv.repair.fast import dual_bound
 from hybridinv.repair.model import BackendSolution, RepairProblem
 
@@ -54,8 +54,7 @@ def default_solver(time_limit: float | None = None, gap_tolerance: float | None 
     coin = pulp.COIN_CMD(**options)
     if coin.available():
         return coin
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
+    with warnings_filtered(("ignore", "", DeprecationWarning, r"pulp(\.|$)")):  # "install pulp[cbc]"
         return pulp.PULP_CBC_CMD(**options)
 
 
@@ -158,8 +157,7 @@ def _prices(model: PulpModel, solver: Any) -> tuple[NDArray[np.float64], ...]:
     import pulp
 
     try:
-        with model.relaxed() as lp, warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with model.relaxed() as lp:
             status = lp.solve(solver)
     except pulp.PulpSolverError:
         status = 0
@@ -217,9 +215,7 @@ def solve_pulp(
             "(not installed, not on the path or not licensed)"
         )
     model = PulpModel(problem)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model.model.solve(solver)
+    model.model.solve(solver)
     status = pulp.LpStatus.get(model.model.status, "Undefined").lower()
     lots = model.lot_values()
     if model.model.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):

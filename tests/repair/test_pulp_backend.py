@@ -118,3 +118,22 @@ def test_pulp_reaches_the_optimum_where_cbc_measured_its_gap_against_a_dropped_c
     assert pulp.objective <= exact.objective * 1.005
     # an "optimal" status needs a certified gap within the tolerance (PuLP reports no bound: the Lagrangian one)
     assert pulp.diagnostics.status != "optimal" or pulp.gap <= 0.005
+
+
+def test_a_solve_does_not_silence_the_warnings_of_other_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The solves ran under ``simplefilter("ignore")``: process-wide on Python < 3.14, so another thread's
+    warnings (a PlanningWarning of a plan() beside it) were lost while PuLP solved, and two overlapping solves
+    could leave the filter behind for good. A warning issued during the solve must still be shown."""
+    from hybridinv.core.errors import PlanningWarning
+
+    solve = pulp.LpProblem.solve
+
+    def solve_beside_another_thread(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        warnings.warn(PlanningWarning("issued elsewhere while PuLP solves"), stacklevel=1)
+        return solve(self, *args, **kwargs)
+
+    monkeypatch.setattr(pulp.LpProblem, "solve", solve_beside_another_thread)
+    before = list(warnings.filters)
+    with pytest.warns(PlanningWarning, match="while PuLP solves"):
+        repair_orders(*CASE.args, backend="pulp")
+    assert warnings.filters == before
