@@ -24,8 +24,11 @@ INSTALLED_MODELS = Path("share") / "hybridinv" / "models"
 def models_directory() -> Path:
     """The directory of the shipped models.
 
-    ``models/`` next to the package in a source checkout (or an editable install),
-    else ``<prefix>/share/hybridinv/models`` where a wheel installs them.
+    ``models/`` next to the package in a source checkout (or an editable install), else
+    ``share/hybridinv/models`` where a wheel installs them: under the install's own prefix
+    (an ancestor of the package: ``pip install --target DIR``, ``--prefix``, a system Python
+    whose pip installs to ``/usr/local`` while ``sys.prefix`` is ``/usr``), ``sys.prefix``,
+    the user base, or wherever the distribution's file list (RECORD) says.
     """
     import site
     import sys
@@ -34,11 +37,33 @@ def models_directory() -> Path:
     checkout = root / "models"
     if (root / "pyproject.toml").exists() and checkout.is_dir():
         return checkout
-    for prefix in (sys.prefix, site.getuserbase()):
-        installed = Path(prefix) / INSTALLED_MODELS
+    # the install's own prefix first (site-packages, lib/python3.x/site-packages): only sys.prefix and the user base
+    # were looked at, so `pip install --target` planned with "models/hybrid_default: no metadata.json"
+    ancestors = list(PACKAGE_DIRECTORY.parents)[:4]
+    for prefix in (*ancestors, Path(sys.prefix), Path(site.getuserbase())):
+        installed = prefix / INSTALLED_MODELS
         if installed.is_dir():
             return installed
-    return checkout
+    return _recorded_models() or checkout
+
+
+def _recorded_models() -> Path | None:
+    """The models directory the installed distribution's RECORD lists, if any."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:
+        files = distribution("hybridinv").files or []
+    except PackageNotFoundError:
+        return None
+    marker = INSTALLED_MODELS.as_posix() + "/"
+    for file in files:
+        posix = file.as_posix()
+        if marker in posix:
+            located = Path(str(file.locate())).resolve()
+            directory = Path(*located.parts[: len(located.parts) - len(Path(posix.split(marker, 1)[1]).parts)])
+            if directory.is_dir():
+                return directory
+    return None
 
 
 def resolve_model_path(path: str | Path) -> Path:

@@ -49,3 +49,51 @@ def test_models_directory_of_a_wheel_install_is_under_the_prefix(
     assert models_directory() == tmp_path / "userbase" / INSTALLED_MODELS  # pip install --user
     (prefix / INSTALLED_MODELS).mkdir(parents=True)
     assert models_directory() == prefix / INSTALLED_MODELS
+
+
+@pytest.mark.parametrize("site_packages", ["target", "prefix/lib/python3.11/site-packages",
+                                           "usr/local/lib/python3.11/dist-packages"])
+def test_models_directory_is_found_under_the_install_s_own_prefix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, site_packages: str
+) -> None:
+    """`pip install --target DIR` puts the models in DIR/share/hybridinv/models, `--prefix P` in P/share/..., and
+    a Debian system Python's pip in /usr/local/share/... while sys.prefix is /usr: only sys.prefix and the user
+    base were looked at, so plan() and `hybridinv demo` failed with "models/hybrid_default: no metadata.json"."""
+    package = tmp_path / site_packages / "hybridinv"
+    package.mkdir(parents=True)
+    install_prefix = tmp_path / site_packages.split("/lib/")[0]
+    monkeypatch.setattr(paths, "PACKAGE_DIRECTORY", package)
+    monkeypatch.setattr(sys, "prefix", str(tmp_path / "elsewhere"))
+    monkeypatch.setattr(site, "getuserbase", lambda: str(tmp_path / "userbase"))
+    (install_prefix / INSTALLED_MODELS).mkdir(parents=True)
+    assert models_directory() == install_prefix / INSTALLED_MODELS
+
+
+def test_models_directory_falls_back_to_the_distribution_s_file_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.metadata
+
+    package = tmp_path / "somewhere" / "deep" / "down" / "below" / "hybridinv"
+    package.mkdir(parents=True)
+    models = tmp_path / "data" / INSTALLED_MODELS
+    (models / "hybrid_default").mkdir(parents=True)
+    (models / "hybrid_default" / "metadata.json").write_text("{}")
+    monkeypatch.setattr(paths, "PACKAGE_DIRECTORY", package)
+    monkeypatch.setattr(sys, "prefix", str(tmp_path / "elsewhere"))
+    monkeypatch.setattr(site, "getuserbase", lambda: str(tmp_path / "userbase"))
+
+    class Recorded:
+        def __init__(self, path: str) -> None:
+            self.path = path
+
+        def as_posix(self) -> str:
+            return self.path
+
+        def locate(self) -> Path:
+            return package.parent / self.path
+
+    relative = "../../../../data/share/hybridinv/models/hybrid_default/metadata.json"
+    fake = type("Dist", (), {"files": [Recorded("hybridinv/__init__.py"), Recorded(relative)]})()
+    monkeypatch.setattr(importlib.metadata, "distribution", lambda name: fake)
+    assert models_directory().resolve() == models.resolve()
