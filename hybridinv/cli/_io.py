@@ -289,6 +289,11 @@ def _one_line(text: str) -> str:
 
 def user_error(exc: BaseException) -> str | None:
     """The one-line message for an input error, or None if ``exc`` is not one (a bug: keep the traceback)."""
+    from hybridinv.core.errors import missing_extra
+
+    hint = missing_extra(exc)  # an optional dependency the command needs is not installed
+    if hint is not None:
+        return hint
     for module, name in _INPUT_ERRORS:
         cls = getattr(sys.modules.get(module), name, None)
         if isinstance(cls, type) and isinstance(exc, cls):

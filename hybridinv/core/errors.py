@@ -14,6 +14,26 @@ __all__ = [
 ]
 
 
+#: Optional dependencies and the extra of ``pyproject.toml`` that installs them.
+OPTIONAL_MODULES: dict[str, str] = {"torch": "rl", "stable_baselines3": "rl", "ray": "ray"}
+
+
+def missing_extra(exc: BaseException) -> str | None:
+    """The install hint for a missing optional dependency (``torch`` without ``hybridinv[rl]``), or None.
+
+    Without the ``rl`` extra, ``hybridinv plan --policy ppo`` ended in a 49-line traceback ending in
+    "No module named 'torch'"."""
+    if not isinstance(exc, ModuleNotFoundError) or not exc.name:
+        return None
+    root = exc.name.split(".")[0]
+    extra = OPTIONAL_MODULES.get(root)
+    if extra is None:
+        return None
+    first = "pip install torch==2.13.0 (the CPU wheel, as the README's set-up does), then " if root == "torch" else ""
+    return (f"this needs the optional dependency {root!r}, which is not installed: {first}"
+            f"pip install 'hybridinv[{extra}]'")
+
+
 class PlanningError(ValueError):
     """Invalid planning input.
 

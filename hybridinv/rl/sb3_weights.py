@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hybridinv.core.errors import missing_extra
 from hybridinv.rl.integrity import ModelFileError, check_unpacked_size, read_member
 
 __all__ = ["ORDER_ACTION_BOUNDS", "SB3Actor", "actor_from_checkpoint"]
@@ -153,7 +154,11 @@ def _plain_settings(data: dict[str, Any], algo: str, source: Path) -> None:
 
 
 def _state_dict(archive: zipfile.ZipFile, source: Path) -> dict[str, NDArray[np.float32]]:
-    import torch
+    try:
+        import torch
+    except ModuleNotFoundError as exc:  # the core install (no "rl" extra): say what to install
+        hint = missing_extra(exc) or str(exc)
+        raise ModuleNotFoundError(f"{source}: reading a stable-baselines3 checkpoint: {hint}", name=exc.name) from None
 
     try:
         weights = read_member(archive, "policy.pth", source)

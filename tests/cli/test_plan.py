@@ -288,3 +288,31 @@ def test_output_files_are_checked_before_planning(tmp_path: Path) -> None:
         assert result.exit_code == 2 and message in result.output, result.output
         assert not (tmp_path / "d.json").exists()
     assert (tmp_path / "state.csv").read_text() == before
+
+
+@pytest.mark.parametrize("policy", ["ppo", "sac"])
+def test_a_missing_optional_dependency_is_a_one_line_error_with_the_install_hint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policy: str
+) -> None:
+    """Without the rl extra, ``--policy ppo`` ended in a 49-line traceback: "No module named 'torch'"."""
+    import sys
+
+    catalog, state = example_frames()
+    args = _files(tmp_path, catalog, state)
+    args[args.index("newsvendor")] = policy
+    monkeypatch.setitem(sys.modules, "torch", None)  # as on an install without hybridinv[rl]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ") and len(result.output.strip().splitlines()) == 1, result.output
+    assert "'torch'" in result.output and "pip install 'hybridinv[rl]'" in result.output
+
+
+def test_the_python_api_names_the_extra_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    import hybridinv
+
+    catalog, state = example_frames()
+    monkeypatch.setitem(sys.modules, "torch", None)
+    with pytest.raises(ModuleNotFoundError, match=r"pip install 'hybridinv\[rl\]'"):
+        hybridinv.plan(state, catalog, None, policy="ppo")
