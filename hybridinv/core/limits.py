@@ -40,13 +40,17 @@ as a 64-bit integer. These bounds keep both finite and exact:
   service term) and a repair's ``under_weight`` / ``over_weight`` are at most 1e12: weighted costs
   of quantities and costs within the bounds above then stay finite (a holding weight of 1e308
   overflowed to ``inf`` in the rewards, a repair weight of 1e300 the repair's objective).
+* :data:`MAX_LOG_PERIOD`, :data:`MAX_LOG_VALUE` — a monitoring log's period number is at most 2**53 (whole
+  floats above it alias) and its values (demand, served, cost, ... — totals over all SKUs, so above the
+  per-SKU :data:`MAX_QUANTITY`) at most 1e15 (1e308 demand or a period of 1e300 were accepted, and the sums
+  overflowed to ``inf``).
 """
 
 from __future__ import annotations
 
 __all__ = [
-    "MAX_COST", "MAX_EPISODES", "MAX_LEAD_TIME", "MAX_ORDER", "MAX_PERIODS", "MAX_QUANTITY", "MAX_SAFETY_FACTOR",
-    "MAX_SEED", "MAX_SHELF_LIFE", "MAX_VOLUME", "MAX_WEIGHT",
+    "MAX_COST", "MAX_EPISODES", "MAX_LEAD_TIME", "MAX_LOG_PERIOD", "MAX_LOG_VALUE", "MAX_ORDER", "MAX_PERIODS",
+    "MAX_QUANTITY", "MAX_SAFETY_FACTOR", "MAX_SEED", "MAX_SHELF_LIFE", "MAX_VOLUME", "MAX_WEIGHT",
 ]
 
 #: Longest lead time, lead-time standard deviation and pipeline slot, in periods.
@@ -72,3 +76,7 @@ MAX_SAFETY_FACTOR: float = 1e3
 MAX_SEED: int = 2**32 - 1
 #: Largest number in a reward spec (a weight, the scale, a carbon, profit or service term) and repair weight.
 MAX_WEIGHT: float = 1e12
+#: Largest period number of a monitoring log or observation (whole floats above 2**53 alias).
+MAX_LOG_PERIOD: int = 2**53
+#: Largest value of a monitoring log or observation (totals over all SKUs: above the per-SKU MAX_QUANTITY).
+MAX_LOG_VALUE: float = 1e15

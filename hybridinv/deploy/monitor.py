@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 
 from hybridinv.core._frame import _KIND_NAMES, _cell_kind, require_columns, require_frame
 from hybridinv.core.errors import PlanningError, PlanningWarning, flag, number_in, require_policy, whole_number
+from hybridinv.core.limits import MAX_LOG_PERIOD, MAX_LOG_VALUE
 from hybridinv.sim.observation import Observation
 
 __all__ = ["LOG_COLUMNS", "Monitor", "MonitorEvent", "MonitorThresholds"]
@@ -428,11 +429,6 @@ def _unknown_or_number(value: object, column: str) -> float:
         return math.nan
     return number_in(value, column, 0.0, MAX_LOG_VALUE)
 
-
-#: Largest period number and value of a monitoring log or an observation: 1e308 demand or a period of 1e300 were
-#: accepted (sums overflowed to inf). The values are totals over all SKUs, so above the per-SKU MAX_QUANTITY.
-MAX_LOG_PERIOD: int = 2**53
-MAX_LOG_VALUE: float = 1e15
 
 #: Smallest value of each column of a monitoring log (``>`` where the flag is True).
 _LOG_MINIMUM: dict[str, tuple[float, bool]] = {
