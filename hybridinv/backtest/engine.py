@@ -69,6 +69,8 @@ class BacktestContext:
     #: the constraints as the backtest was given them (``"derive"``, a dict, a Constraints): a trained hybrid
     #: resolves them on the months it fits on, while every policy is evaluated under :attr:`constraints`
     given_constraints: Any = "derive"
+    #: the label of each training period (``2023-01``, ...), recorded by a trained hybrid's report
+    period_labels: Sequence[object] | None = None
 
     def static(self, kind: str) -> StaticFit:
         """The best static ``"ss"`` or ``"base_stock"`` levels per series (fitted once, on the training window)."""
@@ -151,7 +153,7 @@ def _trained(label: str, parameterization: str) -> Callable[[BacktestContext], A
         # months train_on_history holds out for its gate; it derives its own from the months ES fits on
         agent, report = train_on_history(
             ctx.train, ctx.catalog, out, ctx.given_constraints, settings, ctx.lost_sales, ctx.season, ctx.progress,
-            name=ctx.scenario.name,
+            name=ctx.scenario.name, period_labels=ctx.period_labels,
         )
         ctx.fitted[label] = report
         agent.name = label
@@ -308,7 +310,8 @@ def backtest(
     scenario = evaluation_scenario(y, split, cat, limits, forecaster, horizon, lost_sales, name, season,
                                    periods_per_year)
     ctx = BacktestContext(train, cat, limits, forecaster, scenario, lost_sales, season, training,
-                          None if model_dir is None else Path(model_dir), progress, given_constraints=constraints)
+                          None if model_dir is None else Path(model_dir), progress, given_constraints=constraints,
+                          period_labels=list(hist.periods[:split]))
     builders: dict[str, Callable[[BacktestContext], Any]] = {p: POLICIES[p] for p in policies}
     for label, directory in (models or {}).items():  # loaded now: a wrong directory failed after every policy ran
         builders[label] = _model_builder(label, directory)

@@ -314,8 +314,8 @@ def _train_on_history(
     if given is not None:  # checked now, resolved by train_on_history on the months ES fits on
         resolve_constraints(given, window, cat)
     settings = HistoryTraining(validation=validation, workers=workers, seed=seed, **es_options)  # type: ignore[arg-type]
-    _, report = train_on_history(window, cat, out, given, settings, season=cycle,
-                                 progress=not quiet, name="history", objective=objective)
+    _, report = train_on_history(window, cat, out, given, settings, season=cycle, progress=not quiet,
+                                 name="history", objective=objective, period_labels=list(demand.periods[:periods]))
     click.echo(f"wrote {out}: {report['reason']}")
     for line in _target_lines(report.get("objective")):
         click.echo(line)

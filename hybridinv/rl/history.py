@@ -45,7 +45,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -450,6 +450,13 @@ def held_out_periods(validation: int, periods: int) -> int:
     return hold
 
 
+def _window_labels(labels: Sequence[object], hold: int) -> dict[str, list[str]]:
+    """First and last label of the periods ES fits on and of the held-out ones."""
+    text = [str(label) for label in labels]
+    cut = len(text) - hold
+    return {"fit": [text[0], text[cut - 1]], "held_out": [text[cut], text[-1]]}
+
+
 def _warn_unobserved(inner: NDArray[np.float64], catalog: Catalog) -> None:
     """Warn about SKUs with no demand observed in the periods ES fits on (first sold later, or not at all), and
     refuse a window without any demand (every episode cost 0: the gate compared nothing)."""
@@ -488,6 +495,7 @@ def train_on_history(
     progress: bool = False,
     name: str = "history",
     objective: TrainingObjective | None = None,
+    period_labels: Sequence[object] | None = None,
 ) -> tuple[AdaptiveHybrid | CappedHybrid, dict[str, Any]]:
     """Train, validate and save a hybrid on the training window ``train`` (periods x SKUs, catalog order).
 
@@ -518,6 +526,9 @@ def train_on_history(
         the same episode, as without an objective, except for a spec with a profit term
         (its cost can be negative, so a ratio means nothing): those are scored by the
         absolute spec cost. None (or a trivial objective) is the plain average cost.
+    period_labels : sequence, optional
+        The label of each period of ``train`` (``2023-01``, ...): the report then names the periods ES fit on
+        and the periods the gate held out (``window``), so a model says which months it has seen.
 
     Returns
     -------
@@ -540,6 +551,9 @@ def train_on_history(
     y = _training_window(train, catalog)
     periods = y.shape[0]
     check_training_window(periods, column="train")
+    if period_labels is not None and len(period_labels) != periods:
+        raise PlanningError(f"needs one label per period of train ({periods})", column="period_labels",
+                            value=len(period_labels))
     hold = held_out_periods(settings.validation, periods)
     start = time.perf_counter()
     inner = y[: periods - hold]
@@ -580,6 +594,7 @@ def train_on_history(
     report = {
         **verdict,
         "held_out_periods": hold,
+        **({} if period_labels is None else {"window": _window_labels(period_labels, hold)}),
         "cost_basis": gate.cost_basis,
         "trained_cost_per_period": float(trained_kpis[gate.cost_key]),
         "base_cost_per_period": float(base_kpis[gate.cost_key]),

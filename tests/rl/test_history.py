@@ -583,3 +583,16 @@ def test_constraints_given_as_a_dict_are_read_as_constraints(monkeypatch) -> Non
     y, cat = _data()
     agent, report = train_on_history(y[:30], cat, None, {"capacity": 1e9, "budget": 1e9}, TINY)  # type: ignore[arg-type]
     assert agent.metadata["scenario"]["constraints"]["capacity"] == 1e9 and report["held_out_periods"] == 6
+
+
+def test_the_report_names_the_periods_es_fit_on_and_the_held_out_ones(tmp_path: Path) -> None:
+    # a trained model recorded how many periods it saw, not which: a planner could not tell its months
+    y, cat = _data()
+    labels = [f"2019-{m:02d}" for m in range(1, 13)] + [f"2020-{m:02d}" for m in range(1, 13)]
+    _, report = train_on_history(y[:24], cat, tmp_path / "m", Constraints(capacity=1e9, budget=1e9), TINY,
+                                 period_labels=labels)
+    assert report["window"] == {"fit": ["2019-01", "2020-06"], "held_out": ["2020-07", "2020-12"]}
+    assert Hybrid.load(tmp_path / "m").metadata["validation"]["window"] == report["window"]
+    with pytest.raises(PlanningError, match="one label per period") as info:
+        train_on_history(y[:24], cat, None, None, TINY, period_labels=labels[:-1])
+    assert info.value.column == "period_labels"
