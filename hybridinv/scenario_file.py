@@ -316,7 +316,10 @@ def _lead_times(file: _File, data: Mapping[str, Any], catalog: Catalog) -> tuple
                                  spec["fill_fraction"])
             spec["fill_fraction"] = (float(low), float(high))
         disruptions = file.build(Disruptions, spec, prefix)
-    process = LeadTimeProcess.from_catalog(catalog.lead_time, catalog.lead_time_std, catalog.supplier, disruptions)
+    try:
+        process = LeadTimeProcess.from_catalog(catalog.lead_time, catalog.lead_time_std, catalog.supplier, disruptions)
+    except PlanningError as exc:  # the catalog's supplier column, not the constraints' supplier_capacity
+        raise file.within(exc, "catalog") from None
     return process, catalog
 
 

@@ -419,3 +419,14 @@ def test_constructor_errors_name_the_file_and_its_key(tmp_path: Path, line: str,
     with pytest.raises(PlanningError, match=words) as err:
         load_scenario(path)
     assert err.value.column == key and "my.toml: " in str(err.value), str(err.value)
+
+
+def test_supplier_names_differing_only_in_case_are_refused_with_disruptions_naming_the_catalog(tmp_path: Path) -> None:
+    import pandas as pd
+
+    pd.DataFrame({"sku": ["A", "B"], "unit_cost": 1.0, "holding_cost": 0.1, "shortage_cost": 5.0, "lead_time": 1,
+                  "supplier": ["ACME", "acme "], "demand_mean": 5.0}).to_csv(tmp_path / "cat.csv", index=False)
+    text = ('catalog = "cat.csv"\nperiods = 20\n[demand]\nprocess = "poisson"\n[lead_times.disruptions]\n'
+            "probability = 0.2\nmean_duration = 3.0\nextra_delay = 2\n")
+    error = _error(tmp_path, text)
+    assert error.column == "supplier" and "catalog" in str(error) and "only in spaces or case" in str(error)

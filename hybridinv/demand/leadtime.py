@@ -123,8 +123,23 @@ class LeadTimeProcess:
     def from_catalog(
         cls, lead_time: ArrayLike, std: ArrayLike, supplier_names: ArrayLike, disruptions: Disruptions | None = None
     ) -> LeadTimeProcess:
-        """Build from catalog columns (supplier names are mapped to indices)."""
-        _, codes = np.unique(np.asarray(supplier_names, dtype=str), return_inverse=True)
+        """Build from catalog columns (supplier names are mapped to indices).
+
+        Raises
+        ------
+        PlanningError
+            With ``disruptions``, for two supplier names that differ only in spaces or case (``"ACME"`` and
+            ``"acme "``): they were two suppliers with two disruption chains, as a supplier capacity refuses them.
+        """
+        names, codes = np.unique(np.asarray(supplier_names, dtype=str), return_inverse=True)
+        if disruptions is not None:
+            seen: dict[str, str] = {}
+            for name in names.tolist():
+                other = seen.setdefault(name.strip().casefold(), name)
+                if other != name:
+                    raise PlanningError(f"the catalog also names supplier {other!r}, which differs from it only in "
+                                        "spaces or case: disruptions would strike them as two suppliers; write "
+                                        "the supplier the same in every row", column="supplier", value=name)
         return cls(np.asarray(lead_time), np.asarray(std, dtype=float), codes.astype(np.int64), disruptions)
 
     @property

@@ -173,3 +173,17 @@ def test_lead_times_that_are_booleans_or_text_are_refused(kwargs: dict, column: 
     with pytest.raises(PlanningError, match="not booleans or text") as info:
         LeadTimeProcess(**kwargs)
     assert info.value.column == column
+
+
+@pytest.mark.parametrize("variant", ["acme ", "Acme", " ACME"])
+def test_supplier_names_that_differ_only_in_spaces_or_case_are_refused_with_disruptions(variant: str) -> None:
+    """They were two suppliers with two disruption chains (SKUs of "ACME" and "acme " disagreed in 112 of 200
+    periods on whether their supplier was down); a supplier capacity already refused them."""
+    disruptions = Disruptions(probability=0.2, mean_duration=3.0, extra_delay=2)
+    with pytest.raises(PlanningError, match="differs from it only in spaces or case") as info:
+        LeadTimeProcess.from_catalog([1, 1], [0, 0], ["ACME", variant], disruptions)
+    assert info.value.column == "supplier"
+    LeadTimeProcess.from_catalog([1, 1], [0, 0], ["ACME", variant])  # without disruptions the names do not matter
+    process = LeadTimeProcess.from_catalog([1, 1], [0, 0], ["ACME", "ACME"], disruptions)
+    fraction = process.sample(np.random.default_rng(0), 200).delivered_fraction
+    np.testing.assert_array_equal(fraction[:, 0] < 1, fraction[:, 1] < 1)  # one supplier, one chain
