@@ -31,9 +31,9 @@ relaxation) cannot exceed that policy's cost:
   rejection. Any rejection pattern is feasible for the model;
 * partial deliveries: delivered units are a variable ``0 <= d <= f q``
   (the simulator delivers ``floor(f q)``), charged the unit cost;
-* rules: lots, MOQ, max order and the per-period budget are hard, as the
-  simulator's violation check defines them (``enforce_rules=False`` drops the
-  budget, MOQ, lots and max order, giving a bound for *any* policy); the
+* rules: lots, MOQ, max order, the per-period budget and the suppliers' capacities are
+  hard, as the simulator's violation check defines them (``enforce_rules=False`` drops
+  them, giving a bound for *any* policy); the
   simulator's forward-looking capacity check is not imposed (it would only
   raise the bound). An order is capped at the demand still to come from its
   arrival on (with backorders: all the horizon's demand plus the initial backlog,
@@ -141,8 +141,13 @@ def clairvoyant_problem(
     disposal = np.where(cat.perishable, np.minimum(disposal, scenario.waste_cost), disposal)
     warmup, _ = _measured(scenario, horizon)
     weight = np.where(np.arange(horizon) >= warmup, 1.0, 0.0)
+    member: NDArray[np.int64] | None = None
+    limits: NDArray[np.float64] | None = None
     if enforce_rules:
         lot, moq, max_order, budget = cat.lot_size, cat.moq, cat.max_order, scenario.constraints.budget
+        if scenario.constraints.supplier_capacity:  # a rule of the violation check, as the budget: it was left out,
+            # and a SKU whose supplier ships 1 unit a period was bounded at a fill rate of 1.0
+            _, member, limits = scenario.constraints.supplier_rows(cat)
     else:
         lot, moq, max_order, budget = np.ones(n), np.zeros(n), np.full(n, np.inf), math.inf
     return LotSizingProblem(
@@ -165,6 +170,8 @@ def clairvoyant_problem(
         delivered_fraction=fraction,
         period_weight=weight,
         disposal_cost=disposal,
+        supplier_member=member,
+        supplier_limits=limits,
     )
 
 
@@ -225,8 +232,8 @@ def clairvoyant_bound(
         returned (still valid). If HiGHS returns no finite dual bound the LP
         relaxation is used.
     enforce_rules : bool
-        Keep lots, MOQ, max order and the budget as hard rules (bound valid for
-        policies with zero rule/budget violations); False gives a bound for any policy.
+        Keep lots, MOQ, max order, the budget and the suppliers' capacities as hard rules (bound
+        valid for policies with zero rule/budget violations); False gives a bound for any policy.
 
     Returns
     -------
@@ -270,7 +277,8 @@ def clairvoyant_fill_bound(
     periods : int, optional
         Horizon (defaults to the scenario's); the ledger's warm-up is excluded.
     enforce_rules : bool
-        Keep lots, MOQ, max order and the budget (relaxed to fractions); False drops them.
+        Keep lots, MOQ, max order, the budget and the suppliers' capacities (relaxed to fractions);
+        False drops them.
     time_limit : float
         Seconds for the LP; without an optimal LP the bound is the trivial 1.
 

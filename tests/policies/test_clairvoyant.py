@@ -142,6 +142,26 @@ def test_fill_bound_is_the_greedy_optimum_when_only_the_budget_limits(budget: fl
     assert clairvoyant_fill_bound(scenario, 3) == pytest.approx(served / demand.sum(), abs=1e-7)
 
 
+@pytest.mark.parametrize("cap", [1.0, 3.0, 4.0])
+def test_fill_bound_is_the_greedy_optimum_when_only_the_supplier_capacity_limits(cap: float) -> None:
+    # the suppliers' capacities were left out of the model: a supplier shipping 1 unit a period bounded the fill
+    # rate at 1.0. Independent truth as for the budget: lead time 0, free storage, buy the capacity every period
+    from hybridinv import Constraints
+    from hybridinv.policies.clairvoyant import clairvoyant_fill_bound
+
+    base = scenarios.single_sku(mean=5.0, lead_time=0, periods=30, warmup=0)
+    supplier = str(base.catalog.supplier[0])
+    scenario = base.replace(constraints=Constraints(supplier_capacity={supplier: cap}))
+    demand = scenario.sample(3, 30).demand.realized[:30, 0]
+    stock, served = float(scenario.initial_state.on_hand[0]), 0.0
+    for d in demand:
+        available = stock + cap
+        served += min(d, available)
+        stock = available - min(d, available)
+    assert clairvoyant_fill_bound(scenario, 3) == pytest.approx(served / demand.sum(), abs=1e-7)
+    assert clairvoyant_fill_bound(scenario, 3, enforce_rules=False) == 1.0  # the capacity is one of the rules
+
+
 @pytest.mark.parametrize("name", ["multi_10", "perishable"])
 def test_fill_bound_is_above_every_policy(name: str) -> None:
     from hybridinv.policies.clairvoyant import clairvoyant_fill_bound
