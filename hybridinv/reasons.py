@@ -53,8 +53,8 @@ REASON_LEGEND: dict[str, LegendEntry] = {
         "period): less safety stock for bulky, low-margin SKUs",
         "more capacity (--capacity) or a smaller volume lowers the price and raises the safety stock"),
     explain.CAPPED: LegendEntry(
-        "target_reason", "the order was cut to order_cap (a multiple of next period's forecast, or for "
-        "capped_base_stock a fixed cap from the catalog's demand); the rest follows in later periods",
+        "target_reason", "the order was cut to order_cap (a multiple of the forecast of the period the order arrives "
+        "in, or for capped_base_stock a fixed cap from the catalog's demand); the rest follows in later periods",
         "if demand really jumped, update the forecast; the policy's cap_factor sets the cap"),
     explain.NOT_STOCKED: LegendEntry(
         "target_reason", "target 0: stocking does not pay (with lost sales shortage_cost <= unit_cost: a lost "

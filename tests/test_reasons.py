@@ -44,6 +44,12 @@ def test_the_demo_prints_and_the_docs_table_the_whole_legend() -> None:
     section = concepts.split("### Reason codes", 1)[1].split("\n## ", 1)[0]
     rows = {line.split("|")[1].strip().strip("`") for line in section.splitlines() if line.startswith("| `")}
     assert rows == set(REASON_LEGEND)
+    # the same words: the docs said the cap follows the arrival period's forecast while the demo still printed
+    # "a multiple of next period's forecast"
+    cells = {line.split("|")[1].strip().strip("`"): [c.strip() for c in line.split("|")[2:5]]
+             for line in section.splitlines() if line.startswith("| `")}
+    for code, entry in REASON_LEGEND.items():
+        assert cells[code] == [f"`{entry.column}`", entry.meaning, entry.action], code
     assert list(legend_frame().columns) == ["code", "column", "meaning", "action"]
 
 
