@@ -266,8 +266,10 @@ def _order_blocks(b: _Builder, p: LotSizingProblem, weight: NDArray[np.float64],
     sku_binary = np.flatnonzero(needs_binary)
     if sku_binary.size:
         k = sku_binary.size * periods
-        # the tightest big-M is the SKU's own order bound (a fixed 1e9 capped every order at 1e9 units, silently)
-        upper_units = (lots_upper * lot)[sku_binary]
+        # the tightest big-M is the SKU's own order bound (a fixed 1e9 capped every order at 1e9 units, silently);
+        # where it is inf ("no bound"), the largest useful order: an infinite big-M let HiGHS order without paying
+        # the order cost or keeping the MOQ ("Optimal", orders 0, objective 0 with every unit lost and uncharged)
+        upper_units = np.minimum((lots_upper * lot)[sku_binary], _useful_units(p)[sku_binary, None])
         first = b.add_rows(k, -np.inf, 0.0)
         rows = first + np.arange(k).reshape(sku_binary.size, periods)
         b.entries(rows, lots[sku_binary], lot[sku_binary])
@@ -284,6 +286,14 @@ def _order_blocks(b: _Builder, p: LotSizingProblem, weight: NDArray[np.float64],
     integer = [] if relax else [lots[leading], indicator[leading]]
     return {"lots": lots, "indicator": indicator, "delivered": delivered, "possible": possible,
             "arrival": arrival, "integer": integer, "lots_upper": lots_upper}
+
+
+def _useful_units(p: LotSizingProblem) -> NDArray[np.float64]:
+    """Per SKU, an order no plan needs to exceed: all the horizon's demand and the backlog, over the smallest
+    delivered fraction, plus one MOQ and one lot, in whole lots (more only adds stock, so it only adds cost)."""
+    fraction = 1.0 if p.delivered_fraction is None else np.maximum(p.delivered_fraction.min(axis=1), 1e-3)
+    units = (p.demand.sum(axis=1) + p.backorders) / fraction + p.moq + p.lot_size
+    return np.asarray(np.ceil(units / p.lot_size) * p.lot_size, dtype=np.float64)
 
 
 def _row_bounded_lots(p: LotSizingProblem, lots_upper: NDArray[np.float64]) -> NDArray[np.float64]:

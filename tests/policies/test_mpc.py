@@ -767,3 +767,21 @@ def test_a_model_too_large_for_memory_is_refused_naming_the_longest_lead_time() 
     with pytest.raises(PlanningError, match="1,200 SKUs x 524 periods") as info:
         plan(stock, big, {"budget": 1e6}, policy="mpc")
     assert info.value.column == "lead_time" and info.value.sku == big.loc[7, "sku"] and info.value.value == 520
+
+
+@pytest.mark.parametrize(("order_cost", "moq"), [(1.0, 0.0), (0.0, 5.0), (3.0, 12.0)])
+def test_an_unbounded_order_limit_keeps_the_order_cost_and_the_moq(order_cost: float, moq: float) -> None:
+    """``order_upper=inf`` ("no bound") made the big-M of ``q <= M y`` infinite: HiGHS reported "Optimal" with no
+    orders and objective 0, every unit lost and uncharged. Independent truth: the same problem with a finite
+    limit far above any useful order."""
+    def problem(upper: float) -> LotSizingProblem:
+        return LotSizingProblem(
+            demand=np.full((1, 4), 10.0), lead_time=np.zeros((1, 4), dtype=np.int64), on_hand=np.zeros(1),
+            backorders=np.zeros(1), scheduled=np.zeros((1, 4)), holding_cost=np.array([0.1]),
+            shortage_cost=np.array([5.0]), unit_cost=np.array([2.0]), order_cost=np.array([order_cost]),
+            lot_size=np.ones(1), moq=np.array([moq]), order_upper=np.array([upper]), volume=np.ones(1))
+
+    bounded, unbounded = (solve_lot_sizing(problem(u), mip_rel_gap=1e-9) for u in (1000.0, math.inf))
+    assert unbounded.status == bounded.status == "Optimal"
+    assert unbounded.objective == pytest.approx(bounded.objective, rel=1e-9) and bounded.objective > 0
+    np.testing.assert_allclose(unbounded.orders, bounded.orders)
