@@ -315,12 +315,15 @@ class Monitor:
         # 0.8999999999999999 and a fallback "below" a threshold of 0.9
         demand_sum = math.fsum(r["demand"] for r in recent)
         unit_cost = math.fsum(r["cost"] for r in recent) / demand_sum if demand_sum > 0 else np.nan
-        # the first full window in which every period cost something: a window without cost turned the cost check
-        # off for good, and one that was mostly empty (costs 0, 0, 0, 10) set a baseline a quarter of the steady
-        # cost, so every later window read a cost ratio of 4 and fell back
-        if (self._baseline is None and len(self._records) >= th.window and np.isfinite(unit_cost)
-                and all(r["cost"] > 0 for r in recent)):
-            self._baseline = unit_cost
+        # the first full window from the first period with a cost on: a window of a start-up without cost turned
+        # the cost check off for good, and one that was mostly empty (costs 0, 0, 0, 10) set a baseline a quarter
+        # of the steady cost, so every later window read a cost ratio of 4 and fell back. (Requiring every period
+        # of the window to cost something, as from 2026-12-06 morning, never set one for costs booked every other
+        # period, and a 50-fold rise in cost went unnoticed.)
+        if self._baseline is None and np.isfinite(unit_cost):
+            first_cost = next((k for k, r in enumerate(self._records) if r["cost"] > 0), None)
+            if first_cost is not None and len(self._records) - first_cost >= th.window:
+                self._baseline = unit_cost
         fill = math.fsum(r["served"] for r in recent) / demand_sum if demand_sum > 0 else 1.0
         ratio = unit_cost / self._baseline if self._baseline else np.nan
         stock = float(np.mean([r["inventory_value"] for r in recent]))

@@ -504,7 +504,7 @@ def test_absurd_magnitudes_in_a_monitoring_log_are_refused(column, value):
     Monitor.replay_log(log.assign(**{column: [0.0, 1.0, 1e12] if column == "period" else 3.0}))  # large is fine
 
 
-def test_the_cost_baseline_waits_for_a_window_in_which_every_period_cost_something():
+def test_the_cost_baseline_waits_for_a_full_window_from_the_first_cost_on():
     """Costs 0, 0, 0, 10 and then 10 a period: the mostly empty first window set a baseline of 0.25 a unit, so the
     steady state read a cost ratio of 4 and fell back."""
     thresholds = MonitorThresholds(window=4, min_fill_rate=None, max_cost_ratio=1.3, recovery_periods=2)
@@ -515,3 +515,16 @@ def test_the_cost_baseline_waits_for_a_window_in_which_every_period_cost_somethi
     history = monitor.history()
     assert history["expected_unit_cost"].dropna().unique().tolist() == [1.0]  # 40 / 40 units, periods 3-6
     assert history["expected_unit_cost"].isna().sum() == 6  # no baseline before the first such window
+
+
+def test_costs_booked_every_other_period_still_get_a_baseline_and_a_50_fold_rise_falls_back():
+    """Requiring every period of the window to cost something never set a baseline for costs billed every other
+    period: the cost check was off for good and a 50-fold rise in cost per unit went unnoticed."""
+    thresholds = MonitorThresholds(window=4, min_fill_rate=None, max_cost_ratio=1.3, recovery_periods=2)
+    costs = [20.0, 0.0] * 10 + [1000.0, 0.0] * 10
+    log = pd.DataFrame({"period": range(len(costs)), "demand": 10.0, "served": 10.0, "cost": costs})
+    monitor = Monitor.replay_log(log, thresholds)
+    history = monitor.history()
+    assert history["expected_unit_cost"].dropna().unique().tolist() == [1.0]  # 40 / 40 units, periods 0-3
+    assert history["cost_ratio"].iloc[-1] == pytest.approx(50.0)
+    assert [e.kind for e in monitor.events] == ["fallback"]
