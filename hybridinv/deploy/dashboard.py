@@ -26,8 +26,8 @@ __all__ = ["DASHBOARD_COLUMNS", "render_dashboard"]
 DASHBOARD_COLUMNS: tuple[str, ...] = ("period", "fallback")
 
 
-def _fallback_flags(history: pd.DataFrame) -> NDArray[np.bool_]:
-    """The ``fallback`` column as booleans, a missing cell (NaN, None) as False: not known to be on the fallback.
+def _fallback_flags(history: pd.DataFrame, name: str = "fallback") -> NDArray[np.bool_]:
+    """The ``fallback`` column (or ``name``) as booleans, a missing cell (NaN, None) as False: not known to be on the fallback.
 
     One reading for the shading, the share and the status (``to_numpy(dtype=bool)`` read NaN as True
     while ``mean()`` skipped it).
@@ -37,12 +37,12 @@ def _fallback_flags(history: pd.DataFrame) -> NDArray[np.bool_]:
     PlanningError
         Naming ``fallback`` and the first value that is neither a boolean (0 or 1) nor missing.
     """
-    column = history["fallback"]
+    column = history[name]
     missing = column.isna().to_numpy()
     values = column.to_numpy(dtype=object)
     for value in values[~missing]:
         if isinstance(value, str) or value not in (True, False):  # True == 1 == 1.0: a 0/1 column passes
-            raise PlanningError("must be True or False (a missing cell reads as False)", column="fallback",
+            raise PlanningError("must be True or False (a missing cell reads as False)", column=name,
                                 value=value)
     return np.array([bool(v) for v in values], dtype=bool) & ~missing
 
@@ -124,7 +124,10 @@ def render_dashboard(
             raise PlanningError(f"the history has no {name!r} column (render Monitor.history(); it has "
                                 f"{list(DASHBOARD_COLUMNS)})", column=name)
     fallback = _fallback_flags(history)
-    decided = decided_by_fallback(fallback)  # the periods the fallback planned: the row after each "on"
+    # the periods the fallback planned: Monitor.history()'s own column, else the row after each "on" (rebuilt from a
+    # slice such as history().iloc[8:], whose first row the fallback planned, it read as planned by the primary)
+    decided = (_fallback_flags(history, "decided_by_fallback") if "decided_by_fallback" in history
+               else decided_by_fallback(fallback))
     periods = history["period"].to_numpy()
     out = output_directory(out_dir, "out_dir")
     panels = [

@@ -189,6 +189,12 @@ def test_history_says_which_periods_the_fallback_planned_and_the_dashboard_shade
     page = render_dashboard(history, monitor.events_frame(), THRESHOLDS, tmp_path / "d").read_text()
     share = len(planned) / len(history)
     assert f"share of periods planned by the fallback: {share:.1%}" in page
+    # a slice that starts on the fallback: rebuilt from ``fallback`` its first row read as planned by the primary
+    start = min(planned) + 2
+    tail = history[history["period"] >= start].reset_index(drop=True)
+    assert tail["decided_by_fallback"].iloc[0]
+    page = render_dashboard(tail, monitor.events_frame(), THRESHOLDS, tmp_path / "tail").read_text()
+    assert f"share of periods planned by the fallback: {tail['decided_by_fallback'].mean():.1%}" in page
 
 
 def test_recovery_needs_consecutive_healthy_periods():
