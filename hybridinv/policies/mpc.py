@@ -221,14 +221,17 @@ class MPC(TargetPolicy):
         if horizon <= int(lead.max()):
             raise PlanningError("horizon must exceed the longest lead time", column="horizon", value=horizon)
         if cat.n_skus * horizon > MAX_SKU_PERIODS:
+            size = (f"an MPC model of {cat.n_skus:,} SKUs x {horizon} periods ({cat.n_skus * horizon:,} SKU-periods) "
+                    f"is above {MAX_SKU_PERIODS:,} (MAX_SKU_PERIODS: memory and minutes of solving)")
+            if self.horizon is not None:  # the user's horizon, not a lead time (the message blamed the longest one)
+                raise PlanningError(f"{size}: give a shorter horizon, split the catalog, or use another policy",
+                                    column="horizon", value=horizon)
             longest = int(np.argmax(lead))
             raise PlanningError(
-                f"an MPC model of {cat.n_skus:,} SKUs x {horizon} periods ({cat.n_skus * horizon:,} SKU-periods) is "
-                f"above {MAX_SKU_PERIODS:,} (MAX_SKU_PERIODS: memory and minutes of solving); the horizon is set by "
-                f"the longest lead time ({int(lead[longest])}, SKU {str(cat.sku[longest])!r}) for every SKU: plan "
-                "long-lead SKUs in a call of their own, split the catalog, or use another policy",
-                column="lead_time" if self.horizon is None else "horizon", sku=str(cat.sku[longest]),
-                value=int(lead[longest]) if self.horizon is None else horizon)
+                f"{size}; the horizon is set by the longest lead time ({int(lead[longest])}, SKU "
+                f"{str(cat.sku[longest])!r}) for every SKU: plan long-lead SKUs in a call of their own, split the "
+                "catalog, or use another policy", column="lead_time", sku=str(cat.sku[longest]),
+                value=int(lead[longest]))
         demand = obs.forecast(horizon)
         backorders = obs.backorders
         if obs.lost_sales and bool((backorders > 0).any()):

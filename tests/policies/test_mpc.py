@@ -767,6 +767,12 @@ def test_a_model_too_large_for_memory_is_refused_naming_the_longest_lead_time() 
     with pytest.raises(PlanningError, match="1,200 SKUs x 524 periods") as info:
         plan(stock, big, {"budget": 1e6}, policy="mpc")
     assert info.value.column == "lead_time" and info.value.sku == big.loc[7, "sku"] and info.value.value == 520
+    # a horizon the planner chose is named as such (the message blamed the longest lead time, 0 here, and a SKU)
+    big["lead_time"] = 0
+    with pytest.raises(PlanningError, match="give a shorter horizon") as info:
+        plan(stock, big, {"budget": 1e6}, policy=MPC(horizon=300))
+    assert info.value.column == "horizon" and info.value.value == 300 and info.value.sku is None
+    assert "lead time" not in str(info.value)
 
 
 @pytest.mark.parametrize(("order_cost", "moq"), [(1.0, 0.0), (0.0, 5.0), (3.0, 12.0)])
