@@ -417,7 +417,8 @@ class ForecastCappedBaseStock(TargetPolicy):
         On ``multi_50``, ``capacity_price=5`` with ``safety_factor=1`` costs about
         0.8% less than the best uniform ``z`` (training seeds 200-219; 1-16 tried).
     cap_factor : float or array
-        Largest order as a multiple of next period's forecast plus ``cap_std`` standard deviations.
+        Largest order as a multiple of the forecast of the period the order arrives in plus ``cap_std``
+        standard deviations of it (:meth:`~hybridinv.sim.observation.Observation.arrival_forecast`).
     cap_std : float
     repair_weights : {"shortfall", None}
         ``"shortfall"`` passes :func:`shortfall_weights` as the repair ``under_weight``;
