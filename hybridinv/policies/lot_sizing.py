@@ -269,7 +269,9 @@ def _order_blocks(b: _Builder, p: LotSizingProblem, weight: NDArray[np.float64],
         # the tightest big-M is the SKU's own order bound (a fixed 1e9 capped every order at 1e9 units, silently);
         # where it is inf ("no bound"), the largest useful order: an infinite big-M let HiGHS order without paying
         # the order cost or keeping the MOQ ("Optimal", orders 0, objective 0 with every unit lost and uncharged)
-        upper_units = np.minimum((lots_upper * lot)[sku_binary], _useful_units(p)[sku_binary, None])
+        # (only there: a tighter big-M also charges more of the fixed cost in relaxed periods, which changes MPC)
+        upper_units = (lots_upper * lot)[sku_binary]
+        upper_units = np.where(np.isfinite(upper_units), upper_units, _useful_units(p)[sku_binary, None])
         first = b.add_rows(k, -np.inf, 0.0)
         rows = first + np.arange(k).reshape(sku_binary.size, periods)
         b.entries(rows, lots[sku_binary], lot[sku_binary])
