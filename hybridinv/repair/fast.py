@@ -82,8 +82,10 @@ def solve_fast(
         bound = min(max(result.value, 0.0), problem.objective(best_lots))
     prices = result.multipliers
     free = problem.for_prices()
-    if free is not problem and time.perf_counter() < deadline:  # a row-implied bound held a SKU: price the rows
-        prices = maximize_dual(free, lower_hull(free), deadline, min(max(0.01 * gap_tolerance, 1e-7), 1e-3)).multipliers
+    if free is not problem:  # a row-implied bound held a SKU: price the rows. Past the deadline too: the plan is
+        # fixed by then, and skipping this gave the degenerate prices (0 where HiGHS said 30), so the reason labels
+        # flipped with the backend; it is one more dual ascent, milliseconds
+        prices = maximize_dual(free, lower_hull(free), np.inf, min(max(0.01 * gap_tolerance, 1e-7), 1e-3)).multipliers
     return BackendSolution(
         lots=best_lots,
         bound=bound,

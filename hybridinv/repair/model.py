@@ -297,10 +297,13 @@ class RepairProblem:
         bound too. Shadow prices are read from this problem: until 2026-12-06 a repair whose lower bounds left
         3 units of budget, which the one SKU that could use them took to its implied bound of 3 lots, priced
         the budget at 0 where one more unit was worth 105 (``plan()`` after a build-ahead, both backends).
+        A SKU whose smallest order fits no row even alone (``upper_lots`` 0) stays at 0: freed, the relaxation
+        let it take a fraction of the row and priced a budget 50 units short of being used at 7 a unit.
         """
-        if np.array_equal(self.upper_lots, self.free_upper_lots):
+        upper = np.where(self.upper_lots > 0, self.free_upper_lots, 0.0)
+        if np.array_equal(self.upper_lots, upper):
             return self
-        return replace(self, upper_lots=self.free_upper_lots)
+        return replace(self, upper_lots=upper)
 
     # ------------------------------------------------------------------ sizes and rows
     @property

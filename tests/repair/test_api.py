@@ -260,6 +260,32 @@ def test_a_row_is_priced_when_the_sku_it_limits_sits_at_the_bound_the_row_implie
     assert price == pytest.approx(30.0, rel=1e-3)
 
 
+def test_a_sku_whose_smallest_order_fits_no_row_does_not_price_the_row(backend: str) -> None:
+    """Prices read without the row-implied bounds freed a SKU whose MOQ alone exceeds the budget: its fraction of
+    the row made a budget 50 units short of being used look scarce (7 a unit). Independent truth: re-solved with
+    more budget, the plan's cost does not move until the MOQ fits."""
+    def solved(budget: float):  # type: ignore[no-untyped-def]
+        case = make_case([50.0, 200.0], unit_cost=[1.0, 1.0], moq=[0.0, 200.0], shortage_cost=[9.0, 7.0],
+                         budget=budget)
+        return repair_orders(*case.args, backend=backend)
+
+    result = solved(100.0)
+    assert result.orders.tolist() == [50.0, 0.0]
+    assert solved(149.0).objective == pytest.approx(result.objective)  # one more unit of budget is worth 0
+    assert result.diagnostics.budget_price == pytest.approx(0.0, abs=1e-9)
+    assert not result.priced_use().any()
+
+
+def test_prices_are_read_past_a_deadline_too() -> None:
+    """Past its time limit the fast backend kept the degenerate prices (0 where HiGHS and more time said 30), so
+    the reason labels depended on the backend and the clock."""
+    case = make_case([142.0, 29.0, 29.0], unit_cost=[1.0, 10.0, 10.0], volume=[1.0, 10.0, 10.0],
+                     shortage_cost=[30.0, 25.0, 20.0], budget=455.0)
+    lower = np.array([32.0, 29.0, 13.0])
+    rushed = repair_orders(*case.args, lower=lower, backend="fast", time_limit=1e-6)
+    assert rushed.diagnostics.budget_price == pytest.approx(30.0, rel=1e-3)
+
+
 def test_priced_use_is_each_skus_share_of_the_rows_at_their_prices(backend: str) -> None:
     case = make_case([10.0, 10.0], shortage_cost=[4.0, 6.0], capacity=12.0, volume=[1.0, 1.0])
     result = repair_orders(*case.args, backend=backend)
