@@ -27,7 +27,8 @@ DASHBOARD_COLUMNS: tuple[str, ...] = ("period", "fallback")
 
 
 def _fallback_flags(history: pd.DataFrame, name: str = "fallback") -> NDArray[np.bool_]:
-    """The ``fallback`` column (or ``name``) as booleans, a missing cell (NaN, None) as False: not known to be on the fallback.
+    """The ``fallback`` column (or ``name``) as booleans, a missing cell (NaN, None) as False: not known to be on
+    the fallback.
 
     One reading for the shading, the share and the status (``to_numpy(dtype=bool)`` read NaN as True
     while ``mean()`` skipped it).

@@ -315,15 +315,8 @@ class Monitor:
         # 0.8999999999999999 and a fallback "below" a threshold of 0.9
         demand_sum = math.fsum(r["demand"] for r in recent)
         unit_cost = math.fsum(r["cost"] for r in recent) / demand_sum if demand_sum > 0 else np.nan
-        # the first full window from the first period with a cost on: a window of a start-up without cost turned
-        # the cost check off for good, and one that was mostly empty (costs 0, 0, 0, 10) set a baseline a quarter
-        # of the steady cost, so every later window read a cost ratio of 4 and fell back. (Requiring every period
-        # of the window to cost something, as from 2026-12-06 morning, never set one for costs booked every other
-        # period, and a 50-fold rise in cost went unnoticed.)
         if self._baseline is None and np.isfinite(unit_cost):
-            first_cost = next((k for k, r in enumerate(self._records) if r["cost"] > 0), None)
-            if first_cost is not None and len(self._records) - first_cost >= th.window:
-                self._baseline = unit_cost
+            self._baseline = self._first_baseline(unit_cost, th.window)
         fill = math.fsum(r["served"] for r in recent) / demand_sum if demand_sum > 0 else 1.0
         ratio = unit_cost / self._baseline if self._baseline else np.nan
         stock = float(np.mean([r["inventory_value"] for r in recent]))
@@ -357,6 +350,17 @@ class Monitor:
         return self.using_fallback
 
     # ------------------------------------------------------------------ reports
+    def _first_baseline(self, unit_cost: float, window: int) -> float | None:
+        """``unit_cost`` once a full window from the first period with a cost on has been observed, else None.
+
+        A window of a start-up without cost turned the cost check off for good, and one that was mostly empty
+        (costs 0, 0, 0, 10) set a baseline a quarter of the steady cost, so every later window read a cost ratio
+        of 4 and fell back. (Requiring every period of the window to cost something, as from 2026-12-06 morning,
+        never set one for costs booked every other period, and a 50-fold rise in cost went unnoticed.)
+        """
+        first_cost = next((k for k, r in enumerate(self._records) if r["cost"] > 0), None)
+        return unit_cost if first_cost is not None and len(self._records) - first_cost >= window else None
+
     def history(self) -> pd.DataFrame:
         """One row per observed period: raw KPIs, rolling KPIs, health and mode (a monitoring log).
 
