@@ -297,8 +297,10 @@ class RepairProblem:
         bound too. Shadow prices are read from this problem: until 2026-12-06 a repair whose lower bounds left
         3 units of budget, which the one SKU that could use them took to its implied bound of 3 lots, priced
         the budget at 0 where one more unit was worth 105 (``plan()`` after a build-ahead, both backends).
-        A SKU whose smallest order fits no row even alone (``upper_lots`` 0) stays at 0: freed, the relaxation
-        let it take a fraction of the row and priced a budget 50 units short of being used at 7 a unit.
+        A SKU whose smallest order does not fit what a row has left (``upper_lots`` 0) stays at 0: freed, the
+        relaxation let it take a fraction of the row and priced a budget 50 units short of being used at 7 a
+        unit. (So a row that reserved lots use up exactly is priced 0 even where a one-unit lot could use one
+        more unit of it: the price of the relaxation, not of the whole-lot plan.)
         """
         upper = np.where(self.upper_lots > 0, self.free_upper_lots, 0.0)
         if np.array_equal(self.upper_lots, upper):
