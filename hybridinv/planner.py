@@ -308,6 +308,9 @@ def plan(
         )
     if history_gaps is not None:
         notes["history_gaps"] = history_gaps
+    stale = _stale_forecast(forecast, period)
+    if stale is not None:
+        notes["forecast_period"] = stale
     if forecast is not None and from_catalog.any():  # only in diagnostics before: easy to miss
         notes["catalog_forecast"] = (
             f"{int(from_catalog.sum())} SKU(s) have no rows in the forecast (first: {str(cat.sku[from_catalog][0])!r}) "
@@ -645,6 +648,24 @@ def _notes(
             "forecasts made for those periods too and is off (the forecast is used as given)"
         )
     return notes
+
+
+def _stale_forecast(forecast: pd.DataFrame | None, period: int) -> str | None:
+    """A note when the forecast's first period is a whole number between 0 and ``period`` (exclusive).
+
+    The smallest forecast period is always planned as this period (documented), and ``period`` only places it
+    in the year; a forecast numbered 0, 1, ... every run, or 202401, ..., is fine. One that starts after 0 but
+    before ``period`` looks numbered like ``period`` and older than it: a forecast file kept from an earlier run
+    while ``--period`` moved on was planned as if it were this period's, without a word.
+    """
+    if forecast is None or period <= 0 or "period" not in forecast.columns or not len(forecast):
+        return None
+    first = pd.to_numeric(forecast["period"], errors="coerce").min()
+    if not (np.isfinite(first) and 0 < first < period):
+        return None
+    return (f"the forecast starts at period {first:g}, before period={period}: plan() plans the forecast's first "
+            f"period as this one; if the forecast is numbered like period, it is {period - first:g} period(s) "
+            "old (give this period's forecast), else number it from 0 or from this period")
 
 
 def _warn(decision: Decision, check: OrderCheck, notes: dict[str, str], quiet_repair: bool = False) -> None:

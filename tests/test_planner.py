@@ -828,3 +828,24 @@ def test_the_example_scenario_runs_for_one_or_two_periods() -> None:
     assert [example_scenario(p).warmup for p in (1, 2, 3)] == [0, 1, 2]
     with pytest.raises(PlanningError, match="periods"):
         example_scenario(0)
+
+
+@pytest.mark.parametrize(("first", "period", "warned"), [(1, 4, True), (3, 4, True), (0, 4, False), (4, 4, False),
+                                                          (202401, 4, False), (2, 0, False)])
+def test_a_forecast_older_than_the_planned_period_is_warned_about(first: int, period: int, warned: bool) -> None:
+    """A forecast file kept from an earlier run while --period moved on was planned as this period's: with a
+    forecast of 10, 20, ... from period 1 and period=4, the newsvendor planned on 10 + 20 + 30, silently."""
+    import warnings
+
+    catalog = pd.DataFrame({"sku": ["S0"], "unit_cost": 1.0, "holding_cost": 1.0, "shortage_cost": 9.0,
+                            "lead_time": 2})
+    state = pd.DataFrame({"sku": ["S0"], "on_hand": [5]})
+    forecast = pd.DataFrame({"sku": "S0", "period": range(first, first + 6), "mean": [10.0, 20, 30, 40, 50, 60],
+                             "std": 1.0})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = plan(state, catalog, None, forecast, "newsvendor", period=period)
+    messages = [str(w.message) for w in caught if "before period=" in str(w.message)]
+    assert bool(messages) == warned
+    assert any("before period=" in m for m in out.attrs["diagnostics"]["warnings"]) == warned
+    assert out["protection_demand"].iloc[0] == pytest.approx(60.0)  # the first row is still planned as this period
