@@ -68,6 +68,7 @@ def compare_policies(
             row[f"{item.target} mean"] = item.mean
             row[f"{item.target} ci"] = f"[{item.ci_low:.4g}, {item.ci_high:.4g}]"
             row[f"{item.target} met"] = bool(item.met)
+            row[f"{item.target} confident"] = bool(item.confident)  # the whole CI meets it
         rows.append(row)
     root = output_directory(root)
     write_csv(pd.DataFrame(rows), root / "comparison.csv")  # policy names escaped as in every CSV written

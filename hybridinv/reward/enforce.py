@@ -161,7 +161,8 @@ class EnforcementResult:
         Whether all targets held on the training seeds.
     report : DataFrame
         One row per target: train and held-out means, 95% CI, ``met`` (held-out
-        mean meets the target) and ``confident`` (the whole CI does).
+        mean meets the target) and ``confident`` (the whole CI does, and it has a width: seeds that all
+        give the same value are not confident).
     evaluations : DataFrame
         Every weight tried during the bisection with its training KPI means.
     """
@@ -207,7 +208,9 @@ def target_report(targets: Sequence[KPITarget], evaluation: pd.DataFrame, level:
                 "ci_low": low,
                 "ci_high": high,
                 "met": target.satisfied(mean),
-                "confident": target.satisfied(worst),
+                # a zero-width interval (every seed the same, e.g. a fill rate of 1 on two short runs) says nothing
+                # about the spread between seeds: it read as confident
+                "confident": target.satisfied(worst) and bool(high > low or not math.isfinite(low)),
             }
         )
     return pd.DataFrame(rows)

@@ -80,4 +80,7 @@ def draw_front(ax: Any, x: NDArray[np.float64], y: NDArray[np.float64], target: 
     order = np.argsort(x[front])
     if np.unique(np.column_stack([x[front], y[front]]), axis=0).shape[0] <= 1:
         style = {"marker": "o", **style}  # a line through one point is not drawn: the legend named nothing
-    ax.plot(x[front][order], y[front][order], drawstyle="steps-pre", **style)
+    # the objective a point reaches holds for every x it also reaches: up to its x when x is maximized (a fill rate),
+    # from its x on when x is minimized (waste, carbon, cost); "steps-pre" for both drew, for a minimized x, corners
+    # no trial reached (waste 0 at a cost only a trial with more waste had)
+    ax.plot(x[front][order], y[front][order], drawstyle="steps-pre" if target.op == ">=" else "steps-post", **style)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from hybridinv.core.errors import PlanningError, number_pair, whole_number
+from hybridinv.core.errors import PlanningError, PlanningWarning, number_pair, whole_number
 from hybridinv.core.limits import MAX_SEED
 from hybridinv.core.outputs import json_safe, output_directory, write_csv
 from hybridinv.reward.enforce import critical_ratio, policy_family, searched_spec, target_report, weight_bracket
@@ -228,6 +228,9 @@ def tune(
     if set(train) & set(held_out):  # the "held-out" report would score the seeds the search tuned on
         raise PlanningError("training and evaluation seeds must differ", column="eval_seeds",
                             value=sorted(set(train) & set(held_out))[0])
+    if len(held_out) < 2:  # enforce_targets warned about one seed; tune printed "[95% CI 0, 1] met" without a word
+        warnings.warn("one held-out seed has no interval: its 95% CI is the KPI's whole range and no target is met "
+                      "confidently (give at least 2 eval_seeds)", PlanningWarning, stacklevel=2)
     held_kg = 0.0 if spec.carbon is None else spec.carbon.held_kg
     carbon_range = carbon_price_range
     if carbon_range is not None and held_kg == 0:  # the price moves the policy only through held_kg
@@ -274,7 +277,9 @@ def tune(
     result = TuneResult(chosen_spec, chosen, feasible, table, report, kpi, held_out=final["means"],
                         direction=direction)
     if out is not None:
-        result.paths.update(_write(Path(out), result, parsed, final["means"], int(best.trial)))
+        run = {"scenario": resolved.name, "policy": policy, "periods": periods, "trials": trials, "sampler_seed": seed,
+               "jobs": jobs, "direction": direction, "training_seeds": train, "held_out_seeds": held_out}
+        result.paths.update(_write(Path(out), result, parsed, final["means"], int(best.trial), run))
     return result
 
 
@@ -315,7 +320,9 @@ def _search(
             trial.set_user_attr("violations", violations)
             if native_constraints:
                 for target, violation in zip(parsed, violations, strict=True):
-                    trial.set_constraint(str(target), violation)  # type: ignore[attr-defined]
+                    # a KPI undefined on every training seed (NaN): Optuna refuses NaN with a bare ValueError;
+                    # the trial is infeasible, as normalized_violation counts it
+                    trial.set_constraint(str(target), math.inf if math.isnan(violation) else violation)  # type: ignore[attr-defined]
             study.tell(trial, means[kpi])
             row = {"trial": trial.number, **p, "objective": means[kpi], **{k: means[k] for k in _kpis(parsed, kpi)}}
             row["violation_periods"] = means.get("violations", 0.0)  # periods with a broken rule, per seed
@@ -331,19 +338,27 @@ def _kpis(targets: list[KPITarget], objective: str) -> list[str]:
 
 
 def _write(out: Path, result: TuneResult, targets: list[KPITarget], held_out: dict[str, float],
-           best_trial: int) -> dict[str, Path]:
+           best_trial: int, run: dict[str, Any]) -> dict[str, Path]:
     out = output_directory(out)
     paths = {"spec": out / "spec.toml", "trials": out / "trials.csv", "pareto": out / "pareto.png",
              "summary": out / "summary.json"}
     paths["spec"].write_text(result.spec.to_toml(), encoding="utf-8")
-    write_csv(result.trials, paths["trials"])
+    from hybridinv.reward.plots import front_target, pareto_front, trial_points
+
+    # the front the plot draws, machine-readable (it existed only as a picture)
+    target = front_target(targets)
+    x, y = trial_points(result.trials, target)
+    on_front = pareto_front(x, y, x_larger_better=target.op == ">=", y_larger_better=result.direction == "maximize")
+    write_csv(result.trials.assign(on_front=on_front), paths["trials"])
     summary = {
         "objective": result.objective,
         "targets": [str(t) for t in targets],
+        # what the run was, to audit or repeat it (the seeds, the direction of a "-fill_rate" objective, ...)
+        "run": run,
         "chosen_trial": best_trial,
         "params": result.params,
         "feasible_on_training_seeds": result.feasible,
-        "held_out_means": {k: v for k, v in held_out.items() if math.isfinite(v)},
+        "held_out_means": dict(held_out),  # an undefined KPI as null (it was left out)
         "held_out_targets": result.report.to_dict(orient="records"),
         "spec": result.spec.to_dict(),
     }

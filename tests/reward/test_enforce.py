@@ -232,3 +232,11 @@ def test_target_report_names_a_missing_kpi_column() -> None:
     with pytest.raises(PlanningError) as info:  # a KeyError
         target_report(parse_targets(["fill_rate>=0.9", "avg_cost<=100"]), pd.DataFrame({"fill_rate": [0.9, 0.95]}))
     assert info.value.column == "evaluation" and info.value.value == "avg_cost"
+
+
+def test_a_zero_width_interval_is_met_but_not_confident() -> None:
+    """Two short runs both filling every unit gave [95% CI 1, 1] and "confident" for fill_rate>=0.999."""
+    report = target_report([KPITarget.parse("fill_rate>=0.999")], pd.DataFrame({"fill_rate": [1.0, 1.0]}))
+    assert report.met.iloc[0] and not report.confident.iloc[0]
+    spread = target_report([KPITarget.parse("fill_rate>=0.9")], pd.DataFrame({"fill_rate": [0.99, 0.995, 1.0]}))
+    assert spread.confident.iloc[0]  # an interval with a width above the level still is

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from hybridinv.reward.plots import draw_front, figure, front_target, pareto_front, trial_points
 from hybridinv.reward.targets import KPITarget
@@ -82,3 +83,24 @@ def test_tune_and_compare_draw_the_front_in_the_tuned_direction(tmp_path: Path, 
     assert seen == [True] * 5  # the first run, each policy's pareto.png, then the comparison's two fronts
     tune("single_sku", ["fill_rate>=0.5"], trials=1, seeds=1, periods=20, out=tmp_path / "three")
     assert seen[-1] is False and len(seen) == 6
+
+
+@pytest.mark.parametrize(("op", "style"), [(">=", "steps-pre"), ("<=", "steps-post")])
+def test_the_front_line_steps_the_way_the_first_target_goes(op: str, style: str) -> None:
+    """For a minimized x (waste, carbon, cost) the line was drawn "steps-pre" too and passed through corners no
+    trial reached: waste 0 at the cost of a trial with more waste."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x, y = np.array([0.0, 0.004]), np.array([5200.0, 4100.0])
+    if op == ">=":
+        y = y[::-1]  # a larger fill rate costs more
+    fig, ax = plt.subplots()
+    try:
+        draw_front(ax, x, y, KPITarget("waste_rate" if op == "<=" else "fill_rate", op, 0.01))
+        (line,) = ax.get_lines()
+        assert line.get_drawstyle() == style
+    finally:
+        plt.close(fig)

@@ -76,6 +76,12 @@ def test_cli_tune(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "fill_rate>=0.95: held-out" in result.output
+    # "met" alone was printed for a CI straddling the level: the line says which
+    (report,) = json.loads((out / "summary.json").read_text())["held_out_targets"]
+    expected = ("met (the whole CI)" if report["confident"] else "met by the mean, not by the whole CI") \
+        if report["met"] else "NOT met"
+    line = next(s for s in result.output.splitlines() if "fill_rate>=0.95: held-out" in s)
+    assert line.endswith(expected), line
     assert {p.name for p in out.iterdir()} == {"spec.toml", "trials.csv", "pareto.png", "summary.json"}
     bad = runner.invoke(command, ["--scenario", "single_sku", "--target", "fill_rate>=2", "--out", str(out)])
     assert bad.exit_code == 2 and "[0, 1]" in bad.output
@@ -136,6 +142,7 @@ def test_cli_tune_compares_the_hybrid_with_base_stock(tmp_path: Path) -> None:
         summary = json.loads((out / name / "summary.json").read_text())
         row = table[table.policy == name].iloc[0]
         assert row["fill_rate>=0.95 mean"] == pytest.approx(summary["held_out_targets"][0]["mean"])
+        assert bool(row["fill_rate>=0.95 confident"]) == summary["held_out_targets"][0]["confident"]  # was absent
     assert (out / "pareto.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -276,3 +283,46 @@ def test_the_cli_seed_bound_is_max_seed() -> None:
 
     (seed,) = [p for p in command.params if p.name == "seed"]
     assert seed.type.max == MAX_SEED  # type: ignore[attr-defined]
+
+
+def test_summary_names_the_run_keeps_undefined_kpis_as_null_and_one_held_out_seed_warns(tmp_path: Path) -> None:
+    """summary.json left out the seeds, the direction and the run's settings, and dropped a KPI that was NaN
+    (capacity_utilization on single_sku) instead of writing null; one held-out seed printed "[95% CI 0, 1] met"
+    without a word (enforce_targets warned)."""
+    from hybridinv.core.errors import PlanningWarning
+
+    with pytest.warns(PlanningWarning, match="one held-out seed"):
+        tune("single_sku", ["fill_rate>=0.5"], minimize="-fill_rate", trials=2, seeds=2, eval_seeds=1, periods=20,
+             seed=3, out=tmp_path)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["run"] == {"scenario": "single_sku", "policy": "base_stock", "periods": 20, "trials": 2,
+                              "sampler_seed": 3, "jobs": 1, "direction": "maximize", "training_seeds": [0, 1],
+                              "held_out_seeds": [2]}
+    assert "capacity_utilization" in summary["held_out_means"]
+    assert summary["held_out_means"]["capacity_utilization"] is None
+
+
+def test_a_target_kpi_undefined_on_every_training_seed_makes_the_trial_infeasible(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Optuna 5 refuses a NaN constraint with a bare ValueError ("NaN is not allowed"): tune crashed."""
+    import hybridinv.reward.tune as tune_module
+
+    evaluate = tune_module._evaluate
+
+    def nan_fill(task):  # type: ignore[no-untyped-def]
+        out = evaluate(task)
+        if task["seeds"] == [0, 1]:  # the training seeds: the KPI undefined
+            out["means"] = {**out["means"], "fill_rate": float("nan")}
+        return out
+
+    monkeypatch.setattr(tune_module, "_evaluate", nan_fill)
+    result = tune("single_sku", ["fill_rate>=0.5"], trials=2, seeds=2, periods=20)
+    assert not result.trials.feasible.any() and not result.feasible
+
+
+def test_trials_csv_marks_the_front_the_plot_draws(tmp_path: Path) -> None:
+    from hybridinv.reward.plots import pareto_front
+
+    tune("single_sku", ["fill_rate>=0.9"], trials=6, seeds=2, periods=60, out=tmp_path)
+    trials = pd.read_csv(tmp_path / "trials.csv")
+    expected = pareto_front(trials["fill_rate"].to_numpy(), trials["objective"].to_numpy(), x_larger_better=True)
+    assert trials["on_front"].tolist() == expected.tolist() and trials["on_front"].any()
