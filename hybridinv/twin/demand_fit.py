@@ -167,7 +167,8 @@ def seasonal_indices(
     ``G = 2 sum_j [S_j log(f_j / ybar) - n_j (f_j - ybar)]`` (``S_j`` the phase totals),
     scaled by the Pearson dispersion ``phi`` of the seasonal model, against
     ``chi2(dof)`` when ``phi`` is at most 1 (taken as 1, Poisson's), else as ``F(dof, T - dof - 1)`` of
-    ``G / dof / phi`` (the dispersion is estimated: McCullagh & Nelder's quasi-likelihood F test). With ``harmonics`` the index is smoothed to its first
+    ``G / dof / phi`` (the dispersion is estimated: McCullagh & Nelder's quasi-likelihood F test).
+    With ``harmonics`` the index is smoothed to its first
     ``harmonics`` Fourier terms (``dof = 2 * harmonics``; for long cycles such as a
     year of days, where raw phase means would over-fit); otherwise ``dof = cycle - 1``.
     Indices of SKUs that are not significant at ``alpha`` (or not ``eligible``,
