@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from hybridinv.backtest.history import DemandHistory, read_history
+from hybridinv.backtest.history import DemandHistory, read_history, require_demand
 from hybridinv.backtest.result import BacktestResult, PolicyRun
 from hybridinv.backtest.search import StaticFit, fit_static_base_stock, fit_static_ss
 from hybridinv.backtest.setup import evaluation_scenario, resolve_constraints
@@ -283,8 +283,7 @@ def backtest(
     hist = read_history(history).aligned(cat)
     season, periods_per_year = hist.calendar(season, periods_per_year)
     split = hist.cutoff_index(cutoff)
-    if not np.nansum(hist.demand) > 0:  # every cost 0: the comparisons in % were NaN
-        raise PlanningError("the history records no demand (every quantity is 0)", column="quantity")
+    require_demand(hist.demand)
     named = [p for p in policies if not isinstance(p, str)]
     if named:  # a list inside the list was a bare "unhashable type" TypeError
         raise PlanningError("must be a list of policy names (text)", column="policies", value=named[0])

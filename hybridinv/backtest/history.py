@@ -373,6 +373,19 @@ def _step_kind(days: float) -> str | None:
 _FREQ_NAMES = {"Y": "years", "Q": "quarters", "M": "months", "W": "weeks", "D": "days"}
 
 
+def require_demand(demand: NDArray[np.float64], where: str = "") -> None:
+    """Refuse a history (or its training window, ``where``) in which every quantity is 0 or not observed: every
+    cost is then 0, the comparisons in % were NaN and a trained model was its base with a report of zeros.
+
+    Raises
+    ------
+    PlanningError
+        Naming ``quantity``.
+    """
+    if not np.nansum(demand) > 0:
+        raise PlanningError(f"the history records no demand{where} (every quantity is 0)", column="quantity")
+
+
 def read_history(frame: pd.DataFrame | DemandHistory, freq: str | None = None) -> DemandHistory:
     """A :class:`DemandHistory` from a long or wide frame (see the module notes).
 

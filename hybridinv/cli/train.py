@@ -288,9 +288,7 @@ def _train_on_history(
     objective: Any = None,
     extra_columns: str = "error",
 ) -> None:
-    import numpy as np
-
-    from hybridinv.backtest.history import read_history
+    from hybridinv.backtest.history import read_history, require_demand
     from hybridinv.backtest.setup import resolve_constraints
     from hybridinv.cli._io import cutoff_from_text, read_csv, season_from_text
     from hybridinv.core.catalog import Catalog
@@ -307,9 +305,7 @@ def _train_on_history(
         periods = demand.cutoff_index(cutoff_from_text(cutoff, demand))
     window = demand.demand[:periods]
     check_training_window(periods, column="cutoff" if cutoff is not None else "history")
-    if not np.nansum(window) > 0:  # trained on nothing and kept the base, with a report of zeros
-        raise PlanningError("the history records no demand in the training window (every quantity is 0)",
-                            column="quantity")
+    require_demand(window, " in the training window")
     given = given_limits(capacity, budget)
     if given is not None:  # checked now, resolved by train_on_history on the months ES fits on
         resolve_constraints(given, window, cat)

@@ -161,8 +161,13 @@ def text_variant(name: object, candidates: Iterable[object]) -> str | None:
     (``MOQ``) is another value; the checks that name the one meant use this one rule.
     """
     text = str(name)
-    key = text.strip().casefold()
-    return next((str(c) for c in candidates if str(c) != text and str(c).strip().casefold() == key), None)
+    key = text_key(text)
+    return next((str(c) for c in candidates if str(c) != text and text_key(c) == key), None)
+
+
+def text_key(name: object) -> str:
+    """``name`` as :func:`text_variant` compares it: without spaces at its ends, case folded."""
+    return str(name).strip().casefold()
 
 
 def header_problem(header: Sequence[object]) -> str | None:
@@ -847,13 +852,13 @@ def _pandas_dates(values: pd.Series, column: str) -> pd.Series:
 def _unreadable(values: pd.Series, column: str, exc: Exception) -> PlanningError:
     """The error for dates pandas does not read: the first value that is no date on its own (``2020-13``), else
     pandas' reason without its advice on ``to_datetime`` arguments a planner cannot pass (it was the message)."""
-    for value in values.dropna().unique():
-        try:
-            with quiet_date_parsing():
+    with quiet_date_parsing():
+        for value in values.dropna().unique():
+            try:
                 pd.Timestamp(str(value))
-        except (ValueError, TypeError):
-            return PlanningError("unreadable date (write dates as YYYY-MM-DD, months as YYYY-MM)", column=column,
-                                 value=value)
+            except (ValueError, TypeError):
+                return PlanningError("unreadable date (write dates as YYYY-MM-DD, months as YYYY-MM)",
+                                     column=column, value=value)
     reason = str(exc).split(" You might want to try")[0].rstrip(". ")
     return PlanningError(f"dates written in more than one way ({reason}); write them all as YYYY-MM-DD",
                          column=column)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hybridinv.core._frame import text_key
 from hybridinv.core.errors import PlanningError, number_array, number_in, whole_number
 from hybridinv.core.limits import MAX_LEAD_TIME
 
@@ -135,7 +136,7 @@ class LeadTimeProcess:
         if disruptions is not None:
             seen: dict[str, str] = {}
             for name in names.tolist():
-                other = seen.setdefault(name.strip().casefold(), name)
+                other = seen.setdefault(text_key(name), name)
                 if other != name:
                     raise PlanningError(f"the catalog also names supplier {other!r}, which differs from it only in "
                                         "spaces or case: disruptions would strike them as two suppliers; write "
