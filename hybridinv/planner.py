@@ -8,7 +8,7 @@ import time
 import warnings
 import weakref
 from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from typing import Any
 
 import numpy as np
@@ -48,11 +48,9 @@ _POLICY_LOCKS: dict[int, threading.RLock] = {}
 _POLICY_LOCKS_GUARD = threading.Lock()
 
 
-def _policy_lock(policy: object) -> AbstractContextManager[Any]:
-    """The lock of a policy object given to plan() (a name makes a new policy: no lock). Its fitted values are
+def _policy_lock(policy: object) -> threading.RLock:
+    """The lock of a policy object (a name makes a new policy each call and needs none). Its fitted values are
     the object's state, so two threads planning with one object must take turns; other objects plan at once."""
-    if isinstance(policy, str):
-        return nullcontext()
     key = id(policy)
     with _POLICY_LOCKS_GUARD:
         lock = _POLICY_LOCKS.get(key)

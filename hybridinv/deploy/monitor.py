@@ -154,6 +154,8 @@ class Monitor:
         self.periods_per_year = self._given_periods_per_year  # not the last scenario's
         self.events: list[MonitorEvent] = []
         self._records: list[dict[str, float]] = []
+        #: index in ``_records`` of the first period with a cost above 0 (None: none yet)
+        self._first_cost: int | None = None
         self._healthy_streak = 0
         self._baseline = self.expected_unit_cost
         self._previous: tuple[Any, ...] | None = None
@@ -308,8 +310,8 @@ class Monitor:
                                  _unknown_or_number(cogs, "cogs"))
         if expected_unit_cost is not None:
             self._baseline = number_in(expected_unit_cost, "expected_unit_cost", 0.0, math.inf, open_low=True)
-        self._records.append({"period": period, "demand": demand, "served": served, "cost": cost,
-                              "inventory_value": inventory_value, "cogs": cogs})
+        self._record({"period": period, "demand": demand, "served": served, "cost": cost,
+                      "inventory_value": inventory_value, "cogs": cogs})
         recent = self._records[-th.window:]
         # exactly rounded sums (math.fsum): added row by row, 8 periods of 2.7 served of 3 gave a fill rate of
         # 0.8999999999999999 and a fallback "below" a threshold of 0.9
@@ -350,6 +352,12 @@ class Monitor:
         return self.using_fallback
 
     # ------------------------------------------------------------------ reports
+    def _record(self, row: dict[str, float]) -> None:
+        """Append an observed period, noting the first one with a cost (the baseline's window starts there)."""
+        if self._first_cost is None and row["cost"] > 0:
+            self._first_cost = len(self._records)
+        self._records.append(row)
+
     def _first_baseline(self, unit_cost: float, window: int) -> float | None:
         """``unit_cost`` once a full window from the first period with a cost on has been observed, else None.
 
@@ -358,8 +366,8 @@ class Monitor:
         of 4 and fell back. (Requiring every period of the window to cost something, as from 2026-12-06 morning,
         never set one for costs booked every other period, and a 50-fold rise in cost went unnoticed.)
         """
-        first_cost = next((k for k, r in enumerate(self._records) if r["cost"] > 0), None)
-        return unit_cost if first_cost is not None and len(self._records) - first_cost >= window else None
+        started = self._first_cost is not None and len(self._records) - self._first_cost >= window
+        return unit_cost if started else None
 
     def history(self) -> pd.DataFrame:
         """One row per observed period: raw KPIs, rolling KPIs, health and mode (a monitoring log).
