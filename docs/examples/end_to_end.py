@@ -13,7 +13,7 @@
 
 Usage::
 
-    python examples/end_to_end.py [--workdir DIR] [--model PATH]
+    python docs/examples/end_to_end.py [--workdir DIR] [--model PATH]
 """
 
 from __future__ import annotations
