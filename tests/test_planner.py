@@ -453,6 +453,15 @@ def test_budget_too_small_for_any_order_warns(frames: tuple[pd.DataFrame, pd.Dat
     assert not ok.attrs["diagnostics"]["budget_too_small"] and ok["order_qty"].sum() > 0
 
 
+def test_budget_too_small_is_named_for_mpc_too(frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    # mpc plans under the budget itself: it wanted nothing it could not pay for, and the empty plan came silently
+    catalog, state = frames
+    with pytest.warns(hybridinv.PlanningWarning, match="budget 0.5 is below the cheapest order"):
+        out = plan(state, catalog, Constraints(budget=0.5), policy="mpc")
+    assert (out["order_qty"] == 0).all() and (out["desired_qty"] == 0).all()
+    assert out.attrs["diagnostics"]["budget_too_small"]
+
+
 def test_demand_history_without_forecast_history_warns(frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     catalog, state = frames
     history = pd.DataFrame({"sku": catalog["sku"], "h1": catalog["demand_mean"], "h2": catalog["demand_mean"]})
