@@ -134,6 +134,15 @@ class InventoryEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
         return self._observe(), {"path_seed": path_seed}
 
     def step(self, action: NDArray[np.float32]) -> tuple[NDArray[np.float32], float, bool, bool, dict[str, Any]]:
+        """One period: the action's orders are placed, then arrivals, demand, expiry and costs.
+
+        Finite actions outside ``[-1, 1]`` are clipped; a NaN or infinite entry raises
+        :class:`~hybridinv.PlanningError`. ``info`` holds the ledger's cost components
+        (``holding``, ``shortage``, ``ordering``, ``waste``, ``overflow``), their sum ``cost``,
+        ``violation`` (the orders broke the budget, a capacity row or an order rule) and
+        ``orders`` (whole units placed). ``terminated`` is always false; ``truncated`` is true
+        on the last period.
+        """
         sim, obs = self._sim, self._obs
         if sim is None or obs is None:
             raise RuntimeError("call reset() before step()")

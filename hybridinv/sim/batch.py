@@ -26,6 +26,7 @@ from numpy.typing import ArrayLike, NDArray
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
 from hybridinv.core.errors import PlanningError, whole_number
+from hybridinv.sim._views import RebuildsViews
 from hybridinv.sim.batch_ledger import BatchLedger
 from hybridinv.sim.ledger import Ledger, dot
 from hybridinv.sim.observation import Observation
@@ -164,7 +165,7 @@ class BatchObservation:
         return np.stack([self.episode(e).forecast(horizon) for e in range(self.episodes)])
 
 
-class BatchSimulator(ScenarioLayout):
+class BatchSimulator(ScenarioLayout, RebuildsViews):
     """Simulate ``E`` episodes of a scenario at once (one per seed), all SKUs vectorized.
 
     Parameters
@@ -194,6 +195,13 @@ class BatchSimulator(ScenarioLayout):
         self.t = 0
 
     # ------------------------------------------------------------------ episode
+    def _view_names(self) -> tuple[str, ...]:
+        return ("_on_hand",)
+
+    def _bind_views(self) -> None:
+        if "_stock" in self.__dict__:  # reset: on hand is the first age bucket, (E, n)
+            self._on_hand = self._stock[0]
+
     def reset(
         self, seeds: Sequence[int] | None = None, paths: Sequence[ScenarioPath] | None = None
     ) -> BatchObservation:
@@ -236,7 +244,7 @@ class BatchSimulator(ScenarioLayout):
             self._stock[self._receipt_bucket, :, self._rows] = init.on_hand[:, None]
         else:
             self._stock[0] = init.on_hand
-        self._on_hand = self._stock[0]  # view, (E, n)
+        self._bind_views()
         self._backorders = np.tile(np.asarray(init.backorders, dtype=np.float64), (E, 1))
         self._ring = np.zeros((self.width, E, n))
         pipe = init.pipeline

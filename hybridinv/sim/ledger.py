@@ -37,6 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hybridinv.core.errors import PlanningError, whole_number
+from hybridinv.sim._views import RebuildsViews
 
 try:  # einsum's C entry point: the same loop without the Python wrapper (~0.5 µs a call)
     from numpy._core.multiarray import c_einsum as _einsum
@@ -77,7 +78,7 @@ def dot(weights: NDArray[np.float64], values: NDArray[np.float64] | NDArray[np.b
     return float(_einsum("i,i->", weights, values))
 
 
-class Ledger:
+class Ledger(RebuildsViews):
     """Per-period cost components and KPI counters of one episode."""
 
     def __init__(
@@ -90,11 +91,8 @@ class Ledger:
         #: cost per period and component, shape (periods, 5)
         self.costs = np.zeros((periods, len(COST_COMPONENTS)))
         # the series written every period are columns of one array, so that a period is
-        # recorded in one assignment (``_PERIOD_SERIES`` order); the names below are views
+        # recorded in one assignment (``_PERIOD_SERIES`` order); the names below are views (:meth:`_bind_views`)
         self._period = np.zeros((periods, len(_PERIOD_SERIES)))
-        (self.overflow_units, self.received_units, self.ordered_units, self.cancelled_units,
-         self.backorders_filled, self.held_units, self.spend, self.served, self.demand,
-         self.stockouts) = self._period.T
         #: units ordered, cancelled at order time (partial deliveries of disrupted suppliers) and
         #: earlier backorders served, per period (``ordered_units``, ``cancelled_units``,
         #: ``backorders_filled``); ``held_units``: units on hand at the end of each period (for
@@ -112,7 +110,7 @@ class Ledger:
         # per-SKU totals over the measured periods: end-of-period stock, units served, periods
         # with a stockout; rows of one array, in the order of the first three TALLY_ROWS
         self._sku_totals = np.zeros((3, n))
-        self.sku_stock, self.sku_served, self.sku_stockouts = self._sku_totals
+        self._bind_views()
         #: inventory position per SKU (on hand + pipeline - backorders) at the start of the first
         #: measured period and after the last period, recorded by the simulator
         self.opening_position: NDArray[np.float64] | None = None
@@ -146,6 +144,16 @@ class Ledger:
         self._unit_cost = cat.unit_cost
 
     # ------------------------------------------------------------------ recording
+    def _view_names(self) -> tuple[str, ...]:
+        return (*_PERIOD_SERIES, "sku_stock", "sku_served", "sku_stockouts")
+
+    def _bind_views(self) -> None:
+        """The period series as columns of ``_period`` and the per-SKU totals as rows of ``_sku_totals``."""
+        (self.overflow_units, self.received_units, self.ordered_units, self.cancelled_units,
+         self.backorders_filled, self.held_units, self.spend, self.served, self.demand,
+         self.stockouts) = self._period.T
+        self.sku_stock, self.sku_served, self.sku_stockouts = self._sku_totals
+
     def violation(self, t: int, budget_excess: float, capacity_excess: float, rules: int) -> None:
         self.budget_excess[t] = budget_excess
         self.capacity_excess[t] = capacity_excess

@@ -30,6 +30,7 @@ from hybridinv.core.feasibility import budget_tolerance, capacity_tolerance, lar
 from hybridinv.core.limits import MAX_ORDER
 from hybridinv.core.projection import capacity_rows
 from hybridinv.core.state import InventoryState
+from hybridinv.sim._views import RebuildsViews
 from hybridinv.sim.ledger import TALLY_ROWS, Ledger, _einsum, dot
 from hybridinv.sim.observation import Observation
 from hybridinv.sim.scenario import Scenario, ScenarioPath
@@ -301,7 +302,7 @@ class ScenarioLayout:
                                     "another scenario?", column=name, sku=sku[i], value=part[t, i].item())
 
 
-class Simulator(ScenarioLayout):
+class Simulator(ScenarioLayout, RebuildsViews):
     """Simulate a scenario period by period for all SKUs at once.
 
     Parameters
@@ -346,6 +347,22 @@ class Simulator(ScenarioLayout):
         self.t = 0
 
     # ------------------------------------------------------------------ episode
+    def _view_names(self) -> tuple[str, ...]:
+        # on hand is a row of the tally when stock has no age buckets, its own array when it has
+        stock = ("_stock",) if self.buckets == 1 else ()
+        return (*stock, "_served", "_stockout", "_short", "_on_hand", "_flat_ring")
+
+    def _bind_views(self) -> None:
+        """The period's per-SKU vectors as rows of one tally, on hand and the flat ring as views."""
+        if "_ring" not in self.__dict__:  # not reset yet: nothing to view
+            return
+        tally = self._tally_rows
+        if self.buckets == 1:
+            self._stock = tally[0:1]
+        self._served, self._stockout, self._short = tally[1], tally[2], tally[3]
+        self._on_hand = self._stock[0]  # used on the non-perishable path
+        self._flat_ring = self._ring.reshape(-1)
+
     def reset(self, seed: int | None = None, path: ScenarioPath | None = None) -> Observation:
         """Start an episode from the scenario's initial state.
 
@@ -366,21 +383,21 @@ class Simulator(ScenarioLayout):
         # on hand, served, stockout flag, short), so that the ledger sums and accumulates them in
         # a few passes; on hand is its own (buckets, n) array when stock has age buckets
         tally = np.zeros((len(TALLY_ROWS), self.n))
+        self._tally_rows = tally
         self._tally: NDArray[np.float64] | None = tally if self.buckets == 1 else None
-        self._stock = tally[0:1] if self.buckets == 1 else np.zeros((self.buckets, self.n))
-        self._served, self._stockout, self._short = tally[1], tally[2], tally[3]
+        if self.buckets > 1:
+            self._stock = np.zeros((self.buckets, self.n))
+        self._ring = np.zeros((self.width, self.n))
+        self._bind_views()
         if self._perishable:
             self._stock[self._receipt_bucket, self._rows] = init.on_hand
         else:
             self._stock[0] = init.on_hand
-        self._on_hand = self._stock[0]  # view, used on the non-perishable path
         self._backorders = np.array(init.backorders, dtype=np.float64)
-        self._ring = np.zeros((self.width, self.n))
         pipe = init.pipeline
         assert pipe is not None
         k = min(pipe.shape[1], self.width)  # the columns from k on are empty (see _set_layout)
         self._ring[:k] = pipe[:, :k].T
-        self._flat_ring = self._ring.reshape(-1)
         self._deterministic_lead = self._fraction is None and bool((self._lead == self._lead[0]).all())
         # where this period's orders land in the ring: one row when every SKU has the same
         # fixed lead time, fixed flat positions per SKU when lead times are fixed but differ
