@@ -104,8 +104,12 @@ def test_unknown_forecast_columns(catalog: Catalog) -> None:
     frame = _frame({"A": [0, 1]}).assign(sd=3.0)
     with pytest.raises(PlanningError, match=r"unknown column 'sd' \(did you mean 'std'\?\)"):
         forecast_arrays(catalog, frame, 4)
-    mean, std, _ = forecast_arrays(catalog, frame, 4, extra_columns="ignore")
-    np.testing.assert_allclose(std[0, :2], np.sqrt([10, 11]))  # an ignored column is not a spread
+    # ignored, 'sd' left the forecast without its spread (Poisson's was used) without a word: refused
+    with pytest.raises(PlanningError, match="'sd' reads as 'std', which the table does not have"):
+        forecast_arrays(catalog, frame, 4, extra_columns="ignore")
+    # beside a 'std' it is another column, ignored as asked, and not a spread
+    mean, std, _ = forecast_arrays(catalog, frame.assign(std=2.0), 4, extra_columns="ignore")
+    np.testing.assert_allclose(std[0, :2], 2.0)
     with pytest.raises(PlanningError, match=r"unknown column 'Mean' \(did you mean 'mean'\?\)"):
         forecast_arrays(catalog, frame.rename(columns={"mean": "Mean"}).drop(columns="sd"), 4)
 

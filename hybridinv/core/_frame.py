@@ -6,6 +6,7 @@ import datetime as _dt
 import difflib
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal, TypeAlias
@@ -409,7 +410,7 @@ def check_columns(
     distinct_columns(df, table)
     allowed = _allowed_extra(extra_columns)
     if allowed is None:
-        _refuse_hidden_known(df, known, table, pattern)
+        _refuse_hidden_known(df, known, table, pattern, hints)
         return
     names = set(known) | allowed
     unknown = [c for c in df.columns if str(c) not in names and (pattern is None or not pattern.match(str(c)))]
@@ -435,30 +436,55 @@ def check_columns(
 
 
 def _refuse_hidden_known(df: pd.DataFrame, known: Sequence[str], table: str,
-                         pattern: re.Pattern[str] | None) -> None:
-    """With other columns ignored, still refuse two that hide data a plan needs.
+                         pattern: re.Pattern[str] | None, hints: Mapping[str, str] | None = None) -> None:
+    """With other columns ignored, still refuse those that hide data a plan needs.
 
-    A known column written in other case or with spaces (``MOQ``, ``'pipeline_2 '``): ignored, the MOQ was 0 and
-    50 units in transit vanished, without a word. A column without a header that holds values after the first
-    (an unquoted thousands separator, ``1,234``, splits a number into two cells): ignored, on hand read 1.
+    A known column written another way (``MOQ``, ``'pipeline_2 '``, ``lot size``, ``Lot-Size``, ``pipeline_01``,
+    ``pipeline1``, a full-width digit): ignored, the MOQ was 0 and 50 units in transit vanished, without a word.
+    A synonym of a column the table lacks (``in_transit`` without any ``pipeline_<k>``, ``sd`` without ``std``).
+    A column without a header that holds values after the first (an unquoted thousands separator, ``1,234``,
+    splits a number into two cells): ignored, on hand read 1.
     """
+    loose = {_loose_key(k): k for k in known}
+    present = {str(c) for c in df.columns}
+    patterned = pattern is not None and any(pattern.match(name) for name in present)
     for position, column in enumerate(df.columns):
         name = str(column)
         if name in known or (pattern is not None and pattern.match(name)):
             continue
-        meant = text_variant(name, known)
-        if meant is None and pattern is not None and pattern.match(name.strip().lower()):
-            meant = name.strip().lower()
+        meant = loose.get(_loose_key(name))
+        if meant is None and pattern is not None:
+            meant = next((s for s in _spellings(name) if pattern.match(s)), None)
         if meant is not None:
-            raise PlanningError(f"{table} column {name!r} is {meant!r} written in other case or with "
-                                "spaces; name it exactly (other columns are ignored, this one would have been "
-                                "dropped without a word)", column=name)
+            raise PlanningError(f"{table} column {name!r} is {meant!r} written another way (case, spaces, dashes "
+                                "or a zero-padded number); name it exactly (other columns are ignored, this one "
+                                "would have been dropped without a word)", column=name)
+        target = (hints or {}).get(text_key(name))
+        if target is not None and not (target in present or (target not in known and patterned)):
+            raise PlanningError(f"{table} column {name!r} reads as {target!r}, which the table does not have; "
+                                f"name it {target!r} (other columns are ignored, this one would have been dropped "
+                                "without a word) or remove it", column=name)
         if position > 0 and headerless_position(column) is not None and df[column].notna().any():
             value = df[column][df[column].notna()].iloc[0]
             value = value.item() if isinstance(value, np.generic) else value
             raise PlanningError(f"{table}: column {position + 1} has no header but holds values, such as {value!r} "
                                 "(a number written with a thousands separator, 1,234, splits into two cells); "
                                 "remove the separators or name the column", column=name)
+
+
+def _spellings(name: str) -> tuple[str, str]:
+    """``name`` in the canonical spelling of a patterned column: ``Pipeline 01`` and ``pipeline1`` → ``pipeline_1``."""
+    text = unicodedata.normalize("NFKC", name).strip().casefold()
+    text = re.sub(r"[\s\-]+", "_", text)
+    text = re.sub(r"(?<![\d.])0+(?=\d)", "", text)  # zero-padded whole numbers
+    return text, re.sub(r"(?<=[^\W\d_])(?=\d)", "_", text)  # a letter right before a digit
+
+
+def _loose_key(name: object) -> str:
+    """``name`` without case, spaces, dashes, underscores or leading zeros of its numbers (NFKC-normalized)."""
+    text = unicodedata.normalize("NFKC", str(name)).casefold()
+    text = re.sub(r"\d+", lambda m: str(int(m.group())), text)
+    return re.sub(r"[\W_]+", "", text)
 
 
 def _allowed_extra(extra_columns: ExtraColumns) -> set[str] | None:
