@@ -60,13 +60,16 @@ def command(sales_path: str, receipts_path: str | None, catalog_path: str | None
     Constraints.coerce({key: value for key, value in (("capacity", capacity), ("budget", budget)) if value is not None})
     twin = fit_twin_from_files(sales_path, receipts_path, period, censoring, extra_columns)
     user_catalog = read_csv(catalog_path, comment="#") if catalog_path else None
+    report = twin.report_
+    # every file is made before any is written: a catalog error left a new fit_report.csv beside the last run's files
+    catalog = twin.catalog(user_catalog, extra_columns=extra_columns).to_frame()  # type: ignore[arg-type]
+    history, scenario = history_frame(twin), scenario_text(twin, sales_path, capacity, budget)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    report = twin.report_
     write_csv(report, out / "fit_report.csv")
-    write_csv(twin.catalog(user_catalog, extra_columns=extra_columns).to_frame(), out / "catalog.csv")  # type: ignore[arg-type]
-    write_csv(history_frame(twin), out / "history.csv")
-    (out / "scenario.toml").write_text(scenario_text(twin, sales_path, capacity, budget), encoding="utf-8")
+    write_csv(catalog, out / "catalog.csv")
+    write_csv(history, out / "history.csv")
+    (out / "scenario.toml").write_text(scenario, encoding="utf-8")
     click.echo(f"fitted {len(report)} SKUs over {twin.matrix_.demand.shape[0]} {period}s")
     click.echo("demand classes: " + ", ".join(f"{k} {v}" for k, v in report["pattern"].value_counts().items()))
     click.echo("families:       " + ", ".join(f"{k} {v}" for k, v in report["family"].value_counts().items()))

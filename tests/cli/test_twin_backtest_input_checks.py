@@ -49,6 +49,25 @@ def test_twin_names_a_catalog_sku_listed_twice(tmp_path: Path) -> None:
     _planning_error(result, "column 'sku', sku 'A': catalog lists SKU more than once")
 
 
+def test_twin_writes_nothing_when_its_catalog_is_refused(tmp_path: Path) -> None:
+    """A catalog error came after fit_report.csv was written: a first run left it alone in the folder, a rerun
+    left a new fit report beside the previous run's catalog, history and scenario file."""
+    out, sales = tmp_path / "out", str(_sales(tmp_path))
+    bad = tmp_path / "catalog.csv"
+    bad.write_text("sku,unit_cost\nA,1\n")  # no row for B, a SKU of the log
+    result = CliRunner().invoke(main, ["twin", "--sales", sales, "--catalog", str(bad), "--out", str(out)])
+    _planning_error(result, "catalog has no row for a SKU of the log")
+    assert not out.exists()
+    assert CliRunner().invoke(main, ["twin", "--sales", sales, "--out", str(out)]).exit_code == 0
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    assert sorted(before) == ["catalog.csv", "fit_report.csv", "history.csv", "scenario.toml"]
+    shorter = tmp_path / "short.csv"
+    pd.read_csv(sales).iloc[:35].to_csv(shorter, index=False)
+    result = CliRunner().invoke(main, ["twin", "--sales", str(shorter), "--catalog", str(bad), "--out", str(out)])
+    _planning_error(result, "catalog has no row for a SKU of the log")
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before
+
+
 def test_twin_names_receipt_dates_written_as_numbers(tmp_path: Path) -> None:
     receipts = tmp_path / "receipts.csv"
     receipts.write_text("sku,order_date,promised_date,arrival_date,quantity_ordered,quantity_received\n"
