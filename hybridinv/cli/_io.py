@@ -86,6 +86,9 @@ def read_csv(path: str, **options: Any) -> pd.DataFrame:
         options["skiprows"] = leading_comment_rows(path)
     try:
         frame = read_csv_file(path, options)
+        if any("\x00" in str(column) for column in frame.columns):  # UTF-16 without a byte-order mark
+            raise PlanningError(f"{path}: not UTF-8 text (NUL bytes between the letters: UTF-16 without a byte-order "
+                                "mark?); save it as 'CSV UTF-8'")
         _refuse_other_separator(path, frame)
         _refuse_repeated_header(path, frame, options)
         return frame

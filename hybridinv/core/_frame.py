@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import bz2
 import datetime as _dt
 import difflib
+import gzip
+import io
+import lzma
 import math
 import re
 import unicodedata
+import zipfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, Literal, TypeAlias
+from typing import IO, Any, Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -80,15 +85,31 @@ def leading_comment_rows(path: object) -> int:
     """
     count = 0
     try:
-        with open(str(path), encoding="utf-8-sig", errors="replace") as handle:
+        with _open_text(str(path)) as handle:
             for line in handle:
                 text = line.strip()
                 if text and not text.startswith("#"):
                     break
                 count += 1
-    except OSError:  # not a readable file: let pandas say so
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile):  # not a readable file: let pandas say so
         return 0
     return count
+
+
+@contextmanager
+def _open_text(path: str) -> Iterator[IO[str]]:
+    """``path`` as text, decompressed as pandas infers it from the suffix (a gzip log's comment lines were read
+    as compressed bytes, none skipped, and pandas then failed on them)."""
+    options: dict[str, Any] = {"encoding": "utf-8-sig", "errors": "replace"}
+    suffix = path.lower().rsplit(".", 1)[-1]
+    if suffix == "zip":  # pandas reads a zip's only member
+        with zipfile.ZipFile(path) as archive, archive.open(archive.namelist()[0]) as member:
+            yield io.TextIOWrapper(member, **options)
+        return
+    openers: dict[str, Callable[..., IO[str]]] = {"gz": gzip.open, "bz2": bz2.open, "xz": lzma.open}
+    opener = openers.get(suffix, open)
+    with opener(path, "rt", **options) as handle:
+        yield handle
 
 #: Columns that hold codes, read from CSV files as text (``007`` stays ``007``, ``NA`` is a name).
 KEY_COLUMNS = ("sku", "location", "parent", "supplier")

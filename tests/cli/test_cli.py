@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -165,6 +166,39 @@ def test_a_csv_in_another_code_page_is_named_with_the_fix(tmp_path: Path) -> Non
     assert "log.csv: not UTF-8 text" in line and "save it as 'CSV UTF-8'" in line
     # the line and column of the byte ('position 3' was its offset within the cell)
     assert "byte b'\\xf6' on line 2, column 11" in line, line
+
+
+def test_utf16_without_a_byte_order_mark_is_named_with_the_fix(tmp_path: Path) -> None:
+    # was "state has unknown column 's\x00k\x00u\x00' (did you mean 'sku'?)"
+    (tmp_path / "log.csv").write_bytes("period,demand,served,cost\n1,2,2,4\n".encode("utf-16-le"))
+    args = ["monitor", "--log", str(tmp_path / "log.csv"), "--out", str(tmp_path)]
+    line = _error_line(CliRunner().invoke(main, args))
+    assert "log.csv: not UTF-8 text (NUL bytes" in line and "save it as 'CSV UTF-8'" in line
+
+
+def test_a_compressed_sales_log_with_comment_lines_is_read_like_the_plain_one(tmp_path: Path) -> None:
+    # the comment lines of a .gz log were not skipped: "Error tokenizing data. C error: Expected 2 fields in line 4"
+    import bz2
+    import gzip
+    import lzma
+    import zipfile
+
+    days = pd.date_range("2024-01-01", periods=70, freq="D")
+    text = "# exported by the ERP\n# SKU codes as text\n" + pd.DataFrame(
+        {"date": days.strftime("%Y-%m-%d"), "sku": "A", "quantity": np.arange(70) % 5}).to_csv(index=False)
+    (tmp_path / "sales.csv").write_text(text)
+    (tmp_path / "sales.csv.gz").write_bytes(gzip.compress(text.encode()))
+    (tmp_path / "sales.csv.bz2").write_bytes(bz2.compress(text.encode()))
+    (tmp_path / "sales.csv.xz").write_bytes(lzma.compress(text.encode()))
+    with zipfile.ZipFile(tmp_path / "sales.csv.zip", "w") as archive:
+        archive.writestr("sales.csv", text)
+    reports = {}
+    for name in ("sales.csv", "sales.csv.gz", "sales.csv.bz2", "sales.csv.xz", "sales.csv.zip"):
+        out = tmp_path / name.replace(".", "_")
+        result = CliRunner().invoke(main, ["twin", "--sales", str(tmp_path / name), "--out", str(out)])
+        assert result.exit_code == 0, (name, result.output)
+        reports[name] = (out / "history.csv").read_text()
+    assert len(set(reports.values())) == 1
 
 
 @pytest.mark.parametrize("option", [["--expected-unit-cost", "0"], ["--expected-unit-cost", "-1"],
