@@ -246,7 +246,6 @@ def command(
 def _objective(
     reward_path: str | None, targets: tuple[str, ...], rate: float, incumbent: str | None, weight: float
 ) -> Any:
-    from pathlib import Path
 
     from hybridinv.core.errors import PlanningError
     from hybridinv.reward.spec import RewardSpec
@@ -259,8 +258,7 @@ def _objective(
         raise click.BadParameter(str(exc), param_hint="--target") from None
     spec = None
     if reward_path is not None:
-        text = Path(reward_path).read_text(encoding="utf-8")
-        spec = RewardSpec.from_json(text) if reward_path.endswith(".json") else RewardSpec.from_toml(text)
+        spec = RewardSpec.from_file(reward_path)
     try:  # the options' values: usage errors naming the option, as --target is (they were exit 1)
         return TrainingObjective(spec=spec, targets=targets, multiplier_rate=rate, incumbent=incumbent,
                                  deviation_weight=weight)

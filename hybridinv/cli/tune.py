@@ -74,8 +74,7 @@ def command(
         scenarios.get(scenario)
     spec = None
     if spec_path is not None:
-        text = spec_path.read_text(encoding="utf-8")
-        spec = RewardSpec.from_json(text) if spec_path.suffix == ".json" else RewardSpec.from_toml(text)
+        spec = RewardSpec.from_file(spec_path)
     try:
         options: dict[str, Any] = {
             "minimize": minimize, "spec": spec, "trials": trials, "seeds": seeds, "eval_seeds": eval_seeds,

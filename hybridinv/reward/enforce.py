@@ -181,8 +181,12 @@ class EnforcementResult:
         return bool(self.report["met"].all())
 
 
-def target_report(targets: Sequence[KPITarget], evaluation: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+def target_report(targets: str | KPITarget | Sequence[str | KPITarget], evaluation: pd.DataFrame,
+                  level: float = 0.95) -> pd.DataFrame:
     """Per-target mean, confidence interval and verdict from per-seed KPIs.
+
+    ``targets`` as :func:`~hybridinv.reward.targets.parse_targets` takes them (one target string is a list of
+    one; a string was an AttributeError).
 
     Intervals of KPIs with a bounded range (rates) stay inside it (:func:`confidence_interval`).
 
@@ -192,7 +196,7 @@ def target_report(targets: Sequence[KPITarget], evaluation: pd.DataFrame, level:
         Naming ``evaluation`` and the KPI when it has no column for a target's KPI, or ``level``.
     """
     rows = []
-    for target in targets:
+    for target in parse_targets(targets):
         if target.kpi not in evaluation.columns:  # a KeyError
             raise PlanningError(f"the evaluation has no column for the target's KPI (columns: "
                                 f"{sorted(map(str, evaluation.columns))})", column="evaluation", value=target.kpi)

@@ -21,6 +21,7 @@ import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -259,6 +260,11 @@ class RewardSpec:
                     raise PlanningError(f"must be the total of each period (shape {shape}) or one value per SKU "
                                         f"(shape {(*shape, skus)})", column=column, value=list(number.shape))
                 values[name] = number
+            if "ordered_units" in values:  # the shipped units follow (carbon read the ledger's and ignored these)
+                cancelled = getattr(ledger, "cancelled_units", None)
+                ordered = values["ordered_units"]
+                values["shipped_units"] = (ordered if cancelled is None
+                                           else np.maximum(ordered - np.asarray(cancelled[index]), 0.0))
             terms = PeriodTerms(**{**asdict_shallow(terms), **values})
         if self.profit is not None:
             check_revenue(terms.revenue, ledger.scenario.catalog)
@@ -342,7 +348,8 @@ class RewardSpec:
         if unknown:
             raise PlanningError(f"unknown key(s) {unknown}; known: {sorted(known)}", column="reward spec")
         version = data.get("version", SPEC_VERSION)
-        if isinstance(version, bool) or version != SPEC_VERSION:  # true == 1 was read as version 1
+        # true == 1 and 1.0 == 1 were read as version 1
+        if isinstance(version, bool) or not isinstance(version, int) or version != SPEC_VERSION:
             raise PlanningError(f"unsupported spec version (this library reads {SPEC_VERSION})", column="version",
                                 value=version)
         weights = data.get("weights", {})
@@ -381,10 +388,27 @@ class RewardSpec:
     def from_json(cls, text: str) -> RewardSpec:
         """Parse JSON text; NaN/Infinity and syntax errors raise :class:`PlanningError`."""
         try:
-            data = json.loads(text)
+            data = json.loads(text, object_pairs_hook=_unique_keys)
         except json.JSONDecodeError as exc:
             raise PlanningError(f"invalid JSON: {exc}", column="reward spec") from exc
         return cls.from_dict(data)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> RewardSpec:
+        """Read a spec file: JSON when its name ends in ``.json`` (any case), TOML otherwise.
+
+        Raises
+        ------
+        PlanningError
+            Naming the file when it is not UTF-8 text (a byte-order mark is allowed), or the key at fault.
+        """
+        path = Path(path)
+        try:
+            text = path.read_bytes().decode("utf-8-sig")  # a byte-order mark was "invalid TOML at line 1"
+        except UnicodeDecodeError as exc:
+            raise PlanningError(f"{path}: not UTF-8 text (byte {exc.object[exc.start:exc.start + 1]!r} at offset "
+                                f"{exc.start}); save it as UTF-8", column="reward spec") from None
+        return cls.from_json(text) if path.suffix.lower() == ".json" else cls.from_toml(text)
 
     def replace(self, **changes: Any) -> RewardSpec:
         """A copy with some fields changed (validated again)."""
@@ -419,3 +443,13 @@ def as_spec(spec: RewardSpec | Mapping[str, Any] | None, column: str = "spec") -
 def asdict_shallow(terms: PeriodTerms) -> dict[str, Any]:
     """Fields of a :class:`PeriodTerms` as a dict without copying arrays."""
     return {f.name: getattr(terms, f.name) for f in fields(terms)}
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's keys, each at most once (``json`` kept the last of two, as TOML refuses)."""
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            raise PlanningError("the JSON spec gives the key more than once", column=key)
+        data[key] = value
+    return data

@@ -52,7 +52,7 @@ KPI_RANGES: dict[str, tuple[float, float]] = {
     "cycle_service_level": _RATE,
     "stockout_sku_periods": _NONNEGATIVE,
     "inventory_turns": _NONNEGATIVE,
-    "capacity_utilization": _RATE,
+    "capacity_utilization": _NONNEGATIVE,  # above 1 while stock above the capacity is sold down
     "budget_utilization": _NONNEGATIVE,
     "waste_units": _NONNEGATIVE,
     "waste_rate": _RATE,

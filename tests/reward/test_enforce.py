@@ -240,3 +240,18 @@ def test_a_zero_width_interval_is_met_but_not_confident() -> None:
     assert report.met.iloc[0] and not report.confident.iloc[0]
     spread = target_report([KPITarget.parse("fill_rate>=0.9")], pd.DataFrame({"fill_rate": [0.99, 0.995, 1.0]}))
     assert spread.confident.iloc[0]  # an interval with a width above the level still is
+
+
+def test_target_report_takes_target_strings_and_measures_capacity_use_above_one() -> None:
+    # a string was an AttributeError; capacity use (above 1 while stock above the capacity is sold down) was
+    # clipped as a rate: mean 1.05 with the interval [1.02, 1.0] and "confident" that 1.05 <= 1 is not met
+    evaluation = pd.DataFrame({"capacity_utilization": [1.02, 1.05, 1.08], "fill_rate": [0.9, 0.92, 0.94]})
+    report = target_report("capacity_utilization<=1", evaluation)
+    row = report.iloc[0]
+    assert row["mean"] == pytest.approx(1.05)
+    half = stats.t.ppf(0.975, 2) * np.std([1.02, 1.05, 1.08], ddof=1) / np.sqrt(3)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((1.05 - half, 1.05 + half))
+    assert not row["met"]
+    assert KPITarget.parse("capacity_utilization<=1.2").level == 1.2  # was refused as a rate above 1
+    both = target_report(["fill_rate>=0.9", KPITarget.parse("capacity_utilization<=1.2")], evaluation)
+    assert list(both["kpi"]) == ["fill_rate", "capacity_utilization"]

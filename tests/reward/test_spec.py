@@ -247,3 +247,36 @@ def test_a_whole_number_beyond_any_float_names_its_key(loader: str) -> None:
         else:
             RewardSpec.from_json(f'{{"weights": {{"shortage": {big}}}}}')
     assert info.value.column == "weights.shortage"
+
+
+def test_ordered_units_given_in_extra_are_the_units_shipped(short_ledger: Ledger) -> None:
+    # the carbon term read the ledger's shipped units and ignored the ordered units given in extra
+    spec = RewardSpec(carbon=CarbonTerm(shipped_kg=1.0, price=1.0))
+    base = spec.period_reward(short_ledger, 5, extra={"ordered_units": 0.0})
+    more = spec.period_reward(short_ledger, 5, extra={"ordered_units": 1000.0})
+    assert base - more == pytest.approx(1000.0)  # kg price 1, reward scale 1: 1,000 kg more cost 1,000
+    ledger_only = spec.period_reward(short_ledger, 5)
+    shipped = short_ledger.ordered_units[5] - short_ledger.cancelled_units[5]
+    assert base - ledger_only == pytest.approx(shipped)
+
+
+@pytest.mark.parametrize(("name", "data"), [
+    ("spec.JSON", '{"scale": 2.0}'.encode()),
+    ("spec.toml", b"\xef\xbb\xbfscale = 2.0\n"),  # a byte-order mark was "invalid TOML at line 1, column 1"
+    ("spec.json", b"\xef\xbb\xbf" + b'{"scale": 2.0}'),
+])
+def test_spec_files_by_suffix_in_any_case_with_or_without_a_byte_order_mark(tmp_path: Path, name: str,
+                                                                              data: bytes) -> None:
+    (tmp_path / name).write_bytes(data)
+    assert RewardSpec.from_file(tmp_path / name).scale == 2.0
+
+
+def test_spec_files_refuse_other_encodings_repeated_json_keys_and_a_fractional_version(tmp_path: Path) -> None:
+    (tmp_path / "spec.toml").write_bytes("scale = 2.0\n".encode("utf-16"))
+    with pytest.raises(PlanningError, match=r"spec.toml: not UTF-8 text"):
+        RewardSpec.from_file(tmp_path / "spec.toml")
+    with pytest.raises(PlanningError, match="more than once") as err:  # json kept the last of the two
+        RewardSpec.from_json('{"scale": 1, "scale": 2}')
+    assert err.value.column == "scale"
+    with pytest.raises(PlanningError, match="unsupported spec version"):  # 1.0 == 1 was read as version 1
+        RewardSpec.from_toml("version = 1.0\n")
