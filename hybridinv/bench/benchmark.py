@@ -174,6 +174,8 @@ def _collect(suite: Suite, results: list[TaskResult], missing: dict[str, str]) -
         elif task.kind == "optimum" and item.error is None:
             method = str(item.trajectory["method"][0]) if item.trajectory else "optimal"
             result.optima[task.scenario.key] = (method, item.row["optimum"])
+        elif task.kind == "optimum" and item.error not in result.notes:
+            result.notes.append(str(item.error))
         elif task.kind == "bound":
             value = item.row.get("bound", math.nan) if item.error is None else math.nan
             bounds.append({"scenario": task.scenario.key, "seed": task.seed, "bound": value})

@@ -83,6 +83,19 @@ def test_gap_to_exact_optimum(result) -> None:  # type: ignore[no-untyped-def]
     assert math.isnan(held["gap"]) and held["gap_reference"] == "n/a"
 
 
+def test_a_single_sku_model_too_large_for_both_exact_methods_leaves_the_gap_out(toys: None) -> None:
+    # lead time 8 at mean 5: 3.4e9 states for the optimal model and for best_base_stock; the suite stopped with
+    # their ValueError (no result at all) where the docs promised a fallback
+    spec = ScenarioSpec("single_sku", (("lead_time", 8), ("periods", 40)))
+    result = run_suite(Suite("long", (spec,), ("toy_level_15",), 2, baselines=("toy_level_15",)), workers=1,
+                       progress=False)
+    assert len(result.runs) == 2 and not result.failures
+    assert spec.key not in result.optima
+    assert any("no exact optimum" in note and "states" in note for note in result.notes)
+    row = summary_table(result).iloc[0]
+    assert math.isnan(row["gap"]) and row["gap_reference"] == "n/a"
+
+
 def test_paired_difference_against_best_baseline(result) -> None:  # type: ignore[no-untyped-def]
     table = summary_table(result)
     runs = result.runs[result.runs["scenario"] == SINGLE.key]
