@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from hybridinv.backtest.history import DemandHistory
 
 __all__ = ["check_outputs", "cutoff_from_text", "distinct_names", "emit_plan", "extra_columns_option",
-           "plan_file_options", "positive_limit", "read_csv", "rounded_table", "user_error", "writable_directory"]
+           "plan_file_options", "positive_limit", "read_csv", "rounded_table", "user_error", "writable_directory",
+           "FolderPath"]
 
 _Command = TypeVar("_Command", bound=Callable[..., Any])
 
@@ -254,6 +255,19 @@ def positive_limit(ctx: click.Context, param: click.Parameter, value: float) -> 
     except PlanningError as exc:
         raise click.BadParameter(f"{exc.message}, got {value:g}") from None
     return value
+
+
+class FolderPath(click.Path):
+    """``click.Path(file_okay=False)`` that refuses an empty value: ``--out ""`` named the current folder to
+    ``Path`` and passed every check before the run, to be refused (or written into ``.``) after it."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(file_okay=False, **options)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value.strip():
+            self.fail("must name a folder, got an empty path", param, ctx)
+        return super().convert(value, param, ctx)
 
 
 def writable_directory(path: str | os.PathLike[str], option: str = "--out") -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hybridinv.cli._io import CUTOFF_READINGS, distinct_names
+from hybridinv.cli._io import CUTOFF_READINGS, FolderPath, distinct_names
 
 __all__ = ["command"]
 
@@ -47,7 +47,7 @@ def _models(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--workers", type=int, default=2, show_default=True, help="Processes for that training.")
 @click.option("--extra-columns", default="error", show_default=True,
               help="'error', 'ignore' or a comma-separated list of catalog columns to allow.")
-@click.option("--out", type=click.Path(file_okay=False), default=None,
+@click.option("--out", type=FolderPath(), default=None,
               help="Directory for results.csv, periods.csv, summary.md, report.html and the trained model.")
 def command(
     suite: str | None,

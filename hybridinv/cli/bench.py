@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from hybridinv.cli._io import distinct_names, writable_directory
+from hybridinv.cli._io import FolderPath, distinct_names, writable_directory
 
 __all__ = ["command"]
 
@@ -37,7 +37,7 @@ def _refuse_given(names: tuple[str, ...], why: str) -> None:
 @click.option("--policies", default=None, help="Comma-separated policy registry names (default: the suite's).")
 @click.option("--seeds", type=click.IntRange(min=1, max=1_000_000), default=None,  # core.limits.MAX_EPISODES
               help="Number of seeds (default: the suite's).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="bench-out", show_default=True,
+@click.option("--out", "out_dir", type=FolderPath(), default="bench-out", show_default=True,
               help="Output directory.")
 @click.option("--backend", type=click.Choice(["process", "ray"]), default="process", show_default=True,
               help="Worker processes on this machine, or a Ray cluster.")

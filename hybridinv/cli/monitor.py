@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from hybridinv.cli._io import read_csv
+from hybridinv.cli._io import FolderPath, read_csv
 
 __all__ = ["command"]
 
@@ -37,7 +37,7 @@ _OPTIONS = {"window": "--window", "min_fill_rate": "--min-fill-rate", "max_cost_
 @click.option("--log", "log_path", required=True, type=click.Path(exists=True, dir_okay=False),
               help="Monitoring log CSV, one row per period: period, demand, served, cost "
                    "[, inventory_value, cogs, expected_unit_cost] (e.g. Monitor.history()).")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Dashboard folder.")
+@click.option("--out", "out_dir", required=True, type=FolderPath(), help="Dashboard folder.")
 @click.option("--window", type=int, default=8, show_default=True, help="Rolling window (periods).")
 @click.option("--min-fill-rate", default="0.9", show_default=True, callback=_threshold,
               help="Rolling fill rate below which the fallback takes over ('off': no fill-rate check).")

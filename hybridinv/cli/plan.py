@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from hybridinv.cli._io import check_outputs, emit_plan, plan_file_options, positive_limit, read_csv, rounded_table
+from hybridinv.cli._io import (
+    FolderPath,
+    check_outputs,
+    emit_plan,
+    plan_file_options,
+    positive_limit,
+    read_csv,
+    rounded_table,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -79,7 +87,7 @@ TABLE_COLUMNS: dict[str, str | None] = {
     show_default=True,
     help="Policy name (hybrid, newsvendor, ss, base_stock, dynamic_ss, mpc, ...).",
 )
-@click.option("--model", "model", type=click.Path(file_okay=False), default=None,
+@click.option("--model", "model", type=FolderPath(), default=None,
               help="Model directory for --policy hybrid/ppo/sac (e.g. from hybridinv train --history); its files "
                    "must match the SHA-256 hashes in its metadata.json.")
 @click.option("--backend", type=click.Choice(["fast", "auto", "highs", "pulp"]), default=None,

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from hybridinv.cli._io import extra_columns_option, read_csv, writable_directory
+from hybridinv.cli._io import FolderPath, extra_columns_option, read_csv, writable_directory
 from hybridinv.cli.twin import fit_twin_from_files
 
 __all__ = ["command"]
@@ -51,7 +51,7 @@ def _policy(name: str, scenario: Any, model: str | None) -> Any:
 @click.option("--replications", type=click.IntRange(min=1), default=10, show_default=True)
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @extra_columns_option
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder for CSVs.")
+@click.option("--out", "out_dir", type=FolderPath(), help="Output folder for CSVs.")
 def command(
     sales_path: str,
     receipts_path: str | None,

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from hybridinv.cli._io import CUTOFF_READINGS, extra_columns_option
+from hybridinv.cli._io import CUTOFF_READINGS, FolderPath, extra_columns_option
 
 __all__ = ["command"]
 
@@ -59,7 +59,7 @@ __all__ = ["command"]
                    "months and numbered periods, 52 for weeks, 4 for quarters, 7 for days).")
 @extra_columns_option
 @click.option("--timesteps", type=int, default=50_000, show_default=True, help="PPO/SAC: training periods.")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Model directory to write.")
+@click.option("--out", "out", required=True, type=FolderPath(), help="Model directory to write.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--eval-every", type=int, default=10_000, show_default=True, help="Evaluate every K timesteps.")
 @click.option("--eval-seeds", type=int, default=5, show_default=True, help="Number of evaluation seeds.")

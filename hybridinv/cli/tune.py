@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from hybridinv.cli._io import FolderPath
+
 __all__ = ["command"]
 
 
@@ -37,7 +39,7 @@ __all__ = ["command"]
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0, max=2**32 - 1),  # core.limits.MAX_SEED
               help="Seed of the TPE sampler.")
 @click.option("--no-repair", is_flag=True, help="Skip the repair layer (raw policy orders).")
-@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output directory.")
+@click.option("--out", required=True, type=FolderPath(path_type=Path), help="Output directory.")
 def command(
     scenario: str,
     targets: tuple[str, ...],

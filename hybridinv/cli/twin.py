@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from hybridinv.cli._io import extra_columns_option, read_csv
+from hybridinv.cli._io import FolderPath, extra_columns_option, read_csv
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,7 +42,7 @@ def fit_twin_from_files(sales_path: str, receipts_path: str | None, period: str,
 @click.option("--capacity", type=float, default=None, help="Warehouse capacity written to scenario.toml.")
 @click.option("--budget", type=float, default=None, help="Budget per period written to scenario.toml.")
 @extra_columns_option
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+@click.option("--out", "out_dir", required=True, type=FolderPath(),
               help="Folder for fit_report.csv, catalog.csv, history.csv and scenario.toml.")
 def command(sales_path: str, receipts_path: str | None, catalog_path: str | None, period: str, censoring: str,
             capacity: float | None, budget: float | None, extra_columns: str, out_dir: str) -> None:

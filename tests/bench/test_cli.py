@@ -59,6 +59,10 @@ def test_an_unwritable_out_is_refused_before_anything_runs(tmp_path: Path, monke
                  ["tune", "--scenario", "single_sku", "--target", "fill_rate>=0.9", "--out", out]):
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 2 and "cannot write to" in result.output and "--out" in result.output, result.output
+        # an empty --out passed the check (the current folder) and was refused after the whole run
+        args[-1] = ""
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2 and "empty path" in result.output and "--out" in result.output, result.output
 
 
 @pytest.mark.parametrize("option", [["--backend", "ray"], ["--workers", "2"]])
