@@ -113,9 +113,22 @@ def summary_table(result: BenchResult, confidence: float = 0.95) -> pd.DataFrame
 def _number(value: float, digits: int = 4, percent: bool = False) -> str:
     if not math.isfinite(value):
         return "n/a"
-    if percent:  # 0.9996 read 100.0%, as if nothing was short
-        return f"{100 * value:.2f}%" if 0.999 < value < 1.0 else f"{100 * value:.1f}%"
+    if percent:
+        return _percent(value)
     return _plain(value, digits)
+
+
+def _percent(value: float) -> str:
+    """``value`` as a percentage with one decimal, more where rounding would reach 100% or 0% (0.9996 read
+    100.0%, as if nothing was short, and 0.99996 still did at two decimals; 4e-05 read 0.0%; -1e-05 -0.0%)."""
+    for decimals in range(1, 7):
+        text = f"{100 * value:.{decimals}f}"
+        shown = float(text)
+        if not ((value < 1.0 and shown >= 100.0) or (value > 0.0 and shown <= 0.0) or (value < 0.0 and shown >= 0.0)):
+            return f"{text}%"
+    if value > 0.5:  # within 1e-8 of 1: cut, never rounded up to 100
+        return f"{math.floor(100 * value * 10**6) / 10**6:.6f}%"
+    return f"{100 * value:.2g}%"
 
 
 def _plain(value: float, digits: int = 4) -> str:

@@ -9,6 +9,7 @@ picklable values and the scenario is rebuilt where it runs.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -155,18 +156,29 @@ def lost_sales_grid(
     )
 
 
-def spec_from_name(name: str) -> ScenarioSpec:
+def spec_from_name(name: str, known: Mapping[str, ScenarioSpec] | None = None) -> ScenarioSpec:
     """A spec from a name on the command line: a registry name or a scenario file (``*.toml``),
     optionally ``<name>_heldout_<kind>``.
+
+    ``known`` maps the names of a suite's scenarios to their specs: ``<key>_heldout_<kind>`` of one of
+    them is that spec, held out (``multi_10_heldout_level`` ran on ``multi_10``'s own 104 periods beside
+    the suite's 52-period ``multi_10``, and ``single_sku_L2_p9_heldout_level`` was unknown).
 
     A scenario file is read once here (so a bad file fails before any run) and kept
     by its absolute path, so worker processes find it from any directory; its warnings are
     shown once when the suite runs (:func:`~hybridinv.bench.run_suite`), not here too.
     """
+    known = known or {}
+    if name in known:
+        return known[name]
     for kind in HELDOUT_KINDS:
         suffix = f"_heldout_{kind}"
         if name.endswith(suffix):
-            return replace(spec_from_name(name[: -len(suffix)]), heldout=kind)
+            base = spec_from_name(name[: -len(suffix)], known)
+            if base.heldout is not None:  # the inner kind was dropped without a word
+                raise PlanningError(f"a scenario takes one held-out change, not {base.heldout!r} and {kind!r}",
+                                    column="scenario", value=name)
+            return replace(base, heldout=kind, label=None if base.label is None else f"{base.label}{suffix}")
     if is_scenario_file(name):
         path = str(Path(name).expanduser().resolve())
         with warnings.catch_warnings():
@@ -207,6 +219,9 @@ class Suite:
     def __post_init__(self) -> None:
         # 2.5 seeds was accepted, and 99,999,999,999 seeds grew the task list by 70 MB a second
         object.__setattr__(self, "seeds", episode_count(self.seeds))
+        for name in ("policies", "baselines"):  # one name is a tuple of one ('mpc' was the policies m, p and c)
+            value = getattr(self, name)
+            object.__setattr__(self, name, (value,) if isinstance(value, str) else tuple(value))
         object.__setattr__(self, "track", whole_number(self.track, "track", 0))
         if not self.scenarios or not self.policies:  # an empty suite ran nothing and reported nothing
             raise PlanningError("a suite needs at least one scenario and one policy",

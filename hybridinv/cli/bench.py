@@ -92,7 +92,7 @@ def command(
         built = []
         for name in selected:
             try:
-                built.append(by_key[name] if name in by_key else spec_from_name(name))
+                built.append(spec_from_name(name, by_key))
             except PlanningError as exc:
                 if is_scenario_file(name):
                     raise  # a one-line data error, not a usage error

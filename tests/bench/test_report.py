@@ -214,4 +214,8 @@ def test_summary_numbers_have_no_exponent_and_a_fill_rate_short_of_one_is_not_10
     assert _interval(0.3, 0.012) == "0.3 ± 0.012"
     assert _interval(5.4, float("nan")) == "5.4"
     assert _number(0.9996, percent=True) == "99.96%"  # was "100.0%"
+    # and from 0.99995 up it still was at two decimals; a share above 0 read 0.0%
+    assert _number(0.99996, percent=True) == "99.996%" and _number(1 - 1e-12, percent=True) == "99.999999%"
+    assert _number(4e-5, percent=True) == "0.004%" and _number(-1e-5, percent=True) == "-0.001%"
+    assert _number(0.0, percent=True) == "0.0%" and _number(0.12345, percent=True) == "12.3%"
     assert _number(1.0, percent=True) == "100.0%" and _number(0.95, percent=True) == "95.0%"

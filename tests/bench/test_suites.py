@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from hybridinv import scenarios
@@ -45,6 +47,20 @@ def test_exact_parameters_only_for_poisson_lost_sales() -> None:
     assert ScenarioSpec("single_sku", (("lost_sales", False),)).exact_parameters() is None
     assert ScenarioSpec("single_sku", (("fixed_cost", 10.0),)).exact_parameters() is None
     assert ScenarioSpec("multi_10").exact_parameters() is None
+
+
+def test_a_held_out_suite_scenario_keeps_the_suites_horizon_and_one_kind() -> None:
+    known = {spec.key: spec for spec in QUICK.scenarios}
+    # multi_10_heldout_level ran on multi_10's own 104 periods beside the quick suite's 52-period multi_10
+    held = spec_from_name("multi_10_heldout_level", known)
+    assert held == replace(known["multi_10"], heldout="level") and held.periods == 52
+    labelled = ScenarioSpec("multi_10", periods=30, label="short")
+    assert spec_from_name("short_heldout_season", {"short": labelled}).key == "short_heldout_season"
+    single = spec_from_name("single_sku_L2_p9_heldout_level", known)  # was an unknown scenario
+    assert single == replace(known["single_sku_L2_p9"], heldout="level")
+    with pytest.raises(PlanningError, match="one held-out change") as err:  # 'promotion' was dropped silently
+        spec_from_name("multi_10_heldout_promotion_heldout_level", known)
+    assert err.value.value == "multi_10_heldout_promotion_heldout_level"
 
 
 def test_spec_from_name_and_errors() -> None:
@@ -94,3 +110,10 @@ def test_run_suite_checks_workers_and_backend(options: dict, column: str) -> Non
     with pytest.raises(PlanningError) as info:
         run_suite(suite, progress=False, **{"workers": 1, **options})
     assert info.value.column == column
+
+
+def test_one_policy_name_is_a_suite_of_one_policy() -> None:
+    # 'mpc' was the policies 'm', 'p' and 'c' (all reported missing), 'ss' a repeated policy 's'
+    suite = QUICK.with_options(policies="mpc")  # type: ignore[arg-type]
+    assert suite.policies == ("mpc",)
+    assert Suite("one", (ScenarioSpec("multi_10"),), "ss", 2, baselines="ss").baselines == ("ss",)  # type: ignore[arg-type]

@@ -261,7 +261,7 @@ def test_ordered_units_given_in_extra_are_the_units_shipped(short_ledger: Ledger
 
 
 @pytest.mark.parametrize(("name", "data"), [
-    ("spec.JSON", '{"scale": 2.0}'.encode()),
+    ("spec.JSON", b'{"scale": 2.0}'),
     ("spec.toml", b"\xef\xbb\xbfscale = 2.0\n"),  # a byte-order mark was "invalid TOML at line 1, column 1"
     ("spec.json", b"\xef\xbb\xbf" + b'{"scale": 2.0}'),
 ])
