@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +18,7 @@ from hybridinv.core._frame import (
     require_frame,
     sku_column,
 )
-from hybridinv.core.errors import PlanningError, number_in
+from hybridinv.core.errors import PlanningError, PlanningWarning, number_in
 from hybridinv.core.limits import MAX_QUANTITY
 from hybridinv.demand.leadtime import Disruptions
 
@@ -139,8 +140,13 @@ def fit_supply(receipts: pd.DataFrame, period_days: float = 7.0, extra_columns: 
         For a missing or repeated column, a ``period_days`` that is not > 0, an empty SKU,
         unreadable dates or dates written as numbers, an arrived receipt without its order or
         promised date or its received quantity, quantities that are not numbers (booleans
-        included), infinite, ordered <= 0 or received < 0, arrivals before the order, or more
-        received than ordered.
+        included), infinite, ordered <= 0 or received < 0, arrivals before the order, a promise
+        before the order, or more received than ordered.
+
+    Warns
+    -----
+    PlanningWarning
+        When a SKU's receipts name more than one supplier (they are fitted together).
     """
     df = require_frame(receipts, _TABLE)
     check_columns(df, (*RECEIPT_COLUMNS, "supplier"), _TABLE, extra_columns)  # a misspelled 'suplier' was dropped
@@ -178,12 +184,17 @@ def fit_supply(receipts: pd.DataFrame, period_days: float = 7.0, extra_columns: 
     if (days[received] < 0).any():
         bad = int(np.flatnonzero(received & (days < 0))[0])
         raise PlanningError("arrival before the order date", column="arrival_date", sku=skus[bad])
+    promised_early = (dates["promised_date"].dt.normalize() < dates["order_date"].dt.normalize()).to_numpy()
+    if promised_early.any():  # it was counted late, whenever the order came
+        bad = int(np.flatnonzero(promised_early)[0])
+        raise PlanningError("promised before the order date", column="promised_date", sku=skus[bad],
+                            value=str(dates["promised_date"].iloc[bad].date()))
     # on or before the promised *day*: an arrival at 15:00 on the promised date was counted late
     late = (dates["arrival_date"].dt.normalize() > dates["promised_date"].dt.normalize()).to_numpy()
     fraction = np.minimum(got / ordered, 1.0)
     frame = pd.DataFrame({
         "sku": skus,
-        "lead": days / period_days,
+        "days": days,
         "on_time": ~late,
         "ordered": ordered,
         "received": got,
@@ -193,16 +204,29 @@ def fit_supply(receipts: pd.DataFrame, period_days: float = 7.0, extra_columns: 
     })[received]
     grouped = frame.groupby("sku", sort=True)
     stats = grouped.agg(
-        lead_time_mean=("lead", "mean"),
-        lead_time_std=("lead", "std"),
+        lead_days_mean=("days", "mean"),
+        lead_days_std=("days", "std"),
         on_time_rate=("on_time", "mean"),
         ordered=("ordered", "sum"),
         received=("received", "sum"),
         short_share=("short", "mean"),
         short_fraction=("short_fraction", "mean"),
-        receipts=("lead", "size"),
+        receipts=("days", "size"),
         supplier=("supplier", lambda s: s.mode().iloc[0]),
+        suppliers=("supplier", "nunique"),
     )
+    pooled = stats[stats["suppliers"] > 1]
+    if len(pooled):  # their lead times and short deliveries were pooled, and the catalog kept one, without a word
+        first = str(pooled.index[0])
+        counts = frame[frame["sku"] == first]["supplier"].value_counts()
+        named = ", ".join(f"{name} {count}" for name, count in counts.items())
+        warnings.warn(PlanningWarning(
+            f"{len(pooled)} SKU(s) have receipts from more than one supplier (first {first!r}: {named}); their lead "
+            "times and short deliveries are fitted over every supplier together, and the catalog names the supplier "
+            "of most receipts (ties: the first by name)"), stacklevel=3)
+    # in days, divided once: days / period_days averaged put 17.5 days a hair under 2.5 weeks, which rounded to 2
+    stats["lead_time_mean"] = stats["lead_days_mean"] / period_days
+    stats["lead_time_std"] = stats["lead_days_std"] / period_days
     return SupplyFit(
         sku=stats.index.to_numpy(dtype=object),
         lead_time_mean=stats["lead_time_mean"].to_numpy(dtype=np.float64),

@@ -530,7 +530,9 @@ class DigitalTwin:
             # keep the catalog's (a lead time of 4 became the default 1, every supplier "default")
             fitted = supply.receipts > 0
             # halves round up (np.rint took them to the even neighbour: 1.5 periods became 2, 2.5 also 2)
-            frame["lead_time"] = np.where(fitted, np.floor(supply.lead_time_mean + 0.5), frame["lead_time"].to_numpy())
+            # (and a mean a rounding error under the half still rounds up)
+            frame["lead_time"] = np.where(fitted, np.floor(supply.lead_time_mean + 0.5 + 1e-9),
+                                          frame["lead_time"].to_numpy())
             std = frame["lead_time_std"].to_numpy() if "lead_time_std" in frame else np.zeros(skus.size)
             frame["lead_time_std"] = np.where(fitted, supply.lead_time_std, std)
             logged = fitted & (supply.supplier != "default")
