@@ -88,7 +88,8 @@ def command(
     if decisions_path:
         decisions = read_csv(decisions_path, comment="#")
         matrix = twin.matrix_
-        logged = LoggedOrders.from_frame(decisions, matrix.sku).orders.shape[0]  # checks the file
+        # checks the file, its columns as --extra-columns says (a misspelt 'commnet' was read without a word)
+        logged = LoggedOrders.from_frame(decisions, matrix.sku, extra_columns=extra_columns).orders.shape[0]
         if window is not None and window < logged:
             raise click.BadParameter(f"the decisions log period {logged - 1}, outside a window of {window} periods",
                                      param_hint="--window")

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core._frame import by_sku_labels, require_columns, require_frame
+from hybridinv.core._frame import ExtraColumns, by_sku_labels, check_columns, require_columns, require_frame
 from hybridinv.core.errors import PlanningError, number_in, require_policy, whole_number
 from hybridinv.core.limits import MAX_PERIODS, MAX_QUANTITY
 from hybridinv.sim.ledger import COST_COMPONENTS
@@ -129,12 +129,15 @@ class LoggedOrders:
         return self._index[1]
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame, skus: ArrayLike, periods: int | None = None) -> LoggedOrders:
+    def from_frame(cls, frame: pd.DataFrame, skus: ArrayLike, periods: int | None = None,
+                   extra_columns: ExtraColumns = "ignore") -> LoggedOrders:
         """From a long frame ``period, sku, order_qty``: one row per period and SKU, ``period``
         a whole number (0 = the first replayed period); rows and periods not logged are 0.
         ``periods``: how many periods the log covers (default: the last logged period + 1;
         give it when periods at the end have no row). :attr:`orders` are in the order of ``skus``
         and keep those labels, so a catalog in another SKU order reads each SKU's own orders.
+        ``extra_columns``: other columns are ignored by default (every column read is required);
+        ``"error"`` refuses them, naming the closest known column, as the command line does.
 
         Raises
         ------
@@ -144,6 +147,7 @@ class LoggedOrders:
             not a number >= 0.
         """
         df = require_frame(frame, _DECISIONS)
+        check_columns(df, _DECISION_COLUMNS, _DECISIONS, extra_columns)
         require_columns(df, _DECISION_COLUMNS, _DECISIONS)
         if df.empty:
             raise PlanningError(f"{_DECISIONS} has no rows", column="period")
@@ -406,7 +410,8 @@ def shadow_replay(
         if logged_periods < horizon:
             raise PlanningError(f"logged orders cover {logged_periods} periods, the replay {horizon}",
                                 column="orders", value=f"shape {incumbent.orders.shape}")
-    warmup = min(scenario.warmup, horizon - 1)
+    # the one warm-up rule of every run (a 52-period replay of single_sku measured 2 periods where simulate 39)
+    warmup = min(scenario.warmup_for(horizon), horizon - 1)
     n = scenario.n_skus
     cost = np.zeros((2, horizon, len(COST_COMPONENTS)))
     purchases = np.zeros((2, horizon))

@@ -42,6 +42,17 @@ def test_shadow_command_with_logged_decisions(files, tmp_path):
     assert "95% CI" in result.output
 
 
+def test_shadow_decisions_with_an_unknown_column_follow_extra_columns(files, tmp_path):
+    # a misspelt 'commnet' column was read without a word under --extra-columns error (the sales file's was not)
+    decisions = pd.read_csv(files / "decisions.csv").assign(commnet="x")
+    decisions.to_csv(tmp_path / "decisions.csv", index=False)
+    args = ["shadow", "--sales", str(files / "sales.csv"), "--decisions", str(tmp_path / "decisions.csv"),
+            "--policy", "base_stock", "--replications", "2"]
+    refused = CliRunner().invoke(main, args)
+    assert refused.exit_code == 1 and "decisions has unknown column 'commnet'" in refused.output, refused.output
+    assert CliRunner().invoke(main, [*args, "--extra-columns", "ignore"]).exit_code == 0
+
+
 def test_monitor_command_renders_dashboard(tmp_path):
     periods = np.arange(30)
     served = np.where((periods >= 10) & (periods < 14), 50.0, 100.0)

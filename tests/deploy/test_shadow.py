@@ -40,6 +40,16 @@ def test_kpis_match_independent_simulation(scenario):
     assert row.loc["fill_rate", "recommended"] == pytest.approx(reference["b"]["fill_rate"].mean(), abs=0.01)
 
 
+def test_a_replay_shorter_than_the_scenario_measures_what_simulate_measures(scenario):
+    # the replay kept the scenario's whole warm-up (20 of 24 periods: 4 measured) where simulate keeps a quarter
+    better, worse = BaseStock(16, repair=None), BaseStock(11, repair=None)
+    result = shadow_replay(scenario, better, worse, periods=24, replications=3, seed=0)
+    reference = simulate(better, scenario, seeds=[0, 1, 2], periods=24)
+    assert result.measured_periods == reference["periods"].iloc[0] == 24 - scenario.warmup_for(24) == 18
+    row = result.summary.set_index("kpi")
+    assert row.loc["avg_cost", "recommended"] == pytest.approx(reference["avg_cost"].mean())
+
+
 def test_optimal_base_stock_beats_a_bad_one_significantly(scenario):
     level, _ = best_base_stock(5.0, 2, 1.0, 9.0, lost_sales=True)
     result = shadow_replay(scenario, BaseStock(level, repair=None), BaseStock(level - 5, repair=None),
@@ -151,17 +161,17 @@ def test_fill_rate_without_demand_is_one_as_in_the_ledger():
 
 def test_a_replay_of_fewer_than_two_blocks_has_no_interval_and_no_verdict(scenario):
     good, bad = BaseStock(16, repair=None), BaseStock(8, repair=None)
-    short = shadow_replay(scenario, good, bad, periods=27, replications=1)  # warm-up 20: 7 measured, block 4
-    assert short.measured_periods == 7 and short.block == 4
+    short = shadow_replay(scenario, good, bad, periods=7, replications=1)  # warm-up 1: 6 measured, block 4
+    assert short.measured_periods == 6 and short.block == 4
     assert short.summary[["ci_low", "ci_high"]].isna().all().all()  # were both the point estimate
-    assert "no interval: 7 measured period(s)" in short.verdict() and "lower" not in short.verdict()
-    enough = shadow_replay(scenario, good, bad, periods=28, replications=1, block=4)
+    assert "no interval: 6 measured period(s)" in short.verdict() and "lower" not in short.verdict()
+    enough = shadow_replay(scenario, good, bad, periods=12, replications=1, block=4)  # warm-up 3: 9 measured
     assert enough.summary[["ci_low", "ci_high"]].notna().all().all()
     assert enough.verdict().endswith("-> lower")
     fill = enough.verdict("fill_rate")
     assert "per period" not in fill and f"{enough.summary.set_index('kpi').loc['fill_rate', 'recommended']:.4f}" in fill
     frame = enough.per_period
-    assert list(frame["measured"]) == [False] * 20 + [True] * 8
+    assert list(frame["measured"]) == [False] * 3 + [True] * 9
     summary = enough.summary.set_index("kpi")
     assert frame.loc[frame["measured"], "cost_recommended"].mean() == pytest.approx(summary.loc["avg_cost",
                                                                                                 "recommended"])
