@@ -249,21 +249,32 @@ class DemandStatistics:
     def quantile(self, periods: ArrayLike, fractile: ArrayLike) -> NDArray[np.float64]:
         """Quantile of demand over ``periods`` periods (lead-time uncertainty included)."""
         mean, std = self.over_periods(periods)
-        dist = self.distribution
-        if dist == "poisson" and (self.lead_time_std > 0).any():
-            dist = "negative_binomial"
-        return demand_quantile(mean, std, fractile, dist)
+        spread = self._spread_lead()
+        if spread is None:
+            return demand_quantile(mean, std, fractile, self.distribution)
+        return np.where(spread, demand_quantile(mean, std, fractile, "negative_binomial"),
+                        demand_quantile(mean, std, fractile, "poisson"))
 
     def cdf(self, periods: ArrayLike, level: ArrayLike) -> NDArray[np.float64]:
         """``P(demand over periods <= level)``, the distribution :meth:`quantile` inverts; ``level`` of shape
         (n,) or (n, k)."""
         mean, std = self.over_periods(periods)
-        dist = self.distribution
-        if dist == "poisson" and (self.lead_time_std > 0).any():
-            dist = "negative_binomial"
         y = np.asarray(level, dtype=np.float64)
         extra = (slice(None),) + (None,) * (y.ndim - 1)
-        return demand_cdf(y, mean[extra], std[extra], dist)
+        spread = self._spread_lead()
+        if spread is None:
+            return demand_cdf(y, mean[extra], std[extra], self.distribution)
+        return np.where(spread[extra], demand_cdf(y, mean[extra], std[extra], "negative_binomial"),
+                        demand_cdf(y, mean[extra], std[extra], "poisson"))
+
+    def _spread_lead(self) -> NDArray[np.bool_] | None:
+        """Poisson SKUs whose lead time varies (their demand over it is over-dispersed: negative binomial), or
+        None when the distribution is the same for every SKU. Per SKU: one SKU's lead-time spread switched every
+        SKU of the catalog, and a SKU's level depended on the others (37 alone, 41 beside one with a spread)."""
+        spread = np.asarray(self.lead_time_std) > 0
+        if self.distribution != "poisson" or not spread.any():
+            return None
+        return np.broadcast_to(spread, np.shape(self.mean))
 
     def fractile(self) -> NDArray[np.float64]:
         """Critical ratio ``p / (p + h)``."""

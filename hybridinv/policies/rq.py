@@ -207,7 +207,8 @@ class RQ(TargetPolicy):
             else:
                 level = backorder_reorder_point(st, batch) + 1.0
             factor = per_sku(self.safety_factor, n, "safety_factor")
-            reorder = np.ceil(mean + factor * (level - mean)) - 1.0
+            # a hair of tolerance, as BaseStock's level: -0.9999999999999998 took the ceiling to 0 and r one unit up
+            reorder = np.ceil(mean + factor * (level - mean) - 1e-9) - 1.0
         else:
             reorder = per_sku(self.reorder_point, n, "reorder_point")
         self.reorder_point_ = reorder

@@ -162,3 +162,42 @@ def test_forecast_capped_base_stock_weights_a_backordered_shortfall_by_its_short
     weights = ForecastCappedBaseStock().repair_options(obs, np.array([10.0, 10.0]))["under_weight"]
     # both SKUs are equally far from a stockout and a backordered unit costs p = 5 whatever it costs to buy
     assert weights[0] == pytest.approx(weights[1]) and weights[0] > 1.0
+
+
+def _statistics(mean: list[float], std: list[float], lead_time_std: list[float], lead_time: float = 2.0,
+                holding: float = 1.0, shortage: float = 9.0):  # type: ignore[no-untyped-def]
+    from hybridinv.policies.newsvendor import DemandStatistics
+
+    n = len(mean)
+
+    def column(value: object) -> np.ndarray:
+        return np.broadcast_to(np.asarray(value, dtype=float), (n,)).copy()
+
+    return DemandStatistics(mean=column(mean), std=column(std), lead_time=column(lead_time),
+                            lead_time_std=column(lead_time_std), holding_cost=column(holding),
+                            shortage_cost=column(shortage), order_cost=column(0.0), lot_size=column(1.0),
+                            moq=column(0.0), lost_sales=False, distribution="poisson")
+
+
+def test_a_poisson_skus_level_does_not_depend_on_the_other_skus() -> None:
+    # one SKU's lead-time spread switched the whole catalog to the negative binomial: 37 alone, 41 beside it
+    from hybridinv.policies.classical import BaseStock
+
+    alone = BaseStock.fit(_statistics([10.0], [5.0], [0.0])).level
+    spread_alone = BaseStock.fit(_statistics([10.0], [5.0], [1.0])).level
+    together = BaseStock.fit(_statistics([10.0, 10.0], [5.0, 5.0], [0.0, 1.0])).level
+    np.testing.assert_array_equal(together, np.r_[alone, spread_alone])
+    # alone, a Poisson SKU's level is the Poisson critical fractile over L + 1 periods
+    assert alone[0] == stats.poisson.ppf(0.9, 30.0)
+
+
+def test_rq_reorder_point_with_backorders_has_no_rounding_step() -> None:
+    # mean + (level - mean) came to -0.9999999999999998 and the ceiling put r one unit above the optimum
+    from hybridinv.policies.rq import backorder_reorder_point
+
+    mean = 1.130118227400444
+    st = _statistics([mean], [mean**0.5], [0.0], lead_time=0.0, holding=2.442628735798169,
+                     shortage=21.59162126152785)
+    exact = backorder_reorder_point(st, np.array([21.0]))
+    assert exact[0] == -2.0
+    assert RQ(batch_size=21).fit(st).reorder_point_[0] == exact[0]
