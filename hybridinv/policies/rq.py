@@ -122,7 +122,7 @@ def backorder_reorder_point(st: DemandStatistics, batch: NDArray[np.float64]) ->
     points = int(min(float(size.max(initial=1.0)), _WINDOW_POINTS))
     k = np.arange(points, dtype=np.float64)[None, :]
     small = size[:, None] <= points  # every level of the window, else evenly spread ones
-    offsets = np.where(small, k, np.floor(k * (size[:, None] - 1.0) / max(points - 1, 1)))
+    offsets = np.where(small, k, np.floor((k + 0.5) * size[:, None] / points))
     counted = np.where(small, k < size[:, None], True)
 
     def window_mean(r: NDArray[np.float64]) -> NDArray[np.float64]:

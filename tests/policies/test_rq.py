@@ -201,3 +201,27 @@ def test_rq_reorder_point_with_backorders_has_no_rounding_step() -> None:
     exact = backorder_reorder_point(st, np.array([21.0]))
     assert exact[0] == -2.0
     assert RQ(batch_size=21).fit(st).reorder_point_[0] == exact[0]
+
+
+def test_rq_reorder_point_with_backorders_and_a_long_window_is_within_one_unit_of_the_optimum() -> None:
+    # the 64 levels read from a window longer than 64 leaned to its low end: r up to 3 units above the optimum
+    # (Poisson 18.94, L = 2, Q = 179: 22 where 21 is optimal); now one level in the middle of each 64th
+    from hybridinv.policies.rq import backorder_reorder_point
+
+    rng = np.random.default_rng(5)
+    off = 0
+    for _ in range(40):
+        mean, lead, h, p, q = rng.uniform(1, 40), int(rng.integers(0, 4)), rng.uniform(0.5, 3), rng.uniform(1, 30), \
+            float(rng.integers(65, 400))
+        st = _statistics([mean], [mean**0.5], [0.0], lead_time=float(lead), holding=h, shortage=p)
+        r = backorder_reorder_point(st, np.array([q]))[0]
+        demand = stats.poisson(mean * (lead + 1))
+        best = r - 10  # the smallest r whose window y = r+1..r+Q has mean F >= p / (p + h), by enumeration
+        while demand.cdf(np.arange(best + 1, best + q + 1)).mean() < p / (p + h):
+            best += 1
+        assert abs(r - best) <= 1.0
+        off += r != best
+    assert off <= 8
+    st = _statistics([18.940316264837676], [18.940316264837676**0.5], [0.0], holding=2.349488501711061,
+                     shortage=9.395684004628379)
+    assert RQ(batch_size=179.0).fit(st).reorder_point_[0] == 21.0
