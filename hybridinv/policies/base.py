@@ -228,9 +228,7 @@ class TargetPolicy:
     ) -> Decision:
         """The repaired decision of the levels ``(reorder_point, order_up_to)``: order up to ``order_up_to``
         where the inventory position is at or below ``reorder_point``."""
-        position = obs.inventory_position
-        desired = np.where(position <= reorder_point, np.maximum(order_up_to - position, 0.0), 0.0)
-        desired = np.ceil(desired - 1e-9)
+        desired = np.ceil(_desired(obs.inventory_position, reorder_point, order_up_to) - 1e-9)
         return self.finalize(desired, obs, reorder_point, order_up_to)
 
     def finalize(
@@ -290,9 +288,16 @@ class BatchTargetPolicy(TargetPolicy):
         if type(self).decide is not TargetPolicy.decide:
             return np.stack([self.decide(obs.episode(e)).orders for e in range(obs.episodes)])
         reorder_point, order_up_to = self.targets_batch(obs)
-        position = obs.inventory_position
-        desired = np.where(position <= reorder_point, np.maximum(order_up_to - position, 0.0), 0.0)
-        desired = np.ceil(desired - 1e-9)
+        desired = np.ceil(_desired(obs.inventory_position, reorder_point, order_up_to) - 1e-9)
         if self.repair is None or not needs_repair(obs.episode(0)):
             return np.maximum(np.ceil(desired - 1e-9), 0.0)
         return np.stack([self.finalize(desired[e], obs.episode(e)).orders for e in range(obs.episodes)])
+
+
+def _desired(position: NDArray[np.float64], reorder_point: NDArray[np.float64],
+             order_up_to: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``S - IP`` where the position is at or below ``s``, else 0. Where every whole position below ``S`` orders
+    (``s >= S - 1``: a base-stock rule, reported with ``s = ceil(S) - 1``) a fractional position below ``S`` orders
+    too: ``BaseStock(11)`` at a position of 10.5 ordered nothing, above its ``s`` of 10 though short of ``S``."""
+    orders = (position <= reorder_point) | ((reorder_point >= order_up_to - 1.0 - 1e-9) & (position < order_up_to))
+    return np.where(orders, np.maximum(order_up_to - position, 0.0), 0.0)

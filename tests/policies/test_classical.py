@@ -166,3 +166,23 @@ def test_fit_under_lost_sales_against_the_exact_best_base_stock(holding: float, 
     assert excess[0] == 0.0
     quoted = {19.0: (0.03, 0.05), 9.0: (0.03, 0.05), 1.0: (0.2, 0.3)}[shortage]
     assert quoted[0] < excess[2] < quoted[1]
+
+
+def test_base_stock_orders_at_a_fractional_position_just_below_its_level() -> None:
+    # q = ceil(S - IP): BaseStock(11) at 10.5 ordered nothing (its s = ceil(S) - 1 = 10 is below the position),
+    # where CappedBaseStock in the same state ordered 1
+    from hybridinv.core import Catalog, Constraints, InventoryState
+    from hybridinv.policies.classical import BaseStock
+    from hybridinv.policies.rq import CappedBaseStock
+    from hybridinv.sim.observation import Observation
+
+    cat = Catalog(sku=np.array(["flour"], dtype=object), unit_cost=np.ones(1), holding_cost=np.ones(1),
+                  shortage_cost=np.full(1, 9.0), lead_time=np.array([0]))
+    for on_hand, level, expected in ((10.5, 11.0, 1.0), (11.0, 11.0, 0.0), (11.2, 11.0, 0.0), (10.0, 11.0, 1.0),
+                                     (11.2, 11.5, 1.0), (9.5, 11.5, 2.0)):
+        obs = Observation.from_state(InventoryState(cat.sku, np.array([on_hand])), cat, Constraints(),
+                                     np.full((1, 4), 5.0), np.ones((1, 4)))
+        decision = BaseStock(level).decide(obs)
+        assert decision.orders[0] == expected == np.ceil(max(level - on_hand, 0.0) - 1e-9)
+        assert decision.reorder_point[0] == np.ceil(level) - 1.0  # reported as before
+        assert CappedBaseStock(level=level, cap=5).decide(obs).orders[0] == expected
