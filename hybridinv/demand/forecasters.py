@@ -21,7 +21,8 @@ Methods (:class:`ForecastMethod`), all in error-correction form:
     ``l + b (phi + ... + phi^h)``.
 ``holt_winters``
     Level and multiplicative seasonal index (cycle ``season``), ``yhat = l s``,
-    ``l += alpha e / s``, ``s += gamma e / l``; initialised from the first two cycles.
+    ``l += alpha e / s``, then ``s += gamma (y / l - s)`` over the updated level (Winters' form);
+    initialised from the first two cycles.
 ``croston_sba``
     Croston's method with the Syntetos-Boylan bias correction: demand size ``z`` and
     interval ``p`` smoothed at demand occurrences, forecast ``(1 - alpha / 2) z / p``.
