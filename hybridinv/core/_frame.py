@@ -111,6 +111,7 @@ def _open_text(path: str) -> Iterator[IO[str]]:
     with opener(path, "rt", **options) as handle:
         yield handle
 
+
 #: Columns that hold codes, read from CSV files as text (``007`` stays ``007``, ``NA`` is a name).
 KEY_COLUMNS = ("sku", "location", "parent", "supplier")
 
@@ -504,7 +505,7 @@ def _spellings(name: str) -> tuple[str, str]:
 def _loose_key(name: object) -> str:
     """``name`` without case, spaces, dashes, underscores or leading zeros of its numbers (NFKC-normalized)."""
     text = unicodedata.normalize("NFKC", str(name)).casefold()
-    text = re.sub(r"\d+", lambda m: str(int(m.group())), text)
+    text = re.sub(r"\d+", lambda m: m.group().lstrip("0") or "0", text)
     return re.sub(r"[\W_]+", "", text)
 
 

@@ -255,3 +255,11 @@ def test_an_array_in_a_cell_is_refused_naming_column_and_sku() -> None:
     with pytest.raises(PlanningError, match="forecast: value is an array") as err:
         hybridinv.plan(state.assign(on_hand=[3, 4]), catalog, None, forecast)
     assert (err.value.column, err.value.sku) == ("mean", "B")
+
+
+def test_ignored_columns_are_compared_loosely_without_reading_their_numbers_as_integers() -> None:
+    # a header of 5,000 digits went through int() (Python refuses more than 4,300): a ValueError, not a column
+    frame = pd.DataFrame({"sku": ["A"], "on_hand": [1], "x" + "9" * 5000: [2], "note 01": ["n"]})
+    check_columns(frame, ["sku", "on_hand"], "state", "ignore")  # ignored, as asked
+    with pytest.raises(PlanningError, match="'On Hand 01' is 'on_hand_1' written another way"):
+        check_columns(frame.rename(columns={"on_hand": "On Hand 01"}), ["sku", "on_hand_1"], "state", "ignore")
