@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import hybridinv
 from hybridinv import plan
 from hybridinv.examples import EXAMPLE_CONSTRAINTS, example_frames
 
@@ -171,3 +172,33 @@ def test_the_same_order_gets_the_same_reason_from_every_backend(seed: int) -> No
         same = plans[backend]["order_qty"] == plans["highs"]["order_qty"]
         pd.testing.assert_series_equal(plans[backend].loc[same, "reason"], plans["highs"].loc[same, "reason"])
     assert (plans["highs"]["reason"] != "other").all()  # every cut has a named rule or row
+
+
+class _Fixed:
+    name = "fixed"
+
+    def __init__(self, orders: list[float]) -> None:
+        self.orders = np.asarray(orders, dtype=np.float64)
+
+    def act(self, obs: object) -> np.ndarray:
+        return self.orders.copy()
+
+
+def test_a_binding_budget_is_priced_and_a_slack_capacity_is_not_at_a_tie_of_breakpoints() -> None:
+    # S4's weight per unit (6) sat on both rows' breakpoints (capacity 2 x volume 3, budget 1 x unit cost 6): the
+    # pricing ascent stalled at capacity 2, budget 0 (Lagrangian 42.56 where (0, 1) gives 75.56), so the budget
+    # that binds (144 of 144) was priced 0, the capacity row with 12 of 30 free priced 2, and S4 labelled 'capacity'
+    # (HiGHS: budget 1, capacity 0; raising the capacity changes nothing, raising the budget lowers the objective)
+    catalog = pd.DataFrame({
+        "sku": ["S0", "S1", "S2", "S3", "S4"], "unit_cost": [6.0, 9, 2, 4, 6],
+        "holding_cost": [0.29, 0.51, 0.46, 0.56, 0.92], "shortage_cost": [24.0, 33, 21, 19, 6],
+        "lead_time": [2, 2, 2, 2, 0], "volume": [3.0, 1, 3, 1, 3], "moq": [0, 0, 0, 2, 6],
+        "lot_size": [1, 1, 1, 1, 2], "demand_mean": [2.0, 4, 0, 0, 1]})
+    state = pd.DataFrame({"sku": catalog["sku"], "on_hand": [11, 7, 2, 4, 0]})
+    with pytest.warns(hybridinv.PlanningWarning, match="shortage_cost <= unit_cost"):
+        out = plan(state, catalog, hybridinv.Constraints(capacity=80, budget=144), policy=_Fixed([10, 5, 2, 1, 17]))
+    repair = out.attrs["diagnostics"]["repair"]
+    assert list(out["order_qty"]) == [10, 4, 2, 2, 6]
+    assert repair["budget_price"] == pytest.approx(1.0, abs=1e-6) and repair["capacity_price"][0] == 0.0
+    assert out.set_index("sku").loc["S4", "reason"] == "lot_rounding+budget"
+    assert not out.set_index("sku").loc["S4", "capacity"]
