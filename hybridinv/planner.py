@@ -292,7 +292,7 @@ def plan(
             placed(np.asarray(check.orders, dtype=np.float64))
     frame = _frame(cat, inv, obs, decision, check.orders, mean)
     notes = _notes(proposed, check, cat, cons, history is not None and past_forecast is None, lost_sales,
-                   mean.mean(axis=1), obs.inventory_position < obs.protection_forecast()[0])
+                   mean.mean(axis=1), obs)
     if gate is not None and not gate.use_hybrid:
         notes["validation_gate"] = gate.reason
     backorders = np.asarray(obs.backorders, dtype=np.float64)
@@ -581,12 +581,11 @@ def _violation_message(check: OrderCheck) -> str:
 
 def _notes(
     proposed: Decision, check: OrderCheck, cat: Catalog, cons: Constraints, history_alone: bool, lost_sales: bool,
-    demand: np.ndarray, short: np.ndarray,
+    demand: np.ndarray, obs: Observation,
 ) -> dict[str, str]:
     """Plan-level warnings, by topic: what the plan could not use or do as the input asked.
 
-    ``demand`` is the mean forecast per period of every SKU (for the batch a holding cost implies);
-    ``short`` marks the SKUs whose inventory position is below their protection interval's mean demand.
+    ``demand`` is the mean forecast per period of every SKU (for the batch a holding cost implies).
     """
     notes: dict[str, str] = {}
     if check.rows:
@@ -595,8 +594,9 @@ def _notes(
         wanted = (np.nan_to_num(np.asarray(proposed.desired, dtype=np.float64)) > 0) | (
             np.nan_to_num(np.asarray(proposed.orders, dtype=np.float64)) > 0
         )
-        if not wanted.any():  # a policy that plans under the budget itself (mpc) wants nothing it cannot pay for
-            wanted = short
+        if not wanted.any():  # a policy that plans under the budget itself (mpc) wants nothing it cannot pay for:
+            # the SKUs short of their protection interval's mean demand need stock
+            wanted = obs.inventory_position < obs.protection_forecast()[0]
         cheapest = cat.unit_cost * np.maximum(cat.moq, cat.lot_size)
         if wanted.any() and (cheapest[wanted] > cons.budget).all():
             i = int(np.flatnonzero(wanted)[np.argmin(cheapest[wanted])])
