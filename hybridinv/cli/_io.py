@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["check_outputs", "cutoff_from_text", "distinct_names", "emit_plan", "extra_columns_option",
            "plan_file_options", "positive_limit", "read_csv", "rounded_table", "user_error", "writable_directory",
-           "FolderPath"]
+           "writable_target", "FolderPath"]
 
 _Command = TypeVar("_Command", bound=Callable[..., Any])
 
@@ -288,6 +288,26 @@ def writable_directory(path: str | os.PathLike[str], option: str = "--out") -> N
             pass
     except OSError as exc:
         raise click.BadParameter(f"cannot write to {str(path)!r}: {exc.strerror or exc}", param_hint=option) from None
+
+
+def writable_target(path: str | os.PathLike[str], option: str = "--out") -> None:
+    """Check, creating nothing, that the folder ``path`` exists and is writable or can be made: its nearest existing
+    ancestor is a writable folder (``train`` writes its folder after the run, and refuses bad options without a
+    folder left behind; ``--out afile/sub`` trained to the end and then failed).
+
+    Raises
+    ------
+    click.BadParameter
+        Naming the option and the path (a usage error, exit code 2).
+    """
+    target = Path(path)
+    existing = target
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise click.BadParameter(f"cannot write to {str(path)!r}: {str(existing)!r} is not a folder", param_hint=option)
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise click.BadParameter(f"cannot write to {str(path)!r}: permission denied", param_hint=option)
 
 
 def is_scenario_file(name: str) -> bool:

@@ -162,6 +162,7 @@ def command(
     (total shortfall); otherwise the model is the base. The command prints which targets
     trained weights and base meet there.
     """
+    from hybridinv.cli._io import writable_target
     from hybridinv.core.errors import PlanningError
     from hybridinv.rl.training import TrainConfig, train, train_es
 
@@ -179,6 +180,7 @@ def command(
     else:
         _refuse_options(_SCENARIO_OPTIONS, "do not apply with --history (it trains the forecast_ss hybrid by ES "
                                            "on the history; --algo is ignored)")
+    writable_target(out)  # before the training, not after it (--out afile/sub trained, then failed)
     if history is not None:
         if parameterization not in (None, "forecast_ss", "forecast_capped"):
             raise click.ClickException(
@@ -194,6 +196,8 @@ def command(
 
     is_es = algo in ("es", "adaptive")
     _refuse_options_of_other_algorithms(algo, learner)
+    if n_envs < 1:  # was named as an --n-steps error (PPO's product check came first)
+        raise click.BadParameter(f"must be a whole number >= 1, got {n_envs}", param_hint="--n-envs")
     if (algo == "ppo" or (algo == "hybrid" and learner == "ppo")) and n_steps * n_envs < 2:
         # stable-baselines3 asserts a minibatch of at least 2 steps
         raise click.BadParameter(f"PPO needs at least 2 steps per rollout (--n-steps {n_steps} x --n-envs {n_envs})",

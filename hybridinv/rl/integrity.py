@@ -163,7 +163,7 @@ def read_metadata(directory: str | Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise ModelFileError(f"{Path(directory)}: no {METADATA_FILE} (not a model directory)") from None
     except (OSError, ValueError) as exc:  # ValueError: a path with a NUL byte
-        raise ModelFileError(f"{path!r}: unreadable metadata ({exc})") from exc
+        raise ModelFileError(f"{path}: unreadable metadata ({exc})") from exc
     if len(raw) > MAX_METADATA_BYTES:
         raise ModelFileError(f"{path}: unreadable metadata (larger than {MAX_METADATA_BYTES} bytes)")
     try:

@@ -213,3 +213,17 @@ def test_a_history_of_zeros_is_refused_before_training(tmp_path: Path) -> None:
                                        "--out", str(tmp_path / "m"), "--quiet"])
     assert result.exit_code != 0 and "records no demand" in result.output, result.output
     assert not (tmp_path / "m").exists()
+
+
+def test_an_unwritable_out_and_n_envs_below_one_are_refused_before_training(tmp_path: Path,
+                                                                              no_training: None) -> None:
+    # --out afile/sub trained to the end (20 s), then failed with 'Not a directory'
+    (tmp_path / "afile").write_text("")
+    for algo in (["--algo", "adaptive"], ["--algo", "hybrid"]):
+        result = CliRunner().invoke(main, ["train", "--scenario", "multi_10", "--out", str(tmp_path / "afile" / "sub"),
+                                           "--quiet", *algo])
+        assert result.exit_code == 2 and "cannot write to" in result.output and "--out" in result.output, result.output
+    # --n-envs 0 was named as an --n-steps error
+    result = CliRunner().invoke(main, ["train", "--scenario", "multi_10", "--algo", "hybrid", "--n-envs", "0",
+                                       "--out", str(tmp_path / "m"), "--quiet"])
+    assert result.exit_code == 2 and "--n-envs" in result.output and "--n-steps" not in result.output, result.output
