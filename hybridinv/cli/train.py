@@ -67,7 +67,8 @@ __all__ = ["command"]
               help="PPO/SAC: stationary demand first, then seasonality, then the full scenario.")
 @click.option("--randomize", is_flag=True,
               help="PPO/SAC: domain randomization of demand means and lead times per episode.")
-@click.option("--n-envs", type=int, default=1, show_default=True, help="PPO/SAC: environments stepped together.")
+@click.option("--n-envs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="PPO/SAC: environments stepped together.")
 @click.option("--learning-rate", type=float, default=3e-4, show_default=True)
 @click.option("--n-steps", type=click.IntRange(min=1), default=1024, show_default=True,
               help="PPO rollout length per environment (n_steps * n_envs >= 2).")
@@ -196,8 +197,6 @@ def command(
 
     is_es = algo in ("es", "adaptive")
     _refuse_options_of_other_algorithms(algo, learner)
-    if n_envs < 1:  # was named as an --n-steps error (PPO's product check came first)
-        raise click.BadParameter(f"must be a whole number >= 1, got {n_envs}", param_hint="--n-envs")
     if (algo == "ppo" or (algo == "hybrid" and learner == "ppo")) and n_steps * n_envs < 2:
         # stable-baselines3 asserts a minibatch of at least 2 steps
         raise click.BadParameter(f"PPO needs at least 2 steps per rollout (--n-steps {n_steps} x --n-envs {n_envs})",
@@ -250,7 +249,6 @@ def command(
 def _objective(
     reward_path: str | None, targets: tuple[str, ...], rate: float, incumbent: str | None, weight: float
 ) -> Any:
-
     from hybridinv.core.errors import PlanningError
     from hybridinv.reward.spec import RewardSpec
     from hybridinv.reward.targets import parse_targets

@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from hybridinv.repair.dual import LagrangianDual, maximize_dual
+from hybridinv.repair.dual import maximize_dual
 from hybridinv.repair.hull import lower_hull, solution_lots
 from hybridinv.repair.model import BackendSolution, RepairProblem
 from hybridinv.repair.primal import improve_lots, make_feasible, repair_lots
@@ -85,11 +85,10 @@ def solve_fast(
     if free is not problem:  # a row-implied bound held a SKU: price the rows. Past the deadline too: the plan is
         # fixed by then, and skipping this gave the degenerate prices (0 where HiGHS said 30), so the reason labels
         # flipped with the backend; it is one more dual ascent, milliseconds
-        free_segments = lower_hull(free)
-        again = maximize_dual(free, free_segments, np.inf, min(max(0.01 * gap_tolerance, 1e-7), 1e-3))
+        again = maximize_dual(free, lower_hull(free), np.inf, min(max(0.01 * gap_tolerance, 1e-7), 1e-3))
         # the ascent can stall at a tie (a SKU's weight on both rows' breakpoints) below the first search's point: a
         # binding budget was priced 0 and a slack capacity 2, and the labels said 'capacity'. The better point wins
-        first = LagrangianDual(free, free_segments).evaluate([np.asarray(m) for m in result.multipliers])[0]
+        first = again.dual.evaluate([np.asarray(m) for m in result.multipliers])[0]
         prices = result.multipliers if first > again.value else again.multipliers
     return BackendSolution(
         lots=best_lots,
