@@ -291,23 +291,32 @@ def writable_directory(path: str | os.PathLike[str], option: str = "--out") -> N
 
 
 def writable_target(path: str | os.PathLike[str], option: str = "--out") -> None:
-    """Check, creating nothing, that the folder ``path`` exists and is writable or can be made: its nearest existing
-    ancestor is a writable folder (``train`` writes its folder after the run, and refuses bad options without a
-    folder left behind; ``--out afile/sub`` trained to the end and then failed).
+    """Check, creating nothing, that a model folder can be written as ``path`` (``train`` writes it after the run
+    and refuses bad options without a folder left behind; ``--out afile/sub`` trained to the end and then failed).
+
+    The nearest existing ancestor of its parent must be a writable folder (the model is written beside
+    ``path`` and renamed into place), and ``path`` must be new, empty or hold an earlier model
+    (:func:`~hybridinv.rl.integrity.check_model_target`).
 
     Raises
     ------
     click.BadParameter
         Naming the option and the path (a usage error, exit code 2).
     """
-    target = Path(path)
-    existing = target
+    from hybridinv.rl.integrity import ModelFileError, check_model_target
+
+    target = Path(os.path.realpath(path))
+    existing = target.parent
     while not existing.exists() and existing.parent != existing:
         existing = existing.parent
     if not existing.is_dir():
         raise click.BadParameter(f"cannot write to {str(path)!r}: {str(existing)!r} is not a folder", param_hint=option)
     if not os.access(existing, os.W_OK | os.X_OK):
         raise click.BadParameter(f"cannot write to {str(path)!r}: permission denied", param_hint=option)
+    try:
+        check_model_target(Path(path))
+    except ModelFileError as exc:
+        raise click.BadParameter(str(exc), param_hint=option) from None
 
 
 def is_scenario_file(name: str) -> bool:

@@ -264,21 +264,22 @@ class NetworkHybrid:
 
 # ---------------------------------------------------------------------- model files
 def save_network_hybrid(directory: str | Path, hybrid: NetworkHybrid, metadata: dict[str, Any] | None = None) -> Path:
-    """Write ``policy.npz`` (the map's arrays, base levels) and ``metadata.json`` (with SHA-256 of every file).
+    """Write the model folder: ``policy.npz`` (the map's arrays, base levels) and ``metadata.json`` (SHA-256s).
+
+    The folder is written whole (:func:`~hybridinv.rl.integrity.write_model_directory`): an
+    earlier model there is replaced, a folder holding anything else refused.
 
     The metadata records the composition: ``parameterization: echelon_correction``,
     ``parameter_map`` (``linear`` or ``network``, then with ``network_output`` and the
     network's widths) and ``learner``.
     """
-    from hybridinv.rl.integrity import write_metadata, write_model_file
+    from hybridinv.rl.integrity import write_model_directory
 
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
     network_map = hybrid.parameter_map
     arrays = {"weights": np.asarray(hybrid.weights)} if network_map is None else network_map.arrays()
     buffer = io.BytesIO()
     np.savez(buffer, base_levels=np.asarray(hybrid.base_levels), **arrays)  # type: ignore[arg-type]
-    write_model_file(directory, "policy.npz", buffer.getvalue())
     meta = {
         **(metadata or {}),
         "policy": _POLICY_KIND, "version": NETWORK_HYBRID_VERSION, "weights_file": "policy.npz",
@@ -294,7 +295,7 @@ def save_network_hybrid(directory: str | Path, hybrid: NetworkHybrid, metadata: 
         meta["network_output"] = network_map.output_metadata()
         meta["network"] = {"n_sku_features": net.n_sku_features, "n_global_features": net.n_global_features,
                            "n_actions": net.n_actions, "hidden": net.hidden}
-    write_metadata(directory, meta)
+    write_model_directory(directory, {"policy.npz": buffer.getvalue()}, meta)
     return directory
 
 

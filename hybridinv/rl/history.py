@@ -546,8 +546,15 @@ def train_on_history(
         (periods x SKUs) array of numbers with one column per catalog SKU, ``catalog`` when it is not
         a :class:`~hybridinv.Catalog`, ``constraints`` when
         :func:`~hybridinv.backtest.setup.resolve_constraints` does not read it.
+    ModelFileError
+        Before training, if ``out`` holds anything but an earlier model
+        (:func:`~hybridinv.rl.integrity.check_model_target`).
     """
     settings = settings or HistoryTraining()
+    if out is not None:
+        from hybridinv.rl.integrity import check_model_target
+
+        check_model_target(out)
     y = _training_window(train, catalog)
     periods = y.shape[0]
     check_training_window(periods, column="train")

@@ -5,7 +5,8 @@ its SHA-256 (``"files": {"policy.npz": "<sha>", "sb3.zip": "<sha>"}``).
 :func:`verify_model_files` reads the metadata with bounded size and nesting, hashes
 every listed file, refuses files that are not listed, and hands the verified bytes of
 the files a loader asked for to that loader, so what is parsed is exactly what was
-hashed. Every writer of model directories calls :func:`write_metadata`.
+hashed. Every writer of model directories writes the whole folder at once with
+:func:`write_model_directory` (files and metadata into a new folder, renamed into place).
 
 The hash protects a directory whose ``metadata.json`` is trusted against corrupted or
 replaced files; it cannot protect against someone who rewrites the metadata too. That is
@@ -23,6 +24,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import stat
 import zipfile
 import zlib
@@ -38,6 +40,8 @@ __all__ = [
     "MAX_UNPACKED_BYTES",
     "METADATA_FILE",
     "ModelFileError",
+    "MODEL_FILE_NAMES",
+    "check_model_target",
     "check_unpacked_size",
     "hash_model_files",
     "read_member",
@@ -45,10 +49,13 @@ __all__ = [
     "verify_model_files",
     "write_file_hashes",
     "write_metadata",
+    "write_model_directory",
     "write_model_file",
 ]
 
 METADATA_FILE = "metadata.json"
+#: The files a model writer of this package writes beside ``metadata.json``.
+MODEL_FILE_NAMES = ("policy.npz", "sb3.zip")
 #: Metadata key of the ``{file name: SHA-256}`` map.
 FILES_KEY = "files"
 #: Largest ``metadata.json`` read (the shipped ones are under 10 kB).
@@ -292,6 +299,122 @@ def write_metadata(directory: str | Path, metadata: Mapping[str, Any]) -> Path:
         meta["weights_sha256"] = files[weights]
     text = json.dumps(meta, indent=2, sort_keys=True, default=_default) + "\n"
     return write_model_file(directory, METADATA_FILE, text.encode("utf-8"))
+
+
+def _foreign_entries(directory: Path, written: Iterable[str]) -> list[str]:
+    """Entries of an existing folder that a model written there would drop: not a model file, a link or special file."""
+    allowed = set(MODEL_FILE_NAMES) | set(written) | {METADATA_FILE}
+    out = []
+    for path in sorted(directory.iterdir()):
+        if _LEFTOVER.fullmatch(path.name):
+            continue
+        try:
+            mode = path.lstat().st_mode
+        except FileNotFoundError:
+            continue
+        if path.name not in allowed or not stat.S_ISREG(mode):
+            kind = ("a symbolic link" if stat.S_ISLNK(mode) else "a folder" if stat.S_ISDIR(mode)
+                    else "not a model file" if stat.S_ISREG(mode) else "not a regular file")
+            out.append(f"{path}: {kind}")
+    return out
+
+
+def check_model_target(directory: str | Path, written: Iterable[str] = ()) -> Path:
+    """Check, creating nothing, that a model can be written as the folder ``directory``; return its real path.
+
+    The folder may be new, empty, or hold an earlier model (``metadata.json`` and model files:
+    :data:`MODEL_FILE_NAMES` and the names in ``written``), which the new model replaces as a
+    whole. Its parent folder must exist or be creatable (the model is written beside it and
+    then renamed into place).
+
+    Raises
+    ------
+    ModelFileError
+        If ``directory`` is a file, or holds anything else (a folder, another file, a symbolic
+        link, a special file): it is named, and nothing of it is overwritten or removed.
+    """
+    real = Path(os.path.realpath(directory))
+    if real.exists() and not real.is_dir():
+        raise ModelFileError(f"{directory}: not a folder; a model is a folder of files")
+    if real.is_dir():
+        foreign = _foreign_entries(real, written)
+        if foreign:
+            raise ModelFileError(
+                f"{foreign[0]} is in the way: a model is written into a new or empty folder or over an earlier "
+                "model, which it replaces as a whole (move the entry away or choose another folder)"
+            )
+    return real
+
+
+def write_model_directory(directory: str | Path, files: Mapping[str, bytes], metadata: Mapping[str, Any]) -> Path:
+    """Write a whole model folder: ``files`` (name → bytes) and ``metadata.json`` with their SHA-256.
+
+    The files and the metadata are written into a new hidden folder beside ``directory``
+    (``.<name>.<random>.writing``), flushed to disk, and the folder is then renamed to
+    ``directory``; an earlier model there is renamed away first (``.<name>.<random>.replaced``)
+    and removed after. So the folder holds the new model or the earlier one, never a mix:
+    a crash while writing leaves the earlier model loadable (and a ``.writing`` folder
+    beside it), and no file of an earlier model is left beside the new one (an old
+    ``sb3.zip`` beside a new ES ``policy.npz`` was hashed into the new metadata until
+    2026-12-06). A crash between the two renames leaves the earlier model in its
+    ``.replaced`` folder. The folder keeps its permission bits, and each file those of the
+    file it replaces. ``directory`` may be a symbolic link to a folder: the folder it
+    points to is replaced.
+
+    Raises
+    ------
+    ModelFileError
+        From :func:`check_model_target`, if ``directory`` holds anything but an earlier model.
+    """
+    real = check_model_target(directory, files)
+    for name in files:
+        if not _is_plain_file_name(name):
+            raise ModelFileError(f"{directory}: {name!r} is not a file name of a model folder")
+    real.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_hex(8)
+    stage = real.with_name(f".{real.name}.{token}.writing")
+    stage.mkdir()
+    try:
+        old = real if real.is_dir() else None
+        if old is not None:
+            os.chmod(stage, stat.S_IMODE(old.stat().st_mode))
+        for name, payload in files.items():
+            path = write_model_file(stage, name, payload)
+            previous = real / name
+            if old is not None and previous.is_file() and not previous.is_symlink():
+                os.chmod(path, stat.S_IMODE(previous.stat().st_mode))
+        write_metadata(stage, metadata)
+        _sync_directory(stage)
+        if old is None:
+            os.rename(stage, real)  # an empty folder made meanwhile is replaced; a non-empty one fails
+        else:
+            replaced = real.with_name(f".{real.name}.{token}.replaced")
+            os.rename(real, replaced)
+            try:
+                os.rename(stage, real)
+            except BaseException:
+                os.rename(replaced, real)
+                raise
+            shutil.rmtree(replaced, ignore_errors=True)
+        _sync_directory(real.parent)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    return real
+
+
+def _sync_directory(directory: Path) -> None:
+    """Flush a folder's entries to disk where the platform allows opening a folder."""
+    try:
+        descriptor = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
 
 
 def write_file_hashes(directory: str | Path) -> Path:

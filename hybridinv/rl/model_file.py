@@ -42,7 +42,7 @@ from hybridinv.rl.integrity import (
     verify_model_files,
     write_file_hashes,
     write_metadata,
-    write_model_file,
+    write_model_directory,
 )
 from hybridinv.rl.numpy_policy import SharedPolicyNetwork
 
@@ -176,25 +176,26 @@ def save_model(
     directory: str | Path,
     network: SharedPolicyNetwork | Mapping[str, NDArray[np.float64]],
     metadata: dict[str, Any],
+    extra_files: Mapping[str, bytes] | None = None,
 ) -> Path:
-    """Write ``policy.npz`` and ``metadata.json`` into ``directory`` (created if needed).
+    """Write the model folder ``directory``: ``policy.npz``, ``extra_files`` and ``metadata.json``.
 
     ``network`` is a :class:`SharedPolicyNetwork` or, for an array policy, a mapping
     of its parameter arrays (``metadata["policy"]`` must then be one of :data:`ARRAY_POLICIES`).
+    ``extra_files`` maps further file names to their bytes (the SB3 trainer's ``sb3.zip``).
     ``metadata`` is completed with the format version, the current observation
-    and action specification (unless given) and the SHA-256 of every file of the
-    directory (:func:`~hybridinv.rl.integrity.write_metadata`), including an
-    ``sb3.zip`` written there before. A symbolic link or special file in ``directory`` is
-    refused (:class:`ModelFileError`), never written through or hashed.
+    and action specification (unless given) and the SHA-256 of every file written.
+    The folder is written whole (:func:`~hybridinv.rl.integrity.write_model_directory`):
+    an earlier model in ``directory`` is replaced with all its files, and a folder holding
+    anything else (another file, a folder, a symbolic link) is refused (:class:`ModelFileError`),
+    nothing of it overwritten, removed or written through.
     """
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
     is_network = isinstance(network, SharedPolicyNetwork)
     if is_network == (metadata.get("policy") in ARRAY_POLICIES):
         raise ValueError(f'save a SharedPolicyNetwork, or parameter arrays with metadata["policy"] in {ARRAY_POLICIES}')
     arrays = network.weights if isinstance(network, SharedPolicyNetwork) else network
     payload = _weights_bytes(arrays)
-    write_model_file(directory, WEIGHTS_FILE, payload)
     spec = current_spec()
     meta = {
         "format_version": FORMAT_VERSION,
@@ -213,7 +214,7 @@ def save_model(
             "n_actions": network.n_actions,
             "hidden": network.hidden,
         }
-    write_metadata(directory, meta)
+    write_model_directory(directory, {WEIGHTS_FILE: payload, **(extra_files or {})}, meta)
     return directory
 
 

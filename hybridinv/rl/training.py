@@ -442,6 +442,8 @@ class _Trainer:
         self.evaluations: list[dict[str, float]] = []
         self.best: dict[str, float] = {}
         self.best_hybrid: Hybrid | None = None
+        #: ``sb3.zip``'s bytes for the best policy so far
+        self.checkpoint: bytes | None = None
         self.model: BaseAlgorithm | None = None
         self.curriculum: Curriculum | None = None
         self.reward_scale: float | None = None
@@ -480,7 +482,6 @@ class _Trainer:
             if isinstance(policy, Hybrid):
                 self.best_hybrid = policy
             assert self.model is not None
-            self.out.mkdir(parents=True, exist_ok=True)
             self.save_checkpoint()
         self.write()
         if self.bar is not None:
@@ -518,23 +519,23 @@ class _Trainer:
         }
 
     def save_checkpoint(self) -> None:
-        """Write the SB3 checkpoint ``sb3.zip`` (never through a link planted in the model directory)."""
-        from hybridinv.rl.integrity import write_model_file
-
+        """Keep the SB3 checkpoint of the best policy so far (``sb3.zip``'s bytes, written by :meth:`write`)."""
         assert self.model is not None
         buffer = io.BytesIO()
         self.model.save(buffer)
-        write_model_file(self.out, SB3_FILE, buffer.getvalue())
+        self.checkpoint = buffer.getvalue()
 
     def write(self) -> None:
-        """(Re)write the model directory with the best policy so far (crash-safe checkpoints)."""
+        """(Re)write the model directory with the best policy so far, whole (crash-safe checkpoints)."""
+        assert self.checkpoint is not None
         if self.config.algo is Algorithm.HYBRID:
             from hybridinv.rl.sb3_hybrid import hybrid_metadata
 
             assert self.best_hybrid is not None
-            save_model(self.out, self.best_hybrid.network, {**self.metadata(), **hybrid_metadata(self.best_hybrid)})
+            save_model(self.out, self.best_hybrid.network, {**self.metadata(), **hybrid_metadata(self.best_hybrid)},
+                       extra_files={SB3_FILE: self.checkpoint})
         else:
-            _write_pure_metadata(self.out, self.metadata())
+            _write_pure_metadata(self.out, self.metadata(), self.checkpoint)
 
 
 def train(
@@ -551,7 +552,10 @@ def train(
     config : TrainConfig
     out : str or Path
         Model directory to write (``policy.npz`` + ``metadata.json`` for the
-        hybrid agent, ``sb3.zip`` + ``metadata.json`` for pure RL).
+        hybrid agent, ``sb3.zip`` + ``metadata.json`` for pure RL): a new or empty
+        folder, or one holding an earlier model, which is replaced whole after every
+        evaluation; a folder holding anything else is refused before training
+        (:class:`~hybridinv.rl.integrity.ModelFileError`).
     scenario : Scenario, optional
         Defaults to ``hybridinv.scenarios.get(config.scenario)``.
     progress : bool
@@ -569,6 +573,9 @@ def train(
         The best evaluated policy (numpy :class:`Hybrid` or :class:`PureRL`), the
         evaluation history and the best KPIs.
     """
+    from hybridinv.rl.integrity import check_model_target
+
+    check_model_target(out)  # before the training, not after it
     if scenario is None and config.scenario != "single_sku_grid":
         from hybridinv import scenarios
 
@@ -605,11 +612,16 @@ def train_es(
     PlanningError
         If ``workers`` is not a whole number >= 1, an objective is given with ``--algo es``, or
         ``config.time_limit`` is given with an ``es`` whose time limit differs (the config's was ignored).
+    ModelFileError
+        Before training, if ``out`` holds anything but an earlier model
+        (:func:`~hybridinv.rl.integrity.check_model_target`).
     """
     from hybridinv.rl.es import ESConfig
+    from hybridinv.rl.integrity import check_model_target
     from hybridinv.rl.residual import train_residual
 
     whole_number(workers, "workers", 1)
+    check_model_target(out)
     start = time.perf_counter()
     if scenario is None:
         from hybridinv import scenarios
@@ -723,8 +735,9 @@ def _warm_start(model: BaseAlgorithm, config: TrainConfig, template: Any) -> Non
     load_weights(model.policy, warm)
 
 
-def _write_pure_metadata(out: Path, metadata: dict[str, Any]) -> None:
-    from hybridinv.rl.model_file import FORMAT_VERSION, current_spec, write_metadata
+def _write_pure_metadata(out: Path, metadata: dict[str, Any], checkpoint: bytes) -> None:
+    from hybridinv.rl.integrity import write_model_directory
+    from hybridinv.rl.model_file import FORMAT_VERSION, current_spec
 
     spec = current_spec()
     meta = {
@@ -735,4 +748,4 @@ def _write_pure_metadata(out: Path, metadata: dict[str, Any]) -> None:
         **metadata,
         "weights_file": SB3_FILE,
     }
-    write_metadata(out, meta)
+    write_model_directory(out, {SB3_FILE: checkpoint}, meta)

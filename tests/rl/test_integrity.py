@@ -20,6 +20,7 @@ from hybridinv.rl.integrity import (
     read_metadata,
     verify_model_files,
     write_file_hashes,
+    write_model_directory,
     write_model_file,
 )
 from hybridinv.rl.model_file import load_model, save_model
@@ -40,11 +41,8 @@ def _write_meta(directory: Path, meta: dict) -> None:
 
 @pytest.fixture()
 def model_dir(tmp_path: Path) -> Path:
-    directory = tmp_path / "m"
-    directory.mkdir()
-    (directory / "sb3.zip").write_bytes(b"a checkpoint written before the weights")
     net = SharedPolicyNetwork.random(len(SKU_FEATURES), len(GLOBAL_FEATURES), hidden=4, seed=1)
-    return save_model(directory, net, {"seed": 1})
+    return save_model(tmp_path / "m", net, {"seed": 1}, extra_files={"sb3.zip": b"a checkpoint beside the weights"})
 
 
 def test_save_model_records_the_hash_of_every_file(model_dir: Path) -> None:
@@ -377,3 +375,67 @@ def test_unusual_paths_and_metadata_values_are_model_errors_not_bare_exceptions(
     (listed / "metadata.json").write_text(json.dumps(meta))
     with pytest.raises(ModelFileError, match="'weights_file' must be a file name, got list"):
         PureRL.load(listed)
+
+
+def _net() -> SharedPolicyNetwork:
+    return SharedPolicyNetwork.random(len(SKU_FEATURES), len(GLOBAL_FEATURES), hidden=4, seed=1)
+
+
+def test_a_model_written_over_an_earlier_one_drops_its_other_files(model_dir: Path) -> None:
+    """The finding: an ES model saved where a PPO hybrid was kept the old sb3.zip and hashed it into its metadata."""
+    assert (model_dir / "sb3.zip").exists()
+    save_model(model_dir, {"level": np.ones(3)}, {"policy": "linear"})
+    assert sorted(p.name for p in model_dir.iterdir()) == ["metadata.json", "policy.npz"]
+    assert set(_meta(model_dir)["files"]) == {"policy.npz"}
+    assert not [p for p in model_dir.parent.iterdir() if p.name.startswith(".")]  # no staging folder left
+
+
+def test_a_folder_holding_anything_but_a_model_is_refused_untouched(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine\n")
+    (out / "policy.npz").write_bytes(b"old")
+    with pytest.raises(ModelFileError, match="notes.txt: not a model file is in the way"):
+        save_model(out, _net(), {"seed": 1})
+    (out / "notes.txt").unlink()
+    (out / "runs").mkdir()
+    with pytest.raises(ModelFileError, match="runs: a folder is in the way"):
+        save_model(out, _net(), {"seed": 1})
+    assert (out / "policy.npz").read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    (out / "runs").rmdir()
+    save_model(out, _net(), {"seed": 1})  # an earlier model's files (here a bare policy.npz) are replaced
+    assert load_model(out).network is not None
+
+
+def test_a_write_that_fails_midway_leaves_the_earlier_model_loadable(
+    model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The finding: a crash between the weights and metadata.json left a folder whose hashes did not match."""
+    before = {p.name: p.read_bytes() for p in model_dir.iterdir()}
+
+    def crash(directory: Path, metadata: dict) -> Path:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(integrity, "write_metadata", crash)
+    with pytest.raises(KeyboardInterrupt):
+        save_model(model_dir, _net(), {"seed": 2})
+    assert {p.name: p.read_bytes() for p in model_dir.iterdir()} == before
+    assert load_model(model_dir).metadata["seed"] == 1
+    assert sorted(p.name for p in model_dir.parent.iterdir()) == ["m"]
+
+
+def test_a_replaced_model_folder_keeps_its_permissions_and_a_link_to_it_stays(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    save_model(real, _net(), {"seed": 1})
+    real.chmod(0o750)
+    (real / "policy.npz").chmod(0o600)
+    link = tmp_path / "link"
+    link.symlink_to(real, target_is_directory=True)
+    write_model_directory(link, {"policy.npz": (real / "policy.npz").read_bytes(), "sb3.zip": b"x"}, {"seed": 3})
+    assert link.is_symlink() and real.stat().st_mode & 0o777 == 0o750
+    assert (real / "policy.npz").stat().st_mode & 0o777 == 0o600
+    assert read_metadata(link)["seed"] == 3 and set(read_metadata(real)["files"]) == {"policy.npz", "sb3.zip"}
+    with pytest.raises(ModelFileError, match="not a file name"):
+        write_model_directory(tmp_path / "n", {"../x": b""}, {})
+    assert not (tmp_path / "n").exists()

@@ -105,6 +105,26 @@ def test_cli_train(tmp_path: Path, no_log_folders: None) -> None:
     assert bad.exit_code != 0 and "unknown scenario" in bad.output
 
 
+def test_train_refuses_an_out_folder_holding_other_files_before_training(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A model replaces its folder whole, so a folder holding anything but a model is refused, untouched."""
+    import hybridinv.rl.training as training
+    from hybridinv.cli import main
+    from hybridinv.rl.integrity import ModelFileError
+
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine\n")
+    monkeypatch.setattr(training, "_train", lambda *a, **k: pytest.fail("trained"))
+    with pytest.raises(ModelFileError, match="notes.txt: not a model file is in the way"):
+        train(_tiny("ppo", timesteps=128), out, progress=False)
+    result = CliRunner().invoke(main, ["train", "--scenario", "multi_10", "--algo", "es", "--out", str(out),
+                                       "--generations", "1", "--quiet"])
+    assert result.exit_code == 2 and "notes.txt: not a model file is in the way" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"] and (out / "notes.txt").read_text() == "mine\n"
+
+
 def test_cli_train_adaptive(tmp_path: Path) -> None:
     """``--algo adaptive`` writes an adaptive model with the ES options it was given."""
     from hybridinv.cli import main
