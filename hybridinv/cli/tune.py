@@ -69,7 +69,6 @@ def command(
     from hybridinv.reward.tune import tune
 
     distinct_names(policies, "--policy")  # each was tuned into the same OUT/<policy> folder
-    writable_directory(out)  # before the trials, not after
     # a scenario file's contents and the spec file are data: their problems are one-line errors (exit 1, the
     # group's handler), not usage errors with the usage banner (exit 2) as an unknown name and the options' values
     if is_scenario_file(scenario):
@@ -77,6 +76,7 @@ def command(
     spec = None
     if spec_path is not None:
         spec = RewardSpec.from_file(spec_path)
+    writable_directory(out)  # before the trials, not after; after the inputs (a bad file left an empty OUT)
     try:
         options: dict[str, Any] = {
             "minimize": minimize, "spec": spec, "trials": trials, "seeds": seeds, "eval_seeds": eval_seeds,

@@ -68,12 +68,17 @@ def test_train_on_a_scenario_file_matches_the_registered_scenario(single: Path, 
     ["tune", "--target", "fill_rate>=0.9", "--out", "x", "--scenario"],
     ["train", "--quiet", "--out", "x", "--scenario"],
 ])
-def test_a_bad_scenario_file_is_one_line_naming_the_key(single: Path, command: list[str]) -> None:
+def test_a_bad_scenario_file_is_one_line_naming_the_key(
+    single: Path, command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     single.write_text(SINGLE.replace("warmup", "warmpu"))
+    monkeypatch.chdir(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
     result = CliRunner().invoke(main, [*command, str(single)])
     # one line, exit 1, as for every data error (tune printed the usage banner and exited 2)
     assert result.exit_code == 1 and "Traceback" not in result.output and "Usage:" not in result.output
     assert "'warmpu'" in result.output and "did you mean 'warmup'" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # tune made an empty --out folder x first
 
 
 def test_bench_exits_1_when_a_run_fails_after_writing_its_outputs(single: Path, tmp_path: Path,
