@@ -136,11 +136,18 @@ def number_pair(value: object, column: str, low: float, high: float, *, open_low
 def whole_number(value: object, column: str, low: int = 0, *, error: type[PlanningError] = PlanningError) -> int:
     """``value`` as an int when it is a whole number ``>= low`` (``3.0`` is 3; ``2.5``, ``True``, ``"3"`` are refused).
 
+    An integer is taken exactly, however large (a seed of ``2**53 + 1`` went through a float and
+    became ``2**53``, the path of another seed; ``10**400`` was a bare ``OverflowError``).
+
     Raises
     ------
     PlanningError
         (or ``error``) Naming ``column`` and the value.
     """
+    if isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_):
+        if value < low:
+            raise error(f"must be a whole number >= {low}", column=column, value=value)
+        return int(value)
     number = number_in(value, column, -math.inf, math.inf, error=error)
     if number < low or number != math.floor(number):
         raise error(f"must be a whole number >= {low}", column=column, value=value)

@@ -41,6 +41,20 @@ def test_seeds_given_as_numpy_values_run(scenario):
     assert frame[columns].equals(again[columns])
 
 
+def test_seeds_beyond_a_float_s_precision_stay_distinct(scenario):
+    """Seeds went through a float: 2**53 and 2**53 + 1 sampled one path, and simulate refused them as one seed
+    listed twice (seeds from ``secrets.randbits(64)`` are that large)."""
+    big = 2**53
+    first, second = scenario.sample(big), scenario.sample(big + 1)
+    assert (first.seed, second.seed) == (big, big + 1)
+    assert not np.array_equal(first.demand.realized, second.demand.realized)
+    assert scenario.sample(2**64 + 12345).seed == 2**64 + 12345
+    frame = simulate(BaseStock(10), scenario, seeds=[big, big + 1])
+    assert frame["seed"].tolist() == [big, big + 1]
+    with pytest.raises(PlanningError, match="whole number >= 0"):
+        simulate(BaseStock(10), scenario, seeds=[-(10**400)])  # was float()'s OverflowError
+
+
 @pytest.mark.parametrize("periods", [0, -1, 2.5, "5"])
 def test_simulate_refuses_bad_periods(scenario, periods):
     # periods=0 silently ran the scenario's horizon, "5" ran 5 periods
