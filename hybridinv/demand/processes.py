@@ -300,13 +300,17 @@ class DemandProcess:
         return hist.std(axis=1) * scale
 
     def pattern(self, periods: int, start: int = 0) -> NDArray[np.float64]:
-        """Deterministic multiplier (seasonality and trend), shape (periods, n)."""
+        """Deterministic multiplier (seasonality and trend), shape (periods, n), at most
+        :data:`~hybridinv.core.limits.MAX_QUANTITY` (a trend of 1e307 overflowed to infinity, and a
+        SKU of mean 0 drew from a NaN mean: numpy's "lam value too large")."""
         t = np.arange(start, start + periods, dtype=np.float64)
         factor = np.ones((periods, self.n_skus))
         for season in self.seasonality:
             factor *= season.factor(t)
-        factor *= np.maximum(1.0 + np.asarray(self.trend)[None, :] * t[:, None], 0.0)
-        return np.maximum(factor, 0.0)
+        with np.errstate(over="ignore"):
+            growth = np.maximum(1.0 + np.asarray(self.trend)[None, :] * t[:, None], 0.0)
+        factor *= np.minimum(growth, MAX_QUANTITY)
+        return np.clip(factor, 0.0, MAX_QUANTITY)
 
     def sample(self, rng: np.random.Generator, periods: int) -> DemandPath:
         """Draw one demand path of ``periods`` periods (each period's mean capped at

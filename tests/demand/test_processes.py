@@ -366,3 +366,17 @@ def test_regime_jumps_that_compound_past_floats_are_capped_without_warnings() ->
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         assert np.isfinite(sigma_three.sample(np.random.default_rng(1), 500).realized).all()
+
+
+def test_a_trend_that_overflows_is_capped_without_warnings() -> None:
+    """A trend of 1e307 overflowed to infinity: a SKU of mean 0 drew from 0 x inf (numpy's "lam value too
+    large"), the others with overflow RuntimeWarnings."""
+    from hybridinv.core.limits import MAX_QUANTITY
+
+    process = DemandProcess(mean=np.array([0.0, 1.0, 5.0]), trend=np.array([1e308, 1e307, 0.0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        path = process.sample(np.random.default_rng(0), 6)
+    assert (path.realized[:, 0] == 0).all() and (path.expected[:, 0] == 0).all()
+    assert path.expected[0, 1] == 1.0 and (path.expected[1:, 1] == MAX_QUANTITY).all()
+    assert (path.expected[:, 2] == 5.0).all() and np.isfinite(path.realized).all()
