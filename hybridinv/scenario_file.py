@@ -34,9 +34,17 @@ from hybridinv.core._frame import leading_comment_rows, read_csv_file
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
 from hybridinv.core.errors import PlanningError, PlanningWarning
+from hybridinv.core.limits import MAX_QUANTITY
 from hybridinv.core.state import InventoryState
 from hybridinv.demand.leadtime import Disruptions, LeadTimeProcess
-from hybridinv.demand.processes import CommonFactor, DemandProcess, Promotions, RegimeShifts, Seasonality
+from hybridinv.demand.processes import (
+    CommonFactor,
+    DemandDistribution,
+    DemandProcess,
+    Promotions,
+    RegimeShifts,
+    Seasonality,
+)
 from hybridinv.sim.scenario import COST_BASES, Scenario
 
 __all__ = ["PROCESSES", "is_scenario_file", "load_scenario", "scenario_file_text"]
@@ -207,7 +215,7 @@ def load_scenario(path: str | Path) -> Scenario:
     if not file.path.is_file():
         raise PlanningError(f"scenario file not found: {file.path}", column="scenario", value=str(path))
     try:
-        raw = tomllib.loads(file.path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(file.path.read_text(encoding="utf-8-sig"))  # a byte-order mark (Notepad) is skipped
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise file.error(f"not valid TOML ({exc})", "scenario", str(path)) from None
     data = file.table(raw, _TOP)
@@ -379,7 +387,18 @@ def _with_moments(file: _File, catalog: Catalog, process: DemandProcess, mean_gi
     the process's for every SKU: the CSV's values describe another demand (they used to stay
     beside a ``demand_std`` computed at the new mean), and a PlanningWarning names what was replaced.
     """
-    std = process.base_std(process.mean)
+    with np.errstate(over="ignore"):  # refused below
+        std = process.base_std(process.mean)
+    too_wide = np.flatnonzero(~(std <= MAX_QUANTITY))
+    if too_wide.size:  # was "column 'demand_std'", a key the file does not have
+        first = int(too_wide[0])
+        key, value = {DemandDistribution.NORMAL: ("cv", process.cv),
+                      DemandDistribution.NEGATIVE_BINOMIAL: ("dispersion", process.dispersion)}.get(
+            process.distribution, ("mean", process.mean))
+        raise file.error(
+            f"gives sku {str(catalog.sku[first])!r} (mean {float(process.mean[first]):g}) a demand standard "
+            f"deviation of {float(std[first]):g}, more than {MAX_QUANTITY:g} (MAX_QUANTITY)",
+            f"demand.{key}", float(np.asarray(value)[first]))
     if not mean_given:
         mean = np.where(np.isnan(catalog.demand_mean), process.mean, catalog.demand_mean)
         return replace(catalog, demand_mean=mean, demand_std=np.where(np.isnan(catalog.demand_std), std,

@@ -309,6 +309,25 @@ def test_a_value_only_its_process_refuses_names_the_file_and_the_full_key(
         assert error.value == value
 
 
+@pytest.mark.parametrize(("demand", "column", "value"), [
+    ('process = "negative_binomial"\nmean = 1e11\ndispersion = 0.001', "demand.dispersion", 0.001),
+    ('process = "normal"\nmean = 10.0\ncv = 2e11', "demand.cv", 2e11),
+    ('process = "normal"\nmean = 10.0\ncv = 1e308', "demand.cv", 1e308),
+])
+def test_a_too_wide_demand_names_the_key_that_made_it(single: Path, demand: str, column: str, value: float) -> None:
+    """Values inside their own ranges whose standard deviation passes MAX_QUANTITY were "column 'demand_std'",
+    a key the file does not have."""
+    error = _error(single.parent, SINGLE.replace('process = "poisson"\nmean = 5.0', demand))
+    assert (error.column, error.value) == (column, value)
+    assert "bad.toml" in str(error) and "standard deviation" in str(error) and "'SKU-0'" in str(error)
+
+
+def test_a_byte_order_mark_is_skipped(single: Path) -> None:
+    """Windows editors write one; it was "not valid TOML (Invalid statement (at line 1, column 1))"."""
+    single.write_text("\ufeff" + SINGLE, encoding="utf-8")
+    assert load_scenario(single).name == "single_sku"
+
+
 def test_missing_catalog_file(single: Path) -> None:
     error = _error(single.parent, SINGLE.replace("single.csv", "nowhere.csv"))
     assert error.column == "catalog" and error.value == "nowhere.csv" and "file not found" in str(error)
