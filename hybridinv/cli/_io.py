@@ -352,13 +352,21 @@ def check_outputs(out_path: str | None, diag_path: str | None, inputs: Sequence[
     """Refuse output files that cannot be written, or that are input files, before anything is planned.
 
     ``--out`` naming the ``--state`` file overwrote the input without a word; a missing folder for ``--out``
-    failed after ``--diagnostics`` was written, leaving the diagnostics of a plan never written.
+    failed after ``--diagnostics`` was written, leaving the diagnostics of a plan never written; one file for
+    both outputs kept the diagnostics only; both on stdout were refused only after planning.
 
     Raises
     ------
     click.BadParameter
         Naming the option and the path (exit code 2).
     """
+    if diag_path == "-" and out_path == "-":  # refused before planning, not after
+        raise click.BadParameter("stdout carries the plan (--output -); give the diagnostics a file",
+                                 param_hint="'--diagnostics'")
+    if out_path and diag_path and out_path != "-" and os.path.realpath(out_path) == os.path.realpath(diag_path):
+        # the diagnostics JSON replaced the plan CSV, and the command said "wrote 6 rows"
+        raise click.BadParameter(f"{diag_path!r} is the --output file too; write them to two files",
+                                 param_hint="'--diagnostics'")
     read = {os.path.realpath(path) for path in inputs if path}
     for path, option in ((out_path, "--output"), (diag_path, "--diagnostics")):
         if not path or path == "-":
@@ -384,29 +392,30 @@ def emit_plan(result: pd.DataFrame, out_path: str | None, diag_path: str | None,
     ``out_path`` ``-`` writes the CSV to stdout, another path to that file (full precision);
     without one ``table`` (the rounded table for people) is printed. ``diag_path`` receives the
     diagnostics as JSON (after the plan's file, before anything is printed; ``-`` prints them after
-    the plan, unless the plan goes to stdout). :func:`check_outputs` checked both paths before planning.
+    the plan, unless the plan goes to stdout, and then the "wrote N rows" line goes to stderr so stdout
+    is the JSON alone). Each file is written whole or not at all (:func:`~hybridinv.core.outputs.replace_file`:
+    a full disk left a truncated plan that read as a shorter one). :func:`check_outputs` checked both paths
+    before planning.
     """
     import json
 
     import click
 
-    from hybridinv.core.outputs import json_safe, write_csv
+    from hybridinv.core.outputs import json_safe, replace_file, write_csv
 
-    if diag_path == "-" and out_path == "-":
-        raise click.BadParameter("stdout carries the plan (--output -); give the diagnostics a file",
-                                 param_hint="'--diagnostics'")
     # standard JSON: Python's Infinity and NaN (no budget, budget_used without a budget) broke JSON.parse and jq
     diagnostics = json.dumps(json_safe(result.attrs["diagnostics"]), indent=2, default=str, allow_nan=False)
     if out_path and out_path != "-":  # the plan first: diagnostics are never left beside a plan not written
-        _write(out_path, lambda: write_csv(result, out_path))
+        _write(out_path, lambda: replace_file(out_path, lambda temporary: write_csv(result, temporary)))
     if diag_path and diag_path != "-":
-        _write(diag_path, lambda: Path(diag_path).write_text(diagnostics, encoding="utf-8"))
+        _write(diag_path, lambda: replace_file(diag_path, lambda temporary: temporary.write_text(diagnostics,
+                                                                                                   encoding="utf-8")))
     for message in result.attrs["diagnostics"]["warnings"]:
         click.echo(f"Warning: {message}", err=True)
     if out_path == "-":
         write_csv(result, sys.stdout)
     elif out_path:
-        click.echo(f"wrote {len(result)} rows to {out_path}")
+        click.echo(f"wrote {len(result)} rows to {out_path}", err=diag_path == "-")
     else:
         click.echo(table)
     if diag_path == "-":

@@ -23,7 +23,11 @@ from __future__ import annotations
 
 import html
 import math
+import os
 import re
+import secrets
+import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -33,7 +37,7 @@ from hybridinv.core.errors import PlanningError
 
 __all__ = [
     "FORMULA_PREFIXES", "escape_formula", "escape_formulas", "json_safe", "markdown_text", "output_directory",
-    "plain_label", "write_csv",
+    "plain_label", "replace_file", "write_csv",
 ]
 
 #: First characters that make a spreadsheet evaluate a cell (OWASP "CSV injection").
@@ -80,6 +84,33 @@ def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 def write_csv(frame: pd.DataFrame, target: str | Any | IO[str], **options: Any) -> None:
     """``frame.to_csv(target, index=False, **options)`` with formula-like text cells escaped."""
     escape_formulas(frame).to_csv(target, index=False, **options)
+
+
+def replace_file(path: str | Path, write: Callable[[Path], object]) -> None:
+    """Write the file ``path`` whole or not at all: ``write`` writes a temporary file beside it, which then replaces it.
+
+    A failure midway (a full disk) left a truncated file where the earlier one had been: a plan CSV cut
+    mid-row still read as a shorter plan. Now the temporary file is removed and ``path`` keeps what it
+    held. A symbolic link is followed (the file it points to is replaced); a path that is not a regular
+    file (``/dev/stdout``, a pipe) is written directly.
+    """
+    target = Path(os.path.realpath(path))
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        write(target)
+        return
+    temporary = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
+    try:
+        write(temporary)
+        if mode is not None:
+            os.chmod(temporary, stat.S_IMODE(mode))  # a replaced file keeps its permission bits
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def plain_label(text: object) -> str:

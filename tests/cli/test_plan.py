@@ -324,6 +324,55 @@ def test_output_files_are_checked_before_planning(tmp_path: Path) -> None:
     assert (tmp_path / "state.csv").read_text() == before
 
 
+def test_one_file_for_both_outputs_or_stdout_for_both_is_refused_before_planning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--output o.csv --diagnostics o.csv printed "wrote 6 rows" and left only the diagnostics JSON in o.csv;
+    --output - --diagnostics - was refused only after planning."""
+    import hybridinv
+
+    catalog, state = example_frames()
+    args = _files(tmp_path, catalog, state)
+    diag = args.index("--diagnostics") + 1
+    monkeypatch.setattr(hybridinv, "plan", lambda *a, **k: pytest.fail("planned"))
+    for out, diagnostics in ((str(tmp_path / "plan.csv"), str(tmp_path / "plan.csv")), ("-", "-")):
+        run = [*args[:diag], diagnostics, *args[diag + 1:]]
+        run[run.index("--out") + 1] = out
+        result = CliRunner().invoke(main, run)
+        assert result.exit_code == 2 and "'--diagnostics'" in result.output, result.output
+    assert not (tmp_path / "plan.csv").exists()
+
+
+def test_diagnostics_on_stdout_beside_a_plan_file_are_json_alone(tmp_path: Path) -> None:
+    """The "wrote N rows" line went to stdout before the JSON: ``| jq`` failed."""
+    catalog, state = example_frames()
+    args = _files(tmp_path, catalog, state)
+    diag = args.index("--diagnostics") + 1
+    result = CliRunner().invoke(main, [*args[:diag], "-", *args[diag + 1:]])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["n_skus"] == len(catalog)
+    assert f"wrote {len(catalog)} rows" in result.stderr
+
+
+def test_a_plan_file_is_written_whole_or_not_at_all(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk left the first rows of the plan where the earlier plan had been: it read as a shorter plan."""
+    import hybridinv.core.outputs as outputs
+
+    catalog, state = example_frames()
+    args = _files(tmp_path, catalog, state)
+    (tmp_path / "plan.csv").write_text("the earlier plan\n")
+
+    def disk_full(frame: pd.DataFrame, target: object, **options: object) -> None:
+        Path(str(target)).write_text(frame.to_csv(index=False)[:40])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(outputs, "write_csv", disk_full)
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1 and "cannot write" in result.output and "No space left" in result.output
+    assert (tmp_path / "plan.csv").read_text() == "the earlier plan\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["catalog.csv", "plan.csv", "state.csv"]
+
+
 @pytest.mark.parametrize("policy", ["ppo", "sac"])
 def test_a_missing_optional_dependency_is_a_one_line_error_with_the_install_hint(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policy: str
