@@ -171,8 +171,18 @@ def read_state(df: pd.DataFrame, network: Network, catalog: Catalog,
 
 
 def read_catalog(catalog: Catalog | pd.DataFrame, extra_columns: ExtraColumns = "error") -> Catalog:
-    """The catalog; a frame without ``lead_time`` gets 0 there (lead times come from the locations table)."""
+    """The catalog; a frame without ``lead_time`` gets 0 there (lead times come from the locations table).
+
+    A :class:`Catalog` with a lead time is refused as a frame with the column is (its lead times were
+    ignored without a word until 2026-12-06).
+    """
     if isinstance(catalog, Catalog):
+        late = np.flatnonzero(catalog.lead_time != 0)
+        if late.size:
+            first = int(late[0])
+            raise LocationError("catalog: lead times are per location in the locations table (lead_time); build "
+                                "the Catalog with lead_time 0", column="lead_time", sku=str(catalog.sku[first]),
+                                value=int(catalog.lead_time[first]))
         return catalog
     df = require_frame(catalog, "catalog")
     if "lead_time" in df.columns:

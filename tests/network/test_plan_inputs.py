@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hybridinv import PlanningError
+from hybridinv import Catalog, PlanningError
 from hybridinv.network import LocationError, Network, plan_network
 from hybridinv.network.plan_inputs import read_catalog, read_forecast, read_state
 from tests.network._plan_cases import small_frames
@@ -78,6 +78,12 @@ def test_catalog_lead_time_is_refused_and_the_catalog_checks_still_apply() -> No
     with pytest.raises(PlanningError, match="per location") as info:
         read_catalog(f["catalog"].assign(lead_time=1))
     assert info.value.column == "lead_time"
+    # a Catalog object's lead times were ignored: the plan of lead times 0, without a word
+    with pytest.raises(PlanningError, match="per location") as info:
+        plan_network(f["locations"], f["state"], Catalog.from_frame(f["catalog"].assign(lead_time=[0, 9])),
+                     forecast=f["forecast"])
+    assert (info.value.column, info.value.sku, info.value.value) == ("lead_time", "B", 9)
+    assert read_catalog(Catalog.from_frame(f["catalog"].assign(lead_time=0))).n_skus == 2
     with pytest.raises(PlanningError) as info:
         read_catalog(f["catalog"].assign(moq=[7, 0]))  # not a multiple of the lot size 5
     assert (info.value.column, info.value.sku) == ("moq", "A")
