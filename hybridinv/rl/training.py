@@ -51,6 +51,7 @@ from hybridinv.sim.scenario import Scenario
 
 __all__ = [
     "PER_SKU_CREDITS",
+    "PPO_FIELDS",
     "SB3_FIELDS",
     "Algorithm",
     "TrainConfig",
@@ -85,6 +86,9 @@ class Algorithm(StrEnum):
 #: :class:`TrainConfig` fields only the PPO/SAC trainer reads (refused, unless at their defaults, for ES).
 SB3_FIELDS: tuple[str, ...] = ("timesteps", "curriculum", "randomize", "n_envs", "n_steps", "batch_size", "n_epochs",
                                "gamma", "gae_lambda", "ent_coef", "clip_range", "log_std_init", "eval_interval")
+
+#: :class:`TrainConfig` fields only PPO reads (SAC learns from a replay buffer, without rollouts or clipping).
+PPO_FIELDS: tuple[str, ...] = ("n_steps", "n_epochs", "gae_lambda", "ent_coef", "clip_range")
 
 #: ``TrainConfig.credit`` values that train every SKU as its own environment (``envs.sku_vec.SkuVecEnv``).
 PER_SKU_CREDITS: tuple[str, ...] = ("sku", "priced")
@@ -252,10 +256,27 @@ class TrainConfig:
                 column=given[0], value=getattr(self, given[0]),
             )
 
+    @property
+    def uses_sac(self) -> bool:
+        """Whether SAC trains: pure SAC, or the hybrid with ``learner="sac"``."""
+        return self.algo is Algorithm.SAC or (self.algo is Algorithm.HYBRID and self.learner == "sac")
+
     def to_dict(self) -> dict[str, Any]:
+        """The settings as the model's ``training`` metadata records them: those the run used.
+
+        SAC runs leave out PPO's rollout settings (:data:`PPO_FIELDS`) and record SAC's
+        ``learning_starts``; pure PPO and SAC record their algorithm as ``learner`` (until
+        2026-12-06 a pure SAC model said ``learner: ppo`` and ``n_steps: 1024``).
+        """
         data = asdict(self)
         data["algo"] = self.algo.value
         data["eval_seeds"] = list(self.eval_seeds)
+        if self.algo in (Algorithm.PPO, Algorithm.SAC):
+            data["learner"] = self.algo.value
+        if self.uses_sac:
+            for name in PPO_FIELDS:
+                del data[name]
+            data["learning_starts"] = sac_learning_starts(self.timesteps)
         return data
 
 
@@ -315,6 +336,11 @@ def _make_env(source: Any, config: TrainConfig, seed: int) -> Any:
 ENV_SEED_STRIDE = 1000
 
 
+def sac_learning_starts(timesteps: int) -> int:
+    """SAC's random steps before learning: 1,000, or a quarter of a shorter run."""
+    return min(1000, timesteps // 4)
+
+
 def env_seed(seed: int, k: int) -> int:
     """The seed of training environment ``k`` of a run seeded ``seed``: runs never share an environment stream."""
     return int(seed) * ENV_SEED_STRIDE + k
@@ -323,12 +349,12 @@ def env_seed(seed: int, k: int) -> int:
 def _build_model(env: VecEnv, config: TrainConfig, template: Any) -> BaseAlgorithm:
     common: dict[str, Any] = {"verbose": 0, "seed": config.seed, "device": "cpu"}
     hybrid = config.algo is Algorithm.HYBRID
-    if config.algo is Algorithm.SAC or (hybrid and config.learner == "sac"):
+    if config.uses_sac:
         sac_args: dict[str, Any] = {
             "learning_rate": config.learning_rate,
             "gamma": config.gamma,
             "batch_size": config.batch_size,
-            "learning_starts": min(1000, config.timesteps // 4),
+            "learning_starts": sac_learning_starts(config.timesteps),
         }
         if not hybrid:
             return SAC("MlpPolicy", env, policy_kwargs={"net_arch": [config.hidden, config.hidden]}, **sac_args,

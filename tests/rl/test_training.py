@@ -89,6 +89,20 @@ def test_the_checkpoint_is_never_written_through_a_planted_symlink(tmp_path: Pat
     assert victim.read_text() == "important user data\n"
 
 
+@pytest.mark.parametrize(("algo", "learner"), [("sac", "ppo"), ("hybrid", "sac"), ("ppo", "ppo"), ("hybrid", "ppo")])
+def test_training_metadata_records_the_settings_the_learner_used(algo: str, learner: str) -> None:
+    """A pure SAC model's metadata said learner "ppo" and n_steps 1024: PPO's defaults, which SAC never read."""
+    from hybridinv.rl.training import PPO_FIELDS
+
+    config = _tiny(algo, learner=learner, n_steps=1024, n_epochs=10)
+    recorded = config.to_dict()
+    sac = algo == "sac" or learner == "sac"
+    assert recorded["learner"] == (algo if algo in ("ppo", "sac") else learner)
+    assert all((name in recorded) != sac for name in PPO_FIELDS)
+    assert recorded.get("learning_starts") == (64 if sac else None)  # a quarter of the 256 timesteps
+    assert recorded["batch_size"] == 64 and recorded["timesteps"] == 256
+
+
 def test_cli_train(tmp_path: Path, no_log_folders: None) -> None:
     from hybridinv.cli import main
 
