@@ -15,15 +15,18 @@ that shows them escapes them:
 - :func:`json_safe`: infinite and NaN numbers become ``null`` (JSON has neither).
 
 :func:`output_directory` creates a report's folder or names why it cannot (a :class:`PlanningError`),
-and the reports are written as UTF-8 whatever the locale (their ``±``, ``Δ`` and ``−`` failed under an
-ASCII or cp1252 locale after ``results.csv`` was written).
+:func:`replace_text_file` writes a file whole or not at all, and the reports are written as UTF-8 whatever the
+locale (their ``±``, ``Δ`` and ``−`` failed under an ASCII or cp1252 locale after ``results.csv`` was written).
 """
 
 from __future__ import annotations
 
 import html
 import math
+import os
 import re
+import secrets
+import stat
 from pathlib import Path
 from typing import IO, Any
 
@@ -33,7 +36,7 @@ from hybridinv.core.errors import PlanningError
 
 __all__ = [
     "FORMULA_PREFIXES", "escape_formula", "escape_formulas", "json_safe", "markdown_text", "output_directory",
-    "plain_label", "write_csv",
+    "plain_label", "replace_text_file", "write_csv",
 ]
 
 #: First characters that make a spreadsheet evaluate a cell (OWASP "CSV injection").
@@ -108,6 +111,41 @@ def output_directory(out: str | Path, column: str = "out") -> Path:
         reason = "is a file" if directory.is_file() else (exc.strerror or str(exc))
         raise PlanningError(f"cannot be the output folder: {reason}", column=column, value=str(out)) from None
     return directory
+
+
+def replace_text_file(path: str | Path, text: str, column: str = "out") -> Path:
+    """Write ``text`` (UTF-8) as ``path`` whole or not at all: into a new temporary file of the same folder, flushed
+    to disk, which then replaces ``path`` (``os.replace``).
+
+    A failure midway (a full disk) leaves ``path`` as it was, an earlier file included, and removes the
+    temporary file (a plain ``write_text`` truncated the earlier file first and left half of the new one).
+    A replaced file keeps its permission bits; a new one gets the umask's.
+
+    Raises
+    ------
+    PlanningError
+        Naming ``column`` and ``path`` with the reason, when the file cannot be written (it was a bare
+        ``OSError``, "[Errno 28] No space left on device", without the path).
+    """
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode) if path.is_file() else None
+        with temporary.open("x", encoding="utf-8") as handle:  # "x": a new file, never one planted there
+            if mode is not None and hasattr(os, "fchmod"):
+                os.fchmod(handle.fileno(), mode)
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())  # the bytes are on disk before the name points at them
+        os.replace(temporary, path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise PlanningError(f"cannot write the file: {exc.strerror or exc} (an earlier file is left as it was)",
+                            column=column, value=str(path)) from exc
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return path
 
 
 def markdown_text(text: object) -> str:

@@ -17,7 +17,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from hybridinv.core.errors import PlanningError, number_array
-from hybridinv.core.outputs import output_directory
+from hybridinv.core.outputs import output_directory, replace_text_file
 from hybridinv.deploy.monitor import MonitorThresholds, decided_by_fallback
 
 __all__ = ["DASHBOARD_COLUMNS", "render_dashboard"]
@@ -98,7 +98,8 @@ def render_dashboard(
         :meth:`Monitor.events_frame`.
     thresholds : MonitorThresholds
     out_dir : path-like
-        Created if needed.
+        Created if needed. ``index.html`` is written to a temporary file of the folder that then
+        replaces it, so a failed write leaves the earlier dashboard as it was.
 
     Returns
     -------
@@ -112,7 +113,8 @@ def render_dashboard(
         Naming the argument when ``history``, ``events`` or ``thresholds`` is of another type (None
         was a bare TypeError), the column when ``history`` lacks ``period`` or ``fallback`` (a bare KeyError
         before), a ``fallback`` value that is neither True/False (0/1) nor missing, or a KPI value
-        that is not a number.
+        that is not a number; naming ``out_dir`` and the path when the folder cannot be made or
+        ``index.html`` cannot be written (a full disk).
     """
     # None or another object was a bare TypeError or AttributeError deep inside
     for name, value, kind in (("history", history, pd.DataFrame), ("events", events, pd.DataFrame),
@@ -162,6 +164,5 @@ def render_dashboard(
         "table{border-collapse:collapse}td,th{padding:2px 8px;border-bottom:1px solid #ccc}</style></head><body>"
         f"<h1>{html.escape(title)}</h1>{summary}{''.join(images)}<h2>Events</h2>{table}</body></html>"
     )
-    path = out / "index.html"
-    path.write_text(page, encoding="utf-8")
-    return path
+    # whole or not at all: a full disk truncated the earlier dashboard and left half of the new one
+    return replace_text_file(out / "index.html", page, "out_dir")

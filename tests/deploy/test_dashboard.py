@@ -120,3 +120,45 @@ def test_an_argument_of_another_type_is_named(missing: str, tmp_path: Path) -> N
     with pytest.raises(PlanningError) as info:
         render_dashboard(arguments["history"], arguments["events"], arguments["thresholds"], tmp_path)
     assert info.value.column == missing
+
+
+def test_a_failed_write_keeps_the_earlier_dashboard_and_names_the_path(tmp_path: Path, monkeypatch) -> None:
+    # a full disk mid-write: write_text truncated the earlier index.html, left half of the new page and raised
+    # a bare "[Errno 28] No space left on device" without the path
+    import errno
+    import io
+
+    thresholds = MonitorThresholds()
+    page = render_dashboard(_history([False, True, False]), _events(), thresholds, tmp_path / "d")
+    earlier = page.read_text()
+    real_open = io.open
+
+    class HalfWritten:
+        def __init__(self, handle: io.TextIOWrapper) -> None:
+            self.handle = handle
+
+        def write(self, text: str) -> int:
+            self.handle.write(text[: len(text) // 2])
+            self.handle.flush()
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.handle, name)
+
+        def __enter__(self) -> HalfWritten:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.handle.close()
+
+    def disk_full(file, mode="r", *args, **kwargs):  # type: ignore[no-untyped-def]
+        handle = real_open(file, mode, *args, **kwargs)
+        return HalfWritten(handle) if "r" not in mode and Path(file).parent == tmp_path / "d" else handle
+
+    monkeypatch.setattr(io, "open", disk_full)
+    with pytest.raises(PlanningError, match="No space left on device") as info:
+        render_dashboard(_history([True, True, False, False]), _events(), thresholds, tmp_path / "d")
+    monkeypatch.undo()
+    assert info.value.column == "out_dir" and info.value.value == str(page)
+    assert page.read_text() == earlier                     # the earlier dashboard, whole
+    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == ["index.html"]  # no temporary file left
