@@ -463,41 +463,51 @@ def _numeric_log(log: pd.DataFrame) -> pd.DataFrame:
     """
     out = pd.DataFrame(index=log.index)
     for column in (*LOG_COLUMNS, *(c for c in _OPTIONAL_LOG_COLUMNS if c in log.columns)):
-        raw = log[column]
-        kinds = (np.full(len(raw), _KIND_NAMES[raw.dtype.kind], dtype=object) if raw.dtype.kind in _KIND_NAMES
-                 else raw.map(_cell_kind).to_numpy(dtype=object) if raw.dtype.kind == "O"
-                 else np.full(len(raw), "", dtype=object))
-        _refuse_rows(kinds != "", raw, column, f"must be a number, not {next((k for k in kinds if k), '')}")
-        values = pd.to_numeric(raw, errors="coerce").astype(np.float64)
-        arr = values.to_numpy()
-        text = (values.isna() & raw.notna()).to_numpy()
-        if column == "period":
-            with np.errstate(invalid="ignore"):
-                _refuse_rows(~np.isfinite(arr) | (arr % 1 != 0), raw, column, "must be a whole number")
-        elif column in LOG_COLUMNS:
-            _refuse_rows(~np.isfinite(arr), raw, column, "must be a finite number")
-        else:
-            _refuse_rows(text, raw, column, "must be a number")
-            _refuse_rows(np.isinf(arr), raw, column, "must be blank or a finite number")
-        low, strict = _LOG_MINIMUM[column]
-        high = MAX_LOG_PERIOD if column == "period" else MAX_LOG_VALUE
-        with np.errstate(invalid="ignore"):
-            _refuse_rows((arr <= low) if strict else (arr < low), raw, column, f"must be {'>' if strict else '>='} 0")
-            _refuse_rows(arr > high, raw, column, f"must be at most {high:g}")
-        if column == "period":
-            _refuse_rows(np.r_[False, np.diff(arr) <= 0], raw, column, "must be above the previous row's period")
-        out[column] = values
+        out[column] = log_column(log[column], column)
     demand, served = out["demand"].to_numpy(), out["served"].to_numpy()
-    _refuse_rows(served > demand * (1 + 1e-9) + 1e-9, log["served"], "served", "must not exceed the demand")
+    _refuse_rows("monitoring log", served > demand * (1 + 1e-9) + 1e-9, log["served"], "served",
+                 "must not exceed the demand")
     return out
 
 
-def _refuse_rows(bad: NDArray[np.bool_], raw: pd.Series, column: str, why: str) -> None:
+def log_column(raw: pd.Series, column: str, what: str = "monitoring log") -> pd.Series:
+    """One column of a monitoring log (``column`` one of its KPI columns) as float numbers, every cell checked as
+    :func:`_numeric_log` says; the :class:`PlanningError` names the column, ``what`` with the row, and the value.
+
+    :func:`~hybridinv.deploy.render_dashboard` checks a history's ``period`` with it.
+    """
+    kinds = (np.full(len(raw), _KIND_NAMES[raw.dtype.kind], dtype=object) if raw.dtype.kind in _KIND_NAMES
+             else raw.map(_cell_kind).to_numpy(dtype=object) if raw.dtype.kind == "O"
+             else np.full(len(raw), "", dtype=object))
+    _refuse_rows(what, kinds != "", raw, column, f"must be a number, not {next((k for k in kinds if k), '')}")
+    values = pd.to_numeric(raw, errors="coerce").astype(np.float64)
+    arr = values.to_numpy()
+    text = (values.isna() & raw.notna()).to_numpy()
+    if column == "period":
+        with np.errstate(invalid="ignore"):
+            _refuse_rows(what, ~np.isfinite(arr) | (arr % 1 != 0), raw, column, "must be a whole number")
+    elif column in LOG_COLUMNS:
+        _refuse_rows(what, ~np.isfinite(arr), raw, column, "must be a finite number")
+    else:
+        _refuse_rows(what, text, raw, column, "must be a number")
+        _refuse_rows(what, np.isinf(arr), raw, column, "must be blank or a finite number")
+    low, strict = _LOG_MINIMUM[column]
+    high = MAX_LOG_PERIOD if column == "period" else MAX_LOG_VALUE
+    with np.errstate(invalid="ignore"):
+        _refuse_rows(what, (arr <= low) if strict else (arr < low), raw, column,
+                     f"must be {'>' if strict else '>='} 0")
+        _refuse_rows(what, arr > high, raw, column, f"must be at most {high:g}")
+    if column == "period":
+        _refuse_rows(what, np.r_[False, np.diff(arr) <= 0], raw, column, "must be above the previous row's period")
+    return values
+
+
+def _refuse_rows(what: str, bad: NDArray[np.bool_], raw: pd.Series, column: str, why: str) -> None:
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         value = raw.iloc[row]
         value = value.item() if isinstance(value, np.generic) else value
-        raise PlanningError(f"monitoring log row {row + 1}: {why}", column=column,
+        raise PlanningError(f"{what} row {row + 1}: {why}", column=column,
                             value=None if _blank(value) else value)
 
 

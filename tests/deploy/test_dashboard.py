@@ -162,3 +162,31 @@ def test_a_failed_write_keeps_the_earlier_dashboard_and_names_the_path(tmp_path:
     assert info.value.column == "out_dir" and info.value.value == str(page)
     assert page.read_text() == earlier                     # the earlier dashboard, whole
     assert sorted(p.name for p in (tmp_path / "d").iterdir()) == ["index.html"]  # no temporary file left
+
+
+@pytest.mark.parametrize("with_fallback", [True, False])
+@pytest.mark.parametrize(("periods", "bad", "why"), [
+    (["2024-W01", "2024-W02", "2024-W03", "2024-W04"], "2024-W01", "must be a whole number"),
+    (pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-15", "2024-01-22"]), None, "not a date or time"),
+    ([1.0, 2.0, np.nan, 4.0], None, "history row 3: must be a whole number"),
+    ([1, 2, 2, 3], 2, "history row 3: must be above the previous row's period"),
+])
+def test_a_period_that_is_not_a_whole_increasing_number_is_refused_before_the_folder_is_made(
+    periods: object, bad: object, why: str, with_fallback: bool, tmp_path: Path
+) -> None:
+    # week labels failed with a bare ValueError only when a fallback run was shaded (and were drawn otherwise), after
+    # the output folder was made; NaN and repeated periods are refused as Monitor.replay_log refuses them
+    history = _history([False, True, True, False] if with_fallback else [False] * 4).assign(period=periods)
+    with pytest.raises(PlanningError, match=why) as info:
+        render_dashboard(history, _events(), MonitorThresholds(), tmp_path / "d")
+    assert info.value.column == "period"
+    if bad is not None:
+        assert info.value.value == bad
+    assert not (tmp_path / "d").exists()
+
+
+def test_a_refused_kpi_column_leaves_no_folder(tmp_path: Path) -> None:
+    history = _history([False, False]).assign(fill_rate=["0.9", "x"])
+    with pytest.raises(PlanningError):
+        render_dashboard(history, _events(), MonitorThresholds(), tmp_path / "d")
+    assert not (tmp_path / "d").exists()
