@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from hybridinv.backtest.history import DemandHistory
 
 __all__ = ["check_outputs", "cutoff_from_text", "distinct_names", "emit_plan", "extra_columns_option",
-           "plan_file_options", "positive_limit", "read_csv", "rounded_table", "user_error", "writable_directory",
-           "writable_target", "FolderPath"]
+           "plan_file_options", "positive_limit", "read_csv", "refuse_input_as_output", "rounded_table", "user_error",
+           "writable_directory", "writable_target", "FolderPath"]
 
 _Command = TypeVar("_Command", bound=Callable[..., Any])
 
@@ -359,15 +359,28 @@ def check_outputs(out_path: str | None, diag_path: str | None, inputs: Sequence[
     click.BadParameter
         Naming the option and the path (exit code 2).
     """
-    read = {os.path.realpath(path) for path in inputs if path}
     for path, option in ((out_path, "--output"), (diag_path, "--diagnostics")):
         if not path or path == "-":
             continue
-        if os.path.realpath(path) in read:
-            raise click.BadParameter(f"{path!r} is one of the input files; write to another file", param_hint=option)
+        refuse_input_as_output(path, option, inputs)
         folder = os.path.dirname(os.path.abspath(path))  # (a folder as the file: click's Path(dir_okay=False))
         if not os.path.isdir(folder):
             raise click.BadParameter(f"the folder of {path!r} does not exist", param_hint=option)
+
+
+def refuse_input_as_output(path: str, option: str, inputs: Sequence[str | None],
+                           instead: str = "write to another file") -> None:
+    """Refuse an output file that is one of the ``inputs`` (or a link to one): writing it would destroy the input.
+
+    ``instead`` ends the message: what to do.
+
+    Raises
+    ------
+    click.BadParameter
+        Naming ``option`` and the path (exit code 2).
+    """
+    if os.path.realpath(path) in {os.path.realpath(read) for read in inputs if read}:
+        raise click.BadParameter(f"{path!r} is one of the input files; {instead}", param_hint=option)
 
 
 def _write(path: str, write: Callable[[], object]) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
-from hybridinv.cli._io import FolderPath, read_csv
+from hybridinv.cli._io import FolderPath, read_csv, refuse_input_as_output
 
 __all__ = ["command"]
 
@@ -58,6 +60,9 @@ def command(log_path: str, out_dir: str, window: int, min_fill_rate: float | Non
     from hybridinv.core.errors import PlanningError
     from hybridinv.deploy import Monitor, MonitorThresholds, render_dashboard
 
+    # --log DIR/index.html --out DIR replaced the log with the dashboard without a word
+    refuse_input_as_output(os.path.join(out_dir, "index.html"), "--out", [log_path],
+                           "write the dashboard (index.html) to another folder")
     try:
         thresholds = MonitorThresholds(window=window, min_fill_rate=min_fill_rate, max_cost_ratio=max_cost_ratio,
                                        min_inventory_turns=min_turns, recovery_periods=recovery_periods)

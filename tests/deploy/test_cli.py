@@ -263,3 +263,21 @@ def test_shadow_out_is_checked_before_the_replay(files, tmp_path):
                                        "--out", str(tmp_path / "afile" / "sub")])
     assert result.exit_code == 2 and "cannot write to" in result.output
     assert "recommended" not in result.output  # the replay did not run (it printed its results, then failed)
+
+
+def test_monitor_refuses_to_write_the_dashboard_over_its_log(tmp_path):
+    # --log d/index.html --out d replaced the log with the dashboard without a word
+    (tmp_path / "d").mkdir()
+    log = tmp_path / "d" / "index.html"
+    text = "period,demand,served,cost\n0,10,9,5\n1,10,9,5\n"
+    log.write_text(text)
+    (tmp_path / "link.csv").symlink_to(log)
+    for given, out in ((log, tmp_path / "d"), (tmp_path / "link.csv", tmp_path / "d" / "." / "")):
+        result = CliRunner().invoke(main, ["monitor", "--log", str(given), "--out", str(out)])
+        assert result.exit_code == 2, result.output
+        assert "Invalid value for --out" in result.output and "index.html' is one of the input files" in result.output
+        assert log.read_text() == text
+    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == ["index.html"]
+    result = CliRunner().invoke(main, ["monitor", "--log", str(log), "--out", str(tmp_path / "e")])
+    assert result.exit_code == 0, result.output
+    assert log.read_text() == text and (tmp_path / "e" / "index.html").read_text().startswith("<!DOCTYPE html>")
