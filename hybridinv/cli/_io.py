@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["check_outputs", "cutoff_from_text", "distinct_names", "emit_plan", "extra_columns_option",
            "plan_file_options", "positive_limit", "read_csv", "refuse_input_as_output", "rounded_table", "user_error",
-           "writable_directory", "writable_target", "FolderPath"]
+           "creatable_directory", "writable_directory", "writable_target", "FolderPath"]
 
 _Command = TypeVar("_Command", bound=Callable[..., Any])
 
@@ -305,18 +305,37 @@ def writable_target(path: str | os.PathLike[str], option: str = "--out") -> None
     """
     from hybridinv.rl.integrity import ModelFileError, check_model_target
 
-    target = Path(os.path.realpath(path))
-    existing = target.parent
+    _nearest_folder_writable(Path(os.path.realpath(path)).parent, path, option)
+    try:
+        check_model_target(Path(path))
+    except ModelFileError as exc:
+        raise click.BadParameter(str(exc), param_hint=option) from None
+
+
+def creatable_directory(path: str | os.PathLike[str], option: str = "--out") -> None:
+    """Check, creating nothing, that ``path`` is a folder that can be written into or can be made one: its
+    nearest existing ancestor (itself, if it exists) is a writable folder.
+
+    For a command that checks its input before it makes ``--out`` (``monitor``: a refused log leaves no folder),
+    so that a bad ``--out`` is a usage error naming the option, not an error naming the library's argument.
+
+    Raises
+    ------
+    click.BadParameter
+        Naming the option and the path (a usage error, exit code 2).
+    """
+    _nearest_folder_writable(Path(os.path.realpath(path)), path, option)
+
+
+def _nearest_folder_writable(start: Path, path: str | os.PathLike[str], option: str) -> None:
+    """Refuse ``path`` unless the nearest existing of ``start`` and its ancestors is a folder that can be written."""
+    existing = start
     while not existing.exists() and existing.parent != existing:
         existing = existing.parent
     if not existing.is_dir():
         raise click.BadParameter(f"cannot write to {str(path)!r}: {str(existing)!r} is not a folder", param_hint=option)
     if not os.access(existing, os.W_OK | os.X_OK):
         raise click.BadParameter(f"cannot write to {str(path)!r}: permission denied", param_hint=option)
-    try:
-        check_model_target(Path(path))
-    except ModelFileError as exc:
-        raise click.BadParameter(str(exc), param_hint=option) from None
 
 
 def is_scenario_file(name: str) -> bool:
