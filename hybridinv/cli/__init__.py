@@ -25,7 +25,8 @@ SUBCOMMANDS: dict[str, str] = {
     "train": "Train an RL agent (pure RL or hybrid) on a scenario.",
     "bench": "Run a benchmark suite of policies on scenarios.",
     "tune": "Tune reward weights or KPI multipliers for targets.",
-    "monitor": "Render a monitoring dashboard from a planning log.",
+    "monitor": "Replay the fallback rules over a per-period KPI log (period, demand, served, cost totalled over "
+               "SKUs, as Monitor.history() writes it; not a plan) and render an HTML dashboard.",
     "twin": "Fit a digital twin from a transaction log.",
     "backtest": "Rolling-origin backtest of policies on a demand history or a built-in suite.",
     "shadow": "Replay recommended vs incumbent decisions (shadow mode).",

@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from hybridinv.backtest.history import DemandHistory
 
 __all__ = ["check_outputs", "cutoff_from_text", "distinct_names", "emit_plan", "extra_columns_option",
-           "plan_file_options", "positive_limit", "read_csv", "rounded_table", "user_error", "writable_directory",
-           "writable_target", "FolderPath"]
+           "plan_file_options", "positive_limit", "read_csv", "refuse_input_as_output", "rounded_table", "user_error",
+           "creatable_directory", "writable_directory", "writable_target", "FolderPath"]
 
 _Command = TypeVar("_Command", bound=Callable[..., Any])
 
@@ -305,18 +305,37 @@ def writable_target(path: str | os.PathLike[str], option: str = "--out") -> None
     """
     from hybridinv.rl.integrity import ModelFileError, check_model_target
 
-    target = Path(os.path.realpath(path))
-    existing = target.parent
+    _nearest_folder_writable(Path(os.path.realpath(path)).parent, path, option)
+    try:
+        check_model_target(Path(path))
+    except ModelFileError as exc:
+        raise click.BadParameter(str(exc), param_hint=option) from None
+
+
+def creatable_directory(path: str | os.PathLike[str], option: str = "--out") -> None:
+    """Check, creating nothing, that ``path`` is a folder that can be written into or can be made one: its
+    nearest existing ancestor (itself, if it exists) is a writable folder.
+
+    For a command that checks its input before it makes ``--out`` (``monitor``: a refused log leaves no folder),
+    so that a bad ``--out`` is a usage error naming the option, not an error naming the library's argument.
+
+    Raises
+    ------
+    click.BadParameter
+        Naming the option and the path (a usage error, exit code 2).
+    """
+    _nearest_folder_writable(Path(os.path.realpath(path)), path, option)
+
+
+def _nearest_folder_writable(start: Path, path: str | os.PathLike[str], option: str) -> None:
+    """Refuse ``path`` unless the nearest existing of ``start`` and its ancestors is a folder that can be written."""
+    existing = start
     while not existing.exists() and existing.parent != existing:
         existing = existing.parent
     if not existing.is_dir():
         raise click.BadParameter(f"cannot write to {str(path)!r}: {str(existing)!r} is not a folder", param_hint=option)
     if not os.access(existing, os.W_OK | os.X_OK):
         raise click.BadParameter(f"cannot write to {str(path)!r}: permission denied", param_hint=option)
-    try:
-        check_model_target(Path(path))
-    except ModelFileError as exc:
-        raise click.BadParameter(str(exc), param_hint=option) from None
 
 
 def is_scenario_file(name: str) -> bool:
@@ -367,15 +386,28 @@ def check_outputs(out_path: str | None, diag_path: str | None, inputs: Sequence[
         # the diagnostics JSON replaced the plan CSV, and the command said "wrote 6 rows"
         raise click.BadParameter(f"{diag_path!r} is the --output file too; write them to two files",
                                  param_hint="'--diagnostics'")
-    read = {os.path.realpath(path) for path in inputs if path}
     for path, option in ((out_path, "--output"), (diag_path, "--diagnostics")):
         if not path or path == "-":
             continue
-        if os.path.realpath(path) in read:
-            raise click.BadParameter(f"{path!r} is one of the input files; write to another file", param_hint=option)
+        refuse_input_as_output(path, option, inputs)
         folder = os.path.dirname(os.path.abspath(path))  # (a folder as the file: click's Path(dir_okay=False))
         if not os.path.isdir(folder):
             raise click.BadParameter(f"the folder of {path!r} does not exist", param_hint=option)
+
+
+def refuse_input_as_output(path: str, option: str, inputs: Sequence[str | None],
+                           instead: str = "write to another file") -> None:
+    """Refuse an output file that is one of the ``inputs`` (or a link to one): writing it would destroy the input.
+
+    ``instead`` ends the message: what to do.
+
+    Raises
+    ------
+    click.BadParameter
+        Naming ``option`` and the path (exit code 2).
+    """
+    if os.path.realpath(path) in {os.path.realpath(read) for read in inputs if read}:
+        raise click.BadParameter(f"{path!r} is one of the input files; {instead}", param_hint=option)
 
 
 def _write(path: str, write: Callable[[], object]) -> None:

@@ -1,10 +1,12 @@
-"""``hybridinv monitor``: render a static HTML dashboard from a monitoring log."""
+"""``hybridinv monitor``: render a static HTML dashboard from a per-period KPI log (a monitoring log)."""
 
 from __future__ import annotations
 
+import os
+
 import click
 
-from hybridinv.cli._io import FolderPath, read_csv
+from hybridinv.cli._io import FolderPath, creatable_directory, read_csv, refuse_input_as_output
 
 __all__ = ["command"]
 
@@ -35,9 +37,11 @@ _OPTIONS = {"window": "--window", "min_fill_rate": "--min-fill-rate", "max_cost_
 
 @click.command(name="monitor")
 @click.option("--log", "log_path", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="Monitoring log CSV, one row per period: period, demand, served, cost "
-                   "[, inventory_value, cogs, expected_unit_cost] (e.g. Monitor.history()).")
-@click.option("--out", "out_dir", required=True, type=FolderPath(), help="Dashboard folder.")
+              help="Per-period KPI log CSV, one row per period with totals over all SKUs: period, demand, served, "
+                   "cost [, inventory_value, cogs, expected_unit_cost] (Monitor.history() writes one; a plan, one row "
+                   "per SKU, is not one).")
+@click.option("--out", "out_dir", required=True, type=FolderPath(),
+              help="Dashboard folder (created if needed); DIR/index.html is replaced.")
 @click.option("--window", type=int, default=8, show_default=True, help="Rolling window (periods).")
 @click.option("--min-fill-rate", default="0.9", show_default=True, callback=_threshold,
               help="Rolling fill rate below which the fallback takes over ('off': no fill-rate check).")
@@ -54,10 +58,21 @@ _OPTIONS = {"window": "--window", "min_fill_rate": "--min-fill-rate", "max_cost_
 def command(log_path: str, out_dir: str, window: int, min_fill_rate: float | None, max_cost_ratio: float | None,
             min_turns: float | None, recovery_periods: int, expected_unit_cost: float | None,
             periods_per_year: int) -> None:
-    """Replay the monitoring rules over a KPI log and write DIR/index.html."""
+    """Replay the monitoring rules over a per-period KPI log and write DIR/index.html.
+
+    The log (--log) has one row per period with that period's totals over all SKUs: period (whole numbers,
+    increasing), demand and served (units), cost; optionally inventory_value and cogs (for --min-turns) and
+    expected_unit_cost. Monitor.history().to_csv(path, index=False) writes one, from a simulation, from plan()
+    with a Monitor as the policy, or from Monitor.observe() fed the ERP's totals of each period. A plan (the
+    output of hybridinv plan, one row per SKU) is not such a log.
+    """
     from hybridinv.core.errors import PlanningError
     from hybridinv.deploy import Monitor, MonitorThresholds, render_dashboard
 
+    # --log DIR/index.html --out DIR replaced the log with the dashboard without a word
+    refuse_input_as_output(os.path.join(out_dir, "index.html"), "--out", [log_path],
+                           "write the dashboard (index.html) to another folder")
+    creatable_directory(out_dir, "--out")  # made by render_dashboard, once the log is read and checked
     try:
         thresholds = MonitorThresholds(window=window, min_fill_rate=min_fill_rate, max_cost_ratio=max_cost_ratio,
                                        min_inventory_turns=min_turns, recovery_periods=recovery_periods)
@@ -71,7 +86,12 @@ def command(log_path: str, out_dir: str, window: int, min_fill_rate: float | Non
     if expected_unit_cost is not None and "expected_unit_cost" in log.columns:
         log = log.drop(columns="expected_unit_cost")
     monitor = Monitor.replay_log(log, thresholds, expected_unit_cost, periods_per_year)
-    page = render_dashboard(monitor.history(), monitor.events_frame(), thresholds, out_dir)
+    try:
+        page = render_dashboard(monitor.history(), monitor.events_frame(), thresholds, out_dir)
+    except PlanningError as exc:  # the folder or the page (a full disk): named as the option, not 'out_dir'
+        if exc.column != "out_dir":
+            raise
+        raise click.ClickException(f"--out {exc.value!r}: {exc.message}") from None
     events = monitor.events_frame()
     click.echo(f"{len(log)} periods, {len(events)} switch(es), the fallback planned "
                f"{monitor.history()['decided_by_fallback'].mean():.1%} of the periods")

@@ -15,8 +15,8 @@ that shows them escapes them:
 - :func:`json_safe`: infinite and NaN numbers become ``null`` (JSON has neither).
 
 :func:`output_directory` creates a report's folder or names why it cannot (a :class:`PlanningError`),
-and the reports are written as UTF-8 whatever the locale (their ``±``, ``Δ`` and ``−`` failed under an
-ASCII or cp1252 locale after ``results.csv`` was written).
+:func:`replace_text_file` writes a file whole or not at all, and the reports are written as UTF-8 whatever the
+locale (their ``±``, ``Δ`` and ``−`` failed under an ASCII or cp1252 locale after ``results.csv`` was written).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from hybridinv.core.errors import PlanningError
 
 __all__ = [
     "FORMULA_PREFIXES", "escape_formula", "escape_formulas", "json_safe", "markdown_text", "output_directory",
-    "plain_label", "replace_file", "write_csv",
+    "plain_label", "replace_file", "replace_text_file", "write_csv",
 ]
 
 #: First characters that make a spreadsheet evaluate a cell (OWASP "CSV injection").
@@ -105,6 +105,8 @@ def replace_file(path: str | Path, write: Callable[[Path], object]) -> None:
     temporary = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
     try:
         write(temporary)
+        with temporary.open("rb+") as handle:
+            os.fsync(handle.fileno())  # the bytes are on disk before the name points at them
         if mode is not None:
             os.chmod(temporary, stat.S_IMODE(mode))  # a replaced file keeps its permission bits
         os.replace(temporary, target)
@@ -139,6 +141,26 @@ def output_directory(out: str | Path, column: str = "out") -> Path:
         reason = "is a file" if directory.is_file() else (exc.strerror or str(exc))
         raise PlanningError(f"cannot be the output folder: {reason}", column=column, value=str(out)) from None
     return directory
+
+
+def replace_text_file(path: str | Path, text: str, column: str = "out") -> Path:
+    """Write ``text`` (UTF-8) as ``path`` whole or not at all (:func:`replace_file`).
+
+    A failure midway (a full disk) leaves ``path`` as it was, an earlier file included, and removes the
+    temporary file (a plain ``write_text`` truncated the earlier file first and left half of the new one).
+
+    Raises
+    ------
+    PlanningError
+        Naming ``column`` and ``path`` with the reason, when the file cannot be written (it was a bare
+        ``OSError``, "[Errno 28] No space left on device", without the path).
+    """
+    try:
+        replace_file(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+    except OSError as exc:
+        raise PlanningError(f"cannot write the file: {exc.strerror or exc} (an earlier file is left as it was)",
+                            column=column, value=str(path)) from exc
+    return Path(path)
 
 
 def markdown_text(text: object) -> str:

@@ -17,8 +17,8 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from hybridinv.core.errors import PlanningError, number_array
-from hybridinv.core.outputs import output_directory
-from hybridinv.deploy.monitor import MonitorThresholds, decided_by_fallback
+from hybridinv.core.outputs import output_directory, replace_text_file
+from hybridinv.deploy.monitor import MonitorThresholds, decided_by_fallback, log_column
 
 __all__ = ["DASHBOARD_COLUMNS", "render_dashboard"]
 
@@ -92,13 +92,15 @@ def render_dashboard(
     history : pandas.DataFrame
         :meth:`Monitor.history` (rolling ``fill_rate``, ``cost_ratio``,
         ``inventory_turns`` and the ``fallback`` flag per period).
-        It needs ``period`` and ``fallback`` (:data:`DASHBOARD_COLUMNS`); a missing ``fallback``
+        It needs ``period`` and ``fallback`` (:data:`DASHBOARD_COLUMNS`); ``period`` holds whole
+        numbers >= 0 increasing row by row, as in :meth:`Monitor.replay_log`'s log; a missing ``fallback``
         cell reads as False (not on the fallback) in the charts, the share and the status alike.
     events : pandas.DataFrame
         :meth:`Monitor.events_frame`.
     thresholds : MonitorThresholds
     out_dir : path-like
-        Created if needed.
+        Created if needed. ``index.html`` is written to a temporary file of the folder that then
+        replaces it, so a failed write leaves the earlier dashboard as it was.
 
     Returns
     -------
@@ -111,8 +113,10 @@ def render_dashboard(
     PlanningError
         Naming the argument when ``history``, ``events`` or ``thresholds`` is of another type (None
         was a bare TypeError), the column when ``history`` lacks ``period`` or ``fallback`` (a bare KeyError
-        before), a ``fallback`` value that is neither True/False (0/1) nor missing, or a KPI value
-        that is not a number.
+        before), a ``period`` that is not a whole number >= 0 above the previous row's (a label, a date, NaN),
+        a ``fallback`` value that is neither True/False (0/1) nor missing, or a KPI value
+        that is not a number; naming ``out_dir`` and the path when the folder cannot be made or
+        ``index.html`` cannot be written (a full disk).
     """
     # None or another object was a bare TypeError or AttributeError deep inside
     for name, value, kind in (("history", history, pd.DataFrame), ("events", events, pd.DataFrame),
@@ -129,8 +133,9 @@ def render_dashboard(
     # slice such as history().iloc[8:], whose first row the fallback planned, it read as planned by the primary)
     decided = (_fallback_flags(history, "decided_by_fallback") if "decided_by_fallback" in history
                else decided_by_fallback(fallback))
-    periods = history["period"].to_numpy()
-    out = output_directory(out_dir, "out_dir")
+    # whole numbers increasing row by row, checked as Monitor.replay_log checks a log's: week labels ("2024-W02")
+    # failed with a bare ValueError only when a fallback run was shaded, after the folder was made
+    periods = log_column(history["period"], "period", "history").to_numpy()
     panels = [
         ("fill_rate", "rolling fill rate", thresholds.min_fill_rate, "minimum"),
         ("cost_ratio", "cost per unit / expected", thresholds.max_cost_ratio, "maximum"),
@@ -162,6 +167,6 @@ def render_dashboard(
         "table{border-collapse:collapse}td,th{padding:2px 8px;border-bottom:1px solid #ccc}</style></head><body>"
         f"<h1>{html.escape(title)}</h1>{summary}{''.join(images)}<h2>Events</h2>{table}</body></html>"
     )
-    path = out / "index.html"
-    path.write_text(page, encoding="utf-8")
-    return path
+    out = output_directory(out_dir, "out_dir")  # once the page is drawn: a refused history leaves no folder
+    # whole or not at all: a full disk truncated the earlier dashboard and left half of the new one
+    return replace_text_file(out / "index.html", page, "out_dir")

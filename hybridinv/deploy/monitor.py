@@ -158,6 +158,8 @@ class Monitor:
         self._first_cost: int | None = None
         self._healthy_streak = 0
         self._baseline = self.expected_unit_cost
+        #: the expected cost per unit the user gave (constructor or observe), None while only derived or none
+        self._given = self.expected_unit_cost
         self._previous: tuple[Any, ...] | None = None
         #: the last observed period when a plan() call was refused for repeating it (None: none refused)
         self._refused_after: int | None = None
@@ -309,7 +311,8 @@ class Monitor:
         inventory_value, cogs = (_unknown_or_number(inventory_value, "inventory_value"),
                                  _unknown_or_number(cogs, "cogs"))
         if expected_unit_cost is not None:
-            self._baseline = number_in(expected_unit_cost, "expected_unit_cost", 0.0, math.inf, open_low=True)
+            self._given = self._baseline = number_in(expected_unit_cost, "expected_unit_cost", 0.0, math.inf,
+                                                     open_low=True)
         self._record({"period": period, "demand": demand, "served": served, "cost": cost,
                       "inventory_value": inventory_value, "cogs": cogs})
         recent = self._records[-th.window:]
@@ -335,8 +338,11 @@ class Monitor:
                 reasons.append(f"turns {turns:.1f} < {th.min_inventory_turns:g}")
         healthy = not reasons
         record = self._records[-1]
+        # the baseline the monitor derived is kept apart from the expected cost the user gave: a replay of this
+        # history reads expected_unit_cost as given, and another window derives another baseline
         record.update(fill_rate=fill, cost_ratio=ratio, inventory_turns=turns, healthy=float(healthy),
-                      expected_unit_cost=self._baseline if self._baseline is not None else np.nan)
+                      expected_unit_cost=self._given if self._given is not None else np.nan,
+                      baseline_unit_cost=self._baseline if self._baseline is not None else np.nan)
         if not self.using_fallback and not healthy:
             self.using_fallback = True
             self._healthy_streak = 0
@@ -377,9 +383,16 @@ class Monitor:
         recorded at period ``t`` (an event) therefore shows as ``fallback`` from row ``t`` and as
         ``decided_by_fallback`` from row ``t + 1``. In a simulation each period is observed when the next one
         is planned, so the episode's last period has no row.
+
+        ``expected_unit_cost`` is the expected cost per unit the user gave (the constructor's, or the last one passed
+        to :meth:`observe` or read from a log's column), blank while none was given; ``baseline_unit_cost`` is the
+        one ``cost_ratio`` divides by: the given one, else the one the monitor derived from its first full window.
+        So :meth:`replay_log` of this history with other thresholds reads only what the user gave, and gives the
+        rolling KPIs a replay of the raw KPIs gives (until 2026-12-06 the derived baseline was written as
+        ``expected_unit_cost``, and a replay with another ``window`` switched to it partway).
         """
-        columns = [*LOG_COLUMNS, "inventory_value", "cogs", "expected_unit_cost", "fill_rate", "cost_ratio",
-                   "inventory_turns", "healthy", "decided_by_fallback", "fallback"]
+        columns = [*LOG_COLUMNS, "inventory_value", "cogs", "expected_unit_cost", "baseline_unit_cost", "fill_rate",
+                   "cost_ratio", "inventory_turns", "healthy", "decided_by_fallback", "fallback"]
         frame = pd.DataFrame(self._records, columns=columns)
         for name in ("healthy", "fallback"):
             frame[name] = frame[name].astype(bool)
@@ -396,7 +409,9 @@ class Monitor:
                    expected_unit_cost: float | None = None, periods_per_year: int = 52) -> Monitor:
         """Run the monitoring rules over a KPI log (:data:`LOG_COLUMNS`, one row per period).
 
-        An ``expected_unit_cost`` column, when present, overrides the argument period by period.
+        An ``expected_unit_cost`` column, when present, overrides the argument period by period (a blank cell
+        keeps the one before). A ``baseline_unit_cost`` column (the baseline :meth:`history` reports, derived
+        with the thresholds of its run) is not read.
 
         Raises
         ------
@@ -463,41 +478,51 @@ def _numeric_log(log: pd.DataFrame) -> pd.DataFrame:
     """
     out = pd.DataFrame(index=log.index)
     for column in (*LOG_COLUMNS, *(c for c in _OPTIONAL_LOG_COLUMNS if c in log.columns)):
-        raw = log[column]
-        kinds = (np.full(len(raw), _KIND_NAMES[raw.dtype.kind], dtype=object) if raw.dtype.kind in _KIND_NAMES
-                 else raw.map(_cell_kind).to_numpy(dtype=object) if raw.dtype.kind == "O"
-                 else np.full(len(raw), "", dtype=object))
-        _refuse_rows(kinds != "", raw, column, f"must be a number, not {next((k for k in kinds if k), '')}")
-        values = pd.to_numeric(raw, errors="coerce").astype(np.float64)
-        arr = values.to_numpy()
-        text = (values.isna() & raw.notna()).to_numpy()
-        if column == "period":
-            with np.errstate(invalid="ignore"):
-                _refuse_rows(~np.isfinite(arr) | (arr % 1 != 0), raw, column, "must be a whole number")
-        elif column in LOG_COLUMNS:
-            _refuse_rows(~np.isfinite(arr), raw, column, "must be a finite number")
-        else:
-            _refuse_rows(text, raw, column, "must be a number")
-            _refuse_rows(np.isinf(arr), raw, column, "must be blank or a finite number")
-        low, strict = _LOG_MINIMUM[column]
-        high = MAX_LOG_PERIOD if column == "period" else MAX_LOG_VALUE
-        with np.errstate(invalid="ignore"):
-            _refuse_rows((arr <= low) if strict else (arr < low), raw, column, f"must be {'>' if strict else '>='} 0")
-            _refuse_rows(arr > high, raw, column, f"must be at most {high:g}")
-        if column == "period":
-            _refuse_rows(np.r_[False, np.diff(arr) <= 0], raw, column, "must be above the previous row's period")
-        out[column] = values
+        out[column] = log_column(log[column], column)
     demand, served = out["demand"].to_numpy(), out["served"].to_numpy()
-    _refuse_rows(served > demand * (1 + 1e-9) + 1e-9, log["served"], "served", "must not exceed the demand")
+    _refuse_rows("monitoring log", served > demand * (1 + 1e-9) + 1e-9, log["served"], "served",
+                 "must not exceed the demand")
     return out
 
 
-def _refuse_rows(bad: NDArray[np.bool_], raw: pd.Series, column: str, why: str) -> None:
+def log_column(raw: pd.Series, column: str, what: str = "monitoring log") -> pd.Series:
+    """One column of a monitoring log (``column`` one of its KPI columns) as float numbers, every cell checked as
+    :func:`_numeric_log` says; the :class:`PlanningError` names the column, ``what`` with the row, and the value.
+
+    :func:`~hybridinv.deploy.render_dashboard` checks a history's ``period`` with it.
+    """
+    kinds = (np.full(len(raw), _KIND_NAMES[raw.dtype.kind], dtype=object) if raw.dtype.kind in _KIND_NAMES
+             else raw.map(_cell_kind).to_numpy(dtype=object) if raw.dtype.kind == "O"
+             else np.full(len(raw), "", dtype=object))
+    _refuse_rows(what, kinds != "", raw, column, f"must be a number, not {next((k for k in kinds if k), '')}")
+    values = pd.to_numeric(raw, errors="coerce").astype(np.float64)
+    arr = values.to_numpy()
+    text = (values.isna() & raw.notna()).to_numpy()
+    if column == "period":
+        with np.errstate(invalid="ignore"):
+            _refuse_rows(what, ~np.isfinite(arr) | (arr % 1 != 0), raw, column, "must be a whole number")
+    elif column in LOG_COLUMNS:
+        _refuse_rows(what, ~np.isfinite(arr), raw, column, "must be a finite number")
+    else:
+        _refuse_rows(what, text, raw, column, "must be a number")
+        _refuse_rows(what, np.isinf(arr), raw, column, "must be blank or a finite number")
+    low, strict = _LOG_MINIMUM[column]
+    high = MAX_LOG_PERIOD if column == "period" else MAX_LOG_VALUE
+    with np.errstate(invalid="ignore"):
+        _refuse_rows(what, (arr <= low) if strict else (arr < low), raw, column,
+                     f"must be {'>' if strict else '>='} 0")
+        _refuse_rows(what, arr > high, raw, column, f"must be at most {high:g}")
+    if column == "period":
+        _refuse_rows(what, np.r_[False, np.diff(arr) <= 0], raw, column, "must be above the previous row's period")
+    return values
+
+
+def _refuse_rows(what: str, bad: NDArray[np.bool_], raw: pd.Series, column: str, why: str) -> None:
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         value = raw.iloc[row]
         value = value.item() if isinstance(value, np.generic) else value
-        raise PlanningError(f"monitoring log row {row + 1}: {why}", column=column,
+        raise PlanningError(f"{what} row {row + 1}: {why}", column=column,
                             value=None if _blank(value) else value)
 
 

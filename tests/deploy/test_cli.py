@@ -263,3 +263,67 @@ def test_shadow_out_is_checked_before_the_replay(files, tmp_path):
                                        "--out", str(tmp_path / "afile" / "sub")])
     assert result.exit_code == 2 and "cannot write to" in result.output
     assert "recommended" not in result.output  # the replay did not run (it printed its results, then failed)
+
+
+def test_monitor_refuses_to_write_the_dashboard_over_its_log(tmp_path):
+    # --log d/index.html --out d replaced the log with the dashboard without a word
+    (tmp_path / "d").mkdir()
+    log = tmp_path / "d" / "index.html"
+    text = "period,demand,served,cost\n0,10,9,5\n1,10,9,5\n"
+    log.write_text(text)
+    (tmp_path / "link.csv").symlink_to(log)
+    for given, out in ((log, tmp_path / "d"), (tmp_path / "link.csv", tmp_path / "d" / "." / "")):
+        result = CliRunner().invoke(main, ["monitor", "--log", str(given), "--out", str(out)])
+        assert result.exit_code == 2, result.output
+        assert "Invalid value for --out" in result.output and "index.html' is one of the input files" in result.output
+        assert log.read_text() == text
+    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == ["index.html"]
+    result = CliRunner().invoke(main, ["monitor", "--log", str(log), "--out", str(tmp_path / "e")])
+    assert result.exit_code == 0, result.output
+    assert log.read_text() == text and (tmp_path / "e" / "index.html").read_text().startswith("<!DOCTYPE html>")
+
+
+def test_monitor_help_says_what_the_log_is():
+    # "Render a monitoring dashboard from a planning log": it takes a per-period KPI log, not a plan
+    overview = " ".join(CliRunner().invoke(main, ["--help"]).output.split())
+    assert "planning log" not in overview
+    assert "monitor Replay the fallback rules over a per-period KPI log (period, demand, served, cost" in overview
+    assert "Monitor.history()" in overview
+    own = " ".join(CliRunner().invoke(main, ["monitor", "--help"]).output.split())
+    assert "one row per period with that period's totals over all SKUs" in own
+    assert "Monitor.history().to_csv(path, index=False) writes one" in own and "is not such a log" in own
+
+
+def _kpi_log(tmp_path):
+    pd.DataFrame({"period": range(4), "demand": 10.0, "served": 9.0, "cost": 5.0}).to_csv(tmp_path / "log.csv",
+                                                                                         index=False)
+    return str(tmp_path / "log.csv")
+
+
+def test_monitor_names_out_not_the_python_argument_for_a_folder_it_cannot_make(tmp_path):
+    # "Error: column 'out_dir', value 'afile/sub': cannot be the output folder: Not a directory" (exit 1)
+    (tmp_path / "afile").write_text("")
+    result = CliRunner().invoke(main, ["monitor", "--log", _kpi_log(tmp_path), "--out", str(tmp_path / "afile" / "s")])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for --out" in result.output and "is not a folder" in result.output
+    assert "out_dir" not in result.output
+
+
+def test_monitor_names_out_when_the_page_cannot_be_written(tmp_path, monkeypatch):
+    import errno
+    import io
+
+    def full(file, mode="r", *args, **kwargs):  # type: ignore[no-untyped-def]
+        if "r" not in mode and str(file).startswith(str(tmp_path / "d")):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(file, mode, *args, **kwargs)
+
+    real_open = io.open
+    monkeypatch.setattr(io, "open", full)
+    result = CliRunner().invoke(main, ["monitor", "--log", _kpi_log(tmp_path), "--out", str(tmp_path / "d")])
+    monkeypatch.undo()
+    assert result.exit_code == 1, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[-1].startswith(f"Error: --out '{tmp_path / 'd' / 'index.html'}': cannot write the file: No space")
+    assert "out_dir" not in result.output and "Traceback" not in result.output
+    assert list((tmp_path / "d").iterdir()) == []

@@ -120,3 +120,73 @@ def test_an_argument_of_another_type_is_named(missing: str, tmp_path: Path) -> N
     with pytest.raises(PlanningError) as info:
         render_dashboard(arguments["history"], arguments["events"], arguments["thresholds"], tmp_path)
     assert info.value.column == missing
+
+
+def test_a_failed_write_keeps_the_earlier_dashboard_and_names_the_path(tmp_path: Path, monkeypatch) -> None:
+    # a full disk mid-write: write_text truncated the earlier index.html, left half of the new page and raised
+    # a bare "[Errno 28] No space left on device" without the path
+    import errno
+    import io
+
+    thresholds = MonitorThresholds()
+    page = render_dashboard(_history([False, True, False]), _events(), thresholds, tmp_path / "d")
+    earlier = page.read_text()
+    real_open = io.open
+
+    class HalfWritten:
+        def __init__(self, handle: io.TextIOWrapper) -> None:
+            self.handle = handle
+
+        def write(self, text: str) -> int:
+            self.handle.write(text[: len(text) // 2])
+            self.handle.flush()
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.handle, name)
+
+        def __enter__(self) -> HalfWritten:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.handle.close()
+
+    def disk_full(file, mode="r", *args, **kwargs):  # type: ignore[no-untyped-def]
+        handle = real_open(file, mode, *args, **kwargs)
+        return HalfWritten(handle) if "r" not in mode and Path(file).parent == tmp_path / "d" else handle
+
+    monkeypatch.setattr(io, "open", disk_full)
+    with pytest.raises(PlanningError, match="No space left on device") as info:
+        render_dashboard(_history([True, True, False, False]), _events(), thresholds, tmp_path / "d")
+    monkeypatch.undo()
+    assert info.value.column == "out_dir" and info.value.value == str(page)
+    assert page.read_text() == earlier                     # the earlier dashboard, whole
+    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == ["index.html"]  # no temporary file left
+
+
+@pytest.mark.parametrize("with_fallback", [True, False])
+@pytest.mark.parametrize(("periods", "bad", "why"), [
+    (["2024-W01", "2024-W02", "2024-W03", "2024-W04"], "2024-W01", "must be a whole number"),
+    (pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-15", "2024-01-22"]), None, "not a date or time"),
+    ([1.0, 2.0, np.nan, 4.0], None, "history row 3: must be a whole number"),
+    ([1, 2, 2, 3], 2, "history row 3: must be above the previous row's period"),
+])
+def test_a_period_that_is_not_a_whole_increasing_number_is_refused_before_the_folder_is_made(
+    periods: object, bad: object, why: str, with_fallback: bool, tmp_path: Path
+) -> None:
+    # week labels failed with a bare ValueError only when a fallback run was shaded (and were drawn otherwise), after
+    # the output folder was made; NaN and repeated periods are refused as Monitor.replay_log refuses them
+    history = _history([False, True, True, False] if with_fallback else [False] * 4).assign(period=periods)
+    with pytest.raises(PlanningError, match=why) as info:
+        render_dashboard(history, _events(), MonitorThresholds(), tmp_path / "d")
+    assert info.value.column == "period"
+    if bad is not None:
+        assert info.value.value == bad
+    assert not (tmp_path / "d").exists()
+
+
+def test_a_refused_kpi_column_leaves_no_folder(tmp_path: Path) -> None:
+    history = _history([False, False]).assign(fill_rate=["0.9", "x"])
+    with pytest.raises(PlanningError):
+        render_dashboard(history, _events(), MonitorThresholds(), tmp_path / "d")
+    assert not (tmp_path / "d").exists()

@@ -330,7 +330,7 @@ def test_a_first_window_without_cost_is_not_the_cost_baseline():
     for period, cost in enumerate([0.0, 0.0, 500.0, 500.0, 900.0, 900.0]):
         monitor.observe(period, 10.0, 10.0, cost)
     # the zero baseline made every later cost ratio NaN; now the first window whose periods all cost is the baseline
-    assert monitor.history()["expected_unit_cost"].iloc[-1] == pytest.approx(50.0)  # (500 + 500) / 20 units
+    assert monitor.history()["baseline_unit_cost"].iloc[-1] == pytest.approx(50.0)  # (500 + 500) / 20 units
     assert monitor.using_fallback and "cost ratio" in monitor.events[0].reason
 
 
@@ -519,8 +519,9 @@ def test_the_cost_baseline_waits_for_a_full_window_from_the_first_cost_on():
     monitor = Monitor.replay_log(log, thresholds)
     assert monitor.events == []
     history = monitor.history()
-    assert history["expected_unit_cost"].dropna().unique().tolist() == [1.0]  # 40 / 40 units, periods 3-6
-    assert history["expected_unit_cost"].isna().sum() == 6  # no baseline before the first such window
+    assert history["baseline_unit_cost"].dropna().unique().tolist() == [1.0]  # 40 / 40 units, periods 3-6
+    assert history["baseline_unit_cost"].isna().sum() == 6  # no baseline before the first such window
+    assert history["expected_unit_cost"].isna().all()  # derived, not given
 
 
 def test_costs_booked_every_other_period_still_get_a_baseline_and_a_50_fold_rise_falls_back():
@@ -531,6 +532,49 @@ def test_costs_booked_every_other_period_still_get_a_baseline_and_a_50_fold_rise
     log = pd.DataFrame({"period": range(len(costs)), "demand": 10.0, "served": 10.0, "cost": costs})
     monitor = Monitor.replay_log(log, thresholds)
     history = monitor.history()
-    assert history["expected_unit_cost"].dropna().unique().tolist() == [1.0]  # 40 / 40 units, periods 0-3
+    assert history["baseline_unit_cost"].dropna().unique().tolist() == [1.0]  # 40 / 40 units, periods 0-3
     assert history["cost_ratio"].iloc[-1] == pytest.approx(50.0)
     assert [e.kind for e in monitor.events] == ["fallback"]
+
+
+def _rolling(monitor: Monitor) -> pd.DataFrame:
+    return monitor.history()[["period", "baseline_unit_cost", "cost_ratio", "fallback"]]
+
+
+def test_a_history_replayed_with_another_window_reads_as_the_raw_kpis_do(tmp_path):
+    """history() wrote the baseline it derived as expected_unit_cost, which replay_log reads as given row by row: a
+    history of a window of 8 replayed with a window of 4 kept its own baseline until row 8, then switched to the
+    window of 8's (a cost ratio of 1.33 for 2.0)."""
+    costs = [1000.0] * 4 + [2000.0] * 16  # 10 a unit, then 20
+    raw = pd.DataFrame({"period": range(20), "demand": 100.0, "served": 100.0, "cost": costs})
+    Monitor.replay_log(raw, MonitorThresholds(window=8)).history().to_csv(tmp_path / "history.csv", index=False)
+    history = pd.read_csv(tmp_path / "history.csv")
+    assert history["expected_unit_cost"].isna().all() and history["baseline_unit_cost"].notna().any()
+    for window in (2, 4, 8, 12):
+        thresholds = MonitorThresholds(window=window, min_fill_rate=None, recovery_periods=2)
+        replayed, fresh = Monitor.replay_log(history, thresholds), Monitor.replay_log(raw, thresholds)
+        pd.testing.assert_frame_equal(_rolling(replayed), _rolling(fresh))
+        assert [e.period for e in replayed.events] == [e.period for e in fresh.events]
+    four = Monitor.replay_log(history, MonitorThresholds(window=4, max_cost_ratio=None))
+    assert four.history()["cost_ratio"].iloc[7:].round(6).tolist() == [2.0] * 13  # not 1.33 from row 8 on
+
+
+def test_an_expected_cost_the_user_gave_is_kept_by_the_history_and_its_replay(tmp_path):
+    costs = [1000.0] * 4 + [2000.0] * 16
+    raw = pd.DataFrame({"period": range(20), "demand": 100.0, "served": 100.0, "cost": costs,
+                        "expected_unit_cost": [np.nan] * 6 + [16.0] + [np.nan] * 13})  # given from period 6 on
+    history = Monitor.replay_log(raw, MonitorThresholds(window=4)).history()
+    assert history["expected_unit_cost"].isna().sum() == 6 and (history["expected_unit_cost"].iloc[6:] == 16.0).all()
+    assert history["baseline_unit_cost"].iloc[3:6].tolist() == [10.0] * 3  # derived before it was given
+    assert history["baseline_unit_cost"].iloc[6:].unique().tolist() == [16.0]
+    history.to_csv(tmp_path / "history.csv", index=False)
+    for window in (2, 8):
+        thresholds = MonitorThresholds(window=window, min_fill_rate=None, recovery_periods=2)
+        pd.testing.assert_frame_equal(_rolling(Monitor.replay_log(pd.read_csv(tmp_path / "history.csv"), thresholds)),
+                                      _rolling(Monitor.replay_log(raw, thresholds)))
+    given = Monitor(None, None, MonitorThresholds(window=4), expected_unit_cost=12.5)
+    for period in range(3):
+        given.observe(period, 10.0, 10.0, 150.0)
+    assert given.history()["expected_unit_cost"].tolist() == [12.5] * 3
+    assert given.history()["baseline_unit_cost"].tolist() == [12.5] * 3
+    assert given.history()["cost_ratio"].iloc[-1] == pytest.approx(1.2)
