@@ -28,7 +28,7 @@ import pandas as pd
 
 from hybridinv.core.errors import PlanningError, PlanningWarning, number_pair, whole_number
 from hybridinv.core.limits import MAX_SEED
-from hybridinv.core.outputs import json_safe, output_directory, write_csv
+from hybridinv.core.outputs import check_output_directory, json_safe, output_directory, write_csv
 from hybridinv.reward.enforce import critical_ratio, policy_family, searched_spec, target_report, weight_bracket
 from hybridinv.reward.evaluate import evaluate_policy, resolve_scenario, seed_list
 from hybridinv.reward.plots import pareto_front
@@ -194,8 +194,52 @@ def tune(
     -------
     TuneResult
     """
-    import optuna
+    return _execute(_prepare(scenario, targets, minimize, policy, spec, trials, seeds, eval_seeds, periods, backend,
+                             jobs, seed, weight_range, carbon_price_range, repair, out))
 
+
+@dataclass(frozen=True, eq=False)
+class _Run:
+    """A tuning run with every option checked (:func:`_prepare`), before anything is simulated."""
+
+    targets: list[KPITarget]
+    kpi: str
+    direction: str
+    policy: str
+    spec: RewardSpec
+    resolved: Scenario
+    periods: int | None
+    trials: int
+    backend: str
+    jobs: int
+    seed: int
+    weight_range: tuple[float, float]
+    carbon_range: tuple[float, float] | None
+    train: list[int]
+    held_out: list[int]
+    task_base: dict[str, Any]
+    out: Path | None
+
+
+def _prepare(
+    scenario: Scenario | str,
+    targets: Iterable[str | KPITarget],
+    minimize: str,
+    policy: str,
+    spec: RewardSpec | None,
+    trials: int,
+    seeds: int | Iterable[int],
+    eval_seeds: int | Iterable[int] | None,
+    periods: int | None,
+    backend: str,
+    jobs: int,
+    seed: int,
+    weight_range: tuple[float, float],
+    carbon_price_range: tuple[float, float] | None,
+    repair: str | None,
+    out: str | Path | None,
+) -> _Run:
+    """Check every option of :func:`tune` (the output folder last, creating nothing) before any trial runs."""
     parsed = parse_targets(targets)
     kpi, direction = objective_name(minimize)
     if backend not in BACKENDS:
@@ -219,7 +263,7 @@ def tune(
         kpi = resolved.cost_key
     name = scenario if isinstance(scenario, str) else resolved
     if not isinstance(scenario, str) and (jobs > 1 or backend == "ray"):
-        warnings.warn("parallel tuning needs a scenario registry name; evaluating serially", stacklevel=2)
+        warnings.warn("parallel tuning needs a scenario registry name; evaluating serially", stacklevel=3)
         jobs, backend = 1, "process"
     train = seed_list(seeds, column="seeds")
     # after the largest training seed, as in enforce_targets (from len(train), seeds=[1, 2, 3] were "held out"
@@ -228,9 +272,6 @@ def tune(
     if set(train) & set(held_out):  # the "held-out" report would score the seeds the search tuned on
         raise PlanningError("training and evaluation seeds must differ", column="eval_seeds",
                             value=sorted(set(train) & set(held_out))[0])
-    if len(held_out) < 2:  # enforce_targets warned about one seed; tune printed "[95% CI 0, 1] met" without a word
-        warnings.warn("one held-out seed has no interval: its 95% CI is the KPI's whole range and no target is met "
-                      "confidently (give at least 2 eval_seeds)", PlanningWarning, stacklevel=2)
     held_kg = 0.0 if spec.carbon is None else spec.carbon.held_kg
     carbon_range = carbon_price_range
     if carbon_range is not None and held_kg == 0:  # the price moves the policy only through held_kg
@@ -238,48 +279,60 @@ def tune(
                             "[carbon] held_kg > 0", column="carbon_price_range", value=carbon_price_range)
     if carbon_range is None and held_kg > 0:
         carbon_range = (0.0, 10.0 * float(resolved.catalog.holding_cost.max()) / held_kg)
+    folder = None if out is None else check_output_directory(out)  # before the trials, not after them
+    if len(held_out) < 2:  # enforce_targets warned about one seed; tune printed "[95% CI 0, 1] met" without a word
+        warnings.warn("one held-out seed has no interval: its 95% CI is the KPI's whole range and no target is met "
+                      "confidently (give at least 2 eval_seeds)", PlanningWarning, stacklevel=3)
     task_base = {"scenario": name, "periods": periods, "spec": spec.to_dict(), "policy": policy,
                  "repair": repair, "seeds": train}
+    return _Run(parsed, kpi, direction, policy, spec, resolved, periods, trials, backend, jobs, seed, weight_range,
+                carbon_range, train, held_out, task_base, folder)
+
+
+def _execute(run: _Run) -> TuneResult:
+    """The trials of a checked run, its held-out report, and its files."""
+    import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     native_constraints = hasattr(optuna.trial.Trial, "set_constraint")  # optuna >= 5
     sampler = optuna.samplers.TPESampler(
-        seed=seed,
-        n_startup_trials=min(5, trials),
+        seed=run.seed,
+        n_startup_trials=min(5, run.trials),
         constraints_func=None if native_constraints else (lambda trial: trial.user_attrs["violations"]),
     )
-    study = optuna.create_study(direction=direction, sampler=sampler)  # type: ignore[arg-type]
-    ray_was_running = backend == "ray" and _ray_running()
+    study = optuna.create_study(direction=run.direction, sampler=sampler)  # type: ignore[arg-type]
+    ray_was_running = run.backend == "ray" and _ray_running()
     try:
-        rows = _search(study, trials, jobs, backend, weight_range, carbon_range, task_base, parsed, kpi,
-                       native_constraints)
+        rows = _search(study, run.trials, run.jobs, run.backend, run.weight_range, run.carbon_range, run.task_base,
+                       run.targets, run.kpi, native_constraints)
     finally:
-        if backend == "ray" and not ray_was_running and _ray_running():
+        if run.backend == "ray" and not ray_was_running and _ray_running():
             import ray
 
             ray.shutdown()
     table = pd.DataFrame(rows)
-    sign = 1.0 if direction == "minimize" else -1.0
+    sign = 1.0 if run.direction == "minimize" else -1.0
     feasible = bool(table.feasible.any())
     if feasible:
         best = table[table.feasible].sort_values("objective", key=lambda s: sign * s).iloc[0]
     else:
         # the same relative shortfall as enforce_targets: raw shortfalls added money to rates (a cost 50 over its
         # ceiling outweighed a fill rate 0.5 short)
-        total = table.apply(lambda row: normalized_violation(parsed, row), axis=1)
+        total = table.apply(lambda row: normalized_violation(run.targets, row), axis=1)
         best = table.loc[total.idxmin()]
     chosen = {"shortage_weight": float(best.shortage_weight)}
-    if carbon_range is not None:
+    if run.carbon_range is not None:
         chosen["carbon_price"] = float(best.carbon_price)
-    chosen_spec = _candidate_spec(spec, chosen)
-    final = _evaluate({**task_base, "params": chosen, "seeds": held_out})
-    report = target_report(parsed, pd.DataFrame(final["per_seed"]))
-    result = TuneResult(chosen_spec, chosen, feasible, table, report, kpi, held_out=final["means"],
-                        direction=direction)
-    if out is not None:
-        run = {"scenario": resolved.name, "policy": policy, "periods": periods, "trials": trials, "sampler_seed": seed,
-               "jobs": jobs, "direction": direction, "training_seeds": train, "held_out_seeds": held_out}
-        result.paths.update(_write(Path(out), result, parsed, final["means"], int(best.trial), run))
+    chosen_spec = _candidate_spec(run.spec, chosen)
+    final = _evaluate({**run.task_base, "params": chosen, "seeds": run.held_out})
+    report = target_report(run.targets, pd.DataFrame(final["per_seed"]))
+    result = TuneResult(chosen_spec, chosen, feasible, table, report, run.kpi, held_out=final["means"],
+                        direction=run.direction)
+    if run.out is not None:
+        summary = {"scenario": run.resolved.name, "policy": run.policy, "periods": run.periods, "trials": run.trials,
+                   "sampler_seed": run.seed, "jobs": run.jobs, "direction": run.direction,
+                   "training_seeds": run.train, "held_out_seeds": run.held_out}
+        result.paths.update(_write(run.out, result, run.targets, final["means"], int(best.trial), summary))
     return result
 
 

@@ -326,3 +326,33 @@ def test_trials_csv_marks_the_front_the_plot_draws(tmp_path: Path) -> None:
     trials = pd.read_csv(tmp_path / "trials.csv")
     expected = pareto_front(trials["fill_rate"].to_numpy(), trials["objective"].to_numpy(), x_larger_better=True)
     assert trials["on_front"].tolist() == expected.tolist() and trials["on_front"].any()
+
+
+def _no_simulation(monkeypatch: pytest.MonkeyPatch) -> None:
+    import hybridinv.reward.tune as tune_module
+
+    def refuse(task: object) -> None:
+        raise AssertionError("simulated before the options were checked")
+
+    monkeypatch.setattr(tune_module, "_evaluate", refuse)
+
+
+@pytest.mark.parametrize("out", ["", "  ", "afile", "afile/sub", 3])
+def test_tune_and_compare_refuse_an_unusable_out_before_simulating(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   out: object) -> None:
+    """The findings: out="" wrote into the working folder (Path("") is "."), and out="afile/sub" was refused only
+    after every trial had run (10 s), in tune as in compare_policies."""
+    from hybridinv.reward.compare import compare_policies
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("a file")
+    _no_simulation(monkeypatch)
+    with pytest.raises(PlanningError) as info:
+        tune("single_sku", ["fill_rate>=0.9"], trials=2, seeds=2, periods=40, out=out)  # type: ignore[arg-type]
+    assert (info.value.column, info.value.value) == ("out", out)
+    with pytest.raises(PlanningError) as info:
+        compare_policies("single_sku", ["fill_rate>=0.9"], ["base_stock", "ss"], out, trials=2, seeds=2,  # type: ignore[arg-type]
+                         periods=40)
+    assert (info.value.column, info.value.value) == ("out", out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
