@@ -165,7 +165,8 @@ def tune(
         with ``cost_basis="valued"`` such as a history file or a backtest's training window),
         any KPI name, or ``"-kpi"`` to maximize.
     policy : str
-        ``"base_stock"`` or a registered policy taking ``service_level``.
+        ``"base_stock"`` or a registered policy taking ``service_level`` (built once before any trial, to refuse
+        one that does not).
     spec : RewardSpec or mapping, optional
         Base spec (a mapping as :meth:`RewardSpec.to_dict` gives); its carbon term (if any) is priced into
         the policy and the KPIs. Its shortage weight is the one the trials multiply (so it must be > 0).
@@ -279,6 +280,7 @@ def _prepare(
                             "[carbon] held_kg > 0", column="carbon_price_range", value=carbon_price_range)
     if carbon_range is None and held_kg > 0:
         carbon_range = (0.0, 10.0 * float(resolved.catalog.holding_cost.max()) / held_kg)
+    _check_policy(policy, resolved, spec, repair)
     folder = None if out is None else check_output_directory(out)  # before the trials, not after them
     if len(held_out) < 2:  # enforce_targets warned about one seed; tune printed "[95% CI 0, 1] met" without a word
         warnings.warn("one held-out seed has no interval: its 95% CI is the KPI's whole range and no target is met "
@@ -287,6 +289,27 @@ def _prepare(
                  "repair": repair, "seeds": train}
     return _Run(parsed, kpi, direction, policy, spec, resolved, periods, trials, backend, jobs, seed, weight_range,
                 carbon_range, train, held_out, task_base, folder)
+
+
+def _check_policy(policy: object, scenario: Scenario, spec: RewardSpec, repair: str | None) -> None:
+    """Build ``policy`` once at the base spec's service levels, before any trial: an unknown policy, or one that
+    takes no ``service_level``, is refused up front (``--policy base_stock --policy rq`` tuned base_stock to the
+    end and wrote its folder before ``rq`` failed; on Ray the workers started first).
+
+    Raises
+    ------
+    PlanningError
+        Naming ``policy``.
+    """
+    if not isinstance(policy, str):
+        raise PlanningError("must be a policy name", column="policy", value=policy)
+    try:
+        policy_family(policy, scenario, repair)(critical_ratio(scenario.catalog, spec))
+    except PlanningError as exc:
+        if exc.column != "options":
+            raise
+        raise PlanningError("takes no service_level option, which the tuned weights set (policies that do: "
+                            "base_stock, ss, newsvendor, forecast_ss, hybrid)", column="policy", value=policy) from None
 
 
 def _execute(run: _Run) -> TuneResult:

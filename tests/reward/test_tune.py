@@ -356,3 +356,22 @@ def test_tune_and_compare_refuse_an_unusable_out_before_simulating(tmp_path: Pat
     assert (info.value.column, info.value.value) == ("out", out)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
 
+
+@pytest.mark.parametrize(("policies", "bad"), [(["rq"], "rq"), (["base_stock", "rq"], "rq"),
+                                               (["no_such_policy", "base_stock"], "no_such_policy")])
+def test_every_policy_is_checked_before_any_is_tuned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     policies: list[str], bad: str) -> None:
+    """The finding: ``--policy base_stock --policy rq`` tuned base_stock to the end and wrote its folder, then
+    failed "policy 'rq' does not take option(s) ['service_level']" (on Ray after starting the workers)."""
+    from hybridinv.reward.compare import compare_policies
+
+    _no_simulation(monkeypatch)
+    out = tmp_path / "out"
+    with pytest.raises(PlanningError) as info:
+        if len(policies) == 1:
+            tune("single_sku", ["fill_rate>=0.9"], policy=policies[0], trials=2, seeds=2, periods=40, out=out)
+        else:
+            compare_policies("single_sku", ["fill_rate>=0.9"], policies, out, trials=2, seeds=2, periods=40)
+    assert (info.value.column, info.value.value) == ("policy", bad)
+    assert "\n" not in str(info.value)
+    assert not out.exists()
