@@ -63,7 +63,7 @@ def command(
     --policy options one such folder per policy plus OUT/pareto.png and OUT/comparison.csv.
     """
     from hybridinv import scenarios
-    from hybridinv.cli._io import distinct_names, is_scenario_file, writable_directory
+    from hybridinv.cli._io import distinct_names, is_scenario_file
     from hybridinv.core.errors import PlanningError
     from hybridinv.reward.spec import RewardSpec
     from hybridinv.reward.tune import tune
@@ -76,7 +76,8 @@ def command(
     spec = None
     if spec_path is not None:
         spec = RewardSpec.from_file(spec_path)
-    writable_directory(out)  # before the trials, not after; after the inputs (a bad file left an empty OUT)
+    # OUT is checked by tune/compare_policies after every other option and policy, creating nothing, and made when
+    # the results are written (it was made here, so every refused run left e.g. new/deep/folder behind)
     try:
         options: dict[str, Any] = {
             "minimize": minimize, "spec": spec, "trials": trials, "seeds": seeds, "eval_seeds": eval_seeds,
@@ -89,6 +90,9 @@ def command(
         else:
             results = {policies[0]: tune(scenario, list(targets), policy=policies[0], out=out, **options)}
     except PlanningError as exc:
+        if exc.column == "out":  # worded as every command's unwritable --out
+            reason = exc.message.removeprefix("cannot be the output folder: ")
+            raise click.BadParameter(f"cannot write to {str(exc.value)!r}: {reason}", param_hint="--out") from None
         raise click.UsageError(str(exc)) from exc
     for name, result in results.items():
         if len(results) > 1:
