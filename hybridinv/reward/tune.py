@@ -20,6 +20,7 @@ import json
 import math
 import warnings
 from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -68,6 +69,9 @@ def _candidate_spec(spec: RewardSpec, params: dict[str, float]) -> RewardSpec:
 
 def _evaluate(task: dict[str, Any]) -> dict[str, Any]:
     """Evaluate one candidate (runs in a worker: everything it needs is in ``task``)."""
+    from hybridinv.policies import registry
+
+    registry.adopt(task["policy"], task.get("factory", ""))  # a policy the caller registered (a Ray worker's is new)
     scenario = resolve_scenario(task["scenario"], task["periods"], fitting=True)
     spec = RewardSpec.from_dict(task["spec"])
     candidate = _candidate_spec(spec, task["params"])
@@ -82,10 +86,18 @@ def _run_batch(tasks: list[dict[str, Any]], backend: str, jobs: int) -> list[dic
     if backend == "ray":
         import ray
 
-        if not ray.is_initialized():
-            ray.init(num_cpus=jobs, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
-        remote = ray.remote(_evaluate)
-        return list(ray.get([remote.remote(task) for task in tasks]))
+        from hybridinv.bench.runner import ray_session
+
+        with ray_session(jobs):  # tune's session when it runs; a local instance for this batch otherwise
+            remote = ray.remote(_evaluate)
+            try:
+                return list(ray.get([remote.remote(task) for task in tasks]))
+            except ray.exceptions.RayTaskError as exc:
+                # bad input found in a worker is the one-line error it is locally (it was Ray's traceback, with
+                # ANSI colours, of the worker)
+                if isinstance(exc.cause, PlanningError):
+                    raise exc.cause from None
+                raise
     if jobs <= 1 or len(tasks) == 1:
         return [_evaluate(task) for task in tasks]
     from concurrent.futures import ProcessPoolExecutor
@@ -152,6 +164,7 @@ def tune(
     carbon_price_range: tuple[float, float] | None = None,
     repair: str | None = "auto",
     out: str | Path | None = None,
+    address: str | None = None,
 ) -> TuneResult:
     """Search reward weights with Optuna to optimize a KPI subject to KPI targets.
 
@@ -189,14 +202,19 @@ def tune(
         anyway, each trial's price changing nothing the policy does).
     repair : str or None
     out : path, optional
-        Directory for ``spec.toml``, ``trials.csv``, ``pareto.png`` and ``summary.json``.
+        Directory for ``spec.toml``, ``trials.csv``, ``pareto.png`` and ``summary.json`` (checked before the
+        trials, created when they are written).
+    address : str, optional
+        Ray cluster to run on (``"auto"``, ``"ray://host:10001"``; ``backend="ray"`` only). Without one, the
+        cluster of ``RAY_ADDRESS`` when it is set, else a local Ray instance with ``jobs`` CPUs
+        (:func:`hybridinv.bench.runner.ray_session`, as ``bench``).
 
     Returns
     -------
     TuneResult
     """
     return _execute(_prepare(scenario, targets, minimize, policy, spec, trials, seeds, eval_seeds, periods, backend,
-                             jobs, seed, weight_range, carbon_price_range, repair, out))
+                             jobs, seed, weight_range, carbon_price_range, repair, out, address))
 
 
 @dataclass(frozen=True, eq=False)
@@ -220,6 +238,7 @@ class _Run:
     held_out: list[int]
     task_base: dict[str, Any]
     out: Path | None
+    address: str | None
 
 
 def _prepare(
@@ -239,12 +258,16 @@ def _prepare(
     carbon_price_range: tuple[float, float] | None,
     repair: str | None,
     out: str | Path | None,
+    address: str | None,
 ) -> _Run:
     """Check every option of :func:`tune` (the output folder last, creating nothing) before any trial runs."""
     parsed = parse_targets(targets)
     kpi, direction = objective_name(minimize)
     if backend not in BACKENDS:
         raise PlanningError(f"backend must be one of {BACKENDS}", column="backend", value=backend)
+    if address is not None and (backend != "ray" or not isinstance(address, str) or not address.strip()):
+        # it would be ignored without a word, as bench refuses it
+        raise PlanningError("a Ray cluster address (text), for backend 'ray' only", column="address", value=address)
     # text, booleans, fractions and NaN were TypeErrors (or a KeyError) deep in Optuna or numpy
     trials, jobs, seed = whole_number(trials, "trials", 1), whole_number(jobs, "jobs", 1), whole_number(seed, "seed")
     if seed > MAX_SEED:  # numpy's raw "Seed must be between 0 and 2**32 - 1" from the sampler
@@ -285,10 +308,13 @@ def _prepare(
     if len(held_out) < 2:  # enforce_targets warned about one seed; tune printed "[95% CI 0, 1] met" without a word
         warnings.warn("one held-out seed has no interval: its 95% CI is the KPI's whole range and no target is met "
                       "confidently (give at least 2 eval_seeds)", PlanningWarning, stacklevel=3)
+    from hybridinv.policies import registry
+
+    # the registration goes with each task (Ray workers know the shipped policies only)
     task_base = {"scenario": name, "periods": periods, "spec": spec.to_dict(), "policy": policy,
-                 "repair": repair, "seeds": train}
+                 "factory": registry.FACTORIES.get(policy, ""), "repair": repair, "seeds": train}
     return _Run(parsed, kpi, direction, policy, spec, resolved, periods, trials, backend, jobs, seed, weight_range,
-                carbon_range, train, held_out, task_base, folder)
+                carbon_range, train, held_out, task_base, folder, address)
 
 
 def _check_policy(policy: object, scenario: Scenario, spec: RewardSpec, repair: str | None) -> None:
@@ -324,15 +350,14 @@ def _execute(run: _Run) -> TuneResult:
         constraints_func=None if native_constraints else (lambda trial: trial.user_attrs["violations"]),
     )
     study = optuna.create_study(direction=run.direction, sampler=sampler)  # type: ignore[arg-type]
-    ray_was_running = run.backend == "ray" and _ray_running()
-    try:
+    session: Any = nullcontext()
+    if run.backend == "ray":
+        from hybridinv.bench.runner import ray_session
+
+        session = ray_session(run.jobs, run.address)  # a cluster (address, RAY_ADDRESS) or a local instance
+    with session:
         rows = _search(study, run.trials, run.jobs, run.backend, run.weight_range, run.carbon_range, run.task_base,
                        run.targets, run.kpi, native_constraints)
-    finally:
-        if run.backend == "ray" and not ray_was_running and _ray_running():
-            import ray
-
-            ray.shutdown()
     table = pd.DataFrame(rows)
     sign = 1.0 if run.direction == "minimize" else -1.0
     feasible = bool(table.feasible.any())
@@ -357,14 +382,6 @@ def _execute(run: _Run) -> TuneResult:
                    "training_seeds": run.train, "held_out_seeds": run.held_out}
         result.paths.update(_write(run.out, result, run.targets, final["means"], int(best.trial), summary))
     return result
-
-
-def _ray_running() -> bool:
-    try:
-        import ray
-    except ImportError:
-        return False
-    return bool(ray.is_initialized())
 
 
 def _search(
