@@ -31,7 +31,7 @@ from hybridinv.policies import registry
 from hybridinv.scenario_file import is_scenario_file
 from hybridinv.sim.runner import run_episode
 
-__all__ = ["Task", "TaskResult", "execute", "exact_optimum", "map_tasks"]
+__all__ = ["Task", "TaskResult", "execute", "exact_optimum", "map_tasks", "ray_session"]
 
 #: Why a process pool usually breaks, said where it happens instead of a bare BrokenProcessPool.
 BROKEN_POOL_HINT = (
@@ -116,8 +116,7 @@ def _policy(task: Task, scenario: Any) -> Any:
     key = (task.policy, task.factory, task.scenario)
     policy = _POLICIES.get(key)
     if policy is None:
-        if task.factory and registry.FACTORIES.get(task.policy) != task.factory:
-            registry.register(task.policy, task.factory)
+        registry.adopt(task.policy, task.factory)
         policy = registry.make(task.policy, scenario)
         if "torch" in sys.modules:
             sys.modules["torch"].set_num_threads(1)
@@ -309,17 +308,7 @@ def _map_ray(
 ) -> list[TaskResult]:
     import ray
 
-    started = False
-    if not ray.is_initialized():
-        if address is None:
-            # local workers import from the driver's path, so policies registered by scripts resolve
-            path = os.pathsep.join(entry for entry in sys.path if entry and os.path.isdir(entry))
-            ray.init(num_cpus=max(workers, 1), include_dashboard=False, log_to_driver=False,
-                     runtime_env={"env_vars": {"PYTHONPATH": path}})
-        else:
-            ray.init(address=address, log_to_driver=False)
-        started = True
-    try:
+    with ray_session(workers, address):
         remote = ray.remote(num_cpus=1)(execute)
         refs = [remote.remote(task) for task in tasks]
         index = {ref: position for position, ref in enumerate(refs)}
@@ -331,6 +320,32 @@ def _map_ray(
                 out[index[ref]] = ray.get(ref)
             advance(len(done))
         return [result for result in out if result is not None]
+
+
+@contextmanager
+def ray_session(workers: int, address: str | None = None) -> Iterator[None]:
+    """Ray for the block: the one already initialized, else a cluster or a local instance started (and shut down
+    after the block) here.
+
+    ``address`` (``"auto"``, ``"ray://host:10001"``) joins that cluster; without one, a ``RAY_ADDRESS`` set in the
+    environment is joined the same way (Ray refuses ``num_cpus`` when it connects to a cluster: until 2026-12-06
+    ``tune --backend ray`` with ``RAY_ADDRESS`` set ended in that traceback); otherwise a local instance with
+    ``workers`` CPUs is started whose workers import from the driver's path, so that a policy module registered
+    by a script resolves in them (:func:`hybridinv.policies.registry.adopt`).
+    """
+    import ray
+
+    started = False
+    if not ray.is_initialized():
+        if address is None and not os.environ.get("RAY_ADDRESS"):
+            path = os.pathsep.join(entry for entry in sys.path if entry and os.path.isdir(entry))
+            ray.init(num_cpus=max(workers, 1), include_dashboard=False, log_to_driver=False,
+                     runtime_env={"env_vars": {"PYTHONPATH": path}})
+        else:
+            ray.init(address=address, log_to_driver=False)  # None: Ray reads RAY_ADDRESS
+        started = True
+    try:
+        yield
     finally:
         if started:
             ray.shutdown()

@@ -329,9 +329,9 @@ def creatable_directory(path: str | os.PathLike[str], option: str = "--out") -> 
 
 def _nearest_folder_writable(start: Path, path: str | os.PathLike[str], option: str) -> None:
     """Refuse ``path`` unless the nearest existing of ``start`` and its ancestors is a folder that can be written."""
-    existing = start
-    while not existing.exists() and existing.parent != existing:
-        existing = existing.parent
+    from hybridinv.core.outputs import nearest_existing
+
+    existing = nearest_existing(start)
     if not existing.is_dir():
         raise click.BadParameter(f"cannot write to {str(path)!r}: {str(existing)!r} is not a folder", param_hint=option)
     if not os.access(existing, os.W_OK | os.X_OK):

@@ -31,6 +31,9 @@ __all__ = ["command"]
               help="Held-out seeds for the final report (default: as many as --seeds).")
 @click.option("--periods", default=None, type=click.IntRange(min=2), help="Shorter horizon for speed.")
 @click.option("--backend", type=click.Choice(["process", "ray"]), default="process", show_default=True)
+@click.option("--address", default=None,
+              help="Ray cluster address, with --backend ray (default: the cluster of RAY_ADDRESS when it is set, "
+                   "else a local Ray instance with --jobs CPUs).")
 @click.option("--jobs", default=1, show_default=True, type=click.IntRange(min=1),
               help="Candidates evaluated in parallel. Optuna proposes them in batches of this size before "
                    "scoring any, so --seed with another --jobs gives other trials (the same --jobs, the same).")
@@ -50,6 +53,7 @@ def command(
     eval_seeds: int | None,
     periods: int | None,
     backend: str,
+    address: str | None,
     jobs: int,
     spec_path: Path | None,
     seed: int,
@@ -63,11 +67,13 @@ def command(
     --policy options one such folder per policy plus OUT/pareto.png and OUT/comparison.csv.
     """
     from hybridinv import scenarios
-    from hybridinv.cli._io import distinct_names, is_scenario_file, writable_directory
+    from hybridinv.cli._io import distinct_names, is_scenario_file
     from hybridinv.core.errors import PlanningError
     from hybridinv.reward.spec import RewardSpec
     from hybridinv.reward.tune import tune
 
+    if address is not None and backend != "ray":  # as bench: it would be ignored without a word
+        raise click.BadParameter("applies to --backend ray only", param_hint="--address")
     distinct_names(policies, "--policy")  # each was tuned into the same OUT/<policy> folder
     # a scenario file's contents and the spec file are data: their problems are one-line errors (exit 1, the
     # group's handler), not usage errors with the usage banner (exit 2) as an unknown name and the options' values
@@ -76,11 +82,13 @@ def command(
     spec = None
     if spec_path is not None:
         spec = RewardSpec.from_file(spec_path)
-    writable_directory(out)  # before the trials, not after; after the inputs (a bad file left an empty OUT)
+    # OUT is checked by tune/compare_policies after every other option and policy, creating nothing, and made when
+    # the results are written (it was made here, so every refused run left e.g. new/deep/folder behind)
     try:
         options: dict[str, Any] = {
             "minimize": minimize, "spec": spec, "trials": trials, "seeds": seeds, "eval_seeds": eval_seeds,
-            "periods": periods, "backend": backend, "jobs": jobs, "seed": seed, "repair": None if no_repair else "auto",
+            "periods": periods, "backend": backend, "address": address, "jobs": jobs, "seed": seed,
+            "repair": None if no_repair else "auto",
         }
         if len(set(policies)) > 1:
             from hybridinv.reward.compare import compare_policies
@@ -89,6 +97,9 @@ def command(
         else:
             results = {policies[0]: tune(scenario, list(targets), policy=policies[0], out=out, **options)}
     except PlanningError as exc:
+        if exc.column == "out":  # worded as every command's unwritable --out
+            reason = exc.message.removeprefix("cannot be the output folder: ")
+            raise click.BadParameter(f"cannot write to {str(exc.value)!r}: {reason}", param_hint="--out") from None
         raise click.UsageError(str(exc)) from exc
     for name, result in results.items():
         if len(results) > 1:

@@ -14,9 +14,10 @@ that shows them escapes them:
 - :func:`markdown_text`: HTML special characters, backticks and table pipes are escaped;
 - :func:`json_safe`: infinite and NaN numbers become ``null`` (JSON has neither).
 
-:func:`output_directory` creates a report's folder or names why it cannot (a :class:`PlanningError`),
-:func:`replace_text_file` writes a file whole or not at all, and the reports are written as UTF-8 whatever the
-locale (their ``±``, ``Δ`` and ``−`` failed under an ASCII or cp1252 locale after ``results.csv`` was written).
+:func:`output_directory` creates a report's folder or names why it cannot (a :class:`PlanningError`;
+:func:`check_output_directory` checks it before the work, creating nothing), :func:`replace_text_file` writes a
+file whole or not at all, and the reports are written as UTF-8 whatever the locale (their ``±``, ``Δ`` and ``−``
+failed under an ASCII or cp1252 locale after ``results.csv`` was written).
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ import pandas as pd
 from hybridinv.core.errors import PlanningError
 
 __all__ = [
-    "FORMULA_PREFIXES", "escape_formula", "escape_formulas", "json_safe", "markdown_text", "output_directory",
-    "plain_label", "replace_file", "replace_text_file", "write_csv",
+    "FORMULA_PREFIXES", "check_output_directory", "escape_formula", "escape_formulas", "json_safe", "markdown_text",
+    "nearest_existing", "output_directory", "plain_label", "replace_file", "replace_text_file", "write_csv",
 ]
 
 #: First characters that make a spreadsheet evaluate a cell (OWASP "CSV injection").
@@ -141,6 +142,44 @@ def output_directory(out: str | Path, column: str = "out") -> Path:
         reason = "is a file" if directory.is_file() else (exc.strerror or str(exc))
         raise PlanningError(f"cannot be the output folder: {reason}", column=column, value=str(out)) from None
     return directory
+
+
+def nearest_existing(path: Path) -> Path:
+    """``path`` if it exists, else its nearest existing ancestor (what creating ``path`` would write into)."""
+    existing = path
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    return existing
+
+
+def check_output_directory(out: object, column: str = "out") -> Path:
+    """``out`` as the folder a report will be written into (:func:`output_directory`), checked now and created later.
+
+    Nothing is created: a run refused for another reason, or one that fails, leaves no empty folder behind.
+    Call it before the work, so that a folder that can never be written is refused before it, not after
+    (``tune(..., out="afile/sub")`` simulated every trial first).
+
+    Raises
+    ------
+    PlanningError
+        Naming ``column`` and the path: not a path, an empty one (it wrote into the working folder), a file, or a
+        path whose nearest existing folder is a file or not writable.
+    """
+    if not isinstance(out, str | os.PathLike):
+        raise PlanningError("must be a folder path", column=column, value=out)
+    text = os.fspath(out)
+    if not isinstance(text, str) or text.strip() == "":  # Path("") is "." and passed every check
+        raise PlanningError("must name a folder (an empty path wrote into the working folder)", column=column,
+                            value=str(text))
+    directory = Path(text).absolute()
+    existing = nearest_existing(directory)
+    if not existing.is_dir():
+        reason = "is a file" if existing == directory else f"{str(existing)!r} is a file"
+    elif not os.access(existing, os.W_OK | os.X_OK):
+        reason = "permission denied"
+    else:
+        return Path(text)
+    raise PlanningError(f"cannot be the output folder: {reason}", column=column, value=text)
 
 
 def replace_text_file(path: str | Path, text: str, column: str = "out") -> Path:

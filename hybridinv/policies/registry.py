@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from hybridinv.policies.base import Policy
     from hybridinv.sim.scenario import Scenario
 
-__all__ = ["FACTORIES", "available", "make", "register"]
+__all__ = ["FACTORIES", "adopt", "available", "make", "register"]
 
 #: Registered policies: name -> "module:function".
 FACTORIES: dict[str, str] = {
@@ -39,6 +39,18 @@ FACTORIES: dict[str, str] = {
 def register(name: str, target: str) -> None:
     """Register a policy factory under ``name`` (``target`` is ``"module:function"``)."""
     FACTORIES[name] = target
+
+
+def adopt(name: str, target: str) -> None:
+    """Register ``name`` as ``target`` unless it already is; an empty ``target`` changes nothing.
+
+    A worker process or a Ray worker starts with the shipped registry only: the caller sends the
+    ``"module:function"`` of each policy it names (``FACTORIES.get(name, "")``) with the work, and the
+    worker adopts it, so policies registered at run time resolve there too (:mod:`hybridinv.bench.runner`,
+    :func:`hybridinv.reward.tune.tune`).
+    """
+    if target and FACTORIES.get(name) != target:
+        register(name, target)
 
 
 def _resolve(name: str) -> Any:

@@ -9,6 +9,7 @@ the chosen weights and the held-out report of each target).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,9 @@ import numpy as np
 import pandas as pd
 
 from hybridinv.core.errors import PlanningError
-from hybridinv.core.outputs import output_directory, write_csv
+from hybridinv.core.outputs import check_output_directory, output_directory, write_csv
 from hybridinv.reward.targets import KPITarget, parse_targets
-from hybridinv.reward.tune import TuneResult, tune
+from hybridinv.reward.tune import TuneResult, _execute, _prepare, tune
 
 __all__ = ["compare_policies"]
 
@@ -58,8 +59,11 @@ def compare_policies(
     if len(names) < 2:
         raise PlanningError("compare at least two distinct policies", column="policy", value=names)
     parsed = parse_targets(targets)
-    root = Path(out)
-    results = {name: tune(scenario, parsed, policy=name, out=root / name, **options) for name in names}
+    # every policy's options and the folders checked before the first trial (a policy that takes no service level
+    # failed after the policies before it were tuned and written; out="" wrote into the working folder)
+    root = check_output_directory(out)
+    runs = {name: _prepare(**_arguments(scenario, parsed, policy=name, out=root / name, **options)) for name in names}
+    results = {name: _execute(run) for name, run in runs.items()}
     rows = []
     for name, result in results.items():
         row: dict[str, Any] = {"policy": name, **result.params, "feasible_on_training_seeds": result.feasible,
@@ -74,6 +78,13 @@ def compare_policies(
     write_csv(pd.DataFrame(rows), root / "comparison.csv")  # policy names escaped as in every CSV written
     _plot(root / "pareto.png", results, parsed)
     return results
+
+
+def _arguments(*args: Any, **options: Any) -> dict[str, Any]:
+    """The arguments of a :func:`tune` call, defaults included (an unknown option is a TypeError, as in ``tune``)."""
+    bound = inspect.signature(tune).bind(*args, **options)
+    bound.apply_defaults()
+    return dict(bound.arguments)
 
 
 def _plot(path: Path, results: dict[str, TuneResult], targets: list[KPITarget]) -> None:

@@ -67,6 +67,10 @@ KPI_RANGES: dict[str, tuple[float, float]] = {
     "revenue": _NONNEGATIVE,
     "profit": (-math.inf, math.inf),
 }
+#: KPIs that are 0 on a scenario without a perishable SKU (nothing expires).
+WASTE_KPIS = frozenset({"waste_units", "waste_rate", "waste_cost"})
+#: KPIs that are 0 on a scenario without a warehouse capacity (nothing is rejected at receipt).
+OVERFLOW_KPIS = frozenset({"overflow_units", "overflow_cost"})
 #: KPIs measured in money: a target's slack on them is counted in units of a cost scale (``slack_unit``).
 MONEY_KPIS = frozenset({"avg_cost", "valued_cost", "holding_cost", "shortage_cost", "ordering_cost", "waste_cost",
                         "overflow_cost", "spec_cost", "revenue", "profit"})
@@ -214,7 +218,10 @@ def check_kpis_defined(
     ``inventory_turns`` a SKU with a unit cost above 0 (stock without value turns infinitely often: the
     training trials were feasible with a mean of ``inf``, the held-out report NaN and not met), and
     ``carbon_kg`` a reward spec with a non-zero emission factor (without one every plan emits
-    0 kg and a carbon target would be met by anything).
+    0 kg and a carbon target would be met by anything); for the same reason ``waste_units`` /
+    ``waste_rate`` / ``waste_cost`` need a perishable SKU (``shelf_life > 0``) and ``overflow_units`` /
+    ``overflow_cost`` a finite warehouse capacity (until 2026-12-06 a waste target on ``single_sku`` was
+    accepted and reported as met, the waste being 0 whatever the weights).
 
     Raises
     ------
@@ -236,6 +243,11 @@ def check_kpis_defined(
                       "is held")
         elif kpi == "carbon_kg" and emission_factors(spec) is None:
             reason = "no emission factors: give a reward spec with a [carbon] table (shipped_kg, held_kg)"
+        elif kpi in WASTE_KPIS and not scenario.catalog.perishable.any():
+            reason = ("no SKU is perishable (catalog column 'shelf_life' > 0): nothing expires, so the waste is 0 "
+                      "whatever is held")
+        elif kpi in OVERFLOW_KPIS and not math.isfinite(cons.capacity):
+            reason = "the scenario has no warehouse capacity: nothing is rejected at receipt, so the overflow is 0"
         if reason is not None:
             raise PlanningError(f"KPI {kpi!r} is not defined here: {reason}", column=what, value=kpi)
 

@@ -20,6 +20,7 @@ import json
 import math
 import warnings
 from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,7 +29,7 @@ import pandas as pd
 
 from hybridinv.core.errors import PlanningError, PlanningWarning, number_pair, whole_number
 from hybridinv.core.limits import MAX_SEED
-from hybridinv.core.outputs import json_safe, output_directory, write_csv
+from hybridinv.core.outputs import check_output_directory, json_safe, output_directory, write_csv
 from hybridinv.reward.enforce import critical_ratio, policy_family, searched_spec, target_report, weight_bracket
 from hybridinv.reward.evaluate import evaluate_policy, resolve_scenario, seed_list
 from hybridinv.reward.plots import pareto_front
@@ -68,6 +69,9 @@ def _candidate_spec(spec: RewardSpec, params: dict[str, float]) -> RewardSpec:
 
 def _evaluate(task: dict[str, Any]) -> dict[str, Any]:
     """Evaluate one candidate (runs in a worker: everything it needs is in ``task``)."""
+    from hybridinv.policies import registry
+
+    registry.adopt(task["policy"], task.get("factory", ""))  # a policy the caller registered (a Ray worker's is new)
     scenario = resolve_scenario(task["scenario"], task["periods"], fitting=True)
     spec = RewardSpec.from_dict(task["spec"])
     candidate = _candidate_spec(spec, task["params"])
@@ -82,10 +86,18 @@ def _run_batch(tasks: list[dict[str, Any]], backend: str, jobs: int) -> list[dic
     if backend == "ray":
         import ray
 
-        if not ray.is_initialized():
-            ray.init(num_cpus=jobs, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
-        remote = ray.remote(_evaluate)
-        return list(ray.get([remote.remote(task) for task in tasks]))
+        from hybridinv.bench.runner import ray_session
+
+        with ray_session(jobs):  # tune's session when it runs; a local instance for this batch otherwise
+            remote = ray.remote(_evaluate)
+            try:
+                return list(ray.get([remote.remote(task) for task in tasks]))
+            except ray.exceptions.RayTaskError as exc:
+                # bad input found in a worker is the one-line error it is locally (it was Ray's traceback, with
+                # ANSI colours, of the worker)
+                if isinstance(exc.cause, PlanningError):
+                    raise exc.cause from None
+                raise
     if jobs <= 1 or len(tasks) == 1:
         return [_evaluate(task) for task in tasks]
     from concurrent.futures import ProcessPoolExecutor
@@ -152,6 +164,7 @@ def tune(
     carbon_price_range: tuple[float, float] | None = None,
     repair: str | None = "auto",
     out: str | Path | None = None,
+    address: str | None = None,
 ) -> TuneResult:
     """Search reward weights with Optuna to optimize a KPI subject to KPI targets.
 
@@ -165,7 +178,8 @@ def tune(
         with ``cost_basis="valued"`` such as a history file or a backtest's training window),
         any KPI name, or ``"-kpi"`` to maximize.
     policy : str
-        ``"base_stock"`` or a registered policy taking ``service_level``.
+        ``"base_stock"`` or a registered policy taking ``service_level`` (built once before any trial, to refuse
+        one that does not).
     spec : RewardSpec or mapping, optional
         Base spec (a mapping as :meth:`RewardSpec.to_dict` gives); its carbon term (if any) is priced into
         the policy and the KPIs. Its shortage weight is the one the trials multiply (so it must be > 0).
@@ -188,18 +202,72 @@ def tune(
         anyway, each trial's price changing nothing the policy does).
     repair : str or None
     out : path, optional
-        Directory for ``spec.toml``, ``trials.csv``, ``pareto.png`` and ``summary.json``.
+        Directory for ``spec.toml``, ``trials.csv``, ``pareto.png`` and ``summary.json`` (checked before the
+        trials, created when they are written).
+    address : str, optional
+        Ray cluster to run on (``"auto"``, ``"ray://host:10001"``; ``backend="ray"`` only). Without one, the
+        cluster of ``RAY_ADDRESS`` when it is set, else a local Ray instance with ``jobs`` CPUs
+        (:func:`hybridinv.bench.runner.ray_session`, as ``bench``).
 
     Returns
     -------
     TuneResult
     """
-    import optuna
+    return _execute(_prepare(scenario, targets, minimize, policy, spec, trials, seeds, eval_seeds, periods, backend,
+                             jobs, seed, weight_range, carbon_price_range, repair, out, address))
 
+
+@dataclass(frozen=True, eq=False)
+class _Run:
+    """A tuning run with every option checked (:func:`_prepare`), before anything is simulated."""
+
+    targets: list[KPITarget]
+    kpi: str
+    direction: str
+    policy: str
+    spec: RewardSpec
+    resolved: Scenario
+    periods: int | None
+    trials: int
+    backend: str
+    jobs: int
+    seed: int
+    weight_range: tuple[float, float]
+    carbon_range: tuple[float, float] | None
+    train: list[int]
+    held_out: list[int]
+    task_base: dict[str, Any]
+    out: Path | None
+    address: str | None
+
+
+def _prepare(
+    scenario: Scenario | str,
+    targets: Iterable[str | KPITarget],
+    minimize: str,
+    policy: str,
+    spec: RewardSpec | None,
+    trials: int,
+    seeds: int | Iterable[int],
+    eval_seeds: int | Iterable[int] | None,
+    periods: int | None,
+    backend: str,
+    jobs: int,
+    seed: int,
+    weight_range: tuple[float, float],
+    carbon_price_range: tuple[float, float] | None,
+    repair: str | None,
+    out: str | Path | None,
+    address: str | None,
+) -> _Run:
+    """Check every option of :func:`tune` (the output folder last, creating nothing) before any trial runs."""
     parsed = parse_targets(targets)
     kpi, direction = objective_name(minimize)
     if backend not in BACKENDS:
         raise PlanningError(f"backend must be one of {BACKENDS}", column="backend", value=backend)
+    if address is not None and (backend != "ray" or not isinstance(address, str) or not address.strip()):
+        # it would be ignored without a word, as bench refuses it
+        raise PlanningError("a Ray cluster address (text), for backend 'ray' only", column="address", value=address)
     # text, booleans, fractions and NaN were TypeErrors (or a KeyError) deep in Optuna or numpy
     trials, jobs, seed = whole_number(trials, "trials", 1), whole_number(jobs, "jobs", 1), whole_number(seed, "seed")
     if seed > MAX_SEED:  # numpy's raw "Seed must be between 0 and 2**32 - 1" from the sampler
@@ -219,7 +287,7 @@ def tune(
         kpi = resolved.cost_key
     name = scenario if isinstance(scenario, str) else resolved
     if not isinstance(scenario, str) and (jobs > 1 or backend == "ray"):
-        warnings.warn("parallel tuning needs a scenario registry name; evaluating serially", stacklevel=2)
+        warnings.warn("parallel tuning needs a scenario registry name; evaluating serially", stacklevel=3)
         jobs, backend = 1, "process"
     train = seed_list(seeds, column="seeds")
     # after the largest training seed, as in enforce_targets (from len(train), seeds=[1, 2, 3] were "held out"
@@ -228,9 +296,6 @@ def tune(
     if set(train) & set(held_out):  # the "held-out" report would score the seeds the search tuned on
         raise PlanningError("training and evaluation seeds must differ", column="eval_seeds",
                             value=sorted(set(train) & set(held_out))[0])
-    if len(held_out) < 2:  # enforce_targets warned about one seed; tune printed "[95% CI 0, 1] met" without a word
-        warnings.warn("one held-out seed has no interval: its 95% CI is the KPI's whole range and no target is met "
-                      "confidently (give at least 2 eval_seeds)", PlanningWarning, stacklevel=2)
     held_kg = 0.0 if spec.carbon is None else spec.carbon.held_kg
     carbon_range = carbon_price_range
     if carbon_range is not None and held_kg == 0:  # the price moves the policy only through held_kg
@@ -238,57 +303,85 @@ def tune(
                             "[carbon] held_kg > 0", column="carbon_price_range", value=carbon_price_range)
     if carbon_range is None and held_kg > 0:
         carbon_range = (0.0, 10.0 * float(resolved.catalog.holding_cost.max()) / held_kg)
+    _check_policy(policy, resolved, spec, repair)
+    folder = None if out is None else check_output_directory(out)  # before the trials, not after them
+    if len(held_out) < 2:  # enforce_targets warned about one seed; tune printed "[95% CI 0, 1] met" without a word
+        warnings.warn("one held-out seed has no interval: its 95% CI is the KPI's whole range and no target is met "
+                      "confidently (give at least 2 eval_seeds)", PlanningWarning, stacklevel=3)
+    from hybridinv.policies import registry
+
+    # the registration goes with each task (Ray workers know the shipped policies only)
     task_base = {"scenario": name, "periods": periods, "spec": spec.to_dict(), "policy": policy,
-                 "repair": repair, "seeds": train}
+                 "factory": registry.FACTORIES.get(policy, ""), "repair": repair, "seeds": train}
+    return _Run(parsed, kpi, direction, policy, spec, resolved, periods, trials, backend, jobs, seed, weight_range,
+                carbon_range, train, held_out, task_base, folder, address)
+
+
+def _check_policy(policy: object, scenario: Scenario, spec: RewardSpec, repair: str | None) -> None:
+    """Build ``policy`` once at the base spec's service levels, before any trial: an unknown policy, or one that
+    takes no ``service_level``, is refused up front (``--policy base_stock --policy rq`` tuned base_stock to the
+    end and wrote its folder before ``rq`` failed; on Ray the workers started first).
+
+    Raises
+    ------
+    PlanningError
+        Naming ``policy``.
+    """
+    if not isinstance(policy, str):
+        raise PlanningError("must be a policy name", column="policy", value=policy)
+    try:
+        policy_family(policy, scenario, repair)(critical_ratio(scenario.catalog, spec))
+    except PlanningError as exc:
+        if exc.column != "options":
+            raise
+        raise PlanningError("takes no service_level option, which the tuned weights set (policies that do: "
+                            "base_stock, ss, newsvendor, forecast_ss, hybrid)", column="policy", value=policy) from None
+
+
+def _execute(run: _Run) -> TuneResult:
+    """The trials of a checked run, its held-out report, and its files."""
+    import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     native_constraints = hasattr(optuna.trial.Trial, "set_constraint")  # optuna >= 5
     sampler = optuna.samplers.TPESampler(
-        seed=seed,
-        n_startup_trials=min(5, trials),
+        seed=run.seed,
+        n_startup_trials=min(5, run.trials),
         constraints_func=None if native_constraints else (lambda trial: trial.user_attrs["violations"]),
     )
-    study = optuna.create_study(direction=direction, sampler=sampler)  # type: ignore[arg-type]
-    ray_was_running = backend == "ray" and _ray_running()
-    try:
-        rows = _search(study, trials, jobs, backend, weight_range, carbon_range, task_base, parsed, kpi,
-                       native_constraints)
-    finally:
-        if backend == "ray" and not ray_was_running and _ray_running():
-            import ray
+    study = optuna.create_study(direction=run.direction, sampler=sampler)  # type: ignore[arg-type]
+    session: Any = nullcontext()
+    if run.backend == "ray":
+        from hybridinv.bench.runner import ray_session
 
-            ray.shutdown()
+        session = ray_session(run.jobs, run.address)  # a cluster (address, RAY_ADDRESS) or a local instance
+    with session:
+        rows = _search(study, run.trials, run.jobs, run.backend, run.weight_range, run.carbon_range, run.task_base,
+                       run.targets, run.kpi, native_constraints)
     table = pd.DataFrame(rows)
-    sign = 1.0 if direction == "minimize" else -1.0
+    sign = 1.0 if run.direction == "minimize" else -1.0
     feasible = bool(table.feasible.any())
     if feasible:
         best = table[table.feasible].sort_values("objective", key=lambda s: sign * s).iloc[0]
     else:
         # the same relative shortfall as enforce_targets: raw shortfalls added money to rates (a cost 50 over its
         # ceiling outweighed a fill rate 0.5 short)
-        total = table.apply(lambda row: normalized_violation(parsed, row), axis=1)
+        total = table.apply(lambda row: normalized_violation(run.targets, row), axis=1)
         best = table.loc[total.idxmin()]
     chosen = {"shortage_weight": float(best.shortage_weight)}
-    if carbon_range is not None:
+    if run.carbon_range is not None:
         chosen["carbon_price"] = float(best.carbon_price)
-    chosen_spec = _candidate_spec(spec, chosen)
-    final = _evaluate({**task_base, "params": chosen, "seeds": held_out})
-    report = target_report(parsed, pd.DataFrame(final["per_seed"]))
-    result = TuneResult(chosen_spec, chosen, feasible, table, report, kpi, held_out=final["means"],
-                        direction=direction)
-    if out is not None:
-        run = {"scenario": resolved.name, "policy": policy, "periods": periods, "trials": trials, "sampler_seed": seed,
-               "jobs": jobs, "direction": direction, "training_seeds": train, "held_out_seeds": held_out}
-        result.paths.update(_write(Path(out), result, parsed, final["means"], int(best.trial), run))
+    chosen_spec = _candidate_spec(run.spec, chosen)
+    final = _evaluate({**run.task_base, "params": chosen, "seeds": run.held_out})
+    report = target_report(run.targets, pd.DataFrame(final["per_seed"]))
+    result = TuneResult(chosen_spec, chosen, feasible, table, report, run.kpi, held_out=final["means"],
+                        direction=run.direction)
+    if run.out is not None:
+        summary = {"scenario": run.resolved.name, "policy": run.policy, "periods": run.periods, "trials": run.trials,
+                   "sampler_seed": run.seed, "jobs": run.jobs, "direction": run.direction,
+                   "training_seeds": run.train, "held_out_seeds": run.held_out}
+        result.paths.update(_write(run.out, result, run.targets, final["means"], int(best.trial), summary))
     return result
-
-
-def _ray_running() -> bool:
-    try:
-        import ray
-    except ImportError:
-        return False
-    return bool(ray.is_initialized())
 
 
 def _search(

@@ -200,10 +200,14 @@ class TrainingObjective:
 
     def _values(self, ledger: Any, kpis: dict[str, float], deviation: float) -> NDArray[np.float64]:
         """:meth:`measurements` from the ledger's summary ``kpis`` (completed here)."""
-        from hybridinv.reward.targets import check_kpis_defined
+        from hybridinv.reward.targets import OVERFLOW_KPIS, WASTE_KPIS, check_kpis_defined
 
         scenario = ledger.scenario
-        check_kpis_defined([t.kpi for t in self.goals if not t.kpi.endswith("_utilization")], scenario, self.spec)
+        # an episode of a history family may draw no capacity or no perishable SKU: its overflow or waste is 0
+        # (check_scenario refused those targets on a scenario that never has any)
+        per_episode = OVERFLOW_KPIS | WASTE_KPIS
+        checked = [t.kpi for t in self.goals if not t.kpi.endswith("_utilization") and t.kpi not in per_episode]
+        check_kpis_defined(checked, scenario, self.spec)
         # nothing of an unlimited budget or warehouse is used (a history family draws such episodes)
         for kpi, limit in (("budget_utilization", scenario.constraints.budget),
                            ("capacity_utilization", scenario.constraints.capacity)):

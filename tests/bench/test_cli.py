@@ -52,7 +52,7 @@ def test_an_unwritable_out_is_refused_before_anything_runs(tmp_path: Path, monke
         raise AssertionError("ran before the output directory was checked")
 
     monkeypatch.setattr(bench_module, "run_suite", never)
-    monkeypatch.setattr(tune_module, "tune", never)
+    monkeypatch.setattr(tune_module, "_execute", never)  # tune checks --out (after its other options), then runs
     (tmp_path / "afile").write_text("")
     out = str(tmp_path / "afile" / "sub")
     for args in (["bench", "--scenarios", "single_sku", "--policies", "base_stock", "--seeds", "1", "--out", out],

@@ -282,3 +282,23 @@ def test_train_on_history_keeps_the_derived_limit_that_was_not_given(
     # the one not given is derived by train_on_history, on the months ES fits on (not the held-out ones)
     expected = {"capacity": "derive", "budget": "derive", given: float(limit[1])}
     assert seen["constraints"] == expected
+
+
+@pytest.mark.parametrize("extra", [
+    ["--policy", "rq"], ["--policy", "base_stock", "--policy", "rq"], ["--policy", "no_such_policy"],
+    ["--target", "fill>=0.9"], ["--target", "waste_rate<=0.01"], ["--minimize", "happiness"],
+    ["--scenario", "no_such_scenario"], ["--policy", "no_such_policy", "--backend", "ray"],
+])
+def test_a_refused_tune_run_creates_no_out_folder(tmp_path: Path, extra: list[str]) -> None:
+    # the finding: --out was created (new/deep/folder) before the scenario, policies and targets were checked
+    out = tmp_path / "new" / "deep" / "folder"
+    result = CliRunner().invoke(main, [*_TUNE, *extra, "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "new").exists()
+
+
+def test_tune_refuses_an_out_under_a_file_naming_the_option(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("")
+    output = _usage_error(CliRunner().invoke(main, [*_TUNE, "--out", str(tmp_path / "afile" / "sub")]), "--out")
+    assert "is a file" in output

@@ -259,3 +259,37 @@ def test_docs_list_exactly_the_kpis_a_target_may_name() -> None:
     for refused in ("stock_value_change<=0", "periods>=10", "reward>=0", "spec_holding<=5"):
         with pytest.raises(PlanningError, match="unknown KPI"):
             KPITarget.parse(refused)
+
+
+@pytest.mark.parametrize(("kpi", "scenario", "reason"), [
+    ("waste_rate", "single_sku", "perishable"), ("waste_units", "multi_10", "perishable"),
+    ("waste_cost", "single_sku", "perishable"), ("overflow_units", "single_sku", "capacity"),
+    ("overflow_cost", "single_sku", "capacity"),
+])
+def test_waste_without_a_perishable_sku_and_overflow_without_a_capacity_are_refused(
+    kpi: str, scenario: str, reason: str
+) -> None:
+    """The finding: ``waste_rate<=0.01`` on single_sku (nothing expires) and ``overflow_units`` without a capacity
+    were accepted and reported as met, the KPI being 0 whatever the weights (carbon_kg without factors was refused
+    for the same reason)."""
+    from hybridinv.reward import RewardSpec, check_kpis_defined, enforce_targets
+    from hybridinv.reward.tune import tune
+    from hybridinv.rl.objective import TrainingObjective
+
+    with pytest.raises(PlanningError, match=reason) as info:
+        check_kpis_defined([kpi], scenarios.get(scenario), RewardSpec())
+    assert (info.value.column, info.value.value) == ("target", kpi)
+    assert "\n" not in str(info.value)
+    with pytest.raises(PlanningError, match=reason):
+        tune(scenario, [f"{kpi}<=1"], trials=1, seeds=1, periods=10)
+    with pytest.raises(PlanningError, match=reason):
+        enforce_targets(scenario, [f"{kpi}<=1"])
+    with pytest.raises(PlanningError, match=reason):
+        TrainingObjective(targets=[f"{kpi}<=1"]).check_scenario(scenarios.get(scenario))
+
+
+def test_waste_on_a_perishable_scenario_and_overflow_with_a_capacity_are_accepted() -> None:
+    from hybridinv.reward import check_kpis_defined
+
+    check_kpis_defined(["waste_rate", "waste_units", "waste_cost", "overflow_units"], scenarios.get("perishable"), None)
+    check_kpis_defined(["overflow_units", "overflow_cost"], scenarios.get("multi_10"), None)

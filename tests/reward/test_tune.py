@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -326,3 +328,146 @@ def test_trials_csv_marks_the_front_the_plot_draws(tmp_path: Path) -> None:
     trials = pd.read_csv(tmp_path / "trials.csv")
     expected = pareto_front(trials["fill_rate"].to_numpy(), trials["objective"].to_numpy(), x_larger_better=True)
     assert trials["on_front"].tolist() == expected.tolist() and trials["on_front"].any()
+
+
+def _no_simulation(monkeypatch: pytest.MonkeyPatch) -> None:
+    import hybridinv.reward.tune as tune_module
+
+    def refuse(task: object) -> None:
+        raise AssertionError("simulated before the options were checked")
+
+    monkeypatch.setattr(tune_module, "_evaluate", refuse)
+
+
+@pytest.mark.parametrize("out", ["", "  ", "afile", "afile/sub", 3])
+def test_tune_and_compare_refuse_an_unusable_out_before_simulating(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   out: object) -> None:
+    """The findings: out="" wrote into the working folder (Path("") is "."), and out="afile/sub" was refused only
+    after every trial had run (10 s), in tune as in compare_policies."""
+    from hybridinv.reward.compare import compare_policies
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("a file")
+    _no_simulation(monkeypatch)
+    with pytest.raises(PlanningError) as info:
+        tune("single_sku", ["fill_rate>=0.9"], trials=2, seeds=2, periods=40, out=out)  # type: ignore[arg-type]
+    assert (info.value.column, info.value.value) == ("out", out)
+    with pytest.raises(PlanningError) as info:
+        compare_policies("single_sku", ["fill_rate>=0.9"], ["base_stock", "ss"], out, trials=2, seeds=2,  # type: ignore[arg-type]
+                         periods=40)
+    assert (info.value.column, info.value.value) == ("out", out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
+@pytest.mark.parametrize(("policies", "bad"), [(["rq"], "rq"), (["base_stock", "rq"], "rq"),
+                                               (["no_such_policy", "base_stock"], "no_such_policy")])
+def test_every_policy_is_checked_before_any_is_tuned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     policies: list[str], bad: str) -> None:
+    """The finding: ``--policy base_stock --policy rq`` tuned base_stock to the end and wrote its folder, then
+    failed "policy 'rq' does not take option(s) ['service_level']" (on Ray after starting the workers)."""
+    from hybridinv.reward.compare import compare_policies
+
+    _no_simulation(monkeypatch)
+    out = tmp_path / "out"
+    with pytest.raises(PlanningError) as info:
+        if len(policies) == 1:
+            tune("single_sku", ["fill_rate>=0.9"], policy=policies[0], trials=2, seeds=2, periods=40, out=out)
+        else:
+            compare_policies("single_sku", ["fill_rate>=0.9"], policies, out, trials=2, seeds=2, periods=40)
+    assert (info.value.column, info.value.value) == ("policy", bad)
+    assert "\n" not in str(info.value)
+    assert not out.exists()
+
+
+class _RayInitCalledError(Exception):
+    """Raised by a stand-in for ray.init: what it was called with, and nothing started."""
+
+
+def _recording_ray_init(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
+    ray = pytest.importorskip("ray")
+    calls: list[dict[str, object]] = []
+
+    def init(**options: object) -> None:
+        calls.append(options)
+        raise _RayInitCalledError
+
+    monkeypatch.setattr(ray, "init", init)
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    return calls
+
+
+def test_tune_on_ray_joins_the_cluster_of_ray_address_or_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The finding: with RAY_ADDRESS set (an existing cluster) tune called ray.init(num_cpus=jobs), and Ray raised
+    "When connecting to an existing cluster, num_cpus and num_gpus must not be provided" as a raw traceback; bench
+    had an --address option, tune none."""
+    calls = _recording_ray_init(monkeypatch)
+    options = {"trials": 1, "seeds": 1, "periods": 10, "backend": "ray", "jobs": 2}
+    monkeypatch.setenv("RAY_ADDRESS", "127.0.0.1:6379")
+    with pytest.raises(_RayInitCalledError):
+        tune("single_sku", ["fill_rate>=0.5"], **options)  # type: ignore[arg-type]
+    assert "num_cpus" not in calls[-1] and calls[-1].get("address") is None  # Ray reads RAY_ADDRESS
+    with pytest.raises(_RayInitCalledError):
+        tune("single_sku", ["fill_rate>=0.5"], address="ray://head:10001", **options)  # type: ignore[arg-type]
+    assert calls[-1]["address"] == "ray://head:10001" and "num_cpus" not in calls[-1]
+    monkeypatch.delenv("RAY_ADDRESS")
+    with pytest.raises(_RayInitCalledError):
+        tune("single_sku", ["fill_rate>=0.5"], **options)  # type: ignore[arg-type]
+    assert calls[-1]["num_cpus"] == 2  # a local instance; its workers import from this process's path
+    assert "PYTHONPATH" in calls[-1]["runtime_env"]["env_vars"]  # type: ignore[index]
+    with pytest.raises(PlanningError) as info:
+        tune("single_sku", ["fill_rate>=0.5"], address="auto", trials=1, seeds=1, periods=10)  # process backend
+    assert info.value.column == "address"
+    result = CliRunner().invoke(command, ["--scenario", "single_sku", "--target", "fill_rate>=0.5", "--address",
+                                          "auto", "--out", "unused"])
+    assert result.exit_code == 2 and "--address" in result.output and "--backend ray only" in result.output
+    assert len(calls) == 3
+
+
+@pytest.fixture(scope="module")
+def local_ray() -> Iterator[Any]:
+    """One local Ray instance for the Ray tests below, its workers importing from this process's path."""
+    ray = pytest.importorskip("ray")
+    import os
+    import shutil
+    import sys
+    import tempfile
+
+    root = tempfile.mkdtemp(prefix="ray-")  # Ray's session logs (short: its socket paths are limited)
+    path = os.pathsep.join(entry for entry in sys.path if entry and os.path.isdir(entry))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RAY_TMPDIR", root)
+        patch.delenv("RAY_ADDRESS", raising=False)
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+                 runtime_env={"env_vars": {"PYTHONPATH": path}})
+        try:
+            yield ray
+        finally:
+            ray.shutdown()
+            shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.mark.ray
+def test_on_ray_a_policy_registered_by_the_caller_resolves(local_ray: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The finding: a policy registered by the caller was "unknown policy 'mine'" in the Ray workers (the process
+    backend knew it; bench sends the registration with each task)."""
+    from hybridinv.policies import registry
+
+    monkeypatch.setitem(registry.FACTORIES, "toy_levelled", __name__.rpartition(".")[0] + "._toy:levelled")
+    result = tune("single_sku", ["fill_rate>=0.9"], policy="toy_levelled", trials=2, seeds=2, periods=40,
+                  backend="ray", jobs=2)
+    assert len(result.trials) == 2 and result.trials.fill_rate.notna().all()
+    assert local_ray.is_initialized()  # the caller's Ray is left running
+
+
+@pytest.mark.ray
+def test_a_planning_error_in_a_ray_worker_is_the_one_line_error(local_ray: Any) -> None:
+    """The finding: a PlanningError raised in a Ray worker came out as Ray's multi-line RayTaskError traceback,
+    with ANSI colours (``tune --policy rq --backend ray``)."""
+    import hybridinv.reward.tune as tune_module
+
+    task = {"scenario": "single_sku", "periods": 40, "spec": {}, "policy": "rq", "repair": None, "seeds": [0],
+            "params": {"shortage_weight": 1.0}}  # rq takes no service level: refused in the worker
+    with pytest.raises(PlanningError) as info:
+        tune_module._run_batch([task], "ray", 1)
+    assert type(info.value) is PlanningError and info.value.value == "rq"
+    assert "\n" not in str(info.value) and "\x1b" not in str(info.value)
