@@ -143,6 +143,23 @@ def test_serial_3_exact_levels_and_cost_are_reproduced_by_the_network_simulator(
             assert low <= worse - exact.cost <= high, (levels, low, high, worse - exact.cost)
 
 
+def test_a_serial_chain_with_lead_time_0_above_the_store_is_refused_and_at_the_store_is_exact() -> None:
+    """L = (1, 0, 2): the exact model ships stage 2's arrivals on in the same period, the simulator in the next,
+    so the "optimal" S* = (6, 5, 10) simulated at 27.7 a period against its 15.9 (and above (6, 8, 12))."""
+    from hybridinv.network.scenarios import SerialChain
+
+    for lead_time in ((1, 0, 2), (2, 0)):
+        with pytest.raises(PlanningError, match="stage 2 has lead time 0") as info:
+            serial_chain(lead_time=lead_time, holding_cost=(1.0,) * len(lead_time))
+        assert info.value.column == "lead_time"
+    with pytest.raises(PlanningError, match="stage 3 has lead time 0"):
+        SerialChain(2.0, (1, 1, 0), (4.0, 2.0, 1.0), 9.0)
+    scenario = serial_chain(lead_time=(0, 1, 2), n_skus=COPIES, periods=PERIODS, warmup=30)
+    exact = scenario.serial.exact()
+    low, high = _interval(_per_copy_cost(scenario, exact.levels))
+    assert low <= exact.total_cost <= high  # a store lead time of 0 means the same in both
+
+
 @pytest.mark.parametrize(("argument", "value"), [
     ("n_stores", 2.5), ("n_stores", 0), ("n_skus", 0), ("n_skus", "3"), ("seed", -1), ("seed", 1.5),
     ("capacity_factor", 0.0), ("capacity_factor", float("nan")), ("budget_factor", -1.0),
