@@ -286,6 +286,7 @@ def save_network_hybrid(directory: str | Path, hybrid: NetworkHybrid, metadata: 
         "features": list(NETWORK_HYBRID_FEATURES), "outputs": list(NETWORK_HYBRID_OUTPUTS),
         "scenario": hybrid.scenario.name, "shape": [hybrid.scenario.n_locations, hybrid.scenario.n_skus],
         "locations": list(hybrid.scenario.network.names), "skus": list(hybrid.scenario.costs.skus),
+        "tree": _tree(hybrid.scenario.network),
         "z_max": hybrid.z_max, "log_multiplier_max": hybrid.log_multiplier_max,
         "parameterization": "echelon_correction", "parameter_map": "linear" if network_map is None else "network",
         "learner": hybrid.learner,
@@ -314,6 +315,46 @@ def _network_map(arrays: dict[str, NDArray[np.float64]], meta: dict[str, Any], d
         return NetworkMap(SharedPolicyNetwork(arrays), squash=str(squash))
     except ValueError as exc:
         raise ModelFileError(f"{directory}: invalid network weights ({exc})") from exc
+
+
+def _tree(network: Any) -> dict[str, list[Any]]:
+    """Each location's parent (``None``: a supplier) and lead time, by location name (what the base levels fit)."""
+    names = [str(v) for v in network.names]
+    return {"parents": [None if p < 0 else names[p] for p in network.parent.tolist()],
+            "lead_times": [int(v) for v in network.lead_time.tolist()]}
+
+
+def _check_tree(meta: dict[str, Any], scenario: NetworkScenario, directory: Path) -> None:
+    """Refuse a model saved for another tree or other lead times (models before 2026-12-06 record none)."""
+    from hybridinv.rl.integrity import ModelFileError
+
+    saved = meta.get("tree")
+    if saved is None:
+        return
+    names = [str(v) for v in scenario.network.names]
+    recorded = [str(v) for v in meta.get("locations", names)] if isinstance(meta.get("locations"), list) else names
+    wanted = _tree(scenario.network)
+    if not isinstance(saved, dict) or any(not isinstance(saved.get(k), list) or len(saved[k]) != len(recorded)
+                                          for k in wanted):
+        raise ModelFileError(f"{directory}: 'tree' must give 'parents' and 'lead_times', one per location")
+    for key, label in (("parents", "parent"), ("lead_times", "lead time")):
+        by_name = dict(zip(recorded, saved[key], strict=True))
+        for name, value in zip(names, wanted[key], strict=True):
+            if by_name.get(name, value) != value:
+                raise ModelFileError(
+                    f"{directory}: the model was trained for another network: location {name!r} has {label} "
+                    f"{by_name[name]!r} there and {value!r} in scenario {scenario.name!r} (its base levels fit "
+                    "the other network; retrain for this one)")
+
+
+def _limit(meta: dict[str, Any], key: str, directory: Path) -> float:
+    """A number the metadata must give (``z_max``, ``log_multiplier_max``): a ModelFileError otherwise."""
+    from hybridinv.rl.integrity import ModelFileError
+
+    value = meta.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ModelFileError(f"{directory}: metadata {key!r} must be a number, got {value!r}")
+    return float(value)
 
 
 def _by_label(base: NDArray[np.float64], meta: dict[str, Any], scenario: NetworkScenario,
@@ -351,7 +392,9 @@ def load_network_hybrid(directory: str | Path, scenario: NetworkScenario,
         On a missing, unlisted or altered file, another policy kind or feature version, a
         model of another shape or saved for other locations or SKUs (the base levels follow the
         names recorded in the metadata, so a scenario listing the SKUs in another order gets each
-        SKU its own levels), or a map or learner this version does not know.
+        SKU its own levels), for another tree or other lead times (``tree``, recorded since
+        2026-12-06), a missing or non-numeric ``z_max``/``log_multiplier_max`` (a bare
+        ``KeyError``/``ValueError`` until 2026-12-06), or a map or learner this version does not know.
     """
     from hybridinv.rl.integrity import ModelFileError, read_metadata, verify_model_files
     from hybridinv.rl.maps import MAP_KINDS
@@ -374,12 +417,13 @@ def load_network_hybrid(directory: str | Path, scenario: NetworkScenario,
                              f"({scenario.n_locations}, {scenario.n_skus})")
     # by name: a scenario listing the same SKUs in another order got each SKU another SKU's levels (by position)
     base = _by_label(base, meta, scenario, directory)
+    _check_tree(meta, scenario, directory)  # levels for lead times 2 and 1 were used where they are 5 and 3
     if kind == "linear" and "weights" not in arrays:
         raise ModelFileError(f"{directory}: a linear network hybrid without weights")
     network_map = _network_map(arrays, meta, directory) if kind == "network" else None
     try:
         return NetworkHybrid(scenario, base, arrays.get("weights") if network_map is None else None, repair,
-                             float(meta["z_max"]), float(meta["log_multiplier_max"]),
+                             _limit(meta, "z_max", directory), _limit(meta, "log_multiplier_max", directory),
                              parameter_map=network_map, learner=str(learner))
     except PlanningError as exc:
         raise ModelFileError(f"{directory}: {exc}") from exc

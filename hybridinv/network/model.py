@@ -244,9 +244,11 @@ class Network:
         """
         m = whole_number(n_stores, "n_stores", 1, error=LocationError)
         names = ("warehouse", *(f"store_{i + 1}" for i in range(m)))
-        lead = _int_array(np.concatenate([[warehouse_lead_time], _per_stage(store_lead_times, m, "lead_time")]),
-                          m + 1, "lead_time", names)
-        capacity = np.concatenate([[warehouse_capacity], _per_stage(store_capacity, m, "capacity")])
+        # the warehouse's values pass the stores' checks: "2" was 2 periods and True 1 (np.concatenate converted them)
+        lead = _int_array(np.concatenate([_per_stage(warehouse_lead_time, 1, "warehouse_lead_time"),
+                                          _per_stage(store_lead_times, m, "lead_time")]), m + 1, "lead_time", names)
+        capacity = np.concatenate([_per_stage(warehouse_capacity, 1, "warehouse_capacity"),
+                                   _per_stage(store_capacity, m, "capacity")])
         return cls(names, np.concatenate([[-1], np.zeros(m, dtype=np.int64)]), lead, capacity, budget)
 
     @classmethod

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hybridinv.core.errors import PlanningError, number_array
 from hybridinv.network.allocation import FairShare
 from hybridinv.network.model import LocationError, Network
 from hybridinv.network.state import NetworkDecision, NetworkObservation
@@ -81,8 +82,14 @@ def echelon_levels_of(network: Network, mean: NDArray[np.float64], std: NDArray[
 
 
 def base_stock_levels(network: Network, levels: ArrayLike, n_skus: int) -> NDArray[np.float64]:
-    """Levels as an array (locations, SKUs): a number, one per location (L,), or (L, n)."""
-    arr = np.asarray(levels, dtype=np.float64)
+    """Levels as an array (locations, SKUs): a number, one per location (L,), or (L, n).
+
+    Text and booleans are refused naming ``levels`` (``["abc", 1, 1]`` was numpy's bare ValueError).
+    """
+    try:
+        arr = number_array(levels, "levels")
+    except PlanningError as exc:
+        raise LocationError(exc.message, column="levels", value=exc.value) from None
     if arr.ndim == 1:
         if arr.size != network.n_locations:
             raise LocationError(f"one level per location expected ({network.n_locations}), got {arr.size}",

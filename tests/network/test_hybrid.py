@@ -283,3 +283,38 @@ def replace_skus(costs, skus):
     from dataclasses import replace as dc_replace
 
     return dc_replace(costs, skus=tuple(skus))
+
+
+def _edit_metadata(path: Path, change) -> None:  # type: ignore[no-untyped-def]
+    meta = json.loads((path / "metadata.json").read_text())
+    change(meta)
+    (path / "metadata.json").write_text(json.dumps(meta))
+
+
+@pytest.mark.parametrize("value", ["missing", "abc", None, [1], True])
+def test_a_malformed_limit_in_the_metadata_is_a_model_file_error(tmp_path, value: object) -> None:
+    """A missing z_max was a bare KeyError, "abc" a ValueError, null or a list a TypeError."""
+    path = save_network_hybrid(tmp_path / "model", NetworkHybrid(SCENARIO, tiny_levels()))
+    _edit_metadata(path, lambda meta: meta.pop("z_max") if value == "missing" else meta.update(z_max=value))
+    with pytest.raises(ModelFileError, match="'z_max' must be a number"):
+        load_network_hybrid(path, SCENARIO)
+
+
+def test_a_model_of_another_tree_or_other_lead_times_is_refused(tmp_path) -> None:
+    """Levels fitted for lead times 2 and 1 were used, without a word, in a network of the same names with 5 and 3."""
+    path = save_network_hybrid(tmp_path / "model", NetworkHybrid(SCENARIO, tiny_levels()))
+    meta = json.loads((path / "metadata.json").read_text())
+    names = [str(v) for v in SCENARIO.network.names]
+    assert meta["tree"]["lead_times"] == SCENARIO.network.lead_time.tolist()
+    assert meta["tree"]["parents"] == [None if p < 0 else names[p] for p in SCENARIO.network.parent.tolist()]
+    assert load_network_hybrid(path, SCENARIO).base_levels.shape == tiny_levels().shape
+    store = names[-1]
+    _edit_metadata(path, lambda m: m["tree"]["lead_times"].__setitem__(-1, 7))
+    with pytest.raises(ModelFileError, match=rf"location '{store}' has lead time 7 there"):
+        load_network_hybrid(path, SCENARIO)
+    _edit_metadata(path, lambda m: m["tree"].update(lead_times=SCENARIO.network.lead_time.tolist(),
+                                                     parents=[None] * len(names)))
+    with pytest.raises(ModelFileError, match="has parent None there"):
+        load_network_hybrid(path, SCENARIO)
+    _edit_metadata(path, lambda m: m.pop("tree"))  # a model written before the tree was recorded
+    assert load_network_hybrid(path, SCENARIO).base_levels.shape == tiny_levels().shape

@@ -152,3 +152,26 @@ def test_direct_construction_is_validated():
     with pytest.raises(LocationError, match="unknown location"):
         Network.serial(2, 1).index("stage_9")
     assert Network.serial(2, 1).index("stage_1") == 1
+
+
+@pytest.mark.parametrize(("arguments", "column"), [
+    ({"warehouse_lead_time": "2"}, "warehouse_lead_time"), ({"warehouse_lead_time": True}, "warehouse_lead_time"),
+    ({"warehouse_capacity": "5"}, "warehouse_capacity"), ({"store_lead_times": "1"}, "lead_time"),
+])
+def test_one_warehouse_refuses_text_and_booleans_for_the_warehouse_too(arguments: dict, column: str) -> None:
+    """The stores' values were checked, the warehouse's converted: "2" was 2 periods, True 1, "5" a capacity."""
+    values = {"n_stores": 2, "warehouse_lead_time": 2, "store_lead_times": 1, **arguments}
+    with pytest.raises(PlanningError, match="not booleans or text") as info:
+        Network.one_warehouse(**values)
+    assert info.value.column == column
+    assert Network.one_warehouse(2, 2, 1, warehouse_capacity=5).capacity.tolist()[0] == 5.0
+
+
+def test_base_stock_levels_refuse_text_naming_levels() -> None:
+    # EchelonBaseStock(net, ["abc", 1, 1]) was numpy's bare "could not convert string to float"
+    from hybridinv.network.policies import base_stock_levels
+
+    for levels in (["abc", 1, 1], [True, 1, 1]):
+        with pytest.raises(PlanningError, match="not booleans or text") as info:
+            base_stock_levels(Network.serial(3, [1, 1, 2]), levels, 2)
+        assert info.value.column == "levels"
