@@ -52,7 +52,7 @@ from hybridinv.network.scenarios import NetworkScenario
 from hybridinv.rl.maps import NetworkMap
 from hybridinv.rl.network import SharedSkuActor, SharedSkuExtractor, export_weights
 from hybridinv.rl.sb3_hybrid import SB3_LEARNERS, policy_class, policy_kwargs
-from hybridinv.rl.training import silent_logger
+from hybridinv.rl.sb3_training import silent_logger
 
 __all__ = [
     "PPO_DEFAULTS",

@@ -194,7 +194,7 @@ def train_dqn(scenario: Scenario, max_order: int, timesteps: int = 50_000, seed:
     import torch
     from stable_baselines3 import DQN
 
-    from hybridinv.rl.training import silent_logger
+    from hybridinv.rl.sb3_training import silent_logger
 
     torch.set_num_threads(1)
     env = SingleSkuDiscreteEnv(scenario, max_order, periods=500)

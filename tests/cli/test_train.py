@@ -227,3 +227,36 @@ def test_an_unwritable_out_and_n_envs_below_one_are_refused_before_training(tmp_
     result = CliRunner().invoke(main, ["train", "--scenario", "multi_10", "--algo", "hybrid", "--n-envs", "0",
                                        "--out", str(tmp_path / "m"), "--quiet"])
     assert result.exit_code == 2 and "--n-envs" in result.output and "--n-steps" not in result.output, result.output
+
+
+_WITHOUT_RL_EXTRA = """
+import sys
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] in ('torch', 'stable_baselines3'):
+            raise ModuleNotFoundError(f'No module named {name!r}', name=name)
+sys.meta_path.insert(0, Block())
+from hybridinv.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exc:
+    print('exit', exc.code, 'torch' in sys.modules)
+"""
+
+
+def test_evolution_strategies_train_without_the_rl_extra(tmp_path: Path) -> None:
+    """``train --algo es|adaptive`` and ``--history`` never use torch, but the training module imported it: they
+    failed on the core install with "this needs the optional dependency 'torch'"."""
+    import subprocess
+    import sys
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", _WITHOUT_RL_EXTRA, "train", *args, "--quiet"],
+                              capture_output=True, text=True, cwd=tmp_path, timeout=300)
+
+    es = run("--scenario", "multi_10", "--algo", "adaptive", "--out", "m", "--population", "2", "--generations", "1",
+             "--seeds-per-generation", "1", "--eval-seeds", "1", "--workers", "1")
+    assert es.stdout.strip().endswith("exit 0 False"), es.stdout + es.stderr
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["metadata.json", "policy.npz"]
+    ppo = run("--scenario", "multi_10", "--algo", "ppo", "--out", "p", "--timesteps", "64")
+    assert "exit 1" in ppo.stdout and "hybridinv[rl]" in ppo.stdout + ppo.stderr  # the one-line hint, as before

@@ -13,7 +13,7 @@ from stable_baselines3 import SAC  # noqa: E402
 
 from hybridinv.rl.maps import NetworkMap  # noqa: E402
 from hybridinv.rl.network import SharedSkuActor, SharedSkuCritic, SharedSkuSACPolicy, export_weights  # noqa: E402
-from hybridinv.rl.training import silent_logger  # noqa: E402
+from hybridinv.rl.sb3_training import silent_logger  # noqa: E402
 
 
 class _Flat(gym.Env):  # type: ignore[type-arg]

@@ -77,7 +77,7 @@ def test_matches_torch_policy_to_1e5() -> None:
     from stable_baselines3 import PPO
 
     from hybridinv.rl.network import SharedSkuPolicy, export_weights, load_weights
-    from hybridinv.rl.training import silent_logger
+    from hybridinv.rl.sb3_training import silent_logger
 
     n, features, globals_ = 6, 5, 3
     observation_space = gym.spaces.Box(-50, 50, (n * features + globals_,), np.float32)

@@ -273,11 +273,11 @@ def test_a_warm_start_the_learner_cannot_use_is_refused(algo: str, learner: str)
 
 def test_a_warm_start_names_a_shipped_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Before, ``--warm-start hybrid_ppo_multi_50`` failed with "no metadata.json" outside the checkout's root."""
-    import hybridinv.rl.training as training
+    import hybridinv.rl.sb3_training as sb3_training
     from hybridinv.rl import models_directory
 
     copied = []
-    monkeypatch.setattr(training, "load_weights", lambda policy, network: copied.append(network))
+    monkeypatch.setattr(sb3_training, "load_weights", lambda policy, network: copied.append(network))
     monkeypatch.chdir(tmp_path)  # no ./hybrid_ppo_multi_50 here
     config = _tiny("hybrid", timesteps=64, n_steps=32, eval_every=0, eval_seeds=(1,), hidden=64,
                    warm_start="hybrid_ppo_multi_50")
