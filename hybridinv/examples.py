@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,7 @@ from hybridinv.core.state import InventoryState
 from hybridinv.demand.processes import DemandDistribution, DemandProcess, Promotions, Seasonality
 from hybridinv.sim.scenario import Scenario
 
-__all__ = ["EXAMPLE_CONSTRAINTS", "example_frames", "example_scenario"]
+__all__ = ["EXAMPLE_CONSTRAINTS", "example_frames", "example_scenario", "write_example_files"]
 
 #: Capacity (volume units) and weekly budget of the example warehouse.
 EXAMPLE_CONSTRAINTS = Constraints(capacity=480.0, budget=1500.0)
@@ -28,6 +29,34 @@ def example_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
     with resources.as_file(data / "example_state.csv") as path:
         state = pd.read_csv(path)
     return catalog, state
+
+
+def write_example_files(folder: str | Path = ".", periods: int = 4) -> list[Path]:
+    """Write the example's ``catalog.csv``, ``state.csv`` and ``forecast.csv`` (``periods`` periods of each SKU's
+    ``demand_mean`` and ``demand_std``) into ``folder``, the files the README's first plan reads; returns their paths.
+
+    Raises
+    ------
+    PlanningError
+        If one of the three files exists already (it is not overwritten), naming it.
+    """
+    from hybridinv.core.errors import PlanningError
+
+    periods = whole_number(periods, "periods", 1)
+    catalog, state = example_frames()
+    forecast = pd.DataFrame({"sku": catalog["sku"].repeat(periods), "period": list(range(periods)) * len(catalog),
+                             "mean": catalog["demand_mean"].repeat(periods),
+                             "std": catalog["demand_std"].repeat(periods)})
+    target = Path(folder)
+    paths = [target / name for name in ("catalog.csv", "state.csv", "forecast.csv")]
+    for path in paths:
+        if path.exists():
+            raise PlanningError("exists already; it is not overwritten (choose another folder)", column="folder",
+                                value=str(path))
+    target.mkdir(parents=True, exist_ok=True)
+    for path, frame in zip(paths, (catalog, state, forecast), strict=True):
+        frame.to_csv(path, index=False)
+    return paths
 
 
 def example_scenario(periods: int = 52) -> Scenario:

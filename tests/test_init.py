@@ -65,3 +65,26 @@ def test_unknown_name_is_an_attribute_error() -> None:
         hybridinv.plann  # noqa: B018
     with pytest.raises(AttributeError):
         hybridinv._private  # noqa: B018
+
+
+def test_write_example_files_writes_the_readme_s_inputs_and_never_overwrites(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The README's first plan read catalog.csv, state.csv and forecast.csv that only a hidden setup block made."""
+    import pandas as pd
+    import pytest
+
+    import hybridinv
+    from hybridinv.examples import example_frames, write_example_files
+
+    paths = write_example_files(tmp_path / "new", periods=3)
+    assert [p.name for p in paths] == ["catalog.csv", "state.csv", "forecast.csv"]
+    catalog, state = example_frames()
+    forecast = pd.read_csv(paths[2])
+    assert len(forecast) == 3 * len(catalog) and sorted(set(forecast["period"])) == [0, 1, 2]
+    means = forecast.groupby("sku")["mean"].first().reindex(catalog["sku"]).to_numpy()
+    assert (means == catalog["demand_mean"].to_numpy()).all()
+    orders = hybridinv.plan(pd.read_csv(paths[1]), pd.read_csv(paths[0]), forecast=forecast, policy="base_stock")
+    assert list(orders["sku"]) == list(catalog["sku"])
+    paths[1].write_text("mine\n")
+    with pytest.raises(hybridinv.PlanningError, match="exists already") as info:
+        write_example_files(tmp_path / "new")
+    assert info.value.value == str(paths[0]) and paths[1].read_text() == "mine\n"
