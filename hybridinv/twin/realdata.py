@@ -62,7 +62,10 @@ def load_series(name: str, path: str | os.PathLike[str] | None = None) -> pd.Dat
         raise PlanningError(f"unknown data set; known: {sorted(DATASETS)}", column="dataset", value=name)
     file = data_dir(path) / DATASETS[name]
     if not file.exists():
-        raise FileNotFoundError(f"{file} not found: pass the data folder or set {_ENV}")
+        source = ("the folder given" if path is not None else f"${_ENV}" if os.environ.get(_ENV)
+                  else "the default, ../shared/data beside a source checkout (an installed package has none)")
+        raise FileNotFoundError(f"{file} not found in {source}: pass the data folder or set {_ENV} to the folder "
+                                f"holding {DATASETS[name]}")
     long = pd.read_csv(file, dtype={"series": str})
     long["series"] = _unique_series_names(long)
     wide = long.pivot_table(index="month", columns="series", values="demand", aggfunc="sum")

@@ -589,3 +589,20 @@ def test_a_weekly_log_fitted_per_day_and_fractional_quantities_are_warned_about(
         aggregate_sales(weeks, "week")
         halves = flour.iloc[:14].assign(quantity=0.5)  # two rows of half a unit a day: whole units a day
         aggregate_sales(pd.concat([halves, halves]), "day")
+
+
+def test_a_missing_data_file_names_where_the_folder_came_from(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """An installed package looked in <venv>/lib/python3.11/shared/data and said only "not found"."""
+    import pytest
+
+    import hybridinv.twin.realdata as realdata
+
+    monkeypatch.delenv("HYBRIDINV_DATA", raising=False)
+    monkeypatch.setattr(realdata, "__file__", str(tmp_path / "a" / "b" / "c" / "realdata.py"))  # no data beside it
+    with pytest.raises(FileNotFoundError, match=r"in the default, \.\./shared/data beside a source checkout"):
+        realdata.load_series("hospital")
+    monkeypatch.setenv("HYBRIDINV_DATA", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match=r"in \$HYBRIDINV_DATA: .* folder holding hospital.csv.gz"):
+        realdata.load_series("hospital")
+    with pytest.raises(FileNotFoundError, match="in the folder given"):
+        realdata.load_series("carparts", tmp_path)
