@@ -37,14 +37,7 @@ from hybridinv.core.errors import PlanningError, PlanningWarning
 from hybridinv.core.limits import MAX_QUANTITY
 from hybridinv.core.state import InventoryState
 from hybridinv.demand.leadtime import Disruptions, LeadTimeProcess
-from hybridinv.demand.processes import (
-    CommonFactor,
-    DemandDistribution,
-    DemandProcess,
-    Promotions,
-    RegimeShifts,
-    Seasonality,
-)
+from hybridinv.demand.processes import CommonFactor, DemandProcess, Promotions, RegimeShifts, Seasonality
 from hybridinv.sim.scenario import COST_BASES, Scenario
 
 __all__ = ["PROCESSES", "is_scenario_file", "load_scenario", "scenario_file_text"]
@@ -392,9 +385,8 @@ def _with_moments(file: _File, catalog: Catalog, process: DemandProcess, mean_gi
     too_wide = np.flatnonzero(~(std <= MAX_QUANTITY))
     if too_wide.size:  # was "column 'demand_std'", a key the file does not have
         first = int(too_wide[0])
-        key, value = {DemandDistribution.NORMAL: ("cv", process.cv),
-                      DemandDistribution.NEGATIVE_BINOMIAL: ("dispersion", process.dispersion)}.get(
-            process.distribution, ("mean", process.mean))
+        key, value = {"normal": ("cv", process.cv), "negative_binomial": ("dispersion", process.dispersion)}.get(
+            str(process.distribution), ("mean", process.mean))
         raise file.error(
             f"gives sku {str(catalog.sku[first])!r} (mean {float(process.mean[first]):g}) a demand standard "
             f"deviation of {float(std[first]):g}, more than {MAX_QUANTITY:g} (MAX_QUANTITY)",

@@ -17,41 +17,22 @@ from pathlib import Path
 from typing import Any
 
 from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, whole_number
+from hybridinv.rl import train_config
 from hybridinv.rl.objective import TrainingObjective
-from hybridinv.rl.train_config import (
-    ENV_SEED_STRIDE,
-    PER_SKU_CREDITS,
-    PPO_FIELDS,
-    SB3_FIELDS,
-    Algorithm,
-    TrainConfig,
-    TrainResult,
-    env_seed,
-    evaluate,
-    sac_learning_starts,
-)
+from hybridinv.rl.train_config import Algorithm, TrainConfig, TrainResult
 from hybridinv.sim.scenario import Scenario
 
-__all__ = [
-    "ENV_SEED_STRIDE",
-    "PER_SKU_CREDITS",
-    "PPO_FIELDS",
-    "SB3_FIELDS",
-    "Algorithm",
-    "TrainConfig",
-    "TrainResult",
-    "env_seed",
-    "evaluate",
-    "sac_learning_starts",
-    "train",
-    "train_es",
-]
+__all__ = ["Algorithm", "TrainConfig", "TrainResult", "train", "train_es"]
 
 #: Names of :mod:`hybridinv.rl.sb3_training` this module hands out on first use (they need torch).
 _SB3_NAMES = ("planned_timesteps", "sb3_class", "silent_logger")
 
 
 def __getattr__(name: str) -> Any:
+    """The other names of :mod:`hybridinv.rl.train_config` (``SB3_FIELDS``, ``env_seed``, ...) and, on first use,
+    the SB3 helpers of :mod:`hybridinv.rl.sb3_training`, as this module had them."""
+    if name in train_config.__all__:
+        return getattr(train_config, name)
     if name in _SB3_NAMES:
         from hybridinv.rl import sb3_training
 
