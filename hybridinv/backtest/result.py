@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 
 from hybridinv.core.errors import PlanningError, whole_number
 from hybridinv.core.outputs import markdown_text as _md
-from hybridinv.core.outputs import output_directory, write_csv
+from hybridinv.core.outputs import output_directory, replace_files, write_csv
 from hybridinv.core.outputs import plain_label as _tex
 
 if TYPE_CHECKING:
@@ -316,13 +316,22 @@ class BacktestResult:
 
     def write(self, out: str | Path, reference: str | None = None) -> dict[str, Path]:
         """Write ``results.csv`` (policy x SKU), ``periods.csv`` (policy x period), ``summary.md``
-        and ``report.html`` into ``out`` (created if needed)."""
+        and ``report.html`` into ``out`` (created if needed).
+
+        Everything is rendered first, then the four files are written to temporaries and renamed into place
+        (:func:`~hybridinv.core.outputs.replace_files`): a failure (a full disk) leaves the files of an earlier
+        run in ``out`` as they were and names the file, where a cut-off ``report.html`` was left beside the
+        new CSVs.
+        """
         reference = self._ran(reference)  # before any file is written
+        skus, periods = self.sku_table(), self.period_table()
+        summary, page = self.summary_markdown(reference), self.report_html(reference)
         directory = output_directory(out)
         paths = {name: directory / name for name in ("results.csv", "periods.csv", "summary.md", "report.html")}
-        write_csv(self.sku_table(), paths["results.csv"])
-        write_csv(self.period_table(), paths["periods.csv"])
-        paths["summary.md"].write_text(self.summary_markdown(reference), encoding="utf-8")
-        paths["report.html"].write_text(self.report_html(reference), encoding="utf-8")
+        replace_files({
+            paths["results.csv"]: lambda path: write_csv(skus, path),
+            paths["periods.csv"]: lambda path: write_csv(periods, path),
+            paths["summary.md"]: lambda path: path.write_text(summary, encoding="utf-8"),
+            paths["report.html"]: lambda path: path.write_text(page, encoding="utf-8"),
+        })
         return paths
-

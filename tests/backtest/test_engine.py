@@ -314,3 +314,32 @@ def test_a_weekly_history_is_forecast_with_a_yearly_season_of_52_weeks() -> None
     monthly = backtest(frame, catalog_frame(), 110, policies=("newsvendor",), season=12, periods_per_year=12)
     assert monthly.forecaster.season == 12  # as given
     assert "holt_winters" in auto.forecaster.summary()
+
+
+def _files_too_large(monkeypatch, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Make writing any file whose name contains ``name`` fail midway, as a disk that fills up does."""
+    from pathlib import Path
+
+    write_text = Path.write_text
+
+    def cut(self, data, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if name in self.name:
+            write_text(self, data[: len(data) // 2], *args, **kwargs)
+            raise OSError(27, "File too large")
+        return write_text(self, data, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", cut)
+
+
+def test_a_failed_write_leaves_the_earlier_report_whole_and_names_the_file(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # the finding: a failure midway left a cut-off report.html beside the new run's CSVs, and the error
+    # ("[Errno 27] File too large") named no path
+    out = tmp_path / "out"
+    _run(history_frame(), policies=("static_ss", "hybrid_base")).write(out)
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    later = _run(history_frame(), policies=("static_ss", "newsvendor"))
+    _files_too_large(monkeypatch, "report.html")
+    with pytest.raises(PlanningError, match="File too large") as caught:
+        later.write(out)
+    assert "report.html" in str(caught.value) and "File too large" in str(caught.value)
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before  # no temporaries, nothing mixed
