@@ -33,6 +33,7 @@ from hybridinv.backtest.setup import evaluation_scenario, resolve_constraints
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
 from hybridinv.core.errors import PlanningError
+from hybridinv.core.outputs import check_output_directory
 from hybridinv.demand.forecasters import Forecaster
 from hybridinv.sim.scenario import Scenario
 
@@ -302,6 +303,8 @@ def backtest(
     if training is not None and not _is_history_training(training):  # an AttributeError once the others had run
         raise PlanningError("must be a HistoryTraining (hybridinv.rl.history) or None", column="training",
                             value=training)
+    if model_dir is not None:  # a folder that can never be written failed after the training, at the save
+        check_output_directory(model_dir, "model_dir")
     y = hist.demand
     train = y[:split]
     limits, constraint_source = resolve_constraints(constraints, train, cat)

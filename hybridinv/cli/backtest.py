@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hybridinv.cli._io import CUTOFF_READINGS, FolderPath, distinct_names
+from hybridinv.cli._io import CUTOFF_READINGS, FolderPath, creatable_directory, distinct_names
 
 __all__ = ["command"]
 
@@ -93,6 +93,9 @@ def command(
     if clash:
         raise click.BadParameter(f"the name {clash[0]!r} is already a policy of this backtest; name it otherwise",
                                  param_hint="--model")
+    if out is not None:  # before anything is read or trained: --out afile/sub failed after every policy had run
+        creatable_directory(out, "--out")
+        creatable_directory(Path(out) / "models", "--out")  # the trained hybrids are saved in <out>/models
     if (suite is None) == (history is None):
         raise PlanningError("give either --suite or --history (with --catalog and --cutoff)", column="history")
     if suite is not None:

@@ -142,3 +142,20 @@ def test_season_option_reads_auto_none_or_a_cycle(tmp_path: Path, monkeypatch) -
         outcome = CliRunner().invoke(main, [*common, *extra])
         assert outcome.exit_code == 0, outcome.output
     assert seen == [("auto", 12), (None, None), (6, 6)]  # monthly labels: auto is a 12-month season
+
+
+def test_an_out_folder_that_cannot_be_made_is_a_usage_error_before_anything_is_read(tmp_path: Path) -> None:
+    # the finding: --out afile/sub was found after every policy had run (and the hybrid trained), then a raw
+    # "[Errno 20] Not a directory: .../models"
+    _, catalog = _files(tmp_path)
+    unreadable = tmp_path / "garbage.csv"
+    unreadable.write_text("not,a\nhistory\n")  # read first, it was refused as a data error (exit 1)
+    (tmp_path / "afile").write_text("x")
+    (tmp_path / "done").mkdir()
+    (tmp_path / "done" / "models").write_text("x")  # the trained hybrids go to <out>/models
+    for out in ("afile/sub", "done"):
+        result = CliRunner().invoke(main, ["backtest", "--history", str(unreadable), "--catalog", str(catalog),
+                                           "--cutoff", "2021-01", "--policies", "static_ss", "--out",
+                                           str(tmp_path / out)])
+        assert result.exit_code == 2 and "--out" in result.output and "Traceback" not in result.output, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "catalog.csv", "done", "garbage.csv", "sales.csv"]

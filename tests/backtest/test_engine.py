@@ -343,3 +343,9 @@ def test_a_failed_write_leaves_the_earlier_report_whole_and_names_the_file(tmp_p
         later.write(out)
     assert "report.html" in str(caught.value) and "File too large" in str(caught.value)
     assert {path.name: path.read_bytes() for path in out.iterdir()} == before  # no temporaries, nothing mixed
+
+
+def test_a_model_folder_that_cannot_be_made_is_refused_before_any_policy_runs(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(PlanningError, match="model_dir.*afile"):
+        _run(history_frame(), policies=("hybrid_base",), model_dir=tmp_path / "afile" / "sub")
