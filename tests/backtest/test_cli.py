@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from hybridinv.cli import main
@@ -40,7 +41,7 @@ def test_backtest_from_csv_writes_the_report(tmp_path: Path) -> None:
 def test_backtest_input_errors_are_one_line(tmp_path: Path) -> None:
     history, catalog = _files(tmp_path)
     neither = CliRunner().invoke(main, ["backtest"])
-    assert neither.exit_code == 1 and "Error: " in neither.output and "--suite or --history" in neither.output
+    assert neither.exit_code == 2 and "Error: " in neither.output and "--suite or --history" in neither.output
     bad = CliRunner().invoke(main, ["backtest", "--history", str(history), "--catalog", str(catalog), "--cutoff",
                                     "2031-01"])
     assert bad.exit_code == 1 and "cutoff" in bad.output and "Traceback" not in bad.output
@@ -129,7 +130,7 @@ def test_season_option_reads_auto_none_or_a_cycle(tmp_path: Path, monkeypatch) -
     common = ["backtest", "--history", str(history), "--catalog", str(catalog), "--cutoff", "24",
               "--policies", "newsvendor"]
     bad = CliRunner().invoke(main, [*common, "--season", "weekly"])
-    assert bad.exit_code == 1 and "season" in bad.output and "Traceback" not in bad.output
+    assert bad.exit_code == 2 and "--season" in bad.output and "Traceback" not in bad.output  # a usage error
     real, seen = package.backtest, []
 
     def spy(*args, **options):  # type: ignore[no-untyped-def]
@@ -159,3 +160,37 @@ def test_an_out_folder_that_cannot_be_made_is_a_usage_error_before_anything_is_r
                                            str(tmp_path / out)])
         assert result.exit_code == 2 and "--out" in result.output and "Traceback" not in result.output, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "catalog.csv", "done", "garbage.csv", "sales.csv"]
+
+
+@pytest.mark.parametrize(("options", "named"), [
+    (["--policies", "static_SS"], "--policies"),
+    (["--suite", "hospital"], "--suite or --history"),
+    (["--cutoff", None], "--cutoff"),
+    (["--n-series", "3"], "--n-series"),
+    (["--season", "x"], "--season"),
+    (["--season", "-3"], "--season"),
+    (["--horizon", "-1"], "--horizon"),
+    (["--workers", "0"], "--workers"),
+    (["--train-seconds", "-1"], "--train-seconds"),
+    (["--train-seconds", "nan"], "--train-seconds"),
+    (["--capacity", "0"], "--capacity"),
+    (["--capacity", "-5"], "--capacity"),
+    (["--budget", "nan"], "--budget"),
+])
+def test_option_errors_are_usage_errors_before_any_file_is_read(tmp_path: Path, options: list[str | None],
+                                                                named: str) -> None:
+    # the finding: each exited 1 as a data error, some only after the history and the catalog were read
+    _, catalog = _files(tmp_path)
+    unreadable = tmp_path / "garbage.csv"
+    unreadable.write_text("not,a\nhistory\n")  # read first, it was refused as a data error (exit 1)
+    args = {"--history": str(unreadable), "--catalog": str(catalog), "--cutoff": "2021-01", "--policies": "static_ss"}
+    args.update(dict(zip(options[::2], options[1::2], strict=True)))
+    flat = [item for key, value in args.items() if value is not None for item in (key, value)]
+    result = CliRunner().invoke(main, ["backtest", *flat])
+    assert result.exit_code == 2 and named in result.output and "Traceback" not in result.output, result.output
+
+
+def test_a_catalog_with_a_suite_is_a_usage_error_before_the_suite_is_read(tmp_path: Path) -> None:
+    _, catalog = _files(tmp_path)
+    result = CliRunner().invoke(main, ["backtest", "--suite", "hospital", "--catalog", str(catalog)])
+    assert result.exit_code == 2 and "--catalog" in result.output and "applies to --history only" in result.output
