@@ -68,7 +68,12 @@ class PolicyRun:
 
 @dataclass(frozen=True)
 class PairedInterval:
-    """Mean difference (per period, all SKUs) with a percentile bootstrap interval."""
+    """Mean difference (per period, all SKUs) with a percentile bootstrap interval.
+
+    With fewer than 2 units resampled (``n``: one SKU, or one test period) there is no interval: ``low`` and
+    ``high`` are NaN (n/a in the reports) and :meth:`excludes_zero` is False. Until 2026-12-06 every resample was
+    the one value, a zero-width "95% interval" that excluded 0.
+    """
 
     mean: float
     low: float
@@ -83,6 +88,7 @@ class PairedInterval:
         return self.mean * scale, self.low * scale, self.high * scale
 
     def excludes_zero(self) -> bool:
+        """Whether the interval lies above or below 0 (False for an interval that is n/a, NaN)."""
         return bool(self.low > 0.0 or self.high < 0.0)
 
 
@@ -96,6 +102,13 @@ def bootstrap_mean(values: NDArray[np.float64], resamples: int = 2000, seed: int
     means = arr[picks].mean(axis=1)
     low, high = np.quantile(means, [0.025, 0.975])
     return float(arr.mean()), float(low), float(high)
+
+
+def _interval(low: float, high: float) -> str:
+    """``[low, high]`` in a report, ``n/a`` for an interval there is not (fewer than 2 SKUs or periods)."""
+    if math.isnan(low) or math.isnan(high):
+        return "n/a"
+    return f"[{low:+.2f}, {high:+.2f}]"
 
 
 @dataclass
@@ -169,6 +182,8 @@ class BacktestResult:
         else:
             mean, low, high = bootstrap_mean((a - b).sum(axis=1), seed=seed)
             count = periods
+        if count < 2:  # every resample is the one value: a zero-width interval, not a 95% one
+            low = high = math.nan
         return PairedInterval(mean, low, high, float(b.sum()) / periods, count)
 
     def sku_table(self) -> pd.DataFrame:
@@ -262,15 +277,15 @@ class BacktestResult:
                 f"{values['violations']:.0f} | {values['overflow_units']:,.0f} | "
                 f"{values['capacity_binding_periods']:.0f} / {values['budget_binding_periods']:.0f} | "
                 f"{values[f'vs_{ref}_pct']:+.2f}% | "
-                f"[{values['sku_ci_low_pct']:+.2f}, {values['sku_ci_high_pct']:+.2f}] | "
-                f"[{values['period_ci_low_pct']:+.2f}, {values['period_ci_high_pct']:+.2f}] | "
+                f"{_interval(values['sku_ci_low_pct'], values['sku_ci_high_pct'])} | "
+                f"{_interval(values['period_ci_low_pct'], values['period_ci_high_pct'])} | "
                 f"{values['share_of_skus_cheaper']:.0%} | {values['seconds']:.1f} |"
             )
         for name, base in LEARNED_PAIRS:
             if name in self.runs and base in self.runs:
                 pair = self.paired(name, base, "sku")
                 mean, low, high = pair.percent
-                lines += ["", f"`{name}` − `{base}`: {mean:+.2f}% [{low:+.2f}, {high:+.2f}] over SKUs."]
+                lines += ["", f"`{name}` − `{base}`: {mean:+.2f}% {_interval(low, high)} over SKUs."]
         for name in ("hybrid_trained", "capped_trained"):
             report = self.fitted.get(name)
             if report:

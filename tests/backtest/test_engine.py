@@ -349,3 +349,22 @@ def test_a_model_folder_that_cannot_be_made_is_refused_before_any_policy_runs(tm
     (tmp_path / "afile").write_text("x")
     with pytest.raises(PlanningError, match="model_dir.*afile"):
         _run(history_frame(), policies=("hybrid_base",), model_dir=tmp_path / "afile" / "sub")
+
+
+def test_one_sku_or_one_test_period_has_no_interval() -> None:
+    # the finding: with 1 SKU the report showed "[+1.89, +1.89]" as a 95% interval over SKUs and
+    # excludes_zero() was True; with one test period the same over periods
+    one_sku = backtest(history_frame(n=1, seed=1), catalog_frame(n=1, seed=1), 24,
+                       policies=("static_ss", "hybrid_base"))
+    by_sku = one_sku.paired("hybrid_base", "static_ss", "sku")
+    by_period = one_sku.paired("hybrid_base", "static_ss", "period")
+    assert by_sku.n == 1 and np.isnan(by_sku.low) and np.isnan(by_sku.high) and not by_sku.excludes_zero()
+    assert np.isfinite(by_sku.percent[0])  # the mean difference is still reported
+    assert by_period.n == 12 and by_period.low < by_period.high
+    row = one_sku.summary_markdown().splitlines()[-1]
+    assert row.startswith("| hybrid_base |") and "| n/a | [" in row and "nan" not in row
+    one_period = _run(history_frame(), policies=("static_ss", "hybrid_base"), horizon=1)
+    by_period = one_period.paired("hybrid_base", "static_ss", "period")
+    assert by_period.n == 1 and np.isnan(by_period.low) and not by_period.excludes_zero()
+    row = one_period.summary_markdown().splitlines()[-1]
+    assert row.startswith("| hybrid_base |") and "] | n/a |" in row and "nan" not in row
