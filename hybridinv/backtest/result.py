@@ -124,6 +124,10 @@ class BacktestResult:
     constraint_source: str
     fitted: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    #: policy -> why its row is not a held-out result (a suite cut before the shipped default's training months
+    #: ended, :func:`~hybridinv.backtest.suites.warn_if_shipped_default_saw`); the reports mark those rows with
+    #: "†" and print the caveat under the table
+    caveats: dict[str, str] = field(default_factory=dict)
 
     @property
     def test_periods(self) -> int:
@@ -271,8 +275,9 @@ class BacktestResult:
         ]
         for row in table.itertuples(index=False):
             values = row._asdict()
+            mark = " †" if values["policy"] in self.caveats else ""
             lines.append(
-                f"| {_md(values['policy'])} | {values['cost_per_period']:,.1f} | "
+                f"| {_md(values['policy'])}{mark} | {values['cost_per_period']:,.1f} | "
                 f"{values['purchase_cost_per_period']:,.1f} | {values['fill_rate']:.3f} | "
                 f"{values['violations']:.0f} | {values['overflow_units']:,.0f} | "
                 f"{values['capacity_binding_periods']:.0f} / {values['budget_binding_periods']:.0f} | "
@@ -281,6 +286,10 @@ class BacktestResult:
                 f"{_interval(values['period_ci_low_pct'], values['period_ci_high_pct'])} | "
                 f"{values['share_of_skus_cheaper']:.0%} | {values['seconds']:.1f} |"
             )
+        for caveat in dict.fromkeys(self.caveats.values()):  # each caveat once, naming its rows
+            rows = [f"`{_md(name)}`" for name, text in self.caveats.items() if text == caveat and name in self.runs]
+            if rows:
+                lines += ["", f"† {', '.join(rows)}: not held out. {_md(caveat)}."]
         for name, base in LEARNED_PAIRS:
             if name in self.runs and base in self.runs:
                 pair = self.paired(name, base, "sku")

@@ -157,9 +157,10 @@ def command(
         training_months = demand.cutoff_index(split)
         if training_months != spec.cutoff:  # series qualify on the training months only, not on months tested
             demand, cat, spec = load_suite(suite, n_series=n_series, cutoff=training_months)
-        warn_if_shipped_default_saw(suite, training_months, chosen)
+        caveats = warn_if_shipped_default_saw(suite, training_months, chosen)
         name = suite
     else:
+        caveats = {}
         assert history is not None and catalog is not None and cutoff is not None  # _check_sources
         allowed = extra_columns if extra_columns in ("error", "ignore") else extra_columns.split(",")
         cat = Catalog.from_frame(read_csv(catalog), extra_columns=allowed)  # type: ignore[arg-type]
@@ -171,6 +172,7 @@ def command(
         training=HistoryTraining(time_limit=train_seconds, workers=workers), models=extra,
         model_dir=None if out is None else f"{out}/models", name=name, progress=True,
     )
+    result.caveats.update(caveats)  # in summary.md and report.html beside the rows, not on stderr only
     click.echo(result.summary_markdown())
     if out is not None:
         paths = result.write(out)

@@ -194,3 +194,29 @@ def test_a_catalog_with_a_suite_is_a_usage_error_before_the_suite_is_read(tmp_pa
     _, catalog = _files(tmp_path)
     result = CliRunner().invoke(main, ["backtest", "--suite", "hospital", "--catalog", str(catalog)])
     assert result.exit_code == 2 and "--catalog" in result.output and "applies to --history only" in result.output
+
+
+def test_a_suite_cut_before_the_shipped_defaults_months_says_so_in_the_reports(tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # the finding: "hybrid ... start from the shipped default ... those rows are not held out" went to stderr
+    # only; summary.md and report.html presented the hybrid row as a held-out result
+    import hybridinv.backtest.suites as suites
+    from hybridinv.backtest.history import read_history
+    from hybridinv.core.catalog import Catalog
+
+    def fake_suite(name: str, path: object = None, n_series: object = None, cutoff: object = None):  # type: ignore[no-untyped-def]
+        history = read_history(history_frame(periods=84))
+        return history, Catalog.from_frame(catalog_frame()), suites.SUITES[name]  # hospital: default cut at 60
+
+    monkeypatch.setattr(suites, "load_suite", fake_suite)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["backtest", "--suite", "hospital", "--cutoff", "count:50", "--policies",
+                                       "static_ss,hybrid", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    summary = (out / "summary.md").read_text()
+    assert "| hybrid † |" in summary and "| static_ss |" in summary
+    assert "† `hybrid`: not held out. hybrid start from the shipped default, trained on months 1-60" in summary
+    assert "hybrid †" in (out / "report.html").read_text() and "not held out" in (out / "report.html").read_text()
+    own = CliRunner().invoke(main, ["backtest", "--suite", "hospital", "--policies", "static_ss,hybrid", "--out",
+                                    str(tmp_path / "own")])
+    assert own.exit_code == 0 and "†" not in (tmp_path / "own" / "summary.md").read_text()  # the suite's cutoff
