@@ -23,6 +23,32 @@ def _models(values: tuple[str, ...]) -> dict[str, str]:
     return models
 
 
+def _remove_stale_models(out: str, ran: list[str]) -> list[Path]:
+    """Remove ``<out>/models/<name>`` of each trained policy this run did not train, when it is a model folder.
+
+    A rerun into an earlier output folder left ``models/hybrid_trained`` of the earlier run beside reports that
+    do not mention it. Only folders this command writes are touched: a trained policy's name, holding
+    ``metadata.json`` and model files only (anything else in it, or a link, is left alone).
+    """
+    import shutil
+
+    from hybridinv.backtest.engine import TRAINED_POLICIES
+    from hybridinv.rl.integrity import METADATA_FILE, ModelFileError, check_model_target
+
+    removed = []
+    for name in TRAINED_POLICIES:
+        folder = Path(out) / "models" / name
+        if name in ran or folder.is_symlink() or not (folder / METADATA_FILE).is_file():
+            continue
+        try:
+            check_model_target(folder)  # a model folder: metadata.json and model files, nothing else
+        except ModelFileError:
+            continue
+        shutil.rmtree(folder)
+        removed.append(folder)
+    return removed
+
+
 def _season(ctx: click.Context, param: click.Parameter, value: str) -> int | str | None:
     """``--season`` read as it is given (:func:`~hybridinv.cli._io.season_from_text`), a usage error otherwise."""
     from hybridinv.cli._io import season_from_text
@@ -177,3 +203,5 @@ def command(
     if out is not None:
         paths = result.write(out)
         click.echo("wrote " + ", ".join(str(p) for p in paths.values()))
+        for folder in _remove_stale_models(out, result.policies):  # after the reports: a failed write keeps it
+            click.echo(f"removed {folder}: a model an earlier run trained (this run trained no {folder.name})")

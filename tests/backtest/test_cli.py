@@ -220,3 +220,23 @@ def test_a_suite_cut_before_the_shipped_defaults_months_says_so_in_the_reports(t
     own = CliRunner().invoke(main, ["backtest", "--suite", "hospital", "--policies", "static_ss,hybrid", "--out",
                                     str(tmp_path / "own")])
     assert own.exit_code == 0 and "†" not in (tmp_path / "own" / "summary.md").read_text()  # the suite's cutoff
+
+
+def test_a_rerun_removes_the_model_an_earlier_run_trained_and_this_one_did_not(tmp_path: Path) -> None:
+    # the finding: a rerun into an earlier output folder left models/hybrid_trained of the earlier run, which the
+    # new reports did not mention
+    import shutil
+
+    history, catalog = _files(tmp_path)
+    out = tmp_path / "bt"
+    shipped = Path(__file__).resolve().parents[2] / "models" / "hybrid_default"
+    shutil.copytree(shipped, out / "models" / "hybrid_trained")      # as an earlier run saved it
+    shutil.copytree(shipped, out / "models" / "capped_trained")
+    (out / "models" / "capped_trained" / "notes.txt").write_text("mine")  # not only a model: left alone
+    shutil.copytree(shipped, out / "models" / "mine")                 # not a name this command writes
+    result = CliRunner().invoke(main, ["backtest", "--history", str(history), "--catalog", str(catalog), "--cutoff",
+                                       "2021-01", "--policies", "static_ss", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert not (out / "models" / "hybrid_trained").exists()
+    assert f"removed {out / 'models' / 'hybrid_trained'}" in result.output
+    assert (out / "models" / "capped_trained" / "notes.txt").exists() and (out / "models" / "mine").is_dir()
