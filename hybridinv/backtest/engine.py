@@ -33,10 +33,11 @@ from hybridinv.backtest.setup import evaluation_scenario, resolve_constraints
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
 from hybridinv.core.errors import PlanningError
+from hybridinv.core.outputs import check_output_directory
 from hybridinv.demand.forecasters import Forecaster
 from hybridinv.sim.scenario import Scenario
 
-__all__ = ["DEFAULT_POLICIES", "POLICIES", "BacktestContext", "backtest"]
+__all__ = ["DEFAULT_POLICIES", "POLICIES", "TRAINED_POLICIES", "BacktestContext", "backtest"]
 
 #: Policies a backtest runs by default (see :data:`POLICIES`).
 DEFAULT_POLICIES: tuple[str, ...] = (
@@ -49,6 +50,10 @@ DEFAULT_POLICIES: tuple[str, ...] = (
     "hybrid",
     "hybrid_trained",
 )
+
+
+#: Policies trained on the window, each saved as ``<model_dir>/<name>`` when a ``model_dir`` is given.
+TRAINED_POLICIES: tuple[str, ...] = ("hybrid_trained", "capped_trained")
 
 
 @dataclass
@@ -96,7 +101,7 @@ def _check_windows(policies: Sequence[str], periods: int, catalog: Catalog) -> N
     trained hybrids or the static policies was found only at their turn, after the others had run)."""
     if {"static_ss", "static_base_stock"} & set(policies):
         _check_static_window(periods, catalog)
-    if {"hybrid_trained", "capped_trained"} & set(policies):
+    if set(TRAINED_POLICIES) & set(policies):
         from hybridinv.rl.history import check_training_window
 
         check_training_window(periods)
@@ -302,6 +307,8 @@ def backtest(
     if training is not None and not _is_history_training(training):  # an AttributeError once the others had run
         raise PlanningError("must be a HistoryTraining (hybridinv.rl.history) or None", column="training",
                             value=training)
+    if model_dir is not None:  # a folder that can never be written failed after the training, at the save
+        check_output_directory(model_dir, "model_dir")
     y = hist.demand
     train = y[:split]
     limits, constraint_source = resolve_constraints(constraints, train, cat)

@@ -19,6 +19,7 @@ without sales (0).
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -245,11 +246,15 @@ def _same_date(labels: list[str], cutoff: object) -> int:
     kept as written, so the same ``--cutoff`` was refused in one layout and accepted in the other. Week
     labels (``2024-07-15/2024-07-21``) match any day of their week (the Monday was refused). A cutoff that
     reads as two periods of the history, month first and day first (``03/11/2024``), is a
-    :class:`PlanningError` asking for ``YYYY-MM-DD`` (it was read month first, also in a day-first file).
+    :class:`PlanningError` asking for ``YYYY-MM-DD`` (it was read month first, also in a day-first file);
+    a date written year first (``2023-03-06``) is read as ``YYYY-MM-DD`` only.
     """
+    # a date written year first (2023-03-06, ISO) has one reading: pandas read it day first as 2023-06-03 too, so
+    # the Monday of a weekly history's week was refused as "2023-03-06 ... and 2023-06-03 read day first"
+    year_first = re.fullmatch(r"\s*\d{4}([-/.])\d{1,2}\1\d{1,2}\s*", str(cutoff)) is not None
     with quiet_date_parsing():
         readings: list[pd.Timestamp] = []
-        for day_first in (False, True):  # 03/11/2024 is 11 March month first, 3 November day first
+        for day_first in (False,) if year_first else (False, True):  # 03/11/2024: 11 March or 3 November
             try:
                 reading = pd.to_datetime(str(cutoff), dayfirst=day_first)
             except (ValueError, TypeError, OverflowError):

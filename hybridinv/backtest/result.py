@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 
 from hybridinv.core.errors import PlanningError, whole_number
 from hybridinv.core.outputs import markdown_text as _md
-from hybridinv.core.outputs import output_directory, write_csv
+from hybridinv.core.outputs import output_directory, replace_files, write_csv
 from hybridinv.core.outputs import plain_label as _tex
 
 if TYPE_CHECKING:
@@ -68,7 +68,12 @@ class PolicyRun:
 
 @dataclass(frozen=True)
 class PairedInterval:
-    """Mean difference (per period, all SKUs) with a percentile bootstrap interval."""
+    """Mean difference (per period, all SKUs) with a percentile bootstrap interval.
+
+    With fewer than 2 units resampled (``n``: one SKU, or one test period) there is no interval: ``low`` and
+    ``high`` are NaN (n/a in the reports) and :meth:`excludes_zero` is False. Until 2026-12-06 every resample was
+    the one value, a zero-width "95% interval" that excluded 0.
+    """
 
     mean: float
     low: float
@@ -83,6 +88,7 @@ class PairedInterval:
         return self.mean * scale, self.low * scale, self.high * scale
 
     def excludes_zero(self) -> bool:
+        """Whether the interval lies above or below 0 (False for an interval that is n/a, NaN)."""
         return bool(self.low > 0.0 or self.high < 0.0)
 
 
@@ -98,6 +104,13 @@ def bootstrap_mean(values: NDArray[np.float64], resamples: int = 2000, seed: int
     return float(arr.mean()), float(low), float(high)
 
 
+def _interval(low: float, high: float) -> str:
+    """``[low, high]`` in a report, ``n/a`` for an interval there is not (fewer than 2 SKUs or periods)."""
+    if math.isnan(low) or math.isnan(high):
+        return "n/a"
+    return f"[{low:+.2f}, {high:+.2f}]"
+
+
 @dataclass
 class BacktestResult:
     """Everything a backtest measured (see :func:`hybridinv.backtest.backtest`)."""
@@ -111,6 +124,10 @@ class BacktestResult:
     constraint_source: str
     fitted: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    #: policy -> why its row is not a held-out result (a suite cut before the shipped default's training months
+    #: ended, :func:`~hybridinv.backtest.suites.warn_if_shipped_default_saw`); the reports mark those rows with
+    #: "†" and print the caveat under the table
+    caveats: dict[str, str] = field(default_factory=dict)
 
     @property
     def test_periods(self) -> int:
@@ -169,6 +186,8 @@ class BacktestResult:
         else:
             mean, low, high = bootstrap_mean((a - b).sum(axis=1), seed=seed)
             count = periods
+        if count < 2:  # every resample is the one value: a zero-width interval, not a 95% one
+            low = high = math.nan
         return PairedInterval(mean, low, high, float(b.sum()) / periods, count)
 
     def sku_table(self) -> pd.DataFrame:
@@ -256,21 +275,26 @@ class BacktestResult:
         ]
         for row in table.itertuples(index=False):
             values = row._asdict()
+            mark = " †" if values["policy"] in self.caveats else ""
             lines.append(
-                f"| {_md(values['policy'])} | {values['cost_per_period']:,.1f} | "
+                f"| {_md(values['policy'])}{mark} | {values['cost_per_period']:,.1f} | "
                 f"{values['purchase_cost_per_period']:,.1f} | {values['fill_rate']:.3f} | "
                 f"{values['violations']:.0f} | {values['overflow_units']:,.0f} | "
                 f"{values['capacity_binding_periods']:.0f} / {values['budget_binding_periods']:.0f} | "
                 f"{values[f'vs_{ref}_pct']:+.2f}% | "
-                f"[{values['sku_ci_low_pct']:+.2f}, {values['sku_ci_high_pct']:+.2f}] | "
-                f"[{values['period_ci_low_pct']:+.2f}, {values['period_ci_high_pct']:+.2f}] | "
+                f"{_interval(values['sku_ci_low_pct'], values['sku_ci_high_pct'])} | "
+                f"{_interval(values['period_ci_low_pct'], values['period_ci_high_pct'])} | "
                 f"{values['share_of_skus_cheaper']:.0%} | {values['seconds']:.1f} |"
             )
+        for caveat in dict.fromkeys(self.caveats.values()):  # each caveat once, naming its rows
+            rows = [f"`{_md(name)}`" for name, text in self.caveats.items() if text == caveat and name in self.runs]
+            if rows:
+                lines += ["", f"† {', '.join(rows)}: not held out. {_md(caveat)}."]
         for name, base in LEARNED_PAIRS:
             if name in self.runs and base in self.runs:
                 pair = self.paired(name, base, "sku")
                 mean, low, high = pair.percent
-                lines += ["", f"`{name}` − `{base}`: {mean:+.2f}% [{low:+.2f}, {high:+.2f}] over SKUs."]
+                lines += ["", f"`{name}` − `{base}`: {mean:+.2f}% {_interval(low, high)} over SKUs."]
         for name in ("hybrid_trained", "capped_trained"):
             report = self.fitted.get(name)
             if report:
@@ -316,13 +340,22 @@ class BacktestResult:
 
     def write(self, out: str | Path, reference: str | None = None) -> dict[str, Path]:
         """Write ``results.csv`` (policy x SKU), ``periods.csv`` (policy x period), ``summary.md``
-        and ``report.html`` into ``out`` (created if needed)."""
+        and ``report.html`` into ``out`` (created if needed).
+
+        Everything is rendered first, then the four files are written to temporaries and renamed into place
+        (:func:`~hybridinv.core.outputs.replace_files`): a failure (a full disk) leaves the files of an earlier
+        run in ``out`` as they were and names the file, where a cut-off ``report.html`` was left beside the
+        new CSVs.
+        """
         reference = self._ran(reference)  # before any file is written
+        skus, periods = self.sku_table(), self.period_table()
+        summary, page = self.summary_markdown(reference), self.report_html(reference)
         directory = output_directory(out)
         paths = {name: directory / name for name in ("results.csv", "periods.csv", "summary.md", "report.html")}
-        write_csv(self.sku_table(), paths["results.csv"])
-        write_csv(self.period_table(), paths["periods.csv"])
-        paths["summary.md"].write_text(self.summary_markdown(reference), encoding="utf-8")
-        paths["report.html"].write_text(self.report_html(reference), encoding="utf-8")
+        replace_files({
+            paths["results.csv"]: lambda path: write_csv(skus, path),
+            paths["periods.csv"]: lambda path: write_csv(periods, path),
+            paths["summary.md"]: lambda path: path.write_text(summary, encoding="utf-8"),
+            paths["report.html"]: lambda path: path.write_text(page, encoding="utf-8"),
+        })
         return paths
-

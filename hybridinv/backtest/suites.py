@@ -74,21 +74,28 @@ SUITES: dict[str, SuiteSpec] = {
 FROM_SHIPPED_DEFAULT = ("hybrid", "hybrid_trained")
 
 
-def warn_if_shipped_default_saw(name: str, months: int, policies: tuple[str, ...] | list[str]) -> None:
+def warn_if_shipped_default_saw(name: str, months: int, policies: tuple[str, ...] | list[str]) -> dict[str, str]:
     """A :class:`~hybridinv.PlanningWarning` when ``policies`` include one built on the shipped default and
     ``months`` training months of suite ``name`` end before the default's own training window does.
 
     The rows of ``hybrid`` and ``hybrid_trained`` were reported as held out while the shipped default had been
     trained on months 19-39 of a car-parts backtest cut at 18.
+
+    Returns
+    -------
+    dict of str to str
+        The caveat by affected policy (empty when none), for :attr:`BacktestResult.caveats`: the reports print
+        it beside those rows (until 2026-12-06 it went to stderr only).
     """
     spec = SUITES.get(name)
     seen = [policy for policy in policies if policy in FROM_SHIPPED_DEFAULT]
     if spec is None or months >= spec.cutoff or not seen:
-        return
-    warnings.warn(f"{', '.join(seen)} start from the shipped default, trained on months 1-{spec.cutoff} of "
-                  f"{name!r}; with {months} training months the test months {months + 1}-{spec.cutoff} are among "
-                  "them, so those rows are not held out (compare the other policies, or keep the suite's cutoff)",
-                  PlanningWarning, stacklevel=3)
+        return {}
+    caveat = (f"{', '.join(seen)} start from the shipped default, trained on months 1-{spec.cutoff} of "
+              f"{name!r}; with {months} training months the test months {months + 1}-{spec.cutoff} are among "
+              "them, so those rows are not held out (compare the other policies, or keep the suite's cutoff)")
+    warnings.warn(caveat, PlanningWarning, stacklevel=3)
+    return dict.fromkeys(seen, caveat)
 
 
 def suite_catalog(spec: SuiteSpec, skus: np.ndarray) -> pd.DataFrame:
@@ -205,8 +212,10 @@ def run_suite(
         months = history.cutoff_index(cutoff)
         if months != spec.cutoff:  # series qualify on the training months only, not on the months tested
             history, catalog, spec = load_suite(name, path, n_series, cutoff=months)
-    warn_if_shipped_default_saw(name, months, policies or DEFAULT_POLICIES)
-    return backtest(
+    caveats = warn_if_shipped_default_saw(name, months, policies or DEFAULT_POLICIES)
+    result = backtest(
         history, catalog, months, policies=policies or DEFAULT_POLICIES, name=name,
         periods_per_year=spec.periods_per_year, **options,  # type: ignore[arg-type]
     )
+    result.caveats.update(caveats)  # printed in summary.md and report.html beside those rows
+    return result

@@ -25,7 +25,7 @@ from hybridinv.bench import plots
 from hybridinv.bench.benchmark import BenchResult
 from hybridinv.bench.stats import paired_difference, t_interval
 from hybridinv.core.outputs import markdown_text as _md
-from hybridinv.core.outputs import output_directory, write_csv
+from hybridinv.core.outputs import output_directory, replace_files, write_csv
 
 __all__ = ["summary_markdown", "summary_table", "write_outputs"]
 
@@ -253,18 +253,22 @@ def report_html(result: BenchResult, confidence: float = 0.95) -> str:
 
 
 def write_outputs(result: BenchResult, out: str | Path, confidence: float = 0.95) -> dict[str, Path]:
-    """Write ``results.csv``, ``summary.md`` and ``report.html`` into ``out`` (created if needed).
+    """Write ``results.csv``, ``summary.md`` and ``report.html`` into ``out`` (created if needed), each whole or
+    not at all and as one set (:func:`~hybridinv.core.outputs.replace_files`).
 
     Returns
     -------
     dict of str to Path
         The written files by name.
     """
+    summary, page = summary_markdown(result, confidence), report_html(result, confidence)  # rendered first
     directory = output_directory(out)
     paths = {name: directory / name for name in ("results.csv", "summary.md", "report.html")}
-    write_csv(result.runs, paths["results.csv"])
-    paths["summary.md"].write_text(summary_markdown(result, confidence), encoding="utf-8")
-    paths["report.html"].write_text(report_html(result, confidence), encoding="utf-8")
+    replace_files({  # all written, then all renamed: a full disk leaves an earlier run's files as they were
+        paths["results.csv"]: lambda path: write_csv(result.runs, path),
+        paths["summary.md"]: lambda path: path.write_text(summary, encoding="utf-8"),
+        paths["report.html"]: lambda path: path.write_text(page, encoding="utf-8"),
+    })
     return paths
 
 

@@ -241,15 +241,18 @@ def distinct_names(names: Sequence[str], option: str) -> None:
         raise click.BadParameter(f"{repeated[0]!r} is given more than once", param_hint=option)
 
 
-def positive_limit(ctx: click.Context, param: click.Parameter, value: float) -> float:
+def positive_limit(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
     """A click callback: a capacity or budget must be > 0 (inf: none), a usage error naming the option otherwise.
 
     ``--capacity 0`` was a PlanningError naming "column 'capacity'" with exit code 1, after both files were read.
-    The rule is :class:`~hybridinv.Constraints`'s own, checked here as the option is read.
+    The rule is :class:`~hybridinv.Constraints`'s own, checked here as the option is read. None (an option
+    left out, where the command derives the limit) passes.
     """
     from hybridinv.core.constraints import Constraints
     from hybridinv.core.errors import PlanningError
 
+    if value is None:
+        return None
     try:
         Constraints(capacity=value) if param.name == "capacity" else Constraints(budget=value)
     except PlanningError as exc:

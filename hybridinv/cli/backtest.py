@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hybridinv.cli._io import CUTOFF_READINGS, FolderPath, distinct_names
+from hybridinv.cli._io import CUTOFF_READINGS, FolderPath, creatable_directory, distinct_names, positive_limit
 
 __all__ = ["command"]
 
@@ -23,6 +23,86 @@ def _models(values: tuple[str, ...]) -> dict[str, str]:
     return models
 
 
+def _remove_stale_models(out: str, ran: list[str]) -> list[Path]:
+    """Remove ``<out>/models/<name>`` of each trained policy this run did not train, when it is a model folder.
+
+    A rerun into an earlier output folder left ``models/hybrid_trained`` of the earlier run beside reports that
+    do not mention it. Only folders this command writes are touched: a trained policy's name, holding
+    ``metadata.json`` and model files only (anything else in it, or a link, is left alone).
+    """
+    import shutil
+
+    from hybridinv.backtest.engine import TRAINED_POLICIES
+    from hybridinv.rl.integrity import METADATA_FILE, ModelFileError, check_model_target
+
+    removed = []
+    for name in TRAINED_POLICIES:
+        folder = Path(out) / "models" / name
+        if name in ran or folder.is_symlink() or not (folder / METADATA_FILE).is_file():
+            continue
+        try:
+            check_model_target(folder)  # a model folder: metadata.json and model files, nothing else
+        except ModelFileError:
+            continue
+        shutil.rmtree(folder)
+        removed.append(folder)
+    return removed
+
+
+def _season(ctx: click.Context, param: click.Parameter, value: str) -> int | str | None:
+    """``--season`` read as it is given (:func:`~hybridinv.cli._io.season_from_text`), a usage error otherwise."""
+    from hybridinv.cli._io import season_from_text
+    from hybridinv.core.errors import PlanningError
+
+    try:
+        return season_from_text(value)
+    except PlanningError as exc:
+        raise click.BadParameter(f"{exc.message}, got {value!r}") from None
+
+
+def _seconds(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    """``--train-seconds``: a number of seconds >= 0 (inf: until the generation limit)."""
+    if not value >= 0.0:  # NaN too
+        raise click.BadParameter(f"must be a number of seconds >= 0, got {value:g}")
+    return value
+
+
+def _policies(policies: str | None) -> tuple[str, ...]:
+    """``--policies`` as names of :data:`~hybridinv.backtest.engine.POLICIES` (default: the default policies)."""
+    from hybridinv.backtest.engine import DEFAULT_POLICIES, POLICIES
+
+    if policies is not None and not policies.strip(", "):  # "" ran every default policy, 240 s of training included
+        raise click.BadParameter("no policy named; leave the option out for the default policies",
+                                 param_hint="--policies")
+    chosen = tuple(p.strip() for p in policies.split(",") if p.strip()) if policies else DEFAULT_POLICIES
+    unknown = [name for name in chosen if name not in POLICIES]
+    if unknown:  # was exit 1, after the history and the catalog were read
+        raise click.BadParameter(f"unknown policy {unknown[0]!r}; known: {', '.join(sorted(POLICIES))}",
+                                 param_hint="--policies")
+    distinct_names(chosen, "--policies")
+    return chosen
+
+
+def _check_sources(suite: str | None, history: str | None, catalog: str | None, cutoff: str | None,
+                   n_series: int | None, extra_columns: str) -> None:
+    """The options of a suite run and of a history run, as usage errors before any file is read."""
+    if (suite is None) == (history is None):
+        raise click.UsageError("give either --suite or --history (with --catalog and --cutoff)")
+    if suite is not None:
+        # a suite draws its own catalog: a --catalog given with it was ignored, the costs its user meant unused
+        ignored = [name for name, unused in (("--catalog", catalog is not None),
+                                             ("--extra-columns", extra_columns != "error")) if unused]
+        if ignored:
+            raise click.BadParameter("applies to --history only (a suite draws its own catalog, docs/backtest.md)",
+                                     param_hint=ignored[0])
+        return
+    missing = [name for name, value in (("--catalog", catalog), ("--cutoff", cutoff)) if value is None]
+    if missing:
+        raise click.UsageError(f"--history needs --catalog and --cutoff (missing {' and '.join(missing)})")
+    if n_series is not None:  # was ignored: the whole history ran
+        raise click.BadParameter("applies to a --suite only", param_hint="--n-series")
+
+
 @click.command("backtest")
 @click.option("--suite", type=click.Choice(["hospital", "carparts"]), default=None,
               help="A built-in real-data suite (reads ../shared/data or $HYBRIDINV_DATA).")
@@ -30,21 +110,26 @@ def _models(values: tuple[str, ...]) -> dict[str, str]:
               help="Demand history CSV: long (sku, period, quantity) or wide (sku + one column per period).")
 @click.option("--catalog", type=click.Path(exists=True, dir_okay=False), default=None, help="Catalog CSV.")
 @click.option("--cutoff", default=None, help=f"The first test period: {CUTOFF_READINGS}.")
-@click.option("--capacity", type=float, default=None, help="Warehouse capacity (default: derived from training).")
-@click.option("--budget", type=float, default=None, help="Budget per period (default: derived from training).")
+@click.option("--capacity", type=float, default=None, callback=positive_limit,
+              help="Warehouse capacity, > 0 or inf (default: derived from training).")
+@click.option("--budget", type=float, default=None, callback=positive_limit,
+              help="Budget per period, > 0 or inf (default: derived from training).")
 @click.option("--policies", default=None,
               help="Comma-separated policies (default: all of DEFAULT_POLICIES; also forecast_capped_base_stock, "
                    "capped_base and capped_trained, the capped hybrid trained on the window).")
 @click.option("--model", "models", multiple=True, help="Extra hybrid model to compare, NAME=DIR (repeatable).")
-@click.option("--horizon", type=int, default=None, help="Test periods (default: all after the cutoff).")
-@click.option("--season", default="auto", show_default=True,
+@click.option("--horizon", type=click.IntRange(min=1), default=None,
+              help="Test periods (default: all after the cutoff).")
+@click.option("--season", default="auto", show_default=True, callback=_season,
               help="Seasonal cycle of the forecaster in periods (0: none; auto: a year of the history's periods, "
                    "12 for months and numbered periods, 52 for weeks, 4 for quarters, 7 for days).")
 @click.option("--backorders", is_flag=True, help="Unmet demand is backordered (default: lost).")
-@click.option("--n-series", type=int, default=None, help="Suite: only the first N series (a quick run).")
-@click.option("--train-seconds", type=float, default=240.0, show_default=True,
+@click.option("--n-series", type=click.IntRange(min=1), default=None,
+              help="Suite: only the first N series (a quick run).")
+@click.option("--train-seconds", type=float, default=240.0, show_default=True, callback=_seconds,
               help="Time for training each trained hybrid (hybrid_trained, capped_trained) on the training window.")
-@click.option("--workers", type=int, default=2, show_default=True, help="Processes for that training.")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Processes for that training.")
 @click.option("--extra-columns", default="error", show_default=True,
               help="'error', 'ignore' or a comma-separated list of catalog columns to allow.")
 @click.option("--out", type=FolderPath(), default=None,
@@ -59,7 +144,7 @@ def command(
     policies: str | None,
     models: tuple[str, ...],
     horizon: int | None,
-    season: str,
+    season: int | str | None,
     backorders: bool,
     n_series: int | None,
     train_seconds: float,
@@ -73,58 +158,50 @@ def command(
     every period); all policies share the capacity and budget and pass the repair layer.
     Prints the summary (cost, fill rate, paired 95% intervals over SKUs and periods).
     """
-    from hybridinv.backtest import DEFAULT_POLICIES, backtest
+    from hybridinv.backtest import backtest
     from hybridinv.backtest.history import read_history
     from hybridinv.backtest.suites import load_suite, warn_if_shipped_default_saw
-    from hybridinv.cli._io import cutoff_from_text, read_csv, season_from_text
+    from hybridinv.cli._io import cutoff_from_text, read_csv
     from hybridinv.cli.train import given_limits
     from hybridinv.core.catalog import Catalog
-    from hybridinv.core.errors import PlanningError
     from hybridinv.rl.history import HistoryTraining
 
-    if policies is not None and not policies.strip(", "):  # "" ran every default policy, 240 s of training included
-        raise click.BadParameter("no policy named; leave the option out for the default policies",
-                                 param_hint="--policies")
-    chosen = tuple(p.strip() for p in policies.split(",") if p.strip()) if policies else DEFAULT_POLICIES
-    extra = _models(models)
     # usage errors (exit 2), as docs/backtest.md says, and before a suite or history is read
-    distinct_names(chosen, "--policies")
+    chosen = _policies(policies)
+    extra = _models(models)
     clash = sorted(set(extra) & set(chosen))
     if clash:
         raise click.BadParameter(f"the name {clash[0]!r} is already a policy of this backtest; name it otherwise",
                                  param_hint="--model")
-    if (suite is None) == (history is None):
-        raise PlanningError("give either --suite or --history (with --catalog and --cutoff)", column="history")
+    _check_sources(suite, history, catalog, cutoff, n_series, extra_columns)
+    if out is not None:  # before anything is read or trained: --out afile/sub failed after every policy had run
+        creatable_directory(out, "--out")
+        creatable_directory(Path(out) / "models", "--out")  # the trained hybrids are saved in <out>/models
     if suite is not None:
-        # a suite draws its own catalog: a --catalog given with it was ignored, the costs its user meant unused
-        ignored = [name for name, unused in (("catalog", catalog is not None), ("extra_columns",
-                                                                                 extra_columns != "error")) if unused]
-        if ignored:
-            raise PlanningError(f"--{ignored[0].replace('_', '-')} applies to --history only (a suite draws its "
-                                "own catalog, docs/backtest.md)", column=ignored[0])
         demand, cat, spec = load_suite(suite, n_series=n_series)
         split: int | str = spec.cutoff if cutoff is None else cutoff_from_text(cutoff, demand)
         training_months = demand.cutoff_index(split)
         if training_months != spec.cutoff:  # series qualify on the training months only, not on months tested
             demand, cat, spec = load_suite(suite, n_series=n_series, cutoff=training_months)
-        warn_if_shipped_default_saw(suite, training_months, chosen)
+        caveats = warn_if_shipped_default_saw(suite, training_months, chosen)
         name = suite
     else:
-        if catalog is None or cutoff is None or history is None:
-            raise PlanningError("--history needs --catalog and --cutoff", column="catalog")
-        if n_series is not None:  # was ignored: the whole history ran
-            raise PlanningError("--n-series applies to a --suite only", column="n_series", value=n_series)
+        caveats = {}
+        assert history is not None and catalog is not None and cutoff is not None  # _check_sources
         allowed = extra_columns if extra_columns in ("error", "ignore") else extra_columns.split(",")
         cat = Catalog.from_frame(read_csv(catalog), extra_columns=allowed)  # type: ignore[arg-type]
         demand = read_history(read_csv(history))  # read here: a whole-number cutoff is read against its labels
         split, name = cutoff_from_text(cutoff, demand), Path(history).stem  # the report's title names the file
     limits = given_limits(capacity, budget) or "derive"  # the one not given keeps the value derived from training
     result = backtest(
-        demand, cat, split, limits, chosen, horizon=horizon, season=season_from_text(season), lost_sales=not backorders,
+        demand, cat, split, limits, chosen, horizon=horizon, season=season, lost_sales=not backorders,
         training=HistoryTraining(time_limit=train_seconds, workers=workers), models=extra,
         model_dir=None if out is None else f"{out}/models", name=name, progress=True,
     )
+    result.caveats.update(caveats)  # in summary.md and report.html beside the rows, not on stderr only
     click.echo(result.summary_markdown())
     if out is not None:
         paths = result.write(out)
         click.echo("wrote " + ", ".join(str(p) for p in paths.values()))
+        for folder in _remove_stale_models(out, result.policies):  # after the reports: a failed write keeps it
+            click.echo(f"removed {folder}: a model an earlier run trained (this run trained no {folder.name})")

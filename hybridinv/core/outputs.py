@@ -16,8 +16,9 @@ that shows them escapes them:
 
 :func:`output_directory` creates a report's folder or names why it cannot (a :class:`PlanningError`;
 :func:`check_output_directory` checks it before the work, creating nothing), :func:`replace_text_file` writes a
-file whole or not at all, and the reports are written as UTF-8 whatever the locale (their ``±``, ``Δ`` and ``−``
-failed under an ASCII or cp1252 locale after ``results.csv`` was written).
+file whole or not at all (:func:`replace_files` a report's set of files: all written, then all renamed), and the
+reports are written as UTF-8 whatever the locale (their ``±``, ``Δ`` and ``−`` failed under an ASCII or cp1252
+locale after ``results.csv`` was written).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import os
 import re
 import secrets
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -38,7 +39,8 @@ from hybridinv.core.errors import PlanningError
 
 __all__ = [
     "FORMULA_PREFIXES", "check_output_directory", "escape_formula", "escape_formulas", "json_safe", "markdown_text",
-    "nearest_existing", "output_directory", "plain_label", "replace_file", "replace_text_file", "write_csv",
+    "nearest_existing", "output_directory", "plain_label", "replace_file", "replace_files", "replace_text_file",
+    "write_csv",
 ]
 
 #: First characters that make a spreadsheet evaluate a cell (OWASP "CSV injection").
@@ -95,25 +97,68 @@ def replace_file(path: str | Path, write: Callable[[Path], object]) -> None:
     held. A symbolic link is followed (the file it points to is replaced); a path that is not a regular
     file (``/dev/stdout``, a pipe) is written directly.
     """
-    target = Path(os.path.realpath(path))
+    _replace_all([(path, write)])
+
+
+def _replace_all(writes: Sequence[tuple[str | Path, Callable[[Path], object]]],
+                 failed: list[Path] | None = None) -> None:
+    """Write every file to a temporary beside it, then rename them all into place (:func:`replace_file`, for a set).
+
+    A failure before the renames removes the temporaries and leaves every earlier file as it was. ``failed``, when
+    given, receives the path being written or renamed when an exception was raised.
+    """
+    staged: list[tuple[Path, Path]] = []
+    current = Path()
     try:
-        mode = target.stat().st_mode
-    except FileNotFoundError:
-        mode = None
-    if mode is not None and not stat.S_ISREG(mode):
-        write(target)
-        return
-    temporary = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
-    try:
-        write(temporary)
-        with temporary.open("rb+") as handle:
-            os.fsync(handle.fileno())  # the bytes are on disk before the name points at them
-        if mode is not None:
-            os.chmod(temporary, stat.S_IMODE(mode))  # a replaced file keeps its permission bits
-        os.replace(temporary, target)
+        for path, write in writes:
+            current = Path(path)
+            target = Path(os.path.realpath(path))
+            try:
+                mode: int | None = target.stat().st_mode
+            except FileNotFoundError:
+                mode = None
+            if mode is not None and not stat.S_ISREG(mode):
+                write(target)
+                continue
+            temporary = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
+            staged.append((temporary, target))
+            write(temporary)
+            with temporary.open("rb+") as handle:
+                os.fsync(handle.fileno())  # the bytes are on disk before the name points at them
+            if mode is not None:
+                os.chmod(temporary, stat.S_IMODE(mode))  # a replaced file keeps its permission bits
+        for temporary, target in staged:
+            current = target
+            os.replace(temporary, target)
     except BaseException:
-        temporary.unlink(missing_ok=True)
+        if failed is not None:
+            failed.append(current)
         raise
+    finally:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+
+
+def replace_files(writes: Mapping[str | Path, Callable[[Path], object]], column: str = "out") -> list[Path]:
+    """Write a set of files (a report's CSVs, summary and HTML page), each whole or not at all, as one set.
+
+    Each ``write`` writes a temporary file beside its path; only when all are written are they renamed into
+    place, so a failure while writing (a full disk, "File too large") leaves every earlier file as it was, not
+    a cut-off ``report.html`` beside the CSVs of the new run. Render the contents before calling this.
+
+    Raises
+    ------
+    PlanningError
+        Naming ``column`` and the file that could not be written, with the reason (it was a bare ``OSError``,
+        "[Errno 27] File too large", without the path).
+    """
+    failed: list[Path] = []
+    try:
+        _replace_all(list(writes.items()), failed)
+    except OSError as exc:
+        raise PlanningError(f"cannot write the file: {exc.strerror or exc} (the earlier files are left as they "
+                            "were)", column=column, value=str(failed[0] if failed else "")) from exc
+    return [Path(path) for path in writes]
 
 
 def plain_label(text: object) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from hybridinv.cli import main
@@ -40,7 +41,7 @@ def test_backtest_from_csv_writes_the_report(tmp_path: Path) -> None:
 def test_backtest_input_errors_are_one_line(tmp_path: Path) -> None:
     history, catalog = _files(tmp_path)
     neither = CliRunner().invoke(main, ["backtest"])
-    assert neither.exit_code == 1 and "Error: " in neither.output and "--suite or --history" in neither.output
+    assert neither.exit_code == 2 and "Error: " in neither.output and "--suite or --history" in neither.output
     bad = CliRunner().invoke(main, ["backtest", "--history", str(history), "--catalog", str(catalog), "--cutoff",
                                     "2031-01"])
     assert bad.exit_code == 1 and "cutoff" in bad.output and "Traceback" not in bad.output
@@ -129,7 +130,7 @@ def test_season_option_reads_auto_none_or_a_cycle(tmp_path: Path, monkeypatch) -
     common = ["backtest", "--history", str(history), "--catalog", str(catalog), "--cutoff", "24",
               "--policies", "newsvendor"]
     bad = CliRunner().invoke(main, [*common, "--season", "weekly"])
-    assert bad.exit_code == 1 and "season" in bad.output and "Traceback" not in bad.output
+    assert bad.exit_code == 2 and "--season" in bad.output and "Traceback" not in bad.output  # a usage error
     real, seen = package.backtest, []
 
     def spy(*args, **options):  # type: ignore[no-untyped-def]
@@ -142,3 +143,100 @@ def test_season_option_reads_auto_none_or_a_cycle(tmp_path: Path, monkeypatch) -
         outcome = CliRunner().invoke(main, [*common, *extra])
         assert outcome.exit_code == 0, outcome.output
     assert seen == [("auto", 12), (None, None), (6, 6)]  # monthly labels: auto is a 12-month season
+
+
+def test_an_out_folder_that_cannot_be_made_is_a_usage_error_before_anything_is_read(tmp_path: Path) -> None:
+    # the finding: --out afile/sub was found after every policy had run (and the hybrid trained), then a raw
+    # "[Errno 20] Not a directory: .../models"
+    _, catalog = _files(tmp_path)
+    unreadable = tmp_path / "garbage.csv"
+    unreadable.write_text("not,a\nhistory\n")  # read first, it was refused as a data error (exit 1)
+    (tmp_path / "afile").write_text("x")
+    (tmp_path / "done").mkdir()
+    (tmp_path / "done" / "models").write_text("x")  # the trained hybrids go to <out>/models
+    for out in ("afile/sub", "done"):
+        result = CliRunner().invoke(main, ["backtest", "--history", str(unreadable), "--catalog", str(catalog),
+                                           "--cutoff", "2021-01", "--policies", "static_ss", "--out",
+                                           str(tmp_path / out)])
+        assert result.exit_code == 2 and "--out" in result.output and "Traceback" not in result.output, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "catalog.csv", "done", "garbage.csv", "sales.csv"]
+
+
+@pytest.mark.parametrize(("options", "named"), [
+    (["--policies", "static_SS"], "--policies"),
+    (["--suite", "hospital"], "--suite or --history"),
+    (["--cutoff", None], "--cutoff"),
+    (["--n-series", "3"], "--n-series"),
+    (["--season", "x"], "--season"),
+    (["--season", "-3"], "--season"),
+    (["--horizon", "-1"], "--horizon"),
+    (["--workers", "0"], "--workers"),
+    (["--train-seconds", "-1"], "--train-seconds"),
+    (["--train-seconds", "nan"], "--train-seconds"),
+    (["--capacity", "0"], "--capacity"),
+    (["--capacity", "-5"], "--capacity"),
+    (["--budget", "nan"], "--budget"),
+])
+def test_option_errors_are_usage_errors_before_any_file_is_read(tmp_path: Path, options: list[str | None],
+                                                                named: str) -> None:
+    # the finding: each exited 1 as a data error, some only after the history and the catalog were read
+    _, catalog = _files(tmp_path)
+    unreadable = tmp_path / "garbage.csv"
+    unreadable.write_text("not,a\nhistory\n")  # read first, it was refused as a data error (exit 1)
+    args = {"--history": str(unreadable), "--catalog": str(catalog), "--cutoff": "2021-01", "--policies": "static_ss"}
+    args.update(dict(zip(options[::2], options[1::2], strict=True)))
+    flat = [item for key, value in args.items() if value is not None for item in (key, value)]
+    result = CliRunner().invoke(main, ["backtest", *flat])
+    assert result.exit_code == 2 and named in result.output and "Traceback" not in result.output, result.output
+
+
+def test_a_catalog_with_a_suite_is_a_usage_error_before_the_suite_is_read(tmp_path: Path) -> None:
+    _, catalog = _files(tmp_path)
+    result = CliRunner().invoke(main, ["backtest", "--suite", "hospital", "--catalog", str(catalog)])
+    assert result.exit_code == 2 and "--catalog" in result.output and "applies to --history only" in result.output
+
+
+def test_a_suite_cut_before_the_shipped_defaults_months_says_so_in_the_reports(tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # the finding: "hybrid ... start from the shipped default ... those rows are not held out" went to stderr
+    # only; summary.md and report.html presented the hybrid row as a held-out result
+    import hybridinv.backtest.suites as suites
+    from hybridinv.backtest.history import read_history
+    from hybridinv.core.catalog import Catalog
+
+    def fake_suite(name: str, path: object = None, n_series: object = None, cutoff: object = None):  # type: ignore[no-untyped-def]
+        history = read_history(history_frame(periods=84))
+        return history, Catalog.from_frame(catalog_frame()), suites.SUITES[name]  # hospital: default cut at 60
+
+    monkeypatch.setattr(suites, "load_suite", fake_suite)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["backtest", "--suite", "hospital", "--cutoff", "count:50", "--policies",
+                                       "static_ss,hybrid", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    summary = (out / "summary.md").read_text()
+    assert "| hybrid † |" in summary and "| static_ss |" in summary
+    assert "† `hybrid`: not held out. hybrid start from the shipped default, trained on months 1-60" in summary
+    assert "hybrid †" in (out / "report.html").read_text() and "not held out" in (out / "report.html").read_text()
+    own = CliRunner().invoke(main, ["backtest", "--suite", "hospital", "--policies", "static_ss,hybrid", "--out",
+                                    str(tmp_path / "own")])
+    assert own.exit_code == 0 and "†" not in (tmp_path / "own" / "summary.md").read_text()  # the suite's cutoff
+
+
+def test_a_rerun_removes_the_model_an_earlier_run_trained_and_this_one_did_not(tmp_path: Path) -> None:
+    # the finding: a rerun into an earlier output folder left models/hybrid_trained of the earlier run, which the
+    # new reports did not mention
+    import shutil
+
+    history, catalog = _files(tmp_path)
+    out = tmp_path / "bt"
+    shipped = Path(__file__).resolve().parents[2] / "models" / "hybrid_default"
+    shutil.copytree(shipped, out / "models" / "hybrid_trained")      # as an earlier run saved it
+    shutil.copytree(shipped, out / "models" / "capped_trained")
+    (out / "models" / "capped_trained" / "notes.txt").write_text("mine")  # not only a model: left alone
+    shutil.copytree(shipped, out / "models" / "mine")                 # not a name this command writes
+    result = CliRunner().invoke(main, ["backtest", "--history", str(history), "--catalog", str(catalog), "--cutoff",
+                                       "2021-01", "--policies", "static_ss", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert not (out / "models" / "hybrid_trained").exists()
+    assert f"removed {out / 'models' / 'hybrid_trained'}" in result.output
+    assert (out / "models" / "capped_trained" / "notes.txt").exists() and (out / "models" / "mine").is_dir()

@@ -422,3 +422,20 @@ def test_an_unreadable_period_is_named_without_pandas_advice() -> None:
     with pytest.raises(PlanningError, match="dates written in more than one way") as info:
         read_history(frame)
     assert "might want" not in str(info.value)
+
+
+@pytest.mark.parametrize("long", [True, False])
+def test_a_weekly_cutoff_written_year_first_has_one_reading(long: bool) -> None:
+    # the finding: --cutoff 2023-03-06 (a Monday, day <= 12) was refused as "2023-03-06 read month first and
+    # 2023-06-03 read day first": pandas reads an ISO date day first when asked to
+    weeks = pd.date_range("2022-01-03", periods=80, freq="W-MON").strftime("%Y-%m-%d")
+    frame = (pd.DataFrame({"sku": "A", "period": weeks, "quantity": 3.0}) if long
+             else pd.DataFrame({"sku": ["A"], **{week: [3.0] for week in weeks}}))
+    history = read_history(frame)
+    days = ("2023-03-06", "2023/03/06", " 2023-03-06 ") + (("2023-03-08",) if long else ())  # wide: labels as written
+    for day in days:
+        assert history.cutoff_index(day) == 61, day
+    assert str(history.periods[61]).startswith("2023-03-06")
+    if long:  # 3 June is in a week of the long history too (the wide one has only its Mondays' dates)
+        with pytest.raises(PlanningError, match="read month first and 2023-03-06 read day first"):
+            history.cutoff_index("06/03/2023")  # written day or month first, still ambiguous

@@ -219,3 +219,28 @@ def test_summary_numbers_have_no_exponent_and_a_fill_rate_short_of_one_is_not_10
     assert _number(4e-5, percent=True) == "0.004%" and _number(-1e-5, percent=True) == "-0.001%"
     assert _number(0.0, percent=True) == "0.0%" and _number(0.12345, percent=True) == "12.3%"
     assert _number(1.0, percent=True) == "100.0%" and _number(0.95, percent=True) == "95.0%"
+
+
+def test_a_failed_write_leaves_the_earlier_outputs_whole_and_names_the_file(result, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    # the finding: report.html was written in place after the CSV and the summary, so a full disk left a cut-off
+    # page beside the new files, and the OSError named no path
+    from hybridinv import PlanningError
+
+    (tmp_path / "results.csv").write_text("earlier\n")
+    (tmp_path / "report.html").write_text("<p>earlier</p>")
+    write_text = Path.write_text
+
+    def cut(self: Path, data: str, *args, **kwargs) -> int:  # type: ignore[no-untyped-def]
+        if "report.html" in self.name:
+            write_text(self, data[:100], *args, **kwargs)
+            raise OSError(27, "File too large")
+        return write_text(self, data, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", cut)
+    with pytest.raises(PlanningError, match="File too large") as caught:
+        write_outputs(result, tmp_path)
+    assert "report.html" in str(caught.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "results.csv"]
+    assert (tmp_path / "results.csv").read_text() == "earlier\n"
+    assert (tmp_path / "report.html").read_text() == "<p>earlier</p>"

@@ -217,8 +217,8 @@ def test_backtest_refuses_zero_and_negative_limits(tmp_path: Path, limit: list[s
     history, catalog = _history(tmp_path)
     args = ["backtest", "--history", str(history), "--catalog", str(catalog), "--cutoff", "24", "--policies",
             "static_ss", *limit]
-    column = "budget" if "--budget" in limit else "capacity"
-    assert "must be > 0" in _planning_error(CliRunner().invoke(main, args), column)
+    option = "--budget" if "--budget" in limit else "--capacity"
+    assert "must be > 0" in _usage_error(CliRunner().invoke(main, args), option)  # exit 1 until 2026-12-06
 
 
 def test_backtest_keeps_the_derived_limit_that_was_not_given(tmp_path: Path) -> None:

@@ -137,12 +137,14 @@ def test_a_cutoff_before_the_shipped_defaults_training_months_warns_for_the_rows
     """The shipped default was trained on months 1-60 of hospital (1-39 of car parts): a backtest cut earlier
     reported the hybrid and hybrid_trained rows as held out while their weights had seen its test months."""
     import warnings
+    from types import SimpleNamespace
 
     import hybridinv.backtest.engine as engine
     from hybridinv import PlanningWarning
     from hybridinv.backtest.suites import run_suite, warn_if_shipped_default_saw
 
-    monkeypatch.setattr(engine, "backtest", lambda *args, **kwargs: None)  # the split is the point, not the replay
+    # the split is the point, not the replay
+    monkeypatch.setattr(engine, "backtest", lambda *args, **kwargs: SimpleNamespace(caveats={}))
     with pytest.warns(PlanningWarning, match=r"months 1-60 of 'hospital'.*test months 51-60"):
         run_suite("hospital", policies=("static_ss", "hybrid"), n_series=2, cutoff=50)
     with warnings.catch_warnings():
