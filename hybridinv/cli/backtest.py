@@ -105,7 +105,7 @@ def _check_sources(suite: str | None, history: str | None, catalog: str | None, 
 
 @click.command("backtest")
 @click.option("--suite", type=click.Choice(["hospital", "carparts"]), default=None,
-              help="A built-in real-data suite (reads ../shared/data or $HYBRIDINV_DATA).")
+              help="A built-in real-data suite (reads $HYBRIDINV_DATA, else ../shared/data beside a source checkout).")
 @click.option("--history", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Demand history CSV: long (sku, period, quantity) or wide (sku + one column per period).")
 @click.option("--catalog", type=click.Path(exists=True, dir_okay=False), default=None, help="Catalog CSV.")
