@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -32,7 +33,7 @@ from hybridinv.backtest.search import StaticFit, fit_static_base_stock, fit_stat
 from hybridinv.backtest.setup import evaluation_scenario, resolve_constraints
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, PlanningWarning
 from hybridinv.core.outputs import check_output_directory
 from hybridinv.demand.forecasters import Forecaster
 from hybridinv.sim.scenario import Scenario
@@ -207,6 +208,21 @@ def _run(name: str, policy: Any, scenario: Scenario, build_seconds: float) -> Po
     )
 
 
+def _warn_unobserved(demand: NDArray[np.float64], split: int, sku: NDArray[np.object_]) -> None:
+    """Name SKUs without a single observed period, or first observed after the cutoff (they were scored without a
+    word: an empty wide row as a SKU of zero demand, a late SKU planned from nothing by the fitted policies)."""
+    observed = ~np.isnan(demand)
+    for rows, what, then in (
+        (~observed.any(axis=0), "no observed period at all", "they are scored as SKUs without demand"),
+        (~observed[:split].any(axis=0) & observed[split:].any(axis=0), "no observed period before the cutoff",
+         "the fitted policies plan them from no history"),
+    ):
+        if rows.any():
+            first = str(sku[rows][0])
+            warnings.warn(PlanningWarning(f"{int(rows.sum())} SKU(s) have {what} (first: {first!r}): {then}"),
+                          stacklevel=3)
+
+
 def backtest(
     history: pd.DataFrame | DemandHistory,
     catalog: Catalog | pd.DataFrame,
@@ -311,6 +327,7 @@ def backtest(
         check_output_directory(model_dir, "model_dir")
     y = hist.demand
     train = y[:split]
+    _warn_unobserved(y, split, hist.sku)
     limits, constraint_source = resolve_constraints(constraints, train, cat)
     forecaster = Forecaster(season=season).fit(train)
     scenario = evaluation_scenario(y, split, cat, limits, forecaster, horizon, lost_sales, name, season,

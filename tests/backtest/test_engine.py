@@ -368,3 +368,32 @@ def test_one_sku_or_one_test_period_has_no_interval() -> None:
     assert by_period.n == 1 and np.isnan(by_period.low) and not by_period.excludes_zero()
     row = one_period.summary_markdown().splitlines()[-1]
     assert row.startswith("| hybrid_base |") and "] | n/a |" in row and "nan" not in row
+
+
+def test_skus_never_observed_or_first_observed_after_the_cutoff_are_named() -> None:
+    """An empty wide row was scored as a SKU of zero demand, a SKU first sold in the test periods planned from
+    nothing, both without a word."""
+    import warnings
+
+    from hybridinv import PlanningWarning
+    from hybridinv.examples import example_frames
+
+    catalog = example_frames()[0].iloc[:3]
+    rng = np.random.default_rng(0)
+    wide = pd.DataFrame({"sku": catalog["sku"]})
+    for t in range(36):
+        wide[str(t + 1)] = [rng.poisson(5), rng.poisson(5) if t >= 30 else np.nan, np.nan]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        backtest(wide, catalog, cutoff=28, policies=["static_base_stock"])
+    named = [str(w.message) for w in caught if issubclass(w.category, PlanningWarning) and "SKU(s) have" in
+             str(w.message)]
+    assert named == [
+        "1 SKU(s) have no observed period at all (first: 'P-102'): they are scored as SKUs without demand",
+        "1 SKU(s) have no observed period before the cutoff (first: 'P-101'): the fitted policies plan them from "
+        "no history",
+    ]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        backtest(wide.iloc[:1], catalog.iloc[:1], cutoff=28, policies=["static_base_stock"])
+    assert not [w for w in caught if "SKU(s) have" in str(w.message)]
