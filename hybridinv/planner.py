@@ -206,7 +206,8 @@ def plan(
         ``violations`` (rows no plan can meet), ``order_check``, ``warnings`` (every
         message of this call: violations, a budget too small for any order, SKUs whose
         batch nothing limits, ``demand_history`` without ``forecast_history``, SKUs in only one of
-        the two histories: ``history_gaps``, their drift correction off),
+        the two histories: ``history_gaps``, their drift correction off; SKUs in neither, read as their
+        forecast in every past period),
         ``budget_too_small``, ``unbounded_batch``,
         ``drift_correction`` (true when some SKU's forecast was corrected for drift), ``spend`` and
         ``budget_used`` (the capacity rows' use of the new orders is in ``repair.row_usage`` when a repair
@@ -270,6 +271,8 @@ def plan(
             f"{int(lone.sum())} SKU(s) are in only one of demand_history and forecast_history (first: "
             f"{str(cat.sku[first])!r}, missing from {table}): their forecast-drift correction is off"
         )
+    history, past_forecast, history_missing = _fill_missing_history(
+        cat, history, past_forecast, no_demand & (no_forecast if past_forecast is not None else True), mean[:, 0])
     obs = Observation.from_state(
         inv, cat, cons, mean, std, history, period=period, lost_sales=lost_sales, forecast_history=past_forecast,
         forecast_periods=known,  # per SKU: what repeats a SKU's last row is not a forecast
@@ -306,6 +309,8 @@ def plan(
         )
     if history_gaps is not None:
         notes["history_gaps"] = history_gaps
+    if history_missing is not None:
+        notes["history_missing"] = history_missing
     stale = _stale_forecast(forecast, period)
     if stale is not None:
         notes["forecast_period"] = stale
@@ -487,11 +492,31 @@ def _same_periods(forecast_history: pd.DataFrame | None, demand_history: pd.Data
     return forecast_history[[c for c in forecast_history.columns if c == "sku"] + periods]
 
 
+def _fill_missing_history(
+    cat: Catalog, history: np.ndarray | None, past_forecast: np.ndarray | None, missing: np.ndarray,
+    forecast: np.ndarray,
+) -> tuple[np.ndarray | None, np.ndarray | None, str | None]:
+    """SKUs the histories have no row for get the planned period's forecast in every period of both (no drift),
+    and a note naming them (they got the catalog's ``demand_mean``, or 0 without one, without a word: a policy
+    read 13 periods without demand, and the validation gate replayed them so)."""
+    if history is None or not missing.any():
+        return history, past_forecast, None
+    history = np.where(missing[:, None], forecast[:, None], history)
+    if past_forecast is not None:
+        past_forecast = np.where(missing[:, None], forecast[:, None], past_forecast)
+    first = int(np.flatnonzero(missing)[0])
+    tables = "demand_history" if past_forecast is None else "demand_history nor forecast_history"
+    return history, past_forecast, (
+        f"{int(missing.sum())} SKU(s) are in no row of {tables} (first: {str(cat.sku[first])!r}): their history "
+        "is taken as the planned period's forecast in every period (no drift correction)"
+    )
+
+
 def _history_array(
     cat: Catalog, history: pd.DataFrame | None, name: str = "demand_history"
 ) -> tuple[np.ndarray | None, np.ndarray]:
-    """The history as (SKUs, periods) in catalog order, and which SKUs it has no row for (filled with
-    ``demand_mean``, 0 where unknown)."""
+    """The history as (SKUs, periods) in catalog order, and which SKUs it has no row for (NaN there: the caller
+    fills them, :func:`_fill_missing_history`)."""
     if history is None:
         return None, np.zeros(cat.n_skus, dtype=bool)
     from hybridinv.core._frame import numeric_column, require_frame, sku_column
@@ -505,8 +530,7 @@ def _history_array(
         out[pos, k] = numeric_column(history, col, skus, name, maximum=MAX_QUANTITY)
     missing = np.ones(cat.n_skus, dtype=bool)
     missing[pos] = False
-    fill = np.where(np.isnan(cat.demand_mean), 0.0, cat.demand_mean)
-    return np.where(np.isnan(out), fill[:, None], out), missing
+    return out, missing
 
 
 def _frame(

@@ -638,6 +638,38 @@ def test_a_sku_in_only_one_history_gets_no_drift_correction_and_a_warning() -> N
         assert out["forecast_correction"].iloc[0] == pytest.approx(full["forecast_correction"].iloc[0])
 
 
+def test_a_sku_in_neither_history_is_named_and_read_as_its_forecast() -> None:
+    """The finding: a SKU in no row of either history got the catalog's demand_mean as its past, or 0 without
+    one (a policy read 13 periods without demand, the validation gate replayed them so), without a word."""
+    catalog = pd.DataFrame({"sku": ["A", "B"], "unit_cost": 4.0, "holding_cost": 0.1, "shortage_cost": 9.0,
+                            "lead_time": 1})
+    state = pd.DataFrame({"sku": ["A", "B"], "on_hand": [0, 0]})
+    forecast = pd.DataFrame({"sku": np.repeat(["A", "B"], 8), "period": np.tile(np.arange(8), 2),
+                             "mean": np.repeat([12.0, 3.0], 8)})
+    weeks = [str(w) for w in range(13)]
+    past = pd.DataFrame({"sku": ["A"], **{w: [12.0] for w in weeks}})
+    demand = pd.DataFrame({"sku": ["A"], **{w: [18.0] for w in weeks}})
+    seen: list[np.ndarray] = []
+
+    class Spy:
+        name = "spy"
+
+        def act(self, obs):  # type: ignore[no-untyped-def]
+            seen.append(np.asarray(obs.demand_history(13)))
+            return np.zeros(obs.n_skus)
+
+    for kept in ((demand, past), (demand, None)):
+        with pytest.warns(hybridinv.PlanningWarning, match=r"1 SKU\(s\) are in no row of demand_history.* 'B'"):
+            out = hybridinv.plan(state, catalog, None, forecast, policy=Spy(), demand_history=kept[0],
+                                 forecast_history=kept[1])
+        assert seen[-1][1].tolist() == [3.0] * 13 and seen[-1][0].tolist() == [18.0] * 13
+        assert any("are in no row of demand_history" in note for note in out.attrs["diagnostics"]["warnings"])
+    with pytest.warns(hybridinv.PlanningWarning, match="nor forecast_history"):
+        hybrid = hybridinv.plan(state, catalog, None, forecast, policy="hybrid", demand_history=demand,
+                                forecast_history=past)
+    assert hybrid["forecast_correction"].iloc[1] == pytest.approx(1.0)  # no drift made up for B
+
+
 @pytest.mark.parametrize(("periods", "follows"), [(26, True), (4, False)])
 def test_the_shipped_hybrid_follows_a_sustained_drift_and_reverts_a_short_one(periods: int, follows: bool) -> None:
     """docs/rl.md, 'How it reads a drift': demand 1.5x (0.5x) the forecast over 26 periods raises (lowers) the
