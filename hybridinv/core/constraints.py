@@ -36,6 +36,8 @@ def _positive(name: str, value: object, supplier: object | None = None) -> float
     where = "" if supplier is None else f"supplier {str(supplier)!r}: "  # a supplier is not a SKU
     if isinstance(value, bool | np.bool_):  # float(True) would be a capacity of 1
         raise PlanningError(f"{where}must be a number, not a boolean", column=name, value=value)
+    if isinstance(value, str | bytes):  # float("3") was a capacity of 3: text is refused, as everywhere
+        raise PlanningError(f"{where}must be a number, not text", column=name, value=value)
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -66,8 +68,10 @@ class Constraints:
     Raises
     ------
     PlanningError
-        For zero, negative or NaN limits, a limit that is not a number, and a
-        ``supplier_capacity`` that is not a mapping.
+        For zero, negative or NaN limits, a limit that is not a number (text such as ``"3"``
+        and booleans included; until 2026-12-06 ``"3"`` was a limit of 3), a ``supplier_capacity``
+        that is not a mapping, and a supplier key that is not text or a whole number (``None``,
+        ``nan`` and ``True`` became the suppliers ``'None'``, ``'nan'`` and ``'True'``).
     """
 
     capacity: float = math.inf
@@ -82,6 +86,10 @@ class Constraints:
                                 column="supplier_capacity", value=self.supplier_capacity)
         caps: dict[str, float] = {}
         for key, value in self.supplier_capacity.items():
+            # None, NaN and True became the suppliers 'None', 'nan' and 'True'
+            if not isinstance(key, str | int | np.integer) or isinstance(key, bool | np.bool_):
+                raise PlanningError("a supplier is named by text (or a whole-number code)",
+                                    column="supplier_capacity", value=key)
             if str(key) in caps:  # {1: 2, "1": 7} kept the last limit without a word
                 raise PlanningError("names a supplier twice (keys are compared as text)",
                                     column="supplier_capacity", value=str(key))

@@ -233,6 +233,9 @@ def number_array(value: object, name: str) -> NDArray[np.float64]:
         raw = np.asarray(value)
     except (TypeError, ValueError):  # a ragged list
         raise PlanningError("must be numbers (a scalar or a regular array)", column=name) from None
+    if raw.dtype.kind in "Mm":  # a date was its days since 1970 (2020-01-01: 18,262 units)
+        first = raw.reshape(-1)[0] if raw.size else None
+        raise PlanningError("must be numbers, not dates or durations", column=name, value=first)
     # a list or tuple is scanned as given: numpy reads (True, 2) as the integers (1, 2) and [1.0, "x"] as text
     listed = isinstance(value, list | tuple)
     if raw.dtype.kind in "bUScOc" or listed:

@@ -20,7 +20,7 @@ from hybridinv.core._frame import (
     sku_column,
 )
 from hybridinv.core.catalog import Catalog
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, number_array
 from hybridinv.core.limits import MAX_LEAD_TIME, MAX_QUANTITY
 
 __all__ = ["InventoryState"]
@@ -51,6 +51,14 @@ class InventoryState:
     pipeline : array of float, shape (n_skus, W), optional
         Open orders: ``pipeline[i, k]`` units of SKU i arrive ``k`` periods from now.
         ``k = 0`` arrives this period before demand is served.
+
+    Raises
+    ------
+    PlanningError
+        Naming the column and the SKU: a value that is negative, NaN, infinite or above
+        ``MAX_QUANTITY``; booleans, text and dates (until 2026-12-06 converted: ``True`` was 1
+        unit, ``"3"`` 3 units, a date its days since 1970); a length that is not one per SKU; a
+        pipeline without a column; a SKU listed twice.
 
     Notes
     -----
@@ -83,18 +91,20 @@ class InventoryState:
         if (counts > 1).any():
             raise PlanningError("state lists SKU more than once", column="sku", sku=str(uniq[counts > 1][0]))
         # lengths first: one backorder value was applied to every SKU, and a value past the SKUs named none
-        on_hand = np.asarray(self.on_hand, dtype=np.float64).reshape(-1)
+        # number_array first: np.asarray(float) read True as 1 unit, "3" as 3 and a date as its days since 1970
+        on_hand = number_array(self.on_hand, "on_hand").reshape(-1)
         if on_hand.shape != (n,):
             raise PlanningError(f"on_hand has {on_hand.size} values for {n} SKUs", column="on_hand")
         on_hand = check_array(on_hand, "on_hand", sku, _TABLE, maximum=MAX_QUANTITY)
-        back = np.zeros(n) if self.backorders is None else np.asarray(self.backorders, dtype=np.float64).reshape(-1)
+        back = np.zeros(n) if self.backorders is None else number_array(self.backorders, "backorders").reshape(-1)
         if back.shape != (n,):
             raise PlanningError(f"backorders has {back.size} values for {n} SKUs", column="backorders")
         back = check_array(back, "backorders", sku, _TABLE, maximum=MAX_QUANTITY)
-        pipe = np.zeros((n, 1)) if self.pipeline is None else np.asarray(self.pipeline, dtype=np.float64)
+        pipe = np.zeros((n, 1)) if self.pipeline is None else number_array(self.pipeline, "pipeline")
         if pipe.ndim == 1 and n and pipe.size % n == 0:
             pipe = pipe.reshape(n, -1)
-        if pipe.ndim != 2 or pipe.shape[0] != n:  # 3 values for 2 SKUs was numpy's reshape error, 3-D accepted
+        # 3 values for 2 SKUs was numpy's reshape error, 3-D accepted; no column (pipeline=[]) an IndexError later
+        if pipe.ndim != 2 or pipe.shape[0] != n or pipe.shape[1] == 0:
             raise PlanningError(f"pipeline has shape {pipe.shape}; it needs one row per SKU ({n}) and one column per "
                                 "period of arrival", column="pipeline")
         _check_slot(pipe.shape[1] - 1, f"pipeline_{pipe.shape[1] - 1}")

@@ -20,7 +20,7 @@ def test_defaults_are_unlimited() -> None:
 
 
 def test_finite_limits() -> None:
-    cons = Constraints(capacity=100, budget="250.5")  # type: ignore[arg-type]
+    cons = Constraints(capacity=100, budget=250.5)
     assert cons.capacity == 100.0 and cons.budget == 250.5
     assert cons.has_capacity and cons.has_budget
     assert cons.to_dict() == {"capacity": 100.0, "budget": 250.5, "supplier_capacity": {}}
@@ -165,3 +165,16 @@ def test_a_supplier_written_with_other_spaces_or_case_is_refused_not_left_outsid
         assert info.value.column == "supplier" and info.value.value == key
     plan = hybridinv.plan(state, cat.assign(supplier="ACME"), {"supplier_capacity": {"ACME": 10}})
     assert plan["order_qty"].sum() <= 10
+
+
+@pytest.mark.parametrize("limits", [{"capacity": "3"}, {"budget": b"3"}, {"supplier_capacity": {"S0": "3"}},
+                                    {"supplier_capacity": {None: 3.0}}, {"supplier_capacity": {float("nan"): 3.0}},
+                                    {"supplier_capacity": {True: 3.0}}])
+def test_text_limits_and_supplier_keys_that_are_not_names_are_refused(limits: dict) -> None:
+    """Constraints(capacity="3") was a capacity of 3, and None, NaN or True keys became the suppliers 'None',
+    'nan' and 'True' (text is refused everywhere else)."""
+    with pytest.raises(PlanningError) as info:
+        Constraints(**limits)
+    assert info.value.column in ("capacity", "budget", "supplier_capacity")
+    assert dict(Constraints(supplier_capacity={7: 3.0, np.int64(8): 4.0, "S0": 5}).supplier_capacity) == {
+        "7": 3.0, "8": 4.0, "S0": 5.0}

@@ -292,3 +292,19 @@ def test_the_constructor_checks_every_length(options: dict, column: str) -> None
         InventoryState(**{"sku": ["A", "B"], "on_hand": [3, 4], **options})
     assert err.value.column == column
     assert InventoryState(["A", "B"], on_hand=[3, 4], pipeline=[1, 2, 3, 4]).pipeline.tolist() == [[1, 2], [3, 4]]
+
+
+@pytest.mark.parametrize(("field", "value", "column"), [
+    ("on_hand", [True], "on_hand"), ("on_hand", ["3"], "on_hand"),
+    ("on_hand", [np.datetime64("2020-01-01")], "on_hand"), ("on_hand", [{}], "on_hand"),
+    ("backorders", [True], "backorders"), ("pipeline", [[True, "2"]], "pipeline"), ("pipeline", [], "pipeline"),
+])
+def test_the_constructor_refuses_booleans_text_dates_and_an_empty_pipeline(field: str, value: object,
+                                                                           column: str) -> None:
+    """InventoryState(...) converted to float before checking: True was 1 unit, "3" 3 units, a date its 18,262 days
+    since 1970, "abc" a bare ValueError, and pipeline=[] a (n, 0) pipeline that failed later with an IndexError."""
+    values: dict[str, object] = {"on_hand": [1.0], field: value}
+    with pytest.raises(PlanningError) as info:
+        InventoryState(["A"], **values)  # type: ignore[arg-type]
+    assert info.value.column == column
+    assert InventoryState(["A"], on_hand=[2.5], pipeline=[[0.0, 0.25]]).pipeline.shape == (1, 2)
