@@ -71,8 +71,9 @@ def summary_table(result: BenchResult, confidence: float = 0.95) -> pd.DataFrame
     """One row per scenario and policy with means, intervals, gaps and paired differences.
 
     Columns: ``scenario, policy, seeds, cost, cost_half_width, fill_rate, service_level,
-    violations, gap, gap_reference, baseline, paired_difference, paired_half_width,
-    repair_share_changed, decision_ms``.
+    violations, gap, gap_reference, baseline, paired_difference, paired_half_width, paired_seeds,
+    repair_share_changed, decision_ms``; ``paired_seeds`` counts the seeds the paired difference is over (those
+    the policy shares with the baseline: fewer than ``seeds`` when the baseline lost runs).
     """
     rows: list[dict[str, Any]] = []
     frame = result.runs
@@ -86,10 +87,11 @@ def summary_table(result: BenchResult, confidence: float = 0.95) -> pd.DataFrame
                 continue
             cost = t_interval(mine["avg_cost"], confidence)
             gap, gap_reference = _gap(result, scenario, mine)
-            paired = None
+            paired, shared = None, 0
             if reference is not None:
                 aligned = mine.set_index("seed")["avg_cost"].align(reference, join="inner")
                 paired = paired_difference(aligned[0].to_numpy(), aligned[1].to_numpy(), confidence)
+                shared = len(aligned[0])
             rows.append({
                 "scenario": scenario,
                 "policy": policy,
@@ -104,6 +106,7 @@ def summary_table(result: BenchResult, confidence: float = 0.95) -> pd.DataFrame
                 "baseline": baseline or "",
                 "paired_difference": paired.mean if paired else math.nan,
                 "paired_half_width": paired.half_width if paired else math.nan,
+                "paired_seeds": shared,
                 "repair_share_changed": float(mine["repair_share_changed"].mean()),
                 "decision_ms": 1000.0 * float(mine["decision_time"].mean()),
             })
@@ -143,12 +146,18 @@ def _interval(mean: float, half_width: float) -> str:
     return _plain(mean) if not math.isfinite(half_width) else f"{_plain(mean)} ± {_plain(half_width, 2)}"
 
 
+def _policy_count(result: BenchResult) -> str:
+    """"4 policies", or "4 policies (3 with results)" when some failed everywhere (they were not counted)."""
+    asked, present = len(result.suite.policies), len(result.policies)
+    return f"{asked} policies" + (f" ({present} with results)" if present < asked else "")
+
+
 def summary_markdown(result: BenchResult, confidence: float = 0.95) -> str:
     """The summary as Markdown: one table per scenario, then skipped policies and notes."""
     table = summary_table(result, confidence)
     level = f"{100 * confidence:g}%"
     lines = [
-        f"Suite `{_md(result.suite.name)}`: {len(result.scenarios)} scenarios x {len(result.policies)} policies x "
+        f"Suite `{_md(result.suite.name)}`: {len(result.scenarios)} scenarios x {_policy_count(result)} x "
         f"{result.suite.seeds} seeds (common random numbers), backend `{_md(result.backend)}`, "
         f"{result.elapsed:.0f} s wall clock.",
         "",
@@ -169,17 +178,24 @@ def summary_markdown(result: BenchResult, confidence: float = 0.95) -> str:
                   "| decision ms |",
                   "|---|---|---|---|---|---|---|---|---|"]
         partial = part[part["seeds"] < result.suite.seeds]
+        fewer_pairs = part[(part["paired_seeds"] < part["seeds"]) & (part["policy"] != baseline)]
         for row in part.itertuples():
             # a policy that failed on some seeds: its cost and gap are over fewer seeds than the others' (the
             # paired difference is on the seeds it shares with the baseline); the row says so
             seeds = f" ({row.seeds} of {result.suite.seeds} seeds)" if row.seeds < result.suite.seeds else ""
+            # a baseline that lost runs pairs every row on its own seeds only: the Δ cell says over how many
+            pairs = f" ({row.paired_seeds} seeds)" if row.Index in fewer_pairs.index else ""
             lines.append(
                 f"| {_md(row.policy)}{seeds} | {_interval(row.cost, row.cost_half_width)} "
                 f"| {_number(row.fill_rate, percent=True)} "
                 f"| {_number(row.service_level, percent=True)} | {row.violations:.3g} "
-                f"| {_number(row.gap, percent=True)} | {_interval(row.paired_difference, row.paired_half_width)} "
+                f"| {_number(row.gap, percent=True)} "
+                f"| {_interval(row.paired_difference, row.paired_half_width)}{pairs} "
                 f"| {_number(row.repair_share_changed, percent=True)} | {row.decision_ms:.3g} |"
             )
+        if len(fewer_pairs):
+            lines += ["", "The best baseline lost runs: a Δ marked (n seeds) is paired on the n seeds the row shares "
+                      "with it, fewer than its cost is over (until 2026-12-06 this was not marked)."]
         if len(partial):
             lines += ["", f"Rows marked (n of {result.suite.seeds} seeds) lost runs (see *Failed runs*): their cost, "
                       "fill rate and gap are over those seeds only, not comparable with the other rows; Δ vs "
@@ -252,9 +268,23 @@ def report_html(result: BenchResult, confidence: float = 0.95) -> str:
     return html_page("benchmark", result.suite.name, summary_markdown(result, confidence), figures)
 
 
+def gap_references(result: BenchResult) -> pd.DataFrame:
+    """What the gap column is measured against: ``scenario, seed, reference, value`` — one row per scenario with an
+    exact optimum (``seed`` empty) and one per scenario and seed with a clairvoyant lower bound."""
+    rows = [{"scenario": scenario, "seed": pd.NA, "reference": method, "value": value}
+            for scenario, (method, value) in result.optima.items()]
+    for bound in result.bounds.itertuples(index=False):
+        if bound.scenario not in result.optima:
+            rows.append({"scenario": bound.scenario, "seed": bound.seed, "reference": "clairvoyant bound",
+                         "value": float(bound.bound)})
+    return pd.DataFrame(rows, columns=["scenario", "seed", "reference", "value"])
+
+
 def write_outputs(result: BenchResult, out: str | Path, confidence: float = 0.95) -> dict[str, Path]:
-    """Write ``results.csv``, ``summary.md`` and ``report.html`` into ``out`` (created if needed), each whole or
-    not at all and as one set (:func:`~hybridinv.core.outputs.replace_files`).
+    """Write ``results.csv``, ``gap_references.csv`` (:func:`gap_references`: the optima and per-seed bounds the gap
+    column divides by; until 2026-12-06 no file held them, so a gap could not be checked, and a bound stopped by its
+    time limit can differ from run to run), ``summary.md`` and ``report.html`` into ``out`` (created if needed),
+    each whole or not at all and as one set (:func:`~hybridinv.core.outputs.replace_files`).
 
     Returns
     -------
@@ -263,9 +293,11 @@ def write_outputs(result: BenchResult, out: str | Path, confidence: float = 0.95
     """
     summary, page = summary_markdown(result, confidence), report_html(result, confidence)  # rendered first
     directory = output_directory(out)
-    paths = {name: directory / name for name in ("results.csv", "summary.md", "report.html")}
+    paths = {name: directory / name for name in ("results.csv", "gap_references.csv", "summary.md", "report.html")}
+    references = gap_references(result)
     replace_files({  # all written, then all renamed: a full disk leaves an earlier run's files as they were
         paths["results.csv"]: lambda path: write_csv(result.runs, path),
+        paths["gap_references.csv"]: lambda path: write_csv(references, path),
         paths["summary.md"]: lambda path: path.write_text(summary, encoding="utf-8"),
         paths["report.html"]: lambda path: path.write_text(page, encoding="utf-8"),
     })

@@ -249,6 +249,8 @@ def replace_text_file(path: str | Path, text: str, column: str = "out") -> Path:
 
 def markdown_text(text: object) -> str:
     """``text`` safe inside Markdown (and the HTML rendered from it): ``&``, ``<`` and ``>`` HTML-escaped, no
-    backticks or pipes. Quotes stay as they are (they are text, not attributes, and a terminal shows the
-    summary as written)."""
-    return html.escape(str(text), quote=False).replace("`", "&#96;").replace("|", "&#124;")
+    backticks, pipes or line breaks (each becomes a space). Quotes stay as they are (they are text, not
+    attributes, and a terminal shows the summary as written)."""
+    # a line break started a heading or table row of the text's own (a scenario file named "x\n### fake")
+    flat = " ".join(str(text).splitlines())
+    return html.escape(flat, quote=False).replace("`", "&#96;").replace("|", "&#124;")

@@ -244,3 +244,38 @@ def test_a_failed_write_leaves_the_earlier_outputs_whole_and_names_the_file(resu
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "results.csv"]
     assert (tmp_path / "results.csv").read_text() == "earlier\n"
     assert (tmp_path / "report.html").read_text() == "<p>earlier</p>"
+
+
+def test_a_baseline_that_lost_runs_marks_the_deltas_paired_on_fewer_seeds() -> None:
+    """When the best baseline itself lost seeds, every row's Δ was over its seeds only, unmarked: base_stock showed
+    cost over 6 seeds and a Δ over 3; the header counted only policies with results."""
+    from hybridinv.bench.benchmark import RESULT_COLUMNS, BenchResult
+    from hybridinv.bench.report import summary_markdown, summary_table
+
+    costs = {"flaky": [6.0, 6.0, 6.0, 6.0], "base_stock": [8.0, 9.0, 20.0, 30.0]}
+    rows = [{c: 0.0 for c in RESULT_COLUMNS} | {"scenario": "multi_10", "policy": policy, "seed": seed,
+                                                   "avg_cost": cost[seed]}
+            for policy, cost in costs.items() for seed in range(4) if not (policy == "flaky" and seed >= 2)]
+    frame = pd.DataFrame(rows, columns=list(RESULT_COLUMNS)).astype({"seed": np.int64})
+    suite = Suite("t", (ScenarioSpec("multi_10"),), ("base_stock", "flaky", "gone"), 4,
+                  baselines=("base_stock", "flaky"))
+    result = BenchResult(suite, frame)
+    table = summary_table(result).set_index("policy")
+    assert table.loc["base_stock", "seeds"] == 4 and table.loc["base_stock", "paired_seeds"] == 2
+    assert table.loc["base_stock", "paired_difference"] == pytest.approx(2.5)  # seeds 0 and 1: (2 + 3) / 2
+    text = summary_markdown(result)
+    assert "(2 seeds) |" in text and "a Δ marked (n seeds) is paired on the n seeds" in text
+    assert "1 scenarios x 3 policies (2 with results) x 4 seeds" in text
+
+
+def test_gap_references_are_written_and_names_cannot_break_lines(result, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """No file held the optimum or bounds the gap divides by; a line break in a name started its own heading."""
+    import pandas as pd
+
+    from hybridinv.core.outputs import markdown_text
+
+    paths = write_outputs(result, tmp_path / "out")
+    references = pd.read_csv(paths["gap_references.csv"])
+    assert list(references.columns) == ["scenario", "seed", "reference", "value"]
+    assert len(references) >= 1 and (references["value"] > 0).all()
+    assert markdown_text("nl\n| forged |\r\n### fake") == "nl &#124; forged &#124; ### fake"
