@@ -272,8 +272,12 @@ class BatchTargetPolicy(TargetPolicy):
     episodes in one vectorized pass, then the repair per episode (each episode has its own
     capacity and budget rows, so it is solved on its own, exactly as :meth:`finalize` does
     in the per-episode path). A subclass that overrides :meth:`decide` (or ``act``) gets
-    it called per episode instead. Subclasses that keep state from one period to the next
-    must not derive from it (the episodes of a batch share one policy object).
+    it called per episode instead, and so does one that overrides :meth:`order_to`; one that overrides
+    :meth:`targets` below the class that defines :meth:`targets_batch` gets its :meth:`targets` per episode
+    (until 2026-12-06 both overrides were ignored by the batch: a ``BaseStock`` subclass with its own
+    ``targets`` planned the parent's levels under ``simulate()``, its own under ``batch=False``).
+    Subclasses that keep state from one period to the next must not derive from it (the episodes of a
+    batch share one policy object).
     """
 
     def targets_batch(self, obs: BatchObservation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -285,13 +289,22 @@ class BatchTargetPolicy(TargetPolicy):
         """Orders of every episode, shape (E, n); row ``e`` equals ``act(obs.episode(e))``."""
         if type(self).act is not TargetPolicy.act:
             return np.stack([self.act(obs.episode(e)) for e in range(obs.episodes)])
-        if type(self).decide is not TargetPolicy.decide:
+        if type(self).decide is not TargetPolicy.decide or type(self).order_to is not TargetPolicy.order_to:
             return np.stack([self.decide(obs.episode(e)).orders for e in range(obs.episodes)])
-        reorder_point, order_up_to = self.targets_batch(obs)
+        # a subclass's own targets() below a targets_batch() that reads the parent's levels: targets per episode
+        single, batched = _defined_in(type(self), "targets"), _defined_in(type(self), "targets_batch")
+        own_targets = single is not batched and issubclass(single, batched)
+        batch_targets = BatchTargetPolicy.targets_batch if own_targets else type(self).targets_batch
+        reorder_point, order_up_to = batch_targets(self, obs)
         desired = np.ceil(_desired(obs.inventory_position, reorder_point, order_up_to) - 1e-9)
         if self.repair is None or not needs_repair(obs.episode(0)):
             return np.maximum(np.ceil(desired - 1e-9), 0.0)
         return np.stack([self.finalize(desired[e], obs.episode(e)).orders for e in range(obs.episodes)])
+
+
+def _defined_in(cls: type, name: str) -> type:
+    """The first class of ``cls``'s method resolution order whose body defines ``name``."""
+    return next(klass for klass in cls.__mro__ if name in vars(klass))
 
 
 def _desired(position: NDArray[np.float64], reorder_point: NDArray[np.float64],

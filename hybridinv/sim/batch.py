@@ -26,6 +26,7 @@ from numpy.typing import ArrayLike, NDArray
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
 from hybridinv.core.errors import PlanningError, whole_number
+from hybridinv.core.limits import MAX_ORDER
 from hybridinv.sim._views import RebuildsViews
 from hybridinv.sim.batch_ledger import BatchLedger
 from hybridinv.sim.ledger import Ledger, dot
@@ -291,7 +292,7 @@ class BatchSimulator(ScenarioLayout, RebuildsViews):
         cat = self.scenario.catalog
         qty = order_array(orders, (E, self.n), cat.sku)
         ordered = qty.sum(axis=1)
-        if not (qty.min() >= 0.0 and bool(np.isfinite(ordered).all())):
+        if not (qty.min() >= 0.0 and (bool((ordered <= MAX_ORDER).all()) or qty.max() <= MAX_ORDER)):
             refuse_orders(qty, cat.sku)
         ledger = self._ledger
         if t == ledger.warmup:

@@ -206,14 +206,14 @@ def order_array(orders: ArrayLike, shape: tuple[int, ...], skus: NDArray[np.obje
 
 
 def refuse_orders(qty: NDArray[np.float64], skus: NDArray[np.object_]) -> None:
-    """Raise the :class:`PlanningError` for orders that are not finite and >= 0, naming the first SKU.
-
-    Orders that are each finite but whose total overflows (two orders of 1e308) name the largest.
+    """Raise the :class:`PlanningError` for orders that are not finite and >= 0, naming the first SKU, or for the
+    largest order past :data:`~hybridinv.core.limits.MAX_ORDER` (``plan()``'s limit too: until 2026-12-06 one
+    order of 1e308 was simulated, its costs infinite, while two were refused naming that limit).
     """
     bad = ~np.isfinite(qty) | (qty < 0)
     if not bad.any():
         index = np.unravel_index(int(np.argmax(qty)), qty.shape)
-        raise PlanningError(f"the policy's orders add up beyond any float (at most {MAX_ORDER:g} an order)",
+        raise PlanningError(f"the policy's orders must be at most {MAX_ORDER:g} an order (MAX_ORDER)",
                             column="orders", sku=skus[index[-1]], value=float(qty[index]))
     index = np.argwhere(bad)[0]
     raise PlanningError("the policy's orders must be finite and >= 0", column="orders", sku=skus[index[-1]],
@@ -436,7 +436,8 @@ class Simulator(ScenarioLayout, RebuildsViews):
         qty = order_array(orders, (self.n,), cat.sku)
         units, value = _einsum("ij,j->i", self._order_weights, qty)
         ordered = float(units)
-        if not (qty.min() >= 0.0 and math.isfinite(ordered)):  # NaN fails the first test, +inf the second
+        # NaN fails the first test; an order past MAX_ORDER the second (the max only when the total is that large)
+        if not (qty.min() >= 0.0 and (ordered <= MAX_ORDER or qty.max() <= MAX_ORDER)):
             refuse_orders(qty, cat.sku)
         ledger = self.ledger
         if t == ledger.warmup:

@@ -256,3 +256,29 @@ def test_simulate_splits_many_seeds_into_batches(monkeypatch: pytest.MonkeyPatch
     assert sizes == [2, 1]
     loop = simulate(policy, scenario, seeds=SEEDS, periods=20, batch=False)
     pd.testing.assert_frame_equal(batched.drop(columns="decision_time"), loop.drop(columns="decision_time"), rtol=1e-12)
+
+
+class _OwnTargets(BaseStock):
+    """A subclass that overrides the documented hook targets() only."""
+
+    def targets(self, obs):  # type: ignore[no-untyped-def]
+        return np.full(obs.n_skus, 9.0), np.full(obs.n_skus, 10.0)
+
+
+class _BumpedSS(SS):
+    def targets(self, obs):  # type: ignore[no-untyped-def]
+        s, big_s = super().targets(obs)
+        return s, big_s + 50
+
+
+class _OwnOrderTo(BaseStock):
+    def order_to(self, obs, reorder_point, order_up_to):  # type: ignore[no-untyped-def]
+        return super().order_to(obs, reorder_point + 5, order_up_to + 5)
+
+
+@pytest.mark.parametrize("policy", [_OwnTargets(30.0, repair=None), _BumpedSS(5.0, 20.0, repair=None),
+                                    _OwnOrderTo(30.0, repair=None), _OwnTargets(30.0)])
+def test_a_subclass_s_own_targets_or_order_to_is_honoured_in_the_batch(policy: BaseStock) -> None:
+    """BaseStock.targets_batch read self.level: a subclass's own targets() or order_to() was ignored by the batch
+    (avg_cost 1,991 batched against 2,319 per episode for the same seed)."""
+    compare(policy, scenarios.get("multi_10"), periods=12)

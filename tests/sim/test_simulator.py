@@ -315,9 +315,15 @@ def test_step_refuses_infinite_orders() -> None:
         with pytest.raises(ValueError, match="finite"):
             sim.step(np.array(orders))
     assert sim.t == 0  # nothing was simulated
-    with pytest.raises(ValueError, match="add up beyond any float") as err:  # was an IndexError
+    with pytest.raises(ValueError, match="at most 1e.15 an order") as err:  # was an IndexError
         sim.step(np.array([1e308, 1e308]))
     assert err.value.column == "orders" and err.value.value == 1e308
+    # one order of 1e308 was simulated (its costs infinite) while two were refused naming MAX_ORDER
+    with pytest.raises(ValueError, match=r"at most 1e.15 an order \(MAX_ORDER\)") as err:
+        sim.step(np.array([1e308, 0.0]))
+    assert sim.t == 0
+    sim.step(np.array([1e15, 2.0]))  # MAX_ORDER itself is allowed, as plan() allows it
+    sim.reset(seed=0)
     sim.step(np.array([1.0, 2.0]))
     assert sim.t == 1
 
