@@ -277,7 +277,8 @@ def lost_sales_optimal(
     morton = critical_fractile_level(lead_time_demand(mean, lead_time, demand_pmf), holding_cost, shortage_cost)
     bound = morton + 2 if position_bound is None else position_bound
     if isinstance(bound, bool) or not isinstance(bound, (int, np.integer)) or bound < 0:
-        raise ValueError(f"position_bound must be an integer >= 0, got {position_bound!r}")
+        raise PlanningError(f"position_bound must be an integer >= 0, got {position_bound!r}", column="position_bound",
+                            value=position_bound)
     bound = int(bound)
     check_size(lead_time, bound)
 
