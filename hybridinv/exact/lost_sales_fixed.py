@@ -105,7 +105,8 @@ def lost_sales_fixed_cost_optimal(
     demand_pmf : array_like, optional
         One-period demand pmf over ``0..len - 1`` instead of Poisson(``mean``).
     tol, max_iter, aperiodicity
-        As in :func:`~hybridinv.exact.lost_sales_optimal`.
+        As in :func:`~hybridinv.exact.lost_sales_optimal`; ``tol`` at most ``MAX_TOL_FRACTION`` (1e-3) times
+        ``holding_cost + shortage_cost + fixed_cost`` (or 1e-6 if larger).
     position_bound : int, optional
         First largest inventory position after ordering tried; default
         :func:`default_position_bound`.
@@ -122,10 +123,9 @@ def lost_sales_fixed_cost_optimal(
 
     Raises
     ------
-    ValueError
-        On invalid costs, lead time, demand, ``tol``, ``aperiodicity`` or ``position_bound``.
     PlanningError
-        If the bound binds and ``widen_bound`` is False, or widening would exceed
+        (a ``ValueError``, naming the argument) On invalid costs, lead time, demand, ``tol``, ``aperiodicity``
+        or ``position_bound``; or if the bound binds and ``widen_bound`` is False, or widening would exceed
         ``MAX_DECISIONS`` (6 million (state, order) pairs).
 
     Notes
@@ -148,7 +148,7 @@ def lost_sales_fixed_cost_optimal(
     (11.463, 13)
     """
     lead_time = _check_inputs(lead_time, holding_cost, shortage_cost, fixed_cost)
-    check_iteration(tol, max_iter, aperiodicity)
+    check_iteration(tol, max_iter, aperiodicity, float(holding_cost) + float(shortage_cost) + float(fixed_cost))
     widen_bound = flag(widen_bound, "widen_bound")  # "no" was True
     pmf = demand_distribution(mean, demand_pmf)
     first = (
