@@ -15,7 +15,7 @@ import numpy as np
 
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import PlanningError, enum_member
+from hybridinv.core.errors import PlanningError, enum_member, flag
 from hybridinv.demand.leadtime import Disruptions, LeadTimeProcess
 from hybridinv.demand.processes import (
     CommonFactor,
@@ -101,13 +101,15 @@ def single_sku(
     holding_cost, shortage_cost, fixed_cost : float
         ``[h]``, ``[p]`` (per lost unit, or per backordered unit per period) and ``[K]``.
     lost_sales : bool
-        Lost sales (True) or backorders.
+        Lost sales (True) or backorders (False); anything else is a :class:`~hybridinv.PlanningError`
+        (until 2026-12-06 ``None`` was read as backorders, ``"no"`` as lost sales).
     demand : {"poisson", "negative_binomial", "normal"}
     periods : int
         Horizon.
     warmup : int, optional
         Periods excluded from the KPIs (default ``min(50, periods // 10)``).
     """
+    lost_sales = flag(lost_sales, "lost_sales")  # None was the backorder model, "no" lost sales
     dist = enum_member(DemandDistribution, demand, "demand")
     process = DemandProcess(mean=np.array([mean]), distribution=dist)
     catalog = Catalog(

@@ -161,3 +161,11 @@ def test_lookahead_is_bounded_by_max_periods(tmp_path) -> None:  # type: ignore[
                                      '[demand]\nprocess = "poisson"\n')
     with pytest.raises(PlanningError, match="lookahead"):
         load_scenario(tmp_path / "s.toml")
+
+
+@pytest.mark.parametrize("value", [None, "no", 0, np.array([True, False])])
+def test_single_sku_lost_sales_must_be_a_bool(value: object) -> None:
+    with pytest.raises(PlanningError) as info:
+        scenarios.single_sku(lost_sales=value)  # type: ignore[arg-type]
+    assert info.value.column == "lost_sales"
+    assert scenarios.single_sku(lost_sales=False).lost_sales is False

@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, flag
 from hybridinv.exact._chain import StateSpace, stationary_distribution, transition_matrix
 from hybridinv.exact._demand import (
     check_costs,
@@ -114,7 +114,8 @@ def base_stock_cost(
     shortage_cost : float
         Cost per unit backordered or lost [p], >= 0.
     lost_sales : bool, default True
-        Lost sales (exact Markov chain) or backorders (closed form).
+        Lost sales (exact Markov chain) or backorders (closed form); ``True`` or ``False`` only (until
+        2026-12-06 ``None`` was read as backorders and ``"no"`` as lost sales).
     demand_pmf : array_like, optional
         One-period demand pmf over ``0..len - 1`` instead of Poisson(``mean``).
 
@@ -142,7 +143,7 @@ def base_stock_cost(
     level = _check_level(S)
     lead_time = check_lead_time(lead_time)
     check_costs(holding_cost=holding_cost, shortage_cost=shortage_cost)
-    if not lost_sales:
+    if not flag(lost_sales, "lost_sales"):  # None was the backorder model, "no" lost sales
         total = lead_time_demand(mean, lead_time, demand_pmf)
         return float(newsvendor_cost(total, level, holding_cost, shortage_cost))
     pmf = demand_distribution(mean, demand_pmf)
@@ -170,7 +171,7 @@ def best_base_stock(
     shortage_cost : float
         Cost per unit backordered or lost [p], >= 0.
     lost_sales : bool, default True
-        Lost sales or backorders.
+        Lost sales or backorders; ``True`` or ``False`` only (a :class:`~hybridinv.PlanningError` otherwise).
     demand_pmf : array_like, optional
         One-period demand pmf over ``0..len - 1`` instead of Poisson(``mean``).
 
@@ -208,6 +209,7 @@ def best_base_stock(
     """
     lead_time = check_lead_time(lead_time)
     check_costs(holding_cost=holding_cost, shortage_cost=shortage_cost)
+    lost_sales = flag(lost_sales, "lost_sales")  # None was the backorder model, "no" lost sales
     if holding_cost <= 0:
         raise PlanningError("holding_cost must be > 0, otherwise no finite base-stock level is best",
                             column="holding_cost", value=holding_cost)
