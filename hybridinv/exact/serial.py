@@ -110,15 +110,16 @@ class SerialBaseStockResult:
         return np.diff(self.levels, prepend=0)
 
 
-def _check_positive(name: str, value: object) -> float:
-    """``value`` as a float when it is a finite number in ``(0, MAX_QUANTITY]`` (a standard deviation of 1e30
-    was taken until 2026-12-06)."""
+def _check_positive(name: str, value: object, *, quantity: bool = True) -> float:
+    """``value`` as a float when it is a finite number > 0, and at most ``MAX_QUANTITY`` when it is a
+    ``quantity`` (a standard deviation of 1e30 was taken until 2026-12-06; costs are bounded by
+    :func:`~hybridinv.exact._demand.check_costs`)."""
     if isinstance(value, bool | np.bool_) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise PlanningError("must be a number", column=name, value=value)
     number = float(value)
     if not (math.isfinite(number) and number > 0):
         raise PlanningError("must be a finite number > 0", column=name, value=value)
-    if number > MAX_QUANTITY:
+    if quantity and number > MAX_QUANTITY:
         raise PlanningError(f"must be a finite number > 0 and at most {MAX_QUANTITY:g} (MAX_QUANTITY)", column=name,
                             value=value)
     return number
@@ -224,7 +225,7 @@ def _prepare(
     demand_pmf: ArrayLike | None, demand_std: float | None, step: float | None,
 ) -> tuple[SerialDemand, NDArray[np.float64], NDArray[np.float64], float, NDArray[np.int64]]:
     lead, holding, echelon = _check_stages(lead_time, holding_cost)
-    penalty = _check_positive("shortage_cost", shortage_cost)
+    penalty = _check_positive("shortage_cost", shortage_cost, quantity=False)
     # the shared checks of the exact solvers: MAX_COST and MAX_COST_RATIO (a shortage cost of 1e30 gave a
     # negative cost); the stage-1 local holding cost is the largest, and the one the ratio is taken to
     check_costs(holding_cost=float(holding[0]), shortage_cost=penalty)

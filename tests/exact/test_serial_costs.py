@@ -37,6 +37,11 @@ def test_bad_costs_and_demand_are_refused(change, column, solve):
     assert info.value.column == column
 
 
+def test_a_huge_shortage_cost_is_named_against_max_cost():
+    with pytest.raises(PlanningError, match="MAX_COST"):
+        serial_echelon_base_stock(**{**BASE, "shortage_cost": 1e30})
+
+
 def test_costs_at_the_limits_still_solve():
     result = serial_echelon_base_stock(**{**BASE, "shortage_cost": 9e5})  # ratio 9e5 <= 1e6
     assert result.cost > 0
