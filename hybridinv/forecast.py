@@ -22,8 +22,8 @@ from hybridinv.core._frame import (
     sku_codes,
 )
 from hybridinv.core.catalog import Catalog
-from hybridinv.core.errors import PlanningError
-from hybridinv.core.limits import MAX_QUANTITY
+from hybridinv.core.errors import PlanningError, whole_number
+from hybridinv.core.limits import MAX_PERIODS, MAX_QUANTITY
 
 __all__ = ["Forecast", "forecast_arrays", "forecast_length", "read_forecast"]
 
@@ -120,7 +120,8 @@ def forecast_arrays(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
     """Per-SKU forecast mean and std for the next ``horizon`` periods, in catalog order.
 
-    The first three fields of :func:`read_forecast`, which documents the frame's rules.
+    The first three fields of :func:`read_forecast`, which documents the frame's rules and the checks of
+    ``catalog`` and ``horizon``.
     """
     read = read_forecast(catalog, forecast, horizon, extra_columns=extra_columns)
     return read.mean, read.std, read.from_catalog
@@ -156,8 +157,17 @@ def read_forecast(
         :data:`~hybridinv.core.limits.MAX_QUANTITY`, duplicate (sku, period) rows,
         dates or fractions in ``period``, a SKU whose rows do not start at the
         planned period or skip a period, unknown columns (unless ``extra_columns``
-        allows them), or a SKU with neither a forecast nor ``demand_mean``.
+        allows them), or a SKU with neither a forecast nor ``demand_mean``; for a ``catalog`` that is not a
+        :class:`~hybridinv.Catalog` or a ``horizon`` that is not a whole number from 1 to
+        :data:`~hybridinv.core.limits.MAX_PERIODS` (until 2026-12-06 these were bare ``AttributeError``s
+        and numpy errors).
     """
+    if not isinstance(catalog, Catalog):  # None was an AttributeError on catalog.n_skus
+        raise PlanningError("must be a Catalog", column="catalog", value=type(catalog).__name__)
+    horizon = whole_number(horizon, "horizon", 1)  # None, 2.5, "abc", True, nan were bare numpy errors
+    if horizon > MAX_PERIODS:
+        raise PlanningError(f"must be a whole number from 1 to {MAX_PERIODS:,} (MAX_PERIODS)", column="horizon",
+                            value=horizon)
     n = catalog.n_skus
     mean = np.full((n, horizon), np.nan)
     std = np.full((n, horizon), np.nan)

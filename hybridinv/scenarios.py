@@ -10,12 +10,13 @@ seed so they are the same on every machine.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import PlanningError, enum_member
+from hybridinv.core.errors import PlanningError, enum_member, flag, whole_number
 from hybridinv.demand.leadtime import Disruptions, LeadTimeProcess
 from hybridinv.demand.processes import (
     CommonFactor,
@@ -61,9 +62,11 @@ def get(name: str) -> Scenario:
     Raises
     ------
     PlanningError
-        For an unknown name (the message lists the known ones), or a missing or
-        invalid scenario file.
+        For an unknown name (the message lists the known ones), a name that is not a string or path
+        (until 2026-12-06 a list or dict was a bare ``TypeError``), or a missing or invalid scenario file.
     """
+    if not isinstance(name, str | Path):  # a list or dict was a bare "unhashable type" TypeError
+        raise PlanningError("must be a scenario name or a scenario file (*.toml)", column="scenario", value=name)
     if is_scenario_file(name):
         return load_scenario(name)
     try:
@@ -73,6 +76,10 @@ def get(name: str) -> Scenario:
             f"unknown scenario; known: {names()} or a scenario file (*.toml)", column="scenario", value=name
         ) from None
     return factory()
+
+
+#: Catalog columns :func:`single_sku` fills, by the argument they come from (named in its errors).
+_CATALOG_ARGUMENTS = {"order_cost": "fixed_cost", "demand_mean": "mean", "demand_std": "mean"}
 
 
 def single_sku(
@@ -101,25 +108,34 @@ def single_sku(
     holding_cost, shortage_cost, fixed_cost : float
         ``[h]``, ``[p]`` (per lost unit, or per backordered unit per period) and ``[K]``.
     lost_sales : bool
-        Lost sales (True) or backorders.
+        Lost sales (True) or backorders (False); anything else is a :class:`~hybridinv.PlanningError`
+        (until 2026-12-06 an array was a bare "truth value is ambiguous").
     demand : {"poisson", "negative_binomial", "normal"}
     periods : int
-        Horizon.
+        Horizon, a whole number >= 1.
     warmup : int, optional
         Periods excluded from the KPIs (default ``min(50, periods // 10)``).
     """
+    lost_sales = flag(lost_sales, "lost_sales")  # before the description: an array was "truth value ambiguous"
+    # before ``periods // 10``: None, "3" or [] were a bare TypeError (Scenario checks the upper limit)
+    periods = whole_number(periods, "periods", 1)
     dist = enum_member(DemandDistribution, demand, "demand")
     process = DemandProcess(mean=np.array([mean]), distribution=dist)
-    catalog = Catalog(
-        sku=np.array(["SKU-0"], dtype=object),
-        unit_cost=np.zeros(1),
-        holding_cost=np.array([holding_cost]),
-        shortage_cost=np.array([shortage_cost]),
-        lead_time=np.array([lead_time]),
-        order_cost=np.array([fixed_cost]),
-        demand_mean=np.array([mean]),
-        demand_std=process.base_std(process.mean),
-    )
+    try:
+        catalog = Catalog(
+            sku=np.array(["SKU-0"], dtype=object),
+            unit_cost=np.zeros(1),
+            holding_cost=np.array([holding_cost]),
+            shortage_cost=np.array([shortage_cost]),
+            lead_time=np.array([lead_time]),
+            order_cost=np.array([fixed_cost]),
+            demand_mean=np.array([mean]),
+            demand_std=process.base_std(process.mean),
+        )
+    except PlanningError as error:  # the catalog's column names, not the arguments of this function
+        if error.column not in _CATALOG_ARGUMENTS:
+            raise
+        raise PlanningError(error.message, column=_CATALOG_ARGUMENTS[error.column], value=error.value) from None
     return Scenario(
         name="single_sku",
         catalog=catalog,

@@ -278,3 +278,24 @@ def test_a_stray_early_row_is_blamed_not_the_skus_that_start_where_most_do(catal
     with pytest.raises(PlanningError, match="rows start later") as err:  # a SKU that starts late is still named
         forecast_arrays(catalog, late, 4)
     assert (err.value.sku, err.value.value) == ("B", 1)
+
+
+@pytest.mark.parametrize("horizon", [None, -1, 0, 2.5, "abc", "3", True, np.nan, np.inf, 10**30, 10**6])
+def test_horizon_must_be_a_whole_number_in_range(catalog: Catalog, horizon: object) -> None:
+    from hybridinv.forecast import read_forecast
+
+    for read in (forecast_arrays, read_forecast):
+        with pytest.raises(PlanningError) as info:
+            read(catalog, None, horizon)  # type: ignore[operator]
+        assert info.value.column == "horizon"
+    mean, _, _ = forecast_arrays(catalog, None, 3.0)  # type: ignore[arg-type]
+    assert mean.shape == (3, 3)
+
+
+@pytest.mark.parametrize("catalog", [None, "catalog.csv", pd.DataFrame({"sku": ["A"]})])
+def test_catalog_must_be_a_catalog(catalog: object) -> None:
+    from hybridinv.forecast import read_forecast
+
+    with pytest.raises(PlanningError) as info:
+        read_forecast(catalog, None, 4)  # type: ignore[arg-type]
+    assert info.value.column == "catalog"

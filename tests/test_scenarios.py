@@ -161,3 +161,33 @@ def test_lookahead_is_bounded_by_max_periods(tmp_path) -> None:  # type: ignore[
                                      '[demand]\nprocess = "poisson"\n')
     with pytest.raises(PlanningError, match="lookahead"):
         load_scenario(tmp_path / "s.toml")
+
+
+@pytest.mark.parametrize("value", [None, "no", 0, np.array([True, False])])
+def test_single_sku_lost_sales_must_be_a_bool(value: object) -> None:
+    with pytest.raises(PlanningError) as info:
+        scenarios.single_sku(lost_sales=value)  # type: ignore[arg-type]
+    assert info.value.column == "lost_sales"
+    assert scenarios.single_sku(lost_sales=False).lost_sales is False
+
+
+@pytest.mark.parametrize("periods", [None, "abc", "3", [], 2.5, 0, True])
+def test_single_sku_periods_is_checked_before_use(periods: object) -> None:
+    with pytest.raises(PlanningError) as info:
+        scenarios.single_sku(periods=periods)  # type: ignore[arg-type]
+    assert info.value.column == "periods"
+    assert scenarios.single_sku(periods=30.0).periods == 30
+
+
+def test_single_sku_names_fixed_cost_not_the_catalog_column() -> None:
+    with pytest.raises(PlanningError) as info:
+        scenarios.single_sku(fixed_cost=-1)
+    assert info.value.column == "fixed_cost"
+    assert info.value.value == -1
+
+
+@pytest.mark.parametrize("name", [[], {}, np.array(["single_sku"]), None, 3])
+def test_get_refuses_a_scenario_that_is_not_a_name(name: object) -> None:
+    with pytest.raises(PlanningError) as info:
+        scenarios.get(name)  # type: ignore[arg-type]
+    assert info.value.column == "scenario"

@@ -28,6 +28,8 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from hybridinv.core.errors import PlanningError
+
 __all__ = ["StateSpace", "segments", "stationary_distribution", "transition_matrix"]
 
 
@@ -69,7 +71,9 @@ class StateSpace:
     bound : int
         Largest inventory position kept.
     max_states : int, optional
-        Raise ValueError instead of building more than this many states.
+        Raise :class:`~hybridinv.PlanningError` naming ``column`` instead of building more than this many states.
+    column : str, default "position_bound"
+        The argument named in that error (the caller's name for ``bound``).
 
     Attributes
     ----------
@@ -79,15 +83,16 @@ class StateSpace:
         Inventory position (sum of the coordinates) of every state.
     """
 
-    def __init__(self, lead_time: int, bound: int, max_states: int | None = None):
+    def __init__(self, lead_time: int, bound: int, max_states: int | None = None, column: str = "position_bound"):
         self.lead_time = lead_time
         self.bound = bound
         self.dimension = max(lead_time, 1)
         count = math.comb(bound + self.dimension, self.dimension)
         if max_states is not None and count > max_states:
-            raise ValueError(
+            raise PlanningError(
                 f"lead time {lead_time} with inventory positions up to {bound} gives {count} states, "
-                f"more than the limit {max_states}; this exact method does not scale to this instance"
+                f"more than the limit {max_states}; this exact method does not scale to this instance",
+                column=column, value=bound,
             )
         raw = _compositions(self.dimension, bound)
         self._radix = (bound + 1) ** np.arange(self.dimension, dtype=np.int64)

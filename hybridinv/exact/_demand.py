@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core._frame import number_array
+from hybridinv.core.errors import PlanningError
 
 __all__ = [
     "MAX_SUPPORT",
@@ -64,14 +65,14 @@ def poisson_pmf(mean: float, tail_probability: float = TAIL_PROBABILITY) -> NDAr
 
     Raises
     ------
-    ValueError
-        If ``mean`` is not a positive finite number.
+    PlanningError
+        (a ``ValueError``) If ``mean`` is not a positive finite number at most ``MAX_QUANTITY``.
     """
     check_mean(mean)
     from scipy import stats  # imported here: scipy.stats takes ~0.5 s to import
 
     upper = int(stats.poisson.isf(tail_probability, mean)) + 1
-    _check_support(upper + 1, f"a Poisson mean of {mean:g}")
+    _check_support(upper + 1, f"a Poisson mean of {mean:g}", "mean", mean)
     pmf = stats.poisson.pmf(np.arange(upper + 1), mean)
     return np.asarray(pmf / pmf.sum(), dtype=np.float64)
 
@@ -96,50 +97,64 @@ def demand_distribution(mean: float | None, demand_pmf: ArrayLike | None = None)
 
     Raises
     ------
-    ValueError
-        On a non-positive mean, a pmf that is not 1-D, has negative or non-finite
+    PlanningError
+        (a ``ValueError``, naming ``mean`` or ``demand_pmf``) On a non-positive mean, a pmf that is not 1-D,
+        has negative or non-finite
         entries, does not sum to one, puts all mass on zero, or disagrees with ``mean``.
     """
     if demand_pmf is None:
         if mean is None:
-            raise ValueError("either mean or demand_pmf must be given")
+            raise PlanningError("either mean or demand_pmf must be given", column="mean")
         return poisson_pmf(check_mean(mean))
     pmf = number_array(demand_pmf, "demand_pmf")  # ["0.5", "0.5"] was read as numbers
     if pmf.ndim != 1 or pmf.size == 0:
-        raise ValueError(f"demand_pmf must be a non-empty 1-D array, got shape {pmf.shape}")
-    _check_support(pmf.size, "demand_pmf")
+        raise PlanningError(f"demand_pmf must be a non-empty 1-D array, got shape {pmf.shape}", column="demand_pmf")
+    _check_support(pmf.size, "demand_pmf", "demand_pmf")
     if not np.all(np.isfinite(pmf)) or np.any(pmf < 0):
-        raise ValueError("demand_pmf entries must be finite and non-negative")
+        raise PlanningError("demand_pmf entries must be finite and non-negative", column="demand_pmf")
     total = float(pmf.sum())
     if abs(total - 1.0) > 1e-6:
-        raise ValueError(f"demand_pmf must sum to one, sums to {total!r}")
+        raise PlanningError(f"demand_pmf must sum to one, sums to {total!r}", column="demand_pmf")
     pmf = pmf / total
     last = int(np.flatnonzero(pmf)[-1])
     pmf = pmf[: last + 1]
     if last == 0:
-        raise ValueError("demand_pmf puts all mass on zero demand; the mean must be positive")
+        raise PlanningError("demand_pmf puts all mass on zero demand; the mean must be positive", column="demand_pmf")
     if mean is not None:
         mean = check_mean(mean)  # "1" was reported as disagreeing with the pmf
         implied = pmf_mean(pmf)
         if not math.isclose(float(mean), implied, rel_tol=_MEAN_RELATIVE_TOLERANCE):
-            raise ValueError(f"mean={mean!r} disagrees with the mean {implied:.6g} of demand_pmf; pass mean=None")
+            raise PlanningError(f"mean={mean!r} disagrees with the mean {implied:.6g} of demand_pmf; pass mean=None",
+                                column="mean", value=mean)
     return pmf
 
 
 def check_mean(mean: object) -> float:
-    """``mean`` as a float when it is a positive finite number, else ValueError naming it."""
+    """``mean`` as a float when it is a positive finite number at most ``MAX_QUANTITY`` (1e12), else a
+    :class:`~hybridinv.PlanningError` (a ``ValueError``) naming ``mean``.
+
+    (until 2026-12-06 a mean of 1e30 ended in "cannot convert float NaN to integer" and the errors were plain
+    ``ValueError`` without ``.column``.)
+    """
+    from hybridinv.core.limits import MAX_QUANTITY
+
     if isinstance(mean, bool | np.bool_) or not isinstance(mean, int | float | np.integer | np.floating):
-        raise ValueError(f"demand mean must be a positive finite number, got {mean!r}")  # not "5" or True
+        raise PlanningError(f"demand mean must be a positive finite number, got {mean!r}", column="mean",
+                            value=mean)  # not "5" or True
     value = float(mean)
     if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"demand mean must be a positive finite number, got {mean!r}")
+        raise PlanningError(f"demand mean must be a positive finite number, got {mean!r}", column="mean", value=mean)
+    if value > MAX_QUANTITY:
+        raise PlanningError(f"demand mean must be a positive finite number at most {MAX_QUANTITY:g} (MAX_QUANTITY), "
+                            f"got {mean!r}", column="mean", value=mean)
     return value
 
 
-def _check_support(size: int, what: str) -> None:
+def _check_support(size: int, what: str, column: str, value: object = None) -> None:
     if size > MAX_SUPPORT:
-        raise ValueError(f"{what} needs a demand support of {size:,} values, more than the exact solvers' "
-                         f"{MAX_SUPPORT:,} (they are meant for single-SKU checks with moderate demand)")
+        raise PlanningError(f"{what} needs a demand support of {size:,} values, more than the exact solvers' "
+                            f"{MAX_SUPPORT:,} (they are meant for single-SKU checks with moderate demand)",
+                            column=column, value=value)
 
 
 def pmf_mean(pmf: NDArray[np.float64]) -> float:
@@ -217,20 +232,22 @@ MAX_COST_RATIO = 1e6
 
 
 def check_costs(**costs: float) -> None:
-    """Raise ValueError unless every named cost is a finite number from 0 to ``MAX_COST`` (1e12) and, when
+    """Raise :class:`~hybridinv.PlanningError` (a ``ValueError``) naming the cost unless every named cost is a
+    finite number from 0 to ``MAX_COST`` (1e12) and, when
     ``holding_cost`` is one of them and above 0, every other is at most :data:`MAX_COST_RATIO` times it."""
     from hybridinv.core.limits import MAX_COST
 
     for name, value in costs.items():
         number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
         if not (number and math.isfinite(value) and 0 <= value <= MAX_COST):  # True was a cost of 1
-            raise ValueError(f"{name} must be a finite number from 0 to {MAX_COST:g} (MAX_COST), got {value!r}")
+            raise PlanningError(f"{name} must be a finite number from 0 to {MAX_COST:g} (MAX_COST), got {value!r}",
+                                column=name, value=value)
     holding = costs.get("holding_cost", 0.0)
     for name, value in costs.items():
         if holding > 0 and name != "holding_cost" and value > MAX_COST_RATIO * holding:
-            raise ValueError(f"{name} / holding_cost = {value / holding:.3g} is above {MAX_COST_RATIO:g} "
-                             "(MAX_COST_RATIO): the best levels lie beyond what the exact solvers enumerate; "
-                             "measure the costs in units that keep their ratio smaller")
+            raise PlanningError(f"{name} / holding_cost = {value / holding:.3g} is above {MAX_COST_RATIO:g} "
+                                "(MAX_COST_RATIO): the best levels lie beyond what the exact solvers enumerate; "
+                                "measure the costs in units that keep their ratio smaller", column=name, value=value)
 
 
 def check_lead_time(lead_time: int) -> int:
@@ -241,7 +258,7 @@ def check_lead_time(lead_time: int) -> int:
     The exact solvers shared this check with ``optimal_ss``'s own, which differed: this one refused
     ``2.0`` and had no upper limit (a lead time of 10**6 convolved a million periods' demand).
     """
-    from hybridinv.core.errors import PlanningError, whole_number
+    from hybridinv.core.errors import whole_number
     from hybridinv.core.limits import MAX_LEAD_TIME
 
     lead = whole_number(lead_time, "lead_time")

@@ -34,17 +34,38 @@ MAX_DECISIONS = 6_000_000
 """Largest number of (state, order) pairs the dynamic programs accept."""
 
 
-def check_iteration(tol: float, max_iter: int, aperiodicity: float) -> None:
-    """Settings of :func:`relative_value_iteration` (``max_iter=0`` returned a NaN cost as a result)."""
+#: Largest ``tol`` as a fraction of the one-period cost scale ``holding_cost + shortage_cost + fixed_cost``:
+#: beyond it the span test stops before the values mean anything (``tol=inf`` returned 15.17 marked converged
+#: for an optimum of 4.25).
+MAX_TOL_FRACTION = 1e-3
+
+#: The solvers' default ``tol``; always allowed, however small the costs.
+DEFAULT_TOL = 1e-6
+
+
+def check_iteration(tol: float, max_iter: int, aperiodicity: float, cost_scale: float = 0.0) -> None:
+    """Settings of :func:`relative_value_iteration` (``max_iter=0`` returned a NaN cost as a result).
+
+    ``tol`` must be a finite number > 0 and at most :data:`MAX_TOL_FRACTION` times ``cost_scale`` (the sum of
+    the one-period unit costs), or :data:`DEFAULT_TOL` if that is larger. Raises
+    :class:`~hybridinv.PlanningError` naming the setting.
+    """
     for name, value in (("tol", tol), ("aperiodicity", aperiodicity)):  # "1e-6" raised a TypeError, True was 1
-        if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-            raise ValueError(f"{name} must be a number, got {value!r}")
-    if not (tol > 0):
-        raise ValueError(f"tol must be > 0, got {tol!r}")
+        if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.integer | np.floating):
+            raise PlanningError(f"{name} must be a number, got {value!r}", column=name, value=value)
+    if not (math.isfinite(tol) and tol > 0):
+        raise PlanningError(f"tol must be a finite number > 0, got {tol!r}", column="tol", value=tol)
+    limit = max(MAX_TOL_FRACTION * cost_scale, DEFAULT_TOL)
+    if tol > limit:
+        raise PlanningError(
+            f"tol must be at most {MAX_TOL_FRACTION:g} (MAX_TOL_FRACTION) times holding_cost + shortage_cost + "
+            f"fixed_cost = {cost_scale:g} (or the default {DEFAULT_TOL:g} if larger), i.e. {limit:g}: a larger "
+            "tolerance stops before the values mean anything", column="tol", value=tol)
     if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer) or max_iter < 1:
-        raise ValueError(f"max_iter must be an integer >= 1, got {max_iter!r}")
+        raise PlanningError(f"max_iter must be an integer >= 1, got {max_iter!r}", column="max_iter", value=max_iter)
     if not (0 < aperiodicity <= 1):
-        raise ValueError(f"aperiodicity must be in (0, 1], got {aperiodicity!r}")
+        raise PlanningError(f"aperiodicity must be in (0, 1], got {aperiodicity!r}", column="aperiodicity",
+                            value=aperiodicity)
 
 
 @dataclass(frozen=True, eq=False)

@@ -34,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hybridinv.core.errors import PlanningError, flag
 from hybridinv.exact._chain import StateSpace, stationary_distribution, transition_matrix
 from hybridinv.exact._demand import (
     check_costs,
@@ -56,7 +57,7 @@ def lead_time_demand(mean: float | None, lead_time: int, demand_pmf: ArrayLike |
     periods = check_lead_time(lead_time) + 1
     if demand_pmf is None:
         if mean is None:
-            raise ValueError("either mean or demand_pmf must be given")
+            raise PlanningError("either mean or demand_pmf must be given", column="mean")
         return poisson_pmf(check_mean(mean) * periods)  # the mean as given named in an error, not mean * (L + 1)
     return convolution_power(demand_distribution(mean, demand_pmf), periods)
 
@@ -73,7 +74,7 @@ def critical_fractile_level(total_pmf: NDArray[np.float64], holding_cost: float,
 
 def _check_level(level: int) -> int:
     if isinstance(level, bool) or not isinstance(level, (int, np.integer)) or level < 0:
-        raise ValueError(f"base-stock level S must be an integer >= 0, got {level!r}")
+        raise PlanningError(f"base-stock level S must be an integer >= 0, got {level!r}", column="S", value=level)
     return int(level)
 
 
@@ -81,7 +82,7 @@ def _lost_sales_cost(
     level: int, pmf: NDArray[np.float64], lead_time: int, holding_cost: float, shortage_cost: float
 ) -> float:
     """Average cost of base-stock level ``level`` with lost sales, from the stationary chain."""
-    space = StateSpace(lead_time, level, max_states=MAX_CHAIN_STATES)
+    space = StateSpace(lead_time, level, max_states=MAX_CHAIN_STATES, column="S")
     rows = np.arange(space.size)
     stock, base = space.decisions(level - space.position, rows)
     matrix = transition_matrix(stock, base, pmf, space.size)
@@ -113,7 +114,8 @@ def base_stock_cost(
     shortage_cost : float
         Cost per unit backordered or lost [p], >= 0.
     lost_sales : bool, default True
-        Lost sales (exact Markov chain) or backorders (closed form).
+        Lost sales (exact Markov chain) or backorders (closed form); ``True`` or ``False`` only (until
+        2026-12-06 ``None`` was read as backorders and ``"no"`` as lost sales).
     demand_pmf : array_like, optional
         One-period demand pmf over ``0..len - 1`` instead of Poisson(``mean``).
 
@@ -124,9 +126,9 @@ def base_stock_cost(
 
     Raises
     ------
-    ValueError
-        On negative costs, a negative or non-integer ``S`` or lead time, an invalid
-        demand, or a lost-sales chain with more than ``MAX_CHAIN_STATES`` states.
+    PlanningError
+        (a ``ValueError``, naming the argument) On negative costs, a negative or non-integer ``S`` or
+        lead time, an invalid demand, or a lost-sales chain with more than ``MAX_CHAIN_STATES`` states.
 
     References
     ----------
@@ -141,7 +143,7 @@ def base_stock_cost(
     level = _check_level(S)
     lead_time = check_lead_time(lead_time)
     check_costs(holding_cost=holding_cost, shortage_cost=shortage_cost)
-    if not lost_sales:
+    if not flag(lost_sales, "lost_sales"):  # None was the backorder model, "no" lost sales
         total = lead_time_demand(mean, lead_time, demand_pmf)
         return float(newsvendor_cost(total, level, holding_cost, shortage_cost))
     pmf = demand_distribution(mean, demand_pmf)
@@ -169,7 +171,7 @@ def best_base_stock(
     shortage_cost : float
         Cost per unit backordered or lost [p], >= 0.
     lost_sales : bool, default True
-        Lost sales or backorders.
+        Lost sales or backorders; ``True`` or ``False`` only (a :class:`~hybridinv.PlanningError` otherwise).
     demand_pmf : array_like, optional
         One-period demand pmf over ``0..len - 1`` instead of Poisson(``mean``).
 
@@ -182,8 +184,9 @@ def best_base_stock(
 
     Raises
     ------
-    ValueError
-        On invalid costs (``holding_cost`` must be > 0), lead time or demand.
+    PlanningError
+        (a ``ValueError``, naming the argument) On invalid costs (``holding_cost`` must be > 0), lead time or
+        demand.
 
     Notes
     -----
@@ -206,8 +209,10 @@ def best_base_stock(
     """
     lead_time = check_lead_time(lead_time)
     check_costs(holding_cost=holding_cost, shortage_cost=shortage_cost)
+    lost_sales = flag(lost_sales, "lost_sales")  # None was the backorder model, "no" lost sales
     if holding_cost <= 0:
-        raise ValueError("holding_cost must be > 0, otherwise no finite base-stock level is best")
+        raise PlanningError("holding_cost must be > 0, otherwise no finite base-stock level is best",
+                            column="holding_cost", value=holding_cost)
     total = lead_time_demand(mean, lead_time, demand_pmf)
     start = critical_fractile_level(total, holding_cost, shortage_cost)
     if not lost_sales:

@@ -198,7 +198,9 @@ def lost_sales_optimal(
         One-period demand pmf over ``0..len - 1`` instead of Poisson(``mean``).
     tol : float, default 1e-6
         Stop when the span ``max(Tv - v) - min(Tv - v)`` is at most ``tol``; the
-        returned cost is then within ``tol / 2`` of the optimum of the truncated model.
+        returned cost is then within ``tol / 2`` of the optimum of the truncated model. A finite
+        number > 0, at most ``MAX_TOL_FRACTION`` (1e-3) times ``holding_cost + shortage_cost``
+        (or 1e-6 if larger; until 2026-12-06 ``tol=inf`` returned a wrong optimum marked converged).
     max_iter : int, default 10000
         Iteration limit; ``converged`` is False if it is reached.
     position_bound : int, optional
@@ -221,11 +223,10 @@ def lost_sales_optimal(
 
     Raises
     ------
-    ValueError
-        On invalid costs, lead time, demand, ``tol``, ``aperiodicity`` or
-        ``position_bound``, or if the model has more than ``MAX_DECISIONS`` decisions.
     PlanningError
-        If the given ``position_bound`` binds and ``widen_bound`` is False, or the
+        (a ``ValueError``, naming the argument) On invalid costs, lead time, demand, ``tol``,
+        ``aperiodicity`` or ``position_bound``, or if the model has more than ``MAX_DECISIONS`` decisions;
+        or if the given ``position_bound`` binds and ``widen_bound`` is False, or the
         widened model would exceed ``MAX_DECISIONS``.
 
     Notes
@@ -271,13 +272,14 @@ def lost_sales_optimal(
     """
     lead_time = check_lead_time(lead_time)
     check_costs(holding_cost=holding_cost, shortage_cost=shortage_cost)
-    check_iteration(tol, max_iter, aperiodicity)
+    check_iteration(tol, max_iter, aperiodicity, float(holding_cost) + float(shortage_cost))
     widen_bound = flag(widen_bound, "widen_bound")  # "no" was True
     pmf = demand_distribution(mean, demand_pmf)
     morton = critical_fractile_level(lead_time_demand(mean, lead_time, demand_pmf), holding_cost, shortage_cost)
     bound = morton + 2 if position_bound is None else position_bound
     if isinstance(bound, bool) or not isinstance(bound, (int, np.integer)) or bound < 0:
-        raise ValueError(f"position_bound must be an integer >= 0, got {position_bound!r}")
+        raise PlanningError(f"position_bound must be an integer >= 0, got {position_bound!r}", column="position_bound",
+                            value=position_bound)
     bound = int(bound)
     check_size(lead_time, bound)
 

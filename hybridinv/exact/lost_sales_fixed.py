@@ -51,7 +51,8 @@ def _check_inputs(lead_time: int, holding_cost: float, shortage_cost: float, fix
     lead_time = check_lead_time(lead_time)
     check_costs(holding_cost=holding_cost, shortage_cost=shortage_cost, fixed_cost=fixed_cost)
     if fixed_cost > 0 and holding_cost <= 0:
-        raise ValueError("holding_cost must be > 0 when fixed_cost > 0, otherwise no finite order-up-to level is best")
+        raise PlanningError("holding_cost must be > 0 when fixed_cost > 0, otherwise no finite order-up-to level is "
+                            "best", column="holding_cost", value=holding_cost)
     return lead_time
 
 
@@ -104,7 +105,8 @@ def lost_sales_fixed_cost_optimal(
     demand_pmf : array_like, optional
         One-period demand pmf over ``0..len - 1`` instead of Poisson(``mean``).
     tol, max_iter, aperiodicity
-        As in :func:`~hybridinv.exact.lost_sales_optimal`.
+        As in :func:`~hybridinv.exact.lost_sales_optimal`; ``tol`` at most ``MAX_TOL_FRACTION`` (1e-3) times
+        ``holding_cost + shortage_cost + fixed_cost`` (or 1e-6 if larger).
     position_bound : int, optional
         First largest inventory position after ordering tried; default
         :func:`default_position_bound`.
@@ -121,10 +123,9 @@ def lost_sales_fixed_cost_optimal(
 
     Raises
     ------
-    ValueError
-        On invalid costs, lead time, demand, ``tol``, ``aperiodicity`` or ``position_bound``.
     PlanningError
-        If the bound binds and ``widen_bound`` is False, or widening would exceed
+        (a ``ValueError``, naming the argument) On invalid costs, lead time, demand, ``tol``, ``aperiodicity``
+        or ``position_bound``; or if the bound binds and ``widen_bound`` is False, or widening would exceed
         ``MAX_DECISIONS`` (6 million (state, order) pairs).
 
     Notes
@@ -147,7 +148,7 @@ def lost_sales_fixed_cost_optimal(
     (11.463, 13)
     """
     lead_time = _check_inputs(lead_time, holding_cost, shortage_cost, fixed_cost)
-    check_iteration(tol, max_iter, aperiodicity)
+    check_iteration(tol, max_iter, aperiodicity, float(holding_cost) + float(shortage_cost) + float(fixed_cost))
     widen_bound = flag(widen_bound, "widen_bound")  # "no" was True
     pmf = demand_distribution(mean, demand_pmf)
     first = (
@@ -156,7 +157,8 @@ def lost_sales_fixed_cost_optimal(
         else position_bound
     )
     if isinstance(first, bool) or not isinstance(first, (int, np.integer)) or first < 0:
-        raise ValueError(f"position_bound must be an integer >= 0, got {position_bound!r}")
+        raise PlanningError(f"position_bound must be an integer >= 0, got {position_bound!r}", column="position_bound",
+                            value=position_bound)
     bound = int(first)
     check_size(lead_time, bound)
 
@@ -196,7 +198,7 @@ class _SSChains:
 
     def evaluate(self, reorder_point: int, order_up_to: int) -> PolicyEvaluation:
         if self._space is None or self._space.bound != order_up_to:
-            self._space = StateSpace(self.lead_time, order_up_to, max_states=MAX_CHAIN_STATES)
+            self._space = StateSpace(self.lead_time, order_up_to, max_states=MAX_CHAIN_STATES, column="S")
         space = self._space
         orders = np.where(space.position <= reorder_point, order_up_to - space.position, 0)
         stock, base = space.decisions(orders, np.arange(space.size))
@@ -209,9 +211,10 @@ class _SSChains:
 def _check_ss(reorder_point: int, order_up_to: int) -> tuple[int, int]:
     for name, value in (("s", reorder_point), ("S", order_up_to)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise ValueError(f"{name} must be an integer, got {value!r}")
+            raise PlanningError(f"{name} must be an integer, got {value!r}", column=name, value=value)
     if not (0 <= reorder_point < order_up_to):
-        raise ValueError(f"need 0 <= s < S, got s={reorder_point!r}, S={order_up_to!r}")
+        raise PlanningError(f"need 0 <= s < S, got s={reorder_point!r}, S={order_up_to!r}", column="s",
+                            value=reorder_point)
     return int(reorder_point), int(order_up_to)
 
 
@@ -246,8 +249,8 @@ def lost_sales_ss_cost(
 
     Raises
     ------
-    ValueError
-        On invalid input or a chain above ``MAX_CHAIN_STATES`` states.
+    PlanningError
+        (a ``ValueError``, naming the argument) On invalid input or a chain above ``MAX_CHAIN_STATES`` states.
 
     Examples
     --------
@@ -297,22 +300,26 @@ def best_lost_sales_ss(
     """
     lead_time = _check_inputs(lead_time, holding_cost, shortage_cost, fixed_cost)
     if holding_cost <= 0:
-        raise ValueError("holding_cost must be > 0, otherwise no finite order-up-to level is best")
+        raise PlanningError("holding_cost must be > 0, otherwise no finite order-up-to level is best",
+                            column="holding_cost", value=holding_cost)
     pmf = demand_distribution(mean, demand_pmf)
     if max_order_up_to is not None and (  # 5.5 was read as 5 and True as 1
         isinstance(max_order_up_to, bool) or not isinstance(max_order_up_to, int | np.integer)
     ):
-        raise ValueError(f"max_order_up_to must be an integer >= 1, got {max_order_up_to!r}")
+        raise PlanningError(f"max_order_up_to must be an integer >= 1, got {max_order_up_to!r}",
+                            column="max_order_up_to", value=max_order_up_to)
     limit = (
         default_position_bound(mean, lead_time, holding_cost, shortage_cost, fixed_cost, demand_pmf)
         if max_order_up_to is None
         else int(max_order_up_to)
     )
     if limit < 1:
-        raise ValueError(f"max_order_up_to must be >= 1, got {max_order_up_to!r}")
+        raise PlanningError(f"max_order_up_to must be >= 1, got {max_order_up_to!r}", column="max_order_up_to",
+                            value=max_order_up_to)
     if limit * (limit + 1) // 2 > MAX_SS_CHAINS:  # 10**4 was 5e7 chains: it ran for hours without a word
-        raise ValueError(f"max_order_up_to {limit} means {limit * (limit + 1) // 2:,} (s, S) chains to evaluate, more "
-                         f"than MAX_SS_CHAINS ({MAX_SS_CHAINS:,}); search a smaller range")
+        raise PlanningError(f"max_order_up_to {limit} means {limit * (limit + 1) // 2:,} (s, S) chains to evaluate, "
+                            f"more than MAX_SS_CHAINS ({MAX_SS_CHAINS:,}); search a smaller range",
+                            column="max_order_up_to", value=max_order_up_to)
     chains = _SSChains(pmf, lead_time, holding_cost, shortage_cost, fixed_cost)
     best = (0, 1, math.inf)
     searched = 0

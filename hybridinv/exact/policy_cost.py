@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hybridinv.core.errors import PlanningError
 from hybridinv.exact._chain import StateSpace, stationary_distribution, transition_matrix
 from hybridinv.exact._demand import (
     check_costs,
@@ -127,7 +128,8 @@ def lost_sales_policy_cost(
         raise ValueError(f"policy must be a function of the states (an array, one row per state), got {policy!r}")
     whole = isinstance(position_bound, int | np.integer) and not isinstance(position_bound, bool)
     if position_bound is not None and not (whole and position_bound >= 0):  # 2.5 was 2, True 1, -1 numpy's error
-        raise ValueError(f"position_bound must be an integer >= 0, got {position_bound!r}")
+        raise PlanningError(f"position_bound must be an integer >= 0, got {position_bound!r}", column="position_bound",
+                            value=position_bound)
     bound = (
         critical_fractile_level(lead_time_demand(mean, lead_time, demand_pmf), holding_cost, shortage_cost) + 2
         if position_bound is None

@@ -66,8 +66,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError
-from hybridinv.exact._demand import demand_distribution, expected_overage, pmf_mean
+from hybridinv.core.errors import PlanningError, number_array
+from hybridinv.core.limits import MAX_QUANTITY
+from hybridinv.exact._demand import check_costs, check_mean, demand_distribution, expected_overage, pmf_mean
 from hybridinv.exact._serial_demand import LeadTimeDemand, SerialDemand, serial_demand
 
 __all__ = ["SerialBaseStockResult", "serial_echelon_base_stock", "serial_echelon_base_stock_cost"]
@@ -109,12 +110,18 @@ class SerialBaseStockResult:
         return np.diff(self.levels, prepend=0)
 
 
-def _check_positive(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+def _check_positive(name: str, value: object, *, quantity: bool = True) -> float:
+    """``value`` as a float when it is a finite number > 0, and at most ``MAX_QUANTITY`` when it is a
+    ``quantity`` (a standard deviation of 1e30 was taken until 2026-12-06; costs are bounded by
+    :func:`~hybridinv.exact._demand.check_costs`)."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise PlanningError("must be a number", column=name, value=value)
     number = float(value)
     if not (math.isfinite(number) and number > 0):
         raise PlanningError("must be a finite number > 0", column=name, value=value)
+    if quantity and number > MAX_QUANTITY:
+        raise PlanningError(f"must be a finite number > 0 and at most {MAX_QUANTITY:g} (MAX_QUANTITY)", column=name,
+                            value=value)
     return number
 
 
@@ -129,7 +136,8 @@ def _check_stages(
     for stage, value in enumerate(lead, start=1):
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 0:
             raise PlanningError(f"stage {stage}: lead time must be an integer >= 0", column="lead_time", value=value)
-    holding = np.atleast_1d(np.asarray(holding_cost, dtype=np.float64))
+    # booleans and text were read as numbers ([True, True], ["1", "0.5"]) and {} was a bare TypeError
+    holding = np.atleast_1d(number_array(holding_cost, "holding_cost"))
     if holding.size == 1 and lead.size > 1:
         holding = np.full(lead.size, holding[0])
     if holding.shape != lead.shape:
@@ -217,7 +225,10 @@ def _prepare(
     demand_pmf: ArrayLike | None, demand_std: float | None, step: float | None,
 ) -> tuple[SerialDemand, NDArray[np.float64], NDArray[np.float64], float, NDArray[np.int64]]:
     lead, holding, echelon = _check_stages(lead_time, holding_cost)
-    penalty = _check_positive("shortage_cost", shortage_cost)
+    penalty = _check_positive("shortage_cost", shortage_cost, quantity=False)
+    # the shared checks of the exact solvers: MAX_COST and MAX_COST_RATIO (a shortage cost of 1e30 gave a
+    # negative cost); the stage-1 local holding cost is the largest, and the one the ratio is taken to
+    check_costs(holding_cost=float(holding[0]), shortage_cost=penalty)
     if demand_std is not None and demand_pmf is not None:
         raise PlanningError("give demand_pmf (discrete) or demand_std (normal), not both", column="demand_std",
                             value=demand_std)
@@ -225,12 +236,12 @@ def _prepare(
         raise PlanningError("the grid step applies to normal demand (demand_std) only", column="step", value=step)
     if demand_std is not None:
         sigma = _check_positive("demand_std", demand_std)
-        mu = _check_positive("mean", mean)
+        mu = check_mean(mean)
         width = sigma / 100 if step is None else _check_positive("step", step)
         demand = serial_demand(lead, normal=(mu, sigma, width))
     else:
         if mean is not None:
-            _check_positive("mean", mean)
+            check_mean(mean)
         try:
             pmf = demand_distribution(mean, demand_pmf)
         except PlanningError:

@@ -21,7 +21,7 @@ from hybridinv.core import (
     SolverFallbackWarning,
 )
 from hybridinv.core.constraints import supplier_of
-from hybridinv.core.errors import flag, number_in
+from hybridinv.core.errors import flag, number_in, whole_number
 from hybridinv.repair import fast, highs, pulp_backend
 from hybridinv.repair.inputs import build_problem
 from hybridinv.repair.model import BackendSolution, RepairProblem, RowKind
@@ -54,14 +54,27 @@ POLISH_BASE_SECONDS: float = 1.0
 POLISH_SECONDS_PER_SKU: float = 5e-5
 
 
+#: Largest ``n_skus`` :func:`polish_time_limit` takes (rows of a repair problem; more than fit in memory).
+MAX_POLISH_ROWS: int = 10**9
+
+
 def polish_time_limit(n_skus: int) -> float:
     """Seconds of the ``auto`` backend's HiGHS polish without a caller's time limit.
 
     ``min(POLISH_BASE_SECONDS + POLISH_SECONDS_PER_SKU * n_skus, POLISH_TIME_LIMIT)``:
     the polish only runs when the fast certificate is above the tolerance, and then
     keeps the better plan, so running out of time loses nothing.
+
+    Raises
+    ------
+    PlanningError
+        Naming ``n_skus`` unless it is a whole number from 0 to :data:`MAX_POLISH_ROWS` (until 2026-12-06
+        None, ``"abc"``, NaN, inf or a list were bare errors, and ``True``, ``"3"``, -1 or 1e30 were taken).
     """
-    return min(POLISH_BASE_SECONDS + POLISH_SECONDS_PER_SKU * max(int(n_skus), 0), POLISH_TIME_LIMIT)
+    count = whole_number(n_skus, "n_skus", 0)
+    if count > MAX_POLISH_ROWS:
+        raise PlanningError(f"must be a whole number from 0 to {MAX_POLISH_ROWS:,}", column="n_skus", value=n_skus)
+    return min(POLISH_BASE_SECONDS + POLISH_SECONDS_PER_SKU * count, POLISH_TIME_LIMIT)
 
 
 class Backend(StrEnum):

@@ -200,7 +200,12 @@ def target_report(targets: str | KPITarget | Sequence[str | KPITarget], evaluati
         if target.kpi not in evaluation.columns:  # a KeyError
             raise PlanningError(f"the evaluation has no column for the target's KPI (columns: "
                                 f"{sorted(map(str, evaluation.columns))})", column="evaluation", value=target.kpi)
-        mean, low, high = confidence_interval(evaluation[target.kpi], level, KPI_RANGES.get(target.kpi))
+        measured = evaluation[target.kpi]
+        if measured.isna().all():  # no run measured the KPI: no mean, not met (confidence_interval refuses it)
+            level = number_in(level, "level", 0.0, 1.0, open_low=True, open_high=True)
+            mean = low = high = math.nan
+        else:
+            mean, low, high = confidence_interval(measured, level, KPI_RANGES.get(target.kpi))
         worst = low if target.op == ">=" else high
         rows.append(
             {

@@ -124,7 +124,8 @@ def confidence_interval(
     ------
     PlanningError
         Naming ``level`` (not a number in (0, 1): 95 gave a NaN interval), ``bounds`` (not a pair with
-        ``low < high``) or ``values`` (text or booleans).
+        ``low < high``) or ``values`` (text or booleans; None, empty or all NaN: until 2026-12-06 these
+        returned ``(nan, nan, nan)`` without a word).
 
     Returns
     -------
@@ -143,10 +144,13 @@ def confidence_interval(
         if not low_bound < high_bound:  # (1, 0) clipped every interval to the point (1, 0)
             raise PlanningError("need low < high", column="bounds", value=bounds)
         bounds = (low_bound, high_bound)
+    if values is None:  # was (nan, nan, nan), like a KPI no run measured
+        raise PlanningError("must be numbers, one per run", column="values", value=values)
     arr = number_array(values, "values").reshape(-1)
     arr = arr[~np.isnan(arr)]  # a run that did not measure the KPI; an infinite value is a value
-    if arr.size == 0:
-        return math.nan, math.nan, math.nan
+    if arr.size == 0:  # [], nan or all NaN: there is no mean to give an interval for (it was (nan, nan, nan))
+        raise PlanningError("needs at least one value that is not NaN (a run that measured the KPI)",
+                            column="values", value=values if np.ndim(values) == 0 else None)
     with np.errstate(invalid="ignore"):  # +inf and -inf together: NaN
         mean = float(arr.mean())
     if arr.size < 2:

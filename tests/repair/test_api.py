@@ -438,6 +438,14 @@ def test_polish_time_limit_is_a_safety_net_that_scales_with_the_catalog() -> Non
     assert polish_time_limit(10**7) == POLISH_TIME_LIMIT == 2.0
 
 
+@pytest.mark.parametrize("n_skus", [None, "abc", "3", float("nan"), float("inf"), [3], True, -1, 2.5, 1e30, 10**10])
+def test_polish_time_limit_refuses_a_row_count_that_is_not_a_whole_number_in_range(n_skus: object) -> None:
+    with pytest.raises(PlanningError) as info:
+        polish_time_limit(n_skus)  # type: ignore[arg-type]
+    assert info.value.column == "n_skus"
+    assert polish_time_limit(np.int64(1000)) == polish_time_limit(1000.0) == pytest.approx(1.05)  # type: ignore[arg-type]
+
+
 def _record_polish(monkeypatch: pytest.MonkeyPatch) -> list[float | None]:
     limits: list[float | None] = []
     solve = highs_backend.solve_highs

@@ -255,3 +255,18 @@ def test_target_report_takes_target_strings_and_measures_capacity_use_above_one(
     assert KPITarget.parse("capacity_utilization<=1.2").level == 1.2  # was refused as a rate above 1
     both = target_report(["fill_rate>=0.9", KPITarget.parse("capacity_utilization<=1.2")], evaluation)
     assert list(both["kpi"]) == ["fill_rate", "capacity_utilization"]
+
+
+@pytest.mark.parametrize("values", [None, math.nan, [], [math.nan, math.nan], np.array([np.nan])])
+def test_confidence_interval_refuses_values_without_a_measured_run(values: object) -> None:
+    with pytest.raises(PlanningError) as info:
+        confidence_interval(values)  # type: ignore[arg-type]
+    assert info.value.column == "values"
+
+
+def test_confidence_interval_drops_nan_runs_and_the_report_keeps_an_unmeasured_kpi_unmet() -> None:
+    assert confidence_interval([1.0, math.nan, 3.0]) == confidence_interval([1.0, 3.0])  # documented
+    report = target_report([parse_targets(["fill_rate>=0.95"])[0]],
+                           pd.DataFrame({"fill_rate": [math.nan, math.nan]}))
+    assert math.isnan(report["mean"].iloc[0]) and math.isnan(report["ci_low"].iloc[0])
+    assert not bool(report["met"].iloc[0]) and not bool(report["confident"].iloc[0])
