@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 
 __all__ = [
     "ConstraintViolationWarning", "PlanningError", "PlanningWarning", "SolverFallbackWarning", "horizon", "number_in",
-    "enum_member", "scalar_or_array", "whole_number", "whole_numbers",
+    "enum_member", "require_type", "scalar_or_array", "whole_number", "whole_numbers",
 ]
 
 
@@ -152,6 +152,21 @@ def whole_number(value: object, column: str, low: int = 0, *, error: type[Planni
     if number < low or number != math.floor(number):
         raise error(f"must be a whole number >= {low}", column=column, value=value)
     return int(number)
+
+
+def require_type(value: object, kind: type, column: str) -> None:
+    """Refuse ``value`` unless it is a ``kind`` (a ``Catalog`` for ``catalog``, ...): ``None`` or a dict there was an
+    ``AttributeError`` at its first use.
+
+    Raises
+    ------
+    PlanningError
+        Naming ``column`` and the type given.
+    """
+    if not isinstance(value, kind):
+        article = "an" if kind.__name__[0] in "AEIOU" else "a"
+        raise PlanningError(f"must be {article} {kind.__name__}, got {type(value).__name__}", column=column,
+                            value=type(value).__name__)
 
 
 def flag(value: object, column: str) -> bool:

@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike, NDArray
 from hybridinv.core._frame import by_sku_labels, number_array
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints, capacity_row, supplier_row
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, require_type
 from hybridinv.core.projection import capacity_rows
 from hybridinv.core.state import InventoryState
 
@@ -146,7 +146,7 @@ def check_orders(
     orders : array of float, shape (n,)
         One order per SKU, catalog order.
     catalog, state, constraints
-        ``state`` aligned with the catalog.
+        ``state`` aligned with the catalog; ``constraints`` a :class:`Constraints`, a dict of its fields or None.
     expected_demand : array, shape (n,) or (n, H), optional
         Forecast projecting the stock to each receipt period (default
         ``catalog.demand_mean``, NaN → 0), as in :func:`hybridinv.repair.repair_orders`.
@@ -155,6 +155,9 @@ def check_orders(
     -------
     OrderCheck
     """
+    require_type(catalog, Catalog, "catalog")  # None or a dict was an AttributeError
+    require_type(state, InventoryState, "state")
+    constraints = Constraints.coerce(constraints)  # a dict, as plan() takes it
     # numbers only, one per SKU (by label for a Series): text, booleans and another length were read or
     # failed in a numpy broadcast; NaN and inf stay reportable breaks
     raw = number_array(by_sku_labels(orders, catalog.sku, "order_qty"), "order_qty").reshape(-1)

@@ -127,8 +127,10 @@ def apply_guardrails(
         When a change limit is set without incumbent orders, or an input has the
         wrong shape or a value that is not a finite number >= 0 (naming the SKU).
     """
+    from hybridinv.core.errors import require_type
     from hybridinv.repair.inputs import check_state
 
+    require_type(guardrails, Guardrails, "guardrails")  # None was an AttributeError
     check_state(catalog, state)  # a state in another SKU order gave each SKU another's inventory position
     n = catalog.n_skus
     lower = np.zeros(n)

@@ -12,6 +12,7 @@ from numpy.typing import ArrayLike, NDArray
 from hybridinv.core import Catalog, Constraints, InventoryState, PlanningError, capacity_rows
 from hybridinv.core._frame import by_sku_labels, number_array
 from hybridinv.core.constraints import capacity_row, supplier_row
+from hybridinv.core.errors import require_type
 from hybridinv.core.feasibility import expected_demand_array
 from hybridinv.core.limits import MAX_ORDER, MAX_WEIGHT
 from hybridinv.core.lots import lots_covering, lots_within
@@ -40,10 +41,8 @@ TIE_BREAK_WEIGHT: float = 1e-6
 
 def check_state(catalog: Catalog, state: InventoryState) -> None:
     """Raise unless ``state`` lists exactly the catalog's SKUs in catalog order."""
-    if not isinstance(state, InventoryState):
-        raise PlanningError(f"state must be an InventoryState, got {type(state).__name__}")
-    if not isinstance(catalog, Catalog):
-        raise PlanningError(f"catalog must be a Catalog, got {type(catalog).__name__}")
+    require_type(state, InventoryState, "state")
+    require_type(catalog, Catalog, "catalog")
     if len(state) != catalog.n_skus:
         raise PlanningError(
             f"state has {len(state)} SKUs but the catalog has {catalog.n_skus}; use state.aligned(catalog)",
@@ -165,6 +164,7 @@ def default_weights(catalog: Catalog) -> tuple[NDArray[np.float64], NDArray[np.f
     HOLDING_PERIODS + TIE_BREAK_WEIGHT``: a surplus unit is assumed to be held
     one extra period.
     """
+    require_type(catalog, Catalog, "catalog")  # None was an AttributeError
     under = catalog.shortage_cost + TIE_BREAK_WEIGHT
     over = catalog.holding_cost * HOLDING_PERIODS + TIE_BREAK_WEIGHT
     return np.asarray(under, dtype=np.float64), np.asarray(over, dtype=np.float64)

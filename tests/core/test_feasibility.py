@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import make_catalog
 
-from hybridinv import Constraints, InventoryState
+from hybridinv import Catalog, Constraints, InventoryState, PlanningError
 from hybridinv.core import check_orders
 
 
@@ -124,3 +124,25 @@ def test_row_slack_is_rounding_of_the_rows_scale_in_both_directions() -> None:
     assert check_orders(np.array([3.0]), catalog, state, Constraints(capacity=capacity), np.zeros(1)).feasible
     over = check_orders(np.array([4.0]), catalog, state, Constraints(capacity=capacity), np.zeros(1)).rows
     assert [row.kind for row in over] == ["capacity"] and over[0].amount == pytest.approx(0.1, rel=1e-6)
+
+
+def test_public_checks_name_an_argument_of_the_wrong_type() -> None:
+    """None or a dict where a Catalog, InventoryState or Guardrails belongs was an AttributeError at its first use;
+    check_orders now takes constraints as a dict, as plan() does."""
+    from hybridinv.deploy import apply_guardrails
+    from hybridinv.examples import example_frames
+    from hybridinv.repair import default_weights
+
+    frame, state_frame = example_frames()
+    catalog = Catalog.from_frame(frame)
+    state = InventoryState.from_frame(state_frame, catalog=catalog)
+    zeros = np.zeros(catalog.n_skus)
+    for call, column in ((lambda: check_orders(zeros, None, state, Constraints()), "catalog"),
+                         (lambda: check_orders(zeros, catalog, {}, Constraints()), "state"),
+                         (lambda: default_weights(None), "catalog"),
+                         (lambda: apply_guardrails(None, catalog, state, None, np.ones(catalog.n_skus)), "guardrails")):
+        with pytest.raises(PlanningError, match="must be an? ") as info:
+            call()
+        assert info.value.column == column
+    as_dict = check_orders(zeros + 1, catalog, state, {"budget": 1.0})
+    assert not as_dict.feasible and [row.name for row in as_dict.rows] == ["budget"]
