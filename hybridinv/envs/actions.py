@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hybridinv.core.errors import PlanningError
 from hybridinv.sim.observation import Observation
 
 __all__ = ["ACTION_VERSION", "MAX_ORDER_PERIODS", "bounded_outputs", "orders_from_action", "targets_from_action"]
@@ -58,6 +59,7 @@ def bounded_outputs(action: NDArray[np.floating], low: ArrayLike, high: ArrayLik
     upper = np.asarray(high, dtype=np.float64)
     if (lower.shape != upper.shape or lower.ndim != 1 or not (np.isfinite(lower).all() and np.isfinite(upper).all())
             or np.any(lower > 0) or np.any(upper < 0)):  # infinite bounds made the zero action (the base) NaN
-        raise ValueError("output bounds must be finite: two vectors of one length with low <= 0 <= high")
+        raise PlanningError("output bounds must be finite: two vectors of one length with low <= 0 <= high",
+                            column="output_low")
     a = np.clip(np.asarray(action, dtype=np.float64).reshape(-1, lower.size), -1.0, 1.0)
     return np.where(a >= 0.0, a * upper, -a * lower)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hybridinv.core.errors import PlanningError
 from hybridinv.network.model import Network
 
 __all__ = ["FairShare", "fair_share"]
@@ -70,9 +71,9 @@ class FairShare:
         want = np.maximum(np.rint(np.asarray(requests, dtype=np.float64)), 0.0)
         have = np.maximum(np.floor(np.asarray(available, dtype=np.float64) + 1e-9), 0.0)
         if want.shape[0] != network.non_roots.size or have.shape != (network.n_locations, want.shape[1]):
-            raise ValueError(
+            raise PlanningError(
                 f"requests must be (non-roots={network.non_roots.size}, n) and available (locations="
-                f"{network.n_locations}, n), got {want.shape} and {have.shape}"
+                f"{network.n_locations}, n), got {want.shape} and {have.shape}", column="requests"
             )
         total = np.einsum("pk,kn->pn", network.ship_from, want)
         scarce = total > have

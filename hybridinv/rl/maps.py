@@ -95,16 +95,17 @@ class LinearMap:
     ) -> None:
         self.weights = np.asarray(weights, dtype=np.float64)
         if self.weights.ndim not in (1, 2) or self.weights.shape[-1] < 1:
-            raise ValueError("weights must have shape (f,), (k, f) or, per SKU, (n, f) with f >= 1")
+            raise PlanningError("weights must have shape (f,), (k, f) or, per SKU, (n, f) with f >= 1",
+                                column="weights")
         if not np.isfinite(self.weights).all():
-            raise ValueError("weights must be finite")
+            raise PlanningError("weights must be finite", column="weights")
         self.per_sku = bool(per_sku)
         if (output_low is None) != (output_high is None) or (feature_low is None) != (feature_high is None):
-            raise ValueError("give both bounds of a range, or neither")
+            raise PlanningError("give both bounds of a range, or neither", column="output_low")
         self.output_low = None if output_low is None else np.asarray(output_low, dtype=np.float64)
         self.output_high = None if output_high is None else np.asarray(output_high, dtype=np.float64)
         if squash not in SQUASHES:
-            raise ValueError(f"squash must be one of {SQUASHES}, got {squash!r}")
+            raise PlanningError(f"squash must be one of {SQUASHES}, got {squash!r}", column="squash")
         self.squash = squash
         if squash == "tanh" and self.output_low is not None and self.output_high is not None:
             from hybridinv.envs.actions import bounded_outputs
@@ -114,18 +115,18 @@ class LinearMap:
         self.feature_high = None if feature_high is None else np.asarray(feature_high, dtype=np.float64)
         for bound in (self.feature_low, self.feature_high):
             if bound is not None and (bound.shape != (self.n_features,) or not np.isfinite(bound).all()):
-                raise ValueError(f"feature ranges must be {self.n_features} finite values")
+                raise PlanningError(f"feature ranges must be {self.n_features} finite values", column="feature_low")
         low, high = self.feature_low, self.feature_high
         if low is not None and high is not None and (low > high).any():  # a swapped range shrank the outputs
-            raise ValueError("feature ranges need low <= high")
+            raise PlanningError("feature ranges need low <= high", column="feature_low")
         if isinstance(trust_width, bool) or not trust_width > 0:
-            raise ValueError("trust_width must be > 0")
+            raise PlanningError("trust_width must be > 0", column="trust_width")
         self.trust_width = float(trust_width)
         self.regime_trust = {int(j): float(v) for j, v in (regime_trust or {}).items()}
         for j, v in self.regime_trust.items():
             if not 0 <= j < self.n_features or not 0.0 <= v <= 1.0:
-                raise ValueError(f"regime_trust needs feature indices in [0, {self.n_features}) and "
-                                 f"scales in [0, 1], got {j}: {v}")
+                raise PlanningError(f"regime_trust needs feature indices in [0, {self.n_features}) and "
+                                    f"scales in [0, 1], got {j}: {v}", column="regime_trust")
 
     @property
     def n_features(self) -> int:
@@ -215,9 +216,9 @@ class NetworkMap:
     ) -> None:
         self.network = network
         if (output_low is None) != (output_high is None):
-            raise ValueError("give both bounds of a range, or neither")
+            raise PlanningError("give both bounds of a range, or neither", column="output_low")
         if squash not in SQUASHES:
-            raise ValueError(f"squash must be one of {SQUASHES}, got {squash!r}")
+            raise PlanningError(f"squash must be one of {SQUASHES}, got {squash!r}", column="squash")
         self.squash = squash
         self.output_low = None if output_low is None else np.asarray(output_low, dtype=np.float64)
         self.output_high = None if output_high is None else np.asarray(output_high, dtype=np.float64)
@@ -225,7 +226,8 @@ class NetworkMap:
             from hybridinv.envs.actions import bounded_outputs
 
             if self.output_low.shape != (network.n_actions,) or self.output_high.shape != (network.n_actions,):
-                raise ValueError(f"output bounds need {network.n_actions} values each (the network's outputs)")
+                raise PlanningError(f"output bounds need {network.n_actions} values each (the network's outputs)",
+                                    column="output_low")
             # finite, low <= 0 <= high (NaN bounds loaded and silently ordered nothing for some SKUs)
             bounded_outputs(np.zeros(network.n_actions), self.output_low, self.output_high)
 

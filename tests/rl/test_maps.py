@@ -117,3 +117,17 @@ def test_a_swapped_feature_range_and_a_boolean_trust_width_are_refused() -> None
         LinearMap(weights, feature_low=[0.0, 2.0], feature_high=[1.0, 1.0])
     with pytest.raises(ValueError, match="trust_width"):
         LinearMap(weights, trust_width=True)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("options", "column"), [
+    ({"weights": np.array([[np.nan]])}, "weights"), ({"weights": np.zeros((1, 0))}, "weights"),
+    ({"squash": "relu"}, "squash"), ({"trust_width": 0.0}, "trust_width"), ({"output_low": [0.0]}, "output_low"),
+    ({"regime_trust": {5: 0.5}}, "regime_trust"),
+])
+def test_bad_map_settings_are_planning_errors_naming_the_setting(options: dict, column: str) -> None:
+    """They were plain ValueErrors without a column (the library's errors name what was wrong)."""
+    from hybridinv import PlanningError
+
+    with pytest.raises(PlanningError) as info:
+        LinearMap(**{"weights": np.zeros((1, 2)), **options})
+    assert info.value.column == column
