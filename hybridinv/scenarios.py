@@ -16,7 +16,8 @@ import numpy as np
 
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import PlanningError, enum_member, flag, whole_number
+from hybridinv.core.errors import PlanningError, enum_member, flag, number_in, whole_number
+from hybridinv.core.limits import MAX_QUANTITY
 from hybridinv.demand.leadtime import Disruptions, LeadTimeProcess
 from hybridinv.demand.processes import (
     CommonFactor,
@@ -120,6 +121,7 @@ def single_sku(
     # before ``periods // 10``: None, "3" or [] were a bare TypeError (Scenario checks the upper limit)
     periods = whole_number(periods, "periods", 1)
     dist = enum_member(DemandDistribution, demand, "demand")
+    mean = number_in(mean, "mean", 0.0, MAX_QUANTITY)  # was named demand_mean, the catalog's column
     process = DemandProcess(mean=np.array([mean]), distribution=dist)
     try:
         catalog = Catalog(

@@ -186,6 +186,13 @@ def test_single_sku_names_fixed_cost_not_the_catalog_column() -> None:
     assert info.value.value == -1
 
 
+@pytest.mark.parametrize("mean", [-1, "x", True, float("nan")])
+def test_single_sku_names_mean_not_the_catalog_column(mean: object) -> None:
+    with pytest.raises(PlanningError) as info:
+        scenarios.single_sku(mean=mean)  # type: ignore[arg-type]
+    assert info.value.column == "mean"  # was demand_mean, a column the caller never wrote
+
+
 @pytest.mark.parametrize("name", [[], {}, np.array(["single_sku"]), None, 3])
 def test_get_refuses_a_scenario_that_is_not_a_name(name: object) -> None:
     with pytest.raises(PlanningError) as info:
