@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import importlib.util
 import math
-import os
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -31,7 +30,7 @@ from hybridinv.policies import registry
 from hybridinv.scenario_file import is_scenario_file
 from hybridinv.sim.runner import run_episode
 
-__all__ = ["Task", "TaskResult", "execute", "exact_optimum", "map_tasks", "ray_session"]
+__all__ = ["Task", "TaskResult", "execute", "exact_optimum", "map_tasks"]
 
 #: Why a process pool usually breaks, said where it happens instead of a bare BrokenProcessPool.
 BROKEN_POOL_HINT = (
@@ -308,6 +307,8 @@ def _map_ray(
 ) -> list[TaskResult]:
     import ray
 
+    from hybridinv._ray import ray_session
+
     with ray_session(workers, address):
         remote = ray.remote(num_cpus=1)(execute)
         refs = [remote.remote(task) for task in tasks]
@@ -320,32 +321,3 @@ def _map_ray(
                 out[index[ref]] = ray.get(ref)
             advance(len(done))
         return [result for result in out if result is not None]
-
-
-@contextmanager
-def ray_session(workers: int, address: str | None = None) -> Iterator[None]:
-    """Ray for the block: the one already initialized, else a cluster or a local instance started (and shut down
-    after the block) here.
-
-    ``address`` (``"auto"``, ``"ray://host:10001"``) joins that cluster; without one, a ``RAY_ADDRESS`` set in the
-    environment is joined the same way (Ray refuses ``num_cpus`` when it connects to a cluster: until 2026-12-06
-    ``tune --backend ray`` with ``RAY_ADDRESS`` set ended in that traceback); otherwise a local instance with
-    ``workers`` CPUs is started whose workers import from the driver's path, so that a policy module registered
-    by a script resolves in them (:func:`hybridinv.policies.registry.adopt`).
-    """
-    import ray
-
-    started = False
-    if not ray.is_initialized():
-        if address is None and not os.environ.get("RAY_ADDRESS"):
-            path = os.pathsep.join(entry for entry in sys.path if entry and os.path.isdir(entry))
-            ray.init(num_cpus=max(workers, 1), include_dashboard=False, log_to_driver=False,
-                     runtime_env={"env_vars": {"PYTHONPATH": path}})
-        else:
-            ray.init(address=address, log_to_driver=False)  # None: Ray reads RAY_ADDRESS
-        started = True
-    try:
-        yield
-    finally:
-        if started:
-            ray.shutdown()

@@ -86,7 +86,7 @@ def _run_batch(tasks: list[dict[str, Any]], backend: str, jobs: int) -> list[dic
     if backend == "ray":
         import ray
 
-        from hybridinv.bench.runner import ray_session
+        from hybridinv._ray import ray_session
 
         with ray_session(jobs):  # tune's session when it runs; a local instance for this batch otherwise
             remote = ray.remote(_evaluate)
@@ -207,7 +207,7 @@ def tune(
     address : str, optional
         Ray cluster to run on (``"auto"``, ``"ray://host:10001"``; ``backend="ray"`` only). Without one, the
         cluster of ``RAY_ADDRESS`` when it is set, else a local Ray instance with ``jobs`` CPUs
-        (:func:`hybridinv.bench.runner.ray_session`, as ``bench``).
+        (:func:`hybridinv._ray.ray_session`, as ``bench``).
 
     Returns
     -------
@@ -352,7 +352,7 @@ def _execute(run: _Run) -> TuneResult:
     study = optuna.create_study(direction=run.direction, sampler=sampler)  # type: ignore[arg-type]
     session: Any = nullcontext()
     if run.backend == "ray":
-        from hybridinv.bench.runner import ray_session
+        from hybridinv._ray import ray_session
 
         session = ray_session(run.jobs, run.address)  # a cluster (address, RAY_ADDRESS) or a local instance
     with session:
