@@ -413,14 +413,6 @@ def refuse_input_as_output(path: str, option: str, inputs: Sequence[str | None],
         raise click.BadParameter(f"{path!r} is one of the input files; {instead}", param_hint=option)
 
 
-def _write(path: str, write: Callable[[], object]) -> None:
-    """Run ``write`` (to ``path``); an OSError names the path (``/proc/version``: a bare 'Input/output error')."""
-    try:
-        write()
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {path!r}: {exc.strerror or exc}") from None
-
-
 def emit_plan(result: pd.DataFrame, out_path: str | None, diag_path: str | None, table: str) -> None:
     """What ``plan`` and ``plan-network`` print: the diagnostics' warnings to stderr, then the plan.
 
@@ -428,23 +420,26 @@ def emit_plan(result: pd.DataFrame, out_path: str | None, diag_path: str | None,
     without one ``table`` (the rounded table for people) is printed. ``diag_path`` receives the
     diagnostics as JSON (after the plan's file, before anything is printed; ``-`` prints them after
     the plan, unless the plan goes to stdout, and then the "wrote N rows" line goes to stderr so stdout
-    is the JSON alone). Each file is written whole or not at all (:func:`~hybridinv.core.outputs.replace_file`:
-    a full disk left a truncated plan that read as a shorter one). :func:`check_outputs` checked both paths
-    before planning.
+    is the JSON alone). The files are written whole or not at all, as one set
+    (:func:`~hybridinv.core.outputs.replace_files`: a full disk left a truncated plan that read as a shorter one;
+    an error names the file, ``/proc/version``'s bare 'Input/output error' included). :func:`check_outputs`
+    checked both paths before planning.
     """
     import json
 
     import click
 
-    from hybridinv.core.outputs import json_safe, replace_file, write_csv
+    from hybridinv.core.outputs import json_safe, replace_files, write_csv
 
     # standard JSON: Python's Infinity and NaN (no budget, budget_used without a budget) broke JSON.parse and jq
     diagnostics = json.dumps(json_safe(result.attrs["diagnostics"]), indent=2, default=str, allow_nan=False)
-    if out_path and out_path != "-":  # the plan first: diagnostics are never left beside a plan not written
-        _write(out_path, lambda: replace_file(out_path, lambda temporary: write_csv(result, temporary)))
+    files: dict[str | Path, Callable[[Path], object]] = {}
+    if out_path and out_path != "-":
+        files[out_path] = lambda temporary: write_csv(result, temporary)
     if diag_path and diag_path != "-":
-        _write(diag_path, lambda: replace_file(diag_path, lambda temporary: temporary.write_text(diagnostics,
-                                                                                                   encoding="utf-8")))
+        files[diag_path] = lambda temporary: temporary.write_text(diagnostics, encoding="utf-8")
+    if files:  # one set: diagnostics are never left beside a plan not written
+        replace_files(files, column="output")
     for message in result.attrs["diagnostics"]["warnings"]:
         click.echo(f"Warning: {message}", err=True)
     if out_path == "-":

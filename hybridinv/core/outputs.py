@@ -239,12 +239,7 @@ def replace_text_file(path: str | Path, text: str, column: str = "out") -> Path:
         Naming ``column`` and ``path`` with the reason, when the file cannot be written (it was a bare
         ``OSError``, "[Errno 28] No space left on device", without the path).
     """
-    try:
-        replace_file(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
-    except OSError as exc:
-        raise PlanningError(f"cannot write the file: {exc.strerror or exc} (an earlier file is left as it was)",
-                            column=column, value=str(path)) from exc
-    return Path(path)
+    return replace_files({path: lambda temporary: temporary.write_text(text, encoding="utf-8")}, column)[0]
 
 
 def markdown_text(text: object) -> str:
