@@ -43,8 +43,8 @@ def pareto_front(x: ArrayLike, y: ArrayLike, x_larger_better: bool = True,
 @contextmanager
 def figure(path: Path, size: tuple[float, float], target: KPITarget, xlabel: str, ylabel: str,
            title: str) -> Iterator[Any]:
-    """A matplotlib axes saved to ``path`` on exit, with the target's line, labels and legend (drawn without pyplot,
-    :func:`hybridinv.plotting.new_figure`: the session's backend is left as it was)."""
+    """A matplotlib axes saved to ``path`` (as PNG) on exit, with the target's line, labels and legend (drawn without
+    pyplot, :func:`hybridinv.plotting.new_figure`: the session's backend is left as it was)."""
     from hybridinv.plotting import new_figure
 
     fig, ax = new_figure(size)
@@ -55,7 +55,7 @@ def figure(path: Path, size: tuple[float, float], target: KPITarget, xlabel: str
     ax.set_title(title)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    fig.savefig(path, dpi=100, format="png")  # by name: a temporary file's suffix is not .png
 
 
 def front_target(targets: list[KPITarget]) -> KPITarget:

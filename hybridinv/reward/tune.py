@@ -29,7 +29,7 @@ import pandas as pd
 
 from hybridinv.core.errors import PlanningError, PlanningWarning, number_pair, whole_number
 from hybridinv.core.limits import MAX_SEED
-from hybridinv.core.outputs import check_output_directory, json_safe, output_directory, write_csv
+from hybridinv.core.outputs import check_output_directory, json_safe, output_directory, replace_files, write_csv
 from hybridinv.reward.enforce import critical_ratio, policy_family, searched_spec, target_report, weight_bracket
 from hybridinv.reward.evaluate import evaluate_policy, resolve_scenario, seed_list
 from hybridinv.reward.plots import pareto_front
@@ -435,14 +435,13 @@ def _write(out: Path, result: TuneResult, targets: list[KPITarget], held_out: di
     out = output_directory(out)
     paths = {"spec": out / "spec.toml", "trials": out / "trials.csv", "pareto": out / "pareto.png",
              "summary": out / "summary.json"}
-    paths["spec"].write_text(result.spec.to_toml(), encoding="utf-8")
     from hybridinv.reward.plots import front_target, pareto_front, trial_points
 
     # the front the plot draws, machine-readable (it existed only as a picture)
     target = front_target(targets)
     x, y = trial_points(result.trials, target)
     on_front = pareto_front(x, y, x_larger_better=target.op == ">=", y_larger_better=result.direction == "maximize")
-    write_csv(result.trials.assign(on_front=on_front), paths["trials"])
+    trials = result.trials.assign(on_front=on_front)
     summary = {
         "objective": result.objective,
         "targets": [str(t) for t in targets],
@@ -457,8 +456,13 @@ def _write(out: Path, result: TuneResult, targets: list[KPITarget], held_out: di
     }
     # standard JSON: an unbounded interval (ci_high inf for one seed of a cost) was written as Infinity
     text = json.dumps(json_safe(summary), indent=2, default=_jsonable, allow_nan=False)
-    paths["summary"].write_text(text, encoding="utf-8")
-    _plot(paths["pareto"], result, targets, best_trial)
+    spec = result.spec.to_toml()
+    replace_files({  # one set, each whole: a full disk left a cut-off summary.json beside an earlier run's trials
+        paths["spec"]: lambda path: path.write_text(spec, encoding="utf-8"),
+        paths["trials"]: lambda path: write_csv(trials, path),
+        paths["summary"]: lambda path: path.write_text(text, encoding="utf-8"),
+        paths["pareto"]: lambda path: _plot(path, result, targets, best_trial),
+    })
     return paths
 
 
