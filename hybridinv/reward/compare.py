@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from hybridinv.core.errors import PlanningError
-from hybridinv.core.outputs import check_output_directory, output_directory, write_csv
+from hybridinv.core.outputs import check_output_directory, output_directory, replace_files, write_csv
 from hybridinv.reward.targets import KPITarget, parse_targets
 from hybridinv.reward.tune import TuneResult, _execute, _prepare, tune
 
@@ -75,8 +75,11 @@ def compare_policies(
             row[f"{item.target} confident"] = bool(item.confident)  # the whole CI meets it
         rows.append(row)
     root = output_directory(root)
-    write_csv(pd.DataFrame(rows), root / "comparison.csv")  # policy names escaped as in every CSV written
-    _plot(root / "pareto.png", results, parsed)
+    comparison = pd.DataFrame(rows)
+    replace_files({  # one set, each whole, as tune's own outputs
+        root / "comparison.csv": lambda path: write_csv(comparison, path),  # policy names escaped as in every CSV
+        root / "pareto.png": lambda path: _plot(path, results, parsed),
+    })
     return results
 
 
