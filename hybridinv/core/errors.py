@@ -265,8 +265,10 @@ def number_array(value: object, name: str) -> NDArray[np.float64]:
         raise PlanningError("must be numbers", column=name, value=value) from None
 
 
-def scalar_or_array(value: object, column: str, low: float = -math.inf, *, open_low: bool = False) -> Any:
-    """A number or an array of numbers (e.g. one per SKU), each finite and ``>= low`` (``> low`` when ``open_low``).
+def scalar_or_array(value: object, column: str, low: float = -math.inf, *, open_low: bool = False,
+                    high: float = math.inf) -> Any:
+    """A number or an array of numbers (e.g. one per SKU), each finite, ``>= low`` (``> low`` when ``open_low``)
+    and ``<= high``.
 
     Returns a float for a scalar, a float array otherwise.
 
@@ -280,12 +282,24 @@ def scalar_or_array(value: object, column: str, low: float = -math.inf, *, open_
     # numpy booleans and text inside arrays too (np.array([True] * 10) was read as ones, ["5"] as 5)
     number = number_array(value, column)
     flat = number.reshape(-1)
-    bad = ~np.isfinite(flat) | ((flat <= low) if open_low else (flat < low))
+    bad = ~np.isfinite(flat) | ((flat <= low) if open_low else (flat < low)) | (flat > high)
     if bad.any():
         shown = value if number.ndim == 0 else float(flat[int(np.argmax(bad))])
         bound = "" if low == -math.inf else (f" and > {low:g}" if open_low else f" and >= {low:g}")
+        bound += "" if high == math.inf else f" and <= {high:g}"
         raise PlanningError(f"must be finite{bound}", column=column, value=shown)
     return float(number) if number.ndim == 0 else number
+
+
+def inventory_level(value: object, column: str, *, low: float | None = None) -> Any:
+    """A policy level given to a constructor (base-stock ``level``, ``s``, ``S``, a reorder point, a cap): a number
+    or one per SKU, finite and within ``±MAX_ORDER`` (``>= low`` when given).
+
+    ``BaseStock(level=1e30)`` was accepted and every plan then refused its orders naming ``desired``, not the level.
+    """
+    from hybridinv.core.limits import MAX_ORDER
+
+    return scalar_or_array(value, column, -MAX_ORDER if low is None else low, high=MAX_ORDER)
 
 
 def enum_member(kind: Any, value: object, column: str) -> Any:

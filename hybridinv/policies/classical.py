@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hybridinv.core.errors import inventory_level
 from hybridinv.policies.base import BatchTargetPolicy, fitted_values, per_sku, record_fit_skus
 from hybridinv.sim.observation import Observation
 
@@ -49,7 +50,7 @@ class BaseStock(BatchTargetPolicy):
 
     def __init__(self, level: ArrayLike, repair: str | None = "auto") -> None:
         super().__init__(repair)
-        self.level = level
+        self.level = inventory_level(level, "level")
 
     def targets(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """``(ceil(S) - 1, S)``: every whole position below ``S`` orders (``S - 1`` skipped ``floor(S)`` for a
@@ -136,8 +137,8 @@ class SS(BatchTargetPolicy):
 
     def __init__(self, s: ArrayLike, S: ArrayLike, repair: str | None = "auto") -> None:  # noqa: N803
         super().__init__(repair)
-        self.s = s
-        self.S = S
+        self.s = inventory_level(s, "s")
+        self.S = inventory_level(S, "S")
 
     def _levels(self, obs: Observation | BatchObservation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """``(s, S)`` per SKU; an ``S`` below its ``s`` is refused (it was raised to ``s`` without a word,

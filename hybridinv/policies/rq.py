@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError, number_in, scalar_or_array
-from hybridinv.core.limits import MAX_QUANTITY
+from hybridinv.core.errors import PlanningError, inventory_level, number_in, scalar_or_array
+from hybridinv.core.limits import MAX_ORDER, MAX_QUANTITY
 from hybridinv.core.lots import lots_covering
 from hybridinv.policies.base import Decision, TargetPolicy, fitted_on, mark_fitted, per_sku
 from hybridinv.policies.newsvendor import DemandStatistics, critical_fractile, demand_statistics, fit_source
@@ -182,8 +182,9 @@ class RQ(TargetPolicy):
         repair: str | None = "auto",
     ) -> None:
         super().__init__(repair)
-        self.reorder_point = None if reorder_point is None else scalar_or_array(reorder_point, "reorder_point")
-        self.batch_size = None if batch_size is None else scalar_or_array(batch_size, "batch_size", 0.0, open_low=True)
+        self.reorder_point = None if reorder_point is None else inventory_level(reorder_point, "reorder_point")
+        self.batch_size = (None if batch_size is None
+                           else scalar_or_array(batch_size, "batch_size", 0.0, open_low=True, high=MAX_ORDER))
         self.safety_factor = scalar_or_array(safety_factor, "safety_factor")
 
     def fit(self, source: Scenario | Observation | DemandStatistics) -> RQ:
@@ -282,8 +283,8 @@ class CappedBaseStock(TargetPolicy):
         repair: str | None = "auto",
     ) -> None:
         super().__init__(repair)
-        self.level = None if level is None else scalar_or_array(level, "level")
-        self.cap = None if cap is None else scalar_or_array(cap, "cap", 0.0)
+        self.level = None if level is None else inventory_level(level, "level")
+        self.cap = None if cap is None else inventory_level(cap, "cap", low=0.0)
         self.cap_factor = scalar_or_array(cap_factor, "cap_factor", 0.0, open_low=True)
         self.safety_factor = scalar_or_array(safety_factor, "safety_factor")
 

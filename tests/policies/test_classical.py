@@ -7,6 +7,7 @@ import pytest
 from scipy import stats
 
 from hybridinv import scenarios
+from hybridinv.policies import RQ, CappedBaseStock
 from hybridinv.policies.classical import SS, BaseStock
 from hybridinv.sim.runner import run_episode
 
@@ -75,6 +76,32 @@ def test_levels_that_are_not_numbers_are_refused(level: object) -> None:
         simulate(SS(level, 20, repair=None), scenario, seeds=1)
     assert info.value.column == "s"
     assert simulate(BaseStock(np.array([7.0]), repair=None), scenario, seeds=1)["avg_cost"].notna().all()
+
+
+@pytest.mark.parametrize("value", [1e30, -1e30, np.nan, np.inf, [5.0, np.nan], [5.0, 2e15]])
+@pytest.mark.parametrize(("make", "column"), [
+    (lambda v: BaseStock(v), "level"), (lambda v: SS(v, 1e16), "s"), (lambda v: SS(0.0, v), "S"),
+    (lambda v: RQ(reorder_point=v), "reorder_point"), (lambda v: RQ(batch_size=v), "batch_size"),
+    (lambda v: CappedBaseStock(level=v), "level"), (lambda v: CappedBaseStock(cap=v), "cap"),
+])
+def test_levels_out_of_range_are_refused_by_the_constructor(make: object, column: str, value: object) -> None:
+    """BaseStock(level=1e30) was accepted; plan() then refused its orders naming ``desired``, not the level."""
+    from hybridinv import PlanningError
+
+    with pytest.raises(PlanningError) as info:
+        make(value)  # type: ignore[operator]
+    assert info.value.column == column  # SS(v, 1e16): s is checked (and named) before S
+
+
+def test_levels_at_the_order_bound_are_accepted() -> None:
+    from hybridinv.core.limits import MAX_ORDER
+
+    assert BaseStock(MAX_ORDER).level == MAX_ORDER and BaseStock(-MAX_ORDER).level == -MAX_ORDER
+    assert SS([0.0, 3.0], [MAX_ORDER, 4.0]).S[0] == MAX_ORDER
+    assert RQ(reorder_point=-5.0, batch_size=MAX_ORDER).batch_size == MAX_ORDER
+    assert CappedBaseStock(level=7.0, cap=0.0).cap == 0.0
+    with pytest.raises(ValueError, match="cap"):
+        CappedBaseStock(cap=-1.0)
 
 
 @pytest.mark.parametrize(("make", "option"), [
