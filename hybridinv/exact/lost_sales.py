@@ -145,7 +145,8 @@ class LostSalesResult:
             pipeline = np.zeros((stock.size, width), dtype=np.int64)
         rest = _units(pipeline, "pipeline").reshape(stock.size, -1)
         if rest.shape[1] != width:
-            raise ValueError(f"pipeline must have {width} entries per state for lead time {self.lead_time}")
+            raise PlanningError(f"pipeline must have {width} entries per state for lead time {self.lead_time}",
+                                column="pipeline", value=int(rest.shape[1]))
         rows = np.column_stack((stock, rest))
         index = self._space.index(rows)
         return np.where(index >= 0, self.policy[np.maximum(index, 0)], 0)

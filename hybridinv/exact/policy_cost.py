@@ -125,7 +125,8 @@ def lost_sales_policy_cost(
     check_costs(holding_cost=holding_cost, shortage_cost=shortage_cost, fixed_cost=fixed_cost)
     pmf = demand_distribution(mean, demand_pmf)
     if not callable(policy):  # None was "'NoneType' object is not callable" at the first state
-        raise ValueError(f"policy must be a function of the states (an array, one row per state), got {policy!r}")
+        raise PlanningError(f"policy must be a function of the states (an array, one row per state), got {policy!r}",
+                            column="policy", value=repr(policy))
     whole = isinstance(position_bound, int | np.integer) and not isinstance(position_bound, bool)
     if position_bound is not None and not (whole and position_bound >= 0):  # 2.5 was 2, True 1, -1 numpy's error
         raise PlanningError(f"position_bound must be an integer >= 0, got {position_bound!r}", column="position_bound",
@@ -139,9 +140,12 @@ def lost_sales_policy_cost(
         space = StateSpace(lead_time, bound, max_states=MAX_CHAIN_STATES)
         raw = np.asarray(policy(space.states), dtype=np.float64).reshape(-1)
         if raw.shape != (space.size,):
-            raise ValueError(f"policy returned {raw.size} orders for {space.size} states")
-        if np.any(~np.isfinite(raw)) or np.any(raw < 0) or np.any(raw != np.round(raw)):
-            raise ValueError("policy orders must be finite integers >= 0")
+            raise PlanningError(f"policy returned {raw.size} orders for {space.size} states", column="policy")
+        bad = ~np.isfinite(raw) | (raw < 0) | (raw != np.round(raw))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise PlanningError(f"policy orders must be finite integers >= 0 (state {space.states[i].tolist()})",
+                                column="policy", value=float(raw[i]))
         orders = raw.astype(np.int64)
         reach = int((space.position + orders).max())
         if reach <= bound:

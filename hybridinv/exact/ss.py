@@ -34,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hybridinv.core.errors import PlanningError
 from hybridinv.exact._demand import (
     check_costs,
     check_lead_time,
@@ -102,9 +103,10 @@ class _RenewalCosts:
 def _check_policy(reorder_point: int, order_up_to: int) -> None:
     for name, value in (("s", reorder_point), ("S", order_up_to)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise ValueError(f"{name} must be an integer, got {value!r}")
+            raise PlanningError(f"{name} must be an integer, got {value!r}", column=name, value=repr(value))
     if reorder_point >= order_up_to:
-        raise ValueError(f"need s < S (order when inventory position <= s), got s={reorder_point}, S={order_up_to}")
+        raise PlanningError(f"need s < S (order when inventory position <= s), got s={reorder_point}",
+                            column="S", value=int(order_up_to))
 
 
 def ss_cost(
@@ -231,9 +233,11 @@ def optimal_ss(
     """
     check_costs(holding_cost=holding_cost, shortage_cost=shortage_cost, fixed_cost=fixed_cost)
     if shortage_cost <= 0 or holding_cost <= 0:
-        raise ValueError(
+        raise PlanningError(
             "holding_cost and shortage_cost must be > 0: without shortage cost never ordering is optimal, "
-            "without holding cost no finite policy is optimal"
+            "without holding cost no finite policy is optimal",
+            column="holding_cost" if holding_cost <= 0 else "shortage_cost",
+            value=float(holding_cost if holding_cost <= 0 else shortage_cost),
         )
     pmf = demand_distribution(mean, demand_pmf)
     costs = _RenewalCosts(pmf, holding_cost, shortage_cost, fixed_cost, check_lead_time(lead_time))

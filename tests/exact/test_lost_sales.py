@@ -245,8 +245,9 @@ def test_result_api_and_bounds() -> None:
     on_hand, first, second = result.states[123]
     assert result.order(on_hand, [first, second]) == result.policy[123]
     assert result.order(result.position_bound + 5, [0, 0]) == 0
-    with pytest.raises(ValueError, match="2 entries"):
+    with pytest.raises(PlanningError, match="2 entries") as info:
         result.order(3, [1])
+    assert info.value.column == "pipeline"
     with pytest.raises(ValueError, match=">= 0"):
         result.order(-1, [0, 0])
     with pytest.raises(dataclasses.FrozenInstanceError):

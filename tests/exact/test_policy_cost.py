@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from hybridinv import PlanningError
 from hybridinv.exact import base_stock_cost, lost_sales_optimal, lost_sales_policy_cost
 
 
@@ -78,8 +79,11 @@ def test_cost_parts_fill_rate_and_closure() -> None:
     ],
 )
 def test_invalid_orders_are_rejected(policy: object, match: str) -> None:
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(PlanningError, match=match) as info:  # a plain ValueError until 2026-12-07
         lost_sales_policy_cost(policy, 5.0, 2, 1.0, 9.0)  # type: ignore[arg-type]
+    assert info.value.column == "policy"
+    if match != "orders for":  # the first bad order is named with its state
+        assert "state [" in str(info.value) and info.value.value is not None
 
 
 @pytest.mark.parametrize("bound", [-1, 2.5, True])
@@ -88,8 +92,9 @@ def test_policy_cost_checks_its_position_bound_and_policy(bound: object) -> None
     # and policy=None a TypeError
     with pytest.raises(ValueError, match="position_bound must be an integer >= 0"):
         lost_sales_policy_cost(lambda s: np.maximum(12 - s.sum(axis=1), 0), 5, 1, 1, 9, position_bound=bound)
-    with pytest.raises(ValueError, match="policy must be a function"):
+    with pytest.raises(PlanningError, match="policy must be a function") as info:
         lost_sales_policy_cost(None, 5, 1, 1, 9)  # type: ignore[arg-type]
+    assert info.value.column == "policy"
 
 
 def test_a_chain_too_slow_for_the_power_iteration_is_solved_directly() -> None:

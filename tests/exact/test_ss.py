@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hybridinv import PlanningError
 from hybridinv.exact import best_base_stock, optimal_ss, ss_cost
 from hybridinv.exact._demand import newsvendor_cost, poisson_pmf
 
@@ -154,10 +155,16 @@ def test_optimal_ss_rejects_invalid_input(arguments: tuple, message: str) -> Non
 
 
 def test_ss_cost_rejects_reorder_point_not_below_order_up_to() -> None:
-    with pytest.raises(ValueError, match="s < S"):
+    # plain ValueErrors naming no argument until 2026-12-07
+    with pytest.raises(PlanningError, match="s < S") as info:
         ss_cost(5, 5, 6, 1, 4, 5)
-    with pytest.raises(ValueError, match="integer"):
+    assert (info.value.column, info.value.value) == ("S", 5)
+    with pytest.raises(PlanningError, match="integer") as info:
         ss_cost(4.5, 10, 6, 1, 4, 5)  # type: ignore[arg-type]
+    assert info.value.column == "s"
+    with pytest.raises(PlanningError, match="must be > 0") as info:
+        optimal_ss(6, holding_cost=1, shortage_cost=0, fixed_cost=5)
+    assert (info.value.column, info.value.value) == ("shortage_cost", 0.0)
 
 
 def _lead_time_chain_cost(s: int, S: int, mean: float, lead: int, holding: float, shortage: float,
