@@ -1,4 +1,5 @@
-"""``aggregate_sales`` on logs whose missing rows are doubtful zeros, and sums above the quantity limit."""
+"""``aggregate_sales`` on logs whose missing rows are doubtful zeros, sums above the quantity limit, and dates given
+as pandas periods."""
 
 from __future__ import annotations
 
@@ -111,3 +112,11 @@ def test_a_period_total_above_the_quantity_limit_names_the_sku_and_period():
     assert caught.value.value == pytest.approx(28 * 9e11)
     aggregate_sales(log, "day")  # each day alone is within the limit
 
+
+def test_dates_given_as_pandas_periods_are_read():
+    # "dates written in more than one way (Passing PeriodDtype data is invalid...)"
+    log = _monthly()
+    plain = aggregate_sales(log, "month")
+    periods = aggregate_sales(log.assign(date=pd.DatetimeIndex(log["date"]).to_period("M")), "month")
+    assert list(periods.periods) == list(plain.periods)
+    np.testing.assert_array_equal(periods.demand, plain.demand)
