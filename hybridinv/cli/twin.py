@@ -7,14 +7,17 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from hybridinv.cli._io import FolderPath, extra_columns_option, read_csv
+from hybridinv.cli._io import FolderPath, extra_columns_option, read_csv, refuse_input_as_output
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from hybridinv.twin import DigitalTwin
 
-__all__ = ["command", "fit_twin_from_files", "history_frame", "scenario_text"]
+__all__ = ["OUTPUT_FILES", "command", "fit_twin_from_files", "history_frame", "scenario_text"]
+
+#: The files ``hybridinv twin`` writes into its --out folder.
+OUTPUT_FILES: tuple[str, ...] = ("fit_report.csv", "catalog.csv", "history.csv", "scenario.toml")
 
 
 def fit_twin_from_files(sales_path: str, receipts_path: str | None, period: str, censoring: str,
@@ -54,8 +57,12 @@ def command(sales_path: str, receipts_path: str | None, catalog_path: str | None
     [lead_times.disruptions].
     """
     from hybridinv.core.constraints import Constraints
-    from hybridinv.core.outputs import write_csv
+    from hybridinv.core.outputs import replace_files, write_csv
 
+    # --sales OUT/history.csv --catalog OUT/catalog.csv --out OUT replaced both inputs with the outputs, exit 0
+    for name in OUTPUT_FILES:
+        refuse_input_as_output(str(Path(out_dir) / name), "--out", [sales_path, receipts_path, catalog_path],
+                               f"write the twin's files ({', '.join(OUTPUT_FILES)}) to another folder")
     # first: a capacity of -1 or nan was written to scenario.toml, to fail only where the file was used
     Constraints.coerce({key: value for key, value in (("capacity", capacity), ("budget", budget)) if value is not None})
     twin = fit_twin_from_files(sales_path, receipts_path, period, censoring, extra_columns)
@@ -66,10 +73,13 @@ def command(sales_path: str, receipts_path: str | None, catalog_path: str | None
     history, scenario = history_frame(twin), scenario_text(twin, sales_path, capacity, budget)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    write_csv(report, out / "fit_report.csv")
-    write_csv(catalog, out / "catalog.csv")
-    write_csv(history, out / "history.csv")
-    (out / "scenario.toml").write_text(scenario, encoding="utf-8")
+    # one set, each whole: a failure midway (a full disk) left a new fit report beside the last run's other files
+    replace_files({
+        out / "fit_report.csv": lambda temporary: write_csv(report, temporary),
+        out / "catalog.csv": lambda temporary: write_csv(catalog, temporary),
+        out / "history.csv": lambda temporary: write_csv(history, temporary),
+        out / "scenario.toml": lambda temporary: temporary.write_text(scenario, encoding="utf-8"),
+    }, column="out")
     click.echo(f"fitted {len(report)} SKUs over {twin.matrix_.demand.shape[0]} {period}s")
     click.echo("demand classes: " + ", ".join(f"{k} {v}" for k, v in report["pattern"].value_counts().items()))
     click.echo("families:       " + ", ".join(f"{k} {v}" for k, v in report["family"].value_counts().items()))
@@ -77,9 +87,12 @@ def command(sales_path: str, receipts_path: str | None, catalog_path: str | None
     for column in seasonal:
         click.echo(f"{column.removesuffix('_significant')}: significant for {int(report[column].sum())} SKUs")
     censored = (report["censored_share"] > 0).to_numpy()
-    # how the affected SKUs were treated (the first SKU's flag said "none" when it had no stock-out)
-    how = report["censoring"][censored].iloc[0] if censored.any() else report["censoring"].iloc[0] or "none"
-    click.echo(f"censored periods: {int(censored.sum())} SKUs affected ({how})")
+    if not twin.matrix_.has_stock_info:  # "0 SKUs affected (unknown (no stock data))" contradicted itself
+        click.echo("censored periods: unknown (the sales log has no on_hand or stockout column)")
+    else:
+        # how the affected SKUs were treated (the first SKU's flag said "none" when it had no stock-out)
+        how = report["censoring"][censored].iloc[0] if censored.any() else report["censoring"].iloc[0] or "none"
+        click.echo(f"censored periods: {int(censored.sum())} SKUs affected ({how})")
     if "lead_time_mean" in report:
         # over the SKUs with arrived receipts: the others' defaults (1 period, always on time, in full) diluted it
         logged = report[report["receipts"] > 0]

@@ -814,7 +814,8 @@ def date_column(values: pd.Series, column: str) -> pd.Series:
     is above 12, month first when some second field is; when neither, the field that never changes is the
     day (a monthly log dated on the 1st: ``01/02/1998``, ``01/03/1998``); when both change, a
     :class:`PlanningError` asks for ISO dates, as it does for a column mixing such dates with others.
-    Anything else goes to pandas as given. Dates with a time zone or UTC offset
+    Anything else goes to pandas as given; pandas periods (``dates.dt.to_period("M")``) are read as their
+    first day. Dates with a time zone or UTC offset
     (``2024-03-31T00:30:00+02:00``, ``...Z``) are read as the clock where they were recorded showed them,
     without the time zone. :func:`date_columns` reads the date columns of one file with one order.
 
@@ -830,6 +831,10 @@ def date_columns(columns: Mapping[str, pd.Series]) -> dict[str, pd.Series]:
     """Each of ``columns`` (name -> values) read as :func:`date_column` does, the numeric ones with **one**
     day/month order decided from all of them: a receipts log read ``order_date`` day first (a day above 12)
     and ``promised_date`` month first (its second field never changed), 24 days apart became 24 weeks."""
+    # pandas periods (dates.dt.to_period("M")) as their first day: pandas.to_datetime refused them ("Passing
+    # PeriodDtype data is invalid"), which read as "dates written in more than one way"
+    columns = {column: values.dt.to_timestamp() if isinstance(values.dtype, pd.PeriodDtype) else values
+               for column, values in columns.items()}
     numeric: dict[str, pd.DataFrame] = {}
     for column, values in columns.items():
         text = values.dropna().astype(str)

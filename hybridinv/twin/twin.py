@@ -129,6 +129,11 @@ def aggregate_sales(sales: pd.DataFrame, period: PlanningPeriod | str = Planning
                     extra_columns: ExtraColumns = "error") -> DemandMatrix:
     """Sum a transaction log per SKU and planning period (days without a row count as 0).
 
+    A transaction log has rows only where something was sold, so a period without a row is a period of
+    zero demand. A :class:`~hybridinv.PlanningWarning` says when that reading is doubtful: a run of periods
+    without a row of any SKU that chance does not explain (an export that lost them), SKUs whose first row
+    comes after half of the log's span, and SKUs whose last row comes before its second half.
+
     A period is censored when any of its rows has ``stockout`` true or ``on_hand <= 0``.
     ``extra_columns`` treats columns other than :data:`SALES_COLUMNS`, ``on_hand`` and
     ``stockout`` as a catalog does (by default an error naming the closest known column: a
@@ -137,8 +142,9 @@ def aggregate_sales(sales: pd.DataFrame, period: PlanningPeriod | str = Planning
     Raises
     ------
     PlanningError
-        For a missing, repeated or unknown column, an unknown ``period``, unreadable dates, or quantities
-        that are empty, negative, infinite, booleans or not numbers (and such ``on_hand`` values).
+        For a missing, repeated or unknown column, an unknown ``period``, unreadable dates, quantities
+        that are empty, negative, infinite, booleans or not numbers (and such ``on_hand`` values), or a
+        SKU's total in a period above :data:`~hybridinv.core.limits.MAX_QUANTITY`.
     """
     df = require_frame(sales, "sales")
     check_columns(df, SALES_KNOWN, "sales", extra_columns)
@@ -198,8 +204,12 @@ def aggregate_sales(sales: pd.DataFrame, period: PlanningPeriod | str = Planning
     span = pd.period_range(first, last, freq=period.freq)
     skus = np.array(sorted(frame["sku"].unique()), dtype=object)
     wide = grouped["quantity"].unstack("sku").reindex(index=span, columns=skus).fillna(0.0)
+    _check_period_totals(wide, period)
     flags = grouped["stockout"].astype(float).unstack("sku").reindex(index=span, columns=skus).fillna(0.0)
-    _warn_late_starters(frame.groupby("sku")["period"].min().reindex(skus), first, span.size)
+    by_sku = frame.groupby("sku")["period"]
+    _warn_gaps(frame["period"], by_sku.nunique().reindex(skus), span, period)
+    _warn_late_starters(by_sku.min().reindex(skus), first, span.size)
+    _warn_early_stoppers(by_sku.max().reindex(skus), last, span.size)
     _warn_fractional(wide)
     _warn_coarse_or_partial(dates, period, last)
     return DemandMatrix(
@@ -209,6 +219,59 @@ def aggregate_sales(sales: pd.DataFrame, period: PlanningPeriod | str = Planning
         censored=flags.to_numpy(dtype=np.float64) > 0,
         has_stock_info=has_stock_info,
     )
+
+
+def _check_period_totals(wide: pd.DataFrame, period: PlanningPeriod) -> None:
+    """Refuse a SKU's total in a period above :data:`MAX_QUANTITY` (each row is within it, but daily rows of
+    9e11 summed to a month failed only in the catalog, naming 'demand_mean' and no SKU).
+
+    Raises
+    ------
+    PlanningError
+        Naming ``quantity``, the SKU, the period and the total.
+    """
+    values = wide.to_numpy(dtype=np.float64)
+    over = values > MAX_QUANTITY
+    if over.any():
+        t, i = np.argwhere(over)[0]
+        raise PlanningError(f"the SKU's sales in {period.value} {wide.index[t]} sum to {values[t, i]:g}, more "
+                            f"than {MAX_QUANTITY:g} units: check the quantities of that {period.value}",
+                            column="quantity", sku=wide.columns[i], value=float(values[t, i]))
+
+
+#: A run of periods without a row of any SKU is warned about when chance (each SKU's share of periods with a
+#: row, independently) explains fewer such runs than this in the log's span.
+GAP_CHANCE = 0.01
+
+
+def _warn_gaps(periods: pd.Series, rows_per_sku: pd.Series, span: pd.PeriodIndex, period: PlanningPeriod) -> None:
+    """Warn about runs of periods in which no SKU at all has a row, when chance does not explain them: they
+    count as zero demand for every SKU (a year lost from an export fitted 36 months of 10 a month as 6.67 a
+    month, intermittent). Days of the week without rows in at least half the weeks are closing days, not gaps."""
+    empty = ~span.isin(pd.PeriodIndex(periods.unique()))
+    if period is PlanningPeriod.DAY and empty.any():
+        weekday = np.asarray(span.day_of_week)
+        closed = np.bincount(weekday[empty], minlength=7) >= 0.5 * np.bincount(weekday, minlength=7)
+        empty &= ~closed[weekday]
+    if not empty.any():
+        return
+    # chance that a period has no row of any SKU, each SKU having rows in its share of the span
+    share = np.minimum(rows_per_sku.to_numpy(dtype=np.float64) / span.size, 1.0)
+    log_empty = float(np.sum(np.log1p(-share))) if (share < 1.0).all() else -np.inf
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], empty.astype(np.int8), [0]))))
+    runs = [(int(start), int(end)) for start, end in zip(edges[::2], edges[1::2], strict=True)
+            if np.log(span.size) + (end - start) * log_empty < np.log(GAP_CHANCE)]
+    if not runs:
+        return
+    named = ", ".join(str(span[a]) if b - a == 1 else f"{span[a]} to {span[b - 1]}" for a, b in runs[:3])
+    more = f" and {len(runs) - 3} more stretch(es)" if len(runs) > 3 else ""
+    count = sum(b - a for a, b in runs)
+    unit = period.value
+    warnings.warn(PlanningWarning(
+        f"the sales log has no row of any SKU in {named}{more} ({count} {unit}(s) inside its span {span[0]} to "
+        f"{span[-1]}): they count as zero demand for every SKU, which lowers the fitted demand. If the export lost "
+        f"them, restore those rows or fit on the log after the gap; if nothing was sold, add a row with quantity 0 "
+        f"in each such {unit} (one SKU is enough) to say so"), stacklevel=3)
 
 
 def _warn_fractional(wide: pd.DataFrame) -> None:
@@ -287,6 +350,23 @@ def _warn_late_starters(first_rows: pd.Series, first: pd.Period, periods: int) -
             f"{int(late.sum())} SKU(s) first appear in the second half of the sales log (first: "
             f"{first_rows.index[i]!r}, from {first_rows.iloc[i]}); the periods before count as no demand. If they "
             "were not sold yet (new products), fit them on a log that starts at their first sale",
+            PlanningWarning, stacklevel=3)
+
+
+def _warn_early_stoppers(last_rows: pd.Series, last: pd.Period, periods: int) -> None:
+    """Warn about SKUs whose last row comes :data:`LATE_START_SHARE` of the span or more before its end (the mirror
+    of :func:`_warn_late_starters`): the periods after it count as no demand, which understates a product whose
+    rows the export lost, and plans for one no longer sold (a SKU that stopped after 6 of 36 months was fitted
+    at a sixth of its demand without a word)."""
+    offsets = last.ordinal - pd.PeriodIndex(last_rows).asi8
+    early = offsets >= LATE_START_SHARE * periods
+    if periods >= 4 and early.any():
+        stopped = last_rows[early]
+        named = ", ".join(f"{sku!r} (last row {row})" for sku, row in stopped.iloc[:3].items())
+        warnings.warn(
+            f"{int(early.sum())} SKU(s) have no row in the second half of the sales log (first: {named}"
+            f"{', ...' if stopped.size > 3 else ''}); the periods after their last row count as no demand. If they "
+            "are no longer sold, leave them out of the log; if the export lost their rows, restore them",
             PlanningWarning, stacklevel=3)
 
 
