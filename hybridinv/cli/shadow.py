@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import functools
+import os
 from pathlib import Path
 from typing import Any
 
 import click
 
-from hybridinv.cli._io import FolderPath, extra_columns_option, read_csv, writable_directory
+from hybridinv.cli._io import FolderPath, extra_columns_option, read_csv, refuse_input_as_output, writable_directory
 from hybridinv.cli.twin import fit_twin_from_files
 
 __all__ = ["command"]
 
 
-def _policy(name: str, scenario: Any, model: str | None) -> Any:
+#: The files ``--out DIR`` receives, written as one set.
+OUTPUTS: tuple[str, ...] = ("summary.csv", "disagreements.csv", "per_period.csv")
+
+
+def _policy(name: str, scenario: Any, model: str | None, option: str = "policy") -> Any:
+    """The policy ``name`` of the registry (or the hybrid model in ``model``); an error names ``option``, the
+    option the name came from (``--incumbent bogus`` was reported as "policy 'bogus'")."""
     from hybridinv import PlanningError
     from hybridinv.policies.registry import make
 
@@ -24,7 +32,9 @@ def _policy(name: str, scenario: Any, model: str | None) -> Any:
     try:
         return make(name, scenario)
     except (PlanningError, TypeError) as exc:
-        raise click.ClickException(f"policy {name!r}: {exc}") from exc
+        # the registry's error names its own argument, 'policy': the option is named instead
+        detail = exc.message if isinstance(exc, PlanningError) and exc.column == "policy" else str(exc)
+        raise click.ClickException(f"--{option} {name!r}: {detail}") from exc
 
 
 @click.command(name="shadow")
@@ -50,8 +60,16 @@ def _policy(name: str, scenario: Any, model: str | None) -> Any:
               help="Periods to replay (without --decisions).")
 @click.option("--replications", type=click.IntRange(min=1), default=10, show_default=True)
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--block", type=click.IntRange(min=1), default=4, show_default=True,
+              help="Block length (periods) of the moving-block bootstrap of the confidence intervals; with fewer "
+                   "than two blocks of measured periods there is no interval.")
+@click.option("--confidence", type=click.FloatRange(0.0, 1.0, min_open=True, max_open=True), default=0.95,
+              show_default=True, help="Level of the confidence intervals.")
+@click.option("--resamples", type=click.IntRange(min=1), default=2000, show_default=True,
+              help="Bootstrap resamples (at least 5 beyond each end of the interval: 200 for 95%, 1,000 for 99%).")
 @extra_columns_option
-@click.option("--out", "out_dir", type=FolderPath(), help="Output folder for CSVs.")
+@click.option("--out", "out_dir", type=FolderPath(),
+              help="Output folder for summary.csv, disagreements.csv and per_period.csv (written as one set).")
 def command(
     sales_path: str,
     receipts_path: str | None,
@@ -65,11 +83,15 @@ def command(
     periods: int,
     replications: int,
     seed: int,
+    block: int,
+    confidence: float,
+    resamples: int,
     extra_columns: str,
     out_dir: str | None,
 ) -> None:
     """Counterfactual KPI difference (recommended - incumbent) with bootstrap confidence intervals."""
-    from hybridinv.core.outputs import write_csv
+    from hybridinv.core.errors import PlanningError
+    from hybridinv.core.outputs import replace_files
     from hybridinv.deploy import LoggedOrders, shadow_replay
     from hybridinv.twin import DigitalTwin
 
@@ -77,6 +99,11 @@ def command(
         raise click.UsageError("--window needs --decisions (it is the number of periods the logged decisions "
                                "cover; without them --periods sets the replay)")
     if out_dir:
+        # --decisions DIR/summary.csv --out DIR replaced the decisions with the summary without a word
+        for name in OUTPUTS:
+            refuse_input_as_output(os.path.join(out_dir, name), "--out",
+                                   [sales_path, receipts_path, catalog_path, decisions_path],
+                                   f"write the results ({', '.join(OUTPUTS)}) to another folder")
         writable_directory(out_dir)  # before the replay, not after it printed its results
     given = click.get_current_context().get_parameter_source("periods")
     if decisions_path and given is not None and given != click.core.ParameterSource.DEFAULT:
@@ -111,12 +138,18 @@ def command(
                    f"({horizon} periods{hint})")
     else:
         scenario = twin.scenario(catalog, periods=periods, extra_columns=extra_columns)  # type: ignore[arg-type]
-        baseline = _policy(incumbent, scenario, None)
+        baseline = _policy(incumbent, scenario, None, "incumbent")
     recommended = _policy(policy, scenario, model)
     incumbent_name = "the logged decisions" if decisions_path else getattr(baseline, "name", incumbent)
     click.echo(f"recommended: {model or getattr(recommended, 'name', policy)}; incumbent: {incumbent_name}")
-    result = shadow_replay(scenario, recommended, baseline, demand=demand, periods=periods,
-                           replications=replications, seed=seed)
+    try:
+        result = shadow_replay(scenario, recommended, baseline, demand=demand, periods=periods,
+                               replications=replications, seed=seed, confidence=confidence, resamples=resamples,
+                               block=block)
+    except PlanningError as exc:  # too few resamples for the confidence: named as the option
+        if exc.column not in ("resamples", "confidence", "block"):
+            raise
+        raise click.BadParameter(exc.message, param_hint=f"--{exc.column}") from None
     import pandas as pd
 
     with pd.option_context("display.width", 120, "display.float_format", "{:.3f}".format):
@@ -127,10 +160,17 @@ def command(
     click.echo(result.verdict("valued_cost") + " (stock left at the end valued at unit cost)")
     if out_dir:
         out = Path(out_dir)
-        write_csv(result.summary, out / "summary.csv")
-        write_csv(result.disagreements, out / "disagreements.csv")
-        write_csv(result.per_period, out / "per_period.csv")
-        click.echo(f"wrote {out}/summary.csv, disagreements.csv, per_period.csv")
+        frames = dict(zip(OUTPUTS, (result.summary, result.disagreements, result.per_period), strict=True))
+        # one set: a failure while writing the second file left a new summary beside the last run's other files
+        replace_files({out / name: functools.partial(_write_frame, frame) for name, frame in frames.items()},
+                      column="out")
+        click.echo(f"wrote {out}/{', '.join(OUTPUTS)}")
+
+
+def _write_frame(frame: Any, path: Path) -> None:
+    from hybridinv.core.outputs import write_csv
+
+    write_csv(frame, path)
 
 
 def _warn_censored(censored: Any, skus: Any, periods: Any) -> None:

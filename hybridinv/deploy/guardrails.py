@@ -119,7 +119,9 @@ def apply_guardrails(
         ``[lower, upper]`` and rounding the minimum up would pass the
         periods-of-supply cap, ``lower`` drops to the largest allowed order
         under ``upper`` (0 if none). A critical
-        minimum wins over every other limit (``upper`` is then raised to it).
+        minimum wins over every other limit: ``upper`` is then raised to it and, where the band holds no
+        allowed order at or above the minimum, to the smallest allowed order ``>= lower`` (a safety floor that
+        :func:`repair_bounds`'s closest-order rule would otherwise break by ordering less).
 
     Raises
     ------
@@ -168,9 +170,33 @@ def apply_guardrails(
         elif minimum.shape != (n,):
             raise PlanningError(f"critical_min_order must be one number or {n} (one per SKU)",
                                 column="critical_min_order", value=f"shape {minimum.shape}")
+        floor = critical & (minimum > 0)
         lower = np.where(critical, np.maximum(lower, np.ceil(minimum - _TOL)), lower)
         upper = np.maximum(upper, lower)
+        upper = np.where(floor, _reach_floor(catalog, lower, upper, np.ceil(minimum - _TOL)), upper)
     return lower + 0.0, upper + 0.0  # ceil(0 - tol) is -0.0: adding 0.0 makes every zero positive
+
+
+def _reach_floor(catalog: Catalog, lower: NDArray[np.float64], upper: NDArray[np.float64],
+                 minimum: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``upper`` raised, where no order the catalog allows lies in ``[lower, upper]`` and the largest one under
+    ``upper`` is below ``minimum``, to the smallest allowed order ``>= lower`` (when the maximum order allows one).
+
+    A critical minimum is a safety floor: :func:`repair_bounds` takes the allowed order closest to a band that
+    holds none, which may be the one below it, under the minimum.
+    """
+    largest = _largest_allowed(catalog)
+    least, _ = _allowed_range(catalog, lower, upper)
+    _, most = _allowed_range(catalog, lower, np.minimum(upper, largest))
+    below_floor = (least > np.minimum(upper, largest)) & (most < minimum - _TOL) & (least <= largest)
+    return np.where(below_floor, least, upper)
+
+
+def _largest_allowed(catalog: Catalog) -> NDArray[np.float64]:
+    """The largest order the catalog allows per SKU (whole lots, MOQ, ``max_order``; 0 if none; inf without a
+    maximum)."""
+    maximum = np.asarray(catalog.max_order, dtype=np.float64)
+    return _allowed_range(catalog, np.zeros_like(maximum), maximum)[1]
 
 
 def _critical(guardrails: Guardrails, catalog: Catalog) -> NDArray[np.bool_]:
@@ -250,27 +276,33 @@ def repair_bounds(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
     """Guardrail bounds made consistent with the catalog's lot sizes, MOQs and maximum orders.
 
-    The repair orders whole lots, at least the MOQ when positive. Where no such
-    order lies in ``[lower, upper]`` the minimum wins (as in
-    :func:`apply_guardrails`): ``upper`` is raised to the smallest allowed order
-    ``>= lower``. A minimum above the catalog's largest allowed order is lowered
-    to that order.
+    The repair orders whole lots, at least the MOQ when positive, at most the maximum order.
+    Where such an order lies in ``[lower, upper]`` the bounds are returned as given. Where none
+    does, the bounds are moved to the allowed order *closest* to the band: the largest one below
+    ``lower`` or the smallest one above ``upper``, whichever is nearer, the lower one on a tie
+    (and the largest allowed order when none lies above). A critical minimum is not broken by
+    this: :func:`apply_guardrails` widens a critical SKU's band to an allowed order at or above
+    its minimum. Until 2026-12-06 the minimum always won, so a band of [2, 12] with a MOQ of 36
+    ordered 36, 24 units over the band, where 0 is 2 units under it.
 
     Returns
     -------
     lower, upper : arrays of float
         Bounds :func:`hybridinv.repair.repair_orders` accepts without conflict.
-    capped : array of bool
-        SKUs whose minimum had to be lowered to the catalog's largest order.
+    outside : array of bool
+        SKUs whose order must lie outside ``[lower, upper]`` (no allowed order lies in it).
     """
     low = np.asarray(lower, dtype=np.float64)
     high = np.asarray(upper, dtype=np.float64)
-    need, _ = _allowed_range(catalog, low, high)
-    _, largest = _allowed_range(catalog, np.zeros_like(low), np.asarray(catalog.max_order, dtype=np.float64))
-    capped = need > largest
-    low = np.where(capped, largest, low)
-    need = np.minimum(need, largest)
-    return low, np.maximum(high, need), capped
+    largest = _largest_allowed(catalog)
+    reachable = np.minimum(high, largest)
+    least, _ = _allowed_range(catalog, low, high)  # the smallest allowed order >= lower (may pass the largest)
+    _, most = _allowed_range(catalog, low, reachable)  # the largest allowed order <= upper
+    outside = least > reachable
+    with np.errstate(invalid="ignore"):  # inf - inf where a band is open above (never outside)
+        down = outside & ((least > largest) | (low - most <= least - high + _TOL))
+    up = outside & ~down
+    return np.where(down, most, low), np.where(down, most, np.where(up, least, high)), outside
 
 
 def guarded_repair(
@@ -287,18 +319,20 @@ def guarded_repair(
     The bounds (made consistent with lot sizes, MOQs and maximum orders by
     :func:`repair_bounds`) are enforced inside :func:`hybridinv.repair.repair_orders`,
     so the plan keeps every catalog rule and the capacity, budget and supplier
-    rows. A minimum order the shared rows cannot afford is still placed: the
+    rows. Where no order the catalog allows lies in a SKU's band, the allowed order closest to it
+    is placed (the lower one on a tie) and a :class:`~hybridinv.core.errors.ConstraintViolationWarning`
+    names the SKU, its band and its order. A minimum order the shared rows cannot afford is still placed: the
     repair then reports the violated rows with a
     :class:`~hybridinv.core.errors.ConstraintViolationWarning`, as it does for a
     minimum above the catalog's maximum order. Without any catalog rule or shared
     constraint the orders are rounded up to whole units and clipped to the whole
-    numbers within the bounds (the minimum wins where no whole number fits).
+    numbers within the bounds (the closest whole number where none fits).
 
     Raises
     ------
     PlanningError
         For a desired quantity that is not a finite number, or a bound that is
-        negative, NaN (or, for ``lower``, infinite), naming the SKU.
+        negative, NaN (or, for ``lower``, infinite) or a ``lower`` above ``upper``, naming the SKU.
     RuntimeError
         If the repair returned an order outside the bounds (defensive check).
     """
@@ -316,29 +350,49 @@ def _guarded(
     lower, upper = bounds
     lower = _sku_values(lower, "lower", catalog)
     upper = _sku_values(upper, "upper", catalog, allow_inf=True)
-    low, high, capped = repair_bounds(catalog, lower, upper)
-    if capped.any():
-        warnings.warn(
-            f"{int(capped.sum())} SKU(s) have a guardrail minimum above their maximum order; "
-            "ordering the maximum instead",
-            ConstraintViolationWarning,
-            stacklevel=2,
-        )
+    crossed = lower > upper + _TOL
+    if crossed.any():  # lower 5, upper 2 placed 5 without a word
+        i = int(np.flatnonzero(crossed)[0])
+        raise PlanningError(f"the lower bound is above the upper bound {upper[i]:g}", column="lower",
+                            sku=catalog.sku[i], value=float(lower[i]))
+    low, high, outside = repair_bounds(catalog, lower, upper)
     if not _has_rules(catalog, constraints):
         wanted = np.maximum(_sku_values(desired, "desired", catalog, minimum=None), 0.0)
         least, most = _allowed_range(catalog, low, high)
-        return np.clip(np.ceil(wanted - _TOL), least, np.maximum(most, least)), None
-    from hybridinv.repair import repair_orders
+        orders = np.clip(np.ceil(wanted - _TOL), least, np.maximum(most, least))
+        result = None
+    else:
+        from hybridinv.repair import repair_orders
 
-    result = repair_orders(desired, catalog, state, constraints, lower=low, upper=high, **repair_options)
-    orders = np.asarray(result.orders, dtype=np.float64)
-    outside = (orders < low - _TOL) | (orders > high + _TOL)
-    if outside.any():  # the repair enforces the bounds; this only guards against regressions
-        i = int(np.flatnonzero(outside)[0])
-        raise RuntimeError(
-            f"repair returned {orders[i]:g} for SKU {catalog.sku[i]!r} outside [{low[i]:g}, {high[i]:g}]"
-        )
+        result = repair_orders(desired, catalog, state, constraints, lower=low, upper=high, **repair_options)
+        orders = np.asarray(result.orders, dtype=np.float64)
+        beyond = (orders < low - _TOL) | (orders > high + _TOL)
+        if beyond.any():  # the repair enforces the bounds; this only guards against regressions
+            i = int(np.flatnonzero(beyond)[0])
+            raise RuntimeError(
+                f"repair returned {orders[i]:g} for SKU {catalog.sku[i]!r} outside [{low[i]:g}, {high[i]:g}]"
+            )
+    if outside.any():
+        _warn_outside(catalog, lower, upper, orders, outside)
     return orders, result
+
+
+def _warn_outside(catalog: Catalog, lower: NDArray[np.float64], upper: NDArray[np.float64],
+                  orders: NDArray[np.float64], outside: NDArray[np.bool_]) -> None:
+    """Say which SKUs order outside their guardrail band because no order the catalog allows lies in it (a
+    band of [2, 12] with a MOQ of 36 ordered 36 without a word until 2026-12-06)."""
+    where = np.flatnonzero(outside)
+    shown = [f"SKU {catalog.sku[i]!r} orders {orders[i]:g}, band [{lower[i]:g}, {upper[i]:g}] (lots of "
+             f"{catalog.lot_size[i]:g}, MOQ {catalog.moq[i]:g}, maximum order {catalog.max_order[i]:g})"
+             for i in where[:3]]
+    more = f"; and {where.size - 3} more" if where.size > 3 else ""
+    warnings.warn(
+        f"guardrail broken for {where.size} SKU(s): no order the catalog allows (whole lots, MOQ, maximum order) "
+        f"lies in the band, so the closest allowed order is placed (the lower one on a tie): {'; '.join(shown)}"
+        f"{more}",
+        ConstraintViolationWarning,
+        stacklevel=4,  # the caller of guarded_repair
+    )
 
 
 def guardrail_report(
@@ -357,9 +411,9 @@ def guardrail_report(
     empty; ``binding`` is True where the final order sits on a bound rounded to
     the orders the catalog allows (whole lots, MOQ), which is where the repair
     keeps it (:func:`guarded_repair`); ``violated`` is True where the final order lies
-    outside the bounds the repair enforces (:func:`repair_bounds`: ``lower`` and ``upper``
-    made consistent with lots, MOQ and maximum order), e.g. an order changed by hand after
-    the repair. An order beyond a bound is not binding (it was, for any order above the cap).
+    outside ``[lower, upper]``: the closest allowed order to a band no order the catalog allows
+    meets (:func:`repair_bounds`), or an order changed by hand after the repair. An order beyond
+    a bound is not binding (it was, for any order above the cap).
 
     ``incumbent_orders``, ``desired`` and ``final`` are one number per SKU, read as
     :func:`apply_guardrails` reads the incumbent: a pandas Series indexed by SKU by its labels.
@@ -397,7 +451,9 @@ def guardrail_report(
     active = np.where(cut & (desired_arr > supply[1] + _TOL) & (active == ""), "periods_of_supply", active)
     active = np.where(raised & (desired_arr < change[0] - _TOL), "max_change", active)
     active = np.where(raised & critical & (lower > change[0]), "critical_minimum", active)
-    violated = (final_arr < low - _TOL) | (final_arr > high + _TOL)
+    # outside the band itself: a band no allowed order meets (the repair places the closest one, outside it) was
+    # judged against the repair's bounds, so 36 under a band of [2, 12] read violated=False
+    violated = (final_arr < lower - _TOL) | (final_arr > upper + _TOL)
     # a final order far above the cap was called binding (final >= the cap): beyond a bound is a violation
     binding = ~violated & (((final_arr <= least + _TOL) & (least > 0)) | (final_arr >= most - _TOL))
     return pd.DataFrame({

@@ -97,10 +97,10 @@ class IncumbentPenalty:
         PlanningError
             When the agent and incumbent give different numbers of target arrays or
             arrays of different shapes, the target arrays of one side differ in shape, an
-            array is empty, has more than one dimension or holds NaN or an infinite value, a ``scale`` is not > 0 and
-            finite, a ``sku_weight`` is negative or not finite, or ``scale``/``sku_weight``
-            is neither one number nor one per SKU. The
-            message names the SKU position and the value.
+            array is one number (0-d) or empty, has more than one dimension or holds NaN or
+            an infinite value, a ``scale`` is not > 0 and finite, a ``sku_weight`` is negative
+            or not finite, or ``scale``/``sku_weight`` is neither one number nor one per SKU.
+            The message names the SKU position and the value.
         """
         agent_parts, incumbent_parts = _target_parts(agent), _target_parts(incumbent)
         if len(agent_parts) != len(incumbent_parts):
@@ -112,6 +112,10 @@ class IncumbentPenalty:
             b = _finite(theirs, "targets")
             if a.shape != b.shape:
                 raise PlanningError(f"target shapes differ: {a.shape} vs {b.shape}", column="targets")
+            if a.ndim == 0:  # one number was taken as one SKU, though a target array holds one value per SKU
+                raise PlanningError(f"target array {position} is one number: each target array holds one value "
+                                    "per SKU (give a 1-D array, e.g. [value] for one SKU)", column="targets",
+                                    value=float(a))
             if a.ndim > 1:  # [a, a] as one (2, n) target halved the penalty
                 raise PlanningError(f"target array {position} has shape {a.shape}: each target array holds one "
                                     "value per SKU (give several as a tuple or list of arrays)", column="targets",

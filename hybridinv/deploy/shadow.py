@@ -17,6 +17,7 @@ Analysis*, 5th ed., §10.2 (common random numbers).
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -25,14 +26,14 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core._frame import ExtraColumns, by_sku_labels, check_columns, require_columns, require_frame
-from hybridinv.core.errors import PlanningError, number_in, require_policy, whole_number
+from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, number_in, require_policy, whole_number
 from hybridinv.core.limits import MAX_PERIODS, MAX_QUANTITY
 from hybridinv.sim.ledger import COST_COMPONENTS
 from hybridinv.sim.observation import Observation
 from hybridinv.sim.scenario import Scenario
 from hybridinv.sim.simulator import Simulator
 
-__all__ = ["LoggedOrders", "ShadowResult", "shadow_replay"]
+__all__ = ["VIOLATION_KPIS", "LoggedOrders", "ShadowResult", "shadow_replay"]
 
 #: Columns of a logged-decisions frame (:meth:`LoggedOrders.from_frame`).
 _DECISION_COLUMNS: tuple[str, ...] = ("period", "sku", "order_qty")
@@ -217,7 +218,11 @@ class ShadowResult:
         rejected charged at unit cost instead of the units bought: stock left at the end
         of the replay is not counted as spent, the fair comparison over a short replay),
         ``cost_excluding_purchases`` (without any unit cost),
-        the cost components and ``fill_rate``.
+        the cost components, ``fill_rate``, and the counts of measured periods whose orders broke a
+        hard rule (:data:`VIOLATION_KPIS`: ``violations`` — any —, ``budget_violations``,
+        ``capacity_violations``, ``rule_violations``; mean over the replications, as ``simulate``
+        counts them). When either side broke one, :func:`shadow_replay` warns and :meth:`verdict`
+        says so: that side's KPIs are not those of a feasible plan.
     disagreements : pandas.DataFrame
         Per SKU, sorted by disagreement: mean absolute order difference per period,
         share of periods with different orders, units ordered, and each policy's
@@ -255,11 +260,33 @@ class ShadowResult:
         digits, unit = (4, "") if kpi == "fill_rate" else (2, " per period")
         head = (f"{kpi}: recommended {row.recommended:.{digits}f} vs incumbent {row.incumbent:.{digits}f}{unit}: "
                 f"difference {row.difference:+.{digits}f}")
+        note = self.violation_note()
+        note = f" (NOTE: {note})" if note else ""
         if not (np.isfinite(row.ci_low) and np.isfinite(row.ci_high)):
             return (f"{head} -> no interval: {self.measured_periods} measured period(s), fewer than two "
-                    f"bootstrap blocks of {self.block} (replay more periods or pass a shorter block)")
+                    f"bootstrap blocks of {self.block} (replay more periods or pass a shorter block: block=, "
+                    f"hybridinv shadow --block){note}")
         sign = "lower" if row.ci_high < 0 else "higher" if row.ci_low > 0 else "not significantly different"
-        return f"{head} [{row.ci_low:+.{digits}f}, {row.ci_high:+.{digits}f}] ({self.confidence:.0%} CI) -> {sign}"
+        return (f"{head} [{row.ci_low:+.{digits}f}, {row.ci_high:+.{digits}f}] ({self.confidence:.0%} CI) -> {sign}"
+                f"{note}")
+
+    def violation_note(self) -> str:
+        """Which side broke a hard rule (budget, capacity, MOQ, lot size, maximum order, supplier) in how many
+        measured periods, or ``""`` when neither did: such a side's KPIs are not those of a feasible plan."""
+        table = self.summary.set_index("kpi")
+        if not set(VIOLATION_KPIS) <= set(table.index):
+            return ""
+        parts = []
+        for side in ("recommended", "incumbent"):
+            counts = table.loc[list(VIOLATION_KPIS), side]
+            if counts.iloc[0] > 0:
+                kinds = ", ".join(f"{label} {counts[name]:g}" for name, label in _VIOLATION_LABELS.items()
+                                  if counts[name] > 0)
+                parts.append(f"the {side} side broke a hard constraint in {counts.iloc[0]:g} of the "
+                             f"{self.measured_periods} measured periods ({kinds})")
+        if not parts:
+            return ""
+        return "; ".join(parts) + " on average over the replications: its KPIs are not those of a feasible plan"
 
 
 def _run(policy: Any, scenario: Scenario, path: Any, periods: int) -> tuple[Any, NDArray[np.float64]]:
@@ -316,6 +343,13 @@ def _fill_rate(served: NDArray[np.float64], demanded: NDArray[np.float64]) -> ND
     return np.where(demanded > 0, served / np.where(demanded > 0, demanded, 1.0), 1.0)
 
 
+#: The summary's counts of measured periods whose orders broke a hard rule (any, the budget, a capacity row,
+#: MOQ/lot size/maximum order or a supplier row), per side and averaged over the replications, as
+#: :meth:`hybridinv.sim.ledger.Ledger.summary` counts them.
+VIOLATION_KPIS: tuple[str, ...] = ("violations", "budget_violations", "capacity_violations", "rule_violations")
+_VIOLATION_LABELS = {"budget_violations": "budget", "capacity_violations": "capacity",
+                     "rule_violations": "catalog or supplier rules"}
+
 #: Fewest bootstrap resamples beyond each end of a shadow interval (``resamples * (1 - confidence) / 2``).
 MIN_TAIL_RESAMPLES = 5
 
@@ -369,6 +403,14 @@ def shadow_replay(
     -------
     ShadowResult
 
+    Warns
+    -----
+    ConstraintViolationWarning
+        When either side's orders broke a hard rule (budget, capacity, MOQ, lot size, maximum
+        order, supplier) in a measured period: its KPIs are not those of a feasible plan (a
+        policy without repair was compared as if feasible, without a word). The summary's
+        :data:`VIOLATION_KPIS` rows count such periods per side.
+
     Raises
     ------
     PlanningError
@@ -386,15 +428,7 @@ def shadow_replay(
     resamples = whole_number(resamples, "resamples", math.ceil(2 * MIN_TAIL_RESAMPLES / (1 - confidence) - 1e-9))
     block = whole_number(block, "block", 1)
     require_policy(recommended, "recommended")
-    if incumbent is None:
-        raise PlanningError("give the incumbent policy or the logged orders", column="incumbent")
-    if isinstance(incumbent, type):
-        require_policy(incumbent, "incumbent")
-    if not isinstance(incumbent, LoggedOrders) and not hasattr(incumbent, "act"):
-        # a frame with SKU columns is read by name, as the demand is (it was read by position)
-        incumbent = LoggedOrders(incumbent, skus=scenario.catalog.sku)
-    elif isinstance(incumbent, LoggedOrders):
-        incumbent = incumbent.aligned(scenario.catalog.sku)
+    incumbent = _incumbent(incumbent, scenario)
     realized = None if demand is None else _demand_array(demand, scenario)
     if periods is not None:
         horizon = whole_number(periods, "periods", 1)
@@ -403,13 +437,7 @@ def shadow_replay(
     if realized is not None and realized.shape[0] < horizon:
         raise PlanningError("demand history is shorter than the horizon", column="demand", value=realized.shape[0])
     if isinstance(incumbent, LoggedOrders):
-        logged_periods, logged_skus = incumbent.orders.shape
-        if logged_skus != scenario.n_skus:
-            raise PlanningError(f"logged orders have {logged_skus} SKU columns, the scenario {scenario.n_skus}",
-                                column="orders", value=f"shape {incumbent.orders.shape}")
-        if logged_periods < horizon:
-            raise PlanningError(f"logged orders cover {logged_periods} periods, the replay {horizon}",
-                                column="orders", value=f"shape {incumbent.orders.shape}")
+        _check_log(incumbent, scenario, horizon)
     # the one warm-up rule of every run (a 52-period replay of single_sku measured 2 periods where simulate 39)
     warmup = min(scenario.warmup_for(horizon), horizon - 1)
     n = scenario.n_skus
@@ -422,6 +450,7 @@ def shadow_replay(
     differ = np.zeros(n)
     ordered = np.zeros((2, n))
     sku_cost = np.zeros((2, n))
+    broken = np.zeros((2, len(VIOLATION_KPIS), horizon))
     cat = scenario.catalog
     for r in range(replications):
         path = scenario.sample(seed + r, horizon)
@@ -438,6 +467,7 @@ def shadow_replay(
             served[k] += ledger.served
             demanded[k] += ledger.demand
             ordered[k] += orders[warmup:].sum(axis=0)
+            broken[k] += _broken_periods(ledger)
             sku_cost[k] += ledger.sku_valued_costs[warmup:horizon].sum(axis=0)
         gap = np.abs(runs[0][1] - runs[1][1])[warmup:]
         order_gap += gap.mean(axis=0)
@@ -445,6 +475,7 @@ def shadow_replay(
     cost /= replications
     purchases /= replications
     valued /= replications
+    broken /= replications
     measured = slice(warmup, horizon)
     rng = np.random.default_rng(seed)
     index = _block_indices(rng, horizon - warmup, block, resamples)
@@ -469,6 +500,12 @@ def shadow_replay(
     boot_fill = (_fill_rate(s[0][index].sum(axis=1), d[0][index].sum(axis=1))
                  - _fill_rate(s[1][index].sum(axis=1), d[1][index].sum(axis=1)))
     rows.append(("fill_rate", fill[0], fill[1], fill[0] - fill[1], *interval(boot_fill)))
+    # periods whose orders broke a hard rule, per side (counted as simulate counts them): a recommended policy
+    # without repair broke the budget in 22 of 24 periods and was compared as if feasible, without a word
+    for j, name in enumerate(VIOLATION_KPIS):
+        count = broken[:, j, measured]
+        diff = count[0] - count[1]
+        rows.append((name, count[0].sum(), count[1].sum(), diff.sum(), *interval(diff[index].sum(axis=1))))
     summary = pd.DataFrame(rows, columns=["kpi", "recommended", "incumbent", "difference", "ci_low", "ci_high"])
     disagreements = pd.DataFrame({
         "sku": cat.sku,
@@ -487,5 +524,41 @@ def shadow_replay(
         "cost_recommended": cost[0].sum(axis=1),
         "cost_incumbent": cost[1].sum(axis=1),
     })
-    return ShadowResult(summary, disagreements.reset_index(drop=True), per_period, replications, horizon, confidence,
-                        measured_periods=horizon - warmup, block=block)
+    result = ShadowResult(summary, disagreements.reset_index(drop=True), per_period, replications, horizon,
+                          confidence, measured_periods=horizon - warmup, block=block)
+    note = result.violation_note()
+    if note:
+        warnings.warn(f"shadow replay: {note}", ConstraintViolationWarning, stacklevel=2)
+    return result
+
+
+def _incumbent(incumbent: Any, scenario: Scenario) -> Any:
+    """The incumbent as a policy or :class:`LoggedOrders` in the scenario's SKU order."""
+    if incumbent is None:
+        raise PlanningError("give the incumbent policy or the logged orders", column="incumbent")
+    if isinstance(incumbent, type):
+        require_policy(incumbent, "incumbent")
+    if not isinstance(incumbent, LoggedOrders) and not hasattr(incumbent, "act"):
+        # a frame with SKU columns is read by name, as the demand is (it was read by position)
+        return LoggedOrders(incumbent, skus=scenario.catalog.sku)
+    if isinstance(incumbent, LoggedOrders):
+        return incumbent.aligned(scenario.catalog.sku)
+    return incumbent
+
+
+def _check_log(logged: LoggedOrders, scenario: Scenario, horizon: int) -> None:
+    """Refuse logged orders with another number of SKUs than the scenario's or fewer periods than the replay."""
+    logged_periods, logged_skus = logged.orders.shape
+    if logged_skus != scenario.n_skus:
+        raise PlanningError(f"logged orders have {logged_skus} SKU columns, the scenario {scenario.n_skus}",
+                            column="orders", value=f"shape {logged.orders.shape}")
+    if logged_periods < horizon:
+        raise PlanningError(f"logged orders cover {logged_periods} periods, the replay {horizon}",
+                            column="orders", value=f"shape {logged.orders.shape}")
+
+
+def _broken_periods(ledger: Any) -> NDArray[np.float64]:
+    """Per period, 1.0 where the orders broke any hard rule, the budget, a capacity row, a catalog rule
+    (rows in the order of :data:`VIOLATION_KPIS`), as the ledger's ``violations`` KPIs count them."""
+    budget, capacity, rules = ledger.budget_excess > 0, ledger.capacity_excess > 0, ledger.rule_breaches > 0
+    return np.stack([budget | capacity | rules, budget, capacity, rules]).astype(np.float64)

@@ -327,3 +327,87 @@ def test_monitor_names_out_when_the_page_cannot_be_written(tmp_path, monkeypatch
     assert lines[-1].startswith(f"Error: --out '{tmp_path / 'd' / 'index.html'}': cannot write the file: No space")
     assert "out_dir" not in result.output and "Traceback" not in result.output
     assert list((tmp_path / "d").iterdir()) == []
+
+
+# ----------------------------------------------------------------------- shadow: outputs, options, violations
+
+
+def _shadow(files, *args):
+    return CliRunner().invoke(main, ["shadow", "--sales", str(files / "sales.csv"), "--policy", "base_stock",
+                                     "--replications", "1", *args])
+
+
+def test_shadow_out_refuses_to_overwrite_an_input(files, tmp_path):
+    # the finding: --decisions DIR/summary.csv --out DIR replaced the decisions with the summary
+    out = tmp_path / "out"
+    out.mkdir()
+    decisions = out / "summary.csv"
+    decisions.write_bytes((files / "decisions.csv").read_bytes())
+    before = decisions.read_bytes()
+    result = _shadow(files, "--decisions", str(decisions), "--out", str(out))
+    assert result.exit_code == 2, result.output
+    assert "--out" in result.output and "is one of the input files" in result.output
+    assert decisions.read_bytes() == before and sorted(p.name for p in out.iterdir()) == ["summary.csv"]
+
+
+def test_shadow_writes_its_three_files_as_one_set(files, tmp_path, monkeypatch):
+    # the finding: three write_csv calls, so a failure on the third left a new summary beside the old other files
+    import errno
+
+    from hybridinv.core import outputs
+
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("summary.csv", "disagreements.csv", "per_period.csv"):
+        (out / name).write_text("old\n")
+    write = outputs.write_csv
+
+    def full_disk(frame, path, *args, **kwargs):
+        if "per_period" in str(path):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return write(frame, path, *args, **kwargs)
+
+    monkeypatch.setattr(outputs, "write_csv", full_disk)
+    result = _shadow(files, "--decisions", str(files / "decisions.csv"), "--out", str(out))
+    assert result.exit_code == 1, result.output
+    assert "No space left on device" in result.output
+    assert {p.name: p.read_text() for p in out.iterdir()} == {name: "old\n" for name in
+                                                             ("summary.csv", "disagreements.csv", "per_period.csv")}
+
+
+def test_shadow_names_the_incumbent_option_of_an_unknown_incumbent(files):
+    result = _shadow(files, "--incumbent", "bogus", "--periods", "6")
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("Error: --incumbent 'bogus': unknown policy; known: ['base_stock'")
+    assert "policy 'bogus'" not in result.output and "column 'policy'" not in result.output
+
+
+def test_shadow_block_confidence_and_resamples_options(files):
+    # the verdict's "no interval" told the user to pass a shorter block, which the command had no option for
+    base = ["--incumbent", "base_stock", "--periods", "6"]
+    short = _shadow(files, *base)
+    assert short.exit_code == 0, short.output
+    assert "no interval: 6 measured period(s), fewer than two bootstrap blocks of 4" in short.output
+    assert "--block" in short.output
+    result = _shadow(files, *base, "--block", "2", "--confidence", "0.9", "--resamples", "300")
+    assert result.exit_code == 0, result.output
+    assert "(90% CI)" in result.output and "no interval" not in result.output
+    refused = _shadow(files, *base, "--resamples", "50")  # 5 beyond each end of a 95% interval needs 200
+    assert refused.exit_code == 2 and "--resamples" in refused.output, refused.output
+
+
+def test_shadow_shows_the_constraint_violations_of_the_logged_decisions(files, tmp_path):
+    # the finding: a side breaking the rules was compared as if feasible, without a word
+    skus = sorted(pd.read_csv(files / "sales.csv")["sku"].unique())
+    pd.DataFrame({"sku": skus, "lot_size": 5.0}).to_csv(tmp_path / "catalog.csv", index=False)
+    decisions = pd.read_csv(files / "decisions.csv").assign(order_qty=3)  # not a whole lot of 5
+    decisions.to_csv(tmp_path / "decisions.csv", index=False)
+    result = _shadow(files, "--decisions", str(tmp_path / "decisions.csv"), "--catalog", str(tmp_path / "catalog.csv"),
+                     "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    assert "Warning: shadow replay: the incumbent side broke a hard constraint in 8 of the 8 measured periods" \
+        in result.output
+    assert "(NOTE: the incumbent side broke" in result.output
+    summary = pd.read_csv(tmp_path / "out" / "summary.csv").set_index("kpi")
+    assert summary.loc["rule_violations", "incumbent"] == 8 and summary.loc["violations", "recommended"] == 0
+    assert "rule_violations" in result.output

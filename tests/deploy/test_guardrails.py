@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numpy.typing import NDArray
 
 from hybridinv.core import Catalog, Constraints, ConstraintViolationWarning, InventoryState, PlanningError
 from hybridinv.demand.processes import DemandProcess
@@ -169,7 +170,8 @@ def test_critical_minimum_wins_over_lot_rounding_conflict():
     state = _state(catalog, [17, 17, 0, 0])
     rails = Guardrails(max_periods_of_supply=2, critical=np.array([True, False, False, False]), critical_min_order=3)
     lower, upper = apply_guardrails(rails, catalog, state, None, np.full(4, 10.0))
-    assert lower[0] == 3.0 and upper[:2].tolist() == [3.0, 3.0]
+    # S0's band is widened to the one lot that meets its minimum (a safety floor); S1 keeps its cap
+    assert lower[0] == 3.0 and upper[:2].tolist() == [5.0, 3.0]
     orders = guarded_repair(np.array([9.0, 9.0, 1.0, 1.0]), catalog, state, Constraints(capacity=1000.0), lower, upper)
     assert orders[:2].tolist() == [5.0, 0.0]  # S1: no whole lot fits under its cap
 
@@ -295,13 +297,14 @@ def test_supply_cap_wins_over_a_change_minimum_no_whole_lot_meets():
     assert orders.tolist() == [40.0]
 
 
-def test_change_limits_alone_keep_the_minimum_on_a_lot_conflict():
-    # no periods-of-supply cap: [42, 44] holds no multiple of 5, the minimum wins (one more lot)
+def test_change_limits_alone_take_the_closest_whole_lot_on_a_lot_conflict():
+    # no periods-of-supply cap: [42, 44] holds no multiple of 5; 45 is 1 over the band, 40 is 2 under it
     catalog = _catalog(1, lot_size=5)
     state = _state(catalog, [0.0])
     lower, upper = apply_guardrails(Guardrails(max_change_units=1), catalog, state, np.array([43.0]), np.ones(1))
     assert (lower.tolist(), upper.tolist()) == ([42.0], [44.0])
-    assert guarded_repair(np.zeros(1), catalog, state, Constraints(), lower, upper).tolist() == [45.0]
+    with pytest.warns(ConstraintViolationWarning, match=r"SKU 'S0' orders 45, band \[42, 44\]"):
+        assert guarded_repair(np.zeros(1), catalog, state, Constraints(), lower, upper).tolist() == [45.0]
 
 
 @settings(max_examples=150, deadline=None)
@@ -336,9 +339,10 @@ def test_guarded_orders_never_exceed_the_periods_of_supply_cap(data):
 def test_guarded_repair_without_rules_stays_under_a_fractional_upper():
     catalog = _catalog(3)
     state = _state(catalog, [0] * 3)
-    orders = guarded_repair(np.array([3.2, 3.2, 0.0]), catalog, state, Constraints(),
-                            lower=np.array([0.0, 0.0, 1.5]), upper=np.array([3.5, np.inf, 1.7]))
-    assert orders.tolist() == [3.0, 4.0, 2.0]  # 1.5..1.7 holds no whole number: the minimum wins
+    with pytest.warns(ConstraintViolationWarning, match=r"SKU 'S2' orders 2, band \[1.5, 1.7\]"):
+        orders = guarded_repair(np.array([3.2, 3.2, 0.0]), catalog, state, Constraints(),
+                                lower=np.array([0.0, 0.0, 1.5]), upper=np.array([3.5, np.inf, 1.7]))
+    assert orders.tolist() == [3.0, 4.0, 2.0]  # 1.5..1.7 holds no whole number: 2 is the closest
 
 
 # --------------------------------------------------------------------------- bad input names the SKU
@@ -498,3 +502,117 @@ def test_quantities_above_the_library_limit_are_refused_naming_them():
         apply_guardrails(Guardrails(max_periods_of_supply=3), catalog, state, None, [1e300, 1.0])
     lower, upper = apply_guardrails(Guardrails(max_change_units=5), catalog, state, [1e12, 1.0], [1.0, 1.0])
     assert lower[0] == 1e12 - 5 and upper[0] == 1e12 + 5  # the limit itself is accepted
+
+
+# ------------------------------------------- a band no allowed order meets: the closest allowed order, reported
+
+
+def _moq_catalog() -> Catalog:
+    return Catalog.from_frame(pd.DataFrame(dict(sku=["A"], unit_cost=10.0, holding_cost=1.0, shortage_cost=30.0,
+                                                order_cost=0.0, volume=1.0, lead_time=0, moq=36.0, lot_size=12.0,
+                                                max_order=np.inf)))
+
+
+def test_a_change_band_no_allowed_order_meets_orders_the_closest_and_reports_it():
+    """The finding: the band [2, 12] with a MOQ of 36 ordered 36 (3x the cap) without a word, and the report said
+    violated=False; 0 is 2 units under the band, 36 is 24 over it."""
+    catalog = _moq_catalog()
+    state = InventoryState.from_frame(pd.DataFrame({"sku": ["A"], "on_hand": [50.0]}), catalog=catalog)
+    rails = Guardrails(max_change_units=5)
+    lower, upper = apply_guardrails(rails, catalog, state, [7.0], [5.0])
+    assert (lower.tolist(), upper.tolist()) == ([2.0], [12.0])
+    with pytest.warns(ConstraintViolationWarning, match=r"SKU 'A' orders 0, band \[2, 12\] \(lots of 12, MOQ 36"):
+        final = guarded_repair([0.0], catalog, state, Constraints(), lower, upper)
+    assert final.tolist() == [0.0]
+    report = guardrail_report(rails, catalog, state, [7.0], [5.0], [0.0], final)
+    assert report["violated"].tolist() == [True] and report["binding"].tolist() == [False]
+    # an incumbent of 30: band [25, 35]; 36 is 1 over it, 24 is not allowed (MOQ): 36, reported too
+    lower, upper = apply_guardrails(rails, catalog, state, [30.0], [5.0])
+    with pytest.warns(ConstraintViolationWarning, match=r"orders 36, band \[25, 35\]"):
+        assert guarded_repair([0.0], catalog, state, Constraints(budget=1e6), lower, upper).tolist() == [36.0]
+
+
+@pytest.mark.parametrize(("band", "expected"), [((11.0, 13.0), 10.0), ((11.0, 14.0), 10.0), ((12.0, 14.0), 15.0)])
+@pytest.mark.parametrize("budget", [None, 1e6])  # without shared rows (the clip) and through the repair
+def test_the_closest_allowed_order_and_the_lower_one_on_a_tie(band, expected, budget):
+    catalog = _catalog(1, lot_size=5)
+    state = _state(catalog, [0.0])
+    constraints = Constraints() if budget is None else Constraints(budget=budget)
+    with pytest.warns(ConstraintViolationWarning, match="guardrail broken"):
+        orders = guarded_repair([40.0], catalog, state, constraints, np.array([band[0]]), np.array([band[1]]))
+    assert orders.tolist() == [expected]  # [11, 14]: 10 and 15 are 1 away each, the lower one
+
+
+def test_guarded_policy_in_plan_takes_the_closest_lot_and_warns():
+    from hybridinv import plan
+
+    catalog, _ = _three_sku_frames()
+    catalog["lot_size"] = 5.0
+    state = pd.DataFrame({"sku": ["S0", "S1", "S2"], "on_hand": [0.0, 0.0, 0.0]})
+    # the incumbent orders 12 unrepaired: band [11, 13]; 10 is 1 under it, 15 is 2 over it
+    guarded = GuardedPolicy(BaseStock(30.0, repair=None), Guardrails(max_change_units=1),
+                            incumbent=BaseStock(12.0, repair=None))
+    with pytest.warns(ConstraintViolationWarning, match=r"SKU 'S0' orders 10, band \[11, 13\]"):
+        result = plan(state, catalog, None, policy=guarded)
+    assert result["order_qty"].tolist() == [10, 10, 10]
+    assert guarded.report()["violated"].all()
+
+
+@pytest.mark.parametrize(("lot", "expected"), [(30.0, 30.0), (8.0, 8.0)])
+def test_a_critical_minimum_is_never_broken_for_the_closest_order(lot, expected):
+    # change band [10, 12], critical minimum 5. Lots of 30: 0 is closer to the band but under the minimum, so 30;
+    # lots of 8: 8 (2 under the band) meets the minimum and is closer than 16
+    catalog = _catalog(1, lot_size=lot)
+    state = _state(catalog, [0.0])
+    rails = Guardrails(max_change_units=1, critical=np.array([True]), critical_min_order=5)
+    lower, upper = apply_guardrails(rails, catalog, state, [11.0], [1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConstraintViolationWarning)
+        assert guarded_repair([0.0], catalog, state, Constraints(), lower, upper).tolist() == [expected]
+
+
+def test_guarded_repair_refuses_a_lower_bound_above_the_upper_naming_the_sku():
+    catalog = _catalog(3)
+    with pytest.raises(PlanningError, match="above the upper bound 2") as err:  # lower 5, upper 2 placed 5
+        guarded_repair(np.ones(3), catalog, _state(catalog, [0] * 3), Constraints(), np.array([0.0, 5.0, 0.0]),
+                       np.array([9.0, 2.0, 9.0]))
+    assert (err.value.column, err.value.sku, err.value.value) == ("lower", "S1", 5.0)
+
+
+def _allowed_orders(lot: float, moq: float, maximum: float) -> NDArray[np.float64]:
+    multiples = np.arange(0, 400) * lot
+    return multiples[(multiples == 0) | ((multiples >= moq) & (multiples <= maximum))]
+
+
+@settings(max_examples=120, deadline=None)
+@given(data=st.data())
+def test_final_order_is_the_allowed_order_closest_to_its_band_and_the_report_flags_it(data):
+    n = data.draw(st.integers(1, 5))
+    lots = data.draw(st.lists(st.sampled_from([1, 2, 5, 12]), min_size=n, max_size=n))
+    moq = [lot * data.draw(st.integers(0, 3)) for lot in lots]
+    maximum = [data.draw(st.sampled_from([np.inf, 3 * lot, 6 * lot])) for lot in lots]
+    catalog = _catalog(n, lot_size=lots, moq=moq, max_order=maximum)
+    numbers = st.floats(0, 60, allow_nan=False)
+    state = _state(catalog, data.draw(st.lists(numbers, min_size=n, max_size=n)))
+    forecast = np.array(data.draw(st.lists(st.floats(0, 15), min_size=n, max_size=n)))
+    incumbent = np.array(data.draw(st.lists(numbers, min_size=n, max_size=n)))
+    rails = Guardrails(max_change_units=data.draw(st.sampled_from([0.0, 1.0, 5.0])),
+                       max_change_fraction=data.draw(st.sampled_from([None, 0.2, 0.5])),
+                       max_periods_of_supply=data.draw(st.sampled_from([None, 1.0, 3.5])))
+    lower, upper = apply_guardrails(rails, catalog, state, incumbent, forecast)
+    desired = np.array(data.draw(st.lists(st.floats(0, 80), min_size=n, max_size=n)))
+    constraints = data.draw(st.sampled_from([Constraints(), Constraints(capacity=1e6)]))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        final = guarded_repair(desired, catalog, state, constraints, lower, upper, backend="fast")
+    outside = (final < lower - 1e-9) | (final > upper + 1e-9)
+    for i in range(n):
+        allowed = _allowed_orders(lots[i], moq[i], maximum[i])
+        gap = np.maximum(np.maximum(lower[i] - allowed, allowed - upper[i]), 0.0)
+        best = allowed[gap <= gap.min() + 1e-9]
+        assert final[i] in (best if gap.min() > 0 else allowed[gap == 0]), (i, final[i], lower[i], upper[i])
+        if gap.min() > 0:
+            assert final[i] == best.min()  # the lower one on a tie
+    assert outside.any() == any("guardrail broken" in str(w.message) for w in caught)
+    report = guardrail_report(rails, catalog, state, incumbent, forecast, desired, final)
+    assert report["violated"].tolist() == outside.tolist()

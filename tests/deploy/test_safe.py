@@ -108,6 +108,8 @@ def test_penalty_refuses_bad_scales_and_weights(kwargs, column):
     (np.array([1.0, np.nan]), np.array([1.0, 1.0])),
     (np.array([1.0, 2.0]), np.array([1.0, np.inf])),
     (np.zeros(0), np.zeros(0)),
+    (1.0, 0.0),  # one number: documented as one value per SKU, it was taken as one SKU
+    ((np.ones(2), 1.0), (np.ones(2), 0.0)),
     (np.ones(2), np.ones(3)),
     (("a", "b"), np.ones(2)),
     ((), ()),

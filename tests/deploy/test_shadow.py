@@ -187,3 +187,58 @@ def test_too_few_resamples_for_the_confidence_are_refused(scenario):
     fine = shadow_replay(scenario, good, bad, periods=28, replications=1, resamples=200)
     low, high = fine.summary.set_index("kpi").loc["avg_cost", ["ci_low", "ci_high"]]
     assert low <= fine.summary.set_index("kpi").loc["avg_cost", "difference"] <= high
+
+
+# ------------------------------------------------------------------------ constraint violations of either side
+
+
+def _budget_scenario() -> Scenario:
+    catalog = Catalog.from_frame(pd.DataFrame({"sku": ["A", "B"], "unit_cost": [10.0, 10.0], "holding_cost": 1.0,
+                                               "shortage_cost": 30.0, "lead_time": 1}))
+    return Scenario(name="budget", catalog=catalog, constraints=Constraints(budget=150.0),
+                    demand=DemandProcess(mean=np.array([8.0, 8.0])), periods=16)
+
+
+def test_a_side_breaking_a_constraint_is_counted_warned_and_noted_in_the_verdict():
+    """The finding: a recommended policy without repair broke the budget in most periods and was compared as if
+    feasible (fill rate +0.197, 'higher'), without a word."""
+    from hybridinv.core.errors import ConstraintViolationWarning
+
+    scenario = _budget_scenario()
+    raw, repaired = BaseStock(40, repair=None), BaseStock(40)  # 80 units = 800 > 150 a period without repair
+    with pytest.warns(ConstraintViolationWarning, match="the recommended side broke a hard constraint in"):
+        result = shadow_replay(scenario, raw, repaired, replications=2, resamples=200)
+    row = result.summary.set_index("kpi")
+    reference = simulate(raw, scenario, seeds=[0, 1])
+    for name in ("violations", "budget_violations", "capacity_violations", "rule_violations"):
+        assert row.loc[name, "recommended"] == pytest.approx(reference[name].mean())
+        assert row.loc[name, "incumbent"] == 0.0
+    assert row.loc["budget_violations", "recommended"] > 0
+    assert row.loc["violations", "difference"] == row.loc["violations", "recommended"]
+    assert "NOTE: the recommended side broke" in result.verdict("fill_rate")
+    assert "incumbent side" not in result.verdict()
+
+
+def test_logged_orders_breaking_a_constraint_are_reported_as_the_incumbent_side():
+    from hybridinv.core.errors import ConstraintViolationWarning
+
+    scenario = _budget_scenario()
+    logged = np.zeros((16, 2))
+    logged[::2] = 20.0  # every other period 400 > 150
+    with pytest.warns(ConstraintViolationWarning, match="the incumbent side broke a hard constraint in"):
+        result = shadow_replay(scenario, BaseStock(20), LoggedOrders(logged), replications=1, resamples=200)
+    row = result.summary.set_index("kpi")
+    measured = np.arange(16) >= 16 - result.measured_periods
+    assert row.loc["budget_violations", "incumbent"] == (logged[measured].sum(axis=1) * 10 > 150).sum()
+    assert row.loc["violations", "recommended"] == 0.0
+    assert "NOTE: the incumbent side broke" in result.verdict("valued_cost")
+
+
+def test_feasible_sides_give_zero_violation_rows_and_no_warning(recwarn):
+    from hybridinv.core.errors import ConstraintViolationWarning
+
+    result = shadow_replay(_budget_scenario(), BaseStock(20), BaseStock(25), replications=1, resamples=200)
+    assert (result.summary.set_index("kpi").loc[["violations", "budget_violations"], ["recommended", "incumbent"]]
+            == 0).all().all()
+    assert not [w for w in recwarn if issubclass(w.category, ConstraintViolationWarning)]
+    assert "NOTE" not in result.verdict()
