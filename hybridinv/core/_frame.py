@@ -422,7 +422,8 @@ def check_columns(
     suggestions : sequence of str
         Extra candidates for the "did you mean" hint (e.g. ``pipeline_1``).
     hints : mapping, optional
-        Lower-case synonyms mapped to the column they stand for (``in_transit`` → ``pipeline_<k>``).
+        Synonyms mapped to the column they stand for (``in_transit`` → ``pipeline_<k>``), compared without case,
+        spaces, dashes or underscores (:func:`_loose_key`).
 
     Raises
     ------
@@ -443,7 +444,7 @@ def check_columns(
     candidates = list(dict.fromkeys([*known, *suggestions]))
     lower = {c.lower(): c for c in candidates}
     key = column.strip().lower()
-    guess = (hints or {}).get(key) or lower.get(key)
+    guess = _hint(column, hints) or lower.get(key)
     if guess is None:
         close = difflib.get_close_matches(key, list(lower), n=1, cutoff=0.6)
         guess = lower[close[0]] if close else None
@@ -463,7 +464,8 @@ def _refuse_hidden_known(df: pd.DataFrame, known: Sequence[str], table: str,
 
     A known column written another way (``MOQ``, ``'pipeline_2 '``, ``lot size``, ``Lot-Size``, ``pipeline_01``,
     ``pipeline1``, a full-width digit): ignored, the MOQ was 0 and 50 units in transit vanished, without a word.
-    A synonym of a column the table lacks (``in_transit`` without any ``pipeline_<k>``, ``sd`` without ``std``).
+    A synonym of a column the table lacks (``in_transit`` without any ``pipeline_<k>``, ``sd`` without ``std``,
+    ``min_order_qty`` without ``moq``).
     A column without a header that holds values after the first (an unquoted thousands separator, ``1,234``,
     splits a number into two cells): ignored, on hand read 1.
     """
@@ -481,7 +483,7 @@ def _refuse_hidden_known(df: pd.DataFrame, known: Sequence[str], table: str,
             raise PlanningError(f"{table} column {name!r} is {meant!r} written another way (case, spaces, dashes "
                                 "or a zero-padded number); name it exactly (other columns are ignored, this one "
                                 "would have been dropped without a word)", column=name)
-        target = (hints or {}).get(text_key(name))
+        target = _hint(name, hints)
         if target is not None and not (target in present or (target not in known and patterned)):
             raise PlanningError(f"{table} column {name!r} reads as {target!r}, which the table does not have; "
                                 f"name it {target!r} (other columns are ignored, this one would have been dropped "
@@ -492,6 +494,15 @@ def _refuse_hidden_known(df: pd.DataFrame, known: Sequence[str], table: str,
             raise PlanningError(f"{table}: column {position + 1} has no header but holds values, such as {value!r} "
                                 "(a number written with a thousands separator, 1,234, splits into two cells); "
                                 "remove the separators or name the column", column=name)
+
+
+def _hint(name: str, hints: Mapping[str, str] | None) -> str | None:
+    """The column the synonym ``name`` stands for, compared as :func:`_loose_key` does (``Min Order Qty`` is
+    ``min_order_qty``), else None."""
+    if not hints:
+        return None
+    key = _loose_key(name)
+    return next((target for synonym, target in hints.items() if _loose_key(synonym) == key), None)
 
 
 def _spellings(name: str) -> tuple[str, str]:

@@ -46,6 +46,21 @@ CATALOG_OPTIONAL: dict[str, object] = {
 
 _TABLE = "catalog"
 
+#: Common other names of the catalog's rule and cost columns (compared without case, spaces, dashes or
+#: underscores). With other columns ignored (``extra_columns="ignore"``) such a column is refused when the catalog
+#: lacks the column it names: ``min_order_qty`` instead of ``moq`` planned without the MOQ, without a word.
+CATALOG_SYNONYMS: dict[str, str] = {
+    **dict.fromkeys(("min_order_qty", "min_order_quantity", "minimum_order_qty", "minimum_order_quantity",
+                     "min_order", "minimum_order", "moq_units", "moq_qty", "min_qty"), "moq"),
+    **dict.fromkeys(("max_order_qty", "max_order_quantity", "maximum_order", "maximum_order_qty",
+                     "maximum_order_quantity", "max_qty"), "max_order"),
+    **dict.fromkeys(("lot", "lot_qty", "lot_quantity", "pack_size", "case_size", "case_pack", "order_multiple"),
+                    "lot_size"),
+    **dict.fromkeys(("lead_time_periods", "lead_time_weeks", "lead_time_days", "lt"), "lead_time"),
+    **dict.fromkeys(("ordering_cost", "fixed_order_cost", "setup_cost"), "order_cost"),
+    **dict.fromkeys(("unit_volume", "volume_per_unit"), "volume"),
+}
+
 
 def _float(values: ArrayLike, n: int, default: float, owned: bool = False, name: str = "value") -> NDArray[np.float64]:
     """A float copy of ``values`` (``default`` when None); ``owned``: the catalog's own float arrays, not copied.
@@ -236,7 +251,7 @@ class Catalog:
             Naming the column, SKU and value of the first problem found.
         """
         df = require_frame(df, _TABLE)
-        check_columns(df, [*CATALOG_REQUIRED, *CATALOG_OPTIONAL], _TABLE, extra_columns)
+        check_columns(df, [*CATALOG_REQUIRED, *CATALOG_OPTIONAL], _TABLE, extra_columns, hints=CATALOG_SYNONYMS)
         _, skus = sku_codes(df, _TABLE)  # unique: the distinct SKUs are the rows
         kw: dict[str, Any] = {"sku": skus}
         for name in CATALOG_REQUIRED[1:]:

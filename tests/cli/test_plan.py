@@ -88,6 +88,31 @@ def test_ignoring_other_columns_refuses_a_known_column_spelt_another_way(
     assert f"column {new!r} is {meant!r} written another way" in result.output
 
 
+@pytest.mark.parametrize(("old", "new", "meant"), [
+    ("moq", "min_order_qty", "moq"),
+    ("moq", "Minimum Order Quantity", "moq"),
+    ("max_order", "max_order_qty", "max_order"),
+    ("lot_size", "pack_size", "lot_size"),
+    ("lot_size", "case-size", "lot_size"),
+    ("order_cost", "ordering_cost", "order_cost"),
+])
+def test_ignoring_other_columns_refuses_a_synonym_of_a_missing_catalog_rule(
+        tmp_path: Path, old: str, new: str, meant: str) -> None:
+    """The finding: under --extra-columns ignore, moq renamed min_order_qty (or max_order renamed max_order_qty)
+    planned without the rule, without a word, where the help promises a known column spelt another way is refused."""
+    catalog, state = example_frames()
+    renamed = catalog.rename(columns={old: new})
+    result = CliRunner().invoke(main, [*_files(tmp_path, renamed, state), "--extra-columns", "ignore"])
+    assert result.exit_code == 1, result.output
+    assert f"column {new!r} reads as {meant!r}, which the table does not have" in result.output
+    refused = CliRunner().invoke(main, _files(tmp_path, renamed, state))  # without ignore: the hint names it
+    assert refused.exit_code == 1 and f"(did you mean {meant!r}?)" in refused.output
+    # beside the rule's own column it is another column: ignored as asked
+    both = catalog.assign(**{new: catalog[old]})
+    result = CliRunner().invoke(main, [*_files(tmp_path, both, state), "--extra-columns", "ignore", "--out", "-"])
+    assert result.exit_code == 0, result.output
+
+
 def test_ignoring_other_columns_refuses_an_in_transit_synonym_only_without_pipeline_columns(tmp_path: Path) -> None:
     catalog, state = example_frames()
     moved = state.rename(columns={"pipeline_1": "in_transit"})
