@@ -754,9 +754,17 @@ def numeric_column(
                 maximum=maximum,
             )
             return out
-    return check_array(
-        arr, column, skus, table, minimum=minimum, strict=strict, allow_inf=allow_inf, integer=integer, maximum=maximum
-    )
+    try:
+        return check_array(arr, column, skus, table, minimum=minimum, strict=strict, allow_inf=allow_inf,
+                           integer=integer, maximum=maximum)
+    except PlanningError as exc:
+        if not (isinstance(exc.value, float) and math.isnan(exc.value)):
+            raise
+        # NaN here is an empty cell (text was refused above): "value nan ... is NaN or infinite" did not say so
+        rule = (f"an empty cell does not take the default of an absent column ({default:g}): write the value, or "
+                "leave the column out" if default is not None else "write the value")
+        raise PlanningError(f"{table}: the cell is empty (blank or NaN); {rule}", column=column, sku=exc.sku,
+                            value=exc.value) from None
 
 
 def action_array(action: object, size: int, sku_of: Callable[[int], str] | None = None) -> NDArray[np.float64]:

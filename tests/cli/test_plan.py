@@ -7,6 +7,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -424,3 +425,24 @@ def test_the_python_api_names_the_extra_too(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(ModuleNotFoundError, match=r"pip install 'hybridinv\[rl\]'"):
         hybridinv.plan(state, catalog, None, policy="ppo")
+
+
+def test_an_empty_cell_of_a_column_without_a_blank_value_says_it_is_empty(tmp_path: Path) -> None:
+    """The finding: an empty lot_size cell was "value nan: catalog: value is NaN or infinite" (and docs/first_hour.md
+    said an optional column's empty cell takes its default, which is true of max_order, not of lot_size)."""
+    catalog, state = example_frames()
+    catalog["lot_size"] = catalog["lot_size"].astype(float)
+    catalog.loc[1, "lot_size"] = np.nan
+    result = CliRunner().invoke(main, _files(tmp_path, catalog, state))
+    assert result.exit_code == 1
+    sku = catalog["sku"].iloc[1]
+    assert (f"column 'lot_size', sku {sku!r}, value nan: catalog: the cell is empty (blank or NaN); an empty cell "
+            "does not take the default of an absent column (1)") in result.output
+    state["on_hand"] = state["on_hand"].astype(float)
+    state.loc[0, "on_hand"] = np.nan
+    result = CliRunner().invoke(main, _files(tmp_path, catalog.drop(columns="lot_size"), state))
+    assert "column 'on_hand'" in result.output and "state: the cell is empty (blank or NaN); write the value" in (
+        result.output)
+    catalog.loc[1, "max_order"] = np.nan  # blank means "no cap" there, as documented
+    result = CliRunner().invoke(main, _files(tmp_path, catalog.drop(columns="lot_size"), state.fillna(0)))
+    assert result.exit_code == 0, result.output
