@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bz2
 import datetime as _dt
+import decimal
 import difflib
 import gzip
 import io
@@ -135,7 +136,12 @@ def read_csv_file(path: object, options: dict[str, Any]) -> pd.DataFrame:
         try:
             frame = pd.read_csv(str(path), **options)
         except pd.errors.ParserWarning:
-            raise PlanningError(f"{path}: {_longer_row(path, options)}") from None
+            raise PlanningError(f"{path}: {_longer_row(path, options) or _LONGER_ROW}") from None
+        except pd.errors.ParserError as exc:  # a later row longer than the first: "Expected 3 fields in line 9, saw 4"
+            longer = _longer_row(path, options) if "Expected" in str(exc) else None
+            if longer is None:
+                raise
+            raise PlanningError(f"{path}: {longer}") from None
     frame = keys_as_text(path, frame, options)
     # a row of empty cells only (",,,": a spreadsheet's formatted but empty row) is skipped like a blank line; it was
     # "state has an empty SKU", naming neither the file nor the line
@@ -151,8 +157,13 @@ def read_csv_file(path: object, options: dict[str, Any]) -> pd.DataFrame:
     return frame.loc[~empty].reset_index(drop=True) if len(frame.columns) else frame
 
 
-def _longer_row(path: object, options: dict[str, Any]) -> str:
-    """Which line holds a value beyond the header's columns (found by the :mod:`csv` module)."""
+#: what :func:`read_csv_file` says when :func:`_longer_row` finds no line
+_LONGER_ROW = "a row has more cells than the header names columns"
+
+
+def _longer_row(path: object, options: dict[str, Any]) -> str | None:
+    """Which line holds a value beyond the header's columns (found by the :mod:`csv` module), or why the header is
+    not one; None when no line does."""
     import csv
 
     skip = options.get("skiprows")
@@ -173,8 +184,9 @@ def _longer_row(path: object, options: dict[str, Any]) -> str:
             elif len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
                 return (f"line {number} has {len(row)} cells but the header names {len(header)} columns "
                         f"(value {row[len(header)]!r} has no column name): name its column in the header "
-                        "or remove the cell")
-    return "a row has more cells than the header names columns"
+                        "or remove the cell (a number written with a thousands separator, 1,234, splits into two "
+                        "cells: remove the separators or quote the number)")
+    return None
 
 
 def text_variant(name: object, candidates: Iterable[object]) -> str | None:
@@ -186,6 +198,24 @@ def text_variant(name: object, candidates: Iterable[object]) -> str | None:
     text = str(name)
     key = text_key(text)
     return next((str(c) for c in candidates if str(c) != text and text_key(c) == key), None)
+
+
+#: a code written as a plain number: 00100, 100, 100.0, 1.5e3 (no sign, no thousands separator)
+_NUMBER_CODE = re.compile(r"\d+(\.\d*)?([eE][+-]?\d+)?")
+
+
+def number_variant(name: object, candidates: Iterable[object]) -> str | None:
+    """The first of ``candidates`` that is ``name`` written as another number (``00100`` and ``100``, ``100.0`` and
+    ``100``: a spreadsheet, or a file read without ``dtype=str``, drops leading zeros or writes a float), else None.
+
+    Checked only to explain a code that was not found: codes are compared as text.
+    """
+    text = str(name).strip()
+    if not _NUMBER_CODE.fullmatch(text):
+        return None
+    value = decimal.Decimal(text)
+    return next((str(c) for c in candidates if str(c) != str(name) and _NUMBER_CODE.fullmatch(str(c).strip())
+                 and decimal.Decimal(str(c).strip()) == value), None)
 
 
 def text_key(name: object) -> str:

@@ -16,6 +16,7 @@ from hybridinv.core._frame import (
     ExtraColumns,
     check_array,
     check_columns,
+    number_variant,
     numeric_column,
     require_frame,
     sku_codes,
@@ -338,7 +339,7 @@ class Catalog:
         missing = out < 0
         if missing.any():
             sku = str(names[int(np.flatnonzero(missing)[0])])
-            raise PlanningError(f"{table} names a SKU that is not in the catalog{_near_sku(sku, self.sku)}",
+            raise PlanningError(f"{table} names a SKU that is not in the catalog{near_sku(sku, self.sku)}",
                                 column=column, sku=sku)
         return out
 
@@ -355,16 +356,22 @@ class Catalog:
         return replace(self, **changes)
 
 
-def _near_sku(sku: str, known: NDArray[np.object_]) -> str:
-    """A hint naming the catalog SKU that ``sku`` matches but for spaces or case, else "".
+def near_sku(sku: str, known: NDArray[np.object_], table: str = "catalog") -> str:
+    """A hint naming the SKU of ``table`` that ``sku`` matches but for spaces or case, or as another number (``100`` for
+    ``00100``, ``100.0`` for ``100``), else "".
 
     SKUs are compared as text, spaces included: ``"A1 "`` from a padded spreadsheet cell is not
     ``"A1"``, and the bare "not in the catalog" did not say which catalog SKU was meant.
     """
     match = text_variant(sku, known)
-    if match is None:
-        return ""
-    return f" (the catalog has {match!r}: SKUs are compared as text, spaces and case included)"
+    if match is not None:
+        return f" (the {table} has {match!r}: SKUs are compared as text, spaces and case included)"
+    match = number_variant(sku, known)
+    if match is not None:  # 100 for 00100, 100.0 for 100: a spreadsheet or a read without dtype=str
+        return (f" (the {table} has {match!r}: SKUs are compared as text, so leading zeros and a decimal point "
+                "count; keep the codes as text: a spreadsheet drops the leading zeros of a number column, pandas needs "
+                "dtype={'sku': str})")
+    return ""
 
 
 def _all_str(values: NDArray[np.object_]) -> bool:

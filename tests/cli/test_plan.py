@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+import hybridinv
 from hybridinv.cli import main
 from hybridinv.examples import example_frames
 
@@ -446,3 +447,42 @@ def test_an_empty_cell_of_a_column_without_a_blank_value_says_it_is_empty(tmp_pa
     catalog.loc[1, "max_order"] = np.nan  # blank means "no cap" there, as documented
     result = CliRunner().invoke(main, _files(tmp_path, catalog.drop(columns="lot_size"), state.fillna(0)))
     assert result.exit_code == 0, result.output
+
+
+def test_a_sku_written_as_another_number_is_named_in_the_hint(tmp_path: Path) -> None:
+    """The finding: state SKU 100 against catalog SKU 00100 (or 101.0 against 101) said only "not in the catalog",
+    where a space or case variant was named."""
+    catalog, state = example_frames()
+    catalog["sku"] = ["00100", "101", *catalog["sku"].iloc[2:]]
+    state["sku"] = ["100", "101.0", *state["sku"].iloc[2:]]
+    result = CliRunner().invoke(main, _files(tmp_path, catalog, state))
+    assert result.exit_code == 1
+    assert ("column 'sku', sku '100': state names a SKU that is not in the catalog (the catalog has '00100': SKUs are "
+            "compared as text, so leading zeros and a decimal point count") in result.output
+    state.loc[0, "sku"] = "00100"
+    with pytest.raises(hybridinv.PlanningError, match=r"sku '101.0'.*\(the catalog has '101'"):
+        hybridinv.plan(state, catalog, policy="newsvendor")
+    state.loc[1, "sku"] = "101"
+    orders = pd.DataFrame({"sku": ["0101"], "arrives_in": [1], "quantity": [5]})
+    with pytest.raises(hybridinv.PlanningError, match=r"not in the state \(the state has '101'"):
+        hybridinv.plan(state, catalog, policy="newsvendor", open_orders=orders)
+    state.loc[1, "sku"] = "102"  # no number variant: the message is as before
+    with pytest.raises(hybridinv.PlanningError, match=r"not in the catalog$"):
+        hybridinv.plan(state, catalog, policy="newsvendor")
+
+
+def test_an_unquoted_thousands_separator_in_a_later_row_names_the_line(tmp_path: Path) -> None:
+    """The finding: '00107,1,200,23' (1,200 unquoted) gave pandas' "Error tokenizing data. C error: Expected 3
+    fields in line 9, saw 4"; a longer first data row was already named this way."""
+    catalog, state = example_frames()
+    state = state[["sku", "on_hand", "pipeline_1"]]
+    catalog.to_csv(tmp_path / "catalog.csv", index=False)
+    lines = state.to_csv(index=False).splitlines()
+    lines[8] = lines[8].split(",")[0] + ",1,200,23"
+    (tmp_path / "state.csv").write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(main, ["plan", "--catalog", str(tmp_path / "catalog.csv"), "--state",
+                                       str(tmp_path / "state.csv"), "--out", "-"])
+    assert result.exit_code == 1
+    assert "state.csv: line 9 has 4 cells but the header names 3 columns (value '23' has no column name)" in (
+        result.output)
+    assert "thousands separator" in result.output and "tokenizing" not in result.output
