@@ -516,15 +516,22 @@ def _history_array(
     cat: Catalog, history: pd.DataFrame | None, name: str = "demand_history"
 ) -> tuple[np.ndarray | None, np.ndarray]:
     """The history as (SKUs, periods) in catalog order, and which SKUs it has no row for (NaN there: the caller
-    fills them, :func:`_fill_missing_history`)."""
+    fills them, :func:`_fill_missing_history`).
+
+    The period columns are read by position, oldest first: numbered or dated columns out of that order, a summary
+    column (``Total``) or a skipped period are a :class:`PlanningError`, as in the backtest's wide histories
+    (:func:`hybridinv.core._periods.period_columns_kind`; until 2026-12-06 they planned without a word)."""
     if history is None:
         return None, np.zeros(cat.n_skus, dtype=bool)
-    from hybridinv.core._frame import numeric_column, require_frame, sku_column
+    from hybridinv.core._frame import numeric_column, refuse_headerless, require_frame, sku_column
+    from hybridinv.core._periods import period_columns_kind
 
     history = require_frame(history, name)
     skus = sku_column(history, name)
     pos = cat.positions(skus, name)
     cols = [c for c in history.columns if c != "sku"]
+    refuse_headerless(cols, name)  # a trailing comma: "value is NaN" named a column the file does not have
+    period_columns_kind(cols, name)  # read by position as oldest first: newest first, a Total, a gap are errors
     out = np.full((cat.n_skus, len(cols)), np.nan)
     for k, col in enumerate(cols):
         out[pos, k] = numeric_column(history, col, skus, name, maximum=MAX_QUANTITY)

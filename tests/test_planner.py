@@ -670,6 +670,64 @@ def test_a_sku_in_neither_history_is_named_and_read_as_its_forecast() -> None:
     assert hybrid["forecast_correction"].iloc[1] == pytest.approx(1.0)  # no drift made up for B
 
 
+def _histories(labels: list[object]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """State, catalog and a demand and forecast history of two SKUs with period columns ``labels``."""
+    catalog = pd.DataFrame({"sku": ["A", "B"], "unit_cost": 4.0, "holding_cost": 0.1, "shortage_cost": 9.0,
+                            "lead_time": 1, "demand_mean": [12.0, 3.0]})
+    state = pd.DataFrame({"sku": ["A", "B"], "on_hand": [0, 0]})
+    demand = pd.DataFrame({"sku": ["A", "B"], **{label: [18.0, 3.0] for label in labels}})
+    past = pd.DataFrame({"sku": ["A", "B"], **{label: [12.0, 3.0] for label in labels}})
+    return state, catalog, demand, past
+
+
+@pytest.mark.parametrize(("labels", "column", "message"), [
+    # newest first, as many exports write months: the history was replayed backwards, the gate decided on it
+    ([f"2025-{m:02d}" for m in range(12, 0, -1)], "2025-11", "must be oldest first.*'2025-11' follows '2025-12'"),
+    ([f"2025-{m:02d}" for m in range(1, 13)] + ["Total"], "Total", "'Total' is not a period like the others"),
+    ([f"w{k}" for k in range(12)] + ["total"], "total", "'total' is not a period like the others"),
+    ([f"2025-{m:02d}" for m in range(1, 13) if m != 6], "2025-07", "period column is missing: '2025-07' comes"),
+    ([str(k) for k in range(1, 13) if k != 6], "7", "period column is missing: '7' follows '5'"),
+    (list(range(12, 0, -1)), "11", "must be oldest first"),
+])
+def test_history_columns_out_of_order_with_a_total_or_a_gap_are_refused(labels, column, message) -> None:
+    """The finding: plan() read the history columns by position as oldest first without looking at them: newest
+    first dated columns, a Total column (one more period) and a missing month planned silently; the backtest's
+    reader refused all three."""
+    state, catalog, demand, past = _histories(labels)
+    with pytest.raises(PlanningError, match=message) as info:
+        plan(state, catalog, policy="hybrid", demand_history=demand, forecast_history=past, validate=4)
+    assert info.value.column == column and "demand_history" in str(info.value)
+    with pytest.raises(PlanningError, match=message):  # demand_history alone is read so too
+        plan(state, catalog, policy="hybrid", demand_history=demand)
+
+
+def test_a_history_column_without_a_header_is_named_by_position() -> None:
+    # a trailing comma: "value is NaN or infinite" named 'Unnamed: 3', a column the file does not have
+    state, catalog, demand, past = _histories(["w1", "w2", "Unnamed: 3"])
+    with pytest.raises(PlanningError, match="demand_history: column 4 has no header"):
+        plan(state, catalog, policy="hybrid", demand_history=demand, forecast_history=past)
+
+
+@pytest.mark.parametrize("labels", [
+    [f"w{k}" for k in range(12)],  # labelled as you like: taken in their order
+    [f"t-{k}" for k in range(12, 0, -1)],
+    [f"p{k}" for k in range(12, 0, -1)],
+    list(range(12)),  # numbered 0..n-1 (integer labels, as a frame built from an array has)
+    [str(k) for k in range(1, 13)],
+    list(range(-12, 0)),
+    [f"2024-{m:02d}" for m in range(7, 13)] + [f"2025-{m:02d}" for m in range(1, 7)],
+    [202407, 202408, 202409, 202410, 202411, 202412, 202501, 202502, 202503, 202504, 202505, 202506],  # YYYYMM
+    ["h1"],
+])
+def test_history_columns_labelled_as_documented_plan(labels) -> None:
+    state, catalog, demand, past = _histories(labels)
+    out = plan(state, catalog, policy="hybrid", demand_history=demand, forecast_history=past)
+    assert (out["order_qty"] >= 0).all()
+    # forecast_history's columns are matched by name, in any order, against demand_history's (oldest first)
+    again = plan(state, catalog, policy="hybrid", demand_history=demand, forecast_history=past[["sku", *labels[::-1]]])
+    assert again["order_qty"].tolist() == out["order_qty"].tolist()
+
+
 @pytest.mark.parametrize(("periods", "follows"), [(26, True), (4, False)])
 def test_the_shipped_hybrid_follows_a_sustained_drift_and_reverts_a_short_one(periods: int, follows: bool) -> None:
     """docs/rl.md, 'How it reads a drift': demand 1.5x (0.5x) the forecast over 26 periods raises (lowers) the

@@ -28,7 +28,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from hybridinv.core._frame import date_column, quiet_date_parsing, refuse_headerless, require_columns, require_frame
-from hybridinv.core._quiet import warnings_filtered
+from hybridinv.core._periods import STEPS, WEEK_LABEL, period_columns_kind, step_kind, week_starts
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.errors import PlanningError, PlanningWarning, whole_number
 from hybridinv.core.limits import MAX_PERIODS, MAX_QUANTITY
@@ -41,10 +41,6 @@ _TABLE = "history"
 PERIODS_PER_YEAR: dict[str, int] = {"Y": 1, "Q": 4, "M": 12, "W": 52, "D": 365}
 #: the forecasters' seasonal cycle for each period kind: a year, except days (the week) and years (none)
 YEAR_SEASON: dict[str, int | None] = {"Y": None, "Q": 4, "M": 12, "W": 52, "D": 7}
-#: a week written by its first and last day, as pandas writes a weekly period: 2024-01-01/2024-01-07
-_WEEK_LABEL = r"^(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})$"
-#: (shortest, longest step in days, period kind) of dated periods
-_STEPS = ((360, 367, "Y"), (85, 95, "Q"), (28, 32, "M"), (7, 7, "W"), (1, 1, "D"))
 
 
 @dataclass(frozen=True)
@@ -212,7 +208,7 @@ def _period_codes(values: pd.Series, freq: str | None,
         return codes - first, labels, None
     try:
         quarters = values.astype(str).str.fullmatch(r"\d{4}-?[Qq][1-4]").all() and freq in (None, "Q")
-        weeks = None if dated or freq not in (None, "W") else _week_starts(values.astype(str))
+        weeks = None if dated or freq not in (None, "W") else week_starts(values.astype(str), _TABLE)
         if isinstance(values.dtype, pd.PeriodDtype):
             periods = pd.PeriodIndex(values)
         elif weeks is not None:  # 2024-01-01/2024-01-07, as pandas and hybridinv twin's history.csv write a week
@@ -261,7 +257,7 @@ def _same_date(labels: list[str], cutoff: object) -> int:
                 continue
             if reading not in readings:
                 readings.append(reading)
-        ranges = pd.Series(labels).str.extract(_WEEK_LABEL)
+        ranges = pd.Series(labels).str.extract(WEEK_LABEL)
         if ranges[0].notna().all():
             start, end = pd.to_datetime(ranges[0]), pd.to_datetime(ranges[1])
             hits = [np.flatnonzero(((start <= wanted) & (wanted <= end)).to_numpy()) for wanted in readings]
@@ -277,25 +273,6 @@ def _same_date(labels: list[str], cutoff: object) -> int:
         raise PlanningError(f"cutoff is {first:%Y-%m-%d} read month first and {second:%Y-%m-%d} read day first, "
                             "both periods of the history; write it as YYYY-MM-DD", column="cutoff", value=cutoff)
     return next(iter(found.values()), -1)
-
-
-def _week_starts(text: pd.Series) -> tuple[pd.DatetimeIndex, str] | None:
-    """The first days and the pandas frequency (``W-SUN``, ...) of week labels ``2024-01-01/2024-01-07``, or None
-    when the labels are not all of that form (pandas read them as a date and a time zone: "invalid tzoffset")."""
-    parts = text.str.extract(_WEEK_LABEL)
-    if len(text) == 0 or not parts[0].notna().all():
-        return None
-    start, end = pd.DatetimeIndex(pd.to_datetime(parts[0])), pd.DatetimeIndex(pd.to_datetime(parts[1]))
-    wrong = (end - start) != pd.Timedelta(days=6)
-    if wrong.any():
-        raise PlanningError(f"{_TABLE}: a period written first/last day must be one week (7 days)", column="period",
-                            value=text[wrong].iloc[0])
-    ends = pd.Series(end.day_name().str[:3].str.upper())
-    if ends.nunique() > 1:
-        raise PlanningError(f"{_TABLE}: weeks written first/last day end on different weekdays "
-                            f"({ends.iloc[0]} and {ends[ends != ends.iloc[0]].iloc[0]})", column="period",
-                            value=text[(ends != ends.iloc[0]).to_numpy()].iloc[0])
-    return start, f"W-{ends.iloc[0]}"
 
 
 #: coarseness of the period kinds, finest first
@@ -318,8 +295,8 @@ def _per_sku_kind(stamps: pd.Series, skus: pd.Series | None) -> str | None:
     steps = np.diff(frame["stamp"].to_numpy()).astype("timedelta64[s]").astype(np.float64)[same] / 86400.0
     if not steps.size:
         return None
-    kind = _step_kind(round(float(np.median(steps))))
-    low = next((low for low, _, k in _STEPS if k == kind), None)
+    kind = step_kind(round(float(np.median(steps))))
+    low = next((low for low, _, k in STEPS if k == kind), None)
     if kind is None or low is None or float(steps.min()) < low:  # some SKU has two dates inside one such period
         return None
     stamp = pd.DatetimeIndex(frame["stamp"])
@@ -351,7 +328,7 @@ def _infer_freq(values: pd.Series, stamps: pd.Series, skus: pd.Series | None = N
         return "D"
     steps = np.diff(distinct.to_numpy()).astype("timedelta64[D]").astype(np.float64)
     step = float(np.median(steps))
-    pooled = next((k for k in (_step_kind(step), _step_kind(float(steps.min()))) if k is not None), None)
+    pooled = next((k for k in (step_kind(step), step_kind(float(steps.min()))) if k is not None), None)
     own = _per_sku_kind(stamps, skus)
     if own is not None and _COARSENESS[own] > _COARSENESS.get(pooled or "D", 0):
         warnings.warn(PlanningWarning(
@@ -361,18 +338,13 @@ def _infer_freq(values: pd.Series, stamps: pd.Series, skus: pd.Series | None = N
         return own
     if pooled is not None:  # the shortest step: periods left out of a long history
         return pooled
-    freq = next((f for low, _, f in _STEPS if step >= low), "D")
+    freq = next((f for low, _, f in STEPS if step >= low), "D")
     warnings.warn(PlanningWarning(
         f"{_TABLE}: the dates are {step:g} days apart (median), which is no whole period; they are read as "
         f"{_FREQ_NAMES[freq]}, so the {_FREQ_NAMES[freq]} between them count as periods without demand. "
         "Pass freq= (read_history) to read them otherwise, or aggregate the dates to one period each"),
         stacklevel=5)
     return freq
-
-
-def _step_kind(days: float) -> str | None:
-    """The period kind whose length is ``days``, or None."""
-    return next((kind for low, high, kind in _STEPS if low <= days <= high), None)
 
 
 _FREQ_NAMES = {"Y": "years", "Q": "quarters", "M": "months", "W": "weeks", "D": "days"}
@@ -514,7 +486,7 @@ def _from_wide(df: pd.DataFrame) -> DemandHistory:
         if str(column).startswith("Unnamed: "):  # pandas's name for an empty header: a trailing comma
             raise PlanningError(f"{_TABLE} (wide layout): period column {position + 1} has no header; every "
                                 "column but sku is a period (remove empty or total columns)", column=str(column))
-    kind = _in_order(columns)
+    kind = period_columns_kind(columns, f"{_TABLE} (wide layout)", long_layout=True)
     demand = np.column_stack([_quantities(df[c], skus, str(c)) for c in columns]).T
     started = np.maximum.accumulate(~np.isnan(demand), axis=0)
     gap = started & np.isnan(demand)
@@ -525,61 +497,3 @@ def _from_wide(df: pd.DataFrame) -> DemandHistory:
                             sku=str(skus.iloc[i]), value=float("nan"))
     return DemandHistory(skus.to_numpy(dtype=object), np.array([str(c) for c in columns], dtype=object), demand,
                          kind)
-
-
-def _in_order(columns: list[object]) -> str | None:
-    """Refuse period columns that are all numbers or all dates but not oldest first (newest first trained
-    on the test periods and tested on the training ones, without a word) or that skip a period (numbers
-    that do not count up by 1, dates further apart than the others); the period kind of dated ones."""
-    labels = pd.Series([str(c) for c in columns])
-    keys = pd.to_numeric(labels, errors="coerce")
-    # pandas' "mixed" parser reads text labels such as t01 or m01 as times of day (t01..t30 became daily
-    # periods of year 1 with a 7-period season; m01..m84 failed at m60): only labels with a year or a day/month
-    # date are dates
-    dated = labels.str.contains(r"\d{4}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2}")
-    weeks = _week_starts(labels)
-    if weeks is not None:  # 2024-01-01/2024-01-07 (pandas read it as a date and a time zone): weeks
-        keys = pd.Series(weeks[0])
-    elif keys.isna().any() and keys.notna().sum() < 2 and dated.sum() >= 2:
-        try:
-            with warnings_filtered(("ignore", "Parsing '.*' as a quarterly string", Warning, "")):  # "2019Q1"
-                keys = pd.to_datetime(labels, errors="coerce", format="mixed").where(dated)
-                if keys.notna().all():  # day-first numeric labels (15/01/2024) told from month-first ones
-                    keys = date_column(labels, "period")  # ambiguous ones (a PlanningError) go unchecked
-        except (ValueError, TypeError, OverflowError):  # e.g. weeks "2024-01-01/2024-01-07" read as time zones
-            return None
-    if keys.notna().sum() >= 2 and keys.isna().any():  # dates or numbers and a "Total": not a period
-        odd = labels[keys.isna()].iloc[0]
-        raise PlanningError(f"{_TABLE} (wide layout): column {odd!r} is not a period like the others (every "
-                            "column but sku is a period; remove total or note columns)", column=odd)
-    if keys.isna().any():
-        return None  # labels such as "w1", "w2": their order is the columns' order
-    behind = np.flatnonzero(~(keys.iloc[1:].to_numpy() > keys.iloc[:-1].to_numpy()))
-    if behind.size:
-        i = int(behind[0]) + 1
-        raise PlanningError(f"{_TABLE} (wide layout): period columns must be oldest first, each once; "
-                            f"{labels[i]!r} follows {labels[i - 1]!r}", column=labels[i])
-    if pd.api.types.is_datetime64_any_dtype(keys.dtype) and len(keys) >= 3:
-        # dated columns are consecutive periods: a missing month shifted every later one (the long layout
-        # counts it as a month without demand)
-        days = np.diff(keys.to_numpy()).astype("timedelta64[s]").astype(np.float64) / 86400.0
-        usual = float(days.min())  # the median missed the one gap of three columns (31 and 60 days: 45.5)
-        skipped = np.flatnonzero(days > 1.5 * usual)
-        if usual > 0 and skipped.size:
-            i = int(skipped[0]) + 1
-            raise PlanningError(
-                f"{_TABLE} (wide layout): a period column is missing: {labels[i]!r} comes {days[i - 1]:.0f} days "
-                f"after {labels[i - 1]!r}, where the columns are about {usual:.0f} days apart; add the missing "
-                "period (0 where nothing was sold)", column=labels[i])
-        return _step_kind(round(usual))
-    if not pd.api.types.is_numeric_dtype(keys.dtype):
-        return None
-    skipped = np.flatnonzero(np.diff(keys.to_numpy(dtype=np.float64)) != 1.0)
-    if skipped.size:  # numbered columns count periods: a missing one shifted every later one, as a missing month
-        i = int(skipped[0]) + 1
-        raise PlanningError(
-            f"{_TABLE} (wide layout): a period column is missing: {labels[i]!r} follows {labels[i - 1]!r}, where "
-            "numbered period columns count 1, 2, 3, ... (the long layout reads the periods between as periods "
-            "without demand); add the missing period (0 where nothing was sold), or label the columns with dates",
-            column=labels[i])
-    return None

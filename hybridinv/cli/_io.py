@@ -32,7 +32,8 @@ _Command = TypeVar("_Command", bound=Callable[..., Any])
 extra_columns_option = click.option(
     "--extra-columns", type=click.Choice(["error", "ignore"]), default="error", show_default=True,
     help="Columns the input files do not know: an error naming the closest known column, or ignored (a known "
-         "column spelt another way, 'lot size' or 'pipeline_01', is refused either way).")
+         "column spelt another way, 'lot size' or 'pipeline_01', or a common synonym of a column the file lacks, "
+         "'min_order_qty' without 'moq', is refused either way).")
 
 #: The options of a planning command's files, in help order (their values feed :func:`emit_plan`).
 _PLAN_FILE_OPTIONS = (

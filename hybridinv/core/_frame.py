@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bz2
 import datetime as _dt
+import decimal
 import difflib
 import gzip
 import io
@@ -135,7 +136,12 @@ def read_csv_file(path: object, options: dict[str, Any]) -> pd.DataFrame:
         try:
             frame = pd.read_csv(str(path), **options)
         except pd.errors.ParserWarning:
-            raise PlanningError(f"{path}: {_longer_row(path, options)}") from None
+            raise PlanningError(f"{path}: {_longer_row(path, options) or _LONGER_ROW}") from None
+        except pd.errors.ParserError as exc:  # a later row longer than the first: "Expected 3 fields in line 9, saw 4"
+            longer = _longer_row(path, options) if "Expected" in str(exc) else None
+            if longer is None:
+                raise
+            raise PlanningError(f"{path}: {longer}") from None
     frame = keys_as_text(path, frame, options)
     # a row of empty cells only (",,,": a spreadsheet's formatted but empty row) is skipped like a blank line; it was
     # "state has an empty SKU", naming neither the file nor the line
@@ -151,8 +157,13 @@ def read_csv_file(path: object, options: dict[str, Any]) -> pd.DataFrame:
     return frame.loc[~empty].reset_index(drop=True) if len(frame.columns) else frame
 
 
-def _longer_row(path: object, options: dict[str, Any]) -> str:
-    """Which line holds a value beyond the header's columns (found by the :mod:`csv` module)."""
+#: what :func:`read_csv_file` says when :func:`_longer_row` finds no line
+_LONGER_ROW = "a row has more cells than the header names columns"
+
+
+def _longer_row(path: object, options: dict[str, Any]) -> str | None:
+    """Which line holds a value beyond the header's columns (found by the :mod:`csv` module), or why the header is
+    not one; None when no line does."""
     import csv
 
     skip = options.get("skiprows")
@@ -173,8 +184,9 @@ def _longer_row(path: object, options: dict[str, Any]) -> str:
             elif len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
                 return (f"line {number} has {len(row)} cells but the header names {len(header)} columns "
                         f"(value {row[len(header)]!r} has no column name): name its column in the header "
-                        "or remove the cell")
-    return "a row has more cells than the header names columns"
+                        "or remove the cell (a number written with a thousands separator, 1,234, splits into two "
+                        "cells: remove the separators or quote the number)")
+    return None
 
 
 def text_variant(name: object, candidates: Iterable[object]) -> str | None:
@@ -186,6 +198,24 @@ def text_variant(name: object, candidates: Iterable[object]) -> str | None:
     text = str(name)
     key = text_key(text)
     return next((str(c) for c in candidates if str(c) != text and text_key(c) == key), None)
+
+
+#: a code written as a plain number: 00100, 100, 100.0, 1.5e3 (no sign, no thousands separator)
+_NUMBER_CODE = re.compile(r"\d+(\.\d*)?([eE][+-]?\d+)?")
+
+
+def number_variant(name: object, candidates: Iterable[object]) -> str | None:
+    """The first of ``candidates`` that is ``name`` written as another number (``00100`` and ``100``, ``100.0`` and
+    ``100``: a spreadsheet, or a file read without ``dtype=str``, drops leading zeros or writes a float), else None.
+
+    Checked only to explain a code that was not found: codes are compared as text.
+    """
+    text = str(name).strip()
+    if not _NUMBER_CODE.fullmatch(text):
+        return None
+    value = decimal.Decimal(text)
+    return next((str(c) for c in candidates if str(c) != str(name) and _NUMBER_CODE.fullmatch(str(c).strip())
+                 and decimal.Decimal(str(c).strip()) == value), None)
 
 
 def text_key(name: object) -> str:
@@ -422,7 +452,8 @@ def check_columns(
     suggestions : sequence of str
         Extra candidates for the "did you mean" hint (e.g. ``pipeline_1``).
     hints : mapping, optional
-        Lower-case synonyms mapped to the column they stand for (``in_transit`` → ``pipeline_<k>``).
+        Synonyms mapped to the column they stand for (``in_transit`` → ``pipeline_<k>``), compared without case,
+        spaces, dashes or underscores (:func:`_loose_key`).
 
     Raises
     ------
@@ -443,7 +474,7 @@ def check_columns(
     candidates = list(dict.fromkeys([*known, *suggestions]))
     lower = {c.lower(): c for c in candidates}
     key = column.strip().lower()
-    guess = (hints or {}).get(key) or lower.get(key)
+    guess = _hint(column, hints) or lower.get(key)
     if guess is None:
         close = difflib.get_close_matches(key, list(lower), n=1, cutoff=0.6)
         guess = lower[close[0]] if close else None
@@ -463,7 +494,8 @@ def _refuse_hidden_known(df: pd.DataFrame, known: Sequence[str], table: str,
 
     A known column written another way (``MOQ``, ``'pipeline_2 '``, ``lot size``, ``Lot-Size``, ``pipeline_01``,
     ``pipeline1``, a full-width digit): ignored, the MOQ was 0 and 50 units in transit vanished, without a word.
-    A synonym of a column the table lacks (``in_transit`` without any ``pipeline_<k>``, ``sd`` without ``std``).
+    A synonym of a column the table lacks (``in_transit`` without any ``pipeline_<k>``, ``sd`` without ``std``,
+    ``min_order_qty`` without ``moq``).
     A column without a header that holds values after the first (an unquoted thousands separator, ``1,234``,
     splits a number into two cells): ignored, on hand read 1.
     """
@@ -481,7 +513,7 @@ def _refuse_hidden_known(df: pd.DataFrame, known: Sequence[str], table: str,
             raise PlanningError(f"{table} column {name!r} is {meant!r} written another way (case, spaces, dashes "
                                 "or a zero-padded number); name it exactly (other columns are ignored, this one "
                                 "would have been dropped without a word)", column=name)
-        target = (hints or {}).get(text_key(name))
+        target = _hint(name, hints)
         if target is not None and not (target in present or (target not in known and patterned)):
             raise PlanningError(f"{table} column {name!r} reads as {target!r}, which the table does not have; "
                                 f"name it {target!r} (other columns are ignored, this one would have been dropped "
@@ -492,6 +524,15 @@ def _refuse_hidden_known(df: pd.DataFrame, known: Sequence[str], table: str,
             raise PlanningError(f"{table}: column {position + 1} has no header but holds values, such as {value!r} "
                                 "(a number written with a thousands separator, 1,234, splits into two cells); "
                                 "remove the separators or name the column", column=name)
+
+
+def _hint(name: str, hints: Mapping[str, str] | None) -> str | None:
+    """The column the synonym ``name`` stands for, compared as :func:`_loose_key` does (``Min Order Qty`` is
+    ``min_order_qty``), else None."""
+    if not hints:
+        return None
+    key = _loose_key(name)
+    return next((target for synonym, target in hints.items() if _loose_key(synonym) == key), None)
 
 
 def _spellings(name: str) -> tuple[str, str]:
@@ -743,9 +784,17 @@ def numeric_column(
                 maximum=maximum,
             )
             return out
-    return check_array(
-        arr, column, skus, table, minimum=minimum, strict=strict, allow_inf=allow_inf, integer=integer, maximum=maximum
-    )
+    try:
+        return check_array(arr, column, skus, table, minimum=minimum, strict=strict, allow_inf=allow_inf,
+                           integer=integer, maximum=maximum)
+    except PlanningError as exc:
+        if not (isinstance(exc.value, float) and math.isnan(exc.value)):
+            raise
+        # NaN here is an empty cell (text was refused above): "value nan ... is NaN or infinite" did not say so
+        rule = (f"an empty cell does not take the default of an absent column ({default:g}): write the value, or "
+                "leave the column out" if default is not None else "write the value")
+        raise PlanningError(f"{table}: the cell is empty (blank or NaN); {rule}", column=column, sku=exc.sku,
+                            value=exc.value) from None
 
 
 def action_array(action: object, size: int, sku_of: Callable[[int], str] | None = None) -> NDArray[np.float64]:

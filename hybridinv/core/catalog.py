@@ -16,6 +16,7 @@ from hybridinv.core._frame import (
     ExtraColumns,
     check_array,
     check_columns,
+    number_variant,
     numeric_column,
     require_frame,
     sku_codes,
@@ -45,6 +46,21 @@ CATALOG_OPTIONAL: dict[str, object] = {
 }
 
 _TABLE = "catalog"
+
+#: Common other names of the catalog's rule and cost columns (compared without case, spaces, dashes or
+#: underscores). With other columns ignored (``extra_columns="ignore"``) such a column is refused when the catalog
+#: lacks the column it names: ``min_order_qty`` instead of ``moq`` planned without the MOQ, without a word.
+CATALOG_SYNONYMS: dict[str, str] = {
+    **dict.fromkeys(("min_order_qty", "min_order_quantity", "minimum_order_qty", "minimum_order_quantity",
+                     "min_order", "minimum_order", "moq_units", "moq_qty", "min_qty"), "moq"),
+    **dict.fromkeys(("max_order_qty", "max_order_quantity", "maximum_order", "maximum_order_qty",
+                     "maximum_order_quantity", "max_qty"), "max_order"),
+    **dict.fromkeys(("lot", "lot_qty", "lot_quantity", "pack_size", "case_size", "case_pack", "order_multiple"),
+                    "lot_size"),
+    **dict.fromkeys(("lead_time_periods", "lead_time_weeks", "lead_time_days", "lt"), "lead_time"),
+    **dict.fromkeys(("ordering_cost", "fixed_order_cost", "setup_cost"), "order_cost"),
+    **dict.fromkeys(("unit_volume", "volume_per_unit"), "volume"),
+}
 
 
 def _float(values: ArrayLike, n: int, default: float, owned: bool = False, name: str = "value") -> NDArray[np.float64]:
@@ -236,7 +252,7 @@ class Catalog:
             Naming the column, SKU and value of the first problem found.
         """
         df = require_frame(df, _TABLE)
-        check_columns(df, [*CATALOG_REQUIRED, *CATALOG_OPTIONAL], _TABLE, extra_columns)
+        check_columns(df, [*CATALOG_REQUIRED, *CATALOG_OPTIONAL], _TABLE, extra_columns, hints=CATALOG_SYNONYMS)
         _, skus = sku_codes(df, _TABLE)  # unique: the distinct SKUs are the rows
         kw: dict[str, Any] = {"sku": skus}
         for name in CATALOG_REQUIRED[1:]:
@@ -323,7 +339,7 @@ class Catalog:
         missing = out < 0
         if missing.any():
             sku = str(names[int(np.flatnonzero(missing)[0])])
-            raise PlanningError(f"{table} names a SKU that is not in the catalog{_near_sku(sku, self.sku)}",
+            raise PlanningError(f"{table} names a SKU that is not in the catalog{near_sku(sku, self.sku)}",
                                 column=column, sku=sku)
         return out
 
@@ -340,16 +356,22 @@ class Catalog:
         return replace(self, **changes)
 
 
-def _near_sku(sku: str, known: NDArray[np.object_]) -> str:
-    """A hint naming the catalog SKU that ``sku`` matches but for spaces or case, else "".
+def near_sku(sku: str, known: NDArray[np.object_], table: str = "catalog") -> str:
+    """A hint naming the SKU of ``table`` that ``sku`` matches but for spaces or case, or as another number (``100`` for
+    ``00100``, ``100.0`` for ``100``), else "".
 
     SKUs are compared as text, spaces included: ``"A1 "`` from a padded spreadsheet cell is not
     ``"A1"``, and the bare "not in the catalog" did not say which catalog SKU was meant.
     """
     match = text_variant(sku, known)
-    if match is None:
-        return ""
-    return f" (the catalog has {match!r}: SKUs are compared as text, spaces and case included)"
+    if match is not None:
+        return f" (the {table} has {match!r}: SKUs are compared as text, spaces and case included)"
+    match = number_variant(sku, known)
+    if match is not None:  # 100 for 00100, 100.0 for 100: a spreadsheet or a read without dtype=str
+        return (f" (the {table} has {match!r}: SKUs are compared as text, so leading zeros and a decimal point "
+                "count; keep the codes as text: a spreadsheet drops the leading zeros of a number column, pandas needs "
+                "dtype={'sku': str})")
+    return ""
 
 
 def _all_str(values: NDArray[np.object_]) -> bool:

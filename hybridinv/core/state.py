@@ -19,7 +19,7 @@ from hybridinv.core._frame import (
     sku_codes,
     sku_column,
 )
-from hybridinv.core.catalog import Catalog
+from hybridinv.core.catalog import Catalog, near_sku
 from hybridinv.core.errors import PlanningError, number_array
 from hybridinv.core.limits import MAX_LEAD_TIME, MAX_QUANTITY
 
@@ -208,7 +208,8 @@ class InventoryState:
         rows = np.asarray(pd.Index(self.sku.astype(str)).get_indexer(skus.astype(str)), dtype=np.int64)
         if (rows < 0).any():
             sku = skus[int(np.flatnonzero(rows < 0)[0])]
-            raise PlanningError("open order for a SKU that is not in the state", column="sku", sku=sku)
+            raise PlanningError(f"open order for a SKU that is not in the state{near_sku(str(sku), self.sku, 'state')}",
+                                column="sku", sku=sku)
         current = self.pipeline
         assert current is not None  # always set by __post_init__
         width = max(current.shape[1], int(arrives.max()) + 1 if arrives.size else 1)

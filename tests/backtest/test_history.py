@@ -163,6 +163,21 @@ def test_wide_layout_refuses_headerless_and_total_columns_and_gaps_after_the_fir
     assert read_history(numbered.drop(columns="sum")).demand[:, 0].tolist() == [2, 3, 1]
     labelled = pd.DataFrame({"sku": ["A"], "w1": [2], "w2": [3]})  # labels that are neither: kept in column order
     assert list(read_history(labelled).periods) == ["w1", "w2"]
+    with pytest.raises(PlanningError, match="'Total' is not a period") as info:  # was read as a third week
+        read_history(labelled.assign(Total=5))
+    assert info.value.column == "Total"
+
+
+def test_wide_yyyymm_columns_count_months_across_a_year() -> None:
+    # 202501 after 202412 was refused as "a period column is missing" (numbers that do not count up by 1)
+    months = ["202411", "202412", "202501", "202502"]
+    wide = pd.DataFrame({"sku": ["A"], **{m: [k + 1.0] for k, m in enumerate(months)}})
+    history = read_history(wide)
+    assert list(history.periods) == months and history.demand[:, 0].tolist() == [1.0, 2.0, 3.0, 4.0]
+    with pytest.raises(PlanningError, match="period column is missing: '202502' follows '202412'"):
+        read_history(wide.drop(columns="202501"))
+    with pytest.raises(PlanningError, match="oldest first"):
+        read_history(wide[["sku", *months[::-1]]])
 
 
 def test_a_cutoff_date_against_week_labels_is_not_a_traceback() -> None:

@@ -7,10 +7,12 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+import hybridinv
 from hybridinv.cli import main
 from hybridinv.examples import example_frames
 
@@ -86,6 +88,31 @@ def test_ignoring_other_columns_refuses_a_known_column_spelt_another_way(
                                        "--extra-columns", "ignore"])
     assert result.exit_code == 1, result.output
     assert f"column {new!r} is {meant!r} written another way" in result.output
+
+
+@pytest.mark.parametrize(("old", "new", "meant"), [
+    ("moq", "min_order_qty", "moq"),
+    ("moq", "Minimum Order Quantity", "moq"),
+    ("max_order", "max_order_qty", "max_order"),
+    ("lot_size", "pack_size", "lot_size"),
+    ("lot_size", "case-size", "lot_size"),
+    ("order_cost", "ordering_cost", "order_cost"),
+])
+def test_ignoring_other_columns_refuses_a_synonym_of_a_missing_catalog_rule(
+        tmp_path: Path, old: str, new: str, meant: str) -> None:
+    """The finding: under --extra-columns ignore, moq renamed min_order_qty (or max_order renamed max_order_qty)
+    planned without the rule, without a word, where the help promises a known column spelt another way is refused."""
+    catalog, state = example_frames()
+    renamed = catalog.rename(columns={old: new})
+    result = CliRunner().invoke(main, [*_files(tmp_path, renamed, state), "--extra-columns", "ignore"])
+    assert result.exit_code == 1, result.output
+    assert f"column {new!r} reads as {meant!r}, which the table does not have" in result.output
+    refused = CliRunner().invoke(main, _files(tmp_path, renamed, state))  # without ignore: the hint names it
+    assert refused.exit_code == 1 and f"(did you mean {meant!r}?)" in refused.output
+    # beside the rule's own column it is another column: ignored as asked
+    both = catalog.assign(**{new: catalog[old]})
+    result = CliRunner().invoke(main, [*_files(tmp_path, both, state), "--extra-columns", "ignore", "--out", "-"])
+    assert result.exit_code == 0, result.output
 
 
 def test_ignoring_other_columns_refuses_an_in_transit_synonym_only_without_pipeline_columns(tmp_path: Path) -> None:
@@ -399,3 +426,63 @@ def test_the_python_api_names_the_extra_too(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(ModuleNotFoundError, match=r"pip install 'hybridinv\[rl\]'"):
         hybridinv.plan(state, catalog, None, policy="ppo")
+
+
+def test_an_empty_cell_of_a_column_without_a_blank_value_says_it_is_empty(tmp_path: Path) -> None:
+    """The finding: an empty lot_size cell was "value nan: catalog: value is NaN or infinite" (and docs/first_hour.md
+    said an optional column's empty cell takes its default, which is true of max_order, not of lot_size)."""
+    catalog, state = example_frames()
+    catalog["lot_size"] = catalog["lot_size"].astype(float)
+    catalog.loc[1, "lot_size"] = np.nan
+    result = CliRunner().invoke(main, _files(tmp_path, catalog, state))
+    assert result.exit_code == 1
+    sku = catalog["sku"].iloc[1]
+    assert (f"column 'lot_size', sku {sku!r}, value nan: catalog: the cell is empty (blank or NaN); an empty cell "
+            "does not take the default of an absent column (1)") in result.output
+    state["on_hand"] = state["on_hand"].astype(float)
+    state.loc[0, "on_hand"] = np.nan
+    result = CliRunner().invoke(main, _files(tmp_path, catalog.drop(columns="lot_size"), state))
+    assert "column 'on_hand'" in result.output and "state: the cell is empty (blank or NaN); write the value" in (
+        result.output)
+    catalog.loc[1, "max_order"] = np.nan  # blank means "no cap" there, as documented
+    result = CliRunner().invoke(main, _files(tmp_path, catalog.drop(columns="lot_size"), state.fillna(0)))
+    assert result.exit_code == 0, result.output
+
+
+def test_a_sku_written_as_another_number_is_named_in_the_hint(tmp_path: Path) -> None:
+    """The finding: state SKU 100 against catalog SKU 00100 (or 101.0 against 101) said only "not in the catalog",
+    where a space or case variant was named."""
+    catalog, state = example_frames()
+    catalog["sku"] = ["00100", "101", *catalog["sku"].iloc[2:]]
+    state["sku"] = ["100", "101.0", *state["sku"].iloc[2:]]
+    result = CliRunner().invoke(main, _files(tmp_path, catalog, state))
+    assert result.exit_code == 1
+    assert ("column 'sku', sku '100': state names a SKU that is not in the catalog (the catalog has '00100': SKUs are "
+            "compared as text, so leading zeros and a decimal point count") in result.output
+    state.loc[0, "sku"] = "00100"
+    with pytest.raises(hybridinv.PlanningError, match=r"sku '101.0'.*\(the catalog has '101'"):
+        hybridinv.plan(state, catalog, policy="newsvendor")
+    state.loc[1, "sku"] = "101"
+    orders = pd.DataFrame({"sku": ["0101"], "arrives_in": [1], "quantity": [5]})
+    with pytest.raises(hybridinv.PlanningError, match=r"not in the state \(the state has '101'"):
+        hybridinv.plan(state, catalog, policy="newsvendor", open_orders=orders)
+    state.loc[1, "sku"] = "102"  # no number variant: the message is as before
+    with pytest.raises(hybridinv.PlanningError, match=r"not in the catalog$"):
+        hybridinv.plan(state, catalog, policy="newsvendor")
+
+
+def test_an_unquoted_thousands_separator_in_a_later_row_names_the_line(tmp_path: Path) -> None:
+    """The finding: '00107,1,200,23' (1,200 unquoted) gave pandas' "Error tokenizing data. C error: Expected 3
+    fields in line 9, saw 4"; a longer first data row was already named this way."""
+    catalog, state = example_frames()
+    state = state[["sku", "on_hand", "pipeline_1"]]
+    catalog.to_csv(tmp_path / "catalog.csv", index=False)
+    lines = state.to_csv(index=False).splitlines()
+    lines[8] = lines[8].split(",")[0] + ",1,200,23"
+    (tmp_path / "state.csv").write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(main, ["plan", "--catalog", str(tmp_path / "catalog.csv"), "--state",
+                                       str(tmp_path / "state.csv"), "--out", "-"])
+    assert result.exit_code == 1
+    assert "state.csv: line 9 has 4 cells but the header names 3 columns (value '23' has no column name)" in (
+        result.output)
+    assert "thousands separator" in result.output and "tokenizing" not in result.output
