@@ -22,7 +22,9 @@ Methods (:class:`ForecastMethod`), all in error-correction form:
 ``holt_winters``
     Level and multiplicative seasonal index (cycle ``season``), ``yhat = l s``,
     ``l += alpha e / s``, then ``s += gamma (y / l - s)`` over the updated level (Winters' form);
-    initialised from the first two cycles.
+    initialised from the first two cycles: the index of a phase is the mean of its observed values
+    in them over the mean of those phase means, the level the mean of the first cycle (where a value
+    of it is missing: the observed values' sum over the sum of their phases' indices).
 ``croston_sba``
     Croston's method with the Syntetos-Boylan bias correction: demand size ``z`` and
     interval ``p`` smoothed at demand occurrences, forecast ``(1 - alpha / 2) z / p``.
@@ -31,11 +33,18 @@ Methods (:class:`ForecastMethod`), all in error-correction form:
     (``beta``), size ``z`` at occurrences (``alpha``), forecast ``pi z``.
 
 Selection: smooth and erratic series (average inter-demand interval below the
-Syntetos-Boylan cut-off 1.32) choose among ``ses``, ``damped`` and, with at least
-two full cycles and no zero, ``holt_winters``; intermittent and lumpy series among
-``croston_sba``, ``tsb`` and ``ses``. Parameters minimise the one-step squared
+Syntetos-Boylan cut-off 1.32) choose among ``ses``, ``damped`` and ``holt_winters``;
+intermittent and lumpy series among ``croston_sba``, ``tsb`` and ``ses``. Holt-Winters
+applies to a series with no zero when the training window has at least ``2 * season + 4``
+periods, every phase of the cycle is observed at least once in its first two cycles and at
+least one value of the first cycle is observed (:func:`seasonal_start`: what the
+initialisation needs; until 2026-12-07 one missing value in the first two cycles turned it
+off). Parameters minimise the one-step squared
 error over the training window (after a warm-up); the method minimises it over the
-last ``holdout`` share of the window. Missing observations (NaN) leave the state
+last ``holdout`` share of the window. ``methods`` restricts the candidates; a series none of
+them applies to (or without an observation in the holdout periods) gets ``ses`` at its default
+parameters, with the reason in ``fallback_`` (a :class:`~hybridinv.PlanningWarning` counts the
+series when ``ses`` was not among ``methods``). Missing observations (NaN) leave the state
 unchanged. The forecast standard deviation is the square root of an exponentially
 weighted mean of squared one-step errors (weight ``error_weight``), started at the
 variance of the first observations; it is the same for every step ahead.
@@ -56,23 +65,26 @@ forecasting to inventory obsolescence. *European Journal of Operational Research
 from __future__ import annotations
 
 import itertools
+import warnings
 from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError, enum_member, number_in, whole_number
+from hybridinv.core.errors import PlanningError, PlanningWarning, enum_member, number_in, whole_number
 from hybridinv.core.flags import text_full
 from hybridinv.core.limits import MAX_PERIODS
 
-__all__ = ["ForecastMethod", "Forecaster", "RollingForecast"]
+__all__ = ["ForecastMethod", "Forecaster", "RollingForecast", "seasonal_start"]
 
 #: Average inter-demand interval at or above which a series is intermittent (Syntetos-Boylan).
 ADI_CUTOFF = 1.32
 #: Observations used to initialise levels, sizes and variances.
 _INIT = 12
 _SEASON_CLIP = (0.05, 20.0)
+#: Periods a training window needs beyond its first two cycles for Holt-Winters (something to fit on).
+SEASON_EXTRA = 4
 
 
 class ForecastMethod(StrEnum):
@@ -145,8 +157,9 @@ class _State:
         self.level = np.broadcast_to(mean, shape).copy()
         self.trend = np.zeros(shape)
         if method is ForecastMethod.HOLT_WINTERS:
-            self.index = np.broadcast_to(_initial_index(y, season)[:, None, :], (season, *shape)).copy()
-            self.level = np.broadcast_to(_initial_level(y, season), shape).copy()
+            index = _initial_index(y, season)
+            self.index = np.broadcast_to(index[:, None, :], (season, *shape)).copy()
+            self.level = np.broadcast_to(_initial_level(y, season, index), shape).copy()
         #: series without any observation yet: their level starts at their first observation (it started at 0
         #: and climbed to it at the default alpha of 0.1: 0, 10, 19, ... for a new SKU selling 100 a period)
         self.unseen = np.broadcast_to(np.isnan(y).all(axis=0), shape).copy()
@@ -248,9 +261,34 @@ def _initial_index(y: NDArray[np.float64], season: int) -> NDArray[np.float64]:
     return np.clip(np.nan_to_num(index, nan=1.0), *_SEASON_CLIP)
 
 
-def _initial_level(y: NDArray[np.float64], season: int) -> NDArray[np.float64]:
-    level = _mean_seen(y[:season] if y.shape[0] >= season else y, axis=0)
+def _initial_level(y: NDArray[np.float64], season: int, index: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Level of the first cycle, shape (n,): its mean; where some of it is missing, the observed values' sum
+    over the sum of their phases' ``index`` (the mean of the rest was the level of the cycle without its missing
+    phases: 10.3 for a cycle of mean 11.1 missing its peak of 20)."""
+    head = y[:season] if y.shape[0] >= season else y
+    level = _mean_seen(head, axis=0)
+    seen = ~np.isnan(head)
+    gaps = seen.any(axis=0) & ~seen.all(axis=0)
+    if gaps.any() and head.shape[0] == index.shape[0]:
+        weight = np.where(seen, index, 0.0).sum(axis=0)
+        total = np.where(seen, head, 0.0).sum(axis=0)
+        level = np.where(gaps, total / np.maximum(weight, 1e-12), level)
     return np.nan_to_num(level, nan=0.0)
+
+
+def seasonal_start(history: NDArray[np.float64], season: int | None) -> NDArray[np.bool_]:
+    """Per series (columns of ``history``, NaN = not observed): whether Holt-Winters can be initialised.
+
+    It needs at least ``2 * season + SEASON_EXTRA`` periods, every phase of the cycle observed at least
+    once in the first two cycles (its seasonal index) and at least one observed value in the first cycle
+    (the level). A phase missing in one of the two cycles takes its index from the other.
+    """
+    y = np.asarray(history, dtype=np.float64)
+    n = y.shape[1]
+    if season is None or y.shape[0] < 2 * season + SEASON_EXTRA:
+        return np.zeros(n, dtype=bool)
+    seen = ~np.isnan(y[: 2 * season]).reshape(2, season, n)
+    return np.asarray(seen.any(axis=0).all(axis=0) & seen[0].any(axis=0), dtype=bool)
 
 
 def _grid(method: ForecastMethod) -> dict[str, NDArray[np.float64]]:
@@ -288,7 +326,13 @@ class Forecaster:
     warmup : int
         First periods left out of the parameter fit (the state is still settling).
     methods : sequence of ForecastMethod, optional
-        Candidate methods (default: all).
+        Candidate methods (default: all). A series none of them applies to gets ``ses`` (see ``fallback_``).
+
+    Raises
+    ------
+    PlanningError
+        Naming the argument: ``season`` not a whole number >= 1, ``holdout`` or ``error_weight`` out of range,
+        ``methods`` empty, unknown, or naming ``holt_winters`` without a season.
 
     Attributes
     ----------
@@ -299,7 +343,11 @@ class Forecaster:
     pattern_ : array of str
         ``"smooth"`` or ``"intermittent"`` (average inter-demand interval >= 1.32).
     mse_ : array, shape (n,)
-        One-step mean squared error of the chosen method on the holdout periods.
+        One-step mean squared error of the chosen method on the holdout periods (inf for a series that fell back).
+    fallback_ : array of str, shape (n,)
+        "" for a series whose method and parameters were chosen as described; otherwise why it got ``ses``
+        at its default parameters (none of ``methods`` applies to it, naming each method's reason, or it
+        has no observation in the holdout periods).
 
     Examples
     --------
@@ -334,13 +382,28 @@ class Forecaster:
             for m in methods:
                 enum_member(ForecastMethod, m, "methods")
             methods = tuple(methods)
+            if self.season is None and ForecastMethod.HOLT_WINTERS in {ForecastMethod(m) for m in methods}:
+                # it was never tried, and every series silently got ses
+                raise PlanningError("holt_winters needs a season: give season (12 for months, 52 for weeks) "
+                                    "or leave holt_winters out", column="methods", value=list(methods))
         self.methods = methods
 
     def fit(self, history: ArrayLike) -> Forecaster:
-        """Choose method and parameters per series on ``history`` (periods x series); returns self."""
+        """Choose method and parameters per series on ``history`` (periods x series); returns self.
+
+        A series none of the allowed ``methods`` applies to, or without an observation in the holdout
+        periods, gets ``ses`` at its default parameters; ``fallback_`` says why.
+
+        Warns
+        -----
+        PlanningWarning
+            Once per fit, counting the series that fell back to ``ses`` by reason, when ``ses`` is not
+            among ``methods`` (until 2026-12-07 they got it without a word: ``methods=["croston_sba"]``
+            on smooth series returned ``ses`` everywhere).
+        """
         y = _as_history(history)
         periods, n = y.shape
-        allowed = {ForecastMethod(m) for m in (self.methods or tuple(ForecastMethod))}
+        allowed = [m for m in ForecastMethod if self.methods is None or m in {ForecastMethod(k) for k in self.methods}]
         observed = ~np.isnan(y)
         hits = (observed & (np.nan_to_num(y) > 0)).sum(axis=0)
         adi = np.where(hits > 0, observed.sum(axis=0) / np.maximum(hits, 1), np.inf)
@@ -348,20 +411,14 @@ class Forecaster:
         fit_from = min(self.warmup, periods - 1)
         hold_from = max(fit_from, periods - max(int(round(self.holdout * periods)), 1))
         # per series: one series first observed late no longer kept every other one from Holt-Winters
-        seasonal_ok = (
-            observed[: 2 * self.season].all(axis=0)
-            if self.season is not None and periods >= 2 * self.season + 4
-            else np.zeros(n, dtype=bool)
-        )
+        seasonal_ok = seasonal_start(y, self.season)
         best_mse = np.full(n, np.inf)
         method = text_full(n, ForecastMethod.SES.value)
         params = {name: np.full(n, _DEFAULTS[name]) for name in _PARAMS}
-        for candidate in ForecastMethod:
-            if candidate not in allowed:
-                continue
-            eligible = _eligible(candidate, intermittent, y)
-            if candidate is ForecastMethod.HOLT_WINTERS:
-                eligible &= seasonal_ok
+        applies = np.zeros(n, dtype=bool)
+        for candidate in allowed:
+            eligible = _eligible(candidate, intermittent, y, seasonal_ok)
+            applies |= eligible
             if not eligible.any():
                 continue
             grid = _grid(candidate)
@@ -380,6 +437,10 @@ class Forecaster:
                 params[name] = np.where(better, grid[name][choice, 0], params[name])
         self.method_ = method
         self.params_ = params
+        self.fallback_ = _fallback_reasons(allowed, np.isinf(best_mse), applies, intermittent, y, seasonal_ok,
+                                           self.season, periods - hold_from)
+        if ForecastMethod.SES not in allowed:
+            _warn_fallback(self.fallback_, self.methods)
         # the smoothing states start from the training window's first rows in roll() as here, whatever
         # history is rolled: taken from the rolled one, they saw the demand of its early origins
         self.init_ = y.copy()
@@ -449,14 +510,25 @@ class Forecaster:
         return RollingForecast(mean=mean, std=std, start=start)
 
     def subset(self, columns: ArrayLike) -> Forecaster:
-        """The fitted forecaster of the series at ``columns`` (for a subset of SKUs)."""
-        idx = np.asarray(columns, dtype=np.int64)
+        """The fitted forecaster of the series at ``columns`` (for a subset of SKUs).
+
+        Raises
+        ------
+        PlanningError
+            Before :meth:`fit`, or naming ``columns`` and the first value that is not a whole number from 0
+            to the number of series - 1 (3 of one series was an ``IndexError``, 0.7 read as 0, -1 as the last).
+        """
+        if not hasattr(self, "method_"):
+            raise PlanningError("fit the forecaster before taking a subset", column="forecaster")
+        idx = _series_index(columns, self.n_series_)
         out = Forecaster(self.season, self.holdout, self.error_weight, self.warmup, self.methods)
         out.method_ = self.method_[idx]
         out.params_ = {name: value[idx] for name, value in self.params_.items()}
         out.init_ = self.init_[:, idx]
         out.pattern_ = self.pattern_[idx]
         out.mse_ = self.mse_[idx]
+        fallback = getattr(self, "fallback_", None)  # a forecaster pickled before 2026-12-07 has none
+        out.fallback_ = text_full(idx.size, "") if fallback is None else fallback[idx]
         out.n_series_ = int(idx.size)
         return out
 
@@ -466,18 +538,91 @@ class Forecaster:
         return {str(v): int(c) for v, c in zip(values, counts, strict=True)}
 
 
-def _eligible(method: ForecastMethod, intermittent: NDArray[np.bool_], y: NDArray[np.float64]) -> NDArray[np.bool_]:
+def _eligible(method: ForecastMethod, intermittent: NDArray[np.bool_], y: NDArray[np.float64],
+              seasonal_ok: NDArray[np.bool_]) -> NDArray[np.bool_]:
     if method in (ForecastMethod.CROSTON_SBA, ForecastMethod.TSB):
         return intermittent
     if method is ForecastMethod.SES:
         return np.ones_like(intermittent)
     if method is ForecastMethod.HOLT_WINTERS:
-        return ~intermittent & (np.nan_to_num(y, nan=1.0) > 0).all(axis=0)
+        return ~intermittent & (np.nan_to_num(y, nan=1.0) > 0).all(axis=0) & seasonal_ok
     return ~intermittent
 
 
+def _why_not(method: ForecastMethod, intermittent: NDArray[np.bool_], y: NDArray[np.float64],
+             seasonal_ok: NDArray[np.bool_], season: int | None) -> NDArray[np.object_]:
+    """Per series: why ``method`` does not apply ("" where it does)."""
+    n = intermittent.size
+    why = text_full(n, "")
+    if method in (ForecastMethod.CROSTON_SBA, ForecastMethod.TSB):
+        why[~intermittent] = f"a smooth series, average inter-demand interval < {ADI_CUTOFF}"
+        return why
+    if method is ForecastMethod.SES:
+        return why
+    if method is ForecastMethod.HOLT_WINTERS:
+        if season is None:
+            why[:] = "no season"
+        else:
+            need = 2 * season + SEASON_EXTRA
+            why[~seasonal_ok] = (f"fewer than {need} periods" if y.shape[0] < need
+                                 else "a phase not observed in the first two cycles or no value in the first")
+        zero = ~(np.nan_to_num(y, nan=1.0) > 0).all(axis=0)
+        why[zero] = "a zero in the history, which a multiplicative season cannot fit"
+    why[intermittent] = f"an intermittent series, average inter-demand interval >= {ADI_CUTOFF}"
+    return why
+
+
+def _fallback_reasons(allowed: list[ForecastMethod], unchosen: NDArray[np.bool_], applies: NDArray[np.bool_],
+                      intermittent: NDArray[np.bool_], y: NDArray[np.float64], seasonal_ok: NDArray[np.bool_],
+                      season: int | None, holdout: int) -> NDArray[np.object_]:
+    """Per series: why it got ``ses`` at its default parameters ("" for a series fitted as described)."""
+    n = unchosen.size
+    reason = text_full(n, "")
+    reason[unchosen & applies] = f"no observation in the holdout, the last {holdout} training periods"
+    none = unchosen & ~applies
+    if none.any():
+        joined = text_full(n, "")
+        for method in allowed:
+            part = method.value + ": " + _why_not(method, intermittent, y, seasonal_ok, season)
+            joined = np.where(joined == "", part, joined + "; " + part)
+        reason[none] = "no method of methods applies (" + joined[none] + ")"
+    reason[unchosen & np.isnan(y).all(axis=0)] = "no observation in the training window"
+    return reason
+
+
+def _warn_fallback(fallback: NDArray[np.object_], methods: tuple[ForecastMethod | str, ...] | None) -> None:
+    """One :class:`PlanningWarning` counting the series that got ``ses`` though it is not among ``methods``."""
+    fell = fallback != ""
+    if not fell.any():
+        return
+    reasons, counts = np.unique(fallback[fell].astype(str), return_counts=True)
+    order = np.argsort(-counts, kind="stable")[:3]
+    shown = "; ".join(f"{counts[k]} x {reasons[k]}" for k in order)
+    more = f"; and {reasons.size - 3} other reasons" if reasons.size > 3 else ""
+    names = [str(ForecastMethod(m).value) for m in methods or ()]
+    warnings.warn(f"Forecaster(methods={names}): {int(fell.sum())} of {fallback.size} series got ses at its default "
+                  f"parameters: {shown}{more} (per series: fallback_)", PlanningWarning, stacklevel=3)
+
+
+def _series_index(columns: ArrayLike, n: int) -> NDArray[np.int64]:
+    """``columns`` as positions of series, each a whole number in [0, n)."""
+    values = np.asarray(columns)
+    if values.ndim != 1 or values.size == 0 or values.dtype.kind not in "iuf":
+        raise PlanningError(f"must be a non-empty list of series positions (0 to {n - 1})", column="columns",
+                            value=columns if values.size <= 10 else values.shape)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(values.astype(np.float64)) | (values != np.floor(values)) | (values < 0) | (values >= n)
+    if bad.any():
+        raise PlanningError(f"must be whole numbers from 0 to {n - 1} (the forecaster's series)", column="columns",
+                            value=values[np.flatnonzero(bad)[0]].item())
+    return values.astype(np.int64)
+
+
 def _as_history(history: ArrayLike) -> NDArray[np.float64]:
-    y = np.asarray(history, dtype=np.float64)
+    try:
+        y = np.asarray(history, dtype=np.float64)
+    except (TypeError, ValueError):  # text or ragged rows were numpy's bare ValueError
+        raise PlanningError("must be numbers (periods x series; NaN = not observed)", column="history") from None
     if y.ndim == 1:
         y = y[:, None]
     if y.ndim != 2 or y.shape[0] < 2:

@@ -31,6 +31,10 @@ __all__ = [
 ]
 
 
+#: Shortest seasonal cycle, in periods: sampled at whole periods a shorter one is constant or aliases a longer one.
+MIN_SEASON_PERIOD = 2.0
+
+
 class DemandDistribution(StrEnum):
     """Family of the per-period demand count given its mean."""
 
@@ -45,8 +49,9 @@ class Seasonality:
     """Multiplicative cycle ``1 + amplitude * sin(2 pi (t + phase) / period)``.
 
     ``period`` 7 is a weekly cycle of daily buckets, 52 a yearly cycle of weeks,
-    12 a yearly cycle of months. ``amplitude`` (in [0, 1], so the factor stays >= 0) and
-    ``phase`` are scalars or per SKU.
+    12 a yearly cycle of months; at least 2 (:data:`MIN_SEASON_PERIOD`: a shorter cycle is constant or
+    another cycle at whole periods), a fraction allowed (52.18 weeks a year). ``amplitude`` (in [0, 1],
+    so the factor stays >= 0) and ``phase`` are scalars or per SKU.
     """
 
     period: int
@@ -56,7 +61,9 @@ class Seasonality:
     def __post_init__(self) -> None:
         # period 0 or a NaN amplitude gave numpy's "lam value too large" at the first draw; an amplitude
         # above 1 made the factor negative, clipped to 0 (a different mean than the one written)
-        number_in(self.period, "seasonality.period", 0.0, math.inf, open_low=True)
+        # below 2 periods a cycle cannot be seen in whole periods: 1 or 0.5 gave sin 0 at every period (a
+        # no-op), 1.5 the cycle of 3 -- accepted until 2026-12-07
+        number_in(self.period, "seasonality.period", MIN_SEASON_PERIOD, math.inf)
         for name, low, high in (("amplitude", 0.0, 1.0), ("phase", -math.inf, math.inf)):
             values = number_array(getattr(self, name), f"seasonality.{name}")  # "0.3" was read as 0.3
             bad = ~np.isfinite(values) | (values < low) | (values > high)
@@ -172,6 +179,19 @@ MAX_MULTIPLIER = 1e6
 MAX_FACTOR_SIGMA = 3.0
 #: Log multipliers are clipped to +-this before exp (the level is capped at MAX_QUANTITY afterwards).
 _MAX_LOG = 700.0
+
+
+def check_generator(rng: object, column: str = "rng") -> None:
+    """Refuse ``rng`` unless it is a :class:`numpy.random.Generator` (a seed or None had no ``spawn``).
+
+    Raises
+    ------
+    PlanningError
+        Naming ``column`` and the type given.
+    """
+    if not isinstance(rng, np.random.Generator):
+        raise PlanningError(f"must be a numpy Generator, got {type(rng).__name__}: pass numpy.random.default_rng(seed) "
+                            "(Scenario.sample takes the seed itself)", column=column, value=type(rng).__name__)
 
 
 def _per_sku(value: ArrayLike, n: int, name: str) -> NDArray[np.float64]:
@@ -302,7 +322,18 @@ class DemandProcess:
     def pattern(self, periods: int, start: int = 0) -> NDArray[np.float64]:
         """Deterministic multiplier (seasonality and trend), shape (periods, n), at most
         :data:`~hybridinv.core.limits.MAX_QUANTITY` (a trend of 1e307 overflowed to infinity, and a
-        SKU of mean 0 drew from a NaN mean: numpy's "lam value too large")."""
+        SKU of mean 0 drew from a NaN mean: numpy's "lam value too large").
+
+        Raises
+        ------
+        PlanningError
+            Naming ``periods`` (not a whole number >= 0) or ``start`` (not a whole number).
+        """
+        periods = whole_number(periods, "periods")  # -2 was numpy's "negative dimensions are not allowed"
+        offset = number_in(start, "start", -MAX_QUANTITY, MAX_QUANTITY)
+        if offset != math.floor(offset):
+            raise PlanningError("must be a whole number (the pattern's first period)", column="start", value=start)
+        start = int(offset)
         t = np.arange(start, start + periods, dtype=np.float64)
         factor = np.ones((periods, self.n_skus))
         for season in self.seasonality:
@@ -319,7 +350,17 @@ class DemandProcess:
         The draws are made in a fixed order (promotions, regime shifts, common
         factor, counts) so a change in one component's parameters leaves the
         random numbers of the others unchanged.
+
+        Raises
+        ------
+        PlanningError
+            Naming ``rng`` when it is not a :class:`numpy.random.Generator` (pass
+            ``numpy.random.default_rng(seed)``; :meth:`hybridinv.sim.Scenario.sample` takes a seed), or
+            ``periods`` when it is not a whole number >= 0 (until 2026-12-07 numpy's "negative dimensions",
+            a ``TypeError`` for 2.5 and an ``AttributeError`` for a seed or None).
         """
+        check_generator(rng)
+        periods = whole_number(periods, "periods")
         streams = rng.spawn(4)
         expected = self.mean[None, :] * self.pattern(periods)
         if self.promotions is not None:

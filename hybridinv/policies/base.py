@@ -20,14 +20,16 @@ from hybridinv.core._frame import per_sku
 
 if TYPE_CHECKING:
     from hybridinv.policies.explain import TargetExplanation
+    from hybridinv.policies.newsvendor import DemandStatistics
     from hybridinv.repair import RepairResult
     from hybridinv.sim.batch import BatchObservation
     from hybridinv.sim.observation import Observation
     from hybridinv.sim.scenario import Scenario
 
 __all__ = [
-    "GUARDRAIL_BOUND", "BatchPolicy", "BatchTargetPolicy", "Decision", "Policy", "TargetPolicy", "fitted_on",
-    "mark_fitted", "fitted_values", "needs_repair", "per_sku", "record_fit_skus",
+    "GUARDRAIL_BOUND", "BatchPolicy", "BatchTargetPolicy", "Decision", "Policy", "TargetPolicy", "explain_fitted",
+    "fit_basis", "fitted_on", "mark_fitted", "fitted_values", "needs_repair", "per_sku", "record_fit_basis",
+    "record_fit_skus",
 ]
 
 
@@ -142,6 +144,43 @@ def record_fit_skus(policy: object, source: object) -> None:
     """
     catalog = getattr(source, "catalog", None)
     policy.fit_skus_ = None if catalog is None else np.asarray(catalog.sku).copy()  # type: ignore[attr-defined]
+
+
+def record_fit_basis(policy: object, stats: DemandStatistics | None) -> None:
+    """Remember the protection-interval demand a static policy's levels were fitted on (None: levels given).
+
+    The mean and standard deviation of demand over the lead time plus one period, lead-time spread
+    included (:meth:`~hybridinv.policies.newsvendor.DemandStatistics.over_periods`): ``plan()`` explains
+    the levels against them (:func:`fit_basis`). Against the current forecast's protection demand, a
+    base-stock level fitted on the forecast's first period (10 a period, lead time 2: level 33) read as a
+    safety stock of -27 and a safety factor of -7.2 for a forecast of 10, 20, 30 until 2026-12-07.
+    """
+    if stats is None:
+        policy.fit_basis_ = None  # type: ignore[attr-defined]
+        return
+    mean, std = stats.over_periods(stats.lead_time + 1.0)
+    policy.fit_basis_ = (np.array(mean, dtype=np.float64), np.array(std, dtype=np.float64))  # type: ignore[attr-defined]
+
+
+def fit_basis(policy: object, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
+    """The ``(mean, std)`` of :func:`record_fit_basis` in ``obs``'s SKU order, or None (levels given, not fitted)."""
+    basis = getattr(policy, "fit_basis_", None)
+    if basis is None:
+        return None
+    mean, std = (np.asarray(fitted_values(policy, obs, values, "level"), dtype=np.float64) for values in basis)
+    return mean, std
+
+
+def explain_fitted(policy: object, obs: Observation, decision: Decision) -> Decision:
+    """Attach the explanation of fitted static levels: the level ``reorder_point + 1`` against the demand it was
+    fitted on (:func:`~hybridinv.policies.base.fit_basis`). Levels given by hand keep ``plan()``'s reading
+    against the current forecast."""
+    basis = fit_basis(policy, obs)
+    if basis is not None and decision.reorder_point is not None:
+        from hybridinv.policies.explain import implied_explanation
+
+        decision.explanation = implied_explanation(decision.reorder_point, *basis)
+    return decision
 
 
 def fitted_values(policy: object, obs: Observation | BatchObservation, values: Any, name: str) -> Any:

@@ -8,7 +8,15 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.errors import inventory_level
-from hybridinv.policies.base import BatchTargetPolicy, fitted_values, per_sku, record_fit_skus
+from hybridinv.policies.base import (
+    BatchTargetPolicy,
+    Decision,
+    explain_fitted,
+    fitted_values,
+    per_sku,
+    record_fit_basis,
+    record_fit_skus,
+)
 from hybridinv.sim.observation import Observation
 
 if TYPE_CHECKING:
@@ -59,6 +67,10 @@ class BaseStock(BatchTargetPolicy):
 
         level = per_sku(fitted_values(self, obs, self.level, "level"), obs.n_skus, "level")
         return ordering_point(level), level
+
+    def decide(self, obs: Observation) -> Decision:
+        """The order up to the level; a fitted level is explained against the demand it was fitted on."""
+        return explain_fitted(self, obs, super().decide(obs))
 
     def targets_batch(self, obs: BatchObservation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """The same levels for every episode, shape (1, n)."""
@@ -115,6 +127,7 @@ class BaseStock(BatchTargetPolicy):
         level = np.maximum(np.ceil(mean + factor * (quantile - mean) - 1e-9), 0.0)
         policy = cls(level, repair=repair)
         record_fit_skus(policy, source)  # the levels follow their SKUs to another catalog (fitted_values)
+        record_fit_basis(policy, stats)  # plan() explains the level against what it was fitted on
         return policy
 
     def __repr__(self) -> str:
@@ -158,6 +171,10 @@ class SS(BatchTargetPolicy):
     def targets(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         return self._levels(obs)
 
+    def decide(self, obs: Observation) -> Decision:
+        """Order up to ``S`` at or below ``s``; fitted levels are explained against the demand they were fitted on."""
+        return explain_fitted(self, obs, super().decide(obs))
+
     def targets_batch(self, obs: BatchObservation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """The same levels for every episode, shape (1, n)."""
         reorder, up_to = self._levels(obs)
@@ -196,6 +213,7 @@ class SS(BatchTargetPolicy):
         )
         policy = cls(level - 1.0, level - 1.0 + batch, repair=repair)
         record_fit_skus(policy, source)  # the levels follow their SKUs to another catalog (fitted_values)
+        record_fit_basis(policy, stats)
         return policy
 
     def __repr__(self) -> str:

@@ -17,7 +17,16 @@ from numpy.typing import ArrayLike, NDArray
 from hybridinv.core.errors import PlanningError, inventory_level, number_in, scalar_or_array
 from hybridinv.core.limits import MAX_ORDER, MAX_QUANTITY
 from hybridinv.core.lots import lots_covering
-from hybridinv.policies.base import Decision, TargetPolicy, fitted_on, mark_fitted, per_sku
+from hybridinv.policies.base import (
+    Decision,
+    TargetPolicy,
+    explain_fitted,
+    fit_basis,
+    fitted_on,
+    mark_fitted,
+    per_sku,
+    record_fit_basis,
+)
 from hybridinv.policies.newsvendor import DemandStatistics, critical_fractile, demand_statistics, fit_source
 
 if TYPE_CHECKING:
@@ -212,6 +221,7 @@ class RQ(TargetPolicy):
             reorder = np.ceil(mean + factor * (level - mean) - 1e-9) - 1.0
         else:
             reorder = per_sku(self.reorder_point, n, "reorder_point")
+        record_fit_basis(self, st if self.reorder_point is None else None)  # what plan() explains r + 1 against
         self.reorder_point_ = reorder
         self.batch_size_ = batch
         mark_fitted(self, source)
@@ -231,7 +241,7 @@ class RQ(TargetPolicy):
         position = obs.inventory_position
         batches = np.where(position <= reorder, np.floor((reorder - position) / batch) + 1.0, 0.0)
         desired = batches * batch
-        return self.finalize(desired, obs, reorder, reorder + batch)
+        return explain_fitted(self, obs, self.finalize(desired, obs, reorder, reorder + batch))
 
     def __repr__(self) -> str:
         return f"RQ(reorder_point={self.reorder_point!r}, batch_size={self.batch_size!r})"
@@ -308,6 +318,7 @@ class CappedBaseStock(TargetPolicy):
             level = np.ceil(mean + factor * (quantile - mean))
         else:
             level = per_sku(self.level, n, "level")
+        record_fit_basis(self, st if self.level is None else None)  # what plan() explains the level against
         self.level_ = level
         self.cap_ = cap
         mark_fitted(self, source)
@@ -328,7 +339,8 @@ class CappedBaseStock(TargetPolicy):
         level, cap = self._fitted(obs)
         position = obs.inventory_position
         decision = self.finalize(capped_orders(level, position, cap), obs, ordering_point(level), level)
-        decision.explanation = implied_explanation(level - 1.0, *obs.protection_forecast(), cap=cap,
+        basis = fit_basis(self, obs) or obs.protection_forecast()  # a fitted level: the demand it was fitted on
+        decision.explanation = implied_explanation(level - 1.0, *basis, cap=cap,
                                                    capped=cut_by_cap(level - position, cap))
         return decision
 

@@ -265,3 +265,99 @@ def test_the_forecast_std_of_quantities_that_are_not_counts_does_not_depend_on_t
     counts = np.random.default_rng(1).poisson(100.0, 48).astype(float)  # counts keep the Poisson floor
     fc = Forecaster(season=None).fit(counts[:36, None])
     assert fc.roll(counts[:, None], start=36, horizon=1).std[0, 0, 0] >= np.sqrt(0.25 * counts[:12].mean())
+
+
+# ---------------------------------------------------------------------- 2026-12-07 probe of forecasting
+SEASON = np.array([5, 7, 10, 14, 18, 20, 18, 14, 10, 7, 5, 4], dtype=float)
+
+
+def test_one_missing_value_in_the_first_two_cycles_keeps_holt_winters_and_its_level() -> None:
+    """One NaN (the peak of the first cycle) turned Holt-Winters off: a flat SES forecast of 4.3."""
+    y = np.tile(SEASON, 4)
+    y[5] = np.nan
+    fc = Forecaster(season=12).fit(y)
+    assert list(fc.method_) == ["holt_winters"] and fc.fallback_[0] == ""
+    # the level is the cycle's deseasonalized mean (the plain mean of the other 11 months was 10.3, not 11.1):
+    # on an exact cycle every forecast is exact
+    np.testing.assert_allclose(fc.roll(y, start=0, horizon=12).mean[:, 0, 0], np.tile(SEASON, 5)[:49], rtol=1e-12)
+
+
+def test_holt_winters_with_gaps_in_its_first_cycles_follows_a_reference_recursion() -> None:
+    t = np.arange(60)
+    y = np.random.default_rng(4).poisson(20 + 10 * np.sin(2 * np.pi * t / 12)).astype(float) + 1.0
+    y[[3, 5, 30]] = np.nan  # phases 3 and 5 seen in the second cycle only, and a gap later on
+    saved = GRIDS[ForecastMethod.HOLT_WINTERS]
+    GRIDS[ForecastMethod.HOLT_WINTERS] = {"alpha": (0.3,), "gamma": (0.2,)}
+    try:
+        fc = Forecaster(season=12, methods=(ForecastMethod.HOLT_WINTERS,)).fit(y[:48, None])
+    finally:
+        GRIDS[ForecastMethod.HOLT_WINTERS] = saved
+    assert fc.method_[0] == "holt_winters"
+    head = y[:24].reshape(2, 12)
+    by_phase = np.nanmean(head, axis=0)
+    index = list(np.clip(by_phase / by_phase.mean(), 0.05, 20.0))
+    first = y[:12]
+    seen = ~np.isnan(first)
+    level = first[seen].sum() / np.array(index)[seen].sum()
+    expected = []
+    for k, value in enumerate(y):
+        expected.append(level * index[k % 12])
+        if np.isnan(value):
+            continue
+        level = max(level + 0.3 * (value - level * index[k % 12]) / index[k % 12], 0.0)
+        if level > 1e-9:
+            index[k % 12] = float(np.clip(index[k % 12] + 0.2 * (value / level - index[k % 12]), 0.05, 20.0))
+    np.testing.assert_allclose(fc.roll(y[:, None], start=0, horizon=1).mean[:60, 0, 0], expected, rtol=1e-9)
+
+
+def test_seasonal_start_needs_every_phase_once_in_two_cycles_and_a_value_in_the_first() -> None:
+    from hybridinv.demand.forecasters import seasonal_start
+
+    y = np.tile(SEASON, 4)[:, None].repeat(5, axis=1)
+    y[[5, 17], 1] = np.nan  # phase 5 in neither of the first two cycles
+    y[:12, 2] = np.nan  # nothing in the first cycle: no level to start from
+    y[[0, 13, 26], 3] = np.nan  # every phase seen at least once (phase 2's third-cycle gap does not matter)
+    assert list(seasonal_start(y, 12)) == [True, False, False, True, True]
+    assert list(seasonal_start(y[:27], 12)) == [False] * 5  # 2 * 12 + 4 = 28 periods needed
+    assert seasonal_start(y[:28], 12).all() == seasonal_start(y, 12).all()
+    assert not seasonal_start(y, None).any()
+    methods = Forecaster(season=12).fit(y).method_
+    assert list(methods == "holt_winters") == [True, False, False, True, True]
+
+
+def test_methods_that_cannot_apply_are_refused_or_fall_back_with_the_reason() -> None:
+    import warnings
+
+    from hybridinv.core.errors import PlanningWarning
+
+    with pytest.raises(PlanningError, match="needs a season") as info:  # every series silently got ses
+        Forecaster(season=None, methods=["holt_winters"])
+    assert info.value.column == "methods"
+    smooth = np.tile(SEASON, 4)[:, None]
+    sparse = np.tile([0.0, 0.0, 3.0, 0.0], 12)[:, None]
+    with pytest.warns(PlanningWarning, match=r"methods=\['croston_sba'\]\): 1 of 2 series got ses") as caught:
+        fc = Forecaster(methods=["croston_sba"]).fit(np.hstack([smooth, sparse]))
+    assert len(caught) == 1
+    assert list(fc.method_) == ["ses", "croston_sba"]
+    assert "croston_sba: a smooth series" in fc.fallback_[0] and fc.fallback_[1] == ""
+    assert fc.subset([0]).fallback_[0] == fc.fallback_[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # with every method (ses included) nothing to warn about
+        assert Forecaster().fit(np.hstack([smooth, sparse])).fallback_.tolist() == ["", ""]
+        assert Forecaster(methods=["ses", "croston_sba"]).fit(smooth).method_.tolist() == ["ses"]
+
+
+@pytest.mark.parametrize(("columns", "value"), [([3], 3), ([0.7], 0.7), ([-1], -1), ([0, 1.0, np.nan], np.nan)])
+def test_subset_refuses_positions_that_are_not_series(columns: list, value: object) -> None:
+    fc = Forecaster(season=None).fit(np.ones((10, 2)))
+    with pytest.raises(PlanningError) as info:  # IndexError, 0.7 read as 0, -1 as the last series
+        fc.subset(columns)
+    assert info.value.column == "columns"
+    assert info.value.value == value or (np.isnan(value) and np.isnan(info.value.value))  # type: ignore[arg-type]
+    assert fc.subset([1.0]).n_series_ == 1
+
+
+def test_a_history_of_text_names_the_argument() -> None:
+    with pytest.raises(PlanningError) as info:  # numpy's "could not convert string to float: 'a'"
+        Forecaster().fit([["a"], ["b"]])
+    assert info.value.column == "history"

@@ -380,3 +380,36 @@ def test_a_trend_that_overflows_is_capped_without_warnings() -> None:
     assert (path.realized[:, 0] == 0).all() and (path.expected[:, 0] == 0).all()
     assert path.expected[0, 1] == 1.0 and (path.expected[1:, 1] == MAX_QUANTITY).all()
     assert (path.expected[:, 2] == 5.0).all() and np.isfinite(path.realized).all()
+
+
+# ---------------------------------------------------------------------- 2026-12-07 probe of forecasting
+@pytest.mark.parametrize(("args", "column", "value"), [
+    ((np.random.default_rng(0), -1), "periods", -1),  # numpy's "negative dimensions are not allowed"
+    ((np.random.default_rng(0), 2.5), "periods", 2.5),  # TypeError
+    ((None, 3), "rng", "NoneType"),  # AttributeError: no 'spawn'
+    ((7, 3), "rng", "int"),
+])
+def test_sample_names_a_bad_rng_or_periods(args: tuple, column: str, value: object) -> None:
+    with pytest.raises(PlanningError, match="default_rng" if column == "rng" else "whole number") as info:
+        DemandProcess(mean=[5.0]).sample(*args)
+    assert (info.value.column, info.value.value) == (column, value)
+    assert DemandProcess(mean=[5.0]).sample(np.random.default_rng(0), np.int64(0)).realized.shape == (0, 1)
+
+
+@pytest.mark.parametrize(("args", "column"), [((-2,), "periods"), ((3.5,), "periods"), ((3, 0.5), "start")])
+def test_pattern_names_bad_periods_or_start(args: tuple, column: str) -> None:
+    with pytest.raises(PlanningError) as info:
+        DemandProcess(mean=[5.0]).pattern(*args)
+    assert info.value.column == column
+    assert DemandProcess(mean=[5.0]).pattern(3, -4).shape == (3, 1)
+
+
+@pytest.mark.parametrize("period", [0.5, 1, 1.5, 1.999])
+def test_a_seasonal_cycle_shorter_than_two_periods_is_refused(period: float) -> None:
+    # 0.5 and 1 give sin 0 at every whole period: accepted, and the cycle did nothing
+    with pytest.raises(PlanningError, match=r"\[2, inf\)") as info:
+        Seasonality(period=period, amplitude=0.5)
+    assert info.value.column == "seasonality.period"
+    alternating = DemandProcess(mean=[10.0], seasonality=(Seasonality(period=2, amplitude=0.5, phase=0.5),))
+    np.testing.assert_allclose(alternating.pattern(4)[:, 0], [1.5, 0.5, 1.5, 0.5])
+    assert Seasonality(period=52.18).period == 52.18

@@ -172,3 +172,29 @@ def test_the_forecast_driven_policies_flag_capped_only_when_the_cap_lowered_the_
         uncapped = np.ceil(out["order_up_to"] - out["inventory_position"] - 1e-9)  # the order without a cap
         cut = ordering & (out["desired_qty"] < uncapped)
         assert list(out["capped"]) == list(cut), policy
+
+
+@pytest.mark.parametrize("policy", ["base_stock", "ss", "rq", "capped_base_stock"])
+def test_a_fitted_static_level_is_explained_against_the_demand_it_was_fitted_on(policy: str) -> None:
+    """Lead time 2, forecast 10, 20, 30 (std 1, 2, 3): the base-stock level 33 is fitted on the first period (10 +- 1
+    a period); the row said protection_demand 60, safety_stock -27, safety_factor -7.2 (2026-12-07 probe)."""
+    catalog = pd.DataFrame({"sku": ["A", "B"], "unit_cost": 1.0, "holding_cost": 1.0, "shortage_cost": 9.0,
+                            "lead_time": [2, 0]})
+    state = pd.DataFrame({"sku": ["A", "B"], "on_hand": [0.0, 0.0]})
+    forecast = pd.DataFrame({"sku": ["A"] * 4 + ["B"] * 4, "period": [0, 1, 2, 3] * 2,
+                             "mean": [10.0, 20.0, 30.0, 40.0] * 2, "std": [1.0, 2.0, 3.0, 4.0] * 2})
+    out = plan(state, catalog, None, forecast, policy=policy)
+    np.testing.assert_allclose(out["protection_demand"], [30.0, 10.0])  # 10 a period over L + 1
+    sigma = np.array([math.sqrt(3.0), 1.0])
+    level = np.ceil(np.array([30.0, 10.0]) + norm.ppf(0.9) * sigma - 1e-9)  # p / (p + h) = 0.9
+    np.testing.assert_allclose(out["reorder_point"] + 1.0, level)
+    np.testing.assert_allclose(out["safety_stock"], level - [30.0, 10.0])
+    np.testing.assert_allclose(out["safety_factor"], (level - [30.0, 10.0]) / sigma)
+    assert (out["safety_stock"] > 0).all() and out["forecast_correction"].isna().all()
+    # the forecast-driven policies read the path: 60 with std sqrt(1 + 4 + 9) for A
+    news = plan(state, catalog, None, forecast, policy="newsvendor")
+    np.testing.assert_allclose(news["protection_demand"], [60.0, 10.0])
+    np.testing.assert_allclose(news["safety_stock"] / news["safety_factor"], [math.sqrt(14.0), 1.0])
+    for driven in ("forecast_ss", "dynamic_ss"):
+        np.testing.assert_allclose(plan(state, catalog, None, forecast, policy=driven)["protection_demand"],
+                                   [60.0, 10.0])
