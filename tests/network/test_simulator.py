@@ -286,3 +286,23 @@ def test_decisions_of_booleans_or_text_are_refused_naming_them(orders, shipments
     sim.reset(np.zeros((2, 1, 1)), NetworkState.build(net, 1, on_hand=[[2], [0]]))
     with pytest.raises(PlanningError, match=rf"column '{column}'"):
         sim.step(orders, shipments)
+
+
+def test_a_lost_sales_network_cannot_start_with_backorders() -> None:
+    """Until 2026-12-06 a lost-sales simulator accepted 3 starting backorders at the store: nothing ever served them
+    (demand is lost, not backlogged), yet they stayed in the state and lowered its positions all episode (the
+    single-location Scenario refuses them)."""
+    net = Network.one_warehouse(1, warehouse_lead_time=1, store_lead_times=1)
+    costs = NetworkCosts.build(net, 1, skus=("A",))
+    owed = NetworkState.build(net, 1, on_hand=[[5], [2]], backorders=[[0], [3]])
+    lost = NetworkSimulator(net, costs, 4, lost_sales=True)
+    with pytest.raises(LocationError, match="column 'backorders', sku 'A', value 3.0: location 'store_1'") as info:
+        lost.reset(np.ones((4, 1, 1)), owed)
+    assert info.value.location == "store_1" and "lost_sales=False" in str(info.value)
+    with pytest.raises(LocationError, match="column 'backorders'"):  # run() resets too
+        lost.run(EchelonBaseStock(net, np.zeros((2, 1))), np.ones((4, 1, 1)), owed)
+    # without backorders, or with backorders under backorders, it runs
+    assert lost.reset(np.ones((4, 1, 1)), NetworkState.build(net, 1, on_hand=[[5], [2]])).backorders.sum() == 0
+    obs = NetworkSimulator(net, costs, 4, lost_sales=False).reset(np.ones((4, 1, 1)), owed)
+    assert obs.installation_position.ravel().tolist() == [5.0, -1.0]
+
