@@ -310,8 +310,12 @@ class NetworkSimulator:
             excess = after - self._capacity
             if (excess > 1e-9).any():
                 rejected = reject_excess(arrivals, volume, np.where(excess > 1e-9, excess, 0.0))
+            # the volume held after the rejection, as the single-location ledger: whole units are rejected, so it
+            # may stay below the capacity, and a stock already above it shows above 1 (until 2026-12-06 both were
+            # min(volume before the rejection, capacity): 1)
+            held = after - np.einsum("ln,n->l", rejected, volume)
             with np.errstate(invalid="ignore", divide="ignore"):
-                use = np.where(np.isfinite(self._capacity), np.minimum(after, self._capacity) / self._capacity, np.nan)
+                use = np.where(np.isfinite(self._capacity), held / self._capacity, np.nan)
         accepted = arrivals - rejected
         self._on_hand += accepted
         overflow = rejected.sum(axis=1)
