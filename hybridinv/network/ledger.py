@@ -59,8 +59,12 @@ class NetworkLedger:
         Units the decisions wanted to ship beyond the parents' on-hand (cut by the
         simulator when it runs with ``infeasible="clip"``).
     capacity_use : array (periods, locations)
-        Share of the capacity used after the period's receipts (NaN without a limit); in a period
-        with a second receipt (lead time 0, after the decisions) the larger of the two.
+        Volume held after the period's receipts and the rejection of whole units that do not fit, over
+        the capacity (NaN without a limit): below 1 when a rejection leaves room for less than a unit,
+        above 1 while a stock already above the capacity (such as an initial state) is sold down, as
+        the single-location ledger's ``capacity_utilization`` (until 2026-12-06 it was capped at 1 and
+        taken before the rejection). In a period with a second receipt (lead time 0, after the
+        decisions) the larger of the two.
     """
 
     def __init__(self, network: Network, periods: int, warmup: int = 0) -> None:

@@ -197,6 +197,8 @@ def plan_network(
         ``backorders`` (stores only) and ``pipeline_<k>`` (arriving at the location ``k``
         periods from now, as in :meth:`hybridinv.InventoryState.from_frame`). Units of
         ``pipeline_0`` arrive this period but cannot be shipped on before the next one.
+        There is no lost-sales switch: backorders are demand that waits (they lower the
+        positions and are shipped for); where unmet demand is lost, leave them at 0.
     catalog : DataFrame or Catalog
         The single-location catalog's columns without ``lead_time`` (lead times are per
         location): costs and volumes per SKU apply at every location, ``shortage_cost`` at

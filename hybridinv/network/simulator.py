@@ -163,7 +163,10 @@ class NetworkSimulator:
         common random numbers). ``initial`` defaults to nothing anywhere; it is checked as
         :meth:`NetworkState.build` checks a state (whole numbers >= 0, backorders only at the
         stores; until 2026-12-04 a state built directly with backorders at the warehouse had them
-        served from the warehouse's stock, and fractional stock was simulated).
+        served from the warehouse's stock, and fractional stock was simulated). Under lost sales
+        it may owe no backorders (a ``LocationError`` naming ``backorders``, the store, the SKU and
+        the units, as a lost-sales :class:`~hybridinv.Scenario` refuses them): until 2026-12-06
+        they were kept, never served, and lowered the store's positions for the whole episode.
         """
         network, n = self.network, self.n
         path = np.asarray(demand, dtype=np.float64)
@@ -180,6 +183,7 @@ class NetworkSimulator:
             raise LocationError("initial state does not match the network and SKUs", column="initial")
         if initial is not None:  # a state built directly: whole units >= 0, backorders only at the stores (as build)
             state = NetworkState.build(network, n, state.on_hand, state.pipeline, state.backorders)
+            self._check_lost_sales_backorders(state.backorders)
         self._on_hand = state.on_hand.astype(np.float64)
         self._backorders = state.backorders.astype(np.float64)
         self._ring = np.zeros((self.width, network.n_locations, n))
@@ -191,6 +195,16 @@ class NetworkSimulator:
         self.ledger.initial_value = self._position_value()
         self._receive(0, self._ring[0])
         return self.observe()
+
+    def _check_lost_sales_backorders(self, backorders: NDArray[np.float64]) -> None:
+        """Refuse starting backorders under lost sales: nothing serves them, yet they lower the positions."""
+        owed = backorders > 0
+        if self.lost_sales and owed.any():
+            loc, sku = (int(v[0]) for v in np.nonzero(owed))
+            raise LocationError("a lost-sales network cannot start with backorders (they would never be served, "
+                                "yet lower the store's inventory positions); set them to 0 or use lost_sales=False",
+                                column="backorders", location=self.network.names[loc], sku=self.costs.skus[sku],
+                                value=float(backorders[loc, sku]))
 
     @property
     def done(self) -> bool:
@@ -296,8 +310,12 @@ class NetworkSimulator:
             excess = after - self._capacity
             if (excess > 1e-9).any():
                 rejected = reject_excess(arrivals, volume, np.where(excess > 1e-9, excess, 0.0))
+            # the volume held after the rejection, as the single-location ledger: whole units are rejected, so it
+            # may stay below the capacity, and a stock already above it shows above 1 (until 2026-12-06 both were
+            # min(volume before the rejection, capacity): 1)
+            held = after - np.einsum("ln,n->l", rejected, volume)
             with np.errstate(invalid="ignore", divide="ignore"):
-                use = np.where(np.isfinite(self._capacity), np.minimum(after, self._capacity) / self._capacity, np.nan)
+                use = np.where(np.isfinite(self._capacity), held / self._capacity, np.nan)
         accepted = arrivals - rejected
         self._on_hand += accepted
         overflow = rejected.sum(axis=1)

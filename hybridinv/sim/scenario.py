@@ -33,6 +33,27 @@ class ScenarioPath:
 COST_BASES = {"purchases": "avg_cost", "valued": "valued_cost"}
 
 
+def _check_planned_lead_times(catalog: Catalog, process: LeadTimeProcess) -> None:
+    """Refuse a lead-time process whose planned lead times are not the catalog's.
+
+    Policies, forecasts and capacity checks plan with ``catalog.lead_time`` while the simulator
+    delivers with the process: until 2026-12-06 a process with ``L = 4`` under a catalog with ``L = 1``
+    was accepted and a base-stock policy planned for 1 period of cover what arrived after 4 (cost 6.1
+    -> 106.6 a period). The planned lead time ``[L]`` of the process is compared, not a realized draw.
+    """
+    planned = np.asarray(process.lead_time)
+    differ = planned != np.asarray(catalog.lead_time)
+    if differ.any():
+        i = int(np.flatnonzero(differ)[0])
+        raise PlanningError(
+            f"the lead-time process plans {int(planned[i])} periods, the catalog {int(catalog.lead_time[i])}: "
+            "policies plan with the catalog's lead time while the simulator delivers with the process's, so "
+            "they must agree (build it with LeadTimeProcess.from_catalog, or pass lead_times=None to derive it "
+            "from the catalog); to simulate deliveries that differ from the plan, give the process a std "
+            "(random lead times around the planned one) or Disruptions (late, partial deliveries)",
+            column="lead_time", sku=catalog.sku[i], value=int(planned[i]))
+
+
 @dataclass(frozen=True, eq=False)
 class Scenario:
     """Everything needed to simulate one replenishment problem.
@@ -48,7 +69,10 @@ class Scenario:
     demand : DemandProcess
         Must have one SKU per catalog row.
     lead_times : LeadTimeProcess, optional
-        Defaults to the catalog's deterministic lead times.
+        Defaults to the catalog's deterministic lead times. A given process must plan the
+        catalog's lead times (its ``lead_time``, the planned ``[L]``, equal to
+        ``catalog.lead_time``; a ``PlanningError`` naming ``lead_time``, the SKU and the process's
+        value otherwise); its std and disruptions make deliveries differ from the plan.
     periods : int
         Default horizon of an episode.
     initial_state : InventoryState, optional
@@ -116,6 +140,8 @@ class Scenario:
             object.__setattr__(self, "lead_times", lt)
         elif self.lead_times.lead_time.size != n:
             raise PlanningError("lead-time process does not match the catalog", column="lead_time")
+        else:
+            _check_planned_lead_times(self.catalog, self.lead_times)
         if self.cost_basis not in COST_BASES:
             raise PlanningError(f"cost_basis must be one of {sorted(COST_BASES)}", column="cost_basis",
                                 value=self.cost_basis)

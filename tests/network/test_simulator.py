@@ -286,3 +286,49 @@ def test_decisions_of_booleans_or_text_are_refused_naming_them(orders, shipments
     sim.reset(np.zeros((2, 1, 1)), NetworkState.build(net, 1, on_hand=[[2], [0]]))
     with pytest.raises(PlanningError, match=rf"column '{column}'"):
         sim.step(orders, shipments)
+
+
+def test_a_lost_sales_network_cannot_start_with_backorders() -> None:
+    """Until 2026-12-06 a lost-sales simulator accepted 3 starting backorders at the store: nothing ever served them
+    (demand is lost, not backlogged), yet they stayed in the state and lowered its positions all episode (the
+    single-location Scenario refuses them)."""
+    net = Network.one_warehouse(1, warehouse_lead_time=1, store_lead_times=1)
+    costs = NetworkCosts.build(net, 1, skus=("A",))
+    owed = NetworkState.build(net, 1, on_hand=[[5], [2]], backorders=[[0], [3]])
+    lost = NetworkSimulator(net, costs, 4, lost_sales=True)
+    with pytest.raises(LocationError, match="column 'backorders', sku 'A', value 3.0: location 'store_1'") as info:
+        lost.reset(np.ones((4, 1, 1)), owed)
+    assert info.value.location == "store_1" and "lost_sales=False" in str(info.value)
+    with pytest.raises(LocationError, match="column 'backorders'"):  # run() resets too
+        lost.run(EchelonBaseStock(net, np.zeros((2, 1))), np.ones((4, 1, 1)), owed)
+    # without backorders, or with backorders under backorders, it runs
+    assert lost.reset(np.ones((4, 1, 1)), NetworkState.build(net, 1, on_hand=[[5], [2]])).backorders.sum() == 0
+    obs = NetworkSimulator(net, costs, 4, lost_sales=False).reset(np.ones((4, 1, 1)), owed)
+    assert obs.installation_position.ravel().tolist() == [5.0, -1.0]
+
+
+def test_capacity_use_is_the_volume_held_after_the_rejection() -> None:
+    """Store capacity 10, volume 3, 4 units arriving into an empty store: 1 unit is rejected, 9 of 10 held -> 0.9;
+    15 units in a capacity of 10 (volume 1) -> 1.5. Until 2026-12-06 both were min(volume before the rejection,
+    capacity) / capacity = 1.0, unlike the single-location ledger."""
+    from hybridinv.network.runner import binding_rates
+
+    net = Network.one_warehouse(1, warehouse_lead_time=1, store_lead_times=1, store_capacity=10.0)
+    costs = NetworkCosts.build(net, 1, volume=3.0)
+    sim = NetworkSimulator(net, costs, 2)
+    sim.reset(np.zeros((2, 1, 1)), NetworkState.build(net, 1, pipeline=[[[0, 0]], [[4, 0]]]))
+    assert sim.ledger.units["overflow"][0].tolist() == [0, 1] and sim.observe().on_hand.ravel().tolist() == [0, 3]
+    assert math.isnan(sim.ledger.capacity_use[0, 0]) and sim.ledger.capacity_use[0, 1] == pytest.approx(0.9)
+    sim.step(np.zeros((1, 1)), np.zeros((1, 1)))
+    sim.step(np.zeros((1, 1)), np.zeros((1, 1)))
+    # binding in both periods: units were rejected, then 9 of 10 held leave no room for a unit of volume 3
+    assert binding_rates(sim.ledger, costs)["capacity_binding"] == 1.0
+
+    unit = NetworkCosts.build(net, 1, volume=1.0)
+    over = NetworkSimulator(net, unit, 2)
+    over.reset(np.array([[[3.0]], [[0.0]]]), NetworkState.build(net, 1, on_hand=[[0], [15]]))
+    over.step(np.zeros((1, 1)), np.zeros((1, 1)))
+    over.step(np.zeros((1, 1)), np.zeros((1, 1)))
+    assert over.ledger.capacity_use[:, 1].tolist() == [1.5, 1.2]  # 15 / 10, then 12 / 10 after selling 3
+    assert over.ledger.by_location()["capacity_utilization"].iloc[1] == pytest.approx(1.35)
+    assert binding_rates(over.ledger, unit)["capacity_binding"] == 1.0

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from hybridinv import Constraints, InventoryState, PlanningError
 from hybridinv.core.feasibility import OrderCheck, check_orders
-from hybridinv.demand import LeadTimeProcess
+from hybridinv.demand import Disruptions, LeadTimeProcess
 from hybridinv.sim import Scenario, Simulator
 from hybridinv.sim.batch import BatchSimulator
 from hybridinv.sim.ledger import COST_COMPONENTS, Ledger
@@ -498,9 +498,34 @@ def test_replace_with_another_catalog_derives_the_lead_times_again_unless_they_w
     assert longer.lead_times.lead_time.tolist() == [5]
     assert longer.sample(0).lead_times.lead_time[:20].max() == 5  # delivered with the catalog's lead time
     assert longer.initial_state.on_hand[0] == np.rint(base.demand.mean[0] * 6)  # cover of L + 1 = 6 periods
-    given = LeadTimeProcess.from_catalog(np.array([3]), np.array([0.0]), base.catalog.supplier)
-    kept = base.replace(lead_times=given).replace(catalog=base.catalog.with_values(lead_time=[5]))
-    assert kept.lead_times.lead_time.tolist() == [3]  # a process the user gave is kept
+    given = LeadTimeProcess.from_catalog(np.array([2]), np.array([0.5]), base.catalog.supplier)
+    kept = base.replace(lead_times=given).replace(periods=25)
+    assert kept.lead_times is given  # a process the user gave is kept
+    # ... and must still plan the catalog's lead times (until 2026-12-06 the copy planned 5, delivered around 2)
+    with pytest.raises(PlanningError, match="column 'lead_time', sku 'SKU-0', value 2: .* plans 2 periods, the "
+                                            "catalog 5.*lead_times=None"):
+        kept.replace(catalog=base.catalog.with_values(lead_time=[5]))
+    again = kept.replace(catalog=base.catalog.with_values(lead_time=[5]), lead_times=None)
+    assert again.lead_times.lead_time.tolist() == [5]
+
+
+def test_a_lead_time_process_must_plan_the_catalogs_lead_times() -> None:
+    """Catalog L = 1 delivered with a process of L = 4: policies, forecasts and capacity checks planned 1 period while
+    the simulator delivered after 4 (base stock: 6.1 -> 106.6 a period), accepted until 2026-12-06."""
+    from hybridinv import scenarios
+
+    base = scenarios.single_sku(lead_time=1, periods=20, lost_sales=False)
+    with pytest.raises(PlanningError, match="column 'lead_time', sku 'SKU-0', value 4: the lead-time process plans 4 "
+                                            "periods, the catalog 1") as info:
+        base.replace(lead_times=LeadTimeProcess(np.array([4])))
+    assert "std" in str(info.value) and "Disruptions" in str(info.value)  # says how to model late deliveries
+    catalog = make_catalog(3, lead_time=np.array([1, 2, 3]))
+    with pytest.raises(PlanningError, match="column 'lead_time', sku 'S2', value 0"):
+        make_scenario(catalog, 1.0, lead_times=LeadTimeProcess(np.array([1, 2, 0])))
+    # random lead times and disruptions around the planned ones are fine: the planned [L] is compared, not a draw
+    noisy = LeadTimeProcess(np.array([1, 2, 3]), std=np.array([1.0, 0.0, 2.0]), disruptions=Disruptions(0.5, 2.0, 3))
+    scenario = make_scenario(catalog, 1.0, lead_times=noisy, periods=60)
+    assert (scenario.sample(0).lead_times.lead_time != catalog.lead_time).any()
 
 
 def test_a_lost_sales_scenario_cannot_start_with_backorders() -> None:
