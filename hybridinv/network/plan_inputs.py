@@ -191,13 +191,29 @@ def read_catalog(catalog: Catalog | pd.DataFrame, extra_columns: ExtraColumns = 
     return Catalog.from_frame(df.assign(lead_time=0), extra_columns=extra_columns)
 
 
+def _within_lead_time(codes: NDArray[np.int64], period: NDArray[np.float64],
+                      window: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """Rows among the first ``window`` periods of their store × SKU (``codes``), counted from its earliest period."""
+    order = np.lexsort((period, codes))
+    sorted_codes = codes[order]
+    start = np.r_[True, sorted_codes[1:] != sorted_codes[:-1]]
+    first_period = period[order][np.maximum.accumulate(np.where(start, np.arange(codes.size), 0))]
+    keep = np.empty(codes.size, dtype=bool)
+    keep[order] = period[order] - first_period < window[order]
+    return keep
+
+
 def read_forecast(df: pd.DataFrame | None, network: Network, catalog: Catalog,
                   extra_columns: ExtraColumns = "error") -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Mean and standard deviation of demand per period at each store, arrays (stores, SKUs).
 
     Without a forecast, every store takes the catalog's ``demand_mean`` / ``demand_std`` (std
-    blank: ``sqrt(mean)``, Poisson-like). With one, every store × SKU needs rows; several
-    periods are averaged (the standard deviation as the root mean square).
+    blank: ``sqrt(mean)``, Poisson-like). With one, every store × SKU needs rows; the periods a
+    store's stock protects are averaged (the standard deviation as the root mean square): its
+    first ``cumulative_lead_time + 1`` periods (from the supplier down to the store, the
+    longest echelon it belongs to), counted from its earliest ``period``. Later periods are
+    not read: until 2026-12-07 every period was averaged, so a year's forecast whose demand rose
+    after the lead time set today's targets several times too high.
 
     Raises
     ------
@@ -235,6 +251,8 @@ def read_forecast(df: pd.DataFrame | None, network: Network, catalog: Catalog,
     _duplicates(codes * (int(period_code.max(initial=0)) + 1) + period_code, table, locs, skus, " and period")
     mean_rows = _numbers(df, "mean", table, locs, skus, integer=False)
     std_rows = _numbers(df, "std", table, locs, skus, integer=False) if "std" in df.columns else np.sqrt(mean_rows)
+    protected = _within_lead_time(codes, period, network.cumulative_lead_time[stores][store_row] + 1)
+    codes, mean_rows, std_rows = codes[protected], mean_rows[protected], std_rows[protected]
     size = stores.size * n
     count = np.bincount(codes, minlength=size).astype(np.float64)
     if (count == 0).any():

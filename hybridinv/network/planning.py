@@ -208,8 +208,9 @@ def plan_network(
         (or a ``Network``'s own).
     forecast : DataFrame, optional
         ``location`` (stores only), ``sku``, ``mean``, optional ``std`` (default
-        ``sqrt(mean)``) and ``period`` (several periods are averaged). Every store × SKU
-        needs rows. Without it the catalog's ``demand_mean`` / ``demand_std`` hold at each store.
+        ``sqrt(mean)``) and ``period`` (the first ``cumulative_lead_time + 1`` periods of each store
+        are averaged, later ones not read). Every store × SKU needs rows. Without it the catalog's
+        ``demand_mean`` / ``demand_std`` hold at each store.
     policy : str or policy object
         ``"echelon_base_stock"`` or ``"installation_base_stock"`` (levels of
         :func:`network_levels`), or an object with ``act(NetworkObservation) ->

@@ -241,3 +241,24 @@ def test_make_policy_takes_a_scenario_name_and_names_its_arguments() -> None:
         make_policy("echelon_base_stock", None)  # was AttributeError: 'NoneType' object has no attribute 'network'
     with pytest.raises(PlanningError, match="column 'tuning_periods', value -1"):
         make_policy("echelon_base_stock", "serial_3", tuning_periods=-1)  # named 'periods'
+
+
+def test_the_forecast_periods_beyond_the_protected_lead_time_are_not_read() -> None:
+    """Every forecast period was averaged: a year's forecast whose demand rose after the lead time set today's
+    targets several times too high. A store reads its first cumulative lead time + 1 periods (wh 2 + s 1 = 3 here),
+    counted from its earliest period, so the plan is the plan of those periods alone."""
+    frames = small_frames()
+    network = Network.from_frame(frames["locations"])
+    window = {name: int(network.cumulative_lead_time[network.index(name)]) + 1 for name in ("s1", "s2")}
+    rows = []
+    for (location, sku), start in zip([("s1", "A"), ("s1", "B"), ("s2", "A"), ("s2", "B")], [0, 5, 37, 2], strict=True):
+        for k in range(12):  # 1 a period while protected, 30 afterwards; stores and SKUs start at other periods
+            rows.append({"location": location, "sku": sku, "period": start + k,
+                         "mean": 1.0 if k < window[location] else 30.0, "std": 1.0})
+    year = pd.DataFrame(rows).sample(frac=1.0, random_state=3)  # row order does not matter
+    short = year[year["mean"] == 1.0]
+    long_plan = _plan({**frames, "forecast": year})
+    short_plan = _plan({**frames, "forecast": short})
+    pd.testing.assert_frame_equal(long_plan, short_plan)
+    flat = _plan({**frames, "forecast": short.assign(mean=30.0)})
+    assert flat["target_level"].sum() > 5 * long_plan["target_level"].sum()  # the later periods would have mattered
