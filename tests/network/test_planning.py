@@ -262,3 +262,24 @@ def test_the_forecast_periods_beyond_the_protected_lead_time_are_not_read() -> N
     pd.testing.assert_frame_equal(long_plan, short_plan)
     flat = _plan({**frames, "forecast": short.assign(mean=30.0)})
     assert flat["target_level"].sum() > 5 * long_plan["target_level"].sum()  # the later periods would have mattered
+
+
+@pytest.mark.parametrize(("column", "old", "new", "meant"), [
+    ("sku", "A", "a", "the catalog has 'A'"), ("location", "s1", "S1", "the locations table has 's1'"),
+])
+def test_an_unknown_label_names_the_one_written_another_way(column: str, old: str, new: str, meant: str) -> None:
+    """'unknown SKU (not in the catalog)' named only the label: a planner searched for the case, padding or zeros."""
+    frames = small_frames()
+    state = frames["state"].assign(**{column: frames["state"][column].replace({old: new})})
+    with pytest.raises(PlanningError, match=meant) as info:
+        _plan({**frames, "state": state})
+    assert info.value.column == column
+
+
+def test_an_unknown_sku_written_as_another_number_is_named() -> None:
+    frames = small_frames()
+    catalog = frames["catalog"].assign(sku=frames["catalog"]["sku"].replace({"A": "00123"}))
+    state = frames["state"].assign(sku=frames["state"]["sku"].replace({"A": "123"}))
+    forecast = frames["forecast"].assign(sku=frames["forecast"]["sku"].replace({"A": "00123"}))
+    with pytest.raises(PlanningError, match="the catalog has '00123'.*leading zeros"):
+        _plan({**frames, "catalog": catalog, "state": state, "forecast": forecast})
