@@ -171,9 +171,12 @@ class InventoryEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
 
     # ------------------------------------------------------------------ helpers
     def _checked_action(self, action: object) -> NDArray[np.float64]:
-        """The action as floats: the wrong size or a NaN/inf entry is a PlanningError naming the SKU."""
-        size = int(np.prod(self.action_space.shape or (0,)))
-        return action_array(action, size, lambda i: str(self.scenario.catalog.sku[i * self.n_skus // size]))
+        """The action as flat floats: a shape other than the action space's (a flat ``Box``, SKU by SKU; an
+        ``(n, k)`` array or its transpose was reshaped, the transpose onto the wrong SKUs) or a NaN/inf entry is
+        a PlanningError naming ``action`` (and, for the entry, its SKU)."""
+        shape = tuple(self.action_space.shape or ())
+        size = max(math.prod(shape), 1)
+        return action_array(action, shape, lambda i: {"sku": str(self.scenario.catalog.sku[i * self.n_skus // size])})
 
     def _draw(self, rng: np.random.Generator) -> Scenario:
         """The scenario itself, or the one the source function draws (checked to be a Scenario)."""

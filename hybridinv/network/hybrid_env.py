@@ -137,7 +137,10 @@ class NetworkHybridEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
         if self._obs is None:
             raise RuntimeError("call reset() before step()")
         sim, t = self._sim, self._sim.t
-        decision = self.hybrid.decide(self._obs, action_array(action, int(np.prod(self._shape))).reshape(self._shape))
+        # exactly the flat space's shape: a (locations, SKUs, 2) array was flattened, so its transposes were reshaped
+        # onto the wrong items
+        corrections = action_array(action, (self.n_items * self.n_actions,)).reshape(self._shape)
+        decision = self.hybrid.decide(self._obs, corrections)
         self._obs = sim.step(decision)
         info: dict[str, Any] = {**period_outcome(sim.ledger, t), "supplier_orders": decision.supplier_orders,
                                 "shipments": decision.shipments, "requested": decision.requested}

@@ -59,10 +59,25 @@ def test_bad_actions_name_the_sku(env_class: type) -> None:
     with pytest.raises(PlanningError, match="NaN or infinite") as info:
         env.step(action)
     assert info.value.column == "action" and info.value.sku == str(env.scenario.catalog.sku[-1])
-    with pytest.raises(PlanningError, match="has 3 values") as info:
+    with pytest.raises(PlanningError, match=r"has shape \(3,\) \(3 values\)") as info:
         env.step(np.zeros(3))
     assert info.value.column == "action"
     env.step(np.zeros(env.action_space.shape))  # a good action still runs
+
+
+@pytest.mark.parametrize("env_class", [OrderEnv, TargetEnv])
+def test_an_action_of_another_shape_is_refused_not_reshaped(env_class: type) -> None:
+    # the finding: the values of a TargetEnv action as (n, 2) rows and as its (2, n) transpose were both flattened and
+    # reshaped, the transpose silently onto the wrong SKUs (other orders); SB3 passes exactly the space's flat shape
+    env = env_class("multi_10", periods=3)
+    env.reset(seed=0)
+    (size,) = env.action_space.shape
+    per_sku = np.linspace(-1.0, 1.0, size).reshape(env.n_skus, -1)
+    for action in (per_sku, per_sku.T, per_sku.reshape(1, -1), per_sku.reshape(-1, 1), np.float64(0.5)):
+        with pytest.raises(PlanningError, match="the action space's shape is") as info:
+            env.step(action)
+        assert info.value.column == "action" and info.value.value == np.shape(action)
+    env.step(per_sku.reshape(-1).astype(np.float32))  # the space's own shape steps
 
 
 @pytest.mark.parametrize("env_class", [OrderEnv, TargetEnv])
@@ -110,7 +125,8 @@ def test_network_env_checks_its_scale_and_actions() -> None:
     assert info.value.column == "reward_scale"
     env = NetworkEnv("owmr_10x50", periods=3)
     env.reset(seed=0)
-    for action in (np.zeros(env.action_space.shape[0] + 1), np.full(env.action_space.shape, np.nan)):
+    for action in (np.zeros(env.action_space.shape[0] + 1), np.full(env.action_space.shape, np.nan),
+                   np.zeros((1, *env.action_space.shape))):
         with pytest.raises(PlanningError) as info:
             env.step(action)
         assert info.value.column == "action"
