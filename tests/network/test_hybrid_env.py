@@ -137,3 +137,20 @@ def test_an_action_of_another_shape_is_refused_not_reshaped() -> None:
             env.step(action)
         assert info.value.column == "action" and info.value.value == action.shape
     env.step(items.reshape(-1).astype(np.float32))  # the flat, location-major layout steps
+
+
+def test_a_nan_action_names_the_location_and_sku() -> None:
+    # the finding: docs/rl.md says a NaN action names the SKU in the network environments too; this one named only
+    # column 'action' and the value
+    from hybridinv.network import LocationError
+
+    env = NetworkHybridEnv(NetworkHybrid(SCENARIO, tiny_levels()), periods=3)
+    env.reset(seed=0)
+    store, sku = 2, 4
+    action = np.zeros(env.action_space.shape, dtype=np.float32)
+    action[2 * (store * SCENARIO.n_skus + sku) + 1] = np.inf  # the forecast multiplier of item (store, sku)
+    with pytest.raises(LocationError, match="NaN or infinite") as info:
+        env.step(action)
+    assert info.value.column == "action" and info.value.value == np.inf
+    assert info.value.location == SCENARIO.network.names[store]
+    assert info.value.sku == (SCENARIO.costs.skus[sku] if SCENARIO.costs.skus else str(sku))
