@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -197,11 +199,7 @@ def command(
 
     is_es = algo in ("es", "adaptive")
     _refuse_options_of_other_algorithms(algo, learner)
-    if (algo == "ppo" or (algo == "hybrid" and learner == "ppo")) and n_steps * n_envs < 2:
-        # stable-baselines3 asserts a minibatch of at least 2 steps
-        raise click.BadParameter(f"PPO needs at least 2 steps per rollout (--n-steps {n_steps} x --n-envs {n_envs})",
-                                 param_hint="--n-steps")
-    try:
+    with _options_checked():  # the settings' refusals (PPO's 2-step rollouts included) are usage errors
         config = TrainConfig(
             scenario=scenario,
             algo=algo,  # type: ignore[arg-type]
@@ -231,6 +229,8 @@ def command(
                 eval_seeds=config.eval_seeds,
                 seed=seed,
             )
+    try:
+        if is_es:
             result = train_es(config, out, progress=not quiet, es=es, workers=workers, objective=objective)
         else:
             result = train(config, out, progress=not quiet, objective=objective)
@@ -244,6 +244,24 @@ def command(
         click.echo(f"targets NOT met on the evaluation seeds (total violation {result.best['violation']:.4g}): "
                    "train longer or raise --multiplier-rate")
     click.echo(json.dumps({"best_evaluation": best}, indent=2))
+
+
+@contextmanager
+def _options_checked() -> Iterator[None]:
+    """The training settings' refusals (``TrainConfig``, ``ESConfig``), made of the options alone, as usage errors
+    naming the option (exit 2 with the usage line): a combination such as ``--learner sac`` with ``--algo ppo``
+    or ``--warm-start`` with SAC, and a value such as ``--timesteps 0``, were plain errors (exit 1) while
+    ``--timesteps`` with ``--algo es`` was a usage error."""
+    from hybridinv.core.errors import PlanningError
+
+    try:
+        yield
+    except PlanningError as exc:
+        params = {param.name: param for param in click.get_current_context().command.params}
+        param = params.get(str(exc.column))
+        if param is None or not param.opts:
+            raise click.UsageError(str(exc)) from None
+        raise click.BadParameter(str(exc), param_hint=param.opts[0]) from None
 
 
 def _objective(

@@ -160,6 +160,27 @@ def test_options_left_at_their_defaults_are_not_refused(tmp_path: Path, no_train
         assert isinstance(result.exception, _TrainingReachedError), (algo, result.output)
 
 
+@pytest.mark.parametrize(("options", "named"), [
+    # the finding: these refusals of TrainConfig exited 1 as plain errors, --timesteps with es exited 2
+    (["--algo", "ppo", "--learner", "sac"], "--algo"),
+    (["--algo", "hybrid", "--learner", "sac", "--warm-start", "hybrid_ppo_multi_50"], "--warm-start"),
+    (["--algo", "es", "--parameterization", "forecast_ss"], "--algo"),
+    (["--algo", "ppo", "--credit", "sku"], "--credit"),
+    (["--algo", "hybrid", "--credit", "sku"], "--credit"),  # the safety_stock parameterization
+    (["--algo", "ppo", "--n-steps", "1"], "--n-steps"),  # TrainConfig's check, no longer the command's own
+    (["--algo", "ppo", "--timesteps", "0"], "--timesteps"),
+    (["--algo", "es", "--population", "3"], "--population"),
+])
+def test_refused_settings_are_usage_errors_naming_the_option(
+    tmp_path: Path, no_training: None, options: list[str], named: str
+) -> None:
+    out = tmp_path / "m"
+    result = CliRunner().invoke(main, ["train", "--scenario", "multi_10", "--out", str(out), "--quiet", *options])
+    assert result.exit_code == 2, result.output
+    assert "Usage: " in result.output and f"Invalid value for {named}: " in result.output, result.output
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("workers", ["0", "-1"])
 def test_train_refuses_fewer_than_one_worker(tmp_path: Path, no_training: None, workers: str) -> None:
     # the finding: train --algo adaptive --workers 0 trained (inline) as if --workers 1 had been given

@@ -260,6 +260,27 @@ def test_train_config_refuses_bad_numbers_naming_the_field(field: str, value: ob
     assert info.value.column == field
 
 
+@pytest.mark.parametrize("algo", [{"algo": "ppo"}, {"algo": "hybrid", "learner": "ppo"}])
+@pytest.mark.parametrize(("changes", "field"), [({"n_steps": 1}, "n_steps"), ({"batch_size": 1}, "batch_size")])
+def test_ppo_settings_refuse_minibatches_of_one_step(algo: dict, changes: dict, field: str) -> None:
+    """The finding: TrainConfig(algo="ppo", n_steps=1) (one environment) or batch_size=1 was accepted and train()
+    ended in stable-baselines3's bare ``AssertionError: batch_size must be greater than 1``."""
+    with pytest.raises(PlanningError, match="PPO needs") as info:
+        TrainConfig(**algo, **changes)
+    assert (info.value.column, info.value.value) == (field, 1)
+    assert TrainConfig(**algo, n_steps=1, n_envs=2).n_steps == 1  # a rollout of 2 steps is enough
+    assert TrainConfig(algo="sac", batch_size=1).batch_size == 1  # SAC has no PPO minibatches
+    # a per-SKU credit has an environment per SKU: its rollout is n_steps x n_envs x SKUs, checked by train()
+    assert TrainConfig(algo="hybrid", parameterization="forecast_ss", credit="sku", n_steps=1).n_steps == 1
+
+
+def test_a_per_sku_rollout_of_one_step_is_refused_before_training(tmp_path: Path) -> None:
+    config = TrainConfig(scenario="single_sku", algo="hybrid", parameterization="forecast_ss", credit="sku", n_steps=1)
+    with pytest.raises(PlanningError, match="at least 2 steps per rollout") as info:
+        train(config, tmp_path / "m", progress=False)
+    assert info.value.column == "n_steps" and not (tmp_path / "m").exists()
+
+
 @pytest.mark.parametrize(("algo", "learner"), [("es", "ppo"), ("adaptive", "ppo"), ("ppo", "ppo"), ("hybrid", "sac")])
 def test_a_warm_start_the_learner_cannot_use_is_refused(algo: str, learner: str) -> None:
     """Before, ``train --algo es --warm-start DIR`` trained from zero weights and said nothing."""
