@@ -239,8 +239,8 @@ class TrainConfig:
         given = [name for name in SB3_FIELDS if getattr(self, name) != defaults[name]]
         if given:
             raise PlanningError(
-                f"{', '.join(given)} only apply with algo hybrid, ppo or sac; evolution strategies (algo "
-                f"{self.algo.value}) are bounded by the ES generations and time_limit",
+                f"{', '.join(given)} {'applies' if len(given) == 1 else 'apply'} only with algo hybrid, ppo or sac; "
+                f"evolution strategies (algo {self.algo.value}) are bounded by the ES generations and time_limit",
                 column=given[0], value=getattr(self, given[0]),
             )
 

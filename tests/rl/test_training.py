@@ -373,7 +373,7 @@ def test_es_training_takes_the_config_time_limit_and_records_it(tmp_path: Path,
 @pytest.mark.parametrize("algo", ["es", "adaptive"])
 def test_es_refuses_the_ppo_options_it_would_ignore(algo: str, field: str, value: object) -> None:
     """docs/rl.md: options an algorithm ignores are refused; in Python, timesteps=100 trained the ES default."""
-    with pytest.raises(PlanningError, match="only apply with algo hybrid, ppo or sac") as info:
+    with pytest.raises(PlanningError, match="applies only with algo hybrid, ppo or sac") as info:
         TrainConfig(algo=algo, **{field: value})  # type: ignore[arg-type]
     assert info.value.column == field
     assert TrainConfig(algo="hybrid", **{field: value}).algo == "hybrid"  # type: ignore[arg-type]
