@@ -212,6 +212,40 @@ def test_ppo_progress_bar_total_is_the_steps_ppo_takes(
     assert bar["n"] == bar["total"] == 256
 
 
+@pytest.mark.parametrize("algo", ["ppo", "hybrid"])
+def test_each_evaluation_is_labelled_with_the_steps_its_weights_learned_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_log_folders: None, algo: str
+) -> None:
+    """The finding: PPO evaluated at step N before its update on that rollout and once more after learn() under the
+    same N: the history said 32, 64, 64 and "best at 32" was the untrained network."""
+    import torch
+    from stable_baselines3 import PPO
+
+    import hybridinv.rl.sb3_training as sb3_training
+
+    seen: list[tuple[int, int, dict[str, Any]]] = []
+    evaluate_now = sb3_training._Trainer.evaluate_now
+
+    def spy(trainer: Any, timesteps: int) -> dict[str, float]:
+        weights = {key: value.clone() for key, value in trainer.model.policy.state_dict().items()}
+        seen.append((timesteps, trainer.model._n_updates, weights))
+        return evaluate_now(trainer, timesteps)
+
+    monkeypatch.setattr(sb3_training._Trainer, "evaluate_now", spy)
+    config = _tiny(algo, scenario="single_sku", timesteps=96, n_steps=32, batch_size=16, eval_every=32,
+                   eval_seeds=(1,), eval_periods=10, hidden=8)
+    result = train(config, tmp_path / "m", progress=False)
+    labels = [int(entry["timesteps"]) for entry in result.evaluations]
+    assert labels == [32, 64, 96]  # no repeated final label
+    # PPO updates n_epochs times per rollout: the weights labelled N learned from the N / n_steps rollouts
+    assert [(timesteps, updates) for timesteps, updates, _ in seen] == [(n, n // 32 * 2) for n in labels]
+    # the saved checkpoint holds the weights of the best evaluation
+    best = next(k for k, entry in enumerate(result.evaluations) if entry == result.best)
+    saved = PPO.load(tmp_path / "m" / "sb3.zip", device="cpu").policy.state_dict()
+    for key, value in seen[best][2].items():
+        torch.testing.assert_close(saved[key], value)
+
+
 def test_ppo_progress_bar_total_follows_the_time_limit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_log_folders: None
 ) -> None:
