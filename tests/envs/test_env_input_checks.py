@@ -183,3 +183,27 @@ def test_output_bounds_are_two_finite_vectors_around_zero(bounds: object) -> Non
     assert info.value.column == "output_bounds"
     env = TargetEnv("multi_10", parameterization=ForecastSSTargets(), output_bounds=np.array([[-1.0] * 4, [1.0] * 4]))
     assert env.output_bounds is not None and env.output_bounds[1].tolist() == [1.0] * 4
+
+
+@pytest.mark.parametrize("env_class", [OrderEnv, TargetEnv])
+def test_the_default_reward_scale_of_a_scenario_without_demand_is_one_unit_of_cost(env_class: type) -> None:
+    # the finding: 0.1 (h + p) . mean floored at 1e-6 without demand, so a step's reward was about -1e8
+    from dataclasses import replace
+
+    from hybridinv.envs.base import default_reward_scale
+
+    base = scenarios.get("multi_10")
+    catalog = base.catalog
+    quiet = replace(base, demand=replace(base.demand, mean=base.demand.mean * 0.0))
+    env = env_class(quiet, periods=3)
+    assert env.reward_scale == pytest.approx(0.1 * float((catalog.holding_cost + catalog.shortage_cost).sum()))
+    env.reset(seed=0)
+    for _ in range(3):
+        _, reward, *_, info = env.step(np.ones(env.action_space.shape, dtype=np.float32))
+        assert reward == pytest.approx(-info["cost"] / env.reward_scale) and abs(reward) < 1e4
+    # with demand the scale is unchanged; with neither demand nor holding and shortage costs it is 1
+    assert env_class(base, periods=3).reward_scale == pytest.approx(
+        0.1 * float((catalog.holding_cost + catalog.shortage_cost) @ base.demand.mean))
+    free = replace(quiet, catalog=replace(catalog, holding_cost=catalog.holding_cost * 0.0,
+                                          shortage_cost=catalog.shortage_cost * 0.0))
+    assert default_reward_scale(free) == 1.0
