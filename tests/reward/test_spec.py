@@ -291,8 +291,11 @@ def test_train_and_tune_refuse_an_empty_spec_file(tmp_path: Path) -> None:
 
     empty = tmp_path / "empty.toml"
     empty.write_text("")
-    for args in (["train", "--scenario", "single_sku", "--algo", "adaptive", "--reward", str(empty)],
-                 ["tune", "--scenario", "single_sku", "--target", "fill_rate>=0.9", "--spec", str(empty)]):
+    small = ["--generations", "1", "--time-limit", "0", "--workers", "1", "--eval-seeds", "1", "--population", "2",
+             "--seeds-per-generation", "1", "--quiet"]  # a run the check misses ends quickly
+    for args in (["train", "--scenario", "single_sku", "--algo", "adaptive", "--reward", str(empty), *small],
+                 ["tune", "--scenario", "single_sku", "--target", "fill_rate>=0.9", "--spec", str(empty),
+                  "--trials", "1", "--seeds", "1", "--periods", "20"]):
         result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
         assert result.exit_code == 1 and "the reward spec file is empty" in result.output, result.output
         assert str(empty) in result.output and not (tmp_path / "out").exists()

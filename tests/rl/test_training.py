@@ -309,7 +309,8 @@ def test_ppo_settings_refuse_minibatches_of_one_step(algo: dict, changes: dict, 
 
 
 def test_a_per_sku_rollout_of_one_step_is_refused_before_training(tmp_path: Path) -> None:
-    config = TrainConfig(scenario="single_sku", algo="hybrid", parameterization="forecast_ss", credit="sku", n_steps=1)
+    config = TrainConfig(scenario="single_sku", algo="hybrid", parameterization="forecast_ss", credit="sku", n_steps=1,
+                         timesteps=8, batch_size=4, eval_every=0, eval_seeds=(1,), eval_periods=5, hidden=8)
     with pytest.raises(PlanningError, match="at least 2 steps per rollout") as info:
         train(config, tmp_path / "m", progress=False)
     assert info.value.column == "n_steps" and not (tmp_path / "m").exists()
