@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -62,7 +64,8 @@ __all__ = ["command"]
 @click.option("--out", "out", required=True, type=FolderPath(), help="Model directory to write.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--eval-every", type=int, default=10_000, show_default=True, help="Evaluate every K timesteps.")
-@click.option("--eval-seeds", type=int, default=5, show_default=True, help="Number of evaluation seeds.")
+@click.option("--eval-seeds", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Number of evaluation seeds.")
 @click.option("--curriculum", is_flag=True,
               help="PPO/SAC: stationary demand first, then seasonality, then the full scenario.")
 @click.option("--randomize", is_flag=True,
@@ -179,7 +182,7 @@ def command(
     if history is None:
         _refuse_history_options()
     else:
-        _refuse_options(_SCENARIO_OPTIONS, "do not apply with --history (it trains the forecast_ss hybrid by ES "
+        _refuse_options(_SCENARIO_OPTIONS, "{do} not apply with --history (it trains the forecast_ss hybrid by ES "
                                            "on the history; --algo is ignored)")
     writable_target(out)  # before the training, not after it (--out afile/sub trained, then failed)
     if history is not None:
@@ -197,11 +200,7 @@ def command(
 
     is_es = algo in ("es", "adaptive")
     _refuse_options_of_other_algorithms(algo, learner)
-    if (algo == "ppo" or (algo == "hybrid" and learner == "ppo")) and n_steps * n_envs < 2:
-        # stable-baselines3 asserts a minibatch of at least 2 steps
-        raise click.BadParameter(f"PPO needs at least 2 steps per rollout (--n-steps {n_steps} x --n-envs {n_envs})",
-                                 param_hint="--n-steps")
-    try:
+    with _options_checked():  # the settings' refusals (PPO's 2-step rollouts included) are usage errors
         config = TrainConfig(
             scenario=scenario,
             algo=algo,  # type: ignore[arg-type]
@@ -231,6 +230,8 @@ def command(
                 eval_seeds=config.eval_seeds,
                 seed=seed,
             )
+    try:
+        if is_es:
             result = train_es(config, out, progress=not quiet, es=es, workers=workers, objective=objective)
         else:
             result = train(config, out, progress=not quiet, objective=objective)
@@ -244,6 +245,24 @@ def command(
         click.echo(f"targets NOT met on the evaluation seeds (total violation {result.best['violation']:.4g}): "
                    "train longer or raise --multiplier-rate")
     click.echo(json.dumps({"best_evaluation": best}, indent=2))
+
+
+@contextmanager
+def _options_checked() -> Iterator[None]:
+    """The training settings' refusals (``TrainConfig``, ``ESConfig``), made of the options alone, as usage errors
+    naming the option (exit 2 with the usage line): a combination such as ``--learner sac`` with ``--algo ppo``
+    or ``--warm-start`` with SAC, and a value such as ``--timesteps 0``, were plain errors (exit 1) while
+    ``--timesteps`` with ``--algo es`` was a usage error."""
+    from hybridinv.core.errors import PlanningError
+
+    try:
+        yield
+    except PlanningError as exc:
+        params = {param.name: param for param in click.get_current_context().command.params}
+        param = params.get(str(exc.column))
+        if param is None or not param.opts:
+            raise click.UsageError(str(exc)) from None
+        raise click.BadParameter(str(exc), param_hint=param.opts[0]) from None
 
 
 def _objective(
@@ -331,6 +350,9 @@ _SCENARIO_OPTIONS: tuple[str, ...] = ("scenario", "timesteps", "eval_every", "ev
 #: Options of the PPO/SAC trainer that evolution strategies (--algo es, adaptive) have no use for.
 _SB3_OPTIONS: tuple[str, ...] = ("timesteps", "curriculum", "randomize", "n_envs", "n_steps", "credit")
 
+#: Options of the training objective (hybridinv.rl.objective), which the residual ES (--algo es) does not train for.
+_OBJECTIVE_OPTIONS: tuple[str, ...] = ("reward_path", "targets", "incumbent", "deviation_weight", "multiplier_rate")
+
 #: Options of evolution strategies that the PPO/SAC trainer (--algo hybrid, ppo, sac) has no use for.
 _ES_OPTIONS: tuple[str, ...] = ("population", "sigma", "generations", "seeds_per_generation", "workers")
 
@@ -338,30 +360,41 @@ _ES_OPTIONS: tuple[str, ...] = ("population", "sigma", "generations", "seeds_per
 def _refuse_options_of_other_algorithms(algo: str, learner: str) -> None:
     """An option given on the command line that ``--algo`` ignores would be silently dropped: a usage error."""
     if algo in ("es", "adaptive"):
-        ignored = _SB3_OPTIONS + (("hidden",) if algo == "adaptive" else ())  # adaptive: a linear map, no network
-        _refuse_options(ignored, f"do not apply with --algo {algo} (evolution strategies: bound the run with "
-                                 "--generations and --time-limit)")
+        _refuse_options(_SB3_OPTIONS, f"{{do}} not apply with --algo {algo} (evolution strategies: bound the run "
+                                      "with --generations and --time-limit)")
+        if algo == "adaptive":
+            _refuse_options(("hidden",), "{does} not apply with --algo adaptive (a linear map per SKU: no hidden "
+                                         "layer)")
+        if algo == "es":  # the residual hybrid trains for the period cost (train_es refused it, exit 1)
+            _refuse_options(_OBJECTIVE_OPTIONS, "{apply} only with --algo adaptive, hybrid, ppo or sac (--algo es "
+                                                "trains the residual hybrid for the period cost)")
         return
-    _refuse_options(_ES_OPTIONS, f"only apply with --algo es or adaptive (evolution strategies), not --algo {algo}")
+    _refuse_options(_ES_OPTIONS, f"{{apply}} only with --algo es or adaptive (evolution strategies), not --algo {algo}")
     if algo == "sac" or (algo == "hybrid" and learner == "sac"):
         _refuse_options(("n_steps",), "is PPO's rollout length; SAC does not use it")
 
 
 def _refuse_history_options() -> None:
     """A --history option given without --history would be silently ignored: a usage error instead."""
-    _refuse_options(_HISTORY_OPTIONS, "only apply with --history (they shape the scenario built from it); "
+    _refuse_options(_HISTORY_OPTIONS, "{apply} only with --history (to shape the scenario built from it); "
                                       "a --scenario run uses the scenario's own limits")
 
 
 def _refuse_options(names: tuple[str, ...], why: str) -> None:
-    """A usage error naming the options of ``names`` given on the command line (they would be ignored)."""
+    """A usage error naming the options of ``names`` given on the command line (they would be ignored).
+
+    ``why`` follows the options' flags; its ``{do}``, ``{does}`` and ``{apply}`` are the verb agreeing with one
+    option or several ("--timesteps do not apply" read as a typo).
+    """
     from click.core import ParameterSource
 
     context = click.get_current_context()
     given = [name for name in names if context.get_parameter_source(name) not in (None, ParameterSource.DEFAULT)]
     if given:
-        flags = ", ".join(f"--{name.replace('_', '-')}" for name in given)
-        raise click.UsageError(f"{flags} {why}")
+        flags = {param.name: param.opts[0] for param in context.command.params if param.opts}
+        one = len(given) == 1
+        verbs = {"do": "does" if one else "do", "does": "does" if one else "do", "apply": "applies" if one else "apply"}
+        raise click.UsageError(f"{', '.join(flags.get(name, name) for name in given)} {why.format(**verbs)}")
 
 
 def given_limits(capacity: float | None, budget: float | None) -> dict[str, float | str] | None:

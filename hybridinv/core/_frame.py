@@ -797,22 +797,35 @@ def numeric_column(
                             value=exc.value) from None
 
 
-def action_array(action: object, size: int, sku_of: Callable[[int], str] | None = None) -> NDArray[np.float64]:
-    """An environment's action as a flat float array of ``size`` finite values.
+def action_array(
+    action: object,
+    shape: tuple[int, ...],
+    entry: Callable[[int], dict[str, Any]] | None = None,
+    error: type[PlanningError] = PlanningError,
+) -> NDArray[np.float64]:
+    """An environment's action as a flat float array: exactly the action space's ``shape``, finite values.
 
-    The wrong size, text, booleans, complex numbers or a NaN/inf entry (a diverged policy) is a
-    :class:`PlanningError` naming ``action`` (and the SKU of the first bad entry, ``sku_of(index)``):
-    a NaN action used to order nothing, a comparison with NaN being false, and a short one to be
-    indexed without a word; ``"0.5"`` and ``True`` were read as numbers (:func:`number_array`).
+    Another shape, text, booleans, complex numbers or a NaN/inf entry (a diverged policy) is a
+    :class:`PlanningError` (``error``) naming ``action`` (and, for a NaN/inf entry, the keywords
+    ``entry(flat_index)`` gives, e.g. ``{"sku": ...}``): a NaN action used to order nothing, a comparison
+    with NaN being false, and a short one to be indexed without a word; ``"0.5"`` and ``True`` were read as
+    numbers (:func:`number_array`); an action of the right size in another shape (the ``(2, n)`` transpose of
+    a hybrid's ``(n, 2)`` values) was flattened and reshaped, silently onto the wrong SKUs.
     """
-    arr = number_array(action, "action").reshape(-1)
-    if arr.size != size:
-        raise PlanningError(f"the action has {arr.size} values, the action space {size}", column="action")
+    arr = number_array(action, "action")
+    want = tuple(int(n) for n in shape)
+    if arr.shape != want:
+        def values(n: int) -> str:
+            return f"{n} value{'' if n == 1 else 's'}"
+
+        raise error(f"the action has shape {arr.shape} ({values(arr.size)}); the action space's shape is {want} "
+                    f"({values(math.prod(want))})", column="action", value=arr.shape)
+    arr = arr.reshape(-1)
     bad = np.flatnonzero(~np.isfinite(arr))
     if bad.size:
         i = int(bad[0])
-        raise PlanningError("the action is NaN or infinite", column="action",
-                            sku=None if sku_of is None else sku_of(i), value=float(arr[i]))
+        raise error("the action is NaN or infinite", column="action", value=float(arr[i]),
+                    **({} if entry is None else entry(i)))
     return arr
 
 

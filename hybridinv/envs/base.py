@@ -18,7 +18,7 @@ from hybridinv.sim.observation import Observation
 from hybridinv.sim.scenario import Scenario
 from hybridinv.sim.simulator import Simulator, order_array
 
-__all__ = ["InventoryEnv", "RewardHook", "ScenarioSource"]
+__all__ = ["InventoryEnv", "RewardHook", "ScenarioSource", "default_reward_scale"]
 
 #: A scenario, or a function drawing one from the environment's generator
 #: (domain randomization, curricula); every drawn scenario has the same SKU count.
@@ -29,6 +29,19 @@ class RewardHook(Protocol):
     """Anything that turns a period of the ledger into a reward (e.g. a RewardSpec)."""
 
     def period_reward(self, ledger: Ledger, t: int) -> float: ...
+
+
+def default_reward_scale(scenario: Scenario) -> float:
+    """A tenth of the holding + shortage cost of one period of mean demand: ``0.1 (h + p) . mean``.
+
+    Without demand (every mean 0) it is the cost of one unit of every SKU, ``0.1 sum(h + p)``, and without
+    those costs 1: the scale floored at 1e-6, so an episode of zero demand had rewards of about -1e8.
+    """
+    cost = scenario.catalog.holding_cost + scenario.catalog.shortage_cost
+    for scale in (float(cost @ scenario.demand.mean) * 0.1, float(cost.sum()) * 0.1):
+        if scale > 0 and math.isfinite(scale):
+            return scale
+    return 1.0
 
 
 class InventoryEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
@@ -46,8 +59,8 @@ class InventoryEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
     reward_spec : RewardHook, optional
         Replaces the default reward ``-period_cost / reward_scale``.
     reward_scale : float, optional
-        Divides the cost, a finite number > 0 (default: a tenth of the expected holding +
-        shortage cost of one period of mean demand, so rewards are O(1)).
+        Divides the cost, a finite number > 0 (default: :func:`default_reward_scale`, a tenth of the
+        expected holding + shortage cost of one period of mean demand, so rewards are O(1)).
     """
 
     metadata = {"render_modes": []}
@@ -82,9 +95,7 @@ class InventoryEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
             raise PlanningError("must be a RewardSpec (or any object with period_reward(ledger, t))",
                                 column="reward_spec", value=type(reward_spec).__name__)
         self.reward_spec = reward_spec
-        cat = first.catalog
-        default_scale = float((cat.holding_cost + cat.shortage_cost) @ first.demand.mean) * 0.1
-        self.reward_scale = (max(default_scale, 1e-6) if reward_scale is None
+        self.reward_scale = (default_reward_scale(first) if reward_scale is None
                              else number_in(reward_scale, "reward_scale", 0.0, math.inf, open_low=True, open_high=True))
         size = self.n_skus * self.n_sku_features + self.n_global_features
         self.observation_space = gym.spaces.Box(-50.0, 50.0, shape=(size,), dtype=np.float32)
@@ -171,9 +182,12 @@ class InventoryEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
 
     # ------------------------------------------------------------------ helpers
     def _checked_action(self, action: object) -> NDArray[np.float64]:
-        """The action as floats: the wrong size or a NaN/inf entry is a PlanningError naming the SKU."""
-        size = int(np.prod(self.action_space.shape or (0,)))
-        return action_array(action, size, lambda i: str(self.scenario.catalog.sku[i * self.n_skus // size]))
+        """The action as flat floats: a shape other than the action space's (a flat ``Box``, SKU by SKU; an
+        ``(n, k)`` array or its transpose was reshaped, the transpose onto the wrong SKUs) or a NaN/inf entry is
+        a PlanningError naming ``action`` (and, for the entry, its SKU)."""
+        shape = tuple(self.action_space.shape or ())
+        size = max(math.prod(shape), 1)
+        return action_array(action, shape, lambda i: {"sku": str(self.scenario.catalog.sku[i * self.n_skus // size])})
 
     def _draw(self, rng: np.random.Generator) -> Scenario:
         """The scenario itself, or the one the source function draws (checked to be a Scenario)."""

@@ -157,7 +157,7 @@ class NetworkEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
 
     def levels(self, action: ArrayLike) -> NDArray[np.float64]:
         """Echelon levels (locations, SKUs) of an action."""
-        a = np.clip(action_array(action, self.n_levels), -1.0, 1.0)
+        a = np.clip(action_array(action, (self.n_levels,)), -1.0, 1.0)
         return echelon_levels(self.scenario, self.z_range * a[self.scenario.network.depth])
 
     def decide(self, obs: NetworkObservation, action: ArrayLike) -> NetworkDecision:

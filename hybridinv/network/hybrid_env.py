@@ -42,6 +42,7 @@ from hybridinv.core._frame import action_array
 from hybridinv.core.errors import PlanningError, flag, horizon, number_in
 from hybridinv.network.env import default_reward_scale, period_outcome, refuse_options
 from hybridinv.network.hybrid import NETWORK_HYBRID_FEATURES, NETWORK_HYBRID_OUTPUTS, NetworkHybrid
+from hybridinv.network.model import LocationError
 from hybridinv.network.state import NetworkObservation
 
 __all__ = ["NetworkHybridEnv"]
@@ -115,6 +116,13 @@ class NetworkHybridEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
         """The flat observation of a network observation."""
         return self.hybrid.features(obs).reshape(-1).astype(np.float32)
 
+    def _item_of(self, index: int) -> dict[str, Any]:
+        """The location and SKU of a flat action entry, as a :class:`LocationError` names them."""
+        scenario = self.hybrid.scenario
+        location, sku = divmod(index // self.n_actions, scenario.n_skus)
+        skus = scenario.costs.skus
+        return {"location": scenario.network.names[location], "sku": skus[sku] if skus else str(sku)}
+
     def reset(self, *, seed: int | None = None,
               options: dict[str, Any] | None = None) -> tuple[NDArray[np.float32], dict[str, Any]]:
         """A new episode on a demand path drawn from the environment's generator (``seed`` reseeds it).
@@ -134,10 +142,23 @@ class NetworkHybridEnv(gym.Env[NDArray[np.float32], NDArray[np.float32]]):
         return self.features(self._obs), {}
 
     def step(self, action: NDArray[np.float32]) -> tuple[NDArray[np.float32], float, bool, bool, dict[str, Any]]:
+        """One period under the corrections ``action`` (the flat space's shape; finite entries outside [-1, 1]
+        are clipped by the hybrid).
+
+        Raises
+        ------
+        PlanningError
+            A :class:`~hybridinv.network.LocationError` naming ``action`` for another shape, or for a NaN or
+            infinite entry with its location and SKU (the message named only ``action`` and the value).
+        """
         if self._obs is None:
             raise RuntimeError("call reset() before step()")
         sim, t = self._sim, self._sim.t
-        decision = self.hybrid.decide(self._obs, action_array(action, int(np.prod(self._shape))).reshape(self._shape))
+        # exactly the flat space's shape: a (locations, SKUs, 2) array was flattened, so its transposes were reshaped
+        # onto the wrong items
+        corrections = action_array(action, (self.n_items * self.n_actions,), self._item_of,
+                                   error=LocationError).reshape(self._shape)
+        decision = self.hybrid.decide(self._obs, corrections)
         self._obs = sim.step(decision)
         info: dict[str, Any] = {**period_outcome(sim.ledger, t), "supplier_orders": decision.supplier_orders,
                                 "shipments": decision.shipments, "requested": decision.requested}

@@ -374,11 +374,7 @@ class RewardSpec:
     @classmethod
     def from_toml(cls, text: str) -> RewardSpec:
         """Parse TOML text (``tomllib``); syntax errors become :class:`PlanningError`."""
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise PlanningError(f"invalid TOML: {exc}", column="reward spec") from exc
-        return cls.from_dict(data)
+        return cls.from_dict(_toml_table(text))
 
     def to_json(self) -> str:
         """JSON text of :meth:`to_dict`."""
@@ -387,11 +383,7 @@ class RewardSpec:
     @classmethod
     def from_json(cls, text: str) -> RewardSpec:
         """Parse JSON text; NaN/Infinity and syntax errors raise :class:`PlanningError`."""
-        try:
-            data = json.loads(text, object_pairs_hook=_unique_keys)
-        except json.JSONDecodeError as exc:
-            raise PlanningError(f"invalid JSON: {exc}", column="reward spec") from exc
-        return cls.from_dict(data)
+        return cls.from_dict(_json_value(text))
 
     @classmethod
     def from_file(cls, path: str | Path) -> RewardSpec:
@@ -400,7 +392,8 @@ class RewardSpec:
         Raises
         ------
         PlanningError
-            Naming the file when it is not UTF-8 text (a byte-order mark is allowed), or the key at fault.
+            Naming the file when it is not UTF-8 text (a byte-order mark is allowed) or holds no setting at all
+            (empty, ``{}`` or only comments: it read as the default spec), or the key at fault.
         """
         path = Path(path)
         try:
@@ -408,7 +401,14 @@ class RewardSpec:
         except UnicodeDecodeError as exc:
             raise PlanningError(f"{path}: not UTF-8 text (byte {exc.object[exc.start:exc.start + 1]!r} at offset "
                                 f"{exc.start}); save it as UTF-8", column="reward spec") from None
-        return cls.from_json(text) if path.suffix.lower() == ".json" else cls.from_toml(text)
+        data = _json_value(text) if path.suffix.lower() == ".json" else _toml_table(text)
+        if isinstance(data, Mapping) and not data:
+            # an empty file, a bare {} or only comments read as the default spec (every weight 1): a file left
+            # empty by mistake trained (train --reward) or tuned (tune --spec) for the default without a word
+            raise PlanningError("the reward spec file is empty (no weights, scale or terms): write one (e.g. "
+                                "[weights] shortage = 2.0) or leave the option out for the default spec",
+                                column="reward spec", value=str(path))
+        return cls.from_dict(data)
 
     def replace(self, **changes: Any) -> RewardSpec:
         """A copy with some fields changed (validated again)."""
@@ -418,6 +418,22 @@ class RewardSpec:
             raise PlanningError(f"unknown field(s) {unknown}; known: {sorted(data)}", column="reward spec")
         data.update(changes)
         return RewardSpec(**data)
+
+
+def _toml_table(text: str) -> dict[str, Any]:
+    """The table of TOML text; a syntax error is a :class:`PlanningError`."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PlanningError(f"invalid TOML: {exc}", column="reward spec") from exc
+
+
+def _json_value(text: str) -> Any:
+    """The value of JSON text (a repeated key or NaN/Infinity refused); a syntax error is a :class:`PlanningError`."""
+    try:
+        return json.loads(text, object_pairs_hook=_unique_keys)
+    except json.JSONDecodeError as exc:
+        raise PlanningError(f"invalid JSON: {exc}", column="reward spec") from exc
 
 
 def as_spec(spec: RewardSpec | Mapping[str, Any] | None, column: str = "spec") -> RewardSpec:

@@ -302,6 +302,21 @@ def check_model_spec(meta: dict[str, Any], path: Path) -> None:
             raise ModelFileError(f"{path}: model's {label} features differ from the installed ones; retrain the model")
 
 
+def _refuse_pure_rl(directory: Path, meta: dict[str, Any]) -> None:
+    """A :class:`ModelFileError` saying a verified pure-RL model (``sb3.zip``, order actions) is one, and how to
+    load it (it said "weights file 'sb3.zip' is not a numpy .npz archive"). The files are checked against their
+    hashes first, so the metadata's word is trusted only for an intact model."""
+    action = meta.get("action_spec")
+    if not (isinstance(action, dict) and action.get("kind") == "order"):
+        return
+    verify_model_files(directory, meta, load=[str(meta.get("weights_file"))])  # its checkpoint hashed too
+    training = meta.get("training")
+    algo = training.get("algo") if isinstance(training, dict) else None
+    kind = f"a pure-RL {str(algo).upper()} model" if algo in ("ppo", "sac") else "a pure-RL model"
+    raise ModelFileError(f"{directory}: {kind} (orders as actions, a stable-baselines3 checkpoint), not a hybrid: "
+                         "load it with hybridinv.rl.PureRL.load")
+
+
 def load_model(path: str | Path, check_spec: bool = True) -> ModelFile:
     """Load and verify a model directory (or its ``metadata.json``, or the name of a shipped model).
 
@@ -333,6 +348,7 @@ def load_model(path: str | Path, check_spec: bool = True) -> ModelFile:
         )
     name = str(meta.get("weights_file", WEIGHTS_FILE))
     if not name.endswith(".npz"):
+        _refuse_pure_rl(directory, meta)
         raise ModelFileError(f"{meta_path}: weights file {name!r} is not a numpy .npz archive")
     payload = verify_model_files(directory, meta, load=[name])[name]
     if check_spec:

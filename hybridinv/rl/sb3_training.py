@@ -132,7 +132,15 @@ def planned_timesteps(model: BaseAlgorithm, timesteps: int) -> int:
 
 
 class _Progress(BaseCallback):
-    """tqdm bar, curriculum stages, periodic evaluation and best-policy tracking."""
+    """tqdm bar, curriculum stages, periodic evaluation and best-policy tracking.
+
+    An evaluation falls due in ``_on_step`` (every ``eval_every`` steps, or ``eval_interval`` seconds) but
+    runs when the learner has learned from the steps collected: at the start of the next rollout
+    (SB3 calls ``_on_rollout_start`` after PPO's update on the last rollout, after SAC's gradient steps)
+    or at the end of training, which always evaluates the final weights once. Each evaluation is labelled
+    with the timesteps the evaluated weights learned from: PPO's evaluations ran before the update on their
+    rollout, so the one labelled 32 was the untrained network and the final one repeated the last label.
+    """
 
     def __init__(self, trainer: _Trainer) -> None:
         super().__init__(verbose=0)
@@ -140,6 +148,12 @@ class _Progress(BaseCallback):
         self.next_eval = trainer.config.eval_every or trainer.config.timesteps + 1
         self.last_eval = time.perf_counter()
         self.planned = trainer.config.timesteps
+        #: an evaluation fell due; it runs once the learner has learned from the steps collected
+        self.pending = False
+        #: the timesteps the learner has learned from (those collected before the current rollout)
+        self.learned = 0
+        #: the time limit stopped the learner in a rollout it did not learn from
+        self.stopped = False
 
     def _on_training_start(self) -> None:
         if self.trainer.show_progress:
@@ -147,6 +161,16 @@ class _Progress(BaseCallback):
 
             self.planned = planned_timesteps(self.model, self.trainer.config.timesteps)
             self.trainer.bar = tqdm(total=self.planned, desc="train", unit="step")
+
+    def _on_rollout_start(self) -> None:
+        self.learned = self.num_timesteps  # SB3 learned from every step collected so far
+        if self.pending:
+            self._evaluate()
+
+    def _evaluate(self) -> None:
+        self.pending = False
+        self.trainer.evaluate_now(self.learned)
+        self.last_eval = time.perf_counter()
 
     def _on_step(self) -> bool:
         trainer = self.trainer
@@ -168,15 +192,21 @@ class _Progress(BaseCallback):
         if self.num_timesteps >= self.next_eval or due:
             while self.next_eval <= self.num_timesteps:
                 self.next_eval += config.eval_every or config.timesteps + 1
-            trainer.evaluate_now(self.num_timesteps)
-            self.last_eval = time.perf_counter()
-        return config.time_limit is None or elapsed < config.time_limit
+            self.pending = True
+        self.stopped = not (config.time_limit is None or elapsed < config.time_limit)
+        return not self.stopped
 
     def _on_rollout_end(self) -> None:
         if self.trainer.hook is not None:
             self.trainer.hook.end_rollout()
 
     def _on_training_end(self) -> None:
+        # SB3 learns from the last rollout before this, unless the time limit stopped it inside the rollout
+        if not self.stopped:
+            self.learned = self.num_timesteps
+        evaluations = self.trainer.evaluations
+        if not evaluations or evaluations[-1]["timesteps"] != self.learned:  # the final weights, once
+            self._evaluate()
         if self.trainer.bar is not None:
             if self.trainer.config.time_limit:  # stopped by the limit: the bar ends full at the steps taken
                 self.trainer.bar.total = self.trainer.bar.n
@@ -329,6 +359,9 @@ def train_sb3(
     raw_env: DummyVecEnv | SkuVecEnv = (SkuVecEnv([make() for make in env_fns], shared=shared)
                                         if config.credit in PER_SKU_CREDITS
                                         else DummyVecEnv(env_fns))  # type: ignore[arg-type]
+    if config.uses_ppo and config.n_steps * raw_env.num_envs < 2:  # a per-SKU credit on one SKU: SB3 asserts
+        raise PlanningError(f"PPO needs at least 2 steps per rollout (n_steps {config.n_steps} x {raw_env.num_envs} "
+                            "environments)", column="n_steps", value=config.n_steps)
     template: Any = raw_env.envs[0]
     if objective is not None:
         hook = ConstrainedReward(objective, template.reward_scale)
@@ -346,8 +379,7 @@ def train_sb3(
         _warm_start(model, config, template)
     trainer.model = model
     trainer.reward_scale = float(template.reward_scale)
-    model.learn(total_timesteps=config.timesteps, callback=_Progress(trainer))
-    trainer.evaluate_now(model.num_timesteps)
+    model.learn(total_timesteps=config.timesteps, callback=_Progress(trainer))  # evaluates the final weights too
     vec_env.close()
     policy: Any = Hybrid.load(out) if config.algo is Algorithm.HYBRID else PureRL.load(out)
     return TrainResult(out, policy, trainer.evaluations, trainer.best, time.perf_counter() - start)

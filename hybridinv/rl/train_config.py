@@ -100,7 +100,8 @@ class TrainConfig:
     learning_rate, gamma, gae_lambda, ent_coef, clip_range : float
         PPO/SAC hyperparameters.
     n_steps, batch_size, n_epochs : int
-        PPO rollout length per environment, minibatch size, epochs per update.
+        PPO rollout length per environment, minibatch size, epochs per update. PPO needs
+        ``batch_size >= 2`` and ``n_steps * n_envs >= 2`` (a PlanningError naming the field).
     log_std_init : float
         Initial log standard deviation of the Gaussian policy.
     warm_start : str, optional
@@ -189,6 +190,7 @@ class TrainConfig:
                                      or self.parameterization not in ("forecast_ss", "forecast_capped")):
             raise PlanningError("per-SKU credit trains --algo hybrid on the forecast_ss or forecast_capped "
                                 "parameterization", column="credit", value=self.credit)
+        self._check_ppo_batches()
         if self.time_limit is not None and not self.time_limit > 0:
             raise PlanningError("must be > 0 seconds", column="time_limit", value=self.time_limit)
         if self.algo in (Algorithm.ES, Algorithm.ADAPTIVE):
@@ -217,6 +219,19 @@ class TrainConfig:
             number_in(self.eval_interval, "eval_interval", 0.0, math.inf, open_low=True)
         whole_numbers(self.eval_seeds, "eval_seeds")
 
+    def _check_ppo_batches(self) -> None:
+        """PPO's minibatches hold at least 2 steps: ``batch_size`` >= 2 and, on one environment per catalog,
+        ``n_steps * n_envs`` >= 2 (a per-SKU credit has an environment per SKU: :func:`train` checks its
+        rollout). Both were accepted and ``train`` ended in stable-baselines3's bare ``AssertionError``."""
+        if not self.uses_ppo:
+            return
+        if self.batch_size < 2:
+            raise PlanningError("PPO needs a minibatch of at least 2 steps", column="batch_size",
+                                value=self.batch_size)
+        if self.credit not in PER_SKU_CREDITS and self.n_steps * self.n_envs < 2:
+            raise PlanningError(f"PPO needs at least 2 steps per rollout (n_steps {self.n_steps} x n_envs "
+                                f"{self.n_envs})", column="n_steps", value=self.n_steps)
+
     def _refuse_sb3_options(self) -> None:
         """A PPO/SAC option set on an ES run would be ignored (``timesteps=100`` trained for the ES default
         generations and time): PlanningError naming the first, as the command line refuses them."""
@@ -224,10 +239,15 @@ class TrainConfig:
         given = [name for name in SB3_FIELDS if getattr(self, name) != defaults[name]]
         if given:
             raise PlanningError(
-                f"{', '.join(given)} only apply with algo hybrid, ppo or sac; evolution strategies (algo "
-                f"{self.algo.value}) are bounded by the ES generations and time_limit",
+                f"{', '.join(given)} {'applies' if len(given) == 1 else 'apply'} only with algo hybrid, ppo or sac; "
+                f"evolution strategies (algo {self.algo.value}) are bounded by the ES generations and time_limit",
                 column=given[0], value=getattr(self, given[0]),
             )
+
+    @property
+    def uses_ppo(self) -> bool:
+        """Whether PPO trains: pure PPO, or the hybrid with ``learner="ppo"``."""
+        return self.algo is Algorithm.PPO or (self.algo is Algorithm.HYBRID and self.learner == "ppo")
 
     @property
     def uses_sac(self) -> bool:

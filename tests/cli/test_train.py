@@ -87,7 +87,8 @@ def test_history_options_without_history_are_a_usage_error(tmp_path: Path, optio
     result = CliRunner().invoke(main, ["train", "--scenario", "single_sku", "--algo", "es", "--generations", "1",
                                        "--out", str(tmp_path / "m"), *options])
     assert result.exit_code == 2, result.output
-    assert "only apply with --history" in result.output
+    verb = "applies" if len(options) == 2 else "apply"  # one option or two ("--capacity only apply" was a typo)
+    assert f"{verb} only with --history" in result.output, result.output
     assert options[0] in result.output
     assert not (tmp_path / "m").exists()
 
@@ -105,7 +106,7 @@ def test_scenario_run_options_with_history_are_a_usage_error(tmp_path: Path, opt
     result = CliRunner().invoke(main, ["train", "--history", str(history), "--catalog", str(catalog),
                                        "--out", str(tmp_path / "m"), *options])
     assert result.exit_code == 2, result.output
-    assert f"{named} do not apply with --history" in result.output
+    assert f"{named} {'do' if ',' in named else 'does'} not apply with --history" in result.output, result.output
     assert not (tmp_path / "m").exists()
 
 
@@ -124,6 +125,9 @@ _IGNORED = [
     (["--algo", "hybrid", "--workers", "3"], "--workers"),
     (["--algo", "sac", "--n-steps", "64"], "--n-steps"),
     (["--algo", "hybrid", "--learner", "sac", "--n-steps", "64"], "--n-steps"),
+    # the finding: an objective with --algo es was refused by train_es as a plain error (exit 1)
+    (["--algo", "es", "--target", "fill_rate>=0.9"], "--target"),
+    (["--algo", "es", "--incumbent", "base_stock", "--deviation-weight", "0.5"], "--incumbent, --deviation-weight"),
 ]
 
 
@@ -153,11 +157,62 @@ def test_options_the_algorithm_ignores_are_refused(
     assert not out.exists()
 
 
+@pytest.mark.parametrize(("options", "says"), [
+    # the finding: "--timesteps do not apply", "--population only apply"; --hidden with adaptive got the hint to
+    # bound the run with --generations and --time-limit
+    (["--algo", "es", "--timesteps", "5"], "--timesteps does not apply with --algo es"),
+    (["--algo", "es", "--timesteps", "5", "--n-envs", "2"], "--timesteps, --n-envs do not apply with --algo es"),
+    (["--algo", "ppo", "--population", "4"], "--population applies only with --algo es or adaptive"),
+    (["--algo", "ppo", "--population", "4", "--sigma", "1"], "--population, --sigma apply only with --algo es"),
+    (["--algo", "adaptive", "--hidden", "8"], "--hidden does not apply with --algo adaptive (a linear map per SKU: no "
+                                             "hidden layer)"),
+    (["--cutoff", "5"], "--cutoff applies only with --history"),
+])
+def test_refusals_of_ignored_options_read_as_sentences(
+    tmp_path: Path, no_training: None, options: list[str], says: str
+) -> None:
+    result = CliRunner().invoke(main, ["train", "--scenario", "multi_10", "--out", str(tmp_path / "m"), "--quiet",
+                                       *options])
+    assert result.exit_code == 2 and f"Error: {says}" in result.output, result.output
+    assert "--generations and --time-limit" not in result.output or "--hidden" not in result.output
+
+
+@pytest.mark.parametrize("seeds", ["0", "-3"])
+def test_a_count_of_evaluation_seeds_below_one_names_the_value(tmp_path: Path, no_training: None, seeds: str) -> None:
+    # the finding: "column 'eval_seeds', value (): must be a non-empty list of whole numbers", the value not given
+    for algo in ("ppo", "es"):
+        result = CliRunner().invoke(main, ["train", "--algo", algo, "--eval-seeds", seeds, "--out",
+                                           str(tmp_path / "m"), "--quiet"])
+        assert result.exit_code == 2, result.output
+        assert f"Invalid value for '--eval-seeds': {seeds} is not in the range x>=1" in result.output, result.output
+
+
 def test_options_left_at_their_defaults_are_not_refused(tmp_path: Path, no_training: None) -> None:
     """Only options given on the command line are refused: the defaults of the other algorithm's options are fine."""
     for algo in ("adaptive", "es", "ppo", "sac", "hybrid"):
         result = CliRunner().invoke(main, ["train", "--algo", algo, "--out", str(tmp_path / algo), "--quiet"])
         assert isinstance(result.exception, _TrainingReachedError), (algo, result.output)
+
+
+@pytest.mark.parametrize(("options", "named"), [
+    # the finding: these refusals of TrainConfig exited 1 as plain errors, --timesteps with es exited 2
+    (["--algo", "ppo", "--learner", "sac"], "--algo"),
+    (["--algo", "hybrid", "--learner", "sac", "--warm-start", "hybrid_ppo_multi_50"], "--warm-start"),
+    (["--algo", "es", "--parameterization", "forecast_ss"], "--algo"),
+    (["--algo", "ppo", "--credit", "sku"], "--credit"),
+    (["--algo", "hybrid", "--credit", "sku"], "--credit"),  # the safety_stock parameterization
+    (["--algo", "ppo", "--n-steps", "1"], "--n-steps"),  # TrainConfig's check, no longer the command's own
+    (["--algo", "ppo", "--timesteps", "0"], "--timesteps"),
+    (["--algo", "es", "--population", "3"], "--population"),
+])
+def test_refused_settings_are_usage_errors_naming_the_option(
+    tmp_path: Path, no_training: None, options: list[str], named: str
+) -> None:
+    out = tmp_path / "m"
+    result = CliRunner().invoke(main, ["train", "--scenario", "multi_10", "--out", str(out), "--quiet", *options])
+    assert result.exit_code == 2, result.output
+    assert "Usage: " in result.output and f"Invalid value for {named}: " in result.output, result.output
+    assert not out.exists()
 
 
 @pytest.mark.parametrize("workers", ["0", "-1"])

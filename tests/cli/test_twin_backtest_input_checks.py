@@ -165,7 +165,7 @@ def test_twin_and_train_take_extra_columns_as_the_docs_say(tmp_path: Path) -> No
     history.write_text("sku,w1,w2\nA,1,2\n")
     no_history = CliRunner().invoke(main, ["train", "--scenario", "single_sku", "--extra-columns", "ignore",
                                            "--out", str(tmp_path / "m")])
-    assert no_history.exit_code == 2 and "--extra-columns only apply with --history" in no_history.output
+    assert no_history.exit_code == 2 and "--extra-columns applies only with --history" in no_history.output
 
 
 @pytest.mark.parametrize(("option", "value", "column"), [

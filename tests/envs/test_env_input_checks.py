@@ -59,10 +59,25 @@ def test_bad_actions_name_the_sku(env_class: type) -> None:
     with pytest.raises(PlanningError, match="NaN or infinite") as info:
         env.step(action)
     assert info.value.column == "action" and info.value.sku == str(env.scenario.catalog.sku[-1])
-    with pytest.raises(PlanningError, match="has 3 values") as info:
+    with pytest.raises(PlanningError, match=r"has shape \(3,\) \(3 values\)") as info:
         env.step(np.zeros(3))
     assert info.value.column == "action"
     env.step(np.zeros(env.action_space.shape))  # a good action still runs
+
+
+@pytest.mark.parametrize("env_class", [OrderEnv, TargetEnv])
+def test_an_action_of_another_shape_is_refused_not_reshaped(env_class: type) -> None:
+    # the finding: the values of a TargetEnv action as (n, 2) rows and as its (2, n) transpose were both flattened and
+    # reshaped, the transpose silently onto the wrong SKUs (other orders); SB3 passes exactly the space's flat shape
+    env = env_class("multi_10", periods=3)
+    env.reset(seed=0)
+    (size,) = env.action_space.shape
+    per_sku = np.linspace(-1.0, 1.0, size).reshape(env.n_skus, -1)
+    for action in (per_sku, per_sku.T, per_sku.reshape(1, -1), per_sku.reshape(-1, 1), np.float64(0.5)):
+        with pytest.raises(PlanningError, match="the action space's shape is") as info:
+            env.step(action)
+        assert info.value.column == "action" and info.value.value == np.shape(action)
+    env.step(per_sku.reshape(-1).astype(np.float32))  # the space's own shape steps
 
 
 @pytest.mark.parametrize("env_class", [OrderEnv, TargetEnv])
@@ -110,7 +125,8 @@ def test_network_env_checks_its_scale_and_actions() -> None:
     assert info.value.column == "reward_scale"
     env = NetworkEnv("owmr_10x50", periods=3)
     env.reset(seed=0)
-    for action in (np.zeros(env.action_space.shape[0] + 1), np.full(env.action_space.shape, np.nan)):
+    for action in (np.zeros(env.action_space.shape[0] + 1), np.full(env.action_space.shape, np.nan),
+                   np.zeros((1, *env.action_space.shape))):
         with pytest.raises(PlanningError) as info:
             env.step(action)
         assert info.value.column == "action"
@@ -167,3 +183,27 @@ def test_output_bounds_are_two_finite_vectors_around_zero(bounds: object) -> Non
     assert info.value.column == "output_bounds"
     env = TargetEnv("multi_10", parameterization=ForecastSSTargets(), output_bounds=np.array([[-1.0] * 4, [1.0] * 4]))
     assert env.output_bounds is not None and env.output_bounds[1].tolist() == [1.0] * 4
+
+
+@pytest.mark.parametrize("env_class", [OrderEnv, TargetEnv])
+def test_the_default_reward_scale_of_a_scenario_without_demand_is_one_unit_of_cost(env_class: type) -> None:
+    # the finding: 0.1 (h + p) . mean floored at 1e-6 without demand, so a step's reward was about -1e8
+    from dataclasses import replace
+
+    from hybridinv.envs.base import default_reward_scale
+
+    base = scenarios.get("multi_10")
+    catalog = base.catalog
+    quiet = replace(base, demand=replace(base.demand, mean=base.demand.mean * 0.0))
+    env = env_class(quiet, periods=3)
+    assert env.reward_scale == pytest.approx(0.1 * float((catalog.holding_cost + catalog.shortage_cost).sum()))
+    env.reset(seed=0)
+    for _ in range(3):
+        _, reward, *_, info = env.step(np.ones(env.action_space.shape, dtype=np.float32))
+        assert reward == pytest.approx(-info["cost"] / env.reward_scale) and abs(reward) < 1e4
+    # with demand the scale is unchanged; with neither demand nor holding and shortage costs it is 1
+    assert env_class(base, periods=3).reward_scale == pytest.approx(
+        0.1 * float((catalog.holding_cost + catalog.shortage_cost) @ base.demand.mean))
+    free = replace(quiet, catalog=replace(catalog, holding_cost=catalog.holding_cost * 0.0,
+                                          shortage_cost=catalog.shortage_cost * 0.0))
+    assert default_reward_scale(free) == 1.0

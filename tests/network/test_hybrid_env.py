@@ -124,3 +124,33 @@ def test_hybrid_that_is_not_a_network_hybrid_is_refused(hybrid: object) -> None:
     with pytest.raises(PlanningError, match=r"NetworkHybrid\(scenario, base_levels\)") as info:
         NetworkHybridEnv(hybrid)  # type: ignore[arg-type]
     assert info.value.column == "hybrid" and info.value.value == type(hybrid).__name__
+
+
+def test_an_action_of_another_shape_is_refused_not_reshaped() -> None:
+    # the finding: a (locations, SKUs, 2) array and its transposes were flattened and reshaped, so a transpose placed
+    # its corrections on the wrong items without a word; SB3 passes exactly the space's flat shape
+    env = NetworkHybridEnv(NetworkHybrid(SCENARIO, tiny_levels()), periods=3)
+    env.reset(seed=0)
+    items = np.random.default_rng(0).uniform(-1, 1, (SCENARIO.n_locations, SCENARIO.n_skus, 2))
+    for action in (items, items.transpose(2, 0, 1), items.reshape(-1, 2), items.reshape(1, -1)):
+        with pytest.raises(PlanningError, match="the action space's shape is") as info:
+            env.step(action)
+        assert info.value.column == "action" and info.value.value == action.shape
+    env.step(items.reshape(-1).astype(np.float32))  # the flat, location-major layout steps
+
+
+def test_a_nan_action_names_the_location_and_sku() -> None:
+    # the finding: docs/rl.md says a NaN action names the SKU in the network environments too; this one named only
+    # column 'action' and the value
+    from hybridinv.network import LocationError
+
+    env = NetworkHybridEnv(NetworkHybrid(SCENARIO, tiny_levels()), periods=3)
+    env.reset(seed=0)
+    store, sku = 2, 4
+    action = np.zeros(env.action_space.shape, dtype=np.float32)
+    action[2 * (store * SCENARIO.n_skus + sku) + 1] = np.inf  # the forecast multiplier of item (store, sku)
+    with pytest.raises(LocationError, match="NaN or infinite") as info:
+        env.step(action)
+    assert info.value.column == "action" and info.value.value == np.inf
+    assert info.value.location == SCENARIO.network.names[store]
+    assert info.value.sku == (SCENARIO.costs.skus[sku] if SCENARIO.costs.skus else str(sku))

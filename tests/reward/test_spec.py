@@ -271,6 +271,36 @@ def test_spec_files_by_suffix_in_any_case_with_or_without_a_byte_order_mark(tmp_
     assert RewardSpec.from_file(tmp_path / name).scale == 2.0
 
 
+@pytest.mark.parametrize(("name", "data"), [("spec.toml", b""), ("spec.toml", b"# weights to come\n\n"),
+                                           ("spec.json", b"{}"), ("spec.json", b"\xef\xbb\xbf {} \n")])
+def test_an_empty_spec_file_is_refused_naming_the_file(tmp_path: Path, name: str, data: bytes) -> None:
+    # the finding: train --reward EMPTYFILE (and tune --spec) trained for the default spec without a word
+    (tmp_path / name).write_bytes(data)
+    with pytest.raises(PlanningError, match="the reward spec file is empty") as err:
+        RewardSpec.from_file(tmp_path / name)
+    assert (err.value.column, err.value.value) == ("reward spec", str(tmp_path / name))
+    assert RewardSpec.from_dict({}) == RewardSpec()  # in Python, an empty mapping is still the default spec
+    (tmp_path / name).write_bytes(b'{"version": 1}' if name.endswith(".json") else b"version = 1\n")
+    assert RewardSpec.from_file(tmp_path / name) == RewardSpec()  # a file that says something is read
+
+
+def test_train_and_tune_refuse_an_empty_spec_file(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from hybridinv.cli import main
+
+    empty = tmp_path / "empty.toml"
+    empty.write_text("")
+    small = ["--generations", "1", "--time-limit", "0", "--workers", "1", "--eval-seeds", "1", "--population", "2",
+             "--seeds-per-generation", "1", "--quiet"]  # a run the check misses ends quickly
+    for args in (["train", "--scenario", "single_sku", "--algo", "adaptive", "--reward", str(empty), *small],
+                 ["tune", "--scenario", "single_sku", "--target", "fill_rate>=0.9", "--spec", str(empty),
+                  "--trials", "1", "--seeds", "1", "--periods", "20"]):
+        result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
+        assert result.exit_code == 1 and "the reward spec file is empty" in result.output, result.output
+        assert str(empty) in result.output and not (tmp_path / "out").exists()
+
+
 def test_spec_files_refuse_other_encodings_repeated_json_keys_and_a_fractional_version(tmp_path: Path) -> None:
     (tmp_path / "spec.toml").write_bytes("scale = 2.0\n".encode("utf-16"))
     with pytest.raises(PlanningError, match=r"spec.toml: not UTF-8 text"):

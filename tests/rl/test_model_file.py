@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -135,3 +136,35 @@ def test_a_boolean_format_version_is_not_version_one(tmp_path) -> None:  # type:
     (directory / "metadata.json").write_text(json.dumps(meta))
     with pytest.raises(ModelFileError, match="model format version True"):
         Hybrid.load(directory)
+
+
+@pytest.mark.parametrize(("name", "algo"), [("ppo_multi_10", "PPO"), ("sac_multi_10", "SAC")])
+def test_a_pure_rl_model_is_named_with_the_loader_to_use(tmp_path: Path, name: str, algo: str) -> None:
+    # the finding: "weights file 'sb3.zip' is not a numpy .npz archive", which says nothing of what the folder is
+    from hybridinv.rl import Hybrid, models_directory
+
+    directory = tmp_path / name
+    shutil.copytree(models_directory() / name, directory)
+    for load in (Hybrid.load, load_model):
+        with pytest.raises(ModelFileError, match=f"a pure-RL {algo} model .* load it with hybridinv.rl.PureRL.load"):
+            load(directory)
+
+
+def test_a_tampered_pure_rl_model_fails_its_hash_check_first(tmp_path: Path) -> None:
+    from hybridinv.rl import Hybrid, models_directory
+
+    directory = tmp_path / "ppo"
+    shutil.copytree(models_directory() / "ppo_multi_10", directory)
+    checkpoint = directory / "sb3.zip"
+    checkpoint.write_bytes(checkpoint.read_bytes() + b"\0")
+    with pytest.raises(ModelFileError) as info:
+        Hybrid.load(directory)
+    assert "PureRL" not in str(info.value) and "sb3.zip" in str(info.value)
+    # without the hashes of its files the metadata's word is not taken either
+    shutil.copy(models_directory() / "ppo_multi_10" / "sb3.zip", checkpoint)
+    meta = json.loads((directory / "metadata.json").read_text())
+    del meta["files"]
+    (directory / "metadata.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelFileError) as info:
+        Hybrid.load(directory)
+    assert "PureRL" not in str(info.value)

@@ -212,6 +212,40 @@ def test_ppo_progress_bar_total_is_the_steps_ppo_takes(
     assert bar["n"] == bar["total"] == 256
 
 
+@pytest.mark.parametrize("algo", ["ppo", "hybrid"])
+def test_each_evaluation_is_labelled_with_the_steps_its_weights_learned_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_log_folders: None, algo: str
+) -> None:
+    """The finding: PPO evaluated at step N before its update on that rollout and once more after learn() under the
+    same N: the history said 32, 64, 64 and "best at 32" was the untrained network."""
+    import torch
+    from stable_baselines3 import PPO
+
+    import hybridinv.rl.sb3_training as sb3_training
+
+    seen: list[tuple[int, int, dict[str, Any]]] = []
+    evaluate_now = sb3_training._Trainer.evaluate_now
+
+    def spy(trainer: Any, timesteps: int) -> dict[str, float]:
+        weights = {key: value.clone() for key, value in trainer.model.policy.state_dict().items()}
+        seen.append((timesteps, trainer.model._n_updates, weights))
+        return evaluate_now(trainer, timesteps)
+
+    monkeypatch.setattr(sb3_training._Trainer, "evaluate_now", spy)
+    config = _tiny(algo, scenario="single_sku", timesteps=96, n_steps=32, batch_size=16, eval_every=32,
+                   eval_seeds=(1,), eval_periods=10, hidden=8)
+    result = train(config, tmp_path / "m", progress=False)
+    labels = [int(entry["timesteps"]) for entry in result.evaluations]
+    assert labels == [32, 64, 96]  # no repeated final label
+    # PPO updates n_epochs times per rollout: the weights labelled N learned from the N / n_steps rollouts
+    assert [(timesteps, updates) for timesteps, updates, _ in seen] == [(n, n // 32 * 2) for n in labels]
+    # the saved checkpoint holds the weights of the best evaluation
+    best = next(k for k, entry in enumerate(result.evaluations) if entry == result.best)
+    saved = PPO.load(tmp_path / "m" / "sb3.zip", device="cpu").policy.state_dict()
+    for key, value in seen[best][2].items():
+        torch.testing.assert_close(saved[key], value)
+
+
 def test_ppo_progress_bar_total_follows_the_time_limit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_log_folders: None
 ) -> None:
@@ -258,6 +292,28 @@ def test_train_config_refuses_bad_numbers_naming_the_field(field: str, value: ob
     with pytest.raises(PlanningError) as info:
         TrainConfig(**{field: value})  # type: ignore[arg-type]
     assert info.value.column == field
+
+
+@pytest.mark.parametrize("algo", [{"algo": "ppo"}, {"algo": "hybrid", "learner": "ppo"}])
+@pytest.mark.parametrize(("changes", "field"), [({"n_steps": 1}, "n_steps"), ({"batch_size": 1}, "batch_size")])
+def test_ppo_settings_refuse_minibatches_of_one_step(algo: dict, changes: dict, field: str) -> None:
+    """The finding: TrainConfig(algo="ppo", n_steps=1) (one environment) or batch_size=1 was accepted and train()
+    ended in stable-baselines3's bare ``AssertionError: batch_size must be greater than 1``."""
+    with pytest.raises(PlanningError, match="PPO needs") as info:
+        TrainConfig(**algo, **changes)
+    assert (info.value.column, info.value.value) == (field, 1)
+    assert TrainConfig(**algo, n_steps=1, n_envs=2).n_steps == 1  # a rollout of 2 steps is enough
+    assert TrainConfig(algo="sac", batch_size=1).batch_size == 1  # SAC has no PPO minibatches
+    # a per-SKU credit has an environment per SKU: its rollout is n_steps x n_envs x SKUs, checked by train()
+    assert TrainConfig(algo="hybrid", parameterization="forecast_ss", credit="sku", n_steps=1).n_steps == 1
+
+
+def test_a_per_sku_rollout_of_one_step_is_refused_before_training(tmp_path: Path) -> None:
+    config = TrainConfig(scenario="single_sku", algo="hybrid", parameterization="forecast_ss", credit="sku", n_steps=1,
+                         timesteps=8, batch_size=4, eval_every=0, eval_seeds=(1,), eval_periods=5, hidden=8)
+    with pytest.raises(PlanningError, match="at least 2 steps per rollout") as info:
+        train(config, tmp_path / "m", progress=False)
+    assert info.value.column == "n_steps" and not (tmp_path / "m").exists()
 
 
 @pytest.mark.parametrize(("algo", "learner"), [("es", "ppo"), ("adaptive", "ppo"), ("ppo", "ppo"), ("hybrid", "sac")])
@@ -352,7 +408,7 @@ def test_es_training_takes_the_config_time_limit_and_records_it(tmp_path: Path,
 @pytest.mark.parametrize("algo", ["es", "adaptive"])
 def test_es_refuses_the_ppo_options_it_would_ignore(algo: str, field: str, value: object) -> None:
     """docs/rl.md: options an algorithm ignores are refused; in Python, timesteps=100 trained the ES default."""
-    with pytest.raises(PlanningError, match="only apply with algo hybrid, ppo or sac") as info:
+    with pytest.raises(PlanningError, match="applies only with algo hybrid, ppo or sac") as info:
         TrainConfig(algo=algo, **{field: value})  # type: ignore[arg-type]
     assert info.value.column == field
     assert TrainConfig(algo="hybrid", **{field: value}).algo == "hybrid"  # type: ignore[arg-type]
