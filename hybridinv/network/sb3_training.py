@@ -12,9 +12,11 @@ the same base and network repair — with a network map instead of the linear on
   the (location, SKU) pairs as its items: one small network for every SKU at every location,
   mean-pooled context, no weight depending on the number of locations or SKUs. Its output layer
   starts at zero, so training starts from the base's decisions exactly.
-- **Validation**: every ``eval_every`` steps (and at the start and the end) the current policy's
-  numpy twin (:func:`~hybridinv.rl.network.export_weights` in a
-  :class:`~hybridinv.rl.maps.NetworkMap`) is simulated on the validation seeds of the ES trainer
+- **Validation**: every ``eval_every`` steps (and at the start and the end, the final weights once),
+  run once the learner has learned from those steps (PPO: after its update on the rollout) and
+  labelled with the steps the weights learned from, the current policy's numpy twin
+  (:func:`~hybridinv.rl.network.export_weights` in a :class:`~hybridinv.rl.maps.NetworkMap`) is
+  simulated on the validation seeds of the ES trainer
   (:data:`~hybridinv.network.hybrid_training.VALIDATION_SEEDS`) and scored as ES scores weights
   (:class:`~hybridinv.network.hybrid_training.NetworkHybridCost`: ``avg_cost`` over the base's
   on the same path, plus the harm penalty). The best is kept, the starting point (the base,
@@ -40,7 +42,6 @@ import torch
 from numpy.typing import NDArray
 from stable_baselines3 import PPO, SAC
 from stable_baselines3.common.base_class import BaseAlgorithm
-from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.vec_env import DummyVecEnv, VecNormalize
 from torch import nn
 
@@ -52,7 +53,7 @@ from hybridinv.network.scenarios import NetworkScenario
 from hybridinv.rl.maps import NetworkMap
 from hybridinv.rl.network import SharedSkuActor, SharedSkuExtractor, export_weights
 from hybridinv.rl.sb3_hybrid import SB3_LEARNERS, policy_class, policy_kwargs
-from hybridinv.rl.sb3_training import silent_logger
+from hybridinv.rl.sb3_training import LearnedEvaluations, silent_logger
 
 __all__ = [
     "PPO_DEFAULTS",
@@ -162,12 +163,17 @@ def make_model(env: NetworkHybridEnv, algo: str = "ppo", hidden: int = 32, log_s
     return model
 
 
-class _Validation(BaseCallback):
-    """Validates the policy every ``eval_every`` steps, keeps the best, stops at the time limit."""
+class _Validation(LearnedEvaluations):
+    """Validates the policy every ``eval_every`` steps, keeps the best, stops at the time limit.
+
+    A validation falls due in ``_on_step`` and runs once the learner has learned from the steps
+    collected (:class:`~hybridinv.rl.sb3_training.LearnedEvaluations`: PPO's after its update on the
+    rollout, the final weights once at the end), labelled with the steps the weights learned from.
+    """
 
     def __init__(self, template: NetworkHybrid, learner: str, cost: NetworkHybridCost, eval_every: int,
                  time_limit: float | None, result: SB3NetworkResult) -> None:
-        super().__init__(verbose=0)
+        super().__init__()
         self.template, self.learner, self.cost = template, learner, cost
         self.eval_every = eval_every  # a whole number >= 0 (checked by the trainer; -5 looped forever)
         self.next_eval = self.eval_every or None
@@ -176,7 +182,7 @@ class _Validation(BaseCallback):
         self.start = time.perf_counter()
         self.best_hybrid: NetworkHybrid | None = None
 
-    def evaluate(self, timesteps: int) -> None:
+    def evaluate_weights(self, timesteps: int) -> None:
         hybrid = hybrid_of_model(self.model, self.template, self.learner)
         relative = float(np.mean([self.cost.relative_cost(hybrid, seed) for seed in VALIDATION_SEEDS]))
         entry = {"timesteps": float(timesteps), "seconds": time.perf_counter() - self.start, "relative_cost": relative}
@@ -186,10 +192,11 @@ class _Validation(BaseCallback):
 
     def _on_step(self) -> bool:
         if self.next_eval is not None and self.num_timesteps >= self.next_eval:
-            self.evaluate(self.num_timesteps)
+            self.pending = True
             while self.next_eval <= self.num_timesteps:
                 self.next_eval += self.eval_every
-        return self.time_limit is None or time.perf_counter() - self.start < self.time_limit
+        self.stopped = self.time_limit is not None and time.perf_counter() - self.start >= self.time_limit
+        return not self.stopped
 
 
 def train_network_hybrid_sb3(
@@ -265,10 +272,8 @@ def train_network_hybrid_sb3(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConstraintViolationWarning)
         callback.init_callback(model)
-        callback.evaluate(0)
-        model.learn(total_timesteps=timesteps, callback=callback)
-        if result.evaluations[-1]["timesteps"] < model.num_timesteps:
-            callback.evaluate(model.num_timesteps)
+        callback.evaluate_learned()  # the start: the base
+        model.learn(total_timesteps=timesteps, callback=callback)  # validates the final weights too
     model.get_env().close()  # type: ignore[union-attr]
     result.timesteps, result.seconds = int(model.num_timesteps), time.perf_counter() - callback.start
     result.final = hybrid_of_model(model, template, algo)

@@ -47,7 +47,7 @@ from hybridinv.rl.train_config import (
 from hybridinv.rl.variants import Curriculum, DomainRandomization, ScenarioMix, single_sku_grid
 from hybridinv.sim.scenario import Scenario
 
-__all__ = ["planned_timesteps", "sb3_class", "silent_logger", "train_sb3"]
+__all__ = ["LearnedEvaluations", "planned_timesteps", "sb3_class", "silent_logger", "train_sb3"]
 
 
 def sb3_class(algo: str | Algorithm) -> type[BaseAlgorithm]:
@@ -131,29 +131,66 @@ def planned_timesteps(model: BaseAlgorithm, timesteps: int) -> int:
     return -(-timesteps // model.n_envs) * model.n_envs
 
 
-class _Progress(BaseCallback):
-    """tqdm bar, curriculum stages, periodic evaluation and best-policy tracking.
+class LearnedEvaluations(BaseCallback):
+    """Evaluations of the weights that have learned from the steps they are labelled with (PPO and SAC).
 
-    An evaluation falls due in ``_on_step`` (every ``eval_every`` steps, or ``eval_interval`` seconds) but
-    runs when the learner has learned from the steps collected: at the start of the next rollout
-    (SB3 calls ``_on_rollout_start`` after PPO's update on the last rollout, after SAC's gradient steps)
-    or at the end of training, which always evaluates the final weights once. Each evaluation is labelled
-    with the timesteps the evaluated weights learned from: PPO's evaluations ran before the update on their
-    rollout, so the one labelled 32 was the untrained network and the final one repeated the last label.
+    A subclass marks an evaluation due in ``_on_step`` (``self.pending = True``) and sets ``self.stopped``
+    when it stops the learner; the evaluation runs when the learner has learned from the steps collected:
+    at the start of the next rollout (SB3 calls ``_on_rollout_start`` after PPO's update on the last
+    rollout, after SAC's gradient steps) or at the end of training, which evaluates the final weights
+    once. :meth:`evaluate_weights` (the subclass's) is called with the timesteps the weights learned
+    from. Evaluating in ``_on_step`` ran PPO's evaluation before the update on its rollout, so the one
+    labelled 32 was the untrained network, and a final evaluation after ``learn`` repeated the last label.
+    Used by :func:`train_sb3` and :func:`hybridinv.network.sb3_training.train_network_hybrid_sb3`.
     """
 
-    def __init__(self, trainer: _Trainer) -> None:
+    def __init__(self) -> None:
         super().__init__(verbose=0)
-        self.trainer = trainer
-        self.next_eval = trainer.config.eval_every or trainer.config.timesteps + 1
-        self.last_eval = time.perf_counter()
-        self.planned = trainer.config.timesteps
         #: an evaluation fell due; it runs once the learner has learned from the steps collected
         self.pending = False
         #: the timesteps the learner has learned from (those collected before the current rollout)
         self.learned = 0
         #: the time limit stopped the learner in a rollout it did not learn from
         self.stopped = False
+        #: the label of the last evaluation (None: none yet)
+        self.evaluated: int | None = None
+
+    def evaluate_weights(self, timesteps: int) -> None:
+        """Evaluate the current weights, which learned from ``timesteps`` steps."""
+        raise NotImplementedError
+
+    def evaluate_learned(self) -> None:
+        """Evaluate the current weights now, labelled with the steps they learned from."""
+        self.pending = False
+        self.evaluate_weights(self.learned)
+        self.evaluated = self.learned
+
+    def _on_rollout_start(self) -> None:
+        self.learned = self.num_timesteps  # SB3 learned from every step collected so far
+        if self.pending:
+            self.evaluate_learned()
+
+    def _on_training_end(self) -> None:
+        # SB3 learns from the last rollout before this, unless the time limit stopped it inside the rollout
+        if not self.stopped:
+            self.learned = self.num_timesteps
+        if self.evaluated != self.learned:  # the final weights, once
+            self.evaluate_learned()
+
+
+class _Progress(LearnedEvaluations):
+    """tqdm bar, curriculum stages, periodic evaluation and best-policy tracking.
+
+    An evaluation falls due in ``_on_step`` (every ``eval_every`` steps, or ``eval_interval`` seconds) and runs
+    once the learner has learned from the steps collected (:class:`LearnedEvaluations`).
+    """
+
+    def __init__(self, trainer: _Trainer) -> None:
+        super().__init__()
+        self.trainer = trainer
+        self.next_eval = trainer.config.eval_every or trainer.config.timesteps + 1
+        self.last_eval = time.perf_counter()
+        self.planned = trainer.config.timesteps
 
     def _on_training_start(self) -> None:
         if self.trainer.show_progress:
@@ -162,14 +199,8 @@ class _Progress(BaseCallback):
             self.planned = planned_timesteps(self.model, self.trainer.config.timesteps)
             self.trainer.bar = tqdm(total=self.planned, desc="train", unit="step")
 
-    def _on_rollout_start(self) -> None:
-        self.learned = self.num_timesteps  # SB3 learned from every step collected so far
-        if self.pending:
-            self._evaluate()
-
-    def _evaluate(self) -> None:
-        self.pending = False
-        self.trainer.evaluate_now(self.learned)
+    def evaluate_weights(self, timesteps: int) -> None:
+        self.trainer.evaluate_now(timesteps)
         self.last_eval = time.perf_counter()
 
     def _on_step(self) -> bool:
@@ -201,12 +232,7 @@ class _Progress(BaseCallback):
             self.trainer.hook.end_rollout()
 
     def _on_training_end(self) -> None:
-        # SB3 learns from the last rollout before this, unless the time limit stopped it inside the rollout
-        if not self.stopped:
-            self.learned = self.num_timesteps
-        evaluations = self.trainer.evaluations
-        if not evaluations or evaluations[-1]["timesteps"] != self.learned:  # the final weights, once
-            self._evaluate()
+        super()._on_training_end()
         if self.trainer.bar is not None:
             if self.trainer.config.time_limit:  # stopped by the limit: the bar ends full at the steps taken
                 self.trainer.bar.total = self.trainer.bar.n

@@ -106,7 +106,58 @@ def test_time_limit_stops_learning(no_log_folders: None) -> None:
     _, result = train_network_hybrid_sb3(SCENARIO, tiny_levels(), timesteps=100_000, time_limit=1.0, periods=10,
                                          eval_every=0, hidden=8, algo_kwargs=TINY_PPO)
     assert result.timesteps < 100_000
-    assert [e["timesteps"] for e in result.evaluations] == [0.0, float(result.timesteps)]
+    # the start, then the final weights once, labelled with the whole rollouts PPO learned from: the rollout the
+    # limit stopped is not learned from (the final evaluation was labelled with the steps taken)
+    labels = [e["timesteps"] for e in result.evaluations]
+    assert labels[0] == 0.0 and len(labels) <= 2
+    assert labels[-1] % TINY_PPO["n_steps"] == 0 and labels[-1] < result.timesteps
+
+
+@pytest.mark.parametrize(("algo", "seed"), [("ppo", 0), ("sac", 2)])
+def test_each_validation_is_labelled_with_the_steps_its_weights_learned_from(
+    algo: str, seed: int, monkeypatch: pytest.MonkeyPatch, no_log_folders: None
+) -> None:
+    """The finding: validations ran in _on_step at step N, before PPO's update on that rollout (the one labelled
+    16 was the untrained network), and the end-of-training check skipped the final weights when the last label
+    was N already, so PPO's final trained weights were never validated (here they are the best)."""
+    import hybridinv.network.sb3_training as sb3_training
+    from hybridinv.network.hybrid_training import VALIDATION_SEEDS, NetworkHybridCost
+    from hybridinv.rl.network import export_weights
+
+    torch.set_num_threads(1)
+    seen: list[tuple[int, int, dict[str, np.ndarray]]] = []
+    evaluate_weights = sb3_training._Validation.evaluate_weights
+
+    def spy(callback, timesteps: int) -> None:
+        seen.append((timesteps, callback.model._n_updates, export_weights(callback.model.policy).weights))
+        evaluate_weights(callback, timesteps)
+
+    monkeypatch.setattr(sb3_training._Validation, "evaluate_weights", spy)
+    settings = ({"learning_starts": 8, "batch_size": 8, "buffer_size": 100} if algo == "sac"
+                else {"n_steps": 16, "batch_size": 8, "n_epochs": 2})
+    hybrid, result = train_network_hybrid_sb3(SCENARIO, tiny_levels(), algo=algo, timesteps=48, seed=seed, periods=8,
+                                              eval_every=16, hidden=8,
+                                              algo_kwargs={**settings, "learning_rate": 0.01})
+    labels = [int(e["timesteps"]) for e in result.evaluations]
+    assert labels == [0, 16, 32, 48]  # the final weights validated once: no repeated final label
+    assert [timesteps for timesteps, _, _ in seen] == labels
+    # the weights labelled N learned from N steps: PPO updated n_epochs times on each of the N / n_steps
+    # rollouts, SAC took a gradient step after each step past learning_starts
+    updates = [n // 16 * 2 if algo == "ppo" else max(0, n - 8) for n in labels]
+    assert [n_updates for _, n_updates, _ in seen] == updates
+    # the returned hybrid holds the weights of the best validation (a trained one) and scores its relative cost
+    best = next(k for k, entry in enumerate(result.evaluations) if entry is result.best)
+    assert best > 0 and result.best["relative_cost"] < 1.0
+    assert hybrid.parameter_map is not None
+    for key, value in seen[best][2].items():
+        np.testing.assert_array_equal(hybrid.parameter_map.network.weights[key], value)
+    cost = NetworkHybridCost(NetworkHybrid(SCENARIO, tiny_levels()), 8, 1.0, fixed_seeds=VALIDATION_SEEDS)
+    rescored = float(np.mean([cost.relative_cost(hybrid, path) for path in VALIDATION_SEEDS]))
+    assert rescored == pytest.approx(result.best["relative_cost"], abs=1e-12)
+    # the final policy is the last validation's weights
+    assert result.final is not None and result.final.parameter_map is not None
+    for key, value in seen[-1][2].items():
+        np.testing.assert_array_equal(result.final.parameter_map.network.weights[key], value)
 
 
 def test_bad_arguments_raise() -> None:
