@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -146,15 +147,21 @@ def no_training(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(training, "train_es", stop)
 
 
+def _train_refused(tmp_path: Path, options: list[str]) -> Any:
+    """``hybridinv train`` on multi_10 with ``options``, checked to exit 2 (a usage error)."""
+    out = tmp_path / "m"
+    result = CliRunner().invoke(main, ["train", "--scenario", "multi_10", "--out", str(out), "--quiet", *options])
+    assert result.exit_code == 2, result.output
+    return result
+
+
 @pytest.mark.parametrize(("options", "named"), _IGNORED)
 def test_options_the_algorithm_ignores_are_refused(
     tmp_path: Path, no_training: None, options: list[str], named: str
 ) -> None:
-    out = tmp_path / "m"
-    result = CliRunner().invoke(main, ["train", "--scenario", "multi_10", "--out", str(out), "--quiet", *options])
-    assert result.exit_code == 2, result.output
+    result = _train_refused(tmp_path, options)
     assert f"Error: {named} " in result.output
-    assert not out.exists()
+    assert not (tmp_path / "m").exists()
 
 
 @pytest.mark.parametrize(("options", "says"), [
@@ -208,11 +215,9 @@ def test_options_left_at_their_defaults_are_not_refused(tmp_path: Path, no_train
 def test_refused_settings_are_usage_errors_naming_the_option(
     tmp_path: Path, no_training: None, options: list[str], named: str
 ) -> None:
-    out = tmp_path / "m"
-    result = CliRunner().invoke(main, ["train", "--scenario", "multi_10", "--out", str(out), "--quiet", *options])
-    assert result.exit_code == 2, result.output
+    result = _train_refused(tmp_path, options)
     assert "Usage: " in result.output and f"Invalid value for {named}: " in result.output, result.output
-    assert not out.exists()
+    assert not (tmp_path / "m").exists()
 
 
 @pytest.mark.parametrize("workers", ["0", "-1"])
@@ -223,7 +228,7 @@ def test_train_refuses_fewer_than_one_worker(tmp_path: Path, no_training: None, 
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2, result.output
     assert "--workers" in result.output and "Traceback" not in result.output
-    assert not out.exists()
+    assert not (tmp_path / "m").exists()
 
 
 @pytest.mark.parametrize("workers", [0, -2, 1.5])

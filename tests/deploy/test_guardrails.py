@@ -307,12 +307,17 @@ def test_change_limits_alone_take_the_closest_whole_lot_on_a_lot_conflict():
         assert guarded_repair(np.zeros(1), catalog, state, Constraints(), lower, upper).tolist() == [45.0]
 
 
+def _draw_lots(data: st.DataObject, most: int) -> tuple[int, list[int], list[int]]:
+    """1 to ``most`` SKUs with lot sizes and MOQs (whole lots, 0 to 3 of them) drawn by hypothesis."""
+    n = data.draw(st.integers(1, most))
+    lots = data.draw(st.lists(st.sampled_from([1, 2, 5, 12]), min_size=n, max_size=n))
+    return n, lots, [lot * data.draw(st.integers(0, 3)) for lot in lots]
+
+
 @settings(max_examples=150, deadline=None)
 @given(data=st.data())
 def test_guarded_orders_never_exceed_the_periods_of_supply_cap(data):
-    n = data.draw(st.integers(1, 6))
-    lots = data.draw(st.lists(st.sampled_from([1, 2, 5, 12]), min_size=n, max_size=n))
-    moq = [lot * data.draw(st.integers(0, 3)) for lot in lots]
+    n, lots, moq = _draw_lots(data, 6)
     catalog = _catalog(n, lot_size=lots, moq=moq)
     numbers = st.floats(0, 200, allow_nan=False)
     state = _state(catalog, data.draw(st.lists(numbers, min_size=n, max_size=n)))
@@ -587,9 +592,7 @@ def _allowed_orders(lot: float, moq: float, maximum: float) -> NDArray[np.float6
 @settings(max_examples=120, deadline=None)
 @given(data=st.data())
 def test_final_order_is_the_allowed_order_closest_to_its_band_and_the_report_flags_it(data):
-    n = data.draw(st.integers(1, 5))
-    lots = data.draw(st.lists(st.sampled_from([1, 2, 5, 12]), min_size=n, max_size=n))
-    moq = [lot * data.draw(st.integers(0, 3)) for lot in lots]
+    n, lots, moq = _draw_lots(data, 5)
     maximum = [data.draw(st.sampled_from([np.inf, 3 * lot, 6 * lot])) for lot in lots]
     catalog = _catalog(n, lot_size=lots, moq=moq, max_order=maximum)
     numbers = st.floats(0, 60, allow_nan=False)
