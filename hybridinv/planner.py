@@ -224,8 +224,11 @@ def plan(
     ConstraintViolationWarning
         When rows cannot all be met (the closest plan is returned).
     PlanningWarning
-        When the budget is below the cheapest order of every SKU that needs stock, or
-        ``demand_history`` comes without ``forecast_history``.
+        When the budget is below the cheapest order of every SKU that needs stock,
+        ``demand_history`` comes without ``forecast_history``, or a perishable SKU holds or
+        orders more than its forecast sells within the shelf life (stock on hand is taken as
+        fresh; only ``mpc`` models expiry: docs/policies.md, *Perishables in plan()*), among others
+        listed in ``diagnostics["warnings"]``.
 
     Notes
     -----
@@ -307,6 +310,8 @@ def plan(
             "inventory position and are ordered for; if demand waits for stock, plan with lost_sales=False "
             "(CLI: --backorders), which also changes the cost rules"
         )
+    notes.update(_expiry_notes(cat, np.asarray(obs.on_hand, dtype=np.float64), check.orders, mean,
+                               getattr(pol, "name", "")))
     if history_gaps is not None:
         notes["history_gaps"] = history_gaps
     if history_missing is not None:
@@ -678,6 +683,58 @@ def _notes(
         notes["drift_correction"] = (
             "demand_history was given without forecast_history: the forecast-drift correction needs the "
             "forecasts made for those periods too and is off (the forecast is used as given)"
+        )
+    return notes
+
+
+def _window_demand(mean: np.ndarray, start: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """Forecast demand of each SKU over its periods ``start .. start + length - 1`` (past the forecast's last
+    period, that period repeats, as everywhere in plan())."""
+    n, horizon = mean.shape
+    total = np.concatenate([np.zeros((n, 1)), np.cumsum(mean, axis=1)], axis=1)
+    rows = np.arange(n)
+
+    def before(t: np.ndarray) -> np.ndarray:  # demand of the periods 0 .. t - 1
+        return total[rows, np.minimum(t, horizon)] + np.maximum(t - horizon, 0) * mean[:, -1]
+
+    return before(start + length) - before(start)
+
+
+def _expiry_notes(cat: Catalog, on_hand: np.ndarray, orders: np.ndarray, mean: np.ndarray,
+                  policy: str) -> dict[str, str]:
+    """Warnings for perishable SKUs whose stock or order exceeds what the forecast sells within the shelf life.
+
+    plan() takes the stock on hand as fresh (no ages in the state). Stock beyond the forecast demand of its
+    shelf life expires unsold; every policy but ``mpc`` still counts it in the inventory position, so it orders
+    nothing for the periods after the expiry (100 units of a 2-period life under a 3-period lead time and demand
+    5 a period: every rule ordered 0 and period 3 was sure to run short, without a word). An order beyond the
+    demand of its life after arrival (an MOQ or lot size larger than that) expires in part whatever else is held.
+    """
+    life = cat.shelf_life
+    notes: dict[str, str] = {}
+    if not (life > 0).any():
+        return notes
+    zero = np.zeros(cat.n_skus, dtype=np.int64)
+    expiring = np.where(life > 0, np.maximum(on_hand - _window_demand(mean, zero, life), 0.0), 0.0)
+    if (expiring >= 1.0).any():
+        i = int(np.argmax(expiring))
+        counted = ("" if policy == "mpc" else " the policy counts them in the inventory position (only mpc models "
+                   "expiry), so its orders can fall short once they expire;")
+        notes["expiring_stock"] = (
+            f"{int((expiring >= 1.0).sum())} perishable SKU(s) hold more stock than their forecast sells within the "
+            f"shelf life (plan() takes the stock on hand as fresh): about {expiring.sum():,.0f} units will expire "
+            f"unsold (most: {str(cat.sku[i])!r}, {expiring[i]:,.0f} of {on_hand[i]:,.0f} on hand, shelf life "
+            f"{int(life[i])} period(s));{counted} see docs/policies.md, *Perishables in plan()*"
+        )
+    sellable = _window_demand(mean, cat.lead_time.astype(np.int64), life)
+    excess = np.where((life > 0) & (orders > 0), np.maximum(orders - sellable, 0.0), 0.0)
+    if (excess >= 1.0).any():
+        i = int(np.argmax(excess))
+        notes["expiring_order"] = (
+            f"{int((excess >= 1.0).sum())} perishable SKU(s) order more than their forecast sells within the shelf "
+            f"life after the order arrives: at least about {excess.sum():,.0f} of the units ordered will expire "
+            f"(most: {str(cat.sku[i])!r}, {orders[i]:,.0f} ordered, about {sellable[i]:,.0f} sellable in "
+            f"{int(life[i])} period(s); MOQ {cat.moq[i]:g}, lot size {cat.lot_size[i]:g})"
         )
     return notes
 

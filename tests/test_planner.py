@@ -948,3 +948,45 @@ def test_a_forecast_older_than_the_planned_period_is_warned_about(first: int, pe
     assert bool(messages) == warned
     assert any("before period=" in m for m in out.attrs["diagnostics"]["warnings"]) == warned
     assert out["protection_demand"].iloc[0] == pytest.approx(60.0)  # the first row is still planned as this period
+
+
+def _perishable(on_hand: float, **columns: object) -> tuple[pd.DataFrame, pd.DataFrame]:
+    catalog = pd.DataFrame({"sku": ["A", "B"], "unit_cost": [1.0, 1.0], "holding_cost": [0.1, 0.1],
+                            "shortage_cost": [10.0, 10.0], "lead_time": [3, 3], "shelf_life": [2, 0],
+                            "demand_mean": [5.0, 5.0], "demand_std": [1.0, 1.0], **columns})
+    return pd.DataFrame({"sku": ["A", "B"], "on_hand": [on_hand, on_hand]}), catalog
+
+
+@pytest.mark.parametrize("policy", ["hybrid", "forecast_ss", "base_stock", "ss", "newsvendor", "mpc"])
+def test_perishable_stock_that_expires_unsold_is_named(policy: str) -> None:
+    """100 fresh units of a 2-period life sell 10 before they expire (demand 5): 90 expire, and every policy but mpc
+    counts them in the position and orders nothing (period 3 sure to run short), without a word until 2026-12-07.
+    SKU B (not perishable) holds the same stock and is not named."""
+    state, catalog = _perishable(100.0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = plan(state, catalog, policy=policy)
+    messages = [str(w.message) for w in caught if "expire" in str(w.message)]
+    assert len(messages) == 1 and "about 90 units will expire unsold" in messages[0], messages
+    assert "'A', 90 of 100 on hand, shelf life 2" in messages[0]
+    assert ("counts them in the inventory position" in messages[0]) == (policy != "mpc")
+    assert messages[0] in out.attrs["diagnostics"]["warnings"]
+
+
+def test_a_perishable_order_beyond_its_sellable_demand_is_named_and_stock_within_life_is_not() -> None:
+    # an MOQ of 30 with demand 5 and a 2-period life: 30 arrive at lead time 3 and 10 can be sold before they expire
+    state, catalog = _perishable(0.0, moq=[30.0, 1.0])
+    with pytest.warns(hybridinv.PlanningWarning, match=r"at least about 20 of the units ordered will expire "
+                      r"\(most: 'A', 30 ordered, about 10 sellable in 2 period\(s\); MOQ 30"):
+        out = plan(state, catalog, policy="base_stock")
+    assert out.set_index("sku").at["A", "order_qty"] == 30
+    state, catalog = _perishable(10.0)  # exactly the demand of its life: none of the stock expires unsold
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = plan(state, catalog, policy="base_stock")
+    messages = [str(w.message) for w in caught if "expire" in str(w.message)]
+    assert not [m for m in messages if "unsold" in m]
+    # base-stock orders up to its 4-period level (15 more): 10 sell in the 2 periods after arrival, 5 expire
+    assert out.set_index("sku").at["A", "order_qty"] == 15
+    assert len(messages) == 1, messages
+    assert "about 5 of the units ordered" in messages[0] and "15 ordered, about 10" in messages[0]
