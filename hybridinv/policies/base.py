@@ -259,8 +259,9 @@ class TargetPolicy:
         raise NotImplementedError
 
     def decide(self, obs: Observation) -> Decision:
-        """Targets → desired orders → repaired orders."""
-        return self.order_to(obs, *self.targets(obs))
+        """Targets → desired orders → repaired orders; fitted static levels (:func:`record_fit_basis`) are
+        explained against the demand they were fitted on (:func:`explain_fitted`)."""
+        return explain_fitted(self, obs, self.order_to(obs, *self.targets(obs)))
 
     def order_to(
         self, obs: Observation, reorder_point: NDArray[np.float64], order_up_to: NDArray[np.float64]

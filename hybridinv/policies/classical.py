@@ -8,15 +8,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.errors import inventory_level
-from hybridinv.policies.base import (
-    BatchTargetPolicy,
-    Decision,
-    explain_fitted,
-    fitted_values,
-    per_sku,
-    record_fit_basis,
-    record_fit_skus,
-)
+from hybridinv.policies.base import BatchTargetPolicy, fitted_values, per_sku, record_fit_basis, record_fit_skus
 from hybridinv.sim.observation import Observation
 
 if TYPE_CHECKING:
@@ -67,10 +59,6 @@ class BaseStock(BatchTargetPolicy):
 
         level = per_sku(fitted_values(self, obs, self.level, "level"), obs.n_skus, "level")
         return ordering_point(level), level
-
-    def decide(self, obs: Observation) -> Decision:
-        """The order up to the level; a fitted level is explained against the demand it was fitted on."""
-        return explain_fitted(self, obs, super().decide(obs))
 
     def targets_batch(self, obs: BatchObservation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """The same levels for every episode, shape (1, n)."""
@@ -170,10 +158,6 @@ class SS(BatchTargetPolicy):
 
     def targets(self, obs: Observation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         return self._levels(obs)
-
-    def decide(self, obs: Observation) -> Decision:
-        """Order up to ``S`` at or below ``s``; fitted levels are explained against the demand they were fitted on."""
-        return explain_fitted(self, obs, super().decide(obs))
 
     def targets_batch(self, obs: BatchObservation) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """The same levels for every episode, shape (1, n)."""
