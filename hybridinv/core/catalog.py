@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from typing import Any
@@ -356,21 +357,24 @@ class Catalog:
         return replace(self, **changes)
 
 
-def near_sku(sku: str, known: NDArray[np.object_], table: str = "catalog") -> str:
-    """A hint naming the SKU of ``table`` that ``sku`` matches but for spaces or case, or as another number (``100`` for
-    ``00100``, ``100.0`` for ``100``), else "".
+def near_sku(sku: str, known: Iterable[object], table: str = "catalog", column: str = "sku") -> str:
+    """A hint naming the label of ``table`` that ``sku`` matches but for spaces or case, or as another number (``100``
+    for ``00100``, ``100.0`` for ``100``), else "". ``column``: which labels (``sku``, or ``location`` for a network's
+    location names).
 
     SKUs are compared as text, spaces included: ``"A1 "`` from a padded spreadsheet cell is not
     ``"A1"``, and the bare "not in the catalog" did not say which catalog SKU was meant.
     """
+    labels = "SKUs" if column == "sku" else f"{column} names"
     match = text_variant(sku, known)
-    if match is not None:
-        return f" (the {table} has {match!r}: SKUs are compared as text, spaces and case included)"
+    if match is not None:  # location names are trimmed: only their case can differ
+        kept = "spaces and case" if column == "sku" else "case"
+        return f" (the {table} has {match!r}: {labels} are compared as text, {kept} included)"
     match = number_variant(sku, known)
     if match is not None:  # 100 for 00100, 100.0 for 100: a spreadsheet or a read without dtype=str
-        return (f" (the {table} has {match!r}: SKUs are compared as text, so leading zeros and a decimal point "
+        return (f" (the {table} has {match!r}: {labels} are compared as text, so leading zeros and a decimal point "
                 "count; keep the codes as text: a spreadsheet drops the leading zeros of a number column, pandas needs "
-                "dtype={'sku': str})")
+                f"dtype={{{column!r}: str}})")
     return ""
 
 

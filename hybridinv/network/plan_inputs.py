@@ -23,15 +23,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from hybridinv.core._frame import (
-    ExtraColumns,
-    check_columns,
-    number_variant,
-    require_columns,
-    require_frame,
-    sku_column,
-    text_variant,
-)
+from hybridinv.core._frame import ExtraColumns, check_columns, require_columns, require_frame, sku_column
 from hybridinv.core.catalog import Catalog, near_sku
 from hybridinv.core.limits import MAX_LEAD_TIME, MAX_QUANTITY
 from hybridinv.network.model import LocationError, Network
@@ -74,12 +66,11 @@ def _index(labels: NDArray[np.object_], known: tuple[str, ...] | NDArray[np.obje
     bad = rows < 0
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        if column == "location":  # names are trimmed: another case or number is what can still be meant
-            meant = text_variant(labels[i], known) or number_variant(labels[i], known)
-            hint = "" if meant is None else f" (the locations table has {meant!r}: names are compared as text)"
+        if column == "location":
+            hint = near_sku(str(labels[i]), known, "locations table", column)
             raise LocationError(f"{table}: unknown location (not in the locations table){hint}", column=column,
                                 location=labels[i], sku=other[i], value=labels[i])
-        hint = near_sku(str(labels[i]), np.asarray(known, dtype=object))
+        hint = near_sku(str(labels[i]), known)
         raise LocationError(f"{table}: unknown SKU (not in the catalog){hint}", column=column, location=other[i],
                             sku=labels[i], value=labels[i])
     return rows
