@@ -40,6 +40,7 @@ from hybridinv.rl.train_config import (
     Algorithm,
     TrainConfig,
     TrainResult,
+    check_ppo_rollout,
     env_seed,
     evaluate,
     sac_learning_starts,
@@ -385,9 +386,8 @@ def train_sb3(
     raw_env: DummyVecEnv | SkuVecEnv = (SkuVecEnv([make() for make in env_fns], shared=shared)
                                         if config.credit in PER_SKU_CREDITS
                                         else DummyVecEnv(env_fns))  # type: ignore[arg-type]
-    if config.uses_ppo and config.n_steps * raw_env.num_envs < 2:  # a per-SKU credit on one SKU: SB3 asserts
-        raise PlanningError(f"PPO needs at least 2 steps per rollout (n_steps {config.n_steps} x {raw_env.num_envs} "
-                            "environments)", column="n_steps", value=config.n_steps)
+    if config.uses_ppo:  # a per-SKU credit has an environment per SKU (TrainConfig checked the others)
+        check_ppo_rollout(config.n_steps, raw_env.num_envs)
     template: Any = raw_env.envs[0]
     if objective is not None:
         hook = ConstrainedReward(objective, template.reward_scale)

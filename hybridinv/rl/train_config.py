@@ -30,6 +30,7 @@ __all__ = [
     "Algorithm",
     "TrainConfig",
     "TrainResult",
+    "check_ppo_rollout",
     "env_seed",
     "evaluate",
     "sac_learning_starts",
@@ -65,6 +66,14 @@ PPO_FIELDS: tuple[str, ...] = ("n_steps", "n_epochs", "gae_lambda", "ent_coef", 
 
 #: ``TrainConfig.credit`` values that train every SKU as its own environment (``envs.sku_vec.SkuVecEnv``).
 PER_SKU_CREDITS: tuple[str, ...] = ("sku", "priced")
+
+
+def check_ppo_rollout(n_steps: int, n_envs: int) -> None:
+    """PPO needs at least 2 steps per rollout, ``n_steps`` on each of ``n_envs`` environments (stable-baselines3
+    asserted it with a bare ``AssertionError``): a PlanningError naming ``n_steps``."""
+    if n_steps * n_envs < 2:
+        raise PlanningError(f"PPO needs at least 2 steps per rollout (n_steps {n_steps} x {n_envs} environment(s))",
+                            column="n_steps", value=n_steps)
 
 
 @dataclass(frozen=True)
@@ -228,9 +237,9 @@ class TrainConfig:
         if self.batch_size < 2:
             raise PlanningError("PPO needs a minibatch of at least 2 steps", column="batch_size",
                                 value=self.batch_size)
-        if self.credit not in PER_SKU_CREDITS and self.n_steps * self.n_envs < 2:
-            raise PlanningError(f"PPO needs at least 2 steps per rollout (n_steps {self.n_steps} x n_envs "
-                                f"{self.n_envs})", column="n_steps", value=self.n_steps)
+        if self.credit not in PER_SKU_CREDITS:
+            check_ppo_rollout(self.n_steps, self.n_envs)
+
 
     def _refuse_sb3_options(self) -> None:
         """A PPO/SAC option set on an ES run would be ignored (``timesteps=100`` trained for the ES default
