@@ -91,7 +91,7 @@ def command(
 ) -> None:
     """Counterfactual KPI difference (recommended - incumbent) with bootstrap confidence intervals."""
     from hybridinv.core.errors import PlanningError
-    from hybridinv.core.outputs import replace_files
+    from hybridinv.core.outputs import replace_files, write_csv
     from hybridinv.deploy import LoggedOrders, shadow_replay
     from hybridinv.twin import DigitalTwin
 
@@ -162,15 +162,9 @@ def command(
         out = Path(out_dir)
         frames = dict(zip(OUTPUTS, (result.summary, result.disagreements, result.per_period), strict=True))
         # one set: a failure while writing the second file left a new summary beside the last run's other files
-        replace_files({out / name: functools.partial(_write_frame, frame) for name, frame in frames.items()},
+        replace_files({out / name: functools.partial(write_csv, frame) for name, frame in frames.items()},
                       column="out")
         click.echo(f"wrote {out}/{', '.join(OUTPUTS)}")
-
-
-def _write_frame(frame: Any, path: Path) -> None:
-    from hybridinv.core.outputs import write_csv
-
-    write_csv(frame, path)
 
 
 def _warn_censored(censored: Any, skus: Any, periods: Any) -> None:
