@@ -414,6 +414,15 @@ def refuse_input_as_output(path: str, option: str, inputs: Sequence[str | None],
         raise click.BadParameter(f"{path!r} is one of the input files; {instead}", param_hint=option)
 
 
+def refuse_inputs_in_folder(out_dir: str, names: Sequence[str], inputs: Sequence[str | None],
+                            what: str = "the results") -> None:
+    """Refuse an ``--out`` folder where one of the files ``names`` the command writes is one of the ``inputs``
+    (:func:`refuse_input_as_output` for each: ``--decisions DIR/summary.csv --out DIR`` replaced the decisions)."""
+    for name in names:
+        refuse_input_as_output(os.path.join(out_dir, name), "--out", inputs,
+                               f"write {what} ({', '.join(names)}) to another folder")
+
+
 def emit_plan(result: pd.DataFrame, out_path: str | None, diag_path: str | None, table: str) -> None:
     """What ``plan`` and ``plan-network`` print: the diagnostics' warnings to stderr, then the plan.
 

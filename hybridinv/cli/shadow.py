@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
 from typing import Any
 
 import click
 
-from hybridinv.cli._io import FolderPath, extra_columns_option, read_csv, refuse_input_as_output, writable_directory
+from hybridinv.cli._io import FolderPath, extra_columns_option, read_csv, refuse_inputs_in_folder, writable_directory
 from hybridinv.cli.twin import fit_twin_from_files
 
 __all__ = ["command"]
@@ -100,10 +99,7 @@ def command(
                                "cover; without them --periods sets the replay)")
     if out_dir:
         # --decisions DIR/summary.csv --out DIR replaced the decisions with the summary without a word
-        for name in OUTPUTS:
-            refuse_input_as_output(os.path.join(out_dir, name), "--out",
-                                   [sales_path, receipts_path, catalog_path, decisions_path],
-                                   f"write the results ({', '.join(OUTPUTS)}) to another folder")
+        refuse_inputs_in_folder(out_dir, OUTPUTS, [sales_path, receipts_path, catalog_path, decisions_path])
         writable_directory(out_dir)  # before the replay, not after it printed its results
     given = click.get_current_context().get_parameter_source("periods")
     if decisions_path and given is not None and given != click.core.ParameterSource.DEFAULT:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from hybridinv.cli._io import FolderPath, extra_columns_option, read_csv, refuse_input_as_output
+from hybridinv.cli._io import FolderPath, extra_columns_option, read_csv, refuse_inputs_in_folder
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,9 +60,7 @@ def command(sales_path: str, receipts_path: str | None, catalog_path: str | None
     from hybridinv.core.outputs import replace_files, write_csv
 
     # --sales OUT/history.csv --catalog OUT/catalog.csv --out OUT replaced both inputs with the outputs, exit 0
-    for name in OUTPUT_FILES:
-        refuse_input_as_output(str(Path(out_dir) / name), "--out", [sales_path, receipts_path, catalog_path],
-                               f"write the twin's files ({', '.join(OUTPUT_FILES)}) to another folder")
+    refuse_inputs_in_folder(out_dir, OUTPUT_FILES, [sales_path, receipts_path, catalog_path], "the twin's files")
     # first: a capacity of -1 or nan was written to scenario.toml, to fail only where the file was used
     Constraints.coerce({key: value for key, value in (("capacity", capacity), ("budget", budget)) if value is not None})
     twin = fit_twin_from_files(sales_path, receipts_path, period, censoring, extra_columns)
