@@ -417,7 +417,7 @@ class Forecaster:
         params = {name: np.full(n, _DEFAULTS[name]) for name in _PARAMS}
         applies = np.zeros(n, dtype=bool)
         for candidate in allowed:
-            eligible = _eligible(candidate, intermittent, y, seasonal_ok)
+            eligible = _eligible(candidate, intermittent, y, seasonal_ok, self.season)
             applies |= eligible
             if not eligible.any():
                 continue
@@ -539,19 +539,14 @@ class Forecaster:
 
 
 def _eligible(method: ForecastMethod, intermittent: NDArray[np.bool_], y: NDArray[np.float64],
-              seasonal_ok: NDArray[np.bool_]) -> NDArray[np.bool_]:
-    if method in (ForecastMethod.CROSTON_SBA, ForecastMethod.TSB):
-        return intermittent
-    if method is ForecastMethod.SES:
-        return np.ones_like(intermittent)
-    if method is ForecastMethod.HOLT_WINTERS:
-        return ~intermittent & (np.nan_to_num(y, nan=1.0) > 0).all(axis=0) & seasonal_ok
-    return ~intermittent
+              seasonal_ok: NDArray[np.bool_], season: int | None) -> NDArray[np.bool_]:
+    """Per series: whether ``method`` applies (no reason against it, :func:`_why_not`)."""
+    return np.asarray(_why_not(method, intermittent, y, seasonal_ok, season) == "", dtype=bool)
 
 
 def _why_not(method: ForecastMethod, intermittent: NDArray[np.bool_], y: NDArray[np.float64],
              seasonal_ok: NDArray[np.bool_], season: int | None) -> NDArray[np.object_]:
-    """Per series: why ``method`` does not apply ("" where it does)."""
+    """Per series: why ``method`` does not apply ("" where it does): the one statement of the methods' rules."""
     n = intermittent.size
     why = text_full(n, "")
     if method in (ForecastMethod.CROSTON_SBA, ForecastMethod.TSB):
