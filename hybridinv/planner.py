@@ -710,12 +710,12 @@ def _expiry_notes(cat: Catalog, on_hand: np.ndarray, orders: np.ndarray, mean: n
     5 a period: every rule ordered 0 and period 3 was sure to run short, without a word). An order beyond the
     demand of its life after arrival (an MOQ or lot size larger than that) expires in part whatever else is held.
     """
-    life = cat.shelf_life
     notes: dict[str, str] = {}
-    if not (life > 0).any():
+    rows = np.flatnonzero(cat.shelf_life > 0)  # only these: a million-SKU plan with a few perishables stays light
+    if not rows.size:
         return notes
-    zero = np.zeros(cat.n_skus, dtype=np.int64)
-    expiring = np.where(life > 0, np.maximum(on_hand - _window_demand(mean, zero, life), 0.0), 0.0)
+    life, forecast, sku = cat.shelf_life[rows], mean[rows], cat.sku[rows]
+    expiring = np.maximum(on_hand[rows] - _window_demand(forecast, np.zeros_like(life), life), 0.0)
     if (expiring >= 1.0).any():
         i = int(np.argmax(expiring))
         counted = ("" if policy == "mpc" else " the policy counts them in the inventory position (only mpc models "
@@ -723,18 +723,19 @@ def _expiry_notes(cat: Catalog, on_hand: np.ndarray, orders: np.ndarray, mean: n
         notes["expiring_stock"] = (
             f"{int((expiring >= 1.0).sum())} perishable SKU(s) hold more stock than their forecast sells within the "
             f"shelf life (plan() takes the stock on hand as fresh): about {expiring.sum():,.0f} units will expire "
-            f"unsold (most: {str(cat.sku[i])!r}, {expiring[i]:,.0f} of {on_hand[i]:,.0f} on hand, shelf life "
+            f"unsold (most: {str(sku[i])!r}, {expiring[i]:,.0f} of {on_hand[rows[i]]:,.0f} on hand, shelf life "
             f"{int(life[i])} period(s));{counted} see docs/policies.md, *Perishables in plan()*"
         )
-    sellable = _window_demand(mean, cat.lead_time.astype(np.int64), life)
-    excess = np.where((life > 0) & (orders > 0), np.maximum(orders - sellable, 0.0), 0.0)
+    ordered = orders[rows]
+    sellable = _window_demand(forecast, cat.lead_time[rows].astype(np.int64), life)
+    excess = np.where(ordered > 0, np.maximum(ordered - sellable, 0.0), 0.0)
     if (excess >= 1.0).any():
         i = int(np.argmax(excess))
         notes["expiring_order"] = (
             f"{int((excess >= 1.0).sum())} perishable SKU(s) order more than their forecast sells within the shelf "
             f"life after the order arrives: at least about {excess.sum():,.0f} of the units ordered will expire "
-            f"(most: {str(cat.sku[i])!r}, {orders[i]:,.0f} ordered, about {sellable[i]:,.0f} sellable in "
-            f"{int(life[i])} period(s); MOQ {cat.moq[i]:g}, lot size {cat.lot_size[i]:g})"
+            f"(most: {str(sku[i])!r}, {ordered[i]:,.0f} ordered, about {sellable[i]:,.0f} sellable in "
+            f"{int(life[i])} period(s); MOQ {cat.moq[rows[i]]:g}, lot size {cat.lot_size[rows[i]]:g})"
         )
     return notes
 
