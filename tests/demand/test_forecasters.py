@@ -69,17 +69,22 @@ def test_tsb_by_hand() -> None:
             size += alpha * (value - size)
 
 
+def _holt_winters(history: np.ndarray, alpha: float, gamma: float) -> Forecaster:
+    """A Holt-Winters forecaster (season 12) fitted on ``history`` with its grid fixed at ``alpha`` and ``gamma``."""
+    saved = GRIDS[ForecastMethod.HOLT_WINTERS]
+    GRIDS[ForecastMethod.HOLT_WINTERS] = {"alpha": (alpha,), "gamma": (gamma,)}
+    try:
+        return Forecaster(season=12, methods=(ForecastMethod.HOLT_WINTERS,)).fit(history)
+    finally:
+        GRIDS[ForecastMethod.HOLT_WINTERS] = saved
+
+
 def test_holt_winters_follows_winters_recursions_and_stays_bounded_after_months_without_demand() -> None:
     """Winters (1960): l_t = l + a (y - l s) / s, s <- g y / l_t + (1 - g) s (the index over the updated level)."""
     t = np.arange(72)
     y = np.random.default_rng(3).poisson(20 + 10 * np.sin(2 * np.pi * t / 12)).astype(float)
     y[48:52] = 0.0  # four months without sales, then demand as before
-    saved = GRIDS[ForecastMethod.HOLT_WINTERS]
-    GRIDS[ForecastMethod.HOLT_WINTERS] = {"alpha": (0.4,), "gamma": (0.3,)}
-    try:
-        fc = Forecaster(season=12, methods=(ForecastMethod.HOLT_WINTERS,)).fit(y[:48, None])
-    finally:
-        GRIDS[ForecastMethod.HOLT_WINTERS] = saved
+    fc = _holt_winters(y[:48, None], alpha=0.4, gamma=0.3)
     assert fc.method_[0] == "holt_winters"
     rolled = fc.roll(y[:, None], start=0, horizon=1)
     level = y[:12].mean()
@@ -286,12 +291,7 @@ def test_holt_winters_with_gaps_in_its_first_cycles_follows_a_reference_recursio
     t = np.arange(60)
     y = np.random.default_rng(4).poisson(20 + 10 * np.sin(2 * np.pi * t / 12)).astype(float) + 1.0
     y[[3, 5, 30]] = np.nan  # phases 3 and 5 seen in the second cycle only, and a gap later on
-    saved = GRIDS[ForecastMethod.HOLT_WINTERS]
-    GRIDS[ForecastMethod.HOLT_WINTERS] = {"alpha": (0.3,), "gamma": (0.2,)}
-    try:
-        fc = Forecaster(season=12, methods=(ForecastMethod.HOLT_WINTERS,)).fit(y[:48, None])
-    finally:
-        GRIDS[ForecastMethod.HOLT_WINTERS] = saved
+    fc = _holt_winters(y[:48, None], alpha=0.3, gamma=0.2)
     assert fc.method_[0] == "holt_winters"
     head = y[:24].reshape(2, 12)
     by_phase = np.nanmean(head, axis=0)
