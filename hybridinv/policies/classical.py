@@ -193,7 +193,8 @@ class SS(BatchTargetPolicy):
         base = BaseStock.fit(stats, service_level, safety_factor)
         level = np.asarray(base.level, dtype=np.float64)
         batch = np.maximum(
-            economic_order_quantity(stats.mean, stats.order_cost, stats.holding_cost, stats.lot_size), stats.moq
+            economic_order_quantity(stats.mean, stats.order_cost, stats.holding_cost, stats.lot_size,
+                                    stats.shelf_life), stats.moq
         )
         policy = cls(level - 1.0, level - 1.0 + batch, repair=repair)
         record_fit_skus(policy, source)  # the levels follow their SKUs to another catalog (fitted_values)

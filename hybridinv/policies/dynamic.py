@@ -145,7 +145,8 @@ class DynamicSS(TargetPolicy):
             order_up_to = np.maximum(np.ceil(high + shift - 1e-9), reorder + 1.0)
         else:
             reorder = np.ceil(mean + self.z_ * np.sqrt(var) - 1e-9) - 1.0
-            batch = np.maximum(economic_order_quantity(now, cat.order_cost, cat.holding_cost, cat.lot_size), cat.moq)
+            batch = np.maximum(economic_order_quantity(now, cat.order_cost, cat.holding_cost, cat.lot_size,
+                                                       cat.shelf_life), cat.moq)
             order_up_to = reorder + batch
         reorder = np.maximum(reorder, -1.0)
         return reorder, np.maximum(order_up_to, reorder + 1.0)

@@ -171,7 +171,7 @@ def demand_cdf(
 
 
 _STATISTICS = ("mean", "std", "lead_time", "lead_time_std", "holding_cost", "shortage_cost", "order_cost",
-               "lot_size", "moq", "lead_time_delay")
+               "lot_size", "moq", "lead_time_delay", "shelf_life")
 _DISTRIBUTIONS = ("normal", "poisson", "negative_binomial")
 
 
@@ -190,6 +190,9 @@ class DemandStatistics:
     distribution : ``"normal"``, ``"poisson"`` or ``"negative_binomial"``.
     lead_time_delay : mean delay beyond the planned lead time ``[delta]`` (supplier
         disruptions), scalar or per SKU; 0 by default.
+    shelf_life : periods a unit can be sold for after it arrives (0: it does not perish), scalar or
+        per SKU; 0 by default. Bounds the batches of the (s, S) and (R, Q) rules
+        (:func:`~hybridinv.policies.rq.economic_order_quantity`).
     """
 
     mean: NDArray[np.float64]
@@ -204,6 +207,7 @@ class DemandStatistics:
     lost_sales: bool = True
     distribution: str = "normal"
     lead_time_delay: NDArray[np.float64] | float = 0.0
+    shelf_life: NDArray[np.float64] | float = 0.0
 
     def __post_init__(self) -> None:
         """Every field one finite value per SKU (``>= 0``; ``lot_size > 0``), a known distribution.
@@ -214,8 +218,9 @@ class DemandStatistics:
         from hybridinv.core._frame import number_array
 
         n = np.size(self.mean)
-        if np.ndim(self.lead_time_delay) == 0:  # a scalar applies to every SKU
-            object.__setattr__(self, "lead_time_delay", np.full(n, self.lead_time_delay, dtype=np.float64))
+        for name in ("lead_time_delay", "shelf_life"):
+            if np.ndim(getattr(self, name)) == 0:  # a scalar applies to every SKU
+                object.__setattr__(self, name, np.full(n, getattr(self, name), dtype=np.float64))
         for name in _STATISTICS:
             values = number_array(getattr(self, name), name)
             if values.ndim != 1 or values.size != n:
@@ -389,6 +394,7 @@ def demand_statistics(source: Scenario | Observation) -> DemandStatistics:
         lost_sales=lost_sales,
         distribution=distribution,
         lead_time_delay=delay,
+        shelf_life=np.asarray(catalog.shelf_life, dtype=np.float64),
     )
 
 

@@ -67,10 +67,19 @@ def ordering_point(level: ArrayLike) -> NDArray[np.float64]:
 
 
 def economic_order_quantity(
-    mean: ArrayLike, order_cost: ArrayLike, holding_cost: ArrayLike, lot_size: ArrayLike = 1.0
+    mean: ArrayLike, order_cost: ArrayLike, holding_cost: ArrayLike, lot_size: ArrayLike = 1.0,
+    shelf_life: ArrayLike = 0.0,
 ) -> NDArray[np.float64]:
     """EOQ ``sqrt(2 K mu / h)`` rounded up to whole lots (at least one lot), at most
-    :data:`~hybridinv.core.limits.MAX_QUANTITY` before the rounding.
+    :data:`~hybridinv.core.limits.MAX_QUANTITY` before the rounding, and for a perishable SKU at most the
+    demand of its shelf life.
+
+    A batch of a SKU with shelf life ``m`` is capped at ``mu m`` before the rounding (``m >= 2``): more
+    expires unsold whatever the rest of the rule does, and the EOQ's holding-cost trade-off does not price
+    waste. With ``m = 1`` the batch is one lot: the reorder level covers the period an order arrives in,
+    the batch the periods after it, and a unit of a 1-period life cannot serve those (the same caps as
+    :class:`~hybridinv.policies.forecast_ss.ForecastSS`'s batch). Until 2026-12-07 the (s, S) and (R, Q)
+    batches ignored the shelf life (docs/policies.md, *Perishables*).
 
     The bound matters only for absurd ratios (an ``order_cost`` of 1e50, or ``holding_cost`` 0 —
     read as 1e-12 — beside a large order cost and demand): the batch was then beyond
@@ -86,6 +95,8 @@ def economic_order_quantity(
         Holding cost per unit and period ``[h]``.
     lot_size : array_like
         Orders are multiples of this.
+    shelf_life : array_like
+        Periods a unit can be sold for after it arrives, 0 for SKUs that do not perish.
 
     References
     ----------
@@ -102,6 +113,9 @@ def economic_order_quantity(
     hold = np.maximum(np.asarray(holding_cost, dtype=np.float64), 1e-12)
     lot = np.asarray(lot_size, dtype=np.float64)
     eoq = np.minimum(np.sqrt(2.0 * fixed * np.maximum(mu, 0.0) / hold), MAX_QUANTITY)
+    life = np.asarray(shelf_life, dtype=np.float64)
+    if (life > 0).any():
+        eoq = np.where(life > 0, np.minimum(eoq, np.maximum(mu, 0.0) * np.where(life == 1, 0.0, life)), eoq)
     return np.maximum(lots_covering(eoq, lot), 1.0) * lot
 
 
@@ -202,7 +216,7 @@ class RQ(TargetPolicy):
         st = _statistics(source)
         n = st.mean.size
         if self.batch_size is None:
-            batch = economic_order_quantity(st.mean, st.order_cost, st.holding_cost, st.lot_size)
+            batch = economic_order_quantity(st.mean, st.order_cost, st.holding_cost, st.lot_size, st.shelf_life)
             batch = np.maximum(batch, st.moq)
         else:
             batch = per_sku(self.batch_size, n, "batch_size")
@@ -238,7 +252,7 @@ class RQ(TargetPolicy):
 
     def decide(self, obs: Observation) -> Decision:
         reorder, batch = self._fitted(obs)
-        position = obs.inventory_position
+        position = obs.usable_position
         batches = np.where(position <= reorder, np.floor((reorder - position) / batch) + 1.0, 0.0)
         desired = batches * batch
         return explain_fitted(self, obs, self.finalize(desired, obs, reorder, reorder + batch))
@@ -337,7 +351,7 @@ class CappedBaseStock(TargetPolicy):
         from hybridinv.policies.explain import cut_by_cap, implied_explanation
 
         level, cap = self._fitted(obs)
-        position = obs.inventory_position
+        position = obs.usable_position
         decision = self.finalize(capped_orders(level, position, cap), obs, ordering_point(level), level)
         basis = fit_basis(self, obs) or obs.protection_forecast()  # a fitted level: the demand it was fitted on
         decision.explanation = implied_explanation(level - 1.0, *basis, cap=cap,
@@ -396,7 +410,7 @@ def shortfall_weights(
     cat = obs.catalog
     desired = np.maximum(np.asarray(desired, dtype=np.float64), 0.0)
     mean, std = obs.protection_forecast() if protection is None else protection
-    gap = obs.inventory_position + share * desired - mean
+    gap = obs.usable_position + share * desired - mean
     need = norm.sf(gap / np.maximum(std, 1e-6))
     margin = np.maximum(cat.shortage_cost - cat.unit_cost, 0.0) if net else np.asarray(cat.shortage_cost, float)
     weights: NDArray[np.float64] = margin * np.clip(need, floor, 1.0) + 1e-3
@@ -547,7 +561,7 @@ class ForecastCappedBaseStock(TargetPolicy):
         """The decision for this period's ``level`` and ``cap`` per SKU (:meth:`parameters`, or corrected ones)."""
         from hybridinv.policies.explain import cut_by_cap, target_explanation
 
-        position = obs.inventory_position
+        position = obs.usable_position
         desired = capped_orders(level, position, cap)
         decision = self.finalize(desired, obs, ordering_point(level), level, **self.repair_options(obs, desired))
         mean, std = obs.protection_forecast()

@@ -252,7 +252,8 @@ def tune_ss(
     mean, std, z = _lead_time_moments(scenario)
     cat = scenario.catalog
     batch = np.maximum(
-        economic_order_quantity(scenario.demand.mean, cat.order_cost, cat.holding_cost, cat.lot_size), cat.moq
+        economic_order_quantity(scenario.demand.mean, cat.order_cost, cat.holding_cost, cat.lot_size,
+                                cat.shelf_life), cat.moq
     )
 
     def build(factor: NDArray[np.float64]) -> TargetPolicy:

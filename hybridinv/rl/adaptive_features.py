@@ -153,7 +153,8 @@ def adaptive_features(obs: Observation, base: ForecastSS, safety: NDArray[np.flo
         feats[:, column[f"drift_{window}"]] = np.clip(drift(obs, window), -2.0, 2.0)
     feats[:, column["trend"]] = np.clip(np.log((nxt + 1e-6) / (per_period + 1e-6)), -2.0, 2.0)
     cover = np.maximum(mean + std, 1e-6)
-    feats[:, column["position"]] = np.clip((obs.inventory_position - mean) / cover, -2.0, 2.0)
+    # what the order is for: a perishable SKU's stock that expires before the order arrives does not count
+    feats[:, column["position"]] = np.clip((obs.usable_position - mean) / cover, -2.0, 2.0)
     cons = obs.constraints
     if math.isfinite(cons.capacity):
         stock = obs.on_hand + obs.pipeline.sum(axis=1)

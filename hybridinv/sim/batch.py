@@ -29,6 +29,7 @@ from hybridinv.core.errors import PlanningError, whole_number
 from hybridinv.core.limits import MAX_ORDER
 from hybridinv.sim._views import RebuildsViews
 from hybridinv.sim.batch_ledger import BatchLedger
+from hybridinv.sim.fifo import expected_outdating
 from hybridinv.sim.ledger import Ledger, dot
 from hybridinv.sim.observation import Observation
 from hybridinv.sim.scenario import Scenario, ScenarioPath
@@ -159,6 +160,24 @@ class BatchObservation:
         if value is None:
             value = self.on_hand + self.pipeline.sum(axis=2) - self.backorders
             self._cache["ip"] = value
+        return value
+
+    @property
+    def usable_position(self) -> NDArray[np.float64]:
+        """:attr:`inventory_position` less the units expected to expire before an order placed now arrives,
+        shape (E, n): each episode's :attr:`Observation.usable_position <hybridinv.sim.observation.Observation.
+        usable_position>`."""
+        value = self._cache.get("usable")
+        if value is None:
+            value = self.inventory_position
+            cat = self.catalog
+            if bool(cat.perishable.any()):
+                batch = self._batch
+                value = value - expected_outdating(
+                    self.on_hand, self.pipeline, self.forecast(max(int(cat.lead_time.max()), 1)),
+                    None if batch.scenario.lost_sales else self.backorders, cat.shelf_life, cat.lead_time,
+                    batch._stock)
+            self._cache["usable"] = value
         return value
 
     def forecast(self, horizon: int) -> NDArray[np.float64]:

@@ -10,6 +10,7 @@ from numpy.typing import NDArray
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
 from hybridinv.core.state import InventoryState
+from hybridinv.sim.fifo import expected_outdating
 
 if TYPE_CHECKING:
     from hybridinv.sim.ledger import Ledger
@@ -166,6 +167,42 @@ class Observation:
             ip = self.on_hand + self.pipeline.sum(axis=1) - self.backorders
             self._cache["ip"] = ip
         return ip
+
+    @property
+    def expiring_before_arrival(self) -> NDArray[np.float64]:
+        """Units of each perishable SKU expected to expire before an order placed now arrives, shape (n,).
+
+        The stock on hand (by age, in simulation; taken as fresh when planning, see :attr:`stock_by_life`)
+        and the open orders, served oldest first at the forecast demand over the SKU's lead time
+        (:func:`hybridinv.sim.fifo.expected_outdating`); 0 for SKUs that do not perish.
+        """
+        value = self._cache.get("expiring")
+        if value is None:
+            cat = self.catalog
+            by_life = self.stock_by_life
+            value = expected_outdating(
+                self.on_hand, self.pipeline, self.forecast(max(int(cat.lead_time.max()), 1)),
+                None if self.lost_sales else self.backorders, cat.shelf_life, cat.lead_time,
+                None if by_life is None else by_life.T)
+            self._cache["expiring"] = value
+        return value
+
+    @property
+    def usable_position(self) -> NDArray[np.float64]:
+        """The inventory position the policies order against: :attr:`inventory_position` less
+        :attr:`expiring_before_arrival` (the same array without perishable SKUs).
+
+        A unit that expires before the next order arrives cannot serve the demand that order is for, so a
+        policy that counted it ordered nothing for the periods after it expired (docs/policies.md,
+        *Perishables*).
+        """
+        value = self._cache.get("usable")
+        if value is None:
+            value = self.inventory_position
+            if bool(self.catalog.perishable.any()):
+                value = value - self.expiring_before_arrival
+            self._cache["usable"] = value
+        return value
 
     def forecast(self, horizon: int) -> NDArray[np.float64]:
         """Expected demand of the next ``horizon`` periods, shape (n, horizon).

@@ -31,6 +31,7 @@ from hybridinv.core.limits import MAX_ORDER
 from hybridinv.core.projection import capacity_rows
 from hybridinv.core.state import InventoryState
 from hybridinv.sim._views import RebuildsViews
+from hybridinv.sim.fifo import ROUNDING, serve_fifo_and_age
 from hybridinv.sim.ledger import TALLY_ROWS, Ledger, _einsum, dot
 from hybridinv.sim.observation import Observation
 from hybridinv.sim.scenario import Scenario, ScenarioPath
@@ -98,10 +99,6 @@ def capacity_excess_of(usage: ArrayLike, residual: ArrayLike, capacity: float,
     return np.where(excess > capacity_tolerance(capacity, residual, usage, lot_usage), excess, 0.0)
 
 
-#: Relative rounding within which stock covers a need (0.7 + 0.1 units against a demand of 0.8: the float sum
-#: is 0.7999999999999999). Far above the rounding of a few sums, far below a whole unit up to 1e12 units.
-ROUNDING = 1e-12
-
 
 def whole_units(*arrays: NDArray[np.float64]) -> bool:
     """Whether every value is a whole number (checked a million values at a time, without a full-size copy).
@@ -117,67 +114,6 @@ def whole_units(*arrays: NDArray[np.float64]) -> bool:
             if not np.array_equal(part, np.floor(part)):
                 return False
     return True
-
-
-def serve_fifo_and_age(
-    stock: NDArray[np.float64],
-    demand: NDArray[np.float64],
-    backorders: NDArray[np.float64] | None,
-    perishable: NDArray[np.bool_],
-    buckets: int,
-    whole: bool = False,
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64] | None]:
-    """Serve demand from age-bucketed stock, oldest first, then age the stock (all in place).
-
-    ``stock`` has the age buckets on axis 0 (any trailing shape: SKUs, or episodes x SKUs);
-    ``backorders`` is None under lost sales, else the open backlog (served first, updated).
-    Returns ``(served, short, waste, cleared)``: new demand served, new demand short, units
-    expired (bucket 0 of the perishable SKUs) and the backlog cleared (None under lost sales).
-
-    Stock that covers the need (demand plus backlog) up to a relative :data:`ROUNDING` covers
-    it: the need is served in full and no stock is left (fractional stock of 0.1 and 0.2 units
-    in two age buckets against a demand of 0.3, or 0.7 and 0.1 against 0.8, was a stockout of
-    1e-16 units, a backlog of 1e-16 units kept for ever, or a residue that expired later).
-    ``whole=True`` (every quantity a whole number, so every sum exact) skips that test.
-    """
-    need = demand if backorders is None else demand + backorders
-    cum = np.cumsum(stock, axis=0)  # FIFO: oldest (least life left) first
-    total = cum[-1]
-    if whole:
-        taken = np.minimum(need, total)
-        remaining = np.maximum(cum - taken, 0.0)
-    else:
-        exact = np.abs(need - total) <= ROUNDING * need
-        covered = exact | (total > need)
-        taken = np.where(covered, need, total)
-        remaining = np.where(exact, 0.0, np.maximum(cum - taken, 0.0))
-    stock[0] = remaining[0]
-    stock[1:] = np.diff(remaining, axis=0)
-    cleared = None
-    if backorders is None:
-        served = taken
-        short = demand - served
-    else:
-        cleared = np.minimum(taken, backorders)
-        if whole:
-            served = taken - cleared
-            short = demand - served
-            backorders += short - cleared
-        else:  # covered: demand served and backlog cleared exactly (need - backlog is not always demand)
-            served = np.where(covered, demand, taken - cleared)
-            short = np.where(covered, 0.0, demand - served)
-            backorders[...] = np.where(covered, 0.0, backorders + short - cleared)
-    # age: perishable SKUs lose bucket 0 (expired) and shift down one bucket; a
-    # non-perishable SKU keeps all its stock in bucket 0 and zeros above, so
-    # shifting the upper buckets of every row leaves it unchanged
-    waste = np.where(perishable, stock[0], 0.0)
-    if buckets > 1:
-        stock[0] = np.where(perishable, stock[1], stock[0])
-        stock[1:-1] = stock[2:]
-        stock[-1] = 0.0
-    else:
-        stock[0] -= waste
-    return served, short, waste, cleared
 
 
 def track_positions(track: ArrayLike, n: int) -> NDArray[np.int64]:

@@ -225,3 +225,38 @@ def test_rq_reorder_point_with_backorders_and_a_long_window_is_within_one_unit_o
     st = _statistics([18.940316264837676], [18.940316264837676**0.5], [0.0], holding=2.349488501711061,
                      shortage=9.395684004628379)
     assert RQ(batch_size=179.0).fit(st).reorder_point_[0] == 21.0
+
+
+def test_a_perishable_batch_is_at_most_the_demand_of_its_shelf_life() -> None:
+    """sqrt(2 K D / h) = sqrt(2 * 50 * 10 / 0.1) = 100, but 10 a period sell 30 in a 3-period life: the batch is 30
+    (rounded up to lots of 7: 35); a 1-period life gets one lot; 0 (no expiry) keeps the EOQ. Until 2026-12-07 the
+    (s, S) and (R, Q) batches were the plain EOQ, most of it sure to expire."""
+    life = np.array([3.0, 3.0, 1.0, 0.0, 20.0])
+    lot = np.array([1.0, 7.0, 4.0, 1.0, 1.0])
+    got = economic_order_quantity(np.full(5, 10.0), 50.0, 0.1, lot, life)
+    assert got.tolist() == [30.0, 35.0, 4.0, 100.0, 100.0]
+
+
+@pytest.mark.parametrize("make", ["ss", "rq", "dynamic_ss"])
+def test_fitted_batches_of_a_perishable_catalog_keep_within_the_shelf_life(make: str) -> None:
+    """On the perishable scenario every (s, S) / (R, Q) batch beyond the MOQ is at most the mean demand of the
+    SKU's shelf life, rounded up to a lot (one lot for a 1-period life)."""
+    from hybridinv.policies import registry
+
+    scenario = scenarios.get("perishable")
+    cat = scenario.catalog
+    policy = registry.make(make, scenario)
+    obs = simulate_observation(scenario)
+    reorder, up_to = policy.targets(obs)
+    batch = np.asarray(up_to - reorder) if make != "rq" else np.asarray(policy.batch_size_)
+    mean = scenario.demand.mean if make != "dynamic_ss" else obs.forecast(1)[:, 0]
+    within = np.maximum(np.ceil(mean * np.where(cat.shelf_life == 1, 0, cat.shelf_life) / cat.lot_size - 1e-9), 1.0)
+    allowed = np.maximum(within * cat.lot_size, cat.moq)
+    assert (cat.shelf_life > 0).all()
+    assert (batch <= allowed + 1e-9).all(), (batch, allowed)
+
+
+def simulate_observation(scenario):  # type: ignore[no-untyped-def]
+    from hybridinv.sim import Simulator
+
+    return Simulator(scenario, periods=5).reset(seed=0)
