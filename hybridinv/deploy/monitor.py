@@ -9,7 +9,9 @@ unit) and inventory turns,
 and
 
 - switches to the fallback when any rolling KPI breaches its threshold, and
-- switches back after ``recovery_periods`` consecutive healthy periods.
+- switches back after ``recovery_periods`` consecutive healthy periods (a period
+  whose thresholded KPI cannot be measured, e.g. the cost ratio of a window without
+  demand, is not healthy).
 
 Every switch is recorded as a :class:`MonitorEvent`. In a real deployment the
 period KPIs come from the ERP instead: call :meth:`Monitor.observe` directly (or
@@ -153,7 +155,7 @@ class Monitor:
         self.using_fallback = False
         self.periods_per_year = self._given_periods_per_year  # not the last scenario's
         self.events: list[MonitorEvent] = []
-        self._records: list[dict[str, float]] = []
+        self._records: list[dict[str, Any]] = []
         #: index in ``_records`` of the first period with a cost above 0 (None: none yet)
         self._first_cost: int | None = None
         self._healthy_streak = 0
@@ -277,7 +279,9 @@ class Monitor:
             the period's total cost (>= 0), all SKUs.
         inventory_value, cogs : float
             Stock value and cost of goods sold (>= 0; NaN = unknown). Turns need both:
-            with either unknown in the window the turns check does not apply.
+            with either unknown in the window the turns check cannot be made, and the
+            period is not healthy (it neither switches to the fallback nor counts
+            towards recovery).
         expected_unit_cost : float, optional
             Overrides the expected cost per unit demanded from this period on (> 0).
 
@@ -327,27 +331,23 @@ class Monitor:
         stock = float(np.mean([r["inventory_value"] for r in recent]))
         per_year = self.periods_per_year or 52
         turns = float(np.mean([r["cogs"] for r in recent])) * per_year / stock if stock > 0 else np.nan
-        reasons = []
+        reasons: list[str] = []
+        unknown: list[str] = []
         if len(recent) >= th.window:
-            if th.min_fill_rate is not None and fill < th.min_fill_rate - _ROUNDING:
-                reasons.append(f"fill rate {fill:.3f} < {th.min_fill_rate:g}")
-            if th.max_cost_ratio is not None and np.isfinite(ratio) and ratio > th.max_cost_ratio * (1 + _ROUNDING):
-                reasons.append(f"cost ratio {ratio:.2f} > {th.max_cost_ratio:g}")
-            if (th.min_inventory_turns is not None and np.isfinite(turns)
-                    and turns < th.min_inventory_turns * (1 - _ROUNDING)):
-                reasons.append(f"turns {turns:.1f} < {th.min_inventory_turns:g}")
-        healthy = not reasons
+            reasons, unknown = self._breaches(fill, ratio, turns, demand_sum, stock)
+        healthy = not reasons and not unknown
         record = self._records[-1]
         # the baseline the monitor derived is kept apart from the expected cost the user gave: a replay of this
         # history reads expected_unit_cost as given, and another window derives another baseline
         record.update(fill_rate=fill, cost_ratio=ratio, inventory_turns=turns, healthy=float(healthy),
+                      reason="; ".join(reasons + unknown),
                       expected_unit_cost=self._given if self._given is not None else np.nan,
                       baseline_unit_cost=self._baseline if self._baseline is not None else np.nan)
-        if not self.using_fallback and not healthy:
+        if not self.using_fallback and reasons:  # an unmeasurable KPI alone does not switch
             self.using_fallback = True
             self._healthy_streak = 0
             self.events.append(MonitorEvent(period, "fallback", "; ".join(reasons), fill, ratio, turns))
-        elif self.using_fallback:
+        elif self.using_fallback:  # a period with a KPI that cannot be measured is not healthy: the count restarts
             self._healthy_streak = self._healthy_streak + 1 if healthy else 0
             if self._healthy_streak >= th.recovery_periods:
                 self.using_fallback = False
@@ -357,8 +357,36 @@ class Monitor:
         record["fallback"] = float(self.using_fallback)
         return self.using_fallback
 
+    def _breaches(self, fill: float, ratio: float, turns: float, demand: float,
+                  stock: float) -> tuple[list[str], list[str]]:
+        """The thresholds a full window's rolling KPIs breach, and those whose KPI cannot be measured.
+
+        A KPI that cannot be measured is *unknown*, not healthy: until 2026-12-06 its check was skipped, so a
+        period with no demand (cost ratio NaN) or an unknown stock value (turns NaN) counted towards recovery and
+        the monitor switched back to the primary while the cost was 50,000 times the expected one. A window
+        without stock (``inventory_value`` 0 throughout) holds no excess stock: the turns check passes.
+        """
+        th = self.thresholds
+        reasons, unknown = [], []
+        if th.min_fill_rate is not None and fill < th.min_fill_rate - _ROUNDING:
+            reasons.append(f"fill rate {fill:.3f} < {th.min_fill_rate:g}")
+        if th.max_cost_ratio is not None:
+            if np.isfinite(ratio):
+                if ratio > th.max_cost_ratio * (1 + _ROUNDING):
+                    reasons.append(f"cost ratio {ratio:.2f} > {th.max_cost_ratio:g}")
+            else:
+                unknown.append("cost ratio unknown (" + ("no demand in the window" if not demand > 0
+                                                         else "no expected cost per unit yet") + ")")
+        if th.min_inventory_turns is not None:
+            if np.isfinite(turns):
+                if turns < th.min_inventory_turns * (1 - _ROUNDING):
+                    reasons.append(f"turns {turns:.1f} < {th.min_inventory_turns:g}")
+            elif stock != 0:  # NaN: a stock value or cost of goods sold unknown in the window
+                unknown.append("turns unknown (inventory_value or cogs blank in the window)")
+        return reasons, unknown
+
     # ------------------------------------------------------------------ reports
-    def _record(self, row: dict[str, float]) -> None:
+    def _record(self, row: dict[str, Any]) -> None:
         """Append an observed period, noting the first one with a cost (the baseline's window starts there)."""
         if self._first_cost is None and row["cost"] > 0:
             self._first_cost = len(self._records)
@@ -384,6 +412,11 @@ class Monitor:
         ``decided_by_fallback`` from row ``t + 1``. In a simulation each period is observed when the next one
         is planned, so the episode's last period has no row.
 
+        ``healthy``: the rolling KPIs are within all thresholds (True while the window is not yet full); ``reason``
+        says why not: the thresholds breached, and the KPIs whose threshold is set that cannot be measured
+        (``cost ratio unknown (no demand in the window)``, ``turns unknown (...)``). Such a period neither
+        switches to the fallback by itself nor counts towards recovery (the consecutive count starts again).
+
         ``expected_unit_cost`` is the expected cost per unit the user gave (the constructor's, or the last one passed
         to :meth:`observe` or read from a log's column), blank while none was given; ``baseline_unit_cost`` is the
         one ``cost_ratio`` divides by: the given one, else the one the monitor derived from its first full window.
@@ -392,7 +425,7 @@ class Monitor:
         ``expected_unit_cost``, and a replay with another ``window`` switched to it partway).
         """
         columns = [*LOG_COLUMNS, "inventory_value", "cogs", "expected_unit_cost", "baseline_unit_cost", "fill_rate",
-                   "cost_ratio", "inventory_turns", "healthy", "decided_by_fallback", "fallback"]
+                   "cost_ratio", "inventory_turns", "healthy", "reason", "decided_by_fallback", "fallback"]
         frame = pd.DataFrame(self._records, columns=columns)
         for name in ("healthy", "fallback"):
             frame[name] = frame[name].astype(bool)

@@ -578,3 +578,45 @@ def test_an_expected_cost_the_user_gave_is_kept_by_the_history_and_its_replay(tm
     assert given.history()["expected_unit_cost"].tolist() == [12.5] * 3
     assert given.history()["baseline_unit_cost"].tolist() == [12.5] * 3
     assert given.history()["cost_ratio"].iloc[-1] == pytest.approx(1.2)
+
+
+def test_a_period_whose_turns_cannot_be_measured_does_not_count_towards_recovery():
+    """One blank inventory_value made the window's turns NaN, the check was skipped, the periods counted as healthy,
+    and the monitor switched back to the primary at 6 on no data (and fell back again at 9)."""
+    thresholds = MonitorThresholds(window=4, min_fill_rate=None, max_cost_ratio=None, min_inventory_turns=10,
+                                   recovery_periods=2)
+    log = pd.DataFrame({"period": range(12), "demand": 100.0, "served": 100.0, "cost": 200.0,
+                        "inventory_value": 600.0, "cogs": 100.0})  # 8.7 turns a year: below 10 throughout
+    log.loc[5, "inventory_value"] = np.nan
+    monitor = Monitor.replay_log(log, thresholds)
+    assert [(e.period, e.kind) for e in monitor.events] == [(3, "fallback")]
+    history = monitor.history()
+    unknown = history["period"].between(5, 8)  # the windows holding the blank
+    assert not history.loc[unknown, "healthy"].any()
+    assert history.loc[unknown, "reason"].str.startswith("turns unknown").all()
+    assert history.loc[~unknown & (history["period"] >= 3), "reason"].str.startswith("turns 8.7 < 10").all()
+    # a window without stock holds no excess stock: it passes, and an unknown period alone does not fall back
+    log["inventory_value"] = [0.0] * 4 + [np.nan] + [0.0] * 7
+    monitor = Monitor.replay_log(log, thresholds)
+    assert monitor.events == []
+    assert monitor.history()["healthy"].tolist() == [True] * 4 + [False] * 4 + [True] * 4
+
+
+def test_a_window_without_demand_is_not_healthy_for_recovery():
+    """Demand stopped while the cost went to 1e6 a period: the cost ratio was NaN, its check skipped, and the monitor
+    logged "recover: 6 consecutive healthy periods" at 12 while the cost was still 1e6."""
+    demand = [10.0] * 4 + [0.0] * 10
+    log = pd.DataFrame({"period": range(14), "demand": demand, "served": demand, "cost": [20.0] * 4 + [1e6] * 10})
+    monitor = Monitor.replay_log(log, MonitorThresholds(window=4))
+    assert [(e.period, e.kind) for e in monitor.events] == [(4, "fallback")]
+    assert monitor.using_fallback
+    history = monitor.history()
+    assert not history["healthy"].iloc[7:].any()
+    assert (history["reason"].iloc[7:] == "cost ratio unknown (no demand in the window)").all()
+    # unknown resets the count: healthy, unknown, healthy does not recover with recovery_periods=2
+    monitor = Monitor(None, None, MonitorThresholds(window=1, min_fill_rate=0.9, max_cost_ratio=1.5,
+                                                    recovery_periods=2), expected_unit_cost=1.0)
+    modes = [monitor.observe(t, d, s, c) for t, (d, s, c) in enumerate(
+        [(10, 10, 10), (10, 5, 10), (10, 10, 10), (0, 0, 5), (10, 10, 10), (10, 10, 10)])]
+    assert modes == [False, True, True, True, True, False]
+    assert [(e.period, e.kind) for e in monitor.events] == [(1, "fallback"), (5, "recover")]
