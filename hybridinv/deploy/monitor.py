@@ -231,12 +231,12 @@ class Monitor:
         """
         on_hand, backorders, due, orders, period, ledger, sku_served, skus = self._previous  # type: ignore[misc]
         cat = obs.catalog
-        inventory_value = float(cat.unit_cost @ obs.on_hand)
         if ledger is obs.ledger and ledger is not None:
             cogs = (float(cat.unit_cost @ (ledger.sku_served - sku_served)) if period >= ledger.warmup
                     else np.nan)
             self.observe(period, float(ledger.demand[period]), float(ledger.served[period]),
-                         float(ledger.costs[period].sum()), inventory_value=inventory_value, cogs=cogs)
+                         float(ledger.costs[period].sum()), inventory_value=float(cat.unit_cost @ obs.on_hand),
+                         cogs=cogs)
             return
         if obs.observed_periods == 0:  # no realized demand to observe: the forecast would be recorded as demand
             return
@@ -260,8 +260,10 @@ class Monitor:
         shortage = now_backorders if not obs.lost_sales else demand - served
         cost = (cat.holding_cost @ now_on_hand + cat.shortage_cost @ shortage + cat.unit_cost @ orders
                 + cat.order_cost @ (orders > 0))
+        # the stock of the SKUs left out is left out too (it was valued before they were: a SKU new in this call
+        # holding 100,000 units put its stock into the turns of SKUs whose sales did not include it)
         self.observe(period, float(demand.sum()), float(served.sum()), float(cost),
-                     inventory_value=inventory_value, cogs=float(cat.unit_cost @ served))
+                     inventory_value=float(cat.unit_cost @ now_on_hand), cogs=float(cat.unit_cost @ served))
         self._records[-1]["auto"] = 1.0
 
     # ------------------------------------------------------------------ KPI tracking

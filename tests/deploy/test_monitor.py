@@ -620,3 +620,24 @@ def test_a_window_without_demand_is_not_healthy_for_recovery():
         [(10, 10, 10), (10, 5, 10), (10, 10, 10), (0, 0, 5), (10, 10, 10), (10, 10, 10)])]
     assert modes == [False, True, True, True, True, False]
     assert [(e.period, e.kind) for e in monitor.events] == [(1, "fallback"), (5, "recover")]
+
+
+def test_the_stock_value_leaves_out_the_skus_left_out_of_the_period():
+    """The stock was valued before the two plan() calls were matched by SKU: a SKU new in the second call holding
+    100,000 units made the period's inventory_value 2,355,654.85 where the 11 SKUs of both calls hold 1,654.85."""
+    from hybridinv import plan
+    from hybridinv.examples import example_frames
+
+    catalog, state = example_frames()
+    monitor = Monitor(BaseStock(20, repair=None), SS(0, 0, repair=None))
+    later = state.copy()
+    later.loc[11, "on_hand"] = 100_000
+    history = pd.DataFrame({"sku": catalog["sku"], "p0": catalog["demand_mean"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PlanningWarning)
+        plan(state.iloc[:11], catalog.iloc[:11], policy=monitor, period=0)
+        plan(later, catalog, policy=monitor, demand_history=history, period=1)
+    record = monitor.history().iloc[0]
+    shared = catalog["unit_cost"].iloc[:11].to_numpy() @ later["on_hand"].iloc[:11].to_numpy(dtype=float)
+    assert record["inventory_value"] == pytest.approx(shared, rel=1e-12)
+    assert record["demand"] == pytest.approx(catalog["demand_mean"].iloc[:11].sum())
