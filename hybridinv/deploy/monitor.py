@@ -241,17 +241,11 @@ class Monitor:
         if obs.observed_periods == 0:  # no realized demand to observe: the forecast would be recorded as demand
             return
         now_on_hand, now_backorders, demand = obs.on_hand, obs.backorders, obs.demand_history(1)[:, 0]
-        if skus is not cat.sku and not np.array_equal(skus, cat.sku):
-            # plan() calls with the rows in another order, or other SKUs: match the two calls by SKU (by position,
-            # the KPIs mixed SKUs up, and a call with fewer SKUs failed with numpy's broadcast error)
-            before = pd.Index(skus).get_indexer(cat.sku)
-            now = np.flatnonzero(before >= 0)
-            before = before[now]
-            only = len(cat.sku) - now.size + len(skus) - now.size
-            if only:
-                first = next(iter([*np.setdiff1d(cat.sku, skus), *np.setdiff1d(skus, cat.sku)]))
-                warnings.warn(f"period {period}: {only} SKU(s) planned in only one of the last two plan() calls "
-                              f"(first {first!r}) are left out of the period's KPIs", PlanningWarning, stacklevel=3)
+        matched = _matched_skus(skus, cat.sku, obs.history_filled, period)
+        if matched is not None:
+            before, now = matched
+            if not now.size:
+                return
             on_hand, backorders, due, orders = on_hand[before], backorders[before], due[before], orders[before]
             now_on_hand, now_backorders, demand = now_on_hand[now], now_backorders[now], demand[now]
             cat = cat.subset(now)
@@ -476,6 +470,38 @@ class Monitor:
                 float(row.expected_unit_cost) if has_expected and pd.notna(row.expected_unit_cost) else None,
             )
         return monitor
+
+
+def _matched_skus(before: NDArray[Any], now: NDArray[Any], filled: NDArray[np.bool_] | None,
+                  period: int) -> tuple[NDArray[np.intp], NDArray[np.intp]] | None:
+    """The positions in the last ``plan()`` call's SKUs (``before``) and in this call's (``now``) of the SKUs a
+    period's KPIs count, or None for all of both calls, in the same order; a :class:`PlanningWarning` names the
+    SKUs left out.
+
+    Left out are the SKUs planned in only one of the two calls (matched by position, the KPIs mixed SKUs up when the
+    rows came in another order, and a call with fewer SKUs failed with numpy's broadcast error) and those whose
+    demand ``plan()`` filled from the forecast (``filled``: no ``demand_history`` row; until 2026-12-06 their
+    forecast was recorded as the period's realized demand).
+    """
+    same = before is now or np.array_equal(before, now)
+    if same and filled is None:
+        return None
+    position = np.arange(now.size) if same else pd.Index(before).get_indexer(now)
+    shared = position >= 0
+    kept = shared & ~filled if filled is not None else shared
+    if (only := now.size - int(shared.sum()) + before.size - int(shared.sum())) > 0:
+        first = next(iter([*np.setdiff1d(now, before), *np.setdiff1d(before, now)]))
+        warnings.warn(f"period {period}: {only} SKU(s) planned in only one of the last two plan() calls "
+                      f"(first {str(first)!r}) are left out of the period's KPIs", PlanningWarning, stacklevel=4)
+    if (unknown := shared & ~kept).any():
+        warnings.warn(f"period {period}: {int(unknown.sum())} SKU(s) with no row in demand_history (first "
+                      f"{str(now[unknown][0])!r}) are left out of the period's KPIs: their demand is unknown (plan() "
+                      "reads their history as the forecast)", PlanningWarning, stacklevel=4)
+    if not kept.any():
+        warnings.warn(f"period {period}: no SKU of the last two plan() calls has realized demand in both: the period "
+                      "is not recorded", PlanningWarning, stacklevel=4)
+    indices = np.flatnonzero(kept)
+    return position[indices], indices
 
 
 def decided_by_fallback(fallback: NDArray[np.bool_]) -> NDArray[np.bool_]:

@@ -641,3 +641,43 @@ def test_the_stock_value_leaves_out_the_skus_left_out_of_the_period():
     shared = catalog["unit_cost"].iloc[:11].to_numpy() @ later["on_hand"].iloc[:11].to_numpy(dtype=float)
     assert record["inventory_value"] == pytest.approx(shared, rel=1e-12)
     assert record["demand"] == pytest.approx(catalog["demand_mean"].iloc[:11].sum())
+
+
+def test_through_plan_skus_without_a_demand_history_row_are_left_out_of_the_period():
+    """plan() reads the history of a SKU with no demand_history row as its forecast, and the monitor recorded that as
+    the period's realized demand: demand given for 2 of 12 SKUs (both 0) was recorded as 84, the other 10's forecast.
+    Those SKUs are now left out with a warning, so the record is that of a plan() of the 2 SKUs alone."""
+    from hybridinv import plan
+    from hybridinv.examples import example_frames
+
+    catalog, state = example_frames()
+    history = pd.DataFrame({"sku": catalog["sku"].iloc[:2], "p0": [0.0, 0.0]})
+    records = []
+    for rows in (slice(None), slice(0, 2)):
+        monitor = Monitor(BaseStock(20, repair=None), SS(0, 0, repair=None))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PlanningWarning)
+            plan(state.iloc[rows], catalog.iloc[rows], policy=monitor, period=0)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            plan(state.iloc[rows], catalog.iloc[rows], policy=monitor, demand_history=history, period=1)
+        records.append(monitor.history().iloc[0])
+        left_out = [str(w.message) for w in caught if "left out of the period's KPIs" in str(w.message)]
+        assert left_out == ([] if rows == slice(0, 2) else [
+            "period 0: 10 SKU(s) with no row in demand_history (first 'P-102') are left out of the period's KPIs: "
+            "their demand is unknown (plan() reads their history as the forecast)"])
+    assert records[0]["demand"] == 0.0 and records[0]["served"] == 0.0
+    for column in ("demand", "served", "cost", "inventory_value", "cogs"):
+        assert records[0][column] == pytest.approx(records[1][column], rel=1e-12), column
+    # the 2 SKUs of the first call have no demand_history row in the second: nothing is recorded, and a warning says so
+    monitor = Monitor(BaseStock(20, repair=None), SS(0, 0, repair=None))
+    others = pd.DataFrame({"sku": catalog["sku"].iloc[2:], "p0": 3.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PlanningWarning)
+        plan(state.iloc[:2], catalog.iloc[:2], policy=monitor, period=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        plan(state, catalog, policy=monitor, demand_history=others, period=1)
+    assert any("no SKU of the last two plan() calls has realized demand in both: the period is not recorded"
+               in str(w.message) for w in caught)
+    assert monitor.history().empty
