@@ -282,6 +282,7 @@ def plan(
         inv, cat, cons, mean, std, history, period=period, lost_sales=lost_sales, forecast_history=past_forecast,
         forecast_periods=known,  # per SKU: what repeats a SKU's last row is not a forecast
         periods_per_year=periods_per_year,
+        history_filled=no_demand,  # a Monitor leaves them out of the period it observes: not realized demand
     )
     # one plan() at a time per policy object: a policy shared by threads refits on each catalog, and another
     # thread's fit read mid-decision planned one catalog with another's levels (wrong orders, no error)

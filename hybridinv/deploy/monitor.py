@@ -9,7 +9,9 @@ unit) and inventory turns,
 and
 
 - switches to the fallback when any rolling KPI breaches its threshold, and
-- switches back after ``recovery_periods`` consecutive healthy periods.
+- switches back after ``recovery_periods`` consecutive healthy periods (a period
+  whose thresholded KPI cannot be measured, e.g. the cost ratio of a window without
+  demand, is not healthy).
 
 Every switch is recorded as a :class:`MonitorEvent`. In a real deployment the
 period KPIs come from the ERP instead: call :meth:`Monitor.observe` directly (or
@@ -153,7 +155,7 @@ class Monitor:
         self.using_fallback = False
         self.periods_per_year = self._given_periods_per_year  # not the last scenario's
         self.events: list[MonitorEvent] = []
-        self._records: list[dict[str, float]] = []
+        self._records: list[dict[str, Any]] = []
         #: index in ``_records`` of the first period with a cost above 0 (None: none yet)
         self._first_cost: int | None = None
         self._healthy_streak = 0
@@ -229,27 +231,21 @@ class Monitor:
         """
         on_hand, backorders, due, orders, period, ledger, sku_served, skus = self._previous  # type: ignore[misc]
         cat = obs.catalog
-        inventory_value = float(cat.unit_cost @ obs.on_hand)
         if ledger is obs.ledger and ledger is not None:
             cogs = (float(cat.unit_cost @ (ledger.sku_served - sku_served)) if period >= ledger.warmup
                     else np.nan)
             self.observe(period, float(ledger.demand[period]), float(ledger.served[period]),
-                         float(ledger.costs[period].sum()), inventory_value=inventory_value, cogs=cogs)
+                         float(ledger.costs[period].sum()), inventory_value=float(cat.unit_cost @ obs.on_hand),
+                         cogs=cogs)
             return
         if obs.observed_periods == 0:  # no realized demand to observe: the forecast would be recorded as demand
             return
         now_on_hand, now_backorders, demand = obs.on_hand, obs.backorders, obs.demand_history(1)[:, 0]
-        if skus is not cat.sku and not np.array_equal(skus, cat.sku):
-            # plan() calls with the rows in another order, or other SKUs: match the two calls by SKU (by position,
-            # the KPIs mixed SKUs up, and a call with fewer SKUs failed with numpy's broadcast error)
-            before = pd.Index(skus).get_indexer(cat.sku)
-            now = np.flatnonzero(before >= 0)
-            before = before[now]
-            only = len(cat.sku) - now.size + len(skus) - now.size
-            if only:
-                first = next(iter([*np.setdiff1d(cat.sku, skus), *np.setdiff1d(skus, cat.sku)]))
-                warnings.warn(f"period {period}: {only} SKU(s) planned in only one of the last two plan() calls "
-                              f"(first {first!r}) are left out of the period's KPIs", PlanningWarning, stacklevel=3)
+        matched = _matched_skus(skus, cat.sku, obs.history_filled, period)
+        if matched is not None:
+            before, now = matched
+            if not now.size:
+                return
             on_hand, backorders, due, orders = on_hand[before], backorders[before], due[before], orders[before]
             now_on_hand, now_backorders, demand = now_on_hand[now], now_backorders[now], demand[now]
             cat = cat.subset(now)
@@ -258,8 +254,10 @@ class Monitor:
         shortage = now_backorders if not obs.lost_sales else demand - served
         cost = (cat.holding_cost @ now_on_hand + cat.shortage_cost @ shortage + cat.unit_cost @ orders
                 + cat.order_cost @ (orders > 0))
+        # the stock of the SKUs left out is left out too (it was valued before they were: a SKU new in this call
+        # holding 100,000 units put its stock into the turns of SKUs whose sales did not include it)
         self.observe(period, float(demand.sum()), float(served.sum()), float(cost),
-                     inventory_value=inventory_value, cogs=float(cat.unit_cost @ served))
+                     inventory_value=float(cat.unit_cost @ now_on_hand), cogs=float(cat.unit_cost @ served))
         self._records[-1]["auto"] = 1.0
 
     # ------------------------------------------------------------------ KPI tracking
@@ -277,7 +275,9 @@ class Monitor:
             the period's total cost (>= 0), all SKUs.
         inventory_value, cogs : float
             Stock value and cost of goods sold (>= 0; NaN = unknown). Turns need both:
-            with either unknown in the window the turns check does not apply.
+            with either unknown in the window the turns check cannot be made, and the
+            period is not healthy (it neither switches to the fallback nor counts
+            towards recovery).
         expected_unit_cost : float, optional
             Overrides the expected cost per unit demanded from this period on (> 0).
 
@@ -327,27 +327,23 @@ class Monitor:
         stock = float(np.mean([r["inventory_value"] for r in recent]))
         per_year = self.periods_per_year or 52
         turns = float(np.mean([r["cogs"] for r in recent])) * per_year / stock if stock > 0 else np.nan
-        reasons = []
+        reasons: list[str] = []
+        unknown: list[str] = []
         if len(recent) >= th.window:
-            if th.min_fill_rate is not None and fill < th.min_fill_rate - _ROUNDING:
-                reasons.append(f"fill rate {fill:.3f} < {th.min_fill_rate:g}")
-            if th.max_cost_ratio is not None and np.isfinite(ratio) and ratio > th.max_cost_ratio * (1 + _ROUNDING):
-                reasons.append(f"cost ratio {ratio:.2f} > {th.max_cost_ratio:g}")
-            if (th.min_inventory_turns is not None and np.isfinite(turns)
-                    and turns < th.min_inventory_turns * (1 - _ROUNDING)):
-                reasons.append(f"turns {turns:.1f} < {th.min_inventory_turns:g}")
-        healthy = not reasons
+            reasons, unknown = self._breaches(fill, ratio, turns, demand_sum, stock)
+        healthy = not reasons and not unknown
         record = self._records[-1]
         # the baseline the monitor derived is kept apart from the expected cost the user gave: a replay of this
         # history reads expected_unit_cost as given, and another window derives another baseline
         record.update(fill_rate=fill, cost_ratio=ratio, inventory_turns=turns, healthy=float(healthy),
+                      reason="; ".join(reasons + unknown),
                       expected_unit_cost=self._given if self._given is not None else np.nan,
                       baseline_unit_cost=self._baseline if self._baseline is not None else np.nan)
-        if not self.using_fallback and not healthy:
+        if not self.using_fallback and reasons:  # an unmeasurable KPI alone does not switch
             self.using_fallback = True
             self._healthy_streak = 0
             self.events.append(MonitorEvent(period, "fallback", "; ".join(reasons), fill, ratio, turns))
-        elif self.using_fallback:
+        elif self.using_fallback:  # a period with a KPI that cannot be measured is not healthy: the count restarts
             self._healthy_streak = self._healthy_streak + 1 if healthy else 0
             if self._healthy_streak >= th.recovery_periods:
                 self.using_fallback = False
@@ -357,8 +353,36 @@ class Monitor:
         record["fallback"] = float(self.using_fallback)
         return self.using_fallback
 
+    def _breaches(self, fill: float, ratio: float, turns: float, demand: float,
+                  stock: float) -> tuple[list[str], list[str]]:
+        """The thresholds a full window's rolling KPIs breach, and those whose KPI cannot be measured.
+
+        A KPI that cannot be measured is *unknown*, not healthy: until 2026-12-06 its check was skipped, so a
+        period with no demand (cost ratio NaN) or an unknown stock value (turns NaN) counted towards recovery and
+        the monitor switched back to the primary while the cost was 50,000 times the expected one. A window
+        without stock (``inventory_value`` 0 throughout) holds no excess stock: the turns check passes.
+        """
+        th = self.thresholds
+        reasons, unknown = [], []
+        if th.min_fill_rate is not None and fill < th.min_fill_rate - _ROUNDING:
+            reasons.append(f"fill rate {fill:.3f} < {th.min_fill_rate:g}")
+        if th.max_cost_ratio is not None:
+            if np.isfinite(ratio):
+                if ratio > th.max_cost_ratio * (1 + _ROUNDING):
+                    reasons.append(f"cost ratio {ratio:.2f} > {th.max_cost_ratio:g}")
+            else:
+                unknown.append("cost ratio unknown (" + ("no demand in the window" if not demand > 0
+                                                         else "no expected cost per unit yet") + ")")
+        if th.min_inventory_turns is not None:
+            if np.isfinite(turns):
+                if turns < th.min_inventory_turns * (1 - _ROUNDING):
+                    reasons.append(f"turns {turns:.1f} < {th.min_inventory_turns:g}")
+            elif stock != 0:  # NaN: a stock value or cost of goods sold unknown in the window
+                unknown.append("turns unknown (inventory_value or cogs blank in the window)")
+        return reasons, unknown
+
     # ------------------------------------------------------------------ reports
-    def _record(self, row: dict[str, float]) -> None:
+    def _record(self, row: dict[str, Any]) -> None:
         """Append an observed period, noting the first one with a cost (the baseline's window starts there)."""
         if self._first_cost is None and row["cost"] > 0:
             self._first_cost = len(self._records)
@@ -384,6 +408,11 @@ class Monitor:
         ``decided_by_fallback`` from row ``t + 1``. In a simulation each period is observed when the next one
         is planned, so the episode's last period has no row.
 
+        ``healthy``: the rolling KPIs are within all thresholds (True while the window is not yet full); ``reason``
+        says why not: the thresholds breached, and the KPIs whose threshold is set that cannot be measured
+        (``cost ratio unknown (no demand in the window)``, ``turns unknown (...)``). Such a period neither
+        switches to the fallback by itself nor counts towards recovery (the consecutive count starts again).
+
         ``expected_unit_cost`` is the expected cost per unit the user gave (the constructor's, or the last one passed
         to :meth:`observe` or read from a log's column), blank while none was given; ``baseline_unit_cost`` is the
         one ``cost_ratio`` divides by: the given one, else the one the monitor derived from its first full window.
@@ -392,7 +421,7 @@ class Monitor:
         ``expected_unit_cost``, and a replay with another ``window`` switched to it partway).
         """
         columns = [*LOG_COLUMNS, "inventory_value", "cogs", "expected_unit_cost", "baseline_unit_cost", "fill_rate",
-                   "cost_ratio", "inventory_turns", "healthy", "decided_by_fallback", "fallback"]
+                   "cost_ratio", "inventory_turns", "healthy", "reason", "decided_by_fallback", "fallback"]
         frame = pd.DataFrame(self._records, columns=columns)
         for name in ("healthy", "fallback"):
             frame[name] = frame[name].astype(bool)
@@ -441,6 +470,38 @@ class Monitor:
                 float(row.expected_unit_cost) if has_expected and pd.notna(row.expected_unit_cost) else None,
             )
         return monitor
+
+
+def _matched_skus(before: NDArray[Any], now: NDArray[Any], filled: NDArray[np.bool_] | None,
+                  period: int) -> tuple[NDArray[np.intp], NDArray[np.intp]] | None:
+    """The positions in the last ``plan()`` call's SKUs (``before``) and in this call's (``now``) of the SKUs a
+    period's KPIs count, or None for all of both calls, in the same order; a :class:`PlanningWarning` names the
+    SKUs left out.
+
+    Left out are the SKUs planned in only one of the two calls (matched by position, the KPIs mixed SKUs up when the
+    rows came in another order, and a call with fewer SKUs failed with numpy's broadcast error) and those whose
+    demand ``plan()`` filled from the forecast (``filled``: no ``demand_history`` row; until 2026-12-06 their
+    forecast was recorded as the period's realized demand).
+    """
+    same = before is now or np.array_equal(before, now)
+    if same and filled is None:
+        return None
+    position = np.arange(now.size) if same else pd.Index(before).get_indexer(now)
+    shared = position >= 0
+    kept = shared & ~filled if filled is not None else shared
+    if (only := now.size - int(shared.sum()) + before.size - int(shared.sum())) > 0:
+        first = next(iter([*np.setdiff1d(now, before), *np.setdiff1d(before, now)]))
+        warnings.warn(f"period {period}: {only} SKU(s) planned in only one of the last two plan() calls "
+                      f"(first {str(first)!r}) are left out of the period's KPIs", PlanningWarning, stacklevel=4)
+    if (unknown := shared & ~kept).any():
+        warnings.warn(f"period {period}: {int(unknown.sum())} SKU(s) with no row in demand_history (first "
+                      f"{str(now[unknown][0])!r}) are left out of the period's KPIs: their demand is unknown (plan() "
+                      "reads their history as the forecast)", PlanningWarning, stacklevel=4)
+    if not kept.any():
+        warnings.warn(f"period {period}: no SKU of the last two plan() calls has realized demand in both: the period "
+                      "is not recorded", PlanningWarning, stacklevel=4)
+    indices = np.flatnonzero(kept)
+    return position[indices], indices
 
 
 def decided_by_fallback(fallback: NDArray[np.bool_]) -> NDArray[np.bool_]:

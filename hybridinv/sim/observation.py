@@ -37,6 +37,9 @@ class Observation:
         self._cache: dict[str, NDArray[np.float64]] = {}
         self._state: InventoryState | None = None
         self._known: NDArray[np.int64] = np.zeros(0, dtype=np.int64)  # planning: forecast periods per SKU (from_state)
+        #: per SKU, True where :meth:`demand_history` is not realized demand (:func:`hybridinv.plan` filled it from a
+        #: forecast: the SKU has no row in its ``demand_history``); None: every SKU's is realized
+        self.history_filled: NDArray[np.bool_] | None = None
         if sim is not None:
             self.period = sim.t
             self.catalog: Catalog = sim.scenario.catalog
@@ -60,6 +63,7 @@ class Observation:
         forecast_history: NDArray[np.float64] | None = None,
         forecast_periods: int | NDArray[np.int64] | None = None,
         periods_per_year: int = 52,
+        history_filled: NDArray[np.bool_] | None = None,
     ) -> Observation:
         """An observation built from planning data (for :func:`hybridinv.plan`).
 
@@ -68,7 +72,9 @@ class Observation:
         forecast rather than extended;
         ``demand_history`` and ``forecast_history`` (the forecasts that were made for
         those past periods) have shape (n_skus, periods), oldest first; ``periods_per_year``
-        (a whole number >= 1, checked by the caller) places ``period`` in the year.
+        (a whole number >= 1, checked by the caller) places ``period`` in the year;
+        ``history_filled`` (per SKU) marks the SKUs whose ``demand_history`` rows are not
+        realized demand (:attr:`history_filled`).
         """
         obs = cls(None)
         obs.period = period
@@ -90,6 +96,8 @@ class Observation:
         obs._known = np.clip(known.astype(np.int64), 0, width)
         if demand_history is not None:
             obs._cache["history"] = np.asarray(demand_history, dtype=np.float64)
+            if history_filled is not None and np.any(history_filled):
+                obs.history_filled = np.asarray(history_filled, dtype=bool)
         if forecast_history is not None:
             obs._cache["forecast_history"] = np.asarray(forecast_history, dtype=np.float64)
         return obs

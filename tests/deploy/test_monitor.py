@@ -578,3 +578,106 @@ def test_an_expected_cost_the_user_gave_is_kept_by_the_history_and_its_replay(tm
     assert given.history()["expected_unit_cost"].tolist() == [12.5] * 3
     assert given.history()["baseline_unit_cost"].tolist() == [12.5] * 3
     assert given.history()["cost_ratio"].iloc[-1] == pytest.approx(1.2)
+
+
+def test_a_period_whose_turns_cannot_be_measured_does_not_count_towards_recovery():
+    """One blank inventory_value made the window's turns NaN, the check was skipped, the periods counted as healthy,
+    and the monitor switched back to the primary at 6 on no data (and fell back again at 9)."""
+    thresholds = MonitorThresholds(window=4, min_fill_rate=None, max_cost_ratio=None, min_inventory_turns=10,
+                                   recovery_periods=2)
+    log = pd.DataFrame({"period": range(12), "demand": 100.0, "served": 100.0, "cost": 200.0,
+                        "inventory_value": 600.0, "cogs": 100.0})  # 8.7 turns a year: below 10 throughout
+    log.loc[5, "inventory_value"] = np.nan
+    monitor = Monitor.replay_log(log, thresholds)
+    assert [(e.period, e.kind) for e in monitor.events] == [(3, "fallback")]
+    history = monitor.history()
+    unknown = history["period"].between(5, 8)  # the windows holding the blank
+    assert not history.loc[unknown, "healthy"].any()
+    assert history.loc[unknown, "reason"].str.startswith("turns unknown").all()
+    assert history.loc[~unknown & (history["period"] >= 3), "reason"].str.startswith("turns 8.7 < 10").all()
+    # a window without stock holds no excess stock: it passes, and an unknown period alone does not fall back
+    log["inventory_value"] = [0.0] * 4 + [np.nan] + [0.0] * 7
+    monitor = Monitor.replay_log(log, thresholds)
+    assert monitor.events == []
+    assert monitor.history()["healthy"].tolist() == [True] * 4 + [False] * 4 + [True] * 4
+
+
+def test_a_window_without_demand_is_not_healthy_for_recovery():
+    """Demand stopped while the cost went to 1e6 a period: the cost ratio was NaN, its check skipped, and the monitor
+    logged "recover: 6 consecutive healthy periods" at 12 while the cost was still 1e6."""
+    demand = [10.0] * 4 + [0.0] * 10
+    log = pd.DataFrame({"period": range(14), "demand": demand, "served": demand, "cost": [20.0] * 4 + [1e6] * 10})
+    monitor = Monitor.replay_log(log, MonitorThresholds(window=4))
+    assert [(e.period, e.kind) for e in monitor.events] == [(4, "fallback")]
+    assert monitor.using_fallback
+    history = monitor.history()
+    assert not history["healthy"].iloc[7:].any()
+    assert (history["reason"].iloc[7:] == "cost ratio unknown (no demand in the window)").all()
+    # unknown resets the count: healthy, unknown, healthy does not recover with recovery_periods=2
+    monitor = Monitor(None, None, MonitorThresholds(window=1, min_fill_rate=0.9, max_cost_ratio=1.5,
+                                                    recovery_periods=2), expected_unit_cost=1.0)
+    modes = [monitor.observe(t, d, s, c) for t, (d, s, c) in enumerate(
+        [(10, 10, 10), (10, 5, 10), (10, 10, 10), (0, 0, 5), (10, 10, 10), (10, 10, 10)])]
+    assert modes == [False, True, True, True, True, False]
+    assert [(e.period, e.kind) for e in monitor.events] == [(1, "fallback"), (5, "recover")]
+
+
+def test_the_stock_value_leaves_out_the_skus_left_out_of_the_period():
+    """The stock was valued before the two plan() calls were matched by SKU: a SKU new in the second call holding
+    100,000 units made the period's inventory_value 2,355,654.85 where the 11 SKUs of both calls hold 1,654.85."""
+    from hybridinv import plan
+    from hybridinv.examples import example_frames
+
+    catalog, state = example_frames()
+    monitor = Monitor(BaseStock(20, repair=None), SS(0, 0, repair=None))
+    later = state.copy()
+    later.loc[11, "on_hand"] = 100_000
+    history = pd.DataFrame({"sku": catalog["sku"], "p0": catalog["demand_mean"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PlanningWarning)
+        plan(state.iloc[:11], catalog.iloc[:11], policy=monitor, period=0)
+        plan(later, catalog, policy=monitor, demand_history=history, period=1)
+    record = monitor.history().iloc[0]
+    shared = catalog["unit_cost"].iloc[:11].to_numpy() @ later["on_hand"].iloc[:11].to_numpy(dtype=float)
+    assert record["inventory_value"] == pytest.approx(shared, rel=1e-12)
+    assert record["demand"] == pytest.approx(catalog["demand_mean"].iloc[:11].sum())
+
+
+def test_through_plan_skus_without_a_demand_history_row_are_left_out_of_the_period():
+    """plan() reads the history of a SKU with no demand_history row as its forecast, and the monitor recorded that as
+    the period's realized demand: demand given for 2 of 12 SKUs (both 0) was recorded as 84, the other 10's forecast.
+    Those SKUs are now left out with a warning, so the record is that of a plan() of the 2 SKUs alone."""
+    from hybridinv import plan
+    from hybridinv.examples import example_frames
+
+    catalog, state = example_frames()
+    history = pd.DataFrame({"sku": catalog["sku"].iloc[:2], "p0": [0.0, 0.0]})
+    records = []
+    for rows in (slice(None), slice(0, 2)):
+        monitor = Monitor(BaseStock(20, repair=None), SS(0, 0, repair=None))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PlanningWarning)
+            plan(state.iloc[rows], catalog.iloc[rows], policy=monitor, period=0)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            plan(state.iloc[rows], catalog.iloc[rows], policy=monitor, demand_history=history, period=1)
+        records.append(monitor.history().iloc[0])
+        left_out = [str(w.message) for w in caught if "left out of the period's KPIs" in str(w.message)]
+        assert left_out == ([] if rows == slice(0, 2) else [
+            "period 0: 10 SKU(s) with no row in demand_history (first 'P-102') are left out of the period's KPIs: "
+            "their demand is unknown (plan() reads their history as the forecast)"])
+    assert records[0]["demand"] == 0.0 and records[0]["served"] == 0.0
+    for column in ("demand", "served", "cost", "inventory_value", "cogs"):
+        assert records[0][column] == pytest.approx(records[1][column], rel=1e-12), column
+    # the 2 SKUs of the first call have no demand_history row in the second: nothing is recorded, and a warning says so
+    monitor = Monitor(BaseStock(20, repair=None), SS(0, 0, repair=None))
+    others = pd.DataFrame({"sku": catalog["sku"].iloc[2:], "p0": 3.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PlanningWarning)
+        plan(state.iloc[:2], catalog.iloc[:2], policy=monitor, period=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        plan(state, catalog, policy=monitor, demand_history=others, period=1)
+    assert any("no SKU of the last two plan() calls has realized demand in both: the period is not recorded"
+               in str(w.message) for w in caught)
+    assert monitor.history().empty
