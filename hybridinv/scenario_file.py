@@ -279,6 +279,9 @@ def _scalars(file: _File, data: Mapping[str, Any]) -> dict[str, Any]:
     warmup = int(data.get("warmup", 0))
     if warmup >= periods:
         raise file.error(f"must be smaller than periods ({periods})", "warmup", warmup)
+    if "name" in data and not data["name"].strip():  # an empty scenario name in the results and reports
+        raise file.error("must not be empty (leave it out to name the scenario by the file name)", "name",
+                         data["name"])
     basis = data.get("cost_basis", "valued" if "history" in data.get("demand", {}) else "purchases")
     if basis not in COST_BASES:
         raise file.error(f"must be one of {sorted(COST_BASES)}", "cost_basis", basis)
