@@ -18,7 +18,7 @@ from hybridinv import scenarios
 from hybridinv.bench.heldout import HELDOUT_KINDS, heldout
 from hybridinv.core.errors import PlanningError, PlanningWarning, whole_number
 from hybridinv.policies.registry import FACTORIES
-from hybridinv.scenario_file import is_scenario_file
+from hybridinv.scenario_file import is_scenario_file, scenario_file_inputs
 from hybridinv.sim.scenario import Scenario
 from hybridinv.sim.seeds import episode_count
 
@@ -232,6 +232,12 @@ class Suite:
         repeated = [name for k, name in enumerate(self.policies) if name in self.policies[:k]]
         if repeated:  # the report pivots on the name: a repeat failed only after every run had finished
             raise PlanningError("policy names in a suite must be unique", column="policies", value=repeated[0])
+
+    def input_files(self) -> list[Path]:
+        """The files the suite's scenario files read: each file and the CSV files it names
+        (:func:`~hybridinv.scenario_file.scenario_file_inputs`); a report must not replace them."""
+        return [path for spec in self.scenarios if is_scenario_file(spec.name)
+                for path in scenario_file_inputs(spec.name)]
 
     def with_options(
         self,
