@@ -96,6 +96,17 @@ def test_bench_refuses_an_out_folder_where_a_report_file_is_an_input(
     assert (tmp_path / "inp" / catalog).read_text() == before
 
 
+def test_bench_refuses_a_scenario_file_named_as_a_registered_scenario(tmp_path: Path) -> None:
+    """clash/multi_10.toml ran as 'multi_10'; beside multi_10_heldout_level it read as a matched pair."""
+    scenario = _scenario_folder(tmp_path / "clash", "multi_10.toml", "catalog.csv")
+    for names in (str(scenario), f"{scenario},multi_10_heldout_level"):
+        result = CliRunner().invoke(main, ["bench", "--scenarios", names, "--policies", "base_stock", "--seeds", "1",
+                                           "--workers", "1", "--out", str(tmp_path / "out"), "--quiet"])
+        assert result.exit_code == 1, result.output
+        assert "multi_10.toml" in result.output and "rename the file" in result.output
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize(("toml", "catalog", "policies", "spec"), [
     ("spec.toml", "catalog.csv", ["base_stock"], False),  # the scenario replaced by the reward spec
     ("s.toml", "trials.csv", ["base_stock"], False),  # its catalog by the trials
