@@ -40,7 +40,7 @@ from hybridinv.demand.leadtime import Disruptions, LeadTimeProcess
 from hybridinv.demand.processes import CommonFactor, DemandProcess, Promotions, RegimeShifts, Seasonality
 from hybridinv.sim.scenario import COST_BASES, Scenario
 
-__all__ = ["PROCESSES", "is_scenario_file", "load_scenario", "scenario_file_text"]
+__all__ = ["PROCESSES", "is_scenario_file", "load_scenario", "scenario_file_inputs", "scenario_file_text"]
 
 #: Named demand processes of ``[demand] process`` (``empirical`` is the ``history`` form).
 PROCESSES: tuple[str, ...] = ("poisson", "negative_binomial", "normal")
@@ -128,10 +128,14 @@ class _File:
                 raise self.error(f"must be {label}, got {type(value).__name__}", dotted, value)
         return dict(data)
 
+    def resolve(self, value: str) -> Path:
+        """The file ``value`` names (relative to the scenario file's folder)."""
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else self.folder / path
+
     def csv(self, key: str, value: str) -> Any:
         """The CSV file ``value`` (relative to the scenario file's folder) as a frame."""
-        path = Path(value).expanduser()
-        path = path if path.is_absolute() else self.folder / path
+        path = self.resolve(value)
         if not path.is_file():
             raise self.error(f"file not found: {path}", key, value)
         try:
@@ -176,6 +180,24 @@ def _at_least(file: _File, data: Mapping[str, Any], key: str, minimum: float, pr
 def _probability(file: _File, data: Mapping[str, Any], key: str, prefix: str) -> None:
     if key in data and not 0.0 <= data[key] <= 1.0:
         raise file.error("must be a probability in [0, 1]", f"{prefix}{key}", data[key])
+
+
+def scenario_file_inputs(path: str | Path) -> list[Path]:
+    """The files the scenario file ``path`` reads: itself and the CSV files it names (``catalog``, ``state``,
+    ``[demand] history``), resolved as :func:`load_scenario` resolves them.
+
+    For a command to refuse an output that would replace one of them (``bench --out`` into the folder of a
+    scenario whose catalog is ``results.csv`` replaced the catalog with the results). What cannot be read (a
+    missing file, invalid TOML, a key of the wrong type) is left out: :func:`load_scenario` refuses it.
+    """
+    file = _File(Path(path).expanduser())
+    try:
+        raw = tomllib.loads(file.path.read_text(encoding="utf-8-sig"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return [file.path]
+    demand = raw.get("demand")
+    named = [raw.get("catalog"), raw.get("state"), demand.get("history") if isinstance(demand, dict) else None]
+    return [file.path, *(file.resolve(value) for value in named if isinstance(value, str))]
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -279,6 +301,9 @@ def _scalars(file: _File, data: Mapping[str, Any]) -> dict[str, Any]:
     warmup = int(data.get("warmup", 0))
     if warmup >= periods:
         raise file.error(f"must be smaller than periods ({periods})", "warmup", warmup)
+    if "name" in data and not data["name"].strip():  # an empty scenario name in the results and reports
+        raise file.error("must not be empty (leave it out to name the scenario by the file name)", "name",
+                         data["name"])
     basis = data.get("cost_basis", "valued" if "history" in data.get("demand", {}) else "purchases")
     if basis not in COST_BASES:
         raise file.error(f"must be one of {sorted(COST_BASES)}", "cost_basis", basis)

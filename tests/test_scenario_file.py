@@ -276,6 +276,12 @@ def test_unknown_nested_key_names_the_table(full: Path) -> None:
     ('process = "poisson"', 'process = "poison"', "demand.process", "did you mean 'poisson'"),
     ('name = "single_sku"', 'name = "x"\ntags = "a"', "tags", "must be a list of strings"),
     ('name = "single_sku"', 'name = "x"\ncost_basis = "value"', "cost_basis", "must be one of"),
+    # an empty name was accepted: a scenario named '' in the results
+    ('name = "single_sku"', 'name = ""', "name", "must not be empty"),
+    ('name = "single_sku"', 'name = "  "', "name", "must not be empty"),
+    # 10**13 was accepted, and inventory_turns came out near 6.4e12
+    ("periods = 1000", "periods = 1000\nperiods_per_year = 10000000000000", "periods_per_year",
+     "must be at most MAX_PERIODS = 100,000"),
 ])
 def test_wrong_type_or_value(single: Path, old: str, new: str, column: str, expected: str) -> None:
     error = _error(single.parent, SINGLE.replace(old, new))
@@ -320,6 +326,23 @@ def test_a_too_wide_demand_names_the_key_that_made_it(single: Path, demand: str,
     error = _error(single.parent, SINGLE.replace('process = "poisson"\nmean = 5.0', demand))
     assert (error.column, error.value) == (column, value)
     assert "bad.toml" in str(error) and "standard deviation" in str(error) and "'SKU-0'" in str(error)
+
+
+def test_a_regime_high_below_low_says_it_must_be_at_least_low(full: Path) -> None:
+    """It said "must be a finite number in [2, inf)", the 2 being low's value."""
+    error = _error(full.parent, FULL.replace("low = 0.7, high = 1.4", "low = 2.0, high = 1.0"))
+    assert (error.column, error.value) == ("demand.regime_shifts.high", 1.0)
+    assert "must be >= low (2)" in str(error) and "inf" not in str(error)
+
+
+def test_periods_per_year_up_to_max_periods() -> None:
+    from hybridinv.core.limits import MAX_PERIODS
+
+    scenario = scenarios.get("single_sku")
+    assert scenario.replace(periods_per_year=MAX_PERIODS).periods_per_year == MAX_PERIODS
+    with pytest.raises(PlanningError, match="at most MAX_PERIODS") as info:
+        scenario.replace(periods_per_year=MAX_PERIODS + 1)
+    assert info.value.column == "periods_per_year"
 
 
 def test_a_byte_order_mark_is_skipped(single: Path) -> None:

@@ -25,9 +25,12 @@ from hybridinv.bench import plots
 from hybridinv.bench.benchmark import BenchResult
 from hybridinv.bench.stats import paired_difference, t_interval
 from hybridinv.core.outputs import markdown_text as _md
-from hybridinv.core.outputs import output_directory, replace_files, write_csv
+from hybridinv.core.outputs import output_directory, refuse_replacing_inputs, replace_files, write_csv
 
-__all__ = ["summary_markdown", "summary_table", "write_outputs"]
+__all__ = ["OUTPUT_FILES", "summary_markdown", "summary_table", "write_outputs"]
+
+#: The files :func:`write_outputs` writes into its folder.
+OUTPUT_FILES: tuple[str, ...] = ("results.csv", "gap_references.csv", "summary.md", "report.html")
 
 
 def _gap(result: BenchResult, scenario: str, runs: pd.DataFrame) -> tuple[float, str]:
@@ -290,10 +293,17 @@ def write_outputs(result: BenchResult, out: str | Path, confidence: float = 0.95
     -------
     dict of str to Path
         The written files by name.
+
+    Raises
+    ------
+    PlanningError
+        Naming ``out`` when one of the files is a file the suite's scenario files read
+        (:meth:`~hybridinv.bench.Suite.input_files`: a catalog ``results.csv`` was replaced by the results).
     """
+    refuse_replacing_inputs(out, OUTPUT_FILES, result.suite.input_files())
     summary, page = summary_markdown(result, confidence), report_html(result, confidence)  # rendered first
     directory = output_directory(out)
-    paths = {name: directory / name for name in ("results.csv", "gap_references.csv", "summary.md", "report.html")}
+    paths = {name: directory / name for name in OUTPUT_FILES}
     references = gap_references(result)
     replace_files({  # all written, then all renamed: a full disk leaves an earlier run's files as they were
         paths["results.csv"]: lambda path: write_csv(result.runs, path),

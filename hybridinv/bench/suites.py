@@ -18,7 +18,7 @@ from hybridinv import scenarios
 from hybridinv.bench.heldout import HELDOUT_KINDS, heldout
 from hybridinv.core.errors import PlanningError, PlanningWarning, whole_number
 from hybridinv.policies.registry import FACTORIES
-from hybridinv.scenario_file import is_scenario_file
+from hybridinv.scenario_file import is_scenario_file, scenario_file_inputs
 from hybridinv.sim.scenario import Scenario
 from hybridinv.sim.seeds import episode_count
 
@@ -55,7 +55,8 @@ class ScenarioSpec:
     ----------
     name : str
         A registry name (:func:`hybridinv.scenarios.names`), a scenario file
-        (``*.toml``, named by its file name in reports), or ``"single_sku"``
+        (``*.toml``, named by its file name in reports: a file named as a registered
+        scenario, ``multi_10.toml``, is refused), or ``"single_sku"``
         with ``options`` passed to :func:`hybridinv.scenarios.single_sku`.
     options : tuple of (str, value) pairs
         Keyword arguments of ``single_sku`` (ignored for other names).
@@ -80,6 +81,8 @@ class ScenarioSpec:
         if self.heldout is not None and self.heldout not in HELDOUT_KINDS:
             raise PlanningError(f"unknown held-out kind; known: {list(HELDOUT_KINDS)}", column="heldout",
                                 value=self.heldout)
+        if self.label is None and is_scenario_file(self.name):
+            _refuse_registered_stem(self.name)
 
     @property
     def key(self) -> str:
@@ -124,6 +127,22 @@ class ScenarioSpec:
             "holding_cost": float(options.get("holding_cost", 1.0)),
             "shortage_cost": float(options.get("shortage_cost", 9.0)),
         }
+
+
+def _refuse_registered_stem(path: str) -> None:
+    """Refuse a scenario file whose name in reports (its file name) is one a registered scenario has there:
+    ``clash/multi_10.toml`` was reported as ``multi_10``, indistinguishable from the registered scenario (and the
+    ``ppo`` policy loaded ``models/ppo_multi_10`` for it); ``multi_10_heldout_level.toml`` read as ``multi_10``
+    held out, ``single_sku_L2_p9.toml`` as the suites' single-SKU scenario."""
+    stem = Path(path).stem
+    base = stem
+    for kind in HELDOUT_KINDS:
+        base = base.removesuffix(f"_heldout_{kind}")
+    registered = base if base in scenarios.names() else "single_sku" if base.startswith("single_sku_") else None
+    if registered is not None:
+        raise PlanningError(f"the scenario file {Path(path).name} would be reported as {stem!r}, a name the results "
+                            f"give registered scenario {registered!r}; rename the file (e.g. my_{stem}.toml)",
+                            column="scenario", value=str(path))
 
 
 _SHORT = {"mean": "m", "lead_time": "L", "holding_cost": "h", "shortage_cost": "p", "fixed_cost": "K",
@@ -232,6 +251,12 @@ class Suite:
         repeated = [name for k, name in enumerate(self.policies) if name in self.policies[:k]]
         if repeated:  # the report pivots on the name: a repeat failed only after every run had finished
             raise PlanningError("policy names in a suite must be unique", column="policies", value=repeated[0])
+
+    def input_files(self) -> list[Path]:
+        """The files the suite's scenario files read: each file and the CSV files it names
+        (:func:`~hybridinv.scenario_file.scenario_file_inputs`); a report must not replace them."""
+        return [path for spec in self.scenarios if is_scenario_file(spec.name)
+                for path in scenario_file_inputs(spec.name)]
 
     def with_options(
         self,

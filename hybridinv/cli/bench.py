@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from hybridinv.cli._io import FolderPath, distinct_names, writable_directory
+from hybridinv.cli._io import FolderPath, distinct_names, refuse_inputs_in_folder, writable_directory
 
 __all__ = ["command"]
 
@@ -58,6 +58,7 @@ def command(
 ) -> None:
     """Run each policy on each scenario on the same seeds and write a report to OUT."""
     from hybridinv.bench import get_suite, run_suite, spec_from_name, write_outputs
+    from hybridinv.bench.report import OUTPUT_FILES
     from hybridinv.cli._io import is_scenario_file
     from hybridinv.core.errors import PlanningError
     from hybridinv.policies import registry
@@ -108,6 +109,8 @@ def command(
                                      "results (a scenario file is named by its file name); rename one",
                                      param_hint="--scenarios")
     suite = suite.with_options(scenarios=specs, policies=chosen, seeds=seeds)
+    # a scenario file's catalog named results.csv, with --out its folder, was replaced by the results (exit 0)
+    refuse_inputs_in_folder(out_dir, OUTPUT_FILES, [str(path) for path in suite.input_files()])
     writable_directory(out_dir)  # before the suite runs, not after
     if network:
         result = run_network_suite(suite, progress=not quiet)

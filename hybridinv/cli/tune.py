@@ -82,6 +82,7 @@ def command(
     spec = None
     if spec_path is not None:
         spec = RewardSpec.from_file(spec_path)
+    _refuse_inputs_in_out(out, policies, scenario, spec_path)
     # OUT is checked by tune/compare_policies after every other option and policy, creating nothing, and made when
     # the results are written (it was made here, so every refused run left e.g. new/deep/folder behind)
     try:
@@ -108,6 +109,19 @@ def command(
     if len(results) > 1:
         click.echo(f"  pareto: {out / 'pareto.png'}")
         click.echo(f"  comparison: {out / 'comparison.csv'}")
+
+
+def _refuse_inputs_in_out(out: Path, policies: tuple[str, ...], scenario: str, spec_path: Path | None) -> None:
+    """A usage error when a file written into OUT is one the run reads: the scenario file or a CSV it names, or the
+    --spec file (``--scenario inp/spec.toml --out inp`` replaced the scenario with the chosen reward spec)."""
+    from hybridinv.cli._io import refuse_inputs_in_folder
+    from hybridinv.reward.compare import OUTPUT_FILES as COMPARISON_FILES
+    from hybridinv.reward.tune import OUTPUT_FILES, scenario_inputs
+
+    names = OUTPUT_FILES if len(set(policies)) == 1 else \
+        (*COMPARISON_FILES, *(f"{policy}/{name}" for policy in policies for name in OUTPUT_FILES))
+    inputs = [str(path) for path in scenario_inputs(scenario)] + ([str(spec_path)] if spec_path else [])
+    refuse_inputs_in_folder(str(out), names, inputs)
 
 
 def _report(result: object) -> None:

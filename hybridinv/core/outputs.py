@@ -15,7 +15,8 @@ that shows them escapes them:
 - :func:`json_safe`: infinite and NaN numbers become ``null`` (JSON has neither).
 
 :func:`output_directory` creates a report's folder or names why it cannot (a :class:`PlanningError`;
-:func:`check_output_directory` checks it before the work, creating nothing), :func:`replace_text_file` writes a
+:func:`check_output_directory` checks it before the work, creating nothing; :func:`refuse_replacing_inputs` refuses
+a report file that is one of the run's input files), :func:`replace_text_file` writes a
 file whole or not at all (:func:`replace_files` a report's set of files: all written, then all renamed), and the
 reports are written as UTF-8 whatever the locale (their ``±``, ``Δ`` and ``−`` failed under an ASCII or cp1252
 locale after ``results.csv`` was written).
@@ -39,8 +40,8 @@ from hybridinv.core.errors import PlanningError
 
 __all__ = [
     "FORMULA_PREFIXES", "check_output_directory", "escape_formula", "escape_formulas", "json_safe", "markdown_text",
-    "nearest_existing", "output_directory", "plain_label", "replace_file", "replace_files", "replace_text_file",
-    "write_csv",
+    "nearest_existing", "output_directory", "plain_label", "refuse_replacing_inputs", "replace_file", "replace_files",
+    "replace_text_file", "write_csv",
 ]
 
 #: First characters that make a spreadsheet evaluate a cell (OWASP "CSV injection").
@@ -187,6 +188,25 @@ def output_directory(out: str | Path, column: str = "out") -> Path:
         reason = "is a file" if directory.is_file() else (exc.strerror or str(exc))
         raise PlanningError(f"cannot be the output folder: {reason}", column=column, value=str(out)) from None
     return directory
+
+
+def refuse_replacing_inputs(folder: str | os.PathLike[str], names: Sequence[str],
+                            inputs: Sequence[str | os.PathLike[str]], column: str = "out") -> None:
+    """Refuse a report written as ``names`` into ``folder`` where one of them is one of the ``inputs`` (or a link to
+    one): ``bench`` into the folder of a scenario file whose catalog is ``results.csv`` replaced the catalog with
+    the results, ``tune`` into its scenario file's folder replaced ``spec.toml``, the scenario itself.
+
+    Raises
+    ------
+    PlanningError
+        Naming ``column`` and the input file that would be replaced.
+    """
+    read = {os.path.realpath(path) for path in inputs}
+    for name in names:
+        target = os.path.join(folder, name)
+        if os.path.realpath(target) in read:
+            raise PlanningError(f"{target} would replace an input file of the run; write the report "
+                                f"({', '.join(names)}) to another folder", column=column, value=str(folder))
 
 
 def nearest_existing(path: Path) -> Path:

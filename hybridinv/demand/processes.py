@@ -112,8 +112,10 @@ class RegimeShifts:
 
     def __post_init__(self) -> None:
         number_in(self.probability, "regime_shifts.probability", 0.0, 1.0)
-        number_in(self.low, "regime_shifts.low", 0.0, math.inf, open_low=True)
-        number_in(self.high, "regime_shifts.high", self.low, math.inf)
+        low = number_in(self.low, "regime_shifts.low", 0.0, math.inf, open_low=True)
+        number_in(self.high, "regime_shifts.high", 0.0, math.inf, open_low=True)
+        if self.high < low:  # was "must be a finite number in [2, inf)", the 2 being low's value
+            raise PlanningError(f"must be >= low ({low:g})", column="regime_shifts.high", value=self.high)
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,20 @@ import numpy as np
 import pandas as pd
 
 from hybridinv.core.errors import PlanningError
-from hybridinv.core.outputs import check_output_directory, output_directory, replace_files, write_csv
+from hybridinv.core.outputs import (
+    check_output_directory,
+    output_directory,
+    refuse_replacing_inputs,
+    replace_files,
+    write_csv,
+)
 from hybridinv.reward.targets import KPITarget, parse_targets
-from hybridinv.reward.tune import TuneResult, _execute, _prepare, tune
+from hybridinv.reward.tune import TuneResult, _execute, _prepare, scenario_inputs, tune
 
-__all__ = ["compare_policies"]
+__all__ = ["OUTPUT_FILES", "compare_policies"]
+
+#: The files of the comparison in the output folder (each policy's own are in ``<policy>/``).
+OUTPUT_FILES: tuple[str, ...] = ("comparison.csv", "pareto.png")
 
 
 def compare_policies(
@@ -62,6 +71,7 @@ def compare_policies(
     # every policy's options and the folders checked before the first trial (a policy that takes no service level
     # failed after the policies before it were tuned and written; out="" wrote into the working folder)
     root = check_output_directory(out)
+    refuse_replacing_inputs(root, OUTPUT_FILES, scenario_inputs(scenario))  # each policy's: by tune's check
     runs = {name: _prepare(**_arguments(scenario, parsed, policy=name, out=root / name, **options)) for name in names}
     results = {name: _execute(run) for name, run in runs.items()}
     rows = []
@@ -77,8 +87,8 @@ def compare_policies(
     root = output_directory(root)
     comparison = pd.DataFrame(rows)
     replace_files({  # one set, each whole, as tune's own outputs
-        root / "comparison.csv": lambda path: write_csv(comparison, path),  # policy names escaped as in every CSV
-        root / "pareto.png": lambda path: _plot(path, results, parsed),
+        root / OUTPUT_FILES[0]: lambda path: write_csv(comparison, path),  # policy names escaped as in every CSV
+        root / OUTPUT_FILES[1]: lambda path: _plot(path, results, parsed),
     })
     return results
 

@@ -29,7 +29,14 @@ import pandas as pd
 
 from hybridinv.core.errors import PlanningError, PlanningWarning, number_pair, whole_number
 from hybridinv.core.limits import MAX_SEED
-from hybridinv.core.outputs import check_output_directory, json_safe, output_directory, replace_files, write_csv
+from hybridinv.core.outputs import (
+    check_output_directory,
+    json_safe,
+    output_directory,
+    refuse_replacing_inputs,
+    replace_files,
+    write_csv,
+)
 from hybridinv.reward.enforce import critical_ratio, policy_family, searched_spec, target_report, weight_bracket
 from hybridinv.reward.evaluate import evaluate_policy, resolve_scenario, seed_list
 from hybridinv.reward.plots import pareto_front
@@ -39,7 +46,10 @@ from hybridinv.reward.targets import KPI_RANGES, KPITarget, check_kpis_defined, 
 if TYPE_CHECKING:
     from hybridinv.sim.scenario import Scenario
 
-__all__ = ["TuneResult", "objective_name", "pareto_front", "tune"]
+__all__ = ["OUTPUT_FILES", "TuneResult", "objective_name", "pareto_front", "tune"]
+
+#: The files a run with ``out`` writes into that folder (the order of :attr:`TuneResult.paths`).
+OUTPUT_FILES: tuple[str, ...] = ("spec.toml", "trials.csv", "pareto.png", "summary.json")
 
 BACKENDS = ("process", "ray")
 
@@ -305,6 +315,8 @@ def _prepare(
         carbon_range = (0.0, 10.0 * float(resolved.catalog.holding_cost.max()) / held_kg)
     _check_policy(policy, resolved, spec, repair)
     folder = None if out is None else check_output_directory(out)  # before the trials, not after them
+    if folder is not None:  # out=the scenario file's folder replaced the scenario (its spec.toml) with the spec
+        refuse_replacing_inputs(folder, OUTPUT_FILES, scenario_inputs(scenario))
     if len(held_out) < 2:  # enforce_targets warned about one seed; tune printed "[95% CI 0, 1] met" without a word
         warnings.warn("one held-out seed has no interval: its 95% CI is the KPI's whole range and no target is met "
                       "confidently (give at least 2 eval_seeds)", PlanningWarning, stacklevel=3)
@@ -315,6 +327,14 @@ def _prepare(
                  "factory": registry.FACTORIES.get(policy, ""), "repair": repair, "seeds": train}
     return _Run(parsed, kpi, direction, policy, spec, resolved, periods, trials, backend, jobs, seed, weight_range,
                 carbon_range, train, held_out, task_base, folder, address)
+
+
+def scenario_inputs(scenario: object) -> list[Path]:
+    """The files a scenario file read (:func:`~hybridinv.scenario_file.scenario_file_inputs`); none for a
+    registered name or a :class:`~hybridinv.sim.Scenario`."""
+    from hybridinv.scenario_file import is_scenario_file, scenario_file_inputs
+
+    return scenario_file_inputs(scenario) if isinstance(scenario, str | Path) and is_scenario_file(scenario) else []
 
 
 def _check_policy(policy: object, scenario: Scenario, spec: RewardSpec, repair: str | None) -> None:
@@ -433,8 +453,7 @@ def _kpis(targets: list[KPITarget], objective: str) -> list[str]:
 def _write(out: Path, result: TuneResult, targets: list[KPITarget], held_out: dict[str, float],
            best_trial: int, run: dict[str, Any]) -> dict[str, Path]:
     out = output_directory(out)
-    paths = {"spec": out / "spec.toml", "trials": out / "trials.csv", "pareto": out / "pareto.png",
-             "summary": out / "summary.json"}
+    paths = {name.split(".")[0]: out / name for name in OUTPUT_FILES}
     from hybridinv.reward.plots import front_target, pareto_front, trial_points
 
     # the front the plot draws, machine-readable (it existed only as a picture)

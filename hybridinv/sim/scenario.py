@@ -152,7 +152,11 @@ class Scenario:
         if self.warmup >= self.periods:
             raise PlanningError(f"need 0 <= warmup < periods (periods is {self.periods})", column="warmup",
                                 value=self.warmup)
-        object.__setattr__(self, "periods_per_year", whole_number(self.periods_per_year, "periods_per_year", 1))
+        per_year = whole_number(self.periods_per_year, "periods_per_year", 1)
+        if per_year > MAX_PERIODS:  # 10**13 was accepted, and annualized KPIs (inventory_turns ~ 6e12) with it
+            raise PlanningError(f"must be at most MAX_PERIODS = {MAX_PERIODS:,}", column="periods_per_year",
+                                value=per_year)
+        object.__setattr__(self, "periods_per_year", per_year)
         lookahead = whole_number(self.lookahead, "lookahead", 0)
         if lookahead > MAX_PERIODS:  # 10**9: a MemoryError at the first draw (7.45 GiB)
             raise PlanningError(f"must be at most MAX_PERIODS = {MAX_PERIODS:,}", column="lookahead", value=lookahead)

@@ -279,3 +279,23 @@ def test_gap_references_are_written_and_names_cannot_break_lines(result, tmp_pat
     assert list(references.columns) == ["scenario", "seed", "reference", "value"]
     assert len(references) >= 1 and (references["value"] > 0).all()
     assert markdown_text("nl\n| forged |\r\n### fake") == "nl &#124; forged &#124; ### fake"
+
+
+@pytest.mark.parametrize("name", ["results.csv", "gap_references.csv"])
+def test_write_outputs_refuses_to_replace_a_file_a_scenario_file_reads(tmp_path: Path, name: str) -> None:
+    """A scenario file whose catalog was results.csv, reported into its own folder: the catalog was replaced by the
+    results without a word."""
+    from types import SimpleNamespace
+
+    from hybridinv import PlanningError
+
+    (tmp_path / name).write_text("sku,unit_cost,holding_cost,shortage_cost,lead_time,demand_mean\nA,1,1,9,1,5\n")
+    (tmp_path / "s.toml").write_text(f'catalog = "{name}"\nperiods = 10\n[demand]\nprocess = "poisson"\n')
+    before = (tmp_path / name).read_text()
+    suite = Suite("t", (ScenarioSpec(str(tmp_path / "s.toml")),), ("base_stock",), 1)
+    result = SimpleNamespace(suite=suite)  # the check comes before the report is rendered
+    with pytest.raises(PlanningError, match="would replace an input file") as info:
+        write_outputs(result, tmp_path)  # type: ignore[arg-type]
+    assert info.value.column == "out" and name in str(info.value)
+    assert (tmp_path / name).read_text() == before
+    assert suite.input_files() == [tmp_path / "s.toml", tmp_path / name]

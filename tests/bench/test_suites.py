@@ -117,3 +117,26 @@ def test_one_policy_name_is_a_suite_of_one_policy() -> None:
     suite = QUICK.with_options(policies="mpc")  # type: ignore[arg-type]
     assert suite.policies == ("mpc",)
     assert Suite("one", (ScenarioSpec("multi_10"),), "ss", 2, baselines="ss").baselines == ("ss",)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("stem", ["multi_10", "single_sku", "multi_10_heldout_level", "single_sku_L2_p9",
+                                  "perishable_heldout_season"])
+def test_a_scenario_file_named_as_a_registered_scenario_is_refused(tmp_path, stem: str) -> None:  # type: ignore[no-untyped-def]
+    """clash/multi_10.toml was reported as multi_10: results, summary and report read as the registered scenario's,
+    and ppo loaded models/ppo_multi_10 for it."""
+    import shutil
+
+    from conftest import catalog_frame
+
+    catalog_frame(2).to_csv(tmp_path / "catalog.csv", index=False)
+    text = 'catalog = "catalog.csv"\nperiods = 10\n[demand]\nprocess = "poisson"\nmean = 3.0\n'
+    (tmp_path / f"{stem}.toml").write_text(text)
+    with pytest.raises(PlanningError, match="rename the file") as info:
+        spec_from_name(str(tmp_path / f"{stem}.toml"))
+    assert info.value.column == "scenario" and f"{stem}.toml" in str(info.value)
+    with pytest.raises(PlanningError, match="rename the file"):
+        ScenarioSpec(str(tmp_path / f"{stem}.toml"))
+    shutil.move(tmp_path / f"{stem}.toml", tmp_path / f"my_{stem}.toml")
+    assert spec_from_name(str(tmp_path / f"my_{stem}.toml")).key == f"my_{stem}"
+    # a label names it in the reports instead of the file name
+    assert ScenarioSpec(str(tmp_path / f"{stem}.toml"), label="mine").key == "mine"

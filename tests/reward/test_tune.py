@@ -471,3 +471,25 @@ def test_a_planning_error_in_a_ray_worker_is_the_one_line_error(local_ray: Any) 
         tune_module._run_batch([task], "ray", 1)
     assert type(info.value) is PlanningError and info.value.value == "rq"
     assert "\n" not in str(info.value) and "\x1b" not in str(info.value)
+
+
+@pytest.mark.parametrize(("catalog", "compare"), [("catalog.csv", False), ("summary.json", False),
+                                                  ("comparison.csv", True), ("base_stock/trials.csv", True)])
+def test_tune_and_compare_refuse_to_replace_a_file_the_scenario_file_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, catalog: str, compare: bool
+) -> None:
+    """out= the scenario file's folder replaced the scenario (spec.toml) or its catalog with the results."""
+    from hybridinv.reward.compare import compare_policies
+
+    _no_simulation(monkeypatch)
+    (tmp_path / catalog).parent.mkdir(exist_ok=True)
+    (tmp_path / catalog).write_text("sku,unit_cost,holding_cost,shortage_cost,lead_time,demand_mean\nA,10,1,9,1,5\n")
+    replaced = "spec.toml" if catalog == "catalog.csv" else catalog  # the scenario file itself, or its catalog
+    scenario = str(tmp_path / ("spec.toml" if catalog == "catalog.csv" else "s.toml"))
+    Path(scenario).write_text(f'catalog = "{catalog}"\nperiods = 10\n[demand]\nprocess = "poisson"\n')
+    with pytest.raises(PlanningError, match="would replace an input file") as info:
+        if compare:
+            compare_policies(scenario, ["fill_rate>=0.9"], ["base_stock", "ss"], tmp_path, trials=1, seeds=2)
+        else:
+            tune(scenario, ["fill_rate>=0.9"], trials=1, seeds=2, out=tmp_path)
+    assert info.value.column == "out" and str(tmp_path / replaced) in str(info.value)
