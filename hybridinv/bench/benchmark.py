@@ -30,6 +30,7 @@ __all__ = ["RESULT_COLUMNS", "BenchResult", "resolve_policies", "run_suite"]
 RESULT_COLUMNS: tuple[str, ...] = (
     "scenario", "policy", "seed",
     "avg_cost", "holding_cost", "shortage_cost", "ordering_cost", "waste_cost", "overflow_cost",
+    "stock_value_change", "valued_cost",
     "fill_rate", "cycle_service_level", "inventory_turns", "stockout_sku_periods",
     "capacity_utilization", "budget_utilization", "violations", "budget_violations",
     "capacity_violations", "rule_violations", "overflow_units", "waste_units", "waste_rate", "periods",
@@ -60,6 +61,9 @@ class BenchResult:
     backend : str
     elapsed : float
         Wall-clock seconds.
+    cost_bases : dict of str to str
+        Per scenario, its :attr:`~hybridinv.sim.Scenario.cost_basis` (``"purchases"`` when absent): the
+        report ranks on ``valued_cost`` where it is ``"valued"``, else on ``avg_cost``.
     """
 
     suite: Suite
@@ -72,6 +76,7 @@ class BenchResult:
     backend: str = "process"
     elapsed: float = 0.0
     notes: list[str] = field(default_factory=list)
+    cost_bases: dict[str, str] = field(default_factory=dict)
 
     @property
     def policies(self) -> list[str]:
@@ -169,6 +174,7 @@ def _collect(suite: Suite, results: list[TaskResult], missing: dict[str, str]) -
                 result.failures.setdefault((task.scenario.key, task.policy), item.error)
                 continue
             rows.append({"scenario": task.scenario.key, "policy": task.policy, "seed": task.seed, **item.row})
+            result.cost_bases[task.scenario.key] = item.cost_basis
             if item.trajectory is not None:
                 result.trajectories[(task.scenario.key, task.policy)] = item.trajectory
         elif task.kind == "optimum" and item.error is None:

@@ -68,6 +68,7 @@ def network_rows(frame: pd.DataFrame, scenario: str, policy: str) -> pd.DataFram
         "shortage_cost": frame["shortage_cost"],
         "ordering_cost": frame["ordering_cost"] + frame["shipping_cost"],
         "waste_cost": 0.0, "overflow_cost": frame["overflow_cost"],
+        "stock_value_change": frame.get("stock_value_change", nan), "valued_cost": frame.get("valued_cost", nan),
         "fill_rate": frame["fill_rate"], "cycle_service_level": nan, "inventory_turns": nan,
         "stockout_sku_periods": frame["stockout_store_sku_periods"],
         "capacity_utilization": nan, "budget_utilization": frame["budget_utilization"],

@@ -4,6 +4,10 @@ The summary gives, per scenario and policy, the mean cost per period with its
 95% t-interval, the fill rate, the gap to the exact optimum (single-SKU
 lost-sales scenarios) or to the clairvoyant lower bound (when available), and
 the paired per-seed difference to the best classical baseline of the scenario.
+The cost is the scenario's :attr:`~hybridinv.sim.Scenario.cost_key` (``avg_cost``, or
+``valued_cost`` for ``cost_basis = "valued"``); the gap to the clairvoyant bound is on
+``valued_cost``, and a NOTE names the policies whose ``avg_cost`` leans on the stock value
+they carry (the warm-up loophole, docs/benchmarks.md).
 
 Names (suite, scenarios, policies, failure reasons, notes) are escaped wherever they
 are written: HTML special characters in ``summary.md`` and ``report.html``
@@ -26,6 +30,7 @@ from hybridinv.bench.benchmark import BenchResult
 from hybridinv.bench.stats import paired_difference, t_interval
 from hybridinv.core.outputs import markdown_text as _md
 from hybridinv.core.outputs import output_directory, refuse_replacing_inputs, replace_files, write_csv
+from hybridinv.sim.scenario import COST_BASES
 
 __all__ = ["OUTPUT_FILES", "summary_markdown", "summary_table", "write_outputs"]
 
@@ -33,26 +38,63 @@ __all__ = ["OUTPUT_FILES", "summary_markdown", "summary_table", "write_outputs"]
 OUTPUT_FILES: tuple[str, ...] = ("results.csv", "gap_references.csv", "summary.md", "report.html")
 
 
-def _gap(result: BenchResult, scenario: str, runs: pd.DataFrame) -> tuple[float, str]:
+#: Share of ``avg_cost`` above which a policy's ``stock_value_change`` earns a note: its score leans on stock
+#: bought in the warm-up (free on ``avg_cost``) or left at the end.
+STOCK_VALUE_SHARE = 0.05
+
+
+def cost_key(result: BenchResult, scenario: str) -> str:
+    """The column ``scenario`` is ranked on: ``valued_cost`` for a scenario with ``cost_basis = "valued"``, else
+    ``avg_cost`` (until 2026-12-07 always ``avg_cost``, while ``hybridinv tune`` honoured the basis)."""
+    return COST_BASES.get(result.cost_bases.get(scenario, "purchases"), "avg_cost")
+
+
+def _gap(result: BenchResult, scenario: str, runs: pd.DataFrame, key: str = "avg_cost") -> tuple[float, str]:
     """Relative gap of the mean cost to the optimum or lower bound, and what it is measured against.
 
-    The clairvoyant bound is per seed, so cost and bound are averaged over the same seeds: those
-    with both a cost and a finite bound (a bound that failed on some seeds used to be averaged over
-    the others while the cost kept every seed).
+    The exact optimum is compared with the ranked cost ``key``. The clairvoyant bound is on the valued basis
+    (:func:`~hybridinv.policies.clairvoyant.clairvoyant_bound`), so it is compared with ``valued_cost`` whatever
+    ``key`` is (``avg_cost`` in frames without it): on ``avg_cost``'s basis the model bought the measured
+    periods' stock in the warm-up for nothing and was no use as a reference (25 a period where every policy paid
+    160). The bound is per seed, so cost and bound are averaged over the same seeds: those with both a cost and a
+    finite bound (a bound that failed on some seeds used to be averaged over the others while the cost kept every
+    seed).
     """
-    cost = float(runs["avg_cost"].mean())
+    cost = float(runs[key].mean())
     if scenario in result.optima:
         method, optimum = result.optima[scenario]
         return (cost - optimum) / optimum if optimum > 0 else math.nan, method
     bounds = result.bounds[result.bounds["scenario"] == scenario] if len(result.bounds) else result.bounds
     if len(bounds):
-        merged = runs[["seed", "avg_cost"]].merge(bounds[["seed", "bound"]], on="seed")
-        both = merged[np.isfinite(merged["bound"].to_numpy(dtype=float)) & merged["avg_cost"].notna()]
+        valued = "valued_cost" if "valued_cost" in runs.columns else "avg_cost"
+        merged = runs[["seed", valued]].merge(bounds[["seed", "bound"]], on="seed")
+        both = merged[np.isfinite(merged["bound"].to_numpy(dtype=float)) & merged[valued].notna()]
         bound = float(both["bound"].mean()) if len(both) else math.nan
         if math.isfinite(bound) and bound > 0:
-            paired_cost = float(both["avg_cost"].mean())
+            paired_cost = float(both[valued].mean())
             return (paired_cost - bound) / bound, "clairvoyant bound"
     return math.nan, "n/a"
+
+
+def stock_value_notes(result: BenchResult, scenario: str) -> list[str]:
+    """Policies ranked on ``avg_cost`` whose mean ``|stock_value_change|`` exceeds :data:`STOCK_VALUE_SHARE` of
+    their mean ``|avg_cost|``, one sentence each (none where the scenario is ranked on ``valued_cost``)."""
+    if cost_key(result, scenario) != "avg_cost" or "stock_value_change" not in result.runs.columns:
+        return []
+    runs = result.runs[result.runs["scenario"] == scenario]
+    notes = []
+    for policy in result.policies:
+        mine = runs[runs["policy"] == policy]
+        change, cost = float(mine["stock_value_change"].mean()), float(mine["avg_cost"].mean())
+        if not (math.isfinite(change) and math.isfinite(cost)) or abs(change) <= STOCK_VALUE_SHARE * abs(cost):
+            continue
+        how = "more stock than it started the measured periods with (bought, not yet sold)" if change > 0 else \
+            "stock it did not pay for on this basis (bought in the warm-up, sold in the measured periods)"
+        notes.append(f"`{_md(policy)}`: the value of its inventory position changed by {_plain(change)} a period "
+                     f"over the measured periods ({_percent(abs(change) / abs(cost))} of its cost {_plain(cost)}): "
+                     f"its cost counts {how}. Compare `valued_cost` in results.csv ({_plain(cost - change)}), or "
+                     "rank on it with `cost_basis = \"valued\"` in the scenario.")
+    return notes
 
 
 def best_baseline(result: BenchResult, scenario: str) -> str | None:
@@ -65,39 +107,44 @@ def best_baseline(result: BenchResult, scenario: str) -> str | None:
     runs = result.runs[(result.runs["scenario"] == scenario) & result.runs["policy"].isin(result.suite.baselines)]
     if not len(runs):
         return None
-    shared = runs.pivot_table(index="seed", columns="policy", values="avg_cost", aggfunc="mean").dropna()
-    means = shared.mean() if len(shared) else runs.groupby("policy")["avg_cost"].mean()
+    key = cost_key(result, scenario)
+    shared = runs.pivot_table(index="seed", columns="policy", values=key, aggfunc="mean").dropna()
+    means = shared.mean() if len(shared) else runs.groupby("policy")[key].mean()
     return str(means.idxmin())
 
 
 def summary_table(result: BenchResult, confidence: float = 0.95) -> pd.DataFrame:
     """One row per scenario and policy with means, intervals, gaps and paired differences.
 
-    Columns: ``scenario, policy, seeds, cost, cost_half_width, fill_rate, service_level,
+    Columns: ``scenario, policy, cost_key, seeds, cost, cost_half_width, fill_rate, service_level,
     violations, gap, gap_reference, baseline, paired_difference, paired_half_width, paired_seeds,
     repair_share_changed, decision_ms``; ``paired_seeds`` counts the seeds the paired difference is over (those
-    the policy shares with the baseline: fewer than ``seeds`` when the baseline lost runs).
+    the policy shares with the baseline: fewer than ``seeds`` when the baseline lost runs). ``cost_key`` is the
+    column cost and paired differences are taken from (:func:`cost_key`); the gap to a clairvoyant bound is on
+    ``valued_cost`` (:func:`_gap`).
     """
     rows: list[dict[str, Any]] = []
     frame = result.runs
     for scenario in result.scenarios:
         runs = frame[frame["scenario"] == scenario]
+        key = cost_key(result, scenario)
         baseline = best_baseline(result, scenario)
-        reference = runs[runs["policy"] == baseline].set_index("seed")["avg_cost"] if baseline else None
+        reference = runs[runs["policy"] == baseline].set_index("seed")[key] if baseline else None
         for policy in result.policies:
             mine = runs[runs["policy"] == policy]
             if not len(mine):
                 continue
-            cost = t_interval(mine["avg_cost"], confidence)
-            gap, gap_reference = _gap(result, scenario, mine)
+            cost = t_interval(mine[key], confidence)
+            gap, gap_reference = _gap(result, scenario, mine, key)
             paired, shared = None, 0
             if reference is not None:
-                aligned = mine.set_index("seed")["avg_cost"].align(reference, join="inner")
+                aligned = mine.set_index("seed")[key].align(reference, join="inner")
                 paired = paired_difference(aligned[0].to_numpy(), aligned[1].to_numpy(), confidence)
                 shared = len(aligned[0])
             rows.append({
                 "scenario": scenario,
                 "policy": policy,
+                "cost_key": key,
                 "seeds": cost.n,
                 "cost": cost.mean,
                 "cost_half_width": cost.half_width,
@@ -166,17 +213,24 @@ def summary_markdown(result: BenchResult, confidence: float = 0.95) -> str:
         "",
         f"Cost = mean cost per period ± {level} t-interval half-width over seeds; a period's cost is holding + "
         "shortage + ordering (fixed cost per order plus unit cost per unit delivered) + waste + overflow, so every "
-        "unit is charged when it is bought (`avg_cost` in results.csv). Gap = (cost − reference) / "
+        "unit is charged when it is bought (`avg_cost` in results.csv), except in scenarios with "
+        "`cost_basis = \"valued\"`, ranked on `valued_cost` (`avg_cost` less the change of the inventory "
+        "position's value over the measured periods: the stock a policy carries into them and leaves at their "
+        "end valued at unit cost) as their heading says. Gap = (cost − reference) / "
         "reference against the exact optimum or the clairvoyant lower bound (perfect foresight of demand, so a "
-        "gap to it over-states the true optimality gap). Δ vs baseline = paired per-seed "
+        "gap to it over-states the true optimality gap); the bound is on the valued basis and compared with each "
+        "policy's `valued_cost` (on `avg_cost`'s, units bought in the warm-up are free: docs/benchmarks.md). "
+        "Δ vs baseline = paired per-seed "
         f"cost difference to the best classical baseline (mean ± {level} half-width; negative is cheaper).",
     ]
     for scenario in result.scenarios:
         part = table[table["scenario"] == scenario]
         baseline = part["baseline"].iloc[0] if len(part) else ""
         reference = part["gap_reference"].iloc[0] if len(part) else "n/a"
+        basis = " Cost: `valued_cost` (the scenario's `cost_basis = \"valued\"`)." \
+            if cost_key(result, scenario) == "valued_cost" else ""
         lines += ["", f"### {_md(scenario)}", "",
-                  f"Gap reference: {_md(reference)}; best baseline: {_md(baseline or 'n/a')}.", "",
+                  f"Gap reference: {_md(reference)}; best baseline: {_md(baseline or 'n/a')}.{basis}", "",
                   "| policy | cost | fill rate | service level | violations | gap | Δ vs baseline | repair changed "
                   "| decision ms |",
                   "|---|---|---|---|---|---|---|---|---|"]
@@ -203,6 +257,10 @@ def summary_markdown(result: BenchResult, confidence: float = 0.95) -> str:
             lines += ["", f"Rows marked (n of {result.suite.seeds} seeds) lost runs (see *Failed runs*): their cost, "
                       "fill rate and gap are over those seeds only, not comparable with the other rows; Δ vs "
                       "baseline is paired on the seeds they share."]
+        valued = stock_value_notes(result, scenario)
+        if valued:
+            lines += ["", f"NOTE: on `avg_cost` these policies' scores lean on the stock value they carry (more than "
+                      f"{_percent(STOCK_VALUE_SHARE)} of their cost):", ""] + [f"- {note}" for note in valued]
     if result.missing:
         lines += ["", "**Missing policies** (skipped):", ""]
         lines += [f"- `{_md(name)}`: {_md(reason)}" for name, reason in result.missing.items()]

@@ -5,7 +5,18 @@
 fractions of ``scenario.sample(seed)``, with the scenario's costs and rules.
 Its optimal value, divided by the measured periods, is a lower bound on the
 ``avg_cost`` (:mod:`hybridinv.sim.ledger`) of every non-anticipative policy
-whose orders respect the hard ordering rules, simulated on the same seed.
+whose orders respect the hard ordering rules, simulated on the same seed, or with
+``basis="valued"`` on their ``valued_cost``.
+
+With a warm-up, ``avg_cost`` charges nothing for the units bought in it, though they
+are sold in the measured periods: the purchases-basis model buys the measured
+window's stock there for free, a bound far below anything a policy that does not
+exploit it pays. On the valued basis the model is charged the unit cost of the
+inventory position it carries into the measured window (on hand less backorders
+plus the orders on their way at the warm-up's end) and credited the one it leaves
+at the horizon's end, exactly as ``valued_cost`` charges a simulated policy, so the
+warm-up is worth nothing to it; ``hybridinv bench`` compares this bound with each
+policy's ``valued_cost``.
 
 Why it is a lower bound
 -----------------------
@@ -20,7 +31,9 @@ relaxation) cannot exceed that policy's cost:
   fixed cost ``K`` per order placed and unit cost ``c`` per unit delivered;
   expired units cost the scenario's ``waste_cost`` and units rejected at receipt
   its ``overflow_cost``; only periods from ``warmup`` on are counted, as in the
-  ledger;
+  ledger; on the valued basis, plus the unit cost of the position at the start of
+  period ``warmup`` less that of the position at the end (orders arriving after the
+  horizon are in neither, so leaving them out changes nothing);
 * lost sales: the model may lose demand even with stock on hand (``0 <= lost <=
   demand``), which the simulator never does -- a superset of its behaviour;
 * perishables: expiry is not modeled; instead units may be disposed of at the
@@ -61,7 +74,7 @@ from numpy.typing import NDArray
 from hybridinv.core.errors import PlanningError, flag
 from hybridinv.core.errors import horizon as checked_horizon
 from hybridinv.policies.mpc import LotSizingProblem, solve_lot_sizing
-from hybridinv.sim.scenario import Scenario
+from hybridinv.sim.scenario import COST_BASES, Scenario
 from hybridinv.sim.simulator import Simulator
 
 __all__ = [
@@ -100,11 +113,19 @@ def _measured(scenario: Scenario, periods: int) -> tuple[int, int]:
     return warmup, max(periods - warmup, 1)
 
 
+def _checked_basis(basis: str) -> str:
+    if basis not in COST_BASES:
+        raise PlanningError(f"must be one of {sorted(COST_BASES)}", column="basis", value=basis)
+    return basis
+
+
 def clairvoyant_problem(
-    scenario: Scenario, seed: int, periods: int | None = None, enforce_rules: bool = True
+    scenario: Scenario, seed: int, periods: int | None = None, enforce_rules: bool = True, basis: str = "purchases"
 ) -> LotSizingProblem:
-    """The perfect-information lot-sizing model of ``scenario`` on the path of ``seed``."""
+    """The perfect-information lot-sizing model of ``scenario`` on the path of ``seed``, on the cost ``basis``
+    (see :func:`clairvoyant_bound`)."""
     enforce_rules = flag(enforce_rules, "enforce_rules")  # "no" enforced them
+    basis = _checked_basis(basis)
     horizon = checked_horizon(periods, scenario.periods)
     path = scenario.sample(seed, horizon)
     sim = Simulator(scenario, periods=horizon, check_orders=False)
@@ -150,6 +171,9 @@ def clairvoyant_problem(
             _, member, limits = scenario.constraints.supplier_rows(cat)
     else:
         lot, moq, max_order, budget = np.ones(n), np.zeros(n), np.full(n, np.inf), math.inf
+    # valued basis: the position carried into the measured window charged at unit cost, the one left at the end
+    # credited (valued_cost); without it the warm-up's purchases are free (weight 0) though sold in measured periods
+    valued = basis == "valued"
     return LotSizingProblem(
         demand=demand,
         lead_time=lead,
@@ -172,6 +196,8 @@ def clairvoyant_problem(
         disposal_cost=disposal,
         supplier_member=member,
         supplier_limits=limits,
+        stock_value=cat.unit_cost.copy() if valued else None,
+        stock_value_period=warmup if valued else 0,
     )
 
 
@@ -183,10 +209,11 @@ def clairvoyant_solve(
     time_limit: float = 30.0,
     mip_rel_gap: float = 1e-4,
     enforce_rules: bool = True,
+    basis: str = "purchases",
 ) -> ClairvoyantResult:
     """Solve the clairvoyant model; see :func:`clairvoyant_bound` for the parameters."""
     horizon = checked_horizon(periods, scenario.periods)
-    problem = clairvoyant_problem(scenario, seed, horizon, enforce_rules)
+    problem = clairvoyant_problem(scenario, seed, horizon, enforce_rules, basis)
     _, measured = _measured(scenario, horizon)
     solution = solve_lot_sizing(problem, relax=relax, time_limit=time_limit, mip_rel_gap=mip_rel_gap)
     bound = solution.bound
@@ -214,6 +241,7 @@ def clairvoyant_bound(
     relax: bool = False,
     time_limit: float = 30.0,
     enforce_rules: bool = True,
+    basis: str = "purchases",
 ) -> float:
     """Lower bound on the average cost per period of any policy on ``scenario`` with ``seed``.
 
@@ -234,11 +262,20 @@ def clairvoyant_bound(
     enforce_rules : bool
         Keep lots, MOQ, max order, the budget and the suppliers' capacities as hard rules (bound
         valid for policies with zero rule/budget violations); False gives a bound for any policy.
+    basis : {"purchases", "valued"}
+        The cost it bounds. ``"purchases"``: ``avg_cost``, whose units are charged when bought and only from
+        the warm-up on, so with a warm-up the model buys the measured periods' stock in the warm-up for nothing
+        (a valid but hollow bound: 25 a period where every policy paid 160 and the bound without a warm-up
+        was 147); a policy can do the same (docs/benchmarks.md). ``"valued"``: ``valued_cost``, the
+        inventory position carried into the measured window charged at unit cost and the one left at its end
+        credited, which leaves nothing to gain from the warm-up; compare it with ``valued_cost`` (it is not a
+        bound on ``avg_cost``: a policy that runs its stock down pays less than ``valued_cost``).
 
     Returns
     -------
     float
-        Lower bound on ``avg_cost`` of :func:`hybridinv.simulate` for this seed.
+        Lower bound on ``avg_cost`` (``valued_cost`` for ``basis="valued"``) of :func:`hybridinv.simulate`
+        for this seed.
 
     Examples
     --------
@@ -248,7 +285,8 @@ def clairvoyant_bound(
     >>> 0.0 < bound < 20.0
     True
     """
-    return clairvoyant_solve(scenario, seed, periods, relax, time_limit, enforce_rules=enforce_rules).bound
+    return clairvoyant_solve(scenario, seed, periods, relax, time_limit, enforce_rules=enforce_rules,
+                             basis=basis).bound
 
 
 def clairvoyant_fill_bound(

@@ -83,7 +83,11 @@ class LotSizingProblem:
     penalty exceeded its purchase cost); ``stock_value`` (n,) the value per unit of the
     net stock at the horizon's end, credited (weighted like the last period) up to
     ``stock_value_limit`` (n,) units (default: no limit), with the net stock on hand and on
-    order at its start charged at the same value (weighted like the first period);
+    order at the start of period ``stock_value_period`` (default 0, the horizon's start) charged at the same
+    value (weighted like that period): from a later period, the stock at the end of the period before it less
+    its backlog, plus the orders arriving from it on (placed before it), so that the purchases of the periods
+    before it (weighted 0 for a warm-up) are charged for the stock they leave to it, as ``valued_cost`` charges
+    a simulated policy;
     ``capacity_penalty`` None for a
     hard capacity row; ``first_period_rows`` ``(row, residual)`` for the
     simulator's capacity check on period-0 orders; ``integer_periods`` the number
@@ -133,6 +137,7 @@ class LotSizingProblem:
     safety_penalty: NDArray[np.float64] | None = None
     stock_value: NDArray[np.float64] | None = None
     stock_value_limit: NDArray[np.float64] | None = None
+    stock_value_period: int = 0
     capacity_penalty: float | None = None
     first_period_rows: tuple[NDArray[np.int64], NDArray[np.float64]] | None = None
     integer_periods: int | NDArray[np.int64] | None = None
@@ -177,6 +182,9 @@ class LotSizingProblem:
         for name in ("capacity", "budget"):
             number_in(getattr(self, name), name, 0.0, math.inf, allow_inf=True)
         number_in(self.purchase_weight, "purchase_weight", 0.0, math.inf)
+        if not 0 <= whole_number(self.stock_value_period, "stock_value_period", 0) < periods:
+            raise PlanningError(f"must be a period of the horizon (0 to {periods - 1})", column="stock_value_period",
+                                value=self.stock_value_period)
         if self.integer_periods is not None:
             arr = np.asarray(self.integer_periods, dtype=np.float64)
             if arr.shape not in ((), (n,)) or bool((~(arr >= 0) | (arr != np.round(arr))).any()):
@@ -215,6 +223,19 @@ class _Builder:
         self.row_lower: list[NDArray[np.float64]] = []
         self.row_upper: list[NDArray[np.float64]] = []
         self.n_rows = 0
+        #: costs added to variables after their block: (indices, amounts), summed by :meth:`costs`
+        self.extra: list[tuple[NDArray[np.int64], NDArray[np.float64]]] = []
+
+    def extra_cost(self, index: ArrayLike, amount: ArrayLike) -> None:
+        idx, val = np.broadcast_arrays(np.asarray(index, dtype=np.int64), np.asarray(amount, dtype=np.float64))
+        self.extra.append((idx.ravel(), val.ravel()))
+
+    def costs(self) -> NDArray[np.float64]:
+        """The objective's coefficients: each block's, plus the extra costs."""
+        cost = np.concatenate(self.cost)
+        for idx, val in self.extra:
+            np.add.at(cost, idx, val)
+        return cost
 
     def block(self, lower: ArrayLike, upper: ArrayLike, cost: ArrayLike) -> NDArray[np.int64]:
         shape = np.shape(lower)
@@ -393,6 +414,8 @@ def _build(p: LotSizingProblem, relax: bool) -> tuple[_Builder, dict[str, Any]]:
         credit_rows = b.add_rows(n, -np.inf, 0.0) + np.arange(n)
         b.entries(credit_rows, credit, 1.0)
         b.entries(credit_rows, stock[:, -1], -1.0)
+        if p.stock_value_period > 0:
+            _charge_opening_position(b, p, v, stock, short, weight)
     if p.safety_stock is not None:
         # a soft floor under the stock at the end of the first period new orders can reach:
         # x_iL + g_i >= safety_i, the shortfall g_i priced at the safety penalty. Later periods have none:
@@ -409,12 +432,42 @@ def _build(p: LotSizingProblem, relax: bool) -> tuple[_Builder, dict[str, Any]]:
     return b, v
 
 
+def _charge_opening_position(
+    b: _Builder, p: LotSizingProblem, v: dict[str, Any], stock: NDArray[np.int64], short: NDArray[np.int64],
+    weight: NDArray[np.float64],
+) -> None:
+    """Charge the net position at the start of period ``s = stock_value_period > 0`` at ``stock_value``: the stock
+    at the end of ``s - 1``, less its backlog, and the orders placed before ``s`` that arrive from ``s`` on (the
+    open orders of the start that arrive then are a constant: :func:`objective_offset`).
+
+    A backlog's negative cost is bounded: raising stock and backlog of ``s - 1`` together leaves the net position,
+    and so the charge, as it was."""
+    value = p.stock_value
+    assert value is not None
+    s = p.stock_value_period
+    charge = value * weight[s]
+    b.extra_cost(stock[:, s - 1], charge)
+    if not p.lost_sales:
+        b.extra_cost(short[:, s - 1], -charge)
+    t_index = np.arange(p.shape[1])[None, :]
+    open_at_s = v["possible"] & (t_index < s) & (v["arrival"] >= s)
+    sku, period = np.nonzero(open_at_s)
+    if v["delivered"] is not None:
+        b.extra_cost(v["delivered"][sku, period], charge[sku])
+    else:
+        b.extra_cost(v["lots"][sku, period], charge[sku] * p.lot_size[sku])
+
+
 def objective_offset(p: LotSizingProblem) -> float:
     """The constant of the objective: the net stock at the start (on hand less backorders, plus open
-    orders) at ``stock_value``."""
+    orders) at ``stock_value``; from ``stock_value_period > 0`` on, the open orders of the start that arrive
+    from that period on (the rest of that period's position is a charge on variables)."""
     if p.stock_value is None:
         return 0.0
-    first = 1.0 if p.period_weight is None else float(np.asarray(p.period_weight, dtype=np.float64)[0])
+    s = p.stock_value_period
+    first = 1.0 if p.period_weight is None else float(np.asarray(p.period_weight, dtype=np.float64)[s])
+    if s > 0:
+        return first * float(p.stock_value @ p.scheduled[:, s:].sum(axis=1))
     return first * float(p.stock_value @ (p.on_hand - p.backorders + p.scheduled.sum(axis=1)))
 
 
@@ -562,7 +615,7 @@ def solve_lot_sizing(
     if node_limit is not None:
         h.setOptionValue("mip_max_nodes", int(node_limit))
     h.addVars(b.size, np.concatenate(b.lower), np.concatenate(b.upper))
-    cost = np.concatenate(b.cost)
+    cost = b.costs()
     # HiGHS's gap and cost tolerances are absolute: with every cost below 1 (all of a catalog's costs x 1e-9)
     # it stopped at once and the plan depended on the money unit; such a model is solved in units of its
     # largest cost (none is rescaled from 1 up, so other plans do not change)

@@ -3,6 +3,11 @@
 Definitions (all over the measured periods, i.e. after the warm-up):
 
 - ``avg_cost``: total cost per period (holding + shortage + ordering + waste + overflow).
+  Purchases are charged when ordered and only from ``warmup`` on, so units bought in the warm-up
+  are free although sold in the measured periods (a policy that stocks up in period 0 scores a
+  third of base-stock's cost): compare such policies on ``valued_cost`` (docs/benchmarks.md).
+- ``valued_cost``: ``avg_cost - stock_value_change``, the inventory position carried into the
+  measured periods charged at unit cost and the one left at their end credited (:meth:`Ledger.summary`).
 - ``holding_cost``: ``sum_i h_i * end-of-period on-hand``, per period.
 - ``shortage_cost``: ``p_i`` per unit lost (lost sales) or per unit backordered
   at the end of a period (backorders), per period.

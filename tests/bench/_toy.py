@@ -33,3 +33,23 @@ def level_15(scenario: Any = None, **options: Any) -> BaseStock:
 
 def broken(scenario: Any = None, **options: Any) -> BaseStock:
     raise RuntimeError("this factory always fails")
+
+
+class StockUp:
+    """Orders 25 x the mean demand in period 0 and nothing after: bought in the warm-up, free on avg_cost."""
+
+    name = "stock_up"
+
+    def __init__(self, mean: np.ndarray) -> None:
+        self.mean, self.t = np.asarray(mean, dtype=np.float64), 0
+
+    def reset(self, scenario: Any = None) -> None:
+        self.t = 0
+
+    def act(self, obs: Any) -> np.ndarray:
+        self.t += 1
+        return self.mean * 25 if self.t == 1 else np.zeros(self.mean.size)
+
+
+def stock_up(scenario: Any = None, **options: Any) -> StockUp:
+    return StockUp(scenario.catalog.demand_mean)

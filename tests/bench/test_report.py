@@ -299,3 +299,69 @@ def test_write_outputs_refuses_to_replace_a_file_a_scenario_file_reads(tmp_path:
     assert info.value.column == "out" and name in str(info.value)
     assert (tmp_path / name).read_text() == before
     assert suite.input_files() == [tmp_path / "s.toml", tmp_path / name]
+
+
+_CATALOG = """sku,unit_cost,holding_cost,shortage_cost,lead_time,demand_mean
+A,10,0.2,15,1,5
+B,20,0.4,30,2,3
+C,5,0.1,8,1,10
+"""
+
+
+def _warm_up_suite(tmp_path: Path, basis: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """3 SKUs, 20 periods, warm-up 2, no constraints; base-stock and a policy that stocks up in period 0."""
+    (tmp_path / "catalog.csv").write_text(_CATALOG)
+    path = tmp_path / f"small_{basis}.toml"
+    path.write_text(f'catalog = "catalog.csv"\nperiods = 20\nwarmup = 2\ncost_basis = "{basis}"\n'
+                    '[demand]\nprocess = "poisson"\n')
+    monkeypatch.setitem(registry.FACTORIES, "stock_up", f"{TOY}:stock_up")
+    suite = Suite("warmup", (ScenarioSpec(str(path)),), ("base_stock", "stock_up"), 2,
+                  baselines=("base_stock", "stock_up"))
+    result = run_suite(suite, workers=1, progress=False)
+    assert not result.failures and not result.missing
+    return result, path.stem
+
+
+def test_the_clairvoyant_gap_is_on_the_valued_basis_and_a_warm_up_stock_up_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The bound's model bought the measured periods' stock in the warm-up for nothing (weight 0): ~25 a period
+    against ~160 for base-stock, a gap of 531% for every policy. On the valued basis the bound is below every
+    policy's valued_cost, the stock-up's included, and close to base-stock's; the stock-up policy, cheapest on
+    avg_cost, is named in a NOTE pointing to valued_cost."""
+    from hybridinv.bench.report import summary_markdown, summary_table
+
+    result, key = _warm_up_suite(tmp_path, "purchases", monkeypatch)
+    table = summary_table(result).set_index("policy")
+    runs = result.runs.set_index("policy")
+    assert (table["cost_key"] == "avg_cost").all()
+    assert table.loc["base_stock", "cost"] == pytest.approx(runs.loc["base_stock", "avg_cost"].mean())
+    assert (table["gap_reference"] == "clairvoyant bound").all()
+    assert (table["gap"] >= -1e-9).all()  # a valid bound of valued_cost: the stock-up's too
+    assert table.loc["base_stock", "gap"] < 0.1
+    bound = result.bounds["bound"].mean()
+    assert table.loc["base_stock", "gap"] == pytest.approx(runs.loc["base_stock", "valued_cost"].mean() / bound - 1)
+    assert table.loc["stock_up", "cost"] < 0.5 * table.loc["base_stock", "cost"]  # the loophole, on avg_cost
+    summary = summary_markdown(result)
+    notes = summary[summary.index("NOTE:"):]
+    assert "`stock_up`" in notes and "`valued_cost`" in notes and "`base_stock`" not in notes
+    assert f"### {key}" in summary and "compared with each policy's `valued_cost`" in summary
+
+
+def test_a_valued_scenario_is_ranked_on_valued_cost(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """bench ranked every scenario on avg_cost, so the stock-up policy was the best baseline of a scenario whose
+    cost_basis is "valued" (as `hybridinv tune` honours it)."""
+    from hybridinv.bench.report import best_baseline, summary_markdown, summary_table
+
+    result, key = _warm_up_suite(tmp_path, "valued", monkeypatch)
+    table = summary_table(result).set_index("policy")
+    runs = result.runs.set_index("policy")
+    assert (table["cost_key"] == "valued_cost").all()
+    for policy in ("base_stock", "stock_up"):
+        assert table.loc[policy, "cost"] == pytest.approx(runs.loc[policy, "valued_cost"].mean())
+    assert best_baseline(result, key) == "base_stock"
+    paired = runs.loc["stock_up", "valued_cost"].to_numpy() - runs.loc["base_stock", "valued_cost"].to_numpy()
+    assert table.loc["stock_up", "paired_difference"] == pytest.approx(paired.mean())
+    summary = summary_markdown(result)
+    assert "Cost: `valued_cost` (the scenario's `cost_basis = \"valued\"`)" in summary
+    assert "NOTE:" not in summary  # ranked on valued_cost already

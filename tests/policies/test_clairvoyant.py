@@ -22,15 +22,15 @@ class _Zero:
         return np.zeros(obs.n_skus)  # type: ignore[attr-defined]
 
 
-def _costs(scenario: object, seed: int, periods: int) -> dict[str, float]:
+def _costs(scenario: object, seed: int, periods: int, key: str = "avg_cost") -> dict[str, float]:
     out = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for name in POLICIES:
             result = simulate(make(name, scenario), scenario, seeds=[seed], periods=periods)
             assert result.loc[0, "violations"] == 0
-            out[name] = float(result.loc[0, "avg_cost"])
-        out["zero"] = float(simulate(_Zero(), scenario, seeds=[seed], periods=periods).loc[0, "avg_cost"])
+            out[name] = float(result.loc[0, key])
+        out["zero"] = float(simulate(_Zero(), scenario, seeds=[seed], periods=periods).loc[0, key])
     return out
 
 
@@ -43,10 +43,11 @@ def _costs(scenario: object, seed: int, periods: int) -> dict[str, float]:
     ],
     ids=["lost_sales", "backorders_fixed_cost", "lost_sales_fixed_cost"],
 )
-def test_bound_is_below_every_policy_single_sku(scenario: object) -> None:
+@pytest.mark.parametrize("basis", ["purchases", "valued"])
+def test_bound_is_below_every_policy_single_sku(scenario: object, basis: str) -> None:
     # fixed-cost MILPs over 150 periods stop at the time limit; the dual bound is still valid
-    bound = clairvoyant_bound(scenario, seed=4, time_limit=3.0)
-    costs = _costs(scenario, 4, 150)
+    bound = clairvoyant_bound(scenario, seed=4, time_limit=3.0, basis=basis)
+    costs = _costs(scenario, 4, 150, "avg_cost" if basis == "purchases" else "valued_cost")
     assert bound <= min(costs.values()) + 1e-6
     assert bound >= 0.0
 
@@ -219,3 +220,107 @@ def test_with_backorders_one_order_may_clear_the_backlog_built_before_it_arrives
     best = min(cost(t, q) for t in range(periods) for q in range(int(2 * demand.sum()) + 1))
     result = clairvoyant_solve(sc, 0, time_limit=30)
     assert result.bound == pytest.approx(best, rel=1e-9)
+
+
+# ---------------------------------------------------------------------------------------------- warm-up loophole
+_CATALOG = """sku,unit_cost,holding_cost,shortage_cost,lead_time,demand_mean
+A,10,0.2,15,1,5
+B,20,0.4,30,2,3
+C,5,0.1,8,1,10
+"""
+
+
+def _three_skus(tmp_path: object, warmup: int) -> object:
+    """3 SKUs, lost sales, lead times 1-2, no fixed cost and no constraints, 20 periods."""
+    from pathlib import Path
+
+    folder = Path(str(tmp_path))
+    (folder / "catalog.csv").write_text(_CATALOG)
+    (folder / f"w{warmup}.toml").write_text(f'catalog = "catalog.csv"\nperiods = 20\nwarmup = {warmup}\n'
+                                            '[demand]\nprocess = "poisson"\n')
+    return scenarios.get(str(folder / f"w{warmup}.toml"))
+
+
+class _StockUpInWarmup:
+    """Orders 25 x the mean demand in period 0 and nothing after: on avg_cost its stock is free."""
+
+    name = "stockup"
+
+    def __init__(self, mean: np.ndarray) -> None:
+        self.mean, self.t = mean, 0
+
+    def reset(self, scenario: object = None) -> None:
+        self.t = 0
+
+    def act(self, obs: object) -> np.ndarray:
+        self.t += 1
+        return self.mean * 25 if self.t == 1 else np.zeros(self.mean.size)
+
+
+def test_the_valued_bound_charges_the_stock_bought_in_the_warm_up(tmp_path: object) -> None:
+    """With warm-up 2 the purchases-basis model bought the measured periods' stock in the warm-up for nothing: a
+    bound of ~25 a period where every policy paid ~160 (and the bound without a warm-up was 147). On the valued
+    basis it is the independent optimum: without fixed costs or limits, every measured demand (reachable: warm-up
+    >= lead time, shortage cost > unit cost) is sold at unit cost just in time, and the initial stock the warm-up
+    did not sell is held until sold; it lies below every policy's valued_cost, the stock-up one's included."""
+    scenario = _three_skus(tmp_path, warmup=2)
+    without = _three_skus(tmp_path, warmup=0)
+    cat, warmup = scenario.catalog, 2
+    for seed in (0, 1):
+        demand = scenario.sample(seed, 20).demand.realized[:20].T  # (SKUs, periods)
+        window = demand[:, warmup:]
+        left = np.maximum(scenario.initial_state.on_hand - demand[:, :warmup].sum(axis=1), 0.0)
+        held = np.maximum(left[:, None] - np.cumsum(window, axis=1), 0.0)
+        expected = float(cat.unit_cost @ window.sum(axis=1) + cat.holding_cost @ held.sum(axis=1)) / window.shape[1]
+        bound = clairvoyant_bound(scenario, seed, basis="valued")
+        assert bound == pytest.approx(expected, rel=1e-7)
+        costs = _costs(scenario, seed, 20, "valued_cost")
+        stockup = simulate(_StockUpInWarmup(cat.demand_mean), scenario, seeds=[seed]).loc[0]
+        costs["stockup"] = float(stockup["valued_cost"])
+        assert bound <= min(costs.values()) + 1e-6
+        hollow = clairvoyant_bound(scenario, seed)  # the purchases basis: valid for avg_cost, but hollow
+        assert hollow < 0.25 * bound
+        assert 0.8 * clairvoyant_bound(without, seed) < bound  # the order of the bound without a warm-up
+        assert stockup["avg_cost"] < 0.5 * min(_costs(scenario, seed, 20).values())  # what avg_cost lets a policy do
+
+
+def test_the_opening_position_is_charged_with_open_orders_and_backorders() -> None:
+    """Lead time 2, warm-up 2 (weights 0, 0, 1, 1), backorders, 3 units demanded in period 0: both orders that
+    serve the measured demand of 5 + 5 are placed in the warm-up and are still on their way at its end, and the
+    warm-up's backlog of 3 is part of the opening position. Charged at 10 a unit, the opening position is
+    -3 + 8 + 5 = 10 units: 100, the unit cost of the measured demand (on the purchases basis: nothing)."""
+    from hybridinv.policies.lot_sizing import LotSizingProblem, solve_lot_sizing
+
+    one = np.ones(1)
+    problem = LotSizingProblem(
+        demand=np.array([[3.0, 0.0, 5.0, 5.0]]), lead_time=np.full((1, 4), 2), on_hand=np.zeros(1),
+        backorders=np.zeros(1), scheduled=np.zeros((1, 4)), holding_cost=one, shortage_cost=100 * one,
+        unit_cost=10 * one, order_cost=np.zeros(1), lot_size=one, moq=np.zeros(1), order_upper=np.full(1, np.inf),
+        volume=one, lost_sales=False, period_weight=np.array([0.0, 0.0, 1.0, 1.0]),
+    )
+    assert solve_lot_sizing(problem).objective == pytest.approx(0.0, abs=1e-9)
+    from dataclasses import replace
+
+    valued = replace(problem, stock_value=10 * one, stock_value_period=2)
+    solution = solve_lot_sizing(valued)
+    assert solution.objective == pytest.approx(100.0, rel=1e-9)
+    assert solution.orders[0, :2].tolist() == [8.0, 5.0]
+    with pytest.raises(PlanningError) as info:
+        replace(problem, stock_value=10 * one, stock_value_period=4)
+    assert info.value.column == "stock_value_period"
+
+
+def test_the_valued_bound_is_below_every_policy_with_backorders_and_open_orders_at_the_warm_ups_end() -> None:
+    from dataclasses import replace
+
+    base = scenarios.single_sku(mean=5.0, lead_time=3, fixed_cost=10.0, lost_sales=False, periods=40, warmup=6)
+    scenario = base.replace(catalog=replace(base.catalog, unit_cost=np.array([4.0])))
+    bound = clairvoyant_bound(scenario, seed=2, time_limit=5.0, basis="valued")
+    costs = _costs(scenario, 2, 40, "valued_cost")
+    assert clairvoyant_bound(scenario, seed=2, time_limit=5.0) < bound <= min(costs.values()) + 1e-6
+
+
+def test_an_unknown_basis_is_refused() -> None:
+    with pytest.raises(PlanningError) as info:
+        clairvoyant_bound(scenarios.get("multi_10"), seed=0, periods=6, basis="value")
+    assert info.value.column == "basis"
