@@ -357,7 +357,7 @@ class Monitor:
                   stock: float) -> tuple[list[str], list[str]]:
         """The thresholds a full window's rolling KPIs breach, and those whose KPI cannot be measured.
 
-        A KPI that cannot be measured is *unknown*, not healthy: until 2026-12-06 its check was skipped, so a
+        A KPI that cannot be measured is *unknown*, not healthy: until 2026-12-07 its check was skipped, so a
         period with no demand (cost ratio NaN) or an unknown stock value (turns NaN) counted towards recovery and
         the monitor switched back to the primary while the cost was 50,000 times the expected one. A window
         without stock (``inventory_value`` 0 throughout) holds no excess stock: the turns check passes.
@@ -480,7 +480,7 @@ def _matched_skus(before: NDArray[Any], now: NDArray[Any], filled: NDArray[np.bo
 
     Left out are the SKUs planned in only one of the two calls (matched by position, the KPIs mixed SKUs up when the
     rows came in another order, and a call with fewer SKUs failed with numpy's broadcast error) and those whose
-    demand ``plan()`` filled from the forecast (``filled``: no ``demand_history`` row; until 2026-12-06 their
+    demand ``plan()`` filled from the forecast (``filled``: no ``demand_history`` row; until 2026-12-07 their
     forecast was recorded as the period's realized demand).
     """
     same = before is now or np.array_equal(before, now)
