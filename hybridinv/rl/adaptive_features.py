@@ -6,7 +6,8 @@ coefficient of variation ``s / f``; the share of the last 13 periods without dem
 (periods before the recorded history count with the Poisson probability ``e^{-f}``); the
 lead time; the drift of demand against its forecast over the last 4, 13 and 52 periods
 (:func:`drift`, zero without a forecast history); the forecast trend; the inventory
-position against the forecast over the protection interval, ``(IP - mu) / (mu + sigma)``;
+position against the forecast over the protection interval, ``(IP - mu) / (mu + sigma)`` (the usable
+position: a perishable SKU's stock that expires before an order arrives left out);
 the pooled warehouse and budget loads; the periods of demand one EOQ batch covers; whether
 unmet demand is backordered (1) or lost (0); and ``space_z``, how far a strong price of
 warehouse space would lower the SKU's safety factor (0 without a capacity; :func:`space_z`).
