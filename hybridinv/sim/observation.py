@@ -185,6 +185,9 @@ class Observation:
         (:func:`hybridinv.sim.fifo.expected_outdating`); 0 for SKUs that do not perish.
         """
         value = self._cache.get("expiring")
+        if value is None and not bool(self.catalog.perishable.any()):  # the usual case: nothing to run
+            value = np.zeros(self.n_skus)
+            self._cache["expiring"] = value
         if value is None:
             cat = self.catalog
             by_life = self.stock_by_life
