@@ -189,10 +189,10 @@ def plan(
         One row per SKU: ``sku``, ``order_qty``, ``desired_qty`` (what the policy
         wanted), ``reorder_point``, ``order_up_to``, ``on_hand``, ``inventory_position``,
         ``expiring_before_arrival`` (units of a perishable SKU expected to expire before an order placed now
-        arrives, at the forecast demand: the policies order against ``inventory_position`` less these; 0 for
-        SKUs that do not perish), ``forecast_mean``, ``order_value`` (``order_qty * unit_cost``; the catalog's
-        ``order_cost`` is the fixed cost per order); why the target is what it is
-        (:mod:`hybridinv.policies.explain`): ``protection_demand``,
+        arrives, at the forecast demand; 0 for SKUs that do not perish; the policies but ``mpc`` count them in
+        ``inventory_position``: docs/policies.md, *Perishables in plan()*), ``forecast_mean``, ``order_value``
+        (``order_qty * unit_cost``; the catalog's ``order_cost`` is the fixed cost per order); why the
+        target is what it is (:mod:`hybridinv.policies.explain`): ``protection_demand``,
         ``forecast_correction``, ``safety_factor``, ``safety_shift``, ``safety_stock``,
         ``capacity_price``, ``order_cap``, ``capped``, ``build_ahead`` (units bought ahead of a
         peak the budget cannot pay for), ``target_reason``; why the order
@@ -229,7 +229,7 @@ def plan(
         When the budget is below the cheapest order of every SKU that needs stock,
         ``demand_history`` comes without ``forecast_history``, or a perishable SKU holds or
         orders more than its forecast sells within the shelf life (stock on hand is taken as
-        fresh: docs/policies.md, *Perishables in plan()*), among others
+        fresh; only ``mpc`` models expiry: docs/policies.md, *Perishables in plan()*), among others
         listed in ``diagnostics["warnings"]``.
 
     Notes
@@ -313,7 +313,8 @@ def plan(
             "inventory position and are ordered for; if demand waits for stock, plan with lost_sales=False "
             "(CLI: --backorders), which also changes the cost rules"
         )
-    notes.update(_expiry_notes(cat, np.asarray(obs.on_hand, dtype=np.float64), check.orders, mean))
+    notes.update(_expiry_notes(cat, np.asarray(obs.on_hand, dtype=np.float64), check.orders, mean,
+                               getattr(pol, "name", "")))
     if history_gaps is not None:
         notes["history_gaps"] = history_gaps
     if history_missing is not None:
@@ -573,7 +574,7 @@ def _frame(
     explanation = decision.explanation
     if explanation is None:
         explanation = implied_explanation(decision.reorder_point, *obs.protection_forecast())
-    columns.update(explanation.columns(obs.usable_position, decision.reorder_point))
+    columns.update(explanation.columns(obs.inventory_position, decision.reorder_point))
     if decision.repair is not None:
         reasons = decision.repair.reasons(cat)
         first = decision.extra.get("_first_repair")
@@ -635,7 +636,7 @@ def _notes(
         )
         if not wanted.any():  # a policy that plans under the budget itself (mpc) wants nothing it cannot pay for:
             # the SKUs short of their protection interval's mean demand need stock
-            wanted = obs.usable_position < obs.protection_forecast()[0]
+            wanted = obs.inventory_position < obs.protection_forecast()[0]
         cheapest = cat.unit_cost * np.maximum(cat.moq, cat.lot_size)
         if wanted.any() and (cheapest[wanted] > cons.budget).all():
             i = int(np.flatnonzero(wanted)[np.argmin(cheapest[wanted])])
@@ -703,14 +704,17 @@ def _window_demand(mean: np.ndarray, start: np.ndarray, length: np.ndarray) -> n
     return before(start + length) - before(start)
 
 
-def _expiry_notes(cat: Catalog, on_hand: np.ndarray, orders: np.ndarray, mean: np.ndarray) -> dict[str, str]:
+def _expiry_notes(cat: Catalog, on_hand: np.ndarray, orders: np.ndarray, mean: np.ndarray,
+                  policy: str) -> dict[str, str]:
     """Warnings for perishable SKUs whose stock or order exceeds what the forecast sells within the shelf life.
 
     plan() takes the stock on hand as fresh (no ages in the state). Stock beyond the forecast demand of its
-    shelf life expires unsold (waste the planner may act on: a transfer, a markdown); the policies order against
-    the position without what expires before their order arrives (``expiring_before_arrival``). An order beyond
-    the demand of its life after arrival (an MOQ or lot size larger than that) expires in part whatever else is
-    held.
+    shelf life expires unsold; every policy but ``mpc`` still counts it in the inventory position, so it orders
+    nothing for the periods after the expiry (100 units of a 2-period life under a 3-period lead time and demand
+    5 a period: every rule orders 0 and period 3 is sure to run short). Ordering against the position less what
+    expires before the order arrives was built and measured, and cost more in simulation (docs/policies.md), so
+    the plan shows those units (``expiring_before_arrival``) and this warning names the stock. An order beyond the
+    demand of its life after arrival (an MOQ or lot size larger than that) expires in part whatever else is held.
     """
     notes: dict[str, str] = {}
     rows = np.flatnonzero(cat.shelf_life > 0)  # only these: a million-SKU plan with a few perishables stays light
@@ -720,13 +724,13 @@ def _expiry_notes(cat: Catalog, on_hand: np.ndarray, orders: np.ndarray, mean: n
     expiring = np.maximum(on_hand[rows] - _window_demand(forecast, np.zeros_like(life), life), 0.0)
     if (expiring >= 1.0).any():
         i = int(np.argmax(expiring))
+        counted = ("" if policy == "mpc" else " the policy counts them in the inventory position (only mpc models "
+                   "expiry; column expiring_before_arrival), so its orders can fall short once they expire;")
         notes["expiring_stock"] = (
             f"{int((expiring >= 1.0).sum())} perishable SKU(s) hold more stock than their forecast sells within the "
             f"shelf life (plan() takes the stock on hand as fresh): about {expiring.sum():,.0f} units will expire "
             f"unsold (most: {str(sku[i])!r}, {expiring[i]:,.0f} of {on_hand[rows[i]]:,.0f} on hand, shelf life "
-            f"{int(life[i])} period(s)); the policies order against the inventory position without the units that "
-            "expire before their order arrives (column expiring_before_arrival); see docs/policies.md, "
-            "*Perishables in plan()*"
+            f"{int(life[i])} period(s));{counted} see docs/policies.md, *Perishables in plan()*"
         )
     ordered = orders[rows]
     sellable = _window_demand(forecast, cat.lead_time[rows].astype(np.int64), life)

@@ -144,7 +144,7 @@ class TargetEnv(InventoryEnv):
         assert self._scale is not None
         reorder, up_to = targets_from_action(action, obs, self._scale)
         self.last_targets = (reorder, up_to)
-        position = obs.usable_position
+        position = obs.inventory_position
         desired = np.ceil(np.where(position <= reorder, np.maximum(up_to - position, 0.0), 0.0) - 1e-9)
         self.last_desired = desired
         self.last_repair = None

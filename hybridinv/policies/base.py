@@ -268,7 +268,7 @@ class TargetPolicy:
     ) -> Decision:
         """The repaired decision of the levels ``(reorder_point, order_up_to)``: order up to ``order_up_to``
         where the inventory position is at or below ``reorder_point``."""
-        desired = np.ceil(_desired(obs.usable_position, reorder_point, order_up_to) - 1e-9)
+        desired = np.ceil(_desired(obs.inventory_position, reorder_point, order_up_to) - 1e-9)
         return self.finalize(desired, obs, reorder_point, order_up_to)
 
     def finalize(
@@ -336,7 +336,7 @@ class BatchTargetPolicy(TargetPolicy):
         own_targets = single is not batched and issubclass(single, batched)
         batch_targets = BatchTargetPolicy.targets_batch if own_targets else type(self).targets_batch
         reorder_point, order_up_to = batch_targets(self, obs)
-        desired = np.ceil(_desired(obs.usable_position, reorder_point, order_up_to) - 1e-9)
+        desired = np.ceil(_desired(obs.inventory_position, reorder_point, order_up_to) - 1e-9)
         if self.repair is None or not needs_repair(obs.episode(0)):
             return np.maximum(np.ceil(desired - 1e-9), 0.0)
         return np.stack([self.finalize(desired[e], obs.episode(e)).orders for e in range(obs.episodes)])

@@ -531,7 +531,7 @@ class ForecastSS(BatchTargetPolicy):
         ``decision.extra["build_ahead"]`` holds the units ordered ahead of a budget-bound peak
         per SKU (beyond the first repair's orders) when the policy built ahead this period.
         """
-        position = obs.usable_position
+        position = obs.inventory_position
         desired = plan.desired(position)
         options = {}
         if self.repair_weights == "shortfall":
@@ -555,7 +555,7 @@ class ForecastSS(BatchTargetPolicy):
         build-ahead asks for more than the first repair's desired orders and one more lot of
         such a SKU fits into the budget left over; otherwise it could add nothing.
         """
-        wanted = np.ceil(np.maximum(plan.level + np.floor(ahead + 1e-9) - obs.usable_position, 0.0) - 1e-9)
+        wanted = np.ceil(np.maximum(plan.level + np.floor(ahead + 1e-9) - obs.inventory_position, 0.0) - 1e-9)
         more = wanted > np.maximum(first.desired, first.orders)
         cat = obs.catalog
         budget = obs.constraints.budget

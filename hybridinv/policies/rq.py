@@ -252,7 +252,7 @@ class RQ(TargetPolicy):
 
     def decide(self, obs: Observation) -> Decision:
         reorder, batch = self._fitted(obs)
-        position = obs.usable_position
+        position = obs.inventory_position
         batches = np.where(position <= reorder, np.floor((reorder - position) / batch) + 1.0, 0.0)
         desired = batches * batch
         return explain_fitted(self, obs, self.finalize(desired, obs, reorder, reorder + batch))
@@ -351,7 +351,7 @@ class CappedBaseStock(TargetPolicy):
         from hybridinv.policies.explain import cut_by_cap, implied_explanation
 
         level, cap = self._fitted(obs)
-        position = obs.usable_position
+        position = obs.inventory_position
         decision = self.finalize(capped_orders(level, position, cap), obs, ordering_point(level), level)
         basis = fit_basis(self, obs) or obs.protection_forecast()  # a fitted level: the demand it was fitted on
         decision.explanation = implied_explanation(level - 1.0, *basis, cap=cap,
@@ -410,7 +410,7 @@ def shortfall_weights(
     cat = obs.catalog
     desired = np.maximum(np.asarray(desired, dtype=np.float64), 0.0)
     mean, std = obs.protection_forecast() if protection is None else protection
-    gap = obs.usable_position + share * desired - mean
+    gap = obs.inventory_position + share * desired - mean
     need = norm.sf(gap / np.maximum(std, 1e-6))
     margin = np.maximum(cat.shortage_cost - cat.unit_cost, 0.0) if net else np.asarray(cat.shortage_cost, float)
     weights: NDArray[np.float64] = margin * np.clip(need, floor, 1.0) + 1e-3
@@ -561,7 +561,7 @@ class ForecastCappedBaseStock(TargetPolicy):
         """The decision for this period's ``level`` and ``cap`` per SKU (:meth:`parameters`, or corrected ones)."""
         from hybridinv.policies.explain import cut_by_cap, target_explanation
 
-        position = obs.usable_position
+        position = obs.inventory_position
         desired = capped_orders(level, position, cap)
         decision = self.finalize(desired, obs, ordering_point(level), level, **self.repair_options(obs, desired))
         mean, std = obs.protection_forecast()

@@ -6,8 +6,7 @@ coefficient of variation ``s / f``; the share of the last 13 periods without dem
 (periods before the recorded history count with the Poisson probability ``e^{-f}``); the
 lead time; the drift of demand against its forecast over the last 4, 13 and 52 periods
 (:func:`drift`, zero without a forecast history); the forecast trend; the inventory
-position against the forecast over the protection interval, ``(IP - mu) / (mu + sigma)`` (the usable
-position: a perishable SKU's stock that expires before an order arrives left out);
+position against the forecast over the protection interval, ``(IP - mu) / (mu + sigma)``;
 the pooled warehouse and budget loads; the periods of demand one EOQ batch covers; whether
 unmet demand is backordered (1) or lost (0); and ``space_z``, how far a strong price of
 warehouse space would lower the SKU's safety factor (0 without a capacity; :func:`space_z`).
@@ -154,8 +153,7 @@ def adaptive_features(obs: Observation, base: ForecastSS, safety: NDArray[np.flo
         feats[:, column[f"drift_{window}"]] = np.clip(drift(obs, window), -2.0, 2.0)
     feats[:, column["trend"]] = np.clip(np.log((nxt + 1e-6) / (per_period + 1e-6)), -2.0, 2.0)
     cover = np.maximum(mean + std, 1e-6)
-    # what the order is for: a perishable SKU's stock that expires before the order arrives does not count
-    feats[:, column["position"]] = np.clip((obs.usable_position - mean) / cover, -2.0, 2.0)
+    feats[:, column["position"]] = np.clip((obs.inventory_position - mean) / cover, -2.0, 2.0)
     cons = obs.constraints
     if math.isfinite(cons.capacity):
         stock = obs.on_hand + obs.pipeline.sum(axis=1)

@@ -127,7 +127,7 @@ class Parameterization:
     ) -> Decision:
         """Order up to ``S`` where the position is at or below ``s``, then ``policy``'s repair."""
         reorder_point, order_up_to = self.targets(obs, outputs, features)
-        position = obs.usable_position
+        position = obs.inventory_position
         desired = np.where(position <= reorder_point, np.maximum(order_up_to - position, 0.0), 0.0)
         desired = np.ceil(desired - 1e-9)
         return policy.finalize(desired, obs, reorder_point, order_up_to)
@@ -260,7 +260,7 @@ class CappedBaseStockTargets(_LevelAndCap, _ObservedFeatures):
         from hybridinv.policies.explain import cut_by_cap, implied_explanation
 
         level, cap = self.parameters(obs, outputs)
-        position = obs.usable_position
+        position = obs.inventory_position
         decision = policy.finalize(capped_orders(level, position, cap), obs, ordering_point(level), level)
         decision.explanation = implied_explanation(level - 1.0, *obs.protection_forecast(), cap=cap,
                                                    capped=cut_by_cap(level - position, cap))

@@ -175,8 +175,7 @@ class BatchObservation:
                 batch = self._batch
                 value = value - expected_outdating(
                     self.on_hand, self.pipeline, self.forecast(max(int(cat.lead_time.max()), 1)),
-                    None if batch.scenario.lost_sales else self.backorders, cat.shelf_life, cat.lead_time,
-                    batch._stock)
+                    self.backorders, cat.shelf_life, cat.lead_time, batch._stock, lost_sales=batch.scenario.lost_sales)
             self._cache["usable"] = value
         return value
 

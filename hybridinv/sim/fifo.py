@@ -1,8 +1,9 @@
 """Serving demand from age-bucketed stock, oldest first (FIFO), and the expiry it causes.
 
 :func:`serve_fifo_and_age` is the simulator's step for it; :func:`expected_outdating` runs the same step on
-the forecast to estimate the units that expire before a new order arrives, which the policies take out of the
-inventory position of perishable SKUs (:attr:`hybridinv.sim.observation.Observation.usable_position`).
+the forecast to estimate the units that expire before a new order arrives
+(:attr:`hybridinv.sim.observation.Observation.expiring_before_arrival`, the ``plan()`` column of that name, and
+:attr:`~hybridinv.sim.observation.Observation.usable_position`).
 """
 
 from __future__ import annotations
@@ -89,20 +90,21 @@ def expected_outdating(
     shelf_life: NDArray[np.int64],
     lead_time: NDArray[np.int64],
     stock_by_life: NDArray[np.float64] | None = None,
+    lost_sales: bool = False,
 ) -> NDArray[np.float64]:
     """Units of each perishable SKU that expire before an order placed now arrives, at the forecast demand.
 
     The simulator's own period (:func:`serve_fifo_and_age`) run on the forecast: for the periods
     ``0 .. L_i - 1`` of SKU ``i`` (its lead time ``L_i``), the open orders due arrive with the full
-    shelf life, the forecast demand (and first the backlog, under backorders) is served oldest first,
-    and what is left of the oldest age bucket expires; the result is the sum of those expiries. This is
-    the correction of the *estimated withdrawal and aging* (EWA) policy of Broekmeulen and van Donselaar
-    (2009): a perishable SKU's inventory position less the units it expects to lose before its next
-    receipt. Demand at its mean serves less than a random demand of that mean would leave unsold
-    (``max(stock - D, 0)`` is convex in ``D``), so the estimate errs low, towards ordering too little
-    rather than too much.
+    shelf life, the forecast demand (and first the backlog) is served oldest first, and what is left of
+    the oldest age bucket expires; the result is the sum of those expiries. Under ``lost_sales`` demand
+    short in a period is lost (a backlog in the state is still served first: ``plan()`` takes it off the
+    position either way). This is the correction of the *estimated withdrawal and aging* (EWA) policy of
+    Broekmeulen and van Donselaar (2009): a perishable SKU's inventory position less the units it expects
+    to lose before its next receipt. Demand at its mean leaves less unsold than a random demand of that mean
+    would (``max(stock - D, 0)`` is convex in ``D``), so the estimate errs low.
 
-    Shapes: ``on_hand`` and ``backorders`` (..., n) (None: lost sales, no backlog), ``pipeline``
+    Shapes: ``on_hand`` and ``backorders`` (..., n) (None: no backlog), ``pipeline``
     (..., n, W) (``[..., i, k]`` arrives in ``k`` periods), ``demand`` (..., n, H) (its last period
     repeated beyond ``H``), ``shelf_life`` and ``lead_time`` (n,) (0: not perishable, no expiry),
     ``stock_by_life`` (B, ..., n) the on-hand stock by periods of life left as the simulator's age
@@ -126,8 +128,11 @@ def expected_outdating(
     on_hand = np.asarray(on_hand, dtype=np.float64)
     out = np.zeros(on_hand.shape)
     life = np.asarray(shelf_life, dtype=np.int64)
-    sku = np.flatnonzero(life > 0)
-    lead = np.asarray(lead_time, dtype=np.int64)[sku]
+    lead = np.asarray(lead_time, dtype=np.int64)
+    # fresh stock (no ages) and orders, which arrive fresh, outlive the lead time when the life is longer: nothing
+    # of such a SKU expires before its order arrives (10,000 SKUs of a 365-period life ran 52 periods for nothing)
+    sku = np.flatnonzero((life > 0) & (life <= lead) if stock_by_life is None else life > 0)
+    lead = lead[sku]
     if sku.size == 0 or int(lead.max()) <= 0:
         return out
     life = life[sku]
@@ -149,5 +154,7 @@ def expected_outdating(
             stock += fresh * pipeline[..., sku, k]
         waste = serve_fifo_and_age(stock, np.array(demand[..., sku, min(k, known - 1)]), owed, perishable, buckets)[2]
         total += np.where(k < lead, waste, 0.0)
+        if lost_sales and owed is not None:  # the state's backlog was served first; new shortfalls are lost
+            owed[...] = 0.0
     out[..., sku] = total
     return out

@@ -193,19 +193,19 @@ class Observation:
             by_life = self.stock_by_life
             value = expected_outdating(
                 self.on_hand, self.pipeline, self.forecast(max(int(cat.lead_time.max()), 1)),
-                None if self.lost_sales else self.backorders, cat.shelf_life, cat.lead_time,
-                None if by_life is None else by_life.T)
+                self.backorders, cat.shelf_life, cat.lead_time, None if by_life is None else by_life.T,
+                lost_sales=self.lost_sales)
             self._cache["expiring"] = value
         return value
 
     @property
     def usable_position(self) -> NDArray[np.float64]:
-        """The inventory position the policies order against: :attr:`inventory_position` less
-        :attr:`expiring_before_arrival` (the same array without perishable SKUs).
+        """:attr:`inventory_position` less :attr:`expiring_before_arrival` (the same array without perishable
+        SKUs): the stock an order placed now can still count on.
 
-        A unit that expires before the next order arrives cannot serve the demand that order is for, so a
-        policy that counted it ordered nothing for the periods after it expired (docs/policies.md,
-        *Perishables*).
+        For a policy of your own. The built-in policies order against :attr:`inventory_position`: ordering
+        against this one was measured and cost more in simulation (their service levels price no waste, and
+        replacing what expires bought more of it; docs/policies.md, *Perishables in plan()*).
         """
         value = self._cache.get("usable")
         if value is None:

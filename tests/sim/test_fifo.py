@@ -23,7 +23,7 @@ def _reference(lots: list[list[float]], pipeline: list[float], demand: list[floa
                lead: int, lost_sales: bool) -> float:
     """Units expiring at the end of periods 0 .. lead - 1: ``lots`` are ``[units, last period usable]``."""
     lots = [list(lot) for lot in lots]
-    owed = 0.0 if lost_sales else backlog
+    owed = backlog  # served first in both modes (plan() takes it off the position under lost sales too)
     expired = 0.0
     for k in range(lead):
         if k < len(pipeline) and pipeline[k] > 0:
@@ -68,8 +68,8 @@ def test_expected_outdating_equals_a_lot_by_lot_reference(life: int, lead: int, 
         by_life_arg = None
     out = expected_outdating(
         np.array([on_hand, 40.0]), np.array([pipeline, pipeline], dtype=np.float64),
-        np.array([demand, demand], dtype=np.float64), None if lost_sales else np.array([backlog, backlog], float),
-        np.array([life, 0]), np.array([lead, lead]), by_life_arg)
+        np.array([demand, demand], dtype=np.float64), np.array([backlog, backlog], float),
+        np.array([life, 0]), np.array([lead, lead]), by_life_arg, lost_sales=lost_sales)
     expected = _reference(lots, [float(p) for p in pipeline], [float(d) for d in demand], float(backlog), life,
                           lead, lost_sales)
     assert out[0] == pytest.approx(expected, abs=1e-9)
@@ -91,8 +91,8 @@ def test_the_usable_position_is_the_position_less_what_expires_before_arrival() 
     assert by_life is not None
     for i in range(cat.n_skus):
         lots = [[float(u), j] for j, u in enumerate(by_life[i])]
-        expected = _reference(lots, list(obs.pipeline[i]), list(forecast[i]), 0.0, int(cat.shelf_life[i]),
-                              int(cat.lead_time[i]), obs.lost_sales)
+        expected = _reference(lots, list(obs.pipeline[i]), list(forecast[i]), float(obs.backorders[i]),
+                              int(cat.shelf_life[i]), int(cat.lead_time[i]), obs.lost_sales)
         assert obs.expiring_before_arrival[i] == pytest.approx(expected, abs=1e-9)
     assert obs.expiring_before_arrival.sum() > 0  # the check is not empty: some stock expires before arrival
     np.testing.assert_allclose(obs.usable_position, obs.inventory_position - obs.expiring_before_arrival)
@@ -118,3 +118,13 @@ def test_the_batch_usable_position_is_each_episodes() -> None:
     assert (obs.inventory_position - obs.usable_position).sum() > 0
     for e in range(3):
         np.testing.assert_allclose(obs.usable_position[e], obs.episode(e).usable_position)
+
+
+def test_a_backlog_in_a_lost_sales_state_is_served_first_not_counted_as_expiring() -> None:
+    """plan() takes a state's backorders off the position under lost sales too; the estimate let the stock that
+    serves them expire (20 on hand, 10 owed, life 2, lead time 3, demand 5: 10 counted as expiring, so the same
+    units came off the position twice). Both modes now give 0: the 10 owed and 10 sold use up the stock."""
+    for lost_sales in (True, False):
+        out = expected_outdating(np.array([20.0]), np.zeros((1, 1)), np.full((1, 4), 5.0), np.array([10.0]),
+                                 np.array([2]), np.array([3]), lost_sales=lost_sales)
+        assert out.tolist() == [0.0]
