@@ -46,6 +46,7 @@ def test_bench_help() -> None:
 def test_an_unwritable_out_is_refused_before_anything_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """--out afile/sub ran the whole suite (and tune its trials), then failed with 'Not a directory'."""
     import hybridinv.bench as bench_module
+    import hybridinv.reward.compare  # noqa: F401  imported here, not under the patch: it binds tune's _execute by name
     import hybridinv.reward.tune as tune_module
 
     def never(*args: object, **kwargs: object) -> None:
