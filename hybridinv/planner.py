@@ -313,8 +313,7 @@ def plan(
             "inventory position and are ordered for; if demand waits for stock, plan with lost_sales=False "
             "(CLI: --backorders), which also changes the cost rules"
         )
-    notes.update(_expiry_notes(cat, np.asarray(obs.on_hand, dtype=np.float64), check.orders, mean,
-                               getattr(pol, "name", "")))
+    notes.update(_expiry_notes(cat, obs, check.orders, mean, getattr(pol, "name", "")))
     if history_gaps is not None:
         notes["history_gaps"] = history_gaps
     if history_missing is not None:
@@ -704,7 +703,7 @@ def _window_demand(mean: np.ndarray, start: np.ndarray, length: np.ndarray) -> n
     return before(start + length) - before(start)
 
 
-def _expiry_notes(cat: Catalog, on_hand: np.ndarray, orders: np.ndarray, mean: np.ndarray,
+def _expiry_notes(cat: Catalog, obs: Observation, orders: np.ndarray, mean: np.ndarray,
                   policy: str) -> dict[str, str]:
     """Warnings for perishable SKUs whose stock or order exceeds what the forecast sells within the shelf life.
 
@@ -714,9 +713,14 @@ def _expiry_notes(cat: Catalog, on_hand: np.ndarray, orders: np.ndarray, mean: n
     5 a period: every rule orders 0 and period 3 is sure to run short). Ordering against the position less what
     expires before the order arrives was built and measured, and cost more in simulation (docs/policies.md), so
     the plan shows those units (``expiring_before_arrival``) and this warning names the stock. An order beyond the
-    demand of its life after arrival (an MOQ or lot size larger than that) expires in part whatever else is held.
+    demand of its life after arrival (an MOQ or lot size larger than that) expires in part whatever else is held;
+    the backlog still open when it arrives is sold from it first: under backorders ``backorders + demand - on
+    hand - arrivals + expired`` over the lead time when positive (net stock is linear in the flows), under lost
+    sales the state's backorders less the stock and arrivals (plan() orders for them; new shortfalls are lost).
+    Without it an order that covered a backlog was named as expiring where all of it sells.
     """
     notes: dict[str, str] = {}
+    on_hand = np.asarray(obs.on_hand, dtype=np.float64)
     rows = np.flatnonzero(cat.shelf_life > 0)  # only these: a million-SKU plan with a few perishables stays light
     if not rows.size:
         return notes
@@ -733,7 +737,17 @@ def _expiry_notes(cat: Catalog, on_hand: np.ndarray, orders: np.ndarray, mean: n
             f"{int(life[i])} period(s));{counted} see docs/policies.md, *Perishables in plan()*"
         )
     ordered = orders[rows]
-    sellable = _window_demand(forecast, cat.lead_time[rows].astype(np.int64), life)
+    lead = cat.lead_time[rows].astype(np.int64)
+    sellable = _window_demand(forecast, lead, life)
+    backlog = np.asarray(obs.backorders, dtype=np.float64)[rows]
+    if backlog.any() or not obs.lost_sales:  # the backlog still open when the order arrives is sold from it first
+        pipeline = np.asarray(obs.pipeline, dtype=np.float64)[rows]
+        supply = on_hand[rows] + np.where(np.arange(pipeline.shape[1])[None, :] < lead[:, None], pipeline,
+                                          0.0).sum(axis=1)
+        # under lost sales only the state's backlog waits (plan() orders for it); new shortfalls are lost
+        owed = backlog - supply if obs.lost_sales else (
+            backlog + _window_demand(forecast, np.zeros_like(lead), lead) - supply + obs.expiring_before_arrival[rows])
+        sellable = sellable + np.maximum(owed, 0.0)
     excess = np.where(ordered > 0, np.maximum(ordered - sellable, 0.0), 0.0)
     if (excess >= 1.0).any():
         i = int(np.argmax(excess))

@@ -998,3 +998,23 @@ def test_a_perishable_order_beyond_its_sellable_demand_is_named_and_stock_within
     assert out.set_index("sku").at["A", "order_qty"] == 15
     assert len(messages) == 1, messages
     assert "about 5 of the units ordered" in messages[0] and "15 ordered, about 10" in messages[0]
+
+
+def test_an_order_that_serves_a_backlog_is_not_named_as_expiring() -> None:
+    """No stock and 10 owed, a 2-period life, lead time 3, demand 5: base-stock orders its level plus the 10. Under
+    backorders the 10 and the 15 short before arrival are sold from the order first, so all of it sells (about 35
+    in the life after arrival with the backlog); the warning took only the 10 of the life and named the rest as
+    expiring. Under lost sales the 15 are lost and only the 10 owed wait: the excess is named."""
+    state, catalog = _perishable(0.0)
+    state = state.assign(backorders=[10.0, 0.0])
+    for lost_sales, sellable in ((False, 35), (True, 20)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = plan(state, catalog, policy="base_stock", lost_sales=lost_sales).set_index("sku")
+        ordered = out.at["A", "order_qty"]
+        assert 30 <= ordered <= 35, ordered
+        messages = [str(w.message) for w in caught if "units ordered will expire" in str(w.message)]
+        if ordered > sellable:
+            assert len(messages) == 1 and f"about {sellable} sellable" in messages[0], messages
+        else:
+            assert not messages, messages
