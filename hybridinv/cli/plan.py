@@ -167,11 +167,21 @@ def command(
 def plan_table(result: pd.DataFrame) -> str:
     """The plan as a table for people: :data:`TABLE_COLUMNS`, rounded, with a one-line total.
 
-    Quantities are whole units, targets, forecasts and safety stocks one decimal, money two
+    ``expiring_before_arrival`` follows ``inventory_position`` when some perishable stock expires before an
+    order placed now arrives. Quantities are whole units, targets, forecasts and safety stocks one decimal, money two
     decimals; NaN (a policy without targets) prints as ``-``. Text cells a spreadsheet would
     evaluate are escaped as in the CSV (:func:`hybridinv.core.outputs.escape_formulas`).
     """
-    table = rounded_table(result, TABLE_COLUMNS)
+    formats = TABLE_COLUMNS
+    if "expiring_before_arrival" in result.columns and (result["expiring_before_arrival"] > 0).any():
+        # beside the position that counts it: 100 units on hand of which 90 expire before an order arrives read as
+        # ample stock; shown only when some stock expires (every other plan keeps its width)
+        formats = {}
+        for column, fmt in TABLE_COLUMNS.items():
+            formats[column] = fmt
+            if column == "inventory_position":
+                formats["expiring_before_arrival"] = "{:.0f}"
+    table = rounded_table(result, formats)
     diag = result.attrs.get("diagnostics", {})
     spend = float(result["order_value"].sum())
     budget = diag.get("budget", float("inf"))

@@ -486,3 +486,20 @@ def test_an_unquoted_thousands_separator_in_a_later_row_names_the_line(tmp_path:
     assert "state.csv: line 9 has 4 cells but the header names 3 columns (value '23' has no column name)" in (
         result.output)
     assert "thousands separator" in result.output and "tokenizing" not in result.output
+
+
+def test_the_table_shows_perishable_stock_expiring_before_arrival_beside_the_position() -> None:
+    """100 units of a 2-period life, lead time 3, demand 5: 90 expire before an order arrives. The table showed an
+    inventory position of 100 and an order of 0 without them; a plan where nothing expires keeps its columns."""
+    from hybridinv.cli.plan import plan_table
+
+    catalog = pd.DataFrame({"sku": ["A", "B"], "unit_cost": 1.0, "holding_cost": 0.1, "shortage_cost": 10.0,
+                            "lead_time": 3, "shelf_life": [2, 0], "demand_mean": 5.0, "demand_std": 1.0})
+    state = pd.DataFrame({"sku": ["A", "B"], "on_hand": [100.0, 100.0]})
+    with pytest.warns(hybridinv.PlanningWarning):
+        table = plan_table(hybridinv.plan(state, catalog, policy="base_stock"))
+    header = table.splitlines()[0].split()
+    assert header[header.index("inventory_position") + 1] == "expiring_before_arrival"
+    assert table.splitlines()[1].split()[header.index("expiring_before_arrival")] == "90"
+    quiet = plan_table(hybridinv.plan(state.assign(on_hand=[5.0, 5.0]), catalog, policy="base_stock"))
+    assert "expiring_before_arrival" not in quiet
