@@ -23,8 +23,8 @@ from hybridinv.core.errors import (
     PlanningWarning,
     flag,
     require_policy,
-    whole_number,
 )
+from hybridinv.core.errors import periods_per_year as periods_per_year_value
 from hybridinv.core.feasibility import OrderCheck, check_orders
 from hybridinv.core.flags import text_full
 from hybridinv.core.limits import MAX_ORDER, MAX_QUANTITY
@@ -162,7 +162,7 @@ def plan(
     period : int
         Index of the planned period, a whole number >= 0 (seasonal context for learned policies).
     periods_per_year : int
-        Periods in a year (52 for weeks, 12 for months, a whole number >= 1): where ``period``
+        Periods in a year (52 for weeks, 12 for months, a whole number from 1 to MAX_PERIODS): where ``period``
         falls in the year for learned policies that read the season, and how far ahead the
         forecast-based policies build stock for a peak (a year: the forecast is read up to
         ``max(52, periods_per_year)`` periods past the longest lead time + 1).
@@ -240,7 +240,7 @@ def plan(
     """
     started = time.perf_counter()
     _check_flags(lost_sales, period)
-    periods_per_year = whole_number(periods_per_year, "periods_per_year", 1)
+    periods_per_year = periods_per_year_value(periods_per_year)
     cat = catalog if isinstance(catalog, Catalog) else Catalog.from_frame(catalog, extra_columns=extra_columns)
     if isinstance(state, InventoryState):
         inv = state.aligned(cat)

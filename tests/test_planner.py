@@ -1018,3 +1018,12 @@ def test_an_order_that_serves_a_backlog_is_not_named_as_expiring() -> None:
             assert len(messages) == 1 and f"about {sellable} sellable" in messages[0], messages
         else:
             assert not messages, messages
+
+
+def test_periods_per_year_beyond_max_periods_is_refused() -> None:
+    """10**13 periods a year was accepted by plan() (a Scenario refused it, at MAX_PERIODS)."""
+    state, catalog = _perishable(5.0)
+    with pytest.raises(hybridinv.PlanningError, match="MAX_PERIODS") as info:
+        plan(state, catalog, policy="base_stock", periods_per_year=10**13)
+    assert info.value.column == "periods_per_year"
+    plan(state, catalog, policy="base_stock", periods_per_year=100_000)  # the limit itself is fine

@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 
 __all__ = [
     "ConstraintViolationWarning", "PlanningError", "PlanningWarning", "SolverFallbackWarning", "horizon", "number_in",
-    "enum_member", "require_type", "scalar_or_array", "whole_number", "whole_numbers",
+    "enum_member", "periods_per_year", "require_type", "scalar_or_array", "whole_number", "whole_numbers",
 ]
 
 
@@ -217,6 +217,23 @@ def horizon(periods: object, default: int) -> int:
     count = whole_number(periods, "periods", 1)
     if count > MAX_PERIODS:
         raise PlanningError(f"must be at most {MAX_PERIODS:,} periods", column="periods", value=periods)
+    return count
+
+
+def periods_per_year(value: object) -> int:
+    """``value`` as a whole number of periods a year in ``[1, MAX_PERIODS]`` (a ``Scenario``'s, ``plan()``'s and a
+    ``Monitor``'s: 10**13 was accepted by the last two, and the monitor annualized its turns with it).
+
+    Raises
+    ------
+    PlanningError
+        Naming ``periods_per_year`` and the value.
+    """
+    from hybridinv.core.limits import MAX_PERIODS
+
+    count = whole_number(value, "periods_per_year", 1)
+    if count > MAX_PERIODS:
+        raise PlanningError(f"must be at most MAX_PERIODS = {MAX_PERIODS:,}", column="periods_per_year", value=count)
     return count
 
 

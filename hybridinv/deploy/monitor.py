@@ -31,6 +31,7 @@ from numpy.typing import NDArray
 
 from hybridinv.core._frame import _KIND_NAMES, _cell_kind, require_columns, require_frame
 from hybridinv.core.errors import PlanningError, PlanningWarning, flag, number_in, require_policy, whole_number
+from hybridinv.core.errors import periods_per_year as periods_per_year_value
 from hybridinv.core.limits import MAX_LOG_PERIOD, MAX_LOG_VALUE
 from hybridinv.sim.observation import Observation
 
@@ -116,7 +117,7 @@ class Monitor:
         the primary: ``avg_cost / mean demand``). When None, the cost per unit of
         the first full window in which every period has a cost above 0.
     periods_per_year : int, optional
-        For annualized turns (default: the observation's).
+        For annualized turns, a whole number from 1 to MAX_PERIODS (default: the observation's).
     auto_observe : bool
         Reconstruct each period's KPIs from consecutive observations (simulation).
         Through :func:`hybridinv.plan` pass ``period=t`` increasing with each call (each
@@ -139,8 +140,8 @@ class Monitor:
         # a zero, negative or NaN expected cost turned the cost check off (or inverted it) without a word
         self.expected_unit_cost = None if expected_unit_cost is None else number_in(
             expected_unit_cost, "expected_unit_cost", 0.0, math.inf, open_low=True)
-        self._given_periods_per_year = None if periods_per_year is None else whole_number(
-            periods_per_year, "periods_per_year", 1)
+        self._given_periods_per_year = (None if periods_per_year is None
+                                        else periods_per_year_value(periods_per_year))
         self.auto_observe = flag(auto_observe, "auto_observe")
         self.name = f"monitor({getattr(primary, 'name', 'primary')}|{getattr(fallback, 'name', 'fallback')})"
         self.reset()

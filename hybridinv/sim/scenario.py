@@ -12,6 +12,7 @@ from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
 from hybridinv.core.errors import PlanningError, flag, number_in, whole_number
 from hybridinv.core.errors import horizon as checked_horizon
+from hybridinv.core.errors import periods_per_year as periods_per_year_value
 from hybridinv.core.limits import MAX_PERIODS, MAX_QUANTITY
 from hybridinv.core.state import InventoryState
 from hybridinv.demand.leadtime import LeadTimePath, LeadTimeProcess
@@ -152,11 +153,8 @@ class Scenario:
         if self.warmup >= self.periods:
             raise PlanningError(f"need 0 <= warmup < periods (periods is {self.periods})", column="warmup",
                                 value=self.warmup)
-        per_year = whole_number(self.periods_per_year, "periods_per_year", 1)
-        if per_year > MAX_PERIODS:  # 10**13 was accepted, and annualized KPIs (inventory_turns ~ 6e12) with it
-            raise PlanningError(f"must be at most MAX_PERIODS = {MAX_PERIODS:,}", column="periods_per_year",
-                                value=per_year)
-        object.__setattr__(self, "periods_per_year", per_year)
+        # 10**13 was accepted, and annualized KPIs (inventory_turns ~ 6e12) with it
+        object.__setattr__(self, "periods_per_year", periods_per_year_value(self.periods_per_year))
         lookahead = whole_number(self.lookahead, "lookahead", 0)
         if lookahead > MAX_PERIODS:  # 10**9: a MemoryError at the first draw (7.45 GiB)
             raise PlanningError(f"must be at most MAX_PERIODS = {MAX_PERIODS:,}", column="lookahead", value=lookahead)

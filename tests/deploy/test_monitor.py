@@ -315,7 +315,8 @@ def test_replay_log_refuses_a_log_that_is_not_a_frame_or_has_a_column_twice():
 @pytest.mark.parametrize(("options", "column"), [
     ({"expected_unit_cost": 0.0}, "expected_unit_cost"), ({"expected_unit_cost": -1.0}, "expected_unit_cost"),
     ({"expected_unit_cost": np.nan}, "expected_unit_cost"), ({"periods_per_year": 0}, "periods_per_year"),
-    ({"periods_per_year": -52}, "periods_per_year"), ({"thresholds": {"window": 3}}, "thresholds"),
+    ({"periods_per_year": -52}, "periods_per_year"), ({"periods_per_year": 10**13}, "periods_per_year"),
+    ({"thresholds": {"window": 3}}, "thresholds"),
     ({"auto_observe": "no"}, "auto_observe"),
 ])
 def test_monitor_options_are_checked_where_they_are_given(options, column):
