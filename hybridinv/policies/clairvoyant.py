@@ -74,7 +74,7 @@ from numpy.typing import NDArray
 from hybridinv.core.errors import PlanningError, flag
 from hybridinv.core.errors import horizon as checked_horizon
 from hybridinv.policies.mpc import LotSizingProblem, solve_lot_sizing
-from hybridinv.sim.scenario import COST_BASES, Scenario
+from hybridinv.sim.scenario import Scenario, checked_cost_basis
 from hybridinv.sim.simulator import Simulator
 
 __all__ = [
@@ -113,19 +113,13 @@ def _measured(scenario: Scenario, periods: int) -> tuple[int, int]:
     return warmup, max(periods - warmup, 1)
 
 
-def _checked_basis(basis: str) -> str:
-    if basis not in COST_BASES:
-        raise PlanningError(f"must be one of {sorted(COST_BASES)}", column="basis", value=basis)
-    return basis
-
-
 def clairvoyant_problem(
     scenario: Scenario, seed: int, periods: int | None = None, enforce_rules: bool = True, basis: str = "purchases"
 ) -> LotSizingProblem:
     """The perfect-information lot-sizing model of ``scenario`` on the path of ``seed``, on the cost ``basis``
     (see :func:`clairvoyant_bound`)."""
     enforce_rules = flag(enforce_rules, "enforce_rules")  # "no" enforced them
-    basis = _checked_basis(basis)
+    basis = checked_cost_basis(basis, "basis")
     horizon = checked_horizon(periods, scenario.periods)
     path = scenario.sample(seed, horizon)
     sim = Simulator(scenario, periods=horizon, check_orders=False)

@@ -80,8 +80,6 @@ def serve_fifo_and_age(
     return served, short, waste, cleared
 
 
-
-
 def expected_outdating(
     on_hand: NDArray[np.float64],
     pipeline: NDArray[np.float64],

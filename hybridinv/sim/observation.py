@@ -185,16 +185,16 @@ class Observation:
         (:func:`hybridinv.sim.fifo.expected_outdating`); 0 for SKUs that do not perish.
         """
         value = self._cache.get("expiring")
-        if value is None and not bool(self.catalog.perishable.any()):  # the usual case: nothing to run
-            value = np.zeros(self.n_skus)
-            self._cache["expiring"] = value
         if value is None:
             cat = self.catalog
-            by_life = self.stock_by_life
-            value = expected_outdating(
-                self.on_hand, self.pipeline, self.forecast(max(int(cat.lead_time.max()), 1)),
-                self.backorders, cat.shelf_life, cat.lead_time, None if by_life is None else by_life.T,
-                lost_sales=self.lost_sales)
+            if not bool(cat.perishable.any()):  # the usual case: nothing to run, no forecast window to build
+                value = np.zeros(self.n_skus)
+            else:
+                by_life = self.stock_by_life
+                value = expected_outdating(
+                    self.on_hand, self.pipeline, self.forecast(max(int(cat.lead_time.max()), 1)),
+                    self.backorders, cat.shelf_life, cat.lead_time, None if by_life is None else by_life.T,
+                    lost_sales=self.lost_sales)
             self._cache["expiring"] = value
         return value
 

@@ -21,6 +21,14 @@ from hybridinv.demand.processes import DemandPath, DemandProcess
 __all__ = ["Scenario", "ScenarioPath"]
 
 
+def checked_cost_basis(value: object, column: str = "cost_basis") -> str:
+    """``value`` when it is a key of :data:`COST_BASES` (a scenario's ``cost_basis``, the clairvoyant bound's
+    ``basis``), else a :class:`PlanningError` naming ``column``."""
+    if not isinstance(value, str) or value not in COST_BASES:
+        raise PlanningError(f"must be one of {sorted(COST_BASES)}", column=column, value=value)
+    return value
+
+
 @dataclass(frozen=True)
 class ScenarioPath:
     """All random inputs of one episode: demand and lead times (common random numbers)."""
@@ -143,9 +151,7 @@ class Scenario:
             raise PlanningError("lead-time process does not match the catalog", column="lead_time")
         else:
             _check_planned_lead_times(self.catalog, self.lead_times)
-        if self.cost_basis not in COST_BASES:
-            raise PlanningError(f"cost_basis must be one of {sorted(COST_BASES)}", column="cost_basis",
-                                value=self.cost_basis)
+        checked_cost_basis(self.cost_basis)
         # whole numbers and finite costs: periods=2.5, a NaN overflow cost or lost_sales="no" ran silently
         # at most MAX_PERIODS (arrays are allocated per period: 10**9 was a MemoryError at the first reset)
         object.__setattr__(self, "periods", checked_horizon(whole_number(self.periods, "periods", 1), 1))
