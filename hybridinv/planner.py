@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from hybridinv.core._frame import ExtraColumns, by_sku_labels
+from hybridinv.core.ages import stock_by_life
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
 from hybridinv.core.errors import (
@@ -32,6 +33,7 @@ from hybridinv.core.state import InventoryState
 from hybridinv.forecast import forecast_length, read_forecast
 from hybridinv.policies.base import GUARDRAIL_BOUND, Decision, Policy
 from hybridinv.policies.explain import NEGATIVE_DESIRED, ROUNDING, implied_explanation
+from hybridinv.sim.fifo import expected_outdating
 from hybridinv.sim.observation import Observation
 
 __all__ = ["plan"]
@@ -106,6 +108,7 @@ def plan(
     open_orders: pd.DataFrame | None = None,
     demand_history: pd.DataFrame | None = None,
     forecast_history: pd.DataFrame | None = None,
+    stock_ages: pd.DataFrame | None = None,
     lost_sales: bool = True,
     period: int = 0,
     periods_per_year: int = 52,
@@ -157,6 +160,12 @@ def plan(
         has drifted from its forecast and corrects the forecast level
         (:mod:`hybridinv.rl.adaptive`); ``demand_history`` alone gives no such
         correction, and ``plan()`` warns (:class:`PlanningWarning`).
+    stock_ages : DataFrame, optional
+        The ages of perishable stock on hand: a long frame (``sku``, ``life_left``, ``quantity``), a row per lot,
+        ``life_left`` the periods its units can still be sold in, this one included (1: they expire at the end
+        of this period; at most the SKU's ``shelf_life``). Units on hand that no row covers are fresh, as all
+        are without the frame (:func:`hybridinv.core.ages.stock_by_life`). ``mpc`` plans their expiry, and
+        ``expiring_before_arrival`` and the ``expiring_stock`` warning count it.
     lost_sales : bool
         Whether unmet demand is lost (True) or backordered.
     period : int
@@ -229,7 +238,8 @@ def plan(
         When the budget is below the cheapest order of every SKU that needs stock,
         ``demand_history`` comes without ``forecast_history``, or a perishable SKU holds or
         orders more than its forecast sells within the shelf life (stock on hand is taken as
-        fresh; only ``mpc`` models expiry: docs/policies.md, *Perishables in plan()*), among others
+        fresh unless ``stock_ages`` gives its ages; only ``mpc`` models expiry: docs/policies.md, *Perishables in
+        plan()*), among others
         listed in ``diagnostics["warnings"]``.
 
     Notes
@@ -248,6 +258,7 @@ def plan(
             inv = inv.with_open_orders(open_orders, extra_columns=extra_columns)
     else:
         inv = InventoryState.from_frame(state, catalog=cat, open_orders=open_orders, extra_columns=extra_columns)
+    by_life = None if stock_ages is None else stock_by_life(stock_ages, cat, inv.on_hand, extra_columns=extra_columns)
     cons = Constraints.coerce(constraints)
     # the forecast is used as far as it goes, up to a year past the longest lead time (build-ahead)
     given = forecast_length(forecast)
@@ -283,6 +294,7 @@ def plan(
         forecast_periods=known,  # per SKU: what repeats a SKU's last row is not a forecast
         periods_per_year=periods_per_year,
         history_filled=no_demand,  # a Monitor leaves them out of the period it observes: not realized demand
+        stock_by_life=by_life,
     )
     # one plan() at a time per policy object: a policy shared by threads refits on each catalog, and another
     # thread's fit read mid-decision planned one catalog with another's levels (wrong orders, no error)
@@ -707,8 +719,9 @@ def _expiry_notes(cat: Catalog, obs: Observation, orders: np.ndarray, mean: np.n
                   policy: str) -> dict[str, str]:
     """Warnings for perishable SKUs whose stock or order exceeds what the forecast sells within the shelf life.
 
-    plan() takes the stock on hand as fresh (no ages in the state). Stock beyond the forecast demand of its
-    shelf life expires unsold; every policy but ``mpc`` still counts it in the inventory position, so it orders
+    plan() takes the stock on hand as fresh unless ``stock_ages`` gives its ages. What the forecast does not sell
+    of it, oldest first, before each unit's life ends expires unsold (fresh: the stock beyond the forecast demand
+    of the shelf life); every policy but ``mpc`` still counts it in the inventory position, so it orders
     nothing for the periods after the expiry (100 units of a 2-period life under a 3-period lead time and demand
     5 a period: every rule orders 0 and period 3 is sure to run short). Ordering against the position less what
     expires before the order arrives was built and measured, and cost more in simulation (docs/policies.md), so
@@ -725,14 +738,20 @@ def _expiry_notes(cat: Catalog, obs: Observation, orders: np.ndarray, mean: np.n
     if not rows.size:
         return notes
     life, forecast, sku = cat.shelf_life[rows], mean[rows], cat.sku[rows]
-    expiring = np.maximum(on_hand[rows] - _window_demand(forecast, np.zeros_like(life), life), 0.0)
+    by_life = obs.stock_by_life
+    if by_life is None:
+        expiring = np.maximum(on_hand[rows] - _window_demand(forecast, np.zeros_like(life), life), 0.0)
+    else:  # the simulator's FIFO over the whole life: every unit on hand is sold or expired by its end
+        expiring = expected_outdating(on_hand[rows], np.zeros((rows.size, 1)), forecast, None, life, life,
+                                      by_life[rows].T)
+    ages = "plan() takes the stock on hand as fresh" if by_life is None else "at the ages in stock_ages"
     if (expiring >= 1.0).any():
         i = int(np.argmax(expiring))
         counted = ("" if policy == "mpc" else " the policy counts them in the inventory position (only mpc models "
                    "expiry; column expiring_before_arrival), so its orders can fall short once they expire;")
         notes["expiring_stock"] = (
             f"{int((expiring >= 1.0).sum())} perishable SKU(s) hold more stock than their forecast sells within the "
-            f"shelf life (plan() takes the stock on hand as fresh): about {expiring.sum():,.0f} units will expire "
+            f"shelf life ({ages}): about {expiring.sum():,.0f} units will expire "
             f"unsold (most: {str(sku[i])!r}, {expiring[i]:,.0f} of {on_hand[rows[i]]:,.0f} on hand, shelf life "
             f"{int(life[i])} period(s));{counted} see docs/policies.md, *Perishables in plan()*"
         )

@@ -64,6 +64,13 @@ TABLE_COLUMNS: dict[str, str | None] = {
     help="Open orders CSV (sku, arrives_in, quantity).",
 )
 @click.option(
+    "--stock-ages",
+    "ages_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Ages of perishable stock on hand CSV (sku, life_left, quantity; life_left 1 = expires at the end of this "
+         "period); stock it does not list is fresh.",
+)
+@click.option(
     "--demand-history",
     "history_path",
     type=click.Path(exists=True, dir_okay=False),
@@ -107,6 +114,7 @@ def command(
     state_path: str,
     forecast_path: str | None,
     orders_path: str | None,
+    ages_path: str | None,
     history_path: str | None,
     past_forecast_path: str | None,
     capacity: float,
@@ -137,8 +145,8 @@ def command(
     if policy not in FACTORIES:  # a usage error before the files are read (was exit 1 after reading them)
         raise click.BadParameter(f"unknown policy {policy!r}; known: {', '.join(sorted(FACTORIES))}",
                                  param_hint="--policy")
-    check_outputs(out_path, diag_path, (catalog_path, state_path, forecast_path, orders_path, history_path,
-                                        past_forecast_path))
+    check_outputs(out_path, diag_path, (catalog_path, state_path, forecast_path, orders_path, ages_path,
+                                        history_path, past_forecast_path))
     options: dict[str, Any] = {} if model is None else {"model": model}
     if backend is not None:
         options["repair"] = backend
@@ -154,6 +162,7 @@ def command(
             open_orders=read_csv(orders_path) if orders_path else None,
             demand_history=read_csv(history_path) if history_path else None,
             forecast_history=read_csv(past_forecast_path) if past_forecast_path else None,
+            stock_ages=read_csv(ages_path) if ages_path else None,
             lost_sales=not backorders,
             period=period,
             periods_per_year=periods_per_year,

@@ -99,9 +99,9 @@ class MPC(TargetPolicy):
     first period's quantities. Perishable stock (``shelf_life > 0``) expires in the model as in
     the simulator, oldest units issued first (:mod:`hybridinv.policies.expiry`): the units on hand
     expire as their age says (:attr:`Observation.stock_by_life
-    <hybridinv.sim.observation.Observation.stock_by_life>`; when planning, where ages are unknown,
-    as if just received), orders after their shelf life, and each expired unit costs its purchase
-    plus the scenario's ``waste_cost``.
+    <hybridinv.sim.observation.Observation.stock_by_life>`; when planning, from ``plan(stock_ages=...)``,
+    and the units it does not list as if just received), orders after their shelf life, and each expired
+    unit costs its purchase plus the scenario's ``waste_cost``.
 
     The first period's orders are feasible by construction: lots, MOQ and max
     order are variable domains, the budget is a hard row, and the capacity rows

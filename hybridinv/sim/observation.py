@@ -64,6 +64,7 @@ class Observation:
         forecast_periods: int | NDArray[np.int64] | None = None,
         periods_per_year: int = 52,
         history_filled: NDArray[np.bool_] | None = None,
+        stock_by_life: NDArray[np.float64] | None = None,
     ) -> Observation:
         """An observation built from planning data (for :func:`hybridinv.plan`).
 
@@ -74,7 +75,9 @@ class Observation:
         those past periods) have shape (n_skus, periods), oldest first; ``periods_per_year``
         (a whole number >= 1, checked by the caller) places ``period`` in the year;
         ``history_filled`` (per SKU) marks the SKUs whose ``demand_history`` rows are not
-        realized demand (:attr:`history_filled`).
+        realized demand (:attr:`history_filled`); ``stock_by_life`` (n, B) the stock on hand by periods of
+        life left (:attr:`stock_by_life`; :func:`hybridinv.core.ages.stock_by_life` reads it from a frame),
+        None to take it as fresh.
         """
         obs = cls(None)
         obs.period = period
@@ -100,6 +103,8 @@ class Observation:
                 obs.history_filled = np.asarray(history_filled, dtype=bool)
         if forecast_history is not None:
             obs._cache["forecast_history"] = np.asarray(forecast_history, dtype=np.float64)
+        if stock_by_life is not None and bool(catalog.perishable.any()):
+            obs._cache["stock_by_life"] = np.asarray(stock_by_life, dtype=np.float64)
         return obs
 
     def _get(self, key: str) -> NDArray[np.float64]:
@@ -145,14 +150,15 @@ class Observation:
 
         Column ``j`` holds the units usable in this period and the ``j`` after it (they expire at
         the end of period ``j`` from now), as the simulator's age buckets; the rows sum to
-        :attr:`on_hand`. None without perishable SKUs and when planning (an
-        :class:`~hybridinv.InventoryState` records no ages).
+        :attr:`on_hand`. None without perishable SKUs, and when planning without the stock's ages
+        (``plan(stock_ages=...)``; an :class:`~hybridinv.InventoryState` records none): then the stock
+        on hand is taken as fresh.
         """
-        sim = self._sim
-        if sim is None or not bool(self.catalog.perishable.any()):
+        if not bool(self.catalog.perishable.any()):
             return None
         value = self._cache.get("stock_by_life")
-        if value is None:
+        sim = self._sim
+        if value is None and sim is not None:
             value = np.asarray(sim._stock.T, dtype=np.float64).copy()
             self._cache["stock_by_life"] = value
         return value
