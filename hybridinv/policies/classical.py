@@ -186,7 +186,7 @@ class SS(BatchTargetPolicy):
             With per-SKU ``s`` and ``S``, which follow their SKUs as :meth:`BaseStock.fit`'s levels do.
         """
         from hybridinv.policies.newsvendor import DemandStatistics, demand_statistics, fit_source
-        from hybridinv.policies.rq import economic_order_quantity
+        from hybridinv.policies.rq import economic_order_quantity, receipt_stock
 
         source = fit_source(source, statistics=True)
         stats = source if isinstance(source, DemandStatistics) else demand_statistics(source)
@@ -194,7 +194,7 @@ class SS(BatchTargetPolicy):
         level = np.asarray(base.level, dtype=np.float64)
         batch = np.maximum(
             economic_order_quantity(stats.mean, stats.order_cost, stats.holding_cost, stats.lot_size,
-                                    stats.shelf_life), stats.moq
+                                    stats.shelf_life, receipt_stock(stats, level)), stats.moq
         )
         policy = cls(level - 1.0, level - 1.0 + batch, repair=repair)
         record_fit_skus(policy, source)  # the levels follow their SKUs to another catalog (fitted_values)

@@ -145,8 +145,10 @@ class DynamicSS(TargetPolicy):
             order_up_to = np.maximum(np.ceil(high + shift - 1e-9), reorder + 1.0)
         else:
             reorder = np.ceil(mean + self.z_ * np.sqrt(var) - 1e-9) - 1.0
+            # a perishable batch arrives on the stock left then: reorder + 1 less the forecast demand before it
+            ahead = np.maximum(reorder + 1.0 - (mean - forecast[np.arange(cat.n_skus), lead]), 0.0)
             batch = np.maximum(economic_order_quantity(now, cat.order_cost, cat.holding_cost, cat.lot_size,
-                                                       cat.shelf_life), cat.moq)
+                                                       cat.shelf_life, ahead), cat.moq)
             order_up_to = reorder + batch
         reorder = np.maximum(reorder, -1.0)
         return reorder, np.maximum(order_up_to, reorder + 1.0)

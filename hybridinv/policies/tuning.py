@@ -251,9 +251,11 @@ def tune_ss(
     scenario = scenario.for_fitting()  # the levels' moments too (a replay's were the held-out periods')
     mean, std, z = _lead_time_moments(scenario)
     cat = scenario.catalog
+    # a perishable batch arrives on the stock left then: the starting level less the lead time's demand (SS.fit's)
+    ahead = np.maximum(np.ceil(mean + z * std) - scenario.demand.mean * cat.lead_time, 0.0)
     batch = np.maximum(
         economic_order_quantity(scenario.demand.mean, cat.order_cost, cat.holding_cost, cat.lot_size,
-                                cat.shelf_life), cat.moq
+                                cat.shelf_life, ahead), cat.moq
     )
 
     def build(factor: NDArray[np.float64]) -> TargetPolicy:

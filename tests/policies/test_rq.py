@@ -237,10 +237,21 @@ def test_a_perishable_batch_is_at_most_the_demand_of_its_shelf_life() -> None:
     assert got.tolist() == [30.0, 35.0, 4.0, 100.0, 100.0]
 
 
+def test_a_perishable_batch_arriving_on_stock_sells_before_it_expires() -> None:
+    """With ``ahead`` units sold first the batch is at most ``mu m - ahead``: 10 a period for 3 periods, 12 ahead:
+    18 (lots of 7: 21); 35 ahead leaves nothing to sell, so one lot; a SKU that does not perish keeps its EOQ."""
+    life = np.array([3.0, 3.0, 3.0, 0.0])
+    lot = np.array([1.0, 7.0, 4.0, 1.0])
+    got = economic_order_quantity(np.full(4, 10.0), 50.0, 0.1, lot, life, np.array([12.0, 12.0, 35.0, 12.0]))
+    assert got.tolist() == [18.0, 21.0, 4.0, 100.0]
+
+
 @pytest.mark.parametrize("make", ["ss", "rq", "dynamic_ss"])
 def test_fitted_batches_of_a_perishable_catalog_keep_within_the_shelf_life(make: str) -> None:
-    """On the perishable scenario every (s, S) / (R, Q) batch beyond the MOQ is at most the mean demand of the
-    SKU's shelf life, rounded up to a lot (one lot for a 1-period life)."""
+    """On the perishable scenario every (s, S) / (R, Q) batch beyond the MOQ and one lot sells within the SKU's
+    shelf life behind the stock it arrives on, the reorder point + 1 less the demand of the lead time:
+    ``batch + s + 1 - mu L <= mu m`` (to a lot). Until 2026-12-07 the batch alone was ``mu m``, so about a period's
+    demand and the safety stock expired every cycle."""
     from hybridinv.policies import registry
 
     scenario = scenarios.get("perishable")
@@ -249,11 +260,38 @@ def test_fitted_batches_of_a_perishable_catalog_keep_within_the_shelf_life(make:
     obs = simulate_observation(scenario)
     reorder, up_to = policy.targets(obs)
     batch = np.asarray(up_to - reorder) if make != "rq" else np.asarray(policy.batch_size_)
-    mean = scenario.demand.mean if make != "dynamic_ss" else obs.forecast(1)[:, 0]
-    within = np.maximum(np.ceil(mean * np.where(cat.shelf_life == 1, 0, cat.shelf_life) / cat.lot_size - 1e-9), 1.0)
-    allowed = np.maximum(within * cat.lot_size, cat.moq)
-    assert (cat.shelf_life > 0).all()
-    assert (batch <= allowed + 1e-9).all(), (batch, allowed)
+    if make == "dynamic_ss":
+        forecast = obs.forecast(int(cat.lead_time.max()) + 1)
+        mean, lead_demand = forecast[:, 0], np.array([forecast[i, :lead].sum() for i, lead in enumerate(cat.lead_time)])
+    else:
+        mean = scenario.demand.mean
+        lead_demand = mean * cat.lead_time
+    arrives_on = np.maximum(np.asarray(reorder) + 1.0 - lead_demand, 0.0)
+    assert (cat.shelf_life > 0).all() and (arrives_on > 0).all()
+    sells = mean * cat.shelf_life - arrives_on
+    smallest = np.maximum(cat.lot_size, cat.moq)
+    assert ((batch <= sells + cat.lot_size + 1e-9) | (batch <= smallest + 1e-9)).all(), (batch, sells)
+    assert (batch < np.maximum(np.ceil(mean * cat.shelf_life / cat.lot_size) * cat.lot_size, smallest)).any()
+
+
+def test_ss_wastes_less_and_costs_less_on_the_perishable_scenario_than_with_a_shelf_life_batch() -> None:
+    """The registered perishable scenario without its warehouse and budget (the batches alone), seeds 100-102:
+    the fitted (s, S) against the same s with the batch of the old cap, ``mu m`` (an independent build)."""
+    import dataclasses
+
+    from hybridinv import Constraints, simulate
+    from hybridinv.policies import SS
+
+    scenario = dataclasses.replace(scenarios.get("perishable"), constraints=Constraints())
+    cat = scenario.catalog
+    fitted = SS.fit(scenario)
+    old_batch = np.maximum(economic_order_quantity(scenario.demand.mean, cat.order_cost, cat.holding_cost,
+                                                   cat.lot_size, cat.shelf_life), cat.moq)
+    old = SS(fitted.s, np.asarray(fitted.s) + old_batch)
+    new_run = simulate(fitted, scenario, seeds=[100, 101, 102], periods=104)
+    old_run = simulate(old, scenario, seeds=[100, 101, 102], periods=104)
+    assert new_run["waste_units"].mean() < 0.6 * old_run["waste_units"].mean()
+    assert (new_run["avg_cost"].to_numpy() < old_run["avg_cost"].to_numpy()).all()
 
 
 def simulate_observation(scenario):  # type: ignore[no-untyped-def]
