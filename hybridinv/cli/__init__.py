@@ -6,17 +6,27 @@ imported only when it runs, so ``hybridinv --help`` stays fast.
 Errors in the input of any subcommand (:func:`hybridinv.cli._io.user_error`: invalid
 data, an empty or malformed CSV, an unknown policy, an unverifiable model file, a
 missing path) are printed by the group as one line, ``Error: <message>``, with exit
-code 1; other exceptions keep their traceback."""
+code 1; other exceptions keep their traceback. An interruption (Ctrl-C, SIGINT, or SIGTERM) stops the command
+with one line on stderr, ``Interrupted by SIGINT: ...``, and exit code 130 (SIGINT) or 143 (SIGTERM), the shell's
+128 + signal number; a command may add what it left behind (:data:`INTERRUPT_NOTE`)."""
 
 from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
+import threading
+from collections.abc import Callable
+from typing import Any
 
 import click
 
-__all__ = ["main"]
+__all__ = ["INTERRUPT_NOTE", "main"]
+
+#: Key of ``click.Context.meta`` under which a subcommand may put a function returning what an interruption left
+#: behind (``train``: whether ``--out`` holds a whole checkpoint), printed after the interruption's line.
+INTERRUPT_NOTE = "hybridinv.interrupt_note"
 
 SUBCOMMANDS: dict[str, str] = {
     "demo": "Plan one period for a bundled example catalog and compare KPIs.",
@@ -31,6 +41,39 @@ SUBCOMMANDS: dict[str, str] = {
     "backtest": "Rolling-origin backtest of policies on a demand history or a built-in suite.",
     "shadow": "Replay recommended vs incumbent decisions (shadow mode).",
 }
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread like KeyboardInterrupt is for SIGINT, so that ``finally`` blocks run (the ES
+    worker pool is terminated, a model folder being written is removed, not left as ``.writing``).
+
+    Python's default for SIGTERM ended the process at once: no message, worker processes left running (they printed
+    BrokenPipeError tracebacks later), and a model folder being written at that moment left as a
+    ``.writing`` staging folder beside it."""
+
+
+#: The process that installed :func:`_raise_terminated` (a forked worker inherits the handler, not the command).
+_HANDLER_OWNER = [0]
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM during the clean-up ends the process at once
+    if os.getpid() != _HANDLER_OWNER[0]:  # a forked worker (a process pool's): ends as it did, at once and silently
+        os.kill(os.getpid(), signal.SIGTERM)
+        return
+    raise _Terminated
+
+
+def _interrupted(ctx: click.Context, exc: BaseException) -> int:
+    """Print the one line of an interruption and return its exit code (128 + the signal number)."""
+    signum = signal.SIGTERM if isinstance(exc, _Terminated) else signal.SIGINT
+    note: Callable[[], str] | None = ctx.meta.get(INTERRUPT_NOTE)
+    try:
+        left = f"; {note()}" if note is not None else ""
+    except Exception:  # noqa: BLE001 - the note is a courtesy: never a traceback instead of the line
+        left = ""
+    click.echo(f"Interrupted by {signum.name}: stopped before the end{left}", err=True)
+    return 128 + int(signum)
 
 
 class _LazyGroup(click.Group):
@@ -65,10 +108,15 @@ class _LazyGroup(click.Group):
                 shown(message, category, filename, lineno, file, line)  # type: ignore[arg-type]
 
         warnings.showwarning = show
+        main_thread = threading.current_thread() is threading.main_thread()  # where signal handlers can be set
+        _HANDLER_OWNER[0] = os.getpid()
+        terminate: Any = signal.signal(signal.SIGTERM, _raise_terminated) if main_thread else None
         try:
             return super().invoke(ctx)
+        except (KeyboardInterrupt, _Terminated) as exc:  # click printed Ctrl-C as "Aborted!" with exit code 1
+            raise click.exceptions.Exit(_interrupted(ctx, exc)) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
-            raise  # click's own exits (``--help``, ``--version``, Ctrl-C) are not input errors
+            raise  # click's own exits (``--help``, ``--version``, a prompt's Abort) are not input errors
         except BrokenPipeError:
             # the reader of the output went away (``hybridinv plan ... --out - | head``): stop quietly, as
             # ``cat`` does, instead of "Error: [Errno 32] Broken pipe"; stdout goes to devnull so that
@@ -85,6 +133,8 @@ class _LazyGroup(click.Group):
             raise click.ClickException(message) from exc
         finally:
             warnings.showwarning = shown
+            if main_thread:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL if terminate is None else terminate)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section("Commands"):

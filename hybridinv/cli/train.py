@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
 
+from hybridinv.cli import INTERRUPT_NOTE
 from hybridinv.cli._io import CUTOFF_READINGS, FolderPath, extra_columns_option
 
 __all__ = ["command"]
@@ -185,6 +187,8 @@ def command(
         _refuse_options(_SCENARIO_OPTIONS, "{do} not apply with --history (it trains the forecast_ss hybrid by ES "
                                            "on the history; --algo is ignored)")
     writable_target(out)  # before the training, not after it (--out afile/sub trained, then failed)
+    before = _model_stamp(out)
+    click.get_current_context().meta[INTERRUPT_NOTE] = lambda: _model_left(out, before)
     if history is not None:
         if parameterization not in (None, "forecast_ss", "forecast_capped"):
             raise click.ClickException(
@@ -245,6 +249,26 @@ def command(
         click.echo(f"targets NOT met on the evaluation seeds (total violation {result.best['violation']:.4g}): "
                    "train longer or raise --multiplier-rate")
     click.echo(json.dumps({"best_evaluation": best}, indent=2))
+
+
+def _model_stamp(out: str) -> tuple[int, int] | None:
+    """Identity (inode, modification time) of the model folder's ``metadata.json``; None without one."""
+    try:
+        status = (Path(out) / "metadata.json").stat()
+    except OSError:
+        return None
+    return status.st_ino, status.st_mtime_ns
+
+
+def _model_left(out: str, before: tuple[int, int] | None) -> str:
+    """What an interrupted training left in ``out``: a model folder is written whole (a staging folder renamed into
+    place) after every evaluation that improved, so it holds a complete checkpoint, the earlier model, or nothing."""
+    now = _model_stamp(out)
+    if now is None:
+        return f"no model was written to {out}"
+    if now == before:
+        return f"{out} keeps the model it held before"
+    return f"{out} holds the best model evaluated before the interruption (a whole checkpoint)"
 
 
 @contextmanager

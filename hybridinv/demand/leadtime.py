@@ -11,6 +11,7 @@ from numpy.typing import ArrayLike, NDArray
 from hybridinv.core._frame import text_key
 from hybridinv.core.errors import PlanningError, number_array, number_in, whole_number
 from hybridinv.core.limits import MAX_LEAD_TIME
+from hybridinv.demand.processes import check_generator
 
 __all__ = ["Disruptions", "LeadTimePath", "LeadTimeProcess"]
 
@@ -156,8 +157,18 @@ class LeadTimeProcess:
         return not (self.std > 0).any() and self.disruptions is None
 
     def sample(self, rng: np.random.Generator, periods: int) -> LeadTimePath:
-        """Draw the lead time (and delivered fraction) of an order placed in each period."""
+        """Draw the lead time (and delivered fraction) of an order placed in each period.
+
+        Raises
+        ------
+        PlanningError
+            Naming ``rng`` when it is not a :class:`numpy.random.Generator` (pass
+            ``numpy.random.default_rng(seed)``), or ``periods`` when it is not a whole number >= 0 (until
+            2026-12-07 an ``AttributeError`` for a seed, None or a ``RandomState``, numpy's errors for ``periods``).
+        """
         assert self.std is not None and self.supplier is not None
+        check_generator(rng)
+        periods = whole_number(periods, "periods")
         n = self.lead_time.size
         noise_rng, disrupt_rng = rng.spawn(2)
         lead = np.broadcast_to(self.lead_time, (periods, n)).copy()

@@ -37,7 +37,7 @@ from hybridinv.core._observed import observed_mean, observed_std
 from hybridinv.core.errors import PlanningError, number_in, whole_number
 from hybridinv.core.limits import MAX_QUANTITY
 from hybridinv.demand.forecasters import Forecaster, RollingForecast
-from hybridinv.demand.processes import DemandPath, DemandProcess
+from hybridinv.demand.processes import DemandPath, DemandProcess, check_generator
 
 __all__ = ["REPLAYS", "BlockBootstrap", "ForecastReplay", "ScaledReplay", "SimulatedHistory", "seasonal_block_starts"]
 
@@ -129,8 +129,30 @@ class ForecastReplay(DemandProcess):
         return np.broadcast_to(self.forecast.std[0, 0], np.shape(mean)).copy()
 
     def sample(self, rng: np.random.Generator, periods: int) -> DemandPath:
-        """The recorded path (every seed gives the same one)."""
+        """The recorded path (every seed gives the same one).
+
+        Raises
+        ------
+        PlanningError
+            Naming ``rng`` or ``periods``, as the other processes do: the generator is not drawn from, but a
+            seed or None is refused as every other process refuses it (until 2026-12-07 anything was taken).
+        """
+        periods = _checked_draw(rng, periods)
         return _path(self.realized, self.forecast, self.past_realized, self.past_expected, periods)
+
+
+def _checked_draw(rng: object, periods: object) -> int:
+    """``periods`` as an int after refusing a ``rng`` that is not a :class:`numpy.random.Generator`.
+
+    Raises
+    ------
+    PlanningError
+        Naming ``rng`` for a seed, None or a ``RandomState`` (pass ``numpy.random.default_rng(seed)``;
+        until 2026-12-07 an ``AttributeError`` deep in the bootstrap, and a replay took any object), or
+        ``periods`` when it is not a whole number >= 0.
+    """
+    check_generator(rng)
+    return whole_number(periods, "periods")
 
 
 def _whole_fields(process: DemandProcess, names: tuple[str, ...], low: int) -> None:
@@ -232,7 +254,14 @@ class BlockBootstrap(DemandProcess):
         return np.asarray(ratio * mean, dtype=np.float64)
 
     def sample(self, rng: np.random.Generator, periods: int) -> DemandPath:
-        """A drawn path of ``periods`` periods after ``lead_in`` drawn periods of pre-history."""
+        """A drawn path of ``periods`` periods after ``lead_in`` drawn periods of pre-history.
+
+        Raises
+        ------
+        PlanningError
+            Naming ``rng`` or ``periods``, as the other processes do (a seed or None was an ``AttributeError``).
+        """
+        periods = _checked_draw(rng, periods)
         total = self.lead_in + periods
         rows = seasonal_block_starts(rng, total, self.history.shape[0], self.block, self.season)
         return _drawn_path(self.history[rows], self.forecaster, self.lead_in, self.horizon, periods)
@@ -299,7 +328,14 @@ class SimulatedHistory(DemandProcess):
         return np.asarray(np.sqrt(np.maximum(mean, 0.0)), dtype=np.float64)
 
     def sample(self, rng: np.random.Generator, periods: int) -> DemandPath:
-        """A drawn path of ``periods`` periods after ``lead_in`` drawn periods of pre-history."""
+        """A drawn path of ``periods`` periods after ``lead_in`` drawn periods of pre-history.
+
+        Raises
+        ------
+        PlanningError
+            Naming ``rng`` or ``periods``, as the other processes do (a seed or None was an ``AttributeError``).
+        """
+        periods = _checked_draw(rng, periods)
         total = self.skip + self.lead_in + periods
         drawn = self.process.sample(rng, total).realized[self.skip :, self.columns]
         return _drawn_path(drawn, self.forecaster, self.lead_in, self.horizon, periods)
@@ -348,8 +384,14 @@ class ScaledReplay(DemandProcess):
         return self.process.base_std(mean)
 
     def sample(self, rng: np.random.Generator, periods: int) -> DemandPath:
-        """The replay's path for ``rng`` with every quantity times ``factor``."""
-        path = self.process.sample(rng, periods)
+        """The replay's path for ``rng`` with every quantity times ``factor``.
+
+        Raises
+        ------
+        PlanningError
+            Naming ``rng`` or ``periods``, as the other processes do (a seed or None was an ``AttributeError``).
+        """
+        path = self.process.sample(rng, _checked_draw(rng, periods))
         scaled: dict[str, Any] = {name: None if value is None else value * self.factor
                                   for name, value in vars(path).items()}
         return replace(path, **scaled)

@@ -24,6 +24,7 @@ from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, num
 from hybridinv.core.flags import text_full
 from hybridinv.core.limits import MAX_PERIODS, MAX_QUANTITY
 from hybridinv.core.state import InventoryState
+from hybridinv.deploy._breaches import BreachLog
 
 if TYPE_CHECKING:
     from hybridinv.policies.base import Decision, Policy
@@ -341,9 +342,10 @@ def guarded_repair(
 
 def _guarded(
     desired: ArrayLike, catalog: Catalog, state: InventoryState, constraints: Constraints,
-    bounds: tuple[ArrayLike, ArrayLike], repair_options: dict[str, Any],
-) -> tuple[NDArray[np.float64], RepairResult | None]:
-    """:func:`guarded_repair`'s orders and the repair's result (None without catalog rules or shared rows)."""
+    bounds: tuple[ArrayLike, ArrayLike], repair_options: dict[str, Any], warn: bool = True,
+) -> tuple[NDArray[np.float64], RepairResult | None, NDArray[np.bool_]]:
+    """:func:`guarded_repair`'s orders, the repair's result (None without catalog rules or shared rows) and the
+    SKUs whose order lies outside their band (warned about unless ``warn`` is False)."""
     from hybridinv.repair.inputs import check_state
 
     check_state(catalog, state)
@@ -372,9 +374,9 @@ def _guarded(
             raise RuntimeError(
                 f"repair returned {orders[i]:g} for SKU {catalog.sku[i]!r} outside [{low[i]:g}, {high[i]:g}]"
             )
-    if outside.any():
+    if warn and outside.any():
         _warn_outside(catalog, lower, upper, orders, outside)
-    return orders, result
+    return orders, result, outside
 
 
 def _warn_outside(catalog: Catalog, lower: NDArray[np.float64], upper: NDArray[np.float64],
@@ -508,12 +510,23 @@ class GuardedPolicy:
         self.repair = repair
         self.name = f"guarded_{getattr(policy, 'name', type(policy).__name__)}"
         self._last: tuple[Any, ...] | None = None
+        self._breaches = BreachLog()
 
     def reset(self, scenario: Any = None) -> None:
+        """Reset the policies and start a new episode (:attr:`breaches` empty)."""
         for member in (self.policy, self.incumbent):
             reset = getattr(member, "reset", None)
             if callable(reset):
                 reset(scenario)
+        self._breaches = BreachLog()
+
+    @property
+    def breaches(self) -> pd.DataFrame:
+        """The broken guardrails of the current (or last) simulated episode, or of the decisions since the last
+        :meth:`reset` outside a simulation: one row per period and SKU whose order lies outside its band because no
+        order the catalog allows lies in it, with ``period``, ``sku``, ``order``, ``lower``, ``upper`` and
+        ``outside_by`` (units outside the band)."""
+        return self._breaches.frame()
 
     def act(self, obs: Observation) -> NDArray[np.float64]:
         return self.decide(obs).orders
@@ -532,7 +545,16 @@ class GuardedPolicy:
         lower, upper = apply_guardrails(self.guardrails, obs.catalog, state, incumbent, forecast)
         options = {"backend": self.repair, "expected_demand": obs.forecast(int(obs.catalog.lead_time.max()) + 1),
                    "warn": False}
-        orders, result = _guarded(desired, obs.catalog, state, obs.constraints, (lower, upper), options)
+        # in a simulation the same band is broken period after period: one warning a period printed dozens of lines
+        # for one run, so the episode's breaches are kept (breaches) and summarized once, at its last period
+        ledger = obs.ledger
+        if ledger is not None and obs.period == 0:
+            self._breaches = BreachLog()  # a new episode without reset()
+        orders, result, outside = _guarded(desired, obs.catalog, state, obs.constraints, (lower, upper), options,
+                                           warn=ledger is None)
+        self._breaches.add(obs.period, obs.catalog, lower, upper, orders, outside)
+        if ledger is not None and obs.period == ledger.periods - 1:
+            self._breaches.warn_summary(ledger.periods, stacklevel=3)  # the caller of act()
         self._last = (obs.catalog, state, incumbent, forecast, desired, orders)
         extra = {} if inner is None else dict(inner.extra)
         if result is None:  # no repair to flag what the bounds moved: the bounds against the rounded-up desire

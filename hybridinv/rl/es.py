@@ -32,6 +32,7 @@ Kingma, D. P. and Ba, J. (2015). Adam: a method for stochastic optimization. *IC
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -207,6 +208,15 @@ def centered_ranks(values: NDArray[np.float64]) -> NDArray[np.float64]:
     return ranks / max(values.size - 1, 1) - 0.5
 
 
+
+def _progress_bar(progress: bool, total: int) -> Any:
+    """A tqdm bar of ``total`` generations as a context (closed on leaving it), or a context of None."""
+    if not progress:
+        return contextlib.nullcontext(None)
+    from tqdm.auto import tqdm
+
+    return contextlib.closing(tqdm(total=total, desc="es", unit="gen"))
+
 def evolve(
     cost: CostFunction,
     theta0: NDArray[np.float64],
@@ -256,63 +266,60 @@ def evolve(
     result = ESResult(theta.copy(), dict(first), dict(first), [first])
     if on_eval is not None:
         on_eval(result.theta, result.best)
-    bar: Any = None
-    if progress:
-        from tqdm.auto import tqdm
+    # a context, so that an interruption (Ctrl-C, SIGTERM) closes the bar before the command's one-line message
+    # (the bar was left open and printed once more after it)
+    with _progress_bar(progress, config.generations) as bar:
+        generation = 0
+        evaluated = 0  # the last generation whose mean was evaluated
+        train_cost = math.nan
+        ready = time.perf_counter() - start  # the first evaluation's time: not part of the pace per generation
 
-        bar = tqdm(total=config.generations, desc="es", unit="gen")
-    generation = 0
-    evaluated = 0  # the last generation whose mean was evaluated
-    train_cost = math.nan
-    ready = time.perf_counter() - start  # the first evaluation's time: not part of the pace per generation
+        def keep_if_better(generation: int) -> None:
+            kpis = validate(generation)
+            kpis["train_cost"] = train_cost
+            result.history.append(kpis)
+            if TrainingObjective.better(kpis, result.best):
+                result.best = dict(kpis)
+                result.theta = theta.copy()
+                if on_eval is not None:
+                    on_eval(result.theta, result.best)
 
-    def keep_if_better(generation: int) -> None:
-        kpis = validate(generation)
-        kpis["train_cost"] = train_cost
-        result.history.append(kpis)
-        if TrainingObjective.better(kpis, result.best):
-            result.best = dict(kpis)
-            result.theta = theta.copy()
-            if on_eval is not None:
-                on_eval(result.theta, result.best)
-
-    for generation in range(1, config.generations + 1):
-        if config.time_limit:
-            # the first generation starts while the limit has not passed (nothing measures its time yet: a
-            # guess from the first evaluation's was 2-3x too long, with worker pools and batching, and trained
-            # nothing); later ones only when they end before it at the pace so far
-            elapsed = time.perf_counter() - start
-            pace = (elapsed - ready) / (generation - 1) if generation > 1 else 0.0
-            if elapsed + pace > config.time_limit:
-                generation -= 1
-                break
-            if bar is not None and generation > 1:  # the total at the stop rule's own pace and moment
-                _retotal(bar, expected_generations(generation - 1, elapsed, config, ready))
-        seeds = [int(s) for s in rng.integers(0, 2**31 - 1, size=config.seeds_per_generation)]
-        noise = rng.standard_normal((pairs, theta.size))
-        members = theta[None, :] + config.sigma * np.concatenate([noise, -noise])
-        costs = np.asarray(cost(members, seeds), dtype=np.float64)
-        ranks = centered_ranks(costs)  # low cost -> low rank: descend
-        grad = (ranks[:pairs] - ranks[pairs:]) @ noise / (config.population * config.sigma)
-        grad += config.weight_decay * (theta - theta0)
-        moment1 = 0.9 * moment1 + 0.1 * grad
-        moment2 = 0.999 * moment2 + 0.001 * grad**2
-        step = moment1 / (1 - 0.9**generation) / (np.sqrt(moment2 / (1 - 0.999**generation)) + 1e-8)
-        theta = theta - config.learning_rate * step
-        if bar is not None:
-            bar.update(1)
-            bar.set_postfix(**_postfix(result.best, train=f"{costs.mean():.2f}"))
-        train_cost = float(costs.mean())
-        if generation % config.eval_every == 0 or generation == config.generations:
+        for generation in range(1, config.generations + 1):
+            if config.time_limit:
+                # the first generation starts while the limit has not passed (nothing measures its time yet: a
+                # guess from the first evaluation's was 2-3x too long, with worker pools and batching, and trained
+                # nothing); later ones only when they end before it at the pace so far
+                elapsed = time.perf_counter() - start
+                pace = (elapsed - ready) / (generation - 1) if generation > 1 else 0.0
+                if elapsed + pace > config.time_limit:
+                    generation -= 1
+                    break
+                if bar is not None and generation > 1:  # the total at the stop rule's own pace and moment
+                    _retotal(bar, expected_generations(generation - 1, elapsed, config, ready))
+            seeds = [int(s) for s in rng.integers(0, 2**31 - 1, size=config.seeds_per_generation)]
+            noise = rng.standard_normal((pairs, theta.size))
+            members = theta[None, :] + config.sigma * np.concatenate([noise, -noise])
+            costs = np.asarray(cost(members, seeds), dtype=np.float64)
+            ranks = centered_ranks(costs)  # low cost -> low rank: descend
+            grad = (ranks[:pairs] - ranks[pairs:]) @ noise / (config.population * config.sigma)
+            grad += config.weight_decay * (theta - theta0)
+            moment1 = 0.9 * moment1 + 0.1 * grad
+            moment2 = 0.999 * moment2 + 0.001 * grad**2
+            step = moment1 / (1 - 0.9**generation) / (np.sqrt(moment2 / (1 - 0.999**generation)) + 1e-8)
+            theta = theta - config.learning_rate * step
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(**_postfix(result.best, train=f"{costs.mean():.2f}"))
+            train_cost = float(costs.mean())
+            if generation % config.eval_every == 0 or generation == config.generations:
+                keep_if_better(generation)
+                evaluated = generation
+        if generation > evaluated:
+            # the time limit stopped the run between evaluations: the generations since the last one are
+            # evaluated too (they were dropped: 3 generations with eval_every=5 returned the starting point)
             keep_if_better(generation)
-            evaluated = generation
-    if generation > evaluated:
-        # the time limit stopped the run between evaluations: the generations since the last one are
-        # evaluated too (they were dropped: 3 generations with eval_every=5 returned the starting point)
-        keep_if_better(generation)
-    if bar is not None:
-        _retotal(bar, generation)  # the generations made: the bar ends full
-        bar.close()
+        if bar is not None:
+            _retotal(bar, generation)  # the generations made: the bar ends full
     result.generations = generation
     result.seconds = time.perf_counter() - start
     return result
@@ -546,8 +553,19 @@ _WORKER_CONTEXT: _EpisodeContext | None = None
 
 
 def _set_context(context: _EpisodeContext) -> None:
+    """A worker's initializer: its episode context, and the signals left to the parent.
+
+    Ctrl-C reaches every process of the terminal's group: each worker printed its own ``KeyboardInterrupt`` traceback
+    ("Process ForkPoolWorker-1: ..."). Workers now ignore SIGINT (the parent stops and terminates the pool) and take
+    SIGTERM, which ``pool.terminate()`` sends, the default way (a forked worker inherited the ``hybridinv`` command's
+    SIGTERM handler, which raises).
+    """
+    import signal
+
     global _WORKER_CONTEXT
     _WORKER_CONTEXT = context
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _run_in_worker(theta: NDArray[np.float64], seed: int) -> NDArray[np.float64]:

@@ -320,3 +320,72 @@ def test_evolution_strategies_train_without_the_rl_extra(tmp_path: Path) -> None
     assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["metadata.json", "policy.npz"]
     ppo = run("--scenario", "multi_10", "--algo", "ppo", "--out", "p", "--timesteps", "64")
     assert "exit 1" in ppo.stdout and "hybridinv[rl]" in ppo.stdout + ppo.stderr  # the one-line hint, as before
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads worker processes from /proc (Linux)")
+@pytest.mark.parametrize(("signum", "code"), [("SIGTERM", 143), ("SIGINT", 130)])
+def test_an_interrupted_es_training_stops_with_one_line_and_its_exit_code(tmp_path: Path, signum: str,
+                                                                           code: int) -> None:
+    """The finding: SIGTERM ended `hybridinv train --algo es --workers 2` without a word, its two workers kept running
+    and printed BrokenPipeError tracebacks later; Ctrl-C (SIGINT to the whole process group) printed
+    "Process ForkPoolWorker-1:" lines of the workers and click's "Aborted!", exit code 1. Now: one line naming the
+    signal and what the model folder holds (a whole checkpoint), exit code 128 + the signal, no worker left."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "m"
+    args = ["train", "--scenario", "multi_10", "--algo", "es", "--out", str(out), "--workers", "2", "--population",
+            "4", "--seeds-per-generation", "1", "--eval-seeds", "1", "--generations", "1000", "--time-limit", "120"]
+    script = ("import faulthandler, signal, sys; faulthandler.register(signal.SIGUSR1, all_threads=True); "
+              "from hybridinv.cli import main; main(sys.argv[1:])")  # SIGUSR1: the stacks, should it ever hang
+    process = subprocess.Popen([sys.executable, "-c", script, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)  # its own process group, as a terminal's job
+    try:
+        deadline = time.monotonic() + 120
+        while not (out / "metadata.json").exists() or len(_children(process.pid)) < 2:  # a checkpoint, the pool
+            assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+            time.sleep(0.1)
+        workers = _children(process.pid)
+        if signum == "SIGINT":  # Ctrl-C reaches every process of the group
+            os.killpg(process.pid, signal.SIGINT)
+        else:  # a service manager, `kill`: the command's process only
+            os.kill(process.pid, signal.SIGTERM)
+        try:
+            stdout, stderr = process.communicate(timeout=60)  # at EOF of stderr: every worker holding it has exited
+        except subprocess.TimeoutExpired:
+            os.kill(process.pid, signal.SIGUSR1)
+            time.sleep(2)
+            os.killpg(process.pid, signal.SIGKILL)
+            pytest.fail(f"still running 60 s after {signum}:\n{process.communicate()[1][-6000:]}")
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode == code, stderr
+    *bar, last = stderr.strip().splitlines()
+    assert last == (f"Interrupted by {signum}: stopped before the end; {out} holds the best model evaluated before "
+                    "the interruption (a whole checkpoint)")
+    assert all(line.startswith("es: ") for line in bar), stderr  # the progress bar alone, closed before the line
+    assert not any(_alive(pid) for pid in workers)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]  # no .writing or .replaced folder beside it
+    from hybridinv.rl import Hybrid
+
+    Hybrid.load(out)  # the checkpoint is whole: it verifies and loads

@@ -187,3 +187,22 @@ def test_supplier_names_that_differ_only_in_spaces_or_case_are_refused_with_disr
     process = LeadTimeProcess.from_catalog([1, 1], [0, 0], ["ACME", "ACME"], disruptions)
     fraction = process.sample(np.random.default_rng(0), 200).delivered_fraction
     np.testing.assert_array_equal(fraction[:, 0] < 1, fraction[:, 1] < 1)  # one supplier, one chain
+
+
+@pytest.mark.parametrize(("args", "column", "value"), [
+    ((7, 5), "rng", "int"),  # AttributeError: 'int' object has no attribute 'spawn'
+    ((None, 5), "rng", "NoneType"),
+    ((np.random.RandomState(0), 5), "rng", "RandomState"),
+    ((np.random.default_rng(0), -1), "periods", -1),  # numpy's "negative dimensions are not allowed"
+    ((np.random.default_rng(0), 2.5), "periods", 2.5),
+])
+@pytest.mark.parametrize("std", [0.0, 0.5])
+def test_sample_names_a_bad_rng_or_periods(args: tuple, column: str, value: object, std: float) -> None:
+    """As DemandProcess.sample: a seed, None or a RandomState was an AttributeError deep inside (even for
+    deterministic lead times, which draw nothing)."""
+    process = LeadTimeProcess(np.array([2, 3]), std=np.array([std, std]),
+                              disruptions=Disruptions(probability=0.5))
+    with pytest.raises(PlanningError, match="default_rng" if column == "rng" else "whole number") as info:
+        process.sample(*args)
+    assert (info.value.column, info.value.value) == (column, value)
+    assert process.sample(np.random.default_rng(0), np.int64(4)).lead_time.shape == (4, 2)

@@ -7,7 +7,7 @@ import pytest
 
 from hybridinv.core.errors import PlanningError
 from hybridinv.demand.forecasters import Forecaster
-from hybridinv.demand.replay import BlockBootstrap, ForecastReplay, seasonal_block_starts
+from hybridinv.demand.replay import BlockBootstrap, ForecastReplay, ScaledReplay, seasonal_block_starts
 
 
 def _history(periods: int = 48, n: int = 4, seed: int = 0) -> np.ndarray:
@@ -188,3 +188,30 @@ def test_simulated_history_refuses_a_lead_in_horizon_or_skip_that_is_not_a_whole
         SimulatedHistory(mean=np.ones(2), process=DemandProcess(mean=np.ones(3)), columns=np.array([0, 2]),
                          forecaster=fc, **options)  # type: ignore[arg-type]
     assert info.value.column == name
+
+
+def _bootstrap(y: np.ndarray, cut: int) -> BlockBootstrap:
+    return BlockBootstrap(mean=y[:cut].mean(axis=0), history=y[:cut], forecaster=Forecaster(season=12).fit(y[:cut]))
+
+
+@pytest.mark.parametrize("bad", [7, None, np.random.RandomState(0)])
+@pytest.mark.parametrize("make", ["replay", "bootstrap", "scaled"])
+def test_sample_names_an_rng_that_is_not_a_generator(bad: object, make: str) -> None:
+    """As DemandProcess.sample: the bootstrap's seed, None or RandomState was an AttributeError ('no attribute
+    integers') deep in seasonal_block_starts, and the replay took any object (a seed seemed to mean something)."""
+    y = _history()
+    scaled = ScaledReplay(mean=2 * y[:36].mean(axis=0), process=_bootstrap(y, 36), factor=2.0)
+    process = {"replay": _replay(y, 36), "bootstrap": _bootstrap(y, 36), "scaled": scaled}[make]
+    with pytest.raises(PlanningError, match="default_rng") as info:
+        process.sample(bad, 5)  # type: ignore[arg-type]
+    assert (info.value.column, info.value.value) == ("rng", type(bad).__name__)
+    assert process.sample(np.random.default_rng(0), 5).realized.shape == (5, 4)
+
+
+@pytest.mark.parametrize("periods", [-1, 2.5])
+def test_sample_names_bad_periods(periods: float) -> None:
+    y = _history()
+    for process in (_replay(y, 36), _bootstrap(y, 36)):
+        with pytest.raises(PlanningError, match="whole number") as info:
+            process.sample(np.random.default_rng(0), periods)  # type: ignore[arg-type]
+        assert info.value.column == "periods"

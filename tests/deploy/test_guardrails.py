@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -619,3 +620,68 @@ def test_final_order_is_the_allowed_order_closest_to_its_band_and_the_report_fla
     assert outside.any() == any("guardrail broken" in str(w.message) for w in caught)
     report = guardrail_report(rails, catalog, state, incumbent, forecast, desired, final)
     assert report["violated"].tolist() == outside.tolist()
+
+
+class _Drifting:
+    """An incumbent that ignores the catalog's lots: 3, 4, 5, ... units (a band that moves every period)."""
+
+    name = "drifting"
+
+    def act(self, obs):
+        return np.full(obs.catalog.n_skus, 3.0 + obs.period % 7)
+
+
+def _breaking_scenario(periods=20):
+    catalog = _catalog(3, lot_size=12.0, moq=36.0)  # a band of +-1 around 3..9 units: no allowed order lies in it
+    return Scenario(name="g", catalog=catalog, constraints=Constraints(),
+                    demand=DemandProcess(mean=np.array([5.0, 10.0, 20.0])), periods=periods)
+
+
+def _broken(caught):
+    return [w for w in caught if issubclass(w.category, ConstraintViolationWarning)
+            and "guardrail broken" in str(w.message)]
+
+
+def test_a_simulation_warns_once_per_episode_about_broken_guardrails_and_keeps_the_detail():
+    """The finding: a GuardedPolicy whose band no allowed order meets warned every period of a simulation (40
+    warnings for 2 seeds of 20 periods here; as the band moved, Python's once-per-message filter still printed 7)."""
+    from hybridinv import simulate
+
+    scenario = _breaking_scenario()
+    guarded = GuardedPolicy(BaseStock(np.array([40.0, 80.0, 120.0]), repair=None), Guardrails(max_change_units=1),
+                            incumbent=_Drifting())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        simulate(guarded, scenario, seeds=2)
+    broken = _broken(caught)
+    assert len(broken) == 2  # one per episode (seed), not one per period (40)
+    assert all(re.search(r"in 20 of 20 simulated periods, for 3 SKU\(s\) \(60 SKU-periods\)", str(w.message))
+               for w in broken)
+    assert "lots of 12, MOQ 36" in str(broken[0].message) and "GuardedPolicy.breaches" in str(broken[0].message)
+    detail = guarded.breaches  # the last episode, one row per period and SKU
+    assert list(detail.columns) == ["period", "sku", "order", "lower", "upper", "outside_by"]
+    assert len(detail) == 60 and detail["period"].tolist()[:3] == [0, 0, 0]
+    assert ((detail["order"] < detail["lower"]) | (detail["order"] > detail["upper"])).all()
+    assert (detail["outside_by"] > 0).all()
+    guarded.reset()
+    assert guarded.breaches.empty
+
+
+def test_a_simulator_stepped_by_hand_warns_at_the_last_period_and_plan_time_use_still_warns_at_once():
+    scenario = _breaking_scenario(periods=6)
+    guarded = GuardedPolicy(BaseStock(40.0, repair=None), Guardrails(max_change_units=1), incumbent=_Drifting())
+    sim = Simulator(scenario)
+    obs = sim.reset(seed=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        counts = []
+        while not sim.done:
+            obs = sim.step(guarded.act(obs))
+            counts.append(len(_broken(caught)))
+    assert counts == [0, 0, 0, 0, 0, 1]
+    assert len(guarded.breaches) == 18
+    # outside a simulation (a guarded_repair call, plan()) a decision is the whole run: it warns at once
+    catalog = scenario.catalog
+    state = _state(catalog, [0.0] * 3)
+    with pytest.warns(ConstraintViolationWarning, match=r"SKU 'S0' orders 0, band \[2, 4\]"):
+        guarded_repair([40.0] * 3, catalog, state, Constraints(), np.full(3, 2.0), np.full(3, 4.0))
