@@ -194,7 +194,7 @@ class SS(BatchTargetPolicy):
         level = np.asarray(base.level, dtype=np.float64)
         batch = np.maximum(
             economic_order_quantity(stats.mean, stats.order_cost, stats.holding_cost, stats.lot_size,
-                                    stats.shelf_life, receipt_stock(stats, level)), stats.moq
+                                    stats.shelf_life, receipt_stock(stats, level), stats.expiry_cost), stats.moq
         )
         policy = cls(level - 1.0, level - 1.0 + batch, repair=repair)
         record_fit_skus(policy, source)  # the levels follow their SKUs to another catalog (fitted_values)

@@ -148,7 +148,9 @@ class DynamicSS(TargetPolicy):
             # a perishable batch arrives on the stock left then: reorder + 1 less the forecast demand before it
             ahead = np.maximum(reorder + 1.0 - (mean - forecast[np.arange(cat.n_skus), lead]), 0.0)
             batch = np.maximum(economic_order_quantity(now, cat.order_cost, cat.holding_cost, cat.lot_size,
-                                                       cat.shelf_life, ahead), cat.moq)
+                                                       cat.shelf_life, ahead,
+                                                       cat.unit_cost + obs.waste_cost),
+                                cat.moq)
             order_up_to = reorder + batch
         reorder = np.maximum(reorder, -1.0)
         return reorder, np.maximum(order_up_to, reorder + 1.0)

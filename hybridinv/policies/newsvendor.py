@@ -171,7 +171,7 @@ def demand_cdf(
 
 
 _STATISTICS = ("mean", "std", "lead_time", "lead_time_std", "holding_cost", "shortage_cost", "order_cost",
-               "lot_size", "moq", "lead_time_delay", "shelf_life")
+               "lot_size", "moq", "lead_time_delay", "shelf_life", "expiry_cost")
 _DISTRIBUTIONS = ("normal", "poisson", "negative_binomial")
 
 
@@ -193,6 +193,9 @@ class DemandStatistics:
     shelf_life : periods a unit can be sold for after it arrives (0: it does not perish), scalar or
         per SKU; 0 by default. Bounds the batches of the (s, S) and (R, Q) rules
         (:func:`~hybridinv.policies.rq.economic_order_quantity`).
+    expiry_cost : what a unit that expires unsold costs (its purchase and the scenario's ``waste_cost``),
+        scalar or per SKU; 0 by default. Weighs a perishable batch's waste against its order cost
+        (:func:`~hybridinv.policies.rq.perishable_batch`).
     """
 
     mean: NDArray[np.float64]
@@ -208,6 +211,7 @@ class DemandStatistics:
     distribution: str = "normal"
     lead_time_delay: NDArray[np.float64] | float = 0.0
     shelf_life: NDArray[np.float64] | float = 0.0
+    expiry_cost: NDArray[np.float64] | float = 0.0
 
     def __post_init__(self) -> None:
         """Every field one finite value per SKU (``>= 0``; ``lot_size > 0``), a known distribution.
@@ -218,7 +222,7 @@ class DemandStatistics:
         from hybridinv.core._frame import number_array
 
         n = np.size(self.mean)
-        for name in ("lead_time_delay", "shelf_life"):
+        for name in ("lead_time_delay", "shelf_life", "expiry_cost"):
             if np.ndim(getattr(self, name)) == 0:  # a scalar applies to every SKU
                 object.__setattr__(self, name, np.full(n, getattr(self, name), dtype=np.float64))
         for name in _STATISTICS:
@@ -395,7 +399,9 @@ def demand_statistics(source: Scenario | Observation) -> DemandStatistics:
         distribution=distribution,
         lead_time_delay=delay,
         shelf_life=np.asarray(catalog.shelf_life, dtype=np.float64),
+        expiry_cost=np.asarray(catalog.unit_cost, dtype=np.float64) + float(read.waste_cost),
     )
+
 
 
 def _service_level(value: object) -> float | NDArray[np.float64]:

@@ -68,7 +68,7 @@ def ordering_point(level: ArrayLike) -> NDArray[np.float64]:
 
 def economic_order_quantity(
     mean: ArrayLike, order_cost: ArrayLike, holding_cost: ArrayLike, lot_size: ArrayLike = 1.0,
-    shelf_life: ArrayLike = 0.0, ahead: ArrayLike | None = None,
+    shelf_life: ArrayLike = 0.0, ahead: ArrayLike | None = None, expiry_cost: ArrayLike = 0.0,
 ) -> NDArray[np.float64]:
     """EOQ ``sqrt(2 K mu / h)`` rounded up to whole lots (at least one lot), at most
     :data:`~hybridinv.core.limits.MAX_QUANTITY` before the rounding, and for a perishable SKU at most the
@@ -81,12 +81,14 @@ def economic_order_quantity(
     :class:`~hybridinv.policies.forecast_ss.ForecastSS`'s batch). Until 2026-12-07 the (s, S) and (R, Q)
     batches ignored the shelf life (docs/policies.md, *Perishables*).
 
-    With ``ahead`` — the stock a batch arrives on top of, sold before it (first in, first out) — the cap is
-    ``mu m - ahead``: what the batch itself can sell before it expires. A rule that reorders at ``s`` receives
-    its batch on about ``s + 1 - mu L`` units (a period's demand and the safety stock: the level covers the
-    period the order arrives in), so a batch of ``mu m`` left that much to expire every cycle (the (s, S) rule
-    on the registered ``perishable`` scenario wasted 5,796 units in 104 periods without a warehouse or budget,
-    base-stock 773). A cap at or below 0 is one lot, as for ``m = 1``.
+    With ``ahead`` — the stock a batch arrives on top of, sold before it (first in, first out) — the batch is
+    chosen by its cost per period among whole lots up to that cap (:func:`perishable_batch`): the order cost
+    ``K`` against the units that expire. A rule that reorders at ``s`` receives its batch on about
+    ``s + 1 - mu L`` units (a period's demand and the safety stock: the level covers the period the order
+    arrives in), so a batch of ``mu m`` left about that much to expire every cycle (the (s, S) rule on the
+    registered ``perishable`` scenario wasted 5,796 units in 104 periods without a warehouse or budget,
+    base-stock 773); where an order costs much more than the units (``K = 50``, ``c = 1``, demand 5, life 2)
+    ordering every second period and throwing some away is still cheaper, and the batch stays ``mu m``.
 
     The bound matters only for absurd ratios (an ``order_cost`` of 1e50, or ``holding_cost`` 0 —
     read as 1e-12 — beside a large order cost and demand): the batch was then beyond
@@ -105,7 +107,10 @@ def economic_order_quantity(
     shelf_life : array_like
         Periods a unit can be sold for after it arrives, 0 for SKUs that do not perish.
     ahead : array_like, optional
-        Units on hand ahead of the batch when it arrives (perishable SKUs only); None: the cap ``mu m``.
+        Stock on hand when a perishable SKU's batch arrives, sold before it (the reorder point + 1 less the
+        lead time's demand); None: the batch is the capped EOQ.
+    expiry_cost : array_like
+        Cost of a unit that expires unsold (its purchase plus any waste cost), with ``ahead``.
 
     References
     ----------
@@ -123,13 +128,55 @@ def economic_order_quantity(
     lot = np.asarray(lot_size, dtype=np.float64)
     eoq = np.minimum(np.sqrt(2.0 * fixed * np.maximum(mu, 0.0) / hold), MAX_QUANTITY)
     life = np.asarray(shelf_life, dtype=np.float64)
-    if (life > 0).any():
-        if ahead is None:
-            within = np.maximum(mu, 0.0) * np.where(life == 1, 0.0, life)
-        else:
-            within = np.maximum(np.maximum(mu, 0.0) * life - np.asarray(ahead, dtype=np.float64), 0.0)
-        eoq = np.where(life > 0, np.minimum(eoq, within), eoq)
-    return np.maximum(lots_covering(eoq, lot), 1.0) * lot
+    if not (life > 0).any():
+        return np.maximum(lots_covering(eoq, lot), 1.0) * lot
+    rate = np.maximum(mu, 0.0)
+    whole = rate * np.where(life == 1, 0.0, life)  # the shelf life's demand (one lot for a 1-period life)
+    capped = np.maximum(lots_covering(np.minimum(eoq, whole), lot), 1.0) * lot
+    if ahead is not None:
+        capped = perishable_batch(rate, fixed, hold, lot, life, ahead, expiry_cost, capped)
+    return np.where(life > 0, capped, np.maximum(lots_covering(eoq, lot), 1.0) * lot)
+
+
+#: Candidate batches of :func:`perishable_batch` per SKU (fractions of the cap), and SKUs per block of the search.
+_BATCH_POINTS = 33
+_BATCH_BLOCK = 32_768
+
+
+def perishable_batch(
+    mean: ArrayLike, order_cost: ArrayLike, holding_cost: ArrayLike, lot_size: ArrayLike, shelf_life: ArrayLike,
+    ahead: ArrayLike, expiry_cost: ArrayLike, cap: ArrayLike,
+) -> NDArray[np.float64]:
+    """The batch of a perishable (s, S) / (R, Q) rule: the cheapest per period of 33 whole-lot batches up to ``cap``.
+
+    A rule whose batch ``Q`` arrives on ``B`` units (``ahead``, sold first) orders every ``T = max(Q / mu, 1)``
+    periods and pays per period ``(K + e W) / T + h Q / 2``, where ``W`` is what expires of a cycle's stock,
+    ``max(B' + max(Q, mu) - mu m, 0)``: the stock before the receipt ``B'`` and the batch (at least a period's
+    demand: a rule orders every period then), less the demand of the batch's shelf life ``m``; ``e`` is
+    ``expiry_cost``. ``B' = B - 1 + Q - mu`` when ``Q < mu`` (the position falls a period's demand below the
+    order-up-to level every period) and ``B - 1 - mu / 2`` otherwise (it crosses the reorder point half a
+    period's demand low, on average). A rough renewal model, not a policy optimum: it ranks batches, and
+    measured on the registered ``perishable`` scenario and four generated catalogs it ranked them as
+    simulation did (docs/policies.md, *Perishables*). ``cap`` (whole lots, the shelf life's demand) bounds the
+    search; arrays of shape (n,), scalars broadcast.
+    """
+    life = np.asarray(shelf_life, dtype=np.float64)
+    n = life.size
+    rate, fixed, hold, lot, before, waste, top = (
+        np.broadcast_to(np.asarray(v, dtype=np.float64), (n,))
+        for v in (mean, order_cost, holding_cost, lot_size, ahead, expiry_cost, cap))
+    out = np.array(top, dtype=np.float64)
+    steps = np.linspace(0.0, 1.0, _BATCH_POINTS)[:, None]
+    for lo in range(0, n, _BATCH_BLOCK):  # 33 candidates per SKU: blocks keep a million SKUs' search small
+        rows = slice(lo, min(lo + _BATCH_BLOCK, n))
+        mu, unit = rate[rows], lot[rows]
+        batch = np.maximum(lots_covering(steps * top[rows], unit), 1.0) * unit
+        cycle = np.maximum(batch / np.maximum(mu, 1e-12), 1.0)
+        left = np.maximum(before[rows] - 1.0 + np.where(batch < mu, batch - mu, -mu / 2.0), 0.0)
+        expired = np.maximum(left + np.maximum(batch, mu) - mu * life[rows], 0.0)
+        cost = (fixed[rows] + waste[rows] * expired) / cycle + hold[rows] * batch / 2.0
+        out[rows] = batch[np.argmin(cost, axis=0), np.arange(batch.shape[1])]
+    return np.where(life > 0, out, top)
 
 
 def receipt_stock(st: DemandStatistics, level: ArrayLike | None = None) -> NDArray[np.float64] | None:
@@ -247,7 +294,7 @@ class RQ(TargetPolicy):
         n = st.mean.size
         if self.batch_size is None:
             batch = economic_order_quantity(st.mean, st.order_cost, st.holding_cost, st.lot_size, st.shelf_life,
-                                            receipt_stock(st))
+                                            receipt_stock(st), st.expiry_cost)
             batch = np.maximum(batch, st.moq)
         else:
             batch = per_sku(self.batch_size, n, "batch_size")

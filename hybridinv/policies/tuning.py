@@ -255,7 +255,7 @@ def tune_ss(
     ahead = np.maximum(np.ceil(mean + z * std) - scenario.demand.mean * cat.lead_time, 0.0)
     batch = np.maximum(
         economic_order_quantity(scenario.demand.mean, cat.order_cost, cat.holding_cost, cat.lot_size,
-                                cat.shelf_life, ahead), cat.moq
+                                cat.shelf_life, ahead, cat.unit_cost + scenario.waste_cost), cat.moq
     )
 
     def build(factor: NDArray[np.float64]) -> TargetPolicy:

@@ -182,7 +182,7 @@ def test_hand_made_demand_statistics_are_checked(field: str, value: object, matc
     stats_ = demand_statistics(scenarios.get("multi_10"))
     two = replace(stats_, **{name: getattr(stats_, name)[:2] for name in (
         "mean", "std", "lead_time", "lead_time_std", "holding_cost", "shortage_cost", "order_cost", "lot_size", "moq",
-        "lead_time_delay", "shelf_life")})
+        "lead_time_delay", "shelf_life", "expiry_cost")})
     assert BaseStock.fit(replace(two, mean=[5.0, 3.0])).level.shape == (2,)  # type: ignore[union-attr]  # a list is fine
     with pytest.raises(PlanningError, match=match):
         BaseStock.fit(replace(two, **{field: value}))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hs
 from scipy import stats
 
 from hybridinv import scenarios
-from hybridinv.policies.rq import RQ, CappedBaseStock, economic_order_quantity
+from hybridinv.policies.rq import RQ, CappedBaseStock, economic_order_quantity, perishable_batch
 from hybridinv.sim.runner import simulate
 
 from ._helpers import observation
@@ -237,21 +240,43 @@ def test_a_perishable_batch_is_at_most_the_demand_of_its_shelf_life() -> None:
     assert got.tolist() == [30.0, 35.0, 4.0, 100.0, 100.0]
 
 
-def test_a_perishable_batch_arriving_on_stock_sells_before_it_expires() -> None:
-    """With ``ahead`` units sold first the batch is at most ``mu m - ahead``: 10 a period for 3 periods, 12 ahead:
-    18 (lots of 7: 21); 35 ahead leaves nothing to sell, so one lot; a SKU that does not perish keeps its EOQ."""
-    life = np.array([3.0, 3.0, 3.0, 0.0])
-    lot = np.array([1.0, 7.0, 4.0, 1.0])
-    got = economic_order_quantity(np.full(4, 10.0), 50.0, 0.1, lot, life, np.array([12.0, 12.0, 35.0, 12.0]))
-    assert got.tolist() == [18.0, 21.0, 4.0, 100.0]
+def _batch_cost(q, mu, k, h, life, ahead, waste):  # type: ignore[no-untyped-def]
+    """The per-period cost of perishable_batch's docstring, written out for one SKU and one batch."""
+    cycle = max(q / mu, 1.0)
+    left = max(ahead - 1.0 + (q - mu if q < mu else -mu / 2.0), 0.0)
+    expired = max(left + max(q, mu) - mu * life, 0.0)
+    return (k + waste * expired) / cycle + h * q / 2.0
+
+
+@settings(max_examples=150, deadline=None)
+@given(hs.floats(0.5, 40.0), hs.floats(0.0, 200.0), hs.floats(0.01, 3.0), hs.sampled_from([1.0, 2.0, 5.0]),
+       hs.integers(1, 6), hs.floats(0.0, 80.0), hs.floats(0.0, 100.0), hs.integers(1, 32))
+def test_the_perishable_batch_is_the_cheapest_whole_lot_batch_up_to_the_cap(  # type: ignore[no-untyped-def]
+        mu, k, h, lot, life, ahead, waste, lots):
+    """Up to 32 lots the 33 candidates hold every whole number of lots, so the batch is the exact minimum of the
+    cost model over them (an enumeration written here); a SKU that does not perish keeps the cap."""
+    cap = lots * lot
+    got = perishable_batch(np.array([mu, mu]), k, h, lot, np.array([life, 0]), ahead, waste, cap)
+    costs = {j * lot: _batch_cost(j * lot, mu, k, h, life, ahead, waste) for j in range(1, lots + 1)}
+    assert got[0] in costs and costs[got[0]] == pytest.approx(min(costs.values()), rel=1e-12, abs=1e-12)
+    assert got[1] == cap
+
+
+def test_a_perishable_batch_weighs_order_cost_against_waste() -> None:
+    """Demand 5, life 2, 11 units ahead of a batch (the (s, S) rule's s + 1 - mu L): at K = 50 and units worth 1
+    two periods' demand (10) are cheaper than ordering every period, at K = 2 and units worth 20 one lot is. A
+    SKU that does not perish, or a call without ``ahead``, keeps the EOQ capped at the shelf life's demand."""
+    eoq = economic_order_quantity(np.full(3, 5.0), np.array([50.0, 2.0, 50.0]), 0.1, 1.0, np.array([2, 2, 0]),
+                                  ahead=11.0, expiry_cost=np.array([1.0, 20.0, 1.0]))
+    assert eoq.tolist() == [10.0, 1.0, 71.0]
+    assert economic_order_quantity(np.full(2, 5.0), np.array([50.0, 2.0]), 0.1, 1.0, 2).tolist() == [10.0, 10.0]
 
 
 @pytest.mark.parametrize("make", ["ss", "rq", "dynamic_ss"])
 def test_fitted_batches_of_a_perishable_catalog_keep_within_the_shelf_life(make: str) -> None:
-    """On the perishable scenario every (s, S) / (R, Q) batch beyond the MOQ and one lot sells within the SKU's
-    shelf life behind the stock it arrives on, the reorder point + 1 less the demand of the lead time:
-    ``batch + s + 1 - mu L <= mu m`` (to a lot). Until 2026-12-07 the batch alone was ``mu m``, so about a period's
-    demand and the safety stock expired every cycle."""
+    """On the perishable scenario every (s, S) / (R, Q) batch beyond the MOQ is at most the mean demand of the
+    SKU's shelf life, rounded up to a lot (one lot for a 1-period life), and the stock a batch arrives on makes
+    some of them smaller (until 2026-12-07, evening, every batch was that cap)."""
     from hybridinv.policies import registry
 
     scenario = scenarios.get("perishable")
@@ -260,18 +285,34 @@ def test_fitted_batches_of_a_perishable_catalog_keep_within_the_shelf_life(make:
     obs = simulate_observation(scenario)
     reorder, up_to = policy.targets(obs)
     batch = np.asarray(up_to - reorder) if make != "rq" else np.asarray(policy.batch_size_)
-    if make == "dynamic_ss":
-        forecast = obs.forecast(int(cat.lead_time.max()) + 1)
-        mean, lead_demand = forecast[:, 0], np.array([forecast[i, :lead].sum() for i, lead in enumerate(cat.lead_time)])
-    else:
-        mean = scenario.demand.mean
-        lead_demand = mean * cat.lead_time
-    arrives_on = np.maximum(np.asarray(reorder) + 1.0 - lead_demand, 0.0)
-    assert (cat.shelf_life > 0).all() and (arrives_on > 0).all()
-    sells = mean * cat.shelf_life - arrives_on
-    smallest = np.maximum(cat.lot_size, cat.moq)
-    assert ((batch <= sells + cat.lot_size + 1e-9) | (batch <= smallest + 1e-9)).all(), (batch, sells)
-    assert (batch < np.maximum(np.ceil(mean * cat.shelf_life / cat.lot_size) * cat.lot_size, smallest)).any()
+    mean = scenario.demand.mean if make != "dynamic_ss" else obs.forecast(1)[:, 0]
+    within = np.maximum(np.ceil(mean * np.where(cat.shelf_life == 1, 0, cat.shelf_life) / cat.lot_size - 1e-9), 1.0)
+    allowed = np.maximum(within * cat.lot_size, cat.moq)
+    assert (cat.shelf_life > 0).all()
+    assert (batch <= allowed + 1e-9).all(), (batch, allowed)
+    assert (batch < allowed - 1e-9).sum() >= 5, (batch, allowed)
+
+
+def test_a_costly_order_of_cheap_perishables_keeps_the_shelf_life_batch() -> None:
+    """One SKU, Poisson 5, K = 50, c = 1, p = 13, life 2, lead time 1, 20 seeds x 200 periods: the fitted (s, S)
+    batch of 10 costs less than ordering every period (a batch of one lot) with the same s, which wastes less."""
+    from hybridinv import Catalog, Constraints, simulate
+    from hybridinv.demand import DemandDistribution, DemandProcess
+    from hybridinv.policies import SS
+    from hybridinv.sim.scenario import Scenario
+
+    cat = Catalog.from_frame(pd.DataFrame({"sku": ["bread"], "unit_cost": [1.0], "holding_cost": [0.1],
+                                           "shortage_cost": [13.0], "order_cost": [50.0], "lead_time": [1],
+                                           "shelf_life": [2], "demand_mean": [5.0], "demand_std": [5**0.5]}))
+    scenario = Scenario(name="bread", catalog=cat, constraints=Constraints(), periods=200, warmup=10,
+                        demand=DemandProcess(mean=cat.demand_mean, distribution=DemandDistribution.POISSON))
+    fitted = SS.fit(scenario)
+    assert (np.asarray(fitted.S) - np.asarray(fitted.s)).tolist() == [10.0]
+    every_period = SS(fitted.s, np.asarray(fitted.s) + 1.0)
+    batch = simulate(fitted, scenario, seeds=range(20))
+    single = simulate(every_period, scenario, seeds=range(20))
+    assert batch["avg_cost"].mean() < 0.85 * single["avg_cost"].mean()
+    assert batch["waste_units"].mean() > single["waste_units"].mean()
 
 
 def test_ss_wastes_less_and_costs_less_on_the_perishable_scenario_than_with_a_shelf_life_batch() -> None:
