@@ -211,3 +211,19 @@ def test_simulator_warmup_must_be_a_whole_number(warmup: object) -> None:
         get("serial_3").simulator(periods=30, warmup=warmup)  # type: ignore[arg-type]
     assert info.value.column == "warmup"
     assert get("serial_3").simulator(periods=30, warmup=2.0).warmup == 2
+
+
+@pytest.mark.parametrize("rng", [0, None, np.random.RandomState(0)], ids=["seed", "none", "randomstate"])
+@pytest.mark.parametrize("make", ["poisson", "bootstrap"])
+def test_network_demand_refuses_a_generator_that_is_not_one(make: str, rng: object) -> None:
+    """A seed, None or a RandomState was an AttributeError inside numpy's draw; now a PlanningError naming rng, as
+    the single-location demand processes raise."""
+    process = (PoissonDemand(np.full((2, 3), 4.0)) if make == "poisson"
+               else BootstrapDemand(np.ones((6, 2, 3)), block=2))
+    with pytest.raises(PlanningError) as info:
+        process.sample(rng, 5)  # type: ignore[arg-type]
+    assert info.value.column == "rng" and "numpy Generator" in str(info.value)
+    with pytest.raises(PlanningError) as info:
+        process.sample(np.random.default_rng(0), 2.5)  # type: ignore[arg-type]
+    assert info.value.column == "periods"
+    assert process.sample(np.random.default_rng(0), 5).shape == (5, 2, 3)
