@@ -1,7 +1,8 @@
 """PPO and SAC on the shipped default's parameterization, against the ES-trained default (issue 16.3).
 
     python benchmarks/bench_sb3_hybrid.py [--time-limit 900] [--learners ppo sac es] [--eval-interval 150]
-        [--credit sku|priced] [--n-steps N] [--batch-size B] [--n-epochs E] [--learning-rate R] [--clip-range C]
+        [--credit sku|priced|difference] [--credit-window K] [--n-steps N] [--batch-size B] [--n-epochs E]
+        [--learning-rate R] [--clip-range C] [--timesteps T] [--eval-every S] [--out DIR]
 
 Trains the SKU-shared network map of the ``forecast_ss`` parameterization (the shipped
 default's 15 per-SKU features in, its 4 bounded corrections out, the forecast-driven (s, S)
@@ -14,9 +15,16 @@ against ``models/hybrid_default`` (ES) and against the base of each (zero correc
 on the same base, scenario and wall-clock limit: the learner comparison at an equal budget.
 ``--credit sku`` trains PPO/SAC on every SKU as its own environment rewarded with its own cost
 (:class:`hybridinv.envs.sku_vec.SkuVecEnv`); the PPO options then count per SKU environment.
-``--credit priced`` adds each SKU's use of the warehouse and budget at the repair's prices to its cost.
-Writes benchmarks/out/sb3_hybrid/ (``sb3_hybrid_sku/``, ``sb3_hybrid_priced/`` with ``--credit sku``,
-``priced``: models, curves, summary.json, summary.md); it does not touch benchmarks/RESULTS.md.
+``--credit priced`` adds each SKU's use of the warehouse and budget at the repair's prices to its cost,
+``--credit difference`` its effect on the other SKUs' cost (a difference reward, measured on copies of the
+catalog made every ``--credit-window`` periods, with the SKU at the base's action).
+``--timesteps T`` bounds PPO/SAC by steps (SKU-steps with a per-SKU credit) instead of the wall clock (no time
+limit unless ``--time-limit`` is given too; ES keeps its time limit, 900 s by default), so the machine's load does
+not change what is learned; ``--eval-every S`` evaluates every ``S`` steps instead of every ``--eval-interval``
+seconds (150 by default when neither is given).
+Writes benchmarks/out/sb3_hybrid/ (``sb3_hybrid_sku/``, ``sb3_hybrid_priced/``, ``sb3_hybrid_difference/`` with
+``--credit sku``, ``priced``, ``difference``; or ``--out``: models, curves, summary.json, summary.md); it does not
+touch benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -66,24 +74,33 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default="multi_50")
     parser.add_argument("--learners", nargs="+", default=["ppo", "sac", "es"], choices=["ppo", "sac", "es"])
-    parser.add_argument("--time-limit", type=float, default=900.0)
-    parser.add_argument("--eval-interval", type=float, default=150.0)
+    parser.add_argument("--time-limit", type=float, default=None)
+    parser.add_argument("--eval-interval", type=float, default=None)
+    parser.add_argument("--timesteps", type=int, default=None)
+    parser.add_argument("--eval-every", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--curriculum", action="store_true")
     parser.add_argument("--randomize", action="store_true")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--credit", choices=["catalog", "sku", "priced"], default="catalog")
+    parser.add_argument("--credit", choices=["catalog", "sku", "priced", "difference"], default="catalog")
+    parser.add_argument("--credit-window", type=int, default=None)
     defaults = TrainConfig()
     for name in ("n_steps", "batch_size", "n_epochs"):
         parser.add_argument("--" + name.replace("_", "-"), type=int, default=getattr(defaults, name))
     for name in ("learning_rate", "clip_range"):
         parser.add_argument("--" + name.replace("_", "-"), type=float, default=getattr(defaults, name))
     args = parser.parse_args()
-    out = OUT if args.credit == "catalog" else OUT.with_name(f"{OUT.name}_{args.credit}")
+    time_limit = args.time_limit if args.time_limit is not None or args.timesteps else 900.0
+    eval_interval = args.eval_interval if args.eval_interval is not None or args.eval_every else 150.0
+    out = args.out or (OUT if args.credit == "catalog" else OUT.with_name(f"{OUT.name}_{args.credit}"))
     warnings.simplefilter("ignore", ConstraintViolationWarning)
     out.mkdir(parents=True, exist_ok=True)
     scenario = scenarios.get(args.scenario)
-    summary: dict[str, Any] = {"scenario": args.scenario, "time_limit": args.time_limit, "held_out": HELD_OUT,
-                               "curriculum": args.curriculum, "randomize": args.randomize, "credit": args.credit,
+    summary: dict[str, Any] = {"scenario": args.scenario, "time_limit": time_limit, "held_out": HELD_OUT,
+                               "timesteps": args.timesteps, "eval_every": args.eval_every,
+                               "eval_interval": eval_interval, "curriculum": args.curriculum,
+                               "randomize": args.randomize, "credit": args.credit,
+                               "credit_window": args.credit_window,
                                "ppo": {name: getattr(args, name) for name in
                                        ("n_steps", "batch_size", "n_epochs", "learning_rate", "clip_range")},
                                "runs": {}}
@@ -92,7 +109,7 @@ def main() -> None:
         if learner == "es":
             load_before = _load()
             start = time.perf_counter()
-            es = ESConfig(generations=100_000, time_limit=args.time_limit, learning_rate=0.03, eval_every=5,
+            es = ESConfig(generations=100_000, time_limit=time_limit or 900.0, learning_rate=0.03, eval_every=5,
                           eval_seeds=tuple(range(10_001, 10_006)), seed=args.seed)
             agent, es_result = train_adaptive(scenario, out / "es", es, base=ForecastSS().options(), workers=1,
                                               scenario_name=args.scenario)
@@ -105,9 +122,10 @@ def main() -> None:
             print(learner, f"{seconds:.0f} s", json.dumps(curve), flush=True)
             continue
         config = TrainConfig(scenario=args.scenario, algo="hybrid", parameterization="forecast_ss",  # type: ignore[arg-type]
-                             learner=learner, timesteps=50_000_000, time_limit=args.time_limit,
-                             eval_every=0, eval_interval=args.eval_interval, seed=args.seed,
+                             learner=learner, timesteps=args.timesteps or 50_000_000, time_limit=time_limit,
+                             eval_every=args.eval_every, eval_interval=eval_interval, seed=args.seed,
                              curriculum=args.curriculum, randomize=args.randomize, credit=args.credit,
+                             credit_window=args.credit_window,
                              n_steps=args.n_steps, batch_size=args.batch_size, n_epochs=args.n_epochs,
                              learning_rate=args.learning_rate, clip_range=args.clip_range)
         load_before = _load()

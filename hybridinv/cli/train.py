@@ -43,11 +43,15 @@ __all__ = ["command"]
                    "(default) or forecast_capped (--history: from its base unless --warm-start names a capped model).")
 @click.option("--learner", type=click.Choice(["ppo", "sac"]), default="ppo", show_default=True,
               help="--algo hybrid: the stable-baselines3 algorithm that trains the network.")
-@click.option("--credit", type=click.Choice(["catalog", "sku", "priced"]), default="catalog", show_default=True,
+@click.option("--credit", type=click.Choice(["catalog", "sku", "priced", "difference"]), default="catalog",
+              show_default=True,
               help="--algo hybrid on forecast_ss or forecast_capped: reward the catalog's period cost (one "
                    "environment per catalog), each SKU's own cost (sku: every SKU an environment; --timesteps and "
-                   "--n-steps then count SKU-periods per SKU), or each SKU's own cost plus its use of the "
-                   "warehouse and budget at the repair's prices (priced).")
+                   "--n-steps then count SKU-periods per SKU), each SKU's own cost plus its use of the "
+                   "warehouse and budget at the repair's prices (priced), or plus its effect on the other SKUs' "
+                   "cost, measured on copies of the catalog with the SKU at the base's action (difference).")
+@click.option("--credit-window", type=int, default=None,
+              help="--credit difference: periods between two copies of the catalog (default 8).")
 @click.option("--history", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Train on your own demand history (CSV, long or wide) instead of a scenario; needs --catalog.")
 @click.option("--catalog", type=click.Path(exists=True, dir_okay=False), default=None, help="Catalog CSV (--history).")
@@ -143,6 +147,7 @@ def command(
     parameterization: str | None,
     learner: str,
     credit: str,
+    credit_window: int | None,
     extra_columns: str,
 ) -> None:
     """Train an RL agent (pure RL or hybrid) on a scenario and write a model directory.
@@ -223,6 +228,7 @@ def command(
             learner=learner,
             time_limit=None if is_es else time_limit,
             credit=credit,
+            credit_window=credit_window,
         )
         if is_es:
             from hybridinv.rl.es import ESConfig
@@ -368,11 +374,13 @@ _HISTORY_OPTIONS: tuple[str, ...] = ("catalog", "cutoff", "capacity", "budget", 
 
 #: Options of a --scenario run that --history has no use for.
 _SCENARIO_OPTIONS: tuple[str, ...] = ("scenario", "timesteps", "eval_every", "eval_seeds", "curriculum", "randomize",
-                                      "n_envs", "learning_rate", "n_steps", "hidden", "learner", "credit")
+                                      "n_envs", "learning_rate", "n_steps", "hidden", "learner", "credit",
+                                      "credit_window")
 
 
 #: Options of the PPO/SAC trainer that evolution strategies (--algo es, adaptive) have no use for.
-_SB3_OPTIONS: tuple[str, ...] = ("timesteps", "curriculum", "randomize", "n_envs", "n_steps", "credit")
+_SB3_OPTIONS: tuple[str, ...] = ("timesteps", "curriculum", "randomize", "n_envs", "n_steps", "credit",
+                                 "credit_window")
 
 #: Options of the training objective (hybridinv.rl.objective), which the residual ES (--algo es) does not train for.
 _OBJECTIVE_OPTIONS: tuple[str, ...] = ("reward_path", "targets", "incumbent", "deviation_weight", "multiplier_rate")

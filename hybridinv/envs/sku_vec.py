@@ -14,6 +14,11 @@ way to train one policy for many coupled agents). What a SKU's order takes from 
 (warehouse space, budget) is in their costs, not its own; ``shared="priced"`` adds it to the
 SKU's cost at the repair's prices of the shared rows (:meth:`RepairResult.priced_use
 <hybridinv.repair.result.RepairResult.priced_use>`), the Lagrangian split of the coupled problem.
+``shared="difference"`` adds the SKU's counterfactual effect on the others instead (a difference
+reward): every ``window`` periods each environment is copied once per SKU, and copy ``i`` is stepped
+with the same actions but SKU ``i``'s row at zero (the parameterization's base, no correction), so
+``charge_i`` is the other SKUs' cost in the real catalog minus theirs in copy ``i``, period by period
+until the next copy.
 
 The learner sees ``num_envs = sum of the environments' SKU counts``; every SKU of an
 environment ends its episode in the same period, and the environment is reset then (the
@@ -24,6 +29,7 @@ Importing this module imports stable-baselines3 (not torch's models).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,10 +38,16 @@ import numpy as np
 from numpy.typing import NDArray
 from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvIndices, VecEnvStepReturn
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, whole_number
 from hybridinv.envs.target_env import TargetEnv
 
-__all__ = ["SkuVecEnv"]
+__all__ = ["DEFAULT_WINDOW", "SHARED", "SkuVecEnv"]
+
+#: How the shared rows enter a SKU's reward (``SkuVecEnv(shared=...)``).
+SHARED: tuple[str, ...] = ("none", "priced", "difference")
+
+#: Periods between two copies of the environments for ``shared="difference"``.
+DEFAULT_WINDOW = 8
 
 
 class SkuVecEnv(VecEnv):
@@ -55,10 +67,14 @@ class SkuVecEnv(VecEnv):
         catalog's reward and of ``avg_cost``). Both charge every unit a SKU buys once it is used; they differ
         by the change of the stock's value. The lumpy purchase payments average out over a catalog but
         dominate one SKU's reward.
-    shared : {"none", "priced"}
+    shared : {"none", "priced", "difference"}
         ``"priced"``: a SKU's period cost also counts its order's use of the warehouse, budget and
         supplier rows at the prices of that period's repair (``RepairResult.priced_use``; 0 in a
-        period where no row binds or no repair ran). ``"none"`` (default): its own cost alone.
+        period where no row binds or no repair ran). ``"difference"``: it also counts the SKU's effect
+        on the other SKUs' cost (see Notes). ``"none"`` (default): its own cost alone.
+    window : int, optional
+        With ``shared="difference"``: the periods between two copies of the real environments
+        (default 8; at each episode's start too). Refused with the other ``shared`` values.
 
     Notes
     -----
@@ -69,17 +85,34 @@ class SkuVecEnv(VecEnv):
     ``shared="priced"``); both are in ``info`` (``cost``, ``shared_charge``). With
     ``basis="purchase"`` and ``shared="none"`` the rewards of an environment's SKUs add up to that
     environment's own reward.
+
+    With ``shared="difference"``, at every period ``t`` with ``t % window == 0`` (``t`` counted from
+    the episode's start) each environment is copied ``n`` times (``copy.deepcopy``: the same state,
+    demand path and generators). Until the next copy, copy ``i`` is stepped with the real period's
+    actions but SKU ``i``'s row replaced by zeros (the parameterization's base), and
+    ``charge_i = sum over j != i of (cost_j in the real environment - cost_j in copy i)`` on
+    ``basis``: what SKU ``i``'s corrections since the copy cost the other SKUs in that period (through
+    the warehouse, budget and supplier rows of the repair, the capacity of the receipts and the stock
+    they hold). It is exactly 0 where no SKU's decision depends on another's. Effects after the next
+    copy are not counted. The copies cost ``n`` environment steps per real step; the real
+    environments are stepped exactly as with ``shared="none"``.
     """
 
-    def __init__(self, envs: Sequence[TargetEnv], basis: str = "valued", shared: str = "none") -> None:
+    def __init__(self, envs: Sequence[TargetEnv], basis: str = "valued", shared: str = "none",
+                 window: int | None = None) -> None:
         if basis not in ("valued", "purchase"):
             raise PlanningError("the cost basis of a SKU's reward is 'valued' or 'purchase'", column="basis",
                                 value=basis)
-        if shared not in ("none", "priced"):
-            raise PlanningError("the shared rows enter a SKU's reward 'none' or 'priced'", column="shared",
-                                value=shared)
+        if shared not in SHARED:
+            raise PlanningError("the shared rows enter a SKU's reward 'none', 'priced' or 'difference'",
+                                column="shared", value=shared)
+        if window is not None and shared != "difference":
+            raise PlanningError("the window is the difference reward's (shared='difference')", column="window",
+                                value=window)
         self.basis = basis
         self.shared = shared
+        #: periods between two copies of the environments (``shared="difference"``)
+        self.window = whole_number(DEFAULT_WINDOW if window is None else window, "window", 1)
         envs = list(envs)
         if not envs:
             raise PlanningError("needs at least one environment", column="envs", value=0)
@@ -108,6 +141,8 @@ class SkuVecEnv(VecEnv):
         observation_space = gym.spaces.Box(-50.0, 50.0, shape=(width,), dtype=np.float32)
         action_space = gym.spaces.Box(-1.0, 1.0, shape=(self.n_actions,), dtype=np.float32)
         self._actions: NDArray[np.float32] | None = None
+        #: each environment's copies, one per SKU (``shared="difference"``; None until the next copy)
+        self._shadows: list[list[TargetEnv] | None] = [None] * len(envs)
         super().__init__(int(self.offsets[-1]), observation_space, action_space)
 
     # ------------------------------------------------------------------ the flat SKU axis
@@ -126,6 +161,7 @@ class SkuVecEnv(VecEnv):
     # ------------------------------------------------------------------ VecEnv API
     def reset(self) -> NDArray[np.float32]:
         rows = []
+        self._shadows = [None] * len(self.envs)
         for j, env in enumerate(self.envs):
             seed = self._seeds[int(self.offsets[j])]
             options = self._options[int(self.offsets[j])] or None
@@ -149,12 +185,11 @@ class SkuVecEnv(VecEnv):
         for j, env in enumerate(self.envs):
             start, end = int(self.offsets[j]), int(self.offsets[j + 1])
             t = env.simulator.t
+            if self.shared == "difference" and (t % self.window == 0 or self._shadows[j] is None):
+                self._shadows[j] = [copy.deepcopy(env) for _ in range(env.n_skus)]
             flat, _, terminated, truncated, _ = env.step(actions[start:end].reshape(-1))
-            ledger = env.simulator.ledger
-            costs = ledger.sku_valued_costs if self.basis == "valued" else ledger.sku_costs
-            if costs is None:  # an environment reset before it was wrapped records no per-SKU costs
-                raise RuntimeError("call reset() before step(): the episode was started without per-SKU costs")
-            charge = self._charge(env)
+            costs = self._costs(env)
+            charge = self._charge(env, self._shadows[j], actions[start:end], costs[t], t)
             rewards.append(-(costs[t] + charge) / env.reward_scale)
             done = terminated or truncated
             rows = self._rows(flat, env)
@@ -165,6 +200,7 @@ class SkuVecEnv(VecEnv):
                     sku_info["terminal_observation"] = rows[i].copy()
                     sku_info["TimeLimit.truncated"] = bool(truncated and not terminated)
                 flat, reset_info = env.reset()
+                self._shadows[j] = None
                 rows = self._rows(flat, env)
                 for i in range(start, end):
                     self.reset_infos[i] = dict(reset_info)
@@ -174,8 +210,29 @@ class SkuVecEnv(VecEnv):
         return (np.concatenate(observations).astype(np.float32, copy=False), np.concatenate(rewards).astype(np.float32),
                 np.concatenate(dones), infos)
 
-    def _charge(self, env: TargetEnv) -> NDArray[np.float64]:
-        """Each SKU's priced use of the shared rows in the period just stepped (zeros unless priced)."""
+    def _costs(self, env: TargetEnv) -> NDArray[np.float64]:
+        """The per-SKU costs (periods, SKUs) of an environment's episode on the reward's basis."""
+        ledger = env.simulator.ledger
+        costs = ledger.sku_valued_costs if self.basis == "valued" else ledger.sku_costs
+        if costs is None:  # an environment reset before it was wrapped records no per-SKU costs
+            raise RuntimeError("call reset() before step(): the episode was started without per-SKU costs")
+        return costs
+
+    def _charge(self, env: TargetEnv, shadows: list[TargetEnv] | None, actions: NDArray[np.float32],
+                real: NDArray[np.float64], t: int) -> NDArray[np.float64]:
+        """Each SKU's charge for the period ``t`` just stepped: its priced use of the shared rows (``priced``),
+        its effect on the other SKUs' cost (``difference``: ``real`` is the period's real costs), else zeros."""
+        if self.shared == "difference":
+            assert shadows is not None
+            others = np.empty((env.n_skus, env.n_skus))
+            for i, shadow in enumerate(shadows):
+                action = actions.copy()
+                action[i] = 0.0  # SKU i at the parameterization's base
+                shadow.step(action.reshape(-1))
+                others[i] = self._costs(shadow)[t]
+            effect = real[None, :] - others  # effect[i, j]: SKU i's corrections on SKU j's cost
+            np.fill_diagonal(effect, 0.0)
+            return np.asarray(effect.sum(axis=1), dtype=np.float64)
         if self.shared == "none" or env.last_repair is None:
             return np.zeros(env.n_skus)
         return env.last_repair.priced_use()

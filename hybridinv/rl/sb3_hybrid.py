@@ -132,7 +132,7 @@ def hybrid_of(model: BaseAlgorithm, kind: str, learner: str, base: dict[str, Any
               name: str = "hybrid", credit: str = "catalog") -> Hybrid:
     """The numpy hybrid of the SB3 model's current policy.
 
-    ``credit="sku"`` or ``"priced"``: the policy was trained per SKU
+    ``credit="sku"``, ``"priced"`` or ``"difference"``: the policy was trained per SKU
     (:class:`~hybridinv.envs.sku_vec.SkuVecEnv`); its network is folded by :func:`fold_own_context`.
     """
     policy = model.policy

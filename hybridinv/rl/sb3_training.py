@@ -382,8 +382,9 @@ def train_sb3(
         trainer.scenario_name = config.scenario  # "single_sku_grid", not its first instance
         trainer.eval_scenarios = single_sku_grid(periods=1000, warmup=50)
     env_fns = [lambda k=k: _make_env(source, config, env_seed(config.seed, k)) for k in range(config.n_envs)]
-    shared = "priced" if config.credit == "priced" else "none"
-    raw_env: DummyVecEnv | SkuVecEnv = (SkuVecEnv([make() for make in env_fns], shared=shared)
+    shared = config.credit if config.credit in ("priced", "difference") else "none"
+    raw_env: DummyVecEnv | SkuVecEnv = (SkuVecEnv([make() for make in env_fns], shared=shared,
+                                                  window=config.credit_window)
                                         if config.credit in PER_SKU_CREDITS
                                         else DummyVecEnv(env_fns))  # type: ignore[arg-type]
     if config.uses_ppo:  # a per-SKU credit has an environment per SKU (TrainConfig checked the others)

@@ -65,7 +65,7 @@ PPO_FIELDS: tuple[str, ...] = ("n_steps", "n_epochs", "gae_lambda", "ent_coef", 
 
 
 #: ``TrainConfig.credit`` values that train every SKU as its own environment (``envs.sku_vec.SkuVecEnv``).
-PER_SKU_CREDITS: tuple[str, ...] = ("sku", "priced")
+PER_SKU_CREDITS: tuple[str, ...] = ("sku", "priced", "difference")
 
 
 def check_ppo_rollout(n_steps: int, n_envs: int) -> None:
@@ -133,7 +133,7 @@ class TrainConfig:
     eval_interval : float, optional
         PPO/SAC: also evaluate whenever this many seconds passed since the last evaluation
         (learning curves against wall clock).
-    credit : {"catalog", "sku", "priced"}
+    credit : {"catalog", "sku", "priced", "difference"}
         ``algo="hybrid"`` with ``forecast_ss`` or ``forecast_capped``: ``"catalog"`` (default) trains on
         one environment per catalog rewarded with the catalog's period cost; ``"sku"`` on every SKU as
         its own environment rewarded with its own period cost
@@ -141,8 +141,13 @@ class TrainConfig:
         count SKU-periods per SKU environment as SB3 counts them), and the trained network is folded
         for catalogs (:func:`~hybridinv.rl.sb3_hybrid.fold_own_context`); ``"priced"`` as ``"sku"``
         with each SKU's use of the warehouse, budget and supplier rows charged at the repair's prices
-        (``SkuVecEnv(shared="priced")``). The per-SKU credits (:data:`PER_SKU_CREDITS`) take no
-        reward spec, targets or incumbent.
+        (``SkuVecEnv(shared="priced")``); ``"difference"`` as ``"sku"`` with each SKU's effect on the
+        other SKUs' cost, measured on copies of the environment in which the SKU takes the base's action
+        (``SkuVecEnv(shared="difference")``, a difference reward). The per-SKU credits
+        (:data:`PER_SKU_CREDITS`) take no reward spec, targets or incumbent.
+    credit_window : int, optional
+        ``credit="difference"``: the periods between two copies of the environment
+        (``SkuVecEnv(window=...)``, default 8); refused with the other credits.
 
     The PPO/SAC options (:data:`SB3_FIELDS`: ``timesteps``, ``curriculum``, ``randomize``, ``n_envs``,
     ``n_steps``, ...) are refused with ``algo="es"`` or ``"adaptive"`` when they differ from their
@@ -175,6 +180,7 @@ class TrainConfig:
     time_limit: float | None = None
     eval_interval: float | None = None
     credit: str = "catalog"
+    credit_window: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "algo", enum_member(Algorithm, self.algo, "algo"))
@@ -194,7 +200,13 @@ class TrainConfig:
         if self.algo is not Algorithm.HYBRID and self.learner != "ppo":
             raise PlanningError("--learner chooses what trains --algo hybrid", column="algo", value=self.algo.value)
         if self.credit not in ("catalog", *PER_SKU_CREDITS):
-            raise PlanningError("credit is 'catalog', 'sku' or 'priced'", column="credit", value=self.credit)
+            raise PlanningError("credit is 'catalog', 'sku', 'priced' or 'difference'", column="credit",
+                                value=self.credit)
+        if self.credit_window is not None:
+            if self.credit != "difference":
+                raise PlanningError("the window is the difference credit's (credit='difference')",
+                                    column="credit_window", value=self.credit_window)
+            whole_number(self.credit_window, "credit_window", 1)
         if self.credit in PER_SKU_CREDITS and (self.algo is not Algorithm.HYBRID
                                      or self.parameterization not in ("forecast_ss", "forecast_capped")):
             raise PlanningError("per-SKU credit trains --algo hybrid on the forecast_ss or forecast_capped "

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -223,7 +225,11 @@ def test_config_takes_per_sku_credit_only_where_it_applies(tmp_path: Path) -> No
         TrainConfig(algo="adaptive", credit="sku")  # type: ignore[arg-type]
     with pytest.raises(PlanningError, match="credit"):
         TrainConfig(algo="hybrid", parameterization="safety_stock", credit="priced")  # type: ignore[arg-type]
-    for credit in ("sku", "priced"):
+    with pytest.raises(PlanningError, match="credit_window"):
+        TrainConfig(algo="hybrid", parameterization="forecast_ss", credit="sku", credit_window=4)  # type: ignore[arg-type]
+    with pytest.raises(PlanningError, match="credit_window"):
+        TrainConfig(algo="hybrid", parameterization="forecast_ss", credit="difference", credit_window=0)  # type: ignore[arg-type]
+    for credit in ("sku", "priced", "difference"):
         config = TrainConfig(scenario="multi_10", algo="hybrid", parameterization="forecast_ss",  # type: ignore[arg-type]
                              credit=credit, timesteps=20)
         objective = TrainingObjective(targets=("fill_rate>=0.9",))
@@ -231,7 +237,7 @@ def test_config_takes_per_sku_credit_only_where_it_applies(tmp_path: Path) -> No
             train(config, tmp_path / "refused", progress=False, objective=objective)
 
 
-@pytest.mark.parametrize("credit", ["sku", "priced"])
+@pytest.mark.parametrize("credit", ["sku", "priced", "difference"])
 def test_cli_trains_with_per_sku_credit_and_refuses_it_where_it_does_not_apply(
     credit: str, tmp_path: Path, no_log_folders: None
 ) -> None:
@@ -262,3 +268,90 @@ def test_env_method_runs_once_per_environment() -> None:
     env.count_me = lambda: calls.append(1) or len(calls)  # type: ignore[attr-defined]
     vec = SkuVecEnv([env])
     assert vec.env_method("count_me") == [1] * vec.num_envs and len(calls) == 1
+
+
+# ---------------------------------------------------------------------------- difference reward (shared="difference")
+def _steps(vec: SkuVecEnv, actions: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rewards, costs and charges (periods, SKUs) of ``vec`` (seeded 3) stepped with ``actions``."""
+    vec.seed(3)
+    vec.reset()
+    rewards, costs, charges = [], [], []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConstraintViolationWarning)
+        for action in actions:
+            _, reward, _, infos = vec.step(action)
+            rewards.append(reward)
+            costs.append([i["cost"] for i in infos])
+            charges.append([i["shared_charge"] for i in infos])
+    return np.array(rewards), np.array(costs), np.array(charges)
+
+
+def _random_actions(n: int, k: int, periods: int, seed: int = 1) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [rng.uniform(-1, 1, size=(n, k)).astype(np.float32) for _ in range(periods)]
+
+
+def test_difference_credit_is_zero_where_no_sku_touches_another() -> None:
+    """Without the warehouse and budget no SKU's order changes another's cost: the difference charge is exactly
+    0 in every period (across an episode's end too), and the rewards are the SKU's own cost, as shared='none'."""
+    scenario = scenarios.get("multi_10")
+    free = scenario.replace(constraints=replace(scenario.constraints, capacity=math.inf, budget=math.inf))
+    actions = _random_actions(10, 4, 9)
+    plain = _steps(SkuVecEnv([_env(free, periods=6)]), actions)
+    difference = _steps(SkuVecEnv([_env(free, periods=6)], shared="difference", window=4), actions)
+    assert not difference[2].any()
+    np.testing.assert_array_equal(difference[0], plain[0])
+    np.testing.assert_array_equal(difference[1], plain[1])
+
+
+def _others_cost_by_resimulation(actions: list[np.ndarray], sku: int, window: int) -> np.ndarray:
+    """The other SKUs' cost in each period when SKU ``sku`` takes the zero action (the base) from the start of
+    that period's window on, re-simulated from the seed (no copies): ``(periods,)``."""
+    others = np.empty(len(actions))
+    for start in range(0, len(actions), window):
+        env = _env()
+        vec = SkuVecEnv([env])  # the seeding of _steps: the same demand path
+        vec.seed(3)
+        vec.reset()
+        for t, action in enumerate(actions[: start + window]):
+            if t >= start:
+                action = action.copy()
+                action[sku] = 0.0
+            vec.step(action)
+            if t >= start:
+                costs = env.simulator.ledger.sku_valued_costs
+                assert costs is not None
+                others[t] = float(np.delete(costs[t], sku).sum())
+    return others
+
+
+def test_difference_credit_is_each_skus_effect_on_the_others_by_resimulation() -> None:
+    """multi_10's warehouse and budget bind: the charge of SKU i in period t is the other SKUs' real cost minus
+    their cost when SKU i took the base's action since the window began, re-simulated from the seed; the
+    real path (each SKU's own cost) is the one of shared='none', and the same seed gives the same rewards."""
+    actions = _random_actions(10, 4, 7, seed=2)
+    plain = _steps(SkuVecEnv([_env()]), actions)
+    rewards, costs, charges = _steps(SkuVecEnv([_env()], shared="difference", window=3), actions)
+    np.testing.assert_array_equal(costs, plain[1])  # the copies leave the real path alone
+    scale = _env().reward_scale
+    np.testing.assert_allclose(rewards, -(costs + charges) / scale, rtol=1e-5)
+    assert np.count_nonzero(charges[:, [0, 4, 9]]) > 5  # the rows bind: SKUs change each other's costs
+    real_others = costs.sum(axis=1, keepdims=True) - costs
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConstraintViolationWarning)
+        for sku in (0, 4, 9):
+            expected = real_others[:, sku] - _others_cost_by_resimulation(actions, sku, window=3)
+            np.testing.assert_allclose(charges[:, sku], expected, rtol=1e-9, atol=1e-6)
+    again = _steps(SkuVecEnv([_env()], shared="difference", window=3), actions)
+    np.testing.assert_array_equal(again[0], rewards)
+    np.testing.assert_array_equal(again[2], charges)
+
+
+def test_difference_window_is_refused_where_it_does_not_apply() -> None:
+    with pytest.raises(PlanningError, match="window"):
+        SkuVecEnv([_env()], window=4)
+    with pytest.raises(PlanningError, match="window"):
+        SkuVecEnv([_env()], shared="difference", window=0)
+    with pytest.raises(PlanningError, match="shared"):
+        SkuVecEnv([_env()], shared="differences")
+    assert SkuVecEnv([_env()], shared="difference").window == 8
