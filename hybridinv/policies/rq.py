@@ -160,11 +160,11 @@ def perishable_batch(
     simulation did (docs/policies.md, *Perishables*). ``cap`` (whole lots, the shelf life's demand) bounds the
     search; arrays of shape (n,), scalars broadcast.
     """
-    life = np.asarray(shelf_life, dtype=np.float64)
+    values = [np.asarray(v, dtype=np.float64)
+              for v in (mean, order_cost, holding_cost, lot_size, shelf_life, ahead, expiry_cost, cap)]
+    shape = np.broadcast_shapes(*(v.shape for v in values))  # a scalar shelf life beside per-SKU demand too
+    rate, fixed, hold, lot, life, before, waste, top = (np.broadcast_to(v, shape).reshape(-1) for v in values)
     n = life.size
-    rate, fixed, hold, lot, before, waste, top = (
-        np.broadcast_to(np.asarray(v, dtype=np.float64), (n,))
-        for v in (mean, order_cost, holding_cost, lot_size, ahead, expiry_cost, cap))
     out = np.array(top, dtype=np.float64)
     steps = np.linspace(0.0, 1.0, _BATCH_POINTS)[:, None]
     for lo in range(0, n, _BATCH_BLOCK):  # 33 candidates per SKU: blocks keep a million SKUs' search small
@@ -176,7 +176,7 @@ def perishable_batch(
         expired = np.maximum(left + np.maximum(batch, mu) - mu * life[rows], 0.0)
         cost = (fixed[rows] + waste[rows] * expired) / cycle + hold[rows] * batch / 2.0
         out[rows] = batch[np.argmin(cost, axis=0), np.arange(batch.shape[1])]
-    return np.where(life > 0, out, top)
+    return np.where(life > 0, out, top).reshape(shape)
 
 
 def receipt_stock(st: DemandStatistics, level: ArrayLike | None = None) -> NDArray[np.float64] | None:

@@ -270,6 +270,9 @@ def test_a_perishable_batch_weighs_order_cost_against_waste() -> None:
                                   ahead=11.0, expiry_cost=np.array([1.0, 20.0, 1.0]))
     assert eoq.tolist() == [10.0, 1.0, 71.0]
     assert economic_order_quantity(np.full(2, 5.0), np.array([50.0, 2.0]), 0.1, 1.0, 2).tolist() == [10.0, 10.0]
+    # one shelf life and one stock ahead for every SKU (scalars) broadcast against per-SKU demand and costs
+    same = economic_order_quantity(np.full(2, 5.0), np.array([50.0, 2.0]), 0.1, 1.0, 2, 11.0, np.array([1.0, 20.0]))
+    assert same.tolist() == [10.0, 1.0]
 
 
 @pytest.mark.parametrize("make", ["ss", "rq", "dynamic_ss"])
