@@ -11,7 +11,7 @@ from numpy.typing import ArrayLike, NDArray
 from hybridinv.core._frame import text_key
 from hybridinv.core.errors import PlanningError, number_array, number_in, whole_number
 from hybridinv.core.limits import MAX_LEAD_TIME
-from hybridinv.demand.processes import check_generator
+from hybridinv.demand.processes import checked_draw
 
 __all__ = ["Disruptions", "LeadTimePath", "LeadTimeProcess"]
 
@@ -167,8 +167,7 @@ class LeadTimeProcess:
             2026-12-07 an ``AttributeError`` for a seed, None or a ``RandomState``, numpy's errors for ``periods``).
         """
         assert self.std is not None and self.supplier is not None
-        check_generator(rng)
-        periods = whole_number(periods, "periods")
+        periods = checked_draw(rng, periods)
         n = self.lead_time.size
         noise_rng, disrupt_rng = rng.spawn(2)
         lead = np.broadcast_to(self.lead_time, (periods, n)).copy()

@@ -196,6 +196,20 @@ def check_generator(rng: object, column: str = "rng") -> None:
                             "(Scenario.sample takes the seed itself)", column=column, value=type(rng).__name__)
 
 
+def checked_draw(rng: object, periods: object) -> int:
+    """``periods`` as an int after refusing a ``rng`` that is not a :class:`numpy.random.Generator`: the check of
+    every ``sample(rng, periods)`` of the demand, lead-time, replay and network demand processes.
+
+    Raises
+    ------
+    PlanningError
+        Naming ``rng`` for a seed, None or a ``RandomState`` (:func:`check_generator`), or ``periods`` when it
+        is not a whole number >= 0.
+    """
+    check_generator(rng)
+    return whole_number(periods, "periods")
+
+
 def _per_sku(value: ArrayLike, n: int, name: str) -> NDArray[np.float64]:
     return per_sku(value, n, name, minimum=0.0)
 
@@ -361,8 +375,7 @@ class DemandProcess:
             ``periods`` when it is not a whole number >= 0 (until 2026-12-07 numpy's "negative dimensions",
             a ``TypeError`` for 2.5 and an ``AttributeError`` for a seed or None).
         """
-        check_generator(rng)
-        periods = whole_number(periods, "periods")
+        periods = checked_draw(rng, periods)
         streams = rng.spawn(4)
         expected = self.mean[None, :] * self.pattern(periods)
         if self.promotions is not None:

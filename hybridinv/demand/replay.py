@@ -37,7 +37,7 @@ from hybridinv.core._observed import observed_mean, observed_std
 from hybridinv.core.errors import PlanningError, number_in, whole_number
 from hybridinv.core.limits import MAX_QUANTITY
 from hybridinv.demand.forecasters import Forecaster, RollingForecast
-from hybridinv.demand.processes import DemandPath, DemandProcess, check_generator
+from hybridinv.demand.processes import DemandPath, DemandProcess, checked_draw
 
 __all__ = ["REPLAYS", "BlockBootstrap", "ForecastReplay", "ScaledReplay", "SimulatedHistory", "seasonal_block_starts"]
 
@@ -137,22 +137,8 @@ class ForecastReplay(DemandProcess):
             Naming ``rng`` or ``periods``, as the other processes do: the generator is not drawn from, but a
             seed or None is refused as every other process refuses it (until 2026-12-07 anything was taken).
         """
-        periods = _checked_draw(rng, periods)
+        periods = checked_draw(rng, periods)
         return _path(self.realized, self.forecast, self.past_realized, self.past_expected, periods)
-
-
-def _checked_draw(rng: object, periods: object) -> int:
-    """``periods`` as an int after refusing a ``rng`` that is not a :class:`numpy.random.Generator`.
-
-    Raises
-    ------
-    PlanningError
-        Naming ``rng`` for a seed, None or a ``RandomState`` (pass ``numpy.random.default_rng(seed)``;
-        until 2026-12-07 an ``AttributeError`` deep in the bootstrap, and a replay took any object), or
-        ``periods`` when it is not a whole number >= 0.
-    """
-    check_generator(rng)
-    return whole_number(periods, "periods")
 
 
 def _whole_fields(process: DemandProcess, names: tuple[str, ...], low: int) -> None:
@@ -261,7 +247,7 @@ class BlockBootstrap(DemandProcess):
         PlanningError
             Naming ``rng`` or ``periods``, as the other processes do (a seed or None was an ``AttributeError``).
         """
-        periods = _checked_draw(rng, periods)
+        periods = checked_draw(rng, periods)
         total = self.lead_in + periods
         rows = seasonal_block_starts(rng, total, self.history.shape[0], self.block, self.season)
         return _drawn_path(self.history[rows], self.forecaster, self.lead_in, self.horizon, periods)
@@ -335,7 +321,7 @@ class SimulatedHistory(DemandProcess):
         PlanningError
             Naming ``rng`` or ``periods``, as the other processes do (a seed or None was an ``AttributeError``).
         """
-        periods = _checked_draw(rng, periods)
+        periods = checked_draw(rng, periods)
         total = self.skip + self.lead_in + periods
         drawn = self.process.sample(rng, total).realized[self.skip :, self.columns]
         return _drawn_path(drawn, self.forecaster, self.lead_in, self.horizon, periods)
@@ -391,7 +377,7 @@ class ScaledReplay(DemandProcess):
         PlanningError
             Naming ``rng`` or ``periods``, as the other processes do (a seed or None was an ``AttributeError``).
         """
-        path = self.process.sample(rng, _checked_draw(rng, periods))
+        path = self.process.sample(rng, checked_draw(rng, periods))
         scaled: dict[str, Any] = {name: None if value is None else value * self.factor
                                   for name, value in vars(path).items()}
         return replace(path, **scaled)

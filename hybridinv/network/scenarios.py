@@ -34,7 +34,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.errors import PlanningError, number_in, whole_number
-from hybridinv.demand.processes import check_generator
+from hybridinv.demand.processes import checked_draw
 from hybridinv.network.model import Network
 from hybridinv.network.simulator import NetworkSimulator
 from hybridinv.network.state import NetworkCosts
@@ -84,7 +84,7 @@ class PoissonDemand:
         return np.sqrt(self.mean)
 
     def sample(self, rng: np.random.Generator, periods: int) -> NDArray[np.float64]:
-        periods = _checked_draw(rng, periods)
+        periods = checked_draw(rng, periods)
         return rng.poisson(self.mean, (periods, *self.mean.shape)).astype(np.float64)
 
 
@@ -121,19 +121,11 @@ class BootstrapDemand:
         return self.history.std(axis=0, ddof=1) if self.history.shape[0] > 1 else np.zeros(self.history.shape[1:])
 
     def sample(self, rng: np.random.Generator, periods: int) -> NDArray[np.float64]:
-        periods = _checked_draw(rng, periods)
+        periods = checked_draw(rng, periods)
         months, block = self.history.shape[0], int(self.block)
         starts = rng.integers(0, months - block + 1, size=math.ceil(periods / block))
         index = (starts[:, None] + np.arange(block)[None, :]).ravel()[:periods]
         return self.history[index].copy()
-
-
-def _checked_draw(rng: object, periods: object) -> int:
-    """``periods`` as an int after refusing a ``rng`` that is not a :class:`numpy.random.Generator` (a seed, None or a
-    ``RandomState`` was an ``AttributeError`` inside numpy's draw until 2026-12-07), as the single-location demand
-    processes do (:func:`hybridinv.demand.processes.check_generator`)."""
-    check_generator(rng)
-    return whole_number(periods, "periods")
 
 
 @dataclass(frozen=True)
