@@ -431,6 +431,15 @@ def test_the_example_of_the_docs_loads(tmp_path: Path) -> None:
     assert set(np.unique(replayed.sample(0).demand.realized)) <= set(range(1, 8))
 
 
+def test_a_file_without_demand_is_refused_as_the_docs_say(single: Path) -> None:
+    """docs/scenarios.md's key tables listed only `catalog` as required, but a file without a [demand] table is
+    refused: the page now says the table is required."""
+    error = _error(single.parent, 'catalog = "single.csv"\n')
+    assert error.column == "demand" and "required" in str(error)
+    text = " ".join((Path(__file__).resolve().parent.parent / "docs" / "scenarios.md").read_text().split())
+    assert "`[demand]` (required) holds either `process` or `history`" in text
+
+
 def test_sku_codes_in_the_catalog_file_are_read_as_written(single: Path) -> None:
     """'007' was read back as 7 (and '007' beside '7' as one SKU listed twice), e.g. from `hybridinv twin`."""
     from hybridinv.scenario_file import load_scenario
