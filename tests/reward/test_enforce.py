@@ -257,6 +257,27 @@ def test_target_report_takes_target_strings_and_measures_capacity_use_above_one(
     assert list(both["kpi"]) == ["fill_rate", "capacity_utilization"]
 
 
+def test_docs_name_the_kpi_ranges_intervals_are_clipped_to() -> None:
+    """docs/reward.md listed capacity utilization with the rates whose interval is clipped to [0, 1], but
+    KPI_RANGES bounds it only below (it goes above 1); and it left out that the critical ratio is clipped."""
+    from pathlib import Path
+
+    from hybridinv.reward import KPI_RANGES
+
+    rates = {kpi for kpi, bounds in KPI_RANGES.items() if bounds == (0.0, 1.0)}
+    assert rates == {"fill_rate", "cycle_service_level", "waste_rate"}
+    _, _, high = confidence_interval([1.1, 1.3], bounds=KPI_RANGES["capacity_utilization"])
+    assert high > 1.3  # not clipped at 1
+    docs = " ".join((Path(__file__).parents[2] / "docs" / "reward.md").read_text().split())
+    sentence = docs.split("Each interval is clipped to the KPI's range in `KPI_RANGES`", 1)[1].split(")", 1)[0]
+    assert "[0, 1] for fill rate, cycle service level and waste rate" in sentence
+    assert "capacity utilization" not in docs.split("`confident`: the whole interval does)", 1)[1].split(".", 1)[0]
+    catalog = scenarios.single_sku(holding_cost=1.0, shortage_cost=9.0).catalog
+    assert critical_ratio(catalog, RewardSpec(shortage=1e9)) == pytest.approx([0.9999])
+    assert critical_ratio(catalog, RewardSpec(shortage=1e-9)) == pytest.approx([0.01])
+    assert "`hybridinv.reward.critical_ratio`, clipped to [0.01, 0.9999]" in docs
+
+
 @pytest.mark.parametrize("values", [None, math.nan, [], [math.nan, math.nan], np.array([np.nan])])
 def test_confidence_interval_refuses_values_without_a_measured_run(values: object) -> None:
     with pytest.raises(PlanningError) as info:
