@@ -563,12 +563,38 @@ def _shared_rows(
         b.entries(first + row[keep], lots[keep, 0], (p.volume * p.lot_size * factor[row])[keep])
 
 
+def _start_orders(orders: ArrayLike, p: LotSizingProblem) -> NDArray[np.float64]:
+    """``start_orders`` checked: one finite number >= 0 per SKU."""
+    q = number_array(orders, "start_orders")
+    n = p.shape[0]
+    if q.shape != (n,):
+        raise PlanningError(f"must have one order per SKU ({n}), got shape {q.shape}", column="start_orders")
+    bad = np.flatnonzero(~(np.isfinite(q) & (q >= 0)))
+    if bad.size:
+        raise PlanningError(f"must be finite numbers >= 0 (SKU index {int(bad[0])})", column="start_orders",
+                            value=float(q[bad[0]]))
+    return q
+
+
+def _set_start(h: Any, p: LotSizingProblem, v: dict[str, Any], q: NDArray[np.float64]) -> None:
+    """Give HiGHS the period-0 orders ``q`` (units, whole lots) as a partial start (lots and indicators):
+    HiGHS completes the other variables itself (a sub-MIP with these fixed, at most ``mip_max_start_nodes``
+    nodes) and drops a start it finds infeasible."""
+    lots = np.rint(q / p.lot_size)
+    open_ = v["possible"][:, 0]
+    needs = ((p.order_cost > 0) | (p.moq > 0)) & open_
+    cols = np.concatenate([v["lots"][open_, 0], v["indicator"][needs, 0]]).astype(np.int32)
+    vals = np.concatenate([lots[open_], (lots[needs] > 0).astype(np.float64)])
+    h.setSolution(int(cols.size), cols, vals)
+
+
 def solve_lot_sizing(
     problem: LotSizingProblem,
     relax: bool = False,
     time_limit: float | None = None,
     mip_rel_gap: float = 1e-4,
     node_limit: int | None = None,
+    start_orders: ArrayLike | None = None,
 ) -> LotSizingSolution:
     """Build and solve the lot-sizing model with HiGHS (threads=1, silent).
 
@@ -586,6 +612,11 @@ def solve_lot_sizing(
         Branch-and-bound nodes (HiGHS ``mip_max_nodes``): a work limit that, unlike
         ``time_limit``, gives the same result on every machine (HiGHS runs on one thread).
         At the limit the best solution found and the MIP dual bound are returned.
+    start_orders : array, shape (n,), optional
+        Period-0 orders in units (whole lots, each 0 or at least the MOQ) given to HiGHS as a partial
+        start: with it HiGHS holds an incumbent from its root node on, and stops there when that is within
+        ``mip_rel_gap`` of the bound. Ignored with ``relax``. MPC's ``warm_start`` passes its repaired LP
+        relaxation.
 
     Returns
     -------
@@ -603,6 +634,7 @@ def solve_lot_sizing(
         time_limit = number_in(time_limit, "time_limit", 0.0, math.inf, open_low=True, allow_inf=True)
     mip_rel_gap = number_in(mip_rel_gap, "mip_rel_gap", 0.0, 1.0, open_high=True)
     node_limit = None if node_limit is None else whole_number(node_limit, "node_limit", 1)
+    given = None if start_orders is None or relax else _start_orders(start_orders, problem)
     start = time.perf_counter()
     b, v = _build(problem, relax)
     matrix = sparse.csr_matrix(
@@ -630,6 +662,8 @@ def solve_lot_sizing(
     if v["integer"]:
         cols = np.concatenate(v["integer"]).astype(np.int32)
         h.changeColsIntegrality(cols.size, cols, np.full(cols.size, highspy.HighsVarType.kInteger))
+        if given is not None:
+            _set_start(h, problem, v, given)
     built = time.perf_counter() - start
     h.run()
     status = h.modelStatusToString(h.getModelStatus())

@@ -15,6 +15,7 @@ Pochet, Y. and Wolsey, L. A. (2006). *Production Planning by Mixed Integer Progr
 from __future__ import annotations
 
 import math
+import time
 import warnings
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError, SolverFallbackWarning, number_in, whole_number
+from hybridinv.core.errors import PlanningError, SolverFallbackWarning, flag, number_in, whole_number
 from hybridinv.core.limits import MAX_PERIODS
 from hybridinv.core.lots import lots_covering
 from hybridinv.core.projection import capacity_rows
@@ -35,11 +36,15 @@ if TYPE_CHECKING:
     from hybridinv.sim.observation import Observation
 
 # the lot-sizing model is public under this module too (it was defined here before)
-__all__ = ["FALLBACK_GAP", "MPC", "LotSizingProblem", "LotSizingSolution", "plan_objective", "solve_lot_sizing"]
+__all__ = ["FALLBACK_GAP", "MPC", "WARM_START_SKUS", "LotSizingProblem", "LotSizingSolution", "plan_objective",
+           "solve_lot_sizing"]
 
 #: Relative gap of the MILP incumbent above which (or without an incumbent) MPC orders the LP
 #: relaxation's period-0 quantities made whole and feasible by the repair layer instead.
 FALLBACK_GAP = 0.05
+
+#: From this many SKUs, ``MPC(warm_start=None)`` gives the MILP a start (:class:`MPC`, ``warm_start``).
+WARM_START_SKUS = 5_000
 #: Most SKU-periods (SKUs x horizon) one MPC model may have. The horizon is the longest lead time + 4 for every
 #: SKU, so one SKU with a lead time of 520 made a 1,000-SKU model of 524,000 SKU-periods that grew past 3.5 GB
 #: and ran for minutes (10,000 SKUs: killed at 23 GB); 10,000 SKUs at lead time 8 (120,000) take about 2 minutes.
@@ -136,6 +141,14 @@ class MPC(TargetPolicy):
         Wall-clock seconds per solve; None (default) sets none, so the plan depends only
         on the inputs. A limit bounds the decision time but makes plans depend on the
         machine's speed and load.
+    warm_start : bool or None
+        Solve the LP relaxation first, make its period-0 quantities whole and feasible with the repair
+        layer, and give them to the MILP as its start (a HiGHS partial start: period-0 lots and order
+        indicators). HiGHS then holds an incumbent when its root node is solved and stops there when that
+        incumbent is within ``mip_rel_gap`` of the bound, instead of separating cuts until a heuristic
+        finds one: the plan carries the same certificate (``decision.extra["mpc"]["gap"]``) but may be one
+        the cuts would have improved on. None (default): on from :data:`WARM_START_SKUS` SKUs. Measured on
+        the ``plan()`` benchmark's catalogs (benchmarks/RESULTS.md, *plan() end to end*).
     node_limit : int or None
         Branch-and-bound nodes per solve (HiGHS ``mip_max_nodes``; default 100): a work
         limit that gives the same plan on every machine. Each solve ends at the MIP gap,
@@ -195,8 +208,10 @@ class MPC(TargetPolicy):
         repair: str | None = None,
         capacity_utilization: float | None = 0.7,
         cover_periods: int = 0,
+        warm_start: bool | None = None,
     ) -> None:
         super().__init__(repair)
+        self.warm_start = None if warm_start is None else flag(warm_start, "warm_start")
         self.cover_periods = whole_number(cover_periods, "cover_periods", 0)
         self.capacity_utilization = None if capacity_utilization is None else number_in(
             capacity_utilization, "capacity_utilization", 0.0, 1.0, open_low=True)
@@ -341,16 +356,26 @@ class MPC(TargetPolicy):
         fractile = np.clip(safety_fractile(cat, price, obs.lost_sales, margin), *FRACTILE_BOUNDS)
         return np.asarray(np.where(margin > 0, normal_quantile(fractile), 0.0) * self.safety_factor, dtype=np.float64)
 
+    def warm_starts(self, n_skus: int) -> bool:
+        """Whether a plan of ``n_skus`` SKUs gives the MILP the repaired LP relaxation as a start."""
+        return n_skus >= WARM_START_SKUS if self.warm_start is None else self.warm_start
+
     def decide(self, obs: Observation) -> Decision:
         problem = self.problem(obs)
-        solution = solve_lot_sizing(problem, time_limit=self.time_limit, mip_rel_gap=self.mip_rel_gap,
-                                    node_limit=self.node_limit)
+        began = time.perf_counter()
+        relaxed = self._relax_and_round(obs, problem, evaluate=False) if self.warm_starts(obs.n_skus) else None
+        limit = self.time_limit
+        if limit is not None and relaxed is not None:  # the LP took its share of the time
+            limit = max(limit - (time.perf_counter() - began), 1e-3)
+        solution = solve_lot_sizing(problem, time_limit=limit, mip_rel_gap=self.mip_rel_gap,
+                                    node_limit=self.node_limit,
+                                    start_orders=None if relaxed is None else relaxed[1].orders)
         gap = _relative_gap(solution.objective, solution.bound)
         orders = solution.orders[:, 0]
         objective = solution.objective
         candidate = None
         if not gap <= FALLBACK_GAP:  # no incumbent (gap inf) or a poor one at the node or time limit
-            candidate = self._relax_and_round(obs, problem)
+            candidate = self._relax_and_round(obs, problem, relaxed)
             if not math.isfinite(objective):  # no incumbent: zero orders are the plan to beat
                 orders = np.zeros(obs.n_skus)
                 if candidate is not None:
@@ -372,7 +397,8 @@ class MPC(TargetPolicy):
         extra = {"mpc": {"status": solution.status, "objective": solution.objective, "bound": solution.bound,
                          "gap": gap, "fallback": fallback,
                          "fallback_objective": None if candidate is None else candidate[2],
-                         "seconds": solution.seconds, "plan": solution.orders, **solution.diagnostics}}
+                         "seconds": solution.seconds, "plan": solution.orders,
+                         "warm_start": relaxed is not None, **solution.diagnostics}}
         if candidate is not None and fallback == "lp_repaired":
             desired, repaired, _ = candidate
             return Decision(repaired.orders, desired, repair=repaired, extra=extra)
@@ -398,15 +424,21 @@ class MPC(TargetPolicy):
         )
 
     def _relax_and_round(
-        self, obs: Observation, problem: LotSizingProblem
+        self, obs: Observation, problem: LotSizingProblem,
+        rounded: tuple[NDArray[np.float64], RepairResult, float] | None = None, evaluate: bool = True,
     ) -> tuple[NDArray[np.float64], RepairResult, float] | None:
-        """The LP relaxation's period-0 quantities, made whole and feasible by the repair, and their objective."""
-        relaxed = solve_lot_sizing(problem, relax=True, time_limit=self.time_limit)
-        if relaxed.status != "Optimal":
-            return None
-        desired = np.maximum(relaxed.orders[:, 0], 0.0)
-        repaired = self._repair(obs, desired)
-        return desired, repaired, plan_objective(problem, repaired.orders, self.time_limit)
+        """The LP relaxation's period-0 quantities, made whole and feasible by the repair, and their objective
+        (:func:`plan_objective`; NaN without ``evaluate``). ``rounded``: these quantities from an earlier call
+        without ``evaluate`` (the warm start's), evaluated now instead of solving the LP again."""
+        if rounded is None:
+            relaxed = solve_lot_sizing(problem, relax=True, time_limit=self.time_limit)
+            if relaxed.status != "Optimal":
+                return None
+            desired = np.maximum(relaxed.orders[:, 0], 0.0)
+            rounded = desired, self._repair(obs, desired), math.nan
+        desired, repaired, _ = rounded
+        objective = plan_objective(problem, repaired.orders, self.time_limit) if evaluate else math.nan
+        return desired, repaired, objective
 
     def __repr__(self) -> str:
         return (f"MPC(horizon={self.horizon!r}, safety_factor={self.safety_factor!r}, "

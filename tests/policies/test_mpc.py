@@ -791,3 +791,88 @@ def test_an_unbounded_order_limit_keeps_the_order_cost_and_the_moq(order_cost: f
     assert unbounded.status == bounded.status == "Optimal"
     assert unbounded.objective == pytest.approx(bounded.objective, rel=1e-9) and bounded.objective > 0
     np.testing.assert_allclose(unbounded.orders, bounded.orders)
+
+
+def _warm_obs():  # type: ignore[no-untyped-def]
+    return observation([1.0, 0.0, 4.0, 0.0], [6.0, 2.5, 9.0, 3.2], std=1.0, lead_time=[1, 0, 2, 1],
+                       lot_size=np.array([4.0, 1.0, 5.0, 2.0]), moq=np.array([0.0, 3.0, 10.0, 4.0]),
+                       order_cost=np.array([5.0, 0.0, 12.0, 3.0]), constraints=Constraints(budget=70.0),
+                       unit_cost=np.array([2.0, 3.0, 2.0, 2.5]))
+
+
+def test_a_warm_start_keeps_the_certificate_and_feasibility() -> None:
+    """The MILP started from the repaired LP relaxation: a plan within mip_rel_gap of the bound, so within it of
+    the cold MILP's plan, and as feasible."""
+    obs = _warm_obs()
+    cold = MPC(horizon=5, warm_start=False).decide(obs)
+    warm = MPC(horizon=5, warm_start=True).decide(obs)
+    assert cold.extra["mpc"]["warm_start"] is False and warm.extra["mpc"]["warm_start"] is True
+    details = warm.extra["mpc"]
+    assert details["bound"] <= details["objective"] + 1e-6 and details["gap"] <= 1e-2
+    assert details["objective"] <= cold.extra["mpc"]["objective"] / (1 - 1e-2) + 1e-6
+    assert details["objective"] >= cold.extra["mpc"]["bound"] - 1e-6  # the same model: the cold bound holds
+    cat, orders = obs.catalog, warm.orders
+    assert np.all(orders % cat.lot_size == 0) and np.all((orders == 0) | (orders >= cat.moq))
+    assert orders @ cat.unit_cost <= 70.0 + 1e-9
+    # the plan's objective is the model's with these period-0 orders (the rest re-optimized; every later period of
+    # these SKUs is relaxed, so plan_objective is exact)
+    assert plan_objective(MPC(horizon=5).problem(obs), orders) == pytest.approx(details["objective"], rel=1e-7)
+
+
+def test_a_start_that_breaks_the_budget_is_not_returned() -> None:
+    obs = _warm_obs()
+    problem = MPC(horizon=5).problem(obs)
+    start = obs.catalog.lot_size * 20  # 20 lots each: far above the budget of 70
+    assert start @ obs.catalog.unit_cost > 70.0
+    solution = solve_lot_sizing(problem, mip_rel_gap=0.5, start_orders=start)
+    assert solution.orders[:, 0] @ obs.catalog.unit_cost <= 70.0 + 1e-6
+    assert solution.bound <= solution.objective + 1e-6
+
+
+def test_the_optimal_start_is_kept() -> None:
+    obs = _warm_obs()
+    problem = MPC(horizon=5).problem(obs)
+    best = solve_lot_sizing(problem, mip_rel_gap=1e-9)
+    again = solve_lot_sizing(problem, mip_rel_gap=0.5, node_limit=1, start_orders=best.orders[:, 0])
+    assert again.objective == pytest.approx(best.objective, rel=1e-7)
+
+
+@pytest.mark.parametrize("start", [np.zeros(3), np.array([0.0, -4.0, 0.0, 0.0]), np.array([0.0, np.nan, 0.0, 0.0]),
+                                   ["0", "0", "0", "0"]])
+def test_a_bad_start_is_refused_by_name(start: object) -> None:
+    problem = MPC(horizon=5).problem(_warm_obs())
+    with pytest.raises(PlanningError, match="start_orders"):
+        solve_lot_sizing(problem, start_orders=start)
+
+
+def test_warm_start_by_default_from_the_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
+    import hybridinv.policies.mpc as mpc_module
+
+    obs = _warm_obs()
+    monkeypatch.setattr(mpc_module, "WARM_START_SKUS", 4)
+    assert MPC(horizon=5).decide(obs).extra["mpc"]["warm_start"] is True
+    monkeypatch.setattr(mpc_module, "WARM_START_SKUS", 5)
+    assert MPC(horizon=5).decide(obs).extra["mpc"]["warm_start"] is False
+    with pytest.raises(PlanningError, match="warm_start"):
+        MPC(warm_start="yes")  # type: ignore[arg-type]
+
+
+def test_the_fallback_reuses_the_warm_starts_lp(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a poor incumbent the relax-and-round fallback takes the warm start's LP plan: one LP, not two."""
+    import hybridinv.policies.mpc as mpc_module
+
+    relaxations = []
+    starts = []
+
+    def solve(problem, relax=False, start_orders=None, **options):  # type: ignore[no-untyped-def]
+        if relax:
+            relaxations.append(1)
+            return solve_lot_sizing(problem, relax=True)
+        starts.append(start_orders)
+        return mpc_module.LotSizingSolution(np.zeros_like(problem.demand), 1e9, 10.0, "Time limit reached", 0.5)
+
+    monkeypatch.setattr(mpc_module, "solve_lot_sizing", solve)
+    decision = MPC(safety_factor=0.0, horizon=4, warm_start=True).decide(_lots_obs())
+    assert len(relaxations) == 2  # the warm start's LP, and plan_objective's LP of the rest of the horizon
+    assert starts[0] is not None and np.array_equal(starts[0], decision.orders)
+    assert decision.extra["mpc"]["fallback"] == "lp_repaired"
