@@ -148,7 +148,9 @@ class MPC(TargetPolicy):
         incumbent is within ``mip_rel_gap`` of the bound, instead of separating cuts until a heuristic
         finds one: the plan carries the same certificate (``decision.extra["mpc"]["gap"]``) but may be one
         the cuts would have improved on. None (default): on from :data:`WARM_START_SKUS` SKUs. Measured on
-        the ``plan()`` benchmark's catalogs (benchmarks/RESULTS.md, *plan() end to end*).
+        the ``plan()`` benchmark's catalogs (benchmarks/RESULTS.md, *MPC with a warm start*).
+        ``decision.extra["mpc"]`` says whether it was used (``warm_start``) and the seconds its LP and
+        repair took (``start_seconds``; ``seconds`` is the MILP's).
     node_limit : int or None
         Branch-and-bound nodes per solve (HiGHS ``mip_max_nodes``; default 100): a work
         limit that gives the same plan on every machine. Each solve ends at the MIP gap,
@@ -363,13 +365,14 @@ class MPC(TargetPolicy):
     def decide(self, obs: Observation) -> Decision:
         problem = self.problem(obs)
         began = time.perf_counter()
-        relaxed = self._relax_and_round(obs, problem, evaluate=False) if self.warm_starts(obs.n_skus) else None
+        relaxed = self._relaxed_orders(problem) if self.warm_starts(obs.n_skus) else None
+        start = None if relaxed is None else self._repair(obs, relaxed, warn=False).orders  # warned below if used
+        start_seconds = time.perf_counter() - began
         limit = self.time_limit
         if limit is not None and relaxed is not None:  # the LP took its share of the time
-            limit = max(limit - (time.perf_counter() - began), 1e-3)
+            limit = max(limit - start_seconds, 1e-3)
         solution = solve_lot_sizing(problem, time_limit=limit, mip_rel_gap=self.mip_rel_gap,
-                                    node_limit=self.node_limit,
-                                    start_orders=None if relaxed is None else relaxed[1].orders)
+                                    node_limit=self.node_limit, start_orders=start)
         gap = _relative_gap(solution.objective, solution.bound)
         orders = solution.orders[:, 0]
         objective = solution.objective
@@ -398,7 +401,8 @@ class MPC(TargetPolicy):
                          "gap": gap, "fallback": fallback,
                          "fallback_objective": None if candidate is None else candidate[2],
                          "seconds": solution.seconds, "plan": solution.orders,
-                         "warm_start": relaxed is not None, **solution.diagnostics}}
+                         "warm_start": relaxed is not None,
+                         "start_seconds": start_seconds if relaxed is not None else 0.0, **solution.diagnostics}}
         if candidate is not None and fallback == "lp_repaired":
             desired, repaired, _ = candidate
             return Decision(repaired.orders, desired, repair=repaired, extra=extra)
@@ -410,7 +414,7 @@ class MPC(TargetPolicy):
         result = self._repair(obs, orders)
         return Decision(result.orders, orders.copy(), repair=result, extra=extra)
 
-    def _repair(self, obs: Observation, orders: NDArray[np.float64]) -> RepairResult:
+    def _repair(self, obs: Observation, orders: NDArray[np.float64], warn: bool = True) -> RepairResult:
         from hybridinv.repair import repair_orders
 
         return repair_orders(
@@ -420,25 +424,26 @@ class MPC(TargetPolicy):
             obs.constraints,
             backend=self.repair or "fast",
             expected_demand=obs.forecast(int(obs.catalog.lead_time.max()) + 1),
-            warn=not obs.simulated,
+            warn=warn and not obs.simulated,
         )
 
+    def _relaxed_orders(self, problem: LotSizingProblem) -> NDArray[np.float64] | None:
+        """The LP relaxation's period-0 quantities (>= 0), None when the LP does not solve (in time)."""
+        relaxed = solve_lot_sizing(problem, relax=True, time_limit=self.time_limit)
+        if relaxed.status != "Optimal":
+            return None
+        return np.maximum(relaxed.orders[:, 0], 0.0)
+
     def _relax_and_round(
-        self, obs: Observation, problem: LotSizingProblem,
-        rounded: tuple[NDArray[np.float64], RepairResult, float] | None = None, evaluate: bool = True,
+        self, obs: Observation, problem: LotSizingProblem, relaxed: NDArray[np.float64] | None = None,
     ) -> tuple[NDArray[np.float64], RepairResult, float] | None:
-        """The LP relaxation's period-0 quantities, made whole and feasible by the repair, and their objective
-        (:func:`plan_objective`; NaN without ``evaluate``). ``rounded``: these quantities from an earlier call
-        without ``evaluate`` (the warm start's), evaluated now instead of solving the LP again."""
-        if rounded is None:
-            relaxed = solve_lot_sizing(problem, relax=True, time_limit=self.time_limit)
-            if relaxed.status != "Optimal":
-                return None
-            desired = np.maximum(relaxed.orders[:, 0], 0.0)
-            rounded = desired, self._repair(obs, desired), math.nan
-        desired, repaired, _ = rounded
-        objective = plan_objective(problem, repaired.orders, self.time_limit) if evaluate else math.nan
-        return desired, repaired, objective
+        """The LP relaxation's period-0 quantities, made whole and feasible by the repair, and their objective.
+        ``relaxed``: those quantities when the warm start solved the LP already."""
+        desired = self._relaxed_orders(problem) if relaxed is None else relaxed
+        if desired is None:
+            return None
+        repaired = self._repair(obs, desired)
+        return desired, repaired, plan_objective(problem, repaired.orders, self.time_limit)
 
     def __repr__(self) -> str:
         return (f"MPC(horizon={self.horizon!r}, safety_factor={self.safety_factor!r}, "
