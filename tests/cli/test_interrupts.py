@@ -76,6 +76,13 @@ def _group(pgid: int) -> list[int]:
     return found
 
 
+def _command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
+    except OSError:
+        return "?"
+
+
 def _interrupt(tmp_path: Path, args: list[str], signum: str, started: Callable[[int], bool]) -> tuple[int, str]:
     """Run ``hybridinv <args>`` in its own process group, wait until ``started(pid)``, send ``signum`` and return
     the exit code and stderr once the command has ended (within 30 s, or the test fails); no process of its group
@@ -108,7 +115,10 @@ def _interrupt(tmp_path: Path, args: list[str], signum: str, started: Callable[[
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-    left = _group(process.pid)
+    deadline = time.monotonic() + 5  # multiprocessing's resource tracker ends when it reads EOF, a moment later
+    while _group(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = {pid: _command_line(pid) for pid in _group(process.pid)}
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     assert not left, f"processes left running: {left}"
