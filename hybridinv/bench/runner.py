@@ -288,19 +288,24 @@ def _map_process(tasks: Sequence[Task], workers: int, advance: Callable[[int], A
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
+    from hybridinv._pool import starting_workers, stop_pool
+
     out: list[TaskResult | None] = [None] * len(tasks)
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
     try:
-        futures = {pool.submit(execute, task): index for index, task in enumerate(tasks)}
+        with starting_workers():  # the workers are started at submit: Ctrl-C is the command's, not theirs
+            futures = {pool.submit(execute, task): index for index, task in enumerate(tasks)}
         for future in as_completed(futures):
             out[futures[future]] = future.result()
             advance(1)
     except BrokenProcessPool as error:
-        pool.shutdown(wait=False, cancel_futures=True)
+        stop_pool(pool)
         raise RuntimeError(BROKEN_POOL_HINT) from error
-    except BaseException:  # Ctrl-C or a failed task: drop the queued tasks instead of waiting for them
-        pool.shutdown(wait=False, cancel_futures=True)
+    except BaseException:
+        # Ctrl-C, SIGTERM or a failed task: the workers are terminated, not waited for (an interrupted bench waited
+        # for the episodes they had taken, a SIGTERM-ed one hung at exit; until 2026-12-07)
+        stop_pool(pool)
         raise
     pool.shutdown()
     return [result for result in out if result is not None]

@@ -112,8 +112,18 @@ def _run_batch(tasks: list[dict[str, Any]], backend: str, jobs: int) -> list[dic
         return [_evaluate(task) for task in tasks]
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
-        return list(pool.map(_evaluate, tasks))
+    from hybridinv._pool import starting_workers, stop_pool
+
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)))
+    try:
+        with starting_workers():  # Ctrl-C is the command's, not the workers' (they printed KeyboardInterrupt)
+            results = pool.map(_evaluate, tasks)
+        return list(results)
+    except BaseException:  # an interruption (or a failed candidate) ends the batch's workers, not waited for
+        stop_pool(pool)
+        raise
+    finally:
+        pool.shutdown()
 
 
 @dataclass(frozen=True, eq=False)
