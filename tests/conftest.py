@@ -156,3 +156,39 @@ def scenario_or_skip(name: str):  # type: ignore[no-untyped-def]
     if dataset in DATASETS and not (data_dir() / DATASETS[dataset]).exists():
         pytest.skip(f"real demand data not found in {data_dir()} (set HYBRIDINV_DATA)")
     return scenarios.get(name)
+
+
+def child_pids(pid: int) -> list[int]:
+    """The child processes of ``pid`` (Linux /proc; [] once it has ended)."""
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def interrupt_and_wait(process: Any, signum: str, timeout: float) -> tuple[str, str]:
+    """Send ``signum`` to a command started in its own process group (SIGINT to the whole group, as Ctrl-C does;
+    SIGTERM to the command's process only, as ``kill`` does) and return its (stdout, stderr) at its end. Fails the
+    test when it is still running ``timeout`` seconds later, with the stacks it dumps on SIGUSR1 (the command
+    registers ``faulthandler`` for it) in the message; the process group is killed either way."""
+    import signal
+    import subprocess
+    import time
+
+    try:
+        if signum == "SIGINT":
+            os.killpg(process.pid, signal.SIGINT)
+        else:
+            os.kill(process.pid, signal.SIGTERM)
+        try:
+            out, err = process.communicate(timeout=timeout)  # at EOF of stderr: every worker holding it has exited
+        except subprocess.TimeoutExpired:
+            os.kill(process.pid, signal.SIGUSR1)
+            time.sleep(2)
+            os.killpg(process.pid, signal.SIGKILL)
+            pytest.fail(f"still running {timeout:g} s after {signum}:\n{process.communicate()[1][-6000:]}")
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    return out, err

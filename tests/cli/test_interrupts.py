@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import child_pids, interrupt_and_wait
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads worker processes from /proc")
 
@@ -53,13 +54,6 @@ _TOY = textwrap.dedent(
         return Slow()
     """
 )
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
 
 
 def _group(pgid: int) -> list[int]:
@@ -98,23 +92,12 @@ def _interrupt(tmp_path: Path, args: list[str], signum: str, started: Callable[[
         while not started(process.pid):
             assert process.poll() is None and time.monotonic() < deadline, process.communicate()
             time.sleep(0.1)
-        if signum == "SIGINT":  # Ctrl-C reaches every process of the group
-            os.killpg(process.pid, signal.SIGINT)
-        else:
-            os.kill(process.pid, signal.SIGTERM)
-        try:
-            # at EOF of stderr: every worker holding it has exited too; the workers' tasks run for a minute, so a
-            # command waiting for them does not end in time
-            _, stderr = process.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGUSR1)
-            time.sleep(2)
-            os.killpg(process.pid, signal.SIGKILL)
-            pytest.fail(f"still running 30 s after {signum}:\n{process.communicate()[1][-6000:]}")
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    except BaseException:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise
+    # the workers' tasks run for a minute, so a command waiting for them does not end within the 30 s
+    _, stderr = interrupt_and_wait(process, signum, timeout=30)
     deadline = time.monotonic() + 5  # multiprocessing's resource tracker ends when it reads EOF, a moment later
     while _group(process.pid) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -130,7 +113,7 @@ def _started_workers(tmp_path: Path, count: int) -> Callable[[int], bool]:
 
 
 def _pool_started(count: int) -> Callable[[int], bool]:
-    return lambda pid: len(_children(pid)) >= count
+    return lambda pid: len(child_pids(pid)) >= count
 
 
 @pytest.mark.parametrize(("signum", "code"), SIGNALS)

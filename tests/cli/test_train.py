@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import child_pids, interrupt_and_wait
 
 from hybridinv.cli import main
 
@@ -322,13 +323,6 @@ def test_evolution_strategies_train_without_the_rl_extra(tmp_path: Path) -> None
     assert "exit 1" in ppo.stdout and "hybridinv[rl]" in ppo.stdout + ppo.stderr  # the one-line hint, as before
 
 
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -360,25 +354,15 @@ def test_an_interrupted_es_training_stops_with_one_line_and_its_exit_code(tmp_pa
                                text=True, start_new_session=True)  # its own process group, as a terminal's job
     try:
         deadline = time.monotonic() + 120
-        while not (out / "metadata.json").exists() or len(_children(process.pid)) < 2:  # a checkpoint, the pool
+        while not (out / "metadata.json").exists() or len(child_pids(process.pid)) < 2:  # a checkpoint, the pool
             assert process.poll() is None and time.monotonic() < deadline, process.communicate()
             time.sleep(0.1)
-        workers = _children(process.pid)
-        if signum == "SIGINT":  # Ctrl-C reaches every process of the group
-            os.killpg(process.pid, signal.SIGINT)
-        else:  # a service manager, `kill`: the command's process only
-            os.kill(process.pid, signal.SIGTERM)
-        try:
-            stdout, stderr = process.communicate(timeout=60)  # at EOF of stderr: every worker holding it has exited
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGUSR1)
-            time.sleep(2)
-            os.killpg(process.pid, signal.SIGKILL)
-            pytest.fail(f"still running 60 s after {signum}:\n{process.communicate()[1][-6000:]}")
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        workers = child_pids(process.pid)
+    except BaseException:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise
+    stdout, stderr = interrupt_and_wait(process, signum, timeout=60)
     assert process.returncode == code, stderr
     *bar, last = stderr.strip().splitlines()
     assert last == (f"Interrupted by {signum}: stopped before the end; {out} holds the best model evaluated before "
