@@ -27,7 +27,7 @@ from hybridinv.core._frame import (
     sku_column,
 )
 from hybridinv.core._observed import observed_mean
-from hybridinv.core.catalog import Catalog
+from hybridinv.core.catalog import Catalog, near_sku
 from hybridinv.core.constraints import Constraints
 from hybridinv.core.errors import (
     PlanningError,
@@ -488,11 +488,14 @@ class DigitalTwin:
             unknown = ~receipt_skus.isin(set(matrix.sku)).to_numpy()
             if unknown.any():
                 first = receipt_skus.iloc[int(np.flatnonzero(unknown)[0])]
+                # the sales log's SKU that one means, written another way ('123' for '00123', 'A1 ' for 'A1'):
+                # its receipts were dropped and it kept the default lead time, with no word of which SKU was meant
+                hint = near_sku(first, matrix.sku, "sales log")
                 if unknown.all():  # two logs that do not match: nothing of the receipts would be used
-                    raise PlanningError("no receipt names a SKU of the sales log", column="sku", sku=first)
+                    raise PlanningError(f"no receipt names a SKU of the sales log{hint}", column="sku", sku=first)
                 names = receipt_skus[unknown].unique()
                 warnings.warn(f"receipts of {len(names)} SKU(s) without sales in the log (first {first!r}) are "
-                              "not used", PlanningWarning, stacklevel=2)
+                              f"not used{hint}", PlanningWarning, stacklevel=2)
             self.supply_fit_ = supply.aligned(matrix.sku)
         self.report_ = self.report()
         return self
@@ -592,7 +595,9 @@ class DigitalTwin:
             user["sku"] = sku_column(user, "catalog")  # a SKU listed twice could not be matched to the log
             missing = sorted(set(skus) - set(user["sku"]))
             if missing:
-                raise PlanningError("catalog has no row for a SKU of the log", column="sku", sku=missing[0])
+                # '123' for the log's '00123' (a spreadsheet dropped the zeros): the hint names the row meant
+                raise PlanningError(f"catalog has no row for a SKU of the log{near_sku(missing[0], user['sku'])}",
+                                    column="sku", sku=missing[0])
             unsold = sorted(set(user["sku"]) - set(skus))
             if unsold:  # left out without a word: a planner's catalog row that the twin cannot fit
                 warnings.warn(f"{len(unsold)} catalog SKU(s) have no sales in the log and are left out of the "
