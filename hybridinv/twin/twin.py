@@ -157,6 +157,8 @@ def aggregate_sales(sales: pd.DataFrame, period: PlanningPeriod | str = Planning
     if no_sku.any():  # a NaN SKU became the SKU "nan" (or a TypeError when sorting), an empty one a SKU ""
         bad = int(np.flatnonzero(no_sku)[0])
         raise PlanningError(f"row {bad}: the SKU is missing", column="sku", value=df["sku"].iloc[bad])
+    if df["date"].isna().all():  # read as numbers (NaN), it was refused as "dates ... not numbers", value nan
+        raise PlanningError("the date column is empty (no row has a date)", column="date", sku=df["sku"].iloc[0])
     if pd.api.types.is_numeric_dtype(df["date"]) or pd.api.types.is_bool_dtype(df["date"]):
         # numbers were read as nanoseconds since 1970: a whole log in one period
         raise PlanningError("dates must be dates or date text (such as 2024-01-31), not numbers", column="date",

@@ -57,3 +57,16 @@ def test_cli_twin_names_the_catalog_row_a_spreadsheet_rewrote(tmp_path):
     assert result.exit_code == 1
     assert "sku '00123'" in result.output and "the catalog has '123'" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_date_column_empty_in_every_row_is_said_to_be_empty(tmp_path):
+    sales = _sales()
+    sales["date"] = ""
+    sales.to_csv(tmp_path / "sales.csv", index=False)  # read back, the empty column is NaN, a float column
+    read = pd.read_csv(tmp_path / "sales.csv", dtype={"sku": str})
+    with pytest.raises(PlanningError, match="the date column is empty") as info:
+        DigitalTwin(period="week").fit(read)
+    assert info.value.column == "date" and info.value.sku == "00123"
+    result = CliRunner().invoke(main, ["twin", "--sales", str(tmp_path / "sales.csv"), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1 and "the date column is empty" in result.output
+    assert "not numbers" not in result.output
