@@ -27,7 +27,14 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from hybridinv.core._frame import date_column, quiet_date_parsing, refuse_headerless, require_columns, require_frame
+from hybridinv.core._frame import (
+    date_column,
+    quiet_date_parsing,
+    refuse_headerless,
+    require_columns,
+    require_frame,
+    warn_text_variants,
+)
 from hybridinv.core._periods import STEPS, WEEK_LABEL, period_columns_kind, step_kind, week_starts
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.errors import PlanningError, PlanningWarning, whole_number
@@ -434,6 +441,7 @@ def _from_long(df: pd.DataFrame, freq: str | None) -> DemandHistory:
     codes, labels, kind = _period_codes(df["period"], freq, skus)
     sku_codes, names = pd.factorize(skus, sort=True)
     _warn_repeated_rows(df, skus)
+    warn_text_variants(names, _TABLE, stacklevel=4)  # 'A1' and 'A1 ' split one SKU's demand in two
     _warn_empty_periods(codes, labels, kind)
     demand = np.full((len(labels), len(names)), np.nan)
     sums = np.zeros_like(demand)
@@ -479,6 +487,7 @@ def _from_wide(df: pd.DataFrame) -> DemandHistory:
         raise PlanningError(f"{_TABLE} has an empty SKU", column="sku")
     if skus.duplicated().any():
         raise PlanningError(f"{_TABLE} lists SKU more than once", column="sku", sku=skus[skus.duplicated()].iloc[0])
+    warn_text_variants(skus, _TABLE, stacklevel=4)
     columns = [c for c in df.columns if c != "sku"]
     if len(columns) < 2:
         raise PlanningError(f"{_TABLE} (wide layout) needs at least 2 period columns", column="sku")

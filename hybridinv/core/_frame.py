@@ -12,6 +12,7 @@ import lzma
 import math
 import re
 import unicodedata
+import warnings
 import zipfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core._quiet import warnings_filtered
-from hybridinv.core.errors import PlanningError, number_array
+from hybridinv.core.errors import PlanningError, PlanningWarning, number_array
 from hybridinv.core.limits import MAX_LEAD_TIME, MAX_QUANTITY
 
 __all__ = [
@@ -216,6 +217,24 @@ def number_variant(name: object, candidates: Iterable[object]) -> str | None:
     value = decimal.Decimal(text)
     return next((str(c) for c in candidates if str(c) != str(name) and _NUMBER_CODE.fullmatch(str(c).strip())
                  and decimal.Decimal(str(c).strip()) == value), None)
+
+
+def warn_text_variants(names: Iterable[object], table: str, stacklevel: int = 3) -> None:
+    """Warn when two of ``names`` (a log's distinct SKU codes) are one code written with other spaces at its ends or
+    other case (:func:`text_key`): ``"A1"`` and ``"A1 "`` from a padded spreadsheet cell are read as two SKUs, each
+    with part of the sales, and the fit, the forecast and the plan split one SKU's demand in two without a word."""
+    seen: dict[str, str] = {}
+    pairs: list[tuple[str, str]] = []
+    for name in (str(n) for n in names):
+        other = seen.setdefault(text_key(name), name)
+        if other != name:
+            pairs.append((other, name))
+    if pairs:
+        first, second = pairs[0]
+        warnings.warn(PlanningWarning(
+            f"{table}: {len(pairs)} SKU code(s) are another code written with other spaces at its ends or other case "
+            f"(first: {first!r} and {second!r}); codes are compared as text, so they are read as different SKUs, "
+            "each with part of the rows: write each SKU's code one way if they are one SKU"), stacklevel=stacklevel)
 
 
 def text_key(name: object) -> str:

@@ -25,6 +25,7 @@ from hybridinv.core._frame import (
     require_columns,
     require_frame,
     sku_column,
+    warn_text_variants,
 )
 from hybridinv.core._observed import observed_mean
 from hybridinv.core.catalog import Catalog, near_sku
@@ -205,6 +206,7 @@ def aggregate_sales(sales: pd.DataFrame, period: PlanningPeriod | str = Planning
                             "periods: check the earliest and latest dates", column="date", value=str(first))
     span = pd.period_range(first, last, freq=period.freq)
     skus = np.array(sorted(frame["sku"].unique()), dtype=object)
+    warn_text_variants(skus, "sales")  # 'A1' and 'A1 ' split one SKU's sales in two
     wide = grouped["quantity"].unstack("sku").reindex(index=span, columns=skus).fillna(0.0)
     _check_period_totals(wide, period)
     flags = grouped["stockout"].astype(float).unstack("sku").reindex(index=span, columns=skus).fillna(0.0)

@@ -70,3 +70,30 @@ def test_a_date_column_empty_in_every_row_is_said_to_be_empty(tmp_path):
     result = CliRunner().invoke(main, ["twin", "--sales", str(tmp_path / "sales.csv"), "--out", str(tmp_path / "o")])
     assert result.exit_code == 1 and "the date column is empty" in result.output
     assert "not numbers" not in result.output
+
+
+def test_sku_codes_that_differ_only_in_spaces_or_case_are_warned_about():
+    sales = _sales(("00123", "A1"))
+    sales.loc[sales.index % 4 == 0, "sku"] = "00123 "  # a padded spreadsheet cell in some rows
+    with pytest.warns(PlanningWarning, match=r"sales: 1 SKU code.*'00123' and '00123 '"):
+        twin = DigitalTwin(period="week").fit(sales)
+    assert sorted(twin.matrix_.sku) == ["00123", "00123 ", "A1"]  # still read as written: codes are text
+
+
+@pytest.mark.parametrize("layout", ["long", "wide"])
+def test_history_sku_codes_that_differ_only_in_spaces_or_case_are_warned_about(layout):
+    from hybridinv.backtest.history import read_history
+
+    long = pd.DataFrame({"sku": ["A1", "a1", "B"] * 3, "period": np.repeat([1, 2, 3], 3), "quantity": 4})
+    frame = long if layout == "long" else long.pivot(index="sku", columns="period", values="quantity").reset_index()
+    with pytest.warns(PlanningWarning, match=r"history: 1 SKU code.*'A1' and 'a1'"):
+        history = read_history(frame)
+    assert history.demand.shape == (3, 3)
+
+
+def test_distinct_sku_codes_are_not_warned_about():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PlanningWarning)
+        DigitalTwin(period="week").fit(_sales(("00123", "0123", "A1", "A1-B")))
