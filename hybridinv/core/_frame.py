@@ -961,10 +961,30 @@ def _day_first(fields: Mapping[str, tuple[pd.Series, pd.Series, pd.Series]]) -> 
     first = pd.concat([f for f, _, _ in fields.values()])
     second = pd.concat([s for _, s, _ in fields.values()])
     if first.nunique() == 1 < second.nunique() or second.nunique() == 1 < first.nunique():
-        return bool(first.nunique() == 1)  # the constant field is the day
+        day_first = bool(first.nunique() == 1)  # the constant field is the day
+        _warn_one_year_reading(fields, day_first)
+        return day_first
     column, (_, _, text) = next(iter(fields.items()))
     raise PlanningError("ambiguous dates: day/month or month/day? (no day above 12 tells); write them as "
                         "YYYY-MM-DD", column=column, value=text.iloc[0])
+
+
+def _warn_one_year_reading(fields: Mapping[str, tuple[pd.Series, pd.Series, pd.Series]], day_first: bool) -> None:
+    """Warn when numeric dates read with the constant field as the day all fall in one year: read the other way
+    they are days 1-12 of one month, just as regular (``01/02/2024`` to ``10/02/2024``: the 2nd of January to
+    October, or 1 to 10 February written day first). Across years the other reading puts every date in one month
+    of each year, so it is not warned about."""
+    text = pd.concat([t for _, _, t in fields.values()])
+    years = text.str.extract(_NUMERIC_DATE)[3]
+    if years.nunique() != 1:
+        return
+    column, (_, _, values) = next(iter(fields.items()))
+    example = values.iloc[0]
+    order, other = ("day first", "month first") if day_first else ("month first", "day first")
+    warnings.warn(PlanningWarning(
+        f"column {column!r}: numeric dates such as {example!r} fit both orders; they are read {order}, as one date "
+        f"a month apart (the field that never changes is taken for the day), but read {other} they are days of "
+        "one month. If they are days, write the dates as YYYY-MM-DD"), stacklevel=5)
 
 
 def _pandas_dates(values: pd.Series, column: str) -> pd.Series:

@@ -97,3 +97,29 @@ def test_distinct_sku_codes_are_not_warned_about():
     with warnings.catch_warnings():
         warnings.simplefilter("error", PlanningWarning)
         DigitalTwin(period="week").fit(_sales(("00123", "0123", "A1", "A1-B")))
+
+
+def test_one_year_of_dates_read_with_the_constant_field_as_the_day_is_warned_about():
+    from hybridinv.backtest.history import read_history
+    from hybridinv.twin import aggregate_sales
+
+    # 1 to 10 February written day first, or the 2nd of January to October written month first: read as months
+    days = pd.DataFrame({"date": [f"{d:02d}/02/2024" for d in range(1, 11)], "sku": "A", "quantity": 1})
+    with pytest.warns(PlanningWarning, match=r"'01/02/2024' fit both orders.*read month first.*days of one month"):
+        matrix = aggregate_sales(days, "month")
+    assert [str(p) for p in matrix.periods[:2]] == ["2024-01", "2024-02"]  # the reading is kept, and said
+    with pytest.warns(PlanningWarning, match="fit both orders"):
+        read_history(days.rename(columns={"date": "period"}))
+
+
+def test_dates_of_several_years_with_a_constant_day_are_read_without_a_warning():
+    import warnings
+
+    from hybridinv.twin import aggregate_sales
+
+    monthly = pd.DataFrame({"date": [f"01/{m:02d}/{y}" for y in (2023, 2024) for m in range(1, 13)], "sku": "A",
+                            "quantity": 1})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PlanningWarning)
+        matrix = aggregate_sales(monthly, "month")
+    assert len(matrix.periods) == 24
