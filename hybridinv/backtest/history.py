@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 
 from hybridinv.core._frame import (
     date_column,
+    not_a_number_hint,
     quiet_date_parsing,
     refuse_headerless,
     require_columns,
@@ -413,7 +414,9 @@ def _quantities(values: pd.Series, skus: pd.Series, period: str | None = None) -
     bad = numeric.isna() & values.notna()
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        hint = "" if period is None else " (every column but sku is a period of the wide layout)"
+        hint = not_a_number_hint(values.iloc[i])  # "1,234" or "3,5": the comma, named
+        if not hint and period is not None:
+            hint = " (every column but sku is a period of the wide layout)"
         raise PlanningError(f"{_TABLE}: {where} holds something that is not a number{hint}", column=column,
                             sku=str(skus.iloc[i]), value=values.iloc[i])
     out = numeric.to_numpy(dtype=np.float64, na_value=np.nan)

@@ -741,6 +741,22 @@ def _within(
 #: Texts pandas reads as missing by default; files are read with only the empty cell missing (read_csv_file).
 _MISSING_MARKERS = frozenset({"na", "n/a", "#n/a", "#na", "nan", "-nan", "null", "none", "<na>"})
 
+#: A number written with a comma: a thousands separator (``1,234``, ``1,234.5``) or a decimal comma (``3,5``).
+_COMMA_NUMBER = re.compile(r"\s*[+-]?\d+(,\d+)+(\.\d+)?\s*")
+
+
+def not_a_number_hint(value: object) -> str:
+    """Why a cell that is not a number is text, for the error: a missing-value marker (``#N/A``) or a number written
+    with a comma (a thousands separator or a decimal comma, quoted in a CSV file: ``"1,234"``, ``"3,5"``), else ""."""
+    text = str(value).strip()
+    if text.lower() in _MISSING_MARKERS:
+        return (" (only an empty cell means 'not set'; a missing-value marker is refused, since #N/A is also "
+                "a spreadsheet's failed lookup)")
+    if _COMMA_NUMBER.fullmatch(text):
+        return (" (a number written with a comma: a thousands separator or a decimal comma? write it without "
+                "thousands separators and with '.' as the decimal point, 1234 or 3.5)")
+    return ""
+
 
 def numeric_column(
     df: pd.DataFrame,
@@ -780,9 +796,8 @@ def numeric_column(
         if not_numeric.any():
             i = int(np.flatnonzero(not_numeric)[0])
             value = series.iloc[i]
-            hint = (" (only an empty cell means 'not set'; a missing-value marker is refused, since #N/A is also "
-                    "a spreadsheet's failed lookup)" if str(value).strip().lower() in _MISSING_MARKERS else "")
-            raise PlanningError(f"{table}: value is not a number{hint}", column=column, sku=skus[i], value=value)
+            raise PlanningError(f"{table}: value is not a number{not_a_number_hint(value)}", column=column,
+                                sku=skus[i], value=value)
         arr = numeric.to_numpy(dtype=np.float64, na_value=np.nan)
     empty = series.isna().to_numpy() if blank is not None else np.zeros(0, dtype=bool)
     if blank is not None and empty.any():

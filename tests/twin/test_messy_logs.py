@@ -123,3 +123,19 @@ def test_dates_of_several_years_with_a_constant_day_are_read_without_a_warning()
         warnings.simplefilter("error", PlanningWarning)
         matrix = aggregate_sales(monthly, "month")
     assert len(matrix.periods) == 24
+
+
+@pytest.mark.parametrize("written", ["1,234", "3,5", "1,234.5"])
+def test_a_quantity_written_with_a_comma_is_named_as_a_separator(tmp_path, written):
+    from hybridinv.backtest.history import read_history
+
+    sales = _sales().astype({"quantity": object})
+    sales.loc[3, "quantity"] = written
+    sales.to_csv(tmp_path / "sales.csv", index=False)  # quoted by pandas: one cell
+    result = CliRunner().invoke(main, ["twin", "--sales", str(tmp_path / "sales.csv"), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert f"value '{written}'" in result.output and "thousands separator or a decimal comma" in result.output
+    history = pd.DataFrame({"sku": ["A", "A", "A"], "period": [1, 2, 3], "quantity": ["4", written, "5"]})
+    with pytest.raises(PlanningError, match="thousands separator or a decimal comma") as info:
+        read_history(history)
+    assert (info.value.column, info.value.sku, info.value.value) == ("quantity", "A", written)
