@@ -34,6 +34,7 @@ from hybridinv.core._frame import (
     refuse_headerless,
     require_columns,
     require_frame,
+    text_variant,
     warn_text_variants,
 )
 from hybridinv.core._periods import STEPS, WEEK_LABEL, period_columns_kind, step_kind, week_starts
@@ -391,6 +392,11 @@ def read_history(frame: pd.DataFrame | DemandHistory, freq: str | None = None) -
         )
     if len(df) == 0:
         raise PlanningError(f"{_TABLE} has no rows", column="sku")
+    for column in df.columns:  # 'sku, period, quantity' (a space after each comma) was read as the wide layout
+        meant = text_variant(column, ("period", "quantity"))
+        if meant is not None:
+            raise PlanningError(f"{_TABLE} column {str(column)!r} is {meant!r} written with other spaces or case; "
+                                f"name it exactly (long layout: sku, period, quantity)", column=str(column))
     if {"period", "quantity"} & set(df.columns):  # half a long layout was read as wide: "lists SKU more than once"
         require_columns(df, ["sku", "period", "quantity"], f"{_TABLE} (long layout)")
         extra = sorted(set(df.columns) - {"sku", "period", "quantity"})

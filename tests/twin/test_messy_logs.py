@@ -139,3 +139,15 @@ def test_a_quantity_written_with_a_comma_is_named_as_a_separator(tmp_path, writt
     with pytest.raises(PlanningError, match="thousands separator or a decimal comma") as info:
         read_history(history)
     assert (info.value.column, info.value.sku, info.value.value) == ("quantity", "A", written)
+
+
+@pytest.mark.parametrize("header", ["sku, period, quantity", "sku,Period,Quantity", "sku,period ,quantity"])
+def test_a_history_header_written_with_spaces_or_case_is_named(tmp_path, header):
+    rows = "".join(f"{sku},{period},{qty}\n" for sku in ("00123", "B") for period, qty in ((1, 4), (2, 5), (3, 6)))
+    (tmp_path / "history.csv").write_text(header + "\n" + rows, encoding="utf-8")
+    (tmp_path / "catalog.csv").write_text("sku,unit_cost,holding_cost,shortage_cost,lead_time\n00123,1,0.2,2,1\n"
+                                          "B,2,0.2,2,1\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["backtest", "--history", str(tmp_path / "history.csv"), "--catalog",
+                                       str(tmp_path / "catalog.csv"), "--cutoff", "count:2"])
+    assert result.exit_code == 1
+    assert "written with other spaces or case" in result.output and "more than once" not in result.output
