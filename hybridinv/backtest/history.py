@@ -27,7 +27,16 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from hybridinv.core._frame import date_column, quiet_date_parsing, refuse_headerless, require_columns, require_frame
+from hybridinv.core._frame import (
+    date_column,
+    not_a_number_hint,
+    quiet_date_parsing,
+    refuse_headerless,
+    require_columns,
+    require_frame,
+    text_variant,
+    warn_text_variants,
+)
 from hybridinv.core._periods import STEPS, WEEK_LABEL, period_columns_kind, step_kind, week_starts
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.errors import PlanningError, PlanningWarning, whole_number
@@ -383,6 +392,11 @@ def read_history(frame: pd.DataFrame | DemandHistory, freq: str | None = None) -
         )
     if len(df) == 0:
         raise PlanningError(f"{_TABLE} has no rows", column="sku")
+    for column in df.columns:  # 'sku, period, quantity' (a space after each comma) was read as the wide layout
+        meant = text_variant(column, ("period", "quantity"))
+        if meant is not None:
+            raise PlanningError(f"{_TABLE} column {str(column)!r} is {meant!r} written with other spaces or case; "
+                                f"name it exactly (long layout: sku, period, quantity)", column=str(column))
     if {"period", "quantity"} & set(df.columns):  # half a long layout was read as wide: "lists SKU more than once"
         require_columns(df, ["sku", "period", "quantity"], f"{_TABLE} (long layout)")
         extra = sorted(set(df.columns) - {"sku", "period", "quantity"})
@@ -406,7 +420,9 @@ def _quantities(values: pd.Series, skus: pd.Series, period: str | None = None) -
     bad = numeric.isna() & values.notna()
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        hint = "" if period is None else " (every column but sku is a period of the wide layout)"
+        hint = not_a_number_hint(values.iloc[i])  # "1,234" or "3,5": the comma, named
+        if not hint and period is not None:
+            hint = " (every column but sku is a period of the wide layout)"
         raise PlanningError(f"{_TABLE}: {where} holds something that is not a number{hint}", column=column,
                             sku=str(skus.iloc[i]), value=values.iloc[i])
     out = numeric.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -434,6 +450,7 @@ def _from_long(df: pd.DataFrame, freq: str | None) -> DemandHistory:
     codes, labels, kind = _period_codes(df["period"], freq, skus)
     sku_codes, names = pd.factorize(skus, sort=True)
     _warn_repeated_rows(df, skus)
+    warn_text_variants(names, _TABLE, stacklevel=4)  # 'A1' and 'A1 ' split one SKU's demand in two
     _warn_empty_periods(codes, labels, kind)
     demand = np.full((len(labels), len(names)), np.nan)
     sums = np.zeros_like(demand)
@@ -479,6 +496,7 @@ def _from_wide(df: pd.DataFrame) -> DemandHistory:
         raise PlanningError(f"{_TABLE} has an empty SKU", column="sku")
     if skus.duplicated().any():
         raise PlanningError(f"{_TABLE} lists SKU more than once", column="sku", sku=skus[skus.duplicated()].iloc[0])
+    warn_text_variants(skus, _TABLE, stacklevel=4)
     columns = [c for c in df.columns if c != "sku"]
     if len(columns) < 2:
         raise PlanningError(f"{_TABLE} (wide layout) needs at least 2 period columns", column="sku")

@@ -12,6 +12,7 @@ import lzma
 import math
 import re
 import unicodedata
+import warnings
 import zipfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core._quiet import warnings_filtered
-from hybridinv.core.errors import PlanningError, number_array
+from hybridinv.core.errors import PlanningError, PlanningWarning, number_array
 from hybridinv.core.limits import MAX_LEAD_TIME, MAX_QUANTITY
 
 __all__ = [
@@ -216,6 +217,24 @@ def number_variant(name: object, candidates: Iterable[object]) -> str | None:
     value = decimal.Decimal(text)
     return next((str(c) for c in candidates if str(c) != str(name) and _NUMBER_CODE.fullmatch(str(c).strip())
                  and decimal.Decimal(str(c).strip()) == value), None)
+
+
+def warn_text_variants(names: Iterable[object], table: str, stacklevel: int = 3) -> None:
+    """Warn when two of ``names`` (a log's distinct SKU codes) are one code written with other spaces at its ends or
+    other case (:func:`text_key`): ``"A1"`` and ``"A1 "`` from a padded spreadsheet cell are read as two SKUs, each
+    with part of the sales, and the fit, the forecast and the plan split one SKU's demand in two without a word."""
+    seen: dict[str, str] = {}
+    pairs: list[tuple[str, str]] = []
+    for name in (str(n) for n in names):
+        other = seen.setdefault(text_key(name), name)
+        if other != name:
+            pairs.append((other, name))
+    if pairs:
+        first, second = pairs[0]
+        warnings.warn(PlanningWarning(
+            f"{table}: {len(pairs)} SKU code(s) are another code written with other spaces at its ends or other case "
+            f"(first: {first!r} and {second!r}); codes are compared as text, so they are read as different SKUs, "
+            "each with part of the rows: write each SKU's code one way if they are one SKU"), stacklevel=stacklevel)
 
 
 def text_key(name: object) -> str:
@@ -722,6 +741,22 @@ def _within(
 #: Texts pandas reads as missing by default; files are read with only the empty cell missing (read_csv_file).
 _MISSING_MARKERS = frozenset({"na", "n/a", "#n/a", "#na", "nan", "-nan", "null", "none", "<na>"})
 
+#: A number written with a comma: a thousands separator (``1,234``, ``1,234.5``) or a decimal comma (``3,5``).
+_COMMA_NUMBER = re.compile(r"\s*[+-]?\d+(,\d+)+(\.\d+)?\s*")
+
+
+def not_a_number_hint(value: object) -> str:
+    """Why a cell that is not a number is text, for the error: a missing-value marker (``#N/A``) or a number written
+    with a comma (a thousands separator or a decimal comma, quoted in a CSV file: ``"1,234"``, ``"3,5"``), else ""."""
+    text = str(value).strip()
+    if text.lower() in _MISSING_MARKERS:
+        return (" (only an empty cell means 'not set'; a missing-value marker is refused, since #N/A is also "
+                "a spreadsheet's failed lookup)")
+    if _COMMA_NUMBER.fullmatch(text):
+        return (" (a number written with a comma: a thousands separator or a decimal comma? write it without "
+                "thousands separators and with '.' as the decimal point, 1234 or 3.5)")
+    return ""
+
 
 def numeric_column(
     df: pd.DataFrame,
@@ -761,9 +796,8 @@ def numeric_column(
         if not_numeric.any():
             i = int(np.flatnonzero(not_numeric)[0])
             value = series.iloc[i]
-            hint = (" (only an empty cell means 'not set'; a missing-value marker is refused, since #N/A is also "
-                    "a spreadsheet's failed lookup)" if str(value).strip().lower() in _MISSING_MARKERS else "")
-            raise PlanningError(f"{table}: value is not a number{hint}", column=column, sku=skus[i], value=value)
+            raise PlanningError(f"{table}: value is not a number{not_a_number_hint(value)}", column=column,
+                                sku=skus[i], value=value)
         arr = numeric.to_numpy(dtype=np.float64, na_value=np.nan)
     empty = series.isna().to_numpy() if blank is not None else np.zeros(0, dtype=bool)
     if blank is not None and empty.any():
@@ -942,10 +976,30 @@ def _day_first(fields: Mapping[str, tuple[pd.Series, pd.Series, pd.Series]]) -> 
     first = pd.concat([f for f, _, _ in fields.values()])
     second = pd.concat([s for _, s, _ in fields.values()])
     if first.nunique() == 1 < second.nunique() or second.nunique() == 1 < first.nunique():
-        return bool(first.nunique() == 1)  # the constant field is the day
+        day_first = bool(first.nunique() == 1)  # the constant field is the day
+        _warn_one_year_reading(fields, day_first)
+        return day_first
     column, (_, _, text) = next(iter(fields.items()))
     raise PlanningError("ambiguous dates: day/month or month/day? (no day above 12 tells); write them as "
                         "YYYY-MM-DD", column=column, value=text.iloc[0])
+
+
+def _warn_one_year_reading(fields: Mapping[str, tuple[pd.Series, pd.Series, pd.Series]], day_first: bool) -> None:
+    """Warn when numeric dates read with the constant field as the day all fall in one year: read the other way
+    they are days 1-12 of one month, just as regular (``01/02/2024`` to ``10/02/2024``: the 2nd of January to
+    October, or 1 to 10 February written day first). Across years the other reading puts every date in one month
+    of each year, so it is not warned about."""
+    text = pd.concat([t for _, _, t in fields.values()])
+    years = text.str.extract(_NUMERIC_DATE)[3]
+    if years.nunique() != 1:
+        return
+    column, (_, _, values) = next(iter(fields.items()))
+    example = values.iloc[0]
+    order, other = ("day first", "month first") if day_first else ("month first", "day first")
+    warnings.warn(PlanningWarning(
+        f"column {column!r}: numeric dates such as {example!r} fit both orders; they are read {order}, as one date "
+        f"a month apart (the field that never changes is taken for the day), but read {other} they are days of "
+        "one month. If they are days, write the dates as YYYY-MM-DD"), stacklevel=5)
 
 
 def _pandas_dates(values: pd.Series, column: str) -> pd.Series:

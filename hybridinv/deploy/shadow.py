@@ -26,6 +26,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core._frame import ExtraColumns, by_sku_labels, check_columns, require_columns, require_frame
+from hybridinv.core.catalog import near_sku
 from hybridinv.core.errors import ConstraintViolationWarning, PlanningError, number_in, require_policy, whole_number
 from hybridinv.core.limits import MAX_PERIODS, MAX_QUANTITY
 from hybridinv.sim.ledger import COST_COMPONENTS
@@ -177,7 +178,9 @@ class LoggedOrders:
         column = pd.Index(names).get_indexer(sku)
         if (column < 0).any():
             bad = int(np.flatnonzero(column < 0)[0])
-            raise PlanningError(f"{_DECISIONS} name a SKU that is not in the sales log", column="sku", sku=sku[bad])
+            # '123' for the log's '00123', 'A1 ' for 'A1': the hint names the SKU meant
+            raise PlanningError(f"{_DECISIONS} name a SKU that is not in the sales log"
+                                f"{near_sku(sku[bad], names, 'sales log')}", column="sku", sku=sku[bad])
         row = period.astype(np.int64)
         twice = pd.DataFrame({"period": row, "sku": sku}).duplicated().to_numpy()
         if twice.any():

@@ -25,9 +25,10 @@ from hybridinv.core._frame import (
     require_columns,
     require_frame,
     sku_column,
+    warn_text_variants,
 )
 from hybridinv.core._observed import observed_mean
-from hybridinv.core.catalog import Catalog
+from hybridinv.core.catalog import Catalog, near_sku
 from hybridinv.core.constraints import Constraints
 from hybridinv.core.errors import (
     PlanningError,
@@ -157,6 +158,8 @@ def aggregate_sales(sales: pd.DataFrame, period: PlanningPeriod | str = Planning
     if no_sku.any():  # a NaN SKU became the SKU "nan" (or a TypeError when sorting), an empty one a SKU ""
         bad = int(np.flatnonzero(no_sku)[0])
         raise PlanningError(f"row {bad}: the SKU is missing", column="sku", value=df["sku"].iloc[bad])
+    if df["date"].isna().all():  # read as numbers (NaN), it was refused as "dates ... not numbers", value nan
+        raise PlanningError("the date column is empty (no row has a date)", column="date", sku=df["sku"].iloc[0])
     if pd.api.types.is_numeric_dtype(df["date"]) or pd.api.types.is_bool_dtype(df["date"]):
         # numbers were read as nanoseconds since 1970: a whole log in one period
         raise PlanningError("dates must be dates or date text (such as 2024-01-31), not numbers", column="date",
@@ -203,6 +206,7 @@ def aggregate_sales(sales: pd.DataFrame, period: PlanningPeriod | str = Planning
                             "periods: check the earliest and latest dates", column="date", value=str(first))
     span = pd.period_range(first, last, freq=period.freq)
     skus = np.array(sorted(frame["sku"].unique()), dtype=object)
+    warn_text_variants(skus, "sales")  # 'A1' and 'A1 ' split one SKU's sales in two
     wide = grouped["quantity"].unstack("sku").reindex(index=span, columns=skus).fillna(0.0)
     _check_period_totals(wide, period)
     flags = grouped["stockout"].astype(float).unstack("sku").reindex(index=span, columns=skus).fillna(0.0)
@@ -488,11 +492,14 @@ class DigitalTwin:
             unknown = ~receipt_skus.isin(set(matrix.sku)).to_numpy()
             if unknown.any():
                 first = receipt_skus.iloc[int(np.flatnonzero(unknown)[0])]
+                # the sales log's SKU that one means, written another way ('123' for '00123', 'A1 ' for 'A1'):
+                # its receipts were dropped and it kept the default lead time, with no word of which SKU was meant
+                hint = near_sku(first, matrix.sku, "sales log")
                 if unknown.all():  # two logs that do not match: nothing of the receipts would be used
-                    raise PlanningError("no receipt names a SKU of the sales log", column="sku", sku=first)
+                    raise PlanningError(f"no receipt names a SKU of the sales log{hint}", column="sku", sku=first)
                 names = receipt_skus[unknown].unique()
                 warnings.warn(f"receipts of {len(names)} SKU(s) without sales in the log (first {first!r}) are "
-                              "not used", PlanningWarning, stacklevel=2)
+                              f"not used{hint}", PlanningWarning, stacklevel=2)
             self.supply_fit_ = supply.aligned(matrix.sku)
         self.report_ = self.report()
         return self
@@ -592,7 +599,9 @@ class DigitalTwin:
             user["sku"] = sku_column(user, "catalog")  # a SKU listed twice could not be matched to the log
             missing = sorted(set(skus) - set(user["sku"]))
             if missing:
-                raise PlanningError("catalog has no row for a SKU of the log", column="sku", sku=missing[0])
+                # '123' for the log's '00123' (a spreadsheet dropped the zeros): the hint names the row meant
+                raise PlanningError(f"catalog has no row for a SKU of the log{near_sku(missing[0], user['sku'])}",
+                                    column="sku", sku=missing[0])
             unsold = sorted(set(user["sku"]) - set(skus))
             if unsold:  # left out without a word: a planner's catalog row that the twin cannot fit
                 warnings.warn(f"{len(unsold)} catalog SKU(s) have no sales in the log and are left out of the "
