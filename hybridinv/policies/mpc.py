@@ -36,15 +36,11 @@ if TYPE_CHECKING:
     from hybridinv.sim.observation import Observation
 
 # the lot-sizing model is public under this module too (it was defined here before)
-__all__ = ["FALLBACK_GAP", "MPC", "WARM_START_SKUS", "LotSizingProblem", "LotSizingSolution", "plan_objective",
-           "solve_lot_sizing"]
+__all__ = ["FALLBACK_GAP", "MPC", "LotSizingProblem", "LotSizingSolution", "plan_objective", "solve_lot_sizing"]
 
 #: Relative gap of the MILP incumbent above which (or without an incumbent) MPC orders the LP
 #: relaxation's period-0 quantities made whole and feasible by the repair layer instead.
 FALLBACK_GAP = 0.05
-
-#: From this many SKUs, ``MPC(warm_start=None)`` gives the MILP a start (:class:`MPC`, ``warm_start``).
-WARM_START_SKUS = 5_000
 #: Most SKU-periods (SKUs x horizon) one MPC model may have. The horizon is the longest lead time + 4 for every
 #: SKU, so one SKU with a lead time of 520 made a 1,000-SKU model of 524,000 SKU-periods that grew past 3.5 GB
 #: and ran for minutes (10,000 SKUs: killed at 23 GB); 10,000 SKUs at lead time 8 (120,000) take about 2 minutes.
@@ -141,14 +137,16 @@ class MPC(TargetPolicy):
         Wall-clock seconds per solve; None (default) sets none, so the plan depends only
         on the inputs. A limit bounds the decision time but makes plans depend on the
         machine's speed and load.
-    warm_start : bool or None
+    warm_start : bool
         Solve the LP relaxation first, make its period-0 quantities whole and feasible with the repair
         layer, and give them to the MILP as its start (a HiGHS partial start: period-0 lots and order
         indicators). HiGHS then holds an incumbent when its root node is solved and stops there when that
         incumbent is within ``mip_rel_gap`` of the bound, instead of separating cuts until a heuristic
         finds one: the plan carries the same certificate (``decision.extra["mpc"]["gap"]``) but may be one
-        the cuts would have improved on. None (default): on from :data:`WARM_START_SKUS` SKUs. Measured on
-        the ``plan()`` benchmark's catalogs (benchmarks/RESULTS.md, *MPC with a warm start*).
+        the cuts would have improved on. Off by default: 4-6x faster on the ``plan()`` benchmark's catalogs
+        at an objective 0.1% higher (benchmarks/RESULTS.md, *MPC with a warm start*), but on the car-parts
+        backtest 6.2% dearer a month than the cold solve (docs/policies.md, *Warm start*): a plan within 1%
+        of the model's bound can still be a poor one.
         ``decision.extra["mpc"]`` says whether it was used (``warm_start``) and the seconds its LP and
         repair took (``start_seconds``; ``seconds`` is the MILP's).
     node_limit : int or None
@@ -210,10 +208,10 @@ class MPC(TargetPolicy):
         repair: str | None = None,
         capacity_utilization: float | None = 0.7,
         cover_periods: int = 0,
-        warm_start: bool | None = None,
+        warm_start: bool = False,
     ) -> None:
         super().__init__(repair)
-        self.warm_start = None if warm_start is None else flag(warm_start, "warm_start")
+        self.warm_start = flag(warm_start, "warm_start")
         self.cover_periods = whole_number(cover_periods, "cover_periods", 0)
         self.capacity_utilization = None if capacity_utilization is None else number_in(
             capacity_utilization, "capacity_utilization", 0.0, 1.0, open_low=True)
@@ -358,14 +356,10 @@ class MPC(TargetPolicy):
         fractile = np.clip(safety_fractile(cat, price, obs.lost_sales, margin), *FRACTILE_BOUNDS)
         return np.asarray(np.where(margin > 0, normal_quantile(fractile), 0.0) * self.safety_factor, dtype=np.float64)
 
-    def warm_starts(self, n_skus: int) -> bool:
-        """Whether a plan of ``n_skus`` SKUs gives the MILP the repaired LP relaxation as a start."""
-        return n_skus >= WARM_START_SKUS if self.warm_start is None else self.warm_start
-
     def decide(self, obs: Observation) -> Decision:
         problem = self.problem(obs)
         began = time.perf_counter()
-        relaxed = self._relaxed_orders(problem) if self.warm_starts(obs.n_skus) else None
+        relaxed = self._relaxed_orders(problem) if self.warm_start else None
         start = None if relaxed is None else self._repair(obs, relaxed, warn=False).orders  # warned below if used
         start_seconds = time.perf_counter() - began
         limit = self.time_limit
