@@ -189,7 +189,8 @@ def command(
     if history is None:
         _refuse_history_options()
     else:
-        _refuse_options(_SCENARIO_OPTIONS, "{do} not apply with --history (it trains the forecast_ss hybrid by ES "
+        trained = "forecast_capped" if parameterization == "forecast_capped" else "forecast_ss"
+        _refuse_options(_SCENARIO_OPTIONS, f"{{do}} not apply with --history (it trains the {trained} hybrid by ES "
                                            "on the history; --algo is ignored)")
     writable_target(out)  # before the training, not after it (--out afile/sub trained, then failed)
     before = _model_stamp(out)

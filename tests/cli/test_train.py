@@ -373,3 +373,17 @@ def test_an_interrupted_es_training_stops_with_one_line_and_its_exit_code(tmp_pa
     from hybridinv.rl import Hybrid
 
     Hybrid.load(out)  # the checkpoint is whole: it verifies and loads
+
+
+@pytest.mark.parametrize("parameterization", ["forecast_ss", "forecast_capped"])
+def test_the_history_refusal_names_the_parameterization_it_trains(tmp_path: Path, parameterization: str) -> None:
+    """--parameterization forecast_capped --history trains the capped hybrid: the refusal said forecast_ss."""
+    history = tmp_path / "history.csv"
+    history.write_text("sku,w1,w2,w3\nA,1,2,3\n")
+    catalog = tmp_path / "catalog.csv"
+    catalog.write_text("sku,unit_cost\nA,1\n")
+    result = CliRunner().invoke(main, ["train", "--history", str(history), "--catalog", str(catalog), "--out",
+                                       str(tmp_path / "m"), "--parameterization", parameterization,
+                                       "--scenario", "multi_50"])
+    assert result.exit_code == 2, result.output
+    assert f"it trains the {parameterization} hybrid by ES on the history" in result.output, result.output
