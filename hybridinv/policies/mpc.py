@@ -396,7 +396,7 @@ class MPC(TargetPolicy):
                          "fallback_objective": None if candidate is None else candidate[2],
                          "seconds": solution.seconds, "plan": solution.orders,
                          "warm_start": relaxed is not None,
-                         "start_seconds": start_seconds if relaxed is not None else 0.0, **solution.diagnostics}}
+                         "start_seconds": start_seconds if self.warm_start else 0.0, **solution.diagnostics}}
         if candidate is not None and fallback == "lp_repaired":
             desired, repaired, _ = candidate
             return Decision(repaired.orders, desired, repair=repaired, extra=extra)
