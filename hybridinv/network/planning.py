@@ -209,7 +209,8 @@ def plan_network(
     forecast : DataFrame, optional
         ``location`` (stores only), ``sku``, ``mean``, optional ``std`` (default
         ``sqrt(mean)``) and ``period`` (the first ``cumulative_lead_time + 1`` periods of each store
-        are averaged, later ones not read). Every store × SKU needs rows. Without it the catalog's
+        are averaged, later ones not read). Every store × SKU needs rows, one per period without gaps
+        (a period without demand is a row with mean 0). Without it the catalog's
         ``demand_mean`` / ``demand_std`` hold at each store.
     policy : str or policy object
         ``"echelon_base_stock"`` or ``"installation_base_stock"`` (levels of
