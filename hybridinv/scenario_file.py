@@ -133,11 +133,18 @@ class _File:
         path = Path(value).expanduser()
         return path if path.is_absolute() else self.folder / path
 
+    def _cwd_hint(self, value: str) -> str:
+        """A hint when a relative path names a file of the working folder: paths are read from the file's folder."""
+        if Path(value).expanduser().is_absolute() or not Path(value).expanduser().is_file():
+            return ""
+        return (f" (relative paths are read from the folder of {self.path.name}, not the working folder, where "
+                f"{value!r} is: move the CSV beside {self.path.name} or write its path from there or in full)")
+
     def csv(self, key: str, value: str) -> Any:
         """The CSV file ``value`` (relative to the scenario file's folder) as a frame."""
         path = self.resolve(value)
         if not path.is_file():
-            raise self.error(f"file not found: {path}", key, value)
+            raise self.error(f"file not found: {path}{self._cwd_hint(value)}", key, value)
         try:
             options = {"skiprows": leading_comment_rows(path)}  # '#' inside a SKU code is text
             # codes as text: the catalog.csv `hybridinv twin` writes kept '007', which was read back as 7

@@ -356,6 +356,19 @@ def test_missing_catalog_file(single: Path) -> None:
     assert error.column == "catalog" and error.value == "nowhere.csv" and "file not found" in str(error)
 
 
+def test_a_csv_of_the_working_folder_is_named_in_the_error(single: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scenario file in a sub-folder naming 'single.csv', run from the folder that holds that CSV, said only
+    'file not found: .../sub/single.csv' while the planner could see the file: relative paths are the TOML's."""
+    sub = single.parent / "sub"
+    sub.mkdir()
+    monkeypatch.chdir(single.parent)
+    error = _error(sub, SINGLE)
+    assert error.column == "catalog" and error.value == "single.csv"
+    assert "file not found" in str(error) and "relative paths are read from the folder of bad.toml" in str(error)
+    # a file that is nowhere gets no hint
+    assert "relative paths" not in str(_error(sub, SINGLE.replace("single.csv", "nowhere.csv")))
+
+
 def test_catalog_column_problem_names_column_sku_and_value(single: Path) -> None:
     pd.DataFrame({"sku": ["SKU-0"], "unit_cost": [0.0], "holding_cost": [-1.0], "shortage_cost": [9.0],
                   "lead_time": [2]}).to_csv(single.parent / "single.csv", index=False)
