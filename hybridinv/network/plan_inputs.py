@@ -16,6 +16,7 @@ Every check is vectorized over the rows; errors are :class:`~hybridinv.network.L
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from dataclasses import dataclass
 
@@ -193,6 +194,32 @@ def read_catalog(catalog: Catalog | pd.DataFrame, extra_columns: ExtraColumns = 
     return Catalog.from_frame(df.assign(lead_time=0), extra_columns=extra_columns)
 
 
+def _is_date(value: object) -> bool:
+    if isinstance(value, _dt.date | np.datetime64):
+        return True
+    try:
+        return isinstance(value, str) and pd.Timestamp(value) is not pd.NaT
+    except (ValueError, TypeError):
+        return False
+
+
+def _no_dates(series: pd.Series, table: str, locs: NDArray[np.object_], skus: NDArray[np.object_]) -> None:
+    """Refuse dates in the ``period`` column with the hint ``plan()``'s forecast gives (it said only 'value is not
+    a number', naming a date the planner had written on purpose)."""
+    row = None
+    if series.dtype.kind == "M" or isinstance(series.dtype, pd.PeriodDtype):
+        row = int(np.argmax(series.notna().to_numpy()))
+    elif series.dtype.kind == "O":  # object, or the str dtype of the command line's read
+        odd = np.flatnonzero((pd.to_numeric(series, errors="coerce").isna() & series.notna()).to_numpy())
+        if odd.size and _is_date(series.iloc[int(odd[0])]):
+            row = int(odd[0])
+    if row is not None and len(series):
+        raise LocationError(f"{table}: period must be a whole number of periods, not a date: number the periods 0, "
+                            "1, 2, ... from the period being planned (e.g. (date - first_date) // "
+                            "pd.Timedelta(weeks=1) for weekly data)", column="period", location=locs[row],
+                            sku=skus[row], value=str(series.iloc[row]))
+
+
 def _skipped_periods(codes: NDArray[np.int64], period: NDArray[np.float64], table: str,
                      locs: NDArray[np.object_], skus: NDArray[np.object_]) -> None:
     """Refuse a store × SKU (``codes``) whose rows skip a period: one row per period, as ``plan()``'s forecast.
@@ -266,6 +293,8 @@ def read_forecast(df: pd.DataFrame | None, network: Network, catalog: Catalog,
         raise LocationError(f"{table}: forecasts are for stores (customer demand); this location feeds others",
                             column="location", location=locs[i], sku=skus[i], value=locs[i])
     store_row = np.searchsorted(stores, loc_row)
+    if "period" in df.columns:
+        _no_dates(df["period"], table, locs, skus)
     period = _numbers(df, "period", table, locs, skus, default=0.0)
     codes = store_row * n + sku_row
     _, period_code = np.unique(period, return_inverse=True)

@@ -133,6 +133,22 @@ def test_a_forecast_that_skips_a_period_is_refused() -> None:
     assert mean[0, 0] == pytest.approx(16.0 / 4)
 
 
+@pytest.mark.parametrize("dates", [["2026-01-05"] * 4, pd.to_datetime(["2026-01-05"] * 4),
+                                   [pd.Timestamp("2026-01-05").date()] * 4])
+def test_a_forecast_period_written_as_a_date_is_named_as_such(dates: object) -> None:
+    """It was 'value is not a number' (a datetime column: 'value ... is not a number' too), for a date the planner
+    wrote on purpose; plan()'s forecast says how to number the periods."""
+    f = small_frames()
+    forecast = f["forecast"].assign(period=dates)
+    with pytest.raises(LocationError, match="period must be a whole number of periods, not a date") as info:
+        read_forecast(forecast, Network.from_frame(f["locations"]), read_catalog(f["catalog"]))
+    assert (info.value.column, info.value.location, info.value.sku) == ("period", "s1", "A")
+    assert str(info.value.value).startswith("2026-01-05")
+    with pytest.raises(LocationError, match="value is not a number"):  # text that is no date: as before
+        read_forecast(f["forecast"].assign(period="w1"), Network.from_frame(f["locations"]),
+                      read_catalog(f["catalog"]))
+
+
 def test_state_arrays_in_network_and_catalog_order() -> None:
     f = small_frames()
     net = Network.from_frame(f["locations"])
