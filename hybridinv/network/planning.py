@@ -270,6 +270,9 @@ def plan_network(
     unused = unused_catalog_columns(cat)
     if unused:
         notes.append((unused, PlanningWarning))
+    too_small = _budget_too_small(network, cat, frame)
+    if too_small:
+        notes.append((too_small, PlanningWarning))
     if result.violations:
         rows = ", ".join(f"{v.name} over by {v.amount:g}" for v in result.violations)
         notes.append((f"constraints cannot all be met; returning the closest plan ({rows})",
@@ -278,6 +281,28 @@ def plan_network(
     for message, category in notes:
         warnings.warn(message, category, stacklevel=2)
     return frame
+
+
+def _budget_too_small(network: Network, cat: Catalog, frame: pd.DataFrame) -> str:
+    """A note when the budget is below the cheapest supplier order of every row that wants one, or "".
+
+    As ``plan()`` says it (``budget_too_small``): a budget of 1 against orders of at least 5 gave a plan of zeros
+    whose only word was ``budget`` in the rows' reasons, and the same plan with ``budget_used`` 0 from a typo.
+    """
+    supplier = (frame["decision"] == "supplier_order").to_numpy()
+    if not math.isfinite(network.budget) or (frame["quantity"].to_numpy()[supplier] > 0).any():
+        return ""
+    wanted = supplier & (frame["desired_qty"].to_numpy() > 0)
+    sku = pd.Index(cat.sku.astype(str)).get_indexer(frame["sku"].astype(str))
+    lot = np.maximum(cat.moq, cat.lot_size)[sku]
+    cheapest = cat.unit_cost[sku] * lot
+    if not wanted.any() or (cheapest[wanted] <= network.budget).any():
+        return ""
+    i = int(np.flatnonzero(wanted)[np.argmin(cheapest[wanted])])
+    return (f"budget {network.budget:.15g} is below the cheapest supplier order of every location and SKU that "
+            f"wants one ({int(wanted.sum())} row(s); cheapest: location {frame['location'].iloc[i]!r}, SKU "
+            f"{frame['sku'].iloc[i]!r}, {lot[i]:.15g} units at {cat.unit_cost[sku[i]]:.15g} = {cheapest[i]:.15g}): "
+            "nothing is ordered from the supplier")
 
 
 #: Catalog columns a network period's plan does not use, with what their values would have needed.

@@ -69,6 +69,12 @@ def test_violations_are_printed_as_warnings(tmp_path: Path) -> None:
     assert "Warning: constraints cannot all be met" in result.output and "capacity[s2]" in result.output
 
 
+def test_a_budget_too_small_is_printed_once(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, _args(_files(tmp_path), "--budget", "4", "--output", "-"))
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Warning: budget 4 is below the cheapest supplier order") == 1
+
+
 def test_help() -> None:
     result = CliRunner().invoke(main, ["plan-network", "--help"])
     assert result.exit_code == 0 and "--locations" in result.output and "--budget" in result.output

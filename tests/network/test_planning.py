@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import hybridinv
-from hybridinv import ConstraintViolationWarning, PlanningError
+from hybridinv import ConstraintViolationWarning, PlanningError, PlanningWarning
 from hybridinv.core.outputs import write_csv
 from hybridinv.network import EchelonBaseStock, Network, plan_network
 from tests.network._plan_cases import independent_check, random_frames, small_frames
@@ -23,6 +23,22 @@ from tests.network._plan_cases import independent_check, random_frames, small_fr
 def _plan(frames: dict, **options: object) -> pd.DataFrame:
     return plan_network(frames["locations"], frames["state"], frames["catalog"], forecast=frames.get("forecast"),
                         **options)
+
+
+def test_a_budget_below_every_supplier_order_is_warned_about() -> None:
+    """plan() warns when the budget pays for no order a SKU needs; plan_network gave a plan of zeros whose only
+    word was 'budget' in the rows' reasons (a budget of 4 typed for 400 planned nothing, without a warning)."""
+    frames = small_frames()  # wh wants A (moq 10 at 2: 20) and B (lot 1 at 5: 5)
+    with pytest.warns(PlanningWarning, match=r"budget 4 is below the cheapest supplier order .*2 row\(s\); "
+                                             r"cheapest: location 'wh', SKU 'B', 1 units at 5 = 5\)") as caught:
+        out = _plan(frames, budget=4.0)
+    assert out.loc[out["decision"] == "supplier_order", "quantity"].sum() == 0
+    assert any("below the cheapest supplier order" in w for w in out.attrs["diagnostics"]["warnings"])
+    assert len([w for w in caught if "cheapest supplier order" in str(w.message)]) == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PlanningWarning)
+        out = _plan(frames, budget=5.0)  # one unit of B fits: an order, no warning
+    assert out.loc[(out["location"] == "wh") & (out["sku"] == "B"), "quantity"].item() == 1
 
 
 def test_one_row_per_location_and_sku_with_the_documented_columns() -> None:
