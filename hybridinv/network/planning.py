@@ -270,6 +270,12 @@ def plan_network(
     unused = unused_catalog_columns(cat)
     if unused:
         notes.append((unused, PlanningWarning))
+    limited = np.isfinite(network.capacity)
+    if limited.any() and not (cat.volume > 0).any():  # a volume column of 0 for "unknown" turned the limits off
+        first = network.names[int(np.flatnonzero(limited)[0])]
+        notes.append((f"location capacities are set ({int(limited.sum())}, first {first!r}) but every SKU has "
+                      "volume 0, so they limit nothing: give the catalog's volume column the space one unit takes "
+                      "(leave the column out for volume 1)", PlanningWarning))
     too_small = _budget_too_small(network, cat, frame)
     if too_small:
         notes.append((too_small, PlanningWarning))

@@ -75,6 +75,14 @@ def test_a_budget_too_small_is_printed_once(tmp_path: Path) -> None:
     assert result.output.count("Warning: budget 4 is below the cheapest supplier order") == 1
 
 
+def test_capacities_without_volume_are_printed_once(tmp_path: Path) -> None:
+    paths = _files(tmp_path)
+    pd.read_csv(paths["catalog"]).assign(volume=0.0).to_csv(paths["catalog"], index=False)
+    result = CliRunner().invoke(main, _args(paths, "--output", "-"))
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Warning: location capacities are set (2, first 'wh')") == 1
+
+
 def test_help() -> None:
     result = CliRunner().invoke(main, ["plan-network", "--help"])
     assert result.exit_code == 0 and "--locations" in result.output and "--budget" in result.output

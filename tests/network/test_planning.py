@@ -41,6 +41,22 @@ def test_a_budget_below_every_supplier_order_is_warned_about() -> None:
     assert out.loc[(out["location"] == "wh") & (out["sku"] == "B"), "quantity"].item() == 1
 
 
+def test_capacities_that_no_volume_uses_are_warned_about() -> None:
+    """A catalog volume of 0 on every SKU turned the locations' capacities off without a word, as plan()'s did."""
+    frames = small_frames()
+    flat = {**frames, "catalog": frames["catalog"].assign(volume=0.0)}
+    with pytest.warns(PlanningWarning, match=r"location capacities are set \(2, first 'wh'\) but every SKU has "
+                                             "volume 0"):
+        out = _plan(flat)
+    no_limit = _plan({**flat, "locations": frames["locations"].assign(capacity=np.nan)})
+    pd.testing.assert_frame_equal(out, no_limit)
+    assert any("volume 0" in w for w in out.attrs["diagnostics"]["warnings"])
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", ".*every SKU has volume 0")
+        _plan(frames)
+        _plan({**flat, "locations": frames["locations"].assign(capacity=np.nan)})
+
+
 def test_one_row_per_location_and_sku_with_the_documented_columns() -> None:
     out = _plan(small_frames(), budget=100.0)
     assert list(out[["location", "sku"]].itertuples(index=False, name=None)) == [
