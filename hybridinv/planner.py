@@ -215,9 +215,9 @@ def plan(
         those of its second repair, and ``rule_repair`` the same of the first, which repaired the rule's
         orders),
         ``violations`` (rows no plan can meet), ``order_check``, ``warnings`` (every
-        message of this call: violations, a budget too small for any order, SKUs whose
-        batch nothing limits, ``demand_history`` without ``forecast_history``, SKUs in only one of
-        the two histories: ``history_gaps``, their drift correction off; SKUs in neither, read as their
+        message of this call: violations, a budget too small for any order, a capacity no SKU's
+        volume uses, SKUs whose batch nothing limits, ``demand_history`` without ``forecast_history``, SKUs
+        in only one of the two histories: ``history_gaps``, their drift correction off; SKUs in neither, read as their
         forecast in every past period),
         ``budget_too_small``, ``unbounded_batch``,
         ``drift_correction`` (true when some SKU's forecast was corrected for drift), ``spend`` and
@@ -693,6 +693,11 @@ def _notes(
             f"the economic order quantity covers more than {_FREE_HOLDING_PERIODS} periods of demand (infinite at "
             "0): nothing practical limits their batch size, so batch-sizing policies order as much as the other "
             f"rules allow{space}; give a holding_cost or a max_order"
+        )
+    if cons.has_capacity and not (cat.volume > 0).any():  # a column of 0 for "unknown" turned the limit off
+        notes["capacity_unused"] = (
+            f"capacity {cons.capacity:.15g} is set but every SKU has volume 0, so it limits nothing: give the "
+            "catalog's volume column the space one unit takes (leave the column out for volume 1)"
         )
     if history_alone:
         notes["drift_correction"] = (

@@ -99,6 +99,11 @@ _LEAD = {"std": "number", "disruptions": "table"}
 _DISRUPTIONS = {"probability": "number", "mean_duration": "number", "extra_delay": "int", "fill_fraction": "pair"}
 
 
+#: Why a top-level key is read as a table's: the TOML rule, and the fix.
+_BELOW_HEADER = ("'{key}' is a top-level key, written below the [{table}] header: TOML reads every key after a "
+                 "[table] header as that table's; move it above the first [table] header")
+
+
 def is_scenario_file(name: object) -> bool:
     """Whether a scenario name is a scenario file (ends in ``.toml``, any case)."""
     return isinstance(name, str | Path) and str(name).lower().endswith(".toml")
@@ -121,6 +126,8 @@ class _File:
             if key not in schema:
                 close = difflib.get_close_matches(key, list(schema), n=1, cutoff=0.6)
                 hint = f" (did you mean {prefix + close[0]!r}?)" if close else ""
+                if prefix and key in _TOP:  # written below a [table] header, which TOML reads as the table's
+                    hint = f" ({_BELOW_HEADER.format(key=key, table=prefix[:-1])})"
                 raise self.error(f"unknown key{hint}; known keys{' of [' + prefix[:-1] + ']' if prefix else ''}: "
                                  f"{', '.join(schema)}", dotted)
             check, label = _TYPES[schema[key]]
@@ -133,11 +140,18 @@ class _File:
         path = Path(value).expanduser()
         return path if path.is_absolute() else self.folder / path
 
+    def _cwd_hint(self, value: str) -> str:
+        """A hint when a relative path names a file of the working folder: paths are read from the file's folder."""
+        if Path(value).expanduser().is_absolute() or not Path(value).expanduser().is_file():
+            return ""
+        return (f" (relative paths are read from the folder of {self.path.name}, not the working folder, where "
+                f"{value!r} is: move the CSV beside {self.path.name} or write its path from there or in full)")
+
     def csv(self, key: str, value: str) -> Any:
         """The CSV file ``value`` (relative to the scenario file's folder) as a frame."""
         path = self.resolve(value)
         if not path.is_file():
-            raise self.error(f"file not found: {path}", key, value)
+            raise self.error(f"file not found: {path}{self._cwd_hint(value)}", key, value)
         try:
             options = {"skiprows": leading_comment_rows(path)}  # '#' inside a SKU code is text
             # codes as text: the catalog.csv `hybridinv twin` writes kept '007', which was read back as 7
@@ -236,7 +250,9 @@ def load_scenario(path: str | Path) -> Scenario:
     data = file.table(raw, _TOP)
     for key in ("catalog", "demand"):
         if key not in data:
-            raise file.error(f"the required key '{key}' is missing", key)
+            table = next((name for name, value in data.items() if isinstance(value, dict) and key in value), None)
+            where = f" at the top level ({_BELOW_HEADER.format(key=key, table=table)})" if table else ""
+            raise file.error(f"the required key '{key}' is missing{where}", key)
     try:
         return _build(file, data)
     except PlanningError as exc:  # e.g. a mean of inf was "column 'demand_mean'", naming neither file nor key

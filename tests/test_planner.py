@@ -453,6 +453,23 @@ def test_budget_too_small_for_any_order_warns(frames: tuple[pd.DataFrame, pd.Dat
     assert not ok.attrs["diagnostics"]["budget_too_small"] and ok["order_qty"].sum() > 0
 
 
+def test_a_capacity_that_no_volume_uses_warns(frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    """A volume column of 0 on every SKU (filled in for "unknown") turned the capacity off: the plan ordered past
+    the warehouse without a word, as if no capacity had been given."""
+    catalog, state = frames
+    flat = catalog.assign(volume=0.0)
+    with pytest.warns(hybridinv.PlanningWarning, match="capacity 10 is set but every SKU has volume 0") as record:
+        out = plan(state, flat, Constraints(capacity=10), policy="base_stock")
+    free = plan(state, flat, None, policy="base_stock")
+    assert out["order_qty"].tolist() == free["order_qty"].tolist() and out["order_qty"].sum() > 10
+    assert [str(w.message) for w in record if "volume 0" in str(w.message)] == [
+        w for w in out.attrs["diagnostics"]["warnings"] if "volume 0" in w]
+    with warnings.catch_warnings():  # one SKU that takes space: the capacity binds it, no warning
+        warnings.filterwarnings("error", "capacity .* every SKU has volume 0")
+        plan(state, flat.assign(volume=[1.0] + [0.0] * (len(flat) - 1)), Constraints(capacity=10), policy="base_stock")
+        plan(state, flat, None, policy="base_stock")
+
+
 def test_budget_too_small_is_named_for_mpc_too(frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     # mpc plans under the budget itself: it wanted nothing it could not pay for, and the empty plan came silently
     catalog, state = frames

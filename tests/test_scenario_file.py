@@ -356,6 +356,34 @@ def test_missing_catalog_file(single: Path) -> None:
     assert error.column == "catalog" and error.value == "nowhere.csv" and "file not found" in str(error)
 
 
+def test_a_csv_of_the_working_folder_is_named_in_the_error(single: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scenario file in a sub-folder naming 'single.csv', run from the folder that holds that CSV, said only
+    'file not found: .../sub/single.csv' while the planner could see the file: relative paths are the TOML's."""
+    sub = single.parent / "sub"
+    sub.mkdir()
+    monkeypatch.chdir(single.parent)
+    error = _error(sub, SINGLE)
+    assert error.column == "catalog" and error.value == "single.csv"
+    assert "file not found" in str(error) and "relative paths are read from the folder of bad.toml" in str(error)
+    # a file that is nowhere gets no hint
+    assert "relative paths" not in str(_error(sub, SINGLE.replace("single.csv", "nowhere.csv")))
+
+
+def test_a_top_level_key_below_a_table_header_is_named_as_such(single: Path) -> None:
+    """TOML reads every key after a [table] header as that table's: 'catalog' written below [constraints] was 'the
+    required key 'catalog' is missing' in a file that has it, and 'periods' below [demand] an unknown key of
+    [demand] with no word of why."""
+    below = '[constraints]\ncapacity = 10\ncatalog = "single.csv"\n[demand]\nprocess = "poisson"\nmean = 5.0\n'
+    error = _error(single.parent, below)
+    assert error.column == "catalog" and "missing at the top level" in str(error)
+    assert "written below the [constraints] header" in str(error) and "move it above the first [table]" in str(error)
+    error = _error(single.parent, SINGLE.replace("periods = 1000\n", "") + "periods = 1000\n")
+    assert error.column == "demand.periods"
+    assert "'periods' is a top-level key, written below the [demand] header" in str(error)
+    error = _error(single.parent, SINGLE.replace("mean =", "maen ="))  # a typo keeps its hint
+    assert "did you mean 'demand.mean'" in str(error) and "top-level" not in str(error)
+
+
 def test_catalog_column_problem_names_column_sku_and_value(single: Path) -> None:
     pd.DataFrame({"sku": ["SKU-0"], "unit_cost": [0.0], "holding_cost": [-1.0], "shortage_cost": [9.0],
                   "lead_time": [2]}).to_csv(single.parent / "single.csv", index=False)

@@ -376,13 +376,18 @@ def check_outputs(out_path: str | None, diag_path: str | None, inputs: Sequence[
 
     ``--out`` naming the ``--state`` file overwrote the input without a word; a missing folder for ``--out``
     failed after ``--diagnostics`` was written, leaving the diagnostics of a plan never written; one file for
-    both outputs kept the diagnostics only; both on stdout were refused only after planning.
+    both outputs kept the diagnostics only; both on stdout were refused only after planning; an empty name
+    (``--out "$OUT"`` with ``OUT`` unset) printed the table and wrote no file.
 
     Raises
     ------
     click.BadParameter
         Naming the option and the path (exit code 2).
     """
+    for path, option in ((out_path, "--output"), (diag_path, "--diagnostics")):
+        if path is not None and not path.strip():  # was taken as "not given": the table printed, no file written
+            raise click.BadParameter("the file name is empty (an unset shell variable?); give a file, or '-' for "
+                                     "stdout", param_hint=option)
     if diag_path == "-" and out_path == "-":  # refused before planning, not after
         raise click.BadParameter("stdout carries the plan (--output -); give the diagnostics a file",
                                  param_hint="'--diagnostics'")

@@ -69,7 +69,8 @@ def command(
 
     One row per location and SKU; ``reason`` says why the quantity differs from the desired
     one (docs/multi_echelon.md, 'Planning a network period'). Warnings (constraints that
-    cannot all be met, catalog columns the network plan does not model) are printed to stderr
+    cannot all be met, catalog columns the network plan does not model, a budget too small for any
+    supplier order, capacities no SKU's volume uses) are printed to stderr
     as ``Warning: ...`` lines and kept in the diagnostics.
     """
     from hybridinv import ConstraintViolationWarning, PlanningWarning
@@ -79,6 +80,8 @@ def command(
     with warnings.catch_warnings():  # printed once below, from the diagnostics
         warnings.simplefilter("ignore", ConstraintViolationWarning)
         warnings.filterwarnings("ignore", "the network plan does not model", PlanningWarning)
+        warnings.filterwarnings("ignore", r"budget \S+ is below the cheapest supplier order", PlanningWarning)
+        warnings.filterwarnings("ignore", r"location capacities are set .* every SKU has volume 0", PlanningWarning)
         result = plan_network(
             read_csv(locations_path, dtype={"location": str, "parent": str}),
             read_csv(state_path, dtype={"location": str, "sku": str}),

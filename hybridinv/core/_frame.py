@@ -23,7 +23,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core._quiet import warnings_filtered
-from hybridinv.core.errors import PlanningError, PlanningWarning, number_array
+from hybridinv.core.errors import PlanningError, PlanningWarning, number_array, refuse_labelled_series
 from hybridinv.core.limits import MAX_LEAD_TIME, MAX_QUANTITY
 
 __all__ = [
@@ -867,7 +867,10 @@ def per_sku(value: ArrayLike, n: int, name: str, *, minimum: float | None = None
     """Broadcast a scalar or per-SKU parameter to shape (n,), checked finite (and >= ``minimum``).
 
     Booleans and text are refused, not converted (``BaseStock(True)`` was a level of 1, ``"10"`` a level of 10).
+    A pandas Series indexed by labels is refused: its values are read by position, so ``BaseStock(levels)`` with
+    ``levels`` indexed by SKU in another order than the catalog's gave each SKU another SKU's level, silently.
     """
+    refuse_labelled_series(value, name)
     arr = number_array(value, name)
     if arr.ndim == 0:
         arr = np.full(n, float(arr))

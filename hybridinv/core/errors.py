@@ -308,14 +308,33 @@ def scalar_or_array(value: object, column: str, low: float = -math.inf, *, open_
     return float(number) if number.ndim == 0 else number
 
 
+def refuse_labelled_series(value: object, column: str) -> None:
+    """Refuse a pandas Series indexed by labels where values are read by position (one per SKU, catalog order).
+
+    ``BaseStock(levels)`` with ``levels`` a Series indexed by SKU in another order than the catalog's gave each
+    SKU another SKU's level without a word (a dict was refused, its Series accepted).
+    """
+    if type(value).__name__ != "Series" or not type(value).__module__.startswith("pandas"):
+        return
+    index: Any = getattr(value, "index", None)
+    if type(index).__name__ == "RangeIndex" and index.start == 0 and index.step == 1:
+        return
+    raise PlanningError(
+        "a pandas Series indexed by labels (SKU codes?) is read by position, not by its labels: pass the values in "
+        "catalog order, e.g. series.reindex(catalog['sku']).to_numpy()", column=column,
+        value=str(index[0]) if len(index) else None)
+
+
 def inventory_level(value: object, column: str, *, low: float | None = None) -> Any:
     """A policy level given to a constructor (base-stock ``level``, ``s``, ``S``, a reorder point, a cap): a number
     or one per SKU, finite and within ``±MAX_ORDER`` (``>= low`` when given).
 
     ``BaseStock(level=1e30)`` was accepted and every plan then refused its orders naming ``desired``, not the level.
+    A pandas Series indexed by labels is refused (:func:`refuse_labelled_series`).
     """
     from hybridinv.core.limits import MAX_ORDER
 
+    refuse_labelled_series(value, column)
     return scalar_or_array(value, column, -MAX_ORDER if low is None else low, high=MAX_ORDER)
 
 

@@ -16,6 +16,7 @@ Every check is vectorized over the rows; errors are :class:`~hybridinv.network.L
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from dataclasses import dataclass
 
@@ -193,6 +194,50 @@ def read_catalog(catalog: Catalog | pd.DataFrame, extra_columns: ExtraColumns = 
     return Catalog.from_frame(df.assign(lead_time=0), extra_columns=extra_columns)
 
 
+def _is_date(value: object) -> bool:
+    if isinstance(value, _dt.date | np.datetime64):
+        return True
+    try:
+        return isinstance(value, str) and pd.Timestamp(value) is not pd.NaT
+    except (ValueError, TypeError):
+        return False
+
+
+def _no_dates(series: pd.Series, table: str, locs: NDArray[np.object_], skus: NDArray[np.object_]) -> None:
+    """Refuse dates in the ``period`` column with the hint ``plan()``'s forecast gives (it said only 'value is not
+    a number', naming a date the planner had written on purpose)."""
+    row = None
+    if series.dtype.kind == "M" or isinstance(series.dtype, pd.PeriodDtype):
+        row = int(np.argmax(series.notna().to_numpy()))
+    elif series.dtype.kind == "O":  # object, or the str dtype of the command line's read
+        odd = np.flatnonzero((pd.to_numeric(series, errors="coerce").isna() & series.notna()).to_numpy())
+        if odd.size and _is_date(series.iloc[int(odd[0])]):
+            row = int(odd[0])
+    if row is not None and len(series):
+        raise LocationError(f"{table}: period must be a whole number of periods, not a date: number the periods 0, "
+                            "1, 2, ... from the period being planned (e.g. (date - first_date) // "
+                            "pd.Timedelta(weeks=1) for weekly data)", column="period", location=locs[row],
+                            sku=skus[row], value=str(series.iloc[row]))
+
+
+def _skipped_periods(codes: NDArray[np.int64], period: NDArray[np.float64], table: str,
+                     locs: NDArray[np.object_], skus: NDArray[np.object_]) -> None:
+    """Refuse a store × SKU (``codes``) whose rows skip a period: one row per period, as ``plan()``'s forecast.
+
+    A forecast exported without its zero rows (periods 0 and 2, no row for 1) was averaged over the rows it had,
+    so a period without demand counted as one with the others' demand: the protected demand, and the levels on it,
+    too high without a word (until 2026-12-07)."""
+    order = np.lexsort((period, codes))
+    c, p = codes[order], period[order]
+    gap = np.flatnonzero((c[1:] == c[:-1]) & (p[1:] != p[:-1] + 1))
+    if gap.size:
+        k = int(gap[0])
+        i = int(order[k + 1])
+        raise LocationError(f"{table}: the forecast of this store and SKU skips period {int(p[k]) + 1}; give one "
+                            "row per period, without gaps (a period without demand is a row with mean 0)",
+                            column="period", location=locs[i], sku=skus[i], value=int(period[i]))
+
+
 def _within_lead_time(codes: NDArray[np.int64], period: NDArray[np.float64],
                       window: NDArray[np.int64]) -> NDArray[np.bool_]:
     """Rows among the first ``window`` periods of their store × SKU (``codes``), counted from its earliest period."""
@@ -221,8 +266,9 @@ def read_forecast(df: pd.DataFrame | None, network: Network, catalog: Catalog,
     ------
     LocationError
         Unknown columns, locations or SKUs, a forecast for a location that is not a store,
-        duplicate (location, SKU, period) rows, negative or non-numeric values, a store × SKU
-        without a forecast (or, without a forecast table, a catalog without ``demand_mean``).
+        duplicate (location, SKU, period) rows, a store × SKU whose rows skip a period, negative or
+        non-numeric values, a store × SKU without a forecast (or, without a forecast table, a catalog
+        without ``demand_mean``).
     """
     stores = network.stores
     n = catalog.n_skus
@@ -247,10 +293,13 @@ def read_forecast(df: pd.DataFrame | None, network: Network, catalog: Catalog,
         raise LocationError(f"{table}: forecasts are for stores (customer demand); this location feeds others",
                             column="location", location=locs[i], sku=skus[i], value=locs[i])
     store_row = np.searchsorted(stores, loc_row)
+    if "period" in df.columns:
+        _no_dates(df["period"], table, locs, skus)
     period = _numbers(df, "period", table, locs, skus, default=0.0)
     codes = store_row * n + sku_row
     _, period_code = np.unique(period, return_inverse=True)
     _duplicates(codes * (int(period_code.max(initial=0)) + 1) + period_code, table, locs, skus, " and period")
+    _skipped_periods(codes, period, table, locs, skus)
     mean_rows = _numbers(df, "mean", table, locs, skus, integer=False)
     std_rows = _numbers(df, "std", table, locs, skus, integer=False) if "std" in df.columns else np.sqrt(mean_rows)
     protected = _within_lead_time(codes, period, network.cumulative_lead_time[stores][store_row] + 1)

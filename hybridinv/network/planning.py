@@ -209,7 +209,8 @@ def plan_network(
     forecast : DataFrame, optional
         ``location`` (stores only), ``sku``, ``mean``, optional ``std`` (default
         ``sqrt(mean)``) and ``period`` (the first ``cumulative_lead_time + 1`` periods of each store
-        are averaged, later ones not read). Every store × SKU needs rows. Without it the catalog's
+        are averaged, later ones not read). Every store × SKU needs rows, one per period without gaps
+        (a period without demand is a row with mean 0). Without it the catalog's
         ``demand_mean`` / ``demand_std`` hold at each store.
     policy : str or policy object
         ``"echelon_base_stock"`` or ``"installation_base_stock"`` (levels of
@@ -269,6 +270,15 @@ def plan_network(
     unused = unused_catalog_columns(cat)
     if unused:
         notes.append((unused, PlanningWarning))
+    limited = np.isfinite(network.capacity)
+    if limited.any() and not (cat.volume > 0).any():  # a volume column of 0 for "unknown" turned the limits off
+        first = network.names[int(np.flatnonzero(limited)[0])]
+        notes.append((f"location capacities are set ({int(limited.sum())}, first {first!r}) but every SKU has "
+                      "volume 0, so they limit nothing: give the catalog's volume column the space one unit takes "
+                      "(leave the column out for volume 1)", PlanningWarning))
+    too_small = _budget_too_small(network, cat, frame)
+    if too_small:
+        notes.append((too_small, PlanningWarning))
     if result.violations:
         rows = ", ".join(f"{v.name} over by {v.amount:g}" for v in result.violations)
         notes.append((f"constraints cannot all be met; returning the closest plan ({rows})",
@@ -277,6 +287,28 @@ def plan_network(
     for message, category in notes:
         warnings.warn(message, category, stacklevel=2)
     return frame
+
+
+def _budget_too_small(network: Network, cat: Catalog, frame: pd.DataFrame) -> str:
+    """A note when the budget is below the cheapest supplier order of every row that wants one, or "".
+
+    As ``plan()`` says it (``budget_too_small``): a budget of 1 against orders of at least 5 gave a plan of zeros
+    whose only word was ``budget`` in the rows' reasons, and the same plan with ``budget_used`` 0 from a typo.
+    """
+    supplier = (frame["decision"] == "supplier_order").to_numpy()
+    if not math.isfinite(network.budget) or (frame["quantity"].to_numpy()[supplier] > 0).any():
+        return ""
+    wanted = supplier & (frame["desired_qty"].to_numpy() > 0)
+    sku = pd.Index(cat.sku.astype(str)).get_indexer(frame["sku"].astype(str))
+    lot = np.maximum(cat.moq, cat.lot_size)[sku]
+    cheapest = cat.unit_cost[sku] * lot
+    if not wanted.any() or (cheapest[wanted] <= network.budget).any():
+        return ""
+    i = int(np.flatnonzero(wanted)[np.argmin(cheapest[wanted])])
+    return (f"budget {network.budget:.15g} is below the cheapest supplier order of every location and SKU that "
+            f"wants one ({int(wanted.sum())} row(s); cheapest: location {frame['location'].iloc[i]!r}, SKU "
+            f"{frame['sku'].iloc[i]!r}, {lot[i]:.15g} units at {cat.unit_cost[sku[i]]:.15g} = {cheapest[i]:.15g}): "
+            "nothing is ordered from the supplier")
 
 
 #: Catalog columns a network period's plan does not use, with what their values would have needed.

@@ -351,6 +351,28 @@ def test_output_files_are_checked_before_planning(tmp_path: Path) -> None:
     assert (tmp_path / "state.csv").read_text() == before
 
 
+@pytest.mark.parametrize(("option", "command"), [("--out", "plan"), ("--diagnostics", "plan"),
+                                               ("--out", "plan-network")])
+def test_an_empty_output_name_is_refused_before_planning(tmp_path: Path, option: str, command: str,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """--out "$OUT" with OUT unset was taken as no --out: the table printed, exit code 0, and no file written for the
+    script that read it next (--diagnostics "" the same, silently)."""
+    import hybridinv
+
+    catalog, state = example_frames()
+    args = _files(tmp_path, catalog, state)
+    if command == "plan-network":
+        args = ["plan-network", "--locations", args[2], "--state", args[4], "--catalog", args[2],
+                "--out", str(tmp_path / "plan.csv")]
+    monkeypatch.setattr(hybridinv, "plan", lambda *a, **k: pytest.fail("planned"))
+    args[args.index(option) + 1] = ""
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert "the file name is empty" in result.output
+    assert ("--output" if option == "--out" else option) in result.output
+    assert not (tmp_path / "plan.csv").exists()
+
+
 def test_one_file_for_both_outputs_or_stdout_for_both_is_refused_before_planning(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -69,6 +69,20 @@ def test_violations_are_printed_as_warnings(tmp_path: Path) -> None:
     assert "Warning: constraints cannot all be met" in result.output and "capacity[s2]" in result.output
 
 
+def test_a_budget_too_small_is_printed_once(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, _args(_files(tmp_path), "--budget", "4", "--output", "-"))
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Warning: budget 4 is below the cheapest supplier order") == 1
+
+
+def test_capacities_without_volume_are_printed_once(tmp_path: Path) -> None:
+    paths = _files(tmp_path)
+    pd.read_csv(paths["catalog"]).assign(volume=0.0).to_csv(paths["catalog"], index=False)
+    result = CliRunner().invoke(main, _args(paths, "--output", "-"))
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Warning: location capacities are set (2, first 'wh')") == 1
+
+
 def test_help() -> None:
     result = CliRunner().invoke(main, ["plan-network", "--help"])
     assert result.exit_code == 0 and "--locations" in result.output and "--budget" in result.output

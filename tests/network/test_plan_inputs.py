@@ -111,6 +111,44 @@ def test_forecast_periods_are_averaged() -> None:
     assert std[0, 0] == pytest.approx(np.sqrt(2.0 ** 2 / 2))
 
 
+def test_a_forecast_that_skips_a_period_is_refused() -> None:
+    """A forecast exported without its zero rows (s1 × A: 8 in periods 0 and 3, nothing in 1 and 2) was averaged
+    over the rows it had: s1's protected demand read 8 a period where the four periods it protects (wh 2 + s1 1 + 1)
+    hold 16 in all, 4 a period, and its level was set on twice the demand without a word."""
+    f = small_frames()
+    net = Network.from_frame(f["locations"])
+    cat = read_catalog(f["catalog"])
+    sparse = pd.concat([f["forecast"].assign(period=0), pd.DataFrame(
+        {"location": ["s1"], "sku": ["A"], "mean": [8.0], "std": [2.0], "period": [3]})])
+    sparse.loc[(sparse["location"] == "s1") & (sparse["sku"] == "A"), "mean"] = 8.0
+    with pytest.raises(LocationError, match="skips period 1; give one row per period") as info:
+        read_forecast(sparse, net, cat)
+    assert (info.value.column, info.value.location, info.value.sku, info.value.value) == ("period", "s1", "A", 3)
+    with pytest.raises(PlanningError, match="skips period 1"):
+        plan_network(f["locations"], f["state"], f["catalog"], forecast=sparse)
+    # the same forecast with its zero rows written out: read as the average of the four periods
+    full = pd.concat([sparse, pd.DataFrame({"location": "s1", "sku": "A", "mean": 0.0, "std": 0.0,
+                                            "period": [1, 2]})])
+    mean, _ = read_forecast(full, net, cat)
+    assert mean[0, 0] == pytest.approx(16.0 / 4)
+
+
+@pytest.mark.parametrize("dates", [["2026-01-05"] * 4, pd.to_datetime(["2026-01-05"] * 4),
+                                   [pd.Timestamp("2026-01-05").date()] * 4])
+def test_a_forecast_period_written_as_a_date_is_named_as_such(dates: object) -> None:
+    """It was 'value is not a number' (a datetime column: 'value ... is not a number' too), for a date the planner
+    wrote on purpose; plan()'s forecast says how to number the periods."""
+    f = small_frames()
+    forecast = f["forecast"].assign(period=dates)
+    with pytest.raises(LocationError, match="period must be a whole number of periods, not a date") as info:
+        read_forecast(forecast, Network.from_frame(f["locations"]), read_catalog(f["catalog"]))
+    assert (info.value.column, info.value.location, info.value.sku) == ("period", "s1", "A")
+    assert str(info.value.value).startswith("2026-01-05")
+    with pytest.raises(LocationError, match="value is not a number"):  # text that is no date: as before
+        read_forecast(f["forecast"].assign(period="w1"), Network.from_frame(f["locations"]),
+                      read_catalog(f["catalog"]))
+
+
 def test_state_arrays_in_network_and_catalog_order() -> None:
     f = small_frames()
     net = Network.from_frame(f["locations"])

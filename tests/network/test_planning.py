@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import hybridinv
-from hybridinv import ConstraintViolationWarning, PlanningError
+from hybridinv import ConstraintViolationWarning, PlanningError, PlanningWarning
 from hybridinv.core.outputs import write_csv
 from hybridinv.network import EchelonBaseStock, Network, plan_network
 from tests.network._plan_cases import independent_check, random_frames, small_frames
@@ -23,6 +23,38 @@ from tests.network._plan_cases import independent_check, random_frames, small_fr
 def _plan(frames: dict, **options: object) -> pd.DataFrame:
     return plan_network(frames["locations"], frames["state"], frames["catalog"], forecast=frames.get("forecast"),
                         **options)
+
+
+def test_a_budget_below_every_supplier_order_is_warned_about() -> None:
+    """plan() warns when the budget pays for no order a SKU needs; plan_network gave a plan of zeros whose only
+    word was 'budget' in the rows' reasons (a budget of 4 typed for 400 planned nothing, without a warning)."""
+    frames = small_frames()  # wh wants A (moq 10 at 2: 20) and B (lot 1 at 5: 5)
+    with pytest.warns(PlanningWarning, match=r"budget 4 is below the cheapest supplier order .*2 row\(s\); "
+                                             r"cheapest: location 'wh', SKU 'B', 1 units at 5 = 5\)") as caught:
+        out = _plan(frames, budget=4.0)
+    assert out.loc[out["decision"] == "supplier_order", "quantity"].sum() == 0
+    assert any("below the cheapest supplier order" in w for w in out.attrs["diagnostics"]["warnings"])
+    assert len([w for w in caught if "cheapest supplier order" in str(w.message)]) == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PlanningWarning)
+        out = _plan(frames, budget=5.0)  # one unit of B fits: an order, no warning
+    assert out.loc[(out["location"] == "wh") & (out["sku"] == "B"), "quantity"].item() == 1
+
+
+def test_capacities_that_no_volume_uses_are_warned_about() -> None:
+    """A catalog volume of 0 on every SKU turned the locations' capacities off without a word, as plan()'s did."""
+    frames = small_frames()
+    flat = {**frames, "catalog": frames["catalog"].assign(volume=0.0)}
+    with pytest.warns(PlanningWarning, match=r"location capacities are set \(2, first 'wh'\) but every SKU has "
+                                             "volume 0"):
+        out = _plan(flat)
+    no_limit = _plan({**flat, "locations": frames["locations"].assign(capacity=np.nan)})
+    pd.testing.assert_frame_equal(out, no_limit)
+    assert any("volume 0" in w for w in out.attrs["diagnostics"]["warnings"])
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", ".*every SKU has volume 0")
+        _plan(frames)
+        _plan({**flat, "locations": frames["locations"].assign(capacity=np.nan)})
 
 
 def test_one_row_per_location_and_sku_with_the_documented_columns() -> None:

@@ -213,3 +213,27 @@ def test_base_stock_orders_at_a_fractional_position_just_below_its_level() -> No
         assert decision.orders[0] == expected == np.ceil(max(level - on_hand, 0.0) - 1e-9)
         assert decision.reorder_point[0] == np.ceil(level) - 1.0  # reported as before
         assert CappedBaseStock(level=level, cap=5).decide(obs).orders[0] == expected
+
+
+def test_levels_keyed_by_sku_are_refused_not_read_by_position() -> None:
+    """A Series of levels indexed by SKU in another order than the catalog's was read by position: each SKU got
+    another SKU's level and plan() ordered for it without a word (a dict of the same levels was refused)."""
+    import pandas as pd
+
+    from hybridinv import PlanningError, plan
+    from hybridinv.examples import example_frames
+
+    catalog, state = example_frames()
+    skus = catalog["sku"].astype(str).tolist()
+    keyed = pd.Series({sku: 10.0 * (k + 1) for k, sku in enumerate(skus)}).iloc[::-1]  # another order
+    with pytest.raises(PlanningError, match="indexed by labels .* read by position") as info:
+        BaseStock(keyed)
+    assert info.value.column == "level" and info.value.value == skus[-1]
+    with pytest.raises(PlanningError, match="indexed by labels") as info:
+        SS(keyed - 1.0, keyed)
+    assert info.value.column == "s"
+    # the fix the message gives, and a positional Series, plan each SKU at its own level
+    out = plan(state, catalog, None, policy=BaseStock(keyed.reindex(skus).to_numpy(), repair=None))
+    assert out["order_up_to"].tolist() == [10.0 * (k + 1) for k in range(len(skus))]
+    out = plan(state, catalog, None, policy=BaseStock(pd.Series(keyed.reindex(skus).to_numpy()), repair=None))
+    assert out["order_up_to"].tolist() == [10.0 * (k + 1) for k in range(len(skus))]
