@@ -462,6 +462,7 @@ class Monitor:
                 if column not in log.columns or log[column].isna().all():
                     raise PlanningError("the inventory-turns check needs this column in the monitoring log "
                                         "(or drop min_inventory_turns)", column=column)
+        _warn_skipped_periods(log["period"].to_numpy())
         monitor = cls(None, None, thresholds, expected_unit_cost, periods_per_year)
         has_expected = "expected_unit_cost" in log.columns and log["expected_unit_cost"].notna().any()
         for row in log.itertuples(index=False):
@@ -471,6 +472,21 @@ class Monitor:
                 float(row.expected_unit_cost) if has_expected and pd.notna(row.expected_unit_cost) else None,
             )
         return monitor
+
+
+def _warn_skipped_periods(period: NDArray[Any]) -> None:
+    """Warn when the log skips period numbers: the rolling window and ``recovery_periods`` count logged rows, so a
+    window of 8 over a log without periods 3 to 6 spans 12 periods (an export that dropped rows, or monitoring that
+    was down, read without a word)."""
+    step = np.diff(np.asarray(period, dtype=np.float64))
+    gaps = np.flatnonzero(step > 1)
+    if gaps.size:
+        first = int(gaps[0])
+        missing = int((step[gaps] - 1).sum())
+        warnings.warn(f"monitoring log: {missing} period number(s) have no row ({gaps.size} gap(s); first: after "
+                      f"period {int(period[first])}, next {int(period[first + 1])}); the rolling window "
+                      "and recovery_periods count logged rows, so a window spans the missing periods: add their rows "
+                      "if the export dropped them", PlanningWarning, stacklevel=3)
 
 
 def _matched_skus(before: NDArray[Any], now: NDArray[Any], filled: NDArray[np.bool_] | None,

@@ -682,3 +682,16 @@ def test_through_plan_skus_without_a_demand_history_row_are_left_out_of_the_peri
     assert any("no SKU of the last two plan() calls has realized demand in both: the period is not recorded"
                in str(w.message) for w in caught)
     assert monitor.history().empty
+
+
+def test_replay_log_warns_about_skipped_periods():
+    """A log without periods 2 to 4 (an export that dropped rows) was read without a word, though the window counts
+    rows: a window of 3 over periods 0, 1, 5 spans 6 periods."""
+    gappy = _log(period=[0, 1, 5])
+    with pytest.warns(PlanningWarning, match=r"3 period number\(s\) have no row \(1 gap\(s\); first: after period 1, "
+                                             r"next 5\)"):
+        monitor = Monitor.replay_log(gappy, MonitorThresholds(window=3))
+    assert len(monitor.history()) == 3  # still read, every row
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PlanningWarning)
+        Monitor.replay_log(_log(period=[4, 5, 6]), MonitorThresholds(window=3))  # consecutive from any start: silent
