@@ -328,23 +328,30 @@ def _sku_period_order(pos: NDArray[np.int64], step: NDArray[np.int64]) -> NDArra
     return np.lexsort((step, pos))
 
 
+#: Why a ``period`` column of dates is refused, and what to write instead (forecast frames of plan() and plan_network).
+DATE_PERIOD_HINT = ("period must be a whole number of periods, not a date: number the periods 0, 1, 2, ... from the "
+                    "period being planned (e.g. (date - first_date) // pd.Timedelta(weeks=1) for weekly data)")
+
+
+def date_row(series: pd.Series) -> int | None:
+    """The first row of a ``period`` column that holds a date, or None (not the first row: a column may mix
+    numbers and dates; a column of dates or pandas periods, which read as their ordinals, from its first value)."""
+    if series.dtype.kind == "M" or isinstance(series.dtype, pd.PeriodDtype):
+        return int(np.flatnonzero(series.notna().to_numpy())[0]) if series.notna().any() else 0
+    if series.dtype.kind == "O":  # object, or the str dtype of the command line's read
+        odd = np.flatnonzero((pd.to_numeric(series, errors="coerce").isna() & series.notna()).to_numpy())
+        if odd.size and _is_date(series.iloc[int(odd[0])]):
+            return int(odd[0])
+    return None
+
+
 def _period_column(df: pd.DataFrame, skus: RowSkus) -> NDArray[np.float64]:
     """The ``period`` column as whole numbers; dates are refused with a hint."""
     series = df["period"]
-    date_row = None  # the first row holding a date (not the first row: a column may mix numbers and dates)
-    if series.dtype.kind == "M" or isinstance(series.dtype, pd.PeriodDtype):  # periods were read as their ordinals
-        date_row = int(np.flatnonzero(series.notna().to_numpy())[0]) if series.notna().any() else 0
-    elif series.dtype.kind == "O":
-        numeric = pd.to_numeric(series, errors="coerce")
-        odd = (numeric.isna() & series.notna()).to_numpy()
-        if odd.any():
-            i = int(np.flatnonzero(odd)[0])
-            date_row = i if _is_date(series.iloc[i]) else None
-    if date_row is not None:
-        i = date_row
+    i = date_row(series)
+    if i is not None:
         raise PlanningError(
-            "period must be a whole number of periods, not a date: number the periods 0, 1, 2, ... from the "
-            "period being planned (e.g. (date - first_date) // pd.Timedelta(weeks=1) for weekly data)",
+            DATE_PERIOD_HINT,
             column="period",
             sku=skus[i] if len(skus) else None,
             value=str(series.iloc[i]) if len(series) else None,
@@ -355,15 +362,13 @@ def _period_column(df: pd.DataFrame, skus: RowSkus) -> NDArray[np.float64]:
 
 
 def _is_date(value: object) -> bool:
+    """Whether ``value`` is a date, or text pandas reads as one ('' and 'NaT' read as NaT: not dates)."""
     if isinstance(value, (_dt.date, np.datetime64)):
         return True
-    if not isinstance(value, str):
-        return False
     try:
-        pd.Timestamp(value)
+        return isinstance(value, str) and pd.Timestamp(value) is not pd.NaT
     except (ValueError, TypeError):
         return False
-    return True
 
 
 def _whole(value: float) -> int:

@@ -16,7 +16,6 @@ Every check is vectorized over the rows; errors are :class:`~hybridinv.network.L
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 from dataclasses import dataclass
 
@@ -27,6 +26,7 @@ from numpy.typing import NDArray
 from hybridinv.core._frame import ExtraColumns, check_columns, require_columns, require_frame, sku_column
 from hybridinv.core.catalog import Catalog, near_sku
 from hybridinv.core.limits import MAX_LEAD_TIME, MAX_QUANTITY
+from hybridinv.forecast import DATE_PERIOD_HINT, date_row
 from hybridinv.network.model import LocationError, Network
 
 __all__ = ["FORECAST_COLUMNS", "STATE_COLUMNS", "NetworkFrames", "read_catalog", "read_forecast", "read_state"]
@@ -194,30 +194,13 @@ def read_catalog(catalog: Catalog | pd.DataFrame, extra_columns: ExtraColumns = 
     return Catalog.from_frame(df.assign(lead_time=0), extra_columns=extra_columns)
 
 
-def _is_date(value: object) -> bool:
-    if isinstance(value, _dt.date | np.datetime64):
-        return True
-    try:
-        return isinstance(value, str) and pd.Timestamp(value) is not pd.NaT
-    except (ValueError, TypeError):
-        return False
-
-
 def _no_dates(series: pd.Series, table: str, locs: NDArray[np.object_], skus: NDArray[np.object_]) -> None:
     """Refuse dates in the ``period`` column with the hint ``plan()``'s forecast gives (it said only 'value is not
     a number', naming a date the planner had written on purpose)."""
-    row = None
-    if series.dtype.kind == "M" or isinstance(series.dtype, pd.PeriodDtype):
-        row = int(np.argmax(series.notna().to_numpy()))
-    elif series.dtype.kind == "O":  # object, or the str dtype of the command line's read
-        odd = np.flatnonzero((pd.to_numeric(series, errors="coerce").isna() & series.notna()).to_numpy())
-        if odd.size and _is_date(series.iloc[int(odd[0])]):
-            row = int(odd[0])
+    row = date_row(series)
     if row is not None and len(series):
-        raise LocationError(f"{table}: period must be a whole number of periods, not a date: number the periods 0, "
-                            "1, 2, ... from the period being planned (e.g. (date - first_date) // "
-                            "pd.Timedelta(weeks=1) for weekly data)", column="period", location=locs[row],
-                            sku=skus[row], value=str(series.iloc[row]))
+        raise LocationError(f"{table}: {DATE_PERIOD_HINT}", column="period", location=locs[row], sku=skus[row],
+                            value=str(series.iloc[row]))
 
 
 def _skipped_periods(codes: NDArray[np.int64], period: NDArray[np.float64], table: str,
