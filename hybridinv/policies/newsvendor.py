@@ -403,7 +403,6 @@ def demand_statistics(source: Scenario | Observation) -> DemandStatistics:
     )
 
 
-
 def _service_level(value: object) -> float | NDArray[np.float64]:
     """A scalar or per-SKU service level, each in (0, 1) (PlanningError otherwise)."""
     level = scalar_or_array(value, "service_level", 0.0, open_low=True)

@@ -128,14 +128,15 @@ def economic_order_quantity(
     lot = np.asarray(lot_size, dtype=np.float64)
     eoq = np.minimum(np.sqrt(2.0 * fixed * np.maximum(mu, 0.0) / hold), MAX_QUANTITY)
     life = np.asarray(shelf_life, dtype=np.float64)
+    plain = np.maximum(lots_covering(eoq, lot), 1.0) * lot
     if not (life > 0).any():
-        return np.maximum(lots_covering(eoq, lot), 1.0) * lot
+        return plain
     rate = np.maximum(mu, 0.0)
     whole = rate * np.where(life == 1, 0.0, life)  # the shelf life's demand (one lot for a 1-period life)
     capped = np.maximum(lots_covering(np.minimum(eoq, whole), lot), 1.0) * lot
     if ahead is not None:
         capped = perishable_batch(rate, fixed, hold, lot, life, ahead, expiry_cost, capped)
-    return np.where(life > 0, capped, np.maximum(lots_covering(eoq, lot), 1.0) * lot)
+    return np.where(life > 0, capped, plain)
 
 
 #: Candidate batches of :func:`perishable_batch` per SKU (fractions of the cap), and SKUs per block of the search.
