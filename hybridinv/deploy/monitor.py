@@ -193,7 +193,16 @@ class Monitor:
         if self.active is None:
             raise PlanningError("this monitor only tracks KPIs: give it a primary and a fallback policy to act",
                                 column="fallback" if self.using_fallback else "primary")
-        orders = np.asarray(self.active.act(obs), dtype=np.float64)
+        role = "fallback" if self.using_fallback else "primary"
+        try:
+            orders = np.asarray(self.active.act(obs), dtype=np.float64)
+        except Exception as exc:
+            # this period's orders are unknown, so its outcome cannot be rebuilt: the next call starts afresh (the
+            # last call's state was kept, and the next plan(period=t + 1) was refused as repeating a period)
+            self._previous = None
+            exc.add_note(f"raised by the monitor's {role} policy {getattr(self.active, 'name', '')!r} in period "
+                         f"{obs.period}")
+            raise
         ledger = obs.ledger
         self._previous = (obs.on_hand.copy(), obs.backorders.copy(), obs.pipeline[:, 0].copy(), orders.copy(),
                           obs.period, ledger, None if ledger is None else ledger.sku_served.copy(), obs.catalog.sku)
@@ -464,6 +473,7 @@ class Monitor:
                                         "(or drop min_inventory_turns)", column=column)
         _warn_skipped_periods(log["period"].to_numpy())
         monitor = cls(None, None, thresholds, expected_unit_cost, periods_per_year)
+        _check_log_length(len(log), monitor.thresholds.window)
         has_expected = "expected_unit_cost" in log.columns and log["expected_unit_cost"].notna().any()
         for row in log.itertuples(index=False):
             monitor.observe(
@@ -472,6 +482,18 @@ class Monitor:
                 float(row.expected_unit_cost) if has_expected and pd.notna(row.expected_unit_cost) else None,
             )
         return monitor
+
+
+def _check_log_length(rows: int, window: int) -> None:
+    """Refuse a log without rows and warn about one shorter than the window: no period of it is checked, yet every
+    row read as healthy and ``hybridinv monitor`` drew a dashboard without a switch (a window of 8 over a log of
+    5 rows, or an empty log, gave "no fallback" without a word)."""
+    if rows == 0:
+        raise PlanningError("the monitoring log has no rows (one row per period is needed)", column="period")
+    if rows < window:
+        warnings.warn(f"monitoring log: {rows} row(s), fewer than the window of {window} periods: no rolling window "
+                      "is full, so no period is checked against the thresholds (every row reads healthy); give a "
+                      "longer log or a smaller window", PlanningWarning, stacklevel=3)
 
 
 def _warn_skipped_periods(period: NDArray[Any]) -> None:

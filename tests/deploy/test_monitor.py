@@ -695,3 +695,57 @@ def test_replay_log_warns_about_skipped_periods():
     with warnings.catch_warnings():
         warnings.simplefilter("error", PlanningWarning)
         Monitor.replay_log(_log(period=[4, 5, 6]), MonitorThresholds(window=3))  # consecutive from any start: silent
+
+
+def test_a_failing_policy_does_not_block_the_next_plan_call():
+    """The fallback raised in plan(period=1); the monitor kept period 0's state, so plan(period=2) was refused as
+    repeating a period (a message blaming the period numbers) and that call was lost. Now the failing call's
+    error names the role, and the next call starts afresh."""
+    from hybridinv import plan
+    from hybridinv.examples import example_scenario
+
+    sc = example_scenario(periods=12)
+    catalog, state = sc.catalog.to_frame(), sc.initial_state.to_frame()
+
+    class Exploding:
+        name = "exploding"
+        fail = True
+
+        def act(self, obs):
+            if self.fail:
+                raise RuntimeError("fallback exploded")
+            return np.zeros(obs.n_skus)
+
+    fallback = Exploding()
+    monitor = Monitor(BaseStock(0.0), fallback, MonitorThresholds(window=1, min_fill_rate=0.99, recovery_periods=1,
+                                                                 max_cost_ratio=None))
+
+    def call(t):
+        history = pd.DataFrame({"sku": sc.catalog.sku, **{f"p{k}": 50.0 for k in range(t + 1)}})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return plan(state, catalog, None, policy=monitor, period=t, demand_history=history)
+
+    call(0)
+    with pytest.raises(RuntimeError, match="fallback exploded") as info:
+        call(1)  # period 0 filled 0 of the demand: the fallback decides period 1, and fails
+    assert any("fallback policy 'exploding' in period 1" in note for note in info.value.__notes__)
+    fallback.fail = False
+    call(2)
+    call(3)
+    assert monitor.history()["period"].tolist() == [0, 2]
+
+
+def test_replay_log_refuses_an_empty_log_and_warns_about_one_shorter_than_the_window():
+    """An empty log, or one of fewer rows than the window, checked no period: every row read healthy and the
+    dashboard showed no switch, without a word."""
+    log = pd.DataFrame({"period": range(5), "demand": 10.0, "served": 0.0, "cost": 5.0})  # nothing served
+    with pytest.raises(PlanningError, match="no rows") as info:
+        Monitor.replay_log(log.iloc[:0])
+    assert info.value.column == "period"
+    with pytest.warns(PlanningWarning, match="5 row\\(s\\), fewer than the window of 8 periods"):
+        monitor = Monitor.replay_log(log, MonitorThresholds(window=8))
+    assert monitor.events == []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert Monitor.replay_log(log, MonitorThresholds(window=5)).events[0].kind == "fallback"
