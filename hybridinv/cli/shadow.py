@@ -49,6 +49,10 @@ def _policy(name: str, scenario: Any, model: str | None, option: str = "policy")
               help="Periods the --decisions cover (needs --decisions): the last WINDOW periods of the sales log "
                    "are replayed (default: the last logged period + 1; give it when the log leaves out trailing "
                    "periods without orders).")
+@click.option("--state", "state_path", type=click.Path(exists=True, dir_okay=False),
+              help="Stock at the start of the replay (sku, on_hand [, backorders, pipeline_<k>]: the state CSV of "
+                   "hybridinv plan); "
+                   "both sides start from it. Default: the twin's stock, the demand mean over the lead time + 1.")
 @click.option("--policy", default="hybrid", show_default=True,
               help="Recommended policy (registry name; the default is plan()'s, the hybrid).")
 @click.option("--model", type=click.Path(exists=True), help="Hybrid model directory (overrides --policy).")
@@ -74,6 +78,7 @@ def command(
     receipts_path: str | None,
     catalog_path: str | None,
     decisions_path: str | None,
+    state_path: str | None,
     policy: str,
     model: str | None,
     incumbent: str,
@@ -99,7 +104,8 @@ def command(
                                "cover; without them --periods sets the replay)")
     if out_dir:
         # --decisions DIR/summary.csv --out DIR replaced the decisions with the summary without a word
-        refuse_inputs_in_folder(out_dir, OUTPUTS, [sales_path, receipts_path, catalog_path, decisions_path])
+        refuse_inputs_in_folder(out_dir, OUTPUTS, [sales_path, receipts_path, catalog_path, decisions_path,
+                                                   state_path])
         writable_directory(out_dir)  # before the replay, not after it printed its results
     given = click.get_current_context().get_parameter_source("periods")
     if decisions_path and given is not None and given != click.core.ParameterSource.DEFAULT:
@@ -135,6 +141,12 @@ def command(
     else:
         scenario = twin.scenario(catalog, periods=periods, extra_columns=extra_columns)  # type: ignore[arg-type]
         baseline = _policy(incumbent, scenario, None, "incumbent")
+    if state_path:  # the stock the logged decisions were made for (the twin's default stock judged them elsewhere)
+        from hybridinv.core.state import InventoryState
+
+        state = InventoryState.from_frame(read_csv(state_path, comment="#"), scenario.catalog,
+                                          extra_columns=extra_columns)  # type: ignore[arg-type]
+        scenario = scenario.replace(initial_state=state.aligned(scenario.catalog))
     recommended = _policy(policy, scenario, model)
     incumbent_name = "the logged decisions" if decisions_path else getattr(baseline, "name", incumbent)
     click.echo(f"recommended: {model or getattr(recommended, 'name', policy)}; incumbent: {incumbent_name}")

@@ -411,3 +411,30 @@ def test_shadow_shows_the_constraint_violations_of_the_logged_decisions(files, t
     summary = pd.read_csv(tmp_path / "out" / "summary.csv").set_index("kpi")
     assert summary.loc["rule_violations", "incumbent"] == 8 and summary.loc["violations", "recommended"] == 0
     assert "rule_violations" in result.output
+
+
+def test_shadow_state_sets_the_stock_both_sides_start_from(files, tmp_path):
+    """The replay always started from the twin's default stock (demand mean x (lead time + 1)): logged decisions
+    that ordered nothing because the shelves were full were charged the stock-outs of that emptier start.
+    ``--state`` gives the stock the decisions were made for."""
+    skus = pd.read_csv(files / "sales.csv")["sku"].astype(str).unique()
+    weeks = 8
+    pd.DataFrame({"period": np.repeat(np.arange(weeks), skus.size), "sku": np.tile(skus, weeks),
+                  "order_qty": 0.0}).to_csv(tmp_path / "decisions.csv", index=False)
+    pd.DataFrame({"sku": skus, "on_hand": 100_000.0}).to_csv(tmp_path / "state.csv", index=False)
+    args = ["shadow", "--sales", str(files / "sales.csv"), "--decisions", str(tmp_path / "decisions.csv"),
+            "--policy", "base_stock", "--replications", "1"]
+
+    def incumbent_fill_rate(*extra):
+        out = tmp_path / f"out{len(extra)}"
+        result = CliRunner().invoke(main, [*args, *extra, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        summary = pd.read_csv(out / "summary.csv").set_index("kpi")
+        return summary.loc["fill_rate", "incumbent"]
+
+    assert incumbent_fill_rate() < 0.9  # the default start runs out under zero orders
+    assert incumbent_fill_rate("--state", str(tmp_path / "state.csv")) == 1.0
+    pd.DataFrame({"sku": skus[:-1], "on_hand": 5.0}).to_csv(tmp_path / "short.csv", index=False)
+    refused = CliRunner().invoke(main, [*args, "--state", str(tmp_path / "short.csv")])
+    assert refused.exit_code == 1 and "on_hand" not in refused.output.split("sku")[0], refused.output
+    assert skus[-1] in refused.output, refused.output
