@@ -21,7 +21,21 @@ if TYPE_CHECKING:
     from hybridinv.demand.forecasters import Forecaster
     from hybridinv.sim.scenario import Scenario
 
-__all__ = ["LEARNED_PAIRS", "BacktestResult", "PairedInterval", "PolicyRun", "bootstrap_mean"]
+__all__ = ["CLASSICAL_POLICIES", "LEARNED_PAIRS", "BacktestResult", "PairedInterval", "PolicyRun", "bootstrap_mean"]
+
+#: The backtest policies without learned weights (rules fitted or computed from the training window and the rolling
+#: forecasts). Every other policy of a backtest (the shipped and trained hybrids, a user's ``models=``) is compared in
+#: the summary with the cheapest of these that ran (:meth:`BacktestResult.cheapest_classical`).
+CLASSICAL_POLICIES: tuple[str, ...] = (
+    "static_ss",
+    "static_base_stock",
+    "hybrid_base",
+    "forecast_capped_base_stock",
+    "newsvendor",
+    "dynamic_ss",
+    "mpc",
+    "capped_base",
+)
 
 #: (learned policy, its base) pairs the report compares when both ran: what the learned
 #: corrections do to the very policy they correct.
@@ -190,6 +204,35 @@ class BacktestResult:
             low = high = math.nan
         return PairedInterval(mean, low, high, float(b.sum()) / periods, count)
 
+    def cheapest_classical(self) -> str | None:
+        """The policy of :data:`CLASSICAL_POLICIES` that ran with the lowest cost per period over the test periods
+        (the table's cost column; the first of equal ones in the order they ran), or None when none ran.
+
+        It is picked after the test periods are known, which favours it: a policy cheaper than it beats every
+        classical policy of the run, the best one included, on these periods.
+        """
+        key = self.scenario.cost_key
+        costs = {name: run.kpis[key] for name, run in self.runs.items() if name in CLASSICAL_POLICIES}
+        return min(costs, key=costs.__getitem__) if costs else None
+
+    def _against_cheapest_classical(self) -> list[str]:
+        """The summary's lines comparing every learned policy with :meth:`cheapest_classical`."""
+        best = self.cheapest_classical()
+        learned = [name for name in self.runs if name not in CLASSICAL_POLICIES]
+        if best is None or not learned:
+            return []
+        cost = self.runs[best].kpis[self.scenario.cost_key]
+        lines = ["", f"Cheapest classical policy over the test periods: `{_md(best)}` ({cost:,.1f} per period; picked "
+                 "after the fact, which favours it). Each learned policy against it (paired 95% intervals over SKUs "
+                 "and over periods):", ""]
+        for name in learned:
+            mean, low, high = self.paired(name, best, "sku").percent
+            _, plow, phigh = self.paired(name, best, "period").percent
+            mark = " †" if name in self.caveats else ""
+            lines.append(f"- `{_md(name)}`{mark} − `{_md(best)}`: {mean:+.2f}% {_interval(low, high)} over SKUs, "
+                         f"{_interval(plow, phigh)} over periods")
+        return lines
+
     def sku_table(self) -> pd.DataFrame:
         """One row per policy and SKU: cost per period, demand, units served and fill rate."""
         demand = self.test_demand().sum(axis=0)
@@ -295,6 +338,7 @@ class BacktestResult:
                 pair = self.paired(name, base, "sku")
                 mean, low, high = pair.percent
                 lines += ["", f"`{name}` − `{base}`: {mean:+.2f}% {_interval(low, high)} over SKUs."]
+        lines += self._against_cheapest_classical()
         for name in ("hybrid_trained", "capped_trained"):
             report = self.fitted.get(name)
             if report:

@@ -397,3 +397,33 @@ def test_skus_never_observed_or_first_observed_after_the_cutoff_are_named() -> N
         warnings.simplefilter("always")
         backtest(wide.iloc[:1], catalog.iloc[:1], cutoff=28, policies=["static_base_stock"])
     assert not [w for w in caught if "SKU(s) have" in str(w.message)]
+
+
+def test_the_summary_compares_every_learned_policy_with_the_cheapest_classical_one() -> None:
+    # a planner's question: does the hybrid beat the best classical rule on my history? The static levels only were
+    # compared by the RESULTS tables; the cheapest classical row (newsvendor on hospital) was left to the reader
+    result = _run(history_frame())
+    costs = {name: run.kpis["valued_cost"] for name, run in result.runs.items()}
+    classical = [name for name in FAST if name != "hybrid"]
+    best = min(classical, key=costs.__getitem__)
+    assert result.cheapest_classical() == best
+    assert all(costs[best] <= costs[name] for name in classical)
+    text = result.summary_markdown()
+    assert f"Cheapest classical policy over the test periods: `{best}` ({costs[best]:,.1f} per period" in text
+    line = next(row for row in text.splitlines() if row.startswith(f"- `hybrid` − `{best}`: "))
+    mean, low, high = result.paired("hybrid", best, "sku").percent
+    assert line.startswith(f"- `hybrid` − `{best}`: {mean:+.2f}% [{low:+.2f}, {high:+.2f}] over SKUs")
+    # only learned policies are compared; without one, or without a classical one, there is no such block
+    assert f"- `{best}` − `{best}`" not in text
+    assert "Cheapest classical" not in _run(history_frame(), policies=("static_ss", "hybrid_base")).summary_markdown()
+    only_learned = _run(history_frame(), policies=("hybrid",))
+    assert only_learned.cheapest_classical() is None and "Cheapest classical" not in only_learned.summary_markdown()
+
+
+def test_every_backtest_policy_is_classed_as_classical_or_learned() -> None:
+    from hybridinv.backtest import POLICIES
+    from hybridinv.backtest.result import CLASSICAL_POLICIES
+
+    # a policy added to POLICIES without a class would be compared as a learned one
+    assert set(CLASSICAL_POLICIES) <= set(POLICIES)
+    assert set(POLICIES) - set(CLASSICAL_POLICIES) == {"hybrid", "hybrid_trained", "capped_trained"}
