@@ -344,8 +344,9 @@ def backtest(
     ctx = BacktestContext(train, cat, limits, forecaster, scenario, lost_sales, season, training, staging, progress,
                           given_constraints=constraints, period_labels=list(hist.periods[:split]))
     builders: dict[str, Callable[[BacktestContext], Any]] = {p: POLICIES[p] for p in policies}
+    caveats: dict[str, str] = {}
     for label, directory in (models or {}).items():  # loaded now: a wrong directory failed after every policy ran
-        builders[label] = _model_builder(label, directory)
+        builders[label] = _model_builder(label, directory, list(hist.periods), split, caveats)
     try:
         runs = _run_all(builders, ctx, progress)
         if model_dir is not None and staging is not None:
@@ -364,6 +365,7 @@ def backtest(
         constraint_source=constraint_source,
         fitted={k: v for k, v in ctx.fitted.items()},
         seconds=time.perf_counter() - started,
+        caveats=caveats,
     )
 
 
@@ -393,16 +395,42 @@ def _check_model_targets(model_dir: Path, policies: Sequence[str]) -> None:
             check_model_target(model_dir / label)
 
 
-def _model_builder(label: str, directory: str | Path) -> Callable[[BacktestContext], Any]:
+def _model_builder(label: str, directory: str | Path, periods: Sequence[object], split: int,
+                   caveats: dict[str, str]) -> Callable[[BacktestContext], Any]:
+    """The builder of the extra model ``label``, loaded now; ``caveats[label]`` says so (with a PlanningWarning) when
+    its metadata's training window ends in the test periods (:func:`_seen_test_periods`)."""
     from hybridinv.rl.hybrid import Hybrid
 
     policy = Hybrid.load(directory)
     policy.name = label
+    caveat = _seen_test_periods(label, policy.metadata, periods, split)
+    if caveat is not None:
+        warnings.warn(PlanningWarning(caveat), stacklevel=3)
+        caveats[label] = caveat
 
     def build(ctx: BacktestContext) -> Any:
         return policy
 
     return build
+
+
+def _seen_test_periods(label: str, metadata: Mapping[str, Any], periods: Sequence[object], split: int) -> str | None:
+    """Why the model ``label`` is not held out, when the training window its metadata records (a model trained on a
+    history: ``validation.window``) ends at a test period of this history, else None.
+
+    A model another backtest (or ``hybridinv train --history``) trained with a later cutoff, compared here with
+    ``--model``, was reported beside the held-out policies without a word, though it had trained on the months
+    it was tested on.
+    """
+    window = (metadata.get("validation") or {}).get("window") if isinstance(metadata, Mapping) else None
+    if not isinstance(window, Mapping):
+        return None
+    last = (window.get("held_out") or window.get("fit") or [None])[-1]
+    labels = [str(period) for period in periods]
+    if last is None or str(last) not in labels or labels.index(str(last)) < split:
+        return None
+    return (f"{label} was trained on periods up to {last} (its metadata's training window), which include the test "
+            f"periods from {labels[split]}, so its row is not held out (train it with this cutoff)")
 
 
 def _is_history_training(value: object) -> bool:

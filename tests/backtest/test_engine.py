@@ -455,3 +455,26 @@ def test_a_model_dir_entry_in_the_way_is_refused_before_any_policy_runs(tmp_path
         backtest(history_frame(), Catalog.from_frame(catalog_frame()), "2021-01",
                  policies=["static_ss", "capped_trained"], model_dir=tmp_path / "models")
     assert not ran
+
+
+def test_an_extra_model_trained_on_the_test_periods_is_marked_not_held_out(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # the finding: --model NAME=DIR of a model trained with a later cutoff (an earlier run's models/hybrid_trained)
+    # was compared beside the held-out policies without a word, though it had trained on the test months
+    import shutil
+    from pathlib import Path
+
+    from hybridinv.core.errors import PlanningWarning
+    from hybridinv.rl.integrity import read_metadata, write_metadata
+
+    shipped = Path(__file__).resolve().parents[2] / "models" / "hybrid_default"
+    for name, last in (("late", "2021-06"), ("early", "2020-12")):
+        shutil.copytree(shipped, tmp_path / name)
+        meta = read_metadata(tmp_path / name)
+        write_metadata(tmp_path / name, {**meta, "validation": {**(meta.get("validation") or {}), "window": {
+            "fit": ["2019-01", "2019-12"], "held_out": ["2020-01", last]}}})
+    cat = Catalog.from_frame(catalog_frame())
+    with pytest.warns(PlanningWarning, match="late was trained on periods up to 2021-06.*from 2021-01"):
+        result = backtest(history_frame(), cat, "2021-01", policies=["static_ss"],
+                          models={"late": tmp_path / "late", "early": tmp_path / "early"})
+    assert set(result.caveats) == {"late"}
+    assert "| late † |" in result.summary_markdown() and "| early |" in result.summary_markdown()
