@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import click
@@ -70,10 +71,11 @@ def _season(ctx: click.Context, param: click.Parameter, value: str) -> int | str
 
 
 def _seconds(ctx: click.Context, param: click.Parameter, value: float) -> float:
-    """``--train-seconds``: a number of seconds >= 0 (inf: until the generation limit)."""
+    """``--train-seconds``: a number of seconds >= 0; 0 and inf are no time limit (``HistoryTraining.time_limit=0``:
+    ES runs until its generation limit; inf was refused there, after the history had been read, as not finite)."""
     if not value >= 0.0:  # NaN too
         raise click.BadParameter(f"must be a number of seconds >= 0, got {value:g}")
-    return value
+    return 0.0 if math.isinf(value) else value
 
 
 def _policies(policies: str | None) -> tuple[str, ...]:
@@ -136,7 +138,8 @@ def _check_sources(suite: str | None, history: str | None, catalog: str | None, 
 @click.option("--n-series", type=click.IntRange(min=1), default=None,
               help="Suite: only the first N series (a quick run).")
 @click.option("--train-seconds", type=float, default=240.0, show_default=True, callback=_seconds,
-              help="Time for training each trained hybrid (hybrid_trained, capped_trained) on the training window.")
+              help="Time for training each trained hybrid (hybrid_trained, capped_trained) on the training window; "
+                   "0 or inf: no time limit (ES runs its 400 generations, far longer on a large history).")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
               help="Processes for that training.")
 @click.option("--extra-columns", default="error", show_default=True,

@@ -338,3 +338,25 @@ def test_a_model_folder_holding_other_files_is_refused_before_any_policy_runs(
     assert result.exit_code == 1 and "notes.txt" in result.output and "in the way" in result.output, result.output
     assert not ran and (out / "models" / "hybrid_trained" / "notes.txt").read_text() == "mine"
     assert sorted(p.name for p in (out / "models").iterdir()) == ["hybrid_trained"]
+
+
+def test_train_seconds_inf_is_no_time_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the finding: the option's own check said "inf: until the generation limit", and HistoryTraining then refused
+    # inf as not finite (exit 1, after the history was read), also for a run that trains nothing
+    import hybridinv.rl.history as history_module
+
+    history, catalog = _files(tmp_path)
+    limits: list[float] = []
+    shipped = Path(__file__).resolve().parents[2] / "models" / "hybrid_default"
+
+    def fake(train: object, catalog: object, out: object, constraints: object, settings, *args: object,  # type: ignore[no-untyped-def]
+             **kwargs: object):
+        limits.append(settings.time_limit)
+        return Hybrid.load(shipped), {}
+
+    monkeypatch.setattr(history_module, "train_on_history", fake)
+    for policies in ("static_ss", "static_ss,hybrid_trained"):
+        result = CliRunner().invoke(main, ["backtest", "--history", str(history), "--catalog", str(catalog),
+                                           "--cutoff", "2021-01", "--policies", policies, "--train-seconds", "inf"])
+        assert result.exit_code == 0, result.output
+    assert limits == [0.0]                                              # ES's "no time limit"
