@@ -16,6 +16,8 @@ periods (:class:`~hybridinv.backtest.result.BacktestResult`).
 from __future__ import annotations
 
 import math
+import secrets
+import shutil
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -34,7 +36,7 @@ from hybridinv.backtest.setup import evaluation_scenario, resolve_constraints
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
 from hybridinv.core.errors import PlanningError, PlanningWarning
-from hybridinv.core.outputs import check_output_directory
+from hybridinv.core.outputs import check_output_directory, replace_files
 from hybridinv.demand.forecasters import Forecaster
 from hybridinv.sim.scenario import Scenario
 
@@ -275,7 +277,10 @@ def backtest(
     models : mapping, optional
         Extra hybrid models to evaluate, ``{row name: model directory}``.
     model_dir : path, optional
-        Where the trained hybrids are saved (``<model_dir>/hybrid_trained``, ``<model_dir>/capped_trained``).
+        Where the trained hybrids are saved (``<model_dir>/hybrid_trained``, ``<model_dir>/capped_trained``):
+        trained into a hidden staging folder inside it and moved into place together once every policy has run,
+        so an interrupted or failed backtest leaves ``model_dir`` as it was. A ``<model_dir>/<name>`` that holds
+        anything but an earlier model is refused before any policy runs.
     periods_per_year : int or "auto"
         Planning periods a year (the scenario's per-year quantities); ``"auto"`` as ``season``.
     name : str
@@ -325,6 +330,7 @@ def backtest(
                             value=training)
     if model_dir is not None:  # a folder that can never be written failed after the training, at the save
         check_output_directory(model_dir, "model_dir")
+        _check_model_targets(Path(model_dir), policies)
     y = hist.demand
     train = y[:split]
     _warn_unobserved(y, split, hist.sku)
@@ -332,22 +338,23 @@ def backtest(
     forecaster = Forecaster(season=season).fit(train)
     scenario = evaluation_scenario(y, split, cat, limits, forecaster, horizon, lost_sales, name, season,
                                    periods_per_year)
-    ctx = BacktestContext(train, cat, limits, forecaster, scenario, lost_sales, season, training,
-                          None if model_dir is None else Path(model_dir), progress, given_constraints=constraints,
-                          period_labels=list(hist.periods[:split]))
+    # the trained hybrids are saved into a staging folder and moved into model_dir together once every policy has
+    # run: an interrupted backtest saved each when its training ended, beside an earlier run's other model
+    staging = None if model_dir is None else Path(model_dir) / f".backtest-{secrets.token_hex(8)}"
+    ctx = BacktestContext(train, cat, limits, forecaster, scenario, lost_sales, season, training, staging, progress,
+                          given_constraints=constraints, period_labels=list(hist.periods[:split]))
     builders: dict[str, Callable[[BacktestContext], Any]] = {p: POLICIES[p] for p in policies}
+    caveats: dict[str, str] = {}
     for label, directory in (models or {}).items():  # loaded now: a wrong directory failed after every policy ran
-        builders[label] = _model_builder(label, directory)
-    runs: dict[str, PolicyRun] = {}
-    from tqdm.auto import tqdm
-
-    with tqdm(total=len(builders), desc="backtest", unit="policy", disable=not progress) as bar:
-        for label, build in builders.items():
-            bar.set_postfix_str(label)
-            begin = time.perf_counter()
-            policy = build(ctx)
-            runs[label] = _run(label, policy, scenario, time.perf_counter() - begin)
-            bar.update()
+        builders[label] = _model_builder(label, directory, list(hist.periods), split, caveats)
+    try:
+        runs = _run_all(builders, ctx, progress)
+        if model_dir is not None and staging is not None:
+            replace_files({}, "model_dir", folders={Path(model_dir) / label: staging / label for label in policies
+                                                    if label in TRAINED_POLICIES})
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
     return BacktestResult(
         name=name,
         history=hist,
@@ -358,19 +365,72 @@ def backtest(
         constraint_source=constraint_source,
         fitted={k: v for k, v in ctx.fitted.items()},
         seconds=time.perf_counter() - started,
+        caveats=caveats,
     )
 
 
-def _model_builder(label: str, directory: str | Path) -> Callable[[BacktestContext], Any]:
+def _run_all(builders: Mapping[str, Callable[[BacktestContext], Any]], ctx: BacktestContext,
+             progress: bool) -> dict[str, PolicyRun]:
+    """Build and replay every policy in turn (a tqdm bar over them with ``progress``)."""
+    from tqdm.auto import tqdm
+
+    runs: dict[str, PolicyRun] = {}
+    with tqdm(total=len(builders), desc="backtest", unit="policy", disable=not progress) as bar:
+        for label, build in builders.items():
+            bar.set_postfix_str(label)
+            begin = time.perf_counter()
+            policy = build(ctx)
+            runs[label] = _run(label, policy, ctx.scenario, time.perf_counter() - begin)
+            bar.update()
+    return runs
+
+
+def _check_model_targets(model_dir: Path, policies: Sequence[str]) -> None:
+    """Refuse, before any policy runs, a ``<model_dir>/<name>`` of a trained policy that cannot take its model (a file,
+    a folder holding anything but an earlier model): :class:`~hybridinv.rl.integrity.ModelFileError`."""
+    from hybridinv.rl.integrity import check_model_target
+
+    for label in policies:
+        if label in TRAINED_POLICIES:
+            check_model_target(model_dir / label)
+
+
+def _model_builder(label: str, directory: str | Path, periods: Sequence[object], split: int,
+                   caveats: dict[str, str]) -> Callable[[BacktestContext], Any]:
+    """The builder of the extra model ``label``, loaded now; ``caveats[label]`` says so (with a PlanningWarning) when
+    its metadata's training window ends in the test periods (:func:`_seen_test_periods`)."""
     from hybridinv.rl.hybrid import Hybrid
 
     policy = Hybrid.load(directory)
     policy.name = label
+    caveat = _seen_test_periods(label, policy.metadata, periods, split)
+    if caveat is not None:
+        warnings.warn(PlanningWarning(caveat), stacklevel=3)
+        caveats[label] = caveat
 
     def build(ctx: BacktestContext) -> Any:
         return policy
 
     return build
+
+
+def _seen_test_periods(label: str, metadata: Mapping[str, Any], periods: Sequence[object], split: int) -> str | None:
+    """Why the model ``label`` is not held out, when the training window its metadata records (a model trained on a
+    history: ``validation.window``) ends at a test period of this history, else None.
+
+    A model another backtest (or ``hybridinv train --history``) trained with a later cutoff, compared here with
+    ``--model``, was reported beside the held-out policies without a word, though it had trained on the months
+    it was tested on.
+    """
+    window = (metadata.get("validation") or {}).get("window") if isinstance(metadata, Mapping) else None
+    if not isinstance(window, Mapping):
+        return None
+    last = (window.get("held_out") or window.get("fit") or [None])[-1]
+    labels = [str(period) for period in periods]
+    if last is None or str(last) not in labels or labels.index(str(last)) < split:
+        return None
+    return (f"{label} was trained on periods up to {last} (its metadata's training window), which include the test "
+            f"periods from {labels[split]}, so its row is not held out (train it with this cutoff)")
 
 
 def _is_history_training(value: object) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -382,14 +383,16 @@ class BacktestResult:
 
         return html_page("backtest", self.name, self.summary_markdown(reference), self.figures())
 
-    def write(self, out: str | Path, reference: str | None = None) -> dict[str, Path]:
+    def write(self, out: str | Path, reference: str | None = None, *,
+              folders: Mapping[str | Path, str | Path | None] | None = None) -> dict[str, Path]:
         """Write ``results.csv`` (policy x SKU), ``periods.csv`` (policy x period), ``summary.md``
         and ``report.html`` into ``out`` (created if needed).
 
         Everything is rendered first, then the four files are written to temporaries and renamed into place
         (:func:`~hybridinv.core.outputs.replace_files`): a failure (a full disk) leaves the files of an earlier
         run in ``out`` as they were and names the file, where a cut-off ``report.html`` was left beside the
-        new CSVs.
+        new CSVs. ``folders`` (``{folder: finished folder, or None to remove it}``) are moved into place with
+        the files, as one set (``hybridinv backtest`` moves the models it trained into ``<out>/models`` so).
         """
         reference = self._ran(reference)  # before any file is written
         skus, periods = self.sku_table(), self.period_table()
@@ -401,5 +404,5 @@ class BacktestResult:
             paths["periods.csv"]: lambda path: write_csv(periods, path),
             paths["summary.md"]: lambda path: path.write_text(summary, encoding="utf-8"),
             paths["report.html"]: lambda path: path.write_text(page, encoding="utf-8"),
-        })
+        }, folders=folders)
         return paths

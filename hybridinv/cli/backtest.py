@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import click
@@ -23,19 +24,18 @@ def _models(values: tuple[str, ...]) -> dict[str, str]:
     return models
 
 
-def _remove_stale_models(out: str, ran: list[str]) -> list[Path]:
-    """Remove ``<out>/models/<name>`` of each trained policy this run did not train, when it is a model folder.
+def _stale_models(out: str, ran: list[str]) -> list[Path]:
+    """``<out>/models/<name>`` of each trained policy this run did not train, when it is a model folder (removed with
+    the reports of the run).
 
     A rerun into an earlier output folder left ``models/hybrid_trained`` of the earlier run beside reports that
     do not mention it. Only folders this command writes are touched: a trained policy's name, holding
     ``metadata.json`` and model files only (anything else in it, or a link, is left alone).
     """
-    import shutil
-
     from hybridinv.backtest.engine import TRAINED_POLICIES
     from hybridinv.rl.integrity import METADATA_FILE, ModelFileError, check_model_target
 
-    removed = []
+    stale = []
     for name in TRAINED_POLICIES:
         folder = Path(out) / "models" / name
         if name in ran or folder.is_symlink() or not (folder / METADATA_FILE).is_file():
@@ -44,9 +44,19 @@ def _remove_stale_models(out: str, ran: list[str]) -> list[Path]:
             check_model_target(folder)  # a model folder: metadata.json and model files, nothing else
         except ModelFileError:
             continue
-        shutil.rmtree(folder)
-        removed.append(folder)
-    return removed
+        stale.append(folder)
+    return stale
+
+
+def _check_model_folders(out: str, chosen: tuple[str, ...]) -> None:
+    """Refuse, before anything is read or trained, a ``<out>/models/<name>`` of a chosen trained policy that cannot
+    take its model (a file, a folder holding anything but an earlier model)."""
+    from hybridinv.backtest.engine import TRAINED_POLICIES
+    from hybridinv.rl.integrity import check_model_target
+
+    for name in chosen:
+        if name in TRAINED_POLICIES:
+            check_model_target(Path(out) / "models" / name)
 
 
 def _season(ctx: click.Context, param: click.Parameter, value: str) -> int | str | None:
@@ -61,10 +71,11 @@ def _season(ctx: click.Context, param: click.Parameter, value: str) -> int | str
 
 
 def _seconds(ctx: click.Context, param: click.Parameter, value: float) -> float:
-    """``--train-seconds``: a number of seconds >= 0 (inf: until the generation limit)."""
+    """``--train-seconds``: a number of seconds >= 0; 0 and inf are no time limit (``HistoryTraining.time_limit=0``:
+    ES runs until its generation limit; inf was refused there, after the history had been read, as not finite)."""
     if not value >= 0.0:  # NaN too
         raise click.BadParameter(f"must be a number of seconds >= 0, got {value:g}")
-    return value
+    return 0.0 if math.isinf(value) else value
 
 
 def _policies(policies: str | None) -> tuple[str, ...]:
@@ -127,7 +138,8 @@ def _check_sources(suite: str | None, history: str | None, catalog: str | None, 
 @click.option("--n-series", type=click.IntRange(min=1), default=None,
               help="Suite: only the first N series (a quick run).")
 @click.option("--train-seconds", type=float, default=240.0, show_default=True, callback=_seconds,
-              help="Time for training each trained hybrid (hybrid_trained, capped_trained) on the training window.")
+              help="Time for training each trained hybrid (hybrid_trained, capped_trained) on the training window; "
+                   "0 or inf: no time limit (ES runs its 400 generations, far longer on a large history).")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
               help="Processes for that training.")
 @click.option("--extra-columns", default="error", show_default=True,
@@ -158,7 +170,11 @@ def command(
     every period); all policies share the capacity and budget and pass the repair layer.
     Prints the summary (cost, fill rate, paired 95% intervals over SKUs and periods).
     """
+    import secrets
+    import shutil
+
     from hybridinv.backtest import backtest
+    from hybridinv.backtest.engine import TRAINED_POLICIES
     from hybridinv.backtest.history import read_history
     from hybridinv.backtest.suites import load_suite, warn_if_shipped_default_saw
     from hybridinv.cli._io import cutoff_from_text, read_csv
@@ -177,6 +193,7 @@ def command(
     if out is not None:  # before anything is read or trained: --out afile/sub failed after every policy had run
         creatable_directory(out, "--out")
         creatable_directory(Path(out) / "models", "--out")  # the trained hybrids are saved in <out>/models
+        _check_model_folders(out, chosen)
     if suite is not None:
         demand, cat, spec = load_suite(suite, n_series=n_series)
         split: int | str = spec.cutoff if cutoff is None else cutoff_from_text(cutoff, demand)
@@ -193,15 +210,25 @@ def command(
         demand = read_history(read_csv(history))  # read here: a whole-number cutoff is read against its labels
         split, name = cutoff_from_text(cutoff, demand), Path(history).stem  # the report's title names the file
     limits = given_limits(capacity, budget) or "derive"  # the one not given keeps the value derived from training
-    result = backtest(
-        demand, cat, split, limits, chosen, horizon=horizon, season=season, lost_sales=not backorders,
-        training=HistoryTraining(time_limit=train_seconds, workers=workers), models=extra,
-        model_dir=None if out is None else f"{out}/models", name=name, progress=True,
-    )
-    result.caveats.update(caveats)  # in summary.md and report.html beside the rows, not on stderr only
-    click.echo(result.summary_markdown())
-    if out is not None:
-        paths = result.write(out)
-        click.echo("wrote " + ", ".join(str(p) for p in paths.values()))
-        for folder in _remove_stale_models(out, result.policies):  # after the reports: a failed write keeps it
-            click.echo(f"removed {folder}: a model an earlier run trained (this run trained no {folder.name})")
+    # the trained hybrids go to a staging folder and into <out>/models with the reports: an interrupted run saved each
+    # when its training ended, beside the reports (and the other model) of an earlier run
+    staging = None if out is None else Path(out) / "models" / f".backtest-{secrets.token_hex(8)}"
+    try:
+        result = backtest(
+            demand, cat, split, limits, chosen, horizon=horizon, season=season, lost_sales=not backorders,
+            training=HistoryTraining(time_limit=train_seconds, workers=workers), models=extra,
+            model_dir=staging, name=name, progress=True,
+        )
+        result.caveats.update(caveats)  # in summary.md and report.html beside the rows, not on stderr only
+        click.echo(result.summary_markdown())
+        if out is not None and staging is not None:
+            stale = _stale_models(out, result.policies)
+            trained = [Path(out) / "models" / name for name in chosen if name in TRAINED_POLICIES]
+            folders: dict[str | Path, str | Path | None] = {folder: staging / folder.name for folder in trained}
+            paths = result.write(out, folders={**folders, **dict.fromkeys(stale)})
+            click.echo("wrote " + ", ".join(str(p) for p in [*paths.values(), *trained]))
+            for folder in stale:
+                click.echo(f"removed {folder}: a model an earlier run trained (this run trained no {folder.name})")
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)

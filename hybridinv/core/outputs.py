@@ -29,6 +29,7 @@ import math
 import os
 import re
 import secrets
+import shutil
 import stat
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -102,15 +103,23 @@ def replace_file(path: str | Path, write: Callable[[Path], object]) -> None:
 
 
 def _replace_all(writes: Sequence[tuple[str | Path, Callable[[Path], object]]],
-                 failed: list[Path] | None = None) -> None:
+                 failed: list[Path] | None = None,
+                 folders: Sequence[tuple[str | Path, str | Path | None]] = ()) -> None:
     """Write every file to a temporary beside it, then rename them all into place (:func:`replace_file`, for a set).
 
-    A failure before the renames removes the temporaries and leaves every earlier file as it was. ``failed``, when
-    given, receives the path being written or renamed when an exception was raised.
+    ``folders`` (target, finished folder or None) are swapped in just before the files are renamed
+    (:func:`_swap_folder`). A failure before the renames removes the temporaries and leaves every earlier file and
+    folder as it was. ``failed``, when given, receives the path being written or renamed when an exception was raised.
     """
     staged: list[tuple[Path, Path]] = []
+    swapped: list[tuple[Path, Path | None, Path | None]] = []
+    copies: list[Path] = []
     current = Path()
     try:
+        ready = []
+        for target, new in folders:  # before the files: a copy across file systems is the slow part
+            current = Path(target)
+            ready.append(_folder_beside(Path(os.path.realpath(target)), new, copies))
         for path, write in writes:
             current = Path(path)
             target = Path(os.path.realpath(path))
@@ -128,24 +137,80 @@ def _replace_all(writes: Sequence[tuple[str | Path, Callable[[Path], object]]],
                 os.fsync(handle.fileno())  # the bytes are on disk before the name points at them
             if mode is not None:
                 os.chmod(temporary, stat.S_IMODE(mode))  # a replaced file keeps its permission bits
+        for target, new in ready:
+            current = target
+            swapped.append(_swap_folder(target, new))
         for temporary, target in staged:
             current = target
             os.replace(temporary, target)
     except BaseException:
         if failed is not None:
             failed.append(current)
+        _swap_back(swapped)
         raise
     finally:
         for temporary, _ in staged:
             temporary.unlink(missing_ok=True)
+        for copy in copies:
+            shutil.rmtree(copy, ignore_errors=True)
+    for _, aside, _ in swapped:
+        if aside is not None:
+            shutil.rmtree(aside, ignore_errors=True)
 
 
-def replace_files(writes: Mapping[str | Path, Callable[[Path], object]], column: str = "out") -> list[Path]:
+def _swap_back(swapped: Sequence[tuple[Path, Path | None, Path | None]]) -> None:
+    """Undo :func:`_swap_folder`'s swaps, last first: each earlier folder back in place."""
+    for target, aside, new in reversed(swapped):
+        if new is not None:
+            os.rename(target, new)
+        if aside is not None:
+            os.rename(aside, target)
+
+
+def _folder_beside(target: Path, new: str | Path | None, copies: list[Path]) -> tuple[Path, Path | None]:
+    """``(target, new)`` with ``new`` on ``target``'s file system (copied beside it when it is on another one, the
+    copy listed in ``copies``), ``target``'s parent created."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if new is None:
+        return target, None
+    new = Path(new)
+    if os.stat(new).st_dev == os.stat(target.parent).st_dev:
+        return target, new
+    copy = target.with_name(f".{target.name}.{secrets.token_hex(8)}.copy")
+    copies.append(copy)
+    shutil.copytree(new, copy, symlinks=True)
+    return target, copy
+
+
+def _swap_folder(target: Path, new: Path | None) -> tuple[Path, Path | None, Path | None]:
+    """Rename the folder ``target`` aside (if there is one) and ``new`` (if any) to ``target``; return
+    ``(target, aside, new)``, what it takes to undo the swap."""
+    aside = None
+    if os.path.lexists(target):
+        aside = target.with_name(f".{target.name}.{secrets.token_hex(8)}.replaced")
+        os.rename(target, aside)
+    if new is not None:
+        try:
+            os.rename(new, target)
+        except BaseException:
+            if aside is not None:
+                os.rename(aside, target)
+            raise
+    return target, aside, new
+
+
+def replace_files(writes: Mapping[str | Path, Callable[[Path], object]], column: str = "out",
+                  folders: Mapping[str | Path, str | Path | None] | None = None) -> list[Path]:
     """Write a set of files (a report's CSVs, summary and HTML page), each whole or not at all, as one set.
 
     Each ``write`` writes a temporary file beside its path; only when all are written are they renamed into
     place, so a failure while writing (a full disk, "File too large") leaves every earlier file as it was, not
     a cut-off ``report.html`` beside the CSVs of the new run. Render the contents before calling this.
+
+    ``folders`` maps a folder of the set to the finished folder that replaces it, or to None to remove it (the
+    models ``hybridinv backtest`` trained, beside its reports): they are renamed into place just before the files,
+    the folder each replaces renamed aside and removed after the files are in place (a link is followed: the
+    folder it points to is replaced), so an interruption before the renames leaves the earlier set as it was.
 
     Raises
     ------
@@ -155,7 +220,7 @@ def replace_files(writes: Mapping[str | Path, Callable[[Path], object]], column:
     """
     failed: list[Path] = []
     try:
-        _replace_all(list(writes.items()), failed)
+        _replace_all(list(writes.items()), failed, list((folders or {}).items()))
     except OSError as exc:
         raise PlanningError(f"cannot write the file: {exc.strerror or exc} (the earlier files are left as they "
                             "were)", column=column, value=str(failed[0] if failed else "")) from exc

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from hybridinv.cli import main
+from hybridinv.cli import _Terminated, main
 from hybridinv.rl import Hybrid
 from hybridinv.rl.adaptive import AdaptiveHybrid
 
@@ -240,3 +240,123 @@ def test_a_rerun_removes_the_model_an_earlier_run_trained_and_this_one_did_not(t
     assert not (out / "models" / "hybrid_trained").exists()
     assert f"removed {out / 'models' / 'hybrid_trained'}" in result.output
     assert (out / "models" / "capped_trained" / "notes.txt").exists() and (out / "models" / "mine").is_dir()
+
+
+def _fake_training(monkeypatch: pytest.MonkeyPatch, marker: str) -> None:
+    """``train_on_history`` without training: the shipped default saved into ``out`` (as the real one saves its model
+    when its training ends), its metadata marked ``marker``."""
+    import shutil
+
+    import hybridinv.rl.history as history_module
+    from hybridinv.rl.integrity import read_metadata, write_metadata
+
+    shipped = Path(__file__).resolve().parents[2] / "models" / "hybrid_default"
+
+    def fake(train: object, catalog: object, out: Path | None, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        if out is not None:
+            shutil.copytree(shipped, out)
+            write_metadata(out, {**read_metadata(out), "marker": marker})
+        return Hybrid.load(shipped), {}
+
+    monkeypatch.setattr(history_module, "train_on_history", fake)
+
+
+def _earlier_run(out: Path) -> dict[str, bytes]:
+    """``out`` as an earlier run left it: its reports and its models/hybrid_trained (metadata marked "earlier")."""
+    import shutil
+
+    from hybridinv.rl.integrity import read_metadata, write_metadata
+
+    shipped = Path(__file__).resolve().parents[2] / "models" / "hybrid_default"
+    out.mkdir()
+    for name in ("results.csv", "periods.csv", "summary.md", "report.html"):
+        (out / name).write_text(f"earlier {name}\n")
+    shutil.copytree(shipped, out / "models" / "hybrid_trained")
+    write_metadata(out / "models" / "hybrid_trained", {**read_metadata(out / "models" / "hybrid_trained"),
+                                                        "marker": "earlier"})
+    return {str(path.relative_to(out)): path.read_bytes() for path in sorted(out.rglob("*")) if path.is_file()}
+
+
+@pytest.mark.parametrize("interruption", [KeyboardInterrupt, _Terminated])
+def test_an_interrupted_backtest_leaves_the_earlier_run_in_out_as_it_was(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, interruption: type[BaseException]) -> None:
+    # the finding: each trained hybrid was saved into <out>/models when its training ended and the reports only at
+    # the end, so a run interrupted after the training left a new models/hybrid_trained beside the reports (and the
+    # other model) of the earlier run
+    import hybridinv.backtest.engine as engine
+
+    history, catalog = _files(tmp_path)
+    out = tmp_path / "bt"
+    before = _earlier_run(out)
+    _fake_training(monkeypatch, "new")
+
+    def interrupted(ctx: object) -> object:
+        raise interruption()
+
+    monkeypatch.setitem(engine.POLICIES, "static_ss", interrupted)  # Ctrl-C (or SIGTERM) after the training
+    result = CliRunner().invoke(main, ["backtest", "--history", str(history), "--catalog", str(catalog), "--cutoff",
+                                       "2021-01", "--policies", "hybrid_trained,static_ss", "--out", str(out)])
+    assert result.exit_code in (130, 143), result.output
+    after = {str(path.relative_to(out)): path.read_bytes() for path in sorted(out.rglob("*")) if path.is_file()}
+    assert after == before                                             # no staging folder left either
+    assert sorted(p.name for p in (out / "models").iterdir()) == ["hybrid_trained"]
+
+
+def test_a_backtest_moves_its_trained_models_into_out_with_its_reports(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from hybridinv.rl.integrity import read_metadata
+
+    history, catalog = _files(tmp_path)
+    out = tmp_path / "bt"
+    _earlier_run(out)
+    _fake_training(monkeypatch, "new")
+    result = CliRunner().invoke(main, ["backtest", "--history", str(history), "--catalog", str(catalog), "--cutoff",
+                                       "2021-01", "--policies", "hybrid_trained,static_ss", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert read_metadata(out / "models" / "hybrid_trained")["marker"] == "new"
+    assert Hybrid.load(out / "models" / "hybrid_trained") is not None   # hash-checked: a whole model
+    assert "hybrid_trained" in pd.read_csv(out / "results.csv")["policy"].tolist()
+    assert sorted(p.name for p in (out / "models").iterdir()) == ["hybrid_trained"]  # no staging folder left
+    assert f"{out / 'models' / 'hybrid_trained'}" in result.output
+
+
+def test_a_model_folder_holding_other_files_is_refused_before_any_policy_runs(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the check of <out>/models/hybrid_trained was train_on_history's, at that policy's turn (after the policies
+    # before it had run); with the models trained into a staging folder it is made before anything is read
+    import hybridinv.backtest.engine as engine
+
+    history, catalog = _files(tmp_path)
+    out = tmp_path / "bt"
+    (out / "models" / "hybrid_trained").mkdir(parents=True)
+    (out / "models" / "hybrid_trained" / "notes.txt").write_text("mine")
+    ran: list[object] = []
+    static = engine.POLICIES["static_ss"]
+    monkeypatch.setitem(engine.POLICIES, "static_ss", lambda ctx: ran.append(1) or static(ctx))
+    result = CliRunner().invoke(main, ["backtest", "--history", str(history), "--catalog", str(catalog), "--cutoff",
+                                       "2021-01", "--policies", "static_ss,hybrid_trained", "--out", str(out)])
+    assert result.exit_code == 1 and "notes.txt" in result.output and "in the way" in result.output, result.output
+    assert not ran and (out / "models" / "hybrid_trained" / "notes.txt").read_text() == "mine"
+    assert sorted(p.name for p in (out / "models").iterdir()) == ["hybrid_trained"]
+
+
+def test_train_seconds_inf_is_no_time_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the finding: the option's own check said "inf: until the generation limit", and HistoryTraining then refused
+    # inf as not finite (exit 1, after the history was read), also for a run that trains nothing
+    import hybridinv.rl.history as history_module
+
+    history, catalog = _files(tmp_path)
+    limits: list[float] = []
+    shipped = Path(__file__).resolve().parents[2] / "models" / "hybrid_default"
+
+    def fake(train: object, catalog: object, out: object, constraints: object, settings, *args: object,  # type: ignore[no-untyped-def]
+             **kwargs: object):
+        limits.append(settings.time_limit)
+        return Hybrid.load(shipped), {}
+
+    monkeypatch.setattr(history_module, "train_on_history", fake)
+    for policies in ("static_ss", "static_ss,hybrid_trained"):
+        result = CliRunner().invoke(main, ["backtest", "--history", str(history), "--catalog", str(catalog),
+                                           "--cutoff", "2021-01", "--policies", policies, "--train-seconds", "inf"])
+        assert result.exit_code == 0, result.output
+    assert limits == [0.0]                                              # ES's "no time limit"

@@ -427,3 +427,84 @@ def test_every_backtest_policy_is_classed_as_classical_or_learned() -> None:
     # a policy added to POLICIES without a class would be compared as a learned one
     assert set(CLASSICAL_POLICIES) <= set(POLICIES)
     assert set(POLICIES) - set(CLASSICAL_POLICIES) == {"hybrid", "hybrid_trained", "capped_trained"}
+
+
+def test_model_dir_takes_the_trained_models_together_once_every_policy_has_run(
+        tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    # the finding: each trained hybrid was saved into model_dir when its training ended, so a backtest interrupted
+    # while training capped_trained left a new hybrid_trained beside the earlier run's capped_trained
+    import shutil
+    from pathlib import Path
+
+    import hybridinv.rl.history as history_module
+    from hybridinv.rl import Hybrid
+    from hybridinv.rl.integrity import read_metadata, write_metadata
+
+    shipped = Path(__file__).resolve().parents[2] / "models" / "hybrid_default"
+    models = tmp_path / "models"
+    for name in ("hybrid_trained", "capped_trained"):
+        shutil.copytree(shipped, models / name)
+        write_metadata(models / name, {**read_metadata(models / name), "marker": "earlier"})
+    calls: list[str] = []
+
+    def fake(train, catalog, out, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(str(out))
+        if len(calls) == 2 and interrupt_second:
+            raise KeyboardInterrupt
+        shutil.copytree(shipped, out)
+        write_metadata(out, {**read_metadata(out), "marker": "new"})
+        return Hybrid.load(shipped), {}
+
+    monkeypatch.setattr(history_module, "train_on_history", fake)
+    cat = Catalog.from_frame(catalog_frame())
+    interrupt_second = True
+    with pytest.raises(KeyboardInterrupt):
+        backtest(history_frame(), cat, "2021-01", policies=["hybrid_trained", "capped_trained"], model_dir=models)
+    assert [read_metadata(models / name)["marker"] for name in ("hybrid_trained", "capped_trained")] == [
+        "earlier", "earlier"]
+    assert sorted(p.name for p in models.iterdir()) == ["capped_trained", "hybrid_trained"]  # no staging left
+    interrupt_second, calls = False, []
+    result = backtest(history_frame(), cat, "2021-01", policies=["hybrid_trained", "capped_trained"],
+                      model_dir=models)
+    assert [read_metadata(models / name)["marker"] for name in ("hybrid_trained", "capped_trained")] == ["new", "new"]
+    assert sorted(p.name for p in models.iterdir()) == ["capped_trained", "hybrid_trained"]
+    assert all(not call.startswith(str(models / "hybrid_trained")) for call in calls)  # trained into a staging folder
+    assert set(result.policies) == {"hybrid_trained", "capped_trained"}
+
+
+def test_a_model_dir_entry_in_the_way_is_refused_before_any_policy_runs(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import hybridinv.backtest.engine as engine
+    from hybridinv.rl.integrity import ModelFileError
+
+    (tmp_path / "models" / "capped_trained").mkdir(parents=True)
+    (tmp_path / "models" / "capped_trained" / "notes.txt").write_text("mine")
+    ran: list[str] = []
+    static = engine.POLICIES["static_ss"]
+    monkeypatch.setitem(engine.POLICIES, "static_ss", lambda ctx: ran.append("static_ss") or static(ctx))
+    with pytest.raises(ModelFileError, match="notes.txt"):  # was found at capped_trained's turn, after the others
+        backtest(history_frame(), Catalog.from_frame(catalog_frame()), "2021-01",
+                 policies=["static_ss", "capped_trained"], model_dir=tmp_path / "models")
+    assert not ran
+
+
+def test_an_extra_model_trained_on_the_test_periods_is_marked_not_held_out(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # the finding: --model NAME=DIR of a model trained with a later cutoff (an earlier run's models/hybrid_trained)
+    # was compared beside the held-out policies without a word, though it had trained on the test months
+    import shutil
+    from pathlib import Path
+
+    from hybridinv.core.errors import PlanningWarning
+    from hybridinv.rl.integrity import read_metadata, write_metadata
+
+    shipped = Path(__file__).resolve().parents[2] / "models" / "hybrid_default"
+    for name, last in (("late", "2021-06"), ("early", "2020-12")):
+        shutil.copytree(shipped, tmp_path / name)
+        meta = read_metadata(tmp_path / name)
+        write_metadata(tmp_path / name, {**meta, "validation": {**(meta.get("validation") or {}), "window": {
+            "fit": ["2019-01", "2019-12"], "held_out": ["2020-01", last]}}})
+    cat = Catalog.from_frame(catalog_frame())
+    with pytest.warns(PlanningWarning, match="late was trained on periods up to 2021-06.*from 2021-01"):
+        result = backtest(history_frame(), cat, "2021-01", policies=["static_ss"],
+                          models={"late": tmp_path / "late", "early": tmp_path / "early"})
+    assert set(result.caveats) == {"late"}
+    assert "| late † |" in result.summary_markdown() and "| early |" in result.summary_markdown()

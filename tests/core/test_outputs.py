@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -50,3 +51,31 @@ def test_plain_label_and_markdown_text() -> None:
     assert plain_label("cost $x^$") == r"cost \$x^\$"
     assert plain_label(3) == "3"
     assert markdown_text("<b>a|b`c</b> & d") == "&lt;b&gt;a&#124;b&#96;c&lt;/b&gt; &amp; d"
+
+
+def test_replace_files_moves_folders_in_with_the_files_as_one_set(tmp_path: Path) -> None:
+    from hybridinv.core.errors import PlanningError
+    from hybridinv.core.outputs import replace_files
+
+    out = tmp_path / "out"
+    (out / "models" / "a").mkdir(parents=True)
+    (out / "models" / "a" / "w").write_text("earlier a")
+    (out / "models" / "gone").mkdir()
+    (out / "report.txt").write_text("earlier report")
+    new_a = out / "models" / ".stage" / "a"
+    new_a.mkdir(parents=True)
+    (new_a / "w").write_text("new a")
+
+    def fail(path: Path) -> None:
+        raise OSError(28, "No space left on device")
+
+    folders = {out / "models" / "a": new_a, out / "models" / "gone": None}
+    with pytest.raises(PlanningError, match="No space left"):
+        replace_files({out / "report.txt": fail}, folders=folders)
+    assert (out / "models" / "a" / "w").read_text() == "earlier a" and (out / "models" / "gone").is_dir()
+    assert (new_a / "w").read_text() == "new a" and (out / "report.txt").read_text() == "earlier report"
+    replace_files({out / "report.txt": lambda path: path.write_text("new report")}, folders=folders)
+    assert (out / "models" / "a" / "w").read_text() == "new a" and not (out / "models" / "gone").exists()
+    assert (out / "report.txt").read_text() == "new report"
+    assert sorted(p.name for p in (out / "models").iterdir()) == [".stage", "a"]  # nothing left aside
+    assert not any((out / "models" / ".stage").iterdir())
