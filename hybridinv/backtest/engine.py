@@ -47,6 +47,7 @@ DEFAULT_POLICIES: tuple[str, ...] = (
     "static_ss",
     "static_base_stock",
     "hybrid_base",
+    "fitted_base",
     "newsvendor",
     "dynamic_ss",
     "mpc",
@@ -129,6 +130,25 @@ def _hybrid_base(ctx: BacktestContext) -> Any:
     return AdaptiveHybrid(zero_weights(), name="hybrid_base")
 
 
+def _fitted_base(ctx: BacktestContext) -> Any:
+    """``hybrid_base`` with its ``capacity_utilization`` fitted on the training window as a trained hybrid fits its
+    base (:func:`~hybridinv.rl.history.fit_base_utilization` on the replay of the periods its gate holds out)."""
+    from hybridinv.rl.adaptive import AdaptiveHybrid, zero_weights
+    from hybridinv.rl.history import HistoryTraining, fit_base_utilization, validation_split
+
+    settings = ctx.training or HistoryTraining()
+    _, _, limits, _, gate = validation_split(ctx.train, ctx.catalog, ctx.given_constraints, settings, ctx.lost_sales,
+                                             ctx.season, ctx.scenario.name)
+    base = None
+    if settings.utilization_grid and limits.has_capacity:
+        from hybridinv.policies.forecast_ss import ForecastSS
+
+        options, report = fit_base_utilization(gate, None, settings.utilization_grid)
+        ctx.fitted["fitted_base"] = report
+        base = ForecastSS.from_options(options)
+    return AdaptiveHybrid(zero_weights(), base=base, name="fitted_base")
+
+
 def _capped_base(ctx: BacktestContext) -> Any:
     from hybridinv.rl.adaptive import CappedHybrid
     from hybridinv.rl.adaptive_features import ADAPTIVE_FEATURES
@@ -175,6 +195,7 @@ POLICIES: dict[str, Callable[[BacktestContext], Any]] = {
     "static_ss": _static_ss,
     "static_base_stock": _static_base_stock,
     "hybrid_base": _hybrid_base,
+    "fitted_base": _fitted_base,
     "forecast_capped_base_stock": _registered("forecast_capped_base_stock"),
     "newsvendor": _registered("newsvendor"),
     "dynamic_ss": _registered("dynamic_ss"),

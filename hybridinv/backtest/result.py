@@ -31,6 +31,7 @@ CLASSICAL_POLICIES: tuple[str, ...] = (
     "static_ss",
     "static_base_stock",
     "hybrid_base",
+    "fitted_base",
     "forecast_capped_base_stock",
     "newsvendor",
     "dynamic_ss",
@@ -43,6 +44,7 @@ CLASSICAL_POLICIES: tuple[str, ...] = (
 LEARNED_PAIRS: tuple[tuple[str, str], ...] = (
     ("hybrid", "hybrid_base"),
     ("hybrid_trained", "hybrid_base"),
+    ("hybrid_trained", "fitted_base"),
     ("capped_trained", "capped_base"),
 )
 
@@ -105,6 +107,17 @@ class PairedInterval:
     def excludes_zero(self) -> bool:
         """Whether the interval lies above or below 0 (False for an interval that is n/a, NaN)."""
         return bool(self.low > 0.0 or self.high < 0.0)
+
+
+def _base_search_text(search: dict[str, Any] | None) -> str:
+    """The summary's words for a trained hybrid's base search (:func:`~hybridinv.rl.history.fit_base_utilization`)."""
+    if not search:
+        return ""
+    tried = ", ".join(f"{'none' if u is None else f'{u:g}'}: {cost:,.1f}"
+                      for u, cost in zip(search["tried"], search["costs"], strict=True))
+    chosen = search["chosen"]
+    return (f" Its base's capacity_utilization, {'none' if chosen is None else f'{chosen:g}'}, was the cheapest "
+            f"on the held-out periods ({tried} per period).")
 
 
 def bootstrap_mean(values: NDArray[np.float64], resamples: int = 2000, seed: int = 0) -> tuple[float, float, float]:
@@ -348,7 +361,7 @@ class BacktestResult:
                     f"`{name}`: validation gate on the last {report['held_out_periods']} training periods — "
                     f"{_md(report['reason'])} (trained {report['trained_cost_per_period']:,.1f} vs base "
                     f"{report['base_cost_per_period']:,.1f} per period); {report['generations']} ES generations, "
-                    f"{report['seconds']:.0f} s.",
+                    f"{report['seconds']:.0f} s.{_base_search_text(report.get('base_search'))}",
                 ]
         return "\n".join(lines) + "\n"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -508,3 +510,25 @@ def test_an_extra_model_trained_on_the_test_periods_is_marked_not_held_out(tmp_p
                           models={"late": tmp_path / "late", "early": tmp_path / "early"})
     assert set(result.caveats) == {"late"}
     assert "| late † |" in result.summary_markdown() and "| early |" in result.summary_markdown()
+
+
+def test_fitted_base_is_the_hybrid_base_with_the_capacity_utilization_a_trained_hybrid_would_fit() -> None:
+    from hybridinv.backtest.engine import DEFAULT_POLICIES
+    from hybridinv.backtest.result import CLASSICAL_POLICIES
+
+    assert "fitted_base" in DEFAULT_POLICIES and "fitted_base" in CLASSICAL_POLICIES
+    grid = (0.3, 0.5, 0.9, None)
+    training = replace(TINY, utilization_grid=grid)
+    result = backtest(history_frame(), catalog_frame(), 24, policies=("hybrid_base", "fitted_base"), training=training)
+    search = result.fitted["fitted_base"]
+    assert search["tried"] == [0.7, *grid] and search["chosen"] == search["tried"][int(np.argmin(search["costs"]))]
+    # the test periods replayed with that base, built by hand, cost the same
+    from hybridinv.policies.forecast_ss import ForecastSS
+    from hybridinv.rl.adaptive import AdaptiveHybrid, zero_weights
+    from hybridinv.sim.runner import run_episode
+
+    by_hand = AdaptiveHybrid(zero_weights(), base=ForecastSS(capacity_utilization=search["chosen"]))
+    cost = run_episode(by_hand, result.scenario, 0)[0].summary()["valued_cost"]
+    assert result.runs["fitted_base"].kpis["valued_cost"] == pytest.approx(cost, rel=1e-12)
+    if search["chosen"] == 0.7:
+        assert cost == pytest.approx(result.runs["hybrid_base"].kpis["valued_cost"], rel=1e-12)

@@ -20,8 +20,9 @@ from hybridinv.rl.history import HistoryFamily, HistoryTraining, fitted_process,
 
 from ._es import fixed_candidate
 
+# no search of the base's capacity_utilization: the tests of the gate record its replays and build its verdicts
 TINY = HistoryTraining(validation=6, episode_periods=8, skus=6, population=4, generations=2, seeds_per_generation=1,
-                       eval_every=1, eval_seeds=(1, 2), time_limit=0.0)
+                       eval_every=1, eval_seeds=(1, 2), time_limit=0.0, utilization_grid=())
 
 
 def _data() -> tuple[np.ndarray, Catalog]:
@@ -596,3 +597,45 @@ def test_the_report_names_the_periods_es_fit_on_and_the_held_out_ones(tmp_path: 
     with pytest.raises(PlanningError, match="one label per period") as info:
         train_on_history(y[:24], cat, None, None, TINY, period_labels=labels[:-1])
     assert info.value.column == "period_labels"
+
+
+def test_the_base_capacity_utilization_is_the_cheapest_of_the_grid_on_the_held_out_replay() -> None:
+    """The shipped default's 0.7 rationed a hospital warehouse that never filled; the base ES corrects (and the gate
+    judges) is now the grid's cheapest on the held-out replay."""
+    from hybridinv.policies.forecast_ss import ForecastSS
+    from hybridinv.rl.adaptive import zero_weights
+    from hybridinv.rl.history import validation_split
+    from hybridinv.sim.runner import run_episode
+
+    y, cat = _data()
+    settings = replace(TINY, utilization_grid=[0.3, 0.9, None])  # a list (from a file) is read as a tuple
+    assert settings.utilization_grid == (0.3, 0.9, None)
+    rule = Constraints(capacity=float(cat.volume @ np.nanmean(y[:24], axis=0)) * 2.5, budget=1e9)
+    agent, report = train_on_history(y[:30], cat, None, rule, settings)
+    search = report["base_search"]
+    assert search["tried"] == [0.7, 0.3, 0.9, None]  # the warm start's own value first: a tie keeps it
+    gate = validation_split(y[:30], cat, rule, settings, True, 12, "history")[4]
+    costs = []
+    for value in search["tried"]:
+        base = AdaptiveHybrid(zero_weights(), base=ForecastSS(capacity_utilization=value))
+        costs.append(run_episode(base, gate, 0)[0].summary()[gate.cost_key])
+    np.testing.assert_allclose(search["costs"], costs, rtol=1e-12)
+    assert len(set(np.round(costs, 6))) > 1  # the grid matters on this window
+    chosen = search["tried"][int(np.argmin(costs))]
+    assert search["chosen"] == chosen and agent.base.capacity_utilization == chosen
+    assert agent.metadata["base"]["capacity_utilization"] == chosen
+    assert report["base_cost_per_period"] == pytest.approx(min(costs), rel=1e-12)  # the gate's base is the fitted one
+
+
+def test_no_base_search_without_a_grid_or_a_capacity() -> None:
+    y, cat = _data()
+    for settings, rule in ((TINY, None), (replace(TINY, utilization_grid=(0.5,)), Constraints(budget=1e9))):
+        agent, report = train_on_history(y[:30], cat, None, rule, settings)
+        assert "base_search" not in report and agent.base.capacity_utilization == 0.7  # the warm start's
+
+
+@pytest.mark.parametrize("grid", [(0.0,), (1.5,), ("0.5",), "0.5", (float("nan"),), 0.5])
+def test_a_utilization_grid_outside_0_1_is_refused_naming_it(grid: object) -> None:
+    with pytest.raises(PlanningError) as info:
+        replace(TINY, utilization_grid=grid)
+    assert info.value.column == "utilization_grid"
