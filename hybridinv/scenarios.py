@@ -74,9 +74,19 @@ def get(name: str) -> Scenario:
         factory = _REGISTRY[name]
     except KeyError:
         raise PlanningError(
-            f"unknown scenario; known: {names()} or a scenario file (*.toml)", column="scenario", value=name
+            f"unknown scenario{near_names(str(name), names())}; known: {names()} or a scenario file (*.toml)",
+            column="scenario", value=name
         ) from None
     return factory()
+
+
+def near_names(name: str, known: list[str]) -> str:
+    """`` (did you mean 'perishable'?)`` for the known names closest to a misspelt ``name``; empty when none is
+    close (``perishible`` was refused with the whole list of names and no pointer to the one meant)."""
+    import difflib
+
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
 
 
 #: Catalog columns :func:`single_sku` fills, by the argument they come from (named in its errors).

@@ -196,6 +196,16 @@ def _interval(mean: float, half_width: float) -> str:
     return _plain(mean) if not math.isfinite(half_width) else f"{_plain(mean)} ± {_plain(half_width, 2)}"
 
 
+def _single_seed_rows(part: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    """The rows of a scenario's summary table whose cost, or Δ vs the baseline, is a value with no interval."""
+    def bare(mean: str, half: str) -> pd.Series:
+        means, halves = part[mean].to_numpy(dtype=np.float64), part[half].to_numpy(dtype=np.float64)
+        return pd.Series(np.isfinite(means) & ~np.isfinite(halves), index=part.index)
+
+    return part[bare("cost", "cost_half_width") | (bare("paired_difference", "paired_half_width")
+                                                    & (part["policy"] != baseline))]
+
+
 def _policy_count(result: BenchResult) -> str:
     """"4 policies", or "4 policies (3 with results)" when some failed everywhere (they were not counted)."""
     asked, present = len(result.suite.policies), len(result.policies)
@@ -257,6 +267,12 @@ def summary_markdown(result: BenchResult, confidence: float = 0.95) -> str:
             lines += ["", f"Rows marked (n of {result.suite.seeds} seeds) lost runs (see *Failed runs*): their cost, "
                       "fill rate and gap are over those seeds only, not comparable with the other rows; Δ vs "
                       "baseline is paired on the seeds they share."]
+        if len(_single_seed_rows(part, baseline)):
+            # one seed has no t-interval: "1,924" and a Δ of "50.72" stood bare under a heading promising "± the
+            # half-width", as if exact
+            lines += ["", "A cost or Δ vs baseline without ± is over one seed: that seed's value alone, with no "
+                      "interval (a t-interval needs at least 2 seeds), so no difference in it can be judged "
+                      "significant; run more seeds (--seeds 2 or more)."]
         valued = stock_value_notes(result, scenario)
         if valued:
             lines += ["", f"NOTE: on `avg_cost` these policies' scores lean on the stock value they carry (more than "

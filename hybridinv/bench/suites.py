@@ -205,7 +205,14 @@ def spec_from_name(name: str, known: Mapping[str, ScenarioSpec] | None = None) -
             scenarios.get(path)
         return ScenarioSpec(path)
     if name not in scenarios.names():
-        raise PlanningError(f"unknown scenario; known: {scenarios.names()}", column="scenario", value=name)
+        # the suite's own keys (single_sku_L2_p9) and the held-out forms were missing from the list, and a misspelt
+        # name (perishible, multi_10_heldout_promo) got no pointer to the one meant
+        bases = [*known, *(n for n in scenarios.names() if n not in known)]
+        held = (f"{base}_heldout_{kind}" for base in bases if "_heldout_" not in base for kind in HELDOUT_KINDS)
+        candidates = list(dict.fromkeys([*bases, *held]))
+        raise PlanningError(f"unknown scenario{scenarios.near_names(name, candidates)}; known: {bases}, each also "
+                            f"as <name>_heldout_<kind> with kind one of {list(HELDOUT_KINDS)}, or a scenario file "
+                            "(*.toml)", column="scenario", value=name)
     return ScenarioSpec(name)
 
 

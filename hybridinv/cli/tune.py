@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -131,14 +132,30 @@ def _report(result: object) -> None:
     click.echo(f"chosen {chosen_weights(result)} ({'meets' if result.feasible else 'MISSES'} the targets on "
                "training seeds)")
     for row in result.report.itertuples():
-        # "met" is the held-out mean; say whether the whole interval is on the right side too (a CI straddling the
-        # level printed "met" alone)
-        verdict = ("met (the whole CI)" if row.confident else "met by the mean, not by the whole CI") if row.met \
-            else "NOT met"
-        click.echo(f"  {row.target}: held-out {row.mean:.4g} [95% CI {row.ci_low:.4g}, {row.ci_high:.4g}] {verdict}")
+        click.echo(held_out_line(row))
     click.echo(violation_line(result.held_out))
     for name, path in result.paths.items():
         click.echo(f"  {name}: {path}")
+
+
+def held_out_line(row: Any) -> str:
+    """One target's held-out verdict (a row of :func:`~hybridinv.reward.target_report`).
+
+    "met" is the held-out mean; the line says whether the whole interval is on the right side too (a CI straddling
+    the level printed "met" alone). An interval of zero width (every held-out seed gave the same value) measures no
+    spread, so it is not "the whole CI" — said in words, where "[95% CI 1, 1] met by the mean, not by the whole CI"
+    contradicted itself — and a KPI no held-out seed measured is said to be so, not printed as "nan [95% CI nan, nan]".
+    """
+    if math.isnan(row.mean):
+        return f"  {row.target}: not measured on any held-out seed (NaN), NOT met"
+    if math.isfinite(row.ci_low) and row.ci_low == row.ci_high:
+        interval = "every held-out seed gave this value, so no spread is measured"
+        verdict = "met by the mean (not confident without a spread)" if row.met else "NOT met"
+    else:
+        interval = f"95% CI {row.ci_low:.4g}, {row.ci_high:.4g}"
+        verdict = ("met (the whole CI)" if row.confident else "met by the mean, not by the whole CI") if row.met \
+            else "NOT met"
+    return f"  {row.target}: held-out {row.mean:.4g} [{interval}] {verdict}"
 
 
 def chosen_weights(result: object) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 import tomllib
+import warnings
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridinv.core.errors import PlanningError, number_array, scalar_or_array, whole_number
+from hybridinv.core.errors import PlanningError, PlanningWarning, number_array, scalar_or_array, whole_number
 from hybridinv.core.limits import MAX_WEIGHT
 from hybridinv.reward.outcome import PeriodOutcome, PeriodTerms, check_revenue, ledger_terms
 
@@ -394,6 +395,12 @@ class RewardSpec:
         PlanningError
             Naming the file when it is not UTF-8 text (a byte-order mark is allowed) or holds no setting at all
             (empty, ``{}`` or only comments: it read as the default spec), or the key at fault.
+
+        Warns
+        -----
+        PlanningWarning
+            For a term the file sets that cannot change any reward: a ``[carbon]`` price
+            without an emission factor, a ``[service]`` table without a penalty.
         """
         path = Path(path)
         try:
@@ -408,7 +415,10 @@ class RewardSpec:
             raise PlanningError("the reward spec file is empty (no weights, scale or terms): write one (e.g. "
                                 "[weights] shortage = 2.0) or leave the option out for the default spec",
                                 column="reward spec", value=str(path))
-        return cls.from_dict(data)
+        spec = cls.from_dict(data)
+        for problem in _idle_terms(spec):  # train --reward and tune --spec trained and tuned without them, silently
+            warnings.warn(f"{path}: {problem}", PlanningWarning, stacklevel=2)
+        return spec
 
     def replace(self, **changes: Any) -> RewardSpec:
         """A copy with some fields changed (validated again)."""
@@ -418,6 +428,22 @@ class RewardSpec:
             raise PlanningError(f"unknown field(s) {unknown}; known: {sorted(data)}", column="reward spec")
         data.update(changes)
         return RewardSpec(**data)
+
+
+def _idle_terms(spec: RewardSpec) -> list[str]:
+    """What the optional terms of ``spec`` set that cannot change any reward: a carbon price with both emission
+    factors 0 (every period emits 0 kg, so the price multiplies nothing) and a service penalty with ``penalty`` and
+    ``shortfall_penalty`` both 0 (its ``fill_rate`` level charges nothing). Empty when every term acts."""
+    problems = []
+    carbon = spec.carbon
+    if carbon is not None and carbon.price > 0 and carbon.shipped_kg == 0 and carbon.held_kg == 0:
+        problems.append(f"[carbon] price = {carbon.price:g} has no effect: shipped_kg and held_kg are both 0, so "
+                        "every period emits 0 kg (set the kg CO2 per unit shipped or held)")
+    service = spec.service
+    if service is not None and service.penalty == 0 and service.shortfall_penalty == 0:
+        problems.append(f"[service] fill_rate = {service.fill_rate:g} has no effect: penalty and shortfall_penalty "
+                        "are both 0, so a period below it is charged nothing (set one of them)")
+    return problems
 
 
 def _toml_table(text: str) -> dict[str, Any]:

@@ -122,6 +122,30 @@ def test_a_policy_that_lost_seeds_is_marked_in_the_summary() -> None:
     assert "Rows marked (n of 3 seeds) lost runs" in text
 
 
+def test_a_cost_or_delta_over_one_seed_says_it_has_no_interval() -> None:
+    """bench --seeds 1 printed "1,924" and a Δ of "50.72" bare under "Cost = mean ± 95% t-interval half-width",
+    without a word that one seed has no interval."""
+    from hybridinv.bench.benchmark import RESULT_COLUMNS, BenchResult
+    from hybridinv.bench.report import summary_markdown
+
+    note = "A cost or Δ vs baseline without ± is over one seed"
+    costs = {"base_stock": [9.0, 6.0], "ss": [10.0, 8.0]}
+
+    def summary(seeds: int) -> str:
+        rows = [{c: 0.0 for c in RESULT_COLUMNS} | {"scenario": "multi_10", "policy": policy, "seed": seed,
+                                                       "avg_cost": cost[seed]}
+                for policy, cost in costs.items() for seed in range(seeds)]
+        frame = pd.DataFrame(rows, columns=list(RESULT_COLUMNS)).astype({"seed": np.int64})
+        return summary_markdown(BenchResult(Suite("t", (ScenarioSpec("multi_10"),), tuple(costs), seeds,
+                                                  baselines=("base_stock",)), frame))
+
+    one = summary(1)
+    assert "| ss | 10 |" in one and "| 1 |" in one  # the values alone, no ± (and no NaN)
+    assert note in one and "nan" not in one.lower()
+    two = summary(2)
+    assert "| ss | 9 ± 13 |" in two and note not in two  # with two seeds every cell has its interval
+
+
 def _captured_axes(monkeypatch: pytest.MonkeyPatch, module: object) -> list:  # type: ignore[type-arg]
     """Every axes the plots of ``module`` draw on (``new_figure`` wrapped to keep them)."""
     from hybridinv import plotting

@@ -63,6 +63,25 @@ def test_a_held_out_suite_scenario_keeps_the_suites_horizon_and_one_kind() -> No
     assert err.value.value == "multi_10_heldout_promotion_heldout_level"
 
 
+def test_an_unknown_scenario_names_the_near_ones_the_suites_keys_and_the_held_out_kinds() -> None:
+    # bench --scenarios perishible listed the registry only: no pointer to 'perishable', no suite key such as
+    # single_sku_L2_p9 (which --scenarios takes), no word of the <name>_heldout_<kind> forms
+    from hybridinv import scenarios
+
+    known = {spec.key: spec for spec in QUICK.scenarios}
+    for name, meant in (("perishible", "'perishable'"), ("single_sku_L2_p8", "'single_sku_L2_p9'"),
+                        ("multi_10_heldout_promo", "'multi_10_heldout_promotion'")):
+        with pytest.raises(PlanningError, match="unknown scenario") as err:
+            spec_from_name(name, known)
+        message = str(err.value)
+        assert f"(did you mean {meant}" in message and err.value.value == name
+        assert "'single_sku_L2_p9'" in message and "<name>_heldout_<kind>" in message and "'season'" in message
+    with pytest.raises(PlanningError, match=r"unknown scenario; known") as err:  # nothing near: no guess
+        spec_from_name("zzz", known)
+    with pytest.raises(PlanningError, match=r"unknown scenario \(did you mean 'perishable'\?\)"):
+        scenarios.get("Perishable")  # tune, train, simulate: the same pointer
+
+
 def test_spec_from_name_and_errors() -> None:
     assert spec_from_name("multi_50_heldout_level") == ScenarioSpec("multi_50", heldout="level")
     assert spec_from_name("perishable") == ScenarioSpec("perishable")

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hybridinv import PlanningError, scenarios
+from hybridinv import PlanningError, PlanningWarning, scenarios
 from hybridinv.policies import BaseStock
 from hybridinv.reward import CarbonTerm, OutcomeLedger, ProfitTerm, RewardSpec, ServicePenalty, record_episode
 from hybridinv.sim import Ledger, Simulator, run_episode
@@ -310,3 +310,22 @@ def test_spec_files_refuse_other_encodings_repeated_json_keys_and_a_fractional_v
     assert err.value.column == "scale"
     with pytest.raises(PlanningError, match="unsupported spec version"):  # 1.0 == 1 was read as version 1
         RewardSpec.from_toml("version = 1.0\n")
+
+
+@pytest.mark.parametrize(("text", "term"), [
+    ("[carbon]\nprice = 5.0\n", r"\[carbon\] price = 5 has no effect: shipped_kg and held_kg are both 0"),
+    ("[service]\nfill_rate = 0.95\n", r"\[service\] fill_rate = 0.95 has no effect: penalty and shortfall_penalty"),
+])
+def test_a_spec_file_term_that_changes_no_reward_is_warned_about(tmp_path: Path, text: str, term: str) -> None:
+    # the finding: train --reward / tune --spec with a carbon price but no emission factor (or a service level
+    # without a penalty) trained and tuned as if the term were not there, without a word
+    path = tmp_path / "spec.toml"
+    path.write_text("[weights]\nshortage = 2.0\n" + text)
+    with pytest.warns(PlanningWarning, match=term) as caught:
+        spec = RewardSpec.from_file(path)
+    assert str(path) in str(caught[0].message) and spec.shortage == 2.0  # the spec is still read
+    # a term that acts is read without a word (emission factors priced at 0 measure carbon_kg for tune, as documented)
+    path.write_text("[carbon]\nshipped_kg = 0.5\nprice = 0.0\n[service]\nfill_rate = 0.9\nshortfall_penalty = 1.0\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        RewardSpec.from_file(path)

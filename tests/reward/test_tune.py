@@ -493,3 +493,37 @@ def test_tune_and_compare_refuse_to_replace_a_file_the_scenario_file_reads(
         else:
             tune(scenario, ["fill_rate>=0.9"], trials=1, seeds=2, out=tmp_path)
     assert info.value.column == "out" and str(tmp_path / replaced) in str(info.value)
+
+
+def test_the_held_out_line_says_when_the_seeds_show_no_spread_or_no_value() -> None:
+    # the finding: two short held-out runs that both filled every unit printed
+    # "fill_rate>=0.9: held-out 1 [95% CI 1, 1] met by the mean, not by the whole CI", which contradicts itself,
+    # and a KPI no held-out seed measured printed "nan [95% CI nan, nan]"
+    from hybridinv.cli.tune import held_out_line
+    from hybridinv.reward import target_report
+
+    def line(values: list[float], target: str = "fill_rate>=0.9") -> str:
+        (row,) = target_report([target], pd.DataFrame({target.split(">")[0].split("<")[0]: values})).itertuples()
+        return held_out_line(row)
+
+    same = line([1.0, 1.0])
+    assert "1, 1]" not in same and "not by the whole CI" not in same
+    assert same == ("  fill_rate>=0.9: held-out 1 [every held-out seed gave this value, so no spread is measured] "
+                    "met by the mean (not confident without a spread)")
+    assert line([0.5, 0.5]).endswith("NOT met")
+    missing = line([float("nan"), float("nan")])
+    assert "nan" not in missing.replace("NaN", "")
+    assert missing.endswith("not measured on any held-out seed (NaN), NOT met")
+    spread = line([0.95, 0.97])  # an interval with a width is printed as before
+    assert "[95% CI " in spread and spread.endswith("met by the mean, not by the whole CI")
+    turns = line([float("inf"), float("inf")], "inventory_turns>=1")  # an infinite mean is no zero-width interval
+    assert "[95% CI inf, inf]" in turns
+
+
+def test_tune_prints_no_zero_width_interval_as_a_ci(tmp_path: Path) -> None:
+    # the run of the finding: both 30-period held-out runs fill every unit
+    result = CliRunner().invoke(command, ["--scenario", "single_sku", "--periods", "30", "--trials", "1", "--seeds",
+                                          "2", "--target", "fill_rate>=0.9", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "fill_rate>=0.9: held-out 1 [every held-out seed gave this value" in result.output
+    assert "[95% CI 1, 1]" not in result.output
