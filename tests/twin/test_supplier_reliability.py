@@ -14,6 +14,8 @@ from click.testing import CliRunner
 
 from hybridinv import scenarios
 from hybridinv.cli import main
+from hybridinv.policies import BaseStock
+from hybridinv.sim import simulate
 from hybridinv.twin import DigitalTwin, fit_supply
 
 #: supplier -> (SKUs, probability a receipt is short, delivered fraction range of a short receipt)
@@ -103,6 +105,8 @@ def test_the_twins_scenario_delivers_short_only_for_the_unreliable_suppliers_sku
         assert cut.min() >= low and cut.max() <= high
     np.testing.assert_array_equal(short[:, 0], short[:, 1])  # one supplier, one chain
     assert not np.array_equal(short[:, 0], short[:, 4])
+    result = simulate(BaseStock(np.rint(scenario.catalog.demand_mean * 3), repair=None), scenario, seeds=1)
+    assert (result["fill_rate"] > 0.9).all()  # the simulator runs the per-supplier process
 
 
 def test_the_twin_command_writes_each_suppliers_short_deliveries(tmp_path) -> None:
