@@ -96,7 +96,8 @@ _PROMOTIONS = {"probability": "number", "lift": "number", "duration": "int"}
 _REGIME = {"probability": "number", "low": "number", "high": "number"}
 _FACTOR = {"sigma": "number", "rho": "number"}
 _LEAD = {"std": "number", "disruptions": "table"}
-_DISRUPTIONS = {"probability": "number", "mean_duration": "number", "extra_delay": "int", "fill_fraction": "pair"}
+_DISRUPTIONS = {"probability": "number", "mean_duration": "number", "extra_delay": "int", "fill_fraction": "pair",
+                "suppliers": "table"}
 
 
 #: Why a top-level key is read as a table's: the TOML rule, and the fix.
@@ -344,25 +345,48 @@ def _lead_times(file: _File, data: Mapping[str, Any], catalog: Catalog) -> tuple
     _at_least(file, table, "std", 0, "lead_times.")
     if "std" in table:  # the catalog carries the std too: policies read it for safety stock
         catalog = replace(catalog, lead_time_std=np.full(catalog.n_skus, float(table["std"])))
-    disruptions = None
-    if "disruptions" in table:
-        prefix = "lead_times.disruptions."
-        spec = file.table(table["disruptions"], _DISRUPTIONS, prefix)
-        _probability(file, spec, "probability", prefix)
-        _at_least(file, spec, "mean_duration", 1, prefix)
-        _at_least(file, spec, "extra_delay", 0, prefix)
-        if "fill_fraction" in spec:
-            low, high = spec["fill_fraction"]
-            if not 0.0 <= low <= high <= 1.0:
-                raise file.error("must be [low, high] with 0 <= low <= high <= 1", f"{prefix}fill_fraction",
-                                 spec["fill_fraction"])
-            spec["fill_fraction"] = (float(low), float(high))
-        disruptions = file.build(Disruptions, spec, prefix)
+    disruptions = _disruptions(file, table["disruptions"]) if "disruptions" in table else None
     try:
         process = LeadTimeProcess.from_catalog(catalog.lead_time, catalog.lead_time_std, catalog.supplier, disruptions)
-    except PlanningError as exc:  # the catalog's supplier column, not the constraints' supplier_capacity
-        raise file.within(exc, "catalog") from None
+    except PlanningError as exc:
+        if exc.column == "disruptions":  # [lead_times.disruptions.suppliers] names a supplier no SKU has
+            raise file.error(exc.message, f"lead_times.disruptions.suppliers.{exc.value}", exc.value) from None
+        raise file.within(exc, "catalog") from None  # the catalog's supplier column
     return process, catalog
+
+
+def _disruptions(file: _File, data: Mapping[str, Any]) -> Disruptions | dict[str, Disruptions]:
+    """``[lead_times.disruptions]``: one model for every supplier, or with ``suppliers`` one per supplier named
+    (``[lead_times.disruptions.suppliers."ACME"]``; the keys beside ``suppliers`` are defaults each supplier's
+    table takes unless it gives its own, and the suppliers not named get none)."""
+    prefix = "lead_times.disruptions."
+    spec = file.table(data, _DISRUPTIONS, prefix)
+    suppliers = spec.pop("suppliers", None)
+    if suppliers is None:
+        return _disruption(file, spec, prefix)
+    per_supplier: dict[str, Disruptions] = {}
+    for name, own in suppliers.items():
+        where = f"{prefix}suppliers.{name}."
+        if not isinstance(own, dict):  # suppliers = { ACME = 0.3 }
+            raise file.error("must be a table of the keys of [lead_times.disruptions] (probability, "
+                             "mean_duration, extra_delay, fill_fraction)", where[:-1], own)
+        schema = {key: kind for key, kind in _DISRUPTIONS.items() if key != "suppliers"}
+        per_supplier[name] = _disruption(file, {**spec, **file.table(own, schema, where)}, where)
+    return per_supplier
+
+
+def _disruption(file: _File, spec: dict[str, Any], prefix: str) -> Disruptions:
+    """One :class:`Disruptions` from its checked keys (errors named ``prefix`` + key)."""
+    _probability(file, spec, "probability", prefix)
+    _at_least(file, spec, "mean_duration", 1, prefix)
+    _at_least(file, spec, "extra_delay", 0, prefix)
+    if "fill_fraction" in spec:
+        low, high = spec["fill_fraction"]
+        if not 0.0 <= low <= high <= 1.0:
+            raise file.error("must be [low, high] with 0 <= low <= high <= 1", f"{prefix}fill_fraction",
+                             spec["fill_fraction"])
+        spec = {**spec, "fill_fraction": (float(low), float(high))}
+    return file.build(Disruptions, spec, prefix)
 
 
 def _process(file: _File, data: Mapping[str, Any], catalog: Catalog) -> DemandProcess:

@@ -457,6 +457,12 @@ def test_the_example_of_the_docs_loads(tmp_path: Path) -> None:
     replayed = load_scenario(_write(tmp_path, process_form.split("[demand]")[0] + history_form, "h.toml"))
     assert "bootstrap" in replayed.tags and replayed.lead_times.disruptions is None
     assert set(np.unique(replayed.sample(0).demand.realized)) <= set(range(1, 8))
+    # the per-supplier example, over a catalog whose last SKU is supplier S1's
+    per_supplier = re.findall(r"```toml\n(.*?)```", text, re.S)[2]
+    assert "suppliers" in per_supplier
+    catalog.assign(supplier=["S0"] * (len(catalog) - 1) + ["S1"]).to_csv(tmp_path / "catalog.csv", index=False)
+    lead = load_scenario(_write(tmp_path, process_form.split("[lead_times")[0] + per_supplier, "s.toml")).lead_times
+    assert lead.disruptions == {0: Disruptions(0.05, 4.0, 3, (0.4, 0.9)), 1: Disruptions(0.01, 2.0, 1, (0.8, 0.95))}
 
 
 def test_a_file_without_demand_is_refused_as_the_docs_say(single: Path) -> None:
@@ -509,3 +515,81 @@ def test_supplier_names_differing_only_in_case_are_refused_with_disruptions_nami
             "probability = 0.2\nmean_duration = 3.0\nextra_delay = 2\n")
     error = _error(tmp_path, text)
     assert error.column == "supplier" and "catalog" in str(error) and "only in spaces or case" in str(error)
+
+
+# ---------------------------------------------------------------- per-supplier disruptions
+
+PER_SUPPLIER = FULL.replace("""[lead_times.disruptions]
+probability = 0.05
+mean_duration = 3.0
+extra_delay = 2
+fill_fraction = [0.5, 0.9]
+""", """[lead_times.disruptions]
+extra_delay = 2
+
+[lead_times.disruptions.suppliers."Y"]
+probability = 0.3
+mean_duration = 1.5
+fill_fraction = [0.5, 0.9]
+""")
+
+
+def test_per_supplier_disruptions_strike_only_the_suppliers_named(full: Path) -> None:
+    # the keys beside `suppliers` are defaults of each supplier's table; supplier X, not named, gets none
+    path = _write(full.parent, PER_SUPPLIER, "per_supplier.toml")
+    loaded = load_scenario(path)
+    expected = Disruptions(probability=0.3, mean_duration=1.5, extra_delay=2, fill_fraction=(0.5, 0.9))
+    lead = loaded.lead_times
+    assert lead is not None and lead.disruptions == {1: expected}  # suppliers X, Y are 0, 1
+    built = LeadTimeProcess.from_catalog(loaded.catalog.lead_time, loaded.catalog.lead_time_std,
+                                         loaded.catalog.supplier, {"Y": expected})
+    path_ = lead.sample(np.random.default_rng(5), 4_000)
+    same = built.sample(np.random.default_rng(5), 4_000)
+    np.testing.assert_array_equal(path_.lead_time, same.lead_time)
+    assert path_.delivered_fraction is not None
+    short = path_.delivered_fraction < 1.0
+    assert not short[:, :2].any()  # the SKUs of X
+    share = 0.3 * 1.5 / (1 + 0.3 * 1.5)  # the chain's stationary share
+    assert short[:, 2].mean() == pytest.approx(share, abs=0.05)
+
+
+def test_per_supplier_disruptions_round_trip_through_the_file_text(full: Path) -> None:
+    data = {
+        "catalog": "data/catalog.csv", "periods": 30,
+        "demand": {"process": "poisson"},
+        "lead_times": {"disruptions": {"suppliers": {
+            "X": {"probability": 0.1, "mean_duration": 2.0, "extra_delay": 0, "fill_fraction": [0.2, 0.6]},
+            "Y": {"probability": 0.4, "mean_duration": 1.0, "extra_delay": 3, "fill_fraction": [0.7, 0.7]},
+        }}},
+    }
+    path = _write(full.parent, scenario_file_text(data), "round.toml")
+    lead = load_scenario(path).lead_times
+    assert lead is not None and lead.disruptions == {
+        0: Disruptions(0.1, 2.0, 0, (0.2, 0.6)), 1: Disruptions(0.4, 1.0, 3, (0.7, 0.7))}
+    assert '[lead_times.disruptions.suppliers.X]' in path.read_text()
+    data["lead_times"] = {"disruptions": {"suppliers": {}}}  # no supplier named: no disruptions
+    assert load_scenario(_write(full.parent, scenario_file_text(data), "none.toml")).lead_times.disruptions is None
+
+
+@pytest.mark.parametrize(("old", "new", "column", "value", "words"), [
+    ('suppliers."Y"]', 'suppliers."Z"]', "lead_times.disruptions.suppliers.Z", "Z", "no SKU of the catalog"),
+    ('suppliers."Y"]', 'suppliers."y "]', "lead_times.disruptions.suppliers.y ", "y ", "only in spaces or case"),
+    ("probability = 0.3", "probabilty = 0.3", "lead_times.disruptions.suppliers.Y.probabilty", None,
+     "did you mean 'lead_times.disruptions.suppliers.Y.probability'"),
+    ("probability = 0.3", "probability = 3", "lead_times.disruptions.suppliers.Y.probability", 3, "probability"),
+    ("fill_fraction = [0.5, 0.9]", "fill_fraction = [0.9, 0.5]", "lead_times.disruptions.suppliers.Y.fill_fraction",
+     [0.9, 0.5], "low <= high"),
+    ("extra_delay = 2", "extra_delay = 600", "lead_times.disruptions.suppliers.Y.extra_delay", 600, "520"),
+    ("mean_duration = 1.5", "mean_duration = 1.5\nsuppliers = 1", "lead_times.disruptions.suppliers.Y.suppliers",
+     None, "unknown key"),
+    ('[lead_times.disruptions.suppliers."Y"]\nprobability = 0.3\nmean_duration = 1.5\nfill_fraction = [0.5, 0.9]',
+     "suppliers = { Y = 0.3 }", "lead_times.disruptions.suppliers.Y", 0.3, "must be a table"),
+])
+def test_per_supplier_disruption_problems_name_the_supplier_key(
+    full: Path, old: str, new: str, column: str, value: object, words: str
+) -> None:
+    assert old in PER_SUPPLIER
+    error = _error(full.parent, PER_SUPPLIER.replace(old, new))
+    assert error.column == column and words in str(error) and "bad.toml" in str(error)
+    if value is not None:
+        assert error.value == value

@@ -12,9 +12,10 @@ from hybridinv.cli._io import FolderPath, extra_columns_option, read_csv, refuse
 if TYPE_CHECKING:
     import pandas as pd
 
+    from hybridinv.core.catalog import Catalog
     from hybridinv.twin import DigitalTwin
 
-__all__ = ["OUTPUT_FILES", "command", "fit_twin_from_files", "history_frame", "scenario_text"]
+__all__ = ["OUTPUT_FILES", "command", "fit_twin_from_files", "history_frame", "reliability_line", "scenario_text"]
 
 #: The files ``hybridinv twin`` writes into its --out folder.
 OUTPUT_FILES: tuple[str, ...] = ("fit_report.csv", "catalog.csv", "history.csv", "scenario.toml")
@@ -53,8 +54,8 @@ def command(sales_path: str, receipts_path: str | None, catalog_path: str | None
 
     OUT/scenario.toml (read by --scenario of bench, tune and train) names OUT/catalog.csv
     (your --catalog columns, fitted demand and lead times) and replays OUT/history.csv (the
-    sales per period) by a seeded block bootstrap; supplier short deliveries become its
-    [lead_times.disruptions].
+    sales per period) by a seeded block bootstrap; each supplier's short deliveries become its
+    [lead_times.disruptions.suppliers."NAME"] table.
     """
     from hybridinv.core.constraints import Constraints
     from hybridinv.core.outputs import replace_files, write_csv
@@ -67,8 +68,9 @@ def command(sales_path: str, receipts_path: str | None, catalog_path: str | None
     user_catalog = read_csv(catalog_path, comment="#") if catalog_path else None
     report = twin.report_
     # every file is made before any is written: a catalog error left a new fit_report.csv beside the last run's files
-    catalog = twin.catalog(user_catalog, extra_columns=extra_columns).to_frame()  # type: ignore[arg-type]
-    history, scenario = history_frame(twin), scenario_text(twin, sales_path, capacity, budget)
+    fitted = twin.catalog(user_catalog, extra_columns=extra_columns)  # type: ignore[arg-type]
+    catalog = fitted.to_frame()
+    history, scenario = history_frame(twin), scenario_text(twin, sales_path, capacity, budget, fitted)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     # one set, each whole: a failure midway (a full disk) left a new fit report beside the last run's other files
@@ -100,6 +102,8 @@ def command(sales_path: str, receipts_path: str | None, catalog_path: str | None
             click.echo(f"lead time: mean {logged['lead_time_mean'].mean():.2f} {period}s, on-time rate "
                        f"{logged['on_time_rate'].mean():.1%}, supplier fill rate {logged['fill_rate'].mean():.1%} "
                        f"({len(logged)} of {len(report)} SKUs with receipts)")
+    if twin.supply_fit_ is not None:
+        click.echo(reliability_line(twin, fitted))
     if user_catalog is None:
         click.echo("costs: defaults (unit_cost 1, holding_cost 1, shortage_cost 9); pass --catalog for yours")
     click.echo(f"wrote {out / 'fit_report.csv'}, catalog.csv, history.csv and scenario.toml")
@@ -115,8 +119,25 @@ def history_frame(twin: DigitalTwin) -> pd.DataFrame:
     return frame
 
 
-def scenario_text(twin: DigitalTwin, sales_path: str, capacity: float | None, budget: float | None) -> str:
-    """``scenario.toml`` for the files the command writes next to it."""
+def reliability_line(twin: DigitalTwin, catalog: Catalog, shown: int = 5) -> str:
+    """The summary's line on short deliveries per supplier (those of ``catalog``, as scenario.toml models them)."""
+    models = twin.supplier_disruptions(catalog)
+    suppliers = sorted(set(str(s) for s in catalog.supplier))
+    if not models:
+        return (f"short deliveries: none modelled (fewer than 1% of each supplier's receipts short; "
+                f"{len(suppliers)} supplier(s))")
+    worst = sorted(models.items(), key=lambda item: -item[1].probability)
+    parts = [f"{name} {d.probability:.1%} of receipts (delivered {d.fill_fraction[0]:.0%}-{d.fill_fraction[1]:.0%})"
+             for name, d in worst[:shown]]
+    more = f", {len(worst) - shown} more" if len(worst) > shown else ""
+    return (f"short deliveries: {', '.join(parts)}{more}; {len(suppliers) - len(models)} of {len(suppliers)} "
+            "supplier(s) none")
+
+
+def scenario_text(twin: DigitalTwin, sales_path: str, capacity: float | None, budget: float | None,
+                  catalog: Catalog | None = None) -> str:
+    """``scenario.toml`` for the files the command writes next to it; short deliveries per supplier of
+    ``catalog`` (the catalog.csv written beside it; default: ``twin.catalog()``)."""
     from hybridinv.scenario_file import scenario_file_text
 
     per_year = twin.period.per_year
@@ -133,13 +154,12 @@ def scenario_text(twin: DigitalTwin, sales_path: str, capacity: float | None, bu
     if limits:
         data["constraints"] = limits
     data["demand"] = {"history": "history.csv"}
-    supply = twin.supply_fit_
-    disruptions = supply.disruptions() if supply is not None else None
-    if disruptions is not None:
-        data["lead_times"] = {"disruptions": {
-            "probability": float(disruptions.probability), "mean_duration": float(disruptions.mean_duration),
-            "extra_delay": int(disruptions.extra_delay), "fill_fraction": [float(x) for x in disruptions.fill_fraction],
-        }}
+    models = twin.supplier_disruptions(catalog)
+    if models:  # one table per supplier with short receipts; the others are delivered in full
+        data["lead_times"] = {"disruptions": {"suppliers": {name: {
+            "probability": float(d.probability), "mean_duration": float(d.mean_duration),
+            "extra_delay": int(d.extra_delay), "fill_fraction": [float(x) for x in d.fill_fraction],
+        } for name, d in models.items()}}}
     comment = ("Written by `hybridinv twin`; keys in docs/scenarios.md. Use it as --scenario scenario.toml.\n"
                "history.csv holds the sales as recorded: periods with a stock-out are not imputed.")
     return scenario_file_text(data, comment)

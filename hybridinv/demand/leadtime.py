@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core._frame import text_key
+from hybridinv.core._frame import text_key, text_variant
 from hybridinv.core.errors import PlanningError, number_array, number_in, whole_number
 from hybridinv.core.limits import MAX_LEAD_TIME
 from hybridinv.demand.processes import checked_draw
@@ -83,13 +85,17 @@ class LeadTimeProcess:
     supplier : array of int, shape (n,)
         Supplier index of each SKU (for disruptions), a whole number >= 0: SKUs with the same
         index share their supplier's disruptions (the indices are labels; they need not be 0..k-1).
-    disruptions : Disruptions, optional
+    disruptions : Disruptions or mapping of int to Disruptions, optional
+        One :class:`Disruptions` strikes every supplier (each with its own chain, the same parameters);
+        a mapping ``{supplier index: Disruptions}`` gives each supplier named its own parameters, and the
+        suppliers it does not name none (an empty mapping is stored as None). Each index must be the
+        ``supplier`` of some SKU. :meth:`from_catalog` takes the mapping keyed by supplier name.
     """
 
     lead_time: NDArray[np.int64]
     std: NDArray[np.float64] | None = None
     supplier: NDArray[np.int64] | None = None
-    disruptions: Disruptions | None = None
+    disruptions: Disruptions | Mapping[int, Disruptions] | None = None
 
     def __post_init__(self) -> None:
         lead = np.atleast_1d(number_array(self.lead_time, "lead_time"))  # [True] was 1 period, ["3"] 3
@@ -118,20 +124,46 @@ class LeadTimeProcess:
             raise PlanningError(f"supplier indices must be whole numbers >= 0, one per SKU ({n})", column="supplier",
                                 value=first.item() if isinstance(first, np.generic) else first)
         object.__setattr__(self, "supplier", values.astype(np.int64))
-        if self.disruptions is not None and not isinstance(self.disruptions, Disruptions):
-            raise PlanningError("must be a Disruptions", column="disruptions", value=self.disruptions)
+        if isinstance(self.disruptions, Mapping):
+            object.__setattr__(self, "disruptions", self._per_supplier(self.disruptions) or None)
+        elif self.disruptions is not None and not isinstance(self.disruptions, Disruptions):
+            raise PlanningError("must be a Disruptions or a mapping of supplier index to Disruptions",
+                                column="disruptions", value=self.disruptions)
+
+    def _per_supplier(self, table: Mapping[Any, Any]) -> dict[int, Disruptions]:
+        """``table`` checked: whole-number supplier indices of some SKU, each mapped to a Disruptions."""
+        assert self.supplier is not None
+        known = set(self.supplier.tolist())
+        checked: dict[int, Disruptions] = {}
+        for key, value in table.items():
+            if isinstance(key, bool) or not isinstance(key, int | np.integer) or key < 0:
+                raise PlanningError("keys must be supplier indices (whole numbers >= 0)", column="disruptions",
+                                    value=key)
+            if int(key) not in known:  # its disruptions would strike no SKU, without a word
+                raise PlanningError(f"names supplier index {int(key)}, which no SKU has (the SKUs' suppliers: "
+                                    f"{sorted(known)[:10]})", column="disruptions", value=int(key))
+            if not isinstance(value, Disruptions):
+                raise PlanningError(f"supplier {int(key)}: must be a Disruptions", column="disruptions",
+                                    value=value)
+            checked[int(key)] = value
+        return dict(sorted(checked.items()))
 
     @classmethod
     def from_catalog(
-        cls, lead_time: ArrayLike, std: ArrayLike, supplier_names: ArrayLike, disruptions: Disruptions | None = None
+        cls, lead_time: ArrayLike, std: ArrayLike, supplier_names: ArrayLike,
+        disruptions: Disruptions | Mapping[str, Disruptions] | None = None,
     ) -> LeadTimeProcess:
         """Build from catalog columns (supplier names are mapped to indices).
+
+        ``disruptions`` is one :class:`Disruptions` for every supplier, or a mapping ``{supplier name:
+        Disruptions}``: the suppliers it names get theirs, the others none.
 
         Raises
         ------
         PlanningError
             With ``disruptions``, for two supplier names that differ only in spaces or case (``"ACME"`` and
-            ``"acme "``): they were two suppliers with two disruption chains, as a supplier capacity refuses them.
+            ``"acme "``): they were two suppliers with two disruption chains, as a supplier capacity refuses them;
+            for a mapping naming a supplier no SKU has (``column="disruptions"``, the name as ``value``).
         """
         names, codes = np.unique(np.asarray(supplier_names, dtype=str), return_inverse=True)
         if disruptions is not None:
@@ -142,13 +174,31 @@ class LeadTimeProcess:
                     raise PlanningError(f"the catalog also names supplier {other!r}, which differs from it only in "
                                         "spaces or case: disruptions would strike them as two suppliers; write "
                                         "the supplier the same in every row", column="supplier", value=name)
-        return cls(np.asarray(lead_time), np.asarray(std, dtype=float), codes.astype(np.int64), disruptions)
+        table = _by_index(disruptions, names.tolist()) if isinstance(disruptions, Mapping) else disruptions
+        return cls(np.asarray(lead_time), np.asarray(std, dtype=float), codes.astype(np.int64), table)
+
+    def disruptions_by_sku(self) -> tuple[list[Disruptions | None], NDArray[np.int64]]:
+        """The distinct disruption models and each SKU's position in that list (None: no disruptions).
+
+        One model (and every SKU at 0) for a single :class:`Disruptions` or none; with a mapping, the
+        models of the suppliers in increasing index order, then None when some SKU's supplier has none.
+        """
+        assert self.supplier is not None
+        n = self.lead_time.size
+        table = self.disruptions
+        if not isinstance(table, Mapping):
+            return [table], np.zeros(n, dtype=np.int64)
+        models: list[Disruptions | None] = [*table.values(), None]
+        position = {key: k for k, key in enumerate(table)}
+        member = np.array([position.get(s, len(table)) for s in self.supplier.tolist()], dtype=np.int64)
+        return models, member
 
     @property
     def max_lead_time(self) -> NDArray[np.int64]:
-        """Largest lead time each SKU can realize (planned + noise + disruption delay)."""
+        """Largest lead time each SKU can realize (planned + noise + its supplier's disruption delay)."""
         assert self.std is not None
-        extra = self.disruptions.extra_delay if self.disruptions is not None else 0
+        models, member = self.disruptions_by_sku()
+        extra = np.array([0 if d is None else d.extra_delay for d in models], dtype=np.int64)[member]
         return self.lead_time + np.ceil(3.0 * self.std).astype(np.int64) + extra
 
     @property
@@ -177,22 +227,64 @@ class LeadTimeProcess:
             lead = np.clip(np.rint(self.lead_time + self.std * z), 0, upper).astype(np.int64)
         if self.disruptions is None:
             return LeadTimePath(lead, None, None)
-        d = self.disruptions
         # one chain per supplier that has SKUs: the indices are labels (supplier 10**9 of one SKU drew a
         # chain for every index below it, a MemoryError; from_catalog's indices 0..k-1 are unchanged)
-        _, supplier = np.unique(self.supplier, return_inverse=True)
+        labels, supplier = np.unique(self.supplier, return_inverse=True)
         supplier = supplier.reshape(-1)
-        n_sup = int(supplier.max()) + 1
-        start = disrupt_rng.random((periods, n_sup)) < d.probability
-        stop = disrupt_rng.random((periods, n_sup)) < 1.0 / d.mean_duration
+        n_sup = labels.size
+        # each supplier's parameters (a supplier without disruptions never enters one); the draws are those of
+        # one Disruptions for every supplier, so a single Disruptions gives the paths it gave before
+        chain = _chain_parameters(self.disruptions, labels.tolist())
+        start = disrupt_rng.random((periods, n_sup)) < chain["probability"]
+        stop = disrupt_rng.random((periods, n_sup)) < 1.0 / chain["mean_duration"]
         disrupted = np.zeros((periods, n_sup), dtype=bool)
         state = np.zeros(n_sup, dtype=bool)
         for t in range(periods):  # a Markov chain over time: loop over periods, vectorized over suppliers
             state = np.where(state, ~stop[t], start[t])
             disrupted[t] = state
         per_sku = disrupted[:, supplier]
-        delay = disrupt_rng.integers(1, max(d.extra_delay, 1) + 1, size=(periods, n))
-        lead = lead + np.where(per_sku, delay if d.extra_delay > 0 else 0, 0)
-        low, high = d.fill_fraction
+        top = chain["extra_delay"].astype(np.int64)[supplier]
+        delay = disrupt_rng.integers(1, np.maximum(top, 1) + 1, size=(periods, n))
+        lead = lead + np.where(per_sku & (top > 0), delay, 0)
+        low, high = chain["low"][supplier], chain["high"][supplier]
         fraction = np.where(per_sku, disrupt_rng.uniform(low, high, size=(periods, n)), 1.0)
         return LeadTimePath(lead.astype(np.int64), fraction, disrupted)
+
+
+def _chain_parameters(disruptions: Disruptions | Mapping[int, Disruptions], labels: list[int]) -> dict[
+        str, NDArray[np.float64]]:
+    """Per supplier label: probability, mean_duration, extra_delay, low, high (no disruptions: probability 0)."""
+    none = Disruptions(probability=0.0, mean_duration=1.0, extra_delay=0, fill_fraction=(1.0, 1.0))
+    table = disruptions if isinstance(disruptions, Mapping) else dict.fromkeys(labels, disruptions)
+    models = [table.get(label, none) for label in labels]
+    return {
+        "probability": np.array([d.probability for d in models], dtype=np.float64),
+        "mean_duration": np.array([d.mean_duration for d in models], dtype=np.float64),
+        "extra_delay": np.array([d.extra_delay for d in models], dtype=np.float64),
+        "low": np.array([d.fill_fraction[0] for d in models], dtype=np.float64),
+        "high": np.array([d.fill_fraction[1] for d in models], dtype=np.float64),
+    }
+
+
+def _by_index(table: Mapping[str, Disruptions], names: list[str]) -> dict[int, Disruptions]:
+    """``table`` keyed by supplier name as a table keyed by the index :meth:`LeadTimeProcess.from_catalog`
+    gives that name (``names`` sorted); a name no SKU has is refused, naming the catalog's spelling if any."""
+    index = {name: k for k, name in enumerate(names)}
+    out: dict[int, Disruptions] = {}
+    for key, value in table.items():
+        # a supplier is named by text or a whole-number code, as in Constraints.supplier_capacity
+        if isinstance(key, bool) or not isinstance(key, str | int | np.integer):
+            raise PlanningError("a supplier is named by text (or a whole-number code)", column="disruptions",
+                                value=key)
+        name = str(key)
+        if name not in index:
+            variant = text_variant(name, names)
+            hint = (f"; the catalog names {variant!r}, which differs from it only in spaces or case" if variant
+                    else f"; the catalog's suppliers include {names[:5]}")
+            raise PlanningError(f"disruptions name supplier {name!r}, which no SKU of the catalog has{hint}",
+                                column="disruptions", value=name)
+        if index[name] in out:  # 7 and "7": the second replaced the first without a word
+            raise PlanningError("disruptions name a supplier twice (names are compared as text)",
+                                column="disruptions", value=name)
+        out[index[name]] = value
+    return out

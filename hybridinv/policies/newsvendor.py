@@ -363,7 +363,7 @@ def demand_statistics(source: Scenario | Observation) -> DemandStatistics:
 
     read: Scenario | Observation = fit_source(source)
     catalog = read.catalog
-    delay = 0.0
+    delay: NDArray[np.float64] | float = 0.0
     if isinstance(read, Scenario):
         scenario = read
         mean = np.asarray(scenario.demand.mean, dtype=np.float64)
@@ -372,7 +372,11 @@ def demand_statistics(source: Scenario | Observation) -> DemandStatistics:
         assert lead is not None
         lead_std = np.asarray(lead.std, dtype=np.float64)
         if lead.disruptions is not None:
-            delay, delay_var = disruption_delay_moments(lead.disruptions)
+            # each SKU's supplier's delay (per supplier when the disruptions are)
+            models, member = lead.disruptions_by_sku()
+            moments = np.array([(0.0, 0.0) if d is None else disruption_delay_moments(d) for d in models])
+            delay_var = moments[member, 1] if len(models) > 1 else moments[0, 1]
+            delay = moments[member, 0] if len(models) > 1 else float(moments[0, 0])
             lead_std = np.sqrt(lead_std**2 + delay_var)
         lost_sales = bool(scenario.lost_sales)
         distribution = _distribution_name(scenario)

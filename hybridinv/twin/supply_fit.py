@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core._frame import (
     ExtraColumns,
@@ -92,7 +92,8 @@ class SupplyFit:
         )
 
     def disruptions(self, threshold: float = 0.01) -> Disruptions | None:
-        """Short deliveries as a :class:`~hybridinv.demand.leadtime.Disruptions` model.
+        """Short deliveries of every supplier pooled as one :class:`~hybridinv.demand.leadtime.Disruptions`
+        model (:meth:`supplier_disruptions` fits one per supplier, which the twin's scenario uses).
 
         Each order is delivered short with the receipt-weighted share ``s`` of short
         receipts, independently from period to period (a disruption starts with
@@ -101,21 +102,49 @@ class SupplyFit:
         orders for 30% short receipts), at a delivered fraction spanning the observed
         short fractions; ``None`` when fewer than ``threshold`` of receipts were short.
         """
-        total = self.receipts.sum()
-        if total == 0:
-            return None
-        share = float((self.short_share * self.receipts).sum() / total)
-        if share < threshold:
-            return None
-        shorted = self.short_share > 0
-        low = float(np.clip(self.short_fraction[shorted].min(), 0.0, 1.0))
-        high = float(np.clip(self.short_fraction[shorted].max(), low, 1.0))
-        duration = 1.0 / max(1.0 - share, 1e-9)  # stays disrupted with probability share (every receipt short: ~always)
-        return Disruptions(probability=share, mean_duration=duration, extra_delay=0, fill_fraction=(low, high))
+        return _short_deliveries(self, np.ones(self.sku.size, dtype=bool), threshold)
+
+    def supplier_disruptions(self, supplier: ArrayLike | None = None, threshold: float = 0.01) -> dict[
+            str, Disruptions]:
+        """Short deliveries per supplier: ``{supplier: Disruptions}`` as :meth:`disruptions` fits them, over the
+        receipts of that supplier's SKUs only (share ``s`` of its short receipts, delivered fraction spanning its
+        SKUs' mean short fractions).
+
+        ``supplier`` names each SKU's supplier (aligned with ``sku``; default: the logged one, ``"default"``
+        where the log names none), e.g. the scenario catalog's column. A supplier with fewer than ``threshold``
+        of its receipts short, or without receipts, is left out: it gets no disruptions.
+        """
+        names = self.supplier if supplier is None else np.asarray(supplier, dtype=object)
+        if names.shape != self.sku.shape:
+            raise PlanningError(f"expected one supplier per SKU ({self.sku.size}), got shape {names.shape}",
+                                column="supplier")
+        names = names.astype(str)
+        fitted: dict[str, Disruptions] = {}
+        for name in sorted(set(names.tolist())):
+            model = _short_deliveries(self, names == name, threshold)
+            if model is not None:
+                fitted[name] = model
+        return fitted
 
     def to_frame(self) -> pd.DataFrame:
         """One row per SKU."""
         return pd.DataFrame({name: getattr(self, name) for name in self.__dataclass_fields__})
+
+
+def _short_deliveries(fit: SupplyFit, member: NDArray[np.bool_], threshold: float) -> Disruptions | None:
+    """The :meth:`SupplyFit.disruptions` model of the receipts of the SKUs ``member`` selects."""
+    receipts, short_share = fit.receipts[member], fit.short_share[member]
+    total = receipts.sum()
+    if total == 0:
+        return None
+    share = float((short_share * receipts).sum() / total)
+    if share < threshold:
+        return None
+    shorted = fit.short_fraction[member][short_share > 0]
+    low = float(np.clip(shorted.min(), 0.0, 1.0))
+    high = float(np.clip(shorted.max(), low, 1.0))
+    duration = 1.0 / max(1.0 - share, 1e-9)  # stays disrupted with probability share (every receipt short: ~always)
+    return Disruptions(probability=share, mean_duration=duration, extra_delay=0, fill_fraction=(low, high))
 
 
 def fit_supply(receipts: pd.DataFrame, period_days: float = 7.0, extra_columns: ExtraColumns = "error") -> SupplyFit:

@@ -40,7 +40,7 @@ from hybridinv.core.errors import (
     whole_number,
 )
 from hybridinv.core.limits import MAX_PERIODS, MAX_QUANTITY
-from hybridinv.demand.leadtime import LeadTimeProcess
+from hybridinv.demand.leadtime import Disruptions, LeadTimeProcess
 from hybridinv.demand.processes import Seasonality
 from hybridinv.sim.scenario import Scenario
 from hybridinv.twin.demand_fit import Censoring, DemandFit, fit_demand
@@ -630,6 +630,15 @@ class DigitalTwin:
             frame["supplier"] = np.where(logged, supply.supplier, supplier)
         return Catalog.from_frame(frame, extra_columns=extra_columns)
 
+    def supplier_disruptions(self, catalog: Catalog | None = None) -> dict[str, Disruptions]:
+        """Short deliveries fitted per supplier of ``catalog`` (default: :meth:`catalog` without a frame of
+        yours), keyed by its supplier names; a supplier without short receipts (fewer than 1%) or without
+        receipts is left out: its SKUs are delivered in full. Empty without receipts."""
+        if self.supply_fit_ is None:
+            return {}
+        cat = self.catalog() if catalog is None else catalog
+        return self.supply_fit_.supplier_disruptions(cat.supplier)
+
     def scenario(
         self,
         catalog: pd.DataFrame | None = None,
@@ -640,7 +649,8 @@ class DigitalTwin:
         extra_columns: ExtraColumns = "error",
         **catalog_defaults: float,
     ) -> Scenario:
-        """A simulation scenario from the fit (demand, lead times, short deliveries).
+        """A simulation scenario from the fit (demand, lead times, short deliveries per supplier:
+        :meth:`supplier_disruptions`).
 
         Parameters
         ----------
@@ -654,8 +664,8 @@ class DigitalTwin:
         name : str
         """
         cat = self.catalog(catalog, True, extra_columns, **catalog_defaults)
-        disruptions = self.supply_fit_.disruptions() if self.supply_fit_ is not None else None
-        lead = LeadTimeProcess.from_catalog(cat.lead_time, cat.lead_time_std, cat.supplier, disruptions)
+        lead = LeadTimeProcess.from_catalog(cat.lead_time, cat.lead_time_std, cat.supplier,
+                                            self.supplier_disruptions(cat))
         return Scenario(
             name=name,
             catalog=cat,

@@ -206,3 +206,95 @@ def test_sample_names_a_bad_rng_or_periods(args: tuple, column: str, value: obje
         process.sample(*args)
     assert (info.value.column, info.value.value) == (column, value)
     assert process.sample(np.random.default_rng(0), np.int64(4)).lead_time.shape == (4, 2)
+
+
+# ---------------------------------------------------------------- per-supplier disruptions
+
+
+def _digest(path: object) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for array in (path.lead_time, path.delivered_fraction, path.disrupted):  # type: ignore[attr-defined]
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def test_one_disruptions_for_every_supplier_draws_the_paths_it_drew_before_per_supplier_models() -> None:
+    # digests of the paths drawn by the code before per-supplier disruptions (commit d27d30b, computed there): the
+    # registered `disrupted` scenario and a process with labelled suppliers give the same paths for the same seed
+    from hybridinv import scenarios
+
+    disrupted = scenarios.get("disrupted").lead_times
+    assert disrupted is not None
+    assert _digest(disrupted.sample(np.random.default_rng(7), 60)) == "48dd8b39af8eaa10"
+    d = Disruptions(0.2, 3.0, 2, (0.3, 0.8))
+    single = LeadTimeProcess(np.array([1, 2, 3, 2]), std=np.array([0.5, 0.0, 1.0, 0.3]),
+                             supplier=np.array([4, 0, 4, 9]), disruptions=d)
+    assert _digest(single.sample(np.random.default_rng(11), 40)) == "e2cd644ce77d0459"
+    # invariant: naming every supplier with the same model is the single model, draw for draw
+    every = LeadTimeProcess(single.lead_time, std=single.std, supplier=single.supplier,
+                            disruptions={0: d, 4: d, 9: d})
+    for seed in range(3):
+        one, each = single.sample(np.random.default_rng(seed), 50), every.sample(np.random.default_rng(seed), 50)
+        for name in ("lead_time", "delivered_fraction", "disrupted"):
+            np.testing.assert_array_equal(getattr(one, name), getattr(each, name))
+
+
+def test_per_supplier_disruptions_strike_only_the_suppliers_named_at_their_share() -> None:
+    # mean_duration 1 / (1 - s) makes each period's state an independent Bernoulli(s): standard error sqrt(s(1-s)/T)
+    share, periods = 0.3, 20_000
+    unreliable = Disruptions(probability=share, mean_duration=1.0 / (1.0 - share), extra_delay=2,
+                             fill_fraction=(0.5, 0.7))
+    process = LeadTimeProcess.from_catalog([2, 2, 1, 3], [0.0] * 4, ["good", "bad", "good", "bad"],
+                                           {"bad": unreliable})
+    assert process.disruptions == {0: unreliable}  # names sorted: "bad" is supplier 0
+    np.testing.assert_array_equal(process.max_lead_time, [2, 4, 1, 5])
+    path = process.sample(np.random.default_rng(3), periods)
+    assert path.delivered_fraction is not None and path.disrupted is not None
+    short = path.delivered_fraction < 1.0
+    assert not short[:, [0, 2]].any() and (path.lead_time[:, [0, 2]] == [2, 1]).all()  # "good": never short or late
+    for sku in (1, 3):
+        assert abs(short[:, sku].mean() - share) < 4 * np.sqrt(share * (1 - share) / periods)
+        cut = path.delivered_fraction[short[:, sku], sku]
+        assert cut.min() >= 0.5 and cut.max() <= 0.7
+        assert set(np.unique(path.lead_time[short[:, sku], sku] - [2, 3][sku // 2])) == {1, 2}
+    np.testing.assert_array_equal(short[:, 1], short[:, 3])  # one chain per supplier
+
+
+def test_suppliers_get_their_own_parameters() -> None:
+    often = Disruptions(probability=0.6, mean_duration=2.5, extra_delay=0, fill_fraction=(0.2, 0.2))
+    rarely = Disruptions(probability=0.05, mean_duration=1.0 / 0.95, extra_delay=4, fill_fraction=(0.9, 0.9))
+    process = LeadTimeProcess(np.array([1, 1]), supplier=np.array([5, 2]), disruptions={5: often, 2: rarely})
+    path = process.sample(np.random.default_rng(4), 20_000)
+    assert path.delivered_fraction is not None
+    fractions = path.delivered_fraction
+    assert set(np.unique(fractions[:, 0])) == {0.2, 1.0} and set(np.unique(fractions[:, 1])) == {0.9, 1.0}
+    assert (path.lead_time[:, 0] == 1).all()  # extra_delay 0 for supplier 5
+    # stationary shares p D / (1 + p D): 0.6 and 0.05
+    assert (fractions[:, 0] < 1).mean() == pytest.approx(0.6, abs=0.03)
+    assert (fractions[:, 1] < 1).mean() == pytest.approx(0.05, abs=4 * np.sqrt(0.05 * 0.95 / 20_000))
+    models, member = process.disruptions_by_sku()
+    assert models == [rarely, often, None] and member.tolist() == [1, 0]
+    assert LeadTimeProcess(np.array([1]), disruptions={}).disruptions is None  # no supplier named: none
+
+
+@pytest.mark.parametrize(("table", "value", "words"), [
+    ({"ACME": Disruptions()}, "ACME", "no SKU of the catalog"),
+    ({"acme ": Disruptions()}, "acme ", "differs from it only in spaces or case"),
+    ({None: Disruptions()}, None, "named by text"),
+    ({7: Disruptions(), "7": Disruptions()}, "7", "twice"),
+])
+def test_from_catalog_refuses_a_supplier_the_catalog_does_not_have(table: dict, value: object, words: str) -> None:
+    with pytest.raises(PlanningError, match=words) as info:
+        LeadTimeProcess.from_catalog([1, 1], [0.0, 0.0], ["acme", "7"], table)
+    assert info.value.column == "disruptions" and info.value.value == value
+
+
+@pytest.mark.parametrize(("table", "value"), [
+    ({3: Disruptions()}, 3), ({-1: Disruptions()}, -1), ({True: Disruptions()}, True), ({0: 0.1}, 0.1),
+])
+def test_per_supplier_disruptions_by_index_are_checked(table: dict, value: object) -> None:
+    with pytest.raises(PlanningError) as info:
+        LeadTimeProcess(np.array([1, 1]), supplier=np.array([0, 1]), disruptions=table)
+    assert info.value.column == "disruptions" and info.value.value == value

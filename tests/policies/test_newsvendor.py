@@ -220,6 +220,29 @@ def test_demand_statistics_fold_the_disruption_delay_into_the_protection_interva
     assert (demand_statistics(scenarios.get("multi_10")).lead_time_delay == 0.0).all()
 
 
+def test_demand_statistics_take_each_skus_supplier_disruption_delay() -> None:
+    """With per-supplier disruptions the delay is each SKU's supplier's (none for a supplier not named), measured
+    on the sampled lead times."""
+    from hybridinv.demand.leadtime import Disruptions, LeadTimeProcess
+    from hybridinv.policies.newsvendor import disruption_delay_moments
+
+    base = scenarios.get("disrupted")
+    late = Disruptions(probability=0.2, mean_duration=2.0, extra_delay=4)
+    names = np.asarray(base.catalog.supplier, dtype=str)
+    first = sorted(set(names.tolist()))[0]
+    lead = LeadTimeProcess.from_catalog(base.catalog.lead_time, base.lead_times.std, names, {first: late})
+    stats_ = demand_statistics(base.replace(lead_times=lead))
+    named = names == first
+    mean, var = disruption_delay_moments(late)
+    np.testing.assert_allclose(stats_.lead_time_delay, np.where(named, mean, 0.0))
+    np.testing.assert_allclose(stats_.lead_time_std**2 - np.asarray(lead.std) ** 2, np.where(named, var, 0.0),
+                               atol=1e-12)
+    noiseless = LeadTimeProcess(lead.lead_time, supplier=lead.supplier, disruptions=lead.disruptions)
+    delay = noiseless.sample(np.random.default_rng(0), 40_000).lead_time - lead.lead_time
+    assert (delay[:, ~named] == 0).all()
+    assert delay[:, named].mean() == pytest.approx(mean, rel=0.03)
+
+
 @pytest.mark.parametrize("distribution", ["poisson", "negative_binomial"])
 def test_demand_cdf_is_the_distribution_demand_quantile_inverts(distribution: str) -> None:
     mean, std = np.array([0.5, 4.0, 30.0]), np.array([1.0, 3.0, 8.0])
