@@ -342,9 +342,11 @@ def backtest(
     if repeated:
         raise PlanningError("a policy is listed twice", column="policies", value=repeated[0])
     _check_windows(policies, split, cat)
-    clash = sorted(set(models or {}) & set(policies))
+    # any built-in policy's name, run or not: a model named "newsvendor" in a run without the newsvendor was ranked
+    # as a classical policy in the summary (BacktestResult.cheapest_classical)
+    clash = sorted(set(models or {}) & set(POLICIES))
     if clash:
-        raise PlanningError("an extra model's name is already a policy of this backtest; name it otherwise",
+        raise PlanningError(f"an extra model's name is a built-in policy's ({sorted(POLICIES)}); name it otherwise",
                             column="models", value=clash[0])
     if training is not None and not _is_history_training(training):  # an AttributeError once the others had run
         raise PlanningError("must be a HistoryTraining (hybridinv.rl.history) or None", column="training",

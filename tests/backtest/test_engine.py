@@ -136,9 +136,13 @@ def test_given_constraints_and_bad_input() -> None:
     with pytest.raises(PlanningError, match="listed twice") as caught:
         _run(history_frame(), policies=("hybrid_base", "newsvendor", "hybrid_base"))
     assert caught.value.column == "policies" and caught.value.value == "hybrid_base"
-    with pytest.raises(PlanningError, match="already a policy") as caught:
+    with pytest.raises(PlanningError, match="a built-in policy's") as caught:
         _run(history_frame(), policies=("hybrid_base", "newsvendor"), models={"newsvendor": "models/hybrid_default"})
     assert caught.value.column == "models" and caught.value.value == "newsvendor"
+    # a built-in name the run does not use too: the summary ranked such a model among the classical policies
+    with pytest.raises(PlanningError, match="a built-in policy's") as caught:
+        _run(history_frame(), policies=("hybrid_base",), models={"mpc": "models/hybrid_default"})
+    assert caught.value.value == "mpc"
 
 
 def test_the_capped_hybrid_trained_on_the_window_is_compared_with_its_own_base() -> None:
