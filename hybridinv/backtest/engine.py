@@ -40,7 +40,7 @@ from hybridinv.core.outputs import check_output_directory, replace_files
 from hybridinv.demand.forecasters import Forecaster
 from hybridinv.sim.scenario import Scenario
 
-__all__ = ["DEFAULT_POLICIES", "POLICIES", "TRAINED_POLICIES", "BacktestContext", "backtest"]
+__all__ = ["DEFAULT_POLICIES", "POLICIES", "TRAINED_POLICIES", "BacktestContext", "backtest", "check_model_targets"]
 
 #: Policies a backtest runs by default (see :data:`POLICIES`).
 DEFAULT_POLICIES: tuple[str, ...] = (
@@ -353,7 +353,7 @@ def backtest(
                             value=training)
     if model_dir is not None:  # a folder that can never be written failed after the training, at the save
         check_output_directory(model_dir, "model_dir")
-        _check_model_targets(Path(model_dir), policies)
+        check_model_targets(Path(model_dir), policies)
     y = hist.demand
     train = y[:split]
     _warn_unobserved(y, split, hist.sku)
@@ -408,9 +408,10 @@ def _run_all(builders: Mapping[str, Callable[[BacktestContext], Any]], ctx: Back
     return runs
 
 
-def _check_model_targets(model_dir: Path, policies: Sequence[str]) -> None:
-    """Refuse, before any policy runs, a ``<model_dir>/<name>`` of a trained policy that cannot take its model (a file,
-    a folder holding anything but an earlier model): :class:`~hybridinv.rl.integrity.ModelFileError`."""
+def check_model_targets(model_dir: Path, policies: Sequence[str]) -> None:
+    """Refuse a ``<model_dir>/<name>`` of a trained policy of ``policies`` that cannot take its model (a file, a
+    folder holding anything but an earlier model): :class:`~hybridinv.rl.integrity.ModelFileError`. Called before
+    any policy runs, and by ``hybridinv backtest`` for ``<out>/models`` before it reads anything."""
     from hybridinv.rl.integrity import check_model_target
 
     for label in policies:

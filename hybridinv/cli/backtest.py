@@ -48,17 +48,6 @@ def _stale_models(out: str, ran: list[str]) -> list[Path]:
     return stale
 
 
-def _check_model_folders(out: str, chosen: tuple[str, ...]) -> None:
-    """Refuse, before anything is read or trained, a ``<out>/models/<name>`` of a chosen trained policy that cannot
-    take its model (a file, a folder holding anything but an earlier model)."""
-    from hybridinv.backtest.engine import TRAINED_POLICIES
-    from hybridinv.rl.integrity import check_model_target
-
-    for name in chosen:
-        if name in TRAINED_POLICIES:
-            check_model_target(Path(out) / "models" / name)
-
-
 def _season(ctx: click.Context, param: click.Parameter, value: str) -> int | str | None:
     """``--season`` read as it is given (:func:`~hybridinv.cli._io.season_from_text`), a usage error otherwise."""
     from hybridinv.cli._io import season_from_text
@@ -174,7 +163,7 @@ def command(
     import shutil
 
     from hybridinv.backtest import backtest
-    from hybridinv.backtest.engine import TRAINED_POLICIES
+    from hybridinv.backtest.engine import TRAINED_POLICIES, check_model_targets
     from hybridinv.backtest.history import read_history
     from hybridinv.backtest.suites import load_suite, warn_if_shipped_default_saw
     from hybridinv.cli._io import cutoff_from_text, read_csv
@@ -193,7 +182,7 @@ def command(
     if out is not None:  # before anything is read or trained: --out afile/sub failed after every policy had run
         creatable_directory(out, "--out")
         creatable_directory(Path(out) / "models", "--out")  # the trained hybrids are saved in <out>/models
-        _check_model_folders(out, chosen)
+        check_model_targets(Path(out) / "models", chosen)
     if suite is not None:
         demand, cat, spec = load_suite(suite, n_series=n_series)
         split: int | str = spec.cutoff if cutoff is None else cutoff_from_text(cutoff, demand)
