@@ -137,16 +137,15 @@ def _fitted_base(ctx: BacktestContext) -> Any:
     from hybridinv.rl.history import HistoryTraining, fit_base_utilization, validation_split
 
     settings = ctx.training or HistoryTraining()
-    _, _, limits, _, gate = validation_split(ctx.train, ctx.catalog, ctx.given_constraints, settings, ctx.lost_sales,
-                                             ctx.season, ctx.scenario.name)
-    base = None
-    if settings.utilization_grid and limits.has_capacity:
-        from hybridinv.policies.forecast_ss import ForecastSS
+    from hybridinv.policies.forecast_ss import ForecastSS
 
-        options, report = fit_base_utilization(gate, None, settings.utilization_grid)
+    gate = validation_split(ctx.train, ctx.catalog, ctx.given_constraints, settings, ctx.lost_sales, ctx.season,
+                            ctx.scenario.name)[4]
+    options, report = fit_base_utilization(gate, None, settings.utilization_grid)
+    if report is not None:
         ctx.fitted["fitted_base"] = report
-        base = ForecastSS.from_options(options)
-    return AdaptiveHybrid(zero_weights(), base=base, name="fitted_base")
+    return AdaptiveHybrid(zero_weights(), base=None if options is None else ForecastSS.from_options(options),
+                          name="fitted_base")
 
 
 def _capped_base(ctx: BacktestContext) -> Any:

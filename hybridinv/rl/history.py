@@ -528,14 +528,17 @@ def validation_split(
 
 def fit_base_utilization(
     scenario: Scenario, options: Mapping[str, float | None] | None, grid: Sequence[float | None],
-) -> tuple[dict[str, float | None], dict[str, Any]]:
+) -> tuple[dict[str, float | None] | None, dict[str, Any] | None]:
     """The base options with the ``capacity_utilization`` of ``grid`` whose base (the ``forecast_ss`` hybrid with
     zero weights, as a backtest's ``hybrid_base``) costs least over the replay ``scenario``, and a report.
 
     ``options`` (the warm start's, None: :class:`~hybridinv.policies.forecast_ss.ForecastSS`'s defaults) keep
     their other values; their own ``capacity_utilization`` is tried first, so a tie keeps it. The report has the
-    ``chosen`` value, the values ``tried`` and their ``costs`` per period on the scenario's cost basis.
+    ``chosen`` value, the values ``tried`` and their ``costs`` per period on the scenario's cost basis. With an
+    empty ``grid`` or a scenario without a capacity (nothing for the value to change) ``(options, None)``.
     """
+    if not grid or not scenario.constraints.has_capacity:
+        return None if options is None else dict(options), None
     from hybridinv.policies.forecast_ss import ForecastSS
     from hybridinv.rl.adaptive_features import zero_weights
 
@@ -636,7 +639,7 @@ def train_on_history(
     )
     weights, mask, base_options = settings.start()
     base_search = None
-    if settings.parameterization == "forecast_ss" and settings.utilization_grid and limits.has_capacity:
+    if settings.parameterization == "forecast_ss":
         base_options, base_search = fit_base_utilization(gate, base_options, settings.utilization_grid)
     objective = None if objective is None or objective.trivial else objective
     relative = objective is None or objective.spec is None or objective.spec.profit is None
