@@ -1,8 +1,8 @@
 """Forecast-driven (s, S): the base policy of the hybrid agent.
 
 Every period and SKU, from the forecast over the protection interval (lead time plus
-one period) — mean ``mu_P``, standard deviation ``sigma_P`` — and next period's
-forecast ``f`` with standard deviation ``s``:
+one period) — mean ``mu_P``, standard deviation ``sigma_P`` — and the forecast ``f``, with standard
+deviation ``sigma``, of the period an order placed now arrives in:
 
 * level ``B = mu_P + z sigma_P`` with the cost-based safety factor
   ``z = k * Phi^{-1}(m / (m + h + lambda v))``, ``m`` what a unit short costs once
