@@ -105,6 +105,9 @@ def _check_windows(policies: Sequence[str], periods: int, catalog: Catalog) -> N
     trained hybrids or the static policies was found only at their turn, after the others had run)."""
     if {"static_ss", "static_base_stock"} & set(policies):
         _check_static_window(periods, catalog)
+    if "fitted_base" in policies and periods < 3:  # its search replays a third of the window held out: none of 2
+        raise PlanningError("fitted_base needs at least 3 training periods (it fits its capacity_utilization on "
+                            "the last third of them)", column="cutoff", value=periods)
     if set(TRAINED_POLICIES) & set(policies):
         from hybridinv.rl.history import check_training_window
 

@@ -163,7 +163,7 @@ def command(
     import shutil
 
     from hybridinv.backtest import backtest
-    from hybridinv.backtest.engine import TRAINED_POLICIES, check_model_targets
+    from hybridinv.backtest.engine import POLICIES, TRAINED_POLICIES, check_model_targets
     from hybridinv.backtest.history import read_history
     from hybridinv.backtest.suites import load_suite, warn_if_shipped_default_saw
     from hybridinv.cli._io import cutoff_from_text, read_csv
@@ -174,10 +174,12 @@ def command(
     # usage errors (exit 2), as docs/backtest.md says, and before a suite or history is read
     chosen = _policies(policies)
     extra = _models(models)
-    clash = sorted(set(extra) & set(chosen))
+    # any built-in policy's name, run or not, as backtest() refuses it: a model called 'mpc' in a run without MPC
+    # exited 1 as a data error once the history had been read
+    clash = sorted(set(extra) & set(POLICIES))
     if clash:
-        raise click.BadParameter(f"the name {clash[0]!r} is already a policy of this backtest; name it otherwise",
-                                 param_hint="--model")
+        raise click.BadParameter(f"the name {clash[0]!r} is a built-in policy's (run or not, the summary would rank "
+                                 "a model of that name as that policy); name it otherwise", param_hint="--model")
     _check_sources(suite, history, catalog, cutoff, n_series, extra_columns)
     if out is not None:  # before anything is read or trained: --out afile/sub failed after every policy had run
         creatable_directory(out, "--out")

@@ -292,7 +292,9 @@ def test_a_training_window_too_short_for_any_policy_stops_the_backtest_before_an
     catalog = catalog_frame().assign(lead_time=2)
     for policies, cutoff, message in ((("newsvendor", "hybrid_trained"), 11, "at least 12 periods"),
                                       (("newsvendor", "capped_trained"), 5, "at least 12 periods"),
-                                      (("newsvendor", "static_base_stock"), 3, "more than 3 training periods")):
+                                      (("newsvendor", "static_base_stock"), 3, "more than 3 training periods"),
+                                      # was "must be a whole number in [2, 1]" once the newsvendor had run
+                                      (("newsvendor", "fitted_base"), 2, "fitted_base needs at least 3")):
         with pytest.raises(PlanningError, match=message) as err:
             backtest(history_frame(), catalog, cutoff, policies=policies, training=TINY)
         assert (err.value.column, err.value.value) == ("cutoff", cutoff)
