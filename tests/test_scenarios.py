@@ -132,6 +132,34 @@ def test_scenario_fields_are_checked(field: str, value: object) -> None:
     assert info.value.column == field
 
 
+@pytest.mark.parametrize(("field", "value", "shown", "hint"), [
+    ("catalog", "frame", "DataFrame", "Catalog.from_frame"),
+    ("demand", [5.0], "list", "DemandProcess"),
+    ("lead_times", [2], "list", "None derives it"),
+    ("initial_state", {"on_hand": [3]}, "dict", "InventoryState.from_frame"),
+    ("initial_state", "frame", "DataFrame", "InventoryState.from_frame"),
+    ("fit_on", "multi_10", "multi_10", "scenarios.get"),
+    ("name", 5, 5, "string"),
+    ("description", None, None, "string"),
+    ("tags", "replay_x", "replay_x", "tuple of strings"),
+])
+def test_scenario_fields_of_the_wrong_type_are_named(field: str, value: object, shown: object, hint: str) -> None:
+    # until 2026-12-08 a DataFrame catalog or a list of means for demand was a bare AttributeError ("'list' object
+    # has no attribute 'n_skus'"), fit_on="multi_10" one at the first tuning; name=5 and tags="replay_x" were kept
+    # ("replay" in tags then matched the substring: the scenario refused tuning as a held-out replay)
+    import pandas as pd
+
+    if value == "frame":
+        value = pd.DataFrame({"sku": ["SKU-0"], "on_hand": [3]})
+    with pytest.raises(PlanningError, match=hint) as info:
+        scenarios.single_sku().replace(**{field: value})
+    assert info.value.column == field and info.value.value == shown
+
+
+def test_scenario_tags_given_as_a_list_are_a_tuple() -> None:
+    assert scenarios.single_sku().replace(tags=["mine", "exact"]).tags == ("mine", "exact")
+
+
 def test_scenario_whole_numbers_written_as_floats_are_ints() -> None:
     scenario = scenarios.single_sku().replace(periods=30.0, warmup=5.0, lost_sales=np.False_)
     assert scenario.periods == 30 and isinstance(scenario.periods, int) and scenario.warmup == 5

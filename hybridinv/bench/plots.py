@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from hybridinv.core._frame import require_columns
+from hybridinv.core.errors import PlanningError, require_type
 from hybridinv.core.outputs import plain_label
 from hybridinv.plotting import new_figure
 
@@ -63,9 +65,27 @@ def _grid(count: int, width: float = 4.0, height: float = 3.0) -> tuple[Any, lis
     return figure, flat[:count]
 
 
+def _check_table(table: pd.DataFrame, columns: tuple[str, ...]) -> None:
+    """Refuse a ``table`` that is not a non-empty frame with ``columns`` (of
+    :func:`~hybridinv.bench.report.summary_table`), naming the missing column.
+
+    Until 2026-12-08 a missing column was a bare ``KeyError`` (``'cost_half_width'`` for the frame of
+    :func:`hybridinv.simulate`) and an empty table a ``ZeroDivisionError`` in the panel grid.
+    """
+    require_type(table, pd.DataFrame, "table")  # a dict of columns was "'dict' object has no attribute ..."
+    require_columns(table, columns, "the plotted table (hybridinv.bench.report.summary_table's)")
+    if not len(table):
+        raise PlanningError("has no rows to plot", column="table", value="empty")
+
+
 def cost_figure(table: pd.DataFrame) -> str:
     """Mean cost per period by policy with t-interval error bars, one panel per scenario; a policy without an
-    interval (one seed) is hatched, not drawn with a zero-width bar that looks exact."""
+    interval (one seed) is hatched, not drawn with a zero-width bar that looks exact.
+
+    ``table`` is :func:`~hybridinv.bench.report.summary_table`'s (``scenario``, ``policy``, ``cost``,
+    ``cost_half_width``); a missing column or an empty table is a :class:`~hybridinv.PlanningError` naming it.
+    """
+    _check_table(table, ("scenario", "policy", "cost", "cost_half_width"))
     scenarios = list(dict.fromkeys(table["scenario"]))
     figure, axes = _grid(len(scenarios))
     for axis, scenario in zip(axes, scenarios, strict=True):
@@ -88,7 +108,9 @@ def cost_figure(table: pd.DataFrame) -> str:
 
 
 def frontier_figure(table: pd.DataFrame) -> str:
-    """Cost per period against fill rate, one point per policy, one panel per scenario."""
+    """Cost per period against fill rate, one point per policy, one panel per scenario (``table`` as in
+    :func:`cost_figure`, with ``fill_rate``)."""
+    _check_table(table, ("scenario", "policy", "cost", "cost_half_width", "fill_rate"))
     scenarios = list(dict.fromkeys(table["scenario"]))
     figure, axes = _grid(len(scenarios))
     for axis, scenario in zip(axes, scenarios, strict=True):
@@ -130,7 +152,9 @@ def trajectory_figure(result: BenchResult, scenario: str) -> str:
 
 
 def repair_figure(table: pd.DataFrame) -> str:
-    """Share of SKU-periods whose desired order the repair changed, by scenario and policy."""
+    """Share of SKU-periods whose desired order the repair changed, by scenario and policy (``table`` as in
+    :func:`cost_figure`, with ``repair_share_changed``)."""
+    _check_table(table, ("scenario", "policy", "repair_share_changed"))
     pivot = table.pivot(index="scenario", columns="policy", values="repair_share_changed")
     pivot = pivot.loc[list(dict.fromkeys(table["scenario"]))]
     pivot = pivot.rename(index=plain_label, columns=plain_label)

@@ -16,6 +16,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
 
+from hybridinv.core.errors import PlanningError, number_array, number_in
+
 __all__ = ["Interval", "paired_difference", "t_interval"]
 
 
@@ -80,6 +82,12 @@ def t_interval(values: ArrayLike, confidence: float = 0.95) -> Interval:
         deviation (``ddof=1``). With one value the half-width is NaN; with none
         the mean is NaN too.
 
+    Raises
+    ------
+    PlanningError
+        Naming ``confidence`` when it is not a number in (0, 1) (95 for 95% included), or ``values`` when
+        they are not numbers.
+
     References
     ----------
     Law, A. M. (2015). *Simulation Modeling and Analysis*, 5th ed., McGraw-Hill, eq. (9.1).
@@ -90,9 +98,8 @@ def t_interval(values: ArrayLike, confidence: float = 0.95) -> Interval:
     >>> round(interval.half_width, 4)  # t_{2, 0.975} = 4.3027, s = 1
     2.4841
     """
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
-    arr = np.asarray(values, dtype=np.float64).ravel()
+    confidence = checked_confidence(confidence)
+    arr = number_array(values, "values").ravel()
     arr = arr[~np.isnan(arr)]
     n = int(arr.size)
     if n == 0:
@@ -123,15 +130,23 @@ def paired_difference(values: ArrayLike, reference: ArrayLike, confidence: float
 
     Raises
     ------
-    ValueError
-        If the two arrays differ in length.
+    PlanningError
+        Naming ``reference`` when the two differ in length, ``values`` or ``reference`` when they are not
+        numbers, ``confidence`` as :func:`t_interval` does.
 
     References
     ----------
     Law (2015), section 10.2.1 (paired-t confidence interval).
     """
-    a = np.asarray(values, dtype=np.float64).ravel()
-    b = np.asarray(reference, dtype=np.float64).ravel()
+    a = number_array(values, "values").ravel()
+    b = number_array(reference, "reference").ravel()
     if a.shape != b.shape:
-        raise ValueError(f"paired values need equal lengths, got {a.size} and {b.size}")
+        raise PlanningError(f"paired values need equal lengths, got {a.size} values and {b.size} reference values",
+                            column="reference", value=b.size)
     return t_interval(a - b, confidence)
+
+
+def checked_confidence(confidence: object) -> float:
+    """``confidence`` as a float in (0, 1), else a :class:`~hybridinv.PlanningError` naming it (until 2026-12-08
+    a bare ``ValueError``; ``"0.95"`` a ``TypeError``)."""
+    return number_in(confidence, "confidence", 0.0, 1.0, open_low=True, open_high=True)

@@ -63,6 +63,37 @@ def _check_planned_lead_times(catalog: Catalog, process: LeadTimeProcess) -> Non
             column="lead_time", sku=catalog.sku[i], value=int(planned[i]))
 
 
+def _check_field_types(scenario: Scenario) -> None:
+    """Refuse a field of ``scenario`` that is not of its type, naming the field (and how to build one from a frame).
+
+    Until 2026-12-08 a DataFrame catalog, a list of means for ``demand``, a dict or frame for ``initial_state``,
+    a list for ``lead_times`` or a scenario name for ``fit_on`` failed with a bare ``AttributeError`` ("'list'
+    object has no attribute 'n_skus'"), or later; ``name=5`` and ``tags="replay"`` were kept (``"replay" in
+    tags`` then matched a substring).
+    """
+    kinds: tuple[tuple[str, type, bool, str], ...] = (
+        ("catalog", Catalog, False, "; for a table use Catalog.from_frame(df)"),
+        ("demand", DemandProcess, False, "; e.g. DemandProcess(mean=np.array([...])), one mean per SKU"),
+        ("lead_times", LeadTimeProcess, True, "; None derives it from the catalog"),
+        ("initial_state", InventoryState, True, "; for a table use InventoryState.from_frame(df, catalog)"),
+        ("fit_on", Scenario, True, "; for a registered name use hybridinv.scenarios.get(name)"),
+    )
+    for column, kind, optional, hint in kinds:
+        value = getattr(scenario, column)
+        if not (isinstance(value, kind) or (optional and value is None)):
+            shown = value if isinstance(value, str) else type(value).__name__
+            article = "an" if kind.__name__[0] in "AEIOU" else "a"
+            raise PlanningError(f"must be {article} {kind.__name__}{' or None' if optional else ''}{hint}",
+                                column=column, value=shown)
+    for column in ("name", "description"):
+        if not isinstance(getattr(scenario, column), str):
+            raise PlanningError("must be a string", column=column, value=getattr(scenario, column))
+    tags = scenario.tags
+    if isinstance(tags, str) or not isinstance(tags, tuple | list) or not all(isinstance(t, str) for t in tags):
+        raise PlanningError("must be a tuple of strings, e.g. ('replay',)", column="tags", value=tags)
+    object.__setattr__(scenario, "tags", tuple(tags))
+
+
 @dataclass(frozen=True, eq=False)
 class Scenario:
     """Everything needed to simulate one replenishment problem.
@@ -135,6 +166,7 @@ class Scenario:
     _derived: tuple[bool, bool] = field(default=(False, False), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        _check_field_types(self)
         n = self.catalog.n_skus
         # a dict was kept as given and failed at the first simulated period ("'dict' object has no attribute
         # 'supplier_capacity'"), a capacity of -1 in it unchecked until then

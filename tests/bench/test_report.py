@@ -389,3 +389,23 @@ def test_a_valued_scenario_is_ranked_on_valued_cost(tmp_path: Path, monkeypatch:
     summary = summary_markdown(result)
     assert "Cost: `valued_cost` (the scenario's `cost_basis = \"valued\"`)" in summary
     assert "NOTE:" not in summary  # ranked on valued_cost already
+
+
+@pytest.mark.parametrize(("figure", "table", "column"), [
+    ("cost_figure", pd.DataFrame({"scenario": ["s"], "policy": ["p"], "cost": [1.0]}), "cost_half_width"),
+    ("frontier_figure", pd.DataFrame({"scenario": ["s"], "policy": ["p"], "cost": [1.0], "cost_half_width": [0.1]}),
+     "fill_rate"),
+    ("repair_figure", pd.DataFrame({"scenario": ["s"], "policy": ["p"]}), "repair_share_changed"),
+    ("cost_figure", pd.DataFrame(columns=["scenario", "policy", "cost", "cost_half_width"]), "table"),
+    ("cost_figure", {"scenario": ["s"]}, "table"),
+])
+def test_a_plotted_table_without_its_columns_or_rows_is_refused_naming_them(figure: str, table: object,
+                                                                            column: str) -> None:
+    # until 2026-12-08 a bare KeyError ('cost_half_width' for the frame of hybridinv.simulate) and an empty table
+    # a ZeroDivisionError in the panel grid
+    from hybridinv import PlanningError
+    from hybridinv.bench import plots
+
+    with pytest.raises(PlanningError) as info:
+        getattr(plots, figure)(table)
+    assert info.value.column == column

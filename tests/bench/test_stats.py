@@ -62,3 +62,30 @@ def test_paired_difference_removes_common_noise() -> None:
 def test_paired_difference_length_mismatch() -> None:
     with pytest.raises(ValueError, match="equal lengths"):
         paired_difference([1.0, 2.0], [1.0])
+
+
+@pytest.mark.parametrize(("call", "column", "value"), [
+    (lambda: t_interval([1.0, 2.0], confidence=95), "confidence", 95),  # 95 meant 95%
+    (lambda: t_interval([1.0, 2.0], confidence="0.95"), "confidence", "0.95"),  # was a bare TypeError
+    (lambda: t_interval([1.0, 2.0], confidence=True), "confidence", True),
+    (lambda: t_interval(["1.0", 2.0]), "values", "1.0"),
+    (lambda: paired_difference([1.0, 2.0], [1.0]), "reference", 1),
+    (lambda: paired_difference([1.0], ["x"]), "reference", "x"),
+])
+def test_bad_interval_inputs_are_planning_errors_naming_the_argument(call, column: str, value: object) -> None:  # type: ignore[no-untyped-def]
+    # until 2026-12-08 bare ValueErrors ("could not convert string to float") or TypeErrors naming no argument
+    from hybridinv import PlanningError
+
+    with pytest.raises(PlanningError) as info:
+        call()
+    assert info.value.column == column and info.value.value == value
+
+
+def test_a_paired_interval_of_one_pair_or_of_equal_differences() -> None:
+    # one pair: no interval (NaN half-width, printed as the mean alone, never "± nan"); equal differences: zero width
+    one = paired_difference([3.0], [2.0])
+    assert one.n == 1 and one.mean == 1.0 and math.isnan(one.half_width) and one.format() == "1"
+    assert not one.excludes_zero()
+    same = paired_difference([3.0, 4.0, 5.0], [2.0, 3.0, 4.0])
+    assert same.half_width == 0.0 and same.format() == "1 ± 0" and same.excludes_zero()
+    assert paired_difference([np.nan], [1.0]).format() == "n/a"
