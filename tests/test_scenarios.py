@@ -144,7 +144,7 @@ def test_scenario_fields_are_checked(field: str, value: object) -> None:
     ("tags", "replay_x", "replay_x", "tuple of strings"),
 ])
 def test_scenario_fields_of_the_wrong_type_are_named(field: str, value: object, shown: object, hint: str) -> None:
-    # until 2026-12-08 a DataFrame catalog or a list of means for demand was a bare AttributeError ("'list' object
+    # until 2026-12-07 a DataFrame catalog or a list of means for demand was a bare AttributeError ("'list' object
     # has no attribute 'n_skus'"), fit_on="multi_10" one at the first tuning; name=5 and tags="replay_x" were kept
     # ("replay" in tags then matched the substring: the scenario refused tuning as a held-out replay)
     import pandas as pd

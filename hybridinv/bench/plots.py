@@ -69,7 +69,7 @@ def _check_table(table: pd.DataFrame, columns: tuple[str, ...]) -> None:
     """Refuse a ``table`` that is not a non-empty frame with ``columns`` (of
     :func:`~hybridinv.bench.report.summary_table`), naming the missing column.
 
-    Until 2026-12-08 a missing column was a bare ``KeyError`` (``'cost_half_width'`` for the frame of
+    Until 2026-12-07 a missing column was a bare ``KeyError`` (``'cost_half_width'`` for the frame of
     :func:`hybridinv.simulate`) and an empty table a ``ZeroDivisionError`` in the panel grid.
     """
     require_type(table, pd.DataFrame, "table")  # a dict of columns was "'dict' object has no attribute ..."

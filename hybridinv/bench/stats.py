@@ -147,6 +147,6 @@ def paired_difference(values: ArrayLike, reference: ArrayLike, confidence: float
 
 
 def checked_confidence(confidence: object) -> float:
-    """``confidence`` as a float in (0, 1), else a :class:`~hybridinv.PlanningError` naming it (until 2026-12-08
+    """``confidence`` as a float in (0, 1), else a :class:`~hybridinv.PlanningError` naming it (until 2026-12-07
     a bare ``ValueError``; ``"0.95"`` a ``TypeError``)."""
     return number_in(confidence, "confidence", 0.0, 1.0, open_low=True, open_high=True)

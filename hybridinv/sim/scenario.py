@@ -66,7 +66,7 @@ def _check_planned_lead_times(catalog: Catalog, process: LeadTimeProcess) -> Non
 def _check_field_types(scenario: Scenario) -> None:
     """Refuse a field of ``scenario`` that is not of its type, naming the field (and how to build one from a frame).
 
-    Until 2026-12-08 a DataFrame catalog, a list of means for ``demand``, a dict or frame for ``initial_state``,
+    Until 2026-12-07 a DataFrame catalog, a list of means for ``demand``, a dict or frame for ``initial_state``,
     a list for ``lead_times`` or a scenario name for ``fit_on`` failed with a bare ``AttributeError`` ("'list'
     object has no attribute 'n_skus'"), or later; ``name=5`` and ``tags="replay"`` were kept (``"replay" in
     tags`` then matched a substring).

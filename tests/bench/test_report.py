@@ -401,7 +401,7 @@ def test_a_valued_scenario_is_ranked_on_valued_cost(tmp_path: Path, monkeypatch:
 ])
 def test_a_plotted_table_without_its_columns_or_rows_is_refused_naming_them(figure: str, table: object,
                                                                             column: str) -> None:
-    # until 2026-12-08 a bare KeyError ('cost_half_width' for the frame of hybridinv.simulate) and an empty table
+    # until 2026-12-07 a bare KeyError ('cost_half_width' for the frame of hybridinv.simulate) and an empty table
     # a ZeroDivisionError in the panel grid
     from hybridinv import PlanningError
     from hybridinv.bench import plots

@@ -73,7 +73,7 @@ def test_paired_difference_length_mismatch() -> None:
     (lambda: paired_difference([1.0], ["x"]), "reference", "x"),
 ])
 def test_bad_interval_inputs_are_planning_errors_naming_the_argument(call, column: str, value: object) -> None:  # type: ignore[no-untyped-def]
-    # until 2026-12-08 bare ValueErrors ("could not convert string to float") or TypeErrors naming no argument
+    # until 2026-12-07 bare ValueErrors ("could not convert string to float") or TypeErrors naming no argument
     from hybridinv import PlanningError
 
     with pytest.raises(PlanningError) as info:
