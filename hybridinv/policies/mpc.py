@@ -161,9 +161,9 @@ class MPC(TargetPolicy):
         is lower (``decision.extra["mpc"]["fallback"]``: ``"lp_repaired"`` or
         ``"incumbent_kept"``; ``"no_plan"`` with a :class:`~hybridinv.SolverFallbackWarning`
         when a ``time_limit`` ended both the MILP and the LP without a plan: no orders).
-        Measured (one thread, AMD EPYC): HiGHS closes the gap at the root node in
-        0.19 s a period on multi_50 (at most 0.80 s), ~0.45 s on the 767-SKU hospital backtest and
-        ~23 s on the 2,509-SKU car-parts backtest (docs/policies.md has the figures before the
+        Measured (one thread; benchmarks/RESULTS.md): HiGHS closes the gap at the root node in
+        0.17 s a period on multi_50 (at most 0.56 s), ~0.4 s a month on the 767-SKU hospital backtest and
+        ~19 s a month on the 2,509-SKU car-parts backtest (docs/policies.md has the figures before the
         safety-stock floor, and the 10,000-SKU ``plan()`` time).
     mip_rel_gap : float
         Relative MIP gap.
