@@ -129,6 +129,9 @@ def _check_sources(suite: str | None, history: str | None, catalog: str | None, 
 @click.option("--train-seconds", type=float, default=240.0, show_default=True, callback=_seconds,
               help="Time for training each trained hybrid (hybrid_trained, capped_trained) on the training window; "
                    "0 or inf: no time limit (ES runs its 400 generations, far longer on a large history).")
+@click.option("--train-episodes", type=click.Choice(["bootstrap", "replay"]), default="bootstrap", show_default=True,
+              help="What that training's ES runs on: new demand paths drawn from the training periods under varied "
+                   "limits (bootstrap) or the training periods themselves under the backtest's limits (replay).")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
               help="Processes for that training.")
 @click.option("--extra-columns", default="error", show_default=True,
@@ -149,6 +152,7 @@ def command(
     backorders: bool,
     n_series: int | None,
     train_seconds: float,
+    train_episodes: str,
     workers: int,
     extra_columns: str,
     out: str | None,
@@ -207,7 +211,7 @@ def command(
     try:
         result = backtest(
             demand, cat, split, limits, chosen, horizon=horizon, season=season, lost_sales=not backorders,
-            training=HistoryTraining(time_limit=train_seconds, workers=workers), models=extra,
+            training=HistoryTraining(time_limit=train_seconds, workers=workers, episodes=train_episodes), models=extra,
             model_dir=staging, name=name, progress=True,
         )
         result.caveats.update(caveats)  # in summary.md and report.html beside the rows, not on stderr only

@@ -65,6 +65,9 @@ __all__ = ["command"]
 @click.option("--season", default="auto", show_default=True,
               help="--history: seasonal cycle in periods (0: none; auto: a year of the history's periods, 12 for "
                    "months and numbered periods, 52 for weeks, 4 for quarters, 7 for days).")
+@click.option("--episodes", type=click.Choice(["bootstrap", "replay"]), default=None,
+              help="--history: what ES trains on: new demand paths drawn from the training months under varied "
+                   "limits (bootstrap, the default) or the training months themselves under your limits (replay).")
 @extra_columns_option
 @click.option("--timesteps", type=int, default=50_000, show_default=True, help="PPO/SAC: training periods.")
 @click.option("--out", "out", required=True, type=FolderPath(), help="Model directory to write.")
@@ -139,6 +142,7 @@ def command(
     budget: float | None,
     validation: int,
     season: str,
+    episodes: str | None,
     reward_path: str | None,
     targets: tuple[str, ...],
     multiplier_rate: float,
@@ -159,9 +163,10 @@ def command(
     Adam step on the mean parameters (default 0.03 for ES) and --eval-every counts generations.
 
     With --history and --catalog the adaptive hybrid is trained on your own history
-    (hybridinv.rl.history.train_on_history): block bootstraps of the training window, a
-    validation gate on its last --validation periods (the model is the base policy when the
-    trained weights do not beat it there), validation numbers in the metadata.
+    (hybridinv.rl.history.train_on_history): block bootstraps of the training window (--episodes
+    replay: the training months themselves), a validation gate on its last --validation periods
+    (the model is the base policy when the trained weights do not beat it there), validation
+    numbers in the metadata.
 
     --reward, --target, --incumbent and --deviation-weight train for a reward spec, KPI
     targets and a leash to an incumbent policy (hybridinv.rl.objective; --algo adaptive,
@@ -204,6 +209,8 @@ def command(
             es_options["parameterization"], es_options["warm_start"] = parameterization, None
         if warm_start is not None:
             es_options["warm_start"] = None if warm_start.lower() == "none" else warm_start
+        if episodes is not None:
+            es_options["episodes"] = episodes
         _train_on_history(history, catalog, cutoff, capacity, budget, validation, season, out, es_options, workers,
                           seed, quiet, objective, extra_columns)
         return
@@ -370,7 +377,7 @@ def _train_on_history(
 
 #: Options that only mean something with --history (they shape the scenario built from it).
 _HISTORY_OPTIONS: tuple[str, ...] = ("catalog", "cutoff", "capacity", "budget", "validation", "season",
-                                     "extra_columns")
+                                     "episodes", "extra_columns")
 
 
 #: Options of a --scenario run that --history has no use for.

@@ -77,8 +77,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MIN_TRAINING_PERIODS",
+    "EPISODE_KINDS",
     "HistoryFamily",
     "HistoryTraining",
+    "ReplayFamily",
     "check_training_window",
     "feature_range",
     "train_on_history",
@@ -197,6 +199,90 @@ class HistoryFamily:
         }
 
 
+@dataclass(frozen=True)
+class ReplayFamily:
+    """Training episodes that replay the training window exactly: each is ``periods`` consecutive periods of it.
+
+    Episode ``seed`` replays ``train[start : start + periods]`` for a start drawn from the seed, with every SKU,
+    the planner's ``constraints`` as given and the forecasts a planner would have had: a
+    :class:`~hybridinv.demand.forecasters.Forecaster` fitted on ``train[:start]`` and rolled over the window
+    (:func:`~hybridinv.backtest.setup.evaluation_scenario`). The starts run from ``lead_in`` (at least
+    ``min(12, T // 4)`` periods of history before an episode) to ``T - periods``. Where
+    :class:`HistoryFamily` draws new demand paths (a block bootstrap, the twin) under varied capacity and
+    budget, these episodes are the months the planner saw, so ES fits corrections to the demand and
+    limits they will be judged on, at the risk of fitting those months' noise (the gate's held-out
+    periods are not among them).
+
+    Parameters
+    ----------
+    train : array, shape (T, n)
+        The training window (NaN = not observed).
+    catalog : Catalog
+    constraints : Constraints
+    periods : int
+        Episode length (shortened to leave ``lead_in`` periods before the first start).
+    lost_sales : bool
+    season : int or None
+    name : str
+    """
+
+    train: NDArray[np.float64]
+    catalog: Catalog
+    constraints: Constraints
+    periods: int = 12
+    lost_sales: bool = True
+    season: int | None = 12
+    name: str = "history"
+
+    def __post_init__(self) -> None:
+        total = int(self.train.shape[0])
+        lead_in = max(2, min(12, total // 4))
+        periods = max(1, min(int(self.periods), total - lead_in))
+        object.__setattr__(self, "periods", periods)
+        object.__setattr__(self, "starts", tuple(range(lead_in, total - periods + 1)))
+        object.__setattr__(self, "_episodes", {})
+
+    @property
+    def n_skus(self) -> int:
+        return self.catalog.n_skus
+
+    def for_fitting(self) -> ReplayFamily:
+        return self
+
+    def start_of(self, seed: int) -> int:
+        """The first period (of ``train``) that episode ``seed`` replays."""
+        starts: tuple[int, ...] = self.starts  # type: ignore[attr-defined]
+        return starts[int(np.random.default_rng([int(seed), 20_261_207]).integers(len(starts)))]
+
+    def episode(self, seed: int) -> Scenario:
+        """The exact replay of episode ``seed``'s window (built once per start and kept)."""
+        start = self.start_of(seed)
+        built: dict[int, Scenario] = self._episodes  # type: ignore[attr-defined]
+        if start not in built:
+            forecaster = Forecaster(season=self.season).fit(self.train[:start])
+            built[start] = evaluation_scenario(
+                self.train, start, self.catalog, self.constraints, forecaster, horizon=self.periods,
+                lost_sales=self.lost_sales, name=f"{self.name}_replay_{start}", season=self.season,
+            )
+        return built[start]
+
+    def summary(self) -> dict[str, Any]:
+        starts: tuple[int, ...] = self.starts  # type: ignore[attr-defined]
+        return {
+            "name": self.name,
+            "kind": "history replay",
+            "n_skus": self.catalog.n_skus,
+            "periods": self.periods,
+            "training_periods": int(self.train.shape[0]),
+            "starts": [starts[0], starts[-1]],
+            "constraints": self.constraints.to_dict(),
+        }
+
+
+#: What :func:`train_on_history`'s ES episodes are (``HistoryTraining.episodes``): new demand paths drawn from the
+#: training window (:class:`HistoryFamily`) or the window's own months replayed (:class:`ReplayFamily`).
+EPISODE_KINDS: tuple[str, ...] = ("bootstrap", "replay")
+
 #: The base's ``capacity_utilization`` values :func:`train_on_history` tries (None: space at a fixed price).
 UTILIZATION_GRID: tuple[float | None, ...] = (0.5, 0.6, 0.7, 0.8, 0.9, None)
 
@@ -219,9 +305,15 @@ class HistoryTraining:
     validation : int
         Held-out periods at the end of the training window (the gate).
     episode_periods : int
-        Length of a training episode.
+        Length of a training episode (``episodes="bootstrap"``; replayed episodes are as long as the
+        held-out periods).
     skus : int
-        SKUs per training episode.
+        SKUs per training episode (``episodes="bootstrap"``; a replay has every SKU).
+    episodes : str
+        What ES trains on (:data:`EPISODE_KINDS`): ``"bootstrap"`` (:class:`HistoryFamily`: block-bootstrap and
+        twin paths of the training months, random SKU subsets, capacity and budget varied from loose to very
+        tight) or ``"replay"`` (:class:`ReplayFamily`: the training months themselves, every SKU, the
+        planner's limits, the forecasts of their time).
     population, sigma, learning_rate, generations, seeds_per_generation, eval_every, eval_seeds
         Evolution strategies (:class:`~hybridinv.rl.es.ESConfig`).
     time_limit : float
@@ -281,6 +373,7 @@ class HistoryTraining:
     seed: int = 0
     parameterization: str = "forecast_ss"
     utilization_grid: tuple[float | None, ...] = UTILIZATION_GRID
+    episodes: str = "bootstrap"
 
     def __post_init__(self) -> None:
         from hybridinv.rl.adaptive import ES_PARAMETERIZATIONS
@@ -291,6 +384,8 @@ class HistoryTraining:
             object.__setattr__(self, name, whole_number(getattr(self, name), name, 1))  # 12.0 is stored as 12
         number_in(self.harm_weight, "harm_weight", 0.0, math.inf)
         number_in(self.fitted_share, "fitted_share", 0.0, 1.0)
+        if self.episodes not in EPISODE_KINDS:
+            raise PlanningError(f"must be one of {list(EPISODE_KINDS)}", column="episodes", value=self.episodes)
         if self.parameterization not in ES_PARAMETERIZATIONS:
             raise PlanningError(f"must be one of {list(ES_PARAMETERIZATIONS)}", column="parameterization",
                                 value=self.parameterization)
@@ -632,11 +727,15 @@ def train_on_history(
     start = time.perf_counter()
     hold, inner, limits, forecaster, gate = validation_split(y, catalog, constraints, settings, lost_sales, season,
                                                              name)
-    family = HistoryFamily(
-        inner, catalog, forecaster, limits, periods=min(settings.episode_periods, inner.shape[0]),
-        skus=settings.skus, lost_sales=lost_sales, season=season, name=name,
-        fitted=fitted_process(inner, catalog, season), fitted_share=settings.fitted_share,
-    )
+    family: HistoryFamily | ReplayFamily
+    if settings.episodes == "replay":
+        family = ReplayFamily(inner, catalog, limits, periods=hold, lost_sales=lost_sales, season=season, name=name)
+    else:
+        family = HistoryFamily(
+            inner, catalog, forecaster, limits, periods=min(settings.episode_periods, inner.shape[0]),
+            skus=settings.skus, lost_sales=lost_sales, season=season, name=name,
+            fitted=fitted_process(inner, catalog, season), fitted_share=settings.fitted_share,
+        )
     weights, mask, base_options = settings.start()
     base_search = None
     if settings.parameterization == "forecast_ss":

@@ -82,8 +82,24 @@ def test_train_on_history_for_a_reward_spec_target_and_incumbent(tmp_path: Path)
     assert "--history" in next(p.help or "" for p in command.params if p.name == "targets")
 
 
+def test_train_on_history_replaying_the_training_months(tmp_path: Path) -> None:
+    """``--episodes replay``: ES runs on the training months themselves (the metadata says so)."""
+    from hybridinv.rl.integrity import read_metadata
+
+    history, catalog = _history_files(tmp_path)
+    out = tmp_path / "m"
+    args = ["train", "--history", str(history), "--catalog", str(catalog), "--validation", "6", "--population", "4",
+            "--generations", "2", "--seeds-per-generation", "1", "--time-limit", "0", "--workers", "1", "--quiet",
+            "--episodes", "replay", "--out", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    meta = read_metadata(out)
+    assert meta["scenario"]["kind"] == "history replay" and meta["training"]["settings"]["episodes"] == "replay"
+    assert meta["scenario"]["periods"] == 6  # as long as the held-out periods
+
+
 @pytest.mark.parametrize("options", [["--capacity", "100"], ["--budget", "50", "--season", "4"],
-                                     ["--cutoff", "2024-01"], ["--validation", "6"]])
+                                     ["--cutoff", "2024-01"], ["--validation", "6"], ["--episodes", "replay"]])
 def test_history_options_without_history_are_a_usage_error(tmp_path: Path, options: list[str]) -> None:
     # they were silently ignored: a --scenario run trains on the scenario's own limits
     result = CliRunner().invoke(main, ["train", "--scenario", "single_sku", "--algo", "es", "--generations", "1",
@@ -387,3 +403,16 @@ def test_the_history_refusal_names_the_parameterization_it_trains(tmp_path: Path
                                        "--scenario", "multi_50"])
     assert result.exit_code == 2, result.output
     assert f"it trains the {parameterization} hybrid by ES on the history" in result.output, result.output
+
+
+def test_backtest_trains_its_hybrid_on_replays_with_train_episodes(tmp_path: Path) -> None:
+    from hybridinv.rl.integrity import read_metadata
+
+    history, catalog = _history_files(tmp_path)
+    out = tmp_path / "bt"
+    args = ["backtest", "--history", str(history), "--catalog", str(catalog), "--cutoff", "24", "--policies",
+            "hybrid_trained", "--train-seconds", "2", "--workers", "1", "--train-episodes", "replay", "--out", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    meta = read_metadata(out / "models" / "hybrid_trained")
+    assert meta["scenario"]["kind"] == "history replay" and meta["training"]["settings"]["episodes"] == "replay"

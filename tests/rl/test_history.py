@@ -16,7 +16,7 @@ from hybridinv.demand.forecasters import Forecaster
 from hybridinv.demand.replay import BlockBootstrap, SimulatedHistory
 from hybridinv.rl import Hybrid
 from hybridinv.rl.adaptive import AdaptiveHybrid
-from hybridinv.rl.history import HistoryFamily, HistoryTraining, fitted_process, train_on_history
+from hybridinv.rl.history import HistoryFamily, HistoryTraining, ReplayFamily, fitted_process, train_on_history
 
 from ._es import fixed_candidate
 
@@ -495,7 +495,8 @@ def test_capped_settings_refuse_a_forecast_ss_warm_start_and_unknown_parameteriz
     [("population", 3), ("population", 0), ("sigma", -1.0), ("learning_rate", float("nan")), ("validation", 0),
      ("skus", 0), ("episode_periods", 2.5), ("workers", 0), ("fitted_share", 2.0), ("range_episodes", 0),
      ("time_limit", -5.0), ("generations", 0), ("seeds_per_generation", 0), ("eval_every", 0),
-     ("harm_weight", -1.0), ("eval_seeds", ()), ("eval_seeds", (1.5,)), ("eval_seeds", (1, 1)), ("seed", -1)],
+     ("harm_weight", -1.0), ("eval_seeds", ()), ("eval_seeds", (1.5,)), ("eval_seeds", (1, 1)), ("seed", -1),
+     ("episodes", "replays"), ("episodes", None)],
 )
 def test_settings_refuse_bad_values_naming_the_field(field: str, value: object) -> None:
     """Before: workers=0, fitted_share=2, time_limit=-5 or harm_weight=-1 trained silently; validation=0 was
@@ -639,3 +640,56 @@ def test_a_utilization_grid_outside_0_1_is_refused_naming_it(grid: object) -> No
     with pytest.raises(PlanningError) as info:
         replace(TINY, utilization_grid=grid)
     assert info.value.column == "utilization_grid"
+
+
+def test_replay_episodes_are_the_training_months_with_the_forecasts_of_their_time() -> None:
+    """An episode replays ``periods`` consecutive training periods of every SKU under the planner's limits; its
+    forecasts come from a forecaster fitted on the periods before the window only."""
+    y, cat = _data()
+    train = y[:30]
+    limits = Constraints(capacity=500.0, budget=2_000.0)
+    family = ReplayFamily(train, cat, limits, periods=6)
+    assert family.starts == tuple(range(7, 25))  # 30 // 4 = 7 periods of history before the first window
+    seen = set()
+    for seed in range(40):
+        start = family.start_of(seed)
+        episode = family.episode(seed)
+        assert start == family.start_of(seed) and episode is family.episode(seed)  # seeded and kept
+        assert episode.n_skus == cat.n_skus and episode.constraints.to_dict() == limits.to_dict()
+        np.testing.assert_array_equal(episode.demand.realized, train[start:start + 6])
+        seen.add(start)
+    assert len(seen) >= 10  # the seeds spread over the windows
+    later = train.copy()
+    start = family.start_of(3)
+    later[start:] *= 2.0  # the window's own months and everything after it differ
+    again = ReplayFamily(later, cat, limits, periods=6).episode(3)
+    np.testing.assert_array_equal(again.demand.realized, later[start:start + 6])
+    # the forecast of the window's first period reads only the periods before it
+    np.testing.assert_allclose(again.demand.forecast.mean[0], family.episode(3).demand.forecast.mean[0])
+
+
+def test_replay_episodes_leave_at_least_two_periods_of_history_on_short_windows() -> None:
+    y, cat = _data()
+    family = ReplayFamily(y[:8], cat, Constraints(capacity=1e9, budget=1e9), periods=12)
+    assert family.starts[0] == 2 and family.periods == 6 and family.starts == (2,)
+    assert family.summary()["kind"] == "history replay"
+
+
+def test_training_on_replays_never_reads_the_held_out_periods(tmp_path: Path) -> None:
+    """``episodes="replay"``: ES fits on the training months themselves; the gate's held-out months shape only the
+    verdict, so the trained weights do not change when they do."""
+    y, cat = _data()
+    limits = Constraints(capacity=1e9, budget=1e9)
+    settings = replace(TINY, episodes="replay")
+    scaled = y[:30].copy()
+    scaled[-settings.validation:] *= 3.0
+    runs = [train_on_history(history, cat, None, limits, settings) for history in (y[:30], scaled)]
+    trained = [agent.metadata for agent, _ in runs]
+    assert trained[0]["scenario"]["kind"] == "history replay"
+    assert trained[0]["training"]["settings"]["episodes"] == "replay"
+    best = [{k: v for k, v in report["bootstrap_best"].items() if k != "seconds"} for _, report in runs]
+    assert best[0] == best[1] and "avg_cost" in best[0]
+    np.testing.assert_array_equal(trained[0]["feature_range"]["low"], trained[1]["feature_range"]["low"])
+    agent, report = train_on_history(y[:30], cat, tmp_path / "m", limits, settings)
+    assert Hybrid.load(tmp_path / "m").metadata["scenario"]["kind"] == "history replay"
+    assert report["held_out_periods"] == 6
