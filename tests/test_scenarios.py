@@ -226,3 +226,9 @@ def test_get_refuses_a_scenario_that_is_not_a_name(name: object) -> None:
     with pytest.raises(PlanningError) as info:
         scenarios.get(name)  # type: ignore[arg-type]
     assert info.value.column == "scenario"
+
+
+def test_an_unknown_scenario_name_suggests_the_one_meant() -> None:
+    # until 2026-12-07 also every name less close: "(did you mean 'multi_10' or 'multi_50'?)"
+    with pytest.raises(PlanningError, match=r"unknown scenario \(did you mean 'multi_10'\?\); known: "):
+        scenarios.get("mutli_10")
