@@ -18,7 +18,6 @@ a catalog or history column problem (naming column, SKU and value as
 
 from __future__ import annotations
 
-import difflib
 import math
 import tomllib
 import warnings
@@ -33,7 +32,7 @@ import pandas as pd
 from hybridinv.core._frame import leading_comment_rows, read_csv_file
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import PlanningError, PlanningWarning
+from hybridinv.core.errors import PlanningError, PlanningWarning, near_names
 from hybridinv.core.limits import MAX_QUANTITY
 from hybridinv.core.state import InventoryState
 from hybridinv.demand.leadtime import Disruptions, LeadTimeProcess
@@ -125,8 +124,7 @@ class _File:
         for key, value in data.items():
             dotted = f"{prefix}{key}"
             if key not in schema:
-                close = difflib.get_close_matches(key, list(schema), n=1, cutoff=0.6)
-                hint = f" (did you mean {prefix + close[0]!r}?)" if close else ""
+                hint = near_names(key, schema, prefix=prefix)
                 if prefix and key in _TOP:  # written below a [table] header, which TOML reads as the table's
                     hint = f" ({_BELOW_HEADER.format(key=key, table=prefix[:-1])})"
                 raise self.error(f"unknown key{hint}; known keys{' of [' + prefix[:-1] + ']' if prefix else ''}: "
@@ -396,9 +394,8 @@ def _process(file: _File, data: Mapping[str, Any], catalog: Catalog) -> DemandPr
     table = file.table(data, _PROCESS, "demand.")
     name = table["process"]
     if name not in PROCESSES:
-        close = difflib.get_close_matches(name, PROCESSES, n=1, cutoff=0.5)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise file.error(f"unknown process{hint}; known: {', '.join(PROCESSES)}", "demand.process", name)
+        raise file.error(f"unknown process{near_names(name, PROCESSES, cutoff=0.5)}; known: {', '.join(PROCESSES)}",
+                         "demand.process", name)
     for key in ("mean", "cv"):
         _at_least(file, table, key, 0, "demand.")
     if "dispersion" in table and not table["dispersion"] > 0:

@@ -16,7 +16,7 @@ import numpy as np
 
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import PlanningError, enum_member, flag, number_in, whole_number
+from hybridinv.core.errors import PlanningError, enum_member, flag, near_names, number_in, whole_number
 from hybridinv.core.limits import MAX_QUANTITY
 from hybridinv.demand.leadtime import Disruptions, LeadTimeProcess
 from hybridinv.demand.processes import (
@@ -78,15 +78,6 @@ def get(name: str) -> Scenario:
             column="scenario", value=name
         ) from None
     return factory()
-
-
-def near_names(name: str, known: list[str]) -> str:
-    """`` (did you mean 'perishable'?)`` for the known names closest to a misspelt ``name``; empty when none is
-    close (``perishible`` was refused with the whole list of names and no pointer to the one meant)."""
-    import difflib
-
-    close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
-    return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
 
 
 #: Catalog columns :func:`single_sku` fills, by the argument they come from (named in its errors).

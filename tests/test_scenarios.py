@@ -226,3 +226,26 @@ def test_get_refuses_a_scenario_that_is_not_a_name(name: object) -> None:
     with pytest.raises(PlanningError) as info:
         scenarios.get(name)  # type: ignore[arg-type]
     assert info.value.column == "scenario"
+
+
+@pytest.mark.parametrize(("field", "hint"), [
+    ("period", "(did you mean 'periods'?)"),
+    ("lost_sale", "(did you mean 'lost_sales'?)"),
+    ("n_skus", "(a read-only property: it follows from the catalog)"),
+    ("cost_key", "(a read-only property: it follows from the cost_basis)"),
+    ("_derived", "; fields: "),
+])
+def test_replace_names_a_field_it_does_not_have(field: str, hint: str) -> None:
+    # until 2026-12-07 Python's own "Scenario.__init__() got an unexpected keyword argument 'n_skus'" TypeError
+    # (and a ValueError of dataclasses for _derived), naming no near field
+    with pytest.raises(PlanningError) as info:
+        scenarios.single_sku().replace(periods=30, **{field: 5})
+    assert info.value.column == field
+    assert f"not a field of Scenario {hint}" in str(info.value) if hint.startswith("(") else hint in str(info.value)
+    assert "fields: name, catalog, constraints, demand, lead_times, periods," in str(info.value)
+
+
+def test_an_unknown_scenario_name_suggests_the_one_meant() -> None:
+    # until 2026-12-07 also every name less close: "(did you mean 'multi_10' or 'multi_50'?)"
+    with pytest.raises(PlanningError, match=r"unknown scenario \(did you mean 'multi_10'\?\); known: "):
+        scenarios.get("mutli_10")

@@ -35,7 +35,7 @@ from hybridinv.backtest.search import StaticFit, fit_static_base_stock, fit_stat
 from hybridinv.backtest.setup import evaluation_scenario, resolve_constraints
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import PlanningError, PlanningWarning
+from hybridinv.core.errors import PlanningError, PlanningWarning, near_names
 from hybridinv.core.outputs import check_output_directory, replace_files
 from hybridinv.demand.forecasters import Forecaster
 from hybridinv.sim.scenario import Scenario
@@ -338,8 +338,8 @@ def backtest(
         raise PlanningError("must be a list of policy names (text)", column="policies", value=named[0])
     unknown = [p for p in policies if p not in POLICIES]
     if unknown:
-        raise PlanningError(f"unknown backtest policy; known: {sorted(POLICIES)}", column="policies",
-                            value=unknown[0])
+        raise PlanningError(f"unknown backtest policy{near_names(unknown[0], POLICIES)}; known: {sorted(POLICIES)}",
+                            column="policies", value=unknown[0])
     repeated = sorted({p for p in policies if list(policies).count(p) > 1})
     if repeated:
         raise PlanningError("a policy is listed twice", column="policies", value=repeated[0])

@@ -16,7 +16,7 @@ from typing import Any
 
 from hybridinv import scenarios
 from hybridinv.bench.heldout import HELDOUT_KINDS, heldout
-from hybridinv.core.errors import PlanningError, PlanningWarning, whole_number
+from hybridinv.core.errors import PlanningError, PlanningWarning, near_names, whole_number
 from hybridinv.policies.registry import FACTORIES
 from hybridinv.scenario_file import is_scenario_file, scenario_file_inputs
 from hybridinv.sim.scenario import Scenario
@@ -210,7 +210,7 @@ def spec_from_name(name: str, known: Mapping[str, ScenarioSpec] | None = None) -
         bases = [*known, *(n for n in scenarios.names() if n not in known)]
         held = (f"{base}_heldout_{kind}" for base in bases if "_heldout_" not in base for kind in HELDOUT_KINDS)
         candidates = list(dict.fromkeys([*bases, *held]))
-        raise PlanningError(f"unknown scenario{scenarios.near_names(name, candidates)}; known: {bases}, each also "
+        raise PlanningError(f"unknown scenario{near_names(name, candidates)}; known: {bases}, each also "
                             f"as <name>_heldout_<kind> with kind one of {list(HELDOUT_KINDS)}, or a scenario file "
                             "(*.toml)", column="scenario", value=name)
     return ScenarioSpec(name)

@@ -70,6 +70,7 @@ def _seconds(ctx: click.Context, param: click.Parameter, value: float) -> float:
 def _policies(policies: str | None) -> tuple[str, ...]:
     """``--policies`` as names of :data:`~hybridinv.backtest.engine.POLICIES` (default: the default policies)."""
     from hybridinv.backtest.engine import DEFAULT_POLICIES, POLICIES
+    from hybridinv.core.errors import near_names
 
     if policies is not None and not policies.strip(", "):  # "" ran every default policy, 240 s of training included
         raise click.BadParameter("no policy named; leave the option out for the default policies",
@@ -77,8 +78,8 @@ def _policies(policies: str | None) -> tuple[str, ...]:
     chosen = tuple(p.strip() for p in policies.split(",") if p.strip()) if policies else DEFAULT_POLICIES
     unknown = [name for name in chosen if name not in POLICIES]
     if unknown:  # was exit 1, after the history and the catalog were read
-        raise click.BadParameter(f"unknown policy {unknown[0]!r}; known: {', '.join(sorted(POLICIES))}",
-                                 param_hint="--policies")
+        raise click.BadParameter(f"unknown policy {unknown[0]!r}{near_names(unknown[0], POLICIES)}; known: "
+                                 f"{', '.join(sorted(POLICIES))}", param_hint="--policies")
     distinct_names(chosen, "--policies")
     return chosen
 

@@ -60,7 +60,7 @@ def command(
     from hybridinv.bench import get_suite, run_suite, spec_from_name, write_outputs
     from hybridinv.bench.report import OUTPUT_FILES
     from hybridinv.cli._io import is_scenario_file
-    from hybridinv.core.errors import PlanningError
+    from hybridinv.core.errors import PlanningError, near_names
     from hybridinv.policies import registry
     from hybridinv.scenarios import names as scenario_names
 
@@ -82,14 +82,15 @@ def command(
     chosen = _names(policies, "--policies", known_policies)
     unknown_policies = [name for name in chosen or () if name not in known_policies]
     if unknown_policies:
-        raise click.BadParameter(f"unknown policy {unknown_policies[0]!r}; known: {', '.join(known_policies)}",
+        hint = near_names(unknown_policies[0], known_policies)
+        raise click.BadParameter(f"unknown policy {unknown_policies[0]!r}{hint}; known: {', '.join(known_policies)}",
                                  param_hint="--policies")
     specs = None
     if selected is not None:
         unknown = [name for name in selected if name not in by_key]
         if network and unknown:
-            raise click.BadParameter(f"unknown network scenario {unknown[0]!r}; known: {sorted(by_key)}",
-                                     param_hint="--scenarios")
+            raise click.BadParameter(f"unknown network scenario {unknown[0]!r}{near_names(unknown[0], by_key)}; "
+                                     f"known: {sorted(by_key)}", param_hint="--scenarios")
         built = []
         for name in selected:
             try:

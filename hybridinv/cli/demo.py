@@ -19,6 +19,7 @@ def command(policy: str | None, seeds: int, periods: int) -> None:
     import pandas as pd
 
     from hybridinv import PlanningError, plan, simulate
+    from hybridinv.core.errors import near_names
     from hybridinv.examples import EXAMPLE_CONSTRAINTS, example_frames, example_scenario
     from hybridinv.policies import registry
     from hybridinv.reasons import legend_text
@@ -26,8 +27,8 @@ def command(policy: str | None, seeds: int, periods: int) -> None:
     available = registry.available()
     chosen = policy or next(p for p in _COMPARE if p in available)
     if chosen not in available:
-        raise PlanningError(f"unknown policy or not available here; available: {available}", column="policy",
-                            value=chosen)
+        raise PlanningError(f"unknown policy or not available here{near_names(chosen, available)}; available: "
+                            f"{available}", column="policy", value=chosen)
     catalog, state = example_frames()
     click.echo(
         f"Planning one period for {len(catalog)} SKUs with policy '{chosen}' "

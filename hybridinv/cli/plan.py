@@ -140,11 +140,12 @@ def command(
     lines and kept in the diagnostics.
     """
     from hybridinv import Constraints, ConstraintViolationWarning, PlanningWarning, plan
+    from hybridinv.core.errors import near_names
     from hybridinv.policies.registry import FACTORIES
 
     if policy not in FACTORIES:  # a usage error before the files are read (was exit 1 after reading them)
-        raise click.BadParameter(f"unknown policy {policy!r}; known: {', '.join(sorted(FACTORIES))}",
-                                 param_hint="--policy")
+        raise click.BadParameter(f"unknown policy {policy!r}{near_names(policy, FACTORIES)}; known: "
+                                 f"{', '.join(sorted(FACTORIES))}", param_hint="--policy")
     check_outputs(out_path, diag_path, (catalog_path, state_path, forecast_path, orders_path, ages_path,
                                         history_path, past_forecast_path))
     options: dict[str, Any] = {} if model is None else {"model": model}

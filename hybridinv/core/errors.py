@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -10,7 +11,8 @@ from numpy.typing import NDArray
 
 __all__ = [
     "ConstraintViolationWarning", "PlanningError", "PlanningWarning", "SolverFallbackWarning", "horizon", "number_in",
-    "enum_member", "periods_per_year", "require_type", "scalar_or_array", "whole_number", "whole_numbers",
+    "enum_member", "near_names", "periods_per_year", "require_type", "scalar_or_array", "whole_number",
+    "whole_numbers",
 ]
 
 
@@ -32,6 +34,32 @@ def missing_extra(exc: BaseException) -> str | None:
     first = "pip install torch==2.13.0 (the CPU wheel, as the README's set-up does), then " if root == "torch" else ""
     return (f"this needs the optional dependency {root!r}, which is not installed: {first}"
             f"pip install 'hybridinv[{extra}]'")
+
+
+def near_names(name: object, known: Iterable[str], *, prefix: str = "", cutoff: float = 0.6) -> str:
+    """`` (did you mean 'perishable'?)`` for the known names closest to a misspelt ``name``; empty when none is
+    close or ``name`` is not a string.
+
+    One wording for every name a user types (a scenario, a policy, a KPI, a key of a scenario file, a field):
+    ``newsvendr`` was refused with the whole list of names and no pointer to the one meant. A name is close
+    when its :class:`difflib.SequenceMatcher` ratio is at least ``cutoff``; at most three are shown, the closest
+    first, and only those about as close as the closest (within 0.1 of its ratio: ``base_stok`` is
+    ``base_stock``, not also ``capped_base_stock``), each with ``prefix`` (``demand.`` for a key of a table).
+
+    Examples
+    --------
+    >>> near_names("newsvendr", ["base_stock", "newsvendor", "ss"])
+    " (did you mean 'newsvendor'?)"
+    >>> near_names("zzz", ["base_stock", "newsvendor"])
+    ''
+    """
+    if not isinstance(name, str):
+        return ""
+    import difflib
+
+    scored = sorted((-difflib.SequenceMatcher(None, str(k), name).ratio(), str(k)) for k in known)  # ties: a to z
+    close = [k for score, k in scored[:3] if -score >= cutoff and score <= scored[0][0] + 0.1]
+    return f" (did you mean {' or '.join(repr(prefix + c) for c in close)}?)" if close else ""
 
 
 class PlanningError(ValueError):

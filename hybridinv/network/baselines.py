@@ -38,7 +38,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError, number_in, whole_number, whole_numbers
+from hybridinv.core.errors import PlanningError, near_names, number_in, whole_number, whole_numbers
 from hybridinv.network.limits import WithinLimits
 from hybridinv.network.mpc import NetworkMPC
 from hybridinv.network.policies import (
@@ -223,7 +223,8 @@ def make_policy(name: str, scenario: NetworkScenario | str, tuning_periods: int 
         tuning_periods = whole_number(tuning_periods, "tuning_periods", 1)
     network = scenario.network
     if name not in NETWORK_POLICIES:
-        raise PlanningError(f"unknown network policy; known: {list(NETWORK_POLICIES)}", column="policy", value=name)
+        raise PlanningError(f"unknown network policy{near_names(name, NETWORK_POLICIES)}; known: "
+                            f"{list(NETWORK_POLICIES)}", column="policy", value=name)
     if name == "network_mpc":
         return NetworkMPC(scenario)
     exact = scenario.serial.exact() if scenario.serial is not None else None

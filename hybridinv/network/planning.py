@@ -26,6 +26,7 @@ from hybridinv.core.errors import (
     ConstraintViolationWarning,
     PlanningError,
     PlanningWarning,
+    near_names,
     number_in,
     require_policy,
 )
@@ -122,8 +123,8 @@ def _policy(policy: object, network: Network, mean: NDArray[np.float64], std: ND
     n = cat.n_skus
     if isinstance(policy, str):
         if policy not in PLAN_POLICIES:
-            raise PlanningError(f"unknown network policy; choose one of {list(PLAN_POLICIES)} or pass a policy object",
-                                column="policy", value=policy)
+            raise PlanningError(f"unknown network policy{near_names(policy, PLAN_POLICIES)}; choose one of "
+                                f"{list(PLAN_POLICIES)} or pass a policy object", column="policy", value=policy)
         kind = policy.split("_")[0]
         levels = network_levels(network, mean, std, cat.holding_cost, cat.shortage_cost, kind, service_level)
         cls = EchelonBaseStock if kind == "echelon" else InstallationBaseStock

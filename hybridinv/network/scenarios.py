@@ -33,7 +33,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hybridinv.core.errors import PlanningError, number_in, whole_number
+from hybridinv.core.errors import PlanningError, near_names, number_in, whole_number
 from hybridinv.demand.processes import checked_draw
 from hybridinv.network.model import Network
 from hybridinv.network.simulator import NetworkSimulator
@@ -298,7 +298,8 @@ def get(name: str) -> NetworkScenario:
     try:
         factory = _REGISTRY[name]
     except KeyError:
-        raise PlanningError(f"unknown network scenario; known: {names()}", column="scenario", value=name) from None
+        raise PlanningError(f"unknown network scenario{near_names(name, names())}; known: {names()}",
+                            column="scenario", value=name) from None
     return factory()
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, near_names
 
 if TYPE_CHECKING:
     from hybridinv.policies.base import Policy
@@ -57,7 +57,8 @@ def _resolve(name: str) -> Any:
     try:
         target = FACTORIES[name]
     except KeyError:
-        raise PlanningError(f"unknown policy; known: {sorted(FACTORIES)}", column="policy", value=name) from None
+        raise PlanningError(f"unknown policy{near_names(name, FACTORIES)}; known: {sorted(FACTORIES)}", column="policy",
+                            value=name) from None
     module_name, _, attr = target.partition(":")
     try:
         module = importlib.import_module(module_name)

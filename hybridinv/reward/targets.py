@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridinv.core.errors import PlanningError, number_in, scalar_or_array
+from hybridinv.core.errors import PlanningError, near_names, number_in, scalar_or_array
 
 if TYPE_CHECKING:
     from hybridinv.reward.spec import CarbonTerm, RewardSpec
@@ -100,7 +100,8 @@ class KPITarget:
 
     def __post_init__(self) -> None:
         if not isinstance(self.kpi, str) or self.kpi not in KPI_RANGES:  # a list was "unhashable type: 'list'"
-            raise PlanningError(f"unknown KPI; known: {sorted(KPI_RANGES)}", column="target", value=self.kpi)
+            raise PlanningError(f"unknown KPI{near_names(self.kpi, KPI_RANGES)}; known: {sorted(KPI_RANGES)}",
+                                column="target", value=self.kpi)
         if not isinstance(self.op, str) or self.op not in (">=", "<="):
             raise PlanningError("operator must be '>=' or '<='", column="target", value=self.op)
         low, high = KPI_RANGES[self.kpi]

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from hybridinv.core.errors import PlanningError, PlanningWarning, number_pair, whole_number
+from hybridinv.core.errors import PlanningError, PlanningWarning, near_names, number_pair, whole_number
 from hybridinv.core.limits import MAX_SEED
 from hybridinv.core.outputs import (
     check_output_directory,
@@ -64,7 +64,8 @@ def objective_name(minimize: str) -> tuple[str, str]:
         name, direction = name[1:], "maximize"
     name = "avg_cost" if name == "cost" else name
     if name not in KPI_RANGES:
-        raise PlanningError(f"unknown KPI to optimize; known: cost, {sorted(KPI_RANGES)}", column="minimize",
+        hint = near_names(name, ["cost", *KPI_RANGES], prefix="-" if direction == "maximize" else "")
+        raise PlanningError(f"unknown KPI to optimize{hint}; known: cost, {sorted(KPI_RANGES)}", column="minimize",
                             value=minimize)
     return name, direction
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
 
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import PlanningError, flag, number_in, whole_number
+from hybridinv.core.errors import PlanningError, flag, near_names, number_in, whole_number
 from hybridinv.core.errors import horizon as checked_horizon
 from hybridinv.core.errors import periods_per_year as periods_per_year_value
 from hybridinv.core.limits import MAX_PERIODS, MAX_QUANTITY
@@ -305,7 +305,22 @@ class Scenario:
         given) are derived again from a new ``catalog``, so a copy with other lead times is
         also delivered with them (until 2026-12-04 it kept the old process: policies planned
         with the new lead times while the simulator delivered with the old).
+
+        Raises
+        ------
+        PlanningError
+            For a name that is not a field (``n_skus``, a misspelt ``period``), naming it and the fields closest to
+            it (until 2026-12-07 Python's own "unexpected keyword argument" TypeError), or an invalid value.
         """
+        known = [f.name for f in fields(self) if f.init]
+        unknown = [name for name in changes if name not in known]
+        if unknown:
+            name = unknown[0]
+            source = {"n_skus": "catalog", "cost_key": "cost_basis"}.get(name, "fields")
+            note = f" (a read-only property: it follows from the {source})" \
+                if isinstance(getattr(type(self), name, None), property) else ""
+            raise PlanningError(f"not a field of Scenario{note}{near_names(name, known)}; fields: "
+                                f"{', '.join(known)}", column=name)
         names = ("lead_times", "initial_state")
         if "catalog" in changes:
             for name, derived in zip(names, self._derived, strict=True):

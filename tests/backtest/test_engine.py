@@ -126,8 +126,10 @@ def test_the_summary_names_where_the_limits_came_from_in_plain_words() -> None:
 def test_given_constraints_and_bad_input() -> None:
     result = _run(history_frame(), policies=("hybrid_base",), constraints=Constraints(capacity=1e9, budget=5e3))
     assert result.scenario.constraints.budget == 5e3 and result.constraint_source == "given"
-    with pytest.raises(PlanningError, match="unknown backtest policy"):
+    with pytest.raises(PlanningError, match=r"unknown backtest policy; known: \['capped_base'"):
         _run(history_frame(), policies=("magic",))
+    with pytest.raises(PlanningError, match=r"unknown backtest policy \(did you mean 'static_ss'\?\); known: "):
+        _run(history_frame(), policies=("static_s",))  # until 2026-12-07 the list alone
     with pytest.raises(PlanningError, match="cutoff"):
         backtest(history_frame(), catalog_frame(), 36)
     with pytest.raises(PlanningError, match="unknown constraint"):

@@ -127,3 +127,19 @@ def test_scalar_or_array_reads_numbers_and_numeric_arrays() -> None:
 
     assert scalar_or_array(np.int64(3), "x") == 3.0 and isinstance(scalar_or_array(2, "x"), float)
     np.testing.assert_array_equal(scalar_or_array([1, 2.5], "x", 0.0), [1.0, 2.5])
+
+
+def test_near_names_points_to_the_name_meant() -> None:
+    # one wording for every misspelt name (policy, KPI, scenario, field, key of a scenario file); only the names about
+    # as close as the closest are shown: 'base_stok' is 'base_stock', not also 'capped_base_stock'
+    from hybridinv import scenarios
+    from hybridinv.core.errors import near_names
+
+    known = ["base_stock", "capped_base_stock", "newsvendor", "ss"]
+    assert near_names("newsvendr", known) == " (did you mean 'newsvendor'?)"
+    assert near_names("base_stok", known) == " (did you mean 'base_stock'?)"
+    assert near_names("zzz", known) == "" and near_names(["newsvendr"], known) == "" and near_names("x", []) == ""
+    assert near_names("dispersoin", ["mean", "dispersion"], prefix="demand.") == " (did you mean 'demand.dispersion'?)"
+    two = near_names("multi_0", ["single_sku", "multi_50", "multi_10"])
+    assert two == " (did you mean 'multi_10' or 'multi_50'?)"
+    assert scenarios.near_names is near_names  # the name bench and older callers import

@@ -84,6 +84,10 @@ def test_make_policy_uses_the_exact_serial_optimum() -> None:
     assert isinstance(make_policy("echelon_fair_share", scenario), WithinLimits)
     with pytest.raises(PlanningError, match="unknown network policy"):
         make_policy("mpc", scenario)
+    # a misspelt name points to the one meant, before the full list (until 2026-12-07 the list alone)
+    with pytest.raises(PlanningError, match=r"unknown network policy \(did you mean 'echelon_base_stock'\?\); "
+                                            r"known: \['echelon_base_stock', 'installation_base_stock'"):
+        make_policy("echelon_base_stok", scenario)
     assert set(NETWORK_POLICIES) == {"echelon_base_stock", "installation_base_stock", "echelon_fair_share",
                                      "network_mpc"}
 

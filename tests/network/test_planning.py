@@ -98,6 +98,13 @@ def test_echelon_levels_and_desired_quantities_follow_the_documented_rule() -> N
             assert out.at[(name, sku), "desired_qty"] == want
 
 
+def test_a_misspelt_policy_name_suggests_the_one_meant() -> None:
+    # until 2026-12-07 the choices alone, no pointer to the one meant
+    with pytest.raises(PlanningError, match=r"unknown network policy \(did you mean 'installation_base_stock'\?\); "
+                                            r"choose one of \['echelon_base_stock', 'installation_base_stock'\]"):
+        _plan(small_frames(), policy="instalation_base_stock")
+
+
 def test_installation_policy_and_service_level() -> None:
     frames = small_frames()
     out = _plan(frames, policy="installation_base_stock").set_index(["location", "sku"])

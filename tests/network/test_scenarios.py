@@ -20,6 +20,9 @@ def test_registry_lists_the_three_network_scenarios_and_names_unknown_ones() -> 
     assert {"serial_3", "owmr_10x50", "hospital_network"} <= set(names())
     with pytest.raises(PlanningError, match="unknown network scenario.*serial_3"):
         get("serial_4")
+    # the one meant first, then the list (until 2026-12-07 the list alone)
+    with pytest.raises(PlanningError, match=r"unknown network scenario \(did you mean 'serial_3'\?\); known: \["):
+        get("seral_3")
 
 
 def test_serial_3_is_the_textbook_poisson_chain() -> None:

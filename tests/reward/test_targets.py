@@ -31,7 +31,8 @@ def test_parse(text: str, kpi: str, op: str, level: float) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("fill_rat>=0.95", "unknown KPI"),
+        ("fill_rat>=0.95", r"unknown KPI \(did you mean 'fill_rate'\?\); known: \['avg_cost'"),
+        ("cycle_servce_level>=0.9", r"unknown KPI \(did you mean 'cycle_service_level'\?\)"),
         ("fill_rate>0.95", "operators"),
         ("fill_rate=>0.95", "operators"),
         ("fill_rate>=high", "number"),

@@ -62,6 +62,11 @@ def test_pareto_front_and_objective_names() -> None:
     assert objective_name("-profit") == ("profit", "maximize")
     with pytest.raises(PlanningError, match="unknown KPI"):
         objective_name("happiness")
+    # a misspelt name points to the one meant, a maximized one with its '-' (until 2026-12-07 the list alone)
+    with pytest.raises(PlanningError, match=r"unknown KPI to optimize \(did you mean 'cost'\?\); known: cost, "):
+        objective_name("cots")
+    with pytest.raises(PlanningError, match=r"unknown KPI to optimize \(did you mean '-fill_rate'\?\)"):
+        objective_name("-fill_rat")
     with pytest.raises(PlanningError, match="backend"):
         tune("single_sku", ["fill_rate>=0.9"], backend="dask")
 
