@@ -7,7 +7,9 @@
 2. Training scenarios are drawn from those earlier periods (:class:`HistoryFamily`):
    every episode is a seeded block bootstrap of a random subset of the SKUs, with the
    rolling forecasts recomputed on the drawn path, and capacity and budget drawn from
-   loose to very tight around the planner's (or the rule's) constraints.
+   loose to very tight around the planner's (or the rule's) constraints. With
+   ``HistoryTraining(episodes="replay")`` they are those periods themselves instead
+   (:class:`ReplayFamily`; measured worse on both real suites, docs/backtest.md).
 3. Evolution strategies (:func:`hybridinv.rl.adaptive.train_adaptive`) search the
    weights of the :class:`~hybridinv.rl.adaptive.AdaptiveHybrid` (or, with
    ``HistoryTraining(parameterization="forecast_capped")``, of the
