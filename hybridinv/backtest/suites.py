@@ -37,7 +37,7 @@ import pandas as pd
 from hybridinv.backtest.history import DemandHistory
 from hybridinv.backtest.result import BacktestResult
 from hybridinv.core.catalog import Catalog
-from hybridinv.core.errors import PlanningError, PlanningWarning, whole_number
+from hybridinv.core.errors import PlanningError, PlanningWarning, near_names, whole_number
 
 __all__ = ["FROM_SHIPPED_DEFAULT", "SUITES", "SuiteSpec", "load_suite", "run_suite", "suite_catalog",
            "warn_if_shipped_default_saw"]
@@ -156,7 +156,8 @@ def load_suite(
     from hybridinv.twin.realdata import load_series
 
     if name not in SUITES:
-        raise PlanningError(f"unknown backtest suite; known: {sorted(SUITES)}", column="suite", value=name)
+        raise PlanningError(f"unknown backtest suite{near_names(name, SUITES)}; known: {sorted(SUITES)}",
+                            column="suite", value=name)
     spec = SUITES[name]
     wide = load_series(spec.dataset, path)
     months = spec.cutoff if cutoff is None else whole_number(cutoff, "cutoff")

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["check_outputs", "cutoff_from_text", "distinct_names", "emit_plan", "extra_columns_option",
            "plan_file_options", "positive_limit", "read_csv", "refuse_input_as_output", "rounded_table", "user_error",
-           "creatable_directory", "writable_directory", "writable_target", "FolderPath"]
+           "creatable_directory", "writable_directory", "writable_target", "FolderPath", "NearChoice"]
 
 _Command = TypeVar("_Command", bound=Callable[..., Any])
 
@@ -272,6 +272,18 @@ class FolderPath(click.Path):
         if isinstance(value, str) and not value.strip():
             self.fail("must name a folder, got an empty path", param, ctx)
         return super().convert(value, param, ctx)
+
+
+class NearChoice(click.Choice):
+    """``click.Choice`` whose refusal also names the choices closest to a misspelt value
+    (:func:`~hybridinv.core.errors.near_names`): ``--suite hospitl`` was refused with the list alone."""
+
+    def get_invalid_choice_message(self, value: Any, ctx: click.Context | None) -> str:
+        from hybridinv.core.errors import near_names
+
+        message = super().get_invalid_choice_message(value, ctx)
+        hint = near_names(value, [str(choice) for choice in self.choices])
+        return f"{message.removesuffix('.')}{hint}." if hint else message
 
 
 def writable_directory(path: str | os.PathLike[str], option: str = "--out") -> None:

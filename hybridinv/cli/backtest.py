@@ -7,7 +7,14 @@ from pathlib import Path
 
 import click
 
-from hybridinv.cli._io import CUTOFF_READINGS, FolderPath, creatable_directory, distinct_names, positive_limit
+from hybridinv.cli._io import (
+    CUTOFF_READINGS,
+    FolderPath,
+    NearChoice,
+    creatable_directory,
+    distinct_names,
+    positive_limit,
+)
 
 __all__ = ["command"]
 
@@ -105,7 +112,7 @@ def _check_sources(suite: str | None, history: str | None, catalog: str | None, 
 
 
 @click.command("backtest")
-@click.option("--suite", type=click.Choice(["hospital", "carparts"]), default=None,
+@click.option("--suite", type=NearChoice(["hospital", "carparts"]), default=None,
               help="A built-in real-data suite (reads $HYBRIDINV_DATA, else ../shared/data beside a source checkout).")
 @click.option("--history", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Demand history CSV: long (sku, period, quantity) or wide (sku + one column per period).")

@@ -360,3 +360,12 @@ def test_train_seconds_inf_is_no_time_limit(tmp_path: Path, monkeypatch: pytest.
                                            "--cutoff", "2021-01", "--policies", policies, "--train-seconds", "inf"])
         assert result.exit_code == 0, result.output
     assert limits == [0.0]                                              # ES's "no time limit"
+
+
+def test_a_misspelt_suite_option_points_to_the_one_meant() -> None:
+    # the finding: "'carpart' is not one of 'hospital', 'carparts'.", the one meant left to the reader
+    result = CliRunner().invoke(main, ["backtest", "--suite", "carpart"])
+    assert result.exit_code == 2, result.output
+    assert "'carpart' is not one of 'hospital', 'carparts' (did you mean 'carparts'?)." in result.output, result.output
+    far = CliRunner().invoke(main, ["backtest", "--suite", "zzz"])
+    assert far.exit_code == 2 and "'zzz' is not one of 'hospital', 'carparts'." in far.output, far.output

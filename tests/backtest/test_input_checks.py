@@ -168,3 +168,15 @@ def test_a_training_window_too_short_for_the_static_search_names_the_cutoff() ->
         backtest(history_frame(3, 24), catalog, 3, policies=["static_ss"])
     assert (info.value.column, info.value.value) == ("cutoff", 3)
     assert backtest(history_frame(3, 24), catalog, 4, policies=["static_ss"]).cutoff == 4
+
+
+def test_a_misspelt_suite_name_points_to_the_one_meant() -> None:
+    from hybridinv.backtest.suites import load_suite
+
+    # the finding: "unknown backtest suite; known: ['carparts', 'hospital']", the one meant left to the reader
+    with pytest.raises(PlanningError, match=r"unknown backtest suite \(did you mean 'hospital'\?\); "
+                                            r"known: \['carparts', 'hospital'\]") as info:
+        load_suite("hospitl")
+    assert (info.value.column, info.value.value) == ("suite", "hospitl")
+    with pytest.raises(PlanningError, match=r"unknown backtest suite; known: \['carparts', 'hospital'\]"):
+        load_suite("zzz")  # nothing close: the list alone, as before
