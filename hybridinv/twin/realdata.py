@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hybridinv.core.errors import PlanningError, whole_number
+from hybridinv.core.errors import PlanningError, near_names, whole_number
 from hybridinv.sim.scenario import Scenario
 from hybridinv.twin.twin import DemandMatrix, DigitalTwin, PlanningPeriod
 
@@ -59,7 +59,8 @@ def load_series(name: str, path: str | os.PathLike[str] | None = None) -> pd.Dat
         and the ``HYBRIDINV_DATA`` variable).
     """
     if name not in DATASETS:
-        raise PlanningError(f"unknown data set; known: {sorted(DATASETS)}", column="dataset", value=name)
+        raise PlanningError(f"unknown data set{near_names(name, DATASETS)}; known: {sorted(DATASETS)}",
+                            column="dataset", value=name)
     file = data_dir(path) / DATASETS[name]
     if not file.exists():
         source = ("the folder given" if path is not None else f"${_ENV}" if os.environ.get(_ENV)
@@ -142,7 +143,8 @@ def real_data_backtest(
     from hybridinv.demand.forecasters import Forecaster
 
     if name not in DATASETS:
-        raise PlanningError(f"unknown data set; known: {sorted(DATASETS)}", column="dataset", value=name)
+        raise PlanningError(f"unknown data set{near_names(name, DATASETS)}; known: {sorted(DATASETS)}",
+                            column="dataset", value=name)
     history, catalog, spec = load_suite(name, path, n_series)
     # 30.7 was cut to 30 months and "40" read as 40
     cutoff = spec.cutoff if train_months is None else whole_number(train_months, "train_months")

@@ -606,3 +606,16 @@ def test_a_missing_data_file_names_where_the_folder_came_from(tmp_path, monkeypa
         realdata.load_series("hospital")
     with pytest.raises(FileNotFoundError, match="in the folder given"):
         realdata.load_series("carparts", tmp_path)
+
+
+def test_a_misspelt_dataset_name_points_to_the_one_meant(tmp_path):
+    import hybridinv.twin.realdata as realdata
+
+    # the finding: "unknown data set; known: ['carparts', 'hospital']", the one meant left to the reader
+    for load in (realdata.load_series, realdata.real_data_backtest, realdata.real_data_scenario):
+        with pytest.raises(PlanningError, match=r"unknown data set \(did you mean 'carparts'\?\); "
+                                                r"known: \['carparts', 'hospital'\]") as info:
+            load("car_parts", path=tmp_path)  # refused before the (absent) data folder is read
+        assert (info.value.column, info.value.value) == ("dataset", "car_parts")
+    with pytest.raises(PlanningError, match=r"unknown data set; known: \['carparts', 'hospital'\]"):
+        realdata.load_series("zzz", tmp_path)  # nothing close: the list alone, as before
