@@ -20,7 +20,7 @@ import json
 import math
 import tomllib
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,7 +28,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridinv.core.errors import PlanningError, PlanningWarning, number_array, scalar_or_array, whole_number
+from hybridinv.core.errors import (
+    PlanningError,
+    PlanningWarning,
+    near_names,
+    number_array,
+    scalar_or_array,
+    whole_number,
+)
 from hybridinv.core.limits import MAX_WEIGHT
 from hybridinv.reward.outcome import PeriodOutcome, PeriodTerms, check_revenue, ledger_terms
 
@@ -66,13 +73,21 @@ def _validate_fields(obj: Any, section: str, bounds: Mapping[str, tuple[float, f
         object.__setattr__(obj, f.name, _number(section, f.name, getattr(obj, f.name), low, high))
 
 
+def _refuse_unknown(given: Iterable[Any], known: Iterable[str], column: str, what: str = "key") -> None:
+    """A :class:`PlanningError` naming each of ``given`` not in ``known``, each with the known names closest to it
+    (``'shortage_cots' (did you mean 'shortage'?)``), then the whole list: the list alone left the reader to find
+    which known name a misspelt weight or KPI key meant."""
+    known = sorted(known)
+    unknown = sorted(set(given) - set(known), key=str)
+    if unknown:
+        named = ", ".join(f"{name!r}{near_names(name, known)}" for name in unknown)
+        raise PlanningError(f"unknown {what}(s) {named}; known: {known}", column=column)
+
+
 def _from_mapping(cls: type, section: str, data: Any) -> Any:
     if not isinstance(data, Mapping):
         raise PlanningError("must be a table of key = value", column=section, value=data)
-    known = {f.name for f in fields(cls)}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise PlanningError(f"unknown key(s) {unknown}; known: {sorted(known)}", column=section)
+    _refuse_unknown(data, (f.name for f in fields(cls)), section)
     return cls(**data)
 
 
@@ -245,10 +260,7 @@ class RewardSpec:
         """
         terms = ledger_terms(ledger, index)
         if extra:
-            allowed = {"held_units", "ordered_units", "revenue"}
-            unknown = sorted(set(extra) - allowed, key=str)
-            if unknown:
-                raise PlanningError(f"unknown extra field(s) {unknown}; known: {sorted(allowed)}", column="extra")
+            _refuse_unknown(extra, ("held_units", "ordered_units", "revenue"), "extra", what="extra field")
             shape, skus = np.shape(terms.demand), ledger.scenario.n_skus
             values = {}
             for name, value in extra.items():
@@ -344,10 +356,7 @@ class RewardSpec:
         """Build a spec from :meth:`to_dict` output; unknown keys raise :class:`PlanningError`."""
         if not isinstance(data, Mapping):
             raise PlanningError("a reward spec must be a table", value=data)
-        known = {"version", "scale", "weights", "carbon", "profit", "service"}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise PlanningError(f"unknown key(s) {unknown}; known: {sorted(known)}", column="reward spec")
+        _refuse_unknown(data, ("version", "scale", "weights", "carbon", "profit", "service"), "reward spec")
         version = data.get("version", SPEC_VERSION)
         # true == 1 and 1.0 == 1 were read as version 1
         if isinstance(version, bool) or not isinstance(version, int) or version != SPEC_VERSION:
@@ -356,9 +365,7 @@ class RewardSpec:
         weights = data.get("weights", {})
         if not isinstance(weights, Mapping):
             raise PlanningError("must be a table of key = value", column="weights", value=weights)
-        unknown = sorted(set(weights) - set(WEIGHTS))
-        if unknown:
-            raise PlanningError(f"unknown key(s) {unknown}; known: {sorted(WEIGHTS)}", column="weights")
+        _refuse_unknown(weights, WEIGHTS, "weights")
         terms = {
             name: _from_mapping(term_cls, name, data[name])
             for name, term_cls in (("carbon", CarbonTerm), ("profit", ProfitTerm), ("service", ServicePenalty))
@@ -423,9 +430,7 @@ class RewardSpec:
     def replace(self, **changes: Any) -> RewardSpec:
         """A copy with some fields changed (validated again)."""
         data = {f.name: getattr(self, f.name) for f in fields(self)}
-        unknown = sorted(set(changes) - set(data))
-        if unknown:
-            raise PlanningError(f"unknown field(s) {unknown}; known: {sorted(data)}", column="reward spec")
+        _refuse_unknown(changes, data, "reward spec", what="field")
         data.update(changes)
         return RewardSpec(**data)
 

@@ -329,3 +329,39 @@ def test_a_spec_file_term_that_changes_no_reward_is_warned_about(tmp_path: Path,
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         RewardSpec.from_file(path)
+
+
+@pytest.mark.parametrize(("text", "column", "message"), [
+    ("[weights]\nshortage_cots = 2.0\n", "weights", "unknown key(s) 'shortage_cots' (did you mean 'shortage'?); "
+                                                    "known: ['fixed_ordering', 'holding', 'overflow', 'shortage'"),
+    ("[service]\nfill_rat = 0.9\npenalty = 1.0\n", "service",
+     "unknown key(s) 'fill_rat' (did you mean 'fill_rate'?); known: ['fill_rate', 'penalty', 'shortfall_penalty']"),
+    ("[weigths]\nholding = 2.0\n", "reward spec", "unknown key(s) 'weigths' (did you mean 'weights'?); known: "),
+    ("[weights]\nzz = 1.0\nholdng = 2.0\n", "weights",  # each unknown key with its own hint, if it has one
+     "unknown key(s) 'holdng' (did you mean 'holding'?), 'zz'; known: "),
+])
+def test_a_misspelt_reward_spec_key_points_to_the_one_meant(tmp_path: Path, text: str, column: str,
+                                                            message: str) -> None:
+    # the finding: "unknown key(s) ['shortage_cots']; known: [...]", the weight meant left to the reader
+    path = tmp_path / "spec.toml"
+    path.write_text(text)
+    for read in (lambda: RewardSpec.from_toml(text), lambda: RewardSpec.from_file(path)):
+        with pytest.raises(PlanningError) as info:
+            read()
+        assert message in str(info.value) and info.value.column == column, str(info.value)
+
+
+def test_misspelt_reward_fields_and_extras_point_to_the_ones_meant(short_ledger: Ledger) -> None:
+    with pytest.raises(PlanningError, match=r"unknown field\(s\) 'holding_cost' \(did you mean 'holding'\?\)"):
+        RewardSpec().replace(holding_cost=2.0)
+    with pytest.raises(PlanningError, match=r"unknown extra field\(s\) 'held_unit' \(did you mean 'held_units'\?\); "
+                                            r"known: \['held_units', 'ordered_units', 'revenue'\]"):
+        RewardSpec().period_reward(short_ledger, 0, extra={"held_unit": 1.0})
+
+
+def test_a_reward_dict_with_a_key_that_is_not_text_is_named() -> None:
+    # the finding: {1: 2.0, "zz": 1.0} was a TypeError sorting the unknown keys ('<' between str and int)
+    with pytest.raises(PlanningError, match=r"unknown key\(s\) 1, 'zz'; known: \['carbon'"):
+        RewardSpec.from_dict({1: 2.0, "zz": 1.0})
+    with pytest.raises(PlanningError, match=r"column 'weights': unknown key\(s\) 2, 'holdng' \(did you mean"):
+        RewardSpec.from_dict({"weights": {2: 1.0, "holdng": 1.0}})
