@@ -28,9 +28,26 @@ __all__ = ["check_outputs", "cutoff_from_text", "distinct_names", "emit_plan", "
 
 _Command = TypeVar("_Command", bound=Callable[..., Any])
 
+
+class NearChoice(click.Choice):
+    """``click.Choice`` whose refusal also names the choices closest to a misspelt value
+    (:func:`~hybridinv.core.errors.near_names`): ``--suite hospitl`` was refused with the list alone."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as exc:  # click's own message (its wording differs between click versions)
+            from hybridinv.core.errors import near_names
+
+            hint = near_names(value, [str(choice) for choice in self.choices])
+            if not hint:
+                raise
+            self.fail(f"{exc.message.removesuffix('.')}{hint}.", param, ctx)
+
+
 #: ``--extra-columns``: what a command does with catalog columns it does not know.
 extra_columns_option = click.option(
-    "--extra-columns", type=click.Choice(["error", "ignore"]), default="error", show_default=True,
+    "--extra-columns", type=NearChoice(["error", "ignore"]), default="error", show_default=True,
     help="Columns the input files do not know: an error naming the closest known column, or ignored (a known "
          "column spelt another way, 'lot size' or 'pipeline_01', or a common synonym of a column the file lacks, "
          "'min_order_qty' without 'moq', is refused either way).")
@@ -272,18 +289,6 @@ class FolderPath(click.Path):
         if isinstance(value, str) and not value.strip():
             self.fail("must name a folder, got an empty path", param, ctx)
         return super().convert(value, param, ctx)
-
-
-class NearChoice(click.Choice):
-    """``click.Choice`` whose refusal also names the choices closest to a misspelt value
-    (:func:`~hybridinv.core.errors.near_names`): ``--suite hospitl`` was refused with the list alone."""
-
-    def get_invalid_choice_message(self, value: Any, ctx: click.Context | None) -> str:
-        from hybridinv.core.errors import near_names
-
-        message = super().get_invalid_choice_message(value, ctx)
-        hint = near_names(value, [str(choice) for choice in self.choices])
-        return f"{message.removesuffix('.')}{hint}." if hint else message
 
 
 def writable_directory(path: str | os.PathLike[str], option: str = "--out") -> None:

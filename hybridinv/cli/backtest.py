@@ -137,7 +137,7 @@ def _check_sources(suite: str | None, history: str | None, catalog: str | None, 
 @click.option("--train-seconds", type=float, default=240.0, show_default=True, callback=_seconds,
               help="Time for training each trained hybrid (hybrid_trained, capped_trained) on the training window; "
                    "0 or inf: no time limit (ES runs its 400 generations, far longer on a large history).")
-@click.option("--train-episodes", type=click.Choice(["bootstrap", "replay"]), default="bootstrap", show_default=True,
+@click.option("--train-episodes", type=NearChoice(["bootstrap", "replay"]), default="bootstrap", show_default=True,
               help="What that training's ES runs on: new demand paths drawn from the training periods under varied "
                    "limits (bootstrap) or the training periods themselves under the backtest's limits (replay).")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,

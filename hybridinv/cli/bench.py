@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from hybridinv.cli._io import FolderPath, distinct_names, refuse_inputs_in_folder, writable_directory
+from hybridinv.cli._io import FolderPath, NearChoice, distinct_names, refuse_inputs_in_folder, writable_directory
 
 __all__ = ["command"]
 
@@ -29,7 +29,7 @@ def _refuse_given(names: tuple[str, ...], why: str) -> None:
 
 
 @click.command("bench")
-@click.option("--suite", "suite_name", type=click.Choice(["quick", "full", "network"]), default="quick",
+@click.option("--suite", "suite_name", type=NearChoice(["quick", "full", "network"]), default="quick",
               show_default=True, help="Which suite to run (network: multi-echelon scenarios, run inline).")
 @click.option("--scenarios", default=None,
               help="Comma-separated scenarios to run (suite keys, registry names, scenario files *.toml, "
@@ -39,7 +39,7 @@ def _refuse_given(names: tuple[str, ...], why: str) -> None:
               help="Number of seeds (default: the suite's).")
 @click.option("--out", "out_dir", type=FolderPath(), default="bench-out", show_default=True,
               help="Output directory.")
-@click.option("--backend", type=click.Choice(["process", "ray"]), default="process", show_default=True,
+@click.option("--backend", type=NearChoice(["process", "ray"]), default="process", show_default=True,
               help="Worker processes on this machine, or a Ray cluster.")
 @click.option("--address", default=None, help="Ray cluster address (default: start a local Ray instance).")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,

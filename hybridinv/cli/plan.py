@@ -10,6 +10,7 @@ import click
 
 from hybridinv.cli._io import (
     FolderPath,
+    NearChoice,
     check_outputs,
     emit_plan,
     plan_file_options,
@@ -97,7 +98,7 @@ TABLE_COLUMNS: dict[str, str | None] = {
 @click.option("--model", "model", type=FolderPath(), default=None,
               help="Model directory for --policy hybrid/ppo/sac (e.g. from hybridinv train --history); its files "
                    "must match the SHA-256 hashes in its metadata.json.")
-@click.option("--backend", type=click.Choice(["fast", "auto", "highs", "pulp"]), default=None,
+@click.option("--backend", type=NearChoice(["fast", "auto", "highs", "pulp"]), default=None,
               help="Repair backend of the policy (plan(..., repair=...)); default: the policy's own "
                    "(hybrid: fast; classical policies: auto).")
 @click.option("--validate", type=click.IntRange(min=0), default=0, show_default=True,

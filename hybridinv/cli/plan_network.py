@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from hybridinv.cli._io import check_outputs, emit_plan, plan_file_options, positive_limit, read_csv, rounded_table
+from hybridinv.cli._io import (
+    NearChoice,
+    check_outputs,
+    emit_plan,
+    plan_file_options,
+    positive_limit,
+    read_csv,
+    rounded_table,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,11 +53,11 @@ _EXISTING = click.Path(exists=True, dir_okay=False)
               help="Forecast CSV per store (location, sku, mean[, std, period]); default: the catalog's demand_mean.")
 @click.option("--budget", type=float, default=float("inf"), show_default=True, callback=positive_limit,
               help="Purchase budget of this period's supplier orders.")
-@click.option("--policy", type=click.Choice(["echelon_base_stock", "installation_base_stock"]),
+@click.option("--policy", type=NearChoice(["echelon_base_stock", "installation_base_stock"]),
               default="echelon_base_stock", show_default=True, help="Base-stock policy (levels from the forecast).")
 @click.option("--service-level", type=float, default=None,
               help="Service level of the locations above the stores (default: each SKU's critical fractile).")
-@click.option("--backend", type=click.Choice(["auto", "fast", "highs", "pulp"]), default="auto", show_default=True,
+@click.option("--backend", type=NearChoice(["auto", "fast", "highs", "pulp"]), default="auto", show_default=True,
               help="Network repair backend.")
 @plan_file_options
 def command(

@@ -8,7 +8,14 @@ from typing import Any
 
 import click
 
-from hybridinv.cli._io import FolderPath, extra_columns_option, read_csv, refuse_inputs_in_folder, writable_directory
+from hybridinv.cli._io import (
+    FolderPath,
+    NearChoice,
+    extra_columns_option,
+    read_csv,
+    refuse_inputs_in_folder,
+    writable_directory,
+)
 from hybridinv.cli.twin import fit_twin_from_files
 
 __all__ = ["command"]
@@ -58,7 +65,7 @@ def _policy(name: str, scenario: Any, model: str | None, option: str = "policy")
 @click.option("--model", type=click.Path(exists=True), help="Hybrid model directory (overrides --policy).")
 @click.option("--incumbent", default="ss", show_default=True,
               help="Incumbent policy name (used when no --decisions are given).")
-@click.option("--period", type=click.Choice(["day", "week", "month"]), default="week", show_default=True)
+@click.option("--period", type=NearChoice(["day", "week", "month"]), default="week", show_default=True)
 @click.option("--periods", type=click.IntRange(min=1), default=52, show_default=True,
               help="Periods to replay (without --decisions).")
 @click.option("--replications", type=click.IntRange(min=1), default=10, show_default=True)

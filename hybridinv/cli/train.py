@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from hybridinv.cli import INTERRUPT_NOTE
-from hybridinv.cli._io import CUTOFF_READINGS, FolderPath, extra_columns_option
+from hybridinv.cli._io import CUTOFF_READINGS, FolderPath, NearChoice, extra_columns_option
 
 __all__ = ["command"]
 
@@ -21,7 +21,7 @@ __all__ = ["command"]
               help="Registered scenario name or a scenario file (*.toml, see docs/scenarios.md).")
 @click.option(
     "--algo",
-    type=click.Choice(["hybrid", "es", "adaptive", "ppo", "sac"]),
+    type=NearChoice(["hybrid", "es", "adaptive", "ppo", "sac"]),
     default="adaptive",
     show_default=True,
     help=(
@@ -34,16 +34,16 @@ __all__ = ["command"]
         "quantities (OrderEnv)."
     ),
 )
-@click.option("--parameterization", type=click.Choice(["safety_stock", "forecast_ss", "forecast_capped"]),
+@click.option("--parameterization", type=NearChoice(["safety_stock", "forecast_ss", "forecast_capped"]),
               default=None,
               help="What the per-SKU outputs mean. --algo hybrid (network): safety_stock (s, S) (default), "
                    "forecast_ss, the shipped default's 4 corrections of the forecast-driven (s, S) on its 15 "
                    "features, or forecast_capped, 2 corrections (safety factor, cap) of the forecast capped "
                    "base-stock on the same features. --algo adaptive (linear map, ES) and --history: forecast_ss "
                    "(default) or forecast_capped (--history: from its base unless --warm-start names a capped model).")
-@click.option("--learner", type=click.Choice(["ppo", "sac"]), default="ppo", show_default=True,
+@click.option("--learner", type=NearChoice(["ppo", "sac"]), default="ppo", show_default=True,
               help="--algo hybrid: the stable-baselines3 algorithm that trains the network.")
-@click.option("--credit", type=click.Choice(["catalog", "sku", "priced", "difference"]), default="catalog",
+@click.option("--credit", type=NearChoice(["catalog", "sku", "priced", "difference"]), default="catalog",
               show_default=True,
               help="--algo hybrid on forecast_ss or forecast_capped: reward the catalog's period cost (one "
                    "environment per catalog), each SKU's own cost (sku: every SKU an environment; --timesteps and "
@@ -65,7 +65,7 @@ __all__ = ["command"]
 @click.option("--season", default="auto", show_default=True,
               help="--history: seasonal cycle in periods (0: none; auto: a year of the history's periods, 12 for "
                    "months and numbered periods, 52 for weeks, 4 for quarters, 7 for days).")
-@click.option("--episodes", type=click.Choice(["bootstrap", "replay"]), default=None,
+@click.option("--episodes", type=NearChoice(["bootstrap", "replay"]), default=None,
               help="--history: what ES trains on: new demand paths drawn from the training months under varied "
                    "limits (bootstrap, the default) or the training months themselves under your limits (replay).")
 @extra_columns_option

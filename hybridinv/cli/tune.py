@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from hybridinv.cli._io import FolderPath
+from hybridinv.cli._io import FolderPath, NearChoice
 
 __all__ = ["command"]
 
@@ -31,7 +31,7 @@ __all__ = ["command"]
 @click.option("--eval-seeds", default=None, type=click.IntRange(min=1),
               help="Held-out seeds for the final report (default: as many as --seeds).")
 @click.option("--periods", default=None, type=click.IntRange(min=2), help="Shorter horizon for speed.")
-@click.option("--backend", type=click.Choice(["process", "ray"]), default="process", show_default=True)
+@click.option("--backend", type=NearChoice(["process", "ray"]), default="process", show_default=True)
 @click.option("--address", default=None,
               help="Ray cluster address, with --backend ray (default: the cluster of RAY_ADDRESS when it is set, "
                    "else a local Ray instance with --jobs CPUs).")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from hybridinv.cli._io import FolderPath, extra_columns_option, read_csv, refuse_inputs_in_folder
+from hybridinv.cli._io import FolderPath, NearChoice, extra_columns_option, read_csv, refuse_inputs_in_folder
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,9 +39,9 @@ def fit_twin_from_files(sales_path: str, receipts_path: str | None, period: str,
 @click.option("--catalog", "catalog_path", type=click.Path(exists=True, dir_okay=False),
               help="Your catalog CSV (sku plus any catalog columns): its costs replace the defaults "
                    "(unit_cost 1, holding_cost 1, shortage_cost 9, lead_time 1).")
-@click.option("--period", type=click.Choice(["day", "week", "month"]), default="week", show_default=True,
+@click.option("--period", type=NearChoice(["day", "week", "month"]), default="week", show_default=True,
               help="Planning period the log is aggregated to.")
-@click.option("--censoring", type=click.Choice(["impute", "exclude", "ignore"]), default="impute",
+@click.option("--censoring", type=NearChoice(["impute", "exclude", "ignore"]), default="impute",
               show_default=True, help="Treatment of stock-out periods.")
 @click.option("--capacity", type=float, default=None, help="Warehouse capacity written to scenario.toml.")
 @click.option("--budget", type=float, default=None, help="Budget per period written to scenario.toml.")

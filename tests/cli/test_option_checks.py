@@ -342,3 +342,19 @@ def test_demo_suggests_the_policy_meant() -> None:
     result = CliRunner().invoke(main, ["demo", "--policy", "newsvendr"])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "unknown policy or not available here (did you mean 'newsvendor'?); available: [" in result.output
+
+
+@pytest.mark.parametrize(("args", "meant"), [
+    (["plan", "--backend", "fsat"], "'fast'"),
+    (["train", "--algo", "adaptve", "--out", "m"], "'adaptive'"),
+    (["twin", "--period", "wek"], "'week'"),
+    (["bench", "--suite", "quik"], "'quick'"),
+    (["tune", "--backend", "proces"], "'process'"),
+    (["plan-network", "--policy", "echelon_base_stok"], "'echelon_base_stock'"),
+    (["plan", "--extra-columns", "ignor"], "'ignore'"),
+])
+def test_every_fixed_choice_option_points_to_the_choice_meant(args: list[str], meant: str) -> None:
+    """Every option with a fixed list of choices (click.Choice) listed them without the one meant."""
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert f"(did you mean {meant}?)." in result.output, result.output
