@@ -7,45 +7,16 @@ terminal sends to the whole process group, reached the workers too (a worker wai
 started process inherits the blocked signal, also across the exec of a spawned one, from its first instruction)
 and :func:`stop_pool` terminates them (SIGTERM) instead of waiting; the interruption is the calling process's to
 handle (:mod:`hybridinv.cli`: one line, exit code 130 or 143).
-
-The calling thread never waits for its workers without a timeout (:func:`completed`, :func:`gathered`): Python runs
-a signal's handler in the main thread, but the operating system may deliver the signal to any thread that does not
-block it (the pool's own threads, tqdm's monitor), and then only a main thread that wakes up runs the handler. A
-main thread in an untimed wait for a long task slept through Ctrl-C (an interrupted ``bench`` under load was still
-running 30 s later, its main thread in ``as_completed``; until 2026-12-07).
 """
 
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from typing import Any, TypeVar
 
-__all__ = ["POLL_SECONDS", "completed", "gathered", "starting_workers", "stop_pool"]
-
-#: Longest untimed stretch of a wait for workers: how late, at most, a signal another thread took is handled.
-POLL_SECONDS = 0.25
-
-_T = TypeVar("_T")
-
-
-def completed(futures: Iterable[Future[_T]], poll: float = POLL_SECONDS) -> Iterator[Future[_T]]:
-    """The ``futures`` as they complete (as :func:`concurrent.futures.as_completed`), waking every ``poll`` seconds
-    so that the calling thread runs the handler of a signal another thread received (a ``KeyboardInterrupt``)."""
-    pending = set(futures)
-    while pending:
-        done, pending = wait(pending, timeout=poll, return_when=FIRST_COMPLETED)
-        yield from done
-
-
-def gathered(result: Any, poll: float = POLL_SECONDS) -> Any:
-    """The value of a ``multiprocessing`` ``AsyncResult`` (``pool.starmap_async(...)``), waited for in ``poll``-second
-    steps for the same reason (``pool.starmap`` waits without a timeout)."""
-    while not result.ready():
-        result.wait(poll)
-    return result.get()
+__all__ = ["starting_workers", "stop_pool"]
 
 
 @contextmanager

@@ -285,10 +285,10 @@ def _map_process(tasks: Sequence[Task], workers: int, advance: Callable[[int], A
             advance(1)
         return results
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
-    from hybridinv._pool import completed, starting_workers, stop_pool
+    from hybridinv._pool import starting_workers, stop_pool
 
     out: list[TaskResult | None] = [None] * len(tasks)
     context = multiprocessing.get_context("spawn")
@@ -296,7 +296,7 @@ def _map_process(tasks: Sequence[Task], workers: int, advance: Callable[[int], A
     try:
         with starting_workers():  # the workers are started at submit: Ctrl-C is the command's, not theirs
             futures = {pool.submit(execute, task): index for index, task in enumerate(tasks)}
-        for future in completed(futures):  # woken every POLL_SECONDS: Ctrl-C another thread took is handled
+        for future in as_completed(futures):
             out[futures[future]] = future.result()
             advance(1)
     except BrokenProcessPool as error:

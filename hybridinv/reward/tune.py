@@ -113,15 +113,13 @@ def _run_batch(tasks: list[dict[str, Any]], backend: str, jobs: int) -> list[dic
         return [_evaluate(task) for task in tasks]
     from concurrent.futures import ProcessPoolExecutor
 
-    from hybridinv._pool import completed, starting_workers, stop_pool
+    from hybridinv._pool import starting_workers, stop_pool
 
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)))
     try:
         with starting_workers():  # Ctrl-C is the command's, not the workers' (they printed KeyboardInterrupt)
-            futures = [pool.submit(_evaluate, task) for task in tasks]
-        for future in completed(futures):  # not pool.map's untimed wait (hybridinv._pool)
-            future.result()  # a failed candidate stops the batch when it fails
-        return [future.result() for future in futures]
+            results = pool.map(_evaluate, tasks)
+        return list(results)
     except BaseException:  # an interruption (or a failed candidate) ends the batch's workers, not waited for
         stop_pool(pool)
         raise

@@ -408,20 +408,17 @@ def policy_cost_function(
     if workers > 1:
         import multiprocessing
 
-        from hybridinv._pool import gathered
-
         pool = multiprocessing.get_context("fork").Pool(workers, initializer=_set_context, initargs=(context,))
 
     def measured(thetas: NDArray[np.float64], seeds: Sequence[int]) -> NDArray[np.float64]:
         if pool is None:  # all seeds of a member at once when the policy and scenario allow it
             values = [context.many(theta, seeds) or [context(theta, seed) for seed in seeds] for theta in thetas]
         elif context.batchable(context.make_policy(thetas[0])):  # one task per member, its seeds in one batch
-            members = gathered(pool.starmap_async(_run_many_in_worker,
-                                                  [(theta, [int(s) for s in seeds]) for theta in thetas]))
+            members = pool.starmap(_run_many_in_worker, [(theta, [int(s) for s in seeds]) for theta in thetas])
             values = [value for member in members for value in member]
         else:
             tasks = [(theta, int(seed)) for theta in thetas for seed in seeds]
-            values = gathered(pool.starmap_async(_run_in_worker, tasks, chunksize=1))  # not starmap's untimed wait
+            values = pool.starmap(_run_in_worker, tasks, chunksize=1)
         shape = (len(thetas), len(seeds)) + np.shape(values[0][0] if pool is None else values[0])
         return np.asarray(values, dtype=np.float64).reshape(shape).mean(axis=1)
 
