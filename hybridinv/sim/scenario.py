@@ -63,13 +63,11 @@ def _check_planned_lead_times(catalog: Catalog, process: LeadTimeProcess) -> Non
             column="lead_time", sku=catalog.sku[i], value=int(planned[i]))
 
 
-#: The class :class:`Scenario` (set below its definition): the check of ``fit_on`` names it so, not by the module's
-#: global name, which a caller may have replaced (a test wraps it to build scenarios on another cost basis).
-_SCENARIO_CLASS: list[type] = []
-
-
 def _check_field_types(scenario: Scenario) -> None:
     """Refuse a field of ``scenario`` that is not of its type, naming the field (and how to build one from a frame).
+
+    ``fit_on`` is checked against :data:`_SCENARIO_TYPE`, the class itself, not the module's global name
+    ``Scenario``, which a caller may have replaced (a test wraps it to build scenarios on another cost basis).
 
     Until 2026-12-07 a DataFrame catalog, a list of means for ``demand``, a dict or frame for ``initial_state``,
     a list for ``lead_times`` or a scenario name for ``fit_on`` failed with a bare ``AttributeError`` ("'list'
@@ -81,7 +79,7 @@ def _check_field_types(scenario: Scenario) -> None:
         ("demand", DemandProcess, False, "; e.g. DemandProcess(mean=np.array([...])), one mean per SKU"),
         ("lead_times", LeadTimeProcess, True, "; None derives it from the catalog"),
         ("initial_state", InventoryState, True, "; for a table use InventoryState.from_frame(df, catalog)"),
-        ("fit_on", _SCENARIO_CLASS[0], True, "; for a registered name use hybridinv.scenarios.get(name)"),
+        ("fit_on", _SCENARIO_TYPE, True, "; for a registered name use hybridinv.scenarios.get(name)"),
     )
     for column, kind, optional, hint in kinds:
         value = getattr(scenario, column)
@@ -352,4 +350,5 @@ class Scenario:
         }
 
 
-_SCENARIO_CLASS.append(Scenario)
+#: :class:`Scenario` under a name no caller replaces (:func:`_check_field_types`).
+_SCENARIO_TYPE: type = Scenario
