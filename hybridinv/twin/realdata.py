@@ -47,6 +47,13 @@ def data_dir(path: str | os.PathLike[str] | None = None) -> Path:
     return Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
 
+def _require_dataset(name: str) -> None:
+    """A :class:`PlanningError` naming ``name`` (with the near ones) unless it is one of :data:`DATASETS`."""
+    if name not in DATASETS:
+        raise PlanningError(f"unknown data set{near_names(name, DATASETS)}; known: {sorted(DATASETS)}",
+                            column="dataset", value=name)
+
+
 def load_series(name: str, path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """Monthly demand of data set ``name`` as a wide frame (months x series, NaN where absent).
 
@@ -58,9 +65,7 @@ def load_series(name: str, path: str | os.PathLike[str] | None = None) -> pd.Dat
         When the file is not in the data folder (the message names the folder
         and the ``HYBRIDINV_DATA`` variable).
     """
-    if name not in DATASETS:
-        raise PlanningError(f"unknown data set{near_names(name, DATASETS)}; known: {sorted(DATASETS)}",
-                            column="dataset", value=name)
+    _require_dataset(name)
     file = data_dir(path) / DATASETS[name]
     if not file.exists():
         source = ("the folder given" if path is not None else f"${_ENV}" if os.environ.get(_ENV)
@@ -142,9 +147,7 @@ def real_data_backtest(
     from hybridinv.backtest.suites import load_suite
     from hybridinv.demand.forecasters import Forecaster
 
-    if name not in DATASETS:
-        raise PlanningError(f"unknown data set{near_names(name, DATASETS)}; known: {sorted(DATASETS)}",
-                            column="dataset", value=name)
+    _require_dataset(name)
     history, catalog, spec = load_suite(name, path, n_series)
     # 30.7 was cut to 30 months and "40" read as 40
     cutoff = spec.cutoff if train_months is None else whole_number(train_months, "train_months")
