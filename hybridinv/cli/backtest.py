@@ -140,6 +140,10 @@ def _check_sources(suite: str | None, history: str | None, catalog: str | None, 
 @click.option("--train-episodes", type=NearChoice(["bootstrap", "replay"]), default="bootstrap", show_default=True,
               help="What that training's ES runs on: new demand paths drawn from the training periods under varied "
                    "limits (bootstrap) or the training periods themselves under the backtest's limits (replay).")
+@click.option("--train-gate", type=NearChoice(["interval", "total"]), default="interval", show_default=True,
+              help="When that training keeps its weights over the base on its held-out periods: the 95% interval "
+                   "over SKUs of their cost less the base's below zero (interval) or a lower cost by any amount "
+                   "(total).")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
               help="Processes for that training.")
 @click.option("--extra-columns", default="error", show_default=True,
@@ -161,6 +165,7 @@ def command(
     n_series: int | None,
     train_seconds: float,
     train_episodes: str,
+    train_gate: str,
     workers: int,
     extra_columns: str,
     out: str | None,
@@ -219,7 +224,9 @@ def command(
     try:
         result = backtest(
             demand, cat, split, limits, chosen, horizon=horizon, season=season, lost_sales=not backorders,
-            training=HistoryTraining(time_limit=train_seconds, workers=workers, episodes=train_episodes), models=extra,
+            training=HistoryTraining(time_limit=train_seconds, workers=workers, episodes=train_episodes,
+                                     gate=train_gate),
+            models=extra,
             model_dir=staging, name=name, progress=True,
         )
         result.caveats.update(caveats)  # in summary.md and report.html beside the rows, not on stderr only

@@ -68,6 +68,11 @@ __all__ = ["command"]
 @click.option("--episodes", type=NearChoice(["bootstrap", "replay"]), default=None,
               help="--history: what ES trains on: new demand paths drawn from the training months under varied "
                    "limits (bootstrap, the default) or the training months themselves under your limits (replay).")
+@click.option("--gate", type=NearChoice(["interval", "total"]), default=None,
+              help="--history: when the trained weights are kept over the base on the held-out periods: when the "
+                   "95% interval over SKUs of their cost less the base's is below zero (interval, the default) or "
+                   "when their cost is lower by any amount (total). With --reward/--target/--incumbent the "
+                   "objective decides.")
 @extra_columns_option
 @click.option("--timesteps", type=int, default=50_000, show_default=True, help="PPO/SAC: training periods.")
 @click.option("--out", "out", required=True, type=FolderPath(), help="Model directory to write.")
@@ -143,6 +148,7 @@ def command(
     validation: int,
     season: str,
     episodes: str | None,
+    gate: str | None,
     reward_path: str | None,
     targets: tuple[str, ...],
     multiplier_rate: float,
@@ -211,6 +217,8 @@ def command(
             es_options["warm_start"] = None if warm_start.lower() == "none" else warm_start
         if episodes is not None:
             es_options["episodes"] = episodes
+        if gate is not None:
+            es_options["gate"] = gate
         _train_on_history(history, catalog, cutoff, capacity, budget, validation, season, out, es_options, workers,
                           seed, quiet, objective, extra_columns)
         return
@@ -377,7 +385,7 @@ def _train_on_history(
 
 #: Options that only mean something with --history (they shape the scenario built from it).
 _HISTORY_OPTIONS: tuple[str, ...] = ("catalog", "cutoff", "capacity", "budget", "validation", "season",
-                                     "episodes", "extra_columns")
+                                     "episodes", "gate", "extra_columns")
 
 
 #: Options of a --scenario run that --history has no use for.

@@ -66,7 +66,7 @@ from hybridinv.backtest.setup import (
 from hybridinv.core._observed import observed_mean
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import PlanningError, PlanningWarning, number_in, whole_number
+from hybridinv.core.errors import PlanningError, PlanningWarning, near_names, number_in, whole_number
 from hybridinv.demand.forecasters import Forecaster
 from hybridinv.demand.processes import DemandProcess
 from hybridinv.demand.replay import SimulatedHistory
@@ -80,6 +80,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MIN_TRAINING_PERIODS",
     "EPISODE_KINDS",
+    "GATE_RULES",
     "HistoryFamily",
     "HistoryTraining",
     "ReplayFamily",
@@ -285,6 +286,12 @@ class ReplayFamily:
 #: training window (:class:`HistoryFamily`) or the window's own months replayed (:class:`ReplayFamily`).
 EPISODE_KINDS: tuple[str, ...] = ("bootstrap", "replay")
 
+#: How the gate (:func:`train_on_history`, without an objective) keeps trained weights (``HistoryTraining.gate``):
+#: ``"interval"`` when the 95% bootstrap interval over SKUs of their held-out cost less the base's lies below zero,
+#: ``"total"`` when their held-out cost is below the base's by any amount (the rule until 2026-12-07, which kept
+#: corrections 0.02% cheaper on the held-out months that were 0.05% dearer on the test months).
+GATE_RULES: tuple[str, ...] = ("interval", "total")
+
 #: The base's ``capacity_utilization`` values :func:`train_on_history` tries (None: space at a fixed price).
 UTILIZATION_GRID: tuple[float | None, ...] = (0.5, 0.6, 0.7, 0.8, 0.9, None)
 
@@ -351,6 +358,12 @@ class HistoryTraining:
         (:func:`fit_base_utilization`). The warm start's own value is tried first, so a tie keeps it; an empty
         tuple keeps it without a search. The shipped default's 0.7 rationed a hospital warehouse that never
         filled (fill rate 0.986 against the newsvendor's 0.997) and is too loose for car parts.
+    gate : str
+        How the validation gate keeps the trained weights without an objective (:data:`GATE_RULES`):
+        ``"interval"`` (the default) when the paired 95% bootstrap interval over SKUs of their held-out cost
+        less the base's excludes zero from above, ``"total"`` when their held-out cost is lower by any amount.
+        With an objective (KPI targets, a reward spec, an incumbent) its own rule decides
+        (:data:`~hybridinv.rl.objective.OBJECTIVE_GATE_RULE`).
     workers : int
         Processes simulating the population.
     seed : int
@@ -376,6 +389,7 @@ class HistoryTraining:
     parameterization: str = "forecast_ss"
     utilization_grid: tuple[float | None, ...] = UTILIZATION_GRID
     episodes: str = "bootstrap"
+    gate: str = "interval"
 
     def __post_init__(self) -> None:
         from hybridinv.rl.adaptive import ES_PARAMETERIZATIONS
@@ -388,6 +402,9 @@ class HistoryTraining:
         number_in(self.fitted_share, "fitted_share", 0.0, 1.0)
         if self.episodes not in EPISODE_KINDS:
             raise PlanningError(f"must be one of {list(EPISODE_KINDS)}", column="episodes", value=self.episodes)
+        if self.gate not in GATE_RULES:
+            raise PlanningError(f"must be one of {list(GATE_RULES)}{near_names(self.gate, GATE_RULES)}",
+                                column="gate", value=self.gate)
         if self.parameterization not in ES_PARAMETERIZATIONS:
             raise PlanningError(f"must be one of {list(ES_PARAMETERIZATIONS)}", column="parameterization",
                                 value=self.parameterization)
@@ -475,6 +492,33 @@ def _replay_costs(policy: Any, scenario: Scenario) -> tuple[NDArray[np.float64],
     return ledger.sku_basis_costs().sum(axis=0), ledger.summary()
 
 
+def cost_verdict(trained_costs: NDArray[np.float64], base_costs: NDArray[np.float64],
+                 rule: str = "interval") -> dict[str, Any]:
+    """The gate's ``accepted``, ``rule`` and ``reason`` from the per-SKU held-out costs of the trained weights and of
+    their base (:data:`GATE_RULES`).
+
+    ``"interval"`` keeps the weights only when the paired 95% bootstrap interval over SKUs of the difference
+    (:func:`paired_sku_interval`) lies below zero; ``"total"`` whenever their total is lower. The reason gives the
+    difference in % of the base's cost with its interval, so a rejected model says by how much it missed.
+    """
+    trained_costs = np.asarray(trained_costs, dtype=np.float64)
+    base_costs = np.asarray(base_costs, dtype=np.float64)
+    cheaper = bool(trained_costs.sum() < base_costs.sum())
+    mean, low, high = paired_sku_interval(trained_costs, base_costs)
+    scale = 100.0 * trained_costs.size / max(abs(float(base_costs.sum())), 1e-12)  # a per-SKU mean in % of the total
+    shown = f"{mean * scale:+.3f}% [{low * scale:+.3f}, {high * scale:+.3f}]"
+    accepted = cheaper and (rule == "total" or high < 0.0)
+    if accepted:
+        reason = f"the trained weights cost less than the base on the held-out periods ({shown} over SKUs)"
+    elif cheaper:
+        reason = (f"the trained weights cost less than the base on the held-out periods, {shown} over SKUs, but the "
+                  "95% interval does not exclude zero: the model is the base")
+    else:
+        reason = (f"the trained weights did not beat the base on the held-out periods ({shown} over SKUs): the "
+                  "model is the base")
+    return {"accepted": accepted, "rule": rule, "reason": reason}
+
+
 def _verdict(
     objective: TrainingObjective | None,
     trained_costs: NDArray[np.float64],
@@ -482,18 +526,11 @@ def _verdict(
     agent: AdaptiveHybrid | CappedHybrid,
     base: AdaptiveHybrid | CappedHybrid,
     gate: Scenario,
+    rule: str,
 ) -> dict[str, Any]:
     """The gate's ``accepted`` and ``reason`` (and, with an objective, its ``objective`` report)."""
     if objective is None:
-        accepted = bool(trained_costs.sum() < base_costs.sum())
-        return {
-            "accepted": accepted,
-            "reason": (
-                "the trained weights cost less than the base on the held-out periods"
-                if accepted
-                else "the trained weights did not beat the base on the held-out periods: the model is the base"
-            ),
-        }
+        return cost_verdict(trained_costs, base_costs, rule)
     from hybridinv.rl.objective import objective_verdict
 
     return objective_verdict(objective, objective.measure(agent, gate, 0), objective.measure(base, gate, 0),
@@ -760,7 +797,7 @@ def train_on_history(
     trained_costs, trained_kpis = _replay_costs(agent, gate)
     base_costs, base_kpis = _replay_costs(base, gate)
     mean, low, high = paired_sku_interval(trained_costs, base_costs)
-    verdict = _verdict(objective, trained_costs, base_costs, agent, base, gate)
+    verdict = _verdict(objective, trained_costs, base_costs, agent, base, gate, settings.gate)
     accepted = bool(verdict["accepted"])
     # the base's orders do not depend on a trust region (zero weights correct nothing); its range is recorded
     kept = agent if accepted else base.with_ranges(*feature_range(base, episodes))

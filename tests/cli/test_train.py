@@ -96,10 +96,30 @@ def test_train_on_history_replaying_the_training_months(tmp_path: Path) -> None:
     meta = read_metadata(out)
     assert meta["scenario"]["kind"] == "history replay" and meta["training"]["settings"]["episodes"] == "replay"
     assert meta["scenario"]["periods"] == 6  # as long as the held-out periods
+    assert meta["training"]["settings"]["gate"] == "interval" and meta["validation"]["rule"] == "interval"
+
+
+@pytest.mark.parametrize(("option", "given"), [("--gate", "total"), ("--gate", "interval"), ("--gate", "totl")])
+def test_train_on_history_takes_the_gate_rule(tmp_path: Path, option: str, given: str) -> None:
+    from hybridinv.rl.integrity import read_metadata
+
+    history, catalog = _history_files(tmp_path)
+    out = tmp_path / "m"
+    args = ["train", "--history", str(history), "--catalog", str(catalog), "--validation", "6", "--population", "4",
+            "--generations", "1", "--seeds-per-generation", "1", "--time-limit", "0", "--workers", "1", "--quiet",
+            option, given, "--out", str(out)]
+    result = CliRunner().invoke(main, args)
+    if given == "totl":  # a near miss is a usage error that names the choice meant
+        assert result.exit_code == 2 and "'total'" in result.output, result.output
+        return
+    assert result.exit_code == 0, result.output
+    meta = read_metadata(out)
+    assert meta["training"]["settings"]["gate"] == given and meta["validation"]["rule"] == given
 
 
 @pytest.mark.parametrize("options", [["--capacity", "100"], ["--budget", "50", "--season", "4"],
-                                     ["--cutoff", "2024-01"], ["--validation", "6"], ["--episodes", "replay"]])
+                                     ["--cutoff", "2024-01"], ["--validation", "6"], ["--episodes", "replay"],
+                                     ["--gate", "total"]])
 def test_history_options_without_history_are_a_usage_error(tmp_path: Path, options: list[str]) -> None:
     # they were silently ignored: a --scenario run trains on the scenario's own limits
     result = CliRunner().invoke(main, ["train", "--scenario", "single_sku", "--algo", "es", "--generations", "1",
@@ -411,8 +431,10 @@ def test_backtest_trains_its_hybrid_on_replays_with_train_episodes(tmp_path: Pat
     history, catalog = _history_files(tmp_path)
     out = tmp_path / "bt"
     args = ["backtest", "--history", str(history), "--catalog", str(catalog), "--cutoff", "24", "--policies",
-            "hybrid_trained", "--train-seconds", "2", "--workers", "1", "--train-episodes", "replay", "--out", str(out)]
+            "hybrid_trained", "--train-seconds", "2", "--workers", "1", "--train-episodes", "replay", "--train-gate",
+            "total", "--out", str(out)]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     meta = read_metadata(out / "models" / "hybrid_trained")
     assert meta["scenario"]["kind"] == "history replay" and meta["training"]["settings"]["episodes"] == "replay"
+    assert meta["training"]["settings"]["gate"] == "total" and meta["validation"]["rule"] == "total"
