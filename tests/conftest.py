@@ -166,11 +166,31 @@ def child_pids(pid: int) -> list[int]:
         return []
 
 
+def signal_states(pid: int) -> str:
+    """One line per thread of ``pid`` and of its children: the signal masks the kernel keeps (``SigBlk`` blocked,
+    ``SigIgn`` ignored, ``SigCgt`` caught, ``SigPnd``/``ShdPnd`` pending for the thread/the process; bit
+    ``n - 1`` is signal ``n``: SIGINT 0x2, SIGTERM 0x4000) and its state. A command that does not end after a signal
+    shows here whether the signal waits blocked in every thread, is ignored, or was taken and not acted on (its
+    Python stacks alone could not tell: an interrupted bench under load, its main thread in an untimed wait)."""
+    lines = []
+    for owner in [pid, *child_pids(pid)]:
+        for task in sorted(Path(f"/proc/{owner}/task").glob("*")):
+            try:
+                fields = dict(line.split(":", 1) for line in (task / "status").read_text().splitlines() if ":" in line)
+            except OSError:
+                continue
+            shown = " ".join(f"{key}={fields[key].strip()}" for key in ("Name", "State", "SigPnd", "ShdPnd", "SigBlk",
+                                                                        "SigIgn", "SigCgt") if key in fields)
+            lines.append(f"{owner}/{task.name}: {shown}")
+    return "\n".join(lines)
+
+
 def interrupt_and_wait(process: Any, signum: str, timeout: float) -> tuple[str, str]:
     """Send ``signum`` to a command started in its own process group (SIGINT to the whole group, as Ctrl-C does;
     SIGTERM to the command's process only, as ``kill`` does) and return its (stdout, stderr) at its end. Fails the
-    test when it is still running ``timeout`` seconds later, with the stacks it dumps on SIGUSR1 (the command
-    registers ``faulthandler`` for it) in the message; the process group is killed either way."""
+    test when it is still running ``timeout`` seconds later, with the signal states of its threads
+    (:func:`signal_states`) and the stacks it dumps on SIGUSR1 (the command registers ``faulthandler`` for it) in
+    the message; the process group is killed either way."""
     import signal
     import subprocess
     import time
@@ -183,10 +203,11 @@ def interrupt_and_wait(process: Any, signum: str, timeout: float) -> tuple[str, 
         try:
             out, err = process.communicate(timeout=timeout)  # at EOF of stderr: every worker holding it has exited
         except subprocess.TimeoutExpired:
+            states = signal_states(process.pid)
             os.kill(process.pid, signal.SIGUSR1)
             time.sleep(2)
             os.killpg(process.pid, signal.SIGKILL)
-            pytest.fail(f"still running {timeout:g} s after {signum}:\n{process.communicate()[1][-6000:]}")
+            pytest.fail(f"still running {timeout:g} s after {signum}:\n{states}\n{process.communicate()[1][-6000:]}")
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)

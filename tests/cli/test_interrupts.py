@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import child_pids, interrupt_and_wait
+from conftest import child_pids, interrupt_and_wait, signal_states
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads worker processes from /proc")
 
@@ -171,3 +171,22 @@ def test_an_interrupted_backtest_ends_its_training_workers(tmp_path: Path, signu
     assert last == f"Interrupted by {signum}: stopped before the end", stderr
     assert not any("Traceback" in line or "Error" in line for line in bar), stderr  # the progress bars alone
     assert not out.exists()
+
+
+def test_the_signal_states_of_a_hung_command_show_a_blocked_sigint_in_every_thread() -> None:
+    """What a failed interruption test prints besides the stacks (the hang seen under load is unexplained: the
+    stacks showed the main thread waiting, not whether the signal was blocked, ignored or taken elsewhere)."""
+    code = ("import signal, threading, time; signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}); "
+            "threading.Thread(target=time.sleep, args=(30,), daemon=True).start(); print(flush=True); time.sleep(30)")
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        process.stdout.readline()  # the thread is started
+        lines = signal_states(process.pid).splitlines()
+    finally:
+        process.kill()
+        process.wait()
+    assert len(lines) == 2 and all(line.startswith(f"{process.pid}/") for line in lines), lines
+    for line in lines:
+        fields = dict(part.split("=", 1) for part in line.split(": ", 1)[1].split(" ") if "=" in part)
+        assert int(fields["SigBlk"], 16) & (1 << (signal.SIGINT - 1)), line  # SIGINT blocked in both threads
+        assert int(fields["SigCgt"], 16) & (1 << (signal.SIGINT - 1)), line  # and caught (Python's handler)
