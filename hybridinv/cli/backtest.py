@@ -141,9 +141,9 @@ def _check_sources(suite: str | None, history: str | None, catalog: str | None, 
               help="What that training's ES runs on: new demand paths drawn from the training periods under varied "
                    "limits (bootstrap) or the training periods themselves under the backtest's limits (replay).")
 @click.option("--train-gate", type=NearChoice(["interval", "total"]), default="interval", show_default=True,
-              help="When that training keeps its weights over the base on its held-out periods: the 95% interval "
-                   "over SKUs of their cost less the base's below zero (interval) or a lower cost by any amount "
-                   "(total).")
+              help="When that training keeps its weights over the base on its held-out periods: the 95% intervals "
+                   "over SKUs and over periods of their cost less the base's below zero (interval) or a lower cost "
+                   "by any amount (total).")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
               help="Processes for that training.")
 @click.option("--extra-columns", default="error", show_default=True,

@@ -70,7 +70,8 @@ __all__ = ["command"]
                    "limits (bootstrap, the default) or the training months themselves under your limits (replay).")
 @click.option("--gate", type=NearChoice(["interval", "total"]), default=None,
               help="--history: when the trained weights are kept over the base on the held-out periods: when the "
-                   "95% interval over SKUs of their cost less the base's is below zero (interval, the default) or "
+                   "95% intervals over SKUs and over periods of their cost less the base's are below zero "
+                   "(interval, the default) or "
                    "when their cost is lower by any amount (total). With --reward/--target/--incumbent the "
                    "objective decides.")
 @extra_columns_option

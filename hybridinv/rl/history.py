@@ -287,9 +287,10 @@ class ReplayFamily:
 EPISODE_KINDS: tuple[str, ...] = ("bootstrap", "replay")
 
 #: How the gate (:func:`train_on_history`, without an objective) keeps trained weights (``HistoryTraining.gate``):
-#: ``"interval"`` when the 95% bootstrap interval over SKUs of their held-out cost less the base's lies below zero,
-#: ``"total"`` when their held-out cost is below the base's by any amount (the rule until 2026-12-07, which kept
-#: corrections 0.02% cheaper on the held-out months that were 0.05% dearer on the test months).
+#: ``"interval"`` when the 95% bootstrap intervals over SKUs and over periods of their held-out cost less the
+#: base's both lie below zero, ``"total"`` when their held-out cost is below the base's by any amount (the rule
+#: until 2026-12-07, which kept corrections 0.02% cheaper on the held-out months that were 0.05% dearer on the
+#: test months).
 GATE_RULES: tuple[str, ...] = ("interval", "total")
 
 #: The base's ``capacity_utilization`` values :func:`train_on_history` tries (None: space at a fixed price).
@@ -360,8 +361,9 @@ class HistoryTraining:
         filled (fill rate 0.986 against the newsvendor's 0.997) and is too loose for car parts.
     gate : str
         How the validation gate keeps the trained weights without an objective (:data:`GATE_RULES`):
-        ``"interval"`` (the default) when the paired 95% bootstrap interval over SKUs of their held-out cost
-        less the base's excludes zero from above, ``"total"`` when their held-out cost is lower by any amount.
+        ``"interval"`` (the default) when the paired 95% bootstrap intervals over SKUs and over periods of their
+        held-out cost less the base's both lie below zero, ``"total"`` when their held-out cost is lower by any
+        amount (:func:`cost_verdict`).
         With an objective (KPI targets, a reward spec, an incumbent) its own rule decides
         (:data:`~hybridinv.rl.objective.OBJECTIVE_GATE_RULE`).
     workers : int
@@ -485,62 +487,62 @@ def feature_range(
 
 
 def _replay_costs(policy: Any, scenario: Scenario) -> tuple[NDArray[np.float64], dict[str, float]]:
-    """Per-SKU cost over the replay (on the scenario's cost basis) and the KPIs."""
+    """Cost per period and SKU over the replay (on the scenario's cost basis; shape (periods, n)) and the KPIs."""
     from hybridinv.sim.runner import run_episode
 
     ledger, _ = run_episode(policy, scenario, 0, per_sku_costs=True)
-    return ledger.sku_basis_costs().sum(axis=0), ledger.summary()
+    return ledger.sku_basis_costs(), ledger.summary()
 
 
 def cost_verdict(trained_costs: NDArray[np.float64], base_costs: NDArray[np.float64],
                  rule: str = "interval") -> dict[str, Any]:
-    """The gate's ``accepted``, ``rule`` and ``reason`` from the per-SKU held-out costs of the trained weights and of
-    their base (:data:`GATE_RULES`).
+    """The gate's ``accepted``, ``rule`` and ``reason`` from the held-out costs per period and SKU (shape
+    (periods, n)) of the trained weights and of their base (:data:`GATE_RULES`).
 
-    ``"interval"`` keeps the weights only when the paired 95% bootstrap interval over SKUs of the difference
-    (:func:`paired_sku_interval`) lies below zero; ``"total"`` whenever their total is lower. The reason gives the
-    difference in % of the base's cost with its interval, so a rejected model says by how much it missed.
+    ``"interval"`` keeps the weights only when the paired 95% bootstrap intervals of the difference
+    (:func:`paired_interval`) over SKUs (per-SKU totals) and over periods (per-period totals) both lie below
+    zero: cheaper across the catalog, and in enough of the months that the saving is not one good month;
+    ``"total"`` whenever their total is lower. The reason gives the difference in % of the base's cost with both
+    intervals, so a rejected model says by how much it missed. The returned ``per_sku_difference`` and
+    ``per_period_difference`` are the intervals in cost units (per SKU over the replay, per period).
     """
-    trained_costs = np.asarray(trained_costs, dtype=np.float64)
-    base_costs = np.asarray(base_costs, dtype=np.float64)
+    trained_costs = np.atleast_2d(np.asarray(trained_costs, dtype=np.float64))
+    base_costs = np.atleast_2d(np.asarray(base_costs, dtype=np.float64))
+    total = max(abs(float(base_costs.sum())), 1e-12)
     cheaper = bool(trained_costs.sum() < base_costs.sum())
-    mean, low, high = paired_sku_interval(trained_costs, base_costs)
-    scale = 100.0 * trained_costs.size / max(abs(float(base_costs.sum())), 1e-12)  # a per-SKU mean in % of the total
-    shown = f"{mean * scale:+.3f}% [{low * scale:+.3f}, {high * scale:+.3f}]"
-    accepted = cheaper and (rule == "total" or high < 0.0)
+    intervals, shown = {}, []
+    for over, axis in (("SKUs", 0), ("periods", 1)):
+        mean, low, high = paired_interval(trained_costs.sum(axis=axis), base_costs.sum(axis=axis))
+        intervals[over] = {"mean": mean, "low": low, "high": high, "confidence": 0.95}
+        scale = 100.0 * base_costs.shape[1 - axis] / total  # a mean per SKU (per period) in % of the total
+        shown.append(f"[{low * scale:+.3f}, {high * scale:+.3f}] over {over}")
+    text = f"{100.0 * (trained_costs.sum() - base_costs.sum()) / total:+.3f}% ({', '.join(shown)})"
+    beyond_noise = all(entry["high"] < 0.0 for entry in intervals.values())
+    accepted = cheaper and (rule == "total" or beyond_noise)
     if accepted:
-        reason = f"the trained weights cost less than the base on the held-out periods ({shown} over SKUs)"
+        reason = f"the trained weights cost less than the base on the held-out periods, {text}"
     elif cheaper:
-        reason = (f"the trained weights cost less than the base on the held-out periods, {shown} over SKUs, but the "
-                  "95% interval does not exclude zero: the model is the base")
+        reason = (f"the trained weights cost less than the base on the held-out periods, {text}, but not beyond the "
+                  "noise (a 95% interval includes zero): the model is the base")
     else:
-        reason = (f"the trained weights did not beat the base on the held-out periods ({shown} over SKUs): the "
-                  "model is the base")
-    return {"accepted": accepted, "rule": rule, "reason": reason}
+        reason = f"the trained weights did not beat the base on the held-out periods ({text}): the model is the base"
+    return {"accepted": accepted, "rule": rule, "reason": reason, "per_sku_difference": intervals["SKUs"],
+            "per_period_difference": intervals["periods"]}
 
 
-def _verdict(
-    objective: TrainingObjective | None,
-    trained_costs: NDArray[np.float64],
-    base_costs: NDArray[np.float64],
-    agent: AdaptiveHybrid | CappedHybrid,
-    base: AdaptiveHybrid | CappedHybrid,
-    gate: Scenario,
-    rule: str,
-) -> dict[str, Any]:
-    """The gate's ``accepted`` and ``reason`` (and, with an objective, its ``objective`` report)."""
-    if objective is None:
-        return cost_verdict(trained_costs, base_costs, rule)
+def _objective_verdict(objective: TrainingObjective, agent: AdaptiveHybrid | CappedHybrid,
+                       base: AdaptiveHybrid | CappedHybrid, gate: Scenario) -> dict[str, Any]:
+    """The gate's ``accepted``, ``reason`` and ``objective`` report when an objective judges."""
     from hybridinv.rl.objective import objective_verdict
 
     return objective_verdict(objective, objective.measure(agent, gate, 0), objective.measure(base, gate, 0),
                              gate.cost_key)
 
 
-def paired_sku_interval(
+def paired_interval(
     values: NDArray[np.float64], reference: NDArray[np.float64], resamples: int = 2000, seed: int = 0
 ) -> tuple[float, float, float]:
-    """Mean per-SKU difference ``values - reference`` with a 95% bootstrap interval over SKUs."""
+    """Mean difference ``values - reference`` with a 95% bootstrap interval over the entries (SKUs, periods)."""
     diff = np.asarray(values, dtype=np.float64) - np.asarray(reference, dtype=np.float64)
     rng = np.random.default_rng(seed)
     picks = rng.integers(0, diff.size, size=(resamples, diff.size))
@@ -796,8 +798,8 @@ def train_on_history(
     base = agent.base_configuration()
     trained_costs, trained_kpis = _replay_costs(agent, gate)
     base_costs, base_kpis = _replay_costs(base, gate)
-    mean, low, high = paired_sku_interval(trained_costs, base_costs)
-    verdict = _verdict(objective, trained_costs, base_costs, agent, base, gate, settings.gate)
+    costs = cost_verdict(trained_costs, base_costs, settings.gate)
+    verdict = costs if objective is None else _objective_verdict(objective, agent, base, gate)
     accepted = bool(verdict["accepted"])
     # the base's orders do not depend on a trust region (zero weights correct nothing); its range is recorded
     kept = agent if accepted else base.with_ranges(*feature_range(base, episodes))
@@ -812,7 +814,8 @@ def train_on_history(
         "base_purchase_cost_per_period": float(base_kpis["avg_cost"]),
         "trained_fill_rate": float(trained_kpis["fill_rate"]),
         "base_fill_rate": float(base_kpis["fill_rate"]),
-        "per_sku_difference": {"mean": mean, "low": low, "high": high, "confidence": 0.95},
+        "per_sku_difference": costs["per_sku_difference"],
+        "per_period_difference": costs["per_period_difference"],
         **({} if base_search is None else {"base_search": base_search}),
         "bootstrap_best": result.best,
         "generations": result.generations,
