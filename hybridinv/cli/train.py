@@ -71,9 +71,8 @@ __all__ = ["command"]
 @click.option("--gate", type=NearChoice(["interval", "total"]), default=None,
               help="--history: when the trained weights are kept over the base on the held-out periods: when the "
                    "95% intervals over SKUs and over periods of their cost less the base's are below zero "
-                   "(interval, the default) or "
-                   "when their cost is lower by any amount (total). With --reward/--target/--incumbent the "
-                   "objective decides.")
+                   "(interval, the default) or when their cost is lower by any amount (total). With "
+                   "--reward/--target/--incumbent the objective decides.")
 @extra_columns_option
 @click.option("--timesteps", type=int, default=50_000, show_default=True, help="PPO/SAC: training periods.")
 @click.option("--out", "out", required=True, type=FolderPath(), help="Model directory to write.")

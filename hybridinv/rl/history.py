@@ -506,6 +506,9 @@ def cost_verdict(trained_costs: NDArray[np.float64], base_costs: NDArray[np.floa
     intervals, so a rejected model says by how much it missed. The returned ``per_sku_difference`` and
     ``per_period_difference`` are the intervals in cost units (per SKU over the replay, per period).
     """
+    if rule not in GATE_RULES:
+        raise PlanningError(f"must be one of {list(GATE_RULES)}{near_names(rule, GATE_RULES)}", column="gate",
+                            value=rule)
     trained_costs = np.atleast_2d(np.asarray(trained_costs, dtype=np.float64))
     base_costs = np.atleast_2d(np.asarray(base_costs, dtype=np.float64))
     total = max(abs(float(base_costs.sum())), 1e-12)

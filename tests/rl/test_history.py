@@ -121,6 +121,9 @@ def test_the_interval_gate_keeps_only_weights_cheaper_beyond_the_noise_over_skus
         assert "not beyond the noise (a 95% interval includes zero): the model is the base" in missed["reason"]
     assert "-0.100% (" in sku_miss["reason"] and "-0.010% (" in period_miss["reason"]
     assert "did not beat the base" in cost_verdict(dearer, base)["reason"]
+    with pytest.raises(PlanningError, match=r"did you mean 'total'") as info:
+        cost_verdict(clearly, base, "totl")
+    assert info.value.column == "gate"
 
 
 @pytest.mark.parametrize("rule", ["interval", "total"])
