@@ -64,8 +64,26 @@ def _raise_terminated(signum: int, frame: object) -> None:
     raise _Terminated
 
 
+def _close_progress_bars() -> None:
+    """Close the tqdm bars still open, so that an interruption's line starts a line of its own.
+
+    A bar being made when Ctrl-C came (its first display written, the context that closes it not yet entered: ES
+    makes its bar right after writing its first checkpoint) was never closed, and the line followed the bar's text
+    on the same line (``es:   0%|   | 0/1000 [00:00<?, ?gen/s]Interrupted by SIGINT: ...``; a CI run, 2026-12-07).
+    """
+    std = sys.modules.get("tqdm.std")  # no bar was ever made unless tqdm was imported
+    if std is None:
+        return
+    import contextlib
+
+    for bar in list(getattr(std.tqdm, "_instances", ())):
+        with contextlib.suppress(Exception):  # a bar interrupted in its constructor may lack attributes
+            bar.close()
+
+
 def _interrupted(ctx: click.Context, exc: BaseException) -> int:
     """Print the one line of an interruption and return its exit code (128 + the signal number)."""
+    _close_progress_bars()
     signum = signal.SIGTERM if isinstance(exc, _Terminated) else signal.SIGINT
     note: Callable[[], str] | None = ctx.meta.get(INTERRUPT_NOTE)
     try:

@@ -367,6 +367,31 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def test_an_interruption_while_the_bar_is_made_still_prints_its_line_on_a_line_of_its_own(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CI failure: SIGINT came while ES made its bar (right after its first checkpoint, which the test above waits
+    for), after the bar's first display and before the context that closes it, so the bar was never closed and the
+    line was appended to its text: ``es:   0%|   | 0/1000 [00:00<?, ?gen/s]Interrupted by SIGINT: ...``."""
+    import hybridinv.rl.es as es
+
+    made = []  # alive as the interrupted constructor's frame kept it (a bar dropped at once closes in __del__)
+
+    def interrupted_while_made(progress: bool, total: int) -> object:
+        from tqdm.auto import tqdm
+
+        made.append(tqdm(total=total, desc="es", unit="gen"))  # displayed, never closed: Ctrl-C came before the
+        raise KeyboardInterrupt  # context that closes it was entered
+
+    monkeypatch.setattr(es, "_progress_bar", interrupted_while_made)
+    out = tmp_path / "m"
+    result = CliRunner().invoke(main, ["train", "--scenario", "single_sku", "--algo", "es", "--generations", "3",
+                                       "--population", "4", "--workers", "1", "--out", str(out)])
+    assert result.exit_code == 130, result.output
+    *bar, last = result.stderr.strip().splitlines()
+    assert last.startswith("Interrupted by SIGINT: stopped before the end"), result.stderr
+    assert bar and all(line.startswith("es: ") for line in bar), result.stderr  # the bar, closed before the line
+
+
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads worker processes from /proc (Linux)")
 @pytest.mark.parametrize(("signum", "code"), [("SIGTERM", 143), ("SIGINT", 130)])
 def test_an_interrupted_es_training_stops_with_one_line_and_its_exit_code(tmp_path: Path, signum: str,
