@@ -55,6 +55,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from hybridinv.backtest.result import bootstrap_mean
 from hybridinv.backtest.search import demand_window
 from hybridinv.backtest.setup import (
     ConstraintRule,
@@ -500,8 +501,9 @@ def cost_verdict(trained_costs: NDArray[np.float64], base_costs: NDArray[np.floa
     (periods, n)) of the trained weights and of their base (:data:`GATE_RULES`).
 
     ``"interval"`` keeps the weights only when the paired 95% bootstrap intervals of the difference
-    (:func:`paired_interval`) over SKUs (per-SKU totals) and over periods (per-period totals) both lie below
-    zero: cheaper across the catalog, and in enough of the months that the saving is not one good month;
+    (:func:`~hybridinv.backtest.result.bootstrap_mean`, as the backtest's intervals) over SKUs (per-SKU totals)
+    and over periods (per-period totals) both lie below zero: cheaper across the catalog, and in enough of the
+    months that the saving is not one good month;
     ``"total"`` whenever their total is lower. The reason gives the difference in % of the base's cost with both
     intervals, so a rejected model says by how much it missed. The returned ``per_sku_difference`` and
     ``per_period_difference`` are the intervals in cost units (per SKU over the replay, per period).
@@ -515,7 +517,7 @@ def cost_verdict(trained_costs: NDArray[np.float64], base_costs: NDArray[np.floa
     cheaper = bool(trained_costs.sum() < base_costs.sum())
     intervals, shown = {}, []
     for over, axis in (("SKUs", 0), ("periods", 1)):
-        mean, low, high = paired_interval(trained_costs.sum(axis=axis), base_costs.sum(axis=axis))
+        mean, low, high = bootstrap_mean(trained_costs.sum(axis=axis) - base_costs.sum(axis=axis))
         intervals[over] = {"mean": mean, "low": low, "high": high, "confidence": 0.95}
         scale = 100.0 * base_costs.shape[1 - axis] / total  # a mean per SKU (per period) in % of the total
         shown.append(f"[{low * scale:+.3f}, {high * scale:+.3f}] over {over}")
@@ -540,18 +542,6 @@ def _objective_verdict(objective: TrainingObjective, agent: AdaptiveHybrid | Cap
 
     return objective_verdict(objective, objective.measure(agent, gate, 0), objective.measure(base, gate, 0),
                              gate.cost_key)
-
-
-def paired_interval(
-    values: NDArray[np.float64], reference: NDArray[np.float64], resamples: int = 2000, seed: int = 0
-) -> tuple[float, float, float]:
-    """Mean difference ``values - reference`` with a 95% bootstrap interval over the entries (SKUs, periods)."""
-    diff = np.asarray(values, dtype=np.float64) - np.asarray(reference, dtype=np.float64)
-    rng = np.random.default_rng(seed)
-    picks = rng.integers(0, diff.size, size=(resamples, diff.size))
-    means = diff[picks].mean(axis=1)
-    low, high = np.quantile(means, [0.025, 0.975])
-    return float(diff.mean()), float(low), float(high)
 
 
 def fitted_process(train: NDArray[np.float64], catalog: Catalog, season: int | None) -> DemandProcess | None:
