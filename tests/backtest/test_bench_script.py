@@ -12,13 +12,11 @@ import pytest
 from hybridinv import Catalog
 from hybridinv.backtest import backtest
 from hybridinv.backtest.history import read_history
-from hybridinv.rl.history import HistoryTraining
 
 from ._data import catalog_frame, history_frame
+from .test_engine import TINY
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-TINY = HistoryTraining(validation=6, episode_periods=8, skus=8, population=4, generations=2, seeds_per_generation=1,
-                       eval_every=1, eval_seeds=(1, 2), time_limit=0.0)
 
 
 def test_the_capacity_rows_rerun_the_trained_models_of_the_suite(tmp_path: Path,
