@@ -18,18 +18,20 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import child_pids, interrupt_and_wait, signal_states
+from conftest import AS_A_TERMINAL_JOB, child_pids, interrupt_and_wait, signal_states
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads worker processes from /proc")
 
 SIGNALS = [("SIGTERM", 143), ("SIGINT", 130)]
 
 #: The command's script: a registered toy policy whose episodes take a minute (each period sleeps), and that says
-#: in STARTED when a worker has built it; SIGUSR1 dumps the stacks should the command ever hang.
+#: in STARTED when a worker has built it; SIGUSR1 dumps the stacks should the command ever hang. The command takes
+#: SIGINT as in a terminal whatever the test runner's disposition (conftest.AS_A_TERMINAL_JOB).
 _SCRIPT = textwrap.dedent(
-    """
+    f"""
     import faulthandler, signal, sys
     if __name__ == "__main__":  # bench's workers are spawned: they import this file again
+        {AS_A_TERMINAL_JOB}
         faulthandler.register(signal.SIGUSR1, all_threads=True)
         from hybridinv.policies import registry
         registry.FACTORIES["toy_slow"] = "slow_toy:slow"
@@ -174,9 +176,10 @@ def test_an_interrupted_backtest_ends_its_training_workers(tmp_path: Path, signu
 
 
 def test_the_signal_states_of_a_hung_command_show_a_blocked_sigint_in_every_thread() -> None:
-    """What a failed interruption test prints besides the stacks (the hang seen under load is unexplained: the
-    stacks showed the main thread waiting, not whether the signal was blocked, ignored or taken elsewhere)."""
-    code = ("import signal, threading, time; signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}); "
+    """What a failed interruption test prints besides the stacks (the stacks of a hung command showed its main thread
+    waiting, not whether the signal was blocked, ignored or taken elsewhere)."""
+    code = (f"{AS_A_TERMINAL_JOB}; import threading, time; "
+            "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}); "
             "threading.Thread(target=time.sleep, args=(30,), daemon=True).start(); print(flush=True); time.sleep(30)")
     process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
@@ -187,6 +190,32 @@ def test_the_signal_states_of_a_hung_command_show_a_blocked_sigint_in_every_thre
         process.wait()
     assert len(lines) == 2 and all(line.startswith(f"{process.pid}/") for line in lines), lines
     for line in lines:
-        fields = dict(part.split("=", 1) for part in line.split(": ", 1)[1].split(" ") if "=" in part)
+        fields = _fields(line)
         assert int(fields["SigBlk"], 16) & (1 << (signal.SIGINT - 1)), line  # SIGINT blocked in both threads
         assert int(fields["SigCgt"], 16) & (1 << (signal.SIGINT - 1)), line  # and caught (Python's handler)
+
+
+def _fields(line: str) -> dict[str, str]:
+    return dict(part.split("=", 1) for part in line.split(": ", 1)[1].split(" ") if "=" in part)
+
+
+def test_a_command_of_a_runner_that_ignores_sigint_takes_it_as_in_a_terminal_after_the_prefix() -> None:
+    """The cause of the interruption tests' hangs: a test runner started with SIGINT ignored passed that on, and the
+    command (Python) kept ignoring SIGINT, so the test's Ctrl-C never reached it. Started the same way, a command whose
+    first statement is conftest.AS_A_TERMINAL_JOB catches SIGINT (Python's handler) as a terminal's job does."""
+    wait = "print(flush=True); import time; time.sleep(30)"
+    runner = ("import signal, subprocess, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+              "subprocess.run([sys.executable, '-c', sys.argv[1]])")  # the runner ignores SIGINT, its command inherits
+    bit = 1 << (signal.SIGINT - 1)
+    for prefix, ignored in (("", True), (f"{AS_A_TERMINAL_JOB}; ", False)):
+        process = subprocess.Popen([sys.executable, "-c", runner, prefix + wait], stdout=subprocess.PIPE, text=True,
+                                   start_new_session=True)
+        try:
+            process.stdout.readline()  # the command runs
+            (command,) = child_pids(process.pid)
+            fields = _fields(signal_states(command).splitlines()[0])
+        finally:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        assert bool(int(fields["SigIgn"], 16) & bit) is ignored, (prefix, fields)
+        assert bool(int(fields["SigCgt"], 16) & bit) is not ignored, (prefix, fields)

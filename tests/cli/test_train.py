@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import child_pids, interrupt_and_wait
+from conftest import AS_A_TERMINAL_JOB, child_pids, interrupt_and_wait
 
 from hybridinv.cli import main
 
@@ -409,8 +409,9 @@ def test_an_interrupted_es_training_stops_with_one_line_and_its_exit_code(tmp_pa
     out = tmp_path / "m"
     args = ["train", "--scenario", "multi_10", "--algo", "es", "--out", str(out), "--workers", "2", "--population",
             "4", "--seeds-per-generation", "1", "--eval-seeds", "1", "--generations", "1000", "--time-limit", "120"]
-    script = ("import faulthandler, signal, sys; faulthandler.register(signal.SIGUSR1, all_threads=True); "
-              "from hybridinv.cli import main; main(sys.argv[1:])")  # SIGUSR1: the stacks, should it ever hang
+    script = (f"{AS_A_TERMINAL_JOB}; import faulthandler, signal, sys; "
+              "faulthandler.register(signal.SIGUSR1, all_threads=True); "  # SIGUSR1: the stacks, should it ever hang
+              "from hybridinv.cli import main; main(sys.argv[1:])")
     process = subprocess.Popen([sys.executable, "-c", script, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, start_new_session=True)  # its own process group, as a terminal's job
     try:
