@@ -151,6 +151,17 @@ def _fitted_base(ctx: BacktestContext) -> Any:
                           name="fitted_base")
 
 
+def _hybrid_validated(ctx: BacktestContext) -> Any:
+    """The shipped hybrid planned with ``plan(..., validate=True)`` every month: the validation gate
+    (:class:`~hybridinv.rl.gate.ValidatedHybrid`) on the months observed before each decision."""
+    from hybridinv.policies.registry import make
+    from hybridinv.rl.gate import ValidatedHybrid
+
+    policy = ValidatedHybrid(make("hybrid", None))  # type: ignore[arg-type]  # the shipped AdaptiveHybrid
+    ctx.fitted["hybrid_validated"] = {"periods": policy.periods, "kept": policy.kept}  # filled as it runs
+    return policy
+
+
 def _capped_base(ctx: BacktestContext) -> Any:
     from hybridinv.rl.adaptive import CappedHybrid
     from hybridinv.rl.adaptive_features import ADAPTIVE_FEATURES
@@ -203,6 +214,7 @@ POLICIES: dict[str, Callable[[BacktestContext], Any]] = {
     "dynamic_ss": _registered("dynamic_ss"),
     "mpc": _registered("mpc"),
     "hybrid": _registered("hybrid"),
+    "hybrid_validated": _hybrid_validated,
     "hybrid_trained": _trained("hybrid_trained", "forecast_ss"),
     "capped_base": _capped_base,
     "capped_trained": _trained("capped_trained", "forecast_capped"),

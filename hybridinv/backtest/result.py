@@ -363,7 +363,26 @@ class BacktestResult:
                     f"{report['base_cost_per_period']:,.1f} per period); {report['generations']} ES generations, "
                     f"{report['seconds']:.0f} s.{_base_search_text(report.get('base_search'))}",
                 ]
+        lines += self._validated_lines()
         return "\n".join(lines) + "\n"
+
+    def _validated_lines(self) -> list[str]:
+        """What the plan-time validation gate did to the hybrid (``hybrid_validated``, when it ran)."""
+        report = self.fitted.get("hybrid_validated")
+        if not report or "hybrid_validated" not in self.runs:
+            return []
+        kept = report["kept"]
+        text = (f"`hybrid_validated` (the shipped hybrid planned with `plan(..., validate=True)` every period: the "
+                f"gate replays the last {report['periods']} observed periods with the hybrid and its base and plans "
+                f"with the cheaper): the hybrid planned {sum(kept)} of the {len(kept)} test periods, its base the "
+                "others.")
+        if "hybrid" in self.runs:
+            sku, period = self.paired("hybrid_validated", "hybrid", "sku"), self.paired("hybrid_validated", "hybrid",
+                                                                                         "period")
+            mean, low, high = sku.percent
+            text += (f" `hybrid_validated` − `hybrid`: {mean:+.2f}% {_interval(low, high)} over SKUs, "
+                     f"{_interval(*period.percent[1:])} over periods.")
+        return ["", text]
 
     def figures(self) -> list[tuple[str, str]]:
         """(title, base64 PNG) of the report's plots: cost over time and fill-rate distribution."""

@@ -124,7 +124,8 @@ def _check_sources(suite: str | None, history: str | None, catalog: str | None, 
               help="Budget per period, > 0 or inf (default: derived from training).")
 @click.option("--policies", default=None,
               help="Comma-separated policies (default: all of DEFAULT_POLICIES; also forecast_capped_base_stock, "
-                   "capped_base and capped_trained, the capped hybrid trained on the window).")
+                   "capped_base, capped_trained (the capped hybrid trained on the window) and hybrid_validated "
+                   "(the shipped hybrid behind plan's validation gate every period)).")
 @click.option("--model", "models", multiple=True, help="Extra hybrid model to compare, NAME=DIR (repeatable).")
 @click.option("--horizon", type=click.IntRange(min=1), default=None,
               help="Test periods (default: all after the cutoff).")

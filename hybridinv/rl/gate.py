@@ -13,6 +13,11 @@ the base's, :func:`hybridinv.plan` plans with the base and says why.
 
 The replay is an approximation of what the hybrid would have done (the real state then
 is not known); it catches a hybrid whose corrections are wrong for this catalog.
+
+:class:`ValidatedHybrid` is the policy a planner runs who calls ``plan(..., validate=...)`` every
+period: before each decision it runs the gate on the demand and forecasts observed so far and
+decides with the hybrid or its base, so a backtest (``hybrid_validated``) measures the gate on
+held-out history.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ if TYPE_CHECKING:
     from hybridinv.core.constraints import Constraints
     from hybridinv.rl.adaptive import AdaptiveHybrid, CappedHybrid
 
-__all__ = ["GateResult", "validation_gate"]
+__all__ = ["GateResult", "ValidatedHybrid", "validation_gate"]
 
 #: Periods before the replay needed to start it (state and, without forecasts, the forecaster).
 MIN_LEAD_IN = 8
@@ -115,7 +120,7 @@ def validation_gate(
     """
     from hybridinv.backtest.setup import forecast_horizon, initial_state
     from hybridinv.demand.replay import ForecastReplay
-    from hybridinv.sim.runner import run_episode
+    from hybridinv.sim.episode import run_episode
     from hybridinv.sim.scenario import Scenario
 
     demand = np.asarray(demand_history, dtype=np.float64)
@@ -145,3 +150,60 @@ def validation_gate(
         ledger, _ = run_episode(policy, scenario, 0)  # no warnings: the policies see a simulator
         costs.append(float(ledger.summary()[scenario.cost_key]))
     return GateResult(costs[0] <= costs[1], replayed, costs[0], costs[1], source)
+
+
+class ValidatedHybrid:
+    """The hybrid planned with the validation gate every period, as ``plan(..., validate=periods)`` plans it.
+
+    Before each decision :func:`validation_gate` replays the last ``periods`` periods of the demand observed so far
+    (``obs.demand_history``; the forecasts made for them, ``obs.forecast_history``, as the planner's
+    ``forecast_history``) with the hybrid and its base, and the period is decided by the cheaper one (ties keep the
+    hybrid). The replays run on copies, so the two policies that decide keep their own state.
+    :attr:`kept` records each period's verdict (True: the hybrid decided).
+
+    Parameters
+    ----------
+    agent : AdaptiveHybrid or CappedHybrid
+    periods : int
+        Periods replayed, as ``validate=periods``; fewer while fewer than ``periods`` follow the first
+        :data:`MIN_LEAD_IN` observed periods, and the hybrid decides alone while none do.
+    name : str
+    """
+
+    def __init__(self, agent: AdaptiveHybrid | CappedHybrid, periods: int = 12, name: str = "hybrid_validated"
+                 ) -> None:
+        import copy
+
+        from hybridinv.core.errors import whole_number
+
+        if not callable(getattr(agent, "base_configuration", None)):  # as plan(validate=...) refuses it
+            raise PlanningError("the validation gate replays a hybrid's learned corrections against its base, which "
+                                "needs an adaptive hybrid (such as the shipped default)", column="agent",
+                                value=getattr(agent, "name", type(agent).__name__))
+        self.agent = agent
+        self.base = agent.base_configuration(name=f"{agent.name}_base")
+        self.periods = whole_number(periods, "periods", 1)
+        self.name = name
+        self.kept: list[bool] = []
+        self._replayed = copy.deepcopy(agent)  # the gate's run_episode resets the policies it replays
+
+    def reset(self, scenario: Any = None) -> None:
+        self.kept.clear()  # the same list: a backtest's report holds it
+        for policy in (self.agent, self.base):
+            policy.reset(scenario)
+
+    def _chosen(self, obs: Any) -> Any:
+        observed = int(obs.observed_periods)
+        if observed <= MIN_LEAD_IN:  # plan(validate=True) refuses such a history; nothing to judge the hybrid on
+            self.kept.append(True)
+            return self.agent
+        result = validation_gate(self._replayed, obs.catalog, obs.constraints, obs.demand_history(observed),
+                                 obs.forecast_history(observed), obs.lost_sales, self.periods)
+        self.kept.append(result.use_hybrid)
+        return self.agent if result.use_hybrid else self.base
+
+    def decide(self, obs: Any) -> Any:
+        return self._chosen(obs).decide(obs)
+
+    def act(self, obs: Any) -> NDArray[np.float64]:
+        return np.asarray(self._chosen(obs).act(obs), dtype=np.float64)

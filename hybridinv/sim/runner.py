@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from hybridinv.core.errors import PlanningError, flag, require_policy
+from hybridinv.sim.episode import run_episode
 from hybridinv.sim.ledger import Ledger
 from hybridinv.sim.scenario import Scenario
 from hybridinv.sim.seeds import seed_numbers
-from hybridinv.sim.simulator import Simulator
 
 if TYPE_CHECKING:
     from hybridinv.policies.base import BatchPolicy, Policy
@@ -21,40 +21,6 @@ __all__ = ["BATCH_EPISODES", "run_batch", "run_episode", "simulate", "supports_b
 
 #: Most episodes :func:`simulate` runs in one batch (more seeds run as several batches).
 BATCH_EPISODES: int = 32
-
-
-def run_episode(
-    policy: Policy,
-    scenario: Scenario,
-    seed: int,
-    periods: int | None = None,
-    track: Iterable[int] | None = None,
-    per_sku_costs: bool = False,
-) -> tuple[Ledger, float]:
-    """Simulate one episode; return its ledger and the mean decision time per period (s).
-
-    ``per_sku_costs=True`` records each period's cost per SKU (``ledger.sku_costs``).
-
-    The repair layer's :class:`~hybridinv.ConstraintViolationWarning` (stock already
-    above capacity, so nothing more can be ordered into that receipt period) is not
-    issued in simulation — the library's policies call the repair with ``warn=False``
-    when their observation comes from a simulator, since it is a normal consequence of
-    demand below forecast and the ledger records capacity use and overflow at receipt.
-    No global warning state is touched, so episodes may run in threads.
-    """
-    tracked = None if track is None else list(track)
-    sim = Simulator(scenario, periods=periods, track=tracked, per_sku_costs=per_sku_costs)
-    reset = getattr(policy, "reset", None)
-    if callable(reset):
-        reset(scenario)
-    obs = sim.reset(seed=seed)
-    decide_time = 0.0
-    while not sim.done:
-        start = time.perf_counter()
-        orders = policy.act(obs)
-        decide_time += time.perf_counter() - start
-        obs = sim.step(orders)
-    return sim.ledger, decide_time / sim.periods
 
 
 def supports_batch(policy: object) -> bool:

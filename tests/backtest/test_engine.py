@@ -78,8 +78,9 @@ def test_changing_the_test_periods_changes_nothing_decided_before_them() -> None
     later = months[30:]  # test periods 7..12 (the test starts at month 25)
     rng = np.random.default_rng(9)
     changed[later] = rng.poisson(80.0, size=(len(frame), len(later)))
-    policies = (*FAST, "hybrid_trained")
+    policies = (*FAST, "hybrid_trained", "hybrid_validated")
     a, b = _run(frame, policies=policies), _run(changed, policies=policies)
+    assert a.fitted["hybrid_validated"]["kept"][:7] == b.fitted["hybrid_validated"]["kept"][:7]
     for key in ("static_ss", "static_base_stock"):
         np.testing.assert_array_equal(a.fitted[key].order_up_to, b.fitted[key].order_up_to)
         np.testing.assert_array_equal(a.fitted[key].reorder_point, b.fitted[key].reorder_point)
@@ -436,7 +437,8 @@ def test_every_backtest_policy_is_classed_as_classical_or_learned() -> None:
 
     # a policy added to POLICIES without a class would be compared as a learned one
     assert set(CLASSICAL_POLICIES) <= set(POLICIES)
-    assert set(POLICIES) - set(CLASSICAL_POLICIES) == {"hybrid", "hybrid_trained", "capped_trained"}
+    assert set(POLICIES) - set(CLASSICAL_POLICIES) == {"hybrid", "hybrid_trained", "capped_trained",
+                                                       "hybrid_validated"}
 
 
 def test_model_dir_takes_the_trained_models_together_once_every_policy_has_run(
@@ -540,3 +542,23 @@ def test_fitted_base_is_the_hybrid_base_with_the_capacity_utilization_a_trained_
     assert result.runs["fitted_base"].kpis["valued_cost"] == pytest.approx(cost, rel=1e-12)
     if search["chosen"] == 0.7:
         assert cost == pytest.approx(result.runs["hybrid_base"].kpis["valued_cost"], rel=1e-12)
+
+
+def test_the_validated_hybrid_row_says_how_often_the_gate_kept_the_hybrid_and_what_it_cost() -> None:
+    """``hybrid_validated``: the shipped hybrid behind plan()'s validation gate every month. It plans each month with
+    the hybrid or its base (orders equal to one of theirs), and the summary counts the months and compares."""
+    result = _run(history_frame(), policies=("hybrid_base", "hybrid", "hybrid_validated"))
+    kept = result.fitted["hybrid_validated"]["kept"]
+    assert len(kept) == 12 and result.fitted["hybrid_validated"]["periods"] == 12
+    assert 0 < sum(kept) < 12  # here the gate switches: the hybrid in month 4 only
+    # until the first switch one policy plans every month from the common start: its orders, month by month
+    switch = next(t for t in range(12) if kept[t] != kept[0])
+    planner = result.runs["hybrid" if kept[0] else "hybrid_base"].orders
+    np.testing.assert_array_equal(result.runs["hybrid_validated"].orders[:switch], planner[:switch])
+    assert not np.array_equal(result.runs["hybrid_validated"].orders, planner)
+    text = result.summary_markdown()
+    line = next(row for row in text.splitlines() if row.startswith("`hybrid_validated` (the shipped hybrid"))
+    assert f"the hybrid planned {sum(kept)} of the 12 test periods, its base the others." in line
+    mean, low, high = result.paired("hybrid_validated", "hybrid", "sku").percent
+    assert f"`hybrid_validated` − `hybrid`: {mean:+.2f}% [{low:+.2f}, {high:+.2f}] over SKUs" in line
+    assert "hybrid_validated" not in _run(history_frame(), policies=("hybrid",)).summary_markdown()

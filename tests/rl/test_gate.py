@@ -153,3 +153,67 @@ def test_a_capped_hybrid_is_gated_against_its_own_base(tmp_path: Path) -> None:
         passed = hybridinv.plan(state, catalog, demand_history=history, model=zero, validate=6)
     gate = passed.attrs["diagnostics"]["validation_gate"]
     assert gate["use_hybrid"] is True and gate["hybrid_cost"] == gate["base_cost"]
+
+
+def _backtest_scenario():  # type: ignore[no-untyped-def]
+    """The test periods of a small synthetic backtest (24 training months, 12 test months), as its policies see them."""
+    from backtest._data import catalog_frame, history_frame
+
+    from hybridinv.backtest import backtest
+
+    return backtest(history_frame(), catalog_frame(), 24, policies=("hybrid_base",)).scenario
+
+
+def _switching() -> np.ndarray:
+    """Corrections (5% below the forecast, safety factors + 0.3) that the gate keeps in 9 of the 12 test months of
+    :func:`_backtest_scenario` and rejects in months 3, 8 and 10."""
+    weights = np.zeros(SHAPE)
+    weights[0, 0], weights[1, 0] = -0.05, 0.3
+    return weights
+
+
+def test_the_validated_hybrid_runs_the_gate_each_period_on_the_history_observed_before_it() -> None:
+    """Each period's verdict is the gate's on the demand and forecasts of every period before it, sliced here from the
+    scenario's own arrays (training months, then the test months already played), not read through the
+    observation; the period is then decided by the verdict's policy."""
+    from hybridinv.rl.gate import ValidatedHybrid
+    from hybridinv.sim.runner import run_episode
+
+    scenario = _backtest_scenario()
+    agent = AdaptiveHybrid(_switching())
+    validated = ValidatedHybrid(agent, periods=12)
+    ledger, _ = run_episode(validated, scenario, 0, track=range(scenario.n_skus))
+    path = scenario.demand.sample(np.random.default_rng(0), scenario.periods)  # a replay: the recorded months
+    realized = np.concatenate([path.past_realized, path.realized])  # periods x SKUs
+    expected = np.concatenate([path.past_expected, path.expected])
+    start = path.past_realized.shape[0]
+    verdicts = [validation_gate(AdaptiveHybrid(_switching()), scenario.catalog, scenario.constraints,
+                                realized[: start + t].T, expected[: start + t].T, scenario.lost_sales, 12).use_hybrid
+                for t in range(scenario.periods)]
+    assert validated.kept == verdicts and len(verdicts) == 12
+    assert 0 < sum(verdicts) < 12  # both policies plan some months: the test checks the switching
+    # the periods replay as the two policies would have decided them: orders of the kept one, period by period
+    from hybridinv.sim.simulator import Simulator
+
+    sim, base = Simulator(scenario), agent.base_configuration()
+    for policy in (agent, base):
+        policy.reset(scenario)
+    obs = sim.reset(seed=0)
+    for t, kept in enumerate(verdicts):
+        chosen = agent if kept else base
+        orders = chosen.act(obs)
+        np.testing.assert_array_equal(orders, ledger.track_orders[t])
+        obs = sim.step(orders)
+
+
+def test_the_validated_hybrid_refuses_a_policy_without_a_base_and_a_bad_period_count() -> None:
+    from hybridinv.policies.classical import BaseStock
+    from hybridinv.rl.gate import ValidatedHybrid
+
+    with pytest.raises(PlanningError, match="needs an adaptive hybrid") as info:
+        ValidatedHybrid(BaseStock(np.full(3, 10.0)))  # type: ignore[arg-type]
+    assert info.value.column == "agent"
+    for bad in (0, -1, 2.5, "12"):
+        with pytest.raises(PlanningError) as info:
+            ValidatedHybrid(AdaptiveHybrid(zero_weights()), periods=bad)  # type: ignore[arg-type]
+        assert info.value.column == "periods"
