@@ -158,7 +158,8 @@ def _hybrid_validated(ctx: BacktestContext) -> Any:
     from hybridinv.rl.gate import ValidatedHybrid
 
     policy = ValidatedHybrid(make("hybrid", None))  # type: ignore[arg-type]  # the shipped AdaptiveHybrid
-    ctx.fitted["hybrid_validated"] = {"periods": policy.periods, "kept": policy.kept}  # filled as it runs
+    ctx.fitted["hybrid_validated"] = {"periods": policy.periods, "rule": policy.rule,
+                                      "kept": policy.kept}  # filled as it runs
     return policy
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from hybridinv.bench.stats import bootstrap_mean
 from hybridinv.core.errors import PlanningError, whole_number
 from hybridinv.core.outputs import markdown_text as _md
 from hybridinv.core.outputs import output_directory, replace_files, write_csv
@@ -118,18 +119,6 @@ def _base_search_text(search: dict[str, Any] | None) -> str:
     chosen = search["chosen"]
     return (f" Its base's capacity_utilization, {'none' if chosen is None else f'{chosen:g}'}, was the cheapest "
             f"on the held-out periods ({tried} per period).")
-
-
-def bootstrap_mean(values: NDArray[np.float64], resamples: int = 2000, seed: int = 0) -> tuple[float, float, float]:
-    """Mean of ``values`` and its 95% percentile-bootstrap interval (seeded)."""
-    arr = np.asarray(values, dtype=np.float64)
-    if arr.size == 0:
-        return math.nan, math.nan, math.nan
-    rng = np.random.default_rng(seed)
-    picks = rng.integers(0, arr.size, size=(resamples, arr.size))
-    means = arr[picks].mean(axis=1)
-    low, high = np.quantile(means, [0.025, 0.975])
-    return float(arr.mean()), float(low), float(high)
 
 
 def _interval(low: float, high: float) -> str:
@@ -374,8 +363,8 @@ class BacktestResult:
         kept = report["kept"]
         text = (f"`hybrid_validated` (the shipped hybrid planned with `plan(..., validate=True)` every period: the "
                 f"gate replays the last {report['periods']} observed periods with the hybrid and its base and plans "
-                f"with the cheaper): the hybrid planned {sum(kept)} of the {len(kept)} test periods, its base the "
-                "others.")
+                f"with the base when the hybrid was dearer, rule '{report['rule']}'): the hybrid planned {sum(kept)} "
+                f"of the {len(kept)} test periods and its base {len(kept) - sum(kept)}.")
         if "hybrid" in self.runs:
             sku, period = self.paired("hybrid_validated", "hybrid", "sku"), self.paired("hybrid_validated", "hybrid",
                                                                                          "period")

@@ -8,8 +8,11 @@ under the planner's catalog and constraints, from the same steady starting state
 (:func:`hybridinv.backtest.setup.initial_state` of the periods before). The forecasts of
 the replayed periods are the ones the planner made for them (``forecast_history``: the
 forecast of each period, repeated over the lead time) or, without them, those of a
-rolling forecaster fitted on the periods before the replay. If the hybrid's cost is above
-the base's, :func:`hybridinv.plan` plans with the base and says why.
+rolling forecaster fitted on the periods before the replay. When the hybrid would have cost
+more than its base beyond the noise, :func:`hybridinv.plan` plans with the base and says why
+(:data:`GATE_RULES`: by default the paired 95% bootstrap intervals of the difference over SKUs
+and over periods must both lie above zero; ``"total"``, the rule until 2026-12-07, falls back
+whenever the total is higher, and on the car-parts backtest its switches on noise cost 0.48%).
 
 The replay is an approximation of what the hybrid would have done (the real state then
 is not known); it catches a hybrid whose corrections are wrong for this catalog.
@@ -28,17 +31,23 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridinv.core.errors import PlanningError
+from hybridinv.core.errors import PlanningError, near_names
 
 if TYPE_CHECKING:
     from hybridinv.core.catalog import Catalog
     from hybridinv.core.constraints import Constraints
     from hybridinv.rl.adaptive import AdaptiveHybrid, CappedHybrid
 
-__all__ = ["GateResult", "ValidatedHybrid", "validation_gate"]
+__all__ = ["GATE_RULES", "GateResult", "ValidatedHybrid", "validation_gate"]
 
 #: Periods before the replay needed to start it (state and, without forecasts, the forecaster).
 MIN_LEAD_IN = 8
+
+#: How the gate judges the replay (the names of the training gate's rules, ``hybridinv.rl.history.GATE_RULES``: in
+#: both the policy in place stays unless the evidence against it clears the noise). ``"interval"``: fall back to
+#: the base when the paired 95% bootstrap intervals of (hybrid - base) cost over SKUs (per-SKU totals) and over
+#: periods (per-period totals) both lie above zero; ``"total"``: whenever the hybrid's total is higher.
+GATE_RULES: tuple[str, ...] = ("interval", "total")
 
 
 @dataclass(frozen=True)
@@ -50,14 +59,34 @@ class GateResult:
     hybrid_cost: float
     base_cost: float
     forecasts: str
+    rule: str = "interval"
+    #: paired 95% bootstrap intervals of (hybrid - base) in % of the base's cost over the replay: over SKUs (their
+    #: totals) and over periods (theirs)
+    sku_interval: tuple[float, float] = (0.0, 0.0)
+    period_interval: tuple[float, float] = (0.0, 0.0)
+
+    @property
+    def difference(self) -> float:
+        """(hybrid - base) in % of the base's cost over the replay."""
+        return 100.0 * (self.hybrid_cost - self.base_cost) / max(abs(self.base_cost), 1e-12)
 
     @property
     def reason(self) -> str:
         verdict = "keeps the hybrid" if self.use_hybrid else "falls back to the base policy"
+        (sku_low, sku_high), (period_low, period_high) = self.sku_interval, self.period_interval
+        if self.rule == "total":
+            judged = "rule 'total': the lower total decides"
+        elif self.use_hybrid and self.difference > 0.0:
+            judged = "dearer, but not beyond the noise: a 95% interval reaches zero"
+        elif not self.use_hybrid:
+            judged = "dearer beyond the noise: both 95% intervals above zero"
+        else:
+            judged = "not dearer"
         return (
             f"validation gate {verdict}: over the last {self.periods} periods of demand_history "
             f"(forecasts: {self.forecasts}) the hybrid would have cost {self.hybrid_cost:,.2f} per period, "
-            f"its base {self.base_cost:,.2f}"
+            f"its base {self.base_cost:,.2f} ({self.difference:+.3f}%, [{sku_low:+.3f}, {sku_high:+.3f}] over SKUs, "
+            f"[{period_low:+.3f}, {period_high:+.3f}] over periods; {judged})"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -67,8 +96,27 @@ class GateResult:
             "hybrid_cost": self.hybrid_cost,
             "base_cost": self.base_cost,
             "forecasts": self.forecasts,
+            "rule": self.rule,
+            "difference_pct": self.difference,
+            "sku_interval_pct": list(self.sku_interval),
+            "period_interval_pct": list(self.period_interval),
             "reason": self.reason,
         }
+
+
+def _percent_intervals(hybrid: NDArray[np.float64], base: NDArray[np.float64]
+                       ) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The paired 95% bootstrap intervals of (hybrid - base), costs of shape (periods, n), over SKUs and over
+    periods, in % of the base's total (a mean per SKU times the SKUs, a mean per period times the periods)."""
+    from hybridinv.bench.stats import bootstrap_mean
+
+    total = max(abs(float(base.sum())), 1e-12)
+    out = []
+    for axis in (0, 1):  # per-SKU totals (summed over periods), per-period totals (summed over SKUs)
+        _, low, high = bootstrap_mean(hybrid.sum(axis=axis) - base.sum(axis=axis))
+        scale = 100.0 * base.shape[1 - axis] / total
+        out.append((low * scale, high * scale))
+    return out[0], out[1]
 
 
 def _replay_forecast(
@@ -99,6 +147,7 @@ def validation_gate(
     forecast_history: NDArray[np.float64] | None = None,
     lost_sales: bool = True,
     periods: int = 12,
+    rule: str = "interval",
 ) -> GateResult:
     """Replay the last ``periods`` periods with the hybrid and its base (see the module notes).
 
@@ -112,17 +161,22 @@ def validation_gate(
     lost_sales : bool
     periods : int
         Periods replayed; at least :data:`MIN_LEAD_IN` periods must precede them.
+    rule : {"interval", "total"}
+        :data:`GATE_RULES`: fall back when the hybrid is dearer beyond the noise (default) or whenever its total is.
 
     Raises
     ------
     PlanningError
-        When the history is too short.
+        When the history is too short, or for an unknown rule.
     """
     from hybridinv.backtest.setup import forecast_horizon, initial_state
     from hybridinv.demand.replay import ForecastReplay
     from hybridinv.sim.episode import run_episode
     from hybridinv.sim.scenario import Scenario
 
+    if rule not in GATE_RULES:
+        raise PlanningError(f"must be one of {list(GATE_RULES)}{near_names(rule, GATE_RULES)}", column="rule",
+                            value=rule)
     demand = np.asarray(demand_history, dtype=np.float64)
     length = demand.shape[1]
     replayed = min(int(periods), length - MIN_LEAD_IN)
@@ -145,11 +199,14 @@ def validation_gate(
         cost_basis="valued",
     )
     base = agent.base_configuration()
-    costs = []
+    costs, matrices = [], []
     for policy in (agent, base):
-        ledger, _ = run_episode(policy, scenario, 0)  # no warnings: the policies see a simulator
+        ledger, _ = run_episode(policy, scenario, 0, per_sku_costs=True)  # no warnings: the policies see a simulator
         costs.append(float(ledger.summary()[scenario.cost_key]))
-    return GateResult(costs[0] <= costs[1], replayed, costs[0], costs[1], source)
+        matrices.append(ledger.sku_basis_costs())
+    by_sku, by_period = _percent_intervals(matrices[0], matrices[1])
+    dearer = costs[0] > costs[1] and (rule == "total" or (by_sku[0] > 0.0 and by_period[0] > 0.0))
+    return GateResult(not dearer, replayed, costs[0], costs[1], source, rule, by_sku, by_period)
 
 
 class ValidatedHybrid:
@@ -157,9 +214,10 @@ class ValidatedHybrid:
 
     Before each decision :func:`validation_gate` replays the last ``periods`` periods of the demand observed so far
     (``obs.demand_history``; the forecasts made for them, ``obs.forecast_history``, as the planner's
-    ``forecast_history``) with the hybrid and its base, and the period is decided by the cheaper one (ties keep the
-    hybrid). The replays run on copies, so the two policies that decide keep their own state.
-    :attr:`kept` records each period's verdict (True: the hybrid decided).
+    ``forecast_history``) with the hybrid and its base, and the period is decided by the base when the hybrid was
+    dearer by ``rule`` (by default beyond the noise), else by the hybrid. The replays run on copies, so the two
+    policies that decide keep their own state. :attr:`kept` records each period's verdict (True: the hybrid
+    decided).
 
     Parameters
     ----------
@@ -167,11 +225,13 @@ class ValidatedHybrid:
     periods : int
         Periods replayed, as ``validate=periods``; fewer while fewer than ``periods`` follow the first
         :data:`MIN_LEAD_IN` observed periods, and the hybrid decides alone while none do.
+    rule : {"interval", "total"}
+        :data:`GATE_RULES` (``plan()`` judges by ``"interval"``).
     name : str
     """
 
-    def __init__(self, agent: AdaptiveHybrid | CappedHybrid, periods: int = 12, name: str = "hybrid_validated"
-                 ) -> None:
+    def __init__(self, agent: AdaptiveHybrid | CappedHybrid, periods: int = 12, rule: str = "interval",
+                 name: str = "hybrid_validated") -> None:
         import copy
 
         from hybridinv.core.errors import whole_number
@@ -183,6 +243,10 @@ class ValidatedHybrid:
         self.agent = agent
         self.base = agent.base_configuration(name=f"{agent.name}_base")
         self.periods = whole_number(periods, "periods", 1)
+        if rule not in GATE_RULES:
+            raise PlanningError(f"must be one of {list(GATE_RULES)}{near_names(rule, GATE_RULES)}", column="rule",
+                                value=rule)
+        self.rule = rule
         self.name = name
         self.kept: list[bool] = []
         self._replayed = copy.deepcopy(agent)  # the gate's run_episode resets the policies it replays
@@ -198,7 +262,7 @@ class ValidatedHybrid:
             self.kept.append(True)
             return self.agent
         result = validation_gate(self._replayed, obs.catalog, obs.constraints, obs.demand_history(observed),
-                                 obs.forecast_history(observed), obs.lost_sales, self.periods)
+                                 obs.forecast_history(observed), obs.lost_sales, self.periods, self.rule)
         self.kept.append(result.use_hybrid)
         return self.agent if result.use_hybrid else self.base
 

@@ -55,7 +55,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridinv.backtest.result import bootstrap_mean
 from hybridinv.backtest.search import demand_window
 from hybridinv.backtest.setup import (
     ConstraintRule,
@@ -64,6 +63,7 @@ from hybridinv.backtest.setup import (
     resolve_constraints,
     training_scenario,
 )
+from hybridinv.bench.stats import bootstrap_mean
 from hybridinv.core._observed import observed_mean
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
@@ -501,7 +501,7 @@ def cost_verdict(trained_costs: NDArray[np.float64], base_costs: NDArray[np.floa
     (periods, n)) of the trained weights and of their base (:data:`GATE_RULES`).
 
     ``"interval"`` keeps the weights only when the paired 95% bootstrap intervals of the difference
-    (:func:`~hybridinv.backtest.result.bootstrap_mean`, as the backtest's intervals) over SKUs (per-SKU totals)
+    (:func:`~hybridinv.bench.stats.bootstrap_mean`, as the backtest's intervals) over SKUs (per-SKU totals)
     and over periods (per-period totals) both lie below zero: cheaper across the catalog, and in enough of the
     months that the saving is not one good month;
     ``"total"`` whenever their total is lower. The reason gives the difference in % of the base's cost with both

@@ -115,7 +115,8 @@ def test_the_gate_values_the_stock_left_at_the_end_of_the_replay(monkeypatch: py
     past = forecasts.drop(columns="sku").to_numpy(dtype=float)
     lean = np.zeros(SHAPE)
     lean[0, 0] = -0.1
-    valued = validation_gate(AdaptiveHybrid(lean), cat, Constraints(), demand, past, periods=12)
+    # the rule of totals: this test is about the cost basis, not the noise (the saving is within it)
+    valued = validation_gate(AdaptiveHybrid(lean), cat, Constraints(), demand, past, periods=12, rule="total")
     assert not valued.use_hybrid and valued.hybrid_cost > valued.base_cost
     purchases = functools.partial(scenario_module.Scenario, cost_basis="purchases")
 
@@ -124,7 +125,7 @@ def test_the_gate_values_the_stock_left_at_the_end_of_the_replay(monkeypatch: py
         return purchases(**fields)
 
     monkeypatch.setattr(scenario_module, "Scenario", on_purchases)
-    bought = validation_gate(AdaptiveHybrid(lean), cat, Constraints(), demand, past, periods=12)
+    bought = validation_gate(AdaptiveHybrid(lean), cat, Constraints(), demand, past, periods=12, rule="total")
     assert bought.use_hybrid and bought.hybrid_cost < bought.base_cost
 
 
@@ -164,15 +165,21 @@ def _backtest_scenario():  # type: ignore[no-untyped-def]
     return backtest(history_frame(), catalog_frame(), 24, policies=("hybrid_base",)).scenario
 
 
-def _switching() -> np.ndarray:
-    """Corrections (5% below the forecast, safety factors + 0.3) that the gate keeps in 9 of the 12 test months of
-    :func:`_backtest_scenario` and rejects in months 3, 8 and 10."""
+def _switching(forecast: float, safety: float) -> np.ndarray:
+    """Corrections of the forecast level (log-multiplier) and of the safety factors, everywhere."""
     weights = np.zeros(SHAPE)
-    weights[0, 0], weights[1, 0] = -0.05, 0.3
+    weights[0, 0], weights[1, 0] = forecast, safety
     return weights
 
 
-def test_the_validated_hybrid_runs_the_gate_each_period_on_the_history_observed_before_it() -> None:
+# corrections the gate keeps in some test months of _backtest_scenario and rejects in others, by each rule: -20% on
+# the forecast and safety factors + 0.5 (interval: 8 of 12 kept), -5% and + 0.3 (total: 9 of 12)
+SWITCHING = [("interval", (-0.2, 0.5)), ("total", (-0.05, 0.3))]
+
+
+@pytest.mark.parametrize(("rule", "weights"), SWITCHING)
+def test_the_validated_hybrid_runs_the_gate_each_period_on_the_history_observed_before_it(
+        rule: str, weights: tuple[float, float]) -> None:
     """Each period's verdict is the gate's on the demand and forecasts of every period before it, sliced here from the
     scenario's own arrays (training months, then the test months already played), not read through the
     observation; the period is then decided by the verdict's policy."""
@@ -180,16 +187,16 @@ def test_the_validated_hybrid_runs_the_gate_each_period_on_the_history_observed_
     from hybridinv.sim.runner import run_episode
 
     scenario = _backtest_scenario()
-    agent = AdaptiveHybrid(_switching())
-    validated = ValidatedHybrid(agent, periods=12)
+    agent = AdaptiveHybrid(_switching(*weights))
+    validated = ValidatedHybrid(agent, periods=12, rule=rule)
     ledger, _ = run_episode(validated, scenario, 0, track=range(scenario.n_skus))
     path = scenario.demand.sample(np.random.default_rng(0), scenario.periods)  # a replay: the recorded months
     realized = np.concatenate([path.past_realized, path.realized])  # periods x SKUs
     expected = np.concatenate([path.past_expected, path.expected])
     start = path.past_realized.shape[0]
-    verdicts = [validation_gate(AdaptiveHybrid(_switching()), scenario.catalog, scenario.constraints,
-                                realized[: start + t].T, expected[: start + t].T, scenario.lost_sales, 12).use_hybrid
-                for t in range(scenario.periods)]
+    verdicts = [validation_gate(AdaptiveHybrid(_switching(*weights)), scenario.catalog, scenario.constraints,
+                                realized[: start + t].T, expected[: start + t].T, scenario.lost_sales, 12,
+                                rule).use_hybrid for t in range(scenario.periods)]
     assert validated.kept == verdicts and len(verdicts) == 12
     assert 0 < sum(verdicts) < 12  # both policies plan some months: the test checks the switching
     # the periods replay as the two policies would have decided them: orders of the kept one, period by period
@@ -217,3 +224,44 @@ def test_the_validated_hybrid_refuses_a_policy_without_a_base_and_a_bad_period_c
         with pytest.raises(PlanningError) as info:
             ValidatedHybrid(AdaptiveHybrid(zero_weights()), periods=bad)  # type: ignore[arg-type]
         assert info.value.column == "periods"
+
+
+def test_the_interval_rule_keeps_a_hybrid_that_is_dearer_within_the_noise_and_the_total_rule_does_not() -> None:
+    """In the months where the rule of totals falls back on a small excess, the default rule keeps the hybrid: the
+    excess lies inside a 95% interval that reaches zero. Both intervals contain the difference they are around
+    (the mean per SKU and the mean per period, scaled to % of the base's cost, are the same number)."""
+    scenario = _backtest_scenario()
+    path = scenario.demand.sample(np.random.default_rng(0), scenario.periods)
+    realized = np.concatenate([path.past_realized, path.realized]).T
+    expected = np.concatenate([path.past_expected, path.expected]).T
+    start = path.past_realized.shape[0]
+    noisy = 0
+    for t in range(scenario.periods):
+        args = (scenario.catalog, scenario.constraints, realized[:, : start + t], expected[:, : start + t],
+                scenario.lost_sales, 12)
+        total = validation_gate(AdaptiveHybrid(_switching(-0.05, 0.3)), *args, rule="total")
+        interval = validation_gate(AdaptiveHybrid(_switching(-0.05, 0.3)), *args)
+        assert (total.hybrid_cost, total.base_cost) == (interval.hybrid_cost, interval.base_cost)
+        for low, high in (interval.sku_interval, interval.period_interval):
+            assert low - 1e-9 <= interval.difference <= high + 1e-9
+        if not total.use_hybrid:
+            noisy += 1
+            assert interval.use_hybrid and interval.difference > 0.0
+            assert min(interval.sku_interval[0], interval.period_interval[0]) <= 0.0
+            assert "not beyond the noise" in interval.reason and "falls back" in total.reason
+            assert interval.to_dict()["rule"] == "interval" and total.to_dict()["rule"] == "total"
+    assert noisy == 3  # months 3, 8 and 10 of 12
+
+
+def test_an_unknown_gate_rule_names_the_rule_and_the_near_one() -> None:
+    from hybridinv.rl.gate import ValidatedHybrid
+
+    catalog, _, history, _ = _inputs()
+    demand = history.drop(columns="sku").to_numpy(dtype=float)
+    with pytest.raises(PlanningError, match="'total'") as info:
+        validation_gate(AdaptiveHybrid(zero_weights()), Catalog.from_frame(catalog), Constraints(), demand,
+                        rule="totl")
+    assert info.value.column == "rule" and info.value.value == "totl"
+    with pytest.raises(PlanningError, match="interval") as info:
+        ValidatedHybrid(AdaptiveHybrid(zero_weights()), rule="intervals")
+    assert info.value.column == "rule"
