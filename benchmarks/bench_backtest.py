@@ -7,7 +7,8 @@ test months, rolling forecasts, capacity and budget from the training months) th
 runs every policy of ``hybridinv.backtest.DEFAULT_POLICIES`` — including the shipped default
 hybrid and a hybrid trained on the training window under the same time budget — and the
 forecast capped base-stock with its hybrid (``CAPPED``: the classical rule, the capped hybrid
-with zero weights, and one trained on the window from zero under the same budget), writes the
+with zero weights, and one trained on the window from zero under the same budget) and the shipped hybrid behind
+``plan()``'s validation gate every month (``hybrid_validated``), writes the
 reports to ``benchmarks/out/backtest_<suite>/`` and the summary to the ``backtest`` section
 of RESULTS.md. With ``--capacity-scenarios`` it also reruns the hybrids and their base with
 1.5x the derived capacity and without any limit (the trained model is reused).
@@ -33,8 +34,9 @@ TIMING_NOTE = (
     "host, `mpc` included (its MILP stops at a node limit, not a time limit; another CPU can take HiGHS down "
     "other floating-point paths: car parts' mpc is 86,416.3 on an AMD EPYC and 86,408.4 on an Intel Xeon)."
 )
-#: the forecast capped base-stock and its hybrid, run after the default policies
-CAPPED = ("forecast_capped_base_stock", "capped_base", "capped_trained")
+#: the forecast capped base-stock and its hybrid, and the shipped hybrid behind the plan-time gate, run after the
+#: default policies
+CAPPED = ("forecast_capped_base_stock", "capped_base", "capped_trained", "hybrid_validated")
 TARGET_PAIRS = (("hybrid_trained", "static_ss"), ("hybrid_trained", "hybrid_base"),
                 ("hybrid_trained", "fitted_base"), ("hybrid", "hybrid_base"),
                 ("hybrid_trained", "static_base_stock"), ("capped_trained", "capped_base"),
