@@ -293,14 +293,12 @@ def record_episode(
     track: Iterable[int] | None = None,
 ) -> OutcomeLedger:
     """Simulate one episode (as :func:`hybridinv.sim.run_episode`) into an :class:`OutcomeLedger`."""
+    from hybridinv.sim.episode import play, reset_policy
     from hybridinv.sim.simulator import Simulator
 
     sim = Simulator(scenario, periods=periods, track=None if track is None else list(track))
-    reset = getattr(policy, "reset", None)
-    if callable(reset):
-        reset(scenario)
+    reset_policy(policy, scenario)
     obs = sim.reset(seed=seed)
     ledger = OutcomeLedger.attach(sim, keep_outcome=False)
-    while not sim.done:
-        obs = sim.step(policy.act(obs))
+    play(sim, obs, policy.act)
     return ledger

@@ -8,8 +8,8 @@ A module of its own because it needs nothing but the simulator: the plan-time va
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from hybridinv.sim.ledger import Ledger
 from hybridinv.sim.scenario import Scenario
@@ -18,7 +18,26 @@ from hybridinv.sim.simulator import Simulator
 if TYPE_CHECKING:
     from hybridinv.policies.base import Policy
 
-__all__ = ["run_episode"]
+__all__ = ["play", "reset_policy", "run_episode"]
+
+
+def reset_policy(policy: object, scenario: Scenario) -> None:
+    """``policy.reset(scenario)`` where the policy has one (the start of an episode or a batch of them)."""
+    reset = getattr(policy, "reset", None)
+    if callable(reset):
+        reset(scenario)
+
+
+def play(sim: Any, obs: Any, act: Callable[[Any], Any]) -> float:
+    """Step ``sim`` (a :class:`Simulator` or a batch simulator, reset to ``obs``) with ``act(obs)`` to its end; the
+    seconds spent in ``act``."""
+    decide_time = 0.0
+    while not sim.done:
+        start = time.perf_counter()
+        orders = act(obs)
+        decide_time += time.perf_counter() - start
+        obs = sim.step(orders)
+    return decide_time
 
 
 def run_episode(
@@ -42,14 +61,6 @@ def run_episode(
     """
     tracked = None if track is None else list(track)
     sim = Simulator(scenario, periods=periods, track=tracked, per_sku_costs=per_sku_costs)
-    reset = getattr(policy, "reset", None)
-    if callable(reset):
-        reset(scenario)
-    obs = sim.reset(seed=seed)
-    decide_time = 0.0
-    while not sim.done:
-        start = time.perf_counter()
-        orders = policy.act(obs)
-        decide_time += time.perf_counter() - start
-        obs = sim.step(orders)
+    reset_policy(policy, scenario)
+    decide_time = play(sim, sim.reset(seed=seed), policy.act)
     return sim.ledger, decide_time / sim.periods

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from hybridinv.core.errors import PlanningError, flag, require_policy
-from hybridinv.sim.episode import run_episode
+from hybridinv.sim.episode import play, reset_policy, run_episode
 from hybridinv.sim.ledger import Ledger
 from hybridinv.sim.scenario import Scenario
 from hybridinv.sim.seeds import seed_numbers
@@ -45,16 +44,8 @@ def run_batch(
 
     seed_list = [int(s) for s in seeds]
     sim = BatchSimulator(scenario, periods=periods)
-    reset = getattr(policy, "reset", None)
-    if callable(reset):
-        reset(scenario)
-    obs = sim.reset(seeds=seed_list)
-    decide_time = 0.0
-    while not sim.done:
-        start = time.perf_counter()
-        orders = policy.act_batch(obs)
-        decide_time += time.perf_counter() - start
-        obs = sim.step(orders)
+    reset_policy(policy, scenario)
+    decide_time = play(sim, sim.reset(seeds=seed_list), policy.act_batch)
     return [sim.ledger(e) for e in range(len(seed_list))], decide_time / (sim.periods * len(seed_list))
 
 
