@@ -104,6 +104,14 @@ class GateResult:
         }
 
 
+def _check_rule(rule: object) -> str:
+    """``rule`` when it is one of :data:`GATE_RULES`, else a PlanningError naming the near one."""
+    if not isinstance(rule, str) or rule not in GATE_RULES:
+        raise PlanningError(f"must be one of {list(GATE_RULES)}{near_names(rule, GATE_RULES)}", column="rule",
+                            value=rule)
+    return rule
+
+
 def _percent_intervals(hybrid: NDArray[np.float64], base: NDArray[np.float64]
                        ) -> tuple[tuple[float, float], tuple[float, float]]:
     """The paired 95% bootstrap intervals of (hybrid - base), costs of shape (periods, n), over SKUs and over
@@ -174,9 +182,7 @@ def validation_gate(
     from hybridinv.sim.episode import run_episode
     from hybridinv.sim.scenario import Scenario
 
-    if rule not in GATE_RULES:
-        raise PlanningError(f"must be one of {list(GATE_RULES)}{near_names(rule, GATE_RULES)}", column="rule",
-                            value=rule)
+    _check_rule(rule)
     demand = np.asarray(demand_history, dtype=np.float64)
     length = demand.shape[1]
     replayed = min(int(periods), length - MIN_LEAD_IN)
@@ -243,10 +249,7 @@ class ValidatedHybrid:
         self.agent = agent
         self.base = agent.base_configuration(name=f"{agent.name}_base")
         self.periods = whole_number(periods, "periods", 1)
-        if rule not in GATE_RULES:
-            raise PlanningError(f"must be one of {list(GATE_RULES)}{near_names(rule, GATE_RULES)}", column="rule",
-                                value=rule)
-        self.rule = rule
+        self.rule = _check_rule(rule)
         self.name = name
         self.kept: list[bool] = []
         self._replayed = copy.deepcopy(agent)  # the gate's run_episode resets the policies it replays
