@@ -184,7 +184,8 @@ def plan(
         Validation gate of the hybrid (:mod:`hybridinv.rl.gate`): replay the last 12
         (or ``validate``) periods of ``demand_history`` with the hybrid and its base
         policy and plan with the base, saying why, when the hybrid would have cost
-        more (``diagnostics["validation_gate"]``). Needs ``demand_history``. ``False`` or
+        more beyond the noise (the paired 95% intervals over SKUs and over periods above
+        zero; ``diagnostics["validation_gate"]``). Needs ``demand_history``. ``False`` or
         ``0``: no gate.
     **options
         Passed to the policy factory when ``policy`` is a name, e.g. ``repair="highs"``
