@@ -102,7 +102,8 @@ TABLE_COLUMNS: dict[str, str | None] = {
               help="Repair backend of the policy (plan(..., repair=...)); default: the policy's own "
                    "(hybrid: fast; classical policies: auto).")
 @click.option("--validate", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Hybrid: replay the last N periods of --demand-history and fall back to the base if it lost.")
+              help="Hybrid: replay the last N periods of --demand-history and fall back to the base if it lost "
+                   "beyond the noise (paired 95% intervals over SKUs and periods).")
 @click.option("--backorders", is_flag=True, help="Unmet demand is backordered (default: lost sales).")
 @click.option("--period", type=click.IntRange(min=0), default=0, show_default=True,
               help="Index of the planned period (e.g. the week number; plan(..., period=N)), read by learned "
