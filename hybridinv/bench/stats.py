@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.errors import PlanningError, number_array, number_in
 
-__all__ = ["Interval", "bootstrap_mean", "paired_difference", "t_interval"]
+__all__ = ["BOOTSTRAP_BLOCK", "Interval", "bootstrap_mean", "paired_difference", "t_interval"]
 
 
 @dataclass(frozen=True)
@@ -64,15 +64,26 @@ class Interval:
         return f"{self.mean:.{digits}g} ± {self.half_width:.2g}"
 
 
+#: Most resampled values :func:`bootstrap_mean` holds at once (resamples are drawn in blocks of rows): 2,000
+#: resamples of a million SKUs in one array were 16 GB of indices and 16 GB of values.
+BOOTSTRAP_BLOCK = 4_000_000
+
+
 def bootstrap_mean(values: NDArray[np.float64], resamples: int = 2000, seed: int = 0) -> tuple[float, float, float]:
     """Mean of ``values`` and its 95% percentile-bootstrap interval (seeded; the backtest's paired intervals, the
-    validation gates' verdicts). One value: the interval is that value; none: NaN."""
+    validation gates' verdicts). One value: the interval is that value; none: NaN.
+
+    The resamples are drawn in blocks of at most :data:`BOOTSTRAP_BLOCK` values, one after the other from the same
+    generator, so the interval is the one of drawing them all at once (the same indices in the same order), in
+    bounded memory.
+    """
     arr = np.asarray(values, dtype=np.float64)
     if arr.size == 0:
         return math.nan, math.nan, math.nan
     rng = np.random.default_rng(seed)
-    picks = rng.integers(0, arr.size, size=(resamples, arr.size))
-    means = arr[picks].mean(axis=1)
+    rows = max(1, BOOTSTRAP_BLOCK // arr.size)
+    means = np.concatenate([arr[rng.integers(0, arr.size, size=(min(rows, resamples - start), arr.size))].mean(axis=1)
+                            for start in range(0, resamples, rows)])
     low, high = np.quantile(means, [0.025, 0.975])
     return float(arr.mean()), float(low), float(high)
 
