@@ -172,8 +172,8 @@ def _switching(forecast: float, safety: float) -> np.ndarray:
     return weights
 
 
-# corrections the gate keeps in some test months of _backtest_scenario and rejects in others, by each rule: -20% on
-# the forecast and safety factors + 0.5 (interval: 8 of 12 kept), -5% and + 0.3 (total: 9 of 12)
+# corrections the gate keeps in some test months of _backtest_scenario and rejects in others, by each rule: the
+# forecast times e^-0.2 (-18%) and safety factors + 0.5 (interval: 8 of 12 kept), e^-0.05 and + 0.3 (total: 9 of 12)
 SWITCHING = [("interval", (-0.2, 0.5)), ("total", (-0.05, 0.3))]
 
 
