@@ -170,9 +170,10 @@ def child_pids(pid: int) -> list[int]:
 #: inherits the test runner's disposition of SIGINT, and when the runner was started with SIGINT ignored (a job put in
 #: the background by a shell without job control: ``pytest ... &`` in a script, or a runner that ignores SIGINT),
 #: Python leaves it ignored (it installs its KeyboardInterrupt handler only over the default action), so the command
-#: never saw the test's Ctrl-C and the test hung: the "hang under load" of the interruption tests, shown by
-#: :func:`signal_states` as SIGINT (0x2) in every thread's ``SigIgn``. A user's ``hybridinv`` run that way ignores
-#: Ctrl-C too, by the same convention, and ends on SIGTERM.
+#: never saw the test's Ctrl-C and the test hung, reproduced at will and shown by :func:`signal_states` as SIGINT
+#: (0x2) in every thread's ``SigIgn``; the likely cause of the "hang under load" of the interruption tests seen
+#: before (same tests, same stacks). A user's ``hybridinv`` run that way ignores Ctrl-C too, by the same convention,
+#: and ends on SIGTERM.
 AS_A_TERMINAL_JOB = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)"
 
 
@@ -181,8 +182,8 @@ def signal_states(pid: int) -> str:
     ``SigIgn`` ignored, ``SigCgt`` caught, ``SigPnd``/``ShdPnd`` pending for the thread/the process; bit
     ``n - 1`` is signal ``n``: SIGINT 0x2, SIGTERM 0x4000) and its state. A command that does not end after a signal
     shows here whether the signal waits blocked in every thread, is ignored, or was taken and not acted on (its
-    Python stacks alone could not tell: an interrupted bench, its main thread in an untimed wait, had SIGINT ignored,
-    see :data:`AS_A_TERMINAL_JOB`)."""
+    Python stacks alone could not tell: an interrupted bench, its main thread in an untimed wait; a runner that ignores
+    SIGINT hangs it so, see :data:`AS_A_TERMINAL_JOB`)."""
     lines = []
     for owner in [pid, *child_pids(pid)]:
         for task in sorted(Path(f"/proc/{owner}/task").glob("*")):
