@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from hybridinv.core.errors import PlanningError, number_array, number_in
 
-__all__ = ["BOOTSTRAP_BLOCK", "Interval", "bootstrap_mean", "paired_difference", "t_interval"]
+__all__ = ["BOOTSTRAP_BLOCK", "Interval", "bootstrap_mean", "paired_cost_intervals", "paired_difference", "t_interval"]
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,24 @@ def bootstrap_mean(values: NDArray[np.float64], resamples: int = 2000, seed: int
                             for start in range(0, resamples, rows)])
     low, high = np.quantile(means, [0.025, 0.975])
     return float(arr.mean()), float(low), float(high)
+
+
+def paired_cost_intervals(costs: NDArray[np.float64], reference: NDArray[np.float64]
+                          ) -> dict[str, tuple[float, float, float, float]]:
+    """The paired 95% bootstrap intervals (:func:`bootstrap_mean`) of ``costs - reference``, arrays of shape
+    (periods, n): ``"SKUs"`` over the per-SKU totals, ``"periods"`` over the per-period totals. Each entry is
+    ``(mean, low, high, percent)`` in cost units, ``percent`` the factor that puts them in % of the reference's total
+    cost (a mean per SKU times the SKUs, a mean per period times the periods). What both validation gates judge by:
+    the training gate's (:func:`hybridinv.rl.history.cost_verdict`) and the plan-time gate's
+    (:func:`hybridinv.rl.gate.validation_gate`)."""
+    costs = np.atleast_2d(np.asarray(costs, dtype=np.float64))
+    reference = np.atleast_2d(np.asarray(reference, dtype=np.float64))
+    total = max(abs(float(reference.sum())), 1e-12)
+    out = {}
+    for over, axis in (("SKUs", 0), ("periods", 1)):  # per-SKU totals (summed over periods), per-period totals
+        mean, low, high = bootstrap_mean(costs.sum(axis=axis) - reference.sum(axis=axis))
+        out[over] = (mean, low, high, 100.0 * reference.shape[1 - axis] / total)
+    return out
 
 
 def t_interval(values: ArrayLike, confidence: float = 0.95) -> Interval:

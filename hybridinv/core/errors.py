@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -364,6 +364,14 @@ def inventory_level(value: object, column: str, *, low: float | None = None) -> 
 
     refuse_labelled_series(value, column)
     return scalar_or_array(value, column, -MAX_ORDER if low is None else low, high=MAX_ORDER)
+
+
+def one_of(value: object, choices: Sequence[str], column: str) -> str:
+    """``value`` when it is one of the names ``choices``, else PlanningError naming ``column``, the choices and the
+    nearest one (``'totl'``: ``did you mean 'total'?``)."""
+    if not isinstance(value, str) or value not in choices:
+        raise PlanningError(f"must be one of {list(choices)}{near_names(value, choices)}", column=column, value=value)
+    return value
 
 
 def enum_member(kind: Any, value: object, column: str) -> Any:

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from hybridinv.core.errors import PlanningError, near_names
+from hybridinv.core.errors import PlanningError, one_of
 
 if TYPE_CHECKING:
     from hybridinv.core.catalog import Catalog
@@ -104,29 +104,6 @@ class GateResult:
         }
 
 
-def _check_rule(rule: object) -> str:
-    """``rule`` when it is one of :data:`GATE_RULES`, else a PlanningError naming the near one."""
-    if not isinstance(rule, str) or rule not in GATE_RULES:
-        raise PlanningError(f"must be one of {list(GATE_RULES)}{near_names(rule, GATE_RULES)}", column="rule",
-                            value=rule)
-    return rule
-
-
-def _percent_intervals(hybrid: NDArray[np.float64], base: NDArray[np.float64]
-                       ) -> tuple[tuple[float, float], tuple[float, float]]:
-    """The paired 95% bootstrap intervals of (hybrid - base), costs of shape (periods, n), over SKUs and over
-    periods, in % of the base's total (a mean per SKU times the SKUs, a mean per period times the periods)."""
-    from hybridinv.bench.stats import bootstrap_mean
-
-    total = max(abs(float(base.sum())), 1e-12)
-    out = []
-    for axis in (0, 1):  # per-SKU totals (summed over periods), per-period totals (summed over SKUs)
-        _, low, high = bootstrap_mean(hybrid.sum(axis=axis) - base.sum(axis=axis))
-        scale = 100.0 * base.shape[1 - axis] / total
-        out.append((low * scale, high * scale))
-    return out[0], out[1]
-
-
 def _replay_forecast(
     demand: NDArray[np.float64], forecasts: NDArray[np.float64] | None, start: int, horizon: int
 ) -> tuple[Any, NDArray[np.float64], str]:
@@ -178,11 +155,12 @@ def validation_gate(
         When the history is too short, or for an unknown rule.
     """
     from hybridinv.backtest.setup import forecast_horizon, initial_state
+    from hybridinv.bench.stats import paired_cost_intervals
     from hybridinv.demand.replay import ForecastReplay
     from hybridinv.sim.episode import run_episode
     from hybridinv.sim.scenario import Scenario
 
-    _check_rule(rule)
+    one_of(rule, GATE_RULES, "rule")
     demand = np.asarray(demand_history, dtype=np.float64)
     length = demand.shape[1]
     replayed = min(int(periods), length - MIN_LEAD_IN)
@@ -210,7 +188,8 @@ def validation_gate(
         ledger, _ = run_episode(policy, scenario, 0, per_sku_costs=True)  # no warnings: the policies see a simulator
         costs.append(float(ledger.summary()[scenario.cost_key]))
         matrices.append(ledger.sku_basis_costs())
-    by_sku, by_period = _percent_intervals(matrices[0], matrices[1])
+    by_sku, by_period = ((low * scale, high * scale)
+                         for _, low, high, scale in paired_cost_intervals(matrices[0], matrices[1]).values())
     dearer = costs[0] > costs[1] and (rule == "total" or (by_sku[0] > 0.0 and by_period[0] > 0.0))
     return GateResult(not dearer, replayed, costs[0], costs[1], source, rule, by_sku, by_period)
 
@@ -249,7 +228,7 @@ class ValidatedHybrid:
         self.agent = agent
         self.base = agent.base_configuration(name=f"{agent.name}_base")
         self.periods = whole_number(periods, "periods", 1)
-        self.rule = _check_rule(rule)
+        self.rule = one_of(rule, GATE_RULES, "rule")
         self.name = name
         self.kept: list[bool] = []
         self._replayed = copy.deepcopy(agent)  # the gate's run_episode resets the policies it replays

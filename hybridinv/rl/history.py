@@ -63,11 +63,11 @@ from hybridinv.backtest.setup import (
     resolve_constraints,
     training_scenario,
 )
-from hybridinv.bench.stats import bootstrap_mean
+from hybridinv.bench.stats import paired_cost_intervals
 from hybridinv.core._observed import observed_mean
 from hybridinv.core.catalog import Catalog
 from hybridinv.core.constraints import Constraints
-from hybridinv.core.errors import PlanningError, PlanningWarning, near_names, number_in, whole_number
+from hybridinv.core.errors import PlanningError, PlanningWarning, number_in, one_of, whole_number
 from hybridinv.demand.forecasters import Forecaster
 from hybridinv.demand.processes import DemandProcess
 from hybridinv.demand.replay import SimulatedHistory
@@ -405,9 +405,7 @@ class HistoryTraining:
         number_in(self.fitted_share, "fitted_share", 0.0, 1.0)
         if self.episodes not in EPISODE_KINDS:
             raise PlanningError(f"must be one of {list(EPISODE_KINDS)}", column="episodes", value=self.episodes)
-        if self.gate not in GATE_RULES:
-            raise PlanningError(f"must be one of {list(GATE_RULES)}{near_names(self.gate, GATE_RULES)}",
-                                column="gate", value=self.gate)
+        one_of(self.gate, GATE_RULES, "gate")
         if self.parameterization not in ES_PARAMETERIZATIONS:
             raise PlanningError(f"must be one of {list(ES_PARAMETERIZATIONS)}", column="parameterization",
                                 value=self.parameterization)
@@ -501,25 +499,21 @@ def cost_verdict(trained_costs: NDArray[np.float64], base_costs: NDArray[np.floa
     (periods, n)) of the trained weights and of their base (:data:`GATE_RULES`).
 
     ``"interval"`` keeps the weights only when the paired 95% bootstrap intervals of the difference
-    (:func:`~hybridinv.bench.stats.bootstrap_mean`, as the backtest's intervals) over SKUs (per-SKU totals)
+    (:func:`~hybridinv.bench.stats.paired_cost_intervals`, as the plan-time gate's) over SKUs (per-SKU totals)
     and over periods (per-period totals) both lie below zero: cheaper across the catalog, and in enough of the
     months that the saving is not one good month;
     ``"total"`` whenever their total is lower. The reason gives the difference in % of the base's cost with both
     intervals, so a rejected model says by how much it missed. The returned ``per_sku_difference`` and
     ``per_period_difference`` are the intervals in cost units (per SKU over the replay, per period).
     """
-    if rule not in GATE_RULES:
-        raise PlanningError(f"must be one of {list(GATE_RULES)}{near_names(rule, GATE_RULES)}", column="gate",
-                            value=rule)
-    trained_costs = np.atleast_2d(np.asarray(trained_costs, dtype=np.float64))
-    base_costs = np.atleast_2d(np.asarray(base_costs, dtype=np.float64))
+    one_of(rule, GATE_RULES, "gate")
+    trained_costs = np.asarray(trained_costs, dtype=np.float64)
+    base_costs = np.asarray(base_costs, dtype=np.float64)
     total = max(abs(float(base_costs.sum())), 1e-12)
     cheaper = bool(trained_costs.sum() < base_costs.sum())
     intervals, shown = {}, []
-    for over, axis in (("SKUs", 0), ("periods", 1)):
-        mean, low, high = bootstrap_mean(trained_costs.sum(axis=axis) - base_costs.sum(axis=axis))
+    for over, (mean, low, high, scale) in paired_cost_intervals(trained_costs, base_costs).items():
         intervals[over] = {"mean": mean, "low": low, "high": high, "confidence": 0.95}
-        scale = 100.0 * base_costs.shape[1 - axis] / total  # a mean per SKU (per period) in % of the total
         shown.append(f"[{low * scale:+.3f}, {high * scale:+.3f}] over {over}")
     text = f"{100.0 * (trained_costs.sum() - base_costs.sum()) / total:+.3f}% ({', '.join(shown)})"
     beyond_noise = all(entry["high"] < 0.0 for entry in intervals.values())
